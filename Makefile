@@ -1,0 +1,47 @@
+# obsc developer commands. `make help` lists them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup tools generate check test lint goldens bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install obsc with its dev tools
+
+tools: ## Install promtool/amtool/prometheus/alertmanager from Debian (needs root or sudo)
+	@command -v promtool >/dev/null && command -v amtool >/dev/null && command -v prometheus-alertmanager >/dev/null || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -q && $$SUDO apt-get install -y --no-install-recommends prometheus prometheus-alertmanager; }
+
+generate: setup tools ## Compile specs/ into generated/ and validate it (the main job)
+	$(BIN)/obsc compile specs --out generated
+
+check: setup ## Fail if generated/ differs from what specs/ compile to
+	$(BIN)/obsc check specs --out generated
+
+test: setup tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
+	$(BIN)/pytest -q
+
+lint: setup ## ruff + mypy --strict
+	$(BIN)/ruff check compiler tests
+	$(BIN)/mypy --strict compiler
+
+goldens: setup ## Refresh golden files after an intended output change (review the git diff!)
+	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py
+	$(BIN)/obsc compile specs --out generated --no-validate
+
+bench: setup tools ## Benchmarks (compile speed for a 1,000-service fleet)
+	$(BIN)/python -m tests.bench.run
+
+clean: ## Remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

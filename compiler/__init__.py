@@ -1,0 +1,3 @@
+"""obsc: compile per-service observability specs into monitoring configuration."""
+
+__version__ = "0.1.0"

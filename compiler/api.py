@@ -1,0 +1,143 @@
+"""The library entry point: `compile_specs(paths, options) -> Compilation`. The CLI is a thin shell.
+
+Pipeline (one way): loader → schema → model build → model checks → targets → bundle.
+Writing, diffing and external validation happen after, on the returned bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from compiler.errors import Diagnostic, InputError, Location
+from compiler.model import build, checks
+from compiler.model.types import Fleet, Platform, Receiver, Service
+from compiler.output.bundle import Bundle, BundleError, assemble
+from compiler.spec import loader, schema
+from compiler.spec.document import Document
+from compiler.targets import TargetOptions, all_targets
+
+log = logging.getLogger("obsc")
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    jsonnet_paths: tuple[str, ...] = ()
+    platform_file: str | None = None
+    format: str = "prometheus"
+    regenerate_command: str = "obsc compile"
+
+
+@dataclass
+class Compilation:
+    fleet: Fleet
+    bundle: Bundle
+    notes: list[str] = field(default_factory=list)  # choices explained with -v
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float]) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - start
+        timings[name] = timings.get(name, 0.0) + elapsed
+        log.info("stage %s done", name, extra={"stage": name, "seconds": round(elapsed, 4)})
+
+
+def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str, float]) -> tuple[Fleet, list[str]]:
+    """Load, validate and build the model; raise InputError with every problem found."""
+    diagnostics: list[Diagnostic] = []
+    with stage("load", timings):
+        spec_files, platform_files, problems = loader.discover(paths)
+        diagnostics.extend(problems)
+        if options.platform_file:
+            platform_files = [options.platform_file]
+        if len(platform_files) > 1:
+            diagnostics.append(
+                Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")
+            )
+        if not spec_files and not problems:
+            diagnostics.append(Diagnostic(Location(", ".join(paths) or "."), (), "no spec files (.yaml, .yml, .jsonnet) found"))
+        jsonnet = loader.JsonnetOptions(tuple(options.jsonnet_paths))
+        docs: list[Document] = []
+        platform_doc: Document | None = None
+        for path in platform_files[:1]:
+            loaded = _load(path, jsonnet, diagnostics)
+            platform_doc = loaded[0] if loaded else None
+        for path in spec_files:
+            docs.extend(_load(path, jsonnet, diagnostics))
+    with stage("validate", timings):
+        valid_docs = []
+        if platform_doc is not None:
+            found = schema.validate(platform_doc)
+            diagnostics.extend(found)
+            if isinstance(platform_doc.data, dict) and platform_doc.data.get("kind") != "Platform":
+                diagnostics.append(Diagnostic(platform_doc.locate(()), ("kind",), "a platform file needs kind: Platform"))
+            elif found:
+                platform_doc = None
+        for doc in docs:
+            found = schema.validate(doc)
+            diagnostics.extend(found)
+            if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
+                diagnostics.append(
+                    Diagnostic(doc.locate(("kind",)), ("kind",), "platform defaults belong in platform.yaml beside the specs")
+                )
+            elif not found:
+                valid_docs.append(doc)
+        platform, receivers, defaults = build.build_platform(platform_doc, diagnostics)
+        services: list[Service] = []
+        notes: list[str] = []
+        for doc in valid_docs:
+            service = build.build_service(doc, platform, defaults, receivers, diagnostics)
+            if service is not None:
+                diagnostics.extend(checks.check_slos(service))
+                services.append(service)
+                notes.extend(f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data))
+        standard = [name for name, _ in platform.standard_dashboards]
+        diagnostics.extend(checks.check_fleet(services, receivers, standard))
+    if diagnostics:
+        raise InputError(diagnostics)
+    return _fleet(services, platform, receivers), notes
+
+
+def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:
+    try:
+        return loader.load_file(path, jsonnet)
+    except InputError as exc:
+        diagnostics.extend(exc.diagnostics)
+        return []
+
+
+def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver]) -> Fleet:
+    unique: dict[str, Receiver] = {}
+    for receiver in receivers:
+        unique.setdefault(receiver.name, receiver)
+    return Fleet(
+        services=tuple(sorted(services, key=lambda s: s.name)),
+        platform=platform,
+        receivers=tuple(unique[name] for name in sorted(unique)),
+    )
+
+
+def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -> Compilation:
+    options = options or CompileOptions()
+    timings: dict[str, float] = {}
+    fleet, notes = load_fleet(paths, options, timings)
+    target_options = TargetOptions(format=options.format)
+    artifacts = []
+    with stage("generate", timings):
+        for name, target in all_targets():
+            produced = target(fleet, target_options)
+            log.debug("target %s produced %d files", name, len(produced), extra={"target": name})
+            artifacts.extend(produced)
+        try:
+            bundle = assemble(artifacts, options.regenerate_command)
+        except BundleError as exc:
+            raise AssertionError(str(exc)) from exc  # a target bug, not user input
+    return Compilation(fleet=fleet, bundle=bundle, notes=notes, timings=timings)

@@ -1,0 +1,230 @@
+"""The `obsc` command: parse flags, call the library, print, pick the exit code. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from compiler import __version__, logs
+from compiler.api import CompileOptions, Compilation, compile_specs, load_fleet, stage
+from compiler.errors import ExitCode, InputError, OutputError, ToolError
+from compiler.output import writer
+from compiler.spec.schema import schema_json
+from compiler.starter import starter_spec
+
+log = logging.getLogger("obsc")
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  drift (check), or promtool/amtool rejected the generated output
+  2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
+  3  a required external tool (promtool, amtool) is missing
+  70 internal error in obsc (a bug: please report it)"""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _common(func: F) -> F:
+    func = click.option("-v", "--verbose", count=True, help="More detail: -v explains choices and timings, -vv debugs.")(func)
+    func = click.option("-q", "--quiet", is_flag=True, help="Only errors.")(func)
+    func = click.option(
+        "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        help="Log lines on stderr as text or one JSON object per line (with stage timings).",
+    )(func)
+    return func
+
+
+def _spec_options(func: F) -> F:
+    func = click.option("--platform", "platform_file", type=click.Path(dir_okay=False), default=None,
+                        help="Platform defaults file (default: platform.yaml beside the specs).")(func)
+    func = click.option("-J", "--jpath", multiple=True, type=click.Path(file_okay=False),
+                        help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.")(func)
+    return func
+
+
+def _output_options(func: F) -> F:
+    func = click.option("--format", "fmt", type=click.Choice(["prometheus", "prometheus-operator", "mimir"]),
+                        default="prometheus", show_default=True, help="Layout of the rule files.")(func)
+    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+                        help="Output directory (replaced atomically).")(func)
+    return func
+
+
+@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="obsc")
+def cli() -> None:
+    """Compile service specs into Prometheus rules, Alertmanager routes, Grafana dashboards and runbooks."""
+
+
+def _setup(verbose: int, quiet: bool, log_format: str) -> int:
+    verbosity = -1 if quiet else verbose
+    logs.configure(verbosity, log_format)
+    return verbosity
+
+
+def _options(specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None, fmt: str, out_dir: str) -> CompileOptions:
+    command = f"obsc compile {' '.join(specs)} --out {out_dir}" + (f" --format {fmt}" if fmt != "prometheus" else "")
+    return CompileOptions(jsonnet_paths=jpath, platform_file=platform_file, format=fmt, regenerate_command=command)
+
+
+@cli.command("compile", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@_output_options
+@_spec_options
+@click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
+@_common
+def compile_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, ...], platform_file: str | None,
+                validate: bool, verbose: int, quiet: bool, log_format: str) -> None:
+    """Compile SPECS (files or directories) into --out."""
+    verbosity = _setup(verbose, quiet, log_format)
+    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
+    _explain(compilation, verbosity)
+    with stage("write", compilation.timings):
+        plan = writer.plan(compilation.bundle, out_dir)
+        writer.write(plan)
+    if validate:
+        with stage("toolcheck", compilation.timings):
+            _validate_output(compilation, out_dir)
+    if verbosity >= 0:
+        _report(compilation, plan)
+
+
+@cli.command("check", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@_output_options
+@_spec_options
+@_common
+def check_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, ...], platform_file: str | None,
+              verbose: int, quiet: bool, log_format: str) -> None:
+    """Regenerate in memory and compare with --out; exit 1 on any difference."""
+    verbosity = _setup(verbose, quiet, log_format)
+    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
+    _explain(compilation, verbosity)
+    with stage("diff", compilation.timings):
+        plan = writer.plan(compilation.bundle, out_dir)
+    drift = plan.drift
+    if not drift:
+        if verbosity >= 0:
+            click.echo(f"obsc check: {out_dir} is up to date ({len(compilation.bundle.artifacts)} files)")
+        return
+    for change in drift:
+        click.echo(f"{change.status.value}: {change.path}")
+    for change in drift:
+        click.echo(change.diff(), nl=False)
+    click.echo(
+        f"obsc check: {len(drift)} file(s) differ from the specs; run `{_options(specs, jpath, platform_file, fmt, out_dir).regenerate_command}`",
+        err=True,
+    )
+    sys.exit(ExitCode.DRIFT)
+
+
+@cli.command("validate", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@_spec_options
+@_common
+def validate_cmd(specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None,
+                 verbose: int, quiet: bool, log_format: str) -> None:
+    """Check SPECS only (schema and meaning); writes nothing."""
+    verbosity = _setup(verbose, quiet, log_format)
+    fleet, notes = load_fleet(specs, CompileOptions(jsonnet_paths=jpath, platform_file=platform_file), {})
+    if verbosity >= 1:
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+    if verbosity >= 0:
+        slos = sum(len(s.slos) for s in fleet.services)
+        click.echo(f"obsc validate: {len(fleet.services)} service(s), {slos} SLO(s): OK")
+
+
+@cli.command("schema")
+def schema_cmd() -> None:
+    """Print the spec JSON Schema (draft 2020-12), for editors."""
+    click.echo(schema_json(), nl=False)
+
+
+@cli.command("init", epilog=EXIT_CODES)
+@click.argument("service")
+@click.option("--team", default="my-team", show_default=True)
+@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), show_default=True)
+def init_cmd(service: str, team: str, directory: str) -> None:
+    """Write a commented starter spec DIR/SERVICE.yaml (never overwrites)."""
+    text = starter_spec(service, team)
+    target = Path(directory, f"{service}.yaml")
+    if target.exists():
+        raise click.UsageError(f"{target} already exists; not overwriting it")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}; edit it, then run: obsc validate {target}")
+
+
+def _explain(compilation: Compilation, verbosity: int) -> None:
+    if verbosity >= 1:
+        for note in compilation.notes:
+            log.info(note)
+
+
+def _validate_output(compilation: Compilation, out_dir: str) -> None:
+    from compiler.toolcheck import validate_bundle
+
+    validate_bundle(compilation, out_dir)
+
+
+def _report(compilation: Compilation, plan: writer.Plan) -> None:
+    fleet = compilation.fleet
+    S = writer.Status
+    slos = sum(len(s.slos) for s in fleet.services)
+    click.echo(
+        f"obsc: {len(fleet.services)} service(s), {slos} SLO(s) -> {plan.out_dir}: "
+        f"{plan.count(S.ADDED)} added, {plan.count(S.CHANGED)} changed, {plan.count(S.REMOVED)} removed, "
+        f"{plan.count(S.UNCHANGED)} unchanged"
+    )
+    preserved = [c.path for c in plan.changes if c.status is S.PRESERVED]
+    orphaned = [c.path for c in plan.changes if c.status is S.ORPHANED]
+    if preserved:
+        click.echo(f"obsc: kept {len(preserved)} human-edited runbook(s) as they are")
+    for path in orphaned:
+        click.echo(f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it")
+
+
+def main() -> None:
+    """Entry point: map every failure to a message and an exit code; never show a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except InputError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        count = len(exc.diagnostics)
+        click.echo(f"obsc: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except OutputError as exc:
+        click.echo(f"obsc: error: {exc}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except ToolError as exc:
+        click.echo(f"obsc: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("obsc: aborted", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:  # a bug: keep the traceback out of the user's way unless asked for
+        if os.environ.get("OBSC_DEBUG"):
+            traceback.print_exc()
+        else:
+            click.echo(
+                "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
+                "and report it.", err=True,
+            )
+        sys.exit(ExitCode.INTERNAL)

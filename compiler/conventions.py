@@ -1,0 +1,93 @@
+"""Every generated name, defined once: alert names, record names, labels, groups, paths, UIDs.
+
+Targets import names from here and nowhere else, so a rename is one edit and cross-links
+(runbook_url, dashboard_url, routing tests) cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from compiler.model.types import AlertKind
+
+# ---- labels every obsc alert carries
+LABEL_SEVERITY = "severity"
+LABEL_SERVICE = "service"
+LABEL_TEAM = "team"
+LABEL_SLO = "slo"
+LABEL_BURN_WINDOW = "burn_window"  # which window pair fired: fast / medium / slow / slowest
+LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d...)
+
+ANNOTATION_SUMMARY = "summary"
+ANNOTATION_DESCRIPTION = "description"
+ANNOTATION_RUNBOOK = "runbook_url"
+ANNOTATION_DASHBOARD = "dashboard_url"
+
+# ---- alert names: CamelCase, shared prefix per family so they sort and filter together
+SLO_BURN_FAST = "SLOErrorBudgetBurnFast"  # critical: 1h/5m and 6h/30m windows
+SLO_BURN_SLOW = "SLOErrorBudgetBurnSlow"  # warning: 1d/2h and 3d/6h windows
+SLO_BUDGET_LOW = "SLOErrorBudgetLow"  # info
+SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
+
+KEY_ALERT_NAMES: dict[AlertKind, str] = {
+    AlertKind.ERROR_RATE: "ServiceHighErrorRate",
+    AlertKind.LATENCY_P99: "ServiceHighLatencyP99",
+    AlertKind.SERVICE_DOWN: "ServiceDown",
+    AlertKind.CPU: "ServiceCPUSaturation",
+    AlertKind.MEMORY: "ServiceMemorySaturation",
+    AlertKind.DISK: "ServiceDiskSaturation",
+    AlertKind.DISK_FULL: "ServiceDiskFillingUp",
+    AlertKind.TRAFFIC_ANOMALY: "ServiceUnusualTraffic",
+    AlertKind.DEPLOYMENT: "ServiceDeployed",
+    AlertKind.NEW_ERROR_TYPE: "ServiceNewErrorType",
+    AlertKind.TRAFFIC_MILESTONE: "ServiceTrafficMilestone",
+}
+
+# ---- recording rules: level:metric:operations
+RECORD_PREFIX_SLO = "slo"
+
+
+def record_name(metric: str, operation: str) -> str:
+    """`slo:sli_error:ratio_rate5m`-style names; level is always `slo` or `service`."""
+    return f"{RECORD_PREFIX_SLO}:{metric}:{operation}"
+
+
+# ---- output layout (paths relative to the output directory)
+PROMETHEUS_DIR = "prometheus"
+ALERTMANAGER_DIR = "alertmanager"
+GRAFANA_DIR = "grafana"
+RUNBOOK_DIR = "runbooks"
+MANIFEST = ".obsc-manifest"
+
+
+def rule_group_name(service: str, part: str) -> str:
+    return f"obsc-{service}-{part}"
+
+
+def runbook_slug(alert: str, slo: str | None) -> str:
+    return f"{alert}-{slo}" if slo else alert
+
+
+def runbook_path(service: str, alert: str, slo: str | None) -> str:
+    """One page per (service, SLO, alert name); tiers of the same alert share their page."""
+    return f"{RUNBOOK_DIR}/{service}/{runbook_slug(alert, slo)}.md"
+
+
+def runbook_url(pattern: str, service: str, alert: str, slo: str | None) -> str:
+    """Fill the platform's runbook URL pattern: {path}, {service}, {alert}, {slug}."""
+    return (
+        pattern.replace("{path}", runbook_path(service, alert, slo))
+        .replace("{service}", service)
+        .replace("{alert}", alert)
+        .replace("{slug}", runbook_slug(alert, slo))
+    )
+
+
+def dashboard_uid(service: str, dashboard: str) -> str:
+    """Stable Grafana UID (≤ 40 chars): readable prefix + hash of service and dashboard name."""
+    digest = hashlib.sha256(f"{service}/{dashboard}".encode()).hexdigest()[:10]
+    return f"{service[:24]}-{digest}"
+
+
+def receiver_name(scope: str, tier: str) -> str:
+    return f"{scope}-{tier}"

@@ -1,0 +1,72 @@
+"""Diagnostics: located, human messages for everything a user can get wrong.
+
+Every layer reports problems as `Diagnostic`s and keeps going where it can, so that one run shows
+every error in every file. `InputError` carries a batch of them up to the CLI, which is the only
+place that prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes; documented in `obsc --help`."""
+
+    OK = 0
+    DRIFT = 1  # check mode found drift, or promtool/amtool rejected the output
+    BAD_INPUT = 2  # a spec, flag or output directory the user must fix
+    MISSING_TOOL = 3  # promtool/amtool not installed
+    INTERNAL = 70  # a bug in obsc (EX_SOFTWARE)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int = 0  # 1-based; 0 when unknown
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def json_path(path: Sequence[str | int]) -> str:
+    """Render a path into a document as `$.slos[1].objective`."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    location: Location
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location} {json_path(self.path)}: {self.message}"
+
+
+class InputError(Exception):
+    """One or more problems with the user's input; nothing has been written."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted(set(diagnostics)))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class OutputError(Exception):
+    """The output directory cannot be written (read-only, full, not a directory)."""
+
+
+class ToolError(Exception):
+    """An external validator (promtool, amtool) rejected the output or could not run."""
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.DRIFT) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)

@@ -1,0 +1,1 @@
+"""The typed, frozen, fully-defaulted model every target reads."""

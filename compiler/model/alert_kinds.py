@@ -1,0 +1,47 @@
+"""The catalog of key-metric alert kinds: what each threshold means and what it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.model.types import AlertKind, ThresholdType, Tier
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    threshold: ThresholdType
+    requires: tuple[str, ...]  # metric names the alert reads; missing → alert skipped (explained with -v)
+    default_for: dict[Tier, int]  # seconds of `for:` per tier
+    meaning: str
+
+
+_PAGE_FOR = {Tier.CRITICAL: 300, Tier.WARNING: 900, Tier.INFO: 0}
+
+KINDS: dict[AlertKind, KindInfo] = {
+    AlertKind.ERROR_RATE: KindInfo(
+        ThresholdType.RATIO, ("requests", "errors"), _PAGE_FOR, "share of requests that fail"
+    ),
+    AlertKind.LATENCY_P99: KindInfo(
+        ThresholdType.DURATION, ("latency",), _PAGE_FOR, "99th percentile request latency"
+    ),
+    AlertKind.SERVICE_DOWN: KindInfo(
+        ThresholdType.FLAG, (), {Tier.CRITICAL: 300, Tier.WARNING: 300, Tier.INFO: 300},
+        "no instance of the service is up (or none is scraped)",
+    ),
+    AlertKind.CPU: KindInfo(ThresholdType.RATIO, ("cpu",), {t: 900 for t in Tier}, "CPU utilisation"),
+    AlertKind.MEMORY: KindInfo(ThresholdType.RATIO, ("memory",), {t: 900 for t in Tier}, "memory utilisation"),
+    AlertKind.DISK: KindInfo(ThresholdType.RATIO, ("disk",), {t: 900 for t in Tier}, "disk utilisation"),
+    AlertKind.DISK_FULL: KindInfo(
+        ThresholdType.DURATION, ("disk",), {t: 1800 for t in Tier}, "time until the disk is predicted to be full"
+    ),
+    AlertKind.TRAFFIC_ANOMALY: KindInfo(
+        ThresholdType.RATIO, ("requests",), {t: 1800 for t in Tier}, "change of request rate against a week ago"
+    ),
+    AlertKind.DEPLOYMENT: KindInfo(ThresholdType.FLAG, ("build_info",), {t: 0 for t in Tier}, "a new version is running"),
+    AlertKind.NEW_ERROR_TYPE: KindInfo(
+        ThresholdType.FLAG, ("errors",), {t: 0 for t in Tier}, "an error series that did not exist a day ago"
+    ),
+    AlertKind.TRAFFIC_MILESTONE: KindInfo(
+        ThresholdType.FLAG, ("requests",), {t: 0 for t in Tier}, "request rate reached a new 7-day high"
+    ),
+}

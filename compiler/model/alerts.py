@@ -1,0 +1,73 @@
+"""The alert catalog: every alert a service emits, derived from the model alone.
+
+This is the one source of truth for "which alerts exist": the Prometheus target turns each entry
+into a rule, runbooks get one page per (service, SLO, name), routing tests one case per entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler import conventions as names
+from compiler.model.burnrate import BurnWindow, windows_for
+from compiler.model.types import AlertKind, KeyAlert, Service, Slo, Tier
+
+
+@dataclass(frozen=True)
+class AlertDef:
+    name: str
+    tier: Tier
+    service: str
+    team: str
+    slo: Slo | None = None
+    window: BurnWindow | None = None  # burn-rate alerts
+    key_alert: KeyAlert | None = None  # key-metric alerts
+    budget: str | None = None  # "low" / "exhausted" for budget alerts
+
+    @property
+    def slo_name(self) -> str | None:
+        return self.slo.name if self.slo else None
+
+    @property
+    def kind(self) -> AlertKind | None:
+        return self.key_alert.kind if self.key_alert else None
+
+    def labels(self) -> dict[str, str]:
+        """The labels the alert fires with (what Alertmanager routes and inhibits on)."""
+        labels = {
+            names.LABEL_SEVERITY: self.tier.value,
+            names.LABEL_SERVICE: self.service,
+            names.LABEL_TEAM: self.team,
+        }
+        if self.slo is not None:
+            labels[names.LABEL_SLO] = self.slo.name
+        if self.window is not None:
+            labels[names.LABEL_BURN_WINDOW] = self.window.name
+        return labels
+
+    @property
+    def runbook_path(self) -> str:
+        return names.runbook_path(self.service, self.name, self.slo_name)
+
+
+def service_alerts(service: Service) -> tuple[AlertDef, ...]:
+    """Every alert of the service, in a stable order: SLOs in spec order, then key metrics."""
+    out: list[AlertDef] = []
+    for slo in service.slos:
+        out.extend(_slo_alerts(service, slo))
+    for alert in service.key_alerts:
+        out.append(AlertDef(names.KEY_ALERT_NAMES[alert.kind], alert.tier, service.name, service.team, key_alert=alert))
+    return tuple(out)
+
+
+def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
+    out = []
+    for window in windows_for(slo):
+        name = names.SLO_BURN_FAST if window.tier == Tier.CRITICAL else names.SLO_BURN_SLOW
+        out.append(AlertDef(name, window.tier, service.name, service.team, slo=slo, window=window))
+    if slo.alerting.info:
+        out.append(AlertDef(names.SLO_BUDGET_LOW, Tier.INFO, service.name, service.team, slo=slo, budget="low"))
+        out.append(
+            AlertDef(names.SLO_BUDGET_EXHAUSTED, Tier.INFO, service.name, service.team, slo=slo, budget="exhausted")
+        )
+    return out

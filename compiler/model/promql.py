@@ -1,0 +1,84 @@
+"""Series selectors: parse the spec's `name{label="v"}` and render them with the service selector.
+
+A small, strict parser (not a PromQL engine): it accepts exactly a metric name with optional
+matchers, so that a typo is reported at the spec, not by promtool after generation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
+_STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\''
+_MATCHER = re.compile(rf"\s*({_LABEL})\s*(=~|!~|!=|=)\s*({_STRING})\s*(,|$)")
+_SELECTOR = re.compile(rf"\s*({_NAME})?\s*(?:\{{(.*)\}})?\s*", re.S)
+
+
+@dataclass(frozen=True, order=True)
+class Matcher:
+    label: str
+    op: str
+    value: str  # unquoted
+
+    def render(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.label}{self.op}"{escaped}"'
+
+
+@dataclass(frozen=True)
+class Selector:
+    metric: str
+    matchers: tuple[Matcher, ...] = ()
+
+    def with_matchers(self, extra: tuple[Matcher, ...]) -> Selector:
+        """Add matchers the selector does not set itself (the spec's own matchers win)."""
+        own = {m.label for m in self.matchers}
+        return Selector(self.metric, self.matchers + tuple(m for m in extra if m.label not in own))
+
+    def render(self, metric: str | None = None, extra: tuple[Matcher, ...] = ()) -> str:
+        """`name{a="1",b=~"x"}`; `metric` swaps the name (e.g. a histogram's `_bucket`)."""
+        matchers = self.matchers + extra
+        body = ",".join(m.render() for m in matchers)
+        return f"{metric or self.metric}{{{body}}}"
+
+
+def parse_selector(text: str) -> Selector:
+    match = _SELECTOR.fullmatch(text)
+    if not match or not match.group(1):
+        raise ValueError(f"{text!r} is not a series selector like http_requests_total{{code=~\"5..\"}}")
+    name, body = match.group(1), match.group(2)
+    matchers: list[Matcher] = []
+    rest = (body or "").strip()
+    while rest:
+        m = _MATCHER.match(rest)
+        if not m:
+            raise ValueError(f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
+        raw = m.group(3)[1:-1]
+        value = re.sub(r"\\(.)", r"\1", raw)
+        matchers.append(Matcher(m.group(1), m.group(2), value))
+        rest = rest[m.end() :].strip()
+        if m.group(4) == "" and rest:
+            raise ValueError(f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
+    labels = [m.label for m in matchers]
+    if len(set(labels)) != len(labels) and not all(m.op != "=" for m in matchers):
+        raise ValueError(f"a label is matched twice with '=' in {text!r}")
+    return Selector(name, tuple(matchers))
+
+
+def matchers_from_labels(labels: dict[str, str]) -> tuple[Matcher, ...]:
+    return tuple(Matcher(k, "=", v) for k, v in sorted(labels.items()))
+
+
+def render_matchers(matchers: tuple[Matcher, ...]) -> str:
+    """The text that replaces `$selector` in free expressions: `job="checkout"`."""
+    return ",".join(m.render() for m in matchers)
+
+
+def expand(expr: str, selector: tuple[Matcher, ...], window: str | None = None) -> str:
+    """Fill `$selector` (and `$window`, when given) in a free PromQL expression."""
+    out = expr.replace("$selector", render_matchers(selector))
+    if window is not None:
+        out = out.replace("$window", window)
+    return out

@@ -1,0 +1,75 @@
+"""PromQL for the model's metrics and SLIs, written once for every target that queries them.
+
+Rates are summed over the whole service (`sum(rate(...))`) so a ratio is traffic-weighted across
+instances. The window is text so callers can pass `5m` or Grafana's `$__rate_interval`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler.model.promql import Matcher, expand
+from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
+from compiler.model.units import decimal_text
+
+
+def rate(metric: Metric, window: str, suffix: str = "", by: str = "") -> str:
+    """`sum(rate(name{...}[w]))` for a selector metric, or its expression with $window filled."""
+    grouping = f" by ({by})" if by else ""
+    if metric.selector is not None:
+        name = metric.selector.metric + suffix
+        return f"sum{grouping}(rate({metric.selector.render(name)}[{window}]))"
+    return f"({expand(metric.expr or '', (), window)})"
+
+
+def value(metric: Metric, window: str) -> str:
+    """What a metric looks like on a graph: a rate for counters, the expression for gauges."""
+    if metric.type is MetricType.COUNTER:
+        return rate(metric, window)
+    if metric.selector is not None:
+        return f"sum({metric.selector.render()})"
+    return f"({expand(metric.expr or '', (), window)})"
+
+
+def le_matcher(threshold_seconds: Decimal) -> Matcher:
+    """Match the `le` label of a bucket whatever the client library wrote: 0.3, 0.30, 1, 1.0."""
+    text = decimal_text(threshold_seconds)
+    pattern = text.replace(".", r"\.") + ("0*" if "." in text else r"(\.0+)?")
+    return Matcher("le", "=~", pattern)
+
+
+def sli_errors(sli: Sli, window: str) -> str:
+    """Rate of bad events over `window`."""
+    if sli.kind is SliKind.RAW:
+        return f"({expand(sli.raw_errors or '', (), window)})"
+    if sli.kind is SliKind.LATENCY:
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        sel = sli.latency.selector
+        total = f"rate({sel.render(sel.metric + '_count')}[{window}])"
+        good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_seconds),))}[{window}])"
+        return f"(sum({total}) - sum({good}))"
+    if sli.errors is not None:
+        return rate(sli.errors, window)
+    assert sli.good is not None and sli.total is not None
+    return f"({rate(sli.total, window)} - {rate(sli.good, window)})"
+
+
+def sli_total(sli: Sli, window: str) -> str:
+    """Rate of all events over `window`."""
+    if sli.kind is SliKind.RAW:
+        return f"({expand(sli.raw_total or '', (), window)})"
+    if sli.kind is SliKind.LATENCY:
+        assert sli.latency is not None and sli.latency.selector is not None
+        sel = sli.latency.selector
+        return f"sum(rate({sel.render(sel.metric + '_count')}[{window}]))"
+    assert sli.total is not None
+    return rate(sli.total, window)
+
+
+def sli_error_ratio(sli: Sli, window: str) -> str:
+    return f"{sli_errors(sli, window)} / {sli_total(sli, window)}"
+
+
+def up(service: Service) -> str:
+    body = ",".join(m.render() for m in service.selector)
+    return f"up{{{body}}}"

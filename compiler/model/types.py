@@ -1,0 +1,232 @@
+"""The model: frozen, typed, fully defaulted. Targets read only this, never raw spec dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from compiler.errors import Location
+from compiler.model.promql import Matcher, Selector
+
+
+class Tier(str, Enum):
+    """Alert severity tiers, most urgent first; the value is the `severity` label."""
+
+    CRITICAL = "critical"  # page now
+    WARNING = "warning"  # review soon (ticket)
+    INFO = "info"  # review daily
+
+    @property
+    def rank(self) -> int:
+        return list(Tier).index(self)
+
+
+class MetricType(str, Enum):
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    HISTOGRAM = "histogram"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric named once in the spec. Either a selector (service matchers added) or free PromQL."""
+
+    name: str
+    type: MetricType
+    selector: Selector | None = None
+    expr: str | None = None  # `$selector`/`$window` already expanded except `$window`
+    unit: str = ""
+    title: str = ""
+    location: Location = Location("")
+
+    @property
+    def is_business(self) -> bool:
+        return self.name not in WELL_KNOWN_METRICS
+
+
+WELL_KNOWN_METRICS = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")
+
+
+class SliKind(str, Enum):
+    RATIO = "ratio"  # errors/total or good/total over counters
+    LATENCY = "latency"  # histogram bucket at a threshold / histogram count
+    RAW = "raw"  # free PromQL rates of bad and total events over $window
+
+
+@dataclass(frozen=True)
+class Sli:
+    kind: SliKind
+    total: Metric | None = None  # ratio
+    errors: Metric | None = None  # ratio, bad events
+    good: Metric | None = None  # ratio, good events
+    latency: Metric | None = None  # latency: the histogram
+    threshold_seconds: Decimal | None = None  # latency
+    raw_errors: str | None = None  # raw: PromQL over $window, service selector expanded
+    raw_total: str | None = None
+
+
+@dataclass(frozen=True)
+class SloAlerting:
+    critical: bool = True
+    warning: bool = True
+    info: bool = True
+    budget_left: Decimal = Decimal("0.25")  # info alert when less than this share of budget is left
+
+
+@dataclass(frozen=True)
+class Slo:
+    name: str
+    objective: Decimal  # percent, e.g. Decimal("99.9")
+    period_seconds: int
+    sli: Sli
+    alerting: SloAlerting
+    description: str = ""
+    min_traffic: Decimal = Decimal(0)  # events/s below which burn alerts stay quiet
+    location: Location = Location("")
+
+    @property
+    def objective_ratio(self) -> Decimal:
+        return self.objective / 100
+
+    @property
+    def error_budget(self) -> Decimal:
+        """Share of events allowed to fail: 99.9 → 0.001, exactly."""
+        return (Decimal(100) - self.objective) / 100
+
+
+class AlertKind(str, Enum):
+    """Key-metric alerts a spec can tune; the value is the spec key under `alerts:`."""
+
+    ERROR_RATE = "error_rate"
+    LATENCY_P99 = "latency_p99"
+    SERVICE_DOWN = "service_down"
+    CPU = "cpu"
+    MEMORY = "memory"
+    DISK = "disk"
+    DISK_FULL = "disk_full"
+    TRAFFIC_ANOMALY = "traffic_anomaly"
+    DEPLOYMENT = "deployment"
+    NEW_ERROR_TYPE = "new_error_type"
+    TRAFFIC_MILESTONE = "traffic_milestone"
+
+
+class ThresholdType(str, Enum):
+    RATIO = "ratio"  # written as a percentage, held as a ratio (2% → 0.02)
+    DURATION = "duration"  # seconds
+    FLAG = "flag"  # on/off, no threshold
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class KeyAlert:
+    """One enabled key-metric alert at one tier, with its resolved threshold."""
+
+    kind: AlertKind
+    tier: Tier
+    threshold: Decimal | None  # None for FLAG kinds
+    for_seconds: int
+    location: Location = Location("")
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One notifier of a receiver: kind (pagerduty, slack...) and its settings, sorted."""
+
+    kind: str
+    settings: tuple[tuple[str, str | int], ...]
+
+    def get(self, key: str) -> str | int | None:
+        return dict(self.settings).get(key)
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A named set of integrations. `scope` says who defined it: platform, team or service."""
+
+    name: str
+    integrations: tuple[Integration, ...]
+    scope: str
+    location: Location = Location("")
+
+
+@dataclass(frozen=True)
+class Route:
+    tier: Tier
+    receiver: str  # receiver name; resolved against Fleet.receivers
+    location: Location = Location("")
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: str  # HH:MM
+    end: str
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    weekdays: tuple[str, ...]
+    times: tuple[TimeRange, ...]
+    location: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    routes: tuple[Route, ...] = ()
+    business_hours: BusinessHours | None = None
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    team: str
+    description: str
+    selector: tuple[Matcher, ...]
+    links: tuple[tuple[str, str], ...]
+    metrics: tuple[Metric, ...]
+    slos: tuple[Slo, ...]
+    key_alerts: tuple[KeyAlert, ...]
+    routes: tuple[Route, ...]  # one per tier, after team and platform fallbacks
+    dashboards: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...] = ()
+    location: Location = Location("")
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def route(self, tier: Tier) -> Route | None:
+        return next((r for r in self.routes if r.tier == tier), None)
+
+
+@dataclass(frozen=True)
+class AlertmanagerBase:
+    default_receiver: str = ""
+    templates: tuple[str, ...] = ()
+    global_settings: tuple[tuple[str, str | bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class Platform:
+    runbook_url: str = "{path}"  # {path} is relative to the output directory
+    grafana_url: str = ""
+    teams: tuple[Team, ...] = ()
+    alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
+    standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
+    location: Location = Location("")
+
+    def team(self, name: str) -> Team | None:
+        return next((t for t in self.teams if t.name == name), None)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Everything compiled in one run: services sorted by name, the platform, every receiver."""
+
+    services: tuple[Service, ...]
+    platform: Platform
+    receivers: tuple[Receiver, ...]
+
+    def receiver(self, name: str) -> Receiver | None:
+        return next((r for r in self.receivers if r.name == name), None)

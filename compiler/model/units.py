@@ -1,0 +1,63 @@
+"""Parsing and formatting of the spec's scalar units: durations, percentages, event rates."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+_DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
+_SECONDS = {"ms": Decimal("0.001"), "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def parse_duration(text: str) -> int:
+    """`1h30m` → 5400 (seconds). Sub-second parts are rounded down; the schema checked the form."""
+    if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m, 28d")
+    total = Decimal(0)
+    for number, unit in _DURATION_PART.findall(text):
+        total += Decimal(number) * _SECONDS[unit]
+    return int(total)
+
+
+def parse_duration_seconds(text: str) -> Decimal:
+    """Like parse_duration but keeps milliseconds (latency thresholds such as 250ms)."""
+    if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
+        raise ValueError(f"{text!r} is not a duration like 300ms, 1s")
+    return sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0))
+
+
+def format_duration(seconds: int) -> str:
+    """5400 → `1h30m`; the shortest Prometheus spelling, largest unit first (no `y`/`w` ambiguity)."""
+    if seconds <= 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            out += f"{seconds // size}{unit}"
+            seconds %= size
+    return out
+
+
+def parse_percent(text: str) -> Decimal:
+    """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?%", text):
+        raise ValueError(f"{text!r} is not a percentage like 2% or 0.5%")
+    return Decimal(text[:-1]) / 100
+
+
+def parse_rate(value: object) -> Decimal:
+    """Events per second from `0.5`, `10/m` or `100/h`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of events per second, or a string like 10/m")
+    if isinstance(value, int | float):
+        return Decimal(repr(value))
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)/(s|m|h)", str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not an event rate like 0.5, 10/m or 100/h")
+    return Decimal(match.group(1)) / _SECONDS[match.group(2)]
+
+
+def decimal_text(value: Decimal) -> str:
+    """Shortest plain text for a Decimal: 0.001, 14.4, 5 — never exponent notation."""
+    text = format(value.normalize(), "f")
+    return text

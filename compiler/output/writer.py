@@ -1,0 +1,215 @@
+"""Compare a bundle with an output directory, and replace the directory atomically.
+
+The new tree is built beside the old one and swapped in with one rename (an atomic exchange
+where the kernel offers it), so a crash or SIGKILL at any moment leaves either the previous tree
+or the new one, never a mix. Files obsc does not own (not in the previous manifest) and runbooks
+a human has edited are carried over untouched.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from compiler import conventions
+from compiler.errors import OutputError
+from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, parse_manifest
+
+
+class Status(str, Enum):
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+    UNCHANGED = "unchanged"
+    PRESERVED = "preserved"  # a human-edited runbook we leave alone
+    ORPHANED = "orphaned"  # a human-edited runbook whose alert no longer exists (kept, reported)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: Status
+    old: str | None = None
+    new: str | None = None
+
+    def diff(self) -> str:
+        old = (self.old or "").splitlines(keepends=True)
+        new = (self.new or "").splitlines(keepends=True)
+        a = f"a/{self.path}" if self.old is not None else "/dev/null"
+        b = f"b/{self.path}" if self.new is not None else "/dev/null"
+        return "".join(difflib.unified_diff(old, new, a, b))
+
+
+@dataclass(frozen=True)
+class Plan:
+    out_dir: str
+    changes: tuple[FileChange, ...]
+    keep: tuple[str, ...]  # files carried over from the old tree as they are
+
+    @property
+    def drift(self) -> tuple[FileChange, ...]:
+        return tuple(c for c in self.changes if c.status in (Status.ADDED, Status.CHANGED, Status.REMOVED))
+
+    def count(self, status: Status) -> int:
+        return sum(1 for c in self.changes if c.status is status)
+
+
+def plan(bundle: Bundle, out_dir: str) -> Plan:
+    """What writing `bundle` into `out_dir` would do, file by file (reads only)."""
+    root = Path(out_dir)
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a directory")
+    on_disk = _read_tree(root)
+    owned = parse_manifest(on_disk.get(conventions.MANIFEST, ""))
+    changes: list[FileChange] = []
+    for artifact in bundle.artifacts:
+        old = on_disk.get(artifact.path)
+        if artifact.ownership is Ownership.STUB and old is not None and not is_unedited_stub(old):
+            changes.append(FileChange(artifact.path, Status.PRESERVED, old, old))
+        elif old is None:
+            changes.append(FileChange(artifact.path, Status.ADDED, None, artifact.content))
+        elif old == artifact.content:
+            changes.append(FileChange(artifact.path, Status.UNCHANGED, old, old))
+        else:
+            changes.append(FileChange(artifact.path, Status.CHANGED, old, artifact.content))
+    produced = set(bundle.paths)
+    keep: list[str] = []
+    for path in sorted(set(on_disk) - produced):
+        if path not in owned:
+            keep.append(path)  # not ours: never touched
+        elif path.startswith(conventions.RUNBOOK_DIR + "/") and not is_unedited_stub(on_disk[path]):
+            keep.append(path)
+            changes.append(FileChange(path, Status.ORPHANED, on_disk[path], on_disk[path]))
+        else:
+            changes.append(FileChange(path, Status.REMOVED, on_disk[path], None))
+    return Plan(out_dir, tuple(sorted(changes, key=lambda c: c.path)), tuple(keep))
+
+
+def _read_tree(root: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    if not root.is_dir():
+        return files
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".obsc-"))
+        for name in sorted(filenames):
+            full = Path(dirpath, name)
+            rel = full.relative_to(root).as_posix()
+            try:
+                files[rel] = full.read_bytes().decode("utf-8", errors="surrogateescape")
+            except OSError as exc:
+                raise OutputError(f"{full}: cannot read: {exc.strerror}") from None
+    return files
+
+
+def write(p: Plan) -> None:
+    """Make the output directory match the plan, atomically. No-op when nothing changes."""
+    if not any(c.status in (Status.ADDED, Status.CHANGED, Status.REMOVED) for c in p.changes):
+        return
+    out = Path(os.path.realpath(p.out_dir))
+    parent = out.parent
+    if out.exists() and not (out.stat().st_mode & stat.S_IWUSR):
+        raise OutputError(f"{p.out_dir}: output directory is read-only; nothing was written")
+    _remove_stale(parent, out.name)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.obsc-staging-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
+    try:
+        _populate(staging, out, p)
+        os.chmod(staging, out.stat().st_mode & 0o7777 if out.exists() else 0o777 & ~_umask())
+        _swap(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"{p.out_dir}: writing failed: {exc.strerror or exc}; the previous output is untouched"
+        ) from None
+    shutil.rmtree(staging, ignore_errors=True)  # after an exchange it holds the old tree
+
+
+def _populate(staging: Path, out: Path, p: Plan) -> None:
+    for change in p.changes:
+        if change.status in (Status.REMOVED,):
+            continue
+        if change.status in (Status.PRESERVED, Status.ORPHANED, Status.UNCHANGED):
+            _carry(out / change.path, staging / change.path)
+            continue
+        target = staging / change.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+            fh.write(change.new or "")
+    for rel in p.keep:
+        if not (staging / rel).exists():
+            _carry(out / rel, staging / rel)
+
+
+def _carry(src: Path, dst: Path) -> None:
+    """Hard-link an unchanged file into the new tree (copy across filesystems)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        return
+    # No atomic exchange (non-Linux): two renames; a kill between them leaves `.obsc-old-*`,
+    # which the next run restores before doing anything else.
+    old = out.parent / f".{out.name}.obsc-old-{os.getpid()}"
+    os.rename(out, old)
+    os.rename(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL / ENOSYS / EOPNOTSUPP: filesystem cannot exchange
+        return False
+    raise OSError(err, os.strerror(err))
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Clean up after a run that was killed: drop staging trees, restore an interrupted swap."""
+    if not parent.is_dir():
+        return
+    out = parent / name
+    for entry in sorted(parent.glob(f".{name}.obsc-old-*")):
+        if not out.exists():
+            os.rename(entry, out)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+    for entry in parent.glob(f".{name}.obsc-staging-*"):
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

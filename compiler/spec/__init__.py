@@ -1,0 +1,1 @@
+"""Reading and validating spec documents: the only code that touches spec files."""

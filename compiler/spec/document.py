@@ -1,0 +1,39 @@
+"""A loaded spec document: plain data plus where each node came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.errors import Location
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """One YAML document or Jsonnet result, with positions of its keys and values.
+
+    `data` is JSON-shaped (dict/list/str/int/float/bool/None). Positions are 1-based;
+    a path missing from the maps falls back to its nearest located ancestor.
+    """
+
+    file: str
+    data: Any
+    value_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    index: int = 0  # position of the document within a multi-document file
+
+    def locate(self, path: Path, *, key: bool = False) -> Location:
+        marks = self.key_marks if key else self.value_marks
+        probe = tuple(path)
+        while True:
+            if probe in marks:
+                line, col = marks[probe]
+                return Location(self.file, line, col)
+            if probe in self.value_marks:
+                line, col = self.value_marks[probe]
+                return Location(self.file, line, col)
+            if not probe:
+                return Location(self.file, 1, 1)
+            probe = probe[:-1]

@@ -1,0 +1,261 @@
+"""Read spec and platform files (YAML or Jsonnet) into located `Document`s.
+
+This is the only module that reads spec files. It refuses what would hurt the process before
+parsing it (oversized files, alias bombs, deep nesting) and turns every parse error into a
+located `Diagnostic` instead of an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from compiler.errors import Diagnostic, InputError, Location
+from compiler.spec.document import Document, Path
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a service spec is ~30 lines; 4 MiB is generous and still fast
+MAX_NODES = 200_000  # nodes after alias expansion: stops "billion laughs" documents
+MAX_DEPTH = 64
+SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
+PLATFORM_STEMS = ("platform",)
+
+
+@dataclass(frozen=True)
+class JsonnetOptions:
+    library_paths: tuple[str, ...] = ()
+
+
+def discover(paths: Sequence[str]) -> tuple[list[str], list[str], list[Diagnostic]]:
+    """Expand files and directories into (spec files, platform files, problems), sorted."""
+    specs: set[str] = set()
+    platforms: set[str] = set()
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        p = FsPath(raw)
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and child.suffix in SPEC_SUFFIXES and not _hidden(child, p):
+                    (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
+        elif p.is_file():
+            (platforms if p.stem in PLATFORM_STEMS else specs).add(p.as_posix())
+        else:
+            problems.append(Diagnostic(Location(raw), (), "no such file or directory"))
+    return sorted(specs), sorted(platforms), problems
+
+
+def _hidden(child: FsPath, root: FsPath) -> bool:
+    # Skip dot-directories (.git, .venv) and Jsonnet library folders, which hold no specs.
+    rel = child.relative_to(root).parts
+    return any(part.startswith(".") or part == "lib" for part in rel[:-1]) or rel[-1].startswith(".")
+
+
+def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
+    """Load every document of one file; raise InputError with located problems."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            [
+                Diagnostic(
+                    Location(path),
+                    (),
+                    f"file is {size:,} bytes; specs are limited to {MAX_FILE_BYTES:,} bytes "
+                    "(split it, or check that this is really a spec)",
+                )
+            ]
+        )
+    if path.endswith(".jsonnet"):
+        return [_load_jsonnet(path, jsonnet)]
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Diagnostic(Location(path), (), f"not UTF-8 text: {exc.reason}")]) from None
+    except OSError as exc:
+        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc.strerror}")]) from None
+    return load_yaml_text(path, text)
+
+
+def load_yaml_text(path: str, text: str) -> list[Document]:
+    loader = yaml.SafeLoader(text)
+    docs: list[Document] = []
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            doc = Document(file=path, data=None, index=index)
+            budget = _Budget(path)
+            doc.data = _to_data(loader, node, (), doc, budget, 0)
+            if doc.data is not None:
+                docs.append(doc)
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError([Diagnostic(loc, (), f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Diagnostic(Location(path), (), f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+class _Budget:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes = 0
+
+    def spend(self, node: yaml.Node) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+            raise InputError(
+                [
+                    Diagnostic(
+                        Location(self.path, line, col),
+                        (),
+                        f"document expands to more than {MAX_NODES:,} nodes "
+                        "(YAML aliases nested too deeply? refusing to expand it)",
+                    )
+                ]
+            )
+
+
+def _to_data(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: Document, budget: _Budget, depth: int) -> Any:
+    budget.spend(node)
+    doc.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if depth > MAX_DEPTH:
+        raise InputError(
+            [Diagnostic(doc.locate(path), path, f"nesting deeper than {MAX_DEPTH} levels (recursive alias?)")]
+        )
+    if isinstance(node, yaml.MappingNode):
+        explicit = {id(k) for k, _ in node.value}
+        loader.flatten_mapping(node)  # resolve `<<:` merge keys the way YAML 1.1 defines them
+        out: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            key_loc = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key, str):
+                # YAML 1.1 turns `on:`/`off:`/`1:` into bool/int keys; specs use string keys only.
+                raise InputError(
+                    [Diagnostic(Location(doc.file, *key_loc), path, f"key {key!r} must be a string (quote it)")]
+                )
+            if key in seen and id(seen[key]) in explicit and id(key_node) in explicit:
+                first = seen[key].start_mark.line + 1
+                raise InputError(
+                    [Diagnostic(Location(doc.file, *key_loc), (*path, key), f"duplicate key (first defined on line {first})")]
+                )
+            seen[key] = key_node
+            doc.key_marks[(*path, key)] = key_loc
+            out[key] = _to_data(loader, value_node, (*path, key), doc, budget, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(loader, item, (*path, i), doc, budget, depth + 1) for i, item in enumerate(node.value)]
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
+        # Timestamps and binary are not spec values; keep the text the user wrote.
+        return str(node.value)
+    return value
+
+
+def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
+    evaluate = _jsonnet_module()
+    roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(p) for p in options.library_paths]
+
+    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
+        candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
+        for candidate in candidates:
+            real = os.path.realpath(candidate)
+            if not any(real == r or real.startswith(r + os.sep) for r in roots):
+                raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({', '.join(roots)})")
+            if os.path.isfile(real):
+                if os.path.getsize(real) > MAX_FILE_BYTES:
+                    raise RuntimeError(f"import {rel!r} is larger than {MAX_FILE_BYTES:,} bytes")
+                with open(real, "rb") as fh:
+                    return candidate, fh.read()
+        raise RuntimeError(f"import {rel!r} not found in {', '.join(roots)}")
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+        output = evaluate(path, source, import_callback=import_callback)
+    except RuntimeError as exc:
+        line, col, message = _jsonnet_error(path, str(exc))
+        raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc}")]) from None
+    data = json.loads(output)
+    doc = Document(file=path, data=data)
+    _approximate_marks(doc, source)
+    return doc
+
+
+def _jsonnet_module() -> Any:
+    try:
+        import _gojsonnet
+
+        return _gojsonnet.evaluate_snippet
+    except ImportError:  # pragma: no cover - fallback when only the C++ binding is installed
+        import _jsonnet
+
+        return _jsonnet.evaluate_snippet
+
+
+def _jsonnet_error(path: str, text: str) -> tuple[int, int, str]:
+    """Pull `file:line:col` out of a Jsonnet error; keep its first line as the message."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    head = lines[0] if lines else text
+    head = head.removeprefix("RUNTIME ERROR: ")
+    for ln in lines:
+        for token in ln.split():
+            if token.startswith(path + ":"):
+                parts = token[len(path) + 1 :].split(":")
+                try:
+                    line = int(parts[0])
+                    col = int(parts[1].split("-")[0]) if len(parts) > 1 else 0
+                except ValueError:
+                    continue
+                message = head.split(" ", 1)[1] if head.startswith(path + ":") and " " in head else head
+                return line, col, message
+    return 1, 1, head
+
+
+def _approximate_marks(doc: Document, source: str) -> None:
+    """Jsonnet output has no positions; point keys at the first place the source names them."""
+    lines = source.splitlines()
+
+    def walk(value: Any, path: Path) -> Iterator[Path]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield (*path, k)
+                yield from walk(v, (*path, k))
+
+    for p in walk(doc.data, ()):
+        key = str(p[-1])
+        for n, text in enumerate(lines, 1):
+            col = _find_key(text, key)
+            if col:
+                doc.key_marks[p] = (n, col)
+                doc.value_marks[p] = (n, col)
+                break
+
+
+def _find_key(text: str, key: str) -> int:
+    for quoted in (f"{key}:", f"'{key}':", f'"{key}":', f"{key}::"):
+        at = text.find(quoted)
+        if at >= 0 and (at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")):
+            return at + 1
+    return 0

@@ -1,0 +1,138 @@
+"""Validate documents against the shipped JSON Schema and turn failures into located messages."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError, best_match
+
+from compiler.errors import Diagnostic
+from compiler.spec.document import Document
+
+# Keys that would put a secret into generated files; the spec takes a *_file path instead.
+INLINE_SECRETS = {
+    "routing_key": "routing_key_file",
+    "service_key": "routing_key_file",
+    "api_key": "api_key_file",
+    "api_url": "api_url_file",
+    "auth_password": "auth_password_file",
+    "password": "auth_password_file",
+    "credentials": "credentials_file",
+    "bearer_token": "credentials_file",
+    "smtp_auth_password": "smtp_auth_password_file",
+    "slack_api_url": "slack_api_url_file",
+}
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    text = resources.files("compiler.spec").joinpath("schema.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def schema_json() -> str:
+    return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(schema())
+    return jsonschema.Draft202012Validator(schema())
+
+
+def validate(doc: Document) -> list[Diagnostic]:
+    """Every schema problem in `doc`, each located and phrased for a human."""
+    found: list[Diagnostic] = []
+    for error in _validator().iter_errors(doc.data):
+        found.extend(_explain(doc, error))
+    return sorted(set(found))
+
+
+def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    if error.validator in ("if", "then", "else", "$ref", "allOf") and error.context:
+        for sub in error.context:
+            yield from _explain(doc, sub)
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        yield from _explain_choice(doc, error)
+        return
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        for key in sorted(k for k in error.instance if k not in allowed):
+            yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), _unknown_key(key, allowed))
+        return
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield Diagnostic(doc.locate(path), path, f"missing required key '{missing}'")
+        return
+    if error.validator == "propertyNames":
+        yield from _explain_property_name(doc, error, path)
+        return
+    yield Diagnostic(doc.locate(path), path, _message(error))
+
+
+def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    for sub in error.context or []:
+        key = sub.instance
+        yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), f"name {key!r}: {_message(sub)}")
+    if not error.context:
+        yield Diagnostic(doc.locate(path), path, _message(error))
+
+
+def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
+    # Prefer the branch whose type matches: its errors are the ones the user can act on.
+    context = error.context or []
+    same_type = [e for e in context if e.validator != "type"]
+    if same_type:
+        deepest = best_match(same_type)
+        if deepest is not None:
+            yield from _explain(doc, deepest)
+            return
+    path = tuple(error.absolute_path)
+    expected = sorted({str(e.schema.get("type")) for e in context if "type" in e.schema})
+    description = error.schema.get("description")
+    hint = f"expected {' or '.join(expected)}" if expected else "does not match any allowed form"
+    if description:
+        hint += f" ({description})"
+    yield Diagnostic(doc.locate(path), path, f"{_short(error.instance)}: {hint}")
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    if key in INLINE_SECRETS:
+        return (
+            f"inline secret '{key}' is not allowed: put the secret in a file and set "
+            f"'{INLINE_SECRETS[key]}' to its path"
+        )
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+    return f"unknown key '{key}'{hint}"
+
+
+def _message(error: ValidationError) -> str:
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and description:
+        return f"{_short(error.instance)} is not valid: {description}"
+    if error.validator == "const":
+        return f"{_short(error.instance)} is not supported; expected {error.validator_value!r}"
+    if error.validator == "enum":
+        options = ", ".join(repr(v) for v in error.validator_value)
+        return f"{_short(error.instance)} is not one of {options}"
+    if error.validator == "type":
+        return f"{_short(error.instance)} is not of type {error.validator_value}"
+    if error.validator in ("maximum", "exclusiveMinimum", "minimum", "exclusiveMaximum"):
+        return error.message
+    return error.message
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

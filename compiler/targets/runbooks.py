@@ -1,0 +1,136 @@
+"""Runbook stubs: one markdown page per (service, SLO, alert name), pre-filled from the spec.
+
+Pages are STUB artifacts: the writer creates them when missing, refreshes them while nobody has
+edited them, and never touches them once a human has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from compiler.model import queries
+from compiler.model.alert_kinds import KINDS
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.burnrate import error_ratio_threshold
+from compiler.model.types import Fleet, KeyAlert, Service, Slo, ThresholdType
+from compiler.model.units import decimal_text, format_duration
+from compiler.output.bundle import Artifact, Ownership
+from compiler.targets import TargetOptions
+from compiler.targets.links import dashboard_url
+
+
+def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    out = []
+    for service in fleet.services:
+        pages: dict[str, list[AlertDef]] = defaultdict(list)
+        for alert in service_alerts(service):
+            pages[alert.runbook_path].append(alert)
+        for path, alerts in sorted(pages.items()):
+            out.append(Artifact(path, _page(fleet, service, alerts), Ownership.STUB))
+    return out
+
+
+def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
+    first = alerts[0]
+    tiers = ", ".join(sorted({a.tier.value for a in alerts}, key=lambda t: ["critical", "warning", "info"].index(t)))
+    lines = [f"# {first.name}", ""]
+    lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
+    if service.description:
+        lines += ["", service.description]
+    lines += ["", "## Meaning", ""]
+    lines += _meaning(first, alerts)
+    lines += ["", "## Impact", ""]
+    lines += _impact(first)
+    lines += ["", "## Diagnosis", ""]
+    lines += [
+        f"- Dashboard: {dashboard_url(fleet.platform, service.name)}",
+        "- Query to run in Prometheus:",
+        "",
+        "```promql",
+        _query(service, first),
+        "```",
+        "",
+        "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies.",
+    ]
+    lines += ["", "## Mitigation", ""]
+    lines += [
+        "- Roll back the most recent change if the alert started right after it.",
+        "- Shed or redirect load; scale out if saturated.",
+        "- _Write down what worked here, for the next person on call._",
+    ]
+    lines += ["", "## Escalation", ""]
+    lines += [f"- Owner: team **{service.team}**."]
+    for name, url in service.links:
+        lines += [f"- {name}: {url}"]
+    team = fleet.platform.team(service.team)
+    for name, url in team.links if team else ():
+        lines += [f"- team {name}: {url}"]
+    return "\n".join(lines) + "\n"
+
+
+def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
+    if first.slo is not None:
+        return _slo_meaning(first.slo, alerts)
+    assert first.key_alert is not None
+    info = KINDS[first.key_alert.kind]
+    out = [f"Key metric: {info.meaning}."]
+    for alert in alerts:
+        assert alert.key_alert is not None
+        out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)}")
+    return out
+
+
+def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
+    budget = decimal_text(slo.error_budget * 100)
+    out = [
+        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% of events good over "
+        f"{format_duration(slo.period_seconds)} (error budget {budget}%)."
+    ]
+    if slo.description:
+        out += ["", slo.description]
+    out.append("")
+    for alert in alerts:
+        if alert.window is not None:
+            w = alert.window
+            out.append(
+                f"- **{alert.tier.value}** ({w.name}): error ratio above "
+                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}% over both {w.long} and {w.short} "
+                f"({w.factor_text(slo.period_seconds)}x burn rate, {decimal_text(w.budget_share * 100)}% "
+                f"of the budget in {w.long})."
+            )
+        elif alert.budget == "low":
+            out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
+        elif alert.budget == "exhausted":
+            out.append("- **info**: the error budget for the period is spent.")
+    return out
+
+
+def _impact(first: AlertDef) -> list[str]:
+    if first.slo is not None:
+        return [
+            "Users see failures or slow responses. While the alert fires, the error budget is being spent "
+            "faster than the SLO allows; at this pace it runs out before the period ends."
+        ]
+    return ["Depends on the symptom; check whether users are affected (error ratio, latency SLOs)."]
+
+
+def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
+    after = f" for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
+    if alert.threshold is None:
+        return f"fires when it happens{after}."
+    if ttype is ThresholdType.RATIO:
+        return f"above {decimal_text(alert.threshold * 100)}%{after}."
+    if ttype is ThresholdType.DURATION:
+        return f"threshold {decimal_text(alert.threshold)}s{after}."
+    return f"threshold {decimal_text(alert.threshold)}{after}."
+
+
+def _query(service: Service, alert: AlertDef) -> str:
+    if alert.slo is not None:
+        return queries.sli_error_ratio(alert.slo.sli, "1h")
+    requests, errors = service.metric("requests"), service.metric("errors")
+    if requests and errors:
+        return f"{queries.rate(errors, '5m')} / {queries.rate(requests, '5m')}"
+    return queries.up(service)
+
+

@@ -1,0 +1,16 @@
+"""External validators run on the written bundle (the only subprocess calls in obsc)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compiler.api import Compilation
+
+
+def validate_bundle(compilation: Compilation, out_dir: str) -> None:
+    """Run every validator that applies to the output; raise ToolError on failure.
+
+    Validators register here as targets land (promtool for rules, amtool for routes).
+    """
+    del compilation, out_dir
