@@ -63,7 +63,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")
             )
         if not spec_files and not problems:
-            diagnostics.append(Diagnostic(Location(", ".join(paths) or "."), (), "no spec files (.yaml, .yml, .jsonnet) found"))
+            diagnostics.append(
+                Diagnostic(Location(", ".join(paths) or "."), (), "no spec files (.yaml, .yml, .jsonnet) found")
+            )
         jsonnet = loader.JsonnetOptions(tuple(options.jsonnet_paths))
         docs: list[Document] = []
         platform_doc: Document | None = None
@@ -78,7 +80,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             found = schema.validate(platform_doc)
             diagnostics.extend(found)
             if isinstance(platform_doc.data, dict) and platform_doc.data.get("kind") != "Platform":
-                diagnostics.append(Diagnostic(platform_doc.locate(()), ("kind",), "a platform file needs kind: Platform"))
+                diagnostics.append(
+                    Diagnostic(platform_doc.locate(()), ("kind",), "a platform file needs kind: Platform")
+                )
             elif found:
                 platform_doc = None
         for doc in docs:
@@ -86,7 +90,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             diagnostics.extend(found)
             if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
                 diagnostics.append(
-                    Diagnostic(doc.locate(("kind",)), ("kind",), "platform defaults belong in platform.yaml beside the specs")
+                    Diagnostic(
+                        doc.locate(("kind",)), ("kind",), "platform defaults belong in platform.yaml beside the specs"
+                    )
                 )
             elif not found:
                 valid_docs.append(doc)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from compiler import __version__, logs
-from compiler.api import CompileOptions, Compilation, compile_specs, load_fleet, stage
+from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, stage
 from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output import writer
 from compiler.spec.schema import schema_json
@@ -33,28 +33,54 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _common(func: F) -> F:
-    func = click.option("-v", "--verbose", count=True, help="More detail: -v explains choices and timings, -vv debugs.")(func)
+    func = click.option(
+        "-v", "--verbose", count=True, help="More detail: -v explains choices and timings, -vv debugs."
+    )(func)
     func = click.option("-q", "--quiet", is_flag=True, help="Only errors.")(func)
     func = click.option(
-        "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
         help="Log lines on stderr as text or one JSON object per line (with stage timings).",
     )(func)
     return func
 
 
 def _spec_options(func: F) -> F:
-    func = click.option("--platform", "platform_file", type=click.Path(dir_okay=False), default=None,
-                        help="Platform defaults file (default: platform.yaml beside the specs).")(func)
-    func = click.option("-J", "--jpath", multiple=True, type=click.Path(file_okay=False),
-                        help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.")(func)
+    func = click.option(
+        "--platform",
+        "platform_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Platform defaults file (default: platform.yaml beside the specs).",
+    )(func)
+    func = click.option(
+        "-J",
+        "--jpath",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
+    )(func)
     return func
 
 
 def _output_options(func: F) -> F:
-    func = click.option("--format", "fmt", type=click.Choice(["prometheus", "prometheus-operator", "mimir"]),
-                        default="prometheus", show_default=True, help="Layout of the rule files.")(func)
-    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-                        help="Output directory (replaced atomically).")(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["prometheus", "prometheus-operator", "mimir"]),
+        default="prometheus",
+        show_default=True,
+        help="Layout of the rule files.",
+    )(func)
+    func = click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False),
+        help="Output directory (replaced atomically).",
+    )(func)
     return func
 
 
@@ -70,7 +96,9 @@ def _setup(verbose: int, quiet: bool, log_format: str) -> int:
     return verbosity
 
 
-def _options(specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None, fmt: str, out_dir: str) -> CompileOptions:
+def _options(
+    specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None, fmt: str, out_dir: str
+) -> CompileOptions:
     command = f"obsc compile {' '.join(specs)} --out {out_dir}" + (f" --format {fmt}" if fmt != "prometheus" else "")
     return CompileOptions(jsonnet_paths=jpath, platform_file=platform_file, format=fmt, regenerate_command=command)
 
@@ -81,8 +109,17 @@ def _options(specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str 
 @_spec_options
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
 @_common
-def compile_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, ...], platform_file: str | None,
-                validate: bool, verbose: int, quiet: bool, log_format: str) -> None:
+def compile_cmd(
+    specs: tuple[str, ...],
+    out_dir: str,
+    fmt: str,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    validate: bool,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup(verbose, quiet, log_format)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
@@ -102,8 +139,16 @@ def compile_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str
 @_output_options
 @_spec_options
 @_common
-def check_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, ...], platform_file: str | None,
-              verbose: int, quiet: bool, log_format: str) -> None:
+def check_cmd(
+    specs: tuple[str, ...],
+    out_dir: str,
+    fmt: str,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
     """Regenerate in memory and compare with --out; exit 1 on any difference."""
     verbosity = _setup(verbose, quiet, log_format)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
@@ -119,10 +164,8 @@ def check_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, 
         click.echo(f"{change.status.value}: {change.path}")
     for change in drift:
         click.echo(change.diff(), nl=False)
-    click.echo(
-        f"obsc check: {len(drift)} file(s) differ from the specs; run `{_options(specs, jpath, platform_file, fmt, out_dir).regenerate_command}`",
-        err=True,
-    )
+    command = _options(specs, jpath, platform_file, fmt, out_dir).regenerate_command
+    click.echo(f"obsc check: {len(drift)} file(s) differ from the specs; run `{command}`", err=True)
     sys.exit(ExitCode.DRIFT)
 
 
@@ -130,8 +173,14 @@ def check_cmd(specs: tuple[str, ...], out_dir: str, fmt: str, jpath: tuple[str, 
 @click.argument("specs", nargs=-1, required=True)
 @_spec_options
 @_common
-def validate_cmd(specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None,
-                 verbose: int, quiet: bool, log_format: str) -> None:
+def validate_cmd(
+    specs: tuple[str, ...],
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
     """Check SPECS only (schema and meaning); writes nothing."""
     verbosity = _setup(verbose, quiet, log_format)
     fleet, notes = load_fleet(specs, CompileOptions(jsonnet_paths=jpath, platform_file=platform_file), {})
@@ -225,6 +274,7 @@ def main() -> None:
         else:
             click.echo(
                 "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
-                "and report it.", err=True,
+                "and report it.",
+                err=True,
             )
         sys.exit(ExitCode.INTERNAL)

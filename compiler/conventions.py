@@ -91,3 +91,41 @@ def dashboard_uid(service: str, dashboard: str) -> str:
 
 def receiver_name(scope: str, tier: str) -> str:
     return f"{scope}-{tier}"
+
+
+# ---- recorded SLO series (written by the Prometheus target, read by dashboards and runbooks).
+# Every series carries the labels `service` and `slo`; error ratios also `window`.
+def sli_error_ratio(window: str) -> str:
+    """Error ratio (bad / total events) over `window`, traffic-weighted: `slo:sli_error:ratio_rate5m`."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+SLO_OBJECTIVE = "slo:objective:ratio"  # e.g. 0.999
+SLO_ERROR_BUDGET = "slo:error_budget:ratio"  # 1 - objective, e.g. 0.001
+SLO_PERIOD_SECONDS = "slo:period:seconds"
+SLO_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"  # 1 - period error ratio / budget (may go < 0)
+
+# ---- stable panel ids on the service dashboard, so alerts can link to their panel.
+SLO_PANEL_BASE = 100  # SLO i occupies ids 100 + 10*i .. 100 + 10*i + 9
+
+
+def slo_panel_id(slo_index: int, offset: int = 0) -> int:
+    """Panel of SLO number `slo_index` (spec order); offset 0 is its burn-rate panel."""
+    return SLO_PANEL_BASE + 10 * slo_index + offset
+
+
+KEY_PANEL_IDS: dict[AlertKind, int] = {
+    AlertKind.ERROR_RATE: 11,
+    AlertKind.LATENCY_P99: 12,
+    AlertKind.SERVICE_DOWN: 13,
+    AlertKind.TRAFFIC_ANOMALY: 10,
+    AlertKind.TRAFFIC_MILESTONE: 10,
+    AlertKind.NEW_ERROR_TYPE: 11,
+    AlertKind.DEPLOYMENT: 13,
+    AlertKind.CPU: 21,
+    AlertKind.MEMORY: 22,
+    AlertKind.DISK: 23,
+    AlertKind.DISK_FULL: 23,
+}
+SERVICE_DASHBOARD = "service"
+FLEET_DASHBOARD = "fleet"

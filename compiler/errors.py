@@ -70,3 +70,6 @@ class ToolError(Exception):
     def __init__(self, message: str, exit_code: ExitCode = ExitCode.DRIFT) -> None:
         self.exit_code = exit_code
         super().__init__(message)
+
+
+NOWHERE = Location("")  # default for model objects built without a source (built-in defaults)

@@ -21,11 +21,11 @@ KINDS: dict[AlertKind, KindInfo] = {
     AlertKind.ERROR_RATE: KindInfo(
         ThresholdType.RATIO, ("requests", "errors"), _PAGE_FOR, "share of requests that fail"
     ),
-    AlertKind.LATENCY_P99: KindInfo(
-        ThresholdType.DURATION, ("latency",), _PAGE_FOR, "99th percentile request latency"
-    ),
+    AlertKind.LATENCY_P99: KindInfo(ThresholdType.DURATION, ("latency",), _PAGE_FOR, "99th percentile request latency"),
     AlertKind.SERVICE_DOWN: KindInfo(
-        ThresholdType.FLAG, (), {Tier.CRITICAL: 300, Tier.WARNING: 300, Tier.INFO: 300},
+        ThresholdType.FLAG,
+        (),
+        {Tier.CRITICAL: 300, Tier.WARNING: 300, Tier.INFO: 300},
         "no instance of the service is up (or none is scraped)",
     ),
     AlertKind.CPU: KindInfo(ThresholdType.RATIO, ("cpu",), {t: 900 for t in Tier}, "CPU utilisation"),
@@ -37,7 +37,9 @@ KINDS: dict[AlertKind, KindInfo] = {
     AlertKind.TRAFFIC_ANOMALY: KindInfo(
         ThresholdType.RATIO, ("requests",), {t: 1800 for t in Tier}, "change of request rate against a week ago"
     ),
-    AlertKind.DEPLOYMENT: KindInfo(ThresholdType.FLAG, ("build_info",), {t: 0 for t in Tier}, "a new version is running"),
+    AlertKind.DEPLOYMENT: KindInfo(
+        ThresholdType.FLAG, ("build_info",), {t: 0 for t in Tier}, "a new version is running"
+    ),
     AlertKind.NEW_ERROR_TYPE: KindInfo(
         ThresholdType.FLAG, ("errors",), {t: 0 for t in Tier}, "an error series that did not exist a day ago"
     ),

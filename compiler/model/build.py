@@ -87,6 +87,7 @@ class _Layer:
 
 # ---------------------------------------------------------------- platform
 
+
 def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple[Platform, list[Receiver], _Layer]:
     ctx = _Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data if doc else {}
@@ -94,9 +95,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         _receiver(name, body, "platform", ctx, ("receivers", name))
         for name, body in sorted((data.get("receivers") or {}).items())
     ]
-    teams = tuple(
-        _team(name, body, ctx, receivers) for name, body in sorted((data.get("teams") or {}).items())
-    )
+    teams = tuple(_team(name, body, ctx, receivers) for name, body in sorted((data.get("teams") or {}).items()))
     am = data.get("alertmanager") or {}
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
@@ -177,6 +176,7 @@ def _routes(
 
 
 # ---------------------------------------------------------------- service
+
 
 def build_service(
     doc: Document, platform: Platform, defaults: _Layer, receivers: list[Receiver], diagnostics: list[Diagnostic]
@@ -262,8 +262,7 @@ def _slos(data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric],
         if objective >= 100:
             ctx.error(
                 (*path, "objective"),
-                "an objective of 100% leaves no error budget: every failure would breach it; "
-                "use e.g. 99.99",
+                "an objective of 100% leaves no error budget: every failure would breach it; use e.g. 99.99",
             )
             continue
         sli = _sli(raw["sli"], metrics, ctx, (*path, "sli"))
@@ -419,7 +418,9 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
     return notes
 
 
-def _service_routes(data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: _Ctx) -> tuple[Route, ...]:
+def _service_routes(
+    data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: _Ctx
+) -> tuple[Route, ...]:
     own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers)
     team = platform.team(data["team"]) or Team(data["team"])
     chain = [own, team.routes, (platform.team("") or Team("")).routes]

@@ -45,7 +45,9 @@ def check_slos(service: Service) -> list[Diagnostic]:
     return found
 
 
-def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver], standard: Sequence[str]) -> list[Diagnostic]:
+def check_fleet(
+    services: Sequence[Service], receivers: Sequence[Receiver], standard: Sequence[str]
+) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
     for service in services:
@@ -107,5 +109,3 @@ def _check_receivers(receivers: Sequence[Receiver]) -> list[Diagnostic]:
 def _hint(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-

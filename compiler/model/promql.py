@@ -47,7 +47,7 @@ class Selector:
 def parse_selector(text: str) -> Selector:
     match = _SELECTOR.fullmatch(text)
     if not match or not match.group(1):
-        raise ValueError(f"{text!r} is not a series selector like http_requests_total{{code=~\"5..\"}}")
+        raise ValueError(f'{text!r} is not a series selector like http_requests_total{{code=~"5.."}}')
     name, body = match.group(1), match.group(2)
     matchers: list[Matcher] = []
     rest = (body or "").strip()

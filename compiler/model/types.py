@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 
-from compiler.errors import Location
+from compiler.errors import NOWHERE, Location
 from compiler.model.promql import Matcher, Selector
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """Alert severity tiers, most urgent first; the value is the `severity` label."""
 
     CRITICAL = "critical"  # page now
@@ -22,7 +22,7 @@ class Tier(str, Enum):
         return list(Tier).index(self)
 
 
-class MetricType(str, Enum):
+class MetricType(StrEnum):
     COUNTER = "counter"
     GAUGE = "gauge"
     HISTOGRAM = "histogram"
@@ -38,7 +38,7 @@ class Metric:
     expr: str | None = None  # `$selector`/`$window` already expanded except `$window`
     unit: str = ""
     title: str = ""
-    location: Location = Location("")
+    location: Location = NOWHERE
 
     @property
     def is_business(self) -> bool:
@@ -48,7 +48,7 @@ class Metric:
 WELL_KNOWN_METRICS = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")
 
 
-class SliKind(str, Enum):
+class SliKind(StrEnum):
     RATIO = "ratio"  # errors/total or good/total over counters
     LATENCY = "latency"  # histogram bucket at a threshold / histogram count
     RAW = "raw"  # free PromQL rates of bad and total events over $window
@@ -83,7 +83,7 @@ class Slo:
     alerting: SloAlerting
     description: str = ""
     min_traffic: Decimal = Decimal(0)  # events/s below which burn alerts stay quiet
-    location: Location = Location("")
+    location: Location = NOWHERE
 
     @property
     def objective_ratio(self) -> Decimal:
@@ -95,7 +95,7 @@ class Slo:
         return (Decimal(100) - self.objective) / 100
 
 
-class AlertKind(str, Enum):
+class AlertKind(StrEnum):
     """Key-metric alerts a spec can tune; the value is the spec key under `alerts:`."""
 
     ERROR_RATE = "error_rate"
@@ -111,7 +111,7 @@ class AlertKind(str, Enum):
     TRAFFIC_MILESTONE = "traffic_milestone"
 
 
-class ThresholdType(str, Enum):
+class ThresholdType(StrEnum):
     RATIO = "ratio"  # written as a percentage, held as a ratio (2% → 0.02)
     DURATION = "duration"  # seconds
     FLAG = "flag"  # on/off, no threshold
@@ -126,7 +126,7 @@ class KeyAlert:
     tier: Tier
     threshold: Decimal | None  # None for FLAG kinds
     for_seconds: int
-    location: Location = Location("")
+    location: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -147,14 +147,14 @@ class Receiver:
     name: str
     integrations: tuple[Integration, ...]
     scope: str
-    location: Location = Location("")
+    location: Location = NOWHERE
 
 
 @dataclass(frozen=True)
 class Route:
     tier: Tier
     receiver: str  # receiver name; resolved against Fleet.receivers
-    location: Location = Location("")
+    location: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class Service:
     routes: tuple[Route, ...]  # one per tier, after team and platform fallbacks
     dashboards: tuple[str, ...]
     labels: tuple[tuple[str, str], ...] = ()
-    location: Location = Location("")
+    location: Location = NOWHERE
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -214,7 +214,7 @@ class Platform:
     teams: tuple[Team, ...] = ()
     alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
-    location: Location = Location("")
+    location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)

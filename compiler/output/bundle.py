@@ -7,12 +7,12 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 from compiler import conventions
 
 
-class Ownership(str, Enum):
+class Ownership(StrEnum):
     GENERATED = "generated"  # obsc owns the file: rewritten every run, pruned when no spec produces it
     STUB = "stub"  # a starting point for humans (runbooks): created when missing, never overwritten once edited
 
@@ -77,13 +77,12 @@ def assemble(artifacts: Iterable[Artifact], command: str) -> Bundle:
         if path in by_path:
             raise BundleError(f"two artifacts claim {path!r}")
         content = artifact.content
-        if artifact.ownership is Ownership.GENERATED:
-            content = header(path, command) + content
-        else:
-            content = stub_text(content)
+        content = header(path, command) + content if artifact.ownership is Ownership.GENERATED else stub_text(content)
         by_path[path] = Artifact(path, content, artifact.ownership)
     manifest_body = "".join(f"{p}\n" for p in sorted(by_path))
-    by_path[conventions.MANIFEST] = Artifact(conventions.MANIFEST, header(conventions.MANIFEST, command) + manifest_body)
+    by_path[conventions.MANIFEST] = Artifact(
+        conventions.MANIFEST, header(conventions.MANIFEST, command) + manifest_body
+    )
     return Bundle(tuple(by_path[p] for p in sorted(by_path)))
 
 

@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 from compiler import conventions
@@ -24,7 +24,7 @@ from compiler.errors import OutputError
 from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, parse_manifest
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ADDED = "added"
     CHANGED = "changed"
     REMOVED = "removed"

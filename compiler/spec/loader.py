@@ -156,7 +156,11 @@ def _to_data(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: Document
             if key in seen and id(seen[key]) in explicit and id(key_node) in explicit:
                 first = seen[key].start_mark.line + 1
                 raise InputError(
-                    [Diagnostic(Location(doc.file, *key_loc), (*path, key), f"duplicate key (first defined on line {first})")]
+                    [
+                        Diagnostic(
+                            Location(doc.file, *key_loc), (*path, key), f"duplicate key (first defined on line {first})"
+                        )
+                    ]
                 )
             seen[key] = key_node
             doc.key_marks[(*path, key)] = key_loc

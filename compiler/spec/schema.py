@@ -56,6 +56,10 @@ def validate(doc: Document) -> list[Diagnostic]:
     return sorted(set(found))
 
 
+def _schema_of(error: ValidationError) -> dict[str, Any]:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
 def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     if error.validator in ("if", "then", "else", "$ref", "allOf") and error.context:
@@ -66,7 +70,7 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         yield from _explain_choice(doc, error)
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted((error.schema.get("properties") or {}).keys())
+        allowed = sorted((_schema_of(error).get("properties") or {}).keys())
         for key in sorted(k for k in error.instance if k not in allowed):
             yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), _unknown_key(key, allowed))
         return
@@ -82,7 +86,7 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
 
 def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:
     for sub in error.context or []:
-        key = sub.instance
+        key = str(sub.instance)
         yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), f"name {key!r}: {_message(sub)}")
     if not error.context:
         yield Diagnostic(doc.locate(path), path, _message(error))
@@ -98,8 +102,8 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
             yield from _explain(doc, deepest)
             return
     path = tuple(error.absolute_path)
-    expected = sorted({str(e.schema.get("type")) for e in context if "type" in e.schema})
-    description = error.schema.get("description")
+    expected = sorted({str(_schema_of(e).get("type")) for e in context if "type" in _schema_of(e)})
+    description = _schema_of(error).get("description")
     hint = f"expected {' or '.join(expected)}" if expected else "does not match any allowed form"
     if description:
         hint += f" ({description})"
@@ -118,13 +122,13 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
 
 
 def _message(error: ValidationError) -> str:
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    description = _schema_of(error).get("description")
     if error.validator == "pattern" and description:
         return f"{_short(error.instance)} is not valid: {description}"
     if error.validator == "const":
         return f"{_short(error.instance)} is not supported; expected {error.validator_value!r}"
     if error.validator == "enum":
-        options = ", ".join(repr(v) for v in error.validator_value)
+        options = ", ".join(repr(v) for v in _schema_of(error).get("enum", []))
         return f"{_short(error.instance)} is not one of {options}"
     if error.validator == "type":
         return f"{_short(error.instance)} is not of type {error.validator_value}"

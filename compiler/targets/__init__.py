@@ -22,6 +22,11 @@ Target = Callable[[Fleet, TargetOptions], list[Artifact]]
 
 
 def all_targets() -> tuple[tuple[str, Target], ...]:
-    from compiler.targets import runbooks
+    from compiler.targets import alertmanager, grafana, prometheus, runbooks
 
-    return (("runbooks", runbooks.generate),)
+    return (
+        ("prometheus", prometheus.generate),
+        ("alertmanager", alertmanager.generate),
+        ("grafana", grafana.generate),
+        ("runbooks", runbooks.generate),
+    )

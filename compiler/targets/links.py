@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from compiler import conventions
 from compiler.model.alerts import AlertDef
-from compiler.model.types import Platform
+from compiler.model.types import Platform, Service
 
 
 def runbook_url(platform: Platform, alert: AlertDef) -> str:
@@ -21,3 +21,14 @@ def dashboard_url(platform: Platform, service: str, dashboard: str = "service", 
     if panel_id is not None:
         url += f"?viewPanel={panel_id}"
     return url
+
+
+def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -> str:
+    """The service dashboard, opened on the panel that shows what the alert measures."""
+    if alert.slo is not None:
+        index = [s.name for s in service.slos].index(alert.slo.name)
+        panel = conventions.slo_panel_id(index)
+    else:
+        assert alert.kind is not None
+        panel = conventions.KEY_PANEL_IDS[alert.kind]
+    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, panel)

@@ -132,5 +132,3 @@ def _query(service: Service, alert: AlertDef) -> str:
     if requests and errors:
         return f"{queries.rate(errors, '5m')} / {queries.rate(requests, '5m')}"
     return queries.up(service)
-
-

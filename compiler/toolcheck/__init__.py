@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 
 
 def validate_bundle(compilation: Compilation, out_dir: str) -> None:
-    """Run every validator that applies to the output; raise ToolError on failure.
+    """Run every validator that applies to the written output; raise ToolError on failure."""
+    from compiler.toolcheck import amtool, promtool
 
-    Validators register here as targets land (promtool for rules, amtool for routes).
-    """
-    del compilation, out_dir
+    promtool.validate(compilation, out_dir)
+    amtool.validate(compilation, out_dir)
