@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from compiler.errors import NOWHERE, Location
 from compiler.model.promql import Matcher, Selector

@@ -7,7 +7,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from compiler import conventions
 

@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 
 from compiler import conventions
