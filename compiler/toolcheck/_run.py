@@ -1,0 +1,96 @@
+"""Shared plumbing for the external validators: find a binary, run it with a timeout.
+
+Every validator (promtool, amtool) needs the same three things: locate the tool (an env var such as
+`PROMTOOL` wins over PATH), say exactly how to install it when it is missing (exit 3), and never hang
+the compiler (`OBSC_TOOL_TIMEOUT` seconds, default 120).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compiler.errors import ExitCode, ToolError
+
+TIMEOUT_ENV = "OBSC_TOOL_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An external binary: its name on PATH, the env var that overrides it, the Debian package."""
+
+    name: str
+    env_var: str
+    debian_package: str
+
+    @property
+    def install_hint(self) -> str:
+        return (
+            f"install it with `sudo apt-get install -y --no-install-recommends {self.debian_package}` "
+            f"(or `make tools`), set {self.env_var}=/path/to/{self.name}, or skip validation with --no-validate"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def find(tool: Tool) -> str:
+    """Absolute path of the tool: $ENV_VAR if set, else PATH. ToolError (exit 3) when missing."""
+    override = os.environ.get(tool.env_var, "").strip()
+    if override:
+        found = shutil.which(override)
+        if found is None:
+            raise ToolError(
+                f"{tool.env_var}={override} is not an executable file; {tool.install_hint}", ExitCode.MISSING_TOOL
+            )
+        return found
+    found = shutil.which(tool.name)
+    if found is None:
+        raise ToolError(f"{tool.name} was not found on PATH; {tool.install_hint}", ExitCode.MISSING_TOOL)
+    return found
+
+
+def timeout_seconds() -> float:
+    """`OBSC_TOOL_TIMEOUT` in seconds (a positive number), else the default."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ToolError(f"{TIMEOUT_ENV}={text!r} must be a positive number of seconds", ExitCode.BAD_INPUT)
+    return value
+
+
+def run(argv: Sequence[str], cwd: str | None = None, timeout: float | None = None) -> Result:
+    """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure."""
+    limit = timeout_seconds() if timeout is None else timeout
+    command = tuple(argv)
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(
+            f"{os.path.basename(command[0])} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)"
+        ) from exc
+    except OSError as exc:
+        raise ToolError(f"cannot run {command[0]}: {exc}", ExitCode.MISSING_TOOL) from exc
+    return Result(command, done.returncode, done.stdout, done.stderr)
