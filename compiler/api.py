@@ -105,8 +105,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 diagnostics.extend(checks.check_slos(service))
                 services.append(service)
                 notes.extend(f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data))
-        standard = [name for name, _ in platform.standard_dashboards]
-        diagnostics.extend(checks.check_fleet(services, receivers, standard))
+        diagnostics.extend(checks.check_fleet(services, receivers))
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes

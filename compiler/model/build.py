@@ -189,7 +189,7 @@ def build_service(
     slos = _slos(data, defaults, metrics, ctx)
     key_alerts = _key_alerts(data, defaults, metrics, ctx)
     routes = _service_routes(data, platform, receivers, ctx)
-    dashboards = tuple(data.get("dashboards", defaults.data.get("dashboards", builtin_defaults()["dashboards"])))
+    dashboards = _dashboards(data, defaults, platform, ctx)
     if len(diagnostics) > before:
         return None
     return Service(
@@ -206,6 +206,24 @@ def build_service(
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
     )
+
+
+def _dashboards(data: Mapping[str, Any], defaults: _Layer, platform: Platform, ctx: _Ctx) -> tuple[str, ...]:
+    if "dashboards" in data:
+        names, where, base = data["dashboards"], ctx, ("dashboards",)  # type: Any, _Ctx, Path
+    else:
+        names, where, base = defaults.data.get("dashboards", builtin_defaults()["dashboards"]), defaults.ctx, (
+            *defaults.base,
+            "dashboards",
+        )
+    known = ["service", *(name for name, _ in platform.standard_dashboards)]
+    for i, name in enumerate(names):
+        if name not in known:
+            where.error(
+                (*base, i),
+                f"dashboard {name!r} is neither 'service' nor a platform standard dashboard" + _did_you_mean(name, known),
+            )
+    return tuple(names)
 
 
 def _metrics(data: Mapping[str, Any], defaults: _Layer, selector: Any, ctx: _Ctx) -> dict[str, Metric]:

@@ -10,9 +10,6 @@ from compiler.model.burnrate import catalog, error_ratio_threshold, unreachable,
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text, format_duration
 
-BUILTIN_DASHBOARDS = ("service",)
-
-
 def check_slos(service: Service) -> list[Diagnostic]:
     found = []
     longest = max(w.long_seconds for w in catalog())
@@ -45,9 +42,7 @@ def check_slos(service: Service) -> list[Diagnostic]:
     return found
 
 
-def check_fleet(
-    services: Sequence[Service], receivers: Sequence[Receiver], standard: Sequence[str]
-) -> list[Diagnostic]:
+def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
     for service in services:
@@ -62,7 +57,6 @@ def check_fleet(
         first.setdefault(service.name, service)
     found.extend(_check_receivers(receivers))
     known = {r.name for r in receivers}
-    dashboards = (*BUILTIN_DASHBOARDS, *standard)
     for service in services:
         for route in service.routes:
             if route.receiver not in known:
@@ -72,16 +66,6 @@ def check_fleet(
                         ("routing", route.tier.value),
                         f"receiver {route.receiver!r} is not defined in the platform file's receivers:"
                         + _hint(route.receiver, sorted(known)),
-                    )
-                )
-        for i, name in enumerate(service.dashboards):
-            if name not in dashboards:
-                found.append(
-                    Diagnostic(
-                        service.location,
-                        ("dashboards", i),
-                        f"dashboard {name!r} is neither 'service' nor a platform standard dashboard"
-                        + _hint(name, list(dashboards)),
                     )
                 )
     return found

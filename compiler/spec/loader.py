@@ -104,6 +104,9 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            ctx_mark = exc.context_mark
+            problem = f"{problem} ({exc.context} started at line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
         raise InputError([Diagnostic(loc, (), f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Diagnostic(Location(path), (), f"YAML error: {exc}")]) from None
@@ -179,32 +182,53 @@ def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
     evaluate = _jsonnet_module()
     roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(p) for p in options.library_paths]
 
+    refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
+
     def import_callback(base: str, rel: str) -> tuple[str, bytes]:
-        candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
-        for candidate in candidates:
-            real = os.path.realpath(candidate)
-            if not any(real == r or real.startswith(r + os.sep) for r in roots):
-                raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({', '.join(roots)})")
-            if os.path.isfile(real):
-                if os.path.getsize(real) > MAX_FILE_BYTES:
-                    raise RuntimeError(f"import {rel!r} is larger than {MAX_FILE_BYTES:,} bytes")
-                with open(real, "rb") as fh:
-                    return candidate, fh.read()
-        raise RuntimeError(f"import {rel!r} not found in {', '.join(roots)}")
+        try:
+            return _resolve_import(path, roots, base, rel)
+        except RuntimeError as exc:
+            refused.append(str(exc))
+            raise
 
     try:
         with open(path, encoding="utf-8") as fh:
             source = fh.read()
-        output = evaluate(path, source, import_callback=import_callback)
-    except RuntimeError as exc:
-        line, col, message = _jsonnet_error(path, str(exc))
-        raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc}")]) from None
+    try:
+        output = evaluate(path, source, import_callback=import_callback)
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
+        line, col, message = _jsonnet_error(path, text)
+        if refused:
+            message = refused[0]
+        raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")]) from None
     data = json.loads(output)
     doc = Document(file=path, data=data)
     _approximate_marks(doc, source)
     return doc
+
+
+def _resolve_import(path: str, roots: list[str], base: str, rel: str) -> tuple[str, bytes]:
+    """Find an import beside the importing file or on the library path, never outside them."""
+    candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if not any(real == r or real.startswith(r + os.sep) for r in roots):
+            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({_shown(roots)})")
+        if os.path.isfile(real):
+            if os.path.getsize(real) > MAX_FILE_BYTES:
+                raise RuntimeError(f"import {rel!r} is larger than {MAX_FILE_BYTES:,} bytes")
+            with open(real, "rb") as fh:
+                return candidate, fh.read()
+    raise RuntimeError(f"import {rel!r} not found in {_shown(roots)}")
+
+
+def _shown(roots: list[str]) -> str:
+    """Library roots as the user would write them (relative to the working directory when inside it)."""
+    cwd = os.getcwd()
+    return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
 
 
 def _jsonnet_module() -> Any:
