@@ -212,16 +212,21 @@ def _dashboards(data: Mapping[str, Any], defaults: _Layer, platform: Platform, c
     if "dashboards" in data:
         names, where, base = data["dashboards"], ctx, ("dashboards",)  # type: Any, _Ctx, Path
     else:
-        names, where, base = defaults.data.get("dashboards", builtin_defaults()["dashboards"]), defaults.ctx, (
-            *defaults.base,
-            "dashboards",
+        names, where, base = (
+            defaults.data.get("dashboards", builtin_defaults()["dashboards"]),
+            defaults.ctx,
+            (
+                *defaults.base,
+                "dashboards",
+            ),
         )
     known = ["service", *(name for name, _ in platform.standard_dashboards)]
     for i, name in enumerate(names):
         if name not in known:
             where.error(
                 (*base, i),
-                f"dashboard {name!r} is neither 'service' nor a platform standard dashboard" + _did_you_mean(name, known),
+                f"dashboard {name!r} is neither 'service' nor a platform standard dashboard"
+                + _did_you_mean(name, known),
             )
     return tuple(names)
 

@@ -10,6 +10,7 @@ from compiler.model.burnrate import catalog, error_ratio_threshold, unreachable,
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text, format_duration
 
+
 def check_slos(service: Service) -> list[Diagnostic]:
     found = []
     longest = max(w.long_seconds for w in catalog())
