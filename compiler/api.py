@@ -7,10 +7,12 @@ Writing, diffing and external validation happen after, on the returned bundle.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
@@ -128,6 +130,19 @@ def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver
         platform=platform,
         receivers=tuple(unique[name] for name in sorted(unique)),
     )
+
+
+def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheus") -> str:
+    """The command named in DO-NOT-EDIT headers; independent of how paths were spelled (./x/ = x)."""
+
+    def shown(path: str) -> str:
+        full = os.path.abspath(path)
+        cwd = os.getcwd()
+        inside = full == cwd or full.startswith(cwd + os.sep)
+        return Path(os.path.relpath(full) if inside else full).as_posix()
+
+    command = f"obsc compile {' '.join(shown(s) for s in specs)} --out {shown(out_dir)}"
+    return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 
 def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -> Compilation:

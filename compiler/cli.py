@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from compiler import __version__, logs
-from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, stage
+from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output import writer
 from compiler.spec.schema import schema_json
@@ -99,7 +99,7 @@ def _setup(verbose: int, quiet: bool, log_format: str) -> int:
 def _options(
     specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None, fmt: str, out_dir: str
 ) -> CompileOptions:
-    command = f"obsc compile {' '.join(specs)} --out {out_dir}" + (f" --format {fmt}" if fmt != "prometheus" else "")
+    command = regenerate_command(specs, out_dir, fmt)
     return CompileOptions(jsonnet_paths=jpath, platform_file=platform_file, format=fmt, regenerate_command=command)
 
 

@@ -1,0 +1,174 @@
+"""The writer: atomic replacement, pruning, check-mode drift, and runbooks humans own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, compile_specs, regenerate_command
+from compiler.errors import OutputError
+from compiler.output import writer
+from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT, tree
+
+
+def _compile(specs: Path, out: Path) -> writer.Plan:
+    options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))
+    plan = writer.plan(compile_specs([str(specs)], options).bundle, str(out))
+    writer.write(plan)
+    return plan
+
+
+def _runbook(out: Path) -> Path:
+    return out / "runbooks/svc-0000/ServiceHighErrorRate.md"
+
+
+def test_prunes_what_no_spec_produces_and_keeps_foreign_files(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=3)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    (out / "README.md").write_text("notes kept by humans\n")
+    (specs / "svc-0002.yaml").unlink()
+    plan = _compile(specs, out)
+    assert not (out / "runbooks/svc-0002").exists()
+    assert (out / "README.md").read_text() == "notes kept by humans\n"
+    assert plan.count(writer.Status.REMOVED) > 0
+
+
+def test_unchanged_output_is_not_rewritten(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    inode = out.stat().st_ino
+    plan = _compile(specs, out)
+    assert plan.drift == ()
+    assert out.stat().st_ino == inode, "a no-op compile must not swap the directory"
+
+
+def test_edited_runbook_is_never_overwritten(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    page = _runbook(out)
+    edited = page.read_text().replace("_Write down what worked here", "Restart the payment proxy. _Write down")
+    page.write_text(edited)
+    untouched = out / "runbooks/svc-0001/ServiceHighErrorRate.md"
+    before_untouched = untouched.read_text()
+    write_fleet(tmp_path, services=2, warning_threshold="3%")  # thresholds change: stubs are refreshed
+    plan = _compile(specs, out)
+    assert page.read_text() == edited
+    assert untouched.read_text() != before_untouched and "above 3%" in untouched.read_text()
+    assert any(
+        c.status is writer.Status.PRESERVED and c.path.endswith("svc-0000/ServiceHighErrorRate.md")
+        for c in plan.changes
+    )
+
+
+def test_edited_runbook_of_a_removed_alert_is_kept_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    page = _runbook(out)
+    page.write_text("# Our own page\n")
+    spec = specs / "svc-0000.yaml"
+    spec.write_text(spec.read_text() + "alerts: {error_rate: false}\n")
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    assert result.code == 0, result.err
+    assert page.read_text() == "# Our own page\n"
+    assert "edited by a human but its alert no longer exists" in result.out
+
+
+def test_missing_runbook_is_drift_but_an_edited_one_is_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    _runbook(out).write_text("# edited\n")
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
+    _runbook(out).unlink()
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1
+    assert "added: runbooks/svc-0000/ServiceHighErrorRate.md" in result.out
+
+
+def test_check_reports_changed_extra_and_missing_files_with_a_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
+    manifest = out / ".obsc-manifest"
+    manifest.write_text(manifest.read_text().replace("svc-0001", "svc-0009", 1))
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1
+    assert "changed: .obsc-manifest" in result.out
+    assert "--- a/.obsc-manifest" in result.out and "+++ b/.obsc-manifest" in result.out
+    assert "run `obsc compile" in result.err
+    _compile(specs, out)
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
+
+
+def test_read_only_output_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    write_fleet(tmp_path, services=1, warning_threshold="4%")
+    before = tree(out)
+    os.chmod(out, 0o555)
+    try:
+        result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    finally:
+        os.chmod(out, 0o755)
+    assert result.code == 2
+    assert "read-only" in result.err and "nothing was written" in result.err
+    assert tree(out) == before
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(OutputError, match="not a directory"):
+        _compile(specs, target)
+
+
+def test_sigkill_mid_write_leaves_old_or_new_tree_never_a_mix(tmp_path: Path) -> None:
+    """Kill `obsc compile` at many moments while it rewrites every file of a 300-service tree."""
+    specs = write_fleet(tmp_path / "a", services=300)
+    old_out, out = tmp_path / "old", tmp_path / "out"
+    _compile(specs, out)
+    old_tree = tree(out)
+    subprocess.run(["cp", "-a", str(out), str(old_out)], check=True)
+    write_fleet(tmp_path / "a", services=300, warning_threshold="2%")
+    _compile(specs, out)
+    new_tree = tree(out)
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    assert old_tree != new_tree
+    outcomes = set()
+    for delay in (0.3, 0.5, 0.7, 0.9, 1.1, 1.4, 1.8, 2.5):
+        subprocess.run(["cp", "-a", str(old_out), str(out)], check=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"],
+            cwd=ROOT,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = tree(out)
+        assert now in (old_tree, new_tree), f"mixed tree after SIGKILL at {delay}s"
+        outcomes.add("new" if now == new_tree else "old")
+        subprocess.run(["rm", "-rf", str(out)], check=True)
+    # The next run cleans up whatever the killed one left beside the output directory.
+    _compile(specs, out)
+    assert tree(out) == new_tree
+    assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
+    assert outcomes, "no kill happened"
