@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from compiler import __version__, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output import writer
-from compiler.spec.schema import schema_json
+from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_spec
 
 log = logging.getLogger("obsc")
@@ -204,6 +205,11 @@ def schema_cmd() -> None:
 @click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), show_default=True)
 def init_cmd(service: str, team: str, directory: str) -> None:
     """Write a commented starter spec DIR/SERVICE.yaml (never overwrites)."""
+    for label, value in (("service", service), ("team", team)):
+        if not re.fullmatch(NAME_PATTERN, value):
+            raise click.BadParameter(
+                f"{value!r}: use lowercase letters, digits and '-' (it becomes file names)", param_hint=label
+            )
     text = starter_spec(service, team)
     target = Path(directory, f"{service}.yaml")
     if target.exists():

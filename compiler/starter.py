@@ -33,11 +33,12 @@ alerts:
   error_rate: {{warning: 2%}}            # tune a tier
   # traffic_anomaly: false             # or switch an alert off
 
-# Who hears about each tier (defaults come from your team and the platform file).
-# Secrets are file paths, never inline.
-# routing:
-#   critical: {{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/{team}}}}}
-#   warning: {{slack: {{channel: "#{team}"}}}}
+# Who hears about each tier; omit a tier to inherit your team's or the platform's receiver.
+# Secrets are file paths, never inline, e.g. {{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/{team}}}}}.
+routing:
+  critical: {{webhook: {{url: "http://alert-relay.example:8080/{team}/page"}}}}
+  warning: {{webhook: {{url: "http://alert-relay.example:8080/{team}/ticket"}}}}
+  info: {{webhook: {{url: "http://alert-relay.example:8080/{team}/digest"}}}}
 """
 
 

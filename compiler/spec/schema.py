@@ -31,6 +31,9 @@ INLINE_SECRETS = {
 }
 
 
+NAME_PATTERN = "^[a-z][a-z0-9-]{0,62}$"  # service, team, SLO names: they become paths and URLs
+
+
 @functools.cache
 def schema() -> dict[str, Any]:
     text = resources.files("compiler.spec").joinpath("schema.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,105 @@
+"""The CLI's contract: commands, exit codes, logs. Library behaviour is tested elsewhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from compiler import __version__
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "--version")
+    assert result.code == 0 and __version__ in result.out
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "--help")
+    assert result.code == 0
+    for line in ("0  success", "1  drift", "2  bad input", "3  a required external tool"):
+        assert line in result.out
+
+
+def test_schema_is_draft_2020_12_and_accepts_every_example(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "schema")
+    schema = json.loads(result.out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for spec in sorted((ROOT / "examples").glob("*.yaml")):
+        jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(spec.read_text()))
+
+
+def test_init_writes_a_starter_that_compiles_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_obsc(capsys, "init", "billing", "--team", "money", "--dir", str(tmp_path)).code == 0
+    spec = tmp_path / "billing.yaml"
+    assert "service: billing" in spec.read_text()
+    assert run_obsc(capsys, "validate", str(spec)).code == 0
+    result = run_obsc(capsys, "init", "billing", "--dir", str(tmp_path))
+    assert result.code == 2 and "already exists" in result.err
+
+
+def test_init_rejects_an_unsafe_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "init", "../evil", "--dir", str(tmp_path))
+    assert result.code == 2
+    assert not list(tmp_path.iterdir())
+
+
+def test_json_logs_carry_stage_timings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(
+        capsys, "compile", "examples", "--out", str(tmp_path / "o"), "--no-validate", "--log-format", "json"
+    )
+    assert result.code == 0, result.err
+    entries = [json.loads(line) for line in result.err.splitlines()]
+    stages = {e["stage"]: e["seconds"] for e in entries if "stage" in e}
+    assert {"load", "validate", "generate", "write"} <= set(stages)
+    assert all(isinstance(v, float) for v in stages.values())
+
+
+def test_verbose_explains_skipped_alerts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "compile", "examples", "--out", str(tmp_path / "o"), "--no-validate", "-v")
+    assert "order-worker: latency_p99 alert skipped: metrics.latency not defined" in result.err
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "compile", "examples", "--out", str(tmp_path / "o"), "--no-validate", "-q")
+    assert result.code == 0 and result.out == "" and result.err == ""
+
+
+def test_check_exit_codes_follow_one_changed_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o"
+    assert run_obsc(capsys, "compile", "examples", "--out", str(out), "--no-validate").code == 0
+    assert run_obsc(capsys, "check", "examples", "--out", str(out)).code == 0
+    # A generated file (not a runbook: an edited runbook belongs to its editor and is not drift).
+    victim = sorted(p for p in out.rglob("*") if p.is_file() and p.suffix != ".md")
+    data = bytearray(victim[0].read_bytes())
+    data[-2] = ord("#") if data[-2] != ord("#") else ord("%")
+    victim[0].write_bytes(bytes(data))
+    result = run_obsc(capsys, "check", "examples", "--out", str(out))
+    assert result.code == 1
+    assert victim[0].relative_to(out).as_posix() in result.out
+    assert run_obsc(capsys, "compile", "examples", "--out", str(out), "--no-validate").code == 0
+    assert run_obsc(capsys, "check", "examples", "--out", str(out)).code == 0
+
+
+def test_unknown_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "compile", "examples", "--out", "x", "--bogus")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+
+
+def test_generated_tree_is_in_sync_with_specs(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "check", "specs", "--out", "generated")
+    assert result.code == 0, result.out[-3000:] + result.err
