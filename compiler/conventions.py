@@ -89,8 +89,34 @@ def dashboard_uid(service: str, dashboard: str) -> str:
     return f"{service[:24]}-{digest}"
 
 
+# ---- Alertmanager: receiver scopes, interval names, output files
+PLATFORM_SCOPE = "platform"  # receivers inlined in platform defaults.routing
+
+
+def team_scope(team: str) -> str:
+    """Scope (and receiver-name prefix) of receivers inlined in a team's routing."""
+    return f"team-{team}"
+
+
 def receiver_name(scope: str, tier: str) -> str:
+    """Name of a receiver written inline in routing: `<service>-critical`, `team-payments-warning`, `platform-info`."""
     return f"{scope}-{tier}"
+
+
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yml"
+ROUTING_TESTS = f"{ALERTMANAGER_DIR}/routing-tests.yaml"  # label set + expected receivers of every alert
+ALERTMANAGER_OPERATOR_DIR = f"{ALERTMANAGER_DIR}/operator"  # AlertmanagerConfig per team (--format prometheus-operator)
+UNROUTED_RECEIVER = "obsc-unrouted"  # root receiver when the platform names no default_receiver (drops alerts)
+
+
+def business_hours_interval(team: str) -> str:
+    """Name of the team's business-hours time interval (warning/info notify only inside it)."""
+    return f"{team}-business-hours"
+
+
+def alertmanager_config_name(team: str) -> str:
+    """metadata.name of the team's AlertmanagerConfig object."""
+    return f"obsc-{team}"
 
 
 # ---- recorded SLO series (written by the Prometheus target, read by dashboards and runbooks).

@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.alert_kinds import KINDS
+from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.types import (
     AlertKind,
@@ -91,12 +93,14 @@ class _Layer:
 def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple[Platform, list[Receiver], _Layer]:
     ctx = _Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data if doc else {}
-    receivers = [
-        _receiver(name, body, "platform", ctx, ("receivers", name))
-        for name, body in sorted((data.get("receivers") or {}).items())
-    ]
-    teams = tuple(_team(name, body, ctx, receivers) for name, body in sorted((data.get("teams") or {}).items()))
     am = data.get("alertmanager") or {}
+    am_global: Mapping[str, Any] = am.get("global") or {}
+    receivers = []
+    for name, body in sorted((data.get("receivers") or {}).items()):
+        receivers.append(_receiver(name, body, conventions.PLATFORM_SCOPE, ctx, ("receivers", name), am_global))
+    teams = tuple(
+        _team(name, body, ctx, receivers, am_global) for name, body in sorted((data.get("teams") or {}).items())
+    )
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),
@@ -110,7 +114,14 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         location=ctx.loc(()),
     )
     defaults = _Layer(data.get("defaults") or {}, ctx, ("defaults",))
-    platform_routes = _routes(defaults.data.get("routing") or {}, "platform", ctx, ("defaults", "routing"), receivers)
+    platform_routes = _routes(
+        defaults.data.get("routing") or {},
+        conventions.PLATFORM_SCOPE,
+        ctx,
+        ("defaults", "routing"),
+        receivers,
+        am_global,
+    )
     if platform.alertmanager.default_receiver and not any(
         r.name == platform.alertmanager.default_receiver for r in receivers
     ):
@@ -131,12 +142,19 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
     return platform, receivers, defaults
 
 
-def _team(name: str, body: Mapping[str, Any], ctx: _Ctx, receivers: list[Receiver]) -> Team:
+def _team(
+    name: str, body: Mapping[str, Any], ctx: _Ctx, receivers: list[Receiver], am_global: Mapping[str, Any]
+) -> Team:
     path: Path = ("teams", name)
     hours = body.get("business_hours")
+    if hours:
+        for where, message in business_hours_problems(hours):
+            ctx.error((*path, "business_hours", *where), message)
     return Team(
         name=name,
-        routes=_routes(body.get("routing") or {}, f"team-{name}", ctx, (*path, "routing"), receivers),
+        routes=_routes(
+            body.get("routing") or {}, conventions.team_scope(name), ctx, (*path, "routing"), receivers, am_global
+        ),
         business_hours=BusinessHours(
             weekdays=tuple(hours["weekdays"]),
             times=tuple(TimeRange(t["start"], t["end"]) for t in hours["times"]),
@@ -145,19 +163,30 @@ def _team(name: str, body: Mapping[str, Any], ctx: _Ctx, receivers: list[Receive
         if hours
         else None,
         links=tuple(sorted((body.get("links") or {}).items())),
+        location=ctx.loc(path, key=True),
     )
 
 
-def _receiver(name: str, body: Mapping[str, Any], scope: str, ctx: _Ctx, path: Path) -> Receiver:
+def _receiver(
+    name: str, body: Mapping[str, Any], scope: str, ctx: _Ctx, path: Path, am_global: Mapping[str, Any]
+) -> Receiver:
     integrations = tuple(
         Integration(kind, tuple(sorted((str(k), v) for k, v in settings.items())))
         for kind, settings in sorted(body.items())
     )
-    return Receiver(name=name, integrations=integrations, scope=scope, location=ctx.loc(path, key=True))
+    receiver = Receiver(name=name, integrations=integrations, scope=scope, location=ctx.loc(path, key=True))
+    for kind, message in receiver_problems(receiver, am_global):
+        ctx.error((*path, kind), message)
+    return receiver
 
 
 def _routes(
-    routing: Mapping[str, Any], prefix: str, ctx: _Ctx, path: Path, receivers: list[Receiver]
+    routing: Mapping[str, Any],
+    prefix: str,
+    ctx: _Ctx,
+    path: Path,
+    receivers: list[Receiver],
+    am_global: Mapping[str, Any],
 ) -> tuple[Route, ...]:
     """Tier → receiver. Inline receivers are named `<prefix>-<tier>` and added to `receivers`."""
     routes = []
@@ -167,11 +196,11 @@ def _routes(
             continue
         where = (*path, tier.value)
         if isinstance(value, str):
-            routes.append(Route(tier, value, ctx.loc(where)))
+            routes.append(Route(tier, value, ctx.loc(where), where))
         else:
-            name = f"{prefix}-{tier.value}"
-            receivers.append(_receiver(name, value, prefix, ctx, where))
-            routes.append(Route(tier, name, ctx.loc(where)))
+            name = conventions.receiver_name(prefix, tier.value)
+            receivers.append(_receiver(name, value, prefix, ctx, where, am_global))
+            routes.append(Route(tier, name, ctx.loc(where), where))
     return tuple(routes)
 
 
@@ -444,19 +473,29 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
 def _service_routes(
     data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: _Ctx
 ) -> tuple[Route, ...]:
-    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers)
+    am_global = dict(platform.alertmanager.global_settings)
+    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global)
     team = platform.team(data["team"]) or Team(data["team"])
     chain = [own, team.routes, (platform.team("") or Team("")).routes]
     resolved: list[Route] = []
     for tier in Tier:
         route = next((r for routes in chain for r in routes if r.tier == tier), None)
         if route is None and platform.alertmanager.default_receiver:
-            route = Route(tier, platform.alertmanager.default_receiver, platform.location)
+            route = Route(
+                tier, platform.alertmanager.default_receiver, platform.location, ("alertmanager", "default_receiver")
+            )
         if route is None:
+            # Name both places: this spec and the team definition (or where it is missing).
+            platform_file = platform.location.file or "the platform file"
+            where_team = (
+                f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
+                if platform.team(team.name)
+                else f"team {team.name!r} is not defined under teams: in {platform_file}"
+            )
             ctx.error(
                 ("routing",),
-                f"no receiver for {tier.value} alerts: set routing.{tier.value} here, under teams.{data['team']} "
-                "in the platform file, or platform defaults.routing / alertmanager.default_receiver",
+                f"no receiver for {tier.value} alerts: {where_team}; set routing.{tier.value} here, under "
+                f"teams.{team.name} in the platform file, or platform defaults.routing / alertmanager.default_receiver",
             )
             continue
         resolved.append(route)

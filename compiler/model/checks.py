@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import catalog, error_ratio_threshold, unreachable, windows_for
 from compiler.model.types import Receiver, Service
@@ -58,14 +61,19 @@ def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> l
         first.setdefault(service.name, service)
     found.extend(_check_receivers(receivers))
     known = {r.name for r in receivers}
+    # Name both places: the reference, and the receivers: section it should be in.
+    platform_files = sorted(
+        {r.location.file for r in receivers if r.scope == conventions.PLATFORM_SCOPE and r.location.file}
+    )
+    receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
     for service in services:
         for route in service.routes:
             if route.receiver not in known:
                 found.append(
                     Diagnostic(
                         route.location,
-                        ("routing", route.tier.value),
-                        f"receiver {route.receiver!r} is not defined in the platform file's receivers:"
+                        route.path or ("routing", route.tier.value),
+                        f"receiver {route.receiver!r} is not defined in {receivers_section}"
                         + _hint(route.receiver, sorted(known)),
                     )
                 )
@@ -94,3 +102,67 @@ def _check_receivers(receivers: Sequence[Receiver]) -> list[Diagnostic]:
 def _hint(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---------------------------------------------------------------- routing (Alertmanager 0.25 would refuse these)
+
+WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+
+
+def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(integration kind, message) for integrations that lack a setting Alertmanager needs from `global:`."""
+    found = []
+    for integration in receiver.integrations:
+        if integration.kind == "slack" and not (integration.get("api_url_file") or am_global.get("slack_api_url_file")):
+            found.append(
+                (
+                    "slack",
+                    f"receiver {receiver.name!r}: slack needs a webhook URL file: set api_url_file here or "
+                    "alertmanager.global.slack_api_url_file in the platform file",
+                )
+            )
+        if integration.kind == "email":
+            missing = [key for key in ("smtp_smarthost", "smtp_from") if not am_global.get(key)]
+            if missing:
+                found.append(
+                    (
+                        "email",
+                        f"receiver {receiver.name!r}: email needs alertmanager.global."
+                        f"{' and alertmanager.global.'.join(missing)} in the platform file",
+                    )
+                )
+    return found
+
+
+def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path below business_hours, message) for time windows Alertmanager would refuse."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    location = str(hours.get("location", "UTC"))
+    if not _known_zone(location):
+        found.append((("location",), f"unknown time zone {location!r}; use an IANA name such as 'Europe/Berlin'"))
+    for i, text in enumerate(hours.get("weekdays") or ()):
+        days = str(text).lower().split(":")
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            found.append((("weekdays", i), f"{unknown[0]!r} is not a weekday; write e.g. 'monday' or 'monday:friday'"))
+        elif len(days) == 2 and WEEKDAYS.index(days[0]) > WEEKDAYS.index(days[1]):
+            found.append((("weekdays", i), f"{text!r} runs backwards (weeks start on sunday); split it in two"))
+    for i, window in enumerate(hours.get("times") or ()):
+        start, end = str(window["start"]), str(window["end"])
+        if start >= "24:00" or end > "24:00":
+            found.append((("times", i), f"{start}-{end}: times run from 00:00 to 24:00"))
+        elif start >= end:
+            found.append(
+                (("times", i), f"{start}-{end}: start must be before end; write an overnight window as two ranges")
+            )
+    return found
+
+
+def _known_zone(name: str) -> bool:
+    if not zoneinfo.available_timezones():
+        return True  # no tz database on this machine: leave the verdict to amtool
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -155,6 +155,7 @@ class Route:
     tier: Tier
     receiver: str  # receiver name; resolved against Fleet.receivers
     location: Location = NOWHERE
+    path: tuple[str | int, ...] = ()  # where the reference is written in its file (service spec or platform)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ class Team:
     routes: tuple[Route, ...] = ()
     business_hours: BusinessHours | None = None
     links: tuple[tuple[str, str], ...] = ()
+    location: Location = NOWHERE  # the team's key under teams: in the platform file
 
 
 @dataclass(frozen=True)
