@@ -86,7 +86,13 @@ def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
 
 
 def load_yaml_text(path: str, text: str) -> list[Document]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = f"YAML syntax error: character {exc.character!r} is not allowed in YAML"
+        raise InputError([Diagnostic(Location(path, line, col), (), message)]) from None
     docs: list[Document] = []
     try:
         index = 0
@@ -208,6 +214,46 @@ def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
     doc = Document(file=path, data=data)
     _approximate_marks(doc, source)
     return doc
+
+
+def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: JsonnetOptions, root: str) -> Any:
+    """Evaluate a Jsonnet file holding `function(arg, ...)`; each argument is passed as JSON (a top-level argument).
+
+    Used for platform standard dashboards (`function(service)`). The file and its imports must stay inside
+    `root` (the platform file's folder) or the library paths, like a spec's imports. Returns the JSON value;
+    raises InputError located in the Jsonnet file.
+    """
+    roots = [os.path.realpath(root or ".")] + [os.path.realpath(p) for p in options.library_paths]
+    real = os.path.realpath(path)
+    if not any(real.startswith(r + os.sep) for r in roots):
+        raise InputError([Diagnostic(Location(path), (), f"is outside the allowed library paths ({_shown(roots)})")])
+    refused: list[str] = []
+
+    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
+        try:
+            return _resolve_import(path, roots, base, rel)
+        except RuntimeError as exc:
+            refused.append(str(exc))
+            raise
+
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise InputError([Diagnostic(Location(path), (), f"file is larger than {MAX_FILE_BYTES:,} bytes")])
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InputError([Diagnostic(Location(path), (), f"cannot read: {reason}")]) from None
+    codes = {name: json.dumps(value, sort_keys=True) for name, value in arguments.items()}
+    try:
+        output = _jsonnet_module()(path, source, tla_codes=codes, import_callback=import_callback)
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
+        line, col, message = _jsonnet_error(path, text)
+        raise InputError(
+            [Diagnostic(Location(path, line, col), (), f"Jsonnet error: {refused[0] if refused else message}")]
+        ) from None
+    return json.loads(output)
 
 
 def _resolve_import(path: str, roots: list[str], base: str, rel: str) -> tuple[str, bytes]:

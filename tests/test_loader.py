@@ -1,0 +1,106 @@
+"""Loader: positions, YAML features, limits, Jsonnet evaluation and confinement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import InputError
+from compiler.spec.loader import MAX_NODES, JsonnetOptions, discover, load_file, load_yaml_text
+
+
+def test_positions_of_keys_and_values() -> None:
+    doc = load_yaml_text("s.yaml", "a: 1\nslos:\n  - name: x\n    objective: 99\n")[0]
+    assert str(doc.locate(("slos", 0, "objective"))) == "s.yaml:4:16"
+    assert str(doc.locate(("slos", 0, "objective"), key=True)) == "s.yaml:4:5"
+    assert str(doc.locate(("slos", 0, "missing"))) == "s.yaml:3:5"  # nearest located ancestor
+
+
+def test_merge_keys_override_without_a_duplicate_error() -> None:
+    doc = load_yaml_text("s.yaml", "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n")[0]
+    assert doc.data["m"] == {"x": 1, "y": 3}
+    assert str(doc.locate(("m", "y"))) == "s.yaml:4:6"
+
+
+def test_duplicate_keys_are_errors() -> None:
+    with pytest.raises(InputError, match=r"s.yaml:2:1 \$.a: duplicate key \(first defined on line 1\)"):
+        load_yaml_text("s.yaml", "a: 1\na: 2\n")
+
+
+def test_non_string_keys_are_errors() -> None:
+    with pytest.raises(InputError, match="must be a string"):
+        load_yaml_text("s.yaml", "alerts:\n  on: 1\n")
+
+
+def test_multi_document_files_and_empty_documents() -> None:
+    docs = load_yaml_text("s.yaml", "---\na: 1\n---\n---\nb: 2\n")
+    assert [d.data for d in docs] == [{"a": 1}, {"b": 2}]
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        lines.append(f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [" + ",".join([f"*{prev}"] * 10) + "]")
+    with pytest.raises(InputError, match=f"more than {MAX_NODES:,} nodes"):
+        load_yaml_text("bomb.yaml", "\n".join(lines))
+
+
+def test_recursive_alias_is_refused() -> None:
+    with pytest.raises(InputError):
+        load_yaml_text("r.yaml", "a: &a [*a]\n")
+
+
+def test_timestamps_stay_text() -> None:
+    assert load_yaml_text("s.yaml", "d: 2024-01-01\n")[0].data == {"d": "2024-01-01"}
+
+
+def test_discover_splits_platform_and_specs_and_skips_hidden_and_lib(tmp_path: Path) -> None:
+    for rel in ("a.yaml", "b.jsonnet", "platform.yaml", "lib/x.jsonnet", ".hidden/c.yaml", "notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    specs, platforms, problems = discover([str(tmp_path)])
+    assert [Path(s).name for s in specs] == ["a.yaml", "b.jsonnet"]
+    assert [Path(p).name for p in platforms] == ["platform.yaml"]
+    assert problems == []
+
+
+def test_jsonnet_imports_from_the_library_path(tmp_path: Path) -> None:
+    lib = tmp_path / "vendor"
+    lib.mkdir()
+    (lib / "svc.libsonnet").write_text("{ make(n):: { service: n } }")
+    spec = tmp_path / "specs" / "a.jsonnet"
+    spec.parent.mkdir()
+    spec.write_text("(import 'svc.libsonnet').make('a')")
+    doc = load_file(str(spec), JsonnetOptions((str(lib),)))[0]
+    assert doc.data == {"service": "a"}
+
+
+def test_jsonnet_import_outside_the_allowed_paths_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.libsonnet").write_text("{ token: 'x' }")
+    spec = tmp_path / "specs" / "a.jsonnet"
+    spec.parent.mkdir()
+    spec.write_text("import '../secret.libsonnet'")
+    with pytest.raises(InputError, match="escapes the allowed library paths"):
+        load_file(str(spec), JsonnetOptions())
+
+
+def test_jsonnet_symlink_escape_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.libsonnet").write_text("{ token: 'x' }")
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    (spec_dir / "link.libsonnet").symlink_to(tmp_path / "secret.libsonnet")
+    (spec_dir / "a.jsonnet").write_text("import 'link.libsonnet'")
+    with pytest.raises(InputError, match="escapes"):
+        load_file(str(spec_dir / "a.jsonnet"), JsonnetOptions())
+
+
+def test_jsonnet_errors_are_located(tmp_path: Path) -> None:
+    spec = tmp_path / "a.jsonnet"
+    spec.write_text("{\n  a: 1,\n  b: error 'no b for you',\n}\n")
+    with pytest.raises(InputError) as info:
+        load_file(str(spec), JsonnetOptions())
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.location.line == 3
+    assert "no b for you" in diagnostic.message
