@@ -1,0 +1,232 @@
+"""`--format prometheus-operator`: one AlertmanagerConfig (monitoring.coreos.com/v1alpha1) per team.
+
+Same decisions as alertmanager.yml (the team's branch of the tree, its receivers, the inhibit
+rules), spelled for the operator. Things to know when deploying:
+- Secrets: a secret file path maps to a Secret key by the operator's own mount layout. The operator
+  mounts `Alertmanager.spec.secrets` at /etc/alertmanager/secrets/<secret>/<key>, so a file
+  `.../<secret>/<key>` is key `<key>` of Secret `<secret>` (the Secret name lower-cased, other
+  characters turned into '-'); /etc/alertmanager/secrets/payments-pagerduty is key
+  `payments-pagerduty` of Secret `secrets`. The Secret must live in the AlertmanagerConfig's namespace.
+- Slack and email settings that plain Alertmanager takes from `global:` (webhook URL file, SMTP
+  host, sender, credentials) are copied into each config: an AlertmanagerConfig cannot rely on the
+  base configuration's globals being what the platform file says.
+- The operator adds a `namespace="<object namespace>"` matcher to the top route and to inhibit rules
+  unless the Alertmanager sets `alertmanagerConfigMatcherStrategy: {type: None}`.
+- v1alpha1 time intervals have no `location`: business hours outside UTC cannot be expressed, so
+  such a team's config carries none and says so in an annotation (alertmanager.yml keeps them).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from compiler import conventions as names
+from compiler.model.types import Fleet, Integration, Receiver
+from compiler.output.bundle import Artifact
+from compiler.targets.alertmanager_routes import (
+    Inhibit,
+    Interval,
+    Match,
+    RouteNode,
+    business_hours,
+    duration,
+    inhibit_rules,
+    root_receiver,
+    team_route,
+    teams_in_use,
+)
+from compiler.targets.alertmanager_yaml import to_yaml
+
+API_VERSION = "monitoring.coreos.com/v1alpha1"
+KIND = "AlertmanagerConfig"
+ANNOTATION_HOURS = "obsc.dev/business-hours"
+_NOT_DNS = re.compile(r"[^a-z0-9.-]+")
+_NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
+
+
+def team_configs(fleet: Fleet) -> list[Artifact]:
+    return [
+        Artifact(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml", to_yaml(team_config(fleet, team, services)))
+        for team, services in teams_in_use(fleet)
+    ]
+
+
+def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
+    route = team_route(fleet, team, services)
+    hours = business_hours(fleet.platform.team(team))
+    expressible = hours is not None and hours.hours.location == "UTC"
+    if hours is not None and not expressible:
+        route = _without_intervals(route)
+    # The operator requires a receiver on the top route: the platform default catches stray team alerts.
+    top = RouteNode(
+        matchers=route.matchers,
+        receiver=root_receiver(fleet),
+        group_by=route.group_by,
+        routes=route.routes,
+    )
+    used = sorted({top.receiver or "", *_receivers_of(top)} - {""})
+    metadata: dict[str, Any] = {
+        "name": names.alertmanager_config_name(team),
+        "labels": {"app.kubernetes.io/managed-by": "obsc", "obsc.dev/team": team},
+    }
+    if hours is not None and not expressible:
+        metadata["annotations"] = {
+            ANNOTATION_HOURS: f"{hours.hours.location} business hours are not expressible in {API_VERSION} "
+            f"(no time zone); warning and info notify at all hours here, alertmanager.yml keeps the hours",
+        }
+    spec: dict[str, Any] = {
+        "route": render_route(top),
+        "receivers": [render_receiver(fleet, name) for name in used],
+        "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules()],
+    }
+    if hours is not None and expressible:
+        spec["muteTimeIntervals"] = [render_interval(hours)]
+    return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": spec}
+
+
+def _receivers_of(node: RouteNode) -> set[str]:
+    found = {node.receiver} if node.receiver else set()
+    for child in node.routes:
+        found |= _receivers_of(child)
+    return found
+
+
+def _without_intervals(node: RouteNode) -> RouteNode:
+    return RouteNode(
+        matchers=node.matchers,
+        receiver=node.receiver,
+        group_by=node.group_by,
+        timing=node.timing,
+        routes=tuple(_without_intervals(child) for child in node.routes),
+    )
+
+
+def render_match(match: Match) -> dict[str, str]:
+    return {"name": match.name, "value": match.value, "matchType": match.op}
+
+
+def render_route(node: RouteNode) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if node.receiver:
+        out["receiver"] = node.receiver
+    if node.matchers:
+        out["matchers"] = [render_match(m) for m in node.matchers]
+    if node.group_by is not None:
+        out["groupBy"] = list(node.group_by)
+    if node.timing is not None:
+        out["groupWait"] = duration(node.timing.group_wait)
+        out["groupInterval"] = duration(node.timing.group_interval)
+        out["repeatInterval"] = duration(node.timing.repeat_interval)
+    if node.active_time_intervals:
+        out["activeTimeIntervals"] = list(node.active_time_intervals)
+    if node.routes:
+        out["routes"] = [render_route(child) for child in node.routes]
+    return out
+
+
+def render_inhibit(rule: Inhibit) -> dict[str, Any]:
+    return {
+        "sourceMatch": [render_match(m) for m in rule.source],
+        "targetMatch": [render_match(m) for m in rule.target],
+        "equal": list(rule.equal),
+    }
+
+
+def render_interval(interval: Interval) -> dict[str, Any]:
+    hours = interval.hours
+    window = {
+        "weekdays": list(hours.weekdays),
+        "times": [{"startTime": t.start, "endTime": t.end} for t in hours.times],
+    }
+    return {"name": interval.name, "timeIntervals": [window]}
+
+
+def secret_ref(path: str) -> dict[str, str]:
+    """A secret file path → SecretKeySelector, by the operator's mount layout (see module docstring)."""
+    parent, key = posixpath.split(path.rstrip("/"))
+    name = _NOT_DNS.sub("-", posixpath.basename(parent).lower()).strip("-.") or "alertmanager-secrets"
+    return {"name": name, "key": _NOT_KEY.sub("-", key) or "secret"}
+
+
+def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
+    receiver = fleet.receiver(name)
+    out: dict[str, Any] = {"name": name}
+    if receiver is None:
+        return out  # the empty catch-all used when the platform names no default receiver
+    am_global = dict(fleet.platform.alertmanager.global_settings)
+    for kind, key in _CONFIG_KEYS.items():
+        configs = [_INTEGRATIONS[kind](i, am_global) for i in _of_kind(receiver, kind)]
+        if configs:
+            out[key] = configs
+    return out
+
+
+def _of_kind(receiver: Receiver, kind: str) -> list[Integration]:
+    return [i for i in receiver.integrations if i.kind == kind]
+
+
+def _text(integration: Integration, key: str) -> str | None:
+    value = integration.get(key)
+    return None if value is None else str(value)
+
+
+def _pagerduty(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"routingKey": secret_ref(str(i.get("routing_key_file")))}
+    url = _text(i, "url") or am_global.get("pagerduty_url")
+    if url:
+        out["url"] = str(url)
+    return out
+
+
+def _opsgenie(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiKey": secret_ref(str(i.get("api_key_file")))}
+    url = _text(i, "api_url") or am_global.get("opsgenie_api_url")
+    if url:
+        out["apiURL"] = str(url)
+    if i.get("priority") is not None:
+        out["priority"] = _text(i, "priority")
+    return out
+
+
+def _slack(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"channel": _text(i, "channel")}
+    url_file = _text(i, "api_url_file") or am_global.get("slack_api_url_file")
+    if url_file:
+        out["apiURL"] = secret_ref(str(url_file))
+    return out
+
+
+def _webhook(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+    del am_global
+    out: dict[str, Any] = {"url": _text(i, "url")}
+    credentials = _text(i, "credentials_file")
+    if credentials:
+        out["httpConfig"] = {"authorization": {"credentials": secret_ref(credentials)}}
+    if i.get("max_alerts") is not None:
+        out["maxAlerts"] = i.get("max_alerts")
+    return out
+
+
+def _email(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"to": _text(i, "to")}
+    for key, field in (("smtp_from", "from"), ("smtp_smarthost", "smarthost"), ("smtp_auth_username", "authUsername")):
+        if am_global.get(key):
+            out[field] = str(am_global[key])
+    password = _text(i, "auth_password_file") or am_global.get("smtp_auth_password_file")
+    if password:
+        out["authPassword"] = secret_ref(str(password))
+    if am_global.get("smtp_require_tls") is not None:
+        out["requireTLS"] = bool(am_global["smtp_require_tls"])
+    return out
+
+
+_CONFIG_KEYS = {
+    "email": "emailConfigs",
+    "opsgenie": "opsgenieConfigs",
+    "pagerduty": "pagerdutyConfigs",
+    "slack": "slackConfigs",
+    "webhook": "webhookConfigs",
+}
+_INTEGRATIONS = {"email": _email, "opsgenie": _opsgenie, "pagerduty": _pagerduty, "slack": _slack, "webhook": _webhook}

@@ -1,0 +1,52 @@
+"""Receivers for alertmanager.yml (Alertmanager 0.25 field names), from Fleet.receivers.
+
+Secrets are only ever paths: the spec language has no inline secret fields, and each `*_file`
+setting is copied to the 0.25 field that reads the file at notification time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler import conventions as names
+from compiler.model.types import Fleet, Integration, Receiver
+
+CONFIG_KEYS = {
+    "email": "email_configs",
+    "opsgenie": "opsgenie_configs",
+    "pagerduty": "pagerduty_configs",
+    "slack": "slack_configs",
+    "webhook": "webhook_configs",
+}
+
+# Spec settings that live deeper in the 0.25 config than their flat spelling in the spec.
+# (Webhook `url_file` would be the natural home for a webhook secret, but it is 0.26+.)
+_NESTED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("webhook", "credentials_file"): ("http_config", "authorization", "credentials_file"),
+}
+
+
+def receivers(fleet: Fleet, root: str) -> list[dict[str, Any]]:
+    """Every receiver of the fleet, sorted by name, plus an empty one when the root needs it."""
+    out = [receiver_config(r) for r in fleet.receivers]
+    if root == names.UNROUTED_RECEIVER and fleet.receiver(root) is None:
+        out.append({"name": root})  # no integrations: Alertmanager accepts and drops what reaches it
+    return sorted(out, key=lambda r: str(r["name"]))
+
+
+def receiver_config(receiver: Receiver) -> dict[str, Any]:
+    config: dict[str, Any] = {"name": receiver.name}
+    for kind in sorted({i.kind for i in receiver.integrations}):
+        config[CONFIG_KEYS[kind]] = [integration_config(i) for i in receiver.integrations if i.kind == kind]
+    return config
+
+
+def integration_config(integration: Integration) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for key, value in integration.settings:
+        path = _NESTED.get((integration.kind, key), (key,))
+        node = config
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return config

@@ -1,0 +1,196 @@
+"""The fleet-wide routing tree (team → service → severity), inhibition and business hours.
+
+Built as small neutral values (`RouteNode`, `Inhibit`, `Match`) so the plain alertmanager.yml and
+the Prometheus Operator's AlertmanagerConfig render the same decisions in their own spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compiler import conventions as names
+from compiler.model.types import AlertKind, BusinessHours, Fleet, Service, Team, Tier
+from compiler.model.units import format_duration, parse_duration
+
+
+@dataclass(frozen=True)
+class Match:
+    """One label matcher; `text` is the 0.25 `matchers` string with the value always double-quoted."""
+
+    name: str
+    op: str  # = != =~ !~
+    value: str
+
+    @property
+    def text(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def equals(name: str, value: str) -> Match:
+    return Match(name, "=", value)
+
+
+@dataclass(frozen=True)
+class Timing:
+    group_wait: int  # seconds
+    group_interval: int
+    repeat_interval: int
+
+
+# Why these numbers: a page must be prompt and keep nagging while it burns; a ticket can wait for
+# its siblings and reminds twice a day; info is read once a day, so it arrives as a daily digest.
+TIER_TIMING: dict[Tier, Timing] = {
+    Tier.CRITICAL: Timing(group_wait=30, group_interval=5 * 60, repeat_interval=60 * 60),
+    Tier.WARNING: Timing(group_wait=5 * 60, group_interval=30 * 60, repeat_interval=12 * 3600),
+    Tier.INFO: Timing(group_wait=30 * 60, group_interval=24 * 3600, repeat_interval=24 * 3600),
+}
+# One notification per service/SLO incident: both burn windows of an SLO share one page, and key-metric
+# alerts (no `slo` label) of a service share another. Info groups per service: one digest per service.
+INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_SLO)
+DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
+ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
+
+# Group intervals a business-hours route may use, longest first (see `flush_interval`).
+_FLUSH_STEPS = tuple(parse_duration(d) for d in ("24h", "12h", "8h", "6h", "4h", "3h", "2h", "1h", "30m", "15m", "5m"))
+
+
+@dataclass(frozen=True)
+class RouteNode:
+    matchers: tuple[Match, ...] = ()
+    receiver: str | None = None
+    group_by: tuple[str, ...] | None = None
+    timing: Timing | None = None
+    active_time_intervals: tuple[str, ...] = ()
+    routes: tuple[RouteNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inhibit:
+    why: str
+    source: tuple[Match, ...]
+    target: tuple[Match, ...]
+    equal: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A named business-hours window (Alertmanager `time_intervals` entry)."""
+
+    name: str
+    hours: BusinessHours
+
+
+def root_receiver(fleet: Fleet) -> str:
+    return fleet.platform.alertmanager.default_receiver or names.UNROUTED_RECEIVER
+
+
+def teams_in_use(fleet: Fleet) -> list[tuple[str, list[Service]]]:
+    """(team name, its services) for every team that owns a service, sorted by name."""
+    by_team: dict[str, list[Service]] = {}
+    for service in fleet.services:
+        by_team.setdefault(service.team, []).append(service)
+    return [(team, sorted(by_team[team], key=lambda s: s.name)) for team in sorted(by_team)]
+
+
+def route_tree(fleet: Fleet) -> RouteNode:
+    return RouteNode(
+        receiver=root_receiver(fleet),
+        group_by=ROOT_GROUP_BY,
+        routes=tuple(team_route(fleet, team, services) for team, services in teams_in_use(fleet)),
+    )
+
+
+def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNode:
+    """The team's branch: no receiver of its own, so stray team alerts reach the default receiver."""
+    hours = business_hours(fleet.platform.team(team))
+    return RouteNode(
+        matchers=(equals(names.LABEL_TEAM, team),),
+        group_by=INCIDENT_GROUP_BY,
+        routes=tuple(service_route(service, hours) for service in services),
+    )
+
+
+def service_route(service: Service, hours: Interval | None) -> RouteNode:
+    """One branch per service, so a change to one spec's routing touches only its own branch."""
+    leaves = []
+    for tier in Tier:
+        route = service.route(tier)
+        if route is None:
+            continue  # the model refuses a service without a receiver for a tier; nothing to route
+        paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
+        gated = hours if hours is not None and not paged else None
+        timing = TIER_TIMING[tier]
+        if gated is not None:
+            capped = flush_interval(timing.group_interval, gated.hours)
+            timing = Timing(timing.group_wait, capped, timing.repeat_interval)
+        leaves.append(
+            RouteNode(
+                matchers=(equals(names.LABEL_SEVERITY, tier.value),),
+                receiver=route.receiver,
+                group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
+                timing=timing,
+                active_time_intervals=(gated.name,) if gated is not None else (),
+            )
+        )
+    return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
+
+
+def flush_interval(group_interval: int, hours: BusinessHours) -> int:
+    """A group interval that lets some flush land inside every business-hours window.
+
+    A group flushes every group_interval from when it started; flushes outside the active interval
+    are dropped. A 24h digest started at 02:00 would flush at 02:00 forever and never reach a
+    08:00-18:00 team, so the interval is capped at the shortest window (rounded down to a step).
+    """
+    shortest = min(_minutes(t.end) - _minutes(t.start) for t in hours.times) * 60
+    fitting = next((step for step in _FLUSH_STEPS if step <= shortest), _FLUSH_STEPS[-1])
+    return min(group_interval, fitting)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def business_hours(team: Team | None) -> Interval | None:
+    if team is None or team.business_hours is None:
+        return None
+    return Interval(names.business_hours_interval(team.name), team.business_hours)
+
+
+def intervals(fleet: Fleet) -> list[Interval]:
+    """Business-hours intervals of the teams that own services (unused ones would only be noise)."""
+    found = (business_hours(fleet.platform.team(team)) for team, _ in teams_in_use(fleet))
+    return [interval for interval in found if interval is not None]
+
+
+def inhibit_rules() -> list[Inhibit]:
+    """Keyed on service/slo, never alertname: fast- and slow-burn alerts have different names."""
+    service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
+    rules = [
+        Inhibit(
+            why="A page silences the ticket and digest alerts of the same service and SLO "
+            "(key-metric alerts have no slo label: a key-metric page silences the service's other key-metric alerts).",
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value),),
+            target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
+            equal=(names.LABEL_SERVICE, names.LABEL_SLO),
+        )
+    ]
+    for tier in Tier:
+        lower = [t.value for t in Tier if t.rank >= tier.rank]
+        rules.append(
+            Inhibit(
+                why=f"A {tier.value} {service_down} silences the service's other alerts of the same or a lower tier "
+                "(a lower-tier ServiceDown never hides a page).",
+                source=(equals("alertname", service_down), equals(names.LABEL_SEVERITY, tier.value)),
+                target=(Match("alertname", "!=", service_down), Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
+                equal=(names.LABEL_SERVICE,),
+            )
+        )
+    return rules
+
+
+def duration(seconds: int) -> str:
+    return format_duration(seconds)
