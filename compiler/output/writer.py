@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -136,24 +137,36 @@ def write(p: Plan) -> None:
 
 
 def _populate(staging: Path, out: Path, p: Plan) -> None:
+    """Fill the staging tree. File creation costs a syscall round-trip each, so it runs on threads."""
+    jobs: list[tuple[str, str | None]] = []  # (relative path, new content or None to carry over)
     for change in p.changes:
-        if change.status in (Status.REMOVED,):
+        if change.status is Status.REMOVED:
             continue
-        if change.status in (Status.PRESERVED, Status.ORPHANED, Status.UNCHANGED):
-            _carry(out / change.path, staging / change.path)
-            continue
-        target = staging / change.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-            fh.write(change.new or "")
-    for rel in p.keep:
-        if not (staging / rel).exists():
+        fresh = change.status in (Status.ADDED, Status.CHANGED)
+        jobs.append((change.path, (change.new or "") if fresh else None))
+    planned = {path for path, _ in jobs}
+    jobs.extend((rel, None) for rel in p.keep if rel not in planned)
+    for directory in sorted({(staging / rel).parent for rel, _ in jobs}):
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def place(job: tuple[str, str | None]) -> None:
+        rel, content = job
+        if content is None:
             _carry(out / rel, staging / rel)
+        else:
+            with open(staging / rel, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+                fh.write(content)
+
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        for _ in pool.map(place, jobs):
+            pass  # re-raises the first OSError
+
+
+_WRITERS = 8
 
 
 def _carry(src: Path, dst: Path) -> None:
     """Hard-link an unchanged file into the new tree (copy across filesystems)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dst)
     except OSError:
