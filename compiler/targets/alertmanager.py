@@ -25,14 +25,14 @@ from compiler.targets.alertmanager_routes import (
     root_receiver,
     route_tree,
 )
-from compiler.targets.alertmanager_tests import HEADER, routing_cases
+from compiler.targets.alertmanager_tests import routing_table
 from compiler.targets.alertmanager_yaml import to_yaml
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     artifacts = [
         Artifact(names.ALERTMANAGER_CONFIG, to_yaml(alertmanager_config(fleet))),
-        Artifact(names.ROUTING_TESTS, HEADER + to_yaml({"cases": routing_cases(fleet)})),
+        Artifact(names.ROUTING_TESTS, routing_table(fleet)),
     ]
     if options.format == "prometheus-operator":
         from compiler.targets.alertmanager_operator import team_configs

@@ -10,10 +10,6 @@ import yaml
 _CLOCK = re.compile(r"[0-9]+:[0-9]+")
 
 
-class FlowMap(dict[str, Any]):
-    """A mapping written on one line (label sets in the routing table)."""
-
-
 class _Dumper(yaml.SafeDumper):
     """Block mappings, one-line lists of scalars, and matcher strings always in single quotes."""
 
@@ -29,13 +25,8 @@ def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
 
 
-def _represent_flow_map(dumper: yaml.SafeDumper, value: FlowMap) -> yaml.Node:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
-
-
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(list, _represent_list)
-_Dumper.add_representer(FlowMap, _represent_flow_map)
 
 
 def to_yaml(data: Any) -> str:
