@@ -6,17 +6,18 @@ Writing, diffing and external validation happen after, on the returned bundle.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
-from compiler.model.types import Fleet, Platform, Receiver, Service
+from compiler.model.types import Fleet, Platform, Receiver, RenderedDashboard, Service
 from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.spec import loader, schema
 from compiler.spec.document import Document
@@ -145,10 +146,49 @@ def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheu
     return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 
+def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> Fleet:
+    """Evaluate every platform standard dashboard (a Jsonnet `function(service)`) for each service listing it.
+
+    File paths are relative to the platform file; the Grafana target gets the results through the Fleet
+    and stays pure. One error is reported once, naming the first service it happened for.
+    """
+    from compiler.targets.grafana_standard import service_argument
+
+    files = dict(fleet.platform.standard_dashboards)
+    root = os.path.dirname(fleet.platform.location.file) or "."
+    rendered: list[RenderedDashboard] = []
+    failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}
+    for service in fleet.services:
+        for name in (n for n in service.dashboards if n in files):
+            path = os.path.join(root, files[name])
+            argument = service_argument(service, fleet.platform, name)
+            try:
+                data = loader.evaluate_jsonnet_function(path, {"service": argument}, jsonnet, root)
+            except InputError as exc:
+                for d in exc.diagnostics:
+                    failed.setdefault((d.location, d.path, f"standard dashboard {name!r}: {d.message}"), []).append(
+                        service.name
+                    )
+                continue
+            if not isinstance(data, dict):
+                message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {type(data).__name__}"
+                failed.setdefault((Location(path), (), message), []).append(service.name)
+                continue
+            rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
+    if failed:
+        raise InputError(
+            Diagnostic(where, at, f"{message} (service {who[0]!r}" + (f" and {len(who) - 1} more)" if who[1:] else ")"))
+            for (where, at, message), who in failed.items()
+        )
+    return replace(fleet, rendered_dashboards=tuple(rendered))
+
+
 def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -> Compilation:
     options = options or CompileOptions()
     timings: dict[str, float] = {}
     fleet, notes = load_fleet(paths, options, timings)
+    with stage("dashboards", timings):
+        fleet = render_standard_dashboards(fleet, loader.JsonnetOptions(tuple(options.jsonnet_paths)))
     target_options = TargetOptions(format=options.format)
     artifacts = []
     with stage("generate", timings):

@@ -155,3 +155,38 @@ KEY_PANEL_IDS: dict[AlertKind, int] = {
 }
 SERVICE_DASHBOARD = "service"
 FLEET_DASHBOARD = "fleet"
+
+# ---- Grafana: dashboards, their folders and the provisioning file (paths relative to the output directory).
+# `<out>/grafana` is a Grafana provisioning root: GF_PATHS_PROVISIONING=<out>/grafana/provisioning installs it.
+GRAFANA_DATASOURCE_VARIABLE = "datasource"  # every query reads `${datasource}`, a Prometheus datasource variable
+GRAFANA_TAG = "obsc"  # on every dashboard obsc writes
+GRAFANA_SERVICE_TAG = "obsc-service"  # on service dashboards: the fleet overview lists dashboards by this tag
+FLEET_DASHBOARD_UID = "obsc-fleet-overview"  # not hex-suffixed, so it cannot collide with dashboard_uid()
+GRAFANA_FLEET_FOLDER = "SLO fleet"
+GRAFANA_DASHBOARDS_DIR = f"{GRAFANA_DIR}/dashboards"
+GRAFANA_FLEET_PATH = f"{GRAFANA_DASHBOARDS_DIR}/fleet/fleet.json"
+GRAFANA_PROVISIONING_PATH = f"{GRAFANA_DIR}/provisioning/dashboards/obsc.yaml"
+
+
+def grafana_team_dir(team: str) -> str:
+    """One folder (and one provisioning provider) per team."""
+    return f"{GRAFANA_DASHBOARDS_DIR}/teams/{team}"
+
+
+def grafana_dashboard_path(team: str, service: str, dashboard: str) -> str:
+    """`<team>/<service>.json` for obsc's own dashboard, `<team>/<service>.<standard>.json` otherwise."""
+    suffix = "" if dashboard == SERVICE_DASHBOARD else f".{dashboard}"
+    return f"{grafana_team_dir(team)}/{service}{suffix}.json"
+
+
+def grafana_folder_uid(team: str) -> str:
+    """Stable folder UID (≤ 40 chars) for a team's dashboards."""
+    return f"obsc-{team[:22]}-{hashlib.sha256(team.encode()).hexdigest()[:10]}"
+
+
+GRAFANA_FLEET_FOLDER_UID = "obsc-fleet"
+
+
+def business_panel_id(metric_index: int, slo_count: int) -> int:
+    """Panel of business metric number `metric_index`: above every SLO panel id, so the two never collide."""
+    return max(1000, slo_panel_id(slo_count)) + metric_index

@@ -31,6 +31,11 @@ def value(metric: Metric, window: str) -> str:
     return f"({expand(metric.expr or '', (), window)})"
 
 
+def quantile(histogram: Metric, q: str, window: str) -> str:
+    """`histogram_quantile(q, ...)` over a histogram's buckets summed across instances (`q` as text: 0.99)."""
+    return f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})"
+
+
 def le_matcher(threshold_seconds: Decimal) -> Matcher:
     """Match the `le` label of a bucket whatever the client library wrote: 0.3, 0.30, 1, 1.0."""
     text = decimal_text(threshold_seconds)

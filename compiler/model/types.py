@@ -223,12 +223,26 @@ class Platform:
 
 
 @dataclass(frozen=True)
+class RenderedDashboard:
+    """A platform standard dashboard evaluated for one service: the Jsonnet output, as JSON text.
+
+    The pipeline evaluates the Jsonnet (file I/O stays in the loader) so the Grafana target stays pure.
+    """
+
+    service: str
+    name: str  # the key under standard_dashboards
+    source: str  # the Jsonnet file, for messages
+    json_text: str
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything compiled in one run: services sorted by name, the platform, every receiver."""
 
     services: tuple[Service, ...]
     platform: Platform
     receivers: tuple[Receiver, ...]
+    rendered_dashboards: tuple[RenderedDashboard, ...] = ()  # platform standard dashboards, evaluated per service
 
     def receiver(self, name: str) -> Receiver | None:
         return next((r for r in self.receivers if r.name == name), None)

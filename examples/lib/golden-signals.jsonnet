@@ -1,5 +1,136 @@
-// A platform standard dashboard: a function of the service model (top-level argument `service`).
-function(service) {
-  title: service.name + ' / golden signals',
-  tags: ['obsc', 'standard', service.team],
-}
+// A platform standard dashboard: the four golden signals (traffic, errors, latency, saturation) and the
+// error budget of every SLO, for any service that lists `golden-signals` under `dashboards:`.
+//
+// obsc calls this function once per such service with `service`, a JSON rendering of the service model
+// (fields documented in compiler/targets/grafana_standard.py): ready-made PromQL for each metric and SLO,
+// the datasource to use, and the UIDs to link to. obsc sets the dashboard's uid itself, and checks the
+// result like its own dashboards (SDK round trip, lint, promtool), so panels spell out every field.
+function(service)
+  local ds = service.grafana.datasource;
+  local metric(name) = if std.objectHas(service.metrics, name) then service.metrics[name] else null;
+  local requests = metric('requests');
+  local errors = metric('errors');
+  local latency = metric('latency');
+  local saturation = [m for m in [metric('cpu'), metric('memory'), metric('disk')] if m != null];
+
+  local target(ref, expr, legend) = {
+    datasource: ds,
+    expr: expr,
+    instant: false,
+    legendFormat: legend,
+    range: true,
+    refId: ref,
+  };
+  local steps(base, more=[]) = {
+    mode: 'absolute',
+    steps: [{ color: base, value: null }] + more,
+  };
+  local panel(id, type, title, description, unit, targets, w, h, options, custom=null, thresholds=steps('green')) = {
+    datasource: ds,
+    description: description,
+    fieldConfig: {
+      defaults: { thresholds: thresholds, unit: unit } + (if custom == null then {} else { custom: custom }),
+      overrides: [],
+    },
+    gridPos: { h: h, w: w, x: 0, y: 0 },  // placed below
+    id: id,
+    options: options,
+    repeatDirection: 'h',
+    targets: [target(std.char(65 + i), targets[i][1], targets[i][0]) for i in std.range(0, std.length(targets) - 1)],
+    title: title,
+    transparent: false,
+    type: type,
+  };
+  local graph(id, title, description, unit, targets) = panel(
+    id, 'timeseries', title, description, unit, targets, 12, 8,
+    options={
+      legend: { calcs: [], displayMode: 'list', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
+    custom={ fillOpacity: 10, lineWidth: 1, showPoints: 'never', spanNulls: false },
+  );
+  local budget(id, slo, w) = panel(
+    id, 'stat', slo.name + ' budget left',
+    'Share of the %s error budget of SLO %s (%s%%) not yet spent.' % [slo.period, slo.name, slo.objective],
+    'percentunit', [['budget left', slo.queries.budget_remaining]], w, 5,
+    options={
+      colorMode: 'value',
+      graphMode: 'area',
+      justifyMode: 'auto',
+      orientation: 'auto',
+      percentChangeColorMode: 'standard',
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      showPercentChange: false,
+      textMode: 'auto',
+      wideLayout: true,
+    },
+    thresholds=steps('red', [{ color: 'orange', value: 0 }, { color: 'green', value: 0.25 }]),
+  );
+
+  local signals = [p for p in [
+    if requests != null then graph(1, 'Traffic', 'Requests per second.', 'reqps', [['requests/s', requests.rate]]),
+    if errors != null && requests != null then graph(
+      2, 'Errors', 'Share of requests that fail.', 'percentunit', [['errors', errors.rate + ' / ' + requests.rate]]
+    ),
+    if latency != null && latency.quantiles != null then graph(
+      3, 'Latency', 'Request latency quantiles.', 's', [[q, latency.quantiles[q]] for q in ['p50', 'p95', 'p99']]
+    ),
+    if saturation != [] then graph(
+      4, 'Saturation', 'Utilisation of the resources the platform measures.', 'percentunit',
+      [[m.title, m.query] for m in saturation]
+    ),
+  ] if p != null];
+  // Two signals per line of 8 units, then one line of SLO budgets.
+  local placed = [
+    signals[i] { gridPos+: { x: 12 * (i % 2), y: 8 * std.floor(i / 2) } }
+    for i in std.range(0, std.length(signals) - 1)
+  ];
+  local top = 8 * std.ceil(std.length(signals) / 2);
+  local slos = service.slos;
+  local width = if slos == [] then 24 else std.max(4, std.floor(24 / std.length(slos)));
+  local budgets = [
+    budget(10 + i, slos[i], width) { gridPos+: { x: (width * i) % 24, y: top + 5 * std.floor(width * i / 24) } }
+    for i in std.range(0, std.length(slos) - 1)
+  ];
+
+  {
+    annotations: {},
+    description: 'Traffic, errors, latency and saturation of %s, and the error budget of its SLOs.' % service.name,
+    editable: false,
+    fiscalYearStartMonth: 0,
+    graphTooltip: 1,
+    links: [{
+      asDropdown: false,
+      icon: 'dashboard',
+      includeVars: true,
+      keepTime: true,
+      tags: [],
+      targetBlank: false,
+      title: service.name + ' / service',
+      tooltip: 'SLOs, alerts and runbooks of ' + service.name,
+      type: 'link',
+      url: '/d/' + service.dashboard.service_uid,
+    }],
+    panels: placed + budgets,
+    refresh: '1m',
+    schemaVersion: 41,
+    tags: service.grafana.tags + ['golden-signals'],
+    templating: {
+      list: [{
+        allowCustomValue: true,
+        auto: false,
+        auto_count: 30,
+        auto_min: '10s',
+        includeAll: false,
+        label: 'Data source',
+        multi: false,
+        name: service.grafana.datasource_variable,
+        query: 'prometheus',
+        skipUrlSync: false,
+        type: 'datasource',
+      }],
+    },
+    time: { from: 'now-24h', to: 'now' },
+    timezone: 'browser',
+    title: service.name + ' / golden signals',
+  }

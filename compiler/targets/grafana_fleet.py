@@ -1,0 +1,197 @@
+"""The fleet overview: every recorded SLO with its budget left and current burn, in one sortable table.
+
+Rows come from the recorded SLO series, so the table shows every SLO Prometheus evaluates; the
+`service` variable narrows it. Grafana cannot compute a dashboard UID from a service name, so the
+table's Dashboard column maps each service to its UID (a value mapping) and links to `/d/<uid>`;
+a dashboard link lists every service dashboard by tag as well.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as builders
+from grafana_foundation_sdk.builders import table
+from grafana_foundation_sdk.models import dashboard as models
+
+from compiler import conventions as names
+from compiler.model.burnrate import catalog
+from compiler.model.types import Fleet
+from compiler.targets import grafana_queries as q
+from compiler.targets.grafana_panels import (
+    GREEN,
+    ORANGE,
+    RED,
+    Line,
+    Query,
+    datasource_variable,
+    stat_panel,
+    table_panel,
+    thresholds,
+    timeseries_panel,
+)
+from compiler.targets.grafana_service import GENERATED_NOTE
+
+SUMMARY_IDS = (1, 2, 3)
+TABLE_ID, LOWEST_BUDGETS_ID = 10, 11
+OBJECTIVE, BUDGET, BURN = "Objective", "Budget left", "Burn rate"
+
+
+def build(fleet: Fleet) -> models.Dashboard:
+    window = min(catalog(), key=lambda w: w.long_seconds)  # "current" burn: the fastest alert window
+    burn_title = f"{BURN} ({window.long})"
+    slos = [(s, slo) for s in fleet.services for slo in s.slos]
+    # Red where any SLO of the fleet would page at this window's factor (factors scale with the period).
+    page_factor = min((float(round(window.factor(slo.period_seconds), 10)) for _, slo in slos), default=None)
+    burn_steps = [Line(1.0, ORANGE)] + ([Line(page_factor, RED)] if page_factor is not None else [])
+    dashboard = (
+        builders.Dashboard("SLO fleet overview")
+        .uid(names.FLEET_DASHBOARD_UID)
+        .description(
+            f"Error budget and burn rate of every SLO ({len(fleet.services)} services, {len(slos)} SLOs compiled). "
+            + GENERATED_NOTE.replace("the service spec", "the service specs")
+        )
+        .tags([names.GRAFANA_TAG])
+        .readonly()
+        .time("now-24h", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(models.DashboardCursorSync.CROSSHAIR)
+        .with_variable(datasource_variable())
+        .with_variable(_service_variable())
+        .link(
+            builders.DashboardLink("Service dashboards")
+            .type(models.DashboardLinkType.DASHBOARDS)
+            .tags([names.GRAFANA_SERVICE_TAG])
+            .as_dropdown(True)
+            .keep_time(True)
+            .include_vars(False)
+            .tooltip("Every service dashboard obsc generates")
+        )
+    )
+    summaries = [
+        ("SLOs reporting", "SLOs with a recorded objective.", q.fleet_slo_count(), [], GREEN),
+        (
+            "Budgets exhausted",
+            "SLOs that spent their whole error budget this period.",
+            q.fleet_exhausted_count(),
+            [Line(1.0, RED)],
+            GREEN,
+        ),
+        (
+            f"Burning over 1× ({window.long})",
+            f"SLOs spending budget faster than it accrues over the last {window.long}.",
+            q.fleet_burning_count(window.long_seconds, "1"),
+            [Line(1.0, ORANGE)],
+            GREEN,
+        ),
+    ]
+    for pid, (title, desc, expr, steps, base) in zip(SUMMARY_IDS, summaries, strict=True):
+        dashboard.with_panel(stat_panel(pid, title, desc, "short", [Query(title, expr)], 8, steps, base, "0"))
+    dashboard.with_panel(_table(fleet, burn_title, window.long_seconds, burn_steps))
+    dashboard.with_panel(
+        timeseries_panel(
+            LOWEST_BUDGETS_ID,
+            "Lowest error budgets left",
+            "The ten SLOs with the least error budget left over their period.",
+            "percentunit",
+            [Query("{{service}} / {{slo}}", q.fleet_lowest_budgets(10))],
+            24,
+            lines=[Line(0.0, ORANGE)],
+            base=RED,
+        )
+    )
+    return dashboard.build()
+
+
+def _service_variable() -> builders.QueryVariable:
+    return (
+        builders.QueryVariable(q.FLEET_SERVICE_VARIABLE)
+        .label("Service")
+        .datasource(models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}"))
+        .query(q.fleet_services_variable())
+        .refresh(models.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(models.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(models.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[Line]) -> table.Panel:
+    # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
+    # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
+    # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
+    uids = {
+        q.dashboard_label_value(s.name): models.ValueMappingResult(
+            text=names.dashboard_uid(s.name, names.SERVICE_DASHBOARD), index=i
+        )
+        for i, s in enumerate(s for s in fleet.services if names.SERVICE_DASHBOARD in s.dashboards)
+    }
+    var = names.GRAFANA_DATASOURCE_VARIABLE
+    data_link = models.DashboardLink(
+        title=f"Open the ${{__data.fields.{names.LABEL_SERVICE}}} dashboard",
+        url=f"/d/${{__data.fields.{q.DASHBOARD_LABEL}}}?${{__url_time_range}}&var-{var}=${{{var}}}",
+    )
+    objective, budget = f"{OBJECTIVE} %", f"{BUDGET} %"
+    value = {"A": objective, "B": budget, "C": f"{burn_title} ×"}
+    panel = table_panel(
+        TABLE_ID,
+        "Every SLO",
+        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard.",
+        "short",
+        [
+            Query(objective, q.fleet_objective()),
+            Query(budget, q.fleet_budget_remaining()),
+            Query(burn_title, q.fleet_burn_rate(window_seconds)),
+        ],
+        24,
+    )
+    return (
+        panel.mappings([models.ValueMap(options=uids)])
+        .data_links([_link(data_link)])
+        .with_transformation(models.DataTransformerConfig(id_val="merge", options={}))
+        .with_transformation(
+            models.DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {"Time": True, "__name__": True, names.LABEL_WINDOW: True},
+                    "indexByName": {
+                        names.LABEL_SERVICE: 0,
+                        names.LABEL_SLO: 1,
+                        "Value #B": 2,
+                        "Value #C": 3,
+                        "Value #A": 4,
+                        q.DASHBOARD_LABEL: 5,
+                    },
+                    "renameByName": {
+                        names.LABEL_SERVICE: "Service",
+                        names.LABEL_SLO: "SLO",
+                        **{f"Value #{ref}": title for ref, title in value.items()},
+                    },
+                },
+            )
+        )
+        .sort_by([_sort(budget)])
+        .with_override(_by_names(budget), _colored([Line(0.0, ORANGE), Line(25.0, GREEN)], RED))
+        .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
+    )
+
+
+def _by_names(*names_: str) -> models.MatcherConfig:
+    return models.MatcherConfig(id_val="byNames", options={"mode": "include", "names": list(names_)})
+
+
+def _colored(steps: list[Line], base: str) -> list[models.DynamicConfigValue]:
+    return [
+        models.DynamicConfigValue(id_val="thresholds", value=thresholds(steps, base).build()),
+        models.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-text"}),
+    ]
+
+
+def _link(spec: models.DashboardLink) -> builders.DashboardLink:
+    return builders.DashboardLink(spec.title).url(spec.url or "").type(models.DashboardLinkType.LINK)
+
+
+def _sort(name: str) -> common_builders.TableSortByFieldState:
+    return common_builders.TableSortByFieldState().display_name(name).desc(False)

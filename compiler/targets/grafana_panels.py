@@ -1,0 +1,245 @@
+"""Panel building blocks over grafana-foundation-sdk, with the settings the SDK leaves out.
+
+The SDK assigns no panel ids (callers pass stable ones), does not set the timeseries legend and tooltip
+options Grafana's schema requires, and has no alert-list builder (the generic panel builder with
+`type("alertlist")` stands in). Every query reads the `${datasource}` template variable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as builders
+from grafana_foundation_sdk.builders import prometheus, stat, table, text, timeseries
+from grafana_foundation_sdk.cog.builder import Builder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.cog.variants import Dataquery
+from grafana_foundation_sdk.models import common
+from grafana_foundation_sdk.models import dashboard as models
+from grafana_foundation_sdk.models import prometheus as prometheus_models
+from grafana_foundation_sdk.models import text as text_models
+
+from compiler import conventions as names
+
+DATASOURCE = models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}")
+GREEN, ORANGE, RED, BLUE = "green", "orange", "red", "blue"
+HEIGHT = 8
+
+
+@dataclass(frozen=True)
+class Query:
+    legend: str
+    expr: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A threshold drawn across a graph (an alert or SLO threshold), or a colour step of a stat."""
+
+    value: float
+    color: str
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    external: bool = False  # external links open in a new tab; links into Grafana keep time and variables
+
+
+def encode(model: object) -> str:
+    """The one JSON encoding of every dashboard: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(model, cls=JSONEncoder, sort_keys=True, indent=2) + "\n"
+
+
+def datasource_variable() -> builders.DatasourceVariable:
+    return builders.DatasourceVariable(names.GRAFANA_DATASOURCE_VARIABLE).label("Data source").type("prometheus")
+
+
+def link(spec: Link) -> builders.DashboardLink:
+    built = builders.DashboardLink(spec.title).type(models.DashboardLinkType.LINK).url(spec.url).tooltip(spec.title)
+    if spec.external:
+        return built.icon("external link").target_blank(True)
+    return built.icon("dashboard").keep_time(True).include_vars(True)
+
+
+def row(panel_id: int, title: str) -> builders.Row:
+    # Expanded rows keep their panels at the top level after them (the dashboard adds those separately).
+    return builders.Row(title).id(panel_id).collapsed(False)
+
+
+def thresholds(steps: Sequence[Line], base: str = GREEN) -> builders.ThresholdsConfig:
+    """Absolute colour steps above a base colour; equal values keep the first (most severe) colour."""
+    seen: dict[float, str] = {}
+    for step in steps:
+        seen.setdefault(step.value, step.color)
+    ordered = [models.Threshold(value=None, color=base)]
+    ordered += [models.Threshold(value=v, color=c) for v, c in sorted(seen.items())]
+    return builders.ThresholdsConfig().mode(models.ThresholdsMode.ABSOLUTE).steps(ordered)
+
+
+def targets(queries: Sequence[Query], instant: bool = False, as_table: bool = False) -> list[Builder[Dataquery]]:
+    out: list[Builder[Dataquery]] = []
+    for i, q in enumerate(queries):
+        built = prometheus.Dataquery().expr(q.expr).legend_format(q.legend).ref_id(chr(ord("A") + i))
+        built = built.datasource(DATASOURCE)
+        built = built.instant() if instant else built.range()
+        if as_table:
+            built = built.format(prometheus_models.PromQueryFormat.TABLE)
+        out.append(built)
+    return out
+
+
+def timeseries_panel(
+    panel_id: int,
+    title: str,
+    description: str,
+    unit: str,
+    queries: Sequence[Query],
+    width: int,
+    lines: Sequence[Line] = (),
+    links: Sequence[Link] = (),
+    decimals: int | None = None,
+    soft_min: float | None = None,
+    base: str = GREEN,
+) -> timeseries.Panel:
+    panel = (
+        timeseries.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .targets(targets(queries))
+        .unit(unit)
+        .span(width)
+        .height(HEIGHT)
+        .line_width(1)
+        .fill_opacity(10)
+        .show_points(common.VisibilityMode.NEVER)
+        .span_nulls(False)
+        .legend(
+            common_builders.VizLegendOptions()
+            .display_mode(common.LegendDisplayMode.LIST)
+            .placement(common.LegendPlacement.BOTTOM)
+            .show_legend(True)
+            .calcs([])
+        )
+        .tooltip(
+            common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
+        )
+        .thresholds(thresholds(lines, base))
+        .thresholds_style(
+            common_builders.GraphThresholdsStyleConfig().mode(
+                common.GraphThresholdsStyleMode.DASHED if lines else common.GraphThresholdsStyleMode.OFF
+            )
+        )
+    )
+    if decimals is not None:
+        panel = panel.decimals(decimals)
+    if soft_min is not None:
+        panel = panel.axis_soft_min(soft_min)
+    if links:
+        panel = panel.links([link(x) for x in links])
+    return panel
+
+
+def stat_panel(
+    panel_id: int,
+    title: str,
+    description: str,
+    unit: str,
+    queries: Sequence[Query],
+    width: int,
+    steps: Sequence[Line],
+    base: str,
+    no_value: str,
+    links: Sequence[Link] = (),
+) -> stat.Panel:
+    panel = (
+        stat.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .targets(targets(queries))
+        .unit(unit)
+        .span(width)
+        .height(HEIGHT)
+        .no_value(no_value)
+        .thresholds(thresholds(steps, base))
+        .graph_mode(common.BigValueGraphMode.AREA)
+        .color_mode(common.BigValueColorMode.VALUE)
+        .justify_mode(common.BigValueJustifyMode.AUTO)
+        .text_mode(common.BigValueTextMode.AUTO)
+        .wide_layout(True)
+        .show_percent_change(False)
+        .percent_change_color_mode(common.PercentChangeColorMode.STANDARD)
+        .orientation(common.VizOrientation.AUTO)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False).fields(""))
+    )
+    if links:
+        panel = panel.links([link(x) for x in links])
+    return panel
+
+
+def text_panel(panel_id: int, title: str, markdown: str, width: int, height: int = HEIGHT) -> text.Panel:
+    return (
+        text.Panel()
+        .id(panel_id)
+        .title(title)
+        .mode(text_models.TextMode.MARKDOWN)
+        .content(markdown)
+        .span(width)
+        .height(height)
+    )
+
+
+def alert_list_panel(panel_id: int, title: str, description: str, label_filter: str, width: int) -> builders.Panel:
+    """Firing and pending alerts whose labels match `label_filter`, from every alert source Grafana knows."""
+    options = {
+        "alertInstanceLabelFilter": label_filter,
+        "alertName": "",
+        "dashboardAlerts": False,
+        "groupBy": [],
+        "groupMode": "default",
+        "maxItems": 20,
+        "showInstances": True,
+        "sortOrder": 3,  # importance
+        "stateFilter": {"error": True, "firing": True, "noData": False, "normal": False, "pending": True},
+        "viewMode": "list",
+    }
+    return (
+        builders.Panel()
+        .type("alertlist")
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .options(options)
+        .span(width)
+        .height(HEIGHT)
+    )
+
+
+def table_panel(
+    panel_id: int, title: str, description: str, unit: str, queries: Sequence[Query], width: int
+) -> table.Panel:
+    return (
+        table.Panel()
+        .id(panel_id)
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .targets(targets(queries, instant=True, as_table=True))
+        .unit(unit)
+        .span(width)
+        .height(2 * HEIGHT)
+        .frame_index(0)
+        .show_header(True)
+        .cell_height(common.TableCellHeight.SM)
+        .align(common.FieldTextAlignment.AUTO)
+        .inspect(False)
+        .filterable(True)
+    )

@@ -1,0 +1,189 @@
+"""PromQL for dashboard panels, kept apart from panel layout.
+
+SLO panels read only the series the Prometheus target records (conventions: `slo:sli_error:ratio_rate<w>`,
+`slo:objective:ratio`, `slo:error_budget:ratio`, `slo:period:seconds`, `slo:error_budget_remaining:ratio`,
+labelled `service` and `slo`), so a dashboard needs no knowledge of the raw metrics behind an SLI and shows
+exactly the numbers the alerts compare. RED, saturation and business panels query the spec's metrics through
+`model.queries`, over Grafana's `$__rate_interval`.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.burnrate import BurnWindow, windows_for
+from compiler.model.promql import Matcher, render_matchers
+from compiler.model.types import Metric, MetricType, Service, Slo
+from compiler.model.units import format_duration
+
+RATE_INTERVAL = "$__rate_interval"
+QUANTILES = ("0.5", "0.95", "0.99")
+# Binary operations between recorded SLO series match on these two labels only: the error-ratio series also
+# carry `window`, and whatever else a ruler adds must not break the match.
+_ON = f"on({names.LABEL_SERVICE}, {names.LABEL_SLO})"
+
+
+def service_label_filter(service: Service) -> str:
+    """`{service="checkout"}`: the labels every alert of the service carries (for the alert-list panel)."""
+    return "{" + render_matchers((Matcher(names.LABEL_SERVICE, "=", service.name),)) + "}"
+
+
+def slo_selector(service: str, slo: str) -> str:
+    return render_matchers((Matcher(names.LABEL_SERVICE, "=", service), Matcher(names.LABEL_SLO, "=", slo)))
+
+
+def _series(record: str, service: Service, slo: Slo) -> str:
+    return f"{record}{{{slo_selector(service.name, slo.name)}}}"
+
+
+def current_window(slo: Slo) -> BurnWindow | None:
+    """The burn window that says "now": the shortest long window among the SLO's alert windows."""
+    windows = windows_for(slo)
+    return min(windows, key=lambda w: w.long_seconds) if windows else None
+
+
+def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
+    return _series(names.sli_error_ratio(format_duration(seconds)), service, slo)
+
+
+def objective(service: Service, slo: Slo) -> str:
+    return _series(names.SLO_OBJECTIVE, service, slo)
+
+
+def budget_remaining(service: Service, slo: Slo) -> str:
+    return _series(names.SLO_BUDGET_REMAINING, service, slo)
+
+
+def sli(service: Service, slo: Slo, seconds: int) -> str:
+    """Share of good events over a recorded window."""
+    return f"1 - {error_ratio(service, slo, seconds)}"
+
+
+def sli_over_period(service: Service, slo: Slo) -> str:
+    """Share of good events over the whole period, from the recorded budget: 1 − (1 − remaining) × budget."""
+    budget = _series(names.SLO_ERROR_BUDGET, service, slo)
+    return f"1 - (1 - {budget_remaining(service, slo)}) * {_ON} {budget}"
+
+
+def burn_rate(service: Service, slo: Slo, window: BurnWindow | None) -> str:
+    """Error ratio over the window's long range divided by the budget; over the whole period without a window.
+
+    Over the period the burn rate is (period error ratio / budget) = 1 − remaining: that is what an SLO that
+    alerts on no burn window still has recorded.
+    """
+    if window is None:
+        return f"1 - {budget_remaining(service, slo)}"
+    budget = _series(names.SLO_ERROR_BUDGET, service, slo)
+    return f"{error_ratio(service, slo, window.long_seconds)} / {_ON} {budget}"
+
+
+def time_to_exhaustion(service: Service, slo: Slo) -> str:
+    """Seconds until the budget left is spent at the current burn rate (model.burnrate.hours_to_exhaustion × 3600).
+
+    Remaining budget × period / burn rate; no value while nothing burns (the `> 0` guard avoids +Inf).
+    """
+    period = _series(names.SLO_PERIOD_SECONDS, service, slo)
+    burn = burn_rate(service, slo, current_window(slo))
+    return f"clamp_min({budget_remaining(service, slo)}, 0) * {_ON} {period} / {_ON} ({burn} > 0)"
+
+
+# ---- RED, saturation, business metrics: the spec's own metrics over $__rate_interval
+
+
+def value(metric: Metric) -> str:
+    return queries.value(metric, RATE_INTERVAL)
+
+
+def request_rate(requests: Metric) -> str:
+    return queries.rate(requests, RATE_INTERVAL)
+
+
+def error_ratio_of_requests(errors: Metric, requests: Metric) -> str:
+    return f"{queries.rate(errors, RATE_INTERVAL)} / {queries.rate(requests, RATE_INTERVAL)}"
+
+
+def quantile(histogram: Metric, q: str) -> str:
+    if histogram.selector is None:  # a free expression: plot it as written
+        return value(histogram)
+    return queries.quantile(histogram, q, RATE_INTERVAL)
+
+
+def instances_up(service: Service) -> str:
+    return f"sum({queries.up(service)})"
+
+
+def instances_scraped(service: Service) -> str:
+    return f"count({queries.up(service)})"
+
+
+def running_versions(build_info: Metric) -> str | None:
+    """Instances per `version` label of a build-info gauge (client libraries' convention); None for expressions."""
+    if build_info.selector is None:
+        return None
+    return f"count by (version) ({build_info.selector.render()})"
+
+
+def metric_queries(metric: Metric) -> list[tuple[str, str]]:
+    """(legend, expression) pairs for a business metric: quantiles for histograms, one line otherwise."""
+    if metric.type is MetricType.HISTOGRAM and metric.selector is not None:
+        return [(f"p{percent_label(q)}", quantile(metric, q)) for q in QUANTILES]
+    return [(metric.title or metric.name, value(metric))]
+
+
+def percent_label(q: str) -> str:
+    """0.95 → 95, for legends such as p95."""
+    return str(round(float(q) * 100))
+
+
+# ---- fleet overview: every recorded SLO, filtered by the `service` template variable
+
+FLEET_SERVICE_VARIABLE = "service"
+DASHBOARD_LABEL = "dashboard"  # "<service> dashboard": the fleet table maps it to the dashboard UID
+
+
+def dashboard_label_value(service: str) -> str:
+    return f"{service} dashboard"
+
+
+def _fleet(record: str) -> str:
+    return f'{record}{{{names.LABEL_SERVICE}=~"${FLEET_SERVICE_VARIABLE}"}}'
+
+
+def _with_dashboard_label(expr: str) -> str:
+    value = dashboard_label_value("$1")
+    return f'label_replace({expr}, "{DASHBOARD_LABEL}", "{value}", "{names.LABEL_SERVICE}", "(.*)")'
+
+
+def fleet_objective() -> str:
+    """In percent: the fleet table shares one unit across columns."""
+    return f"100 * {_with_dashboard_label(_fleet(names.SLO_OBJECTIVE))}"
+
+
+def fleet_budget_remaining() -> str:
+    return f"100 * {_with_dashboard_label(_fleet(names.SLO_BUDGET_REMAINING))}"
+
+
+def fleet_burn_rate(window_seconds: int) -> str:
+    ratio = _fleet(names.sli_error_ratio(format_duration(window_seconds)))
+    return _with_dashboard_label(f"{ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}")
+
+
+def fleet_slo_count() -> str:
+    return f"count({_fleet(names.SLO_OBJECTIVE)}) or vector(0)"
+
+
+def fleet_exhausted_count() -> str:
+    return f"count({_fleet(names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
+
+
+def fleet_burning_count(window_seconds: int, factor: str) -> str:
+    ratio = _fleet(names.sli_error_ratio(format_duration(window_seconds)))
+    return f"count(({ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
+
+
+def fleet_lowest_budgets(count: int) -> str:
+    return f"bottomk({count}, {_fleet(names.SLO_BUDGET_REMAINING)})"
+
+
+def fleet_services_variable() -> str:
+    return f"label_values({names.SLO_OBJECTIVE}, {names.LABEL_SERVICE})"

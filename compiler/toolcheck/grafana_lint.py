@@ -1,0 +1,313 @@
+"""Lint of every written Grafana dashboard (obsc's own and the platform's standard ones).
+
+No Grafana server can run here, so dashboards are checked offline:
+- rules of our own: every query reads the `${datasource}` variable, every panel has a title and every
+  data panel a unit, rates and increases use `$__rate_interval`, panel ids are unique;
+- every PromQL expression parses: Grafana variables are replaced by sample values and the results go
+  through `promtool check rules` as recording rules of one synthetic file (one promtool run in all);
+- the grafana-foundation-sdk round trip: `Dashboard.from_json` then `to_json` gives the same bytes, so
+  no field is unknown to the SDK (misspelled or misplaced) and none that it requires is missing.
+Findings name the file, the panel and the query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from compiler import conventions as names
+from compiler.errors import ToolError
+from compiler.toolcheck import _run
+
+if TYPE_CHECKING:
+    from compiler.api import Compilation
+
+PROMTOOL = _run.Tool("promtool", "PROMTOOL", "prometheus")
+DATASOURCE_UIDS = (f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}", f"${names.GRAFANA_DATASOURCE_VARIABLE}")
+NO_DATA_PANELS = ("row", "text", "alertlist", "dashlist", "news", "annolist")  # no queries, no unit
+RATE_RANGES = ("$__rate_interval", "${__rate_interval}")
+RANGE_FUNCTIONS = {"rate": RATE_RANGES, "irate": RATE_RANGES, "increase": (*RATE_RANGES, "$__range", "${__range}")}
+# Sample values for Grafana's built-in variables, so that promtool can parse what Grafana would send.
+BUILTINS = {
+    "__rate_interval": "5m",
+    "__interval": "1m",
+    "__range": "1h",
+    "__range_s": "3600",
+    "__range_ms": "3600000",
+    "__interval_ms": "60000",
+}
+_VARIABLE = re.compile(r"\$\{(\w+)(?:[.:][^}]*)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]")
+_FUNCTION = re.compile(r"(?<![\w:])(" + "|".join(RANGE_FUNCTIONS) + r")\s*\(")
+_PROMTOOL_LINE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+), "[^"]*": (?P<message>.*)$')
+_GRAFANA_FUNCTION = re.compile(r"\s*(label_values|label_names|metrics|query_result)\s*\(")  # not PromQL
+MAX_SHOWN = 40
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    where: str  # dashboard / panel 12 "Latency" / panel 12 "Latency" query B
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Expression:
+    file: str
+    where: str
+    expr: str
+
+
+def validate(compilation: Compilation, out_dir: str) -> None:
+    """Lint every written dashboard; ToolError (exit 1) listing every finding, exit 3 without promtool."""
+    found: list[Finding] = []
+    expressions: list[Expression] = []
+    for path in dashboard_paths(compilation):
+        with open(os.path.join(out_dir, path), encoding="utf-8") as fh:
+            text = fh.read()
+        data = json.loads(text)
+        found += lint(path, data)
+        found += round_trip(path, text)
+        expressions += list(queries(path, data))
+    found += check_promql(expressions, _run.find(PROMTOOL))
+    if found:
+        shown = "\n".join(f"  {f}" for f in sorted(found)[:MAX_SHOWN])
+        more = f"\n  ... and {len(found) - MAX_SHOWN} more" if len(found) > MAX_SHOWN else ""
+        raise ToolError(f"Grafana dashboard lint: {len(found)} finding(s):\n{shown}{more}")
+
+
+def dashboard_paths(compilation: Compilation) -> list[str]:
+    prefix = names.GRAFANA_DASHBOARDS_DIR + "/"
+    return [p for p in compilation.bundle.paths if p.startswith(prefix) and p.endswith(".json")]
+
+
+# ---------------------------------------------------------------- our rules
+
+
+def panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel, rows and the panels inside collapsed rows included."""
+    for panel in data.get("panels") or []:
+        if isinstance(panel, dict):
+            yield panel
+            yield from (p for p in panel.get("panels") or [] if isinstance(p, dict))
+
+
+def describe(panel: dict[str, Any]) -> str:
+    return f"panel {panel.get('id')} {json.dumps(panel.get('title', ''), ensure_ascii=False)}"
+
+
+def lint(path: str, data: Any) -> list[Finding]:
+    if not isinstance(data, dict):
+        return [Finding(path, "dashboard", "is not a JSON object")]
+    found = [Finding(path, "dashboard", m) for m in _dashboard_problems(data)]
+    seen: set[object] = set()
+    for panel in panels(data):
+        where = describe(panel)
+        if panel.get("id") in seen or not isinstance(panel.get("id"), int):
+            found.append(Finding(path, where, "needs an integer id unique in the dashboard (alerts link to panel ids)"))
+        seen.add(panel.get("id"))
+        if not str(panel.get("title") or "").strip():
+            found.append(Finding(path, where, "has no title"))
+        if panel.get("type") in NO_DATA_PANELS:
+            continue
+        if not str(((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "").strip():
+            found.append(Finding(path, where, "has no unit (fieldConfig.defaults.unit)"))
+        for target in panel.get("targets") or []:
+            found += _target_problems(path, panel, target)
+    return found
+
+
+def _dashboard_problems(data: dict[str, Any]) -> list[str]:
+    problems = []
+    if not str(data.get("title") or "").strip():
+        problems.append("has no title")
+    variables = (data.get("templating") or {}).get("list") or []
+    if not any(v.get("name") == names.GRAFANA_DATASOURCE_VARIABLE and v.get("type") == "datasource" for v in variables):
+        problems.append(
+            f"has no datasource template variable named {names.GRAFANA_DATASOURCE_VARIABLE!r} "
+            "(queries must not be tied to one Prometheus)"
+        )
+    return problems
+
+
+def _target_problems(path: str, panel: dict[str, Any], target: dict[str, Any]) -> list[Finding]:
+    where = f"{describe(panel)} query {target.get('refId', '?')}"
+    found = []
+    source = target.get("datasource") or panel.get("datasource") or {}
+    if not isinstance(source, dict) or source.get("uid") not in DATASOURCE_UIDS:
+        found.append(Finding(path, where, f"does not use the datasource variable (uid {DATASOURCE_UIDS[0]})"))
+    expr = str(target.get("expr") or "")
+    if not expr.strip():
+        found.append(Finding(path, where, "has no PromQL expression"))
+    for function, window in range_windows(expr):
+        if window not in RANGE_FUNCTIONS[function]:
+            found.append(
+                Finding(
+                    path,
+                    where,
+                    f"{function}(...[{window}]) should use [$__rate_interval] (fixed windows hide spikes "
+                    "when zoomed out and break below the scrape interval); in a spec, write [$window]",
+                )
+            )
+    return found
+
+
+def range_windows(expr: str) -> list[tuple[str, str]]:
+    """(function, range text) of every rate/irate/increase call: `rate(x[5m])` → ("rate", "5m")."""
+    out = []
+    for match in _FUNCTION.finditer(expr):
+        depth, i, quote = 1, match.end(), ""
+        while i < len(expr) and depth:
+            ch = expr[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "\"'`":
+                quote = ch
+            elif ch in "([{":
+                if ch == "[" and depth == 1:
+                    close = expr.find("]", i)
+                    out.append((match.group(1), expr[i + 1 : close if close >= 0 else len(expr)].strip()))
+                    break
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+            i += 1
+    return out
+
+
+def queries(path: str, data: Any) -> Iterator[Expression]:
+    if not isinstance(data, dict):
+        return
+    for panel in panels(data):
+        for target in panel.get("targets") or []:
+            if str(target.get("expr") or "").strip():
+                yield Expression(path, f"{describe(panel)} query {target.get('refId', '?')}", target["expr"])
+    for variable in (data.get("templating") or {}).get("list") or []:
+        query = variable.get("query")
+        if variable.get("type") == "query" and isinstance(query, str) and not _GRAFANA_FUNCTION.match(query):
+            yield Expression(path, f"variable {variable.get('name')}", query)
+
+
+# ---------------------------------------------------------------- PromQL through promtool
+
+
+def to_promql(expr: str) -> str:
+    """Replace Grafana variables by values promtool can parse: durations in ranges, words elsewhere."""
+    out, last = [], 0
+    for match in _VARIABLE.finditer(expr):
+        name = next(g for g in match.groups() if g)
+        if name in BUILTINS:
+            value = BUILTINS[name]
+        elif _inside_string(expr, match.start()):
+            value = "x"
+        else:
+            value = "5m" if expr.rfind("[", 0, match.start()) > expr.rfind("]", 0, match.start()) else "x"
+        out += [expr[last : match.start()], value]
+        last = match.end()
+    return "".join(out) + expr[last:]
+
+
+def _inside_string(expr: str, at: int) -> bool:
+    quote, i = "", 0
+    while i < at:
+        ch = expr[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        i += 1
+    return bool(quote)
+
+
+def check_promql(expressions: list[Expression], promtool: str) -> list[Finding]:
+    """Parse every expression with promtool (one run): each becomes a recording rule of a synthetic file."""
+    if not expressions:
+        return []
+    groups: dict[str, list[Expression]] = {}
+    for e in expressions:
+        groups.setdefault(e.file, []).append(e)
+    ordered = sorted(groups)
+    rules = {
+        "groups": [
+            {
+                "name": f"g{i}",
+                "rules": [{"record": f"obsc_lint_q{j}", "expr": to_promql(e.expr)} for j, e in enumerate(groups[f])],
+            }
+            for i, f in enumerate(ordered)
+        ]
+    }
+    with tempfile.TemporaryDirectory(prefix="obsc-grafana-lint-") as tmp:
+        rule_file = os.path.join(tmp, "dashboard-queries.yaml")
+        with open(rule_file, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(rules, fh, sort_keys=False, width=1 << 20)
+        result = _run.run([promtool, "check", "rules", rule_file])
+    if result.returncode == 0:
+        return []
+    found = []
+    for line in (result.stdout + "\n" + result.stderr).splitlines():
+        match = _PROMTOOL_LINE.search(line)
+        if not match:
+            continue
+        expression = groups[ordered[int(match.group("group")[1:])]][int(match.group("rule")) - 1]
+        message = match.group("message").removeprefix("could not parse expression: ")
+        found.append(
+            Finding(expression.file, expression.where, f"PromQL does not parse: {message} in {expression.expr!r}")
+        )
+    if not found:
+        detail = (result.stderr or result.stdout).strip()
+        found.append(Finding("promtool", "check rules", f"failed on the dashboard queries: {detail[:500]}"))
+    return found
+
+
+# ---------------------------------------------------------------- SDK round trip
+
+
+def round_trip(path: str, text: str) -> list[Finding]:
+    """from_json → to_json must give the same bytes; report the first fields that differ."""
+    from grafana_foundation_sdk.cog.plugins import register_default_plugins
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    from compiler.targets.grafana_panels import encode
+
+    register_default_plugins()
+    original = json.loads(text)
+    try:
+        again = encode(Dashboard.from_json(original))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return [Finding(path, "SDK round trip", f"grafana-foundation-sdk cannot read it: {exc!r}")]
+    if again == text:
+        return []
+    differences = list(_differences(original, json.loads(again), "$"))
+    detail = "; ".join(differences[:5]) + (f"; and {len(differences) - 5} more" if len(differences) > 5 else "")
+    return [Finding(path, "SDK round trip", detail or "re-encoding changes formatting (use sorted keys, indent 2)")]
+
+
+def _differences(before: Any, after: Any, at: str) -> Iterator[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in sorted(set(before) | set(after)):
+            if key not in after:
+                yield f"{at}.{key} is dropped by the SDK (not a field it knows)"
+            elif key not in before:
+                yield f"{at}.{key} is added by the SDK (a required or defaulted field is missing)"
+            else:
+                yield from _differences(before[key], after[key], f"{at}.{key}")
+    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            yield from _differences(b, a, f"{at}[{i}]")
+    elif before != after:
+        yield f"{at} changes from {json.dumps(before)[:60]} to {json.dumps(after)[:60]}"
