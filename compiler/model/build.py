@@ -486,7 +486,7 @@ def _service_routes(
             )
         if route is None:
             # Name both places: this spec and the team definition (or where it is missing).
-            platform_file = platform.location.file or "the platform file"
+            platform_file = platform.location.file if platform.location.line else "the platform file"
             where_team = (
                 f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
                 if platform.team(team.name)

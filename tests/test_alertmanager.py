@@ -1,0 +1,383 @@
+"""Alertmanager target: the fleet-wide alertmanager.yml, its routing table, and per-team operator configs.
+
+These run without amtool (tests/test_amtool.py replays the output through amtool 0.25).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import Compilation, CompileOptions, compile_specs
+from compiler.model.alerts import service_alerts
+from compiler.model.types import BusinessHours, Tier, TimeRange
+from compiler.spec.schema import INLINE_SECRETS
+from compiler.targets.alertmanager_operator import secret_ref
+from compiler.targets.alertmanager_routes import TIER_TIMING, flush_interval
+from compiler.targets.alertmanager_tests import routing_cases
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def _compile(path: Path, fmt: str = "prometheus") -> Compilation:
+    return compile_specs([str(path)], CompileOptions(format=fmt))
+
+
+def _file(compilation: Compilation, path: str) -> dict[str, Any]:
+    artifact = compilation.bundle.get(path)
+    assert artifact is not None, f"{path} was not generated"
+    loaded: dict[str, Any] = yaml.safe_load(artifact.content)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def examples() -> Compilation:
+    return _compile(EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def config(examples: Compilation) -> dict[str, Any]:
+    return _file(examples, names.ALERTMANAGER_CONFIG)
+
+
+def _branch(config: dict[str, Any], team: str, service: str | None = None) -> dict[str, Any]:
+    node = next(r for r in config["route"]["routes"] if r["matchers"] == [f'team="{team}"'])
+    if service is None:
+        return node
+    found: dict[str, Any] = next(r for r in node["routes"] if r["matchers"] == [f'service="{service}"'])
+    return found
+
+
+def _leaf(config: dict[str, Any], team: str, service: str, tier: Tier) -> dict[str, Any]:
+    leaves = _branch(config, team, service)["routes"]
+    found: dict[str, Any] = next(r for r in leaves if r["matchers"] == [f'severity="{tier.value}"'])
+    return found
+
+
+def _walk(route: dict[str, Any]) -> list[dict[str, Any]]:
+    return [route, *(node for child in route.get("routes", []) for node in _walk(child))]
+
+
+# ---------------------------------------------------------------- the tree
+
+
+def test_one_file_merged_onto_the_platform_base(examples: Compilation, config: dict[str, Any]) -> None:
+    base = examples.fleet.platform.alertmanager
+    assert config["global"] == dict(base.global_settings)
+    assert config["route"]["receiver"] == "platform-fallback"
+    paths = [p for p in examples.bundle.paths if p.startswith(names.ALERTMANAGER_DIR + "/")]
+    assert paths == [names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS]  # no operator files by default
+
+
+def test_tree_is_team_then_service_then_severity(examples: Compilation, config: dict[str, Any]) -> None:
+    teams = [r["matchers"] for r in config["route"]["routes"]]
+    assert teams == [['team="fulfilment"'], ['team="payments"'], ['team="search"']]
+    for service in examples.fleet.services:
+        leaves = _branch(config, service.team, service.name)["routes"]
+        assert [leaf["matchers"] for leaf in leaves] == [[f'severity="{t.value}"'] for t in Tier]
+        for tier in Tier:
+            route = service.route(tier)
+            assert route is not None
+            assert _leaf(config, service.team, service.name, tier)["receiver"] == route.receiver
+
+
+def test_matchers_only_with_double_quoted_values(examples: Compilation, config: dict[str, Any]) -> None:
+    text = examples.bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
+    assert not re.search(r"^\s*(match|match_re|source_match|target_match):", text, re.MULTILINE)
+    matchers = [m for node in _walk(config["route"]) for m in node.get("matchers", [])]
+    matchers += [m for rule in config["inhibit_rules"] for m in rule["source_matchers"] + rule["target_matchers"]]
+    assert matchers
+    for matcher in matchers:
+        assert re.fullmatch(r'[a-z_]+(=|!=|=~|!~)"[^"]*"', matcher), matcher
+
+
+def test_group_by_keeps_one_page_per_service_and_slo(config: dict[str, Any]) -> None:
+    team = _branch(config, "payments")
+    assert team["group_by"] == ["service", "slo"]
+    critical = _leaf(config, "payments", "checkout", Tier.CRITICAL)
+    assert "group_by" not in critical  # inherits the incident grouping
+    assert _leaf(config, "payments", "checkout", Tier.INFO)["group_by"] == ["service"]  # one digest per service
+
+
+def test_tier_timing_pages_repeat_and_info_is_a_daily_digest(config: dict[str, Any]) -> None:
+    critical = _leaf(config, "payments", "checkout", Tier.CRITICAL)
+    warning = _leaf(config, "payments", "checkout", Tier.WARNING)
+    info = _leaf(config, "payments", "checkout", Tier.INFO)
+    assert (critical["group_wait"], critical["repeat_interval"]) == ("30s", "1h")
+    assert warning["repeat_interval"] == "12h"
+    assert (info["group_interval"], info["repeat_interval"]) == ("1d", "1d")
+    assert TIER_TIMING[Tier.CRITICAL].repeat_interval < TIER_TIMING[Tier.WARNING].repeat_interval
+
+
+def test_business_hours_gate_warning_and_info_never_pages(config: dict[str, Any]) -> None:
+    interval = names.business_hours_interval("fulfilment")
+    assert config["time_intervals"] == [
+        {
+            "name": interval,
+            "time_intervals": [
+                {
+                    "weekdays": ["monday:friday"],
+                    "times": [{"start_time": "08:00", "end_time": "18:00"}],
+                    "location": "Europe/Berlin",
+                }
+            ],
+        }
+    ]
+    assert "active_time_intervals" not in _leaf(config, "fulfilment", "order-worker", Tier.CRITICAL)
+    for tier in (Tier.WARNING, Tier.INFO):
+        assert _leaf(config, "fulfilment", "order-worker", tier)["active_time_intervals"] == [interval]
+    # The 10h window caps the digest interval so a flush lands inside it (a 1d interval never might).
+    assert _leaf(config, "fulfilment", "order-worker", Tier.INFO)["group_interval"] == "8h"
+    # Teams without business hours are not gated.
+    assert "active_time_intervals" not in _leaf(config, "payments", "checkout", Tier.WARNING)
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        ([("08:00", "18:00")], 8 * 3600),
+        ([("09:00", "11:00")], 2 * 3600),
+        ([("00:00", "24:00")], 24 * 3600),
+        ([("08:00", "18:00"), ("19:00", "19:20")], 15 * 60),
+    ],
+)
+def test_flush_interval_fits_inside_the_shortest_window(times: list[tuple[str, str]], expected: int) -> None:
+    hours = BusinessHours(("monday:friday",), tuple(TimeRange(a, b) for a, b in times))
+    assert flush_interval(24 * 3600, hours) == expected
+    assert flush_interval(30 * 60, hours) == min(30 * 60, expected)
+
+
+# ---------------------------------------------------------------- receivers and secrets
+
+
+def test_receivers_from_the_fleet_with_secrets_only_as_files(examples: Compilation, config: dict[str, Any]) -> None:
+    assert [r["name"] for r in config["receivers"]] == sorted(r.name for r in examples.fleet.receivers)
+    by_name = {r["name"]: r for r in config["receivers"]}
+    assert by_name["team-payments-critical"]["pagerduty_configs"] == [
+        {"routing_key_file": "/etc/alertmanager/secrets/payments-pagerduty"}
+    ]
+    assert by_name["team-fulfilment-critical"]["opsgenie_configs"] == [
+        {"api_key_file": "/etc/alertmanager/secrets/fulfilment-opsgenie", "priority": "P1"}
+    ]
+    assert by_name["team-payments-warning"]["slack_configs"] == [{"channel": "#payments-alerts"}]  # global URL file
+    used = {node["receiver"] for node in _walk(config["route"]) if "receiver" in node}
+    assert used <= set(by_name)
+    text = examples.bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
+    for inline in INLINE_SECRETS:
+        assert not re.search(rf"\b{inline}:", text), inline
+
+
+def test_webhook_credentials_go_to_http_config_and_no_url_file(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    platform = tmp_path / "specs" / "platform.yaml"
+    platform.write_text(
+        platform.read_text().replace(
+            'warning: {webhook: {url: "https://tickets.acme.example/hooks/search"}}',
+            'warning: {webhook: {url: "https://tickets.acme.example/hooks/search", '
+            "credentials_file: /etc/alertmanager/secrets/tickets, max_alerts: 5}}",
+        )
+    )
+    config = _file(_compile(tmp_path / "specs"), names.ALERTMANAGER_CONFIG)
+    webhook = next(r for r in config["receivers"] if r["name"] == "team-search-warning")["webhook_configs"]
+    assert webhook == [
+        {
+            "http_config": {"authorization": {"credentials_file": "/etc/alertmanager/secrets/tickets"}},
+            "max_alerts": 5,
+            "url": "https://tickets.acme.example/hooks/search",
+        }
+    ]
+
+
+def test_no_default_receiver_gets_an_explicit_empty_catch_all(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    platform = tmp_path / "specs" / "platform.yaml"
+    text = platform.read_text().replace("  default_receiver: platform-fallback\n", "")
+    text = text.replace("  routing:\n    info:", "  routing:\n    warning: platform-fallback\n    info:")
+    platform.write_text(text)
+    config = _file(_compile(tmp_path / "specs"), names.ALERTMANAGER_CONFIG)
+    assert config["route"]["receiver"] == names.UNROUTED_RECEIVER
+    assert {"name": names.UNROUTED_RECEIVER} in config["receivers"]
+
+
+# ---------------------------------------------------------------- inhibition
+
+
+def test_inhibition_is_keyed_on_service_and_slo_not_alertname(config: dict[str, Any]) -> None:
+    rules = config["inhibit_rules"]
+    page = rules[0]
+    assert page["source_matchers"] == ['severity="critical"']
+    assert page["target_matchers"] == ['severity=~"warning|info"']
+    assert page["equal"] == ["service", "slo"]  # fast and slow burn have different alert names
+    assert all("alertname" not in rule["equal"] for rule in rules)
+    down = [r for r in rules if 'alertname="ServiceDown"' in r["source_matchers"]]
+    assert [r["source_matchers"][1] for r in down] == [f'severity="{t.value}"' for t in Tier]
+    assert down[0]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"critical|warning|info"']
+    assert down[1]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"warning|info"']  # never a page
+    assert all(r["equal"] == ["service"] for r in down)
+
+
+# ---------------------------------------------------------------- routing-test table
+
+
+def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: Compilation) -> None:
+    table = _file(examples, names.ROUTING_TESTS)["cases"]
+    expected = []
+    for service in examples.fleet.services:
+        for alert in service_alerts(service):
+            route = service.route(alert.tier)
+            assert route is not None
+            expected.append((service.name, alert.name, {"alertname": alert.name, **alert.labels()}, [route.receiver]))
+    assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in table] == expected
+    assert len(table) == 59
+    assert table == routing_cases(examples.fleet)
+
+
+def test_output_is_deterministic(examples: Compilation) -> None:
+    again = _compile(EXAMPLES)
+    for path in (names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS):
+        assert again.bundle.get(path) == examples.bundle.get(path)
+
+
+# ---------------------------------------------------------------- one service's routing change stays local
+
+
+def _changed_lines(before: str, after: str) -> list[int]:
+    """Line numbers (in `after`, 0-based) touched by the change, including pure deletions' neighbours."""
+    changed: list[int] = []
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed.extend(range(j1, max(j2, j1 + 1)))
+    return changed
+
+
+def _branch_lines(text: str, service: str) -> range:
+    """The line range of a service's branch in alertmanager.yml."""
+    lines = text.splitlines()
+    start = lines.index(f"    - matchers: ['service=\"{service}\"']")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("      "):
+        end += 1
+    return range(start, end)
+
+
+def test_changing_one_services_routing_changes_only_its_branch(tmp_path: Path, examples: Compilation) -> None:
+    before = examples.bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    spec = tmp_path / "specs" / "checkout.yaml"
+    spec.write_text(spec.read_text() + "routing:\n  warning: search-pager\n")
+    after = _compile(tmp_path / "specs").bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
+    changed = _changed_lines(before, after)
+    assert changed, "the routing change must show in the output"
+    branch = _branch_lines(after, "checkout")
+    assert all(line in branch for line in changed), difflib.unified_diff(before.splitlines(), after.splitlines())
+    warning = _leaf(yaml.safe_load(after), "payments", "checkout", Tier.WARNING)
+    assert warning["receiver"] == "search-pager"
+
+
+def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path, config: dict[str, Any]) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    spec = tmp_path / "specs" / "checkout.yaml"
+    spec.write_text(spec.read_text() + 'routing:\n  info: {email: {to: "checkout@acme.example"}}\n')
+    after = _file(_compile(tmp_path / "specs"), names.ALERTMANAGER_CONFIG)
+    assert {k: v for k, v in after.items() if k not in ("route", "receivers")} == {
+        k: v for k, v in config.items() if k not in ("route", "receivers")
+    }
+    assert [r for r in after["receivers"] if r not in config["receivers"]] == [
+        {"name": "checkout-info", "email_configs": [{"to": "checkout@acme.example"}]}
+    ]
+    _branch(after, "payments", "checkout")["routes"][2]["receiver"] = "platform-info"  # undo the one change
+    assert after["route"] == config["route"]
+
+
+# ---------------------------------------------------------------- --format prometheus-operator
+
+
+@pytest.fixture(scope="module")
+def operator() -> Compilation:
+    return _compile(EXAMPLES, "prometheus-operator")
+
+
+def _team_config(compilation: Compilation, team: str) -> dict[str, Any]:
+    return _file(compilation, f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml")
+
+
+def _crd_walk(route: dict[str, Any]) -> list[dict[str, Any]]:
+    return [route, *(node for child in route.get("routes", []) for node in _crd_walk(child))]
+
+
+def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, config: dict[str, Any]) -> None:
+    paths = sorted(p for p in operator.bundle.paths if p.startswith(names.ALERTMANAGER_OPERATOR_DIR))
+    assert paths == [f"{names.ALERTMANAGER_OPERATOR_DIR}/{t}.yaml" for t in ("fulfilment", "payments", "search")]
+    assert operator.bundle.get(names.ALERTMANAGER_CONFIG) is not None  # the plain file is still there
+    payments = _team_config(operator, "payments")
+    assert payments["apiVersion"] == "monitoring.coreos.com/v1alpha1"
+    assert payments["kind"] == "AlertmanagerConfig"
+    assert payments["metadata"]["name"] == "obsc-payments"
+    route = payments["spec"]["route"]
+    assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
+    assert route["receiver"] == "platform-fallback"  # the operator wants a receiver on the top route
+    checkout = route["routes"][0]
+    critical = checkout["routes"][0]
+    assert critical["receiver"] == "team-payments-critical"
+    assert (critical["groupWait"], critical["repeatInterval"]) == ("30s", "1h")
+    defined = {r["name"] for r in payments["spec"]["receivers"]}
+    assert {n["receiver"] for n in _crd_walk(route) if "receiver" in n} == defined
+    assert len(payments["spec"]["inhibitRules"]) == len(config["inhibit_rules"])
+
+
+def test_operator_secrets_are_secret_key_selectors(operator: Compilation) -> None:
+    receivers = {r["name"]: r for r in _team_config(operator, "payments")["spec"]["receivers"]}
+    assert receivers["team-payments-critical"]["pagerdutyConfigs"] == [
+        {"routingKey": {"name": "secrets", "key": "payments-pagerduty"}}
+    ]
+    assert receivers["team-payments-warning"]["slackConfigs"] == [
+        {"channel": "#payments-alerts", "apiURL": {"name": "secrets", "key": "slack-webhook"}}
+    ]
+    for team in ("fulfilment", "payments", "search"):
+        text = operator.bundle.get(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml").content  # type: ignore[union-attr]
+        assert "_file" not in text and "/etc/" not in text
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/etc/alertmanager/secrets/pagerduty/routing-key", {"name": "pagerduty", "key": "routing-key"}),
+        ("/etc/alertmanager/secrets/payments-pagerduty", {"name": "secrets", "key": "payments-pagerduty"}),
+        ("/run/Secrets_Dir/api key", {"name": "secrets-dir", "key": "api-key"}),
+    ],
+)
+def test_secret_file_maps_to_secret_name_and_key(path: str, expected: dict[str, str]) -> None:
+    assert secret_ref(path) == expected
+
+
+def test_operator_business_hours_outside_utc_are_dropped_and_said(operator: Compilation) -> None:
+    fulfilment = _team_config(operator, "fulfilment")
+    assert "Europe/Berlin" in fulfilment["metadata"]["annotations"]["obsc.dev/business-hours"]
+    assert "muteTimeIntervals" not in fulfilment["spec"]
+    assert not any("activeTimeIntervals" in n for n in _crd_walk(fulfilment["spec"]["route"]))
+
+
+def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    platform = tmp_path / "specs" / "platform.yaml"
+    platform.write_text(platform.read_text().replace("location: Europe/Berlin", "location: UTC"))
+    fulfilment = _team_config(_compile(tmp_path / "specs", "prometheus-operator"), "fulfilment")
+    interval = names.business_hours_interval("fulfilment")
+    assert fulfilment["spec"]["muteTimeIntervals"] == [
+        {
+            "name": interval,
+            "timeIntervals": [{"weekdays": ["monday:friday"], "times": [{"startTime": "08:00", "endTime": "18:00"}]}],
+        }
+    ]
+    gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"]
+    assert all(n["activeTimeIntervals"] == [interval] for n in gated)

@@ -1,0 +1,162 @@
+"""Routing conflicts are located errors naming both places, raised before anything is generated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import compile_specs
+from compiler.errors import InputError
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  payments:
+    routing:
+      critical: {pagerduty: {routing_key_file: /etc/am/payments}}
+      warning: {webhook: {url: "https://tickets.example/hook"}}
+receivers:
+  fallback: {webhook: {url: "https://fallback.example/hook"}}
+  checkout-critical: {pagerduty: {routing_key_file: /etc/am/other}}
+alertmanager:
+  default_receiver: fallback
+"""
+
+SPEC = """\
+apiVersion: obsc/v1
+service: checkout
+team: payments
+selector: {job: checkout}
+"""
+
+
+def _errors(tmp_path: Path, spec: str, platform: str = PLATFORM) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(platform)
+    (tmp_path / "checkout.yaml").write_text(spec)
+    with pytest.raises(InputError) as caught:
+        compile_specs([str(tmp_path)])
+    return [str(d).replace(str(tmp_path) + "/", "") for d in caught.value.diagnostics]
+
+
+def test_the_base_case_compiles(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "checkout.yaml").write_text(SPEC)
+    assert [s.name for s in compile_specs([str(tmp_path)]).fleet.services] == ["checkout"]
+
+
+def test_inline_secret_in_a_service_is_refused_with_its_location(tmp_path: Path) -> None:
+    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key: 0123abcd}}\n"
+    assert _errors(tmp_path, spec) == [
+        "checkout.yaml:6:26 $.routing.critical.pagerduty.routing_key: inline secret 'routing_key' is not allowed: "
+        "put the secret in a file and set 'routing_key_file' to its path"
+    ]
+
+
+def test_inline_secret_in_the_platform_is_refused_with_its_location(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("slack_api_url_file", "x").replace(
+        'warning: {webhook: {url: "https://tickets.example/hook"}}',
+        'warning: {slack: {channel: "#pay", api_url: "https://hooks.slack.com/services/T/B/X"}}',
+    )
+    errors = _errors(tmp_path, SPEC, platform)
+    secret = [e for e in errors if "inline secret" in e]
+    assert secret == [
+        "platform.yaml:7:42 $.teams.payments.routing.warning.slack.api_url: inline secret 'api_url' is not allowed: "
+        "put the secret in a file and set 'api_url_file' to its path"
+    ]
+
+
+def test_receiver_name_clash_names_both_places(tmp_path: Path) -> None:
+    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/checkout}}\n"
+    errors = _errors(tmp_path, spec)
+    assert len(errors) == 1
+    assert "receiver 'checkout-critical' is defined twice with different settings" in errors[0]
+    assert errors[0].startswith("checkout.yaml:6:") or errors[0].startswith("platform.yaml:10:")
+    assert "platform.yaml:10:3" in errors[0] and "checkout.yaml:6:" in errors[0]
+
+
+def test_same_receiver_name_with_same_settings_is_not_a_conflict(tmp_path: Path) -> None:
+    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/other}}\n"
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "checkout.yaml").write_text(spec)
+    service = compile_specs([str(tmp_path)]).fleet.services[0]
+    assert service.routes[0].receiver == "checkout-critical"
+
+
+def test_undefined_receiver_names_the_reference_and_the_receivers_section(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, SPEC + "routing:\n  critical: fallbak\n")
+    assert errors == [
+        "checkout.yaml:6:13 $.routing.critical: receiver 'fallbak' is not defined in receivers: of "
+        f"{tmp_path}/platform.yaml (did you mean 'fallback'?)".replace(str(tmp_path) + "/", "")
+    ]
+
+
+def test_undefined_receiver_in_a_team_is_located_in_the_platform_file(tmp_path: Path) -> None:
+    platform = PLATFORM.replace(
+        'warning: {webhook: {url: "https://tickets.example/hook"}}', "warning: payments-tickets"
+    )
+    errors = _errors(tmp_path, SPEC, platform)
+    assert errors == [
+        "platform.yaml:7:16 $.teams.payments.routing.warning: receiver 'payments-tickets' is not defined in "
+        "receivers: of platform.yaml (did you mean 'team-payments-critical'?)"
+    ]
+
+
+def test_team_without_a_critical_route_names_the_spec_and_the_team(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("      critical: {pagerduty: {routing_key_file: /etc/am/payments}}\n", "").replace(
+        "alertmanager:\n  default_receiver: fallback\n", ""
+    )
+    platform += "defaults:\n  routing: {info: fallback}\n"
+    errors = _errors(tmp_path, SPEC, platform)
+    assert len(errors) == 1
+    assert errors[0].startswith("checkout.yaml:1:1 $.routing: no receiver for critical alerts: ")
+    assert "team 'payments' (platform.yaml:4:3) has no routing.critical" in errors[0]
+
+
+def test_undefined_team_is_named_when_nothing_routes_a_tier(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("alertmanager:\n  default_receiver: fallback\n", "")
+    errors = _errors(tmp_path, SPEC.replace("team: payments", "team: billing"), platform)
+    assert len(errors) == 3  # critical, warning and info
+    assert all("team 'billing' is not defined under teams: in platform.yaml" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ('{location: Mars/Olympus, weekdays: [monday], times: [{start: "08:00", end: "18:00"}]}', "unknown time zone"),
+        ('{weekdays: ["mon"], times: [{start: "08:00", end: "18:00"}]}', "'mon' is not a weekday"),
+        ('{weekdays: ["friday:monday"], times: [{start: "08:00", end: "18:00"}]}', "runs backwards"),
+        ('{weekdays: [monday], times: [{start: "22:00", end: "06:00"}]}', "overnight window as two ranges"),
+        ('{weekdays: [monday], times: [{start: "08:00", end: "24:30"}]}', "times run from 00:00 to 24:00"),
+    ],
+)
+def test_business_hours_alertmanager_would_refuse_are_located(tmp_path: Path, hours: str, message: str) -> None:
+    platform = PLATFORM.replace("  payments:\n", f"  payments:\n    business_hours: {hours}\n")
+    errors = _errors(tmp_path, SPEC, platform)
+    assert len(errors) == 1
+    assert errors[0].startswith("platform.yaml:5:")
+    assert "$.teams.payments.business_hours." in errors[0]
+    assert message in errors[0]
+
+
+def test_slack_without_any_webhook_url_file_is_located(tmp_path: Path) -> None:
+    platform = PLATFORM.replace(
+        'warning: {webhook: {url: "https://tickets.example/hook"}}', 'warning: {slack: {channel: "#pay"}}'
+    )
+    errors = _errors(tmp_path, SPEC, platform)
+    assert errors == [
+        "platform.yaml:7:24 $.teams.payments.routing.warning.slack: receiver 'team-payments-warning': slack needs a "
+        "webhook URL file: set api_url_file here or alertmanager.global.slack_api_url_file in the platform file"
+    ]
+    fixed = platform + "  global: {slack_api_url_file: /etc/am/slack}\n"
+    (tmp_path / "platform.yaml").write_text(fixed)
+    assert compile_specs([str(tmp_path)]).fleet.services
+
+
+def test_email_without_smtp_settings_is_located(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, SPEC + "routing:\n  info: {email: {to: team@example.com}}\n")
+    assert errors == [
+        "checkout.yaml:6:17 $.routing.info.email: receiver 'checkout-info': email needs "
+        "alertmanager.global.smtp_smarthost and alertmanager.global.smtp_from in the platform file"
+    ]
