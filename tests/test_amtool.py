@@ -1,0 +1,227 @@
+"""toolcheck/amtool: amtool 0.25 accepts the output, every alert routes where its spec says, and
+mis-routes, rejections, a missing binary and a hanging binary each give a clear result."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import Compilation, compile_specs
+from compiler.errors import ExitCode, ToolError
+from compiler.output import writer
+from compiler.toolcheck import amtool
+from compiler.toolcheck.amtool_routes import (
+    load_cases,
+    prune,
+    route_once,
+    routing_key,
+    routing_label_names,
+    run_routing_tests,
+    write_slice,
+)
+from tests.conftest import ROOT, require_tool
+
+EXAMPLES = ROOT / "examples"
+
+
+def _written(tmp_path: Path, specs: Path = EXAMPLES) -> tuple[Compilation, Path]:
+    compilation = compile_specs([str(specs)])
+    out = tmp_path / "out"
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    return compilation, out
+
+
+@pytest.fixture
+def amtool_bin() -> str:
+    return require_tool("amtool", "AMTOOL")
+
+
+def test_examples_pass_check_config_and_every_routing_case(amtool_bin: str, tmp_path: Path) -> None:
+    compilation, out = _written(tmp_path)
+    amtool.validate(compilation, str(out))  # raises on any rejection or mis-route
+    cases = load_cases((out / names.ROUTING_TESTS).read_text())
+    report = run_routing_tests(amtool_bin, out / names.ALERTMANAGER_CONFIG, cases)
+    assert (report.cases, report.misroutes) == (59, ())
+    assert report.calls < report.cases  # 3 services x 3 tiers, plus the whole-file cross-checks
+
+
+def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin: str, tmp_path: Path) -> None:
+    compilation, out = _written(tmp_path)
+    config = out / names.ALERTMANAGER_CONFIG
+    text = config.read_text()
+    assert text.count("receiver: team-payments-critical") == 1
+    config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback"))
+    with pytest.raises(ToolError) as caught:
+        amtool.validate(compilation, str(out))
+    message = str(caught.value)
+    assert caught.value.exit_code == ExitCode.DRIFT
+    assert "are not routed as the specs ask" in message
+    assert "checkout/SLOErrorBudgetBurnFast: expected team-payments-critical, got platform-fallback" in message
+    assert "checkout/ServiceDown: expected team-payments-critical, got platform-fallback" in message
+    assert "order-worker/" not in message and "search/" not in message
+
+
+def test_a_wrong_expectation_in_the_table_fails_too(amtool_bin: str, tmp_path: Path) -> None:
+    compilation, out = _written(tmp_path)
+    table = out / names.ROUTING_TESTS
+    lines = table.read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if '"search", "alert": "ServiceDown"' in line)
+    lines[row] = lines[row].replace('"receivers": ["search-pager"]', '"receivers": ["team-search-warning"]')
+    table.write_text("".join(lines))
+    with pytest.raises(ToolError, match=r"search/ServiceDown: expected team-search-warning, got search-pager"):
+        amtool.validate(compilation, str(out))
+
+
+def test_check_config_rejection_is_reported(amtool_bin: str, tmp_path: Path) -> None:
+    compilation, out = _written(tmp_path)
+    config = out / names.ALERTMANAGER_CONFIG
+    config.write_text(config.read_text().replace("receiver: search-pager", "receiver: nobody"))
+    with pytest.raises(ToolError, match=r'(?s)amtool check-config rejected alertmanager/alertmanager.yml.*"nobody"'):
+        amtool.validate(compilation, str(out))
+
+
+def test_missing_amtool_exits_3_with_the_install_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compilation, out = _written(tmp_path)
+    monkeypatch.setenv("AMTOOL", str(tmp_path / "no-such-amtool"))
+    with pytest.raises(ToolError) as caught:
+        amtool.validate(compilation, str(out))
+    assert caught.value.exit_code == ExitCode.MISSING_TOOL
+    assert "apt-get install -y --no-install-recommends prometheus-alertmanager" in str(caught.value)
+    monkeypatch.delenv("AMTOOL")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolError, match="amtool was not found on PATH") as caught:
+        amtool.validate(compilation, str(out))
+    assert caught.value.exit_code == ExitCode.MISSING_TOOL
+
+
+def test_a_hanging_amtool_is_cut_by_the_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compilation, out = _written(tmp_path)
+    fake = tmp_path / "amtool"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("AMTOOL", str(fake))
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.5")
+    with pytest.raises(ToolError, match=r"amtool did not finish within 0.5s \(set OBSC_TOOL_TIMEOUT"):
+        amtool.validate(compilation, str(out))
+
+
+# ---------------------------------------------------------------- the two reductions are sound
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  red: {routing: {critical: red-pager, warning: {webhook: {url: "https://t.example/red"}}}}
+  blue: {routing: {critical: blue-pager}}
+receivers:
+  red-pager: {pagerduty: {routing_key_file: /etc/am/red}}
+  blue-pager: {pagerduty: {routing_key_file: /etc/am/blue}}
+  fallback: {webhook: {url: "https://t.example/fallback"}}
+defaults:
+  routing: {info: {webhook: {url: "https://t.example/digest"}}}
+alertmanager: {default_receiver: fallback}
+"""
+
+SERVICE = """\
+apiVersion: obsc/v1
+service: {name}
+team: {team}
+selector: {{job: {name}}}
+metrics: {{requests: http_requests_total, errors: 'http_requests_total{{code=~"5.."}}'}}
+slos: [{{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}]
+"""
+
+
+def _mixed_fleet(root: Path) -> Path:
+    """Six services over two teams; some override a tier inline or by name."""
+    specs = root / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    overrides = {
+        "a1": "routing: {critical: blue-pager}\n",
+        "b2": 'routing: {warning: {webhook: {url: "https://t.example/b2"}}, info: red-pager}\n',
+    }
+    for name, team in (("a1", "red"), ("a2", "red"), ("a3", "red"), ("b1", "blue"), ("b2", "blue"), ("b3", "blue")):
+        (specs / f"{name}.yaml").write_text(SERVICE.format(name=name, team=team) + overrides.get(name, ""))
+    return specs
+
+
+def test_slices_route_every_case_like_the_whole_file(amtool_bin: str, tmp_path: Path) -> None:
+    _, out = _written(tmp_path, _mixed_fleet(tmp_path))
+    config_path = out / names.ALERTMANAGER_CONFIG
+    config = yaml.safe_load(config_path.read_text())
+    cases = load_cases((out / names.ROUTING_TESTS).read_text())
+    assert len(cases) > 30
+    scratch = tmp_path / "slices"
+    scratch.mkdir()
+    for case in cases:
+        sliced = write_slice(config, dict(case.labels), scratch)
+        assert (
+            route_once(amtool_bin, sliced, case)
+            == route_once(amtool_bin, config_path, case)
+            == (
+                True,
+                case.receivers[0],
+            )
+        ), case.name
+    report = run_routing_tests(amtool_bin, config_path, cases)
+    assert report.misroutes == ()
+    assert report.calls <= 6 * 3 + 8  # one per service and tier, plus the cross-checks
+
+
+def test_routing_key_keeps_only_labels_the_tree_reads() -> None:
+    config = {
+        "route": {
+            "receiver": "x",
+            "routes": [{"matchers": ['team="a"'], "routes": [{"matchers": ['severity=~"warn.*"'], "receiver": "y"}]}],
+        }
+    }
+    assert routing_label_names(config) == frozenset({"team", "severity"})
+    cases = load_cases(
+        'cases:\n- {"service": "s", "alert": "A", "labels": {"alertname": "A", "team": "a", "severity": "warning"},'
+        ' "receivers": ["y"]}\n'
+        '- {"service": "s", "alert": "B", "labels": {"alertname": "B", "team": "a", "severity": "warning"},'
+        ' "receivers": ["y"]}\n'
+    )
+    names_read = routing_label_names(config)
+    assert routing_key(cases[0], names_read) == routing_key(cases[1], names_read)
+    assert routing_key(cases[0], None) != routing_key(cases[1], None)
+    unreadable = {"route": {"routes": [{"matchers": ["{weird}"]}]}}
+    assert routing_label_names(unreadable) is None  # then every row is replayed on its own
+
+
+def test_prune_drops_only_branches_an_equality_matcher_rules_out() -> None:
+    route = {
+        "receiver": "root",
+        "routes": [
+            {"matchers": ['team="a"'], "routes": [{"matchers": ['service="s1"']}, {"matchers": ['service="s2"']}]},
+            {"matchers": ['team="b"']},
+            {"matchers": ['team=~"a|b"'], "receiver": "regex"},  # not an equality: always kept
+            {"matchers": ['team!="c"'], "receiver": "negative"},
+            {"match": {"team": "b"}, "receiver": "legacy"},
+            {"matchers": ['team="a\\"q"'], "receiver": "escaped"},
+        ],
+    }
+    pruned = prune(route, {"team": "a", "service": "s2"})
+    assert pruned["routes"] == [
+        {"matchers": ['team="a"'], "routes": [{"matchers": ['service="s2"']}]},
+        {"matchers": ['team=~"a|b"'], "receiver": "regex"},
+        {"matchers": ['team!="c"'], "receiver": "negative"},
+    ]
+    assert [r.get("receiver") for r in prune(route, {"team": 'a"q'})["routes"]][-1] == "escaped"
+    assert route["routes"][1] == {"matchers": ['team="b"']}  # the input is left alone
+
+
+def test_amtool_binary_found_through_env(amtool_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compilation, out = _written(tmp_path)
+    link = tmp_path / "bin" / "my-amtool"
+    link.parent.mkdir()
+    shutil.copy(amtool_bin, link)
+    monkeypatch.setenv("AMTOOL", str(link))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    amtool.validate(compilation, str(out))
