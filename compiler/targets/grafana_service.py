@@ -223,9 +223,14 @@ def _burn_queries(service: Service, slo: Slo) -> list[Query]:
     if not windows:
         return [Query(f"over {format_duration(slo.period_seconds)}", q.burn_rate(service, slo, None))]
     return [
-        Query(f"{w.long} ({w.tier.value} at {w.factor_text(slo.period_seconds)}×)", q.burn_rate(service, slo, w))
+        Query(f"{w.long} ({w.tier.value} at {_short(w.factor(slo.period_seconds))}×)", q.burn_rate(service, slo, w))
         for w in windows
     ]
+
+
+def _short(value: Decimal) -> str:
+    """A factor for a legend: two decimals are enough to tell 13.44 from 14.4 (lines are exact)."""
+    return decimal_text(round(value, 2))
 
 
 def _burn_lines(slo: Slo) -> list[Line]:
