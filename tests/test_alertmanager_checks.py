@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.api import compile_specs
+from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
+from compiler.model.types import Fleet
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -32,18 +33,23 @@ selector: {job: checkout}
 """
 
 
+def _fleet(root: Path) -> Fleet:
+    """The model alone: these errors are raised before any target runs."""
+    return load_fleet([str(root)], CompileOptions(), {})[0]
+
+
 def _errors(tmp_path: Path, spec: str, platform: str = PLATFORM) -> list[str]:
     (tmp_path / "platform.yaml").write_text(platform)
     (tmp_path / "checkout.yaml").write_text(spec)
     with pytest.raises(InputError) as caught:
-        compile_specs([str(tmp_path)])
+        _fleet(tmp_path)
     return [str(d).replace(str(tmp_path) + "/", "") for d in caught.value.diagnostics]
 
 
 def test_the_base_case_compiles(tmp_path: Path) -> None:
     (tmp_path / "platform.yaml").write_text(PLATFORM)
     (tmp_path / "checkout.yaml").write_text(SPEC)
-    assert [s.name for s in compile_specs([str(tmp_path)]).fleet.services] == ["checkout"]
+    assert [s.name for s in _fleet(tmp_path).services] == ["checkout"]
 
 
 def test_inline_secret_in_a_service_is_refused_with_its_location(tmp_path: Path) -> None:
@@ -80,7 +86,7 @@ def test_same_receiver_name_with_same_settings_is_not_a_conflict(tmp_path: Path)
     spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/other}}\n"
     (tmp_path / "platform.yaml").write_text(PLATFORM)
     (tmp_path / "checkout.yaml").write_text(spec)
-    service = compile_specs([str(tmp_path)]).fleet.services[0]
+    service = _fleet(tmp_path).services[0]
     assert service.routes[0].receiver == "checkout-critical"
 
 
@@ -151,7 +157,7 @@ def test_slack_without_any_webhook_url_file_is_located(tmp_path: Path) -> None:
     ]
     fixed = platform + "  global: {slack_api_url_file: /etc/am/slack}\n"
     (tmp_path / "platform.yaml").write_text(fixed)
-    assert compile_specs([str(tmp_path)]).fleet.services
+    assert _fleet(tmp_path).services
 
 
 def test_email_without_smtp_settings_is_located(tmp_path: Path) -> None:
