@@ -31,7 +31,7 @@ from compiler.targets.alertmanager_yaml import to_yaml
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     artifacts = [
-        Artifact(names.ALERTMANAGER_CONFIG, to_yaml(alertmanager_config(fleet))),
+        Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
         Artifact(names.ROUTING_TESTS, routing_table(fleet)),
     ]
     if options.format == "prometheus-operator":
@@ -39,6 +39,17 @@ def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
 
         artifacts.extend(team_configs(fleet))
     return artifacts
+
+
+def explanation() -> str:
+    """A comment for whoever reads the file: how it is laid out and why each inhibit rule exists."""
+    lines = [
+        "Routes: team -> service -> severity, one branch per service; alerts no branch takes go to the",
+        "root receiver. group_by keeps one notification per service/SLO incident; info is a digest per service.",
+        "Inhibit rules, in order:",
+        *(f"  {i}. {rule.why}" for i, rule in enumerate(inhibit_rules(), start=1)),
+    ]
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def alertmanager_config(fleet: Fleet) -> dict[str, Any]:

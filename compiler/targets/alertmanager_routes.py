@@ -171,8 +171,8 @@ def inhibit_rules() -> list[Inhibit]:
     service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
     rules = [
         Inhibit(
-            why="A page silences the ticket and digest alerts of the same service and SLO "
-            "(key-metric alerts have no slo label: a key-metric page silences the service's other key-metric alerts).",
+            why="A page silences warning and info alerts of the same service and SLO; key-metric alerts "
+            "have no slo label, so a key-metric page silences the service's other key-metric alerts.",
             source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value),),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=(names.LABEL_SERVICE, names.LABEL_SLO),
@@ -182,8 +182,8 @@ def inhibit_rules() -> list[Inhibit]:
         lower = [t.value for t in Tier if t.rank >= tier.rank]
         rules.append(
             Inhibit(
-                why=f"A {tier.value} {service_down} silences the service's other alerts of the same or a lower tier "
-                "(a lower-tier ServiceDown never hides a page).",
+                why=f"{service_down} at {tier.value} silences the service's other {'/'.join(lower)} alerts"
+                + ("." if tier is Tier.CRITICAL else ", never a page."),
                 source=(equals("alertname", service_down), equals(names.LABEL_SEVERITY, tier.value)),
                 target=(Match("alertname", "!=", service_down), Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
                 equal=(names.LABEL_SERVICE,),
