@@ -12,7 +12,8 @@ for 1,000 services against ~12 ms for a small file):
 - Each representative is replayed against a *slice* of the config: the same file with the route
   branches removed that cannot match its labels because an equality matcher disagrees. Alertmanager
   never enters such a branch, so the answer is the same; a sample of rows is also replayed against
-  the whole file, and any disagreement is reported as a bug in this reduction.
+  the whole file, and any disagreement is reported as a bug in this reduction. Receivers no
+  remaining route names are dropped from the slice too (they only need to exist to be routed to).
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ def write_slice(config: Mapping[str, Any], labels: Mapping[str, str], scratch: P
     """Write the pruned config (JSON is YAML) once per distinct content; return its path."""
     sliced = {k: v for k, v in config.items() if k != "templates"}  # routing never reads templates
     sliced["route"] = prune(config.get("route") or {}, labels)
+    # Receivers only need to exist for the routes that remain (a fleet of inline receivers has thousands).
+    kept = {str(route["receiver"]) for route in _walk(sliced["route"]) if route.get("receiver")}
+    sliced["receivers"] = [r for r in config.get("receivers") or () if str(r.get("name")) in kept]
     text = json.dumps(sliced, sort_keys=True)
     path = scratch / (hashlib.sha256(text.encode()).hexdigest()[:20] + ".yml")
     if not path.exists():
