@@ -166,3 +166,16 @@ def test_email_without_smtp_settings_is_located(tmp_path: Path) -> None:
         "checkout.yaml:6:17 $.routing.info.email: receiver 'checkout-info': email needs "
         "alertmanager.global.smtp_smarthost and alertmanager.global.smtp_from in the platform file"
     ]
+
+
+def test_tiers_left_to_the_catch_all_receiver_are_explained(tmp_path: Path) -> None:
+    platform = PLATFORM.replace('      warning: {webhook: {url: "https://tickets.example/hook"}}\n', "")
+    (tmp_path / "platform.yaml").write_text(platform)
+    (tmp_path / "checkout.yaml").write_text(SPEC)
+    _, notes = load_fleet([str(tmp_path)], CompileOptions(), {})
+    routing_notes = [n for n in notes if "catch-all" in n]
+    assert routing_notes == [
+        f"checkout: {tier} alerts go to the catch-all default receiver 'fallback': no routing.{tier} in this spec, "
+        "in teams.payments or in platform defaults.routing"
+        for tier in ("warning", "info")
+    ]

@@ -467,7 +467,16 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         missing = [m for m in info.requires if m not in present]
         if kind not in enabled and missing:
             notes.append(f"{kind.value} alert skipped: metrics.{', metrics.'.join(missing)} not defined")
+    for route in service.routes:
+        if route.path == _DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
+            notes.append(
+                f"{route.tier.value} alerts go to the catch-all default receiver {route.receiver!r}: no "
+                f"routing.{route.tier.value} in this spec, in teams.{service.team} or in platform defaults.routing"
+            )
     return notes
+
+
+_DEFAULT_RECEIVER_PATH: Path = ("alertmanager", "default_receiver")
 
 
 def _service_routes(
@@ -481,9 +490,7 @@ def _service_routes(
     for tier in Tier:
         route = next((r for routes in chain for r in routes if r.tier == tier), None)
         if route is None and platform.alertmanager.default_receiver:
-            route = Route(
-                tier, platform.alertmanager.default_receiver, platform.location, ("alertmanager", "default_receiver")
-            )
+            route = Route(tier, platform.alertmanager.default_receiver, platform.location, _DEFAULT_RECEIVER_PATH)
         if route is None:
             # Name both places: this spec and the team definition (or where it is missing).
             platform_file = platform.location.file if platform.location.line else "the platform file"
