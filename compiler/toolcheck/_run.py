@@ -73,15 +73,20 @@ def timeout_seconds() -> float:
     return value
 
 
-def run(argv: Sequence[str], cwd: str | None = None, timeout: float | None = None) -> Result:
-    """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure."""
+def run(argv: Sequence[str], cwd: str | None = None, timeout: float | None = None, merge_output: bool = False) -> Result:
+    """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure.
+
+    `merge_output` sends stderr into stdout (Result.stderr is then empty), keeping the order in which a
+    tool interleaves them: promtool prints a file's header on stdout and its errors on stderr.
+    """
     limit = timeout_seconds() if timeout is None else timeout
     command = tuple(argv)
     try:
         done = subprocess.run(
             command,
             cwd=cwd,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
             text=True,
             timeout=limit,
             check=False,
@@ -93,4 +98,4 @@ def run(argv: Sequence[str], cwd: str | None = None, timeout: float | None = Non
         ) from exc
     except OSError as exc:
         raise ToolError(f"cannot run {command[0]}: {exc}", ExitCode.MISSING_TOOL) from exc
-    return Result(command, done.returncode, done.stdout, done.stderr)
+    return Result(command, done.returncode, done.stdout, done.stderr or "")
