@@ -64,6 +64,61 @@ def rule_group_name(service: str, part: str) -> str:
     return f"obsc-{service}-{part}"
 
 
+# ---- Prometheus target: files, rule groups, recorded series beyond the SLO ones below
+PROMETHEUS_RULES_DIR = f"{PROMETHEUS_DIR}/rules"  # plain rule files, one per service (the default layout)
+PROMETHEUS_OPERATOR_DIR = f"{PROMETHEUS_DIR}/operator"  # PrometheusRule objects (--format prometheus-operator)
+PROMETHEUS_MIMIR_DIR = f"{PROMETHEUS_DIR}/mimir"  # Mimir / Cortex ruler files (--format mimir)
+PROMETHEUS_TESTS_DIR = f"{PROMETHEUS_DIR}/tests"  # promtool unit tests; rule_files point at PROMETHEUS_RULES_DIR
+RULE_GROUP_SLO = "slo"  # default interval: SLO windows up to 6h, metadata, page alerts
+RULE_GROUP_KEY = "key"  # default interval: key-metric signals and alerts
+RULE_GROUP_COARSE = "coarse"  # every few minutes: 1d / 3d / period windows and what reads them
+
+
+def prometheus_rules_path(service: str, fmt: str = "prometheus") -> str:
+    """Where a service's rules go in each layout (prometheus | prometheus-operator | mimir)."""
+    folder = {"prometheus-operator": PROMETHEUS_OPERATOR_DIR, "mimir": PROMETHEUS_MIMIR_DIR}.get(
+        fmt, PROMETHEUS_RULES_DIR
+    )
+    return f"{folder}/{service}.yaml"
+
+
+def promtool_test_path(service: str, part: str = "") -> str:
+    """`<service>.test.yaml`; `part` names a second file with its own evaluation interval (`long`)."""
+    suffix = f".{part}" if part else ""
+    return f"{PROMETHEUS_TESTS_DIR}/{service}{suffix}.test.yaml"
+
+
+def prometheus_rule_object_name(service: str) -> str:
+    """metadata.name of the service's PrometheusRule object."""
+    return f"obsc-{service}"
+
+
+def sli_errors_rate(window: str) -> str:
+    """Rate of bad events over `window`, summed over the service: `slo:sli_errors:rate5m`."""
+    return f"slo:sli_errors:rate{window}"
+
+
+def sli_total_rate(window: str) -> str:
+    """Rate of all events over `window`: `slo:sli_total:rate5m` (also what the min_traffic guard reads)."""
+    return f"slo:sli_total:rate{window}"
+
+
+# The coarse tier's own 5m rates, sampled every few minutes: 1d / 3d / period windows sum these.
+SLI_ERRORS_COARSE = "slo:sli_errors:coarse_rate5m"
+SLI_TOTAL_COARSE = "slo:sli_total:coarse_rate5m"
+
+# Service-level signals the key-metric alerts read (label `service` only).
+SERVICE_REQUESTS_RATE = "service:requests:rate5m"
+SERVICE_ERRORS_RATE = "service:errors:rate5m"
+SERVICE_ERROR_RATIO = "service:errors:ratio_rate5m"
+SERVICE_LATENCY_P99 = "service:latency_seconds:p99_rate5m"
+SERVICE_CPU = "service:cpu_utilisation:ratio"
+SERVICE_MEMORY = "service:memory_utilisation:ratio"
+SERVICE_DISK = "service:disk_utilisation:ratio"
+SERVICE_VERSIONS = "service:build_info:count_by_version"  # label `version`: instances per running version
+SERVICE_ERROR_TYPES = "service:errors:group_by_type"  # labels the errors selector matches by regex (e.g. code)
+
+
 def runbook_slug(alert: str, slo: str | None) -> str:
     return f"{alert}-{slo}" if slo else alert
 

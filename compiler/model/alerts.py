@@ -56,8 +56,28 @@ def service_alerts(service: Service) -> tuple[AlertDef, ...]:
     for slo in service.slos:
         out.extend(_slo_alerts(service, slo))
     for alert in service.key_alerts:
-        out.append(AlertDef(names.KEY_ALERT_NAMES[alert.kind], alert.tier, service.name, service.team, key_alert=alert))
+        if _has_series(service, alert):
+            out.append(
+                AlertDef(names.KEY_ALERT_NAMES[alert.kind], alert.tier, service.name, service.team, key_alert=alert)
+            )
     return tuple(out)
+
+
+# Kinds that read a metric's series labels (a histogram's `le`, build info's `version`, an error's type):
+# a free PromQL expression in place of a series selector cannot feed them, so they are not emitted.
+NEEDS_SELECTOR: dict[AlertKind, str] = {
+    AlertKind.LATENCY_P99: "latency",
+    AlertKind.DEPLOYMENT: "build_info",
+    AlertKind.NEW_ERROR_TYPE: "errors",
+}
+
+
+def _has_series(service: Service, alert: KeyAlert) -> bool:
+    needed = NEEDS_SELECTOR.get(alert.kind)
+    if needed is None:
+        return True
+    metric = service.metric(needed)
+    return metric is not None and metric.selector is not None
 
 
 def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:

@@ -25,6 +25,7 @@ class BurnWindow:
     long_seconds: int
     short_seconds: int
     budget_share: Decimal
+    for_seconds: int = 0  # how long both windows must burn before the alert fires
 
     @property
     def long(self) -> str:
@@ -54,11 +55,41 @@ def catalog() -> tuple[BurnWindow, ...]:
             long_seconds=parse_duration(str(row["long"])),
             short_seconds=parse_duration(str(row["short"])),
             budget_share=parse_percent(str(row["budget_share"])),
+            for_seconds=parse_duration(str(row.get("for", "0s"))),
         )
         for row in rows
     )
     _check_catalog(windows)
     return windows
+
+
+@dataclass(frozen=True)
+class RecordingTiers:
+    """Windows of at least `coarse_from_seconds` (and the period) are read from a tier evaluated every
+    `coarse_interval_seconds`; shorter ones are raw rates at the default evaluation interval."""
+
+    coarse_from_seconds: int
+    coarse_interval_seconds: int
+
+    def is_coarse(self, window_seconds: int) -> bool:
+        return window_seconds >= self.coarse_from_seconds
+
+
+@functools.cache
+def recording_tiers() -> RecordingTiers:
+    text = resources.files("compiler.model").joinpath("windows.yaml").read_text(encoding="utf-8")
+    row = yaml.safe_load(text)["recording"]
+    tiers = RecordingTiers(parse_duration(str(row["coarse_from"])), parse_duration(str(row["coarse_interval"])))
+    if not 0 < tiers.coarse_interval_seconds <= 300:
+        raise ValueError("windows.yaml: coarse_interval must be in (0, 5m]: the tier sums 5m rates, one per interval")
+    return tiers
+
+
+def recorded_windows(slo: Slo) -> tuple[int, ...]:
+    """Every window the SLO's error ratio is recorded over: all catalog windows (whatever tiers alert,
+    so dashboards always find them) and the SLO period; ascending, without duplicates."""
+    seen = {s for w in catalog() for s in (w.long_seconds, w.short_seconds)} | {slo.period_seconds}
+    return tuple(sorted(seen))
 
 
 def _check_catalog(windows: tuple[BurnWindow, ...]) -> None:

@@ -78,3 +78,23 @@ def sli_error_ratio(sli: Sli, window: str) -> str:
 def up(service: Service) -> str:
     body = ",".join(m.render() for m in service.selector)
     return f"up{{{body}}}"
+
+
+def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
+    """(bad, total) event rates over `window`, each one series without labels, for recording rules.
+
+    A raw SLI is free PromQL: it is summed so that stray labels cannot break the ratio's label match, and
+    `$selector` is filled with the service's matchers here in case the model left it in.
+    """
+    if sli.kind is SliKind.RAW:
+        bad = expand(sli.raw_errors or "", service.selector, window)
+        total = expand(sli.raw_total or "", service.selector, window)
+        return f"sum({bad})", f"sum({total})"
+    return sli_errors(sli, window), sli_total(sli, window)
+
+
+def utilisation(metric: Metric, window: str) -> str:
+    """A 0-1 saturation signal: the expression as written, or the busiest instance of a gauge selector."""
+    if metric.selector is not None:
+        return f"max({metric.selector.render()})"
+    return f"({expand(metric.expr or '', (), window)})"

@@ -73,7 +73,9 @@ def timeout_seconds() -> float:
     return value
 
 
-def run(argv: Sequence[str], cwd: str | None = None, timeout: float | None = None, merge_output: bool = False) -> Result:
+def run(
+    argv: Sequence[str], cwd: str | None = None, timeout: float | None = None, merge_output: bool = False
+) -> Result:
     """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure.
 
     `merge_output` sends stderr into stdout (Result.stderr is then empty), keeping the order in which a

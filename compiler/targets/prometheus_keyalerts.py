@@ -1,0 +1,231 @@
+"""Key-metric alerts: service-level signals recorded once, and one alert rule per (kind, tier).
+
+Alerts read recorded signals (`service:requests:rate5m`, `service:cpu_utilisation:ratio`, ...), not the
+raw metrics: the week-over-week and 7-day comparisons read one cheap series, dashboards can reuse them,
+and a generated test can feed a signal even when the spec wrote it as free PromQL. Alerts that look back
+a day or more sit in the coarse group, evaluated every few minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.types import AlertKind, Metric, Platform, Service
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets import links
+from compiler.targets import prometheus_templates as tmpl
+from compiler.targets.prometheus_model import Rule, record, series
+from compiler.targets.prometheus_slo import alert_labels
+
+SIGNAL_WINDOW = "5m"
+# Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
+TRAFFIC_FLOOR = Decimal("0.1")
+DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
+DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
+NEW_ERROR_LOOKBACK = "1d"  # an error type is new when it did not occur in this range...
+NEW_ERROR_GRACE = "1h"  # ...ending this long ago (so the alert lasts about this long)
+ANOMALY_AVERAGE = "1h"  # compare 1h averages: restarts and scrape gaps do not swing the ratio
+UTILISATION_SIGNALS = {AlertKind.CPU: names.SERVICE_CPU, AlertKind.MEMORY: names.SERVICE_MEMORY}
+COARSE_KINDS = (AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE)
+
+
+@dataclass(frozen=True)
+class KeyRules:
+    fast: tuple[Rule, ...]
+    coarse: tuple[Rule, ...]
+
+
+def error_type_labels(errors: Metric) -> tuple[str, ...]:
+    """What tells one kind of error from another: the labels the errors selector matches by regex or negation."""
+    assert errors.selector is not None
+    return tuple(sorted({m.label for m in errors.selector.matchers if m.op != "="}))
+
+
+def key_rules(service: Service, platform: Platform) -> KeyRules:
+    alerts = [a for a in service_alerts(service) if a.key_alert is not None]
+    kinds = {a.kind for a in alerts}
+    own = {names.LABEL_SERVICE: service.name}
+    fast: list[Rule] = []
+    coarse: list[Rule] = []
+    requests, errors = service.metric("requests"), service.metric("errors")
+    if requests is not None and kinds & {AlertKind.ERROR_RATE, AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
+        fast.append(record(names.SERVICE_REQUESTS_RATE, queries.rate(requests, SIGNAL_WINDOW), own))
+    if requests is not None and errors is not None and AlertKind.ERROR_RATE in kinds:
+        fast.append(record(names.SERVICE_ERRORS_RATE, queries.rate(errors, SIGNAL_WINDOW), own))
+        bad, total = series(names.SERVICE_ERRORS_RATE, own), series(names.SERVICE_REQUESTS_RATE, own)
+        fast.append(record(names.SERVICE_ERROR_RATIO, f"({bad} or 0 * {total})\n/\n({total} > 0)", own))
+    latency = service.metric("latency")
+    if latency is not None and AlertKind.LATENCY_P99 in kinds:
+        buckets = queries.rate(latency, SIGNAL_WINDOW, "_bucket", "le")
+        # `>= 0` drops the NaN histogram_quantile returns when there was no traffic.
+        fast.append(record(names.SERVICE_LATENCY_P99, f"histogram_quantile(0.99, {buckets}) >= 0", own))
+    for kind, name in (*UTILISATION_SIGNALS.items(), (AlertKind.DISK, names.SERVICE_DISK)):
+        metric = service.metric(kind.value)
+        wanted = {kind} | ({AlertKind.DISK_FULL} if kind is AlertKind.DISK else set())
+        if metric is not None and kinds & wanted:
+            fast.append(record(name, queries.utilisation(metric, SIGNAL_WINDOW), own))
+    build_info = service.metric("build_info")
+    if build_info is not None and build_info.selector is not None and AlertKind.DEPLOYMENT in kinds:
+        fast.append(record(names.SERVICE_VERSIONS, f"count by (version) ({build_info.selector.render()})", own))
+    if errors is not None and errors.selector is not None and AlertKind.NEW_ERROR_TYPE in kinds:
+        by = ", ".join(error_type_labels(errors))
+        coarse.append(record(names.SERVICE_ERROR_TYPES, f"group by ({by}) ({errors.selector.render()})", own))
+    for alert in alerts:
+        rule = _alert_rule(service, platform, alert)
+        (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
+    return KeyRules(tuple(fast), tuple(coarse))
+
+
+def _threshold(alert: AlertDef) -> str:
+    assert alert.key_alert is not None and alert.key_alert.threshold is not None
+    return decimal_text(alert.key_alert.threshold)
+
+
+def _percent(alert: AlertDef) -> str:
+    assert alert.key_alert is not None and alert.key_alert.threshold is not None
+    return decimal_text(alert.key_alert.threshold * 100) + "%"
+
+
+def _seconds_text(alert: AlertDef) -> str:
+    """A duration threshold for humans: 800ms, 2s, 1d."""
+    assert alert.key_alert is not None and alert.key_alert.threshold is not None
+    value = alert.key_alert.threshold
+    if value < 1:
+        return decimal_text(value * 1000) + "ms"
+    if value == int(value):
+        return format_duration(int(value))
+    return decimal_text(value) + "s"
+
+
+def anomaly_ratio(service: Service) -> str:
+    own = {names.LABEL_SERVICE: service.name}
+    rate = series(names.SERVICE_REQUESTS_RATE, own)
+    now = f"avg_over_time({rate}[{ANOMALY_AVERAGE}])"
+    then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
+    return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
+
+
+def _expr(service: Service, alert: AlertDef) -> str:
+    own = {names.LABEL_SERVICE: service.name}
+    kind = alert.kind
+    if kind is AlertKind.ERROR_RATE:
+        return f"{series(names.SERVICE_ERROR_RATIO, own)} > {_threshold(alert)}"
+    if kind is AlertKind.LATENCY_P99:
+        return f"{series(names.SERVICE_LATENCY_P99, own)} > {_threshold(alert)}"
+    if kind is AlertKind.SERVICE_DOWN:
+        # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
+        return f"(sum({queries.up(service)}) or vector(0)) == 0"
+    if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
+        signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
+        return f"{series(signal, own)} > {_threshold(alert)}"
+    if kind is AlertKind.DISK_FULL:
+        disk = series(names.SERVICE_DISK, own)
+        return f"(1 - {disk})\n/\n(deriv({disk}[{DISK_TREND_WINDOW}]) > 0)\n< {_threshold(alert)}"
+    if kind is AlertKind.TRAFFIC_ANOMALY:
+        assert alert.key_alert is not None and alert.key_alert.threshold is not None
+        share = alert.key_alert.threshold
+        ratio = anomaly_ratio(service)
+        expr = f"{ratio} > {decimal_text(1 + share)}"
+        if share < 1:
+            expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
+        return expr
+    if kind is AlertKind.DEPLOYMENT:
+        versions = series(names.SERVICE_VERSIONS, own)
+        return (
+            f"count({versions}) == 1\nand on ()\n"
+            f"count(count by (version) (max_over_time({versions}[{DEPLOY_LOOKBACK}]))) > 1"
+        )
+    if kind is AlertKind.NEW_ERROR_TYPE:
+        types = series(names.SERVICE_ERROR_TYPES, own)
+        old = f"max_over_time({types}[{NEW_ERROR_LOOKBACK}] offset {NEW_ERROR_GRACE})"
+        return f"count(\n  {types}\n  unless\n  {old}\n) > 0"
+    assert kind is AlertKind.TRAFFIC_MILESTONE
+    rate = series(names.SERVICE_REQUESTS_RATE, own)
+    recent = f"max_over_time({rate}[1h])"
+    return (
+        f"{recent} > max_over_time({rate}[7d] offset 1h)\n"
+        f"and {recent} >= {decimal_text(TRAFFIC_FLOOR)}\n"
+        # Seven days of history, or every rate of a new service or a fresh Prometheus is a "record".
+        f"and present_over_time({rate}[1h] offset 6d)"
+    )
+
+
+def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
+    """(summary, description) of a key-metric alert."""
+    s, kind = service.name, alert.kind
+    assert alert.key_alert is not None
+    hold = format_duration(alert.key_alert.for_seconds)
+    if kind is AlertKind.ERROR_RATE:
+        return (
+            f"{s}: more than {_percent(alert)} of requests fail",
+            f"{tmpl.PERCENT} of {s} requests failed over the last {SIGNAL_WINDOW} "
+            f"(alert above {_percent(alert)} for {hold}).",
+        )
+    if kind is AlertKind.LATENCY_P99:
+        return (
+            f"{s}: p99 latency above {_seconds_text(alert)}",
+            f"99% of {s} requests finished within {tmpl.DURATION} over the last {SIGNAL_WINDOW}; "
+            f"the line is {_seconds_text(alert)} (for {hold}).",
+        )
+    if kind is AlertKind.SERVICE_DOWN:
+        return (
+            f"{s} is down",
+            f"No instance of {s} has been up for {hold}: every {queries.up(service)} series is 0, or none is scraped.",
+        )
+    if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
+        what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]
+        return (
+            f"{s}: {what} utilisation above {_percent(alert)}",
+            f"{what} utilisation of {s} is {tmpl.PERCENT} (alert above {_percent(alert)} for {hold}).",
+        )
+    if kind is AlertKind.DISK_FULL:
+        return (
+            f"{s}: disk predicted to fill within {_seconds_text(alert)}",
+            f"At the trend of the last {DISK_TREND_WINDOW}, the disk of {s} is full in {tmpl.DURATION}.",
+        )
+    if kind is AlertKind.TRAFFIC_ANOMALY:
+        return (
+            f"{s}: request rate is more than {_percent(alert)} off last week's",
+            f"{s} serves {tmpl.PERCENT} of the requests it served a week ago ({ANOMALY_AVERAGE} averages; "
+            f"alert beyond {_percent(alert)} either way for {hold}).",
+        )
+    if kind is AlertKind.DEPLOYMENT:
+        version = tmpl.first_label_of_query(series(names.SERVICE_VERSIONS, {names.LABEL_SERVICE: s}), "version")
+        return (
+            f"{s}: a new version is rolled out",
+            f"Every instance of {s} now runs version {version}; another version ran within the last {DEPLOY_LOOKBACK}.",
+        )
+    if kind is AlertKind.NEW_ERROR_TYPE:
+        errors = service.metric("errors")
+        by = ", ".join(error_type_labels(errors)) if errors is not None else ""
+        kind_text = f"by {by}" if by else "of any kind"
+        return (
+            f"{s}: a new kind of error appeared",
+            f"{tmpl.NUMBER} error type(s) ({kind_text}) occurred that did not in the {NEW_ERROR_LOOKBACK} before.",
+        )
+    return (
+        f"{s}: request rate reached a new 7-day high",
+        f"{s} peaked at {tmpl.NUMBER} requests/s in the last hour, above every 5m rate of the 7 days before.",
+    )
+
+
+def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+    assert alert.key_alert is not None
+    summary, description = _texts(service, alert)
+    return Rule(
+        expr=_expr(service, alert),
+        alert=alert.name,
+        for_seconds=alert.key_alert.for_seconds,
+        labels=alert_labels(service, alert),
+        annotations=(
+            (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+            (names.ANNOTATION_DESCRIPTION, description),
+            (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
+            (names.ANNOTATION_SUMMARY, summary),
+        ),
+        source=alert,
+    )

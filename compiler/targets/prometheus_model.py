@@ -1,0 +1,59 @@
+"""Rule groups as data: what the Prometheus generators build and the layouts and test generator read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.model.alerts import AlertDef
+from compiler.model.promql import Matcher, render_matchers
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A recording rule (`record`) or an alerting rule (`alert`, with the catalog entry it implements)."""
+
+    expr: str
+    record: str = ""
+    alert: str = ""
+    for_seconds: int = 0
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    source: AlertDef | None = None
+
+    @property
+    def name(self) -> str:
+        return self.alert or self.record
+
+    def label_dict(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    def annotation_dict(self) -> dict[str, str]:
+        return dict(self.annotations)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    rules: tuple[Rule, ...]
+    interval_seconds: int = 0  # 0: the server's global evaluation interval
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """Every group of one service, in evaluation order (tests pin the same order)."""
+
+    service: str
+    groups: tuple[Group, ...]
+
+    @property
+    def alert_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for g in self.groups for r in g.rules if r.alert)
+
+
+def record(name: str, expr: str, labels: dict[str, str]) -> Rule:
+    return Rule(expr=expr, record=name, labels=tuple(sorted(labels.items())))
+
+
+def series(name: str, labels: dict[str, str]) -> str:
+    """`name{a="x",b="y"}` with labels sorted: how rules and tests select recorded series."""
+    return f"{name}{{{render_matchers(tuple(Matcher(k, '=', v) for k, v in sorted(labels.items())))}}}"

@@ -1,0 +1,202 @@
+"""SLO rules: per-window event rates and error ratios, metadata, burn-rate and error-budget alerts.
+
+Two tiers, from the cost measurements in TARGETS.md:
+- fast (default interval): for each window up to 6h, the raw bad and total event rates and their ratio.
+  Raw rates do not lag a fresh incident, unlike sums of overlapping 5m rates.
+- coarse (every 5m): a 5m rate of bad and total events, then each window of 1d, 3d and the period as a
+  ratio of sums of those samples; a 30d window reads 8,640 samples, not 86,400.
+Every ratio is bad / total over the same window (traffic-weighted, never a mean of ratios) and has no
+value when there was no traffic (`total > 0`), so nothing reads NaN. Alerts live in the group of the
+longest window they read, so they never see a series the other tier has not refreshed yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.types import Platform, Service, Slo, Tier
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets import links
+from compiler.targets import prometheus_templates as tmpl
+from compiler.targets.prometheus_model import Rule, record, series
+
+BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
+COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
+
+
+@dataclass(frozen=True)
+class SloRules:
+    fast: tuple[Rule, ...]
+    coarse: tuple[Rule, ...]
+
+
+def slo_rules(service: Service, platform: Platform) -> SloRules:
+    fast: list[Rule] = []
+    coarse: list[Rule] = []
+    alerts = service_alerts(service)
+    for slo in service.slos:
+        mine = [a for a in alerts if a.slo is not None and a.slo.name == slo.name]
+        built = _one_slo(service, platform, slo, mine)
+        fast.extend(built.fast)
+        coarse.extend(built.coarse)
+    return SloRules(tuple(fast), tuple(coarse))
+
+
+def slo_labels(service: Service, slo: Slo) -> dict[str, str]:
+    return {names.LABEL_SERVICE: service.name, names.LABEL_SLO: slo.name}
+
+
+def window_labels(service: Service, slo: Slo, window: str) -> dict[str, str]:
+    return {**slo_labels(service, slo), names.LABEL_WINDOW: window}
+
+
+def guard_windows(slo: Slo, alerts: list[AlertDef]) -> set[int]:
+    """Long windows whose total event rate the min_traffic guard reads."""
+    if slo.min_traffic <= 0:
+        return set()
+    return {a.window.long_seconds for a in alerts if a.window is not None}
+
+
+def min_traffic_text(slo: Slo) -> str:
+    """The guard's threshold, rounded down so traffic exactly at min_traffic still passes (1/m → 0.0166666666)."""
+    return decimal_text(slo.min_traffic.quantize(Decimal("1e-10"), rounding=ROUND_FLOOR))
+
+
+def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertDef]) -> SloRules:
+    tiers = recording_tiers()
+    own = slo_labels(service, slo)
+    guards = guard_windows(slo, alerts)
+    fast: list[Rule] = []
+    coarse: list[Rule] = []
+    for seconds in recorded_windows(slo):
+        window = format_duration(seconds)
+        if tiers.is_coarse(seconds):
+            continue
+        bad, total = queries.sli_rates(service, slo.sli, window)
+        labels = window_labels(service, slo, window)
+        bad_series = series(names.sli_errors_rate(window), own)
+        total_series = series(names.sli_total_rate(window), own)
+        fast.append(record(names.sli_total_rate(window), total, labels))
+        fast.append(record(names.sli_errors_rate(window), bad, labels))
+        # No bad-event series at all (nothing ever failed) is a ratio of 0 while there is traffic.
+        ratio = f"({bad_series} or 0 * {total_series})\n/\n({total_series} > 0)"
+        fast.append(record(names.sli_error_ratio(window), ratio, labels))
+    fast.append(record(names.SLO_OBJECTIVE, f"vector({decimal_text(slo.objective_ratio)})", own))
+    fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
+    fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
+
+    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW)
+    base = window_labels(service, slo, COARSE_BASE_WINDOW)
+    coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
+    coarse.append(record(names.SLI_ERRORS_COARSE, f"{bad5}\nor\n0 * {total5}", base))
+    bad_c, total_c = series(names.SLI_ERRORS_COARSE, own), series(names.SLI_TOTAL_COARSE, own)
+    for seconds in recorded_windows(slo):
+        window = format_duration(seconds)
+        if not tiers.is_coarse(seconds):
+            continue
+        labels = window_labels(service, slo, window)
+        if seconds in guards:
+            coarse.append(record(names.sli_total_rate(window), f"avg_over_time({total_c}[{window}])", labels))
+        ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
+        coarse.append(record(names.sli_error_ratio(window), ratio, labels))
+    period_ratio = series(names.sli_error_ratio(format_duration(slo.period_seconds)), own)
+    remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {decimal_text(slo.error_budget)})"
+    coarse.append(record(names.SLO_BUDGET_REMAINING, remaining, own))
+
+    for alert in alerts:
+        rule = _alert_rule(service, platform, slo, alert)
+        longest = alert.window.long_seconds if alert.window else slo.period_seconds
+        (coarse if tiers.is_coarse(longest) else fast).append(rule)
+    return SloRules(tuple(fast), tuple(coarse))
+
+
+def burn_threshold_expr(slo: Slo, window: BurnWindow) -> str:
+    """`(14.4 * 0.001)`: factor × error budget, written so a reader sees both (Sloth writes the same)."""
+    return f"({window.factor_text(slo.period_seconds)} * {decimal_text(slo.error_budget)})"
+
+
+def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef) -> Rule:
+    own = slo_labels(service, slo)
+    if alert.window is not None:
+        w = alert.window
+        threshold = burn_threshold_expr(slo, w)
+        on = f"and on ({names.LABEL_SERVICE}, {names.LABEL_SLO})"
+        lines = [
+            f"max without ({names.LABEL_WINDOW}) ({series(names.sli_error_ratio(w.long), own)}) > {threshold}",
+            on,
+            f"{series(names.sli_error_ratio(w.short), own)} > {threshold}",
+        ]
+        if slo.min_traffic > 0:
+            lines += [on, f"{series(names.sli_total_rate(w.long), own)} >= {min_traffic_text(slo)}"]
+        expr, hold = "\n".join(lines), w.for_seconds
+    else:
+        remaining = series(names.SLO_BUDGET_REMAINING, own)
+        if alert.budget == "low":
+            expr = f"{remaining} < {decimal_text(slo.alerting.budget_left)}\nand\n{remaining} > 0"
+        else:
+            expr = f"{remaining} <= 0"
+        hold = BUDGET_ALERT_FOR_SECONDS
+    return Rule(
+        expr=expr,
+        alert=alert.name,
+        for_seconds=hold,
+        labels=alert_labels(service, alert),
+        annotations=_annotations(service, platform, slo, alert),
+        source=alert,
+    )
+
+
+def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:
+    """The catalog's labels; the spec's extra labels never override them."""
+    return tuple(sorted({**dict(service.labels), **alert.labels()}.items()))
+
+
+def _percent(ratio: Decimal) -> str:
+    return decimal_text(ratio * 100) + "%"
+
+
+def _human_factor(factor: Decimal) -> str:
+    return decimal_text(round(factor, 2))
+
+
+def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef) -> tuple[tuple[str, str], ...]:
+    period = format_duration(slo.period_seconds)
+    objective = f"{decimal_text(slo.objective)}%"
+    if alert.window is not None:
+        w = alert.window
+        factor = _human_factor(w.factor(slo.period_seconds))
+        speed = "fast" if alert.tier == Tier.CRITICAL else "steadily"
+        summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {w.long})"
+        description = (
+            f"{tmpl.PERCENT} of {slo.name} events failed over the last {w.long}, and the last {w.short} is above "
+            f"the line too: {_percent(error_ratio_threshold(slo, w))} is {factor}x the {_percent(slo.error_budget)} "
+            f"error budget of the {objective} objective. At that rate {_percent(w.budget_share)} of the {period} "
+            f"budget goes every {w.long}."
+        )
+        if slo.min_traffic > 0:
+            description += f" Only counted at {decimal_text(slo.min_traffic)} events/s or more."
+    elif alert.budget == "low":
+        left = _percent(slo.alerting.budget_left)
+        summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"
+        description = (
+            f"{tmpl.PERCENT} of the {period} error budget of the {objective} {slo.name} objective remains; "
+            "spend what is left deliberately."
+        )
+    else:
+        summary = f"{service.name}: the {slo.name} SLO's {period} error budget is spent"
+        description = (
+            f"More than {_percent(slo.error_budget)} of {slo.name} events failed over the last {period}: the "
+            f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
+            "risky changes."
+        )
+    return (
+        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+        (names.ANNOTATION_DESCRIPTION, description),
+        (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
+        (names.ANNOTATION_SUMMARY, summary),
+    )

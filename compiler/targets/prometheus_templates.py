@@ -1,0 +1,89 @@
+"""Annotation templates, and how Prometheus renders them (so generated tests can assert exact text).
+
+Annotations use only the placeholders defined here. `render` reproduces Prometheus 2.42's template
+functions (`humanize`, `humanizeDuration`, `humanizePercentage`: Go's `%.4g` and integer-truncated
+durations) for the values a generated test feeds in; tests/test_prometheus_templates.py checks the
+port against promtool itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+PERCENT = "{{ $value | humanizePercentage }}"
+DURATION = "{{ $value | humanizeDuration }}"
+NUMBER = "{{ $value | humanize }}"
+
+
+def first_label_of_query(query: str, label: str) -> str:
+    """The `label` of the first series a PromQL query returns at alert time (e.g. the running version)."""
+    return f'{{{{ with query `{query}` }}}}{{{{ . | first | label "{label}" }}}}{{{{ end }}}}'
+
+
+_QUERY_LABEL = re.compile(r'\{\{ with query `[^`]*` \}\}\{\{ \. \| first \| label "(\w+)" \}\}\{\{ end \}\}')
+
+
+def go_g4(value: float) -> str:
+    """Go's fmt `%.4g` (the same rules as C's, which Python's `%` follows) with Go's Inf/NaN spelling."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return f"{value:.4g}"
+
+
+def humanize_percentage(value: float) -> str:
+    return go_g4(value * 100) + "%"
+
+
+def humanize(value: float) -> str:
+    if value == 0 or math.isnan(value) or math.isinf(value):
+        return go_g4(value)
+    prefix = ""
+    if abs(value) >= 1:
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(value) < 1000:
+                break
+            prefix, value = p, value / 1000
+        return go_g4(value) + prefix
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(value) >= 1:
+            break
+        prefix, value = p, value * 1000
+    return go_g4(value) + prefix
+
+
+def humanize_duration(value: float) -> str:
+    if math.isnan(value) or math.isinf(value):
+        return go_g4(value)
+    if value == 0:
+        return go_g4(value) + "s"
+    if abs(value) >= 1:
+        sign = "-" if value < 0 else ""
+        whole = int(abs(value))  # Go's int64() truncates toward zero
+        seconds, minutes, hours, days = whole % 60, whole // 60 % 60, whole // 3600 % 24, whole // 86400
+        if days:
+            return f"{sign}{days}d {hours}h {minutes}m {seconds}s"
+        if hours:
+            return f"{sign}{hours}h {minutes}m {seconds}s"
+        if minutes:
+            return f"{sign}{minutes}m {seconds}s"
+        return f"{sign}{go_g4(abs(value))}s"
+    prefix = ""
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(value) >= 1:
+            break
+        prefix, value = p, value * 1000
+    return f"{go_g4(value)}{prefix}s"
+
+
+def render(text: str, value: float, labels_of_queries: dict[str, str] | None = None) -> str:
+    """The annotation as Prometheus expands it for an alert whose expression returned `value`."""
+    out = text.replace(PERCENT, humanize_percentage(value))
+    out = out.replace(DURATION, humanize_duration(value)).replace(NUMBER, humanize(value))
+    known = labels_of_queries or {}
+    out = _QUERY_LABEL.sub(lambda m: known[m.group(1)], out)
+    if "{{" in out:
+        raise ValueError(f"annotation has a template obsc cannot predict: {text!r}")
+    return out

@@ -1,0 +1,127 @@
+"""Synthetic input series for generated promtool tests.
+
+Two needs: label sets that a spec's selector matches (and, for "good" traffic, that the errors selector
+does not), and counter values in promtool's expanding notation (`0+15x60`) built from per-minute
+increments. Label synthesis tries a few candidate values per label and checks every matcher, so a
+selector it cannot satisfy is reported (the caller skips that raw-series test) rather than guessed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from compiler.model.promql import Matcher
+from compiler.model.units import decimal_text
+
+_FILLER = "obsc"  # a label value no real matcher is likely to want
+
+
+def _matches(matcher: Matcher, value: str) -> bool:
+    if matcher.op == "=":
+        return value == matcher.value
+    if matcher.op == "!=":
+        return value != matcher.value
+    try:
+        hit = re.fullmatch(matcher.value, value) is not None
+    except re.error:
+        return False
+    return hit if matcher.op == "=~" else not hit
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Top-level `a|b|c` branches, outer parentheses removed."""
+    depth, start, out = 0, 0, []
+    for i, ch in enumerate(pattern):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    out.append(pattern[start:])
+    branches = []
+    for branch in out:
+        if branch.startswith("(") and branch.endswith(")") and branch.count("(") == 1:
+            branches.extend(_alternatives(branch[1:-1]))
+        else:
+            branches.append(branch)
+    return branches
+
+
+def _regex_candidates(pattern: str) -> list[str]:
+    found = []
+    for branch in _alternatives(pattern):
+        literal = re.sub(r"\\d", "0", branch)
+        literal = re.sub(r"\[([^\]])[^\]]*\]", r"\1", literal)
+        literal = re.sub(r"(?<!\\)\.", "0", literal).replace("\\", "")
+        literal = re.sub(r"[*+?^$()]", "", literal)
+        found.extend([branch, literal])
+    return found
+
+
+def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:
+    values = [""]
+    for m in matchers:
+        if m.label != label:
+            continue
+        if m.op in ("=", "!="):
+            values.append(m.value)
+        else:
+            values.extend(_regex_candidates(m.value))
+    values.append(_FILLER)
+    return list(dict.fromkeys(values))
+
+
+def satisfy(required: Sequence[Matcher], avoid: Sequence[Matcher] = ()) -> dict[str, str] | None:
+    """Labels matched by every `required` matcher and not by all of `avoid` (when given); None if none found."""
+    labels = sorted({m.label for m in (*required, *avoid)})
+    pools = [_candidates(label, (*required, *avoid)) for label in labels]
+    for combo in itertools.islice(itertools.product(*pools), 5000):
+        values = dict(zip(labels, combo, strict=True))
+        if not all(_matches(m, values.get(m.label, "")) for m in required):
+            continue
+        if avoid and all(_matches(m, values.get(m.label, "")) for m in avoid):
+            continue
+        return {k: v for k, v in values.items() if v}
+    return None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of traffic: `minutes` long, `total` and `bad` events per minute."""
+
+    minutes: int
+    total: int
+    bad: int
+
+    def per_minute(self, role: str) -> int:
+        return {"total": self.total, "bad": self.bad, "good": self.total - self.bad}[role]
+
+
+def counter_values(phases: Sequence[Phase], role: str) -> str:
+    """A counter sampled every minute from 0, rising by each phase's per-minute count for `role`."""
+    parts: list[str] = []
+    value = 0
+    for i, phase in enumerate(phases):
+        step = phase.per_minute(role)
+        if i == 0:
+            parts.append(f"0+{step}x{phase.minutes}")
+            value = step * phase.minutes
+        else:
+            first = value + step
+            parts.append(f"{first}+{step}x{phase.minutes - 1}")
+            value = first + step * (phase.minutes - 1)
+    return " ".join(parts)
+
+
+def constant(value: Decimal | float | int, samples: int) -> str:
+    """`v+0xn`: the same value at n + 1 sample times."""
+    text = (
+        decimal_text(value) if isinstance(value, Decimal) else repr(value) if isinstance(value, float) else str(value)
+    )
+    return f"{text}+0x{samples}"

@@ -1,0 +1,337 @@
+"""Test cases for SLO rules: burn-rate and budget alerts from recorded window rates, recordings from raw counters.
+
+Alert cases feed each window's recorded bad and total event rates directly (one constant per window),
+so one window pair can burn while every other stays quiet; the ratio rules, the coarse sums and the
+alerts all run on them. Predictions follow the model (threshold = factor × budget, both windows, the
+traffic guard, `for`), not the PromQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.promql import Matcher
+from compiler.model.types import Service, SliKind, Slo
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus_model import Rule, ServiceRules, series
+from compiler.targets.prometheus_slo import (
+    BUDGET_ALERT_FOR_SECONDS,
+    burn_threshold_expr,
+    min_traffic_text,
+    slo_labels,
+    window_labels,
+)
+from compiler.targets.promtool_series import Phase, constant, counter_values, satisfy
+from compiler.targets.promtool_tests import (
+    AlertCheck,
+    Case,
+    ExprCheck,
+    Firing,
+    InputSeries,
+    firing,
+    hold_times,
+    near,
+    steps_after,
+)
+
+
+@dataclass
+class _State:
+    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic."""
+
+    ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
+    coarse: Decimal = Decimal(0)
+    total: Decimal = Decimal(1)  # events/s in every window
+
+    def ratio(self, seconds: int) -> float:
+        ratio = self.coarse if recording_tiers().is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
+        return float(decimal_text(ratio * self.total)) / float(decimal_text(self.total))
+
+
+def _pow2_at_least(value: Decimal) -> Decimal:
+    out = Decimal(1)
+    while out < value:
+        out *= 2
+    return out
+
+
+def _pow2_at_most(value: Decimal) -> Decimal:
+    out = Decimal(1)
+    while out > value:
+        out /= 2
+    return out
+
+
+def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[InputSeries, ...]:
+    out = []
+    for seconds in recorded_windows(slo):
+        if recording_tiers().is_coarse(seconds):
+            continue
+        window = format_duration(seconds)
+        labels = tuple(sorted(window_labels(service, slo, window).items()))
+        bad = state.ratios.get(seconds, Decimal(0)) * state.total
+        out.append(InputSeries(names.sli_errors_rate(window), labels, constant(bad, samples)))
+        out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total, samples)))
+    labels = tuple(sorted(window_labels(service, slo, "5m").items()))
+    out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.coarse * state.total, samples)))
+    out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total, samples)))
+    return tuple(out)
+
+
+def _value(rule: Rule, slo: Slo, state: _State) -> float | None:
+    """The alert's expression value under `state`, or None when its condition does not hold."""
+    alert = rule.source
+    assert alert is not None
+    if alert.window is not None:
+        w = alert.window
+        threshold = float(w.factor_text(slo.period_seconds)) * float(decimal_text(slo.error_budget))
+        long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
+        if not (long > threshold and short > threshold):
+            return None
+        if slo.min_traffic > 0 and not float(decimal_text(state.total)) >= float(min_traffic_text(slo)):
+            return None
+        return long
+    remaining = 1 - (state.ratio(slo.period_seconds) / float(decimal_text(slo.error_budget)))
+    if alert.budget == "low":
+        return remaining if remaining < float(decimal_text(slo.alerting.budget_left)) and remaining > 0 else None
+    return remaining if remaining <= 0 else None
+
+
+def _case(
+    service: Service, slo: Slo, rules: list[Rule], step: int, title: str, state: _State, times: list[int]
+) -> Case:
+    """Constant inputs from 0; every alert name of the SLO checked at each of `times` (multiples of step)."""
+
+    def predict(name: str, at: int) -> tuple[Firing, ...]:
+        fired = []
+        for rule in (r for r in rules if r.alert == name):
+            value = _value(rule, slo, state)
+            if value is not None and at >= rule.for_seconds:
+                fired.append(firing(rule, value))
+        return tuple(fired)
+
+    samples = max(times) // step + 1
+    checks = tuple(
+        AlertCheck(at, name, predict(name, at)) for at in times for name in dict.fromkeys(r.alert for r in rules)
+    )
+    return Case(title, step, _inputs(service, slo, state, samples), checks, predict=predict)
+
+
+def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
+    state = _State(total=total)
+    for seconds, value in ((w.long_seconds, ratio), (w.short_seconds, short_ratio)):
+        if recording_tiers().is_coarse(seconds):
+            state.coarse = value
+        else:
+            state.ratios[seconds] = value
+    return state
+
+
+def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
+    cases = []
+    longest_hold = max(r.for_seconds for r in rules)
+    busy = _pow2_at_least(max(Decimal(1), 2 * slo.min_traffic))
+    windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
+    for w in windows:
+        burn = error_ratio_threshold(slo, w) * Decimal("1.25")
+        span = f"{w.long}/{w.short}"
+        hold = w.for_seconds
+        times = hold_times(hold, step)
+        threshold = burn_threshold_expr(slo, w)
+        cases.append(
+            _case(
+                service,
+                slo,
+                rules,
+                step,
+                f"{slo.name}: {span} burning at 1.25x {threshold} fires after {format_duration(hold) or '0s'}",
+                _pair_state(w, burn, burn, busy),
+                times,
+            )
+        )
+        if not recording_tiers().is_coarse(w.short_seconds):
+            cases.append(
+                _case(
+                    service,
+                    slo,
+                    rules,
+                    step,
+                    f"{slo.name}: a burst that ended ({w.long} high, {w.short} back to 0) stays quiet",
+                    _pair_state(w, burn, Decimal(0), busy),
+                    [steps_after(hold, step)],
+                )
+            )
+    thresholds = [error_ratio_threshold(slo, w) for w in windows] or [slo.error_budget]
+    healthy = min(thresholds) / 2
+    calm = _State({s: healthy for s in recorded_windows(slo)}, healthy, busy)
+    longest_hold = steps_after(longest_hold, step)
+    cases.append(
+        _case(
+            service,
+            slo,
+            rules,
+            step,
+            f"{slo.name}: errors at half the lowest threshold stay quiet",
+            calm,
+            [longest_hold],
+        )
+    )
+    if slo.min_traffic > 0 and windows:
+        thin = _pow2_at_most(slo.min_traffic / 2)
+        quiet = _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), thin)
+        cases.append(
+            _case(
+                service,
+                slo,
+                rules,
+                step,
+                f"{slo.name}: half the failures at {decimal_text(thin)} events/s (below min_traffic) do not page",
+                quiet,
+                [longest_hold],
+            )
+        )
+    if any(r.source is not None and r.source.budget for r in rules):
+        left = slo.alerting.budget_left
+        low = _State(coarse=slo.error_budget * (1 - left / 2), total=busy)
+        spent = _State(coarse=slo.error_budget * 2, total=busy)
+        times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
+        cases.append(
+            _case(
+                service,
+                slo,
+                rules,
+                step,
+                f"{slo.name}: {decimal_text(left / 2 * 100)}% of the budget left is low",
+                low,
+                times,
+            )
+        )
+        cases.append(_case(service, slo, rules, step, f"{slo.name}: twice the budget spent is exhausted", spent, times))
+    return cases
+
+
+# ---- recording rules from raw counters
+
+_PHASES = (
+    Phase(60, 60, 15),  # a quarter of events fail
+    Phase(30, 60, 60),  # then every event fails: short windows must show it at once
+    Phase(60, 0, 0),  # no traffic: no ratio at all, not NaN
+    Phase(60, 180, 0),  # busy and healthy...
+    Phase(60, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
+)
+
+
+def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], str]] | None:
+    """(metric, labels, role) per synthetic counter whose rates reproduce the phases; None if not possible."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY:
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        sel = sli.latency.selector
+        labels = satisfy(sel.matchers)
+        if labels is None:
+            return None
+        bucket = {**labels, "le": decimal_text(sli.threshold_seconds)}
+        return [(sel.metric + "_count", labels, "total"), (sel.metric + "_bucket", bucket, "good")]
+    if sli.kind is not SliKind.RATIO or sli.total is None or sli.total.selector is None:
+        return None
+    part = sli.errors or sli.good
+    assert part is not None and part.selector is not None
+    role = "bad" if sli.errors is not None else "good"
+    other = "good" if role == "bad" else "bad"
+    total = sli.total.selector
+    if part.selector.metric == total.metric:
+        inside = satisfy((*part.selector.matchers, *total.matchers))
+        outside = satisfy(total.matchers, avoid=part.selector.matchers)
+        if inside is None or outside is None:
+            return None
+        return [(total.metric, inside, role), (total.metric, outside, other)]
+    inside, whole = satisfy(part.selector.matchers), satisfy(total.matchers)
+    if inside is None or whole is None:
+        return None
+    return [(part.selector.metric, inside, role), (total.metric, whole, "total")]
+
+
+def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
+    counters = _raw_series(service, slo)
+    if counters is None:
+        return None
+    inputs = tuple(
+        InputSeries(metric, tuple(sorted(labels.items())), counter_values(_PHASES, role))
+        for metric, labels, role in counters
+    )
+    own = slo_labels(service, slo)
+    exprs: list[ExprCheck] = []
+
+    def ratio_near(at: int, window: str, value: float, tolerance: str | None = None) -> None:
+        labels = _labels_text({**own, names.LABEL_WINDOW: window})
+        expr = near(series(names.sli_error_ratio(window), own), value)
+        if tolerance:
+            expr = expr.rsplit(" ", 1)[0] + f" {tolerance}"
+        exprs.append(ExprCheck(at, expr, ((labels, 1.0),)))
+
+    steady = 60 * 60
+    for seconds in recorded_windows(slo):
+        ratio_near(steady, format_duration(seconds), 0.25)
+    remaining = 1 - 0.25 / float(decimal_text(slo.error_budget))
+    exprs.append(
+        ExprCheck(steady, near(series(names.SLO_BUDGET_REMAINING, own), remaining), ((_labels_text(own), 1.0),))
+    )
+    for record, meta in (
+        (names.SLO_OBJECTIVE, slo.objective_ratio),
+        (names.SLO_ERROR_BUDGET, slo.error_budget),
+        (names.SLO_PERIOD_SECONDS, Decimal(slo.period_seconds)),
+    ):
+        exprs.append(ExprCheck(steady, series(record, own), ((series(record, own), float(decimal_text(meta))),)))
+    spike = 75 * 60  # 15 minutes into a total outage
+    for window, share in (("5m", 1.0), ("30m", (15 * 15 + 15 * 60) / 1800), ("1h", (45 * 15 + 15 * 60) / 3600)):
+        ratio_near(spike, window, share)
+    idle = 150 * 60
+    for window in ("5m", "30m", "1h"):
+        exprs.append(ExprCheck(idle, series(names.sli_error_ratio(window), own), ()))
+    end = 270 * 60
+    ratio_near(end, "2h", 0.125)
+    # The period window sums the coarse tier's 5m samples: within a few percent of the exact ratio of all
+    # events (edge samples weigh a little differently), far from the 0.36 a mean of ratios would give.
+    ratio_near(end, format_duration(slo.period_seconds), 4500 / 19800, "0.006")
+    return Case(
+        f"{slo.name}: recorded ratios from raw counters (exact, no lag, no NaN, traffic-weighted)",
+        60,
+        inputs,
+        (),
+        tuple(exprs),
+    )
+
+
+def _labels_text(labels: dict[str, str]) -> str:
+    return "{" + ",".join(Matcher(k, "=", v).render() for k, v in sorted(labels.items())) + "}"
+
+
+def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[list[Case]], list[list[Case]]]:
+    """(alert-case lanes, raw-counter lanes): one lane per SLO, safe to run side by side (see merge).
+
+    Raw lanes run together only when their counters are different metrics, so that no SLO's selectors
+    pick up another's synthetic series."""
+    alert_lanes: list[list[Case]] = []
+    raw_lanes: list[list[Case]] = []
+    metrics_seen: set[str] = set()
+    for slo in service.slos:
+        mine = [
+            r
+            for r in rules.alert_rules
+            if r.source is not None and r.source.slo is not None and r.source.slo.name == slo.name
+        ]
+        if mine:
+            alert_lanes.append(_alert_cases(service, slo, mine, step))
+        raw = _raw_case(service, slo, step)
+        if raw is None:
+            continue
+        metrics = {s.name for s in raw.series}
+        if raw_lanes and metrics & metrics_seen:
+            raw_lanes[0].append(raw)  # after, not beside, the SLO whose counters it shares
+        else:
+            raw_lanes.append([raw])
+        metrics_seen |= metrics
+    return alert_lanes, raw_lanes
