@@ -251,6 +251,23 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
     assert table == routing_cases(examples.fleet)
 
 
+def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    spec = tmp_path / "specs" / "checkout.yaml"
+    spec.write_text(spec.read_text() + "labels: {component: payments-api, team: not-this-one}\n")
+    bundle = compile_specs([str(tmp_path / "specs")]).bundle
+    fired = []
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith(names.PROMETHEUS_RULES_DIR + "/"):
+            for group in yaml.safe_load(artifact.content)["groups"]:
+                fired += [{"alertname": r["alert"], **r.get("labels", {})} for r in group["rules"] if "alert" in r]
+    table = yaml.safe_load(bundle.get(names.ROUTING_TESTS).content)["cases"]  # type: ignore[union-attr]
+    key = lambda labels: sorted(labels.items())  # noqa: E731
+    assert sorted(map(key, (c["labels"] for c in table))) == sorted(map(key, fired))
+    assert {c["labels"]["team"] for c in table if c["service"] == "checkout"} == {"payments"}
+    assert {c["labels"]["component"] for c in table if c["service"] == "checkout"} == {"payments-api"}
+
+
 def test_output_is_deterministic(examples: Compilation) -> None:
     again = _compile(EXAMPLES)
     for path in (names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS):

@@ -29,7 +29,8 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
             route = service.route(alert.tier)
             if route is None:
                 continue  # the model refuses a service without a receiver for a tier
-            labels = {ALERTNAME: alert.name, **alert.labels()}
+            # As the rules write them: the spec's extra labels, never overriding the catalog's.
+            labels = {**dict(service.labels), ALERTNAME: alert.name, **alert.labels()}
             cases.append(
                 {
                     "service": service.name,
