@@ -5,6 +5,7 @@
 // (fields documented in compiler/targets/grafana_standard.py): ready-made PromQL for each metric and SLO,
 // the datasource to use, and the UIDs to link to. obsc sets the dashboard's uid itself, and checks the
 // result like its own dashboards (SDK round trip, lint, promtool), so panels spell out every field.
+// It runs once per service: join strings with `+` (the `%` operator, std.format, is several times slower).
 function(service)
   local ds = service.grafana.datasource;
   local metric(name) = if std.objectHas(service.metrics, name) then service.metrics[name] else null;
@@ -51,7 +52,7 @@ function(service)
   );
   local budget(id, slo, w) = panel(
     id, 'stat', slo.name + ' budget left',
-    'Share of the %s error budget of SLO %s (%s%%) not yet spent.' % [slo.period, slo.name, slo.objective],
+    'Share of the ' + slo.period + ' error budget of SLO ' + slo.name + ' (' + slo.objective + '%) not yet spent.',
     'percentunit', [['budget left', slo.queries.budget_remaining]], w, 5,
     options={
       colorMode: 'value',
@@ -82,20 +83,20 @@ function(service)
   ] if p != null];
   // Two signals per line of 8 units, then one line of SLO budgets.
   local placed = [
-    signals[i] { gridPos+: { x: 12 * (i % 2), y: 8 * std.floor(i / 2) } }
+    signals[i] { gridPos+: { x: 12 * std.mod(i, 2), y: 8 * std.floor(i / 2) } }
     for i in std.range(0, std.length(signals) - 1)
   ];
   local top = 8 * std.ceil(std.length(signals) / 2);
   local slos = service.slos;
   local width = if slos == [] then 24 else std.max(4, std.floor(24 / std.length(slos)));
   local budgets = [
-    budget(10 + i, slos[i], width) { gridPos+: { x: (width * i) % 24, y: top + 5 * std.floor(width * i / 24) } }
+    budget(10 + i, slos[i], width) { gridPos+: { x: std.mod(width * i, 24), y: top + 5 * std.floor(width * i / 24) } }
     for i in std.range(0, std.length(slos) - 1)
   ];
 
   {
     annotations: {},
-    description: 'Traffic, errors, latency and saturation of %s, and the error budget of its SLOs.' % service.name,
+    description: 'Traffic, errors, latency and saturation of ' + service.name + ', and the error budget of its SLOs.',
     editable: false,
     fiscalYearStartMonth: 0,
     graphTooltip: 1,
