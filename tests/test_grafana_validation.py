@@ -20,6 +20,7 @@ from compiler.output import writer
 from compiler.targets import grafana_queries as q
 from compiler.toolcheck import grafana_lint
 from compiler.toolcheck.grafana_lint import Expression, check_promql, lint, range_windows, round_trip, to_promql
+from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 from tests.test_grafana_support import (
     SERVICES,
@@ -244,6 +245,18 @@ def test_validate_passes_on_written_examples_and_lists_findings_in_a_broken_stan
         assert expected in message
 
 
+def test_obsc_compile_lints_the_dashboards_it_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_tool("promtool", "PROMTOOL")
+    require_tool("amtool", "AMTOOL")
+    specs = copy_examples(tmp_path)  # passes as is: test_validate_passes_on_written_examples...
+    standard = specs / "lib" / "golden-signals.jsonnet"
+    standard.write_text(standard.read_text().replace("'requests/s', requests.rate", "'requests/s', 'sum(rate(x[1m]))'"))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "bad"))
+    assert result.code == ExitCode.DRIFT
+    assert "Grafana dashboard lint: 1 finding(s)" in result.err
+    assert 'checkout.golden-signals.json: panel 1 "Traffic" query A: rate(...[1m]) should use' in result.err
+
+
 # ---------------------------------------------------------------- the queries compute what the model says
 
 
@@ -310,9 +323,9 @@ def _result_labels(expr: str, labels: str) -> str:
 # ---------------------------------------------------------------- agreement with the Prometheus target
 
 
-def test_dashboards_read_only_series_the_generated_rules_record(synthetic: Compilation) -> None:
+def test_dashboards_read_only_series_the_generated_rules_record(compilation: Compilation) -> None:
     records = set()
-    for artifact in synthetic.bundle.artifacts:
+    for artifact in compilation.bundle.artifacts:
         if artifact.path.startswith(names.PROMETHEUS_DIR + "/") and artifact.path.endswith((".yaml", ".yml")):
             for document in yaml.safe_load_all(artifact.content):
                 for group in (document or {}).get("groups", []) if isinstance(document, dict) else []:
@@ -321,7 +334,7 @@ def test_dashboards_read_only_series_the_generated_rules_record(synthetic: Compi
         pytest.skip("the Prometheus target writes no recording rules yet: nothing to compare with")
     used = {
         name
-        for d in dashboards(synthetic).values()
+        for d in dashboards(compilation).values()
         for p in all_panels(d)
         for t in p.get("targets", [])
         for name in re.findall(r"(slo:[a-zA-Z0-9_:]+)\{", t["expr"])

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 def validate_bundle(compilation: Compilation, out_dir: str) -> None:
     """Run every validator that applies to the written output; raise ToolError on failure."""
-    from compiler.toolcheck import amtool, promtool
+    from compiler.toolcheck import amtool, grafana_lint, promtool
 
     promtool.validate(compilation, out_dir)
     amtool.validate(compilation, out_dir)
+    grafana_lint.validate(compilation, out_dir)
