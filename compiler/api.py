@@ -152,9 +152,13 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
     File paths are relative to the platform file; the Grafana target gets the results through the Fleet
     and stays pure. One error is reported once, naming the first service it happened for.
     """
+    from compiler.conventions import SERVICE_DASHBOARD
     from compiler.targets.grafana_standard import service_argument
 
     files = dict(fleet.platform.standard_dashboards)
+    if SERVICE_DASHBOARD in files:
+        message = f"{SERVICE_DASHBOARD!r} is obsc's own dashboard; give the standard dashboard another name"
+        raise InputError([Diagnostic(fleet.platform.location, ("standard_dashboards", SERVICE_DASHBOARD), message)])
     root = os.path.dirname(fleet.platform.location.file) or "."
     rendered: list[RenderedDashboard] = []
     failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}

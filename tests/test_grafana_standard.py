@@ -145,3 +145,14 @@ def test_cli_exits_2_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert result.code == 2
     assert "standard dashboard 'echo'" in result.err and "no title for alpha" in result.err
     assert not out.exists()
+
+
+def test_a_standard_dashboard_may_not_be_named_service(tmp_path: Path) -> None:
+    specs = _fleet(tmp_path, "function(service) {}")
+    platform = specs / "platform.yaml"
+    platform.write_text(platform.read_text().replace("  echo: ", "  service: "))
+    (specs / "alpha.yaml").write_text((specs / "alpha.yaml").read_text().replace("[service, echo]", "[service]"))
+    assert _errors(specs) == [
+        f"{specs}/platform.yaml:1:1 $.standard_dashboards.service: 'service' is obsc's own dashboard; "
+        "give the standard dashboard another name"
+    ]
