@@ -23,8 +23,22 @@ def dashboard_url(platform: Platform, service: str, dashboard: str = "service", 
     return url
 
 
+def fleet_dashboard_url(platform: Platform, service: str | None = None) -> str:
+    url = f"{platform.grafana_url}/d/{conventions.FLEET_DASHBOARD_UID}"
+    return f"{url}?var-service={service}" if service else url
+
+
+def service_dashboard_url(platform: Platform, service: Service) -> str:
+    """The service's own dashboard, or the fleet overview filtered to it when it opted out of one."""
+    if conventions.SERVICE_DASHBOARD not in service.dashboards:
+        return fleet_dashboard_url(platform, service.name)
+    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD)
+
+
 def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -> str:
     """The service dashboard, opened on the panel that shows what the alert measures."""
+    if conventions.SERVICE_DASHBOARD not in service.dashboards:
+        return fleet_dashboard_url(platform, service.name)
     if alert.slo is not None:
         index = [s.name for s in service.slos].index(alert.slo.name)
         panel = conventions.slo_panel_id(index)

@@ -16,7 +16,7 @@ from compiler.model.types import Fleet, KeyAlert, Service, Slo, ThresholdType
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets import TargetOptions
-from compiler.targets.links import dashboard_url
+from compiler.targets.links import service_dashboard_url
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
@@ -43,7 +43,7 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     lines += _impact(first)
     lines += ["", "## Diagnosis", ""]
     lines += [
-        f"- Dashboard: {dashboard_url(fleet.platform, service.name)}",
+        f"- Dashboard: {service_dashboard_url(fleet.platform, service)}",
         "- Query to run in Prometheus:",
         "",
         "```promql",
