@@ -19,6 +19,7 @@ from compiler.targets.promtool_series import constant
 from compiler.targets.promtool_tests import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
 
 DAY, WEEK = 86400, 7 * 86400
+ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # how far past (or short of) a line the inputs go
 SIGNALS = {
     AlertKind.LATENCY_P99: names.SERVICE_LATENCY_P99,
     AlertKind.DISK: names.SERVICE_DISK,
@@ -73,16 +74,12 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
 
     for rule in rules:
         hold = rule.for_seconds
-        value = _threshold(rule) * Decimal("1.25")
-        times = hold_times(hold, step)
+        tier = dict(rule.labels)["severity"]
+        line = _threshold(rule)
         yield case(
-            f"{rule.alert} ({dict(rule.labels)['severity']}): 1.25x the threshold fires after {_duration(hold)}",
-            value,
-            times,
+            f"{rule.alert} ({tier}): 1.25x its line fires after {_duration(hold)}", line * ABOVE, hold_times(hold, step)
         )
-    lowest = min(_threshold(r) for r in rules)
-    longest = steps_after(max(r.for_seconds for r in rules), step)
-    yield case(f"{rules[0].alert}: 0.8x the lowest threshold stays quiet", lowest * Decimal("0.8"), [longest])
+        yield case(f"{rule.alert} ({tier}): 0.8x its line does not", line * BELOW, [steps_after(hold, step)])
 
 
 def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
@@ -116,12 +113,13 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
 
     for rule in rules:
         horizon = _threshold(rule)
+        span = format_duration(int(horizon))
         yield case(
-            f"{rule.alert}: full in half the {format_duration(int(horizon))} horizon fires",
-            Decimal(int(horizon / 2)) + Decimal("0.5"),
+            f"{rule.alert}: full in 0.8x the {span} horizon fires", Decimal(int(horizon * BELOW)) + Decimal("0.5")
         )
-    furthest = max(_threshold(r) for r in rules)
-    yield case(f"{rules[0].alert}: full in twice the horizon stays quiet", Decimal(int(furthest * 2)) + Decimal("0.5"))
+        yield case(
+            f"{rule.alert}: full in 1.25x the {span} horizon does not", Decimal(int(horizon * ABOVE)) + Decimal("0.5")
+        )
     flat = Case(
         f"{rules[0].alert}: a full but steady disk is not filling",
         step,
@@ -172,73 +170,130 @@ def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     return Case(f"{rules[0].alert}: 1.0.0 -> 1.1.0 fires once the rollout is complete", step, series, checks)
 
 
+def _always(value: float) -> Callable[[Rule], float | None]:
+    return lambda rule: value
+
+
+def _anomalous(level: Decimal, base: Decimal) -> Callable[[Rule], float | None]:
+    """The traffic-anomaly value when traffic is `level` and was `base` a week ago (None: quiet)."""
+    factor = level / base
+
+    def value_of(rule: Rule) -> float | None:
+        line = _threshold(rule)
+        hit = base >= TRAFFIC_FLOOR and (factor > 1 + line or factor < 1 - line)
+        return float(decimal_text(level)) / float(decimal_text(base)) if hit else None
+
+    return value_of
+
+
 def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], share: Decimal, step: int) -> Case:
-    """A week at 8 events/s, then up by 1.5x the threshold, then down by as much (when that stays above 0)."""
-    base = Decimal(8)
-    up, down = base * (1 + share * Decimal("1.5")), base * (1 - share * Decimal("1.5"))
+    """A first week at 8 events/s (after 3h just under and 3h just over the low-traffic floor), then levels
+    just inside and beyond `share` of it, up and then down.
+
+    Each level lasts until the 1h averages have left the previous one and the longest `for` has passed;
+    checks sit at the end of each level, where the week-ago comparison is steady.
+    """
+    base, under, over = Decimal(8), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
+    levels = [base * (1 + share * BELOW), base * (1 + share * ABOVE)]
+    if share * ABOVE < 1:
+        levels += [base * (1 - share * BELOW), base * (1 - share * ABOVE)]
     hold = max((r.for_seconds for r in anomaly), default=0)
-    change = WEEK + 2 * 3600
-    settle = steps_after(3600 + hold, step)  # the 1h averages are past the change, then `for`
-    rise_at = change + settle
-    falls = down > 0 and any(_threshold(r) < 1 for r in anomaly)
-    fall_from = rise_at + step
-    fall_at = fall_from + settle
-    end = fall_at if falls else rise_at
-    values = f"{decimal_text(base)}+0x{change // step - 1} "
-    if falls:
-        values += f"{decimal_text(up)}+0x{(fall_from - change) // step - 1} "
-        values += f"{decimal_text(down)}+0x{(end - fall_from) // step}"
-    else:
-        values += f"{decimal_text(up)}+0x{(end - change) // step}"
+    settle = steps_after(3600 + hold, step)
+    floor_part, change = 3 * 3600, WEEK + 8 * 3600
+    values = [
+        f"{decimal_text(under)}+0x{floor_part // step - 1}",
+        f"{decimal_text(over)}+0x{floor_part // step - 1}",
+        f"{decimal_text(base)}+0x{(change - 2 * floor_part) // step - 1}",
+    ]
     checks: list[AlertCheck] = []
-
-    def anomalous(factor: Decimal) -> Callable[[Rule], float | None]:
-        def value_of(rule: Rule) -> float | None:
-            t = _threshold(rule)
-            hit = factor > 1 + t or factor < 1 - t
-            return float(decimal_text(factor)) if hit else None
-
-        return value_of
-
     if anomaly:
-        checks.append(_check(anomaly, change - step, anomalous(Decimal(1))))
-        checks.append(_check(anomaly, rise_at, anomalous(up / base), active_at=change + 3600))
-        if falls:
-            checks.append(_check(anomaly, fall_at, anomalous(down / base), active_at=fall_from + 3600))
-    if milestone and up / base > 1 and up >= TRAFFIC_FLOOR:
-        top = float(decimal_text(up))
-        hold_m = max(r.for_seconds for r in milestone)
-        checks.append(_check(milestone, change - step, lambda r: None))
-        checks.append(_check(milestone, change + steps_after(hold_m, step), lambda r: top, active_at=change))
-        checks.append(_check(milestone, rise_at, lambda r: None))
-    title = f"traffic: a week at {base}/s, then {decimal_text(up)}/s" + (
-        f", then {decimal_text(down)}/s" if falls else ""
+        # a week ago traffic was under the floor: no comparison; then just over it: 8/s is a jump
+        checks.append(_check(anomaly, WEEK + 2 * 3600, _anomalous(base, under)))
+        checks.append(
+            _check(anomaly, WEEK + 4 * 3600 + steps_after(hold, step), _anomalous(base, over), WEEK + 4 * 3600)
+        )
+        checks.append(_check(anomaly, change - step, _anomalous(base, base)))
+    if milestone:
+        checks.append(_check(milestone, change - step, lambda r: None))  # as high as last week: no record
+    start, high = change, base
+    hold_m = max((r.for_seconds for r in milestone), default=0)
+    for level in levels:
+        end = start + settle
+        values.append(f"{decimal_text(level)}+0x{(end - start) // step}")
+        if anomaly:
+            checks.append(_check(anomaly, end, _anomalous(level, base), active_at=start + 3600))
+        if milestone and level > high and level >= TRAFFIC_FLOOR and hold_m < 3600:
+            top = float(decimal_text(level))
+            checks.append(_check(milestone, start + steps_after(hold_m, step), _always(top), active_at=start))
+            checks.append(_check(milestone, end, lambda r: None))  # an hour on, it is no longer a new high
+        high = max(high, level)
+        start = end + step
+    title = f"traffic: a week at {base}/s, then " + ", ".join(f"{decimal_text(v)}/s" for v in levels)
+    return Case(title, step, (_signal(service, names.SERVICE_REQUESTS_RATE, " ".join(values)),), tuple(checks))
+
+
+def _milestone_guard_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
+    """No record before 6 days of history; no record under the traffic floor."""
+    hold = steps_after(max(r.for_seconds for r in rules), step)
+    young = 2 * DAY
+    values = f"_x{young // step} 8+0x{(WEEK - young) // step - 1} 16+0x{hold // step}"
+    yield Case(
+        f"{rules[0].alert}: a new high with only 5 days of history is no record",
+        step,
+        (_signal(service, names.SERVICE_REQUESTS_RATE, values),),
+        (_check(rules, WEEK + hold, lambda r: None),),
     )
-    return Case(title, step, (_signal(service, names.SERVICE_REQUESTS_RATE, values),), tuple(checks))
+    low, under, over = TRAFFIC_FLOOR * Decimal("0.4"), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
+    rise = 8 * DAY
+    values = " ".join(
+        (
+            f"{decimal_text(low)}+0x{rise // step - 1}",
+            f"{decimal_text(under)}+0x{2 * 3600 // step - 1}",
+            f"{decimal_text(over)}+0x{hold // step}",
+        )
+    )
+    yield Case(
+        f"{rules[0].alert}: a new high under the traffic floor is no record, one over it is",
+        step,
+        (_signal(service, names.SERVICE_REQUESTS_RATE, values),),
+        (
+            _check(rules, rise + hold, lambda r: None),
+            _check(rules, rise + 2 * 3600 + hold, _always(float(decimal_text(over))), rise + 2 * 3600),
+        ),
+    )
 
 
 def _new_error_case(service: Service, rules: list[Rule], step: int) -> Case:
+    """An error type seen from the start is not new (checked at 2h); one appearing after more than a day
+    without it is. Without type labels the one series stands for both: present, gone a day, back."""
     errors = service.metric("errors")
     assert errors is not None
     labels = error_type_labels(errors)
-    appear = DAY + 2 * 3600
+    early, appear = 2 * 3600, DAY + 4 * 3600
     hold = max(r.for_seconds for r in rules)
     at = appear + steps_after(hold, step)
     own = ((names.LABEL_SERVICE, service.name),)
-    new_values = f"_x{appear // step} " + constant(1, (at - appear) // step)
-    inputs = [InputSeries(names.SERVICE_ERROR_TYPES, own + tuple((k, "obsc-new") for k in labels), new_values)]
-    if labels:  # a type seen all along is not new
-        inputs.append(
+    back = constant(1, (at - appear) // step)
+    inputs: tuple[InputSeries, ...]
+    if labels:
+        inputs = (
+            InputSeries(
+                names.SERVICE_ERROR_TYPES, own + tuple((k, "obsc-new") for k in labels), f"_x{appear // step} {back}"
+            ),
             InputSeries(
                 names.SERVICE_ERROR_TYPES, own + tuple((k, "obsc-old") for k in labels), constant(1, at // step)
-            )
+            ),
         )
-    checks = (AlertCheck(appear - step, rules[0].alert, ()), _check(rules, at, lambda r: 1.0, active_at=appear))
+    else:
+        gap = (appear - early) // step - 1
+        inputs = (InputSeries(names.SERVICE_ERROR_TYPES, own, f"{constant(1, early // step)} _x{gap} {back}"),)
+    checks = (
+        AlertCheck(early, rules[0].alert, ()),
+        AlertCheck(appear - step, rules[0].alert, ()),
+        _check(rules, at, lambda r: 1.0, active_at=appear),
+    )
     return Case(
-        f"{rules[0].alert}: an error type first seen after a day fires",
-        step,
-        tuple(sorted(inputs, key=lambda s: s.labels)),
-        checks,
+        f"{rules[0].alert}: errors seen all along are not new; a type unseen for a day is", step, inputs, checks
     )
 
 
@@ -264,3 +319,5 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
     shares = list(dict.fromkeys(_threshold(r) for r in anomaly)) or [Decimal("0.5")]
     for i, share in enumerate(shares if anomaly or milestone else []):
         yield _traffic_case(service, anomaly, milestone if i == 0 else [], share, long_step), True
+    if milestone:
+        yield from ((c, True) for c in _milestone_guard_cases(service, milestone, long_step))

@@ -44,25 +44,24 @@ class _State:
 
     ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
     coarse: Decimal = Decimal(0)
-    total: Decimal = Decimal(1)  # events/s in every window
+    total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
+    totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
+
+    def total_of(self, seconds: int) -> Decimal:
+        key = _COARSE if recording_tiers().is_coarse(seconds) else seconds
+        return self.totals.get(key, self.total)
+
+    def bad_of(self, seconds: int) -> Decimal:
+        ratio = self.coarse if recording_tiers().is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
+        return (ratio * self.total_of(seconds)).quantize(_DIGITS).normalize()
 
     def ratio(self, seconds: int) -> float:
-        ratio = self.coarse if recording_tiers().is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
-        return float(decimal_text(ratio * self.total)) / float(decimal_text(self.total))
+        """As the ratio rule computes it: the input bad rate over the input total rate."""
+        return float(decimal_text(self.bad_of(seconds))) / float(decimal_text(self.total_of(seconds)))
 
 
-def _pow2_at_least(value: Decimal) -> Decimal:
-    out = Decimal(1)
-    while out < value:
-        out *= 2
-    return out
-
-
-def _pow2_at_most(value: Decimal) -> Decimal:
-    out = Decimal(1)
-    while out > value:
-        out /= 2
-    return out
+_COARSE = -1  # key of the coarse tier in _State.totals
+_DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
 
 
 def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[InputSeries, ...]:
@@ -72,12 +71,12 @@ def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[In
             continue
         window = format_duration(seconds)
         labels = tuple(sorted(window_labels(service, slo, window).items()))
-        bad = state.ratios.get(seconds, Decimal(0)) * state.total
-        out.append(InputSeries(names.sli_errors_rate(window), labels, constant(bad, samples)))
-        out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total, samples)))
+        out.append(InputSeries(names.sli_errors_rate(window), labels, constant(state.bad_of(seconds), samples)))
+        out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total_of(seconds), samples)))
     labels = tuple(sorted(window_labels(service, slo, "5m").items()))
-    out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.coarse * state.total, samples)))
-    out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total, samples)))
+    period = slo.period_seconds  # any coarse window
+    out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
+    out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
     return tuple(out)
 
 
@@ -91,7 +90,8 @@ def _value(rule: Rule, slo: Slo, state: _State) -> float | None:
         long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
         if not (long > threshold and short > threshold):
             return None
-        if slo.min_traffic > 0 and not float(decimal_text(state.total)) >= float(min_traffic_text(slo)):
+        traffic = float(decimal_text(state.total_of(w.long_seconds)))
+        if slo.min_traffic > 0 and not traffic >= float(min_traffic_text(slo)):
             return None
         return long
     remaining = 1 - (state.ratio(slo.period_seconds) / float(decimal_text(slo.error_budget)))
@@ -131,86 +131,76 @@ def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Deci
 
 
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
+    """Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x)
+    and a fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy
+    traffic, traffic under min_traffic, and the budget around its two lines."""
     cases = []
-    longest_hold = max(r.for_seconds for r in rules)
-    busy = _pow2_at_least(max(Decimal(1), 2 * slo.min_traffic))
+    above, below = Decimal("1.25"), Decimal("0.8")
+    # Traffic just above min_traffic, so that a guard raised by half would keep a real burn quiet.
+    busy = (slo.min_traffic * above).quantize(_DIGITS).normalize() if slo.min_traffic > 0 else Decimal(1)
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
+
+    def add(title: str, state: _State, times: list[int]) -> None:
+        cases.append(_case(service, slo, rules, step, f"{slo.name}: {title}", state, times))
+
     for w in windows:
-        burn = error_ratio_threshold(slo, w) * Decimal("1.25")
-        span = f"{w.long}/{w.short}"
-        hold = w.for_seconds
-        times = hold_times(hold, step)
-        threshold = burn_threshold_expr(slo, w)
-        cases.append(
-            _case(
-                service,
-                slo,
-                rules,
-                step,
-                f"{slo.name}: {span} burning at 1.25x {threshold} fires after {format_duration(hold) or '0s'}",
-                _pair_state(w, burn, burn, busy),
-                times,
-            )
+        line = error_ratio_threshold(slo, w)
+        at = steps_after(w.for_seconds, step)
+        where = f"{w.long}/{w.short} (line {burn_threshold_expr(slo, w)})"
+        add(
+            f"{where} both at 1.25x fire after {_duration(w.for_seconds)}",
+            _pair_state(w, line * above, line * above, busy),
+            hold_times(w.for_seconds, step),
         )
-        if not recording_tiers().is_coarse(w.short_seconds):
-            cases.append(
-                _case(
-                    service,
-                    slo,
-                    rules,
-                    step,
-                    f"{slo.name}: a burst that ended ({w.long} high, {w.short} back to 0) stays quiet",
-                    _pair_state(w, burn, Decimal(0), busy),
-                    [steps_after(hold, step)],
-                )
-            )
-    thresholds = [error_ratio_threshold(slo, w) for w in windows] or [slo.error_budget]
-    healthy = min(thresholds) / 2
-    calm = _State({s: healthy for s in recorded_windows(slo)}, healthy, busy)
-    longest_hold = steps_after(longest_hold, step)
-    cases.append(
-        _case(
-            service,
-            slo,
-            rules,
-            step,
-            f"{slo.name}: errors at half the lowest threshold stay quiet",
-            calm,
-            [longest_hold],
+        if recording_tiers().is_coarse(w.short_seconds):
+            continue  # both windows read the one coarse tier: they cannot differ
+        add(
+            f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet",
+            _pair_state(w, line * above, line * below, busy),
+            [at],
         )
+        add(
+            f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet",
+            _pair_state(w, line * below, line * above, busy),
+            [at],
+        )
+    longest = steps_after(max(r.for_seconds for r in rules), step)
+    lowest = min([error_ratio_threshold(slo, w) for w in windows] or [slo.error_budget])
+    healthy = lowest / 2
+    add(
+        "healthy traffic (half the lowest line everywhere) stays quiet",
+        _State({s: healthy for s in recorded_windows(slo)}, healthy, busy),
+        [longest],
     )
     if slo.min_traffic > 0 and windows:
-        thin = _pow2_at_most(slo.min_traffic / 2)
-        quiet = _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), thin)
-        cases.append(
-            _case(
-                service,
-                slo,
-                rules,
-                step,
-                f"{slo.name}: half the failures at {decimal_text(thin)} events/s (below min_traffic) do not page",
-                quiet,
-                [longest_hold],
-            )
+        # Only the windows the guard reads are under min_traffic: a guard reading another window fires.
+        thin = (slo.min_traffic * below).quantize(_DIGITS).normalize()
+        totals = {_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds: thin for w in windows}
+        add(
+            f"half the events failing at {decimal_text(thin)}/s (under min_traffic) does not alert on burn",
+            _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), busy, totals),
+            [longest],
         )
     if any(r.source is not None and r.source.budget for r in rules):
         left = slo.alerting.budget_left
-        low = _State(coarse=slo.error_budget * (1 - left / 2), total=busy)
-        spent = _State(coarse=slo.error_budget * 2, total=busy)
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
-        cases.append(
-            _case(
-                service,
-                slo,
-                rules,
-                step,
-                f"{slo.name}: {decimal_text(left / 2 * 100)}% of the budget left is low",
-                low,
-                times,
-            )
+        for share, what in ((left * below, "is low"), (left * above, "is not low yet")):
+            if share < 1:
+                add(
+                    f"{decimal_text(share * 100)}% of the budget left {what}",
+                    _State(coarse=slo.error_budget * (1 - share), total=busy),
+                    times,
+                )
+        add(
+            "twice the budget spent is exhausted (and no longer 'low')",
+            _State(coarse=slo.error_budget * 2, total=busy),
+            times,
         )
-        cases.append(_case(service, slo, rules, step, f"{slo.name}: twice the budget spent is exhausted", spent, times))
     return cases
+
+
+def _duration(seconds: int) -> str:
+    return format_duration(seconds) if seconds else "0s"
 
 
 # ---- recording rules from raw counters

@@ -1,0 +1,188 @@
+"""toolcheck/promtool against the real promtool 2.42: passes the examples in every layout, and reports
+broken rules, failing generated tests, warnings and untested alerts by file; exit 3 when missing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler.api import Compilation, CompileOptions, compile_specs
+from compiler.errors import ExitCode, ToolError
+from compiler.output import writer
+from compiler.targets import prometheus_templates as tmpl
+from compiler.toolcheck import _run, promtool
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT, require_tool
+
+EXAMPLES = str(ROOT / "examples")
+
+
+@pytest.fixture
+def have_promtool() -> str:
+    return require_tool("promtool", "PROMTOOL")
+
+
+def written(out: Path, fmt: str = "prometheus", everything: bool = False) -> Compilation:
+    """The examples compiled and written to `out`: only order-worker (quick to test) unless `everything`."""
+    paths = [EXAMPLES] if everything else [f"{EXAMPLES}/order-worker.yaml"]
+    compilation = compile_specs(paths, CompileOptions(format=fmt, platform_file=f"{EXAMPLES}/platform.yaml"))
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    return compilation
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir"])
+def test_examples_pass_check_and_test_in_every_layout(have_promtool: str, tmp_path: Path, fmt: str) -> None:
+    promtool.validate(written(tmp_path, fmt, everything=True), str(tmp_path))
+
+
+def test_one_invocation_each_for_check_and_test(
+    have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(argv: list[str], **kwargs: object) -> _run.Result:
+        calls.append(tuple(argv[1:3]))
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    promtool.validate(written(tmp_path), str(tmp_path))
+    assert calls == [("check", "rules"), ("test", "rules")]
+
+
+def test_a_broken_expression_is_reported_with_its_file_and_position(have_promtool: str, tmp_path: Path) -> None:
+    compilation = written(tmp_path)
+    edit(tmp_path / "prometheus/rules/order-worker.yaml", "expr: sum(sum(rate(jobs", "expr: sum(sum(rate(jobs[")
+    with pytest.raises(ToolError) as caught:
+        promtool.validate(compilation, str(tmp_path))
+    message = str(caught.value)
+    where = r"prometheus/rules/order-worker\.yaml: \d+:\d+: "
+    assert re.search(where + r'group "obsc-order-worker-slo", rule 1, "slo:sli_total:rate5m": could not parse', message)
+    assert caught.value.exit_code == ExitCode.DRIFT
+
+
+def test_a_weakened_alert_fails_its_generated_test(have_promtool: str, tmp_path: Path) -> None:
+    compilation = written(tmp_path)
+    edit(
+        tmp_path / "prometheus/rules/order-worker.yaml",
+        'rate5m{service="order-worker"} > 0.2',
+        'rate5m{service="order-worker"} > 0.3',
+    )
+    with pytest.raises(ToolError) as caught:
+        promtool.validate(compilation, str(tmp_path))
+    message = str(caught.value)
+    assert "prometheus/tests/order-worker.test.yaml: alertname: ServiceHighErrorRate" in message
+    assert "long.test.yaml" not in message  # only the failing file is reported
+
+
+def test_operator_layout_findings_name_the_written_file(have_promtool: str, tmp_path: Path) -> None:
+    compilation = written(tmp_path, "prometheus-operator")
+    edit(tmp_path / "prometheus/operator/order-worker.yaml", "> (14.4 * 0.005)", "> (14.4 * 0.005", 1)
+    with pytest.raises(ToolError, match=r"prometheus/operator/order-worker\.yaml \(groups extracted\): .*parse error"):
+        promtool.validate(compilation, str(tmp_path))
+
+
+def test_a_promtool_warning_fails_the_run(have_promtool: str, tmp_path: Path) -> None:
+    compilation = written(tmp_path)
+    edit(tmp_path / "prometheus/tests/order-worker.test.yaml", "../rules/order-worker.yaml", "../rules/nowhere.yaml")
+    with pytest.raises(ToolError, match=r"order-worker\.test\.yaml: WARNING: no file match pattern"):
+        promtool.validate(compilation, str(tmp_path))
+
+
+def test_alert_names_are_cross_checked_between_rules_and_tests(have_promtool: str, tmp_path: Path) -> None:
+    compilation = written(tmp_path)
+    path = tmp_path / "prometheus/tests/order-worker.test.yaml"
+    data = yaml.safe_load(path.read_text())
+    for case in data["tests"]:
+        checks = [c for c in case.get("alert_rule_test", []) if c["alertname"] != "ServiceDown"]
+        case["alert_rule_test"] = [*checks, {"eval_time": "0m", "alertname": "NoSuchAlert", "exp_alerts": []}]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ToolError) as caught:
+        promtool.validate(compilation, str(tmp_path))
+    message = str(caught.value)
+    assert "order-worker.test.yaml: asserts alert NoSuchAlert, which no rule it loads defines" in message
+    assert "prometheus/rules/order-worker.yaml: alert ServiceDown is never asserted firing by a test" in message
+    assert "prometheus/rules/order-worker.yaml: alert ServiceDown is never asserted quiet by a test" in message
+
+
+def test_missing_promtool_exits_3_with_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROMTOOL", str(tmp_path / "no-promtool"))
+    with pytest.raises(ToolError) as caught:
+        promtool.validate(written(tmp_path), str(tmp_path))
+    assert caught.value.exit_code == ExitCode.MISSING_TOOL
+    assert "apt-get install -y --no-install-recommends prometheus" in str(caught.value)
+
+
+def test_cli_compile_exits_3_without_promtool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PROMTOOL", str(tmp_path / "no-promtool"))
+    result = run_obsc(capsys, "compile", EXAMPLES, "--out", str(tmp_path / "out"))
+    assert result.code == 3
+    assert "promtool" in result.err and "apt-get install" in result.err
+
+
+def test_a_slow_promtool_times_out_cleanly(have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compilation = written(tmp_path)
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.001")
+    with pytest.raises(ToolError, match=r"promtool did not finish within 0\.001s \(set OBSC_TOOL_TIMEOUT"):
+        promtool.validate(compilation, str(tmp_path))
+
+
+def test_go_template_port_matches_promtool(have_promtool: str, tmp_path: Path) -> None:
+    """Annotations the generated tests predict are rendered by promtool itself, for awkward values too."""
+    values = [0.0, 0.018, 0.125, -1.0, 2.5, 0.625, 1.0, 59.999, 3600.0, 43200.5, 90061.0, 1234567.0, 0.0012, 1e-7]
+    description = f"p={tmpl.PERCENT} d={tmpl.DURATION} n={tmpl.NUMBER}"
+    rules = {
+        "groups": [
+            {
+                "name": "g",
+                "rules": [
+                    {"alert": f"V{i}", "expr": f"vector({v!r})", "annotations": {"description": description}}
+                    for i, v in enumerate(values)
+                ],
+            }
+        ]
+    }
+    tests = {
+        "rule_files": ["rules.yaml"],
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "0m",
+                        "alertname": f"V{i}",
+                        "exp_alerts": [
+                            {"exp_labels": {}, "exp_annotations": {"description": tmpl.render(description, v)}}
+                        ],
+                    }
+                    for i, v in enumerate(values)
+                ],
+            }
+        ],
+    }
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules))
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(tests))
+    result = _run.run([have_promtool, "test", "rules", "t.yaml"], cwd=str(tmp_path), merge_output=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_template_port_known_values() -> None:
+    assert tmpl.humanize_percentage(0.0125) == "1.25%"
+    assert tmpl.humanize_duration(43200.5) == "12h 0m 0s"
+    assert tmpl.humanize_duration(90061) == "1d 1h 1m 1s"
+    assert tmpl.humanize_duration(0.625) == "625ms"
+    assert tmpl.humanize(1234567) == "1.235M"
+    with pytest.raises(ValueError, match="cannot predict"):
+        tmpl.render("{{ $labels.instance }}", 1.0)
