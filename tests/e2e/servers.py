@@ -1,0 +1,152 @@
+"""Real Prometheus and Alertmanager on loopback for end-to-end tests, and a recording webhook.
+
+Servers bind 127.0.0.1 on free ports with temporary storage (never the 0.0.0.0 defaults), are
+waited on through /-/ready, and are always stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.25, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def run_server(name: str, argv: list[str], port: int, log: Path) -> Iterator[Server]:
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
+    server = Server(name, f"http://127.0.0.1:{port}", process, log)
+    try:
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(server.url + "/-/ready", timeout=1) as response:
+                    return bool(response.status == 200)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                return False
+
+        wait_until(ready, 20, 0.1, f"{name} /-/ready")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def alertmanager(binary: str, config: Path, workdir: Path) -> Iterator[Server]:
+    port = free_port()
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={workdir / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
+    with run_server("alertmanager", argv, port, workdir / "alertmanager.log") as server:
+        yield server
+
+
+@contextmanager
+def prometheus(
+    binary: str, config: Path, tsdb: Path, workdir: Path, extra: list[str] | None = None
+) -> Iterator[Server]:
+    port = free_port()
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tsdb}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--rules.alert.resend-delay=1s",
+        *(extra or []),
+    ]
+    with run_server("prometheus", argv, port, workdir / "prometheus.log") as server:
+        yield server
+
+
+@dataclass
+class Webhook:
+    """Records every notification, keyed by the URL path (the receiver name)."""
+
+    url: str
+    received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def by_receiver(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for path, body in list(self.received):
+            out.setdefault(path.strip("/"), []).append(body)
+        return out
+
+    def alertnames(self, receiver: str) -> set[str]:
+        return {a["labels"]["alertname"] for body in self.by_receiver().get(receiver, []) for a in body["alerts"]}
+
+
+@contextmanager
+def webhook() -> Iterator[Webhook]:
+    port = free_port()
+    hook = Webhook(f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            hook.received.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,210 @@
+"""End to end on the real servers: obsc's generated rules and routes, loaded unmodified by
+Prometheus 2.42 and Alertmanager 0.25 on loopback, with backfilled history.
+
+One run serves every scenario: a fast SLO burn pages the spec's critical receiver; the same
+incident's warning is inhibited, not delivered; a second team's incident reaches that team only;
+healthy and idle services stay quiet; every rule group is healthy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, compile_specs
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.output import writer
+from tests.conftest import require_tool
+from tests.e2e import history, servers
+
+FLEET = Path(__file__).parent / "fleet"
+HOUR = 3600
+TRAFFIC = {
+    "checkout": history.Traffic("checkout", 10, 0.0002, incident_share=0.5, incident_seconds=70 * 60),
+    "ledger": history.Traffic("ledger", 4, 0.0002, incident_share=0.3, incident_seconds=70 * 60),
+    "inventory": history.Traffic("inventory", 20, 0.0001),
+    "quiet": history.Traffic("quiet", 0, 0),
+}
+# What the incidents must page with, per service; every one of them has a `for:` to restore.
+PAGES = {
+    "checkout": {"SLOErrorBudgetBurnFast", "ServiceHighErrorRate"},
+    "ledger": {"SLOErrorBudgetBurnFast", "ServiceHighErrorRate"},
+}
+
+
+@dataclass
+class Run:
+    prometheus: str
+    alertmanager: str
+    hook: servers.Webhook
+    receivers: dict[str, dict[str, str]]  # service → tier → receiver name
+
+
+def _expected_to_fire(alert: AlertDef) -> bool:
+    return alert.name in PAGES.get(alert.service, set()) and alert.tier.value in ("critical", "warning")
+
+
+def _backfill(promtool: str, fleet: Any, tsdb: Path, work: Path) -> None:
+    end = int(time.time())
+    start = end - 2 * 24 * HOUR
+    lines: list[str] = []
+    for service in fleet.services:
+        lines.extend(history.series(TRAFFIC[service.name], start, end))
+        for alert in service_alerts(service):
+            if _expected_to_fire(alert) and (alert.window is None or alert.window.name == "fast"):
+                labels = {"__name__": "ALERTS_FOR_STATE", "alertname": alert.name, **alert.labels()}
+                labels.pop("__name__")
+                lines.extend(history.for_state(labels, end - HOUR, end))
+    source = work / "history.om"
+    source.write_text(history.openmetrics(iter(lines)))
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=72h", str(source), str(tsdb)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _test_alertmanager_config(generated: Path, hook_url: str) -> Path:
+    """The generated tree and inhibitions, with every receiver pointed at the recording webhook and
+    tier timings shortened (a test-only override: the routing itself is not touched)."""
+    config = yaml.safe_load(generated.read_text())
+    for receiver in config["receivers"]:
+        name = receiver["name"]
+        for key in [k for k in receiver if k.endswith("_configs")]:
+            del receiver[key]
+        receiver["webhook_configs"] = [{"url": f"{hook_url}/{name}", "send_resolved": False}]
+    config.get("global", {}).pop("slack_api_url_file", None)
+
+    def shorten(route: dict[str, Any]) -> None:
+        for key, value in (("group_wait", "1s"), ("group_interval", "1s"), ("repeat_interval", "1h")):
+            if key in route or route is config["route"]:
+                route[key] = value
+        for child in route.get("routes", []):
+            shorten(child)
+
+    shorten(config["route"])
+    path = generated.with_name("alertmanager.test.yml")
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    promtool = require_tool("promtool", "PROMTOOL")
+    prometheus_bin = require_tool("prometheus")
+    alertmanager_bin = require_tool("prometheus-alertmanager")
+    work = tmp_path_factory.mktemp("e2e")
+    out = work / "generated"
+    compilation = compile_specs([str(FLEET)], CompileOptions())
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    fleet = compilation.fleet
+    _backfill(promtool, fleet, work / "tsdb", work)
+    receivers = {s.name: {r.tier.value: r.receiver for r in s.routes} for s in fleet.services}
+    with servers.webhook() as hook:
+        am_config = _test_alertmanager_config(out / names.ALERTMANAGER_CONFIG, hook.url)
+        with servers.alertmanager(alertmanager_bin, am_config, work) as am:
+            prom_config = work / "prometheus.yml"
+            prom_config.write_text(
+                yaml.safe_dump(
+                    {
+                        "global": {"evaluation_interval": "1s", "scrape_interval": "1m"},
+                        "rule_files": [str(out / names.PROMETHEUS_DIR / "rules" / "*.yaml")],
+                        "alerting": {
+                            "alertmanagers": [{"static_configs": [{"targets": [am.url.removeprefix("http://")]}]}]
+                        },
+                    }
+                )
+            )
+            with servers.prometheus(
+                prometheus_bin, prom_config, work / "tsdb", work, extra=["--rules.alert.for-grace-period=1s"]
+            ) as prom:
+                yield Run(prom.url, am.url, hook, receivers)
+
+
+def _pages(run: Run, service: str) -> set[str]:
+    receiver = run.receivers[service]["critical"]
+    return {
+        a["labels"]["alertname"]
+        for body in run.hook.by_receiver().get(receiver, [])
+        for a in body["alerts"]
+        if a["labels"].get("service") == service
+    }
+
+
+def test_a_fast_burn_pages_the_specs_critical_receiver(run: Run) -> None:
+    servers.wait_until(lambda: _pages(run, "checkout") >= PAGES["checkout"], 60, what="checkout's pages")
+    pages = [a for body in run.hook.by_receiver()[run.receivers["checkout"]["critical"]] for a in body["alerts"]]
+    burn = next(a for a in pages if a["labels"]["alertname"] == "SLOErrorBudgetBurnFast")
+    assert burn["labels"]["severity"] == "critical" and burn["labels"]["slo"] == "availability"
+    assert burn["annotations"]["runbook_url"].endswith("/runbooks/checkout/SLOErrorBudgetBurnFast-availability.md")
+
+
+def test_the_same_incidents_warning_is_inhibited_not_delivered(run: Run) -> None:
+    servers.wait_until(lambda: _pages(run, "checkout") >= PAGES["checkout"], 60, what="checkout's pages")
+
+    def warning_state() -> str:
+        for alert in servers.get_json(run.alertmanager + "/api/v2/alerts"):
+            labels = alert["labels"]
+            if (labels.get("service"), labels.get("severity"), labels["alertname"]) == (
+                "checkout",
+                "warning",
+                "ServiceHighErrorRate",
+            ):
+                return str(alert["status"]["state"])
+        return ""
+
+    assert servers.wait_until(lambda: warning_state() == "suppressed", 30, what="the warning in Alertmanager")
+    time.sleep(3)  # group_wait is 1s: a delivered warning would have arrived by now
+    warnings = run.hook.by_receiver().get(run.receivers["checkout"]["warning"], [])
+    delivered = [a for body in warnings for a in body["alerts"] if a["labels"].get("service") == "checkout"]
+    assert delivered == []
+
+
+def test_a_second_teams_incident_reaches_that_team_only(run: Run) -> None:
+    servers.wait_until(lambda: _pages(run, "ledger") >= PAGES["ledger"], 60, what="ledger's pages")
+    assert run.receivers["ledger"]["critical"] != run.receivers["checkout"]["critical"]
+    for receiver, bodies in run.hook.by_receiver().items():
+        teams = {a["labels"]["team"] for body in bodies for a in body["alerts"]}
+        if receiver == run.receivers["ledger"]["critical"]:
+            assert teams == {"finance"}
+        else:
+            assert "finance" not in teams, receiver
+
+
+def test_healthy_and_idle_services_stay_quiet(run: Run) -> None:
+    servers.wait_until(lambda: _pages(run, "checkout") >= PAGES["checkout"], 60, what="rules to be evaluated")
+    time.sleep(2)
+    alerts = servers.get_json(run.prometheus + "/api/v1/alerts")["data"]["alerts"]
+    noisy = [a["labels"] for a in alerts if a["labels"]["service"] in ("inventory", "quiet")]
+    assert noisy == []
+    assert not any(
+        a["labels"].get("service") in ("inventory", "quiet") for body in run.hook.received for a in body[1]["alerts"]
+    )
+
+
+def test_every_rule_group_is_healthy(run: Run) -> None:
+    servers.wait_until(lambda: _pages(run, "checkout"), 60, what="rules to be evaluated")
+    groups = servers.get_json(run.prometheus + "/api/v1/rules")["data"]["groups"]
+    assert len(groups) == 3 * len(TRAFFIC)
+    evaluated = [g for g in groups if g["lastEvaluation"] != "0001-01-01T00:00:00Z"]
+    assert evaluated, "no group evaluated yet"
+    for group in evaluated:
+        for rule in group["rules"]:
+            assert rule["health"] in ("ok", "unknown"), (group["name"], rule["name"], rule.get("lastError"))
+    with urllib.request.urlopen(run.prometheus + "/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    failures = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("prometheus_rule_evaluation_failures_total") and not line.endswith(" 0")
+    ]
+    assert failures == []
