@@ -125,12 +125,15 @@ def compile_cmd(
     verbosity = _setup(verbose, quiet, log_format)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
+
+    def check_tree(tree: str) -> None:
+        with stage("toolcheck", compilation.timings):
+            _validate_output(compilation, tree)
+
     with stage("write", compilation.timings):
         plan = writer.plan(compilation.bundle, out_dir)
-        writer.write(plan)
-    if validate:
-        with stage("toolcheck", compilation.timings):
-            _validate_output(compilation, out_dir)
+        # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
+        writer.write(plan, validate=check_tree if validate else None)
     if verbosity >= 0:
         _report(compilation, plan)
 

@@ -16,6 +16,7 @@ import shutil
 import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -110,9 +111,15 @@ def _read_tree(root: Path) -> dict[str, str]:
     return files
 
 
-def write(p: Plan) -> None:
-    """Make the output directory match the plan, atomically. No-op when nothing changes."""
+def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
+    """Make the output directory match the plan, atomically; no-op when nothing changes.
+
+    `validate` runs on the complete new tree before it replaces the old one: output the external
+    tools reject never lands, and its exception propagates with the previous tree untouched.
+    """
     if not any(c.status in (Status.ADDED, Status.CHANGED, Status.REMOVED) for c in p.changes):
+        if validate is not None:
+            validate(p.out_dir)
         return
     out = Path(os.path.realpath(p.out_dir))
     parent = out.parent
@@ -127,9 +134,13 @@ def write(p: Plan) -> None:
     try:
         _populate(staging, out, p)
         os.chmod(staging, out.stat().st_mode & 0o7777 if out.exists() else 0o777 & ~_umask())
+        if validate is not None:
+            validate(str(staging))
         _swap(staging, out)
-    except OSError as exc:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(exc, OSError):
+            raise
         raise OutputError(
             f"{p.out_dir}: writing failed: {exc.strerror or exc}; the previous output is untouched"
         ) from None

@@ -1,0 +1,90 @@
+"""Faults around compile: a hanging or failing validator, a full disk. The previous tree always survives."""
+
+from __future__ import annotations
+
+import errno
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.output import writer
+from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_obsc
+from tests.conftest import tree
+
+
+def _fake_tool(tmp_path: Path, name: str, script: str) -> Path:
+    fake = tmp_path / "bin" / name
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    return fake
+
+
+@pytest.fixture
+def compiled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, dict[str, bytes]]:
+    """A fleet compiled once (the 'previous' tree), then changed so the next compile rewrites files."""
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate").code == 0
+    write_fleet(tmp_path, services=2, warning_threshold="5%")
+    return specs, out, tree(out)
+
+
+def test_a_hanging_promtool_is_cut_by_the_timeout_and_nothing_lands(
+    compiled: tuple[Path, Path, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    specs, out, before = compiled
+    monkeypatch.setenv("PROMTOOL", str(_fake_tool(tmp_path, "promtool", "sleep 30\n")))
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.5")
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out))
+    assert result.code != 0
+    assert "promtool did not finish within 0.5s" in result.err
+    assert "Traceback" not in result.err
+    assert tree(out) == before
+    assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
+
+
+def test_output_promtool_rejects_never_replaces_the_previous_tree(
+    compiled: tuple[Path, Path, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    specs, out, before = compiled
+    script = 'echo "Checking $2"; echo "  FAILED:" >&2; echo "bad rule" >&2; exit 1\n'
+    monkeypatch.setenv("PROMTOOL", str(_fake_tool(tmp_path, "promtool", script)))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out))
+    assert result.code == 1, result.err
+    assert tree(out) == before
+
+
+def test_a_full_disk_is_a_clear_error_and_the_previous_tree_survives(
+    compiled: tuple[Path, Path, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    specs, out, before = compiled
+    written = {"files": 0}
+    real_open = open
+
+    def filling_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode:
+            written["files"] += 1
+            if written["files"] > 5:  # the disk fills up a few files into the new tree
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "open", filling_open, raising=False)
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    assert result.code == 2
+    assert "No space left on device; the previous output is untouched" in result.err
+    assert tree(out) == before
+    assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
+    assert written["files"] > 5, "the fault was never injected"
