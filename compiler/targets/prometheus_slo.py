@@ -156,6 +156,15 @@ def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ..
     return tuple(sorted({**dict(service.labels), **alert.labels()}.items()))
 
 
+def rate_text(per_second: Decimal) -> str:
+    """An event rate in the largest unit that reads as at least 1: 2 → `2/s`, 1/60 → `1/min`."""
+    for unit, scale in (("s", 1), ("min", 60)):
+        value = per_second * scale
+        if value >= 1:
+            return f"{decimal_text(round(value, 3))}/{unit}"
+    return f"{decimal_text(round(per_second * 3600, 3))}/h"
+
+
 def _percent(ratio: Decimal) -> str:
     return decimal_text(ratio * 100) + "%"
 
@@ -179,7 +188,7 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
             f"budget goes every {w.long}."
         )
         if slo.min_traffic > 0:
-            description += f" Only counted at {decimal_text(slo.min_traffic)} events/s or more."
+            description += f" Quiet below {rate_text(slo.min_traffic)} events (min_traffic)."
     elif alert.budget == "low":
         left = _percent(slo.alerting.budget_left)
         summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"

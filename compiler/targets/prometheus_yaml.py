@@ -1,29 +1,100 @@
-"""A stable YAML emitter for rule and test files: insertion order kept, multi-line strings as blocks.
+"""A small, fast YAML writer for rule and test files: block style, insertion order, literal blocks.
 
-Key order is chosen by the generators (record/alert, expr, for, labels, annotations reads best), so
-`sort_keys` stays off and every mapping is built in a fixed order; label maps are sorted by the caller.
+The generators build plain dicts, lists and scalars in the order that reads best (record/alert, expr,
+for, labels, annotations) with label maps already sorted. A 1,000-service fleet writes tens of MB of
+rules and tests; PyYAML's representer alone took most of the compile time, so this writer emits text
+directly. Strings are plain when YAML 1.1 (PyYAML) and Go's yaml.v2 both read them back as the same
+string, literal blocks when multi-line, and JSON-quoted otherwise (a JSON string is a valid YAML
+double-quoted scalar). tests/test_prometheus_yaml.py round-trips every generated file through PyYAML.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
+import re
 from typing import Any
 
-import yaml
+_PLAIN = re.compile(r"[A-Za-z_][^\x00-\x1f\x7f#]*")
+# Words YAML 1.1 (and yaml.v2) read as booleans or null, in any case.
+_RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent sequences under their key (`rules:\n  - record:`), as Prometheus docs and promtool show.
-        super().increase_indent(flow, False)
+def _plain(text: str) -> bool:
+    return (
+        _PLAIN.fullmatch(text) is not None
+        and ": " not in text
+        and not text.endswith((":", " "))
+        and text.lower() not in _RESERVED
+    )
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+@functools.lru_cache(maxsize=1 << 16)
+def _string(text: str) -> str:
+    return text if _plain(text) else json.dumps(text, ensure_ascii=False)
 
 
-_Dumper.add_representer(str, _str)
+def scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return _string(value)  # label values, names and annotations repeat across a fleet's files
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        if "e" in text and "." not in text:  # YAML 1.1 floats need a dot: 1e-07 → 1.0e-07
+            text = text.replace("e", ".0e", 1)
+        return text
+    return _string(str(value))
 
 
-def dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=100_000, allow_unicode=True, default_flow_style=False)
+def _literal(text: str, indent: str) -> str | None:
+    """A literal block (`|-` / `|`) when it reads back exactly; None otherwise."""
+    body = text[:-1] if text.endswith("\n") else text
+    if body.endswith("\n") or body.startswith((" ", "\n")) or "\r" in body:
+        return None
+    chomp = "" if text.endswith("\n") else "-"
+    lines = "\n".join(f"{indent}{line}" if line else "" for line in body.split("\n"))
+    return f"|{chomp}\n{lines}"
+
+
+def _emit(value: Any, indent: str, out: list[str]) -> None:
+    """Append the lines of a block mapping or sequence (value is a non-empty dict or list)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _entry(f"{indent}{scalar(key)}:", item, indent, out)
+    else:
+        for item in value:
+            if isinstance(item, dict) and item:
+                first = len(out)
+                _emit(item, indent + "  ", out)
+                out[first] = f"{indent}- " + out[first][len(indent) + 2 :]
+            else:
+                _entry(f"{indent}-", item, indent, out)
+
+
+def _entry(head: str, item: Any, indent: str, out: list[str]) -> None:
+    if isinstance(item, dict | list) and item:
+        out.append(head)
+        _emit(item, indent + "  ", out)
+    elif isinstance(item, dict | list):
+        out.append(f"{head} {'{}' if isinstance(item, dict) else '[]'}")
+    elif isinstance(item, str) and "\n" in item:
+        block = _literal(item, indent + "  ")
+        out.append(f"{head} {block if block is not None else json.dumps(item, ensure_ascii=False)}")
+    else:
+        out.append(f"{head} {scalar(item)}")
+
+
+def dump(data: dict[str, Any]) -> str:
+    out: list[str] = []
+    _emit(data, "", out)
+    return "\n".join(out) + "\n"

@@ -123,8 +123,8 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
     flat = Case(
         f"{rules[0].alert}: a full but steady disk is not filling",
         step,
-        (_signal(service, names.SERVICE_DISK, constant(Decimal("0.95"), 40)),),
-        (AlertCheck(step * 40, rules[0].alert, ()),),
+        (_signal(service, names.SERVICE_DISK, constant(Decimal("0.95"), 3)),),
+        (AlertCheck(step * 3, rules[0].alert, ()),),
     )
     yield flat
 
@@ -148,8 +148,8 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
 
 def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     hold = max(r.for_seconds for r in rules)
-    old_until, new_from = 40 * 60, 30 * 60
-    gone = steps_after(old_until + 6 * 60, step)  # the old version's last sample left the 5m lookback
+    new_from, old_until = step, 2 * step  # the rollout: both versions run for one step
+    gone = steps_after(old_until + 301, step)  # the old version's last sample has left the 5m lookback
     done = gone + steps_after(hold, step)
 
     def versions(version: str, start: int, end: int) -> InputSeries:
@@ -163,8 +163,8 @@ def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     series = (versions("1.0.0", 0, old_until), versions("1.1.0", new_from, done))
     fired = tuple(firing(r, 1.0, {"version": "1.1.0"}) for r in rules if done - gone >= r.for_seconds)
     checks = (
-        AlertCheck(20 * 60, rules[0].alert, ()),  # one version, no other seen
-        AlertCheck(35 * 60, rules[0].alert, ()),  # two versions running: rollout in progress
+        AlertCheck(0, rules[0].alert, ()),  # one version, no other seen
+        AlertCheck(new_from, rules[0].alert, ()),  # two versions running: rollout in progress
         AlertCheck(done, rules[0].alert, fired),
     )
     return Case(f"{rules[0].alert}: 1.0.0 -> 1.1.0 fires once the rollout is complete", step, series, checks)
@@ -187,44 +187,58 @@ def _anomalous(level: Decimal, base: Decimal) -> Callable[[Rule], float | None]:
 
 
 def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], share: Decimal, step: int) -> Case:
-    """A first week at 8 events/s (after 3h just under and 3h just over the low-traffic floor), then levels
-    just inside and beyond `share` of it, up and then down.
+    """A first week at 8 events/s (after a while just under, then just over, the low-traffic floor), then
+    levels just inside and beyond `share` of it, up and then down.
 
     Each level lasts until the 1h averages have left the previous one and the longest `for` has passed;
-    checks sit at the end of each level, where the week-ago comparison is steady.
+    checks sit at the end of each level, where the week-ago comparison is steady. The first week also
+    shows that a new high with less than 6 days of history is no milestone.
     """
     base, under, over = Decimal(8), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
     levels = [base * (1 + share * BELOW), base * (1 + share * ABOVE)]
-    if share * ABOVE < 1:
+    falls = share * ABOVE < 1 and any(_threshold(r) < 1 for r in anomaly)
+    if falls:
         levels += [base * (1 - share * BELOW), base * (1 - share * ABOVE)]
-    hold = max((r.for_seconds for r in anomaly), default=0)
-    settle = steps_after(3600 + hold, step)
-    floor_part, change = 3 * 3600, WEEK + 8 * 3600
-    values = [
-        f"{decimal_text(under)}+0x{floor_part // step - 1}",
-        f"{decimal_text(over)}+0x{floor_part // step - 1}",
-        f"{decimal_text(base)}+0x{(change - 2 * floor_part) // step - 1}",
-    ]
+    hour = steps_after(3600, step)
+    hold = max(steps_after(max((r.for_seconds for r in anomaly), default=0), step), step)
+    hold_m = steps_after(max((r.for_seconds for r in milestone), default=0), step)
+    part = hour + hold + step  # long enough for a steady week-ago average inside it, and a check
+    # The first week opens with traffic just under, then just over, the floor (twice when the lower
+    # branch exists): a week later 8/s (and then a drop) is compared with them only above the floor.
+    first_week = [under, over] * (2 if falls else 1)
+    drop = under * (1 - share * ABOVE)
+    change = WEEK + len(first_week) * part + hour + step
+    values = [f"{decimal_text(v)}+0x{part // step - 1}" for v in first_week]
+    if falls:
+        values += [
+            f"{decimal_text(base)}+0x{(WEEK + 2 * part - len(first_week) * part) // step - 1}",
+            f"{decimal_text(drop)}+0x{2 * part // step - 1}",
+            f"{decimal_text(base)}+0x{(change - WEEK - 4 * part) // step - 1}",
+        ]
+    else:
+        values.append(f"{decimal_text(base)}+0x{(change - len(first_week) * part) // step - 1}")
     checks: list[AlertCheck] = []
     if anomaly:
-        # a week ago traffic was under the floor: no comparison; then just over it: 8/s is a jump
-        checks.append(_check(anomaly, WEEK + 2 * 3600, _anomalous(base, under)))
-        checks.append(
-            _check(anomaly, WEEK + 4 * 3600 + steps_after(hold, step), _anomalous(base, over), WEEK + 4 * 3600)
-        )
+        for i, now in enumerate([base] + ([drop] if falls else [])):
+            start = WEEK + 2 * i * part
+            checks.append(_check(anomaly, start + part - step, _anomalous(now, under)))  # under the floor
+            active = start + part + hour
+            checks.append(_check(anomaly, active + hold, _anomalous(now, over), active))
         checks.append(_check(anomaly, change - step, _anomalous(base, base)))
-    if milestone:
+    if milestone and hold_m < 3600:
+        young = len(first_week) * part + hold_m  # a new high with less than 6 days of history
+        checks.append(_check(milestone, young, lambda r: None))
         checks.append(_check(milestone, change - step, lambda r: None))  # as high as last week: no record
     start, high = change, base
-    hold_m = max((r.for_seconds for r in milestone), default=0)
+    settle = steps_after(3600, step) + hold
     for level in levels:
         end = start + settle
         values.append(f"{decimal_text(level)}+0x{(end - start) // step}")
         if anomaly:
-            checks.append(_check(anomaly, end, _anomalous(level, base), active_at=start + 3600))
+            checks.append(_check(anomaly, end, _anomalous(level, base), active_at=start + hour))
         if milestone and level > high and level >= TRAFFIC_FLOOR and hold_m < 3600:
             top = float(decimal_text(level))
-            checks.append(_check(milestone, start + steps_after(hold_m, step), _always(top), active_at=start))
+            checks.append(_check(milestone, start + hold_m, _always(top), active_at=start))
             checks.append(_check(milestone, end, lambda r: None))  # an hour on, it is no longer a new high
         high = max(high, level)
         start = end + step
@@ -232,33 +246,25 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     return Case(title, step, (_signal(service, names.SERVICE_REQUESTS_RATE, " ".join(values)),), tuple(checks))
 
 
-def _milestone_guard_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
-    """No record before 6 days of history; no record under the traffic floor."""
+def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Case:
+    """A new high under the traffic floor is no record; one just over it is."""
     hold = steps_after(max(r.for_seconds for r in rules), step)
-    young = 2 * DAY
-    values = f"_x{young // step} 8+0x{(WEEK - young) // step - 1} 16+0x{hold // step}"
-    yield Case(
-        f"{rules[0].alert}: a new high with only 5 days of history is no record",
-        step,
-        (_signal(service, names.SERVICE_REQUESTS_RATE, values),),
-        (_check(rules, WEEK + hold, lambda r: None),),
-    )
     low, under, over = TRAFFIC_FLOOR * Decimal("0.4"), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
-    rise = 8 * DAY
+    rise, second = 8 * DAY, 8 * DAY + steps_after(2 * 3600, step)
     values = " ".join(
         (
             f"{decimal_text(low)}+0x{rise // step - 1}",
-            f"{decimal_text(under)}+0x{2 * 3600 // step - 1}",
+            f"{decimal_text(under)}+0x{(second - rise) // step - 1}",
             f"{decimal_text(over)}+0x{hold // step}",
         )
     )
-    yield Case(
+    return Case(
         f"{rules[0].alert}: a new high under the traffic floor is no record, one over it is",
         step,
         (_signal(service, names.SERVICE_REQUESTS_RATE, values),),
         (
             _check(rules, rise + hold, lambda r: None),
-            _check(rules, rise + 2 * 3600 + hold, _always(float(decimal_text(over))), rise + 2 * 3600),
+            _check(rules, second + hold, _always(float(decimal_text(over))), second),
         ),
     )
 
@@ -320,4 +326,4 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
     for i, share in enumerate(shares if anomaly or milestone else []):
         yield _traffic_case(service, anomaly, milestone if i == 0 else [], share, long_step), True
     if milestone:
-        yield from ((c, True) for c in _milestone_guard_cases(service, milestone, long_step))
+        yield _milestone_floor_case(service, milestone, long_step), True

@@ -8,6 +8,7 @@ traffic guard, `for`), not the PromQL.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -65,18 +66,23 @@ _DIGITS = Decimal("1e-15")  # input values are written with at most this many de
 
 
 def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[InputSeries, ...]:
+    """The recorded bad and total rates of every window the state sets; a window with no errors and default
+    traffic is left out (absent and 0 make no alert fire either way, and the files stay small)."""
     out = []
     for seconds in recorded_windows(slo):
         if recording_tiers().is_coarse(seconds):
+            continue
+        if not state.ratios.get(seconds) and seconds not in state.totals:
             continue
         window = format_duration(seconds)
         labels = tuple(sorted(window_labels(service, slo, window).items()))
         out.append(InputSeries(names.sli_errors_rate(window), labels, constant(state.bad_of(seconds), samples)))
         out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total_of(seconds), samples)))
-    labels = tuple(sorted(window_labels(service, slo, "5m").items()))
-    period = slo.period_seconds  # any coarse window
-    out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
-    out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
+    if state.coarse or _COARSE in state.totals:
+        labels = tuple(sorted(window_labels(service, slo, "5m").items()))
+        period = slo.period_seconds  # any coarse window
+        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
+        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
     return tuple(out)
 
 
@@ -101,22 +107,30 @@ def _value(rule: Rule, slo: Slo, state: _State) -> float | None:
 
 
 def _case(
-    service: Service, slo: Slo, rules: list[Rule], step: int, title: str, state: _State, times: list[int]
+    service: Service,
+    slo: Slo,
+    rules: list[Rule],
+    step: int,
+    title: str,
+    state: _State,
+    times: list[int],
+    checked: set[str] | None = None,
 ) -> Case:
-    """Constant inputs from 0; every alert name of the SLO checked at each of `times` (multiples of step)."""
+    """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
+
+    Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
+    runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
+    """
+
+    holding = [(rule, value) for rule in rules if (value := _value(rule, slo, state)) is not None]
+    rendered = {id(rule): firing(rule, value) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
-        fired = []
-        for rule in (r for r in rules if r.alert == name):
-            value = _value(rule, slo, state)
-            if value is not None and at >= rule.for_seconds:
-                fired.append(firing(rule, value))
-        return tuple(fired)
+        return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
 
     samples = max(times) // step + 1
-    checks = tuple(
-        AlertCheck(at, name, predict(name, at)) for at in times for name in dict.fromkeys(r.alert for r in rules)
-    )
+    asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
+    checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
     return Case(title, step, _inputs(service, slo, state, samples), checks, predict=predict)
 
 
@@ -140,8 +154,13 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     busy = (slo.min_traffic * above).quantize(_DIGITS).normalize() if slo.min_traffic > 0 else Decimal(1)
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
 
-    def add(title: str, state: _State, times: list[int]) -> None:
-        cases.append(_case(service, slo, rules, step, f"{slo.name}: {title}", state, times))
+    def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
+        cases.append(_case(service, slo, rules, step, f"{slo.name}: {title}", state, times, checked))
+
+    def alert_of(w: BurnWindow) -> set[str]:
+        return {r.alert for r in rules if r.source is not None and r.source.window == w}
+
+    budget = {r.alert for r in rules if r.source is not None and r.source.budget is not None}
 
     for w in windows:
         line = error_ratio_threshold(slo, w)
@@ -151,6 +170,7 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             f"{where} both at 1.25x fire after {_duration(w.for_seconds)}",
             _pair_state(w, line * above, line * above, busy),
             hold_times(w.for_seconds, step),
+            alert_of(w),
         )
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
@@ -158,11 +178,13 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet",
             _pair_state(w, line * above, line * below, busy),
             [at],
+            alert_of(w),
         )
         add(
             f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet",
             _pair_state(w, line * below, line * above, busy),
             [at],
+            alert_of(w),
         )
     longest = steps_after(max(r.for_seconds for r in rules), step)
     lowest = min([error_ratio_threshold(slo, w) for w in windows] or [slo.error_budget])
@@ -172,15 +194,19 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         _State({s: healthy for s in recorded_windows(slo)}, healthy, busy),
         [longest],
     )
-    if slo.min_traffic > 0 and windows:
-        # Only the windows the guard reads are under min_traffic: a guard reading another window fires.
+    if slo.min_traffic > 0:
+        # Per pair, only its long window (the one its guard reads) is under min_traffic: a guard reading
+        # any other window would see busy traffic and fire.
         thin = (slo.min_traffic * below).quantize(_DIGITS).normalize()
-        totals = {_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds: thin for w in windows}
-        add(
-            f"half the events failing at {decimal_text(thin)}/s (under min_traffic) does not alert on burn",
-            _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), busy, totals),
-            [longest],
-        )
+        for w in windows:
+            key = _COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds
+            add(
+                f"{w.long}/{w.short}: half the events failing at {decimal_text(thin)}/s over {w.long} "
+                "(under min_traffic) does not alert",
+                _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), busy, {key: thin}),
+                [steps_after(w.for_seconds, step)],
+                alert_of(w),
+            )
     if any(r.source is not None and r.source.budget for r in rules):
         left = slo.alerting.budget_left
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
@@ -190,11 +216,13 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
                     f"{decimal_text(share * 100)}% of the budget left {what}",
                     _State(coarse=slo.error_budget * (1 - share), total=busy),
                     times,
+                    budget,
                 )
         add(
             "twice the budget spent is exhausted (and no longer 'low')",
             _State(coarse=slo.error_budget * 2, total=busy),
             times,
+            budget,
         )
     return cases
 
@@ -206,12 +234,36 @@ def _duration(seconds: int) -> str:
 # ---- recording rules from raw counters
 
 _PHASES = (
-    Phase(60, 60, 15),  # a quarter of events fail
+    Phase(75, 60, 15),  # a quarter of events fail
     Phase(30, 60, 60),  # then every event fails: short windows must show it at once
-    Phase(60, 0, 0),  # no traffic: no ratio at all, not NaN
+    Phase(75, 0, 0),  # no traffic: no ratio at all, not NaN
     Phase(60, 180, 0),  # busy and healthy...
     Phase(60, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
 )
+_STEADY, _SPIKE, _IDLE, _END = 60, 90, 180, 300  # minutes at which the case checks (multiples of 30)
+
+
+@functools.cache
+def _per_minute(role: str) -> tuple[int, ...]:
+    """Events of `role` in each minute of the phases."""
+    return tuple(phase.per_minute(role) for phase in _PHASES for _ in range(phase.minutes))
+
+
+def _window_ratio(at: int, minutes: int) -> float:
+    """Bad over total events in the `minutes` before minute `at`: what a raw-rate window must show."""
+    bad, total = _per_minute("bad")[at - minutes : at], _per_minute("total")[at - minutes : at]
+    return sum(bad) / sum(total)
+
+
+def _coarse_ratio(at: int, step: int) -> float:
+    """What the coarse tier records at minute `at`: the sum of its 5m rates, one per evaluation, of bad
+    events over the same sum of all events (evaluated every `step`; at 0 a 5m rate has one sample only)."""
+    bad_sum = total_sum = 0.0
+    bad, total = _per_minute("bad"), _per_minute("total")
+    for t in range(step // 60, at + 1, step // 60):
+        bad_sum += sum(bad[t - 5 : t]) / 300
+        total_sum += sum(total[t - 5 : t]) / 300
+    return bad_sum / total_sum
 
 
 def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], str]] | None:
@@ -262,7 +314,7 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
             expr = expr.rsplit(" ", 1)[0] + f" {tolerance}"
         exprs.append(ExprCheck(at, expr, ((labels, 1.0),)))
 
-    steady = 60 * 60
+    steady = _STEADY * 60
     for seconds in recorded_windows(slo):
         ratio_near(steady, format_duration(seconds), 0.25)
     remaining = 1 - 0.25 / float(decimal_text(slo.error_budget))
@@ -275,19 +327,15 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
         (names.SLO_PERIOD_SECONDS, Decimal(slo.period_seconds)),
     ):
         exprs.append(ExprCheck(steady, series(record, own), ((series(record, own), float(decimal_text(meta))),)))
-    spike = 75 * 60  # 15 minutes into a total outage
-    for window, share in (("5m", 1.0), ("30m", (15 * 15 + 15 * 60) / 1800), ("1h", (45 * 15 + 15 * 60) / 3600)):
-        ratio_near(spike, window, share)
-    idle = 150 * 60
+    for minutes in (5, 30, 60):  # 15 minutes into a total outage, without lag
+        ratio_near(_SPIKE * 60, format_duration(minutes * 60), _window_ratio(_SPIKE, minutes))
     for window in ("5m", "30m", "1h"):
-        exprs.append(ExprCheck(idle, series(names.sli_error_ratio(window), own), ()))
-    end = 270 * 60
-    ratio_near(end, "2h", 0.125)
-    # The period window sums the coarse tier's 5m samples: within a few percent of the exact ratio of all
-    # events (edge samples weigh a little differently), far from the 0.36 a mean of ratios would give.
-    ratio_near(end, format_duration(slo.period_seconds), 4500 / 19800, "0.006")
+        exprs.append(ExprCheck(_IDLE * 60, series(names.sli_error_ratio(window), own), ()))
+    ratio_near(_END * 60, "2h", _window_ratio(_END, 120))  # 0.125: a ratio of sums (a mean of ratios: 0.25)
+    # The period window sums the coarse tier's samples of bad and all events: a ratio of sums too.
+    ratio_near(_END * 60, format_duration(slo.period_seconds), _coarse_ratio(_END, step))
     return Case(
-        f"{slo.name}: recorded ratios from raw counters (exact, no lag, no NaN, traffic-weighted)",
+        f"{slo.name}: recorded ratios from raw counters (no lag, no NaN without traffic, ratios of sums)",
         60,
         inputs,
         (),
