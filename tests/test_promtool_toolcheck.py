@@ -14,6 +14,7 @@ from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
 from compiler.targets import prometheus_templates as tmpl
 from compiler.toolcheck import _run, promtool
+from compiler.toolcheck.promtool_cache import open_cache
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
@@ -23,6 +24,14 @@ EXAMPLES = str(ROOT / "examples")
 @pytest.fixture
 def have_promtool() -> str:
     return require_tool("promtool", "PROMTOOL")
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test starts with an empty promtool result cache of its own."""
+    cache = tmp_path / "promtool-cache"
+    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", str(cache))
+    return cache
 
 
 def written(out: Path, fmt: str = "prometheus", everything: bool = False) -> Compilation:
@@ -57,6 +66,37 @@ def test_one_invocation_each_for_check_and_test(
     monkeypatch.setattr(_run, "run", spy)
     promtool.validate(written(tmp_path), str(tmp_path))
     assert calls == [("check", "rules"), ("test", "rules")]
+
+
+def test_unchanged_tests_that_passed_are_not_run_again(
+    have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compilation = written(tmp_path)
+    promtool.validate(compilation, str(tmp_path))
+    ran: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(argv: list[str], **kwargs: object) -> _run.Result:
+        ran.append(tuple(argv[1:]))
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    promtool.validate(compilation, str(tmp_path))
+    assert [a[:2] for a in ran] == [("check", "rules")]  # every test file passed before, unchanged
+    edit(tmp_path / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
+    ran.clear()
+    with pytest.raises(ToolError, match="ServiceHighErrorRate"):
+        promtool.validate(compilation, str(tmp_path))
+    assert ran[1][:2] == ("test", "rules") and len(ran[1]) == 4  # both test files of the changed rules
+
+
+def test_the_cache_is_off_under_ci(have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OBSC_PROMTOOL_CACHE")
+    monkeypatch.setenv("CI", "true")
+    assert open_cache(have_promtool) is None
+    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", "off")
+    monkeypatch.delenv("CI")
+    assert open_cache(have_promtool) is None
 
 
 def test_a_broken_expression_is_reported_with_its_file_and_position(have_promtool: str, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from compiler.errors import ToolError
 from compiler.targets.prometheus_layouts import extract_groups, layout_of
 from compiler.targets.prometheus_yaml import dump
 from compiler.toolcheck import _run
+from compiler.toolcheck.promtool_cache import open_cache
 
 if TYPE_CHECKING:
     from compiler.api import Compilation
@@ -68,10 +69,19 @@ def run_promtool(promtool: str, layout: Layout) -> list[str]:
     """Every problem found, as `file: message` lines; empty when all is well."""
     findings: list[str] = []
     check = _run.run([promtool, "check", "rules", "--lint-fatal", *layout.rules], cwd=layout.workdir, merge_output=True)
-    findings += _blocks(check, layout)
-    if layout.tests:
-        test = _run.run([promtool, "test", "rules", *layout.tests], cwd=layout.workdir, merge_output=True)
-        findings += _blocks(test, layout)
+    findings += _blocks(check, layout)[0]
+    cache = open_cache(promtool)
+    keys = {t: cache.key(layout.workdir, t) for t in layout.tests} if cache else {}
+    pending = [t for t in layout.tests if not (cache and cache.passed(keys[t]))]
+    if len(pending) < len(layout.tests):
+        log.info("promtool: %d test file(s) unchanged since they passed", len(layout.tests) - len(pending))
+    if pending:
+        test = _run.run([promtool, "test", "rules", *pending], cwd=layout.workdir, merge_output=True)
+        problems, passed = _blocks(test, layout)
+        findings += problems
+        if cache is not None:
+            for path in passed:
+                cache.remember(keys[path])
     findings += cross_check(layout)
     return findings
 
@@ -99,9 +109,11 @@ def _layout(out_dir: str, rule_paths: list[str], test_paths: list[str], tmp: str
     return Layout(tmp, tuple(plain_rules), tuple(test_paths), shown)
 
 
-def _blocks(result: _run.Result, layout: Layout) -> list[str]:
-    """Split promtool's output into per-file blocks; report each block that is not a clean SUCCESS."""
+def _blocks(result: _run.Result, layout: Layout) -> tuple[list[str], list[str]]:
+    """Split promtool's output into per-file blocks: (findings of every block that is not a clean SUCCESS,
+    the files whose block is)."""
     findings: list[str] = []
+    passed: list[str] = []
     current: str | None = None
     lines: list[str] = []
 
@@ -109,7 +121,10 @@ def _blocks(result: _run.Result, layout: Layout) -> list[str]:
         if current is None:
             return
         text = [line.rstrip() for line in lines if line.strip()]
-        if any(bad in line for line in text for bad in _BAD) or not any("SUCCESS" in line for line in text):
+        clean = not any(bad in line for line in text for bad in _BAD) and any("SUCCESS" in line for line in text)
+        if clean:
+            passed.append(current)
+        else:
             where = layout.shown.get(current, current)
             details = [_relocate(line.strip(), layout) for line in text if line.strip() != "FAILED:"]
             findings.extend(f"{where}: {d}" for d in (details or ["no SUCCESS reported"])[:MAX_LINES_PER_FILE])
@@ -124,9 +139,10 @@ def _blocks(result: _run.Result, layout: Layout) -> list[str]:
         elif line.strip():
             findings.append(f"promtool: {line.strip()}")
     close()
-    if result.returncode != 0 and not findings:
+    if result.returncode != 0 and not findings:  # a failure no block explains: trust no block
         findings.append(f"promtool exited {result.returncode}: {result.stdout.strip()[:500]}")
-    return findings
+        passed.clear()
+    return findings, passed
 
 
 def _relocate(line: str, layout: Layout) -> str:
