@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from compiler.model.alerts import AlertDef
@@ -56,4 +57,9 @@ def record(name: str, expr: str, labels: dict[str, str]) -> Rule:
 
 def series(name: str, labels: dict[str, str]) -> str:
     """`name{a="x",b="y"}` with labels sorted: how rules and tests select recorded series."""
-    return f"{name}{{{render_matchers(tuple(Matcher(k, '=', v) for k, v in sorted(labels.items())))}}}"
+    return _series(name, tuple(sorted(labels.items())))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _series(name: str, labels: tuple[tuple[str, str], ...]) -> str:
+    return f"{name}{{{render_matchers(tuple(Matcher(k, '=', v) for k, v in labels))}}}"

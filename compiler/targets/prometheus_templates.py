@@ -80,10 +80,15 @@ def humanize_duration(value: float) -> str:
 
 def render(text: str, value: float, labels_of_queries: dict[str, str] | None = None) -> str:
     """The annotation as Prometheus expands it for an alert whose expression returned `value`."""
-    out = text.replace(PERCENT, humanize_percentage(value))
-    out = out.replace(DURATION, humanize_duration(value)).replace(NUMBER, humanize(value))
-    known = labels_of_queries or {}
-    out = _QUERY_LABEL.sub(lambda m: known[m.group(1)], out)
+    if "{{" not in text:
+        return text
+    out = text
+    for placeholder, spell in ((PERCENT, humanize_percentage), (DURATION, humanize_duration), (NUMBER, humanize)):
+        if placeholder in out:
+            out = out.replace(placeholder, spell(value))
+    if "{{ with query" in out:
+        known = labels_of_queries or {}
+        out = _QUERY_LABEL.sub(lambda m: known[m.group(1)], out)
     if "{{" in out:
         raise ValueError(f"annotation has a template obsc cannot predict: {text!r}")
     return out

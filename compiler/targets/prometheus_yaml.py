@@ -4,14 +4,13 @@ The generators build plain dicts, lists and scalars in the order that reads best
 for, labels, annotations) with label maps already sorted. A 1,000-service fleet writes tens of MB of
 rules and tests; PyYAML's representer alone took most of the compile time, so this writer emits text
 directly. Strings are plain when YAML 1.1 (PyYAML) and Go's yaml.v2 both read them back as the same
-string, literal blocks when multi-line, and JSON-quoted otherwise (a JSON string is a valid YAML
-double-quoted scalar). tests/test_prometheus_yaml.py round-trips every generated file through PyYAML.
+string, literal blocks when multi-line, double-quoted otherwise (non-printable characters escaped).
+tests/test_prometheus_yaml.py round-trips every generated file through PyYAML; promtool reads them all.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from typing import Any
@@ -27,12 +26,32 @@ def _plain(text: str) -> bool:
         and ": " not in text
         and not text.endswith((":", " "))
         and text.lower() not in _RESERVED
+        and text.isprintable()
     )
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted scalar: printable characters as they are, the rest as YAML escapes (\\uXXXX...)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _string(text: str) -> str:
-    return text if _plain(text) else json.dumps(text, ensure_ascii=False)
+    return text if _plain(text) else _quoted(text)
 
 
 def scalar(value: Any) -> str:
@@ -59,7 +78,9 @@ def scalar(value: Any) -> str:
 def _literal(text: str, indent: str) -> str | None:
     """A literal block (`|-` / `|`) when it reads back exactly; None otherwise."""
     body = text[:-1] if text.endswith("\n") else text
-    if body.endswith("\n") or body.startswith((" ", "\n")) or "\r" in body:
+    if body.endswith("\n") or body.startswith((" ", "\n")):
+        return None
+    if not all(line.replace("\t", "").isprintable() for line in body.split("\n")):
         return None
     chomp = "" if text.endswith("\n") else "-"
     lines = "\n".join(f"{indent}{line}" if line else "" for line in body.split("\n"))
@@ -68,12 +89,12 @@ def _literal(text: str, indent: str) -> str | None:
 
 def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Append the lines of a block mapping or sequence (value is a non-empty dict or list)."""
-    if isinstance(value, dict):
+    if type(value) is dict:
         for key, item in value.items():
-            _entry(f"{indent}{scalar(key)}:", item, indent, out)
+            _entry(f"{indent}{_string(key)}:", item, indent, out)
     else:
         for item in value:
-            if isinstance(item, dict) and item:
+            if type(item) is dict and item:
                 first = len(out)
                 _emit(item, indent + "  ", out)
                 out[first] = f"{indent}- " + out[first][len(indent) + 2 :]
@@ -82,14 +103,19 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
 
 
 def _entry(head: str, item: Any, indent: str, out: list[str]) -> None:
-    if isinstance(item, dict | list) and item:
-        out.append(head)
-        _emit(item, indent + "  ", out)
-    elif isinstance(item, dict | list):
-        out.append(f"{head} {'{}' if isinstance(item, dict) else '[]'}")
-    elif isinstance(item, str) and "\n" in item:
-        block = _literal(item, indent + "  ")
-        out.append(f"{head} {block if block is not None else json.dumps(item, ensure_ascii=False)}")
+    kind = type(item)
+    if kind is str:
+        if "\n" in item:
+            block = _literal(item, indent + "  ")
+            out.append(f"{head} {block if block is not None else _quoted(item)}")
+        else:
+            out.append(f"{head} {_string(item)}")
+    elif kind is dict or kind is list:
+        if item:
+            out.append(head)
+            _emit(item, indent + "  ", out)
+        else:
+            out.append(f"{head} {'{}' if kind is dict else '[]'}")
     else:
         out.append(f"{head} {scalar(item)}")
 

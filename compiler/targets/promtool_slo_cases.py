@@ -47,6 +47,7 @@ class _State:
     coarse: Decimal = Decimal(0)
     total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
     totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
+    _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
 
     def total_of(self, seconds: int) -> Decimal:
         key = _COARSE if recording_tiers().is_coarse(seconds) else seconds
@@ -58,7 +59,11 @@ class _State:
 
     def ratio(self, seconds: int) -> float:
         """As the ratio rule computes it: the input bad rate over the input total rate."""
-        return float(decimal_text(self.bad_of(seconds))) / float(decimal_text(self.total_of(seconds)))
+        if seconds not in self._ratios:
+            self._ratios[seconds] = float(decimal_text(self.bad_of(seconds))) / float(
+                decimal_text(self.total_of(seconds))
+            )
+        return self._ratios[seconds]
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
@@ -92,18 +97,24 @@ def _value(rule: Rule, slo: Slo, state: _State) -> float | None:
     assert alert is not None
     if alert.window is not None:
         w = alert.window
-        threshold = float(w.factor_text(slo.period_seconds)) * float(decimal_text(slo.error_budget))
+        threshold = _float(w.factor_text(slo.period_seconds)) * _float(decimal_text(slo.error_budget))
         long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
         if not (long > threshold and short > threshold):
             return None
-        traffic = float(decimal_text(state.total_of(w.long_seconds)))
-        if slo.min_traffic > 0 and not traffic >= float(min_traffic_text(slo)):
+        traffic = _float(decimal_text(state.total_of(w.long_seconds)))
+        if slo.min_traffic > 0 and not traffic >= _float(min_traffic_text(slo)):
             return None
         return long
-    remaining = 1 - (state.ratio(slo.period_seconds) / float(decimal_text(slo.error_budget)))
+    remaining = 1 - (state.ratio(slo.period_seconds) / _float(decimal_text(slo.error_budget)))
     if alert.budget == "low":
-        return remaining if remaining < float(decimal_text(slo.alerting.budget_left)) and remaining > 0 else None
+        return remaining if remaining < _float(decimal_text(slo.alerting.budget_left)) and remaining > 0 else None
     return remaining if remaining <= 0 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _float(text: str) -> float:
+    """A number as Prometheus reads it from the rule text."""
+    return float(text)
 
 
 def _case(
