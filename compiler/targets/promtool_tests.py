@@ -1,18 +1,21 @@
 """Generated promtool unit tests: every alert a service emits, proven to fire and proven to stay quiet.
 
 Each alert rule gets a positive case (inputs that make it fire; the test asserts its exact labels and
-annotations, and every other alert of the same name that fires at that moment) and negative cases
-(healthy inputs; for burn-rate alerts a burst that ended: long window still high, short window back to
-normal; below the minimum traffic). Inputs are the recorded series the alerts read, so every SLI kind
-and free-PromQL metric is testable; SLO recording rules get their own cases from raw counters where
-obsc can synthesise series the selectors match.
+annotations, and every other alert of the same name firing at that moment) and negative cases: inputs
+at 0.8x its line; for burn-rate alerts a burst that ended (short window back under the line) and a
+fresh spike the long window has not caught up with; traffic under min_traffic or the low-traffic
+floor. Inputs are the recorded series the alerts read, so every SLI kind and free-PromQL metric is
+testable; SLO recording rules get their own cases from raw counters where obsc can synthesise series
+the selectors match. Every mutant of the examples' alert expressions fails a case
+(tests/test_prometheus_mutations.py).
 
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Two files per service at most: `<service>.test.yaml` (evaluated every minute) and, for alerts that
-compare with a day or a week ago, `<service>.long.test.yaml` (every 30 minutes): promtool evaluates
-every rule at every step from 0, and a week at 1-minute steps took 21 s in one file.
+Two files per service at most: `<service>.test.yaml` and, for alerts that compare with a day or a week
+ago, `<service>.long.test.yaml`, each with the longest evaluation step its cases allow: promtool
+evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
+of different SLOs run side by side in one test group (see `merge`).
 """
 
 from __future__ import annotations
