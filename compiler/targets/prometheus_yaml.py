@@ -78,7 +78,7 @@ def scalar(value: Any) -> str:
 def _literal(text: str, indent: str) -> str | None:
     """A literal block (`|-` / `|`) when it reads back exactly; None otherwise."""
     body = text[:-1] if text.endswith("\n") else text
-    if body.endswith("\n") or body.startswith((" ", "\n")):
+    if not body or body.endswith("\n") or body.startswith((" ", "\n")):
         return None
     if not all(line.replace("\t", "").isprintable() for line in body.split("\n")):
         return None
