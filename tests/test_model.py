@@ -146,3 +146,19 @@ def test_disabling_an_unreachable_tier_makes_the_slo_valid(tmp_path: Path) -> No
     fleet = _fleet(tmp_path, spec)
     windows = burnrate.windows_for(fleet.services[0].slos[0])  # type: ignore[attr-defined]
     assert {w.tier for w in windows} == {Tier.WARNING}
+
+
+def test_raw_sli_gets_the_service_selector(tmp_path: Path) -> None:
+    spec = BASE + (
+        "slos:\n  - {name: a, objective: 99, sli: {raw: {errors: 'sum(rate(x{$selector,r=\"bad\"}[$window]))',"
+        " total: 'sum(rate(x{$selector}[$window]))'}}}\n"
+    )
+    sli = _fleet(tmp_path, spec).services[0].slos[0].sli  # type: ignore[attr-defined]
+    assert sli_error_ratio(sli, "5m") == '(sum(rate(x{job="svc",r="bad"}[5m]))) / (sum(rate(x{job="svc"}[5m])))'
+
+
+def test_budget_left_of_zero_is_refused(tmp_path: Path) -> None:
+    slo = "{name: a, objective: 99, sli: {errors: errors, total: requests}, alerts: {budget_left: 0%}}"
+    spec = BASE + f"slos:\n  - {slo}\n"
+    with pytest.raises(InputError, match="budget_left must be between 0% and 100%"):
+        _fleet(tmp_path, spec)

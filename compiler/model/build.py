@@ -19,8 +19,9 @@ import yaml
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.alert_kinds import KINDS
+from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.checks import business_hours_problems, receiver_problems
-from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
+from compiler.model.promql import Matcher, Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.types import (
     AlertKind,
     AlertmanagerBase,
@@ -215,7 +216,7 @@ def build_service(
     before = len(diagnostics)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
-    slos = _slos(data, defaults, metrics, ctx)
+    slos = _slos(data, defaults, metrics, ctx, selector)
     key_alerts = _key_alerts(data, defaults, metrics, ctx)
     routes = _service_routes(data, platform, receivers, ctx)
     dashboards = _dashboards(data, defaults, platform, ctx)
@@ -295,7 +296,9 @@ def _metrics(data: Mapping[str, Any], defaults: _Layer, selector: Any, ctx: _Ctx
     return out
 
 
-def _slos(data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric], ctx: _Ctx) -> list[Slo]:
+def _slos(
+    data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric], ctx: _Ctx, selector: tuple[Matcher, ...]
+) -> list[Slo]:
     period_text = str(defaults.data.get("period", builtin_defaults()["period"]))
     budget_default = (defaults.data.get("slo_alerts") or {}).get(
         "budget_left", builtin_defaults()["slo_alerts"]["budget_left"]
@@ -317,12 +320,19 @@ def _slos(data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric],
                 "an objective of 100% leaves no error budget: every failure would breach it; use e.g. 99.99",
             )
             continue
-        sli = _sli(raw["sli"], metrics, ctx, (*path, "sli"))
+        sli = _sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
         alerts = raw.get("alerts") or {}
         try:
             min_traffic = parse_rate(raw.get("min_traffic", 0))
         except ValueError as exc:
             ctx.error((*path, "min_traffic"), str(exc))
+            continue
+        budget_left = parse_percent(str(alerts.get("budget_left", budget_default)))
+        if not 0 < budget_left < 1:
+            ctx.error(
+                (*path, "alerts", "budget_left"),
+                "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
+            )
             continue
         if sli is None:
             continue
@@ -336,7 +346,7 @@ def _slos(data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric],
                     critical=bool(alerts.get("critical", True)),
                     warning=bool(alerts.get("warning", True)),
                     info=bool(alerts.get("info", True)),
-                    budget_left=parse_percent(str(alerts.get("budget_left", budget_default))),
+                    budget_left=budget_left,
                 ),
                 description=str(raw.get("description", "")).strip(),
                 min_traffic=min_traffic,
@@ -349,7 +359,9 @@ def _slos(data: Mapping[str, Any], defaults: _Layer, metrics: dict[str, Metric],
 _SLI_FORMS = "one of {errors, total}, {good, total}, {latency, threshold} or {raw: {errors, total}}"
 
 
-def _sli(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: _Ctx, path: Path) -> Sli | None:
+def _sli(
+    raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: _Ctx, path: Path, selector: tuple[Matcher, ...]
+) -> Sli | None:
     keys = frozenset(raw)
     if keys == {"raw"}:
         bodies = raw["raw"]
@@ -360,7 +372,12 @@ def _sli(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: _Ctx, path: Pa
                     "raw SLI queries must contain $window (obsc evaluates them over each alert window)",
                 )
                 return None
-        return Sli(SliKind.RAW, raw_errors=bodies["errors"].strip(), raw_total=bodies["total"].strip())
+        # $selector is filled now; $window stays for each target to fill per window.
+        return Sli(
+            SliKind.RAW,
+            raw_errors=expand(bodies["errors"].strip(), selector),
+            raw_total=expand(bodies["total"].strip(), selector),
+        )
     if keys in ({"errors", "total"}, {"good", "total"}):
         refs = {k: _metric_ref(raw[k], metrics, ctx, (*path, k), MetricType.COUNTER) for k in sorted(keys)}
         if any(v is None for v in refs.values()):
@@ -467,6 +484,10 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         missing = [m for m in info.requires if m not in present]
         if kind not in enabled and missing:
             notes.append(f"{kind.value} alert skipped: metrics.{', metrics.'.join(missing)} not defined")
+        needed = NEEDS_SELECTOR.get(kind)
+        metric = service.metric(needed) if needed else None
+        if kind in enabled and metric is not None and metric.selector is None:
+            notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
     for route in service.routes:
         if route.path == _DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
             notes.append(
