@@ -4,10 +4,7 @@ loaded unmodified on loopback, alerts are posted through the API, and each one's
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -19,13 +16,7 @@ from compiler.api import CompileOptions, load_fleet
 from compiler.targets import TargetOptions
 from compiler.targets import alertmanager as alertmanager_target
 from tests.conftest import ROOT, require_tool
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.e2e import servers
 
 
 def _request(url: str, body: Any = None) -> Any:
@@ -47,38 +38,8 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     (root / "out" / names.ALERTMANAGER_DIR).mkdir(parents=True)
     (root / "out" / config.path).write_text(config.content)
-    port = _free_port()
-    log = root / "alertmanager.log"
-    argv = [
-        binary,
-        f"--config.file={root / 'out' / names.ALERTMANAGER_CONFIG}",
-        f"--storage.path={root / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--cluster.listen-address=",  # no gossip port on 0.0.0.0
-    ]
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"alertmanager exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(url + "/-/ready", timeout=1).close()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"alertmanager not ready after 20s:\n{log.read_text()[-3000:]}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with servers.alertmanager(binary, root / "out" / names.ALERTMANAGER_CONFIG, root) as server:
+        yield server.url
 
 
 def _alert(name: str, severity: str, service: str, team: str, slo: str | None = None, **extra: str) -> dict[str, Any]:
