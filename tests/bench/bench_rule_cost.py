@@ -39,10 +39,16 @@ EVALUATION = os.environ.get("OBSC_BENCH_RULE_COST_INTERVAL", "30s")  # global ev
 HISTORY = 30 * DAY + 2 * 3600  # a full 30d window at the first live evaluation, plus room for rate[5m]
 SCRAPE = "60s"  # the backfilled resolution; the exporter keeps it
 WARMUP = 20.0  # seconds after ready whose evaluations are not counted (cold caches, first scrape)
-COARSE_SLOTS = (90.0, 150.0)  # seconds after the history's end in which each coarse group's first live run falls
+# The measured server starts at a planned time, START_AFTER seconds after the benchmark (the build takes
+# ~40-55s on 2 cores). The backfilled history ends LEAD seconds before that start, so the live data go on
+# from it with little gap. Each coarse group's first run is put after every fast group has run once and
+# before its history's next slot (history end + 300s).
+START_AFTER = 60.0
+LEAD = 15.0
+COARSE_SLOTS = (LEAD + seconds(EVALUATION) + 10.0, min(LEAD + seconds(EVALUATION) + 45.0, 295.0))
 POLL = 10.0
 MIN_EVALUATIONS = 3  # per global-interval group, after the warm-up
-MIN_ALERT_POLLS = 4  # once every group has run
+MIN_ALERT_POLLS = 3  # once every group has run
 TIMEOUT = 420.0  # a 5m group runs within one interval even if its placement missed
 
 
@@ -56,6 +62,7 @@ class Run:
     series: dict[str, int] = field(default_factory=dict)
     placed: int = 0
     late: int = 0
+    server_log: list[str] = field(default_factory=list)
     evaluation: float = 30.0
 
 
@@ -148,14 +155,17 @@ def measure(url: str, fleet: Fleet, expected_groups: int, run: Run) -> None:
 
 def run_benchmark(work: Path, clock: float) -> tuple[Run, Fleet, list[RuleFile]]:
     bins = prom.binaries()
-    end = int(time.time()) // 60 * 60
-    fleet = make_fleet(SLOS, end, HISTORY)
+    planned_start = time.time() + START_AFTER
+    fleet = make_fleet(SLOS, int(planned_start - LEAD), HISTORY)
     jobs = [slo.job for slo in fleet.slos]
     files = obsc_rule_files(jobs, work) + [sloth_rule_file(job) for job in jobs]
     run_placed = place_rule_files(files, work / "rules", fleet.end)
     step(f"{SLOS} SLOs: traffic made, obsc specs compiled, Sloth-shaped rules written", clock)
     build_tsdb(fleet, files, bins, work, clock)
     run = Run(evaluation=float(seconds(EVALUATION)), placed=run_placed)
+    wait = planned_start - time.time()
+    if wait > 0:
+        time.sleep(wait)  # the history ends just before this, and the coarse groups were placed after it
     with prom.exporter(fleet) as port:
         config = work / "prometheus.yml"
         prom.write_config(config, [Path(f.path) for f in files], port, EVALUATION, SCRAPE)
@@ -164,7 +174,15 @@ def run_benchmark(work: Path, clock: float) -> tuple[Run, Fleet, list[RuleFile]]
             run.late = late_groups(files, fleet.end, time.time())
             measure(server.url, fleet, sum(len(f.groups) for f in files), run)
     step("server stopped", clock)
+    run.server_log = log_findings(work / "prometheus.log")
     return run, fleet, files
+
+
+def log_findings(log: Path) -> list[str]:
+    """Warnings, errors and compactions the measured server logged: any of them would skew the figures."""
+    lines = log.read_text(errors="replace").splitlines()
+    notable = [line for line in lines if "level=warn" in line or "level=error" in line or "compact" in line.lower()]
+    return [line for line in notable if "SIGTERM" not in line]  # our own stop, after the measurement
 
 
 def machine() -> str:

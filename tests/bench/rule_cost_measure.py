@@ -26,6 +26,13 @@ def _when(stamp: str) -> float:
     return datetime.fromisoformat(stamp).timestamp()
 
 
+def group_kind(group_name: str) -> str:
+    """obsc: 'slo' (fast tier) or 'coarse'; Sloth: 'sli', 'meta' or 'alerts'."""
+    if group_name.startswith("obsc-"):
+        return group_name.rsplit("-", 1)[1]
+    return group_name.removeprefix("sloth-slo-").split("-")[0]
+
+
 def _rule_part(rule: dict[str, Any]) -> str:
     """Which window a rule's time is charged to: its window label, else 'alerts' or 'meta'."""
     labels = rule.get("labels", {})
@@ -44,6 +51,7 @@ class Evaluation:
 @dataclass
 class GroupTimes:
     design: str
+    kind: str
     interval: float
     evaluations: dict[float, Evaluation] = field(default_factory=dict)  # by lastEvaluation
 
@@ -59,8 +67,10 @@ class CostLog:
         for group in api(url, "/api/v1/rules")["groups"]:
             if not group.get("lastEvaluation", "").startswith(("19", "20")) or group["evaluationTime"] == 0:
                 continue  # not evaluated yet (lastEvaluation is the zero time 0001-01-01)
-            key = (group["file"], group["name"])
-            times = self.groups.setdefault(key, GroupTimes(design_of(group["name"]), float(group["interval"])))
+            name = group["name"]
+            times = self.groups.setdefault(
+                (group["file"], name), GroupTimes(design_of(name), group_kind(name), float(group["interval"]))
+            )
             parts: dict[str, float] = defaultdict(float)
             for rule in group["rules"]:
                 parts[_rule_part(rule)] += rule["evaluationTime"]
@@ -81,13 +91,14 @@ class CostLog:
 class Cost:
     per_cycle: float  # seconds of evaluation per cycle of the global interval
     by_part: dict[str, float]  # the same, split by window
+    by_kind: dict[str, float]  # the same, split by kind of group
     groups: int
     evaluations: int
 
 
 def cost_per_cycle(log: CostLog, design: str, since: float, cycle: float) -> Cost:
     """Mean time of each group's evaluations since `since`, scaled to one cycle: cycle / its interval."""
-    total, parts, groups, evaluations = 0.0, defaultdict(float), 0, 0
+    total, parts, kinds, groups, evaluations = 0.0, defaultdict(float), defaultdict(float), 0, 0
     for times in log.groups.values():
         kept = [e for t, e in times.evaluations.items() if t >= since] if times.design == design else []
         if not kept:
@@ -97,9 +108,10 @@ def cost_per_cycle(log: CostLog, design: str, since: float, cycle: float) -> Cos
         evaluations += len(kept)
         for evaluation in kept:
             total += evaluation.seconds * share
+            kinds[times.kind] += evaluation.seconds * share
             for part, spent in evaluation.by_part.items():
                 parts[part] += spent * share
-    return Cost(total, dict(parts), groups, evaluations)
+    return Cost(total, dict(parts), dict(kinds), groups, evaluations)
 
 
 def active_alerts(url: str) -> dict[str, dict[tuple[str, str], str]]:

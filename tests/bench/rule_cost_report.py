@@ -78,7 +78,8 @@ def print_cost(run: Run, files: list[RuleFile], warmup: float) -> None:
         total = cost.per_cycle or 1.0
         shares = sorted(cost.by_part.items(), key=lambda kv: -kv[1])
         text = ", ".join(f"{part} {100 * spent / total:.0f}%" for part, spent in shares if spent / total >= 0.01)
-        print(f"  {NAMES[design]} time by window: {text}")
+        kinds = ", ".join(f"{kind} groups {1000 * spent:.1f} ms" for kind, spent in sorted(cost.by_kind.items()))
+        print(f"  {NAMES[design]}: {kinds}; by window: {text}")
     print(
         f"  per cycle = sum over groups of (mean evaluationTime of its evaluations) x ({cycle} / its interval):\n"
         f"  obsc's coarse groups run every 5m, so each counts 1/{300 / run.evaluation:.0f} of an evaluation per "
@@ -160,7 +161,19 @@ def print_setup(run: Run, fleet: Fleet, placed_target: tuple[float, float], coar
     offset = run.started - fleet.end
     span = f"{min(coarse_first) + offset:.0f}-{max(coarse_first) + offset:.0f}s" if coarse_first else "never"
     print(f"  obsc coarse groups placed to first run {low:.0f}-{high:.0f}s after the history's end: {run.placed} of "
-          f"{len(coarse_first)}; they first ran at {span}; late (a 5m sample lost): {run.late}")
+          f"{len(coarse_first)};\n  they first ran at {span}; late (a 5m sample lost): {run.late}; "
+          f"before their fast group: {coarse_before_fast(run)}")
+
+
+def coarse_before_fast(run: Run) -> int:
+    """obsc coarse groups whose first run came before their fast group's: their alerts then read nothing."""
+    first = {key: min(g.evaluations) for key, g in run.log.groups.items() if g.evaluations}
+    early = 0
+    for (file, name), when in first.items():
+        if name.endswith("-coarse"):
+            fast = first.get((file, name.removesuffix("-coarse") + "-slo"))
+            early += fast is None or fast > when
+    return early
 
 
 def report(run: Run, fleet: Fleet, files: list[RuleFile], placed_target: tuple[float, float], warmup: float) -> None:
@@ -168,6 +181,8 @@ def report(run: Run, fleet: Fleet, files: list[RuleFile], placed_target: tuple[f
         min(g.evaluations) - run.started for g in run.log.groups.values() if g.interval > run.evaluation
     ]
     print_setup(run, fleet, placed_target, coarse_first)
+    shown = "".join(f"\n    {line}" for line in run.server_log[:5])
+    print(f"  server log: {len(run.server_log)} warnings, errors or compactions{shown}")
     print_cost(run, files, warmup)
     print_accuracy(run)
     print()
