@@ -37,11 +37,22 @@ class BurnWindow:
 
     def factor(self, period_seconds: int) -> Decimal:
         """Burn rate that spends `budget_share` of the budget within the long window."""
-        return self.budget_share * Decimal(period_seconds) / Decimal(self.long_seconds)
+        return _factor(self.budget_share, period_seconds, self.long_seconds)
 
     def factor_text(self, period_seconds: int) -> str:
         """Factor rounded for humans and PromQL (13.44, 0.9333): exact to 1e-10 of a burn unit."""
-        return decimal_text(round(self.factor(period_seconds), 10))
+        return _factor_text(self.budget_share, period_seconds, self.long_seconds)
+
+
+# Every alert, test case, runbook and panel of every SLO asks for the same few factors: remember them.
+@functools.lru_cache(maxsize=1024)
+def _factor(budget_share: Decimal, period_seconds: int, long_seconds: int) -> Decimal:
+    return budget_share * Decimal(period_seconds) / Decimal(long_seconds)
+
+
+@functools.lru_cache(maxsize=1024)
+def _factor_text(budget_share: Decimal, period_seconds: int, long_seconds: int) -> str:
+    return decimal_text(round(_factor(budget_share, period_seconds, long_seconds), 10))
 
 
 @functools.cache

@@ -8,10 +8,11 @@ Written for Alertmanager 0.25, the oldest server we support (see TARGETS.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.types import Fleet
+from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions
 from compiler.targets.alertmanager_receivers import receivers
@@ -30,6 +31,16 @@ from compiler.targets.alertmanager_yaml import to_yaml
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+
+
+def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+    """Nothing per service: the routing tree, receivers and inhibitions are one fleet-wide file."""
+    del fleet, services, options
+    return []
+
+
+def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     artifacts = [
         Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
         Artifact(names.ROUTING_TESTS, routing_table(fleet)),

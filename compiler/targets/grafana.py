@@ -10,19 +10,28 @@ Pure: standard dashboards arrive already evaluated (Fleet.rendered_dashboards), 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from compiler import conventions as names
-from compiler.model.types import Fleet, RenderedDashboard
+from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions, grafana_fleet, grafana_provisioning, grafana_service, grafana_standard
 from compiler.targets.grafana_panels import encode
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+
+
+def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+    """The standard dashboards and obsc's dashboard of each of `services`."""
     del options  # dashboards look the same whatever the rule-file layout
-    rendered: dict[tuple[str, str], RenderedDashboard] = {(r.service, r.name): r for r in fleet.rendered_dashboards}
+    wanted = {s.name for s in services}
+    rendered: dict[tuple[str, str], RenderedDashboard] = {
+        (r.service, r.name): r for r in fleet.rendered_dashboards if r.service in wanted
+    }
     artifacts: list[Artifact] = []
-    teams: set[str] = set()
-    for service in fleet.services:
+    for service in services:
         standard: list[tuple[str, str]] = []
         for name in service.dashboards:
             found = rendered.get((service.name, name))
@@ -35,8 +44,19 @@ def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
             model = grafana_service.build(service, fleet.platform, standard)
             path = names.grafana_dashboard_path(service.team, service.name, names.SERVICE_DASHBOARD)
             artifacts.append(Artifact(path, encode(model)))
-        if standard or names.SERVICE_DASHBOARD in service.dashboards:
-            teams.add(service.team)
-    artifacts.append(Artifact(names.GRAFANA_FLEET_PATH, encode(grafana_fleet.build(fleet))))
-    artifacts.append(Artifact(names.GRAFANA_PROVISIONING_PATH, grafana_provisioning.render(teams)))
     return artifacts
+
+
+def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    """The fleet overview, and provisioning with a folder for every team that has a dashboard."""
+    del options
+    rendered = {(r.service, r.name) for r in fleet.rendered_dashboards}
+    teams = {
+        s.team
+        for s in fleet.services
+        if names.SERVICE_DASHBOARD in s.dashboards or any((s.name, name) in rendered for name in s.dashboards)
+    }
+    return [
+        Artifact(names.GRAFANA_FLEET_PATH, encode(grafana_fleet.build(fleet))),
+        Artifact(names.GRAFANA_PROVISIONING_PATH, grafana_provisioning.render(teams)),
+    ]

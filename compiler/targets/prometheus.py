@@ -9,6 +9,8 @@ Groups, in evaluation order (generated tests pin the same order with `group_eval
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from compiler import conventions as names
 from compiler.model.burnrate import recording_tiers
 from compiler.model.types import Fleet, Platform, Service
@@ -34,8 +36,13 @@ def service_rules(service: Service, platform: Platform) -> ServiceRules:
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+
+
+def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+    """The rule file and promtool tests of each of `services` (each service's files depend on it alone)."""
     out: list[Artifact] = []
-    for service in fleet.services:
+    for service in services:
         rules = service_rules(service, fleet.platform)
         if not rules.groups:
             continue
@@ -46,3 +53,9 @@ def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
         )
         out.extend(test_files(service, rules))
     return out
+
+
+def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    """Nothing fleet-wide: every Prometheus file belongs to one service."""
+    del fleet, options
+    return []

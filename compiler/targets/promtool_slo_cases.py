@@ -91,23 +91,47 @@ def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[In
     return tuple(out)
 
 
-def _value(rule: Rule, slo: Slo, state: _State) -> float | None:
+@dataclass(frozen=True)
+class _Lines:
+    """The numbers an SLO's alert expressions compare with, as Prometheus reads them from the rule text:
+    worked out once per SLO, not once per rule and case."""
+
+    period_seconds: int
+    budget: float  # the error budget
+    budget_left: float  # the budget-low line
+    min_traffic: float | None  # the traffic guard, None without one
+    burn: dict[str, float]  # window name → error-ratio line (factor × budget)
+
+    @classmethod
+    def of(cls, slo: Slo, windows: list[BurnWindow]) -> _Lines:
+        budget = _float(decimal_text(slo.error_budget))
+        return cls(
+            period_seconds=slo.period_seconds,
+            budget=budget,
+            budget_left=_float(decimal_text(slo.alerting.budget_left)),
+            min_traffic=_float(min_traffic_text(slo)) if slo.min_traffic > 0 else None,
+            burn={w.name: _float(w.factor_text(slo.period_seconds)) * budget for w in windows},
+        )
+
+
+def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
     """The alert's expression value under `state`, or None when its condition does not hold."""
     alert = rule.source
     assert alert is not None
     if alert.window is not None:
         w = alert.window
-        threshold = _float(w.factor_text(slo.period_seconds)) * _float(decimal_text(slo.error_budget))
+        threshold = lines.burn[w.name]
         long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
         if not (long > threshold and short > threshold):
             return None
-        traffic = _float(decimal_text(state.total_of(w.long_seconds)))
-        if slo.min_traffic > 0 and not traffic >= _float(min_traffic_text(slo)):
-            return None
+        if lines.min_traffic is not None:
+            traffic = _float(decimal_text(state.total_of(w.long_seconds)))
+            if not traffic >= lines.min_traffic:
+                return None
         return long
-    remaining = 1 - (state.ratio(slo.period_seconds) / _float(decimal_text(slo.error_budget)))
+    remaining = 1 - (state.ratio(lines.period_seconds) / lines.budget)
     if alert.budget == "low":
-        return remaining if remaining < _float(decimal_text(slo.alerting.budget_left)) and remaining > 0 else None
+        return remaining if remaining < lines.budget_left and remaining > 0 else None
     return remaining if remaining <= 0 else None
 
 
@@ -120,6 +144,7 @@ def _float(text: str) -> float:
 def _case(
     service: Service,
     slo: Slo,
+    lines: _Lines,
     rules: list[Rule],
     step: int,
     title: str,
@@ -133,7 +158,7 @@ def _case(
     runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
     """
 
-    holding = [(rule, value) for rule in rules if (value := _value(rule, slo, state)) is not None]
+    holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
     rendered = {id(rule): firing(rule, value) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
@@ -164,9 +189,10 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     # Traffic just above min_traffic, so that a guard raised by half would keep a real burn quiet.
     busy = (slo.min_traffic * above).quantize(_DIGITS).normalize() if slo.min_traffic > 0 else Decimal(1)
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
+    lines = _Lines.of(slo, windows)
 
     def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
-        cases.append(_case(service, slo, rules, step, f"{slo.name}: {title}", state, times, checked))
+        cases.append(_case(service, slo, lines, rules, step, f"{slo.name}: {title}", state, times, checked))
 
     def alert_of(w: BurnWindow) -> set[str]:
         return {r.alert for r in rules if r.source is not None and r.source.window == w}

@@ -7,6 +7,7 @@ edited them, and never touches them once a human has.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
@@ -20,8 +21,20 @@ from compiler.targets.links import service_dashboard_url
 
 
 def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+
+
+def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    """Nothing fleet-wide: every page belongs to one service."""
+    del fleet, options
+    return []
+
+
+def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+    """One page per (SLO, alert name) of each of `services`."""
+    del options
     out = []
-    for service in fleet.services:
+    for service in services:
         pages: dict[str, list[AlertDef]] = defaultdict(list)
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)

@@ -1,8 +1,19 @@
-"""A synthetic fleet of N services (specs + platform) for benchmarks and fault tests."""
+"""The synthetic fleet of N services (specs + platform) for benchmarks and fault tests: one generator.
+
+Two shapes:
+- plain (default): 2 SLOs (availability 30d, latency 28d) and the platform's key-metric defaults, with the
+  platform's error-rate warning threshold as a parameter (tests change it to make every file change);
+- rich (`rich=True`, the benchmark fleet of issue 3): 3 SLOs (ratio with min_traffic, latency, raw PromQL
+  over 28d) and every key-metric alert (error rate, p99 latency, down, CPU, memory, disk, disk full, traffic,
+  deployments, new error types, milestones), as `make bench` compiles it for 1,000 services.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -11,14 +22,23 @@ runbook_url: https://runbooks.example/{path}
 grafana_url: https://grafana.example
 defaults:
   period: 30d
-  alerts: {error_rate: {warning: WARNING_THRESHOLD}}
-  routing:
+DEFAULTS  routing:
     critical: {webhook: {url: "http://127.0.0.1:9/critical"}}
     warning: {webhook: {url: "http://127.0.0.1:9/warning"}}
     info: {webhook: {url: "http://127.0.0.1:9/info"}}
 """
 
-SERVICE = """\
+PLAIN_DEFAULTS = """\
+  alerts: {error_rate: {warning: WARNING_THRESHOLD}}
+"""
+
+RICH_DEFAULTS = """\
+  metrics:
+    cpu: sum(rate(container_cpu_usage_seconds_total{$selector}[5m])) / sum(kube_pod_cpu_limits{$selector})
+    memory: sum(container_memory_working_set_bytes{$selector}) / sum(machine_memory_bytes{$selector})
+"""
+
+SERVICE_HEAD = """\
 apiVersion: obsc/v1
 service: {name}
 team: team-{team}
@@ -27,18 +47,67 @@ metrics:
   requests: http_requests_total
   errors: http_requests_total{{code=~"5.."}}
   latency: http_request_duration_seconds
+"""
+
+PLAIN_SERVICE = (
+    SERVICE_HEAD
+    + """\
 slos:
   - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
   - {{name: latency, objective: 99, period: 28d, sli: {{latency: latency, threshold: 300ms}}}}
 """
+)
+
+RICH_SERVICE = (
+    SERVICE_HEAD
+    + """\
+  build_info: app_build_info
+  disk: 1 - sum(node_filesystem_avail_bytes{{$selector}}) / sum(node_filesystem_size_bytes{{$selector}})
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}, min_traffic: 1/m}}
+  - {{name: latency, objective: 99, sli: {{latency: latency, threshold: 300ms}}}}
+  - name: jobs
+    objective: 99.5
+    period: 28d
+    sli:
+      raw:
+        errors: sum(rate(jobs_total{{$selector,outcome="failed"}}[$window]))
+        total: sum(rate(jobs_total{{$selector}}[$window]))
+alerts:
+  error_rate: {{critical: 10%, warning: 2%}}
+  latency_p99: {{critical: 2s, warning: 800ms}}
+"""
+)
 
 
-def write_fleet(root: Path, services: int, teams: int = 20, warning_threshold: str = "1%") -> Path:
-    """Write `services` specs under root/specs and return that directory."""
+def platform_text(rich: bool = False, warning_threshold: str = "1%") -> str:
+    defaults = RICH_DEFAULTS if rich else PLAIN_DEFAULTS.replace("WARNING_THRESHOLD", warning_threshold)
+    return PLATFORM.replace("DEFAULTS", defaults)
+
+
+def service_text(index: int, teams: int = 20, rich: bool = False) -> str:
+    name = f"svc-{index:04d}"
+    return (RICH_SERVICE if rich else PLAIN_SERVICE).format(name=name, team=index % teams)
+
+
+def write_fleet(root: Path, services: int, teams: int = 20, warning_threshold: str = "1%", rich: bool = False) -> Path:
+    """Write `services` specs (svc-0000...) and platform.yaml under root/specs; return that directory.
+
+    Writing again over the same root rewrites the files (tests change `warning_threshold` this way).
+    `warning_threshold` is the platform's error-rate warning default; rich services set their own.
+    """
     specs = root / "specs"
     specs.mkdir(parents=True, exist_ok=True)
-    (specs / "platform.yaml").write_text(PLATFORM.replace("WARNING_THRESHOLD", warning_threshold))
+    (specs / "platform.yaml").write_text(platform_text(rich, warning_threshold))
     for i in range(services):
-        name = f"svc-{i:04d}"
-        (specs / f"{name}.yaml").write_text(SERVICE.format(name=name, team=i % teams))
+        (specs / f"svc-{i:04d}.yaml").write_text(service_text(i, teams, rich))
     return specs
+
+
+def with_standard_dashboard(specs: Path) -> None:
+    """Every service also asks for the examples' golden-signals standard dashboard (a Jsonnet function)."""
+    (specs / "lib").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib")
+    text = (specs / "platform.yaml").read_text()
+    text = text.replace("defaults:\n", "defaults:\n  dashboards: [service, golden-signals]\n", 1)
+    (specs / "platform.yaml").write_text(text + "standard_dashboards:\n  golden-signals: lib/golden-signals.jsonnet\n")

@@ -1,0 +1,96 @@
+"""Run pure work on every CPU: forked worker processes, results in task order.
+
+Target generation for one service reads nothing of another's, so the pipeline cuts a large fleet into
+chunks and hands them to workers (`compile_specs`). Workers are forked, so they inherit the model and
+the task list and send back only their results; they do no I/O and never touch the output directory.
+Results are joined in task order, so the output is the same bytes as a run in one process. Where fork
+is not available (not Linux), with one CPU, or for a small fleet, everything runs in this process.
+
+`OBSC_JOBS=N` sets the number of workers (1: none); the default is one per available CPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+log = logging.getLogger("obsc")
+
+T = TypeVar("T")
+
+MIN_ITEMS_PER_WORKER = 25  # below this a worker costs more (fork, transfer) than it saves
+
+_tasks: Sequence[Callable[[], Any]] = ()  # what forked workers run, by index
+_parent = 0  # pid of the process that forked the workers
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_count(items: int, jobs: int | None = None) -> int:
+    """Worker processes for `items` independent pieces of work; 1 means run them here.
+
+    `jobs` (an explicit request) wins; otherwise OBSC_JOBS, else one per CPU while each worker gets at least
+    MIN_ITEMS_PER_WORKER items.
+    """
+    if jobs is None:
+        env = os.environ.get("OBSC_JOBS", "").strip()
+        wanted = int(env) if env.isdigit() and int(env) > 0 else available_cpus()
+        jobs = min(wanted, items // MIN_ITEMS_PER_WORKER)
+    return max(1, min(jobs, items)) if can_fork() else 1
+
+
+def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """Each task's result, in task order; on `workers` forked processes when more than one.
+
+    Tasks must be pure: a worker's side effects are lost. A task that fails in a worker is run again here,
+    so its exception (and traceback) is the one a run in one process shows.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        return [task() for task in tasks]
+    global _tasks, _parent
+    _tasks, _parent = tasks, os.getpid()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_start_worker) as pool:
+            results: list[T] = list(pool.map(_run, range(len(tasks))))
+        return results
+    except Exception as exc:  # any failure: redo the work here, where it raises for real
+        log.debug("worker processes failed (%s); running the work in this process", exc)
+        return [task() for task in tasks]
+    finally:
+        _tasks = ()
+
+
+def _run(index: int) -> Any:
+    return _tasks[index]()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker() -> None:
+    """Leave Ctrl-C to the parent, and die with it (a killed compile leaves no workers behind)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != _parent:  # the parent died before prctl took effect
+        os._exit(1)

@@ -1,0 +1,93 @@
+"""Generation spread over worker processes: the same bytes as in one process, and the same errors.
+
+Behaviour only; how fast it is belongs to `make bench` (tests/bench/bench_prometheus.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from compiler import workers
+from compiler.api import CompileOptions, compile_specs
+from compiler.model.types import Fleet, Service
+from compiler.output.bundle import Artifact
+from compiler.targets import TargetOptions, runbooks
+from tests.bench.fleet import with_standard_dashboard, write_fleet
+from tests.conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+CASES = sorted([*(p / "specs" for p in GOLDEN.iterdir() if (p / "specs").is_dir()), ROOT / "examples"])
+
+needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
+
+
+def _files(specs: Path, jobs: int, fmt: str = "prometheus") -> dict[str, str]:
+    bundle = compile_specs([str(specs)], CompileOptions(format=fmt, jobs=jobs)).bundle
+    return {a.path: a.content for a in bundle.artifacts}
+
+
+@needs_fork
+@pytest.mark.parametrize("specs", CASES, ids=lambda p: p.parent.name if p.name == "specs" else p.name)
+def test_workers_write_the_same_bytes_as_one_process(specs: Path) -> None:
+    one = _files(specs, jobs=1)
+    assert list(_files(specs, jobs=3)) == list(one)  # same paths, same order
+    assert _files(specs, jobs=3) == one
+
+
+@needs_fork
+@pytest.mark.parametrize("fmt", ["prometheus-operator", "mimir"])
+def test_workers_write_the_same_bytes_in_every_layout(fmt: str) -> None:
+    assert _files(ROOT / "examples", jobs=2, fmt=fmt) == _files(ROOT / "examples", jobs=1, fmt=fmt)
+
+
+@needs_fork
+def test_a_fleet_cut_into_chunks_compiles_to_the_same_bytes(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=30, rich=True)
+    with_standard_dashboard(specs)
+    one = _files(specs, jobs=1)
+    assert sum(p.endswith(".golden-signals.json") for p in one) == 30  # every chunk had standard dashboards
+    assert _files(specs, jobs=2) == one
+
+
+@needs_fork
+def test_a_failure_in_a_worker_raises_the_same_error_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = write_fleet(tmp_path, services=6)
+    real = runbooks.service_artifacts
+
+    def broken(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        if any(s.name == "svc-0004" for s in services):
+            raise ValueError("runbook bug for svc-0004")
+        return real(fleet, services, options)
+
+    monkeypatch.setattr(runbooks, "service_artifacts", broken)
+    with pytest.raises(ValueError, match="runbook bug for svc-0004"):
+        compile_specs([str(specs)], CompileOptions(jobs=2))
+
+
+def test_small_fleets_stay_in_one_process_and_obsc_jobs_is_obeyed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OBSC_JOBS", raising=False)
+    monkeypatch.setattr(workers, "available_cpus", lambda: 8)
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
+    assert workers.worker_count(3) == 1  # not worth a fork
+    assert workers.worker_count(workers.MIN_ITEMS_PER_WORKER * 3) == 3
+    assert workers.worker_count(1000) == 8
+    monkeypatch.setenv("OBSC_JOBS", "1")
+    assert workers.worker_count(1000) == 1
+    monkeypatch.setenv("OBSC_JOBS", "2")
+    assert workers.worker_count(1000) == 2
+    assert workers.worker_count(1000, jobs=4) == 4  # an explicit request wins
+    assert workers.worker_count(2, jobs=4) == 2  # never more workers than pieces of work
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    assert workers.worker_count(1000, jobs=4) == 1
+
+
+def test_run_keeps_task_order_and_runs_here_with_one_worker() -> None:
+    tasks = [lambda i=i: i * i for i in range(10)]  # type: ignore[misc]
+    assert workers.run(tasks, 1) == [i * i for i in range(10)]
+    if workers.can_fork():
+        assert workers.run(tasks, 3) == [i * i for i in range(10)]
