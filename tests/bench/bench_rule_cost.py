@@ -31,6 +31,7 @@ from tests.bench.rule_cost_measure import (
     history_coverage,
     series_counts,
 )
+from tests.bench.rule_cost_report import report
 from tests.bench.rule_cost_rules import RuleFile, history_rules, obsc_rule_files, seconds, sloth_rule_file
 from tests.bench.rule_cost_schedule import first_evaluation, group_phase, pick_path
 
@@ -190,12 +191,15 @@ def machine() -> str:
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as info:
             cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-    return f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {system}, load {load_average()}"
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
-    from tests.bench.rule_cost_report import report
-
     clock = time.monotonic()
     print(f"rule evaluation cost, obsc vs Sloth-shaped rules, {SLOS} SLOs, 30 days of history", flush=True)
     print(f"  machine: {machine()}", flush=True)
@@ -206,6 +210,7 @@ def main() -> None:
             print(f"rule cost benchmark not run: {exc}")
             raise SystemExit(3) from exc
     report(run, fleet, files, COARSE_SLOTS, WARMUP)
+    print(f"  load average at the end {load_average()} (other work on the machine slows both designs' evaluations)")
     print(f"  total run time {time.monotonic() - clock:.0f}s")
 
 

@@ -98,7 +98,9 @@ class Cost:
 
 def cost_per_cycle(log: CostLog, design: str, since: float, cycle: float) -> Cost:
     """Mean time of each group's evaluations since `since`, scaled to one cycle: cycle / its interval."""
-    total, parts, kinds, groups, evaluations = 0.0, defaultdict(float), defaultdict(float), 0, 0
+    total, groups, evaluations = 0.0, 0, 0
+    parts: dict[str, float] = defaultdict(float)
+    kinds: dict[str, float] = defaultdict(float)
     for times in log.groups.values():
         kept = [e for t, e in times.evaluations.items() if t >= since] if times.design == design else []
         if not kept:

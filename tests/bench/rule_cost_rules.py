@@ -164,7 +164,17 @@ def sloth_rule_file(job: str) -> RuleFile:
         {"name": f"sloth-slo-meta-recordings-{slo_id}", "rules": _sloth_meta_rules(job)},
         {"name": f"sloth-slo-alerts-{slo_id}", "rules": [page, ticket]},
     ]
-    return RuleFile("sloth", job, groups, yaml.safe_dump({"groups": groups}, sort_keys=False))
+    return RuleFile("sloth", job, groups, yaml.dump({"groups": groups}, Dumper=_BlockDumper, sort_keys=False))
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line expressions as `|` blocks, as rule files are usually written."""
+
+
+_BlockDumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None),
+)
 
 
 def recorded_names_read_over_ranges(files: list[RuleFile]) -> set[str]:
@@ -184,7 +194,7 @@ def history_rules(files: list[RuleFile], default_interval: int) -> list[HistoryR
 
     Per design: both record `slo:sli_error:ratio_rate5m`, only Sloth's is read over 30d.
     """
-    chosen = []
+    chosen: list[HistoryRule] = []
     for design in sorted({f.design for f in files}):
         own = [f for f in files if f.design == design]
         needed = recorded_names_read_over_ranges(own)
