@@ -12,11 +12,11 @@ import ctypes
 import ctypes.util
 import difflib
 import os
+import posixpath
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -148,7 +148,12 @@ def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
 
 
 def _populate(staging: Path, out: Path, p: Plan) -> None:
-    """Fill the staging tree. File creation costs a syscall round-trip each, so it runs on threads."""
+    """Fill the staging tree: new content written, everything else hard-linked from the old tree.
+
+    One thread and raw binary writes (open, write, close; no buffer, no newline translation). Creating a
+    file here is kernel CPU (inode allocation), not waiting: a pool of 4-8 threads writing the 27,000 files
+    of a 1,000-service fleet took 10-20% longer than one thread, with half again as much CPU time.
+    """
     jobs: list[tuple[str, str | None]] = []  # (relative path, new content or None to carry over)
     for change in p.changes:
         if change.status is Status.REMOVED:
@@ -157,26 +162,24 @@ def _populate(staging: Path, out: Path, p: Plan) -> None:
         jobs.append((change.path, (change.new or "") if fresh else None))
     planned = {path for path, _ in jobs}
     jobs.extend((rel, None) for rel in p.keep if rel not in planned)
-    for directory in sorted({(staging / rel).parent for rel, _ in jobs}):
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def place(job: tuple[str, str | None]) -> None:
-        rel, content = job
+    new_root, old_root = os.fspath(staging), os.fspath(out)
+    for directory in sorted({posixpath.dirname(rel) for rel, _ in jobs} - {""}):
+        os.makedirs(os.path.join(new_root, directory), exist_ok=True)
+    for rel, content in jobs:
         if content is None:
-            _carry(out / rel, staging / rel)
+            _carry(os.path.join(old_root, rel), os.path.join(new_root, rel))
         else:
-            with open(staging / rel, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-                fh.write(content)
-
-    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-        for _ in pool.map(place, jobs):
-            pass  # re-raises the first OSError
+            _write_file(os.path.join(new_root, rel), content)
 
 
-_WRITERS = 8
+def _write_file(path: str, content: str) -> None:
+    data = memoryview(content.encode("utf-8", errors="surrogateescape"))
+    with open(path, "wb", buffering=0) as fh:
+        while data:
+            data = data[fh.write(data) :]
 
 
-def _carry(src: Path, dst: Path) -> None:
+def _carry(src: str, dst: str) -> None:
     """Hard-link an unchanged file into the new tree (copy across filesystems)."""
     try:
         os.link(src, dst)
