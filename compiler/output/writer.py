@@ -96,18 +96,24 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
 
 
 def _read_tree(root: Path) -> dict[str, str]:
+    """Every file under root (relative posix path → text); plain string paths, as pathlib's parsing
+    took most of the time of a no-change compile of a large fleet."""
     files: dict[str, str] = {}
     if not root.is_dir():
         return files
-    for dirpath, dirnames, filenames in os.walk(root):
+    base = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".obsc-"))
+        inside = os.path.relpath(dirpath, base)
+        prefix = "" if inside == os.curdir else inside.replace(os.sep, "/") + "/"
         for name in sorted(filenames):
-            full = Path(dirpath, name)
-            rel = full.relative_to(root).as_posix()
+            full = os.path.join(dirpath, name)
             try:
-                files[rel] = full.read_bytes().decode("utf-8", errors="surrogateescape")
+                with open(full, "rb", buffering=0) as fh:
+                    data = fh.readall()
             except OSError as exc:
-                raise OutputError(f"{full}: cannot read: {exc.strerror}") from None
+                raise OutputError(f"{Path(full)}: cannot read: {exc.strerror}") from None
+            files[prefix + name] = data.decode("utf-8", errors="surrogateescape")
     return files
 
 
