@@ -39,9 +39,9 @@ class Scenario:
 NOW = -10_000  # "until after the run"
 
 SCENARIOS = (
-    Scenario("paging", "30% errors for the last 30m, still going", incidents=((30, NOW, 0.30),)),
+    Scenario("paging", "30% errors for the last 90m, still going", incidents=((90, NOW, 0.30),)),
     Scenario("slow-burn", "0.4% errors for the last 36h, still going", incidents=((36 * 60, NOW, 0.004),)),
-    Scenario("recovered", "30% errors from 3h to 2h30m ago", incidents=((180, 150, 0.30),)),
+    Scenario("recovered", "25% errors from 4h30m to 2h30m ago", incidents=((270, 150, 0.25),)),
     Scenario("silent-now", "no traffic for the last 40m, still none", silences=((40, NOW),)),
     Scenario("silent-10d", "45m without traffic 10 days ago", silences=((10 * 1440, 10 * 1440 - 45),)),
     Scenario("quiet-hour", "1h at 20% errors in the quietest hour 8 days ago", quiet_hour_incident_days_ago=8),
