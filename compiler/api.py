@@ -81,7 +81,6 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         for path in spec_files:
             docs.extend(_load(path, jsonnet, diagnostics))
     with stage("validate", timings):
-        valid_docs = []
         if platform_doc is not None:
             found = schema.validate(platform_doc)
             diagnostics.extend(found)
@@ -91,30 +90,49 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 )
             elif found:
                 platform_doc = None
-        for doc in docs:
-            found = schema.validate(doc)
-            diagnostics.extend(found)
-            if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
-                diagnostics.append(
-                    Diagnostic(
-                        doc.locate(("kind",)), ("kind",), "platform defaults belong in platform.yaml beside the specs"
-                    )
-                )
-            elif not found:
-                valid_docs.append(doc)
         platform, receivers, defaults = build.build_platform(platform_doc, diagnostics)
+        # Each spec document is checked and built on its own (against the platform): on every CPU for a large fleet.
+        count = workers.worker_count(len(docs), options.jobs)
+        tasks = [_spec_part(chunk, platform, defaults) for chunk in workers.chunks(docs, count)]
         services: list[Service] = []
         notes: list[str] = []
-        for doc in valid_docs:
-            service = build.build_service(doc, platform, defaults, receivers, diagnostics)
+        for found, service, inline_receivers, explained in (r for part in workers.run(tasks, count) for r in part):
+            diagnostics.extend(found)
+            receivers.extend(inline_receivers)
             if service is not None:
-                diagnostics.extend(checks.check_slos(service))
                 services.append(service)
-                notes.extend(f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data))
+                notes.extend(explained)
         diagnostics.extend(checks.check_fleet(services, receivers))
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes
+
+
+_SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
+
+
+def _spec_part(
+    docs: Sequence[Document], platform: Platform, defaults: build.Defaults
+) -> Callable[[], list[_SpecResult]]:
+    return lambda: [_spec(doc, platform, defaults) for doc in docs]
+
+
+def _spec(doc: Document, platform: Platform, defaults: build.Defaults) -> _SpecResult:
+    """One spec document: its problems, its service (None if it has problems), the receivers it defines inline
+    and the notes `-v` shows."""
+    found = schema.validate(doc)
+    if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
+        message = "platform defaults belong in platform.yaml beside the specs"
+        return [*found, Diagnostic(doc.locate(("kind",)), ("kind",), message)], None, [], []
+    if found:
+        return found, None, [], []
+    diagnostics: list[Diagnostic] = []
+    receivers: list[Receiver] = []
+    service = build.build_service(doc, platform, defaults, receivers, diagnostics)
+    if service is None:
+        return diagnostics, None, receivers, []
+    diagnostics.extend(checks.check_slos(service))
+    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]
 
 
 def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:
@@ -219,17 +237,12 @@ def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -
     return Compilation(fleet=fleet, bundle=bundle, notes=notes, timings=timings)
 
 
-CHUNKS_PER_WORKER = 8  # services are handed out in chunks: enough to even out the workers' finish times
-
-
 def generate(fleet: Fleet, options: TargetOptions, jobs: int | None = None) -> list[Artifact]:
     """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
     then its fleet-wide files; services spread over worker processes for a large fleet (same bytes)."""
     targets = all_targets()
     count = workers.worker_count(len(fleet.services), jobs)
-    services = fleet.services
-    size = max(1, -(-len(services) // (count * CHUNKS_PER_WORKER))) if count > 1 else max(1, len(services))
-    chunks = [services[i : i + size] for i in range(0, len(services), size)]
+    chunks = workers.chunks(fleet.services, count)
     # (target, part) → work; part len(chunks) is the fleet-wide part. Fleet-wide parts go first: each is
     # one piece of work that cannot be split, so starting them early keeps the workers' ends together.
     work: dict[tuple[int, int], Callable[[], list[Artifact]]] = {}

@@ -57,6 +57,16 @@ def worker_count(items: int, jobs: int | None = None) -> int:
     return max(1, min(jobs, items)) if can_fork() else 1
 
 
+CHUNKS_PER_WORKER = 8  # work is handed out in chunks: enough to even out the workers' finish times
+
+
+def chunks(items: Sequence[T], workers: int) -> list[Sequence[T]]:
+    """`items` cut in order into CHUNKS_PER_WORKER pieces per worker (one piece for one worker, none if empty)."""
+    pieces = workers * CHUNKS_PER_WORKER if workers > 1 else 1
+    size = max(1, -(-len(items) // pieces))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Each task's result, in task order; on `workers` forked processes when more than one.
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from compiler import workers
-from compiler.api import CompileOptions, compile_specs
+from compiler.api import CompileOptions, compile_specs, load_fleet
+from compiler.errors import InputError
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions, runbooks
@@ -91,3 +92,35 @@ def test_run_keeps_task_order_and_runs_here_with_one_worker() -> None:
     assert workers.run(tasks, 1) == [i * i for i in range(10)]
     if workers.can_fork():
         assert workers.run(tasks, 3) == [i * i for i in range(10)]
+
+
+ERRORS = ROOT / "tests" / "errors"
+
+
+def _diagnostics(paths: list[str], jobs: int) -> tuple[str, ...]:
+    options = CompileOptions(platform_file=str(ERRORS / "platform.yaml"), jobs=jobs)
+    with pytest.raises(InputError) as caught:
+        load_fleet(paths, options, {})
+    return tuple(str(d) for d in caught.value.diagnostics)
+
+
+@needs_fork
+def test_specs_checked_in_workers_report_the_same_errors(tmp_path: Path) -> None:
+    cases = sorted(str(p) for p in ERRORS.iterdir() if p.suffix in (".yaml", ".jsonnet") and p.stem != "platform")
+    one = _diagnostics(cases, jobs=1)
+    assert len(one) >= len(cases)  # every bad file says something
+    assert _diagnostics(cases, jobs=3) == one
+
+
+@needs_fork
+def test_specs_built_in_workers_give_the_same_model_and_notes(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=12)  # plain: notes say which key alerts are skipped
+    (specs / "svc-0003.yaml").write_text(
+        (specs / "svc-0003.yaml").read_text()
+        + "routing:\n  critical: {webhook: {url: 'http://127.0.0.1:9/own'}}\n"  # an inline receiver
+    )
+    one, notes_one = load_fleet([str(specs)], CompileOptions(jobs=1), {})
+    three, notes_three = load_fleet([str(specs)], CompileOptions(jobs=3), {})
+    assert three == one
+    assert notes_three == notes_one and notes_one
+    assert any(r.name.startswith("svc-0003") for r in three.receivers)

@@ -88,6 +88,9 @@ class _Layer:
     base: Path
 
 
+Defaults = _Layer  # the platform's defaults, as build_platform returns them for build_service
+
+
 # ---------------------------------------------------------------- platform
 
 
