@@ -55,27 +55,41 @@ def encode(model: object) -> str:
 
     Byte for byte `json.dumps(model, cls=JSONEncoder, sort_keys=True, indent=2)` (a test holds it to that),
     written out by hand because json's indenting encoder is pure Python and was the slowest step of the
-    target: 2.5x faster on a 1,000-service fleet.
+    target: 2.5x faster on a 1,000-service fleet. SDK objects are turned into dicts (`to_json`, what
+    JSONEncoder.default does) as the writer meets them.
     """
     out: list[str] = []
-    _write(_plain(model), out, "\n")
+    _write(model, out, "\n")
     return "".join(out) + "\n"
-
-
-def _plain(value: Any) -> Any:
-    """SDK objects → dicts and lists (what JSONEncoder.default does, eagerly)."""
-    to_json = getattr(value, "to_json", None)
-    if to_json is not None and callable(to_json):
-        value = to_json()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _write(value: Any, out: list[str], newline: str) -> None:
     """Append `value` as indented JSON; `newline` is a newline plus the current indent."""
+    kind = type(value)
+    if kind is str:  # the builtin types first: they have no to_json, and asking costs an exception each
+        out.append(_quote(value))
+    elif kind is dict:
+        _write_object(value, out, newline)
+    elif kind is list:
+        _write_array(value, out, newline)
+    elif value is None or value is True or value is False:
+        out.append(_CONSTANTS[value])
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float:
+        out.append(float.__repr__(value))
+    else:
+        _write_other(value, out, newline)
+
+
+def _write_other(value: Any, out: list[str], newline: str) -> None:
+    """SDK objects (through `to_json`), tuples, and subclasses of the JSON types (str enums...)."""
+    to_json = getattr(value, "to_json", None)
+    if to_json is not None and callable(to_json):
+        value = to_json()
+        if type(value) is dict or type(value) is list:
+            _write(value, out, newline)
+            return
     if isinstance(value, str):
         out.append(_quote(value))
     elif value is None or value is True or value is False:
@@ -85,29 +99,37 @@ def _write(value: Any, out: list[str], newline: str) -> None:
     elif isinstance(value, float):
         out.append(float.__repr__(value))
     elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        sep = "{" + inner
-        for key in sorted(value):
-            out += (sep, _quote(key), ": ")
-            _write(value[key], out, inner)
-            sep = "," + inner
-        out += (newline, "}")
-    elif isinstance(value, list):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        sep = "[" + inner
-        for item in value:
-            out.append(sep)
-            _write(item, out, inner)
-            sep = "," + inner
-        out += (newline, "]")
+        _write_object(value, out, newline)
+    elif isinstance(value, list | tuple):
+        _write_array(value, out, newline)
     else:
         raise TypeError(f"cannot encode {type(value).__name__} in a dashboard")
+
+
+def _write_object(value: dict[Any, Any], out: list[str], newline: str) -> None:
+    if not value:
+        out.append("{}")
+        return
+    inner = newline + "  "
+    sep = "{" + inner
+    for key in sorted(value):
+        out += (sep, _quote(key), ": ")
+        _write(value[key], out, inner)
+        sep = "," + inner
+    out += (newline, "}")
+
+
+def _write_array(value: list[Any] | tuple[Any, ...], out: list[str], newline: str) -> None:
+    if not value:
+        out.append("[]")
+        return
+    inner = newline + "  "
+    sep = "[" + inner
+    for item in value:
+        out.append(sep)
+        _write(item, out, inner)
+        sep = "," + inner
+    out += (newline, "]")
 
 
 _CONSTANTS = {None: "null", True: "true", False: "false"}
