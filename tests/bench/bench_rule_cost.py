@@ -6,6 +6,12 @@ the same SLOs; backfill the raw counters; let a helper server compute the histor
 a range selector reads (Sloth's 5m ratios every 30s, obsc's coarse 5m rates every 5m) and backfill raw and
 recorded history together; then run one server with both rule sets and a live exporter that continues the
 counters, and read /api/v1/rules, /api/v1/alerts and the recorded ratios.
+
+Fairness: both designs read the same raw series in the same server at the same time. obsc's rule files are
+loaded as generated (the specs switch key-metric alerts off: Sloth has nothing to compare them with); only
+their paths are chosen, because a path decides when a group runs (rule_cost_schedule). Cost is per cycle of
+the global interval: each group's mean evaluationTime x (global interval / the group's interval). The ratio
+depends on that interval: Sloth's 30d window reads one sample per evaluation of its 5m ratio.
 """
 
 from __future__ import annotations
