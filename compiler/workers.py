@@ -1,10 +1,12 @@
 """Run pure work on every CPU: forked worker processes, results in task order.
 
-Target generation for one service reads nothing of another's, so the pipeline cuts a large fleet into
-chunks and hands them to workers (`compile_specs`). Workers are forked, so they inherit the model and
-the task list and send back only their results; they do no I/O and never touch the output directory.
-Results are joined in task order, so the output is the same bytes as a run in one process. Where fork
-is not available (not Linux), with one CPU, or for a small fleet, everything runs in this process.
+Checking and building one spec, and generating one service's files, read nothing of another's, so the
+pipeline cuts a large fleet into chunks and hands them to workers (see api.py). Workers are forked: they
+inherit the model and the task list and send back only their results; they write nothing and never touch
+the output directory. Results are joined in task order, so the output is the same bytes as a run in one
+process. Where fork is not available (not Linux), with one CPU, or for a small fleet, everything runs in
+this process. Tasks must not call Jsonnet: a forked child has no Go runtime threads (Jsonnet runs in the
+parent, in the loader and the dashboards stage, before any fork).
 
 `OBSC_JOBS=N` sets the number of workers (1: none); the default is one per available CPU.
 """
@@ -29,8 +31,7 @@ T = TypeVar("T")
 
 MIN_ITEMS_PER_WORKER = 25  # below this a worker costs more (fork, transfer) than it saves
 
-_tasks: Sequence[Callable[[], Any]] = ()  # what forked workers run, by index
-_parent = 0  # pid of the process that forked the workers
+_tasks: Sequence[Callable[[], Any]] = ()  # in a worker: what it runs, by index (set when it starts)
 
 
 def available_cpus() -> int:
@@ -75,18 +76,16 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """
     if workers <= 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    global _tasks, _parent
-    _tasks, _parent = tasks, os.getpid()
+    context = multiprocessing.get_context("fork")  # workers inherit `tasks` (and the model they close over)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(
+            min(workers, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(tasks, os.getpid())
+        ) as pool:
             results: list[T] = list(pool.map(_run, range(len(tasks))))
         return results
     except Exception as exc:  # any failure: redo the work here, where it raises for real
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
-    finally:
-        _tasks = ()
 
 
 def _run(index: int) -> Any:
@@ -96,11 +95,13 @@ def _run(index: int) -> Any:
 _PR_SET_PDEATHSIG = 1
 
 
-def _start_worker() -> None:
-    """Leave Ctrl-C to the parent, and die with it (a killed compile leaves no workers behind)."""
+def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
+    """Take the task list; leave Ctrl-C to the parent, and die with it (a killed compile leaves no workers)."""
+    global _tasks
+    _tasks = tasks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != _parent:  # the parent died before prctl took effect
+    if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)

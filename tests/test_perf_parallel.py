@@ -5,6 +5,11 @@ Behaviour only; how fast it is belongs to `make bench` (tests/bench/bench_promet
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -124,3 +129,39 @@ def test_specs_built_in_workers_give_the_same_model_and_notes(tmp_path: Path) ->
     assert three == one
     assert notes_three == notes_one and notes_one
     assert any(r.name.startswith("svc-0003") for r in three.receivers)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@needs_fork
+def test_a_killed_compile_leaves_no_worker_behind(tmp_path: Path) -> None:
+    specs = write_fleet(tmp_path, services=200, rich=True)
+    argv = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate"]
+    proc = subprocess.Popen([*argv, "-q"], cwd=ROOT, env=dict(os.environ, OBSC_JOBS="2"))
+    try:
+        deadline, children = time.monotonic() + 60, set()
+        while not children and proc.poll() is None and time.monotonic() < deadline:
+            children = _children(proc.pid)
+            time.sleep(0.02)
+        assert children, "the compile never started worker processes"
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _running(c)], "workers outlived the compile"
