@@ -80,6 +80,21 @@ def summary(label: str, runs: list[tuple[float, dict[str, float]]]) -> str:
     return f"  {label}: {median:.2f}s{spread}\n    stages (median s): {parts}, other {other:.2f}"
 
 
+PROBE_FILES = 5000
+
+
+def file_creation(root: Path, count: int = PROBE_FILES) -> float:
+    """Seconds to create `count` empty files right now (kept until the end): the floor under the write stage,
+    which varies several-fold on this machine with what was deleted lately (see the module docstring)."""
+    start = time.perf_counter()
+    for i in range(count):
+        folder = os.path.join(root, str(i // 100))
+        if i % 100 == 0:
+            os.makedirs(folder)
+        os.close(os.open(os.path.join(folder, f"{i}.yaml"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    return time.perf_counter() - start
+
+
 def rules_per_slo(rule_file: Path) -> Counter[str]:
     data = yaml.safe_load(rule_file.read_text())
     return Counter(r["labels"]["slo"] for g in data["groups"] for r in g["rules"] if "slo" in r.get("labels", {}))
@@ -87,6 +102,7 @@ def rules_per_slo(rule_file: Path) -> Counter[str]:
 
 def bench_compile(specs: Path, root: Path) -> Path:
     """Cold, warm and single-process compiles; returns one compiled tree."""
+    probe = file_creation(root / "probe")
     cold = [compile_once(specs, root / f"out-cold-{i}") for i in range(RUNS)]
     out = root / "out-cold-0"
     warm = [compile_once(specs, out) for _ in range(RUNS)]
@@ -96,6 +112,11 @@ def bench_compile(specs: Path, root: Path) -> Path:
     cold_median = statistics.median(w for w, _ in cold)
     verdict = "within" if cold_median <= TARGET_SECONDS else "OVER"
     print(f"compile {SERVICES} services x 3 SLOs, every key-metric alert (--no-validate): {files} files, {size:.0f} MB")
+    per_file = probe / PROBE_FILES
+    print(
+        f"  file system just before the cold runs: {per_file * 1e3:.3f} ms to create an empty file "
+        f"({per_file * files:.2f}s for {files}: the floor of the cold write stage)"
+    )
     print(summary("cold (empty output directory)", cold))
     print(summary("warm (nothing changed)", warm))
     print(summary("cold, in one process (OBSC_JOBS=1)", serial))
