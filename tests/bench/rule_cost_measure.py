@@ -136,9 +136,14 @@ class WindowAccuracy:
     worst: float = 0.0  # burn-rate units
     worst_where: str = ""
     samples: int = 0
+    total: float = 0.0  # sum of the errors, for the mean
     nan_with_traffic: int = 0  # NaN although the exact ratio exists
     nan_without_traffic: int = 0
     missing_with_traffic: int = 0  # nothing to read although there was traffic (read view only)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.samples if self.samples else 0.0
 
     def add(self, value: float, exact: float | None, where: str) -> None:
         if math.isnan(value):
@@ -151,6 +156,7 @@ class WindowAccuracy:
             return
         self.samples += 1
         error = abs(value - exact) / BUDGET
+        self.total += error
         if error > self.worst:
             self.worst, self.worst_where = error, where
 

@@ -91,37 +91,37 @@ def print_cost(run: Run, files: list[RuleFile], warmup: float) -> None:
         print("  rule health: every rule of both designs ok")
 
 
-def _accuracy_row(run: Run, view: str, window: str) -> tuple[str, str, str]:
+def _pair(run: Run, view: str, window: str, figure: str) -> str:
     obsc, sloth = run.accuracy.get((view, "obsc", window)), run.accuracy.get((view, "sloth", window))
     if obsc is None or sloth is None:
-        return "-", "-", ""
-    nan = f"{obsc.nan_with_traffic}/{sloth.nan_with_traffic}"
-    return f"{obsc.worst:.3f}", f"{sloth.worst:.3f}", nan
+        return f"{'-':>15}"
+    return f"{getattr(obsc, figure):8.3f}{getattr(sloth, figure):7.3f}"
 
 
 def print_accuracy(run: Run) -> None:
     print(
-        "\n  worst |recorded - exact| in burn-rate units (1.0 = the budget's rate: 0.1% of requests), where"
-        "\n  exact = errors/requests of the generated counts over the window. 'at eval': every live evaluation at"
-        "\n  its own timestamp; 'as read': the latest sample read at each alert poll (adds staleness: up to one"
-        "\n  interval). NaN: evaluations that gave NaN although the window had traffic (obsc/Sloth)."
+        "\n  |recorded - exact| in burn-rate units (1.0 = the budget's rate: 0.1% of requests), where exact ="
+        "\n  errors/requests of the generated counts over the window. 'at eval': every live evaluation at its own"
+        "\n  timestamp; 'as read': the latest sample read at each alert poll (adds staleness: up to one interval)."
+        "\n  NaN: evaluations that gave NaN although the window had traffic (obsc/Sloth). Pairs are obsc, Sloth."
     )
-    print(f"  {'window':7}{'obsc':>9}{'Sloth':>9}{'obsc':>10}{'Sloth':>9}{'NaN':>8}   worst case (at eval)")
-    print(f"  {'':7}{'at eval':>18}{'as read':>19}")
+    heads = "".join(f"{h:>15}" for h in ("worst at eval", "mean at eval", "worst as read"))
+    print(f"  {'window':7}{heads}{'NaN':>7}   worst case at eval")
     worse = []
     for window in WINDOWS:
-        o_eval, s_eval, nan = _accuracy_row(run, "eval", window)
-        o_read, s_read, _ = _accuracy_row(run, "read", window)
         obsc, sloth = run.accuracy.get(("eval", "obsc", window)), run.accuracy.get(("eval", "sloth", window))
+        nan = f"{obsc.nan_with_traffic}/{sloth.nan_with_traffic}" if obsc and sloth else ""
         where = f"obsc {obsc.worst_where}; Sloth {sloth.worst_where}" if obsc and sloth else ""
         same = " (same PromQL)" if window in SAME_PROMQL else ""
-        print(f"  {window:7}{o_eval:>9}{s_eval:>9}{o_read:>10}{s_read:>9}{nan:>8}   {where}{same}")
+        figures = "".join(_pair(run, view, window, f) for view, f in (("eval", "worst"), ("eval", "mean"),
+                                                                       ("read", "worst")))
+        print(f"  {window:7}{figures}{nan:>7}   {where}{same}")
         if obsc and sloth and window not in SAME_PROMQL and obsc.worst > sloth.worst:
             worse.append(window)
     missing = sum(a.missing_with_traffic for (view, _, _), a in run.accuracy.items() if view == "read")
     print(
         f"  5m-6h: both designs evaluate the same expression; their figures differ only by when each group"
-        f"\n  runs against the 60s scrapes. Windows computed differently where obsc is less accurate: "
+        f"\n  runs against the 60s scrapes. Windows computed differently where obsc's worst is worse: "
         f"{', '.join(worse) or 'none'}.\n  Reads that found no series although the window had traffic: {missing}."
     )
 
