@@ -6,7 +6,8 @@ inherit the model and the task list and send back only their results; they write
 the output directory. Results are joined in task order, so the output is the same bytes as a run in one
 process. Where fork is not available (not Linux), with one CPU, or for a small fleet, everything runs in
 this process. Tasks must not call Jsonnet: a forked child has no Go runtime threads (Jsonnet runs in the
-parent, in the loader and the dashboards stage, before any fork).
+parent, in the loader and the dashboards stage, before any fork). Jsonnet evaluation itself releases the
+GIL while Go evaluates, so the dashboards stage spreads it over threads instead (`map_threads`).
 
 `OBSC_JOBS=N` sets the number of workers (1: none); the default is one per available CPU.
 """
@@ -22,12 +23,13 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 log = logging.getLogger("obsc")
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 MIN_ITEMS_PER_WORKER = 25  # below this a worker costs more (fork, transfer) than it saves
 
@@ -45,17 +47,17 @@ def can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def worker_count(items: int, jobs: int | None = None) -> int:
-    """Worker processes for `items` independent pieces of work; 1 means run them here.
+def worker_count(items: int, jobs: int | None = None, threads: bool = False) -> int:
+    """Worker processes (or `threads`) for `items` independent pieces of work; 1 means run them here.
 
     `jobs` (an explicit request) wins; otherwise OBSC_JOBS, else one per CPU while each worker gets at least
-    MIN_ITEMS_PER_WORKER items.
+    MIN_ITEMS_PER_WORKER items. Processes need fork.
     """
     if jobs is None:
         env = os.environ.get("OBSC_JOBS", "").strip()
         wanted = int(env) if env.isdigit() and int(env) > 0 else available_cpus()
         jobs = min(wanted, items // MIN_ITEMS_PER_WORKER)
-    return max(1, min(jobs, items)) if can_fork() else 1
+    return max(1, min(jobs, items)) if threads or can_fork() else 1
 
 
 CHUNKS_PER_WORKER = 8  # work is handed out in chunks: enough to even out the workers' finish times
@@ -86,6 +88,15 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     except Exception as exc:  # any failure: redo the work here, where it raises for real
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
+
+
+def map_threads(function: Callable[[U], T], items: Sequence[U], threads: int) -> list[T]:
+    """`function` of each item, in order, on `threads` threads: for work that releases the GIL (Jsonnet
+    evaluates in Go). Exceptions propagate as from a loop."""
+    if threads <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(min(threads, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 def _run(index: int) -> Any:

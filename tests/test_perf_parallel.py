@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from compiler import workers
-from compiler.api import CompileOptions, compile_specs, load_fleet
+from compiler.api import CompileOptions, compile_specs, load_fleet, render_standard_dashboards
 from compiler.errors import InputError
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
+from compiler.spec.loader import JsonnetOptions
 from compiler.targets import TargetOptions, runbooks
 from tests.bench.fleet import with_standard_dashboard, write_fleet
 from tests.conftest import ROOT
@@ -165,3 +166,35 @@ def test_a_killed_compile_leaves_no_worker_behind(tmp_path: Path) -> None:
     while any(_running(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [c for c in children if _running(c)], "workers outlived the compile"
+
+
+def test_standard_dashboards_evaluated_on_threads_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = write_fleet(tmp_path, services=4)
+    with_standard_dashboard(specs)
+    (specs / "svc-0002.yaml").write_text((specs / "svc-0002.yaml").read_text() + "dashboards: [service]\n")
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    monkeypatch.setattr(workers, "worker_count", lambda items, jobs=None, threads=False: 1)
+    one = render_standard_dashboards(fleet, JsonnetOptions())
+    monkeypatch.setattr(workers, "worker_count", lambda items, jobs=None, threads=False: 3)
+    assert render_standard_dashboards(fleet, JsonnetOptions()) == one
+    assert [(r.service, r.name) for r in one.rendered_dashboards] == [
+        (f"svc-000{i}", "golden-signals") for i in (0, 1, 3)
+    ]
+
+
+def test_standard_dashboard_errors_on_threads_name_the_first_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = write_fleet(tmp_path, services=4)
+    with_standard_dashboard(specs)
+    broken = "function(service) error 'no dashboard for ' + service.name\n"
+    (specs / "lib" / "golden-signals.jsonnet").write_text(broken)
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    messages = []
+    for count in (1, 3):
+        monkeypatch.setattr(workers, "worker_count", lambda items, jobs=None, threads=False, n=count: n)
+        with pytest.raises(InputError) as caught:
+            render_standard_dashboards(fleet, JsonnetOptions())
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "service 'svc-0000'" in messages[0] and "no dashboard for svc-0000" in messages[0], messages[0]
