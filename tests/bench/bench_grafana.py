@@ -20,7 +20,6 @@ import itertools
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from compiler.output import writer
 from compiler.output.bundle import assemble
 from compiler.spec.loader import JsonnetOptions
 from compiler.targets import TargetOptions, grafana
-from tests.bench.fleet import with_standard_dashboard, write_fleet
+from tests.bench.fleet import scratch, with_standard_dashboard, write_fleet
 
 SERVICES = int(os.environ.get("OBSC_BENCH_SERVICES", "1000"))
 RUNS = int(os.environ.get("OBSC_BENCH_RUNS", "3"))
@@ -88,8 +87,7 @@ def measure(specs: Path, tmp: Path, label: str) -> None:
 
 def main() -> None:
     print(f"machine: {machine()}; {SERVICES} services, medians of {RUNS} runs")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+    with scratch() as root:
         specs = write_fleet(root / "plain", SERVICES, rich=True)
         measure(specs, root / "plain", f"{SERVICES} services x 3 SLOs, obsc's service dashboards")
         specs = write_fleet(root / "standard", SERVICES, rich=True)

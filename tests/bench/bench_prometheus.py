@@ -25,14 +25,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
-from tests.bench.fleet import write_fleet
+from tests.bench.fleet import scratch, write_fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = int(os.environ.get("OBSC_BENCH_SERVICES", "1000"))
@@ -127,8 +126,7 @@ def bench_compile(specs: Path, root: Path) -> Path:
 def main() -> None:
     promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+    with scratch() as root:
         specs = write_fleet(root, SERVICES, rich=True)
         out = bench_compile(specs, root)
         rule_files = sorted((out / "prometheus/rules").glob("*.yaml"))

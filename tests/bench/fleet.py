@@ -10,7 +10,10 @@ Two shapes:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +114,34 @@ def with_standard_dashboard(specs: Path) -> None:
     text = (specs / "platform.yaml").read_text()
     text = text.replace("defaults:\n", "defaults:\n  dashboards: [service, golden-signals]\n", 1)
     (specs / "platform.yaml").write_text(text + "standard_dashboards:\n  golden-signals: lib/golden-signals.jsonnet\n")
+
+
+_deferred: list[str] | None = None  # scratch directories left for cleanup_at_the_end
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    """A temporary directory for one benchmark, removed when it ends (or by `cleanup_at_the_end`)."""
+    path = tempfile.mkdtemp(prefix="obsc-bench-")
+    try:
+        yield Path(path)
+    finally:
+        if _deferred is not None:
+            _deferred.append(path)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def cleanup_at_the_end() -> Iterator[None]:
+    """Keep every scratch directory until the block ends: on this machine's ext4 (no journal), creating files
+    for minutes after many were deleted is several times slower, so a benchmark's clean-up would slow the
+    next benchmark's writes."""
+    global _deferred
+    _deferred = []
+    try:
+        yield
+    finally:
+        for path in _deferred:
+            shutil.rmtree(path, ignore_errors=True)
+        _deferred = None
