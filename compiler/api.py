@@ -35,7 +35,7 @@ class CompileOptions:
     platform_file: str | None = None
     format: str = "prometheus"
     regenerate_command: str = "obsc compile"
-    jobs: int | None = None  # worker processes for generation; None: one per CPU for a large fleet (workers.py)
+    jobs: int | None = None  # worker processes checking specs and generating; None: one per CPU for a large fleet
 
 
 @dataclass

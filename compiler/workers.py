@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing
 import os
@@ -79,15 +78,20 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     if workers <= 1 or len(tasks) <= 1:
         return [task() for task in tasks]
     context = multiprocessing.get_context("fork")  # workers inherit `tasks` (and the model they close over)
+    pool = ProcessPoolExecutor(
+        min(workers, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(tasks, os.getpid())
+    )
     try:
-        with ProcessPoolExecutor(
-            min(workers, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(tasks, os.getpid())
-        ) as pool:
-            results: list[T] = list(pool.map(_run, range(len(tasks))))
-        return results
+        results: list[T] = list(pool.map(_run, range(len(tasks))))
     except Exception as exc:  # any failure: redo the work here, where it raises for real
+        pool.shutdown(wait=False, cancel_futures=True)
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
+    except BaseException:  # Ctrl-C: drop the queued work rather than wait for it
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def map_threads(function: Callable[[U], T], items: Sequence[U], threads: int) -> list[T]:
@@ -112,7 +116,6 @@ def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
     _tasks = tasks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # libc's, already loaded
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
