@@ -8,13 +8,17 @@ a human has edited are carried over untouched.
 
 from __future__ import annotations
 
+import array
 import ctypes
 import ctypes.util
 import difflib
 import os
+import platform
 import posixpath
 import shutil
 import stat
+import struct
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,6 +139,7 @@ def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.obsc-staging-", dir=parent))
+        _top_of_hierarchy(staging)
     except OSError as exc:
         raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
     try:
@@ -183,6 +188,45 @@ def _write_file(path: str, content: str) -> None:
     with open(path, "wb", buffering=0) as fh:
         while data:
             data = data[fh.write(data) :]
+
+
+def _ioc(direction: int, number: int) -> int:
+    """A Linux ioctl request of type 'f' carrying a C long (asm-generic layout)."""
+    return (direction << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | number
+
+
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = _ioc(2, 1), _ioc(1, 2)  # linux/fs.h
+_FS_TOPDIR_FL = 0x00020000  # `chattr +T`
+_GENERIC_IOCTL_MACHINES = {"x86_64", "amd64", "i386", "i686", "aarch64", "arm64", "riscv64", "s390x"}
+
+
+def _top_of_hierarchy(directory: Path) -> None:
+    """Ask ext2/3/4 to treat the new tree as the top of a directory hierarchy (`chattr +T`): its folders then
+    go to block groups with room rather than to the parent folder's group.
+
+    A file gets an inode in its folder's group, and ext4 without a journal steps over every inode freed in
+    the last minutes, one by one, for each new file: writing a 1,000-service tree right after a tree of that
+    size was deleted beside it (the previous output, a clean-up) took 5.5 s instead of 1.2 s. A hint only:
+    other file systems refuse the flag, and the files written are the same.
+    """
+    if sys.platform != "linux" or platform.machine().lower() not in _GENERIC_IOCTL_MACHINES:
+        return
+    import fcntl
+
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+        if not flags[0] & _FS_TOPDIR_FL:
+            flags[0] |= _FS_TOPDIR_FL
+            fcntl.ioctl(fd, _FS_IOC_SETFLAGS, flags)
+    except OSError:
+        pass  # not ext2/3/4 (ENOTTY, EOPNOTSUPP...)
+    finally:
+        os.close(fd)
 
 
 def _carry(src: str, dst: str) -> None:

@@ -1,0 +1,59 @@
+"""The writer's faster paths keep its behaviour: exact bytes, and an allocator hint that changes no file.
+
+Behaviour only; how fast it is belongs to `make bench` (tests/bench/bench_prometheus.py).
+"""
+
+from __future__ import annotations
+
+import array
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler.output import writer
+from compiler.output.bundle import Artifact, Bundle, Ownership
+from tests.conftest import tree
+
+
+def _flags(path: Path) -> int | None:
+    """The directory's inode flags (`lsattr -d`), or None where the file system has none."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, writer._FS_IOC_GETFLAGS, flags, True)
+        return flags[0]
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _write(out: Path, *artifacts: Artifact) -> None:
+    writer.write(writer.plan(Bundle(artifacts), str(out)))
+
+
+def test_files_hold_exactly_the_artifact_text(tmp_path: Path) -> None:
+    text = "crlf stays\r\nnon-ASCII é ✓\nan undecodable byte read back: \udcff\n"
+    out = tmp_path / "out"
+    _write(
+        out, Artifact("a/b/c.yaml", text), Artifact("top.json", ""), Artifact("runbooks/x.md", "# x\n", Ownership.STUB)
+    )
+    files = tree(out)
+    assert files["a/b/c.yaml"] == "crlf stays\r\nnon-ASCII é ✓\nan undecodable byte read back: ".encode() + b"\xff\n"
+    assert files["top.json"] == b""
+    assert writer.plan(Bundle((Artifact("a/b/c.yaml", text),)), str(out)).changes[0].status is writer.Status.UNCHANGED
+
+
+def test_the_new_tree_is_marked_top_of_a_hierarchy_where_the_file_system_can(tmp_path: Path) -> None:
+    if writer.platform.machine().lower() not in writer._GENERIC_IOCTL_MACHINES or _flags(tmp_path) is None:
+        pytest.skip("this file system keeps no inode flags")
+    out = tmp_path / "out"
+    _write(out, Artifact("a.yaml", "a\n"))
+    flags = _flags(out)
+    assert flags is not None and flags & writer._FS_TOPDIR_FL, "chattr +T was not set on the new tree"
+    _write(out, Artifact("a.yaml", "b\n"))  # a rewrite: a new tree, marked too
+    flags = _flags(out)
+    assert flags is not None and flags & writer._FS_TOPDIR_FL
+    assert tree(out) == {"a.yaml": b"b\n"}
