@@ -32,9 +32,10 @@ check: setup ## Fail if generated/ differs from what specs/ compile to
 test: setup tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
 	$(BIN)/pytest -q
 
-lint: setup ## ruff + mypy --strict
+lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests
 	$(BIN)/mypy --strict compiler
+	$(BIN)/lint-imports --no-logo
 
 goldens: setup ## Refresh golden files after an intended output change (review the git diff!)
 	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py

@@ -7,20 +7,18 @@ Writing, diffing and external validation happen after, on the returned bundle.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compiler import workers
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
-from compiler.model.types import Fleet, Platform, Receiver, RenderedDashboard, Service
+from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.output.bundle import Artifact, Bundle, BundleError, assemble
 from compiler.spec import loader, schema
 from compiler.spec.document import Document
@@ -168,57 +166,6 @@ def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheu
     return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 
-def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> Fleet:
-    """Evaluate every platform standard dashboard (a Jsonnet `function(service)`) for each service listing it.
-
-    File paths are relative to the platform file; the Grafana target gets the results through the Fleet
-    and stays pure. One error is reported once, naming the first service it happened for.
-    """
-    from compiler.conventions import SERVICE_DASHBOARD
-    from compiler.targets.grafana_standard import service_argument
-
-    files = dict(fleet.platform.standard_dashboards)
-    if SERVICE_DASHBOARD in files:
-        message = f"{SERVICE_DASHBOARD!r} is obsc's own dashboard; give the standard dashboard another name"
-        raise InputError([Diagnostic(fleet.platform.location, ("standard_dashboards", SERVICE_DASHBOARD), message)])
-    root = os.path.dirname(fleet.platform.location.file) or "."
-    wanted = [(service, name) for service in fleet.services for name in service.dashboards if name in files]
-
-    def evaluate(job: tuple[Service, str]) -> Any:
-        service, name = job
-        argument = service_argument(service, fleet.platform, name)
-        try:
-            return loader.evaluate_jsonnet_function(
-                os.path.join(root, files[name]), {"service": argument}, jsonnet, root
-            )
-        except InputError as exc:
-            return exc
-
-    # Jsonnet evaluates in Go without the GIL: threads put every CPU to work on a large fleet.
-    results = workers.map_threads(evaluate, wanted, workers.worker_count(len(wanted), threads=True))
-    rendered: list[RenderedDashboard] = []
-    failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}
-    for (service, name), data in zip(wanted, results, strict=True):
-        path = os.path.join(root, files[name])
-        if isinstance(data, InputError):
-            for d in data.diagnostics:
-                failed.setdefault((d.location, d.path, f"standard dashboard {name!r}: {d.message}"), []).append(
-                    service.name
-                )
-            continue
-        if not isinstance(data, dict):
-            message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {type(data).__name__}"
-            failed.setdefault((Location(path), (), message), []).append(service.name)
-            continue
-        rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
-    if failed:
-        raise InputError(
-            Diagnostic(where, at, f"{message} (service {who[0]!r}" + (f" and {len(who) - 1} more)" if who[1:] else ")"))
-            for (where, at, message), who in failed.items()
-        )
-    return replace(fleet, rendered_dashboards=tuple(rendered))
-
-
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """No cyclic garbage collection while generating: the pipeline makes millions of small objects and
@@ -237,15 +184,24 @@ def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -
     timings: dict[str, float] = {}
     with paused_gc():
         fleet, notes = load_fleet(paths, options, timings)
-        with stage("dashboards", timings):
-            fleet = render_standard_dashboards(fleet, loader.JsonnetOptions(tuple(options.jsonnet_paths)))
+        target_options = TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths))
+        with stage("prepare", timings):
+            fleet = prepare(fleet, target_options)
         with stage("generate", timings):
-            artifacts = generate(fleet, TargetOptions(format=options.format), options.jobs)
+            artifacts = generate(fleet, target_options, options.jobs)
             try:
                 bundle = assemble(artifacts, options.regenerate_command)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
     return Compilation(fleet=fleet, bundle=bundle, notes=notes, timings=timings)
+
+
+def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
+    """Every target's step that must run in this process before the fork, in `all_targets()` order."""
+    for target in all_targets():
+        if target.prepare is not None:
+            fleet = target.prepare(fleet, options)
+    return fleet
 
 
 def generate(fleet: Fleet, options: TargetOptions, jobs: int | None = None) -> list[Artifact]:

@@ -231,7 +231,7 @@ def _explain(compilation: Compilation, verbosity: int) -> None:
 def _validate_output(compilation: Compilation, out_dir: str) -> None:
     from compiler.toolcheck import validate_bundle
 
-    validate_bundle(compilation, out_dir)
+    validate_bundle(compilation.bundle, out_dir)
 
 
 def _report(compilation: Compilation, plan: writer.Plan) -> None:

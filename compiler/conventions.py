@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-from compiler.model.types import AlertKind
-
 # ---- labels every obsc alert carries
 LABEL_SEVERITY = "severity"
 LABEL_SERVICE = "service"
@@ -29,18 +27,20 @@ SLO_BURN_SLOW = "SLOErrorBudgetBurnSlow"  # warning: 1d/2h and 3d/6h windows
 SLO_BUDGET_LOW = "SLOErrorBudgetLow"  # info
 SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
 
-KEY_ALERT_NAMES: dict[AlertKind, str] = {
-    AlertKind.ERROR_RATE: "ServiceHighErrorRate",
-    AlertKind.LATENCY_P99: "ServiceHighLatencyP99",
-    AlertKind.SERVICE_DOWN: "ServiceDown",
-    AlertKind.CPU: "ServiceCPUSaturation",
-    AlertKind.MEMORY: "ServiceMemorySaturation",
-    AlertKind.DISK: "ServiceDiskSaturation",
-    AlertKind.DISK_FULL: "ServiceDiskFillingUp",
-    AlertKind.TRAFFIC_ANOMALY: "ServiceUnusualTraffic",
-    AlertKind.DEPLOYMENT: "ServiceDeployed",
-    AlertKind.NEW_ERROR_TYPE: "ServiceNewErrorType",
-    AlertKind.TRAFFIC_MILESTONE: "ServiceTrafficMilestone",
+# Keyed by the spec key under `alerts:` (model.types.AlertKind's values): this bottom-floor module imports
+# nothing of obsc, and every kind having a name is tested.
+KEY_ALERT_NAMES: dict[str, str] = {
+    "error_rate": "ServiceHighErrorRate",
+    "latency_p99": "ServiceHighLatencyP99",
+    "service_down": "ServiceDown",
+    "cpu": "ServiceCPUSaturation",
+    "memory": "ServiceMemorySaturation",
+    "disk": "ServiceDiskSaturation",
+    "disk_full": "ServiceDiskFillingUp",
+    "traffic_anomaly": "ServiceUnusualTraffic",
+    "deployment": "ServiceDeployed",
+    "new_error_type": "ServiceNewErrorType",
+    "traffic_milestone": "ServiceTrafficMilestone",
 }
 
 # ---- recording rules: level:metric:operations
@@ -195,18 +195,18 @@ def slo_panel_id(slo_index: int, offset: int = 0) -> int:
     return SLO_PANEL_BASE + 10 * slo_index + offset
 
 
-KEY_PANEL_IDS: dict[AlertKind, int] = {
-    AlertKind.ERROR_RATE: 11,
-    AlertKind.LATENCY_P99: 12,
-    AlertKind.SERVICE_DOWN: 13,
-    AlertKind.TRAFFIC_ANOMALY: 10,
-    AlertKind.TRAFFIC_MILESTONE: 10,
-    AlertKind.NEW_ERROR_TYPE: 11,
-    AlertKind.DEPLOYMENT: 13,
-    AlertKind.CPU: 21,
-    AlertKind.MEMORY: 22,
-    AlertKind.DISK: 23,
-    AlertKind.DISK_FULL: 23,
+KEY_PANEL_IDS: dict[str, int] = {  # keyed like KEY_ALERT_NAMES
+    "error_rate": 11,
+    "latency_p99": 12,
+    "service_down": 13,
+    "traffic_anomaly": 10,
+    "traffic_milestone": 10,
+    "new_error_type": 11,
+    "deployment": 13,
+    "cpu": 21,
+    "memory": 22,
+    "disk": 23,
+    "disk_full": 23,
 }
 SERVICE_DASHBOARD = "service"
 FLEET_DASHBOARD = "fleet"

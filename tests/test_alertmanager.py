@@ -21,9 +21,9 @@ from compiler.model.types import BusinessHours, Tier, TimeRange
 from compiler.output.bundle import assemble
 from compiler.spec.schema import INLINE_SECRETS
 from compiler.targets import TargetOptions, alertmanager
-from compiler.targets.alertmanager_operator import secret_ref
-from compiler.targets.alertmanager_routes import TIER_TIMING, flush_interval
-from compiler.targets.alertmanager_tests import routing_cases
+from compiler.targets.alertmanager.operator import secret_ref
+from compiler.targets.alertmanager.routes import TIER_TIMING, flush_interval
+from compiler.targets.alertmanager.routing_tests import routing_cases
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -32,7 +32,7 @@ EXAMPLES = ROOT / "examples"
 def _compile(path: Path, fmt: str = "prometheus") -> Compilation:
     """This target alone over the real model (other targets' health does not matter here)."""
     fleet, notes = load_fleet([str(path)], CompileOptions(format=fmt), {})
-    bundle = assemble(alertmanager.generate(fleet, TargetOptions(format=fmt)), "obsc compile")
+    bundle = assemble(alertmanager.fleet_artifacts(fleet, TargetOptions(format=fmt)), "obsc compile")
     return Compilation(fleet=fleet, bundle=bundle, notes=notes)
 
 

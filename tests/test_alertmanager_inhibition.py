@@ -13,8 +13,8 @@ import pytest
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, load_fleet
-from compiler.targets import TargetOptions
 from compiler.targets import alertmanager as alertmanager_target
+from compiler.targets.base import TargetOptions
 from tests.conftest import ROOT, require_tool
 from tests.e2e import servers
 
@@ -34,7 +34,7 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Only this target's output: the server test must not depend on the other targets being green.
     fleet, _ = load_fleet([str(ROOT / "examples")], CompileOptions(), {})
     config = next(
-        a for a in alertmanager_target.generate(fleet, TargetOptions()) if a.path == names.ALERTMANAGER_CONFIG
+        a for a in alertmanager_target.fleet_artifacts(fleet, TargetOptions()) if a.path == names.ALERTMANAGER_CONFIG
     )
     (root / "out" / names.ALERTMANAGER_DIR).mkdir(parents=True)
     (root / "out" / config.path).write_text(config.content)

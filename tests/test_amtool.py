@@ -15,8 +15,8 @@ from compiler.api import Compilation, CompileOptions, load_fleet
 from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
 from compiler.output.bundle import assemble
-from compiler.targets import TargetOptions
 from compiler.targets import alertmanager as alertmanager_target
+from compiler.targets.base import TargetOptions
 from compiler.toolcheck import amtool
 from compiler.toolcheck.amtool_routes import (
     load_cases,
@@ -35,7 +35,8 @@ EXAMPLES = ROOT / "examples"
 def _written(tmp_path: Path, specs: Path = EXAMPLES) -> tuple[Compilation, Path]:
     """This target's files alone, written like `obsc compile` writes them."""
     fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
-    compilation = Compilation(fleet, assemble(alertmanager_target.generate(fleet, TargetOptions()), "obsc compile"))
+    files = alertmanager_target.fleet_artifacts(fleet, TargetOptions())
+    compilation = Compilation(fleet, assemble(files, "obsc compile"))
     out = tmp_path / "out"
     writer.write(writer.plan(compilation.bundle, str(out)))
     return compilation, out
@@ -48,7 +49,7 @@ def amtool_bin() -> str:
 
 def test_examples_pass_check_config_and_every_routing_case(amtool_bin: str, tmp_path: Path) -> None:
     compilation, out = _written(tmp_path)
-    amtool.validate(compilation, str(out))  # raises on any rejection or mis-route
+    amtool.validate(compilation.bundle, str(out))  # raises on any rejection or mis-route
     cases = load_cases((out / names.ROUTING_TESTS).read_text())
     report = run_routing_tests(amtool_bin, out / names.ALERTMANAGER_CONFIG, cases)
     assert (report.cases, report.misroutes) == (len(cases), ())
@@ -63,7 +64,7 @@ def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin:
     assert text.count("receiver: team-payments-critical") == 1
     config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback"))
     with pytest.raises(ToolError) as caught:
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
     message = str(caught.value)
     assert caught.value.exit_code == ExitCode.DRIFT
     assert "are not routed as the specs ask" in message
@@ -80,7 +81,7 @@ def test_a_wrong_expectation_in_the_table_fails_too(amtool_bin: str, tmp_path: P
     lines[row] = lines[row].replace('"receivers": ["search-pager"]', '"receivers": ["team-search-warning"]')
     table.write_text("".join(lines))
     with pytest.raises(ToolError, match=r"search/ServiceDown: expected team-search-warning, got search-pager"):
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
 
 
 def test_check_config_rejection_is_reported(amtool_bin: str, tmp_path: Path) -> None:
@@ -88,20 +89,20 @@ def test_check_config_rejection_is_reported(amtool_bin: str, tmp_path: Path) -> 
     config = out / names.ALERTMANAGER_CONFIG
     config.write_text(config.read_text().replace("receiver: search-pager", "receiver: nobody"))
     with pytest.raises(ToolError, match=r'(?s)amtool check-config rejected alertmanager/alertmanager.yml.*"nobody"'):
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
 
 
 def test_missing_amtool_exits_3_with_the_install_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compilation, out = _written(tmp_path)
     monkeypatch.setenv("AMTOOL", str(tmp_path / "no-such-amtool"))
     with pytest.raises(ToolError) as caught:
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
     assert caught.value.exit_code == ExitCode.MISSING_TOOL
     assert "apt-get install -y --no-install-recommends prometheus-alertmanager" in str(caught.value)
     monkeypatch.delenv("AMTOOL")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolError, match="amtool was not found on PATH") as caught:
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
     assert caught.value.exit_code == ExitCode.MISSING_TOOL
 
 
@@ -113,7 +114,7 @@ def test_a_hanging_amtool_is_cut_by_the_timeout(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("AMTOOL", str(fake))
     monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.5")
     with pytest.raises(ToolError, match=r"amtool did not finish within 0.5s \(set OBSC_TOOL_TIMEOUT"):
-        amtool.validate(compilation, str(out))
+        amtool.validate(compilation.bundle, str(out))
 
 
 # ---------------------------------------------------------------- the two reductions are sound
@@ -230,4 +231,4 @@ def test_amtool_binary_found_through_env(amtool_bin: str, tmp_path: Path, monkey
     shutil.copy(amtool_bin, link)
     monkeypatch.setenv("AMTOOL", str(link))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    amtool.validate(compilation, str(out))
+    amtool.validate(compilation.bundle, str(out))

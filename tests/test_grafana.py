@@ -16,8 +16,9 @@ from compiler.api import Compilation
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import windows_for
 from compiler.model.types import AlertKind, Tier
-from compiler.targets import grafana_queries, links
-from compiler.targets.grafana_service import SLI_OFFSET
+from compiler.targets import links
+from compiler.targets.grafana import queries as grafana_queries
+from compiler.targets.grafana.service import SLI_OFFSET
 from tests.test_grafana_support import (
     all_panels,
     compile_dir,
@@ -83,7 +84,7 @@ def test_encoding_is_the_sdk_json_encoder_with_sorted_keys_and_indent_2(compilat
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
     from grafana_foundation_sdk.models.dashboard import Dashboard
 
-    from compiler.targets.grafana_panels import encode
+    from compiler.targets.grafana.panels import encode
 
     for artifact in compilation.bundle.artifacts:
         if artifact.path.startswith(names.GRAFANA_DASHBOARDS_DIR):

@@ -12,7 +12,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.errors import InputError
 from compiler.model.alerts import service_alerts
 from compiler.targets import links
-from compiler.targets.grafana_standard import service_argument
+from compiler.targets.grafana.standard import service_argument
 from tests.cli_helpers import run_obsc
 from tests.test_grafana_support import compile_dir, copy_examples, dashboards
 

@@ -17,7 +17,7 @@ from compiler.api import Compilation
 from compiler.errors import ExitCode, ToolError
 from compiler.model.burnrate import hours_to_exhaustion
 from compiler.output import writer
-from compiler.targets import grafana_queries as q
+from compiler.targets.grafana import queries as q
 from compiler.toolcheck import grafana_lint
 from compiler.toolcheck.grafana_lint import Expression, check_promql, lint, range_windows, round_trip, to_promql
 from tests.cli_helpers import run_obsc
@@ -226,7 +226,7 @@ def test_validate_passes_on_written_examples_and_lists_findings_in_a_broken_stan
     require_tool("promtool", "PROMTOOL")
     out = tmp_path / "out"
     writer.write(writer.plan(examples.bundle, str(out)))
-    grafana_lint.validate(examples, str(out))
+    grafana_lint.validate(examples.bundle, str(out))
 
     standard = out / names.grafana_dashboard_path("payments", "checkout", "golden-signals")
     data = json.loads(standard.read_text())
@@ -236,7 +236,7 @@ def test_validate_passes_on_written_examples_and_lists_findings_in_a_broken_stan
     data["panels"][0]["colour"] = "red"
     standard.write_text(json.dumps(data, sort_keys=True, indent=2) + "\n")
     with pytest.raises(ToolError) as caught:
-        grafana_lint.validate(examples, str(out))
+        grafana_lint.validate(examples.bundle, str(out))
     message = str(caught.value)
     assert caught.value.exit_code is ExitCode.DRIFT
     assert message.startswith("Grafana dashboard lint: 4 finding(s):")

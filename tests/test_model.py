@@ -162,3 +162,12 @@ def test_budget_left_of_zero_is_refused(tmp_path: Path) -> None:
     spec = BASE + f"slos:\n  - {slo}\n"
     with pytest.raises(InputError, match="budget_left must be between 0% and 100%"):
         _fleet(tmp_path, spec)
+
+
+def test_every_key_alert_kind_has_a_generated_name() -> None:
+    # conventions.py keys its tables by the spec key (it imports nothing of the model): a new kind must get a name.
+    from compiler import conventions
+    from compiler.model.types import AlertKind
+
+    assert set(conventions.KEY_ALERT_NAMES) == {kind.value for kind in AlertKind}
+    assert set(conventions.KEY_PANEL_IDS) <= {kind.value for kind in AlertKind}

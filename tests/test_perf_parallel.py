@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from compiler import workers
-from compiler.api import CompileOptions, compile_specs, load_fleet, render_standard_dashboards
+from compiler.api import CompileOptions, compile_specs, load_fleet
 from compiler.errors import InputError
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.spec.loader import JsonnetOptions
 from compiler.targets import TargetOptions, runbooks
+from compiler.targets.grafana.standard_render import render_standard_dashboards
 from tests.bench.fleet import with_standard_dashboard, write_fleet
 from tests.conftest import ROOT
 

@@ -17,10 +17,10 @@ from compiler.model.burnrate import catalog, recorded_windows
 from compiler.model.types import Fleet, Service
 from compiler.model.units import format_duration
 from compiler.targets import links
-from compiler.targets import prometheus_templates as tmpl
 from compiler.targets.prometheus import service_rules
-from compiler.targets.prometheus_layouts import extract_groups
-from compiler.targets.prometheus_model import Rule
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.layouts import extract_groups
+from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import ROOT
 
 EXAMPLES = str(ROOT / "examples")

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.api import CompileOptions, compile_specs
-from compiler.targets.prometheus_yaml import dump
+from compiler.targets.prometheus.yaml_emit import dump
 from tests.conftest import ROOT
 
 

@@ -12,7 +12,7 @@ import yaml
 from compiler.api import Compilation, CompileOptions, compile_specs
 from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
-from compiler.targets import prometheus_templates as tmpl
+from compiler.targets.prometheus import templates as tmpl
 from compiler.toolcheck import _run, promtool
 from compiler.toolcheck.promtool_cache import open_cache
 from tests.cli_helpers import run_obsc
@@ -50,7 +50,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 @pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir"])
 def test_examples_pass_check_and_test_in_every_layout(have_promtool: str, tmp_path: Path, fmt: str) -> None:
-    promtool.validate(written(tmp_path, fmt, everything=True), str(tmp_path))
+    promtool.validate(written(tmp_path, fmt, everything=True).bundle, str(tmp_path))
 
 
 def test_one_invocation_each_for_check_and_test(
@@ -64,7 +64,7 @@ def test_one_invocation_each_for_check_and_test(
         return real(argv, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
-    promtool.validate(written(tmp_path), str(tmp_path))
+    promtool.validate(written(tmp_path).bundle, str(tmp_path))
     assert calls == [("check", "rules"), ("test", "rules")]
 
 
@@ -72,7 +72,7 @@ def test_unchanged_tests_that_passed_are_not_run_again(
     have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compilation = written(tmp_path)
-    promtool.validate(compilation, str(tmp_path))
+    promtool.validate(compilation.bundle, str(tmp_path))
     ran: list[tuple[str, ...]] = []
     real = _run.run
 
@@ -81,12 +81,12 @@ def test_unchanged_tests_that_passed_are_not_run_again(
         return real(argv, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
-    promtool.validate(compilation, str(tmp_path))
+    promtool.validate(compilation.bundle, str(tmp_path))
     assert [a[:2] for a in ran] == [("check", "rules")]  # every test file passed before, unchanged
     edit(tmp_path / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
     ran.clear()
     with pytest.raises(ToolError, match="ServiceHighErrorRate"):
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
     assert ran[1][:2] == ("test", "rules") and len(ran[1]) == 4  # both test files of the changed rules
 
 
@@ -103,7 +103,7 @@ def test_a_broken_expression_is_reported_with_its_file_and_position(have_promtoo
     compilation = written(tmp_path)
     edit(tmp_path / "prometheus/rules/order-worker.yaml", "expr: sum(sum(rate(jobs", "expr: sum(sum(rate(jobs[")
     with pytest.raises(ToolError) as caught:
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
     message = str(caught.value)
     where = r"prometheus/rules/order-worker\.yaml: \d+:\d+: "
     assert re.search(where + r'group "obsc-order-worker-slo", rule 1, "slo:sli_total:rate5m": could not parse', message)
@@ -118,7 +118,7 @@ def test_a_weakened_alert_fails_its_generated_test(have_promtool: str, tmp_path:
         'rate5m{service="order-worker"} > 0.3',
     )
     with pytest.raises(ToolError) as caught:
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
     message = str(caught.value)
     assert "prometheus/tests/order-worker.test.yaml: alertname: ServiceHighErrorRate" in message
     assert "long.test.yaml" not in message  # only the failing file is reported
@@ -128,14 +128,14 @@ def test_operator_layout_findings_name_the_written_file(have_promtool: str, tmp_
     compilation = written(tmp_path, "prometheus-operator")
     edit(tmp_path / "prometheus/operator/order-worker.yaml", "> (14.4 * 0.005)", "> (14.4 * 0.005", 1)
     with pytest.raises(ToolError, match=r"prometheus/operator/order-worker\.yaml \(groups extracted\): .*parse error"):
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
 
 
 def test_a_promtool_warning_fails_the_run(have_promtool: str, tmp_path: Path) -> None:
     compilation = written(tmp_path)
     edit(tmp_path / "prometheus/tests/order-worker.test.yaml", "../rules/order-worker.yaml", "../rules/nowhere.yaml")
     with pytest.raises(ToolError, match=r"order-worker\.test\.yaml: WARNING: no file match pattern"):
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
 
 
 def test_alert_names_are_cross_checked_between_rules_and_tests(have_promtool: str, tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_alert_names_are_cross_checked_between_rules_and_tests(have_promtool: st
         case["alert_rule_test"] = [*checks, {"eval_time": "0m", "alertname": "NoSuchAlert", "exp_alerts": []}]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(ToolError) as caught:
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
     message = str(caught.value)
     assert "order-worker.test.yaml: asserts alert NoSuchAlert, which no rule it loads defines" in message
     assert "prometheus/rules/order-worker.yaml: alert ServiceDown is never asserted firing by a test" in message
@@ -157,7 +157,7 @@ def test_alert_names_are_cross_checked_between_rules_and_tests(have_promtool: st
 def test_missing_promtool_exits_3_with_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROMTOOL", str(tmp_path / "no-promtool"))
     with pytest.raises(ToolError) as caught:
-        promtool.validate(written(tmp_path), str(tmp_path))
+        promtool.validate(written(tmp_path).bundle, str(tmp_path))
     assert caught.value.exit_code == ExitCode.MISSING_TOOL
     assert "apt-get install -y --no-install-recommends prometheus" in str(caught.value)
 
@@ -175,7 +175,7 @@ def test_a_slow_promtool_times_out_cleanly(have_promtool: str, tmp_path: Path, m
     compilation = written(tmp_path)
     monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.001")
     with pytest.raises(ToolError, match=r"promtool did not finish within 0\.001s \(set OBSC_TOOL_TIMEOUT"):
-        promtool.validate(compilation, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path))
 
 
 def test_go_template_port_matches_promtool(have_promtool: str, tmp_path: Path) -> None:

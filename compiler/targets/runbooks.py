@@ -16,12 +16,8 @@ from compiler.model.burnrate import error_ratio_threshold
 from compiler.model.types import Fleet, KeyAlert, Service, Slo, ThresholdType
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
-from compiler.targets import TargetOptions
+from compiler.targets.base import TargetOptions
 from compiler.targets.links import service_dashboard_url
-
-
-def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
-    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
 
 
 def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:

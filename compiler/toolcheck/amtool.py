@@ -9,24 +9,21 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from compiler import conventions as names
 from compiler.errors import ToolError
+from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.amtool_routes import Report, load_cases, run_routing_tests
-
-if TYPE_CHECKING:
-    from compiler.api import Compilation
 
 AMTOOL = _run.Tool(name="amtool", env_var="AMTOOL", debian_package="prometheus-alertmanager")
 MAX_REPORTED = 20  # mis-routes listed in full; the rest are counted
 log = logging.getLogger("obsc")
 
 
-def validate(compilation: Compilation, out_dir: str) -> None:
+def validate(bundle: Bundle, out_dir: str) -> None:
     """Reject the bundle (ToolError) if amtool refuses the config or any alert is mis-routed."""
-    if compilation.bundle.get(names.ALERTMANAGER_CONFIG) is None:
+    if bundle.get(names.ALERTMANAGER_CONFIG) is None:
         return
     amtool = _run.find(AMTOOL)
     config = Path(out_dir, names.ALERTMANAGER_CONFIG)

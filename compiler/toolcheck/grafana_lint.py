@@ -18,16 +18,14 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from compiler import conventions as names
 from compiler.errors import ToolError
+from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
-
-if TYPE_CHECKING:
-    from compiler.api import Compilation
 
 PROMTOOL = _run.Tool("promtool", "PROMTOOL", "prometheus")
 DATASOURCE_UIDS = (f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}", f"${names.GRAFANA_DATASOURCE_VARIABLE}")
@@ -67,11 +65,11 @@ class Expression:
     expr: str
 
 
-def validate(compilation: Compilation, out_dir: str) -> None:
+def validate(bundle: Bundle, out_dir: str) -> None:
     """Lint every written dashboard; ToolError (exit 1) listing every finding, exit 3 without promtool."""
     found: list[Finding] = []
     expressions: list[Expression] = []
-    for path in dashboard_paths(compilation):
+    for path in dashboard_paths(bundle):
         with open(os.path.join(out_dir, path), encoding="utf-8") as fh:
             text = fh.read()
         data = json.loads(text)
@@ -85,9 +83,9 @@ def validate(compilation: Compilation, out_dir: str) -> None:
         raise ToolError(f"Grafana dashboard lint: {len(found)} finding(s):\n{shown}{more}")
 
 
-def dashboard_paths(compilation: Compilation) -> list[str]:
+def dashboard_paths(bundle: Bundle) -> list[str]:
     prefix = names.GRAFANA_DASHBOARDS_DIR + "/"
-    return [p for p in compilation.bundle.paths if p.startswith(prefix) and p.endswith(".json")]
+    return [p for p in bundle.paths if p.startswith(prefix) and p.endswith(".json")]
 
 
 # ---------------------------------------------------------------- our rules
@@ -282,7 +280,7 @@ def round_trip(path: str, text: str) -> list[Finding]:
     from grafana_foundation_sdk.cog.plugins import register_default_plugins
     from grafana_foundation_sdk.models.dashboard import Dashboard
 
-    from compiler.targets.grafana_panels import encode
+    from compiler.targets.grafana import encode
 
     register_default_plugins()
     original = json.loads(text)

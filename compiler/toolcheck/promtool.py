@@ -16,19 +16,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from compiler import conventions as names
 from compiler.errors import ToolError
-from compiler.targets.prometheus_layouts import extract_groups, layout_of
-from compiler.targets.prometheus_yaml import dump
+from compiler.output.bundle import Bundle
+from compiler.targets.prometheus import dump, extract_groups, layout_of
 from compiler.toolcheck import _run
 from compiler.toolcheck.promtool_cache import open_cache
-
-if TYPE_CHECKING:
-    from compiler.api import Compilation
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
 log = logging.getLogger("obsc")
@@ -48,8 +45,8 @@ class Layout:
     shown: dict[str, str]
 
 
-def validate(compilation: Compilation, out_dir: str) -> None:
-    paths = compilation.bundle.paths
+def validate(bundle: Bundle, out_dir: str) -> None:
+    paths = bundle.paths
     rule_paths = [p for p in paths if layout_of(p)]
     test_paths = [p for p in paths if p.startswith(names.PROMETHEUS_TESTS_DIR + "/") and p.endswith(".test.yaml")]
     if not rule_paths:

@@ -25,12 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from compiler import workers
-from compiler.api import CompileOptions, load_fleet, paused_gc, render_standard_dashboards
+from compiler.api import CompileOptions, load_fleet, paused_gc
 from compiler.model.types import Fleet
 from compiler.output import writer
 from compiler.output.bundle import assemble
-from compiler.spec.loader import JsonnetOptions
 from compiler.targets import TargetOptions, grafana
+from compiler.targets.base import Target, artifacts
 from tests.bench.fleet import scratch, with_standard_dashboard, write_fleet
 
 SERVICES = int(os.environ.get("OBSC_BENCH_SERVICES", "1000"))
@@ -57,22 +57,23 @@ def timed(work: Callable[[], object]) -> tuple[float, float]:
 
 def measure(specs: Path, tmp: Path, label: str) -> None:
     loaded, _ = load_fleet([str(specs)], CompileOptions(), {})
-    stage = timed(lambda: render_standard_dashboards(loaded, JsonnetOptions()))
-    fleet: Fleet = render_standard_dashboards(loaded, JsonnetOptions())
-    generate = timed(lambda: grafana.generate(fleet, TargetOptions()))
-    artifacts = grafana.generate(fleet, TargetOptions())
-    bundle = assemble(artifacts, "obsc compile")
+    target = Target("grafana", grafana.service_artifacts, grafana.fleet_artifacts, grafana.prepare)
+    stage = timed(lambda: grafana.prepare(loaded, TargetOptions()))
+    fleet: Fleet = grafana.prepare(loaded, TargetOptions())
+    generate = timed(lambda: artifacts(target, fleet, TargetOptions()))
+    files = artifacts(target, fleet, TargetOptions())
+    bundle = assemble(files, "obsc compile")
     fresh = (tmp / f"out-{i}" for i in itertools.count())
     parts = {
-        "dashboards stage (Jsonnet)": stage,
+        "prepare stage (Jsonnet)": stage,
         "generate": generate,
-        "assemble": timed(lambda: assemble(artifacts, "obsc compile")),
+        "assemble": timed(lambda: assemble(files, "obsc compile")),
         "write": timed(lambda: writer.write(writer.plan(bundle, str(next(fresh))))),
     }
     wall = sum(w for w, _ in parts.values())
     cpu = sum(c for _, c in parts.values())
-    size = sum(len(a.content) for a in artifacts) / 1e6
-    print(f"{label}: {len(artifacts)} Grafana files, {size:.1f} MB")
+    size = sum(len(a.content) for a in files) / 1e6
+    print(f"{label}: {len(files)} Grafana files, {size:.1f} MB")
     print("  " + ", ".join(f"{name} {w:.2f}s wall / {c:.2f}s CPU" for name, (w, c) in parts.items()))
     verdict = "within" if wall <= BUDGET_SECONDS else "OVER"
     print(

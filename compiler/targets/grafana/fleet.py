@@ -16,8 +16,8 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model.burnrate import catalog
 from compiler.model.types import Fleet
-from compiler.targets import grafana_queries as q
-from compiler.targets.grafana_panels import (
+from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.panels import (
     GREEN,
     ORANGE,
     RED,
@@ -29,7 +29,7 @@ from compiler.targets.grafana_panels import (
     thresholds,
     timeseries_panel,
 )
-from compiler.targets.grafana_service import GENERATED_NOTE
+from compiler.targets.grafana.service import GENERATED_NOTE
 
 SUMMARY_IDS = (1, 2, 3)
 TABLE_ID, LOWEST_BUDGETS_ID = 10, 11

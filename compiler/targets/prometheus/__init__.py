@@ -12,31 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import conventions as names
-from compiler.model.burnrate import recording_tiers
-from compiler.model.types import Fleet, Platform, Service
+from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
-from compiler.targets import TargetOptions
-from compiler.targets.prometheus_keyalerts import key_rules
-from compiler.targets.prometheus_layouts import render
-from compiler.targets.prometheus_model import Group, ServiceRules
-from compiler.targets.prometheus_slo import slo_rules
-from compiler.targets.promtool_tests import test_files
+from compiler.targets.base import TargetOptions
+from compiler.targets.prometheus.layouts import extract_groups, layout_of, render
+from compiler.targets.prometheus.promtool import test_files
+from compiler.targets.prometheus.rules import service_rules
+from compiler.targets.prometheus.yaml_emit import dump
 
-
-def service_rules(service: Service, platform: Platform) -> ServiceRules:
-    slo = slo_rules(service, platform)
-    key = key_rules(service, platform)
-    coarse_interval = recording_tiers().coarse_interval_seconds
-    groups = (
-        Group(names.rule_group_name(service.name, names.RULE_GROUP_SLO), slo.fast),
-        Group(names.rule_group_name(service.name, names.RULE_GROUP_KEY), key.fast),
-        Group(names.rule_group_name(service.name, names.RULE_GROUP_COARSE), slo.coarse + key.coarse, coarse_interval),
-    )
-    return ServiceRules(service.name, tuple(g for g in groups if g.rules))
-
-
-def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
-    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+# The face of the package: the pipeline's two parts, and what toolcheck needs to read a written layout
+# back into plain rule groups (promtool tests name the plain layout's file).
+__all__ = ["dump", "extract_groups", "fleet_artifacts", "layout_of", "service_artifacts"]
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:

@@ -22,8 +22,8 @@ from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_
 from compiler.model.types import Platform, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
-from compiler.targets import prometheus_templates as tmpl
-from compiler.targets.prometheus_model import Rule, record, series
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.rule_model import Rule, record, series
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval

@@ -12,8 +12,8 @@ import yaml
 
 from compiler import conventions as names
 from compiler.model.units import format_duration
-from compiler.targets.prometheus_model import Group, Rule, ServiceRules
-from compiler.targets.prometheus_yaml import dump
+from compiler.targets.prometheus.rule_model import Group, Rule, ServiceRules
+from compiler.targets.prometheus.yaml_emit import dump
 
 FORMATS = ("prometheus", "prometheus-operator", "mimir")
 OPERATOR_API = "monitoring.coreos.com/v1"

@@ -25,7 +25,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.types import Fleet, Integration, Receiver
 from compiler.output.bundle import Artifact
-from compiler.targets.alertmanager_routes import (
+from compiler.targets.alertmanager.routes import (
     Inhibit,
     Interval,
     Match,
@@ -37,7 +37,7 @@ from compiler.targets.alertmanager_routes import (
     team_route,
     teams_in_use,
 )
-from compiler.targets.alertmanager_yaml import to_yaml
+from compiler.targets.alertmanager.yaml_emit import to_yaml
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"

@@ -18,9 +18,9 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import error_ratio_threshold, windows_for
 from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets import grafana_queries as q
 from compiler.targets import links as cross_links
-from compiler.targets.grafana_panels import (
+from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.panels import (
     BLUE,
     GREEN,
     ORANGE,

@@ -13,10 +13,10 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus_keyalerts import TRAFFIC_FLOOR, UTILISATION_SIGNALS, error_type_labels
-from compiler.targets.prometheus_model import Rule, ServiceRules
-from compiler.targets.promtool_series import constant
-from compiler.targets.promtool_tests import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.keyalerts import TRAFFIC_FLOOR, UTILISATION_SIGNALS, error_type_labels
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 DAY, WEEK = 86400, 7 * 86400
 ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # how far past (or short of) a line the inputs go

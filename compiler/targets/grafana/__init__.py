@@ -5,7 +5,8 @@ Output (paths in conventions):
     grafana/dashboards/teams/<team>/<service>.<standard>.json   platform standard dashboards
     grafana/dashboards/fleet/fleet.json                         the fleet overview
     grafana/provisioning/dashboards/obsc.yaml                   file provisioning, a folder per team
-Pure: standard dashboards arrive already evaluated (Fleet.rendered_dashboards), so no I/O happens here.
+Standard dashboards are evaluated by `prepare` in the parent process (through spec.loader, the only file
+reader) and reach the pure parts already rendered (Fleet.rendered_dashboards).
 """
 
 from __future__ import annotations
@@ -15,12 +16,22 @@ from collections.abc import Sequence
 from compiler import conventions as names
 from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.output.bundle import Artifact
-from compiler.targets import TargetOptions, grafana_fleet, grafana_provisioning, grafana_service, grafana_standard
-from compiler.targets.grafana_panels import encode
+from compiler.spec.loader import JsonnetOptions
+from compiler.targets.base import TargetOptions
+from compiler.targets.grafana import fleet as grafana_fleet
+from compiler.targets.grafana import provisioning as grafana_provisioning
+from compiler.targets.grafana import service as grafana_service
+from compiler.targets.grafana import standard as grafana_standard
+from compiler.targets.grafana.panels import encode
+from compiler.targets.grafana.standard_render import render_standard_dashboards
+
+# The face of the package: the pipeline's parts, and `encode` for toolcheck's SDK round trip.
+__all__ = ["encode", "fleet_artifacts", "prepare", "service_artifacts"]
 
 
-def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
-    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
+def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
+    """Evaluate the platform's Jsonnet standard dashboards (before the fork: Go does not survive one)."""
+    return render_standard_dashboards(fleet, JsonnetOptions(options.jsonnet_paths))
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:

@@ -17,9 +17,9 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.types import AlertKind, Metric, Platform, Service
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
-from compiler.targets import prometheus_templates as tmpl
-from compiler.targets.prometheus_model import Rule, record, series
-from compiler.targets.prometheus_slo import alert_labels
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo import alert_labels
 
 SIGNAL_WINDOW = "5m"
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.

@@ -1,22 +1,13 @@
-"""Alertmanager target: one alertmanager.yml for the whole fleet, its routing-test table, and
-(with --format prometheus-operator) one AlertmanagerConfig per team.
-
-The file is the platform's base (global settings, templates, default receiver) plus what obsc
-derives from the specs: the route tree, receivers, inhibit rules and business-hours intervals.
-Written for Alertmanager 0.25, the oldest server we support (see TARGETS.md).
-"""
+"""alertmanager.yml as a dict: the platform's base plus the route tree, receivers, inhibit rules and
+business-hours intervals derived from the specs, and the comment that explains them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from compiler import conventions as names
-from compiler.model.types import Fleet, Service
-from compiler.output.bundle import Artifact
-from compiler.targets import TargetOptions
-from compiler.targets.alertmanager_receivers import receivers
-from compiler.targets.alertmanager_routes import (
+from compiler.model.types import Fleet
+from compiler.targets.alertmanager.receivers import receivers
+from compiler.targets.alertmanager.routes import (
     Inhibit,
     Interval,
     RouteNode,
@@ -26,30 +17,6 @@ from compiler.targets.alertmanager_routes import (
     root_receiver,
     route_tree,
 )
-from compiler.targets.alertmanager_tests import routing_table
-from compiler.targets.alertmanager_yaml import to_yaml
-
-
-def generate(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
-    return service_artifacts(fleet, fleet.services, options) + fleet_artifacts(fleet, options)
-
-
-def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
-    """Nothing per service: the routing tree, receivers and inhibitions are one fleet-wide file."""
-    del fleet, services, options
-    return []
-
-
-def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
-    artifacts = [
-        Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
-        Artifact(names.ROUTING_TESTS, routing_table(fleet)),
-    ]
-    if options.format == "prometheus-operator":
-        from compiler.targets.alertmanager_operator import team_configs
-
-        artifacts.extend(team_configs(fleet))
-    return artifacts
 
 
 def explanation() -> str:

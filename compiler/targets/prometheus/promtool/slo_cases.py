@@ -17,16 +17,7 @@ from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_
 from compiler.model.promql import Matcher
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus_model import Rule, ServiceRules, series
-from compiler.targets.prometheus_slo import (
-    BUDGET_ALERT_FOR_SECONDS,
-    burn_threshold_expr,
-    min_traffic_text,
-    slo_labels,
-    window_labels,
-)
-from compiler.targets.promtool_series import Phase, constant, counter_values, satisfy
-from compiler.targets.promtool_tests import (
+from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
     ExprCheck,
@@ -36,6 +27,15 @@ from compiler.targets.promtool_tests import (
     hold_times,
     near,
     steps_after,
+)
+from compiler.targets.prometheus.promtool.series import Phase, constant, counter_values, satisfy
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
+from compiler.targets.prometheus.slo import (
+    BUDGET_ALERT_FOR_SECONDS,
+    burn_threshold_expr,
+    min_traffic_text,
+    slo_labels,
+    window_labels,
 )
 
 

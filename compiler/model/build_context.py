@@ -1,0 +1,53 @@
+"""What every part of the model builder shares: where it is reading (for located errors), the layers of
+defaults, and the built-in defaults themselves."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from compiler.errors import Diagnostic, Location
+from compiler.spec.document import Document, Path
+
+
+@functools.cache
+def builtin_defaults() -> dict[str, Any]:
+    text = resources.files("compiler.model").joinpath("defaults.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+@dataclass
+class Ctx:
+    """Where we are: the document being read and the diagnostics found so far."""
+
+    doc: Document | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def loc(self, path: Path, key: bool = False) -> Location:
+        return self.doc.locate(path, key=key) if self.doc else Location("<defaults>")
+
+    def error(self, path: Path, message: str, key: bool = False) -> None:
+        self.diagnostics.append(Diagnostic(self.loc(path, key), path, message))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of defaults and where its values live (for error locations)."""
+
+    data: Mapping[str, Any]
+    ctx: Ctx
+    base: Path
+
+
+def did_you_mean(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (defined: {', '.join(sorted(options))})" if options else " (none are defined)"

@@ -1,0 +1,84 @@
+"""The key-metric alerts of a service: the built-in table, the platform's defaults and the spec merged tier
+by tier, each alert's threshold parsed for its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from compiler.model.alert_kinds import KINDS
+from compiler.model.build_context import Ctx, Layer, builtin_defaults
+from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
+from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent
+from compiler.spec.document import Path
+
+
+def build_key_alerts(data: Mapping[str, Any], defaults: Layer, metrics: dict[str, Metric], ctx: Ctx) -> list[KeyAlert]:
+    layers: list[tuple[Mapping[str, Any], Ctx, Path]] = [
+        (builtin_defaults()["alerts"], Ctx(None), ("alerts",)),
+        (defaults.data.get("alerts") or {}, defaults.ctx, (*defaults.base, "alerts")),
+        (data.get("alerts") or {}, ctx, ("alerts",)),
+    ]
+    out: list[KeyAlert] = []
+    for kind, info in KINDS.items():
+        tiers: dict[Tier, tuple[Any, Ctx, Path]] = {}
+        for layer, where, base in layers:
+            if kind.value not in layer:
+                continue
+            value = layer[kind.value]
+            if value is False:
+                tiers = {}
+                continue
+            if value is True:
+                continue  # "on": keep inherited tiers
+            for tier in Tier:
+                if tier.value in value:
+                    tiers[tier] = (value[tier.value], where, (*base, kind.value, tier.value))
+        if tiers and not all(m in metrics for m in info.requires):
+            continue  # explained by explain_skipped(); the service simply lacks the metric
+        for tier, (value, where, path) in sorted(tiers.items(), key=lambda t: t[0].rank):
+            alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
+            if alert is not None:
+                out.append(alert)
+    return out
+
+
+def build_key_alert(
+    kind: AlertKind, tier: Tier, value: Any, ttype: ThresholdType, default_for: int, ctx: Ctx, path: Path
+) -> KeyAlert | None:
+    for_seconds = default_for
+    if isinstance(value, dict):
+        if "for" in value:
+            for_seconds = parse_duration(value["for"])
+        value = value.get("threshold", True)
+    if value is False:
+        return None
+    try:
+        threshold = parse_threshold(value, ttype)
+    except ValueError as exc:
+        ctx.error(path, f"{kind.value}: {exc}")
+        return None
+    return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
+
+
+def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
+    if ttype == ThresholdType.FLAG:
+        if value is not True:
+            raise ValueError(f"expected true or false, got {value!r}")
+        return None
+    if value is True:
+        raise ValueError(f"needs a threshold ({'e.g. 5%' if ttype == ThresholdType.RATIO else 'e.g. 5s'})")
+    if ttype == ThresholdType.RATIO:
+        if not isinstance(value, str):
+            raise ValueError(f"write the threshold as a percentage, e.g. '{value}%'")
+        ratio = parse_percent(value)
+        if ratio <= 0:
+            raise ValueError("threshold must be greater than 0%")
+        return ratio
+    if ttype == ThresholdType.DURATION:
+        seconds = parse_duration_seconds(str(value))
+        if seconds <= 0:
+            raise ValueError("threshold must be longer than 0s")
+        return seconds
+    return Decimal(repr(value))

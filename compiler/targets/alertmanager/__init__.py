@@ -1,0 +1,38 @@
+"""Alertmanager target: one alertmanager.yml for the whole fleet, its routing-test table, and
+(with --format prometheus-operator) one AlertmanagerConfig per team.
+
+The file is the platform's base (global settings, templates, default receiver) plus what obsc
+derives from the specs: the route tree, receivers, inhibit rules and business-hours intervals.
+Written for Alertmanager 0.25, the oldest server we support (see TARGETS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler import conventions as names
+from compiler.model.types import Fleet, Service
+from compiler.output.bundle import Artifact
+from compiler.targets.alertmanager.config import alertmanager_config, explanation
+from compiler.targets.alertmanager.operator import team_configs
+from compiler.targets.alertmanager.routing_tests import routing_table
+from compiler.targets.alertmanager.yaml_emit import to_yaml
+from compiler.targets.base import TargetOptions
+
+__all__ = ["fleet_artifacts", "service_artifacts"]
+
+
+def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+    """Nothing per service: the routing tree, receivers and inhibitions are one fleet-wide file."""
+    del fleet, services, options
+    return []
+
+
+def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
+    artifacts = [
+        Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
+        Artifact(names.ROUTING_TESTS, routing_table(fleet)),
+    ]
+    if options.format == "prometheus-operator":
+        artifacts.extend(team_configs(fleet))
+    return artifacts

@@ -1,0 +1,67 @@
+"""The platform's standard dashboards, evaluated for every service that lists them.
+
+Runs in the parent process before services are handed to forked workers (Jsonnet runs in Go, which does
+not survive a fork), on one thread per CPU (Go runs without the GIL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from typing import Any
+
+from compiler import workers
+from compiler.conventions import SERVICE_DASHBOARD
+from compiler.errors import Diagnostic, InputError, Location
+from compiler.model.types import Fleet, RenderedDashboard, Service
+from compiler.spec import loader
+from compiler.targets.grafana.standard import service_argument
+
+
+def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> Fleet:
+    """Evaluate every platform standard dashboard (a Jsonnet `function(service)`) for each service listing it.
+
+    File paths are relative to the platform file; the Grafana target gets the results through the Fleet
+    and stays pure. One error is reported once, naming the first service it happened for.
+    """
+    files = dict(fleet.platform.standard_dashboards)
+    if SERVICE_DASHBOARD in files:
+        message = f"{SERVICE_DASHBOARD!r} is obsc's own dashboard; give the standard dashboard another name"
+        raise InputError([Diagnostic(fleet.platform.location, ("standard_dashboards", SERVICE_DASHBOARD), message)])
+    root = os.path.dirname(fleet.platform.location.file) or "."
+    wanted = [(service, name) for service in fleet.services for name in service.dashboards if name in files]
+
+    def evaluate(job: tuple[Service, str]) -> Any:
+        service, name = job
+        argument = service_argument(service, fleet.platform, name)
+        try:
+            return loader.evaluate_jsonnet_function(
+                os.path.join(root, files[name]), {"service": argument}, jsonnet, root
+            )
+        except InputError as exc:
+            return exc
+
+    # Jsonnet evaluates in Go without the GIL: threads put every CPU to work on a large fleet.
+    results = workers.map_threads(evaluate, wanted, workers.worker_count(len(wanted), threads=True))
+    rendered: list[RenderedDashboard] = []
+    failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}
+    for (service, name), data in zip(wanted, results, strict=True):
+        path = os.path.join(root, files[name])
+        if isinstance(data, InputError):
+            for d in data.diagnostics:
+                failed.setdefault((d.location, d.path, f"standard dashboard {name!r}: {d.message}"), []).append(
+                    service.name
+                )
+            continue
+        if not isinstance(data, dict):
+            message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {type(data).__name__}"
+            failed.setdefault((Location(path), (), message), []).append(service.name)
+            continue
+        rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
+    if failed:
+        raise InputError(
+            Diagnostic(where, at, f"{message} (service {who[0]!r}" + (f" and {len(who) - 1} more)" if who[1:] else ")"))
+            for (where, at, message), who in failed.items()
+        )
+    return replace(fleet, rendered_dashboards=tuple(rendered))

@@ -1,0 +1,113 @@
+"""The shared vocabulary of generated promtool tests: input series, expected alerts and expressions, cases,
+and the timing helpers every case builder uses. Imports neither case builder, so both can import it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import zip_longest
+
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.rule_model import Rule, series
+
+# evaluation_interval of the main and the long-horizon test files, seconds: promtool evaluates every rule
+# at every step, so steps are as long as the alerts' `for` and windows allow (`for` of 2m and 15m then
+# both fire at the first step; the cases still tell firing from quiet).
+MAIN_STEP = 1800
+LONG_STEP = 7200
+EXPR_TOLERANCE = "1e-9"
+
+
+@dataclass(frozen=True)
+class InputSeries:
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    values: str
+
+    def selector(self) -> str:
+        return series(self.name, dict(self.labels))
+
+
+@dataclass(frozen=True)
+class Firing:
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class AlertCheck:
+    at: int  # seconds
+    alertname: str
+    firing: tuple[Firing, ...]
+
+
+@dataclass(frozen=True)
+class ExprCheck:
+    at: int
+    expr: str
+    samples: tuple[tuple[str, float], ...]  # (labels as `{a="b"}`, value)
+
+
+Predict = Callable[[str, int], tuple[Firing, ...]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    interval: int  # seconds between input samples
+    series: tuple[InputSeries, ...]
+    alerts: tuple[AlertCheck, ...] = ()
+    exprs: tuple[ExprCheck, ...] = ()
+    # What fires for (alert name, time) under this case's inputs: lets cases whose alerts share names
+    # (the SLOs of one service) run side by side in one test group.
+    predict: Predict | None = None
+
+
+def merge(lanes: list[list[Case]]) -> list[Case]:
+    """Run the i-th case of every lane in one test group: promtool evaluates every rule at every step, so
+    independent inputs evaluated together cost one timeline instead of several. Lanes must not feed each
+    other's rules; lanes sharing alert names must all `predict`."""
+    out = []
+    for row in zip_longest(*lanes):
+        parts = [c for c in row if c is not None]
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        predicting = [c for c in parts if c.predict is not None]
+        asked = sorted({(check.at, check.alertname) for c in predicting for check in c.alerts})
+        checks = [check for c in parts if c.predict is None for check in c.alerts]
+        for at, name in asked:
+            fired = tuple(f for c in predicting if c.predict is not None for f in c.predict(name, at))
+            checks.append(AlertCheck(at, name, fired))
+        out.append(
+            Case(
+                "; ".join(c.name for c in parts),
+                parts[0].interval,
+                tuple(s for c in parts for s in c.series),
+                tuple(checks),
+                tuple(e for c in parts for e in c.exprs),
+            )
+        )
+    return out
+
+
+def firing(rule: Rule, value: float, query_labels: dict[str, str] | None = None) -> Firing:
+    """What promtool must see for `rule` firing with `value`: its labels, its annotations rendered."""
+    rendered = tuple((k, tmpl.render(v, value, query_labels)) for k, v in rule.annotations)
+    return Firing(rule.labels, rendered)
+
+
+def steps_after(seconds: int, step: int) -> int:
+    """The first evaluation time (a multiple of `step`) at or after `seconds`."""
+    return -(-seconds // step) * step
+
+
+def hold_times(hold: int, step: int) -> list[int]:
+    """The first step at which an alert held for `hold` fires, and the step before it (still pending)."""
+    at = steps_after(hold, step)
+    return [at - step, at] if at - step >= 0 else [at]
+
+
+def near(expr: str, value: float) -> str:
+    """A PromQL check that `expr` is present and within tolerance of `value` (1 when true)."""
+    return f"abs({expr} - {value!r}) < bool {EXPR_TOLERANCE}"

@@ -1,0 +1,98 @@
+"""Generated promtool unit tests (the files): every alert a service emits, proven to fire and proven to stay quiet.
+
+Each alert rule gets a positive case (inputs that make it fire; the test asserts its exact labels and
+annotations, and every other alert of the same name firing at that moment) and negative cases: inputs
+at 0.8x its line; for burn-rate alerts a burst that ended (short window back under the line) and a
+fresh spike the long window has not caught up with; traffic under min_traffic or the low-traffic
+floor. Inputs are the recorded series the alerts read, so every SLI kind and free-PromQL metric is
+testable; SLO recording rules get their own cases from raw counters where obsc can synthesise series
+the selectors match. Every mutant of the examples' alert expressions fails a case
+(tests/test_prometheus_mutations.py).
+
+Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
+chosen so that values are exact or far from any rounding edge of the annotation text.
+
+Two files per service at most: `<service>.test.yaml` and, for alerts that compare with a day or a week
+ago, `<service>.long.test.yaml`, each with the longest evaluation step its cases allow: promtool
+evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
+of different SLOs run side by side in one test group (see `merge`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler import conventions as names
+from compiler.model.types import Service
+from compiler.model.units import format_duration
+from compiler.output.bundle import Artifact
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, merge
+from compiler.targets.prometheus.promtool.key_cases import key_cases
+from compiler.targets.prometheus.promtool.slo_cases import slo_cases
+from compiler.targets.prometheus.rule_model import ServiceRules
+from compiler.targets.prometheus.yaml_emit import dump
+
+
+def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
+    alert_lanes, raw_lanes = slo_cases(service, rules, MAIN_STEP)
+    keys: list[Case] = []
+    long: list[Case] = []
+    for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
+        (long if is_long else keys).append(case)
+    main = merge([*alert_lanes, keys]) + merge(raw_lanes)
+    out = []
+    for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
+        if cases:
+            path = names.promtool_test_path(service.name, part)
+            out.append(Artifact(path, _file_text(service, rules, cases, step)))
+    return out
+
+
+def _duration(seconds: int) -> str:
+    return format_duration(seconds) if seconds else "0m"
+
+
+def _case_dict(case: Case) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": case.name,
+        "interval": _duration(case.interval),
+        "input_series": [{"series": s.selector(), "values": s.values} for s in case.series],
+    }
+    if case.alerts:
+        out["alert_rule_test"] = [
+            {
+                "eval_time": _duration(c.at),
+                "alertname": c.alertname,
+                "exp_alerts": [
+                    {"exp_labels": dict(f.labels), "exp_annotations": dict(f.annotations)}
+                    for f in sorted(c.firing, key=lambda f: f.labels)
+                ],
+            }
+            for c in case.alerts
+        ]
+    if case.exprs:
+        out["promql_expr_test"] = [
+            {
+                "expr": c.expr,
+                "eval_time": _duration(c.at),
+                "exp_samples": [{"labels": labels, "value": value} for labels, value in c.samples],
+            }
+            for c in case.exprs
+        ]
+    return out
+
+
+def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
+    rule_file = names.prometheus_rules_path(service.name)
+    relative = "../" + rule_file.split("/", 1)[1]
+    document = {
+        "rule_files": [relative],
+        "evaluation_interval": format_duration(step),
+        "group_eval_order": [g.name for g in rules.groups],
+        "tests": [_case_dict(c) for c in cases],
+    }
+    note = (
+        f"# promtool test rules for {service.name}; rule_files is the plain layout's path (with\n"
+        "# --format prometheus-operator or mimir, `obsc compile` extracts the groups there before testing).\n"
+    )
+    return note + dump(document)
