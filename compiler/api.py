@@ -154,15 +154,16 @@ def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver
 
 
 def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheus") -> str:
-    """The command named in DO-NOT-EDIT headers; independent of how paths were spelled (./x/ = x)."""
+    """The command named in DO-NOT-EDIT headers, with paths relative to the deepest directory that holds
+    the specs and the output: the same bytes whatever the working directory, however the paths are
+    spelled (./x/, absolute, through a symlink), so `obsc check` run from anywhere agrees with `compile`."""
+    full = [os.path.realpath(p) for p in (*specs, out_dir)]
+    base = os.path.commonpath(full)
 
     def shown(path: str) -> str:
-        full = os.path.abspath(path)
-        cwd = os.getcwd()
-        inside = full == cwd or full.startswith(cwd + os.sep)
-        return Path(os.path.relpath(full) if inside else full).as_posix()
+        return Path(os.path.relpath(path, base)).as_posix()
 
-    command = f"obsc compile {' '.join(shown(s) for s in specs)} --out {shown(out_dir)}"
+    command = f"obsc compile {' '.join(shown(p) for p in full[:-1])} --out {shown(full[-1])}"
     return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 

@@ -103,3 +103,22 @@ def test_unknown_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 def test_generated_tree_is_in_sync_with_specs(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "check", "specs", "--out", "generated")
     assert result.code == 0, result.out[-3000:] + result.err
+
+
+def test_output_does_not_depend_on_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "specs").mkdir(parents=True)
+    for spec in (ROOT / "tests" / "golden" / "minimal" / "specs").iterdir():
+        (repo / "specs" / spec.name).write_text(spec.read_text())
+    monkeypatch.chdir(repo)
+    assert run_obsc(capsys, "compile", "specs", "--out", "generated", "--no-validate").code == 0
+    header = (repo / "generated" / ".obsc-manifest").read_text()
+    assert "obsc compile specs --out generated" in header and str(tmp_path) not in header
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for specs, out in ((str(repo / "specs"), str(repo / "generated")), ("../repo/specs/", "../repo/./generated")):
+        result = run_obsc(capsys, "check", specs, "--out", out)
+        assert result.code == 0, result.out + result.err
