@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools generate check test lint goldens bench clean
+.PHONY: help setup tools e2e-tools generate check test lint goldens bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install obsc with its dev tools
 
-tools: ## Install promtool/amtool/prometheus/alertmanager from Debian (needs root or sudo)
-	@command -v promtool >/dev/null && command -v amtool >/dev/null && command -v prometheus-alertmanager >/dev/null || \
-	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -q && $$SUDO apt-get install -y --no-install-recommends prometheus prometheus-alertmanager; }
+tools: ## Put promtool/amtool on PATH (used as found; else installed from Debian, needs root or sudo)
+	@scripts/ensure-tools promtool amtool
+
+e2e-tools: ## tools + the prometheus and alertmanager servers the end-to-end tests start
+	@scripts/ensure-tools promtool amtool prometheus prometheus-alertmanager
 
 generate: setup tools ## Compile specs/ into generated/ and validate it (the main job)
 	$(BIN)/obsc compile specs --out generated
@@ -29,7 +30,7 @@ generate: setup tools ## Compile specs/ into generated/ and validate it (the mai
 check: setup ## Fail if generated/ differs from what specs/ compile to
 	$(BIN)/obsc check specs --out generated
 
-test: setup tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
+test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
 	$(BIN)/pytest -q
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
@@ -41,7 +42,7 @@ goldens: setup ## Refresh golden files after an intended output change (review t
 	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py
 	$(BIN)/obsc compile specs --out generated --no-validate
 
-bench: setup tools ## Benchmarks (compile speed for a 1,000-service fleet)
+bench: setup e2e-tools ## Benchmarks (compile speed for a 1,000-service fleet)
 	$(BIN)/python -m tests.bench.run
 
 clean: ## Remove the venv and caches
