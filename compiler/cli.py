@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from compiler import __version__, logs
+from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output import writer
@@ -171,6 +171,40 @@ def check_cmd(
     command = _options(specs, jpath, platform_file, fmt, out_dir).regenerate_command
     click.echo(f"obsc check: {len(drift)} file(s) differ from the specs; run `{command}`", err=True)
     sys.exit(ExitCode.DRIFT)
+
+
+@cli.command("diff", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@_output_options
+@_spec_options
+@click.option(
+    "--as",
+    "shape",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown for a pull-request comment, JSON for tools.",
+)
+@_common
+def diff_cmd(
+    specs: tuple[str, ...],
+    out_dir: str,
+    fmt: str,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    shape: str,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Summarise what compiling SPECS would change in --out for operations: alerts added, removed or changed
+    (expression, hold, severity), routes, receivers, inhibitions and dashboards. Informational: exit 0."""
+    verbosity = _setup(verbose, quiet, log_format)
+    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
+    _explain(compilation, verbosity)
+    with stage("diff", compilation.timings):
+        summary = changes.summarise((c.path, c.old, c.new) for c in writer.plan(compilation.bundle, out_dir).drift)
+    click.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
 
 @cli.command("validate", epilog=EXIT_CODES)
