@@ -64,8 +64,35 @@ def test_one_invocation_each_for_check_and_test(
         return real(argv, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
+    monkeypatch.setenv("OBSC_JOBS", "1")
     promtool.validate(written(tmp_path).bundle, str(tmp_path))
     assert calls == [("check", "rules"), ("test", "rules")]
+
+
+def test_files_are_spread_over_one_process_per_job_each_file_once(
+    have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(argv: list[str], **kwargs: object) -> _run.Result:
+        calls.append(tuple(argv[1:]))
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    compilation = written(tmp_path, everything=True)
+    monkeypatch.setattr(_run, "run", spy)
+    monkeypatch.setenv("OBSC_JOBS", "2")
+    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", "off")
+    promtool.validate(compilation.bundle, str(tmp_path))
+    tests = [c for c in calls if c[:2] == ("test", "rules")]
+    checks = [c for c in calls if c[:2] == ("check", "rules")]
+    assert len(tests) == 2 and len(checks) == 2
+    expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
+    assert sorted(f for c in tests for f in c[2:]) == expected
+    # a broken file is still found, whichever process had it
+    edit(tmp_path / "prometheus/rules/search.yaml", "> 0.01", "> 0.9")
+    with pytest.raises(ToolError, match="search"):
+        promtool.validate(compilation.bundle, str(tmp_path))
 
 
 def test_unchanged_tests_that_passed_are_not_run_again(
@@ -81,6 +108,7 @@ def test_unchanged_tests_that_passed_are_not_run_again(
         return real(argv, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
+    monkeypatch.setenv("OBSC_JOBS", "1")
     promtool.validate(compilation.bundle, str(tmp_path))
     assert [a[:2] for a in ran] == [("check", "rules")]  # every test file passed before, unchanged
     edit(tmp_path / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")

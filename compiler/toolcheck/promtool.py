@@ -1,4 +1,4 @@
-"""promtool on the written bundle: `check rules` and `test rules`, one invocation each over every file.
+"""promtool on the written bundle: `check rules` and `test rules`, the files spread over one process per CPU.
 
 Any WARNING, lint error or FAILED block fails the run (promtool 2.42 only warns when a test's
 rule_files matches nothing, and a negative test then passes against no rules at all). Alert names are
@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
+from compiler import workers
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
@@ -65,22 +66,48 @@ def validate(bundle: Bundle, out_dir: str) -> None:
 def run_promtool(promtool: str, layout: Layout) -> list[str]:
     """Every problem found, as `file: message` lines; empty when all is well."""
     findings: list[str] = []
-    check = _run.run([promtool, "check", "rules", "--lint-fatal", *layout.rules], cwd=layout.workdir, merge_output=True)
-    findings += _blocks(check, layout)[0]
+    for problems, _ in _spread(promtool, ["check", "rules", "--lint-fatal"], layout.rules, layout):
+        findings += problems
     cache = open_cache(promtool)
     keys = {t: cache.key(layout.workdir, t) for t in layout.tests} if cache else {}
     pending = [t for t in layout.tests if not (cache and cache.passed(keys[t]))]
     if len(pending) < len(layout.tests):
         log.info("promtool: %d test file(s) unchanged since they passed", len(layout.tests) - len(pending))
-    if pending:
-        test = _run.run([promtool, "test", "rules", *pending], cwd=layout.workdir, merge_output=True)
-        problems, passed = _blocks(test, layout)
+    for problems, passed in _spread(promtool, ["test", "rules"], pending, layout):
         findings += problems
         if cache is not None:
             for path in passed:
                 cache.remember(keys[path])
     findings += cross_check(layout)
     return findings
+
+
+def _spread(
+    promtool: str, command: list[str], files: Sequence[str], layout: Layout
+) -> list[tuple[list[str], list[str]]]:
+    """`promtool COMMAND FILES` with the files split over one process per CPU (promtool works through its
+    files one after another on one core), balanced by size; (findings, passed files) of each process."""
+    if not files:
+        return []
+    parts = max(1, min(len(files), _jobs()))
+    bins: list[list[str]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for path in sorted(files, key=lambda f: (-os.path.getsize(os.path.join(layout.workdir, f)), f)):
+        lightest = loads.index(min(loads))
+        bins[lightest].append(path)
+        loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
+
+    def one(part: list[str]) -> tuple[list[str], list[str]]:
+        result = _run.run([promtool, *command, *sorted(part)], cwd=layout.workdir, merge_output=True)
+        return _blocks(result, layout)
+
+    # Threads only wait on the child processes, so they cost nothing while promtool works.
+    return workers.map_threads(one, [b for b in bins if b], parts)
+
+
+def _jobs() -> int:
+    text = os.environ.get("OBSC_JOBS", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else workers.available_cpus()
 
 
 def _layout(out_dir: str, rule_paths: list[str], test_paths: list[str], tmp: str) -> Layout:
