@@ -22,6 +22,8 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Matcher, Selector, expand, matchers_from_labels, parse_selector
+from compiler.model.secrets import Owner, platform_policy
+from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.types import (
     AlertKind,
     AlertmanagerBase,
@@ -99,11 +101,18 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
+    policy, problems = platform_policy(data, ctx.loc(()).file)
+    for where, message in problems:
+        ctx.error(where, message)
+    platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own
     receivers = []
     for name, body in sorted((data.get("receivers") or {}).items()):
-        receivers.append(_receiver(name, body, conventions.PLATFORM_SCOPE, ctx, ("receivers", name), am_global))
+        receivers.append(
+            _receiver(name, body, conventions.PLATFORM_SCOPE, ctx, ("receivers", name), am_global, platform_owner)
+        )
     teams = tuple(
-        _team(name, body, ctx, receivers, am_global) for name, body in sorted((data.get("teams") or {}).items())
+        _team(name, body, ctx, receivers, am_global, Owner(name, policy))
+        for name, body in sorted((data.get("teams") or {}).items())
     )
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
@@ -125,6 +134,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         ("defaults", "routing"),
         receivers,
         am_global,
+        platform_owner,
     )
     if platform.alertmanager.default_receiver and not any(
         r.name == platform.alertmanager.default_receiver for r in receivers
@@ -142,12 +152,13 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         alertmanager=platform.alertmanager,
         standard_dashboards=platform.standard_dashboards,
         location=platform.location,
+        secrets=policy,
     )
     return platform, receivers, defaults
 
 
 def _team(
-    name: str, body: Mapping[str, Any], ctx: _Ctx, receivers: list[Receiver], am_global: Mapping[str, Any]
+    name: str, body: Mapping[str, Any], ctx: _Ctx, receivers: list[Receiver], am_global: Mapping[str, Any], owner: Owner
 ) -> Team:
     path: Path = ("teams", name)
     hours = body.get("business_hours")
@@ -157,7 +168,13 @@ def _team(
     return Team(
         name=name,
         routes=_routes(
-            body.get("routing") or {}, conventions.team_scope(name), ctx, (*path, "routing"), receivers, am_global
+            body.get("routing") or {},
+            conventions.team_scope(name),
+            ctx,
+            (*path, "routing"),
+            receivers,
+            am_global,
+            owner,
         ),
         business_hours=BusinessHours(
             weekdays=tuple(hours["weekdays"]),
@@ -172,7 +189,7 @@ def _team(
 
 
 def _receiver(
-    name: str, body: Mapping[str, Any], scope: str, ctx: _Ctx, path: Path, am_global: Mapping[str, Any]
+    name: str, body: Mapping[str, Any], scope: str, ctx: _Ctx, path: Path, am_global: Mapping[str, Any], owner: Owner
 ) -> Receiver:
     integrations = tuple(
         Integration(kind, tuple(sorted((str(k), v) for k, v in settings.items())))
@@ -181,6 +198,8 @@ def _receiver(
     receiver = Receiver(name=name, integrations=integrations, scope=scope, location=ctx.loc(path, key=True))
     for kind, message in receiver_problems(receiver, am_global):
         ctx.error((*path, kind), message)
+    for where, message in secret_problems(body, owner):  # whose secret files, which URLs
+        ctx.error((*path, *where), message)
     return receiver
 
 
@@ -191,6 +210,7 @@ def _routes(
     path: Path,
     receivers: list[Receiver],
     am_global: Mapping[str, Any],
+    owner: Owner,
 ) -> tuple[Route, ...]:
     """Tier → receiver. Inline receivers are named `<prefix>-<tier>` and added to `receivers`."""
     routes = []
@@ -203,7 +223,7 @@ def _routes(
             routes.append(Route(tier, value, ctx.loc(where), where))
         else:
             name = conventions.receiver_name(prefix, tier.value)
-            receivers.append(_receiver(name, value, prefix, ctx, where, am_global))
+            receivers.append(_receiver(name, value, prefix, ctx, where, am_global, owner))
             routes.append(Route(tier, name, ctx.loc(where), where))
     return tuple(routes)
 
@@ -507,7 +527,8 @@ def _service_routes(
     data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: _Ctx
 ) -> tuple[Route, ...]:
     am_global = dict(platform.alertmanager.global_settings)
-    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global)
+    owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
+    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
     chain = [own, team.routes, (platform.team("") or Team("")).routes]
     resolved: list[Route] = []
