@@ -101,7 +101,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
-    policy, problems = platform_policy(data, ctx.loc(()).file)
+    policy, problems = platform_policy(data, doc.file if doc else "")
     for where, message in problems:
         ctx.error(where, message)
     platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own

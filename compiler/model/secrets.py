@@ -26,6 +26,8 @@ TEAM_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # the schema's name pattern, fo
 # Operator's mount layout (/etc/alertmanager/secrets/<Secret>/<key>): one Secret per team.
 SUGGESTED_TEAM_ROOT = "/etc/alertmanager/secrets/team-{team}/"
 SUGGESTED_SHARED_ROOT = "/etc/alertmanager/secrets/platform/"
+SUGGESTED_BLOCK = f'secrets: {{team_root: "{SUGGESTED_TEAM_ROOT}", shared_root: {SUGGESTED_SHARED_ROOT}}}'  # valid YAML
+NO_PLATFORM = "the platform file (platform.yaml beside the specs)"
 DOCS = "docs/operations.md"
 
 Problems = list[tuple[tuple[str | int, ...], str]]  # (path below the checked node, message)
@@ -147,13 +149,12 @@ def file_problem(path: str, owner: Owner) -> str | None:
     if message:
         return f"secret file {shown} {message}"
     policy_, team = owner.policy, owner.team
-    where = policy_.platform_file or "the platform file"
+    where = policy_.platform_file or NO_PLATFORM
     if team is not None:
         if not policy_.team_root:
             return (
                 f"secret file {shown} cannot be used: {where} declares no secrets.team_root, so obsc cannot tell "
-                f"whose secret it is; add `secrets: {{team_root: {SUGGESTED_TEAM_ROOT}, shared_root: "
-                f"{SUGGESTED_SHARED_ROOT}}}` to {where} and keep team {team}'s files below "
+                f"whose secret it is; add `{SUGGESTED_BLOCK}` to {where} and keep team {team}'s files below "
                 f"{team_root(SUGGESTED_TEAM_ROOT, team)} (see {DOCS})"
             )
         own = team_root(policy_.team_root, team)
@@ -174,9 +175,8 @@ def file_problem(path: str, owner: Owner) -> str | None:
     roots = [r for r in (policy_.shared_root, policy_.team_root) if r]
     if not roots:
         return (
-            f"secret file {shown} cannot be used: {where} declares no secret roots; add `secrets: {{team_root: "
-            f"{SUGGESTED_TEAM_ROOT}, shared_root: {SUGGESTED_SHARED_ROOT}}}` to {where} and keep the platform's "
-            f"own files below {SUGGESTED_SHARED_ROOT} (see {DOCS})"
+            f"secret file {shown} cannot be used: {where} declares no secret roots; add `{SUGGESTED_BLOCK}` to "
+            f"{where} and keep the platform's own files below {SUGGESTED_SHARED_ROOT} (see {DOCS})"
         )
     if _below(path, policy_.shared_root) or owning_team(path, policy_.team_root) is not None:
         return None
@@ -225,13 +225,14 @@ _SECRET_WORDS = frozenset(
     )
 )
 _SECRET_PARTS = ("token", "secret", "passw", "apikey", "signature", "credential", "bearer", "privatekey", "accesskey")
-# Services whose webhook URL path is itself the secret.
+# Services whose webhook URL path is itself the secret, and where that URL belongs instead.
+_RELAY = "Alertmanager 0.25 cannot read a webhook URL from a file (url_file is 0.26+): relay through a service"
 _PATH_SECRETS = (
-    ("hooks.slack.com", "/services/", "a Slack incoming-webhook URL"),
-    ("discord.com", "/api/webhooks/", "a Discord webhook URL"),
-    ("discordapp.com", "/api/webhooks/", "a Discord webhook URL"),
-    ("webhook.office.com", "/", "a Microsoft Teams webhook URL"),
-    ("api.telegram.org", "/bot", "a Telegram bot URL"),
+    ("hooks.slack.com", "/services/", "a Slack incoming-webhook URL", "use slack: {channel, api_url_file}"),
+    ("discord.com", "/api/webhooks/", "a Discord webhook URL", _RELAY),
+    ("discordapp.com", "/api/webhooks/", "a Discord webhook URL", _RELAY),
+    ("webhook.office.com", "/", "a Microsoft Teams webhook URL", _RELAY),
+    ("api.telegram.org", "/bot", "a Telegram bot URL", _RELAY),
 )
 
 
@@ -248,11 +249,11 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
         if looks_secret(name):
             return f"URL parameter {name!r} looks like a credential: it would be written into alertmanager.yml; {fix}"
     host = parts.hostname.lower()
-    for domain, path, what in _PATH_SECRETS:
+    for domain, path, what, instead in _PATH_SECRETS:
         if (host == domain or host.endswith("." + domain)) and parts.path.startswith(path):
-            return f"{what} is itself a secret: it would be written into alertmanager.yml; {fix}"
+            return f"{what} is itself a secret: it would be written into alertmanager.yml; {instead}"
     if policy_.url_prefixes and not any(url.startswith(p) for p in policy_.url_prefixes):
-        where = policy_.platform_file or "the platform file"
+        where = policy_.platform_file or NO_PLATFORM
         allowed = ", ".join(policy_.url_prefixes)
         return (
             f"{url!r} is not under an allowed receiver URL prefix ({allowed}); the platform team adds "
