@@ -12,6 +12,7 @@ Checks read only the path *string*: obsc never opens a secret file. So the strin
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -68,13 +69,42 @@ def policy(raw: Mapping[str, Any], url_prefixes: Any, platform_file: str) -> tup
                 f"team_root: {SUGGESTED_TEAM_ROOT} and shared_root: {SUGGESTED_SHARED_ROOT}",
             )
         )
+    spec_dir = raw.get("team_spec_dir")
+    if spec_dir is not None and (message := _spec_dir_problem(str(spec_dir))):
+        problems.append((("secrets", "team_spec_dir"), f"{str(spec_dir)!r}: {message}"))
+        spec_dir = None
     prefixes = []
     for i, prefix in enumerate(url_prefixes or ()):
         message = _prefix_problem(str(prefix))
         if message:
             problems.append((("alertmanager", "receiver_url_prefixes", i), message))
         prefixes.append(str(prefix))
-    return SecretPolicy(team_root, shared_root, tuple(prefixes), platform_file), problems
+    folder = str(spec_dir).rstrip("/") + "/" if spec_dir else ""
+    return SecretPolicy(
+        team_root, shared_root, tuple(prefixes), platform_file=platform_file, team_spec_dir=folder
+    ), problems
+
+
+def _spec_dir_problem(pattern: str) -> str | None:
+    if pattern.startswith("/"):
+        return "write it relative to the platform file, e.g. teams/{team}/"
+    message = path_problem("/" + pattern.rstrip("/"))
+    if message is None and pattern.count(TEAM) != 1:
+        message = "must contain {team} exactly once, e.g. teams/{team}/"
+    return message
+
+
+def claim_problem(spec_file: str, team: str, policy_: SecretPolicy) -> str | None:
+    """Why the spec in `spec_file` may not say `team: <team>`, or None (no team_spec_dir: any spec may)."""
+    if not policy_.team_spec_dir:
+        return None
+    folder = os.path.join(os.path.dirname(policy_.platform_file), team_root(policy_.team_spec_dir, team))
+    if os.path.abspath(spec_file).startswith(os.path.abspath(folder) + os.sep):
+        return None
+    return (
+        f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}): "
+        "that folder's owners are who may speak for the team and use its secrets; move the spec there"
+    )
 
 
 def _root(value: Any, where: tuple[str | int, ...], problems: Problems, *, team: bool) -> str:

@@ -219,6 +219,7 @@ class SecretPolicy:
     team_root: str = ""  # contains {team}: a spec of team T reads only below it with T filled in
     shared_root: str = ""  # only the platform's own receivers (named, defaults.routing, global)
     url_prefixes: tuple[str, ...] = ()  # empty: any URL without credentials
+    team_spec_dir: str = ""  # relative to the platform file, with {team}: where team T's specs must live
     platform_file: str = ""  # for messages that say what to add where
 
 

@@ -360,3 +360,37 @@ def test_ordinary_urls_are_not_mistaken_for_credentials(tmp_path: Path, url: str
 )
 def test_what_looks_like_a_credential_parameter(name: str, secret: bool) -> None:
     assert looks_secret(name) is secret
+
+
+# ---------------------------------------------------------------- who may say `team: payments`
+
+
+def _claims(tmp_path: Path, where: str, team: str, spec_dir: str = "teams/{team}/") -> list[str]:
+    roots = f'secrets: {{team_root: "/srv/am/secrets/team-{{team}}/", team_spec_dir: "{spec_dir}"}}\n'
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "platform.yaml").write_text(PLATFORM.replace("alertmanager:\n", roots + "alertmanager:\n"))
+    spec = tmp_path / where / "job.yaml"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(_spec(f"{{pagerduty: {{routing_key_file: /srv/am/secrets/team-{team}/pagerduty}}}}", team=team))
+    try:
+        _fleet(tmp_path)
+    except InputError as caught:
+        return [str(d).replace(str(tmp_path) + "/", "") for d in caught.diagnostics]
+    return []
+
+
+def test_with_team_spec_dir_only_the_teams_folder_may_claim_the_team(tmp_path: Path) -> None:
+    assert _claims(tmp_path / "a", "teams/payments", "payments") == []
+    assert _claims(tmp_path / "b", "teams/t1", "payments") == [
+        "teams/t1/job.yaml:3:7 $.team: only specs below b/teams/payments/ may belong to team 'payments' "
+        "(secrets.team_spec_dir in b/platform.yaml): that folder's owners are who may speak for the team and use its "
+        "secrets; move the spec there".replace("b/", "")
+    ]
+    assert len(_claims(tmp_path / "c", "teams/payments-evil", "payments")) == 1  # a name prefix is not a folder
+    assert len(_claims(tmp_path / "d", ".", "payments")) == 1
+
+
+@pytest.mark.parametrize("spec_dir", ["/srv/specs/{team}/", "teams/", "../{team}/", "teams/{team}/{team}/"])
+def test_team_spec_dirs_that_prove_nothing_are_refused(tmp_path: Path, spec_dir: str) -> None:
+    errors = _claims(tmp_path, "teams/t1", "t1", spec_dir)
+    assert len(errors) == 1 and "$.secrets.team_spec_dir: " in errors[0], errors
