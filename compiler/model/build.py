@@ -22,7 +22,7 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Matcher, Selector, expand, matchers_from_labels, parse_selector
-from compiler.model.secrets import Owner, claim_problem, platform_policy
+from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.types import (
     AlertKind,
@@ -244,6 +244,8 @@ def build_service(
     routes = _service_routes(data, platform, receivers, ctx)
     if claim := claim_problem(doc.file, data["team"], platform.secrets):  # `team:` proven by where the spec lives
         ctx.error(("team",), claim)
+    for where, message in link_problems(data.get("links") or {}, ("links",)):
+        ctx.error(where, message)
     dashboards = _dashboards(data, defaults, platform, ctx)
     if len(diagnostics) > before:
         return None

@@ -52,6 +52,9 @@ def platform_policy(data: Mapping[str, Any], platform_file: str) -> tuple[Secret
     problems += [
         (("alertmanager", "global", *where), m) for where, m in global_problems(am.get("global") or {}, policy_)
     ]
+    problems += link_problems({k: data[k] for k in ("grafana_url", "runbook_url") if k in data}, ())
+    for team, body in sorted((data.get("teams") or {}).items()):
+        problems += link_problems((body or {}).get("links") or {}, ("teams", team, "links"))
     return policy_, problems
 
 
@@ -269,26 +272,41 @@ _PATH_SECRETS = (
 def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | None:
     """Why `url` (setting `key` of integration `kind`, or of "global") may not be written, or None."""
     form = _FILE_FORM.get((kind, key), "a *_file setting")
-    fix = f"put the secret in a file and use {form}"
-    parts = _split(url)
-    if parts is None or not parts.hostname or any(ord(c) <= 32 or ord(c) == 127 for c in url):
-        return f"{url!r} is not a valid URL"
-    if "@" in parts.netloc:
-        return f"URL carries a credential (userinfo before '@'): it would be written into alertmanager.yml; {fix}"
-    for name, _ in parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(parts.fragment, keep_blank_values=True):
-        if looks_secret(name):
-            return f"URL parameter {name!r} looks like a credential: it would be written into alertmanager.yml; {fix}"
-    host = parts.hostname.lower()
-    for domain, path, what, instead in _PATH_SECRETS:
-        if (host == domain or host.endswith("." + domain)) and parts.path.startswith(path):
-            return f"{what} is itself a secret: it would be written into alertmanager.yml; {instead}"
-    if policy_.url_prefixes and not any(url.startswith(p) for p in policy_.url_prefixes):
+    message = credential_problem(url, "alertmanager.yml", f"put the secret in a file and use {form}", receiver=True)
+    if message is None and policy_.url_prefixes and not any(url.startswith(p) for p in policy_.url_prefixes):
         where = policy_.platform_file or NO_PLATFORM
         allowed = ", ".join(policy_.url_prefixes)
-        return (
+        message = (
             f"{url!r} is not under an allowed receiver URL prefix ({allowed}); the platform team adds "
             f"prefixes to alertmanager.receiver_url_prefixes in {where}"
         )
+    return message
+
+
+def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Problems:
+    """Credentials in links (spec and team `links:`, grafana_url, runbook_url): they land in committed files."""
+    fix = "link to the page without credentials (it should ask for a login itself)"
+    found: Problems = []
+    for key, url in sorted(links.items()):
+        message = credential_problem(str(url), "dashboards and runbooks", fix, receiver=False)
+        if message:
+            found.append(((*base, key), message))
+    return found
+
+
+def credential_problem(url: str, written_into: str, fix: str, *, receiver: bool) -> str | None:
+    parts = _split(url)
+    if parts is None or not parts.hostname or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        return f"{url!r} is not a valid URL" if receiver else None  # runbook_url may be a relative {path}
+    if "@" in parts.netloc:
+        return f"URL carries a credential (userinfo before '@'): it would be written into {written_into}; {fix}"
+    for name, _ in parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(parts.fragment, keep_blank_values=True):
+        if looks_secret(name):
+            return f"URL parameter {name!r} looks like a credential: it would be written into {written_into}; {fix}"
+    host = parts.hostname.lower()
+    for domain, path, what, instead in _PATH_SECRETS:
+        if (host == domain or host.endswith("." + domain)) and parts.path.startswith(path):
+            return f"{what} is itself a secret: it would be written into {written_into}; {instead if receiver else fix}"
     return None
 
 

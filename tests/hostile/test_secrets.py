@@ -394,3 +394,24 @@ def test_with_team_spec_dir_only_the_teams_folder_may_claim_the_team(tmp_path: P
 def test_team_spec_dirs_that_prove_nothing_are_refused(tmp_path: Path, spec_dir: str) -> None:
     errors = _claims(tmp_path, "teams/t1", "t1", spec_dir)
     assert len(errors) == 1 and "$.secrets.team_spec_dir: " in errors[0], errors
+
+
+# ---------------------------------------------------------------- links land in committed dashboards and runbooks
+
+
+def test_credentials_in_links_are_refused_in_specs_teams_and_platform_urls(tmp_path: Path) -> None:
+    platform = ROOTED.replace(
+        "  payments:\n", "  payments:\n    links: {oncall: 'https://pd.example/s?token=abc'}\n"
+    ).replace("kind: Platform\n", "kind: Platform\ngrafana_url: https://admin:pw@grafana.example\n")
+    spec = _spec("fallback").replace("selector:", "links: {repo: 'https://git.example/r#access_token=x'}\nselector:")
+    errors = _errors(tmp_path, spec, platform)
+    assert [e.split(": ")[0] for e in errors] == [
+        "job.yaml:4:15 $.links.repo",
+        "platform.yaml:3:14 $.grafana_url",
+        "platform.yaml:6:21 $.teams.payments.links.oncall",
+    ]
+    assert all(
+        "would be written into dashboards and runbooks; link to the page without credentials" in e for e in errors
+    )
+    relative = ROOTED.replace("kind: Platform\n", "kind: Platform\nrunbook_url: ../runbooks/{path}\n")
+    assert _compiles(tmp_path, _spec("fallback"), relative).services
