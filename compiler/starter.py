@@ -34,7 +34,8 @@ alerts:
   # traffic_anomaly: false             # or switch an alert off
 
 # Who hears about each tier; omit a tier to inherit your team's or the platform's receiver.
-# Secrets are file paths, never inline, e.g. {{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/{team}}}}}.
+# Secrets are file paths below your team's secret root (`secrets:` in the platform file), never
+# inline, e.g. {{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-{team}/pagerduty}}}}.
 routing:
   critical: {{webhook: {{url: "http://alert-relay.example:8080/{team}/page"}}}}
   warning: {{webhook: {{url: "http://alert-relay.example:8080/{team}/ticket"}}}}

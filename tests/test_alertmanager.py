@@ -173,10 +173,10 @@ def test_receivers_from_the_fleet_with_secrets_only_as_files(examples: Compilati
     assert [r["name"] for r in config["receivers"]] == sorted(r.name for r in examples.fleet.receivers)
     by_name = {r["name"]: r for r in config["receivers"]}
     assert by_name["team-payments-critical"]["pagerduty_configs"] == [
-        {"routing_key_file": "/etc/alertmanager/secrets/payments-pagerduty"}
+        {"routing_key_file": "/etc/alertmanager/secrets/team-payments/pagerduty"}
     ]
     assert by_name["team-fulfilment-critical"]["opsgenie_configs"] == [
-        {"api_key_file": "/etc/alertmanager/secrets/fulfilment-opsgenie", "priority": "P1"}
+        {"api_key_file": "/etc/alertmanager/secrets/team-fulfilment/opsgenie", "priority": "P1"}
     ]
     assert by_name["team-payments-warning"]["slack_configs"] == [{"channel": "#payments-alerts"}]  # global URL file
     used = {node["receiver"] for node in _walk(config["route"]) if "receiver" in node}
@@ -193,14 +193,14 @@ def test_webhook_credentials_go_to_http_config_and_no_url_file(tmp_path: Path) -
         platform.read_text().replace(
             'warning: {webhook: {url: "https://tickets.acme.example/hooks/search"}}',
             'warning: {webhook: {url: "https://tickets.acme.example/hooks/search", '
-            "credentials_file: /etc/alertmanager/secrets/tickets, max_alerts: 5}}",
+            "credentials_file: /etc/alertmanager/secrets/team-search/tickets, max_alerts: 5}}",
         )
     )
     config = _file(_compile(tmp_path / "specs"), names.ALERTMANAGER_CONFIG)
     webhook = next(r for r in config["receivers"] if r["name"] == "team-search-warning")["webhook_configs"]
     assert webhook == [
         {
-            "http_config": {"authorization": {"credentials_file": "/etc/alertmanager/secrets/tickets"}},
+            "http_config": {"authorization": {"credentials_file": "/etc/alertmanager/secrets/team-search/tickets"}},
             "max_alerts": 5,
             "url": "https://tickets.acme.example/hooks/search",
         }
@@ -365,10 +365,10 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
 def test_operator_secrets_are_secret_key_selectors(operator: Compilation) -> None:
     receivers = {r["name"]: r for r in _team_config(operator, "payments")["spec"]["receivers"]}
     assert receivers["team-payments-critical"]["pagerdutyConfigs"] == [
-        {"routingKey": {"name": "secrets", "key": "payments-pagerduty"}}
+        {"routingKey": {"name": "team-payments", "key": "pagerduty"}}
     ]
     assert receivers["team-payments-warning"]["slackConfigs"] == [
-        {"channel": "#payments-alerts", "apiURL": {"name": "secrets", "key": "slack-webhook"}}
+        {"channel": "#payments-alerts", "apiURL": {"name": "platform", "key": "slack-webhook"}}
     ]
     for team in ("fulfilment", "payments", "search"):
         text = operator.bundle.get(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml").content  # type: ignore[union-attr]

@@ -16,11 +16,12 @@ kind: Platform
 teams:
   payments:
     routing:
-      critical: {pagerduty: {routing_key_file: /etc/am/payments}}
+      critical: {pagerduty: {routing_key_file: /etc/am/team-payments/pager}}
       warning: {webhook: {url: "https://tickets.example/hook"}}
 receivers:
   fallback: {webhook: {url: "https://fallback.example/hook"}}
-  checkout-critical: {pagerduty: {routing_key_file: /etc/am/other}}
+  checkout-critical: {pagerduty: {routing_key_file: /etc/am/team-payments/other}}
+secrets: {team_root: "/etc/am/team-{team}/", shared_root: /etc/am/platform/}
 alertmanager:
   default_receiver: fallback
 """
@@ -74,7 +75,7 @@ def test_inline_secret_in_the_platform_is_refused_with_its_location(tmp_path: Pa
 
 
 def test_receiver_name_clash_names_both_places(tmp_path: Path) -> None:
-    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/checkout}}\n"
+    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/team-payments/checkout}}\n"
     errors = _errors(tmp_path, spec)
     assert len(errors) == 1
     assert "receiver 'checkout-critical' is defined twice with different settings" in errors[0]
@@ -83,7 +84,7 @@ def test_receiver_name_clash_names_both_places(tmp_path: Path) -> None:
 
 
 def test_same_receiver_name_with_same_settings_is_not_a_conflict(tmp_path: Path) -> None:
-    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/other}}\n"
+    spec = SPEC + "routing:\n  critical: {pagerduty: {routing_key_file: /etc/am/team-payments/other}}\n"
     (tmp_path / "platform.yaml").write_text(PLATFORM)
     (tmp_path / "checkout.yaml").write_text(spec)
     service = _fleet(tmp_path).services[0]
@@ -110,9 +111,8 @@ def test_undefined_receiver_in_a_team_is_located_in_the_platform_file(tmp_path: 
 
 
 def test_team_without_a_critical_route_names_the_spec_and_the_team(tmp_path: Path) -> None:
-    platform = PLATFORM.replace("      critical: {pagerduty: {routing_key_file: /etc/am/payments}}\n", "").replace(
-        "alertmanager:\n  default_receiver: fallback\n", ""
-    )
+    platform = PLATFORM.replace("      critical: {pagerduty: {routing_key_file: /etc/am/team-payments/pager}}\n", "")
+    platform = platform.replace("alertmanager:\n  default_receiver: fallback\n", "")
     platform += "defaults:\n  routing: {info: fallback}\n"
     errors = _errors(tmp_path, SPEC, platform)
     assert len(errors) == 1
@@ -155,7 +155,7 @@ def test_slack_without_any_webhook_url_file_is_located(tmp_path: Path) -> None:
         "platform.yaml:7:24 $.teams.payments.routing.warning.slack: receiver 'team-payments-warning': slack needs a "
         "webhook URL file: set api_url_file here or alertmanager.global.slack_api_url_file in the platform file"
     ]
-    fixed = platform + "  global: {slack_api_url_file: /etc/am/slack}\n"
+    fixed = platform + "  global: {slack_api_url_file: /etc/am/platform/slack}\n"
     (tmp_path / "platform.yaml").write_text(fixed)
     assert _fleet(tmp_path).services
 

@@ -131,6 +131,7 @@ receivers:
   fallback: {webhook: {url: "https://t.example/fallback"}}
 defaults:
   routing: {info: {webhook: {url: "https://t.example/digest"}}}
+secrets: {shared_root: /etc/am/}
 alertmanager: {default_receiver: fallback}
 """
 

@@ -86,7 +86,10 @@ alerts = st.dictionaries(
 )
 receivers = st.one_of(
     st.just({"webhook": {"url": "http://127.0.0.1:9/x"}}),
-    st.just({"pagerduty": {"routing_key_file": "/etc/secret"}}),
+    st.just({"pagerduty": {"routing_key_file": "/etc/secret"}}),  # outside the team's root: refused
+    st.just({"pagerduty": {"routing_key_file": "/etc/secrets/team-team/pager"}}),
+    st.just({"pagerduty": {"routing_key_file": "/etc/secrets/team-team/../team-x/pager"}}),
+    st.just({"webhook": {"url": "https://u:p@127.0.0.1:9/x?token=1", "credentials_file": "/etc/secrets/team-x/k"}}),
     st.just({"pagerduty": {"routing_key": "inline"}}),
     st.just({"slack": {"channel": "#c", "api_url_file": "/etc/slack"}}),
     st.sampled_from(["undefined-receiver"]),
@@ -126,6 +129,7 @@ PLATFORM = {
     "kind": "Platform",
     "receivers": {"fallback": {"webhook": {"url": "http://127.0.0.1:9/f"}}},
     "alertmanager": {"default_receiver": "fallback"},
+    "secrets": {"team_root": "/etc/secrets/team-{team}/"},
 }
 
 

@@ -18,6 +18,8 @@ from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
+from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
+from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.types import (
     AlertmanagerBase,
     BusinessHours,
@@ -57,11 +59,18 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
+    policy, problems = platform_policy(data, doc.file if doc else "")
+    for where, message in problems:
+        ctx.error(where, message)
+    platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own
     receivers = []
     for name, body in sorted((data.get("receivers") or {}).items()):
-        receivers.append(_receiver(name, body, conventions.PLATFORM_SCOPE, ctx, ("receivers", name), am_global))
+        receivers.append(
+            _receiver(name, body, conventions.PLATFORM_SCOPE, ctx, ("receivers", name), am_global, platform_owner)
+        )
     teams = tuple(
-        _team(name, body, ctx, receivers, am_global) for name, body in sorted((data.get("teams") or {}).items())
+        _team(name, body, ctx, receivers, am_global, Owner(name, policy))
+        for name, body in sorted((data.get("teams") or {}).items())
     )
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
@@ -83,6 +92,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         ("defaults", "routing"),
         receivers,
         am_global,
+        platform_owner,
     )
     if platform.alertmanager.default_receiver and not any(
         r.name == platform.alertmanager.default_receiver for r in receivers
@@ -100,12 +110,13 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         alertmanager=platform.alertmanager,
         standard_dashboards=platform.standard_dashboards,
         location=platform.location,
+        secrets=policy,
     )
     return platform, receivers, defaults
 
 
 def _team(
-    name: str, body: Mapping[str, Any], ctx: Ctx, receivers: list[Receiver], am_global: Mapping[str, Any]
+    name: str, body: Mapping[str, Any], ctx: Ctx, receivers: list[Receiver], am_global: Mapping[str, Any], owner: Owner
 ) -> Team:
     path: Path = ("teams", name)
     hours = body.get("business_hours")
@@ -115,7 +126,13 @@ def _team(
     return Team(
         name=name,
         routes=_routes(
-            body.get("routing") or {}, conventions.team_scope(name), ctx, (*path, "routing"), receivers, am_global
+            body.get("routing") or {},
+            conventions.team_scope(name),
+            ctx,
+            (*path, "routing"),
+            receivers,
+            am_global,
+            owner,
         ),
         business_hours=BusinessHours(
             weekdays=tuple(hours["weekdays"]),
@@ -130,7 +147,7 @@ def _team(
 
 
 def _receiver(
-    name: str, body: Mapping[str, Any], scope: str, ctx: Ctx, path: Path, am_global: Mapping[str, Any]
+    name: str, body: Mapping[str, Any], scope: str, ctx: Ctx, path: Path, am_global: Mapping[str, Any], owner: Owner
 ) -> Receiver:
     integrations = tuple(
         Integration(kind, tuple(sorted((str(k), v) for k, v in settings.items())))
@@ -139,6 +156,8 @@ def _receiver(
     receiver = Receiver(name=name, integrations=integrations, scope=scope, location=ctx.loc(path, key=True))
     for kind, message in receiver_problems(receiver, am_global):
         ctx.error((*path, kind), message)
+    for where, message in secret_problems(body, owner):  # whose secret files, which URLs
+        ctx.error((*path, *where), message)
     return receiver
 
 
@@ -149,6 +168,7 @@ def _routes(
     path: Path,
     receivers: list[Receiver],
     am_global: Mapping[str, Any],
+    owner: Owner,
 ) -> tuple[Route, ...]:
     """Tier → receiver. Inline receivers are named `<prefix>-<tier>` and added to `receivers`."""
     routes = []
@@ -161,7 +181,7 @@ def _routes(
             routes.append(Route(tier, value, ctx.loc(where), where))
         else:
             name = conventions.receiver_name(prefix, tier.value)
-            receivers.append(_receiver(name, value, prefix, ctx, where, am_global))
+            receivers.append(_receiver(name, value, prefix, ctx, where, am_global, owner))
             routes.append(Route(tier, name, ctx.loc(where), where))
     return tuple(routes)
 
@@ -180,6 +200,10 @@ def build_service(
     slos = build_slos(data, defaults, metrics, ctx, selector)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx)
     routes = _service_routes(data, platform, receivers, ctx)
+    if claim := claim_problem(doc.file, data["team"], platform.secrets):  # `team:` proven by where the spec lives
+        ctx.error(("team",), claim)
+    for where, message in link_problems(data.get("links") or {}, ("links",)):
+        ctx.error(where, message)
     dashboards = _dashboards(data, defaults, platform, ctx)
     if len(diagnostics) > before:
         return None
@@ -286,7 +310,8 @@ def _service_routes(
     data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: Ctx
 ) -> tuple[Route, ...]:
     am_global = dict(platform.alertmanager.global_settings)
-    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global)
+    owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
+    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
     chain = [own, team.routes, (platform.team("") or Team("")).routes]
     resolved: list[Route] = []

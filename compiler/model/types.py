@@ -210,6 +210,20 @@ class AlertmanagerBase:
 
 
 @dataclass(frozen=True)
+class SecretPolicy:
+    """Where secret files may live (platform `secrets:`) and where receivers may send (URL prefixes).
+
+    Roots are normalised and end with '/'; "" means not declared (then no secret file is usable).
+    """
+
+    team_root: str = ""  # contains {team}: a spec of team T reads only below it with T filled in
+    shared_root: str = ""  # only the platform's own receivers (named, defaults.routing, global)
+    url_prefixes: tuple[str, ...] = ()  # empty: any URL without credentials
+    team_spec_dir: str = ""  # relative to the platform file, with {team}: where team T's specs must live
+    platform_file: str = ""  # for messages that say what to add where
+
+
+@dataclass(frozen=True)
 class Platform:
     runbook_url: str = "{path}"  # {path} is relative to the output directory
     grafana_url: str = ""
@@ -217,6 +231,7 @@ class Platform:
     alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
     location: Location = NOWHERE
+    secrets: SecretPolicy = field(default_factory=SecretPolicy)
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
