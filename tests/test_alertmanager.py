@@ -246,9 +246,99 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
             route = service.route(alert.tier)
             assert route is not None
             expected.append((service.name, alert.name, {"alertname": alert.name, **alert.labels()}, [route.receiver]))
-    assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in table] == expected
-    assert len(table) > 40  # three services, every tier
+    alerts = [c for c in table if not c["service"].startswith("(team ")]
+    assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in alerts] == expected
+    assert len(alerts) > 40  # three services, every tier
     assert table == routing_cases(examples.fleet)
+
+
+def test_routing_table_has_every_teams_fallback_after_its_alerts(examples: Compilation) -> None:
+    table = _file(examples, names.ROUTING_TESTS)["cases"]
+    fallback = [(c["labels"], c["receivers"]) for c in table if c["service"] == "(team payments)"]
+    assert fallback == [
+        ({"severity": "critical", "team": "payments"}, ["team-payments-critical"]),
+        ({"severity": "warning", "team": "payments"}, ["team-payments-warning"]),
+        ({"severity": "info", "team": "payments"}, ["platform-info"]),
+        ({"team": "payments"}, ["team-payments-warning"]),  # only team=payments: reaches the team, pages nobody
+    ]
+    assert {c["service"] for c in table if c["service"].startswith("(team ")} == {
+        "(team fulfilment)",
+        "(team payments)",
+        "(team search)",
+    }
+
+
+# ---------------------------------------------------------------- team fallbacks and info
+
+
+def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, Any]) -> None:
+    payments = _branch(config, "payments")
+    assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
+    assert [r["matchers"] for r in payments["routes"]] == [
+        ['service="checkout"'],
+        ['severity="critical"'],
+        ['severity="warning"'],
+        ['severity="info"'],
+    ]
+    leaves = payments["routes"][1:]
+    assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
+    assert leaves == _branch(config, "payments", "checkout")["routes"]  # same receivers and timing as its service
+    # Business hours gate the fallback's ticket and digest too, never its page.
+    gated = [leaf.get("active_time_intervals") for leaf in _branch(config, "fulfilment")["routes"][1:]]
+    assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]]
+
+
+PLATFORM_TEAMS = """apiVersion: obsc/v1
+kind: Platform
+teams:
+  payments:
+    routing:
+      critical: {pagerduty: {routing_key_file: /etc/am/payments}}
+  idle: {}
+receivers:
+  catch-all: {webhook: {url: "https://hooks.example/all"}}
+alertmanager: {default_receiver: catch-all}
+"""
+
+BATCH = """apiVersion: obsc/v1
+service: nightly-export
+team: payments
+description: A nightly batch job; no info routing anywhere.
+selector: {job: nightly-export}
+metrics:
+  requests: export_rows_total
+  errors: export_rows_failed_total
+slos:
+  - {name: completeness, objective: 99, period: 7d, sli: {errors: errors, total: requests}}
+"""
+
+
+def test_info_never_falls_back_to_the_catch_all(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM_TEAMS)
+    (tmp_path / "nightly-export.yaml").write_text(BATCH)
+    compilation = _compile(tmp_path)
+    service = compilation.fleet.services[0]
+    assert service.route(Tier.WARNING).receiver == "catch-all"  # type: ignore[union-attr]
+    assert service.route(Tier.INFO).receiver == names.UNROUTED_RECEIVER  # type: ignore[union-attr]
+    assert any("info alerts notify nobody" in note for note in compilation.notes)
+    config = _file(compilation, names.ALERTMANAGER_CONFIG)
+    assert {"name": names.UNROUTED_RECEIVER} in config["receivers"]  # empty: what reaches it notifies nobody
+    assert _leaf(config, "payments", "nightly-export", Tier.INFO)["receiver"] == names.UNROUTED_RECEIVER
+    # A team defined by the platform with no service yet still gets its branch.
+    idle = _branch(config, "idle")
+    assert idle["receiver"] == "catch-all" and idle["routes"][0]["receiver"] == "catch-all"
+    table = _file(compilation, names.ROUTING_TESTS)["cases"]
+    assert {"team": "idle"} in [c["labels"] for c in table]
+    infos = {c["receivers"][0] for c in table if c["labels"].get("severity") == "info"}
+    assert infos == {names.UNROUTED_RECEIVER}
+
+
+def test_info_notifies_where_routing_names_a_receiver(tmp_path: Path) -> None:
+    (tmp_path / "nightly-export.yaml").write_text(BATCH + 'routing: {info: {email: {to: "batch@example.com"}}}\n')
+    smtp = 'alertmanager: {global: {smtp_smarthost: "m:25", smtp_from: "a@b.c"}, '
+    (tmp_path / "platform.yaml").write_text(PLATFORM_TEAMS.replace("alertmanager: {", smtp))
+    service = _compile(tmp_path).fleet.services[0]
+    assert service.route(Tier.INFO).receiver == "nightly-export-info"  # type: ignore[union-attr]
 
 
 def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) -> None:
@@ -262,6 +352,7 @@ def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) ->
             for group in yaml.safe_load(artifact.content)["groups"]:
                 fired += [{"alertname": r["alert"], **r.get("labels", {})} for r in group["rules"] if "alert" in r]
     table = yaml.safe_load(bundle.get(names.ROUTING_TESTS).content)["cases"]  # type: ignore[union-attr]
+    table = [c for c in table if not c["service"].startswith("(team ")]  # team fallbacks: no rule fires those
     key = lambda labels: sorted(labels.items())  # noqa: E731
     assert sorted(map(key, (c["labels"] for c in table))) == sorted(map(key, fired))
     assert {c["labels"]["team"] for c in table if c["service"] == "checkout"} == {"payments"}
@@ -352,7 +443,7 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
     assert payments["metadata"]["name"] == "obsc-payments"
     route = payments["spec"]["route"]
     assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
-    assert route["receiver"] == "platform-fallback"  # the operator wants a receiver on the top route
+    assert route["receiver"] == "team-payments-warning"  # the operator wants one: the team's catch-all
     checkout = route["routes"][0]
     critical = checkout["routes"][0]
     assert critical["receiver"] == "team-payments-critical"
@@ -407,5 +498,5 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"]
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 2  # the service, the team fallback
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

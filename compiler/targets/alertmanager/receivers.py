@@ -26,11 +26,11 @@ _NESTED: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def receivers(fleet: Fleet, root: str) -> list[dict[str, Any]]:
-    """Every receiver of the fleet, sorted by name, plus an empty one when the root needs it."""
+def receivers(fleet: Fleet, used: set[str]) -> list[dict[str, Any]]:
+    """Every receiver of the fleet, sorted by name, plus the empty one when a route names it."""
     out = [receiver_config(r) for r in fleet.receivers]
-    if root == names.UNROUTED_RECEIVER and fleet.receiver(root) is None:
-        out.append({"name": root})  # no integrations: Alertmanager accepts and drops what reaches it
+    if names.UNROUTED_RECEIVER in used and fleet.receiver(names.UNROUTED_RECEIVER) is None:
+        out.append({"name": names.UNROUTED_RECEIVER})  # no integrations: Alertmanager accepts and drops what reaches it
     return sorted(out, key=lambda r: str(r["name"]))
 
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compiler import conventions as names
-from compiler.model.types import AlertKind, BusinessHours, Fleet, Service, Team, Tier
+from compiler.model.teams import defined_teams, fallback_route, no_severity_route
+from compiler.model.types import AlertKind, BusinessHours, Fleet, Route, Service, Team, Tier
 from compiler.model.units import format_duration, parse_duration
 
 
@@ -87,8 +88,8 @@ def root_receiver(fleet: Fleet) -> str:
 
 
 def teams_in_use(fleet: Fleet) -> list[tuple[str, list[Service]]]:
-    """(team name, its services) for every team that owns a service, sorted by name."""
-    by_team: dict[str, list[Service]] = {}
+    """(team name, its services) for every team that owns a service or is defined by the platform."""
+    by_team: dict[str, list[Service]] = {name: [] for name in defined_teams(fleet.platform)}
     for service in fleet.services:
         by_team.setdefault(service.team, []).append(service)
     return [(team, sorted(by_team[team], key=lambda s: s.name)) for team in sorted(by_team)]
@@ -103,12 +104,20 @@ def route_tree(fleet: Fleet) -> RouteNode:
 
 
 def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNode:
-    """The team's branch: no receiver of its own, so stray team alerts reach the default receiver."""
+    """The team's branch: its services first, then the team's fallback, so an alert that carries only
+    `team=<team>` (a service obsc does not compile, a hand-written rule) still reaches the team.
+    The branch's own receiver takes alerts with no known severity."""
     hours = business_hours(fleet.platform.team(team))
+    fallback = [(tier, fallback_route(fleet.platform, team, tier)) for tier in Tier]
+    catch_all = no_severity_route(fleet.platform, team)
     return RouteNode(
         matchers=(equals(names.LABEL_TEAM, team),),
+        receiver=catch_all.receiver if catch_all else None,
         group_by=INCIDENT_GROUP_BY,
-        routes=tuple(service_route(service, hours) for service in services),
+        routes=(
+            *(service_route(service, hours) for service in services),
+            *(tier_leaf(tier, route, hours) for tier, route in fallback if route is not None),
+        ),
     )
 
 
@@ -119,22 +128,32 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
         route = service.route(tier)
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
-        paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
-        gated = hours if hours is not None and not paged else None
-        timing = TIER_TIMING[tier]
-        if gated is not None:
-            capped = flush_interval(timing.group_interval, gated.hours)
-            timing = Timing(timing.group_wait, capped, timing.repeat_interval)
-        leaves.append(
-            RouteNode(
-                matchers=(equals(names.LABEL_SEVERITY, tier.value),),
-                receiver=route.receiver,
-                group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
-                timing=timing,
-                active_time_intervals=(gated.name,) if gated is not None else (),
-            )
-        )
+        leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
+
+
+def tier_leaf(tier: Tier, route: Route, hours: Interval | None) -> RouteNode:
+    paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
+    gated = hours if hours is not None and not paged else None
+    timing = TIER_TIMING[tier]
+    if gated is not None:
+        capped = flush_interval(timing.group_interval, gated.hours)
+        timing = Timing(timing.group_wait, capped, timing.repeat_interval)
+    return RouteNode(
+        matchers=(equals(names.LABEL_SEVERITY, tier.value),),
+        receiver=route.receiver,
+        group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
+        timing=timing,
+        active_time_intervals=(gated.name,) if gated is not None else (),
+    )
+
+
+def receivers_in(node: RouteNode) -> set[str]:
+    """Every receiver a route tree names."""
+    found = {node.receiver} if node.receiver else set()
+    for child in node.routes:
+        found |= receivers_in(child)
+    return found
 
 
 def flush_interval(group_interval: int, hours: BusinessHours) -> int:
@@ -161,7 +180,7 @@ def business_hours(team: Team | None) -> Interval | None:
 
 
 def intervals(fleet: Fleet) -> list[Interval]:
-    """Business-hours intervals of the teams that own services (unused ones would only be noise)."""
+    """Business-hours intervals of the teams in the tree (every team has at least its fallback branch)."""
     found = (business_hours(fleet.platform.team(team)) for team, _ in teams_in_use(fleet))
     return [interval for interval in found if interval is not None]
 
