@@ -14,9 +14,10 @@ from compiler.targets.alertmanager.routes import (
     duration,
     inhibit_rules,
     intervals,
-    receivers_in,
     route_tree,
+    tiers_of_receivers,
 )
+from compiler.targets.alertmanager.templates import CONFIG_REFERENCE
 
 
 def explanation() -> str:
@@ -38,10 +39,9 @@ def alertmanager_config(fleet: Fleet) -> dict[str, Any]:
     config: dict[str, Any] = {}
     if base.global_settings:
         config["global"] = dict(base.global_settings)
-    if base.templates:
-        config["templates"] = list(base.templates)
+    config["templates"] = [CONFIG_REFERENCE, *(t for t in base.templates if t != CONFIG_REFERENCE)]
     config["route"] = render_route(tree)
-    config["receivers"] = receivers(fleet, receivers_in(tree))
+    config["receivers"] = receivers(fleet, tiers_of_receivers(tree))
     config["inhibit_rules"] = [render_inhibit(rule) for rule in inhibit_rules()]
     found = intervals(fleet)
     if found:

@@ -156,6 +156,17 @@ def receivers_in(node: RouteNode) -> set[str]:
     return found
 
 
+def tiers_of_receivers(node: RouteNode, inherited: Tier = Tier.WARNING) -> dict[str, Tier]:
+    """Each receiver the tree names → the most urgent tier routed to it (no severity matcher: warning)."""
+    tier = next((Tier(m.value) for m in node.matchers if m.name == names.LABEL_SEVERITY and m.op == "="), inherited)
+    found: dict[str, Tier] = {node.receiver: tier} if node.receiver else {}
+    for child in node.routes:
+        for receiver, served in tiers_of_receivers(child, tier).items():
+            if receiver not in found or served.rank < found[receiver].rank:
+                found[receiver] = served
+    return found
+
+
 def flush_interval(group_interval: int, hours: BusinessHours) -> int:
     """A group interval that lets some flush land inside every business-hours window.
 
