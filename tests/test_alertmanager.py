@@ -242,6 +242,16 @@ def test_inhibition_is_keyed_on_service_and_slo_not_alertname(config: dict[str, 
     assert down[0]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"critical|warning|info"']
     assert down[1]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"warning|info"']  # never a page
     assert all(r["equal"] == ["service"] for r in down)
+    # An SLO burn alert silences key-metric alerts carrying its slo at its own tier only (a ticket never a page).
+    key = [r for r in rules if r["source_matchers"][0].startswith('alertname=~"SLOErrorBudgetBurn')]
+    assert [(r["source_matchers"][1], r["target_matchers"][1]) for r in key] == [
+        ('severity="critical"', 'severity="critical"'),
+        ('severity="warning"', 'severity="warning"'),
+    ]
+    targets = key[0]["target_matchers"][0].removeprefix('alertname=~"').removesuffix('"').split("|")
+    assert "ServiceHighErrorRate" in targets and "ServiceHighLatencyP99" in targets
+    assert "ServiceDown" not in targets and not any(t.startswith("SLO") for t in targets)
+    assert all(r["equal"] == ["service", "slo"] for r in key)
 
 
 # ---------------------------------------------------------------- routing-test table

@@ -202,12 +202,26 @@ def inhibit_rules() -> list[Inhibit]:
     rules = [
         Inhibit(
             why="A page silences warning and info alerts of the same service and SLO; key-metric alerts "
-            "have no slo label, so a key-metric page silences the service's other key-metric alerts.",
+            "without an slo label share an empty one, so a key-metric page silences the service's other such alerts.",
             source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value),),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=(names.LABEL_SERVICE, names.LABEL_SLO),
         )
     ]
+    # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
+    # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
+    burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
+    key = "|".join(sorted(name for kind, name in names.KEY_ALERT_NAMES.items() if kind != AlertKind.SERVICE_DOWN))
+    for tier in (Tier.CRITICAL, Tier.WARNING):
+        rules.append(
+            Inhibit(
+                why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same service "
+                "and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, one notification.",
+                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value)),
+                target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
+                equal=(names.LABEL_SERVICE, names.LABEL_SLO),
+            )
+        )
     for tier in Tier:
         lower = [t.value for t in Tier if t.rank >= tier.rank]
         rules.append(
