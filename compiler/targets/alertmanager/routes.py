@@ -216,7 +216,8 @@ def inhibit_rules() -> list[Inhibit]:
         rules.append(
             Inhibit(
                 why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same "
-                "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, one notification.",
+                "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, "
+                "one notification.",
                 source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value)),
                 target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
                 equal=(names.LABEL_SERVICE, names.LABEL_SLO),
