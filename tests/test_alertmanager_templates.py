@@ -278,3 +278,15 @@ def test_a_receiver_serving_a_page_and_a_digest_sends_resolved(tmp_path: Path) -
     config = yaml.safe_load(_artifacts(tmp_path)[names.ALERTMANAGER_CONFIG])
     ops = next(r for r in config["receivers"] if r["name"] == "ops")
     assert ops["webhook_configs"] == [{"send_resolved": True, "url": "https://hooks.example/ops"}]
+
+
+def test_the_platform_may_change_send_resolved_per_tier_but_not_for_incident_tools(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    platform = tmp_path / "specs" / "platform.yaml"
+    extra = "alertmanager:\n  send_resolved: {critical: false, info: true}\n"
+    platform.write_text(platform.read_text().replace("alertmanager:\n", extra))
+    config = yaml.safe_load(_artifacts(tmp_path / "specs")[names.ALERTMANAGER_CONFIG])
+    by_name = {r["name"]: r for r in config["receivers"]}
+    assert by_name["platform-info"]["email_configs"][0]["send_resolved"] is True
+    assert by_name["team-payments-critical"]["pagerduty_configs"][0]["send_resolved"] is True  # closes incidents
+    assert by_name["team-payments-warning"]["slack_configs"][0]["send_resolved"] is True  # default kept

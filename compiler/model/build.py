@@ -72,6 +72,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
             default_receiver=str(am.get("default_receiver", "")),
             templates=tuple(str(t) for t in am.get("templates") or ()),
             global_settings=tuple(sorted((str(k), v) for k, v in (am.get("global") or {}).items())),
+            send_resolved=tuple(sorted((str(k), bool(v)) for k, v in (am.get("send_resolved") or {}).items())),
         ),
         standard_dashboards=tuple(sorted((str(k), str(v)) for k, v in (data.get("standard_dashboards") or {}).items())),
         location=ctx.loc(()),

@@ -34,20 +34,22 @@ def receivers(fleet: Fleet, tiers: dict[str, Tier]) -> list[dict[str, Any]]:
 
     `tiers` maps each receiver a route names to the most urgent tier it serves.
     """
-    out = [receiver_config(r, tiers.get(r.name, Tier.WARNING)) for r in fleet.receivers]
+    resolved = dict(fleet.platform.alertmanager.send_resolved)
+    out = [receiver_config(r, tiers.get(r.name, Tier.WARNING), resolved) for r in fleet.receivers]
     if names.UNROUTED_RECEIVER in tiers and fleet.receiver(names.UNROUTED_RECEIVER) is None:
         out.append({"name": names.UNROUTED_RECEIVER})  # no integrations: Alertmanager accepts and drops what reaches it
     return sorted(out, key=lambda r: str(r["name"]))
 
 
-def receiver_config(receiver: Receiver, tier: Tier) -> dict[str, Any]:
+def receiver_config(receiver: Receiver, tier: Tier, resolved: dict[str, bool]) -> dict[str, Any]:
     config: dict[str, Any] = {"name": receiver.name}
     for kind in sorted({i.kind for i in receiver.integrations}):
-        config[CONFIG_KEYS[kind]] = [integration_config(i, tier) for i in receiver.integrations if i.kind == kind]
+        configs = [integration_config(i, tier, resolved) for i in receiver.integrations if i.kind == kind]
+        config[CONFIG_KEYS[kind]] = configs
     return config
 
 
-def integration_config(integration: Integration, tier: Tier) -> dict[str, Any]:
+def integration_config(integration: Integration, tier: Tier, resolved: dict[str, bool]) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key, value in integration.settings:
         path = _NESTED.get((integration.kind, key), (key,))
@@ -55,7 +57,7 @@ def integration_config(integration: Integration, tier: Tier) -> dict[str, Any]:
         for part in path[:-1]:
             node = node.setdefault(part, {})
         node[path[-1]] = value
-    config["send_resolved"] = send_resolved(integration.kind, tier)
+    config["send_resolved"] = send_resolved(integration.kind, tier, resolved)
     for key, value in content_fields(integration.kind).items():
         config.setdefault(key, value)
     return dict(sorted(config.items()))

@@ -144,5 +144,6 @@ def content_fields(kind: str) -> dict[str, Any]:
     return {key: dict(value) if isinstance(value, dict) else value for key, value in _CONTENT.get(kind, {}).items()}
 
 
-def send_resolved(kind: str, tier: Tier) -> bool:
-    return kind in ALWAYS_RESOLVED or SEND_RESOLVED[tier]
+def send_resolved(kind: str, tier: Tier, overrides: dict[str, bool] | None = None) -> bool:
+    """For an integration of `kind` in a receiver whose most urgent tier is `tier` (platform overrides win)."""
+    return kind in ALWAYS_RESOLVED or (overrides or {}).get(tier.value, SEND_RESOLVED[tier])
