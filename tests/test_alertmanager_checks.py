@@ -203,3 +203,10 @@ def test_without_a_teams_section_any_team_routes_like_every_other(tmp_path: Path
     (tmp_path / "platform.yaml").write_text(platform)
     (tmp_path / "checkout.yaml").write_text(SPEC.replace("team: payments", "team: anything"))
     assert [s.team for s in _fleet(tmp_path).services] == ["anything"]
+
+
+def test_the_internal_no_one_receiver_cannot_be_named_to_drop_pages(tmp_path: Path) -> None:
+    """obsc-unrouted exists only for unrouted info; a spec naming it would silence its own pages."""
+    errors = _errors(tmp_path, SPEC + "routing: {critical: obsc-unrouted}\n")
+    assert len(errors) == 1
+    assert "$.routing.critical: receiver 'obsc-unrouted' is not defined" in errors[0]
