@@ -113,8 +113,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     alertmanager_bin = require_tool("prometheus-alertmanager")
     work = tmp_path_factory.mktemp("notify")
     with servers.webhook() as hook:
-        slack_url_file = work / "secrets" / "slack-url"
-        slack_url_file.parent.mkdir()
+        slack_url_file = work / "secrets" / "payments" / "slack-url"  # a team's own folder, as secret roots want
+        slack_url_file.parent.mkdir(parents=True)
         slack_url_file.write_text(f"{hook.url}/slack\n")
         specs = work / "specs"
         specs.mkdir()
