@@ -160,6 +160,7 @@ def receiver_name(scope: str, tier: str) -> str:
 
 ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yml"
 ROUTING_TESTS = f"{ALERTMANAGER_DIR}/routing-tests.yaml"  # label set + expected receivers of every alert
+ALERTMANAGER_TEMPLATE = f"{ALERTMANAGER_DIR}/templates/obsc.tmpl"  # notification content, listed in templates:
 ALERTMANAGER_OPERATOR_DIR = f"{ALERTMANAGER_DIR}/operator"  # AlertmanagerConfig per team (--format prometheus-operator)
 UNROUTED_RECEIVER = "obsc-unrouted"  # root receiver when the platform names no default_receiver (drops alerts)
 

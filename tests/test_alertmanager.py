@@ -24,6 +24,7 @@ from compiler.targets import TargetOptions, alertmanager
 from compiler.targets.alertmanager.operator import secret_ref
 from compiler.targets.alertmanager.routes import TIER_TIMING, flush_interval
 from compiler.targets.alertmanager.routing_tests import routing_cases
+from compiler.targets.alertmanager.templates import content_fields
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -85,7 +86,7 @@ def test_one_file_merged_onto_the_platform_base(examples: Compilation, config: d
     assert config["global"] == dict(base.global_settings)
     assert config["route"]["receiver"] == "platform-fallback"
     paths = [p for p in examples.bundle.paths if p.startswith(names.ALERTMANAGER_DIR + "/")]
-    assert paths == [names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS]  # no operator files by default
+    assert paths == [names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS, names.ALERTMANAGER_TEMPLATE]  # no operator files
 
 
 def test_tree_is_team_then_service_then_severity(examples: Compilation, config: dict[str, Any]) -> None:
@@ -172,13 +173,20 @@ def test_flush_interval_fits_inside_the_shortest_window(times: list[tuple[str, s
 def test_receivers_from_the_fleet_with_secrets_only_as_files(examples: Compilation, config: dict[str, Any]) -> None:
     assert [r["name"] for r in config["receivers"]] == sorted(r.name for r in examples.fleet.receivers)
     by_name = {r["name"]: r for r in config["receivers"]}
-    assert by_name["team-payments-critical"]["pagerduty_configs"] == [
+
+    def spec_settings(name: str, key: str) -> list[dict[str, Any]]:  # without obsc's content fields
+        return [
+            {k: v for k, v in c.items() if k not in {*content_fields(key), "send_resolved"}}
+            for c in by_name[name][f"{key}_configs"]
+        ]
+
+    assert spec_settings("team-payments-critical", "pagerduty") == [
         {"routing_key_file": "/etc/alertmanager/secrets/team-payments/pagerduty"}
     ]
-    assert by_name["team-fulfilment-critical"]["opsgenie_configs"] == [
+    assert spec_settings("team-fulfilment-critical", "opsgenie") == [
         {"api_key_file": "/etc/alertmanager/secrets/team-fulfilment/opsgenie", "priority": "P1"}
     ]
-    assert by_name["team-payments-warning"]["slack_configs"] == [{"channel": "#payments-alerts"}]  # global URL file
+    assert spec_settings("team-payments-warning", "slack") == [{"channel": "#payments-alerts"}]  # global URL file
     used = {node["receiver"] for node in _walk(config["route"]) if "receiver" in node}
     assert used <= set(by_name)
     text = examples.bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
@@ -202,6 +210,7 @@ def test_webhook_credentials_go_to_http_config_and_no_url_file(tmp_path: Path) -
         {
             "http_config": {"authorization": {"credentials_file": "/etc/alertmanager/secrets/team-search/tickets"}},
             "max_alerts": 5,
+            "send_resolved": True,
             "url": "https://tickets.acme.example/hooks/search",
         }
     ]
@@ -233,6 +242,16 @@ def test_inhibition_is_keyed_on_service_and_slo_not_alertname(config: dict[str, 
     assert down[0]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"critical|warning|info"']
     assert down[1]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"warning|info"']  # never a page
     assert all(r["equal"] == ["service"] for r in down)
+    # An SLO burn alert silences key-metric alerts carrying its slo at its own tier only (a ticket never a page).
+    key = [r for r in rules if r["source_matchers"][0].startswith('alertname=~"SLOErrorBudgetBurn')]
+    assert [(r["source_matchers"][1], r["target_matchers"][1]) for r in key] == [
+        ('severity="critical"', 'severity="critical"'),
+        ('severity="warning"', 'severity="warning"'),
+    ]
+    targets = key[0]["target_matchers"][0].removeprefix('alertname=~"').removesuffix('"').split("|")
+    assert "ServiceHighErrorRate" in targets and "ServiceHighLatencyP99" in targets
+    assert "ServiceDown" not in targets and not any(t.startswith("SLO") for t in targets)
+    assert all(r["equal"] == ["service", "slo"] for r in key)
 
 
 # ---------------------------------------------------------------- routing-test table
@@ -246,9 +265,100 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
             route = service.route(alert.tier)
             assert route is not None
             expected.append((service.name, alert.name, {"alertname": alert.name, **alert.labels()}, [route.receiver]))
-    assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in table] == expected
-    assert len(table) > 40  # three services, every tier
+    alerts = [c for c in table if not c["service"].startswith("(team ")]
+    assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in alerts] == expected
+    assert len(alerts) > 40  # three services, every tier
     assert table == routing_cases(examples.fleet)
+
+
+def test_routing_table_has_every_teams_fallback_after_its_alerts(examples: Compilation) -> None:
+    table = _file(examples, names.ROUTING_TESTS)["cases"]
+    fallback = [(c["labels"], c["receivers"]) for c in table if c["service"] == "(team payments)"]
+    assert fallback == [
+        ({"severity": "critical", "team": "payments"}, ["team-payments-critical"]),
+        ({"severity": "warning", "team": "payments"}, ["team-payments-warning"]),
+        ({"severity": "info", "team": "payments"}, ["platform-info"]),
+        ({"team": "payments"}, ["team-payments-warning"]),  # only team=payments: reaches the team, pages nobody
+    ]
+    assert {c["service"] for c in table if c["service"].startswith("(team ")} == {
+        "(team fulfilment)",
+        "(team payments)",
+        "(team search)",
+    }
+
+
+# ---------------------------------------------------------------- team fallbacks and info
+
+
+def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, Any]) -> None:
+    payments = _branch(config, "payments")
+    assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
+    assert [r["matchers"] for r in payments["routes"]] == [
+        ['service="checkout"'],
+        ['severity="critical"'],
+        ['severity="warning"'],
+        ['severity="info"'],
+    ]
+    leaves = payments["routes"][1:]
+    assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
+    assert leaves == _branch(config, "payments", "checkout")["routes"]  # same receivers and timing as its service
+    # Business hours gate the fallback's ticket and digest too, never its page.
+    gated = [leaf.get("active_time_intervals") for leaf in _branch(config, "fulfilment")["routes"][1:]]
+    assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]]
+
+
+PLATFORM_TEAMS = """apiVersion: obsc/v1
+kind: Platform
+teams:
+  payments:
+    routing:
+      critical: {pagerduty: {routing_key_file: /etc/am/team-payments/pagerduty}}
+  idle: {}
+receivers:
+  catch-all: {webhook: {url: "https://hooks.example/all"}}
+alertmanager: {default_receiver: catch-all}
+secrets: {team_root: "/etc/am/team-{team}/", shared_root: /etc/am/platform/}
+"""
+
+BATCH = """apiVersion: obsc/v1
+service: nightly-export
+team: payments
+description: A nightly batch job; no info routing anywhere.
+selector: {job: nightly-export}
+metrics:
+  requests: export_rows_total
+  errors: export_rows_failed_total
+slos:
+  - {name: completeness, objective: 99, period: 7d, sli: {errors: errors, total: requests}}
+"""
+
+
+def test_info_never_falls_back_to_the_catch_all(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM_TEAMS)
+    (tmp_path / "nightly-export.yaml").write_text(BATCH)
+    compilation = _compile(tmp_path)
+    service = compilation.fleet.services[0]
+    assert service.route(Tier.WARNING).receiver == "catch-all"  # type: ignore[union-attr]
+    assert service.route(Tier.INFO).receiver == names.UNROUTED_RECEIVER  # type: ignore[union-attr]
+    assert any("info alerts notify nobody" in note for note in compilation.notes)
+    config = _file(compilation, names.ALERTMANAGER_CONFIG)
+    assert {"name": names.UNROUTED_RECEIVER} in config["receivers"]  # empty: what reaches it notifies nobody
+    assert _leaf(config, "payments", "nightly-export", Tier.INFO)["receiver"] == names.UNROUTED_RECEIVER
+    # A team defined by the platform with no service yet still gets its branch.
+    idle = _branch(config, "idle")
+    assert idle["receiver"] == "catch-all" and idle["routes"][0]["receiver"] == "catch-all"
+    table = _file(compilation, names.ROUTING_TESTS)["cases"]
+    assert {"team": "idle"} in [c["labels"] for c in table]
+    infos = {c["receivers"][0] for c in table if c["labels"].get("severity") == "info"}
+    assert infos == {names.UNROUTED_RECEIVER}
+
+
+def test_info_notifies_where_routing_names_a_receiver(tmp_path: Path) -> None:
+    (tmp_path / "nightly-export.yaml").write_text(BATCH + 'routing: {info: {email: {to: "batch@example.com"}}}\n')
+    smtp = 'alertmanager: {global: {smtp_smarthost: "m:25", smtp_from: "a@b.c"}, '
+    (tmp_path / "platform.yaml").write_text(PLATFORM_TEAMS.replace("alertmanager: {", smtp))
+    service = _compile(tmp_path).fleet.services[0]
+    assert service.route(Tier.INFO).receiver == "nightly-export-info"  # type: ignore[union-attr]
 
 
 def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) -> None:
@@ -262,6 +372,7 @@ def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) ->
             for group in yaml.safe_load(artifact.content)["groups"]:
                 fired += [{"alertname": r["alert"], **r.get("labels", {})} for r in group["rules"] if "alert" in r]
     table = yaml.safe_load(bundle.get(names.ROUTING_TESTS).content)["cases"]  # type: ignore[union-attr]
+    table = [c for c in table if not c["service"].startswith("(team ")]  # team fallbacks: no rule fires those
     key = lambda labels: sorted(labels.items())  # noqa: E731
     assert sorted(map(key, (c["labels"] for c in table))) == sorted(map(key, fired))
     assert {c["labels"]["team"] for c in table if c["service"] == "checkout"} == {"payments"}
@@ -319,9 +430,8 @@ def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path
     assert {k: v for k, v in after.items() if k not in ("route", "receivers")} == {
         k: v for k, v in config.items() if k not in ("route", "receivers")
     }
-    assert [r for r in after["receivers"] if r not in config["receivers"]] == [
-        {"name": "checkout-info", "email_configs": [{"to": "checkout@acme.example"}]}
-    ]
+    added = [r for r in after["receivers"] if r not in config["receivers"]]
+    assert [(r["name"], r["email_configs"][0]["to"]) for r in added] == [("checkout-info", "checkout@acme.example")]
     _branch(after, "payments", "checkout")["routes"][2]["receiver"] = "platform-info"  # undo the one change
     assert after["route"] == config["route"]
 
@@ -352,7 +462,7 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
     assert payments["metadata"]["name"] == "obsc-payments"
     route = payments["spec"]["route"]
     assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
-    assert route["receiver"] == "platform-fallback"  # the operator wants a receiver on the top route
+    assert route["receiver"] == "team-payments-warning"  # the operator wants one: the team's catch-all
     checkout = route["routes"][0]
     critical = checkout["routes"][0]
     assert critical["receiver"] == "team-payments-critical"
@@ -407,5 +517,5 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"]
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 2  # the service, the team fallback
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

@@ -173,9 +173,40 @@ def test_tiers_left_to_the_catch_all_receiver_are_explained(tmp_path: Path) -> N
     (tmp_path / "platform.yaml").write_text(platform)
     (tmp_path / "checkout.yaml").write_text(SPEC)
     _, notes = load_fleet([str(tmp_path)], CompileOptions(), {})
-    routing_notes = [n for n in notes if "catch-all" in n]
+    routing_notes = [n for n in notes if "catch-all" in n or "nobody" in n]
     assert routing_notes == [
-        f"checkout: {tier} alerts go to the catch-all default receiver 'fallback': no routing.{tier} in this spec, "
-        "in teams.payments or in platform defaults.routing"
-        for tier in ("warning", "info")
+        "checkout: warning alerts go to the catch-all default receiver 'fallback': no routing.warning in this spec, "
+        "in teams.payments or in platform defaults.routing",
+        "checkout: info alerts notify nobody: no routing.info in this spec, in teams.payments or in platform "
+        "defaults.routing (info never falls back to the default receiver)",
     ]
+
+
+def test_a_misspelled_team_is_a_located_error_with_did_you_mean(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, SPEC.replace("team: payments", "team: paymnets"))
+    assert errors == [
+        "checkout.yaml:3:7 $.team: team 'paymnets' is not defined under teams: in platform.yaml (did you mean "
+        "'payments'?); add it there (teams: {paymnets: {}} inherits the platform's routing) or fix the name"
+    ]
+
+
+def test_a_team_far_from_any_defined_one_lists_them(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("teams:\n", "teams:\n  search: {}\n")
+    errors = _errors(tmp_path, SPEC.replace("team: payments", "team: ledger-ops"), platform)
+    assert len(errors) == 1
+    assert "team 'ledger-ops' is not defined under teams: in platform.yaml (defined: payments, search)" in errors[0]
+
+
+def test_without_a_teams_section_any_team_routes_like_every_other(tmp_path: Path) -> None:
+    """No registry to misspell against: every team's alerts follow defaults.routing and the default receiver."""
+    platform = PLATFORM.split("teams:\n")[0] + PLATFORM.split("receivers:\n", 1)[1].join(["receivers:\n", ""])
+    (tmp_path / "platform.yaml").write_text(platform)
+    (tmp_path / "checkout.yaml").write_text(SPEC.replace("team: payments", "team: anything"))
+    assert [s.team for s in _fleet(tmp_path).services] == ["anything"]
+
+
+def test_the_internal_no_one_receiver_cannot_be_named_to_drop_pages(tmp_path: Path) -> None:
+    """obsc-unrouted exists only for unrouted info; a spec naming it would silence its own pages."""
+    errors = _errors(tmp_path, SPEC + "routing: {critical: obsc-unrouted}\n")
+    assert len(errors) == 1
+    assert "$.routing.critical: receiver 'obsc-unrouted' is not defined" in errors[0]

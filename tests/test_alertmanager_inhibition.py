@@ -1,10 +1,17 @@
 """Inhibition on a real Alertmanager 0.25 (amtool cannot test it): the generated alertmanager.yml is
-loaded unmodified on loopback, alerts are posted through the API, and each one's state is read back."""
+loaded unmodified on loopback, alerts are posted through the API, and each one's state is read back.
+
+Alertmanager decides "inhibited" against the sources its inhibitor has seen at that moment; the
+inhibitor learns of new alerts asynchronously. In production the page is active long before a
+warning's group flushes (warning group_wait 5m vs a page within an evaluation cycle), so the tests
+post the pages first, wait until the inhibitor provably has them (a sentinel posted after them is
+suppressed), and only then post what they should silence. The race itself is a test of its own:
+a warning read before its page exists is active, and becomes suppressed once the page arrives.
+"""
 
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +20,9 @@ import pytest
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, load_fleet
+from compiler.model.types import Tier
 from compiler.targets import alertmanager as alertmanager_target
+from compiler.targets.alertmanager.routes import TIER_TIMING
 from compiler.targets.base import TargetOptions
 from tests.conftest import ROOT, require_tool
 from tests.e2e import servers
@@ -33,11 +42,9 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("am")
     # Only this target's output: the server test must not depend on the other targets being green.
     fleet, _ = load_fleet([str(ROOT / "examples")], CompileOptions(), {})
-    config = next(
-        a for a in alertmanager_target.fleet_artifacts(fleet, TargetOptions()) if a.path == names.ALERTMANAGER_CONFIG
-    )
-    (root / "out" / names.ALERTMANAGER_DIR).mkdir(parents=True)
-    (root / "out" / config.path).write_text(config.content)
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (root / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (root / "out" / artifact.path).write_text(artifact.content)
     with servers.alertmanager(binary, root / "out" / names.ALERTMANAGER_CONFIG, root) as server:
         yield server.url
 
@@ -72,6 +79,16 @@ POSTED = {
     "key-ticket": _alert("ServiceHighLatencyP99", "warning", "ledger", "payments"),
     "key-other-ticket": _alert("ServiceCPUSaturation", "warning", "ledger", "payments"),
     "slo-ticket-beside-key-page": _alert("SLOErrorBudgetBurnSlow", "warning", "ledger", "payments", "availability"),
+    # a key-metric alert that measures an SLO's symptom carries its slo: the SLO's burn alert is the one
+    # notification at its tier, but a ticket never silences a page
+    "key-page-same-slo": _alert("ServiceHighErrorRate", "critical", "checkout", "payments", "availability"),
+    "key-page-other-slo": _alert("ServiceHighLatencyP99", "critical", "checkout", "payments", "freshness"),
+    "slo-ticket": _alert("SLOErrorBudgetBurnSlow", "warning", "billing", "payments", "correctness"),
+    "key-ticket-same-slo": _alert("ServiceHighErrorRate", "warning", "billing", "payments", "correctness"),
+    "key-page-beside-slo-ticket": _alert("ServiceHighErrorRate", "critical", "refunds", "payments", "availability"),
+    "slo-ticket-beside-key-page-same-slo": _alert(
+        "SLOErrorBudgetBurnSlow", "warning", "refunds", "payments", "availability"
+    ),
 }
 SUPPRESSED = {
     "ticket-same-slo",
@@ -81,22 +98,38 @@ SUPPRESSED = {
     "ticket-while-warning-down",
     "key-ticket",
     "key-other-ticket",
+    "key-page-same-slo",
+    "key-ticket-same-slo",
+    "slo-ticket-beside-key-page-same-slo",  # a page silences the ticket, never the other way round
 }
+# Posted after the sources and silenced by the last of them: once it reads suppressed, the inhibitor
+# has seen every source (Alertmanager hands alerts to it in the order they were posted).
+SENTINEL_SOURCE = _alert("ServiceDown", "critical", "zz-sentinel", "payments")
+SENTINEL = _alert("ServiceHighErrorRate", "warning", "zz-sentinel", "payments")
+
+
+def _key(alert: dict[str, Any]) -> str:
+    return json.dumps(alert["labels"], sort_keys=True)
+
+
+def _states(alertmanager: str) -> dict[str, dict[str, Any]]:
+    return {_key(a): a["status"] for a in _request(alertmanager + "/api/v2/alerts")}
 
 
 @pytest.fixture(scope="module")
 def states(alertmanager: str) -> dict[str, dict[str, Any]]:
-    _request(alertmanager + "/api/v2/alerts", list(POSTED.values()))
-    by_labels = {json.dumps(a["labels"], sort_keys=True): key for key, a in POSTED.items()}
-    deadline = time.monotonic() + 10
-    while True:
-        found = {
-            by_labels.get(json.dumps(a["labels"], sort_keys=True)): a["status"]
-            for a in _request(alertmanager + "/api/v2/alerts")
-        }
-        if set(POSTED) <= set(found) or time.monotonic() > deadline:
-            return {k: v for k, v in found.items() if k is not None}
-        time.sleep(0.1)
+    sources = [a for key, a in POSTED.items() if key not in SUPPRESSED]
+    _request(alertmanager + "/api/v2/alerts", [*sources, SENTINEL_SOURCE])
+    _request(alertmanager + "/api/v2/alerts", [SENTINEL])
+    servers.wait_until(
+        lambda: _states(alertmanager).get(_key(SENTINEL), {}).get("state") == "suppressed",
+        10,
+        0.05,
+        "the inhibitor to see the pages",
+    )
+    _request(alertmanager + "/api/v2/alerts", [a for key, a in POSTED.items() if key in SUPPRESSED])
+    found = _states(alertmanager)
+    return {key: found[_key(a)] for key, a in POSTED.items()}
 
 
 @pytest.mark.parametrize("key", sorted(POSTED))
@@ -106,3 +139,26 @@ def test_inhibition_on_a_real_alertmanager(states: dict[str, dict[str, Any]], ke
         assert status["state"] == "suppressed" and status["inhibitedBy"], status
     else:
         assert status["state"] == "active" and not status["inhibitedBy"], status
+
+
+def test_a_warning_read_before_its_page_exists_is_not_silenced(alertmanager: str) -> None:
+    """The race the ordering above avoids, shown on purpose: inhibition is decided against the pages the
+    inhibitor has at that moment, which is why a warning's group_wait must outlast a page's arrival."""
+    ticket = _alert("SLOErrorBudgetBurnSlow", "warning", "race", "payments", "availability", burn_window="slow")
+    page = _alert("SLOErrorBudgetBurnFast", "critical", "race", "payments", "availability", burn_window="fast")
+    _request(alertmanager + "/api/v2/alerts", [ticket])
+    assert _states(alertmanager)[_key(ticket)]["state"] == "active"
+    _request(alertmanager + "/api/v2/alerts", [page])
+    servers.wait_until(
+        lambda: _states(alertmanager)[_key(ticket)]["state"] == "suppressed", 10, 0.05, "the page to silence it"
+    )
+
+
+def test_tickets_wait_several_evaluation_cycles_longer_than_pages() -> None:
+    """What keeps the race out of production: a warning or info group flushes minutes after a page's would.
+    Rule groups evaluate every evaluation_interval (Prometheus' default 1m) and the page is sent on the
+    cycle it fires, so two cycles of head start cover the spread between concurrently evaluated groups."""
+    cycle = 60
+    page = TIER_TIMING[Tier.CRITICAL].group_wait
+    for tier in (Tier.WARNING, Tier.INFO):
+        assert TIER_TIMING[tier].group_wait >= page + 2 * cycle, tier

@@ -61,8 +61,8 @@ def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
     text = config.read_text()
-    assert text.count("receiver: team-payments-critical") == 1
-    config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback"))
+    assert text.count("receiver: team-payments-critical") == 2  # checkout's leaf, then the team's fallback
+    config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback", 1))
     with pytest.raises(ToolError) as caught:
         amtool.validate(compilation.bundle, str(out))
     message = str(caught.value)
@@ -179,7 +179,7 @@ def test_slices_route_every_case_like_the_whole_file(amtool_bin: str, tmp_path: 
         ), case.name
     report = run_routing_tests(amtool_bin, config_path, cases)
     assert report.misroutes == ()
-    assert report.calls <= 6 * 3 + 8  # one per service and tier, plus the cross-checks
+    assert report.calls <= 6 * 3 + 2 * 4 + 8  # per service and tier, per team fallback row, the cross-checks
 
 
 def test_routing_key_keeps_only_labels_the_tree_reads() -> None:

@@ -35,6 +35,7 @@ defaults:
     info: {webhook: {url: "http://127.0.0.1:9/info"}}
 teams:
   shop: {links: {handbook: "https://wiki.example/shop"}}
+  back-office: {}
 standard_dashboards:
   golden-signals: lib/golden-signals.jsonnet
 """

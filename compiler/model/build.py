@@ -20,6 +20,7 @@ from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.teams import DEFAULT_RECEIVER_PATH, fallback_route, is_unrouted_info, team_problem
 from compiler.model.types import (
     AlertmanagerBase,
     BusinessHours,
@@ -80,6 +81,7 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
             default_receiver=str(am.get("default_receiver", "")),
             templates=tuple(str(t) for t in am.get("templates") or ()),
             global_settings=tuple(sorted((str(k), v) for k, v in (am.get("global") or {}).items())),
+            send_resolved=tuple(sorted((str(k), bool(v)) for k, v in (am.get("send_resolved") or {}).items())),
         ),
         standard_dashboards=tuple(sorted((str(k), str(v)) for k, v in (data.get("standard_dashboards") or {}).items())),
         location=ctx.loc(()),
@@ -195,6 +197,9 @@ def build_service(
     ctx = Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data
     before = len(diagnostics)
+    problem = team_problem(str(data["team"]), platform)
+    if problem:
+        ctx.error(("team",), problem)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
     slos = build_slos(data, defaults, metrics, ctx, selector)
@@ -295,15 +300,17 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         if kind in enabled and metric is not None and metric.selector is None:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
     for route in service.routes:
-        if route.path == _DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
+        if route.path == DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
             notes.append(
                 f"{route.tier.value} alerts go to the catch-all default receiver {route.receiver!r}: no "
                 f"routing.{route.tier.value} in this spec, in teams.{service.team} or in platform defaults.routing"
             )
+        if is_unrouted_info(route):
+            notes.append(
+                f"info alerts notify nobody: no routing.info in this spec, in teams.{service.team} or in platform "
+                "defaults.routing (info never falls back to the default receiver)"
+            )
     return notes
-
-
-_DEFAULT_RECEIVER_PATH: Path = ("alertmanager", "default_receiver")
 
 
 def _service_routes(
@@ -313,12 +320,9 @@ def _service_routes(
     owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
     own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
-    chain = [own, team.routes, (platform.team("") or Team("")).routes]
     resolved: list[Route] = []
     for tier in Tier:
-        route = next((r for routes in chain for r in routes if r.tier == tier), None)
-        if route is None and platform.alertmanager.default_receiver:
-            route = Route(tier, platform.alertmanager.default_receiver, platform.location, _DEFAULT_RECEIVER_PATH)
+        route = next((r for r in own if r.tier == tier), None) or fallback_route(platform, team.name, tier)
         if route is None:
             # Name both places: this spec and the team definition (or where it is missing).
             platform_file = platform.location.file if platform.location.line else "the platform file"

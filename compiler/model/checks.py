@@ -10,6 +10,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import catalog, error_ratio_threshold, unreachable, windows_for
+from compiler.model.teams import is_unrouted_info
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text, format_duration
 
@@ -68,7 +69,7 @@ def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> l
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
     for service in services:
         for route in service.routes:
-            if route.receiver not in known:
+            if route.receiver not in known and not is_unrouted_info(route):
                 found.append(
                     Diagnostic(
                         route.location,

@@ -207,6 +207,7 @@ class AlertmanagerBase:
     default_receiver: str = ""
     templates: tuple[str, ...] = ()
     global_settings: tuple[tuple[str, str | bool], ...] = ()
+    send_resolved: tuple[tuple[str, bool], ...] = ()  # tier → send_resolved, as the platform overrides it
 
 
 @dataclass(frozen=True)

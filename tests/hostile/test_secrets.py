@@ -19,6 +19,7 @@ kind: Platform
 teams:
   payments:
     routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}
+  t1: {}
 receivers:
   fallback: {webhook: {url: "https://relay.example/fallback"}}
   payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}
@@ -187,7 +188,7 @@ def test_platform_receivers_may_use_any_declared_root_but_nothing_outside(tmp_pa
     assert _compiles(tmp_path, _spec("sre"), platform).services
     outside = platform.replace("/srv/am/secrets/platform/slack}", "/root/.ssh/id_rsa}")
     assert _errors(tmp_path, _spec("sre"), outside) == [
-        "platform.yaml:13:32 $.alertmanager.global.slack_api_url_file: secret file '/root/.ssh/id_rsa' is outside "
+        "platform.yaml:14:32 $.alertmanager.global.slack_api_url_file: secret file '/root/.ssh/id_rsa' is outside "
         "every declared secret root (/srv/am/secrets/platform/ or /srv/am/secrets/team-{team}/ in platform.yaml); "
         "move it below one"
     ]
@@ -208,7 +209,7 @@ def test_without_declared_roots_no_secret_file_is_usable_and_the_message_says_wh
     )
     platform_errors = [e for e in errors if e.startswith("platform.yaml")]
     assert len(platform_errors) == 2  # teams.payments and the named receiver: the platform's files too
-    assert "declares no secret roots" in platform_errors[1] and "platform.yaml:8:" in platform_errors[1]
+    assert "declares no secret roots" in platform_errors[1] and "platform.yaml:9:" in platform_errors[1]
 
 
 def test_a_spec_without_a_platform_file_cannot_use_secret_files(tmp_path: Path) -> None:
@@ -250,7 +251,9 @@ def test_secret_roots_that_would_leak_are_refused(tmp_path: Path, secrets: str, 
         "  payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n", ""
     )
     errors = _errors(
-        tmp_path, _spec("fallback"), platform.replace("teams:\n  payments:\n", "") + f"secrets: {secrets}\n"
+        tmp_path,
+        _spec("fallback"),
+        platform.replace("teams:\n  payments:\n", "").replace("  t1: {}\n", "") + f"secrets: {secrets}\n",
     )
     assert len(errors) == 1 and message in errors[0], errors
     assert errors[0].startswith("platform.yaml:7:")
@@ -262,7 +265,7 @@ def test_secret_roots_that_would_leak_are_refused(tmp_path: Path, secrets: str, 
 def test_url_prefixes_that_would_admit_other_hosts_are_refused(tmp_path: Path, prefix: str) -> None:
     platform = ROOTED + f"  receiver_url_prefixes: ['{prefix}']\n"
     errors = _errors(tmp_path, _spec("fallback"), platform)
-    assert any(e.startswith("platform.yaml:12:") and "$.alertmanager.receiver_url_prefixes[0]" in e for e in errors)
+    assert any(e.startswith("platform.yaml:13:") and "$.alertmanager.receiver_url_prefixes[0]" in e for e in errors)
 
 
 # ---------------------------------------------------------------- credentials inside URLs
@@ -319,7 +322,7 @@ def test_platform_global_urls_are_checked_too(tmp_path: Path, key: str, url: str
     platform = ROOTED + f"  global: {{{key}: '{url}'}}\n"
     errors = _errors(tmp_path, _spec("fallback"), platform)
     assert (
-        len(errors) == 1 and errors[0].startswith("platform.yaml:12:") and f"$.alertmanager.global.{key}:" in errors[0]
+        len(errors) == 1 and errors[0].startswith("platform.yaml:13:") and f"$.alertmanager.global.{key}:" in errors[0]
     )
     assert errors[0].endswith(fix)
 

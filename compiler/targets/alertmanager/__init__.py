@@ -16,6 +16,7 @@ from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.config import alertmanager_config, explanation
 from compiler.targets.alertmanager.operator import team_configs
 from compiler.targets.alertmanager.routing_tests import routing_table
+from compiler.targets.alertmanager.templates import template_file
 from compiler.targets.alertmanager.yaml_emit import to_yaml
 from compiler.targets.base import TargetOptions
 
@@ -32,6 +33,7 @@ def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     artifacts = [
         Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
         Artifact(names.ROUTING_TESTS, routing_table(fleet)),
+        Artifact(names.ALERTMANAGER_TEMPLATE, template_file()),
     ]
     if options.format == "prometheus-operator":
         artifacts.extend(team_configs(fleet))

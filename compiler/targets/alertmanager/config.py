@@ -14,16 +14,19 @@ from compiler.targets.alertmanager.routes import (
     duration,
     inhibit_rules,
     intervals,
-    root_receiver,
     route_tree,
+    tiers_of_receivers,
 )
+from compiler.targets.alertmanager.templates import CONFIG_REFERENCE
 
 
 def explanation() -> str:
     """A comment for whoever reads the file: how it is laid out and why each inhibit rule exists."""
     lines = [
-        "Routes: team -> service -> severity, one branch per service; alerts no branch takes go to the",
-        "root receiver. group_by keeps one notification per service/SLO incident; info is a digest per service.",
+        "Routes: team -> service -> severity, one branch per service, then the team's fallback by severity, so",
+        "any alert with team=<team> reaches that team (without a known severity: its warning receiver); alerts",
+        "of no known team go to the root receiver. group_by keeps one notification per service/SLO incident;",
+        "info is a digest per service and notifies only where routing names an info receiver.",
         "Inhibit rules, in order:",
         *(f"  {i}. {rule.why}" for i, rule in enumerate(inhibit_rules(), start=1)),
     ]
@@ -32,14 +35,13 @@ def explanation() -> str:
 
 def alertmanager_config(fleet: Fleet) -> dict[str, Any]:
     base = fleet.platform.alertmanager
-    root = root_receiver(fleet)
+    tree = route_tree(fleet)
     config: dict[str, Any] = {}
     if base.global_settings:
         config["global"] = dict(base.global_settings)
-    if base.templates:
-        config["templates"] = list(base.templates)
-    config["route"] = render_route(route_tree(fleet))
-    config["receivers"] = receivers(fleet, root)
+    config["templates"] = [CONFIG_REFERENCE, *(t for t in base.templates if t != CONFIG_REFERENCE)]
+    config["route"] = render_route(tree)
+    config["receivers"] = receivers(fleet, tiers_of_receivers(tree))
     config["inhibit_rules"] = [render_inhibit(rule) for rule in inhibit_rules()]
     found = intervals(fleet)
     if found:

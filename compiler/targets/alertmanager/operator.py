@@ -33,6 +33,7 @@ from compiler.targets.alertmanager.routes import (
     business_hours,
     duration,
     inhibit_rules,
+    receivers_in,
     root_receiver,
     team_route,
     teams_in_use,
@@ -59,14 +60,14 @@ def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
     expressible = hours is not None and hours.hours.location == "UTC"
     if hours is not None and not expressible:
         route = _without_intervals(route)
-    # The operator requires a receiver on the top route: the platform default catches stray team alerts.
+    # The operator requires a receiver on the top route: the team's own catch-all, else the platform default.
     top = RouteNode(
         matchers=route.matchers,
-        receiver=root_receiver(fleet),
+        receiver=route.receiver or root_receiver(fleet),
         group_by=route.group_by,
         routes=route.routes,
     )
-    used = sorted({top.receiver or "", *_receivers_of(top)} - {""})
+    used = sorted({top.receiver or "", *receivers_in(top)} - {""})
     metadata: dict[str, Any] = {
         "name": names.alertmanager_config_name(team),
         "labels": {"app.kubernetes.io/managed-by": "obsc", "obsc.dev/team": team},
@@ -84,13 +85,6 @@ def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
     if hours is not None and expressible:
         spec["muteTimeIntervals"] = [render_interval(hours)]
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": spec}
-
-
-def _receivers_of(node: RouteNode) -> set[str]:
-    found = {node.receiver} if node.receiver else set()
-    for child in node.routes:
-        found |= _receivers_of(child)
-    return found
 
 
 def _without_intervals(node: RouteNode) -> RouteNode:
@@ -154,7 +148,7 @@ def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
     receiver = fleet.receiver(name)
     out: dict[str, Any] = {"name": name}
     if receiver is None:
-        return out  # the empty catch-all used when the platform names no default receiver
+        return out  # the empty receiver (obsc-unrouted): what reaches it notifies nobody
     am_global = dict(fleet.platform.alertmanager.global_settings)
     for kind, key in _CONFIG_KEYS.items():
         configs = [_INTEGRATIONS[kind](i, am_global) for i in _of_kind(receiver, kind)]

@@ -1,7 +1,9 @@
 """Receivers for alertmanager.yml (Alertmanager 0.25 field names), from Fleet.receivers.
 
 Secrets are only ever paths: the spec language has no inline secret fields, and each `*_file`
-setting is copied to the 0.25 field that reads the file at notification time.
+setting is copied to the 0.25 field that reads the file at notification time. Each integration also
+gets its notification content (templates.py) and `send_resolved` for the most urgent tier the
+receiver serves (a receiver is shared by routes; the setting belongs to the receiver, not the route).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.types import Fleet, Integration, Receiver
+from compiler.model.types import Fleet, Integration, Receiver, Tier
+from compiler.targets.alertmanager.templates import content_fields, send_resolved
 
 CONFIG_KEYS = {
     "email": "email_configs",
@@ -26,22 +29,27 @@ _NESTED: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def receivers(fleet: Fleet, root: str) -> list[dict[str, Any]]:
-    """Every receiver of the fleet, sorted by name, plus an empty one when the root needs it."""
-    out = [receiver_config(r) for r in fleet.receivers]
-    if root == names.UNROUTED_RECEIVER and fleet.receiver(root) is None:
-        out.append({"name": root})  # no integrations: Alertmanager accepts and drops what reaches it
+def receivers(fleet: Fleet, tiers: dict[str, Tier]) -> list[dict[str, Any]]:
+    """Every receiver of the fleet, sorted by name, plus the empty one when a route names it.
+
+    `tiers` maps each receiver a route names to the most urgent tier it serves.
+    """
+    resolved = dict(fleet.platform.alertmanager.send_resolved)
+    out = [receiver_config(r, tiers.get(r.name, Tier.WARNING), resolved) for r in fleet.receivers]
+    if names.UNROUTED_RECEIVER in tiers and fleet.receiver(names.UNROUTED_RECEIVER) is None:
+        out.append({"name": names.UNROUTED_RECEIVER})  # no integrations: Alertmanager accepts and drops what reaches it
     return sorted(out, key=lambda r: str(r["name"]))
 
 
-def receiver_config(receiver: Receiver) -> dict[str, Any]:
+def receiver_config(receiver: Receiver, tier: Tier, resolved: dict[str, bool]) -> dict[str, Any]:
     config: dict[str, Any] = {"name": receiver.name}
     for kind in sorted({i.kind for i in receiver.integrations}):
-        config[CONFIG_KEYS[kind]] = [integration_config(i) for i in receiver.integrations if i.kind == kind]
+        configs = [integration_config(i, tier, resolved) for i in receiver.integrations if i.kind == kind]
+        config[CONFIG_KEYS[kind]] = configs
     return config
 
 
-def integration_config(integration: Integration) -> dict[str, Any]:
+def integration_config(integration: Integration, tier: Tier, resolved: dict[str, bool]) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key, value in integration.settings:
         path = _NESTED.get((integration.kind, key), (key,))
@@ -49,4 +57,7 @@ def integration_config(integration: Integration) -> dict[str, Any]:
         for part in path[:-1]:
             node = node.setdefault(part, {})
         node[path[-1]] = value
-    return config
+    config["send_resolved"] = send_resolved(integration.kind, tier, resolved)
+    for key, value in content_fields(integration.kind).items():
+        config.setdefault(key, value)
+    return dict(sorted(config.items()))

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compiler import conventions as names
-from compiler.model.types import AlertKind, BusinessHours, Fleet, Service, Team, Tier
+from compiler.model.teams import defined_teams, fallback_route, no_severity_route
+from compiler.model.types import AlertKind, BusinessHours, Fleet, Route, Service, Team, Tier
 from compiler.model.units import format_duration, parse_duration
 
 
@@ -87,8 +88,8 @@ def root_receiver(fleet: Fleet) -> str:
 
 
 def teams_in_use(fleet: Fleet) -> list[tuple[str, list[Service]]]:
-    """(team name, its services) for every team that owns a service, sorted by name."""
-    by_team: dict[str, list[Service]] = {}
+    """(team name, its services) for every team that owns a service or is defined by the platform."""
+    by_team: dict[str, list[Service]] = {name: [] for name in defined_teams(fleet.platform)}
     for service in fleet.services:
         by_team.setdefault(service.team, []).append(service)
     return [(team, sorted(by_team[team], key=lambda s: s.name)) for team in sorted(by_team)]
@@ -103,12 +104,20 @@ def route_tree(fleet: Fleet) -> RouteNode:
 
 
 def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNode:
-    """The team's branch: no receiver of its own, so stray team alerts reach the default receiver."""
+    """The team's branch: its services first, then the team's fallback, so an alert that carries only
+    `team=<team>` (a service obsc does not compile, a hand-written rule) still reaches the team.
+    The branch's own receiver takes alerts with no known severity."""
     hours = business_hours(fleet.platform.team(team))
+    fallback = [(tier, fallback_route(fleet.platform, team, tier)) for tier in Tier]
+    catch_all = no_severity_route(fleet.platform, team)
     return RouteNode(
         matchers=(equals(names.LABEL_TEAM, team),),
+        receiver=catch_all.receiver if catch_all else None,
         group_by=INCIDENT_GROUP_BY,
-        routes=tuple(service_route(service, hours) for service in services),
+        routes=(
+            *(service_route(service, hours) for service in services),
+            *(tier_leaf(tier, route, hours) for tier, route in fallback if route is not None),
+        ),
     )
 
 
@@ -119,22 +128,43 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
         route = service.route(tier)
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
-        paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
-        gated = hours if hours is not None and not paged else None
-        timing = TIER_TIMING[tier]
-        if gated is not None:
-            capped = flush_interval(timing.group_interval, gated.hours)
-            timing = Timing(timing.group_wait, capped, timing.repeat_interval)
-        leaves.append(
-            RouteNode(
-                matchers=(equals(names.LABEL_SEVERITY, tier.value),),
-                receiver=route.receiver,
-                group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
-                timing=timing,
-                active_time_intervals=(gated.name,) if gated is not None else (),
-            )
-        )
+        leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
+
+
+def tier_leaf(tier: Tier, route: Route, hours: Interval | None) -> RouteNode:
+    paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
+    gated = hours if hours is not None and not paged else None
+    timing = TIER_TIMING[tier]
+    if gated is not None:
+        capped = flush_interval(timing.group_interval, gated.hours)
+        timing = Timing(timing.group_wait, capped, timing.repeat_interval)
+    return RouteNode(
+        matchers=(equals(names.LABEL_SEVERITY, tier.value),),
+        receiver=route.receiver,
+        group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
+        timing=timing,
+        active_time_intervals=(gated.name,) if gated is not None else (),
+    )
+
+
+def receivers_in(node: RouteNode) -> set[str]:
+    """Every receiver a route tree names."""
+    found = {node.receiver} if node.receiver else set()
+    for child in node.routes:
+        found |= receivers_in(child)
+    return found
+
+
+def tiers_of_receivers(node: RouteNode, inherited: Tier = Tier.WARNING) -> dict[str, Tier]:
+    """Each receiver the tree names → the most urgent tier routed to it (no severity matcher: warning)."""
+    tier = next((Tier(m.value) for m in node.matchers if m.name == names.LABEL_SEVERITY and m.op == "="), inherited)
+    found: dict[str, Tier] = {node.receiver: tier} if node.receiver else {}
+    for child in node.routes:
+        for receiver, served in tiers_of_receivers(child, tier).items():
+            if receiver not in found or served.rank < found[receiver].rank:
+                found[receiver] = served
+    return found
 
 
 def flush_interval(group_interval: int, hours: BusinessHours) -> int:
@@ -161,7 +191,7 @@ def business_hours(team: Team | None) -> Interval | None:
 
 
 def intervals(fleet: Fleet) -> list[Interval]:
-    """Business-hours intervals of the teams that own services (unused ones would only be noise)."""
+    """Business-hours intervals of the teams in the tree (every team has at least its fallback branch)."""
     found = (business_hours(fleet.platform.team(team)) for team, _ in teams_in_use(fleet))
     return [interval for interval in found if interval is not None]
 
@@ -172,12 +202,27 @@ def inhibit_rules() -> list[Inhibit]:
     rules = [
         Inhibit(
             why="A page silences warning and info alerts of the same service and SLO; key-metric alerts "
-            "have no slo label, so a key-metric page silences the service's other key-metric alerts.",
+            "without an slo label share an empty one, so a key-metric page silences the service's other such alerts.",
             source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value),),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=(names.LABEL_SERVICE, names.LABEL_SLO),
         )
     ]
+    # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
+    # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
+    burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
+    key = "|".join(sorted(name for kind, name in names.KEY_ALERT_NAMES.items() if kind != AlertKind.SERVICE_DOWN))
+    for tier in (Tier.CRITICAL, Tier.WARNING):
+        rules.append(
+            Inhibit(
+                why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same "
+                "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, "
+                "one notification.",
+                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value)),
+                target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
+                equal=(names.LABEL_SERVICE, names.LABEL_SLO),
+            )
+        )
     for tier in Tier:
         lower = [t.value for t in Tier if t.rank >= tier.rank]
         rules.append(

@@ -1,4 +1,6 @@
-"""The routing-test table: every alert obsc emits, its labels, and the receiver the spec promised.
+"""The routing-test table: every alert obsc emits, its labels, and the receiver the spec promised;
+then, per team, alerts that carry only the team (and a severity) and the receiver the team's fallback
+must reach.
 
 Expected receivers come from the model (Service.routes), never from the generated route tree, so
 a tree that mis-routes is caught when toolcheck replays each row through `amtool config routes test`.
@@ -11,13 +13,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from compiler import conventions as names
 from compiler.model.alerts import service_alerts
-from compiler.model.types import Fleet
+from compiler.model.teams import fallback_route, no_severity_route
+from compiler.model.types import Fleet, Tier
+from compiler.targets.alertmanager.routes import root_receiver, teams_in_use
 
 ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit rules may read it
 
 HEADER = (
     "# Every alert obsc emits, the labels it fires with, and the receiver(s) Alertmanager must pick.\n"
+    "# Rows of service '(team X)' are alerts with only team=X and a severity (or none): the team's fallback.\n"
     "# `obsc compile` replays each row with `amtool config routes test --verify.receivers`.\n"
 )
 
@@ -37,6 +43,30 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                     "alert": alert.name,
                     "labels": dict(sorted(labels.items())),
                     "receivers": [route.receiver],
+                }
+            )
+    return cases + team_fallback_cases(fleet)
+
+
+def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
+    """Alerts obsc did not generate that name a team: each must reach that team's receivers, not the root's."""
+    cases: list[dict[str, Any]] = []
+    for team, _ in teams_in_use(fleet):
+        rows: list[tuple[str, dict[str, str], str]] = []
+        for tier in Tier:
+            route = fallback_route(fleet.platform, team, tier)
+            if route is not None:
+                rows.append((f"severity={tier.value}", {names.LABEL_SEVERITY: tier.value}, route.receiver))
+        catch_all = no_severity_route(fleet.platform, team)
+        rows.append(("no severity", {}, catch_all.receiver if catch_all else root_receiver(fleet)))
+        for alert, extra, receiver in rows:
+            labels = {names.LABEL_TEAM: team, **extra}
+            cases.append(
+                {
+                    "service": f"(team {team})",
+                    "alert": alert,
+                    "labels": dict(sorted(labels.items())),
+                    "receivers": [receiver],
                 }
             )
     return cases

@@ -1,0 +1,69 @@
+"""Teams as routing sees them: which team names exist, and where a team's alerts go by default.
+
+A misspelled team must not quietly send pages to another team's catch-all, so once the platform
+defines teams, a spec's team has to be one of them. Without a `teams:` section every team routes
+alike (platform defaults.routing, then the default receiver), so a team name cannot misroute there.
+
+The same chain that fills a service's missing tiers (team routing → platform defaults.routing →
+alertmanager.default_receiver) gives each team its fallback route: an alert that carries only
+`team=X` (a service obsc does not compile, a hand-written rule) still reaches team X.
+Info never falls back to the default receiver: it notifies only where routing names an info receiver.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions
+from compiler.model.build_context import did_you_mean
+from compiler.model.types import Platform, Route, Team, Tier
+
+DEFAULT_RECEIVER_PATH: tuple[str | int, ...] = ("alertmanager", "default_receiver")
+UNROUTED_INFO_PATH: tuple[str | int, ...] = ("defaults", "routing", "info")
+
+
+def defined_teams(platform: Platform) -> list[str]:
+    """Team names under the platform's `teams:` (the pseudo team "" holds platform-wide routes)."""
+    return sorted(t.name for t in platform.teams if t.name)
+
+
+def team_problem(team: str, platform: Platform) -> str | None:
+    """The message for a spec whose team the platform does not define, or None."""
+    defined = defined_teams(platform)
+    if not defined or team in defined:
+        return None
+    where = platform.location.file or "the platform file"
+    return (
+        f"team {team!r} is not defined under teams: in {where}"
+        + did_you_mean(team, defined)
+        + f"; add it there (teams: {{{team}: {{}}}} inherits the platform's routing) or fix the name"
+    )
+
+
+def fallback_route(platform: Platform, team: str, tier: Tier) -> Route | None:
+    """Where team `team`'s `tier` alerts go when nothing more specific routes them; None if nowhere."""
+    own = platform.team(team) or Team(team)
+    everyone = platform.team("") or Team("")
+    for routes in (own.routes, everyone.routes):
+        route = next((r for r in routes if r.tier == tier), None)
+        if route is not None:
+            return route
+    if tier is Tier.INFO:
+        # A digest nobody asked for is noise in the catch-all channel: info notifies only where routed.
+        return Route(tier, conventions.UNROUTED_RECEIVER, platform.location, UNROUTED_INFO_PATH)
+    if platform.alertmanager.default_receiver:
+        return Route(tier, platform.alertmanager.default_receiver, platform.location, DEFAULT_RECEIVER_PATH)
+    return None
+
+
+def no_severity_route(platform: Platform, team: str) -> Route | None:
+    """Where a team alert without a known severity goes: the team's ticket receiver (reaches the team,
+    pages nobody at night), else its page receiver (reaching someone beats reaching no one)."""
+    for tier in (Tier.WARNING, Tier.CRITICAL):
+        route = fallback_route(platform, team, tier)
+        if route is not None:
+            return route
+    return None
+
+
+def is_unrouted_info(route: Route) -> bool:
+    """The model's own 'info notifies nobody' route (not a receiver the spec named)."""
+    return route.tier is Tier.INFO and route.path == UNROUTED_INFO_PATH
