@@ -17,12 +17,13 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
+from compiler.spec import yaml_budget
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a service spec is ~30 lines; 4 MiB is generous and still fast
-MAX_NODES = 200_000  # nodes after alias expansion: stops "billion laughs" documents
+MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 PLATFORM_STEMS = ("platform",)
@@ -94,13 +95,18 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
         raise _reader_error(path, text, exc) from None
     docs: list[Document] = []
     try:
+        # First the events alone, with the whole file's budget: nothing is composed, merged or expanded
+        # until the file is known to stay within it.
+        yaml_budget.check(path, loader, MAX_NODES, MAX_DEPTH)
+        loader.dispose()
+        loader = _Loader(text)
+        budget = _Budget(path)
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
             doc = Document(file=path, data=None, index=index)
-            budget = _Budget(path)
             doc.data = _to_data(loader, node, (), doc, budget, 0)
             if doc.data is not None:
                 docs.append(doc)
@@ -143,7 +149,7 @@ class _Budget:
                     Diagnostic(
                         Location(self.path, line, col),
                         (),
-                        f"document expands to more than {MAX_NODES:,} nodes "
+                        f"file expands to more than {MAX_NODES:,} nodes "
                         "(YAML aliases nested too deeply? refusing to expand it)",
                     )
                 ]
