@@ -131,10 +131,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             resource.setrlimit(resource.RLIMIT_CPU, (allowance, hard))
         os.chdir(request["cwd"])  # the parent's working directory now: paths and messages are relative to it
         try:
-            reply = evaluate(request)
-        except MemoryError:
-            reply = {"memory": True}
-        send(stdout, reply)
+            send(stdout, evaluate(request))
+        except MemoryError:  # Python's share of the limit (the reply's copies of a large result)
+            send(stdout, {"memory": True})
 
 
 def _main() -> None:

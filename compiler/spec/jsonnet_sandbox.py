@@ -95,7 +95,10 @@ class _Child:
         self.kill()
         if code in (-signal.SIGXCPU, -signal.SIGKILL):
             return "time"
-        return "memory" if b"out of memory" in said or b"cannot allocate memory" in said else "crash"
+        if any(sign in said for sign in (b"out of memory", b"cannot allocate memory", b"MemoryError")):
+            return "memory"
+        first = said.decode("utf-8", "replace").strip().splitlines()[:1]
+        return f"crash: exit {code}" + (f", {first[0][:200]}" if first else "")
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -151,7 +154,7 @@ class Pool:
                 f"Jsonnet evaluation needed more than {self.limits.memory_bytes >> 20} MiB; stopped it "
                 "(OBSC_JSONNET_MEMORY_MB raises the limit)"
             )
-        return "Jsonnet evaluation crashed; stopped it"
+        return f"Jsonnet evaluation crashed ({reason.removeprefix('crash: ')})"
 
     def _checkout(self) -> _Child:
         try:
