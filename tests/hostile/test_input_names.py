@@ -138,7 +138,9 @@ def test_hostile_strings_anywhere_never_crash(target: str, pick: int, bad: str, 
 
 
 @pytest.mark.parametrize(
-    ("target", "spot"), [("service", s) for s in SERVICE_STRINGS] + [("platform", s) for s in PLATFORM_STRINGS]
+    ("target", "spot"),
+    [("service", s) for s in SERVICE_STRINGS] + [("platform", s) for s in PLATFORM_STRINGS],
+    ids=lambda v: v if isinstance(v, str) else ".".join(map(str, v[0])) + (":key" if v[1] else ""),
 )
 def test_a_final_newline_or_quote_in_any_string_never_crashes(target: str, spot: tuple[tuple[Any, ...], bool]) -> None:
     # Every field, not a sample: the trailing newline that reached build.py as a 70 was in one field of many.
