@@ -125,6 +125,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """Answer requests until stdin closes. Each evaluation gets its own CPU allowance (RLIMIT_CPU is
     cumulative, so the soft limit moves up before each one); going over it ends this process (SIGXCPU)."""
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _jsonnet_module()  # load Go's runtime before saying hello: its start is not an evaluation's time
+    send(stdout, {"ready": True})
     while (request := receive(stdin)) is not None:
         allowance = int(_cpu_used() + request["cpu_seconds"]) + 1
         if hard == resource.RLIM_INFINITY or allowance < hard:

@@ -54,6 +54,9 @@ class Limits:
         )
 
 
+_START_SECONDS = 60.0  # an interpreter start and a few imports; minutes would mean something is broken
+
+
 class _Child:
     """One worker process and its pipes; used by one thread at a time."""
 
@@ -68,6 +71,17 @@ class _Child:
             stderr=self.stderr,
             env=env,
         )
+
+    def ready(self) -> bool:
+        """Wait for the child's hello (imports done, limits set), so that its start-up, slow on a loaded
+        machine, is not counted against the first evaluation's time limit."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], _START_SECONDS)
+        hello = jsonnet_eval.receive(self.proc.stdout) if ready else None
+        if hello != {"ready": True}:
+            self.kill()
+            return False
+        return True
 
     def call(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | str:
         """The reply, or why there is none ("time", "memory", "crash"); after a string the child is dead."""
@@ -167,11 +181,14 @@ class Pool:
                 self._started += 1
         if start:
             try:
-                return _Child(self.limits.memory_bytes)
+                child: _Child | None = _Child(self.limits.memory_bytes)
             except OSError:
+                child = None
+            if child is None or not child.ready():
                 with self._lock:
                     self._started -= 1
-                raise
+                raise RuntimeError("could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval)")
+            return child
         return self._idle.get()
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler.errors import InputError
-from compiler.spec import jsonnet_sandbox
+from compiler.spec import jsonnet_sandbox, loader
 from compiler.spec.jsonnet_sandbox import Limits, Pool
 from compiler.spec.loader import JsonnetOptions, evaluate_jsonnet_function, load_file
 from tests.conftest import ROOT
@@ -29,7 +29,7 @@ SPIN = (
 @pytest.fixture
 def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
     """The loader's shared pool swapped for one with tight limits (fast to hit)."""
-    pool = Pool(Limits(seconds=1.0, memory_bytes=256 << 20, output_chars=100_000), 2)
+    pool = Pool(Limits(seconds=60.0, memory_bytes=256 << 20, output_chars=100_000), 2)
     monkeypatch.setattr(jsonnet_sandbox, "_shared", pool)
     monkeypatch.setattr(jsonnet_sandbox, "_shared_pid", os.getpid())
     yield pool
@@ -49,11 +49,12 @@ def test_a_huge_array_is_a_located_memory_error_not_a_go_crash(tmp_path: Path, s
 
 
 def test_endless_work_is_stopped_at_the_time_limit(tmp_path: Path, small_pool: Pool) -> None:
+    small_pool.limits = Limits(seconds=1.0)
     path = _spec(tmp_path, "spin.jsonnet", SPIN)
     start = time.monotonic()
     with pytest.raises(InputError, match=r"spin.jsonnet:1:1 \$: Jsonnet evaluation took longer than 1 s"):
         load_file(path, JsonnetOptions())
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # 1 s of CPU, 2 s of wall, the rest is a loaded machine's slack
 
 
 def test_the_pool_recovers_after_a_child_was_stopped(tmp_path: Path, small_pool: Pool) -> None:
@@ -69,10 +70,15 @@ def test_output_amplification_is_refused(tmp_path: Path, small_pool: Pool) -> No
         load_file(path, JsonnetOptions())
 
 
-def test_a_result_beyond_the_node_budget_is_refused(tmp_path: Path, small_pool: Pool) -> None:
-    small_pool.limits = Limits(seconds=10.0, memory_bytes=1 << 30)
-    path = _spec(tmp_path, "many.jsonnet", "{x: std.makeArray(300000, function(i) 0)}\n")
-    with pytest.raises(InputError, match="Jsonnet result has more than 200,000 nodes"):
+def test_a_result_beyond_the_node_budget_is_refused(
+    tmp_path: Path, small_pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader, "MAX_NODES", 1000)  # Go needs ~1 KB per array element: keep the test light
+    path = _spec(tmp_path, "many.jsonnet", "{x: std.makeArray(2000, function(i) 0)}\n")
+    with pytest.raises(InputError, match="Jsonnet result has more than 1,000 nodes"):
+        load_file(path, JsonnetOptions())
+    path = _spec(tmp_path, "deep.jsonnet", "std.foldl(function(acc, i) [acc], std.range(1, 100), [])\n")
+    with pytest.raises(InputError, match="Jsonnet result has nesting deeper than 64 levels"):
         load_file(path, JsonnetOptions())
 
 
