@@ -137,6 +137,13 @@ def _message(error: ValidationError) -> str:
         return f"{_short(error.instance)} is not valid: {description}"
     if error.validator == "const":
         return f"{_short(error.instance)} is not supported; expected {error.validator_value!r}"
+    if error.validator in ("maxItems", "maxProperties"):
+        # Never the instance itself: it is large by definition.
+        count = len(error.instance) if isinstance(error.instance, list | dict) else 0
+        return (
+            f"{count:,} entries; at most {error.validator_value:,} per spec "
+            "(each one multiplies the generated rules, tests and panels)"
+        )
     if error.validator == "enum":
         options = ", ".join(repr(v) for v in _schema_of(error).get("enum", []))
         return f"{_short(error.instance)} is not one of {options}"

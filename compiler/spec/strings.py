@@ -2,8 +2,9 @@
 
 Spec text ends up inside Prometheus rule labels and annotations and Alertmanager config, which are Go
 templates: a `{{` copied there would run as template code (or, at best, break the output at a later stage).
-Control characters have no business in a name, a selector or a URL and break the YAML/PromQL they land in;
-only tab and newline are kept for free text.
+Long text is copied into every alert of a service, so it is bounded. Control characters have no business
+in a name, a selector or a URL and break the YAML/PromQL they land in; only tab and newline are kept for
+free text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from compiler.errors import Diagnostic
 from compiler.spec.document import Document, Path
 
 _ALLOWED_CONTROLS = frozenset("\t\n")
+MAX_STRING = 4096  # characters; a description is copied into every alert of the service (amplification)
 
 
 def problems(doc: Document) -> list[Diagnostic]:
@@ -28,6 +30,8 @@ def problems(doc: Document) -> list[Diagnostic]:
 
 
 def _problem(text: str) -> str:
+    if len(text) > MAX_STRING:
+        return f"{len(text):,} characters; at most {MAX_STRING:,} (text is copied into many generated files)"
     if "{{" in text:
         return "'{{' is not allowed: alert labels and annotations are Go templates and this would run as one"
     for ch in text:
