@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -17,12 +18,13 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
+from compiler.spec import files, jsonnet_eval, jsonnet_sandbox, yaml_budget
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-MAX_FILE_BYTES = 4 * 1024 * 1024  # a service spec is ~30 lines; 4 MiB is generous and still fast
-MAX_NODES = 200_000  # nodes after alias expansion: stops "billion laughs" documents
+MAX_FILE_BYTES = files.MAX_FILE_BYTES
+MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 PLATFORM_STEMS = ("platform",)
@@ -34,21 +36,47 @@ class JsonnetOptions:
 
 
 def discover(paths: Sequence[str]) -> tuple[list[str], list[str], list[Diagnostic]]:
-    """Expand files and directories into (spec files, platform files, problems), sorted."""
+    """Expand files and directories into (spec files, platform files, problems), sorted.
+
+    Only regular files are taken, and a symlink only when it resolves inside the directory it was found in
+    (or named from): a spec repository's symlink to /etc/... or to another team's 0600 file is reported
+    without being opened, so its content never shows up in an error. FIFOs and devices are reported, never
+    opened (opening a FIFO blocks until someone writes to it).
+    """
     specs: set[str] = set()
     platforms: set[str] = set()
     problems: list[Diagnostic] = []
     for raw in paths:
         p = FsPath(raw)
         if p.is_dir():
+            root = os.path.realpath(p)
             for child in sorted(p.rglob("*")):
-                if child.is_file() and child.suffix in SPEC_SUFFIXES and not _hidden(child, p):
-                    (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
-        elif p.is_file():
-            (platforms if p.stem in PLATFORM_STEMS else specs).add(p.as_posix())
+                if child.suffix in SPEC_SUFFIXES and not _hidden(child, p) and not child.is_dir():
+                    _take(child, root, specs, platforms, problems)
+        elif os.path.lexists(p) and not p.is_dir():
+            _take(p, os.path.realpath(p.parent), specs, platforms, problems)
         else:
             problems.append(Diagnostic(Location(raw), (), "no such file or directory"))
     return sorted(specs), sorted(platforms), problems
+
+
+def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], problems: list[Diagnostic]) -> None:
+    real = os.path.realpath(child)
+    if not (real == root or real.startswith(root + os.sep)):
+        where = os.path.relpath(root) if root == os.getcwd() or root.startswith(os.getcwd() + os.sep) else root
+        problems.append(Diagnostic(Location(child.as_posix()), (), f"is a symlink to a file outside {where}; not read"))
+        return
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        problems.append(Diagnostic(Location(child.as_posix()), (), f"cannot read: {exc.strerror}"))
+        return
+    if not stat.S_ISREG(mode):
+        problems.append(
+            Diagnostic(Location(child.as_posix()), (), f"is not a regular file ({files.kind(mode)}); not read")
+        )
+        return
+    (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
 
 
 def _hidden(child: FsPath, root: FsPath) -> bool:
@@ -59,31 +87,13 @@ def _hidden(child: FsPath, root: FsPath) -> bool:
 
 def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     """Load every document of one file; raise InputError with located problems."""
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            [
-                Diagnostic(
-                    Location(path),
-                    (),
-                    f"file is {size:,} bytes; specs are limited to {MAX_FILE_BYTES:,} bytes "
-                    "(split it, or check that this is really a spec)",
-                )
-            ]
-        )
     if path.endswith(".jsonnet"):
         return [_load_jsonnet(path, jsonnet)]
+    raw = files.read_regular(path)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError([Diagnostic(Location(path), (), f"not UTF-8 text: {exc.reason}")]) from None
-    except OSError as exc:
-        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc.strerror}")]) from None
     return load_yaml_text(path, text)
 
 
@@ -94,13 +104,18 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
         raise _reader_error(path, text, exc) from None
     docs: list[Document] = []
     try:
+        # First the events alone, with the whole file's budget: nothing is composed, merged or expanded
+        # until the file is known to stay within it.
+        yaml_budget.check(path, loader, MAX_NODES, MAX_DEPTH)
+        loader.dispose()
+        loader = _Loader(text)
+        budget = _Budget(path)
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
             doc = Document(file=path, data=None, index=index)
-            budget = _Budget(path)
             doc.data = _to_data(loader, node, (), doc, budget, 0)
             if doc.data is not None:
                 docs.append(doc)
@@ -143,7 +158,7 @@ class _Budget:
                     Diagnostic(
                         Location(self.path, line, col),
                         (),
-                        f"document expands to more than {MAX_NODES:,} nodes "
+                        f"file expands to more than {MAX_NODES:,} nodes "
                         "(YAML aliases nested too deeply? refusing to expand it)",
                     )
                 ]
@@ -193,32 +208,10 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
 
 
 def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
-    evaluate = _jsonnet_module()
     roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(p) for p in options.library_paths]
-
-    refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
-
-    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
-        try:
-            return _resolve_import(path, roots, base, rel)
-        except RuntimeError as exc:
-            refused.append(str(exc))
-            raise
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc}")]) from None
-    try:
-        output = evaluate(path, source, import_callback=import_callback)
-    except (RuntimeError, UnicodeDecodeError) as exc:
-        text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
-        line, col, message = _jsonnet_error(path, text)
-        if refused:
-            message = refused[0]
-        raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")]) from None
-    data = json.loads(output)
+    source = _jsonnet_source(path)
+    data = _json_value(path, jsonnet_sandbox.shared().evaluate(path, source, None, roots))
+    _check_size(path, data)
     doc = Document(file=path, data=data)
     _approximate_marks(doc, source)
     return doc
@@ -229,90 +222,46 @@ def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: Jso
 
     Used for platform standard dashboards (`function(service)`). The file and its imports must stay inside
     `root` (the platform file's folder) or the library paths, like a spec's imports. Returns the JSON value;
-    raises InputError located in the Jsonnet file.
+    raises InputError located in the Jsonnet file. Evaluates in the sandbox (time and memory limits).
     """
     roots = [os.path.realpath(root or ".")] + [os.path.realpath(p) for p in options.library_paths]
     real = os.path.realpath(path)
     if not any(real.startswith(r + os.sep) for r in roots):
-        raise InputError([Diagnostic(Location(path), (), f"is outside the allowed library paths ({_shown(roots)})")])
-    refused: list[str] = []
-
-    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
-        try:
-            return _resolve_import(path, roots, base, rel)
-        except RuntimeError as exc:
-            refused.append(str(exc))
-            raise
-
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise InputError([Diagnostic(Location(path), (), f"file is larger than {MAX_FILE_BYTES:,} bytes")])
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        raise InputError([Diagnostic(Location(path), (), f"cannot read: {reason}")]) from None
+        shown = jsonnet_eval.shown(roots)
+        raise InputError([Diagnostic(Location(path), (), f"is outside the allowed library paths ({shown})")])
+    source = _jsonnet_source(path)
     codes = {name: json.dumps(value, sort_keys=True) for name, value in arguments.items()}
+    return _json_value(path, jsonnet_sandbox.shared().evaluate(path, source, codes, roots))
+
+
+def _jsonnet_source(path: str) -> str:
     try:
-        output = _jsonnet_module()(path, source, tla_codes=codes, import_callback=import_callback)
-    except (RuntimeError, UnicodeDecodeError) as exc:
-        text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
-        line, col, message = _jsonnet_error(path, text)
-        raise InputError(
-            [Diagnostic(Location(path, line, col), (), f"Jsonnet error: {refused[0] if refused else message}")]
-        ) from None
-    return json.loads(output)
+        return files.read_regular(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc}")]) from None
 
 
-def _resolve_import(path: str, roots: list[str], base: str, rel: str) -> tuple[str, bytes]:
-    """Find an import beside the importing file or on the library path, never outside them."""
-    candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
-    for candidate in candidates:
-        real = os.path.realpath(candidate)
-        if not any(real == r or real.startswith(r + os.sep) for r in roots):
-            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({_shown(roots)})")
-        if os.path.isfile(real):
-            if os.path.getsize(real) > MAX_FILE_BYTES:
-                raise RuntimeError(f"import {rel!r} is larger than {MAX_FILE_BYTES:,} bytes")
-            with open(real, "rb") as fh:
-                return candidate, fh.read()
-    raise RuntimeError(f"import {rel!r} not found in {_shown(roots)}")
-
-
-def _shown(roots: list[str]) -> str:
-    """Library roots as the user would write them (relative to the working directory when inside it)."""
-    cwd = os.getcwd()
-    return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
-
-
-def _jsonnet_module() -> Any:
+def _json_value(path: str, output: str) -> Any:
     try:
-        import _gojsonnet
-
-        return _gojsonnet.evaluate_snippet
-    except ImportError:  # pragma: no cover - fallback when only the C++ binding is installed
-        import _jsonnet
-
-        return _jsonnet.evaluate_snippet
+        return json.loads(output)
+    except RecursionError:  # deeper than Python's parser goes; no spec or dashboard is
+        raise InputError([Diagnostic(Location(path, 1, 1), (), "Jsonnet result is nested too deeply")]) from None
 
 
-def _jsonnet_error(path: str, text: str) -> tuple[int, int, str]:
-    """Pull `file:line:col` out of a Jsonnet error; keep its first line as the message."""
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    head = lines[0] if lines else text
-    head = head.removeprefix("RUNTIME ERROR: ")
-    for ln in lines:
-        for token in ln.split():
-            if token.startswith(path + ":"):
-                parts = token[len(path) + 1 :].split(":")
-                try:
-                    line = int(parts[0])
-                    col = int(parts[1].split("-")[0]) if len(parts) > 1 else 0
-                except ValueError:
-                    continue
-                message = head.split(" ", 1)[1] if head.startswith(path + ":") and " " in head else head
-                return line, col, message
-    return 1, 1, head
+def _check_size(path: str, data: Any) -> None:
+    """A Jsonnet spec gets the YAML budget: the same node count and depth (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES or depth > MAX_DEPTH:
+            what = f"more than {MAX_NODES:,} nodes" if nodes > MAX_NODES else f"nesting deeper than {MAX_DEPTH} levels"
+            raise InputError([Diagnostic(Location(path, 1, 1), (), f"Jsonnet result has {what}")])
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def _approximate_marks(doc: Document, source: str) -> None:

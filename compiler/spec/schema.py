@@ -14,6 +14,7 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
+from compiler.spec import patterns, strings
 from compiler.spec.document import Document
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
@@ -45,15 +46,21 @@ def schema_json() -> str:
     return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
 
 
+# Draft 2020-12 whose `pattern` anchors `$` at the very end of the string (see patterns.py).
+_StrictValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": patterns.pattern_keyword}
+)
+
+
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Any:
     jsonschema.Draft202012Validator.check_schema(schema())
-    return jsonschema.Draft202012Validator(schema())
+    return _StrictValidator(schema())
 
 
 def validate(doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each located and phrased for a human."""
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = strings.problems(doc)
     for error in _validator().iter_errors(doc.data):
         found.extend(_explain(doc, error))
     return sorted(set(found))
@@ -130,6 +137,13 @@ def _message(error: ValidationError) -> str:
         return f"{_short(error.instance)} is not valid: {description}"
     if error.validator == "const":
         return f"{_short(error.instance)} is not supported; expected {error.validator_value!r}"
+    if error.validator in ("maxItems", "maxProperties"):
+        # Never the instance itself: it is large by definition.
+        count = len(error.instance) if isinstance(error.instance, list | dict) else 0
+        return (
+            f"{count:,} entries; at most {error.validator_value:,} per spec "
+            "(each one multiplies the generated rules, tests and panels)"
+        )
     if error.validator == "enum":
         options = ", ".join(repr(v) for v in _schema_of(error).get("enum", []))
         return f"{_short(error.instance)} is not one of {options}"

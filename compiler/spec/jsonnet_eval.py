@@ -1,0 +1,153 @@
+"""The Jsonnet side of the sandbox: what runs inside a worker process (`python -m compiler.spec.jsonnet_eval`).
+
+The worker reads length-prefixed JSON requests on stdin and answers each on stdout. It evaluates with Go's
+Jsonnet under the limits jsonnet_sandbox set on it, resolves imports only inside the allowed roots, and
+reports errors as (line, col, message) in the evaluated file. The parent never loads Go's runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import sys
+from typing import IO, Any
+
+from compiler.errors import InputError
+from compiler.spec.files import MAX_FILE_BYTES, read_regular
+
+_HEADER = struct.Struct(">Q")
+
+
+def send(stream: IO[bytes], message: dict[str, Any]) -> None:
+    body = json.dumps(message).encode("utf-8")
+    stream.write(_HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> dict[str, Any] | None:
+    """The next message, or None at end of stream (the other side is gone)."""
+    head = stream.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(head)
+    body = stream.read(size)
+    if len(body) < size:
+        return None
+    loaded: dict[str, Any] = json.loads(body)
+    return loaded
+
+
+def evaluate(request: dict[str, Any]) -> dict[str, Any]:
+    """{"output": json text} or {"error": [line, col, message]} for one request."""
+    path: str = request["path"]
+    roots: list[str] = request["roots"]
+    refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
+
+    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
+        try:
+            return resolve_import(path, roots, base, rel)
+        except RuntimeError as exc:
+            refused.append(str(exc))
+            raise
+
+    extra = {"tla_codes": request["tla_codes"]} if request.get("tla_codes") is not None else {}
+    try:
+        output: str = _jsonnet_module()(path, request["source"], import_callback=import_callback, **extra)
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
+        line, col, message = jsonnet_error(path, text)
+        return {"error": [line, col, refused[0] if refused else message]}
+    limit = request["max_output"]
+    if len(output) > limit:
+        return {"error": [1, 1, f"evaluates to {len(output):,} characters of JSON; the limit is {limit:,}"]}
+    return {"output": output}
+
+
+def resolve_import(path: str, roots: list[str], base: str, rel: str) -> tuple[str, bytes]:
+    """Find an import beside the importing file or on the library path, never outside them."""
+    candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if not any(real == r or real.startswith(r + os.sep) for r in roots):
+            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({shown(roots)})")
+        if os.path.lexists(real) and not os.path.isdir(real):
+            try:
+                return candidate, read_regular(real, MAX_FILE_BYTES)
+            except InputError as exc:
+                raise RuntimeError(f"import {rel!r} {exc.diagnostics[0].message}") from None
+    raise RuntimeError(f"import {rel!r} not found in {shown(roots)}")
+
+
+def shown(roots: list[str]) -> str:
+    """Library roots as the user would write them (relative to the working directory when inside it)."""
+    cwd = os.getcwd()
+    return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
+
+
+def jsonnet_error(path: str, text: str) -> tuple[int, int, str]:
+    """Pull `file:line:col` out of a Jsonnet error; keep its first line as the message."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    head = lines[0] if lines else text
+    head = head.removeprefix("RUNTIME ERROR: ")
+    for ln in lines:
+        for token in ln.split():
+            if token.startswith(path + ":"):
+                parts = token[len(path) + 1 :].split(":")
+                try:
+                    line = int(parts[0])
+                    col = int(parts[1].split("-")[0]) if len(parts) > 1 else 0
+                except ValueError:
+                    continue
+                message = head.split(" ", 1)[1] if head.startswith(path + ":") and " " in head else head
+                return line, col, message
+    return 1, 1, head
+
+
+def _jsonnet_module() -> Any:
+    try:
+        import _gojsonnet
+
+        return _gojsonnet.evaluate_snippet
+    except ImportError:  # pragma: no cover - fallback when only the C++ binding is installed
+        import _jsonnet
+
+        return _jsonnet.evaluate_snippet
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """Answer requests until stdin closes. Each evaluation gets its own CPU allowance (RLIMIT_CPU is
+    cumulative, so the soft limit moves up before each one); going over it ends this process (SIGXCPU)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _jsonnet_module()  # load Go's runtime before saying hello: its start is not an evaluation's time
+    send(stdout, {"ready": True})
+    while (request := receive(stdin)) is not None:
+        allowance = int(_cpu_used() + request["cpu_seconds"]) + 1
+        if hard == resource.RLIM_INFINITY or allowance < hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (allowance, hard))
+        os.chdir(request["cwd"])  # the parent's working directory now: paths and messages are relative to it
+        try:
+            send(stdout, evaluate(request))
+        except MemoryError:  # Python's share of the limit (the reply's copies of a large result)
+            send(stdout, {"memory": True})
+
+
+def _main() -> None:
+    memory = int(sys.argv[1])
+    if memory > 0:
+        # Data, not address space: Go reserves ~1.7 GB of address space at start, but only what it writes
+        # counts here. Over the limit Go stops with "cannot allocate memory"; the parent reports it.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but replies on the reply stream
+    serve(stdin, stdout)
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,220 @@
+"""Evaluate Jsonnet in worker processes with a time limit and a memory cap.
+
+Go's Jsonnet in this process could not be stopped: `std.makeArray(5e7, ...)` ended it with a Go
+out-of-memory dump (exit 134) and an endless recursion ran forever. Each evaluation here runs in a child
+(`python -m compiler.spec.jsonnet_eval`) under RLIMIT_DATA and a per-evaluation RLIMIT_CPU, and this side
+waits at most a wall-clock limit; a child that runs out is killed and replaced, and the caller gets a
+located InputError.
+
+Children are long-lived and pooled (one per CPU at most, started on demand): a fresh interpreter costs
+~0.1 s, which would be minutes over 1,000 standard dashboards. The pool is safe to use from threads (the
+dashboards stage evaluates on several). Children are spawned (fork+exec), never forked from this process,
+so Go's runtime never has to survive a fork; a child exits when its stdin closes (this process ended).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.errors import Diagnostic, InputError, Location
+from compiler.spec import jsonnet_eval
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per evaluation: wall-clock and CPU seconds, the child's data memory, and the JSON it may return."""
+
+    seconds: float = 10.0
+    memory_bytes: int = 512 << 20
+    output_chars: int = 16 << 20  # amplification guard: a few lines must not turn into gigabytes of JSON
+
+    @staticmethod
+    def from_environment() -> Limits:
+        return Limits(
+            seconds=_env_number("OBSC_JSONNET_TIMEOUT", Limits.seconds),
+            memory_bytes=int(_env_number("OBSC_JSONNET_MEMORY_MB", Limits.memory_bytes >> 20)) << 20,
+        )
+
+
+_START_SECONDS = 60.0  # an interpreter start and a few imports; minutes would mean something is broken
+
+
+class _Child:
+    """One worker process and its pipes; used by one thread at a time."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        # A file, not a pipe: a Go crash dump can never block the child. Closed in kill().
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        env = dict(os.environ, GOTRACEBACK="none", GOMAXPROCS="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "compiler.spec.jsonnet_eval", str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=env,
+        )
+
+    def ready(self) -> bool:
+        """Wait for the child's hello (imports done, limits set), so that its start-up, slow on a loaded
+        machine, is not counted against the first evaluation's time limit."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], _START_SECONDS)
+        hello = jsonnet_eval.receive(self.proc.stdout) if ready else None
+        if hello != {"ready": True}:
+            self.kill()
+            return False
+        return True
+
+    def call(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | str:
+        """The reply, or why there is none ("time", "memory", "crash"); after a string the child is dead."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            jsonnet_eval.send(self.proc.stdin, request)
+        except (BrokenPipeError, OSError):
+            return self._dead()
+        ready, _, _ = select.select([self.proc.stdout], [], [], seconds + 1.0)
+        if not ready:
+            self.kill()
+            return "time"
+        reply = jsonnet_eval.receive(self.proc.stdout)
+        if reply is None:
+            return self._dead()
+        if reply.get("memory"):
+            self.kill()
+            return "memory"
+        return reply
+
+    def _dead(self) -> str:
+        code = self.proc.wait()
+        self.stderr.seek(0)
+        said = self.stderr.read(4096)  # Go says why first, then its stacks
+        self.kill()
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            return "time"
+        if any(sign in said for sign in (b"out of memory", b"cannot allocate memory", b"MemoryError")):
+            return "memory"
+        first = said.decode("utf-8", "replace").strip().splitlines()[:1]
+        return f"crash: exit {code}" + (f", {first[0][:200]}" if first else "")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+
+
+class Pool:
+    """Up to `size` children; `evaluate` blocks for a free one."""
+
+    def __init__(self, limits: Limits, size: int) -> None:
+        self.limits = limits
+        self.size = max(1, size)
+        self._idle: queue.SimpleQueue[_Child] = queue.SimpleQueue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def evaluate(self, path: str, source: str, tla_codes: dict[str, str] | None, roots: list[str]) -> str:
+        """The JSON text `path` evaluates to, or InputError located in `path`."""
+        request = {
+            "path": path,
+            "source": source,
+            "tla_codes": tla_codes,
+            "roots": roots,
+            "cwd": os.getcwd(),
+            "cpu_seconds": self.limits.seconds,
+            "max_output": self.limits.output_chars,
+        }
+        child = self._checkout()
+        reply = child.call(request, self.limits.seconds)
+        if isinstance(reply, str):
+            with self._lock:
+                self._started -= 1  # that child is gone; the next caller may start another
+            raise InputError([Diagnostic(Location(path, 1, 1), (), self._explain(reply))])
+        self._idle.put(child)
+        if "error" in reply:
+            line, col, message = reply["error"]
+            raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")])
+        output: str = reply["output"]
+        return output
+
+    def _explain(self, reason: str) -> str:
+        if reason == "time":
+            return (
+                f"Jsonnet evaluation took longer than {self.limits.seconds:g} s (endless recursion?); stopped it "
+                "(OBSC_JSONNET_TIMEOUT raises the limit)"
+            )
+        if reason == "memory":
+            return (
+                f"Jsonnet evaluation needed more than {self.limits.memory_bytes >> 20} MiB; stopped it "
+                "(OBSC_JSONNET_MEMORY_MB raises the limit)"
+            )
+        return f"Jsonnet evaluation crashed ({reason.removeprefix('crash: ')})"
+
+    def _checkout(self) -> _Child:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            start = self._started < self.size
+            if start:
+                self._started += 1
+        if start:
+            try:
+                child: _Child | None = _Child(self.limits.memory_bytes)
+            except OSError:
+                child = None
+            if child is None or not child.ready():
+                with self._lock:
+                    self._started -= 1
+                raise RuntimeError("could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval)")
+            return child
+        return self._idle.get()
+
+    def close(self) -> None:
+        while True:
+            try:
+                child = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            child.kill()
+
+
+_shared: Pool | None = None
+_shared_pid = 0
+_shared_lock = threading.Lock()
+
+
+def shared() -> Pool:
+    """The process-wide pool, started on first use and closed at exit (a forked copy starts its own)."""
+    global _shared, _shared_pid
+    with _shared_lock:
+        if _shared is None or _shared_pid != os.getpid():
+            _shared_pid = os.getpid()
+            try:
+                cpus = len(os.sched_getaffinity(0))
+            except AttributeError:  # not Linux
+                cpus = os.cpu_count() or 1
+            _shared = Pool(Limits.from_environment(), cpus)
+            atexit.register(_shared.close)
+        return _shared

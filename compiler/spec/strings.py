@@ -1,0 +1,64 @@
+"""Rules for every string of a spec, key or value, that a per-field JSON Schema cannot say once.
+
+Spec text ends up inside Prometheus rule labels and annotations and Alertmanager config, which are Go
+templates: a `{{` copied there would run as template code (or, at best, break the output at a later stage).
+Long text is copied into every alert of a service, so it is bounded. Control characters have no business
+in a name, a selector or a URL and break the YAML/PromQL they land in; only tab and newline are kept for
+free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from compiler.errors import Diagnostic
+from compiler.spec.document import Document, Path
+
+_ALLOWED_CONTROLS = frozenset("\t\n")
+MAX_STRING = 4096  # characters; a description is copied into every alert of the service (amplification)
+
+
+def problems(doc: Document) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for path, text, is_key in _strings(doc.data, ()):
+        message = _problem(text)
+        if message:
+            what = "key" if is_key else "value"
+            found.append(Diagnostic(doc.locate(path, key=is_key), path, f"{what} {_short(text)}: {message}"))
+    return found
+
+
+def _problem(text: str) -> str:
+    if len(text) > MAX_STRING:
+        return f"{len(text):,} characters; at most {MAX_STRING:,} (text is copied into many generated files)"
+    if "{{" in text:
+        return "'{{' is not allowed: alert labels and annotations are Go templates and this would run as one"
+    for ch in text:
+        code = ord(ch)
+        if (code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0) and ch not in _ALLOWED_CONTROLS:
+            return f"control character U+{code:04X} is not allowed"
+        if ch in "\u2028\u2029\ufeff":
+            return f"invisible separator U+{code:04X} is not allowed"
+    return ""
+
+
+def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str, bool]]:
+    # Iterative: a Jsonnet result can be deeper than Python's recursion limit.
+    stack: list[tuple[Any, Path]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            yield where, item, False
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str):
+                    yield (*where, key), key, True
+                stack.append((child, (*where, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*where, i)) for i, child in enumerate(item))
+
+
+def _short(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 40 else shown[:37] + "..."

@@ -1,0 +1,82 @@
+"""Spec discovery reads only regular files inside the spec directories: no FIFO, device or escaping symlink."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import InputError
+from compiler.spec.loader import JsonnetOptions, discover, load_file
+from tests.conftest import ROOT
+
+SECRET = "apiVersion: obsc/v1\nservice: TOP-SECRET-pagerduty-key-0123456789\n"
+GOOD = "apiVersion: obsc/v1\nservice: a\nteam: t\nselector: {job: a}\n"
+
+
+def _validate(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "compiler", "validate", *args, "--platform", "tests/errors/platform.yaml"]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_fifo_among_the_specs_is_reported_and_never_opened(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "a.yaml").write_text(GOOD)
+    os.mkfifo(specs / "b.yaml")
+    result = _validate(str(specs))  # opening the FIFO would block until the timeout
+    assert result.returncode == 2, result.stderr
+    assert f"{specs}/b.yaml $: is not a regular file (a FIFO); not read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_fifo_named_on_the_command_line_or_as_platform_does_not_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "p.yaml")
+    specs, _, problems = discover([str(tmp_path / "p.yaml")])
+    assert specs == [] and [d.message for d in problems] == ["is not a regular file (a FIFO); not read"]
+    with pytest.raises(InputError, match=r"p.yaml \$: is not a regular file \(a FIFO\); not read"):
+        load_file(str(tmp_path / "p.yaml"), JsonnetOptions())  # --platform goes straight to load_file
+
+
+def test_a_device_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"is not a regular file \(a character device\)"):
+        load_file("/dev/zero", JsonnetOptions())
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    _, _, problems = discover([str(tmp_path)])
+    assert [d.message for d in problems] == [f"is a symlink to a file outside {tmp_path}; not read"]
+
+
+def test_a_symlink_to_a_file_outside_the_spec_directory_is_never_read(tmp_path: Path) -> None:
+    private = tmp_path / "other-team" / "secret.yaml"
+    private.parent.mkdir()
+    private.write_text(SECRET)
+    private.chmod(0o600)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "a.yaml").write_text(GOOD)
+    (specs / "stolen.yaml").symlink_to(private)
+    for args in ([str(specs)], [str(specs / "stolen.yaml")]):
+        result = _validate(*args)
+        assert result.returncode == 2, result.stderr
+        assert "TOP-SECRET" not in result.stderr
+        assert "stolen.yaml $: is a symlink to a file outside" in result.stderr
+
+
+def test_a_symlink_inside_the_spec_directory_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "a.yaml").write_text(GOOD)
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "shared" / "a.yaml")
+    specs, _, problems = discover([str(tmp_path)])
+    assert problems == []
+    assert [Path(s).name for s in specs] == ["a.yaml", "a.yaml"]
+
+
+def test_an_oversized_spec_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(64 * 1024 * 1024)  # sparse: costs nothing to create, would cost 64 MB to read
+    with pytest.raises(InputError, match=r"file is 67,108,864 bytes; specs are limited to 4,194,304 bytes"):
+        load_file(str(big), JsonnetOptions())
