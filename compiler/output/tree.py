@@ -13,6 +13,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from compiler.errors import OutputError
@@ -66,7 +67,7 @@ def is_safe_relative(path: str) -> bool:
     return bool(path) and not path.startswith("/") and ".." not in path.split("/") and posixpath.normpath(path) == path
 
 
-def scan(root: str, into: set[str]) -> dict[str, str]:
+def scan(root: str, into: AbstractSet[str]) -> dict[str, str]:
     """relative path → kind for every entry of `root` and of the directories in `into` (relative),
     descending only through real directories (never a symlink)."""
     found: dict[str, str] = {}
@@ -115,11 +116,11 @@ def read_regular(path: str) -> tuple[str | None, str, Identity | None]:
             return None, kind_of(st.st_mode), None
         if st.st_size > MAX_READ:
             return None, f"file larger than {MAX_READ >> 20} MiB", Identity.of(st)
-        chunks = []
-        while data := os.read(fd, max(st.st_size, 65536)):
-            chunks.append(data)
-            if sum(map(len, chunks)) > MAX_READ:  # grew while we read
+        chunks = [os.read(fd, st.st_size + 1)]  # one read: a regular file returns all of it
+        while len(chunks[-1]) and sum(map(len, chunks)) > st.st_size:  # it grew while we read
+            if sum(map(len, chunks)) > MAX_READ:
                 return None, f"file larger than {MAX_READ >> 20} MiB", Identity.of(st)
+            chunks.append(os.read(fd, 65536))
     except OSError as exc:
         raise OutputError(f"{path}: cannot read: {exc.strerror}") from None
     finally:

@@ -68,6 +68,8 @@ class Plan:
     out_dir: str
     changes: tuple[FileChange, ...]
     owned: frozenset[str] = frozenset()  # the previous manifest's paths
+    folders: frozenset[str] = frozenset()  # folders of the new tree (relative; "" is the root)
+    into: frozenset[str] = frozenset()  # folders of the old tree obsc looks into: its own, and its manifest's
     seen: dict[str, tree.Identity | None] = field(default_factory=dict)  # runbooks as planned, re-checked at the swap
     warnings: tuple[str, ...] = ()  # entries at owned paths that were not read (symlinks, FIFOs, devices)
 
@@ -120,9 +122,11 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
     manifest = tree.read_regular(os.path.join(root, conventions.MANIFEST))[0] if exists else None
     owned = frozenset(p for p in parse_manifest(manifest or "") if tree.is_safe_relative(p))
     produced = {a.path for a in bundle.artifacts}
-    entries = tree.scan(root, tree.ancestors(produced | owned)) if exists else {}
+    folders = frozenset(tree.ancestors(produced))
+    into = folders | tree.ancestors(owned - produced)
+    entries = tree.scan(root, into) if exists else {}
     problems: list[str] = []
-    for directory in sorted(tree.ancestors(produced) - {""}):
+    for directory in sorted(folders - {""}):
         kind = entries.get(directory)
         if kind not in (None, tree.DIR) and not (kind == tree.FILE and directory in owned):
             problems.append(f"{directory} is a {kind} where obsc writes a directory")
@@ -165,7 +169,8 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         changes.append(FileChange(path, Status.REMOVED, old, None))
     if problems:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
-    return Plan(out_dir, tuple(sorted(changes, key=lambda c: c.path)), owned, seen, tuple(warnings))
+    changes.sort(key=lambda c: c.path)
+    return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings))
 
 
 def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
@@ -219,9 +224,8 @@ def _populate(staging: str, out: str, p: Plan) -> dict[str, int]:
         fresh = change.status in (Status.ADDED, Status.CHANGED)
         jobs.append((change.path, (change.new or "") if fresh else None))
     modes = {"": _mode_of(out, None) or 0o777 & ~_umask()}
-    for directory in sorted({posixpath.dirname(rel) for rel, _ in jobs} - {""}):
-        os.makedirs(os.path.join(staging, directory), exist_ok=True)
-    for directory in tree.ancestors(rel for rel, _ in jobs) - {""}:
+    for directory in sorted(p.folders - {""}):  # parents first
+        os.mkdir(os.path.join(staging, directory))
         mode = _mode_of(os.path.join(out, directory), None)
         if mode is not None:
             modes[directory] = mode
@@ -238,7 +242,7 @@ def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> Non
     foreign entry of the live tree into the staged one (journaled first, see swap.py)."""
     produced = {c.path for c in p.changes if c.status not in (Status.REMOVED, Status.ORPHANED)}
     removed = {c.path for c in p.changes if c.status is Status.REMOVED}
-    into = tree.ancestors(produced | p.owned)
+    into = p.into
     moved: list[str] = []
     for rel, kind in sorted(tree.scan(out, into).items()):
         live = os.path.join(out, rel)

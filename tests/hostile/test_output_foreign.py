@@ -39,14 +39,14 @@ def test_a_git_checkout_used_as_out_keeps_a_working_git_status(
     (specs / "svc-0001.yaml").unlink()  # and a service goes: its files are pruned
     result = compile_cli(capsys, specs, out)
     assert result.code == 0, result.err
-    status = _git(out, "status", "--porcelain")
+    assert entries(out / ".git") == refs, "compile changed something under .git"
+    status = _git(out, "status", "--porcelain")  # (refreshes .git/index)
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()
     assert " M prometheus/rules/svc-0000.yaml" in lines
     assert " D prometheus/rules/svc-0001.yaml" in lines
     assert not [line for line in lines if line.startswith("??")], "obsc left files of its own in the checkout"
     assert _git(out, "fsck", "--no-progress").returncode == 0
-    assert entries(out / ".git") == refs, "compile changed something under .git"
 
 
 def _plant_foreign(out: Path) -> None:
