@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.output import lock
+from compiler.api import CompileOptions, compile_specs, regenerate_command
+from compiler.output import lock, writer
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, tree
@@ -54,6 +55,40 @@ def test_two_concurrent_compiles_leave_exactly_one_spec_sets_tree(
         outcomes.append(fresh.index(now))
         assert leftovers(tmp_path) == [], f"round {round_}: leftovers beside the output"
     assert outcomes, "no round ran"
+
+
+def test_a_compile_started_while_another_validates_waits_for_its_swap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The window the lock exists for, made certain: B starts while A validates its staged tree. Without
+    the lock B swaps in first and A then carries B's files into its own tree (a mix)."""
+    specs_a = write_fleet(tmp_path / "a", services=2)
+    specs_b = write_fleet(tmp_path / "b", services=3, warning_threshold="3%")
+    out = tmp_path / "out"
+    assert compile_cli(capsys, specs_b, out).code == 0
+    fresh_b = tree(out)
+    options = CompileOptions(regenerate_command=regenerate_command([str(specs_a)], str(out)))
+    bundle_a = compile_specs([str(specs_a)], options).bundle
+    second: list[subprocess.Popen[str]] = []
+    said: list[str] = []
+
+    def validate(staging: str) -> None:
+        second.append(_popen(specs_b, out))
+        assert second[0].stderr is not None
+        said.append(second[0].stderr.readline())  # B's first word: that it waits (or EOF if it did not)
+
+    writer.compile_into(bundle_a, str(out), validate)
+    a_tree = tree(out)
+    code = second[0].wait(timeout=120)
+    for stream in (second[0].stdout, second[0].stderr):
+        if stream:
+            stream.close()
+    assert "waiting for another obsc run" in said[0], said
+    assert code == 0
+    rules = sorted(path for path in a_tree if path.startswith("prometheus/rules/"))
+    assert rules == ["prometheus/rules/svc-0000.yaml", "prometheus/rules/svc-0001.yaml"], "A's tree took B's files"
+    assert tree(out) == fresh_b
+    assert leftovers(tmp_path) == []
 
 
 def _holding(out: Path, ready: threading.Event, release_after: float) -> threading.Thread:
