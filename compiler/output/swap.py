@@ -23,6 +23,8 @@ import struct
 import sys
 import tempfile
 
+from compiler.output.tree import is_safe_relative
+
 STAGING, OLD, JOURNAL = ".obsc-staging-", ".obsc-old-", ".moved"
 _STAGING_SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # tempfile.mkdtemp's random part
 _RENAME_EXCHANGE = 2
@@ -136,7 +138,7 @@ def _move_back(staging: str, out: str) -> None:
             moved = [r for r in fh.read().decode("utf-8", errors="surrogateescape").split("\0") if r]
     except FileNotFoundError:
         return  # nothing foreign was moved yet
-    for rel in moved:
+    for rel in filter(is_safe_relative, moved):  # a journal is data on disk too: no `..`, no absolute path
         src, dst = os.path.join(staging, rel), os.path.join(out, rel)
         if os.path.lexists(src) and not os.path.lexists(dst):
             os.makedirs(os.path.dirname(dst), exist_ok=True)

@@ -65,6 +65,7 @@ def _plant_foreign(out: Path) -> None:
     os.symlink("/nonexistent/target", out / "runbooks" / "dangling.md")
     os.mkfifo(out / "pipe")
     os.mkfifo(out / "runbooks" / "pipe")
+    os.chmod(out, 0o750)
 
 
 def test_foreign_entries_survive_a_compile_exactly(tmp_path: Path) -> None:
@@ -82,6 +83,7 @@ def test_foreign_entries_survive_a_compile_exactly(tmp_path: Path) -> None:
             continue  # obsc's own stubs and manifest, refreshed
         assert after.get(rel) == entry, f"{rel} changed"
     assert after["prometheus/rules"] == ("dir", 0o700, b""), "an owned folder's mode was reset"
+    assert out.stat().st_mode & 0o777 == 0o750, "the output folder's mode was reset"
     assert b"4%" in after["prometheus/rules/svc-0000.yaml"][2] or b"0.04" in after["prometheus/rules/svc-0000.yaml"][2]
     assert leftovers(tmp_path) == []
 
