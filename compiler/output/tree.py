@@ -67,9 +67,10 @@ def is_safe_relative(path: str) -> bool:
     return bool(path) and not path.startswith("/") and ".." not in path.split("/") and posixpath.normpath(path) == path
 
 
-def scan(root: str, into: AbstractSet[str]) -> dict[str, str]:
+def scan(root: str, into: AbstractSet[str], inodes: dict[str, int] | None = None) -> dict[str, str]:
     """relative path → kind for every entry of `root` and of the directories in `into` (relative),
-    descending only through real directories (never a symlink)."""
+    descending only through real directories (never a symlink). `inodes` gets each entry's inode
+    number (free: it comes with the listing)."""
     found: dict[str, str] = {}
     pending = [""]
     while pending:
@@ -92,6 +93,8 @@ def scan(root: str, into: AbstractSet[str]) -> dict[str, str]:
                 else:
                     kind = kind_of(entry.stat(follow_symlinks=False).st_mode)
                 found[path] = kind
+                if inodes is not None:
+                    inodes[path] = entry.inode()
                 if kind == DIR and path in into:
                     pending.append(path)
     return found

@@ -242,14 +242,20 @@ def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> Non
     foreign entry of the live tree into the staged one (journaled first, see swap.py)."""
     produced = {c.path for c in p.changes if c.status not in (Status.REMOVED, Status.ORPHANED)}
     removed = {c.path for c in p.changes if c.status is Status.REMOVED}
-    into = p.into
+    # A page hard-linked into the new tree already shows any in-place edit; only a new inode (an editor's
+    # save-by-rename) needs a look, and the listing gives inodes without a stat per page.
+    linked = {c.path for c in p.changes if c.status in (Status.UNCHANGED, Status.PRESERVED)}
+    into, inodes = p.into, dict[str, int]()
     moved: list[str] = []
-    for rel, kind in sorted(tree.scan(out, into).items()):
+    for rel, kind in sorted(tree.scan(out, into, inodes).items()):
         live = os.path.join(out, rel)
         if kind == tree.DIR and rel in into:
             continue  # a folder obsc writes into: rebuilt in the staged tree, its foreign entries moved one by one
         if rel in produced:
-            if rel in p.seen and _edited_since(live, p.seen[rel]):
+            planned = p.seen.get(rel)
+            if rel in linked and planned is not None and inodes[rel] == planned.ino:
+                continue
+            if rel in p.seen and _edited_since(live, planned):
                 os.unlink(os.path.join(staging, rel))
                 _carry(live, os.path.join(staging, rel))
             continue

@@ -97,6 +97,8 @@ def test_edits_made_while_the_new_tree_is_validated_are_kept(tmp_path: Path) -> 
     specs = write_fleet(tmp_path, services=2)
     out = tmp_path / "out"
     assert obsc(specs, out).returncode == 0
+    kept = out / "runbooks/svc-0001/ServiceHighErrorRate.md"
+    kept.write_text("# ServiceHighErrorRate\nfirst draft\n")  # edited before: obsc keeps it (hard link)
     write_fleet(tmp_path, services=2, warning_threshold="4%")  # the stub of PAGE changes: obsc would rewrite it
     options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))
     bundle = compile_specs([str(specs)], options).bundle
@@ -107,12 +109,16 @@ def test_edits_made_while_the_new_tree_is_validated_are_kept(tmp_path: Path) -> 
         saved.write_text("# ServiceHighErrorRate\nOur own words.\n")
         os.replace(saved, out / PAGE)  # an editor's write-then-rename save
         (out / "runbooks" / "NOTES.md").write_text("written during validation\n")
+        saved = kept.with_suffix(".md.swp")
+        saved.write_text("# ServiceHighErrorRate\nsecond draft\n")
+        os.replace(saved, kept)  # a new inode: the hard link taken before validation is stale
         (out / "new-folder").mkdir()
 
     plan = writer.compile_into(bundle, str(out), human_edits_during_validation)
     assert plan.drift
     assert (out / PAGE).read_text() == "# ServiceHighErrorRate\nOur own words.\n"
     assert (out / "runbooks" / "NOTES.md").read_text() == "written during validation\n"
+    assert kept.read_text() == "# ServiceHighErrorRate\nsecond draft\n"
     assert (out / "new-folder").is_dir()
     assert "0.04" in (out / "prometheus/rules/svc-0000.yaml").read_text() or "4%" in (
         out / "prometheus/rules/svc-0000.yaml"
