@@ -17,6 +17,8 @@ from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output import writer
+from compiler.output.guard import refuse_unsafe_out
+from compiler.output.lock import LockBusy
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_spec
 
@@ -28,6 +30,7 @@ Exit codes:
   1  drift (check), or promtool/amtool rejected the generated output
   2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
   3  a required external tool (promtool, amtool) is missing
+  4  --no-wait, and another obsc run is using the same --out
   70 internal error in obsc (a bug: please report it)"""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,7 +83,13 @@ def _output_options(func: F) -> F:
         "out_dir",
         required=True,
         type=click.Path(file_okay=False),
-        help="Output directory (replaced atomically).",
+        help="Output directory (replaced atomically; files obsc does not own are kept as they are).",
+    )(func)
+    func = click.option(
+        "--wait/--no-wait",
+        default=True,
+        show_default=True,
+        help="When another obsc run uses the same --out: wait for it, or fail at once (exit 4).",
     )(func)
     return func
 
@@ -117,12 +126,14 @@ def compile_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     validate: bool,
+    wait: bool,
     verbose: int,
     quiet: bool,
     log_format: str,
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup(verbose, quiet, log_format)
+    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
 
@@ -131,9 +142,11 @@ def compile_cmd(
             _validate_output(compilation, tree)
 
     with stage("write", compilation.timings):
-        plan = writer.plan(compilation.bundle, out_dir)
         # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
-        writer.write(plan, validate=check_tree if validate else None)
+        plan = writer.compile_into(
+            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say
+        )
+    _warn(plan, verbosity)
     if verbosity >= 0:
         _report(compilation, plan)
 
@@ -149,16 +162,19 @@ def check_cmd(
     fmt: str,
     jpath: tuple[str, ...],
     platform_file: str | None,
+    wait: bool,
     verbose: int,
     quiet: bool,
     log_format: str,
 ) -> None:
     """Regenerate in memory and compare with --out; exit 1 on any difference."""
     verbosity = _setup(verbose, quiet, log_format)
+    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        plan = writer.plan(compilation.bundle, out_dir)
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+    _warn(plan, verbosity)
     drift = plan.drift
     if not drift:
         if verbosity >= 0:
@@ -256,6 +272,22 @@ def init_cmd(service: str, team: str, directory: str) -> None:
     click.echo(f"wrote {target}; edit it, then run: obsc validate {target}")
 
 
+def _refuse_unsafe_out(
+    out_dir: str, specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None
+) -> None:
+    refuse_unsafe_out(out_dir, [*specs, *jpath, *([platform_file] if platform_file else [])])
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _warn(plan: writer.Plan, verbosity: int) -> None:
+    if verbosity >= 0:
+        for warning in plan.warnings:
+            click.echo(f"obsc: warning: {plan.out_dir}/{warning}", err=True)
+
+
 def _explain(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 1:
         for note in compilation.notes:
@@ -295,6 +327,9 @@ def main() -> None:
         count = len(exc.diagnostics)
         click.echo(f"obsc: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
         sys.exit(ExitCode.BAD_INPUT)
+    except LockBusy as exc:
+        click.echo(f"obsc: {exc}", err=True)
+        sys.exit(ExitCode.BUSY)
     except OutputError as exc:
         click.echo(f"obsc: error: {exc}", err=True)
         sys.exit(ExitCode.BAD_INPUT)

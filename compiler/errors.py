@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     DRIFT = 1  # check mode found drift, or promtool/amtool rejected the output
     BAD_INPUT = 2  # a spec, flag or output directory the user must fix
     MISSING_TOOL = 3  # promtool/amtool not installed
+    BUSY = 4  # --no-wait, and another obsc run holds the output directory's lock
     INTERNAL = 70  # a bug in obsc (EX_SOFTWARE)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.output import writer
+from compiler.output import swap, writer
 from compiler.output.bundle import Artifact, Bundle, Ownership
 from tests.conftest import tree
 
@@ -22,7 +22,7 @@ def _flags(path: Path) -> int | None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         flags = array.array("i", [0])
-        fcntl.ioctl(fd, writer._FS_IOC_GETFLAGS, flags, True)
+        fcntl.ioctl(fd, swap.FS_IOC_GETFLAGS, flags, True)
         return flags[0]
     except OSError:
         return None
@@ -47,13 +47,13 @@ def test_files_hold_exactly_the_artifact_text(tmp_path: Path) -> None:
 
 
 def test_the_new_tree_is_marked_top_of_a_hierarchy_where_the_file_system_can(tmp_path: Path) -> None:
-    if writer.platform.machine().lower() not in writer._GENERIC_IOCTL_MACHINES or _flags(tmp_path) is None:
+    if swap.platform.machine().lower() not in swap.GENERIC_IOCTL_MACHINES or _flags(tmp_path) is None:
         pytest.skip("this file system keeps no inode flags")
     out = tmp_path / "out"
     _write(out, Artifact("a.yaml", "a\n"))
     flags = _flags(out)
-    assert flags is not None and flags & writer._FS_TOPDIR_FL, "chattr +T was not set on the new tree"
+    assert flags is not None and flags & swap.FS_TOPDIR_FL, "chattr +T was not set on the new tree"
     _write(out, Artifact("a.yaml", "b\n"))  # a rewrite: a new tree, marked too
     flags = _flags(out)
-    assert flags is not None and flags & writer._FS_TOPDIR_FL
+    assert flags is not None and flags & swap.FS_TOPDIR_FL
     assert tree(out) == {"a.yaml": b"b\n"}

@@ -21,9 +21,7 @@ from tests.conftest import ROOT, tree
 
 def _compile(specs: Path, out: Path) -> writer.Plan:
     options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))
-    plan = writer.plan(compile_specs([str(specs)], options).bundle, str(out))
-    writer.write(plan)
-    return plan
+    return writer.compile_into(compile_specs([str(specs)], options).bundle, str(out))
 
 
 def _runbook(out: Path) -> Path:

@@ -1,1 +1,2 @@
-"""Hostile-input suite: what a contributor to a shared spec repository could feed obsc (issue 10)."""
+"""Hostile inputs: what a careless or malicious contributor to a shared spec repository, or a shared CI machine,
+can do to obsc (issue 10)."""

@@ -1,0 +1,43 @@
+"""Refuse an output directory that would put obsc's tree among the user's own files.
+
+obsc never deletes what it does not own, but an output directory that is `/`, a home directory, or
+shares a tree with the specs is always a typo or a misunderstanding: the next compile would lay
+`prometheus/`, `runbooks/`... among the specs (which a later spec discovery then reads), or walk
+and lock a whole home directory. Paths are compared resolved (symlinks, `..`), existing or not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from compiler.errors import OutputError
+
+
+def _inside(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
+    """Raise OutputError when `out_dir` is `/`, a home directory or above one, or overlaps an input:
+    equal to, inside or containing a specs directory (or -J library path), or containing a spec file."""
+    out = os.path.realpath(out_dir)
+    problems: list[str] = []
+    if out == os.path.realpath(os.sep):
+        problems.append("it is the root directory /")
+    home = os.environ.get("HOME")
+    if home and home != os.sep and _inside(os.path.realpath(home), out):
+        problems.append(f"it is or contains the home directory {home}")
+    for given in inputs:
+        path = os.path.realpath(given)
+        if os.path.isdir(path):
+            if _inside(out, path) or _inside(path, out):
+                where = "is" if out == path else "is inside" if _inside(out, path) else "contains"
+                problems.append(f"it {where} the input directory {given}")
+        elif _inside(path, out):
+            problems.append(f"it contains the input file {given}")
+    if problems:
+        raise OutputError(
+            f"--out {out_dir}: refusing this output directory: {'; '.join(problems)}. "
+            "Choose a directory of its own (e.g. generated/ beside the specs); nothing was written"
+        )

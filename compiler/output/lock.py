@@ -1,0 +1,118 @@
+"""One obsc run at a time per output directory: an `fcntl.flock` on a lock file beside it.
+
+Why beside and not inside: the output directory is swapped whole (its inode changes at every
+compile), it may be a git checkout whose status must not show our files, and it may not exist yet.
+The lock file `.<out>.obsc-lock` lives only while a run holds it: the holder of the exclusive lock
+deletes it before releasing, and a waiter that wakes up on a deleted (or replaced) file retries on
+the current one, so the file never lingers beside a repository's `generated/` folder. A killed run
+leaves the file behind but not the lock (the kernel drops it with the process); the next run reuses it.
+
+`compile` takes the lock exclusively for planning, writing, validating and swapping; `check` takes
+it shared (several checks at once, never during a compile). Without `wait`, a busy lock fails fast.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from compiler.errors import OutputError
+
+SUFFIX = ".obsc-lock"
+
+
+class LockBusy(OutputError):
+    """Another obsc run holds the output directory and the caller asked not to wait."""
+
+
+def lock_path(out_dir: str) -> str:
+    real = os.path.realpath(out_dir)
+    return os.path.join(os.path.dirname(real), f".{os.path.basename(real)}{SUFFIX}")
+
+
+@contextmanager
+def output_lock(
+    out_dir: str, *, exclusive: bool, wait: bool = True, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the lock of `out_dir` for the body. A shared lock is skipped where the lock file cannot be
+    created (a read-only checkout): nothing can compile there, and check only reads."""
+    path = lock_path(out_dir)
+    fd = _acquire(path, out_dir, exclusive, wait, on_wait)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            _release(fd, path, exclusive)
+
+
+def _acquire(
+    path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Callable[[str], None] | None
+) -> int | None:
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    told = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            if not exclusive and exc.errno in (errno.EACCES, errno.EROFS, errno.ENOENT):
+                return None
+            raise OutputError(f"{out_dir}: cannot create the lock file {path}: {exc.strerror}") from None
+        try:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                if not wait:
+                    raise LockBusy(
+                        f"{out_dir}: another obsc run{holder} is using this output directory; "
+                        "not waiting (--no-wait)"
+                    ) from None
+                if on_wait is not None and not told:
+                    on_wait(f"obsc: waiting for another obsc run{holder} to finish with {out_dir} ...")
+                    told = True
+                fcntl.flock(fd, mode)
+            if _same_file(fd, path):
+                if exclusive:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, str(os.getpid()).encode(), 0)
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the previous holder deleted or replaced the file while we waited: lock the current one
+
+
+def _release(fd: int, path: str, exclusive: bool) -> None:
+    try:
+        if not exclusive:
+            try:  # the last shared holder may clean up too, when no one else holds or waits for the lock
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                exclusive = True
+            except BlockingIOError:
+                pass
+        if exclusive and _same_file(fd, path):
+            os.unlink(path)
+    except OSError:
+        pass  # a lock file left behind is harmless: the next run reuses it
+    finally:
+        os.close(fd)
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return f" (pid {text})" if text.isdigit() else ""

@@ -1,0 +1,200 @@
+"""The swap: a staged tree beside the output replaces it with one atomic exchange, and the recovery
+that repairs what a killed run left beside the output.
+
+Foreign entries (everything obsc does not own: `.git`, dotfiles, notes, empty directories, symlinks,
+FIFOs) are moved into the staged tree whole, by rename, right before the exchange; the list of what
+was moved is written first to a journal beside the staging tree (`<staging>.moved`). A run killed
+after moving some entries but before the exchange leaves them in the staging tree: recovery moves
+every journaled entry still there back into the output before deleting anything.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import platform
+import re
+import shutil
+import stat
+import struct
+import sys
+import tempfile
+
+from compiler.output.tree import is_safe_relative
+
+STAGING, OLD, JOURNAL = ".obsc-staging-", ".obsc-old-", ".moved"
+_STAGING_SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # tempfile.mkdtemp's random part
+_RENAME_EXCHANGE = 2
+
+
+def make_staging(out: str) -> str:
+    parent, name = os.path.split(out)
+    staging = tempfile.mkdtemp(prefix=f".{name}{STAGING}", dir=parent)
+    _top_of_hierarchy(staging)
+    return staging
+
+
+def journal_path(staging: str) -> str:
+    return staging + JOURNAL
+
+
+def write_journal(staging: str, moved: list[str]) -> None:
+    """NUL-separated: a foreign name may hold any byte but NUL and '/'."""
+    data = "".join(f"{rel}\0" for rel in moved).encode("utf-8", errors="surrogateescape")
+    with open(journal_path(staging), "wb") as fh:
+        fh.write(data)
+
+
+def discard(staging: str) -> None:
+    """Delete a staging tree (or, after an exchange, the old tree) and its journal."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(journal_path(staging))
+
+
+def exchange(staging: str, out: str) -> None:
+    """Put `staging` in place of `out`; afterwards `staging` names the old tree (if there was one)."""
+    if not os.path.lexists(out):
+        os.rename(staging, out)
+        return
+    if _renameat2_exchange(staging, out):
+        return
+    # No atomic exchange (non-Linux): two renames; a kill between them leaves `.obsc-old-*`,
+    # which the next run restores (under the lock, before planning).
+    parent, name = os.path.split(out)
+    old = os.path.join(parent, f".{name}{OLD}{os.getpid()}")
+    os.rename(out, old)
+    os.rename(staging, out)
+    os.rename(old, staging)
+
+
+def _renameat2_exchange(a: str, b: str) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL / ENOSYS / EOPNOTSUPP: filesystem cannot exchange
+        return False
+    raise OSError(err, os.strerror(err))
+
+
+def leftovers(parent: str, name: str) -> tuple[list[str], list[str]]:
+    """(old trees, staging trees) a killed run on output `name` left in `parent`: names are matched
+    literally (an output called `gen*` is not a pattern) and must end in the suffix obsc makes."""
+    olds: list[str] = []
+    stagings: list[str] = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return olds, stagings
+    for entry in sorted(names):
+        for marker, found, suffix in ((OLD, olds, r"[0-9]+"), (STAGING, stagings, _STAGING_SUFFIX.pattern)):
+            prefix = f".{name}{marker}"
+            if entry.startswith(prefix) and re.fullmatch(suffix, entry[len(prefix) :]):
+                found.append(os.path.join(parent, entry))
+    return olds, stagings
+
+
+def recover(out: str) -> None:
+    """Repair what a killed run left beside `out` (the caller holds the exclusive lock): an interrupted
+    two-rename swap is undone, journaled foreign entries go back into the output, staging trees go."""
+    parent, name = os.path.split(out)
+    olds, stagings = leftovers(parent, name)
+    for old in olds:
+        if not os.path.lexists(out):
+            os.rename(old, out)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for staging in stagings:
+        _move_back(staging, out)
+        discard(staging)
+
+
+def undo(staging: str, out: str) -> None:
+    """A run that failed before its swap completed puts the output back as it was: the old tree in
+    place, every foreign entry it had moved back in, its staging tree gone."""
+    parent, name = os.path.split(out)
+    old = os.path.join(parent, f".{name}{OLD}{os.getpid()}")
+    if os.path.lexists(old) and not os.path.lexists(out):
+        os.rename(old, out)
+    _move_back(staging, out)
+    discard(staging)
+
+
+def _move_back(staging: str, out: str) -> None:
+    try:
+        with open(journal_path(staging), "rb") as fh:
+            moved = [r for r in fh.read().decode("utf-8", errors="surrogateescape").split("\0") if r]
+    except FileNotFoundError:
+        return  # nothing foreign was moved yet
+    for rel in filter(is_safe_relative, moved):  # a journal is data on disk too: no `..`, no absolute path
+        src, dst = os.path.join(staging, rel), os.path.join(out, rel)
+        if os.path.lexists(src) and not os.path.lexists(dst):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            move(src, dst)
+
+
+def move(src: str, dst: str) -> None:
+    """rename(2), also for a directory without write permission for us (moving a directory to another
+    parent rewrites its `..`): write permission is lent for the move and its mode put back."""
+    try:
+        os.rename(src, dst)
+    except PermissionError:
+        st = os.lstat(src)
+        if not stat.S_ISDIR(st.st_mode) or st.st_mode & stat.S_IWUSR:
+            raise
+        os.chmod(src, stat.S_IMODE(st.st_mode) | stat.S_IWUSR)
+        try:
+            os.rename(src, dst)
+        finally:
+            os.chmod(dst if os.path.lexists(dst) else src, stat.S_IMODE(st.st_mode))
+
+
+def _ioc(direction: int, number: int) -> int:
+    """A Linux ioctl request of type 'f' carrying a C long (asm-generic layout)."""
+    return (direction << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | number
+
+
+FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = _ioc(2, 1), _ioc(1, 2)  # linux/fs.h
+FS_TOPDIR_FL = 0x00020000  # `chattr +T`
+GENERIC_IOCTL_MACHINES = {"x86_64", "amd64", "i386", "i686", "aarch64", "arm64", "riscv64", "s390x"}
+
+
+def _top_of_hierarchy(directory: str) -> None:
+    """Ask ext2/3/4 to treat the new tree as the top of a directory hierarchy (`chattr +T`): its folders then
+    go to block groups with room rather than to the parent folder's group.
+
+    A file gets an inode in its folder's group, and ext4 without a journal steps over every inode freed in
+    the last minutes, one by one, for each new file: writing a 1,000-service tree right after a tree of that
+    size was deleted beside it (the previous output, a clean-up) took 5.5 s instead of 1.2 s. A hint only:
+    other file systems refuse the flag, and the files written are the same.
+    """
+    if sys.platform != "linux" or platform.machine().lower() not in GENERIC_IOCTL_MACHINES:
+        return
+    import fcntl
+
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags, True)
+        if not flags[0] & FS_TOPDIR_FL:
+            flags[0] |= FS_TOPDIR_FL
+            fcntl.ioctl(fd, FS_IOC_SETFLAGS, flags)
+    except OSError:
+        pass  # not ext2/3/4 (ENOTTY, EOPNOTSUPP...)
+    finally:
+        os.close(fd)
