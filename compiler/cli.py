@@ -209,6 +209,7 @@ def diff_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     shape: str,
+    wait: bool,
     verbose: int,
     quiet: bool,
     log_format: str,
@@ -216,10 +217,12 @@ def diff_cmd(
     """Summarise what compiling SPECS would change in --out for operations: alerts added, removed or changed
     (expression, hold, severity), routes, receivers, inhibitions and dashboards. Informational: exit 0."""
     verbosity = _setup(verbose, quiet, log_format)
+    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        summary = changes.summarise((c.path, c.old, c.new) for c in writer.plan(compilation.bundle, out_dir).drift)
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+    summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     click.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
 

@@ -57,7 +57,12 @@ SERVICE: dict[str, Any] = {
     ],
     "alerts": {"error_rate": {"warning": {"threshold": "5%", "for": "15m"}}, "latency_p99": {"critical": "2m"}},
     "routing": {
-        "critical": {"webhook": {"url": "https://hooks.example/x", "credentials_file": "/etc/am/secrets/t"}},
+        "critical": {
+            "webhook": {
+                "url": "https://hooks.example/x",
+                "credentials_file": "/etc/alertmanager/secrets/team-payments/t",
+            }
+        },
         "warning": {"slack": {"channel": "#exports"}},
         "info": {"email": {"to": "ops@example.org"}},
     },
