@@ -256,6 +256,37 @@ def init_cmd(service: str, team: str, directory: str) -> None:
     click.echo(f"wrote {target}; edit it, then run: obsc validate {target}")
 
 
+@cli.command("import", epilog=EXIT_CODES)
+@click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the specs.")
+@click.option("--team", default=None, help="Owning team of every imported service (default: from the source).")
+@click.option("--period", default="30d", show_default=True, help="SLO period of Sloth specs (Sloth's default).")
+@click.option("--force", is_flag=True, help="Replace spec files that already exist in --out.")
+@_common
+def import_cmd(
+    fmt: str,
+    files: tuple[str, ...],
+    out_dir: str,
+    team: str | None,
+    period: str,
+    force: bool,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Convert Sloth, OpenSLO or Pyrra specs into obsc specs in --out (one per service, plus a platform
+    skeleton when --out has none). Every source field that cannot be carried over is reported."""
+    from compiler import importing
+
+    verbosity = _setup(verbose, quiet, log_format)
+    written, report = importing.run(fmt, files, out_dir, team=team, period=period, force=force)
+    for line in report:
+        click.echo(line, err=True)
+    if verbosity >= 0:
+        click.echo(f"obsc import: wrote {', '.join(written)} in {out_dir}; next: obsc validate {out_dir}")
+
+
 def _explain(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 1:
         for note in compilation.notes:
