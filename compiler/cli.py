@@ -15,7 +15,7 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, InputError, OutputError, ToolError
+from compiler.errors import ExitCode, InputError, OutputError, ToolError, json_path
 from compiler.output import writer
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_spec
@@ -28,6 +28,7 @@ Exit codes:
   1  drift (check), or promtool/amtool rejected the generated output
   2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
   3  a required external tool (promtool, amtool) is missing
+  4  obsc verify: the Prometheus server cannot be reached
   70 internal error in obsc (a bug: please report it)"""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -285,6 +286,61 @@ def import_cmd(
         click.echo(line, err=True)
     if verbosity >= 0:
         click.echo(f"obsc import: wrote {', '.join(written)} in {out_dir}; next: obsc validate {out_dir}")
+
+
+@cli.command("verify", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090")
+@click.option("--lookback", default="1h", show_default=True, help="How far back a series counts as present.")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
+@click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
+@_spec_options
+@_common
+def verify_cmd(
+    specs: tuple[str, ...],
+    url: str,
+    lookback: str,
+    timeout: float,
+    retries: int,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Check SPECS against a live Prometheus (read-only queries): every metric has series, every latency
+    threshold is a bucket, the selector finds targets on `up`, obsc's loaded rules are healthy.
+    Exit 1 when anything is found, 4 when the server cannot be reached."""
+    import json
+
+    from compiler.model.units import parse_duration
+    from compiler.verify import Unreachable, VerifyOptions, verify_specs
+
+    verbosity = _setup(verbose, quiet, log_format)
+    try:
+        parse_duration(lookback)
+    except ValueError:
+        raise click.BadParameter(f"{lookback!r} is not a duration like 1h or 30m", param_hint="--lookback") from None
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--prometheus")
+    options = VerifyOptions(url, lookback, timeout, retries, jpath, platform_file)
+    try:
+        findings = verify_specs(specs, options)
+    except Unreachable as exc:
+        click.echo(f"obsc verify: cannot reach Prometheus: {exc}", err=True)
+        sys.exit(ExitCode.UNREACHABLE)
+    for finding in findings:
+        if log_format == "json":
+            loc = finding.location
+            record = {"file": loc.file, "line": loc.line, "col": loc.col, "message": finding.message}
+            click.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
+        else:
+            click.echo(str(finding))
+    if findings:
+        click.echo(f"obsc verify: {len(findings)} finding(s) against {url}", err=True)
+        sys.exit(ExitCode.DRIFT)
+    if verbosity >= 0:
+        click.echo(f"obsc verify: every metric, bucket and target was found on {url}", err=True)
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

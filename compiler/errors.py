@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     DRIFT = 1  # check mode found drift, or promtool/amtool rejected the output
     BAD_INPUT = 2  # a spec, flag or output directory the user must fix
     MISSING_TOOL = 3  # promtool/amtool not installed
+    UNREACHABLE = 4  # obsc verify: the Prometheus server did not answer (after bounded retries)
     INTERNAL = 70  # a bug in obsc (EX_SOFTWARE)
 
 

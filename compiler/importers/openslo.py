@@ -71,6 +71,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
     if service is None or base_name is None or period is None or sli is None:
+        src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
         return
     chosen = pick_team(src, (*spec, "service"), team, None, "")
     target = out.setdefault(service, ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec)))
