@@ -53,8 +53,11 @@ def _prove(files: dict[str, str], platform: str | None, out_dir: str) -> None:
         except InputError as exc:
             # Point at the file the user will see in --out, not the scratch copy.
             shown = [
-                Diagnostic(Location(d.location.file.replace(scratch, out_dir), d.location.line, d.location.col),
-                           d.path, f"the imported spec does not compile: {d.message}")
+                Diagnostic(
+                    Location(d.location.file.replace(scratch, out_dir), d.location.line, d.location.col),
+                    d.path,
+                    f"the imported spec does not compile: {d.message}",
+                )
                 for d in exc.diagnostics
             ]
             raise InputError(shown) from None

@@ -66,16 +66,14 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
 def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: Findings) -> list[ServiceOut]:
     services: list[ServiceOut] = []
     if fmt == "openslo":
-        for service in openslo.import_docs(sources, options.team):
-            service.sources = sorted({s.doc.file for s in sources})
-            services.append(service)
-        return services
+        return openslo.import_docs(sources, options.team)
     for src in sources:
         recognised = sloth.is_sloth(src.doc.data) if fmt == "sloth" else pyrra.is_pyrra(src.doc.data)
         if not recognised:
             src.error((), f"not a {_LABEL[fmt]} document")
+            src.take(())  # one error for the document, not one per field
             continue
-        service = (
+        service: ServiceOut | None = (
             sloth.import_doc(src, options.team, options.period)
             if fmt == "sloth"
             else pyrra.import_doc(src, options.team)

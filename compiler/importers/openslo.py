@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import obsc_name, objective_percent, pick_team
+from compiler.importers.common import objective_percent, obsc_name, pick_team
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model import burnrate
@@ -35,7 +35,9 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
     for src in sources:
         data = src.doc.data
         if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
-            src.error(("apiVersion",), f"unsupported OpenSLO version {data.get('apiVersion')!r}: expected {API}")
+            found = data.get("apiVersion") if isinstance(data, dict) else None
+            src.error(("apiVersion",), f"unsupported OpenSLO version {found!r}: expected {API}")
+            src.take(())  # one error for the document, not one per field
             continue
         kind = str(src.take(("kind",)) or "")
         src.enter(("metadata",))
@@ -76,6 +78,8 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     chosen = pick_team(src, (*spec, "service"), team, None, "")
     target = out.setdefault(service, ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec)))
     queries, body = sli
+    if src.doc.file not in target.sources:
+        target.sources.append(src.doc.file)
     for i, _ in enumerate(objectives):
         path: Path = (*spec, "objectives", i)
         name = base_name if len(objectives) == 1 else _objective_name(src, path, base_name, i)
@@ -166,7 +170,8 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any]] | None:
     if src.get((*path, "thresholdMetric")) is not None:
         src.drop(
             (*path, "thresholdMetric"),
-            "obsc has no threshold-metric SLI (use a latency histogram or good/total counters); the SLO is not imported",
+            "obsc has no threshold-metric SLI (use a latency histogram or good/total counters); "
+            "the SLO is not imported",
         )
         return None
     ratio: Path = (*path, "ratioMetric")

@@ -11,7 +11,10 @@ from compiler.model.promql import Matcher, Selector, parse_selector
 
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
 _GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
-_SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}")
+# `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers).
+_SELECTOR_TEXT = re.compile(
+    r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)"
+)
 RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
@@ -35,6 +38,9 @@ def selectors_in(query: str) -> list[Selector]:
     """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser)."""
     found: list[Selector] = []
     for match in _SELECTOR_TEXT.finditer(_GO_WINDOW.sub("5m", query)):
+        if match.group(3):
+            found.append(Selector(match.group(3)))
+            continue
         text = f"{match.group(1) or '__any__'}{{{match.group(2)}}}"
         try:
             found.append(parse_selector(text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import obsc_name, objective_percent, pick_team
+from compiler.importers.common import objective_percent, obsc_name, pick_team
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector

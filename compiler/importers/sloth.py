@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import obsc_name, objective_percent, pick_team, service_labels
+from compiler.importers.common import objective_percent, obsc_name, pick_team, service_labels
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.spec.document import Path
@@ -28,7 +28,9 @@ _CAMEL = {
     "ticket_alert": "ticketAlert",
 }
 _NO_PER_SLO = "obsc has no per-SLO {what} yet (issue 14)"
-_ALERT_NAME = "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
+_ALERT_NAME = (
+    "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
+)
 
 
 def is_sloth(data: Any) -> bool:
@@ -154,5 +156,7 @@ def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool]:
         enabled[tier] = not bool(src.take((*sub, "disable")))
         src.drop((*sub, "labels"), _NO_PER_SLO.format(what="alert labels") + "; severity comes from the tier")
         src.drop((*sub, "annotations"), _NO_PER_SLO.format(what="alert annotations"))
+    if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
+        src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
     enabled["info"] = False  # Sloth has no budget-left alerts
     return enabled

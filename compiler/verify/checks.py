@@ -48,7 +48,9 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> list[
     for metric in service.metrics:
         if metric.location.file == service.location.file:
             _metric(metric, ctx, find)
-    names = [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
+    names = (
+        [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
+    )
     for slo in service.slos:
         index = names.index(slo.name) if slo.name in names else 0
         path: Path = ("slos", index, "sli")
@@ -121,23 +123,24 @@ def _why(name: str, ctx: Context) -> str:
     return f": no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
 
 
-def _bucket(
-    histogram: Metric, threshold: Decimal, path: Path, fallback: Location, ctx: Context, find: Find
-) -> None:
+def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Location, ctx: Context, find: Find) -> None:
     assert histogram.selector is not None
     bucket = histogram.selector.metric + "_bucket"
     matcher = queries.le_matcher(threshold)
     wanted = histogram.selector.render(bucket, (matcher,))
     if _count(ctx, f"last_over_time({wanted}[{ctx.lookback}])"):
         return
-    present = ctx.prometheus.query(f"count by (le) (last_over_time({histogram.selector.render(bucket)}[{ctx.lookback}]))")
+    present = ctx.prometheus.query(
+        f"count by (le) (last_over_time({histogram.selector.render(bucket)}[{ctx.lookback}]))"
+    )
     bounds = sorted({s["metric"].get("le", "") for s in present}, key=_le_order)
     if not bounds:
         return  # the histogram itself has no series: reported on the metric
     find(
         path,
         fallback,
-        f"{bucket} has no bucket at {decimal_text(threshold)}s (le=~\"{matcher.value}\"); its buckets are le={', '.join(bounds)}: "
+        f'{bucket} has no bucket at {decimal_text(threshold)}s (le=~"{matcher.value}"); '
+        f"its buckets are le={', '.join(bounds)}: "
         "pick one of them as the threshold, or add the bucket to the histogram",
     )
 
@@ -154,7 +157,9 @@ def _raw(text: str, key: str, service: Service, path: Path, fallback: Location, 
     for name in sorted(set(_NAME_IN_QUERY.findall(text))):
         if name not in known and not name.startswith(conventions.RECORD_PREFIX_SLO + ":"):
             close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.75)
-            find(path, fallback, f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+            find(
+                path, fallback, f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
+            )
             return
     if key != "total":
         return

@@ -133,7 +133,9 @@ def test_a_typod_metric_is_found_at_its_line_with_a_suggestion(server: str, tmp_
 def test_a_threshold_without_a_bucket_is_found_at_the_threshold(server: str, tmp_path: Path) -> None:
     spec = _specs(tmp_path, threshold="300ms")
     findings = verify_specs([str(tmp_path)], VerifyOptions(server))
-    assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "threshold:"), ("slos", 1, "sli", "threshold"))]
+    assert [(f.location.line, f.path) for f in findings] == [
+        (_line(spec, "threshold:"), ("slos", 1, "sli", "threshold"))
+    ]
     assert "no bucket at 0.3s" in findings[0].message and "le=0.1, 0.25, 0.5, +Inf" in findings[0].message
 
 
@@ -142,7 +144,7 @@ def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Pa
     findings = verify_specs([str(tmp_path)], VerifyOptions(server))
     selector = [f for f in findings if f.path == ("selector",)]
     assert len(selector) == 1 and selector[0].location.line == _line(spec, "selector:")
-    assert "up{job=\"shopp\"}" in selector[0].message and "did you mean 'shop'" in selector[0].message
+    assert 'up{job="shopp"}' in selector[0].message and "did you mean 'shop'" in selector[0].message
     # the service's metrics carry the wrong label too: each is reported where it is written
     assert {f.path for f in findings} >= {("metrics", "requests"), ("slos", 2, "sli", "raw", "total")}
 
@@ -160,7 +162,11 @@ def test_exit_codes_and_json_findings(server: str, tmp_path: Path) -> None:
     result = _obsc("verify", str(typo), "--prometheus", server, "--log-format", "json")
     assert result.returncode == ExitCode.DRIFT, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert (record["file"], record["line"], record["path"]) == (str(spec), _line(spec, "requests:"), "$.metrics.requests")
+    assert (record["file"], record["line"], record["path"]) == (
+        str(spec),
+        _line(spec, "requests:"),
+        "$.metrics.requests",
+    )
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "shop.yaml").write_text("apiVersion: obsc/v1\nservice: Shop\n")
