@@ -23,6 +23,8 @@ def run(
 ) -> tuple[list[str], list[str]]:
     """(files written, report lines: each field not carried over and each choice made, located)."""
     imported = import_specs(fmt, files, ImportOptions(team=team, period=period))
+    if not imported.specs:  # every objective was dropped: say why, write nothing
+        raise InputError([*imported.dropped, *imported.notes])
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out_dir} is not a directory")

@@ -248,6 +248,13 @@ def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict
             if linked is None:
                 src.error((*path, i, "alertPolicyRef"), f"no AlertPolicy named {ref!r} in the imported files")
             else:
+                for j, condition in enumerate(linked.get(("spec", "conditions")) or []):
+                    name = condition.get("conditionRef") if isinstance(condition, dict) else None
+                    target = objects.get(("AlertCondition", str(name)))
+                    if target is not None:
+                        target.drop(("spec",), f"a condition of alert policy {ref!r}: {_POLICY}")
+                    elif name is not None:
+                        linked.error(("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files")
                 linked.drop(("spec",), _POLICY)
         else:
             src.drop((*path, i), _POLICY)
