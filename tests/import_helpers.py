@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.api import CompileOptions, Compilation, compile_specs
+from compiler.api import Compilation, CompileOptions, compile_specs
 from compiler.errors import Diagnostic
-from compiler.importers import ImportOptions, Imported, import_specs
+from compiler.importers import Imported, ImportOptions, import_specs
 
 
 def import_and_compile(fmt: str, files: list[Path], out: Path, **options: str) -> tuple[Imported, Compilation]:

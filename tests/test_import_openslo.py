@@ -98,11 +98,15 @@ def test_a_full_v1_set_resolves_references_and_keeps_objective_period_and_querie
     imported, compilation = import_and_compile("openslo", [source], tmp_path / "out", team="payments")
     (service,) = compilation.fleet.services
     assert (service.name, service.team, [m.render() for m in service.selector]) == (
-        "checkout", "payments", ['job="checkout"']
+        "checkout",
+        "payments",
+        ['job="checkout"'],
     )
     internal, contract = service.slos
     assert (internal.name, internal.objective, internal.period_seconds) == (
-        "checkout-availability-internal", Decimal("99.95"), 28 * 86400
+        "checkout-availability-internal",
+        Decimal("99.95"),
+        28 * 86400,
     )
     assert (contract.name, contract.objective) == ("checkout-availability-contract", Decimal("99.9"))
     assert internal.sli.kind is SliKind.RAW and internal.alerting.critical and internal.alerting.warning

@@ -46,8 +46,10 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
 
 
 def test_two_objectives_with_one_name_are_an_error_at_the_second() -> None:
-    files = [str(require_shared(f"corpus/pyrra/{n}")) for n in ("slo-apiserver-read-cluster-latency.yaml",
-                                                                 "mimir-example-slo.yaml")]
+    files = [
+        str(require_shared(f"corpus/pyrra/{n}"))
+        for n in ("slo-apiserver-read-cluster-latency.yaml", "mimir-example-slo.yaml")
+    ]
     with pytest.raises(InputError, match=r"mimir-example-slo.yaml:\d+:\d+ .*already has an SLO 'latency'"):
         import_specs("pyrra", files, ImportOptions())
 

@@ -25,9 +25,7 @@ from tests.conftest import require_shared
 from tests.import_helpers import assert_located_at_their_keys, import_and_compile
 
 TIERS = {"page": "critical", "ticket": "warning"}
-_TERM = re.compile(
-    r'slo:sli_error:ratio_rate(\w+)\{[^}]*sloth_slo="([^"]+)"[^}]*\} > \(([0-9.e-]+) \* ([0-9.e-]+)\)'
-)
+_TERM = re.compile(r'slo:sli_error:ratio_rate(\w+)\{[^}]*sloth_slo="([^"]+)"[^}]*\} > \(([0-9.e-]+) \* ([0-9.e-]+)\)')
 # (tier, long window s, short window s, factor, budget)
 Condition = tuple[str, int, int, float, float]
 
@@ -55,8 +53,13 @@ def sloth_meaning(path: Path) -> dict[str, SlothSlo]:
                 terms = _TERM.findall(rule["expr"])
                 for (short, slo, factor, budget), (long, _, _, _) in zip(terms[::2], terms[1::2], strict=True):
                     out[slo].conditions.append(
-                        (TIERS[labels["sloth_severity"]], parse_duration(long), parse_duration(short), float(factor),
-                         float(budget))
+                        (
+                            TIERS[labels["sloth_severity"]],
+                            parse_duration(long),
+                            parse_duration(short),
+                            float(factor),
+                            float(budget),
+                        )
                     )
     return out
 
@@ -167,7 +170,10 @@ def test_getting_started_reports_exactly_what_it_cannot_carry(tmp_path: Path) ->
         ]
     )
     service = compilation.fleet.services[0]
-    assert (service.team, dict(service.labels)) == ("myteam", {"owner": "myteam", "repo": "myorg/myservice", "tier": "2"})
+    assert (service.team, dict(service.labels)) == (
+        "myteam",
+        {"owner": "myteam", "repo": "myorg/myservice", "tier": "2"},
+    )
     assert [m.render() for m in service.selector] == ['job="myservice"']
 
 
@@ -202,7 +208,10 @@ def test_a_hostile_batch_job_on_7d_reports_every_field_it_cannot_carry(tmp_path:
     assert dict(service.labels) == {"cost_center": "42"}
     (slo,) = service.slos
     assert (slo.name, slo.period_seconds, slo.alerting.critical, slo.alerting.warning) == (
-        "nightly-run", 7 * 86400, False, True
+        "nightly-run",
+        7 * 86400,
+        False,
+        True,
     )
     dropped = {d.path: d.message for d in imported.dropped}
     assert set(dropped) == {
@@ -220,15 +229,19 @@ def test_a_hostile_batch_job_on_7d_reports_every_field_it_cannot_carry(tmp_path:
     assert "'Batch_Job' is written 'batch-job'" in notes and "selector set to {job: batch-job}" in notes
 
 
-def test_a_query_without_a_window_is_an_error() -> None:
-    with pytest.raises(InputError, match=r"has no \{\{.window\}\}"):
-        import_specs("sloth", [str(_write_tmp("version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 99\n    sli: {events: {error_query: 'sum(x)', total_query: 'sum(y[{{.window}}])'}}\n"))], ImportOptions())
+NO_WINDOW = """\
+version: prometheus/v1
+service: a
+slos:
+  - name: x
+    objective: 99
+    sli: {events: {error_query: 'sum(x)', total_query: 'sum(y[{{.window}}])'}}
+    alerting: {name: A}
+"""
 
 
-def _write_tmp(text: str) -> Path:
-    import tempfile
-
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    handle.write(text)
-    handle.close()
-    return Path(handle.name)
+def test_a_query_without_a_window_is_an_error(tmp_path: Path) -> None:
+    source = tmp_path / "a.yaml"
+    source.write_text(NO_WINDOW)
+    with pytest.raises(InputError, match=r"a.yaml:6:20 \$.slos\[0\].sli.events.error_query: the query has no"):
+        import_specs("sloth", [str(source)], ImportOptions())

@@ -254,7 +254,9 @@ def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict
                     if target is not None:
                         target.drop(("spec",), f"a condition of alert policy {ref!r}: {_POLICY}")
                     elif name is not None:
-                        linked.error(("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files")
+                        linked.error(
+                            ("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files"
+                        )
                 linked.drop(("spec",), _POLICY)
         else:
             src.drop((*path, i), _POLICY)

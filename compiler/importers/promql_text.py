@@ -12,9 +12,7 @@ from compiler.model.promql import Matcher, Selector, parse_selector
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
 _GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 # `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers).
-_SELECTOR_TEXT = re.compile(
-    r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)"
-)
+_SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
 RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
