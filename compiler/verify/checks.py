@@ -60,7 +60,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> list[
         elif sli.kind is SliKind.RAW:
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
                 _raw(text, key, service, (*path, "raw", key), slo.location, ctx, find)
-    _rules(service, ctx, find)
+    _rules(service, {name: i for i, name in enumerate(names) if isinstance(name, str)}, ctx, find)
     return findings
 
 
@@ -171,13 +171,34 @@ def _raw(text: str, key: str, service: Service, path: Path, fallback: Location, 
         find(path, fallback, f"Prometheus rejects the query: {exc}")
 
 
-def _rules(service: Service, ctx: Context, find: Find) -> None:
+def _rules(service: Service, slo_index: dict[str, int], ctx: Context, find: Find) -> None:
+    """obsc's groups for the service, if this server loaded them: every rule healthy, and once evaluated,
+    each SLO's recorded series present (its objective always; its 5m total whenever the SLI has traffic)."""
     prefix = conventions.rule_group_name(service.name, "")
+    evaluated = False
     for group in ctx.prometheus.rule_groups():
         if not str(group.get("name", "")).startswith(prefix):
             continue
         for rule in group.get("rules") or []:
+            evaluated = evaluated or not str(rule.get("lastEvaluation", "0001")).startswith("0001")
             if rule.get("health") not in (None, "ok", "unknown"):
                 name = rule.get("name", "?")
                 error = rule.get("lastError") or rule.get("health")
-                find((), service.location, f"loaded rule {name} in group {group['name']} is unhealthy: {error}")
+                message = f"loaded rule {name} in group {group['name']} is unhealthy: {error}"
+                find(("service",), service.location, message)
+    if not evaluated:
+        return  # not loaded here (or not evaluated yet): nothing to say about recorded series
+    for slo in service.slos:
+        own = f'{conventions.LABEL_SERVICE}="{service.name}",{conventions.LABEL_SLO}="{slo.name}"'
+        total = conventions.sli_total_rate("5m")
+        records = [conventions.SLO_OBJECTIVE]
+        if _count(ctx, queries.sli_rates(service, slo.sli, "5m")[1]):
+            records.append(total)
+        for record in records:
+            if not _count(ctx, f"{record}{{{own}}}"):
+                find(
+                    ("slos", slo_index.get(slo.name, 0), "name"),
+                    slo.location,
+                    f"obsc's rules for {service.name} are loaded but {record}{{{own}}} has no series: "
+                    "another file may define the group, or the rules are out of date (obsc check)",
+                )

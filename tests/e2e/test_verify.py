@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from compiler.api import CompileOptions, compile_specs
 from compiler.errors import ExitCode
 from compiler.verify import Unreachable, VerifyOptions, verify_specs
 from tests.conftest import require_tool
@@ -64,6 +65,13 @@ slos:
         errors: sum(rate(shop_requests_total{{$selector,code=~"5.."}}[$window]))
         total: sum(rate(shop_requests_total{{$selector}}[$window]))
 """
+BROKEN_RULES = """\
+groups:
+  - name: obsc-broken-slo
+    rules:
+      - record: broken:many_to_many
+        expr: shop_requests_total + on() shop_requests_total
+"""
 CLEAN = {"service": "shop", "job": "shop", "requests": "shop_requests_total", "threshold": "250ms"}
 
 
@@ -87,15 +95,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     exporter = ThreadingHTTPServer(("127.0.0.1", port), Exporter)
     threading.Thread(target=exporter.serve_forever, daemon=True).start()
+    # The server also runs obsc's rules for the clean spec, and a group of service `broken` that fails at
+    # evaluation (many-to-many match), so verify's checks of loaded rules have something to find.
+    _specs(work)
+    rules = work / "rules"
+    rules.mkdir()
+    artifact = compile_specs([str(work)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/shop.yaml")
+    assert artifact is not None
+    (rules / "shop.yaml").write_text(artifact.content)
+    (rules / "broken.yaml").write_text(BROKEN_RULES)
     config = work / "prometheus.yml"
     config.write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"rule_files: ['{rules}/*.yaml']\n"
         f"scrape_configs: [{{job_name: shop, static_configs: [{{targets: ['127.0.0.1:{port}']}}]}}]\n"
     )
     try:
         with prometheus(binary, config, work / "tsdb", work) as prom:
-            # three scrapes: a rate needs two samples, and raw SLI totals are rates
-            query = urllib.parse.quote('count_over_time(up{job="shop"}[1m]) >= 3')
+            # three scrapes (a rate needs two samples, and raw SLI totals are rates) and obsc's rules evaluated
+            query = urllib.parse.quote(
+                'count_over_time(up{job="shop"}[1m]) >= 3 and on() count(slo:sli_total:rate5m{service="shop"}) >= 3'
+            )
             wait_until(
                 lambda: get_json(f"{prom.url}/api/v1/query?query={query}")["data"]["result"],
                 30,
@@ -147,6 +167,27 @@ def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Pa
     assert 'up{job="shopp"}' in selector[0].message and "did you mean 'shop'" in selector[0].message
     # the service's metrics carry the wrong label too: each is reported where it is written
     assert {f.path for f in findings} >= {("metrics", "requests"), ("slos", 2, "sli", "raw", "total")}
+
+
+def test_loaded_rules_must_be_healthy_and_record_every_slo(server: str, tmp_path: Path) -> None:
+    spec = _specs(tmp_path, service="broken")
+    findings = verify_specs([str(tmp_path)], VerifyOptions(server))
+    (unhealthy,) = [f for f in findings if "is unhealthy" in f.message]
+    assert unhealthy.location.line == _line(spec, "service:")
+    assert "broken:many_to_many in group obsc-broken-slo is unhealthy" in unhealthy.message
+    # the group loaded under obsc's name is not obsc's: none of the SLOs' series are recorded
+    missing = {f.message.split("{")[1].split("}")[0] for f in findings if f is not unhealthy}
+    assert missing == {f'service="broken",slo="{slo}"' for slo in ("availability", "latency", "batch")}
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    spec = _specs(renamed)
+    spec.write_text(spec.read_text().replace("name: availability", "name: avail"))
+    findings = verify_specs([str(renamed)], VerifyOptions(server))
+    line = _line(spec, "name: avail")
+    assert sorted((f.location.line, f.message.split(" but ")[1].split(" has no")[0]) for f in findings) == [
+        (line, 'slo:objective:ratio{service="shop",slo="avail"}'),
+        (line, 'slo:sli_total:rate5m{service="shop",slo="avail"}'),
+    ]
 
 
 def _obsc(*args: str) -> subprocess.CompletedProcess[str]:
