@@ -31,6 +31,8 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
     assert [m.render() for m in services["kubelet-request-errors"].selector] == ['job="kubelet"']
     assert kubelet.sli.errors is not None and kubelet.sli.errors.selector is not None
     assert kubelet.sli.errors.selector.render() == 'rest_client_requests_total{code=~"5..",job="kubelet"}'
+    # the spec says the shared matcher once, in the selector (obsc adds it to every metric)
+    assert "  requests: rest_client_requests_total\n" in imported.specs["kubelet-request-errors.yaml"]
     latency = services["apiserver-read-cluster-latency"].slos[0]
     assert (latency.sli.kind, latency.sli.threshold_seconds) == (SliKind.LATENCY, Decimal(5))
     # no shared matcher: raw PromQL, so no matcher is added that Pyrra did not have

@@ -35,8 +35,9 @@ class Prometheus:
         query = urllib.parse.urlencode(params)
         url = f"{self.url.rstrip('/')}{path}" + (f"?{query}" if query else "")
         request = urllib.request.Request(url, headers={"Accept": "application/json"}, method="GET")
-        last = ""
+        last, attempts = "", 0
         for attempt in range(self.retries + 1):
+            attempts += 1
             if attempt:
                 time.sleep(min(0.25 * 2**attempt, 2.0))
             try:
@@ -51,7 +52,7 @@ class Prometheus:
                 last = str(getattr(exc, "reason", exc))
             except json.JSONDecodeError:
                 last = "the reply is not JSON (is this a Prometheus server?)"
-        raise Unreachable(f"{self.url}: {last} (after {self.retries + 1} attempts, {self.timeout:g}s timeout each)")
+        raise Unreachable(f"{self.url}: {last} (after {attempts} attempts, {self.timeout:g}s timeout each)")
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant query at the server's now: the vector's samples."""
