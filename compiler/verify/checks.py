@@ -44,10 +44,13 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> list[
     def find(path: Path, fallback: Location, message: str) -> None:
         findings.append(Diagnostic(at(path, fallback), path, message))
 
+    def platform_find(path: Path, where: Location, message: str) -> None:
+        # a platform default metric: located in the platform file, once per service that inherits it
+        findings.append(Diagnostic(where, ("defaults", *path), f"service {service.name!r}: {message}"))
+
     _targets(service, ctx, find)
     for metric in service.metrics:
-        if metric.location.file == service.location.file:
-            _metric(metric, ctx, find)
+        _metric(metric, ctx, find if metric.location.file == service.location.file else platform_find)
     names = (
         [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
     )
@@ -98,6 +101,10 @@ def _metric(metric: Metric, ctx: Context, find: Find) -> None:
     path: Path = ("metrics", metric.name)
     if metric.selector is None:
         expr = expand(metric.expr or "", (), "5m")
+        unknown = _unknown_name(expr, ctx)
+        if unknown:
+            find(path, metric.location, unknown)
+            return
         try:
             if not _count(ctx, f"({expr})"):
                 find(path, metric.location, f"the expression returns no series now: {expr}")
@@ -153,14 +160,10 @@ def _le_order(text: str) -> float:
 
 
 def _raw(text: str, key: str, service: Service, path: Path, fallback: Location, ctx: Context, find: Find) -> None:
-    known = set(ctx.metric_names())
-    for name in sorted(set(_NAME_IN_QUERY.findall(text))):
-        if name not in known and not name.startswith(conventions.RECORD_PREFIX_SLO + ":"):
-            close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.75)
-            find(
-                path, fallback, f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
-            )
-            return
+    unknown = _unknown_name(text, ctx)
+    if unknown:
+        find(path, fallback, unknown)
+        return
     if key != "total":
         return
     expr = expand(text, service.selector, ctx.lookback)
@@ -169,6 +172,16 @@ def _raw(text: str, key: str, service: Service, path: Path, fallback: Location, 
             find(path, fallback, f"the total query returns no series over the last {ctx.lookback}: {expr}")
     except QueryRejected as exc:
         find(path, fallback, f"Prometheus rejects the query: {exc}")
+
+
+def _unknown_name(text: str, ctx: Context) -> str:
+    """A message for the first metric a query names that the server has never seen ('' when all exist)."""
+    known = ctx.metric_names()
+    for name in sorted(set(_NAME_IN_QUERY.findall(text))):
+        if name not in known and not name.startswith(conventions.RECORD_PREFIX_SLO + ":"):
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
+            return f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
+    return ""
 
 
 def _rules(service: Service, slo_index: dict[str, int], ctx: Context, find: Find) -> None:

@@ -190,6 +190,17 @@ def test_loaded_rules_must_be_healthy_and_record_every_slo(server: str, tmp_path
     ]
 
 
+def test_a_platform_metric_is_checked_for_each_service_at_the_platform_line(server: str, tmp_path: Path) -> None:
+    _specs(tmp_path)
+    platform = tmp_path / "platform.yaml"
+    platform.write_text(PLATFORM + "defaults:\n  metrics:\n    cpu: max(process_cpu_seconds_totl{$selector})\n")
+    findings = verify_specs([str(tmp_path)], VerifyOptions(server))
+    assert [(f.location.file, f.location.line, f.path) for f in findings] == [
+        (str(platform), 7, ("defaults", "metrics", "cpu"))
+    ]
+    assert findings[0].message == ("service 'shop': no metric is named process_cpu_seconds_totl")
+
+
 def _obsc(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "compiler", *args], capture_output=True, text=True, timeout=120)
 
