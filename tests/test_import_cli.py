@@ -55,3 +55,10 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
     assert result.code == ExitCode.BAD_INPUT, result.err
     assert f"{out}/low.yaml:" in result.err and "the imported spec does not compile" in result.err
     assert not out.exists()
+
+
+def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "--help")
+    assert "4  obsc verify: the Prometheus server cannot be reached" in result.out
+    assert "import" in result.out and "verify" in result.out
+    assert ExitCode.UNREACHABLE == 4
