@@ -29,6 +29,12 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
     kubelet = services["kubelet-request-errors"].slos[0]
     assert (kubelet.objective, kubelet.period_seconds, kubelet.sli.kind) == (Decimal(99), 14 * 86400, SliKind.RATIO)
     assert [m.render() for m in services["kubelet-request-errors"].selector] == ['job="kubelet"']
+    # a shared matcher that is not `job` becomes the selector, with a note that `up` may not carry it
+    component = [n for n in imported.notes if "selector {component: apiserver}" in n.message]
+    assert {Path(n.location.file).name for n in component} == {
+        "slo-apiserver-read-cluster-latency.yaml",
+        "slo-apiserver-write-response-errors.yaml",
+    }
     assert kubelet.sli.errors is not None and kubelet.sli.errors.selector is not None
     assert kubelet.sli.errors.selector.render() == 'rest_client_requests_total{code=~"5..",job="kubelet"}'
     # the spec says the shared matcher once, in the selector (obsc adds it to every metric)
@@ -67,6 +73,29 @@ spec:
     bool_gauge: {metric: 'probe_success{job="blackbox"}'}
   alerting: {name: ProbeBurn, absent: true}
 """
+
+SWITCHED_OFF = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: quiet, namespace: edge}
+spec:
+  target: "99"
+  window: 28d
+  indicator:
+    ratio:
+      errors: {metric: 'edge_requests_total{job="edge",code="500"}'}
+      total: {metric: 'edge_requests_total{job="edge"}'}
+  alerting: {disabled: true}
+"""
+
+
+def test_switched_off_alerts_stay_off(tmp_path: Path) -> None:
+    source = tmp_path / "quiet.yaml"
+    source.write_text(SWITCHED_OFF)
+    imported, compilation = import_and_compile("pyrra", [source], tmp_path / "out")
+    slo = compilation.fleet.services[0].slos[0]
+    assert (slo.alerting.critical, slo.alerting.warning, slo.alerting.info) == (False, False, False)
+    assert imported.dropped == []
 
 
 def test_an_indicator_without_an_obsc_kind_is_reported_and_nothing_else_is_silent(tmp_path: Path) -> None:

@@ -84,3 +84,14 @@ def pick_team(src: Source, path: Path, team: str | None, candidate: Any, where: 
         return text
     src.note(path, f"the source names no owning team; team set to {DEFAULT_TEAM!r} (pass --team, or edit the spec)")
     return DEFAULT_TEAM
+
+
+def note_selector(src: Source, path: Path, selector: dict[str, str]) -> None:
+    """A shared matcher that is not `job` may not be a target label: `up` (obsc verify) would not find it."""
+    if selector and "job" not in selector:
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(selector.items()))
+        src.note(
+            path,
+            f"selector {{{shown}}} is the matcher every query shares; obsc verify looks for it on `up`, whose labels "
+            "are the scrape target's (job, instance): change it if it is not a target label",
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import objective_percent, obsc_name, pick_team
+from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector
@@ -53,29 +53,28 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
         src.error((*spec, "window"), f"window {period!r} is not a duration like 2w or 28d")
         return None
     description = str(src.take((*spec, "description")) or "").strip()
-    _alerting(src, (*spec, "alerting"))
+    alerting = _alerting(src, (*spec, "alerting"))
     built = _indicator(src, (*spec, "indicator"), name or "service")
     if name is None or objective is None or built is None:
         return None
     slo_name, selector, metrics, sli = built
-    alerts = {"critical": True, "warning": True, "info": False}  # Pyrra has no budget-left alerts
+    alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
     slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec))
     return ServiceOut(
         name=name, team=chosen, selector=selector, metrics=metrics, slos=[slo], origin=src.at(("metadata", "name"))
     )
 
 
-def _alerting(src: Source, path: Path) -> None:
+def _alerting(src: Source, path: Path) -> bool:
+    """Whether Pyrra's burn-rate alerts are on (its default); names and absent alerts are reported."""
     body = src.enter(path)
     if not isinstance(body, dict):
-        return
+        return True
     src.drop((*path, "name"), "obsc names its burn-rate alerts itself; custom names are not supported yet")
     src.drop((*path, "absent"), "obsc does not emit absent() alerts; `obsc verify` checks that the metrics exist")
-    if body.get("disabled") is True or body.get("burnrates") is False:
-        src.drop((*path, "disabled" if "disabled" in body else "burnrates"), "alerts switched off: check alerts:")
-    else:
-        src.take((*path, "disabled"))
-        src.take((*path, "burnrates"))
+    disabled = src.take((*path, "disabled")) is True
+    burnrates = src.take((*path, "burnrates")) is not False
+    return burnrates and not disabled
 
 
 def _indicator(
@@ -130,6 +129,7 @@ def _ratio(
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]]:
     shared = promql_text.common_matchers([errors.render(), total.render()])
     if shared:
+        note_selector(src, base, shared)
         metrics = {
             "requests": promql_text.render_selector(promql_text.without(total, shared)),
             "errors": promql_text.render_selector(promql_text.without(errors, shared)),
@@ -151,6 +151,7 @@ def _latency(
     same = total.metric == f"{histogram}_count" and sorted(total.matchers) == sorted(buckets.matchers)
     shared = promql_text.common_matchers([buckets.render(), total.render()])
     if same and shared and threshold is not None:
+        note_selector(src, base, shared)
         latency = promql_text.without(Selector(histogram, buckets.matchers), shared)
         metrics = {"latency": promql_text.render_selector(latency)}
         return "latency", shared, metrics, {"latency": "latency", "threshold": threshold}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import objective_percent, obsc_name, pick_team, service_labels
+from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team, service_labels
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.spec.document import Path
@@ -73,6 +73,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
     if name is None:
         return None
     selector = promql_text.common_matchers(queries)
+    note_selector(src, (*root, "service"), selector)
     if not selector:
         selector = {"job": name}
         src.note(
