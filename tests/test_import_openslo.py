@@ -89,6 +89,11 @@ apiVersion: openslo/v1
 kind: AlertNotificationTarget
 metadata: {name: pager}
 spec: {target: pagerduty, description: on-call}
+---
+apiVersion: openslo/v1
+kind: Service
+metadata: {name: checkout}
+spec: {description: Takes payment and creates the order.}
 """
 
 
@@ -102,6 +107,7 @@ def test_a_full_v1_set_resolves_references_and_keeps_objective_period_and_querie
         "payments",
         ['job="checkout"'],
     )
+    assert service.description == "Takes payment and creates the order."
     internal, contract = service.slos
     assert (internal.name, internal.objective, internal.period_seconds) == (
         "checkout-availability-internal",

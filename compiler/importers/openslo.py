@@ -22,7 +22,7 @@ from compiler.spec.document import Path
 API = "openslo/v1"
 _DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
 _APPROX = {"M": 30, "Q": 90, "Y": 365}  # days: obsc periods are fixed lengths
-_LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition")
+_LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
 
 
 def is_openslo(data: Any) -> bool:
@@ -76,7 +76,13 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
         return
     chosen = pick_team(src, (*spec, "service"), team, None, "")
-    target = out.setdefault(service, ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec)))
+    if service not in out:
+        out[service] = ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec))
+        described = objects.get(("Service", str(src.get((*spec, "service")))))
+        if described is not None:  # an OpenSLO Service object: its description is the spec's
+            described.enter(("spec",))
+            out[service].description = str(described.take(("spec", "description")) or "").strip()
+    target = out[service]
     queries, body = sli
     if src.doc.file not in target.sources:
         target.sources.append(src.doc.file)
