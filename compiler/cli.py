@@ -15,7 +15,7 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, InputError, OutputError, ToolError
+from compiler.errors import ExitCode, InputError, OutputError, ToolError, json_path
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out
 from compiler.output.lock import LockBusy
@@ -31,6 +31,7 @@ Exit codes:
   2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
+  5  obsc verify: the Prometheus server cannot be reached
   70 internal error in obsc (a bug: please report it)"""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -289,6 +290,90 @@ def _warn(plan: writer.Plan, verbosity: int) -> None:
     if verbosity >= 0:
         for warning in plan.warnings:
             click.echo(f"obsc: warning: {plan.out_dir}/{warning}", err=True)
+@cli.command("import", epilog=EXIT_CODES)
+@click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the specs.")
+@click.option("--team", default=None, help="Owning team of every imported service (default: from the source).")
+@click.option("--period", default="30d", show_default=True, help="SLO period of Sloth specs (Sloth's default).")
+@click.option("--force", is_flag=True, help="Replace spec files that already exist in --out.")
+@_common
+def import_cmd(
+    fmt: str,
+    files: tuple[str, ...],
+    out_dir: str,
+    team: str | None,
+    period: str,
+    force: bool,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Convert Sloth, OpenSLO or Pyrra specs into obsc specs in --out (one per service, plus a platform
+    skeleton when --out has none). Every source field that cannot be carried over is reported."""
+    from compiler import importing
+
+    verbosity = _setup(verbose, quiet, log_format)
+    written, report = importing.run(fmt, files, out_dir, team=team, period=period, force=force)
+    for line in report:
+        click.echo(line, err=True)
+    if verbosity >= 0:
+        click.echo(f"obsc import: wrote {', '.join(written)} in {out_dir}; next: obsc validate {out_dir}")
+
+
+@cli.command("verify", epilog=EXIT_CODES)
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090")
+@click.option("--lookback", default="1h", show_default=True, help="How far back a series counts as present.")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
+@click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
+@_spec_options
+@_common
+def verify_cmd(
+    specs: tuple[str, ...],
+    url: str,
+    lookback: str,
+    timeout: float,
+    retries: int,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    verbose: int,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Check SPECS against a live Prometheus (read-only queries): every metric has series, every latency
+    threshold is a bucket, the selector finds targets on `up`, obsc's loaded rules are healthy.
+    Exit 1 when anything is found, 5 when the server cannot be reached."""
+    import json
+
+    from compiler.model.units import parse_duration
+    from compiler.verify import Unreachable, VerifyOptions, verify_specs
+
+    verbosity = _setup(verbose, quiet, log_format)
+    try:
+        parse_duration(lookback)
+    except ValueError:
+        raise click.BadParameter(f"{lookback!r} is not a duration like 1h or 30m", param_hint="--lookback") from None
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--prometheus")
+    options = VerifyOptions(url, lookback, timeout, retries, jpath, platform_file)
+    try:
+        findings = verify_specs(specs, options)
+    except Unreachable as exc:
+        click.echo(f"obsc verify: cannot reach Prometheus: {exc}", err=True)
+        sys.exit(ExitCode.UNREACHABLE)
+    for finding in findings:
+        if log_format == "json":
+            loc = finding.location
+            record = {"file": loc.file, "line": loc.line, "col": loc.col, "message": finding.message}
+            click.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
+        else:
+            click.echo(str(finding))
+    if findings:
+        click.echo(f"obsc verify: {len(findings)} finding(s) against {url}", err=True)
+        sys.exit(ExitCode.DRIFT)
+    if verbosity >= 0:
+        click.echo(f"obsc verify: every metric, bucket and target was found on {url}", err=True)
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

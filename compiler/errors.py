@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # a spec, flag or output directory the user must fix
     MISSING_TOOL = 3  # promtool/amtool not installed
     BUSY = 4  # --no-wait, and another obsc run holds the output directory's lock
+    UNREACHABLE = 5  # obsc verify: the Prometheus server did not answer (after bounded retries)
     INTERNAL = 70  # a bug in obsc (EX_SOFTWARE)
 
 

@@ -1,0 +1,97 @@
+"""Pieces every importer shares: obsc names from foreign ones, objectives, periods, service labels."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from compiler import conventions
+from compiler.importers.source import Source
+from compiler.spec.document import Path
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# Labels obsc sets on its own alerts: a source label of the same name would fight them.
+RESERVED_LABELS = frozenset(
+    {
+        conventions.LABEL_SEVERITY,
+        conventions.LABEL_SERVICE,
+        conventions.LABEL_TEAM,
+        conventions.LABEL_SLO,
+        conventions.LABEL_BURN_WINDOW,
+        conventions.LABEL_WINDOW,
+        "alertname",
+    }
+)
+DEFAULT_TEAM = "imported"
+
+
+def obsc_name(src: Source, path: Path, raw: Any, what: str) -> str | None:
+    """An obsc name (lowercase, digits, '-') for a source name; a note when it had to change."""
+    text = str(raw or "").strip()
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if name and not name[0].isalpha():
+        name = f"x-{name}"
+    name = name[:63].rstrip("-")
+    if not _NAME.match(name):
+        src.error(path, f"{what} {text!r} cannot become an obsc name (lowercase letters, digits and '-')")
+        return None
+    if name != text:
+        src.note(path, f"{what} {text!r} is written {name!r} in obsc (names become file names and label values)")
+    return name
+
+
+def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False) -> Decimal | None:
+    """A percentage objective in (0, 100) from a number or numeric string (a 0-1 ratio when `ratio`)."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        src.error(path, f"objective {raw!r} is not a number")
+        return None
+    if ratio:
+        value *= 100
+    if not 0 < value < 100:
+        scale = "a ratio in (0, 1)" if ratio else "a percentage in (0, 100)"
+        src.error(path, f"objective {raw!r} must be {scale}: 100% leaves no error budget")
+        return None
+    return value.normalize() if value == value.to_integral_value() else value
+
+
+def service_labels(src: Source, path: Path) -> dict[str, str]:
+    """Source labels that can go on every alert of the service; the others reported where they are."""
+    raw = src.enter(path)
+    out: dict[str, str] = {}
+    if not isinstance(raw, dict):
+        return out
+    for key, value in raw.items():
+        if key in RESERVED_LABELS:
+            src.drop((*path, key), f"label {key!r} is set by obsc on its own alerts")
+        elif not _LABEL.match(str(key)) or isinstance(value, dict | list):
+            src.drop((*path, key), "not a Prometheus label name and string value")
+        else:
+            out[str(key)] = str(src.take((*path, key)))
+    return out
+
+
+def pick_team(src: Source, path: Path, team: str | None, candidate: Any, where: str) -> str:
+    """The owning team: --team, else the source's owner field, else a placeholder the user must change."""
+    if team:
+        return team
+    text = re.sub(r"[^a-z0-9]+", "-", str(candidate or "").lower()).strip("-")
+    if text and _NAME.match(text):
+        src.note(path, f"team {text!r} taken from {where}; pass --team to choose another")
+        return text
+    src.note(path, f"the source names no owning team; team set to {DEFAULT_TEAM!r} (pass --team, or edit the spec)")
+    return DEFAULT_TEAM
+
+
+def note_selector(src: Source, path: Path, selector: dict[str, str]) -> None:
+    """A shared matcher that is not `job` may not be a target label: `up` (obsc verify) would not find it."""
+    if selector and "job" not in selector:
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(selector.items()))
+        src.note(
+            path,
+            f"selector {{{shown}}} is the matcher every query shares; obsc verify looks for it on `up`, whose labels "
+            "are the scrape target's (job, instance): change it if it is not a target label",
+        )

@@ -1,0 +1,269 @@
+"""OpenSLO v1 → obsc services: `SLO` objects grouped by `spec.service`, with their `SLI` (inline or by
+`indicatorRef`) and `AlertPolicy` objects resolved across all the files of one import.
+
+obsc counts occurrences (good and total events) over a rolling period. Ratio metrics over Prometheus
+queries carry over; time slices, calendar windows, threshold metrics and alert conditions are reported.
+Each objective of an SLO becomes one obsc SLO.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from compiler.importers import promql_text
+from compiler.importers.common import objective_percent, obsc_name, pick_team
+from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.source import Source
+from compiler.model import burnrate
+from compiler.model.promql import parse_selector
+from compiler.spec.document import Path
+
+API = "openslo/v1"
+_DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
+_APPROX = {"M": 30, "Q": 90, "Y": 365}  # days: obsc periods are fixed lengths
+_LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
+
+
+def is_openslo(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("openslo/")
+
+
+def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
+    objects: dict[tuple[str, str], Source] = {}
+    slos: list[Source] = []
+    for src in sources:
+        data = src.doc.data
+        if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
+            found = data.get("apiVersion") if isinstance(data, dict) else None
+            src.error(("apiVersion",), f"unsupported OpenSLO version {found!r}: expected {API}")
+            src.take(())  # one error for the document, not one per field
+            continue
+        kind = str(src.take(("kind",)) or "")
+        src.enter(("metadata",))
+        objects[(kind, str(src.take(("metadata", "name")) or ""))] = src
+        if kind == "SLO":
+            slos.append(src)
+        elif kind not in _LINKED_KINDS:
+            src.drop(("spec",), f"OpenSLO {kind} objects have no obsc equivalent (routing lives in platform.yaml)")
+    services: dict[str, ServiceOut] = {}
+    for src in slos:
+        _slo(src, objects, team, services)
+    return list(services.values())
+
+
+def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, out: dict[str, ServiceOut]) -> None:
+    spec: Path = ("spec",)
+    src.enter(spec)
+    src.take(("metadata", "displayName"))
+    base_name = obsc_name(src, ("metadata", "name"), src.get(("metadata", "name")), "SLO name")
+    service = obsc_name(src, (*spec, "service"), src.take((*spec, "service")), "service")
+    description = str(src.take((*spec, "description")) or src.get(("metadata", "displayName")) or "").strip()
+    period = _period(src, (*spec, "timeWindow"))
+    method = src.take((*spec, "budgetingMethod"))
+    if method not in (None, "Occurrences"):
+        src.drop(
+            (*spec, "budgetingMethod"),
+            f"{method}: obsc budgets occurrences (bad events / all events), not time slices; the SLO is imported "
+            "as an occurrences SLO over the same queries",
+        )
+    sli = _indicator(src, objects)
+    alerting = _alert_policies(src, objects)
+    objectives = src.enter((*spec, "objectives")) or []
+    if not objectives:
+        src.error((*spec, "objectives"), "an SLO needs at least one objective")
+    if service is None or base_name is None or period is None or sli is None:
+        src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
+        return
+    chosen = pick_team(src, (*spec, "service"), team, None, "")
+    if service not in out:
+        out[service] = ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec))
+        described = objects.get(("Service", str(src.get((*spec, "service")))))
+        if described is not None:  # an OpenSLO Service object: its description is the spec's
+            described.enter(("spec",))
+            out[service].description = str(described.take(("spec", "description")) or "").strip()
+    target = out[service]
+    queries, body = sli
+    if src.doc.file not in target.sources:
+        target.sources.append(src.doc.file)
+    for i, _ in enumerate(objectives):
+        path: Path = (*spec, "objectives", i)
+        name = base_name if len(objectives) == 1 else _objective_name(src, path, base_name, i)
+        objective = _target(src, path)
+        for key, why in (
+            ("timeSliceTarget", "time-slice budgeting is not supported"),
+            ("timeSliceWindow", "time-slice budgeting is not supported"),
+            ("op", "threshold comparisons apply to threshold metrics, which obsc does not import"),
+            ("value", "threshold comparisons apply to threshold metrics, which obsc does not import"),
+            ("compositeWeight", "composite SLOs are not supported"),
+            ("indicator", "composite SLOs are not supported"),
+            ("indicatorRef", "composite SLOs are not supported"),
+        ):
+            src.drop((*path, key), why)
+        if name is not None and objective is not None:
+            target.slos.append(SloOut(name, objective, period, body, dict(alerting), description, src.at(path)))
+    selector = promql_text.common_matchers(queries) or {"job": service}
+    if not target.selector:
+        target.selector = selector
+        if "job" in selector and selector["job"] == service and not promql_text.common_matchers(queries):
+            src.note((*spec, "service"), f"selector set to {{job: {service}}} (only `up` uses it): edit it")
+
+
+def _objective_name(src: Source, path: Path, base: str, index: int) -> str | None:
+    display = src.take((*path, "displayName"))
+    suffix = re.sub(r"[^a-z0-9]+", "-", str(display or "").lower()).strip("-") or str(index + 1)
+    return obsc_name(src, (*path, "displayName"), f"{base}-{suffix}"[:63], "objective name")
+
+
+def _target(src: Source, path: Path) -> Any:
+    src.take((*path, "displayName"))
+    if src.get((*path, "targetPercent")) is not None:
+        return objective_percent(src, (*path, "targetPercent"), src.take((*path, "targetPercent")))
+    return objective_percent(src, (*path, "target"), src.take((*path, "target")), ratio=True)
+
+
+def _period(src: Source, path: Path) -> str | None:
+    windows = src.enter(path) or []
+    if not windows:
+        src.note(path, "no timeWindow: obsc uses the platform's default period (30d unless set)")
+        return "30d"
+    first: Path = (*path, 0)
+    src.enter(first)
+    text = str(src.take((*first, "duration")) or "")
+    rolling = src.take((*first, "isRolling"))
+    if src.get((*first, "calendar")) is not None or rolling is False:
+        src.drop((*first, "calendar"), "obsc periods are rolling windows; calendar-aligned budgets are not supported")
+        if rolling is False and src.get((*first, "calendar")) is None:
+            src.note((*first, "isRolling"), "obsc periods are rolling windows; imported as a rolling period")
+    match = _DURATION.match(text)
+    if not match:
+        src.error((*first, "duration"), f"duration {text!r} is not OpenSLO shorthand like 28d, 4w or 1M")
+        return None
+    count, unit = int(match.group(1)), match.group(2)
+    if unit in _APPROX:
+        src.note((*first, "duration"), f"{text} is taken as {count * _APPROX[unit]}d (obsc periods are fixed lengths)")
+        period = f"{count * _APPROX[unit]}d"
+    else:
+        period = text
+    longest = max(w.long_seconds for w in burnrate.catalog())
+    seconds = {"m": 60, "h": 3600, "d": 86400, "w": 604800}.get(unit, 86400) * count
+    if seconds < longest:
+        src.drop(
+            (*first, "duration"),
+            f"a period of {text} ({'minutes' if unit == 'm' else unit}; 'M' is months in OpenSLO) is shorter than "
+            f"obsc's longest burn-rate window ({longest // 86400}d); the SLO is not imported",
+        )
+        return None
+    return period
+
+
+def _indicator(src: Source, objects: dict[tuple[str, str], Source]) -> tuple[list[str], dict[str, Any]] | None:
+    if src.get(("spec", "indicator")) is not None:
+        src.enter(("spec", "indicator"))
+        src.take(("spec", "indicator", "metadata"))
+        return _sli(src, ("spec", "indicator", "spec"))
+    ref = src.take(("spec", "indicatorRef"))
+    linked = objects.get(("SLI", str(ref)))
+    if linked is None:
+        src.error(("spec", "indicatorRef"), f"no SLI named {ref!r} in the imported files")
+        return None
+    return _sli(linked, ("spec",))
+
+
+def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any]] | None:
+    src.enter(path)
+    src.take((*path, "description"))
+    if src.get((*path, "thresholdMetric")) is not None:
+        src.drop(
+            (*path, "thresholdMetric"),
+            "obsc has no threshold-metric SLI (use a latency histogram or good/total counters); "
+            "the SLO is not imported",
+        )
+        return None
+    ratio: Path = (*path, "ratioMetric")
+    if src.enter(ratio) is None:
+        src.error(path, "an SLI needs ratioMetric or thresholdMetric")
+        return None
+    if src.take((*ratio, "counter")) is False:
+        src.drop((*ratio, "counter"), "obsc SLIs count events with counters; gauge ratio metrics are not imported")
+        return None
+    if src.get((*ratio, "raw")) is not None:
+        query = _query(src, (*ratio, "raw"), as_rate=False)
+        kind = src.take((*ratio, "rawType"))
+        if query is None:
+            return None
+        errors = query if kind == "failure" else f"1 - ({query})"
+        return [query], {"raw": {"errors": errors, "total": f"({query}) * 0 + 1"}}
+    total = _query(src, (*ratio, "total"))
+    good = _query(src, (*ratio, "good")) if src.get((*ratio, "good")) is not None else None
+    bad = _query(src, (*ratio, "bad")) if src.get((*ratio, "bad")) is not None else None
+    if total is None or (good is None and bad is None):
+        if total is not None:
+            src.error(ratio, "a ratio metric needs good or bad beside total")
+        return None
+    errors = bad if bad is not None else f"{total} - {good}"
+    return [q for q in (total, good, bad) if q], {"raw": {"errors": errors, "total": total}}
+
+
+def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
+    """A metric source's query as PromQL over `$window`."""
+    src.enter(path)
+    source: Path = (*path, "metricSource")
+    src.enter(source)
+    kind = str(src.take((*source, "type")) or "")
+    src.drop((*source, "metricSourceRef"), "data sources are Prometheus here; the reference is not kept")
+    if kind.lower() != "prometheus":
+        src.note((*source, "type"), f"metric source type {kind or 'unset'!r} is read as a Prometheus query")
+    src.enter((*source, "spec"))
+    key = "query" if src.get((*source, "spec", "query")) is not None else "promql"
+    query = str(src.take((*source, "spec", key)) or "").strip()
+    if not query:
+        src.error((*source, "spec"), "a Prometheus query (spec.query) is required")
+        return None
+    if promql_text.has_window(query):
+        return promql_text.with_window(query)
+    try:
+        parse_selector(query)
+        return f"sum(rate({query}[$window]))" if as_rate else query
+    except ValueError:
+        pass
+    ranges = promql_text.fixed_ranges(query)
+    if ranges:
+        src.note((*source, "spec", key), f"fixed range {ranges[0]} replaced by each alert window ($window)")
+        return re.sub(promql_text.RANGE_PATTERN, "[$window]", query)
+    src.error((*source, "spec", key), "cannot evaluate this query over a window: write a selector or use [{{.window}}]")
+    return None
+
+
+_POLICY = (
+    "obsc alerts with its own multiwindow burn-rate tiers (page: 1h/5m and 6h/30m; ticket: 1d/2h and 3d/6h); "
+    "the policy's conditions and notification targets are not carried over (routing lives in platform.yaml)"
+)
+
+
+def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict[str, bool]:
+    path: Path = ("spec", "alertPolicies")
+    policies = src.enter(path) or []
+    if not policies:
+        src.note(path, "no alert policy: obsc's burn-rate alerts are off for this SLO (set alerts: to opt in)")
+        return {"critical": False, "warning": False, "info": False}
+    for i, policy in enumerate(policies):
+        if isinstance(policy, dict) and "alertPolicyRef" in policy:
+            ref = src.take((*path, i, "alertPolicyRef"))
+            linked = objects.get(("AlertPolicy", str(ref)))
+            if linked is None:
+                src.error((*path, i, "alertPolicyRef"), f"no AlertPolicy named {ref!r} in the imported files")
+            else:
+                for j, condition in enumerate(linked.get(("spec", "conditions")) or []):
+                    name = condition.get("conditionRef") if isinstance(condition, dict) else None
+                    target = objects.get(("AlertCondition", str(name)))
+                    if target is not None:
+                        target.drop(("spec",), f"a condition of alert policy {ref!r}: {_POLICY}")
+                    elif name is not None:
+                        linked.error(
+                            ("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files"
+                        )
+                linked.drop(("spec",), _POLICY)
+        else:
+            src.drop((*path, i), _POLICY)
+    return {"critical": True, "warning": True, "info": False}

@@ -1,0 +1,99 @@
+"""Reading the PromQL of other tools' specs as text: window placeholders, the selectors a query uses, and the
+label matchers every query of a service shares (a candidate service selector)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from compiler.model.promql import Matcher, Selector, parse_selector
+
+# Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
+_GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+# `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers).
+_SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
+RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
+_RANGE = re.compile(RANGE_PATTERN)
+# Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
+_PREFERRED = ("job", "service", "app", "namespace")
+
+
+def with_window(query: str) -> str:
+    """A query with its window placeholder in obsc's spelling (`$window`)."""
+    return _GO_WINDOW.sub("$window", query.strip())
+
+
+def has_window(query: str) -> bool:
+    return "$window" in with_window(query)
+
+
+def fixed_ranges(query: str) -> list[str]:
+    return _RANGE.findall(query)
+
+
+def selectors_in(query: str) -> list[Selector]:
+    """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser)."""
+    found: list[Selector] = []
+    for match in _SELECTOR_TEXT.finditer(_GO_WINDOW.sub("5m", query)):
+        if match.group(3):
+            found.append(Selector(match.group(3)))
+            continue
+        text = f"{match.group(1) or '__any__'}{{{match.group(2)}}}"
+        try:
+            found.append(parse_selector(text))
+        except ValueError:
+            continue
+    return found
+
+
+def common_matchers(queries: Iterable[str]) -> dict[str, str]:
+    """Equality matchers present in every selector of every query (empty when there is none)."""
+    common: set[tuple[str, str]] | None = None
+    for query in queries:
+        for selector in selectors_in(query):
+            pairs = {(m.label, m.value) for m in selector.matchers if m.op == "=" and m.label != "le"}
+            common = pairs if common is None else common & pairs
+    if not common:
+        return {}
+    labels = dict(sorted(common))
+    for key in _PREFERRED:
+        if key in labels:
+            return {key: labels[key]}
+    return labels
+
+
+def without(selector: Selector, labels: dict[str, str]) -> Selector:
+    """The selector minus the service's matchers (obsc adds them back to every metric)."""
+    kept = tuple(m for m in selector.matchers if not (m.op == "=" and labels.get(m.label) == m.value))
+    return Selector(selector.metric, kept)
+
+
+def render_selector(selector: Selector) -> str:
+    return selector.render() if selector.matchers else selector.metric
+
+
+def split_le(selector: Selector) -> tuple[Selector, Decimal | None]:
+    """A `_bucket{...,le="0.1"}` selector as (the other matchers, the bucket bound in seconds)."""
+    le = next((m for m in selector.matchers if m.label == "le" and m.op == "="), None)
+    rest = Selector(selector.metric, tuple(m for m in selector.matchers if m is not le))
+    if le is None:
+        return rest, None
+    try:
+        bound = Decimal(le.value)
+    except InvalidOperation:
+        return rest, None
+    return rest, bound if bound.is_finite() and bound > 0 else None
+
+
+def duration_text(seconds: Decimal) -> str | None:
+    """A bucket bound in seconds as an obsc duration (0.1 → 100ms, 5.0 → 5s); None when not whole ms."""
+    millis = seconds * 1000
+    if millis != millis.to_integral_value():
+        return None
+    ms = int(millis)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def matchers_text(matchers: dict[str, str]) -> str:
+    return ",".join(Matcher(k, "=", v).render() for k, v in sorted(matchers.items()))

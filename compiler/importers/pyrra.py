@@ -1,0 +1,161 @@
+"""Pyrra `ServiceLevelObjective` (pyrra.dev/v1alpha1, the Kubernetes resource and the same object in a plain
+file) → one obsc service per objective.
+
+Pyrra's metrics are series selectors: when they share a label matcher (usually `job`), it becomes the
+service selector and the metrics are written without it (obsc adds it back to every metric); otherwise the
+SLI is written as raw PromQL so no matcher is added that the source did not have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.importers import promql_text
+from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team
+from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.source import Source
+from compiler.model.promql import Selector, parse_selector
+from compiler.model.units import parse_duration
+from compiler.spec.document import Path
+
+API = "pyrra.dev/v1alpha1"
+KIND = "ServiceLevelObjective"
+_GROUPING = (
+    "obsc computes one SLO over the whole service; per-group objectives and alerts (grouping) are not "
+    "supported, so a single bad group is diluted by the others"
+)
+
+
+def is_pyrra(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("pyrra.dev/")
+
+
+def import_doc(src: Source, team: str | None) -> ServiceOut | None:
+    data = src.doc.data
+    if not isinstance(data, dict) or data.get("apiVersion") != API or data.get("kind") != KIND:
+        src.error(("kind",), f"not a Pyrra objective: expected apiVersion {API} and kind {KIND}")
+        return None
+    src.take(("apiVersion",))
+    src.take(("kind",))
+    src.enter(("metadata",))
+    name = obsc_name(src, ("metadata", "name"), src.take(("metadata", "name")), "objective name")
+    namespace = src.take(("metadata", "namespace"))
+    chosen = pick_team(src, ("metadata", "namespace"), team, namespace, "metadata.namespace")
+    src.drop(("metadata", "labels"), "Kubernetes labels select the generated PrometheusRule; obsc writes files")
+    src.drop(("metadata", "annotations"), "Kubernetes annotations have no meaning in an obsc spec")
+    spec: Path = ("spec",)
+    src.enter(spec)
+    objective = objective_percent(src, (*spec, "target"), src.take((*spec, "target")))
+    period = str(src.take((*spec, "window")) or "")
+    try:
+        parse_duration(period)
+    except ValueError:
+        src.error((*spec, "window"), f"window {period!r} is not a duration like 2w or 28d")
+        return None
+    description = str(src.take((*spec, "description")) or "").strip()
+    alerting = _alerting(src, (*spec, "alerting"))
+    built = _indicator(src, (*spec, "indicator"), name or "service")
+    if name is None or objective is None or built is None:
+        return None
+    slo_name, selector, metrics, sli = built
+    alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
+    slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec))
+    return ServiceOut(
+        name=name, team=chosen, selector=selector, metrics=metrics, slos=[slo], origin=src.at(("metadata", "name"))
+    )
+
+
+def _alerting(src: Source, path: Path) -> bool:
+    """Whether Pyrra's burn-rate alerts are on (its default); names and absent alerts are reported."""
+    body = src.enter(path)
+    if not isinstance(body, dict):
+        return True
+    src.drop((*path, "name"), "obsc names its burn-rate alerts itself; custom names are not supported yet")
+    src.drop((*path, "absent"), "obsc does not emit absent() alerts; `obsc verify` checks that the metrics exist")
+    disabled = src.take((*path, "disabled")) is True
+    burnrates = src.take((*path, "burnrates")) is not False
+    return burnrates and not disabled
+
+
+def _indicator(
+    src: Source, path: Path, service: str
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]] | None:
+    body = src.enter(path)
+    if not isinstance(body, dict) or not body:
+        src.error(path, "an objective needs an indicator (ratio or latency)")
+        return None
+    if "ratio" in body:
+        kind, bad_key, total_key = "ratio", "errors", "total"
+    elif "latency" in body:
+        kind, bad_key, total_key = "latency", "success", "total"
+    else:
+        for key in body:
+            src.drop((*path, key), f"Pyrra's {key} indicator has no obsc SLI kind; the objective is not imported")
+        return None
+    base: Path = (*path, kind)
+    src.enter(base)
+    src.drop((*base, "grouping"), _GROUPING)
+    first = _selector(src, (*base, bad_key, "metric"))
+    total = _selector(src, (*base, total_key, "metric"))
+    src.enter((*base, bad_key))
+    src.enter((*base, total_key))
+    if first is None or total is None:
+        return None
+    if kind == "ratio":
+        return _ratio(src, base, service, first, total)
+    return _latency(src, base, service, first, total)
+
+
+def _selector(src: Source, path: Path) -> Selector | None:
+    text = src.take(path)
+    try:
+        return parse_selector(str(text or ""))
+    except ValueError as exc:
+        src.error(path, f"{exc}")
+        return None
+
+
+def _guess(src: Source, path: Path, service: str) -> dict[str, str]:
+    src.note(
+        path,
+        f"the metrics share no label matcher; the SLI is written as raw PromQL and the selector set to "
+        f"{{job: {service}}} (used only for `up` by obsc verify): edit it to match the service's targets",
+    )
+    return {"job": service}
+
+
+def _ratio(
+    src: Source, base: Path, service: str, errors: Selector, total: Selector
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]]:
+    shared = promql_text.common_matchers([errors.render(), total.render()])
+    if shared:
+        note_selector(src, base, shared)
+        metrics = {
+            "requests": promql_text.render_selector(promql_text.without(total, shared)),
+            "errors": promql_text.render_selector(promql_text.without(errors, shared)),
+        }
+        return "availability", shared, metrics, {"errors": "errors", "total": "requests"}
+    raw = {"errors": f"sum(rate({errors.render()}[$window]))", "total": f"sum(rate({total.render()}[$window]))"}
+    return "availability", _guess(src, base, service), {}, {"raw": raw}
+
+
+def _latency(
+    src: Source, base: Path, service: str, success: Selector, total: Selector
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]] | None:
+    buckets, bound = promql_text.split_le(success)
+    if bound is None or not success.metric.endswith("_bucket"):
+        src.error((*base, "success", "metric"), 'expected a histogram bucket selector with le="<seconds>"')
+        return None
+    histogram = success.metric.removesuffix("_bucket")
+    threshold = promql_text.duration_text(bound)
+    same = total.metric == f"{histogram}_count" and sorted(total.matchers) == sorted(buckets.matchers)
+    shared = promql_text.common_matchers([buckets.render(), total.render()])
+    if same and shared and threshold is not None:
+        note_selector(src, base, shared)
+        latency = promql_text.without(Selector(histogram, buckets.matchers), shared)
+        metrics = {"latency": promql_text.render_selector(latency)}
+        return "latency", shared, metrics, {"latency": "latency", "threshold": threshold}
+    good = f"sum(rate({success.render()}[$window]))"
+    everything = f"sum(rate({total.render()}[$window]))"
+    raw = {"errors": f"{everything} - {good}", "total": everything}
+    return "latency", _guess(src, base, service), {}, {"raw": raw}

@@ -1,0 +1,163 @@
+"""Sloth specs → obsc services: `version: prometheus/v1` files and the Kubernetes
+`PrometheusServiceLevel` resource (`sloth.slok.dev/v1`, camelCase keys).
+
+Sloth SLIs are free PromQL over `{{.window}}`; they become obsc raw SLIs over `$window`, unchanged. An
+`error_ratio_query` (a ratio, not two rates) becomes errors = the ratio, total = 1 per series, so obsc's
+ratio of sums is the ratio itself (averaged over series when the query returns several).
+Sloth's page alert is obsc's critical tier, its ticket alert the warning tier; Sloth has no budget alerts,
+so obsc's info tier is off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.importers import promql_text
+from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team, service_labels
+from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.source import Source
+from compiler.spec.document import Path
+
+K8S_API = "sloth.slok.dev/v1"
+K8S_KIND = "PrometheusServiceLevel"
+_CAMEL = {
+    "error_query": "errorQuery",
+    "total_query": "totalQuery",
+    "error_ratio_query": "errorRatioQuery",
+    "page_alert": "pageAlert",
+    "ticket_alert": "ticketAlert",
+}
+_NO_PER_SLO = "obsc has no per-SLO {what} yet (issue 14)"
+_ALERT_NAME = (
+    "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
+)
+
+
+def is_sloth(data: Any) -> bool:
+    return isinstance(data, dict) and (
+        str(data.get("version", "")).startswith("prometheus/") or data.get("apiVersion") == K8S_API
+    )
+
+
+def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
+    data = src.doc.data
+    if not isinstance(data, dict):
+        src.error((), "not a Sloth spec (expected a mapping)")
+        return None
+    if "apiVersion" in data:
+        if src.take(("apiVersion",)) != K8S_API or src.take(("kind",)) != K8S_KIND:
+            src.error(("kind",), f"not a Sloth resource: expected apiVersion {K8S_API} and kind {K8S_KIND}")
+            return None
+        src.drop(("metadata",), "Kubernetes object metadata (name, namespace) has no meaning in an obsc spec")
+        root: Path = ("spec",)
+        src.enter(root)
+        keys = _CAMEL
+    else:
+        if src.take(("version",)) != "prometheus/v1":
+            src.error(("version",), f"unsupported Sloth spec version {data.get('version')!r}: expected prometheus/v1")
+            return None
+        root, keys = (), {k: k for k in _CAMEL}
+    if not src.get((*root, "service")):
+        src.error((*root, "service"), "a Sloth spec needs a service name")
+        return None
+    name = obsc_name(src, (*root, "service"), src.take((*root, "service")), "service")
+    labels = service_labels(src, (*root, "labels"))
+    owner = team or labels.get("owner") or labels.get("team")
+    chosen = pick_team(src, (*root, "labels"), team, owner, "labels.owner")
+    slos: list[SloOut] = []
+    queries: list[str] = []
+    for i, _ in enumerate(src.enter((*root, "slos")) or []):
+        slo = _slo(src, (*root, "slos", i), keys, period, queries)
+        if slo is not None:
+            slos.append(slo)
+    if name is None:
+        return None
+    selector = promql_text.common_matchers(queries)
+    note_selector(src, (*root, "service"), selector)
+    if not selector:
+        selector = {"job": name}
+        src.note(
+            (*root, "service"),
+            f"the queries share no label matcher; selector set to {{job: {name}}} (used only for `up` by obsc "
+            "verify and service_down, which is off): edit it to match the service's targets",
+        )
+    return ServiceOut(
+        name=name, team=chosen, selector=selector, labels=labels, slos=slos, origin=src.at((*root, "service"))
+    )
+
+
+def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: list[str]) -> SloOut | None:
+    if not src.get((*path, "name")):
+        src.error((*path, "name"), "an SLO needs a name")
+        return None
+    name = obsc_name(src, (*path, "name"), src.take((*path, "name")), "SLO name")
+    objective = objective_percent(src, (*path, "objective"), src.take((*path, "objective")))
+    description = str(src.take((*path, "description")) or "").strip()
+    src.drop((*path, "labels"), _NO_PER_SLO.format(what="labels") + "; the service's labels are carried over")
+    sli = _sli(src, (*path, "sli"), keys, queries)
+    alerts = _alerting(src, (*path, "alerting"), keys)
+    if name is None or objective is None or sli is None:
+        return None
+    return SloOut(name, objective, period, sli, alerts, description, origin=src.at(path))
+
+
+def _sli(src: Source, path: Path, keys: dict[str, str], queries: list[str]) -> dict[str, Any] | None:
+    body = src.enter(path)
+    if not isinstance(body, dict) or not body:
+        src.error(path, "an SLO needs an SLI (events, raw or plugin)")
+        return None
+    if "plugin" in body:
+        src.drop((*path, "plugin"), "Sloth SLI plugins are Go code obsc cannot run; write the SLI as queries")
+        return None
+    if "events" in body:
+        src.enter((*path, "events"))
+        err = _query(src, (*path, "events", keys["error_query"]))
+        total = _query(src, (*path, "events", keys["total_query"]))
+        if err is None or total is None:
+            return None
+        queries.extend((err, total))
+        return {"raw": {"errors": err, "total": total}}
+    if "raw" in body:
+        src.enter((*path, "raw"))
+        ratio = _query(src, (*path, "raw", keys["error_ratio_query"]))
+        if ratio is None:
+            return None
+        queries.append(ratio)
+        src.note(
+            (*path, "raw"),
+            "an error-ratio query becomes errors = the ratio, total = 1 per series: windows of 1d and longer "
+            "average 5m ratios (as Sloth's 30d window does), and several series are averaged",
+        )
+        return {"raw": {"errors": ratio, "total": f"({ratio}) * 0 + 1"}}
+    src.error(path, "an SLI needs events (error and total queries) or raw (an error ratio query)")
+    return None
+
+
+def _query(src: Source, path: Path) -> str | None:
+    raw = src.take(path)
+    if not isinstance(raw, str) or not raw.strip():
+        src.error(path, "a query is required here")
+        return None
+    query = promql_text.with_window(raw)
+    if "$window" not in query:
+        src.error(path, "the query has no {{.window}}: obsc evaluates it over each alert window")
+        return None
+    return query
+
+
+def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool]:
+    src.enter(path)
+    src.drop((*path, "name"), _ALERT_NAME)
+    src.drop((*path, "labels"), _NO_PER_SLO.format(what="alert labels"))
+    src.drop((*path, "annotations"), _NO_PER_SLO.format(what="alert annotations"))
+    enabled: dict[str, bool] = {}
+    for key, tier in ((keys["page_alert"], "critical"), (keys["ticket_alert"], "warning")):
+        sub = (*path, key)
+        src.enter(sub)
+        enabled[tier] = not bool(src.take((*sub, "disable")))
+        src.drop((*sub, "labels"), _NO_PER_SLO.format(what="alert labels") + "; severity comes from the tier")
+        src.drop((*sub, "annotations"), _NO_PER_SLO.format(what="alert annotations"))
+    if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
+        src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
+    enabled["info"] = False  # Sloth has no budget-left alerts
+    return enabled

@@ -1,0 +1,64 @@
+"""`obsc import` on the command line: writes one spec per service and a platform skeleton only where there
+is none, reports each field not carried over on stderr, never overwrites without --force, writes nothing
+for a bad source; the written specs compile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import ExitCode
+from tests.cli_helpers import run_obsc
+from tests.conftest import require_shared
+
+
+def test_import_writes_specs_and_a_skeleton_that_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = require_shared("corpus/sloth/examples/getting-started.yml")
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
+    assert result.code == ExitCode.OK, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["myservice.yaml", "platform.yaml"]
+    assert f"dropped: {source}:17:7 $.slos[0].alerting.name: not carried over:" in result.err
+    assert f"# Imported by `obsc import sloth` from:\n#   {source}" in (out / "myservice.yaml").read_text()
+    assert run_obsc(capsys, "validate", str(out)).code == ExitCode.OK
+
+    again = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
+    assert again.code == ExitCode.BAD_INPUT and "pass --force" in again.err
+    (out / "platform.yaml").write_text((out / "platform.yaml").read_text() + "# edited by a human\n")
+    forced = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out), "--force", "--team", "myteam")
+    assert forced.code == ExitCode.OK, forced.err
+    assert (out / "platform.yaml").read_text().endswith("# edited by a human\n"), "an existing platform is kept"
+    assert "kept the existing" in forced.err
+
+
+def test_a_bad_source_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = require_shared("corpus/sloth/validate/bad/bad-aa.yaml")
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
+    assert result.code == ExitCode.BAD_INPUT
+    assert "objective 101 must be a percentage" in result.err and "nothing was written" in result.err
+    assert not out.exists()
+
+
+def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "sloth.yaml"
+    # Valid for Sloth, but at 90% the 14.4x page tier needs an error ratio of 1.44: it can never fire, and
+    # obsc refuses a dead alert. The import says so and writes nothing.
+    source.write_text(
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 90\n"
+        "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {name: LowBurn}\n"
+    )
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
+    assert result.code == ExitCode.BAD_INPUT, result.err
+    assert f"{out}/low.yaml:" in result.err and "the imported spec does not compile" in result.err
+    assert not out.exists()
+
+
+def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_obsc(capsys, "--help")
+    assert "4  obsc verify: the Prometheus server cannot be reached" in result.out
+    assert "import" in result.out and "verify" in result.out
+    assert ExitCode.UNREACHABLE == 5

@@ -1,0 +1,137 @@
+"""`obsc import openslo`: the OpenSLO v1 examples of ../shared/corpus/openslo import and compile; a full
+v1 set (SLO + SLI by reference + AlertPolicy + AlertCondition + a notification target) over Prometheus
+carries objective, period and queries; what obsc cannot express is reported where it is written."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import InputError
+from compiler.importers import ImportOptions, import_specs
+from compiler.model.types import SliKind
+from tests.conftest import require_shared
+from tests.import_helpers import assert_located_at_their_keys, import_and_compile
+
+EXAMPLES = [
+    "examples/budgeting-method/occurences-slo.yaml",
+    "examples/budgeting-method/ratio-timeslices.yaml",
+    "examples/budgeting-method/timeslices-slo.yaml",
+    "examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml",
+]
+
+
+def test_the_openslo_examples_import_and_compile(tmp_path: Path) -> None:
+    files = [require_shared(f"corpus/openslo/{name}") for name in EXAMPLES]
+    imported, compilation = import_and_compile("openslo", files, tmp_path)
+    services = {s.name: s for s in compilation.fleet.services}
+    assert set(services) == {"web-shop", "web-availability"}
+    (main_page,) = services["web-shop"].slos
+    assert (main_page.name, main_page.objective, main_page.period_seconds) == ("main-page", 99, 14 * 86400)
+    (low_traffic,) = services["web-availability"].slos
+    assert (low_traffic.objective, low_traffic.period_seconds) == (Decimal("99.95"), 7 * 86400)
+    assert not (main_page.alerting.critical or main_page.alerting.warning), "no alert policy: no alerts"
+    dropped = {(Path(d.location.file).name, d.path[-1]) for d in imported.dropped}
+    assert ("occurences-slo.yaml", "thresholdMetric") in dropped
+    assert ("timeslices-slo.yaml", "duration") in dropped  # 1m is a minute in OpenSLO: shorter than any window
+    assert ("timeslices-slo.yaml", "calendar") in dropped
+    assert ("ratio-timeslices.yaml", "budgetingMethod") in dropped
+    assert ("timeslices-slo.yaml", "timeSliceTarget") in dropped
+    assert_located_at_their_keys(imported.dropped)
+
+
+FULL = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout-availability, displayName: Checkout availability}
+spec:
+  service: checkout
+  indicatorRef: checkout-errors
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives:
+    - {displayName: Internal, targetPercent: 99.95}
+    - {displayName: Contract, target: 0.999}
+  alertPolicies: [{alertPolicyRef: page-fast}]
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: checkout-errors}
+spec:
+  ratioMetric:
+    counter: true
+    bad:
+      metricSource:
+        type: Prometheus
+        spec: {query: 'http_requests_total{job="checkout",code=~"5.."}'}
+    total:
+      metricSource:
+        type: Prometheus
+        spec: {query: 'http_requests_total{job="checkout"}'}
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata: {name: page-fast}
+spec:
+  conditions: [{conditionRef: burn-fast}]
+  notificationTargets: [{targetRef: pager}]
+---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata: {name: burn-fast}
+spec:
+  severity: page
+  condition: {kind: burnrate, op: gte, threshold: 2, lookbackWindow: 1h, alertAfter: 5m}
+---
+apiVersion: openslo/v1
+kind: AlertNotificationTarget
+metadata: {name: pager}
+spec: {target: pagerduty, description: on-call}
+---
+apiVersion: openslo/v1
+kind: Service
+metadata: {name: checkout}
+spec: {description: Takes payment and creates the order.}
+"""
+
+
+def test_a_full_v1_set_resolves_references_and_keeps_objective_period_and_queries(tmp_path: Path) -> None:
+    source = tmp_path / "checkout.yaml"
+    source.write_text(FULL)
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out", team="payments")
+    (service,) = compilation.fleet.services
+    assert (service.name, service.team, [m.render() for m in service.selector]) == (
+        "checkout",
+        "payments",
+        ['job="checkout"'],
+    )
+    assert service.description == "Takes payment and creates the order."
+    internal, contract = service.slos
+    assert (internal.name, internal.objective, internal.period_seconds) == (
+        "checkout-availability-internal",
+        Decimal("99.95"),
+        28 * 86400,
+    )
+    assert (contract.name, contract.objective) == ("checkout-availability-contract", Decimal("99.9"))
+    assert internal.sli.kind is SliKind.RAW and internal.alerting.critical and internal.alerting.warning
+    assert internal.sli.raw_errors == 'sum(rate(http_requests_total{job="checkout",code=~"5.."}[$window]))'
+    dropped = {(d.location.line, d.path): d.message for d in imported.dropped}
+    lines = FULL.splitlines()
+    policy_spec = lines.index("kind: AlertPolicy") + 3  # its `spec:` line, 1-based
+    condition_spec = lines.index("kind: AlertCondition") + 3
+    assert "conditions and notification targets are not carried over" in dropped[(policy_spec, ("spec",))]
+    assert "a condition of alert policy 'page-fast'" in dropped[(condition_spec, ("spec",))]
+    assert any("AlertNotificationTarget" in m for m in dropped.values())
+    assert_located_at_their_keys(imported.dropped)
+
+
+def test_other_openslo_versions_and_dangling_references_are_errors(tmp_path: Path) -> None:
+    alpha = require_shared("corpus/sloth/validate/good/good-openslo.yaml")
+    with pytest.raises(InputError, match="unsupported OpenSLO version 'openslo/v1alpha'"):
+        import_specs("openslo", [str(alpha)], ImportOptions())
+    dangling = tmp_path / "slo.yaml"
+    dangling.write_text(FULL.split("---")[0])
+    with pytest.raises(InputError, match=r"slo.yaml:6:3 \$.spec.indicatorRef: no SLI named 'checkout-errors'"):
+        import_specs("openslo", [str(dangling)], ImportOptions())

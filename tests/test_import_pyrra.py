@@ -1,0 +1,111 @@
+"""`obsc import pyrra`: every ServiceLevelObjective of ../shared/corpus/pyrra (the Kubernetes resource and
+the plain file form) imports and compiles; ratio and latency indicators keep their meaning; grouping and
+Kubernetes labels are reported where they are written."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import InputError
+from compiler.importers import ImportOptions, import_specs
+from compiler.model.types import SliKind
+from tests.conftest import require_shared
+from tests.import_helpers import assert_located_at_their_keys, import_and_compile
+
+
+def _corpus() -> list[Path]:
+    folder = require_shared("corpus/pyrra")
+    return sorted(p for p in folder.glob("*.yaml"))
+
+
+def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
+    files = [p for p in _corpus() if p.name != "mimir-example-slo.yaml"]  # same name as another: imported apart
+    imported, compilation = import_and_compile("pyrra", files, tmp_path / "k8s")
+    services = {s.name: s for s in compilation.fleet.services}
+    assert len(services) == len(files)
+    kubelet = services["kubelet-request-errors"].slos[0]
+    assert (kubelet.objective, kubelet.period_seconds, kubelet.sli.kind) == (Decimal(99), 14 * 86400, SliKind.RATIO)
+    assert [m.render() for m in services["kubelet-request-errors"].selector] == ['job="kubelet"']
+    # a shared matcher that is not `job` becomes the selector, with a note that `up` may not carry it
+    component = [n for n in imported.notes if "selector {component: apiserver}" in n.message]
+    assert {Path(n.location.file).name for n in component} == {
+        "slo-apiserver-read-cluster-latency.yaml",
+        "slo-apiserver-write-response-errors.yaml",
+    }
+    assert kubelet.sli.errors is not None and kubelet.sli.errors.selector is not None
+    assert kubelet.sli.errors.selector.render() == 'rest_client_requests_total{code=~"5..",job="kubelet"}'
+    # the spec says the shared matcher once, in the selector (obsc adds it to every metric)
+    assert "  requests: rest_client_requests_total\n" in imported.specs["kubelet-request-errors.yaml"]
+    latency = services["apiserver-read-cluster-latency"].slos[0]
+    assert (latency.sli.kind, latency.sli.threshold_seconds) == (SliKind.LATENCY, Decimal(5))
+    # no shared matcher: raw PromQL, so no matcher is added that Pyrra did not have
+    resource = services["apiserver-read-resource-latency"].slos[0]
+    assert resource.sli.kind is SliKind.RAW and 'le="0.1"' in (resource.sli.raw_errors or "")
+    assert services["prometheus-api-query"].slos[0].period_seconds == 7 * 86400
+    dropped = {(Path(d.location.file).name, d.path) for d in imported.dropped}
+    assert ("slo-prometheus-operator-reconcile-errors.yaml", ("spec", "indicator", "ratio", "grouping")) in dropped
+    assert ("slo-kubelet-request-errors.yaml", ("metadata", "labels")) in dropped
+    assert_located_at_their_keys(imported.dropped)
+    _, alone = import_and_compile("pyrra", [require_shared("corpus/pyrra/mimir-example-slo.yaml")], tmp_path / "file")
+    assert alone.fleet.services[0].slos[0].sli.threshold_seconds == Decimal(5)
+
+
+def test_two_objectives_with_one_name_are_an_error_at_the_second() -> None:
+    files = [
+        str(require_shared(f"corpus/pyrra/{n}"))
+        for n in ("slo-apiserver-read-cluster-latency.yaml", "mimir-example-slo.yaml")
+    ]
+    with pytest.raises(InputError, match=r"mimir-example-slo.yaml:\d+:\d+ .*already has an SLO 'latency'"):
+        import_specs("pyrra", files, ImportOptions())
+
+
+BOOL_GAUGE = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: probe-up, namespace: edge}
+spec:
+  target: "99.5"
+  window: 4w
+  indicator:
+    bool_gauge: {metric: 'probe_success{job="blackbox"}'}
+  alerting: {name: ProbeBurn, absent: true}
+"""
+
+SWITCHED_OFF = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: quiet, namespace: edge}
+spec:
+  target: "99"
+  window: 28d
+  indicator:
+    ratio:
+      errors: {metric: 'edge_requests_total{job="edge",code="500"}'}
+      total: {metric: 'edge_requests_total{job="edge"}'}
+  alerting: {disabled: true}
+"""
+
+
+def test_switched_off_alerts_stay_off(tmp_path: Path) -> None:
+    source = tmp_path / "quiet.yaml"
+    source.write_text(SWITCHED_OFF)
+    imported, compilation = import_and_compile("pyrra", [source], tmp_path / "out")
+    slo = compilation.fleet.services[0].slos[0]
+    assert (slo.alerting.critical, slo.alerting.warning, slo.alerting.info) == (False, False, False)
+    assert imported.dropped == []
+
+
+def test_an_indicator_without_an_obsc_kind_is_reported_and_nothing_else_is_silent(tmp_path: Path) -> None:
+    source = tmp_path / "probe.yaml"
+    source.write_text(BOOL_GAUGE)
+    imported = import_specs("pyrra", [str(source)], ImportOptions(team="edge"))
+    assert imported.specs == {}
+    assert {d.path for d in imported.dropped} == {
+        ("spec", "indicator", "bool_gauge"),
+        ("spec", "alerting", "name"),
+        ("spec", "alerting", "absent"),
+    }
+    assert_located_at_their_keys(imported.dropped)

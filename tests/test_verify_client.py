@@ -1,0 +1,77 @@
+"""The read-only Prometheus client of `obsc verify`: GET only, retries bounded and only for failures that
+may pass (connection, 5xx), a rejected query is not retried, a slow server times out."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from compiler.verify.client import Prometheus, QueryRejected, Unreachable
+
+OK = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}})
+
+
+@contextmanager
+def fake(replies: list[tuple[int, str]], delay: float = 0.0) -> Iterator[tuple[str, list[str]]]:
+    """A server answering each request with the next (status, body); records each method and path."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(f"GET {self.path}")
+            time.sleep(delay)
+            status, body = replies[min(len(seen), len(replies)) - 1]
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client timed out and left: that is the point of the slow-server test
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_5xx_is_retried_up_to_the_bound_then_unreachable() -> None:
+    with fake([(503, "{}")]) as (url, seen):
+        with pytest.raises(Unreachable, match=r"HTTP 503 \(after 3 attempts"):
+            Prometheus(url, timeout=2, retries=2).query("up")
+        assert len(seen) == 3 and all(s.startswith("GET /api/v1/query?query=up") for s in seen)
+
+
+def test_a_passing_failure_is_retried_and_then_answers() -> None:
+    with fake([(503, "{}"), (200, OK)]) as (url, seen):
+        assert Prometheus(url, timeout=2, retries=1).query("up")[0]["value"] == [0, "1"]
+        assert len(seen) == 2
+
+
+def test_a_rejected_query_is_not_retried() -> None:
+    body = json.dumps({"status": "error", "errorType": "bad_data", "error": "parse error at char 3"})
+    with fake([(400, body)]) as (url, seen):
+        with pytest.raises(QueryRejected, match="parse error at char 3"):
+            Prometheus(url, timeout=2, retries=2).query("up{")
+        assert len(seen) == 1
+
+
+def test_a_slow_server_times_out_within_the_bound() -> None:
+    with fake([(200, OK)], delay=2.0) as (url, _):
+        start = time.monotonic()
+        with pytest.raises(Unreachable, match="after 2 attempts"):
+            Prometheus(url, timeout=0.3, retries=1).query("up")
+        assert time.monotonic() - start < 1.8  # 2 x 0.3s timeouts + one 0.5s backoff
