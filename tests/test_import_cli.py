@@ -59,6 +59,6 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
 
 def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "--help")
-    assert "4  obsc verify: the Prometheus server cannot be reached" in result.out
+    assert "5  obsc verify: the Prometheus server cannot be reached" in result.out
     assert "import" in result.out and "verify" in result.out
     assert ExitCode.UNREACHABLE == 5
