@@ -33,7 +33,6 @@ from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import (
     BUDGET_ALERT_FOR_SECONDS,
     burn_threshold_expr,
-    min_traffic_text,
     slo_labels,
     window_labels,
 )
@@ -99,7 +98,7 @@ class _Lines:
     period_seconds: int
     budget: float  # the error budget
     budget_left: float  # the budget-low line
-    min_traffic: float | None  # the traffic guard, None without one
+    min_bad_events: int  # the low-traffic guard (0: none)
     burn: dict[str, float]  # window name → error-ratio line (factor × budget)
 
     @classmethod
@@ -109,7 +108,7 @@ class _Lines:
             period_seconds=slo.period_seconds,
             budget=budget,
             budget_left=_float(decimal_text(slo.alerting.budget_left)),
-            min_traffic=_float(min_traffic_text(slo)) if slo.min_traffic > 0 else None,
+            min_bad_events=slo.min_bad_events,
             burn={w.name: _float(w.factor_text(slo.period_seconds)) * budget for w in windows},
         )
 
@@ -124,10 +123,10 @@ def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
         long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
         if not (long > threshold and short > threshold):
             return None
-        if lines.min_traffic is not None:
-            traffic = _float(decimal_text(state.total_of(w.long_seconds)))
-            if not traffic >= lines.min_traffic:
-                return None
+        if lines.min_bad_events and not _float(decimal_text(state.bad_of(w.long_seconds))) * w.long_seconds >= float(
+            lines.min_bad_events
+        ):
+            return None
         return long
     remaining = 1 - (state.ratio(lines.period_seconds) / lines.budget)
     if alert.budget == "low":
@@ -186,10 +185,11 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     traffic, traffic under min_traffic, and the budget around its two lines."""
     cases = []
     above, below = Decimal("1.25"), Decimal("0.8")
-    # Traffic just above min_traffic, so that a guard raised by half would keep a real burn quiet.
-    busy = (slo.min_traffic * above).quantize(_DIGITS).normalize() if slo.min_traffic > 0 else Decimal(1)
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = _Lines.of(slo, windows)
+    # Events/s (a power of two: ratios stay exact) at which every pair at 0.8x its line still counts
+    # twice min_bad_events in its long window: the guard never decides a case about the lines.
+    busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
 
     def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
         cases.append(_case(service, slo, lines, rules, step, f"{slo.name}: {title}", state, times, checked))
@@ -231,19 +231,24 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         _State({s: healthy for s in recorded_windows(slo)}, healthy, busy),
         [longest],
     )
-    if slo.min_traffic > 0:
-        # Per pair, only its long window (the one its guard reads) is under min_traffic: a guard reading
-        # any other window would see busy traffic and fire.
-        thin = (slo.min_traffic * below).quantize(_DIGITS).normalize()
+    if slo.min_bad_events > 0:
+        # Per pair: both windows burn at 1.25x the line, but the long window holds only 1.25x / 0.8x
+        # min_bad_events failed events (its traffic is that low); the short window is busy.
         for w in windows:
+            ratio = error_ratio_threshold(slo, w) * above
             key = _COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds
-            add(
-                f"{w.long}/{w.short}: half the events failing at {decimal_text(thin)}/s over {w.long} "
-                "(under min_traffic) does not alert",
-                _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), busy, {key: thin}),
-                [steps_after(w.for_seconds, step)],
-                alert_of(w),
-            )
+            for share, what in ((above, "pages"), (below, "stays quiet")):
+                events = slo.min_bad_events * share
+                thin = (events / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+                state = _pair_state(w, ratio, ratio, busy)
+                state.totals[key] = thin
+                add(
+                    f"{w.long}/{w.short} at 1.25x its line with {decimal_text(events)} failed events over {w.long} "
+                    f"({decimal_text(thin)} events/s, min_bad_events {slo.min_bad_events}) {what}",
+                    state,
+                    [steps_after(w.for_seconds, step)],
+                    alert_of(w),
+                )
     if any(r.source is not None and r.source.budget for r in rules):
         left = slo.alerting.budget_left
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
@@ -262,6 +267,14 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             budget,
         )
     return cases
+
+
+def _busy(slo: Slo, w: BurnWindow) -> Decimal:
+    needed = 2 * slo.min_bad_events / (error_ratio_threshold(slo, w) * Decimal("0.8") * w.long_seconds)
+    busy = Decimal(1)
+    while busy < needed:
+        busy *= 2
+    return busy
 
 
 def _duration(seconds: int) -> str:
