@@ -41,7 +41,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
         base, le = sli.latency.selector.metric, decimal_text(sli.threshold_seconds or Decimal(0))
         what = (
-            f"`{base}_count`, or its `le=\"{le}\"` bucket while there is traffic "
+            f'`{base}_count`, or its `le="{le}"` bucket while there is traffic '
             "(a threshold that is not a bucket boundary never has one)"
         )
     elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:

@@ -182,7 +182,7 @@ def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Deci
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     """Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x)
     and a fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy
-    traffic, traffic under min_traffic, and the budget around its two lines."""
+    traffic, too few failed events for min_bad_events, and the budget around its two lines."""
     cases = []
     above, below = Decimal("1.25"), Decimal("0.8")
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
