@@ -93,9 +93,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         cases.append(case("an idle service exporting its counters at 0 has data", full, 0, 1))
         cases.append(case("requests counted, threshold buckets present: data", full, 1, 1))
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
-        cases.append(
-            case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1)
-        )
+        cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
     return cases
 
 
