@@ -138,12 +138,12 @@ def _off_bucket(threshold: Decimal, histogram: Metric) -> str:
     """A threshold between two declared buckets: the bucket series it would read does not exist."""
     below = [b for b in histogram.buckets if b < threshold]
     above = [b for b in histogram.buckets if b > threshold]
-    near = " and ".join(
-        f"{decimal_text(b)}s" for b in ([max(below)] if below else []) + ([min(above)] if above else [])
-    )
+    nearest = ([max(below)] if below else []) + ([min(above)] if above else [])
+    near = " and ".join(f"{decimal_text(b)}s" for b in nearest)
+    which = f"the nearest buckets are {near}" if len(nearest) == 2 else f"the nearest bucket is {near}"
     return (
         f"threshold {decimal_text(threshold)}s is not a bucket of histogram {histogram.name!r}: its `le` series "
-        f"would not exist and the SLI would read no data; the nearest buckets are {near}"
+        f"would not exist and the SLI would read no data; {which}"
     )
 
 
