@@ -125,7 +125,8 @@ def test_ratio_thresholds_need_a_percent_sign(tmp_path: Path) -> None:
 def test_period_shorter_than_every_window_catalog_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="period 12h is shorter than every burn-rate window catalog"):
         _fleet(
-            tmp_path, BASE + "slos:\n  - {name: a, objective: 99, period: 12h, sli: {errors: errors, total: requests}}\n"
+            tmp_path,
+            BASE + "slos:\n  - {name: a, objective: 99, period: 12h, sli: {errors: errors, total: requests}}\n",
         )
 
 

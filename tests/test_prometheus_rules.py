@@ -117,7 +117,7 @@ def test_groups_use_only_what_prometheus_2_42_accepts(fmt: str) -> None:
         for group in groups:
             assert set(group) <= {"name", "interval", "rules"}, "no group labels (3.0), no query_offset (2.53)"
             for rule in group["rules"]:
-                assert set(rule) <= {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}  # all in 2.42
+                assert set(rule) <= {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
                 assert "holt_winters" not in rule["expr"]
                 if "record" in rule:
                     assert RECORD.match(rule["record"]), rule["record"]
