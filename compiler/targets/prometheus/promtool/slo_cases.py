@@ -203,9 +203,13 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         line = error_ratio_threshold(slo, w)
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {burn_threshold_expr(slo, w)})"
+        # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
+        events = (
+            f", {decimal_text(slo.min_bad_events * above)} failed events over {w.long}" if slo.min_bad_events else ""
+        )
         add(
-            f"{where} both at 1.25x fire after {_duration(w.for_seconds)}",
-            _pair_state(w, line * above, line * above, busy),
+            f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}",
+            _guarded(slo, w, above, busy),
             hold_times(w.for_seconds, step),
             alert_of(w),
         )
@@ -232,23 +236,16 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         [longest],
     )
     if slo.min_bad_events > 0:
-        # Per pair: both windows burn at 1.25x the line, but the long window holds only 1.25x / 0.8x
-        # min_bad_events failed events (its traffic is that low); the short window is busy.
+        # Per pair: both windows burn at 1.25x the line, but the long window holds only 0.8x min_bad_events
+        # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
         for w in windows:
-            ratio = error_ratio_threshold(slo, w) * above
-            key = _COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds
-            for share, what in ((above, "pages"), (below, "stays quiet")):
-                events = slo.min_bad_events * share
-                thin = (events / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
-                state = _pair_state(w, ratio, ratio, busy)
-                state.totals[key] = thin
-                add(
-                    f"{w.long}/{w.short} at 1.25x its line with {decimal_text(events)} failed events over {w.long} "
-                    f"({decimal_text(thin)} events/s, min_bad_events {slo.min_bad_events}) {what}",
-                    state,
-                    [steps_after(w.for_seconds, step)],
-                    alert_of(w),
-                )
+            add(
+                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(slo.min_bad_events * below)} failed events "
+                f"over {w.long} (min_bad_events {slo.min_bad_events}) stays quiet",
+                _guarded(slo, w, below, busy),
+                [steps_after(w.for_seconds, step)],
+                alert_of(w),
+            )
     if any(r.source is not None and r.source.budget for r in rules):
         left = slo.alerting.budget_left
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
@@ -267,6 +264,17 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             budget,
         )
     return cases
+
+
+def _guarded(slo: Slo, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
+    """Both windows at 1.25x the line; the long window's traffic such that it holds `share` x min_bad_events
+    failed events (busy traffic without a guard)."""
+    ratio = error_ratio_threshold(slo, w) * Decimal("1.25")
+    state = _pair_state(w, ratio, ratio, busy)
+    if slo.min_bad_events:
+        thin = (slo.min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
+    return state
 
 
 def _busy(slo: Slo, w: BurnWindow) -> Decimal:
