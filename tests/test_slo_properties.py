@@ -160,3 +160,69 @@ def _promtool_case(tmp: Path, period: int, objective: Decimal, promtool: str) ->
 )
 def test_promtool_agrees_on_generated_rules(tmp_path: Path, period: int, objective: Decimal) -> None:
     _promtool_case(tmp_path, period, objective, require_tool("promtool", "PROMTOOL"))
+
+
+LOW_TRAFFIC = """\
+apiVersion: obsc/v1
+service: {name}
+team: t
+selector: {{job: {name}}}
+metrics: {{requests: http_requests_total, errors: 'http_requests_total{{code="500"}}'}}
+alerts: {{error_rate: false, traffic_anomaly: false, traffic_milestone: false, service_down: false}}
+slos: [{{name: s, objective: 99.9, sli: {{errors: errors, total: requests}}, alerts: {{info: false}}}}]
+"""
+
+
+def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path) -> None:
+    """3 days of raw counters through the generated rules: 0.5 req/s failing 2.7% (27x a 99.9% budget) fires
+    every pair; 0.01 req/s with one failure 3 minutes ago (a 2.8% hour, over the 1.44% page line, and a
+    33% 5 minutes) fires nothing: 1 failed event is under min_bad_events."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    for name in ("burning", "stray"):
+        (tmp_path / f"{name}.yaml").write_text(LOW_TRAFFIC.format(name=name))
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    bundle = compile_specs([str(tmp_path)], CompileOptions()).bundle
+    minutes = 3 * 1440 + 60
+    groups = []
+    for name in ("burning", "stray"):
+        artifact = bundle.get(f"prometheus/rules/{name}.yaml")
+        assert artifact is not None
+        data = yaml.safe_load(artifact.content)
+        for group in data["groups"]:
+            for rule in group["rules"]:
+                rule.pop("annotations", None)
+        groups += data["groups"]
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": groups}))
+    ok_burning, bad_burning = 0.5 * 60 * (1 - 0.027), 0.5 * 60 * 0.027
+    inputs = [
+        {"series": 'http_requests_total{job="burning",code="200"}', "values": f"0+{ok_burning!r}x{minutes}"},
+        {"series": 'http_requests_total{job="burning",code="500"}', "values": f"0+{bad_burning!r}x{minutes}"},
+        {"series": 'http_requests_total{job="stray",code="200"}', "values": f"0+0.6x{minutes}"},
+        {"series": 'http_requests_total{job="stray",code="500"}', "values": f"0+0x{minutes - 3} 1+0x3"},
+    ]
+    burning = [r for g in groups for r in g["rules"] if r.get("labels", {}).get("service") == "burning"]
+    checks = []
+    for alert in ("SLOErrorBudgetBurnFast", "SLOErrorBudgetBurnSlow"):
+        expected = [{"exp_labels": r["labels"]} for r in burning if r.get("alert") == alert]
+        assert len(expected) == 2
+        checks.append({"eval_time": f"{minutes}m", "alertname": alert, "exp_alerts": expected})
+    document = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "5m",
+        "group_eval_order": [g["name"] for g in groups],
+        "tests": [
+            {
+                "name": "quiet burn pages, stray failure does not",
+                "interval": "1m",
+                "input_series": inputs,
+                "alert_rule_test": checks,
+                # not even pending: without min_bad_events the page would be (1h at 2.8%, 5m at 33%)
+                "promql_expr_test": [
+                    {"expr": 'ALERTS{service="stray"}', "eval_time": f"{minutes}m", "exp_samples": []}
+                ],
+            }
+        ],
+    }
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump(document))
+    done = subprocess.run([promtool, "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True)
+    assert done.returncode == 0 and "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
