@@ -26,6 +26,7 @@ SLO_BURN_FAST = "SLOErrorBudgetBurnFast"  # critical: 1h/5m and 6h/30m windows
 SLO_BURN_SLOW = "SLOErrorBudgetBurnSlow"  # warning: 1d/2h and 3d/6h windows
 SLO_BUDGET_LOW = "SLOErrorBudgetLow"  # info
 SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
+SLO_DATA_MISSING = "SLODataMissing"  # warning: the SLI's series are gone while the service is up
 
 # Keyed by the spec key under `alerts:` (model.types.AlertKind's values): this bottom-floor module imports
 # nothing of obsc, and every kind having a name is tested.
@@ -99,7 +100,7 @@ def sli_errors_rate(window: str) -> str:
 
 
 def sli_total_rate(window: str) -> str:
-    """Rate of all events over `window`: `slo:sli_total:rate5m` (also what the min_traffic guard reads)."""
+    """Rate of all events over `window`: `slo:sli_total:rate5m`."""
     return f"slo:sli_total:rate{window}"
 
 

@@ -77,7 +77,8 @@ def test_burn_rate_factors_follow_the_sre_workbook(tmp_path: Path) -> None:
     )
     a, b = fleet.services[0].slos  # type: ignore[attr-defined]
     assert [w.factor_text(a.period_seconds) for w in burnrate.windows_for(a)] == ["14.4", "6", "3", "1"]
-    assert [w.factor_text(b.period_seconds) for w in burnrate.windows_for(b)] == ["13.44", "5.6", "2.8", "0.9333333333"]
+    # 28d keeps the Workbook's shares except where they give a factor below 1 (the 3d pair: 0.933 → 1)
+    assert [w.factor_text(b.period_seconds) for w in burnrate.windows_for(b)] == ["13.44", "5.6", "2.8", "1"]
     assert a.error_budget == Decimal("0.001")
     assert burnrate.error_ratio_threshold(a, burnrate.catalog()[0]) == Decimal("0.0144")
     assert [(w.long, w.short) for w in burnrate.catalog()] == [("1h", "5m"), ("6h", "30m"), ("1d", "2h"), ("3d", "6h")]
@@ -121,10 +122,11 @@ def test_ratio_thresholds_need_a_percent_sign(tmp_path: Path) -> None:
         _fleet(tmp_path, BASE + "alerts: {error_rate: {warning: 2}}\n")
 
 
-def test_period_shorter_than_the_longest_window_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="period 1d is shorter than the longest alert window"):
+def test_period_shorter_than_every_window_catalog_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="period 12h is shorter than every burn-rate window catalog"):
         _fleet(
-            tmp_path, BASE + "slos:\n  - {name: a, objective: 99, period: 1d, sli: {errors: errors, total: requests}}\n"
+            tmp_path,
+            BASE + "slos:\n  - {name: a, objective: 99, period: 12h, sli: {errors: errors, total: requests}}\n",
         )
 
 

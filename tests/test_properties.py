@@ -64,7 +64,7 @@ slos = st.fixed_dictionaries(
     {"name": names, "objective": objectives, "sli": slis},
     optional={
         "period": durations,
-        "min_traffic": st.sampled_from([0, 1, "10/m", "x/s"]),
+        "min_bad_events": st.sampled_from([0, 3, 10, "x"]),
         "alerts": st.fixed_dictionaries(
             {}, optional={"critical": st.booleans(), "warning": st.booleans(), "budget_left": percents}
         ),

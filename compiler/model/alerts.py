@@ -23,6 +23,7 @@ class AlertDef:
     window: BurnWindow | None = None  # burn-rate alerts
     key_alert: KeyAlert | None = None  # key-metric alerts
     budget: str | None = None  # "low" / "exhausted" for budget alerts
+    data_missing: bool = False  # the SLI's series are absent while the service's targets are up
 
     @property
     def slo_name(self) -> str | None:
@@ -85,6 +86,10 @@ def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
     for window in windows_for(slo):
         name = names.SLO_BURN_FAST if window.tier == Tier.CRITICAL else names.SLO_BURN_SLOW
         out.append(AlertDef(name, window.tier, service.name, service.team, slo=slo, window=window))
+    if slo.alerting.critical or slo.alerting.warning:
+        # Without its series an SLO's burn alerts are silent: say so instead (a ticket, not a page).
+        missing = AlertDef(names.SLO_DATA_MISSING, Tier.WARNING, service.name, service.team, slo=slo, data_missing=True)
+        out.append(missing)
     if slo.alerting.info:
         out.append(AlertDef(names.SLO_BUDGET_LOW, Tier.INFO, service.name, service.team, slo=slo, budget="low"))
         out.append(

@@ -7,6 +7,7 @@ Problems are collected as located diagnostics; building continues so one run rep
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from compiler import conventions
@@ -16,6 +17,7 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos
+from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
@@ -87,6 +89,11 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         location=ctx.loc(()),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
+    windows_path: Path = ("defaults", "slo_alerts", "windows")
+    parse_catalogs(
+        (defaults.data.get("slo_alerts") or {}).get("windows") or {},
+        lambda path, message: ctx.error((*windows_path, *path), message, key=len(path) == 1),
+    )
     platform_routes = _routes(
         defaults.data.get("routing") or {},
         conventions.PLATFORM_SCOPE,
@@ -274,6 +281,8 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             expr = expand(body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
             where.error(path, "latency must be a histogram (its _bucket and _count series are read)")
+        if "buckets" in body and mtype != MetricType.HISTOGRAM:
+            where.error((*path, "buckets"), f"buckets are for histograms; {name!r} is a {mtype.value}")
         out[name] = Metric(
             name=name,
             type=mtype,
@@ -282,6 +291,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             unit=str(body.get("unit", "")),
             title=str(body.get("title", "")),
             location=where.loc(path),
+            buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
         )
     return out
 

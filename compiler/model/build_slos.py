@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
+from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
-from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
+from compiler.model.units import decimal_text, format_duration, parse_duration, parse_duration_seconds, parse_percent
 from compiler.spec.document import Path
 
 
@@ -18,9 +19,10 @@ def build_slos(
     data: Mapping[str, Any], defaults: Layer, metrics: dict[str, Metric], ctx: Ctx, selector: tuple[Matcher, ...]
 ) -> list[Slo]:
     period_text = str(defaults.data.get("period", builtin_defaults()["period"]))
-    budget_default = (defaults.data.get("slo_alerts") or {}).get(
-        "budget_left", builtin_defaults()["slo_alerts"]["budget_left"]
-    )
+    slo_alerts = defaults.data.get("slo_alerts") or {}
+    budget_default = slo_alerts.get("budget_left", builtin_defaults()["slo_alerts"]["budget_left"])
+    catalogs = platform_catalogs(defaults)
+    bad_events_default = int(slo_alerts.get("min_bad_events", default_min_bad_events()))
     out: list[Slo] = []
     first_seen: dict[str, int] = {}
     for i, raw in enumerate(data.get("slos") or []):
@@ -40,10 +42,24 @@ def build_slos(
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
         alerts = raw.get("alerts") or {}
-        try:
-            min_traffic = parse_rate(raw.get("min_traffic", 0))
-        except ValueError as exc:
-            ctx.error((*path, "min_traffic"), str(exc))
+        if "min_traffic" in raw:
+            ctx.error(
+                (*path, "min_traffic"),
+                "min_traffic silenced burn alerts below a traffic floor, so a quiet service burning its budget never "
+                f"paged; it is replaced by min_bad_events (default {bad_events_default}): burn alerts need that many "
+                "bad events in their long window. Remove min_traffic (or set min_bad_events)",
+                key=True,
+            )
+            continue
+        period = parse_duration(str(raw.get("period", period_text)))
+        windows = catalog_for(period, catalogs)
+        if windows is None:
+            ctx.error(
+                (*path, "period") if "period" in raw else path,
+                f"period {format_duration(period)} is shorter than every burn-rate window catalog "
+                f"({', '.join(format_duration(p) for p in sorted(catalogs))}); use at least "
+                f"{format_duration(min(catalogs))} or add a catalog under slo_alerts.windows in the platform file",
+            )
             continue
         budget_left = parse_percent(str(alerts.get("budget_left", budget_default)))
         if not 0 < budget_left < 1:
@@ -58,7 +74,7 @@ def build_slos(
             Slo(
                 name=name,
                 objective=objective,
-                period_seconds=parse_duration(str(raw.get("period", period_text))),
+                period_seconds=period,
                 sli=sli,
                 alerting=SloAlerting(
                     critical=bool(alerts.get("critical", True)),
@@ -67,8 +83,9 @@ def build_slos(
                     budget_left=budget_left,
                 ),
                 description=str(raw.get("description", "")).strip(),
-                min_traffic=min_traffic,
+                min_bad_events=int(raw.get("min_bad_events", bad_events_default)),
                 location=ctx.loc(path),
+                windows=windows,
             )
         )
     return out
@@ -107,9 +124,36 @@ def build_sli(
         if threshold <= 0:
             ctx.error((*path, "threshold"), "latency threshold must be greater than 0")
             return None
-        return None if histogram is None else Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold)
+        if histogram is None:
+            return None
+        if histogram.buckets and threshold not in histogram.buckets:
+            ctx.error((*path, "threshold"), _off_bucket(threshold, histogram))
+            return None
+        return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold)
     ctx.error(path, f"SLI has keys {', '.join(sorted(keys))}; expected {_SLI_FORMS}")
     return None
+
+
+def _off_bucket(threshold: Decimal, histogram: Metric) -> str:
+    """A threshold between two declared buckets: the bucket series it would read does not exist."""
+    below = [b for b in histogram.buckets if b < threshold]
+    above = [b for b in histogram.buckets if b > threshold]
+    nearest = ([max(below)] if below else []) + ([min(above)] if above else [])
+    near = " and ".join(f"{decimal_text(b)}s" for b in nearest)
+    which = f"the nearest buckets are {near}" if len(nearest) == 2 else f"the nearest bucket is {near}"
+    return (
+        f"threshold {decimal_text(threshold)}s is not a bucket of histogram {histogram.name!r}: its `le` series "
+        f"would not exist and the SLI would read no data; {which}"
+    )
+
+
+def platform_catalogs(defaults: Layer) -> dict[int, Catalog]:
+    """The built-in window catalogs with the platform's `slo_alerts.windows` replacing them period by period
+    (build_platform reports what is wrong with those; here refused rows are just left out)."""
+    raw = (defaults.data.get("slo_alerts") or {}).get("windows") or {}
+    if not raw:
+        return builtin_catalogs()
+    return {**builtin_catalogs(), **parse_catalogs(raw, lambda path, message: None)}
 
 
 def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expected: MetricType) -> Metric | None:

@@ -1,77 +1,144 @@
 """SLO math: error budget, burn-rate windows and factors, thresholds, time to exhaustion.
 
-Generators only format these numbers. The window catalog is data (windows.yaml), checked on load.
+Generators only format these numbers. The window catalogs are data (windows.yaml, one per period, and
+a platform's `slo_alerts.windows`), checked on load: no pair may fire on an SLO that meets its objective.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 import yaml
 
-from compiler.model.types import Slo, Tier
+from compiler.model.types import BurnWindow, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration, parse_percent
 
-
-@dataclass(frozen=True)
-class BurnWindow:
-    """One multiwindow alert condition: both windows must burn faster than `factor`."""
-
-    tier: Tier
-    name: str  # fast / medium / slow / slowest: stable label value `burn_window`
-    long_seconds: int
-    short_seconds: int
-    budget_share: Decimal
-    for_seconds: int = 0  # how long both windows must burn before the alert fires
-
-    @property
-    def long(self) -> str:
-        return format_duration(self.long_seconds)
-
-    @property
-    def short(self) -> str:
-        return format_duration(self.short_seconds)
-
-    def factor(self, period_seconds: int) -> Decimal:
-        """Burn rate that spends `budget_share` of the budget within the long window."""
-        return _factor(self.budget_share, period_seconds, self.long_seconds)
-
-    def factor_text(self, period_seconds: int) -> str:
-        """Factor rounded for humans and PromQL (13.44, 0.9333): exact to 1e-10 of a burn unit."""
-        return _factor_text(self.budget_share, period_seconds, self.long_seconds)
+__all__ = ["BurnWindow", "catalog", "catalog_for", "error_ratio_threshold", "recorded_windows", "windows_for"]
 
 
-# Every alert, test case, runbook and panel of every SLO asks for the same few factors: remember them.
-@functools.lru_cache(maxsize=1024)
-def _factor(budget_share: Decimal, period_seconds: int, long_seconds: int) -> Decimal:
-    return budget_share * Decimal(period_seconds) / Decimal(long_seconds)
+Catalog = tuple[BurnWindow, ...]
+Report = Callable[[tuple[str | int, ...], str], None]  # (path below the catalogs, message)
+ONE = Decimal(1)
 
 
-@functools.lru_cache(maxsize=1024)
-def _factor_text(budget_share: Decimal, period_seconds: int, long_seconds: int) -> str:
-    return decimal_text(round(_factor(budget_share, period_seconds, long_seconds), 10))
+def parse_catalogs(raw: Mapping[str, Any], report: Report) -> dict[int, Catalog]:
+    """Window catalogs keyed by period seconds, from `{period: [row, ...]}`; every refused row is reported
+    (path, message) and left out. A row fires on a healthy SLO if its factor is below 1, so that is refused."""
+    out: dict[int, Catalog] = {}
+    for key, rows in raw.items():
+        try:
+            period = parse_duration(str(key))
+        except ValueError as exc:
+            report((str(key),), str(exc))
+            continue
+        windows: list[BurnWindow] = []
+        for i, row in enumerate(rows or ()):
+            window = _parse_row(row, period, _under(report, (str(key), i)))
+            if window is None:
+                continue
+            if any(w.name == window.name for w in windows):
+                report((str(key), i, "name"), f"window name {window.name!r} is used twice in the {key} catalog")
+                continue
+            windows.append(window)
+        out[period] = tuple(windows)
+    return out
+
+
+RowReport = Callable[[tuple[str, ...], str], None]
+
+
+def _parse_row(row: Mapping[str, Any], period: int, report: RowReport) -> BurnWindow | None:
+    try:
+        long_s, short_s = parse_duration(str(row["long"])), parse_duration(str(row["short"]))
+        share = parse_percent(str(row["budget_share"])) if "budget_share" in row else None
+        fixed = Decimal(repr(row["factor"])) if "factor" in row else None
+        window = BurnWindow(
+            tier=Tier(str(row["tier"])),
+            name=str(row["name"]),
+            long_seconds=long_s,
+            short_seconds=short_s,
+            budget_share=share,
+            fixed_factor=fixed,
+            for_seconds=parse_duration(str(row.get("for", "0s"))),
+            keep_firing_seconds=parse_duration(str(row.get("keep_firing_for", "0s"))),
+        )
+    except (KeyError, ValueError) as exc:
+        report((), f"window pair not understood: {exc}")
+        return None
+    where = f"the {window.long}/{window.short} pair"
+    if (share is None) == (fixed is None):
+        report((), f"{where} needs exactly one of budget_share and factor")
+    elif not 0 < short_s < long_s:
+        report(("short",), f"{where}: the short window must be shorter than the long one")
+    elif long_s > period:
+        report(("long",), f"{where}: the long window is longer than the {format_duration(period)} period")
+    elif share is not None and not 0 < share <= 1:
+        report(("budget_share",), f"{where}: budget_share must be in (0%, 100%]")
+    elif window.tier is Tier.INFO:
+        report(("tier",), f"{where}: burn alerts page (critical) or ticket (warning); info is not a burn tier")
+    elif window.factor(period) < ONE:
+        what = "factor" if fixed is not None else "budget_share"
+        report(
+            (what,),
+            f"{where} has factor {window.factor_text(period)} on a {format_duration(period)} period: below 1 it fires "
+            "on an SLO that meets its objective; use a factor of at least 1"
+            + (
+                f" (a budget_share of at least {decimal_text(round(Decimal(long_s) / period * 100, 4))}%)"
+                if share
+                else ""
+            ),
+        )
+    else:
+        return window
+    return None
+
+
+def _under(report: Report, prefix: tuple[str | int, ...]) -> RowReport:
+    return lambda field, message: report((*prefix, *field), message)
+
+
+def _share_for_one(long_seconds: int, period_seconds: int) -> str:
+    return decimal_text(round(Decimal(long_seconds) / period_seconds * 100, 4)) + "%"
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files("compiler.model").joinpath("windows.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def _refuse(path: tuple[str | int, ...], message: str) -> None:
+    raise ValueError(f"windows.yaml: catalogs.{'.'.join(map(str, path))}: {message}")
 
 
 @functools.cache
-def catalog() -> tuple[BurnWindow, ...]:
-    text = resources.files("compiler.model").joinpath("windows.yaml").read_text(encoding="utf-8")
-    rows = yaml.safe_load(text)["windows"]
-    windows = tuple(
-        BurnWindow(
-            tier=Tier(row["tier"]),
-            name=str(row["name"]),
-            long_seconds=parse_duration(str(row["long"])),
-            short_seconds=parse_duration(str(row["short"])),
-            budget_share=parse_percent(str(row["budget_share"])),
-            for_seconds=parse_duration(str(row.get("for", "0s"))),
-        )
-        for row in rows
-    )
-    _check_catalog(windows)
-    return windows
+def builtin_catalogs() -> dict[int, Catalog]:
+    return parse_catalogs(_load()["catalogs"], _refuse)
+
+
+@functools.cache
+def default_min_bad_events() -> int:
+    return int(_load()["min_bad_events"])
+
+
+def catalog_for(period_seconds: int, catalogs: Mapping[int, Catalog] | None = None) -> Catalog | None:
+    """The catalog of the longest period not longer than `period_seconds` (None: the period is too short)."""
+    known = builtin_catalogs() if catalogs is None else catalogs
+    fitting = [p for p in known if p <= period_seconds]
+    return known[max(fitting)] if fitting else None
+
+
+def catalog(period_seconds: int = 30 * 86400) -> Catalog:
+    """The built-in catalog that an SLO of this period uses."""
+    found = catalog_for(period_seconds)
+    if found is None:
+        raise ValueError(f"no built-in window catalog for a period of {format_duration(period_seconds)}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -88,8 +155,7 @@ class RecordingTiers:
 
 @functools.cache
 def recording_tiers() -> RecordingTiers:
-    text = resources.files("compiler.model").joinpath("windows.yaml").read_text(encoding="utf-8")
-    row = yaml.safe_load(text)["recording"]
+    row = _load()["recording"]
     tiers = RecordingTiers(parse_duration(str(row["coarse_from"])), parse_duration(str(row["coarse_interval"])))
     if not 0 < tiers.coarse_interval_seconds <= 300:
         raise ValueError("windows.yaml: coarse_interval must be in (0, 5m]: the tier sums 5m rates, one per interval")
@@ -99,25 +165,14 @@ def recording_tiers() -> RecordingTiers:
 def recorded_windows(slo: Slo) -> tuple[int, ...]:
     """Every window the SLO's error ratio is recorded over: all catalog windows (whatever tiers alert,
     so dashboards always find them) and the SLO period; ascending, without duplicates."""
-    seen = {s for w in catalog() for s in (w.long_seconds, w.short_seconds)} | {slo.period_seconds}
+    seen = {s for w in slo.windows for s in (w.long_seconds, w.short_seconds)} | {slo.period_seconds}
     return tuple(sorted(seen))
-
-
-def _check_catalog(windows: tuple[BurnWindow, ...]) -> None:
-    names = [w.name for w in windows]
-    if len(set(names)) != len(names):
-        raise ValueError("windows.yaml: window names must be unique")
-    for w in windows:
-        if not (0 < w.short_seconds < w.long_seconds):
-            raise ValueError(f"windows.yaml: {w.name}: short window must be shorter than the long one")
-        if not (0 < w.budget_share <= 1):
-            raise ValueError(f"windows.yaml: {w.name}: budget share must be in (0, 100%]")
 
 
 def windows_for(slo: Slo) -> tuple[BurnWindow, ...]:
     """The burn windows of the tiers the SLO alerts on."""
     enabled = {Tier.CRITICAL: slo.alerting.critical, Tier.WARNING: slo.alerting.warning}
-    return tuple(w for w in catalog() if enabled.get(w.tier, False))
+    return tuple(w for w in slo.windows if enabled.get(w.tier, False))
 
 
 def error_ratio_threshold(slo: Slo, window: BurnWindow) -> Decimal:

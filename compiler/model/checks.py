@@ -9,27 +9,16 @@ from typing import Any
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.model.burnrate import catalog, error_ratio_threshold, unreachable, windows_for
+from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import Receiver, Service
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import decimal_text
 
 
 def check_slos(service: Service) -> list[Diagnostic]:
     found = []
-    longest = max(w.long_seconds for w in catalog())
     for i, slo in enumerate(service.slos):
         path: tuple[str | int, ...] = ("slos", i)
-        if slo.period_seconds < longest:
-            found.append(
-                Diagnostic(
-                    slo.location,
-                    (*path, "period"),
-                    f"period {format_duration(slo.period_seconds)} is shorter than the longest alert window "
-                    f"({format_duration(longest)}); use at least {format_duration(longest)}",
-                )
-            )
-            continue
         for window in windows_for(slo):
             if unreachable(slo, window):
                 needed = error_ratio_threshold(slo, window)

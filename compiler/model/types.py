@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from compiler.errors import NOWHERE, Location
 from compiler.model.promql import Matcher, Selector
+from compiler.model.units import decimal_text, format_duration
 
 
 class Tier(StrEnum):
@@ -39,6 +41,7 @@ class Metric:
     unit: str = ""
     title: str = ""
     location: Location = NOWHERE
+    buckets: tuple[Decimal, ...] = ()  # a histogram's declared `le` boundaries (seconds); () = not declared
 
     @property
     def is_business(self) -> bool:
@@ -75,6 +78,52 @@ class SloAlerting:
 
 
 @dataclass(frozen=True)
+class BurnWindow:
+    """One multiwindow alert condition: both windows must burn faster than the factor.
+
+    The factor is either fixed or a share of the period's budget spent within the long window
+    (share × period / long window), so it grows with the period (see burnrate.py, windows.yaml)."""
+
+    tier: Tier
+    name: str  # fast / medium / slow / slowest: stable label value `burn_window`
+    long_seconds: int
+    short_seconds: int
+    budget_share: Decimal | None = None
+    fixed_factor: Decimal | None = None
+    for_seconds: int = 0  # how long both windows must burn before the alert fires
+    keep_firing_seconds: int = 0  # how long the alert stays after the condition stops (no ticket gap)
+
+    @property
+    def long(self) -> str:
+        return format_duration(self.long_seconds)
+
+    @property
+    def short(self) -> str:
+        return format_duration(self.short_seconds)
+
+    def factor(self, period_seconds: int) -> Decimal:
+        """Burn rate (multiple of the budget) above which the pair fires."""
+        if self.fixed_factor is not None:
+            return self.fixed_factor
+        assert self.budget_share is not None
+        return self.budget_share * Decimal(period_seconds) / Decimal(self.long_seconds)
+
+    def factor_text(self, period_seconds: int) -> str:
+        """Factor rounded for humans and PromQL (13.44, 0.9333): exact to 1e-10 of a burn unit."""
+        return _factor_text(self, period_seconds)
+
+    def budget_spent(self, period_seconds: int) -> Decimal:
+        """Share of the period's budget a burn at the factor spends within the long window."""
+        return self.factor(period_seconds) * Decimal(self.long_seconds) / Decimal(period_seconds)
+
+
+# Every alert, test case, runbook and panel of every SLO asks for the same few factors: remember them.
+@functools.lru_cache(maxsize=1024)
+def _factor_text(window: BurnWindow, period_seconds: int) -> str:
+    return decimal_text(round(window.factor(period_seconds), 10))
+
+
+@dataclass(frozen=True)
 class Slo:
     name: str
     objective: Decimal  # percent, e.g. Decimal("99.9")
@@ -82,8 +131,9 @@ class Slo:
     sli: Sli
     alerting: SloAlerting
     description: str = ""
-    min_traffic: Decimal = Decimal(0)  # events/s below which burn alerts stay quiet
+    min_bad_events: int = 0  # burn alerts need at least this many bad events in their long window
     location: Location = NOWHERE
+    windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
 
     @property
     def objective_ratio(self) -> Decimal:

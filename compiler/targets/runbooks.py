@@ -35,8 +35,36 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)
         for path, alerts in sorted(pages.items()):
-            out.append(Artifact(path, _page(fleet, service, alerts), Ownership.STUB))
+            page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
+            out.append(Artifact(path, page or _page(fleet, service, alerts), Ownership.STUB))
     return out
+
+
+def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
+    """SLODataMissing: the SLI's series are gone, so the SLO's burn alerts are blind (a stub to finish)."""
+    assert alert.slo is not None
+    lines = [f"# {alert.name}", "", f"Service **{service.name}** (team **{service.team}**); severity: warning."]
+    lines += ["", "## Meaning", ""]
+    lines += [
+        f"The SLI of SLO **{alert.slo.name}** returned no series for 10 minutes while the service's targets are up. "
+        "Its burn-rate alerts read those series: until they are back, this SLO cannot page.",
+    ]
+    lines += ["", "## Impact", "", "No direct user impact; an incident on this SLO would go unnoticed."]
+    lines += ["", "## Diagnosis", ""]
+    lines += [
+        f"- Dashboard: {service_dashboard_url(fleet.platform, service)}",
+        "- Does the total-events query return anything?",
+        "",
+        "```promql",
+        queries.sli_total(alert.slo.sli, "5m"),
+        "```",
+        "",
+        "- Renamed or dropped metrics (a library upgrade, relabelling), a changed selector label.",
+        "- A latency SLI: is the threshold one of the histogram's bucket boundaries (`le` values)?",
+    ]
+    lines += ["", "## Mitigation", ""]
+    lines += ["- Fix the spec's metric names or the exporter; _write down what worked here_."]
+    return "\n".join(lines) + "\n"
 
 
 def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
@@ -104,7 +132,8 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
             out.append(
                 f"- **{alert.tier.value}** ({w.name}): error ratio above "
                 f"{decimal_text(error_ratio_threshold(slo, w) * 100)}% over both {w.long} and {w.short} "
-                f"({w.factor_text(slo.period_seconds)}x burn rate, {decimal_text(w.budget_share * 100)}% "
+                f"({w.factor_text(slo.period_seconds)}x burn rate, "
+                f"{decimal_text(w.budget_spent(slo.period_seconds) * 100)}% "
                 f"of the budget in {w.long})."
             )
         elif alert.budget == "low":

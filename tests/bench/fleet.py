@@ -3,7 +3,7 @@
 Two shapes:
 - plain (default): 2 SLOs (availability 30d, latency 28d) and the platform's key-metric defaults, with the
   platform's error-rate warning threshold as a parameter (tests change it to make every file change);
-- rich (`rich=True`, the benchmark fleet of issue 3): 3 SLOs (ratio with min_traffic, latency, raw PromQL
+- rich (`rich=True`, the benchmark fleet of issue 3): 3 SLOs (ratio with min_bad_events, latency, raw PromQL
   over 28d) and every key-metric alert (error rate, p99 latency, down, CPU, memory, disk, disk full, traffic,
   deployments, new error types, milestones), as `make bench` compiles it for 1,000 services.
 """
@@ -67,7 +67,7 @@ RICH_SERVICE = (
   build_info: app_build_info
   disk: 1 - sum(node_filesystem_avail_bytes{{$selector}}) / sum(node_filesystem_size_bytes{{$selector}})
 slos:
-  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}, min_traffic: 1/m}}
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}, min_bad_events: 5}}
   - {{name: latency, objective: 99, sli: {{latency: latency, threshold: 300ms}}}}
   - name: jobs
     objective: 99.5

@@ -40,8 +40,11 @@ def build(fleet: Fleet) -> models.Dashboard:
     window = min(catalog(), key=lambda w: w.long_seconds)  # "current" burn: the fastest alert window
     burn_title = f"{BURN} ({window.long})"
     slos = [(s, slo) for s in fleet.services for slo in s.slos]
-    # Red where any SLO of the fleet would page at this window's factor (factors scale with the period).
-    page_factor = min((float(round(window.factor(slo.period_seconds), 10)) for _, slo in slos), default=None)
+    # Red where any SLO of the fleet would page over this window (each SLO's catalog has its own factor).
+    page_factor = min(
+        (float(w.factor_text(slo.period_seconds)) for _, slo in slos for w in slo.windows if w.long == window.long),
+        default=None,
+    )
     burn_steps = [Line(1.0, ORANGE)] + ([Line(page_factor, RED)] if page_factor is not None else [])
     dashboard = (
         builders.Dashboard("SLO fleet overview")

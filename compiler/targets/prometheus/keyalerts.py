@@ -14,8 +14,9 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.burnrate import default_min_bad_events
 from compiler.model.types import AlertKind, Metric, Platform, Service
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
@@ -113,7 +114,9 @@ def _expr(service: Service, alert: AlertDef) -> str:
     own = {names.LABEL_SERVICE: service.name}
     kind = alert.kind
     if kind is AlertKind.ERROR_RATE:
-        return f"{series(names.SERVICE_ERROR_RATIO, own)} > {_threshold(alert)}"
+        # A ratio needs evidence: one failed call in a quiet 5 minutes is 100% and must not page.
+        bad = f"{series(names.SERVICE_ERRORS_RATE, own)} * {parse_duration(SIGNAL_WINDOW)} >= {error_rate_min_events()}"
+        return f"{series(names.SERVICE_ERROR_RATIO, own)} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:
         return f"{series(names.SERVICE_LATENCY_P99, own)} > {_threshold(alert)}"
     if kind is AlertKind.SERVICE_DOWN:
@@ -154,6 +157,11 @@ def _expr(service: Service, alert: AlertDef) -> str:
     )
 
 
+def error_rate_min_events() -> int:
+    """Failed requests the error-rate alert needs within its window (the SLO alerts' default min_bad_events)."""
+    return default_min_bad_events()
+
+
 def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
     """(summary, description) of a key-metric alert."""
     s, kind = service.name, alert.kind
@@ -163,7 +171,7 @@ def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
         return (
             f"{s}: more than {_percent(alert)} of requests fail",
             f"{tmpl.PERCENT} of {s} requests failed over the last {SIGNAL_WINDOW} "
-            f"(alert above {_percent(alert)} for {hold}).",
+            f"(alert above {_percent(alert)} for {hold}, with at least {error_rate_min_events()} failures).",
         )
     if kind is AlertKind.LATENCY_P99:
         return (

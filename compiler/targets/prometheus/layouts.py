@@ -24,6 +24,8 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
     out["expr"] = rule.expr
     if rule.for_seconds:
         out["for"] = format_duration(rule.for_seconds)
+    if rule.keep_firing_seconds:
+        out["keep_firing_for"] = format_duration(rule.keep_firing_seconds)
     if rule.labels:
         out["labels"] = dict(rule.labels)
     if rule.annotations:

@@ -17,6 +17,7 @@ class Rule:
     record: str = ""
     alert: str = ""
     for_seconds: int = 0
+    keep_firing_seconds: int = 0
     labels: tuple[tuple[str, str], ...] = ()
     annotations: tuple[tuple[str, str], ...] = ()
     source: AlertDef | None = None

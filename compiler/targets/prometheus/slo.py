@@ -13,17 +13,18 @@ longest window they read, so they never see a series the other tier has not refr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
-from compiler.model.types import Platform, Service, Slo, Tier
+from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, data_missing_expr, data_missing_text
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
@@ -56,15 +57,19 @@ def window_labels(service: Service, slo: Slo, window: str) -> dict[str, str]:
 
 
 def guard_windows(slo: Slo, alerts: list[AlertDef]) -> set[int]:
-    """Long windows whose total event rate the min_traffic guard reads."""
-    if slo.min_traffic <= 0:
+    """Long windows whose bad-event rate the min_bad_events guard reads."""
+    if slo.min_bad_events <= 0:
         return set()
     return {a.window.long_seconds for a in alerts if a.window is not None}
 
 
-def min_traffic_text(slo: Slo) -> str:
-    """The guard's threshold, rounded down so traffic exactly at min_traffic still passes (1/m → 0.0166666666)."""
-    return decimal_text(slo.min_traffic.quantize(Decimal("1e-10"), rounding=ROUND_FLOOR))
+def _ratio(slo: Slo, bad: str, total: str) -> str:
+    """bad / total, absent without traffic. An absent bad-event series is 0 for counters that only appear
+    once something fails; not for a latency SLI, where it means the threshold bucket is missing (read as
+    0 it would say "all good": the missing-data alert reports it instead)."""
+    if slo.sli.kind is SliKind.LATENCY:
+        return f"{bad}\n/\n({total} > 0)"
+    return f"({bad} or 0 * {total})\n/\n({total} > 0)"
 
 
 def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertDef]) -> SloRules:
@@ -83,9 +88,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
         total_series = series(names.sli_total_rate(window), own)
         fast.append(record(names.sli_total_rate(window), total, labels))
         fast.append(record(names.sli_errors_rate(window), bad, labels))
-        # No bad-event series at all (nothing ever failed) is a ratio of 0 while there is traffic.
-        ratio = f"({bad_series} or 0 * {total_series})\n/\n({total_series} > 0)"
-        fast.append(record(names.sli_error_ratio(window), ratio, labels))
+        fast.append(record(names.sli_error_ratio(window), _ratio(slo, bad_series, total_series), labels))
     fast.append(record(names.SLO_OBJECTIVE, f"vector({decimal_text(slo.objective_ratio)})", own))
     fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
     fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
@@ -93,7 +96,8 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW)
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
-    coarse.append(record(names.SLI_ERRORS_COARSE, f"{bad5}\nor\n0 * {total5}", base))
+    coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
+    coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
     bad_c, total_c = series(names.SLI_ERRORS_COARSE, own), series(names.SLI_TOTAL_COARSE, own)
     for seconds in recorded_windows(slo):
         window = format_duration(seconds)
@@ -101,7 +105,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
             continue
         labels = window_labels(service, slo, window)
         if seconds in guards:
-            coarse.append(record(names.sli_total_rate(window), f"avg_over_time({total_c}[{window}])", labels))
+            coarse.append(record(names.sli_errors_rate(window), f"avg_over_time({bad_c}[{window}])", labels))
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(record(names.sli_error_ratio(window), ratio, labels))
     period_ratio = series(names.sli_error_ratio(format_duration(slo.period_seconds)), own)
@@ -111,6 +115,8 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     for alert in alerts:
         rule = _alert_rule(service, platform, slo, alert)
         longest = alert.window.long_seconds if alert.window else slo.period_seconds
+        if alert.data_missing:
+            longest = 0  # reads 5m rates of the raw series
         (coarse if tiers.is_coarse(longest) else fast).append(rule)
     return SloRules(tuple(fast), tuple(coarse))
 
@@ -131,9 +137,12 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
             on,
             f"{series(names.sli_error_ratio(w.short), own)} > {threshold}",
         ]
-        if slo.min_traffic > 0:
-            lines += [on, f"{series(names.sli_total_rate(w.long), own)} >= {min_traffic_text(slo)}"]
+        if slo.min_bad_events > 0:
+            bad = series(names.sli_errors_rate(w.long), own)
+            lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
+    elif alert.data_missing:
+        expr, hold = data_missing_expr(service, slo), DATA_MISSING_FOR_SECONDS
     else:
         remaining = series(names.SLO_BUDGET_REMAINING, own)
         if alert.budget == "low":
@@ -145,6 +154,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
         expr=expr,
         alert=alert.name,
         for_seconds=hold,
+        keep_firing_seconds=alert.window.keep_firing_seconds if alert.window else 0,
         labels=alert_labels(service, alert),
         annotations=_annotations(service, platform, slo, alert),
         source=alert,
@@ -154,15 +164,6 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:
     """The catalog's labels; the spec's extra labels never override them."""
     return tuple(sorted({**dict(service.labels), **alert.labels()}.items()))
-
-
-def rate_text(per_second: Decimal) -> str:
-    """An event rate in the largest unit that reads as at least 1: 2 → `2/s`, 1/60 → `1/min`."""
-    for unit, scale in (("s", 1), ("min", 60)):
-        value = per_second * scale
-        if value >= 1:
-            return f"{decimal_text(round(value, 3))}/{unit}"
-    return f"{decimal_text(round(per_second * 3600, 3))}/h"
 
 
 def _percent(ratio: Decimal) -> str:
@@ -184,11 +185,13 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
         description = (
             f"{tmpl.PERCENT} of {slo.name} events failed over the last {w.long}, and the last {w.short} is above "
             f"the line too: {_percent(error_ratio_threshold(slo, w))} is {factor}x the {_percent(slo.error_budget)} "
-            f"error budget of the {objective} objective. At that rate {_percent(w.budget_share)} of the {period} "
-            f"budget goes every {w.long}."
+            f"error budget of the {objective} objective. At that rate {_percent(w.budget_spent(slo.period_seconds))} "
+            f"of the {period} budget goes every {w.long}."
         )
-        if slo.min_traffic > 0:
-            description += f" Quiet below {rate_text(slo.min_traffic)} events (min_traffic)."
+        if slo.min_bad_events > 0:
+            description += f" Needs at least {slo.min_bad_events} failed events over {w.long} (min_bad_events)."
+    elif alert.data_missing:
+        summary, description = data_missing_text(service, slo)
     elif alert.budget == "low":
         left = _percent(slo.alerting.budget_left)
         summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"

@@ -12,8 +12,14 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Service
-from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.keyalerts import TRAFFIC_FLOOR, UTILISATION_SIGNALS, error_type_labels
+from compiler.model.units import decimal_text, format_duration, parse_duration
+from compiler.targets.prometheus.keyalerts import (
+    SIGNAL_WINDOW,
+    TRAFFIC_FLOOR,
+    UTILISATION_SIGNALS,
+    error_rate_min_events,
+    error_type_labels,
+)
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -53,24 +59,39 @@ def _check(rules: list[Rule], at: int, value_of: Callable[[Rule], float | None],
 
 
 def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step: int) -> Iterator[Case]:
-    """Alerts of the form `signal > threshold`, for every tier of one kind."""
+    """Alerts of the form `signal > threshold`, for every tier of one kind. The error rate also needs
+    min_events failures in its window: its traffic is a power of two (ratios stay exact) high enough that
+    0.8x the lowest line still counts twice that; then, per tier, 1.25x the line with 1.25x / 0.8x
+    min_events failures pages / does not."""
+    guarded = kind is AlertKind.ERROR_RATE
+    events = Decimal(error_rate_min_events()) if guarded else Decimal(0)
+    window = parse_duration(SIGNAL_WINDOW)
+    traffic = Decimal(1)
+    while guarded and min(_threshold(r) for r in rules) * BELOW * traffic * window < 2 * events:
+        traffic *= 2
 
-    def inputs(value: Decimal, samples: int) -> tuple[InputSeries, ...]:
-        if kind is AlertKind.ERROR_RATE:
+    def inputs(value: Decimal, total: Decimal, samples: int) -> tuple[InputSeries, ...]:
+        if guarded:
+            bad = (value * total).quantize(Decimal("1e-15")).normalize()
             return (
-                _signal(service, names.SERVICE_REQUESTS_RATE, constant(1, samples)),
-                _signal(service, names.SERVICE_ERRORS_RATE, constant(value, samples)),
+                _signal(service, names.SERVICE_REQUESTS_RATE, constant(total, samples)),
+                _signal(service, names.SERVICE_ERRORS_RATE, constant(bad, samples)),
             )
         return (_signal(service, SIGNALS[kind], constant(value, samples)),)
 
-    def case(title: str, value: Decimal, times: list[int]) -> Case:
-        number = float(decimal_text(value))
+    def case(title: str, value: Decimal, times: list[int], total: Decimal = traffic) -> Case:
+        series = inputs(value, total, max(times) // step + 1)
+        if guarded:
+            bad, all_ = (float(s.values.split("+")[0]) for s in (series[1], series[0]))
+            number, enough = bad / all_, bad * window >= float(events)
+        else:
+            number, enough = float(decimal_text(value)), True
 
         def value_of(rule: Rule) -> float | None:
-            return number if number > float(decimal_text(_threshold(rule))) else None
+            return number if enough and number > float(decimal_text(_threshold(rule))) else None
 
         checks = tuple(_check(rules, at, value_of) for at in times)
-        return Case(title, step, inputs(value, max(times) // step + 1), checks)
+        return Case(title, step, series, checks)
 
     for rule in rules:
         hold = rule.for_seconds
@@ -80,6 +101,16 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
             f"{rule.alert} ({tier}): 1.25x its line fires after {_duration(hold)}", line * ABOVE, hold_times(hold, step)
         )
         yield case(f"{rule.alert} ({tier}): 0.8x its line does not", line * BELOW, [steps_after(hold, step)])
+        if guarded:
+            for share, what in ((ABOVE, "fires"), (BELOW, "does not")):
+                thin = (events * share / (line * ABOVE * window)).quantize(Decimal("1e-15")).normalize()
+                yield case(
+                    f"{rule.alert} ({tier}): 1.25x its line with {decimal_text(events * share)} failures in "
+                    f"{SIGNAL_WINDOW} {what} (at least {events} needed)",
+                    line * ABOVE,
+                    [steps_after(hold, step)],
+                    thin,
+                )
 
 
 def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:

@@ -3,7 +3,7 @@
 Each alert rule gets a positive case (inputs that make it fire; the test asserts its exact labels and
 annotations, and every other alert of the same name firing at that moment) and negative cases: inputs
 at 0.8x its line; for burn-rate alerts a burst that ended (short window back under the line) and a
-fresh spike the long window has not caught up with; traffic under min_traffic or the low-traffic
+fresh spike the long window has not caught up with; too few failed events (min_bad_events) or the low-traffic
 floor. Inputs are the recorded series the alerts read, so every SLI kind and free-PromQL metric is
 testable; SLO recording rules get their own cases from raw counters where obsc can synthesise series
 the selectors match. Every mutant of the examples' alert expressions fails a case
@@ -29,6 +29,7 @@ from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, merge
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
+from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import dump
 
@@ -39,7 +40,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long: list[Case] = []
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
-    main = merge([*alert_lanes, keys]) + merge(raw_lanes)
+    main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
         if cases:

@@ -33,7 +33,6 @@ from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import (
     BUDGET_ALERT_FOR_SECONDS,
     burn_threshold_expr,
-    min_traffic_text,
     slo_labels,
     window_labels,
 )
@@ -99,7 +98,7 @@ class _Lines:
     period_seconds: int
     budget: float  # the error budget
     budget_left: float  # the budget-low line
-    min_traffic: float | None  # the traffic guard, None without one
+    min_bad_events: int  # the low-traffic guard (0: none)
     burn: dict[str, float]  # window name → error-ratio line (factor × budget)
 
     @classmethod
@@ -109,7 +108,7 @@ class _Lines:
             period_seconds=slo.period_seconds,
             budget=budget,
             budget_left=_float(decimal_text(slo.alerting.budget_left)),
-            min_traffic=_float(min_traffic_text(slo)) if slo.min_traffic > 0 else None,
+            min_bad_events=slo.min_bad_events,
             burn={w.name: _float(w.factor_text(slo.period_seconds)) * budget for w in windows},
         )
 
@@ -124,10 +123,10 @@ def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
         long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
         if not (long > threshold and short > threshold):
             return None
-        if lines.min_traffic is not None:
-            traffic = _float(decimal_text(state.total_of(w.long_seconds)))
-            if not traffic >= lines.min_traffic:
-                return None
+        if lines.min_bad_events and not _float(decimal_text(state.bad_of(w.long_seconds))) * w.long_seconds >= float(
+            lines.min_bad_events
+        ):
+            return None
         return long
     remaining = 1 - (state.ratio(lines.period_seconds) / lines.budget)
     if alert.budget == "low":
@@ -183,13 +182,14 @@ def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Deci
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     """Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x)
     and a fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy
-    traffic, traffic under min_traffic, and the budget around its two lines."""
+    traffic, too few failed events for min_bad_events, and the budget around its two lines."""
     cases = []
     above, below = Decimal("1.25"), Decimal("0.8")
-    # Traffic just above min_traffic, so that a guard raised by half would keep a real burn quiet.
-    busy = (slo.min_traffic * above).quantize(_DIGITS).normalize() if slo.min_traffic > 0 else Decimal(1)
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = _Lines.of(slo, windows)
+    # Events/s (a power of two: ratios stay exact) at which every pair at 0.8x its line still counts
+    # twice min_bad_events in its long window: the guard never decides a case about the lines.
+    busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
 
     def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
         cases.append(_case(service, slo, lines, rules, step, f"{slo.name}: {title}", state, times, checked))
@@ -203,9 +203,13 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         line = error_ratio_threshold(slo, w)
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {burn_threshold_expr(slo, w)})"
+        # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
+        events = (
+            f", {decimal_text(slo.min_bad_events * above)} failed events over {w.long}" if slo.min_bad_events else ""
+        )
         add(
-            f"{where} both at 1.25x fire after {_duration(w.for_seconds)}",
-            _pair_state(w, line * above, line * above, busy),
+            f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}",
+            _guarded(slo, w, above, busy),
             hold_times(w.for_seconds, step),
             alert_of(w),
         )
@@ -231,16 +235,14 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         _State({s: healthy for s in recorded_windows(slo)}, healthy, busy),
         [longest],
     )
-    if slo.min_traffic > 0:
-        # Per pair, only its long window (the one its guard reads) is under min_traffic: a guard reading
-        # any other window would see busy traffic and fire.
-        thin = (slo.min_traffic * below).quantize(_DIGITS).normalize()
+    if slo.min_bad_events > 0:
+        # Per pair: both windows burn at 1.25x the line, but the long window holds only 0.8x min_bad_events
+        # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
         for w in windows:
-            key = _COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds
             add(
-                f"{w.long}/{w.short}: half the events failing at {decimal_text(thin)}/s over {w.long} "
-                "(under min_traffic) does not alert",
-                _State({s: Decimal("0.5") for s in recorded_windows(slo)}, Decimal("0.5"), busy, {key: thin}),
+                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(slo.min_bad_events * below)} failed events "
+                f"over {w.long} (min_bad_events {slo.min_bad_events}) stays quiet",
+                _guarded(slo, w, below, busy),
                 [steps_after(w.for_seconds, step)],
                 alert_of(w),
             )
@@ -262,6 +264,25 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             budget,
         )
     return cases
+
+
+def _guarded(slo: Slo, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
+    """Both windows at 1.25x the line; the long window's traffic such that it holds `share` x min_bad_events
+    failed events (busy traffic without a guard)."""
+    ratio = error_ratio_threshold(slo, w) * Decimal("1.25")
+    state = _pair_state(w, ratio, ratio, busy)
+    if slo.min_bad_events:
+        thin = (slo.min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
+    return state
+
+
+def _busy(slo: Slo, w: BurnWindow) -> Decimal:
+    needed = 2 * slo.min_bad_events / (error_ratio_threshold(slo, w) * Decimal("0.8") * w.long_seconds)
+    busy = Decimal(1)
+    while busy < needed:
+        busy *= 2
+    return busy
 
 
 def _duration(seconds: int) -> str:

@@ -1,0 +1,178 @@
+"""Test cases for the SLO alerts that need inputs changing over time or raw series: SLODataMissing
+(the SLI's series against `up`) and the hand-over from one ticket pair to the next (keep_firing_for).
+
+Each case is its own test group, never merged with others: they feed raw counters and `up`, which the
+recording rules and ServiceDown of the merged groups also read.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.burnrate import error_ratio_threshold, recording_tiers
+from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.promtool.series import constant, satisfy
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+from compiler.targets.prometheus.slo import window_labels
+
+_DIGITS = Decimal("1e-15")
+_SCRAPE = 60  # seconds between raw samples in the data-missing cases
+
+
+def _mine(rules: ServiceRules, slo: Slo) -> list[Rule]:
+    return [r for r in rules.alert_rules if r.source is not None and r.source.slo is not None and r.source.slo == slo]
+
+
+def _counter(name: str, labels: dict[str, str], per_step: int, samples: int) -> InputSeries:
+    return InputSeries(name, tuple(sorted(labels.items())), f"0+{per_step}x{samples}")
+
+
+def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | None:
+    """(metric, labels) of the SLI's total-events counter and, for latency with `bucket`, its threshold
+    bucket; None when obsc cannot write series the selectors match (raw PromQL)."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY:
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        sel = sli.latency.selector
+        labels = satisfy(sel.matchers)
+        if labels is None:
+            return None
+        out = [(sel.metric + "_count", labels)]
+        if bucket:
+            out.append((sel.metric + "_bucket", {**labels, "le": decimal_text(sli.threshold_seconds)}))
+        return out
+    if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
+        labels = satisfy(sli.total.selector.matchers)
+        return None if labels is None else [(sli.total.selector.metric, labels)]
+    return None
+
+
+def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[Case]:
+    """For all the service's SLOs at once (one alert name): fires with `up` and no SLI series; quiet when
+    the targets are down, when the service is idle but exports its counters at 0, and with traffic and
+    the threshold bucket; a latency SLI with traffic and no bucket fires. SLOs whose series obsc cannot
+    write (raw PromQL) have no data in every case."""
+    up_labels = satisfy(service.selector)
+    if up_labels is None or not rules:
+        return []
+    times = hold_times(max(r.for_seconds for r in rules), step)
+    samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
+    up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
+
+    def case(title: str, counters: dict[str, list[tuple[str, dict[str, str]]]], per_step: int, targets: int) -> Case:
+        """`counters`: per SLO name, the series fed (rising by `per_step` per step)."""
+        inputs: dict[tuple[str, tuple[tuple[str, str], ...]], InputSeries] = {}
+        for metric, labels in (c for series in counters.values() for c in series):
+            counter = _counter(metric, labels, per_step, samples)
+            inputs[(counter.name, counter.labels)] = counter
+        missing = [
+            r
+            for r in rules
+            if r.source is not None
+            and r.source.slo is not None
+            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step)
+        ]
+        checks = tuple(
+            AlertCheck(at, rules[0].alert, tuple(firing(r, 1.0) for r in missing if targets and at >= r.for_seconds))
+            for at in times
+        )
+        feed = (InputSeries("up", up.labels, constant(targets, samples)), *inputs.values())
+        return Case(f"{rules[0].alert}: {title}", _SCRAPE, feed, checks)
+
+    slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
+    full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
+    no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
+    cases = [
+        case("targets up and no SLI series at all: data missing", {}, 0, 1),
+        case("targets down (up 0) and no SLI series: not this alert's business", {}, 0, 0),
+    ]
+    if full:
+        cases.append(case("an idle service exporting its counters at 0 has data", full, 0, 1))
+        cases.append(case("requests counted, threshold buckets present: data", full, 1, 1))
+    if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
+        cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
+    return cases
+
+
+def _missing(slo: Slo, fed: list[tuple[str, dict[str, str]]] | None, per_step: int) -> bool:
+    """Whether SLODataMissing's condition holds for `slo` given the counters fed for it."""
+    if not fed:
+        return True
+    has_bucket = any(metric.endswith("_bucket") for metric, _ in fed)
+    return slo.sli.kind is SliKind.LATENCY and not has_bucket and per_step > 0
+
+
+def _ticket_pairs(rules: list[Rule]) -> list[tuple[Rule, BurnWindow]]:
+    pairs = [
+        (r, r.source.window)
+        for r in rules
+        if r.source is not None and r.source.window is not None and r.source.tier is Tier.WARNING
+    ]
+    return sorted(pairs, key=lambda p: p[1].long_seconds)
+
+
+def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> Case | None:
+    """Both long windows burn; the first pair's short window stops as the second's starts: the ticket
+    stays firing across the hand-over (keep_firing_for covers the second pair's `for`)."""
+    pairs = _ticket_pairs(rules)
+    if len(pairs) < 2:
+        return None
+    (first, a), (second, b) = pairs[0], pairs[1]
+    tiers = recording_tiers()
+    if a.short_seconds == b.short_seconds or any(tiers.is_coarse(w.short_seconds) for w in (a, b)):
+        return None
+    if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
+        return None
+    high = (max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(_DIGITS)
+    if high >= 1:
+        return None
+    total = Decimal(1)
+    while high * total * min(a.long_seconds, b.long_seconds) < 2 * max(slo.min_bad_events, 1):
+        total *= 2
+    start = steps_after(max(a.for_seconds, step), step)  # the first ticket fires here
+    switch = start + step  # the first pair's short window stops, the second's starts
+    after = switch // step
+    bad = (high * total).normalize()
+
+    def window_series(seconds: int, values: str) -> list[InputSeries]:
+        labels = tuple(sorted(window_labels(service, slo, format_duration(seconds)).items()))
+        return [
+            InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values),
+            InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, after + 1)),
+        ]
+
+    # samples at 0, step, ... switch + step: the first pair's short window burns before `switch`, the second's from it
+    burning = constant(bad, after + 1)
+    before, later = f"{constant(bad, after - 1)} 0+0x1", f"0+0x{after - 1} {decimal_text(bad)}+0x1"
+    inputs = [*window_series(a.short_seconds, before), *window_series(b.short_seconds, later)]
+    for w in (a, b):
+        if not tiers.is_coarse(w.long_seconds):
+            inputs += window_series(w.long_seconds, burning)
+    if any(tiers.is_coarse(w.long_seconds) for w in (a, b)):
+        labels = tuple(sorted(window_labels(service, slo, "5m").items()))
+        inputs += [
+            InputSeries(names.SLI_ERRORS_COARSE, labels, burning),
+            InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, after + 1)),
+        ]
+    value = float(decimal_text(bad)) / float(decimal_text(total))
+    checks = (
+        AlertCheck(start, first.alert, (firing(first, value),)),
+        AlertCheck(switch, first.alert, (firing(first, value),)),  # kept firing; the second is pending
+        AlertCheck(switch + step, first.alert, (firing(second, value),)),
+    )
+    title = f"{slo.name}: a ticket over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
+    return Case(title, step, tuple(inputs), checks)
+
+
+def more_slo_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+    missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
+    out = data_missing_cases(service, missing, step)
+    for slo in service.slos:
+        mine = _mine(rules, slo)
+        handover = handover_case(service, slo, mine, step)
+        if handover is not None:
+            out.append(handover)
+    return out

@@ -1,0 +1,57 @@
+"""The SLODataMissing alert: an SLO whose SLI series are gone while its service is up cannot page.
+
+It reads the raw series, not recorded ones, so it also covers a latency threshold that is not a
+bucket boundary (the bucket series never existed) and a metric renamed under the spec. A service
+with no traffic that still exports its counters (at 0) has its series: it stays quiet.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler.model import queries
+from compiler.model.types import Service, SliKind, Slo
+from compiler.model.units import decimal_text, format_duration
+
+DATA_MISSING_FOR_SECONDS = 600  # a scrape or two can fail; ten minutes without the SLI's series is not that
+PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at least twice in it is present
+
+
+def bucket_rate(slo: Slo, window: str) -> str:
+    """Rate of the latency SLI's threshold bucket (`le` matched however the client spells it)."""
+    sli = slo.sli
+    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+    sel = sli.latency.selector
+    return f"sum(rate({sel.render(sel.metric + '_bucket', (queries.le_matcher(sli.threshold_seconds),))}[{window}]))"
+
+
+def data_missing_expr(service: Service, slo: Slo) -> str:
+    """Absent total events, or (latency) events without the threshold bucket; only while targets are up."""
+    _, total = queries.sli_rates(service, slo.sli, PROBE_WINDOW)
+    lines = ["(", f"  absent({total})"]
+    if slo.sli.kind is SliKind.LATENCY:
+        lines += ["  or", f"  ({total} > 0 unless {bucket_rate(slo, PROBE_WINDOW)})"]
+    lines += [")", "and on ()", f"sum({queries.up(service)}) > 0"]
+    return "\n".join(lines)
+
+
+def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
+    """(summary, description) of the alert."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
+        base, le = sli.latency.selector.metric, decimal_text(sli.threshold_seconds or Decimal(0))
+        what = (
+            f'`{base}_count`, or its `le="{le}"` bucket while there is traffic '
+            "(a threshold that is not a bucket boundary never has one)"
+        )
+    elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
+        what = f"`{sli.total.selector.metric}`"
+    else:
+        what = "the total-events query"
+    summary = f"{service.name}: the {slo.name} SLO has no data, so its burn alerts cannot fire"
+    description = (
+        f"No series for {what} in the last {format_duration(DATA_MISSING_FOR_SECONDS)} although the service's "
+        "targets are up: a renamed or dropped metric, a changed selector or relabelling. Until the SLI is back, "
+        "this SLO cannot page."
+    )
+    return summary, description

@@ -1,0 +1,158 @@
+"""Issue 11: burn-rate window catalogs per period (and a platform's override), checked; latency SLIs that
+never read a missing bucket as "all good"; the low-traffic guard; the ticket hand-over; SLODataMissing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, compile_specs
+from compiler.errors import InputError
+from compiler.model import burnrate
+from compiler.model.types import Tier
+from compiler.model.units import format_duration, parse_duration
+
+DAY = 86400
+SPEC = """\
+apiVersion: obsc/v1
+service: svc
+team: t
+selector: {{job: svc}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+  latency: {{selector: http_request_duration_seconds, type: histogram, buckets: [0.1, 0.25, 0.5, 1]}}
+slos:
+  - {{name: avail, objective: 99.9, period: {period}, sli: {{errors: errors, total: requests}}}}
+  - {{name: fast, objective: 99, period: {period}, sli: {{latency: latency, threshold: 250ms}}}}
+"""
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+receivers: {{sink: {{webhook: {{url: "http://127.0.0.1:9/"}}}}}}
+alertmanager: {{default_receiver: sink}}
+defaults:
+  slo_alerts:
+{slo_alerts}
+"""
+
+
+def compiled(tmp_path: Path, period: str = "30d", slo_alerts: str = "    budget_left: 25%") -> dict[str, str]:
+    (tmp_path / "svc.yaml").write_text(SPEC.format(period=period))
+    (tmp_path / "platform.yaml").write_text(PLATFORM.format(slo_alerts=slo_alerts))
+    bundle = compile_specs([str(tmp_path)], CompileOptions()).bundle
+    return {a.path: a.content for a in bundle.artifacts}
+
+
+def errors_of(tmp_path: Path, slo_alerts: str) -> str:
+    with pytest.raises(InputError) as info:
+        compiled(tmp_path, "7d", slo_alerts)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("period", sorted(burnrate.builtin_catalogs()))
+def test_every_builtin_catalog_is_sound(period: int) -> None:
+    windows = burnrate.builtin_catalogs()[period]
+    assert windows and {w.tier for w in windows} <= {Tier.CRITICAL, Tier.WARNING}
+    for w in windows:
+        assert w.factor(period) >= 1, f"{format_duration(period)} {w.name}: fires on an SLO meeting its objective"
+        assert 0 < w.short_seconds < w.long_seconds <= period
+        if w.tier is Tier.WARNING:
+            assert w.for_seconds <= 600, "a ticket within 15 minutes of its condition (5m coarse tier + hold)"
+            assert w.keep_firing_seconds >= max(x.for_seconds for x in windows if x.tier is Tier.WARNING)
+
+
+def test_catalogs_cover_the_promised_periods_and_keep_30d_exactly() -> None:
+    assert {format_duration(p) for p in burnrate.builtin_catalogs()} >= {"1d", "7d", "14d", "28d", "30d", "90d"}
+    month = burnrate.catalog(30 * DAY)
+    assert [(w.long, w.short, w.factor_text(30 * DAY)) for w in month] == [
+        ("1h", "5m", "14.4"),
+        ("6h", "30m", "6"),
+        ("1d", "2h", "3"),
+        ("3d", "6h", "1"),
+    ]
+    assert [w.factor_text(7 * DAY) for w in burnrate.catalog(7 * DAY)] == ["3.36", "1.4", "1", "1"]
+
+
+def test_a_period_without_a_catalog_uses_the_one_below_rescaled() -> None:
+    three_weeks = 21 * DAY
+    windows = burnrate.catalog(three_weeks)
+    assert windows == burnrate.builtin_catalogs()[14 * DAY]
+    assert [w.factor_text(three_weeks) for w in windows] == ["10.08", "4.2", "2.1", "1"]
+
+
+def test_platform_windows_replace_a_period_and_apply(tmp_path: Path) -> None:
+    override = (
+        "    windows:\n      7d:\n"
+        "        - {tier: critical, name: fast, long: 1h, short: 5m, factor: 10, for: 1m}\n"
+        "        - {tier: warning, name: slow, long: 1d, short: 2h, budget_share: 20%}\n"
+    )
+    rules = compiled(tmp_path, "7d", override)["prometheus/rules/svc.yaml"]
+    assert "> (10 * 0.001)" in rules and "> (1.4 * 0.001)" in rules
+    assert "burn_window: medium" not in rules and "burn_window: slowest" not in rules
+
+
+@pytest.mark.parametrize(
+    ("row", "where", "message"),
+    [
+        ("{tier: warning, name: slow, long: 1d, short: 2h, factor: 0.7}", "[0].factor", "below 1 it fires"),
+        ("{tier: warning, name: slow, long: 1d, short: 2h, budget_share: 10%}", "[0].budget_share", "14.2857%"),
+        ("{tier: warning, name: slow, long: 2h, short: 2h, factor: 2}", "[0].short", "shorter than the long one"),
+        ("{tier: warning, name: slow, long: 8d, short: 2h, factor: 2}", "[0].long", "longer than the 7d period"),
+        ("{tier: warning, name: slow, long: 1d, short: 2h}", "[0]", "exactly one of budget_share and factor"),
+    ],
+)
+def test_platform_windows_that_would_misfire_are_located_errors(
+    tmp_path: Path, row: str, where: str, message: str
+) -> None:
+    text = errors_of(tmp_path, f"    windows:\n      7d:\n        - {row}\n")
+    assert f"$.defaults.slo_alerts.windows.7d{where}: " in text and message in text
+    assert "platform.yaml:" in text and text.count("platform.yaml:") == 1, "reported once, not per service"
+
+
+def test_latency_ratio_is_absent_without_its_bucket_counter_ratio_is_zero_without_errors(tmp_path: Path) -> None:
+    rules = compiled(tmp_path)["prometheus/rules/svc.yaml"]
+    blocks = rules.split("- record: ")
+    avail = next(b for b in blocks if b.startswith("slo:sli_error:ratio_rate5m") and "slo: avail" in b)
+    latency = next(b for b in blocks if b.startswith("slo:sli_error:ratio_rate5m") and "slo: fast" in b)
+    assert "or 0 *" in avail and "or 0 *" not in latency
+    coarse = next(b for b in blocks if b.startswith("slo:sli_errors:coarse_rate5m") and "slo: fast" in b)
+    assert "\nor\n" not in coarse and "or 0 *" not in coarse
+
+
+def test_a_declared_bucket_matches_however_the_threshold_is_written(tmp_path: Path) -> None:
+    # 250ms is the 0.25 bucket: compiles (the off-bucket error is tests/errors/off_bucket.yaml)
+    assert 'le=~"0\\\\.250*"' in compiled(tmp_path)["prometheus/rules/svc.yaml"]
+
+
+def test_burn_alerts_need_min_bad_events_and_tickets_keep_firing(tmp_path: Path) -> None:
+    rules = compiled(tmp_path, "30d", "    min_bad_events: 7")["prometheus/rules/svc.yaml"]
+    assert 'slo:sli_errors:rate1h{service="svc",slo="avail"} * 3600 >= 7' in rules
+    assert 'slo:sli_errors:rate3d{service="svc",slo="fast"} * 259200 >= 7' in rules
+    assert rules.count('keep_firing_for: "5m"') == 4  # two ticket pairs per SLO
+    assert "min_traffic" not in rules
+
+
+def test_data_missing_reads_raw_series_and_up(tmp_path: Path) -> None:
+    rules = compiled(tmp_path)["prometheus/rules/svc.yaml"]
+    blocks = [b for b in rules.split("- alert: ") if b.startswith("SLODataMissing")]
+    assert len(blocks) == 2
+    avail, latency = blocks
+    assert 'absent(sum(rate(http_requests_total{job="svc"}[5m])))' in avail and "unless" not in avail
+    assert 'unless sum(rate(http_request_duration_seconds_bucket{job="svc",le=~"0\\\\.250*"}[5m]))' in latency
+    assert all('sum(up{job="svc"}) > 0' in b and "severity: warning" in b for b in blocks)
+
+
+def test_key_error_rate_needs_failures_not_only_a_ratio(tmp_path: Path) -> None:
+    rules = compiled(tmp_path)["prometheus/rules/svc.yaml"]
+    block = next(b for b in rules.split("- alert: ") if b.startswith("ServiceHighErrorRate"))
+    assert 'service:errors:rate5m{service="svc"} * 300 >= 3' in block
+
+
+def test_period_text_round_trips() -> None:
+    assert all(parse_duration(format_duration(p)) == p for p in burnrate.builtin_catalogs())
+    assert burnrate.catalog_for(DAY - 1) is None
+    assert burnrate.default_min_bad_events() == 3
+    assert Decimal(1) == burnrate.ONE
