@@ -350,6 +350,8 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 [],
             )
         )
+    if not specs:
+        return []  # e.g. a batch job nothing scrapes, with only business metrics
     width = 24 // len(specs)
     return [
         timeseries_panel(pid, title, desc, unit, queries, width, lines=lines, links=runbooks.get(pid, ()))
