@@ -22,12 +22,14 @@ from compiler.model.build_targets import (
     metric_option_problems,
     service_matchers,
     targets_notes,
+    unknown_targets,
 )
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.types import (
     Aggregation,
+    AlertKind,
     AlertmanagerBase,
     BusinessHours,
     Integration,
@@ -186,11 +188,14 @@ def build_service(
     before = len(diagnostics)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
-    targets = build_targets(data, selector, ctx)
+    targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     for path, message in sli_aggregation_problems(slos):
         ctx.error(path, message)
-    key_alerts = cover_symptoms(build_key_alerts(data, defaults, metrics, ctx, bool(targets)), slos, metrics)
+    key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
+    if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
+        unknown_targets(selector, ctx)
+    key_alerts = cover_symptoms(key_alerts, slos, metrics)
     routes = _service_routes(data, platform, receivers, ctx)
     dashboards = _dashboards(data, defaults, platform, ctx)
     if len(diagnostics) > before:

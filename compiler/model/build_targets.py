@@ -40,31 +40,37 @@ TARGET_LABELS = frozenset(
 )
 
 
-def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...], ctx: Ctx) -> tuple[Matcher, ...]:
-    """The matchers of the service's `up` series; () for a service nothing scrapes (`targets: false`)."""
+def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], bool]:
+    """(matchers of the service's `up` series, whether they could not be told). () for a service nothing
+    scrapes (`targets: false`), and when the selector has no usual target label (unknown: True)."""
     declared = data.get("targets")
     if declared is False:
-        return ()
+        return (), False
     if isinstance(declared, dict):
-        return matchers_from_labels({str(k): str(v) for k, v in declared.items()})
+        return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
     kept = tuple(m for m in selector if m.label in TARGET_LABELS)
-    if not kept:
-        ctx.error(
-            ("selector",),
-            f"cannot tell which labels the scrape targets carry: none of {sorted(m.label for m in selector)} is a "
-            "usual target label (job, instance, namespace...), and ServiceDown reads `up` with them; declare "
-            "targets: {job: ...} (the labels of this service's `up` series), or targets: false when nothing "
-            "scrapes it (a batch job, serverless, measured from outside)",
-        )
-    return kept
+    return kept, not kept
+
+
+def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
+    """ServiceDown is wanted but the scrape targets' labels cannot be told: a guess would page forever."""
+    ctx.error(
+        ("selector",),
+        f"cannot tell which labels the scrape targets carry: none of the selector's labels "
+        f"({', '.join(sorted(m.label for m in selector))}) is a usual target label (job, instance, namespace...), "
+        "and ServiceDown reads `up` with them; declare targets: {job: ...} (the labels of this service's `up` "
+        "series), or targets: false when nothing scrapes it (a batch job, serverless, measured from outside)",
+    )
 
 
 def targets_notes(data: Mapping[str, Any], selector: tuple[Matcher, ...], targets: tuple[Matcher, ...]) -> list[str]:
     """`-v` notes: where the scrape-target labels came from when the spec did not say."""
     if "targets" in data:
         return [] if targets else ["no scrape targets (targets: false): no ServiceDown, no instance panel"]
+    if not targets:
+        return ["no usual scrape-target label in the selector: no instance panel; declare targets: to get one"]
     dropped = sorted(m.label for m in selector if m not in targets)
-    if not dropped or not targets:
+    if not dropped:
         return []
     shown = ",".join(m.render() for m in targets)
     return [
