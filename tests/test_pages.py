@@ -291,3 +291,15 @@ def test_escalation_names_the_receivers_of_each_tier(tmp_path: Path) -> None:
     assert "- warning (ticket, review soon): receiver `team-shop-warning` (slack #shop) ← this alert" in escalation
     assert "- info (digest, review daily): receiver `team-shop-info` (email shop@example.com)" in escalation
     assert "/secrets/" not in escalation
+
+
+def test_verbose_notes_say_what_was_demoted_and_which_labels_up_reads(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "svc.yaml").write_text(HEAD + GRPC.replace("metrics:\n", "metrics:\n  errors: x_errors_total\n"))
+    (tmp_path / "svc.yaml").write_text(
+        (tmp_path / "svc.yaml").read_text()
+        + "slos:\n  - {name: ok, objective: 99.9, sli: {errors: errors, total: requests}}\n"
+    )
+    notes = compile_specs([str(tmp_path)], CompileOptions()).notes
+    assert any("svc: error_rate does not page" in n and "slo=ok" in n for n in notes)
+    assert any('read up{job="api"}: selector label(s) grpc_service are taken as metric labels' in n for n in notes)
