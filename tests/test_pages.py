@@ -167,7 +167,7 @@ slos:
     assert any(
         f.startswith("metrics.lag.service_selector.1: 'pod' is not a label of the service selector") for f in found
     )
-    assert any(f.startswith("slos.0.sli.total: metric 'requests' is aggregated with max") for f in found)
+    assert any(f.startswith("metrics.requests.aggregation: requests are counted events") for f in found)
 
 
 # ---------------------------------------------------------------- one incident, one page

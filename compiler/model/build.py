@@ -251,12 +251,13 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
-        problems = metric_option_problems(body, mtype)
+        problems = metric_option_problems(name, body, mtype)
         for key, message in problems:
             where.error((*path, key), message)
         own = service_matchers(body, selector, where, path)
-        if problems or own is None:
-            continue
+        if problems or own is None:  # reported; build the metric as if unset so references to it still resolve
+            body = {k: v for k, v in body.items() if k not in ("aggregation", "service_selector")}
+            own = selector
         metric_selector: Selector | None = None
         expr: str | None = None
         if "selector" in body:

@@ -116,7 +116,7 @@ def service_matchers(
     return tuple(m for m in selector if m.label in set(wanted))
 
 
-def metric_option_problems(body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
+def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
     """(key, message) for metric options that cannot apply to this metric."""
     found = []
     if "expr" in body:
@@ -127,4 +127,6 @@ def metric_option_problems(body: Mapping[str, Any], mtype: MetricType) -> list[t
                 )
     if mtype is MetricType.HISTOGRAM and body.get("aggregation", "sum") != "sum":
         found.append(("aggregation", "a histogram's buckets are summed by le for quantiles; aggregation must be sum"))
+    elif name in ("requests", "errors") and body.get("aggregation", "sum") != "sum":
+        found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
     return found
