@@ -42,6 +42,8 @@ class AlertDef:
         }
         if self.slo is not None:
             labels[names.LABEL_SLO] = self.slo.name
+        elif self.key_alert is not None and self.key_alert.slo is not None:
+            labels[names.LABEL_SLO] = self.key_alert.slo  # the SLO measuring the same symptom inhibits it
         if self.window is not None:
             labels[names.LABEL_BURN_WINDOW] = self.window.name
         return labels

@@ -17,13 +17,24 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos
+from compiler.model.build_targets import (
+    build_targets,
+    default_aggregation,
+    metric_option_problems,
+    service_matchers,
+    targets_notes,
+    unknown_targets,
+)
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import DEFAULT_RECEIVER_PATH, fallback_route, is_unrouted_info, team_problem
 from compiler.model.types import (
+    Aggregation,
+    AlertKind,
     AlertmanagerBase,
     BusinessHours,
     Integration,
@@ -209,8 +220,14 @@ def build_service(
         ctx.error(("team",), problem)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
+    targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
-    key_alerts = build_key_alerts(data, defaults, metrics, ctx)
+    for path, message in sli_aggregation_problems(slos):
+        ctx.error(path, message)
+    key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
+    if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
+        unknown_targets(selector, ctx)
+    key_alerts = cover_symptoms(key_alerts, slos, metrics)
     routes = _service_routes(data, platform, receivers, ctx)
     if claim := claim_problem(doc.file, data["team"], platform.secrets):  # `team:` proven by where the spec lives
         ctx.error(("team",), claim)
@@ -232,6 +249,7 @@ def build_service(
         dashboards=dashboards,
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
+        targets=targets,
     )
 
 
@@ -269,11 +287,18 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
+        problems = metric_option_problems(name, body, mtype)
+        for key, message in problems:
+            where.error((*path, key), message)
+        own = service_matchers(body, selector, where, path)
+        if problems or own is None:  # reported; build the metric as if unset so references to it still resolve
+            body = {k: v for k, v in body.items() if k not in ("aggregation", "service_selector")}
+            own = selector
         metric_selector: Selector | None = None
         expr: str | None = None
         if "selector" in body:
             try:
-                metric_selector = parse_selector(body["selector"]).with_matchers(selector)
+                metric_selector = parse_selector(body["selector"]).with_matchers(own)
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
@@ -283,6 +308,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             where.error(path, "latency must be a histogram (its _bucket and _count series are read)")
         if "buckets" in body and mtype != MetricType.HISTOGRAM:
             where.error((*path, "buckets"), f"buckets are for histograms; {name!r} is a {mtype.value}")
+        series_name = metric_selector.metric if metric_selector else ""
         out[name] = Metric(
             name=name,
             type=mtype,
@@ -290,6 +316,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             expr=expr,
             unit=str(body.get("unit", "")),
             title=str(body.get("title", "")),
+            aggregation=Aggregation(body.get("aggregation", default_aggregation(name, series_name, mtype))),
             location=where.loc(path),
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
         )
@@ -309,6 +336,8 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         metric = service.metric(needed) if needed else None
         if kind in enabled and metric is not None and metric.selector is None:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
+    notes += targets_notes(data, service.selector, service.targets)
+    notes += symptom_notes(service)
     for route in service.routes:
         if route.path == DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
             notes.append(

@@ -14,7 +14,9 @@ from compiler.model.units import parse_duration, parse_duration_seconds, parse_p
 from compiler.spec.document import Path
 
 
-def build_key_alerts(data: Mapping[str, Any], defaults: Layer, metrics: dict[str, Metric], ctx: Ctx) -> list[KeyAlert]:
+def build_key_alerts(
+    data: Mapping[str, Any], defaults: Layer, metrics: dict[str, Metric], ctx: Ctx, has_targets: bool = True
+) -> list[KeyAlert]:
     layers: list[tuple[Mapping[str, Any], Ctx, Path]] = [
         (builtin_defaults()["alerts"], Ctx(None), ("alerts",)),
         (defaults.data.get("alerts") or {}, defaults.ctx, (*defaults.base, "alerts")),
@@ -37,6 +39,9 @@ def build_key_alerts(data: Mapping[str, Any], defaults: Layer, metrics: dict[str
                     tiers[tier] = (value[tier.value], where, (*base, kind.value, tier.value))
         if tiers and not all(m in metrics for m in info.requires):
             continue  # explained by explain_skipped(); the service simply lacks the metric
+        if kind is AlertKind.SERVICE_DOWN and not has_targets:
+            _no_targets(data, ctx)
+            continue  # nothing is scraped: `up` does not exist, the alert would page forever
         for tier, (value, where, path) in sorted(tiers.items(), key=lambda t: t[0].rank):
             alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
             if alert is not None:
@@ -82,3 +87,15 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
             raise ValueError("threshold must be longer than 0s")
         return seconds
     return Decimal(repr(value))
+
+
+def _no_targets(data: Mapping[str, Any], ctx: Ctx) -> None:
+    """A spec that asks for ServiceDown while declaring nothing scraped contradicts itself."""
+    value = (data.get("alerts") or {}).get(AlertKind.SERVICE_DOWN.value)
+    if value is None or value is False or (isinstance(value, dict) and not any(v is not False for v in value.values())):
+        return
+    ctx.error(
+        ("alerts", AlertKind.SERVICE_DOWN.value),
+        "service_down reads the `up` series of the scrape targets, and this service declares targets: false "
+        "(nothing scrapes it); remove service_down here, or declare targets: {job: ...}",
+    )

@@ -14,11 +14,12 @@ from compiler.model.units import decimal_text
 
 
 def rate(metric: Metric, window: str, suffix: str = "", by: str = "") -> str:
-    """`sum(rate(name{...}[w]))` for a selector metric, or its expression with $window filled."""
+    """`sum(rate(name{...}[w]))` (the metric's aggregation) for a selector metric, or its expression with
+    $window filled."""
     grouping = f" by ({by})" if by else ""
     if metric.selector is not None:
         name = metric.selector.metric + suffix
-        return f"sum{grouping}(rate({metric.selector.render(name)}[{window}]))"
+        return f"{metric.aggregation.value}{grouping}(rate({metric.selector.render(name)}[{window}]))"
     return f"({expand(metric.expr or '', (), window)})"
 
 
@@ -27,7 +28,7 @@ def value(metric: Metric, window: str) -> str:
     if metric.type is MetricType.COUNTER:
         return rate(metric, window)
     if metric.selector is not None:
-        return f"sum({metric.selector.render()})"
+        return f"{metric.aggregation.value}({metric.selector.render()})"
     return f"({expand(metric.expr or '', (), window)})"
 
 
@@ -76,7 +77,8 @@ def sli_error_ratio(sli: Sli, window: str) -> str:
 
 
 def up(service: Service) -> str:
-    body = ",".join(m.render() for m in service.selector)
+    """The `up` series of the service's scrape targets (its `targets:`, not the metrics' selector)."""
+    body = ",".join(m.render() for m in service.targets)
     return f"up{{{body}}}"
 
 
@@ -94,7 +96,8 @@ def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
 
 
 def utilisation(metric: Metric, window: str) -> str:
-    """A 0-1 saturation signal: the expression as written, or the busiest instance of a gauge selector."""
+    """A 0-1 saturation signal: the expression as written, or a gauge selector aggregated as the metric says
+    (by default max: the busiest instance)."""
     if metric.selector is not None:
-        return f"max({metric.selector.render()})"
+        return f"{metric.aggregation.value}({metric.selector.render()})"
     return f"({expand(metric.expr or '', (), window)})"

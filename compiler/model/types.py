@@ -30,6 +30,15 @@ class MetricType(StrEnum):
     HISTOGRAM = "histogram"
 
 
+class Aggregation(StrEnum):
+    """How a metric's series (instances, partitions...) combine into one line: the PromQL aggregator."""
+
+    SUM = "sum"
+    MAX = "max"
+    MIN = "min"
+    AVG = "avg"
+
+
 @dataclass(frozen=True)
 class Metric:
     """A metric named once in the spec. Either a selector (service matchers added) or free PromQL."""
@@ -40,6 +49,7 @@ class Metric:
     expr: str | None = None  # `$selector`/`$window` already expanded except `$window`
     unit: str = ""
     title: str = ""
+    aggregation: Aggregation = Aggregation.SUM
     location: Location = NOWHERE
     buckets: tuple[Decimal, ...] = ()  # a histogram's declared `le` boundaries (seconds); () = not declared
 
@@ -177,6 +187,8 @@ class KeyAlert:
     threshold: Decimal | None  # None for FLAG kinds
     for_seconds: int
     location: Location = NOWHERE
+    slo: str | None = None  # the SLO whose symptom it measures: it carries that `slo` label
+    demoted: bool = False  # written as critical; a ticket because the SLO pages for the same symptom
 
 
 @dataclass(frozen=True)
@@ -244,6 +256,9 @@ class Service:
     dashboards: tuple[str, ...]
     labels: tuple[tuple[str, str], ...] = ()
     location: Location = NOWHERE
+    # Labels of the scrape targets (`up`), apart from the metrics' selector; () when nothing is scraped
+    # (a batch job, serverless, externally measured): such a service has no ServiceDown.
+    targets: tuple[Matcher, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)

@@ -328,21 +328,30 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 lines + slo_lines,
             )
         )
-    up_queries = [Query("up", q.instances_up(service)), Query("scraped", q.instances_scraped(service))]
+    # Instances are the scrape targets (`targets:`); a service nothing scrapes shows only its versions.
+    up_queries = (
+        [Query("up", q.instances_up(service)), Query("scraped", q.instances_scraped(service))]
+        if service.targets
+        else []
+    )
     build_info = service.metric("build_info")
     versions = q.running_versions(build_info) if build_info is not None else None
     if versions is not None:
         up_queries.append(Query("version {{version}}", versions))
-    specs.append(
-        (
-            13,
-            "Instances",
-            "Instances up and scraped" + (", and instances per running version." if versions else "."),
-            "short",
-            up_queries,
-            [],
+    if up_queries:
+        what = "Instances up and scraped" if service.targets else "Instances"
+        specs.append(
+            (
+                13,
+                "Instances",
+                what + (", and instances per running version." if versions else "."),
+                "short",
+                up_queries,
+                [],
+            )
         )
-    )
+    if not specs:
+        return []  # e.g. a batch job nothing scrapes, with only business metrics
     width = 24 // len(specs)
     return [
         timeseries_panel(pid, title, desc, unit, queries, width, lines=lines, links=runbooks.get(pid, ()))

@@ -6,13 +6,14 @@ A platform team writes a standard dashboard once, as `function(service) { ... }`
 never re-derives PromQL, record names or panel ids:
 
     name, team, description, labels {k: v}, links {k: url}, selector ('job="checkout"'),
+    targets ('job="checkout"': the scrape targets' `up` labels; null when nothing is scraped),
     dashboard {name, uid, service_uid, fleet_uid}   -- this dashboard and the ones to link to
     grafana {datasource {type, uid: "${datasource}"}, datasource_variable, rate_interval, tags}
     metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null}}
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
-    alerts [{name, severity, slo|null, runbook_url, dashboard_url}]
+    alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
 obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`
 and notes in the description that the file is generated. Everything else is the platform's and is checked
@@ -48,6 +49,7 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
         "labels": dict(service.labels),
         "links": dict(service.links),
         "selector": render_matchers(service.selector),
+        "targets": render_matchers(service.targets) if service.targets else None,
         "dashboard": {
             "name": dashboard,
             "uid": names.dashboard_uid(service.name, dashboard),
@@ -66,7 +68,7 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
             {
                 "name": a.name,
                 "severity": a.tier.value,
-                "slo": a.slo_name,
+                "slo": a.labels().get(names.LABEL_SLO),
                 "runbook_url": links.runbook_url(platform, a),
                 "dashboard_url": links.alert_dashboard_url(platform, service, a),
             }

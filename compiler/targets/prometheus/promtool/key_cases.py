@@ -163,7 +163,7 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
 def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
     times = hold_times(max(r.for_seconds for r in rules), step)
     samples = max(times) // step + 1
-    selector = dict((m.label, m.value) for m in service.selector)
+    selector = dict((m.label, m.value) for m in service.targets)  # the scrape targets' labels, not the metrics'
 
     def up(instance: str, value: int) -> InputSeries:
         return InputSeries("up", tuple(sorted({**selector, "instance": instance}.items())), constant(value, samples))

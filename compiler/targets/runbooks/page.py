@@ -1,8 +1,5 @@
-"""Runbook stubs: one markdown page per (service, SLO, alert name), pre-filled from the spec.
-
-Pages are STUB artifacts: the writer creates them when missing, refreshes them while nobody has
-edited them, and never touches them once a human has.
-"""
+"""One runbook page: meaning, impact in the SLO's numbers, the kind's own diagnosis queries, mitigation,
+and escalation naming who each tier notifies."""
 
 from __future__ import annotations
 
@@ -13,11 +10,15 @@ from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import error_ratio_threshold
-from compiler.model.types import Fleet, KeyAlert, Service, Slo, ThresholdType
+from compiler.model.types import Fleet, Integration, KeyAlert, Service, Slo, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
-from compiler.targets.links import service_dashboard_url
+from compiler.targets.links import alert_dashboard_url, service_dashboard_url
+from compiler.targets.runbooks.diagnosis import diagnosis_queries
+from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
+
+_TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
 
 
 def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
@@ -69,7 +70,7 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
 
 def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     first = alerts[0]
-    tiers = ", ".join(sorted({a.tier.value for a in alerts}, key=lambda t: ["critical", "warning", "info"].index(t)))
+    tiers = ", ".join(t.value for t in Tier if any(a.tier is t for a in alerts))
     lines = [f"# {first.name}", ""]
     lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
     if service.description:
@@ -77,32 +78,48 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     lines += ["", "## Meaning", ""]
     lines += _meaning(first, alerts)
     lines += ["", "## Impact", ""]
-    lines += _impact(first)
+    lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
     lines += ["", "## Diagnosis", ""]
-    lines += [
-        f"- Dashboard: {service_dashboard_url(fleet.platform, service)}",
-        "- Query to run in Prometheus:",
-        "",
-        "```promql",
-        _query(service, first),
-        "```",
-        "",
-        "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies.",
-    ]
+    lines += [f"- Dashboard: {alert_dashboard_url(fleet.platform, service, first)}"]
+    if alert_dashboard_url(fleet.platform, service, first) != service_dashboard_url(fleet.platform, service):
+        lines += [f"- Service dashboard: {service_dashboard_url(fleet.platform, service)}"]
+    for what, query in diagnosis_queries(service, alerts):
+        title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
+        lines += ["", title, "", "```promql", query, "```"]
+    lines += ["", "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies."]
     lines += ["", "## Mitigation", ""]
-    lines += [
-        "- Roll back the most recent change if the alert started right after it.",
-        "- Shed or redirect load; scale out if saturated.",
-        "- _Write down what worked here, for the next person on call._",
-    ]
+    lines += mitigation(first)
     lines += ["", "## Escalation", ""]
-    lines += [f"- Owner: team **{service.team}**."]
+    lines += _escalation(fleet, service, alerts)
+    return "\n".join(lines) + "\n"
+
+
+def _escalation(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> list[str]:
+    lines = [f"- Owner: team **{service.team}**."]
+    mine = {a.tier for a in alerts}
+    for tier in Tier:
+        route = service.route(tier)
+        if route is None:
+            continue
+        receiver = fleet.receiver(route.receiver)
+        how = ", ".join(_integration(i) for i in receiver.integrations) if receiver else "?"
+        this = " ← this alert" if tier in mine else ""
+        lines.append(f"- {tier.value} ({_TIER_ROLE[tier]}): receiver `{route.receiver}` ({how}){this}")
+    critical = service.route(Tier.CRITICAL)
+    if Tier.CRITICAL not in mine and critical is not None:
+        lines.append(f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}.")
     for name, url in service.links:
         lines += [f"- {name}: {url}"]
     team = fleet.platform.team(service.team)
     for name, url in team.links if team else ():
         lines += [f"- team {name}: {url}"]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _integration(integration: Integration) -> str:
+    """An integration for humans, never a secret (those are file paths anyway): `slack #payments`."""
+    detail = integration.get("channel") or integration.get("to") or integration.get("priority") or ""
+    return f"{integration.kind} {detail}".strip()
 
 
 def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
@@ -114,6 +131,10 @@ def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
     for alert in alerts:
         assert alert.key_alert is not None
         out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)}")
+        if alert.key_alert.demoted:
+            out.append(
+                f"  A ticket, not a page: the SLO **{alert.key_alert.slo}** measures the same symptom and pages for it."
+            )
     return out
 
 
@@ -143,15 +164,6 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
     return out
 
 
-def _impact(first: AlertDef) -> list[str]:
-    if first.slo is not None:
-        return [
-            "Users see failures or slow responses. While the alert fires, the error budget is being spent "
-            "faster than the SLO allows; at this pace it runs out before the period ends."
-        ]
-    return ["Depends on the symptom; check whether users are affected (error ratio, latency SLOs)."]
-
-
 def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
     after = f" for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
     if alert.threshold is None:
@@ -161,12 +173,3 @@ def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
     if ttype is ThresholdType.DURATION:
         return f"threshold {decimal_text(alert.threshold)}s{after}."
     return f"threshold {decimal_text(alert.threshold)}{after}."
-
-
-def _query(service: Service, alert: AlertDef) -> str:
-    if alert.slo is not None:
-        return queries.sli_error_ratio(alert.slo.sli, "1h")
-    requests, errors = service.metric("requests"), service.metric("errors")
-    if requests and errors:
-        return f"{queries.rate(errors, '5m')} / {queries.rate(requests, '5m')}"
-    return queries.up(service)

@@ -1,0 +1,132 @@
+"""Scrape targets apart from metrics: the labels `up` carries for the service, and a metric's own labels.
+
+The service selector finds the service's *metrics*; it may hold labels only the metrics carry
+(`grpc_service`, `handler`), which the scrape target's `up` series never has, so a ServiceDown built
+on it pages forever. `targets:` names the labels of the scrape targets; without it they default to
+the selector labels that Prometheus service discovery usually puts on targets, and a selector with
+none of them is a located error (obsc cannot know; a guess would page forever or never).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compiler.model.build_context import Ctx
+from compiler.model.promql import Matcher, matchers_from_labels
+from compiler.model.types import Aggregation, MetricType
+from compiler.spec.document import Path
+
+# Labels scrape configs and service discovery put on targets (and so on `up`): Prometheus' own
+# job/instance and the usual relabelled Kubernetes / cloud metadata.
+TARGET_LABELS = frozenset(
+    {
+        "job",
+        "instance",
+        "namespace",
+        "cluster",
+        "pod",
+        "container",
+        "node",
+        "service",
+        "app",
+        "env",
+        "environment",
+        "region",
+        "zone",
+        "datacenter",
+        "dc",
+    }
+)
+
+
+def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], bool]:
+    """(matchers of the service's `up` series, whether they could not be told). () for a service nothing
+    scrapes (`targets: false`), and when the selector has no usual target label (unknown: True)."""
+    declared = data.get("targets")
+    if declared is False:
+        return (), False
+    if isinstance(declared, dict):
+        return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
+    kept = tuple(m for m in selector if m.label in TARGET_LABELS)
+    return kept, not kept
+
+
+def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
+    """ServiceDown is wanted but the scrape targets' labels cannot be told: a guess would page forever."""
+    ctx.error(
+        ("selector",),
+        f"cannot tell which labels the scrape targets carry: none of the selector's labels "
+        f"({', '.join(sorted(m.label for m in selector))}) is a usual target label (job, instance, namespace...), "
+        "and ServiceDown reads `up` with them; declare targets: {job: ...} (the labels of this service's `up` "
+        "series), or targets: false when nothing scrapes it (a batch job, serverless, measured from outside)",
+    )
+
+
+def targets_notes(data: Mapping[str, Any], selector: tuple[Matcher, ...], targets: tuple[Matcher, ...]) -> list[str]:
+    """`-v` notes: where the scrape-target labels came from when the spec did not say."""
+    if "targets" in data:
+        return [] if targets else ["no scrape targets (targets: false): no ServiceDown, no instance panel"]
+    if not targets:
+        return ["no usual scrape-target label in the selector: no instance panel; declare targets: to get one"]
+    dropped = sorted(m.label for m in selector if m not in targets)
+    if not dropped:
+        return []
+    shown = ",".join(m.render() for m in targets)
+    return [
+        f"ServiceDown and the instance panel read up{{{shown}}}: selector label(s) {', '.join(dropped)} are taken "
+        "as metric labels, not target labels; declare targets: to choose"
+    ]
+
+
+# ---------------------------------------------------------------- a metric's own labels and aggregation
+
+# Gauges whose sum means nothing: a timestamp (the newest run counts), a ratio (the busiest instance).
+_MAX_SUFFIXES = ("_timestamp_seconds", "_timestamp", "_ratio")
+_SATURATION = ("cpu", "memory", "disk")
+
+
+def default_aggregation(name: str, metric: str, mtype: MetricType) -> Aggregation:
+    """Counters and histograms add up; a gauge adds up unless it is a timestamp, a ratio or a saturation."""
+    if mtype is MetricType.GAUGE and (name in _SATURATION or metric.endswith(_MAX_SUFFIXES)):
+        return Aggregation.MAX
+    return Aggregation.SUM
+
+
+def service_matchers(
+    body: Mapping[str, Any], selector: tuple[Matcher, ...], where: Ctx, path: Path
+) -> tuple[Matcher, ...] | None:
+    """The service matchers added to a metric's selector: all (default), none (`service_selector: false`,
+    e.g. an exporter's series), or the listed labels only. None when the list names an unknown label."""
+    wanted = body.get("service_selector", True)
+    if wanted is True:
+        return selector
+    if wanted is False:
+        return ()
+    known = {m.label for m in selector}
+    unknown = [label for label in wanted if label not in known]
+    for label in unknown:
+        index = list(wanted).index(label)
+        where.error(
+            (*path, "service_selector", index),
+            f"{label!r} is not a label of the service selector (it has {', '.join(sorted(known))})",
+        )
+    if unknown:
+        return None
+    return tuple(m for m in selector if m.label in set(wanted))
+
+
+def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
+    """(key, message) for metric options that cannot apply to this metric."""
+    found = []
+    if "expr" in body:
+        for key in ("service_selector", "aggregation"):
+            if key in body:
+                found.append(
+                    (key, f"{key} applies to a selector metric; an expr places $selector and aggregates itself")
+                )
+    if mtype is MetricType.HISTOGRAM and body.get("aggregation", "sum") != "sum":
+        found.append(("aggregation", "a histogram's buckets are summed by le for quantiles; aggregation must be sum"))
+    elif name in ("requests", "errors") and body.get("aggregation", "sum") != "sum":
+        found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
+    return found

@@ -1,0 +1,123 @@
+"""One incident, one page: key-metric alerts that measure the same symptom as an SLO.
+
+An error-rate alert over the requests an availability SLO counts, or a p99 alert over the histogram a
+latency SLO reads, sees the incident the SLO's burn-rate page sees. Such alerts carry the SLO's `slo`
+label (Alertmanager groups and inhibits on service+slo), and where the SLO pages, their critical tier
+is demoted to a warning: the SLO owns the page, the threshold becomes a ticket that the page inhibits.
+Demoting (rather than inhibiting one page with another) leaves no race: a critical threshold alert
+that fires before the burn-rate page exists would be delivered before any inhibition could apply,
+while a warning waits for its group_wait (minutes) and is inhibited once the page is active.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from compiler.model.burnrate import unreachable, windows_for
+from compiler.model.types import Aggregation, AlertKind, KeyAlert, Metric, Service, SliKind, Slo, Tier
+from compiler.spec.document import Path
+
+
+def pages(slo: Slo) -> bool:
+    """True when the SLO has a burn-rate page that can fire."""
+    return any(w.tier is Tier.CRITICAL and not unreachable(slo, w) for w in windows_for(slo))
+
+
+def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
+    sli = slo.sli
+    if kind is AlertKind.ERROR_RATE:
+        if sli.kind is SliKind.RATIO:
+            return sli.total is not None and sli.total.name == "requests"
+        requests = metrics.get("requests")
+        if sli.kind is SliKind.RAW and requests is not None and requests.selector is not None:
+            # A raw SLI whose total reads the requests series counts the same events.
+            return (
+                re.search(rf"(?<![\w:]){re.escape(requests.selector.metric)}(?![\w:])", sli.raw_total or "") is not None
+            )
+        return False
+    if kind is AlertKind.LATENCY_P99:
+        return sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.name == "latency"
+    return False
+
+
+def symptom_slo(kind: AlertKind, slos: Sequence[Slo], metrics: Mapping[str, Metric]) -> Slo | None:
+    """The SLO measuring the same symptom as `kind`: the first one that pages, else the first at all."""
+    matching = [slo for slo in slos if _measures(kind, slo, metrics)]
+    return next((slo for slo in matching if pages(slo)), matching[0] if matching else None)
+
+
+def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Mapping[str, Metric]) -> list[KeyAlert]:
+    """Label the alerts an SLO covers with it; demote their page to a ticket where the SLO pages."""
+    out: list[KeyAlert] = []
+    folded: set[AlertKind] = set()  # kinds whose page went into an existing, lower ticket
+    for alert in alerts:
+        slo = symptom_slo(alert.kind, slos, metrics)
+        if slo is None:
+            out.append(alert)
+            continue
+        if alert.tier is not Tier.CRITICAL or not pages(slo):
+            if not (pages(slo) and _replaced_by_demoted(alert, alerts)):
+                out.append(replace(alert, slo=slo.name))
+            continue
+        warning = _tier(alerts, alert.kind, Tier.WARNING)
+        if warning is not None and not _lower(alert, warning):
+            folded.add(alert.kind)  # the ticket already fires at a lower line: the page simply goes
+            continue
+        out.append(replace(alert, tier=Tier.WARNING, slo=slo.name, demoted=True))
+    return [replace(a, demoted=True) if a.kind in folded and a.tier is Tier.WARNING else a for a in out]
+
+
+def _tier(alerts: Sequence[KeyAlert], kind: AlertKind, tier: Tier) -> KeyAlert | None:
+    return next((a for a in alerts if a.kind is kind and a.tier is tier), None)
+
+
+def _lower(a: KeyAlert, b: KeyAlert) -> bool:
+    return a.threshold is not None and b.threshold is not None and a.threshold < b.threshold
+
+
+def _replaced_by_demoted(alert: KeyAlert, alerts: Sequence[KeyAlert]) -> bool:
+    """A warning whose line is above the demoted page's: the demoted alert takes its place (one rule per tier)."""
+    if alert.tier is not Tier.WARNING:
+        return False
+    critical = _tier(alerts, alert.kind, Tier.CRITICAL)
+    return critical is not None and _lower(critical, alert)
+
+
+def sli_aggregation_problems(slos: Sequence[Slo]) -> list[tuple[Path, str]]:
+    """(path, message) for SLI metrics not summed: an SLI is a ratio of sums (traffic-weighted)."""
+    found: list[tuple[Path, str]] = []
+    for i, slo in enumerate(slos):
+        sli = slo.sli
+        for field, metric in (
+            ("errors", sli.errors),
+            ("good", sli.good),
+            ("total", sli.total),
+            ("latency", sli.latency),
+        ):
+            if metric is not None and metric.aggregation is not Aggregation.SUM:
+                found.append(
+                    (
+                        ("slos", i, "sli", field),
+                        f"metric {metric.name!r} is aggregated with {metric.aggregation.value} "
+                        f"(metrics.{metric.name}.aggregation); an SLI is a ratio of sums across instances: use sum",
+                    )
+                )
+    return found
+
+
+def symptom_notes(service: Service) -> list[str]:
+    """`-v` notes: which key alerts became tickets, and which still page beside an SLO, and why."""
+    notes = []
+    for alert in service.key_alerts:
+        if alert.demoted:
+            notes.append(
+                f"{alert.kind.value} does not page: its critical tier is a warning labelled slo={alert.slo} (the "
+                "SLO's burn-rate page covers the same symptom and inhibits it while paging)"
+            )
+        elif alert.slo is not None and alert.tier is Tier.CRITICAL:
+            notes.append(
+                f"{alert.kind.value} critical pages: slo {alert.slo} measures the symptom but has no page tier"
+            )
+    return notes

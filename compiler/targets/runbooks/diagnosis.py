@@ -1,0 +1,211 @@
+"""The queries a runbook offers, per alert kind: what the alert measured, then how to break it down.
+
+Each query is (what it shows, PromQL). SLO pages read the recorded series the alert compares (so the
+numbers match the page) and then the SLI's raw metrics; key-metric pages query the spec's own metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.alerts import AlertDef
+from compiler.model.promql import Matcher, render_matchers
+from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+
+Query = tuple[str, str]  # (what it shows, PromQL)
+WINDOW = "5m"
+
+
+def _own(service: Service, slo: Slo | None = None) -> str:
+    matchers = [Matcher(names.LABEL_SERVICE, "=", service.name)]
+    if slo is not None:
+        matchers.append(Matcher(names.LABEL_SLO, "=", slo.name))
+    return "{" + render_matchers(tuple(matchers)) + "}"
+
+
+def _type_labels(errors: Metric) -> str:
+    """The labels that tell errors apart (those the selector matches by regex or negation), else `instance`."""
+    labels = sorted({m.label for m in (errors.selector.matchers if errors.selector else ()) if m.op != "="})
+    return ", ".join(labels) or "instance"
+
+
+def _by(metric: Metric, labels: str, suffix: str = "") -> str:
+    """The metric's rate split by `labels` (a free expression cannot be split: it is shown as written)."""
+    if metric.selector is None:
+        return queries.rate(metric, WINDOW)
+    return f"sum by ({labels}) (rate({metric.selector.render(metric.selector.metric + suffix)}[{WINDOW}]))"
+
+
+def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
+    """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself."""
+    slo = alerts[0].slo
+    assert slo is not None
+    own = _own(service, slo)
+    budget = f"{names.SLO_ERROR_BUDGET}{own}"
+    left = f"{names.SLO_BUDGET_REMAINING}{own}"
+    out: list[Query] = []
+    for alert in alerts:
+        if alert.window is None:
+            continue
+        w = alert.window
+        factor = w.factor_text(slo.period_seconds)
+        for span in (w.long, w.short):
+            out.append(
+                (
+                    f"burn rate over {span} ({alert.tier.value} above {factor})",
+                    f"{names.sli_error_ratio(span)}{own}\n/ on(service, slo)\n{budget}",
+                )
+            )
+        out.append(
+            (
+                f"seconds until the budget left is spent at {factor}x",
+                f"clamp_min({left}, 0) * {slo.period_seconds} / {factor}",
+            )
+        )
+    out.append(("share of the period's error budget left", left))
+    out.append((f"the SLI's error ratio from the raw metrics ({WINDOW})", queries.sli_error_ratio(slo.sli, WINDOW)))
+    out.extend(_sli_breakdown(slo))
+    return out
+
+
+def _sli_breakdown(slo: Slo) -> list[Query]:
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
+        return [
+            ("p99 latency, to compare with the SLO threshold", _quantile(sli.latency, "0.99", "le")),
+            ("p99 latency per instance: one slow instance or all?", _quantile(sli.latency, "0.99", "le, instance")),
+        ]
+    if sli.kind is SliKind.RATIO and sli.errors is not None:
+        return [("bad events by kind: which errors?", _by(sli.errors, _type_labels(sli.errors)))]
+    return []
+
+
+def _quantile(histogram: Metric, q: str, by: str) -> str:
+    assert histogram.selector is not None
+    return f"histogram_quantile({q}, {_by(histogram, by, '_bucket')})"
+
+
+def _down(service: Service, alert: AlertDef) -> list[Query]:
+    up = queries.up(service)
+    body = up.removeprefix("up")
+    return [
+        ("instances failing their scrape (up is 0)", f"{up} == 0"),
+        (
+            "scrape targets found at all (0: service discovery or the scrape config lost them)",
+            f"count({up}) or vector(0)",
+        ),
+        ("restarts in the last hour (a crash loop?)", f"changes(process_start_time_seconds{body}[1h])"),
+    ]
+
+
+def _error_rate(service: Service, alert: AlertDef) -> list[Query]:
+    requests, errors = service.metric("requests"), service.metric("errors")
+    assert requests is not None and errors is not None
+    out = [
+        ("error ratio (what the alert compares)", f"{names.SERVICE_ERROR_RATIO}{_own(service)}"),
+        ("errors by kind", _by(errors, _type_labels(errors))),
+    ]
+    if errors.selector is not None and requests.selector is not None:
+        out.append(
+            (
+                "error ratio per instance: one bad instance?",
+                f"{_by(errors, 'instance')}\n/\n{_by(requests, 'instance')}",
+            )
+        )
+    return out
+
+
+def _latency(service: Service, alert: AlertDef) -> list[Query]:
+    latency = service.metric("latency")
+    assert latency is not None
+    return [
+        ("p99 latency (what the alert compares)", f"{names.SERVICE_LATENCY_P99}{_own(service)}"),
+        ("p99 latency per instance: one slow instance or all?", _quantile(latency, "0.99", "le, instance")),
+        ("p50 latency: is everything slow, or only the tail?", _quantile(latency, "0.5", "le")),
+    ]
+
+
+_SIGNALS = {
+    AlertKind.CPU: names.SERVICE_CPU,
+    AlertKind.MEMORY: names.SERVICE_MEMORY,
+    AlertKind.DISK: names.SERVICE_DISK,
+}
+
+
+def _saturation(service: Service, alert: AlertDef) -> list[Query]:
+    kind = AlertKind.DISK if alert.kind is AlertKind.DISK_FULL else alert.kind
+    assert kind is not None
+    metric = service.metric(kind.value)
+    assert metric is not None
+    out = [(f"{kind.value} utilisation (what the alert compares)", f"{_SIGNALS[kind]}{_own(service)}")]
+    if alert.kind is AlertKind.DISK_FULL:
+        out.append(
+            ("disk use growth per hour, over the last 6h", f"deriv({names.SERVICE_DISK}{_own(service)}[6h]) * 3600")
+        )
+    if metric.selector is not None:
+        out.append((f"{kind.value} per instance", f"max by (instance) ({metric.selector.render()})"))
+    else:
+        out.append((f"{kind.value} as the spec defines it", queries.utilisation(metric, WINDOW)))
+    return out
+
+
+def _traffic(service: Service, alert: AlertDef) -> list[Query]:
+    requests = service.metric("requests")
+    assert requests is not None
+    rate = f"{names.SERVICE_REQUESTS_RATE}{_own(service)}"
+    out = [("request rate now", queries.rate(requests, WINDOW))]
+    if alert.kind is AlertKind.TRAFFIC_ANOMALY:
+        out.append(("request rate now against a week ago (1 = the same)", f"{rate}\n/\n{rate} offset 1w"))
+    else:
+        out.append(("highest 5m request rate of the 7 days before", f"max_over_time({rate}[7d] offset 1h)"))
+    if requests.selector is not None:
+        out.append(("request rate per instance", _by(requests, "instance")))
+    return out
+
+
+def _deployment(service: Service, alert: AlertDef) -> list[Query]:
+    build_info = service.metric("build_info")
+    assert build_info is not None and build_info.selector is not None
+    out = [("instances per running version", f"count by (version) ({build_info.selector.render()})")]
+    requests, errors = service.metric("requests"), service.metric("errors")
+    if requests is not None and errors is not None:
+        out.append(
+            ("error ratio since the rollout", f"{queries.rate(errors, WINDOW)}\n/\n{queries.rate(requests, WINDOW)}")
+        )
+    return out
+
+
+def _new_error(service: Service, alert: AlertDef) -> list[Query]:
+    errors = service.metric("errors")
+    assert errors is not None and errors.selector is not None
+    types = f"{names.SERVICE_ERROR_TYPES}{_own(service)}"
+    return [
+        ("error kinds seen now and not in the day before", f"{types}\nunless\nmax_over_time({types}[1d] offset 1h)"),
+        ("errors by kind", _by(errors, _type_labels(errors))),
+    ]
+
+
+_BY_KIND: dict[AlertKind, Callable[[Service, AlertDef], list[Query]]] = {
+    AlertKind.SERVICE_DOWN: _down,
+    AlertKind.ERROR_RATE: _error_rate,
+    AlertKind.LATENCY_P99: _latency,
+    AlertKind.CPU: _saturation,
+    AlertKind.MEMORY: _saturation,
+    AlertKind.DISK: _saturation,
+    AlertKind.DISK_FULL: _saturation,
+    AlertKind.TRAFFIC_ANOMALY: _traffic,
+    AlertKind.TRAFFIC_MILESTONE: _traffic,
+    AlertKind.DEPLOYMENT: _deployment,
+    AlertKind.NEW_ERROR_TYPE: _new_error,
+}
+
+
+def diagnosis_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
+    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind)."""
+    first = alerts[0]
+    if first.slo is not None:
+        return slo_queries(service, alerts)
+    assert first.kind is not None
+    return _BY_KIND[first.kind](service, first)

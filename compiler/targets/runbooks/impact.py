@@ -1,0 +1,135 @@
+"""What a page means for users and the error budget (in the SLO's own numbers), and first moves.
+
+SLO math comes from model.burnrate; this module only formats it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.alerts import AlertDef
+from compiler.model.burnrate import error_ratio_threshold, hours_to_exhaustion, windows_for
+from compiler.model.types import AlertKind, Service, Slo, Tier
+from compiler.model.units import decimal_text, format_duration
+
+
+def _span(seconds: Decimal) -> str:
+    """A duration for humans, to the minute: 2d2h, 43m."""
+    whole = int(seconds) // 60 * 60
+    return format_duration(whole) if whole else f"{int(seconds)}s"
+
+
+def budget_line(slo: Slo) -> str:
+    period = format_duration(slo.period_seconds)
+    outage = _span(Decimal(slo.period_seconds) * slo.error_budget)
+    return (
+        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% over {period}; error budget "
+        f"{decimal_text(slo.error_budget * 100)}% of events (≈ {outage} of total outage per {period})."
+    )
+
+
+def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
+    """How long `share` of the budget lasts at `factor`x burn."""
+    hours = hours_to_exhaustion(share, factor, slo.period_seconds)
+    assert hours is not None
+    return _span(hours * 3600)
+
+
+def slo_impact(alerts: list[AlertDef]) -> list[str]:
+    slo = alerts[0].slo
+    assert slo is not None
+    out = [f"- {budget_line(slo)}"]
+    for alert in alerts:
+        w = alert.window
+        if w is not None:
+            factor = w.factor(slo.period_seconds)
+            shown = w.factor_text(slo.period_seconds)
+            spent = decimal_text(w.budget_spent(slo.period_seconds) * 100)
+            out.append(
+                f"- **{alert.tier.value}** ({w.name}): a burn rate of {shown}x (error ratio "
+                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}%) spends {spent}% "
+                f"of the budget in {w.long}; at that burn a full budget is gone in {_lasts(slo, Decimal(1), factor)}, "
+                "and what is left now in proportionally less (query below)."
+            )
+        elif alert.budget == "low":
+            left = slo.alerting.budget_left
+            fastest = max((w.factor(slo.period_seconds) for w in windows_for(slo)), default=None)
+            at_page = (
+                f"; at the page's {decimal_text(round(fastest, 2))}x burn it lasts {_lasts(slo, left, fastest)}"
+                if fastest is not None
+                else ""
+            )
+            out.append(
+                f"- **info** (budget low): less than {decimal_text(left * 100)}% of the budget is left: at 1x burn "
+                f"it lasts {_lasts(slo, left, Decimal(1))}{at_page}."
+            )
+        elif alert.budget == "exhausted":
+            out.append(
+                "- **info** (budget exhausted): users got more failures than the SLO promises over the last "
+                f"{format_duration(slo.period_seconds)}; every further failure deepens the breach. Follow the "
+                "error-budget policy (e.g. freeze risky changes) until the budget recovers."
+            )
+    return out
+
+
+_KEY_IMPACT = {
+    AlertKind.SERVICE_DOWN: "No scrape target of the service is up: the service is down or unreachable, or "
+    "monitoring has lost it. Its SLOs see no traffic (no burn) rather than errors, so this is the page.",
+    AlertKind.ERROR_RATE: "Requests fail; users see errors.",
+    AlertKind.LATENCY_P99: "The slowest 1% of requests are slower than the line; users see slow responses or "
+    "time-outs.",
+    AlertKind.CPU: "CPU is nearly saturated: latency grows and requests queue or time out when it runs out.",
+    AlertKind.MEMORY: "Memory is nearly exhausted: instances risk being OOM-killed and restarting.",
+    AlertKind.DISK: "The disk is nearly full: writes fail when it is.",
+    AlertKind.DISK_FULL: "At the current trend the disk fills before the horizon: writes will fail.",
+    AlertKind.TRAFFIC_ANOMALY: "Traffic differs from last week's: fewer requests can mean clients cannot reach "
+    "the service; more can be a retry storm, a launch or abuse.",
+    AlertKind.DEPLOYMENT: "Informational: a rollout completed. Watch errors and latency for a while.",
+    AlertKind.NEW_ERROR_TYPE: "A kind of error unseen for a day appeared: often a new bug or a failing dependency.",
+    AlertKind.TRAFFIC_MILESTONE: "Informational: traffic reached a new 7-day high; check headroom.",
+}
+
+
+def key_impact(service: Service, first: AlertDef) -> list[str]:
+    assert first.key_alert is not None
+    out = [_KEY_IMPACT[first.key_alert.kind]]
+    covered = first.key_alert.slo
+    slo = next((s for s in service.slos if s.name == covered), None)
+    if slo is not None:
+        page = (
+            f" {names.SLO_BURN_FAST} ({slo.name}) pages for this symptom; this alert does not page, and is "
+            "silenced while that page fires."
+            if any(w.tier is Tier.CRITICAL for w in windows_for(slo)) and first.key_alert.tier is not Tier.CRITICAL
+            else ""
+        )
+        out += ["", f"It counts against {budget_line(slo)}{page}"]
+    elif service.slos:
+        out += ["", "SLOs of the service (their pages say how much budget is burning):"]
+        out += [f"- {budget_line(s)}" for s in service.slos]
+    return out
+
+
+_MITIGATION = {
+    AlertKind.SERVICE_DOWN: [
+        "If instances crash-loop: roll back the last change, check logs for the crash.",
+        "If none are scraped: check the scrape config / service discovery (targets page of Prometheus).",
+    ],
+    AlertKind.CPU: ["Scale out or raise the CPU limit; find the hot path if load did not change."],
+    AlertKind.MEMORY: ["Restart a leaking instance to buy time; raise the limit; roll back a leaking release."],
+    AlertKind.DISK: ["Free space (logs, temp files), grow the volume."],
+    AlertKind.DISK_FULL: ["Find what writes (logs, data growth); free space or grow the volume before it fills."],
+    AlertKind.TRAFFIC_ANOMALY: ["Check upstream callers, DNS and load balancers; block abusive clients."],
+    AlertKind.DEPLOYMENT: ["Nothing, unless errors or latency moved: then roll back."],
+    AlertKind.NEW_ERROR_TYPE: ["Find the new error in logs; roll back if it came with the last release."],
+    AlertKind.TRAFFIC_MILESTONE: ["Check saturation panels; plan capacity if headroom is thin."],
+}
+_DEFAULT_MITIGATION = [
+    "Roll back the most recent change if the alert started right after it.",
+    "Fail over, shed or redirect load; scale out if saturated.",
+]
+
+
+def mitigation(first: AlertDef) -> list[str]:
+    lines = _MITIGATION.get(first.kind, _DEFAULT_MITIGATION) if first.kind is not None else _DEFAULT_MITIGATION
+    return [f"- {line}" for line in lines] + ["- _Write down what worked here, for the next person on call._"]

@@ -1,0 +1,308 @@
+"""Issue 12 (pages): scrape targets apart from metrics, a metric's own labels and aggregation, key alerts that
+measure an SLO's symptom, and runbooks per alert kind."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, compile_specs
+from compiler.errors import InputError
+from compiler.model import queries
+from compiler.model.alerts import service_alerts
+from compiler.model.types import AlertKind, Fleet, Service, Tier
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  shop:
+    routing:
+      critical: {webhook: {url: "https://pager.example.com/shop"}}
+      warning: {email: {to: shop-tickets@example.com}}
+      info: {email: {to: shop@example.com}}
+alertmanager:
+  global: {smtp_smarthost: "smtp:25", smtp_from: am@example.com}
+"""
+HEAD = "apiVersion: obsc/v1\nservice: svc\nteam: shop\n"
+
+
+def compiled(tmp_path: Path, body: str) -> tuple[Fleet, Service, dict[str, str]]:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "svc.yaml").write_text(HEAD + body)
+    result = compile_specs([str(tmp_path)], CompileOptions())
+    files = {a.path: a.content for a in result.bundle.artifacts}
+    return result.fleet, result.fleet.services[0], files
+
+
+def errors_of(tmp_path: Path, body: str) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "svc.yaml").write_text(HEAD + body)
+    with pytest.raises(InputError) as caught:
+        compile_specs([str(tmp_path)], CompileOptions())
+    return [f"{'.'.join(str(p) for p in d.path)}: {d.message}" for d in caught.value.diagnostics]
+
+
+def alert_names(service: Service) -> set[tuple[str, str]]:
+    return {(a.name, a.tier.value) for a in service_alerts(service)}
+
+
+# ---------------------------------------------------------------- targets apart from metrics
+
+GRPC = """\
+selector: {job: api, grpc_service: shop.v1.Cart}
+metrics:
+  requests: grpc_server_handled_total
+"""
+
+
+def test_service_down_reads_the_targets_not_a_metric_only_label(tmp_path: Path) -> None:
+    _, service, files = compiled(tmp_path, GRPC)
+    assert queries.up(service) == 'up{job="api"}'
+    rules = files["prometheus/rules/svc.yaml"]
+    assert '(sum(up{job=\\"api\\"}) or vector(0)) == 0' in rules
+    assert "grpc_service" not in rules.split("alert: ServiceDown")[1].split("alert:")[0]
+    # the metrics keep the whole selector
+    requests = service.metric("requests")
+    assert requests is not None and requests.selector is not None
+    assert 'grpc_service="shop.v1.Cart"' in requests.selector.render()
+
+
+def test_declared_targets_win(tmp_path: Path) -> None:
+    _, service, files = compiled(tmp_path, GRPC + "targets: {job: cart-pods, namespace: shop}\n")
+    assert queries.up(service) == 'up{job="cart-pods",namespace="shop"}'
+    tests = files["prometheus/tests/svc.test.yaml"]
+    assert 'up{instance="a",job="cart-pods",namespace="shop"}' in tests
+
+
+def test_a_selector_without_any_target_label_is_a_located_error(tmp_path: Path) -> None:
+    found = errors_of(tmp_path, "selector: {grpc_service: shop.v1.Cart}\nmetrics: {requests: x_total}\n")
+    assert found and found[0].startswith("selector: cannot tell which labels the scrape targets carry")
+    assert "targets: false" in found[0]
+    # without ServiceDown only the instance panel would read `up`: it is left out, no error
+    _, service, files = compiled(
+        tmp_path,
+        "selector: {grpc_service: shop.v1.Cart}\nmetrics: {requests: x_total}\nalerts: {service_down: false}\n",
+    )
+    assert service.targets == () and "up{" not in files["grafana/dashboards/teams/shop/svc.json"]
+
+
+def test_nothing_scraped_means_no_service_down_and_no_up_panel(tmp_path: Path) -> None:
+    body = (
+        'selector: {job: nightly}\ntargets: false\nmetrics:\n  requests: rows_total\n  errors: rows_total{ok="false"}\n'
+    )
+    _, service, files = compiled(tmp_path, body)
+    assert service.targets == ()
+    assert ("ServiceDown", "critical") not in alert_names(service)
+    assert "up{" not in files["grafana/dashboards/teams/shop/svc.json"]
+    assert "runbooks/svc/ServiceDown.md" not in files
+
+
+def test_asking_for_service_down_without_targets_is_an_error(tmp_path: Path) -> None:
+    body = "selector: {job: nightly}\ntargets: false\nalerts: {service_down: {critical: true}}\n"
+    found = errors_of(tmp_path, body)
+    assert found == [found[0]] and found[0].startswith("alerts.service_down: service_down reads the `up` series")
+    # switching it off is fine
+    compiled(tmp_path, "selector: {job: nightly}\ntargets: false\nalerts: {service_down: false}\n")
+
+
+# ---------------------------------------------------------------- a metric's own labels and aggregation
+
+KAFKA = """\
+selector: {job: orders-consumer, namespace: shop}
+metrics:
+  lag:
+    selector: kafka_consumergroup_lag{job="kafka-exporter",consumergroup="orders"}
+    type: gauge
+    service_selector: false
+    aggregation: max
+  inflight: {selector: 'inflight_jobs{queue="orders"}', type: gauge, service_selector: [namespace]}
+  last_success: {selector: orders_last_success_timestamp_seconds, type: gauge}
+  backlog: {selector: orders_backlog, type: gauge}
+"""
+
+
+def test_an_exporters_metric_opts_out_of_the_service_selector(tmp_path: Path) -> None:
+    _, service, _ = compiled(tmp_path, KAFKA)
+    lag, inflight = service.metric("lag"), service.metric("inflight")
+    assert lag is not None and inflight is not None
+    assert queries.value(lag, "5m") == 'max(kafka_consumergroup_lag{job="kafka-exporter",consumergroup="orders"})'
+    assert queries.value(inflight, "5m") == 'sum(inflight_jobs{queue="orders",namespace="shop"})'
+
+
+def test_gauges_follow_their_aggregation_on_dashboards(tmp_path: Path) -> None:
+    _, _, files = compiled(tmp_path, KAFKA)
+    dashboard = files["grafana/dashboards/teams/shop/svc.json"]
+    assert 'max(orders_last_success_timestamp_seconds{job=\\"orders-consumer\\",namespace=\\"shop\\"})' in dashboard
+    assert "sum(orders_last_success_timestamp_seconds" not in dashboard  # timestamps never add up
+    assert 'sum(orders_backlog{job=\\"orders-consumer\\",namespace=\\"shop\\"})' in dashboard
+
+
+def test_saturation_alerts_follow_the_metrics_aggregation(tmp_path: Path) -> None:
+    body = "selector: {job: svc}\nmetrics:\n  cpu: {selector: cpu_ratio, type: gauge, aggregation: avg}\n"
+    _, _, files = compiled(tmp_path, body)
+    assert 'expr: avg(cpu_ratio{job="svc"})' in files["prometheus/rules/svc.yaml"]
+    _, _, files = compiled(tmp_path, "selector: {job: svc}\nmetrics:\n  cpu: {selector: cpu_ratio, type: gauge}\n")
+    assert 'expr: max(cpu_ratio{job="svc"})' in files["prometheus/rules/svc.yaml"]
+
+
+def test_metric_options_that_cannot_apply_are_located_errors(tmp_path: Path) -> None:
+    body = """\
+selector: {job: svc}
+metrics:
+  requests: {selector: http_requests_total, aggregation: max}
+  errors: http_requests_total{code=~"5.."}
+  latency: {selector: http_request_duration_seconds, aggregation: avg}
+  queue: {expr: 'sum(q{$selector})', aggregation: max, service_selector: false}
+  lag: {selector: lag, service_selector: [job, pod]}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+"""
+    found = errors_of(tmp_path, body)
+    assert any(f.startswith("metrics.latency.aggregation: a histogram's buckets are summed") for f in found)
+    assert any(f.startswith("metrics.queue.service_selector: service_selector applies to a selector") for f in found)
+    assert any(f.startswith("metrics.queue.aggregation:") for f in found)
+    assert any(
+        f.startswith("metrics.lag.service_selector.1: 'pod' is not a label of the service selector") for f in found
+    )
+    assert any(f.startswith("metrics.requests.aggregation: requests are counted events") for f in found)
+
+
+# ---------------------------------------------------------------- one incident, one page
+
+HTTP = """\
+selector: {job: svc}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+  latency: http_request_duration_seconds
+"""
+AVAILABILITY = "  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}\n"
+LATENCY = "  - {name: fast, objective: 99, sli: {latency: latency, threshold: 300ms}}\n"
+
+
+def key(service: Service, kind: AlertKind) -> dict[Tier, tuple[str | None, bool]]:
+    return {a.tier: (a.slo, a.demoted) for a in service.key_alerts if a.kind is kind}
+
+
+def test_without_slos_the_thresholds_page(tmp_path: Path) -> None:
+    _, service, _ = compiled(tmp_path, HTTP)
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.CRITICAL: (None, False), Tier.WARNING: (None, False)}
+    assert key(service, AlertKind.LATENCY_P99) == {Tier.CRITICAL: (None, False)}
+
+
+def test_an_slo_of_the_same_symptom_takes_the_page(tmp_path: Path) -> None:
+    _, service, files = compiled(tmp_path, HTTP + "slos:\n" + AVAILABILITY + LATENCY)
+    # error rate: the 10% page folds into the lower 1% ticket; p99: the 5s page becomes a ticket
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("availability", True)}
+    assert key(service, AlertKind.LATENCY_P99) == {Tier.WARNING: ("fast", True)}
+    assert key(service, AlertKind.SERVICE_DOWN) == {Tier.CRITICAL: (None, False)}  # no SLO sees a dead service
+    labels = {a.name: a.labels() for a in service_alerts(service) if a.key_alert is not None}
+    assert labels["ServiceHighErrorRate"]["slo"] == "availability"
+    assert labels["ServiceHighLatencyP99"] == {"severity": "warning", "service": "svc", "team": "shop", "slo": "fast"}
+    pages = {a.name for a in service_alerts(service) if a.tier is Tier.CRITICAL}
+    assert pages == {"SLOErrorBudgetBurnFast", "ServiceDown"}
+    assert "slo: availability" in files["prometheus/rules/svc.yaml"].split("alert: ServiceHighErrorRate")[1]
+
+
+def test_only_the_matching_symptom_is_covered(tmp_path: Path) -> None:
+    _, service, _ = compiled(tmp_path, HTTP + "slos:\n" + LATENCY)
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.CRITICAL: (None, False), Tier.WARNING: (None, False)}
+    assert key(service, AlertKind.LATENCY_P99) == {Tier.WARNING: ("fast", True)}
+
+
+def test_an_slo_that_does_not_page_leaves_the_page_labelled(tmp_path: Path) -> None:
+    quiet = (
+        "  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}, alerts: {critical: false}}\n"
+    )
+    _, service, _ = compiled(tmp_path, HTTP + "slos:\n" + quiet)
+    assert key(service, AlertKind.ERROR_RATE) == {
+        Tier.CRITICAL: ("availability", False),
+        Tier.WARNING: ("availability", False),
+    }
+
+
+def test_a_raw_sli_over_the_requests_series_covers_the_error_rate(tmp_path: Path) -> None:
+    raw = (
+        "  - name: delivery\n    objective: 99\n    sli:\n      raw:\n"
+        '        errors: sum(rate(http_requests_total{$selector,code=~"5.."}[$window]))\n'
+        "        total: sum(rate(http_requests_total{$selector}[$window]))\n"
+    )
+    _, service, _ = compiled(tmp_path, HTTP + "alerts: {error_rate: {critical: 5%, warning: 20%}}\nslos:\n" + raw)
+    # the page's line is lower than the ticket's: the demoted page replaces the ticket
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("delivery", True)}
+    assert [a.threshold for a in service.key_alerts if a.kind is AlertKind.ERROR_RATE] == [Decimal("0.05")]
+
+
+# ---------------------------------------------------------------- runbooks
+
+
+def page(files: dict[str, str], name: str) -> str:
+    return files[f"runbooks/svc/{name}.md"]
+
+
+def diagnosis(text: str) -> str:
+    return text.split("## Diagnosis")[1].split("## Mitigation")[0]
+
+
+def test_each_kind_shows_its_own_queries(tmp_path: Path) -> None:
+    body = HTTP + "  cpu: {selector: cpu_ratio, type: gauge}\n  build_info: app_build_info\nslos:\n" + AVAILABILITY
+    _, _, files = compiled(tmp_path, body)
+    down = diagnosis(page(files, "ServiceDown"))
+    assert 'up{job="svc"} == 0' in down and "http_requests_total" not in down
+    cpu = diagnosis(page(files, "ServiceCPUSaturation"))
+    assert "service:cpu_utilisation:ratio" in cpu and "max by (instance) (cpu_ratio" in cpu
+    assert "http_requests_total" not in cpu
+    p99 = diagnosis(page(files, "ServiceHighLatencyP99"))
+    assert "histogram_quantile(0.99, sum by (le, instance) (rate(http_request_duration_seconds_bucket" in p99
+    deployed = diagnosis(page(files, "ServiceDeployed"))
+    assert 'count by (version) (app_build_info{job="svc"})' in deployed
+    traffic = diagnosis(page(files, "ServiceUnusualTraffic"))
+    assert "offset 1w" in traffic
+    errors = diagnosis(page(files, "ServiceHighErrorRate"))
+    assert 'sum by (code) (rate(http_requests_total{code=~"5..",job="svc"}[5m]))' in errors
+    burn = diagnosis(page(files, "SLOErrorBudgetBurnFast-availability"))
+    assert 'slo:sli_error:ratio_rate1h{service="svc",slo="availability"}' in burn
+    assert 'slo:sli_error:ratio_rate6h{service="svc",slo="availability"}' in burn
+
+
+def test_impact_is_in_the_slos_numbers(tmp_path: Path) -> None:
+    _, _, files = compiled(
+        tmp_path,
+        HTTP + "slos:\n  - {name: availability, objective: 99.5, period: 7d, sli: {errors: errors, total: requests}}\n",
+    )
+    burn = page(files, "SLOErrorBudgetBurnFast-availability").split("## Impact")[1].split("## Diagnosis")[0]
+    # 7d, 0.5%: 50m24s of total outage; fast page 2% in 1h = 3.36x, a full budget lasts 7d / 3.36 = 50h
+    assert "error budget 0.5% of events (≈ 50m of total outage per 7d)" in burn
+    assert "a burn rate of 3.36x (error ratio 1.68%) spends 2% of the budget in 1h" in burn
+    assert "a full budget is gone in 2d2h" in burn
+    low = page(files, "SLOErrorBudgetLow-availability")
+    assert "less than 25% of the budget is left: at 1x burn it lasts 1d18h" in low
+    ticket = page(files, "ServiceHighErrorRate").split("## Impact")[1].split("## Diagnosis")[0]
+    assert "It counts against SLO **availability**" in ticket and "this alert does not page" in ticket
+
+
+def test_escalation_names_the_receivers_of_each_tier(tmp_path: Path) -> None:
+    _, _, files = compiled(tmp_path, HTTP + "slos:\n" + AVAILABILITY)
+    escalation = page(files, "ServiceHighErrorRate").split("## Escalation")[1]
+    assert "- critical (pages): receiver `team-shop-critical` (webhook)\n" in escalation
+    assert (
+        "- warning (ticket, review soon): receiver `team-shop-warning` (email shop-tickets@example.com) ← this alert"
+        in escalation
+    )
+    assert "- info (digest, review daily): receiver `team-shop-info` (email shop@example.com)" in escalation
+    assert "pager.example.com" not in escalation  # a webhook URL may carry a token: never shown
+
+
+def test_verbose_notes_say_what_was_demoted_and_which_labels_up_reads(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "svc.yaml").write_text(HEAD + GRPC.replace("metrics:\n", "metrics:\n  errors: x_errors_total\n"))
+    (tmp_path / "svc.yaml").write_text(
+        (tmp_path / "svc.yaml").read_text()
+        + "slos:\n  - {name: ok, objective: 99.9, sli: {errors: errors, total: requests}}\n"
+    )
+    notes = compile_specs([str(tmp_path)], CompileOptions()).notes
+    assert any("svc: error_rate does not page" in n and "slo=ok" in n for n in notes)
+    assert any('read up{job="api"}: selector label(s) grpc_service are taken as metric labels' in n for n in notes)
