@@ -13,12 +13,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 def free_port() -> int:
@@ -150,3 +152,30 @@ def webhook() -> Iterator[Webhook]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def alertmanager_test_config(
+    generated: Path, wait: Callable[[dict[str, Any]], str], hook_url: str | None = None
+) -> Path:
+    """The generated alertmanager.yml for a test, beside it: routing and inhibitions untouched, tier timings
+    scaled down (`wait(route)` is a route's group_wait; group_interval 1s, repeat_interval 1h) and, with
+    `hook_url`, every receiver pointed at the recording webhook as `<hook_url>/<receiver name>`."""
+    config = yaml.safe_load(generated.read_text())
+    if hook_url is not None:
+        for receiver in config["receivers"]:
+            for key in [k for k in receiver if k.endswith("_configs")]:
+                del receiver[key]
+            receiver["webhook_configs"] = [{"url": f"{hook_url}/{receiver['name']}", "send_resolved": False}]
+        config.get("global", {}).pop("slack_api_url_file", None)
+
+    def scale(route: dict[str, Any]) -> None:
+        for key, value in (("group_wait", wait(route)), ("group_interval", "1s"), ("repeat_interval", "1h")):
+            if key in route or route is config["route"]:
+                route[key] = value
+        for child in route.get("routes", []):
+            scale(child)
+
+    scale(config["route"])
+    path = generated.with_name("alertmanager.test.yml")
+    path.write_text(yaml.safe_dump(config))
+    return path

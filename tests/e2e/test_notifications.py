@@ -74,22 +74,6 @@ class Run:
     hook: servers.Webhook
 
 
-def _scaled_alertmanager_config(generated: Path) -> Path:
-    config = yaml.safe_load(generated.read_text())
-
-    def scale(route: dict[str, Any]) -> None:
-        for key, value in (("group_wait", "1s"), ("group_interval", "1s"), ("repeat_interval", "1h")):
-            if key in route or route is config["route"]:
-                route[key] = value
-        for child in route.get("routes", []):
-            scale(child)
-
-    scale(config["route"])
-    path = generated.with_name("alertmanager.e2e.yml")
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def _backfill(promtool: str, fleet: Any, tsdb: Path, work: Path) -> None:
     end = int(time.time())
     start = end - 2 * 24 * HOUR
@@ -127,7 +111,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         compilation = compile_specs([str(specs)], CompileOptions())
         writer.write(writer.plan(compilation.bundle, str(out)))
         _backfill(promtool, compilation.fleet, work / "tsdb", work)
-        am_config = _scaled_alertmanager_config(out / names.ALERTMANAGER_CONFIG)
+        am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, lambda route: "1s")
         with servers.alertmanager(alertmanager_bin, am_config, work) as am:
             prom_config = work / "prometheus.yml"
             prom_config.write_text(

@@ -72,28 +72,11 @@ def _backfill(promtool: str, fleet: Fleet, tsdb: Path, work: Path) -> None:
     )
 
 
-def _alertmanager_config(generated: Path, hook_url: str) -> Path:
-    """The generated routes and inhibitions, every receiver pointed at the recording webhook; any change of a
-    group is notified within a second (group_interval 1s) so that a second page cannot hide."""
-    config = yaml.safe_load(generated.read_text())
-    for receiver in config["receivers"]:
-        for key in [k for k in receiver if k.endswith("_configs")]:
-            del receiver[key]
-        receiver["webhook_configs"] = [{"url": f"{hook_url}/{receiver['name']}", "send_resolved": False}]
-
-    def shorten(route: dict[str, Any]) -> None:
-        wait = PAGE_WAIT if 'severity="critical"' in route.get("matchers", []) else TICKET_WAIT
-        wait = f"{wait}s"
-        for key, value in (("group_wait", wait), ("group_interval", "1s"), ("repeat_interval", "1h")):
-            if key in route or route is config["route"]:
-                route[key] = value
-        for child in route.get("routes", []):
-            shorten(child)
-
-    shorten(config["route"])
-    path = generated.with_name("alertmanager.test.yml")
-    path.write_text(yaml.safe_dump(config))
-    return path
+def _group_wait(route: dict[str, Any]) -> str:
+    """Any change of a group is notified within a second (group_interval 1s) so that a second page cannot
+    hide; tickets wait for the page that inhibits them."""
+    wait = PAGE_WAIT if 'severity="critical"' in route.get("matchers", []) else TICKET_WAIT
+    return f"{wait}s"
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +90,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     writer.write(writer.plan(compilation.bundle, str(out)))
     _backfill(promtool, compilation.fleet, work / "tsdb", work)
     with servers.webhook() as hook:
-        am_config = _alertmanager_config(out / names.ALERTMANAGER_CONFIG, hook.url)
+        am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, _group_wait, hook.url)
         with servers.alertmanager(alertmanager_bin, am_config, work) as am:
             prom_config = work / "prometheus.yml"
             prom_config.write_text(

@@ -90,30 +90,10 @@ def _backfill(promtool: str, fleet: Any, tsdb: Path, work: Path) -> None:
 GROUP_WAIT = {"critical": 1, "warning": WARNING_WAIT, "info": WARNING_WAIT}
 
 
-def _test_alertmanager_config(generated: Path, hook_url: str) -> Path:
-    """The generated tree and inhibitions, with every receiver pointed at the recording webhook and
-    tier timings scaled down (a test-only override: the routing itself is not touched)."""
-    config = yaml.safe_load(generated.read_text())
-    for receiver in config["receivers"]:
-        name = receiver["name"]
-        for key in [k for k in receiver if k.endswith("_configs")]:
-            del receiver[key]
-        receiver["webhook_configs"] = [{"url": f"{hook_url}/{name}", "send_resolved": False}]
-    config.get("global", {}).pop("slack_api_url_file", None)
-
-    def shorten(route: dict[str, Any]) -> None:
-        tier = next((m.split('"')[1] for m in route.get("matchers", []) if m.startswith('severity="')), "critical")
-        wait = f"{GROUP_WAIT.get(tier, 1)}s"
-        for key, value in (("group_wait", wait), ("group_interval", "1s"), ("repeat_interval", "1h")):
-            if key in route or route is config["route"]:
-                route[key] = value
-        for child in route.get("routes", []):
-            shorten(child)
-
-    shorten(config["route"])
-    path = generated.with_name("alertmanager.test.yml")
-    path.write_text(yaml.safe_dump(config))
-    return path
+def _group_wait(route: dict[str, Any]) -> str:
+    """Pages at once; tickets and digests later than the spread between rule groups (as production)."""
+    tier = next((m.split('"')[1] for m in route.get("matchers", []) if m.startswith('severity="')), "critical")
+    return f"{GROUP_WAIT.get(tier, 1)}s"
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +109,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     _backfill(promtool, fleet, work / "tsdb", work)
     receivers = {s.name: {r.tier.value: r.receiver for r in s.routes} for s in fleet.services}
     with servers.webhook() as hook:
-        am_config = _test_alertmanager_config(out / names.ALERTMANAGER_CONFIG, hook.url)
+        am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, _group_wait, hook.url)
         with servers.alertmanager(alertmanager_bin, am_config, work) as am:
             prom_config = work / "prometheus.yml"
             prom_config.write_text(
