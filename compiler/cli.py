@@ -74,7 +74,7 @@ def _output_options(func: F) -> F:
     func = click.option(
         "--format",
         "fmt",
-        type=click.Choice(["prometheus", "prometheus-operator", "mimir"]),
+        type=click.Choice(["prometheus", "prometheus-operator", "mimir", "vmalert"]),
         default="prometheus",
         show_default=True,
         help="Layout of the rule files.",

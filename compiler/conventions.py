@@ -69,6 +69,7 @@ def rule_group_name(service: str, part: str) -> str:
 PROMETHEUS_RULES_DIR = f"{PROMETHEUS_DIR}/rules"  # plain rule files, one per service (the default layout)
 PROMETHEUS_OPERATOR_DIR = f"{PROMETHEUS_DIR}/operator"  # PrometheusRule objects (--format prometheus-operator)
 PROMETHEUS_MIMIR_DIR = f"{PROMETHEUS_DIR}/mimir"  # Mimir / Cortex ruler files (--format mimir)
+PROMETHEUS_VMALERT_DIR = f"{PROMETHEUS_DIR}/vmalert"  # vmalert rule files (--format vmalert)
 PROMETHEUS_TESTS_DIR = f"{PROMETHEUS_DIR}/tests"  # promtool unit tests; rule_files point at PROMETHEUS_RULES_DIR
 RULE_GROUP_SLO = "slo"  # default interval: SLO windows up to 6h, metadata, page alerts
 RULE_GROUP_KEY = "key"  # default interval: key-metric signals and alerts
@@ -76,10 +77,12 @@ RULE_GROUP_COARSE = "coarse"  # every few minutes: 1d / 3d / period windows and 
 
 
 def prometheus_rules_path(service: str, fmt: str = "prometheus") -> str:
-    """Where a service's rules go in each layout (prometheus | prometheus-operator | mimir)."""
-    folder = {"prometheus-operator": PROMETHEUS_OPERATOR_DIR, "mimir": PROMETHEUS_MIMIR_DIR}.get(
-        fmt, PROMETHEUS_RULES_DIR
-    )
+    """Where a service's rules go in each layout (prometheus | prometheus-operator | mimir | vmalert)."""
+    folder = {
+        "prometheus-operator": PROMETHEUS_OPERATOR_DIR,
+        "mimir": PROMETHEUS_MIMIR_DIR,
+        "vmalert": PROMETHEUS_VMALERT_DIR,
+    }.get(fmt, PROMETHEUS_RULES_DIR)
     return f"{folder}/{service}.yaml"
 
 

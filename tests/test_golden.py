@@ -1,6 +1,7 @@
 """Golden cases: a spec directory in, the whole output tree out, compared with the diff `obsc check` uses.
 
 Cases: tests/golden/<case>/specs → tests/golden/<case>/expected, plus examples/ → tests/golden/examples.
+A case with a `format` file compiles with that `--format` (default prometheus).
 Refresh with `make goldens` and review the git diff like code.
 """
 
@@ -22,7 +23,10 @@ def test_golden(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     specs = CASES[case].relative_to(ROOT).as_posix()
     expected = GOLDEN / case / "expected"
-    options = CompileOptions(regenerate_command=f"obsc compile {specs} --out OUT")
+    fmt_file = GOLDEN / case / "format"
+    fmt = fmt_file.read_text().strip() if fmt_file.exists() else "prometheus"
+    flag = "" if fmt == "prometheus" else f" --format {fmt}"
+    options = CompileOptions(format=fmt, regenerate_command=f"obsc compile {specs} --out OUT{flag}")
     bundle = compile_specs([specs], options).bundle
     plan = writer.plan(bundle, str(expected))
     if UPDATE_GOLDENS and plan.drift:

@@ -22,7 +22,7 @@ from compiler.output.bundle import Artifact
 
 @dataclass(frozen=True)
 class TargetOptions:
-    format: str = "prometheus"  # prometheus | prometheus-operator | mimir
+    format: str = "prometheus"  # prometheus | prometheus-operator | mimir | vmalert
     jsonnet_paths: tuple[str, ...] = ()  # library paths for the platform's Jsonnet standard dashboards
 
 

@@ -18,6 +18,7 @@ from compiler.targets.base import TargetOptions
 from compiler.targets.prometheus.layouts import extract_groups, layout_of, render
 from compiler.targets.prometheus.promtool import test_files
 from compiler.targets.prometheus.rules import service_rules
+from compiler.targets.prometheus.vmalert import for_vmalert
 from compiler.targets.prometheus.yaml_emit import dump
 
 # The face of the package: the pipeline's two parts, and what toolcheck needs to read a written layout
@@ -30,6 +31,8 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
     out: list[Artifact] = []
     for service in services:
         rules = service_rules(service, fleet.platform)
+        if options.format == "vmalert":
+            rules = for_vmalert(rules)
         if not rules.groups:
             continue
         out.append(

@@ -1,6 +1,6 @@
-"""The three rule-file layouts: plain Prometheus, Prometheus Operator `PrometheusRule`, Mimir/Cortex ruler.
+"""The rule-file layouts: plain Prometheus, Prometheus Operator `PrometheusRule`, Mimir/Cortex ruler, vmalert.
 
-All three carry the same groups. Groups use only what Prometheus 2.42 accepts (`name`, `interval`,
+All carry the same groups (vmalert's without `keep_firing_for`, see vmalert.py). Groups use only what Prometheus 2.42 accepts (`name`, `interval`,
 `rules`): no group `labels` (3.0) and no `query_offset` (2.53).
 """
 
@@ -15,7 +15,7 @@ from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import Group, Rule, ServiceRules
 from compiler.targets.prometheus.yaml_emit import dump
 
-FORMATS = ("prometheus", "prometheus-operator", "mimir")
+FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 OPERATOR_API = "monitoring.coreos.com/v1"
 
 
