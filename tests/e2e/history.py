@@ -8,8 +8,12 @@ running and was restarted would have left it; the server restores their pending 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from compiler import conventions as names
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.types import Fleet
 
 STEP = 60  # seconds between samples
 
@@ -47,6 +51,24 @@ def for_state(labels: dict[str, str], active_since: int, end: int) -> Iterator[s
     """The `for:` bookkeeping series of one alert that has been pending since `active_since`."""
     for ts in range(active_since, end + 1, STEP):
         yield f"ALERTS_FOR_STATE{_labels(labels)} {active_since} {ts}"
+
+
+def fleet_history(
+    fleet: Fleet, traffic: dict[str, Traffic], fires: Callable[[AlertDef], bool], start: int, end: int
+) -> list[str]:
+    """Every service's traffic, the error types the coarse group records, and `for:` state for the alerts
+    `fires` picks (the fast pair of a burn alert only): what an engine running all along would hold."""
+    lines: list[str] = []
+    for service in fleet.services:
+        lines.extend(series(traffic[service.name], start, end))
+        # What the coarse group records from its error series, as a server running all along would hold it:
+        # without it every error type already in the history is "new" once that group first evaluates.
+        recorded = f'{names.SERVICE_ERROR_TYPES}{{code="500",service="{service.name}"}}'
+        lines.extend(f"{recorded} 1 {ts}" for ts in range(start, end + 1, STEP))
+        for alert in service_alerts(service):
+            if fires(alert) and (alert.window is None or alert.window.name == "fast"):
+                lines.extend(for_state({"alertname": alert.name, **alert.labels()}, end - 3600, end))
+    return lines
 
 
 def openmetrics(lines: Iterator[str]) -> str:

@@ -21,7 +21,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
-from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.alerts import AlertDef
 from compiler.output import writer
 from tests.conftest import require_tool
 from tests.e2e import history, servers
@@ -62,18 +62,7 @@ def _expected_to_fire(alert: AlertDef) -> bool:
 def _backfill(promtool: str, fleet: Any, tsdb: Path, work: Path) -> None:
     end = int(time.time())
     start = end - 2 * 24 * HOUR
-    lines: list[str] = []
-    for service in fleet.services:
-        lines.extend(history.series(TRAFFIC[service.name], start, end))
-        # What the coarse group records from its error series, as a server running all along would hold it:
-        # without it every error type already in the history is "new" once that group first evaluates.
-        recorded = f'{names.SERVICE_ERROR_TYPES}{{code="500",service="{service.name}"}}'
-        lines.extend(f"{recorded} 1 {ts}" for ts in range(start, end + 1, history.STEP))
-        for alert in service_alerts(service):
-            if _expected_to_fire(alert) and (alert.window is None or alert.window.name == "fast"):
-                labels = {"__name__": "ALERTS_FOR_STATE", "alertname": alert.name, **alert.labels()}
-                labels.pop("__name__")
-                lines.extend(history.for_state(labels, end - HOUR, end))
+    lines = history.fleet_history(fleet, TRAFFIC, _expected_to_fire, start, end)
     source = work / "history.om"
     source.write_text(history.openmetrics(iter(lines)))
     subprocess.run(

@@ -1,7 +1,7 @@
 """The rule-file layouts: plain Prometheus, Prometheus Operator `PrometheusRule`, Mimir/Cortex ruler, vmalert.
 
-All carry the same groups (vmalert's without `keep_firing_for`, see vmalert.py). Groups use only what Prometheus 2.42 accepts (`name`, `interval`,
-`rules`): no group `labels` (3.0) and no `query_offset` (2.53).
+All carry the same groups (vmalert's without `keep_firing_for`, see vmalert.py). Groups use only what
+Prometheus 2.42 accepts (`name`, `interval`, `rules`): no group `labels` (3.0) and no `query_offset` (2.53).
 """
 
 from __future__ import annotations

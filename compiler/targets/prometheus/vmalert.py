@@ -24,4 +24,3 @@ def for_vmalert(rules: ServiceRules) -> ServiceRules:
         for group in rules.groups
     )
     return replace(rules, groups=groups)
-

@@ -1,0 +1,131 @@
+"""VictoriaMetrics single-node and vmalert on loopback for end-to-end tests (Debian's victoria-metrics 1.79).
+
+Same habits as servers.py: 127.0.0.1 on free ports (never the :8428 / :8880 defaults), temporary storage,
+waited on through /-/ready, always stopped. History goes in through /api/v1/import/prometheus, the text
+exposition format with millisecond timestamps (1.79 has no OpenMetrics import), then a forced flush so
+the first query sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.servers import Server, free_port, run_server, wait_until
+
+# Points newer than this are hidden from queries (VictoriaMetrics' default is 30s, which would delay every
+# recorded series that an alert reads by half a minute here, where rules run every second).
+LATENCY_OFFSET = "1s"
+
+
+@contextmanager
+def victoria_metrics(binary: str, workdir: Path) -> Iterator[Server]:
+    port = free_port()
+    argv = [
+        binary,
+        f"-storageDataPath={workdir / 'vm-data'}",
+        f"-httpListenAddr=127.0.0.1:{port}",
+        "-retentionPeriod=1y",
+        f"-search.latencyOffset={LATENCY_OFFSET}",
+        "-search.disableCache",  # backfilled history and live writes meet at "now": no stale cached results
+        "-loggerLevel=WARN",
+    ]
+    with run_server("victoria-metrics", argv, port, workdir / "victoria-metrics.log") as server:
+        yield server
+
+
+def import_history(vm: Server, lines: Iterable[str]) -> int:
+    """Import `metric{labels} value unix_seconds` lines (history.py's OpenMetrics samples); returns how many."""
+    body: list[str] = []
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        sample, _, seconds = line.rpartition(" ")
+        body.append(f"{sample} {int(seconds) * 1000}")
+    request = urllib.request.Request(
+        vm.url + "/api/v1/import/prometheus", data="\n".join(body).encode() + b"\n", method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status in (200, 204), response.status
+    with urllib.request.urlopen(vm.url + "/internal/force_flush", timeout=30) as response:
+        assert response.status == 200, response.status
+    return len(body)
+
+
+@contextmanager
+def vmalert(
+    binary: str,
+    rules: str,
+    vm: Server,
+    notifier: str,
+    workdir: Path,
+    extra: list[str] | None = None,
+    log_name: str = "vmalert.log",
+) -> Iterator[Server]:
+    """vmalert evaluating `rules` (a glob) against `vm`: recording results and ALERTS written back to it,
+    alert `for:` state restored from it at start, alerts sent to the Alertmanager at `notifier`."""
+    port = free_port()
+    argv = [
+        binary,
+        f"-rule={rules}",
+        f"-httpListenAddr=127.0.0.1:{port}",
+        f"-datasource.url={vm.url}",
+        f"-remoteWrite.url={vm.url}",
+        f"-remoteRead.url={vm.url}",
+        "-evaluationInterval=1s",  # as the Prometheus e2e's global evaluation_interval; `interval:` groups keep theirs
+        "-remoteWrite.flushInterval=1s",
+        # Prometheus adds no `alertgroup` label: without it vmalert's alerts carry exactly Prometheus' labels
+        # (and the ALERTS_FOR_STATE history matches both engines).
+        "-disableAlertgroupLabel",
+        "-loggerLevel=INFO",
+        f"-notifier.url={notifier}",
+        *(extra or []),
+    ]
+    with run_server("vmalert", argv, port, workdir / log_name) as server:
+        yield server
+
+
+def recording_only(rule_files: Iterable[Path], folder: Path) -> str:
+    """Copies of `rule_files` with their recording rules only, in `folder`; returns their glob."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in rule_files:
+        groups = yaml.safe_load(path.read_text())["groups"]
+        kept = [{**g, "rules": [r for r in g["rules"] if "record" in r]} for g in groups]
+        (folder / path.name).write_text(yaml.safe_dump({"groups": [g for g in kept if g["rules"]]}))
+    return str(folder / "*.yaml")
+
+
+def recorded_names(vm: Server, names_regex: str) -> int:
+    """How many metric names matching `names_regex` have a series now."""
+    query = urllib.parse.urlencode({"query": f'count(count by (__name__) ({{__name__=~"{names_regex}"}}))'})
+    with urllib.request.urlopen(f"{vm.url}/api/v1/query?{query}", timeout=5) as response:
+        result = json.loads(response.read())["data"]["result"]
+    return int(float(result[0]["value"][1])) if result else 0
+
+
+def warm_up(binary: str, rule_files: list[Path], vm: Server, notifier: str, workdir: Path, names_regex: str) -> int:
+    """Run the recording rules alone until the names they record have stopped growing; returns their count.
+
+    vmalert restores `for:` state only for alerts active at its first evaluation, and its alerts read
+    recorded series through the datasource (written back asynchronously, unlike Prometheus' in-memory
+    chaining): a vmalert started on an empty VictoriaMetrics restores nothing. A real deployment has
+    been recording all along; this gives the test's vmalert the same start."""
+    rules = recording_only(rule_files, workdir / "warm-up")
+    before = recorded_names(vm, names_regex)  # history may hold some (the error types)
+    counts: list[int] = []
+    with vmalert(binary, rules, vm, notifier, workdir, log_name="vmalert-warm-up.log"):
+
+        def settled() -> bool:
+            counts.append(recorded_names(vm, names_regex))
+            return len(counts) > 3 and counts[-1] > before and len(set(counts[-4:])) == 1
+
+        wait_until(settled, 60, 1.0, "recording rules to settle")
+    time.sleep(1)  # the last remote-write flush is visible past -search.latencyOffset
+    return counts[-1]
