@@ -21,8 +21,8 @@ setup: $(STAMP) ## Create .venv and install obsc with its dev tools
 tools: ## Put promtool/amtool on PATH (used as found; else installed from Debian, needs root or sudo)
 	@scripts/ensure-tools promtool amtool
 
-e2e-tools: ## tools + the prometheus and alertmanager servers the end-to-end tests start
-	@scripts/ensure-tools promtool amtool prometheus prometheus-alertmanager
+e2e-tools: ## tools + the servers the end-to-end tests start (prometheus, alertmanager, victoria-metrics, vmalert)
+	@scripts/ensure-tools promtool amtool prometheus prometheus-alertmanager victoria-metrics vmalert
 
 generate: setup tools ## Compile specs/ into generated/ and validate it (the main job)
 	$(BIN)/obsc compile specs --out generated

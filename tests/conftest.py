@@ -20,7 +20,8 @@ def require_tool(name: str, env: str | None = None) -> str:
     path = path or shutil.which(name)
     if path:
         return path
-    message = f"{name} is not installed (apt-get install -y --no-install-recommends prometheus prometheus-alertmanager)"
+    packages = "victoria-metrics" if name in ("victoria-metrics", "vmalert") else "prometheus prometheus-alertmanager"
+    message = f"{name} is not installed (apt-get install -y --no-install-recommends {packages})"
     if IN_CI:
         pytest.fail(message + " and CI=true: tools are required in CI")
     pytest.skip(message)
