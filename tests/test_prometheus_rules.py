@@ -108,7 +108,7 @@ def test_descriptions_template_their_values() -> None:
     assert "humanizePercentage" in rules["ServiceHighErrorRate", "warning"].annotation_dict()["description"]
 
 
-@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir"])
+@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir", "vmalert"])
 def test_groups_use_only_what_prometheus_2_42_accepts(fmt: str) -> None:
     for service in ("checkout", "order-worker", "search"):
         text = yaml.safe_dump(plain_file(service, fmt))

@@ -48,7 +48,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count))
 
 
-@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir"])
+@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir", "vmalert"])
 def test_examples_pass_check_and_test_in_every_layout(have_promtool: str, tmp_path: Path, fmt: str) -> None:
     promtool.validate(written(tmp_path, fmt, everything=True).bundle, str(tmp_path))
 
