@@ -46,7 +46,7 @@ def test_workers_write_the_same_bytes_as_one_process(specs: Path) -> None:
 
 
 @needs_fork
-@pytest.mark.parametrize("fmt", ["prometheus-operator", "mimir"])
+@pytest.mark.parametrize("fmt", ["prometheus-operator", "mimir", "vmalert"])
 def test_workers_write_the_same_bytes_in_every_layout(fmt: str) -> None:
     assert _files(ROOT / "examples", jobs=2, fmt=fmt) == _files(ROOT / "examples", jobs=1, fmt=fmt)
 

@@ -102,7 +102,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             ) as prom,
         ):
             rule_dir = out / names.PROMETHEUS_VMALERT_DIR
-            vm_servers.warm_up(vmalert_bin, sorted(rule_dir.glob("*.yaml")), vm, am.url, work, "(slo|service):.+")
+            vm_servers.warm_up(vmalert_bin, sorted(rule_dir.glob("*.yaml")), vm, am.url, work)
             with vm_servers.vmalert(vmalert_bin, str(rule_dir / "*.yaml"), vm, am.url, work) as vma:
                 yield Run(vma.url, vm.url, prom.url, am.url, hook, receivers, out)
 

@@ -1,9 +1,9 @@
 """VictoriaMetrics single-node and vmalert on loopback for end-to-end tests (Debian's victoria-metrics 1.79).
 
 Same habits as servers.py: 127.0.0.1 on free ports (never the :8428 / :8880 defaults), temporary storage,
-waited on through /-/ready, always stopped. History goes in through /api/v1/import/prometheus, the text
-exposition format with millisecond timestamps (1.79 has no OpenMetrics import), then a forced flush so
-the first query sees it.
+waited on through /-/ready, always stopped. History goes in through /api/v1/import/prometheus, Prometheus'
+text exposition format, whose timestamps are milliseconds (history.py writes OpenMetrics, in seconds), then
+a forced flush so the first query sees it.
 """
 
 from __future__ import annotations
@@ -92,40 +92,38 @@ def vmalert(
         yield server
 
 
-def recording_only(rule_files: Iterable[Path], folder: Path) -> str:
-    """Copies of `rule_files` with their recording rules only, in `folder`; returns their glob."""
+def recording_only(rule_files: Iterable[Path], folder: Path) -> tuple[str, set[str]]:
+    """Copies of `rule_files` with their recording rules only, in `folder`: their glob, and the names recorded
+    by the groups at the default interval (a group with its own `interval:` may start minutes later)."""
     folder.mkdir(parents=True, exist_ok=True)
+    prompt: set[str] = set()
     for path in rule_files:
         groups = yaml.safe_load(path.read_text())["groups"]
         kept = [{**g, "rules": [r for r in g["rules"] if "record" in r]} for g in groups]
+        prompt.update(r["record"] for g in kept if "interval" not in g for r in g["rules"])
         (folder / path.name).write_text(yaml.safe_dump({"groups": [g for g in kept if g["rules"]]}))
-    return str(folder / "*.yaml")
+    return str(folder / "*.yaml"), prompt
 
 
-def recorded_names(vm: Server, names_regex: str) -> int:
-    """How many metric names matching `names_regex` have a series now."""
-    query = urllib.parse.urlencode({"query": f'count(count by (__name__) ({{__name__=~"{names_regex}"}}))'})
+def present(vm: Server, names: set[str]) -> set[str]:
+    """Which of `names` have a series now."""
+    selector = '{__name__=~"' + "|".join(sorted(names)) + '"}'
+    query = urllib.parse.urlencode({"query": f"group by (__name__) ({selector})"})
     with urllib.request.urlopen(f"{vm.url}/api/v1/query?{query}", timeout=5) as response:
         result = json.loads(response.read())["data"]["result"]
-    return int(float(result[0]["value"][1])) if result else 0
+    return {r["metric"]["__name__"] for r in result}
 
 
-def warm_up(binary: str, rule_files: list[Path], vm: Server, notifier: str, workdir: Path, names_regex: str) -> int:
-    """Run the recording rules alone until the names they record have stopped growing; returns their count.
+def warm_up(binary: str, rule_files: list[Path], vm: Server, notifier: str, workdir: Path) -> set[str]:
+    """Run the recording rules alone until every name the default-interval groups record has a series.
 
-    vmalert restores `for:` state only for alerts active at its first evaluation, and its alerts read
-    recorded series through the datasource (written back asynchronously, unlike Prometheus' in-memory
-    chaining): a vmalert started on an empty VictoriaMetrics restores nothing. A real deployment has
-    been recording all along; this gives the test's vmalert the same start."""
-    rules = recording_only(rule_files, workdir / "warm-up")
-    before = recorded_names(vm, names_regex)  # history may hold some (the error types)
-    counts: list[int] = []
+    vmalert 1.79 restores `for:` state before its first evaluation and drops what that evaluation does
+    not return; its alerts read recorded series through the datasource (written back asynchronously,
+    unlike Prometheus' in-memory chaining). So a vmalert started on a VictoriaMetrics without those
+    recordings restores nothing. A real deployment has been recording all along; this gives the test's
+    vmalert the same start."""
+    rules, wanted = recording_only(rule_files, workdir / "warm-up")
     with vmalert(binary, rules, vm, notifier, workdir, log_name="vmalert-warm-up.log"):
-
-        def settled() -> bool:
-            counts.append(recorded_names(vm, names_regex))
-            return len(counts) > 3 and counts[-1] > before and len(set(counts[-4:])) == 1
-
-        wait_until(settled, 60, 1.0, "recording rules to settle")
+        wait_until(lambda: present(vm, wanted) == wanted, 60, 0.5, f"recordings of {sorted(wanted)}")
     time.sleep(1)  # the last remote-write flush is visible past -search.latencyOffset
-    return counts[-1]
+    return wanted
