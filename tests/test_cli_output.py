@@ -269,7 +269,10 @@ def test_global_options_combine_across_positions(capsys: pytest.CaptureFixture[s
     assert json_lines(before.err) and before.out == ""
     later_wins = obsc(capsys, "--log-format", "json", "validate", "specs", "--log-format", "text")
     assert later_wins.out.startswith("obsc validate: 1 service(s)")
-    for position in (("--error-format", "github", "validate", "broken"), ("validate", "broken", "--error-format=github")):
+    for position in (
+        ("--error-format", "github", "validate", "broken"),
+        ("validate", "broken", "--error-format=github"),
+    ):
         Path("broken").mkdir(exist_ok=True)
         Path("broken", "nightly.yaml").write_text(BROKEN)
         assert obsc(capsys, *position).err.startswith("::error file=broken/nightly.yaml,line=2,col=10,")
@@ -320,7 +323,9 @@ def test_check_says_a_deleted_file_is_missing(capsys: pytest.CaptureFixture[str]
     shutil.rmtree("out")
     Path("out").mkdir()
     fresh = obsc(capsys, "check", "specs", "--out", "out")  # never compiled: nothing is "missing", all is new
-    assert fresh.code == 1 and "missing:" not in fresh.out and "added: prometheus/rules/nightly-export.yaml" in fresh.out
+    assert (
+        fresh.code == 1 and "missing:" not in fresh.out and "added: prometheus/rules/nightly-export.yaml" in fresh.out
+    )
 
 
 def test_help_texts_say_what_each_command_does(capsys: pytest.CaptureFixture[str]) -> None:
@@ -334,7 +339,9 @@ def test_help_texts_say_what_each_command_does(capsys: pytest.CaptureFixture[str
 # init --platform ------------------------------------------------------------------------------------------------
 
 
-def test_init_platform_writes_a_platform_file_that_validates(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_init_platform_writes_a_platform_file_that_validates(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     repo = tmp_path / "monitoring"
     assert obsc(capsys, "init", "--platform", "--team", "data-platform", "--dir", str(repo)).code == 0
     platform = repo / "platform.yaml"
