@@ -27,7 +27,7 @@ log = logging.getLogger("obsc")
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  drift (check), or promtool/amtool rejected the generated output
+  1  drift (check), findings (verify), or promtool/amtool/the dashboard lint rejected the output
   2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
@@ -101,7 +101,9 @@ def _compared_options(func: F) -> F:
 @click.version_option(__version__, prog_name="obsc")
 @_common
 def cli() -> None:
-    """Compile service specs into Prometheus rules, Alertmanager routes, Grafana dashboards and runbooks."""
+    """Compile service specs into Prometheus rules, Alertmanager routes, Grafana dashboards and runbooks.
+
+    -v, -q, --log-format and --error-format go before or after the command."""
 
 
 def _setup() -> int:
@@ -126,7 +128,12 @@ def _options(
 @click.argument("specs", nargs=-1, required=True)
 @_output_options
 @_spec_options
-@click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the output with promtool, amtool and the dashboard lint before it replaces --out.",
+)
 @_common
 def compile_cmd(
     specs: tuple[str, ...],
@@ -255,7 +262,14 @@ def schema_cmd() -> None:
 @click.argument("service", required=False)
 @click.option("--platform", "platform", is_flag=True, help="Write the platform file DIR/platform.yaml instead.")
 @click.option("--team", default="my-team", show_default=True, help="Owning team (with --platform: its first team).")
-@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), show_default=True)
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    type=click.Path(file_okay=False),
+    show_default=True,
+    help="Folder to write into (created when missing).",
+)
 @_common
 def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> None:
     """Write a commented starter: the spec DIR/SERVICE.yaml, or with --platform the platform file

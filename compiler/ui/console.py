@@ -57,8 +57,9 @@ def global_options(func: F) -> F:
         "--error-format",
         type=click.Choice(ERROR_FORMATS),
         default=None,
-        help="How spec errors and drift are shown: text (file:line:col $.path: message), json (one object "
-        "per error), github (workflow annotations). Default: as --log-format.",
+        help="How errors are shown: text (file:line:col $.path: message), json (one object per error: file, "
+        "line, column, path, message, code, severity), github (::error workflow annotations, paths relative to "
+        "$GITHUB_WORKSPACE). Default: as --log-format.",
         **common,
     )(func)
     func = click.option(
