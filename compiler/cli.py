@@ -321,7 +321,9 @@ def _written_format(out_dir: str, fmt: str | None, mismatch: ExitCode) -> str:
         return recorded or "prometheus"
     if recorded is not None and recorded != fmt:
         message = f"obsc: {out_dir} was written with --format {recorded}; pass --format {recorded} or recompile"
-        _console().problem(f"{message} with --format {fmt}", code="format", recorded=recorded, requested=fmt)
+        _console().problem(
+            f"{message} with --format {fmt}", code="format", recorded=recorded, requested=fmt, exit=int(mismatch)
+        )
         sys.exit(mismatch)
     return fmt
 
@@ -393,7 +395,7 @@ def verify_cmd(
     try:
         findings = verify_specs(specs, options)
     except Unreachable as exc:
-        _console().problem(f"obsc verify: cannot reach Prometheus: {exc}", code="unreachable")
+        _console().problem(f"obsc verify: cannot reach Prometheus: {exc}", code="unreachable", exit=5)
         sys.exit(ExitCode.UNREACHABLE)
     settings = console.current()
     if settings.errors == "github":
@@ -406,7 +408,7 @@ def verify_cmd(
         else:
             click.echo(str(finding))
     if findings:
-        _console().say(f"obsc verify: {len(findings)} finding(s) against {url}", level="error", code="verify")
+        _console().say(f"obsc verify: {len(findings)} finding(s) against {url}", level="error", code="verify", exit=1)
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
         _console().say(f"obsc verify: every metric, bucket and target was found on {url}")

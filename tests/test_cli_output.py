@@ -139,6 +139,7 @@ def test_every_stderr_line_is_json_on_failure(capsys: pytest.CaptureFixture[str]
     assert drift.code == 1
     (problem,) = [e for e in json_lines(drift.err) if e.get("code") == "drift" and "file" in e]
     assert problem["file"] == "out/prometheus/rules/nightly-export.yaml" and problem["status"] == "changed"
+    assert json_lines(drift.err)[-1]["exit"] == 1
     assert drift.out.startswith("changed: prometheus/rules/nightly-export.yaml\n")  # stdout: the diff, unchanged
 
 
@@ -304,6 +305,10 @@ def test_check_compares_in_the_format_the_output_was_written_in(
         f"obsc: out was written with --format {fmt}; pass --format {fmt} or recompile with --format prometheus\n"
     )
     assert obsc(capsys, "diff", "specs", "--out", "out", "--format", "prometheus").code == 2
+    (entry,) = json_lines(
+        obsc(capsys, "check", "specs", "--out", "out", "--format", "prometheus", "--log-format", "json").err
+    )
+    assert entry["code"] == "format" and entry["exit"] == 1 and entry["recorded"] == fmt
 
 
 def test_manifest_format_reads_the_regenerate_line() -> None:
@@ -373,3 +378,15 @@ def test_init_needs_a_service_or_platform(capsys: pytest.CaptureFixture[str], tm
     assert not list(tmp_path.iterdir())
     init_json = obsc(capsys, "init", "--platform", "--dir", str(tmp_path / "p"), "--log-format", "json")
     assert init_json.out == "" and json_lines(init_json.err)[0]["file"] == str(tmp_path / "p" / "platform.yaml")
+
+
+def test_a_hostile_file_name_cannot_forge_a_workflow_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """A contributor's spec named to break out of the annotation (newline, ',', ':') stays one escaped line."""
+    Path("specs").mkdir()
+    Path("specs", "x,line=1:y\n::warning::forged.yaml").write_text(BROKEN)
+    result = obsc(capsys, "validate", "specs", "--error-format", "github")
+    assert result.code == 2
+    annotations = result.err.splitlines()[:-1]
+    assert len(annotations) == 3 and not any(line.startswith("::warning") for line in result.err.splitlines())
+    for line in annotations:
+        assert line.startswith("::error file=specs/x%2Cline=1%3Ay%0A%3A%3Awarning%3A%3Aforged.yaml,line=")

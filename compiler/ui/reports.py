@@ -77,6 +77,7 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
         level="error",
         code="drift",
         files=len(changes),
+        exit=1,
     )
 
 
