@@ -180,7 +180,7 @@ def check_cmd(
     """Regenerate in memory and compare with --out (writes nothing); exit 1 on any difference."""
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    fmt = _written_format(out_dir, fmt, ExitCode.DRIFT)
+    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.DRIFT)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
@@ -223,7 +223,7 @@ def diff_cmd(
     informational: exit 0 (2 when --format differs from the one --out was written with)."""
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    fmt = _written_format(out_dir, fmt, ExitCode.BAD_INPUT)
+    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.BAD_INPUT)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
@@ -309,23 +309,6 @@ def _say(message: str) -> None:
 def _warn(plan: writer.Plan, verbosity: int) -> None:
     if verbosity >= 0:
         reports.warnings(_console(), plan)
-
-
-def _written_format(out_dir: str, fmt: str | None, mismatch: ExitCode) -> str:
-    """The --format to compare in: the one --out's manifest records unless given; a different one given is
-    refused with one line (comparing layouts would print every file as changed)."""
-    recorded = writer.recorded_format(out_dir)
-    if fmt is None:
-        if recorded not in (None, "prometheus"):
-            log.info("comparing in --format %s, the format %s was compiled with", recorded, out_dir)
-        return recorded or "prometheus"
-    if recorded is not None and recorded != fmt:
-        message = f"obsc: {out_dir} was written with --format {recorded}; pass --format {recorded} or recompile"
-        _console().problem(
-            f"{message} with --format {fmt}", code="format", recorded=recorded, requested=fmt, exit=int(mismatch)
-        )
-        sys.exit(mismatch)
-    return fmt
 
 
 @cli.command("import", epilog=EXIT_CODES)

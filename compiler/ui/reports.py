@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import Any
 
 import click
 
 from compiler.api import Compilation
+from compiler.errors import ExitCode
 from compiler.output import writer
 from compiler.ui.console import Console
 
 S = writer.Status
+log = logging.getLogger("obsc")
 
 
 def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
@@ -87,3 +91,20 @@ _meaning = {
     "changed": "differs from what the specs produce",
     "removed": "no spec produces it any more",
 }
+
+
+def written_format(out: Console, out_dir: str, fmt: str | None, mismatch: ExitCode) -> str:
+    """The --format to compare in: the one --out's manifest records unless given; a different one given is
+    refused with one line (comparing layouts would print every file as changed)."""
+    recorded = writer.recorded_format(out_dir)
+    if fmt is None:
+        if recorded not in (None, "prometheus"):
+            log.info("comparing in --format %s, the format %s was compiled with", recorded, out_dir)
+        return recorded or "prometheus"
+    if recorded is not None and recorded != fmt:
+        message = f"obsc: {out_dir} was written with --format {recorded}; pass --format {recorded} or recompile"
+        out.problem(
+            f"{message} with --format {fmt}", code="format", recorded=recorded, requested=fmt, exit=int(mismatch)
+        )
+        sys.exit(mismatch)
+    return fmt
