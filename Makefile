@@ -39,7 +39,7 @@ lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/lint-imports --no-logo
 
 goldens: setup ## Refresh golden files after an intended output change (review the git diff!)
-	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py tests/test_diff.py
+	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py tests/test_diff.py tests/test_cli_output.py
 	$(BIN)/obsc compile specs --out generated --no-validate
 
 bench: setup e2e-tools ## Benchmarks (compile speed for a 1,000-service fleet)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,19 +13,21 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, InputError, OutputError, ToolError, json_path
+from compiler.errors import ExitCode, json_path
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out
-from compiler.output.lock import LockBusy
+from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
-from compiler.starter import starter_spec
+from compiler.starter import starter_platform, starter_spec
+from compiler.ui import console, failures, reports
+from compiler.ui.console import Console
 
 log = logging.getLogger("obsc")
 
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  drift (check), or promtool/amtool rejected the generated output
+  1  drift (check), findings (verify), or promtool/amtool/the dashboard lint rejected the output
   2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
@@ -35,21 +35,11 @@ Exit codes:
   70 internal error in obsc (a bug: please report it)"""
 
 F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 
 
-def _common(func: F) -> F:
-    func = click.option(
-        "-v", "--verbose", count=True, help="More detail: -v explains choices and timings, -vv debugs."
-    )(func)
-    func = click.option("-q", "--quiet", is_flag=True, help="Only errors.")(func)
-    func = click.option(
-        "--log-format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="Log lines on stderr as text or one JSON object per line (with stage timings).",
-    )(func)
-    return func
+# -v, -q, --log-format, --error-format: on the group and on every subcommand, so they go before or after it.
+_common = console.global_options
 
 
 def _spec_options(func: F) -> F:
@@ -70,41 +60,61 @@ def _spec_options(func: F) -> F:
     return func
 
 
-def _output_options(func: F) -> F:
-    func = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["prometheus", "prometheus-operator", "mimir", "vmalert"]),
-        default="prometheus",
-        show_default=True,
-        help="Layout of the rule files.",
-    )(func)
-    func = click.option(
-        "--out",
-        "out_dir",
-        required=True,
-        type=click.Path(file_okay=False),
-        help="Output directory (replaced atomically; files obsc does not own are kept as they are).",
-    )(func)
+def _output_options(func: F, writes: bool = True) -> F:
+    if writes:
+        func = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="prometheus",
+            show_default=True,
+            help="Layout of the rule files.",
+        )(func)
+    else:  # check/diff compare with what is there: by default in the layout it was written in
+        func = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Layout of the rule files. [default: the one --out was compiled with (its manifest), else prometheus]",
+        )(func)
+    out_help = (
+        "Output directory (replaced atomically; files obsc does not own are kept as they are)."
+        if writes
+        else "Output directory to compare with (read only: nothing is written)."
+    )
+    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help=out_help)(func)
     func = click.option(
         "--wait/--no-wait",
         default=True,
         show_default=True,
-        help="When another obsc run uses the same --out: wait for it, or fail at once (exit 4).",
+        help="When another obsc run is writing the same --out: wait for it, or fail at once (exit 4).",
     )(func)
     return func
 
 
+def _compared_options(func: F) -> F:
+    return _output_options(func, writes=False)
+
+
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="obsc")
+@_common
 def cli() -> None:
-    """Compile service specs into Prometheus rules, Alertmanager routes, Grafana dashboards and runbooks."""
+    """Compile service specs into Prometheus rules, Alertmanager routes, Grafana dashboards and runbooks.
+
+    -v, -q, --log-format and --error-format go before or after the command."""
 
 
-def _setup(verbose: int, quiet: bool, log_format: str) -> int:
-    verbosity = -1 if quiet else verbose
-    logs.configure(verbosity, log_format)
-    return verbosity
+def _setup() -> int:
+    """Once every option is parsed (the group's and the subcommand's): configure logging; the verbosity."""
+    settings = console.current()
+    logs.configure(settings.verbosity, settings.log_format)
+    return settings.verbosity
+
+
+def _console() -> Console:
+    return Console(console.current())
 
 
 def _options(
@@ -118,7 +128,12 @@ def _options(
 @click.argument("specs", nargs=-1, required=True)
 @_output_options
 @_spec_options
-@click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the output with promtool, amtool and the dashboard lint before it replaces --out.",
+)
 @_common
 def compile_cmd(
     specs: tuple[str, ...],
@@ -128,12 +143,9 @@ def compile_cmd(
     platform_file: str | None,
     validate: bool,
     wait: bool,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
-    verbosity = _setup(verbose, quiet, log_format)
+    verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
@@ -149,28 +161,26 @@ def compile_cmd(
         )
     _warn(plan, verbosity)
     if verbosity >= 0:
-        _report(compilation, plan)
+        reports.compiled(_console(), compilation, plan)
 
 
 @cli.command("check", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_output_options
+@_compared_options
 @_spec_options
 @_common
 def check_cmd(
     specs: tuple[str, ...],
     out_dir: str,
-    fmt: str,
+    fmt: str | None,
     jpath: tuple[str, ...],
     platform_file: str | None,
     wait: bool,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
-    """Regenerate in memory and compare with --out; exit 1 on any difference."""
-    verbosity = _setup(verbose, quiet, log_format)
+    """Regenerate in memory and compare with --out (writes nothing); exit 1 on any difference."""
+    verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
+    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.DRIFT)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
@@ -179,20 +189,16 @@ def check_cmd(
     drift = plan.drift
     if not drift:
         if verbosity >= 0:
-            click.echo(f"obsc check: {out_dir} is up to date ({len(compilation.bundle.artifacts)} files)")
+            files = len(compilation.bundle.artifacts)
+            _console().say(f"obsc check: {out_dir} is up to date ({files} files)", stdout=True, files=files)
         return
-    for change in drift:
-        click.echo(f"{change.status.value}: {change.path}")
-    for change in drift:
-        click.echo(change.diff(), nl=False)
-    command = _options(specs, jpath, platform_file, fmt, out_dir).regenerate_command
-    click.echo(f"obsc check: {len(drift)} file(s) differ from the specs; run `{command}`", err=True)
+    reports.drift(_console(), plan, _options(specs, jpath, platform_file, fmt, out_dir).regenerate_command)
     sys.exit(ExitCode.DRIFT)
 
 
 @cli.command("diff", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_output_options
+@_compared_options
 @_spec_options
 @click.option(
     "--as",
@@ -206,19 +212,18 @@ def check_cmd(
 def diff_cmd(
     specs: tuple[str, ...],
     out_dir: str,
-    fmt: str,
+    fmt: str | None,
     jpath: tuple[str, ...],
     platform_file: str | None,
     shape: str,
     wait: bool,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
     """Summarise what compiling SPECS would change in --out for operations: alerts added, removed or changed
-    (expression, hold, severity), routes, receivers, inhibitions and dashboards. Informational: exit 0."""
-    verbosity = _setup(verbose, quiet, log_format)
+    (expression, hold, severity), routes, receivers, inhibitions and dashboards. Writes nothing;
+    informational: exit 0 (2 when --format differs from the one --out was written with)."""
+    verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
+    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.BAD_INPUT)
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
@@ -235,61 +240,77 @@ def validate_cmd(
     specs: tuple[str, ...],
     jpath: tuple[str, ...],
     platform_file: str | None,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
     """Check SPECS only (schema and meaning); writes nothing."""
-    verbosity = _setup(verbose, quiet, log_format)
+    verbosity = _setup()
     fleet, notes = load_fleet(specs, CompileOptions(jsonnet_paths=jpath, platform_file=platform_file), {})
     if verbosity >= 1:
-        for note in notes:
-            click.echo(f"note: {note}", err=True)
+        _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:
-        slos = sum(len(s.slos) for s in fleet.services)
-        click.echo(f"obsc validate: {len(fleet.services)} service(s), {slos} SLO(s): OK")
+        services, slos = len(fleet.services), sum(len(s.slos) for s in fleet.services)
+        _console().say(f"obsc validate: {services} service(s), {slos} SLO(s): OK", stdout=True, services=services)
 
 
 @cli.command("schema")
+@_common
 def schema_cmd() -> None:
     """Print the spec JSON Schema (draft 2020-12), for editors."""
     click.echo(schema_json(), nl=False)
 
 
 @cli.command("init", epilog=EXIT_CODES)
-@click.argument("service")
-@click.option("--team", default="my-team", show_default=True)
-@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), show_default=True)
-def init_cmd(service: str, team: str, directory: str) -> None:
-    """Write a commented starter spec DIR/SERVICE.yaml (never overwrites)."""
-    for label, value in (("service", service), ("team", team)):
-        if not re.fullmatch(NAME_PATTERN, value):
+@click.argument("service", required=False)
+@click.option("--platform", "platform", is_flag=True, help="Write the platform file DIR/platform.yaml instead.")
+@click.option("--team", default="my-team", show_default=True, help="Owning team (with --platform: its first team).")
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    type=click.Path(file_okay=False),
+    show_default=True,
+    help="Folder to write into (created when missing).",
+)
+@_common
+def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> None:
+    """Write a commented starter: the spec DIR/SERVICE.yaml, or with --platform the platform file
+    DIR/platform.yaml (defaults, teams, receivers, secret roots). Never overwrites a file."""
+    _setup()
+    if platform == (service is not None):
+        raise click.UsageError("give a SERVICE name, or --platform for the platform file (not both)")
+    if service in PLATFORM_STEMS:
+        raise click.UsageError(
+            f"{service}.yaml is the platform file's name: `obsc init --platform` writes it; name the service otherwise"
+        )
+    for label, value in (("service", service or ""), ("team", team)):
+        if not re.fullmatch(NAME_PATTERN, value) and (value or not platform):
             raise click.BadParameter(
                 f"{value!r}: use lowercase letters, digits and '-' (it becomes file names)", param_hint=label
             )
-    text = starter_spec(service, team)
-    target = Path(directory, f"{service}.yaml")
+    text = starter_platform(team) if platform else starter_spec(service or "", team)
+    target = Path(directory, f"{PLATFORM_STEMS[0]}.yaml" if platform else f"{service}.yaml")
     if target.exists():
         raise click.UsageError(f"{target} already exists; not overwriting it")
     Path(directory).mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target}; edit it, then run: obsc validate {target}")
+    then = f"obsc validate {target}"
+    if platform:
+        then = f"obsc init SERVICE --dir {directory}, then obsc validate {directory}"
+    _console().say(f"wrote {target}; edit it, then run: {then}", stdout=True, file=str(target))
 
 
-def _refuse_unsafe_out(
-    out_dir: str, specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None
-) -> None:
+def _refuse_unsafe_out(out_dir: str, specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None) -> None:
     refuse_unsafe_out(out_dir, [*specs, *jpath, *([platform_file] if platform_file else [])])
 
 
 def _say(message: str) -> None:
-    click.echo(message, err=True)
+    _console().say(message, level="warning")
 
 
 def _warn(plan: writer.Plan, verbosity: int) -> None:
     if verbosity >= 0:
-        for warning in plan.warnings:
-            click.echo(f"obsc: warning: {plan.out_dir}/{warning}", err=True)
+        reports.warnings(_console(), plan)
+
+
 @cli.command("import", epilog=EXIT_CODES)
 @click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
@@ -305,25 +326,25 @@ def import_cmd(
     team: str | None,
     period: str,
     force: bool,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
     """Convert Sloth, OpenSLO or Pyrra specs into obsc specs in --out (one per service, plus a platform
     skeleton when --out has none). Every source field that cannot be carried over is reported."""
     from compiler import importing
 
-    verbosity = _setup(verbose, quiet, log_format)
+    verbosity = _setup()
     written, report = importing.run(fmt, files, out_dir, team=team, period=period, force=force)
     for line in report:
-        click.echo(line, err=True)
+        _console().say(line, level="warning" if line.startswith("dropped:") else "info")
     if verbosity >= 0:
-        click.echo(f"obsc import: wrote {', '.join(written)} in {out_dir}; next: obsc validate {out_dir}")
+        done = f"obsc import: wrote {', '.join(written)} in {out_dir}; next: obsc validate {out_dir}"
+        _console().say(done, stdout=True, files=written)
 
 
 @cli.command("verify", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090")
+@click.option(
+    "--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090"
+)
 @click.option("--lookback", default="1h", show_default=True, help="How far back a series counts as present.")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
@@ -337,9 +358,6 @@ def verify_cmd(
     retries: int,
     jpath: tuple[str, ...],
     platform_file: str | None,
-    verbose: int,
-    quiet: bool,
-    log_format: str,
 ) -> None:
     """Check SPECS against a live Prometheus (read-only queries): every metric has series, every latency
     threshold is a bucket, the selector finds targets on `up`, obsc's loaded rules are healthy.
@@ -349,7 +367,7 @@ def verify_cmd(
     from compiler.model.units import parse_duration
     from compiler.verify import Unreachable, VerifyOptions, verify_specs
 
-    verbosity = _setup(verbose, quiet, log_format)
+    verbosity = _setup()
     try:
         parse_duration(lookback)
     except ValueError:
@@ -360,20 +378,23 @@ def verify_cmd(
     try:
         findings = verify_specs(specs, options)
     except Unreachable as exc:
-        click.echo(f"obsc verify: cannot reach Prometheus: {exc}", err=True)
+        _console().problem(f"obsc verify: cannot reach Prometheus: {exc}", code="unreachable", exit=5)
         sys.exit(ExitCode.UNREACHABLE)
+    settings = console.current()
+    if settings.errors == "github":
+        _console().diagnostics(findings, code="verify")
     for finding in findings:
-        if log_format == "json":
+        if settings.log_format == "json":
             loc = finding.location
             record = {"file": loc.file, "line": loc.line, "col": loc.col, "message": finding.message}
             click.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
         else:
             click.echo(str(finding))
     if findings:
-        click.echo(f"obsc verify: {len(findings)} finding(s) against {url}", err=True)
+        _console().say(f"obsc verify: {len(findings)} finding(s) against {url}", level="error", code="verify", exit=1)
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
-        click.echo(f"obsc verify: every metric, bucket and target was found on {url}", err=True)
+        _console().say(f"obsc verify: every metric, bucket and target was found on {url}")
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:
@@ -388,59 +409,6 @@ def _validate_output(compilation: Compilation, out_dir: str) -> None:
     validate_bundle(compilation.bundle, out_dir)
 
 
-def _report(compilation: Compilation, plan: writer.Plan) -> None:
-    fleet = compilation.fleet
-    S = writer.Status
-    slos = sum(len(s.slos) for s in fleet.services)
-    click.echo(
-        f"obsc: {len(fleet.services)} service(s), {slos} SLO(s) -> {plan.out_dir}: "
-        f"{plan.count(S.ADDED)} added, {plan.count(S.CHANGED)} changed, {plan.count(S.REMOVED)} removed, "
-        f"{plan.count(S.UNCHANGED)} unchanged"
-    )
-    preserved = [c.path for c in plan.changes if c.status is S.PRESERVED]
-    orphaned = [c.path for c in plan.changes if c.status is S.ORPHANED]
-    if preserved:
-        click.echo(f"obsc: kept {len(preserved)} human-edited runbook(s) as they are")
-    for path in orphaned:
-        click.echo(f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it")
-
-
 def main() -> None:
     """Entry point: map every failure to a message and an exit code; never show a traceback."""
-    try:
-        cli.main(standalone_mode=False)
-    except InputError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        count = len(exc.diagnostics)
-        click.echo(f"obsc: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except LockBusy as exc:
-        click.echo(f"obsc: {exc}", err=True)
-        sys.exit(ExitCode.BUSY)
-    except OutputError as exc:
-        click.echo(f"obsc: error: {exc}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except ToolError as exc:
-        click.echo(f"obsc: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("obsc: aborted", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.BAD_INPUT)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception:  # a bug: keep the traceback out of the user's way unless asked for
-        if os.environ.get("OBSC_DEBUG"):
-            traceback.print_exc()
-        else:
-            click.echo(
-                "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
-                "and report it.",
-                err=True,
-            )
-        sys.exit(ExitCode.INTERNAL)
+    failures.run(lambda settings: cli.main(sys.argv[1:], standalone_mode=False, obj=settings), sys.argv[1:])

@@ -27,8 +27,8 @@ class TextFormatter(logging.Formatter):
 def configure(verbosity: int, log_format: str) -> None:
     """verbosity: -1 quiet (errors only), 0 warnings, 1 info (stage timings), 2 debug."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    if log_format == "json":
-        level = min(level, logging.INFO)  # machines want the stage timings
+    if log_format == "json" and verbosity >= 0:
+        level = min(level, logging.INFO)  # machines want the stage timings (unless -q: only errors)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     logger = logging.getLogger("obsc")

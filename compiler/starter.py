@@ -1,6 +1,8 @@
-"""The commented starter spec written by `obsc init`."""
+"""The commented starter files written by `obsc init`: a service spec, or the platform file."""
 
 from __future__ import annotations
+
+from string import Template
 
 STARTER = """\
 # yaml-language-server: $schema=obsc.schema.json   (generate it with: obsc schema > obsc.schema.json)
@@ -45,3 +47,48 @@ routing:
 
 def starter_spec(service: str, team: str) -> str:
     return STARTER.format(service=service, team=team)
+
+
+PLATFORM = """\
+# yaml-language-server: $$schema=obsc.schema.json   (generate it with: obsc schema > obsc.schema.json)
+# Platform defaults: every service spec beside this file inherits them and may override them.
+# obsc reads platform.yaml from the spec directory (or the file named by --platform); check it with
+# `obsc validate DIR` once a service spec is there too (`obsc init SERVICE` writes one).
+apiVersion: obsc/v1
+kind: Platform
+# Runbook links in every alert; {path} is runbooks/<service>/<alert>.md of the generated tree.
+runbook_url: https://github.com/acme/monitoring/blob/main/generated/{path}
+grafana_url: https://grafana.example.com    # dashboard links in notifications
+
+defaults:
+  period: 30d                          # SLO period unless a spec says otherwise
+  # metrics: {cpu: ..., memory: ...}   # shared key-metric queries; $$selector is each service's selector
+  routing:                             # tiers that neither a team nor a spec routes
+    info: {webhook: {url: "http://alert-relay.example:8080/platform/digest"}}
+
+# Secrets are files Alertmanager reads, never inline values. A team's receivers may only use files
+# below its team_root ({team} filled in); shared_root is for the platform's own receivers.
+secrets:
+  team_root: /etc/alertmanager/secrets/team-{team}/
+  shared_root: /etc/alertmanager/secrets/platform/
+
+teams:                                 # routing and links shared by all of a team's services
+  $team:
+    routing:
+      critical: {webhook: {url: "http://alert-relay.example:8080/$team/page"}}
+      warning: {webhook: {url: "http://alert-relay.example:8080/$team/ticket"}}
+      # critical: {pagerduty: {routing_key_file: /etc/alertmanager/secrets/team-$team/pagerduty}}
+
+receivers:                             # named receivers; routing may name them instead of repeating them
+  platform-fallback: {webhook: {url: "http://alert-relay.example:8080/platform/unrouted"}}
+
+alertmanager:
+  default_receiver: platform-fallback  # what no route matches ends here: never dropped silently
+  global:
+    resolve_timeout: 5m
+"""
+
+
+def starter_platform(team: str) -> str:
+    """The commented starter platform file written by `obsc init --platform`."""
+    return Template(PLATFORM).substitute(team=team)

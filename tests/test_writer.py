@@ -94,7 +94,7 @@ def test_missing_runbook_is_drift_but_an_edited_one_is_not(tmp_path: Path, capsy
     _runbook(out).unlink()
     result = run_obsc(capsys, "check", str(specs), "--out", str(out))
     assert result.code == 1
-    assert "added: runbooks/svc-0000/ServiceHighErrorRate.md" in result.out
+    assert "missing: runbooks/svc-0000/ServiceHighErrorRate.md" in result.out  # deleted, not "added"
 
 
 def test_check_reports_changed_extra_and_missing_files_with_a_diff(

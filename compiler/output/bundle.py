@@ -86,5 +86,17 @@ def assemble(artifacts: Iterable[Artifact], command: str) -> Bundle:
     return Bundle(tuple(by_path[p] for p in sorted(by_path)))
 
 
+_REGENERATE = re.compile(r"^# Regenerate with: obsc compile .*?(?: --format (\S+))?$", re.MULTILINE)
+
+
+def manifest_format(text: str) -> str | None:
+    """The --format an output tree was written with, read from its manifest's regenerate command (which names
+    --format unless it is the default); None when the manifest has no such line (not written by obsc)."""
+    match = _REGENERATE.search(text)
+    if match is None:
+        return None
+    return match.group(1) or "prometheus"
+
+
 def parse_manifest(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}

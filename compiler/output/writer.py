@@ -32,7 +32,7 @@ from enum import StrEnum
 from compiler import conventions
 from compiler.errors import OutputError
 from compiler.output import lock, swap, tree
-from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, parse_manifest
+from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 
 
 class Status(StrEnum):
@@ -111,6 +111,15 @@ def check_against(
     """`obsc check`'s read, under the shared lock: never in the middle of a compile's swap."""
     with lock.output_lock(out_dir, exclusive=False, wait=wait, on_wait=on_wait):
         return plan(bundle, out_dir)
+
+
+def recorded_format(out_dir: str) -> str | None:
+    """The --format `out_dir` was last compiled with (from its manifest); None when unknown."""
+    try:
+        text = tree.read_regular(os.path.join(os.path.realpath(out_dir), conventions.MANIFEST))[0]
+    except OutputError:
+        return None  # unreadable: the plan reports why
+    return manifest_format(text) if text is not None else None
 
 
 def plan(bundle: Bundle, out_dir: str) -> Plan:

@@ -1,0 +1,83 @@
+"""Diagnostics rendered for a reader: text lines, JSON objects, or GitHub workflow annotations.
+
+Pure functions from `Diagnostic`s to strings; printing happens in `ui.emit`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from compiler.errors import Diagnostic, json_path
+
+# A fleet-wide mistake (a broken platform file) can yield thousands of lines: show this many, then a count.
+ERROR_CAP = 50
+
+
+def cap(diagnostics: Sequence[Diagnostic], limit: int = ERROR_CAP) -> tuple[Sequence[Diagnostic], int]:
+    """(the first `limit` diagnostics, how many were left out). InputError already sorts and de-duplicates."""
+    if len(diagnostics) <= limit:
+        return diagnostics, 0
+    return diagnostics[:limit], len(diagnostics) - limit
+
+
+def record(diagnostic: Diagnostic, severity: str = "error", code: str = "spec") -> dict[str, Any]:
+    """One diagnostic as a JSON-ready object: where, what, and how bad."""
+    loc = diagnostic.location
+    return {
+        "level": severity,
+        "severity": severity,
+        "code": getattr(diagnostic, "code", None) or code,  # a per-check code, once diagnostics carry one
+        "file": loc.file,
+        "line": loc.line or None,
+        "column": loc.col or None,
+        "path": json_path(diagnostic.path),
+        "message": diagnostic.message,
+        "msg": str(diagnostic),
+    }
+
+
+def to_json(entry: Mapping[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, default=str, ensure_ascii=False)
+
+
+# GitHub's workflow-command escaping: data escapes %, CR and LF; property values also ':' and ','.
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_path(file: str, env: Mapping[str, str] | None = None) -> str:
+    """A path as GitHub wants it in an annotation: relative to the repository root ($GITHUB_WORKSPACE, else
+    the working directory), with '/' separators. A path outside that root is left as it was given."""
+    env = os.environ if env is None else env
+    root = os.path.realpath(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    full = os.path.realpath(os.path.abspath(file))
+    if full != root and not full.startswith(root + os.sep):
+        return file
+    return os.path.relpath(full, root).replace(os.sep, "/")
+
+
+def annotation(kind: str, message: str, *, file: str = "", line: int = 0, col: int = 0, title: str = "obsc") -> str:
+    """`::error file=F,line=L,col=C,title=T::message` (kind: error, warning or notice)."""
+    props = []
+    if file:
+        props.append(f"file={escape_property(github_path(file))}")
+        if line > 0:
+            props.append(f"line={line}")
+            if col > 0:
+                props.append(f"col={col}")
+    props.append(f"title={escape_property(title)}")
+    return f"::{kind} {','.join(props)}::{escape_data(message)}"
+
+
+def github(diagnostic: Diagnostic, kind: str = "error") -> str:
+    loc = diagnostic.location
+    where = json_path(diagnostic.path)
+    title = f"obsc: {where}" if diagnostic.path else "obsc"
+    return annotation(kind, diagnostic.message, file=loc.file, line=loc.line, col=loc.col, title=title)

@@ -1,0 +1,110 @@
+"""Summaries of a compile or a check, for a person (text on stdout, as before) or a program (JSON on stderr)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from compiler.api import Compilation
+from compiler.errors import ExitCode
+from compiler.output import writer
+from compiler.ui.console import Console
+
+S = writer.Status
+log = logging.getLogger("obsc")
+
+
+def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
+    fleet = compilation.fleet
+    slos = sum(len(s.slos) for s in fleet.services)
+    shown = (S.ADDED, S.CHANGED, S.REMOVED, S.UNCHANGED)
+    counts: dict[str, Any] = {status.value: plan.count(status) for status in shown}
+    out.say(
+        f"obsc: {len(fleet.services)} service(s), {slos} SLO(s) -> {plan.out_dir}: "
+        + ", ".join(f"{n} {status}" for status, n in counts.items()),
+        stdout=True,
+        event="compiled",
+        services=len(fleet.services),
+        slos=slos,
+        out=plan.out_dir,
+        **counts,
+    )
+    preserved = [c.path for c in plan.changes if c.status is S.PRESERVED]
+    orphaned = [c.path for c in plan.changes if c.status is S.ORPHANED]
+    if preserved:
+        out.say(f"obsc: kept {len(preserved)} human-edited runbook(s) as they are", stdout=True, kept=preserved)
+    for path in orphaned:
+        out.say(
+            f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it",
+            stdout=True,
+            level="warning",
+            file=path,
+        )
+
+
+def warnings(out: Console, plan: writer.Plan) -> None:
+    for warning in plan.warnings:
+        out.say(f"obsc: warning: {plan.out_dir}/{warning}", level="warning")
+
+
+def label(change: writer.FileChange, plan: writer.Plan) -> str:
+    """What a check says of a file: a file the previous compile wrote (it is in the manifest) and that is
+    gone now was deleted from --out: "missing", not "added"."""
+    if change.status is S.ADDED and change.path in plan.owned:
+        return "missing"
+    return change.status.value
+
+
+def drift(out: Console, plan: writer.Plan, command: str) -> None:
+    """`check` found differences: the list and unified diffs on stdout (machine output, the same in every
+    format); on stderr one problem per file when errors are JSON or GitHub annotations, then the total."""
+    changes = plan.drift
+    for change in changes:
+        click.echo(f"{label(change, plan)}: {change.path}")
+    for change in changes:
+        click.echo(change.diff(), nl=False)
+    if out.settings.errors != "text":
+        for change in changes:
+            status = label(change, plan)
+            out.problem(
+                f"obsc check: {change.path}: {_meaning[status]}; run `{command}`",
+                code="drift",
+                file=os.path.join(plan.out_dir, change.path),
+                status=status,
+            )
+    out.say(
+        f"obsc check: {len(changes)} file(s) differ from the specs; run `{command}`",
+        level="error",
+        code="drift",
+        files=len(changes),
+        exit=1,
+    )
+
+
+_meaning = {
+    "missing": "deleted from the output; the specs still produce it",
+    "added": "the specs produce it, the output does not have it",
+    "changed": "differs from what the specs produce",
+    "removed": "no spec produces it any more",
+}
+
+
+def written_format(out: Console, out_dir: str, fmt: str | None, mismatch: ExitCode) -> str:
+    """The --format to compare in: the one --out's manifest records unless given; a different one given is
+    refused with one line (comparing layouts would print every file as changed)."""
+    recorded = writer.recorded_format(out_dir)
+    if fmt is None:
+        if recorded not in (None, "prometheus"):
+            log.info("comparing in --format %s, the format %s was compiled with", recorded, out_dir)
+        return recorded or "prometheus"
+    if recorded is not None and recorded != fmt:
+        message = f"obsc: {out_dir} was written with --format {recorded}; pass --format {recorded} or recompile"
+        out.problem(
+            f"{message} with --format {fmt}", code="format", recorded=recorded, requested=fmt, exit=int(mismatch)
+        )
+        sys.exit(mismatch)
+    return fmt
