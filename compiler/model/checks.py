@@ -13,6 +13,7 @@ from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text
+from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 
 
 def check_slos(service: Service) -> list[Diagnostic]:
@@ -36,7 +37,9 @@ def check_slos(service: Service) -> list[Diagnostic]:
     return found
 
 
-def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> list[Diagnostic]:
+def check_fleet(
+    services: Sequence[Service], receivers: Sequence[Receiver], unsure: Unsure = EVERYTHING_KNOWN
+) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
     for service in services:
@@ -58,7 +61,7 @@ def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> l
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
     for service in services:
         for route in service.routes:
-            if route.receiver not in known and not is_unrouted_info(route):
+            if route.receiver not in known and not is_unrouted_info(route) and not unsure.receiver(route.receiver):
                 found.append(
                     Diagnostic(
                         route.location,
