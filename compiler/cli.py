@@ -15,7 +15,7 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, InputError, OutputError, ToolError, json_path
+from compiler.errors import ExitCode, InputError, OutputError, ToolError, json_path, shown
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out
 from compiler.output.lock import LockBusy
@@ -410,8 +410,8 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except InputError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
+        for line in shown(exc.diagnostics):  # sorted, de-duplicated, capped
+            click.echo(str(line), err=True)
         count = len(exc.diagnostics)
         click.echo(f"obsc: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
         sys.exit(ExitCode.BAD_INPUT)

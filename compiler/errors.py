@@ -54,11 +54,32 @@ class Diagnostic:
         return f"{self.location} {json_path(self.path)}: {self.message}"
 
 
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str]:
+    """File, line, column, then path and message: the order a reader fixes them in. (Paths mix str and int
+    parts, which do not compare with each other: compare their text.)"""
+    where = diagnostic.location
+    return (where.file, where.line, where.col, json_path(diagnostic.path), diagnostic.message)
+
+
+MAX_SHOWN = 50  # a newcomer's first run can find hundreds; the first screenful is what they fix first
+
+
+def shown(diagnostics: Iterable[Diagnostic], limit: int = MAX_SHOWN) -> list[Diagnostic | str]:
+    """What to print: the diagnostics sorted and de-duplicated, at most `limit` of them, then a line saying
+    how many were left out. Each printer (plain text, JSON, CI annotations) renders the diagnostics its way."""
+    unique = sorted(set(diagnostics), key=sort_key)
+    out: list[Diagnostic | str] = list(unique[:limit])
+    if len(unique) > limit:
+        rest = len(unique) - limit
+        out.append(f"... and {rest} more error{'s' if rest != 1 else ''}")
+    return out
+
+
 class InputError(Exception):
     """One or more problems with the user's input; nothing has been written."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(set(diagnostics)))
+        self.diagnostics = tuple(sorted(set(diagnostics), key=sort_key))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

@@ -14,6 +14,7 @@ from compiler.model.teams import is_unrouted_info
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
+from compiler.spec.hints import weekday_hint
 
 
 def check_slos(service: Service) -> list[Diagnostic]:
@@ -137,7 +138,11 @@ def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | 
         days = str(text).lower().split(":")
         unknown = [d for d in days if d not in WEEKDAYS]
         if unknown:
-            found.append((("weekdays", i), f"{unknown[0]!r} is not a weekday; write e.g. 'monday' or 'monday:friday'"))
+            full = [weekday_hint(d) or d for d in days]
+            fix = "write e.g. 'monday' or 'monday:friday'"
+            if all(d in WEEKDAYS for d in full):
+                fix = f"write {':'.join(full)!r}"
+            found.append((("weekdays", i), f"{unknown[0]!r} is not a weekday; {fix}"))
         elif len(days) == 2 and WEEKDAYS.index(days[0]) > WEEKDAYS.index(days[1]):
             found.append((("weekdays", i), f"{text!r} runs backwards (weeks start on sunday); split it in two"))
     for i, window in enumerate(hours.get("times") or ()):

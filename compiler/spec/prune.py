@@ -45,8 +45,9 @@ class Pruned:
         path = list(diagnostic.path)
         for i in range(len(path)):
             kept = self._kept.get(tuple(path[:i]))
-            if kept is not None and isinstance(path[i], int) and path[i] < len(kept):
-                path[i] = kept[path[i]]
+            index = path[i]
+            if kept is not None and isinstance(index, int) and index < len(kept):
+                path[i] = kept[index]
         return Diagnostic(diagnostic.location, tuple(path), diagnostic.message)
 
 

@@ -14,7 +14,7 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
-from compiler.spec import patterns, strings
+from compiler.spec import hints, patterns, strings
 from compiler.spec.document import Document
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
@@ -63,7 +63,18 @@ def validate(doc: Document) -> list[Diagnostic]:
     found: list[Diagnostic] = strings.problems(doc)
     for error in _validator().iter_errors(doc.data):
         found.extend(_explain(doc, error))
+    found.extend(_fraction_objectives(doc))
     return sorted(set(found))
+
+
+def _fraction_objectives(doc: Document) -> Iterator[Diagnostic]:
+    # Schema-valid but never meant: reported here, as a schema error, so the SLO is left out of the checks
+    # that would otherwise call its (impossible) burn alerts unreachable.
+    slos = doc.data.get("slos") if isinstance(doc.data, dict) else None
+    for i, slo in enumerate(slos if isinstance(slos, list) else []):
+        message = hints.objective_problem(slo.get("objective")) if isinstance(slo, dict) else None
+        if message:
+            yield Diagnostic(doc.locate(("slos", i, "objective")), ("slos", i, "objective"), message)
 
 
 def _schema_of(error: ValidationError) -> dict[str, Any]:
@@ -82,7 +93,8 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted((_schema_of(error).get("properties") or {}).keys())
         for key in sorted(k for k in error.instance if k not in allowed):
-            yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), _unknown_key(key, allowed))
+            message = _unknown_key(key, allowed, path)
+            yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), message)
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -91,7 +103,7 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     if error.validator == "propertyNames":
         yield from _explain_property_name(doc, error, path)
         return
-    yield Diagnostic(doc.locate(path), path, _message(error))
+    yield Diagnostic(doc.locate(path), path, hints.explain(error, schema()["$defs"], path) or _message(error))
 
 
 def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:
@@ -120,7 +132,10 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
     yield Diagnostic(doc.locate(path), path, f"{_short(error.instance)}: {hint}")
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+def _unknown_key(key: str, allowed: list[str], path: tuple[str | int, ...]) -> str:
+    hint = hints.unknown_key(key, allowed, path)
+    if hint:
+        return hint
     if key in INLINE_SECRETS:
         return (
             f"inline secret '{key}' is not allowed: put the secret in a file and set "
