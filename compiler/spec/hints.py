@@ -25,6 +25,7 @@ TIERS = (
     "message) and info (a digest). Pick the tier by where the threshold goes (alerts.<alert>.critical/"
     "warning/info, or an SLO's alerts:) and who hears it under routing.<tier>"
 )
+RENAMED = "here it is called"
 # Unknown keys that are another key's usual name elsewhere (Prometheus, Sloth, Pyrra, Alertmanager).
 SYNONYMS = {
     "timezone": "location",
@@ -81,7 +82,7 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
             "teams.<team>.business_hours.location in the platform file (e.g. location: Europe/Berlin)"
         )
     if target and target in allowed and target != key:
-        return f"unknown key '{key}': here it is called '{target}'"
+        return f"unknown key '{key}': {RENAMED} '{target}'"
     return None
 
 
@@ -211,7 +212,7 @@ def objective_problem(value: Any) -> str | None:
 def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "name") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
-    fixed = re.sub(r"[^a-z0-9-]+", "-", error.instance.lower()).strip("-")
+    fixed = re.sub(r"[_ ]+", "-", error.instance.strip().lower())  # suggest only case and separator fixes
     hint = f": write {fixed!r}" if re.fullmatch(r"[a-z][a-z0-9-]{0,62}", fixed) else ""
     return (
         f"{_short(error.instance)} is not a valid name; names are lowercase letters, digits and '-', starting "
@@ -285,10 +286,16 @@ def _time_range(error: ValidationError, defs: Defs, path: Path) -> str | None:
     return f"{error.instance!r}: write a time range as {example}"
 
 
+def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "url") or error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    return f"{_short(error.instance)} is not a URL; write it with its scheme, e.g. 'https://{error.instance.lstrip('/')}'"
+
+
 def _short(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 _Rule = Callable[[ValidationError, Defs, Path], "str | None"]
-_RULES: tuple[_Rule, ...] = (_duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time)
+_RULES: tuple[_Rule, ...] = (_duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url)

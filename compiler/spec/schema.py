@@ -64,7 +64,18 @@ def validate(doc: Document) -> list[Diagnostic]:
     for error in _validator().iter_errors(doc.data):
         found.extend(_explain(doc, error))
     found.extend(_fraction_objectives(doc))
-    return sorted(set(found))
+    return sorted(set(_one_per_renamed_key(found)))
+
+
+def _one_per_renamed_key(found: list[Diagnostic]) -> list[Diagnostic]:
+    # `target: 99.9` is one mistake: the "here it is called 'objective'" on the key says it all, so the
+    # "missing required key 'objective'" on its mapping is left out.
+    renamed = {(d.path[:-1], d.message.rsplit("'", 2)[1]) for d in found if hints.RENAMED in d.message}
+    return [
+        d
+        for d in found
+        if not (d.message.startswith("missing required key '") and (d.path, d.message.split("'")[1]) in renamed)
+    ]
 
 
 def _fraction_objectives(doc: Document) -> Iterator[Diagnostic]:
