@@ -289,7 +289,72 @@ def _time_range(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "url") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
-    return f"{_short(error.instance)} is not a URL; write it with its scheme, e.g. 'https://{error.instance.lstrip('/')}'"
+    return (
+        f"{_short(error.instance)} is not a URL; write it with its scheme, e.g. 'https://{error.instance.lstrip('/')}'"
+    )
+
+
+# ---------------------------------------------------------------- shapes: lists, tiers, receivers, enums
+
+
+def _slos_mapping(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path != ("slos",) or not isinstance(error.instance, dict):
+        return None
+    first = next(iter(error.instance), "availability")
+    return f"slos is a list, one item per SLO with its name inside: write `- name: {first}` and its keys below it"
+
+
+def _selector_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if len(path) != 2 or path[0] != "selector" or not isinstance(error.instance, list):
+        return None
+    return (
+        f"selector.{path[1]} is one exact value, not a list: a spec describes one service; "
+        "for a label that differs between its series, leave it out of the selector"
+    )
+
+
+def _tiers(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "alertTiers") or isinstance(error.instance, dict):
+        return None
+    return (
+        f"{_short(error.instance)}: thresholds go under a tier, e.g. {path[-1]}: {{warning: {_plain(error.instance)}}} "
+        "(critical pages, warning tickets, info reports); true or false switches the alert on or off"
+    )
+
+
+# The one setting each integration cannot do without, for `slack: "#pay"`-style shorthands.
+_MAIN_SETTING = {
+    "slack": "channel",
+    "email": "to",
+    "webhook": "url",
+    "pagerduty": "routing_key_file",
+    "opsgenie": "api_key_file",
+}
+
+
+def _receiver_ref(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "receiverRef"):
+        return None
+    value = error.instance
+    if isinstance(value, str) and value.startswith("#"):
+        return f"a Slack channel is set in an inline receiver: write {{slack: {{channel: {value!r}}}}}"
+    if isinstance(value, dict) and len(value) == 1:
+        kind, setting = next(iter(value.items()))
+        if kind in _MAIN_SETTING and not isinstance(setting, dict):
+            main = _MAIN_SETTING[kind]
+            return f"{kind} takes its settings as a mapping: write {{{kind}: {{{main}: {_short(setting)}}}}}"
+    return None
+
+
+def _enum_case(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if error.validator != "enum" or not isinstance(error.instance, str):
+        return None
+    same = [v for v in error.validator_value if isinstance(v, str) and v.lower() == error.instance.lower()]
+    return f"{error.instance!r}: write {same[0]!r} (the case matters)" if same else None
+
+
+def _plain(value: Any) -> str:
+    return str(value) if not isinstance(value, bool) else str(value).lower()
 
 
 def _short(value: Any) -> str:
@@ -298,4 +363,7 @@ def _short(value: Any) -> str:
 
 
 _Rule = Callable[[ValidationError, Defs, Path], "str | None"]
-_RULES: tuple[_Rule, ...] = (_duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url)
+_RULES: tuple[_Rule, ...] = (
+    _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
+    _slos_mapping, _selector_value, _tiers, _receiver_ref, _enum_case,
+)  # fmt: skip

@@ -87,11 +87,12 @@ def _dependents(data: dict[str, Any], units: set[Path]) -> set[Path]:
     """SLOs whose SLI names a metric that was removed: they would report it as undefined."""
     gone = {str(u[1]) for u in units if len(u) == 2 and u[0] == "metrics"}
     if ("metrics",) in units:
-        gone |= set(data.get("metrics") or {}) | {"*"}
+        gone.add("*")  # every metric
     if not gone:
         return set()
     out: set[Path] = set()
-    for i, slo in enumerate(data.get("slos") or []):
+    slos = data.get("slos")
+    for i, slo in enumerate(slos if isinstance(slos, list) else []):
         sli = slo.get("sli") if isinstance(slo, dict) else None
         names = {v for v in sli.values() if isinstance(v, str)} if isinstance(sli, dict) else set()
         if ("*" in gone and names) or names & gone:

@@ -99,6 +99,10 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
             yield from _explain(doc, sub)
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
+        hint = hints.explain(error, schema()["$defs"], path)
+        if hint:
+            yield Diagnostic(doc.locate(path), path, hint)
+            return
         yield from _explain_choice(doc, error)
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
