@@ -143,10 +143,18 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
         diagnostics = [*found, *(pruned.restore(d) for d in diagnostics)]
     if service is None or ("service",) in own.service:  # no name: no duplicate or receiver check either
         return diagnostics, None, [] if found else receivers, []
-    diagnostics.extend(checks.check_slos(service))
+    diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None))
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]
+
+
+def _slo_positions(doc: Document) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for i, slo in enumerate(doc.data.get("slos") or []):
+        if isinstance(slo, dict) and isinstance(slo.get("name"), str):
+            positions.setdefault(slo["name"], i)
+    return positions
 
 
 def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:

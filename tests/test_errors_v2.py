@@ -87,7 +87,8 @@ def test_broken_platform_reports_itself_and_nothing_in_the_services(
 
 def test_the_valid_spec_beside_the_platform_cases_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     # Else the cases above would prove nothing.
-    result = run_obsc(capsys, "validate", "--platform", str(ERRORS / "platform.yaml"), str(ERRORS / "platforms/service"))
+    service = str(ERRORS / "platforms" / "service")
+    result = run_obsc(capsys, "validate", "--platform", str(ERRORS / "platform.yaml"), service)
     assert result.code == 0, result.err
 
 
@@ -154,6 +155,7 @@ def test_later_items_keep_their_paths_and_lines_when_an_earlier_one_is_left_out(
         + "  - {name: b, objective: 99.9, sli: {errors: errors, total: requests}}\n"
         + "  - {name: c, objective: 99.9, sli: {errors: nope, total: requests}}\n"  # line 11: reference
         + "  - {name: b, objective: 99, sli: {errors: errors, total: requests}}\n"  # line 12: duplicate of slos[1]
+        + "  - {name: d, objective: 10, sli: {errors: errors, total: requests}}\n"  # line 13: unreachable burn alert
     )
     result = run_obsc(capsys, "validate", "--platform", str(ERRORS / "platform.yaml"), str(spec))
     lines = [line.removeprefix(f"{spec}:") for line in result.err.splitlines()[:-1]]
@@ -161,6 +163,7 @@ def test_later_items_keep_their_paths_and_lines_when_an_earlier_one_is_left_out(
         "9:26 $.slos[0].objective",
         "11:46 $.slos[2].sli.errors",
         "12:12 $.slos[3].name",
+        "13:5 $.slos[4].objective",
     ], result.err
     assert "first defined on line 10" in lines[2]
 

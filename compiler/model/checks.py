@@ -17,10 +17,11 @@ from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
 
 
-def check_slos(service: Service) -> list[Diagnostic]:
+def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> list[Diagnostic]:
+    """`positions`: SLO name → its index in the spec, when SLOs with errors were left out of `service`."""
     found = []
     for i, slo in enumerate(service.slos):
-        path: tuple[str | int, ...] = ("slos", i)
+        path: tuple[str | int, ...] = ("slos", (positions or {}).get(slo.name, i))
         for window in windows_for(slo):
             if unreachable(slo, window):
                 needed = error_ratio_threshold(slo, window)
