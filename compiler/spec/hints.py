@@ -349,7 +349,8 @@ def _receiver_ref(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _enum_case(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if error.validator != "enum" or not isinstance(error.instance, str):
         return None
-    same = [v for v in error.validator_value if isinstance(v, str) and v.lower() == error.instance.lower()]
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    same = [v for v in options if isinstance(v, str) and v.lower() == error.instance.lower()]
     return f"{error.instance!r}: write {same[0]!r} (the case matters)" if same else None
 
 
