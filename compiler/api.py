@@ -151,7 +151,8 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
 
 def _slo_positions(doc: Document) -> dict[str, int]:
     positions: dict[str, int] = {}
-    for i, slo in enumerate(doc.data.get("slos") or []):
+    slos = doc.data.get("slos")
+    for i, slo in enumerate(slos if isinstance(slos, list) else []):
         if isinstance(slo, dict) and isinstance(slo.get("name"), str):
             positions.setdefault(slo["name"], i)
     return positions

@@ -237,6 +237,10 @@ def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
 
 
 def _weekday(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path[-1:] == ("weekdays",) and isinstance(error.instance, str):
+        days = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
+        example = ":".join(days) if days and all(days) and len(days) <= 2 else "monday:friday"
+        return f"weekdays is a list of days and ranges: write weekdays: [{example!r}]"
     if len(path) < 2 or path[-2] != "weekdays" or not isinstance(error.instance, str):
         return None
     parts = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
