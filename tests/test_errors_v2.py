@@ -201,3 +201,22 @@ def test_shown_sorts_by_file_line_column_deduplicates_and_caps() -> None:
     assert shown([a, b, c, d], limit=2) == [c, d, "... and 2 more errors"]
     assert shown([a, b, c], limit=2)[-1] == "... and 1 more error"
     assert sorted([a, b], key=sort_key) == [b, a]
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "expected"),
+    [("0.25", "s", "250ms"), ("1.5", "h", "90m"), ("30", "d", "30d"), ("0.0001", "ms", ""), ("2.5", "w", "420h")],
+)
+def test_durations_are_suggested_in_whole_units(number: str, unit: str, expected: str) -> None:
+    from decimal import Decimal
+
+    from compiler.spec.hints import _whole
+
+    assert _whole(Decimal(number), unit) == expected
+
+
+def test_hostile_numbers_get_no_suggestion_and_no_billion_digit_message() -> None:
+    from compiler.spec.hints import _number, objective_problem
+
+    assert _number("1e999999999") is None and _number("nan") is None and _number(True) is None
+    assert objective_problem(0.999) is not None and objective_problem(99.9) is None and objective_problem(1) is None

@@ -109,9 +109,11 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
+    # Only numbers a person writes: NaN does not compare, and 1e999999999 would print a billion digits.
+    return number if number.is_finite() and -20 < number.adjusted() < 20 else None
 
 
 def _text(number: Decimal) -> str:

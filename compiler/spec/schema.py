@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -64,6 +65,8 @@ def validate(doc: Document) -> list[Diagnostic]:
     for error in _validator().iter_errors(doc.data):
         found.extend(_explain(doc, error))
     found.extend(_fraction_objectives(doc))
+    reported = {d.path for d in found}
+    found.extend(d for d in _non_finite(doc) if d.path not in reported)
     return sorted(set(_one_per_renamed_key(found)))
 
 
@@ -76,6 +79,19 @@ def _one_per_renamed_key(found: list[Diagnostic]) -> list[Diagnostic]:
         for d in found
         if not (d.message.startswith("missing required key '") and (d.path, d.message.split("'")[1]) in renamed)
     ]
+
+
+def _non_finite(doc: Document) -> Iterator[Diagnostic]:
+    # YAML's .nan and .inf are floats JSON Schema lets through (NaN fails no comparison); no spec means them.
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Diagnostic(doc.locate(path), path, f"{value} is not a usable number (YAML .nan/.inf); write a number")
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
 
 
 def _fraction_objectives(doc: Document) -> Iterator[Diagnostic]:
