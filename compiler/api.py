@@ -19,8 +19,9 @@ from compiler import workers
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
+from compiler.model.unsure import Unsure
 from compiler.output.bundle import Artifact, Bundle, BundleError, assemble
-from compiler.spec import loader, schema
+from compiler.spec import loader, prune, schema
 from compiler.spec.document import Document
 from compiler.targets import TargetOptions, all_targets
 
@@ -74,25 +75,33 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         jsonnet = loader.JsonnetOptions(tuple(options.jsonnet_paths))
         docs: list[Document] = []
         platform_doc: Document | None = None
+        unsure = Unsure()
         for path in platform_files[:1]:
+            before = len(diagnostics)
             loaded = _load(path, jsonnet, diagnostics)
             platform_doc = loaded[0] if loaded else None
+            unsure = Unsure(no_platform=len(diagnostics) > before)  # unreadable: services skip what needs it
         for path in spec_files:
             docs.extend(_load(path, jsonnet, diagnostics))
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)
-            diagnostics.extend(found)
             if isinstance(platform_doc.data, dict) and platform_doc.data.get("kind") != "Platform":
+                # Checked as a service spec, so its other errors would be about service keys: only the kind.
+                diagnostics.extend(d for d in found if d.path[:1] == ("kind",))
                 diagnostics.append(
                     Diagnostic(platform_doc.locate(()), ("kind",), "a platform file needs kind: Platform")
                 )
-            elif found:
-                platform_doc = None
-        platform, receivers, defaults = build.build_platform(platform_doc, diagnostics)
+                platform_doc, unsure = None, Unsure(no_platform=True)
+            elif found:  # build it from its sound parts; services skip checks that need the rest
+                diagnostics.extend(found)
+                pruned = prune.prune(platform_doc, found, platform=True)
+                platform_doc = pruned.doc if pruned else None
+                unsure = Unsure(platform=pruned.broken) if pruned else Unsure(no_platform=True)
+        platform, receivers, defaults = build.build_platform(platform_doc, diagnostics, unsure)
         # Each spec document is checked and built on its own (against the platform): on every CPU for a large fleet.
         count = workers.worker_count(len(docs), options.jobs)
-        tasks = [_spec_part(chunk, platform, defaults) for chunk in workers.chunks(docs, count)]
+        tasks = [_spec_part(chunk, platform, defaults, unsure) for chunk in workers.chunks(docs, count)]
         services: list[Service] = []
         notes: list[str] = []
         for found, service, inline_receivers, explained in (r for part in workers.run(tasks, count) for r in part):
@@ -101,7 +110,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             if service is not None:
                 services.append(service)
                 notes.extend(explained)
-        diagnostics.extend(checks.check_fleet(services, receivers))
+        diagnostics.extend(checks.check_fleet(services, receivers, unsure))
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes
@@ -111,27 +120,42 @@ _SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
 
 
 def _spec_part(
-    docs: Sequence[Document], platform: Platform, defaults: build.Defaults
+    docs: Sequence[Document], platform: Platform, defaults: build.Defaults, unsure: Unsure
 ) -> Callable[[], list[_SpecResult]]:
-    return lambda: [_spec(doc, platform, defaults) for doc in docs]
+    return lambda: [_spec(doc, platform, defaults, unsure) for doc in docs]
 
 
-def _spec(doc: Document, platform: Platform, defaults: build.Defaults) -> _SpecResult:
-    """One spec document: its problems, its service (None if it has problems), the receivers it defines inline
-    and the notes `-v` shows."""
+def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure) -> _SpecResult:
+    """One spec document: its problems, its service (for the fleet checks; partly built if it has problems),
+    the receivers it defines inline and the notes `-v` shows."""
     found = schema.validate(doc)
     if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
         message = "platform defaults belong in platform.yaml beside the specs"
         return [*found, Diagnostic(doc.locate(("kind",)), ("kind",), message)], None, [], []
-    if found:
+    pruned = prune.prune(doc, found) if found else None
+    if found and pruned is None:
         return found, None, [], []
     diagnostics: list[Diagnostic] = []
     receivers: list[Receiver] = []
-    service = build.build_service(doc, platform, defaults, receivers, diagnostics)
-    if service is None:
-        return diagnostics, None, receivers, []
-    diagnostics.extend(checks.check_slos(service))
+    own = Unsure(pruned.broken, unsure.platform, unsure.no_platform) if pruned else unsure
+    service = build.build_service(pruned.doc if pruned else doc, platform, defaults, receivers, diagnostics, own, True)
+    if pruned:
+        diagnostics = [*found, *(pruned.restore(d) for d in diagnostics)]
+    if service is None or ("service",) in own.service:  # no name: no duplicate or receiver check either
+        return diagnostics, None, [] if found else receivers, []
+    diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None))
+    if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
+        return diagnostics, service, receivers, []
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]
+
+
+def _slo_positions(doc: Document) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    slos = doc.data.get("slos")
+    for i, slo in enumerate(slos if isinstance(slos, list) else []):
+        if isinstance(slo, dict) and isinstance(slo.get("name"), str):
+            positions.setdefault(slo["name"], i)
+    return positions
 
 
 def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:

@@ -54,11 +54,18 @@ class Diagnostic:
         return f"{self.location} {json_path(self.path)}: {self.message}"
 
 
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str]:
+    """File, line, column, then path and message: the order a reader fixes them in. (Paths mix str and int
+    parts, which do not compare with each other: compare their text.)"""
+    where = diagnostic.location
+    return (where.file, where.line, where.col, json_path(diagnostic.path), diagnostic.message)
+
+
 class InputError(Exception):
     """One or more problems with the user's input; nothing has been written."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(set(diagnostics)))
+        self.diagnostics = tuple(sorted(set(diagnostics), key=sort_key))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

@@ -45,6 +45,9 @@ selector: {job: nightly-export}
 slos:
   - name: success
     objective: 100.5
+routing:
+  critical: {webhook: {url: "http://relay.example:8080/data-platform/page"}}
+  warning: {webhook: {url: "http://relay.example:8080/data-platform/ticket"}}
 """
 
 

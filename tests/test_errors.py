@@ -76,7 +76,9 @@ def test_all_errors_of_all_files_are_reported_together(tmp_path: Path, capsys: p
     assert "unknown_key.yaml:12:5" in result.err
     assert "objective_100.yaml:9:37" in result.err
     assert "yaml_syntax.yaml:5:5" in result.err
-    assert "3 errors" in result.err
+    # Both specs say `service: checkout`: a schema error in one no longer hides the duplicate.
+    assert "unknown_key.yaml:2:10 $.service: service 'checkout' is already defined" in result.err
+    assert "4 errors" in result.err
 
 
 def test_oversized_spec_fails_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -48,6 +48,7 @@ from compiler.model.types import (
     Tier,
     TimeRange,
 )
+from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
 
 _EXPR_METRICS = ("cpu", "memory", "disk")  # utilisation expressions, not series selectors
@@ -68,7 +69,9 @@ Defaults = Layer  # the platform's defaults, as build_platform returns them for 
 # ---------------------------------------------------------------- platform
 
 
-def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple[Platform, list[Receiver], Layer]:
+def build_platform(
+    doc: Document | None, diagnostics: list[Diagnostic], unsure: Unsure = EVERYTHING_KNOWN
+) -> tuple[Platform, list[Receiver], Layer]:
     ctx = Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
@@ -114,8 +117,10 @@ def build_platform(doc: Document | None, diagnostics: list[Diagnostic]) -> tuple
         am_global,
         platform_owner,
     )
-    if platform.alertmanager.default_receiver and not any(
-        r.name == platform.alertmanager.default_receiver for r in receivers
+    if (
+        platform.alertmanager.default_receiver
+        and not any(r.name == platform.alertmanager.default_receiver for r in receivers)
+        and not unsure.receiver(platform.alertmanager.default_receiver)
     ):
         ctx.error(
             ("alertmanager", "default_receiver"),
@@ -210,13 +215,21 @@ def _routes(
 
 
 def build_service(
-    doc: Document, platform: Platform, defaults: Layer, receivers: list[Receiver], diagnostics: list[Diagnostic]
+    doc: Document,
+    platform: Platform,
+    defaults: Layer,
+    receivers: list[Receiver],
+    diagnostics: list[Diagnostic],
+    unsure: Unsure = EVERYTHING_KNOWN,
+    partial: bool = False,
 ) -> Service | None:
+    """The service of `doc`; None if it has problems, unless `partial` (then built from its sound parts, for
+    the fleet-wide checks). Checks that need a part `unsure` says was left out are skipped."""
     ctx = Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data
     before = len(diagnostics)
     problem = team_problem(str(data["team"]), platform)
-    if problem:
+    if problem and not unsure.team(str(data["team"])):
         ctx.error(("team",), problem)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
@@ -228,13 +241,14 @@ def build_service(
     if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
         unknown_targets(selector, ctx)
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
-    routes = _service_routes(data, platform, receivers, ctx)
-    if claim := claim_problem(doc.file, data["team"], platform.secrets):  # `team:` proven by where the spec lives
+    routes = _service_routes(data, platform, receivers, ctx, unsure)
+    claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
+    if claim and not unsure.secrets():
         ctx.error(("team",), claim)
     for where, message in link_problems(data.get("links") or {}, ("links",)):
         ctx.error(where, message)
-    dashboards = _dashboards(data, defaults, platform, ctx)
-    if len(diagnostics) > before:
+    dashboards = _dashboards(data, defaults, platform, ctx, unsure)
+    if len(diagnostics) > before and not partial:
         return None
     return Service(
         name=data["service"],
@@ -253,7 +267,9 @@ def build_service(
     )
 
 
-def _dashboards(data: Mapping[str, Any], defaults: Layer, platform: Platform, ctx: Ctx) -> tuple[str, ...]:
+def _dashboards(
+    data: Mapping[str, Any], defaults: Layer, platform: Platform, ctx: Ctx, unsure: Unsure
+) -> tuple[str, ...]:
     if "dashboards" in data:
         names, where, base = data["dashboards"], ctx, ("dashboards",)  # type: Any, Ctx, Path
     else:
@@ -267,7 +283,7 @@ def _dashboards(data: Mapping[str, Any], defaults: Layer, platform: Platform, ct
         )
     known = ["service", *(name for name, _ in platform.standard_dashboards)]
     for i, name in enumerate(names):
-        if name not in known:
+        if name not in known and not unsure.dashboard(name):
             where.error(
                 (*base, i),
                 f"dashboard {name!r} is neither 'service' nor a platform standard dashboard"
@@ -353,15 +369,19 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
 
 
 def _service_routes(
-    data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: Ctx
+    data: Mapping[str, Any], platform: Platform, receivers: list[Receiver], ctx: Ctx, unsure: Unsure
 ) -> tuple[Route, ...]:
     am_global = dict(platform.alertmanager.global_settings)
     owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
-    own = _routes(data.get("routing") or {}, data["service"], ctx, ("routing",), receivers, am_global, owner)
+    # Inline receivers are judged against the platform's secrets and global settings: not if those were left out.
+    judge = Ctx(ctx.doc, []) if unsure.receiver_settings() else ctx
+    own = _routes(data.get("routing") or {}, data["service"], judge, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
     resolved: list[Route] = []
     for tier in Tier:
         route = next((r for r in own if r.tier == tier), None) or fallback_route(platform, team.name, tier)
+        if route is None and unsure.route(team.name, tier.value):
+            continue  # its receiver may be in a part of the input that failed the schema: already reported
         if route is None:
             # Name both places: this spec and the team definition (or where it is missing).
             platform_file = platform.location.file if platform.location.line else "the platform file"

@@ -13,12 +13,15 @@ from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text
+from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
+from compiler.spec.hints import weekday_hint
 
 
-def check_slos(service: Service) -> list[Diagnostic]:
+def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> list[Diagnostic]:
+    """`positions`: SLO name → its index in the spec, when SLOs with errors were left out of `service`."""
     found = []
     for i, slo in enumerate(service.slos):
-        path: tuple[str | int, ...] = ("slos", i)
+        path: tuple[str | int, ...] = ("slos", (positions or {}).get(slo.name, i))
         for window in windows_for(slo):
             if unreachable(slo, window):
                 needed = error_ratio_threshold(slo, window)
@@ -36,7 +39,9 @@ def check_slos(service: Service) -> list[Diagnostic]:
     return found
 
 
-def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> list[Diagnostic]:
+def check_fleet(
+    services: Sequence[Service], receivers: Sequence[Receiver], unsure: Unsure = EVERYTHING_KNOWN
+) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
     for service in services:
@@ -58,7 +63,7 @@ def check_fleet(services: Sequence[Service], receivers: Sequence[Receiver]) -> l
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
     for service in services:
         for route in service.routes:
-            if route.receiver not in known and not is_unrouted_info(route):
+            if route.receiver not in known and not is_unrouted_info(route) and not unsure.receiver(route.receiver):
                 found.append(
                     Diagnostic(
                         route.location,
@@ -134,7 +139,11 @@ def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | 
         days = str(text).lower().split(":")
         unknown = [d for d in days if d not in WEEKDAYS]
         if unknown:
-            found.append((("weekdays", i), f"{unknown[0]!r} is not a weekday; write e.g. 'monday' or 'monday:friday'"))
+            full = [weekday_hint(d) or d for d in days]
+            fix = "write e.g. 'monday' or 'monday:friday'"
+            if all(d in WEEKDAYS for d in full):
+                fix = f"write {':'.join(full)!r}"
+            found.append((("weekdays", i), f"{unknown[0]!r} is not a weekday; {fix}"))
         elif len(days) == 2 and WEEKDAYS.index(days[0]) > WEEKDAYS.index(days[1]):
             found.append((("weekdays", i), f"{text!r} runs backwards (weeks start on sunday); split it in two"))
     for i, window in enumerate(hours.get("times") or ()):

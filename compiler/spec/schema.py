@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -14,7 +15,7 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
-from compiler.spec import patterns, strings
+from compiler.spec import hints, patterns, strings
 from compiler.spec.document import Document
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
@@ -63,7 +64,44 @@ def validate(doc: Document) -> list[Diagnostic]:
     found: list[Diagnostic] = strings.problems(doc)
     for error in _validator().iter_errors(doc.data):
         found.extend(_explain(doc, error))
-    return sorted(set(found))
+    found.extend(_fraction_objectives(doc))
+    reported = {d.path for d in found}
+    found.extend(d for d in _non_finite(doc) if d.path not in reported)
+    return sorted(set(_one_per_renamed_key(found)))
+
+
+def _one_per_renamed_key(found: list[Diagnostic]) -> list[Diagnostic]:
+    # `target: 99.9` is one mistake: the "here it is called 'objective'" on the key says it all, so the
+    # "missing required key 'objective'" on its mapping is left out.
+    renamed = {(d.path[:-1], d.message.rsplit("'", 2)[1]) for d in found if hints.RENAMED in d.message}
+    return [
+        d
+        for d in found
+        if not (d.message.startswith("missing required key '") and (d.path, d.message.split("'")[1]) in renamed)
+    ]
+
+
+def _non_finite(doc: Document) -> Iterator[Diagnostic]:
+    # YAML's .nan and .inf are floats JSON Schema lets through (NaN fails no comparison); no spec means them.
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Diagnostic(doc.locate(path), path, f"{value} is not a usable number (YAML .nan/.inf); write a number")
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+
+
+def _fraction_objectives(doc: Document) -> Iterator[Diagnostic]:
+    # Schema-valid but never meant: reported here, as a schema error, so the SLO is left out of the checks
+    # that would otherwise call its (impossible) burn alerts unreachable.
+    slos = doc.data.get("slos") if isinstance(doc.data, dict) else None
+    for i, slo in enumerate(slos if isinstance(slos, list) else []):
+        message = hints.objective_problem(slo.get("objective")) if isinstance(slo, dict) else None
+        if message:
+            yield Diagnostic(doc.locate(("slos", i, "objective")), ("slos", i, "objective"), message)
 
 
 def _schema_of(error: ValidationError) -> dict[str, Any]:
@@ -77,12 +115,17 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
             yield from _explain(doc, sub)
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
+        hint = hints.explain(error, schema()["$defs"], path)
+        if hint:
+            yield Diagnostic(doc.locate(path), path, hint)
+            return
         yield from _explain_choice(doc, error)
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted((_schema_of(error).get("properties") or {}).keys())
         for key in sorted(k for k in error.instance if k not in allowed):
-            yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), _unknown_key(key, allowed))
+            message = _unknown_key(key, allowed, path)
+            yield Diagnostic(doc.locate((*path, key), key=True), (*path, key), message)
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -91,7 +134,7 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     if error.validator == "propertyNames":
         yield from _explain_property_name(doc, error, path)
         return
-    yield Diagnostic(doc.locate(path), path, _message(error))
+    yield Diagnostic(doc.locate(path), path, hints.explain(error, schema()["$defs"], path) or _message(error))
 
 
 def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:
@@ -120,7 +163,10 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
     yield Diagnostic(doc.locate(path), path, f"{_short(error.instance)}: {hint}")
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+def _unknown_key(key: str, allowed: list[str], path: tuple[str | int, ...]) -> str:
+    hint = hints.unknown_key(key, allowed, path)
+    if hint:
+        return hint
     if key in INLINE_SECRETS:
         return (
             f"inline secret '{key}' is not allowed: put the secret in a file and set "

@@ -17,7 +17,8 @@ ERROR_CAP = 50
 
 
 def cap(diagnostics: Sequence[Diagnostic], limit: int = ERROR_CAP) -> tuple[Sequence[Diagnostic], int]:
-    """(the first `limit` diagnostics, how many were left out). InputError already sorts and de-duplicates."""
+    """(the first `limit` diagnostics, how many were left out). InputError already sorts (errors.sort_key) and
+    de-duplicates."""
     if len(diagnostics) <= limit:
         return diagnostics, 0
     return diagnostics[:limit], len(diagnostics) - limit

@@ -1,0 +1,63 @@
+"""What the model builder cannot know because part of the input failed the schema and was left out.
+
+A spec or platform file with schema errors is still built from its sound parts (spec/prune.py), so a
+run reports every independent mistake. A check whose verdict needs a part that was left out is
+skipped: its error would only repeat the schema error in other words, often in other files (a bad
+`weekdays:` in the platform used to make every service report "no receiver for critical alerts").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.spec.document import Path
+
+
+@dataclass(frozen=True)
+class Unsure:
+    service: frozenset[Path] = frozenset()  # units left out of this spec
+    platform: frozenset[Path] = frozenset()  # units left out of the platform file
+    no_platform: bool = False  # the platform file exists but could not be read or used at all
+
+    def team(self, team: str) -> bool:
+        """Whether team `team` may be defined in a part of the platform (or the spec) left out."""
+        return self._own("team") or self._platform("teams", team)
+
+    def route(self, team: str, tier: str) -> bool:
+        """Whether the receiver of `team`'s `tier` alerts may be set in a part left out."""
+        return (
+            self._own("team")
+            or self._own("routing", tier)
+            or self._platform("teams", team, "routing")
+            or self._platform("defaults", "routing", tier)
+            or self._platform("alertmanager", "default_receiver")
+        )
+
+    def receiver(self, name: str) -> bool:
+        return self._platform("receivers", name)
+
+    def dashboard(self, name: str) -> bool:
+        return self._platform("standard_dashboards", name) or self._platform("defaults", "dashboards")
+
+    def secrets(self) -> bool:
+        return self._own("team") or self._platform("secrets")
+
+    def receiver_settings(self) -> bool:
+        """Whether a spec's inline receivers can be judged: its team's secret root and the platform's
+        alertmanager.global (webhook URL files, SMTP settings) are known."""
+        return self.secrets() or self._platform("alertmanager", "global")
+
+    def _own(self, *path: str) -> bool:
+        return _touches(self.service, path)
+
+    def _platform(self, *path: str) -> bool:
+        return self.no_platform or _touches(self.platform, path)
+
+
+def _touches(broken: frozenset[Path], path: tuple[str, ...]) -> bool:
+    """True if `path`, an ancestor or a descendant of it was left out."""
+    n = len(path)
+    return any(b[:n] == path or path[: len(b)] == b for b in broken)
+
+
+EVERYTHING_KNOWN = Unsure()

@@ -1,0 +1,376 @@
+"""Messages for the mistakes people actually make, in place of JSON Schema's wording.
+
+"0.25 is not of type string" is true and useless: the reader needs to hear that a duration has a
+unit, and which one they probably meant. Each function here recognises one family of mistakes from
+a schema error (the subschema it failed, the key it sits under, the value written) and returns an
+actionable message, or None to leave the generic one. Suggestions are only made when the intended
+value is clear; otherwise the message says the form and gives an example.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+Path = tuple[str | int, ...]
+Defs = dict[str, Any]
+
+WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+TIERS = (
+    "obsc sets the severity itself from the tier: critical (pages, at any hour), warning (a ticket or chat "
+    "message) and info (a digest). Pick the tier by where the threshold goes (alerts.<alert>.critical/"
+    "warning/info, or an SLO's alerts:) and who hears it under routing.<tier>"
+)
+RENAMED = "here it is called"
+# Unknown keys that are another key's usual name elsewhere (Prometheus, Sloth, Pyrra, Alertmanager).
+SYNONYMS = {
+    "timezone": "location",
+    "time_zone": "location",
+    "tz": "location",
+    "days": "weekdays",
+    "hours": "times",
+    "name": "service",
+    "owner": "team",
+    "slo": "slos",
+    "objectives": "slos",
+    "target": "objective",
+    "goal": "objective",
+    "window": "period",
+    "time_window": "period",
+    "indicator": "sli",
+    "query": "expr",
+    "expression": "expr",
+    "matchers": "selector",
+    "labelSelector": "selector",
+    "receiver": "routing",
+    "receivers": "routing",
+    "route": "routing",
+    "alerting": "alerts",
+    "version": "apiVersion",
+    "api_version": "apiVersion",
+    "apiversion": "apiVersion",
+}
+_UNIT_WORDS = {
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "wk": "w", "week": "w", "weeks": "w",
+    "y": "y", "year": "y", "years": "y",
+}  # fmt: skip
+
+
+def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
+    """A better message for an unknown key than "did you mean" by spelling, or None."""
+    if key == "severity":
+        return f"'severity' is not a key here: {TIERS}"
+    if key == "labels" and "labels" not in allowed:
+        return (
+            "'labels' is not accepted here: extra alert labels go at the top level of a service spec "
+            "(labels: {tier: web}) and are put on every alert of the service; a metric's own labels go in its "
+            'selector, e.g. http_requests_total{code=~"5.."}'
+        )
+    target = SYNONYMS.get(key) or SYNONYMS.get(key.lower())
+    if target == "location" and "location" not in allowed:
+        return (
+            f"unknown key '{key}': time zones belong to a team's business hours, "
+            "teams.<team>.business_hours.location in the platform file (e.g. location: Europe/Berlin)"
+        )
+    if target and target in allowed and target != key:
+        return f"unknown key '{key}': {RENAMED} '{target}'"
+    return None
+
+
+def explain(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """A message for a schema error on a value, or None for the generic one."""
+    for rule in _RULES:
+        message = rule(error, defs, path)
+        if message:
+            return message
+    return None
+
+
+def _is(error: ValidationError, defs: Defs, name: str) -> bool:
+    return isinstance(error.schema, dict) and error.schema == defs.get(name)
+
+
+def _last_key(path: Path) -> str:
+    keys = [p for p in path if isinstance(p, str)]
+    return keys[-1] if keys else ""
+
+
+def _number(value: Any) -> Decimal | None:
+    """The number `value` holds (a YAML number, or text like "99.9"), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    # Only numbers a person writes: NaN does not compare, and 1e999999999 would print a billion digits.
+    return number if number.is_finite() and -20 < number.adjusted() < 20 else None
+
+
+def _text(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+# ---------------------------------------------------------------- durations
+
+
+def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "duration"):
+        return None
+    value, key = error.instance, _last_key(path)
+    form = "a duration is a number with a unit: ms, s, m, h, d, w or y, e.g. 250ms, 5m, 1h30m, 30d"
+    number = _number(value)
+    if number is not None:
+        written = _text(number)
+        guess = _guess_unit(number, key)
+        if guess:
+            return f"{written} has no unit; {form}. Did you mean {guess}?"
+        return f"{written} has no unit; {form}"
+    if isinstance(value, str):
+        words = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", value)
+        unit = _UNIT_WORDS.get(words.group(2).lower()) if words else None
+        if words and unit:
+            return f"{value!r} is not a duration; write it as {_whole(Decimal(words.group(1)), unit)}"
+    return f"{_short(value)} is not a duration; {form}"
+
+
+def _guess_unit(number: Decimal, key: str) -> str:
+    """The duration a bare number most likely meant, by the field it is in; "" if unclear."""
+    if number <= 0:
+        return ""
+    if key == "threshold":  # a latency SLI: Prometheus histograms count seconds
+        return _whole(number, "s")
+    if key == "period":
+        return _whole(number, "d") if number == number.to_integral_value() else ""
+    if key in ("for", "keep_firing_for", "long", "short", "resolve_timeout"):
+        return _whole(number, "m") if number == number.to_integral_value() else ""
+    return ""
+
+
+_SMALLER = {"s": ("ms", 1000), "m": ("s", 60), "h": ("m", 60), "d": ("h", 24), "w": ("d", 7)}
+
+
+def _whole(number: Decimal, unit: str) -> str:
+    """`number` `unit` as a Prometheus duration, which takes whole numbers only: 0.25s → 250ms, 1.5h → 90m."""
+    while number != number.to_integral_value() and unit in _SMALLER:
+        unit, factor = _SMALLER[unit]
+        number *= factor
+    if number != number.to_integral_value():
+        return ""
+    return f"{_text(number)}{unit}"
+
+
+# ---------------------------------------------------------------- percentages and objectives
+
+
+def _percent(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "percent"):
+        return None
+    number = _number(str(error.instance).replace("%", "").replace("percent", ""))
+    if number is None:
+        return f"{_short(error.instance)} is not a percentage; write a number with a % sign, e.g. 2% or 0.5%"
+    if isinstance(error.instance, int | float) and 0 < number < 1:
+        return (
+            f"{_text(number)} needs its % sign; if it is a fraction, the percentage is {_text(number * 100)}%"
+            f" (write {_text(number * 100)}%, or {_text(number)}% if you meant that)"
+        )
+    return f"{_short(error.instance)}: percentages are written with their sign: {_text(number)}%"
+
+
+def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if _last_key(path) != "objective" or error.validator != "type":
+        return None
+    number = _number(str(error.instance).replace("%", ""))
+    if number is None:
+        return f"{_short(error.instance)} is not a number; an objective is the percentage of good events, e.g. 99.9"
+    if isinstance(error.instance, str) and "%" in error.instance:
+        return f"objectives are plain numbers in percent: write {_text(number)} (without the % sign)"
+    return f"objectives are plain numbers, not text: write {_text(number)} without quotes"
+
+
+def objective_problem(value: Any) -> str | None:
+    """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage."""
+    number = _number(value) if isinstance(value, int | float) else None
+    if number is None or not 0 < number < 1:
+        return None
+    return (
+        f"{_text(number)} looks like a fraction; objectives are percentages: write {_text(number * 100)} "
+        f"(for {_text(number * 100)}% good events)"
+    )
+
+
+# ---------------------------------------------------------------- names, selectors
+
+
+def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "name") or error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    fixed = re.sub(r"[_ ]+", "-", error.instance.strip().lower())  # suggest only case and separator fixes
+    hint = f": write {fixed!r}" if re.fullmatch(r"[a-z][a-z0-9-]{0,62}", fixed) else ""
+    return (
+        f"{_short(error.instance)} is not a valid name; names are lowercase letters, digits and '-', starting "
+        f"with a letter (they become file names, URLs and label values){hint}"
+    )
+
+
+def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path not in (("selector",), ("targets",)) or error.validator != "type" or not isinstance(error.instance, str):
+        return None
+    pairs = [p.split("=", 1) for p in re.split(r"\s*,\s*", error.instance.strip("{} ")) if "=" in p]
+    example = "{job: checkout}"
+    if pairs and all(k.strip() and v.strip() and "~" not in k and "!" not in k for k, v in pairs):
+        example = "{" + ", ".join(f"{k.strip()}: {v.strip().strip(chr(34) + chr(39))}" for k, v in pairs) + "}"
+    return (
+        f"{path[0]} is a mapping of label names to values, not text: write {path[0]}: {example} "
+        "(exact values only; the service's series are the ones carrying all of these labels)"
+    )
+
+
+# ---------------------------------------------------------------- business hours
+
+
+def _weekday(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path[-1:] == ("weekdays",) and isinstance(error.instance, str):
+        days = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
+        example = ":".join(days) if days and all(days) and len(days) <= 2 else "monday:friday"
+        return f"weekdays is a list of days and ranges: write weekdays: [{example!r}]"
+    if len(path) < 2 or path[-2] != "weekdays" or not isinstance(error.instance, str):
+        return None
+    parts = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
+    written = error.instance
+    if len(parts) == 2 and all(parts):
+        return f"{written!r}: write the range as '{parts[0]}:{parts[1]}' (full day names, ':' between)"
+    if len(parts) == 1 and parts[0]:
+        return f"{written!r}: write the day as '{parts[0]}' (full lowercase day names)"
+    return f"{written!r} is not a weekday or a range; write e.g. 'monday' or 'monday:friday'"
+
+
+def _day(text: str) -> str:
+    low = text.lower()
+    found = [d for d in WEEKDAYS if len(low) >= 2 and d.startswith(low)]
+    return found[0] if len(found) == 1 else ""
+
+
+def weekday_hint(text: str) -> str:
+    """The full name of an abbreviated weekday ("mon" → "monday"), or ""."""
+    return _day(text)
+
+
+def _time(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not path or path[-1] not in ("start", "end") or "times" not in path:
+        return None
+    value = error.instance
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
+        # YAML 1.1 reads an unquoted 09:00 as the base-60 number 540.
+        hhmm = f"{value // 60:02d}:{value % 60:02d}"
+        return f'{value} is {hhmm} read as a number (YAML reads unquoted times in base 60): quote it, "{hhmm}"'
+    match = re.fullmatch(r"\s*([0-9]{1,2})(?:[:.h]([0-9]{2}))?\s*", str(value))
+    if match and int(match.group(1)) <= 24:
+        hhmm = f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
+        return f'{_short(value)}: write times as "HH:MM" on a 24-hour clock, here "{hhmm}"'
+    return f'{_short(value)}: write times as "HH:MM" on a 24-hour clock, e.g. "09:00"'
+
+
+def _time_range(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not path or path[-2:-1] != ("times",) or error.validator != "type" or not isinstance(error.instance, str):
+        return None
+    match = re.fullmatch(r"\s*([0-9]{1,2})(?::([0-9]{2}))?\s*-\s*([0-9]{1,2})(?::([0-9]{2}))?\s*", error.instance)
+    example = '{start: "09:00", end: "17:00"}'
+    if match:
+        start = f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
+        end = f"{int(match.group(3)):02d}:{match.group(4) or '00'}"
+        example = f'{{start: "{start}", end: "{end}"}}'
+    return f"{error.instance!r}: write a time range as {example}"
+
+
+def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "url") or error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    return (
+        f"{_short(error.instance)} is not a URL; write it with its scheme, e.g. 'https://{error.instance.lstrip('/')}'"
+    )
+
+
+# ---------------------------------------------------------------- shapes: lists, tiers, receivers, enums
+
+
+def _slos_mapping(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path != ("slos",) or not isinstance(error.instance, dict):
+        return None
+    first = next(iter(error.instance), "availability")
+    return f"slos is a list, one item per SLO with its name inside: write `- name: {first}` and its keys below it"
+
+
+def _selector_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if len(path) != 2 or path[0] != "selector" or not isinstance(error.instance, list):
+        return None
+    return (
+        f"selector.{path[1]} is one exact value, not a list: a spec describes one service; "
+        "for a label that differs between its series, leave it out of the selector"
+    )
+
+
+def _tiers(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "alertTiers") or isinstance(error.instance, dict):
+        return None
+    return (
+        f"{_short(error.instance)}: thresholds go under a tier, e.g. {path[-1]}: {{warning: {_plain(error.instance)}}} "
+        "(critical pages, warning tickets, info reports); true or false switches the alert on or off"
+    )
+
+
+# The one setting each integration cannot do without, for `slack: "#pay"`-style shorthands.
+_MAIN_SETTING = {
+    "slack": "channel",
+    "email": "to",
+    "webhook": "url",
+    "pagerduty": "routing_key_file",
+    "opsgenie": "api_key_file",
+}
+
+
+def _receiver_ref(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if not _is(error, defs, "receiverRef"):
+        return None
+    value = error.instance
+    if isinstance(value, str) and value.startswith("#"):
+        return f"a Slack channel is set in an inline receiver: write {{slack: {{channel: {value!r}}}}}"
+    if isinstance(value, dict) and len(value) == 1:
+        kind, setting = next(iter(value.items()))
+        if kind in _MAIN_SETTING and not isinstance(setting, dict):
+            main = _MAIN_SETTING[kind]
+            return f"{kind} takes its settings as a mapping: write {{{kind}: {{{main}: {_short(setting)}}}}}"
+    return None
+
+
+def _enum_case(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if error.validator != "enum" or not isinstance(error.instance, str):
+        return None
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    same = [v for v in options if isinstance(v, str) and v.lower() == error.instance.lower()]
+    return f"{error.instance!r}: write {same[0]!r} (the case matters)" if same else None
+
+
+def _plain(value: Any) -> str:
+    return str(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_Rule = Callable[[ValidationError, Defs, Path], "str | None"]
+_RULES: tuple[_Rule, ...] = (
+    _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
+    _slos_mapping, _selector_value, _tiers, _receiver_ref, _enum_case,
+)  # fmt: skip
