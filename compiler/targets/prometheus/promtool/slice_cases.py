@@ -36,8 +36,6 @@ def _values(slo: Slo) -> tuple[Decimal, Decimal]:
     return sli.value + good, sli.value + bad
 
 
-
-
 def _case(service: Service, slo: Slo, stale: Rule | None, bad: bool, step: int) -> Case | None:
     sli = slo.sli
     assert sli.gauge is not None and sli.gauge.selector is not None
