@@ -47,10 +47,10 @@ def build_kind(
             return False
         ctx.error(
             (*path, "native"),
-            "native-histogram latency SLIs need Prometheus 2.45+ and its promtool: histogram_fraction parses in "
-            "2.42, but promtool 2.42 cannot write native histograms as test input (the {{schema:...}} series "
-            "notation came later), so obsc could not test the alerts it would generate; use the classic "
-            "histogram's buckets (remove native: true), or a raw SLI",
+            "native-histogram latency SLIs are not supported on Prometheus 2.42: histogram_fraction parses there "
+            "(behind --enable-feature=native-histograms), but promtool 2.42 cannot write a native histogram as "
+            "unit-test input (the {{schema:...}} series notation came in a later promtool), so obsc could not "
+            "test the alerts it would generate; use the classic histogram's buckets (remove native: true)",
             key=True,
         )
         return None
@@ -139,5 +139,6 @@ def guard_refused(sli: Sli, raw_slo: Mapping[str, Any], ctx: Ctx, path: Path) ->
         if sli.kind is SliKind.ERROR_RATIO
         else "every time slice counts the same, whatever the traffic: there are no stray failures to ignore"
     )
-    ctx.error((*path, "min_bad_events"), f"min_bad_events cannot apply to a {sli.kind.value} SLI: {why}", key=True)
+    kind = {SliKind.ERROR_RATIO: "an error_ratio", SliKind.TIME_SLICE: "a time-slice"}.get(sli.kind, "a freshness")
+    ctx.error((*path, "min_bad_events"), f"min_bad_events cannot apply to {kind} SLI: {why}", key=True)
     return True
