@@ -104,12 +104,10 @@ def build_sli(
     raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, selector: tuple[Matcher, ...]
 ) -> Sli | None:
     keys = frozenset(raw)
+    if raw.get("native") is False:  # a classic histogram, said explicitly
+        return build_sli({k: v for k, v in raw.items() if k != "native"}, metrics, ctx, path, selector)
     if owns(raw):
-        built = build_kind(raw, metrics, ctx, path, selector, metric_ref)
-        if built is not False:
-            return built if isinstance(built, Sli) else None
-        raw = {k: v for k, v in raw.items() if k != "native"}  # native: false is the classic histogram
-        keys = frozenset(raw)
+        return build_kind(raw, metrics, ctx, path, selector, metric_ref)
     if keys == {"raw"}:
         bodies = raw["raw"]
         if set(bodies) != {"errors", "total"}:

@@ -38,13 +38,10 @@ def owns(raw: Mapping[str, Any]) -> bool:
 
 def build_kind(
     raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, selector: tuple[Matcher, ...], ref: Ref
-) -> Sli | bool | None:
-    """The Sli, None after a located error, or False when the SLI is an ordinary latency SLI after all
-    (`native: false`) and the caller should build it."""
+) -> Sli | None:
+    """The Sli, or None after a located error (`native: false` is the caller's: a classic histogram)."""
     keys = set(raw)
     if "native" in keys:
-        if raw["native"] is not True:
-            return False
         ctx.error(
             (*path, "native"),
             "native-histogram latency SLIs are not supported on Prometheus 2.42: histogram_fraction parses there "
