@@ -40,7 +40,12 @@ slos:
   - {{name: events, objective: 99, sli: {{errors: errors, total: requests}}}}
   - {{name: probe, objective: 99, sli: {{good_when: "probe >= 1"}}}}
   - {{name: fresh, objective: 99, sli: {{last_success: last_ok, max_age: 26h, stale_alert: info}}}}
-  - {{name: ratio, objective: 99, sli: {{raw: {{error_ratio: "sum(rate(jobs_total{{$selector,result='failed'}}[$window])) / sum(rate(jobs_total{{$selector}}[$window]))"}}}}}}
+  - name: ratio
+    objective: 99
+    sli:
+      raw:
+        error_ratio: >-
+          sum(rate(jobs_total{{$selector,result='failed'}}[$window])) / sum(rate(jobs_total{{$selector}}[$window]))
   - {{name: slow, objective: 99, sli: {{latency: latency, threshold: 1s, native: false}}}}
   - {{name: slow-classic, objective: 99, sli: {{latency: latency, threshold: 1s}}}}
 """

@@ -1,10 +1,21 @@
-"""Diagnosis queries of time-slice and freshness SLIs: the gauge per series, and (freshness) the age of
-each instance's last success and the Pushgateway's last push."""
+"""Runbook text of time-slice and freshness SLIs: diagnosis queries (the gauge per series; for freshness
+the age of each series' last success and the Pushgateway's last push), the stale alert's meaning and
+mitigation."""
 
 from __future__ import annotations
 
 from compiler.model import slice_queries
-from compiler.model.types import Sli, SliKind
+from compiler.model.sli_kinds import SLICE_KINDS
+from compiler.model.types import Sli, SliKind, Slo
+from compiler.model.units import format_duration
+
+__all__ = ["SLICE_KINDS", "STALE_MITIGATION", "slice_breakdown", "stale_meaning"]
+
+STALE_MITIGATION = [
+    "Did the job run? Scheduler (cron, Kubernetes CronJob, Airflow) history and logs of the last run.",
+    "Re-run it once the cause is fixed; the alert resolves at the next evaluation after a success is pushed.",
+    "A run that succeeds but pushes to another job or grouping key looks like no success: check the push.",
+]
 
 Query = tuple[str, str]
 
@@ -30,3 +41,12 @@ def slice_breakdown(sli: Sli) -> list[Query]:
         (f"the condition per series ({sli.op} {slice_queries.value_text(sli)} is good): which probe fails?", series),
         ("share of bad slices over the last hour", f"avg_over_time(({slice_queries.bad_slice(sli)})[1h:1m])"),
     ]
+
+
+def stale_meaning(slo: Slo) -> str:
+    sli = slo.sli
+    assert sli.gauge is not None and sli.gauge.selector is not None
+    return (
+        f"the newest `{sli.gauge.selector.metric}` is more than {format_duration(int(sli.value or 0))} old "
+        "(fires at once; while it stays late every evaluation is a bad slice of this SLO)."
+    )
