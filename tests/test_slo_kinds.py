@@ -132,3 +132,10 @@ def test_every_comparison_builds(tmp_path: Path, expr: str) -> None:
     f = load_fleet([str(tmp_path)], CompileOptions(), {})[0]
     sli = next(s for s in f.services[0].slos if s.name == "probe").sli
     assert f"{sli.op} " in expr + " "
+
+
+def test_verbose_notes_say_which_slos_have_no_guard(tmp_path: Path) -> None:
+    from compiler.model.sli_kinds import kind_notes
+
+    notes = kind_notes(fleet(tmp_path).services[0])
+    assert [n.split(":")[0] for n in notes] == ["slo probe", "slo fresh", "slo ratio"]

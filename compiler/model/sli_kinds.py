@@ -14,7 +14,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
-from compiler.model.types import Aggregation, Metric, MetricType, Sli, SliKind, Tier
+from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Tier
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
@@ -139,3 +139,12 @@ def guard_refused(sli: Sli, raw_slo: Mapping[str, Any], ctx: Ctx, path: Path) ->
     kind = {SliKind.ERROR_RATIO: "an error_ratio", SliKind.TIME_SLICE: "a time-slice"}.get(sli.kind, "a freshness")
     ctx.error((*path, "min_bad_events"), f"min_bad_events cannot apply to {kind} SLI: {why}", key=True)
     return True
+
+
+def kind_notes(service: Service) -> list[str]:
+    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply."""
+    return [
+        f"slo {slo.name}: no min_bad_events guard: a {slo.sli.kind.value} SLI counts no events"
+        for slo in service.slos
+        if slo.sli.kind in UNCOUNTED_KINDS
+    ]
