@@ -27,6 +27,7 @@ SLO_BURN_SLOW = "SLOErrorBudgetBurnSlow"  # warning: 1d/2h and 3d/6h windows
 SLO_BUDGET_LOW = "SLOErrorBudgetLow"  # info
 SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
 SLO_DATA_MISSING = "SLODataMissing"  # warning: the SLI's series are gone while the service is up
+SLO_FRESHNESS_STALE = "SLOFreshnessStale"  # freshness SLI: the last success is older than max_age
 
 # Keyed by the spec key under `alerts:` (model.types.AlertKind's values): this bottom-floor module imports
 # nothing of obsc, and every kind having a name is tested.
@@ -110,6 +111,8 @@ def sli_total_rate(window: str) -> str:
 # The coarse tier's own 5m rates, sampled every few minutes: 1d / 3d / period windows sum these.
 SLI_ERRORS_COARSE = "slo:sli_errors:coarse_rate5m"
 SLI_TOTAL_COARSE = "slo:sli_total:coarse_rate5m"
+# Time-slice SLIs: 1 in a bad evaluation slice, 0 in a good one (the windows average it).
+SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 
 # Service-level signals the key-metric alerts read (label `service` only).
 SERVICE_REQUESTS_RATE = "service:requests:rate5m"

@@ -3,7 +3,8 @@
 Each alert rule of the compiled examples is mutated: every threshold raised by half and lowered by 40%,
 every comparison flipped, every `and`/`or`/`unless` operand dropped, every recorded window swapped for
 another. A mutant survives when the service's generated tests still pass against it. By default the
-sweep covers one service (order-worker, every alert and mutation, ~10 s); OBSC_MUTATION_FULL=1 sweeps
+sweep covers order-worker (every alert and mutation, ~10 s) and the freshness and time-slice examples
+(nightly-backup, homepage); OBSC_MUTATION_FULL=1 sweeps
 every service of the examples (minutes).
 """
 
@@ -154,7 +155,11 @@ def test_mutation_finds_comparisons_clauses_and_windows() -> None:
 
 @pytest.mark.parametrize(
     "services",
-    [["order-worker"], *([["checkout"], ["search"]] if os.environ.get("OBSC_MUTATION_FULL") else [])],
+    [
+        ["order-worker"],
+        ["nightly-backup", "homepage"],  # freshness and time-slice SLIs (issue 14)
+        *([["checkout"], ["search"]] if os.environ.get("OBSC_MUTATION_FULL") else []),
+    ],
     ids=lambda s: "+".join(s),
 )
 def test_every_alert_mutant_is_killed_by_a_generated_test(services: list[str]) -> None:

@@ -24,6 +24,7 @@ class AlertDef:
     key_alert: KeyAlert | None = None  # key-metric alerts
     budget: str | None = None  # "low" / "exhausted" for budget alerts
     data_missing: bool = False  # the SLI's series are absent while the service's targets are up
+    stale: bool = False  # freshness SLI: the last success is older than max_age
 
     @property
     def slo_name(self) -> str | None:
@@ -92,6 +93,9 @@ def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
         # Without its series an SLO's burn alerts are silent: say so instead (a ticket, not a page).
         missing = AlertDef(names.SLO_DATA_MISSING, Tier.WARNING, service.name, service.team, slo=slo, data_missing=True)
         out.append(missing)
+    if slo.sli.stale_tier is not None:
+        tier = slo.sli.stale_tier
+        out.append(AlertDef(names.SLO_FRESHNESS_STALE, tier, service.name, service.team, slo=slo, stale=True))
     if slo.alerting.info:
         out.append(AlertDef(names.SLO_BUDGET_LOW, Tier.INFO, service.name, service.team, slo=slo, budget="low"))
         out.append(

@@ -30,6 +30,7 @@ from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import DEFAULT_RECEIVER_PATH, fallback_route, is_unrouted_info, team_problem
 from compiler.model.types import (
@@ -354,6 +355,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
     notes += targets_notes(data, service.selector, service.targets)
     notes += symptom_notes(service)
+    notes += kind_notes(service)
     for route in service.routes:
         if route.path == DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
             notes.append(

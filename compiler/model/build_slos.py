@@ -10,6 +10,7 @@ from typing import Any
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
 from compiler.model.promql import Matcher, expand
+from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import decimal_text, format_duration, parse_duration, parse_duration_seconds, parse_percent
 from compiler.spec.document import Path
@@ -68,8 +69,10 @@ def build_slos(
                 "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
             )
             continue
-        if sli is None:
+        if sli is None or guard_refused(sli, raw, ctx, path):
             continue
+        # Kinds without countable events get no min_bad_events guard (a written one is refused above).
+        bad_events = 0 if sli.kind in UNCOUNTED_KINDS else int(raw.get("min_bad_events", bad_events_default))
         out.append(
             Slo(
                 name=name,
@@ -83,7 +86,7 @@ def build_slos(
                     budget_left=budget_left,
                 ),
                 description=str(raw.get("description", "")).strip(),
-                min_bad_events=int(raw.get("min_bad_events", bad_events_default)),
+                min_bad_events=bad_events,
                 location=ctx.loc(path),
                 windows=windows,
             )
@@ -91,15 +94,25 @@ def build_slos(
     return out
 
 
-_SLI_FORMS = "one of {errors, total}, {good, total}, {latency, threshold} or {raw: {errors, total}}"
+_SLI_FORMS = (
+    "one of {errors, total}, {good, total}, {latency, threshold}, {raw: {errors, total}}, {raw: {error_ratio}}, "
+    "{good_when} or {last_success, max_age}"
+)
 
 
 def build_sli(
     raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, selector: tuple[Matcher, ...]
 ) -> Sli | None:
     keys = frozenset(raw)
+    if raw.get("native") is False:  # a classic histogram, said explicitly
+        return build_sli({k: v for k, v in raw.items() if k != "native"}, metrics, ctx, path, selector)
+    if owns(raw):
+        return build_kind(raw, metrics, ctx, path, selector, metric_ref)
     if keys == {"raw"}:
         bodies = raw["raw"]
+        if set(bodies) != {"errors", "total"}:
+            ctx.error((*path, "raw"), "raw takes {errors, total} (event rates over $window) or {error_ratio} alone")
+            return None
         for key in ("errors", "total"):
             if "$window" not in bodies[key]:
                 ctx.error(

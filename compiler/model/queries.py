@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from compiler.model import slice_queries
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import decimal_text
@@ -45,7 +46,11 @@ def le_matcher(threshold_seconds: Decimal) -> Matcher:
 
 
 def sli_errors(sli: Sli, window: str) -> str:
-    """Rate of bad events over `window`."""
+    """Rate of bad events over `window` (time slices: the bad bit now; error_ratio: the ratio)."""
+    if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
+        return slice_queries.bad_slice(sli)
+    if sli.kind is SliKind.ERROR_RATIO:
+        return slice_queries.error_ratio(sli, window)
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
@@ -61,7 +66,12 @@ def sli_errors(sli: Sli, window: str) -> str:
 
 
 def sli_total(sli: Sli, window: str) -> str:
-    """Rate of all events over `window`."""
+    """Rate of all events over `window` (time slices and error_ratio: a series that exists when there is data)."""
+    if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
+        assert sli.gauge is not None
+        return f"{sli.gauge.aggregation.value}({slice_queries.gauge_series(sli)})"
+    if sli.kind is SliKind.ERROR_RATIO:
+        return f"max({expand(sli.error_ratio or '', (), window)})"
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_total or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
@@ -73,6 +83,8 @@ def sli_total(sli: Sli, window: str) -> str:
 
 
 def sli_error_ratio(sli: Sli, window: str) -> str:
+    if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS, SliKind.ERROR_RATIO):
+        return slice_queries.sli_error_ratio(sli, window)
     return f"{sli_errors(sli, window)} / {sli_total(sli, window)}"
 
 

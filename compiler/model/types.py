@@ -65,6 +65,9 @@ class SliKind(StrEnum):
     RATIO = "ratio"  # errors/total or good/total over counters
     LATENCY = "latency"  # histogram bucket at a threshold / histogram count
     RAW = "raw"  # free PromQL rates of bad and total events over $window
+    ERROR_RATIO = "error_ratio"  # raw: one PromQL expression giving the error ratio over $window
+    TIME_SLICE = "time_slice"  # share of evaluation slices in which a PromQL condition holds
+    FRESHNESS = "freshness"  # time slices in which a last-success timestamp is younger than max_age
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class Sli:
     threshold_seconds: Decimal | None = None  # latency
     raw_errors: str | None = None  # raw: PromQL over $window, service selector expanded
     raw_total: str | None = None
+    error_ratio: str | None = None  # error_ratio: PromQL over $window, service selector expanded
+    # time_slice / freshness: a slice is good when `<gauge aggregated> <op> <value>` holds (freshness: the
+    # gauge is a last-success timestamp, the condition `time() - max(gauge) <= max_age`)
+    gauge: Metric | None = None
+    op: str = ""
+    value: Decimal | None = None
+    stale_tier: Tier | None = None  # freshness: the tier of the stale alert; None = no stale alert
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import error_ratio_threshold, windows_for
-from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, Slo, Tier
+from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
 from compiler.targets.grafana import queries as q
@@ -177,7 +177,8 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         timeseries_panel(
             names.slo_panel_id(index, SLI_OFFSET),
             "SLI vs objective",
-            f"Share of good events against the {decimal_text(slo.objective)}% objective. {slo.description}".strip(),
+            f"Share of good {_counted(slo)} against the {decimal_text(slo.objective)}% objective. "
+            f"{slo.description}".strip(),
             "percentunit",
             sli_queries,
             7,
@@ -400,3 +401,10 @@ def _business_panels(service: Service) -> list[Builder[models.Panel]]:
 
 def _default_unit(metric: Metric) -> str:
     return {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]
+
+
+def _counted(slo: Slo) -> str:
+    """What the SLI counts: events, or for time-slice and freshness SLIs evaluations (docs/slo-kinds.md)."""
+    if slo.sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
+        return "time slices (rule evaluations in which the condition held)"
+    return "events"

@@ -24,6 +24,13 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo_kinds import (
+    STALE_FOR_SECONDS,
+    UNCOUNTED_KINDS,
+    kind_records,
+    stale_expr,
+    stale_text,
+)
 from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, data_missing_expr, data_missing_text
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
@@ -75,7 +82,30 @@ def _ratio(slo: Slo, bad: str, total: str) -> str:
 def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertDef]) -> SloRules:
     tiers = recording_tiers()
     own = slo_labels(service, slo)
-    guards = guard_windows(slo, alerts)
+    if slo.sli.kind in UNCOUNTED_KINDS:
+        fast, coarse = kind_records(service, slo)
+    else:
+        fast, coarse = _event_records(service, slo, guard_windows(slo, alerts))
+    fast.append(record(names.SLO_OBJECTIVE, f"vector({decimal_text(slo.objective_ratio)})", own))
+    fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
+    fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
+    period_ratio = series(names.sli_error_ratio(format_duration(slo.period_seconds)), own)
+    remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {decimal_text(slo.error_budget)})"
+    coarse.append(record(names.SLO_BUDGET_REMAINING, remaining, own))
+
+    for alert in alerts:
+        rule = _alert_rule(service, platform, slo, alert)
+        longest = alert.window.long_seconds if alert.window else slo.period_seconds
+        if alert.data_missing or alert.stale:
+            longest = 0  # reads the raw series
+        (coarse if tiers.is_coarse(longest) else fast).append(rule)
+    return SloRules(tuple(fast), tuple(coarse))
+
+
+def _event_records(service: Service, slo: Slo, guards: set[int]) -> tuple[list[Rule], list[Rule]]:
+    """Event-count SLIs: raw rates and ratios of the fast windows; the coarse tier's 5m rates and windows."""
+    tiers = recording_tiers()
+    own = slo_labels(service, slo)
     fast: list[Rule] = []
     coarse: list[Rule] = []
     for seconds in recorded_windows(slo):
@@ -89,9 +119,6 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
         fast.append(record(names.sli_total_rate(window), total, labels))
         fast.append(record(names.sli_errors_rate(window), bad, labels))
         fast.append(record(names.sli_error_ratio(window), _ratio(slo, bad_series, total_series), labels))
-    fast.append(record(names.SLO_OBJECTIVE, f"vector({decimal_text(slo.objective_ratio)})", own))
-    fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
-    fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
 
     bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW)
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
@@ -108,17 +135,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
             coarse.append(record(names.sli_errors_rate(window), f"avg_over_time({bad_c}[{window}])", labels))
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(record(names.sli_error_ratio(window), ratio, labels))
-    period_ratio = series(names.sli_error_ratio(format_duration(slo.period_seconds)), own)
-    remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {decimal_text(slo.error_budget)})"
-    coarse.append(record(names.SLO_BUDGET_REMAINING, remaining, own))
-
-    for alert in alerts:
-        rule = _alert_rule(service, platform, slo, alert)
-        longest = alert.window.long_seconds if alert.window else slo.period_seconds
-        if alert.data_missing:
-            longest = 0  # reads 5m rates of the raw series
-        (coarse if tiers.is_coarse(longest) else fast).append(rule)
-    return SloRules(tuple(fast), tuple(coarse))
+    return fast, coarse
 
 
 def burn_threshold_expr(slo: Slo, window: BurnWindow) -> str:
@@ -143,6 +160,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.data_missing:
         expr, hold = data_missing_expr(service, slo), DATA_MISSING_FOR_SECONDS
+    elif alert.stale:
+        expr, hold = stale_expr(slo), STALE_FOR_SECONDS
     else:
         remaining = series(names.SLO_BUDGET_REMAINING, own)
         if alert.budget == "low":
@@ -192,6 +211,8 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
             description += f" Needs at least {slo.min_bad_events} failed events over {w.long} (min_bad_events)."
     elif alert.data_missing:
         summary, description = data_missing_text(service, slo)
+    elif alert.stale:
+        summary, description = stale_text(service, slo)
     elif alert.budget == "low":
         left = _percent(slo.alerting.budget_left)
         summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"

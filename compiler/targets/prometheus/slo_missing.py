@@ -31,7 +31,9 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     lines = ["(", f"  absent({total})"]
     if slo.sli.kind is SliKind.LATENCY:
         lines += ["  or", f"  ({total} > 0 unless {bucket_rate(slo, PROBE_WINDOW)})"]
-    lines += [")", "and on ()", f"sum({queries.up(service)}) > 0"]
+    lines.append(")")
+    if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
+        lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
 
 
@@ -46,12 +48,14 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         )
     elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         what = f"`{sli.total.selector.metric}`"
+    elif sli.gauge is not None and sli.gauge.selector is not None:
+        what = f"`{sli.gauge.selector.metric}`" + (" (never ran, or renamed)" if sli.kind is SliKind.FRESHNESS else "")
     else:
         what = "the total-events query"
     summary = f"{service.name}: the {slo.name} SLO has no data, so its burn alerts cannot fire"
+    since = " although the service's targets are up" if service.targets else ""
     description = (
-        f"No series for {what} in the last {format_duration(DATA_MISSING_FOR_SECONDS)} although the service's "
-        "targets are up: a renamed or dropped metric, a changed selector or relabelling. Until the SLI is back, "
-        "this SLO cannot page."
+        f"No series for {what} in the last {format_duration(DATA_MISSING_FOR_SECONDS)}{since}: a renamed or "
+        "dropped metric, a changed selector or relabelling. Until the SLI is back, this SLO cannot page."
     )
     return summary, description

@@ -13,6 +13,7 @@ from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
 
 Query = tuple[str, str]  # (what it shows, PromQL)
 WINDOW = "5m"
@@ -79,6 +80,8 @@ def _sli_breakdown(slo: Slo) -> list[Query]:
         ]
     if sli.kind is SliKind.RATIO and sli.errors is not None:
         return [("bad events by kind: which errors?", _by(sli.errors, _type_labels(sli.errors)))]
+    if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
+        return slice_breakdown(sli)
     return []
 
 

@@ -12,6 +12,7 @@ from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import error_ratio_threshold, hours_to_exhaustion, windows_for
 from compiler.model.types import AlertKind, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.runbooks.slice_diagnosis import STALE_MITIGATION
 
 
 def _span(seconds: Decimal) -> str:
@@ -132,4 +133,6 @@ _DEFAULT_MITIGATION = [
 
 def mitigation(first: AlertDef) -> list[str]:
     lines = _MITIGATION.get(first.kind, _DEFAULT_MITIGATION) if first.kind is not None else _DEFAULT_MITIGATION
+    if first.stale:
+        lines = STALE_MITIGATION
     return [f"- {line}" for line in lines] + ["- _Write down what worked here, for the next person on call._"]

@@ -17,6 +17,7 @@ from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
+from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
 
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
 
@@ -46,8 +47,9 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     assert alert.slo is not None
     lines = [f"# {alert.name}", "", f"Service **{service.name}** (team **{service.team}**); severity: warning."]
     lines += ["", "## Meaning", ""]
+    while_up = " while the service's targets are up" if service.targets else ""
     lines += [
-        f"The SLI of SLO **{alert.slo.name}** returned no series for 10 minutes while the service's targets are up. "
+        f"The SLI of SLO **{alert.slo.name}** returned no series for 10 minutes{while_up}. "
         "Its burn-rate alerts read those series: until they are back, this SLO cannot page.",
     ]
     lines += ["", "## Impact", "", "No direct user impact; an incident on this SLO would go unnoticed."]
@@ -141,7 +143,7 @@ def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
 def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
     budget = decimal_text(slo.error_budget * 100)
     out = [
-        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% of events good over "
+        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% of {_counted(slo)} good over "
         f"{format_duration(slo.period_seconds)} (error budget {budget}%)."
     ]
     if slo.description:
@@ -161,7 +163,13 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
             out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
         elif alert.budget == "exhausted":
             out.append("- **info**: the error budget for the period is spent.")
+        elif alert.stale:
+            out.append(f"- **{alert.tier.value}**: {stale_meaning(slo)}")
     return out
+
+
+def _counted(slo: Slo) -> str:
+    return "time slices (rule evaluations)" if slo.sli.kind in SLICE_KINDS else "events"
 
 
 def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:

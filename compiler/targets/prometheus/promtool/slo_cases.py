@@ -100,11 +100,13 @@ class _Lines:
     budget_left: float  # the budget-low line
     min_bad_events: int  # the low-traffic guard (0: none)
     burn: dict[str, float]  # window name → error-ratio line (factor × budget)
+    unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
 
     @classmethod
-    def of(cls, slo: Slo, windows: list[BurnWindow]) -> _Lines:
+    def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
         budget = _float(decimal_text(slo.error_budget))
         return cls(
+            unguarded_missing=service is not None and not service.targets,
             period_seconds=slo.period_seconds,
             budget=budget,
             budget_left=_float(decimal_text(slo.alerting.budget_left)),
@@ -117,6 +119,8 @@ def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
     """The alert's expression value under `state`, or None when its condition does not hold."""
     alert = rule.source
     assert alert is not None
+    if alert.data_missing or alert.stale:  # these cases feed no raw series
+        return 1.0 if alert.data_missing and lines.unguarded_missing else None
     if alert.window is not None:
         w = alert.window
         threshold = lines.burn[w.name]
@@ -186,7 +190,7 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     cases = []
     above, below = Decimal("1.25"), Decimal("0.8")
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
-    lines = _Lines.of(slo, windows)
+    lines = _Lines.of(slo, windows, service)
     # Events/s (a power of two: ratios stay exact) at which every pair at 0.8x its line still counts
     # twice min_bad_events in its long window: the guard never decides a case about the lines.
     busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])

@@ -47,6 +47,9 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         labels = satisfy(sli.total.selector.matchers)
         return None if labels is None else [(sli.total.selector.metric, labels)]
+    if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
+        labels = satisfy(sli.gauge.selector.matchers)
+        return None if labels is None else [(sli.gauge.selector.metric, labels)]
     return None
 
 
@@ -79,16 +82,17 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
             AlertCheck(at, rules[0].alert, tuple(firing(r, 1.0) for r in missing if targets and at >= r.for_seconds))
             for at in times
         )
-        feed = (InputSeries("up", up.labels, constant(targets, samples)), *inputs.values())
-        return Case(f"{rules[0].alert}: {title}", _SCRAPE, feed, checks)
+        feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
+        return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
-    cases = [
-        case("targets up and no SLI series at all: data missing", {}, 0, 1),
-        case("targets down (up 0) and no SLI series: not this alert's business", {}, 0, 0),
-    ]
+    cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
+    if service.targets:
+        cases.append(case("targets down (up 0) and no SLI series: not this alert's business", {}, 0, 0))
+    else:  # nothing scrapes it (targets: false): no `up` to wait for
+        cases[0] = case("no scrape targets and no SLI series at all: data missing", {}, 0, 1)
     if full:
         cases.append(case("an idle service exporting its counters at 0 has data", full, 0, 1))
         cases.append(case("requests counted, threshold buckets present: data", full, 1, 1))

@@ -1,0 +1,150 @@
+"""SLI kinds that are not event counts: time slices over a gauge (`good_when`), freshness of a last-success
+timestamp (`last_success`, `max_age`), one error-ratio expression (`raw: {error_ratio}`), and the refusal
+of native-histogram latency SLIs (Prometheus 2.42's promtool cannot feed native histograms to a test).
+
+Math and trade-offs: docs/slo-kinds.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from compiler.model.build_context import Ctx
+from compiler.model.promql import Matcher, expand
+from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Tier
+from compiler.model.units import parse_duration
+from compiler.spec.document import Path
+
+Ref = Callable[[str, dict[str, Metric], Ctx, Path, MetricType], Metric | None]
+
+SLICE_KINDS = (SliKind.TIME_SLICE, SliKind.FRESHNESS)
+# Kinds whose "bad events" are not countable events: min_bad_events cannot apply (see guard_refused).
+UNCOUNTED_KINDS = (*SLICE_KINDS, SliKind.ERROR_RATIO)
+DEFAULT_STALE_TIER = Tier.WARNING  # a late batch run is worth a ticket; the burn alerts page if it stays late
+
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
+
+
+def owns(raw: Mapping[str, Any]) -> bool:
+    """Whether the SLI is one of this module's kinds (or a native-histogram latency SLI)."""
+    keys = set(raw)
+    if keys & {"good_when", "last_success", "max_age", "stale_alert", "native"}:
+        return True
+    return keys == {"raw"} and "error_ratio" in (raw["raw"] or {})
+
+
+def build_kind(
+    raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, selector: tuple[Matcher, ...], ref: Ref
+) -> Sli | None:
+    """The Sli, or None after a located error (`native: false` is the caller's: a classic histogram)."""
+    keys = set(raw)
+    if "native" in keys:
+        ctx.error(
+            (*path, "native"),
+            "native-histogram latency SLIs are not supported on Prometheus 2.42: histogram_fraction parses there "
+            "(behind --enable-feature=native-histograms), but promtool 2.42 cannot write a native histogram as "
+            "unit-test input (the {{schema:...}} series notation came in a later promtool), so obsc could not "
+            "test the alerts it would generate; use the classic histogram's buckets (remove native: true)",
+            key=True,
+        )
+        return None
+    if "raw" in keys:
+        return _error_ratio(raw["raw"], ctx, (*path, "raw"), selector)
+    if "good_when" in keys:
+        return _time_slice(raw, metrics, ctx, path, ref)
+    return _freshness(raw, metrics, ctx, path, ref)
+
+
+def _error_ratio(body: Mapping[str, Any], ctx: Ctx, path: Path, selector: tuple[Matcher, ...]) -> Sli | None:
+    if set(body) != {"error_ratio"}:
+        ctx.error(path, "raw takes either {errors, total} (event rates) or {error_ratio} alone, not both")
+        return None
+    text = str(body["error_ratio"]).strip()
+    if "$window" not in text:
+        ctx.error((*path, "error_ratio"), "raw SLI queries must contain $window (obsc evaluates them over each window)")
+        return None
+    return Sli(SliKind.ERROR_RATIO, error_ratio=expand(text, selector))
+
+
+def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, ref: Ref) -> Sli | None:
+    if set(raw) != {"good_when"}:
+        others = ", ".join(sorted(set(raw) - {"good_when"}))
+        ctx.error(path, f"a time-slice SLI is good_when alone; remove {others}")
+        return None
+    where = (*path, "good_when")
+    match = _CONDITION.match(str(raw["good_when"]))
+    if match is None:
+        ctx.error(
+            where,
+            "good_when must be `<gauge> <op> <number>` with a gauge named under metrics: and op one of "
+            "== != >= <= > <, e.g. 'probe_ok == 1': obsc must know the series to tell a false condition "
+            "(a bad slice) from missing data (SLODataMissing)",
+        )
+        return None
+    name, op, number = match.groups()
+    value = _number(number)
+    if value is None:
+        ctx.error(where, f"{number!r} is not a number; good_when compares the gauge with one, e.g. 'probe_ok == 1'")
+        return None
+    gauge = ref(name, metrics, ctx, where, MetricType.GAUGE)
+    if gauge is None:
+        return None
+    return Sli(SliKind.TIME_SLICE, gauge=gauge, op=op, value=value)
+
+
+def _freshness(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, path: Path, ref: Ref) -> Sli | None:
+    missing = [k for k in ("last_success", "max_age") if k not in raw]
+    if missing or not set(raw) <= {"last_success", "max_age", "stale_alert"}:
+        ctx.error(path, "a freshness SLI is {last_success: <gauge>, max_age: <duration>[, stale_alert: <tier>|false]}")
+        return None
+    gauge = ref(str(raw["last_success"]), metrics, ctx, (*path, "last_success"), MetricType.GAUGE)
+    if gauge is None:
+        return None
+    if gauge.aggregation in (Aggregation.SUM, Aggregation.AVG):
+        ctx.error(
+            (*path, "last_success"),
+            f"metric {gauge.name!r} is combined with {gauge.aggregation.value}(), which means nothing for timestamps; "
+            "set aggregation: max (the newest success of any instance) or min (every instance) on it",
+        )
+        return None
+    max_age = parse_duration(str(raw["max_age"]))
+    if max_age < 60:
+        ctx.error((*path, "max_age"), "max_age must be at least 1m: a timestamp is read once per evaluation")
+        return None
+    stale = raw.get("stale_alert", DEFAULT_STALE_TIER.value)
+    tier = None if stale is False else Tier(stale)
+    return Sli(SliKind.FRESHNESS, gauge=gauge, op="<=", value=Decimal(max_age), stale_tier=tier)
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def guard_refused(sli: Sli, raw_slo: Mapping[str, Any], ctx: Ctx, path: Path) -> bool:
+    """min_bad_events written on an SLI kind without countable events: a located error (True)."""
+    if sli.kind not in UNCOUNTED_KINDS or "min_bad_events" not in raw_slo:
+        return False
+    why = (
+        "its error ratio is one expression, with no event count to guard; use raw: {errors, total} for the guard"
+        if sli.kind is SliKind.ERROR_RATIO
+        else "every time slice counts the same, whatever the traffic: there are no stray failures to ignore"
+    )
+    kind = {SliKind.ERROR_RATIO: "an error_ratio", SliKind.TIME_SLICE: "a time-slice"}.get(sli.kind, "a freshness")
+    ctx.error((*path, "min_bad_events"), f"min_bad_events cannot apply to {kind} SLI: {why}", key=True)
+    return True
+
+
+def kind_notes(service: Service) -> list[str]:
+    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply."""
+    return [
+        f"slo {slo.name}: no min_bad_events guard: a {slo.sli.kind.value} SLI counts no events"
+        for slo in service.slos
+        if slo.sli.kind in UNCOUNTED_KINDS
+    ]

@@ -1,0 +1,52 @@
+"""PromQL of the SLI kinds in sli_kinds.py, written once for every target.
+
+A time slice is one evaluation of the SLO rule group. Its bad bit is `1 - (<measured> <op> bool <value>)`:
+1 for a bad slice, 0 for a good one, and no sample at all when the gauge has no series, so missing data
+never reads as good (SLODataMissing reports it; see docs/slo-kinds.md).
+"""
+
+from __future__ import annotations
+
+from compiler.model.promql import expand
+from compiler.model.types import Sli, SliKind
+from compiler.model.units import decimal_text
+
+
+def gauge_series(sli: Sli) -> str:
+    """The gauge's raw series (for absent() and diagnosis)."""
+    assert sli.gauge is not None and sli.gauge.selector is not None
+    return sli.gauge.selector.render()
+
+
+def measured(sli: Sli) -> str:
+    """What the condition compares: the aggregated gauge, or for freshness the age of the newest success."""
+    assert sli.gauge is not None
+    combined = f"{sli.gauge.aggregation.value}({gauge_series(sli)})"
+    return f"time() - {combined}" if sli.kind is SliKind.FRESHNESS else combined
+
+
+def value_text(sli: Sli) -> str:
+    assert sli.value is not None
+    return decimal_text(sli.value)
+
+
+def bad_slice(sli: Sli) -> str:
+    """1 in a bad slice, 0 in a good one, absent without data."""
+    return f"1 - ({measured(sli)} {sli.op} bool {value_text(sli)})"
+
+
+def stale(sli: Sli) -> str:
+    """Freshness: the last success is older than max_age (the value is the age in seconds)."""
+    return f"{measured(sli)} > {value_text(sli)}"
+
+
+def error_ratio(sli: Sli, window: str) -> str:
+    """The error-ratio expression over `window`, as one series; NaN (no traffic) is dropped, not recorded."""
+    return f"max({expand(sli.error_ratio or '', (), window)}) >= 0"
+
+
+def sli_error_ratio(sli: Sli, window: str) -> str:
+    """The SLI's error ratio over `window` from the raw series (a subquery for time slices: diagnosis only)."""
+    if sli.kind is SliKind.ERROR_RATIO:
+        return error_ratio(sli, window)
+    return f"avg_over_time(({bad_slice(sli)})[{window}:1m])"

@@ -1,0 +1,82 @@
+"""Test cases for time-slice and freshness SLIs: the recorded slice bit and window share from the raw gauge,
+and the freshness stale alert.
+
+Burn and budget alerts of these SLIs are tested like every SLO's, on the recorded window series (slo_cases);
+SLODataMissing with the gauge absent or present in slo_more_cases. Here the gauge itself is fed, one value
+just on the good side of the condition and one just on the bad side (so `>` vs `>=` or a wrong number
+fails a case). A freshness gauge is a unix timestamp: promtool's clock starts at 0, so a last success
+`max_age + 60s` ago is the value `-(max_age + 60)`. Each case is its own test group: it feeds the gauge
+the recording rules of the merged groups would also read.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.sli_kinds import SLICE_KINDS
+from compiler.model.types import Service, SliKind, Slo
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, InputSeries, firing
+from compiler.targets.prometheus.promtool.series import constant, satisfy
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
+
+_MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps
+# op → (a good value, a bad value) as offsets from the condition's number: the bad one sits on the edge
+_SIDES = {"==": (0, 1), "!=": (1, 0), ">=": (0, -1), ">": (1, 0), "<=": (0, 1), "<": (-1, 0)}
+
+
+def _values(slo: Slo) -> tuple[Decimal, Decimal]:
+    """(good, bad) gauge values at time 0."""
+    sli = slo.sli
+    assert sli.value is not None
+    if sli.kind is SliKind.FRESHNESS:  # age = 0 - value
+        return -(sli.value - _MARGIN), -(sli.value + 60)
+    good, bad = _SIDES[sli.op]
+    return sli.value + good, sli.value + bad
+
+
+def _case(service: Service, slo: Slo, stale: Rule | None, bad: bool, step: int) -> Case | None:
+    sli = slo.sli
+    assert sli.gauge is not None and sli.gauge.selector is not None
+    labels = satisfy(sli.gauge.selector.matchers)
+    if labels is None:
+        return None
+    good_value, bad_value = _values(slo)
+    value = bad_value if bad else good_value
+    gauge = InputSeries(sli.gauge.selector.metric, tuple(sorted(labels.items())), constant(value, 2))
+    own = {names.LABEL_SERVICE: service.name, names.LABEL_SLO: slo.name}
+    bit = 1.0 if bad else 0.0
+    slice_bit = series(names.SLI_BAD_SLICE, own)
+    exprs = [ExprCheck(at, slice_bit, ((slice_bit, bit),)) for at in (0, step)]
+    # the shortest window's share of bad slices: every recorded slice is the same here
+    ratio, windowed = names.sli_error_ratio("5m"), {**own, names.LABEL_WINDOW: "5m"}
+    exprs.append(ExprCheck(step, series(ratio, own), ((series(ratio, windowed), bit),)))
+    alerts: tuple[AlertCheck, ...] = ()
+    if stale is not None:
+        alerts = tuple(
+            AlertCheck(at, stale.alert, (firing(stale, float(at) - float(value)),) if bad else ()) for at in (0, step)
+        )
+    what = f"{sli.gauge.selector.metric} = {decimal_text(value)}"
+    if sli.kind is SliKind.FRESHNESS:
+        age = format_duration(int(-value))
+        what = f"last success {age} ago at 0 (max_age {format_duration(int(sli.value or 0))})"
+    verdict = "bad slices" + (f", {stale.alert} fires" if stale else "") if bad else "good slices"
+    if not bad and stale:
+        verdict += f", {stale.alert} quiet"
+    return Case(f"{slo.name}: {what}: {verdict}", step, (gauge,), alerts, tuple(exprs))
+
+
+def slice_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+    out = []
+    for slo in service.slos:
+        if slo.sli.kind not in SLICE_KINDS:
+            continue
+        stale = next(
+            (r for r in rules.alert_rules if r.source is not None and r.source.slo == slo and r.source.stale), None
+        )
+        for bad in (True, False):
+            case = _case(service, slo, stale, bad, step)
+            if case is not None:
+                out.append(case)
+    return out

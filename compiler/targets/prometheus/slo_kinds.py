@@ -1,0 +1,84 @@
+"""Recording rules of the SLI kinds without event counts (time slices, freshness, one error-ratio expression)
+and the freshness stale alert.
+
+They record the same window series as event SLIs, so the burn, budget and missing-data alerts, the
+dashboards and the generated alert tests read them unchanged: the "bad rate" of a window is its share of
+bad slices (or its error ratio) and the "total rate" is 1 wherever the bad rate has a sample. With a total
+of 1, `bad / total` is that share, and the coarse tier's `sum_over_time(bad) / sum_over_time(total)` is the
+mean over the samples that exist: a window longer than the recorded history reads what was recorded.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model import slice_queries
+from compiler.model.burnrate import recorded_windows, recording_tiers
+from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
+from compiler.model.types import Service, Slo
+from compiler.model.units import format_duration
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.rule_model import Rule, record, series
+
+__all__ = ["STALE_FOR_SECONDS", "UNCOUNTED_KINDS", "kind_records", "stale_expr", "stale_text"]
+
+STALE_FOR_SECONDS = 0  # the age only grows until the next success: nothing to wait out
+_COARSE_BASE = "5m"
+
+
+def _own(service: Service, slo: Slo) -> dict[str, str]:
+    return {names.LABEL_SERVICE: service.name, names.LABEL_SLO: slo.name}
+
+
+def _bad(service: Service, slo: Slo, window: str) -> str:
+    """The window's bad share: the mean of the recorded slice bits, or the error-ratio expression."""
+    if slo.sli.kind in SLICE_KINDS:
+        return f"avg_over_time({series(names.SLI_BAD_SLICE, _own(service, slo))}[{window}])"
+    return slice_queries.error_ratio(slo.sli, window)
+
+
+def kind_records(service: Service, slo: Slo) -> tuple[list[Rule], list[Rule]]:
+    """(fast, coarse) recording rules, named as the event SLIs' ones."""
+    own = _own(service, slo)
+    tiers = recording_tiers()
+    fast: list[Rule] = []
+    coarse: list[Rule] = []
+    if slo.sli.kind in SLICE_KINDS:
+        fast.append(record(names.SLI_BAD_SLICE, slice_queries.bad_slice(slo.sli), own))
+    for seconds in recorded_windows(slo):
+        if tiers.is_coarse(seconds):
+            continue
+        window = format_duration(seconds)
+        labels = {**own, names.LABEL_WINDOW: window}
+        bad = series(names.sli_errors_rate(window), own)
+        total = series(names.sli_total_rate(window), own)
+        fast.append(record(names.sli_errors_rate(window), _bad(service, slo, window), labels))
+        fast.append(record(names.sli_total_rate(window), f"0 * {bad} + 1", labels))
+        fast.append(record(names.sli_error_ratio(window), f"{bad}\n/\n({total} > 0)", labels))
+    base = {**own, names.LABEL_WINDOW: _COARSE_BASE}
+    bad_c, total_c = series(names.SLI_ERRORS_COARSE, own), series(names.SLI_TOTAL_COARSE, own)
+    coarse.append(record(names.SLI_ERRORS_COARSE, _bad(service, slo, _COARSE_BASE), base))
+    coarse.append(record(names.SLI_TOTAL_COARSE, f"0 * {bad_c} + 1", base))
+    for seconds in recorded_windows(slo):
+        if not tiers.is_coarse(seconds):
+            continue
+        window = format_duration(seconds)
+        ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
+        coarse.append(record(names.sli_error_ratio(window), ratio, {**own, names.LABEL_WINDOW: window}))
+    return fast, coarse
+
+
+def stale_expr(slo: Slo) -> str:
+    return slice_queries.stale(slo.sli)
+
+
+def stale_text(service: Service, slo: Slo) -> tuple[str, str]:
+    """(summary, description) of the freshness stale alert."""
+    sli = slo.sli
+    assert sli.gauge is not None and sli.gauge.selector is not None and sli.value is not None
+    max_age = format_duration(int(sli.value))
+    summary = f"{service.name}: the last {slo.name} success is more than {max_age} old"
+    description = (
+        f"The newest `{sli.gauge.selector.metric}` is {tmpl.DURATION} old (max_age {max_age}): the job has not "
+        f"succeeded since. Every evaluation it stays late counts as a bad slice of the {slo.name} SLO."
+    )
+    return summary, description

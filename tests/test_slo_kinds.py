@@ -1,0 +1,141 @@
+"""SLI kinds without event counts (issue 14): time slices, freshness, one error-ratio expression, and the
+refusal of native histograms. Goldens: tests/golden/slo-kinds, examples/nightly-backup.yaml and
+examples/homepage-probe.yaml; error goldens: tests/errors/slice_kinds.yaml, native_histogram.yaml."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.alerts import service_alerts
+from compiler.model.types import Fleet, SliKind, Tier
+from compiler.targets.prometheus import service_rules
+from compiler.targets.prometheus.rule_model import Rule
+from tests.conftest import ROOT, require_tool
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+defaults: {slo_alerts: {min_bad_events: 7}}
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+"""
+SPEC = """\
+apiVersion: obsc/v1
+service: jobs
+team: t
+selector: {{job: jobs}}
+{targets}
+metrics:
+  requests: jobs_total
+  errors: jobs_total{{result="failed"}}
+  latency: job_duration_seconds
+  probe: {{selector: probe_success, type: gauge, aggregation: min}}
+  last_ok: {{selector: jobs_last_success_timestamp_seconds, type: gauge}}
+slos:
+  - {{name: events, objective: 99, sli: {{errors: errors, total: requests}}}}
+  - {{name: probe, objective: 99, sli: {{good_when: "probe >= 1"}}}}
+  - {{name: fresh, objective: 99, sli: {{last_success: last_ok, max_age: 26h, stale_alert: info}}}}
+  - name: ratio
+    objective: 99
+    sli:
+      raw:
+        error_ratio: >-
+          sum(rate(jobs_total{{$selector,result='failed'}}[$window])) / sum(rate(jobs_total{{$selector}}[$window]))
+  - {{name: slow, objective: 99, sli: {{latency: latency, threshold: 1s, native: false}}}}
+  - {{name: slow-classic, objective: 99, sli: {{latency: latency, threshold: 1s}}}}
+"""
+
+
+def fleet(tmp: Path, targets: str = "") -> Fleet:
+    (tmp / "platform.yaml").write_text(PLATFORM)
+    (tmp / "jobs.yaml").write_text(SPEC.format(targets=targets))
+    return load_fleet([str(tmp)], CompileOptions(), {})[0]
+
+
+def rules(f: Fleet) -> list[Rule]:
+    svc = f.services[0]
+    return [r for g in service_rules(svc, f.platform).groups for r in g.rules]
+
+
+def test_kinds_without_event_counts_take_no_min_bad_events_from_the_platform(tmp_path: Path) -> None:
+    slos = {s.name: s for s in fleet(tmp_path).services[0].slos}
+    assert {n: s.sli.kind for n, s in slos.items()} == {
+        "events": SliKind.RATIO,
+        "probe": SliKind.TIME_SLICE,
+        "fresh": SliKind.FRESHNESS,
+        "ratio": SliKind.ERROR_RATIO,
+        "slow": SliKind.LATENCY,
+        "slow-classic": SliKind.LATENCY,
+    }
+    assert {n: s.min_bad_events for n, s in slos.items()} == {
+        "events": 7,
+        "probe": 0,
+        "fresh": 0,
+        "ratio": 0,
+        "slow": 7,
+        "slow-classic": 7,
+    }
+    assert slos["slow"].sli == slos["slow-classic"].sli, "native: false is the classic histogram"
+
+
+def test_slice_bits_are_absent_without_data_and_never_read_as_good(tmp_path: Path) -> None:
+    exprs = {(r.record, dict(r.labels).get("slo")): r.expr for r in rules(fleet(tmp_path)) if r.record}
+    assert exprs[(names.SLI_BAD_SLICE, "probe")] == '1 - (min(probe_success{job="jobs"}) >= bool 1)'
+    assert exprs[(names.SLI_BAD_SLICE, "fresh")] == (
+        '1 - (time() - max(jobs_last_success_timestamp_seconds{job="jobs"}) <= bool 93600)'
+    )
+    # no `or vector(0)` / `or 0 *` anywhere in these kinds' ratios: an absent input stays absent
+    for slo in ("probe", "fresh", "ratio"):
+        ratio = exprs[(names.sli_error_ratio("1h"), slo)]
+        assert " or " not in ratio and "(slo:sli_total:rate1h" in ratio
+    assert exprs[(names.sli_errors_rate("1h"), "ratio")].startswith("max(sum(rate(jobs_total{")
+    assert exprs[(names.sli_errors_rate("1h"), "ratio")].endswith(")) >= 0")
+
+
+def test_freshness_has_a_stale_alert_at_its_tier_and_no_alert_reads_up_without_targets(tmp_path: Path) -> None:
+    f = fleet(tmp_path, "targets: false")
+    stale = [a for a in service_alerts(f.services[0]) if a.name == names.SLO_FRESHNESS_STALE]
+    assert [(a.slo_name, a.tier) for a in stale] == [("fresh", Tier.INFO)]
+    alerts = [r for r in rules(f) if r.alert]
+    assert not [r.alert for r in alerts if "up{" in r.expr], "targets: false: nothing may read `up`"
+    missing = {dict(r.labels)["slo"]: r.expr for r in alerts if r.alert == names.SLO_DATA_MISSING}
+    assert "absent(min(probe_success{" in missing["probe"]
+    assert "absent(max(jobs_last_success_timestamp_seconds{" in missing["fresh"]
+
+
+def test_with_targets_data_missing_still_waits_for_up(tmp_path: Path) -> None:
+    alerts = [r for r in rules(fleet(tmp_path)) if r.alert == names.SLO_DATA_MISSING]
+    assert alerts and all('sum(up{job="jobs"}) > 0' in r.expr for r in alerts)
+
+
+def test_generated_tests_of_the_new_kinds_pass_promtool() -> None:
+    promtool = require_tool("promtool", "PROMTOOL")
+    for case in ("slo-kinds", "examples"):
+        tests = sorted((ROOT / "tests/golden" / case / "expected/prometheus/tests").glob("*.yaml"))
+        mine = [t for t in tests if t.name.split(".")[0] in {"cdn-edge", "invoice-run", "nightly-backup", "homepage"}]
+        assert mine
+        result = subprocess.run([promtool, "test", "rules", *map(str, mine)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("expr", ["probe == 1", "probe != 0", "probe > 0.5", "probe < 2", "probe <= 1"])
+def test_every_comparison_builds(tmp_path: Path, expr: str) -> None:
+    spec = SPEC.format(targets="").replace('"probe >= 1"', f'"{expr}"')
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "jobs.yaml").write_text(spec)
+    f = load_fleet([str(tmp_path)], CompileOptions(), {})[0]
+    sli = next(s for s in f.services[0].slos if s.name == "probe").sli
+    assert f"{sli.op} " in expr + " "
+
+
+def test_verbose_notes_say_which_slos_have_no_guard(tmp_path: Path) -> None:
+    from compiler.model.sli_kinds import kind_notes
+
+    notes = kind_notes(fleet(tmp_path).services[0])
+    assert [n.split(":")[0] for n in notes] == ["slo probe", "slo fresh", "slo ratio"]
