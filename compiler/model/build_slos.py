@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
+from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
@@ -68,6 +69,7 @@ def build_slos(
                 "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
             )
             continue
+        labels, annotations = extras(raw, ctx, path)
         if sli is None:
             continue
         out.append(
@@ -86,6 +88,8 @@ def build_slos(
                 min_bad_events=int(raw.get("min_bad_events", bad_events_default)),
                 location=ctx.loc(path),
                 windows=windows,
+                labels=labels,
+                annotations=annotations,
             )
         )
     return out
