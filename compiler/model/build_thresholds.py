@@ -205,7 +205,8 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
         if isinstance(value, str) and _NUMBER.fullmatch(value):
             return Decimal(value)
         try:
-            return parse_rate(value)
+            # 100/h is 0.02777...: 12 significant digits keep PromQL readable, far below any real difference.
+            return Decimal(format(parse_rate(value), ".12g"))
         except ValueError:
             raise ValueError(
                 f"{metric.name!r} is a counter: its per-second rate (5m) is compared; write e.g. 2.5, 10/m or 100/h"
