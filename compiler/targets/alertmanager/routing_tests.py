@@ -37,14 +37,18 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                 continue  # the model refuses a service without a receiver for a tier
             # As the rules write them: the spec's extra labels, never overriding the catalog's.
             labels = {**fired_labels(service, alert), ALERTNAME: alert.name}
-            cases.append(
-                {
-                    "service": service.name,
-                    "alert": alert.name,
-                    "labels": dict(sorted(labels.items())),
-                    "receivers": [route.receiver],
-                }
-            )
+            variants = [labels]
+            if alert.threshold is not None and alert.threshold.missing_fires:  # its no-series twin rule
+                variants.append({**labels, names.LABEL_DATA: "missing"})
+            for variant in variants:
+                cases.append(
+                    {
+                        "service": service.name,
+                        "alert": alert.name,
+                        "labels": dict(sorted(variant.items())),
+                        "receivers": [route.receiver],
+                    }
+                )
     return cases + team_fallback_cases(fleet)
 
 
