@@ -122,8 +122,9 @@ SERVICE_ERROR_TYPES = "service:errors:group_by_type"  # labels the errors select
 
 
 def threshold_signal(metric: str, operation: str) -> str:
-    """What a threshold alert compares, recorded once per (metric, aggregation, grouping): `threshold:lag:sum`."""
-    return f"threshold:{metric}:{operation}"
+    """What a threshold alert compares, recorded once per (metric, aggregation, grouping): `service:lag:sum`.
+    Operations start with an aggregation (sum, max, min, avg), which no key-metric signal's does."""
+    return f"service:{metric}:{operation}"
 
 
 def runbook_slug(alert: str, slo: str | None) -> str:

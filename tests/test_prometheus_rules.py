@@ -111,7 +111,7 @@ def test_descriptions_template_their_values() -> None:
 
 @pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir"])
 def test_groups_use_only_what_prometheus_2_42_accepts(fmt: str) -> None:
-    for service in ("checkout", "order-worker", "search"):
+    for service in ("checkout", "order-worker", "search", "orders-consumer"):
         text = yaml.safe_dump(plain_file(service, fmt))
         groups = extract_groups(text, fmt)
         assert groups

@@ -19,7 +19,7 @@ def signal_aggregation(alert: ThresholdAlert) -> str:
 
 
 def signal_name(alert: ThresholdAlert) -> str:
-    """`threshold:consumer_lag:sum_by_topic`: one name per (metric, aggregation, rate, grouping)."""
+    """`service:consumer_lag:sum_by_topic`: one name per (metric, aggregation, rate, grouping)."""
     op = signal_aggregation(alert)
     if alert.metric.type is MetricType.COUNTER:
         op += f"_rate{RATE_WINDOW}"

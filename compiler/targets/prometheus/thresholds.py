@@ -1,6 +1,6 @@
 """Threshold alerts on the spec's own metrics (`threshold_alerts:`): a recorded signal, then the comparison.
 
-Like the key-metric alerts, each alert reads a recorded signal (`threshold:<metric>:<aggregation>`,
+Like the key-metric alerts, each alert reads a recorded signal (`service:<metric>:<aggregation>`,
 label `service` plus its `by` labels), not the raw metric: a free-PromQL metric is testable the same way
 as a selector, and alerts on one metric share one recording. Counters are compared as their 5m rate,
 `within` as time left (`signal - time()`, the earliest timestamp of each group).
