@@ -157,7 +157,10 @@ def test_mutation_finds_comparisons_clauses_and_windows() -> None:
 
 @pytest.mark.parametrize(
     "services",
-    [["order-worker"], *([["checkout"], ["search"], ["orders-consumer"]] if os.environ.get("OBSC_MUTATION_FULL") else [])],
+    [
+        ["order-worker"],
+        *([["checkout"], ["search"], ["orders-consumer"]] if os.environ.get("OBSC_MUTATION_FULL") else []),
+    ],
     ids=lambda s: "+".join(s),
 )
 def test_every_alert_mutant_is_killed_by_a_generated_test(services: list[str]) -> None:
