@@ -251,3 +251,23 @@ def test_tier_is_routed_like_every_alert_of_the_tier(tmp_path: Path) -> None:
     fleet = _fleet(tmp_path, SPEC)
     alerts = {a.name: a for a in fleet.services[0].threshold_alerts}
     assert alerts["BacklogHigh"].tier is Tier.CRITICAL and alerts["BacklogEmpty"].tier is Tier.INFO
+
+
+def test_a_threshold_on_a_well_known_metric_draws_on_its_own_panel(tmp_path: Path) -> None:
+    body = """\
+metrics:
+  requests: rows_total
+  cpu: {expr: 'max(rate(cpu_seconds_total{$selector}[$window]))', unit: percentunit}
+alerts: {cpu: false, traffic_anomaly: false, traffic_milestone: false}
+threshold_alerts:
+  - {name: CpuHot, metric: cpu, above: 95%, tier: warning}
+  - {name: RowsStalled, metric: requests, below: 1/m, tier: critical}
+"""
+    bundle = compile_specs([str(_write(tmp_path, body))]).bundle
+    path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
+    panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    for kind, value, color in (("cpu", 0.95, "orange"), ("traffic_anomaly", 0.0166666666667, "red")):
+        panel = panels[names.KEY_PANEL_IDS[kind]]
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert (value, color) in [(s["value"], s["color"]) for s in steps], panel["title"]
+        assert "Threshold alerts: " in panel["description"]

@@ -288,10 +288,10 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             (
                 10,
                 "Request rate",
-                "Requests per second, all instances.",
+                "Requests per second, all instances." + threshold_note(service, "requests"),
                 "reqps",
                 [Query("requests/s", q.request_rate(requests))],
-                [],
+                threshold_lines(service, "requests"),
             )
         )
     if errors is not None:
@@ -370,6 +370,8 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
         unit = metric.unit or "percentunit"
         lines = _key_lines(service, kind)
         note = f" Alert thresholds: {_thresholds_text(lines, unit)}." if lines else ""
+        note += threshold_note(service, metric.name)
+        lines += threshold_lines(service, metric.name)
         panels.append(
             timeseries_panel(
                 pid,
