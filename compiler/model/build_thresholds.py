@@ -15,11 +15,12 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
-from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
+from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
 
 DEFAULT_FOR = "5m"
 DEFAULT_TIER = Tier.WARNING
+MAX_FOR = 7 * 86400
 RESERVED_LABELS = (
     names.LABEL_SEVERITY,
     names.LABEL_SERVICE,
@@ -172,8 +173,19 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
     value = raw[comparison.value]
     try:
         threshold = _threshold(value, comparison, metric)
+        if not threshold.is_finite():
+            raise ValueError("the threshold must be a finite number")
     except ValueError as exc:
         ctx.error((*path, comparison.value), f"{value!r}: {exc}")
+        return None
+    hold = parse_duration(str(raw.get("for", DEFAULT_FOR)))
+    if hold > MAX_FOR:
+        # Its generated test feeds samples across the hold: a year-long hold would be a year of samples.
+        ctx.error(
+            (*path, "for"),
+            f"for: {raw['for']} is longer than {format_duration(MAX_FOR)}; a threshold alert "
+            "held that long never pages in time (use an SLO for slow trends)",
+        )
         return None
     return ThresholdAlert(
         name=name,
@@ -181,7 +193,7 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         comparison=comparison,
         threshold=threshold,
         threshold_text=str(value),
-        for_seconds=parse_duration(str(raw.get("for", DEFAULT_FOR))),
+        for_seconds=hold,
         tier=Tier(raw.get("tier", DEFAULT_TIER.value)),
         by=tuple(str(b) for b in raw.get("by") or ()),
         summary=str(raw.get("summary", "")).strip(),
