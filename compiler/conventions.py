@@ -15,6 +15,7 @@ LABEL_TEAM = "team"
 LABEL_SLO = "slo"
 LABEL_BURN_WINDOW = "burn_window"  # which window pair fired: fast / medium / slow / slowest
 LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d...)
+LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)
 
 ANNOTATION_SUMMARY = "summary"
 ANNOTATION_DESCRIPTION = "description"
@@ -124,6 +125,12 @@ SERVICE_MEMORY = "service:memory_utilisation:ratio"
 SERVICE_DISK = "service:disk_utilisation:ratio"
 SERVICE_VERSIONS = "service:build_info:count_by_version"  # label `version`: instances per running version
 SERVICE_ERROR_TYPES = "service:errors:group_by_type"  # labels the errors selector matches by regex (e.g. code)
+
+
+def threshold_signal(metric: str, operation: str) -> str:
+    """What a threshold alert compares, recorded once per (metric, aggregation, grouping): `service:lag:sum`.
+    Operations start with an aggregation (sum, max, min, avg), which no key-metric signal's does."""
+    return f"service:{metric}:{operation}"
 
 
 def runbook_slug(alert: str, slo: str | None) -> str:

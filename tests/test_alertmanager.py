@@ -16,7 +16,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet
-from compiler.model.alerts import service_alerts
+from compiler.model.alerts import fired_labels, service_alerts
 from compiler.model.types import BusinessHours, Tier, TimeRange
 from compiler.output.bundle import assemble
 from compiler.spec.schema import INLINE_SECRETS
@@ -264,7 +264,10 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
         for alert in service_alerts(service):
             route = service.route(alert.tier)
             assert route is not None
-            expected.append((service.name, alert.name, {"alertname": alert.name, **alert.labels()}, [route.receiver]))
+            labels = {"alertname": alert.name, **fired_labels(service, alert)}  # extras: tests/test_threshold_alerts.py
+            expected.append((service.name, alert.name, labels, [route.receiver]))
+            if alert.threshold is not None and alert.threshold.missing_fires:  # the no-series twin rule
+                expected.append((service.name, alert.name, {**labels, "data": "missing"}, [route.receiver]))
     alerts = [c for c in table if not c["service"].startswith("(team ")]
     assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in alerts] == expected
     assert len(alerts) > 40  # three services, every tier
@@ -303,7 +306,8 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     assert leaves == _branch(config, "payments", "checkout")["routes"]  # same receivers and timing as its service
     # Business hours gate the fallback's ticket and digest too, never its page.
-    gated = [leaf.get("active_time_intervals") for leaf in _branch(config, "fulfilment")["routes"][1:]]
+    fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
+    gated = [leaf.get("active_time_intervals") for leaf in fallback]
     assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]]
 
 
@@ -517,5 +521,5 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 2  # the service, the team fallback
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 3  # two services, the team fallback
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

@@ -59,6 +59,7 @@ def test_examples_write_a_dashboard_per_service_the_standard_one_the_fleet_and_p
         "grafana/dashboards/teams/payments/checkout.json",
         "grafana/dashboards/teams/payments/checkout.golden-signals.json",
         "grafana/dashboards/teams/fulfilment/order-worker.json",
+        "grafana/dashboards/teams/fulfilment/orders-consumer.json",
         "grafana/dashboards/teams/search/search.json",
         "grafana/dashboards/teams/search/homepage.json",
         "grafana/dashboards/teams/search/nightly-backup.json",

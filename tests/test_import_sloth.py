@@ -162,14 +162,14 @@ def test_getting_started_reports_exactly_what_it_cannot_carry(tmp_path: Path) ->
     alerting = ("slos", 0, "alerting")
     assert sorted(d.path for d in imported.dropped) == sorted(
         [
-            (*alerting, "annotations"),
-            (*alerting, "labels"),
+            (*alerting, "annotations", "summary"),  # obsc writes its own summary
             (*alerting, "name"),
-            (*alerting, "page_alert", "labels"),
+            (*alerting, "page_alert", "labels"),  # labels per SLO and tier
             (*alerting, "ticket_alert", "labels"),
         ]
     )
     service = compilation.fleet.services[0]
+    assert dict(service.slos[0].labels) == {"category": "availability"}  # alerting.labels: on both alerts
     assert (service.team, dict(service.labels)) == (
         "myteam",
         {"owner": "myteam", "repo": "myorg/myservice", "tier": "2"},
@@ -184,6 +184,7 @@ labels: {severity: sev1, team: someone-else, "bad label": x, cost_center: "42"}
 slos:
   - name: Nightly Run
     objective: 99
+    labels: {data: x, __tenant: y, shift: night}
     sli:
       events:
         error_query: sum(increase(batch_runs_total{result="failed"}[{{ .window }}]))
@@ -214,7 +215,10 @@ def test_a_hostile_batch_job_on_7d_reports_every_field_it_cannot_carry(tmp_path:
         True,
     )
     dropped = {d.path: d.message for d in imported.dropped}
+    assert dict(slo.labels) == {"shift": "night"}
     assert set(dropped) == {
+        ("slos", 0, "labels", "data"),
+        ("slos", 0, "labels", "__tenant"),
         ("labels", "severity"),
         ("labels", "team"),
         ("labels", "bad label"),

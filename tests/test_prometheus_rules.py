@@ -92,7 +92,8 @@ def test_annotations_link_runbook_and_dashboard_and_render() -> None:
         for rule in (r for r in rules_of(fleet, svc.name) if r.alert):
             assert rule.source is not None
             notes = rule.annotation_dict()
-            assert set(notes) == {"summary", "description", "runbook_url", "dashboard_url"}
+            extra = {k for k, _ in rule.source.slo.annotations} if rule.source.slo else set()  # the SLO's own
+            assert set(notes) == {"summary", "description", "runbook_url", "dashboard_url"} | extra
             assert notes["runbook_url"] == links.runbook_url(fleet.platform, rule.source)
             assert notes["dashboard_url"] == links.alert_dashboard_url(fleet.platform, svc, rule.source)
             assert notes["summary"] and "{{" not in notes["summary"]
@@ -110,7 +111,7 @@ def test_descriptions_template_their_values() -> None:
 
 @pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator", "mimir", "vmalert"])
 def test_groups_use_only_what_prometheus_2_42_accepts(fmt: str) -> None:
-    for service in ("checkout", "order-worker", "search"):
+    for service in ("checkout", "order-worker", "search", "orders-consumer"):
         text = yaml.safe_dump(plain_file(service, fmt))
         groups = extract_groups(text, fmt)
         assert groups

@@ -68,7 +68,27 @@ slos = st.fixed_dictionaries(
         "alerts": st.fixed_dictionaries(
             {}, optional={"critical": st.booleans(), "warning": st.booleans(), "budget_left": percents}
         ),
+        "labels": st.dictionaries(st.sampled_from(["component", "severity", "__x", "data"]), st.just("v"), max_size=2),
+        "annotations": st.dictionaries(st.sampled_from(["playbook", "summary"]), st.just("v"), max_size=2),
     },
+)
+threshold_alerts = st.lists(
+    st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["LagHigh", "LagLow", "ServiceDown", "lower"]),
+            "metric": st.sampled_from(["lag", "requests", "latency", "disk", "nope"]),
+        },
+        optional={
+            "above": st.one_of(st.sampled_from([0, -1, 1000, 0.5, "80%", "2GiB", "500ms", "10/m", "x"]), junk),
+            "below": st.sampled_from([0, 1, "1/h"]),
+            "within": durations,
+            "for": durations,
+            "tier": st.sampled_from(["critical", "warning", "info"]),
+            "by": st.sampled_from([["topic"], ["severity"], ["a", "b"]]),
+            "missing": st.sampled_from(["alert", "ignore"]),
+        },
+    ),
+    max_size=3,
 )
 tier_values = st.one_of(
     st.booleans(),
@@ -111,6 +131,7 @@ specs = st.fixed_dictionaries(
                     "good": st.just('http_requests_total{code!~"5.."}'),
                     "latency": st.sampled_from(["http_request_duration_seconds", {"selector": "h", "type": "counter"}]),
                     "disk": st.just("sum(disk_used{$selector}) / sum(disk_size{$selector})"),
+                    "lag": st.sampled_from([{"selector": "lag", "type": "gauge", "unit": "percentunit"}, "lag_total"]),
                 },
             )
         ),
@@ -120,6 +141,8 @@ specs = st.fixed_dictionaries(
             st.fixed_dictionaries({"critical": receivers}, optional={"warning": receivers, "info": receivers})
         ),
         "dashboards": maybe(st.sampled_from([["service"], [], ["nope"]])),
+        "threshold_alerts": maybe(threshold_alerts),
+        "tier_labels": maybe(st.just({"critical": {"pager": "primary"}, "info": {"team": "x"}})),
         "unknown": junk,
     },
 )

@@ -21,7 +21,16 @@ RESERVED_LABELS = frozenset(
         conventions.LABEL_SLO,
         conventions.LABEL_BURN_WINDOW,
         conventions.LABEL_WINDOW,
+        conventions.LABEL_DATA,
         "alertname",
+    }
+)
+RESERVED_ANNOTATIONS = frozenset(
+    {
+        conventions.ANNOTATION_SUMMARY,
+        conventions.ANNOTATION_DESCRIPTION,
+        conventions.ANNOTATION_RUNBOOK,
+        conventions.ANNOTATION_DASHBOARD,
     }
 )
 DEFAULT_TEAM = "imported"

@@ -25,6 +25,8 @@ class SloOut:
     alerts: dict[str, bool]
     description: str = ""
     origin: Location = NOWHERE  # where the source defines it, for messages
+    labels: dict[str, str] = field(default_factory=dict)  # on the SLO's alerts
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +95,10 @@ def _slo(slo: SloOut) -> dict[str, Any]:
         out["description"] = slo.description
     out["sli"] = slo.sli
     out["alerts"] = _Flow(slo.alerts)
+    if slo.labels:
+        out["labels"] = dict(sorted(slo.labels.items()))
+    if slo.annotations:
+        out["annotations"] = dict(sorted(slo.annotations.items()))
     return out
 
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team, service_labels
+from compiler.importers.common import (
+    RESERVED_ANNOTATIONS,
+    note_selector,
+    objective_percent,
+    obsc_name,
+    pick_team,
+    service_labels,
+)
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.spec.document import Path
@@ -27,7 +34,7 @@ _CAMEL = {
     "page_alert": "pageAlert",
     "ticket_alert": "ticketAlert",
 }
-_NO_PER_SLO = "obsc has no per-SLO {what} yet (issue 14)"
+_NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
 _ALERT_NAME = (
     "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
 )
@@ -93,12 +100,37 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
     name = obsc_name(src, (*path, "name"), src.take((*path, "name")), "SLO name")
     objective = objective_percent(src, (*path, "objective"), src.take((*path, "objective")))
     description = str(src.take((*path, "description")) or "").strip()
-    src.drop((*path, "labels"), _NO_PER_SLO.format(what="labels") + "; the service's labels are carried over")
+    labels = _slo_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
     sli = _sli(src, (*path, "sli"), keys, queries)
     alerts = _alerting(src, (*path, "alerting"), keys)
+    labels.update(_slo_labels(src, (*path, "alerting", "labels")))  # on both of its alerts
+    annotations = _annotations(src, (*path, "alerting", "annotations"))
     if name is None or objective is None or sli is None:
         return None
-    return SloOut(name, objective, period, sli, alerts, description, origin=src.at(path))
+    return SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations)
+
+
+def _slo_labels(src: Source, path: Path) -> dict[str, str]:
+    """Labels that can go on every alert of the SLO (obsc's own and `__` names reported where they are)."""
+    labels = service_labels(src, path)
+    for key in [k for k in labels if k.startswith("__")]:
+        src.drop((*path, key), f"label {key!r}: names starting with __ are Prometheus-internal")
+        del labels[key]
+    return labels
+
+
+def _annotations(src: Source, path: Path) -> dict[str, str]:
+    """Annotations for every alert of the SLO; obsc writes summary, description and the links itself."""
+    raw = src.enter(path)
+    out: dict[str, str] = {}
+    for key, value in raw.items() if isinstance(raw, dict) else []:
+        if key in RESERVED_ANNOTATIONS:
+            src.drop((*path, key), f"obsc writes {key!r} on its own alerts; put the text in the SLO's description")
+        elif not isinstance(value, str) or "{{" in value:
+            src.drop((*path, key), "not plain text (obsc refuses Go templates in spec strings)")
+        else:
+            out[str(key)] = str(src.take((*path, key)))
+    return out
 
 
 def _sli(src: Source, path: Path, keys: dict[str, str], queries: list[str]) -> dict[str, Any] | None:
@@ -148,15 +180,13 @@ def _query(src: Source, path: Path) -> str | None:
 def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool]:
     src.enter(path)
     src.drop((*path, "name"), _ALERT_NAME)
-    src.drop((*path, "labels"), _NO_PER_SLO.format(what="alert labels"))
-    src.drop((*path, "annotations"), _NO_PER_SLO.format(what="alert annotations"))
     enabled: dict[str, bool] = {}
     for key, tier in ((keys["page_alert"], "critical"), (keys["ticket_alert"], "warning")):
         sub = (*path, key)
         src.enter(sub)
         enabled[tier] = not bool(src.take((*sub, "disable")))
-        src.drop((*sub, "labels"), _NO_PER_SLO.format(what="alert labels") + "; severity comes from the tier")
-        src.drop((*sub, "annotations"), _NO_PER_SLO.format(what="alert annotations"))
+        src.drop((*sub, "labels"), _NO_PER_TIER.format(what="labels") + "; severity comes from the tier")
+        src.drop((*sub, "annotations"), _NO_PER_TIER.format(what="annotations"))
     if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
         src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
     enabled["info"] = False  # Sloth has no budget-left alerts

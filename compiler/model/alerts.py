@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from compiler import conventions as names
 from compiler.model.burnrate import BurnWindow, windows_for
-from compiler.model.types import AlertKind, KeyAlert, Service, Slo, Tier
+from compiler.model.types import AlertKind, KeyAlert, Service, Slo, ThresholdAlert, Tier
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class AlertDef:
     budget: str | None = None  # "low" / "exhausted" for budget alerts
     data_missing: bool = False  # the SLI's series are absent while the service's targets are up
     stale: bool = False  # freshness SLI: the last success is older than max_age
+    threshold: ThresholdAlert | None = None  # the spec's own threshold alerts (threshold_alerts:)
 
     @property
     def slo_name(self) -> str | None:
@@ -64,7 +65,21 @@ def service_alerts(service: Service) -> tuple[AlertDef, ...]:
             out.append(
                 AlertDef(names.KEY_ALERT_NAMES[alert.kind], alert.tier, service.name, service.team, key_alert=alert)
             )
+    for threshold in service.threshold_alerts:
+        out.append(AlertDef(threshold.name, threshold.tier, service.name, service.team, threshold=threshold))
     return tuple(out)
+
+
+def fired_labels(service: Service, alert: AlertDef) -> dict[str, str]:
+    """Every label the rule writes: the spec's extras, most specific last (service, tier, SLO, the threshold
+    alert's own), under the catalog's labels, which nothing overrides (the model refuses reserved names)."""
+    labels = dict(service.labels)
+    labels.update(next((dict(extra) for tier, extra in service.tier_labels if tier is alert.tier), {}))
+    if alert.slo is not None:
+        labels.update(alert.slo.labels)
+    if alert.threshold is not None:
+        labels.update(alert.threshold.labels)
+    return {**labels, **alert.labels()}
 
 
 # Kinds that read a metric's series labels (a histogram's `le`, build info's `version`, an error's type):

@@ -25,6 +25,7 @@ from compiler.model.build_targets import (
     targets_notes,
     unknown_targets,
 )
+from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -242,6 +243,8 @@ def build_service(
     if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
         unknown_targets(selector, ctx)
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
+    threshold_alerts = build_threshold_alerts(data, metrics, ctx)
+    tier_labels = build_tier_labels(data, defaults, ctx)
     routes = _service_routes(data, platform, receivers, ctx, unsure)
     claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
     if claim and not unsure.secrets():
@@ -265,6 +268,8 @@ def build_service(
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
         targets=targets,
+        threshold_alerts=threshold_alerts,
+        tier_labels=tier_labels,
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
+from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
 from compiler.model.promql import Matcher, expand
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
@@ -69,6 +70,7 @@ def build_slos(
                 "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
             )
             continue
+        labels, annotations = extras(raw, ctx, path)
         if sli is None or guard_refused(sli, raw, ctx, path):
             continue
         # Kinds without countable events get no min_bad_events guard (a written one is refused above).
@@ -89,6 +91,8 @@ def build_slos(
                 min_bad_events=bad_events,
                 location=ctx.loc(path),
                 windows=windows,
+                labels=labels,
+                annotations=annotations,
             )
         )
     return out

@@ -154,6 +154,8 @@ class Slo:
     min_bad_events: int = 0  # burn alerts need at least this many bad events in their long window
     location: Location = NOWHERE
     windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
+    labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
+    annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
 
     @property
     def objective_ratio(self) -> Decimal:
@@ -199,6 +201,36 @@ class KeyAlert:
     location: Location = NOWHERE
     slo: str | None = None  # the SLO whose symptom it measures: it carries that `slo` label
     demoted: bool = False  # written as critical; a ticket because the SLO pages for the same symptom
+
+
+class Comparison(StrEnum):
+    """How a threshold alert compares its metric: `within` reads a Unix timestamp as time left until it."""
+
+    ABOVE = "above"
+    BELOW = "below"
+    WITHIN = "within"
+
+
+@dataclass(frozen=True)
+class ThresholdAlert:
+    """A spec's own alert on a named metric (`threshold_alerts:`): value vs threshold, held for `for`.
+
+    The threshold is in the metric's base unit: per second for counters (compared with their 5m rate),
+    seconds of time left for `within`, a 0-1 ratio for `percentunit`, bytes for byte units."""
+
+    name: str
+    metric: Metric
+    comparison: Comparison
+    threshold: Decimal
+    threshold_text: str  # as the spec wrote it, for humans: 1000, 14d, 80%, 2GiB, 10/m
+    for_seconds: int
+    tier: Tier
+    by: tuple[str, ...] = ()  # one alert per value of these labels
+    summary: str = ""
+    description: str = ""
+    missing_fires: bool = True  # no series at all for max(for, 10m) fires the alert too (missing: alert)
+    labels: tuple[tuple[str, str], ...] = ()
+    location: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -269,6 +301,8 @@ class Service:
     # Labels of the scrape targets (`up`), apart from the metrics' selector; () when nothing is scraped
     # (a batch job, serverless, externally measured): such a service has no ServiceDown.
     targets: tuple[Matcher, ...] = ()
+    threshold_alerts: tuple[ThresholdAlert, ...] = ()
+    tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)

@@ -21,7 +21,16 @@ from compiler.errors import Diagnostic
 from compiler.spec.document import Document, Path
 
 # How deep below a top-level key the unit of a broken value lies (default 1: the whole top-level key).
-_SERVICE_DEPTH = {"slos": 2, "metrics": 2, "alerts": 2, "routing": 2, "links": 2, "labels": 2}
+_SERVICE_DEPTH = {
+    "slos": 2,
+    "metrics": 2,
+    "alerts": 2,
+    "routing": 2,
+    "links": 2,
+    "labels": 2,
+    "threshold_alerts": 2,
+    "tier_labels": 2,
+}
 _PLATFORM_DEPTH = {
     "teams": 3,  # teams.<team>.routing / business_hours / links
     "receivers": 2,
@@ -30,6 +39,8 @@ _PLATFORM_DEPTH = {
     "standard_dashboards": 2,
     "secrets": 2,
 }
+# Lists whose items are units of their own (a broken `slos[1]` leaves `slos[2]` checked).
+_ITEM_LISTS = frozenset({"slos", "threshold_alerts"})
 # Required service keys the builder reads unconditionally; a broken one is replaced by a stand-in.
 _STAND_INS: dict[str, Any] = {"service": "-", "team": "-", "selector": {"job": "-"}}
 
@@ -80,7 +91,7 @@ def prune(doc: Document, problems: Iterable[Diagnostic], *, platform: bool = Fal
 def _unit(path: Path, depth: dict[str, int]) -> Path:
     unit = path[: depth.get(str(path[0]), 1)]
     # A unit never ends inside a list of scalars it does not own: `slos[1]` yes, `dashboards[0]` no.
-    return unit[:-1] if isinstance(unit[-1], int) and unit[0] != "slos" else unit
+    return unit[:-1] if isinstance(unit[-1], int) and unit[0] not in _ITEM_LISTS else unit
 
 
 def _dependents(data: dict[str, Any], units: set[Path]) -> set[Path]:

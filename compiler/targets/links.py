@@ -42,7 +42,21 @@ def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -
     if alert.slo is not None:
         index = [s.name for s in service.slos].index(alert.slo.name)
         panel = conventions.slo_panel_id(index)
+    elif alert.threshold is not None:
+        panel = metric_panel_id(service, alert.threshold.metric.name)
     else:
         assert alert.kind is not None
         panel = conventions.KEY_PANEL_IDS[alert.kind]
     return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, panel)
+
+
+# Well-known metrics' panels on the service dashboard (the business row holds every other metric).
+_METRIC_PANELS = {"requests": "traffic_anomaly", "errors": "error_rate", "build_info": "deployment"}
+
+
+def metric_panel_id(service: Service, metric: str) -> int:
+    """The service dashboard panel that plots `metric` (where a threshold alert on it draws its line)."""
+    business = [m.name for m in service.metrics if m.is_business]
+    if metric in business:
+        return conventions.business_panel_id(business.index(metric), len(service.slos))
+    return conventions.KEY_PANEL_IDS[_METRIC_PANELS.get(metric, metric)]

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.alerts import service_alerts
+from compiler.model.alerts import fired_labels, service_alerts
 from compiler.model.teams import fallback_route, no_severity_route
 from compiler.model.types import Fleet, Tier
 from compiler.targets.alertmanager.routes import root_receiver, teams_in_use
@@ -36,15 +36,19 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
             if route is None:
                 continue  # the model refuses a service without a receiver for a tier
             # As the rules write them: the spec's extra labels, never overriding the catalog's.
-            labels = {**dict(service.labels), ALERTNAME: alert.name, **alert.labels()}
-            cases.append(
-                {
-                    "service": service.name,
-                    "alert": alert.name,
-                    "labels": dict(sorted(labels.items())),
-                    "receivers": [route.receiver],
-                }
-            )
+            labels = {**fired_labels(service, alert), ALERTNAME: alert.name}
+            variants = [labels]
+            if alert.threshold is not None and alert.threshold.missing_fires:  # its no-series twin rule
+                variants.append({**labels, names.LABEL_DATA: "missing"})
+            for variant in variants:
+                cases.append(
+                    {
+                        "service": service.name,
+                        "alert": alert.name,
+                        "labels": dict(sorted(variant.items())),
+                        "receivers": [route.receiver],
+                    }
+                )
     return cases + team_fallback_cases(fleet)
 
 

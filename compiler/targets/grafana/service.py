@@ -36,6 +36,7 @@ from compiler.targets.grafana.panels import (
     text_panel,
     timeseries_panel,
 )
+from compiler.targets.grafana.thresholds import threshold_lines, threshold_note
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
 RED_ROW, SATURATION_ROW, BUSINESS_ROW = 9, 20, 30
@@ -76,7 +77,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
         _add(dashboard, names.slo_panel_id(i, SLO_ROW_OFFSET), title, _slo_panels(service, i, slo, runbooks))
     _add(dashboard, RED_ROW, "Requests, errors, latency", _red_panels(service, runbooks))
     _add(dashboard, SATURATION_ROW, "Saturation", _saturation_panels(service, runbooks))
-    _add(dashboard, BUSINESS_ROW, "Business metrics", _business_panels(service))
+    _add(dashboard, BUSINESS_ROW, "Business metrics", _business_panels(service, runbooks))
     return dashboard.build()
 
 
@@ -104,6 +105,8 @@ def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[Al
     for alert in alerts:
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
+        elif alert.threshold is not None:
+            panel = cross_links.metric_panel_id(service, alert.threshold.metric.name)
         else:
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
@@ -286,10 +289,10 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             (
                 10,
                 "Request rate",
-                "Requests per second, all instances.",
+                "Requests per second, all instances." + threshold_note(service, "requests"),
                 "reqps",
                 [Query("requests/s", q.request_rate(requests))],
-                [],
+                threshold_lines(service, "requests"),
             )
         )
     if errors is not None:
@@ -368,6 +371,8 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
         unit = metric.unit or "percentunit"
         lines = _key_lines(service, kind)
         note = f" Alert thresholds: {_thresholds_text(lines, unit)}." if lines else ""
+        note += threshold_note(service, metric.name)
+        lines += threshold_lines(service, metric.name)
         panels.append(
             timeseries_panel(
                 pid,
@@ -384,16 +389,18 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
     return panels
 
 
-def _business_panels(service: Service) -> list[Builder[models.Panel]]:
+def _business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     business = [m for m in service.metrics if m.is_business]
     return [
         timeseries_panel(
-            names.business_panel_id(i, len(service.slos)),
+            (pid := names.business_panel_id(i, len(service.slos))),
             metric.title or metric.name,
-            f"Business metric {metric.name} ({metric.type.value}).",
+            f"Business metric {metric.name} ({metric.type.value}).{threshold_note(service, metric.name)}",
             metric.unit or _default_unit(metric),
             [Query(legend, expr) for legend, expr in q.metric_queries(metric)],
             8,
+            lines=threshold_lines(service, metric.name),
+            links=runbooks.get(pid, ()),
         )
         for i, metric in enumerate(business)
     ]

@@ -15,6 +15,7 @@ from compiler.model.types import Platform, Service
 from compiler.targets.prometheus.keyalerts import key_rules
 from compiler.targets.prometheus.rule_model import Group, ServiceRules
 from compiler.targets.prometheus.slo import slo_rules
+from compiler.targets.prometheus.thresholds import threshold_rules
 
 
 def service_rules(service: Service, platform: Platform) -> ServiceRules:
@@ -23,7 +24,7 @@ def service_rules(service: Service, platform: Platform) -> ServiceRules:
     coarse_interval = recording_tiers().coarse_interval_seconds
     groups = (
         Group(names.rule_group_name(service.name, names.RULE_GROUP_SLO), slo.fast),
-        Group(names.rule_group_name(service.name, names.RULE_GROUP_KEY), key.fast),
+        Group(names.rule_group_name(service.name, names.RULE_GROUP_KEY), key.fast + threshold_rules(service, platform)),
         Group(names.rule_group_name(service.name, names.RULE_GROUP_COARSE), slo.coarse + key.coarse, coarse_interval),
     )
     return ServiceRules(service.name, tuple(g for g in groups if g.rules))

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
-from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
@@ -182,7 +182,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
 
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:
     """The catalog's labels; the spec's extra labels never override them."""
-    return tuple(sorted({**dict(service.labels), **alert.labels()}.items()))
+    return tuple(sorted(fired_labels(service, alert).items()))
 
 
 def _percent(ratio: Decimal) -> str:
@@ -227,9 +227,10 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
             f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
             "risky changes."
         )
-    return (
+    own = (
         (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
         (names.ANNOTATION_DESCRIPTION, description),
         (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
         (names.ANNOTATION_SUMMARY, summary),
     )
+    return tuple(sorted((*own, *slo.annotations))) if slo.annotations else own  # the model refuses obsc's names

@@ -15,6 +15,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
+from compiler.targets.runbooks import threshold_page
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
 from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
@@ -78,14 +79,18 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     if service.description:
         lines += ["", service.description]
     lines += ["", "## Meaning", ""]
-    lines += _meaning(first, alerts)
+    mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
+    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts)
     lines += ["", "## Impact", ""]
-    lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
+    if mine:
+        lines += threshold_page.impact(service, first)
+    else:
+        lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
     lines += ["", "## Diagnosis", ""]
     lines += [f"- Dashboard: {alert_dashboard_url(fleet.platform, service, first)}"]
     if alert_dashboard_url(fleet.platform, service, first) != service_dashboard_url(fleet.platform, service):
         lines += [f"- Service dashboard: {service_dashboard_url(fleet.platform, service)}"]
-    for what, query in diagnosis_queries(service, alerts):
+    for what, query in threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts):
         title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
         lines += ["", title, "", "```promql", query, "```"]
     lines += ["", "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies."]

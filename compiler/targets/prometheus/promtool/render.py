@@ -31,6 +31,7 @@ from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
+from compiler.targets.prometheus.promtool.threshold_cases import threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import dump
 
@@ -41,6 +42,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long: list[Case] = []
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
+    keys.extend(threshold_cases(service, rules, MAIN_STEP))
     main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
     main += slice_cases(service, rules, MAIN_STEP)
     out = []

@@ -1,0 +1,255 @@
+"""Threshold alerts on any named metric (`threshold_alerts:`), and the extra labels and annotations a spec
+may put on obsc's alerts (per SLO, per tier). Raw dicts in, model out, every problem located.
+
+Extra labels never replace obsc's own: routing, inhibition and the generated tests key on severity, service,
+team, slo and burn_window, so a spec that writes one of them is refused rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from compiler import conventions as names
+from compiler.model.build_context import Ctx, Layer, did_you_mean
+from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
+from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent, parse_rate
+from compiler.spec.document import Path
+
+DEFAULT_FOR = "5m"
+DEFAULT_TIER = Tier.WARNING
+MAX_FOR = 7 * 86400
+RESERVED_LABELS = (
+    names.LABEL_SEVERITY,
+    names.LABEL_SERVICE,
+    names.LABEL_TEAM,
+    names.LABEL_SLO,
+    names.LABEL_BURN_WINDOW,
+    names.LABEL_DATA,
+    "alertname",  # Prometheus sets it from the rule name
+)
+RESERVED_ANNOTATIONS = (
+    names.ANNOTATION_SUMMARY,
+    names.ANNOTATION_DESCRIPTION,
+    names.ANNOTATION_RUNBOOK,
+    names.ANNOTATION_DASHBOARD,
+)
+_BYTES = {
+    "B": 1,
+    "kB": 10**3,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
+    "TiB": 2**40,
+}
+_BYTE_UNITS = ("bytes", "decbytes")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_WITH_BYTES = re.compile(r"([0-9]+(?:\.[0-9]+)?)(" + "|".join(_BYTES) + ")")
+
+
+def builtin_alert_names() -> tuple[str, ...]:
+    """obsc's own alert names: a threshold alert may not take one (runbook pages, inhibition, routing tests)."""
+    return (
+        names.SLO_BURN_FAST,
+        names.SLO_BURN_SLOW,
+        names.SLO_BUDGET_LOW,
+        names.SLO_BUDGET_EXHAUSTED,
+        names.SLO_DATA_MISSING,
+        names.SLO_FRESHNESS_STALE,
+        *names.KEY_ALERT_NAMES.values(),
+    )
+
+
+def label_problems(labels: Mapping[str, Any], what: str = "label") -> list[tuple[str, str]]:
+    """(key, message) for each extra label that would replace one obsc sets."""
+    out = []
+    for key in labels:
+        if key in RESERVED_LABELS or str(key).startswith("__"):
+            out.append(
+                (
+                    key,
+                    f"{what} {key!r} is obsc's own (routing and inhibition read it); reserved: "
+                    f"{', '.join(RESERVED_LABELS)} and every name starting with __; pick another name",
+                )
+            )
+    return out
+
+
+def extras(
+    raw: Mapping[str, Any], ctx: Ctx, path: Path
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """An SLO's (labels, annotations), sorted; reserved names reported."""
+    labels = raw.get("labels") or {}
+    annotations = raw.get("annotations") or {}
+    for key, message in label_problems(labels):
+        ctx.error((*path, "labels", key), message, key=True)
+    for key in annotations:
+        if key in RESERVED_ANNOTATIONS:
+            ctx.error(
+                (*path, "annotations", key),
+                f"annotation {key!r} is written by obsc on every alert ({', '.join(RESERVED_ANNOTATIONS)}); "
+                "put extra text under another name, or in the SLO's description",
+                key=True,
+            )
+    return (
+        tuple(sorted((str(k), str(v)) for k, v in labels.items())),
+        tuple(sorted((str(k), str(v)) for k, v in annotations.items())),
+    )
+
+
+def build_tier_labels(
+    data: Mapping[str, Any], defaults: Layer, ctx: Ctx
+) -> tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...]:
+    """Platform defaults.tier_labels, then the spec's, merged label by label within each tier."""
+    merged: dict[Tier, dict[str, str]] = {}
+    layers = ((defaults.data.get("tier_labels") or {}, defaults.ctx, (*defaults.base, "tier_labels")),)
+    for layer, where, base in (*layers, (data.get("tier_labels") or {}, ctx, ("tier_labels",))):
+        for tier in Tier:
+            labels = layer.get(tier.value) or {}
+            for key, message in label_problems(labels):
+                where.error((*base, tier.value, key), message, key=True)
+            merged.setdefault(tier, {}).update({str(k): str(v) for k, v in labels.items()})
+    return tuple((tier, tuple(sorted(labels.items()))) for tier, labels in merged.items() if labels)
+
+
+def build_threshold_alerts(data: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx) -> tuple[ThresholdAlert, ...]:
+    out: list[ThresholdAlert] = []
+    seen: dict[str, int] = {}
+    builtin = builtin_alert_names()
+    for i, raw in enumerate(data.get("threshold_alerts") or []):
+        path: Path = ("threshold_alerts", i)
+        name = str(raw["name"])
+        if name in builtin:
+            ctx.error(
+                (*path, "name"),
+                f"{name!r} is one of obsc's built-in alert names (its runbook page, routing tests and inhibition "
+                "are obsc's); name the alert after what it measures, e.g. ConsumerLagHigh",
+            )
+            continue
+        if name in seen:
+            line = ctx.loc(("threshold_alerts", seen[name], "name")).line
+            ctx.error((*path, "name"), f"duplicate threshold alert name {name!r} (first defined on line {line})")
+            continue
+        seen[name] = i
+        alert = _one(raw, name, metrics, ctx, path)
+        if alert is not None:
+            out.append(alert)
+    return tuple(out)
+
+
+def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path) -> ThresholdAlert | None:
+    before = len(ctx.diagnostics)
+    metric = metrics.get(str(raw["metric"]))
+    if metric is None:
+        ctx.error(
+            (*path, "metric"),
+            f"metric {raw['metric']!r} is not defined under metrics:" + did_you_mean(str(raw["metric"]), list(metrics)),
+        )
+    elif metric.type is MetricType.HISTOGRAM:
+        ctx.error(
+            (*path, "metric"),
+            f"metric {metric.name!r} is a histogram: it has no single value to compare; use a latency SLO, or a "
+            "metric with expr: histogram_quantile(...)",
+        )
+    given = [c for c in Comparison if c.value in raw]
+    if len(given) != 1:
+        ctx.error(
+            path,
+            "say exactly one of above: (fire while the value is above it), below: or within: (a timestamp less "
+            f"than this far ahead); found {', '.join(c.value for c in given) or 'none'}",
+        )
+    for key, message in label_problems(raw.get("labels") or {}):
+        ctx.error((*path, "labels", key), message, key=True)
+    for _, message in label_problems({k: "" for k in raw.get("by") or ()}, "label"):
+        ctx.error((*path, "by"), f"by: {message}")
+    if len(ctx.diagnostics) > before or metric is None:
+        return None
+    comparison = given[0]
+    value = raw[comparison.value]
+    try:
+        threshold = _threshold(value, comparison, metric)
+        if not threshold.is_finite():
+            raise ValueError("the threshold must be a finite number")
+    except ValueError as exc:
+        ctx.error((*path, comparison.value), f"{value!r}: {exc}")
+        return None
+    hold = parse_duration(str(raw.get("for", DEFAULT_FOR)))
+    if hold > MAX_FOR:
+        # Its generated test feeds samples across the hold: a year-long hold would be a year of samples.
+        ctx.error(
+            (*path, "for"),
+            f"for: {raw['for']} is longer than {format_duration(MAX_FOR)}; a threshold alert "
+            "held that long never pages in time (use an SLO for slow trends)",
+        )
+        return None
+    return ThresholdAlert(
+        name=name,
+        metric=metric,
+        comparison=comparison,
+        threshold=threshold,
+        threshold_text=str(value),
+        for_seconds=hold,
+        tier=Tier(raw.get("tier", DEFAULT_TIER.value)),
+        by=tuple(str(b) for b in raw.get("by") or ()),
+        summary=str(raw.get("summary", "")).strip(),
+        description=str(raw.get("description", "")).strip(),
+        missing_fires=raw.get("missing", "alert") == "alert",
+        labels=tuple(sorted((str(k), str(v)) for k, v in (raw.get("labels") or {}).items())),
+        location=ctx.loc(path),
+    )
+
+
+def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
+    """The threshold in the metric's base unit, or ValueError saying which forms fit this metric."""
+    if comparison is Comparison.WITHIN:
+        if metric.type is MetricType.COUNTER:
+            raise ValueError(f"within: reads a Unix timestamp gauge; {metric.name!r} is a counter")
+        return Decimal(parse_duration(str(value)))
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a number with a unit")
+    if metric.type is MetricType.COUNTER:
+        # A counter only grows: compare its per-second rate (5m), written as 2.5, 10/m or 100/h.
+        if isinstance(value, str) and _NUMBER.fullmatch(value):
+            return Decimal(value)
+        try:
+            # 100/h is 0.02777...: 12 significant digits keep PromQL readable, far below any real difference.
+            return Decimal(format(parse_rate(value), ".12g"))
+        except ValueError:
+            raise ValueError(
+                f"{metric.name!r} is a counter: its per-second rate (5m) is compared; write e.g. 2.5, 10/m or 100/h"
+            ) from None
+    if isinstance(value, int | float):
+        return Decimal(repr(value))
+    text = str(value)
+    if _NUMBER.fullmatch(text):
+        return Decimal(text)
+    unit = metric.unit
+    if text.endswith("%"):
+        ratio = parse_percent(text)
+        if unit == "percentunit":
+            return ratio
+        if unit == "percent":
+            return ratio * 100
+        raise ValueError(
+            f"a percentage needs metric {metric.name!r} to declare unit: percentunit (0-1) or percent (0-100); "
+            f"it has {unit or 'no unit'}"
+        )
+    if match := _WITH_BYTES.fullmatch(text):
+        if unit not in _BYTE_UNITS:
+            raise ValueError(f"a size needs metric {metric.name!r} to declare unit: bytes; it has {unit or 'no unit'}")
+        return Decimal(match.group(1)) * _BYTES[match.group(2)]
+    try:
+        seconds = parse_duration_seconds(text)
+    except ValueError:
+        raise ValueError("not a threshold: write a number, or one with the metric's unit (500ms, 80%, 2GiB)") from None
+    if unit == "s" or (not unit and metric.selector is not None and metric.selector.metric.endswith("_seconds")):
+        return seconds
+    if unit == "ms":
+        return seconds * 1000
+    raise ValueError(f"a duration needs metric {metric.name!r} to declare unit: s (or ms); it has {unit or 'no unit'}")

@@ -1,0 +1,41 @@
+"""What a threshold alert compares, written once for every target: the recorded signal's name and PromQL.
+
+Counters are compared as their 5m rate; `within` takes the soonest timestamp of each group (the first
+certificate to expire), every other comparison the metric's own aggregation.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model.promql import expand
+from compiler.model.types import Comparison, MetricType, ThresholdAlert
+
+RATE_WINDOW = "5m"
+MISSING_FOR_SECONDS = 600  # no series this long (or the alert's own hold, if longer) fires a missing-data alert
+
+
+def signal_aggregation(alert: ThresholdAlert) -> str:
+    return "min" if alert.comparison is Comparison.WITHIN else alert.metric.aggregation.value
+
+
+def signal_name(alert: ThresholdAlert) -> str:
+    """`service:consumer_lag:sum_by_topic`: one name per (metric, aggregation, rate, grouping)."""
+    op = signal_aggregation(alert)
+    if alert.metric.type is MetricType.COUNTER:
+        op += f"_rate{RATE_WINDOW}"
+    if alert.by:
+        op += "_by_" + "_".join(alert.by)
+    return names.threshold_signal(alert.metric.name, op)
+
+
+def signal_expr(alert: ThresholdAlert) -> str:
+    """The metric aggregated as the alert compares it (its `by` labels kept)."""
+    metric = alert.metric
+    grouping = f" by ({', '.join(alert.by)})" if alert.by else ""
+    if metric.selector is None:
+        inner = expand(metric.expr or "", (), RATE_WINDOW)
+    elif metric.type is MetricType.COUNTER:
+        inner = f"rate({metric.selector.render()}[{RATE_WINDOW}])"
+    else:
+        inner = metric.selector.render()
+    return f"{signal_aggregation(alert)}{grouping} ({inner})"

@@ -1,0 +1,119 @@
+"""Test cases for threshold alerts (`threshold_alerts:`), fed through the recorded signal each alert reads.
+
+Per alert: its value a quarter past the line fires after `for` (checked one step before: still pending) and
+a quarter short of it stays quiet; a line at 0 is passed by 1. `within` feeds a timestamp that runs ahead
+of the clock at its pace, so the time left stays constant. With `missing: alert`, no series for the
+service (only another service's) fires the data=missing twin after max(for, 10m); with `missing: ignore`
+the same input stays quiet. Every mutant of the comparison (line raised by half, lowered by 40%, flipped)
+changes one of these outcomes (tests/test_prometheus_mutations.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_name
+from compiler.model.types import Comparison, Service, ThresholdAlert
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+
+SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
+OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
+
+
+def _is_missing(rule: Rule) -> bool:
+    return dict(rule.labels).get(names.LABEL_DATA) == "missing"
+
+
+def _firing(rule: Rule, value: float, series_labels: dict[str, str]) -> Firing:
+    labels = tuple(sorted({**series_labels, **dict(rule.labels)}.items()))
+    return Firing(labels, tuple((k, tmpl.render(v, value)) for k, v in rule.annotations))
+
+
+def _values(alert: ThresholdAlert, start: Decimal, samples: int, step: int) -> str:
+    """Constant for a value; for `within` a timestamp `start` seconds ahead of the clock at every sample."""
+    pace = step if alert.comparison is Comparison.WITHIN else 0
+    return f"{decimal_text(start)}+{pace}x{samples}"
+
+
+def _inputs(service: Service, alert: ThresholdAlert, value: Decimal, samples: int, step: int) -> InputSeries:
+    labels = {names.LABEL_SERVICE: service.name, **{label: "obsc" for label in alert.by}}
+    return InputSeries(signal_name(alert), tuple(sorted(labels.items())), _values(alert, value, samples, step))
+
+
+def _shown(alert: ThresholdAlert, value: Decimal) -> str:
+    if alert.comparison is Comparison.WITHIN:
+        seconds = int(value)
+        return f"{format_duration(seconds) if seconds > 0 and seconds == value else decimal_text(value) + 's'} left"
+    return decimal_text(value)
+
+
+def _sides(alert: ThresholdAlert) -> tuple[Decimal, Decimal]:
+    """(a value that fires, one that does not)."""
+    line = alert.threshold
+    gap = abs(line) * SHARE if line != 0 else Decimal(1)
+    if alert.comparison is Comparison.ABOVE:
+        return line + gap, line - gap
+    return line - gap, line + gap  # below, and within (less time left than the line fires)
+
+
+def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Iterator[Case]:
+    assert main.source is not None and main.source.threshold is not None
+    alert = main.source.threshold
+    fire, quiet = _sides(alert)
+    hold = main.for_seconds
+    times = hold_times(hold, step)
+    series = _inputs(service, alert, fire, max(times) // step + 1, step)
+    labels = dict(series.labels)
+    checks = tuple(
+        AlertCheck(at, main.alert, (_firing(main, float(decimal_text(fire)), labels),) if at >= hold else ())
+        for at in times
+    )
+    what = f"{alert.comparison.value} {alert.threshold_text}"
+    held = format_duration(hold) if hold else "0s"
+    yield Case(f"{main.alert}: {_shown(alert, fire)} ({what}) fires after {held}", step, (series,), checks)
+    at = steps_after(hold, step)
+    yield Case(
+        f"{main.alert}: {_shown(alert, quiet)} ({what}) does not",
+        step,
+        (_inputs(service, alert, quiet, at // step + 1, step),),
+        (AlertCheck(at, main.alert, ()),),
+    )
+    other = InputSeries(
+        signal_name(alert),
+        ((names.LABEL_SERVICE, OTHER_SERVICE),),
+        _values(alert, fire, 1 + 2 * max(hold, MISSING_FOR_SECONDS) // step, step),
+    )
+    if missing is None:
+        at = steps_after(max(hold, MISSING_FOR_SECONDS), step)
+        yield Case(
+            f"{main.alert}: no series stays quiet (missing: ignore)", step, (other,), (AlertCheck(at, main.alert, ()),)
+        )
+        return
+    own = {names.LABEL_SERVICE: service.name}
+    checks = tuple(
+        AlertCheck(t, main.alert, (_firing(missing, 1.0, own),) if t >= missing.for_seconds else ())
+        for t in hold_times(missing.for_seconds, step)
+    )
+    yield Case(
+        f"{main.alert}: no series of the service fires after {format_duration(missing.for_seconds)}",
+        step,
+        (other,),
+        checks,
+    )
+
+
+def threshold_cases(service: Service, rules: ServiceRules, step: int) -> Iterator[Case]:
+    """Cases for every threshold alert of the service (its value rule and its missing-data twin)."""
+    by_name: dict[str, list[Rule]] = {}
+    for rule in rules.alert_rules:
+        if rule.source is not None and rule.source.threshold is not None:
+            by_name.setdefault(rule.alert, []).append(rule)
+    for mine in by_name.values():
+        main = next(r for r in mine if not _is_missing(r))
+        missing = next((r for r in mine if _is_missing(r)), None)
+        yield from _cases(service, main, missing, step)

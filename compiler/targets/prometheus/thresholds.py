@@ -1,0 +1,131 @@
+"""Threshold alerts on the spec's own metrics (`threshold_alerts:`): a recorded signal, then the comparison.
+
+Like the key-metric alerts, each alert reads a recorded signal (`service:<metric>:<aggregation>`,
+label `service` plus its `by` labels), not the raw metric: a free-PromQL metric is testable the same way
+as a selector, and alerts on one metric share one recording. Counters are compared as their 5m rate,
+`within` as time left (`signal - time()`, the earliest timestamp of each group).
+
+A metric that disappears (exporter gone, renamed series) would read as healthy: unless the spec says
+`missing: ignore`, a second rule of the same name fires when the signal has had no series for
+max(for, 10m), so a scrape gap or a restart does not page.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.thresholds import MISSING_FOR_SECONDS, RATE_WINDOW, signal_expr, signal_name
+from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets import links
+from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo import alert_labels
+
+
+def signal_series(service: Service, alert: ThresholdAlert) -> str:
+    return series(signal_name(alert), {names.LABEL_SERVICE: service.name})
+
+
+def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
+    """Recorded signals first (rules of a group run in order), then every alert and its missing-data rule."""
+    alerts = [a for a in service_alerts(service) if a.threshold is not None]
+    recorded: dict[str, Rule] = {}
+    for alert in alerts:
+        assert alert.threshold is not None
+        name = signal_name(alert.threshold)
+        recorded.setdefault(name, record(name, signal_expr(alert.threshold), {names.LABEL_SERVICE: service.name}))
+    out = list(recorded.values())
+    for alert in alerts:
+        out.append(_alert_rule(service, platform, alert))
+        assert alert.threshold is not None
+        if alert.threshold.missing_fires:
+            out.append(_missing_rule(service, platform, alert))
+    return tuple(out)
+
+
+def comparison_expr(service: Service, alert: ThresholdAlert) -> str:
+    sig, line = signal_series(service, alert), decimal_text(alert.threshold)
+    if alert.comparison is Comparison.ABOVE:
+        return f"{sig} > {line}"
+    if alert.comparison is Comparison.BELOW:
+        return f"{sig} < {line}"
+    return f"{sig} - time() < {line}"
+
+
+def value_template(alert: ThresholdAlert) -> str:
+    """How the alert's value reads: time left, a duration, a percentage, or a plain (SI-prefixed) number."""
+    if alert.comparison is Comparison.WITHIN or alert.metric.unit == "s":
+        return tmpl.DURATION
+    if alert.metric.unit == "percentunit":
+        return tmpl.PERCENT
+    return tmpl.NUMBER
+
+
+def _what(alert: ThresholdAlert) -> str:
+    metric = alert.metric
+    name = metric.title or metric.name
+    rate = f" (per second, over {RATE_WINDOW})" if metric.type is MetricType.COUNTER else ""
+    per = f" for a {', '.join(alert.by)}" if alert.by else ""
+    return f"{name}{rate}{per}"
+
+
+def texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
+    """(summary, description): the spec's own words first, then what obsc knows (value, line, hold)."""
+    hold = format_duration(alert.for_seconds)
+    what, line, value = _what(alert), alert.threshold_text, value_template(alert)
+    if alert.comparison is Comparison.WITHIN:
+        default = f"{service.name}: {what} is less than {line} away"
+        fact = f"{what} is {value} away (alert within {line}, held {hold})."
+    else:
+        word = alert.comparison.value
+        default = f"{service.name}: {what} is {word} {line}"
+        fact = f"{what} is {value} (alert {word} {line}, held {hold})."
+    description = f"{alert.description} {fact}" if alert.description else fact
+    return alert.summary or default, description
+
+
+def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
+    hold = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
+    metric = alert.metric.title or alert.metric.name
+    summary = f"{service.name}: {metric} has no series, so {alert.name} cannot tell"
+    description = (
+        f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
+        f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
+    )
+    return summary, description
+
+
+def _annotations(
+    service: Service, platform: Platform, alert: AlertDef, text: tuple[str, str]
+) -> tuple[tuple[str, str], ...]:
+    return (
+        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+        (names.ANNOTATION_DESCRIPTION, text[1]),
+        (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
+        (names.ANNOTATION_SUMMARY, text[0]),
+    )
+
+
+def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+    assert alert.threshold is not None
+    return Rule(
+        expr=comparison_expr(service, alert.threshold),
+        alert=alert.name,
+        for_seconds=alert.threshold.for_seconds,
+        labels=alert_labels(service, alert),
+        annotations=_annotations(service, platform, alert, texts(service, alert.threshold)),
+        source=alert,
+    )
+
+
+def _missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+    assert alert.threshold is not None
+    return Rule(
+        expr=f"absent({signal_series(service, alert.threshold)})",
+        alert=alert.name,
+        for_seconds=max(alert.threshold.for_seconds, MISSING_FOR_SECONDS),
+        labels=tuple(sorted({**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}.items())),
+        annotations=_annotations(service, platform, alert, missing_texts(service, alert.threshold)),
+        source=alert,
+    )

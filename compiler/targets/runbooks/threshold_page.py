@@ -1,0 +1,80 @@
+"""The runbook sections of a threshold alert (`threshold_alerts:`): what it compares, what a missing
+metric does to it, and the queries that show the value and the series behind it."""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model.alerts import AlertDef
+from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_expr, signal_name
+from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
+from compiler.model.units import format_duration
+from compiler.targets.runbooks.impact import budget_line
+
+Query = tuple[str, str]
+
+
+def _alert(first: AlertDef) -> ThresholdAlert:
+    assert first.threshold is not None
+    return first.threshold
+
+
+def meaning(service: Service, first: AlertDef) -> list[str]:
+    alert = _alert(first)
+    metric = alert.metric
+    source = f"`{metric.selector.render()}`" if metric.selector is not None else f"`{metric.expr}`"
+    value = "its per-second rate over 5m" if metric.type is MetricType.COUNTER else "its value"
+    per = f", per {', '.join(alert.by)}" if alert.by else ""
+    agg = "the soonest timestamp" if alert.comparison is Comparison.WITHIN else f"the {metric.aggregation.value}"
+    if alert.comparison is Comparison.WITHIN:
+        rule = f"less than {alert.threshold_text} remains until that timestamp"
+    else:
+        rule = f"{value} is {alert.comparison.value} {alert.threshold_text}"
+    hold = format_duration(alert.for_seconds) if alert.for_seconds else "0s"
+    out = [
+        f"Threshold alert on metric **{metric.name}** ({source}): fires when {rule} ({agg} of its series{per}), "
+        f"held for {hold}. Tier: {alert.tier.value}."
+    ]
+    if alert.description:
+        out += ["", alert.description]
+    missing = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
+    if alert.missing_fires:
+        out += [
+            "",
+            f"**Missing data fires too**: with no {metric.name} series at all for {missing}, this alert "
+            'fires with a "has no series" summary (the exporter is gone, the series was renamed, the selector no '
+            "longer matches). One group going quiet while others report is not detected.",
+        ]
+    else:
+        out += [
+            "",
+            f"**Missing data is silent** (`missing: ignore`): without {metric.name} series this alert cannot "
+            "fire. Something else must watch the exporter (its `up`, ServiceDown).",
+        ]
+    return out
+
+
+def impact(service: Service, first: AlertDef) -> list[str]:
+    out = ["_Say what users notice when this fires, and how soon it becomes an incident._"]
+    if service.slos:
+        out += ["", "SLOs of the service (their pages say how much budget is burning):"]
+        out += [f"- {budget_line(s)}" for s in service.slos]
+    return out
+
+
+def diagnosis(service: Service, first: AlertDef) -> list[Query]:
+    alert = _alert(first)
+    own = "{" + f'{names.LABEL_SERVICE}="{service.name}"' + "}"
+    compared = f"{signal_name(alert)}{own}"
+    if alert.comparison is Comparison.WITHIN:
+        compared += " - time()"
+    out = [
+        ("the value the alert compares (recorded)", compared),
+        ("the same, from the metric itself", signal_expr(alert)),
+    ]
+    metric = alert.metric
+    if metric.selector is not None:
+        series = metric.selector.render()
+        if metric.type is MetricType.COUNTER:
+            series = f"rate({series}[5m])"
+        out.append(("the ten largest series behind it", f"topk(10, {series})"))
+    return out

@@ -1,0 +1,273 @@
+"""Threshold alerts on any named metric (`threshold_alerts:`) and the spec's extra labels and annotations:
+units, refusals, where the labels land (rules, routing table), the dashboard line, the runbook, and the
+generated promtool tests run for real (they must pass, and a broken rule must fail them)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, compile_specs, load_fleet
+from compiler.errors import InputError
+from compiler.model.build_thresholds import builtin_alert_names
+from compiler.model.types import Fleet, Tier
+from tests.conftest import require_tool
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+grafana_url: https://grafana.example
+defaults:
+  tier_labels: {critical: {pager: oncall, escalation: platform}}
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+"""
+HEAD = """\
+apiVersion: obsc/v1
+service: billing-batch
+team: data
+selector: {job: billing-batch}
+targets: false
+"""
+
+
+def _write(tmp: Path, body: str) -> Path:
+    (tmp / "platform.yaml").write_text(PLATFORM)
+    (tmp / "svc.yaml").write_text(HEAD + body)
+    return tmp
+
+
+def _fleet(tmp: Path, body: str) -> Fleet:
+    return load_fleet([str(_write(tmp, body))], CompileOptions(), {})[0]
+
+
+def _errors(tmp: Path, body: str) -> str:
+    with pytest.raises(InputError) as caught:
+        _fleet(tmp, body)
+    return "\n".join(str(d) for d in caught.value.diagnostics)
+
+
+def _threshold(tmp: Path, metric: str, value: str) -> Decimal:
+    fleet = _fleet(tmp, f"metrics:\n  m: {metric}\nthreshold_alerts:\n  - {{name: MAlert, metric: m, {value}}}\n")
+    return fleet.services[0].threshold_alerts[0].threshold
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "expected"),
+    [
+        ("{selector: queue_depth, type: gauge}", "above: 1000", "1000"),
+        ("{selector: queue_depth, type: gauge}", "below: -2.5", "-2.5"),
+        ("{selector: queue_depth, type: gauge}", "above: '7'", "7"),
+        ("{selector: used, type: gauge, unit: percentunit}", "above: 92.5%", "0.925"),
+        ("{selector: used, type: gauge, unit: percent}", "above: 92.5%", "92.5"),
+        ("{selector: free, type: gauge, unit: bytes}", "below: 512MiB", str(512 * 2**20)),
+        ("{selector: free, type: gauge, unit: bytes}", "below: 2GB", str(2 * 10**9)),
+        ("{selector: run, type: gauge, unit: s}", "above: 1h30m", "5400"),
+        ("{selector: run, type: gauge, unit: ms}", "above: 250ms", "250"),
+        ("{selector: run_duration_seconds, type: gauge}", "above: 500ms", "0.5"),  # the name says seconds
+        ("jobs_total", "above: 2.5", "2.5"),  # counters: per-second rate
+        ("jobs_total", "above: 30/m", "0.5"),
+        ("jobs_total", "below: 100/h", "0.0277777777778"),  # 12 significant digits
+        ("{selector: cert_expiry, type: gauge}", "within: 14d", "1209600"),
+    ],
+)
+def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, value: str, expected: str) -> None:
+    assert _threshold(tmp_path, metric, value) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "message"),
+    [
+        ("{selector: queue_depth, type: gauge}", "above: 80%", "unit: percentunit (0-1) or percent (0-100)"),
+        ("{selector: queue_depth, type: gauge}", "above: 2GiB", "to declare unit: bytes"),
+        ("{selector: queue_depth, type: gauge}", "above: 10m", "to declare unit: s (or ms)"),
+        ("{selector: queue_depth, type: gauge}", "above: lots", "not a threshold"),
+        ("{selector: queue_depth, type: gauge}", "above: true", "is not of type"),
+        ("jobs_total", "above: 80%", "is a counter: its per-second rate"),
+        ("jobs_total", "within: 1d", "reads a Unix timestamp gauge"),
+    ],
+)
+def test_a_threshold_that_does_not_fit_the_metric_is_a_located_error(
+    tmp_path: Path, metric: str, value: str, message: str
+) -> None:
+    text = _errors(tmp_path, f"metrics:\n  m: {metric}\nthreshold_alerts:\n  - {{name: MAlert, metric: m, {value}}}\n")
+    assert "svc.yaml:9:" in text and message in text, text
+
+
+@pytest.mark.parametrize("builtin", builtin_alert_names())
+def test_every_builtin_alert_name_is_refused(tmp_path: Path, builtin: str) -> None:
+    text = _errors(
+        tmp_path,
+        "metrics:\n  m: {selector: q, type: gauge}\n"
+        f"threshold_alerts:\n  - {{name: {builtin}, metric: m, above: 1}}\n",
+    )
+    assert f"$.threshold_alerts[0].name: {builtin!r} is one of obsc's built-in alert names" in text
+
+
+def test_builtin_names_cover_every_key_and_slo_alert() -> None:
+    assert set(names.KEY_ALERT_NAMES.values()) < set(builtin_alert_names())
+    assert {n for n in vars(names).values() if isinstance(n, str) and n.startswith("SLO") and n[3:4].isupper()} <= set(
+        builtin_alert_names()
+    )
+
+
+SPEC = """\
+metrics:
+  requests: rows_total
+  errors: rows_total{result="rejected"}
+  backlog: {selector: 'backlog_rows{queue="billing"}', type: gauge, service_selector: false, title: Backlog}
+slos:
+  - name: rows
+    objective: 99
+    sli: {errors: errors, total: requests}
+    labels: {cost_centre: finance-7, pager: slo-level}
+    annotations: {playbook: "https://wiki.example/billing"}
+tier_labels:
+  critical: {escalation: team}
+threshold_alerts:
+  - {name: BacklogHigh, metric: backlog, above: 5000, for: 20m, tier: critical, by: [shard], labels: {pager: own}}
+  - {name: BacklogEmpty, metric: backlog, below: 1, tier: info, missing: ignore}
+"""
+
+
+def _rules(tmp: Path) -> dict[str, list[dict[str, object]]]:
+    bundle = compile_specs([str(_write(tmp, SPEC))]).bundle
+    groups = yaml.safe_load(bundle.get(names.prometheus_rules_path("billing-batch")).content)["groups"]  # type: ignore[union-attr]
+    out: dict[str, list[dict[str, object]]] = {}
+    for group in groups:
+        for rule in group["rules"]:
+            out.setdefault(rule.get("alert") or rule["record"], []).append({**rule, "group": group["name"]})
+    return out
+
+
+def test_labels_stack_platform_tier_then_spec_tier_then_slo_then_alert_under_obscs_own(tmp_path: Path) -> None:
+    rules = _rules(tmp_path)
+    fast = rules[names.SLO_BURN_FAST][0]["labels"]
+    # platform critical labels, the spec's critical tier overriding `escalation`, the SLO's overriding `pager`
+    assert fast == {
+        "burn_window": "fast",
+        "cost_centre": "finance-7",
+        "escalation": "team",
+        "pager": "slo-level",
+        "service": "billing-batch",
+        "severity": "critical",
+        "slo": "rows",
+        "team": "data",
+    }
+    low = rules[names.SLO_BUDGET_LOW][0]["labels"]  # info: no tier labels; the SLO's still
+    assert low == {"cost_centre": "finance-7", "pager": "slo-level", "service": "billing-batch", "severity": "info",
+                   "slo": "rows", "team": "data"}  # fmt: skip
+    backlog = [r["labels"] for r in rules["BacklogHigh"]]
+    assert backlog == [
+        {"escalation": "team", "pager": "own", "service": "billing-batch", "severity": "critical", "team": "data"},
+        {"data": "missing", "escalation": "team", "pager": "own", "service": "billing-batch", "severity": "critical",
+         "team": "data"},
+    ]  # fmt: skip
+    assert "cost_centre" not in rules["BacklogEmpty"][0]["labels"]  # an SLO's labels stay on its own alerts
+
+
+def test_slo_annotations_join_obscs_on_that_slos_alerts_only(tmp_path: Path) -> None:
+    rules = _rules(tmp_path)
+    for name in (names.SLO_BURN_FAST, names.SLO_BURN_SLOW, names.SLO_DATA_MISSING, names.SLO_BUDGET_EXHAUSTED):
+        notes = rules[name][0]["annotations"]
+        assert isinstance(notes, dict) and notes["playbook"] == "https://wiki.example/billing"
+        assert list(notes) == sorted(notes)
+    assert "playbook" not in rules["BacklogHigh"][0]["annotations"]  # type: ignore[operator]
+
+
+def test_threshold_alerts_read_one_recorded_signal_in_the_key_group(tmp_path: Path) -> None:
+    rules = _rules(tmp_path)
+    high, empty = rules["BacklogHigh"], rules["BacklogEmpty"]
+    assert high[0]["expr"] == 'service:backlog:sum_by_shard{service="billing-batch"} > 5000'
+    assert high[1]["expr"] == 'absent(service:backlog:sum_by_shard{service="billing-batch"})'
+    assert high[0]["for"] == "20m" and high[1]["for"] == "20m"  # the hold, or 10m if longer
+    assert [r["expr"] for r in empty] == ['service:backlog:sum{service="billing-batch"} < 1']  # missing: ignore
+    assert empty[0]["for"] == "5m"  # the default hold
+    recorded = rules["service:backlog:sum_by_shard"][0]
+    assert recorded["expr"] == 'sum by (shard) (backlog_rows{queue="billing"})'
+    assert recorded["group"] == high[0]["group"] == names.rule_group_name("billing-batch", names.RULE_GROUP_KEY)
+
+
+def test_routing_table_carries_the_extra_labels_and_the_missing_twin(tmp_path: Path) -> None:
+    bundle = compile_specs([str(_write(tmp_path, SPEC))]).bundle
+    cases = yaml.safe_load(bundle.get(names.ROUTING_TESTS).content)["cases"]  # type: ignore[union-attr]
+    backlog = [c["labels"] for c in cases if c["alert"] == "BacklogHigh"]
+    assert [labels.get("data") for labels in backlog] == [None, "missing"]
+    assert all(labels["pager"] == "own" and labels["severity"] == "critical" for labels in backlog)
+    assert [c["labels"].get("data") for c in cases if c["alert"] == "BacklogEmpty"] == [None]
+
+
+def test_dashboard_draws_the_line_and_links_the_runbook_on_the_metrics_panel(tmp_path: Path) -> None:
+    bundle = compile_specs([str(_write(tmp_path, SPEC))]).bundle
+    path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
+    panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    backlog = panels[names.business_panel_id(0, 1)]
+    steps = backlog["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["value"], s["color"]) for s in steps] == [(None, "green"), (1.0, "blue"), (5000.0, "red")]
+    assert [link["title"] for link in backlog["links"]] == ["Runbook: BacklogHigh", "Runbook: BacklogEmpty"]
+    assert "BacklogHigh (critical) above 5000" in backlog["description"]
+    rules = _rules(tmp_path)
+    assert rules["BacklogHigh"][0]["annotations"]["dashboard_url"].endswith(  # type: ignore[index]
+        f"?viewPanel={names.business_panel_id(0, 1)}"
+    )
+
+
+def test_runbook_says_what_a_missing_metric_does(tmp_path: Path) -> None:
+    bundle = compile_specs([str(_write(tmp_path, SPEC))]).bundle
+    high = bundle.get(names.runbook_path("billing-batch", "BacklogHigh", None)).content  # type: ignore[union-attr]
+    empty = bundle.get(names.runbook_path("billing-batch", "BacklogEmpty", None)).content  # type: ignore[union-attr]
+    assert "**Missing data fires too**" in high and "for 20m" in high
+    assert "**Missing data is silent** (`missing: ignore`)" in empty
+    assert 'sum by (shard) (backlog_rows{queue="billing"})' in high
+
+
+def test_generated_promtool_tests_pass_and_catch_a_rule_that_never_fires(tmp_path: Path) -> None:
+    """The cases run against the rules (they pass), and the same cases fail once the comparison is broken."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    out, specs = tmp_path / "out", tmp_path / "specs"
+    specs.mkdir()
+    bundle = compile_specs([str(_write(specs, SPEC))]).bundle
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith(names.PROMETHEUS_DIR + "/"):
+            target = out / artifact.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(artifact.content)
+    tests = sorted(str(p) for p in (out / names.PROMETHEUS_TESTS_DIR).glob("*.yaml"))
+    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    rules = out / names.prometheus_rules_path("billing-batch")
+    rules.write_text(rules.read_text().replace("> 5000", "> 5000 * 2"))  # the line moved: 6250 no longer fires
+    broken = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert broken.returncode != 0 and "BacklogHigh" in broken.stdout + broken.stderr
+
+
+def test_tier_is_routed_like_every_alert_of_the_tier(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path, SPEC)
+    alerts = {a.name: a for a in fleet.services[0].threshold_alerts}
+    assert alerts["BacklogHigh"].tier is Tier.CRITICAL and alerts["BacklogEmpty"].tier is Tier.INFO
+
+
+def test_a_threshold_on_a_well_known_metric_draws_on_its_own_panel(tmp_path: Path) -> None:
+    body = """\
+metrics:
+  requests: rows_total
+  cpu: {expr: 'max(rate(cpu_seconds_total{$selector}[$window]))', unit: percentunit}
+alerts: {cpu: false, traffic_anomaly: false, traffic_milestone: false}
+threshold_alerts:
+  - {name: CpuHot, metric: cpu, above: 95%, tier: warning}
+  - {name: RowsStalled, metric: requests, below: 1/m, tier: critical}
+"""
+    bundle = compile_specs([str(_write(tmp_path, body))]).bundle
+    path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
+    panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    for kind, value, color in (("cpu", 0.95, "orange"), ("traffic_anomaly", 0.0166666666667, "red")):
+        panel = panels[names.KEY_PANEL_IDS[kind]]
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert (value, color) in [(s["value"], s["color"]) for s in steps], panel["title"]
+        assert "Threshold alerts: " in panel["description"]
