@@ -153,7 +153,8 @@ def _target_problems(path: str, panel: dict[str, Any], target: dict[str, Any]) -
                     path,
                     where,
                     f"{function}(...[{window}]) should use [$__rate_interval] (fixed windows hide spikes "
-                    "when zoomed out and break below the scrape interval); in a spec, write [$window]",
+                    "when zoomed out and break below the scrape interval); spec expressions are refused at "
+                    "validate, so this query comes from a standard dashboard or from obsc itself",
                 )
             )
     return found
