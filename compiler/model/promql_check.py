@@ -95,7 +95,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     except ValueError as exc:
         return [_parse_error(text, str(exc))]
     found += compat_problems(text, tree)
-    found += text_checks.duration_numbers(text)
+    found += text_checks.duration_numbers(text) + text_checks.quoted_names(text)
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
     found += _type_problems(text, tree, expression)
     found += _fit_problems(text, tree, known)
@@ -109,7 +109,13 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
             )
         )
     elif expression.role == "errors" and not any(s.name != "up" for s in selectors(tree)):
-        found.append((None, "the errors query reads no series of the service (only constants or `up`)"))
+        found.append(
+            (
+                None,
+                "the errors query reads no series of the service (only constants or `up`): count its failures, e.g. "
+                "sum(rate(jobs_failed_total{$selector}[$window]))",
+            )
+        )
     return found
 
 
@@ -128,6 +134,9 @@ def _parse_error(text: str, message: str) -> Finding:
         else:
             message = f"unknown PromQL function {name}()"
         return text_checks.call_offset(text, name), message
+    dangling = text_checks.dangling_operator(text) if message == "invalid promql query" else None
+    if dangling is not None:
+        return dangling[0], f"PromQL does not parse: {dangling[1]!r} needs an expression after it"
     return None, f"PromQL does not parse: {message}"
 
 

@@ -8,7 +8,6 @@ tests/test_promql_check.py.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import promql_parser as pp
@@ -31,8 +30,6 @@ FUNCTIONS = frozenset({
 AGGREGATIONS = frozenset(
     ("sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile")
 )
-_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 def compat_problems(text: str, tree: Any) -> list[text_checks.Finding]:
@@ -49,18 +46,9 @@ def compat_problems(text: str, tree: Any) -> list[text_checks.Finding]:
 
 
 def _selector_problems(text: str, node: Any) -> list[text_checks.Finding]:
-    found: list[text_checks.Finding] = []
-    if node.matchers.or_matchers:
-        found.append((None, "`or` between label matchers is not in Prometheus 2.42: write two selectors joined by or"))
-    names = [node.name] if node.name is not None else []
-    labels = [m.name for m in node.matchers.matchers] + [m.name for g in node.matchers.or_matchers for m in g]
-    for name in names:
-        if not _NAME.fullmatch(name):
-            found.append((None, f"metric name {name!r} is not a classic name (quoted UTF-8 names need Prometheus 3)"))
-    for label in labels:
-        if not _LABEL.fullmatch(label):
-            found.append((None, f"label name {label!r} is not a classic name (quoted UTF-8 names need Prometheus 3)"))
-    return found
+    if not node.matchers.or_matchers:
+        return []  # quoted (UTF-8) names are found in the text: promql_text.quoted_names
+    return [(None, "`or` between label matchers is not in Prometheus 2.42: write two selectors joined by or")]
 
 
 def _walk(node: Any) -> list[Any]:

@@ -150,6 +150,27 @@ def duration_numbers(text: str) -> list[Finding]:
     ]  # fmt: skip
 
 
+_DANGLING = re.compile(r"(?:[-+*/%^]|==|!=|>=|<=|[<>])\s*(?=[*/%^=<>!]|\)|$)")
+
+
+def dangling_operator(text: str) -> tuple[int, str] | None:
+    """(offset, operator) of one missing its right operand (`a +* b`, `a >`): the parser says only "invalid"."""
+    match = _DANGLING.search(mask(text).rstrip())
+    return (match.start(), match.group().strip()) if match else None
+
+
+def quoted_names(text: str) -> list[Finding]:
+    """`{"my.metric", "a.b"="c"}`: a quoted metric or label name is Prometheus 3's UTF-8 syntax."""
+    masked = mask(text)
+    found: list[Finding] = []
+    depth = 0
+    for i, ch in enumerate(masked):
+        depth += (ch == "{") - (ch == "}")
+        if depth > 0 and ch in "\"'`" and masked[:i].rstrip()[-1:] in ("{", ","):
+            found.append((i, "a quoted metric or label name needs Prometheus 3 (UTF-8 names): use a classic name"))
+    return found
+
+
 def call_offset(text: str, name: str) -> int | None:
     """Where `name(` is first called (outside strings), to point a message at it."""
     match = re.search(rf"(?<![\w:]){re.escape(name)}\s*\(", mask(text))
