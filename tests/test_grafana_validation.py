@@ -158,6 +158,17 @@ def test_lint_finds_fixed_rate_windows_and_duplicate_ids(examples: Compilation) 
     assert found[1].startswith('panel 12 "Instances": needs an integer id unique in the dashboard')
 
 
+def test_lint_reads_the_range_of_a_subquery_not_its_step(examples: Compilation) -> None:
+    """A spec's rate(x[$window:1m]) reaches the dashboard as [$__rate_interval:1m]: the range is right."""
+
+    def change(d: Any, p: dict[int, Any]) -> None:
+        p[10]["targets"][0]["expr"] = "sum(rate(http_requests_total[$__rate_interval:1m]))"
+        p[11]["targets"][0]["expr"] = "sum(rate(http_requests_total[5m:1m]))"
+
+    [found] = _lint_after(examples, change)
+    assert found.startswith('panel 11 "Error ratio" query A: rate(...[5m:1m]) should use [$__rate_interval]'), found
+
+
 def test_lint_finds_a_dashboard_without_the_datasource_variable(examples: Compilation) -> None:
     def change(d: Any, p: dict[int, Any]) -> None:
         d["templating"]["list"] = []

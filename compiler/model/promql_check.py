@@ -11,7 +11,7 @@ and SLIs that read no series (a constant total has "traffic" when nothing runs; 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,21 +261,50 @@ def value_type(node: Any) -> str:
 def yields_without_series(node: Any) -> bool:
     """Whether the expression can give a sample when the service exports nothing but `up` (as in the
     generated "data missing" tests): constants, vector(), absent(), `or` with one of those."""
+    return _yields(node, lambda selector: selector.name in (None, "up"))
+
+
+def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
+    """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
+    which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample)."""
+    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+
+
+def _selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
+    if selector.name not in (None, name):
+        return False
+    values = {**labels, "__name__": name}
+    for m in selector.matchers.matchers:
+        value, op = values.get(m.name, ""), str(m.op).rsplit(".", 1)[-1]
+        if op in ("Equal", "NotEqual"):
+            hit = value == m.value
+        else:
+            try:
+                hit = re.fullmatch(m.value, value) is not None
+            except re.error:
+                return False
+        if hit != (op in ("Equal", "Re")):
+            return False
+    return True
+
+
+def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
     if isinstance(node, pp.NumberLiteral | pp.StringLiteral):
         return True
     if isinstance(node, pp.VectorSelector):
-        return node.name in (None, "up")
+        return present(node)
     if isinstance(node, pp.MatrixSelector):
-        return yields_without_series(node.vector_selector)
+        return _yields(node.vector_selector, present)
     if isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr | pp.AggregateExpr):
-        return yields_without_series(node.expr)
+        return _yields(node.expr, present)
     if isinstance(node, pp.Call):
         if node.func.name in ("absent", "absent_over_time", "scalar", "vector", "time", "pi"):
             return True
         data = [a for a in node.args if value_type(a) in ("vector", "range vector")]
-        return yields_without_series(data[0]) if data else True
+        return _yields(data[0], present) if data else True
     assert isinstance(node, pp.BinaryExpr)
-    left, right = yields_without_series(node.lhs), yields_without_series(node.rhs)
+    left, right = _yields(node.lhs, present), _yields(node.rhs, present)
     op = str(node.op)
     if op == "or":
         return left or right

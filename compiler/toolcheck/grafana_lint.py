@@ -147,7 +147,7 @@ def _target_problems(path: str, panel: dict[str, Any], target: dict[str, Any]) -
     if not expr.strip():
         found.append(Finding(path, where, "has no PromQL expression"))
     for function, window in range_windows(expr):
-        if window not in RANGE_FUNCTIONS[function]:
+        if window.split(":", 1)[0].strip() not in RANGE_FUNCTIONS[function]:  # a subquery's range, not its step
             found.append(
                 Finding(
                     path,
