@@ -181,6 +181,17 @@ SHARED_COUNTERS = {  # a raw SLI reading the counters a ratio SLI's generated te
 }
 
 
+LATENCY_ONLY = {  # ServiceDown's `up` merged beside the SLO case woke SLODataMissing (found by this test)
+    "apiVersion": "obsc/v1",
+    "service": "batch",
+    "team": "payments",
+    "selector": {"job": "batch"},
+    "metrics": {"latency": "lat_seconds"},
+    "slos": [{"name": "lat", "objective": 99.9, "period": "7d", "sli": {"latency": "latency", "threshold": "300ms"}}],
+    "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
+}
+
+
 @settings(
     max_examples=FAST_EXAMPLES,
     deadline=None,
@@ -211,6 +222,7 @@ def test_validate_either_accepts_or_rejects_with_located_messages(
 )
 @given(spec=specs(bad=0) | specs(bad=1))  # bad=0: plausible PromQL only, so most examples reach the tools
 @example(spec=SHARED_COUNTERS)
+@example(spec=LATENCY_ONLY)
 def test_what_validate_accepts_passes_promtool_amtool_and_the_lint(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
