@@ -157,10 +157,20 @@ def test_a_total_that_is_a_constant_is_refused_and_one_that_reads_series_is_not(
     assert found("vector(0)", "errors")[0].startswith("the errors query reads no series")
 
 
+def test_a_metric_that_has_a_value_without_series_is_refused() -> None:
+    """Missing data must not read as a value; and the generated tests feed the recorded signal, which a
+    constant recording rule would write too ("duplicate sample for timestamp")."""
+    assert found("sum(rate(cpu_seconds_total{$selector}[$window])) or vector(0)")[0].startswith(
+        "the expression gives a value when the service exports nothing"
+    )
+    assert found("sum(rate(cpu_seconds_total{$selector}[$window])) / count(up{$selector})") == []
+    assert found("sum(up{$selector})") == []  # instances up: a real series
+
+
 def test_the_value_type_must_be_an_instant_vector() -> None:
-    assert found("scalar(x)") == [
+    assert found("scalar(x)")[0] == (
         "the expression gives a scalar, but it is graphed and compared with thresholds: it must give an instant vector"
-    ]
+    )
     assert "gives a range vector" in found("rate(x_total[$window])[$window:]", "total")[0]
     assert "gives a string" in found('"x"')[0]
     assert found("1 - sum(a) / sum(b)") == []

@@ -97,8 +97,10 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     found += compat_problems(text, tree)
     found += text_checks.duration_numbers(text) + text_checks.quoted_names(text)
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
-    found += _type_problems(text, tree, expression)
-    found += _fit_problems(text, tree, known)
+    typed = _type_problems(text, tree, expression)
+    found += typed + _fit_problems(text, tree, known)
+    if typed:
+        return found  # a scalar or range is always "a value": the checks below would only repeat it
     if expression.role == "total" and yields_without_series(tree):
         found.append(
             (
@@ -106,6 +108,14 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
                 "the total reads no series of the service (only constants, vector(), absent() or `up`): it would "
                 "count events when nothing happens; count the service's requests or jobs, e.g. "
                 "sum(rate(jobs_total{$selector}[$window]))",
+            )
+        )
+    elif expression.role == "metric" and _yields(tree, lambda selector: False):
+        found.append(
+            (
+                None,
+                "the expression gives a value when the service exports nothing (a constant, vector(), absent() "
+                "or `or vector(0)`): a metric gone missing would read as a real value instead of no data",
             )
         )
     elif expression.role == "errors" and not any(s.name != "up" for s in selectors(tree)):
