@@ -153,8 +153,12 @@ def test_constant_totals_are_told_from_series(text: str, constant: bool) -> None
 def test_a_total_that_is_a_constant_is_refused_and_one_that_reads_series_is_not() -> None:
     assert found("count_over_time(vector(1)[$window:1m])", "total")[0].startswith("the total reads no series")
     assert found("sum(rate(jobs_total{$selector}[$window]))", "total") == []
-    assert found("sum(rate(jobs_failed_total{$selector}[$window])) or vector(0)", "errors") == []
-    assert found("vector(0)", "errors")[0].startswith("the errors query reads no series")
+    assert found("sum(rate(jobs_failed_total{$selector}[$window])) or vector(0)", "errors")[0].startswith(
+        "the errors query gives a value when the service exports nothing"
+    )
+    assert found("vector(0)", "errors")[0].startswith("the errors query gives a value when the service exports")
+    assert found("sum(rate(up{$selector}[$window])) * 0", "errors")[0].startswith("the errors query reads no series")
+    assert found("sum(rate(jobs_failed_total{$selector}[$window]))", "errors") == []
 
 
 def test_a_metric_that_has_a_value_without_series_is_refused() -> None:

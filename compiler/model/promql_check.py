@@ -118,6 +118,15 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
                 "or `or vector(0)`): a metric gone missing would read as a real value instead of no data",
             )
         )
+    elif expression.role == "errors" and _yields(tree, lambda selector: False):
+        found.append(
+            (
+                None,
+                "the errors query gives a value when the service exports nothing (a constant or `or vector(0)`): "
+                "obsc already counts absent errors as 0 while there is traffic; drop the constant (the generated "
+                "tests feed the recorded rates, and a rule that writes them without input collides)",
+            )
+        )
     elif expression.role == "errors" and not any(s.name != "up" for s in selectors(tree)):
         found.append(
             (
