@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import IN_CI, require_tool
 
 FAST_EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "300" if IN_CI else "100"))
-TOOL_EXAMPLES = int(os.environ.get("OBSC_TOOL_PROPERTY_EXAMPLES", "25" if IN_CI else "8"))
+TOOL_EXAMPLES = int(os.environ.get("OBSC_TOOL_PROPERTY_EXAMPLES", "20" if IN_CI else "8"))
 LOCATED = re.compile(r"^\S+:\d+:\d+ \$\S*: \S")
 
 PLATFORM = """\
@@ -231,6 +231,7 @@ def test_what_validate_accepts_passes_promtool_amtool_and_the_lint(
     with tempfile.TemporaryDirectory() as tmp:
         specs_dir = _write(spec, Path(tmp))
         result = run_obsc(capsys, "validate", str(specs_dir))
+        event(f"validate exit {result.code}")
         if result.code == 2:
             _assert_located(result.err)
             return
