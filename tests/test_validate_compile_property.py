@@ -66,13 +66,17 @@ def expressions(draw: st.DrawFn, bad: int = 1) -> str:
     """A raw SLI part or a metric expression: plausible, or (odds `bad` in 4) one of the usual mistakes."""
     plausible = draw(st.integers(0, 3)) >= bad
     left = draw(rates(plausible))
-    shapes = ["one", "one", "one", "sum", "or0", "ratio"] + ([] if plausible else ["const", "scalar", "offset"])
+    shapes = ["one", "one", "one", "sum", "or0", "ratio", "shifted", "quantile", "gauge"]
+    shapes += [] if plausible else ["const", "scalar", "offset"]
     shape = draw(st.sampled_from(shapes))
     expr = {
         "one": left,
         "sum": f"{left} + {draw(rates(plausible))}",
         "or0": f"{left} or vector(0)",
         "ratio": f"{left} / {draw(rates(plausible))}",
+        "shifted": "sum(rate(jobs_total{$selector}[$window] offset 1h))",
+        "quantile": "histogram_quantile(0.99, sum by (le) (rate(lat_seconds_bucket{$selector}[$window])))",
+        "gauge": "max(queue_depth{$selector})",
         "const": draw(st.sampled_from(["vector(1)", "count_over_time(vector(1)[$window:1m])", "sum(up{$selector})"])),
         "scalar": f"scalar({left})",
         "offset": "sum(rate(jobs_total{$selector}[$window] offset $window))",
@@ -96,7 +100,9 @@ def expressions(draw: st.DrawFn, bad: int = 1) -> str:
 def specs(draw: st.DrawFn, bad: int = 1) -> dict[str, Any]:
     metrics: dict[str, Any] = {
         "requests": "http_requests_total",
-        "errors": 'http_requests_total{code=~"5.."}',
+        "errors": draw(
+            st.sampled_from(['http_requests_total{code=~"5.."}'] * 9 + ['http_requests_total{code=~"5.("}'])
+        ),
         "latency": "lat_seconds",
     }
     if draw(st.booleans()):
@@ -109,12 +115,16 @@ def specs(draw: st.DrawFn, bad: int = 1) -> dict[str, Any]:
             )
         )
     if draw(st.booleans()):
-        metrics["backlog"] = {"expr": draw(expressions(bad)), "unit": "short"}
+        metrics["backlog"] = {"expr": draw(expressions(bad)), **draw(st.sampled_from([{"unit": "short"}, {}]))}
+    if draw(st.booleans()):
+        metrics["good"] = 'http_requests_total{code!~"5.."}'
     slos = []
     for i in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["ratio", "latency", "raw", "raw", "raw"]))
+        kind = draw(st.sampled_from(["ratio", "good", "latency", "raw", "raw", "raw"]))
         if kind == "ratio":
             sli: dict[str, Any] = {"errors": "errors", "total": "requests"}
+        elif kind == "good":
+            sli = {"good": "good", "total": "requests"}
         elif kind == "latency":
             sli = {"latency": "latency", "threshold": draw(st.sampled_from(["300ms", "1s"]))}
         else:
@@ -139,6 +149,10 @@ def specs(draw: st.DrawFn, bad: int = 1) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         spec["targets"] = False
+    if draw(st.booleans()):
+        spec["selector"]["namespace"] = "prod"
+    if draw(st.booleans()):
+        spec["alerts"] = {"error_rate": {"warning": "2%"}, "latency_p99": {"critical": "2s"}}
     return spec
 
 

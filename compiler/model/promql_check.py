@@ -44,6 +44,21 @@ def check_promql(
     for expression, where, path in _expressions(data, defaults, metrics, ctx):
         for offset, message in problems(expression, known, selector):
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
+    for name, metric in sorted(metrics.items()):
+        if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
+            try:
+                pp.parse(metric.selector.render())
+            except ValueError as exc:
+                _, where, base = _source(name, data, defaults, ctx)
+                ctx.diagnostics.append(Diagnostic(where.loc(base), base, f"PromQL does not parse: {exc}"))
+
+
+def _source(name: str, data: Mapping[str, Any], defaults: Layer, ctx: Ctx) -> tuple[Any, Ctx, Path]:
+    """A metric's raw value, where it was written and its path: the spec's own, else the platform's."""
+    own = data.get("metrics") or {}
+    if name in own:
+        return own[name], ctx, ("metrics", name)
+    return (defaults.data.get("metrics") or {})[name], defaults.ctx, (*defaults.base, "metrics", name)
 
 
 def _expressions(
@@ -55,16 +70,10 @@ def _expressions(
             for role in ("errors", "total"):
                 if isinstance(raw.get(role), str):
                     yield Expression(raw[role], role), ctx, ("slos", i, "sli", "raw", role)
-    own = data.get("metrics") or {}
-    platform = defaults.data.get("metrics") or {}
     for name, metric in sorted(metrics.items()):
         if metric.expr is None:
             continue
-        base: Path
-        if name in own:
-            value, where, base = own[name], ctx, ("metrics", name)
-        else:
-            value, where, base = platform[name], defaults.ctx, (*defaults.base, "metrics", name)
+        value, where, base = _source(name, data, defaults, ctx)
         path = (*base, "expr") if isinstance(value, dict) else base
         body = value["expr"] if isinstance(value, dict) else value
         if isinstance(body, str):
