@@ -200,7 +200,11 @@ LATENCY_ONLY = {  # ServiceDown's `up` merged beside the SLO case woke SLODataMi
     "service": "batch",
     "team": "payments",
     "selector": {"job": "batch"},
-    "metrics": {"latency": "lat_seconds"},
+    "metrics": {
+        "requests": "http_requests_total",
+        "errors": 'http_requests_total{code=~"5.."}',
+        "latency": "lat_seconds",
+    },
     "slos": [{"name": "lat", "objective": 99.9, "period": "7d", "sli": {"latency": "latency", "threshold": "300ms"}}],
     "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
 }
