@@ -171,6 +171,15 @@ def test_a_metric_that_has_a_value_without_series_is_refused() -> None:
     assert found("sum(up{$selector})") == []  # instances up: a real series
 
 
+def test_a_counter_expression_must_be_a_rate_over_window() -> None:
+    def counter(text: str) -> list[str]:
+        return [m for _, m in problems(Expression(text, "metric", MetricType.COUNTER), {}, SELECTOR)]
+
+    assert counter("sum(http_requests_total{$selector})")[0].startswith("a counter metric written as an expression")
+    assert counter("sum(rate(http_requests_total{$selector}[$window]))") == []
+    assert found("sum(queue_depth{$selector})") == []  # a gauge: its level is the value
+
+
 def test_the_value_type_must_be_an_instant_vector() -> None:
     assert found("scalar(x)")[0] == (
         "the expression gives a scalar, but it is graphed and compared with thresholds: it must give an instant vector"

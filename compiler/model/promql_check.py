@@ -110,6 +110,14 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     found += typed + _fit_problems(text, tree, known)
     if typed:
         return found  # a scalar or range is always "a value": the checks below would only repeat it
+    if expression.metric_type is MetricType.COUNTER and text_checks.WINDOW not in text:
+        found.append(
+            (
+                None,
+                "a counter metric written as an expression is read as a per-second rate (graphs, error-rate "
+                "alerts): write it over $window, e.g. sum(rate(http_requests_total{$selector}[$window]))",
+            )
+        )
     if expression.role == "total" and yields_without_series(tree):
         found.append(
             (
