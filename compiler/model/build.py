@@ -223,7 +223,7 @@ def build_service(
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
-    check_promql(data, defaults, metrics, ctx, selector)  # every free PromQL expression, located
+    check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
     for path, message in sli_aggregation_problems(slos):
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)

@@ -10,6 +10,7 @@ and SLIs that read no series (a constant total has "traffic" when nothing runs; 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,13 +37,11 @@ class Expression:
     metric_type: MetricType | None = None
 
 
-def check_promql(
-    data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str, Metric], ctx: Ctx, selector: tuple[Matcher, ...]
-) -> None:
+def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str, Metric], ctx: Ctx) -> None:
     """Append a located diagnostic to the service's for every problem of every expression it uses."""
-    known = series_types(metrics)
+    known = tuple(sorted(series_types(metrics).items()))
     for expression, where, path in _expressions(data, defaults, metrics, ctx):
-        for offset, message in problems(expression, known, selector):
+        for offset, message in _problems_of(expression, known):
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
@@ -89,6 +88,14 @@ def _locate(where: Ctx, path: Path, value: str, offset: int | None) -> Location:
 
 
 # ---------------------------------------------------------------- the checks
+
+_SAMPLE_SELECTOR = (Matcher("job", "=", "obsc"),)  # label names are valid and values escaped: any selector parses alike
+
+
+@functools.lru_cache(maxsize=1024)
+def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...]) -> list[Finding]:
+    """problems(), once per expression and metric types: a platform expression is the same in every service."""
+    return problems(expression, dict(known), _SAMPLE_SELECTOR)
 
 
 def problems(expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...]) -> list[Finding]:

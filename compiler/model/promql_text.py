@@ -5,6 +5,7 @@ the user wrote, so the message can point at the column (the parser itself report
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -19,34 +20,23 @@ _PAIRS = {")": "(", "]": "[", "}": "{"}
 Finding = tuple[int | None, str]  # (offset in the spec's string or None, message)
 
 
+# A string literal (closed or running to the end) or a comment; PromQL strings escape with \ except `raw`.
+_LITERAL = re.compile(r"""("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?)|(#[^\n]*)""", re.S)
+
+
+@functools.lru_cache(maxsize=4096)
 def mask(text: str) -> str:
     """The text with string literals' contents and comments blanked (same length), so that brackets,
-    `$` and durations inside `"..."` are not read as PromQL."""
-    out = list(text)
-    i, quote = 0, ""
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\" and quote != "`":
-                out[i] = " "
-                if i + 1 < len(text):
-                    out[i + 1] = " "
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-            else:
-                out[i] = " "
-        elif ch in "\"'`":
-            quote = ch
-        elif ch == "#":
-            end = text.find("\n", i)
-            end = len(text) if end < 0 else end
-            out[i:end] = " " * (end - i)
-            i = end
-            continue
-        i += 1
-    return "".join(out)
+    `$` and durations inside `"..."` are not read as PromQL. Cached: every check masks the same text."""
+
+    def blank(match: re.Match[str]) -> str:
+        body = match.group()
+        if match.group(2) is not None:
+            return " " * len(body)
+        closed = len(body) >= 2 and body[-1] == body[0]  # an escaped quote never ends the match
+        return body[0] + " " * (len(body) - 1 - closed) + (body[-1] if closed else "")
+
+    return _LITERAL.sub(blank, text)
 
 
 def in_string(text: str, masked: str, at: int) -> bool:
