@@ -58,10 +58,9 @@ def test_ten_independent_mistakes_are_reported_in_one_run(capsys: pytest.Capture
     assert len(located) == len(set(located)), "an error reported twice"
     others = [x for x in located if not x.startswith(PROMQL)]
     assert set(others) == NINE, result.err  # none missing, none spurious (no cascade from the platform)
-    assert len(located) - len(others) <= 1  # the PromQL one, once the promql branch reports it
+    assert len(located) - len(others) == 1  # the PromQL syntax error in the raw SLI
 
 
-@pytest.mark.xfail(strict=False, reason="promql branch: PromQL is parsed at validate time once it lands")
 def test_the_tenth_mistake_is_the_promql_syntax_error(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "validate", str(TEN))
     located = _located(result.err)

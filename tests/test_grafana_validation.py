@@ -14,7 +14,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import Compilation
-from compiler.errors import ExitCode, ToolError
+from compiler.errors import ExitCode, InputError, ToolError
 from compiler.model.burnrate import hours_to_exhaustion
 from compiler.output import writer
 from compiler.targets.grafana import queries as q
@@ -158,6 +158,17 @@ def test_lint_finds_fixed_rate_windows_and_duplicate_ids(examples: Compilation) 
     assert found[1].startswith('panel 12 "Instances": needs an integer id unique in the dashboard')
 
 
+def test_lint_reads_the_range_of_a_subquery_not_its_step(examples: Compilation) -> None:
+    """A spec's rate(x[$window:1m]) reaches the dashboard as [$__rate_interval:1m]: the range is right."""
+
+    def change(d: Any, p: dict[int, Any]) -> None:
+        p[10]["targets"][0]["expr"] = "sum(rate(http_requests_total[$__rate_interval:1m]))"
+        p[11]["targets"][0]["expr"] = "sum(rate(http_requests_total[5m:1m]))"
+
+    [found] = _lint_after(examples, change)
+    assert found.startswith('panel 11 "Error ratio" query A: rate(...[5m:1m]) should use [$__rate_interval]'), found
+
+
 def test_lint_finds_a_dashboard_without_the_datasource_variable(examples: Compilation) -> None:
     def change(d: Any, p: dict[int, Any]) -> None:
         d["templating"]["list"] = []
@@ -166,15 +177,18 @@ def test_lint_finds_a_dashboard_without_the_datasource_variable(examples: Compil
     assert finding.startswith("dashboard: has no datasource template variable named 'datasource'")
 
 
-def test_a_spec_expression_with_a_fixed_window_is_flagged(tmp_path: Path) -> None:
+def test_a_spec_expression_with_a_fixed_window_is_refused_at_the_spec_line(tmp_path: Path) -> None:
+    """The lint used to find this in the generated dashboards; validate now points at the platform's line."""
     specs = write_fleet(tmp_path)
     platform = specs / "platform.yaml"
-    platform.write_text(platform.read_text().replace("[$window]", "[5m]"))
-    found = [f for path, d in dashboards(compile_dir(specs)).items() for f in lint(path, d)]
-    # cpu is a platform default: every service's CPU panel and the standard dashboards' saturation panel
-    assert {f.where for f in found} == {'panel 21 "CPU utilisation" query A', 'panel 4 "Saturation" query A'}
-    assert len(found) == 4
-    assert all("in a spec, write [$window]" in f.message for f in found)
+    text = platform.read_text().replace("[$window]", "[5m]")
+    platform.write_text(text)
+    with pytest.raises(InputError) as info:
+        compile_dir(specs)
+    [found] = info.value.diagnostics  # cpu is a platform default: one message, not one per service
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "[5m]" in t)
+    assert (found.location.line, found.location.col) == (line, text.splitlines()[line - 1].index("[5m]") + 1)
+    assert found.message.startswith("[5m] is a fixed range; write [$window]")
 
 
 @pytest.mark.parametrize(

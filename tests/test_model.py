@@ -90,7 +90,7 @@ apiVersion: obsc/v1
 kind: Platform
 defaults:
   alerts: {error_rate: {critical: 20%}, cpu: false}
-  metrics: {cpu: 'sum(rate(process_cpu_seconds_total{$selector}[5m]))'}
+  metrics: {cpu: 'sum(rate(process_cpu_seconds_total{$selector}[$window]))'}
 """
     fleet = _fleet(
         tmp_path,
@@ -105,7 +105,7 @@ defaults:
     assert (AlertKind.CPU, Tier.WARNING) not in alerts  # switched off by the platform
     assert (AlertKind.SERVICE_DOWN, Tier.CRITICAL) in alerts  # built-in default
     cpu = fleet.services[0].metric("cpu")  # type: ignore[attr-defined]
-    assert cpu.expr == 'sum(rate(process_cpu_seconds_total{job="svc"}[5m]))'
+    assert cpu.expr == 'sum(rate(process_cpu_seconds_total{job="svc"}[$window]))'
 
 
 def test_latency_sli_matches_le_as_any_client_writes_it(tmp_path: Path) -> None:

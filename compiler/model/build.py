@@ -29,6 +29,7 @@ from compiler.model.build_thresholds import build_threshold_alerts, build_tier_l
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
+from compiler.model.promql_check import check_promql
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
@@ -237,6 +238,7 @@ def build_service(
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
+    check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
     for path, message in sli_aggregation_problems(slos):
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)

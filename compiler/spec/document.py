@@ -22,6 +22,8 @@ class Document:
     data: Any
     value_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # YAML style ("" plain, '"', "'") of one-line scalars: lets a message point inside the string
+    scalar_styles: dict[Path, str] = field(default_factory=dict)
     index: int = 0  # position of the document within a multi-document file
 
     def locate(self, path: Path, *, key: bool = False) -> Location:

@@ -200,6 +200,9 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(loader, item, (*path, i), doc, budget, depth + 1) for i, item in enumerate(node.value)]
+    style = getattr(node, "style", None)  # a scalar: plain (None or ""), "...", '...', | or >
+    if node.start_mark.line == node.end_mark.line and style in (None, "", '"', "'"):
+        doc.scalar_styles[path] = style or ""
     value = loader.construct_object(node, deep=True)
     if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
         # Timestamps and binary are not spec values; keep the text the user wrote.

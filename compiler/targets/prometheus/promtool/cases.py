@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from compiler import conventions as names
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, series
 
@@ -70,6 +71,11 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     out = []
     for row in zip_longest(*lanes):
         parts = [c for c in row if c is not None]
+        # `up` fed beside an SLO case would wake its SLODataMissing (SLI series absent, targets up): run apart
+        apart = [c for c in parts if any(s.name == "up" for s in c.series)]
+        if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):
+            out.extend(apart)
+            parts = [c for c in parts if c not in apart]
         if len(parts) == 1:
             out.append(parts[0])
             continue

@@ -7,10 +7,12 @@ recording rules and ServiceDown of the merged groups also read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
+from compiler.model.promql_check import yields_with
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
@@ -19,6 +21,7 @@ from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
 _DIGITS = Decimal("1e-15")
+SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
 
 
@@ -67,7 +70,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
 
     def case(title: str, counters: dict[str, list[tuple[str, dict[str, str]]]], per_step: int, targets: int) -> Case:
         """`counters`: per SLO name, the series fed (rising by `per_step` per step)."""
-        inputs: dict[tuple[str, tuple[tuple[str, str], ...]], InputSeries] = {}
+        inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, labels, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
@@ -76,7 +79,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
             for r in rules
             if r.source is not None
             and r.source.slo is not None
-            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step)
+            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, [*inputs, (up.name, up.labels)])
         ]
         checks = tuple(
             AlertCheck(at, rules[0].alert, tuple(firing(r, 1.0) for r in missing if targets and at >= r.for_seconds))
@@ -101,8 +104,13 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
     return cases
 
 
-def _missing(slo: Slo, fed: list[tuple[str, dict[str, str]]] | None, per_step: int) -> bool:
-    """Whether SLODataMissing's condition holds for `slo` given the counters fed for it."""
+def _missing(
+    slo: Slo, fed: list[tuple[str, dict[str, str]]] | None, per_step: int, every: Sequence[SeriesKey] = ()
+) -> bool:
+    """Whether SLODataMissing's condition holds for `slo` given the counters fed for it (a raw SLI: given
+    `every` series of the case, its own or another SLO's)."""
+    if slo.sli.kind is SliKind.RAW:
+        return not yields_with(slo.sli.raw_total or "", [(name, dict(labels)) for name, labels in every])
     if not fed:
         return True
     has_bucket = any(metric.endswith("_bucket") for metric, _ in fed)

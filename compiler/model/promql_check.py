@@ -1,0 +1,356 @@
+"""PromQL of a spec checked at validate time, in-process, located at the spec's line and column.
+
+Every free expression a spec holds (raw SLI errors/total, metric `expr`s, its own or the platform's) is
+parsed with `promql-parser` (Rust, a port of the Prometheus parser; MIT) after obsc's placeholders are
+filled with representative values, and checked for what would otherwise fail later, pointed at generated
+files: syntax, `$window`/`$selector` placement, fixed ranges where obsc applies its own, functions and
+syntax Prometheus 2.42 lacks, functions that do not fit the metric's type, expressions of the wrong type,
+and SLIs that read no series (a constant total has "traffic" when nothing runs; its generated tests fail).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import promql_parser as pp
+
+from compiler.errors import Diagnostic, Location
+from compiler.model import promql_text as text_checks
+from compiler.model.build_context import Ctx, Layer
+from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql_compat import compat_problems
+from compiler.model.types import Metric, MetricType
+from compiler.spec.document import Path
+
+SAMPLE_WINDOW = "5m"  # what `$window` stands for while parsing; any valid range gives the same verdicts
+Finding = text_checks.Finding
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str
+    role: str  # "errors" / "total" of a raw SLI, or "metric"
+    metric_type: MetricType | None = None
+
+
+def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str, Metric], ctx: Ctx) -> None:
+    """Append a located diagnostic to the service's for every problem of every expression it uses."""
+    known = tuple(sorted(series_types(metrics).items()))
+    for expression, where, path in _expressions(data, defaults, metrics, ctx):
+        for offset, message in _problems_of(expression, known):
+            ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
+    for name, metric in sorted(metrics.items()):
+        if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
+            try:
+                pp.parse(metric.selector.render())
+            except ValueError as exc:
+                _, where, base = _source(name, data, defaults, ctx)
+                ctx.diagnostics.append(Diagnostic(where.loc(base), base, f"PromQL does not parse: {exc}"))
+
+
+def _source(name: str, data: Mapping[str, Any], defaults: Layer, ctx: Ctx) -> tuple[Any, Ctx, Path]:
+    """A metric's raw value, where it was written and its path: the spec's own, else the platform's."""
+    own = data.get("metrics") or {}
+    if name in own:
+        return own[name], ctx, ("metrics", name)
+    return (defaults.data.get("metrics") or {})[name], defaults.ctx, (*defaults.base, "metrics", name)
+
+
+def _expressions(
+    data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str, Metric], ctx: Ctx
+) -> Iterator[tuple[Expression, Ctx, Path]]:
+    for i, slo in enumerate(data.get("slos") or []):
+        raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, dict) else None
+        if isinstance(raw, dict):
+            for role in ("errors", "total"):
+                if isinstance(raw.get(role), str):
+                    yield Expression(raw[role], role), ctx, ("slos", i, "sli", "raw", role)
+    for name, metric in sorted(metrics.items()):
+        if metric.expr is None:
+            continue
+        value, where, base = _source(name, data, defaults, ctx)
+        path = (*base, "expr") if isinstance(value, dict) else base
+        body = value["expr"] if isinstance(value, dict) else value
+        if isinstance(body, str):
+            yield Expression(body, "metric", metric.type), where, path
+
+
+def _locate(where: Ctx, path: Path, value: str, offset: int | None) -> Location:
+    base = where.loc(path)
+    doc = where.doc
+    if offset is None or doc is None or path not in doc.scalar_styles or path not in doc.value_marks:
+        return base
+    return Location(base.file, base.line, base.col + text_checks.source_column(value, offset, doc.scalar_styles[path]))
+
+
+# ---------------------------------------------------------------- the checks
+
+_SAMPLE_SELECTOR = (Matcher("job", "=", "obsc"),)  # label names are valid and values escaped: any selector parses alike
+
+
+@functools.lru_cache(maxsize=1024)
+def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...]) -> list[Finding]:
+    """problems(), once per expression and metric types: a platform expression is the same in every service."""
+    return problems(expression, dict(known), _SAMPLE_SELECTOR)
+
+
+def problems(expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...]) -> list[Finding]:
+    """Every problem of one expression, as (offset in the text or None, message)."""
+    text = expression.text
+    found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text)
+    if found:
+        return found  # the parser would only repeat these, without a position
+    filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')
+    filled = filled.replace(text_checks.WINDOW, SAMPLE_WINDOW)
+    try:
+        tree = pp.parse(filled)
+    except ValueError as exc:
+        return [_parse_error(text, str(exc))]
+    found += compat_problems(text, tree)
+    found += text_checks.duration_numbers(text) + text_checks.quoted_names(text)
+    found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
+    typed = _type_problems(text, tree, expression)
+    found += typed + _fit_problems(text, tree, known)
+    if typed:
+        return found  # a scalar or range is always "a value": the checks below would only repeat it
+    if expression.metric_type is MetricType.COUNTER and text_checks.WINDOW not in text:
+        found.append(
+            (
+                None,
+                "a counter metric written as an expression is read as a per-second rate (graphs, error-rate "
+                "alerts): write it over $window, e.g. sum(rate(http_requests_total{$selector}[$window]))",
+            )
+        )
+    if expression.role == "total" and yields_without_series(tree):
+        found.append(
+            (
+                None,
+                "the total reads no series of the service (only constants, vector(), absent() or `up`): it would "
+                "count events when nothing happens; count the service's requests or jobs, e.g. "
+                "sum(rate(jobs_total{$selector}[$window]))",
+            )
+        )
+    elif expression.role == "metric" and _yields(tree, lambda selector: False):
+        found.append(
+            (
+                None,
+                "the expression gives a value when the service exports nothing (a constant, vector(), absent() "
+                "or `or vector(0)`): a metric gone missing would read as a real value instead of no data",
+            )
+        )
+    elif expression.role == "errors" and _yields(tree, lambda selector: False):
+        found.append(
+            (
+                None,
+                "the errors query gives a value when the service exports nothing (a constant or `or vector(0)`): "
+                "obsc already counts absent errors as 0 while there is traffic; drop the constant (the generated "
+                "tests feed the recorded rates, and a rule that writes them without input collides)",
+            )
+        )
+    elif expression.role == "errors" and not any(s.name != "up" for s in selectors(tree)):
+        found.append(
+            (
+                None,
+                "the errors query reads no series of the service (only constants or `up`): count its failures, e.g. "
+                "sum(rate(jobs_failed_total{$selector}[$window]))",
+            )
+        )
+    return found
+
+
+_UNKNOWN = re.compile(r"unknown function with name '(\w+)'")
+
+
+def _parse_error(text: str, message: str) -> Finding:
+    unknown = _UNKNOWN.search(message)
+    if unknown:
+        name = unknown.group(1)
+        if name == "holt_winters":
+            message = (
+                "holt_winters() is gone in Prometheus 3 (renamed double_exponential_smoothing, which 2.x lacks): "
+                "no name works on both, so obsc refuses it"
+            )
+        else:
+            message = f"unknown PromQL function {name}()"
+        return text_checks.call_offset(text, name), message
+    dangling = text_checks.dangling_operator(text) if message == "invalid promql query" else None
+    if dangling is not None:
+        return dangling[0], f"PromQL does not parse: {dangling[1]!r} needs an expression after it"
+    return None, f"PromQL does not parse: {message}"
+
+
+def _type_problems(text: str, tree: Any, expression: Expression) -> list[Finding]:
+    kind = value_type(tree)
+    if kind == "vector":
+        return []
+    use = "summed into the SLI's rate" if expression.role != "metric" else "graphed and compared with thresholds"
+    return [(None, f"the expression gives a {kind}, but it is {use}: it must give an instant vector")]
+
+
+_RATE_LIKE = ("rate", "irate", "increase", "resets")
+_GAUGE_ONLY = ("delta", "idelta", "deriv", "predict_linear")
+
+
+def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Finding]:
+    found: list[Finding] = []
+    for call in _nodes(tree, pp.Call):
+        name = call.func.name
+        if name in _RATE_LIKE or name in _GAUGE_ONLY:
+            arg = call.args[0] if call.args else None
+            series = arg.vector_selector.name if isinstance(arg, pp.MatrixSelector) else None
+            kind = known.get(series or "") or _kind_by_name(series or "")
+            if name in _RATE_LIKE and kind == "gauge":
+                found.append(
+                    (
+                        text_checks.call_offset(text, name),
+                        f"{name}() is for counters, and {series} is declared a gauge: use deriv() or delta() for "
+                        "its change, avg_over_time() for its level",
+                    )
+                )
+            if name in _GAUGE_ONLY and kind == "counter":
+                message = f"{name}() is for gauges, and {series} is a counter: use rate() or increase()"
+                found.append((text_checks.call_offset(text, name), message))
+        if name == "histogram_quantile" and len(call.args) == 2:
+            names = {s.name for s in selectors(call.args[1]) if s.name}
+            kinds = {known.get(n) or _kind_by_name(n) for n in names}
+            if names and kinds <= {"counter", "gauge"}:
+                first = sorted(names)[0]
+                found.append(
+                    (
+                        text_checks.name_offset(text, first),
+                        f"histogram_quantile() reads a histogram's buckets (a _bucket series, by le); {first} is "
+                        f"not one (a {known.get(first) or _kind_by_name(first)})",
+                    )
+                )
+    return found
+
+
+def _kind_by_name(name: str) -> str | None:
+    """What a series is by the naming conventions every client library follows."""
+    if name.endswith(("_total", "_count", "_sum")):
+        return "counter"
+    if name.endswith("_bucket"):
+        return "bucket"
+    return None
+
+
+def series_types(metrics: Mapping[str, Metric]) -> dict[str, str]:
+    """Series name → counter / gauge / bucket, as the spec declares its selector metrics."""
+    out: dict[str, str] = {}
+    for metric in metrics.values():
+        if metric.selector is None:
+            continue
+        name = metric.selector.metric
+        if metric.type is MetricType.HISTOGRAM:
+            out.update({f"{name}_bucket": "bucket", f"{name}_count": "counter", f"{name}_sum": "counter"})
+        else:
+            out[name] = metric.type.value
+    return out
+
+
+# ---------------------------------------------------------------- the tree
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, pp.Call):
+        return list(node.args)
+    if isinstance(node, pp.BinaryExpr):
+        return [node.lhs, node.rhs]
+    if isinstance(node, pp.AggregateExpr):
+        return [node.expr] + ([node.param] if isinstance(node.param, pp.Expr) else [])
+    if isinstance(node, pp.MatrixSelector):
+        return [node.vector_selector]
+    if isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr):
+        return [node.expr]
+    return []
+
+
+def _nodes(node: Any, kind: type) -> Iterator[Any]:
+    if isinstance(node, kind):
+        yield node
+    for child in _children(node):
+        yield from _nodes(child, kind)
+
+
+def selectors(node: Any) -> list[Any]:
+    return list(_nodes(node, pp.VectorSelector))
+
+
+_RETURNS = {"Vector": "vector", "Scalar": "scalar", "Matrix": "range vector", "String": "string"}
+
+
+def value_type(node: Any) -> str:
+    """What an expression evaluates to: vector, scalar, range vector or string."""
+    if isinstance(node, pp.NumberLiteral):
+        return "scalar"
+    if isinstance(node, pp.StringLiteral):
+        return "string"
+    if isinstance(node, pp.MatrixSelector | pp.SubqueryExpr):
+        return "range vector"
+    if isinstance(node, pp.Call):
+        return _RETURNS.get(str(node.func.return_type).rsplit(".", 1)[-1], "vector")
+    if isinstance(node, pp.ParenExpr | pp.UnaryExpr):
+        return value_type(node.expr)
+    if isinstance(node, pp.BinaryExpr):
+        scalar = value_type(node.lhs) == "scalar" and value_type(node.rhs) == "scalar"
+        return "scalar" if scalar else "vector"
+    return "vector"
+
+
+def yields_without_series(node: Any) -> bool:
+    """Whether the expression can give a sample when the service exports nothing but `up` (as in the
+    generated "data missing" tests): constants, vector(), absent(), `or` with one of those."""
+    return _yields(node, lambda selector: selector.name in (None, "up"))
+
+
+def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
+    """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
+    which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample)."""
+    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+
+
+def _selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
+    if selector.name not in (None, name):
+        return False
+    values = {**labels, "__name__": name}
+    for m in selector.matchers.matchers:
+        value, op = values.get(m.name, ""), str(m.op).rsplit(".", 1)[-1]
+        if op in ("Equal", "NotEqual"):
+            hit = value == m.value
+        else:
+            try:
+                hit = re.fullmatch(m.value, value) is not None
+            except re.error:
+                return False
+        if hit != (op in ("Equal", "Re")):
+            return False
+    return True
+
+
+def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
+    if isinstance(node, pp.NumberLiteral | pp.StringLiteral):
+        return True
+    if isinstance(node, pp.VectorSelector):
+        return present(node)
+    if isinstance(node, pp.MatrixSelector):
+        return _yields(node.vector_selector, present)
+    if isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr | pp.AggregateExpr):
+        return _yields(node.expr, present)
+    if isinstance(node, pp.Call):
+        if node.func.name in ("absent", "absent_over_time", "scalar", "vector", "time", "pi"):
+            return True
+        data = [a for a in node.args if value_type(a) in ("vector", "range vector")]
+        return _yields(data[0], present) if data else True
+    assert isinstance(node, pp.BinaryExpr)
+    left, right = _yields(node.lhs, present), _yields(node.rhs, present)
+    op = str(node.op)
+    if op == "or":
+        return left or right
+    if op == "unless":
+        return left
+    return left and right

@@ -1,0 +1,183 @@
+"""Checks on the text of a spec's PromQL, before and beside the parser: where `$window` and `$selector` stand,
+unbalanced brackets, fixed ranges, durations used as numbers. Each finding carries the offset in the string
+the user wrote, so the message can point at the column (the parser itself reports no positions).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+WINDOW, SELECTOR = "$window", "$selector"
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?|\$\w+|\[\[\w+(?::\w+)?\]\]")  # also Grafana's ${x} and [[x]]
+_DURATION = re.compile(r"(?<![\w.:$])(?:\d+(?:ms|[smhdwy]))+(?![\w.])")
+_OFFSET_BEFORE = re.compile(r"offset\s*-?\s*$")
+RANGE_FUNCTIONS = ("rate", "irate", "increase")  # obsc gives them its own range ($window / $__rate_interval)
+_RANGE_CALL = re.compile(r"(?<![\w:])(" + "|".join(RANGE_FUNCTIONS) + r")\s*\(")
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+Finding = tuple[int | None, str]  # (offset in the spec's string or None, message)
+
+
+# A string literal (closed or running to the end) or a comment; PromQL strings escape with \ except `raw`.
+_LITERAL = re.compile(r"""("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?)|(#[^\n]*)""", re.S)
+
+
+@functools.lru_cache(maxsize=4096)
+def mask(text: str) -> str:
+    """The text with string literals' contents and comments blanked (same length), so that brackets,
+    `$` and durations inside `"..."` are not read as PromQL. Cached: every check masks the same text."""
+
+    def blank(match: re.Match[str]) -> str:
+        body = match.group()
+        if match.group(2) is not None:
+            return " " * len(body)
+        closed = len(body) >= 2 and body[-1] == body[0]  # an escaped quote never ends the match
+        return body[0] + " " * (len(body) - 1 - closed) + (body[-1] if closed else "")
+
+    return _LITERAL.sub(blank, text)
+
+
+def in_string(text: str, masked: str, at: int) -> bool:
+    return masked[at] == " " and text[at] != " "
+
+
+def placeholder_problems(text: str) -> list[Finding]:
+    """`$window` only as a range (`[$window]`, `[$window:1m]`), `$selector` only among label matchers, and
+    no other `$name`: obsc fills those two and nothing else (not Grafana's `$__rate_interval`)."""
+    masked = mask(text)
+    found: list[Finding] = []
+    for match in _PLACEHOLDER.finditer(text):
+        at, word = match.start(), match.group()
+        if in_string(text, masked, at) and word not in (WINDOW, SELECTOR):
+            continue  # a `$` in a label value or regex is just a character
+        before = masked[:at].rstrip()[-1:]
+        after = masked[match.end() :].lstrip()[:1]
+        if word == WINDOW:
+            if in_string(text, masked, at) or before != "[" or after not in ("]", ":"):
+                found.append((at, "$window is a range: write it only inside brackets, as in rate(x[$window])"))
+        elif word == SELECTOR:
+            if in_string(text, masked, at) or before not in ("{", ",") or after not in ("}", ","):
+                found.append((at, "$selector stands for label matchers: write it inside braces, as in x{$selector}"))
+        else:
+            found.append(
+                (
+                    at,
+                    f"{word} is not a placeholder obsc fills (only $window and $selector; the same expression "
+                    "goes to Prometheus rules, where Grafana variables do not exist)",
+                )
+            )
+    return found
+
+
+def bracket_problems(text: str) -> list[Finding]:
+    """Unbalanced ( [ {: the first closer without an opener, else every opener never closed."""
+    masked = mask(text)
+    stack: list[int] = []
+    for i, ch in enumerate(masked):
+        if ch in "([{":
+            stack.append(i)
+        elif ch in _PAIRS:
+            if not stack or masked[stack[-1]] != _PAIRS[ch]:
+                expected = f", expected {_closer(masked[stack[-1]])!r}" if stack else ""
+                return [(i, f"unbalanced brackets: {ch!r} closes nothing{expected}")]
+            stack.pop()
+    return [(at, f"unbalanced brackets: {masked[at]!r} is never closed") for at in stack[:1]]
+
+
+def _closer(opener: str) -> str:
+    return next(k for k, v in _PAIRS.items() if v == opener)
+
+
+def ranges(text: str) -> Iterator[tuple[int, str]]:
+    """(offset of `[`, range text) of every range and subquery: `x[5m:1m]` → (1, "5m")."""
+    masked = mask(text)
+    for match in re.finditer(r"\[([^\[\]]*)\]", masked):
+        body = text[match.start(1) : match.end(1)]
+        yield match.start(), body.split(":", 1)[0].strip()
+
+
+def fixed_ranges(text: str, everywhere: bool) -> list[Finding]:
+    """Ranges not written `$window`: inside rate/irate/increase (obsc applies its own window there: the
+    alert window in rules, `$__rate_interval` on dashboards) or, with `everywhere`, in any range."""
+    masked = mask(text)
+    starts = {at for at, _ in ranges(text)} if everywhere else set(_rate_ranges(masked))
+    return [
+        (at, f"[{window}] is a fixed range; write [$window]: obsc fills it with each alert window and with "
+         "$__rate_interval on dashboards")
+        for at, window in ranges(text)
+        if at in starts and window != WINDOW
+    ]  # fmt: skip
+
+
+def _rate_ranges(masked: str) -> Iterator[int]:
+    """Offset of the range bracket of each rate/irate/increase call (its first `[` at call depth)."""
+    for match in _RANGE_CALL.finditer(masked):
+        depth = 1
+        for i in range(match.end(), len(masked)):
+            ch = masked[i]
+            if ch == "[" and depth == 1:
+                yield i
+                break
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+
+
+def duration_numbers(text: str) -> list[Finding]:
+    """A duration outside a range or `offset` (`x > 5m`) is a number only from Prometheus 3 on."""
+    masked = mask(text)
+    inside = {i for m in re.finditer(r"\[[^\[\]]*\]", masked) for i in range(m.start(), m.end())}
+    return [
+        (m.start(), f"{m.group()} is a duration; outside a range or offset write seconds as a number "
+         "(durations as numbers need Prometheus 3)")
+        for m in _DURATION.finditer(masked)
+        if m.start() not in inside and not _OFFSET_BEFORE.search(masked[: m.start()])
+    ]  # fmt: skip
+
+
+_DANGLING = re.compile(r"(?:[-+*/%^]|==|!=|>=|<=|[<>])\s*(?=[*/%^=<>!]|\)|$)")
+
+
+def dangling_operator(text: str) -> tuple[int, str] | None:
+    """(offset, operator) of one missing its right operand (`a +* b`, `a >`): the parser says only "invalid"."""
+    match = _DANGLING.search(mask(text).rstrip())
+    return (match.start(), match.group().strip()) if match else None
+
+
+def quoted_names(text: str) -> list[Finding]:
+    """`{"my.metric", "a.b"="c"}`: a quoted metric or label name is Prometheus 3's UTF-8 syntax."""
+    masked = mask(text)
+    found: list[Finding] = []
+    depth = 0
+    for i, ch in enumerate(masked):
+        depth += (ch == "{") - (ch == "}")
+        if depth > 0 and ch in "\"'`" and masked[:i].rstrip()[-1:] in ("{", ","):
+            found.append((i, "a quoted metric or label name needs Prometheus 3 (UTF-8 names): use a classic name"))
+    return found
+
+
+def call_offset(text: str, name: str) -> int | None:
+    """Where `name(` is first called (outside strings), to point a message at it."""
+    match = re.search(rf"(?<![\w:]){re.escape(name)}\s*\(", mask(text))
+    return match.start() if match else None
+
+
+def name_offset(text: str, name: str) -> int | None:
+    match = re.search(rf"(?<![\w:]){re.escape(name)}(?![\w:])", mask(text))
+    return match.start() if match else None
+
+
+def source_column(value: str, offset: int, style: str) -> int:
+    """Columns from a scalar's first character to `offset` within its value, for one-line YAML scalars:
+    quotes and the escapes a writer needs (`\\"`, `\\\\` in "...", `''` in '...') are counted."""
+    prefix = value[:offset]
+    if style == '"':
+        return 1 + offset + prefix.count('"') + prefix.count("\\")
+    if style == "'":
+        return 1 + offset + prefix.count("'")
+    return offset
