@@ -9,6 +9,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
+from compiler.model.groups import build_by, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import decimal_text, format_duration, parse_duration, parse_duration_seconds, parse_percent
@@ -41,6 +42,7 @@ def build_slos(
             )
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
+        by = build_by(raw, defaults, ctx, path, list(data.get("labels") or {}))
         alerts = raw.get("alerts") or {}
         if "min_traffic" in raw:
             ctx.error(
@@ -68,7 +70,9 @@ def build_slos(
                 "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
             )
             continue
-        if sli is None:
+        if sli is None or by is None:
+            continue
+        if by and sli.kind is SliKind.RAW and _raw_loses_groups(raw["sli"]["raw"], by, ctx, (*path, "sli", "raw")):
             continue
         out.append(
             Slo(
@@ -86,6 +90,7 @@ def build_slos(
                 min_bad_events=int(raw.get("min_bad_events", bad_events_default)),
                 location=ctx.loc(path),
                 windows=windows,
+                by=by,
             )
         )
     return out
@@ -132,6 +137,21 @@ def build_sli(
         return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold)
     ctx.error(path, f"SLI has keys {', '.join(sorted(keys))}; expected {_SLI_FORMS}")
     return None
+
+
+def _raw_loses_groups(bodies: Mapping[str, str], by: tuple[str, ...], ctx: Ctx, path: Path) -> bool:
+    """Report a grouped raw SLI whose query aggregates a group label away (every group would read the same)."""
+    lost = False
+    for key in ("errors", "total"):
+        problem = raw_group_problem(bodies[key], by)
+        if problem:
+            ctx.error(
+                (*path, key),
+                f"this SLO is kept per {', '.join(by)} but {problem}, so every group would read the same ratio; "
+                f"keep the labels, e.g. sum by ({', '.join(by)}) (...)",
+            )
+            lost = True
+    return lost
 
 
 def _off_bucket(threshold: Decimal, histogram: Metric) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import decimal_text
@@ -44,8 +45,8 @@ def le_matcher(threshold_seconds: Decimal) -> Matcher:
     return Matcher("le", "=~", pattern)
 
 
-def sli_errors(sli: Sli, window: str) -> str:
-    """Rate of bad events over `window`."""
+def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+    """Rate of bad events over `window` (per group of `by`, a grouped SLO's labels)."""
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
@@ -53,23 +54,23 @@ def sli_errors(sli: Sli, window: str) -> str:
         sel = sli.latency.selector
         total = f"rate({sel.render(sel.metric + '_count')}[{window}])"
         good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_seconds),))}[{window}])"
-        return f"(sum({total}) - sum({good}))"
+        return f"(sum{by_clause(by)}({total}) - sum{by_clause(by)}({good}))"
     if sli.errors is not None:
-        return rate(sli.errors, window)
+        return rate(sli.errors, window, by=", ".join(by))
     assert sli.good is not None and sli.total is not None
-    return f"({rate(sli.total, window)} - {rate(sli.good, window)})"
+    return f"({rate(sli.total, window, by=', '.join(by))} - {rate(sli.good, window, by=', '.join(by))})"
 
 
-def sli_total(sli: Sli, window: str) -> str:
-    """Rate of all events over `window`."""
+def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+    """Rate of all events over `window` (per group of `by`)."""
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_total or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None
         sel = sli.latency.selector
-        return f"sum(rate({sel.render(sel.metric + '_count')}[{window}]))"
+        return f"sum{by_clause(by)}(rate({sel.render(sel.metric + '_count')}[{window}]))"
     assert sli.total is not None
-    return rate(sli.total, window)
+    return rate(sli.total, window, by=", ".join(by))
 
 
 def sli_error_ratio(sli: Sli, window: str) -> str:
@@ -82,7 +83,7 @@ def up(service: Service) -> str:
     return f"up{{{body}}}"
 
 
-def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
+def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ()) -> tuple[str, str]:
     """(bad, total) event rates over `window`, each one series without labels, for recording rules.
 
     A raw SLI is free PromQL: it is summed so that stray labels cannot break the ratio's label match, and
@@ -91,8 +92,8 @@ def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
     if sli.kind is SliKind.RAW:
         bad = expand(sli.raw_errors or "", service.selector, window)
         total = expand(sli.raw_total or "", service.selector, window)
-        return f"sum({bad})", f"sum({total})"
-    return sli_errors(sli, window), sli_total(sli, window)
+        return f"sum{by_clause(by)}({bad})", f"sum{by_clause(by)}({total})"
+    return sli_errors(sli, window, by), sli_total(sli, window, by)
 
 
 def utilisation(metric: Metric, window: str) -> str:

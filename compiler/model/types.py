@@ -144,6 +144,7 @@ class Slo:
     min_bad_events: int = 0  # burn alerts need at least this many bad events in their long window
     location: Location = NOWHERE
     windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
+    by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO
 
     @property
     def objective_ratio(self) -> Decimal:

@@ -19,11 +19,13 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.groups import on_labels
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, data_missing_expr, data_missing_text
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
@@ -82,7 +84,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
         window = format_duration(seconds)
         if tiers.is_coarse(seconds):
             continue
-        bad, total = queries.sli_rates(service, slo.sli, window)
+        bad, total = queries.sli_rates(service, slo.sli, window, slo.by)
         labels = window_labels(service, slo, window)
         bad_series = series(names.sli_errors_rate(window), own)
         total_series = series(names.sli_total_rate(window), own)
@@ -93,7 +95,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
     fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
 
-    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW)
+    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
@@ -131,7 +133,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
     if alert.window is not None:
         w = alert.window
         threshold = burn_threshold_expr(slo, w)
-        on = f"and on ({names.LABEL_SERVICE}, {names.LABEL_SLO})"
+        on = f"and on ({on_labels(slo.by)})"
         lines = [
             f"max without ({names.LABEL_WINDOW}) ({series(names.sli_error_ratio(w.long), own)}) > {threshold}",
             on,
@@ -206,6 +208,7 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
             f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
             "risky changes."
         )
+    summary, description = grouped_annotations(service, slo, alert, summary, description)
     return (
         (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
         (names.ANNOTATION_DESCRIPTION, description),

@@ -29,6 +29,7 @@ from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, merge
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
+from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import dump
@@ -41,6 +42,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
     main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
+    main += group_cases(service, rules, MAIN_STEP)
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
         if cases:
