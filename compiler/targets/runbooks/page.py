@@ -16,6 +16,7 @@ from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
+from compiler.targets.runbooks.groups import group_note
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
 
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
@@ -146,6 +147,7 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
     ]
     if slo.description:
         out += ["", slo.description]
+    out += group_note(slo)
     out.append("")
     for alert in alerts:
         if alert.window is not None:
