@@ -69,7 +69,9 @@ def _backfill(promtool: str, fleet: Fleet, tsdb: Path, work: Path) -> None:
         # (and the error-rate alert): only the condition decides which one fires.
         if alert.window is not None:
             for route in (BURNING, HEALTHY):
-                lines.extend(history.for_state({"alertname": alert.name, **alert.labels(), "route": route}, end - HOUR, end))
+                lines.extend(
+                    history.for_state({"alertname": alert.name, **alert.labels(), "route": route}, end - HOUR, end)
+                )
         elif alert.name == names.KEY_ALERT_NAMES["error_rate"]:
             lines.extend(history.for_state({"alertname": alert.name, **alert.labels()}, end - HOUR, end))
     source = work / "history.om"
