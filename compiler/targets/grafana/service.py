@@ -216,7 +216,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             "Budget exhausted in",
             f"Time until the budget left is spent at the burn rate of the last {current.long if current else period}.",
             "s",
-            [Query("time to exhaustion", q.time_to_exhaustion(service, slo))],
+            [Query(groups.legend(slo, "time to exhaustion"), q.time_to_exhaustion(service, slo))],
             5,
             steps=[Line(float(DAY), ORANGE), Line(float(7 * DAY), GREEN)],
             base=RED,
