@@ -298,11 +298,12 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
     assert [r["matchers"] for r in payments["routes"]] == [
         ['service="checkout"'],
+        ['service="storefront"'],
         ['severity="critical"'],
         ['severity="warning"'],
         ['severity="info"'],
     ]
-    leaves = payments["routes"][1:]
+    leaves = payments["routes"][2:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     assert leaves == _branch(config, "payments", "checkout")["routes"]  # same receivers and timing as its service
     # Business hours gate the fallback's ticket and digest too, never its page.

@@ -61,7 +61,7 @@ def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
     text = config.read_text()
-    assert text.count("receiver: team-payments-critical") == 2  # checkout's leaf, then the team's fallback
+    assert text.count("receiver: team-payments-critical") == 3  # checkout's and storefront's leaves, the fallback
     config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback", 1))
     with pytest.raises(ToolError) as caught:
         amtool.validate(compilation.bundle, str(out))

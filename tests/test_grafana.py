@@ -63,6 +63,7 @@ def test_examples_write_a_dashboard_per_service_the_standard_one_the_fleet_and_p
         "grafana/dashboards/teams/search/search.json",
         "grafana/dashboards/teams/search/homepage.json",
         "grafana/dashboards/teams/search/nightly-backup.json",
+        "grafana/dashboards/teams/payments/storefront.json",
         "grafana/dashboards/fleet/fleet.json",
         "grafana/provisioning/dashboards/obsc.yaml",
     }
@@ -218,11 +219,14 @@ def test_slo_panels_query_only_series_the_prometheus_target_records(compilation:
         for i, slo in enumerate(service.slos):
             allowed = _recorded(set(all_windows_seconds(slo)))
             selector = grafana_queries.slo_selector(service.name, slo.name)
+            # a grouped SLO's ratios and budgets are also filtered by the group variables: {...,route=~"$route"}
+            grouped = "".join(f',{label}=~"${label}"' for label in slo.by)
             for p in _slo_panels(dashboard, i):
                 for expr in exprs(p):
                     used = set(_SERIES.findall(expr))
                     assert used and used <= allowed, (service.name, slo.name, p["title"], used - allowed)
-                    assert expr.count("{") == expr.count(f"{{{selector}}}"), expr  # every series scoped to the SLO
+                    scoped = expr.count(f"{{{selector}}}") + (expr.count(f"{{{selector}{grouped}}}") if grouped else 0)
+                    assert expr.count("{") == scoped, expr  # every series scoped to the SLO
 
 
 def test_burn_rate_panel_draws_each_alert_window_threshold(synthetic: Compilation) -> None:

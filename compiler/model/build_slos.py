@@ -10,6 +10,7 @@ from typing import Any
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
+from compiler.model.groups import build_by, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
@@ -43,6 +44,7 @@ def build_slos(
             )
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
+        by = build_by(raw, defaults, ctx, path, list(data.get("labels") or {}))
         alerts = raw.get("alerts") or {}
         if "min_traffic" in raw:
             ctx.error(
@@ -71,7 +73,16 @@ def build_slos(
             )
             continue
         labels, annotations = extras(raw, ctx, path)
-        if sli is None or guard_refused(sli, raw, ctx, path):
+        if sli is None or by is None or guard_refused(sli, raw, ctx, path):
+            continue
+        if by and sli.kind in UNCOUNTED_KINDS:
+            ctx.error(
+                (*path, "by"),
+                "by: is for event SLIs (errors/total, good/total, latency, raw errors/total); "
+                "a time-slice, freshness or error_ratio SLI is kept for the whole service",
+            )
+            continue
+        if by and sli.kind is SliKind.RAW and _raw_loses_groups(raw["sli"]["raw"], by, ctx, (*path, "sli", "raw")):
             continue
         # Kinds without countable events get no min_bad_events guard (a written one is refused above).
         bad_events = 0 if sli.kind in UNCOUNTED_KINDS else int(raw.get("min_bad_events", bad_events_default))
@@ -93,6 +104,7 @@ def build_slos(
                 windows=windows,
                 labels=labels,
                 annotations=annotations,
+                by=by,
             )
         )
     return out
@@ -149,6 +161,21 @@ def build_sli(
         return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold)
     ctx.error(path, f"SLI has keys {', '.join(sorted(keys))}; expected {_SLI_FORMS}")
     return None
+
+
+def _raw_loses_groups(bodies: Mapping[str, str], by: tuple[str, ...], ctx: Ctx, path: Path) -> bool:
+    """Report a grouped raw SLI whose query aggregates a group label away (every group would read the same)."""
+    lost = False
+    for key in ("errors", "total"):
+        problem = raw_group_problem(bodies[key], by)
+        if problem:
+            ctx.error(
+                (*path, key),
+                f"this SLO is kept per {', '.join(by)} but {problem}, so every group would read the same ratio; "
+                f"keep the labels, e.g. sum by ({', '.join(by)}) (...)",
+            )
+            lost = True
+    return lost
 
 
 def _off_bucket(threshold: Decimal, histogram: Metric) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model import slice_queries
+from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import decimal_text
@@ -45,8 +46,9 @@ def le_matcher(threshold_seconds: Decimal) -> Matcher:
     return Matcher("le", "=~", pattern)
 
 
-def sli_errors(sli: Sli, window: str) -> str:
-    """Rate of bad events over `window` (time slices: the bad bit now; error_ratio: the ratio)."""
+def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+    """Rate of bad events over `window` (per group of `by`, a grouped SLO's labels; time slices: the bad bit
+    now; error_ratio: the ratio)."""
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
         return slice_queries.bad_slice(sli)
     if sli.kind is SliKind.ERROR_RATIO:
@@ -58,15 +60,16 @@ def sli_errors(sli: Sli, window: str) -> str:
         sel = sli.latency.selector
         total = f"rate({sel.render(sel.metric + '_count')}[{window}])"
         good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_seconds),))}[{window}])"
-        return f"(sum({total}) - sum({good}))"
+        return f"(sum{by_clause(by)}({total}) - sum{by_clause(by)}({good}))"
     if sli.errors is not None:
-        return rate(sli.errors, window)
+        return rate(sli.errors, window, by=", ".join(by))
     assert sli.good is not None and sli.total is not None
-    return f"({rate(sli.total, window)} - {rate(sli.good, window)})"
+    return f"({rate(sli.total, window, by=', '.join(by))} - {rate(sli.good, window, by=', '.join(by))})"
 
 
-def sli_total(sli: Sli, window: str) -> str:
-    """Rate of all events over `window` (time slices and error_ratio: a series that exists when there is data)."""
+def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+    """Rate of all events over `window` (per group of `by`; time slices and error_ratio: a series that exists
+    when there is data)."""
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
         assert sli.gauge is not None
         return f"{sli.gauge.aggregation.value}({slice_queries.gauge_series(sli)})"
@@ -77,9 +80,9 @@ def sli_total(sli: Sli, window: str) -> str:
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None
         sel = sli.latency.selector
-        return f"sum(rate({sel.render(sel.metric + '_count')}[{window}]))"
+        return f"sum{by_clause(by)}(rate({sel.render(sel.metric + '_count')}[{window}]))"
     assert sli.total is not None
-    return rate(sli.total, window)
+    return rate(sli.total, window, by=", ".join(by))
 
 
 def sli_error_ratio(sli: Sli, window: str) -> str:
@@ -94,7 +97,7 @@ def up(service: Service) -> str:
     return f"up{{{body}}}"
 
 
-def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
+def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ()) -> tuple[str, str]:
     """(bad, total) event rates over `window`, each one series without labels, for recording rules.
 
     A raw SLI is free PromQL: it is summed so that stray labels cannot break the ratio's label match, and
@@ -103,8 +106,8 @@ def sli_rates(service: Service, sli: Sli, window: str) -> tuple[str, str]:
     if sli.kind is SliKind.RAW:
         bad = expand(sli.raw_errors or "", service.selector, window)
         total = expand(sli.raw_total or "", service.selector, window)
-        return f"sum({bad})", f"sum({total})"
-    return sli_errors(sli, window), sli_total(sli, window)
+        return f"sum{by_clause(by)}({bad})", f"sum{by_clause(by)}({total})"
+    return sli_errors(sli, window, by), sli_total(sli, window, by)
 
 
 def utilisation(metric: Metric, window: str) -> str:

@@ -8,6 +8,8 @@ a dashboard link lists every service dashboard by tag as well.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as builders
 from grafana_foundation_sdk.builders import table
@@ -16,6 +18,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model.burnrate import catalog
 from compiler.model.types import Fleet
+from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.panels import (
     GREEN,
@@ -40,6 +43,8 @@ def build(fleet: Fleet) -> models.Dashboard:
     window = min(catalog(), key=lambda w: w.long_seconds)  # "current" burn: the fastest alert window
     burn_title = f"{BURN} ({window.long})"
     slos = [(s, slo) for s in fleet.services for slo in s.slos]
+    # A grouped SLO (by:) counts and shows its worst group: same function names, queries that aggregate the groups.
+    fq = group_panels if group_panels.fleet_is_grouped(fleet) else q
     # Red where any SLO of the fleet would page over this window (each SLO's catalog has its own factor).
     page_factor = min(
         (float(w.factor_text(slo.period_seconds)) for _, slo in slos for w in slo.windows if w.long == window.long),
@@ -76,28 +81,28 @@ def build(fleet: Fleet) -> models.Dashboard:
         (
             "Budgets exhausted",
             "SLOs that spent their whole error budget this period.",
-            q.fleet_exhausted_count(),
+            fq.fleet_exhausted_count(),
             [Line(1.0, RED)],
             GREEN,
         ),
         (
             f"Burning over 1× ({window.long})",
             f"SLOs spending budget faster than it accrues over the last {window.long}.",
-            q.fleet_burning_count(window.long_seconds, "1"),
+            fq.fleet_burning_count(window.long_seconds, "1"),
             [Line(1.0, ORANGE)],
             GREEN,
         ),
     ]
     for pid, (title, desc, expr, steps, base) in zip(SUMMARY_IDS, summaries, strict=True):
         dashboard.with_panel(stat_panel(pid, title, desc, "short", [Query(title, expr)], 8, steps, base, "0"))
-    dashboard.with_panel(_table(fleet, burn_title, window.long_seconds, burn_steps))
+    dashboard.with_panel(_table(fleet, burn_title, window.long_seconds, burn_steps, fq))
     dashboard.with_panel(
         timeseries_panel(
             LOWEST_BUDGETS_ID,
             "Lowest error budgets left",
             "The ten SLOs with the least error budget left over their period.",
             "percentunit",
-            [Query("{{service}} / {{slo}}", q.fleet_lowest_budgets(10))],
+            [Query("{{service}} / {{slo}}", fq.fleet_lowest_budgets(10))],
             24,
             lines=[Line(0.0, ORANGE)],
             base=RED,
@@ -121,7 +126,7 @@ def _service_variable() -> builders.QueryVariable:
     )
 
 
-def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[Line]) -> table.Panel:
+def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[Line], fq: ModuleType) -> table.Panel:
     # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
     # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
     # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
@@ -145,8 +150,8 @@ def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[
         "short",
         [
             Query(objective, q.fleet_objective()),
-            Query(budget, q.fleet_budget_remaining()),
-            Query(burn_title, q.fleet_burn_rate(window_seconds)),
+            Query(budget, fq.fleet_budget_remaining()),
+            Query(burn_title, fq.fleet_burn_rate(window_seconds)),
         ],
         24,
     )

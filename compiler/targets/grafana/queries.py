@@ -15,6 +15,7 @@ from compiler.model.burnrate import BurnWindow, windows_for
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
+from compiler.targets.grafana.groups import group_matchers, on_groups, on_meta
 
 RATE_INTERVAL = "$__rate_interval"
 QUANTILES = ("0.5", "0.95", "0.99")
@@ -42,8 +43,13 @@ def current_window(slo: Slo) -> BurnWindow | None:
     return min(windows, key=lambda w: w.long_seconds) if windows else None
 
 
+def _grouped(record: str, service: Service, slo: Slo) -> str:
+    """A series that carries a grouped SLO's labels, filtered by the dashboard's group variables."""
+    return f"{record}{{{slo_selector(service.name, slo.name)}{group_matchers(slo)}}}"
+
+
 def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
-    return _series(names.sli_error_ratio(format_duration(seconds)), service, slo)
+    return _grouped(names.sli_error_ratio(format_duration(seconds)), service, slo)
 
 
 def objective(service: Service, slo: Slo) -> str:
@@ -51,7 +57,7 @@ def objective(service: Service, slo: Slo) -> str:
 
 
 def budget_remaining(service: Service, slo: Slo) -> str:
-    return _series(names.SLO_BUDGET_REMAINING, service, slo)
+    return _grouped(names.SLO_BUDGET_REMAINING, service, slo)
 
 
 def sli(service: Service, slo: Slo, seconds: int) -> str:
@@ -62,7 +68,7 @@ def sli(service: Service, slo: Slo, seconds: int) -> str:
 def sli_over_period(service: Service, slo: Slo) -> str:
     """Share of good events over the whole period, from the recorded budget: 1 − (1 − remaining) × budget."""
     budget = _series(names.SLO_ERROR_BUDGET, service, slo)
-    return f"1 - (1 - {budget_remaining(service, slo)}) * {_ON} {budget}"
+    return f"1 - (1 - {budget_remaining(service, slo)}) * {on_meta(slo)} {budget}"
 
 
 def burn_rate(service: Service, slo: Slo, window: BurnWindow | None) -> str:
@@ -74,7 +80,7 @@ def burn_rate(service: Service, slo: Slo, window: BurnWindow | None) -> str:
     if window is None:
         return f"1 - {budget_remaining(service, slo)}"
     budget = _series(names.SLO_ERROR_BUDGET, service, slo)
-    return f"{error_ratio(service, slo, window.long_seconds)} / {_ON} {budget}"
+    return f"{error_ratio(service, slo, window.long_seconds)} / {on_meta(slo)} {budget}"
 
 
 def time_to_exhaustion(service: Service, slo: Slo) -> str:
@@ -84,7 +90,7 @@ def time_to_exhaustion(service: Service, slo: Slo) -> str:
     """
     period = _series(names.SLO_PERIOD_SECONDS, service, slo)
     burn = burn_rate(service, slo, current_window(slo))
-    return f"clamp_min({budget_remaining(service, slo)}, 0) * {_ON} {period} / {_ON} ({burn} > 0)"
+    return f"clamp_min({budget_remaining(service, slo)}, 0) * {on_meta(slo)} {period} / {on_groups(slo)} ({burn} > 0)"
 
 
 # ---- RED, saturation, business metrics: the spec's own metrics over $__rate_interval
@@ -152,6 +158,9 @@ def _fleet(record: str) -> str:
 def _with_dashboard_label(expr: str) -> str:
     value = dashboard_label_value("$1")
     return f'label_replace({expr}, "{DASHBOARD_LABEL}", "{value}", "{names.LABEL_SERVICE}", "(.*)")'
+
+
+fleet_series, with_dashboard_label = _fleet, _with_dashboard_label  # for grouped SLOs' fleet queries
 
 
 def fleet_objective() -> str:

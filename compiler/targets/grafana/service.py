@@ -19,7 +19,9 @@ from compiler.model.burnrate import error_ratio_threshold, windows_for
 from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
+from compiler.targets.grafana import groups
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.group_panels import group_table
 from compiler.targets.grafana.panels import (
     BLUE,
     GREEN,
@@ -71,6 +73,8 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
         .with_variable(datasource_variable())
         .links([link(x) for x in _dashboard_links(service, platform, standard)])
     )
+    for variable in groups.variables(service):  # grouped SLOs (by:): one per group label
+        dashboard.with_variable(variable)
     _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts))
     for i, slo in enumerate(service.slos):
         title = f"SLO {slo.name}: {decimal_text(slo.objective)}% over {format_duration(slo.period_seconds)}"
@@ -167,15 +171,18 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
     current = q.current_window(slo)
     places = max(0, -int(slo.objective.normalize().as_tuple().exponent))
     sli_queries = [
-        Query(f"SLI over {period}", q.sli_over_period(service, slo)),
+        Query(groups.legend(slo, f"SLI over {period}"), q.sli_over_period(service, slo)),
         Query("objective", q.objective(service, slo)),
     ]
     if current is not None:
-        sli_queries.insert(0, Query(f"SLI over {current.long}", q.sli(service, slo, current.long_seconds)))
+        sli_queries.insert(
+            0, Query(groups.legend(slo, f"SLI over {current.long}"), q.sli(service, slo, current.long_seconds))
+        )
     budget_lines = [Line(0.0, ORANGE)]
     if slo.alerting.info:
         budget_lines.append(Line(float(slo.alerting.budget_left), GREEN))
     burn_id = names.slo_panel_id(index, BURN_OFFSET)
+    grouped = [group_table(service, index, slo)] if slo.by else []
     return [
         timeseries_panel(
             names.slo_panel_id(index, SLI_OFFSET),
@@ -193,7 +200,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             f"Share of the {period} error budget not yet spent; below 0 the SLO is breached."
             + (f" Info alert below {decimal_text(slo.alerting.budget_left * 100)}%." if slo.alerting.info else ""),
             "percentunit",
-            [Query("budget left", q.budget_remaining(service, slo))],
+            [Query(groups.legend(slo, "budget left"), q.budget_remaining(service, slo))],
             5,
             lines=budget_lines,
             base=RED,
@@ -213,21 +220,27 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             "Budget exhausted in",
             f"Time until the budget left is spent at the burn rate of the last {current.long if current else period}.",
             "s",
-            [Query("time to exhaustion", q.time_to_exhaustion(service, slo))],
+            [Query(groups.legend(slo, "time to exhaustion"), q.time_to_exhaustion(service, slo))],
             5,
             steps=[Line(float(DAY), ORANGE), Line(float(7 * DAY), GREEN)],
             base=RED,
             no_value="not burning",
         ),
+        *grouped,
     ]
 
 
 def _burn_queries(service: Service, slo: Slo) -> list[Query]:
     windows = sorted(windows_for(slo), key=lambda w: w.long_seconds)
     if not windows:
-        return [Query(f"over {format_duration(slo.period_seconds)}", q.burn_rate(service, slo, None))]
+        return [
+            Query(groups.legend(slo, f"over {format_duration(slo.period_seconds)}"), q.burn_rate(service, slo, None))
+        ]
     return [
-        Query(f"{w.long} ({w.tier.value} at {_short(w.factor(slo.period_seconds))}×)", q.burn_rate(service, slo, w))
+        Query(
+            groups.legend(slo, f"{w.long} ({w.tier.value} at {_short(w.factor(slo.period_seconds))}×)"),
+            q.burn_rate(service, slo, w),
+        )
         for w in windows
     ]
 

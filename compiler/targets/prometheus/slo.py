@@ -19,11 +19,13 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.groups import on_labels
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
     STALE_FOR_SECONDS,
     UNCOUNTED_KINDS,
@@ -112,7 +114,7 @@ def _event_records(service: Service, slo: Slo, guards: set[int]) -> tuple[list[R
         window = format_duration(seconds)
         if tiers.is_coarse(seconds):
             continue
-        bad, total = queries.sli_rates(service, slo.sli, window)
+        bad, total = queries.sli_rates(service, slo.sli, window, slo.by)
         labels = window_labels(service, slo, window)
         bad_series = series(names.sli_errors_rate(window), own)
         total_series = series(names.sli_total_rate(window), own)
@@ -120,7 +122,7 @@ def _event_records(service: Service, slo: Slo, guards: set[int]) -> tuple[list[R
         fast.append(record(names.sli_errors_rate(window), bad, labels))
         fast.append(record(names.sli_error_ratio(window), _ratio(slo, bad_series, total_series), labels))
 
-    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW)
+    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
@@ -148,7 +150,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
     if alert.window is not None:
         w = alert.window
         threshold = burn_threshold_expr(slo, w)
-        on = f"and on ({names.LABEL_SERVICE}, {names.LABEL_SLO})"
+        on = f"and on ({on_labels(slo.by)})"
         lines = [
             f"max without ({names.LABEL_WINDOW}) ({series(names.sli_error_ratio(w.long), own)}) > {threshold}",
             on,
@@ -227,6 +229,7 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
             f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
             "risky changes."
         )
+    summary, description = grouped_annotations(service, slo, alert, summary, description)
     own = (
         (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
         (names.ANNOTATION_DESCRIPTION, description),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model import queries
+from compiler.model.groups import by_clause
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 
@@ -18,19 +19,25 @@ PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at leas
 
 
 def bucket_rate(slo: Slo, window: str) -> str:
-    """Rate of the latency SLI's threshold bucket (`le` matched however the client spells it)."""
+    """Rate of the latency SLI's threshold bucket (`le` matched however the client spells it), per group of
+    a grouped SLO."""
     sli = slo.sli
     assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
     sel = sli.latency.selector
-    return f"sum(rate({sel.render(sel.metric + '_bucket', (queries.le_matcher(sli.threshold_seconds),))}[{window}]))"
+    bucket = sel.render(sel.metric + "_bucket", (queries.le_matcher(sli.threshold_seconds),))
+    return f"sum{by_clause(slo.by)}(rate({bucket}[{window}]))"
 
 
 def data_missing_expr(service: Service, slo: Slo) -> str:
-    """Absent total events, or (latency) events without the threshold bucket; only while targets are up."""
+    """Absent total events, or (latency) events without the threshold bucket; only while targets are up.
+
+    For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
+    route nobody called, not missing data. The bucket check is per group (it fires with that group's labels)."""
     _, total = queries.sli_rates(service, slo.sli, PROBE_WINDOW)
     lines = ["(", f"  absent({total})"]
     if slo.sli.kind is SliKind.LATENCY:
-        lines += ["  or", f"  ({total} > 0 unless {bucket_rate(slo, PROBE_WINDOW)})"]
+        _, per_group = queries.sli_rates(service, slo.sli, PROBE_WINDOW, slo.by)
+        lines += ["  or", f"  ({per_group} > 0 unless {bucket_rate(slo, PROBE_WINDOW)})"]
     lines.append(")")
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]

@@ -21,6 +21,7 @@ def first_label_of_query(query: str, label: str) -> str:
     return f'{{{{ with query `{query}` }}}}{{{{ . | first | label "{label}" }}}}{{{{ end }}}}'
 
 
+_ALERT_LABEL = re.compile(r"\{\{ \$labels\.(\w+) \}\}")  # a grouped SLO's alerts name their group
 _QUERY_LABEL = re.compile(r'\{\{ with query `[^`]*` \}\}\{\{ \. \| first \| label "(\w+)" \}\}\{\{ end \}\}')
 
 
@@ -78,7 +79,9 @@ def humanize_duration(value: float) -> str:
     return f"{go_g4(value)}{prefix}s"
 
 
-def render(text: str, value: float, labels_of_queries: dict[str, str] | None = None) -> str:
+def render(
+    text: str, value: float, labels_of_queries: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> str:
     """The annotation as Prometheus expands it for an alert whose expression returned `value`."""
     if "{{" not in text:
         return text
@@ -86,6 +89,8 @@ def render(text: str, value: float, labels_of_queries: dict[str, str] | None = N
     for placeholder, spell in ((PERCENT, humanize_percentage), (DURATION, humanize_duration), (NUMBER, humanize)):
         if placeholder in out:
             out = out.replace(placeholder, spell(value))
+    if "{{ $labels." in out and labels is not None:
+        out = _ALERT_LABEL.sub(lambda m: labels.get(m.group(1), ""), out)
     if "{{ with query" in out:
         known = labels_of_queries or {}
         out = _QUERY_LABEL.sub(lambda m: known[m.group(1)], out)

@@ -13,6 +13,7 @@ from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
 
 Query = tuple[str, str]  # (what it shows, PromQL)
@@ -46,7 +47,7 @@ def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
     own = _own(service, slo)
     budget = f"{names.SLO_ERROR_BUDGET}{own}"
     left = f"{names.SLO_BUDGET_REMAINING}{own}"
-    out: list[Query] = []
+    out: list[Query] = burning_groups(own, slo, alerts)  # a grouped SLO (by:): which groups burn
     for alert in alerts:
         if alert.window is None:
             continue
@@ -56,7 +57,7 @@ def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
             out.append(
                 (
                     f"burn rate over {span} ({alert.tier.value} above {factor})",
-                    f"{names.sli_error_ratio(span)}{own}\n/ on(service, slo)\n{budget}",
+                    f"{names.sli_error_ratio(span)}{own}\n/ {join(slo)}\n{budget}",
                 )
             )
         out.append(
@@ -66,7 +67,7 @@ def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
             )
         )
     out.append(("share of the period's error budget left", left))
-    out.append((f"the SLI's error ratio from the raw metrics ({WINDOW})", queries.sli_error_ratio(slo.sli, WINDOW)))
+    out.append((f"the SLI's error ratio from the raw metrics ({WINDOW})", raw_ratio(slo, WINDOW)))
     out.extend(_sli_breakdown(slo))
     return out
 

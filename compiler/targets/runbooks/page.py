@@ -17,6 +17,7 @@ from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
+from compiler.targets.runbooks.groups import group_note
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
 from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
 
@@ -153,6 +154,7 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
     ]
     if slo.description:
         out += ["", slo.description]
+    out += group_note(slo)
     out.append("")
     for alert in alerts:
         if alert.window is not None:

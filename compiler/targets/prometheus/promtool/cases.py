@@ -97,10 +97,14 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     return out
 
 
-def firing(rule: Rule, value: float, query_labels: dict[str, str] | None = None) -> Firing:
-    """What promtool must see for `rule` firing with `value`: its labels, its annotations rendered."""
-    rendered = tuple((k, tmpl.render(v, value, query_labels)) for k, v in rule.annotations)
-    return Firing(rule.labels, rendered)
+def firing(
+    rule: Rule, value: float, query_labels: dict[str, str] | None = None, group: dict[str, str] | None = None
+) -> Firing:
+    """What promtool must see for `rule` firing with `value`: its labels (and a grouped SLO's `group`
+    labels, which come from the expression), its annotations rendered."""
+    rendered = tuple((k, tmpl.render(v, value, query_labels, group)) for k, v in rule.annotations)
+    labels = tuple(sorted({**dict(rule.labels), **(group or {})}.items())) if group else rule.labels
+    return Firing(labels, rendered)
 
 
 def steps_after(seconds: int, step: int) -> int:

@@ -30,6 +30,7 @@ from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Cas
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
+from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.promtool.threshold_cases import threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
@@ -45,6 +46,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     keys.extend(threshold_cases(service, rules, MAIN_STEP))
     main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
     main += slice_cases(service, rules, MAIN_STEP)
+    main += group_cases(service, rules, MAIN_STEP)
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
         if cases:

@@ -28,6 +28,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import Phase, constant, counter_values, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import (
@@ -69,9 +70,13 @@ _COARSE = -1  # key of the coarse tier in _State.totals
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
 
 
-def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[InputSeries, ...]:
+def _inputs(
+    service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
+) -> tuple[InputSeries, ...]:
     """The recorded bad and total rates of every window the state sets; a window with no errors and default
-    traffic is left out (absent and 0 make no alert fire either way, and the files stay small)."""
+    traffic is left out (absent and 0 make no alert fire either way, and the files stay small). A grouped
+    SLO's series carry `group` (by default its first test group)."""
+    extra = sample_group(slo) if group is None else group
     out = []
     for seconds in recorded_windows(slo):
         if recording_tiers().is_coarse(seconds):
@@ -79,11 +84,11 @@ def _inputs(service: Service, slo: Slo, state: _State, samples: int) -> tuple[In
         if not state.ratios.get(seconds) and seconds not in state.totals:
             continue
         window = format_duration(seconds)
-        labels = tuple(sorted(window_labels(service, slo, window).items()))
+        labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
         out.append(InputSeries(names.sli_errors_rate(window), labels, constant(state.bad_of(seconds), samples)))
         out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total_of(seconds), samples)))
     if state.coarse or _COARSE in state.totals:
-        labels = tuple(sorted(window_labels(service, slo, "5m").items()))
+        labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
         period = slo.period_seconds  # any coarse window
         out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
         out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
@@ -162,7 +167,7 @@ def _case(
     """
 
     holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): firing(rule, value) for rule, value in holding}
+    rendered = {id(rule): firing(rule, value, group=sample_group(slo)) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
         return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
@@ -335,8 +340,9 @@ def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], s
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
         sel = sli.latency.selector
         labels = satisfy(sel.matchers)
-        if labels is None:
+        if labels is None or set(slo.by) & set(labels):
             return None
+        labels = {**labels, **sample_group(slo)}
         bucket = {**labels, "le": decimal_text(sli.threshold_seconds)}
         return [(sel.metric + "_count", labels, "total"), (sel.metric + "_bucket", bucket, "good")]
     if sli.kind is not SliKind.RATIO or sli.total is None or sli.total.selector is None:
@@ -349,13 +355,15 @@ def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], s
     if part.selector.metric == total.metric:
         inside = satisfy((*part.selector.matchers, *total.matchers))
         outside = satisfy(total.matchers, avoid=part.selector.matchers)
-        if inside is None or outside is None:
+        if inside is None or outside is None or set(slo.by) & {*inside, *outside}:
             return None
-        return [(total.metric, inside, role), (total.metric, outside, other)]
+        group = sample_group(slo)
+        return [(total.metric, {**inside, **group}, role), (total.metric, {**outside, **group}, other)]
     inside, whole = satisfy(part.selector.matchers), satisfy(total.matchers)
-    if inside is None or whole is None:
+    if inside is None or whole is None or set(slo.by) & {*inside, *whole}:
         return None
-    return [(part.selector.metric, inside, role), (total.metric, whole, "total")]
+    group = sample_group(slo)
+    return [(part.selector.metric, {**inside, **group}, role), (total.metric, {**whole, **group}, "total")]
 
 
 def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
@@ -366,7 +374,8 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
         InputSeries(metric, tuple(sorted(labels.items())), counter_values(_PHASES, role))
         for metric, labels, role in counters
     )
-    own = slo_labels(service, slo)
+    meta = slo_labels(service, slo)
+    own = {**meta, **sample_group(slo)}  # a grouped SLO records its ratios per group
     exprs: list[ExprCheck] = []
 
     def ratio_near(at: int, window: str, value: float, tolerance: str | None = None) -> None:
@@ -383,12 +392,12 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
     exprs.append(
         ExprCheck(steady, near(series(names.SLO_BUDGET_REMAINING, own), remaining), ((_labels_text(own), 1.0),))
     )
-    for record, meta in (
+    for record, value in (
         (names.SLO_OBJECTIVE, slo.objective_ratio),
         (names.SLO_ERROR_BUDGET, slo.error_budget),
         (names.SLO_PERIOD_SECONDS, Decimal(slo.period_seconds)),
     ):
-        exprs.append(ExprCheck(steady, series(record, own), ((series(record, own), float(decimal_text(meta))),)))
+        exprs.append(ExprCheck(steady, series(record, meta), ((series(record, meta), float(decimal_text(value))),)))
     for minutes in (5, 30, 60):  # 15 minutes into a total outage, without lag
         ratio_near(_SPIKE * 60, format_duration(minutes * 60), _window_ratio(_SPIKE, minutes))
     for window in ("5m", "30m", "1h"):

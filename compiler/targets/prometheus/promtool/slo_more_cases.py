@@ -16,6 +16,7 @@ from compiler.model.promql_check import yields_with
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
@@ -43,13 +44,14 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
         labels = satisfy(sel.matchers)
         if labels is None:
             return None
+        labels = {**labels, **sample_group(slo)}  # a grouped SLO checks its bucket per group
         out = [(sel.metric + "_count", labels)]
         if bucket:
             out.append((sel.metric + "_bucket", {**labels, "le": decimal_text(sli.threshold_seconds)}))
         return out
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         labels = satisfy(sli.total.selector.matchers)
-        return None if labels is None else [(sli.total.selector.metric, labels)]
+        return None if labels is None else [(sli.total.selector.metric, {**labels, **sample_group(slo)})]
     if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
         labels = satisfy(sli.gauge.selector.matchers)
         return None if labels is None else [(sli.gauge.selector.metric, labels)]
@@ -65,6 +67,10 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
     if up_labels is None or not rules:
         return []
     times = hold_times(max(r.for_seconds for r in rules), step)
+    if any(r.source is not None and r.source.slo is not None and r.source.slo.by for r in rules):
+        # A group's bucket check holds from the first evaluation with a rate; at 0 only `absent` (no group
+        # labels) holds: the grouped alert is a new one, pending one step later.
+        times.append(times[-1] + step)
     samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
     up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
 
@@ -82,7 +88,15 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
             and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, [*inputs, (up.name, up.labels)])
         ]
         checks = tuple(
-            AlertCheck(at, rules[0].alert, tuple(firing(r, 1.0) for r in missing if targets and at >= r.for_seconds))
+            AlertCheck(
+                at,
+                rules[0].alert,
+                tuple(
+                    firing(r, 1.0, group=group)
+                    for r in missing
+                    if targets and at >= r.for_seconds + (step if (group := _group_fired(r, counters)) else 0)
+                ),
+            )
             for at in times
         )
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
@@ -102,6 +116,12 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
     return cases
+
+
+def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]]]) -> dict[str, str]:
+    """A grouped latency SLO's bucket check fires per group (with the fed group's labels); `absent` has none."""
+    slo = rule.source.slo if rule.source is not None else None
+    return sample_group(slo) if slo is not None and counters.get(slo.name) else {}
 
 
 def _missing(
@@ -148,9 +168,10 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     switch = start + step  # the first pair's short window stops, the second's starts
     after = switch // step
     bad = (high * total).normalize()
+    group = sample_group(slo)
 
     def window_series(seconds: int, values: str) -> list[InputSeries]:
-        labels = tuple(sorted(window_labels(service, slo, format_duration(seconds)).items()))
+        labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
         return [
             InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values),
             InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, after + 1)),
@@ -164,16 +185,16 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
         if not tiers.is_coarse(w.long_seconds):
             inputs += window_series(w.long_seconds, burning)
     if any(tiers.is_coarse(w.long_seconds) for w in (a, b)):
-        labels = tuple(sorted(window_labels(service, slo, "5m").items()))
+        labels = tuple(sorted({**window_labels(service, slo, "5m"), **group}.items()))
         inputs += [
             InputSeries(names.SLI_ERRORS_COARSE, labels, burning),
             InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, after + 1)),
         ]
     value = float(decimal_text(bad)) / float(decimal_text(total))
     checks = (
-        AlertCheck(start, first.alert, (firing(first, value),)),
-        AlertCheck(switch, first.alert, (firing(first, value),)),  # kept firing; the second is pending
-        AlertCheck(switch + step, first.alert, (firing(second, value),)),
+        AlertCheck(start, first.alert, (firing(first, value, group=group),)),
+        AlertCheck(switch, first.alert, (firing(first, value, group=group),)),  # kept firing; the second is pending
+        AlertCheck(switch + step, first.alert, (firing(second, value, group=group),)),
     )
     title = f"{slo.name}: a ticket over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
     return Case(title, step, tuple(inputs), checks)

@@ -1,0 +1,136 @@
+"""Grouped SLOs (`by: [route]`): which labels may split an SLO, and the PromQL pieces that keep them.
+
+A group label must not be one obsc itself sets on recorded series or alerts (recording-rule labels
+override the expression's, so `by: [service]` would fold every group into one series), nor one the
+service's own `labels:` put on alerts (that would overwrite the group's value on every alert). Each
+label multiplies the recorded series (groups × windows), so the platform caps how many an SLO names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from compiler import conventions as names
+from compiler.model.build_context import Ctx, Layer
+from compiler.spec.document import Path
+
+DEFAULT_MAX_GROUP_LABELS = 2
+# Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window),
+# and `le`, which the latency SLI sums buckets by.
+RESERVED = (
+    names.LABEL_SERVICE,
+    names.LABEL_SLO,
+    names.LABEL_WINDOW,
+    names.LABEL_SEVERITY,
+    names.LABEL_TEAM,
+    names.LABEL_BURN_WINDOW,
+    "le",
+    "alertname",
+)
+
+
+def max_group_labels(defaults: Layer) -> int:
+    return int((defaults.data.get("slo") or {}).get("max_group_labels", DEFAULT_MAX_GROUP_LABELS))
+
+
+def build_by(
+    raw: Mapping[str, Any], defaults: Layer, ctx: Ctx, path: Path, service_labels: Sequence[str]
+) -> tuple[str, ...] | None:
+    """The SLO's group labels, or None after reporting every refused one."""
+    by = [str(label) for label in raw.get("by") or []]
+    ok = True
+    cap = max_group_labels(defaults)
+    if len(by) > cap:
+        ctx.error(
+            (*path, "by"),
+            f"{len(by)} group labels ({', '.join(by)}) exceed the platform's cap of {cap} "
+            "(defaults.slo.max_group_labels): every label multiplies the SLO's recorded series "
+            "(groups x windows); group by fewer labels or raise the cap in the platform file",
+        )
+        ok = False
+    for i, label in enumerate(by):
+        problem = _label_problem(label, service_labels)
+        if problem:
+            ctx.error((*path, "by", i), problem)
+            ok = False
+    return tuple(by) if ok else None
+
+
+def _label_problem(label: str, service_labels: Sequence[str]) -> str:
+    if label.startswith("__"):
+        return (
+            f"group label {label!r} is internal to Prometheus (labels starting with '__' are dropped after relabelling)"
+        )
+    if label in RESERVED:
+        return (
+            f"group label {label!r} is one obsc sets itself on recorded series and alerts "
+            f"({', '.join(RESERVED)}): grouping by it would merge or mislabel the groups; rename the label"
+        )
+    if label in service_labels:
+        return (
+            f"group label {label!r} is also in the service's labels:, which are written on every alert and would "
+            "replace each group's value; drop one of the two"
+        )
+    return ""
+
+
+def by_clause(by: Sequence[str]) -> str:
+    """` by (route, tenant)` for an aggregation keeping the groups; "" for an ungrouped SLO."""
+    return f" by ({', '.join(by)})" if by else ""
+
+
+def on_labels(by: Sequence[str]) -> str:
+    """Labels that match one group of an SLO against its other windows: `service, slo` plus the groups."""
+    return ", ".join((names.LABEL_SERVICE, names.LABEL_SLO, *by))
+
+
+_AGGREGATION = re.compile(
+    r"\b(sum|avg|min|max|count|group|stddev|stdvar|topk|bottomk|quantile|count_values)\s*"
+    r"(?:(by|without)\s*\(([^()]*)\)\s*)?\("
+)
+_MATCHING = re.compile(r"\b(on|ignoring)\s*\(([^()]*)\)")
+
+
+def raw_group_problem(expr: str, by: Sequence[str]) -> str:
+    """Why a raw SLI query would lose a group label, or "".
+
+    A raw SLI is free PromQL; obsc sums it `by` the groups, which only works if the query still carries
+    them. Checked on the text: every aggregation must keep them (`by (...)` naming them, or `without`
+    not naming them), and every vector match must too (`on (...)` naming them, `ignoring` not).
+    """
+    for m in _AGGREGATION.finditer(expr):
+        modifier, labels = m.group(2), _names(m.group(3) or "")
+        if modifier is None:
+            trailing = re.match(r"\s*(by|without)\s*\(([^()]*)\)", expr[_close(expr, m.end() - 1) + 1 :])
+            if trailing:
+                modifier, labels = trailing.group(1), _names(trailing.group(2))
+        lost = _lost(modifier, labels, by)
+        if lost:
+            return f"its {m.group(1)}(...) drops {', '.join(lost)}"
+    for m in _MATCHING.finditer(expr):
+        lost = _lost("by" if m.group(1) == "on" else "without", _names(m.group(2)), by)
+        if lost:
+            return f"its {m.group(1)}({m.group(2).strip()}) match drops {', '.join(lost)}"
+    return ""
+
+
+def _names(text: str) -> set[str]:
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
+def _lost(modifier: str | None, labels: set[str], by: Sequence[str]) -> list[str]:
+    if modifier == "without":
+        return [label for label in by if label in labels]
+    return [label for label in by if label not in labels]  # `by` or no modifier (which keeps nothing)
+
+
+def _close(text: str, open_at: int) -> int:
+    """Index of the parenthesis closing the one at `open_at` (the end of the text if unbalanced)."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return len(text)

@@ -1,0 +1,79 @@
+"""Panels and fleet queries of grouped SLOs (`by: [route]`): the service dashboard's per-group table and
+the fleet overview's worst group per SLO.
+
+The fleet table keeps one row per SLO: for a grouped SLO it shows its worst group (least budget left,
+fastest burn), and the service dashboard's table names that group. Fleets without a grouped SLO keep
+their queries byte for byte.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import table
+from grafana_foundation_sdk.models import dashboard as models
+
+from compiler import conventions as names
+from compiler.model.types import Fleet, Service, Slo
+from compiler.model.units import format_duration
+from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.groups import META_ON
+from compiler.targets.grafana.panels import Query, table_panel
+
+GROUP_TABLE_OFFSET = 4  # inside the SLO's panel-id block (conventions.slo_panel_id)
+
+
+def group_table(service: Service, index: int, slo: Slo) -> table.Panel:
+    """Burn rate (the SLO's current window) and budget left of every group selected, worst budget first."""
+    current = q.current_window(slo)
+    over = current.long if current else format_duration(slo.period_seconds)
+    burn, budget = f"burn rate ({over}) ×", "budget left %"
+    by = ", ".join(slo.by)
+    panel = table_panel(
+        names.slo_panel_id(index, GROUP_TABLE_OFFSET),
+        f"Per {by}: burn rate and budget left",
+        f"One row per {by} of the {slo.name} SLO: the burn rate over {over} (alerts fire per group) and the share "
+        f"of the {format_duration(slo.period_seconds)} error budget left. Sort by a column to find the burning group.",
+        "short",
+        [
+            Query(burn, f"max without ({names.LABEL_WINDOW}) ({q.burn_rate(service, slo, current)})"),
+            Query(budget, f"100 * {q.budget_remaining(service, slo)}"),
+        ],
+        24,
+    )
+    hidden = {"Time": True, "__name__": True, names.LABEL_SERVICE: True, names.LABEL_SLO: True}
+    return panel.with_transformation(models.DataTransformerConfig(id_val="merge", options={})).with_transformation(
+        models.DataTransformerConfig(
+            id_val="organize",
+            options={"excludeByName": hidden, "renameByName": {"Value #A": burn, "Value #B": budget}},
+        )
+    )
+
+
+def fleet_is_grouped(fleet: Fleet) -> bool:
+    return any(slo.by for service in fleet.services for slo in service.slos)
+
+
+def _worst(aggregation: str, record: str) -> str:
+    return f"{aggregation} by ({names.LABEL_SERVICE}, {names.LABEL_SLO}) ({q.fleet_series(record)})"
+
+
+def fleet_budget_remaining() -> str:
+    """Budget left of each SLO's worst group (an ungrouped SLO is its own only group)."""
+    return f"100 * {q.with_dashboard_label(_worst('min', names.SLO_BUDGET_REMAINING))}"
+
+
+def fleet_burn_rate(window_seconds: int) -> str:
+    ratio = _worst("max", names.sli_error_ratio(format_duration(window_seconds)))
+    return q.with_dashboard_label(f"{ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}")
+
+
+def fleet_exhausted_count() -> str:
+    return f"count({_worst('min', names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
+
+
+def fleet_burning_count(window_seconds: int, factor: str) -> str:
+    ratio = _worst("max", names.sli_error_ratio(format_duration(window_seconds)))
+    return f"count(({ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
+
+
+def fleet_lowest_budgets(count: int) -> str:
+    return f"bottomk({count}, {_worst('min', names.SLO_BUDGET_REMAINING)})"

@@ -1,0 +1,12 @@
+"""The group values generated tests feed a grouped SLO (`by: [route]`): `a` burns, `b` is the neighbour."""
+
+from __future__ import annotations
+
+from compiler.model.types import Slo
+
+GROUP_VALUES = ("a", "b")
+
+
+def sample_group(slo: Slo, n: int = 0) -> dict[str, str]:
+    """Labels of test group `n` of the SLO (every group label set to the same value); {} when ungrouped."""
+    return {label: GROUP_VALUES[n] for label in slo.by}

@@ -1,0 +1,205 @@
+"""Test cases that only a grouped SLO (`by: [route]`) needs: two groups side by side, one burning.
+
+Each burn pair: group `a` burns while `b` stays under the line, and only `a`'s alert fires, with
+its label; `a`'s long window and `b`'s short window burning fire nothing (the windows are joined per
+group); `a` burning with too few failed events stays quiet even though `b` has plenty (the
+min_bad_events guard is per group). Then the budget: `a` spent, `b` not, only `a` is exhausted.
+Predictions come from the same oracle as slo_cases.py, once per group.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.types import BurnWindow, Service, Slo
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.promtool.cases import (
+    AlertCheck,
+    Case,
+    ExprCheck,
+    InputSeries,
+    firing,
+    hold_times,
+    near,
+    steps_after,
+)
+from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.series import counter_values
+from compiler.targets.prometheus.promtool.slo_cases import (
+    _PHASES,
+    _STEADY,
+    _busy,
+    _guarded,
+    _inputs,
+    _labels_text,
+    _Lines,
+    _pair_state,
+    _raw_series,
+    _State,
+    _value,
+)
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
+from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
+
+_ABOVE, _BELOW = Decimal("1.25"), Decimal("0.8")
+
+
+def _two_groups(
+    service: Service,
+    slo: Slo,
+    rules: list[Rule],
+    lines: _Lines,
+    step: int,
+    title: str,
+    states: tuple[_State, _State],
+    times: list[int],
+    checked: set[str],
+) -> Case:
+    """Group `a` under states[0], group `b` under states[1]; the `checked` alert names asserted at `times`."""
+    samples = max(times) // step + 1
+    inputs = tuple(
+        s for n, state in enumerate(states) for s in _inputs(service, slo, state, samples, sample_group(slo, n))
+    )
+    checks = []
+    for at in times:
+        for name in sorted(checked):
+            fired = tuple(
+                firing(rule, value, group=sample_group(slo, n))
+                for rule in rules
+                if rule.alert == name and at >= rule.for_seconds
+                for n, state in enumerate(states)
+                if (value := _value(rule, lines, state)) is not None
+            )
+            checks.append(AlertCheck(at, name, fired))
+    return Case(f"{slo.name} per {', '.join(slo.by)}: {title}", step, inputs, tuple(checks))
+
+
+def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
+    windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
+    lines = _Lines.of(slo, windows)
+    busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
+    out = []
+
+    def alert_of(w: BurnWindow) -> set[str]:
+        return {r.alert for r in rules if r.source is not None and r.source.window == w}
+
+    for w in windows:
+        line = error_ratio_threshold(slo, w)
+        quiet = _pair_state(w, line * _BELOW, line * _BELOW, busy)  # under the line, with many failed events
+        where = f"{w.long}/{w.short}"
+        out.append(
+            _two_groups(
+                service,
+                slo,
+                rules,
+                lines,
+                step,
+                f"{where} only the burning group a fires, with its label",
+                (_guarded(slo, w, _ABOVE, busy), quiet),
+                hold_times(w.for_seconds, step),
+                alert_of(w),
+            )
+        )
+        at = [steps_after(w.for_seconds, step)]
+        if not recording_tiers().is_coarse(w.short_seconds):
+            out.append(
+                _two_groups(
+                    service,
+                    slo,
+                    rules,
+                    lines,
+                    step,
+                    f"{where} group a's {w.long} and group b's {w.short} above the line fire nothing",
+                    (
+                        _pair_state(w, line * _ABOVE, line * _BELOW, busy),
+                        _pair_state(w, line * _BELOW, line * _ABOVE, busy),
+                    ),
+                    at,
+                    alert_of(w),
+                )
+            )
+        if slo.min_bad_events > 0:
+            out.append(
+                _two_groups(
+                    service,
+                    slo,
+                    rules,
+                    lines,
+                    step,
+                    f"{where} group a burns with {decimal_text(slo.min_bad_events * _BELOW)} failed events: b's "
+                    "failures do not count for it",
+                    (_guarded(slo, w, _BELOW, busy), quiet),
+                    at,
+                    alert_of(w),
+                )
+            )
+    budget = {r.alert for r in rules if r.source is not None and r.source.budget is not None}
+    if budget:
+        spent = _State(coarse=slo.error_budget * 2, total=busy)
+        fine = _State(coarse=slo.error_budget / 4, total=busy)
+        out.append(
+            _two_groups(
+                service,
+                slo,
+                rules,
+                lines,
+                step,
+                "group a spent twice its budget, b a quarter: only a is exhausted",
+                (spent, fine),
+                hold_times(BUDGET_ALERT_FOR_SECONDS, step),
+                budget,
+            )
+        )
+    return out
+
+
+def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+    """Cases of every grouped SLO of the service, each its own test group."""
+    out: list[Case] = []
+    for slo in service.slos:
+        if not slo.by:
+            continue
+        mine = [
+            r for r in rules.alert_rules if r.source is not None and r.source.slo == slo and not r.source.data_missing
+        ]
+        out += _slo_group_cases(service, slo, mine, step)
+        raw = _raw_group_case(service, slo)
+        if raw is not None:
+            out.append(raw)
+    return out
+
+
+def _raw_group_case(service: Service, slo: Slo) -> Case | None:
+    """Raw counters of two groups: `a` fails a quarter of its events, `b` none (it has no bad-event series
+    at all). Every recorded window and the budget must show them apart, labelled with their group."""
+    counters = _raw_series(service, slo)  # group a's series
+    if counters is None:
+        return None
+    a, b = sample_group(slo, 0), sample_group(slo, 1)
+    inputs = [
+        InputSeries(m, tuple(sorted(labels.items())), counter_values(_PHASES, role)) for m, labels, role in counters
+    ]
+    inputs += [
+        InputSeries(m, tuple(sorted({**labels, **b}.items())), counter_values(_PHASES, "total"))
+        for m, labels, role in counters
+        if role != "bad"  # b's events all succeed: its bad-event rate has no series (read as 0, never absent)
+    ]
+    own = slo_labels(service, slo)
+    steady = _STEADY * 60
+    exprs = []
+    for group, ratio in ((a, 0.25), (b, 0.0)):
+        labels = {**own, **group}
+        for seconds in recorded_windows(slo):
+            window = format_duration(seconds)
+            expr = near(series(names.sli_error_ratio(window), labels), ratio)
+            exprs.append(ExprCheck(steady, expr, ((_labels_text({**labels, names.LABEL_WINDOW: window}), 1.0),)))
+        remaining = 1 - ratio / float(decimal_text(slo.error_budget))
+        exprs.append(
+            ExprCheck(
+                steady, near(series(names.SLO_BUDGET_REMAINING, labels), remaining), ((_labels_text(labels), 1.0),)
+            )
+        )
+    title = f"{slo.name} per {', '.join(slo.by)}: raw counters of group a (25% failing) and b (none) recorded apart"
+    return Case(title, 60, tuple(inputs), (), tuple(exprs))

@@ -1,0 +1,37 @@
+"""What a grouped SLO (`by: [route]`) changes in its alerts' text: every alert of a group names it.
+
+The rules themselves need no module of their own: the SLI queries sum `by` the group labels
+(model/queries.py), the recorded series keep them, and every join between windows matches `on` them
+(model/groups.py), so each group burns, pages and spends its budget on its own. Routing is unchanged:
+the group labels ride along; the team's routes match on service, team and severity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.model.alerts import AlertDef
+from compiler.model.types import Service, Slo
+
+
+def label_template(label: str) -> str:
+    """How an annotation shows the alert's value of `label`."""
+    return f"{{{{ $labels.{label} }}}}"
+
+
+def group_text(by: Sequence[str]) -> str:
+    """`route={{ $labels.route }}`: the group an alert is about, filled in by Prometheus."""
+    return ", ".join(f"{label}={label_template(label)}" for label in by)
+
+
+def grouped_annotations(service: Service, slo: Slo, alert: AlertDef, summary: str, description: str) -> tuple[str, str]:
+    """(summary, description) naming the group; unchanged for an ungrouped SLO and for SLODataMissing,
+    whose main condition (`absent`) cannot carry a group (see slo_missing.py)."""
+    if not slo.by or alert.data_missing:
+        return summary, description
+    group = group_text(slo.by)
+    head = f"{service.name}: "
+    if summary.startswith(head):
+        summary = f"{service.name} [{group}]: " + summary[len(head) :]
+    description = f"For {group} (the SLO is kept per {', '.join(slo.by)}): {description}"
+    return summary, description

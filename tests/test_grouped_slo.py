@@ -1,0 +1,153 @@
+"""Grouped SLOs (`by: [route]`): the model, the rules and joins per group, dashboards, runbooks, the cap.
+
+The generated promtool cases (two groups, one burning) run in test_promtool_toolcheck-style below on the
+grouped golden spec; the mutation sweep (test_prometheus_mutations.py) kills rules that forget a group;
+tests/e2e/test_grouped_slo.py pages on real servers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from compiler.errors import InputError
+from compiler.model.groups import raw_group_problem
+from tests.conftest import ROOT, require_tool
+
+GOLDEN = ROOT / "tests" / "golden" / "grouped" / "specs"
+SPEC = """apiVersion: obsc/v1
+service: api
+team: core
+selector: {job: api}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.9, BY sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+
+
+def _compile(tmp_path: Path, by: str, platform: str = "") -> dict[str, str]:
+    (tmp_path / "api.yaml").write_text(SPEC.replace("BY", f"by: {by}," if by else ""))
+    if platform:
+        (tmp_path / "platform.yaml").write_text(platform)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    return {a.path: a.content for a in bundle.artifacts}
+
+
+def _rules(files: dict[str, str]) -> list[dict[str, object]]:
+    data = yaml.safe_load(files[names.prometheus_rules_path("api")])
+    return [r for g in data["groups"] for r in g["rules"] if r.get("labels", {}).get("slo")]
+
+
+def test_every_sli_rate_is_summed_by_the_group_labels(tmp_path: Path) -> None:
+    rules = _rules(_compile(tmp_path, "[route, tenant]"))
+    raw_rates = [r for r in rules if "rate(http_requests_total" in str(r["expr"]) and "record" in r]
+    assert raw_rates and all("sum by (route, tenant)(rate(" in str(r["expr"]) for r in raw_rates)
+    burns = [r for r in rules if str(r.get("alert", "")).startswith("SLOErrorBudgetBurn")]
+    assert burns and all(str(r["expr"]).count("and on (service, slo, route, tenant)") == 2 for r in burns)
+
+
+def test_an_ungrouped_slo_is_byte_for_byte_what_it_was(tmp_path: Path) -> None:
+    files = _compile(tmp_path, "")
+    rules = files[names.prometheus_rules_path("api")]
+    assert " by (" not in rules.split("obsc-api-key")[0]  # the SLO group: no grouping anywhere
+    assert "$labels" not in rules and "group_left" not in "".join(files.values())
+
+
+def test_grouped_alerts_name_their_group_and_dashboards_offer_it(tmp_path: Path) -> None:
+    files = _compile(tmp_path, "[route]")
+    for rule in _rules(files):
+        if str(rule.get("alert", "")).startswith("SLOErrorBudget"):
+            notes = rule["annotations"]
+            assert isinstance(notes, dict)
+            assert (
+                "[route={{ $labels.route }}]" in notes["summary"]
+                and "route={{ $labels.route }}" in notes["description"]
+            )
+    dashboard = json.loads(files[names.grafana_dashboard_path("core", "api", names.SERVICE_DASHBOARD)])
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert variables["route"]["query"] == 'label_values(slo:error_budget_remaining:ratio{service="api"}, route)'
+    table = next(p for p in dashboard["panels"] if p["id"] == names.slo_panel_id(0, 4))
+    assert table["type"] == "table" and "Per route" in table["title"]
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    assert any('route=~"$route"' in e and "group_left" in e for e in exprs)
+    fleet = files[names.GRAFANA_FLEET_PATH]
+    assert "min by (service, slo) (slo:error_budget_remaining:ratio" in fleet  # worst group per SLO
+    page = files[names.runbook_path("api", names.SLO_BURN_FAST, "availability")]
+    assert "kept **per `route`**" in page and "burn rate per route" in page
+
+
+def test_the_platform_caps_group_labels(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"3 group labels .* exceed the platform's cap of 2"):
+        _compile(tmp_path, "[a, b, c]")
+    platform = "apiVersion: obsc/v1\nkind: Platform\ndefaults: {slo: {max_group_labels: 3}}\nteams: {core: {}}\n"
+    assert _rules(_compile(tmp_path, "[a, b, c]", platform))
+
+
+@pytest.mark.parametrize(
+    "sli",
+    [
+        '{good_when: "probe_ok == 1"}',
+        "{last_success: last_ok, max_age: 26h}",
+        '{raw: {error_ratio: "sum(rate(x[$window])) / sum(rate(y[$window]))"}}',
+    ],
+)
+def test_slis_without_events_cannot_be_grouped(tmp_path: Path, sli: str) -> None:
+    spec = SPEC.replace("BY sli: {errors: errors, total: requests}", f"by: [route], sli: {sli}")
+    spec = spec.replace(
+        "metrics:\n",
+        "metrics:\n  probe_ok: {selector: probe_success, type: gauge}\n"
+        "  last_ok: {selector: job_last_success_timestamp_seconds, type: gauge}\n",
+    )
+    (tmp_path / "api.yaml").write_text(spec)
+    with pytest.raises(InputError, match=r"slos\[0\]\.by: by: is for event SLIs") as caught:
+        compile_specs([str(tmp_path)])
+    assert len(caught.value.diagnostics) == 1, caught.value
+
+
+@pytest.mark.parametrize(
+    ("expr", "lost"),
+    [
+        ("sum(rate(x[$window]))", "sum(...) drops route"),
+        ("sum without (route) (rate(x[$window]))", "sum(...) drops route"),
+        ("sum by (route) (rate(x[$window])) / on(job) sum by (route) (y)", "on(job) match drops route"),
+        ("sum by (route) (rate(x[$window]))", ""),
+        ("sum(rate(x[$window])) by (code, route)", ""),
+        ("rate(x[$window])", ""),
+        ("sum without (instance) (rate(x[$window]))", ""),
+    ],
+)
+def test_a_raw_sli_must_keep_its_groups(expr: str, lost: str) -> None:
+    assert lost in raw_group_problem(expr, ["route"]) if lost else raw_group_problem(expr, ["route"]) == ""
+
+
+def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without_groups(tmp_path: Path) -> None:
+    """The grouped golden (errors/total, good/total, latency, raw; two labels; a 7d period) passes its own
+    generated tests; the same tests fail once one burn alert joins its windows without the group labels."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    bundle = compile_specs([str(GOLDEN)]).bundle
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith(names.PROMETHEUS_DIR + "/"):
+            (tmp_path / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / artifact.path).write_text(artifact.content)
+    tests = sorted(str(p) for p in (tmp_path / names.PROMETHEUS_TESTS_DIR).glob("*.yaml"))
+    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    rules = tmp_path / names.prometheus_rules_path("blob-store")
+    text = rules.read_text()
+    broken = text.replace("and on (service, slo, tenant, cluster)", "and on (service, slo)", 1)
+    assert broken != text
+    rules.write_text(broken)
+    failed = subprocess.run([promtool, "test", "rules", tests[-1]], capture_output=True, text=True)
+    assert failed.returncode != 0 and "above the line fire nothing" in failed.stderr
