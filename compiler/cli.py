@@ -119,6 +119,11 @@ def _options(
 @_output_options
 @_spec_options
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
+@click.option(
+    "--revalidate-all",
+    is_flag=True,
+    help="Validate every file, ignoring the record of bytes that passed before (--out/.obsc-validated).",
+)
 @_common
 def compile_cmd(
     specs: tuple[str, ...],
@@ -127,6 +132,7 @@ def compile_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     validate: bool,
+    revalidate_all: bool,
     wait: bool,
     verbose: int,
     quiet: bool,
@@ -140,7 +146,7 @@ def compile_cmd(
 
     def check_tree(tree: str) -> None:
         with stage("toolcheck", compilation.timings):
-            _validate_output(compilation, tree)
+            _validate_output(compilation, tree, out_dir, revalidate_all)
 
     with stage("write", compilation.timings):
         # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
@@ -382,10 +388,16 @@ def _explain(compilation: Compilation, verbosity: int) -> None:
             log.info(note)
 
 
-def _validate_output(compilation: Compilation, out_dir: str) -> None:
+def _validate_output(compilation: Compilation, tree: str, out_dir: str, revalidate_all: bool) -> None:
     from compiler.toolcheck import validate_bundle
 
-    validate_bundle(compilation.bundle, out_dir)
+    record = validate_bundle(compilation.bundle, tree, out_dir, revalidate_all)
+    log.info(
+        "validation: %d check(s) run, %d skipped (their exact bytes passed before)",
+        record.ran,
+        record.skipped,
+        extra={"checks_run": record.ran, "checks_skipped": record.skipped},
+    )
 
 
 def _report(compilation: Compilation, plan: writer.Plan) -> None:

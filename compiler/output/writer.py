@@ -261,6 +261,8 @@ def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> Non
             continue
         if rel in removed and kind == tree.FILE and not (rel in p.seen and _edited_since(live, p.seen[rel])):
             continue  # ours and no longer produced: it goes with the old tree
+        if rel == conventions.VALIDATION_RECORD and os.path.lexists(os.path.join(staging, rel)):
+            continue  # this run's validation wrote a new record: the old one goes with the old tree
         moved.append(rel)
     if not moved:
         return
