@@ -74,10 +74,8 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     hasher = Hasher(layout.workdir)
     loads = {t: rule_files_of(layout.workdir, t) for t in layout.tests}
     rules = record.pending("promtool-check", ((r, hasher.key(identity, "check", [r])) for r in layout.rules))
-    tests = record.pending(
-        "promtool-test",
-        ((t, hasher.key(identity, "test", [t, *loaded]) if loaded is not None else None) for t, loaded in loads.items()),
-    )
+    test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
+    tests = record.pending("promtool-test", test_keys.items())
     covered = record.pending("promtool-cover", _cover_units(layout, loads, hasher, identity))
     if len(tests) < len(layout.tests) or len(rules) < len(layout.rules):
         log.info(
