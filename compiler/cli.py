@@ -119,11 +119,8 @@ def _options(
 @_output_options
 @_spec_options
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Run promtool/amtool on the output.")
-@click.option(
-    "--revalidate-all",
-    is_flag=True,
-    help="Validate every file, ignoring the record of bytes that passed before (--out/.obsc-validated).",
-)
+@click.option("--revalidate-all", is_flag=True, help="Ignore the record of bytes that passed (--out/.obsc-validated).")
+@click.option("--prune", is_flag=True, help="Named spec files own --out: remove other services' files.")
 @_common
 def compile_cmd(
     specs: tuple[str, ...],
@@ -133,6 +130,7 @@ def compile_cmd(
     platform_file: str | None,
     validate: bool,
     revalidate_all: bool,
+    prune: bool,
     wait: bool,
     verbose: int,
     quiet: bool,
@@ -145,17 +143,21 @@ def compile_cmd(
     _explain(compilation, verbosity)
 
     def check_tree(tree: str) -> None:
-        with stage("toolcheck", compilation.timings):
-            _validate_output(compilation, tree, out_dir, revalidate_all)
+        from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
+        with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
+            validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
 
     with stage("write", compilation.timings):
         # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
+        subset = compilation.subset(specs, prune)
         plan = writer.compile_into(
-            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say
+            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say, subset=subset
         )
     _warn(plan, verbosity)
     if verbosity >= 0:
         _report(compilation, plan)
+    if subset and subset.kept_fleet_wide and verbosity >= 0:
+        click.echo(f"obsc: kept fleet-wide {', '.join(subset.kept_fleet_wide)}: compile the spec directory to update")
 
 
 @cli.command("check", epilog=EXIT_CODES)
@@ -180,7 +182,8 @@ def check_cmd(
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     _warn(plan, verbosity)
     drift = plan.drift
     if not drift:
@@ -228,7 +231,8 @@ def diff_cmd(
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     click.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
@@ -386,18 +390,6 @@ def _explain(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 1:
         for note in compilation.notes:
             log.info(note)
-
-
-def _validate_output(compilation: Compilation, tree: str, out_dir: str, revalidate_all: bool) -> None:
-    from compiler.toolcheck import validate_bundle
-
-    record = validate_bundle(compilation.bundle, tree, out_dir, revalidate_all)
-    log.info(
-        "validation: %d check(s) run, %d skipped (their exact bytes passed before)",
-        record.ran,
-        record.skipped,
-        extra={"checks_run": record.ran, "checks_skipped": record.skipped},
-    )
 
 
 def _report(compilation: Compilation, plan: writer.Plan) -> None:

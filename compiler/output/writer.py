@@ -32,6 +32,7 @@ from enum import StrEnum
 from compiler import conventions
 from compiler.errors import OutputError
 from compiler.output import lock, swap, tree
+from compiler.output import subset as subsets
 from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, parse_manifest
 
 
@@ -88,8 +89,10 @@ def compile_into(
     *,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    subset: subsets.Subset | None = None,
 ) -> Plan:
-    """`obsc compile`'s write: under the exclusive lock, repair a killed run's leftovers, plan, write."""
+    """`obsc compile`'s write: under the exclusive lock, repair a killed run's leftovers, plan, write.
+    A `subset` compile keeps what it does not own of the fleet's output (output/subset.py)."""
     real = os.path.realpath(out_dir)
     try:
         os.makedirs(os.path.dirname(real), exist_ok=True)
@@ -100,17 +103,22 @@ def compile_into(
             swap.recover(real)
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot clean up after an interrupted run: {exc.strerror}") from None
-        p = plan(bundle, out_dir)
+        p = plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir)
         write(p, validate)
     return p
 
 
 def check_against(
-    bundle: Bundle, out_dir: str, *, wait: bool = True, on_wait: Callable[[str], None] | None = None
+    bundle: Bundle,
+    out_dir: str,
+    *,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    subset: subsets.Subset | None = None,
 ) -> Plan:
     """`obsc check`'s read, under the shared lock: never in the middle of a compile's swap."""
     with lock.output_lock(out_dir, exclusive=False, wait=wait, on_wait=on_wait):
-        return plan(bundle, out_dir)
+        return plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir)
 
 
 def plan(bundle: Bundle, out_dir: str) -> Plan:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from compiler.output.bundle import Bundle
 from compiler.toolcheck.record import Record
 
@@ -25,4 +27,10 @@ def validate_bundle(
     if current is None:
         return record.Record()
     record.save(current, tree_dir)
+    logging.getLogger("obsc").info(
+        "validation: %d check(s) run, %d skipped (their exact bytes passed before)",
+        current.ran,
+        current.skipped,
+        extra={"checks_run": current.ran, "checks_skipped": current.skipped},
+    )
     return current
