@@ -37,7 +37,7 @@ PLAIN_DEFAULTS = """\
 
 RICH_DEFAULTS = """\
   metrics:
-    cpu: sum(rate(container_cpu_usage_seconds_total{$selector}[5m])) / sum(kube_pod_cpu_limits{$selector})
+    cpu: sum(rate(container_cpu_usage_seconds_total{$selector}[$window])) / sum(kube_pod_cpu_limits{$selector})
     memory: sum(container_memory_working_set_bytes{$selector}) / sum(machine_memory_bytes{$selector})
 """
 
