@@ -241,3 +241,26 @@ def test_template_port_known_values() -> None:
     assert tmpl.humanize(1234567) == "1.235M"
     with pytest.raises(ValueError, match="cannot predict"):
         tmpl.render("{{ $labels.instance }}", 1.0)
+
+
+def test_no_promtool_call_gets_more_than_a_few_files(
+    have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool timeout bounds each call: a fleet's tests are cut into calls of FILES_PER_CALL files, even on
+    one CPU, each file in exactly one call."""
+    compilation = written(tmp_path, everything=True)
+    calls: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(argv: list[str], **kwargs: object) -> _run.Result:
+        calls.append(tuple(argv[1:]))
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    monkeypatch.setattr(promtool, "FILES_PER_CALL", 2)
+    monkeypatch.setenv("OBSC_JOBS", "1")
+    promtool.validate(compilation.bundle, str(tmp_path))
+    tests = [c[2:] for c in calls if c[:2] == ("test", "rules")]
+    expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
+    assert len(tests) == 3 and all(len(t) <= 2 for t in tests)
+    assert sorted(f for t in tests for f in t) == expected

@@ -36,6 +36,7 @@ _ANY_RULE_FILES_KEY = re.compile(r"^\s*[\"']?rule_files[\"']?\s*:", re.M)  # one
 _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
+FILES_PER_CALL = 16
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,18 @@ def _spread(
     promtool: str, command: list[str], files: Sequence[str], layout: Layout
 ) -> list[tuple[list[str], list[str]]]:
     """`promtool COMMAND FILES` with the files split over one process per CPU (promtool works through its
-    files one after another on one core), balanced by size; (findings, passed files) of each process."""
+    files one after another on one core), balanced by size; (findings, passed files) of each process.
+    A call gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services' work, not a
+    whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
     if not files:
         return []
-    parts = max(1, min(len(files), _jobs()))
+    jobs = _jobs()
+    parts = max(1, min(len(files), max(jobs, -(-len(files) // FILES_PER_CALL))))
     bins: list[list[str]] = [[] for _ in range(parts)]
     loads = [0] * parts
     for path in sorted(files, key=lambda f: (-os.path.getsize(os.path.join(layout.workdir, f)), f)):
-        lightest = loads.index(min(loads))
+        open_bins = [i for i in range(parts) if len(bins[i]) < FILES_PER_CALL] or list(range(parts))
+        lightest = min(open_bins, key=lambda i: loads[i])
         bins[lightest].append(path)
         loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
 
@@ -145,7 +150,7 @@ def _spread(
         return _blocks(result, layout)
 
     # Threads only wait on the child processes, so they cost nothing while promtool works.
-    return workers.map_threads(one, [b for b in bins if b], parts)
+    return workers.map_threads(one, [b for b in bins if b], jobs)
 
 
 def _jobs() -> int:
