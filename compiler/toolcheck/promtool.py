@@ -36,7 +36,7 @@ _ANY_RULE_FILES_KEY = re.compile(r"^\s*[\"']?rule_files[\"']?\s*:", re.M)  # one
 _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
-FILES_PER_CALL = 16
+FILES_PER_CALL = 8
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ def compile_timed(args: list[str]) -> tuple[float, dict[str, float], str]:
     """Wall seconds of one `obsc compile ARGS` (validating), its stage timings and the validation line."""
     argv = [sys.executable, "-m", "compiler", "compile", *args, "--log-format", "json", "-v"]
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    # A shared, loaded machine can slow one promtool call of 8 files past the 120 s default.
+    env = {**os.environ, "OBSC_TOOL_TIMEOUT": os.environ.get("OBSC_TOOL_TIMEOUT", "1800")}
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"obsc compile failed ({done.returncode}):\n{done.stderr[-3000:]}")
