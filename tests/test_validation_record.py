@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler import conventions as names
-from compiler.api import CompileOptions, compile_specs
+from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.errors import ToolError
 from compiler.output import writer
 from compiler.toolcheck import _run, record, validate_bundle
@@ -22,13 +22,27 @@ from tests.conftest import ROOT, require_tool
 EXAMPLES = ROOT / "examples"
 
 
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def validated_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, record.Record]:
+    """The examples compiled and validated once for the module (the expensive part): root/specs, root/out."""
     require_tool("promtool", "PROMTOOL")
     require_tool("amtool", "AMTOOL")
-    copy = tmp_path / "specs"
-    shutil.copytree(EXAMPLES, copy)
-    return copy
+    root = tmp_path_factory.mktemp("validated")
+    shutil.copytree(EXAMPLES, root / "specs")
+    first = compile_into(root / "specs", root / "out")
+    return root, first
+
+
+@pytest.fixture
+def specs(validated_once: tuple[Path, record.Record], tmp_path: Path) -> Path:
+    """A copy of the validated examples: tmp_path/specs and tmp_path/out (with its record)."""
+    shutil.copytree(validated_once[0], tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path / "specs"
+
+
+@pytest.fixture
+def first(validated_once: tuple[Path, record.Record]) -> record.Record:
+    return validated_once[1]
 
 
 class Calls:
@@ -55,7 +69,8 @@ class Calls:
 
 def compile_into(specs: Path, out: Path, revalidate_all: bool = False) -> record.Record:
     """What `obsc compile` does: write through the staged tree, validate it against the live record."""
-    compilation = compile_specs([str(specs)], CompileOptions())
+    options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))  # as the CLI's
+    compilation = compile_specs([str(specs)], options)
     done: list[record.Record] = []
 
     def check(tree: str) -> None:
@@ -72,10 +87,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_a_one_service_change_runs_promtool_for_that_service_only(
-    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    specs: Path, tmp_path: Path, first: record.Record, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    first = compile_into(specs, out)
     assert first.skipped == 0 and first.ran > 0
     calls = Calls(monkeypatch)
     again = compile_into(specs, out)  # nothing changed: no tool runs at all
@@ -97,7 +111,6 @@ def test_a_one_service_change_runs_promtool_for_that_service_only(
 
 def test_changed_bytes_are_validated_whatever_the_record_says(specs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    compile_into(specs, out)
     compilation = compile_specs([str(specs)], CompileOptions())
     rules = out / "prometheus/rules/order-worker.yaml"
     edit(rules, "> 0.05", "> 0.5")  # bytes X' where the record says X passed; the test file is unchanged
@@ -111,7 +124,6 @@ def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
     specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    compile_into(specs, out)
     compilation = compile_specs([str(specs)], CompileOptions())
     rules = out / "prometheus/rules/order-worker.yaml"
     edit(rules, "> 0.05", "> 0.5")
@@ -125,31 +137,35 @@ def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
 
 
 @pytest.mark.parametrize("tamper", ["garbage", "empty", "symlink", "fifo", "other keys"])
-def test_a_tampered_record_only_causes_extra_work(specs: Path, tmp_path: Path, tamper: str) -> None:
+def test_a_tampered_record_only_causes_extra_work(
+    specs: Path, tmp_path: Path, first: record.Record, tamper: str
+) -> None:
     out = tmp_path / "out"
-    first = compile_into(specs, out)
     path = out / names.VALIDATION_RECORD
+    assert record.load(str(out)).known == set(first.passed)
     path.unlink()
     if tamper == "garbage":
         path.write_bytes(b"\xff\x00 not a record\n" + b"z" * 64 + b" promtool-test x\n")
     elif tamper == "empty":
         path.write_text("")
     elif tamper == "symlink":
-        os.symlink("/dev/zero", path)
+        os.symlink(tmp_path / "out-copy-of-record", path)
+        (tmp_path / "out-copy-of-record").write_text(record.Record(passed=dict(first.passed)).text())
     elif tamper == "fifo":
         os.mkfifo(path)
     else:  # well-formed lines for every path, with keys of other bytes
         path.write_text("".join(f"{'ab' * 32} {kind} {p}\n" for kind, p in first.passed.values()))
-    again = compile_into(specs, out)
-    assert again.skipped == 0 and again.ran == first.ran
-    assert stat.S_ISREG(os.lstat(path).st_mode)
+    assert not record.load(str(out)).known & set(first.passed)  # nothing is skipped: every check runs
+    if tamper == "other keys":  # and end to end: every check runs and the record is rewritten
+        again = compile_into(specs, out)
+        assert again.skipped == 0 and again.ran == first.ran
+        assert stat.S_ISREG(os.lstat(path).st_mode) and record.load(str(out)).known == set(first.passed)
 
 
 def test_a_forged_line_for_bad_bytes_is_trusted_and_revalidate_all_catches_it(specs: Path, tmp_path: Path) -> None:
     """What the record trusts (docs/ci.md): a line whose key matches bad bytes skips their check. The record is
     committed and reviewed with the output; --revalidate-all (nightly) ignores it."""
     out = tmp_path / "out"
-    compile_into(specs, out)
     compilation = compile_specs([str(specs)], CompileOptions())
     edit(out / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
     forged = record.Record()
@@ -173,9 +189,8 @@ def test_a_forged_line_for_bad_bytes_is_trusted_and_revalidate_all_catches_it(sp
         validate_bundle(compilation.bundle, str(out), str(out), revalidate_all=True)
 
 
-def test_a_new_tool_version_revalidates_everything(specs: Path, tmp_path: Path) -> None:
+def test_a_new_tool_version_revalidates_everything(specs: Path, tmp_path: Path, first: record.Record) -> None:
     out = tmp_path / "out"
-    first = compile_into(specs, out)
     real = _run.find(_run.Tool("promtool", "PROMTOOL", "prometheus"))
     wrapper = tmp_path / "promtool"
     wrapper.write_text(
@@ -195,16 +210,15 @@ def test_the_record_travels_with_the_output_and_check_ignores_it(
     specs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "-q")
-    assert result.code == 0, result.err
     text = (out / names.VALIDATION_RECORD).read_text()
     rows = [line for line in text.splitlines() if not line.startswith("#")]
     assert str(tmp_path) not in text and rows == sorted(rows, key=_row) and text.startswith(record.HEADER)
     assert names.VALIDATION_RECORD not in (out / names.MANIFEST).read_text()
     assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
-    # a fresh clone: same relative bytes elsewhere, the record is used as it is
-    clone = tmp_path / "clone"
-    shutil.copytree(tmp_path, clone, symlinks=True, ignore=shutil.ignore_patterns("clone"))
+    clone = tmp_path / "clone"  # a fresh clone: the same relative bytes elsewhere
+    clone.mkdir()
+    shutil.copytree(specs, clone / "specs")
+    shutil.copytree(out, clone / "out")
     result = run_obsc(capsys, "compile", str(clone / "specs"), "--out", str(clone / "out"), "-v")
     assert result.code == 0 and "0 check(s) run" in result.err, result.err
     result = run_obsc(capsys, "compile", str(clone / "specs"), "--out", str(clone / "out"), "-v", "--revalidate-all")
