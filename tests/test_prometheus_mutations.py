@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from compiler.api import compile_specs
-from tests.conftest import ROOT, require_tool
+from tests.conftest import FULL, ROOT, require_tool
 
 _COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)( bool)? (\((?:[^()]|\([^()]*\))*\)|-?[0-9][0-9.e+-]*)")
 _FLIP = {">": "<", "<": ">", ">=": "<", "<=": ">", "==": "!=", "!=": "=="}
@@ -154,7 +154,7 @@ def test_mutation_finds_comparisons_clauses_and_windows() -> None:
 
 @pytest.mark.parametrize(
     "services",
-    [["order-worker"], *([["checkout"], ["search"]] if os.environ.get("OBSC_MUTATION_FULL") else [])],
+    [["order-worker"], *([["checkout"], ["search"]] if os.environ.get("OBSC_MUTATION_FULL") or FULL else [])],
     ids=lambda s: "+".join(s),
 )
 def test_every_alert_mutant_is_killed_by_a_generated_test(services: list[str]) -> None:
