@@ -30,8 +30,11 @@ generate: setup tools ## Compile specs/ into generated/ and validate it (the mai
 check: setup ## Fail if generated/ differs from what specs/ compile to
 	$(BIN)/obsc check specs --out generated
 
+# One pytest worker per CPU, idle workers stealing queued tests (the slowest tests differ by 100x).
+# `make test TEST_JOBS=0` runs in one process.
+TEST_JOBS ?= auto
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist worksteal)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests

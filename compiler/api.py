@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler import workers
+from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
 from compiler.output.bundle import Artifact, Bundle, BundleError, assemble
+from compiler.output.subset import Subset, is_subset
 from compiler.spec import loader, prune, schema
 from compiler.spec.document import Document
 from compiler.targets import TargetOptions, all_targets
@@ -43,6 +45,23 @@ class Compilation:
     bundle: Bundle
     notes: list[str] = field(default_factory=list)  # choices explained with -v
     timings: dict[str, float] = field(default_factory=dict)
+    fleet_wide: frozenset[str] = frozenset()  # paths of fleet-wide files (not one service's): kept by subset compiles
+    options: CompileOptions | None = None
+
+    def subset(self, specs: Sequence[str], prune: bool = False) -> Subset | None:
+        """How a compile of `specs` writes into a fleet's output: named spec files (no --prune) write only
+        their services' files; None for a whole directory (or --prune), which owns the output."""
+        if prune or not is_subset(specs):
+            return None
+        return Subset(frozenset(s.name for s in self.fleet.services), self.fleet_wide, self.command)
+
+    def written(self, subset: Subset | None) -> Bundle:
+        """The bundle a compile writes: this one, or what a subset compile merged into the fleet's output."""
+        return subset.bundle if subset is not None and subset.bundle is not None else self.bundle
+
+    @property
+    def command(self) -> str:
+        return self.options.regenerate_command if self.options else "obsc compile"
 
 
 @contextmanager
@@ -64,6 +83,8 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         diagnostics.extend(problems)
         if options.platform_file:
             platform_files = [options.platform_file]
+        elif not platform_files:
+            platform_files = _platform_beside(paths)
         if len(platform_files) > 1:
             diagnostics.append(
                 Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")
@@ -114,6 +135,18 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes
+
+
+def _platform_beside(paths: Sequence[str]) -> list[str]:
+    """For spec files named one by one: the platform file in each one's own folder (not its parents: a spec's
+    meaning should not depend on files far above it; a directory compile finds it the same way)."""
+    found: set[str] = set()
+    for path in paths:
+        if os.path.isfile(path):
+            folder = os.path.dirname(path) or "."
+            for stem in loader.PLATFORM_STEMS:
+                found.update(f for s in loader.SPEC_SUFFIXES if os.path.isfile(f := os.path.join(folder, stem + s)))
+    return sorted(found)
 
 
 _SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
@@ -213,12 +246,13 @@ def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -
         with stage("prepare", timings):
             fleet = prepare(fleet, target_options)
         with stage("generate", timings):
-            artifacts = generate(fleet, target_options, options.jobs)
+            fleet_wide: set[str] = set()
+            artifacts = generate(fleet, target_options, options.jobs, fleet_wide)
             try:
                 bundle = assemble(artifacts, options.regenerate_command)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
-    return Compilation(fleet=fleet, bundle=bundle, notes=notes, timings=timings)
+    return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options)
 
 
 def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
@@ -229,9 +263,12 @@ def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
     return fleet
 
 
-def generate(fleet: Fleet, options: TargetOptions, jobs: int | None = None) -> list[Artifact]:
+def generate(
+    fleet: Fleet, options: TargetOptions, jobs: int | None = None, fleet_wide: set[str] | None = None
+) -> list[Artifact]:
     """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
-    then its fleet-wide files; services spread over worker processes for a large fleet (same bytes)."""
+    then its fleet-wide files; services spread over worker processes for a large fleet (same bytes).
+    `fleet_wide` receives the paths of the fleet-wide files."""
     targets = all_targets()
     count = workers.worker_count(len(fleet.services), jobs)
     chunks = workers.chunks(fleet.services, count)
@@ -247,6 +284,8 @@ def generate(fleet: Fleet, options: TargetOptions, jobs: int | None = None) -> l
     artifacts: list[Artifact] = []
     for t, target in enumerate(targets):
         produced = [a for part in range(len(chunks) + 1) for a in results[(t, part)]]
+        if fleet_wide is not None:
+            fleet_wide.update(a.path for a in results[(t, len(chunks))])
         log.debug("target %s produced %d files", target.name, len(produced), extra={"target": target.name})
         artifacts.extend(produced)
     return artifacts

@@ -134,6 +134,8 @@ def _options(
     show_default=True,
     help="Check the output with promtool, amtool and the dashboard lint before it replaces --out.",
 )
+@click.option("--revalidate-all", is_flag=True, help="Ignore the record of bytes that passed (--out/.obsc-validated).")
+@click.option("--prune", is_flag=True, help="Named spec files own --out: remove other services' files.")
 @_common
 def compile_cmd(
     specs: tuple[str, ...],
@@ -142,6 +144,8 @@ def compile_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     validate: bool,
+    revalidate_all: bool,
+    prune: bool,
     wait: bool,
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
@@ -151,17 +155,25 @@ def compile_cmd(
     _explain(compilation, verbosity)
 
     def check_tree(tree: str) -> None:
-        with stage("toolcheck", compilation.timings):
-            _validate_output(compilation, tree)
+        from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
+        with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
+            validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
 
     with stage("write", compilation.timings):
         # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
+        subset = compilation.subset(specs, prune)
         plan = writer.compile_into(
-            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say
+            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say, subset=subset
         )
     _warn(plan, verbosity)
     if verbosity >= 0:
         reports.compiled(_console(), compilation, plan)
+    if subset and subset.kept_fleet_wide and verbosity >= 0:
+        _console().say(
+            f"obsc: kept fleet-wide {', '.join(subset.kept_fleet_wide)}: compile the spec directory to update",
+            stdout=True,
+            kept=list(subset.kept_fleet_wide),
+        )
 
 
 @cli.command("check", epilog=EXIT_CODES)
@@ -184,7 +196,8 @@ def check_cmd(
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     _warn(plan, verbosity)
     drift = plan.drift
     if not drift:
@@ -227,7 +240,8 @@ def diff_cmd(
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say)
+        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     click.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
@@ -403,10 +417,6 @@ def _explain(compilation: Compilation, verbosity: int) -> None:
             log.info(note)
 
 
-def _validate_output(compilation: Compilation, out_dir: str) -> None:
-    from compiler.toolcheck import validate_bundle
-
-    validate_bundle(compilation.bundle, out_dir)
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ ALERTMANAGER_DIR = "alertmanager"
 GRAFANA_DIR = "grafana"
 RUNBOOK_DIR = "runbooks"
 MANIFEST = ".obsc-manifest"
+VALIDATION_RECORD = ".obsc-validated"  # which exact bytes passed promtool/amtool/lint (toolcheck/record.py)
 
 
 def rule_group_name(service: str, part: str) -> str:

@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 UPDATE_GOLDENS = bool(os.environ.get("OBSC_UPDATE_GOLDENS"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The nightly mode: the heaviest sweeps at full size (every mutant of every example, 2,000 property examples,
+# every SIGKILL moment). `make test` and CI run a representative sample of each, so the suite stays minutes.
+FULL = os.environ.get("OBSC_TEST_FULL", "").lower() in ("1", "true", "yes")
 
 
 def require_tool(name: str, env: str | None = None) -> str:

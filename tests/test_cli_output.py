@@ -152,7 +152,7 @@ def test_tool_and_internal_errors_are_json_too(
     def rejected(*_: object) -> None:
         raise ToolError("promtool rejected prometheus/rules/x.yaml:\n  line 3: bad\n  line 9: worse")
 
-    monkeypatch.setattr("compiler.cli._validate_output", rejected)
+    monkeypatch.setattr("compiler.toolcheck.validate_bundle", rejected)
     result = obsc(capsys, "compile", "specs", "--out", "out", "--log-format", "json")
     assert result.code == 1
     (entry,) = [e for e in json_lines(result.err) if e.get("code") == "tool"]

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from compiler.api import compile_specs
-from tests.conftest import ROOT, require_tool
+from tests.conftest import FULL, ROOT, require_tool
 
 _COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)( bool)? (\((?:[^()]|\([^()]*\))*\)|-?[0-9][0-9.e+-]*)")
 _FLIP = {">": "<", "<": ">", ">=": "<", "<=": ">", "==": "!=", "!=": "=="}
@@ -206,7 +206,7 @@ FULL_SWEEP = [["checkout"], ["search"], ["orders-consumer"], ["storefront"]]
     [
         ["order-worker"],
         ["nightly-backup", "homepage"],  # freshness and time-slice SLIs (issue 14)
-        *(FULL_SWEEP if os.environ.get("OBSC_MUTATION_FULL") else []),
+        *(FULL_SWEEP if os.environ.get("OBSC_MUTATION_FULL") or FULL else []),
     ],
     ids=lambda s: "+".join(s),
 )

@@ -14,7 +14,7 @@ from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
 from compiler.targets.prometheus import templates as tmpl
 from compiler.toolcheck import _run, promtool
-from compiler.toolcheck.promtool_cache import open_cache
+from compiler.toolcheck.record import Record
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
@@ -24,14 +24,6 @@ EXAMPLES = str(ROOT / "examples")
 @pytest.fixture
 def have_promtool() -> str:
     return require_tool("promtool", "PROMTOOL")
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test starts with an empty promtool result cache of its own."""
-    cache = tmp_path / "promtool-cache"
-    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", str(cache))
-    return cache
 
 
 def written(out: Path, fmt: str = "prometheus", everything: bool = False) -> Compilation:
@@ -66,7 +58,7 @@ def test_one_invocation_each_for_check_and_test(
     monkeypatch.setattr(_run, "run", spy)
     monkeypatch.setenv("OBSC_JOBS", "1")
     promtool.validate(written(tmp_path).bundle, str(tmp_path))
-    assert calls == [("check", "rules"), ("test", "rules")]
+    assert [c for c in calls if c != ("--version",)] == [("check", "rules"), ("test", "rules")]
 
 
 def test_files_are_spread_over_one_process_per_job_each_file_once(
@@ -82,7 +74,6 @@ def test_files_are_spread_over_one_process_per_job_each_file_once(
     compilation = written(tmp_path, everything=True)
     monkeypatch.setattr(_run, "run", spy)
     monkeypatch.setenv("OBSC_JOBS", "2")
-    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", "off")
     promtool.validate(compilation.bundle, str(tmp_path))
     tests = [c for c in calls if c[:2] == ("test", "rules")]
     checks = [c for c in calls if c[:2] == ("check", "rules")]
@@ -98,8 +89,11 @@ def test_files_are_spread_over_one_process_per_job_each_file_once(
 def test_unchanged_tests_that_passed_are_not_run_again(
     have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With the validation record of a run that passed, only files whose bytes changed run again: here a rule
+    file, so its check and every test file that loads it (their own bytes did not change)."""
     compilation = written(tmp_path)
-    promtool.validate(compilation.bundle, str(tmp_path))
+    first = Record()
+    promtool.validate(compilation.bundle, str(tmp_path), first)
     ran: list[tuple[str, ...]] = []
     real = _run.run
 
@@ -109,22 +103,15 @@ def test_unchanged_tests_that_passed_are_not_run_again(
 
     monkeypatch.setattr(_run, "run", spy)
     monkeypatch.setenv("OBSC_JOBS", "1")
-    promtool.validate(compilation.bundle, str(tmp_path))
-    assert [a[:2] for a in ran] == [("check", "rules")]  # every test file passed before, unchanged
+    promtool.validate(compilation.bundle, str(tmp_path), Record(known=frozenset(first.passed)))
+    assert [a for a in ran if a != ("--version",)] == []  # every file passed before, unchanged
     edit(tmp_path / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
     ran.clear()
     with pytest.raises(ToolError, match="ServiceHighErrorRate"):
-        promtool.validate(compilation.bundle, str(tmp_path))
+        promtool.validate(compilation.bundle, str(tmp_path), Record(known=frozenset(first.passed)))
+    ran = [a for a in ran if a != ("--version",)]
+    assert ran[0][:2] == ("check", "rules") and len(ran[0]) == 4  # --lint-fatal and the changed file only
     assert ran[1][:2] == ("test", "rules") and len(ran[1]) == 4  # both test files of the changed rules
-
-
-def test_the_cache_is_off_under_ci(have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OBSC_PROMTOOL_CACHE")
-    monkeypatch.setenv("CI", "true")
-    assert open_cache(have_promtool) is None
-    monkeypatch.setenv("OBSC_PROMTOOL_CACHE", "off")
-    monkeypatch.delenv("CI")
-    assert open_cache(have_promtool) is None
 
 
 def test_a_broken_expression_is_reported_with_its_file_and_position(have_promtool: str, tmp_path: Path) -> None:
@@ -254,3 +241,26 @@ def test_template_port_known_values() -> None:
     assert tmpl.humanize(1234567) == "1.235M"
     with pytest.raises(ValueError, match="cannot predict"):
         tmpl.render("{{ $labels.instance }}", 1.0)
+
+
+def test_no_promtool_call_gets_more_than_a_few_files(
+    have_promtool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool timeout bounds each call: a fleet's tests are cut into calls of FILES_PER_CALL files, even on
+    one CPU, each file in exactly one call."""
+    compilation = written(tmp_path, everything=True)
+    calls: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(argv: list[str], **kwargs: object) -> _run.Result:
+        calls.append(tuple(argv[1:]))
+        return real(argv, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    monkeypatch.setattr(promtool, "FILES_PER_CALL", 2)
+    monkeypatch.setenv("OBSC_JOBS", "1")
+    promtool.validate(compilation.bundle, str(tmp_path))
+    tests = [c[2:] for c in calls if c[:2] == ("test", "rules")]
+    expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
+    assert len(tests) == 3 and all(len(t) <= 2 for t in tests)
+    assert sorted(f for t in tests for f in t) == expected

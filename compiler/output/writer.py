@@ -32,6 +32,7 @@ from enum import StrEnum
 from compiler import conventions
 from compiler.errors import OutputError
 from compiler.output import lock, swap, tree
+from compiler.output import subset as subsets
 from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 
 
@@ -88,8 +89,10 @@ def compile_into(
     *,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    subset: subsets.Subset | None = None,
 ) -> Plan:
-    """`obsc compile`'s write: under the exclusive lock, repair a killed run's leftovers, plan, write."""
+    """`obsc compile`'s write: under the exclusive lock, repair a killed run's leftovers, plan, write.
+    A `subset` compile keeps what it does not own of the fleet's output (output/subset.py)."""
     real = os.path.realpath(out_dir)
     try:
         os.makedirs(os.path.dirname(real), exist_ok=True)
@@ -100,17 +103,22 @@ def compile_into(
             swap.recover(real)
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot clean up after an interrupted run: {exc.strerror}") from None
-        p = plan(bundle, out_dir)
+        p = plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir)
         write(p, validate)
     return p
 
 
 def check_against(
-    bundle: Bundle, out_dir: str, *, wait: bool = True, on_wait: Callable[[str], None] | None = None
+    bundle: Bundle,
+    out_dir: str,
+    *,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    subset: subsets.Subset | None = None,
 ) -> Plan:
     """`obsc check`'s read, under the shared lock: never in the middle of a compile's swap."""
     with lock.output_lock(out_dir, exclusive=False, wait=wait, on_wait=on_wait):
-        return plan(bundle, out_dir)
+        return plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir)
 
 
 def recorded_format(out_dir: str) -> str | None:
@@ -270,6 +278,8 @@ def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> Non
             continue
         if rel in removed and kind == tree.FILE and not (rel in p.seen and _edited_since(live, p.seen[rel])):
             continue  # ours and no longer produced: it goes with the old tree
+        if rel == conventions.VALIDATION_RECORD and os.path.lexists(os.path.join(staging, rel)):
+            continue  # this run's validation wrote a new record: the old one goes with the old tree
         moved.append(rel)
     if not moved:
         return

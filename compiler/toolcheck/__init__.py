@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+
 from compiler.output.bundle import Bundle
+from compiler.toolcheck.record import Record
 
 
-def validate_bundle(bundle: Bundle, out_dir: str) -> None:
-    """Run every validator that applies to the written output; raise ToolError on failure."""
-    from compiler.toolcheck import amtool, grafana_lint, promtool
+def validate_bundle(
+    bundle: Bundle, tree_dir: str, record_dir: str | None = None, revalidate_all: bool = False
+) -> Record:
+    """Run every validator that applies to the output written in `tree_dir`; raise ToolError on failure.
 
-    promtool.validate(bundle, out_dir)
-    amtool.validate(bundle, out_dir)
-    grafana_lint.validate(bundle, out_dir)
+    `record_dir` holds the validation record of the previous run (the live output; `tree_dir` may be the
+    staged tree that replaces it): checks whose exact input bytes it lists are skipped, unless
+    `revalidate_all`. On success the record of this run is written into `tree_dir`. Without `record_dir`
+    everything runs and no record is written.
+    """
+    from compiler.toolcheck import amtool, grafana_lint, promtool, record
+
+    current = record.load(record_dir, revalidate_all) if record_dir is not None else None
+    promtool.validate(bundle, tree_dir, current)
+    amtool.validate(bundle, tree_dir, current)
+    grafana_lint.validate(bundle, tree_dir, current)
+    if current is None:
+        return record.Record()
+    record.save(current, tree_dir)
+    logging.getLogger("obsc").info(
+        "validation: %d check(s) run, %d skipped (their exact bytes passed before)",
+        current.ran,
+        current.skipped,
+        extra={"checks_run": current.ran, "checks_skipped": current.skipped},
+    )
+    return current

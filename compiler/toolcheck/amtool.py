@@ -15,17 +15,25 @@ from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.amtool_routes import Report, load_cases, run_routing_tests
+from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 AMTOOL = _run.Tool(name="amtool", env_var="AMTOOL", debian_package="prometheus-alertmanager")
 MAX_REPORTED = 20  # mis-routes listed in full; the rest are counted
 log = logging.getLogger("obsc")
 
 
-def validate(bundle: Bundle, out_dir: str) -> None:
-    """Reject the bundle (ToolError) if amtool refuses the config or any alert is mis-routed."""
+def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
+    """Reject the bundle (ToolError) if amtool refuses the config or any alert is mis-routed. The config,
+    its templates and the routing table are one unit: skipped when the record has their exact bytes."""
     if bundle.get(names.ALERTMANAGER_CONFIG) is None:
         return
     amtool = _run.find(AMTOOL)
+    if record is not None:
+        files = [p for p in bundle.paths if p.startswith(names.ALERTMANAGER_DIR + "/")]
+        key = Hasher(out_dir).key(tool_identity(amtool), "amtool", files)
+        if not record.pending("amtool", [(names.ALERTMANAGER_CONFIG, key)]):
+            log.info("amtool: %s and its routing tests passed before with these exact bytes", names.ALERTMANAGER_CONFIG)
+            return
     config = Path(out_dir, names.ALERTMANAGER_CONFIG)
     check_config(amtool, config)
     table = Path(out_dir, names.ROUTING_TESTS)

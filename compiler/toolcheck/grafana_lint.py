@@ -26,6 +26,7 @@ from compiler import conventions as names
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
+from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool("promtool", "PROMTOOL", "prometheus")
 DATASOURCE_UIDS = (f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}", f"${names.GRAFANA_DATASOURCE_VARIABLE}")
@@ -65,18 +66,24 @@ class Expression:
     expr: str
 
 
-def validate(bundle: Bundle, out_dir: str) -> None:
-    """Lint every written dashboard; ToolError (exit 1) listing every finding, exit 3 without promtool."""
+def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
+    """Lint every written dashboard; ToolError (exit 1) listing every finding, exit 3 without promtool.
+    With a `record`, dashboards whose exact bytes passed before are not linted again."""
     found: list[Finding] = []
     expressions: list[Expression] = []
-    for path in dashboard_paths(bundle):
+    promtool = _run.find(PROMTOOL)
+    paths = dashboard_paths(bundle)
+    if record is not None:
+        hasher, identity = Hasher(out_dir), tool_identity(promtool)
+        paths = record.pending("grafana-lint", ((p, hasher.key(identity, "grafana", [p])) for p in paths))
+    for path in paths:
         with open(os.path.join(out_dir, path), encoding="utf-8") as fh:
             text = fh.read()
         data = json.loads(text)
         found += lint(path, data)
         found += round_trip(path, text)
         expressions += list(queries(path, data))
-    found += check_promql(expressions, _run.find(PROMTOOL))
+    found += check_promql(expressions, promtool)
     if found:
         shown = "\n".join(f"  {f}" for f in sorted(found)[:MAX_SHOWN])
         more = f"\n  ... and {len(found) - MAX_SHOWN} more" if len(found) > MAX_SHOWN else ""

@@ -26,14 +26,17 @@ from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
 from compiler.toolcheck import _run
-from compiler.toolcheck.promtool_cache import open_cache
+from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
 log = logging.getLogger("obsc")
 
+_RULE_FILES = re.compile(r"^rule_files:\n((?:[ \t]+- .*\n)+)", re.M)
+_ANY_RULE_FILES_KEY = re.compile(r"^\s*[\"']?rule_files[\"']?\s*:", re.M)  # one key, no second spelling
 _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
+FILES_PER_CALL = 8
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class Layout:
     shown: dict[str, str]
 
 
-def validate(bundle: Bundle, out_dir: str) -> None:
+def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
+    """Check and test the written rules; with a `record`, only files whose bytes it has not seen pass."""
     paths = bundle.paths
     rule_paths = [p for p in paths if layout_of(p)]
     test_paths = [p for p in paths if p.startswith(names.PROMETHEUS_TESTS_DIR + "/") and p.endswith(".test.yaml")]
@@ -55,7 +59,7 @@ def validate(bundle: Bundle, out_dir: str) -> None:
     promtool = _run.find(PROMTOOL)
     with tempfile.TemporaryDirectory(prefix="obsc-promtool-") as tmp:
         layout = _layout(out_dir, rule_paths, test_paths, tmp)
-        findings = run_promtool(promtool, layout)
+        findings = run_promtool(promtool, layout, record)
     if findings:
         shown = findings[: MAX_LINES_PER_FILE * 3]
         more = f"\n  ... {len(findings) - len(shown)} more line(s)" if len(findings) > len(shown) else ""
@@ -63,37 +67,81 @@ def validate(bundle: Bundle, out_dir: str) -> None:
     log.info("promtool: %d rule file(s) and %d test file(s) pass", len(rule_paths), len(test_paths))
 
 
-def run_promtool(promtool: str, layout: Layout) -> list[str]:
-    """Every problem found, as `file: message` lines; empty when all is well."""
+def run_promtool(promtool: str, layout: Layout, record: Record | None = None) -> list[str]:
+    """Every problem found, as `file: message` lines; empty when all is well. Files (and test files with
+    the rule files they load) whose exact bytes the record says passed are not run again."""
+    record = record if record is not None else Record()
+    identity = tool_identity(promtool)
+    hasher = Hasher(layout.workdir)
+    loads = {t: rule_files_of(layout.workdir, t) for t in layout.tests}
+    rules = record.pending("promtool-check", ((r, hasher.key(identity, "check", [r])) for r in layout.rules))
+    test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
+    tests = record.pending("promtool-test", test_keys.items())
+    covered = record.pending("promtool-cover", _cover_units(layout, loads, hasher, identity))
+    if len(tests) < len(layout.tests) or len(rules) < len(layout.rules):
+        log.info(
+            "promtool: %d rule file(s) and %d test file(s) passed before with these exact bytes",
+            len(layout.rules) - len(rules),
+            len(layout.tests) - len(tests),
+        )
     findings: list[str] = []
-    for problems, _ in _spread(promtool, ["check", "rules", "--lint-fatal"], layout.rules, layout):
+    for problems, _ in _spread(promtool, ["check", "rules", "--lint-fatal"], rules, layout):
         findings += problems
-    cache = open_cache(promtool)
-    keys = {t: cache.key(layout.workdir, t) for t in layout.tests} if cache else {}
-    pending = [t for t in layout.tests if not (cache and cache.passed(keys[t]))]
-    if len(pending) < len(layout.tests):
-        log.info("promtool: %d test file(s) unchanged since they passed", len(layout.tests) - len(pending))
-    for problems, passed in _spread(promtool, ["test", "rules"], pending, layout):
+    for problems, _ in _spread(promtool, ["test", "rules"], tests, layout):
         findings += problems
-        if cache is not None:
-            for path in passed:
-                cache.remember(keys[path])
-    findings += cross_check(layout)
+    findings += cross_check(layout, set(covered), loads)
     return findings
+
+
+def rule_files_of(workdir: str, test: str) -> list[str] | None:
+    """The rule files a test file loads (relative to the tree), read the way the generator writes them;
+    None when that cannot be pinned down (another shape, a glob): such a test is always run."""
+    try:
+        text = Path(workdir, test).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _RULE_FILES.search(text)
+    if found is None or len(_ANY_RULE_FILES_KEY.findall(text)) != 1:
+        return None
+    out = []
+    for line in found.group(1).splitlines():
+        name = line.strip()[2:].strip().strip("'\"")
+        if not name or any(c in name for c in "*?[{\\") or name.startswith("/"):
+            return None
+        out.append(os.path.normpath(os.path.join(os.path.dirname(test), name)))
+    return out
+
+
+def _cover_units(
+    layout: Layout, loads: dict[str, list[str] | None], hasher: Hasher, identity: str
+) -> list[tuple[str, str | None]]:
+    """The cross-check of each rule file is keyed by it, the tests that load it and what those tests load."""
+    unknown = any(loaded is None for loaded in loads.values())
+    units: list[tuple[str, str | None]] = []
+    for rule in layout.rules:
+        rule_file = os.path.normpath(rule)
+        tests = [t for t, loaded in loads.items() if loaded is not None and rule_file in loaded]
+        files = [rule_file, *tests, *(f for t in tests for f in loads[t] or [])]
+        units.append((rule, None if unknown else hasher.key(identity, "cover", files)))
+    return units
 
 
 def _spread(
     promtool: str, command: list[str], files: Sequence[str], layout: Layout
 ) -> list[tuple[list[str], list[str]]]:
     """`promtool COMMAND FILES` with the files split over one process per CPU (promtool works through its
-    files one after another on one core), balanced by size; (findings, passed files) of each process."""
+    files one after another on one core), balanced by size; (findings, passed files) of each process.
+    A call gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services' work, not a
+    whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
     if not files:
         return []
-    parts = max(1, min(len(files), _jobs()))
+    jobs = _jobs()
+    parts = max(1, min(len(files), max(jobs, -(-len(files) // FILES_PER_CALL))))
     bins: list[list[str]] = [[] for _ in range(parts)]
     loads = [0] * parts
     for path in sorted(files, key=lambda f: (-os.path.getsize(os.path.join(layout.workdir, f)), f)):
-        lightest = loads.index(min(loads))
+        open_bins = [i for i in range(parts) if len(bins[i]) < FILES_PER_CALL] or list(range(parts))
+        lightest = min(open_bins, key=lambda i: loads[i])
         bins[lightest].append(path)
         loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
 
@@ -102,7 +150,7 @@ def _spread(
         return _blocks(result, layout)
 
     # Threads only wait on the child processes, so they cost nothing while promtool works.
-    return workers.map_threads(one, [b for b in bins if b], parts)
+    return workers.map_threads(one, [b for b in bins if b], jobs)
 
 
 def _jobs() -> int:
@@ -194,15 +242,31 @@ def _alert_names(rule_file: str) -> set[str]:
     }
 
 
-def cross_check(layout: Layout) -> list[str]:
-    """Every alert of a rule file is asserted firing and quiet by its tests; every tested name exists."""
+def cross_check(
+    layout: Layout, only: set[str] | None = None, loads: dict[str, list[str] | None] | None = None
+) -> list[str]:
+    """Every alert of a rule file is asserted firing and quiet by its tests; every tested name exists.
+    `only`: just these rule files and the tests that load them (`loads`: what each test loads)."""
     findings: list[str] = []
-    rules = {os.path.normpath(r): _alert_names(os.path.join(layout.workdir, r)) for r in layout.rules}
+    wanted = None if only is None else {os.path.normpath(r) for r in only}
+    if wanted is not None and not wanted:
+        return []
+    alerts: dict[str, set[str]] = {}
+
+    def alerts_of(rule_file: str) -> set[str]:
+        if rule_file not in alerts:
+            known = rule_file in {os.path.normpath(r) for r in layout.rules}
+            alerts[rule_file] = _alert_names(os.path.join(layout.workdir, rule_file)) if known else set()
+        return alerts[rule_file]
+
     tested: dict[str, tuple[set[str], set[str]]] = {}  # rule file → (names asserted firing, asserted quiet)
     for test in layout.tests:
+        loaded = (loads or {}).get(test)
+        if wanted is not None and loaded is not None and not wanted.intersection(loaded):
+            continue  # a test that loads none of the rule files looked at
         data = _load(os.path.join(layout.workdir, test)) or {}
         targets = [os.path.normpath(os.path.join(os.path.dirname(test), f)) for f in data.get("rule_files") or []]
-        known = set().union(*(rules.get(t, set()) for t in targets)) if targets else set()
+        known = set().union(*(alerts_of(t) for t in targets)) if targets else set()
         for case in data.get("tests") or []:
             for check in case.get("alert_rule_test") or []:
                 name = str(check.get("alertname"))
@@ -213,11 +277,14 @@ def cross_check(layout: Layout) -> list[str]:
                 for target in targets:
                     firing, quiet = tested.setdefault(target, (set(), set()))
                     (firing if check.get("exp_alerts") else quiet).add(name)
-    for rule_file, alerts in sorted(rules.items()):
+    for rule_file in sorted(os.path.normpath(r) for r in layout.rules):
+        if wanted is not None and rule_file not in wanted:
+            continue
         firing, quiet = tested.get(rule_file, (set(), set()))
         where = layout.shown.get(rule_file, rule_file)
-        findings.extend(_missing(where, "is never asserted firing by a test", sorted(alerts - firing)))
-        findings.extend(_missing(where, "is never asserted quiet by a test", sorted(alerts - quiet)))
+        names_here = alerts_of(rule_file)
+        findings.extend(_missing(where, "is never asserted firing by a test", sorted(names_here - firing)))
+        findings.extend(_missing(where, "is never asserted quiet by a test", sorted(names_here - quiet)))
     return findings
 
 

@@ -3,6 +3,7 @@
 - tests.bench.bench_prometheus: `obsc compile` of the 1,000-service × 3-SLO fleet (cold and warm, stage
   timings, one process against worker processes), rules per SLO, promtool check and test times;
 - tests.bench.bench_grafana: what Grafana adds to that compile;
+- tests.bench.bench_incremental: cold full validation, and one service changed (compile + validate);
 - tests.bench.bench_rule_cost: rule evaluation cost in a real Prometheus, when present.
 
 Figures are medians of several runs, for comparison between commits on the same machine, not absolute
@@ -20,7 +21,12 @@ import platform
 
 from tests.bench import fleet
 
-BENCHMARKS = ("tests.bench.bench_prometheus", "tests.bench.bench_grafana", "tests.bench.bench_rule_cost")
+BENCHMARKS = (
+    "tests.bench.bench_prometheus",
+    "tests.bench.bench_grafana",
+    "tests.bench.bench_incremental",
+    "tests.bench.bench_rule_cost",
+)
 
 
 def machine() -> str:

@@ -1,0 +1,112 @@
+"""Compiling some services' spec files into an output that holds a whole fleet.
+
+`obsc compile specs/checkout.yaml --out generated` must not turn the fleet's output into checkout's alone.
+A subset compile (spec *files* named, no `--prune`) therefore writes only the files of the services it
+compiled and keeps everything else obsc owns there as it is:
+- other services' files stay byte-identical and stay in the manifest;
+- fleet-wide files (alertmanager.yml, the routing tests, the fleet dashboard, provisioning) are kept as
+  they are when the output has them: a subset cannot know the other services' routes and SLOs, so its own
+  fleet-wide files would drop them; the caller says so, and a whole-directory compile refreshes them;
+- a file the compiled services produced before but no longer do is removed (its owner is known from its
+  path: prometheus/, grafana/dashboards/teams/ and runbooks/ hold only per-service files);
+- the compiled files carry the output's own "Regenerate with" command when the manifest holds a sane
+  one, so `obsc check` of the whole spec directory agrees with what the subset compile wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from compiler import conventions
+from compiler.output import tree
+from compiler.output.bundle import Artifact, Bundle, Ownership, header, parse_manifest
+
+_COMMAND = re.compile(r"^# Regenerate with: (obsc compile [^\x00-\x1f\x7f]{1,2000})$", re.M)
+_PER_SERVICE = (conventions.PROMETHEUS_DIR + "/", conventions.GRAFANA_DASHBOARDS_DIR + "/teams/")
+
+
+@dataclass
+class Subset:
+    """In: the services compiled and the fleet-wide paths of this compile. Out (after `merge`): what was
+    kept, and the bundle actually written."""
+
+    services: frozenset[str]
+    fleet_wide: frozenset[str]
+    command: str
+    kept_fleet_wide: tuple[str, ...] = ()
+    kept_others: int = 0
+    bundle: Bundle | None = None
+
+
+def owner(path: str) -> str | None:
+    """The service a per-service file belongs to, from its path; None for fleet-wide and foreign paths."""
+    if path.startswith(conventions.RUNBOOK_DIR + "/") and path.count("/") >= 2:
+        return path.split("/")[1]
+    if path.startswith(_PER_SERVICE):
+        return posixpath.basename(path).split(".")[0]
+    return None
+
+
+def recorded_command(manifest: str) -> str | None:
+    found = _COMMAND.search(manifest)
+    return found.group(1) if found else None
+
+
+def merge(bundle: Bundle, out_dir: str, subset: Subset) -> Bundle:
+    """The bundle a subset compile writes into `out_dir` (read under the caller's lock)."""
+    root = os.path.realpath(out_dir)
+    manifest = tree.read_regular(os.path.join(root, conventions.MANIFEST))[0] if os.path.isdir(root) else None
+    if manifest is None:
+        subset.bundle = bundle
+        return bundle  # a fresh output: the subset is the whole fleet there
+    owned = {p for p in parse_manifest(manifest) if tree.is_safe_relative(p) and p != conventions.MANIFEST}
+    command = recorded_command(manifest) or subset.command
+    by_path: dict[str, Artifact] = {}
+    kept: list[str] = []
+    for artifact in bundle.artifacts:
+        if artifact.path == conventions.MANIFEST:
+            continue
+        old = _old(root, artifact.path) if artifact.path in subset.fleet_wide and artifact.path in owned else None
+        if old is not None:
+            by_path[artifact.path] = Artifact(artifact.path, old, Ownership.GENERATED)
+            kept.append(artifact.path)
+        else:
+            by_path[artifact.path] = _relabel(artifact, subset.command, command)
+    others = 0
+    for path in sorted(owned - set(by_path)):
+        if owner(path) in subset.services:
+            continue  # this compile's own service no longer produces it: pruned
+        old = _old(root, path)
+        if old is not None:
+            ownership = Ownership.STUB if path.startswith(conventions.RUNBOOK_DIR + "/") else Ownership.GENERATED
+            by_path[path] = Artifact(path, old, ownership)
+            others += 1
+    by_path[conventions.MANIFEST] = Artifact(
+        conventions.MANIFEST, header(conventions.MANIFEST, command) + "".join(f"{p}\n" for p in sorted(by_path))
+    )
+    subset.kept_fleet_wide, subset.kept_others = tuple(kept), others
+    subset.bundle = Bundle(tuple(by_path[p] for p in sorted(by_path)))
+    return subset.bundle
+
+
+def _old(root: str, path: str) -> str | None:
+    return tree.read_regular(os.path.join(root, path))[0]
+
+
+def _relabel(artifact: Artifact, ours: str, theirs: str) -> Artifact:
+    """The same file with the output's regenerate command in its header instead of this compile's."""
+    if artifact.ownership is not Ownership.GENERATED or ours == theirs:
+        return artifact
+    before = header(artifact.path, ours)
+    if not before or not artifact.content.startswith(before):
+        return artifact
+    return Artifact(artifact.path, header(artifact.path, theirs) + artifact.content[len(before) :], artifact.ownership)
+
+
+def is_subset(specs: Iterable[str]) -> bool:
+    """Spec files named one by one (not directories) are a subset of a fleet."""
+    return any(not os.path.isdir(p) for p in specs)

@@ -1,0 +1,150 @@
+"""The validation record: which exact bytes already passed which check, kept with the output.
+
+`--out/.obsc-validated` (committed with the output, so a CI job on a fresh clone benefits) holds one line
+per validation unit that passed: `<key> <kind> <path>`. The key is a SHA-256 over the tool identity (the
+tools' `--version` output, obsc's version and the bytes of obsc's own validator code), the kind of check,
+and the path and bytes of *every* file the check reads: a promtool test is keyed by the test file and each
+rule file it loads; the Alertmanager check by every file under alertmanager/.
+
+Trust: a unit is skipped only when the key computed now, from the bytes on disk that the tool would read,
+is in the record. Editing the record can therefore only add work (a removed or garbled line re-runs that
+check), never skip a check of bytes that changed: a line can only ever say "these exact bytes passed".
+What the record does trust: a line someone forged with the right key for bad bytes would skip them, so
+the record is reviewed with the committed output it sits beside, and `--revalidate-all` (nightly)
+ignores it. A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key
+and always runs. The record is rewritten on every validated compile with exactly the current units, in
+sorted order: deterministic bytes, no timestamps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler import __version__
+from compiler import conventions as names
+from compiler.errors import OutputError
+from compiler.output import tree
+from compiler.toolcheck import _run
+
+_LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
+HEADER = (
+    "# obsc validation record: each line says that these exact bytes passed this check with these tools.\n"
+    "# A check is skipped only when the hash of the bytes being written matches a line; editing this file\n"
+    "# can only cause extra work. `obsc compile --revalidate-all` ignores it. Do not edit.\n"
+)
+
+
+@dataclass
+class Record:
+    """The previous run's keys (`known`) and this run's units (key → (kind, path)). Every unit of this run is
+    entered, run or skipped: the record is saved only when the whole validation passed."""
+
+    known: frozenset[str] = frozenset()
+    passed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    skipped: int = 0
+    ran: int = 0
+
+    def pending(self, kind: str, units: Iterable[tuple[str, str | None]]) -> list[str]:
+        """The paths of `units` (path, key) that must run: those with no key or a key not recorded."""
+        todo: list[str] = []
+        for path, key in units:
+            if key is not None:
+                self.passed[key] = (kind, path)
+            if key is not None and key in self.known:
+                self.skipped += 1
+            else:
+                todo.append(path)
+                self.ran += 1
+        return todo
+
+    def text(self) -> str:
+        rows = sorted((kind, path, key) for key, (kind, path) in self.passed.items())
+        return HEADER + "".join(f"{key} {kind} {path}\n" for kind, path, key in rows)
+
+
+def load(out_dir: str | None, revalidate_all: bool = False) -> Record:
+    """The record in `out_dir` (never followed through a symlink, bounded in size); empty when asked to
+    revalidate everything, when there is none, or for any line that is not a well-formed entry."""
+    if out_dir is None or revalidate_all:
+        return Record()
+    try:
+        text = tree.read_regular(os.path.join(out_dir, names.VALIDATION_RECORD))[0]
+    except OutputError:
+        text = None
+    if text is None:
+        return Record()
+    keys = (m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
+    return Record(known=frozenset(keys))
+
+
+def save(record: Record, tree_dir: str) -> None:
+    """Write the record of this run into the validated tree (atomically; a record that cannot be written
+    only costs the next run time)."""
+    path = os.path.join(tree_dir, names.VALIDATION_RECORD)
+    temporary = path + ".tmp"
+    with contextlib.suppress(OSError):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        with open(temporary, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(record.text())
+        os.replace(temporary, path)
+
+
+@functools.lru_cache(maxsize=16)
+def tool_identity(binary: str) -> str:
+    """`TOOL --version` (the first lines), obsc's version and a hash of obsc's validator code: a new promtool,
+    amtool or validator rule makes every key new."""
+    result = _run.run([binary, "--version"], merge_output=True)
+    version = "\n".join(result.stdout.strip().splitlines()[:2])
+    return f"{os.path.basename(binary)} {version}\nobsc {__version__} {_code_digest()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for package in ("grafana-foundation-sdk", "PyYAML"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(f"{package}={importlib.metadata.version(package)}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+class Hasher:
+    """SHA-256 of files under one tree, each read once (a rule file is read by many units)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._cache: dict[str, str | None] = {}
+
+    def file(self, rel: str) -> str | None:
+        """Hex digest of a regular file's bytes; None when it is missing or not a regular file."""
+        if rel not in self._cache:
+            try:
+                with open(os.path.join(self.root, rel), "rb", opener=_no_follow) as fh:
+                    self._cache[rel] = hashlib.sha256(fh.read()).hexdigest()
+            except OSError:
+                self._cache[rel] = None
+        return self._cache[rel]
+
+    def key(self, identity: str, kind: str, files: Iterable[str]) -> str | None:
+        """The unit's key over every file it reads (sorted, path and bytes); None if one cannot be read."""
+        digest = hashlib.sha256(f"{identity}\0{kind}\0".encode())
+        for rel in sorted(set(files)):
+            found = self.file(rel)
+            if found is None:
+                return None
+            digest.update(f"{rel}\0{found}\0".encode())
+        return digest.hexdigest()
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)

@@ -1,0 +1,108 @@
+"""Validation benchmarks of issue 15 (`python -m tests.bench.bench_incremental`; `make bench` runs it).
+
+On the rich N-service × 3-SLO fleet (OBSC_BENCH_VALIDATE_SERVICES, default 1,000), with the machine and its
+load average (shared machines: compare medians on one machine, not absolute figures):
+1. cold full validation: `obsc compile specs --out NEW` with no validation record, so every promtool
+   check and test, the amtool routing replay and the dashboard lint run (promtool spread over every CPU;
+   target ≤ 10 min for 1,000 services); the toolcheck stage is printed apart, and per service;
+2. one service changed, whole directory: `obsc compile specs --out OUT` after one spec's objective changed
+   (the full compile, then only that service's promtool files, its dashboard and the fleet-wide files
+   whose bytes changed are validated; target ≤ 15 s);
+3. one service changed, that file alone: `obsc compile specs/svc-0007.yaml --out OUT` (a subset compile:
+   only its files are written, the rest kept as they are; every unit of the merged tree is looked up in
+   the record).
+2 and 3 are the median of RUNS runs, each on a fresh change (the objective moves on every run). Not a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.bench.fleet import scratch, write_fleet
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = int(os.environ.get("OBSC_BENCH_VALIDATE_SERVICES", "1000"))
+RUNS = int(os.environ.get("OBSC_BENCH_RUNS", "3"))
+CHANGED = f"svc-{min(7, SERVICES - 1):04d}"
+COLD_TARGET_SECONDS = 600.0
+ONE_SERVICE_TARGET_SECONDS = 15.0
+
+
+def machine() -> str:
+    load = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    return f"{os.cpu_count()} cores, {load}"
+
+
+def compile_timed(args: list[str]) -> tuple[float, dict[str, float], str]:
+    """Wall seconds of one `obsc compile ARGS` (validating), its stage timings and the validation line."""
+    argv = [sys.executable, "-m", "compiler", "compile", *args, "--log-format", "json", "-v"]
+    start = time.perf_counter()
+    # A shared, loaded machine can slow one promtool call of 8 files past the 120 s default.
+    env = {**os.environ, "OBSC_TOOL_TIMEOUT": os.environ.get("OBSC_TOOL_TIMEOUT", "1800")}
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"obsc compile failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    stages: dict[str, float] = {}
+    checks = ""
+    for line in done.stderr.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "stage" in entry:
+            stages[entry["stage"]] = stages.get(entry["stage"], 0.0) + entry["seconds"]
+        if "checks_run" in entry:
+            checks = f"{entry['checks_run']} checks run, {entry['checks_skipped']} skipped"
+    return wall, stages, checks
+
+
+def change(spec: Path, run: int) -> None:
+    text = spec.read_text()
+    for old in ("objective: 99.9,", *(f"objective: 99.{80 + r}," for r in range(RUNS + 2))):
+        if old in text:
+            spec.write_text(text.replace(old, f"objective: 99.{80 + run + 1},", 1))
+            return
+    raise SystemExit(f"no objective to change in {spec}")
+
+
+def line(label: str, wall: float, stages: dict[str, float], checks: str, target: float) -> str:
+    verdict = "within" if wall <= target else "over"
+    return (
+        f"  {label}: {wall:.1f}s ({verdict} the {target:g}s target); toolcheck {stages.get('toolcheck', 0):.1f}s, "
+        f"generate {stages.get('generate', 0):.1f}s, write {stages.get('write', 0) - stages.get('toolcheck', 0):.1f}s; "
+        f"{checks}"
+    )
+
+
+def main() -> None:
+    print(f"validation benchmark: {SERVICES} services x 3 SLOs (rich), {machine()}", flush=True)
+    with scratch() as root:
+        specs = write_fleet(root, SERVICES, rich=True)
+        out = root / "generated"
+        wall, stages, checks = compile_timed([str(specs), "--out", str(out)])
+        print(line("cold full validation (no record)", wall, stages, checks, COLD_TARGET_SECONDS))
+        print(f"    toolcheck per service: {stages.get('toolcheck', 0) / SERVICES:.2f}s", flush=True)
+        spec = specs / f"{CHANGED}.yaml"
+        for label, args in (
+            ("one service changed, whole directory", [str(specs), "--out", str(out)]),
+            ("one service changed, that file alone", [str(spec), "--out", str(out)]),
+        ):
+            runs = []
+            for run in range(RUNS):
+                change(spec, run)
+                runs.append(compile_timed(args))
+            runs.sort(key=lambda r: r[0])
+            median = runs[len(runs) // 2]
+            spread = f" (runs {min(r[0] for r in runs):.1f}-{max(r[0] for r in runs):.1f}s)"
+            print(line(label, *median, ONE_SERVICE_TARGET_SECONDS) + spread, flush=True)
+        print(f"  median of {RUNS}; {machine()} at the end")
+
+
+if __name__ == "__main__":
+    main()

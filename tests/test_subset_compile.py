@@ -1,0 +1,129 @@
+"""Single-file and subset compiles into a fleet's output: platform.yaml found beside the file, other services'
+files and the fleet-wide files kept byte-identical, nothing pruned without --prune, `check` of a subset
+looks at its files only."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, compile_specs, regenerate_command
+from compiler.output import writer
+from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_obsc
+from tests.conftest import tree
+
+
+@pytest.fixture(scope="module")
+def fleet_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 services compiled as a whole (no tools needed: --no-validate), built once for the module."""
+    root = tmp_path_factory.mktemp("fleet")
+    specs = write_fleet(root, 20)
+    out = root / "gen"
+    options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))
+    writer.compile_into(compile_specs([str(specs)], options).bundle, str(out))
+    return root
+
+
+@pytest.fixture
+def fleet(fleet_output: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "fleet"
+    shutil.copytree(fleet_output, copy)
+    return copy
+
+
+def service_files(files: dict[str, bytes], service: str) -> dict[str, bytes]:
+    return {p: b for p, b in files.items() if f"/{service}." in p or f"/{service}/" in p}
+
+
+def test_a_single_file_compile_leaves_the_other_19_services_byte_identical(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree(fleet / "gen")
+    spec = fleet / "specs/svc-0003.yaml"
+    spec.write_text(spec.read_text().replace("objective: 99.9", "objective: 99.8", 1))
+    result = run_obsc(capsys, "compile", str(spec), "--out", str(fleet / "gen"), "--no-validate")
+    assert result.code == 0, result.err
+    assert "1 service(s)" in result.out and "0 removed" in result.out
+    assert "kept fleet-wide alertmanager/alertmanager.yml" in result.out
+    after = tree(fleet / "gen")
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    assert changed and all("svc-0003" in p for p in changed), sorted(changed)
+    assert before[names.ALERTMANAGER_CONFIG] == after[names.ALERTMANAGER_CONFIG]
+    assert before[names.MANIFEST] == after[names.MANIFEST]
+    for other in (f"svc-{i:04d}" for i in range(20) if i != 3):
+        assert service_files(after, other) == service_files(before, other) != {}
+    # the whole directory agrees with what the single-file compile wrote (same headers, same bytes)
+    assert run_obsc(capsys, "check", str(fleet / "specs"), "--out", str(fleet / "gen")).code == 0
+
+
+def test_the_platform_file_is_found_beside_a_named_spec_file(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = fleet / "alone"
+    result = run_obsc(capsys, "compile", str(fleet / "specs/svc-0001.yaml"), "--out", str(out), "--no-validate")
+    assert result.code == 0, result.err
+    assert b"team-1" in (out / names.ALERTMANAGER_CONFIG).read_bytes()  # routing from the platform's teams
+    # without it beside the file, the platform's team list is missing: the spec alone is compiled differently
+    lonely = fleet / "lonely"
+    lonely.mkdir()
+    shutil.copy(fleet / "specs/svc-0001.yaml", lonely)
+    other = fleet / "other"
+    run_obsc(capsys, "compile", str(lonely / "svc-0001.yaml"), "--out", str(other), "--no-validate")
+    assert tree(other) != tree(out)
+
+
+def test_prune_makes_named_files_own_the_output(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = str(fleet / "specs/svc-0003.yaml")
+    result = run_obsc(capsys, "compile", spec, "--out", str(fleet / "gen"), "--no-validate", "--prune")
+    assert result.code == 0, result.err
+    left = tree(fleet / "gen")
+    assert not any("svc-0004" in p for p in left) and any("svc-0003" in p for p in left)
+
+
+def test_a_service_file_no_longer_produced_is_removed_others_are_not(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subset compile prunes the files of the services it compiled that they no longer produce."""
+    gen = fleet / "gen"
+    stale = "prometheus/tests/svc-0003.stale.test.yaml"
+    other = "prometheus/tests/svc-0004.stale.test.yaml"
+    for path in (stale, other):
+        (gen / path).write_text("# generated once\n")
+    manifest = gen / names.MANIFEST
+    manifest.write_text(manifest.read_text() + f"{stale}\n{other}\n")
+    result = run_obsc(capsys, "compile", str(fleet / "specs/svc-0003.yaml"), "--out", str(gen), "--no-validate")
+    assert result.code == 0, result.err
+    assert not (gen / stale).exists() and (gen / other).exists()
+    assert other in manifest.read_text() and stale not in manifest.read_text()
+
+
+def test_check_of_a_subset_compares_only_its_files(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gen = fleet / "gen"
+    (gen / "prometheus/rules/svc-0004.yaml").write_text("# edited by hand\n")
+    ok = run_obsc(capsys, "check", str(fleet / "specs/svc-0003.yaml"), "--out", str(gen))
+    assert ok.code == 0, ok.out + ok.err
+    drift = run_obsc(capsys, "check", str(fleet / "specs/svc-0004.yaml"), "--out", str(gen))
+    assert drift.code == 1 and "changed: prometheus/rules/svc-0004.yaml" in drift.out
+    whole = run_obsc(capsys, "check", str(fleet / "specs"), "--out", str(gen))
+    assert whole.code == 1
+
+
+def test_a_directory_compile_still_prunes_a_removed_service(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (fleet / "specs/svc-0019.yaml").unlink()
+    result = run_obsc(capsys, "compile", str(fleet / "specs"), "--out", str(fleet / "gen"), "--no-validate")
+    assert result.code == 0, result.err
+    assert not any("svc-0019" in p for p in tree(fleet / "gen"))
+
+
+def test_a_forged_regenerate_command_in_the_manifest_is_not_copied_into_headers(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gen = fleet / "gen"
+    manifest = gen / names.MANIFEST
+    text = manifest.read_text()
+    manifest.write_text(text.replace("# Regenerate with: obsc compile", "# Regenerate with: rm -rf / #", 1))
+    result = run_obsc(capsys, "compile", str(fleet / "specs/svc-0003.yaml"), "--out", str(gen), "--no-validate")
+    assert result.code == 0, result.err
+    assert "rm -rf" not in (gen / "prometheus/rules/svc-0003.yaml").read_text()

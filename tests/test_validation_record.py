@@ -1,0 +1,235 @@
+"""The validation record (--out/.obsc-validated): only units whose exact bytes did not pass before are run;
+changed bytes are always validated, whatever the record says; a forged line for bad bytes is what the
+record trusts (documented), and --revalidate-all ignores it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, compile_specs, regenerate_command
+from compiler.errors import ToolError
+from compiler.output import writer
+from compiler.toolcheck import _run, record, validate_bundle
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT, require_tool
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="module")
+def validated_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, record.Record]:
+    """The examples compiled and validated once for the module (the expensive part): root/specs, root/out."""
+    require_tool("promtool", "PROMTOOL")
+    require_tool("amtool", "AMTOOL")
+    root = tmp_path_factory.mktemp("validated")
+    shutil.copytree(EXAMPLES, root / "specs")
+    first = compile_into(root / "specs", root / "out")
+    return root, first
+
+
+@pytest.fixture
+def specs(validated_once: tuple[Path, record.Record], tmp_path: Path) -> Path:
+    """A copy of the validated examples: tmp_path/specs and tmp_path/out (with its record)."""
+    shutil.copytree(validated_once[0], tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path / "specs"
+
+
+@pytest.fixture
+def first(validated_once: tuple[Path, record.Record]) -> record.Record:
+    return validated_once[1]
+
+
+class Calls:
+    """Every external tool call, as argv without the binary."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.argv: list[tuple[str, ...]] = []
+        real = _run.run
+
+        def spy(argv: list[str], **kwargs: object) -> _run.Result:
+            self.argv.append((os.path.basename(argv[0]), *argv[1:]))
+            return real(argv, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(_run, "run", spy)
+
+    def files(self, tool: str, *command: str) -> list[str]:
+        n = len(command) + 1
+        found = [a for a in self.argv if a[0] == tool and a[1:n] == command]
+        return sorted(f for a in found for f in a[n:] if not f.startswith(("-", "/")))  # not the lint's temp file
+
+    def clear(self) -> None:
+        self.argv.clear()
+
+
+def compile_into(specs: Path, out: Path, revalidate_all: bool = False) -> record.Record:
+    """What `obsc compile` does: write through the staged tree, validate it against the live record."""
+    options = CompileOptions(regenerate_command=regenerate_command([str(specs)], str(out)))  # as the CLI's
+    compilation = compile_specs([str(specs)], options)
+    done: list[record.Record] = []
+
+    def check(tree: str) -> None:
+        done.append(validate_bundle(compilation.bundle, tree, str(out), revalidate_all))
+
+    writer.compile_into(compilation.bundle, str(out), check)
+    return done[0]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_one_service_change_runs_promtool_for_that_service_only(
+    specs: Path, tmp_path: Path, first: record.Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert first.skipped == 0 and first.ran > 0
+    calls = Calls(monkeypatch)
+    again = compile_into(specs, out)  # nothing changed: no tool runs at all
+    assert again.ran == 0 and again.skipped == first.ran
+    assert [a for a in calls.argv if "--version" not in a] == []
+
+    edit(specs / "order-worker.yaml", "objective: 99.5", "objective: 99.6")
+    calls.clear()
+    changed = compile_into(specs, out)
+    assert calls.files("promtool", "test", "rules") == [
+        "prometheus/tests/order-worker.long.test.yaml",
+        "prometheus/tests/order-worker.test.yaml",
+    ]
+    assert calls.files("promtool", "check", "rules") == ["prometheus/rules/order-worker.yaml"]
+    assert changed.skipped > 0
+    # the record now lists exactly the current units, and the next run skips them all
+    assert compile_into(specs, out).ran == 0
+
+
+def test_changed_bytes_are_validated_whatever_the_record_says(specs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    compilation = compile_specs([str(specs)], CompileOptions())
+    rules = out / "prometheus/rules/order-worker.yaml"
+    edit(rules, "> 0.05", "> 0.5")  # bytes X' where the record says X passed; the test file is unchanged
+    before = (out / names.VALIDATION_RECORD).read_text()
+    with pytest.raises(ToolError, match="order-worker"):
+        validate_bundle(compilation.bundle, str(out), str(out))
+    assert (out / names.VALIDATION_RECORD).read_text() == before  # a failed run records nothing
+
+
+def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
+    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    compilation = compile_specs([str(specs)], CompileOptions())
+    rules = out / "prometheus/rules/order-worker.yaml"
+    edit(rules, "> 0.05", "> 0.5")
+    calls = Calls(monkeypatch)
+    with pytest.raises(ToolError, match="ServiceHighErrorRate"):
+        validate_bundle(compilation.bundle, str(out), str(out))
+    assert calls.files("promtool", "test", "rules") == [
+        "prometheus/tests/order-worker.long.test.yaml",
+        "prometheus/tests/order-worker.test.yaml",
+    ]
+
+
+@pytest.mark.parametrize("tamper", ["garbage", "empty", "symlink", "fifo", "other keys"])
+def test_a_tampered_record_only_causes_extra_work(
+    specs: Path, tmp_path: Path, first: record.Record, tamper: str
+) -> None:
+    out = tmp_path / "out"
+    path = out / names.VALIDATION_RECORD
+    assert record.load(str(out)).known == set(first.passed)
+    path.unlink()
+    if tamper == "garbage":
+        path.write_bytes(b"\xff\x00 not a record\n" + b"z" * 64 + b" promtool-test x\n")
+    elif tamper == "empty":
+        path.write_text("")
+    elif tamper == "symlink":
+        os.symlink(tmp_path / "out-copy-of-record", path)
+        (tmp_path / "out-copy-of-record").write_text(record.Record(passed=dict(first.passed)).text())
+    elif tamper == "fifo":
+        os.mkfifo(path)
+    else:  # well-formed lines for every path, with keys of other bytes
+        path.write_text("".join(f"{'ab' * 32} {kind} {p}\n" for kind, p in first.passed.values()))
+    assert not record.load(str(out)).known & set(first.passed)  # nothing is skipped: every check runs
+    if tamper == "other keys":  # and end to end: every check runs and the record is rewritten
+        again = compile_into(specs, out)
+        assert again.skipped == 0 and again.ran == first.ran
+        assert stat.S_ISREG(os.lstat(path).st_mode) and record.load(str(out)).known == set(first.passed)
+
+
+def test_a_forged_line_for_bad_bytes_is_trusted_and_revalidate_all_catches_it(specs: Path, tmp_path: Path) -> None:
+    """What the record trusts (docs/ci.md): a line whose key matches bad bytes skips their check. The record is
+    committed and reviewed with the output; --revalidate-all (nightly) ignores it."""
+    out = tmp_path / "out"
+    compilation = compile_specs([str(specs)], CompileOptions())
+    edit(out / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
+    forged = record.Record()
+    with pytest.raises(ToolError):
+        validate_bundle(compilation.bundle, str(out), str(tmp_path / "none"))  # no record: fails
+    # a forger who computes the keys of the bad bytes (what a failed run would have recorded)
+    from compiler.toolcheck import promtool as pt
+
+    layout = pt.Layout(
+        str(out),
+        tuple(p for p in compilation.bundle.paths if p.startswith("prometheus/rules/")),
+        tuple(p for p in compilation.bundle.paths if p.endswith(".test.yaml")),
+        {},
+    )
+    pt.run_promtool(_run.find(pt.PROMTOOL), layout, forged)
+    lines = [f"{k} {kind} {p}\n" for k, (kind, p) in forged.passed.items()]
+    with open(out / names.VALIDATION_RECORD, "a") as fh:
+        fh.writelines(lines)
+    validate_bundle(compilation.bundle, str(out), str(out))  # trusted: skipped
+    with pytest.raises(ToolError, match="order-worker"):
+        validate_bundle(compilation.bundle, str(out), str(out), revalidate_all=True)
+
+
+def test_a_new_tool_version_revalidates_everything(specs: Path, tmp_path: Path, first: record.Record) -> None:
+    out = tmp_path / "out"
+    real = _run.find(_run.Tool("promtool", "PROMTOOL", "prometheus"))
+    wrapper = tmp_path / "promtool"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then echo "promtool, version 9.9.9"; exit 0; fi\nexec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    os.environ["PROMTOOL"] = str(wrapper)
+    try:
+        again = compile_into(specs, out)
+    finally:
+        del os.environ["PROMTOOL"]
+    promtool_units = sum(1 for kind, _ in first.passed.values() if kind != "amtool")
+    assert again.ran == promtool_units  # every promtool-read unit (dashboards too: promtool parses their PromQL)
+
+
+def test_the_record_travels_with_the_output_and_check_ignores_it(
+    specs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    text = (out / names.VALIDATION_RECORD).read_text()
+    rows = [line for line in text.splitlines() if not line.startswith("#")]
+    assert str(tmp_path) not in text and rows == sorted(rows, key=_row) and text.startswith(record.HEADER)
+    assert names.VALIDATION_RECORD not in (out / names.MANIFEST).read_text()
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
+    clone = tmp_path / "clone"  # a fresh clone: the same relative bytes elsewhere
+    clone.mkdir()
+    shutil.copytree(specs, clone / "specs")
+    shutil.copytree(out, clone / "out")
+    result = run_obsc(capsys, "compile", str(clone / "specs"), "--out", str(clone / "out"), "-v")
+    assert result.code == 0 and "0 check(s) run" in result.err, result.err
+    result = run_obsc(capsys, "compile", str(clone / "specs"), "--out", str(clone / "out"), "-v", "--revalidate-all")
+    assert result.code == 0 and "0 skipped" in result.err, result.err
+    assert (clone / "out" / names.VALIDATION_RECORD).read_text() == text
+    # --no-validate keeps the old record (its lines still say which bytes passed)
+    edit(clone / "specs/order-worker.yaml", "objective: 99.5", "objective: 99.6")
+    assert run_obsc(capsys, "compile", str(clone / "specs"), "--out", str(clone / "out"), "--no-validate").code == 0
+    assert (clone / "out" / names.VALIDATION_RECORD).read_text() == text
+
+
+def _row(line: str) -> tuple[str, ...]:
+    key, kind, path = line.split()
+    return kind, path, key
