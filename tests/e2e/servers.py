@@ -179,3 +179,18 @@ def alertmanager_test_config(
     path = generated.with_name("alertmanager.test.yml")
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def prometheus_test_config(workdir: Path, rules_dir: Path, alertmanager_url: str | None = None) -> Path:
+    """prometheus.yml for a test: every rule file of `rules_dir`, evaluated each second (backfilled history
+    stands in for the scrapes), alerts sent to `alertmanager_url` when given."""
+    config: dict[str, Any] = {
+        "global": {"evaluation_interval": "1s", "scrape_interval": "1m"},
+        "rule_files": [str(rules_dir / "*.yaml")],
+    }
+    if alertmanager_url is not None:
+        targets = [alertmanager_url.removeprefix("http://")]
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": targets}]}]}
+    path = workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
@@ -113,18 +112,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         _backfill(promtool, compilation.fleet, work / "tsdb", work)
         am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, lambda route: "1s")
         with servers.alertmanager(alertmanager_bin, am_config, work) as am:
-            prom_config = work / "prometheus.yml"
-            prom_config.write_text(
-                yaml.safe_dump(
-                    {
-                        "global": {"evaluation_interval": "1s", "scrape_interval": "1m"},
-                        "rule_files": [str(out / names.PROMETHEUS_RULES_DIR / "*.yaml")],
-                        "alerting": {
-                            "alertmanagers": [{"static_configs": [{"targets": [am.url.removeprefix("http://")]}]}]
-                        },
-                    }
-                )
-            )
+            prom_config = servers.prometheus_test_config(work, out / names.PROMETHEUS_RULES_DIR, am.url)
             with servers.prometheus(
                 prometheus_bin, prom_config, work / "tsdb", work, extra=["--rules.alert.for-grace-period=1s"]
             ):

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
@@ -83,15 +82,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         capture_output=True,
     )
     receivers = {s.name: {r.tier.value: r.receiver for r in s.routes} for s in fleet.services}
-    prom_config = work / "prometheus.yml"
-    prom_config.write_text(
-        yaml.safe_dump(
-            {
-                "global": {"evaluation_interval": "1s", "scrape_interval": "1m"},
-                "rule_files": [str(plain / names.PROMETHEUS_RULES_DIR / "*.yaml")],
-            }
-        )
-    )
+    prom_config = servers.prometheus_test_config(work, plain / names.PROMETHEUS_RULES_DIR)
     with servers.webhook() as hook, vm_servers.victoria_metrics(vm_bin, work) as vm:
         assert vm_servers.import_history(vm, lines) == len(lines)
         am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, _group_wait, hook.url)
