@@ -5,6 +5,7 @@ examples/homepage-probe.yaml; error goldens: tests/errors/slice_kinds.yaml, nati
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,35 @@ def test_verbose_notes_say_which_slos_have_no_guard(tmp_path: Path) -> None:
 
     notes = kind_notes(fleet(tmp_path).services[0])
     assert [n.split(":")[0] for n in notes] == ["slo probe", "slo fresh", "slo ratio"]
+
+
+def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_alerts(tmp_path: Path) -> None:
+    """Each case feeds the shared gauge: the other SLO's stale alert (shorter max_age) fires too, and the
+    generated tests must say so (they used to expect only their own, and promtool failed)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    spec = SPEC.format(targets="targets: false").replace(
+        "  - name: ratio\n",
+        "  - {name: fresh-2h, objective: 99, sli: {last_success: last_ok, max_age: 2h}}\n  - name: ratio\n",
+    )
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "specs" / "jobs.yaml").write_text(spec)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("obsc")),
+            "compile",
+            str(tmp_path / "specs"),
+            "--out",
+            str(out),
+            "--no-validate",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    test_file = out / "prometheus/tests/jobs.test.yaml"
+    assert test_file.read_text().count("slo: fresh-2h") > 2  # expected in the 26h SLO's cases as well
+    checked = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout[-3000:]

@@ -32,6 +32,11 @@ def _matches(matcher: Matcher, value: str) -> bool:
     return hit if matcher.op == "=~" else not hit
 
 
+def selects(matchers: Sequence[Matcher], labels: dict[str, str]) -> bool:
+    """Whether a series with `labels` is selected by every matcher (a missing label reads as "")."""
+    return all(_matches(m, labels.get(m.label, "")) for m in matchers)
+
+
 def _alternatives(pattern: str) -> list[str]:
     """Top-level `a|b|c` branches, outer parentheses removed."""
     depth, start, out = 0, 0, []

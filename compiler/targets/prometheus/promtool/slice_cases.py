@@ -17,8 +17,8 @@ from compiler import conventions as names
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, InputSeries, firing
-from compiler.targets.prometheus.promtool.series import constant, satisfy
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, Firing, InputSeries, firing
+from compiler.targets.prometheus.promtool.series import constant, satisfy, selects
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 
 _MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps
@@ -36,7 +36,22 @@ def _values(slo: Slo) -> tuple[Decimal, Decimal]:
     return sli.value + good, sli.value + bad
 
 
-def _case(service: Service, slo: Slo, stale: Rule | None, bad: bool, step: int) -> Case | None:
+def _stale_firing(stale_rules: list[Rule], fed: InputSeries, value: Decimal, at: int) -> tuple[Firing, ...]:
+    """Every stale alert the fed gauge sets off at `at`: another freshness SLO of the service may read the
+    same timestamp with its own max_age (one alert name, told apart by the slo label)."""
+    out = []
+    for rule in stale_rules:
+        slo = rule.source.slo if rule.source is not None else None
+        sel = slo.sli.gauge.selector if slo is not None and slo.sli.gauge is not None else None
+        if slo is None or sel is None or sel.metric != fed.name or not selects(sel.matchers, dict(fed.labels)):
+            continue
+        age = Decimal(at) - value
+        if age > (slo.sli.value or 0):
+            out.append(firing(rule, float(age)))
+    return tuple(out)
+
+
+def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: int) -> Case | None:
     sli = slo.sli
     assert sli.gauge is not None and sli.gauge.selector is not None
     labels = satisfy(sli.gauge.selector.matchers)
@@ -52,11 +67,10 @@ def _case(service: Service, slo: Slo, stale: Rule | None, bad: bool, step: int) 
     # the shortest window's share of bad slices: every recorded slice is the same here
     ratio, windowed = names.sli_error_ratio("5m"), {**own, names.LABEL_WINDOW: "5m"}
     exprs.append(ExprCheck(step, series(ratio, own), ((series(ratio, windowed), bit),)))
+    stale = next((r for r in stale_rules if r.source is not None and r.source.slo == slo), None)
     alerts: tuple[AlertCheck, ...] = ()
     if stale is not None:
-        alerts = tuple(
-            AlertCheck(at, stale.alert, (firing(stale, float(at) - float(value)),) if bad else ()) for at in (0, step)
-        )
+        alerts = tuple(AlertCheck(at, stale.alert, _stale_firing(stale_rules, gauge, value, at)) for at in (0, step))
     what = f"{sli.gauge.selector.metric} = {decimal_text(value)}"
     if sli.kind is SliKind.FRESHNESS:
         age = format_duration(int(-value))
@@ -69,14 +83,12 @@ def _case(service: Service, slo: Slo, stale: Rule | None, bad: bool, step: int) 
 
 def slice_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
     out = []
+    stale_rules = [r for r in rules.alert_rules if r.source is not None and r.source.stale]
     for slo in service.slos:
         if slo.sli.kind not in SLICE_KINDS:
             continue
-        stale = next(
-            (r for r in rules.alert_rules if r.source is not None and r.source.slo == slo and r.source.stale), None
-        )
         for bad in (True, False):
-            case = _case(service, slo, stale, bad, step)
+            case = _case(service, slo, stale_rules, bad, step)
             if case is not None:
                 out.append(case)
     return out
