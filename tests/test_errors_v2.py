@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.api import CompileOptions, load_fleet
 from compiler.errors import Diagnostic, InputError, Location, sort_key
 from compiler.ui import render
 from tests.cli_helpers import run_obsc
@@ -219,3 +220,27 @@ def test_hostile_numbers_get_no_suggestion_and_no_billion_digit_message() -> Non
 
     assert _number("1e999999999") is None and _number("nan") is None and _number(True) is None
     assert objective_problem(0.999) is not None and objective_problem(99.9) is None and objective_problem(1) is None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_platform_default_metrics_error_is_reported_whether_services_are_built_here_or_in_workers(
+    tmp_path: Path, jobs: int
+) -> None:
+    """Defaults are read while each service is built: in a forked worker their errors used to be lost, so
+    `validate` said OK on a 2-CPU machine and failed with OBSC_JOBS=1."""
+    (tmp_path / "platform.yaml").write_text(
+        "apiVersion: obsc/v1\nkind: Platform\nteams: {t: {}}\n"
+        "defaults:\n  metrics:\n    queue: {selector: queue_depth, type: gauge, buckets: [1]}\n"
+    )
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"apiVersion: obsc/v1\nservice: {name}\nteam: t\nselector: {{job: {name}}}\n"
+            "routing: {critical: {webhook: {url: 'http://relay:8080/p'}},\n"
+            "  warning: {webhook: {url: 'http://relay:8080/t'}}, info: {webhook: {url: 'http://relay:8080/i'}}}\n"
+        )
+    with pytest.raises(InputError) as caught:
+        load_fleet([str(tmp_path)], CompileOptions(jobs=jobs), {})
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{tmp_path}/platform.yaml:6:58 $.defaults.metrics.queue.buckets: "
+        "buckets are for histograms; 'queue' is a gauge"
+    ]
