@@ -82,6 +82,9 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
     busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
     out = []
 
+    def add(title: str, states: tuple[_State, _State], times: list[int], checked: set[str]) -> None:
+        out.append(_two_groups(service, slo, rules, lines, step, title, states, times, checked))
+
     def alert_of(w: BurnWindow) -> set[str]:
         return {r.alert for r in rules if r.source is not None and r.source.window == w}
 
@@ -89,68 +92,40 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
         line = error_ratio_threshold(slo, w)
         quiet = _pair_state(w, line * _BELOW, line * _BELOW, busy)  # under the line, with many failed events
         where = f"{w.long}/{w.short}"
-        out.append(
-            _two_groups(
-                service,
-                slo,
-                rules,
-                lines,
-                step,
-                f"{where} only the burning group a fires, with its label",
-                (_guarded(slo, w, _ABOVE, busy), quiet),
-                hold_times(w.for_seconds, step),
-                alert_of(w),
-            )
+        add(
+            f"{where} only the burning group a fires, with its label",
+            (_guarded(slo, w, _ABOVE, busy), quiet),
+            hold_times(w.for_seconds, step),
+            alert_of(w),
         )
         at = [steps_after(w.for_seconds, step)]
         if not recording_tiers().is_coarse(w.short_seconds):
-            out.append(
-                _two_groups(
-                    service,
-                    slo,
-                    rules,
-                    lines,
-                    step,
-                    f"{where} group a's {w.long} and group b's {w.short} above the line fire nothing",
-                    (
-                        _pair_state(w, line * _ABOVE, line * _BELOW, busy),
-                        _pair_state(w, line * _BELOW, line * _ABOVE, busy),
-                    ),
-                    at,
-                    alert_of(w),
-                )
+            add(
+                f"{where} group a's {w.long} and group b's {w.short} above the line fire nothing",
+                (
+                    _pair_state(w, line * _ABOVE, line * _BELOW, busy),
+                    _pair_state(w, line * _BELOW, line * _ABOVE, busy),
+                ),
+                at,
+                alert_of(w),
             )
         if slo.min_bad_events > 0:
-            out.append(
-                _two_groups(
-                    service,
-                    slo,
-                    rules,
-                    lines,
-                    step,
-                    f"{where} group a burns with {decimal_text(slo.min_bad_events * _BELOW)} failed events: b's "
-                    "failures do not count for it",
-                    (_guarded(slo, w, _BELOW, busy), quiet),
-                    at,
-                    alert_of(w),
-                )
+            add(
+                f"{where} group a burns with {decimal_text(slo.min_bad_events * _BELOW)} failed events: b's "
+                "failures do not count for it",
+                (_guarded(slo, w, _BELOW, busy), quiet),
+                at,
+                alert_of(w),
             )
     budget = {r.alert for r in rules if r.source is not None and r.source.budget is not None}
     if budget:
         spent = _State(coarse=slo.error_budget * 2, total=busy)
         fine = _State(coarse=slo.error_budget / 4, total=busy)
-        out.append(
-            _two_groups(
-                service,
-                slo,
-                rules,
-                lines,
-                step,
-                "group a spent twice its budget, b a quarter: only a is exhausted",
-                (spent, fine),
-                hold_times(BUDGET_ALERT_FOR_SECONDS, step),
-                budget,
-            )
+        add(
+            "group a spent twice its budget, b a quarter: only a is exhausted",
+            (spent, fine),
+            hold_times(BUDGET_ALERT_FOR_SECONDS, step),
+            budget,
         )
     return out
 
