@@ -21,6 +21,7 @@ from compiler.errors import Diagnostic, InputError, Location
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
+from compiler.output import direct
 from compiler.output.bundle import Artifact, Bundle, BundleError, assemble
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import loader, prune, schema
@@ -47,6 +48,7 @@ class Compilation:
     timings: dict[str, float] = field(default_factory=dict)
     fleet_wide: frozenset[str] = frozenset()  # paths of fleet-wide files (not one service's): kept by subset compiles
     options: CompileOptions | None = None
+    written_into: str | None = None  # the staging tree the workers wrote every file into (all but the manifest)
 
     def subset(self, specs: Sequence[str], prune: bool = False) -> Subset | None:
         """How a compile of `specs` writes into a fleet's output: named spec files (no --prune) write only
@@ -237,22 +239,28 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def compile_specs(paths: Sequence[str], options: CompileOptions | None = None) -> Compilation:
+def compile_specs(
+    paths: Sequence[str], options: CompileOptions | None = None, write_into: Callable[[], str | None] | None = None
+) -> Compilation:
+    """Compile `paths`. `write_into`, called once the specs are known to be sound, may name an empty staging
+    tree: the workers then write each file there as they generate it (output/direct.py; a cold compile)."""
     options = options or CompileOptions()
     timings: dict[str, float] = {}
     with paused_gc():
         fleet, notes = load_fleet(paths, options, timings)
         target_options = TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths))
+        staging = write_into() if write_into is not None else None
         with stage("prepare", timings):
             fleet = prepare(fleet, target_options)
         with stage("generate", timings):
             fleet_wide: set[str] = set()
-            artifacts = generate(fleet, target_options, options.jobs, fleet_wide)
+            into = (staging, options.regenerate_command) if staging is not None else None
             try:
-                bundle = assemble(artifacts, options.regenerate_command)
+                artifacts = generate(fleet, target_options, options.jobs, fleet_wide, into)
+                bundle = assemble(artifacts, options.regenerate_command, finished=into is not None)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
-    return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options)
+    return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options, staging)
 
 
 def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
@@ -264,11 +272,16 @@ def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
 
 
 def generate(
-    fleet: Fleet, options: TargetOptions, jobs: int | None = None, fleet_wide: set[str] | None = None
+    fleet: Fleet,
+    options: TargetOptions,
+    jobs: int | None = None,
+    fleet_wide: set[str] | None = None,
+    into: tuple[str, str] | None = None,
 ) -> list[Artifact]:
     """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
     then its fleet-wide files; services spread over worker processes for a large fleet (same bytes).
-    `fleet_wide` receives the paths of the fleet-wide files."""
+    `fleet_wide` receives the paths of the fleet-wide files. `into` (staging tree, regenerate command):
+    each piece of work finishes its artifacts and writes them there (what it returns is finished)."""
     targets = all_targets()
     count = workers.worker_count(len(fleet.services), jobs)
     chunks = workers.chunks(fleet.services, count)
@@ -276,10 +289,10 @@ def generate(
     # one piece of work that cannot be split, so starting them early keeps the workers' ends together.
     work: dict[tuple[int, int], Callable[[], list[Artifact]]] = {}
     for t, target in enumerate(targets):
-        work[(t, len(chunks))] = _fleet_part(target.fleet_artifacts, fleet, options)
+        work[(t, len(chunks))] = _written(_fleet_part(target.fleet_artifacts, fleet, options), into)
     for t, target in enumerate(targets):
         for c, chunk in enumerate(chunks):
-            work[(t, c)] = _service_part(target.service_artifacts, fleet, chunk, options)
+            work[(t, c)] = _written(_service_part(target.service_artifacts, fleet, chunk, options), into)
     results = dict(zip(work, workers.run(list(work.values()), count), strict=True))
     artifacts: list[Artifact] = []
     for t, target in enumerate(targets):
@@ -289,6 +302,13 @@ def generate(
         log.debug("target %s produced %d files", target.name, len(produced), extra={"target": target.name})
         artifacts.extend(produced)
     return artifacts
+
+
+def _written(part: Callable[[], list[Artifact]], into: tuple[str, str] | None) -> Callable[[], list[Artifact]]:
+    if into is None:
+        return part
+    staging, command = into
+    return lambda: direct.finish_and_write(part(), command, staging)
 
 
 def _fleet_part(

@@ -16,6 +16,8 @@ from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet,
 from compiler.errors import ExitCode, json_path
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out
+from compiler.output.session import Session
+from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_platform, starter_spec
@@ -151,20 +153,21 @@ def compile_cmd(
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
-    _explain(compilation, verbosity)
+    with Session(out_dir, wait=wait, on_wait=_say) as session:
+        # A whole compile into a missing or empty --out: the workers write the files as they generate them.
+        cold = session.cold_staging if prune or not is_subset(specs) else None
+        compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir), cold)
+        _explain(compilation, verbosity)
 
-    def check_tree(tree: str) -> None:
-        from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
-        with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
-            validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
+        def check_tree(tree: str) -> None:
+            from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
+            with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
+                validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
 
-    with stage("write", compilation.timings):
-        # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
-        subset = compilation.subset(specs, prune)
-        plan = writer.compile_into(
-            compilation.bundle, out_dir, check_tree if validate else None, wait=wait, on_wait=_say, subset=subset
-        )
+        with stage("write", compilation.timings):
+            # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
+            subset = compilation.subset(specs, prune)
+            plan = session.compile(compilation.bundle, check_tree if validate else None, subset)
     _warn(plan, verbosity)
     if verbosity >= 0:
         reports.compiled(_console(), compilation, plan)

@@ -68,17 +68,23 @@ class BundleError(Exception):
     """Two targets produced the same path, or a path that would escape the output directory."""
 
 
-def assemble(artifacts: Iterable[Artifact], command: str) -> Bundle:
+def finish(artifact: Artifact, command: str) -> Artifact:
+    """A target's artifact as it is written: with its DO-NOT-EDIT header, or its stub marker."""
+    path = artifact.path
+    if path.startswith("/") or ".." in path.split("/") or posixpath.normpath(path) != path:
+        raise BundleError(f"unsafe artifact path {path!r}")
+    content = artifact.content
+    content = header(path, command) + content if artifact.ownership is Ownership.GENERATED else stub_text(content)
+    return Artifact(path, content, artifact.ownership)
+
+
+def assemble(artifacts: Iterable[Artifact], command: str, finished: bool = False) -> Bundle:
+    """The bundle of the targets' artifacts (`finished`: already passed through `finish`) and the manifest."""
     by_path: dict[str, Artifact] = {}
     for artifact in artifacts:
-        path = artifact.path
-        if path.startswith("/") or ".." in path.split("/") or posixpath.normpath(path) != path:
-            raise BundleError(f"unsafe artifact path {path!r}")
-        if path in by_path:
-            raise BundleError(f"two artifacts claim {path!r}")
-        content = artifact.content
-        content = header(path, command) + content if artifact.ownership is Ownership.GENERATED else stub_text(content)
-        by_path[path] = Artifact(path, content, artifact.ownership)
+        if artifact.path in by_path:
+            raise BundleError(f"two artifacts claim {artifact.path!r}")
+        by_path[artifact.path] = artifact if finished else finish(artifact, command)
     manifest_body = "".join(f"{p}\n" for p in sorted(by_path))
     by_path[conventions.MANIFEST] = Artifact(
         conventions.MANIFEST, header(conventions.MANIFEST, command) + manifest_body

@@ -26,12 +26,13 @@ import os
 import posixpath
 import stat
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from compiler import conventions
 from compiler.errors import OutputError
-from compiler.output import lock, swap, tree
+from compiler.output import direct, lock, swap, tree
 from compiler.output import subset as subsets
 from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 
@@ -190,11 +191,18 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
     return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings))
 
 
-def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
+def write(
+    p: Plan,
+    validate: Callable[[str], None] | None = None,
+    staging: str | None = None,
+    prewritten: AbstractSet[str] = frozenset(),
+) -> None:
     """Make the output directory match the plan, atomically; no-op when nothing changes.
 
     `validate` runs on the complete new tree before it replaces the old one: output the external
     tools reject never lands, and its exception propagates with the previous tree untouched.
+    `staging`: a staging tree (swap.make_staging) that already holds the new files at `prewritten` paths
+    (output/direct.py); it is used, or discarded on failure, like one made here.
     """
     if not p.drift:
         if validate is not None:
@@ -205,11 +213,11 @@ def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
         raise OutputError(f"{p.out_dir}: output directory is read-only; nothing was written")
     try:
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        staging = swap.make_staging(out)
+        staging = staging or swap.make_staging(out)
     except OSError as exc:
         raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
     try:
-        modes = _populate(staging, out, p)
+        modes = _populate(staging, out, p, prewritten)
         if validate is not None:
             validate(staging)
         _carry_across(staging, out, p, modes)
@@ -226,7 +234,7 @@ def write(p: Plan, validate: Callable[[str], None] | None = None) -> None:
     swap.discard(staging)  # after the exchange it holds the old tree
 
 
-def _populate(staging: str, out: str, p: Plan) -> dict[str, int]:
+def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = frozenset()) -> dict[str, int]:
     """Fill the staging tree with every file of the new tree: new content written, unchanged files and
     kept runbooks hard-linked from the old tree. Returns the modes its folders must end with.
 
@@ -239,10 +247,12 @@ def _populate(staging: str, out: str, p: Plan) -> dict[str, int]:
         if change.status in (Status.REMOVED, Status.ORPHANED):
             continue  # an orphaned page is foreign now: it moves across with the rest at the swap
         fresh = change.status in (Status.ADDED, Status.CHANGED)
+        if fresh and change.path in prewritten:
+            continue
         jobs.append((change.path, (change.new or "") if fresh else None))
     modes = {"": _mode_of(out, None) or 0o777 & ~_umask()}
     for directory in sorted(p.folders - {""}):  # parents first
-        os.mkdir(os.path.join(staging, directory))
+        os.makedirs(os.path.join(staging, directory), exist_ok=bool(prewritten))
         mode = _mode_of(os.path.join(out, directory), None)
         if mode is not None:
             modes[directory] = mode
@@ -250,7 +260,7 @@ def _populate(staging: str, out: str, p: Plan) -> dict[str, int]:
         if content is None:
             _carry(os.path.join(out, rel), os.path.join(staging, rel))
         else:
-            _write_file(os.path.join(staging, rel), content)
+            direct.write_file(os.path.join(staging, rel), content)
     return modes
 
 
@@ -311,13 +321,6 @@ def _mode_of(path: str, default: int | None) -> int | None:
     return stat.S_IMODE(st.st_mode) if stat.S_ISDIR(st.st_mode) else default
 
 
-def _write_file(path: str, content: str) -> None:
-    data = memoryview(content.encode("utf-8", errors="surrogateescape"))
-    with open(path, "wb", buffering=0) as fh:
-        while data:
-            data = data[fh.write(data) :]
-
-
 def _carry(src: str, dst: str) -> None:
     """Hard-link a file into the new tree (the link itself if it is one; a copy across file systems)."""
     try:
@@ -326,7 +329,7 @@ def _carry(src: str, dst: str) -> None:
         if not os.path.isfile(src) or os.path.islink(src):
             raise
         with open(src, "rb") as fh:
-            _write_file(dst, fh.read().decode("utf-8", errors="surrogateescape"))
+            direct.write_file(dst, fh.read().decode("utf-8", errors="surrogateescape"))
 
 
 def _umask() -> int:
