@@ -1,0 +1,125 @@
+"""Cold compile: the generating workers write the files straight into the staging tree (output/direct.py,
+output/session.py). Same bytes as the usual plan-then-write path; the writer's guarantees stay."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compiler import workers
+from compiler.api import CompileOptions, compile_specs
+from compiler.cli import cli
+from compiler.conventions import MANIFEST
+from compiler.output import session as sessions
+from compiler.output import swap, writer
+from tests.bench.fleet import write_fleet
+
+needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # 60 services: above workers.MIN_ITEMS_PER_WORKER × 2, so two worker processes generate and write.
+    return write_fleet(tmp_path_factory.mktemp("fleet"), 60, rich=True)
+
+
+@needs_fork
+def test_workers_write_every_file_but_the_manifest_into_the_staging_tree(fleet: Path, tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    compilation = compile_specs([str(fleet)], CompileOptions(jobs=2), write_into=lambda: str(staging))
+    assert compilation.written_into == str(staging)
+    written = _tree(staging)
+    expected = {a.path: a.content.encode() for a in compilation.bundle.artifacts if a.path != MANIFEST}
+    assert written == expected
+    usual = compile_specs([str(fleet)], CompileOptions(jobs=2)).bundle
+    assert usual == compilation.bundle  # headers and stub markers added once, the same way
+
+
+def _compile(*args: str) -> None:
+    result = CliRunner().invoke(cli, ["compile", *args, "--no-validate"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@needs_fork
+@pytest.mark.parametrize("out_state", ["missing", "empty", "foreign file"])
+def test_a_cold_compile_writes_the_bytes_of_the_usual_path(
+    fleet: Path, tmp_path: Path, out_state: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OBSC_JOBS", "2")
+    os.symlink(fleet, tmp_path / "specs")
+    made: list[str | None] = []
+    cold = sessions.Session.cold_staging
+
+    def spy(self: sessions.Session) -> str | None:
+        made.append(cold(self))
+        return made[-1]
+
+    monkeypatch.setattr(sessions.Session, "cold_staging", spy)
+    out = tmp_path / "out"
+    if out_state != "missing":
+        out.mkdir()
+    if out_state == "foreign file":
+        (out / "NOTES.md").write_text("ours\n")
+    _compile("specs", "--out", "out")
+    # Only a missing or empty output is cold; one with anything in it is planned as usual (foreign kept).
+    assert (made[0] is not None) is (out_state != "foreign file")
+    cold_tree = _tree(out)
+    usual = tmp_path / "usual"
+    usual.mkdir()
+    (usual / "keep").write_text("not cold\n")
+    _compile("specs", "--out", "usual")
+    (usual / "keep").unlink()
+    assert cold_tree == {k: v.replace(b"/usual\n", b"/out\n") for k, v in _tree(usual).items()} | (
+        {"NOTES.md": b"ours\n"} if out_state == "foreign file" else {}
+    )
+    assert not swap.leftovers(str(tmp_path), "out") != ([], [])
+
+
+@needs_fork
+def test_bad_specs_leave_nothing_behind(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "broken.yaml").write_text("service: batch-job\nslos: [{name: x, objective: 101}]\n")
+    argv = [sys.executable, "-m", "compiler", "compile", "specs", "--out", "gen/out", "--no-validate"]
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "101 is greater than the maximum of 100" in result.stderr
+    assert not (tmp_path / "gen").exists()  # the lock (and its folder) come only once the specs are sound
+
+
+@needs_fork
+def test_a_failed_validation_of_a_cold_tree_writes_nothing(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def reject(tree: str) -> None:
+        assert Path(tree, "prometheus").is_dir()  # validation sees the tree the workers wrote
+        raise RuntimeError("promtool says no")
+
+    with pytest.raises(RuntimeError), sessions.Session(str(out)) as session:
+        compilation = compile_specs([str(fleet)], CompileOptions(jobs=2), write_into=session.cold_staging)
+        session.compile(compilation.bundle, reject)
+    assert not out.exists()
+    assert os.listdir(tmp_path) == []  # no staging tree, no lock file left
+
+
+@needs_fork
+def test_a_staging_tree_in_the_making_is_not_taken_for_a_killed_runs_leftovers(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with sessions.Session(str(out), wait=False) as session:
+        staging = session.cold_staging()
+        assert staging is not None
+        with pytest.raises(writer.lock.LockBusy):  # another compile cannot run its recovery meanwhile
+            writer.compile_into(compile_specs([str(fleet)], CompileOptions(jobs=1)).bundle, str(out), wait=False)
+        assert os.path.isdir(staging)
