@@ -161,6 +161,7 @@ def compile_cmd(
 
         def check_tree(tree: str) -> None:
             from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
+
             with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
                 validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
 
@@ -418,8 +419,6 @@ def _explain(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 1:
         for note in compilation.notes:
             log.info(note)
-
-
 
 
 def main() -> None:

@@ -48,9 +48,7 @@ def output_lock(
             _release(fd, path, exclusive)
 
 
-def _acquire(
-    path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Callable[[str], None] | None
-) -> int | None:
+def _acquire(path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Callable[[str], None] | None) -> int | None:
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     told = False
     while True:
@@ -67,8 +65,7 @@ def _acquire(
                 holder = _holder(fd)
                 if not wait:
                     raise LockBusy(
-                        f"{out_dir}: another obsc run{holder} is using this output directory; "
-                        "not waiting (--no-wait)"
+                        f"{out_dir}: another obsc run{holder} is using this output directory; not waiting (--no-wait)"
                     ) from None
                 if on_wait is not None and not told:
                     on_wait(f"obsc: waiting for another obsc run{holder} to finish with {out_dir} ...")

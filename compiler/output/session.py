@@ -80,9 +80,7 @@ class Session:
             os.makedirs(os.path.dirname(self.real), exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{self.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
-        self._stack.enter_context(
-            lock.output_lock(self.out_dir, exclusive=True, wait=self.wait, on_wait=self.on_wait)
-        )
+        self._stack.enter_context(lock.output_lock(self.out_dir, exclusive=True, wait=self.wait, on_wait=self.on_wait))
         self._locked = True
         try:
             swap.recover(self.real)
