@@ -23,10 +23,13 @@ import sys
 import time
 from pathlib import Path
 
+from tests.bench import figures
 from tests.bench.fleet import scratch, write_fleet
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = int(os.environ.get("OBSC_BENCH_VALIDATE_SERVICES", "1000"))
+# The cold full validation runs every promtool test: OBSC_BENCH_VALIDATE_SERVICES (or OBSC_BENCH_SERVICES) picks
+# a smaller fleet when the full one takes too long; the size is printed beside every figure.
+SERVICES = int(os.environ.get("OBSC_BENCH_VALIDATE_SERVICES") or os.environ.get("OBSC_BENCH_SERVICES") or "1000")
 RUNS = int(os.environ.get("OBSC_BENCH_RUNS", "3"))
 CHANGED = f"svc-{min(7, SERVICES - 1):04d}"
 COLD_TARGET_SECONDS = 600.0
@@ -88,6 +91,7 @@ def main() -> None:
         wall, stages, checks = compile_timed([str(specs), "--out", str(out)])
         print(line("cold full validation (no record)", wall, stages, checks, COLD_TARGET_SECONDS))
         print(f"    toolcheck per service: {stages.get('toolcheck', 0) / SERVICES:.2f}s", flush=True)
+        figures.record("cold full validation", wall, COLD_TARGET_SECONDS, SERVICES, checks)
         spec = specs / f"{CHANGED}.yaml"
         for label, args in (
             ("one service changed, whole directory", [str(specs), "--out", str(out)]),
@@ -101,6 +105,7 @@ def main() -> None:
             median = runs[len(runs) // 2]
             spread = f" (runs {min(r[0] for r in runs):.1f}-{max(r[0] for r in runs):.1f}s)"
             print(line(label, *median, ONE_SERVICE_TARGET_SECONDS) + spread, flush=True)
+            figures.record(f"{label} (median of {RUNS})", median[0], ONE_SERVICE_TARGET_SECONDS, SERVICES)
         print(f"  median of {RUNS}; {machine()} at the end")
 
 

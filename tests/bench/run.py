@@ -10,7 +10,8 @@ Figures are medians of several runs, for comparison between commits on the same 
 promises; the load average is printed because the machine may be shared. Temporary trees are all removed
 at the end, not after each benchmark: on this machine's ext4 (no journal), creating files for minutes
 after many were deleted costs several times more, so one benchmark's clean-up would slow the next one's
-writes. Not a test: nothing asserts.
+writes. The issue-15 figures (cold compile, one service changed, cold full validation) are printed again at
+the end in one block (tests/bench/figures.py), each with its fleet size and load average. Not a test.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import importlib
 import os
 import platform
 
-from tests.bench import fleet
+from tests.bench import figures, fleet
 
 BENCHMARKS = (
     "tests.bench.bench_prometheus",
@@ -46,6 +47,8 @@ def main() -> None:
                 continue
             print(f"--- {module}", flush=True)
             bench.main()
+    print(figures.block() or "no issue-15 figure was measured")
+    print(f"machine at the end: {machine()}")
 
 
 if __name__ == "__main__":
