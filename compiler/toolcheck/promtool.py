@@ -117,10 +117,14 @@ def _cover_units(
 ) -> list[tuple[str, str | None]]:
     """The cross-check of each rule file is keyed by it, the tests that load it and what those tests load."""
     unknown = any(loaded is None for loaded in loads.values())
+    loaders: dict[str, list[str]] = {}  # rule file → the tests that load it (one pass: the fleet has thousands)
+    for test, loaded in loads.items():
+        for rule_file in dict.fromkeys(loaded or ()):
+            loaders.setdefault(rule_file, []).append(test)
     units: list[tuple[str, str | None]] = []
     for rule in layout.rules:
         rule_file = os.path.normpath(rule)
-        tests = [t for t, loaded in loads.items() if loaded is not None and rule_file in loaded]
+        tests = loaders.get(rule_file, [])
         files = [rule_file, *tests, *(f for t in tests for f in loads[t] or [])]
         units.append((rule, None if unknown else hasher.key(identity, "cover", files)))
     return units
@@ -252,10 +256,11 @@ def cross_check(
     if wanted is not None and not wanted:
         return []
     alerts: dict[str, set[str]] = {}
+    rule_files = {os.path.normpath(r) for r in layout.rules}
 
     def alerts_of(rule_file: str) -> set[str]:
         if rule_file not in alerts:
-            known = rule_file in {os.path.normpath(r) for r in layout.rules}
+            known = rule_file in rule_files
             alerts[rule_file] = _alert_names(os.path.join(layout.workdir, rule_file)) if known else set()
         return alerts[rule_file]
 
@@ -277,7 +282,7 @@ def cross_check(
                 for target in targets:
                     firing, quiet = tested.setdefault(target, (set(), set()))
                     (firing if check.get("exp_alerts") else quiet).add(name)
-    for rule_file in sorted(os.path.normpath(r) for r in layout.rules):
+    for rule_file in sorted(rule_files):
         if wanted is not None and rule_file not in wanted:
             continue
         firing, quiet = tested.get(rule_file, (set(), set()))
