@@ -264,3 +264,12 @@ def test_no_promtool_call_gets_more_than_a_few_files(
     expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
     assert len(expected) > 2 and len(tests) == -(-len(expected) // 2) and all(len(t) <= 2 for t in tests)
     assert sorted(f for t in tests for f in t) == expected
+
+
+@pytest.mark.skipif(not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")
+def test_the_cross_check_parses_with_libyaml(tmp_path: Path) -> None:
+    # A cold fleet's cross-check reads ~150 MB of YAML: the pure-Python loader made it minutes of CPU.
+    assert promtool._SAFE_LOADER is yaml.CSafeLoader
+    document = tmp_path / "rules.yaml"
+    document.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n")
+    assert promtool._alert_names(str(document)) == {"A"}
