@@ -3,10 +3,12 @@ output/session.py). Same bytes as the usual plan-then-write path; the writer's g
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -15,8 +17,9 @@ from compiler import workers
 from compiler.api import CompileOptions, compile_specs
 from compiler.cli import cli
 from compiler.conventions import MANIFEST
+from compiler.errors import OutputError
+from compiler.output import direct, swap, writer
 from compiler.output import session as sessions
-from compiler.output import swap, writer
 from tests.bench.fleet import write_fleet
 
 needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
@@ -123,3 +126,27 @@ def test_a_staging_tree_in_the_making_is_not_taken_for_a_killed_runs_leftovers(f
         with pytest.raises(writer.lock.LockBusy):  # another compile cannot run its recovery meanwhile
             writer.compile_into(compile_specs([str(fleet)], CompileOptions(jobs=1)).bundle, str(out), wait=False)
         assert os.path.isdir(staging)
+
+
+@needs_fork
+def test_a_full_disk_during_a_cold_compile_is_a_clear_error(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OBSC_JOBS", "2")
+    os.symlink(fleet, tmp_path / "specs")
+    real_open = open
+    written = {"files": 0}
+
+    def filling_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode:
+            written["files"] += 1
+            if written["files"] > 5:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(direct, "open", filling_open, raising=False)  # workers and the parent alike
+    result = CliRunner().invoke(cli, ["compile", "specs", "--out", "out", "--no-validate"])
+    assert "No space left on device; nothing was written" in result.output + str(result.exception)
+    assert isinstance(result.exception, OutputError) or result.exit_code == 2
+    assert sorted(os.listdir(tmp_path)) == ["specs"]  # no output, no staging tree, no lock file

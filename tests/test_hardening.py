@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from compiler.output import writer
+from compiler.output import direct
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
 from tests.conftest import tree
@@ -81,7 +81,7 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_tree_survives(
                 raise OSError(errno.ENOSPC, "No space left on device")
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(writer, "open", filling_open, raising=False)
+    monkeypatch.setattr(direct, "open", filling_open, raising=False)  # every file write goes through direct.write_file
     result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
     assert result.code == 2
     assert "No space left on device; the previous output is untouched" in result.err

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from compiler.errors import OutputError
 from compiler.output.bundle import Artifact, finish
 
 
@@ -33,8 +34,11 @@ def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) 
     for artifact in finished:
         path = os.path.join(staging, artifact.path)
         folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        write_file(path, artifact.content)
+        try:
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            write_file(path, artifact.content)
+        except OSError as exc:  # a full disk is the user's to fix, not a bug: a clear error, nothing lands
+            raise OutputError(f"{path}: writing failed: {exc.strerror or exc}; nothing was written") from None
     return finished
