@@ -22,7 +22,7 @@ from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
 from compiler.output import direct
-from compiler.output.bundle import Artifact, Bundle, BundleError, assemble
+from compiler.output.bundle import Artifact, Bundle, BundleError, assemble, finish
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import loader, prune, schema
 from compiler.spec.document import Document
@@ -254,10 +254,11 @@ def compile_specs(
             fleet = prepare(fleet, target_options)
         with stage("generate", timings):
             fleet_wide: set[str] = set()
-            into = (staging, options.regenerate_command) if staging is not None else None
+            # Headers and stub markers are added in the workers too (a runbook's marker is a SHA-256 of it).
+            into = (staging, options.regenerate_command)
             try:
                 artifacts = generate(fleet, target_options, options.jobs, fleet_wide, into)
-                bundle = assemble(artifacts, options.regenerate_command, finished=into is not None)
+                bundle = assemble(artifacts, options.regenerate_command, finished=True)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
     return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options, staging)
@@ -276,12 +277,13 @@ def generate(
     options: TargetOptions,
     jobs: int | None = None,
     fleet_wide: set[str] | None = None,
-    into: tuple[str, str] | None = None,
+    into: tuple[str | None, str] | None = None,
 ) -> list[Artifact]:
     """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
     then its fleet-wide files; services spread over worker processes for a large fleet (same bytes).
-    `fleet_wide` receives the paths of the fleet-wide files. `into` (staging tree, regenerate command):
-    each piece of work finishes its artifacts and writes them there (what it returns is finished)."""
+    `fleet_wide` receives the paths of the fleet-wide files. `into` (staging tree or None, regenerate
+    command): each piece of work returns its artifacts finished (bundle.finish) and writes them into the
+    staging tree if there is one."""
     targets = all_targets()
     count = workers.worker_count(len(fleet.services), jobs)
     chunks = workers.chunks(fleet.services, count)
@@ -304,10 +306,12 @@ def generate(
     return artifacts
 
 
-def _written(part: Callable[[], list[Artifact]], into: tuple[str, str] | None) -> Callable[[], list[Artifact]]:
+def _written(part: Callable[[], list[Artifact]], into: tuple[str | None, str] | None) -> Callable[[], list[Artifact]]:
     if into is None:
         return part
     staging, command = into
+    if staging is None:
+        return lambda: [finish(a, command) for a in part()]
     return lambda: direct.finish_and_write(part(), command, staging)
 
 
