@@ -84,7 +84,9 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     try:
         results: list[T] = list(pool.map(_run, range(len(tasks))))
     except Exception as exc:  # any failure: redo the work here, where it raises for real
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Wait for the chunks still running: a worker writing into a staging tree (output/direct.py) must be
+        # done before the caller discards that tree, or it would leave folders behind.
+        pool.shutdown(wait=True, cancel_futures=True)
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
     except BaseException:  # Ctrl-C: drop the queued work rather than wait for it
