@@ -6,6 +6,7 @@ Targets import names from here and nowhere else, so a rename is one edit and cro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 # ---- labels every obsc alert carries
@@ -153,6 +154,7 @@ def runbook_url(pattern: str, service: str, alert: str, slo: str | None) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 12)  # asked for by every alert's links and every runbook page
 def dashboard_uid(service: str, dashboard: str) -> str:
     """Stable Grafana UID (≤ 40 chars): readable prefix + hash of service and dashboard name."""
     digest = hashlib.sha256(f"{service}/{dashboard}".encode()).hexdigest()[:10]

@@ -13,7 +13,7 @@ from compiler.model import burnrate
 from compiler.model.promql import parse_selector
 from compiler.model.queries import sli_error_ratio
 from compiler.model.types import AlertKind, Tier
-from compiler.model.units import format_duration, parse_duration, parse_percent, parse_rate
+from compiler.model.units import decimal_text, format_duration, parse_duration, parse_percent, parse_rate
 from compiler.spec.schema import NAME_PATTERN, schema
 
 
@@ -173,3 +173,18 @@ def test_every_key_alert_kind_has_a_generated_name() -> None:
 
     assert set(conventions.KEY_ALERT_NAMES) == {kind.value for kind in AlertKind}
     assert set(conventions.KEY_PANEL_IDS) <= {kind.value for kind in AlertKind}
+
+
+def test_cached_number_texts_keep_what_equal_values_spell_differently() -> None:
+    # decimal_text and format_duration are cached; values that compare equal must still read as before.
+    assert [decimal_text(Decimal(t)) for t in ("0", "-0", "0.00", "1.50", "1.5", "100", "1E+2")] == [
+        "0",
+        "-0",
+        "0",
+        "1.5",
+        "1.5",
+        "100",
+        "100",
+    ]
+    assert decimal_text(Decimal("-0")) == "-0" and decimal_text(Decimal("0")) == "0"
+    assert [format_duration(s) for s in (5400, 60, 0)] == ["1h30m", "1m", "0s"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.api import CompileOptions, compile_specs
+from compiler.targets.prometheus import yaml_emit
 from compiler.targets.prometheus.yaml_emit import dump
 from tests.conftest import ROOT
 
@@ -37,3 +39,14 @@ def test_multi_line_expressions_are_literal_blocks() -> None:
 @given(st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=30) | st.floats(allow_nan=False), max_size=5))
 def test_any_flat_mapping_reads_back(data: dict[str, object]) -> None:
     assert yaml.safe_load(dump({"m": data})) == {"m": data}
+
+
+def test_full_scalar_caches_are_cleared_not_grown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer's caches of rendered keys and values stay bounded and give the same bytes when refilled."""
+    data = {"groups": [{"name": f"g{i}", "labels": {f"k{i}": f"v{i}", "x": "yes"}} for i in range(50)]}
+    expected = dump(data)
+    monkeypatch.setattr(yaml_emit, "_LIMIT", 4)
+    yaml_emit._KEYS.clear()
+    yaml_emit._VALUES.clear()
+    assert dump(data) == expected
+    assert len(yaml_emit._KEYS) <= 4 and len(yaml_emit._VALUES) <= 4

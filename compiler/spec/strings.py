@@ -9,14 +9,17 @@ free text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.spec.document import Document, Path
 
-_ALLOWED_CONTROLS = frozenset("\t\n")
 MAX_STRING = 4096  # characters; a description is copied into every alert of the service (amplification)
+# C0 and C1 controls except tab and newline, DEL, and the invisible separators: one search instead of a
+# Python loop over every character of every string (a fleet's specs hold millions).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def problems(doc: Document) -> list[Diagnostic]:
@@ -34,13 +37,13 @@ def _problem(text: str) -> str:
         return f"{len(text):,} characters; at most {MAX_STRING:,} (text is copied into many generated files)"
     if "{{" in text:
         return "'{{' is not allowed: alert labels and annotations are Go templates and this would run as one"
-    for ch in text:
-        code = ord(ch)
-        if (code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0) and ch not in _ALLOWED_CONTROLS:
-            return f"control character U+{code:04X} is not allowed"
-        if ch in "\u2028\u2029\ufeff":
-            return f"invisible separator U+{code:04X} is not allowed"
-    return ""
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return ""
+    code = ord(found.group())
+    if code in (0x2028, 0x2029, 0xFEFF):
+        return f"invisible separator U+{code:04X} is not allowed"
+    return f"control character U+{code:04X} is not allowed"
 
 
 def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str, bool]]:

@@ -87,40 +87,88 @@ def _literal(text: str, indent: str) -> str | None:
     return f"|{chomp}\n{lines}"
 
 
-def _emit(value: Any, indent: str, out: list[str]) -> None:
-    """Append the lines of a block mapping or sequence (value is a non-empty dict or list)."""
-    if type(value) is dict:
-        for key, item in value.items():
-            _entry(f"{indent}{_string(key)}:", item, indent, out)
-    else:
-        for item in value:
-            if type(item) is dict and item:
-                first = len(out)
-                _emit(item, indent + "  ", out)
-                out[first] = f"{indent}- " + out[first][len(indent) + 2 :]
+# Rendered scalars, with the space that follows a key's colon or a sequence's dash: keys, label values and
+# annotations repeat across a fleet's files. Bounded: cleared when full (the next files refill it).
+_KEYS: dict[str, str] = {}
+_VALUES: dict[str, str] = {}
+_LIMIT = 1 << 16
+
+
+def _key(text: str) -> str:
+    if len(_KEYS) >= _LIMIT:
+        _KEYS.clear()
+    head = _KEYS[text] = _string(text) + ":"
+    return head
+
+
+def _value(text: str, indent: str) -> str:
+    """` text` as written after `key:` or `-`; `indent` is where a literal block's lines start."""
+    if "\n" in text:
+        block = _literal(text, indent)
+        return f" {block if block is not None else _quoted(text)}"
+    if len(_VALUES) >= _LIMIT:
+        _VALUES.clear()
+    shown = _VALUES[text] = " " + _string(text)
+    return shown
+
+
+# One call per mapping or sequence, not per entry: a 1,000-service fleet's rule and test files hold
+# millions of entries, and the per-entry call was most of the writer's time.
+def _mapping(value: dict[Any, Any], indent: str, first: str, out: list[str]) -> None:
+    """Append a non-empty block mapping whose keys sit at `indent`; the first line starts with `first`
+    instead (the `- ` of a sequence item)."""
+    inner = indent + "  "
+    prefix = first
+    keys, values = _KEYS, _VALUES
+    for key, item in value.items():
+        head = keys.get(key) or _key(key)
+        kind = type(item)
+        if kind is str:
+            out.append(prefix + head + (values.get(item) or _value(item, inner)))
+        elif kind is dict:
+            if item:
+                out.append(prefix + head)
+                _mapping(item, inner, inner, out)
             else:
-                _entry(f"{indent}-", item, indent, out)
+                out.append(prefix + head + " {}")
+        elif kind is list:
+            if item:
+                out.append(prefix + head)
+                _sequence(item, inner, out)
+            else:
+                out.append(prefix + head + " []")
+        else:
+            out.append(f"{prefix}{head} {scalar(item)}")
+        prefix = indent
 
 
-def _entry(head: str, item: Any, indent: str, out: list[str]) -> None:
-    kind = type(item)
-    if kind is str:
-        if "\n" in item:
-            block = _literal(item, indent + "  ")
-            out.append(f"{head} {block if block is not None else _quoted(item)}")
+def _sequence(value: list[Any], indent: str, out: list[str]) -> None:
+    """Append a non-empty block sequence whose dashes sit at `indent`."""
+    inner = indent + "  "
+    dash = indent + "-"
+    item_dash = indent + "- "
+    values = _VALUES
+    for item in value:
+        kind = type(item)
+        if kind is dict:
+            if item:
+                _mapping(item, inner, item_dash, out)
+            else:
+                out.append(dash + " {}")
+        elif kind is str:
+            out.append(dash + (values.get(item) or _value(item, inner)))
+        elif kind is list:
+            if item:
+                out.append(dash)
+                _sequence(item, inner, out)
+            else:
+                out.append(dash + " []")
         else:
-            out.append(f"{head} {_string(item)}")
-    elif kind is dict or kind is list:
-        if item:
-            out.append(head)
-            _emit(item, indent + "  ", out)
-        else:
-            out.append(f"{head} {'{}' if kind is dict else '[]'}")
-    else:
-        out.append(f"{head} {scalar(item)}")
+            out.append(f"{dash} {scalar(item)}")
 
 
 def dump(data: dict[str, Any]) -> str:
     out: list[str] = []
-    _emit(data, "", out)
+    if data:
+        _mapping(data, "", "", out)
     return "\n".join(out) + "\n"

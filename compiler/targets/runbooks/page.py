@@ -38,9 +38,10 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         pages: dict[str, list[AlertDef]] = defaultdict(list)
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)
+        escalation = _escalation_parts(fleet, service)  # the same on each of the service's pages
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
-            out.append(Artifact(path, page or _page(fleet, service, alerts), Ownership.STUB))
+            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation), Ownership.STUB))
     return out
 
 
@@ -72,7 +73,10 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
+_Escalation = tuple[list[tuple[Tier, str]], list[str]]
+
+
+def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation) -> str:
     first = alerts[0]
     tiers = ", ".join(t.value for t in Tier if any(a.tier is t for a in alerts))
     lines = [f"# {first.name}", ""]
@@ -88,9 +92,10 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     else:
         lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
     lines += ["", "## Diagnosis", ""]
-    lines += [f"- Dashboard: {alert_dashboard_url(fleet.platform, service, first)}"]
-    if alert_dashboard_url(fleet.platform, service, first) != service_dashboard_url(fleet.platform, service):
-        lines += [f"- Service dashboard: {service_dashboard_url(fleet.platform, service)}"]
+    opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
+    lines += [f"- Dashboard: {opened}"]
+    if opened != own:
+        lines += [f"- Service dashboard: {own}"]
     for what, query in threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts):
         title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
         lines += ["", title, "", "```promql", query, "```"]
@@ -98,30 +103,35 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> str:
     lines += ["", "## Mitigation", ""]
     lines += mitigation(first)
     lines += ["", "## Escalation", ""]
-    lines += _escalation(fleet, service, alerts)
+    lines += _escalation(service, alerts, escalation)
     return "\n".join(lines) + "\n"
 
 
-def _escalation(fleet: Fleet, service: Service, alerts: list[AlertDef]) -> list[str]:
-    lines = [f"- Owner: team **{service.team}**."]
+def _escalation(service: Service, alerts: list[AlertDef], parts: _Escalation) -> list[str]:
     mine = {a.tier for a in alerts}
+    routes, tail = parts
+    lines = [f"- Owner: team **{service.team}**."]
+    lines += [f"{line} ← this alert" if tier in mine else line for tier, line in routes]
+    critical = service.route(Tier.CRITICAL)
+    if Tier.CRITICAL not in mine and critical is not None:
+        lines.append(f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}.")
+    return lines + tail
+
+
+def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
+    """Each routed tier's line (without the "this alert" mark), and the service's and team's links."""
+    routes: list[tuple[Tier, str]] = []
     for tier in Tier:
         route = service.route(tier)
         if route is None:
             continue
         receiver = fleet.receiver(route.receiver)
         how = ", ".join(_integration(i) for i in receiver.integrations) if receiver else "?"
-        this = " ← this alert" if tier in mine else ""
-        lines.append(f"- {tier.value} ({_TIER_ROLE[tier]}): receiver `{route.receiver}` ({how}){this}")
-    critical = service.route(Tier.CRITICAL)
-    if Tier.CRITICAL not in mine and critical is not None:
-        lines.append(f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}.")
-    for name, url in service.links:
-        lines += [f"- {name}: {url}"]
+        routes.append((tier, f"- {tier.value} ({_TIER_ROLE[tier]}): receiver `{route.receiver}` ({how})"))
+    tail = [f"- {name}: {url}" for name, url in service.links]
     team = fleet.platform.team(service.team)
-    for name, url in team.links if team else ():
-        lines += [f"- team {name}: {url}"]
-    return lines
+    tail += [f"- team {name}: {url}" for name, url in (team.links if team else ())]
+    return routes, tail
 
 
 def _integration(integration: Integration) -> str:
