@@ -15,7 +15,7 @@ from compiler.targets.prometheus.rule_model import Rule, series
 # at every step, so steps are as long as the alerts' `for` and windows allow (`for` of 2m and 15m then
 # both fire at the first step; the cases still tell firing from quiet).
 MAIN_STEP = 1800
-LONG_STEP = 7200
+LONG_STEP = 21600
 EXPR_TOLERANCE = "1e-9"
 
 

@@ -306,7 +306,10 @@ def _new_error_case(service: Service, rules: list[Rule], step: int) -> Case:
     errors = service.metric("errors")
     assert errors is not None
     labels = error_type_labels(errors)
-    early, appear = 2 * 3600, DAY + 4 * 3600
+    # `early` is at least 1h in (the 1h offset reaches the first sample); the type comes back once the
+    # day before `appear` (offset 1h) has no sample of it: a whole step count at any step.
+    early = steps_after(2 * 3600, step)
+    appear = steps_after(early + DAY + 3600, step)
     hold = max(r.for_seconds for r in rules)
     at = appear + steps_after(hold, step)
     own = ((names.LABEL_SERVICE, service.name),)

@@ -44,15 +44,26 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
     keys.extend(threshold_cases(service, rules, MAIN_STEP))
-    main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
+    main = merge([*alert_lanes, *_lanes(keys)]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
     main += slice_cases(service, rules, MAIN_STEP)
     main += group_cases(service, rules, MAIN_STEP)
+    long = merge(_lanes(long))
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
         if cases:
             path = names.promtool_test_path(service.name, part)
             out.append(Artifact(path, _file_text(service, rules, cases, step)))
     return out
+
+
+def _lanes(cases: list[Case]) -> list[list[Case]]:
+    """Key-metric and threshold cases as lanes for `merge`: cases feeding the same series run one after
+    another, the others side by side (each alert kind reads its own recorded signal, which no rule derives
+    from another's: the error rate beside the latency, the error types beside the request rate)."""
+    lanes: dict[frozenset[str], list[Case]] = {}
+    for case in cases:
+        lanes.setdefault(frozenset(s.name for s in case.series), []).append(case)
+    return list(lanes.values())
 
 
 def _duration(seconds: int) -> str:

@@ -32,14 +32,13 @@ from compiler.targets.prometheus.promtool.slo_cases import (
     _STEADY,
     _busy,
     _guarded,
-    _inputs,
     _labels_text,
     _Lines,
     _pair_state,
     _raw_series,
-    _State,
     _value,
 )
+from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
 
