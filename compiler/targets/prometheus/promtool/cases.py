@@ -97,6 +97,26 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     return out
 
 
+def side_by_side(cases: list[Case]) -> list[Case]:
+    """Cases that check the same alert names at the same times (and feed independent series: one per SLO)
+    run as one test group: each case's expected alerts are complete for its own inputs, so the union is
+    complete for all of them. Cases checking at other times or with expression checks keep their own."""
+    groups: dict[tuple[object, ...], list[Case]] = {}
+    for case in cases:
+        key = (case.interval, tuple((c.at, c.alertname) for c in case.alerts)) if not case.exprs else (id(case),)
+        groups.setdefault(key, []).append(case)
+    out = []
+    for parts in groups.values():
+        checks = tuple(
+            AlertCheck(check.at, check.alertname, tuple(f for c in parts for f in c.alerts[i].firing))
+            for i, check in enumerate(parts[0].alerts)
+        )
+        fed = tuple(s for c in parts for s in c.series)
+        title = "; ".join(c.name for c in parts)
+        out.append(parts[0] if len(parts) == 1 else Case(title, parts[0].interval, fed, checks))
+    return out
+
+
 def firing(
     rule: Rule, value: float, query_labels: dict[str, str] | None = None, group: dict[str, str] | None = None
 ) -> Firing:

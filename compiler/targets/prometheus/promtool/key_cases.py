@@ -217,6 +217,12 @@ def _anomalous(level: Decimal, base: Decimal) -> Callable[[Rule], float | None]:
     return value_of
 
 
+def _settle(step: int) -> int:
+    """How long after a level change the 1h averages show only the new level: none once a step is
+    longer than the hour (the window then holds the one sample at the evaluation time)."""
+    return 0 if step > 3600 else steps_after(3600, step)
+
+
 def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], share: Decimal, step: int) -> Case:
     """A first week at 8 events/s (after a while just under, then just over, the low-traffic floor), then
     levels just inside and beyond `share` of it, up and then down.
@@ -230,7 +236,7 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     falls = share * ABOVE < 1 and any(_threshold(r) < 1 for r in anomaly)
     if falls:
         levels += [base * (1 - share * BELOW), base * (1 - share * ABOVE)]
-    hour = steps_after(3600, step)
+    hour = _settle(step)
     hold = max(steps_after(max((r.for_seconds for r in anomaly), default=0), step), step)
     hold_m = steps_after(max((r.for_seconds for r in milestone), default=0), step)
     part = hour + hold + step  # long enough for a steady week-ago average inside it, and a check
@@ -261,7 +267,7 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
         checks.append(_check(milestone, young, lambda r: None))
         checks.append(_check(milestone, change - step, lambda r: None))  # as high as last week: no record
     start, high = change, base
-    settle = steps_after(3600, step) + hold
+    settle = hour + hold
     for level in levels:
         end = start + settle
         values.append(f"{decimal_text(level)}+0x{(end - start) // step}")
@@ -281,7 +287,9 @@ def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Cas
     """A new high under the traffic floor is no record; one just over it is."""
     hold = steps_after(max(r.for_seconds for r in rules), step)
     low, under, over = TRAFFIC_FLOOR * Decimal("0.4"), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
-    rise, second = 8 * DAY, 8 * DAY + steps_after(2 * 3600, step)
+    # 6 days of history (present_over_time ... offset 6d) before the rise; a later rise adds only steps
+    rise = steps_after(6 * DAY, step)
+    second = rise + steps_after(2 * 3600, step)
     values = " ".join(
         (
             f"{decimal_text(low)}+0x{rise // step - 1}",
