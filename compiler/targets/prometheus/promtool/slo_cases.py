@@ -99,6 +99,7 @@ def _case(
     state: _State,
     times: list[int],
     checked: set[str] | None = None,
+    fired: dict[tuple[int, float], Firing] | None = None,
 ) -> Case:
     """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
 
@@ -107,7 +108,7 @@ def _case(
     """
 
     holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): firing(rule, value, group=sample_group(slo)) for rule, value in holding}
+    rendered = {id(rule): _firing(rule, value, slo, fired) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
         return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
@@ -116,6 +117,16 @@ def _case(
     asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
     checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
     return Case(title, step, _inputs(service, slo, state, samples), checks, predict=predict)
+
+
+def _firing(rule: Rule, value: float, slo: Slo, memo: dict[tuple[int, float], Firing] | None) -> Firing:
+    """`firing`, rendered once per rule and value across the cases of one SLO (`memo`)."""
+    if memo is None:
+        return firing(rule, value, group=sample_group(slo))
+    key = (id(rule), value)
+    if key not in memo:
+        memo[key] = firing(rule, value, group=sample_group(slo))
+    return memo[key]
 
 
 def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
@@ -212,14 +223,16 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             times,
             budget,
         )
-    cases = []
+    cases: list[Case] = []
+    fired: dict[tuple[int, float], Firing] = {}
     for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
         parts = [pending[i] for i in members]
         names_ = [p[3] for p in parts]
         checked = None if None in names_ else {n for p in names_ if p is not None for n in p}
         times = sorted({at for p in parts for at in p[2]})
         title = "; ".join(p[0] for p in parts)
-        cases.append(_case(service, slo, lines, rules, step, title, join(p[1] for p in parts), times, checked))
+        state = join(p[1] for p in parts)
+        cases.append(_case(service, slo, lines, rules, step, title, state, times, checked, fired))
     return cases
 
 

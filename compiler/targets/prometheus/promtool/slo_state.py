@@ -8,6 +8,7 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,30 +34,55 @@ class _State:
     _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
 
     def total_of(self, seconds: int) -> Decimal:
-        key = _COARSE if recording_tiers().is_coarse(seconds) else seconds
+        key = _COARSE if _is_coarse(seconds) else seconds
         return self.totals.get(key, self.total)
 
     def bad_of(self, seconds: int) -> Decimal:
-        ratio = self.coarse if recording_tiers().is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
-        return (ratio * self.total_of(seconds)).quantize(_DIGITS).normalize()
+        ratio = self.coarse if _is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
+        return _bad(ratio, self.total_of(seconds))
 
     def keys(self) -> frozenset[int]:
         """The windows this state sets (the coarse tier as _COARSE): what another state must leave alone."""
-        tiers = recording_tiers()
-        fast = {_COARSE if tiers.is_coarse(s) else s for s in (*self.ratios, *self.totals)}
+        fast = {_COARSE if _is_coarse(s) else s for s in (*self.ratios, *self.totals)}
         return frozenset(fast | ({_COARSE} if self.coarse else set()))
 
     def ratio(self, seconds: int) -> float:
         """As the ratio rule computes it: the input bad rate over the input total rate."""
         if seconds not in self._ratios:
-            self._ratios[seconds] = float(decimal_text(self.bad_of(seconds))) / float(
-                decimal_text(self.total_of(seconds))
-            )
+            self._ratios[seconds] = _quotient(self.bad_of(seconds), self.total_of(seconds))
         return self._ratios[seconds]
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
+
+# The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
+# fleet share: these pure steps are cached across services; only names and labels are filled in per service.
+
+
+@functools.cache
+def _is_coarse(seconds: int) -> bool:
+    return recording_tiers().is_coarse(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bad(ratio: Decimal, total: Decimal) -> Decimal:
+    """Bad events/s at `ratio` of `total`, as written in the inputs (equal Decimals: the same text)."""
+    return (ratio * total).quantize(_DIGITS).normalize()
+
+
+@functools.lru_cache(maxsize=4096)
+def _quotient(bad: Decimal, total: Decimal) -> float:
+    """The ratio rule's value: the input bad rate over the input total rate, as promtool reads them."""
+    return float(decimal_text(bad)) / float(decimal_text(total))
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant(value: Decimal, samples: int) -> str:
+    return constant(value, samples)
+
+
+_window_name = functools.cache(format_duration)
 
 
 def _inputs(
@@ -68,19 +94,19 @@ def _inputs(
     extra = sample_group(slo) if group is None else group
     out = []
     for seconds in recorded_windows(slo):
-        if recording_tiers().is_coarse(seconds):
+        if _is_coarse(seconds):
             continue
         if not state.ratios.get(seconds) and seconds not in state.totals:
             continue
-        window = format_duration(seconds)
+        window = _window_name(seconds)
         labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-        out.append(InputSeries(names.sli_errors_rate(window), labels, constant(state.bad_of(seconds), samples)))
-        out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total_of(seconds), samples)))
+        out.append(InputSeries(names.sli_errors_rate(window), labels, _constant(state.bad_of(seconds), samples)))
+        out.append(InputSeries(names.sli_total_rate(window), labels, _constant(state.total_of(seconds), samples)))
     if state.coarse or _COARSE in state.totals:
         labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
         period = slo.period_seconds  # any coarse window
-        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
-        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
+        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, _constant(state.bad_of(period), samples)))
+        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, _constant(state.total_of(period), samples)))
     return tuple(out)
 
 
