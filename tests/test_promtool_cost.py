@@ -13,6 +13,7 @@ import yaml
 from compiler.api import compile_specs
 from compiler.model.burnrate import recording_tiers
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, AlertCheck, Case, Firing, InputSeries, side_by_side
+from compiler.targets.prometheus.promtool.render import _lanes
 from compiler.targets.prometheus.promtool.slo_state import _bad, _State, join, pack
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
@@ -102,3 +103,13 @@ def test_the_long_step_keeps_every_check_on_an_evaluation(tmp_path: Path) -> Non
 
 def _parts(text: str) -> list[tuple[str, str]]:
     return re.findall(r"(\d+)([dhm])", text)
+
+
+def test_key_cases_sharing_any_series_run_in_one_lane() -> None:
+    """Cases run side by side only when they feed none of the same series (a shared one joins their lanes)."""
+
+    def case(name: str, *fed: str) -> Case:
+        return Case(name, 60, tuple(InputSeries(n, (), "1+0x1") for n in fed))
+
+    lanes = _lanes([case("a", "x"), case("b", "y"), case("c", "z"), case("d", "x", "y"), case("e", "x")])
+    assert [[c.name for c in lane] for lane in lanes] == [["a", "b", "d", "e"], ["c"]]

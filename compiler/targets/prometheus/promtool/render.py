@@ -60,10 +60,21 @@ def _lanes(cases: list[Case]) -> list[list[Case]]:
     """Key-metric and threshold cases as lanes for `merge`: cases feeding the same series run one after
     another, the others side by side (each alert kind reads its own recorded signal, which no rule derives
     from another's: the error rate beside the latency, the error types beside the request rate)."""
-    lanes: dict[frozenset[str], list[Case]] = {}
+    lanes: list[tuple[set[str], list[Case]]] = []
     for case in cases:
-        lanes.setdefault(frozenset(s.name for s in case.series), []).append(case)
-    return list(lanes.values())
+        fed = {s.name for s in case.series}
+        sharing = [lane for lane in lanes if lane[0] & fed]
+        if not sharing:
+            lanes.append((fed, [case]))
+            continue
+        first = sharing[0]  # a case feeding two lanes' series joins them (in order) into one
+        for other in sharing[1:]:
+            first[0].update(other[0])
+            first[1].extend(other[1])
+            lanes.remove(other)
+        first[0].update(fed)
+        first[1].append(case)
+    return [members for _, members in lanes]
 
 
 def _duration(seconds: int) -> str:
