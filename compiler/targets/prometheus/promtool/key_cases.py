@@ -25,6 +25,7 @@ from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 DAY, WEEK = 86400, 7 * 86400
+LANE = "obsc_lane"  # a label that sets a test series apart from another of the same name (see the floor case)
 ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # how far past (or short of) a line the inputs go
 SIGNALS = {
     AlertKind.LATENCY_P99: names.SERVICE_LATENCY_P99,
@@ -217,6 +218,12 @@ def _anomalous(level: Decimal, base: Decimal) -> Callable[[Rule], float | None]:
     return value_of
 
 
+def _settle(step: int) -> int:
+    """How long after a level change the 1h averages show only the new level: none once a step is
+    longer than the hour (the window then holds the one sample at the evaluation time)."""
+    return 0 if step > 3600 else steps_after(3600, step)
+
+
 def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], share: Decimal, step: int) -> Case:
     """A first week at 8 events/s (after a while just under, then just over, the low-traffic floor), then
     levels just inside and beyond `share` of it, up and then down.
@@ -230,7 +237,7 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
     falls = share * ABOVE < 1 and any(_threshold(r) < 1 for r in anomaly)
     if falls:
         levels += [base * (1 - share * BELOW), base * (1 - share * ABOVE)]
-    hour = steps_after(3600, step)
+    hour = _settle(step)
     hold = max(steps_after(max((r.for_seconds for r in anomaly), default=0), step), step)
     hold_m = steps_after(max((r.for_seconds for r in milestone), default=0), step)
     part = hour + hold + step  # long enough for a steady week-ago average inside it, and a check
@@ -261,7 +268,7 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
         checks.append(_check(milestone, young, lambda r: None))
         checks.append(_check(milestone, change - step, lambda r: None))  # as high as last week: no record
     start, high = change, base
-    settle = steps_after(3600, step) + hold
+    settle = hour + hold
     for level in levels:
         end = start + settle
         values.append(f"{decimal_text(level)}+0x{(end - start) // step}")
@@ -278,10 +285,16 @@ def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], 
 
 
 def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Case:
-    """A new high under the traffic floor is no record; one just over it is."""
+    """A new high under the traffic floor is no record; one just over it is.
+
+    Its series carries LANE (a label the alert keeps, as it keeps every label of the series it reads
+    per series), so that it runs beside the traffic case's: it ends before the week the traffic case
+    compares with, and stays flat (no new high) while the traffic case checks."""
     hold = steps_after(max(r.for_seconds for r in rules), step)
     low, under, over = TRAFFIC_FLOOR * Decimal("0.4"), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
-    rise, second = 8 * DAY, 8 * DAY + steps_after(2 * 3600, step)
+    # 6 days of history (present_over_time ... offset 6d) before the rise; a later rise adds only steps
+    rise = steps_after(6 * DAY, step)
+    second = rise + steps_after(2 * 3600, step)
     values = " ".join(
         (
             f"{decimal_text(low)}+0x{rise // step - 1}",
@@ -289,14 +302,15 @@ def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Cas
             f"{decimal_text(over)}+0x{hold // step}",
         )
     )
+    lane = {LANE: "floor"}
+    own = tuple(sorted({names.LABEL_SERVICE: service.name, **lane}.items()))
+    top = float(decimal_text(over))
+    fired = tuple(firing(r, top, group={**dict(r.labels), **lane}) for r in rules if hold >= r.for_seconds)
     return Case(
         f"{rules[0].alert}: a new high under the traffic floor is no record, one over it is",
         step,
-        (_signal(service, names.SERVICE_REQUESTS_RATE, values),),
-        (
-            _check(rules, rise + hold, lambda r: None),
-            _check(rules, second + hold, _always(float(decimal_text(over))), second),
-        ),
+        (InputSeries(names.SERVICE_REQUESTS_RATE, own, values),),
+        (AlertCheck(rise + hold, rules[0].alert, ()), AlertCheck(second + hold, rules[0].alert, fired)),
     )
 
 
@@ -306,7 +320,10 @@ def _new_error_case(service: Service, rules: list[Rule], step: int) -> Case:
     errors = service.metric("errors")
     assert errors is not None
     labels = error_type_labels(errors)
-    early, appear = 2 * 3600, DAY + 4 * 3600
+    # `early` is at least 1h in (the 1h offset reaches the first sample); the type comes back once the
+    # day before `appear` (offset 1h) has no sample of it: a whole step count at any step.
+    early = steps_after(2 * 3600, step)
+    appear = steps_after(early + DAY + 3600, step)
     hold = max(r.for_seconds for r in rules)
     at = appear + steps_after(hold, step)
     own = ((names.LABEL_SERVICE, service.name),)
@@ -354,7 +371,16 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
     anomaly = by_kind.get(AlertKind.TRAFFIC_ANOMALY, [])
     milestone = by_kind.get(AlertKind.TRAFFIC_MILESTONE, [])
     shares = list(dict.fromkeys(_threshold(r) for r in anomaly)) or [Decimal("0.5")]
-    for i, share in enumerate(shares if anomaly or milestone else []):
-        yield _traffic_case(service, anomaly, milestone if i == 0 else [], share, long_step), True
+    traffic = [
+        _traffic_case(service, anomaly, milestone if i == 0 else [], share, long_step)
+        for i, share in enumerate(shares if anomaly or milestone else [])
+    ]
     if milestone:
-        yield _milestone_floor_case(service, milestone, long_step), True
+        floor = _milestone_floor_case(service, milestone, long_step)
+        if traffic and max(c.at for c in floor.alerts) < WEEK:  # see _milestone_floor_case
+            one = traffic[0]
+            checks = one.alerts + floor.alerts
+            traffic[0] = Case(f"{one.name}; {floor.name}", long_step, one.series + floor.series, checks)
+        else:
+            traffic.append(floor)
+    yield from ((c, True) for c in traffic)

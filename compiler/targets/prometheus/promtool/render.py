@@ -44,15 +44,37 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
     keys.extend(threshold_cases(service, rules, MAIN_STEP))
-    main = merge([*alert_lanes, keys]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
+    main = merge([*alert_lanes, *_lanes(keys)]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
     main += slice_cases(service, rules, MAIN_STEP)
     main += group_cases(service, rules, MAIN_STEP)
+    long = merge(_lanes(long))
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
         if cases:
             path = names.promtool_test_path(service.name, part)
             out.append(Artifact(path, _file_text(service, rules, cases, step)))
     return out
+
+
+def _lanes(cases: list[Case]) -> list[list[Case]]:
+    """Key-metric and threshold cases as lanes for `merge`: cases feeding the same series run one after
+    another, the others side by side (each alert kind reads its own recorded signal, which no rule derives
+    from another's: the error rate beside the latency, the error types beside the request rate)."""
+    lanes: list[tuple[set[str], list[Case]]] = []
+    for case in cases:
+        fed = {s.name for s in case.series}
+        sharing = [lane for lane in lanes if lane[0] & fed]
+        if not sharing:
+            lanes.append((fed, [case]))
+            continue
+        first = sharing[0]  # a case feeding two lanes' series joins them (in order) into one
+        for other in sharing[1:]:
+            first[0].update(other[0])
+            first[1].extend(other[1])
+            lanes.remove(other)
+        first[0].update(fed)
+        first[1].append(case)
+    return [members for _, members in lanes]
 
 
 def _duration(seconds: int) -> str:

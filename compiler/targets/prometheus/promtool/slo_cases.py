@@ -9,7 +9,7 @@ traffic guard, `for`), not the PromQL.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -29,70 +29,10 @@ from compiler.targets.prometheus.promtool.cases import (
     steps_after,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.series import Phase, constant, counter_values, satisfy
+from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _inputs, _State, join, pack
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
-from compiler.targets.prometheus.slo import (
-    BUDGET_ALERT_FOR_SECONDS,
-    burn_threshold_expr,
-    slo_labels,
-    window_labels,
-)
-
-
-@dataclass
-class _State:
-    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic."""
-
-    ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
-    coarse: Decimal = Decimal(0)
-    total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
-    totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
-    _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
-
-    def total_of(self, seconds: int) -> Decimal:
-        key = _COARSE if recording_tiers().is_coarse(seconds) else seconds
-        return self.totals.get(key, self.total)
-
-    def bad_of(self, seconds: int) -> Decimal:
-        ratio = self.coarse if recording_tiers().is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
-        return (ratio * self.total_of(seconds)).quantize(_DIGITS).normalize()
-
-    def ratio(self, seconds: int) -> float:
-        """As the ratio rule computes it: the input bad rate over the input total rate."""
-        if seconds not in self._ratios:
-            self._ratios[seconds] = float(decimal_text(self.bad_of(seconds))) / float(
-                decimal_text(self.total_of(seconds))
-            )
-        return self._ratios[seconds]
-
-
-_COARSE = -1  # key of the coarse tier in _State.totals
-_DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
-
-
-def _inputs(
-    service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
-) -> tuple[InputSeries, ...]:
-    """The recorded bad and total rates of every window the state sets; a window with no errors and default
-    traffic is left out (absent and 0 make no alert fire either way, and the files stay small). A grouped
-    SLO's series carry `group` (by default its first test group)."""
-    extra = sample_group(slo) if group is None else group
-    out = []
-    for seconds in recorded_windows(slo):
-        if recording_tiers().is_coarse(seconds):
-            continue
-        if not state.ratios.get(seconds) and seconds not in state.totals:
-            continue
-        window = format_duration(seconds)
-        labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-        out.append(InputSeries(names.sli_errors_rate(window), labels, constant(state.bad_of(seconds), samples)))
-        out.append(InputSeries(names.sli_total_rate(window), labels, constant(state.total_of(seconds), samples)))
-    if state.coarse or _COARSE in state.totals:
-        labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
-        period = slo.period_seconds  # any coarse window
-        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, constant(state.bad_of(period), samples)))
-        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(state.total_of(period), samples)))
-    return tuple(out)
+from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr, slo_labels
 
 
 @dataclass(frozen=True)
@@ -159,6 +99,7 @@ def _case(
     state: _State,
     times: list[int],
     checked: set[str] | None = None,
+    fired: dict[tuple[int, float], Firing] | None = None,
 ) -> Case:
     """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
 
@@ -167,7 +108,7 @@ def _case(
     """
 
     holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): firing(rule, value, group=sample_group(slo)) for rule, value in holding}
+    rendered = {id(rule): _firing(rule, value, slo, fired) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
         return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
@@ -176,6 +117,16 @@ def _case(
     asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
     checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
     return Case(title, step, _inputs(service, slo, state, samples), checks, predict=predict)
+
+
+def _firing(rule: Rule, value: float, slo: Slo, memo: dict[tuple[int, float], Firing] | None) -> Firing:
+    """`firing`, rendered once per rule and value across the cases of one SLO (`memo`)."""
+    if memo is None:
+        return firing(rule, value, group=sample_group(slo))
+    key = (id(rule), value)
+    if key not in memo:
+        memo[key] = firing(rule, value, group=sample_group(slo))
+    return memo[key]
 
 
 def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
@@ -192,7 +143,7 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     """Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x)
     and a fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy
     traffic, too few failed events for min_bad_events, and the budget around its two lines."""
-    cases = []
+    pending: list[tuple[str, _State, list[int], set[str] | None]] = []
     above, below = Decimal("1.25"), Decimal("0.8")
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = _Lines.of(slo, windows, service)
@@ -201,7 +152,7 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
 
     def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
-        cases.append(_case(service, slo, lines, rules, step, f"{slo.name}: {title}", state, times, checked))
+        pending.append((f"{slo.name}: {title}", state, times, checked))
 
     def alert_of(w: BurnWindow) -> set[str]:
         return {r.alert for r in rules if r.source is not None and r.source.window == w}
@@ -272,6 +223,16 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             times,
             budget,
         )
+    cases: list[Case] = []
+    fired: dict[tuple[int, float], Firing] = {}
+    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
+        parts = [pending[i] for i in members]
+        names_ = [p[3] for p in parts]
+        checked = None if None in names_ else {n for p in names_ if p is not None for n in p}
+        times = sorted({at for p in parts for at in p[2]})
+        title = "; ".join(p[0] for p in parts)
+        state = join(p[1] for p in parts)
+        cases.append(_case(service, slo, lines, rules, step, title, state, times, checked, fired))
     return cases
 
 

@@ -19,9 +19,11 @@ from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
     ExprCheck,
+    Firing,
     InputSeries,
     firing,
     hold_times,
+    merge,
     near,
     steps_after,
 )
@@ -32,14 +34,13 @@ from compiler.targets.prometheus.promtool.slo_cases import (
     _STEADY,
     _busy,
     _guarded,
-    _inputs,
     _labels_text,
     _Lines,
     _pair_state,
     _raw_series,
-    _State,
     _value,
 )
+from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
 
@@ -62,18 +63,18 @@ def _two_groups(
     inputs = tuple(
         s for n, state in enumerate(states) for s in _inputs(service, slo, state, samples, sample_group(slo, n))
     )
-    checks = []
-    for at in times:
-        for name in sorted(checked):
-            fired = tuple(
-                firing(rule, value, group=sample_group(slo, n))
-                for rule in rules
-                if rule.alert == name and at >= rule.for_seconds
-                for n, state in enumerate(states)
-                if (value := _value(rule, lines, state)) is not None
-            )
-            checks.append(AlertCheck(at, name, fired))
-    return Case(f"{slo.name} per {', '.join(slo.by)}: {title}", step, inputs, tuple(checks))
+    holding = [
+        (rule, firing(rule, value, group=sample_group(slo, n)))
+        for rule in rules
+        for n, state in enumerate(states)
+        if (value := _value(rule, lines, state)) is not None
+    ]
+
+    def predict(name: str, at: int) -> tuple[Firing, ...]:
+        return tuple(fired for rule, fired in holding if rule.alert == name and at >= rule.for_seconds)
+
+    checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in sorted(checked))
+    return Case(f"{slo.name} per {', '.join(slo.by)}: {title}", step, inputs, checks, predict=predict)
 
 
 def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
@@ -131,7 +132,9 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
 
 
 def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
-    """Cases of every grouped SLO of the service, each its own test group."""
+    """Cases of every grouped SLO of the service: one lane per SLO, run side by side (each SLO's series
+    carry its own `slo` label, and every case predicts its alerts); the raw-counter cases each alone."""
+    lanes: list[list[Case]] = []
     out: list[Case] = []
     for slo in service.slos:
         if not slo.by:
@@ -139,11 +142,11 @@ def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
         mine = [
             r for r in rules.alert_rules if r.source is not None and r.source.slo == slo and not r.source.data_missing
         ]
-        out += _slo_group_cases(service, slo, mine, step)
+        lanes.append(_slo_group_cases(service, slo, mine, step))
         raw = _raw_group_case(service, slo)
         if raw is not None:
             out.append(raw)
-    return out
+    return merge(lanes) + out
 
 
 def _raw_group_case(service: Service, slo: Slo) -> Case | None:

@@ -1,8 +1,8 @@
 """Test cases for the SLO alerts that need inputs changing over time or raw series: SLODataMissing
 (the SLI's series against `up`) and the hand-over from one ticket pair to the next (keep_firing_for).
 
-Each case is its own test group, never merged with others: they feed raw counters and `up`, which the
-recording rules and ServiceDown of the merged groups also read.
+These cases are never merged with the others: they feed raw counters and `up`, which the recording
+rules and ServiceDown of the merged groups also read. The hand-overs of different SLOs share one group.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from compiler.model.burnrate import error_ratio_threshold, recording_tiers
 from compiler.model.promql_check import yields_with
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.promtool.cases import (
+    AlertCheck,
+    Case,
+    InputSeries,
+    firing,
+    hold_times,
+    side_by_side,
+    steps_after,
+)
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -203,9 +211,10 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
 def more_slo_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
     missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
+    handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(rules, slo)
         handover = handover_case(service, slo, mine, step)
         if handover is not None:
-            out.append(handover)
-    return out
+            handovers.append(handover)
+    return out + side_by_side(handovers)  # each SLO's hand-over reads its own series

@@ -1,0 +1,136 @@
+"""The constant inputs of an SLO alert case (`_State`), their series, and packing independent states together.
+
+promtool re-reads the rule file and re-evaluates every rule for each test group (~26 ms of a rich
+service's rules per group, ~7 ms per evaluation step), so states that set disjoint windows of one SLO
+(the 1h/5m pair burning beside the 6h/30m pair's burst that ended) run as one state: each alert reads
+only its own windows, and the oracle predicts every rule of the SLO from the joined state.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.burnrate import recorded_windows, recording_tiers
+from compiler.model.types import Service, Slo
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.slo import window_labels
+
+
+@dataclass
+class _State:
+    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic."""
+
+    ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
+    coarse: Decimal = Decimal(0)
+    total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
+    totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
+    _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
+
+    def total_of(self, seconds: int) -> Decimal:
+        key = _COARSE if _is_coarse(seconds) else seconds
+        return self.totals.get(key, self.total)
+
+    def bad_of(self, seconds: int) -> Decimal:
+        ratio = self.coarse if _is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
+        return _bad(ratio, self.total_of(seconds))
+
+    def keys(self) -> frozenset[int]:
+        """The windows this state sets (the coarse tier as _COARSE): what another state must leave alone."""
+        fast = {_COARSE if _is_coarse(s) else s for s in (*self.ratios, *self.totals)}
+        return frozenset(fast | ({_COARSE} if self.coarse else set()))
+
+    def ratio(self, seconds: int) -> float:
+        """As the ratio rule computes it: the input bad rate over the input total rate."""
+        if seconds not in self._ratios:
+            self._ratios[seconds] = _quotient(self.bad_of(seconds), self.total_of(seconds))
+        return self._ratios[seconds]
+
+
+_COARSE = -1  # key of the coarse tier in _State.totals
+_DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
+
+# The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
+# fleet share: these pure steps are cached across services; only names and labels are filled in per service.
+
+
+@functools.cache
+def _is_coarse(seconds: int) -> bool:
+    return recording_tiers().is_coarse(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bad(ratio: Decimal, total: Decimal) -> Decimal:
+    """Bad events/s at `ratio` of `total`, as written in the inputs (equal Decimals: the same text)."""
+    return (ratio * total).quantize(_DIGITS).normalize()
+
+
+@functools.lru_cache(maxsize=4096)
+def _quotient(bad: Decimal, total: Decimal) -> float:
+    """The ratio rule's value: the input bad rate over the input total rate, as promtool reads them."""
+    return float(decimal_text(bad)) / float(decimal_text(total))
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant(value: Decimal, samples: int) -> str:
+    return constant(value, samples)
+
+
+_window_name = functools.cache(format_duration)
+
+
+def _inputs(
+    service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
+) -> tuple[InputSeries, ...]:
+    """The recorded bad and total rates of every window the state sets; a window with no errors and default
+    traffic is left out (absent and 0 make no alert fire either way, and the files stay small). A grouped
+    SLO's series carry `group` (by default its first test group)."""
+    extra = sample_group(slo) if group is None else group
+    out = []
+    for seconds in recorded_windows(slo):
+        if _is_coarse(seconds):
+            continue
+        if not state.ratios.get(seconds) and seconds not in state.totals:
+            continue
+        window = _window_name(seconds)
+        labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
+        out.append(InputSeries(names.sli_errors_rate(window), labels, _constant(state.bad_of(seconds), samples)))
+        out.append(InputSeries(names.sli_total_rate(window), labels, _constant(state.total_of(seconds), samples)))
+    if state.coarse or _COARSE in state.totals:
+        labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
+        period = slo.period_seconds  # any coarse window
+        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, _constant(state.bad_of(period), samples)))
+        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, _constant(state.total_of(period), samples)))
+    return tuple(out)
+
+
+def join(states: Iterable[_State]) -> _State:
+    """One state setting what each of `states` sets (they set disjoint windows at the same traffic)."""
+    out = _State()
+    for state in states:
+        out.ratios.update(state.ratios)
+        out.totals.update(state.totals)
+        out.coarse = out.coarse or state.coarse
+        out.total = state.total
+    return out
+
+
+def pack(states: list[_State]) -> list[list[int]]:
+    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order."""
+    bins: list[tuple[set[int], Decimal, list[int]]] = []
+    for i, state in enumerate(states):
+        keys = state.keys()
+        for used, total, members in bins:
+            if total == state.total and not used & keys:
+                used |= keys
+                members.append(i)
+                break
+        else:
+            bins.append((set(keys), state.total, [i]))
+    return [members for _, _, members in bins]

@@ -1,0 +1,115 @@
+"""What generated promtool tests cost: promtool re-reads the rule file for every test group and evaluates
+every rule at every step, so independent cases share groups and long horizons take long steps (issue 15)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from compiler.api import compile_specs
+from compiler.model.burnrate import recording_tiers
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, AlertCheck, Case, Firing, InputSeries, side_by_side
+from compiler.targets.prometheus.promtool.render import _lanes
+from compiler.targets.prometheus.promtool.slo_state import _bad, _State, join, pack
+from tests.bench.fleet import write_fleet
+from tests.conftest import require_tool
+
+HOUR, DAY = 3600, 86400
+
+
+def _rich_tests(tmp_path: Path) -> tuple[Path, dict[str, dict[str, object]]]:
+    specs = write_fleet(tmp_path, 1, rich=True)
+    out = tmp_path / "out"
+    bundle = compile_specs([str(specs)]).bundle
+    files = {}
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith("prometheus/"):
+            (out / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (out / artifact.path).write_text(artifact.content)
+            if artifact.path.startswith("prometheus/tests/"):
+                files[artifact.path.rsplit("/", 1)[1]] = yaml.safe_load(artifact.content)
+    return out, files
+
+
+def test_a_rich_service_runs_in_few_groups_and_long_steps(tmp_path: Path) -> None:
+    """A rich service (3 SLOs, 6 key alerts, traffic and error-type alerts): before this, 29 + 3 groups,
+    the week-long ones at 2h steps (~3.1 CPU-s of promtool); now one week-long group at 6h steps."""
+    out, files = _rich_tests(tmp_path)
+    main, long = files["svc-0000.test.yaml"], files["svc-0000.long.test.yaml"]
+    assert len(main["tests"]) <= 19  # type: ignore[arg-type]
+    assert len(long["tests"]) == 1  # type: ignore[arg-type]
+    assert long["evaluation_interval"] == "6h"
+    promtool = require_tool("promtool", "PROMTOOL")
+    tests = sorted(str(p) for p in (out / "prometheus" / "tests").iterdir())
+    result = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _pair(long: int, short: int, ratio: str, total: str = "1") -> _State:
+    state = _State(total=Decimal(total))
+    for seconds in (long, short):
+        if recording_tiers().is_coarse(seconds):
+            state.coarse = Decimal(ratio)
+        else:
+            state.ratios[seconds] = Decimal(ratio)
+    return state
+
+
+def test_states_of_disjoint_windows_share_a_group_and_the_coarse_tier_does_not() -> None:
+    fast = _pair(HOUR, 300, "0.018")  # 1h/5m
+    slow = _pair(6 * HOUR, 1800, "0.0075")  # 6h/30m
+    day = _pair(DAY, 2 * HOUR, "0.00375")  # 1d (coarse)/2h
+    days = _pair(3 * DAY, 6 * HOUR, "0.00125")  # 3d (coarse)/6h: shares 6h with `slow`, the tier with `day`
+    busier = _pair(HOUR, 300, "0.018", total="2")
+    assert pack([fast, slow, day, days]) == [[0, 1, 2], [3]]
+    assert pack([fast, busier]) == [[0], [1]]  # the same windows
+    assert pack([slow, _pair(HOUR, 300, "0.018", total="2")]) == [[0], [1]]  # other default traffic
+    joined = join([fast, slow, day])
+    assert joined.ratio(HOUR) == fast.ratio(HOUR) and joined.ratio(1800) == slow.ratio(1800)
+    assert joined.ratio(DAY) == day.ratio(DAY) and joined.ratio(2 * HOUR) == day.ratio(2 * HOUR)
+
+
+def test_cached_numbers_do_not_depend_on_how_a_decimal_is_spelled() -> None:
+    assert str(_bad(Decimal("0.0180"), Decimal("1"))) == str(_bad(Decimal("0.018"), Decimal("1.00"))) == "0.018"
+
+
+def test_side_by_side_joins_cases_checking_the_same_times_only() -> None:
+    def case(name: str, times: tuple[int, ...], fired: str) -> Case:
+        series = (InputSeries("x", (("slo", name),), "1+0x3"),)
+        firing = (Firing((("slo", fired),), ()),)
+        return Case(name, 60, series, tuple(AlertCheck(at, "A", firing) for at in times))
+
+    a, b, c = case("a", (0, 60), "a"), case("b", (0, 60), "b"), case("c", (60,), "c")
+    joined, alone = side_by_side([a, b, c])
+    assert alone is c
+    assert joined.name == "a; b" and len(joined.series) == 2
+    assert [len(check.firing) for check in joined.alerts] == [2, 2]
+
+
+def test_the_long_step_keeps_every_check_on_an_evaluation(tmp_path: Path) -> None:
+    """promtool evaluates at multiples of evaluation_interval; a check between two steps reads the earlier one."""
+    _, files = _rich_tests(tmp_path)
+    long = files["svc-0000.long.test.yaml"]
+    times = [check["eval_time"] for group in long["tests"] for check in group["alert_rule_test"]]  # type: ignore[index,union-attr]
+    assert times
+    for text in times:
+        seconds = sum(int(n) * {"d": DAY, "h": HOUR, "m": 60}[u] for n, u in _parts(text))
+        assert seconds % LONG_STEP == 0, text
+
+
+def _parts(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"(\d+)([dhm])", text)
+
+
+def test_key_cases_sharing_any_series_run_in_one_lane() -> None:
+    """Cases run side by side only when they feed none of the same series (a shared one joins their lanes)."""
+
+    def case(name: str, *fed: str) -> Case:
+        return Case(name, 60, tuple(InputSeries(n, (), "1+0x1") for n in fed))
+
+    lanes = _lanes([case("a", "x"), case("b", "y"), case("c", "z"), case("d", "x", "y"), case("e", "x")])
+    assert [[c.name for c in lane] for lane in lanes] == [["a", "b", "d", "e"], ["c"]]
