@@ -30,11 +30,13 @@ generate: setup tools ## Compile specs/ into generated/ and validate it (the mai
 check: setup ## Fail if generated/ differs from what specs/ compile to
 	$(BIN)/obsc check specs --out generated
 
-# One pytest worker per CPU, idle workers stealing queued tests (the slowest tests differ by 100x).
-# `make test TEST_JOBS=0` runs in one process.
-TEST_JOBS ?= auto
+# Two pytest workers per CPU: the end-to-end tests mostly wait (Alertmanager group_wait, rule evaluations)
+# and the CPU-bound tests fill those waits. loadgroup hands out one test at a time but keeps the tests of a
+# module-scoped fixture on one worker (tests/conftest.py), so servers start once. `make test TEST_JOBS=0`
+# runs in one process.
+TEST_JOBS ?= $(shell $(PY) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
-	$(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist worksteal)
+	$(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadgroup)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests

@@ -24,8 +24,6 @@ EXAMPLES = ROOT / "examples"
 # unchanged one, not every example's promtool tests (~1 CPU-s a run instead of ~12; the whole examples/ tree
 # passes the tools in test_promtool_toolcheck.py and test_amtool.py).
 SUBSET = ("platform.yaml", "lib", "order-worker.yaml", "nightly-backup.yaml")
-# One worker holds the module (pytest-xdist --dist loadgroup): the module fixture below is set up once.
-pytestmark = pytest.mark.xdist_group("validation_record")
 
 
 @pytest.fixture(scope="module")
