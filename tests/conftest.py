@@ -43,13 +43,3 @@ def require_shared(relative: str) -> Path:
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under root (relative posix path → bytes)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (--dist loadgroup)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests sharing a module-scoped fixture (started servers, a validated tree) run on one xdist worker, so the
-    fixture is set up once: work stealing would split a module and build the fixture again on the other worker."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
