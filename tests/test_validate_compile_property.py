@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.cli_helpers import run_obsc
-from tests.conftest import IN_CI, require_tool
+from tests.conftest import FULL, IN_CI, require_tool
 
-FAST_EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "300" if IN_CI else "100"))
-TOOL_EXAMPLES = int(os.environ.get("OBSC_TOOL_PROPERTY_EXAMPLES", "20" if IN_CI else "8"))
+# Nightly (OBSC_TEST_FULL) 300 and 20, CI 120 and 10, a local run 100 and 8; each run draws new examples.
+FAST_EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "300" if FULL else "120" if IN_CI else "100"))
+TOOL_EXAMPLES = int(os.environ.get("OBSC_TOOL_PROPERTY_EXAMPLES", "20" if FULL else "10" if IN_CI else "8"))
 LOCATED = re.compile(r"^\S+:\d+:\d+ \$\S*: \S")
 
 PLATFORM = """\

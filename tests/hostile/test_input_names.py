@@ -25,9 +25,10 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.errors import InputError
 from compiler.spec import patterns
 from compiler.spec.schema import schema
-from tests.conftest import IN_CI, ROOT
+from tests.conftest import FULL, IN_CI, ROOT
 
-EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "600" if IN_CI else "150"))
+# Nightly (OBSC_TEST_FULL) 600, CI 200, a local run 150; each run draws new examples.
+EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "600" if FULL else "200" if IN_CI else "150"))
 
 SERVICE: dict[str, Any] = {
     "apiVersion": "obsc/v1",
