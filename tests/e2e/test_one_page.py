@@ -20,12 +20,9 @@ from typing import Any
 import pytest
 
 from compiler import conventions as names
-from compiler.api import CompileOptions, compile_specs
 from compiler.model.alerts import service_alerts
 from compiler.model.types import Fleet, Tier
-from compiler.output import writer
-from tests.conftest import require_tool
-from tests.e2e import history, servers
+from tests.e2e import history, servers, stack
 
 FLEET = Path(__file__).parent / "one_page"
 HOUR = 3600
@@ -80,22 +77,8 @@ def _group_wait(route: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    promtool = require_tool("promtool", "PROMTOOL")
-    prometheus_bin = require_tool("prometheus")
-    alertmanager_bin = require_tool("prometheus-alertmanager")
-    work = tmp_path_factory.mktemp("one-page")
-    out = work / "generated"
-    compilation = compile_specs([str(FLEET)], CompileOptions())
-    writer.write(writer.plan(compilation.bundle, str(out)))
-    _backfill(promtool, compilation.fleet, work / "tsdb", work)
-    with servers.webhook() as hook:
-        am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, _group_wait, hook.url)
-        with servers.alertmanager(alertmanager_bin, am_config, work) as am:
-            prom_config = servers.prometheus_test_config(work, out / names.PROMETHEUS_DIR / "rules", am.url)
-            with servers.prometheus(
-                prometheus_bin, prom_config, work / "tsdb", work, extra=["--rules.alert.for-grace-period=1s"]
-            ) as prom:
-                yield Run(prom.url, hook, compilation.fleet)
+    with stack.compiled_stack(tmp_path_factory.mktemp("one-page"), FLEET, _backfill, _group_wait) as up:
+        yield Run(up.prometheus_url, up.hook, up.fleet)
 
 
 def _critical_notifications(run: Run, service: str) -> list[dict[str, Any]]:

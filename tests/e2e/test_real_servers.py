@@ -18,12 +18,8 @@ from typing import Any
 
 import pytest
 
-from compiler import conventions as names
-from compiler.api import CompileOptions, compile_specs
 from compiler.model.alerts import AlertDef
-from compiler.output import writer
-from tests.conftest import require_tool
-from tests.e2e import history, servers
+from tests.e2e import history, servers, stack
 
 FLEET = Path(__file__).parent / "fleet"
 HOUR = 3600
@@ -86,24 +82,9 @@ def _group_wait(route: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    promtool = require_tool("promtool", "PROMTOOL")
-    prometheus_bin = require_tool("prometheus")
-    alertmanager_bin = require_tool("prometheus-alertmanager")
-    work = tmp_path_factory.mktemp("e2e")
-    out = work / "generated"
-    compilation = compile_specs([str(FLEET)], CompileOptions())
-    writer.write(writer.plan(compilation.bundle, str(out)))
-    fleet = compilation.fleet
-    _backfill(promtool, fleet, work / "tsdb", work)
-    receivers = {s.name: {r.tier.value: r.receiver for r in s.routes} for s in fleet.services}
-    with servers.webhook() as hook:
-        am_config = servers.alertmanager_test_config(out / names.ALERTMANAGER_CONFIG, _group_wait, hook.url)
-        with servers.alertmanager(alertmanager_bin, am_config, work) as am:
-            prom_config = servers.prometheus_test_config(work, out / names.PROMETHEUS_DIR / "rules", am.url)
-            with servers.prometheus(
-                prometheus_bin, prom_config, work / "tsdb", work, extra=["--rules.alert.for-grace-period=1s"]
-            ) as prom:
-                yield Run(prom.url, am.url, hook, receivers)
+    with stack.compiled_stack(tmp_path_factory.mktemp("e2e"), FLEET, _backfill, _group_wait) as up:
+        receivers = {s.name: {r.tier.value: r.receiver for r in s.routes} for s in up.fleet.services}
+        yield Run(up.prometheus_url, up.alertmanager_url, up.hook, receivers)
 
 
 def _pages(run: Run, service: str) -> set[str]:
