@@ -139,35 +139,66 @@ def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
         _compile(specs, target)
 
 
+# Kill moments, each reached by watching the filesystem rather than by a delay (a delay mostly landed in the
+# generation stage on a loaded machine, before anything was written): the staging tree just created, a
+# fraction of the new files written into it, and the exchange done (the old tree not yet discarded).
+KILL_MOMENTS: tuple[float | str, ...] = (
+    (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, "swapped") if FULL else (0.0, 0.5, "swapped")
+)
+
+
+def _files_under(root: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(root))
+
+
+def _stop_at(proc: subprocess.Popen[bytes], out: Path, moment: float | str, total: int) -> str:
+    """Freeze `proc` (SIGSTOP) once `moment` is reached and say what the filesystem showed then:
+    'staging' (a staging tree beside `out`), 'swapped' (`out` is the new tree) or 'exited'."""
+    inode = out.stat().st_ino
+    while proc.poll() is None:
+        staging = [p for p in out.parent.iterdir() if ".obsc-staging-" in p.name and p.is_dir()]
+        swapped = out.exists() and out.stat().st_ino != inode
+        reached = swapped if moment == "swapped" else bool(staging) and (
+            swapped or _files_under(staging[0]) >= float(moment) * total
+        )
+        if reached:
+            proc.send_signal(signal.SIGSTOP)
+            return "swapped" if out.stat().st_ino != inode else "staging"
+        time.sleep(0.001)
+    return "exited"
+
+
 def test_sigkill_mid_write_leaves_old_or_new_tree_never_a_mix(tmp_path: Path) -> None:
-    """Kill `obsc compile` at many moments while it rewrites every file of a 300-service tree."""
-    specs = write_fleet(tmp_path / "a", services=300)
+    """Kill `obsc compile` at moments of its write while it rewrites every file of a 40-service tree."""
+    specs = write_fleet(tmp_path / "a", services=40)
     old_out, out = tmp_path / "old", tmp_path / "out"
     _compile(specs, out)
     old_tree = tree(out)
     subprocess.run(["cp", "-a", str(out), str(old_out)], check=True)
-    write_fleet(tmp_path / "a", services=300, warning_threshold="2%")
+    write_fleet(tmp_path / "a", services=40, warning_threshold="2%")
     _compile(specs, out)
     new_tree = tree(out)
     subprocess.run(["rm", "-rf", str(out)], check=True)
-    assert old_tree != new_tree
-    outcomes = set()
-    # Every moment nightly (OBSC_TEST_FULL); four spread over the run otherwise (each costs a compile).
-    for delay in (0.3, 0.5, 0.7, 0.9, 1.1, 1.4, 1.8, 2.5) if FULL else (0.3, 0.7, 1.4, 2.5):
+    rules = [k for k in new_tree if k.startswith("prometheus/rules/")]
+    assert len(rules) == 40 and all(old_tree[k] != new_tree[k] for k in rules)  # a mix would show
+    seen: dict[str, str] = {}
+    for moment in KILL_MOMENTS:
         subprocess.run(["cp", "-a", str(old_out), str(out)], check=True)
         proc = subprocess.Popen(
             [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"],
             cwd=ROOT,
         )
-        time.sleep(delay)
+        state = _stop_at(proc, out, moment, len(new_tree))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         now = tree(out)
-        assert now in (old_tree, new_tree), f"mixed tree after SIGKILL at {delay}s"
-        outcomes.add("new" if now == new_tree else "old")
-        subprocess.run(["rm", "-rf", str(out)], check=True)
-    # The next run cleans up whatever the killed one left beside the output directory.
+        assert now in (old_tree, new_tree), f"mixed tree after SIGKILL at {moment} ({state})"
+        seen[f"{moment}"] = f"{state}: {'new' if now == new_tree else 'old'}"
+        if moment != KILL_MOMENTS[-1]:
+            subprocess.run(["rm", "-rf", str(out)], check=True)
+    # The next run cleans up whatever the killed ones left beside the output directory.
     _compile(specs, out)
     assert tree(out) == new_tree
     assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
-    assert outcomes, "no kill happened"
+    # The moments were reached: killed mid-write the old tree stays; killed after the exchange the new one is there.
+    assert seen["0.0"] == "staging: old" and seen["swapped"] == "swapped: new", seen
