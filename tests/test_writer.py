@@ -158,8 +158,10 @@ def _stop_at(proc: subprocess.Popen[bytes], out: Path, moment: float | str, tota
     while proc.poll() is None:
         staging = [p for p in out.parent.iterdir() if ".obsc-staging-" in p.name and p.is_dir()]
         swapped = out.exists() and out.stat().st_ino != inode
-        reached = swapped if moment == "swapped" else bool(staging) and (
-            swapped or _files_under(staging[0]) >= float(moment) * total
+        reached = (
+            swapped
+            if moment == "swapped"
+            else bool(staging) and (swapped or _files_under(staging[0]) >= float(moment) * total)
         )
         if reached:
             proc.send_signal(signal.SIGSTOP)
