@@ -4,14 +4,16 @@ Each alert rule of the compiled examples is mutated: every threshold raised by h
 every comparison flipped, every `and`/`or`/`unless` operand dropped, every recorded window swapped for
 another; a grouped SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and
 recording rules, from every `sum by (...)`. A mutant survives when the service's generated tests still
-pass against it. By default the sweep covers order-worker (every alert and mutation, ~10 s), the
-freshness and time-slice examples (nightly-backup, homepage), the threshold alerts of orders-consumer
-and the grouped storefront (the group mutations only); OBSC_MUTATION_FULL=1 sweeps
-every service of the examples (minutes).
+pass against it. By default the sweep covers order-worker, the freshness and time-slice examples
+(nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped storefront (the group
+mutations only), each with a sample: every rule keeps one mutant of every kind it has (see `sample`), so
+every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
+OBSC_TEST_FULL=1) runs every mutant and sweeps every service of the examples (minutes).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -26,6 +28,11 @@ import yaml
 
 from compiler.api import compile_specs
 from tests.conftest import FULL, ROOT, require_tool
+
+MUTATION_FULL = FULL or bool(os.environ.get("OBSC_MUTATION_FULL"))
+# libyaml where available: the sweep parses and writes a rule file per mutant.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)( bool)? (\((?:[^()]|\([^()]*\))*\)|-?[0-9][0-9.e+-]*)")
 _FLIP = {">": "<", "<": ">", ">=": "<", "<=": ">", "==": "!=", "!=": "=="}
@@ -85,8 +92,9 @@ def sum_by_mutations(expr: str) -> Iterator[tuple[str, str]]:
         yield f"sum {n} ({m.group(0)}) without its by", expr[: m.start()] + "sum" + expr[m.end() :]
 
 
-def compiled(out: Path) -> dict[str, dict[str, str]]:
-    """Compile the examples; {service: {"rules": text, "<test file name>": text}}."""
+@functools.cache
+def compiled() -> dict[str, dict[str, str]]:
+    """Compile the examples once per process; {service: {"rules": text, "<test file name>": text}}."""
     bundle = compile_specs([str(ROOT / "examples")]).bundle
     files: dict[str, dict[str, str]] = {}
     for artifact in bundle.artifacts:
@@ -97,6 +105,42 @@ def compiled(out: Path) -> dict[str, dict[str, str]]:
         key = "rules" if parts[1] == "rules" else parts[2]
         files.setdefault(service, {})[key] = artifact.content
     return files
+
+
+def kind(what: str) -> str:
+    """The mutation kind of a mutant's description."""
+    for word in ("raised", "lowered", "flipped", "read instead", *GROUP_MUTATIONS):
+        if word in what:
+            return word
+    assert what.startswith("dropped '"), what
+    return "dropped"
+
+
+def sample(found: list[Mutant]) -> list[Mutant]:
+    """The default run's share: per rule, one mutant of every kind (each kind taking a comparison the
+    earlier kinds left alone), then one more for any comparison still untouched. An alert with two
+    comparisons gets its first raised, its second lowered, and one of them flipped. Order kept."""
+    by_rule: dict[tuple[str, int], list[Mutant]] = {}
+    for mutant in found:
+        by_rule.setdefault((mutant.service, mutant.rule_index), []).append(mutant)
+    keep: set[int] = set()
+    for group in by_rule.values():
+        touched: set[str] = set()
+        for k in dict.fromkeys(kind(m.what) for m in group):
+            of_kind = [m for m in group if kind(m.what) == k]
+            chosen = next((m for m in of_kind if _site(m) not in touched), of_kind[0])
+            touched.add(_site(chosen))
+            keep.add(id(chosen))
+        for m in group:
+            if m.what.startswith("comparison") and _site(m) not in touched:
+                touched.add(_site(m))
+                keep.add(id(m))
+    return [m for m in found if id(m) in keep]
+
+
+def _site(mutant: Mutant) -> str:
+    """Where a mutant changes its rule: 'comparison 2 (> 0' for every mutant of that comparison."""
+    return mutant.what.split(")")[0]
 
 
 def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
@@ -112,26 +156,36 @@ def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
 
 
-def write_mutant(root: Path, n: int, mutant: Mutant, files: dict[str, str], promtool: str) -> Path | None:
-    """A directory with the mutated rule file and the tests that mention the alert; None if it does not parse."""
+def write_mutant(root: Path, n: int, mutant: Mutant, parsed: dict[str, object]) -> Path:
+    """A directory with the mutated rule file and the tests that mention the alert (none: nothing runs)."""
     base = root / f"m{n:04d}"
     (base / "rules").mkdir(parents=True)
     (base / "tests").mkdir()
-    data = yaml.safe_load(files["rules"])
-    flat = [r for g in data["groups"] for r in g["rules"]]
-    flat[mutant.rule_index]["expr"] = mutant.expr
-    rule_file = base / "rules" / f"{mutant.service}.yaml"
-    rule_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    if subprocess.run([promtool, "check", "rules", str(rule_file)], capture_output=True).returncode != 0:
-        return None
-    for name, text in files.items():
+    data = parsed["rules"]
+    assert isinstance(data, dict)
+    rule = [r for g in data["groups"] for r in g["rules"]][mutant.rule_index]
+    kept, rule["expr"] = rule["expr"], mutant.expr
+    try:
+        (base / "rules" / f"{mutant.service}.yaml").write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False))
+    finally:
+        rule["expr"] = kept
+    for name, tests in parsed.items():
         if name == "rules":
             continue
-        tests = yaml.safe_load(text)
-        tests["tests"] = [t for t in tests["tests"] if _exercises(t, mutant)]
-        if tests["tests"]:
-            (base / "tests" / name).write_text(yaml.safe_dump(tests, sort_keys=False))
+        assert isinstance(tests, dict)
+        chosen = [t for t in tests["tests"] if _exercises(t, mutant)]
+        if chosen:
+            text = yaml.dump({**tests, "tests": chosen}, Dumper=_DUMPER, sort_keys=False)
+            (base / "tests" / name).write_text(text)
     return base
+
+
+def parse_failures(promtool: str, rule_files: list[Path]) -> set[str]:
+    """The rule files `promtool check rules` rejects (a mutant that does not parse is no mutant), in one call."""
+    done = subprocess.run([promtool, "check", "rules", *map(str, rule_files)], capture_output=True, text=True)
+    passed = set(re.findall(r"^Checking (.+)\n  SUCCESS", done.stdout, re.MULTILINE))
+    assert done.returncode == 0 or len(passed) < len(rule_files), done.stderr[-2000:]
+    return {str(f) for f in rule_files} - passed
 
 
 def _exercises(test: dict[str, object], mutant: Mutant) -> bool:
@@ -151,24 +205,25 @@ def _exercises(test: dict[str, object], mutant: Mutant) -> bool:
 GROUP_MUTATIONS = ("group labels dropped", "without its by")
 
 
-def survivors(
-    services: list[str], only: tuple[str, ...] = (), only_groups: bool = False
-) -> tuple[list[Mutant], int]:
-    """Mutants of `services` that no generated test kills (of alerts named in `only`, when given), and how many ran."""
+def survivors(services: list[str], only: tuple[str, ...] = (), only_groups: bool = False) -> tuple[list[Mutant], int]:
+    """Mutants of `services` that no generated test kills (of alerts named in `only`, when given), and how many ran;
+    a sample of them (see `sample`) unless OBSC_MUTATION_FULL."""
     promtool = require_tool("promtool", "PROMTOOL")
+    files = compiled()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        files = compiled(root)
         written: list[tuple[Mutant, Path]] = []
         for service in services:
-            for mutant in mutants(service, files[service]["rules"]):
-                if only and mutant.alert not in only:
-                    continue
-                if only_groups and not any(word in mutant.what for word in GROUP_MUTATIONS):
-                    continue
-                base = write_mutant(root, len(written), mutant, files[service], promtool)
-                if base is not None:
-                    written.append((mutant, base))
+            found = [
+                m
+                for m in mutants(service, files[service]["rules"])
+                if (not only or m.alert in only) and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+            ]
+            parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
+            for mutant in found if MUTATION_FULL else sample(found):
+                written.append((mutant, write_mutant(root, len(written), mutant, parsed)))
+        broken = parse_failures(promtool, [base / "rules" / f"{m.service}.yaml" for m, base in written])
+        written = [(m, base) for m, base in written if str(base / "rules" / f"{m.service}.yaml") not in broken]
 
         def killed(item: tuple[Mutant, Path]) -> bool:
             tests = sorted(str(p) for p in (item[1] / "tests").iterdir())
@@ -206,7 +261,7 @@ FULL_SWEEP = [["checkout"], ["search"], ["orders-consumer"], ["storefront"]]
     [
         ["order-worker"],
         ["nightly-backup", "homepage"],  # freshness and time-slice SLIs (issue 14)
-        *(FULL_SWEEP if os.environ.get("OBSC_MUTATION_FULL") or FULL else []),
+        *(FULL_SWEEP if MUTATION_FULL else []),
     ],
     ids=lambda s: "+".join(s),
 )
@@ -234,3 +289,17 @@ def test_every_group_mutant_of_a_grouped_slo_is_killed() -> None:
     assert total > 0
     report = "\n".join(f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
     assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
+
+
+def test_the_default_sample_mutates_every_rule_comparison_and_kind() -> None:
+    """The sample the default run sweeps keeps every (rule, mutation kind) and every (rule, comparison) of
+    the full sweep."""
+    files = compiled()
+    for service in ("order-worker", "storefront"):
+        found = list(mutants(service, files[service]["rules"]))
+        kept = sample(found)
+        assert len(kept) < len(found)
+        assert {(m.rule_index, kind(m.what)) for m in kept} == {(m.rule_index, kind(m.what)) for m in found}
+        assert {(m.rule_index, _site(m)) for m in kept if "comparison" in m.what} == {
+            (m.rule_index, _site(m)) for m in found if "comparison" in m.what
+        }
