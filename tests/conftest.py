@@ -45,9 +45,9 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-# Modules that take longest (wall) go first. `make test` hands out whole modules (`--dist loadscope`, with
-# `--no-loadscope-reorder` in pyproject.toml so xdist keeps this order rather than putting modules with many
-# tests first): a module started last that waits a minute on servers made the tail of the run.
+# Modules that take longest (wall) go first. `make test` hands out whole modules (`--dist loadscope`; with
+# loadscope's reordering off, see pytest_configure, so xdist keeps this order rather than putting modules
+# with many tests first): a module started last that waits a minute on servers made the tail of the run.
 # The end-to-end modules come first because they mostly wait, so the CPU-bound modules fill those waits.
 # Order from `--durations` runs on 2 cores; a module missing here only starts later.
 SLOW_FIRST = (
@@ -79,6 +79,12 @@ SLOW_FIRST = (
     "tests/test_subset_compile.py",
     "tests/e2e/test_notifications.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`--no-loadscope-reorder` for every run (here, not in addopts: `-p no:xdist` would reject the option)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
