@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from compiler.conventions import MANIFEST
 from compiler.errors import OutputError
 from compiler.output import direct, swap, writer
 from compiler.output import session as sessions
+from compiler.output.bundle import Bundle
 from tests.bench.fleet import write_fleet
 
 needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
@@ -31,8 +33,32 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # 60 services: above workers.MIN_ITEMS_PER_WORKER × 2, so two worker processes generate and write.
-    return write_fleet(tmp_path_factory.mktemp("fleet"), 60, rich=True)
+    # 50 services: workers.MIN_ITEMS_PER_WORKER × 2, so two worker processes generate and write.
+    return write_fleet(tmp_path_factory.mktemp("fleet"), 50, rich=True)
+
+
+_REGENERATE = re.compile(rb"(Regenerate with: obsc compile )\S+ --out \S+")
+
+
+def _unplaced(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The tree with the paths of its regenerate command (relative to where specs and output are) left out."""
+    return {k: _REGENERATE.sub(rb"\1SPECS --out OUT", v) for k, v in files.items()}
+
+
+@pytest.fixture(scope="module")
+def usual_tree(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What `obsc compile specs --out usual` writes into a non-empty output (planned, not cold): once per module."""
+    root = tmp_path_factory.mktemp("usual")
+    os.symlink(fleet, root / "specs")
+    usual = root / "usual"
+    usual.mkdir()
+    (usual / "keep").write_text("not cold\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("OBSC_JOBS", "2")
+        _compile("specs", "--out", "usual")
+    (usual / "keep").unlink()
+    return _tree(usual)
 
 
 @needs_fork
@@ -56,7 +82,7 @@ def _compile(*args: str) -> None:
 @needs_fork
 @pytest.mark.parametrize("out_state", ["missing", "empty", "foreign file"])
 def test_a_cold_compile_writes_the_bytes_of_the_usual_path(
-    fleet: Path, tmp_path: Path, out_state: str, monkeypatch: pytest.MonkeyPatch
+    fleet: Path, usual_tree: dict[str, bytes], tmp_path: Path, out_state: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OBSC_JOBS", "2")
@@ -78,12 +104,7 @@ def test_a_cold_compile_writes_the_bytes_of_the_usual_path(
     # Only a missing or empty output is cold; one with anything in it is planned as usual (foreign kept).
     assert (made[0] is not None) is (out_state != "foreign file")
     cold_tree = _tree(out)
-    usual = tmp_path / "usual"
-    usual.mkdir()
-    (usual / "keep").write_text("not cold\n")
-    _compile("specs", "--out", "usual")
-    (usual / "keep").unlink()
-    assert cold_tree == {k: v.replace(b"/usual\n", b"/out\n") for k, v in _tree(usual).items()} | (
+    assert _unplaced(cold_tree) == _unplaced(usual_tree) | (
         {"NOTES.md": b"ours\n"} if out_state == "foreign file" else {}
     )
     assert swap.leftovers(str(tmp_path), "out") == ([], [])
@@ -118,13 +139,13 @@ def test_a_failed_validation_of_a_cold_tree_writes_nothing(fleet: Path, tmp_path
 
 
 @needs_fork
-def test_a_staging_tree_in_the_making_is_not_taken_for_a_killed_runs_leftovers(fleet: Path, tmp_path: Path) -> None:
+def test_a_staging_tree_in_the_making_is_not_taken_for_a_killed_runs_leftovers(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with sessions.Session(str(out), wait=False) as session:
         staging = session.cold_staging()
         assert staging is not None
         with pytest.raises(writer.lock.LockBusy):  # another compile cannot run its recovery meanwhile
-            writer.compile_into(compile_specs([str(fleet)], CompileOptions(jobs=1)).bundle, str(out), wait=False)
+            writer.compile_into(Bundle(()), str(out), wait=False)  # the lock comes first: any bundle will do
         assert os.path.isdir(staging)
 
 
