@@ -34,10 +34,12 @@ check: setup ## Fail if generated/ differs from what specs/ compile to
 # and the CPU-bound tests fill those waits. loadscope hands out one module at a time, so a module-scoped
 # fixture (started servers, a validated tree) is set up once; work stealing split modules and built such
 # fixtures again on another worker. (loadgroup's xdist_group marks are ignored by xdist 3.8 under pytest 9.)
-# `make test TEST_JOBS=0` runs in one process.
+# `make test TEST_JOBS=0` runs in one process. Bytecode is cached even where PYTHONDONTWRITEBYTECODE is
+# set: every worker and each of the ~100 `python -m compiler` children the tests start would otherwise
+# compile obsc and re-rewrite the test modules again (~0.2 CPU-s a child, ~2 CPU-s a worker).
 TEST_JOBS ?= $(shell $(PY) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
-	$(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests
