@@ -35,8 +35,8 @@ check: setup ## Fail if generated/ differs from what specs/ compile to
 # fixture (started servers, a validated tree) is set up once; work stealing split modules and built such
 # fixtures again on another worker. (loadgroup's xdist_group marks are ignored by xdist 3.8 under pytest 9.)
 # `make test TEST_JOBS=0` runs in one process. Bytecode is cached even where PYTHONDONTWRITEBYTECODE is
-# set: every worker and each of the ~100 `python -m compiler` children the tests start would otherwise
-# compile obsc and re-rewrite the test modules again (~0.2 CPU-s a child, ~2 CPU-s a worker).
+# set: otherwise every xdist worker rewrites and compiles the test modules again (~2 CPU-s each) and every
+# `python -m compiler` child the tests start compiles obsc again (~0.2 CPU-s each).
 TEST_JOBS ?= $(shell $(PY) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
