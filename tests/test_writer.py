@@ -151,17 +151,18 @@ def _files_under(root: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(root))
 
 
-def _stop_at(proc: subprocess.Popen[bytes], out: Path, moment: float | str, total: int) -> str:
+def _stop_at(proc: subprocess.Popen[bytes], out: Path, moment: float | str, total: int, ignore: set[str]) -> str:
     """Freeze `proc` (SIGSTOP) once `moment` is reached and say what the filesystem showed then:
-    'staging' (a staging tree beside `out`), 'swapped' (`out` is the new tree) or 'exited'."""
+    'staging' (its staging tree beside `out`; `ignore`: earlier runs' leftovers), 'swapped' (`out` is the
+    new tree) or 'exited'."""
     inode = out.stat().st_ino
     while proc.poll() is None:
-        staging = [p for p in out.parent.iterdir() if ".obsc-staging-" in p.name and p.is_dir()]
+        staging = [p for p in out.parent.iterdir() if ".obsc-staging-" in p.name and p.name not in ignore]
         swapped = out.exists() and out.stat().st_ino != inode
         reached = (
             swapped
             if moment == "swapped"
-            else bool(staging) and (swapped or _files_under(staging[0]) >= float(moment) * total)
+            else swapped or (bool(staging) and _files_under(staging[0]) >= float(moment) * total)
         )
         if reached:
             proc.send_signal(signal.SIGSTOP)
@@ -185,22 +186,25 @@ def test_sigkill_mid_write_leaves_old_or_new_tree_never_a_mix(tmp_path: Path) ->
     assert len(rules) == 40 and all(old_tree[k] != new_tree[k] for k in rules)  # a mix would show
     seen: dict[str, str] = {}
     for moment in KILL_MOMENTS:
-        subprocess.run(["cp", "-a", str(old_out), str(out)], check=True)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"],
-            cwd=ROOT,
-        )
-        state = _stop_at(proc, out, moment, len(new_tree))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        now = tree(out)
-        assert now in (old_tree, new_tree), f"mixed tree after SIGKILL at {moment} ({state})"
-        seen[f"{moment}"] = f"{state}: {'new' if now == new_tree else 'old'}"
-        if moment != KILL_MOMENTS[-1]:
+        wanted = "swapped" if moment == "swapped" else "staging"
+        for _attempt in range(3):  # a loaded machine may let the compile run past the moment: try again
             subprocess.run(["rm", "-rf", str(out)], check=True)
+            subprocess.run(["cp", "-a", str(old_out), str(out)], check=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", "-q"],
+                cwd=ROOT,
+            )
+            state = _stop_at(proc, out, moment, len(new_tree), {p.name for p in tmp_path.iterdir()})
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            now = tree(out)
+            assert now in (old_tree, new_tree), f"mixed tree after SIGKILL at {moment} ({state})"
+            seen[f"{moment}"] = f"{state}: {'new' if now == new_tree else 'old'}"
+            if state == wanted:
+                break
     # The next run cleans up whatever the killed ones left beside the output directory.
     _compile(specs, out)
     assert tree(out) == new_tree
     assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
     # The moments were reached: killed mid-write the old tree stays; killed after the exchange the new one is there.
-    assert seen["0.0"] == "staging: old" and seen["swapped"] == "swapped: new", seen
+    assert seen["0.0"] == seen["0.5"] == "staging: old" and seen["swapped"] == "swapped: new", seen
