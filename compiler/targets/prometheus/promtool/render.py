@@ -24,7 +24,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, InputSeries, merge
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
@@ -89,7 +89,8 @@ def _case_lines(case: Case, out: list[str]) -> None:
     if case.series:
         out.append("    input_series:")
         for s in case.series:
-            out.append("      - series:" + value(s.selector(), "          "))
+            selector = _SELECTORS.get((s.name, s.labels)) or _selector(s)
+            out.append("      - series:" + value(selector, "          "))
             out.append("        values:" + value(s.values, "          "))
     else:
         out.append("    input_series: []")
@@ -126,6 +127,18 @@ def _case_lines(case: Case, out: list[str]) -> None:
             for labels_text, number in expr.samples:
                 out.append("          - labels:" + value(labels_text, "              "))
                 out.append("            value:" + value(number, "              "))
+
+
+# A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
+# service): each is rendered once. Bounded like the writer's caches: cleared when full.
+_SELECTORS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+
+
+def _selector(series: InputSeries) -> str:
+    if len(_SELECTORS) >= 1 << 14:
+        _SELECTORS.clear()
+    text = _SELECTORS[(series.name, series.labels)] = series.selector()
+    return text
 
 
 def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
