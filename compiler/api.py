@@ -96,7 +96,6 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 Diagnostic(Location(", ".join(paths) or "."), (), "no spec files (.yaml, .yml, .jsonnet) found")
             )
         jsonnet = loader.JsonnetOptions(tuple(options.jsonnet_paths))
-        docs: list[Document] = []
         platform_doc: Document | None = None
         unsure = Unsure()
         for path in platform_files[:1]:
@@ -104,8 +103,11 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             loaded = _load(path, jsonnet, diagnostics)
             platform_doc = loaded[0] if loaded else None
             unsure = Unsure(no_platform=len(diagnostics) > before)  # unreadable: services skip what needs it
-        for path in spec_files:
-            docs.extend(_load(path, jsonnet, diagnostics))
+        # Jsonnet is evaluated here (Go does not survive a fork); YAML spec files are read and parsed by the
+        # workers that check them (None: not loaded yet), so parsing spreads over every CPU too.
+        sources: list[_Source] = [
+            (path, _load(path, jsonnet, diagnostics) if path.endswith(".jsonnet") else None) for path in spec_files
+        ]
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)
@@ -122,9 +124,10 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 platform_doc = pruned.doc if pruned else None
                 unsure = Unsure(platform=pruned.broken) if pruned else Unsure(no_platform=True)
         platform, receivers, defaults = build.build_platform(platform_doc, diagnostics, unsure)
-        # Each spec document is checked and built on its own (against the platform): on every CPU for a large fleet.
-        count = workers.worker_count(len(docs), options.jobs)
-        tasks = [_spec_part(chunk, platform, defaults, unsure) for chunk in workers.chunks(docs, count)]
+        # Each spec file is loaded, checked and built on its own (against the platform): on every CPU for a
+        # large fleet. Results come back in file order, so receivers and notes keep their order.
+        count = workers.worker_count(len(sources), options.jobs)
+        tasks = [_spec_part(chunk, jsonnet, platform, defaults, unsure) for chunk in workers.chunks(sources, count)]
         services: list[Service] = []
         notes: list[str] = []
         for found, service, inline_receivers, explained in (r for part in workers.run(tasks, count) for r in part):
@@ -152,12 +155,28 @@ def _platform_beside(paths: Sequence[str]) -> list[str]:
 
 
 _SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
+_Source = tuple[str, list[Document] | None]  # a spec file and its documents (None: to be loaded by the task)
 
 
 def _spec_part(
-    docs: Sequence[Document], platform: Platform, defaults: build.Defaults, unsure: Unsure
+    sources: Sequence[_Source],
+    jsonnet: loader.JsonnetOptions,
+    platform: Platform,
+    defaults: build.Defaults,
+    unsure: Unsure,
 ) -> Callable[[], list[_SpecResult]]:
-    return lambda: [_spec(doc, platform, defaults, unsure) for doc in docs]
+    def part() -> list[_SpecResult]:
+        results: list[_SpecResult] = []
+        for path, docs in sources:
+            if docs is None:
+                problems: list[Diagnostic] = []
+                docs = _load(path, jsonnet, problems)
+                if problems:  # the file's load errors, as a result without a service
+                    results.append((problems, None, [], []))
+            results.extend(_spec(doc, platform, defaults, unsure) for doc in docs)
+        return results
+
+    return part
 
 
 def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure) -> _SpecResult:

@@ -76,6 +76,9 @@ def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
     return cases
 
 
+_ROW = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps with options builds one per call
+
+
 def routing_table(fleet: Fleet) -> str:
-    rows = [f"- {json.dumps(case, ensure_ascii=False)}\n" for case in routing_cases(fleet)]
+    rows = [f"- {_ROW(case)}\n" for case in routing_cases(fleet)]
     return HEADER + ("cases:\n" + "".join(rows) if rows else "cases: []\n")

@@ -11,57 +11,40 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.model.units import format_duration
-from compiler.targets.prometheus.rule_model import Group, Rule, ServiceRules
+from compiler.targets.prometheus.rule_model import ServiceRules
+from compiler.targets.prometheus.rule_text import groups_lines
 from compiler.targets.prometheus.yaml_emit import dump
 
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 OPERATOR_API = "monitoring.coreos.com/v1"
 
 
-def rule_dict(rule: Rule) -> dict[str, Any]:
-    out: dict[str, Any] = {"alert": rule.alert} if rule.alert else {"record": rule.record}
-    out["expr"] = rule.expr
-    if rule.for_seconds:
-        out["for"] = format_duration(rule.for_seconds)
-    if rule.keep_firing_seconds:
-        out["keep_firing_for"] = format_duration(rule.keep_firing_seconds)
-    if rule.labels:
-        out["labels"] = dict(rule.labels)
-    if rule.annotations:
-        out["annotations"] = dict(rule.annotations)
-    return out
-
-
-def group_dict(group: Group) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": group.name}
-    if group.interval_seconds:
-        out["interval"] = format_duration(group.interval_seconds)
-    out["rules"] = [rule_dict(r) for r in group.rules]
-    return out
-
-
 def render(rules: ServiceRules, team: str, fmt: str) -> str:
-    groups = [group_dict(g) for g in rules.groups]
+    out: list[str] = []
     if fmt == "prometheus-operator":
-        document: dict[str, Any] = {
-            "apiVersion": OPERATOR_API,
-            "kind": "PrometheusRule",
-            "metadata": {
-                "name": names.prometheus_rule_object_name(rules.service),
-                "labels": {
-                    "app.kubernetes.io/managed-by": "obsc",
-                    "app.kubernetes.io/name": rules.service,
-                    "obsc.dev/team": team,
+        head = dump(
+            {
+                "apiVersion": OPERATOR_API,
+                "kind": "PrometheusRule",
+                "metadata": {
+                    "name": names.prometheus_rule_object_name(rules.service),
+                    "labels": {
+                        "app.kubernetes.io/managed-by": "obsc",
+                        "app.kubernetes.io/name": rules.service,
+                        "obsc.dev/team": team,
+                    },
                 },
-            },
-            "spec": {"groups": groups},
-        }
+            }
+        )
+        out.append("spec:")
+        groups_lines(rules.groups, "  ", out)
     elif fmt == "mimir":
-        document = {"namespace": rules.service, "groups": groups}
+        head = dump({"namespace": rules.service})
+        groups_lines(rules.groups, "", out)
     else:
-        document = {"groups": groups}
-    return dump(document)
+        head = ""
+        groups_lines(rules.groups, "", out)
+    return head + "\n".join(out) + "\n"
 
 
 def extract_groups(text: str, fmt: str) -> list[Any]:

@@ -35,8 +35,8 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
 
 def _quoted(text: str) -> str:
     """A double-quoted scalar: printable characters as they are, the rest as YAML escapes (\\uXXXX...)."""
-    if text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
+    if text.isprintable():  # the common case (a PromQL matcher's quotes): two C-level replaces
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     out = []
     for ch in text:
         if ch in _ESCAPES:
@@ -80,10 +80,13 @@ def _literal(text: str, indent: str) -> str | None:
     body = text[:-1] if text.endswith("\n") else text
     if not body or body.endswith("\n") or body.startswith((" ", "\n")):
         return None
-    if not all(line.replace("\t", "").isprintable() for line in body.split("\n")):
+    if not body.replace("\t", "").replace("\n", "").isprintable():
         return None
     chomp = "" if text.endswith("\n") else "-"
-    lines = "\n".join(f"{indent}{line}" if line else "" for line in body.split("\n"))
+    if "\n\n" in body:  # empty lines stay empty (no trailing indent)
+        lines = "\n".join(f"{indent}{line}" if line else "" for line in body.split("\n"))
+    else:
+        lines = indent + body.replace("\n", "\n" + indent)
     return f"|{chomp}\n{lines}"
 
 
@@ -165,6 +168,33 @@ def _sequence(value: list[Any], indent: str, out: list[str]) -> None:
                 out.append(dash + " []")
         else:
             out.append(f"{dash} {scalar(item)}")
+
+
+def key(text: str) -> str:
+    """`text:` as a mapping key is written (for writers that emit a known shape line by line)."""
+    return _KEYS.get(text) or _key(text)
+
+
+def value(item: Any, indent: str) -> str:
+    """` item` as written after `key:` or `-`, exactly as `dump` writes it; `indent` is where a literal
+    block's lines start (the indent of the mapping's keys plus two)."""
+    if type(item) is str:
+        return _VALUES.get(item) or _value(item, indent)
+    return " " + scalar(item)
+
+
+def pairs(items: dict[str, Any], indent: str, first: str, out: list[str]) -> None:
+    """Append a non-empty mapping of scalars, as `_mapping` does (keys at `indent`, first line `first`)."""
+    inner = indent + "  "
+    prefix = first
+    keys, values = _KEYS, _VALUES
+    for name, item in items.items():
+        head = keys.get(name) or _key(name)
+        if type(item) is str:
+            out.append(prefix + head + (values.get(item) or _value(item, inner)))
+        else:
+            out.append(f"{prefix}{head} {scalar(item)}")
+        prefix = indent
 
 
 def dump(data: dict[str, Any]) -> str:

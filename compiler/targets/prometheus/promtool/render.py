@@ -20,13 +20,11 @@ of different SLOs run side by side in one test group (see `merge`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, InputSeries, merge
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
@@ -34,7 +32,7 @@ from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.promtool.threshold_cases import threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
-from compiler.targets.prometheus.yaml_emit import dump
+from compiler.targets.prometheus.yaml_emit import pairs, value
 
 
 def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
@@ -81,47 +79,87 @@ def _duration(seconds: int) -> str:
     return format_duration(seconds) if seconds else "0m"
 
 
-def _case_dict(case: Case) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": case.name,
-        "interval": _duration(case.interval),
-        "input_series": [{"series": s.selector(), "values": s.values} for s in case.series],
-    }
+# The test file is written line by line from the cases (the shape `dump` would give the equivalent dicts,
+# byte for byte: tests/test_promtool_text.py compares the two): building a dict per case, series and alert
+# only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
+# the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
+def _case_lines(case: Case, out: list[str]) -> None:
+    out.append("  - name:" + value(case.name, "      "))
+    out.append("    interval:" + value(_duration(case.interval), "      "))
+    if case.series:
+        out.append("    input_series:")
+        for s in case.series:
+            selector = _SELECTORS.get((s.name, s.labels)) or _selector(s)
+            out.append("      - series:" + value(selector, "          "))
+            out.append("        values:" + value(s.values, "          "))
+    else:
+        out.append("    input_series: []")
     if case.alerts:
-        out["alert_rule_test"] = [
-            {
-                "eval_time": _duration(c.at),
-                "alertname": c.alertname,
-                "exp_alerts": [
-                    {"exp_labels": dict(f.labels), "exp_annotations": dict(f.annotations)}
-                    for f in sorted(c.firing, key=lambda f: f.labels)
-                ],
-            }
-            for c in case.alerts
-        ]
+        out.append("    alert_rule_test:")
+        for check in case.alerts:
+            out.append("      - eval_time:" + value(_duration(check.at), "          "))
+            out.append("        alertname:" + value(check.alertname, "          "))
+            if not check.firing:
+                out.append("        exp_alerts: []")
+                continue
+            out.append("        exp_alerts:")
+            for f in sorted(check.firing, key=lambda f: f.labels):
+                labels, annotations = dict(f.labels), dict(f.annotations)
+                if labels:
+                    out.append("          - exp_labels:")
+                    pairs(labels, "              ", "              ", out)
+                else:
+                    out.append("          - exp_labels: {}")
+                if annotations:
+                    out.append("            exp_annotations:")
+                    pairs(annotations, "              ", "              ", out)
+                else:
+                    out.append("            exp_annotations: {}")
     if case.exprs:
-        out["promql_expr_test"] = [
-            {
-                "expr": c.expr,
-                "eval_time": _duration(c.at),
-                "exp_samples": [{"labels": labels, "value": value} for labels, value in c.samples],
-            }
-            for c in case.exprs
-        ]
-    return out
+        out.append("    promql_expr_test:")
+        for expr in case.exprs:
+            out.append("      - expr:" + value(expr.expr, "          "))
+            out.append("        eval_time:" + value(_duration(expr.at), "          "))
+            if not expr.samples:
+                out.append("        exp_samples: []")
+                continue
+            out.append("        exp_samples:")
+            for labels_text, number in expr.samples:
+                out.append("          - labels:" + value(labels_text, "              "))
+                out.append("            value:" + value(number, "              "))
+
+
+# A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
+# service): each is rendered once. Bounded like the writer's caches: cleared when full.
+_SELECTORS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+
+
+def _selector(series: InputSeries) -> str:
+    if len(_SELECTORS) >= 1 << 14:
+        _SELECTORS.clear()
+    text = _SELECTORS[(series.name, series.labels)] = series.selector()
+    return text
 
 
 def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
     rule_file = names.prometheus_rules_path(service.name)
     relative = "../" + rule_file.split("/", 1)[1]
-    document = {
-        "rule_files": [relative],
-        "evaluation_interval": format_duration(step),
-        "group_eval_order": [g.name for g in rules.groups],
-        "tests": [_case_dict(c) for c in cases],
-    }
-    note = (
-        f"# promtool test rules for {service.name}; rule_files is the plain layout's path (with\n"
-        "# --format prometheus-operator or mimir, `obsc compile` extracts the groups there before testing).\n"
-    )
-    return note + dump(document)
+    out = [
+        f"# promtool test rules for {service.name}; rule_files is the plain layout's path (with",
+        "# --format prometheus-operator or mimir, `obsc compile` extracts the groups there before testing).",
+        "rule_files:",
+        "  -" + value(relative, "    "),
+        "evaluation_interval:" + value(format_duration(step), "  "),
+    ]
+    if rules.groups:
+        out.append("group_eval_order:")
+        out.extend("  -" + value(g.name, "    ") for g in rules.groups)
+    else:
+        out.append("group_eval_order: []")
+    if cases:
+        out.append("tests:")
+        for case in cases:
+            _case_lines(case, out)
+    else:
+        out.append("tests: []")
+    return "\n".join(out) + "\n"
