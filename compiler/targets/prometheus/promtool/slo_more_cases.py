@@ -2,7 +2,8 @@
 (the SLI's series against `up`) and the hand-over from one ticket pair to the next (keep_firing_for).
 
 These cases are never merged with the others: they feed raw counters and `up`, which the recording
-rules and ServiceDown of the merged groups also read. The hand-overs of different SLOs share one group.
+rules and ServiceDown of the merged groups also read. The data-missing scenarios run in turn in one
+group (chain.py); the hand-overs of different SLOs share another.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from compiler.targets.prometheus.promtool.cases import (
     side_by_side,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.chain import chain, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -211,6 +213,12 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
 def more_slo_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
     missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
+    if service.targets:
+        # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
+        # gated on `up`, so a step with no inputs at all resets them between scenarios (without targets,
+        # no input means "data missing": no neutral state to start the next scenario from).
+        keep = max((r.keep_firing_seconds for r in missing), default=0)
+        out = chain(out, step, reach([r.expr for r in missing]), keep)
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(rules, slo)
