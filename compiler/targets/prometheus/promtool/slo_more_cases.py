@@ -210,19 +210,29 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     return Case(title, step, tuple(inputs), checks)
 
 
-def more_slo_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
+    """The data-missing and hand-over cases, after the recorded-ratio groups `raw` (which may lend the last
+    of them to the data-missing timeline)."""
     missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
-    if service.targets:
+    before = list(raw)
+    if service.targets and out:
         # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
         # gated on `up`, so a step with no inputs at all resets them between scenarios (without targets,
-        # no input means "data missing": no neutral state to start the next scenario from).
+        # no input means "data missing": no neutral state to start the next scenario from). A raw-counter
+        # group feeding no `up` can go first: it wakes none of them, and checks nothing after its own end.
+        first = before[-1:] if before and _lends(before[-1], out[0]) else []
+        before = before[: len(before) - len(first)]
         keep = max((r.keep_firing_seconds for r in missing), default=0)
-        out = chain(out, step, reach([r.expr for r in missing]), keep)
+        out = chain(first + out, step, reach([r.expr for r in missing]), keep)
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(rules, slo)
         handover = handover_case(service, slo, mine, step)
         if handover is not None:
             handovers.append(handover)
-    return out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+    return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+
+
+def _lends(raw: Case, missing: Case) -> bool:
+    return raw.interval == missing.interval and not raw.alerts and all(s.name != "up" for s in raw.series)
