@@ -37,12 +37,17 @@ def _rich_tests(tmp_path: Path) -> tuple[Path, dict[str, dict[str, object]]]:
 
 def test_a_rich_service_runs_in_few_groups_and_long_steps(tmp_path: Path) -> None:
     """A rich service (3 SLOs, 6 key alerts, traffic and error-type alerts): before this, 29 + 3 groups,
-    the week-long ones at 2h steps (~3.1 CPU-s of promtool); now one week-long group at 6h steps."""
+    the week-long ones at 2h steps (~3.1 CPU-s of promtool); now one week-long group at 12h steps, and the
+    raw-counter group and the data-missing scenarios in turn in one group."""
     out, files = _rich_tests(tmp_path)
     main, long = files["svc-0000.test.yaml"], files["svc-0000.long.test.yaml"]
-    assert len(main["tests"]) <= 19  # type: ignore[arg-type]
+    assert len(main["tests"]) <= 14  # type: ignore[arg-type]
+    missing = [g for g in main["tests"] if "SLODataMissing" in g["name"]]  # type: ignore[attr-defined,index]
+    # the recorded ratios from raw counters first, then the five data-missing scenarios, in turn
+    assert len(missing) == 1 and missing[0]["name"].count("; then ") == 5
+    assert "from raw counters" in missing[0]["name"].split("; then ")[0] and missing[0]["promql_expr_test"]
     assert len(long["tests"]) == 1  # type: ignore[arg-type]
-    assert long["evaluation_interval"] == "6h"
+    assert long["evaluation_interval"] == "12h"
     promtool = require_tool("promtool", "PROMTOOL")
     tests = sorted(str(p) for p in (out / "prometheus" / "tests").iterdir())
     result = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from compiler.errors import ExitCode, ToolError
@@ -74,12 +74,17 @@ def timeout_seconds() -> float:
 
 
 def run(
-    argv: Sequence[str], cwd: str | None = None, timeout: float | None = None, merge_output: bool = False
+    argv: Sequence[str],
+    cwd: str | None = None,
+    timeout: float | None = None,
+    merge_output: bool = False,
+    defaults: Mapping[str, str] | None = None,
 ) -> Result:
     """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure.
 
     `merge_output` sends stderr into stdout (Result.stderr is then empty), keeping the order in which a
     tool interleaves them: promtool prints a file's header on stdout and its errors on stderr.
+    `defaults`: environment variables set for the tool unless the user's environment sets them.
     """
     limit = timeout_seconds() if timeout is None else timeout
     command = tuple(argv)
@@ -92,7 +97,7 @@ def run(
             text=True,
             timeout=limit,
             check=False,
-            env={**os.environ, "LC_ALL": "C"},
+            env={**(defaults or {}), **os.environ, "LC_ALL": "C"},
         )
     except subprocess.TimeoutExpired as exc:
         raise ToolError(

@@ -37,6 +37,10 @@ _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
 FILES_PER_CALL = 8
+# Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (min of 8
+# runs: 1.35 -> 1.17 CPU-s at 200; 400 and 800 saved no more); the peak heap grows 123 -> 162 MB per
+# process. A GOGC in the user's environment wins.
+GO_DEFAULTS = {"GOGC": "200"}
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,8 @@ def _spread(
         loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
 
     def one(part: list[str]) -> tuple[list[str], list[str]]:
-        result = _run.run([promtool, *command, *sorted(part)], cwd=layout.workdir, merge_output=True)
+        argv = [promtool, *command, *sorted(part)]
+        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
         return _blocks(result, layout)
 
     # Threads only wait on the child processes, so they cost nothing while promtool works.

@@ -42,7 +42,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
     keys.extend(threshold_cases(service, rules, MAIN_STEP))
-    main = merge([*alert_lanes, *_lanes(keys)]) + merge(raw_lanes) + more_slo_cases(service, rules, MAIN_STEP)
+    main = merge([*alert_lanes, *_lanes(keys)]) + more_slo_cases(service, rules, MAIN_STEP, merge(raw_lanes))
     main += slice_cases(service, rules, MAIN_STEP)
     main += group_cases(service, rules, MAIN_STEP)
     long = merge(_lanes(long))

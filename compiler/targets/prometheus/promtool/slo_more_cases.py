@@ -2,7 +2,8 @@
 (the SLI's series against `up`) and the hand-over from one ticket pair to the next (keep_firing_for).
 
 These cases are never merged with the others: they feed raw counters and `up`, which the recording
-rules and ServiceDown of the merged groups also read. The hand-overs of different SLOs share one group.
+rules and ServiceDown of the merged groups also read. The data-missing scenarios run in turn in one
+group (chain.py); the hand-overs of different SLOs share another.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from compiler.targets.prometheus.promtool.cases import (
     side_by_side,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.chain import chain, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -208,13 +210,29 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     return Case(title, step, tuple(inputs), checks)
 
 
-def more_slo_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
+def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
+    """The data-missing and hand-over cases, after the recorded-ratio groups `raw` (which may lend the last
+    of them to the data-missing timeline)."""
     missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
+    before = list(raw)
+    if service.targets and out:
+        # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
+        # gated on `up`, so a step with no inputs at all resets them between scenarios (without targets,
+        # no input means "data missing": no neutral state to start the next scenario from). A raw-counter
+        # group feeding no `up` can go first: it wakes none of them, and checks nothing after its own end.
+        first = before[-1:] if before and _lends(before[-1], out[0]) else []
+        before = before[: len(before) - len(first)]
+        keep = max((r.keep_firing_seconds for r in missing), default=0)
+        out = chain(first + out, step, reach([r.expr for r in missing]), keep)
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(rules, slo)
         handover = handover_case(service, slo, mine, step)
         if handover is not None:
             handovers.append(handover)
-    return out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+    return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+
+
+def _lends(raw: Case, missing: Case) -> bool:
+    return raw.interval == missing.interval and not raw.alerts and all(s.name != "up" for s in raw.series)

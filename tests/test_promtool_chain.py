@@ -1,0 +1,102 @@
+"""Cases run in turn on one timeline (chain.py) and the environment promtool runs with (issue 15)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler.api import compile_specs
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries
+from compiler.targets.prometheus.promtool.chain import chain, reach, samples
+from compiler.toolcheck import _run
+from compiler.toolcheck.promtool import GO_DEFAULTS
+from tests.bench.fleet import write_fleet
+from tests.conftest import ROOT, require_tool
+
+FIRED = (Firing((("slo", "a"),), ()),)
+
+
+def test_samples_counts_the_slots_of_the_expanding_notation() -> None:
+    assert samples("1+0x31") == 32
+    assert samples("_x3 1 2 stale 0+1x2 -1-2x3") == 13
+    assert samples("1e-05+0x1 0.5") == 3
+    with pytest.raises(ValueError):
+        samples("1+0x3x")
+
+
+def test_reach_adds_up_ranges_and_offsets_per_expression() -> None:
+    assert reach(['absent(rate(x[5m])) or rate(y[1h] offset 1d)', "max_over_time(z[30m:1m])"]) == 86400 + 3900
+    assert reach(["up == 0"]) == 0
+
+
+def test_chain_shifts_each_case_past_the_previous_ones_inputs_and_keep_firing() -> None:
+    def case(name: str, values: str, at: int) -> Case:
+        series = (InputSeries("up", (("job", "x"),), values), InputSeries(name, (), "1+0x2"))
+        return Case(name, 60, series, (AlertCheck(0, "A", ()), AlertCheck(at, "A", FIRED)))
+
+    first, second = case("first", "1+0x30", 1800), case("second", "0+0x30", 1800)
+    assert chain([first], 1800, 300) == [first]
+    (joined,) = chain([first, second], 1800, 300)
+    # the first's last sample (30m) is unseen from 30m + 5m on: the step at 1h is quiet, the second starts at 1h30m
+    assert [(c.at, c.firing) for c in joined.alerts] == [(0, ()), (1800, FIRED), (5400, ()), (7200, FIRED)]
+    fed = {s.name: s.values for s in joined.series}
+    assert fed["up"] == "1+0x30 _x59 0+0x30" and samples(fed["up"]) == 5400 // 60 + 31
+    assert fed["first"] == "1+0x2" and fed["second"] == "_x90 1+0x2"
+    assert joined.name == "first; then second"
+    # a window reaching 1h back, and a keep_firing_for of 40m: one more step each
+    (longer,) = chain([first, second], 1800, 3600, keep_firing=2400)
+    assert [c.at for c in longer.alerts][2:] == [7200 + 1800 + 3600, 7200 + 1800 + 3600 + 1800]
+
+
+def _missing_groups(specs: Path) -> list[dict[str, object]]:
+    bundle = compile_specs([str(specs)]).bundle
+    groups = []
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith("prometheus/tests/") and artifact.path.endswith(".test.yaml"):
+            doc = yaml.safe_load(artifact.content)
+            groups += [g for g in doc["tests"] if "SLODataMissing" in g["name"]]
+    return groups
+
+
+def test_data_missing_scenarios_share_a_group_only_when_up_gates_them(tmp_path: Path) -> None:
+    """With scrape targets every scenario is gated on `up`: an instant with no inputs resets them all, so they
+    run in turn. Without targets no input at all means "data missing": each keeps its own group."""
+    with_targets = _missing_groups(ROOT / "examples" / "checkout.yaml")
+    assert len(with_targets) == 1 and str(with_targets[0]["name"]).count("; then ") >= 3
+    without = _missing_groups(ROOT / "tests" / "golden" / "slo-kinds" / "specs" / "cdn-edge.yaml")
+    assert len(without) > 1 and not any("; then " in str(g["name"]) for g in without)
+
+
+def test_chained_data_missing_scenarios_pass_promtool(tmp_path: Path) -> None:
+    """The scenarios run in turn pass. In the rich fleet's service the `jobs` SLO (whose counters no scenario
+    feeds) fires in three scenarios in a row: without the quiet step between them it would still be firing
+    when the next scenario expects it pending (this test then fails)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    bundle = compile_specs([str(write_fleet(tmp_path / "fleet", 1, rich=True))]).bundle
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith("prometheus/"):
+            (tmp_path / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / artifact.path).write_text(artifact.content)
+    test_file = tmp_path / "prometheus/tests/svc-0000.test.yaml"
+    doc = yaml.safe_load(test_file.read_text())
+    doc["tests"] = [g for g in doc["tests"] if "SLODataMissing" in g["name"]]
+    assert len(doc["tests"]) == 1
+    test_file.write_text(yaml.safe_dump(doc))
+    run = [promtool, "test", "rules", "tests/svc-0000.test.yaml"]
+    ok = subprocess.run(run, cwd=tmp_path / "prometheus", capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+
+
+def test_promtool_runs_with_go_defaults_the_user_can_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    show = [sys.executable, "-c", "import os; print(os.environ.get('GOGC'))"]
+    monkeypatch.delenv("GOGC", raising=False)
+    assert _run.run(show, defaults=GO_DEFAULTS).stdout.strip() == GO_DEFAULTS["GOGC"]
+    assert _run.run(show).stdout.strip() == "None"
+    monkeypatch.setenv("GOGC", "50")
+    assert _run.run(show, defaults=GO_DEFAULTS).stdout.strip() == "50"
+    assert os.environ["GOGC"] == "50"
