@@ -77,6 +77,7 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     record = record if record is not None else Record()
     identity = tool_identity(promtool)
     hasher = Hasher(layout.workdir)
+    hasher.prefetch([*layout.rules, *layout.tests], _jobs())
     loads = {t: rule_files_of(layout.workdir, t) for t in layout.tests}
     rules = record.pending("promtool-check", ((r, hasher.key(identity, "check", [r])) for r in layout.rules))
     test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
@@ -105,7 +106,7 @@ def rule_files_of(workdir: str, test: str) -> list[str] | None:
     except (OSError, UnicodeDecodeError):
         return None
     found = _RULE_FILES.search(text)
-    if found is None or len(_ANY_RULE_FILES_KEY.findall(text)) != 1:
+    if found is None or _rule_files_keys(text) != 1:
         return None
     out = []
     for line in found.group(1).splitlines():
@@ -114,6 +115,21 @@ def rule_files_of(workdir: str, test: str) -> list[str] | None:
             return None
         out.append(os.path.normpath(os.path.join(os.path.dirname(test), name)))
     return out
+
+
+def _rule_files_keys(text: str) -> int:
+    """How many lines of `text` spell a `rule_files` key: the count `_ANY_RULE_FILES_KEY.findall` gives,
+    but the pattern is only tried at the start of a line that holds the word. A regex scan of every line of
+    a fleet's 2,000 test files (200 MB) took over a second of the one-service-changed path."""
+    count, searched_to, at = 0, 0, text.find("rule_files")
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        if line_start >= searched_to:  # findall resumes after its last match; matches never overlap
+            found = _ANY_RULE_FILES_KEY.match(text, line_start)
+            if found:
+                count, searched_to = count + 1, found.end()
+        at = text.find("rule_files", max(at + 1, searched_to))
+    return count
 
 
 def _cover_units(
