@@ -3,7 +3,7 @@
 The same bytes `yaml_emit.dump` gives for the groups as dicts (`name`, `interval`, `rules`; a rule's
 `alert`/`record`, `expr`, `for`, `keep_firing_for`, `labels`, `annotations`), without building those
 dicts first: a 1,000-service fleet has ~120,000 rules, and the dicts were half the cost of writing them.
-tests/test_promtool_text.py compares the two writers.
+tests/test_direct_yaml.py compares the two writers.
 """
 
 from __future__ import annotations

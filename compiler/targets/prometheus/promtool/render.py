@@ -80,7 +80,7 @@ def _duration(seconds: int) -> str:
 
 
 # The test file is written line by line from the cases (the shape `dump` would give the equivalent dicts,
-# byte for byte: tests/test_promtool_text.py compares the two): building a dict per case, series and alert
+# byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
 def _case_lines(case: Case, out: list[str]) -> None:
