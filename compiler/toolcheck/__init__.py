@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from compiler.output.bundle import Bundle
 from compiler.toolcheck.record import Record
@@ -21,9 +22,14 @@ def validate_bundle(
     from compiler.toolcheck import amtool, grafana_lint, promtool, record
 
     current = record.load(record_dir, revalidate_all) if record_dir is not None else None
-    promtool.validate(bundle, tree_dir, current)
-    amtool.validate(bundle, tree_dir, current)
-    grafana_lint.validate(bundle, tree_dir, current)
+    # The three run at once: promtool keeps every CPU busy for minutes on a large fleet, and amtool's and the
+    # lint's work (a minute at 1,000 services, part of it one core of Python) fits in its gaps instead of
+    # after it. The first failure in the order promtool, amtool, lint is the one reported, as before.
+    validators = (promtool.validate, amtool.validate, grafana_lint.validate)
+    with ThreadPoolExecutor(len(validators)) as pool:
+        running = [pool.submit(check, bundle, tree_dir, current) for check in validators]
+    for finished in running:
+        finished.result()
     if current is None:
         return record.Record()
     record.save(current, tree_dir)

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -39,8 +40,10 @@ MAX_LINES_PER_FILE = 40
 FILES_PER_CALL = 8
 # Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (min of 8
 # runs: 1.35 -> 1.17 CPU-s at 200; 400 and 800 saved no more); the peak heap grows 123 -> 162 MB per
-# process. A GOGC in the user's environment wins.
-GO_DEFAULTS = {"GOGC": "200"}
+# process. obsc already runs one promtool per CPU, so each one's collector helpers on the other CPUs only
+# contend with the other promtools: GOMAXPROCS=1 used 8% less CPU and wall over 40 test files run two at
+# a time (median of 3 pairs). Values in the user's environment win.
+GO_DEFAULTS = {"GOGC": "200", "GOMAXPROCS": "1"}
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,12 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
             len(layout.rules) - len(rules),
             len(layout.tests) - len(tests),
         )
-    findings: list[str] = []
-    for problems, _ in _spread(promtool, ["check", "rules", "--lint-fatal"], rules, layout):
-        findings += problems
-    for problems, _ in _spread(promtool, ["test", "rules"], tests, layout):
-        findings += problems
-    findings += cross_check(layout, set(covered), loads)
-    return findings
+    # The cross-check is Python work on one core; it runs while the promtool processes do theirs.
+    with ThreadPoolExecutor(1) as side:
+        crossed = side.submit(cross_check, layout, set(covered), loads)
+        calls = [(["check", "rules", "--lint-fatal"], rules), (["test", "rules"], tests)]
+        findings = [problem for problems, _ in _spread(promtool, calls, layout) for problem in problems]
+        return findings + crossed.result()
 
 
 def rule_files_of(workdir: str, test: str) -> list[str] | None:
@@ -151,15 +153,39 @@ def _cover_units(
 
 
 def _spread(
-    promtool: str, command: list[str], files: Sequence[str], layout: Layout
+    promtool: str, calls: Sequence[tuple[list[str], Sequence[str]]], layout: Layout
 ) -> list[tuple[list[str], list[str]]]:
-    """`promtool COMMAND FILES` with the files split over one process per CPU (promtool works through its
-    files one after another on one core), balanced by size; (findings, passed files) of each process.
-    A call gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services' work, not a
-    whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
+    """`promtool COMMAND FILES` for each (command, files) of `calls`, the files split over one process per
+    CPU (promtool works through its files one after another on one core), balanced by size; (findings,
+    passed files) of each process. All calls share one queue, so no CPU waits for another command's last
+    process. A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services'
+    work, not a whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
+    jobs = _jobs()
+    parts = [(command, part) for command, files in calls for part in _bins(files, jobs, layout)]
+    # The slowest calls start first and quick ones fill the end: the last call of each command, in order.
+    order = sorted(range(len(parts)), key=lambda i: _weight(parts[i], layout), reverse=True)
+
+    def one(index: int) -> tuple[list[str], list[str]]:
+        command, part = parts[index]
+        argv = [promtool, *command, *sorted(part)]
+        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
+        return _blocks(result, layout)
+
+    # Threads only wait on the child processes, so they cost nothing while promtool works.
+    done = dict(zip(order, workers.map_threads(one, order, jobs), strict=True))
+    return [done[i] for i in range(len(parts))]
+
+
+def _weight(call: tuple[list[str], list[str]], layout: Layout) -> tuple[bool, int]:
+    """Tests before checks (a test evaluates every rule at every step), then by bytes."""
+    command, part = call
+    return command[0] == "test", sum(os.path.getsize(os.path.join(layout.workdir, p)) for p in part)
+
+
+def _bins(files: Sequence[str], jobs: int, layout: Layout) -> list[list[str]]:
+    """`files` in at least `jobs` parts of at most FILES_PER_CALL, balanced by size."""
     if not files:
         return []
-    jobs = _jobs()
     parts = max(1, min(len(files), max(jobs, -(-len(files) // FILES_PER_CALL))))
     bins: list[list[str]] = [[] for _ in range(parts)]
     loads = [0] * parts
@@ -168,14 +194,7 @@ def _spread(
         lightest = min(open_bins, key=lambda i: loads[i])
         bins[lightest].append(path)
         loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
-
-    def one(part: list[str]) -> tuple[list[str], list[str]]:
-        argv = [promtool, *command, *sorted(part)]
-        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
-        return _blocks(result, layout)
-
-    # Threads only wait on the child processes, so they cost nothing while promtool works.
-    return workers.map_threads(one, [b for b in bins if b], jobs)
+    return [b for b in bins if b]
 
 
 def _jobs() -> int:

@@ -24,6 +24,7 @@ import hashlib
 import importlib.metadata
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,18 +52,22 @@ class Record:
     passed: dict[str, tuple[str, str]] = field(default_factory=dict)
     skipped: int = 0
     ran: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def pending(self, kind: str, units: Iterable[tuple[str, str | None]]) -> list[str]:
-        """The paths of `units` (path, key) that must run: those with no key or a key not recorded."""
+        """The paths of `units` (path, key) that must run: those with no key or a key not recorded. The
+        validators run at the same time and share one record."""
+        listed = list(units)  # keys are computed (files read) outside the lock
         todo: list[str] = []
-        for path, key in units:
-            if key is not None:
-                self.passed[key] = (kind, path)
-            if key is not None and key in self.known:
-                self.skipped += 1
-            else:
-                todo.append(path)
-                self.ran += 1
+        with self._lock:
+            for path, key in listed:
+                if key is not None:
+                    self.passed[key] = (kind, path)
+                if key is not None and key in self.known:
+                    self.skipped += 1
+                else:
+                    todo.append(path)
+                    self.ran += 1
         return todo
 
     def text(self) -> str:

@@ -1,0 +1,114 @@
+"""How validation keeps both CPUs busy: promtool runs with one Go thread per process, its test and check
+calls share one queue (slowest first, findings still in command order), its cross-check overlaps the
+promtool processes, and promtool, amtool and the dashboard lint run at the same time."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import ToolError
+from compiler.output.bundle import Bundle
+from compiler.toolcheck import _run, amtool, grafana_lint, promtool, validate_bundle
+from compiler.toolcheck.promtool import GO_DEFAULTS, Layout
+from compiler.toolcheck.record import Record
+from tests.test_promtool_toolcheck import have_promtool, written  # noqa: F401 (fixture)
+
+WAIT = 20.0  # seconds a step waits for the one it should overlap with; only reached when they do not overlap
+
+
+def test_promtool_gets_one_go_thread_and_a_lazier_collector_unless_the_user_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert GO_DEFAULTS == {"GOGC": "200", "GOMAXPROCS": "1"}
+    show = ["python3", "-c", "import os; print(os.environ['GOMAXPROCS'], os.environ['GOGC'])"]
+    monkeypatch.delenv("GOMAXPROCS", raising=False)
+    monkeypatch.delenv("GOGC", raising=False)
+    assert _run.run(show, defaults=GO_DEFAULTS).stdout.split() == ["1", "200"]
+    monkeypatch.setenv("GOMAXPROCS", "4")
+    assert _run.run(show, defaults=GO_DEFAULTS).stdout.split() == ["4", "200"]
+
+
+def _fake_tree(tmp_path: Path) -> Layout:
+    sizes = {"rules/a.yaml": 10, "rules/b.yaml": 5000, "tests/a.test.yaml": 20, "tests/b.test.yaml": 900}
+    for rel, size in sizes.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x" * size)
+    return Layout(str(tmp_path), ("rules/a.yaml", "rules/b.yaml"), ("tests/a.test.yaml", "tests/b.test.yaml"), {})
+
+
+def test_tests_start_before_checks_heaviest_first_and_findings_keep_command_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = _fake_tree(tmp_path)
+    started: list[tuple[str, ...]] = []
+
+    def fake(argv: list[str], **kwargs: object) -> _run.Result:
+        started.append(tuple(argv[1:2] + argv[-1:]))
+        header = "Checking" if argv[1] == "check" else "Unit Testing:"
+        return _run.Result(tuple(argv), 1, f"{header} {argv[-1]}\n  FAILED:\nbroken\n", "")
+
+    monkeypatch.setattr(_run, "run", fake)
+    monkeypatch.setattr(promtool, "FILES_PER_CALL", 1)  # a call per file, one at a time: the start order shows
+    monkeypatch.setenv("OBSC_JOBS", "1")
+    calls = [(["check", "rules"], list(layout.rules)), (["test", "rules"], list(layout.tests))]
+    found = [f for problems, _ in promtool._spread("promtool", calls, layout) for f in problems]
+    assert started == [
+        ("test", "tests/b.test.yaml"),
+        ("test", "tests/a.test.yaml"),
+        ("check", "rules/b.yaml"),
+        ("check", "rules/a.yaml"),
+    ]
+    where = [f.split(":")[0] for f in found]
+    assert where == ["rules/b.yaml", "rules/a.yaml", "tests/b.test.yaml", "tests/a.test.yaml"]
+
+
+def test_the_cross_check_runs_while_promtool_does(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crossing = threading.Event()
+    overlapped: list[bool] = []
+    real_run, real_cross = _run.run, promtool.cross_check
+
+    def run(argv: list[str], **kwargs: object) -> _run.Result:
+        if argv[1:3] == ["test", "rules"]:
+            overlapped.append(crossing.wait(WAIT))
+        return real_run(argv, **kwargs)  # type: ignore[arg-type]
+
+    def cross(*args: object, **kwargs: object) -> list[str]:
+        crossing.set()
+        return real_cross(*args, **kwargs)  # type: ignore[arg-type]
+
+    compilation = written(tmp_path)
+    monkeypatch.setattr(_run, "run", run)
+    monkeypatch.setattr(promtool, "cross_check", cross)
+    promtool.validate(compilation.bundle, str(tmp_path))
+    assert overlapped and all(overlapped)
+
+
+def test_promtool_amtool_and_the_lint_run_at_once_and_the_first_failure_in_order_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meeting = threading.Barrier(3, timeout=WAIT)
+    ran: list[str] = []
+
+    def validator(name: str, fails: bool) -> object:
+        def check(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
+            meeting.wait()  # breaks (BrokenBarrierError) unless all three are running together
+            ran.append(name)
+            if fails:
+                raise ToolError(f"{name} rejected the output")
+
+        return check
+
+    monkeypatch.setattr(promtool, "validate", validator("promtool", False))
+    monkeypatch.setattr(amtool, "validate", validator("amtool", True))
+    monkeypatch.setattr(grafana_lint, "validate", validator("lint", True))
+    with pytest.raises(ToolError, match=r"^amtool rejected"):
+        validate_bundle(Bundle(()), str(tmp_path), str(tmp_path))
+    assert sorted(ran) == ["amtool", "lint", "promtool"]
+    assert not (tmp_path / ".obsc-validated").exists()  # a failed validation records nothing
