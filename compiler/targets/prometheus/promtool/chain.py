@@ -5,7 +5,8 @@ file, four times the cost of an evaluation step), so scenarios that feed the sam
 run side by side, can still share a group when they run in turn: each case's inputs and checks are
 shifted to its own stretch of time. Between two stretches there is one evaluation step at which no input
 of either is visible (every alert's condition is then false, so whatever fired is resolved and the next
-case starts from nothing, as it would in a group of its own) plus any keep_firing_for. Only for cases
+case starts from nothing, as it would in a group of its own) plus any keep_firing_for; the caller may
+skip that step where nothing firing at one case's end fires under the next's inputs. Only for cases
 whose rules read their inputs over short windows: a window reaching back into the previous stretch
 would mix two cases' inputs.
 """
