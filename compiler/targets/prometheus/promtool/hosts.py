@@ -10,7 +10,6 @@ recording rule; the rest of a lane's cases are ordered longest first, so long ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import replace
 
 from compiler.targets.prometheus.promtool.cases import Case
@@ -25,48 +24,65 @@ def end(case: Case) -> int:
 
 
 class Reads:
-    """Which series names each rule reads, directly or through the recording rules it reads."""
+    """Which series names each rule reads, directly or through the recording rules it reads. Lazy: a
+    service's rules are many, the cases placed few (expressions are tokenised only when reached)."""
 
     def __init__(self, rules: ServiceRules) -> None:
-        self._direct: dict[str, set[str]] = {}
+        self._exprs: dict[str, list[str]] = {}
         for group in rules.groups:
             for rule in group.rules:
-                self._direct.setdefault(rule.record or rule.alert, set()).update(_NAME.findall(rule.expr))
+                self._exprs.setdefault(rule.record or rule.alert, []).append(rule.expr)
+        self._rules = [(r.record or r.alert, r.expr) for g in rules.groups for r in g.rules]
         self._memo: dict[str, frozenset[str]] = {}
+        self._readers: dict[frozenset[str], frozenset[str]] = {}
 
     def of(self, name: str) -> frozenset[str]:
         """Every name `name` (a rule, or any series) depends on, itself included."""
         if name not in self._memo:
-            self._memo[name] = frozenset()  # a cycle (none in obsc's rules) ends here
             out, todo = {name}, [name]
             while todo:
-                for word in self._direct.get(todo.pop(), ()):
-                    if word not in out:
-                        out.add(word)
-                        todo.append(word)
+                for expr in self._exprs.get(todo.pop(), ()):
+                    for word in _NAME.findall(expr):
+                        if word not in out:
+                            out.add(word)
+                            todo.append(word)
             self._memo[name] = frozenset(out)
         return self._memo[name]
 
-    def touched(self, case: Case) -> frozenset[str]:
-        """What a case's checks read (alerts and expression checks, through records)."""
-        names = {c.alertname for c in case.alerts} | {w for c in case.exprs for w in _NAME.findall(c.expr)}
-        return frozenset(w for n in names for w in self.of(n))
+    def readers(self, fed: frozenset[str]) -> frozenset[str]:
+        """The fed names and every rule (record or alert) computed from any of them, through records (a rule
+        whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
+        if fed not in self._readers:
+            out = set(fed)
+            grew = True
+            while grew:
+                grew = False
+                for name, expr in self._rules:
+                    if name not in out and any(word in expr for word in out):
+                        out.add(name)
+                        grew = True
+            self._readers[fed] = frozenset(out)
+        return self._readers[fed]
 
-    def derived(self, fed: Iterable[str]) -> frozenset[str]:
-        """The fed series and every record computed from any of them."""
-        fed = set(fed)
-        return frozenset(fed | {r for r in self._direct if self.of(r) & fed})
 
-
-def apart(a: Case, b: Case, reads: Reads) -> bool:
-    """Whether two cases can run side by side: neither feeds (or derives) what the other feeds or reads."""
-    fed_a, fed_b = {s.name for s in a.series}, {s.name for s in b.series}
-    out_a, out_b = reads.derived(fed_a), reads.derived(fed_b)
+def apart(target: Case, guest: Case, reads: Reads) -> bool:
+    """Whether `guest` can run beside `target`: neither feeds (or derives) what the other feeds or checks.
+    Worked out from the guest's side only (its few series and alerts), not from the target's many."""
+    if target.interval != guest.interval:
+        return False
+    checked = {c.alertname for c in guest.alerts}
+    if checked & {c.alertname for c in target.alerts}:
+        return False
+    fed = frozenset(s.name for s in guest.series)
+    # what the guest's alerts read, and what its fed series are computed from, through every record
+    needs = {w for name in checked | fed for w in reads.of(name)}
+    # every rule that reads what the guest feeds, through every record
+    wakes = reads.readers(fed)
+    target_fed = {s.name for s in target.series}
     return (
-        a.interval == b.interval
-        and not {c.alertname for c in a.alerts} & {c.alertname for c in b.alerts}
-        and not out_a & (fed_b | reads.touched(b))
-        and not out_b & (fed_a | reads.touched(a))
+        not needs & target_fed
+        and not wakes & (target_fed | {c.alertname for c in target.alerts})
+        and not any(w in c.expr for c in target.exprs for w in wakes)
     )
 
 
@@ -75,12 +91,14 @@ def host(hosts: list[Case], lanes: list[list[Case]], rules: ServiceRules, step: 
     every lane then ordered longest first."""
     reads = Reads(rules)
     out = []
+    ends = {id(c): end(c) for lane in lanes for c in lane if c.interval == step}
     for target in hosts:
+        limit = end(target) if target.interval == step else 0
         for lane in lanes:
-            fits = [c for c in lane if step < end(c) <= end(target) and apart(target, c, reads)]
+            fits = [c for c in lane if step < ends.get(id(c), 0) <= limit and apart(target, c, reads)]
             if fits:
-                guest = max(fits, key=end)
-                lane.remove(guest)
+                guest = max(fits, key=lambda c: ends[id(c)])
+                del lane[next(i for i, c in enumerate(lane) if c is guest)]
                 target = replace(
                     target,
                     name=f"{target.name}; {guest.name}",
@@ -90,5 +108,5 @@ def host(hosts: list[Case], lanes: list[list[Case]], rules: ServiceRules, step: 
                 )
         out.append(target)
     for lane in lanes:
-        lane.sort(key=end, reverse=True)  # stable: equal lengths keep their order
+        lane.sort(key=lambda c: ends.get(id(c)) or end(c), reverse=True)  # stable: equal lengths keep their order
     return out
