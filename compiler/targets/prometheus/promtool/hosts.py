@@ -53,14 +53,11 @@ class Reads:
         """The fed names and every rule (record or alert) computed from any of them, through records (a rule
         whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
         if fed not in self._readers:
-            out = set(fed)
-            grew = True
-            while grew:
-                grew = False
-                for name, expr in self._rules:
-                    if name not in out and any(word in expr for word in out):
-                        out.add(name)
-                        grew = True
+            out, new = set(fed), set(fed)
+            while new:  # each round looks for the names found in the last one (one regex scan per rule)
+                found = re.compile("|".join(map(re.escape, sorted(new))))
+                new = {name for name, expr in self._rules if name not in out and found.search(expr)}
+                out |= new
             self._readers[fed] = frozenset(out)
         return self._readers[fed]
 

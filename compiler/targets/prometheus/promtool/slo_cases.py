@@ -240,7 +240,16 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     # The budget's bins run side by side (see lanes.py) when its alerts keep the lane label and no other
     # alert of the SLO fires under any of them (those would see every lane through their joins).
     lanes = [i for i, b in enumerate(bins) if b[3] is not None and b[3] <= budget]
-    others = [r for r in rules if r.alert not in budget]
+    # (data-missing and stale alerts read none of these inputs: the first lane speaks for them; a pair with a
+    # fast short window stays quiet without it, and the budget's states set the coarse tier only)
+    others = [
+        r
+        for r in rules
+        if r.alert not in budget
+        and r.source is not None
+        and r.source.window is not None
+        and recording_tiers().is_coarse(r.source.window.short_seconds)
+    ]
     if not lane_safe([r for r in rules if r.alert in budget]) or any(
         _value(r, lines, bins[i][1]) is not None for r in others for i in lanes
     ):
