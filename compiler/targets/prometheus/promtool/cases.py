@@ -20,6 +20,9 @@ from compiler.targets.prometheus.rule_model import Rule, series
 MAIN_STEP = 1800
 LONG_STEP = 12 * 3600
 EXPR_TOLERANCE = "1e-9"
+# A label that sets a test series apart from another of the same name, for alerts that keep every label of
+# the series they read (no `on (...)` join or aggregation drops it): such cases run side by side in one group.
+LANE = "obsc_lane"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ file, four times the cost of an evaluation step), so scenarios that feed the sam
 run side by side, can still share a group when they run in turn: each case's inputs and checks are
 shifted to its own stretch of time. Between two stretches there is one evaluation step at which no input
 of either is visible (every alert's condition is then false, so whatever fired is resolved and the next
-case starts from nothing, as it would in a group of its own) plus any keep_firing_for. Only for cases
+case starts from nothing, as it would in a group of its own) plus any keep_firing_for; the caller may
+skip that step where nothing firing at one case's end fires under the next's inputs. Only for cases
 whose rules read their inputs over short windows: a window reaching back into the previous stretch
 would mix two cases' inputs.
 """
@@ -13,6 +14,7 @@ would mix two cases' inputs.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from compiler.model.units import parse_duration
@@ -43,22 +45,28 @@ def samples(values: str) -> int:
     return count
 
 
-def chain(cases: list[Case], step: int, window: int, keep_firing: int = 0) -> list[Case]:
+def chain(cases: list[Case], step: int, window: int, keep_firing: int = 0, fresh: Sequence[bool] = ()) -> list[Case]:
     """One case running `cases` in turn (each case's times shifted), or `cases` itself when fewer than two.
     `step`: the file's evaluation interval; `window`: the longest range any rule reads the inputs over;
-    `keep_firing`: the longest keep_firing_for of the alerts checked."""
+    `keep_firing`: the longest keep_firing_for of the alerts checked; `fresh[i]`: case i+1 may start right
+    at the first step that no longer sees case i's inputs (no alert active at case i's end holds under
+    case i+1's inputs, so each is resolved or started there as in a group of its own), without the quiet
+    step that otherwise resets every alert in between."""
     if len(cases) < 2:
         return cases
     interval = cases[0].interval
     assert all(c.interval == interval for c in cases) and step % interval == 0
     offset, starts = 0, []
-    for case in cases:
+    for i, case in enumerate(cases):
         starts.append(offset)
         last_sample = max(((samples(s.values) - 1) * interval for s in case.series), default=0)
         last_check = max([c.at for c in case.alerts] + [c.at for c in case.exprs], default=0)
         # (relative to the case's start) the step after its end sees none of its samples, through no window
         # either ...
         quiet = steps_after(max(last_check, last_sample) + max(LOOKBACK, window) + 1, step)
+        if i < len(fresh) and fresh[i] and not keep_firing:
+            offset += quiet
+            continue
         # ... and alerts kept firing after their condition ended have stopped by the next case's start
         offset += quiet + steps_after(keep_firing, step) + step
     values: dict[SeriesKey, list[str]] = {}

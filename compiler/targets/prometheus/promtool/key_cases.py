@@ -20,12 +20,19 @@ from compiler.targets.prometheus.keyalerts import (
     error_rate_min_events,
     error_type_labels,
 )
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
+from compiler.targets.prometheus.promtool.cases import (
+    LANE,
+    AlertCheck,
+    Case,
+    InputSeries,
+    firing,
+    hold_times,
+    steps_after,
+)
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 DAY, WEEK = 86400, 7 * 86400
-LANE = "obsc_lane"  # a label that sets a test series apart from another of the same name (see the floor case)
 ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # how far past (or short of) a line the inputs go
 SIGNALS = {
     AlertKind.LATENCY_P99: names.SERVICE_LATENCY_P99,

@@ -25,6 +25,7 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, InputSeries, merge
+from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
@@ -42,9 +43,12 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     for case, is_long in key_cases(service, rules, MAIN_STEP, LONG_STEP):
         (long if is_long else keys).append(case)
     keys.extend(threshold_cases(service, rules, MAIN_STEP))
-    main = merge([*alert_lanes, *_lanes(keys)]) + more_slo_cases(service, rules, MAIN_STEP, merge(raw_lanes))
-    main += slice_cases(service, rules, MAIN_STEP)
-    main += group_cases(service, rules, MAIN_STEP)
+    key_lanes = _lanes(keys)
+    more = more_slo_cases(service, rules, MAIN_STEP, merge(raw_lanes))
+    more += slice_cases(service, rules, MAIN_STEP)
+    more += group_cases(service, rules, MAIN_STEP)
+    more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
+    main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):

@@ -18,6 +18,7 @@ from compiler.model.promql import Matcher
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
+    LANE,
     AlertCheck,
     Case,
     ExprCheck,
@@ -29,6 +30,7 @@ from compiler.targets.prometheus.promtool.cases import (
     steps_after,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.lanes import budget_lanes, lane_safe
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _inputs, _State, join, pack
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
@@ -99,16 +101,19 @@ def _case(
     state: _State,
     times: list[int],
     checked: set[str] | None = None,
-    fired: dict[tuple[int, float], Firing] | None = None,
+    fired: dict[tuple[int, float, str], Firing] | None = None,
+    lane: str = "",
 ) -> Case:
     """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
 
     Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
     runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
+    `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
     """
 
+    group = {**sample_group(slo), **({LANE: lane} if lane else {})}
     holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): _firing(rule, value, slo, fired) for rule, value in holding}
+    rendered = {id(rule): _firing(rule, value, group, fired) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
         return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
@@ -116,16 +121,18 @@ def _case(
     samples = max(times) // step + 1
     asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
     checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
-    return Case(title, step, _inputs(service, slo, state, samples), checks, predict=predict)
+    return Case(title, step, _inputs(service, slo, state, samples, group), checks, predict=predict)
 
 
-def _firing(rule: Rule, value: float, slo: Slo, memo: dict[tuple[int, float], Firing] | None) -> Firing:
-    """`firing`, rendered once per rule and value across the cases of one SLO (`memo`)."""
+def _firing(
+    rule: Rule, value: float, group: dict[str, str], memo: dict[tuple[int, float, str], Firing] | None
+) -> Firing:
+    """`firing`, rendered once per rule, value and lane across the cases of one SLO (`memo`)."""
     if memo is None:
-        return firing(rule, value, group=sample_group(slo))
-    key = (id(rule), value)
+        return firing(rule, value, group=group)
+    key = (id(rule), value, group.get(LANE, ""))
     if key not in memo:
-        memo[key] = firing(rule, value, group=sample_group(slo))
+        memo[key] = firing(rule, value, group=group)
     return memo[key]
 
 
@@ -223,17 +230,38 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
             times,
             budget,
         )
-    cases: list[Case] = []
-    fired: dict[tuple[int, float], Firing] = {}
+    bins: list[tuple[str, _State, list[int], set[str] | None]] = []
     for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
         parts = [pending[i] for i in members]
         names_ = [p[3] for p in parts]
         checked = None if None in names_ else {n for p in names_ if p is not None for n in p}
         times = sorted({at for p in parts for at in p[2]})
-        title = "; ".join(p[0] for p in parts)
-        state = join(p[1] for p in parts)
-        cases.append(_case(service, slo, lines, rules, step, title, state, times, checked, fired))
-    return cases
+        bins.append(("; ".join(p[0] for p in parts), join(p[1] for p in parts), times, checked))
+    # The budget's bins run side by side (see lanes.py) when its alerts keep the lane label and no other
+    # alert of the SLO fires under any of them (those would see every lane through their joins).
+    lanes = [i for i, b in enumerate(bins) if b[3] is not None and b[3] <= budget]
+    # (data-missing and stale alerts read none of these inputs: the first lane speaks for them; a pair with a
+    # fast short window stays quiet without it, and the budget's states set the coarse tier only)
+    others = [
+        r
+        for r in rules
+        if r.alert not in budget
+        and r.source is not None
+        and r.source.window is not None
+        and recording_tiers().is_coarse(r.source.window.short_seconds)
+    ]
+    if not lane_safe([r for r in rules if r.alert in budget]) or any(
+        _value(r, lines, bins[i][1]) is not None for r in others for i in lanes
+    ):
+        lanes = []
+    fired: dict[tuple[int, float, str], Firing] = {}
+    cases = [_case(service, slo, lines, rules, step, *b, fired) for i, b in enumerate(bins) if i not in lanes]
+    # the first lane keeps the alerts' own labels
+    beside = [
+        _case(service, slo, lines, rules, step, *bins[i], fired, f"budget-{n}" if n else "")
+        for n, i in enumerate(lanes)
+    ]
+    return cases + budget_lanes(beside, budget)
 
 
 def _guarded(slo: Slo, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
@@ -261,14 +289,16 @@ def _duration(seconds: int) -> str:
 
 # ---- recording rules from raw counters
 
+# Each check sits on the 30m evaluation grid as early as its phase allows: the group's timeline (and the
+# data-missing scenarios chained after it) is 4h instead of 5h; promtool pays ~7 ms per step.
 _PHASES = (
-    Phase(75, 60, 15),  # a quarter of events fail
-    Phase(30, 60, 60),  # then every event fails: short windows must show it at once
-    Phase(75, 0, 0),  # no traffic: no ratio at all, not NaN
+    Phase(45, 60, 15),  # a quarter of events fail
+    Phase(15, 60, 60),  # then every event fails: short windows must show it at once
+    Phase(60, 0, 0),  # no traffic: no ratio at all, not NaN (the 1h window holds only the flat counters)
     Phase(60, 180, 0),  # busy and healthy...
     Phase(60, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
 )
-_STEADY, _SPIKE, _IDLE, _END = 60, 90, 180, 300  # minutes at which the case checks (multiples of 30)
+_STEADY, _SPIKE, _IDLE, _END = 30, 60, 120, 240  # minutes at which the case checks (multiples of 30)
 
 
 @functools.cache

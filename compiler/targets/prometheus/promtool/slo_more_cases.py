@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import pairwise
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
@@ -224,7 +225,11 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
         first = before[-1:] if before and _lends(before[-1], out[0]) else []
         before = before[: len(before) - len(first)]
         keep = max((r.keep_firing_seconds for r in missing), default=0)
-        out = chain(first + out, step, reach([r.expr for r in missing]), keep)
+        # A scenario needs no quiet step before it when none of the alerts firing at the previous one's end
+        # fires in it (inputs are constant, so what holds at its start fires by its last check); the
+        # raw-counter group wakes none.
+        fresh = [True] * len(first) + [not _last_fired(a) & _last_fired(b) for a, b in pairwise(out)]
+        out = chain(first + out, step, reach([r.expr for r in missing]), keep, fresh)
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(rules, slo)
@@ -232,6 +237,12 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
         if handover is not None:
             handovers.append(handover)
     return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+
+
+def _last_fired(case: Case) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(alert, labels) of every alert a case expects firing at its last check."""
+    last = max(c.at for c in case.alerts)
+    return {(c.alertname, f.labels) for c in case.alerts if c.at == last for f in c.firing}
 
 
 def _lends(raw: Case, missing: Case) -> bool:

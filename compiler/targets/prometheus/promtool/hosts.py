@@ -1,0 +1,109 @@
+"""Where the longer key-metric cases run: beside a test group that is long anyway, or with the other long ones.
+
+promtool evaluates a test group at every step up to its last check (~7 ms per step for a rich service),
+and a group is as long as its longest case. The SLO rows are two steps; a key case checked later (a
+rollout, a disk filling up: 1h–1h30m) made its row three or four. Such a case moves beside the SLO
+hand-over group (as long, fed other series) when neither reads what the other feeds, through any
+recording rule; the rest of a lane's cases are ordered longest first, so long cases share rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from compiler.targets.prometheus.promtool.cases import Case
+from compiler.targets.prometheus.rule_model import ServiceRules
+
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # every word of an expression: a superset of what it reads
+
+
+def end(case: Case) -> int:
+    """The last evaluation time a case checks (seconds)."""
+    return max([c.at for c in case.alerts] + [c.at for c in case.exprs], default=0)
+
+
+class Reads:
+    """Which series names each rule reads, directly or through the recording rules it reads. Lazy: a
+    service's rules are many, the cases placed few (expressions are tokenised only when reached)."""
+
+    def __init__(self, rules: ServiceRules) -> None:
+        self._exprs: dict[str, list[str]] = {}
+        for group in rules.groups:
+            for rule in group.rules:
+                self._exprs.setdefault(rule.record or rule.alert, []).append(rule.expr)
+        self._rules = [(r.record or r.alert, r.expr) for g in rules.groups for r in g.rules]
+        self._memo: dict[str, frozenset[str]] = {}
+        self._readers: dict[frozenset[str], frozenset[str]] = {}
+
+    def of(self, name: str) -> frozenset[str]:
+        """Every name `name` (a rule, or any series) depends on, itself included."""
+        if name not in self._memo:
+            out, todo = {name}, [name]
+            while todo:
+                for expr in self._exprs.get(todo.pop(), ()):
+                    for word in _NAME.findall(expr):
+                        if word not in out:
+                            out.add(word)
+                            todo.append(word)
+            self._memo[name] = frozenset(out)
+        return self._memo[name]
+
+    def readers(self, fed: frozenset[str]) -> frozenset[str]:
+        """The fed names and every rule (record or alert) computed from any of them, through records (a rule
+        whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
+        if fed not in self._readers:
+            out, new = set(fed), set(fed)
+            while new:  # each round looks for the names found in the last one (one regex scan per rule)
+                found = re.compile("|".join(map(re.escape, sorted(new))))
+                new = {name for name, expr in self._rules if name not in out and found.search(expr)}
+                out |= new
+            self._readers[fed] = frozenset(out)
+        return self._readers[fed]
+
+
+def apart(target: Case, guest: Case, reads: Reads) -> bool:
+    """Whether `guest` can run beside `target`: neither feeds (or derives) what the other feeds or checks.
+    Worked out from the guest's side only (its few series and alerts), not from the target's many."""
+    if target.interval != guest.interval:
+        return False
+    checked = {c.alertname for c in guest.alerts}
+    if checked & {c.alertname for c in target.alerts}:
+        return False
+    fed = frozenset(s.name for s in guest.series)
+    # what the guest's alerts read, and what its fed series are computed from, through every record
+    needs = {w for name in checked | fed for w in reads.of(name)}
+    # every rule that reads what the guest feeds, through every record
+    wakes = reads.readers(fed)
+    target_fed = {s.name for s in target.series}
+    return (
+        not needs & target_fed
+        and not wakes & (target_fed | {c.alertname for c in target.alerts})
+        and not any(w in c.expr for c in target.exprs for w in wakes)
+    )
+
+
+def host(hosts: list[Case], lanes: list[list[Case]], rules: ServiceRules, step: int) -> list[Case]:
+    """`hosts` with the longest fitting case of each lane beside them (removed from `lanes`, in place);
+    every lane then ordered longest first."""
+    reads = Reads(rules)
+    out = []
+    ends = {id(c): end(c) for lane in lanes for c in lane if c.interval == step}
+    for target in hosts:
+        limit = end(target) if target.interval == step else 0
+        for lane in lanes:
+            fits = [c for c in lane if step < ends.get(id(c), 0) <= limit and apart(target, c, reads)]
+            if fits:
+                guest = max(fits, key=lambda c: ends[id(c)])
+                del lane[next(i for i, c in enumerate(lane) if c is guest)]
+                target = replace(
+                    target,
+                    name=f"{target.name}; {guest.name}",
+                    series=target.series + guest.series,
+                    alerts=target.alerts + guest.alerts,
+                    exprs=target.exprs + guest.exprs,
+                )
+        out.append(target)
+    for lane in lanes:
+        lane.sort(key=lambda c: ends.get(id(c)) or end(c), reverse=True)  # stable: equal lengths keep their order
+    return out

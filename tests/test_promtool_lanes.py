@@ -1,0 +1,152 @@
+"""Fewer promtool steps and groups for the same checks (issue 15): budget cases side by side in lanes, long key
+cases beside a long group, data-missing scenarios chained without needless quiet steps."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from compiler.api import compile_specs
+from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, Firing, InputSeries
+from compiler.targets.prometheus.promtool.chain import chain
+from compiler.targets.prometheus.promtool.hosts import Reads, apart, host
+from compiler.targets.prometheus.promtool.lanes import lane_safe
+from compiler.targets.prometheus.rule_model import Group, Rule, ServiceRules
+from tests.bench.fleet import write_fleet
+from tests.conftest import require_tool
+
+HOUR = 3600
+FIRED = (Firing((("slo", "a"),), ()),)
+
+
+def _seconds(text: str) -> int:
+    units = {"d": 86400, "h": HOUR, "m": 60, "s": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([dhms])", text))
+
+
+def _rich(tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    bundle = compile_specs([str(write_fleet(tmp_path / "fleet", 1, rich=True))]).bundle
+    out = tmp_path / "out"
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith("prometheus/"):
+            (out / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (out / artifact.path).write_text(artifact.content)
+    return out, yaml.safe_load((out / "prometheus/tests/svc-0000.test.yaml").read_text())
+
+
+def _steps(group: dict[str, object], step: int) -> int:
+    checks = [*group.get("alert_rule_test", []), *group.get("promql_expr_test", [])]  # type: ignore[misc]
+    return max(_seconds(c["eval_time"]) for c in checks) // step + 1
+
+
+def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
+    """14 groups and 60 evaluation steps before; every check still runs and passes."""
+    out, main = _rich(tmp_path)
+    groups = main["tests"]
+    assert isinstance(groups, list)
+    assert len(groups) <= 12
+    assert sum(_steps(g, 1800) for g in groups) <= 47
+    # no SLO row is stretched by a key case checked later than the rows' own checks
+    assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
+    promtool = require_tool("promtool", "PROMTOOL")
+    run = [promtool, "test", "rules", "tests/svc-0000.test.yaml"]
+    done = subprocess.run(run, cwd=out / "prometheus", capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_the_budget_cases_of_an_slo_run_side_by_side_in_lanes(tmp_path: Path) -> None:
+    """Low, not low yet and exhausted: one group; every input and every firing alert of a lane but the first
+    carries its lane label, and each SLO's exhausted budget fires in its own lane only."""
+    _, main = _rich(tmp_path)
+    groups = main["tests"]
+    assert isinstance(groups, list)
+    (budget,) = [g for g in groups if "of the budget left is low" in g["name"]]
+    assert "is not low yet" in budget["name"] and "exhausted" in budget["name"]
+    lanes = {
+        re.search(r'obsc_lane="([^"]+)"', s["series"]).group(1) for s in budget["input_series"] if LANE in s["series"]
+    }  # type: ignore[union-attr]
+    assert lanes == {"budget-1", "budget-2"}
+    exhausted = [
+        c for c in budget["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetExhausted" and c["exp_alerts"]
+    ]
+    assert exhausted and all(a["exp_labels"][LANE] == "budget-2" for c in exhausted for a in c["exp_alerts"])
+    low = [a for c in budget["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetLow" for a in c["exp_alerts"]]
+    assert low and all(LANE not in a["exp_labels"] for a in low)  # the first lane: the alert's own labels
+
+
+def test_lanes_only_for_alerts_that_keep_every_label() -> None:
+    def alert(expr: str) -> Rule:
+        return Rule(expr=expr, alert="A")
+
+    assert lane_safe([alert('x{a="b"} < 0.25\nand\nx{a="b"} > 0'), alert("1 - (max without (window) (y) / 0.1)")])
+    assert not lane_safe([alert("x < 0.25\nand on (service, slo)\ny > 0")])
+    assert not lane_safe([alert("sum by (service) (x) > 0")])
+    assert not lane_safe([alert("max without (slo) (x) > 0")])
+    assert not lane_safe([])
+
+
+def _rules() -> ServiceRules:
+    rules = (
+        Rule(expr="sum(rate(x_total[5m]))", record="job:x:rate5m"),
+        Rule(expr="job:x:rate5m > 1", alert="XHigh"),
+        Rule(expr="y > 1", alert="YHigh"),
+        Rule(expr="(sum(up) or vector(0)) == 0", alert="Down"),
+    )
+    return ServiceRules("s", (Group("g", rules),))
+
+
+def _case(name: str, fed: str, alert: str, at: int, interval: int = 1800) -> Case:
+    return Case(name, interval, (InputSeries(fed, (), "1+0x4"),), (AlertCheck(at, alert, ()),))
+
+
+def test_cases_run_beside_each_other_only_when_neither_reads_what_the_other_feeds() -> None:
+    reads = Reads(_rules())
+    assert "x_total" in reads.of("XHigh")  # through the recording rule
+    y = _case("y", "y", "YHigh", 3600)
+    assert apart(y, _case("x", "x_total", "XHigh", 1800), reads)
+    assert not apart(_case("raw", "x_total", "YHigh", 1800), _case("recorded", "job:x:rate5m", "Down", 0), reads)
+    assert not apart(_case("raw", "x_total", "Down", 1800), _case("x", "z", "XHigh", 0), reads)
+    assert apart(y, _case("up", "up", "Down", 1800), reads)  # `up` is read by Down only
+    assert not apart(_case("up", "up", "YHigh", 0), _case("down", "z", "Down", 0), reads)
+    assert not apart(y, _case("other interval", "z", "Down", 0, interval=60), reads)
+    assert not apart(y, _case("same alert", "z", "YHigh", 0), reads)
+
+
+def test_the_longest_case_of_a_lane_moves_beside_a_host_that_is_as_long() -> None:
+    hostcase = _case("host", "h", "Down", 2 * 1800)
+    lane = [_case("short", "y", "YHigh", 1800), _case("long", "y", "YHigh", 2 * 1800)]
+    other = [_case("too long", "z", "XHigh", 3 * 1800), _case("two steps", "z", "XHigh", 1800)]
+    (joined,) = host([hostcase], [lane, other], _rules(), 1800)
+    assert joined.name == "host; long" and len(joined.series) == 2
+    assert [c.name for c in lane] == ["short"]
+    assert [c.name for c in other] == ["too long", "two steps"]  # longest first: long cases share a row
+
+
+def test_a_chained_case_starts_at_the_quiet_step_when_nothing_carries_over() -> None:
+    def case(name: str, at: int) -> Case:
+        return Case(name, 60, (InputSeries(name, (), "1+0x30"),), (AlertCheck(0, "A", ()), AlertCheck(at, "A", FIRED)))
+
+    first, second = case("first", 1800), case("second", 1800)
+    (reset,) = chain([first, second], 1800, 300)
+    (fresh,) = chain([first, second], 1800, 300, fresh=[True])
+    assert [c.at for c in reset.alerts][2:] == [5400, 7200]
+    assert [c.at for c in fresh.alerts][2:] == [3600, 5400]  # at 1h the first's inputs are no longer seen
+    (kept,) = chain([first, second], 1800, 300, keep_firing=300, fresh=[True])
+    assert [c.at for c in kept.alerts][2:] == [7200, 9000]  # keep_firing_for: always the reset
+
+
+def test_data_missing_scenarios_chain_without_a_quiet_step_only_when_nothing_firing_carries_over(
+    tmp_path: Path,
+) -> None:
+    """The rich service's `jobs` SLO fires in every scenario but 'targets down': the step after each of those
+    is quiet; after the raw-counter group, 'all missing' and 'targets down' the next scenario starts at once."""
+    _, main = _rich(tmp_path)
+    groups = main["tests"]
+    assert isinstance(groups, list)
+    (chained,) = [g for g in groups if "SLODataMissing" in g["name"]]
+    starts = sorted({_seconds(c["eval_time"]) for c in chained["alert_rule_test"]})
+    # raw counters to 4h; then scenarios of two steps each, with a quiet step only before the last two
+    assert starts == [h * HOUR // 2 for h in (9, 10, 11, 12, 13, 14, 16, 17, 19, 20)]
