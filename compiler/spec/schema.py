@@ -15,8 +15,9 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
-from compiler.spec import hints, patterns, strings
+from compiler.spec import fastcheck, hints, patterns, strings
 from compiler.spec.document import Document
+from compiler.spec.files import SHIPPED_LOADER
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
 INLINE_SECRETS = {
@@ -39,7 +40,7 @@ NAME_PATTERN = "^[a-z][a-z0-9-]{0,62}$"  # service, team, SLO names: they become
 @functools.cache
 def schema() -> dict[str, Any]:
     text = resources.files("compiler.spec").joinpath("schema.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml.load(text, Loader=SHIPPED_LOADER)
     return loaded
 
 
@@ -94,11 +95,29 @@ def _defs() -> dict[str, Any]:
     return defs
 
 
+@functools.cache
+def _proof() -> fastcheck.Check | None:
+    """The compiled yes/no check (fastcheck.py), or None if the schema uses a keyword it does not know."""
+    try:
+        return fastcheck.compile_schema(_inlined())
+    except fastcheck.Unsupported:
+        return None
+
+
+def _proved_valid(data: Any) -> bool:
+    proof = _proof()
+    try:
+        return proof is not None and proof(data)
+    except fastcheck.Unsure:
+        return False
+
+
 def validate(doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each located and phrased for a human."""
     found: list[Diagnostic] = strings.problems(doc)
-    for error in _validator().iter_errors(doc.data):
-        found.extend(_explain(doc, error))
+    if not _proved_valid(doc.data):  # jsonschema only where there may be something to say
+        for error in _validator().iter_errors(doc.data):
+            found.extend(_explain(doc, error))
     found.extend(_fraction_objectives(doc))
     reported = {d.path for d in found}
     found.extend(d for d in _non_finite(doc) if d.path not in reported)
