@@ -21,7 +21,10 @@ class Tier(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Tier).index(self)
+        return _TIER_RANKS[self]
+
+
+_TIER_RANKS = {tier: i for i, tier in enumerate(Tier)}  # asked for per alert, panel and route: a lookup
 
 
 class MetricType(StrEnum):
