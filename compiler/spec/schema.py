@@ -8,16 +8,17 @@ import json
 import math
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
 from compiler.spec import fastcheck, hints, patterns, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
+
+if TYPE_CHECKING:  # jsonschema (~40 ms to import) is loaded only for a document fastcheck does not prove valid
+    from jsonschema.exceptions import ValidationError
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
 INLINE_SECRETS = {
@@ -48,16 +49,28 @@ def schema_json() -> str:
     return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
 
 
-# Draft 2020-12 whose `pattern` anchors `$` at the very end of the string (see patterns.py).
-_StrictValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": patterns.pattern_keyword}
-)
+@functools.cache
+def _strict_validator() -> Any:
+    """Draft 2020-12 whose `pattern` anchors `$` at the very end of the string (see patterns.py)."""
+    import jsonschema
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": patterns.pattern_keyword}
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_StrictValidator":  # the validator class, made on first use
+        return _strict_validator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def _validator() -> Any:
+    import jsonschema
+
     jsonschema.Draft202012Validator.check_schema(schema())
-    return _StrictValidator(_inlined())
+    return _strict_validator()(_inlined())
 
 
 @functools.cache
@@ -204,6 +217,8 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
     context = error.context or []
     same_type = [e for e in context if e.validator != "type"]
     if same_type:
+        from jsonschema.exceptions import best_match
+
         deepest = best_match(same_type)
         if deepest is not None:
             yield from _explain(doc, deepest)
