@@ -55,8 +55,26 @@ class AlertDef:
         return names.runbook_path(self.service, self.name, self.slo_name)
 
 
+# Every target asks for a service's alerts (rules, tests, dashboards, runbooks, routing: ~6 times per
+# service): remembered per Service object. Keyed by identity, with the object kept so its id is never
+# reused while the entry lives; the model is frozen, so the answer cannot go stale.
+_ALERTS: dict[int, tuple[Service, tuple[AlertDef, ...]]] = {}
+_ALERTS_KEPT = 4096
+
+
 def service_alerts(service: Service) -> tuple[AlertDef, ...]:
     """Every alert of the service, in a stable order: SLOs in spec order, then key metrics."""
+    known = _ALERTS.get(id(service))
+    if known is not None and known[0] is service:
+        return known[1]
+    alerts = _service_alerts(service)
+    if len(_ALERTS) >= _ALERTS_KEPT:
+        _ALERTS.clear()
+    _ALERTS[id(service)] = (service, alerts)
+    return alerts
+
+
+def _service_alerts(service: Service) -> tuple[AlertDef, ...]:
     out: list[AlertDef] = []
     for slo in service.slos:
         out.extend(_slo_alerts(service, slo))

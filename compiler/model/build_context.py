@@ -14,12 +14,13 @@ import yaml
 
 from compiler.errors import Diagnostic, Location
 from compiler.spec.document import Document, Path
+from compiler.spec.files import SHIPPED_LOADER
 
 
 @functools.cache
 def builtin_defaults() -> dict[str, Any]:
     text = resources.files("compiler.model").joinpath("defaults.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml.load(text, Loader=SHIPPED_LOADER)
     return loaded
 
 

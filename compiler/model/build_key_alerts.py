@@ -23,20 +23,20 @@ def build_key_alerts(
         (data.get("alerts") or {}, ctx, ("alerts",)),
     ]
     out: list[KeyAlert] = []
-    for kind, info in KINDS.items():
+    for kind, key, info in _KINDS:
         tiers: dict[Tier, tuple[Any, Ctx, Path]] = {}
         for layer, where, base in layers:
-            if kind.value not in layer:
+            if key not in layer:
                 continue
-            value = layer[kind.value]
+            value = layer[key]
             if value is False:
                 tiers = {}
                 continue
             if value is True:
                 continue  # "on": keep inherited tiers
-            for tier in Tier:
-                if tier.value in value:
-                    tiers[tier] = (value[tier.value], where, (*base, kind.value, tier.value))
+            for tier, name in _TIERS:
+                if name in value:
+                    tiers[tier] = (value[name], where, (*base, key, name))
         if tiers and not all(m in metrics for m in info.requires):
             continue  # explained by explain_skipped(); the service simply lacks the metric
         if kind is AlertKind.SERVICE_DOWN and not has_targets:
@@ -47,6 +47,11 @@ def build_key_alerts(
             if alert is not None:
                 out.append(alert)
     return out
+
+
+# Each kind and tier with its spec key: an enum's `.value` is a descriptor call, asked ~150 times per service.
+_KINDS = tuple((kind, kind.value, info) for kind, info in KINDS.items())
+_TIERS = tuple((tier, tier.value) for tier in Tier)
 
 
 def build_key_alert(

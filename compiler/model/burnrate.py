@@ -17,6 +17,7 @@ import yaml
 
 from compiler.model.types import BurnWindow, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration, parse_percent
+from compiler.spec.files import SHIPPED_LOADER
 
 __all__ = ["BurnWindow", "catalog", "catalog_for", "error_ratio_threshold", "recorded_windows", "windows_for"]
 
@@ -108,7 +109,7 @@ def _share_for_one(long_seconds: int, period_seconds: int) -> str:
 
 def _load() -> dict[str, Any]:
     text = resources.files("compiler.model").joinpath("windows.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml.load(text, Loader=SHIPPED_LOADER)
     return loaded
 
 

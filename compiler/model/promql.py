@@ -6,6 +6,7 @@ matchers, so that a typo is reported at the spec, not by promtool after generati
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,8 +24,20 @@ class Matcher:
     value: str  # unquoted
 
     def render(self) -> str:
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.label}{self.op}"{escaped}"'
+        return _matcher_text(self.label, self.op, self.value)
+
+
+# Labels, operators and values repeat across a fleet's rules, tests, panels and runbooks (the service, team
+# and SLO names): each text is made once.
+@functools.lru_cache(maxsize=1 << 14)
+def _matcher_text(label: str, op: str, value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{label}{op}"{escaped}"'
+
+
+def equal_matcher(label: str, value: str) -> str:
+    """`Matcher(label, "=", value).render()` without the Matcher."""
+    return _matcher_text(label, "=", value)
 
 
 @dataclass(frozen=True)

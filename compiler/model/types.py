@@ -21,7 +21,10 @@ class Tier(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Tier).index(self)
+        return _TIER_RANKS[self]
+
+
+_TIER_RANKS = {tier: i for i, tier in enumerate(Tier)}  # asked for per alert, panel and route: a lookup
 
 
 class MetricType(StrEnum):
@@ -158,11 +161,13 @@ class Slo:
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO
 
-    @property
+    # Computed once per SLO (the model is frozen; cached_property writes the instance dict, not a field):
+    # every rule, test case, panel and runbook line asks again, ~300 times per SLO.
+    @functools.cached_property
     def objective_ratio(self) -> Decimal:
         return self.objective / 100
 
-    @property
+    @functools.cached_property
     def error_budget(self) -> Decimal:
         """Share of events allowed to fail: 99.9 → 0.001, exactly."""
         return (Decimal(100) - self.objective) / 100

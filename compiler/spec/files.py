@@ -8,9 +8,15 @@ from __future__ import annotations
 import os
 import stat
 
+import yaml
+
 from compiler.errors import Diagnostic, InputError, Location
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a service spec is ~30 lines; 4 MiB is generous and still fast
+
+# For the YAML files shipped in the package (schema, window catalogs, defaults): libyaml's safe loader gives
+# the same data as yaml.safe_load (a test compares) at a tenth of the CPU, paid by every compile.
+SHIPPED_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_regular(path: str, limit: int = MAX_FILE_BYTES) -> bytes:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
+    from jsonschema.exceptions import ValidationError
 
 Path = tuple[str | int, ...]
 Defs = dict[str, Any]
@@ -369,7 +370,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_Rule = Callable[[ValidationError, Defs, Path], "str | None"]
+_Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
     _slos_mapping, _selector_value, _tiers, _receiver_ref, _enum_case,

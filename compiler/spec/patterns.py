@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
+    from jsonschema.exceptions import ValidationError
 
 
 @functools.cache
@@ -48,5 +49,7 @@ def search(pattern: str, text: str) -> bool:
 
 def pattern_keyword(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     """The JSON Schema `pattern` keyword with `\\Z` semantics (replaces jsonschema's `re.search`)."""
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and not search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")

@@ -8,15 +8,17 @@ import json
 import math
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.errors import Diagnostic
-from compiler.spec import hints, patterns, strings
+from compiler.spec import fastcheck, hints, patterns, strings
 from compiler.spec.document import Document
+from compiler.spec.files import SHIPPED_LOADER
+
+if TYPE_CHECKING:  # jsonschema (~40 ms to import) is loaded only for a document fastcheck does not prove valid
+    from jsonschema.exceptions import ValidationError
 
 # Keys that would put a secret into generated files; the spec takes a *_file path instead.
 INLINE_SECRETS = {
@@ -39,7 +41,7 @@ NAME_PATTERN = "^[a-z][a-z0-9-]{0,62}$"  # service, team, SLO names: they become
 @functools.cache
 def schema() -> dict[str, Any]:
     text = resources.files("compiler.spec").joinpath("schema.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml.load(text, Loader=SHIPPED_LOADER)
     return loaded
 
 
@@ -47,16 +49,28 @@ def schema_json() -> str:
     return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
 
 
-# Draft 2020-12 whose `pattern` anchors `$` at the very end of the string (see patterns.py).
-_StrictValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": patterns.pattern_keyword}
-)
+@functools.cache
+def _strict_validator() -> Any:
+    """Draft 2020-12 whose `pattern` anchors `$` at the very end of the string (see patterns.py)."""
+    import jsonschema
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": patterns.pattern_keyword}
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_StrictValidator":  # the validator class, made on first use
+        return _strict_validator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def _validator() -> Any:
+    import jsonschema
+
     jsonschema.Draft202012Validator.check_schema(schema())
-    return _StrictValidator(_inlined())
+    return _strict_validator()(_inlined())
 
 
 @functools.cache
@@ -94,11 +108,29 @@ def _defs() -> dict[str, Any]:
     return defs
 
 
+@functools.cache
+def _proof() -> fastcheck.Check | None:
+    """The compiled yes/no check (fastcheck.py), or None if the schema uses a keyword it does not know."""
+    try:
+        return fastcheck.compile_schema(_inlined())
+    except fastcheck.Unsupported:
+        return None
+
+
+def _proved_valid(data: Any) -> bool:
+    proof = _proof()
+    try:
+        return proof is not None and proof(data)
+    except fastcheck.Unsure:
+        return False
+
+
 def validate(doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each located and phrased for a human."""
     found: list[Diagnostic] = strings.problems(doc)
-    for error in _validator().iter_errors(doc.data):
-        found.extend(_explain(doc, error))
+    if not _proved_valid(doc.data):  # jsonschema only where there may be something to say
+        for error in _validator().iter_errors(doc.data):
+            found.extend(_explain(doc, error))
     found.extend(_fraction_objectives(doc))
     reported = {d.path for d in found}
     found.extend(d for d in _non_finite(doc) if d.path not in reported)
@@ -185,6 +217,8 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
     context = error.context or []
     same_type = [e for e in context if e.validator != "type"]
     if same_type:
+        from jsonschema.exceptions import best_match
+
         deepest = best_match(same_type)
         if deepest is not None:
             yield from _explain(doc, deepest)

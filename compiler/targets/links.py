@@ -6,13 +6,19 @@
 
 from __future__ import annotations
 
+import functools
+
 from compiler import conventions
 from compiler.model.alerts import AlertDef
 from compiler.model.types import Platform, Service
 
 
 def runbook_url(platform: Platform, alert: AlertDef) -> str:
-    return conventions.runbook_url(platform.runbook_url, alert.service, alert.name, alert.slo_name)
+    return _runbook_url(platform.runbook_url, alert.service, alert.name, alert.slo_name)
+
+
+# Each alert's runbook link is asked for by its rule, its tests, its dashboard panel and its routing rows.
+_runbook_url = functools.lru_cache(maxsize=1 << 14)(conventions.runbook_url)
 
 
 def dashboard_url(platform: Platform, service: str, dashboard: str = "service", panel_id: int | None = None) -> str:

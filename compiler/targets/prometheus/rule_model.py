@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from compiler.model.alerts import AlertDef
-from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql import equal_matcher
 
 
 @dataclass(frozen=True)
@@ -63,4 +63,6 @@ def series(name: str, labels: dict[str, str]) -> str:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _series(name: str, labels: tuple[tuple[str, str], ...]) -> str:
-    return f"{name}{{{render_matchers(tuple(Matcher(k, '=', v) for k, v in labels))}}}"
+    # render_matchers' text for `=` matchers, without making a Matcher per label (most calls miss the cache:
+    # the labels name the service).
+    return f"{name}{{{','.join(equal_matcher(k, v) for k, v in labels)}}}"
