@@ -112,3 +112,13 @@ def test_promtool_amtool_and_the_lint_run_at_once_and_the_first_failure_in_order
         validate_bundle(Bundle(()), str(tmp_path), str(tmp_path))
     assert sorted(ran) == ["amtool", "lint", "promtool"]
     assert not (tmp_path / ".obsc-validated").exists()  # a failed validation records nothing
+
+
+def test_one_promtool_more_than_cpus_unless_obsc_jobs_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import workers
+
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    monkeypatch.delenv("OBSC_JOBS", raising=False)
+    assert promtool._jobs() == 3
+    monkeypatch.setenv("OBSC_JOBS", "2")
+    assert promtool._jobs() == 2

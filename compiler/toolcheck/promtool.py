@@ -198,8 +198,11 @@ def _bins(files: Sequence[str], jobs: int, layout: Layout) -> list[list[str]]:
 
 
 def _jobs() -> int:
+    """OBSC_JOBS when set, else one promtool more than CPUs: a test file with a week-long timeline makes
+    promtool's test TSDB compact and fsync blocks, and the extra process uses the CPU it leaves idle
+    (40 files two vs three at a time on 2 CPUs: wall 0.94x for 1.07x the CPU, median of 3 pairs)."""
     text = os.environ.get("OBSC_JOBS", "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else workers.available_cpus()
+    return int(text) if text.isdigit() and int(text) > 0 else workers.available_cpus() + 1
 
 
 def _layout(out_dir: str, rule_paths: list[str], test_paths: list[str], tmp: str) -> Layout:
