@@ -14,7 +14,7 @@ inside `oneOf` and `if`: a branch wrongly called invalid there could hide an err
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,14 +205,16 @@ def _property_names(node: dict[str, Any], ctx: _Context) -> Check:
     return lambda instance: type(instance) is not dict or all(check(k) for k in instance)
 
 
-def _min_properties(node: dict[str, Any], ctx: _Context) -> Check:
-    least = node["minProperties"]
-    return lambda instance: type(instance) is not dict or len(instance) >= least
+def _size_bound(keyword: str, kind: type[Sized], at_least: bool) -> Callable[[dict[str, Any], _Context], Check]:
+    """min/maxProperties, min/maxItems, min/maxLength: a bound on len() of one JSON type, others pass."""
 
+    def compile_bound(node: dict[str, Any], ctx: _Context) -> Check:
+        bound = node[keyword]
+        if at_least:
+            return lambda instance: type(instance) is not kind or len(instance) >= bound
+        return lambda instance: type(instance) is not kind or len(instance) <= bound
 
-def _max_properties(node: dict[str, Any], ctx: _Context) -> Check:
-    most = node["maxProperties"]
-    return lambda instance: type(instance) is not dict or len(instance) <= most
+    return compile_bound
 
 
 # ---------------------------------------------------------------- arrays
@@ -223,16 +225,6 @@ def _items(node: dict[str, Any], ctx: _Context) -> Check:
         raise Unsupported("prefixItems")
     check = _compile(node["items"], ctx)
     return lambda instance: type(instance) is not list or all(check(item) for item in instance)
-
-
-def _min_items(node: dict[str, Any], ctx: _Context) -> Check:
-    least = node["minItems"]
-    return lambda instance: type(instance) is not list or len(instance) >= least
-
-
-def _max_items(node: dict[str, Any], ctx: _Context) -> Check:
-    most = node["maxItems"]
-    return lambda instance: type(instance) is not list or len(instance) <= most
 
 
 def _unique(instance: Any) -> bool:
@@ -253,16 +245,6 @@ def _unique_items(node: dict[str, Any], ctx: _Context) -> Check:
 def _pattern(node: dict[str, Any], ctx: _Context) -> Check:
     search = patterns.strict(node["pattern"]).search
     return lambda instance: type(instance) is not str or search(instance) is not None
-
-
-def _min_length(node: dict[str, Any], ctx: _Context) -> Check:
-    least = node["minLength"]
-    return lambda instance: type(instance) is not str or len(instance) >= least
-
-
-def _max_length(node: dict[str, Any], ctx: _Context) -> Check:
-    most = node["maxLength"]
-    return lambda instance: type(instance) is not str or len(instance) <= most
 
 
 def _minimum(node: dict[str, Any], ctx: _Context) -> Check:
@@ -365,18 +347,18 @@ _KEYWORDS_ORDERED: dict[str, Callable[[dict[str, Any], _Context], Check]] = {
     "type": _type,
     "enum": _enum,
     "const": _const,
-    "minLength": _min_length,
-    "maxLength": _max_length,
+    "minLength": _size_bound("minLength", str, at_least=True),
+    "maxLength": _size_bound("maxLength", str, at_least=False),
     "pattern": _pattern,
     "minimum": _minimum,
     "maximum": _maximum,
     "exclusiveMinimum": _exclusive_minimum,
     "exclusiveMaximum": _exclusive_maximum,
     "required": _required,
-    "minProperties": _min_properties,
-    "maxProperties": _max_properties,
-    "minItems": _min_items,
-    "maxItems": _max_items,
+    "minProperties": _size_bound("minProperties", dict, at_least=True),
+    "maxProperties": _size_bound("maxProperties", dict, at_least=False),
+    "minItems": _size_bound("minItems", list, at_least=True),
+    "maxItems": _size_bound("maxItems", list, at_least=False),
     "uniqueItems": _unique_items,
     "propertyNames": _property_names,
     "additionalProperties": _additional,
