@@ -41,8 +41,8 @@ FILES_PER_CALL = 8
 # Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (min of 8
 # runs: 1.35 -> 1.17 CPU-s at 200; 400 and 800 saved no more); the peak heap grows 123 -> 162 MB per
 # process. obsc already runs one promtool per CPU, so each one's collector helpers on the other CPUs only
-# contend with the other promtools: GOMAXPROCS=1 used 8% less CPU and wall over 40 test files run two at
-# a time (median of 3 pairs). Values in the user's environment win.
+# contend with the other promtools: GOMAXPROCS=1 used 14% less CPU and 8% less wall over 40 test files run
+# two at a time (median of 3 pairs, quiet machine). Values in the user's environment win.
 GO_DEFAULTS = {"GOGC": "200", "GOMAXPROCS": "1"}
 
 
@@ -155,14 +155,14 @@ def _cover_units(
 def _spread(
     promtool: str, calls: Sequence[tuple[list[str], Sequence[str]]], layout: Layout
 ) -> list[tuple[list[str], list[str]]]:
-    """`promtool COMMAND FILES` for each (command, files) of `calls`, the files split over one process per
-    CPU (promtool works through its files one after another on one core), balanced by size; (findings,
-    passed files) of each process. All calls share one queue, so no CPU waits for another command's last
+    """`promtool COMMAND FILES` for each (command, files) of `calls`, the files split over `_jobs()`
+    processes at a time (promtool works through its files one after another on one core), balanced by
+    size; (findings, passed files) of each process, in `calls` order. All calls share one queue, so no CPU waits for another command's last
     process. A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services'
     work, not a whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
     jobs = _jobs()
     parts = [(command, part) for command, files in calls for part in _bins(files, jobs, layout)]
-    # The slowest calls start first and quick ones fill the end: the last call of each command, in order.
+    # Slowest first, so that quick ones fill the end; the results are put back in `parts` order.
     order = sorted(range(len(parts)), key=lambda i: _weight(parts[i], layout), reverse=True)
 
     def one(index: int) -> tuple[list[str], list[str]]:
