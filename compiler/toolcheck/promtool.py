@@ -157,9 +157,10 @@ def _spread(
 ) -> list[tuple[list[str], list[str]]]:
     """`promtool COMMAND FILES` for each (command, files) of `calls`, the files split over `_jobs()`
     processes at a time (promtool works through its files one after another on one core), balanced by
-    size; (findings, passed files) of each process, in `calls` order. All calls share one queue, so no CPU waits for another command's last
-    process. A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services'
-    work, not a whole fleet's (one call per CPU for 1,000 services ran for many minutes and hit the timeout)."""
+    size; (findings, passed files) of each process, in `calls` order. All calls share one queue, so no
+    CPU waits for another command's last process. A process gets at most FILES_PER_CALL files, so that
+    OBSC_TOOL_TIMEOUT bounds a few services' work, not a whole fleet's (one call per CPU for 1,000
+    services ran for many minutes and hit the timeout)."""
     jobs = _jobs()
     parts = [(command, part) for command, files in calls for part in _bins(files, jobs, layout)]
     # Slowest first, so that quick ones fill the end; the results are put back in `parts` order.
