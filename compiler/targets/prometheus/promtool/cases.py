@@ -15,8 +15,8 @@ from compiler.targets.prometheus.rule_model import Rule, series
 # at every step (~7 ms for a rich service's ~120 rules) and re-reads the rule file per test group (~26 ms),
 # so steps are as long as the alerts' `for` and windows allow (`for` of 2m and 15m then both fire at the
 # first step; the cases still tell firing from quiet). The long file's week at 12h steps is 14 steps (a rich
-# service's long file: 0.39 CPU-s at 6h steps, 0.30 at 12h); its 1h averages then hold one sample, and its 6d
-# and 1w offsets land on the step grid.
+# service's long file: 0.39 CPU-s at 6h steps, 0.30 at 12h; ~0.2 since its traffic comparisons run in lanes,
+# traffic_cases.py); its 1h averages then hold one sample, and its 6d and 1w offsets land on the step grid.
 MAIN_STEP = 1800
 LONG_STEP = 12 * 3600
 EXPR_TOLERANCE = "1e-9"

@@ -7,7 +7,7 @@ where they must not (a rollout still in progress, an error type seen yesterday, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -15,13 +15,11 @@ from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus.keyalerts import (
     SIGNAL_WINDOW,
-    TRAFFIC_FLOOR,
     UTILISATION_SIGNALS,
     error_rate_min_events,
     error_type_labels,
 )
 from compiler.targets.prometheus.promtool.cases import (
-    LANE,
     AlertCheck,
     Case,
     InputSeries,
@@ -29,11 +27,14 @@ from compiler.targets.prometheus.promtool.cases import (
     hold_times,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
+from compiler.targets.prometheus.promtool.key_common import check as _check
+from compiler.targets.prometheus.promtool.key_common import signal as _signal
+from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
-DAY, WEEK = 86400, 7 * 86400
-ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # how far past (or short of) a line the inputs go
 SIGNALS = {
     AlertKind.LATENCY_P99: names.SERVICE_LATENCY_P99,
     AlertKind.DISK: names.SERVICE_DISK,
@@ -43,27 +44,6 @@ SIGNALS = {
 
 def _duration(seconds: int) -> str:
     return format_duration(seconds) if seconds else "0s"
-
-
-def _threshold(rule: Rule) -> Decimal:
-    assert rule.source is not None and rule.source.key_alert is not None
-    threshold = rule.source.key_alert.threshold
-    assert threshold is not None
-    return threshold
-
-
-def _signal(service: Service, name: str, values: str) -> InputSeries:
-    return InputSeries(name, ((names.LABEL_SERVICE, service.name),), values)
-
-
-def _check(rules: list[Rule], at: int, value_of: Callable[[Rule], float | None], active_at: int = 0) -> AlertCheck:
-    """Every rule of one alert name that holds (a value) and has held since `active_at` for its `for`."""
-    fired = []
-    for rule in rules:
-        value = value_of(rule)
-        if value is not None and at - active_at >= rule.for_seconds:
-            fired.append(firing(rule, value))
-    return AlertCheck(at, rules[0].alert, tuple(fired))
 
 
 def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step: int) -> Iterator[Case]:
@@ -209,118 +189,6 @@ def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     return Case(f"{rules[0].alert}: 1.0.0 -> 1.1.0 fires once the rollout is complete", step, series, checks)
 
 
-def _always(value: float) -> Callable[[Rule], float | None]:
-    return lambda rule: value
-
-
-def _anomalous(level: Decimal, base: Decimal) -> Callable[[Rule], float | None]:
-    """The traffic-anomaly value when traffic is `level` and was `base` a week ago (None: quiet)."""
-    factor = level / base
-
-    def value_of(rule: Rule) -> float | None:
-        line = _threshold(rule)
-        hit = base >= TRAFFIC_FLOOR and (factor > 1 + line or factor < 1 - line)
-        return float(decimal_text(level)) / float(decimal_text(base)) if hit else None
-
-    return value_of
-
-
-def _settle(step: int) -> int:
-    """How long after a level change the 1h averages show only the new level: none once a step is
-    longer than the hour (the window then holds the one sample at the evaluation time)."""
-    return 0 if step > 3600 else steps_after(3600, step)
-
-
-def _traffic_case(service: Service, anomaly: list[Rule], milestone: list[Rule], share: Decimal, step: int) -> Case:
-    """A first week at 8 events/s (after a while just under, then just over, the low-traffic floor), then
-    levels just inside and beyond `share` of it, up and then down.
-
-    Each level lasts until the 1h averages have left the previous one and the longest `for` has passed;
-    checks sit at the end of each level, where the week-ago comparison is steady. The first week also
-    shows that a new high with less than 6 days of history is no milestone.
-    """
-    base, under, over = Decimal(8), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
-    levels = [base * (1 + share * BELOW), base * (1 + share * ABOVE)]
-    falls = share * ABOVE < 1 and any(_threshold(r) < 1 for r in anomaly)
-    if falls:
-        levels += [base * (1 - share * BELOW), base * (1 - share * ABOVE)]
-    hour = _settle(step)
-    hold = max(steps_after(max((r.for_seconds for r in anomaly), default=0), step), step)
-    hold_m = steps_after(max((r.for_seconds for r in milestone), default=0), step)
-    part = hour + hold + step  # long enough for a steady week-ago average inside it, and a check
-    # The first week opens with traffic just under, then just over, the floor (twice when the lower
-    # branch exists): a week later 8/s (and then a drop) is compared with them only above the floor.
-    first_week = [under, over] * (2 if falls else 1)
-    drop = under * (1 - share * ABOVE)
-    change = WEEK + len(first_week) * part + hour + step
-    values = [f"{decimal_text(v)}+0x{part // step - 1}" for v in first_week]
-    if falls:
-        values += [
-            f"{decimal_text(base)}+0x{(WEEK + 2 * part - len(first_week) * part) // step - 1}",
-            f"{decimal_text(drop)}+0x{2 * part // step - 1}",
-            f"{decimal_text(base)}+0x{(change - WEEK - 4 * part) // step - 1}",
-        ]
-    else:
-        values.append(f"{decimal_text(base)}+0x{(change - len(first_week) * part) // step - 1}")
-    checks: list[AlertCheck] = []
-    if anomaly:
-        for i, now in enumerate([base] + ([drop] if falls else [])):
-            start = WEEK + 2 * i * part
-            checks.append(_check(anomaly, start + part - step, _anomalous(now, under)))  # under the floor
-            active = start + part + hour
-            checks.append(_check(anomaly, active + hold, _anomalous(now, over), active))
-        checks.append(_check(anomaly, change - step, _anomalous(base, base)))
-    if milestone and hold_m < 3600:
-        young = len(first_week) * part + hold_m  # a new high with less than 6 days of history
-        checks.append(_check(milestone, young, lambda r: None))
-        checks.append(_check(milestone, change - step, lambda r: None))  # as high as last week: no record
-    start, high = change, base
-    settle = hour + hold
-    for level in levels:
-        end = start + settle
-        values.append(f"{decimal_text(level)}+0x{(end - start) // step}")
-        if anomaly:
-            checks.append(_check(anomaly, end, _anomalous(level, base), active_at=start + hour))
-        if milestone and level > high and level >= TRAFFIC_FLOOR and hold_m < 3600:
-            top = float(decimal_text(level))
-            checks.append(_check(milestone, start + hold_m, _always(top), active_at=start))
-            checks.append(_check(milestone, end, lambda r: None))  # an hour on, it is no longer a new high
-        high = max(high, level)
-        start = end + step
-    title = f"traffic: a week at {base}/s, then " + ", ".join(f"{decimal_text(v)}/s" for v in levels)
-    return Case(title, step, (_signal(service, names.SERVICE_REQUESTS_RATE, " ".join(values)),), tuple(checks))
-
-
-def _milestone_floor_case(service: Service, rules: list[Rule], step: int) -> Case:
-    """A new high under the traffic floor is no record; one just over it is.
-
-    Its series carries LANE (a label the alert keeps, as it keeps every label of the series it reads
-    per series), so that it runs beside the traffic case's: it ends before the week the traffic case
-    compares with, and stays flat (no new high) while the traffic case checks."""
-    hold = steps_after(max(r.for_seconds for r in rules), step)
-    low, under, over = TRAFFIC_FLOOR * Decimal("0.4"), TRAFFIC_FLOOR * BELOW, TRAFFIC_FLOOR * ABOVE
-    # 6 days of history (present_over_time ... offset 6d) before the rise; a later rise adds only steps
-    rise = steps_after(6 * DAY, step)
-    second = rise + steps_after(2 * 3600, step)
-    values = " ".join(
-        (
-            f"{decimal_text(low)}+0x{rise // step - 1}",
-            f"{decimal_text(under)}+0x{(second - rise) // step - 1}",
-            f"{decimal_text(over)}+0x{hold // step}",
-        )
-    )
-    lane = {LANE: "floor"}
-    own = tuple(sorted({names.LABEL_SERVICE: service.name, **lane}.items()))
-    top = float(decimal_text(over))
-    fired = tuple(firing(r, top, group={**dict(r.labels), **lane}) for r in rules if hold >= r.for_seconds)
-    return Case(
-        f"{rules[0].alert}: a new high under the traffic floor is no record, one over it is",
-        step,
-        (InputSeries(names.SERVICE_REQUESTS_RATE, own, values),),
-        (AlertCheck(rise + hold, rules[0].alert, ()), AlertCheck(second + hold, rules[0].alert, fired)),
-    )
-
-
 def _new_error_case(service: Service, rules: list[Rule], step: int) -> Case:
     """An error type seen from the start is not new (checked at 2h); one appearing after more than a day
     without it is. Without type labels the one series stands for both: present, gone a day, back."""
@@ -377,17 +245,4 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
             yield _new_error_case(service, mine, long_step), True
     anomaly = by_kind.get(AlertKind.TRAFFIC_ANOMALY, [])
     milestone = by_kind.get(AlertKind.TRAFFIC_MILESTONE, [])
-    shares = list(dict.fromkeys(_threshold(r) for r in anomaly)) or [Decimal("0.5")]
-    traffic = [
-        _traffic_case(service, anomaly, milestone if i == 0 else [], share, long_step)
-        for i, share in enumerate(shares if anomaly or milestone else [])
-    ]
-    if milestone:
-        floor = _milestone_floor_case(service, milestone, long_step)
-        if traffic and max(c.at for c in floor.alerts) < WEEK:  # see _milestone_floor_case
-            one = traffic[0]
-            checks = one.alerts + floor.alerts
-            traffic[0] = Case(f"{one.name}; {floor.name}", long_step, one.series + floor.series, checks)
-        else:
-            traffic.append(floor)
-    yield from ((c, True) for c in traffic)
+    yield from ((c, True) for c in traffic_cases(service, anomaly, milestone, long_step))
