@@ -193,7 +193,7 @@ _JSON = _SCALARS | st.recursive(
 @pytest.mark.parametrize("raw", _SCHEMAS, ids=[",".join(k for k in s if k != "$defs") for s in _SCHEMAS])
 def test_each_keyword_answers_as_jsonschema(raw: dict[str, Any]) -> None:
     check = fastcheck.compile_schema(raw)
-    reference = schema._StrictValidator(raw)
+    reference = schema._strict_validator()(raw)
 
     @settings(max_examples=400 if FULL else 100, deadline=None)
     @given(_JSON)

@@ -59,12 +59,6 @@ def _strict_validator() -> Any:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "_StrictValidator":  # the validator class, made on first use
-        return _strict_validator()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @functools.cache
 def _validator() -> Any:
     import jsonschema
