@@ -117,3 +117,20 @@ def test_rules_that_may_drop_the_lane_label_run_one_after_another(tmp_path: Path
         assert lanes(apart) <= {"", "floor"} and max(c.at for c in apart[0].alerts) > 2 * WEEK
     # steps of an hour or less keep earlier samples in the 1h averages: no lanes either
     assert lanes(traffic_cases(service, anomaly, milestone, HOUR)) <= {"", "floor"}
+
+
+@pytest.mark.parametrize("hold", ["1m", "10m", "30m"])
+def test_event_notices_with_a_for_fire_in_the_main_file_and_pass_promtool(tmp_path: Path, hold: str) -> None:
+    """A traffic high, a new error type and a rollout hold for the hour after the event: with a `for` (at most
+    30m) the long file's 12h steps could never show them firing (a promtool failure on valid specs, before),
+    so their cases run at the main file's 30m steps, each checked firing."""
+    held = {"info": {"for": hold}}
+    out = _compile(tmp_path, {"traffic_milestone": held, "new_error_type": held, "deployment": held})
+    main = yaml.safe_load((out / "prometheus/tests/svc-0000.test.yaml").read_text())
+    fired = {c["alertname"] for g in main["tests"] for c in g["alert_rule_test"] if c["exp_alerts"]}
+    assert {"ServiceTrafficMilestone", "ServiceNewErrorType", "ServiceDeployed"} <= fired
+    long_names = {c["alertname"] for g in _long(out)["tests"] for c in g["alert_rule_test"]}  # type: ignore[attr-defined]
+    assert "ServiceTrafficMilestone" not in long_names and "ServiceNewErrorType" not in long_names
+    assert "ServiceUnusualTraffic" in long_names  # the comparisons with last week stay there
+    _promtool(out, "tests/svc-0000.test.yaml")
+    _promtool(out, "tests/svc-0000.long.test.yaml")

@@ -17,6 +17,14 @@ class KindInfo:
 
 _PAGE_FOR = {Tier.CRITICAL: 300, Tier.WARNING: 900, Tier.INFO: 0}
 
+# Notices of an event (a rollout completed, an error type appeared, traffic set a 7-day high): each one's
+# condition holds for the hour after the event (keyalerts.py: DEPLOY_LOOKBACK, NEW_ERROR_GRACE, the 1h
+# maximum), whatever happens next. A `for` cannot debounce them, only delay them, and one of an hour or more
+# silences every event. Up to EVENT_MAX_FOR leaves the alert half that hour, and the generated promtool
+# test can show it firing at its 30m steps.
+EVENT_KINDS = frozenset({AlertKind.DEPLOYMENT, AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE})
+EVENT_MAX_FOR = 1800
+
 KINDS: dict[AlertKind, KindInfo] = {
     AlertKind.ERROR_RATE: KindInfo(
         ThresholdType.RATIO, ("requests", "errors"), _PAGE_FOR, "share of requests that fail"

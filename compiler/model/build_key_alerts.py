@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from compiler.model.alert_kinds import KINDS
+from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
-from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent
+from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent
 from compiler.spec.document import Path
 
 
@@ -61,6 +61,9 @@ def build_key_alert(
     if isinstance(value, dict):
         if "for" in value:
             for_seconds = parse_duration(value["for"])
+            if kind in EVENT_KINDS and for_seconds > EVENT_MAX_FOR and value.get("threshold", True) is not False:
+                ctx.error((*path, "for"), _event_for_message(kind, value["for"]))
+                return None
         value = value.get("threshold", True)
     if value is False:
         return None
@@ -70,6 +73,14 @@ def build_key_alert(
         ctx.error(path, f"{kind.value}: {exc}")
         return None
     return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
+
+
+def _event_for_message(kind: AlertKind, hold: str) -> str:
+    return (
+        f"{kind.value} reports an event: its condition holds for the hour after it whatever follows, so a `for` "
+        f"only delays the alert and one of an hour or more silences it; at most "
+        f"{format_duration(EVENT_MAX_FOR)} is allowed (for: {hold})"
+    )
 
 
 def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
