@@ -1,7 +1,8 @@
 """The long-horizon promtool test file (issue 15): the traffic comparisons with last week each run on their
 own `obsc_lane` series, all checked right after the first week, so the file's timeline ends at 7d12h (was
 15d); traffic alerts configured unlike the bench still pass promtool, and rules that could drop the lane
-label fall back to comparisons one after another."""
+label fall back to comparisons one after another. Also the key alerts whose `for` the long file's steps,
+or a disk's horizon, could hide: each `for` the spec accepts is shown firing and passes promtool."""
 
 from __future__ import annotations
 
@@ -134,3 +135,27 @@ def test_event_notices_with_a_for_fire_in_the_main_file_and_pass_promtool(tmp_pa
     assert "ServiceUnusualTraffic" in long_names  # the comparisons with last week stay there
     _promtool(out, "tests/svc-0000.test.yaml")
     _promtool(out, "tests/svc-0000.long.test.yaml")
+
+
+@pytest.mark.parametrize(
+    "disk_full",
+    [
+        {"warning": "2h"},  # the default 30m `for` is a quarter of it: failed before ("never asserted firing")
+        {"warning": "1h", "critical": {"threshold": "3h", "for": "1m"}},  # half: full in 30m less half a second
+        {"warning": {"threshold": "1d", "for": "12h"}},
+        {"warning": {"threshold": "20m", "for": "10m"}},  # within a step: checked past full, still filling
+        {"warning": {"threshold": "30m", "for": "0s"}},
+    ],
+)
+def test_every_disk_full_hold_the_spec_accepts_fires_in_its_test(tmp_path: Path, disk_full: dict[str, object]) -> None:
+    out = _compile(tmp_path, {"disk_full": disk_full})
+    main = yaml.safe_load((out / "prometheus/tests/svc-0000.test.yaml").read_text())
+    fired = [
+        a["exp_labels"]["severity"]
+        for g in main["tests"]
+        for c in g["alert_rule_test"]
+        if c["alertname"] == "ServiceDiskFillingUp"
+        for a in c["exp_alerts"]
+    ]
+    assert set(fired) == set(disk_full), fired  # every tier shown firing
+    _promtool(out, "tests/svc-0000.test.yaml")

@@ -57,7 +57,7 @@ _TIERS = tuple((tier, tier.value) for tier in Tier)
 def build_key_alert(
     kind: AlertKind, tier: Tier, value: Any, ttype: ThresholdType, default_for: int, ctx: Ctx, path: Path
 ) -> KeyAlert | None:
-    for_seconds = default_for
+    for_seconds, raw = default_for, value
     if isinstance(value, dict):
         if "for" in value:
             for_seconds = parse_duration(value["for"])
@@ -72,7 +72,24 @@ def build_key_alert(
     except ValueError as exc:
         ctx.error(path, f"{kind.value}: {exc}")
         return None
+    if kind is AlertKind.DISK_FULL and threshold is not None and for_seconds * 2 > threshold:
+        # A steadily filling disk is predicted full within the horizon from `horizon` ahead of full, so the
+        # alert fires `horizon - for` ahead: past half the horizon the warning comes too late to act on
+        # (and at `for` >= horizon, once the disk is full).
+        given = isinstance(raw, dict) and "for" in raw
+        ctx.error((*path, "for") if given else path, _disk_for_message(threshold, for_seconds, given))
+        return None
     return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
+
+
+def _disk_for_message(horizon: Decimal, hold: int, given: bool) -> str:
+    lead = int(horizon) - hold
+    when = f"only {format_duration(lead)} before it is full" if lead > 0 else "only once it is full"
+    default = "" if given else " (the default `for`; set a shorter one)"
+    return (
+        f"disk_full: a for of {format_duration(hold)}{default} is more than half the "
+        f"{format_duration(int(horizon))} horizon: a disk filling steadily would be reported {when}"
+    )
 
 
 def _event_for_message(kind: AlertKind, hold: str) -> str:

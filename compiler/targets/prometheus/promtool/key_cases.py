@@ -133,9 +133,18 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
     for rule in rules:
         horizon = _threshold(rule)
         span = format_duration(int(horizon))
-        yield case(
-            f"{rule.alert}: full in 0.8x the {span} horizon fires", Decimal(int(horizon * BELOW)) + Decimal("0.5")
-        )
+        # Active from the first step at which the time to full is under the horizon, it must stay so for
+        # `for` rounded up to a step: a disk full in 0.8x the horizon, or sooner where `for` needs it (a
+        # `for` is at most half the horizon, model/build_key_alerts.py).
+        soon = Decimal(int(horizon) - steps_after(rule.for_seconds, step)) - Decimal("0.5")
+        full_in = Decimal(int(horizon * BELOW)) + Decimal("0.5")
+        if full_in <= soon:
+            title = f"full in 0.8x the {span} horizon"
+        elif soon > 0:
+            title = f"full in {soon}s ({span} horizon)"
+        else:  # a horizon within a step: the prediction still holds past full while the disk keeps filling
+            title = f"full {-soon}s ago and still filling ({span} horizon)"
+        yield case(f"{rule.alert}: {title} fires", min(full_in, soon))
         yield case(
             f"{rule.alert}: full in 1.25x the {span} horizon does not", Decimal(int(horizon * ABOVE)) + Decimal("0.5")
         )
