@@ -136,6 +136,10 @@ def _laned_case(service: Service, anomaly: list[Rule], milestone: list[Rule], sh
     pairs += [(base, base)] + [(base, level) for level in levels]
     own = {names.LABEL_SERVICE: service.name}
     inputs, checks = [], []
+    if anomaly and not all(r.for_seconds for r in anomaly):
+        # Without a `for` some lane fires at every check after the week: the step before it, with no week-ago
+        # average yet, is where every lane is seen quiet.
+        checks.append(check(anomaly, WEEK - step, lambda r: None))
     for i, (then, now) in enumerate(pairs):
         lane = {LANE: f"traffic-{i + 1}"}
         first = f"{decimal_text(base)}+0x{WEEK // step - 1}"
