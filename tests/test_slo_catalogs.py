@@ -3,6 +3,7 @@ never read a missing bucket as "all good"; the low-traffic guard; the ticket han
 
 from __future__ import annotations
 
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from compiler.errors import InputError
 from compiler.model import burnrate
 from compiler.model.types import Tier
 from compiler.model.units import format_duration, parse_duration
+from tests.conftest import require_tool
 
 DAY = 86400
 SPEC = """\
@@ -102,6 +104,7 @@ def test_platform_windows_replace_a_period_and_apply(tmp_path: Path) -> None:
         ("{tier: warning, name: slow, long: 2h, short: 2h, factor: 2}", "[0].short", "shorter than the long one"),
         ("{tier: warning, name: slow, long: 8d, short: 2h, factor: 2}", "[0].long", "longer than the 7d period"),
         ("{tier: warning, name: slow, long: 1d, short: 2h}", "[0]", "exactly one of budget_share and factor"),
+        ("{tier: critical, name: fast, long: 5m, short: 1m, factor: 14}", "[0].short", "at most one sample"),
     ],
 )
 def test_platform_windows_that_would_misfire_are_located_errors(
@@ -156,3 +159,19 @@ def test_period_text_round_trips() -> None:
     assert burnrate.catalog_for(DAY - 1) is None
     assert burnrate.default_min_bad_events() == 3
     assert Decimal(1) == burnrate.ONE
+
+
+def test_a_catalog_without_the_default_windows_passes_its_own_tests(tmp_path: Path) -> None:
+    """The raw-counter case checked the 30m, 1h and 2h ratios whatever the catalog recorded: a platform's
+    5m/2m pair compiled into tests that promtool failed ("got: nil"). It checks recorded windows only."""
+    promtool = require_tool("promtool")
+    row = "{tier: critical, name: fast, long: 5m, short: 2m, factor: 20}"
+    out = compiled(tmp_path, "7d", f"    windows:\n      7d:\n        - {row}\n")
+    root = tmp_path / "out"
+    for path, content in out.items():
+        if path.startswith("prometheus/"):
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(content)
+    tests = sorted(str(p.relative_to(root / "prometheus")) for p in (root / "prometheus/tests").glob("*.yaml"))
+    done = subprocess.run([promtool, "test", "rules", *tests], cwd=root / "prometheus", capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]

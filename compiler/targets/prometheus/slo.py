@@ -13,7 +13,7 @@ longest window they read, so they never see a series the other tier has not refr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from compiler import conventions as names
 from compiler.model import queries
@@ -188,7 +188,11 @@ def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ..
 
 
 def _percent(ratio: Decimal) -> str:
-    return decimal_text(ratio * 100) + "%"
+    """A share as a percentage with at most 6 significant digits: a platform's own window pair (1d of a 7d
+    budget) would otherwise print 28 ("14.28571428571428571428571429%")."""
+    with localcontext() as context:
+        context.prec = 6
+        return decimal_text(+(ratio * 100)) + "%"
 
 
 def _human_factor(factor: Decimal) -> str:

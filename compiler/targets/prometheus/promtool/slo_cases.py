@@ -389,11 +389,15 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
         (names.SLO_PERIOD_SECONDS, Decimal(slo.period_seconds)),
     ):
         exprs.append(ExprCheck(steady, series(record, meta), ((series(record, meta), float(decimal_text(value))),)))
-    for minutes in (5, 30, 60):  # 15 minutes into a total outage, without lag
+    # Only the windows the SLO records among those these phases were laid out for (a platform's own
+    # catalog may leave some out: its rules then record no such series).
+    recorded = set(recorded_windows(slo))
+    for minutes in (m for m in (5, 30, 60) if m * 60 in recorded):  # 15 minutes into a total outage, without lag
         ratio_near(_SPIKE * 60, format_duration(minutes * 60), _window_ratio(_SPIKE, minutes))
-    for window in ("5m", "30m", "1h"):
-        exprs.append(ExprCheck(_IDLE * 60, series(names.sli_error_ratio(window), own), ()))
-    ratio_near(_END * 60, "2h", _window_ratio(_END, 120))  # 0.125: a ratio of sums (a mean of ratios: 0.25)
+    for minutes in (m for m in (5, 30, 60) if m * 60 in recorded):
+        exprs.append(ExprCheck(_IDLE * 60, series(names.sli_error_ratio(format_duration(minutes * 60)), own), ()))
+    if 7200 in recorded:  # 0.125: a ratio of sums (a mean of ratios: 0.25)
+        ratio_near(_END * 60, "2h", _window_ratio(_END, 120))
     # The period window sums the coarse tier's samples of bad and all events: a ratio of sums too.
     ratio_near(_END * 60, format_duration(slo.period_seconds), _coarse_ratio(_END, step))
     return Case(
