@@ -167,6 +167,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     tiers = recording_tiers()
     if a.short_seconds == b.short_seconds or any(tiers.is_coarse(w.short_seconds) for w in (a, b)):
         return None
+    if {a.short_seconds, b.short_seconds} & {a.long_seconds, b.long_seconds}:
+        return None  # one window both stops (or starts) and burns throughout: no such hand-over exists
     if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
         return None
     high = (max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(_DIGITS)
@@ -177,7 +179,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
         total *= 2
     start = steps_after(max(a.for_seconds, step), step)  # the first ticket fires here
     switch = start + step  # the first pair's short window stops, the second's starts
-    after = switch // step
+    taken_at = switch + max(step, steps_after(second.for_seconds, step))  # the second pair fires by then
+    after, end = switch // step, taken_at // step
     bad = (high * total).normalize()
     group = sample_group(slo)
 
@@ -185,12 +188,13 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
         labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
         return [
             InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values),
-            InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, after + 1)),
+            InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, end)),
         ]
 
-    # samples at 0, step, ... switch + step: the first pair's short window burns before `switch`, the second's from it
-    burning = constant(bad, after + 1)
-    before, later = f"{constant(bad, after - 1)} 0+0x1", f"0+0x{after - 1} {decimal_text(bad)}+0x1"
+    # samples at 0, step, ... taken_at: the first pair's short window burns before `switch`, the second's from it
+    burning = constant(bad, end)
+    before = f"{constant(bad, after - 1)} 0+0x{end - after}"
+    later = f"0+0x{after - 1} {decimal_text(bad)}+0x{end - after}"
     inputs = [*window_series(a.short_seconds, before), *window_series(b.short_seconds, later)]
     for w in (a, b):
         if not tiers.is_coarse(w.long_seconds):
@@ -199,13 +203,17 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
         labels = tuple(sorted({**window_labels(service, slo, "5m"), **group}.items()))
         inputs += [
             InputSeries(names.SLI_ERRORS_COARSE, labels, burning),
-            InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, after + 1)),
+            InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)),
         ]
     value = float(decimal_text(bad)) / float(decimal_text(total))
+    held, taken = firing(first, value, group=group), firing(second, value, group=group)
+    # after the switch the first pair is kept firing for its keep_firing_for, from the step its condition broke;
+    # the second fires at once without a `for`, else it is pending at the switch
+    kept = (held,) if first.keep_firing_seconds > taken_at - switch else ()
     checks = (
-        AlertCheck(start, first.alert, (firing(first, value, group=group),)),
-        AlertCheck(switch, first.alert, (firing(first, value, group=group),)),  # kept firing; the second is pending
-        AlertCheck(switch + step, first.alert, (firing(second, value, group=group),)),
+        AlertCheck(start, first.alert, (held,)),
+        AlertCheck(switch, first.alert, (held,) if second.for_seconds else (held, taken)),
+        AlertCheck(taken_at, first.alert, (*kept, taken)),
     )
     title = f"{slo.name}: a ticket over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
     return Case(title, step, tuple(inputs), checks)

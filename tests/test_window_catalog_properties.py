@@ -1,0 +1,146 @@
+"""A platform's own burn-window catalog, written as a newcomer might: periods, pairs, factors or budget
+shares, `for` and `keep_firing_for`, with ratio and latency SLOs and any min_bad_events.
+
+Either the platform is refused at its lines (exit 2), or the compile passes its own promtool tests,
+amtool and the lint. A search like this found, in round 7: the raw-counter case checking windows the
+catalog does not record, 1m windows (empty at a 1m scrape), the hand-over case with shared windows, with
+a long keep_firing_for or a second pair's `for`, and "healthy" traffic that spent the budget (all fixed;
+each is an explicit example below). One promtool run per example that compiles: a few per run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import strategies as st
+
+from tests.cli_helpers import run_obsc
+from tests.conftest import FULL, IN_CI, require_tool
+from tests.test_validate_compile_property import _assert_located
+
+EXAMPLES = int(os.environ.get("OBSC_CATALOG_EXAMPLES", "40" if FULL else "8" if IN_CI else "6"))
+WINDOWS = ["2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "2d", "3d", "6d"]
+HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h", "2h", "6h"]
+
+
+@st.composite
+def pairs(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    long = draw(st.integers(1, len(WINDOWS) - 1))
+    row: dict[str, Any] = {
+        "tier": draw(st.sampled_from(["critical", "warning"])),
+        "name": f"w{index}",
+        "long": WINDOWS[long],
+        "short": WINDOWS[draw(st.integers(0, long - 1))],
+    }
+    if draw(st.integers(0, 3)):
+        row["factor"] = draw(st.sampled_from([1, 1.5, 2, 3, 6, 10, 14.4, 30]))
+    else:
+        row["budget_share"] = draw(st.sampled_from(["2%", "5%", "10%", "50%", "100%"]))
+    for key in ("for", "keep_firing_for"):
+        if draw(st.booleans()):
+            row[key] = draw(st.sampled_from(HOLDS))
+    return row
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    period = draw(st.sampled_from(["7d", "28d", "30d"]))
+    rows = [draw(pairs(i)) for i in range(draw(st.integers(1, 4)))]
+    latency = draw(st.booleans())
+    slo = {
+        "name": "s",
+        "objective": draw(st.sampled_from([95, 99, 99.9, 99.95])),
+        "period": period,
+        "sli": {"latency": "latency", "threshold": "300ms"} if latency else {"errors": "errors", "total": "requests"},
+        "min_bad_events": draw(st.sampled_from([0, 1, 10, 100])),
+    }
+    return rows and {period: rows}, slo
+
+
+def _platform(windows: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "obsc/v1",
+        "kind": "Platform",
+        "teams": {"payments": {}},
+        "receivers": {"fallback": {"webhook": {"url": "http://127.0.0.1:9/hook"}}},
+        "alertmanager": {"default_receiver": "fallback"},
+        "defaults": {"slo_alerts": {"windows": windows}},
+    }
+
+
+def _spec(slo: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "obsc/v1",
+        "service": "batch",
+        "team": "payments",
+        "selector": {"job": "batch"},
+        "metrics": {
+            "requests": "http_requests_total",
+            "errors": 'http_requests_total{code=~"5.."}',
+            "latency": "lat_seconds",
+        },
+        "slos": [slo],
+        "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
+    }
+
+
+def _found(rows: list[dict[str, Any]], period: str = "30d", **slo: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    base = {"name": "s", "objective": 99, "period": period, "sli": {"errors": "errors", "total": "requests"}}
+    return {period: rows}, {**base, **slo}
+
+
+W = "warning"
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each example is a promtool run
+)
+@given(fleet=fleets())
+@example(fleet=_found([{"tier": "critical", "name": "w0", "long": "5m", "short": "2m", "factor": 20}], "7d"))
+@example(  # the 3h window stops for one pair and burns for the other
+    fleet=_found(
+        [
+            {"tier": W, "name": "w0", "long": "1d", "short": "3h", "factor": 1, "for": "1h"},
+            {"tier": W, "name": "w2", "long": "3h", "short": "10m", "budget_share": "5%", "keep_firing_for": "2h"},
+        ],
+        "7d",
+        min_bad_events=10,
+    )
+)
+@example(  # kept firing past the step after the hand-over; the second pair fires at once, or after its `for`
+    fleet=_found(
+        [
+            {"tier": W, "name": "w0", "long": "2d", "short": "6h", "factor": 10, "for": "1h"},
+            {"tier": W, "name": "w1", "long": "3h", "short": "30m", "factor": 2, "keep_firing_for": "2h"},
+            {"tier": W, "name": "w2", "long": "1h", "short": "5m", "budget_share": "50%", "keep_firing_for": "5m"},
+        ],
+        objective=95,
+    )
+)
+@example(fleet=_found([{"tier": W, "name": "w0", "long": "3h", "short": "5m", "factor": 2}], objective=95))
+def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
+    fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_tool("promtool")
+    require_tool("amtool")
+    windows, slo = fleet
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = Path(tmp) / "specs"
+        specs.mkdir()
+        (specs / "platform.yaml").write_text(yaml.safe_dump(_platform(windows), sort_keys=False))
+        (specs / "batch.yaml").write_text(yaml.safe_dump(_spec(slo), sort_keys=False))
+        built = run_obsc(capsys, "compile", str(specs), "--out", str(Path(tmp) / "out"))
+        event(f"compile exit {built.code}")
+        if built.code == 2:
+            _assert_located(built.err)
+            return
+        assert built.code == 0, f"{yaml.safe_dump(windows)}{slo}\n{built.err[:4000]}"
