@@ -10,17 +10,14 @@ One promtool run per example: a handful of examples (more with OBSC_TEST_FULL), 
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.cli_helpers import run_obsc
-from tests.conftest import FULL, IN_CI, require_tool
-from tests.test_validate_compile_property import _assert_located, _write
+from tests.conftest import FULL, IN_CI
+from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
 EXAMPLES = int(os.environ.get("OBSC_KEY_ALERT_EXAMPLES", "24" if FULL else "6" if IN_CI else "5"))
 
@@ -38,20 +35,15 @@ FLAGS = ["service_down", "deployment", "new_error_type", "traffic_milestone"]
 TIERS = ["critical", "warning", "info"]
 
 BASE: dict[str, Any] = {
-    "apiVersion": "obsc/v1",
-    "service": "batch",
-    "team": "payments",
-    "selector": {"job": "batch"},
+    **SERVICE,
     "metrics": {
-        "requests": "http_requests_total",
-        "errors": 'http_requests_total{code=~"5.."}',
+        **REQUESTS,
         "latency": "http_request_duration_seconds",
         "build_info": "app_build_info",
         "cpu": "sum(rate(process_cpu_seconds_total{$selector}[$window]))",
         "memory": "sum(process_resident_memory_bytes{$selector}) / sum(node_memory_MemTotal_bytes{$selector})",
         "disk": "1 - sum(node_filesystem_avail_bytes{$selector}) / sum(node_filesystem_size_bytes{$selector})",
     },
-    "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
 }
 
 
@@ -78,12 +70,7 @@ def _with(alerts: dict[str, Any]) -> dict[str, Any]:
     return {**BASE, "alerts": alerts}
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each example is a promtool run
-)
+@tool_settings(EXAMPLES)
 @given(spec=specs())
 @example(spec=_with({"traffic_milestone": {"info": {"for": "10m"}}, "new_error_type": {"info": {"for": "30m"}}}))
 @example(spec=_with({"deployment": {"info": {"for": "30m"}}, "disk_full": {"warning": "2h", "critical": "1h"}}))
@@ -91,13 +78,4 @@ def _with(alerts: dict[str, Any]) -> dict[str, Any]:
 def test_key_alerts_either_refused_where_written_or_pass_promtool(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    require_tool("promtool")
-    require_tool("amtool")
-    with tempfile.TemporaryDirectory() as tmp:
-        specs_dir = _write(spec, Path(tmp))
-        built = run_obsc(capsys, "compile", str(specs_dir), "--out", str(Path(tmp) / "out"))
-        event(f"compile exit {built.code}")
-        if built.code == 2:
-            _assert_located(built.err)
-            return
-        assert built.code == 0, f"a spec compile accepts must pass its own tests:\n{spec['alerts']}\n{built.err}"
+    refused_or_passes(capsys, spec, platform())

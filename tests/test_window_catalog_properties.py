@@ -11,18 +11,14 @@ each is an explicit example below). One promtool run per example that compiles: 
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.cli_helpers import run_obsc
-from tests.conftest import FULL, IN_CI, require_tool
-from tests.test_validate_compile_property import _assert_located
+from tests.conftest import FULL, IN_CI
+from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
 EXAMPLES = int(os.environ.get("OBSC_CATALOG_EXAMPLES", "40" if FULL else "8" if IN_CI else "6"))
 WINDOWS = ["2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "2d", "3d", "6d"]
@@ -63,31 +59,8 @@ def fleets(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return rows and {period: rows}, slo
 
 
-def _platform(windows: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "obsc/v1",
-        "kind": "Platform",
-        "teams": {"payments": {}},
-        "receivers": {"fallback": {"webhook": {"url": "http://127.0.0.1:9/hook"}}},
-        "alertmanager": {"default_receiver": "fallback"},
-        "defaults": {"slo_alerts": {"windows": windows}},
-    }
-
-
 def _spec(slo: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "obsc/v1",
-        "service": "batch",
-        "team": "payments",
-        "selector": {"job": "batch"},
-        "metrics": {
-            "requests": "http_requests_total",
-            "errors": 'http_requests_total{code=~"5.."}',
-            "latency": "lat_seconds",
-        },
-        "slos": [slo],
-        "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
-    }
+    return {**SERVICE, "metrics": {**REQUESTS, "latency": "lat_seconds"}, "slos": [slo]}
 
 
 def _found(rows: list[dict[str, Any]], period: str = "30d", **slo: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -98,12 +71,7 @@ def _found(rows: list[dict[str, Any]], period: str = "30d", **slo: Any) -> tuple
 W = "warning"
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each example is a promtool run
-)
+@tool_settings(EXAMPLES)
 @given(fleet=fleets())
 @example(fleet=_found([{"tier": "critical", "name": "w0", "long": "5m", "short": "2m", "factor": 20}], "7d"))
 @example(  # the 3h window stops for one pair and burns for the other
@@ -130,17 +98,5 @@ W = "warning"
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    require_tool("promtool")
-    require_tool("amtool")
     windows, slo = fleet
-    with tempfile.TemporaryDirectory() as tmp:
-        specs = Path(tmp) / "specs"
-        specs.mkdir()
-        (specs / "platform.yaml").write_text(yaml.safe_dump(_platform(windows), sort_keys=False))
-        (specs / "batch.yaml").write_text(yaml.safe_dump(_spec(slo), sort_keys=False))
-        built = run_obsc(capsys, "compile", str(specs), "--out", str(Path(tmp) / "out"))
-        event(f"compile exit {built.code}")
-        if built.code == 2:
-            _assert_located(built.err)
-            return
-        assert built.code == 0, f"{yaml.safe_dump(windows)}{slo}\n{built.err[:4000]}"
+    refused_or_passes(capsys, _spec(slo), platform({"slo_alerts": {"windows": windows}}))
