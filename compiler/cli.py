@@ -21,6 +21,7 @@ from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_platform, starter_spec
+from compiler.targets import link_notes
 from compiler.ui import console, failures, reports
 from compiler.ui.console import Console
 
@@ -158,6 +159,7 @@ def compile_cmd(
         cold = session.cold_staging if prune or not is_subset(specs) else None
         compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir), cold)
         _explain(compilation, verbosity)
+        _warn_links(compilation, verbosity)
 
         def check_tree(tree: str) -> None:
             from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
@@ -413,6 +415,12 @@ def verify_cmd(
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
         _console().say(f"obsc verify: every metric, bucket and target was found on {url}")
+
+
+def _warn_links(compilation: Compilation, verbosity: int) -> None:
+    if verbosity >= 0 and compilation.fleet.services:
+        for warning in link_notes.unopenable(compilation.fleet.platform):
+            _console().problem(f"obsc: warning: {warning}", code="links", level="warning")
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

@@ -158,9 +158,11 @@ def test_tool_and_internal_errors_are_json_too(
     (entry,) = [e for e in json_lines(result.err) if e.get("code") == "tool"]
     assert "line 9: worse" in str(entry["msg"])
     github = obsc(capsys, "compile", "specs", "--out", "out", "--error-format", "github")
-    assert github.err.strip() == (
+    errors = [line for line in github.err.splitlines() if not line.startswith("::warning title=obsc%3A links::")]
+    assert errors == [
         "::error title=obsc%3A tool::promtool rejected prometheus/rules/x.yaml:%0A  line 3: bad%0A  line 9: worse"
-    )
+    ]
+    assert "::warning title=obsc%3A links::warning: the platform sets no grafana_url" in github.err
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
@@ -393,3 +395,18 @@ def test_a_hostile_file_name_cannot_forge_a_workflow_command(capsys: pytest.Capt
     assert len(annotations) == 3 and not any(line.startswith("::warning") for line in result.err.splitlines())
     for line in annotations:
         assert line.startswith("::error file=specs/x%2Cline=1%3Ay%0A%3A%3Awarning%3A%3Aforged.yaml,line=")
+
+
+def test_links_a_notification_cannot_open_are_warned_about(capsys: pytest.CaptureFixture[str], specs: Path) -> None:
+    """No platform file: dashboards linked as /d/<uid>, runbooks as output paths. Both warned, once each, with
+    what to set; a platform with both URLs compiles without them."""
+    bare = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert bare.code == 0
+    assert bare.err.count("obsc: warning: ") == 2
+    assert "sets no grafana_url" in bare.err and "runbook_url ('{path}') is not a URL" in bare.err
+    (specs / "platform.yaml").write_text(
+        "apiVersion: obsc/v1\nkind: Platform\ngrafana_url: https://grafana.example.com\n"
+        "runbook_url: https://git.example.com/ops/blob/main/out/{path}\n"
+    )
+    linked = obsc(capsys, "compile", "specs", "--out", "linked", "--no-validate")
+    assert linked.code == 0 and "warning" not in linked.err, linked.err
