@@ -33,6 +33,7 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.lanes import budget_lanes, lane_safe
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _inputs, _State, join, pack
+from compiler.targets.prometheus.promtool.unscraped import padded
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr, slo_labels
 
@@ -113,7 +114,9 @@ def _case(
 
     group = {**sample_group(slo), **({LANE: lane} if lane else {})}
     holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): _firing(rule, value, group, fired) for rule, value in holding}
+    # (an unguarded data-missing alert fires from no series at all: it carries none of the inputs' labels)
+    bare = {id(r) for r, _ in holding if r.source is not None and r.source.data_missing}
+    rendered = {id(rule): _firing(rule, value, {} if id(rule) in bare else group, fired) for rule, value in holding}
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
         return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
@@ -423,7 +426,7 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
 
     Raw lanes run together only when their counters are different metrics, so that no SLO's selectors
     pick up another's synthetic series."""
-    alert_lanes: list[list[Case]] = []
+    alert_lanes: list[tuple[Slo, list[Rule], list[Case]]] = []
     raw_lanes: list[list[Case]] = []
     metrics_seen: set[str] = set()
     for slo in service.slos:
@@ -433,7 +436,7 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
             if r.source is not None and r.source.slo is not None and r.source.slo.name == slo.name
         ]
         if mine:
-            alert_lanes.append(_alert_cases(service, slo, mine, step))
+            alert_lanes.append((slo, mine, _alert_cases(service, slo, mine, step)))
         raw = _raw_case(service, slo, step)
         if raw is None:
             continue
@@ -443,4 +446,4 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
         else:
             raw_lanes.append([raw])
         metrics_seen |= metrics
-    return alert_lanes, raw_lanes
+    return padded(service, alert_lanes, step), raw_lanes

@@ -85,11 +85,20 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
     samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
     up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
 
+    # A fed counter carries the group labels of every grouped SLO reading its metric (unless it sets them
+    # itself): without them it is a group of its own (the label empty) for that SLO, whose data-missing check
+    # would fire for it.
+    slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
+    groups: dict[str, dict[str, str]] = {}
+    for slo in slos:
+        for metric, _ in _sli_counters(slo, bucket=True) or ():
+            groups.setdefault(metric, {}).update(sample_group(slo))
+
     def case(title: str, counters: dict[str, list[tuple[str, dict[str, str]]]], per_step: int, targets: int) -> Case:
         """`counters`: per SLO name, the series fed (rising by `per_step` per step)."""
         inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
-            counter = _counter(metric, labels, per_step, samples)
+            counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
         missing = [
             r
@@ -113,7 +122,6 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
-    slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
     cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
