@@ -12,13 +12,14 @@ longest window they read, so they never see a series the other tier has not refr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.burnrate import BurnWindow, recorded_windows, recording_tiers
 from compiler.model.groups import on_labels
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
@@ -221,20 +222,29 @@ def _human_factor(factor: Decimal) -> str:
     return decimal_text(round(factor, 2))
 
 
+# Every SLO on the same window catalog, period and objective states the same numbers: each worked out once.
+@functools.lru_cache(maxsize=1024)
+def _burn_numbers(window: BurnWindow, period_seconds: int, error_budget: Decimal) -> tuple[str, str, str]:
+    """(factor, line, spent): the window's burn factor for humans, the error ratio it fires above (factor ×
+    budget, as `error_ratio_threshold`) and the share of the period's budget such a burn spends in the long
+    window."""
+    factor = window.factor(period_seconds)
+    return _human_factor(factor), _percent(factor * error_budget), _percent(window.budget_spent(period_seconds))
+
+
 def _annotations(
     service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef
 ) -> tuple[tuple[str, str], ...]:
     period, objective, budget = text.period, text.objective, text.budget_percent
     if alert.window is not None:
         w = alert.window
-        factor = _human_factor(w.factor(slo.period_seconds))
+        factor, line, spent = _burn_numbers(w, slo.period_seconds, slo.error_budget)
         speed = "fast" if alert.tier == Tier.CRITICAL else "steadily"
         summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {w.long})"
         description = (
             f"{tmpl.PERCENT} of {slo.name} events failed over the last {w.long}, and the last {w.short} is above "
-            f"the line too: {_percent(error_ratio_threshold(slo, w))} is {factor}x the {budget} "
-            f"error budget of the {objective} objective. At that rate {_percent(w.budget_spent(slo.period_seconds))} "
-            f"of the {period} budget goes every {w.long}."
+            f"the line too: {line} is {factor}x the {budget} error budget of the {objective} objective. "
+            f"At that rate {spent} of the {period} budget goes every {w.long}."
         )
         if slo.min_bad_events > 0:
             description += f" Needs at least {slo.min_bad_events} failed events over {w.long} (min_bad_events)."
