@@ -91,12 +91,15 @@ def _service_alerts(service: Service) -> tuple[AlertDef, ...]:
 def fired_labels(service: Service, alert: AlertDef) -> dict[str, str]:
     """Every label the rule writes: the spec's extras, most specific last (service, tier, SLO, the threshold
     alert's own), under the catalog's labels, which nothing overrides (the model refuses reserved names)."""
+    slo, threshold = alert.slo, alert.threshold
+    if not (service.labels or service.tier_labels or (slo and slo.labels) or (threshold and threshold.labels)):
+        return alert.labels()  # no extras (most alerts): the catalog's labels alone
     labels = dict(service.labels)
     labels.update(next((dict(extra) for tier, extra in service.tier_labels if tier is alert.tier), {}))
-    if alert.slo is not None:
-        labels.update(alert.slo.labels)
-    if alert.threshold is not None:
-        labels.update(alert.threshold.labels)
+    if slo is not None:
+        labels.update(slo.labels)
+    if threshold is not None:
+        labels.update(threshold.labels)
     return {**labels, **alert.labels()}
 
 

@@ -50,10 +50,18 @@ class Selector:
         own = {m.label for m in self.matchers}
         return Selector(self.metric, self.matchers + tuple(m for m in extra if m.label not in own))
 
+    # A service's selectors are rendered for every window of every rule, test and panel: their own matchers'
+    # text is joined once (cached_property writes the instance dict, not a field of the frozen dataclass).
+    @functools.cached_property
+    def _own_text(self) -> str:
+        return ",".join(m.render() for m in self.matchers)
+
     def render(self, metric: str | None = None, extra: tuple[Matcher, ...] = ()) -> str:
         """`name{a="1",b=~"x"}`; `metric` swaps the name (e.g. a histogram's `_bucket`)."""
-        matchers = self.matchers + extra
-        body = ",".join(m.render() for m in matchers)
+        body = self._own_text
+        if extra:
+            more = ",".join(m.render() for m in extra)
+            body = f"{body},{more}" if body else more
         return f"{metric or self.metric}{{{body}}}"
 
 

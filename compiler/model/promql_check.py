@@ -21,7 +21,7 @@ import promql_parser as pp
 from compiler.errors import Diagnostic, Location
 from compiler.model import promql_text as text_checks
 from compiler.model.build_context import Ctx, Layer
-from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
 from compiler.model.types import Metric, MetricType
 from compiler.spec.document import Path
@@ -45,11 +45,40 @@ def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str,
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
+            if _parses_in_parts(metric.selector):
+                continue
             try:
                 pp.parse(metric.selector.render())
             except ValueError as exc:
                 _, where, base = _source(name, data, defaults, ctx)
                 ctx.diagnostics.append(Diagnostic(where.loc(base), base, f"PromQL does not parse: {exc}"))
+
+
+def _parses_in_parts(selector: Selector) -> bool:
+    """True when the selector certainly parses, shown in parts: its `=` matchers with the name, and each other
+    matcher alone (`x{code=~"5.."}`), whose verdict is kept: compiling the regex is most of the parse, and a
+    fleet's specs repeat the same few. False (also when a part fails): parse the whole text, for its message.
+    Parts cannot hide an error of the whole: the parser checks each matcher on its own, and a `__name__`
+    matcher beside a metric name fails in any part it is in."""
+    others = tuple(m for m in selector.matchers if m.op != "=")
+    if not others:
+        return False  # one parse either way
+    if not all(_matcher_parses(m.render()) for m in others):
+        return False
+    try:
+        pp.parse(Selector(selector.metric, tuple(m for m in selector.matchers if m.op == "=")).render())
+    except ValueError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _matcher_parses(matcher: str) -> bool:
+    try:
+        pp.parse(f"x{{{matcher}}}")
+    except ValueError:
+        return False
+    return True
 
 
 def _source(name: str, data: Mapping[str, Any], defaults: Layer, ctx: Ctx) -> tuple[Any, Ctx, Path]:

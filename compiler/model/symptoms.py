@@ -52,13 +52,20 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
     """Label the alerts an SLO covers with it; demote their page to a ticket where the SLO pages."""
     out: list[KeyAlert] = []
     folded: set[AlertKind] = set()  # kinds whose page went into an existing, lower ticket
+    # Each kind comes in up to two tiers, and the same SLO answers for several alerts: ask each once.
+    covering: dict[AlertKind, Slo | None] = {}
+    paging: dict[int, bool] = {}  # by id: names are not yet checked for duplicates here
     for alert in alerts:
-        slo = symptom_slo(alert.kind, slos, metrics)
+        if alert.kind not in covering:
+            covering[alert.kind] = symptom_slo(alert.kind, slos, metrics)
+        slo = covering[alert.kind]
         if slo is None:
             out.append(alert)
             continue
-        if alert.tier is not Tier.CRITICAL or not pages(slo):
-            if not (pages(slo) and _replaced_by_demoted(alert, alerts)):
+        if id(slo) not in paging:
+            paging[id(slo)] = pages(slo)
+        if alert.tier is not Tier.CRITICAL or not paging[id(slo)]:
+            if not (paging[id(slo)] and _replaced_by_demoted(alert, alerts)):
                 out.append(replace(alert, slo=slo.name))
             continue
         warning = _tier(alerts, alert.kind, Tier.WARNING)

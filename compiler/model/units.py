@@ -18,6 +18,10 @@ _SECONDS: dict[str, Decimal] = {
 }
 
 
+# The parsers below are asked for the same few texts by every spec of a fleet (thresholds, windows, budget
+# shares): each text is parsed once per process, and equal texts give the same Decimal object, which the
+# model's transfer from the worker processes then sends once, not once per alert.
+@functools.lru_cache(maxsize=1024)
 def parse_duration(text: str) -> int:
     """`1h30m` → 5400 (seconds). Sub-second parts are rounded down; the schema checked the form."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
@@ -28,6 +32,7 @@ def parse_duration(text: str) -> int:
     return int(total)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_duration_seconds(text: str) -> Decimal:
     """Like parse_duration but keeps milliseconds (latency thresholds such as 250ms)."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
@@ -48,6 +53,7 @@ def format_duration(seconds: int) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_percent(text: str) -> Decimal:
     """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?%", text):

@@ -26,6 +26,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
+_STR_TAG = "tag:yaml.org,2002:str"  # a scalar node's tag when it is (or is written as) a string
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 PLATFORM_STEMS = ("platform",)
 
@@ -178,7 +179,8 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         out: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            plain = key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode)
+            key = key_node.value if plain else loader.construct_object(key_node, deep=True)
             key_loc = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key, str):
                 # YAML 1.1 turns `on:`/`off:`/`1:` into bool/int keys; specs use string keys only.
@@ -203,6 +205,8 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     style = getattr(node, "style", None)  # a scalar: plain (None or ""), "...", '...', | or >
     if node.start_mark.line == node.end_mark.line and style in (None, "", '"', "'"):
         doc.scalar_styles[path] = style or ""
+    if node.tag == _STR_TAG:
+        return node.value  # what the constructor would return for a string, without its bookkeeping
     value = loader.construct_object(node, deep=True)
     if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
         # Timestamps and binary are not spec values; keep the text the user wrote.

@@ -122,12 +122,14 @@ def _proved_valid(data: Any) -> bool:
 def validate(doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each located and phrased for a human."""
     found: list[Diagnostic] = strings.problems(doc)
-    if not _proved_valid(doc.data):  # jsonschema only where there may be something to say
+    proved = _proved_valid(doc.data)
+    if not proved:  # jsonschema only where there may be something to say
         for error in _validator().iter_errors(doc.data):
             found.extend(_explain(doc, error))
     found.extend(_fraction_objectives(doc))
-    reported = {d.path for d in found}
-    found.extend(d for d in _non_finite(doc) if d.path not in reported)
+    if not proved:  # a proof has seen every number finite (it is unsure of anything else)
+        reported = {d.path for d in found}
+        found.extend(d for d in _non_finite(doc) if d.path not in reported)
     return sorted(set(_one_per_renamed_key(found)))
 
 

@@ -26,40 +26,57 @@ class _Open:
     height: int = 0
 
 
+# What each parser event does to the count (the C and Python parsers make events of exactly these classes).
+_OPEN, _SCALAR, _ALIAS, _CLOSE = range(4)
+_KINDS = {
+    yaml.MappingStartEvent: _OPEN,
+    yaml.SequenceStartEvent: _OPEN,
+    yaml.ScalarEvent: _SCALAR,
+    yaml.AliasEvent: _ALIAS,
+    yaml.MappingEndEvent: _CLOSE,
+    yaml.SequenceEndEvent: _CLOSE,
+}
+
+
 def check(path: str, loader: yaml.SafeLoader, max_nodes: int, max_depth: int) -> None:
     """Read every event of `loader`; raise InputError at the first event over a limit."""
     anchors: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, expanded height)
     stack: list[_Open] = []
     spent = 0
-    while loader.check_event():
-        event = loader.get_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.CollectionStartEvent):
+    next_event = loader.get_event
+    kinds = _KINDS
+    while (event := next_event()) is not None:  # type: ignore[no-untyped-call]
+        kind = kinds.get(type(event))
+        if kind is _SCALAR:  # the most common event: one node, no depth of its own
+            if event.anchor:
+                anchors[event.anchor] = (1, 1)
+            size, height = 1, 1
+            if stack:
+                top = stack[-1]
+                top.size += 1
+                if top.height < 1:
+                    top.height = 1
+        elif kind is _OPEN:
             size, height = 1, 0
             stack.append(_Open(event.anchor))
-        elif isinstance(event, yaml.ScalarEvent):
-            size, height = 1, 1
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is _ALIAS:
             name = event.anchor or ""
             if any(o.anchor == name for o in stack):
                 _refuse(path, event, f"alias *{name} refers to a collection that contains it (recursive alias)")
             size, height = anchors.get(name, (1, 1))  # an undefined alias is reported by the composer
-        elif isinstance(event, yaml.CollectionEndEvent):
-            done = stack.pop()
-            if done.anchor:
-                anchors[done.anchor] = (done.size, done.height + 1)
-            size, height = 0, done.height + 1
-            if stack:
-                stack[-1].size += done.size
-                stack[-1].height = max(stack[-1].height, height)
-            continue
-        else:
-            continue
-        if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
-            if event.anchor and isinstance(event, yaml.ScalarEvent):
-                anchors[event.anchor] = (1, 1)
             if stack:
                 stack[-1].size += size
                 stack[-1].height = max(stack[-1].height, height)
+        elif kind is _CLOSE:
+            done = stack.pop()
+            if done.anchor:
+                anchors[done.anchor] = (done.size, done.height + 1)
+            if stack:
+                stack[-1].size += done.size
+                stack[-1].height = max(stack[-1].height, done.height + 1)
+            continue
+        else:
+            continue
         spent += size
         if spent > max_nodes:
             _refuse(

@@ -19,7 +19,7 @@ from compiler.model.types import AlertKind, Metric, Platform, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo import alert_labels
 
 SIGNAL_WINDOW = "5m"
@@ -50,6 +50,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     alerts = [a for a in service_alerts(service) if a.key_alert is not None]
     kinds = {a.kind for a in alerts}
     own = {names.LABEL_SERVICE: service.name}
+    selector = label_selector(own)  # a recorded signal of the service is its name followed by this
     fast: list[Rule] = []
     coarse: list[Rule] = []
     requests, errors = service.metric("requests"), service.metric("errors")
@@ -57,7 +58,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         fast.append(record(names.SERVICE_REQUESTS_RATE, queries.rate(requests, SIGNAL_WINDOW), own))
     if requests is not None and errors is not None and AlertKind.ERROR_RATE in kinds:
         fast.append(record(names.SERVICE_ERRORS_RATE, queries.rate(errors, SIGNAL_WINDOW), own))
-        bad, total = series(names.SERVICE_ERRORS_RATE, own), series(names.SERVICE_REQUESTS_RATE, own)
+        bad, total = names.SERVICE_ERRORS_RATE + selector, names.SERVICE_REQUESTS_RATE + selector
         fast.append(record(names.SERVICE_ERROR_RATIO, f"({bad} or 0 * {total})\n/\n({total} > 0)", own))
     latency = service.metric("latency")
     if latency is not None and AlertKind.LATENCY_P99 in kinds:
@@ -76,7 +77,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         by = ", ".join(error_type_labels(errors))
         coarse.append(record(names.SERVICE_ERROR_TYPES, f"group by ({by}) ({errors.selector.render()})", own))
     for alert in alerts:
-        rule = _alert_rule(service, platform, alert)
+        rule = _alert_rule(service, platform, alert, selector)
         (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
     return KeyRules(tuple(fast), tuple(coarse))
 
@@ -102,52 +103,51 @@ def _seconds_text(alert: AlertDef) -> str:
     return decimal_text(value) + "s"
 
 
-def anomaly_ratio(service: Service) -> str:
-    own = {names.LABEL_SERVICE: service.name}
-    rate = series(names.SERVICE_REQUESTS_RATE, own)
+def anomaly_ratio(selector: str) -> str:
+    """Now against a week ago, of the request rate of the service `selector` (`{service="x"}`) names."""
+    rate = names.SERVICE_REQUESTS_RATE + selector
     now = f"avg_over_time({rate}[{ANOMALY_AVERAGE}])"
     then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
     return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
 
 
-def _expr(service: Service, alert: AlertDef) -> str:
-    own = {names.LABEL_SERVICE: service.name}
+def _expr(service: Service, alert: AlertDef, selector: str) -> str:
     kind = alert.kind
     if kind is AlertKind.ERROR_RATE:
         # A ratio needs evidence: one failed call in a quiet 5 minutes is 100% and must not page.
-        bad = f"{series(names.SERVICE_ERRORS_RATE, own)} * {parse_duration(SIGNAL_WINDOW)} >= {error_rate_min_events()}"
-        return f"{series(names.SERVICE_ERROR_RATIO, own)} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
+        bad = f"{names.SERVICE_ERRORS_RATE}{selector} * {parse_duration(SIGNAL_WINDOW)} >= {error_rate_min_events()}"
+        return f"{names.SERVICE_ERROR_RATIO}{selector} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:
-        return f"{series(names.SERVICE_LATENCY_P99, own)} > {_threshold(alert)}"
+        return f"{names.SERVICE_LATENCY_P99}{selector} > {_threshold(alert)}"
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
         return f"(sum({queries.up(service)}) or vector(0)) == 0"
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
-        return f"{series(signal, own)} > {_threshold(alert)}"
+        return f"{signal}{selector} > {_threshold(alert)}"
     if kind is AlertKind.DISK_FULL:
-        disk = series(names.SERVICE_DISK, own)
+        disk = names.SERVICE_DISK + selector
         return f"(1 - {disk})\n/\n(deriv({disk}[{DISK_TREND_WINDOW}]) > 0)\n< {_threshold(alert)}"
     if kind is AlertKind.TRAFFIC_ANOMALY:
         assert alert.key_alert is not None and alert.key_alert.threshold is not None
         share = alert.key_alert.threshold
-        ratio = anomaly_ratio(service)
+        ratio = anomaly_ratio(selector)
         expr = f"{ratio} > {decimal_text(1 + share)}"
         if share < 1:
             expr += f"\nor\n{ratio} < {decimal_text(1 - share)}"
         return expr
     if kind is AlertKind.DEPLOYMENT:
-        versions = series(names.SERVICE_VERSIONS, own)
+        versions = names.SERVICE_VERSIONS + selector
         return (
             f"count({versions}) == 1\nand on ()\n"
             f"count(count by (version) (max_over_time({versions}[{DEPLOY_LOOKBACK}]))) > 1"
         )
     if kind is AlertKind.NEW_ERROR_TYPE:
-        types = series(names.SERVICE_ERROR_TYPES, own)
+        types = names.SERVICE_ERROR_TYPES + selector
         old = f"max_over_time({types}[{NEW_ERROR_LOOKBACK}] offset {NEW_ERROR_GRACE})"
         return f"count(\n  {types}\n  unless\n  {old}\n) > 0"
     assert kind is AlertKind.TRAFFIC_MILESTONE
-    rate = series(names.SERVICE_REQUESTS_RATE, own)
+    rate = names.SERVICE_REQUESTS_RATE + selector
     recent = f"max_over_time({rate}[1h])"
     return (
         f"{recent} > max_over_time({rate}[7d] offset 1h)\n"
@@ -162,7 +162,7 @@ def error_rate_min_events() -> int:
     return default_min_bad_events()
 
 
-def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
+def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
     """(summary, description) of a key-metric alert."""
     s, kind = service.name, alert.kind
     assert alert.key_alert is not None
@@ -202,7 +202,7 @@ def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
             f"alert beyond {_percent(alert)} either way for {hold}).",
         )
     if kind is AlertKind.DEPLOYMENT:
-        version = tmpl.first_label_of_query(series(names.SERVICE_VERSIONS, {names.LABEL_SERVICE: s}), "version")
+        version = tmpl.first_label_of_query(names.SERVICE_VERSIONS + selector, "version")
         return (
             f"{s}: a new version is rolled out",
             f"Every instance of {s} now runs version {version}; another version ran within the last {DEPLOY_LOOKBACK}.",
@@ -221,11 +221,11 @@ def _texts(service: Service, alert: AlertDef) -> tuple[str, str]:
     )
 
 
-def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+def _alert_rule(service: Service, platform: Platform, alert: AlertDef, selector: str) -> Rule:
     assert alert.key_alert is not None
-    summary, description = _texts(service, alert)
+    summary, description = _texts(service, alert, selector)
     return Rule(
-        expr=_expr(service, alert),
+        expr=_expr(service, alert, selector),
         alert=alert.name,
         for_seconds=alert.key_alert.for_seconds,
         labels=alert_labels(service, alert),

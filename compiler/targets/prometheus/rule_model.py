@@ -56,6 +56,12 @@ def record(name: str, expr: str, labels: dict[str, str]) -> Rule:
     return Rule(expr=expr, record=name, labels=tuple(sorted(labels.items())))
 
 
+def label_selector(labels: dict[str, str]) -> str:
+    """`{a="x",b="y"}`: `series(name, labels)` is `name` followed by this, so a caller that selects many
+    series of the same labels (an SLO's windows) sorts and renders them once."""
+    return "{" + ",".join(equal_matcher(k, v) for k, v in sorted(labels.items())) + "}"
+
+
 def series(name: str, labels: dict[str, str]) -> str:
     """`name{a="x",b="y"}` with labels sorted: how rules and tests select recorded series."""
     return _series(name, tuple(sorted(labels.items())))

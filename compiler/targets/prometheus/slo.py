@@ -12,19 +12,20 @@ longest window they read, so they never see a series the other tier has not refr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.burnrate import BurnWindow, recorded_windows, recording_tiers
 from compiler.model.groups import on_labels
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
     STALE_FOR_SECONDS,
@@ -81,22 +82,47 @@ def _ratio(slo: Slo, bad: str, total: str) -> str:
     return f"({bad} or 0 * {total})\n/\n({total} > 0)"
 
 
+@dataclass(frozen=True)
+class _SloText:
+    """Text every rule of one SLO repeats (its series' matchers, period, objective), made once per SLO."""
+
+    own: dict[str, str]
+    selector: str  # `{service="x",slo="y"}`: a recorded series of the SLO is its name followed by this
+    period: str
+    objective: str
+    budget: str
+    budget_percent: str
+
+
+def _slo_text(service: Service, slo: Slo) -> _SloText:
+    own = slo_labels(service, slo)
+    return _SloText(
+        own=own,
+        selector=label_selector(own),
+        period=format_duration(slo.period_seconds),
+        objective=f"{decimal_text(slo.objective)}%",
+        budget=decimal_text(slo.error_budget),
+        budget_percent=_percent(slo.error_budget),
+    )
+
+
 def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertDef]) -> SloRules:
     tiers = recording_tiers()
-    own = slo_labels(service, slo)
+    text = _slo_text(service, slo)
     if slo.sli.kind in UNCOUNTED_KINDS:
         fast, coarse = kind_records(service, slo)
     else:
-        fast, coarse = _event_records(service, slo, guard_windows(slo, alerts))
-    fast.append(record(names.SLO_OBJECTIVE, f"vector({decimal_text(slo.objective_ratio)})", own))
-    fast.append(record(names.SLO_ERROR_BUDGET, f"vector({decimal_text(slo.error_budget)})", own))
-    fast.append(record(names.SLO_PERIOD_SECONDS, f"vector({slo.period_seconds})", own))
-    period_ratio = series(names.sli_error_ratio(format_duration(slo.period_seconds)), own)
-    remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {decimal_text(slo.error_budget)})"
-    coarse.append(record(names.SLO_BUDGET_REMAINING, remaining, own))
+        fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
+    own = tuple(sorted(text.own.items()))
+    fast.append(Rule(f"vector({decimal_text(slo.objective_ratio)})", record=names.SLO_OBJECTIVE, labels=own))
+    fast.append(Rule(f"vector({text.budget})", record=names.SLO_ERROR_BUDGET, labels=own))
+    fast.append(Rule(f"vector({slo.period_seconds})", record=names.SLO_PERIOD_SECONDS, labels=own))
+    period_ratio = names.sli_error_ratio(text.period) + text.selector
+    remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {text.budget})"
+    coarse.append(Rule(remaining, record=names.SLO_BUDGET_REMAINING, labels=own))
 
     for alert in alerts:
-        rule = _alert_rule(service, platform, slo, alert)
+        rule = _alert_rule(service, platform, slo, text, alert)
         longest = alert.window.long_seconds if alert.window else slo.period_seconds
         if alert.data_missing or alert.stale:
             longest = 0  # reads the raw series
@@ -104,10 +130,10 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     return SloRules(tuple(fast), tuple(coarse))
 
 
-def _event_records(service: Service, slo: Slo, guards: set[int]) -> tuple[list[Rule], list[Rule]]:
+def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int]) -> tuple[list[Rule], list[Rule]]:
     """Event-count SLIs: raw rates and ratios of the fast windows; the coarse tier's 5m rates and windows."""
     tiers = recording_tiers()
-    own = slo_labels(service, slo)
+    own, selector = text.own, text.selector
     fast: list[Rule] = []
     coarse: list[Rule] = []
     for seconds in recorded_windows(slo):
@@ -115,28 +141,29 @@ def _event_records(service: Service, slo: Slo, guards: set[int]) -> tuple[list[R
         if tiers.is_coarse(seconds):
             continue
         bad, total = queries.sli_rates(service, slo.sli, window, slo.by)
-        labels = window_labels(service, slo, window)
-        bad_series = series(names.sli_errors_rate(window), own)
-        total_series = series(names.sli_total_rate(window), own)
-        fast.append(record(names.sli_total_rate(window), total, labels))
-        fast.append(record(names.sli_errors_rate(window), bad, labels))
-        fast.append(record(names.sli_error_ratio(window), _ratio(slo, bad_series, total_series), labels))
+        labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))  # the window's three rules share them
+        bad_name, total_name = names.sli_errors_rate(window), names.sli_total_rate(window)
+        fast.append(Rule(total, record=total_name, labels=labels))
+        fast.append(Rule(bad, record=bad_name, labels=labels))
+        ratio = _ratio(slo, bad_name + selector, total_name + selector)
+        fast.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
 
     bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
     coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
-    bad_c, total_c = series(names.SLI_ERRORS_COARSE, own), series(names.SLI_TOTAL_COARSE, own)
+    bad_c, total_c = names.SLI_ERRORS_COARSE + selector, names.SLI_TOTAL_COARSE + selector
     for seconds in recorded_windows(slo):
         window = format_duration(seconds)
         if not tiers.is_coarse(seconds):
             continue
-        labels = window_labels(service, slo, window)
+        labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
         if seconds in guards:
-            coarse.append(record(names.sli_errors_rate(window), f"avg_over_time({bad_c}[{window}])", labels))
+            average = f"avg_over_time({bad_c}[{window}])"
+            coarse.append(Rule(average, record=names.sli_errors_rate(window), labels=labels))
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
-        coarse.append(record(names.sli_error_ratio(window), ratio, labels))
+        coarse.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
     return fast, coarse
 
 
@@ -145,19 +172,19 @@ def burn_threshold_expr(slo: Slo, window: BurnWindow) -> str:
     return f"({window.factor_text(slo.period_seconds)} * {decimal_text(slo.error_budget)})"
 
 
-def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef) -> Rule:
-    own = slo_labels(service, slo)
+def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef) -> Rule:
+    selector = text.selector
     if alert.window is not None:
         w = alert.window
         threshold = burn_threshold_expr(slo, w)
         on = f"and on ({on_labels(slo.by)})"
         lines = [
-            f"max without ({names.LABEL_WINDOW}) ({series(names.sli_error_ratio(w.long), own)}) > {threshold}",
+            f"max without ({names.LABEL_WINDOW}) ({names.sli_error_ratio(w.long)}{selector}) > {threshold}",
             on,
-            f"{series(names.sli_error_ratio(w.short), own)} > {threshold}",
+            f"{names.sli_error_ratio(w.short)}{selector} > {threshold}",
         ]
         if slo.min_bad_events > 0:
-            bad = series(names.sli_errors_rate(w.long), own)
+            bad = names.sli_errors_rate(w.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.data_missing:
@@ -165,7 +192,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
     elif alert.stale:
         expr, hold = stale_expr(slo), STALE_FOR_SECONDS
     else:
-        remaining = series(names.SLO_BUDGET_REMAINING, own)
+        remaining = names.SLO_BUDGET_REMAINING + selector
         if alert.budget == "low":
             expr = f"{remaining} < {decimal_text(slo.alerting.budget_left)}\nand\n{remaining} > 0"
         else:
@@ -177,7 +204,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, alert: AlertDef)
         for_seconds=hold,
         keep_firing_seconds=alert.window.keep_firing_seconds if alert.window else 0,
         labels=alert_labels(service, alert),
-        annotations=_annotations(service, platform, slo, alert),
+        annotations=_annotations(service, platform, slo, text, alert),
         source=alert,
     )
 
@@ -199,19 +226,29 @@ def _human_factor(factor: Decimal) -> str:
     return decimal_text(round(factor, 2))
 
 
-def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef) -> tuple[tuple[str, str], ...]:
-    period = format_duration(slo.period_seconds)
-    objective = f"{decimal_text(slo.objective)}%"
+# Every SLO on the same window catalog, period and objective states the same numbers: each worked out once.
+@functools.lru_cache(maxsize=1024)
+def _burn_numbers(window: BurnWindow, period_seconds: int, error_budget: Decimal) -> tuple[str, str, str]:
+    """(factor, line, spent): the window's burn factor for humans, the error ratio it fires above (factor ×
+    budget, as `error_ratio_threshold`) and the share of the period's budget such a burn spends in the long
+    window."""
+    factor = window.factor(period_seconds)
+    return _human_factor(factor), _percent(factor * error_budget), _percent(window.budget_spent(period_seconds))
+
+
+def _annotations(
+    service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef
+) -> tuple[tuple[str, str], ...]:
+    period, objective, budget = text.period, text.objective, text.budget_percent
     if alert.window is not None:
         w = alert.window
-        factor = _human_factor(w.factor(slo.period_seconds))
+        factor, line, spent = _burn_numbers(w, slo.period_seconds, slo.error_budget)
         speed = "fast" if alert.tier == Tier.CRITICAL else "steadily"
         summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {w.long})"
         description = (
             f"{tmpl.PERCENT} of {slo.name} events failed over the last {w.long}, and the last {w.short} is above "
-            f"the line too: {_percent(error_ratio_threshold(slo, w))} is {factor}x the {_percent(slo.error_budget)} "
-            f"error budget of the {objective} objective. At that rate {_percent(w.budget_spent(slo.period_seconds))} "
-            f"of the {period} budget goes every {w.long}."
+            f"the line too: {line} is {factor}x the {budget} error budget of the {objective} objective. "
+            f"At that rate {spent} of the {period} budget goes every {w.long}."
         )
         if slo.min_bad_events > 0:
             description += f" Needs at least {slo.min_bad_events} failed events over {w.long} (min_bad_events)."
@@ -229,7 +266,7 @@ def _annotations(service: Service, platform: Platform, slo: Slo, alert: AlertDef
     else:
         summary = f"{service.name}: the {slo.name} SLO's {period} error budget is spent"
         description = (
-            f"More than {_percent(slo.error_budget)} of {slo.name} events failed over the last {period}: the "
+            f"More than {budget} of {slo.name} events failed over the last {period}: the "
             f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
             "risky changes."
         )

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from compiler.targets.prometheus.rule_model import ServiceRules
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 
 def for_vmalert(rules: ServiceRules) -> ServiceRules:
     """`rules` without `keep_firing_for`; everything else, names and order included, unchanged."""
     groups = tuple(
-        replace(group, rules=tuple(replace(rule, keep_firing_seconds=0) for rule in group.rules))
-        for group in rules.groups
+        replace(group, rules=tuple(_without_keep_firing(rule) for rule in group.rules)) for group in rules.groups
     )
     return replace(rules, groups=groups)
+
+
+def _without_keep_firing(rule: Rule) -> Rule:
+    return replace(rule, keep_firing_seconds=0) if rule.keep_firing_seconds else rule  # most rules have none

@@ -18,6 +18,7 @@ from typing import Any
 _PLAIN = re.compile(r"[A-Za-z_][^\x00-\x1f\x7f#]*")
 # Words YAML 1.1 (and yaml.v2) read as booleans or null, in any case.
 _RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+_RESERVED_LONGEST = max(map(len, _RESERVED))  # longer text needs no lowercased copy to compare
 
 
 def _plain(text: str) -> bool:
@@ -25,7 +26,7 @@ def _plain(text: str) -> bool:
         _PLAIN.fullmatch(text) is not None
         and ": " not in text
         and not text.endswith((":", " "))
-        and text.lower() not in _RESERVED
+        and (len(text) > _RESERVED_LONGEST or text.lower() not in _RESERVED)
         and text.isprintable()
     )
 
@@ -181,6 +182,15 @@ def value(item: Any, indent: str) -> str:
     if type(item) is str:
         return _VALUES.get(item) or _value(item, indent)
     return " " + scalar(item)
+
+
+def fresh_value(item: str, indent: str) -> str:
+    """`value(item, indent)` without remembering the text: for text that names its service (expressions,
+    annotations), written once per fleet, where caching it only costs."""
+    if "\n" in item:
+        block = _literal(item, indent)
+        return f" {block if block is not None else _quoted(item)}"
+    return " " + (item if _plain(item) else _quoted(item))
 
 
 def pairs(items: dict[str, Any], indent: str, first: str, out: list[str]) -> None:
