@@ -32,7 +32,7 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.lanes import budget_lanes, lane_safe
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _inputs, _State, join, pack
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Feed, _State, join, pack
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr, slo_labels
 
@@ -68,18 +68,16 @@ def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
     assert alert is not None
     if alert.data_missing or alert.stale:  # these cases feed no raw series
         return 1.0 if alert.data_missing and lines.unguarded_missing else None
-    if alert.window is not None:
-        w = alert.window
+    w = alert.window
+    if w is not None:
         threshold = lines.burn[w.name]
-        long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
-        if not (long > threshold and short > threshold):
+        _, _, bad_long, long = state.window(w.long_seconds)
+        if not (long > threshold and state.window(w.short_seconds)[3] > threshold):
             return None
-        if lines.min_bad_events and not _float(decimal_text(state.bad_of(w.long_seconds))) * w.long_seconds >= float(
-            lines.min_bad_events
-        ):
+        if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
             return None
         return long
-    remaining = 1 - (state.ratio(lines.period_seconds) / lines.budget)
+    remaining = 1 - (state.window(lines.period_seconds)[3] / lines.budget)
     if alert.budget == "low":
         return remaining if remaining < lines.budget_left and remaining > 0 else None
     return remaining if remaining <= 0 else None
@@ -91,49 +89,45 @@ def _float(text: str) -> float:
     return float(text)
 
 
-def _case(
-    service: Service,
-    slo: Slo,
-    lines: _Lines,
-    rules: list[Rule],
-    step: int,
-    title: str,
-    state: _State,
-    times: list[int],
-    checked: set[str] | None = None,
-    fired: dict[tuple[int, float, str], Firing] | None = None,
-    lane: str = "",
-) -> Case:
-    """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
+class _Cases:
+    """Builds the alert cases of one SLO. What its cases share is worked out once: the alert names, the input
+    series' names and labels per lane, and each firing alert rendered once per rule, value and lane."""
 
-    Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
-    runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
-    `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
-    """
+    def __init__(self, service: Service, slo: Slo, lines: _Lines, rules: list[Rule], step: int) -> None:
+        self._service, self._slo, self._lines, self._rules, self._step = service, slo, lines, rules, step
+        self._names = list(dict.fromkeys(r.alert for r in rules))
+        self._fired: dict[tuple[int, float, str], Firing] = {}
+        self._lanes: dict[str, tuple[dict[str, str], Feed]] = {}
 
-    group = {**sample_group(slo), **({LANE: lane} if lane else {})}
-    holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    rendered = {id(rule): _firing(rule, value, group, fired) for rule, value in holding}
+    def case(
+        self, title: str, state: _State, times: list[int], checked: set[str] | None = None, lane: str = ""
+    ) -> Case:
+        """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
 
-    def predict(name: str, at: int) -> tuple[Firing, ...]:
-        return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
+        Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
+        runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
+        `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
+        """
+        if lane not in self._lanes:
+            group = {**sample_group(self._slo), **({LANE: lane} if lane else {})}
+            self._lanes[lane] = (group, Feed(self._service, self._slo, group))
+        group, feed = self._lanes[lane]
+        holding: dict[str, list[tuple[int, Firing]]] = {}  # alert name → (for, what fires) per rule, in order
+        for rule in self._rules:
+            value = _value(rule, self._lines, state)
+            if value is not None:
+                key = (id(rule), value, lane)
+                fired = self._fired.get(key) or self._fired.setdefault(key, firing(rule, value, group=group))
+                holding.setdefault(rule.alert, []).append((rule.for_seconds, fired))
 
-    samples = max(times) // step + 1
-    asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
-    checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
-    return Case(title, step, _inputs(service, slo, state, samples, group), checks, predict=predict)
+        def predict(name: str, at: int) -> tuple[Firing, ...]:
+            held = holding.get(name)
+            return tuple(f for hold, f in held if at >= hold) if held else ()
 
-
-def _firing(
-    rule: Rule, value: float, group: dict[str, str], memo: dict[tuple[int, float, str], Firing] | None
-) -> Firing:
-    """`firing`, rendered once per rule, value and lane across the cases of one SLO (`memo`)."""
-    if memo is None:
-        return firing(rule, value, group=group)
-    key = (id(rule), value, group.get(LANE, ""))
-    if key not in memo:
-        memo[key] = firing(rule, value, group=group)
-    return memo[key]
+        samples = max(times) // self._step + 1
+        asked = self._names if checked is None else [name for name in self._names if name in checked]
+        checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
+        return Case(title, self._step, feed.series(state, samples), checks, predict=predict)
 
 
 def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
@@ -161,8 +155,11 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
         pending.append((f"{slo.name}: {title}", state, times, checked))
 
-    def alert_of(w: BurnWindow) -> set[str]:
-        return {r.alert for r in rules if r.source is not None and r.source.window == w}
+    alerts_of: dict[BurnWindow, set[str]] = {}  # window pair → its alert names (sets no case changes)
+    for r in rules:
+        if r.source is not None and r.source.window:
+            alerts_of.setdefault(r.source.window, set()).add(r.alert)
+    alert_of = alerts_of.__getitem__
 
     budget = {r.alert for r in rules if r.source is not None and r.source.budget is not None}
 
@@ -254,13 +251,10 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
         _value(r, lines, bins[i][1]) is not None for r in others for i in lanes
     ):
         lanes = []
-    fired: dict[tuple[int, float, str], Firing] = {}
-    cases = [_case(service, slo, lines, rules, step, *b, fired) for i, b in enumerate(bins) if i not in lanes]
+    build = _Cases(service, slo, lines, rules, step)
+    cases = [build.case(*b) for i, b in enumerate(bins) if i not in lanes]
     # the first lane keeps the alerts' own labels
-    beside = [
-        _case(service, slo, lines, rules, step, *bins[i], fired, f"budget-{n}" if n else "")
-        for n, i in enumerate(lanes)
-    ]
+    beside = [build.case(*bins[i], f"budget-{n}" if n else "") for n, i in enumerate(lanes)]
     return cases + budget_lanes(beside, budget)
 
 

@@ -23,23 +23,37 @@ from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.slo import window_labels
 
 
+_Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
+
+
 @dataclass
 class _State:
-    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic."""
+    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic.
+    Set it up before reading it: what a window holds is worked out on the first read (`window`)."""
 
     ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
     coarse: Decimal = Decimal(0)
     total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
     totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
-    _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
+    _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
+
+    def window(self, seconds: int) -> _Numbers:
+        """(events/s, bad events/s, bad events/s as Prometheus reads them, the ratio rule's value) of a window:
+        the oracle reads each window of a state for every rule of the SLO."""
+        known = self._windows.get(seconds)
+        if known is None:
+            if _is_coarse(seconds):
+                ratio, total = self.coarse, self.totals.get(_COARSE, self.total)
+            else:
+                ratio, total = self.ratios.get(seconds, _ZERO), self.totals.get(seconds, self.total)
+            known = self._windows[seconds] = (total, *_numbers(ratio, total))
+        return known
 
     def total_of(self, seconds: int) -> Decimal:
-        key = _COARSE if _is_coarse(seconds) else seconds
-        return self.totals.get(key, self.total)
+        return self.window(seconds)[0]
 
     def bad_of(self, seconds: int) -> Decimal:
-        ratio = self.coarse if _is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
-        return _bad(ratio, self.total_of(seconds))
+        return self.window(seconds)[1]
 
     def keys(self) -> frozenset[int]:
         """The windows this state sets (the coarse tier as _COARSE): what another state must leave alone."""
@@ -48,13 +62,12 @@ class _State:
 
     def ratio(self, seconds: int) -> float:
         """As the ratio rule computes it: the input bad rate over the input total rate."""
-        if seconds not in self._ratios:
-            self._ratios[seconds] = _quotient(self.bad_of(seconds), self.total_of(seconds))
-        return self._ratios[seconds]
+        return self.window(seconds)[3]
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
+_ZERO = Decimal(0)
 
 # The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
 # fleet share: these pure steps are cached across services; only names and labels are filled in per service.
@@ -65,16 +78,18 @@ def _is_coarse(seconds: int) -> bool:
     return recording_tiers().is_coarse(seconds)
 
 
-@functools.lru_cache(maxsize=4096)
 def _bad(ratio: Decimal, total: Decimal) -> Decimal:
     """Bad events/s at `ratio` of `total`, as written in the inputs (equal Decimals: the same text)."""
     return (ratio * total).quantize(_DIGITS).normalize()
 
 
 @functools.lru_cache(maxsize=4096)
-def _quotient(bad: Decimal, total: Decimal) -> float:
-    """The ratio rule's value: the input bad rate over the input total rate, as promtool reads them."""
-    return float(decimal_text(bad)) / float(decimal_text(total))
+def _numbers(ratio: Decimal, total: Decimal) -> tuple[Decimal, float, float]:
+    """A window at `ratio` of `total` events/s: its bad rate (as written in the inputs, and as read back) and
+    the ratio rule's value, the input bad rate over the input total rate as promtool reads them."""
+    bad = _bad(ratio, total)
+    bad_read = float(decimal_text(bad))
+    return bad, bad_read, bad_read / float(decimal_text(total))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,29 +100,43 @@ def _constant(value: Decimal, samples: int) -> str:
 _window_name = functools.cache(format_duration)
 
 
+class Feed:
+    """The recorded window series an SLO's alert cases feed, named and labelled once per SLO (and `group`
+    labels) for all its cases. A grouped SLO's series carry `group` (by default its first test group)."""
+
+    def __init__(self, service: Service, slo: Slo, group: dict[str, str] | None = None) -> None:
+        extra = sample_group(slo) if group is None else group
+        self._fast = []  # (seconds, bad-rate name, total-rate name, labels) per fast window
+        for seconds in recorded_windows(slo):
+            if not _is_coarse(seconds):
+                window = _window_name(seconds)
+                labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
+                self._fast.append((seconds, names.sli_errors_rate(window), names.sli_total_rate(window), labels))
+        self._coarse = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
+        self._period = slo.period_seconds  # any coarse window
+
+    def series(self, state: _State, samples: int) -> tuple[InputSeries, ...]:
+        """The bad and total rates of every window the state sets; a window with no errors and default traffic
+        is left out (absent and 0 make no alert fire either way, and the files stay small)."""
+        out = []
+        ratios, totals = state.ratios, state.totals
+        for seconds, errors, total, labels in self._fast:
+            if ratios.get(seconds) or seconds in totals:
+                events, bad = state.window(seconds)[:2]
+                out.append(InputSeries(errors, labels, _constant(bad, samples)))
+                out.append(InputSeries(total, labels, _constant(events, samples)))
+        if state.coarse or _COARSE in totals:
+            events, bad = state.window(self._period)[:2]
+            out.append(InputSeries(names.SLI_ERRORS_COARSE, self._coarse, _constant(bad, samples)))
+            out.append(InputSeries(names.SLI_TOTAL_COARSE, self._coarse, _constant(events, samples)))
+        return tuple(out)
+
+
 def _inputs(
     service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
 ) -> tuple[InputSeries, ...]:
-    """The recorded bad and total rates of every window the state sets; a window with no errors and default
-    traffic is left out (absent and 0 make no alert fire either way, and the files stay small). A grouped
-    SLO's series carry `group` (by default its first test group)."""
-    extra = sample_group(slo) if group is None else group
-    out = []
-    for seconds in recorded_windows(slo):
-        if _is_coarse(seconds):
-            continue
-        if not state.ratios.get(seconds) and seconds not in state.totals:
-            continue
-        window = _window_name(seconds)
-        labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-        out.append(InputSeries(names.sli_errors_rate(window), labels, _constant(state.bad_of(seconds), samples)))
-        out.append(InputSeries(names.sli_total_rate(window), labels, _constant(state.total_of(seconds), samples)))
-    if state.coarse or _COARSE in state.totals:
-        labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
-        period = slo.period_seconds  # any coarse window
-        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, _constant(state.bad_of(period), samples)))
-        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, _constant(state.total_of(period), samples)))
-    return tuple(out)
+    """`Feed.series` for one state."""
+    return Feed(service, slo, group).series(state, samples)
 
 
 def join(states: Iterable[_State]) -> _State:
