@@ -24,7 +24,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, InputSeries, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, InputSeries, merge
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
@@ -87,14 +87,15 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(case: Case, out: list[str]) -> None:
+def _case_lines(case: Case, out: list[str], firings: dict[int, list[str]]) -> None:
+    """`firings`: the lines of each expected alert already written in this file (by id: the same one is
+    expected at several times and in several merged cases)."""
     out.append("  - name:" + value(case.name, "      "))
     out.append("    interval:" + value(_duration(case.interval), "      "))
     if case.series:
         out.append("    input_series:")
         for s in case.series:
-            selector = _SELECTORS.get((s.name, s.labels)) or _selector(s)
-            out.append("      - series:" + value(selector, "          "))
+            out.append(_SERIES.get((s.name, s.labels)) or _series_line(s))
             out.append("        values:" + value(s.values, "          "))
     else:
         out.append("    input_series: []")
@@ -107,18 +108,12 @@ def _case_lines(case: Case, out: list[str]) -> None:
                 out.append("        exp_alerts: []")
                 continue
             out.append("        exp_alerts:")
-            for f in sorted(check.firing, key=lambda f: f.labels):
-                labels, annotations = dict(f.labels), dict(f.annotations)
-                if labels:
-                    out.append("          - exp_labels:")
-                    pairs(labels, "              ", "              ", out)
-                else:
-                    out.append("          - exp_labels: {}")
-                if annotations:
-                    out.append("            exp_annotations:")
-                    pairs(annotations, "              ", "              ", out)
-                else:
-                    out.append("            exp_annotations: {}")
+            fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
+            for f in fired:
+                lines = firings.get(id(f))
+                if lines is None:
+                    lines = firings[id(f)] = _firing_lines(f)
+                out.extend(lines)
     if case.exprs:
         out.append("    promql_expr_test:")
         for expr in case.exprs:
@@ -133,16 +128,32 @@ def _case_lines(case: Case, out: list[str]) -> None:
                 out.append("            value:" + value(number, "              "))
 
 
+def _firing_lines(f: Firing) -> list[str]:
+    out: list[str] = []
+    labels, annotations = dict(f.labels), dict(f.annotations)
+    if labels:
+        out.append("          - exp_labels:")
+        pairs(labels, "              ", "              ", out)
+    else:
+        out.append("          - exp_labels: {}")
+    if annotations:
+        out.append("            exp_annotations:")
+        pairs(annotations, "              ", "              ", out)
+    else:
+        out.append("            exp_annotations: {}")
+    return out
+
+
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
-# service): each is rendered once. Bounded like the writer's caches: cleared when full.
-_SELECTORS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+# service): each `series:` line is rendered once. Bounded like the writer's caches: cleared when full.
+_SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
 
-def _selector(series: InputSeries) -> str:
-    if len(_SELECTORS) >= 1 << 14:
-        _SELECTORS.clear()
-    text = _SELECTORS[(series.name, series.labels)] = series.selector()
-    return text
+def _series_line(series: InputSeries) -> str:
+    if len(_SERIES) >= 1 << 14:
+        _SERIES.clear()
+    line = _SERIES[(series.name, series.labels)] = "      - series:" + value(series.selector(), "          ")
+    return line
 
 
 def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
@@ -162,8 +173,9 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
         out.append("group_eval_order: []")
     if cases:
         out.append("tests:")
+        firings: dict[int, list[str]] = {}
         for case in cases:
-            _case_lines(case, out)
+            _case_lines(case, out, firings)
     else:
         out.append("tests: []")
     return "\n".join(out) + "\n"
