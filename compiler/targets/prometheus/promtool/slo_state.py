@@ -22,7 +22,6 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.slo import window_labels
 
-
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
 
 
