@@ -87,9 +87,9 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(case: Case, out: list[str], firings: dict[int, list[str]]) -> None:
-    """`firings`: the lines of each expected alert already written in this file (by id: the same one is
-    expected at several times and in several merged cases)."""
+def _case_lines(case: Case, out: list[str], firings: dict[Firing, list[str]]) -> None:
+    """`firings`: the lines of each expected alert already written in this file (the same one is expected at
+    several times and in several merged cases)."""
     out.append("  - name:" + value(case.name, "      "))
     out.append("    interval:" + value(_duration(case.interval), "      "))
     if case.series:
@@ -110,9 +110,9 @@ def _case_lines(case: Case, out: list[str], firings: dict[int, list[str]]) -> No
             out.append("        exp_alerts:")
             fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
             for f in fired:
-                lines = firings.get(id(f))
+                lines = firings.get(f)
                 if lines is None:
-                    lines = firings[id(f)] = _firing_lines(f)
+                    lines = firings[f] = _firing_lines(f)
                 out.extend(lines)
     if case.exprs:
         out.append("    promql_expr_test:")
@@ -173,7 +173,7 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
         out.append("group_eval_order: []")
     if cases:
         out.append("tests:")
-        firings: dict[int, list[str]] = {}
+        firings: dict[Firing, list[str]] = {}
         for case in cases:
             _case_lines(case, out, firings)
     else:

@@ -44,6 +44,7 @@ class _Cases:
         self._service, self._slo, self._rules, self._step = service, slo, rules, step
         self._fired: dict[tuple[int, float, str], Firing] = {}
         self._lanes: dict[str, tuple[dict[str, str], Feed]] = {}
+        self._quiet: dict[tuple[int, str], AlertCheck] = {}
 
     def case(self, part: Part, lane: str = "") -> Case:
         """Constant inputs from 0; the part's alert names asserted at each of its times.
@@ -68,9 +69,20 @@ class _Cases:
             return tuple(f for hold, f in held if at >= hold) if held else ()
 
         title = "; ".join(f"{self._slo.name}: {t}" for t in part.titles)
-        checks = tuple(AlertCheck(at, name, predict(name, at)) for at in part.times for name in part.asked)
-        samples = part.times[-1] // self._step + 1
-        return Case(title, self._step, feed.series(part.state, samples), checks, predict=predict)
+        quiet = self._quiet
+        checks = tuple(
+            AlertCheck(at, name, predict(name, at))
+            if name in holding
+            else quiet.get((at, name)) or self._calm(at, name)
+            for at in part.times
+            for name in part.asked
+        )
+        return Case(title, self._step, feed.series(part.rates), checks, predict=predict)
+
+    def _calm(self, at: int, name: str) -> AlertCheck:
+        """A check that nothing of `name` fires (one object for every case asking it: it does not change)."""
+        check = self._quiet[(at, name)] = AlertCheck(at, name, ())
+        return check
 
 
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:

@@ -24,7 +24,7 @@ from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import hold_times, steps_after
 from compiler.targets.prometheus.promtool.lanes import lane_safe
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _State, join, pack
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
 
@@ -203,6 +203,7 @@ class Part:
     times: tuple[int, ...]  # ascending
     asked: tuple[str, ...]
     holding: tuple[tuple[int, float], ...]
+    rates: Rates  # the values of the series fed, from 0 to the last of `times`
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,8 @@ def plan(shape: Shape) -> Plan:
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
-        parts.append((Part(tuple(p[0] for p in joined), state, checked_at, shown, holding), checked))
+        fed = rates(state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1)
+        parts.append((Part(tuple(p[0] for p in joined), state, checked_at, shown, holding, fed), checked))
     # The budget's parts run side by side (see lanes.py) when its alerts keep the lane label and no other
     # alert of the SLO fires under any of them (those would see every lane through their joins).
     lanes = [part for part, checked in parts if checked is not None and checked <= budget]

@@ -99,43 +99,58 @@ def _constant(value: Decimal, samples: int) -> str:
 _window_name = functools.cache(format_duration)
 
 
+Rates = tuple[tuple[int, str, str], ...]  # (window seconds or _COARSE, bad-rate values, total-rate values)
+
+
+def rates(state: _State, recorded: tuple[int, ...], period: int, samples: int) -> Rates:
+    """The values of the bad and total rates of every window (of `recorded`) the state sets; a window with no
+    errors and default traffic is left out (absent and 0 make no alert fire either way, and the files stay
+    small). Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py)."""
+    out = []
+    ratios, totals = state.ratios, state.totals
+    for seconds in recorded:
+        if not _is_coarse(seconds) and (ratios.get(seconds) or seconds in totals):
+            events, bad = state.window(seconds)[:2]
+            out.append((seconds, _constant(bad, samples), _constant(events, samples)))
+    if state.coarse or _COARSE in totals:
+        events, bad = state.window(period)[:2]  # any coarse window
+        out.append((_COARSE, _constant(bad, samples), _constant(events, samples)))
+    return tuple(out)
+
+
 class Feed:
     """The recorded window series an SLO's alert cases feed, named and labelled once per SLO (and `group`
     labels) for all its cases. A grouped SLO's series carry `group` (by default its first test group)."""
 
     def __init__(self, service: Service, slo: Slo, group: dict[str, str] | None = None) -> None:
         extra = sample_group(slo) if group is None else group
-        self._fast = []  # (seconds, bad-rate name, total-rate name, labels) per fast window
-        for seconds in recorded_windows(slo):
+        self.recorded, self.period = recorded_windows(slo), slo.period_seconds
+        # window seconds (or _COARSE) → (bad-rate name, total-rate name, labels)
+        self._windows: dict[int, tuple[str, str, tuple[tuple[str, str], ...]]] = {}
+        for seconds in self.recorded:
             if not _is_coarse(seconds):
                 window = _window_name(seconds)
                 labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-                self._fast.append((seconds, names.sli_errors_rate(window), names.sli_total_rate(window), labels))
-        self._coarse = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
-        self._period = slo.period_seconds  # any coarse window
+                self._windows[seconds] = (names.sli_errors_rate(window), names.sli_total_rate(window), labels)
+        coarse = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
+        self._windows[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, coarse)
 
-    def series(self, state: _State, samples: int) -> tuple[InputSeries, ...]:
-        """The bad and total rates of every window the state sets; a window with no errors and default traffic
-        is left out (absent and 0 make no alert fire either way, and the files stay small)."""
+    def series(self, fed: Rates) -> tuple[InputSeries, ...]:
+        """The input series of `rates`."""
         out = []
-        ratios, totals = state.ratios, state.totals
-        for seconds, errors, total, labels in self._fast:
-            if ratios.get(seconds) or seconds in totals:
-                events, bad = state.window(seconds)[:2]
-                out.append(InputSeries(errors, labels, _constant(bad, samples)))
-                out.append(InputSeries(total, labels, _constant(events, samples)))
-        if state.coarse or _COARSE in totals:
-            events, bad = state.window(self._period)[:2]
-            out.append(InputSeries(names.SLI_ERRORS_COARSE, self._coarse, _constant(bad, samples)))
-            out.append(InputSeries(names.SLI_TOTAL_COARSE, self._coarse, _constant(events, samples)))
+        for seconds, bad, total in fed:
+            errors_name, total_name, labels = self._windows[seconds]
+            out.append(InputSeries(errors_name, labels, bad))
+            out.append(InputSeries(total_name, labels, total))
         return tuple(out)
 
 
 def _inputs(
     service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
 ) -> tuple[InputSeries, ...]:
-    """`Feed.series` for one state."""
-    return Feed(service, slo, group).series(state, samples)
+    """The input series of one state (see `rates`)."""
+    feed = Feed(service, slo, group)
+    return feed.series(rates(state, feed.recorded, feed.period, samples))
 
 
 def join(states: Iterable[_State]) -> _State:
