@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import recorded_windows
-from compiler.model.promql import Matcher
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -115,12 +114,14 @@ def _per_minute(role: str) -> tuple[int, ...]:
     return tuple(phase.per_minute(role) for phase in _PHASES for _ in range(phase.minutes))
 
 
+@functools.lru_cache(maxsize=64)
 def _window_ratio(at: int, minutes: int) -> float:
     """Bad over total events in the `minutes` before minute `at`: what a raw-rate window must show."""
     bad, total = _per_minute("bad")[at - minutes : at], _per_minute("total")[at - minutes : at]
     return sum(bad) / sum(total)
 
 
+@functools.lru_cache(maxsize=64)
 def _coarse_ratio(at: int, step: int) -> float:
     """What the coarse tier records at minute `at`: the sum of its 5m rates, one per evaluation, of bad
     events over the same sum of all events (evaluated every `step`; at 0 a 5m rate has one sample only)."""
@@ -214,7 +215,8 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
 
 
 def _labels_text(labels: dict[str, str]) -> str:
-    return "{" + ",".join(Matcher(k, "=", v).render() for k, v in sorted(labels.items())) + "}"
+    """`{a="x",b="y"}`, labels sorted: a selector without its name."""
+    return series("", labels)
 
 
 def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[list[Case]], list[list[Case]]]:
@@ -225,10 +227,11 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
     alert_lanes: list[list[Case]] = []
     raw_lanes: list[list[Case]] = []
     metrics_seen: set[str] = set()
+    alert_rules = rules.alert_rules
     for slo in service.slos:
         mine = [
             r
-            for r in rules.alert_rules
+            for r in alert_rules
             if r.source is not None and r.source.slo is not None and r.source.slo.name == slo.name
         ]
         if mine:

@@ -37,8 +37,13 @@ SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of 
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
 
 
-def _mine(rules: ServiceRules, slo: Slo) -> list[Rule]:
-    return [r for r in rules.alert_rules if r.source is not None and r.source.slo is not None and r.source.slo == slo]
+def _mine(rules: Sequence[Rule], slo: Slo) -> list[Rule]:
+    # `is` first: comparing two SLOs field by field is slow, and a rule's SLO is the service's own object
+    return [
+        r
+        for r in rules
+        if r.source is not None and r.source.slo is not None and (r.source.slo is slo or r.source.slo == slo)
+    ]
 
 
 def _counter(name: str, labels: dict[str, str], per_step: int, samples: int) -> InputSeries:
@@ -214,7 +219,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
 def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
     """The data-missing and hand-over cases, after the recorded-ratio groups `raw` (which may lend the last
     of them to the data-missing timeline)."""
-    missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
+    alert_rules = rules.alert_rules
+    missing = [r for r in alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
     before = list(raw)
     if service.targets and out:
@@ -232,7 +238,7 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
         out = chain(first + out, step, reach([r.expr for r in missing]), keep, fresh)
     handovers: list[Case] = []
     for slo in service.slos:
-        mine = _mine(rules, slo)
+        mine = _mine(alert_rules, slo)
         handover = handover_case(service, slo, mine, step)
         if handover is not None:
             handovers.append(handover)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
 from compiler.model.types import Service, Slo
@@ -139,8 +139,7 @@ def _busy(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
     return busy
 
 
-@dataclass(frozen=True)
-class RuleShape:
+class RuleShape(NamedTuple):
     """What a plan reads of one alert rule."""
 
     alert: str
