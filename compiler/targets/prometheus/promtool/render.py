@@ -87,45 +87,46 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(case: Case, out: list[str], firings: dict[Firing, list[str]]) -> None:
+def _case_lines(case: Case, out: list[str], firings: dict[Firing, str]) -> None:
     """`firings`: the lines of each expected alert already written in this file (the same one is expected at
-    several times and in several merged cases)."""
-    out.append("  - name:" + value(case.name, "      "))
-    out.append("    interval:" + value(_duration(case.interval), "      "))
+    several times and in several merged cases). An item of `out` may hold several lines."""
+    append = out.append
+    append("  - name:" + value(case.name, "      ") + "\n    interval:" + value(_duration(case.interval), "      "))
     if case.series:
-        out.append("    input_series:")
+        append("    input_series:")
+        series_line, values_line = _SERIES.get, _VALUES.get
         for s in case.series:
-            out.append(_SERIES.get((s.name, s.labels)) or _series_line(s))
-            out.append("        values:" + value(s.values, "          "))
+            append(series_line((s.name, s.labels)) or _series_line(s))
+            append(values_line(s.values) or _values_line(s.values))
     else:
-        out.append("    input_series: []")
+        append("    input_series: []")
     if case.alerts:
-        out.append("    alert_rule_test:")
+        append("    alert_rule_test:")
+        check_lines = _CHECKS.get
         for check in case.alerts:
-            out.append("      - eval_time:" + value(_duration(check.at), "          "))
-            out.append("        alertname:" + value(check.alertname, "          "))
+            head = check_lines((check.at, check.alertname)) or _check_lines(check.at, check.alertname)
             if not check.firing:
-                out.append("        exp_alerts: []")
+                append(head + "\n        exp_alerts: []")
                 continue
-            out.append("        exp_alerts:")
+            append(head + "\n        exp_alerts:")
             fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
             for f in fired:
-                lines = firings.get(f)
-                if lines is None:
-                    lines = firings[f] = _firing_lines(f)
-                out.extend(lines)
+                block = firings.get(f)
+                if block is None:
+                    block = firings[f] = "\n".join(_firing_lines(f))
+                append(block)
     if case.exprs:
-        out.append("    promql_expr_test:")
+        append("    promql_expr_test:")
         for expr in case.exprs:
-            out.append("      - expr:" + value(expr.expr, "          "))
-            out.append("        eval_time:" + value(_duration(expr.at), "          "))
+            append("      - expr:" + value(expr.expr, "          "))
+            append("        eval_time:" + value(_duration(expr.at), "          "))
             if not expr.samples:
-                out.append("        exp_samples: []")
+                append("        exp_samples: []")
                 continue
-            out.append("        exp_samples:")
+            append("        exp_samples:")
             for labels_text, number in expr.samples:
-                out.append("          - labels:" + value(labels_text, "              "))
-                out.append("            value:" + value(number, "              "))
+                append("          - labels:" + value(labels_text, "              "))
+                append("            value:" + value(number, "              "))
 
 
 def _firing_lines(f: Firing) -> list[str]:
@@ -145,15 +146,38 @@ def _firing_lines(f: Firing) -> list[str]:
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
-# service): each `series:` line is rendered once. Bounded like the writer's caches: cleared when full.
+# service) with few distinct values, and check few alert names at few times: each such line is rendered
+# once. Bounded like the writer's caches: cleared when full.
 _SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_VALUES: dict[str, str] = {}
+_CHECKS: dict[tuple[int, str], str] = {}
+_LIMIT = 1 << 14
 
 
 def _series_line(series: InputSeries) -> str:
-    if len(_SERIES) >= 1 << 14:
+    if len(_SERIES) >= _LIMIT:
         _SERIES.clear()
     line = _SERIES[(series.name, series.labels)] = "      - series:" + value(series.selector(), "          ")
     return line
+
+
+def _values_line(values: str) -> str:
+    if len(_VALUES) >= _LIMIT:
+        _VALUES.clear()
+    line = _VALUES[values] = "        values:" + value(values, "          ")
+    return line
+
+
+def _check_lines(at: int, alertname: str) -> str:
+    if len(_CHECKS) >= _LIMIT:
+        _CHECKS.clear()
+    lines = _CHECKS[(at, alertname)] = (
+        "      - eval_time:"
+        + value(_duration(at), "          ")
+        + "\n        alertname:"
+        + value(alertname, "          ")
+    )
+    return lines
 
 
 def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
@@ -173,7 +197,7 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
         out.append("group_eval_order: []")
     if cases:
         out.append("tests:")
-        firings: dict[Firing, list[str]] = {}
+        firings: dict[Firing, str] = {}
         for case in cases:
             _case_lines(case, out, firings)
     else:

@@ -96,12 +96,13 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, labels, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
+        every = (*inputs, (up.name, up.labels))
         missing = [
             r
             for r in rules
             if r.source is not None
             and r.source.slo is not None
-            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, [*inputs, (up.name, up.labels)])
+            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, every, yields)
         ]
         checks = tuple(
             AlertCheck(
@@ -118,6 +119,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
     slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
@@ -141,12 +143,23 @@ def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]
 
 
 def _missing(
-    slo: Slo, fed: list[tuple[str, dict[str, str]]] | None, per_step: int, every: Sequence[SeriesKey] = ()
+    slo: Slo,
+    fed: list[tuple[str, dict[str, str]]] | None,
+    per_step: int,
+    every: tuple[SeriesKey, ...] = (),
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] | None = None,
 ) -> bool:
     """Whether SLODataMissing's condition holds for `slo` given the counters fed for it (a raw SLI: given
-    `every` series of the case, its own or another SLO's)."""
+    `every` series of the case, its own or another SLO's). `yields`: what a raw SLI's expression gave with
+    which series, for the scenarios of one service (two scenarios feed the same series: up 1, then up 0)."""
     if slo.sli.kind is SliKind.RAW:
-        return not yields_with(slo.sli.raw_total or "", [(name, dict(labels)) for name, labels in every])
+        key = (slo.sli.raw_total or "", every)
+        if yields is None or key not in yields:
+            found = yields_with(key[0], [(name, dict(labels)) for name, labels in every])
+            if yields is None:
+                return not found
+            yields[key] = found
+        return not yields[key]
     if not fed:
         return True
     has_bucket = any(metric.endswith("_bucket") for metric, _ in fed)
