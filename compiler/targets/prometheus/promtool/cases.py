@@ -78,7 +78,7 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     for row in zip_longest(*lanes):
         parts = [c for c in row if c is not None]
         # `up` fed beside an SLO case would wake its SLODataMissing (SLI series absent, targets up): run apart
-        apart = [c for c in parts if any(s.name == "up" for s in c.series)]
+        apart = [c for c in parts if "up" in [s.name for s in c.series]]
         if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):
             out.extend(apart)
             parts = [c for c in parts if c not in apart]

@@ -54,9 +54,9 @@ class Reads:
         whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
         if fed not in self._readers:
             out, new = set(fed), set(fed)
-            while new:  # each round looks for the names found in the last one (one regex scan per rule)
-                found = re.compile("|".join(map(re.escape, sorted(new))))
-                new = {name for name, expr in self._rules if name not in out and found.search(expr)}
+            while new:  # each round looks for the names found in the last one (a substring test per rule)
+                found = tuple(new)
+                new = {name for name, expr in self._rules if name not in out and any(n in expr for n in found)}
                 out |= new
             self._readers[fed] = frozenset(out)
         return self._readers[fed]
