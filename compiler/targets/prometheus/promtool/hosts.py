@@ -54,9 +54,11 @@ class Reads:
         whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
         if fed not in self._readers:
             out, new = set(fed), set(fed)
-            while new:  # each round looks for the names found in the last one (a substring test per rule)
-                found = tuple(new)
-                new = {name for name, expr in self._rules if name not in out and any(n in expr for n in found)}
+            while new:  # each round looks for the names found in the last one (substring tests: no regex)
+                found: set[str] = set()
+                for word in new:
+                    found.update(name for name, expr in self._rules if word in expr)
+                new = found - out
                 out |= new
             self._readers[fed] = frozenset(out)
         return self._readers[fed]
