@@ -128,7 +128,8 @@ def firing(
 ) -> Firing:
     """What promtool must see for `rule` firing with `value`: its labels (and a grouped SLO's `group`
     labels, which come from the expression), its annotations rendered."""
-    rendered = tuple((k, tmpl.render(v, value, query_labels, group)) for k, v in rule.annotations)
+    # (most annotations hold no template: kept as they are without a call, as `render` would keep them)
+    rendered = tuple([(k, tmpl.render(v, value, query_labels, group) if "{{" in v else v) for k, v in rule.annotations])
     labels = tuple(sorted({**dict(rule.labels), **(group or {})}.items())) if group else rule.labels
     return Firing(labels, rendered)
 

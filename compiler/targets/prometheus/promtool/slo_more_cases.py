@@ -220,9 +220,10 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
             InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, after + 1)),
         ]
     value = float(decimal_text(bad)) / float(decimal_text(total))
+    ticket = (firing(first, value, group=group),)
     checks = (
-        AlertCheck(start, first.alert, (firing(first, value, group=group),)),
-        AlertCheck(switch, first.alert, (firing(first, value, group=group),)),  # kept firing; the second is pending
+        AlertCheck(start, first.alert, ticket),
+        AlertCheck(switch, first.alert, ticket),  # kept firing; the second is pending
         AlertCheck(switch + step, first.alert, (firing(second, value, group=group),)),
     )
     title = f"{slo.name}: a ticket over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
