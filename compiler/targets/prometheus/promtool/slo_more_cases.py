@@ -20,6 +20,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
+    Firing,
     InputSeries,
     firing,
     hold_times,
@@ -109,7 +110,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
                 at,
                 rules[0].alert,
                 tuple(
-                    firing(r, 1.0, group=group)
+                    fired(r, group)
                     for r in missing
                     if targets and at >= r.for_seconds + (step if (group := _group_fired(r, counters)) else 0)
                 ),
@@ -120,6 +121,15 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
+    rendered: dict[tuple[int, tuple[tuple[str, str], ...]], Firing] = {}
+
+    def fired(rule: Rule, group: dict[str, str]) -> Firing:
+        """`firing` of a rule with a group's labels, rendered once for every scenario and time checked."""
+        key = (id(rule), tuple(group.items()))
+        if key not in rendered:
+            rendered[key] = firing(rule, 1.0, group=group)
+        return rendered[key]
+
     slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
