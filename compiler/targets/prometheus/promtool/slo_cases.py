@@ -54,7 +54,9 @@ class _Cases:
         """
         if lane not in self._lanes:
             group = {**sample_group(self._slo), **({LANE: lane} if lane else {})}
-            self._lanes[lane] = (group, Feed(self._service, self._slo, group))
+            first = self._lanes.get("")
+            feed = first[1].beside(group) if first else Feed(self._service, self._slo, group)
+            self._lanes[lane] = (group, feed)
         group, feed = self._lanes[lane]
         holding: dict[str, list[tuple[int, Firing]]] = {}  # alert name → (for, what fires) per rule, in order
         for i, value in part.holding:

@@ -8,6 +8,7 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -123,17 +124,25 @@ class Feed:
     labels) for all its cases. A grouped SLO's series carry `group` (by default its first test group)."""
 
     def __init__(self, service: Service, slo: Slo, group: dict[str, str] | None = None) -> None:
-        extra = sample_group(slo) if group is None else group
         self.recorded, self.period = recorded_windows(slo), slo.period_seconds
-        # window seconds (or _COARSE) → (bad-rate name, total-rate name, labels)
-        self._windows: dict[int, tuple[str, str, tuple[tuple[str, str], ...]]] = {}
+        # window seconds (or _COARSE) → (bad-rate name, total-rate name, the window's labels without `group`)
+        self._plain: dict[int, tuple[str, str, dict[str, str]]] = {}
         for seconds in self.recorded:
             if not _is_coarse(seconds):
                 window = _window_name(seconds)
-                labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-                self._windows[seconds] = (names.sli_errors_rate(window), names.sli_total_rate(window), labels)
-        coarse = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
-        self._windows[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, coarse)
+                errors, total = names.sli_errors_rate(window), names.sli_total_rate(window)
+                self._plain[seconds] = (errors, total, window_labels(service, slo, window))
+        self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
+        self._windows = self._labelled(sample_group(slo) if group is None else group)
+
+    def _labelled(self, group: dict[str, str]) -> dict[int, tuple[str, str, tuple[tuple[str, str], ...]]]:
+        return {key: (e, t, tuple(sorted({**labels, **group}.items()))) for key, (e, t, labels) in self._plain.items()}
+
+    def beside(self, group: dict[str, str]) -> Feed:
+        """The same series with other `group` labels (a lane's: see lanes.py)."""
+        other = copy.copy(self)
+        other._windows = self._labelled(group)
+        return other
 
     def series(self, fed: Rates) -> tuple[InputSeries, ...]:
         """The input series of `rates`."""
