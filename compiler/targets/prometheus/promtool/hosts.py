@@ -28,11 +28,10 @@ class Reads:
     service's rules are many, the cases placed few (expressions are tokenised only when reached)."""
 
     def __init__(self, rules: ServiceRules) -> None:
-        self._exprs: dict[str, list[str]] = {}
-        for group in rules.groups:
-            for rule in group.rules:
-                self._exprs.setdefault(rule.record or rule.alert, []).append(rule.expr)
         self._rules = [(r.record or r.alert, r.expr) for g in rules.groups for r in g.rules]
+        self._exprs: dict[str, list[str]] = {}
+        for name, expr in self._rules:
+            self._exprs.setdefault(name, []).append(expr)
         self._memo: dict[str, frozenset[str]] = {}
         self._readers: dict[frozenset[str], frozenset[str]] = {}
 

@@ -87,9 +87,12 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(case: Case, out: list[str], firings: dict[Firing, str]) -> None:
+def _case_lines(
+    case: Case, out: list[str], firings: dict[Firing, str], labelled: dict[tuple[tuple[str, str], ...], str]
+) -> None:
     """`firings`: the lines of each expected alert already written in this file (the same one is expected at
-    several times and in several merged cases). An item of `out` may hold several lines."""
+    several times and in several merged cases); `labelled`: see _firing_lines. An item of `out` may hold
+    several lines."""
     append = out.append
     append("  - name:" + value(case.name, "      ") + "\n    interval:" + value(_duration(case.interval), "      "))
     if case.series:
@@ -113,7 +116,7 @@ def _case_lines(case: Case, out: list[str], firings: dict[Firing, str]) -> None:
             for f in fired:
                 block = firings.get(f)
                 if block is None:
-                    block = firings[f] = "\n".join(_firing_lines(f))
+                    block = firings[f] = _firing_lines(f, labelled)
                 append(block)
     if case.exprs:
         append("    promql_expr_test:")
@@ -129,20 +132,27 @@ def _case_lines(case: Case, out: list[str], firings: dict[Firing, str]) -> None:
                 append("            value:" + value(number, "              "))
 
 
-def _firing_lines(f: Firing) -> list[str]:
-    out: list[str] = []
-    labels, annotations = dict(f.labels), dict(f.annotations)
-    if labels:
-        out.append("          - exp_labels:")
-        pairs(labels, "              ", "              ", out)
-    else:
-        out.append("          - exp_labels: {}")
+def _firing_lines(f: Firing, labelled: dict[tuple[tuple[str, str], ...], str]) -> str:
+    """An expected alert's lines; `labelled`: the labels' lines already written in this file (an alert
+    rule's labels are the same whatever its value)."""
+    head = labelled.get(f.labels)
+    if head is None:
+        out: list[str] = []
+        labels = dict(f.labels)
+        if labels:
+            out.append("          - exp_labels:")
+            pairs(labels, "              ", "              ", out)
+        else:
+            out.append("          - exp_labels: {}")
+        head = labelled[f.labels] = "\n".join(out)
+    out = [head]
+    annotations = dict(f.annotations)
     if annotations:
         out.append("            exp_annotations:")
         pairs(annotations, "              ", "              ", out)
     else:
         out.append("            exp_annotations: {}")
-    return out
+    return "\n".join(out)
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
@@ -198,8 +208,9 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
     if cases:
         out.append("tests:")
         firings: dict[Firing, str] = {}
+        labelled: dict[tuple[tuple[str, str], ...], str] = {}
         for case in cases:
-            _case_lines(case, out, firings)
+            _case_lines(case, out, firings, labelled)
     else:
         out.append("tests: []")
     return "\n".join(out) + "\n"
