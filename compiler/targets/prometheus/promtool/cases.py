@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.targets.prometheus import templates as tmpl
@@ -25,8 +26,9 @@ EXPR_TOLERANCE = "1e-9"
 LANE = "obsc_lane"
 
 
-@dataclass(frozen=True)
-class InputSeries:
+# The values of a case are named tuples: a rich service's cases make ~1,000 of them, and a tuple is built in
+# half the time of a frozen dataclass (they are compared and hashed by value all the same).
+class InputSeries(NamedTuple):
     name: str
     labels: tuple[tuple[str, str], ...]
     values: str
@@ -35,21 +37,18 @@ class InputSeries:
         return series(self.name, dict(self.labels))
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     labels: tuple[tuple[str, str], ...]
     annotations: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class AlertCheck:
+class AlertCheck(NamedTuple):
     at: int  # seconds
     alertname: str
     firing: tuple[Firing, ...]
 
 
-@dataclass(frozen=True)
-class ExprCheck:
+class ExprCheck(NamedTuple):
     at: int
     expr: str
     samples: tuple[tuple[str, float], ...]  # (labels as `{a="b"}`, value)
