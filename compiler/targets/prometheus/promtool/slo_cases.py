@@ -43,7 +43,6 @@ class _Cases:
         self._service, self._slo, self._rules, self._step = service, slo, rules, step
         self._fired: dict[tuple[int, float, str], Firing] = {}
         self._lanes: dict[str, tuple[dict[str, str], Feed]] = {}
-        self._quiet: dict[tuple[int, str], AlertCheck] = {}
 
     def case(self, part: Part, lane: str = "") -> Case:
         """Constant inputs from 0; the part's alert names asserted at each of its times.
@@ -58,32 +57,21 @@ class _Cases:
             feed = first[1].beside(group) if first else Feed(self._service, self._slo, group)
             self._lanes[lane] = (group, feed)
         group, feed = self._lanes[lane]
-        holding: dict[str, list[tuple[int, Firing]]] = {}  # alert name → (for, what fires) per rule, in order
+        fired = {}  # rule index → what fires
         for i, value in part.holding:
-            rule = self._rules[i]
             key = (i, value, lane)
-            fired = self._fired.get(key) or self._fired.setdefault(key, firing(rule, value, group=group))
-            holding.setdefault(rule.alert, []).append((rule.for_seconds, fired))
+            fired[i] = self._fired.get(key) or self._fired.setdefault(key, firing(self._rules[i], value, group=group))
+        fires = part.fires
 
         def predict(name: str, at: int) -> tuple[Firing, ...]:
-            held = holding.get(name)
-            return tuple(f for hold, f in held if at >= hold) if held else ()
+            held = fires.get(name)
+            return tuple([fired[i] for hold, i in held if at >= hold]) if held else ()
 
         title = "; ".join(f"{self._slo.name}: {t}" for t in part.titles)
-        quiet = self._quiet
         checks = tuple(
-            AlertCheck(at, name, predict(name, at))
-            if name in holding
-            else quiet.get((at, name)) or self._calm(at, name)
-            for at in part.times
-            for name in part.asked
+            quiet or AlertCheck(at, name, tuple([fired[i] for i in due])) for quiet, at, name, due in part.checks
         )
         return Case(title, self._step, feed.series(part.rates), checks, predict=predict)
-
-    def _calm(self, at: int, name: str) -> AlertCheck:
-        """A check that nothing of `name` fires (one object for every case asking it: it does not change)."""
-        check = self._quiet[(at, name)] = AlertCheck(at, name, ())
-        return check
 
 
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:

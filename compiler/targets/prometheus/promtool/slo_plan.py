@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.promtool.cases import hold_times, steps_after
+from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
 from compiler.targets.prometheus.promtool.lanes import lane_safe
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
 from compiler.targets.prometheus.rule_model import Rule
@@ -203,6 +203,9 @@ class Part:
     asked: tuple[str, ...]
     holding: tuple[tuple[int, float], ...]
     rates: Rates  # the values of the series fed, from 0 to the last of `times`
+    fires: dict[str, tuple[tuple[int, int], ...]]  # alert name → (for, rule index) of each rule holding, in order
+    # per (time, name) asked: the check when nothing fires (names only: shared), else the rules firing then
+    checks: tuple[tuple[AlertCheck | None, int, str, tuple[int, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -282,7 +285,17 @@ def plan(shape: Shape) -> Plan:
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
         fed = rates(state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1)
-        parts.append((Part(tuple(p[0] for p in joined), state, checked_at, shown, holding, fed), checked))
+        fires: dict[str, list[tuple[int, int]]] = {}
+        for i, _ in holding:
+            fires.setdefault(shape.rules[i].alert, []).append((shape.rules[i].for_seconds, i))
+        checks = []
+        for at in checked_at:
+            for name in shown:
+                due = tuple(i for hold, i in fires.get(name, ()) if at >= hold)
+                checks.append((None if due else AlertCheck(at, name, ()), at, name, due))
+        titles = tuple(p[0] for p in joined)
+        fired = {name: tuple(rules) for name, rules in fires.items()}
+        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks)), checked))
     # The budget's parts run side by side (see lanes.py) when its alerts keep the lane label and no other
     # alert of the SLO fires under any of them (those would see every lane through their joins).
     lanes = [part for part, checked in parts if checked is not None and checked <= budget]
