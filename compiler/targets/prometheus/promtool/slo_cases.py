@@ -3,7 +3,8 @@
 Alert cases feed each window's recorded bad and total event rates directly (one constant per window),
 so one window pair can burn while every other stays quiet; the ratio rules, the coarse sums and the
 alerts all run on them. Predictions follow the model (threshold = factor × budget, both windows, the
-traffic guard, `for`), not the PromQL.
+traffic guard, `for`), not the PromQL: slo_plan.py works them out, in numbers, once per SLO shape; here
+the service's names, labels and annotations are added.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class _Cases:
             feed = first[1].beside(group) if first else Feed(self._service, self._slo, group)
             self._lanes[lane] = (group, feed)
         group, feed = self._lanes[lane]
-        fired = {}  # rule index → what fires
+        fired: dict[int, Firing] = {}  # rule index → what fires
         for i, value in part.holding:
             key = (i, value, lane)
             fired[i] = self._fired.get(key) or self._fired.setdefault(key, firing(self._rules[i], value, group=group))
