@@ -198,7 +198,7 @@ class Part:
     each of `times`, and the rules (by index in the shape) whose condition holds, with their values."""
 
     titles: tuple[str, ...]  # without the SLO's name
-    state: _State
+    state: _State  # read while planning only (a plan is shared: nothing changes it)
     times: tuple[int, ...]  # ascending
     asked: tuple[str, ...]
     holding: tuple[tuple[int, float], ...]
