@@ -13,9 +13,9 @@ would mix two cases' inputs.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from compiler.model.units import parse_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, InputSeries, steps_after
@@ -33,6 +33,7 @@ def reach(exprs: list[str]) -> int:
     return max((sum(parse_duration(m) for m in (*_RANGE.findall(e), *_OFFSET.findall(e))) for e in exprs), default=0)
 
 
+@functools.lru_cache(maxsize=4096)  # a service's chained cases repeat a few values texts
 def samples(values: str) -> int:
     """How many sample slots promtool's expanding notation writes: `a+bxn` is n+1, `_xn` is n."""
     count = 0
@@ -81,7 +82,7 @@ def chain(cases: list[Case], step: int, window: int, keep_firing: int = 0, fresh
             values.setdefault(key, []).extend([f"_x{gap}"] if gap else [])
             values[key].append(series.values)
             filled[key] = start // interval + samples(series.values)
-    fed = tuple(replace(s, values=" ".join(values[k])) for k, s in first.items())
+    fed = tuple(InputSeries(s.name, s.labels, " ".join(values[k])) for k, s in first.items())
     alerts = tuple(
         AlertCheck(check.at + start, check.alertname, check.firing)
         for case, start in zip(cases, starts, strict=True)

@@ -28,11 +28,10 @@ class Reads:
     service's rules are many, the cases placed few (expressions are tokenised only when reached)."""
 
     def __init__(self, rules: ServiceRules) -> None:
-        self._exprs: dict[str, list[str]] = {}
-        for group in rules.groups:
-            for rule in group.rules:
-                self._exprs.setdefault(rule.record or rule.alert, []).append(rule.expr)
         self._rules = [(r.record or r.alert, r.expr) for g in rules.groups for r in g.rules]
+        self._exprs: dict[str, list[str]] = {}
+        for name, expr in self._rules:
+            self._exprs.setdefault(name, []).append(expr)
         self._memo: dict[str, frozenset[str]] = {}
         self._readers: dict[frozenset[str], frozenset[str]] = {}
 
@@ -54,9 +53,11 @@ class Reads:
         whose expression holds a name anywhere, even inside a longer word: more than it reads, never less)."""
         if fed not in self._readers:
             out, new = set(fed), set(fed)
-            while new:  # each round looks for the names found in the last one (one regex scan per rule)
-                found = re.compile("|".join(map(re.escape, sorted(new))))
-                new = {name for name, expr in self._rules if name not in out and found.search(expr)}
+            while new:  # each round looks for the names found in the last one (substring tests: no regex)
+                found: set[str] = set()
+                for word in new:
+                    found.update(name for name, expr in self._rules if word in expr)
+                new = found - out
                 out |= new
             self._readers[fed] = frozenset(out)
         return self._readers[fed]

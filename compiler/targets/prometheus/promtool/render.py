@@ -24,7 +24,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, InputSeries, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, InputSeries, merge
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
@@ -87,62 +87,107 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(case: Case, out: list[str]) -> None:
-    out.append("  - name:" + value(case.name, "      "))
-    out.append("    interval:" + value(_duration(case.interval), "      "))
+def _case_lines(
+    case: Case, out: list[str], firings: dict[Firing, str], labelled: dict[tuple[tuple[str, str], ...], str]
+) -> None:
+    """`firings`: the lines of each expected alert already written in this file (the same one is expected at
+    several times and in several merged cases); `labelled`: see _firing_lines. An item of `out` may hold
+    several lines."""
+    append = out.append
+    append("  - name:" + value(case.name, "      ") + "\n    interval:" + value(_duration(case.interval), "      "))
     if case.series:
-        out.append("    input_series:")
+        append("    input_series:")
+        series_line, values_line = _SERIES.get, _VALUES.get
         for s in case.series:
-            selector = _SELECTORS.get((s.name, s.labels)) or _selector(s)
-            out.append("      - series:" + value(selector, "          "))
-            out.append("        values:" + value(s.values, "          "))
+            append(series_line((s.name, s.labels)) or _series_line(s))
+            append(values_line(s.values) or _values_line(s.values))
     else:
-        out.append("    input_series: []")
+        append("    input_series: []")
     if case.alerts:
-        out.append("    alert_rule_test:")
+        append("    alert_rule_test:")
+        check_lines = _CHECKS.get
         for check in case.alerts:
-            out.append("      - eval_time:" + value(_duration(check.at), "          "))
-            out.append("        alertname:" + value(check.alertname, "          "))
+            head = check_lines((check.at, check.alertname)) or _check_lines(check.at, check.alertname)
             if not check.firing:
-                out.append("        exp_alerts: []")
+                append(head + "\n        exp_alerts: []")
                 continue
-            out.append("        exp_alerts:")
-            for f in sorted(check.firing, key=lambda f: f.labels):
-                labels, annotations = dict(f.labels), dict(f.annotations)
-                if labels:
-                    out.append("          - exp_labels:")
-                    pairs(labels, "              ", "              ", out)
-                else:
-                    out.append("          - exp_labels: {}")
-                if annotations:
-                    out.append("            exp_annotations:")
-                    pairs(annotations, "              ", "              ", out)
-                else:
-                    out.append("            exp_annotations: {}")
+            append(head + "\n        exp_alerts:")
+            fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
+            for f in fired:
+                block = firings.get(f)
+                if block is None:
+                    block = firings[f] = _firing_lines(f, labelled)
+                append(block)
     if case.exprs:
-        out.append("    promql_expr_test:")
+        append("    promql_expr_test:")
         for expr in case.exprs:
-            out.append("      - expr:" + value(expr.expr, "          "))
-            out.append("        eval_time:" + value(_duration(expr.at), "          "))
+            append("      - expr:" + value(expr.expr, "          "))
+            append("        eval_time:" + value(_duration(expr.at), "          "))
             if not expr.samples:
-                out.append("        exp_samples: []")
+                append("        exp_samples: []")
                 continue
-            out.append("        exp_samples:")
+            append("        exp_samples:")
             for labels_text, number in expr.samples:
-                out.append("          - labels:" + value(labels_text, "              "))
-                out.append("            value:" + value(number, "              "))
+                append("          - labels:" + value(labels_text, "              "))
+                append("            value:" + value(number, "              "))
+
+
+def _firing_lines(f: Firing, labelled: dict[tuple[tuple[str, str], ...], str]) -> str:
+    """An expected alert's lines; `labelled`: the labels' lines already written in this file (an alert
+    rule's labels are the same whatever its value)."""
+    head = labelled.get(f.labels)
+    if head is None:
+        out: list[str] = []
+        labels = dict(f.labels)
+        if labels:
+            out.append("          - exp_labels:")
+            pairs(labels, "              ", "              ", out)
+        else:
+            out.append("          - exp_labels: {}")
+        head = labelled[f.labels] = "\n".join(out)
+    out = [head]
+    annotations = dict(f.annotations)
+    if annotations:
+        out.append("            exp_annotations:")
+        pairs(annotations, "              ", "              ", out)
+    else:
+        out.append("            exp_annotations: {}")
+    return "\n".join(out)
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
-# service): each is rendered once. Bounded like the writer's caches: cleared when full.
-_SELECTORS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+# service) with few distinct values, and check few alert names at few times: each such line is rendered
+# once. Bounded like the writer's caches: cleared when full.
+_SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_VALUES: dict[str, str] = {}
+_CHECKS: dict[tuple[int, str], str] = {}
+_LIMIT = 1 << 14
 
 
-def _selector(series: InputSeries) -> str:
-    if len(_SELECTORS) >= 1 << 14:
-        _SELECTORS.clear()
-    text = _SELECTORS[(series.name, series.labels)] = series.selector()
-    return text
+def _series_line(series: InputSeries) -> str:
+    if len(_SERIES) >= _LIMIT:
+        _SERIES.clear()
+    line = _SERIES[(series.name, series.labels)] = "      - series:" + value(series.selector(), "          ")
+    return line
+
+
+def _values_line(values: str) -> str:
+    if len(_VALUES) >= _LIMIT:
+        _VALUES.clear()
+    line = _VALUES[values] = "        values:" + value(values, "          ")
+    return line
+
+
+def _check_lines(at: int, alertname: str) -> str:
+    if len(_CHECKS) >= _LIMIT:
+        _CHECKS.clear()
+    lines = _CHECKS[(at, alertname)] = (
+        "      - eval_time:"
+        + value(_duration(at), "          ")
+        + "\n        alertname:"
+        + value(alertname, "          ")
+    )
+    return lines
 
 
 def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: int) -> str:
@@ -162,8 +207,10 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
         out.append("group_eval_order: []")
     if cases:
         out.append("tests:")
+        firings: dict[Firing, str] = {}
+        labelled: dict[tuple[tuple[str, str], ...], str] = {}
         for case in cases:
-            _case_lines(case, out)
+            _case_lines(case, out, firings, labelled)
     else:
         out.append("tests: []")
     return "\n".join(out) + "\n"

@@ -8,6 +8,7 @@ selector it cannot satisfy is reported (the caller skips that raw-series test) r
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -84,6 +85,13 @@ def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:
 
 def satisfy(required: Sequence[Matcher], avoid: Sequence[Matcher] = ()) -> dict[str, str] | None:
     """Labels matched by every `required` matcher and not by all of `avoid` (when given); None if none found."""
+    found = _satisfy(tuple(required), tuple(avoid))
+    return None if found is None else dict(found)
+
+
+# A service's raw-counter and data-missing cases ask for the same selectors' labels (a search over candidates)
+@functools.lru_cache(maxsize=1024)
+def _satisfy(required: tuple[Matcher, ...], avoid: tuple[Matcher, ...]) -> tuple[tuple[str, str], ...] | None:
     labels = sorted({m.label for m in (*required, *avoid)})
     pools = [_candidates(label, (*required, *avoid)) for label in labels]
     for combo in itertools.islice(itertools.product(*pools), 5000):
@@ -92,7 +100,7 @@ def satisfy(required: Sequence[Matcher], avoid: Sequence[Matcher] = ()) -> dict[
             continue
         if avoid and all(_matches(m, values.get(m.label, "")) for m in avoid):
             continue
-        return {k: v for k, v in values.items() if v}
+        return tuple((k, v) for k, v in values.items() if v)
     return None
 
 

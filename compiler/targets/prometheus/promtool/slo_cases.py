@@ -3,18 +3,17 @@
 Alert cases feed each window's recorded bad and total event rates directly (one constant per window),
 so one window pair can burn while every other stays quiet; the ratio rules, the coarse sums and the
 alerts all run on them. Predictions follow the model (threshold = factor × budget, both windows, the
-traffic guard, `for`), not the PromQL.
+traffic guard, `for`), not the PromQL: slo_plan.py works them out, in numbers, once per SLO shape; here
+the service's names, labels and annotations are added.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
-from compiler.model.promql import Matcher
+from compiler.model.burnrate import recorded_windows
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -25,274 +24,71 @@ from compiler.targets.prometheus.promtool.cases import (
     Firing,
     InputSeries,
     firing,
-    hold_times,
     near,
-    steps_after,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.lanes import budget_lanes, lane_safe
+from compiler.targets.prometheus.promtool.lanes import budget_lanes
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _inputs, _State, join, pack
+from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
+from compiler.targets.prometheus.promtool.slo_state import Feed
 from compiler.targets.prometheus.promtool.unscraped import padded
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
-from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr, slo_labels
+from compiler.targets.prometheus.slo import slo_labels
 
 
-@dataclass(frozen=True)
-class _Lines:
-    """The numbers an SLO's alert expressions compare with, as Prometheus reads them from the rule text:
-    worked out once per SLO, not once per rule and case."""
+class _Cases:
+    """An SLO's alert cases from its plan (slo_plan.py), with the service's names, labels and annotations. What
+    its cases share is worked out once: the input series' names and labels per lane, and each firing alert
+    rendered once per rule, value and lane."""
 
-    period_seconds: int
-    budget: float  # the error budget
-    budget_left: float  # the budget-low line
-    min_bad_events: int  # the low-traffic guard (0: none)
-    burn: dict[str, float]  # window name → error-ratio line (factor × budget)
-    unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
+    def __init__(self, service: Service, slo: Slo, rules: list[Rule], step: int) -> None:
+        self._service, self._slo, self._rules, self._step = service, slo, rules, step
+        self._fired: dict[tuple[int, float, str], Firing] = {}
+        self._lanes: dict[str, tuple[dict[str, str], Feed]] = {}
 
-    @classmethod
-    def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
-        budget = _float(decimal_text(slo.error_budget))
-        return cls(
-            unguarded_missing=service is not None and not service.targets,
-            period_seconds=slo.period_seconds,
-            budget=budget,
-            budget_left=_float(decimal_text(slo.alerting.budget_left)),
-            min_bad_events=slo.min_bad_events,
-            burn={w.name: _float(w.factor_text(slo.period_seconds)) * budget for w in windows},
+    def case(self, part: Part, lane: str = "") -> Case:
+        """Constant inputs from 0; the part's alert names asserted at each of its times.
+
+        Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
+        runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
+        `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
+        """
+        if lane not in self._lanes:
+            group = {**sample_group(self._slo), **({LANE: lane} if lane else {})}
+            first = self._lanes.get("")
+            feed = first[1].beside(group) if first else Feed(self._service, self._slo, group)
+            self._lanes[lane] = (group, feed)
+        group, feed = self._lanes[lane]
+        fired: dict[int, Firing] = {}  # rule index → what fires
+        for i, value in part.holding:
+            key = (i, value, lane)
+            if key not in self._fired:
+                # (an unguarded data-missing alert fires from no series at all: none of the inputs' labels)
+                source = self._rules[i].source
+                bare = source is not None and source.data_missing
+                self._fired[key] = firing(self._rules[i], value, group={} if bare else group)
+            fired[i] = self._fired[key]
+        fires = part.fires
+
+        def predict(name: str, at: int) -> tuple[Firing, ...]:
+            held = fires.get(name)
+            return tuple([fired[i] for hold, i in held if at >= hold]) if held else ()
+
+        title = "; ".join(f"{self._slo.name}: {t}" for t in part.titles)
+        checks = tuple(
+            quiet or AlertCheck(at, name, tuple([fired[i] for i in due])) for quiet, at, name, due in part.checks
         )
-
-
-def _value(rule: Rule, lines: _Lines, state: _State) -> float | None:
-    """The alert's expression value under `state`, or None when its condition does not hold."""
-    alert = rule.source
-    assert alert is not None
-    if alert.data_missing or alert.stale:  # these cases feed no raw series
-        return 1.0 if alert.data_missing and lines.unguarded_missing else None
-    if alert.window is not None:
-        w = alert.window
-        threshold = lines.burn[w.name]
-        long, short = state.ratio(w.long_seconds), state.ratio(w.short_seconds)
-        if not (long > threshold and short > threshold):
-            return None
-        if lines.min_bad_events and not _float(decimal_text(state.bad_of(w.long_seconds))) * w.long_seconds >= float(
-            lines.min_bad_events
-        ):
-            return None
-        return long
-    remaining = 1 - (state.ratio(lines.period_seconds) / lines.budget)
-    if alert.budget == "low":
-        return remaining if remaining < lines.budget_left and remaining > 0 else None
-    return remaining if remaining <= 0 else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _float(text: str) -> float:
-    """A number as Prometheus reads it from the rule text."""
-    return float(text)
-
-
-def _case(
-    service: Service,
-    slo: Slo,
-    lines: _Lines,
-    rules: list[Rule],
-    step: int,
-    title: str,
-    state: _State,
-    times: list[int],
-    checked: set[str] | None = None,
-    fired: dict[tuple[int, float, str], Firing] | None = None,
-    lane: str = "",
-) -> Case:
-    """Constant inputs from 0; the SLO's alert names (or `checked` ones) asserted at each of `times`.
-
-    Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
-    runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
-    `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
-    """
-
-    group = {**sample_group(slo), **({LANE: lane} if lane else {})}
-    holding = [(rule, value) for rule in rules if (value := _value(rule, lines, state)) is not None]
-    # (an unguarded data-missing alert fires from no series at all: it carries none of the inputs' labels)
-    bare = {id(r) for r, _ in holding if r.source is not None and r.source.data_missing}
-    rendered = {id(rule): _firing(rule, value, {} if id(rule) in bare else group, fired) for rule, value in holding}
-
-    def predict(name: str, at: int) -> tuple[Firing, ...]:
-        return tuple(rendered[id(r)] for r, _ in holding if r.alert == name and at >= r.for_seconds)
-
-    samples = max(times) // step + 1
-    asked = [name for name in dict.fromkeys(r.alert for r in rules) if checked is None or name in checked]
-    checks = tuple(AlertCheck(at, name, predict(name, at)) for at in times for name in asked)
-    return Case(title, step, _inputs(service, slo, state, samples, group), checks, predict=predict)
-
-
-def _firing(
-    rule: Rule, value: float, group: dict[str, str], memo: dict[tuple[int, float, str], Firing] | None
-) -> Firing:
-    """`firing`, rendered once per rule, value and lane across the cases of one SLO (`memo`)."""
-    if memo is None:
-        return firing(rule, value, group=group)
-    key = (id(rule), value, group.get(LANE, ""))
-    if key not in memo:
-        memo[key] = firing(rule, value, group=group)
-    return memo[key]
-
-
-def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
-    state = _State(total=total)
-    for seconds, value in ((w.long_seconds, ratio), (w.short_seconds, short_ratio)):
-        if recording_tiers().is_coarse(seconds):
-            state.coarse = value
-        else:
-            state.ratios[seconds] = value
-    return state
+        return Case(title, self._step, feed.series(part.rates), checks, predict=predict)
 
 
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
-    """Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x)
-    and a fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy
-    traffic, too few failed events for min_bad_events, and the budget around its two lines."""
-    pending: list[tuple[str, _State, list[int], set[str] | None]] = []
-    above, below = Decimal("1.25"), Decimal("0.8")
-    windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
-    lines = _Lines.of(slo, windows, service)
-    # Events/s (a power of two: ratios stay exact) at which every pair at 0.8x its line still counts
-    # twice min_bad_events in its long window: the guard never decides a case about the lines.
-    busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
-
-    def add(title: str, state: _State, times: list[int], checked: set[str] | None = None) -> None:
-        pending.append((f"{slo.name}: {title}", state, times, checked))
-
-    def alert_of(w: BurnWindow) -> set[str]:
-        return {r.alert for r in rules if r.source is not None and r.source.window == w}
-
-    budget = {r.alert for r in rules if r.source is not None and r.source.budget is not None}
-
-    for w in windows:
-        line = error_ratio_threshold(slo, w)
-        at = steps_after(w.for_seconds, step)
-        where = f"{w.long}/{w.short} (line {burn_threshold_expr(slo, w)})"
-        # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
-        events = (
-            f", {decimal_text(slo.min_bad_events * above)} failed events over {w.long}" if slo.min_bad_events else ""
-        )
-        add(
-            f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}",
-            _guarded(slo, w, above, busy),
-            hold_times(w.for_seconds, step),
-            alert_of(w),
-        )
-        if recording_tiers().is_coarse(w.short_seconds):
-            continue  # both windows read the one coarse tier: they cannot differ
-        add(
-            f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet",
-            _pair_state(w, line * above, line * below, busy),
-            [at],
-            alert_of(w),
-        )
-        add(
-            f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet",
-            _pair_state(w, line * below, line * above, busy),
-            [at],
-            alert_of(w),
-        )
-    longest = steps_after(max(r.for_seconds for r in rules), step)
-    lowest = min([error_ratio_threshold(slo, w) for w in windows] or [slo.error_budget])
-    # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
-    # every factor over 1): then half of what that line allows, so the budget alerts stay quiet too.
-    healthy, spent = lowest / 2, slo.error_budget * (1 - slo.alerting.budget_left)
-    what = "the lowest line"
-    if healthy >= spent:
-        healthy, what = spent / 2, "what leaves the budget above its low line"
-    add(
-        f"healthy traffic (half {what} everywhere) stays quiet",
-        _State({s: healthy for s in recorded_windows(slo)}, healthy, busy),
-        [longest],
-    )
-    if slo.min_bad_events > 0:
-        # Per pair: both windows burn at 1.25x the line, but the long window holds only 0.8x min_bad_events
-        # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
-        for w in windows:
-            add(
-                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(slo.min_bad_events * below)} failed events "
-                f"over {w.long} (min_bad_events {slo.min_bad_events}) stays quiet",
-                _guarded(slo, w, below, busy),
-                [steps_after(w.for_seconds, step)],
-                alert_of(w),
-            )
-    if any(r.source is not None and r.source.budget for r in rules):
-        left = slo.alerting.budget_left
-        times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
-        for share, what in ((left * below, "is low"), (left * above, "is not low yet")):
-            if share < 1:
-                add(
-                    f"{decimal_text(share * 100)}% of the budget left {what}",
-                    _State(coarse=slo.error_budget * (1 - share), total=busy),
-                    times,
-                    budget,
-                )
-        add(
-            "twice the budget spent is exhausted (and no longer 'low')",
-            _State(coarse=slo.error_budget * 2, total=busy),
-            times,
-            budget,
-        )
-    bins: list[tuple[str, _State, list[int], set[str] | None]] = []
-    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
-        parts = [pending[i] for i in members]
-        names_ = [p[3] for p in parts]
-        checked = None if None in names_ else {n for p in names_ if p is not None for n in p}
-        times = sorted({at for p in parts for at in p[2]})
-        bins.append(("; ".join(p[0] for p in parts), join(p[1] for p in parts), times, checked))
-    # The budget's bins run side by side (see lanes.py) when its alerts keep the lane label and no other
-    # alert of the SLO fires under any of them (those would see every lane through their joins).
-    lanes = [i for i, b in enumerate(bins) if b[3] is not None and b[3] <= budget]
-    # (data-missing and stale alerts read none of these inputs: the first lane speaks for them; a pair with a
-    # fast short window stays quiet without it, and the budget's states set the coarse tier only)
-    others = [
-        r
-        for r in rules
-        if r.alert not in budget
-        and r.source is not None
-        and r.source.window is not None
-        and recording_tiers().is_coarse(r.source.window.short_seconds)
-    ]
-    if not lane_safe([r for r in rules if r.alert in budget]) or any(
-        _value(r, lines, bins[i][1]) is not None for r in others for i in lanes
-    ):
-        lanes = []
-    fired: dict[tuple[int, float, str], Firing] = {}
-    cases = [_case(service, slo, lines, rules, step, *b, fired) for i, b in enumerate(bins) if i not in lanes]
+    """The SLO's burn-rate and budget alert cases (see slo_plan.py)."""
+    shown = plan(Shape.of(service, slo, rules, step))
+    build = _Cases(service, slo, rules, step)
+    cases = [build.case(part) for part in shown.parts]
     # the first lane keeps the alerts' own labels
-    beside = [
-        _case(service, slo, lines, rules, step, *bins[i], fired, f"budget-{n}" if n else "")
-        for n, i in enumerate(lanes)
-    ]
-    return cases + budget_lanes(beside, budget)
-
-
-def _guarded(slo: Slo, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
-    """Both windows at 1.25x the line; the long window's traffic such that it holds `share` x min_bad_events
-    failed events (busy traffic without a guard)."""
-    ratio = error_ratio_threshold(slo, w) * Decimal("1.25")
-    state = _pair_state(w, ratio, ratio, busy)
-    if slo.min_bad_events:
-        thin = (slo.min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
-        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
-    return state
-
-
-def _busy(slo: Slo, w: BurnWindow) -> Decimal:
-    needed = 2 * slo.min_bad_events / (error_ratio_threshold(slo, w) * Decimal("0.8") * w.long_seconds)
-    busy = Decimal(1)
-    while busy < needed:
-        busy *= 2
-    return busy
-
-
-def _duration(seconds: int) -> str:
-    return format_duration(seconds) if seconds else "0s"
+    beside = [build.case(part, f"budget-{n}" if n else "") for n, part in enumerate(shown.lanes)]
+    return cases + budget_lanes(beside, set(shown.budget))
 
 
 # ---- recording rules from raw counters
@@ -315,12 +111,14 @@ def _per_minute(role: str) -> tuple[int, ...]:
     return tuple(phase.per_minute(role) for phase in _PHASES for _ in range(phase.minutes))
 
 
+@functools.lru_cache(maxsize=64)
 def _window_ratio(at: int, minutes: int) -> float:
     """Bad over total events in the `minutes` before minute `at`: what a raw-rate window must show."""
     bad, total = _per_minute("bad")[at - minutes : at], _per_minute("total")[at - minutes : at]
     return sum(bad) / sum(total)
 
 
+@functools.lru_cache(maxsize=64)
 def _coarse_ratio(at: int, step: int) -> float:
     """What the coarse tier records at minute `at`: the sum of its 5m rates, one per evaluation, of bad
     events over the same sum of all events (evaluated every `step`; at 0 a 5m rate has one sample only)."""
@@ -418,7 +216,8 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
 
 
 def _labels_text(labels: dict[str, str]) -> str:
-    return "{" + ",".join(Matcher(k, "=", v).render() for k, v in sorted(labels.items())) + "}"
+    """`{a="x",b="y"}`, labels sorted: a selector without its name."""
+    return series("", labels)
 
 
 def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[list[Case]], list[list[Case]]]:
@@ -429,10 +228,11 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
     alert_lanes: list[tuple[Slo, list[Rule], list[Case]]] = []
     raw_lanes: list[list[Case]] = []
     metrics_seen: set[str] = set()
+    alert_rules = rules.alert_rules
     for slo in service.slos:
         mine = [
             r
-            for r in rules.alert_rules
+            for r in alert_rules
             if r.source is not None and r.source.slo is not None and r.source.slo.name == slo.name
         ]
         if mine:

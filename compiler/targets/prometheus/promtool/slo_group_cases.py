@@ -29,17 +29,8 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import counter_values
-from compiler.targets.prometheus.promtool.slo_cases import (
-    _PHASES,
-    _STEADY,
-    _busy,
-    _guarded,
-    _labels_text,
-    _Lines,
-    _pair_state,
-    _raw_series,
-    _value,
-)
+from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
+from compiler.targets.prometheus.promtool.slo_plan import _busy, _guarded, _Lines, _pair_state, _value
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
@@ -67,7 +58,7 @@ def _two_groups(
         (rule, firing(rule, value, group=sample_group(slo, n)))
         for rule in rules
         for n, state in enumerate(states)
-        if (value := _value(rule, lines, state)) is not None
+        if (value := _oracle(rule, lines, state)) is not None
     ]
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
@@ -77,10 +68,15 @@ def _two_groups(
     return Case(f"{slo.name} per {', '.join(slo.by)}: {title}", step, inputs, checks, predict=predict)
 
 
+def _oracle(rule: Rule, lines: _Lines, state: _State) -> float | None:
+    assert rule.source is not None
+    return _value(rule.source, lines, state)
+
+
 def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = _Lines.of(slo, windows)
-    busy = max([_busy(slo, w) for w in windows] or [Decimal(1)])
+    busy = max([_busy(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
     out = []
 
     def add(title: str, states: tuple[_State, _State], times: list[int], checked: set[str]) -> None:
@@ -95,7 +91,7 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
         where = f"{w.long}/{w.short}"
         add(
             f"{where} only the burning group a fires, with its label",
-            (_guarded(slo, w, _ABOVE, busy), quiet),
+            (_guarded(slo.min_bad_events, line, w, _ABOVE, busy), quiet),
             hold_times(w.for_seconds, step),
             alert_of(w),
         )
@@ -114,7 +110,7 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
             add(
                 f"{where} group a burns with {decimal_text(slo.min_bad_events * _BELOW)} failed events: b's "
                 "failures do not count for it",
-                (_guarded(slo, w, _BELOW, busy), quiet),
+                (_guarded(slo.min_bad_events, line, w, _BELOW, busy), quiet),
                 at,
                 alert_of(w),
             )

@@ -20,6 +20,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
+    Firing,
     InputSeries,
     firing,
     hold_times,
@@ -37,8 +38,13 @@ SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of 
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
 
 
-def _mine(rules: ServiceRules, slo: Slo) -> list[Rule]:
-    return [r for r in rules.alert_rules if r.source is not None and r.source.slo is not None and r.source.slo == slo]
+def _mine(rules: Sequence[Rule], slo: Slo) -> list[Rule]:
+    # `is` first: comparing two SLOs field by field is slow, and a rule's SLO is the service's own object
+    return [
+        r
+        for r in rules
+        if r.source is not None and r.source.slo is not None and (r.source.slo is slo or r.source.slo == slo)
+    ]
 
 
 def _counter(name: str, labels: dict[str, str], per_step: int, samples: int) -> InputSeries:
@@ -85,34 +91,26 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
     samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
     up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
 
-    # A fed counter carries the group labels of every grouped SLO reading its metric (unless it sets them
-    # itself): without them it is a group of its own (the label empty) for that SLO, whose data-missing check
-    # would fire for it.
-    slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
-    groups: dict[str, dict[str, str]] = {}
-    for slo in slos:
-        for metric, _ in _sli_counters(slo, bucket=True) or ():
-            groups.setdefault(metric, {}).update(sample_group(slo))
-
     def case(title: str, counters: dict[str, list[tuple[str, dict[str, str]]]], per_step: int, targets: int) -> Case:
         """`counters`: per SLO name, the series fed (rising by `per_step` per step)."""
         inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
+        every = (*inputs, (up.name, up.labels))
         missing = [
             r
             for r in rules
             if r.source is not None
             and r.source.slo is not None
-            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, [*inputs, (up.name, up.labels)])
+            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, every, yields)
         ]
         checks = tuple(
             AlertCheck(
                 at,
                 rules[0].alert,
                 tuple(
-                    firing(r, 1.0, group=group)
+                    fired(r, group)
                     for r in missing
                     if targets and at >= r.for_seconds + (step if (group := _group_fired(r, counters)) else 0)
                 ),
@@ -122,6 +120,24 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
+    rendered: dict[tuple[int, tuple[tuple[str, str], ...]], Firing] = {}
+
+    def fired(rule: Rule, group: dict[str, str]) -> Firing:
+        """`firing` of a rule with a group's labels, rendered once for every scenario and time checked."""
+        key = (id(rule), tuple(group.items()))
+        if key not in rendered:
+            rendered[key] = firing(rule, 1.0, group=group)
+        return rendered[key]
+
+    slos = [r.source.slo for r in rules if r.source is not None and r.source.slo is not None]
+    # A fed counter carries the group labels of every grouped SLO reading its metric (unless it sets them
+    # itself): without them it is a group of its own (the label empty) for that SLO, whose data-missing check
+    # would fire for it.
+    groups: dict[str, dict[str, str]] = {}
+    for slo in slos:
+        for metric, _ in _sli_counters(slo, bucket=True) or ():
+            groups.setdefault(metric, {}).update(sample_group(slo))
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
     cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
@@ -144,12 +160,23 @@ def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]
 
 
 def _missing(
-    slo: Slo, fed: list[tuple[str, dict[str, str]]] | None, per_step: int, every: Sequence[SeriesKey] = ()
+    slo: Slo,
+    fed: list[tuple[str, dict[str, str]]] | None,
+    per_step: int,
+    every: tuple[SeriesKey, ...] = (),
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] | None = None,
 ) -> bool:
     """Whether SLODataMissing's condition holds for `slo` given the counters fed for it (a raw SLI: given
-    `every` series of the case, its own or another SLO's)."""
+    `every` series of the case, its own or another SLO's). `yields`: what a raw SLI's expression gave with
+    which series, for the scenarios of one service (two scenarios feed the same series: up 1, then up 0)."""
     if slo.sli.kind is SliKind.RAW:
-        return not yields_with(slo.sli.raw_total or "", [(name, dict(labels)) for name, labels in every])
+        key = (slo.sli.raw_total or "", every)
+        if yields is None or key not in yields:
+            found = yields_with(key[0], [(name, dict(labels)) for name, labels in every])
+            if yields is None:
+                return not found
+            yields[key] = found
+        return not yields[key]
     if not fed:
         return True
     has_bucket = any(metric.endswith("_bucket") for metric, _ in fed)
@@ -230,7 +257,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
 def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
     """The data-missing and hand-over cases, after the recorded-ratio groups `raw` (which may lend the last
     of them to the data-missing timeline)."""
-    missing = [r for r in rules.alert_rules if r.source is not None and r.source.data_missing]
+    alert_rules = rules.alert_rules
+    missing = [r for r in alert_rules if r.source is not None and r.source.data_missing]
     out = data_missing_cases(service, missing, step)
     before = list(raw)
     if service.targets and out:
@@ -248,7 +276,7 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
         out = chain(first + out, step, reach([r.expr for r in missing]), keep, fresh)
     handovers: list[Case] = []
     for slo in service.slos:
-        mine = _mine(rules, slo)
+        mine = _mine(alert_rules, slo)
         handover = handover_case(service, slo, mine, step)
         if handover is not None:
             handovers.append(handover)

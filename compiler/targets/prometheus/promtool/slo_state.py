@@ -8,6 +8,7 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,24 +23,37 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.slo import window_labels
 
+_Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
+
 
 @dataclass
 class _State:
-    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic."""
+    """Constant inputs of one case: an error ratio per fast window, one for the coarse tier, and traffic.
+    Set it up before reading it: what a window holds is worked out on the first read (`window`)."""
 
     ratios: dict[int, Decimal] = field(default_factory=dict)  # fast window seconds → error ratio
     coarse: Decimal = Decimal(0)
     total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
     totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
-    _ratios: dict[int, float] = field(default_factory=dict, repr=False)  # memo of ratio()
+    _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
+
+    def window(self, seconds: int) -> _Numbers:
+        """(events/s, bad events/s, bad events/s as Prometheus reads them, the ratio rule's value) of a window:
+        the oracle reads each window of a state for every rule of the SLO."""
+        known = self._windows.get(seconds)
+        if known is None:
+            if _is_coarse(seconds):
+                ratio, total = self.coarse, self.totals.get(_COARSE, self.total)
+            else:
+                ratio, total = self.ratios.get(seconds, _ZERO), self.totals.get(seconds, self.total)
+            known = self._windows[seconds] = (total, *_numbers(ratio, total))
+        return known
 
     def total_of(self, seconds: int) -> Decimal:
-        key = _COARSE if _is_coarse(seconds) else seconds
-        return self.totals.get(key, self.total)
+        return self.window(seconds)[0]
 
     def bad_of(self, seconds: int) -> Decimal:
-        ratio = self.coarse if _is_coarse(seconds) else self.ratios.get(seconds, Decimal(0))
-        return _bad(ratio, self.total_of(seconds))
+        return self.window(seconds)[1]
 
     def keys(self) -> frozenset[int]:
         """The windows this state sets (the coarse tier as _COARSE): what another state must leave alone."""
@@ -48,13 +62,12 @@ class _State:
 
     def ratio(self, seconds: int) -> float:
         """As the ratio rule computes it: the input bad rate over the input total rate."""
-        if seconds not in self._ratios:
-            self._ratios[seconds] = _quotient(self.bad_of(seconds), self.total_of(seconds))
-        return self._ratios[seconds]
+        return self.window(seconds)[3]
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
+_ZERO = Decimal(0)
 
 # The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
 # fleet share: these pure steps are cached across services; only names and labels are filled in per service.
@@ -65,16 +78,18 @@ def _is_coarse(seconds: int) -> bool:
     return recording_tiers().is_coarse(seconds)
 
 
-@functools.lru_cache(maxsize=4096)
 def _bad(ratio: Decimal, total: Decimal) -> Decimal:
     """Bad events/s at `ratio` of `total`, as written in the inputs (equal Decimals: the same text)."""
     return (ratio * total).quantize(_DIGITS).normalize()
 
 
 @functools.lru_cache(maxsize=4096)
-def _quotient(bad: Decimal, total: Decimal) -> float:
-    """The ratio rule's value: the input bad rate over the input total rate, as promtool reads them."""
-    return float(decimal_text(bad)) / float(decimal_text(total))
+def _numbers(ratio: Decimal, total: Decimal) -> tuple[Decimal, float, float]:
+    """A window at `ratio` of `total` events/s: its bad rate (as written in the inputs, and as read back) and
+    the ratio rule's value, the input bad rate over the input total rate as promtool reads them."""
+    bad = _bad(ratio, total)
+    bad_read = float(decimal_text(bad))
+    return bad, bad_read, bad_read / float(decimal_text(total))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,29 +100,66 @@ def _constant(value: Decimal, samples: int) -> str:
 _window_name = functools.cache(format_duration)
 
 
+Rates = tuple[tuple[int, str, str], ...]  # (window seconds or _COARSE, bad-rate values, total-rate values)
+
+
+def rates(state: _State, recorded: tuple[int, ...], period: int, samples: int) -> Rates:
+    """The values of the bad and total rates of every window (of `recorded`) the state sets; a window with no
+    errors and default traffic is left out (absent and 0 make no alert fire either way, and the files stay
+    small). Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py)."""
+    out = []
+    ratios, totals = state.ratios, state.totals
+    for seconds in recorded:
+        if not _is_coarse(seconds) and (ratios.get(seconds) or seconds in totals):
+            events, bad = state.window(seconds)[:2]
+            out.append((seconds, _constant(bad, samples), _constant(events, samples)))
+    if state.coarse or _COARSE in totals:
+        events, bad = state.window(period)[:2]  # any coarse window
+        out.append((_COARSE, _constant(bad, samples), _constant(events, samples)))
+    return tuple(out)
+
+
+class Feed:
+    """The recorded window series an SLO's alert cases feed, named and labelled once per SLO (and `group`
+    labels) for all its cases. A grouped SLO's series carry `group` (by default its first test group)."""
+
+    def __init__(self, service: Service, slo: Slo, group: dict[str, str] | None = None) -> None:
+        self.recorded, self.period = recorded_windows(slo), slo.period_seconds
+        # window seconds (or _COARSE) → (bad-rate name, total-rate name, the window's labels without `group`)
+        self._plain: dict[int, tuple[str, str, dict[str, str]]] = {}
+        for seconds in self.recorded:
+            if not _is_coarse(seconds):
+                window = _window_name(seconds)
+                errors, total = names.sli_errors_rate(window), names.sli_total_rate(window)
+                self._plain[seconds] = (errors, total, window_labels(service, slo, window))
+        self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
+        self._windows = self._labelled(sample_group(slo) if group is None else group)
+
+    def _labelled(self, group: dict[str, str]) -> dict[int, tuple[str, str, tuple[tuple[str, str], ...]]]:
+        return {key: (e, t, tuple(sorted({**labels, **group}.items()))) for key, (e, t, labels) in self._plain.items()}
+
+    def beside(self, group: dict[str, str]) -> Feed:
+        """The same series with other `group` labels (a lane's: see lanes.py)."""
+        other = copy.copy(self)
+        other._windows = self._labelled(group)
+        return other
+
+    def series(self, fed: Rates) -> tuple[InputSeries, ...]:
+        """The input series of `rates`."""
+        out = []
+        for seconds, bad, total in fed:
+            errors_name, total_name, labels = self._windows[seconds]
+            out.append(InputSeries(errors_name, labels, bad))
+            out.append(InputSeries(total_name, labels, total))
+        return tuple(out)
+
+
 def _inputs(
     service: Service, slo: Slo, state: _State, samples: int, group: dict[str, str] | None = None
 ) -> tuple[InputSeries, ...]:
-    """The recorded bad and total rates of every window the state sets; a window with no errors and default
-    traffic is left out (absent and 0 make no alert fire either way, and the files stay small). A grouped
-    SLO's series carry `group` (by default its first test group)."""
-    extra = sample_group(slo) if group is None else group
-    out = []
-    for seconds in recorded_windows(slo):
-        if _is_coarse(seconds):
-            continue
-        if not state.ratios.get(seconds) and seconds not in state.totals:
-            continue
-        window = _window_name(seconds)
-        labels = tuple(sorted({**window_labels(service, slo, window), **extra}.items()))
-        out.append(InputSeries(names.sli_errors_rate(window), labels, _constant(state.bad_of(seconds), samples)))
-        out.append(InputSeries(names.sli_total_rate(window), labels, _constant(state.total_of(seconds), samples)))
-    if state.coarse or _COARSE in state.totals:
-        labels = tuple(sorted({**window_labels(service, slo, "5m"), **extra}.items()))
-        period = slo.period_seconds  # any coarse window
-        out.append(InputSeries(names.SLI_ERRORS_COARSE, labels, _constant(state.bad_of(period), samples)))
-        out.append(InputSeries(names.SLI_TOTAL_COARSE, labels, _constant(state.total_of(period), samples)))
-    return tuple(out)
+    """The input series of one state (see `rates`)."""
+    feed = Feed(service, slo, group)
+    return feed.series(rates(state, feed.recorded, feed.period, samples))
 
 
 def join(states: Iterable[_State]) -> _State:

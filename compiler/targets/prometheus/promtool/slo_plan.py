@@ -1,0 +1,321 @@
+"""What an SLO's burn-rate and budget alert cases feed and expect, in numbers (a `Plan`), and the oracle
+that predicts the alerts: threshold = factor × budget, both windows, the traffic guard, not the PromQL.
+
+Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x) and a
+fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy traffic, too
+few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
+share a test group (slo_state.py); the budget's groups may run side by side (lanes.py).
+
+A plan reads nothing but its `Shape`: the SLO's numbers, the kind and `for` of each of its alert rules and
+the test step, never a name (slo_cases.py adds names, labels and annotations per service). Most SLOs of a
+fleet share a shape (a few objectives, the catalog's windows), so plans are cached by it; the shape is the
+plan's complete input, so an SLO unlike the others gets its own plan at the cost of one lookup.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple, Protocol
+
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.types import Service, Slo
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
+from compiler.targets.prometheus.promtool.lanes import lane_safe
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
+from compiler.targets.prometheus.rule_model import Rule
+from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
+
+_ABOVE, _BELOW = Decimal("1.25"), Decimal("0.8")
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The numbers an SLO's alert expressions compare with, as Prometheus reads them from the rule text:
+    worked out once per SLO, not once per rule and case."""
+
+    period_seconds: int
+    budget: float  # the error budget
+    budget_left: float  # the budget-low line
+    min_bad_events: int  # the low-traffic guard (0: none)
+    burn: dict[str, float]  # window name → error-ratio line (factor × budget)
+    unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
+
+    @classmethod
+    def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
+        unguarded = service is not None and not service.targets
+        left = slo.alerting.budget_left
+        return cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded)
+
+    @classmethod
+    def at(
+        cls,
+        period_seconds: int,
+        error_budget: Decimal,
+        budget_left: Decimal,
+        min_bad_events: int,
+        windows: list[BurnWindow] | tuple[BurnWindow, ...],
+        unguarded_missing: bool,
+    ) -> _Lines:
+        budget = _float(decimal_text(error_budget))
+        return cls(
+            unguarded_missing=unguarded_missing,
+            period_seconds=period_seconds,
+            budget=budget,
+            budget_left=_float(decimal_text(budget_left)),
+            min_bad_events=min_bad_events,
+            burn={w.name: _float(w.factor_text(period_seconds)) * budget for w in windows},
+        )
+
+
+class _AlertKind(Protocol):
+    """What the oracle reads of an alert (an AlertDef, or a RuleShape)."""
+
+    @property
+    def window(self) -> BurnWindow | None: ...
+    @property
+    def budget(self) -> str | None: ...
+    @property
+    def data_missing(self) -> bool: ...
+    @property
+    def stale(self) -> bool: ...
+
+
+def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
+    """The alert's expression value under `state`, or None when its condition does not hold."""
+    if alert.data_missing or alert.stale:  # these cases feed no raw series
+        return 1.0 if alert.data_missing and lines.unguarded_missing else None
+    w = alert.window
+    if w is not None:
+        threshold = lines.burn[w.name]
+        _, _, bad_long, long = state.window(w.long_seconds)
+        if not (long > threshold and state.window(w.short_seconds)[3] > threshold):
+            return None
+        if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
+            return None
+        return long
+    remaining = 1 - (state.window(lines.period_seconds)[3] / lines.budget)
+    if alert.budget == "low":
+        return remaining if remaining < lines.budget_left and remaining > 0 else None
+    return remaining if remaining <= 0 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _float(text: str) -> float:
+    """A number as Prometheus reads it from the rule text."""
+    return float(text)
+
+
+def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
+    state = _State(total=total)
+    for seconds, value in ((w.long_seconds, ratio), (w.short_seconds, short_ratio)):
+        if recording_tiers().is_coarse(seconds):
+            state.coarse = value
+        else:
+            state.ratios[seconds] = value
+    return state
+
+
+def _guarded(min_bad_events: int, line: Decimal, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
+    """Both windows at 1.25x the `line`; the long window's traffic such that it holds `share` x min_bad_events
+    failed events (busy traffic without a guard)."""
+    ratio = line * _ABOVE
+    state = _pair_state(w, ratio, ratio, busy)
+    if min_bad_events:
+        thin = (min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
+    return state
+
+
+def _busy(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
+    """Events/s (a power of two: ratios stay exact) at which the pair at 0.8x its `line` still counts twice
+    min_bad_events in its long window: the guard never decides a case about the lines."""
+    needed = 2 * min_bad_events / (line * _BELOW * w.long_seconds)
+    busy = Decimal(1)
+    while busy < needed:
+        busy *= 2
+    return busy
+
+
+class RuleShape(NamedTuple):
+    """What a plan reads of one alert rule."""
+
+    alert: str
+    for_seconds: int
+    window: BurnWindow | None
+    budget: str | None
+    data_missing: bool
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Everything a plan reads (its cache key): the SLO's numbers, its alert rules' shapes, the test step."""
+
+    step: int
+    period_seconds: int
+    error_budget: Decimal
+    budget_left: Decimal
+    min_bad_events: int
+    recorded: tuple[int, ...]  # every window the error ratio is recorded over
+    windows: tuple[BurnWindow, ...]  # the rules' window pairs, in rule order
+    lines: tuple[Decimal, ...]  # per window pair: its error-ratio line
+    line_texts: tuple[str, ...]  # per window pair: its line as the rule text writes it
+    rules: tuple[RuleShape, ...]
+    unguarded_missing: bool  # see _Lines
+    lane_safe: bool  # the budget alerts keep every label of the series they read (lanes.py)
+
+    @classmethod
+    def of(cls, service: Service, slo: Slo, rules: list[Rule], step: int) -> Shape:
+        shapes = []
+        for r in rules:
+            a = r.source
+            assert a is not None
+            shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, a.stale))
+        windows = tuple(dict.fromkeys(s.window for s in shapes if s.window))
+        budget = {s.alert for s in shapes if s.budget is not None}
+        return cls(
+            step=step,
+            period_seconds=slo.period_seconds,
+            error_budget=slo.error_budget,
+            budget_left=slo.alerting.budget_left,
+            min_bad_events=slo.min_bad_events,
+            recorded=recorded_windows(slo),
+            windows=windows,
+            lines=tuple(error_ratio_threshold(slo, w) for w in windows),
+            line_texts=tuple(burn_threshold_expr(slo, w) for w in windows),
+            rules=tuple(shapes),
+            unguarded_missing=not service.targets,
+            lane_safe=lane_safe([r for r in rules if r.alert in budget]),
+        )
+
+
+@dataclass(frozen=True)
+class Part:
+    """One test group of an SLO's alert cases: the states of `titles` joined, the alert names `asked` at
+    each of `times`, and the rules (by index in the shape) whose condition holds, with their values."""
+
+    titles: tuple[str, ...]  # without the SLO's name
+    state: _State  # read while planning only (a plan is shared: nothing changes it)
+    times: tuple[int, ...]  # ascending
+    asked: tuple[str, ...]
+    holding: tuple[tuple[int, float], ...]
+    rates: Rates  # the values of the series fed, from 0 to the last of `times`
+    fires: dict[str, tuple[tuple[int, int], ...]]  # alert name → (for, rule index) of each rule holding, in order
+    # per (time, name) asked: the check when nothing fires (names only: shared), else the rules firing then
+    checks: tuple[tuple[AlertCheck | None, int, str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    parts: tuple[Part, ...]  # each a test group of its own
+    lanes: tuple[Part, ...]  # the budget's parts, to run side by side (see lanes.py); () when they cannot
+    budget: frozenset[str]  # the budget alerts' names
+
+
+@functools.lru_cache(maxsize=256)
+def plan(shape: Shape) -> Plan:
+    """The alert cases of every SLO of this shape (see the module's docstring)."""
+    pending: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
+    step, min_bad = shape.step, shape.min_bad_events
+    lines = _Lines.at(
+        shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows, shape.unguarded_missing
+    )
+    busy = max([_busy(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)])
+
+    def add(title: str, state: _State, times: list[int], checked: frozenset[str] | None = None) -> None:
+        pending.append((title, state, times, checked))
+
+    def alert_of(w: BurnWindow) -> frozenset[str]:
+        return frozenset(r.alert for r in shape.rules if r.window == w)
+
+    budget = frozenset(r.alert for r in shape.rules if r.budget is not None)
+
+    for w, line, text in zip(shape.windows, shape.lines, shape.line_texts, strict=True):
+        at = steps_after(w.for_seconds, step)
+        where = f"{w.long}/{w.short} (line {text})"
+        # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
+        events = f", {decimal_text(min_bad * _ABOVE)} failed events over {w.long}" if min_bad else ""
+        fire = _guarded(min_bad, line, w, _ABOVE, busy)
+        title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
+        add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
+        if recording_tiers().is_coarse(w.short_seconds):
+            continue  # both windows read the one coarse tier: they cannot differ
+        ended = _pair_state(w, line * _ABOVE, line * _BELOW, busy)
+        add(f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet", ended, [at], alert_of(w))
+        fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
+        add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
+    longest = steps_after(max(r.for_seconds for r in shape.rules), step)
+    # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
+    # every factor over 1): then half of what that line allows, so the budget alerts stay quiet too.
+    healthy, low = min(shape.lines or (shape.error_budget,)) / 2, shape.error_budget * (1 - shape.budget_left)
+    what = "the lowest line"
+    if healthy >= low:
+        healthy, what = low / 2, "what leaves the budget above its low line"
+    add(
+        f"healthy traffic (half {what} everywhere) stays quiet",
+        _State({s: healthy for s in shape.recorded}, healthy, busy),
+        [longest],
+    )
+    if min_bad > 0:
+        # Per pair: both windows burn at 1.25x the line, but the long window holds only 0.8x min_bad_events
+        # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
+        for w, line in zip(shape.windows, shape.lines, strict=True):
+            add(
+                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(min_bad * _BELOW)} failed events "
+                f"over {w.long} (min_bad_events {min_bad}) stays quiet",
+                _guarded(min_bad, line, w, _BELOW, busy),
+                [steps_after(w.for_seconds, step)],
+                alert_of(w),
+            )
+    if any(r.budget for r in shape.rules):
+        left = shape.budget_left
+        times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
+        for share, what in ((left * _BELOW, "is low"), (left * _ABOVE, "is not low yet")):
+            if share < 1:
+                spent = _State(coarse=shape.error_budget * (1 - share), total=busy)
+                add(f"{decimal_text(share * 100)}% of the budget left {what}", spent, times, budget)
+        exhausted = _State(coarse=shape.error_budget * 2, total=busy)
+        add("twice the budget spent is exhausted (and no longer 'low')", exhausted, times, budget)
+    names = tuple(dict.fromkeys(r.alert for r in shape.rules))
+    parts: list[tuple[Part, frozenset[str] | None]] = []
+    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
+        joined = [pending[i] for i in members]
+        asked = [p[3] for p in joined]
+        checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
+        state = join(p[1] for p in joined)
+        holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
+        checked_at = tuple(sorted({t for p in joined for t in p[2]}))
+        shown = names if checked is None else tuple(n for n in names if n in checked)
+        fed = rates(state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1)
+        fires: dict[str, list[tuple[int, int]]] = {}
+        for i, _ in holding:
+            fires.setdefault(shape.rules[i].alert, []).append((shape.rules[i].for_seconds, i))
+        checks = []
+        for at in checked_at:
+            for name in shown:
+                due = tuple(i for hold, i in fires.get(name, ()) if at >= hold)
+                checks.append((None if due else AlertCheck(at, name, ()), at, name, due))
+        titles = tuple(p[0] for p in joined)
+        fired = {name: tuple(rules) for name, rules in fires.items()}
+        parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks)), checked))
+    # The budget's parts run side by side (see lanes.py) when its alerts keep the lane label and no other
+    # alert of the SLO fires under any of them (those would see every lane through their joins).
+    lanes = [part for part, checked in parts if checked is not None and checked <= budget]
+    # (data-missing and stale alerts read none of these inputs: the first lane speaks for them; a pair with a
+    # fast short window stays quiet without it, and the budget's states set the coarse tier only)
+    others = [
+        r
+        for r in shape.rules
+        if r.alert not in budget and r.window is not None and recording_tiers().is_coarse(r.window.short_seconds)
+    ]
+    if not shape.lane_safe or any(_value(r, lines, part.state) is not None for r in others for part in lanes):
+        lanes = []
+    alone = tuple(part for part, _ in parts if not any(part is lane for lane in lanes))
+    return Plan(alone, tuple(lanes), budget)
+
+
+def _duration(seconds: int) -> str:
+    return format_duration(seconds) if seconds else "0s"
