@@ -42,16 +42,6 @@ def _shared_text(entry: tuple[object, dict[str, str]], newline: str) -> str:
     return text
 
 
-def _key_text(key: str) -> str:
-    """`"key": `, remembered for the keys of SDK objects and obsc's options (a few hundred at most)."""
-    text = _KEYS.get(key)
-    if text is None:
-        text = _quote(key) + ": "
-        if len(_KEYS) < _KEYS_KEPT:
-            _KEYS[key] = text
-    return text
-
-
 def _write(value: Any, out: list[str], newline: str) -> None:
     """Append `value` as indented JSON; `newline` is a newline plus the current indent."""
     kind = type(value)
@@ -102,34 +92,46 @@ def _write_object(value: dict[Any, Any], out: list[str], newline: str) -> None:
     if not value:
         out.append("{}")
         return
-    inner = newline + "  "
-    sep, comma = "{" + inner, "," + inner
-    for key in sorted(value):
+    # The text before each value depends only on the keys and the indent: SDK objects of one kind repeat it.
+    layout, inner = _LAYOUTS.get((tuple(value), newline)) or _layout(value, newline)
+    for key, before in layout:
         item = value[key]
         kind = type(item)
-        name = _KEYS.get(key) or _key_text(key)
         # The common kinds inline: a call per value was a third of the encoding.
         if kind is str or kind in _STRINGS:
-            out += (sep, name, _quote(item))
+            out += (before, _quote(item))
         elif kind is int:
-            out += (sep, name, int.__repr__(item))
+            out += (before, int.__repr__(item))
         elif kind is bool:
-            out += (sep, name, "true" if item else "false")
+            out += (before, "true" if item else "false")
         elif kind in _MODELS:
             entry = _SHARED.get(id(item))
             if entry is not None:
-                out += (sep, name, _shared_text(entry, inner))
+                out += (before, _shared_text(entry, inner))
             elif type(converted := item.to_json()) is dict:
-                out += (sep, name)
+                out.append(before)
                 _write_object(converted, out, inner)
             else:
-                out += (sep, name)
+                out.append(before)
                 _write(converted, out, inner)
         else:
-            out += (sep, name)
+            out.append(before)
             _write(item, out, inner)
-        sep = comma
     out += (newline, "}")
+
+
+_Layout = tuple[tuple[tuple[Any, str], ...], str]
+
+
+def _layout(value: dict[Any, Any], newline: str) -> _Layout:
+    """(key, the text before its value) in sorted key order, and the values' newline."""
+    inner = newline + "  "
+    keys = sorted(value)
+    layout = (tuple((key, ("," if i else "{") + inner + _quote(key) + ": ") for i, key in enumerate(keys)), inner)
+    if len(_LAYOUTS) >= _LAYOUTS_KEPT:
+        _LAYOUTS.clear()
+    _LAYOUTS[(tuple(value), newline)] = layout
+    return layout
 
 
 def _write_array(value: list[Any] | tuple[Any, ...], out: list[str], newline: str) -> None:
@@ -165,7 +167,7 @@ _CONSTANTS = {None: "null", True: "true", False: "false"}
 _MODELS: set[type] = set()
 # str subclasses without `to_json` met so far (the SDK's enums): written like the strings they are.
 _STRINGS: set[type] = set()
-_KEYS: dict[str, str] = {}
-_KEYS_KEPT = 4096
+_LAYOUTS: dict[tuple[tuple[Any, ...], str], _Layout] = {}
+_LAYOUTS_KEPT = 4096
 _SHARED: dict[int, tuple[object, dict[str, str]]] = {}
 _SHARED_KEPT = 4096

@@ -105,7 +105,7 @@ def _dashboard_links(service: Service, platform: Platform, standard: Sequence[tu
 def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[AlertDef]) -> dict[int, list[Link]]:
     """Runbook links shown on the panel each alert's dashboard_url opens (one per page: tiers share a page)."""
     slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
-    out: dict[int, list[Link]] = {}
+    out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
     for alert in alerts:
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
@@ -115,9 +115,8 @@ def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[Al
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
         entry = Link(f"Runbook: {alert.name}", cross_links.runbook_url(platform, alert), external=True)
-        if entry not in out.setdefault(panel, []):
-            out[panel].append(entry)
-    return out
+        out.setdefault(panel, {})[entry] = None
+    return {panel: list(entries) for panel, entries in out.items()}
 
 
 # ---------------------------------------------------------------- overview

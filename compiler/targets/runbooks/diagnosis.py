@@ -6,6 +6,7 @@ numbers match the page) and then the SLI's raw metrics; key-metric pages query t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from compiler import conventions as names
@@ -21,9 +22,15 @@ WINDOW = "5m"
 
 
 def _own(service: Service, slo: Slo | None = None) -> str:
-    matchers = [Matcher(names.LABEL_SERVICE, "=", service.name)]
+    return _own_selector(service.name, None if slo is None else slo.name)
+
+
+# Each of a service's pages selects its recorded series by the same labels: rendered once per (service, SLO).
+@functools.lru_cache(maxsize=4096)
+def _own_selector(service: str, slo: str | None) -> str:
+    matchers = [Matcher(names.LABEL_SERVICE, "=", service)]
     if slo is not None:
-        matchers.append(Matcher(names.LABEL_SLO, "=", slo.name))
+        matchers.append(Matcher(names.LABEL_SLO, "=", slo))
     return "{" + render_matchers(tuple(matchers)) + "}"
 
 

@@ -30,6 +30,18 @@ def budget_line(slo: Slo) -> str:
     )
 
 
+# Each SLO of a service with its budget line: every page of the service repeats some, so they are made once.
+BudgetLines = tuple[tuple[Slo, str], ...]
+
+
+def budget_lines(service: Service) -> BudgetLines:
+    return tuple((slo, budget_line(slo)) for slo in service.slos)
+
+
+def _line_of(budgets: BudgetLines, slo: Slo) -> str:
+    return next(line for known, line in budgets if known is slo)
+
+
 def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     """How long `share` of the budget lasts at `factor`x burn."""
     hours = hours_to_exhaustion(share, factor, slo.period_seconds)
@@ -37,10 +49,10 @@ def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     return _span(hours * 3600)
 
 
-def slo_impact(alerts: list[AlertDef]) -> list[str]:
+def slo_impact(alerts: list[AlertDef], budgets: BudgetLines) -> list[str]:
     slo = alerts[0].slo
     assert slo is not None
-    out = [f"- {budget_line(slo)}"]
+    out = [f"- {_line_of(budgets, slo)}"]
     for alert in alerts:
         w = alert.window
         if w is not None:
@@ -92,7 +104,7 @@ _KEY_IMPACT = {
 }
 
 
-def key_impact(service: Service, first: AlertDef) -> list[str]:
+def key_impact(service: Service, first: AlertDef, budgets: BudgetLines) -> list[str]:
     assert first.key_alert is not None
     out = [_KEY_IMPACT[first.key_alert.kind]]
     covered = first.key_alert.slo
@@ -104,10 +116,10 @@ def key_impact(service: Service, first: AlertDef) -> list[str]:
             if any(w.tier is Tier.CRITICAL for w in windows_for(slo)) and first.key_alert.tier is not Tier.CRITICAL
             else ""
         )
-        out += ["", f"It counts against {budget_line(slo)}{page}"]
-    elif service.slos:
+        out += ["", f"It counts against {_line_of(budgets, slo)}{page}"]
+    elif budgets:
         out += ["", "SLOs of the service (their pages say how much budget is burning):"]
-        out += [f"- {budget_line(s)}" for s in service.slos]
+        out += [f"- {line}" for _, line in budgets]
     return out
 
 

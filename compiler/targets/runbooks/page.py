@@ -18,7 +18,7 @@ from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.groups import group_note
-from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
+from compiler.targets.runbooks.impact import BudgetLines, budget_lines, key_impact, mitigation, slo_impact
 from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
 
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
@@ -38,10 +38,12 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         pages: dict[str, list[AlertDef]] = defaultdict(list)
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)
-        escalation = _escalation_parts(fleet, service)  # the same on each of the service's pages
+        # The same on each of the service's pages: made once per service.
+        escalation = _escalation_parts(fleet, service)
+        budgets = budget_lines(service)
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
-            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation), Ownership.STUB))
+            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation, budgets), Ownership.STUB))
     return out
 
 
@@ -76,7 +78,7 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
 _Escalation = tuple[list[tuple[Tier, str]], list[str]]
 
 
-def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation) -> str:
+def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, budgets: BudgetLines) -> str:
     first = alerts[0]
     tiers = ", ".join(t.value for t in Tier if any(a.tier is t for a in alerts))
     lines = [f"# {first.name}", ""]
@@ -88,9 +90,9 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _E
     lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts)
     lines += ["", "## Impact", ""]
     if mine:
-        lines += threshold_page.impact(service, first)
+        lines += threshold_page.impact(budgets)
     else:
-        lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
+        lines += slo_impact(alerts, budgets) if first.slo is not None else key_impact(service, first, budgets)
     lines += ["", "## Diagnosis", ""]
     opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
     lines += [f"- Dashboard: {opened}"]

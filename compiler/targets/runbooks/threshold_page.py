@@ -8,7 +8,7 @@ from compiler.model.alerts import AlertDef
 from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
-from compiler.targets.runbooks.impact import budget_line
+from compiler.targets.runbooks.impact import BudgetLines
 
 Query = tuple[str, str]
 
@@ -53,11 +53,11 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
     return out
 
 
-def impact(service: Service, first: AlertDef) -> list[str]:
+def impact(budgets: BudgetLines) -> list[str]:
     out = ["_Say what users notice when this fires, and how soon it becomes an incident._"]
-    if service.slos:
+    if budgets:
         out += ["", "SLOs of the service (their pages say how much budget is burning):"]
-        out += [f"- {budget_line(s)}" for s in service.slos]
+        out += [f"- {line}" for _, line in budgets]
     return out
 
 
