@@ -7,7 +7,7 @@ numbers match the page) and then the SLI's raw metrics; key-metric pages query t
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
 from compiler.model import queries
@@ -47,8 +47,9 @@ def _by(metric: Metric, labels: str, suffix: str = "") -> str:
     return f"sum by ({labels}) (rate({metric.selector.render(metric.selector.metric + suffix)}[{WINDOW}]))"
 
 
-def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
-    """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself."""
+def slo_queries(service: Service, alerts: list[AlertDef], closing: Sequence[Query]) -> list[Query]:
+    """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself
+    (`closing`: the SLO's `closing_queries`)."""
     slo = alerts[0].slo
     assert slo is not None
     own = _own(service, slo)
@@ -74,9 +75,13 @@ def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
             )
         )
     out.append(("share of the period's error budget left", left))
-    out.append((f"the SLI's error ratio from the raw metrics ({WINDOW})", raw_ratio(slo, WINDOW)))
-    out.extend(_sli_breakdown(slo))
+    out.extend(closing)
     return out
+
+
+def closing_queries(slo: Slo) -> list[Query]:
+    """What every page of the SLO ends its diagnosis with: the SLI from its raw metrics, then broken down."""
+    return [(f"the SLI's error ratio from the raw metrics ({WINDOW})", raw_ratio(slo, WINDOW)), *_sli_breakdown(slo)]
 
 
 def _sli_breakdown(slo: Slo) -> list[Query]:
@@ -213,10 +218,11 @@ _BY_KIND: dict[AlertKind, Callable[[Service, AlertDef], list[Query]]] = {
 }
 
 
-def diagnosis_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
-    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind)."""
+def diagnosis_queries(service: Service, alerts: list[AlertDef], closing: Sequence[Query]) -> list[Query]:
+    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind); `closing`: the
+    SLO's `closing_queries` on an SLO's page."""
     first = alerts[0]
     if first.slo is not None:
-        return slo_queries(service, alerts)
+        return slo_queries(service, alerts, closing)
     assert first.kind is not None
     return _BY_KIND[first.kind](service, first)

@@ -5,6 +5,7 @@ SLO math comes from model.burnrate; this module only formats it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -30,18 +31,6 @@ def budget_line(slo: Slo) -> str:
     )
 
 
-# Each SLO of a service with its budget line: every page of the service repeats some, so they are made once.
-BudgetLines = tuple[tuple[Slo, str], ...]
-
-
-def budget_lines(service: Service) -> BudgetLines:
-    return tuple((slo, budget_line(slo)) for slo in service.slos)
-
-
-def _line_of(budgets: BudgetLines, slo: Slo) -> str:
-    return next(line for known, line in budgets if known is slo)
-
-
 def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     """How long `share` of the budget lasts at `factor`x burn."""
     hours = hours_to_exhaustion(share, factor, slo.period_seconds)
@@ -49,10 +38,11 @@ def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     return _span(hours * 3600)
 
 
-def slo_impact(alerts: list[AlertDef], budgets: BudgetLines) -> list[str]:
+def slo_impact(alerts: list[AlertDef], budget: str) -> list[str]:
+    """`budget`: the SLO's `budget_line`."""
     slo = alerts[0].slo
     assert slo is not None
-    out = [f"- {_line_of(budgets, slo)}"]
+    out = [f"- {budget}"]
     for alert in alerts:
         w = alert.window
         if w is not None:
@@ -104,22 +94,24 @@ _KEY_IMPACT = {
 }
 
 
-def key_impact(service: Service, first: AlertDef, budgets: BudgetLines) -> list[str]:
+def key_impact(service: Service, first: AlertDef, budgets: Sequence[str]) -> list[str]:
+    """`budgets`: the `budget_line` of each of the service's SLOs, in their order."""
     assert first.key_alert is not None
     out = [_KEY_IMPACT[first.key_alert.kind]]
     covered = first.key_alert.slo
-    slo = next((s for s in service.slos if s.name == covered), None)
-    if slo is not None:
+    index = next((i for i, s in enumerate(service.slos) if s.name == covered), None)
+    if index is not None:
+        slo = service.slos[index]
         page = (
             f" {names.SLO_BURN_FAST} ({slo.name}) pages for this symptom; this alert does not page, and is "
             "silenced while that page fires."
             if any(w.tier is Tier.CRITICAL for w in windows_for(slo)) and first.key_alert.tier is not Tier.CRITICAL
             else ""
         )
-        out += ["", f"It counts against {_line_of(budgets, slo)}{page}"]
+        out += ["", f"It counts against {budgets[index]}{page}"]
     elif budgets:
         out += ["", "SLOs of the service (their pages say how much budget is burning):"]
-        out += [f"- {line}" for _, line in budgets]
+        out += [f"- {line}" for line in budgets]
     return out
 
 

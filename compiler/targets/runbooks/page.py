@@ -10,17 +10,18 @@ from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import error_ratio_threshold
-from compiler.model.types import Fleet, Integration, KeyAlert, Service, Slo, ThresholdType, Tier
+from compiler.model.types import Fleet, Integration, KeyAlert, Service, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
-from compiler.targets.runbooks.groups import group_note
-from compiler.targets.runbooks.impact import BudgetLines, budget_lines, key_impact, mitigation, slo_impact
-from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
+from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
+from compiler.targets.runbooks.slice_diagnosis import stale_meaning
+from compiler.targets.runbooks.slo_text import SloText, slo_texts, text_of
 
+_TIER_VALUES = tuple((tier, tier.value) for tier in Tier)  # most severe first
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
 
 
@@ -40,10 +41,10 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
             pages[alert.runbook_path].append(alert)
         # The same on each of the service's pages: made once per service.
         escalation = _escalation_parts(fleet, service)
-        budgets = budget_lines(service)
+        texts = slo_texts(service)
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
-            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation, budgets), Ownership.STUB))
+            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation, texts), Ownership.STUB))
     return out
 
 
@@ -78,27 +79,34 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
 _Escalation = tuple[list[tuple[Tier, str]], list[str]]
 
 
-def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, budgets: BudgetLines) -> str:
+def _page(
+    fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, texts: tuple[SloText, ...]
+) -> str:
     first = alerts[0]
-    tiers = ", ".join(t.value for t in Tier if any(a.tier is t for a in alerts))
+    tiers = ", ".join([value for tier, value in _TIER_VALUES if any(a.tier is tier for a in alerts)])
     lines = [f"# {first.name}", ""]
     lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
     if service.description:
         lines += ["", service.description]
     lines += ["", "## Meaning", ""]
     mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
-    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts)
+    slo = text_of(texts, first.slo) if first.slo is not None else None
+    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo)
     lines += ["", "## Impact", ""]
+    budgets = [text.budget_line for text in texts]
     if mine:
         lines += threshold_page.impact(budgets)
     else:
-        lines += slo_impact(alerts, budgets) if first.slo is not None else key_impact(service, first, budgets)
+        lines += slo_impact(alerts, slo.budget_line) if slo is not None else key_impact(service, first, budgets)
     lines += ["", "## Diagnosis", ""]
     opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
     lines += [f"- Dashboard: {opened}"]
     if opened != own:
         lines += [f"- Service dashboard: {own}"]
-    for what, query in threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts):
+    closing = slo.closing_queries if slo is not None else ()
+    for what, query in (
+        threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing)
+    ):
         title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
         lines += ["", title, "", "```promql", query, "```"]
     lines += ["", "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies."]
@@ -142,9 +150,9 @@ def _integration(integration: Integration) -> str:
     return f"{integration.kind} {detail}".strip()
 
 
-def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
-    if first.slo is not None:
-        return _slo_meaning(first.slo, alerts)
+def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None) -> list[str]:
+    if slo is not None:
+        return _slo_meaning(slo, alerts)
     assert first.key_alert is not None
     info = KINDS[first.key_alert.kind]
     out = [f"Key metric: {info.meaning}."]
@@ -158,16 +166,9 @@ def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
     return out
 
 
-def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
-    budget = decimal_text(slo.error_budget * 100)
-    out = [
-        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% of {_counted(slo)} good over "
-        f"{format_duration(slo.period_seconds)} (error budget {budget}%)."
-    ]
-    if slo.description:
-        out += ["", slo.description]
-    out += group_note(slo)
-    out.append("")
+def _slo_meaning(text: SloText, alerts: list[AlertDef]) -> list[str]:
+    slo = text.slo
+    out = list(text.meaning_head)
     for alert in alerts:
         if alert.window is not None:
             w = alert.window
@@ -185,10 +186,6 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
         elif alert.stale:
             out.append(f"- **{alert.tier.value}**: {stale_meaning(slo)}")
     return out
-
-
-def _counted(slo: Slo) -> str:
-    return "time slices (rule evaluations)" if slo.sli.kind in SLICE_KINDS else "events"
 
 
 def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
