@@ -7,7 +7,6 @@ options Grafana's schema requires, and has no alert-list builder (the generic pa
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -97,20 +96,28 @@ _REDUCE_LAST = _built_once(common_builders.ReduceDataOptions().calcs(["lastNotNu
 
 def thresholds(steps: Sequence[Line], base: str = GREEN) -> builders.ThresholdsConfig:
     """Absolute colour steps above a base colour; equal values keep the first (most severe) colour."""
-    # The values' text is part of the key: 0.0 and -0.0 (or 1 and 1.0) are equal but not the same JSON.
-    return _thresholds(tuple(steps), tuple(repr(s.value) for s in steps), base)
+    # Keyed by each value's text: 0.0 and -0.0 (or 1 and 1.0) are equal numbers but not the same JSON.
+    key = (base, *[(repr(step.value), step.color) for step in steps])
+    built = _THRESHOLDS.get(key)
+    if built is None:
+        if len(_THRESHOLDS) >= _THRESHOLDS_KEPT:
+            _THRESHOLDS.clear()
+        built = _THRESHOLDS[key] = _built_once(_thresholds(steps, base))
+    return built
 
 
 # Most panels draw one of a few threshold sets (none, the SLO burn factors, the budget lines): built once each.
-@functools.lru_cache(maxsize=1024)
-def _thresholds(steps: tuple[Line, ...], texts: tuple[str, ...], base: str) -> builders.ThresholdsConfig:
-    del texts  # only told equal steps apart
+_THRESHOLDS: dict[tuple[object, ...], builders.ThresholdsConfig] = {}
+_THRESHOLDS_KEPT = 1024
+
+
+def _thresholds(steps: Sequence[Line], base: str) -> builders.ThresholdsConfig:
     seen: dict[float, str] = {}
     for step in steps:
         seen.setdefault(step.value, step.color)
     ordered = [models.Threshold(value=None, color=base)]
     ordered += [models.Threshold(value=v, color=c) for v, c in sorted(seen.items())]
-    return _built_once(builders.ThresholdsConfig().mode(models.ThresholdsMode.ABSOLUTE).steps(ordered))
+    return builders.ThresholdsConfig().mode(models.ThresholdsMode.ABSOLUTE).steps(ordered)
 
 
 def targets(queries: Sequence[Query], instant: bool = False, as_table: bool = False) -> list[Builder[Dataquery]]:
