@@ -15,7 +15,7 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.burnrate import error_ratio_threshold, windows_for
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, windows_for
 from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
@@ -167,6 +167,7 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> 
 
 def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     period = format_duration(slo.period_seconds)
+    windows = windows_for(slo)  # the tiers the SLO alerts on: asked for by most panels of the row
     current = q.current_window(slo)
     places = max(0, -int(slo.objective.normalize().as_tuple().exponent))
     sli_queries = [
@@ -207,11 +208,11 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         timeseries_panel(
             burn_id,
             "Burn rate",
-            _burn_description(slo),
+            _burn_description(slo, windows),
             "suffix:×",
-            _burn_queries(service, slo),
+            _burn_queries(service, slo, windows),
             7,
-            lines=_burn_lines(slo),
+            lines=_burn_lines(slo, windows),
             links=runbooks.get(burn_id, ()),
         ),
         stat_panel(
@@ -229,8 +230,8 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
     ]
 
 
-def _burn_queries(service: Service, slo: Slo) -> list[Query]:
-    windows = sorted(windows_for(slo), key=lambda w: w.long_seconds)
+def _burn_queries(service: Service, slo: Slo, windows: Sequence[BurnWindow]) -> list[Query]:
+    windows = sorted(windows, key=lambda w: w.long_seconds)
     if not windows:
         return [
             Query(groups.legend(slo, f"over {format_duration(slo.period_seconds)}"), q.burn_rate(service, slo, None))
@@ -249,23 +250,22 @@ def _short(value: Decimal) -> str:
     return decimal_text(round(value, 2))
 
 
-def _burn_lines(slo: Slo) -> list[Line]:
-    windows = windows_for(slo)
+def _burn_lines(slo: Slo, windows: Sequence[BurnWindow]) -> list[Line]:
     if not windows:
         return [Line(1.0, ORANGE)]
     ranked = sorted(windows, key=lambda w: w.tier.rank)  # most severe first, so it wins on equal factors
     return [Line(float(round(w.factor(slo.period_seconds), 10)), TIER_COLORS[w.tier]) for w in ranked]
 
 
-def _burn_description(slo: Slo) -> str:
+def _burn_description(slo: Slo, windows: Sequence[BurnWindow]) -> str:
     parts = ["Error ratio divided by the error budget (1× spends the budget exactly over the period)."]
-    for w in windows_for(slo):
+    for w in windows:
         threshold = decimal_text(round(error_ratio_threshold(slo, w), 10))
         parts.append(
             f"{w.tier.value.capitalize()} when both the {w.long} and {w.short} burn rates exceed "
             f"{w.factor_text(slo.period_seconds)}× (error ratio {threshold})."
         )
-    if not windows_for(slo):
+    if not windows:
         parts.append("This SLO alerts on no burn window; shown is the burn rate over the whole period.")
     return " ".join(parts)
 
