@@ -5,6 +5,7 @@ SLO math comes from model.burnrate; this module only formats it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -135,8 +136,13 @@ _DEFAULT_MITIGATION = [
 ]
 
 
-def mitigation(first: AlertDef) -> list[str]:
-    lines = _MITIGATION.get(first.kind, _DEFAULT_MITIGATION) if first.kind is not None else _DEFAULT_MITIGATION
-    if first.stale:
+def mitigation(first: AlertDef) -> tuple[str, ...]:
+    return _mitigation(first.kind, first.stale)
+
+
+@functools.lru_cache(maxsize=64)  # a handful of kinds, each page asks
+def _mitigation(kind: AlertKind | None, stale: bool) -> tuple[str, ...]:
+    lines = _MITIGATION.get(kind, _DEFAULT_MITIGATION) if kind is not None else _DEFAULT_MITIGATION
+    if stale:
         lines = STALE_MITIGATION
-    return [f"- {line}" for line in lines] + ["- _Write down what worked here, for the next person on call._"]
+    return (*(f"- {line}" for line in lines), "- _Write down what worked here, for the next person on call._")

@@ -76,7 +76,7 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     return "\n".join(lines) + "\n"
 
 
-_Escalation = tuple[list[tuple[Tier, str]], list[str]]
+_Escalation = tuple[list[tuple[Tier, str]], str | None, list[str]]
 
 
 def _page(
@@ -118,18 +118,18 @@ def _page(
 
 
 def _escalation(service: Service, alerts: list[AlertDef], parts: _Escalation) -> list[str]:
-    mine = {a.tier for a in alerts}
-    routes, tail = parts
+    mine = [a.tier for a in alerts]  # a list: enum members compare by identity, a set would hash them in Python
+    routes, to_page, tail = parts
     lines = [f"- Owner: team **{service.team}**."]
     lines += [f"{line} ← this alert" if tier in mine else line for tier, line in routes]
-    critical = service.route(Tier.CRITICAL)
-    if Tier.CRITICAL not in mine and critical is not None:
-        lines.append(f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}.")
+    if Tier.CRITICAL not in mine and to_page is not None:
+        lines.append(to_page)
     return lines + tail
 
 
 def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
-    """Each routed tier's line (without the "this alert" mark), and the service's and team's links."""
+    """Each routed tier's line (without the "this alert" mark), the line that escalates to the page's receiver
+    (if one is routed), and the service's and team's links."""
     routes: list[tuple[Tier, str]] = []
     for tier in Tier:
         route = service.route(tier)
@@ -141,7 +141,13 @@ def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
     tail = [f"- {name}: {url}" for name, url in service.links]
     team = fleet.platform.team(service.team)
     tail += [f"- team {name}: {url}" for name, url in (team.links if team else ())]
-    return routes, tail
+    critical = service.route(Tier.CRITICAL)
+    to_page = (
+        f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}."
+        if critical is not None
+        else None
+    )
+    return routes, to_page, tail
 
 
 def _integration(integration: Integration) -> str:
