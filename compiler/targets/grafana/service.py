@@ -6,7 +6,7 @@ Panel ids are stable: alerts link to `conventions.slo_panel_id(i)` (the SLO's bu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from grafana_foundation_sdk.builders import dashboard as builders
@@ -57,7 +57,8 @@ DAY = 86400
 def build(service: Service, platform: Platform, standard: Sequence[tuple[str, str]]) -> models.Dashboard:
     """The dashboard model; `standard` lists (title, uid) of the service's platform standard dashboards."""
     alerts = service_alerts(service)
-    runbooks = _runbooks_by_panel(service, platform, alerts)
+    urls = [cross_links.runbook_url(platform, alert) for alert in alerts]  # both the panels and About list them
+    runbooks = _runbooks_by_panel(service, alerts, urls)
     dashboard = (
         builders.Dashboard(f"{service.name} / service")
         .uid(names.dashboard_uid(service.name, names.SERVICE_DASHBOARD))
@@ -75,7 +76,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     )
     for variable in groups.variables(service):  # grouped SLOs (by:): one per group label
         dashboard.with_variable(variable)
-    _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts))
+    _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts, urls))
     for i, slo in enumerate(service.slos):
         title = f"SLO {slo.name}: {decimal_text(slo.objective)}% over {format_duration(slo.period_seconds)}"
         _add(dashboard, names.slo_panel_id(i, SLO_ROW_OFFSET), title, _slo_panels(service, i, slo, runbooks))
@@ -102,11 +103,12 @@ def _dashboard_links(service: Service, platform: Platform, standard: Sequence[tu
     return out
 
 
-def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[AlertDef]) -> dict[int, list[Link]]:
-    """Runbook links shown on the panel each alert's dashboard_url opens (one per page: tiers share a page)."""
+def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Sequence[str]) -> dict[int, list[Link]]:
+    """Runbook links (`urls`, one per alert) shown on the panel each alert's dashboard_url opens (one per page:
+    tiers share a page)."""
     slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
     out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
-    for alert in alerts:
+    for alert, url in zip(alerts, urls, strict=True):
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
         elif alert.threshold is not None:
@@ -114,7 +116,7 @@ def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[Al
         else:
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
-        entry = Link(f"Runbook: {alert.name}", cross_links.runbook_url(platform, alert), external=True)
+        entry = Link(f"Runbook: {alert.name}", url, external=True)
         out.setdefault(panel, {})[entry] = None
     return {panel: list(entries) for panel, entries in out.items()}
 
@@ -122,10 +124,12 @@ def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[Al
 # ---------------------------------------------------------------- overview
 
 
-def _overview(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> list[Builder[models.Panel]]:
+def _overview(
+    service: Service, platform: Platform, alerts: Sequence[AlertDef], urls: Sequence[str]
+) -> list[Builder[models.Panel]]:
     label_filter = q.service_label_filter(service)
     return [
-        text_panel(ABOUT_PANEL, f"About {service.name}", _about(service, platform, alerts), 12),
+        text_panel(ABOUT_PANEL, f"About {service.name}", _about(service, platform, alerts, urls), 12),
         alert_list_panel(
             ALERTS_PANEL,
             "Firing and pending alerts",
@@ -136,7 +140,7 @@ def _overview(service: Service, platform: Platform, alerts: Sequence[AlertDef]) 
     ]
 
 
-def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> str:
+def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef], urls: Sequence[str]) -> str:
     team = platform.team(service.team)
     lines = [f"**{service.name}**, owned by team **{service.team}**.", ""]
     if service.description:
@@ -154,9 +158,9 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> 
             )
         lines.append("")
     pages: dict[str, str] = {}
-    for alert in alerts:
+    for alert, url in zip(alerts, urls, strict=True):
         label = f"{alert.name} ({alert.slo_name})" if alert.slo_name else alert.name
-        pages.setdefault(cross_links.runbook_url(platform, alert), label)
+        pages.setdefault(url, label)
     if pages:
         lines.append("Runbooks: " + " · ".join(f"[{label}]({url})" for url, label in pages.items()))
     return "\n".join(lines).strip() + "\n"
