@@ -14,6 +14,7 @@ from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
 
@@ -47,31 +48,31 @@ def _by(metric: Metric, labels: str, suffix: str = "") -> str:
     return f"sum by ({labels}) (rate({metric.selector.render(metric.selector.metric + suffix)}[{WINDOW}]))"
 
 
-def slo_queries(service: Service, alerts: list[AlertDef], closing: Sequence[Query]) -> list[Query]:
+def slo_queries(
+    service: Service, alerts: list[AlertDef], closing: Sequence[Query], burns: list[BurnText | None]
+) -> list[Query]:
     """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself
-    (`closing`: the SLO's `closing_queries`)."""
+    (`closing`: the SLO's `closing_queries`; `burns`: each alert's `BurnText`)."""
     slo = alerts[0].slo
     assert slo is not None
     own = _own(service, slo)
     budget = f"{names.SLO_ERROR_BUDGET}{own}"
     left = f"{names.SLO_BUDGET_REMAINING}{own}"
     out: list[Query] = burning_groups(own, slo, alerts)  # a grouped SLO (by:): which groups burn
-    for alert in alerts:
-        if alert.window is None:
+    for burn in burns:
+        if burn is None:
             continue
-        w = alert.window
-        factor = w.factor_text(slo.period_seconds)
-        for span in (w.long, w.short):
+        for span in (burn.long, burn.short):
             out.append(
                 (
-                    f"burn rate over {span} ({alert.tier.value} above {factor})",
+                    f"burn rate over {span} ({burn.tier} above {burn.factor})",
                     f"{names.sli_error_ratio(span)}{own}\n/ {join(slo)}\n{budget}",
                 )
             )
         out.append(
             (
-                f"seconds until the budget left is spent at {factor}x",
-                f"clamp_min({left}, 0) * {slo.period_seconds} / {factor}",
+                f"seconds until the budget left is spent at {burn.factor}x",
+                f"clamp_min({left}, 0) * {slo.period_seconds} / {burn.factor}",
             )
         )
     out.append(("share of the period's error budget left", left))
@@ -218,11 +219,13 @@ _BY_KIND: dict[AlertKind, Callable[[Service, AlertDef], list[Query]]] = {
 }
 
 
-def diagnosis_queries(service: Service, alerts: list[AlertDef], closing: Sequence[Query]) -> list[Query]:
-    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind); `closing`: the
-    SLO's `closing_queries` on an SLO's page."""
+def diagnosis_queries(
+    service: Service, alerts: list[AlertDef], closing: Sequence[Query], burns: list[BurnText | None]
+) -> list[Query]:
+    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind); on an SLO's page
+    `closing` (the SLO's `closing_queries`) and `burns` (each alert's `BurnText`)."""
     first = alerts[0]
     if first.slo is not None:
-        return slo_queries(service, alerts, closing)
+        return slo_queries(service, alerts, closing, burns)
     assert first.kind is not None
     return _BY_KIND[first.kind](service, first)

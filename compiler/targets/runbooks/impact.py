@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import error_ratio_threshold, hours_to_exhaustion, windows_for
+from compiler.model.burnrate import hours_to_exhaustion, windows_for
 from compiler.model.types import AlertKind, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.slice_diagnosis import STALE_MITIGATION
 
 
@@ -39,21 +40,18 @@ def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     return _span(hours * 3600)
 
 
-def slo_impact(alerts: list[AlertDef], budget: str) -> list[str]:
-    """`budget`: the SLO's `budget_line`."""
+def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]) -> list[str]:
+    """`budget`: the SLO's `budget_line`; `burns`: each alert's `BurnText`."""
     slo = alerts[0].slo
     assert slo is not None
     out = [f"- {budget}"]
-    for alert in alerts:
+    for alert, burn in zip(alerts, burns, strict=True):
         w = alert.window
-        if w is not None:
-            factor = w.factor(slo.period_seconds)
-            shown = w.factor_text(slo.period_seconds)
-            spent = decimal_text(w.budget_spent(slo.period_seconds) * 100)
+        if w is not None and burn is not None:
+            gone = _lasts(slo, Decimal(1), w.factor(slo.period_seconds))
             out.append(
-                f"- **{alert.tier.value}** ({w.name}): a burn rate of {shown}x (error ratio "
-                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}%) spends {spent}% "
-                f"of the budget in {w.long}; at that burn a full budget is gone in {_lasts(slo, Decimal(1), factor)}, "
+                f"- **{burn.tier}** ({burn.window}): a burn rate of {burn.factor}x (error ratio {burn.ratio}%) spends "
+                f"{burn.spent}% of the budget in {burn.long}; at that burn a full budget is gone in {gone}, "
                 "and what is left now in proportionally less (query below)."
             )
         elif alert.budget == "low":

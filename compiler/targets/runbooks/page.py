@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.burnrate import error_ratio_threshold
 from compiler.model.types import Fleet, Integration, KeyAlert, Service, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
+from compiler.targets.runbooks.burn_text import BurnText, burn_texts
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
 from compiler.targets.runbooks.slice_diagnosis import stale_meaning
@@ -91,13 +91,14 @@ def _page(
     lines += ["", "## Meaning", ""]
     mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
     slo = text_of(texts, first.slo) if first.slo is not None else None
-    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo)
+    burns = burn_texts(slo.slo, alerts) if slo is not None else []
+    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo, burns)
     lines += ["", "## Impact", ""]
     budgets = [text.budget_line for text in texts]
     if mine:
         lines += threshold_page.impact(budgets)
     else:
-        lines += slo_impact(alerts, slo.budget_line) if slo is not None else key_impact(service, first, budgets)
+        lines += slo_impact(alerts, slo.budget_line, burns) if slo is not None else key_impact(service, first, budgets)
     lines += ["", "## Diagnosis", ""]
     opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
     lines += [f"- Dashboard: {opened}"]
@@ -105,7 +106,7 @@ def _page(
         lines += [f"- Service dashboard: {own}"]
     closing = slo.closing_queries if slo is not None else ()
     for what, query in (
-        threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing)
+        threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing, burns)
     ):
         title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
         lines += ["", title, "", "```promql", query, "```"]
@@ -156,9 +157,9 @@ def _integration(integration: Integration) -> str:
     return f"{integration.kind} {detail}".strip()
 
 
-def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None) -> list[str]:
+def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns: list[BurnText | None]) -> list[str]:
     if slo is not None:
-        return _slo_meaning(slo, alerts)
+        return _slo_meaning(slo, alerts, burns)
     assert first.key_alert is not None
     info = KINDS[first.key_alert.kind]
     out = [f"Key metric: {info.meaning}."]
@@ -172,18 +173,14 @@ def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None) -> li
     return out
 
 
-def _slo_meaning(text: SloText, alerts: list[AlertDef]) -> list[str]:
+def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | None]) -> list[str]:
     slo = text.slo
     out = list(text.meaning_head)
-    for alert in alerts:
-        if alert.window is not None:
-            w = alert.window
+    for alert, burn in zip(alerts, burns, strict=True):
+        if burn is not None:
             out.append(
-                f"- **{alert.tier.value}** ({w.name}): error ratio above "
-                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}% over both {w.long} and {w.short} "
-                f"({w.factor_text(slo.period_seconds)}x burn rate, "
-                f"{decimal_text(w.budget_spent(slo.period_seconds) * 100)}% "
-                f"of the budget in {w.long})."
+                f"- **{burn.tier}** ({burn.window}): error ratio above {burn.ratio}% over both {burn.long} and "
+                f"{burn.short} ({burn.factor}x burn rate, {burn.spent}% of the budget in {burn.long})."
             )
         elif alert.budget == "low":
             out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
