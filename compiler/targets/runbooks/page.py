@@ -83,7 +83,8 @@ def _page(
     fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, texts: tuple[SloText, ...]
 ) -> str:
     first = alerts[0]
-    tiers = ", ".join([value for tier, value in _TIER_VALUES if any(a.tier is tier for a in alerts)])
+    present = [a.tier for a in alerts]  # a list: enum members compare by identity, a set would hash them in Python
+    tiers = ", ".join([value for tier, value in _TIER_VALUES if tier in present])
     lines = [f"# {first.name}", ""]
     lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
     if service.description:
@@ -119,7 +120,7 @@ def _page(
 
 
 def _escalation(service: Service, alerts: list[AlertDef], parts: _Escalation) -> list[str]:
-    mine = [a.tier for a in alerts]  # a list: enum members compare by identity, a set would hash them in Python
+    mine = [a.tier for a in alerts]  # a list, as in _page
     routes, to_page, tail = parts
     lines = [f"- Owner: team **{service.team}**."]
     lines += [f"{line} ← this alert" if tier in mine else line for tier, line in routes]
