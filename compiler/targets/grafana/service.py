@@ -278,11 +278,9 @@ def _burn_description(slo: Slo, windows: Sequence[BurnWindow]) -> str:
 
 
 def _key_lines(service: Service, kind: AlertKind) -> list[Line]:
-    return [
-        Line(float(a.threshold), TIER_COLORS[a.tier])
-        for a in sorted(service.key_alerts, key=lambda a: a.tier.rank)
-        if a.kind is kind and a.threshold is not None
-    ]
+    mine = [a for a in service.key_alerts if a.kind is kind]  # sort the few of the kind, not every key alert
+    ranked = sorted(mine, key=lambda a: a.tier.rank)
+    return [Line(float(a.threshold), TIER_COLORS[a.tier]) for a in ranked if a.threshold is not None]
 
 
 def _thresholds_text(lines: Sequence[Line], unit: str) -> str:
