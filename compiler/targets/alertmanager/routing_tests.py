@@ -11,6 +11,7 @@ PyYAML's pure-Python emitter would spend seconds on them.
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from compiler import conventions as names
@@ -31,8 +32,9 @@ HEADER = (
 def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
     for service in fleet.services:
+        routes = {tier: service.route(tier) for tier in Tier}  # one look-up per tier, not per alert
         for alert in service_alerts(service):
-            route = service.route(alert.tier)
+            route = routes[alert.tier]
             if route is None:
                 continue  # the model refuses a service without a receiver for a tier
             # As the rules write them: the spec's extra labels, never overriding the catalog's.
@@ -76,9 +78,15 @@ def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
     return cases
 
 
-_ROW = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps with options builds one per call
+# `json.JSONEncoder(ensure_ascii=False).encode` without its per-call set-up (it builds a new C encoder for
+# every row): the same C encoder, made once. Rows are fresh dicts of strings, never circular.
+_ROW_CHUNKS = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ", False, False, True)
+
+
+def _row(case: dict[str, Any]) -> str:
+    return "".join(_ROW_CHUNKS(case, 0))
 
 
 def routing_table(fleet: Fleet) -> str:
-    rows = [f"- {_ROW(case)}\n" for case in routing_cases(fleet)]
+    rows = [f"- {_row(case)}\n" for case in routing_cases(fleet)]
     return HEADER + ("cases:\n" + "".join(rows) if rows else "cases: []\n")

@@ -11,6 +11,7 @@ always PyYAML's; tests/test_alertmanager_yaml.py compares the two on random docu
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -76,6 +77,8 @@ _KEY_LIMIT = 100  # PyYAML writes keys of 128 characters or more as `? key`
 _LINE_LIMIT = 900
 
 
+# Receiver names, durations and label matchers repeat across a fleet's routes: each spelled once.
+@functools.lru_cache(maxsize=8192)
 def _string(value: str, flow: bool) -> str:
     """Plain where PyYAML writes it plain, single-quoted where plain is ruled out; _Unsure otherwise."""
     if not value or len(value) >= _LIMIT or not value.isascii() or not value.isprintable():

@@ -20,6 +20,8 @@ META_ON = f"on({names.LABEL_SERVICE}, {names.LABEL_SLO})"  # what ungrouped SLO 
 
 def group_matchers(slo: Slo) -> str:
     """`,route=~"$route"`: a grouped series filtered by the dashboard's variable; "" when ungrouped."""
+    if not slo.by:
+        return ""
     return "".join("," + render_matchers((Matcher(label, "=~", f"${label}"),)) for label in slo.by)
 
 
@@ -35,6 +37,8 @@ def on_groups(slo: Slo) -> str:
 
 def legend(slo: Slo, text: str) -> str:
     """`{{route}} 1h (...)`: each group's line names it."""
+    if not slo.by:
+        return text
     return " ".join([*(f"{{{{{label}}}}}" for label in slo.by), text])
 
 

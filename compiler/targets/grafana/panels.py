@@ -8,9 +8,7 @@ options Grafana's schema requires, and has no alert-list builder (the generic pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as _quote
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as builders
@@ -23,137 +21,31 @@ from grafana_foundation_sdk.models import prometheus as prometheus_models
 from grafana_foundation_sdk.models import text as text_models
 
 from compiler import conventions as names
+from compiler.targets.grafana.encoding import encode as encode  # the face's, and tests'
+from compiler.targets.grafana.encoding import shared
 
-DATASOURCE = models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}")
+DATASOURCE = shared(models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}"))
 GREEN, ORANGE, RED, BLUE = "green", "orange", "red", "blue"
 HEIGHT = 8
 
 
-@dataclass(frozen=True)
-class Query:
+# Small records, tuples underneath: a dashboard makes about a hundred, and a frozen dataclass is slower to make.
+class Query(NamedTuple):
     legend: str
     expr: str
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A threshold drawn across a graph (an alert or SLO threshold), or a colour step of a stat."""
 
     value: float
     color: str
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     title: str
     url: str
     external: bool = False  # external links open in a new tab; links into Grafana keep time and variables
-
-
-def encode(model: object) -> str:
-    """The one JSON encoding of every dashboard: sorted keys, two-space indent, trailing newline.
-
-    Byte for byte `json.dumps(model, cls=JSONEncoder, sort_keys=True, indent=2)` (a test holds it to that),
-    written out by hand because json's indenting encoder is pure Python and was the slowest step of the
-    target: 2.5x faster on a 1,000-service fleet. SDK objects are turned into dicts (`to_json`, what
-    JSONEncoder.default does) as the writer meets them.
-    """
-    out: list[str] = []
-    _write(model, out, "\n")
-    return "".join(out) + "\n"
-
-
-def _write(value: Any, out: list[str], newline: str) -> None:
-    """Append `value` as indented JSON; `newline` is a newline plus the current indent."""
-    kind = type(value)
-    if kind is str:  # the builtin types first: they have no to_json, and asking costs an exception each
-        out.append(_quote(value))
-    elif kind is dict:
-        _write_object(value, out, newline)
-    elif kind is list:
-        _write_array(value, out, newline)
-    elif value is None or value is True or value is False:
-        out.append(_CONSTANTS[value])
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif kind is float:
-        out.append(float.__repr__(value))
-    else:
-        _write_other(value, out, newline)
-
-
-def _write_other(value: Any, out: list[str], newline: str) -> None:
-    """SDK objects (through `to_json`), tuples, and subclasses of the JSON types (str enums...)."""
-    to_json = getattr(value, "to_json", None)
-    if to_json is not None and callable(to_json):
-        _MODELS.add(type(value))
-        value = to_json()
-        if type(value) is dict or type(value) is list:
-            _write(value, out, newline)
-            return
-    if isinstance(value, str):
-        out.append(_quote(value))
-    elif value is None or value is True or value is False:
-        out.append(_CONSTANTS[value])
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(float.__repr__(value))
-    elif isinstance(value, dict):
-        _write_object(value, out, newline)
-    elif isinstance(value, list | tuple):
-        _write_array(value, out, newline)
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__} in a dashboard")
-
-
-def _write_object(value: dict[Any, Any], out: list[str], newline: str) -> None:
-    if not value:
-        out.append("{}")
-        return
-    inner = newline + "  "
-    sep, comma = "{" + inner, "," + inner
-    for key in sorted(value):
-        item = value[key]
-        kind = type(item)
-        # Strings and ints (most values) inline: a call per value was a third of the encoding.
-        if kind is str:
-            out += (sep, _quote(key), ": ", _quote(item))
-        elif kind is int:
-            out += (sep, _quote(key), ": ", int.__repr__(item))
-        elif kind in _MODELS and type(converted := item.to_json()) is dict:
-            out += (sep, _quote(key), ": ")
-            _write_object(converted, out, inner)
-        else:
-            out += (sep, _quote(key), ": ")
-            _write(item, out, inner)
-        sep = comma
-    out += (newline, "}")
-
-
-def _write_array(value: list[Any] | tuple[Any, ...], out: list[str], newline: str) -> None:
-    if not value:
-        out.append("[]")
-        return
-    inner = newline + "  "
-    sep, comma = "[" + inner, "," + inner
-    for item in value:
-        if type(item) is str:
-            out += (sep, _quote(item))
-        elif type(item) in _MODELS and type(converted := item.to_json()) is dict:
-            out.append(sep)
-            _write_object(converted, out, inner)
-        else:
-            out.append(sep)
-            _write(item, out, inner)
-        sep = comma
-    out += (newline, "]")
-
-
-_CONSTANTS = {None: "null", True: "true", False: "false"}
-# SDK model classes met so far (they have `to_json`): a member of one is converted and written in place,
-# without the generic dispatch of `_write`/`_write_other` (half the calls of a dashboard).
-_MODELS: set[type] = set()
 
 
 def datasource_variable() -> builders.DatasourceVariable:
@@ -172,8 +64,51 @@ def row(panel_id: int, title: str) -> builders.Row:
     return builders.Row(title).id(panel_id).collapsed(False)
 
 
+BuilderT = TypeVar("BuilderT", bound=Builder[Any])
+
+
+def _built_once(builder: BuilderT) -> BuilderT:
+    """A part many panels share: a panel keeps a reference to what the builder built, and nothing changes that
+    afterwards (the dashboard builder moves panels through their own grid positions), so its text is shared too."""
+    shared(builder.build())
+    return builder
+
+
+_LEGEND = _built_once(
+    common_builders.VizLegendOptions()
+    .display_mode(common.LegendDisplayMode.LIST)
+    .placement(common.LegendPlacement.BOTTOM)
+    .show_legend(True)
+    .calcs([])
+)
+_TOOLTIP = _built_once(
+    common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
+)
+_THRESHOLDS_DASHED = _built_once(
+    common_builders.GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.DASHED)
+)
+_THRESHOLDS_OFF = _built_once(common_builders.GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.OFF))
+_REDUCE_LAST = _built_once(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False).fields(""))
+
+
 def thresholds(steps: Sequence[Line], base: str = GREEN) -> builders.ThresholdsConfig:
     """Absolute colour steps above a base colour; equal values keep the first (most severe) colour."""
+    # Keyed by each value's text: 0.0 and -0.0 (or 1 and 1.0) are equal numbers but not the same JSON.
+    key = (base, *[(repr(step.value), step.color) for step in steps])
+    built = _THRESHOLDS.get(key)
+    if built is None:
+        if len(_THRESHOLDS) >= _THRESHOLDS_KEPT:
+            _THRESHOLDS.clear()
+        built = _THRESHOLDS[key] = _built_once(_thresholds(steps, base))
+    return built
+
+
+# Most panels draw one of a few threshold sets (none, the SLO burn factors, the budget lines): built once each.
+_THRESHOLDS: dict[tuple[object, ...], builders.ThresholdsConfig] = {}
+_THRESHOLDS_KEPT = 1024
+
+
+def _thresholds(steps: Sequence[Line], base: str) -> builders.ThresholdsConfig:
     seen: dict[float, str] = {}
     for step in steps:
         seen.setdefault(step.value, step.color)
@@ -221,22 +156,10 @@ def timeseries_panel(
         .fill_opacity(10)
         .show_points(common.VisibilityMode.NEVER)
         .span_nulls(False)
-        .legend(
-            common_builders.VizLegendOptions()
-            .display_mode(common.LegendDisplayMode.LIST)
-            .placement(common.LegendPlacement.BOTTOM)
-            .show_legend(True)
-            .calcs([])
-        )
-        .tooltip(
-            common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
-        )
+        .legend(_LEGEND)
+        .tooltip(_TOOLTIP)
         .thresholds(thresholds(lines, base))
-        .thresholds_style(
-            common_builders.GraphThresholdsStyleConfig().mode(
-                common.GraphThresholdsStyleMode.DASHED if lines else common.GraphThresholdsStyleMode.OFF
-            )
-        )
+        .thresholds_style(_THRESHOLDS_DASHED if lines else _THRESHOLDS_OFF)
     )
     if decimals is not None:
         panel = panel.decimals(decimals)
@@ -279,7 +202,7 @@ def stat_panel(
         .show_percent_change(False)
         .percent_change_color_mode(common.PercentChangeColorMode.STANDARD)
         .orientation(common.VizOrientation.AUTO)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False).fields(""))
+        .reduce_options(_REDUCE_LAST)
     )
     if links:
         panel = panel.links([link(x) for x in links])

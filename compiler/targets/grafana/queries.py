@@ -9,6 +9,8 @@ exactly the numbers the alerts compare. RED, saturation and business panels quer
 
 from __future__ import annotations
 
+import functools
+
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.burnrate import BurnWindow, windows_for
@@ -29,6 +31,8 @@ def service_label_filter(service: Service) -> str:
     return "{" + render_matchers((Matcher(names.LABEL_SERVICE, "=", service.name),)) + "}"
 
 
+# Every panel of an SLO's row selects its series by the same two labels: rendered once per SLO.
+@functools.lru_cache(maxsize=4096)
 def slo_selector(service: str, slo: str) -> str:
     return render_matchers((Matcher(names.LABEL_SERVICE, "=", service), Matcher(names.LABEL_SLO, "=", slo)))
 

@@ -6,7 +6,7 @@ Panel ids are stable: alerts link to `conventions.slo_panel_id(i)` (the SLO's bu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from grafana_foundation_sdk.builders import dashboard as builders
@@ -15,7 +15,7 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.burnrate import error_ratio_threshold, windows_for
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, windows_for
 from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
@@ -57,7 +57,8 @@ DAY = 86400
 def build(service: Service, platform: Platform, standard: Sequence[tuple[str, str]]) -> models.Dashboard:
     """The dashboard model; `standard` lists (title, uid) of the service's platform standard dashboards."""
     alerts = service_alerts(service)
-    runbooks = _runbooks_by_panel(service, platform, alerts)
+    urls = [cross_links.runbook_url(platform, alert) for alert in alerts]  # both the panels and About list them
+    runbooks = _runbooks_by_panel(service, alerts, urls)
     dashboard = (
         builders.Dashboard(f"{service.name} / service")
         .uid(names.dashboard_uid(service.name, names.SERVICE_DASHBOARD))
@@ -75,7 +76,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     )
     for variable in groups.variables(service):  # grouped SLOs (by:): one per group label
         dashboard.with_variable(variable)
-    _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts))
+    _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts, urls))
     for i, slo in enumerate(service.slos):
         title = f"SLO {slo.name}: {decimal_text(slo.objective)}% over {format_duration(slo.period_seconds)}"
         _add(dashboard, names.slo_panel_id(i, SLO_ROW_OFFSET), title, _slo_panels(service, i, slo, runbooks))
@@ -102,11 +103,12 @@ def _dashboard_links(service: Service, platform: Platform, standard: Sequence[tu
     return out
 
 
-def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[AlertDef]) -> dict[int, list[Link]]:
-    """Runbook links shown on the panel each alert's dashboard_url opens (one per page: tiers share a page)."""
+def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Sequence[str]) -> dict[int, list[Link]]:
+    """Runbook links (`urls`, one per alert) shown on the panel each alert's dashboard_url opens (one per page:
+    tiers share a page)."""
     slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
-    out: dict[int, list[Link]] = {}
-    for alert in alerts:
+    out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
+    for alert, url in zip(alerts, urls, strict=True):
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
         elif alert.threshold is not None:
@@ -114,19 +116,20 @@ def _runbooks_by_panel(service: Service, platform: Platform, alerts: Iterable[Al
         else:
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
-        entry = Link(f"Runbook: {alert.name}", cross_links.runbook_url(platform, alert), external=True)
-        if entry not in out.setdefault(panel, []):
-            out[panel].append(entry)
-    return out
+        entry = Link(f"Runbook: {alert.name}", url, external=True)
+        out.setdefault(panel, {})[entry] = None
+    return {panel: list(entries) for panel, entries in out.items()}
 
 
 # ---------------------------------------------------------------- overview
 
 
-def _overview(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> list[Builder[models.Panel]]:
+def _overview(
+    service: Service, platform: Platform, alerts: Sequence[AlertDef], urls: Sequence[str]
+) -> list[Builder[models.Panel]]:
     label_filter = q.service_label_filter(service)
     return [
-        text_panel(ABOUT_PANEL, f"About {service.name}", _about(service, platform, alerts), 12),
+        text_panel(ABOUT_PANEL, f"About {service.name}", _about(service, platform, alerts, urls), 12),
         alert_list_panel(
             ALERTS_PANEL,
             "Firing and pending alerts",
@@ -137,7 +140,7 @@ def _overview(service: Service, platform: Platform, alerts: Sequence[AlertDef]) 
     ]
 
 
-def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> str:
+def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef], urls: Sequence[str]) -> str:
     team = platform.team(service.team)
     lines = [f"**{service.name}**, owned by team **{service.team}**.", ""]
     if service.description:
@@ -155,9 +158,9 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> 
             )
         lines.append("")
     pages: dict[str, str] = {}
-    for alert in alerts:
+    for alert, url in zip(alerts, urls, strict=True):
         label = f"{alert.name} ({alert.slo_name})" if alert.slo_name else alert.name
-        pages.setdefault(cross_links.runbook_url(platform, alert), label)
+        pages.setdefault(url, label)
     if pages:
         lines.append("Runbooks: " + " · ".join(f"[{label}]({url})" for url, label in pages.items()))
     return "\n".join(lines).strip() + "\n"
@@ -168,6 +171,7 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef]) -> 
 
 def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     period = format_duration(slo.period_seconds)
+    windows = windows_for(slo)  # the tiers the SLO alerts on: asked for by most panels of the row
     current = q.current_window(slo)
     places = max(0, -int(slo.objective.normalize().as_tuple().exponent))
     sli_queries = [
@@ -208,11 +212,11 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         timeseries_panel(
             burn_id,
             "Burn rate",
-            _burn_description(slo),
+            _burn_description(slo, windows),
             "suffix:×",
-            _burn_queries(service, slo),
+            _burn_queries(service, slo, windows),
             7,
-            lines=_burn_lines(slo),
+            lines=_burn_lines(slo, windows),
             links=runbooks.get(burn_id, ()),
         ),
         stat_panel(
@@ -230,8 +234,8 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
     ]
 
 
-def _burn_queries(service: Service, slo: Slo) -> list[Query]:
-    windows = sorted(windows_for(slo), key=lambda w: w.long_seconds)
+def _burn_queries(service: Service, slo: Slo, windows: Sequence[BurnWindow]) -> list[Query]:
+    windows = sorted(windows, key=lambda w: w.long_seconds)
     if not windows:
         return [
             Query(groups.legend(slo, f"over {format_duration(slo.period_seconds)}"), q.burn_rate(service, slo, None))
@@ -250,23 +254,22 @@ def _short(value: Decimal) -> str:
     return decimal_text(round(value, 2))
 
 
-def _burn_lines(slo: Slo) -> list[Line]:
-    windows = windows_for(slo)
+def _burn_lines(slo: Slo, windows: Sequence[BurnWindow]) -> list[Line]:
     if not windows:
         return [Line(1.0, ORANGE)]
     ranked = sorted(windows, key=lambda w: w.tier.rank)  # most severe first, so it wins on equal factors
     return [Line(float(round(w.factor(slo.period_seconds), 10)), TIER_COLORS[w.tier]) for w in ranked]
 
 
-def _burn_description(slo: Slo) -> str:
+def _burn_description(slo: Slo, windows: Sequence[BurnWindow]) -> str:
     parts = ["Error ratio divided by the error budget (1× spends the budget exactly over the period)."]
-    for w in windows_for(slo):
+    for w in windows:
         threshold = decimal_text(round(error_ratio_threshold(slo, w), 10))
         parts.append(
             f"{w.tier.value.capitalize()} when both the {w.long} and {w.short} burn rates exceed "
             f"{w.factor_text(slo.period_seconds)}× (error ratio {threshold})."
         )
-    if not windows_for(slo):
+    if not windows:
         parts.append("This SLO alerts on no burn window; shown is the burn rate over the whole period.")
     return " ".join(parts)
 
@@ -275,11 +278,9 @@ def _burn_description(slo: Slo) -> str:
 
 
 def _key_lines(service: Service, kind: AlertKind) -> list[Line]:
-    return [
-        Line(float(a.threshold), TIER_COLORS[a.tier])
-        for a in sorted(service.key_alerts, key=lambda a: a.tier.rank)
-        if a.kind is kind and a.threshold is not None
-    ]
+    mine = [a for a in service.key_alerts if a.kind is kind]  # sort the few of the kind, not every key alert
+    ranked = sorted(mine, key=lambda a: a.tier.rank)
+    return [Line(float(a.threshold), TIER_COLORS[a.tier]) for a in ranked if a.threshold is not None]
 
 
 def _thresholds_text(lines: Sequence[Line], unit: str) -> str:

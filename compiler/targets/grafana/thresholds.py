@@ -11,11 +11,8 @@ _COLORS = {Tier.CRITICAL: RED, Tier.WARNING: ORANGE, Tier.INFO: BLUE}
 
 
 def threshold_lines(service: Service, metric: str) -> list[Line]:
-    return [
-        Line(float(a.threshold), _COLORS[a.tier])
-        for a in sorted(service.threshold_alerts, key=lambda a: (a.tier.rank, a.name))
-        if a.metric.name == metric and a.comparison is not Comparison.WITHIN
-    ]
+    mine = [a for a in service.threshold_alerts if a.metric.name == metric and a.comparison is not Comparison.WITHIN]
+    return [Line(float(a.threshold), _COLORS[a.tier]) for a in sorted(mine, key=lambda a: (a.tier.rank, a.name))]
 
 
 def threshold_note(service: Service, metric: str) -> str:

@@ -6,13 +6,15 @@ numbers match the page) and then the SLI's raw metrics; key-metric pages query t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
 
@@ -21,9 +23,15 @@ WINDOW = "5m"
 
 
 def _own(service: Service, slo: Slo | None = None) -> str:
-    matchers = [Matcher(names.LABEL_SERVICE, "=", service.name)]
+    return _own_selector(service.name, None if slo is None else slo.name)
+
+
+# Each of a service's pages selects its recorded series by the same labels: rendered once per (service, SLO).
+@functools.lru_cache(maxsize=4096)
+def _own_selector(service: str, slo: str | None) -> str:
+    matchers = [Matcher(names.LABEL_SERVICE, "=", service)]
     if slo is not None:
-        matchers.append(Matcher(names.LABEL_SLO, "=", slo.name))
+        matchers.append(Matcher(names.LABEL_SLO, "=", slo))
     return "{" + render_matchers(tuple(matchers)) + "}"
 
 
@@ -40,36 +48,41 @@ def _by(metric: Metric, labels: str, suffix: str = "") -> str:
     return f"sum by ({labels}) (rate({metric.selector.render(metric.selector.metric + suffix)}[{WINDOW}]))"
 
 
-def slo_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
-    """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself."""
+def slo_queries(
+    service: Service, alerts: list[AlertDef], closing: Sequence[Query], burns: list[BurnText | None]
+) -> list[Query]:
+    """Every window of the page's alerts (a page serves all tiers of one name), then the SLI itself
+    (`closing`: the SLO's `closing_queries`; `burns`: each alert's `BurnText`)."""
     slo = alerts[0].slo
     assert slo is not None
     own = _own(service, slo)
     budget = f"{names.SLO_ERROR_BUDGET}{own}"
     left = f"{names.SLO_BUDGET_REMAINING}{own}"
     out: list[Query] = burning_groups(own, slo, alerts)  # a grouped SLO (by:): which groups burn
-    for alert in alerts:
-        if alert.window is None:
+    for burn in burns:
+        if burn is None:
             continue
-        w = alert.window
-        factor = w.factor_text(slo.period_seconds)
-        for span in (w.long, w.short):
+        for span in (burn.long, burn.short):
             out.append(
                 (
-                    f"burn rate over {span} ({alert.tier.value} above {factor})",
+                    f"burn rate over {span} ({burn.tier} above {burn.factor})",
                     f"{names.sli_error_ratio(span)}{own}\n/ {join(slo)}\n{budget}",
                 )
             )
         out.append(
             (
-                f"seconds until the budget left is spent at {factor}x",
-                f"clamp_min({left}, 0) * {slo.period_seconds} / {factor}",
+                f"seconds until the budget left is spent at {burn.factor}x",
+                f"clamp_min({left}, 0) * {slo.period_seconds} / {burn.factor}",
             )
         )
     out.append(("share of the period's error budget left", left))
-    out.append((f"the SLI's error ratio from the raw metrics ({WINDOW})", raw_ratio(slo, WINDOW)))
-    out.extend(_sli_breakdown(slo))
+    out.extend(closing)
     return out
+
+
+def closing_queries(slo: Slo) -> list[Query]:
+    """What every page of the SLO ends its diagnosis with: the SLI from its raw metrics, then broken down."""
+    return [(f"the SLI's error ratio from the raw metrics ({WINDOW})", raw_ratio(slo, WINDOW)), *_sli_breakdown(slo)]
 
 
 def _sli_breakdown(slo: Slo) -> list[Query]:
@@ -206,10 +219,13 @@ _BY_KIND: dict[AlertKind, Callable[[Service, AlertDef], list[Query]]] = {
 }
 
 
-def diagnosis_queries(service: Service, alerts: list[AlertDef]) -> list[Query]:
-    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind)."""
+def diagnosis_queries(
+    service: Service, alerts: list[AlertDef], closing: Sequence[Query], burns: list[BurnText | None]
+) -> list[Query]:
+    """The queries of one runbook page (its alerts share a name: tiers or windows of one kind); on an SLO's page
+    `closing` (the SLO's `closing_queries`) and `burns` (each alert's `BurnText`)."""
     first = alerts[0]
     if first.slo is not None:
-        return slo_queries(service, alerts)
+        return slo_queries(service, alerts, closing, burns)
     assert first.kind is not None
     return _BY_KIND[first.kind](service, first)

@@ -5,13 +5,16 @@ SLO math comes from model.burnrate; this module only formats it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import error_ratio_threshold, hours_to_exhaustion, windows_for
+from compiler.model.burnrate import hours_to_exhaustion, windows_for
 from compiler.model.types import AlertKind, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.slice_diagnosis import STALE_MITIGATION
 
 
@@ -37,20 +40,18 @@ def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
     return _span(hours * 3600)
 
 
-def slo_impact(alerts: list[AlertDef]) -> list[str]:
+def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]) -> list[str]:
+    """`budget`: the SLO's `budget_line`; `burns`: each alert's `BurnText`."""
     slo = alerts[0].slo
     assert slo is not None
-    out = [f"- {budget_line(slo)}"]
-    for alert in alerts:
+    out = [f"- {budget}"]
+    for alert, burn in zip(alerts, burns, strict=True):
         w = alert.window
-        if w is not None:
-            factor = w.factor(slo.period_seconds)
-            shown = w.factor_text(slo.period_seconds)
-            spent = decimal_text(w.budget_spent(slo.period_seconds) * 100)
+        if w is not None and burn is not None:
+            gone = _lasts(slo, Decimal(1), w.factor(slo.period_seconds))
             out.append(
-                f"- **{alert.tier.value}** ({w.name}): a burn rate of {shown}x (error ratio "
-                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}%) spends {spent}% "
-                f"of the budget in {w.long}; at that burn a full budget is gone in {_lasts(slo, Decimal(1), factor)}, "
+                f"- **{burn.tier}** ({burn.window}): a burn rate of {burn.factor}x (error ratio {burn.ratio}%) spends "
+                f"{burn.spent}% of the budget in {burn.long}; at that burn a full budget is gone in {gone}, "
                 "and what is left now in proportionally less (query below)."
             )
         elif alert.budget == "low":
@@ -92,22 +93,24 @@ _KEY_IMPACT = {
 }
 
 
-def key_impact(service: Service, first: AlertDef) -> list[str]:
+def key_impact(service: Service, first: AlertDef, budgets: Sequence[str]) -> list[str]:
+    """`budgets`: the `budget_line` of each of the service's SLOs, in their order."""
     assert first.key_alert is not None
     out = [_KEY_IMPACT[first.key_alert.kind]]
     covered = first.key_alert.slo
-    slo = next((s for s in service.slos if s.name == covered), None)
-    if slo is not None:
+    index = next((i for i, s in enumerate(service.slos) if s.name == covered), None)
+    if index is not None:
+        slo = service.slos[index]
         page = (
             f" {names.SLO_BURN_FAST} ({slo.name}) pages for this symptom; this alert does not page, and is "
             "silenced while that page fires."
             if any(w.tier is Tier.CRITICAL for w in windows_for(slo)) and first.key_alert.tier is not Tier.CRITICAL
             else ""
         )
-        out += ["", f"It counts against {budget_line(slo)}{page}"]
-    elif service.slos:
+        out += ["", f"It counts against {budgets[index]}{page}"]
+    elif budgets:
         out += ["", "SLOs of the service (their pages say how much budget is burning):"]
-        out += [f"- {budget_line(s)}" for s in service.slos]
+        out += [f"- {line}" for line in budgets]
     return out
 
 
@@ -131,8 +134,13 @@ _DEFAULT_MITIGATION = [
 ]
 
 
-def mitigation(first: AlertDef) -> list[str]:
-    lines = _MITIGATION.get(first.kind, _DEFAULT_MITIGATION) if first.kind is not None else _DEFAULT_MITIGATION
-    if first.stale:
+def mitigation(first: AlertDef) -> tuple[str, ...]:
+    return _mitigation(first.kind, first.stale)
+
+
+@functools.lru_cache(maxsize=64)  # a handful of kinds, each page asks
+def _mitigation(kind: AlertKind | None, stale: bool) -> tuple[str, ...]:
+    lines = _MITIGATION.get(kind, _DEFAULT_MITIGATION) if kind is not None else _DEFAULT_MITIGATION
+    if stale:
         lines = STALE_MITIGATION
-    return [f"- {line}" for line in lines] + ["- _Write down what worked here, for the next person on call._"]
+    return (*(f"- {line}" for line in lines), "- _Write down what worked here, for the next person on call._")

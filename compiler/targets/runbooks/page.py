@@ -9,18 +9,19 @@ from collections.abc import Sequence
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.burnrate import error_ratio_threshold
-from compiler.model.types import Fleet, Integration, KeyAlert, Service, Slo, ThresholdType, Tier
+from compiler.model.types import Fleet, Integration, KeyAlert, Service, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
+from compiler.targets.runbooks.burn_text import BurnText, burn_texts
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
-from compiler.targets.runbooks.groups import group_note
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
-from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
+from compiler.targets.runbooks.slice_diagnosis import stale_meaning
+from compiler.targets.runbooks.slo_text import SloText, slo_texts, text_of
 
+_TIER_VALUES = tuple((tier, tier.value) for tier in Tier)  # most severe first
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
 
 
@@ -38,10 +39,12 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         pages: dict[str, list[AlertDef]] = defaultdict(list)
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)
-        escalation = _escalation_parts(fleet, service)  # the same on each of the service's pages
+        # The same on each of the service's pages: made once per service.
+        escalation = _escalation_parts(fleet, service)
+        texts = slo_texts(service)
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
-            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation), Ownership.STUB))
+            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation, texts), Ownership.STUB))
     return out
 
 
@@ -73,30 +76,39 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     return "\n".join(lines) + "\n"
 
 
-_Escalation = tuple[list[tuple[Tier, str]], list[str]]
+_Escalation = tuple[list[tuple[Tier, str]], str | None, list[str]]
 
 
-def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation) -> str:
+def _page(
+    fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, texts: tuple[SloText, ...]
+) -> str:
     first = alerts[0]
-    tiers = ", ".join(t.value for t in Tier if any(a.tier is t for a in alerts))
+    present = [a.tier for a in alerts]  # a list: enum members compare by identity, a set would hash them in Python
+    tiers = ", ".join([value for tier, value in _TIER_VALUES if tier in present])
     lines = [f"# {first.name}", ""]
     lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
     if service.description:
         lines += ["", service.description]
     lines += ["", "## Meaning", ""]
     mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
-    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts)
+    slo = text_of(texts, first.slo) if first.slo is not None else None
+    burns = burn_texts(slo.slo, alerts) if slo is not None else []
+    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo, burns)
     lines += ["", "## Impact", ""]
+    budgets = [text.budget_line for text in texts]
     if mine:
-        lines += threshold_page.impact(service, first)
+        lines += threshold_page.impact(budgets)
     else:
-        lines += slo_impact(alerts) if first.slo is not None else key_impact(service, first)
+        lines += slo_impact(alerts, slo.budget_line, burns) if slo is not None else key_impact(service, first, budgets)
     lines += ["", "## Diagnosis", ""]
     opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
     lines += [f"- Dashboard: {opened}"]
     if opened != own:
         lines += [f"- Service dashboard: {own}"]
-    for what, query in threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts):
+    closing = slo.closing_queries if slo is not None else ()
+    for what, query in (
+        threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing, burns)
+    ):
         title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
         lines += ["", title, "", "```promql", query, "```"]
     lines += ["", "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies."]
@@ -108,18 +120,18 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _E
 
 
 def _escalation(service: Service, alerts: list[AlertDef], parts: _Escalation) -> list[str]:
-    mine = {a.tier for a in alerts}
-    routes, tail = parts
+    mine = [a.tier for a in alerts]  # a list, as in _page
+    routes, to_page, tail = parts
     lines = [f"- Owner: team **{service.team}**."]
     lines += [f"{line} ← this alert" if tier in mine else line for tier, line in routes]
-    critical = service.route(Tier.CRITICAL)
-    if Tier.CRITICAL not in mine and critical is not None:
-        lines.append(f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}.")
+    if Tier.CRITICAL not in mine and to_page is not None:
+        lines.append(to_page)
     return lines + tail
 
 
 def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
-    """Each routed tier's line (without the "this alert" mark), and the service's and team's links."""
+    """Each routed tier's line (without the "this alert" mark), the line that escalates to the page's receiver
+    (if one is routed), and the service's and team's links."""
     routes: list[tuple[Tier, str]] = []
     for tier in Tier:
         route = service.route(tier)
@@ -131,7 +143,13 @@ def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
     tail = [f"- {name}: {url}" for name, url in service.links]
     team = fleet.platform.team(service.team)
     tail += [f"- team {name}: {url}" for name, url in (team.links if team else ())]
-    return routes, tail
+    critical = service.route(Tier.CRITICAL)
+    to_page = (
+        f"- Escalate to a page: whoever `{critical.receiver}` reaches is on call for {service.name}."
+        if critical is not None
+        else None
+    )
+    return routes, to_page, tail
 
 
 def _integration(integration: Integration) -> str:
@@ -140,9 +158,9 @@ def _integration(integration: Integration) -> str:
     return f"{integration.kind} {detail}".strip()
 
 
-def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
-    if first.slo is not None:
-        return _slo_meaning(first.slo, alerts)
+def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns: list[BurnText | None]) -> list[str]:
+    if slo is not None:
+        return _slo_meaning(slo, alerts, burns)
     assert first.key_alert is not None
     info = KINDS[first.key_alert.kind]
     out = [f"Key metric: {info.meaning}."]
@@ -156,25 +174,14 @@ def _meaning(first: AlertDef, alerts: list[AlertDef]) -> list[str]:
     return out
 
 
-def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
-    budget = decimal_text(slo.error_budget * 100)
-    out = [
-        f"SLO **{slo.name}**: {decimal_text(slo.objective)}% of {_counted(slo)} good over "
-        f"{format_duration(slo.period_seconds)} (error budget {budget}%)."
-    ]
-    if slo.description:
-        out += ["", slo.description]
-    out += group_note(slo)
-    out.append("")
-    for alert in alerts:
-        if alert.window is not None:
-            w = alert.window
+def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | None]) -> list[str]:
+    slo = text.slo
+    out = list(text.meaning_head)
+    for alert, burn in zip(alerts, burns, strict=True):
+        if burn is not None:
             out.append(
-                f"- **{alert.tier.value}** ({w.name}): error ratio above "
-                f"{decimal_text(error_ratio_threshold(slo, w) * 100)}% over both {w.long} and {w.short} "
-                f"({w.factor_text(slo.period_seconds)}x burn rate, "
-                f"{decimal_text(w.budget_spent(slo.period_seconds) * 100)}% "
-                f"of the budget in {w.long})."
+                f"- **{burn.tier}** ({burn.window}): error ratio above {burn.ratio}% over both {burn.long} and "
+                f"{burn.short} ({burn.factor}x burn rate, {burn.spent}% of the budget in {burn.long})."
             )
         elif alert.budget == "low":
             out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
@@ -183,10 +190,6 @@ def _slo_meaning(slo: Slo, alerts: list[AlertDef]) -> list[str]:
         elif alert.stale:
             out.append(f"- **{alert.tier.value}**: {stale_meaning(slo)}")
     return out
-
-
-def _counted(slo: Slo) -> str:
-    return "time slices (rule evaluations)" if slo.sli.kind in SLICE_KINDS else "events"
 
 
 def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:

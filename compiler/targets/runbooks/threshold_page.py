@@ -3,12 +3,13 @@ metric does to it, and the queries that show the value and the series behind it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
 from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
-from compiler.targets.runbooks.impact import budget_line
 
 Query = tuple[str, str]
 
@@ -53,11 +54,12 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
     return out
 
 
-def impact(service: Service, first: AlertDef) -> list[str]:
+def impact(budgets: Sequence[str]) -> list[str]:
+    """`budgets`: the `budget_line` of each of the service's SLOs."""
     out = ["_Say what users notice when this fires, and how soon it becomes an incident._"]
-    if service.slos:
+    if budgets:
         out += ["", "SLOs of the service (their pages say how much budget is burning):"]
-        out += [f"- {budget_line(s)}" for s in service.slos]
+        out += [f"- {line}" for line in budgets]
     return out
 
 
