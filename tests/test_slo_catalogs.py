@@ -104,7 +104,6 @@ def test_platform_windows_replace_a_period_and_apply(tmp_path: Path) -> None:
         ("{tier: warning, name: slow, long: 2h, short: 2h, factor: 2}", "[0].short", "shorter than the long one"),
         ("{tier: warning, name: slow, long: 8d, short: 2h, factor: 2}", "[0].long", "longer than the 7d period"),
         ("{tier: warning, name: slow, long: 1d, short: 2h}", "[0]", "exactly one of budget_share and factor"),
-        ("{tier: critical, name: fast, long: 5m, short: 1m, factor: 14}", "[0].short", "at most one sample"),
     ],
 )
 def test_platform_windows_that_would_misfire_are_located_errors(

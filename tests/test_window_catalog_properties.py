@@ -3,7 +3,7 @@ shares, `for` and `keep_firing_for`, with ratio and latency SLOs and any min_bad
 
 Either the platform is refused at its lines (exit 2), or the compile passes its own promtool tests,
 amtool and the lint. A search like this found, in round 7: the raw-counter case checking windows the
-catalog does not record, 1m windows (empty at a 1m scrape), the hand-over case with shared windows, with
+catalog does not record or shorter than two of its samples, the hand-over case with shared windows, with
 a long keep_firing_for or a second pair's `for`, and "healthy" traffic that spent the budget (all fixed;
 each is an explicit example below). One promtool run per example that compiles: a few per run.
 """
@@ -21,7 +21,7 @@ from tests.conftest import FULL, IN_CI
 from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
 EXAMPLES = int(os.environ.get("OBSC_CATALOG_EXAMPLES", "40" if FULL else "8" if IN_CI else "6"))
-WINDOWS = ["2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "2d", "3d", "6d"]
+WINDOWS = ["30s", "1m", "2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "2d", "3d", "6d"]
 HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h", "2h", "6h"]
 
 
@@ -74,6 +74,7 @@ W = "warning"
 @tool_settings(EXAMPLES)
 @given(fleet=fleets())
 @example(fleet=_found([{"tier": "critical", "name": "w0", "long": "5m", "short": "2m", "factor": 20}], "7d"))
+@example(fleet=_found([{"tier": "critical", "name": "w0", "long": "1m", "short": "30s", "factor": 20}], "7d"))
 @example(  # the 3h window stops for one pair and burns for the other
     fleet=_found(
         [

@@ -52,9 +52,6 @@ def parse_catalogs(raw: Mapping[str, Any], report: Report) -> dict[int, Catalog]
 
 RowReport = Callable[[tuple[str, ...], str], None]
 
-# rate() needs two samples in its window: at Prometheus's default 1m scrape interval a window must span 2m.
-MIN_WINDOW_SECONDS = 120
-
 
 def _parse_row(row: Mapping[str, Any], period: int, report: RowReport) -> BurnWindow | None:
     try:
@@ -79,12 +76,6 @@ def _parse_row(row: Mapping[str, Any], period: int, report: RowReport) -> BurnWi
         report((), f"{where} needs exactly one of budget_share and factor")
     elif not 0 < short_s < long_s:
         report(("short",), f"{where}: the short window must be shorter than the long one")
-    elif short_s < MIN_WINDOW_SECONDS:
-        report(
-            ("short",),
-            f"{where}: a {window.short} window holds at most one sample at Prometheus's default 1m scrape interval, "
-            f"so its rate is empty and the pair never fires; use {format_duration(MIN_WINDOW_SECONDS)} or more",
-        )
     elif long_s > period:
         report(("long",), f"{where}: the long window is longer than the {format_duration(period)} period")
     elif share is not None and not 0 < share <= 1:

@@ -183,7 +183,9 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
         exprs.append(ExprCheck(at, expr, ((labels, 1.0),)))
 
     steady = _STEADY * 60
-    for seconds in recorded_windows(slo):
+    # rate() needs two samples in its window: with a sample a minute, windows under 2m (a platform's catalog for
+    # a fast scrape interval) record nothing here and are not checked
+    for seconds in (s for s in recorded_windows(slo) if s >= 120):
         ratio_near(steady, format_duration(seconds), 0.25)
     remaining = 1 - 0.25 / float(decimal_text(slo.error_budget))
     exprs.append(
