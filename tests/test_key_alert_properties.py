@@ -16,10 +16,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import FULL, IN_CI
+from tests.conftest import FULL
 from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
-EXAMPLES = int(os.environ.get("OBSC_KEY_ALERT_EXAMPLES", "24" if FULL else "6" if IN_CI else "5"))
+EXAMPLES = int(os.environ.get("OBSC_KEY_ALERT_EXAMPLES", "24" if FULL else "3"))
 
 HOLDS = ["0s", "1m", "5m", "15m", "29m", "30m", "31m", "45m", "1h", "2h", "12h", "1d", "3d"]
 THRESHOLDS: dict[str, list[Any]] = {

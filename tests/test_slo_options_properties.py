@@ -17,10 +17,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import FULL, IN_CI
+from tests.conftest import FULL
 from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
-EXAMPLES = int(os.environ.get("OBSC_SLO_OPTION_EXAMPLES", "30" if FULL else "5" if IN_CI else "4"))
+EXAMPLES = int(os.environ.get("OBSC_SLO_OPTION_EXAMPLES", "30" if FULL else "3"))
 METRICS = {
     **REQUESTS,
     "latency": "http_request_duration_seconds",

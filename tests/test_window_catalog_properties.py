@@ -17,10 +17,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import FULL, IN_CI
+from tests.conftest import FULL
 from tests.tool_property_helpers import REQUESTS, SERVICE, platform, refused_or_passes, tool_settings
 
-EXAMPLES = int(os.environ.get("OBSC_CATALOG_EXAMPLES", "40" if FULL else "8" if IN_CI else "6"))
+EXAMPLES = int(os.environ.get("OBSC_CATALOG_EXAMPLES", "40" if FULL else "4"))
 WINDOWS = ["30s", "1m", "2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "2d", "3d", "6d"]
 HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h", "2h", "6h"]
 
