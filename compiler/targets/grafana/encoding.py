@@ -105,19 +105,25 @@ def _write_object(value: dict[Any, Any], out: list[str], newline: str) -> None:
         elif kind is bool:
             out += (before, "true" if item else "false")
         elif kind in _MODELS:
-            entry = _SHARED.get(id(item))
-            if entry is not None:
-                out += (before, _shared_text(entry, inner))
-            elif type(converted := item.to_json()) is dict:
-                out.append(before)
-                _write_object(converted, out, inner)
-            else:
-                out.append(before)
-                _write(converted, out, inner)
+            _write_model(item, before, out, inner)
         else:
             out.append(before)
             _write(item, out, inner)
     out += (newline, "}")
+
+
+def _write_model(item: Any, before: str, out: list[str], inner: str) -> None:
+    """An SDK model after `before`: its shared text when it is a shared part, else its JSON written out."""
+    entry = _SHARED.get(id(item))
+    if entry is not None:
+        out += (before, _shared_text(entry, inner))
+        return
+    converted = item.to_json()
+    out.append(before)
+    if type(converted) is dict:
+        _write_object(converted, out, inner)
+    else:
+        _write(converted, out, inner)
 
 
 _Layout = tuple[tuple[tuple[Any, str], ...], str]
@@ -145,15 +151,7 @@ def _write_array(value: list[Any] | tuple[Any, ...], out: list[str], newline: st
         if kind is str:
             out += (sep, _quote(item))
         elif kind in _MODELS:
-            entry = _SHARED.get(id(item))
-            if entry is not None:
-                out += (sep, _shared_text(entry, inner))
-            elif type(converted := item.to_json()) is dict:
-                out.append(sep)
-                _write_object(converted, out, inner)
-            else:
-                out.append(sep)
-                _write(converted, out, inner)
+            _write_model(item, sep, out, inner)
         else:
             out.append(sep)
             _write(item, out, inner)

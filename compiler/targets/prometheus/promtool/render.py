@@ -138,21 +138,20 @@ def _firing_lines(f: Firing, labelled: dict[tuple[tuple[str, str], ...], str]) -
     head = labelled.get(f.labels)
     if head is None:
         out: list[str] = []
-        labels = dict(f.labels)
-        if labels:
-            out.append("          - exp_labels:")
-            pairs(labels, "              ", "              ", out)
-        else:
-            out.append("          - exp_labels: {}")
+        _mapping("          - exp_labels:", dict(f.labels), out)
         head = labelled[f.labels] = "\n".join(out)
     out = [head]
-    annotations = dict(f.annotations)
-    if annotations:
-        out.append("            exp_annotations:")
-        pairs(annotations, "              ", "              ", out)
-    else:
-        out.append("            exp_annotations: {}")
+    _mapping("            exp_annotations:", dict(f.annotations), out)
     return "\n".join(out)
+
+
+def _mapping(key: str, values: dict[str, str], out: list[str]) -> None:
+    """`key` and its mapping's lines (`{}` when empty), indented under an expected alert."""
+    if values:
+        out.append(key)
+        pairs(values, "              ", "              ", out)
+    else:
+        out.append(key + " {}")
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
