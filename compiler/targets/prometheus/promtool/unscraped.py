@@ -16,8 +16,8 @@ from compiler.targets.prometheus.rule_model import Rule
 
 
 def padded(service: Service, lanes: list[tuple[Slo, list[Rule], list[Case]]], step: int) -> list[list[Case]]:
-    """Each SLO's alert-case lane, when the service has no targets long enough to reach the last row (the
-    i-th cases of every lane) that checks the data-missing alert."""
+    """Each SLO's alert-case lane; for a service without targets, each one long enough to reach the last row
+    (the i-th cases of every lane) that checks the data-missing alert."""
     plain = [cases for _, _, cases in lanes]
     if service.targets or len(lanes) < 2:
         return plain
@@ -31,10 +31,9 @@ def _asks_missing(check: AlertCheck) -> bool:
 
 
 def _missing(slo: Slo, rules: list[Rule], step: int) -> Case:
-    missing = [r for r in rules if r.source is not None and r.source.data_missing]
-    fired = {r.alert: firing(r, 1.0) for r in missing}
+    fired = [(r, firing(r, 1.0)) for r in rules if r.source is not None and r.source.data_missing]
 
     def predict(name: str, at: int) -> tuple[Firing, ...]:
-        return tuple(fired[r.alert] for r in missing if r.alert == name and at >= r.for_seconds)
+        return tuple(f for r, f in fired if r.alert == name and at >= r.for_seconds)
 
     return Case(f"{slo.name}: nothing fed (its data is missing)", step, (), predict=predict)
