@@ -28,9 +28,11 @@ def write_file(path: str, content: str) -> None:
 
 def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) -> list[Artifact]:
     """`artifacts` finished as the bundle holds them, each written under `staging` (folders made as needed;
-    two workers may make the same folder). An unsafe path raises before anything of it is written."""
+    two workers may make the same folder) and returned as staged there (its text read back only if asked).
+    An unsafe path raises before anything of it is written."""
     finished = [finish(a, command) for a in artifacts]
     made: set[str] = set()
+    staged: list[Artifact] = []
     for artifact in finished:
         path = os.path.join(staging, artifact.path)
         folder = os.path.dirname(path)
@@ -41,4 +43,5 @@ def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) 
             write_file(path, artifact.content)
         except OSError as exc:  # a full disk is the user's to fix, not a bug: a clear error, nothing lands
             raise OutputError(f"{path}: writing failed: {exc.strerror or exc}; nothing was written") from None
-    return finished
+        staged.append(Artifact.staged(artifact.path, artifact.ownership, path))
+    return staged

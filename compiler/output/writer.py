@@ -34,7 +34,7 @@ from compiler import conventions
 from compiler.errors import OutputError
 from compiler.output import direct, lock, swap, tree
 from compiler.output import subset as subsets
-from compiler.output.bundle import Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
+from compiler.output.bundle import Artifact, Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 
 
 class Status(StrEnum):
@@ -51,8 +51,15 @@ class FileChange:
     path: str
     status: Status
     old: str | None = None
-    new: str | None = None
+    produced: Artifact | None = None  # what obsc writes there (added, changed); its text is read when asked
     old_kind: str | None = None  # what is on disk when it was not read: "symlink", "FIFO"...
+
+    @property
+    def new(self) -> str | None:
+        """The file's text after the write; None when it goes."""
+        if self.produced is not None:
+            return self.produced.content
+        return None if self.status is Status.REMOVED else self.old  # kept as it is
 
     def diff(self) -> str:
         old = (self.old or "").splitlines(keepends=True)
@@ -163,16 +170,16 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         if artifact.ownership is Ownership.STUB:
             seen[path] = identity
         if kind is None:
-            changes.append(FileChange(path, Status.ADDED, None, artifact.content))
+            changes.append(FileChange(path, Status.ADDED, None, artifact))
         elif old is None:
             warnings.append(f"{path}: a {kind} where obsc writes a file; not read, compile replaces it")
-            changes.append(FileChange(path, Status.CHANGED, None, artifact.content, old_kind=kind))
+            changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
         elif artifact.ownership is Ownership.STUB and not is_unedited_stub(old):
-            changes.append(FileChange(path, Status.PRESERVED, old, old))
+            changes.append(FileChange(path, Status.PRESERVED, old))
         elif old == artifact.content:
-            changes.append(FileChange(path, Status.UNCHANGED, old, old))
+            changes.append(FileChange(path, Status.UNCHANGED, old))
         else:
-            changes.append(FileChange(path, Status.CHANGED, old, artifact.content))
+            changes.append(FileChange(path, Status.CHANGED, old, artifact))
     for path in sorted(owned - produced):
         if entries.get(path) != tree.FILE:
             continue  # gone, or something obsc never writes (a directory, a link): not ours any more
@@ -182,9 +189,9 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         if path.startswith(conventions.RUNBOOK_DIR + "/"):
             seen[path] = identity
             if not is_unedited_stub(old):
-                changes.append(FileChange(path, Status.ORPHANED, old, old))
+                changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
-        changes.append(FileChange(path, Status.REMOVED, old, None))
+        changes.append(FileChange(path, Status.REMOVED, old))
     if problems:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
     changes.sort(key=lambda c: c.path)
