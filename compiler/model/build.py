@@ -25,7 +25,7 @@ from compiler.model.build_targets import (
     targets_notes,
     unknown_targets,
 )
-from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels
+from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels, label_problems
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -250,6 +250,8 @@ def build_service(
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
     threshold_alerts = build_threshold_alerts(data, metrics, ctx)
     tier_labels = build_tier_labels(data, defaults, ctx)
+    for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
+        ctx.error(("labels", key), message, key=True)
     routes = _service_routes(data, platform, receivers, ctx, unsure)
     claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
     if claim and not unsure.secrets():

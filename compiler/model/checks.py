@@ -10,7 +10,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
-from compiler.model.teams import is_unrouted_info
+from compiler.model.teams import foreign_receiver_problem, is_unrouted_info
 from compiler.model.types import Receiver, Service
 from compiler.model.units import decimal_text
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
@@ -61,6 +61,10 @@ def check_fleet(
         {r.location.file for r in receivers if r.scope == conventions.PLATFORM_SCOPE and r.location.file}
     )
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
+    spec_teams = {s.location.file: s.team for s in services}
+    by_name: dict[str, list[Receiver]] = {}
+    for receiver in receivers:
+        by_name.setdefault(receiver.name, []).append(receiver)
     for service in services:
         for route in service.routes:
             if route.receiver not in known and not is_unrouted_info(route) and not unsure.receiver(route.receiver):
@@ -72,6 +76,13 @@ def check_fleet(
                         + _hint(route.receiver, sorted(known)),
                     )
                 )
+            elif route.path[:1] == ("routing",) and route.location.file == service.location.file:
+                # Named in the spec itself (a team's routing in the platform file is the platform's word).
+                problem = foreign_receiver_problem(
+                    route.receiver, service.team, by_name.get(route.receiver, []), spec_teams
+                )
+                if problem:
+                    found.append(Diagnostic(route.location, route.path, problem))
     return found
 
 

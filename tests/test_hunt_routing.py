@@ -1,0 +1,100 @@
+"""Routing and receivers as a newcomer's fleet and a hostile contributor in a shared repository use them:
+each input is either refused at its line or routed as written. The model alone (no targets, no tools)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, load_fleet
+from compiler.errors import InputError
+from compiler.model.types import Fleet
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+secrets: {team_root: "/srv/am/secrets/team-{team}/", shared_root: /srv/am/secrets/platform/}
+teams:
+  payments:
+    routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}
+  t1: {}
+receivers:
+  fallback: {webhook: {url: "https://relay.example/fallback"}}
+alertmanager:
+  default_receiver: fallback
+"""
+# A batch job of team t1, nothing like examples/.
+JOB = """\
+apiVersion: obsc/v1
+service: nightly-export
+team: t1
+selector: {job: nightly-export}
+"""
+# A service of team payments that writes its own pager inline.
+CHECKOUT = """\
+apiVersion: obsc/v1
+service: checkout
+team: payments
+selector: {job: checkout}
+routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/checkout}}}
+"""
+
+
+def _load(root: Path, specs: dict[str, str], platform: str = PLATFORM) -> Fleet:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "platform.yaml").write_text(platform)
+    for name, text in specs.items():
+        (root / name).write_text(text)
+    return load_fleet([str(root)], CompileOptions(), {})[0]
+
+
+def _errors(root: Path, specs: dict[str, str], platform: str = PLATFORM) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        _load(root, specs, platform)
+    return [str(d).replace(str(root) + "/", "") for d in caught.value.diagnostics]
+
+
+# ---------------------------------------------------------------- another team's receiver, named
+
+
+@pytest.mark.parametrize(
+    ("receiver", "written_at"),
+    [("team-payments-critical", "platform.yaml:6:15"), ("checkout-critical", "checkout.yaml:5:11")],
+)
+def test_a_spec_cannot_page_another_teams_inline_receiver_by_name(
+    tmp_path: Path, receiver: str, written_at: str
+) -> None:
+    # Another team's inline receiver holds that team's routing key and pages its on-call.
+    job = JOB + f"routing: {{critical: {receiver}}}\n"
+    assert _errors(tmp_path, {"job.yaml": job, "checkout.yaml": CHECKOUT}) == [
+        f"job.yaml:5:21 $.routing.critical: receiver {receiver!r} belongs to team 'payments' (written at "
+        f"{written_at}): a spec of team 't1' may name only receivers under receivers: in the platform file, "
+        "or its own team's; to share one, the platform team names it there"
+    ]
+
+
+def test_the_platforms_receivers_and_the_own_teams_may_be_named(tmp_path: Path) -> None:
+    refund = CHECKOUT.replace("service: checkout", "service: refunds").replace("routing:", "routing_:")
+    refund = refund.replace(
+        "routing_: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/checkout}}}",
+        "routing: {critical: checkout-critical, warning: team-payments-critical}",
+    )
+    fleet = _load(
+        tmp_path,
+        {"job.yaml": JOB + "routing: {critical: fallback}\n", "checkout.yaml": CHECKOUT, "refunds.yaml": refund},
+    )
+    routes = {s.name: [r.receiver for r in s.routes] for s in fleet.services}
+    assert routes["refunds"][:2] == ["checkout-critical", "team-payments-critical"]
+    assert routes["nightly-export"][0] == "fallback"
+
+
+# ---------------------------------------------------------------- labels routing and inhibition read
+
+
+def test_service_labels_may_not_replace_the_labels_routing_reads(tmp_path: Path) -> None:
+    # They were dropped under obsc's own without a word (and `alertname` written into every rule).
+    job = JOB + "labels: {team: payments, slo: availability, tier: batch}\n"
+    errors = _errors(tmp_path, {"job.yaml": job})
+    assert [e.split(": label ")[0] for e in errors] == ["job.yaml:5:10 $.labels.team", "job.yaml:5:26 $.labels.slo"]
+    assert all("is obsc's own (routing and inhibition read it)" in e for e in errors)
