@@ -9,7 +9,8 @@ import pytest
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
-from compiler.model.types import Fleet
+from compiler.model.types import Fleet, SecretPolicy
+from compiler.targets.alertmanager.operator import secret_ref
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -98,3 +99,24 @@ def test_service_labels_may_not_replace_the_labels_routing_reads(tmp_path: Path)
     errors = _errors(tmp_path, {"job.yaml": job})
     assert [e.split(": label ")[0] for e in errors] == ["job.yaml:5:10 $.labels.team", "job.yaml:5:26 $.labels.slo"]
     assert all("is obsc's own (routing and inhibition read it)" in e for e in errors)
+
+
+# ---------------------------------------------------------------- --format prometheus-operator: Secret names
+
+
+@pytest.mark.parametrize(
+    ("team_root", "path", "expected"),
+    [
+        # a subfolder of t1's root named like payments' folder named payments' Secret
+        ("/srv/am/team-{team}/", "/srv/am/team-t1/Team-Payments/pagerduty", ("team-t1", "Team-Payments-pagerduty")),
+        # {team} above the last folder: every team's file named one shared Secret `am`
+        ("/srv/{team}/am/", "/srv/t1/am/pagerduty", ("t1", "am-pagerduty")),
+        ("/srv/am/team-{team}/", "/srv/am/team-t1/pagerduty", ("team-t1", "pagerduty")),  # the usual layout
+        ("/srv/am/team-{team}/", "/srv/am/platform/slack", ("platform", "slack")),  # the shared root
+    ],
+)
+def test_operator_secrets_of_a_team_name_only_its_own_secret(
+    team_root: str, path: str, expected: tuple[str, str]
+) -> None:
+    policy = SecretPolicy(team_root=team_root, shared_root="/srv/am/platform/")
+    assert secret_ref(path, policy) == {"name": expected[0], "key": expected[1]}

@@ -230,6 +230,21 @@ def owning_team(path: str, pattern: str) -> str | None:
     return found.group(1) if found and len(path) > found.end() else None
 
 
+def holding_folder(path: str, policy_: SecretPolicy) -> tuple[str, str] | None:
+    """(name, path below it) of the folder that stands for the owner of `path`: for a team's file the folder
+    of the team root that holds the team's name (one per team, wherever {team} sits in the root), for the
+    platform's the shared root's own folder; None for a path below no declared root."""
+    team = owning_team(path, policy_.team_root)
+    if team is not None:
+        segments = _segments(policy_.team_root)
+        at = next(i for i, segment in enumerate(segments) if TEAM in segment)
+        folder = "/" + "/".join(team_root(s, team) for s in segments[: at + 1]) + "/"
+        return team_root(segments[at], team), path[len(folder) :]
+    if policy_.shared_root and _below(path, policy_.shared_root):
+        return _segments(policy_.shared_root)[-1], path[len(policy_.shared_root) :]
+    return None
+
+
 def _below(path: str, root: str) -> bool:
     # Roots end with '/', paths are plain: a string prefix is a whole-segment prefix.
     return bool(root) and path.startswith(root) and len(path) > len(root)
