@@ -120,3 +120,41 @@ def test_operator_secrets_of_a_team_name_only_its_own_secret(
 ) -> None:
     policy = SecretPolicy(team_root=team_root, shared_root="/srv/am/platform/")
     assert secret_ref(path, policy) == {"name": expected[0], "key": expected[1]}
+
+
+# ---------------------------------------------------------------- receiver_url_prefixes
+
+
+PREFIXED = (
+    PLATFORM
+    + "  receiver_url_prefixes: [https://relay.example/hooks/, https://relay.example/fallback, https://Events.PagerDuty.com/]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://relay.example/hooks/../admin/purge",
+        "https://relay.example/hooks/%2e%2e/admin",
+        "https://relay.example/hooks/%252E%252E/admin",  # decoded twice by some servers
+        "https://relay.example/hooks/..%5cadmin",
+        "https://relay.example/hooks/./x",
+    ],
+)
+def test_a_url_under_a_prefix_cannot_climb_out_of_it(tmp_path: Path, url: str) -> None:
+    job = JOB + f'routing: {{critical: {{webhook: {{url: "{url}"}}}}}}\n'
+    errors = _errors(tmp_path, {"job.yaml": job}, PREFIXED)
+    assert len(errors) == 1 and errors[0].startswith("job.yaml:5:37 $.routing.critical.webhook.url: "), errors
+    assert "could leave its allowed receiver URL prefix" in errors[0]
+
+
+def test_hosts_compare_without_case_and_prefixes_must_be_plain(tmp_path: Path) -> None:
+    job = JOB + 'routing: {critical: {webhook: {url: "https://events.pagerduty.com/x"}}}\n'
+    assert _load(tmp_path / "a", {"job.yaml": job}, PREFIXED).services
+    upper = job.replace("https://events.pagerduty.com/x", "https://RELAY.example/hooks/x")
+    assert _load(tmp_path / "b", {"job.yaml": upper}, PREFIXED).services
+    bad = PLATFORM + "  receiver_url_prefixes: [https://relay.example/, https://r.example/a/../]\n"
+    assert _errors(tmp_path / "c", {"job.yaml": JOB}, bad) == [
+        "platform.yaml:12:51 $.alertmanager.receiver_url_prefixes[1]: 'https://r.example/a/../' has a '.' or '..' "
+        "path segment or a backslash; write the plain path"
+    ]

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from compiler.model.types import SecretPolicy
 
@@ -155,6 +155,8 @@ def _prefix_problem(prefix: str) -> str | None:
         return f"{prefix!r}: a URL prefix is scheme://host[:port]/path/ without credentials, query or fragment"
     if not parts.path.startswith("/"):
         return f"{prefix!r} must end its host with '/' (else {prefix}.evil.example would match); write {prefix}/"
+    if _path_escapes(prefix):
+        return f"{prefix!r} has a '.' or '..' path segment or a backslash; write the plain path"
     return None
 
 
@@ -288,7 +290,12 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
     """Why `url` (setting `key` of integration `kind`, or of "global") may not be written, or None."""
     form = _FILE_FORM.get((kind, key), "a *_file setting")
     message = credential_problem(url, "alertmanager.yml", f"put the secret in a file and use {form}", receiver=True)
-    if message is None and policy_.url_prefixes and not any(url.startswith(p) for p in policy_.url_prefixes):
+    if message is None and policy_.url_prefixes and _path_escapes(url):
+        message = (
+            f"{url!r} has a '.' or '..' path segment or a backslash (perhaps percent-encoded): the server resolves "
+            "them, so the URL could leave its allowed receiver URL prefix; write the plain path"
+        )
+    if message is None and policy_.url_prefixes and not any(_under(url, p) for p in policy_.url_prefixes):
         where = policy_.platform_file or NO_PLATFORM
         allowed = ", ".join(policy_.url_prefixes)
         message = (
@@ -296,6 +303,27 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
             f"prefixes to alertmanager.receiver_url_prefixes in {where}"
         )
     return message
+
+
+def _under(url: str, prefix: str) -> bool:
+    # Scheme and host are case-insensitive (HTTPS://Relay.example/ is https://relay.example/); the path is not.
+    return _host_lowered(url).startswith(_host_lowered(prefix))
+
+
+def _host_lowered(url: str) -> str:
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return url
+    host_end = url.find("/", scheme_end + 3)
+    host_end = len(url) if host_end < 0 else host_end
+    return url[:host_end].lower() + url[host_end:]
+
+
+def _path_escapes(url: str) -> bool:
+    """Whether the URL's path could resolve outside its own text: dot segments, or a backslash some servers
+    read as '/', also percent-encoded (twice: %252e%252e is '..' to a server that decodes again)."""
+    decoded = unquote(unquote(_split(url).path))
+    return "\\" in decoded or any(segment in (".", "..") for segment in decoded.split("/"))
 
 
 def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Problems:
