@@ -158,3 +158,26 @@ def test_hosts_compare_without_case_and_prefixes_must_be_plain(tmp_path: Path) -
         "platform.yaml:12:51 $.alertmanager.receiver_url_prefixes[1]: 'https://r.example/a/../' has a '.' or '..' "
         "path segment or a backslash; write the plain path"
     ]
+
+
+# ---------------------------------------------------------------- names that collide
+
+
+@pytest.mark.parametrize(
+    ("service", "taken"),
+    [("platform", "platform-critical"), ("team-payments", "team-payments-critical")],
+)
+def test_a_service_named_like_the_platform_or_a_team_keeps_its_own_receiver(
+    tmp_path: Path, service: str, taken: str
+) -> None:
+    # Its inline receiver took the name of the platform's (or team payments') inline one: "defined twice".
+    platform = PLATFORM.replace(
+        "receivers:\n", 'defaults: {routing: {critical: {webhook: {url: "https://relay.example/sre"}}}}\nreceivers:\n'
+    )
+    spec = JOB.replace("service: nightly-export", f"service: {service}")
+    spec += 'routing: {critical: {webhook: {url: "https://relay.example/own"}}}\n'
+    fleet = _load(tmp_path, {"job.yaml": spec}, platform)
+    own = fleet.services[0].routes[0].receiver
+    assert own == f"service.{service}-critical"
+    assert fleet.receiver(own).integrations[0].settings == (("url", "https://relay.example/own"),)  # type: ignore[union-attr]
+    assert fleet.receiver(taken) is not None and fleet.receiver(taken) != fleet.receiver(own)

@@ -34,7 +34,13 @@ from compiler.model.secrets import Owner, claim_problem, link_problems, platform
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
-from compiler.model.teams import DEFAULT_RECEIVER_PATH, fallback_route, is_unrouted_info, team_problem
+from compiler.model.teams import (
+    DEFAULT_RECEIVER_PATH,
+    fallback_route,
+    inline_receiver_prefix,
+    is_unrouted_info,
+    team_problem,
+)
 from compiler.model.types import (
     Aggregation,
     AlertKind,
@@ -389,7 +395,8 @@ def _service_routes(
     owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
     # Inline receivers are judged against the platform's secrets and global settings: not if those were left out.
     judge = Ctx(ctx.doc, []) if unsure.receiver_settings() else ctx
-    own = _routes(data.get("routing") or {}, data["service"], judge, ("routing",), receivers, am_global, owner)
+    prefix = inline_receiver_prefix(data["service"], platform)
+    own = _routes(data.get("routing") or {}, prefix, judge, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
     resolved: list[Route] = []
     for tier in Tier:

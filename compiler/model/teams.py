@@ -71,6 +71,17 @@ def is_unrouted_info(route: Route) -> bool:
     return route.tier is Tier.INFO and route.path == UNROUTED_INFO_PATH
 
 
+def inline_receiver_prefix(service: str, platform: Platform) -> str:
+    """The name prefix of the receivers a spec writes inline: the service's name, unless the platform file
+    already routes to some `<service>-<tier>` (a service called `platform` or `team-<team>` would take the
+    names of the platform's or that team's inline receivers): then `service.<service>`, a name no file can
+    write, since names have no '.'."""
+    taken = {route.receiver for team in platform.teams for route in team.routes}
+    if any(conventions.receiver_name(service, tier.value) in taken for tier in Tier):
+        return f"service.{service}"
+    return service
+
+
 def receiver_team(receiver: Receiver, spec_teams: Mapping[str, str]) -> str | None:
     """The team a receiver was written for, or None for the platform's own (named or defaults.routing).
 
