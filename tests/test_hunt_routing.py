@@ -10,7 +10,7 @@ import pytest
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
 from compiler.model.types import Fleet, SecretPolicy
-from compiler.targets.alertmanager.operator import secret_ref
+from compiler.targets.alertmanager.operator import secret_ref, team_config
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -181,3 +181,17 @@ def test_a_service_named_like_the_platform_or_a_team_keeps_its_own_receiver(
     assert own == f"service.{service}-critical"
     assert fleet.receiver(own).integrations[0].settings == (("url", "https://relay.example/own"),)  # type: ignore[union-attr]
     assert fleet.receiver(taken) is not None and fleet.receiver(taken) != fleet.receiver(own)
+
+
+# ---------------------------------------------------------------- business hours
+
+
+@pytest.mark.parametrize(("zone", "kept"), [("Etc/UTC", True), ("GMT", True), ("Europe/Lisbon", False)])
+def test_operator_keeps_business_hours_in_any_name_of_utc(tmp_path: Path, zone: str, kept: bool) -> None:
+    # v1alpha1 has no time zone: hours in UTC are expressible, whatever the zone's name; others are dropped.
+    times = '[{start: "08:00", end: "18:00"}]'
+    hours = f'    business_hours: {{location: {zone}, weekdays: ["monday:friday"], times: {times}}}\n'
+    fleet = _load(tmp_path, {"job.yaml": JOB}, PLATFORM.replace("  t1: {}\n", "  t1:\n" + hours))
+    config = team_config(fleet, "t1", fleet.services)
+    assert ("muteTimeIntervals" in config["spec"]) is kept
+    assert ("annotations" in config["metadata"]) is not kept

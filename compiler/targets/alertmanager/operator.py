@@ -47,6 +47,11 @@ from compiler.targets.alertmanager.yaml_emit import to_yaml
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"
 ANNOTATION_HOURS = "obsc.dev/business-hours"
+# The time zone database's names for UTC itself (links to Etc/UTC or Etc/GMT: zero offset, never DST).
+UTC_NAMES = frozenset(
+    ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT")
+    + ("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich")
+)
 _NOT_DNS = re.compile(r"[^a-z0-9.-]+")
 _NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
 Ref = Callable[[str], dict[str, str]]  # a secret file path -> its SecretKeySelector
@@ -62,7 +67,7 @@ def team_configs(fleet: Fleet) -> list[Artifact]:
 def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
     route = team_route(fleet, team, services)
     hours = business_hours(fleet.platform.team(team))
-    expressible = hours is not None and hours.hours.location == "UTC"
+    expressible = hours is not None and hours.hours.location in UTC_NAMES
     if hours is not None and not expressible:
         route = _without_intervals(route)
     # The operator requires a receiver on the top route: the team's own catch-all, else the platform default.
