@@ -49,8 +49,10 @@ KIND = "AlertmanagerConfig"
 ANNOTATION_HOURS = "obsc.dev/business-hours"
 # The time zone database's names for UTC itself (links to Etc/UTC or Etc/GMT: zero offset, never DST).
 UTC_NAMES = frozenset(
-    ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT")
-    + ("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich")
+    {
+        *("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT"),
+        *("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"),
+    }
 )
 _NOT_DNS = re.compile(r"[^a-z0-9.-]+")
 _NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
