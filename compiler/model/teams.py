@@ -73,11 +73,13 @@ def is_unrouted_info(route: Route) -> bool:
 
 def inline_receiver_prefix(service: str, platform: Platform) -> str:
     """The name prefix of the receivers a spec writes inline: the service's name, unless the platform file
-    already routes to some `<service>-<tier>` (a service called `platform` or `team-<team>` would take the
-    names of the platform's or that team's inline receivers): then `service.<service>`, a name no file can
-    write, since names have no '.'."""
-    taken = {route.receiver for team in platform.teams for route in team.routes}
-    if any(conventions.receiver_name(service, tier.value) in taken for tier in Tier):
+    writes a receiver inline under the same name (a service called `platform` or `team-<team>` would take
+    the names of the platform's or that team's): then `service.<service>`, which no name in a file can be."""
+    inline = set()
+    for team in platform.teams:
+        scope = conventions.team_scope(team.name) if team.name else conventions.PLATFORM_SCOPE
+        inline.update(r.receiver for r in team.routes if r.receiver == conventions.receiver_name(scope, r.tier.value))
+    if any(conventions.receiver_name(service, tier.value) in inline for tier in Tier):
         return f"service.{service}"
     return service
 
