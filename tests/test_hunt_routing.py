@@ -195,3 +195,21 @@ def test_operator_keeps_business_hours_in_any_name_of_utc(tmp_path: Path, zone: 
     config = team_config(fleet, "t1", fleet.services)
     assert ("muteTimeIntervals" in config["spec"]) is kept
     assert ("annotations" in config["metadata"]) is not kept
+
+
+# ---------------------------------------------------------------- a team without specs yet
+
+
+@pytest.mark.parametrize("receiver", ["payments-pagr", "obsc-unrouted"])
+def test_a_teams_routing_is_checked_before_it_has_specs(tmp_path: Path, receiver: str) -> None:
+    # Its fallback branch is written all the same: a typo failed amtool (exit 1, no location, or a broken file
+    # with --no-validate), and obsc's internal no-one receiver silently dropped the team's pages.
+    platform = PLATFORM.replace(
+        "routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}",
+        f"routing: {{critical: {receiver}}}",
+    )
+    errors = _errors(tmp_path, {"job.yaml": JOB}, platform)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(
+        f"platform.yaml:6:25 $.teams.payments.routing.critical: receiver {receiver!r} is not defined in receivers:"
+    )

@@ -11,7 +11,7 @@ from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.teams import foreign_receiver_problem, is_unrouted_info
-from compiler.model.types import Receiver, Service
+from compiler.model.types import Platform, Receiver, Service
 from compiler.model.units import decimal_text
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
@@ -40,7 +40,10 @@ def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> 
 
 
 def check_fleet(
-    services: Sequence[Service], receivers: Sequence[Receiver], unsure: Unsure = EVERYTHING_KNOWN
+    services: Sequence[Service],
+    receivers: Sequence[Receiver],
+    unsure: Unsure = EVERYTHING_KNOWN,
+    platform: Platform | None = None,
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
@@ -65,8 +68,10 @@ def check_fleet(
     by_name: dict[str, list[Receiver]] = {}
     for receiver in receivers:
         by_name.setdefault(receiver.name, []).append(receiver)
-    for service in services:
-        for route in service.routes:
+    # The platform's own routes too: a team without specs yet still gets its fallback branch.
+    platform_routes = [route for team in (platform.teams if platform else ()) for route in team.routes]
+    for spec in (*services, None):
+        for route in spec.routes if spec else platform_routes:
             if route.receiver not in known and not is_unrouted_info(route) and not unsure.receiver(route.receiver):
                 found.append(
                     Diagnostic(
@@ -76,10 +81,10 @@ def check_fleet(
                         + _hint(route.receiver, sorted(known)),
                     )
                 )
-            elif route.path[:1] == ("routing",) and route.location.file == service.location.file:
+            elif spec and route.path[:1] == ("routing",) and route.location.file == spec.location.file:
                 # Named in the spec itself (a team's routing in the platform file is the platform's word).
                 problem = foreign_receiver_problem(
-                    route.receiver, service.team, by_name.get(route.receiver, []), spec_teams
+                    route.receiver, spec.team, by_name.get(route.receiver, []), spec_teams
                 )
                 if problem:
                     found.append(Diagnostic(route.location, route.path, problem))
