@@ -213,3 +213,13 @@ def test_a_teams_routing_is_checked_before_it_has_specs(tmp_path: Path, receiver
     assert errors[0].startswith(
         f"platform.yaml:6:25 $.teams.payments.routing.critical: receiver {receiver!r} is not defined in receivers:"
     )
+
+
+def test_an_undefined_receiver_is_looked_for_in_the_platform_file_not_a_spec_named_platform(tmp_path: Path) -> None:
+    spec = JOB.replace("service: nightly-export", "service: platform")
+    spec += 'routing: {critical: {webhook: {url: "https://relay.example/own"}}, warning: fallbak}\n'
+    errors = _errors(tmp_path, {"a-platform.yaml": spec})
+    assert errors == [
+        "a-platform.yaml:5:77 $.routing.warning: receiver 'fallbak' is not defined in receivers: of platform.yaml "
+        "(did you mean 'fallback'?)"
+    ]

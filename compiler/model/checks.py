@@ -59,12 +59,17 @@ def check_fleet(
         first.setdefault(service.name, service)
     found.extend(_check_receivers(receivers))
     known = {r.name for r in receivers}
-    # Name both places: the reference, and the receivers: section it should be in.
+    # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
+    # called `platform`, whose inline receivers share the platform's scope name).
+    spec_teams = {s.location.file: s.team for s in services}
     platform_files = sorted(
-        {r.location.file for r in receivers if r.scope == conventions.PLATFORM_SCOPE and r.location.file}
+        {
+            r.location.file
+            for r in receivers
+            if r.scope == conventions.PLATFORM_SCOPE and r.location.file and r.location.file not in spec_teams
+        }
     )
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
-    spec_teams = {s.location.file: s.team for s in services}
     by_name: dict[str, list[Receiver]] = {}
     for receiver in receivers:
         by_name.setdefault(receiver.name, []).append(receiver)
