@@ -136,7 +136,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             if service is not None:
                 services.append(service)
                 notes.extend(explained)
-        diagnostics.extend(checks.check_fleet(services, receivers, unsure))
+        diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes

@@ -230,18 +230,18 @@ def test_no_default_receiver_gets_an_explicit_empty_catch_all(tmp_path: Path) ->
 # ---------------------------------------------------------------- inhibition
 
 
-def test_inhibition_is_keyed_on_service_and_slo_not_alertname(config: dict[str, Any]) -> None:
+def test_inhibition_is_keyed_on_team_service_and_slo_not_alertname(config: dict[str, Any]) -> None:
     rules = config["inhibit_rules"]
     page = rules[0]
-    assert page["source_matchers"] == ['severity="critical"']
+    assert page["source_matchers"] == ['severity="critical"', 'service!=""']  # a page naming no service: none
     assert page["target_matchers"] == ['severity=~"warning|info"']
-    assert page["equal"] == ["service", "slo"]  # fast and slow burn have different alert names
+    assert page["equal"] == ["team", "service", "slo"]  # fast and slow burn have different alert names
     assert all("alertname" not in rule["equal"] for rule in rules)
     down = [r for r in rules if 'alertname="ServiceDown"' in r["source_matchers"]]
     assert [r["source_matchers"][1] for r in down] == [f'severity="{t.value}"' for t in Tier]
     assert down[0]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"critical|warning|info"']
     assert down[1]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"warning|info"']  # never a page
-    assert all(r["equal"] == ["service"] for r in down)
+    assert all(r["equal"] == ["team", "service"] for r in down)
     # An SLO burn alert silences key-metric alerts carrying its slo at its own tier only (a ticket never a page).
     key = [r for r in rules if r["source_matchers"][0].startswith('alertname=~"SLOErrorBudgetBurn')]
     assert [(r["source_matchers"][1], r["target_matchers"][1]) for r in key] == [
@@ -251,7 +251,7 @@ def test_inhibition_is_keyed_on_service_and_slo_not_alertname(config: dict[str, 
     targets = key[0]["target_matchers"][0].removeprefix('alertname=~"').removesuffix('"').split("|")
     assert "ServiceHighErrorRate" in targets and "ServiceHighLatencyP99" in targets
     assert "ServiceDown" not in targets and not any(t.startswith("SLO") for t in targets)
-    assert all(r["equal"] == ["service", "slo"] for r in key)
+    assert all(r["equal"] == ["team", "service", "slo"] for r in key)
 
 
 # ---------------------------------------------------------------- routing-test table
@@ -369,7 +369,7 @@ def test_info_notifies_where_routing_names_a_receiver(tmp_path: Path) -> None:
 def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "specs")
     spec = tmp_path / "specs" / "checkout.yaml"
-    spec.write_text(spec.read_text() + "labels: {component: payments-api, team: not-this-one}\n")
+    spec.write_text(spec.read_text() + "labels: {component: payments-api}\n")  # obsc's own names: refused
     bundle = compile_specs([str(tmp_path / "specs")]).bundle
     fired = []
     for artifact in bundle.artifacts:

@@ -89,6 +89,11 @@ POSTED = {
     "slo-ticket-beside-key-page-same-slo": _alert(
         "SLOErrorBudgetBurnSlow", "warning", "refunds", "payments", "availability"
     ),
+    # inhibition stays inside a team, and only an alert naming a service silences: another team's alert on a
+    # same-named service, or a hand-written page without one (a label missing on both sides reads as equal)
+    "other-team-same-service": _alert("SLOErrorBudgetBurnSlow", "warning", "checkout", "search", "availability"),
+    "page-without-service": {"labels": {"alertname": "KubeAPIDown", "severity": "critical", "team": "platform"}},
+    "ticket-without-service": {"labels": {"alertname": "QueueBacklog", "severity": "warning", "team": "fulfilment"}},
 }
 SUPPRESSED = {
     "ticket-same-slo",

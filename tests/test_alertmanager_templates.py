@@ -290,3 +290,12 @@ def test_the_platform_may_change_send_resolved_per_tier_but_not_for_incident_too
     assert by_name["platform-info"]["email_configs"][0]["send_resolved"] is True
     assert by_name["team-payments-critical"]["pagerduty_configs"][0]["send_resolved"] is True  # closes incidents
     assert by_name["team-payments-warning"]["slack_configs"][0]["send_resolved"] is True  # default kept
+
+
+def test_slack_shows_a_summary_with_angle_brackets_as_written(written: Path, config: dict[str, Any]) -> None:
+    # Slack reads <...> as a mention or a link: a spec's summary could ping the channel or fake a runbook link.
+    alert = _alert("firing")
+    alert["annotations"].update(summary="<!channel> lag & more > 5", description="<https://evil.example|Runbook>")
+    text = _render(written, _fields(config, "slack")["text"], _data([alert]))
+    assert "&lt;!channel&gt; lag &amp; more &gt; 5\n&lt;https://evil.example|Runbook&gt;" in text
+    assert f"<{RUNBOOK}|Runbook>" in text  # obsc's own links keep Slack's link syntax

@@ -25,7 +25,7 @@ from compiler.model.build_targets import (
     targets_notes,
     unknown_targets,
 )
-from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels
+from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels, label_problems
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -34,7 +34,13 @@ from compiler.model.secrets import Owner, claim_problem, link_problems, platform
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
-from compiler.model.teams import DEFAULT_RECEIVER_PATH, fallback_route, is_unrouted_info, team_problem
+from compiler.model.teams import (
+    DEFAULT_RECEIVER_PATH,
+    fallback_route,
+    inline_receiver_prefix,
+    is_unrouted_info,
+    team_problem,
+)
 from compiler.model.types import (
     Aggregation,
     AlertKind,
@@ -250,6 +256,8 @@ def build_service(
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
     threshold_alerts = build_threshold_alerts(data, metrics, ctx)
     tier_labels = build_tier_labels(data, defaults, ctx)
+    for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
+        ctx.error(("labels", key), message, key=True)
     routes = _service_routes(data, platform, receivers, ctx, unsure)
     claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
     if claim and not unsure.secrets():
@@ -387,7 +395,8 @@ def _service_routes(
     owner = Owner(data["team"], platform.secrets)  # a spec's receivers use its own team's secrets only
     # Inline receivers are judged against the platform's secrets and global settings: not if those were left out.
     judge = Ctx(ctx.doc, []) if unsure.receiver_settings() else ctx
-    own = _routes(data.get("routing") or {}, data["service"], judge, ("routing",), receivers, am_global, owner)
+    prefix = inline_receiver_prefix(data["service"], platform)
+    own = _routes(data.get("routing") or {}, prefix, judge, ("routing",), receivers, am_global, owner)
     team = platform.team(data["team"]) or Team(data["team"])
     resolved: list[Route] = []
     for tier in Tier:

@@ -10,8 +10,8 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
-from compiler.model.teams import is_unrouted_info
-from compiler.model.types import Receiver, Service
+from compiler.model.teams import foreign_receiver_problem, is_unrouted_info
+from compiler.model.types import Platform, Receiver, Service
 from compiler.model.units import decimal_text
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
@@ -40,7 +40,10 @@ def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> 
 
 
 def check_fleet(
-    services: Sequence[Service], receivers: Sequence[Receiver], unsure: Unsure = EVERYTHING_KNOWN
+    services: Sequence[Service],
+    receivers: Sequence[Receiver],
+    unsure: Unsure = EVERYTHING_KNOWN,
+    platform: Platform | None = None,
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     first: dict[str, Service] = {}
@@ -56,13 +59,24 @@ def check_fleet(
         first.setdefault(service.name, service)
     found.extend(_check_receivers(receivers))
     known = {r.name for r in receivers}
-    # Name both places: the reference, and the receivers: section it should be in.
+    # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
+    # called `platform`, whose inline receivers share the platform's scope name).
+    spec_teams = {s.location.file: s.team for s in services}
     platform_files = sorted(
-        {r.location.file for r in receivers if r.scope == conventions.PLATFORM_SCOPE and r.location.file}
+        {
+            r.location.file
+            for r in receivers
+            if r.scope == conventions.PLATFORM_SCOPE and r.location.file and r.location.file not in spec_teams
+        }
     )
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
-    for service in services:
-        for route in service.routes:
+    by_name: dict[str, list[Receiver]] = {}
+    for receiver in receivers:
+        by_name.setdefault(receiver.name, []).append(receiver)
+    # The platform's own routes too: a team without specs yet still gets its fallback branch.
+    platform_routes = [route for team in (platform.teams if platform else ()) for route in team.routes]
+    for spec in (*services, None):
+        for route in spec.routes if spec else platform_routes:
             if route.receiver not in known and not is_unrouted_info(route) and not unsure.receiver(route.receiver):
                 found.append(
                     Diagnostic(
@@ -72,6 +86,13 @@ def check_fleet(
                         + _hint(route.receiver, sorted(known)),
                     )
                 )
+            elif spec and route.path[:1] == ("routing",) and route.location.file == spec.location.file:
+                # Named in the spec itself (a team's routing in the platform file is the platform's word).
+                problem = foreign_receiver_problem(
+                    route.receiver, spec.team, by_name.get(route.receiver, []), spec_teams
+                )
+                if problem:
+                    found.append(Diagnostic(route.location, route.path, problem))
     return found
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from compiler.model.types import SecretPolicy
 
@@ -155,6 +155,8 @@ def _prefix_problem(prefix: str) -> str | None:
         return f"{prefix!r}: a URL prefix is scheme://host[:port]/path/ without credentials, query or fragment"
     if not parts.path.startswith("/"):
         return f"{prefix!r} must end its host with '/' (else {prefix}.evil.example would match); write {prefix}/"
+    if _path_escapes(prefix):
+        return f"{prefix!r} has a '.' or '..' path segment or a backslash; write the plain path"
     return None
 
 
@@ -230,6 +232,21 @@ def owning_team(path: str, pattern: str) -> str | None:
     return found.group(1) if found and len(path) > found.end() else None
 
 
+def holding_folder(path: str, policy_: SecretPolicy) -> tuple[str, str] | None:
+    """(name, path below it) of the folder that stands for the owner of `path`: for a team's file the folder
+    of the team root that holds the team's name (one per team, wherever {team} sits in the root), for the
+    platform's the shared root's own folder; None for a path below no declared root."""
+    team = owning_team(path, policy_.team_root)
+    if team is not None:
+        segments = _segments(policy_.team_root)
+        at = next(i for i, segment in enumerate(segments) if TEAM in segment)
+        folder = "/" + "/".join(team_root(s, team) for s in segments[: at + 1]) + "/"
+        return team_root(segments[at], team), path[len(folder) :]
+    if policy_.shared_root and _below(path, policy_.shared_root):
+        return _segments(policy_.shared_root)[-1], path[len(policy_.shared_root) :]
+    return None
+
+
 def _below(path: str, root: str) -> bool:
     # Roots end with '/', paths are plain: a string prefix is a whole-segment prefix.
     return bool(root) and path.startswith(root) and len(path) > len(root)
@@ -273,7 +290,12 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
     """Why `url` (setting `key` of integration `kind`, or of "global") may not be written, or None."""
     form = _FILE_FORM.get((kind, key), "a *_file setting")
     message = credential_problem(url, "alertmanager.yml", f"put the secret in a file and use {form}", receiver=True)
-    if message is None and policy_.url_prefixes and not any(url.startswith(p) for p in policy_.url_prefixes):
+    if message is None and policy_.url_prefixes and _path_escapes(url):
+        message = (
+            f"{url!r} has a '.' or '..' path segment or a backslash (perhaps percent-encoded): the server resolves "
+            "them, so the URL could leave its allowed receiver URL prefix; write the plain path"
+        )
+    if message is None and policy_.url_prefixes and not any(_under(url, p) for p in policy_.url_prefixes):
         where = policy_.platform_file or NO_PLATFORM
         allowed = ", ".join(policy_.url_prefixes)
         message = (
@@ -281,6 +303,27 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
             f"prefixes to alertmanager.receiver_url_prefixes in {where}"
         )
     return message
+
+
+def _under(url: str, prefix: str) -> bool:
+    # Scheme and host are case-insensitive (HTTPS://Relay.example/ is https://relay.example/); the path is not.
+    return _host_lowered(url).startswith(_host_lowered(prefix))
+
+
+def _host_lowered(url: str) -> str:
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return url
+    host_end = url.find("/", scheme_end + 3)
+    host_end = len(url) if host_end < 0 else host_end
+    return url[:host_end].lower() + url[host_end:]
+
+
+def _path_escapes(url: str) -> bool:
+    """Whether the URL's path could resolve outside its own text: dot segments, or a backslash some servers
+    read as '/', also percent-encoded (twice: %252e%252e is '..' to a server that decodes again)."""
+    decoded = unquote(unquote(_split(url).path))
+    return "\\" in decoded or any(segment in (".", "..") for segment in decoded.split("/"))
 
 
 def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Problems:

@@ -12,9 +12,11 @@ Info never falls back to the default receiver: it notifies only where routing na
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from compiler import conventions
 from compiler.model.build_context import did_you_mean
-from compiler.model.types import Platform, Route, Team, Tier
+from compiler.model.types import Platform, Receiver, Route, Team, Tier
 
 DEFAULT_RECEIVER_PATH: tuple[str | int, ...] = ("alertmanager", "default_receiver")
 UNROUTED_INFO_PATH: tuple[str | int, ...] = ("defaults", "routing", "info")
@@ -67,3 +69,49 @@ def no_severity_route(platform: Platform, team: str) -> Route | None:
 def is_unrouted_info(route: Route) -> bool:
     """The model's own 'info notifies nobody' route (not a receiver the spec named)."""
     return route.tier is Tier.INFO and route.path == UNROUTED_INFO_PATH
+
+
+def inline_receiver_prefix(service: str, platform: Platform) -> str:
+    """The name prefix of the receivers a spec writes inline: the service's name, unless the platform file
+    writes a receiver inline under the same name (a service called `platform` or `team-<team>` would take
+    the names of the platform's or that team's): then `service.<service>`, which no name in a file can be."""
+    inline: set[str] = set()
+    for team in platform.teams:
+        scope = conventions.team_scope(team.name) if team.name else conventions.PLATFORM_SCOPE
+        inline.update(r.receiver for r in team.routes if r.receiver == conventions.receiver_name(scope, r.tier.value))
+    if any(conventions.receiver_name(service, tier.value) in inline for tier in Tier):
+        return f"service.{service}"
+    return service
+
+
+def receiver_team(receiver: Receiver, spec_teams: Mapping[str, str]) -> str | None:
+    """The team a receiver was written for, or None for the platform's own (named or defaults.routing).
+
+    Told apart by the file that holds it (`spec_teams`: spec file -> its team), not by its name: a service
+    named `platform` or `team-x` writes receivers whose names look like the platform's or team x's."""
+    if receiver.location.file in spec_teams:
+        return spec_teams[receiver.location.file]
+    prefix = conventions.team_scope("")
+    if receiver.scope.startswith(prefix):
+        return receiver.scope[len(prefix) :]
+    return None
+
+
+def foreign_receiver_problem(
+    name: str, team: str, named: Sequence[Receiver], spec_teams: Mapping[str, str]
+) -> str | None:
+    """Why a spec of `team` may not route to the receiver `name` by name (`named`: the receivers of that
+    name), or None.
+
+    A receiver written inline for another team (its spec, or teams.<team>.routing) carries that team's
+    secret files and pages its on-call: naming it would page them with this team's alerts. The platform's
+    own receivers (receivers:, defaults.routing) are there to be shared."""
+    owners = {receiver_team(r, spec_teams) for r in named}
+    if not owners or None in owners or team in owners:
+        return None
+    other = sorted(o for o in owners if o)[0]
+    return (
+        f"receiver {name!r} belongs to team {other!r} (written at {named[0].location}): a spec of team {team!r} "
+        "may name only receivers under receivers: in the platform file, or its own team's; to share one, the "
+        "platform team names it there"
+    )

@@ -6,7 +6,9 @@ rules), spelled for the operator. Things to know when deploying:
   mounts `Alertmanager.spec.secrets` at /etc/alertmanager/secrets/<secret>/<key>, so a file
   `.../<secret>/<key>` is key `<key>` of Secret `<secret>` (the Secret name lower-cased, other
   characters turned into '-'); /etc/alertmanager/secrets/payments-pagerduty is key
-  `payments-pagerduty` of Secret `secrets`. The Secret must live in the AlertmanagerConfig's namespace.
+  `payments-pagerduty` of Secret `secrets`. Below the platform's declared roots, `<secret>` is the
+  owner's folder (a team root's folder holding the team name, or the shared root) and the key the
+  rest of the path with '/' as '-'. The Secret must live in the AlertmanagerConfig's namespace.
 - Slack and email settings that plain Alertmanager takes from `global:` (webhook URL file, SMTP
   host, sender, credentials) are copied into each config: an AlertmanagerConfig cannot rely on the
   base configuration's globals being what the platform file says.
@@ -20,10 +22,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.types import Fleet, Integration, Receiver
+from compiler.model.secrets import holding_folder
+from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.routes import (
     Inhibit,
@@ -43,8 +47,16 @@ from compiler.targets.alertmanager.yaml_emit import to_yaml
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"
 ANNOTATION_HOURS = "obsc.dev/business-hours"
+# The time zone database's names for UTC itself (links to Etc/UTC or Etc/GMT: zero offset, never DST).
+UTC_NAMES = frozenset(
+    {
+        *("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT"),
+        *("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"),
+    }
+)
 _NOT_DNS = re.compile(r"[^a-z0-9.-]+")
 _NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
+Ref = Callable[[str], dict[str, str]]  # a secret file path -> its SecretKeySelector
 
 
 def team_configs(fleet: Fleet) -> list[Artifact]:
@@ -57,7 +69,7 @@ def team_configs(fleet: Fleet) -> list[Artifact]:
 def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
     route = team_route(fleet, team, services)
     hours = business_hours(fleet.platform.team(team))
-    expressible = hours is not None and hours.hours.location == "UTC"
+    expressible = hours is not None and hours.hours.location in UTC_NAMES
     if hours is not None and not expressible:
         route = _without_intervals(route)
     # The operator requires a receiver on the top route: the team's own catch-all, else the platform default.
@@ -137,10 +149,19 @@ def render_interval(interval: Interval) -> dict[str, Any]:
     return {"name": interval.name, "timeIntervals": [window]}
 
 
-def secret_ref(path: str) -> dict[str, str]:
-    """A secret file path → SecretKeySelector, by the operator's mount layout (see module docstring)."""
-    parent, key = posixpath.split(path.rstrip("/"))
-    name = _NOT_DNS.sub("-", posixpath.basename(parent).lower()).strip("-.") or "alertmanager-secrets"
+def secret_ref(path: str, policy: SecretPolicy | None = None) -> dict[str, str]:
+    """A secret file path → SecretKeySelector, by the operator's mount layout (see module docstring).
+
+    Below a declared root, the Secret is the owner's folder and the key the rest of the path: a team's file in
+    a subfolder it names like another team's folder (team-t1/team-payments/key) must not name that team's
+    Secret, and with {team} above the last folder (/srv/{team}/am/) every team would share one Secret."""
+    held = holding_folder(path, policy) if policy is not None else None
+    if held is not None:
+        folder, key = held
+    else:
+        parent, key = posixpath.split(path.rstrip("/"))
+        folder = posixpath.basename(parent)
+    name = _NOT_DNS.sub("-", folder.lower()).strip("-.") or "alertmanager-secrets"
     return {"name": name, "key": _NOT_KEY.sub("-", key) or "secret"}
 
 
@@ -150,8 +171,13 @@ def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
     if receiver is None:
         return out  # the empty receiver (obsc-unrouted): what reaches it notifies nobody
     am_global = dict(fleet.platform.alertmanager.global_settings)
+    policy = fleet.platform.secrets
+
+    def ref(path: str) -> dict[str, str]:
+        return secret_ref(path, policy)
+
     for kind, key in _CONFIG_KEYS.items():
-        configs = [_INTEGRATIONS[kind](i, am_global) for i in _of_kind(receiver, kind)]
+        configs = [_INTEGRATIONS[kind](i, am_global, ref) for i in _of_kind(receiver, kind)]
         if configs:
             out[key] = configs
     return out
@@ -166,16 +192,16 @@ def _text(integration: Integration, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _pagerduty(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"routingKey": secret_ref(str(i.get("routing_key_file")))}
+def _pagerduty(i: Integration, am_global: dict[str, Any], ref: Ref) -> dict[str, Any]:
+    out: dict[str, Any] = {"routingKey": ref(str(i.get("routing_key_file")))}
     url = _text(i, "url") or am_global.get("pagerduty_url")
     if url:
         out["url"] = str(url)
     return out
 
 
-def _opsgenie(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"apiKey": secret_ref(str(i.get("api_key_file")))}
+def _opsgenie(i: Integration, am_global: dict[str, Any], ref: Ref) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiKey": ref(str(i.get("api_key_file")))}
     url = _text(i, "api_url") or am_global.get("opsgenie_api_url")
     if url:
         out["apiURL"] = str(url)
@@ -184,33 +210,33 @@ def _opsgenie(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _slack(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+def _slack(i: Integration, am_global: dict[str, Any], ref: Ref) -> dict[str, Any]:
     out: dict[str, Any] = {"channel": _text(i, "channel")}
     url_file = _text(i, "api_url_file") or am_global.get("slack_api_url_file")
     if url_file:
-        out["apiURL"] = secret_ref(str(url_file))
+        out["apiURL"] = ref(str(url_file))
     return out
 
 
-def _webhook(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+def _webhook(i: Integration, am_global: dict[str, Any], ref: Ref) -> dict[str, Any]:
     del am_global
     out: dict[str, Any] = {"url": _text(i, "url")}
     credentials = _text(i, "credentials_file")
     if credentials:
-        out["httpConfig"] = {"authorization": {"credentials": secret_ref(credentials)}}
+        out["httpConfig"] = {"authorization": {"credentials": ref(credentials)}}
     if i.get("max_alerts") is not None:
         out["maxAlerts"] = i.get("max_alerts")
     return out
 
 
-def _email(i: Integration, am_global: dict[str, Any]) -> dict[str, Any]:
+def _email(i: Integration, am_global: dict[str, Any], ref: Ref) -> dict[str, Any]:
     out: dict[str, Any] = {"to": _text(i, "to")}
     for key, field in (("smtp_from", "from"), ("smtp_smarthost", "smarthost"), ("smtp_auth_username", "authUsername")):
         if am_global.get(key):
             out[field] = str(am_global[key])
     password = _text(i, "auth_password_file") or am_global.get("smtp_auth_password_file")
     if password:
-        out["authPassword"] = secret_ref(str(password))
+        out["authPassword"] = ref(str(password))
     if am_global.get("smtp_require_tls") is not None:
         out["requireTLS"] = bool(am_global["smtp_require_tls"])
     return out

@@ -196,16 +196,24 @@ def intervals(fleet: Fleet) -> list[Interval]:
     return [interval for interval in found if interval is not None]
 
 
+# Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
+# carries, and only an alert that names a service may silence: else any page without a `service` (another
+# team's hand-written rule, a cluster alert) would silence every such ticket. `team` keeps it inside a team.
+_HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
+INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SLO)
+SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
+
+
 def inhibit_rules() -> list[Inhibit]:
-    """Keyed on service/slo, never alertname: fast- and slow-burn alerts have different names."""
+    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names."""
     service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
     rules = [
         Inhibit(
-            why="A page silences warning and info alerts of the same service and SLO; key-metric alerts "
+            why="A page silences warning and info alerts of the same team, service and SLO; key-metric alerts "
             "without an slo label share an empty one, so a key-metric page silences the service's other such alerts.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value),),
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
-            equal=(names.LABEL_SERVICE, names.LABEL_SLO),
+            equal=INCIDENT_EQUAL,
         )
     ]
     # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
@@ -218,9 +226,9 @@ def inhibit_rules() -> list[Inhibit]:
                 why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same "
                 "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, "
                 "one notification.",
-                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value)),
+                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value), _HAS_SERVICE),
                 target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
-                equal=(names.LABEL_SERVICE, names.LABEL_SLO),
+                equal=INCIDENT_EQUAL,
             )
         )
     for tier in Tier:
@@ -229,9 +237,9 @@ def inhibit_rules() -> list[Inhibit]:
             Inhibit(
                 why=f"{service_down} at {tier.value} silences the service's other {'/'.join(lower)} alerts"
                 + ("." if tier is Tier.CRITICAL else ", never a page."),
-                source=(equals("alertname", service_down), equals(names.LABEL_SEVERITY, tier.value)),
+                source=(equals("alertname", service_down), equals(names.LABEL_SEVERITY, tier.value), _HAS_SERVICE),
                 target=(Match("alertname", "!=", service_down), Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
-                equal=(names.LABEL_SERVICE,),
+                equal=SERVICE_EQUAL,
             )
         )
     return rules

@@ -72,12 +72,15 @@ _DEFINITIONS = {
         _FACTS + "\n"
         "{{ range .Alerts }}\n"
         "*{{ .Status | toUpper }}* *{{ .Labels.alertname }}*{{ with .Labels.burn_window }} ({{ . }} burn){{ end }}: "
-        "{{ .Annotations.summary }}"
-        "{{ with .Annotations.description }}\n{{ . }}{{ end }}"
+        '{{ template "obsc.slack.escape" .Annotations.summary }}'
+        '{{ with .Annotations.description }}\n{{ template "obsc.slack.escape" . }}{{ end }}'
         "{{ with .Annotations.runbook_url }}\n<{{ . }}|Runbook>{{ end }}"
         "{{ with .Annotations.dashboard_url }}\n<{{ . }}|Dashboard>{{ end }}\n"
         "{{ end }}"
     ),
+    # Slack reads <...> as a link or a mention: a summary with "<!channel>" or "<https://x|Runbook>" would
+    # ping the whole channel or show a runbook link of its own. Slack's escapes keep the text as written.
+    "obsc.slack.escape": '{{ . | reReplaceAll "&" "&amp;" | reReplaceAll "<" "&lt;" | reReplaceAll ">" "&gt;" }}',
     "obsc.slack.color": (
         '{{ if eq .Status "resolved" }}good{{ else if eq .CommonLabels.severity "critical" }}danger'
         '{{ else if eq .CommonLabels.severity "warning" }}warning{{ else }}#439FE0{{ end }}'

@@ -81,8 +81,10 @@ _LINE_LIMIT = 900
 @functools.lru_cache(maxsize=8192)
 def _string(value: str, flow: bool) -> str:
     """Plain where PyYAML writes it plain, single-quoted where plain is ruled out; _Unsure otherwise."""
-    if not value or len(value) >= _LIMIT or not value.isascii() or not value.isprintable():
-        raise _Unsure  # empty, long, multi-line or non-ASCII: PyYAML's finer rules
+    if not value:
+        return "''"  # as PyYAML writes it (the operator's `service!=""` matcher has an empty value)
+    if len(value) >= _LIMIT or not value.isascii() or not value.isprintable():
+        raise _Unsure  # long, multi-line or non-ASCII: PyYAML's finer rules
     if _forced_quotes(value) or _NEVER_PLAIN.match(value) or (flow and _FLOW_INDICATORS.search(value)):
         return "'" + value.replace("'", "''") + "'"
     if value.lower() in _WORDS:
@@ -134,7 +136,7 @@ def _mapping(value: dict[Any, Any], indent: str, first: str, out: list[str], see
     _visit(value, seen)
     prefix = first
     for key, item in value.items():
-        if type(key) is not str or len(key) > _KEY_LIMIT:
+        if type(key) is not str or not key or len(key) > _KEY_LIMIT:  # PyYAML writes an empty key as `? ''`
             raise _Unsure
         head = prefix + _string(key, False) + ":"
         kind = type(item)
