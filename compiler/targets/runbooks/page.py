@@ -179,10 +179,7 @@ def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | N
     out = list(text.meaning_head)
     for alert, burn in zip(alerts, burns, strict=True):
         if burn is not None:
-            out.append(
-                f"- **{burn.tier}** ({burn.window}): error ratio above {burn.ratio}% over both {burn.long} and "
-                f"{burn.short} ({burn.factor}x burn rate, {burn.spent}% of the budget in {burn.long})."
-            )
+            out.append(burn.meaning)
         elif alert.budget == "low":
             out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
         elif alert.budget == "exhausted":
