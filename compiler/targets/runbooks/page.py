@@ -128,15 +128,28 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], common: _Commo
     for what, query in (
         threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing, burns)
     ):
-        title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
+        title = _TITLES.get(what) or _title(what)
         lines.append(f"\n{title}\n\n```promql\n{query}\n```")
     lines.append(_CHANGED)
     lines += mitigation(first)
     escalation = common.escalations.get(present)
     if escalation is None:
         escalation = common.escalations[present] = "\n".join(_escalation(service, alerts, common.escalation))
-    lines += (_ESCALATION, escalation)
-    return "\n".join(lines) + "\n"
+    lines += (_ESCALATION, escalation, "")  # the last, empty, element ends the page with a newline
+    return "\n".join(lines)
+
+
+def _title(what: str) -> str:
+    """A query's description as the sentence above it."""
+    if len(_TITLES) >= _TITLES_KEPT:
+        _TITLES.clear()
+    title = _TITLES[what] = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
+    return title
+
+
+# Most descriptions are fixed sentences, asked for by every service's pages.
+_TITLES: dict[str, str] = {}
+_TITLES_KEPT = 4096
 
 
 _CHANGED = (
