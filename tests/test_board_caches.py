@@ -12,7 +12,7 @@ from compiler import api
 from compiler.model.types import Fleet, Service, Slo
 from compiler.targets import TargetOptions, all_targets
 from compiler.targets.grafana import panels, slo_figures
-from compiler.targets.runbooks import burn_text, page, slo_text
+from compiler.targets.runbooks import burn_text, impact, page, slo_text
 from tests.conftest import ROOT
 
 # Every cache the two targets keep across services, as (module, name).
@@ -21,6 +21,7 @@ CACHES = [
     (panels, "_THRESHOLDS"),
     (slo_figures, "_FIGURES"),
     (burn_text, "_TEXTS"),
+    (impact, "_BUDGET_LOW"),
     (slo_text, "_SENTENCES"),
     (page, "_TITLES"),
 ]

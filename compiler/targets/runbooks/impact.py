@@ -36,17 +36,7 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
         if burn is not None:
             out.append(burn.impact)
         elif alert.budget == "low":
-            left = slo.alerting.budget_left
-            fastest = max((w.factor(slo.period_seconds) for w in windows_for(slo)), default=None)
-            at_page = (
-                f"; at the page's {decimal_text(round(fastest, 2))}x burn it lasts {lasts(slo, left, fastest)}"
-                if fastest is not None
-                else ""
-            )
-            out.append(
-                f"- **info** (budget low): less than {decimal_text(left * 100)}% of the budget is left: at 1x burn "
-                f"it lasts {lasts(slo, left, Decimal(1))}{at_page}."
-            )
+            out.append(_budget_low(slo))
         elif alert.budget == "exhausted":
             out.append(
                 "- **info** (budget exhausted): users got more failures than the SLO promises over the last "
@@ -54,6 +44,32 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
                 "error-budget policy (e.g. freeze risky changes) until the budget recovers."
             )
     return out
+
+
+def _budget_low(slo: Slo) -> str:
+    """The budget-low alert's Impact line: made once per distinct budget share, period and burn windows."""
+    windows = windows_for(slo)
+    key = (str(slo.alerting.budget_left), slo.period_seconds, windows)  # all it reads; decimals by their text
+    found = _BUDGET_LOW.get(key)
+    if found is None:
+        left = slo.alerting.budget_left
+        fastest = max((w.factor(slo.period_seconds) for w in windows), default=None)
+        at_page = (
+            f"; at the page's {decimal_text(round(fastest, 2))}x burn it lasts {lasts(slo, left, fastest)}"
+            if fastest is not None
+            else ""
+        )
+        if len(_BUDGET_LOW) >= _BUDGET_LOW_KEPT:
+            _BUDGET_LOW.clear()
+        found = _BUDGET_LOW[key] = (
+            f"- **info** (budget low): less than {decimal_text(left * 100)}% of the budget is left: at 1x burn "
+            f"it lasts {lasts(slo, left, Decimal(1))}{at_page}."
+        )
+    return found
+
+
+_BUDGET_LOW: dict[tuple[object, ...], str] = {}
+_BUDGET_LOW_KEPT = 1024
 
 
 _KEY_IMPACT = {
