@@ -2,7 +2,9 @@
 
 The SDK assigns no panel ids (callers pass stable ones), does not set the timeseries legend and tooltip
 options Grafana's schema requires, and has no alert-list builder (the generic panel builder with
-`type("alertlist")` stands in). Every query reads the `${datasource}` template variable.
+`type("alertlist")` stands in). Every query reads the `${datasource}` template variable. Timeseries and stat
+panels get their field config and options, made by the SDK's timeseries or stat builder once per distinct
+value, through the generic panel builder: a fleet's panels share a few dozen of them.
 """
 
 from __future__ import annotations
