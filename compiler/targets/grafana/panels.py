@@ -2,7 +2,9 @@
 
 The SDK assigns no panel ids (callers pass stable ones), does not set the timeseries legend and tooltip
 options Grafana's schema requires, and has no alert-list builder (the generic panel builder with
-`type("alertlist")` stands in). Every query reads the `${datasource}` template variable.
+`type("alertlist")` stands in). Every query reads the `${datasource}` template variable. Timeseries and stat
+panels get their field config and options, made by the SDK's timeseries or stat builder once per distinct
+value, through the generic panel builder: a fleet's panels share a few dozen of them.
 """
 
 from __future__ import annotations
@@ -93,14 +95,18 @@ _REDUCE_LAST = _built_once(common_builders.ReduceDataOptions().calcs(["lastNotNu
 
 def thresholds(steps: Sequence[Line], base: str = GREEN) -> builders.ThresholdsConfig:
     """Absolute colour steps above a base colour; equal values keep the first (most severe) colour."""
-    # Keyed by each value's text: 0.0 and -0.0 (or 1 and 1.0) are equal numbers but not the same JSON.
-    key = (base, *[(repr(step.value), step.color) for step in steps])
+    key = _steps_key(steps, base)
     built = _THRESHOLDS.get(key)
     if built is None:
         if len(_THRESHOLDS) >= _THRESHOLDS_KEPT:
             _THRESHOLDS.clear()
         built = _THRESHOLDS[key] = _built_once(_thresholds(steps, base))
     return built
+
+
+def _steps_key(steps: Sequence[Line], base: str) -> tuple[object, ...]:
+    # Keyed by each value's text: 0.0 and -0.0 (or 1 and 1.0) are equal numbers but not the same JSON.
+    return (base, *[(repr(step.value), step.color) for step in steps])
 
 
 # Most panels draw one of a few threshold sets (none, the SLO burn factors, the budget lines): built once each.
@@ -141,33 +147,72 @@ def timeseries_panel(
     decimals: int | None = None,
     soft_min: float | None = None,
     base: str = GREEN,
-) -> timeseries.Panel:
+) -> builders.Panel:
+    field_config, options = _timeseries_settings(unit, lines, base, decimals, soft_min)
     panel = (
-        timeseries.Panel()
+        builders.Panel()
+        .type(_TIMESERIES)
         .id(panel_id)
         .title(title)
         .description(description)
         .datasource(DATASOURCE)
         .targets(targets(queries))
-        .unit(unit)
         .span(width)
         .height(HEIGHT)
-        .line_width(1)
-        .fill_opacity(10)
-        .show_points(common.VisibilityMode.NEVER)
-        .span_nulls(False)
-        .legend(_LEGEND)
-        .tooltip(_TOOLTIP)
-        .thresholds(thresholds(lines, base))
-        .thresholds_style(_THRESHOLDS_DASHED if lines else _THRESHOLDS_OFF)
+        .field_config(field_config)
+        .options(options)
     )
-    if decimals is not None:
-        panel = panel.decimals(decimals)
-    if soft_min is not None:
-        panel = panel.axis_soft_min(soft_min)
     if links:
         panel = panel.links([link(x) for x in links])
     return panel
+
+
+_Settings = tuple[models.FieldConfigSource, object]  # a panel's field config and options
+
+
+def _timeseries_settings(
+    unit: str, lines: Sequence[Line], base: str, decimals: int | None, soft_min: float | None
+) -> _Settings:
+    """The field config and options of a timeseries panel, made by the SDK's timeseries builder once per value.
+
+    Panels share them (nobody changes a built panel's settings), so their text is written once per indent too.
+    The key is every input the settings are made of; floats by their text (0.0 and -0.0 are different JSON).
+    """
+    key = (_TIMESERIES, unit, _steps_key(lines, base), decimals, None if soft_min is None else repr(soft_min))
+    found = _SETTINGS.get(key)
+    if found is None:
+        made = (
+            timeseries.Panel()
+            .unit(unit)
+            .line_width(1)
+            .fill_opacity(10)
+            .show_points(common.VisibilityMode.NEVER)
+            .span_nulls(False)
+            .legend(_LEGEND)
+            .tooltip(_TOOLTIP)
+            .thresholds(thresholds(lines, base))
+            .thresholds_style(_THRESHOLDS_DASHED if lines else _THRESHOLDS_OFF)
+        )
+        if decimals is not None:
+            made = made.decimals(decimals)
+        if soft_min is not None:
+            made = made.axis_soft_min(soft_min)
+        found = _keep_settings(key, made.build())
+    return found
+
+
+def _keep_settings(key: tuple[object, ...], built: models.Panel) -> _Settings:
+    assert built.field_config is not None
+    if len(_SETTINGS) >= _SETTINGS_KEPT:
+        _SETTINGS.clear()
+    found = _SETTINGS[key] = (shared(built.field_config), shared(built.options))
+    return found
+
+
+# Panels of a kind differ in a few settings (unit, thresholds, decimals): a fleet has a few dozen values.
+_SETTINGS: dict[tuple[object, ...], _Settings] = {}
+_SETTINGS_KEPT = 512
+_TIMESERIES, _STAT = "timeseries", "stat"
 
 
 def stat_panel(
@@ -181,32 +226,48 @@ def stat_panel(
     base: str,
     no_value: str,
     links: Sequence[Link] = (),
-) -> stat.Panel:
+) -> builders.Panel:
+    field_config, options = _stat_settings(unit, steps, base, no_value)
     panel = (
-        stat.Panel()
+        builders.Panel()
+        .type(_STAT)
         .id(panel_id)
         .title(title)
         .description(description)
         .datasource(DATASOURCE)
         .targets(targets(queries))
-        .unit(unit)
         .span(width)
         .height(HEIGHT)
-        .no_value(no_value)
-        .thresholds(thresholds(steps, base))
-        .graph_mode(common.BigValueGraphMode.AREA)
-        .color_mode(common.BigValueColorMode.VALUE)
-        .justify_mode(common.BigValueJustifyMode.AUTO)
-        .text_mode(common.BigValueTextMode.AUTO)
-        .wide_layout(True)
-        .show_percent_change(False)
-        .percent_change_color_mode(common.PercentChangeColorMode.STANDARD)
-        .orientation(common.VizOrientation.AUTO)
-        .reduce_options(_REDUCE_LAST)
+        .field_config(field_config)
+        .options(options)
     )
     if links:
         panel = panel.links([link(x) for x in links])
     return panel
+
+
+def _stat_settings(unit: str, steps: Sequence[Line], base: str, no_value: str) -> _Settings:
+    """The field config and options of a stat panel, made by the SDK's stat builder once per value (as above)."""
+    key = (_STAT, unit, _steps_key(steps, base), no_value)
+    found = _SETTINGS.get(key)
+    if found is None:
+        made = (
+            stat.Panel()
+            .unit(unit)
+            .no_value(no_value)
+            .thresholds(thresholds(steps, base))
+            .graph_mode(common.BigValueGraphMode.AREA)
+            .color_mode(common.BigValueColorMode.VALUE)
+            .justify_mode(common.BigValueJustifyMode.AUTO)
+            .text_mode(common.BigValueTextMode.AUTO)
+            .wide_layout(True)
+            .show_percent_change(False)
+            .percent_change_color_mode(common.PercentChangeColorMode.STANDARD)
+            .orientation(common.VizOrientation.AUTO)
+            .reduce_options(_REDUCE_LAST)
+        )
+        found = _keep_settings(key, made.build())
+    return found
 
 
 def text_panel(panel_id: int, title: str, markdown: str, width: int, height: int = HEIGHT) -> text.Panel:

@@ -1,14 +1,16 @@
-"""The numbers of one burn-rate alert as its page writes them. Meaning, Impact and Diagnosis all quote them,
-so they are worked out once per alert."""
+"""The numbers of one burn-rate alert as its page writes them, and the Meaning and Impact lines that quote
+them. They depend on the alert's tier and window and the SLO's period and budget only, so alerts with the same
+numbers (in any service) share one `BurnText`: made once per distinct set, each page pays a lookup."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import error_ratio_threshold
-from compiler.model.types import Slo
-from compiler.model.units import decimal_text
+from compiler.model.burnrate import BurnWindow, error_ratio_threshold, hours_to_exhaustion
+from compiler.model.types import Slo, Tier
+from compiler.model.units import decimal_text, format_duration
 
 
 class BurnText(NamedTuple):
@@ -19,23 +21,63 @@ class BurnText(NamedTuple):
     factor: str  # the burn rate that fires, as the rules write it
     ratio: str  # the error ratio that fires, in percent
     spent: str  # the share of the budget such a burn spends within the long window, in percent
+    meaning: str  # the alert's line under Meaning
+    impact: str  # the alert's line under Impact
 
 
 def burn_texts(slo: Slo, alerts: list[AlertDef]) -> list[BurnText | None]:
     """One per alert of the page (None for an alert without a burn window)."""
-    return [_burn_text(slo, alert) for alert in alerts]
+    period, budget = slo.period_seconds, str(slo.error_budget)  # the budget by its text: -0 and 0 print apart
+    out: list[BurnText | None] = []
+    for alert in alerts:
+        w = alert.window
+        if w is None:
+            out.append(None)
+            continue
+        key = (w, alert.tier, period, budget)  # every input of `_burn_text`
+        found = _TEXTS.get(key)
+        if found is None:
+            if len(_TEXTS) >= _TEXTS_KEPT:
+                _TEXTS.clear()
+            found = _TEXTS[key] = _burn_text(slo, w, alert.tier)
+        out.append(found)
+    return out
 
 
-def _burn_text(slo: Slo, alert: AlertDef) -> BurnText | None:
-    w = alert.window
-    if w is None:
-        return None
+_TEXTS: dict[tuple[BurnWindow, Tier, int, str], BurnText] = {}
+_TEXTS_KEPT = 1024
+
+
+def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
+    factor = w.factor_text(slo.period_seconds)
+    ratio = decimal_text(error_ratio_threshold(slo, w) * 100)
+    spent = decimal_text(w.budget_spent(slo.period_seconds) * 100)
+    long, short = w.long, w.short
+    gone = lasts(slo, Decimal(1), w.factor(slo.period_seconds))
     return BurnText(
-        alert.tier.value,
+        tier.value,
         w.name,
-        w.long,
-        w.short,
-        w.factor_text(slo.period_seconds),
-        decimal_text(error_ratio_threshold(slo, w) * 100),
-        decimal_text(w.budget_spent(slo.period_seconds) * 100),
+        long,
+        short,
+        factor,
+        ratio,
+        spent,
+        f"- **{tier.value}** ({w.name}): error ratio above {ratio}% over both {long} and "
+        f"{short} ({factor}x burn rate, {spent}% of the budget in {long}).",
+        f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}%) spends "
+        f"{spent}% of the budget in {long}; at that burn a full budget is gone in {gone}, "
+        "and what is left now in proportionally less (query below).",
     )
+
+
+def span(seconds: Decimal) -> str:
+    """A duration for humans, to the minute: 2d2h, 43m."""
+    whole = int(seconds) // 60 * 60
+    return format_duration(whole) if whole else f"{int(seconds)}s"
+
+
+def lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
+    """How long `share` of the budget lasts at `factor`x burn."""
+    hours = hours_to_exhaustion(share, factor, slo.period_seconds)
+    assert hours is not None
+    return span(hours * 3600)

@@ -11,33 +11,20 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import hours_to_exhaustion, windows_for
+from compiler.model.burnrate import windows_for
 from compiler.model.types import AlertKind, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.runbooks.burn_text import BurnText
+from compiler.targets.runbooks.burn_text import BurnText, lasts, span
 from compiler.targets.runbooks.slice_diagnosis import STALE_MITIGATION
-
-
-def _span(seconds: Decimal) -> str:
-    """A duration for humans, to the minute: 2d2h, 43m."""
-    whole = int(seconds) // 60 * 60
-    return format_duration(whole) if whole else f"{int(seconds)}s"
 
 
 def budget_line(slo: Slo) -> str:
     period = format_duration(slo.period_seconds)
-    outage = _span(Decimal(slo.period_seconds) * slo.error_budget)
+    outage = span(Decimal(slo.period_seconds) * slo.error_budget)
     return (
         f"SLO **{slo.name}**: {decimal_text(slo.objective)}% over {period}; error budget "
         f"{decimal_text(slo.error_budget * 100)}% of events (≈ {outage} of total outage per {period})."
     )
-
-
-def _lasts(slo: Slo, share: Decimal, factor: Decimal) -> str:
-    """How long `share` of the budget lasts at `factor`x burn."""
-    hours = hours_to_exhaustion(share, factor, slo.period_seconds)
-    assert hours is not None
-    return _span(hours * 3600)
 
 
 def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]) -> list[str]:
@@ -46,26 +33,10 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
     assert slo is not None
     out = [f"- {budget}"]
     for alert, burn in zip(alerts, burns, strict=True):
-        w = alert.window
-        if w is not None and burn is not None:
-            gone = _lasts(slo, Decimal(1), w.factor(slo.period_seconds))
-            out.append(
-                f"- **{burn.tier}** ({burn.window}): a burn rate of {burn.factor}x (error ratio {burn.ratio}%) spends "
-                f"{burn.spent}% of the budget in {burn.long}; at that burn a full budget is gone in {gone}, "
-                "and what is left now in proportionally less (query below)."
-            )
+        if burn is not None:
+            out.append(burn.impact)
         elif alert.budget == "low":
-            left = slo.alerting.budget_left
-            fastest = max((w.factor(slo.period_seconds) for w in windows_for(slo)), default=None)
-            at_page = (
-                f"; at the page's {decimal_text(round(fastest, 2))}x burn it lasts {_lasts(slo, left, fastest)}"
-                if fastest is not None
-                else ""
-            )
-            out.append(
-                f"- **info** (budget low): less than {decimal_text(left * 100)}% of the budget is left: at 1x burn "
-                f"it lasts {_lasts(slo, left, Decimal(1))}{at_page}."
-            )
+            out.append(_budget_low(slo))
         elif alert.budget == "exhausted":
             out.append(
                 "- **info** (budget exhausted): users got more failures than the SLO promises over the last "
@@ -73,6 +44,32 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
                 "error-budget policy (e.g. freeze risky changes) until the budget recovers."
             )
     return out
+
+
+def _budget_low(slo: Slo) -> str:
+    """The budget-low alert's Impact line: made once per distinct budget share, period and burn windows."""
+    windows = windows_for(slo)
+    key = (str(slo.alerting.budget_left), slo.period_seconds, windows)  # all it reads; decimals by their text
+    found = _BUDGET_LOW.get(key)
+    if found is None:
+        left = slo.alerting.budget_left
+        fastest = max((w.factor(slo.period_seconds) for w in windows), default=None)
+        at_page = (
+            f"; at the page's {decimal_text(round(fastest, 2))}x burn it lasts {lasts(slo, left, fastest)}"
+            if fastest is not None
+            else ""
+        )
+        if len(_BUDGET_LOW) >= _BUDGET_LOW_KEPT:
+            _BUDGET_LOW.clear()
+        found = _BUDGET_LOW[key] = (
+            f"- **info** (budget low): less than {decimal_text(left * 100)}% of the budget is left: at 1x burn "
+            f"it lasts {lasts(slo, left, Decimal(1))}{at_page}."
+        )
+    return found
+
+
+_BUDGET_LOW: dict[tuple[object, ...], str] = {}
+_BUDGET_LOW_KEPT = 1024
 
 
 _KEY_IMPACT = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
@@ -22,6 +23,7 @@ from compiler.targets.runbooks.slice_diagnosis import stale_meaning
 from compiler.targets.runbooks.slo_text import SloText, slo_texts, text_of
 
 _TIER_VALUES = tuple((tier, tier.value) for tier in Tier)  # most severe first
+_Escalation = tuple[list[tuple[Tier, str]], str | None, list[str]]
 _TIER_ROLE = {Tier.CRITICAL: "pages", Tier.WARNING: "ticket, review soon", Tier.INFO: "digest, review daily"}
 
 
@@ -39,13 +41,35 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         pages: dict[str, list[AlertDef]] = defaultdict(list)
         for alert in service_alerts(service):
             pages[alert.runbook_path].append(alert)
-        # The same on each of the service's pages: made once per service.
-        escalation = _escalation_parts(fleet, service)
-        texts = slo_texts(service)
+        common = _common(fleet, service)
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
-            out.append(Artifact(path, page or _page(fleet, service, alerts, escalation, texts), Ownership.STUB))
+            out.append(Artifact(path, page or _page(fleet, service, alerts, common), Ownership.STUB))
     return out
+
+
+class _Common(NamedTuple):
+    """What each of a service's pages repeats: made once per service."""
+
+    intro: str  # from the service's description to the Meaning heading
+    texts: tuple[SloText, ...]
+    budgets: list[str]  # each SLO's budget line
+    dashboard: str  # the service's dashboard
+    escalation: _Escalation
+    escalations: dict[tuple[Tier, ...], str]  # the Escalation section per set of the page's tiers, as made
+
+
+def _common(fleet: Fleet, service: Service) -> _Common:
+    texts = slo_texts(service)
+    intro = f"\n{service.description}\n" if service.description else ""
+    return _Common(
+        intro + "\n## Meaning\n",
+        texts,
+        [text.budget_line for text in texts],
+        service_dashboard_url(fleet.platform, service),
+        _escalation_parts(fleet, service),
+        {},
+    )
 
 
 def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
@@ -76,47 +100,62 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     return "\n".join(lines) + "\n"
 
 
-_Escalation = tuple[list[tuple[Tier, str]], str | None, list[str]]
-
-
-def _page(
-    fleet: Fleet, service: Service, alerts: list[AlertDef], escalation: _Escalation, texts: tuple[SloText, ...]
-) -> str:
+def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], common: _Common) -> str:
     first = alerts[0]
-    present = [a.tier for a in alerts]  # a list: enum members compare by identity, a set would hash them in Python
+    present = tuple([a.tier for a in alerts])  # not a set: enum members compare by identity, a set hashes in Python
     tiers = ", ".join([value for tier, value in _TIER_VALUES if tier in present])
-    lines = [f"# {first.name}", ""]
-    lines += [f"Service **{service.name}** (team **{service.team}**); severity: {tiers}."]
-    if service.description:
-        lines += ["", service.description]
-    lines += ["", "## Meaning", ""]
+    # Lines joined by newlines; an element may hold several lines (the parts every page repeats).
+    lines = [
+        f"# {first.name}\n\nService **{service.name}** (team **{service.team}**); severity: {tiers}.",
+        common.intro,
+    ]
     mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
-    slo = text_of(texts, first.slo) if first.slo is not None else None
+    slo = text_of(common.texts, first.slo) if first.slo is not None else None
     burns = burn_texts(slo.slo, alerts) if slo is not None else []
     lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo, burns)
-    lines += ["", "## Impact", ""]
-    budgets = [text.budget_line for text in texts]
+    lines.append("\n## Impact\n")
     if mine:
-        lines += threshold_page.impact(budgets)
+        lines += threshold_page.impact(common.budgets)
+    elif slo is not None:
+        lines += slo_impact(alerts, slo.budget_line, burns)
     else:
-        lines += slo_impact(alerts, slo.budget_line, burns) if slo is not None else key_impact(service, first, budgets)
-    lines += ["", "## Diagnosis", ""]
-    opened, own = alert_dashboard_url(fleet.platform, service, first), service_dashboard_url(fleet.platform, service)
-    lines += [f"- Dashboard: {opened}"]
-    if opened != own:
-        lines += [f"- Service dashboard: {own}"]
+        lines += key_impact(service, first, common.budgets)
+    opened = alert_dashboard_url(fleet.platform, service, first)
+    lines.append(f"\n## Diagnosis\n\n- Dashboard: {opened}")
+    if opened != common.dashboard:
+        lines.append(f"- Service dashboard: {common.dashboard}")
     closing = slo.closing_queries if slo is not None else ()
     for what, query in (
         threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing, burns)
     ):
-        title = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
-        lines += ["", title, "", "```promql", query, "```"]
-    lines += ["", "- Did something change? Recent deployments, config pushes, traffic shifts, dependencies."]
-    lines += ["", "## Mitigation", ""]
+        title = _TITLES.get(what) or _title(what)
+        lines.append(f"\n{title}\n\n```promql\n{query}\n```")
+    lines.append(_CHANGED)
     lines += mitigation(first)
-    lines += ["", "## Escalation", ""]
-    lines += _escalation(service, alerts, escalation)
-    return "\n".join(lines) + "\n"
+    escalation = common.escalations.get(present)
+    if escalation is None:
+        escalation = common.escalations[present] = "\n".join(_escalation(service, alerts, common.escalation))
+    lines += (_ESCALATION, escalation, "")  # the last, empty, element ends the page with a newline
+    return "\n".join(lines)
+
+
+def _title(what: str) -> str:
+    """A query's description as the sentence above it."""
+    if len(_TITLES) >= _TITLES_KEPT:
+        _TITLES.clear()
+    title = _TITLES[what] = what[0].upper() + what[1:] + ("" if what.endswith("?") else ":")
+    return title
+
+
+# Most descriptions are fixed sentences, asked for by every service's pages.
+_TITLES: dict[str, str] = {}
+_TITLES_KEPT = 4096
+
+
+_CHANGED = (
+    "\n- Did something change? Recent deployments, config pushes, traffic shifts, dependencies.\n\n## Mitigation\n"
+)
+_ESCALATION = "\n## Escalation\n"
 
 
 def _escalation(service: Service, alerts: list[AlertDef], parts: _Escalation) -> list[str]:
@@ -179,10 +218,7 @@ def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | N
     out = list(text.meaning_head)
     for alert, burn in zip(alerts, burns, strict=True):
         if burn is not None:
-            out.append(
-                f"- **{burn.tier}** ({burn.window}): error ratio above {burn.ratio}% over both {burn.long} and "
-                f"{burn.short} ({burn.factor}x burn rate, {burn.spent}% of the budget in {burn.long})."
-            )
+            out.append(burn.meaning)
         elif alert.budget == "low":
             out.append(f"- **info**: less than {decimal_text(slo.alerting.budget_left * 100)}% of the budget left.")
         elif alert.budget == "exhausted":

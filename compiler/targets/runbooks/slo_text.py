@@ -23,9 +23,22 @@ class SloText:
 
 def slo_texts(service: Service) -> tuple[SloText, ...]:
     """One per SLO of the service, in its order."""
-    return tuple(
-        SloText(slo, budget_line(slo), tuple(_meaning_head(slo)), tuple(closing_queries(slo))) for slo in service.slos
-    )
+    return tuple(SloText(slo, *_sentences(slo), tuple(closing_queries(slo))) for slo in service.slos)
+
+
+def _sentences(slo: Slo) -> tuple[str, tuple[str, ...]]:
+    """The budget line and the Meaning opening: they read no metric, so SLOs alike in name and numbers share them."""
+    key = (slo.name, str(slo.objective), slo.period_seconds, slo.sli.kind, slo.description, slo.by)  # all they read
+    found = _SENTENCES.get(key)
+    if found is None:
+        if len(_SENTENCES) >= _SENTENCES_KEPT:
+            _SENTENCES.clear()
+        found = _SENTENCES[key] = (budget_line(slo), tuple(_meaning_head(slo)))
+    return found
+
+
+_SENTENCES: dict[tuple[object, ...], tuple[str, tuple[str, ...]]] = {}
+_SENTENCES_KEPT = 1024
 
 
 def text_of(texts: tuple[SloText, ...], slo: Slo) -> SloText:
