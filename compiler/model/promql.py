@@ -65,6 +65,9 @@ class Selector:
         return f"{metric or self.metric}{{{body}}}"
 
 
+# Every service of a fleet names the same few series (a platform default, `http_requests_total`): each text is
+# parsed once per process (the Selector is frozen; errors are raised again, never remembered).
+@functools.lru_cache(maxsize=1 << 12)
 def parse_selector(text: str) -> Selector:
     match = _SELECTOR.fullmatch(text)
     if not match or not match.group(1):

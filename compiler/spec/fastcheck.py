@@ -110,9 +110,14 @@ def _never(instance: Any) -> bool:
     return False
 
 
+# The closures below loop instead of calling all() over a generator: a spec is checked node by node, and the
+# generator's frame per node was a large part of the check.
 def _all(checks: list[Check]) -> Check:
     def all_of(instance: Any) -> bool:
-        return all(check(instance) for check in checks)
+        for check in checks:  # noqa: SIM110 (the loop, see above)
+            if not check(instance):
+                return False
+        return True
 
     return all_of
 
@@ -173,7 +178,11 @@ def _properties(node: dict[str, Any], ctx: _Context) -> Check:
     items = tuple(props.items())
 
     def properties(instance: Any) -> bool:
-        return type(instance) is not dict or all(check(instance[k]) for k, check in items if k in instance)
+        if type(instance) is dict:
+            for k, check in items:
+                if k in instance and not check(instance[k]):
+                    return False
+        return True
 
     return properties
 
@@ -190,7 +199,11 @@ def _additional(node: dict[str, Any], ctx: _Context) -> Check:
     check = _compile(rule, ctx)
 
     def additional(instance: Any) -> bool:
-        return type(instance) is not dict or all(check(v) for k, v in instance.items() if k not in known)
+        if type(instance) is dict:
+            for k, v in instance.items():
+                if k not in known and not check(v):
+                    return False
+        return True
 
     return additional
 
@@ -224,7 +237,15 @@ def _items(node: dict[str, Any], ctx: _Context) -> Check:
     if "prefixItems" in node:
         raise Unsupported("prefixItems")
     check = _compile(node["items"], ctx)
-    return lambda instance: type(instance) is not list or all(check(item) for item in instance)
+
+    def items(instance: Any) -> bool:
+        if type(instance) is list:
+            for item in instance:
+                if not check(item):
+                    return False
+        return True
+
+    return items
 
 
 def _unique(instance: Any) -> bool:
