@@ -136,11 +136,10 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     own, selector = text.own, text.selector
     fast: list[Rule] = []
     coarse: list[Rule] = []
-    for seconds in recorded_windows(slo):
-        window = format_duration(seconds)
-        if tiers.is_coarse(seconds):
-            continue
-        bad, total = queries.sli_rates(service, slo.sli, window, slo.by)
+    windows = [(seconds, format_duration(seconds)) for seconds in recorded_windows(slo)]
+    short = [window for seconds, window in windows if not tiers.is_coarse(seconds)]
+    rates = _rates_per_window(service, slo, [*short, COARSE_BASE_WINDOW])
+    for window, (bad, total) in zip(short, rates, strict=False):  # the last rates are the coarse tier's
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))  # the window's three rules share them
         bad_name, total_name = names.sli_errors_rate(window), names.sli_total_rate(window)
         fast.append(Rule(total, record=total_name, labels=labels))
@@ -148,14 +147,13 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
         ratio = _ratio(slo, bad_name + selector, total_name + selector)
         fast.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
 
-    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)
+    bad5, total5 = rates[-1]
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
     coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
     bad_c, total_c = names.SLI_ERRORS_COARSE + selector, names.SLI_TOTAL_COARSE + selector
-    for seconds in recorded_windows(slo):
-        window = format_duration(seconds)
+    for seconds, window in windows:
         if not tiers.is_coarse(seconds):
             continue
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
@@ -165,6 +163,22 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
     return fast, coarse
+
+
+_MARK, _OTHER_MARK = "\x00", "\x01"  # stand-ins for a window in query text (no PromQL holds them)
+
+
+def _rates_per_window(service: Service, slo: Slo, windows: list[str]) -> list[tuple[str, str]]:
+    """`queries.sli_rates` over each of `windows`. The queries only insert their window into the text (see
+    there), so they are made once with a mark in the window's place and each window replaces the mark. They
+    are made a second time with another mark: if the two disagree, the mark came from the spec's own text,
+    and each window's queries are made on their own."""
+    sli, by = slo.sli, slo.by
+    bad, total = queries.sli_rates(service, sli, _MARK, by)
+    other_bad, other_total = queries.sli_rates(service, sli, _OTHER_MARK, by)
+    if bad.replace(_MARK, _OTHER_MARK) != other_bad or total.replace(_MARK, _OTHER_MARK) != other_total:
+        return [queries.sli_rates(service, sli, window, by) for window in windows]
+    return [(bad.replace(_MARK, window), total.replace(_MARK, window)) for window in windows]
 
 
 def burn_threshold_expr(slo: Slo, window: BurnWindow) -> str:
