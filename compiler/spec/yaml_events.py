@@ -42,8 +42,37 @@ def documents(path: str, events: list[Any], loader: Any, max_depth: int) -> list
         return None
 
 
+# A plain scalar's meaning depends on its text alone (and the loader's class: its resolvers and constructors).
+# The same few texts (`name`, `99.9`, `true`) fill every spec of a fleet: each is resolved and built once per
+# process. Only immutable values are kept; bounded, cleared when full.
+_PLAIN: dict[type, dict[str, tuple[bool, Any]]] = {}
+_PLAIN_LIMIT = 1 << 12
+_KEPT_TYPES = (str, int, float, bool, type(None))
+
+
+def _plain(loader: Any, known: dict[str, tuple[bool, Any]], event: Any) -> tuple[bool, Any]:
+    """(is a string, value) of a plain scalar's event."""
+    text = event.value
+    found = known.get(text)
+    if found is None:
+        tag = loader.resolve(yaml.ScalarNode, text, event.implicit)
+        if tag == _STR_TAG:
+            found = (True, text)
+        else:
+            node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+            value = loader.construct_object(node, deep=True)
+            if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
+                value = str(text)  # not spec values: the text the user wrote
+            found = (False, value)
+        if type(found[1]) in _KEPT_TYPES:
+            if len(known) >= _PLAIN_LIMIT:
+                known.clear()
+            known[text] = found
+    return found
+
+
 def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> list[Document] | None:
-    resolve, scalar_node = loader.resolve, yaml.ScalarNode
+    known = _PLAIN.setdefault(type(loader), {})
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     docs: list[Document] = []
     stack: list[_Open] = []
@@ -64,7 +93,7 @@ def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> lis
                             return None
                         key = event.value
                         plain = event.implicit[0]  # quoted keys are strings
-                        if key in parent or (plain and resolve(scalar_node, key, event.implicit) != _STR_TAG):
+                        if key in parent or (plain and not _plain(loader, known, event)[0]):
                             return None
                         top.key = key
                         doc.key_marks[(*top.path, key)] = (mark.line + 1, mark.column + 1)
@@ -84,11 +113,7 @@ def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> lis
                 if mark.line == event.end_mark.line and style in (None, "", '"', "'"):
                     doc.scalar_styles[where] = style or ""
                 if event.implicit[0]:
-                    tag = resolve(scalar_node, value, event.implicit)
-                    if tag != _STR_TAG:
-                        value = loader.construct_object(scalar_node(tag, value, mark, event.end_mark, style), deep=True)
-                        if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
-                            value = str(event.value)  # not spec values: the text the user wrote
+                    value = _plain(loader, known, event)[1]
             else:
                 value = {} if kind is mapping_start else []
             if stack:
