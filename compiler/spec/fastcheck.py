@@ -56,8 +56,9 @@ def _plain(data: Any) -> None:
         value = stack.pop()
         kind = type(value)
         if kind is dict:
-            if not all(type(k) is str for k in value):
-                raise Unsure("a key that is not a string")
+            for k in value:
+                if type(k) is not str:
+                    raise Unsure("a key that is not a string")
             stack.extend(value.values())
         elif kind is list:
             stack.extend(value)
@@ -144,15 +145,6 @@ def _kind(instance: Any) -> str:
     raise Unsure(f"a {kind.__name__} value")  # _plain lets none through
 
 
-def _is_type(instance: Any, name: str) -> bool:
-    kind = _kind(instance)
-    if name == "number":
-        return kind in ("int", "float")
-    if name == "integer":
-        return kind == "int" or (kind == "float" and float(instance).is_integer())
-    return kind == name
-
-
 def _type(node: dict[str, Any], ctx: _Context) -> Check:
     wanted = node["type"]
     names = (wanted,) if isinstance(wanted, str) else tuple(wanted)
@@ -162,7 +154,17 @@ def _type(node: dict[str, Any], ctx: _Context) -> Check:
         return lambda instance: type(instance) is str
     if names == ("object",):
         return lambda instance: type(instance) is dict
-    return lambda instance: any(_is_type(instance, n) for n in names)
+    # The names as kinds: a "number" is an int or a float, an "integer" an int or a float without a fraction.
+    kinds = frozenset(
+        k for n in names for k in (("int", "float") if n == "number" else ("int",) if n == "integer" else (n,))
+    )
+    integral_float = "integer" in names and "float" not in kinds
+
+    def of_type(instance: Any) -> bool:
+        kind = _kind(instance)
+        return kind in kinds or (integral_float and kind == "float" and float(instance).is_integer())
+
+    return of_type
 
 
 def _number(instance: Any) -> bool:
@@ -210,7 +212,15 @@ def _additional(node: dict[str, Any], ctx: _Context) -> Check:
 
 def _required(node: dict[str, Any], ctx: _Context) -> Check:
     keys = tuple(node["required"])
-    return lambda instance: type(instance) is not dict or all(k in instance for k in keys)
+
+    def required(instance: Any) -> bool:
+        if type(instance) is dict:
+            for k in keys:
+                if k not in instance:
+                    return False
+        return True
+
+    return required
 
 
 def _property_names(node: dict[str, Any], ctx: _Context) -> Check:
