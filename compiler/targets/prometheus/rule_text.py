@@ -18,17 +18,25 @@ from collections.abc import Sequence
 
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import Group
-from compiler.targets.prometheus.yaml_emit import fresh_value, key, pairs, scalar, value
+from compiler.targets.prometheus.yaml_emit import fresh_value, key, scalar, value
 
 _Pairs = tuple[tuple[str, str], ...]
+_PLAIN_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")  # what a plain scalar starts with
 _RESERVED_LONGEST = 5  # `false`, the longest word YAML 1.1 reads as a boolean or null; shorter text goes the long way
 
 
-def _pairs_text(items: _Pairs, indent: str) -> str:
-    """A label or annotation map's lines, keys at `indent` (a repeated key keeps its last value, as a dict)."""
-    lines: list[str] = []
-    pairs(dict(items), indent, indent, lines)
-    return "\n".join(lines)
+def _pairs_text(items: _Pairs, indent: str, lines: dict[tuple[str, str], str]) -> str:
+    """A label map's lines, keys at `indent` (a repeated key keeps its last value, as a dict), as `pairs`
+    writes them. `lines` holds the call's lines by label: a file's label sets share most of theirs (its
+    service, its SLOs, severities and windows)."""
+    inner = indent + "  "
+    out = []
+    for pair in dict(items).items():
+        line = lines.get(pair)
+        if line is None:
+            line = lines[pair] = indent + key(pair[0]) + value(pair[1], inner)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _fresh(text: str, inner: str) -> str:
@@ -43,13 +51,7 @@ def _fresh(text: str, inner: str) -> str:
         # Printable text longer than any word YAML reads as a boolean or null is plain when it starts with a
         # letter or `_` and holds no comment mark or `: `, and does not end with `:` or a space (the
         # writer's rules); otherwise double-quoted with its backslashes and quotes escaped.
-        first = text[0]
-        if (
-            (first == "_" or (first.isascii() and first.isalpha()))
-            and "#" not in text
-            and ": " not in text
-            and text[-1] not in ": "
-        ):
+        if text[0] in _PLAIN_FIRST and "#" not in text and ": " not in text and text[-1] not in ": ":
             return " " + text
         return ' "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return fresh_value(text, inner)
@@ -81,6 +83,7 @@ def groups_lines(groups: Sequence[Group], base: str, out: list[str]) -> None:
     keep_head = "\n" + rule_keys + "keep_firing_for:"
     labels_head, annotations_head = "\n" + rule_keys + "labels:\n", "\n" + rule_keys + "annotations:\n"
     label_blocks: dict[_Pairs, str] = {}  # this call's label sets, written once each
+    label_lines: dict[tuple[str, str], str] = {}  # and their lines
     names: dict[str, str] = {}  # this call's rule names (each SLO repeats its windows' record names)
     heads: dict[str, str] = {}  # annotation keys
     for group in groups:
@@ -105,7 +108,7 @@ def groups_lines(groups: Sequence[Group], base: str, out: list[str]) -> None:
             if labels:
                 block = label_blocks.get(labels)
                 if block is None:
-                    block = label_blocks[labels] = _pairs_text(labels, rule_inner)
+                    block = label_blocks[labels] = _pairs_text(labels, rule_inner, label_lines)
                 text += labels_head + block
             if rule.annotations:
                 text += annotations_head + _annotations_text(rule.annotations, rule_inner, heads)
