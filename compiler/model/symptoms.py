@@ -25,6 +25,9 @@ def pages(slo: Slo) -> bool:
     return any(w.tier is Tier.CRITICAL and not unreachable(slo, w) for w in windows_for(slo))
 
 
+_SYMPTOM_KINDS = (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99)  # the kinds `_measures` can find an SLO for
+
+
 def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     sli = slo.sli
     if kind is AlertKind.ERROR_RATE:
@@ -46,6 +49,8 @@ def symptom_slo(
     kind: AlertKind, slos: Sequence[Slo], metrics: Mapping[str, Metric], paging: Callable[[Slo], bool] = pages
 ) -> Slo | None:
     """The SLO measuring the same symptom as `kind`: the first one that pages (as `paging` says), else the first."""
+    if kind not in _SYMPTOM_KINDS:
+        return None
     matching = [slo for slo in slos if _measures(kind, slo, metrics)]
     return next((slo for slo in matching if paging(slo)), matching[0] if matching else None)
 
