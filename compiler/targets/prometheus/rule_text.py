@@ -3,12 +3,11 @@
 The same bytes `yaml_emit.dump` gives for the groups as dicts (`name`, `interval`, `rules`; a rule's
 `alert`/`record`, `expr`, `for`, `keep_firing_for`, `labels`, `annotations`), without building those
 dicts first: a 1,000-service fleet has ~120,000 rules, and the dicts were half the cost of writing them.
-Each rule is one string (a fraction of the list items to append and join), a label set repeated
-within a file (a window's three recording rules share one) is written once per call, and expressions and
-annotations, which name their service, skip the writer's caches.
-Expressions and annotations, which name their service, are spelled by `_fresh` below: the writer's
-`fresh_value` with its usual cases (one-line text, a literal block without empty lines) decided by a few
-C-level string tests instead of a regular expression and three calls; everything else goes to `fresh_value`.
+Each rule is one string (a fraction of the list items to append and join), and a label set or label
+repeated within a file (a window's three recording rules share one set) is written once per call.
+Expressions and annotations, which name their service, skip the writer's caches: `_fresh` below spells them
+as `fresh_value` does, its usual cases (one-line text, a literal block without empty lines) decided by a
+few C-level string tests instead of a regular expression and three calls; other text goes to `fresh_value`.
 tests/test_direct_yaml.py compares the two writers.
 """
 
