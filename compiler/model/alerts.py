@@ -27,6 +27,37 @@ class AlertDef:
     stale: bool = False  # freshness SLI: the last success is older than max_age
     threshold: ThresholdAlert | None = None  # the spec's own threshold alerts (threshold_alerts:)
 
+    # ~40 per service, built once per process. The generated frozen `__init__` sets each field through
+    # `object.__setattr__`; this one fills the instance dict in one call (the dataclass keeps an `__init__`
+    # the class defines; `replace` calls it).
+    def __init__(
+        self,
+        name: str,
+        tier: Tier,
+        service: str,
+        team: str,
+        slo: Slo | None = None,
+        window: BurnWindow | None = None,
+        key_alert: KeyAlert | None = None,
+        budget: str | None = None,
+        data_missing: bool = False,
+        stale: bool = False,
+        threshold: ThresholdAlert | None = None,
+    ) -> None:
+        self.__dict__.update(
+            name=name,
+            tier=tier,
+            service=service,
+            team=team,
+            slo=slo,
+            window=window,
+            key_alert=key_alert,
+            budget=budget,
+            data_missing=data_missing,
+            stale=stale,
+            threshold=threshold,
+        )
+
     @property
     def slo_name(self) -> str | None:
         return self.slo.name if self.slo else None

@@ -42,7 +42,10 @@ def build_key_alerts(
         if kind is AlertKind.SERVICE_DOWN and not has_targets:
             _no_targets(data, ctx)
             continue  # nothing is scraped: `up` does not exist, the alert would page forever
-        for tier, (value, where, path) in sorted(tiers.items(), key=lambda t: t[0].rank):
+        for tier, _ in _TIERS:  # by rank: the order Tier lists them
+            if tier not in tiers:
+                continue
+            value, where, path = tiers[tier]
             alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
             if alert is not None:
                 out.append(alert)

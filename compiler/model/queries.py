@@ -102,6 +102,8 @@ def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ())
 
     A raw SLI is free PromQL: it is summed so that stray labels cannot break the ratio's label match, and
     `$selector` is filled with the service's matchers here in case the model left it in.
+    The window is only ever inserted into the text, never read: the SLO rules make every window's queries
+    from one text (targets/prometheus/slo.py).
     """
     if sli.kind is SliKind.RAW:
         bad = expand(sli.raw_errors or "", service.selector, window)

@@ -12,7 +12,7 @@ while a warning waits for its group_wait (minutes) and is inhibited once the pag
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from compiler.model.burnrate import unreachable, windows_for
@@ -23,6 +23,9 @@ from compiler.spec.document import Path
 def pages(slo: Slo) -> bool:
     """True when the SLO has a burn-rate page that can fire."""
     return any(w.tier is Tier.CRITICAL and not unreachable(slo, w) for w in windows_for(slo))
+
+
+_SYMPTOM_KINDS = (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99)  # the kinds `_measures` can find an SLO for
 
 
 def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
@@ -42,10 +45,14 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     return False
 
 
-def symptom_slo(kind: AlertKind, slos: Sequence[Slo], metrics: Mapping[str, Metric]) -> Slo | None:
-    """The SLO measuring the same symptom as `kind`: the first one that pages, else the first at all."""
+def symptom_slo(
+    kind: AlertKind, slos: Sequence[Slo], metrics: Mapping[str, Metric], paging: Callable[[Slo], bool] = pages
+) -> Slo | None:
+    """The SLO measuring the same symptom as `kind`: the first one that pages (as `paging` says), else the first."""
+    if kind not in _SYMPTOM_KINDS:
+        return None
     matching = [slo for slo in slos if _measures(kind, slo, metrics)]
-    return next((slo for slo in matching if pages(slo)), matching[0] if matching else None)
+    return next((slo for slo in matching if paging(slo)), matching[0] if matching else None)
 
 
 def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Mapping[str, Metric]) -> list[KeyAlert]:
@@ -55,17 +62,22 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
     # Each kind comes in up to two tiers, and the same SLO answers for several alerts: ask each once.
     covering: dict[AlertKind, Slo | None] = {}
     paging: dict[int, bool] = {}  # by id: names are not yet checked for duplicates here
+
+    def slo_pages(slo: Slo) -> bool:
+        known = paging.get(id(slo))
+        if known is None:
+            known = paging[id(slo)] = pages(slo)
+        return known
+
     for alert in alerts:
         if alert.kind not in covering:
-            covering[alert.kind] = symptom_slo(alert.kind, slos, metrics)
+            covering[alert.kind] = symptom_slo(alert.kind, slos, metrics, slo_pages)
         slo = covering[alert.kind]
         if slo is None:
             out.append(alert)
             continue
-        if id(slo) not in paging:
-            paging[id(slo)] = pages(slo)
-        if alert.tier is not Tier.CRITICAL or not paging[id(slo)]:
-            if not (paging[id(slo)] and _replaced_by_demoted(alert, alerts)):
+        if alert.tier is not Tier.CRITICAL or not slo_pages(slo):
+            if not (slo_pages(slo) and _replaced_by_demoted(alert, alerts)):
                 out.append(replace(alert, slo=slo.name))
             continue
         warning = _tier(alerts, alert.kind, Tier.WARNING)

@@ -311,7 +311,15 @@ class Service:
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
 
     def metric(self, name: str) -> Metric | None:
-        return next((m for m in self.metrics if m.name == name), None)
+        # Asked ~35 times per service by the targets: the metrics by name (the first of a name, as a scan
+        # would find), made on the first question and kept in the instance dict, not a field of the frozen model.
+        by_name: dict[str, Metric] | None = self.__dict__.get("_metrics_by_name")
+        if by_name is None:
+            by_name = {}
+            for m in self.metrics:
+                by_name.setdefault(m.name, m)
+            self.__dict__["_metrics_by_name"] = by_name
+        return by_name.get(name)
 
     def route(self, tier: Tier) -> Route | None:
         return next((r for r in self.routes if r.tier == tier), None)

@@ -56,8 +56,9 @@ def _plain(data: Any) -> None:
         value = stack.pop()
         kind = type(value)
         if kind is dict:
-            if not all(type(k) is str for k in value):
-                raise Unsure("a key that is not a string")
+            for k in value:
+                if type(k) is not str:
+                    raise Unsure("a key that is not a string")
             stack.extend(value.values())
         elif kind is list:
             stack.extend(value)
@@ -110,9 +111,14 @@ def _never(instance: Any) -> bool:
     return False
 
 
+# The closures below loop instead of calling all() over a generator: a spec is checked node by node, and the
+# generator's frame per node was a large part of the check.
 def _all(checks: list[Check]) -> Check:
     def all_of(instance: Any) -> bool:
-        return all(check(instance) for check in checks)
+        for check in checks:  # noqa: SIM110 (the loop, see above)
+            if not check(instance):
+                return False
+        return True
 
     return all_of
 
@@ -139,15 +145,6 @@ def _kind(instance: Any) -> str:
     raise Unsure(f"a {kind.__name__} value")  # _plain lets none through
 
 
-def _is_type(instance: Any, name: str) -> bool:
-    kind = _kind(instance)
-    if name == "number":
-        return kind in ("int", "float")
-    if name == "integer":
-        return kind == "int" or (kind == "float" and float(instance).is_integer())
-    return kind == name
-
-
 def _type(node: dict[str, Any], ctx: _Context) -> Check:
     wanted = node["type"]
     names = (wanted,) if isinstance(wanted, str) else tuple(wanted)
@@ -157,7 +154,17 @@ def _type(node: dict[str, Any], ctx: _Context) -> Check:
         return lambda instance: type(instance) is str
     if names == ("object",):
         return lambda instance: type(instance) is dict
-    return lambda instance: any(_is_type(instance, n) for n in names)
+    # The names as kinds: a "number" is an int or a float, an "integer" an int or a float without a fraction.
+    kinds = frozenset(
+        k for n in names for k in (("int", "float") if n == "number" else ("int",) if n == "integer" else (n,))
+    )
+    integral_float = "integer" in names and "float" not in kinds
+
+    def of_type(instance: Any) -> bool:
+        kind = _kind(instance)
+        return kind in kinds or (integral_float and kind == "float" and float(instance).is_integer())
+
+    return of_type
 
 
 def _number(instance: Any) -> bool:
@@ -173,7 +180,11 @@ def _properties(node: dict[str, Any], ctx: _Context) -> Check:
     items = tuple(props.items())
 
     def properties(instance: Any) -> bool:
-        return type(instance) is not dict or all(check(instance[k]) for k, check in items if k in instance)
+        if type(instance) is dict:
+            for k, check in items:
+                if k in instance and not check(instance[k]):
+                    return False
+        return True
 
     return properties
 
@@ -190,14 +201,26 @@ def _additional(node: dict[str, Any], ctx: _Context) -> Check:
     check = _compile(rule, ctx)
 
     def additional(instance: Any) -> bool:
-        return type(instance) is not dict or all(check(v) for k, v in instance.items() if k not in known)
+        if type(instance) is dict:
+            for k, v in instance.items():
+                if k not in known and not check(v):
+                    return False
+        return True
 
     return additional
 
 
 def _required(node: dict[str, Any], ctx: _Context) -> Check:
     keys = tuple(node["required"])
-    return lambda instance: type(instance) is not dict or all(k in instance for k in keys)
+
+    def required(instance: Any) -> bool:
+        if type(instance) is dict:
+            for k in keys:
+                if k not in instance:
+                    return False
+        return True
+
+    return required
 
 
 def _property_names(node: dict[str, Any], ctx: _Context) -> Check:
@@ -224,7 +247,15 @@ def _items(node: dict[str, Any], ctx: _Context) -> Check:
     if "prefixItems" in node:
         raise Unsupported("prefixItems")
     check = _compile(node["items"], ctx)
-    return lambda instance: type(instance) is not list or all(check(item) for item in instance)
+
+    def items(instance: Any) -> bool:
+        if type(instance) is list:
+            for item in instance:
+                if not check(item):
+                    return False
+        return True
+
+    return items
 
 
 def _unique(instance: Any) -> bool:

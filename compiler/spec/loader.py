@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.spec import files, jsonnet_eval, jsonnet_sandbox, yaml_budget
+from compiler.spec import files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
@@ -107,7 +107,10 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
     try:
         # First the events alone, with the whole file's budget: nothing is composed, merged or expanded
         # until the file is known to stay within it.
-        yaml_budget.check(path, loader, MAX_NODES, MAX_DEPTH)
+        events = yaml_budget.check(path, loader, MAX_NODES, MAX_DEPTH)
+        built = yaml_events.documents(path, events, loader, MAX_DEPTH)
+        if built is not None:
+            return built
         loader.dispose()
         loader = _Loader(text)
         budget = _Budget(path)

@@ -63,7 +63,7 @@ def _all_fine(value: Any) -> bool:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    if any(len(text) > MAX_STRING for text in texts):
+    if texts and max(map(len, texts)) > MAX_STRING:
         return False
     joined = "\n".join(texts)
     return "{{" not in joined and _FORBIDDEN.search(joined) is None

@@ -38,14 +38,18 @@ _KINDS = {
 }
 
 
-def check(path: str, loader: yaml.SafeLoader, max_nodes: int, max_depth: int) -> None:
-    """Read every event of `loader`; raise InputError at the first event over a limit."""
+def check(path: str, loader: yaml.SafeLoader, max_nodes: int, max_depth: int) -> list[yaml.Event]:
+    """Read every event of `loader`; raise InputError at the first event over a limit. Returns the events
+    (the loader builds most files' documents from them: yaml_events.py)."""
     anchors: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, expanded height)
     stack: list[_Open] = []
     spent = 0
     next_event = loader.get_event
     kinds = _KINDS
+    events: list[yaml.Event] = []
+    keep = events.append
     while (event := next_event()) is not None:  # type: ignore[no-untyped-call]
+        keep(event)
         kind = kinds.get(type(event))
         if kind is _SCALAR:  # the most common event: one node, no depth of its own
             if event.anchor:
@@ -87,6 +91,7 @@ def check(path: str, loader: yaml.SafeLoader, max_nodes: int, max_depth: int) ->
             )
         if len(stack) + height > max_depth + 1:
             _refuse(path, event, f"nesting deeper than {max_depth} levels, counting what aliases and '<<' merges add")
+    return events
 
 
 def _refuse(path: str, event: yaml.Event, message: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.model import queries
@@ -92,6 +93,7 @@ class _SloText:
     objective: str
     budget: str
     budget_percent: str
+    on: str  # `and on (service, slo)`: how a burn alert joins its windows
 
 
 def _slo_text(service: Service, slo: Slo) -> _SloText:
@@ -103,6 +105,7 @@ def _slo_text(service: Service, slo: Slo) -> _SloText:
         objective=f"{decimal_text(slo.objective)}%",
         budget=decimal_text(slo.error_budget),
         budget_percent=_percent(slo.error_budget),
+        on=f"and on ({on_labels(slo.by)})",
     )
 
 
@@ -136,11 +139,10 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     own, selector = text.own, text.selector
     fast: list[Rule] = []
     coarse: list[Rule] = []
-    for seconds in recorded_windows(slo):
-        window = format_duration(seconds)
-        if tiers.is_coarse(seconds):
-            continue
-        bad, total = queries.sli_rates(service, slo.sli, window, slo.by)
+    windows = [(seconds, format_duration(seconds)) for seconds in recorded_windows(slo)]
+    short = [window for seconds, window in windows if not tiers.is_coarse(seconds)]
+    rates = _rates_per_window(service, slo, [*short, COARSE_BASE_WINDOW])
+    for window, (bad, total) in zip(short, rates, strict=False):  # the last rates are the coarse tier's
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))  # the window's three rules share them
         bad_name, total_name = names.sli_errors_rate(window), names.sli_total_rate(window)
         fast.append(Rule(total, record=total_name, labels=labels))
@@ -148,14 +150,13 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
         ratio = _ratio(slo, bad_name + selector, total_name + selector)
         fast.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
 
-    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)
+    bad5, total5 = rates[-1]
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
     coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
     bad_c, total_c = names.SLI_ERRORS_COARSE + selector, names.SLI_TOTAL_COARSE + selector
-    for seconds in recorded_windows(slo):
-        window = format_duration(seconds)
+    for seconds, window in windows:
         if not tiers.is_coarse(seconds):
             continue
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
@@ -167,24 +168,45 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     return fast, coarse
 
 
+_MARK, _OTHER_MARK = "\x00", "\x01"  # stand-ins for a window in query text (no PromQL holds them)
+
+
+def _rates_per_window(service: Service, slo: Slo, windows: list[str]) -> list[tuple[str, str]]:
+    """`queries.sli_rates` over each of `windows`. The queries only insert their window into the text (see
+    there), so they are made once with a mark in the window's place and each window replaces the mark. They
+    are made a second time with another mark: if the two disagree, the mark came from the spec's own text,
+    and each window's queries are made on their own."""
+    sli, by = slo.sli, slo.by
+    bad, total = queries.sli_rates(service, sli, _MARK, by)
+    other_bad, other_total = queries.sli_rates(service, sli, _OTHER_MARK, by)
+    if bad.replace(_MARK, _OTHER_MARK) != other_bad or total.replace(_MARK, _OTHER_MARK) != other_total:
+        return [queries.sli_rates(service, sli, window, by) for window in windows]
+    return [(bad.replace(_MARK, window), total.replace(_MARK, window)) for window in windows]
+
+
 def burn_threshold_expr(slo: Slo, window: BurnWindow) -> str:
     """`(14.4 * 0.001)`: factor × error budget, written so a reader sees both (Sloth writes the same)."""
-    return f"({window.factor_text(slo.period_seconds)} * {decimal_text(slo.error_budget)})"
+    return _threshold_text(window, slo.period_seconds, slo.error_budget)
+
+
+def _threshold_text(window: BurnWindow, period_seconds: int, error_budget: Decimal) -> str:
+    return f"({window.factor_text(period_seconds)} * {decimal_text(error_budget)})"
 
 
 def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef) -> Rule:
     selector = text.selector
+    numbers = None
     if alert.window is not None:
         w = alert.window
-        threshold = burn_threshold_expr(slo, w)
-        on = f"and on ({on_labels(slo.by)})"
+        numbers = _window_numbers(w, slo.period_seconds, slo.error_budget)
+        threshold, on = numbers.threshold, text.on
         lines = [
-            f"max without ({names.LABEL_WINDOW}) ({names.sli_error_ratio(w.long)}{selector}) > {threshold}",
+            f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector}) > {threshold}",
             on,
-            f"{names.sli_error_ratio(w.short)}{selector} > {threshold}",
+            f"{numbers.short_ratio}{selector} > {threshold}",
         ]
         if slo.min_bad_events > 0:
-            bad = names.sli_errors_rate(w.long) + selector
+            bad = names.sli_errors_rate(numbers.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.data_missing:
@@ -204,7 +226,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         for_seconds=hold,
         keep_firing_seconds=alert.window.keep_firing_seconds if alert.window else 0,
         labels=alert_labels(service, alert),
-        annotations=_annotations(service, platform, slo, text, alert),
+        annotations=_annotations(service, platform, slo, text, alert, numbers),
         source=alert,
     )
 
@@ -226,32 +248,50 @@ def _human_factor(factor: Decimal) -> str:
     return decimal_text(round(factor, 2))
 
 
+class _WindowNumbers(NamedTuple):
+    """What a burn window's alert states for an SLO's period and budget."""
+
+    long: str  # the windows: `1h`, `5m`
+    short: str
+    long_ratio: str  # their error-ratio series
+    short_ratio: str
+    threshold: str  # `burn_threshold_expr`
+    factor: str  # the burn factor for humans
+    line: str  # the error ratio it fires above (factor × budget, as `error_ratio_threshold`)
+    spent: str  # the share of the period's budget such a burn spends in the long window
+
+
 # Every SLO on the same window catalog, period and objective states the same numbers: each worked out once.
 @functools.lru_cache(maxsize=1024)
-def _burn_numbers(window: BurnWindow, period_seconds: int, error_budget: Decimal) -> tuple[str, str, str]:
-    """(factor, line, spent): the window's burn factor for humans, the error ratio it fires above (factor ×
-    budget, as `error_ratio_threshold`) and the share of the period's budget such a burn spends in the long
-    window."""
+def _window_numbers(window: BurnWindow, period_seconds: int, error_budget: Decimal) -> _WindowNumbers:
     factor = window.factor(period_seconds)
-    return _human_factor(factor), _percent(factor * error_budget), _percent(window.budget_spent(period_seconds))
+    return _WindowNumbers(
+        long=window.long,
+        short=window.short,
+        long_ratio=names.sli_error_ratio(window.long),
+        short_ratio=names.sli_error_ratio(window.short),
+        threshold=_threshold_text(window, period_seconds, error_budget),
+        factor=_human_factor(factor),
+        line=_percent(factor * error_budget),
+        spent=_percent(window.budget_spent(period_seconds)),
+    )
 
 
 def _annotations(
-    service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef
+    service: Service, platform: Platform, slo: Slo, text: _SloText, alert: AlertDef, numbers: _WindowNumbers | None
 ) -> tuple[tuple[str, str], ...]:
     period, objective, budget = text.period, text.objective, text.budget_percent
-    if alert.window is not None:
-        w = alert.window
-        factor, line, spent = _burn_numbers(w, slo.period_seconds, slo.error_budget)
+    if numbers is not None:
+        factor, line, spent, long = numbers.factor, numbers.line, numbers.spent, numbers.long
         speed = "fast" if alert.tier == Tier.CRITICAL else "steadily"
-        summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {w.long})"
+        summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {long})"
         description = (
-            f"{tmpl.PERCENT} of {slo.name} events failed over the last {w.long}, and the last {w.short} is above "
-            f"the line too: {line} is {factor}x the {budget} error budget of the {objective} objective. "
-            f"At that rate {spent} of the {period} budget goes every {w.long}."
+            f"{tmpl.PERCENT} of {slo.name} events failed over the last {long}, and the last {numbers.short} is "
+            f"above the line too: {line} is {factor}x the {budget} error budget of the {objective} objective. "
+            f"At that rate {spent} of the {period} budget goes every {long}."
         )
         if slo.min_bad_events > 0:
-            description += f" Needs at least {slo.min_bad_events} failed events over {w.long} (min_bad_events)."
+            description += f" Needs at least {slo.min_bad_events} failed events over {long} (min_bad_events)."
     elif alert.data_missing:
         summary, description = data_missing_text(service, slo)
     elif alert.stale:
