@@ -22,7 +22,7 @@ WAIT = 20.0  # seconds a step waits for the one it should overlap with; only rea
 def test_promtool_gets_one_go_thread_and_a_lazier_collector_unless_the_user_says(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert GO_DEFAULTS == {"GOGC": "200", "GOMAXPROCS": "1"}
+    assert GO_DEFAULTS == {"GOGC": "400", "GOMAXPROCS": "1"}
     show = ["python3", "-c", "import os; print(os.environ['GOMAXPROCS'], os.environ['GOGC'])"]
     monkeypatch.delenv("GOMAXPROCS", raising=False)
     monkeypatch.delenv("GOGC", raising=False)

@@ -38,12 +38,14 @@ _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
 FILES_PER_CALL = 8
-# Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (min of 8
-# runs: 1.35 -> 1.17 CPU-s at 200; 400 and 800 saved no more); the peak heap grows 123 -> 162 MB per
-# process. obsc already runs one promtool per CPU, so each one's collector helpers on the other CPUs only
-# contend with the other promtools: GOMAXPROCS=1 used 14% less CPU and 8% less wall over 40 test files run
-# two at a time (median of 3 pairs, quiet machine). Values in the user's environment win.
-GO_DEFAULTS = {"GOGC": "200", "GOMAXPROCS": "1"}
+# Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (1.35 ->
+# 1.17 CPU-s at 200). Since promtool runs with GOMAXPROCS=1 the collector shares its one thread, and 400 saves
+# ~8-11% more (8 test files, 4 runs each in turn with 200, 2026-12-01: min 5.58 vs 6.24 CPU-s, median 6.0 vs
+# 6.5) for a peak of ~250 MB per process instead of ~100 MB; 800 saved no more and took 1 GB. One promtool per
+# CPU already runs, so each one's collector helpers on other CPUs only contend with the other promtools:
+# GOMAXPROCS=1 used 14% less CPU and 8% less wall over 40 test files run two at a time (median of 3 pairs,
+# quiet machine). Values in the user's environment win.
+GO_DEFAULTS = {"GOGC": "400", "GOMAXPROCS": "1"}
 
 
 @dataclass(frozen=True)
