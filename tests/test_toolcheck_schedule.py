@@ -28,7 +28,7 @@ def test_promtool_gets_one_go_thread_and_a_lazier_collector_unless_the_user_says
     monkeypatch.delenv("GOGC", raising=False)
     assert _run.run(show, defaults=GO_DEFAULTS).stdout.split() == ["1", "400"]
     monkeypatch.setenv("GOMAXPROCS", "4")
-    assert _run.run(show, defaults=GO_DEFAULTS).stdout.split() == ["4", "200"]
+    assert _run.run(show, defaults=GO_DEFAULTS).stdout.split() == ["4", "400"]
 
 
 def _fake_tree(tmp_path: Path) -> Layout:
