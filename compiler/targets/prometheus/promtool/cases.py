@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, series
+from compiler.targets.prometheus.rule_model import Rule, label_selector, series
 
 # evaluation_interval of the main and the long-horizon test files, seconds: promtool evaluates every rule
 # at every step (~7 ms for a rich service's ~120 rules) and re-reads the rule file per test group (~26 ms),
@@ -36,7 +36,13 @@ class InputSeries(NamedTuple):
     values: str
 
     def selector(self) -> str:
-        return series(self.name, dict(self.labels))
+        return self.name + _labels_text(self.labels)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _labels_text(labels: tuple[tuple[str, str], ...]) -> str:
+    """`{a="x",b="y"}` (as `series` writes them): a service's windows feed two series of each label set."""
+    return label_selector(dict(labels))
 
 
 class Firing(NamedTuple):

@@ -151,7 +151,18 @@ def _mapping(head: str, items: tuple[tuple[str, str], ...]) -> str:
     """`head` and its mapping's lines (`{}` when empty), indented under an expected alert."""
     if not items:
         return head + " {}"
-    return head + "".join(["\n              " + key(k) + value(v, "                ") for k, v in dict(items).items()])
+    known = _PAIRS.get
+    return head + "".join([known(pair) or _pair_line(pair) for pair in dict(items).items()])
+
+
+def _pair_line(pair: tuple[str, str]) -> str:
+    name, item = pair
+    line = "\n              " + key(name) + value(item, "                ")
+    if type(item) is str:  # (True, 1 and 1.0 are one key, each spelled its own way)
+        if len(_PAIRS) >= _LIMIT:
+            _PAIRS.clear()
+        _PAIRS[pair] = line
+    return line
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
@@ -160,6 +171,9 @@ def _mapping(head: str, items: tuple[tuple[str, str], ...]) -> str:
 _SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 _VALUES: dict[str, str] = {}
 _CHECKS: dict[tuple[int, str], str] = {}
+# An expected alert's label or annotation line: the service's labels, runbook and dashboard links repeat in
+# every alert of a file (only the description changes with the value).
+_PAIRS: dict[tuple[str, str], str] = {}
 _LIMIT = 1 << 14
 
 
