@@ -10,7 +10,6 @@ recording rule; the rest of a lane's cases are ordered longest first, so long ca
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from compiler.targets.prometheus.promtool.cases import Case
 from compiler.targets.prometheus.rule_model import ServiceRules
@@ -97,8 +96,7 @@ def host(hosts: list[Case], lanes: list[list[Case]], rules: ServiceRules, step: 
             if fits:
                 guest = max(fits, key=lambda c: ends[id(c)])
                 del lane[next(i for i, c in enumerate(lane) if c is guest)]
-                target = replace(
-                    target,
+                target = target._replace(
                     name=f"{target.name}; {guest.name}",
                     series=target.series + guest.series,
                     alerts=target.alerts + guest.alerts,
