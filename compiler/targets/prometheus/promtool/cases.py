@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, label_selector, series
+from compiler.targets.prometheus.rule_model import Rule, label_selector
 
 # evaluation_interval of the main and the long-horizon test files, seconds: promtool evaluates every rule
 # at every step (~7 ms for a rich service's ~120 rules) and re-reads the rule file per test group (~26 ms),
