@@ -35,7 +35,12 @@ class InputSeries(NamedTuple):
     values: str
 
     def selector(self) -> str:
-        return self.name + _labels_text(self.labels)
+        return selector(self.name, self.labels)
+
+
+def selector(name: str, labels: tuple[tuple[str, str], ...]) -> str:
+    """`name{a="x",b="y"}`, labels sorted (a repeated label keeps its last value), as `series` writes it."""
+    return name + _labels_text(labels)
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -20,11 +20,13 @@ of different SLOs run side by side in one test group (see `merge`).
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, InputSeries, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
@@ -94,22 +96,21 @@ def _case_lines(case: Case, out: list[str], seen: _Seen) -> None:
     if case.series:
         append("    input_series:")
         series_line, values_line = _SERIES.get, _VALUES.get
-        for s in case.series:
-            append(series_line((s.name, s.labels)) or _series_line(s))
-            append(values_line(s.values) or _values_line(s.values))
+        for name, labels, values in case.series:
+            append(series_line((name, labels)) or _series_line(name, labels))
+            append(values_line(values) or _values_line(values))
     else:
         append("    input_series: []")
     if case.alerts:
         append("    alert_rule_test:")
         check_lines, firings = _CHECKS.get, seen.firings
-        for check in case.alerts:
-            head = check_lines((check.at, check.alertname)) or _check_lines(check.at, check.alertname)
-            if not check.firing:
+        for at, alertname, fired in case.alerts:
+            head = check_lines((at, alertname)) or _check_lines(at, alertname)
+            if not fired:
                 append(head + "\n        exp_alerts: []")
                 continue
             append(head + "\n        exp_alerts:")
-            fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
-            for f in fired:
+            for f in fired if len(fired) == 1 else sorted(fired, key=_labels_of):
                 append(firings.get(f) or seen.firing_lines(f))
     if case.exprs:
         append("    promql_expr_test:")
@@ -124,6 +125,9 @@ def _case_lines(case: Case, out: list[str], seen: _Seen) -> None:
             for labels_text, number in expr.samples:
                 append("          - labels:" + _fresh(labels_text, "              "))
                 append("            value:" + value(number, "              "))
+
+
+_labels_of = itemgetter(0)  # an expected alert's labels: the order promtool's expected alerts are listed in
 
 
 def _fresh(item: object, indent: str) -> str:
@@ -177,10 +181,10 @@ _PAIRS: dict[tuple[str, str], str] = {}
 _LIMIT = 1 << 14
 
 
-def _series_line(series: InputSeries) -> str:
+def _series_line(name: str, labels: tuple[tuple[str, str], ...]) -> str:
     if len(_SERIES) >= _LIMIT:
         _SERIES.clear()
-    line = _SERIES[(series.name, series.labels)] = "      - series:" + fresh_value(series.selector(), "          ")
+    line = _SERIES[(name, labels)] = "      - series:" + fresh_value(selector(name, labels), "          ")
     return line
 
 
