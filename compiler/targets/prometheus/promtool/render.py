@@ -96,9 +96,10 @@ def _case_lines(case: Case, out: list[str], seen: _Seen) -> None:
     if case.series:
         append("    input_series:")
         series_line, values_line = _SERIES.get, _VALUES.get
-        for name, labels, values in case.series:
-            append(series_line((name, labels)) or _series_line(name, labels))
-            append(values_line(values) or _values_line(values))
+        out += [
+            (series_line((name, labels)) or _series_line(name, labels)) + (values_line(values) or _values_line(values))
+            for name, labels, values in case.series
+        ]
     else:
         append("    input_series: []")
     if case.alerts:
@@ -171,7 +172,8 @@ def _pair_line(pair: tuple[str, str]) -> str:
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
 # service) with few distinct values, and check few alert names at few times: each such line is rendered
-# once. Bounded like the writer's caches: cleared when full.
+# once. Bounded like the writer's caches: cleared when full. (A values line starts with its line break: a
+# series is one item of the file's list, its two lines joined.)
 _SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 _VALUES: dict[str, str] = {}
 _CHECKS: dict[tuple[int, str], str] = {}
@@ -191,7 +193,7 @@ def _series_line(name: str, labels: tuple[tuple[str, str], ...]) -> str:
 def _values_line(values: str) -> str:
     if len(_VALUES) >= _LIMIT:
         _VALUES.clear()
-    line = _VALUES[values] = "        values:" + value(values, "          ")
+    line = _VALUES[values] = "\n        values:" + value(values, "          ")
     return line
 
 
