@@ -162,11 +162,11 @@ def _mapping(head: str, items: tuple[tuple[str, str], ...]) -> str:
 
 def _pair_line(pair: tuple[str, str]) -> str:
     name, item = pair
-    line = "\n              " + key(name) + value(item, "                ")
-    if type(item) is str:  # (True, 1 and 1.0 are one key, each spelled its own way)
-        if len(_PAIRS) >= _LIMIT:
-            _PAIRS.clear()
-        _PAIRS[pair] = line
+    if type(item) is not str:  # (True, 1 and 1.0 are one key, each spelled its own way: not remembered)
+        return "\n              " + key(name) + value(item, "                ")
+    if len(_PAIRS) >= _LIMIT:
+        _PAIRS.clear()
+    line = _PAIRS[pair] = "\n              " + key(name) + fresh_value(item, "                ")  # (the memo)
     return line
 
 
