@@ -12,23 +12,31 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from typing import Any
 
-_PLAIN = re.compile(r"[A-Za-z_][^\x00-\x1f\x7f#]*")
+# A plain scalar starts with a letter or `_` (no indicator, number or sign), and holds no `#` (a comment
+# after a space) and no `: ` (a mapping), nor a control character (isprintable rules those out).
+_PLAIN_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # Words YAML 1.1 (and yaml.v2) read as booleans or null, in any case.
 _RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 _RESERVED_LONGEST = max(map(len, _RESERVED))  # longer text needs no lowercased copy to compare
 
 
-def _plain(text: str) -> bool:
-    return (
-        _PLAIN.fullmatch(text) is not None
+def _line(text: str) -> str:
+    """A string as a one-line scalar: plain when both YAML readers read it back as the same string, else
+    double-quoted (escaped where not printable). C-level scans only, each once: a regex walking every
+    character and a second printable scan were most of the cost of a new string."""
+    if not text.isprintable():
+        return _escaped(text)
+    if (
+        text[:1] in _PLAIN_FIRST
+        and "#" not in text
         and ": " not in text
         and not text.endswith((":", " "))
         and (len(text) > _RESERVED_LONGEST or text.lower() not in _RESERVED)
-        and text.isprintable()
-    )
+    ):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'  # a PromQL matcher's quotes
 
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
@@ -36,8 +44,12 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
 
 def _quoted(text: str) -> str:
     """A double-quoted scalar: printable characters as they are, the rest as YAML escapes (\\uXXXX...)."""
-    if text.isprintable():  # the common case (a PromQL matcher's quotes): two C-level replaces
+    if text.isprintable():
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
     out = []
     for ch in text:
         if ch in _ESCAPES:
@@ -50,9 +62,7 @@ def _quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _string(text: str) -> str:
-    return text if _plain(text) else _quoted(text)
+_string = functools.lru_cache(maxsize=1 << 16)(_line)
 
 
 def scalar(value: Any) -> str:
@@ -112,7 +122,7 @@ def _value(text: str, indent: str) -> str:
         return f" {block if block is not None else _quoted(text)}"
     if len(_VALUES) >= _LIMIT:
         _VALUES.clear()
-    shown = _VALUES[text] = " " + _string(text)
+    shown = _VALUES[text] = " " + _line(text)  # (_VALUES is its cache)
     return shown
 
 
@@ -190,7 +200,7 @@ def fresh_value(item: str, indent: str) -> str:
     if "\n" in item:
         block = _literal(item, indent)
         return f" {block if block is not None else _quoted(item)}"
-    return " " + (item if _plain(item) else _quoted(item))
+    return " " + _line(item)
 
 
 def pairs(items: dict[str, Any], indent: str, first: str, out: list[str]) -> None:

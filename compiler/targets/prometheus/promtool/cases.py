@@ -3,14 +3,15 @@ and the timing helpers every case builder uses. Imports neither case builder, so
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
-from itertools import zip_longest
+from itertools import chain, zip_longest
+from operator import itemgetter
 from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, series
+from compiler.targets.prometheus.rule_model import Rule, label_selector
 
 # evaluation_interval of the main and the long-horizon test files, seconds: promtool evaluates every rule
 # at every step (~7 ms for a rich service's ~120 rules) and re-reads the rule file per test group (~26 ms),
@@ -26,15 +27,26 @@ EXPR_TOLERANCE = "1e-9"
 LANE = "obsc_lane"
 
 
-# The values of a case are named tuples: a rich service's cases make ~1,000 of them, and a tuple is built in
-# half the time of a frozen dataclass (they are compared and hashed by value all the same).
+# A case and its values are named tuples: a rich service's cases make ~1,000 of them, and a tuple is built in
+# a quarter of the time of a frozen dataclass (they are compared and hashed by value all the same).
 class InputSeries(NamedTuple):
     name: str
     labels: tuple[tuple[str, str], ...]
     values: str
 
     def selector(self) -> str:
-        return series(self.name, dict(self.labels))
+        return selector(self.name, self.labels)
+
+
+def selector(name: str, labels: tuple[tuple[str, str], ...]) -> str:
+    """`name{a="x",b="y"}`, labels sorted (a repeated label keeps its last value), as `series` writes it."""
+    return name + _labels_text(labels)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _labels_text(labels: tuple[tuple[str, str], ...]) -> str:
+    """`{a="x",b="y"}` (as `series` writes them): a service's windows feed two series of each label set."""
+    return label_selector(dict(labels))
 
 
 class Firing(NamedTuple):
@@ -57,8 +69,7 @@ class ExprCheck(NamedTuple):
 Predict = Callable[[str, int], tuple[Firing, ...]]
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     name: str
     interval: int  # seconds between input samples
     series: tuple[InputSeries, ...]
@@ -69,6 +80,9 @@ class Case:
     predict: Predict | None = None
 
 
+_name = itemgetter(0)  # an InputSeries' name, at C speed
+
+
 def merge(lanes: list[list[Case]]) -> list[Case]:
     """Run the i-th case of every lane in one test group: promtool evaluates every rule at every step, so
     independent inputs evaluated together cost one timeline instead of several. Lanes must not feed each
@@ -77,7 +91,7 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     for row in zip_longest(*lanes):
         parts = [c for c in row if c is not None]
         # `up` fed beside an SLO case would wake its SLODataMissing (SLI series absent, targets up): run apart
-        apart = [c for c in parts if "up" in [s.name for s in c.series]]
+        apart = [c for c in parts if "up" in map(_name, c.series)]
         if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):
             out.extend(apart)
             parts = [c for c in parts if c not in apart]
@@ -87,16 +101,16 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
         predicting = [c for c in parts if c.predict is not None]
         asked = sorted({(check.at, check.alertname) for c in predicting for check in c.alerts})
         checks = [check for c in parts if c.predict is None for check in c.alerts]
+        predicts = [c.predict for c in predicting if c.predict is not None]
         for at, name in asked:
-            fired = tuple(f for c in predicting if c.predict is not None for f in c.predict(name, at))
-            checks.append(AlertCheck(at, name, fired))
+            checks.append(AlertCheck(at, name, tuple(chain.from_iterable([p(name, at) for p in predicts]))))
         out.append(
             Case(
-                "; ".join(c.name for c in parts),
+                "; ".join([c.name for c in parts]),
                 parts[0].interval,
-                tuple(s for c in parts for s in c.series),
+                tuple(chain.from_iterable([c.series for c in parts])),
                 tuple(checks),
-                tuple(e for c in parts for e in c.exprs),
+                tuple(chain.from_iterable([c.exprs for c in parts])),
             )
         )
     return out
@@ -128,9 +142,31 @@ def firing(
     """What promtool must see for `rule` firing with `value`: its labels (and a grouped SLO's `group`
     labels, which come from the expression), its annotations rendered."""
     # (most annotations hold no template: kept as they are without a call, as `render` would keep them)
-    rendered = tuple([(k, tmpl.render(v, value, query_labels, group) if "{{" in v else v) for k, v in rule.annotations])
+    rendered = tuple([(k, _annotation(v, value, query_labels, group) if "{{" in v else v) for k, v in rule.annotations])
     labels = tuple(sorted({**dict(rule.labels), **(group or {})}.items())) if group else rule.labels
     return Firing(labels, rendered)
+
+
+# The value's spellings, remembered by value and type: a fleet's cases expect the same few values in many
+# services' alerts. Zero is spelled anew (0.0 and -0.0 are one key but "0" and "-0" in Go).
+_SPELLINGS = tuple(
+    (placeholder, functools.lru_cache(maxsize=4096, typed=True)(spell))
+    for placeholder, spell in (
+        (tmpl.PERCENT, tmpl.humanize_percentage),
+        (tmpl.DURATION, tmpl.humanize_duration),
+        (tmpl.NUMBER, tmpl.humanize),
+    )
+)
+
+
+def _annotation(text: str, value: float, query_labels: dict[str, str] | None, group: dict[str, str] | None) -> str:
+    """`tmpl.render`, with a shortcut for the common template: one placeholder of the value (a spelled number
+    holds no braces, so nothing else is left to expand)."""
+    if value and text.count("{{") == 1:
+        for placeholder, spell in _SPELLINGS:
+            if placeholder in text:
+                return text.replace(placeholder, spell(value))
+    return tmpl.render(text, value, query_labels, group)
 
 
 def steps_after(seconds: int, step: int) -> int:

@@ -9,8 +9,9 @@ recording rule; the rest of a lane's cases are ordered longest first, so long ca
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from dataclasses import replace
 
 from compiler.targets.prometheus.promtool.cases import Case
 from compiler.targets.prometheus.rule_model import ServiceRules
@@ -34,6 +35,11 @@ class Reads:
             self._exprs.setdefault(name, []).append(expr)
         self._memo: dict[str, frozenset[str]] = {}
         self._readers: dict[frozenset[str], frozenset[str]] = {}
+        # Every expression in one text for `holding`'s searches (C-level, instead of a test per rule), between
+        # NULs: a name without one is found inside a single expression. `_starts`: where each one starts, then
+        # past the end.
+        self._text = "\0".join(expr for _, expr in self._rules)
+        self._starts = list(itertools.accumulate((len(expr) + 1 for _, expr in self._rules), initial=0))
 
     def of(self, name: str) -> frozenset[str]:
         """Every name `name` (a rule, or any series) depends on, itself included."""
@@ -56,11 +62,23 @@ class Reads:
             while new:  # each round looks for the names found in the last one (substring tests: no regex)
                 found: set[str] = set()
                 for word in new:
-                    found.update(name for name, expr in self._rules if word in expr)
+                    found.update(self._holding(word))
                 new = found - out
                 out |= new
             self._readers[fed] = frozenset(out)
         return self._readers[fed]
+
+    def _holding(self, word: str) -> list[str]:
+        """The names of the rules whose expression holds `word`."""
+        if not word or "\0" in word:
+            return [name for name, expr in self._rules if word in expr]
+        text, starts, out = self._text, self._starts, []
+        at = text.find(word)
+        while at >= 0:
+            i = bisect.bisect_right(starts, at) - 1
+            out.append(self._rules[i][0])
+            at = text.find(word, starts[i + 1])  # the next expression
+        return out
 
 
 def apart(target: Case, guest: Case, reads: Reads) -> bool:
@@ -73,7 +91,7 @@ def apart(target: Case, guest: Case, reads: Reads) -> bool:
         return False
     fed = frozenset(s.name for s in guest.series)
     # what the guest's alerts read, and what its fed series are computed from, through every record
-    needs = {w for name in checked | fed for w in reads.of(name)}
+    needs = set().union(*[reads.of(name) for name in checked | fed])
     # every rule that reads what the guest feeds, through every record
     wakes = reads.readers(fed)
     target_fed = {s.name for s in target.series}
@@ -97,8 +115,7 @@ def host(hosts: list[Case], lanes: list[list[Case]], rules: ServiceRules, step: 
             if fits:
                 guest = max(fits, key=lambda c: ends[id(c)])
                 del lane[next(i for i, c in enumerate(lane) if c is guest)]
-                target = replace(
-                    target,
+                target = target._replace(
                     name=f"{target.name}; {guest.name}",
                     series=target.series + guest.series,
                     alerts=target.alerts + guest.alerts,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.types import Service
-from compiler.targets.prometheus.promtool.cases import AlertCheck, InputSeries, firing
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, firing
 from compiler.targets.prometheus.rule_model import Rule
 
 DAY, WEEK = 86400, 7 * 86400
@@ -32,14 +32,21 @@ def check(
     value_of: Callable[[Rule], float | None],
     active_at: int = 0,
     lane: dict[str, str] | None = None,
+    made: dict[int, Firing] | None = None,
 ) -> AlertCheck:
     """Every rule of one alert name that holds (a value) and has held since `active_at` for its `for`
-    (with `lane`: on the series carrying that LANE label, which the alert keeps)."""
+    (with `lane`: on the series carrying that LANE label, which the alert keeps). `made`: the firings of
+    these rules under this `value_of` and `lane` already made, by rule index (for checks at several times)."""
     fired = []
-    for rule in rules:
+    for n, rule in enumerate(rules):
         value = value_of(rule)
         if value is not None and at - active_at >= rule.for_seconds:
-            fired.append(firing(rule, value, group={**dict(rule.labels), **lane} if lane else None))
+            one = made.get(n) if made is not None else None
+            if one is None:
+                one = firing(rule, value, group={**dict(rule.labels), **lane} if lane else None)
+                if made is not None:
+                    made[n] = one
+            fired.append(one)
     return AlertCheck(at, rules[0].alert, tuple(fired))
 
 

@@ -20,11 +20,13 @@ of different SLOs run side by side in one test group (see `merge`).
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, InputSeries, merge
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
@@ -33,7 +35,7 @@ from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
 from compiler.targets.prometheus.promtool.threshold_cases import threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
-from compiler.targets.prometheus.yaml_emit import pairs, value
+from compiler.targets.prometheus.yaml_emit import fresh_value, key, value
 
 
 def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
@@ -87,93 +89,111 @@ def _duration(seconds: int) -> str:
 # byte for byte: tests/test_direct_yaml.py compares the two): building a dict per case, series and alert
 # only for the generic writer to walk them again was a third of the promtool stage. Indents are fixed by
 # the shape: a case's keys at 4 spaces, its lists' items at 8, an expected alert's labels at 14.
-def _case_lines(
-    case: Case, out: list[str], firings: dict[Firing, str], labelled: dict[tuple[tuple[str, str], ...], str]
-) -> None:
-    """`firings`: the lines of each expected alert already written in this file (the same one is expected at
-    several times and in several merged cases); `labelled`: see _firing_lines. An item of `out` may hold
-    several lines."""
+def _case_lines(case: Case, out: list[str], seen: _Seen) -> None:
+    """An item of `out` may hold several lines."""
     append = out.append
     append("  - name:" + value(case.name, "      ") + "\n    interval:" + value(_duration(case.interval), "      "))
     if case.series:
         append("    input_series:")
         series_line, values_line = _SERIES.get, _VALUES.get
-        for s in case.series:
-            append(series_line((s.name, s.labels)) or _series_line(s))
-            append(values_line(s.values) or _values_line(s.values))
+        out += [
+            (series_line((name, labels)) or _series_line(name, labels)) + (values_line(values) or _values_line(values))
+            for name, labels, values in case.series
+        ]
     else:
         append("    input_series: []")
     if case.alerts:
         append("    alert_rule_test:")
-        check_lines = _CHECKS.get
-        for check in case.alerts:
-            head = check_lines((check.at, check.alertname)) or _check_lines(check.at, check.alertname)
-            if not check.firing:
+        check_lines, firings = _CHECKS.get, seen.firings
+        for at, alertname, fired in case.alerts:
+            head = check_lines((at, alertname)) or _check_lines(at, alertname)
+            if not fired:
                 append(head + "\n        exp_alerts: []")
                 continue
             append(head + "\n        exp_alerts:")
-            fired = check.firing if len(check.firing) == 1 else sorted(check.firing, key=lambda f: f.labels)
-            for f in fired:
-                block = firings.get(f)
-                if block is None:
-                    block = firings[f] = _firing_lines(f, labelled)
-                append(block)
+            for f in fired if len(fired) == 1 else sorted(fired, key=_labels_of):
+                append(firings.get(f) or seen.firing_lines(f))
     if case.exprs:
         append("    promql_expr_test:")
         for expr in case.exprs:
-            append("      - expr:" + value(expr.expr, "          "))
+            # (an expression names its service: written once, not worth remembering)
+            append("      - expr:" + _fresh(expr.expr, "          "))
             append("        eval_time:" + value(_duration(expr.at), "          "))
             if not expr.samples:
                 append("        exp_samples: []")
                 continue
             append("        exp_samples:")
             for labels_text, number in expr.samples:
-                append("          - labels:" + value(labels_text, "              "))
+                append("          - labels:" + _fresh(labels_text, "              "))
                 append("            value:" + value(number, "              "))
 
 
-def _firing_lines(f: Firing, labelled: dict[tuple[tuple[str, str], ...], str]) -> str:
-    """An expected alert's lines; `labelled`: the labels' lines already written in this file (an alert
-    rule's labels are the same whatever its value)."""
-    head = labelled.get(f.labels)
-    if head is None:
-        out: list[str] = []
-        _mapping("          - exp_labels:", dict(f.labels), out)
-        head = labelled[f.labels] = "\n".join(out)
-    out = [head]
-    _mapping("            exp_annotations:", dict(f.annotations), out)
-    return "\n".join(out)
+_labels_of = itemgetter(0)  # an expected alert's labels: the order promtool's expected alerts are listed in
 
 
-def _mapping(key: str, values: dict[str, str], out: list[str]) -> None:
-    """`key` and its mapping's lines (`{}` when empty), indented under an expected alert."""
-    if values:
-        out.append(key)
-        pairs(values, "              ", "              ", out)
-    else:
-        out.append(key + " {}")
+def _fresh(item: object, indent: str) -> str:
+    """`value` for text written once per file or fleet (remembering it would only cost)."""
+    return fresh_value(item, indent) if type(item) is str else value(item, indent)
+
+
+class _Seen:
+    """What one file has written already: the lines of each expected alert (expected at several times and in
+    several merged cases) and of each alert's labels (an alert rule's labels are the same whatever its value)."""
+
+    def __init__(self) -> None:
+        self.firings: dict[Firing, str] = {}
+        self._labelled: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def firing_lines(self, f: Firing) -> str:
+        head = self._labelled.get(f.labels)
+        if head is None:
+            head = self._labelled[f.labels] = _mapping("          - exp_labels:", f.labels)
+        lines = self.firings[f] = head + "\n" + _mapping("            exp_annotations:", f.annotations)
+        return lines
+
+
+def _mapping(head: str, items: tuple[tuple[str, str], ...]) -> str:
+    """`head` and its mapping's lines (`{}` when empty), indented under an expected alert."""
+    if not items:
+        return head + " {}"
+    known = _PAIRS.get
+    return head + "".join([known(pair) or _pair_line(pair) for pair in dict(items).items()])
+
+
+def _pair_line(pair: tuple[str, str]) -> str:
+    name, item = pair
+    if type(item) is not str:  # (True, 1 and 1.0 are one key, each spelled its own way: not remembered)
+        return "\n              " + key(name) + value(item, "                ")
+    if len(_PAIRS) >= _LIMIT:
+        _PAIRS.clear()
+    line = _PAIRS[pair] = "\n              " + key(name) + fresh_value(item, "                ")  # (the memo)
+    return line
 
 
 # A service's cases feed the same few series again and again (~300 selectors, ~60 distinct, per rich
 # service) with few distinct values, and check few alert names at few times: each such line is rendered
-# once. Bounded like the writer's caches: cleared when full.
+# once. Bounded like the writer's caches: cleared when full. (A values line starts with its line break: a
+# series is one item of the file's list, its two lines joined.)
 _SERIES: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 _VALUES: dict[str, str] = {}
 _CHECKS: dict[tuple[int, str], str] = {}
+# An expected alert's label or annotation line: the service's labels, runbook and dashboard links repeat in
+# every alert of a file (only the description changes with the value).
+_PAIRS: dict[tuple[str, str], str] = {}
 _LIMIT = 1 << 14
 
 
-def _series_line(series: InputSeries) -> str:
+def _series_line(name: str, labels: tuple[tuple[str, str], ...]) -> str:
     if len(_SERIES) >= _LIMIT:
         _SERIES.clear()
-    line = _SERIES[(series.name, series.labels)] = "      - series:" + value(series.selector(), "          ")
+    line = _SERIES[(name, labels)] = "      - series:" + fresh_value(selector(name, labels), "          ")
     return line
 
 
 def _values_line(values: str) -> str:
     if len(_VALUES) >= _LIMIT:
         _VALUES.clear()
-    line = _VALUES[values] = "        values:" + value(values, "          ")
+    line = _VALUES[values] = "\n        values:" + value(values, "          ")
     return line
 
 
@@ -206,10 +226,9 @@ def _file_text(service: Service, rules: ServiceRules, cases: list[Case], step: i
         out.append("group_eval_order: []")
     if cases:
         out.append("tests:")
-        firings: dict[Firing, str] = {}
-        labelled: dict[tuple[tuple[str, str], ...], str] = {}
+        seen = _Seen()
         for case in cases:
-            _case_lines(case, out, firings, labelled)
+            _case_lines(case, out, seen)
     else:
         out.append("tests: []")
     return "\n".join(out) + "\n"

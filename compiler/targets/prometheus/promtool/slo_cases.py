@@ -32,7 +32,7 @@ from compiler.targets.prometheus.promtool.series import Phase, counter_values, s
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
 from compiler.targets.prometheus.promtool.unscraped import padded
-from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules, label_selector, series
 from compiler.targets.prometheus.slo import slo_labels
 
 
@@ -53,32 +53,40 @@ class _Cases:
         runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
         `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
         """
-        if lane not in self._lanes:
+        known = self._lanes.get(lane)
+        if known is None:
             group = {**sample_group(self._slo), **({LANE: lane} if lane else {})}
             first = self._lanes.get("")
             feed = first[1].beside(group) if first else Feed(self._service, self._slo, group)
-            self._lanes[lane] = (group, feed)
-        group, feed = self._lanes[lane]
+            known = self._lanes[lane] = (group, feed)
+        group, feed = known
+        made, rules = self._fired, self._rules
         fired: dict[int, Firing] = {}  # rule index → what fires
         for i, value in part.holding:
             key = (i, value, lane)
-            if key not in self._fired:
+            one = made.get(key)
+            if one is None:
                 # (an unguarded data-missing alert fires from no series at all: none of the inputs' labels)
-                source = self._rules[i].source
+                source = rules[i].source
                 bare = source is not None and source.data_missing
-                self._fired[key] = firing(self._rules[i], value, group={} if bare else group)
-            fired[i] = self._fired[key]
+                one = made[key] = firing(rules[i], value, group={} if bare else group)
+            fired[i] = one
         fires = part.fires
 
         def predict(name: str, at: int) -> tuple[Firing, ...]:
             held = fires.get(name)
             return tuple([fired[i] for hold, i in held if at >= hold]) if held else ()
 
-        title = "; ".join(f"{self._slo.name}: {t}" for t in part.titles)
         checks = tuple(
-            quiet or AlertCheck(at, name, tuple([fired[i] for i in due])) for quiet, at, name, due in part.checks
+            [quiet or AlertCheck(at, name, tuple([fired[i] for i in due])) for quiet, at, name, due in part.checks]
         )
-        return Case(title, self._step, feed.series(part.rates), checks, predict=predict)
+        return Case(_title(self._slo.name, part.titles), self._step, feed.series(part.rates), checks, predict=predict)
+
+
+@functools.lru_cache(maxsize=1024)
+def _title(slo_name: str, titles: tuple[str, ...]) -> str:
+    """A part's title: the same for every SLO of one name and shape (most of a fleet's)."""
+    return "; ".join(f"{slo_name}: {t}" for t in titles)
 
 
 def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
@@ -173,11 +181,12 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
     )
     meta = slo_labels(service, slo)
     own = {**meta, **sample_group(slo)}  # a grouped SLO records its ratios per group
+    selected = label_selector(own)  # `series(name, own)` is the name and this, for every ratio checked
     exprs: list[ExprCheck] = []
 
     def ratio_near(at: int, window: str, value: float, tolerance: str | None = None) -> None:
         labels = _labels_text({**own, names.LABEL_WINDOW: window})
-        expr = near(series(names.sli_error_ratio(window), own), value)
+        expr = near(names.sli_error_ratio(window) + selected, value)
         if tolerance:
             expr = expr.rsplit(" ", 1)[0] + f" {tolerance}"
         exprs.append(ExprCheck(at, expr, ((labels, 1.0),)))
@@ -188,22 +197,21 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
     for seconds in (s for s in recorded_windows(slo) if s >= 120):
         ratio_near(steady, format_duration(seconds), 0.25)
     remaining = 1 - 0.25 / float(decimal_text(slo.error_budget))
-    exprs.append(
-        ExprCheck(steady, near(series(names.SLO_BUDGET_REMAINING, own), remaining), ((_labels_text(own), 1.0),))
-    )
+    exprs.append(ExprCheck(steady, near(names.SLO_BUDGET_REMAINING + selected, remaining), ((selected, 1.0),)))
     for record, value in (
         (names.SLO_OBJECTIVE, slo.objective_ratio),
         (names.SLO_ERROR_BUDGET, slo.error_budget),
         (names.SLO_PERIOD_SECONDS, Decimal(slo.period_seconds)),
     ):
-        exprs.append(ExprCheck(steady, series(record, meta), ((series(record, meta), float(decimal_text(value))),)))
+        shown = series(record, meta)
+        exprs.append(ExprCheck(steady, shown, ((shown, float(decimal_text(value))),)))
     # Only the windows the SLO records among those these phases were laid out for (a platform's own
     # catalog may leave some out: its rules then record no such series).
     recorded = set(recorded_windows(slo))
     for minutes in (m for m in (5, 30, 60) if m * 60 in recorded):  # 15 minutes into a total outage, without lag
         ratio_near(_SPIKE * 60, format_duration(minutes * 60), _window_ratio(_SPIKE, minutes))
     for minutes in (m for m in (5, 30, 60) if m * 60 in recorded):
-        exprs.append(ExprCheck(_IDLE * 60, series(names.sli_error_ratio(format_duration(minutes * 60)), own), ()))
+        exprs.append(ExprCheck(_IDLE * 60, names.sli_error_ratio(format_duration(minutes * 60)) + selected, ()))
     if 7200 in recorded:  # 0.125: a ratio of sums (a mean of ratios: 0.25)
         ratio_near(_END * 60, "2h", _window_ratio(_END, 120))
     # The period window sums the coarse tier's samples of bad and all events: a ratio of sums too.
@@ -219,7 +227,7 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
 
 def _labels_text(labels: dict[str, str]) -> str:
     """`{a="x",b="y"}`, labels sorted: a selector without its name."""
-    return series("", labels)
+    return label_selector(labels)
 
 
 def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[list[Case]], list[list[Case]]]:

@@ -39,11 +39,14 @@ _SCRAPE = 60  # seconds between raw samples in the data-missing cases
 
 
 def _mine(rules: Sequence[Rule], slo: Slo) -> list[Rule]:
-    # `is` first: comparing two SLOs field by field is slow, and a rule's SLO is the service's own object
+    # `is` first: comparing two SLOs field by field is slow, and a rule's SLO is the service's own object; SLOs of
+    # other names are not equal
     return [
         r
         for r in rules
-        if r.source is not None and r.source.slo is not None and (r.source.slo is slo or r.source.slo == slo)
+        if r.source is not None
+        and (of := r.source.slo) is not None
+        and (of is slo or (of.name == slo.name and of == slo))
     ]
 
 

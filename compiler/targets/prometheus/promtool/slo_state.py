@@ -8,7 +8,6 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -140,17 +139,18 @@ class Feed:
 
     def beside(self, group: dict[str, str]) -> Feed:
         """The same series with other `group` labels (a lane's: see lanes.py)."""
-        other = copy.copy(self)
+        other = object.__new__(Feed)
+        other.recorded, other.period, other._plain = self.recorded, self.period, self._plain
         other._windows = self._labelled(group)
         return other
 
     def series(self, fed: Rates) -> tuple[InputSeries, ...]:
         """The input series of `rates`."""
-        out = []
+        out: list[InputSeries] = []
+        windows = self._windows
         for seconds, bad, total in fed:
-            errors_name, total_name, labels = self._windows[seconds]
-            out.append(InputSeries(errors_name, labels, bad))
-            out.append(InputSeries(total_name, labels, total))
+            errors_name, total_name, labels = windows[seconds]
+            out += (InputSeries(errors_name, labels, bad), InputSeries(total_name, labels, total))
         return tuple(out)
 
 

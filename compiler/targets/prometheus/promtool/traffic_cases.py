@@ -19,7 +19,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import decimal_text
 from compiler.targets.prometheus.keyalerts import TRAFFIC_FLOOR
-from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, InputSeries, firing, steps_after
+from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, Firing, InputSeries, firing, steps_after
 from compiler.targets.prometheus.promtool.key_common import (
     ABOVE,
     BELOW,
@@ -147,8 +147,9 @@ def _laned_case(service: Service, anomaly: list[Rule], milestone: list[Rule], sh
             first = f"{decimal_text(then)}+0x{part // step - 1} {decimal_text(base)}+0x{(WEEK - part) // step - 1}"
         values = f"{first} {decimal_text(now)}+0x{hold // step}"
         inputs.append(InputSeries(names.SERVICE_REQUESTS_RATE, tuple(sorted({**own, **lane}.items())), values))
+        value_of, made = _anomalous(now, then), dict[int, Firing]()  # the same alerts at every step
         for at in range(WEEK, WEEK + hold + step, step) if anomaly else ():
-            checks.append(check(anomaly, at, _anomalous(now, then), WEEK, lane))
+            checks.append(check(anomaly, at, value_of, WEEK, lane, made))
         if milestone and hold_m < 3600:
             if then != base:
                 checks.append(check(milestone, part + hold_m, lambda r: None))  # under 6 days of history
