@@ -52,13 +52,13 @@ def kind_of(mode: int) -> str:
 
 
 def ancestors(paths: Iterable[str]) -> set[str]:
-    """Every directory (relative, posix) holding one of `paths`, the root "" included."""
+    """Every directory (relative, posix) holding one of `paths` (normalised: no "//", no trailing "/"), the
+    root "" included. Each distinct folder is walked up once: a fleet's 30,000 files sit in ~1,000 folders."""
     dirs = {""}
-    for path in paths:
-        parent = posixpath.dirname(path)
+    for parent in {path.rpartition("/")[0] for path in paths}:
         while parent not in dirs:
             dirs.add(parent)
-            parent = posixpath.dirname(parent)
+            parent = parent.rpartition("/")[0]
     return dirs
 
 
