@@ -35,14 +35,15 @@ generate: setup bytecode tools ## Compile specs/ into generated/ and validate it
 check: setup bytecode ## Fail if generated/ differs from what specs/ compile to
 	$(BIN)/obsc check specs --out generated
 
-# Two pytest workers per CPU: the end-to-end tests mostly wait (Alertmanager group_wait, rule evaluations)
-# and the CPU-bound tests fill those waits. loadscope hands out one module at a time, so a module-scoped
+# Three pytest workers per CPU: the end-to-end tests mostly wait (Alertmanager group_wait, rule evaluations)
+# and the CPU-bound tests fill those waits (2 CPUs, 2026-12-01, in turn: 4 workers 2:46, 6 workers 2:14 and
+# 2:10, 8 workers 2:10). loadscope hands out one module at a time, so a module-scoped
 # fixture (started servers, a validated tree) is set up once; work stealing split modules and built such
 # fixtures again on another worker. (loadgroup's xdist_group marks are ignored by xdist 3.8 under pytest 9.)
 # `make test TEST_JOBS=0` runs in one process. Bytecode is cached even where PYTHONDONTWRITEBYTECODE is
 # set: otherwise every xdist worker rewrites and compiles the test modules again (~2 CPU-s each) and every
 # `python -m compiler` child the tests start compiles obsc again (~0.2 CPU-s each).
-TEST_JOBS ?= $(shell $(PY) -c 'import os; print(2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1))')
+TEST_JOBS ?= $(shell $(PY) -c 'import os; print(3 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 3 * (os.cpu_count() or 1))')
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
 
