@@ -17,8 +17,9 @@ from compiler.output import writer
 from compiler.output.bundle import assemble
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets.base import TargetOptions
-from compiler.toolcheck import amtool
+from compiler.toolcheck import _run, amtool
 from compiler.toolcheck.amtool_routes import (
+    Case,
     load_cases,
     prune,
     route_once,
@@ -233,3 +234,16 @@ def test_amtool_binary_found_through_env(amtool_bin: str, tmp_path: Path, monkey
     monkeypatch.setenv("AMTOOL", str(link))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     amtool.validate(compilation.bundle, str(out))
+
+
+def test_routing_calls_get_one_go_thread_and_a_lazier_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+
+    def fake_run(argv: list[str], **kwargs: object) -> _run.Result:
+        seen.append(kwargs.get("defaults"))
+        return _run.Result(tuple(argv), 0, "team-x\n", "")
+
+    monkeypatch.setattr(_run, "run", fake_run)
+    case = Case("svc", "A", (("team", "x"),), ("team-x",))
+    assert route_once("amtool", Path("slice.yml"), case) == (True, "team-x")
+    assert seen == [{"GOGC": "400", "GOMAXPROCS": "1"}]
