@@ -27,7 +27,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.lanes import budget_lanes
+from compiler.targets.prometheus.promtool.lanes import side_lanes
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
@@ -51,7 +51,7 @@ class _Cases:
 
         Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
         runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
-        `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
+        `lane`: a LANE label value carried by the inputs and so by what fires (see lanes.py).
         """
         known = self._lanes.get(lane)
         if known is None:
@@ -93,10 +93,10 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     """The SLO's burn-rate and budget alert cases (see slo_plan.py)."""
     shown = plan(Shape.of(service, slo, rules, step))
     build = _Cases(service, slo, rules, step)
-    cases = [build.case(part) for part in shown.parts]
-    # the first lane keeps the alerts' own labels
-    beside = [build.case(part, f"budget-{n}" if n else "") for n, part in enumerate(shown.lanes)]
-    return cases + budget_lanes(beside, set(shown.budget))
+    joined = set(shown.joined)
+    # the first lane of each group keeps the alerts' own labels
+    lanes = [[build.case(part, f"lane-{n}" if n else "") for n, part in enumerate(group)] for group in shown.groups]
+    return [cases[0] if len(cases) == 1 else side_lanes(cases, joined) for cases in lanes]
 
 
 # ---- recording rules from raw counters
