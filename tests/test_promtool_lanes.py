@@ -1,5 +1,5 @@
-"""Fewer promtool steps and groups for the same checks (issue 15): budget cases side by side in lanes, long key
-cases beside a long group, data-missing scenarios chained without needless quiet steps."""
+"""Fewer promtool steps and groups for the same checks (issue 15): an SLO's alert cases side by side in lanes,
+long key cases beside a long group, data-missing scenarios chained without needless quiet or reset steps."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def _steps(group: dict[str, object], step: int) -> int:
 
 
 def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
-    """14 groups and 60 evaluation steps before; every check still runs and passes."""
+    """14 groups and 60 evaluation steps in round 5, 12 and 47 in rounds 6-8; every check still runs and passes."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 12
-    assert sum(_steps(g, 1800) for g in groups) <= 47
+    assert len(groups) <= 8
+    assert sum(_steps(g, 1800) for g in groups) <= 35
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")
@@ -57,24 +57,26 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def test_the_budget_cases_of_an_slo_run_side_by_side_in_lanes(tmp_path: Path) -> None:
-    """Low, not low yet and exhausted: one group; every input and every firing alert of a lane but the first
-    carries its lane label, and each SLO's exhausted budget fires in its own lane only."""
+def test_an_slos_alert_cases_run_side_by_side_in_lanes(tmp_path: Path) -> None:
+    """Cases setting the same windows to other values share a group in lanes: a pair burning, fresh spikes,
+    healthy traffic and the budget around its low line; every input and every firing alert of a lane but the
+    first carries its lane label, and each lane's alerts fire in that lane only."""
     _, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    (budget,) = [g for g in groups if "of the budget left is low" in g["name"]]
-    assert "is not low yet" in budget["name"] and "exhausted" in budget["name"]
+    (shared,) = [g for g in groups if "of the budget left is low" in g["name"]]
+    for title in ("is not low yet", "both at 1.25x", "a fresh spike", "healthy traffic"):
+        assert title in shared["name"]
     lanes = {
-        re.search(r'obsc_lane="([^"]+)"', s["series"]).group(1) for s in budget["input_series"] if LANE in s["series"]
+        re.search(r'obsc_lane="([^"]+)"', s["series"]).group(1) for s in shared["input_series"] if LANE in s["series"]
     }  # type: ignore[union-attr]
-    assert lanes == {"budget-1", "budget-2"}
-    exhausted = [
-        c for c in budget["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetExhausted" and c["exp_alerts"]
-    ]
-    assert exhausted and all(a["exp_labels"][LANE] == "budget-2" for c in exhausted for a in c["exp_alerts"])
-    low = [a for c in budget["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetLow" for a in c["exp_alerts"]]
-    assert low and all(LANE not in a["exp_labels"] for a in low)  # the first lane: the alert's own labels
+    assert len(lanes) >= 3
+    fired = [a for c in shared["alert_rule_test"] for a in c["exp_alerts"]]
+    assert {a["exp_labels"].get(LANE) for a in fired} - {None} <= lanes
+    low = [a for c in shared["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetLow" for a in c["exp_alerts"]]
+    assert low and all(LANE in a["exp_labels"] for a in low)  # the budget's cases are not the first lane
+    fast = [a for c in shared["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetBurnFast" for a in c["exp_alerts"]]
+    assert fast and all(LANE not in a["exp_labels"] for a in fast)  # the pairs burning: the first lane
 
 
 def test_lanes_only_for_alerts_that_keep_every_label() -> None:
@@ -141,12 +143,18 @@ def test_a_chained_case_starts_at_the_quiet_step_when_nothing_carries_over() -> 
 def test_data_missing_scenarios_chain_without_a_quiet_step_only_when_nothing_firing_carries_over(
     tmp_path: Path,
 ) -> None:
-    """The rich service's `jobs` SLO fires in every scenario but 'targets down': the step after each of those
-    is quiet; after the raw-counter group, 'all missing' and 'targets down' the next scenario starts at once."""
+    """The rich service's `jobs` SLO fires in every scenario but 'targets down': it fires whatever is fed, so
+    it carries over from 'idle' to 'no bucket' and no scenario waits for a reset step; the scenario with traffic
+    runs in the raw-counter case's first half hour."""
     _, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
     (chained,) = [g for g in groups if "SLODataMissing" in g["name"]]
-    starts = sorted({_seconds(c["eval_time"]) for c in chained["alert_rule_test"]})
-    # raw counters to 4h; then scenarios of two steps each, with a quiet step only before the last two
-    assert starts == [h * HOUR // 2 for h in (9, 10, 11, 12, 13, 14, 16, 17, 19, 20)]
+    checks = chained["alert_rule_test"]
+    starts = sorted({_seconds(c["eval_time"]) for c in checks})
+    # traffic at 0 and 30m; raw counters to 4h; then scenarios of two steps each, one right after the other
+    assert starts == [h * HOUR // 2 for h in (0, 1, 9, 10, 11, 12, 13, 14, 15, 16)]
+    assert "with SLODataMissing: requests counted, threshold buckets present" in chained["name"]
+    fired = {_seconds(c["eval_time"]): {a["exp_labels"]["slo"] for a in c["exp_alerts"]} for c in checks}
+    assert fired[0] == set() and fired[HOUR // 2] == {"jobs"}  # traffic: only the SLI obsc cannot write
+    assert fired[15 * HOUR // 2] == {"jobs"} and fired[8 * HOUR] == {"jobs", "latency"}  # jobs carried over

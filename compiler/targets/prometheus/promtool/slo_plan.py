@@ -23,6 +23,7 @@ from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
+from compiler.targets.prometheus.promtool.lane_faults import Burn, Lane, side_by_side
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
 from compiler.targets.prometheus.rule_model import Rule
@@ -165,7 +166,7 @@ class Shape:
     line_texts: tuple[str, ...]  # per window pair: its line as the rule text writes it
     rules: tuple[RuleShape, ...]
     unguarded_missing: bool  # see _Lines
-    lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and `_side_by_side`
+    lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
 
     @classmethod
     def of(cls, service: Service, slo: Slo, rules: list[Rule], step: int) -> Shape:
@@ -304,14 +305,26 @@ def plan(shape: Shape) -> Plan:
     read = budget | {r.alert for r in shape.rules if r.window is not None}
     if not shape.lane_safe:
         return Plan(tuple((part,) for part, _ in parts), read)
-    # Parts run side by side where no alert of any lane changes for it: the first group each fits in.
+    # Parts run side by side where that changes no alert of any lane and hides no fault one would show alone
+    # (lane_faults.py): each in the first group it fits in.
+    burns = [
+        Burn(r.alert, r.for_seconds, r.window.long_seconds, r.window.short_seconds, lines.burn[r.window.name])
+        for r in shape.rules
+        if r.window is not None
+    ]
+    needed = float(lines.min_bad_events)
+
+    def fits(group: list[Part], part: Part) -> bool:
+        lanes = [Lane(p.state, frozenset(p.asked), p.times[-1]) for p in (*group, part)]
+        return side_by_side(burns, needed, shape.recorded, lanes)
+
     groups: list[list[Part]] = []
     for part, _ in parts:
-        fits = next((g for g in groups if _side_by_side(shape, lines, [p.state for p in (*g, part)])), None)
-        if fits is None:
+        home = next((g for g in groups if fits(g, part)), None)
+        if home is None:
             groups.append([part])
         else:
-            fits.append(part)
+            home.append(part)
     return Plan(tuple(_fed_until_last(g, shape) for g in groups), read)
 
 
@@ -324,24 +337,6 @@ def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
         else replace(p, rates=rates(p.state, shape.recorded, shape.period_seconds, last // shape.step + 1))
         for p in group
     )
-
-
-def _side_by_side(shape: Shape, lines: _Lines, states: list[_State]) -> bool:
-    """Whether every alert fires in each lane of `states` run side by side as it does in that lane alone.
-    A budget alert reads its lane only; a burn-rate alert its lane's long window, but any lane's short window
-    and traffic guard (lanes.py). Data-missing and stale alerts read none of these inputs."""
-    for rule in shape.rules:
-        w = rule.window
-        if w is None:
-            continue
-        line = lines.burn[w.name]
-        short = any(s.window(w.short_seconds)[3] > line for s in states)
-        needed = float(lines.min_bad_events)
-        guard = not needed or any(s.window(w.long_seconds)[2] * w.long_seconds >= needed for s in states)
-        for s in states:
-            if (s.window(w.long_seconds)[3] > line and short and guard) != (_value(rule, lines, s) is not None):
-                return False
-    return True
 
 
 def _duration(seconds: int) -> str:
