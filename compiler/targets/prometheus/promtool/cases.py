@@ -128,13 +128,14 @@ def _rows(lanes: list[list[Case]]) -> list[tuple[Case | None, ...]]:
         asking = [
             any(k.alertname == names.SLO_DATA_MISSING for k in c.alerts) if c is not None else False for c in heads
         ]
+        later = [len(q) > 1 for q in queues]  # a lane with a case left for a later row
         row = []
         for i, (case, queue) in enumerate(zip(heads, queues, strict=True)):
             waits = (
                 case is not None
                 and "up" in map(_name, case.series)
                 and any(asking[:i] + asking[i + 1 :])
-                and any(len(q) > 1 for j, q in enumerate(queues) if j != i)  # a later row to wait for
+                and any(later[:i] + later[i + 1 :])
             )
             row.append(None if waits else case)
             if case is not None and not waits:
