@@ -14,9 +14,7 @@ from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
-from compiler.model.promql import Matcher
 from compiler.model.promql_check import yields_with
-from compiler.model.queries import le_matcher
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -31,9 +29,9 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.hosts import end
-from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, rising_for, timeline
-from compiler.targets.prometheus.promtool.series import constant, satisfy, selects
+from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
+from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
+from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
@@ -118,7 +116,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         host: Case | None = None,
     ) -> Case:
         """`counters`: per SLO name, the series fed (rising by `per_step` per step); `host`: a case whose own
-        series stand in for them (they give each of these SLOs the same data)."""
+        series stand in for them (they give each of these SLOs the same data): then only `up` is fed."""
         inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
@@ -148,8 +146,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             steady.append(frozenset((rules[0].alert, f.labels) for f in checks[-1].firing))
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         if host is not None:
-            named = f"{host.name}, with {rules[0].alert}: {title} (targets up for its first {times[-1] // 60}m)"
-            return host._replace(name=named, series=(*host.series, *feed), alerts=checks)
+            return Case(title, _SCRAPE, feed, checks)
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
@@ -179,41 +176,25 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         cases[0] = case("no scrape targets and no SLI series at all: data missing", {}, 0, 1)
     lead = host
     if full:
-        cases.append(case("an idle service exporting its counters at 0 has data", full, 0, 1))
-        busy = "requests counted, threshold buckets present: data"
-        if host is not None and _hosts_busy(host, [s for s in slos if s.name in full], times[-1], step):
-            lead = case(busy, full, 1, 1, host)
-        else:
-            cases.append(case(busy, full, 1, 1))
+        covered = [s for s in slos if s.name in full]
+        placed: list[tuple[int, Case]] = []
+        after = 0
+        for title, per_step in (
+            ("requests counted, threshold buckets present: data", 1),
+            ("an idle service exporting its counters at 0 has data", 0),
+        ):
+            at = None if host is None else start(host, covered, times[-1], step, rising=bool(per_step), after=after)
+            if at is None:
+                cases.append(case(title, full, per_step, 1))
+                continue
+            placed.append((at, case(title, full, per_step, 1, host)))
+            # its `up` unseen at one step before the next hosted scenario starts: its alerts end in between
+            after = steps_after(at + times[-1] + LOOKBACK + 1, step) + step
+        if host is not None and placed:
+            lead = hosting(host, up, placed, rules[0].alert)
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
-
-
-def _hosts_busy(host: Case, slos: list[Slo], until: int, step: int) -> bool:
-    """Whether the raw-counter case `host` can run the busy-traffic scenario over its first `until` seconds:
-    it feeds, rising all that time, each SLO's total counter (and a latency SLI's threshold bucket), and it
-    goes on for a step after the scenario's `up` is no longer seen (so its alerts end inside it)."""
-    rising = [(s.name, dict(s.labels)) for s in host.series if rising_for(s.values, host.interval) >= until]
-
-    def fed(metric: str, matchers: tuple[Matcher, ...]) -> bool:
-        return any(name == metric and selects(matchers, labels) for name, labels in rising)
-
-    for slo in slos:
-        sli = slo.sli
-        if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
-            sel, threshold = sli.latency.selector, sli.threshold_seconds
-            assert threshold is not None
-            bucket = (*sel.matchers, le_matcher(threshold))
-            if not (fed(sel.metric + "_count", sel.matchers) and fed(sel.metric + "_bucket", bucket)):
-                return False
-        elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
-            if not fed(sli.total.selector.metric, sli.total.selector.matchers):
-                return False
-        else:
-            return False
-    gone = steps_after(until + LOOKBACK + 1, step)  # the first step that no longer sees the scenario's `up`
-    return end(host) > gone
 
 
 def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]]]) -> dict[str, str]:
