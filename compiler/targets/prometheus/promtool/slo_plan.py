@@ -4,7 +4,8 @@ that predicts the alerts: threshold = factor × budget, both windows, the traffi
 Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x) and a
 fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy traffic, too
 few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
-share a test group (slo_state.py); the budget's groups may run side by side (lanes.py).
+share a test group (slo_state.py); parts may run side by side in lanes where no alert and no fault a part
+catches alone changes (lanes.py, lane_faults.py).
 
 A plan reads nothing but its `Shape`: the SLO's numbers, the kind and `for` of each of its alert rules and
 the test step, never a name (slo_cases.py adds names, labels and annotations per service). Most SLOs of a
