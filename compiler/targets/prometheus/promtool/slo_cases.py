@@ -102,16 +102,16 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
 # ---- recording rules from raw counters
 
 # Each check sits on the 30m evaluation grid as early as its phase allows: the group's timeline (and the
-# data-missing scenarios chained after it) is 3h30m; promtool pays ~7 ms per step. The last phase is half an
-# hour, so the 2h window at the end (idle, busy, failing) and the 1h window (busy, failing) differ.
+# data-missing scenarios chained after it) is 3h; promtool pays ~7 ms per step. Idle comes between busy and
+# failing, so at the end the 2h window (busy, idle, failing) and the 1h window (idle, failing) differ.
 _PHASES = (
     Phase(45, 60, 15),  # a quarter of events fail
     Phase(15, 60, 60),  # then every event fails: short windows must show it at once
+    Phase(30, 180, 0),  # busy and healthy...
     Phase(60, 0, 0),  # no traffic: no ratio at all, not NaN (the 1h window holds only the flat counters)
-    Phase(60, 180, 0),  # busy and healthy...
     Phase(30, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
 )
-_STEADY, _SPIKE, _IDLE, _END = 30, 60, 120, 210  # minutes at which the case checks (multiples of 30)
+_STEADY, _SPIKE, _IDLE, _END = 30, 60, 150, 180  # minutes at which the case checks (multiples of 30)
 
 
 @functools.cache
