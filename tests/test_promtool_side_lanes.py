@@ -8,7 +8,8 @@ from decimal import Decimal
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, merge
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Lane, side_by_side
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, side_lanes
-from compiler.targets.prometheus.promtool.missing_timeline import rising_for, timeline
+from compiler.targets.prometheus.promtool.missing_hosts import expand
+from compiler.targets.prometheus.promtool.missing_timeline import timeline
 from compiler.targets.prometheus.promtool.slo_state import _State
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -99,7 +100,7 @@ def test_an_alert_firing_in_every_scenario_carries_over_without_a_reset_step() -
     ]
     (reset,) = timeline([idle, bare], 1800, SHORT, 0, 0, frozenset())
     assert [c.at for c in reset.alerts][2:] == [5400, 7200]
-    assert rising_for("0+15x45 735+60x14", 60) == 45 * 60 and rising_for("1+0x30", 60) == 0
+    assert expand("0+15x2 _x2 1e-05+0x1 stale 3") == [0, 15, 30, None, None, 1e-05, 1e-05, None, 3]
 
 
 def test_a_case_feeding_up_waits_for_a_row_that_asks_no_data_missing() -> None:

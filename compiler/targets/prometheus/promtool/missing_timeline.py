@@ -3,10 +3,7 @@
 Every step of that timeline costs promtool an evaluation of every rule of the file, so two kinds of step
 are left out where they prove nothing:
 
-- A scenario of its own for busy traffic ("requests counted, threshold buckets present"): the raw-counter
-  case that leads the timeline feeds every SLI's counters rising from its first minute, so when its series
-  cover each SLI that scenario would feed, the scenario runs there instead, with `up` fed for its first
-  minutes (see `busy_host`; the raw case checks only recorded SLO series, which no rule derives from `up`).
+- A stretch of its own for the scenarios the leading raw-counter case can host (missing_hosts.py).
 - The reset step between two scenarios when alerts firing at the end of one also fire in the next: an
   alert that fires at the end of every scenario with targets up is missing whatever is fed (its SLI's
   series are never among them), so its condition holds at the next scenario's first step too and it
@@ -16,14 +13,12 @@ are left out where they prove nothing:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.promtool.chain import chain
 
 FiredKey = tuple[str, tuple[tuple[str, str], ...]]  # (alert name, labels)
-_RISING = re.compile(r"^[-+0-9.eE]+\+([0-9.eE]+)x(\d+)$")  # `a+bxn`: n more samples, each b higher
 
 
 def last_fired(case: Case) -> dict[FiredKey, Firing]:
@@ -36,13 +31,6 @@ def lends(raw: Case, missing: Case) -> bool:
     """Whether a raw-counter case can lead the scenarios' timeline: same sample interval, no alert checks,
     no `up` (so it wakes no data-missing alert of its own accord)."""
     return raw.interval == missing.interval and not raw.alerts and all(s.name != "up" for s in raw.series)
-
-
-def rising_for(values: str, interval: int) -> int:
-    """How long (seconds) a series rises from its first sample on: its first `a+bxn` run with b > 0."""
-    first = values.split(" ", 1)[0]
-    found = _RISING.match(first)
-    return int(found.group(2)) * interval if found is not None and float(found.group(1)) > 0 else 0
 
 
 def timeline(
