@@ -88,7 +88,7 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
     independent inputs evaluated together cost one timeline instead of several. Lanes must not feed each
     other's rules; lanes sharing alert names must all `predict`."""
     out = []
-    for row in zip_longest(*lanes):
+    for row in _rows(lanes):
         parts = [c for c in row if c is not None]
         # `up` fed beside an SLO case would wake its SLODataMissing (SLI series absent, targets up): run apart
         apart = [c for c in parts if "up" in map(_name, c.series)]
@@ -114,6 +114,34 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
             )
         )
     return out
+
+
+def _rows(lanes: list[list[Case]]) -> list[tuple[Case | None, ...]]:
+    """The lanes' cases by row (the i-th of each), except that a case feeding `up` waits for the next row
+    whose other cases ask for no SLODataMissing (beside them it would need a group of its own: see merge)."""
+    if not any("up" in map(_name, c.series) for lane in lanes for c in lane):
+        return list(zip_longest(*lanes))
+    queues = [list(lane) for lane in lanes]
+    rows: list[tuple[Case | None, ...]] = []
+    while any(queues):
+        heads = [q[0] if q else None for q in queues]
+        asking = [
+            any(k.alertname == names.SLO_DATA_MISSING for k in c.alerts) if c is not None else False for c in heads
+        ]
+        later = [len(q) > 1 for q in queues]  # a lane with a case left for a later row
+        row = []
+        for i, (case, queue) in enumerate(zip(heads, queues, strict=True)):
+            waits = (
+                case is not None
+                and "up" in map(_name, case.series)
+                and any(asking[:i] + asking[i + 1 :])
+                and any(later[:i] + later[i + 1 :])
+            )
+            row.append(None if waits else case)
+            if case is not None and not waits:
+                queue.pop(0)
+        rows.append(tuple(row))
+    return rows
 
 
 def side_by_side(cases: list[Case]) -> list[Case]:

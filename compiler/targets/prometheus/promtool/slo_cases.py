@@ -27,7 +27,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.lanes import budget_lanes
+from compiler.targets.prometheus.promtool.lanes import side_lanes
 from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
@@ -51,7 +51,7 @@ class _Cases:
 
         Names a case is not about are left unchecked where other alerts fire as a side effect (the budget
         runs out while a ticket-tier pair burns): each firing assertion spells out every annotation.
-        `lane`: a LANE label value carried by the inputs and so by what fires (see budget_lanes).
+        `lane`: a LANE label value carried by the inputs and so by what fires (see lanes.py).
         """
         known = self._lanes.get(lane)
         if known is None:
@@ -93,24 +93,25 @@ def _alert_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> li
     """The SLO's burn-rate and budget alert cases (see slo_plan.py)."""
     shown = plan(Shape.of(service, slo, rules, step))
     build = _Cases(service, slo, rules, step)
-    cases = [build.case(part) for part in shown.parts]
-    # the first lane keeps the alerts' own labels
-    beside = [build.case(part, f"budget-{n}" if n else "") for n, part in enumerate(shown.lanes)]
-    return cases + budget_lanes(beside, set(shown.budget))
+    joined = set(shown.joined)
+    # the first lane of each group keeps the alerts' own labels
+    lanes = [[build.case(part, f"lane-{n}" if n else "") for n, part in enumerate(group)] for group in shown.groups]
+    return [cases[0] if len(cases) == 1 else side_lanes(cases, joined) for cases in lanes]
 
 
 # ---- recording rules from raw counters
 
 # Each check sits on the 30m evaluation grid as early as its phase allows: the group's timeline (and the
-# data-missing scenarios chained after it) is 4h instead of 5h; promtool pays ~7 ms per step.
+# data-missing scenarios chained after it) is 3h; promtool pays ~7 ms per step. Idle comes between busy and
+# failing, so at the end the 2h window (busy, idle, failing) and the 1h window (idle, failing) differ.
 _PHASES = (
     Phase(45, 60, 15),  # a quarter of events fail
     Phase(15, 60, 60),  # then every event fails: short windows must show it at once
+    Phase(30, 180, 0),  # busy and healthy...
     Phase(60, 0, 0),  # no traffic: no ratio at all, not NaN (the 1h window holds only the flat counters)
-    Phase(60, 180, 0),  # busy and healthy...
-    Phase(60, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
+    Phase(30, 60, 30),  # ...then quiet and failing: a ratio of sums, not a mean of ratios
 )
-_STEADY, _SPIKE, _IDLE, _END = 30, 60, 120, 240  # minutes at which the case checks (multiples of 30)
+_STEADY, _SPIKE, _IDLE, _END = 30, 60, 150, 180  # minutes at which the case checks (multiples of 30)
 
 
 @functools.cache

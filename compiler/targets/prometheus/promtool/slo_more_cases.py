@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import pairwise
+from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
@@ -27,8 +27,10 @@ from compiler.targets.prometheus.promtool.cases import (
     side_by_side,
     steps_after,
 )
-from compiler.targets.prometheus.promtool.chain import chain, reach
+from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
+from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
 from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
@@ -78,14 +80,25 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
     return None
 
 
-def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[Case]:
+class Scenarios(NamedTuple):
+    """The data-missing scenarios of a service, in order; `lead`: the raw-counter case leading their timeline
+    (given, or hosting the busy-traffic scenario, see missing_timeline.py), else None; `steady`: the alerts
+    firing at the end of every scenario with targets up."""
+
+    lead: Case | None
+    cases: list[Case]
+    steady: frozenset[FiredKey]
+
+
+def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Case | None = None) -> Scenarios:
     """For all the service's SLOs at once (one alert name): fires with `up` and no SLI series; quiet when
     the targets are down, when the service is idle but exports its counters at 0, and with traffic and
     the threshold bucket; a latency SLI with traffic and no bucket fires. SLOs whose series obsc cannot
-    write (raw PromQL) have no data in every case."""
+    write (raw PromQL) have no data in every case. `host`: a raw-counter case to run the scenario with
+    traffic in, where its counters allow."""
     up_labels = satisfy(service.selector)
     if up_labels is None or not rules:
-        return []
+        return Scenarios(host, [], frozenset())
     times = hold_times(max(r.for_seconds for r in rules), step)
     if any(r.source is not None and r.source.slo is not None and r.source.slo.by for r in rules):
         # A group's bucket check holds from the first evaluation with a rate; at 0 only `absent` (no group
@@ -93,14 +106,23 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         times.append(times[-1] + step)
     samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
     up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
+    steady: list[frozenset[FiredKey]] = []
 
-    def case(title: str, counters: dict[str, list[tuple[str, dict[str, str]]]], per_step: int, targets: int) -> Case:
-        """`counters`: per SLO name, the series fed (rising by `per_step` per step)."""
+    def case(
+        title: str,
+        counters: dict[str, list[tuple[str, dict[str, str]]]],
+        per_step: int,
+        targets: int,
+        host: Case | None = None,
+    ) -> Case:
+        """`counters`: per SLO name, the series fed (rising by `per_step` per step); `host`: a case whose own
+        series stand in for them (they give each of these SLOs the same data): then only `up` is fed."""
         inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
-        every = (*inputs, (up.name, up.labels))
+        fed = inputs if host is None else {(s.name, s.labels): s for s in host.series}
+        every = (*fed, (up.name, up.labels))
         missing = [
             r
             for r in rules
@@ -120,7 +142,11 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
             )
             for at in times
         )
+        if targets:
+            steady.append(frozenset((rules[0].alert, f.labels) for f in checks[-1].firing))
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
+        if host is not None:
+            return Case(title, _SCRAPE, feed, checks)
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
@@ -148,12 +174,27 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int) -> list[C
         cases.append(case("targets down (up 0) and no SLI series: not this alert's business", {}, 0, 0))
     else:  # nothing scrapes it (targets: false): no `up` to wait for
         cases[0] = case("no scrape targets and no SLI series at all: data missing", {}, 0, 1)
+    lead = host
     if full:
-        cases.append(case("an idle service exporting its counters at 0 has data", full, 0, 1))
-        cases.append(case("requests counted, threshold buckets present: data", full, 1, 1))
+        covered = [s for s in slos if s.name in full]
+        placed: list[tuple[int, Case]] = []
+        after = 0
+        for title, per_step in (
+            ("requests counted, threshold buckets present: data", 1),
+            ("an idle service exporting its counters at 0 has data", 0),
+        ):
+            at = None if host is None else start(host, covered, times[-1], step, rising=bool(per_step), after=after)
+            if at is None:
+                cases.append(case(title, full, per_step, 1))
+                continue
+            placed.append((at, case(title, full, per_step, 1, host)))
+            # its `up` unseen at one step before the next hosted scenario starts: its alerts end in between
+            after = steps_after(at + times[-1] + LOOKBACK + 1, step) + step
+        if host is not None and placed:
+            lead = hosting(host, up, placed, rules[0].alert)
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
-    return cases
+    return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
 
 
 def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]]]) -> dict[str, str]:
@@ -262,21 +303,21 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
     of them to the data-missing timeline)."""
     alert_rules = rules.alert_rules
     missing = [r for r in alert_rules if r.source is not None and r.source.data_missing]
-    out = data_missing_cases(service, missing, step)
     before = list(raw)
+    probe = data_missing_cases(service, missing, step)
+    out = probe.cases
     if service.targets and out:
         # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
         # gated on `up`, so a step with no inputs at all resets them between scenarios (without targets,
         # no input means "data missing": no neutral state to start the next scenario from). A raw-counter
-        # group feeding no `up` can go first: it wakes none of them, and checks nothing after its own end.
-        first = before[-1:] if before and _lends(before[-1], out[0]) else []
-        before = before[: len(before) - len(first)]
+        # group feeding no `up` can go first: it wakes none of them, and checks nothing after its own end;
+        # it may host the scenario with traffic (missing_timeline.py).
+        host = before.pop() if before and lends(before[-1], out[0]) else None
+        scenarios = data_missing_cases(service, missing, step, host) if host is not None else probe
         keep = max((r.keep_firing_seconds for r in missing), default=0)
-        # A scenario needs no quiet step before it when none of the alerts firing at the previous one's end
-        # fires in it (inputs are constant, so what holds at its start fires by its last check); the
-        # raw-counter group wakes none.
-        fresh = [True] * len(first) + [not _last_fired(a) & _last_fired(b) for a, b in pairwise(out)]
-        out = chain(first + out, step, reach([r.expr for r in missing]), keep, fresh)
+        lead = [scenarios.lead] if scenarios.lead is not None else []
+        window = reach([r.expr for r in missing])
+        out = timeline(lead + scenarios.cases, step, window, keep, len(lead), scenarios.steady)
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(alert_rules, slo)
@@ -284,13 +325,3 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
         if handover is not None:
             handovers.append(handover)
     return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
-
-
-def _last_fired(case: Case) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
-    """(alert, labels) of every alert a case expects firing at its last check."""
-    last = max(c.at for c in case.alerts)
-    return {(c.alertname, f.labels) for c in case.alerts if c.at == last for f in c.firing}
-
-
-def _lends(raw: Case, missing: Case) -> bool:
-    return raw.interval == missing.interval and not raw.alerts and all(s.name != "up" for s in raw.series)

@@ -4,7 +4,8 @@ that predicts the alerts: threshold = factor × budget, both windows, the traffi
 Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x) and a
 fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy traffic, too
 few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
-share a test group (slo_state.py); the budget's groups may run side by side (lanes.py).
+share a test group (slo_state.py); parts may run side by side in lanes where no alert and no fault a part
+catches alone changes (lanes.py, lane_faults.py).
 
 A plan reads nothing but its `Shape`: the SLO's numbers, the kind and `for` of each of its alert rules and
 the test step, never a name (slo_cases.py adds names, labels and annotations per service). Most SLOs of a
@@ -15,7 +16,7 @@ plan's complete input, so an SLO unlike the others gets its own plan at the cost
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
@@ -23,7 +24,8 @@ from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
-from compiler.targets.prometheus.promtool.lanes import lane_safe
+from compiler.targets.prometheus.promtool.lane_faults import Burn, Lane, side_by_side
+from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
@@ -165,7 +167,7 @@ class Shape:
     line_texts: tuple[str, ...]  # per window pair: its line as the rule text writes it
     rules: tuple[RuleShape, ...]
     unguarded_missing: bool  # see _Lines
-    lane_safe: bool  # the budget alerts keep every label of the series they read (lanes.py)
+    lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
 
     @classmethod
     def of(cls, service: Service, slo: Slo, rules: list[Rule], step: int) -> Shape:
@@ -175,7 +177,8 @@ class Shape:
             assert a is not None
             shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, a.stale))
         windows = tuple(dict.fromkeys(s.window for s in shapes if s.window))
-        budget = {s.alert for s in shapes if s.budget is not None}
+        budget = [r for r, s in zip(rules, shapes, strict=True) if s.budget is not None]
+        burn = [r for r, s in zip(rules, shapes, strict=True) if s.window is not None]
         return cls(
             step=step,
             period_seconds=slo.period_seconds,
@@ -188,7 +191,7 @@ class Shape:
             line_texts=tuple(burn_threshold_expr(slo, w) for w in windows),
             rules=tuple(shapes),
             unguarded_missing=not service.targets,
-            lane_safe=lane_safe([r for r in rules if r.alert in budget]),
+            lane_safe=(not budget or lane_safe(budget)) and joins_lanes(burn),
         )
 
 
@@ -210,9 +213,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Plan:
-    parts: tuple[Part, ...]  # each a test group of its own
-    lanes: tuple[Part, ...]  # the budget's parts, to run side by side (see lanes.py); () when they cannot
-    budget: frozenset[str]  # the budget alerts' names
+    groups: tuple[tuple[Part, ...], ...]  # each a test group, its parts side by side in lanes (lanes.py)
+    joined: frozenset[str]  # the alerts that read the lanes' inputs: burn-rate and budget alerts
 
 
 @functools.lru_cache(maxsize=256)
@@ -301,20 +303,41 @@ def plan(shape: Shape) -> Plan:
         titles = tuple(p[0] for p in joined)
         fired = {name: tuple(rules) for name, rules in fires.items()}
         parts.append((Part(titles, state, checked_at, shown, holding, fed, fired, tuple(checks)), checked))
-    # The budget's parts run side by side (see lanes.py) when its alerts keep the lane label and no other
-    # alert of the SLO fires under any of them (those would see every lane through their joins).
-    lanes = [part for part, checked in parts if checked is not None and checked <= budget]
-    # (data-missing and stale alerts read none of these inputs: the first lane speaks for them; a pair with a
-    # fast short window stays quiet without it, and the budget's states set the coarse tier only)
-    others = [
-        r
+    read = budget | {r.alert for r in shape.rules if r.window is not None}
+    if not shape.lane_safe:
+        return Plan(tuple((part,) for part, _ in parts), read)
+    # Parts run side by side where that changes no alert of any lane and hides no fault one would show alone
+    # (lane_faults.py): each in the first group it fits in.
+    burns = [
+        Burn(r.alert, r.for_seconds, r.window.long_seconds, r.window.short_seconds, lines.burn[r.window.name])
         for r in shape.rules
-        if r.alert not in budget and r.window is not None and recording_tiers().is_coarse(r.window.short_seconds)
+        if r.window is not None
     ]
-    if not shape.lane_safe or any(_value(r, lines, part.state) is not None for r in others for part in lanes):
-        lanes = []
-    alone = tuple(part for part, _ in parts if not any(part is lane for lane in lanes))
-    return Plan(alone, tuple(lanes), budget)
+    needed = float(lines.min_bad_events)
+
+    def fits(group: list[Part], part: Part) -> bool:
+        lanes = [Lane(p.state, frozenset(p.asked), p.times[-1]) for p in (*group, part)]
+        return side_by_side(burns, needed, shape.recorded, lanes)
+
+    groups: list[list[Part]] = []
+    for part, _ in parts:
+        home = next((g for g in groups if fits(g, part)), None)
+        if home is None:
+            groups.append([part])
+        else:
+            home.append(part)
+    return Plan(tuple(_fed_until_last(g, shape) for g in groups), read)
+
+
+def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
+    """The group's parts, each fed until the last time any of them is checked (all are checked then)."""
+    last = max(p.times[-1] for p in group)
+    return tuple(
+        p
+        if p.times[-1] == last
+        else replace(p, rates=rates(p.state, shape.recorded, shape.period_seconds, last // shape.step + 1))
+        for p in group
+    )
 
 
 def _duration(seconds: int) -> str:
