@@ -27,10 +27,10 @@ def last_fired(case: Case) -> dict[FiredKey, Firing]:
     return {(c.alertname, f.labels): f for c in case.alerts if c.at == last for f in c.firing}
 
 
-def lends(raw: Case, missing: Case) -> bool:
-    """Whether a raw-counter case can lead the scenarios' timeline: same sample interval, no alert checks,
-    no `up` (so it wakes no data-missing alert of its own accord)."""
-    return raw.interval == missing.interval and not raw.alerts and all(s.name != "up" for s in raw.series)
+def lends(raw: Case, interval: int) -> bool:
+    """Whether a raw-counter case can lead the scenarios' timeline (whose samples are `interval` apart):
+    same sample interval, no alert checks, no `up` (so it wakes no data-missing alert of its own accord)."""
+    return raw.interval == interval and not raw.alerts and all(s.name != "up" for s in raw.series)
 
 
 def timeline(

@@ -304,16 +304,17 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
     alert_rules = rules.alert_rules
     missing = [r for r in alert_rules if r.source is not None and r.source.data_missing]
     before = list(raw)
-    probe = data_missing_cases(service, missing, step)
-    out = probe.cases
+    # A raw-counter group feeding no `up` can go first in the scenarios' timeline: it wakes none of them,
+    # and checks nothing after its own end; it may host the scenario with traffic (missing_timeline.py).
+    host = before[-1] if service.targets and before and lends(before[-1], _SCRAPE) else None
+    scenarios = data_missing_cases(service, missing, step, host)
+    out = scenarios.cases
     if service.targets and out:
         # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
         # gated on `up`, so a step with no inputs at all resets them between scenarios (without targets,
-        # no input means "data missing": no neutral state to start the next scenario from). A raw-counter
-        # group feeding no `up` can go first: it wakes none of them, and checks nothing after its own end;
-        # it may host the scenario with traffic (missing_timeline.py).
-        host = before.pop() if before and lends(before[-1], out[0]) else None
-        scenarios = data_missing_cases(service, missing, step, host) if host is not None else probe
+        # no input means "data missing": no neutral state to start the next scenario from).
+        if host is not None:
+            before.pop()
         keep = max((r.keep_firing_seconds for r in missing), default=0)
         lead = [scenarios.lead] if scenarios.lead is not None else []
         window = reach([r.expr for r in missing])
