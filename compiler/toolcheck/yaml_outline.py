@@ -84,10 +84,10 @@ class _Reader:
     def keep(self, event: Event, shape: Shape) -> Any:
         """The node that starts with `event`, as much of it as `shape` names."""
         if shape == SCALARS:
-            return SafeConstructor().construct_document(self.node(event))
+            return self.built(event)
         if shape == TRUTH:
             if isinstance(event, ScalarEvent):
-                return bool(SafeConstructor().construct_document(self.node(event)))
+                return bool(self.built(event))
             first = self.next()
             if isinstance(first, _ENDS):
                 return False  # an empty collection
@@ -109,7 +109,11 @@ class _Reader:
                 else:
                     self.skip(value)
             return kept
-        return SafeConstructor().construct_document(self.node(event))  # not the expected kind: as it is
+        return self.built(event)  # not the expected kind: as it is
+
+    def built(self, event: Event) -> Any:
+        """The node that starts with `event`, whole, as the full load builds it."""
+        return SafeConstructor().construct_document(self.node(event))
 
     def key(self, event: Event) -> str | None:
         """A mapping key's text when it is a string the shape may name; None for any other plain key."""
