@@ -30,7 +30,7 @@ def test_samples_counts_the_slots_of_the_expanding_notation() -> None:
 
 
 def test_reach_adds_up_ranges_and_offsets_per_expression() -> None:
-    assert reach(['absent(rate(x[5m])) or rate(y[1h] offset 1d)', "max_over_time(z[30m:1m])"]) == 86400 + 3900
+    assert reach(["absent(rate(x[5m])) or rate(y[1h] offset 1d)", "max_over_time(z[30m:1m])"]) == 86400 + 3900
     assert reach(["up == 0"]) == 0
 
 

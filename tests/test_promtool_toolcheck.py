@@ -13,7 +13,7 @@ from compiler.api import Compilation, CompileOptions, compile_specs
 from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
 from compiler.targets.prometheus import templates as tmpl
-from compiler.toolcheck import _run, promtool
+from compiler.toolcheck import _run, promtool, promtool_focus
 from compiler.toolcheck.record import Record
 from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, ROOT, require_tool
@@ -87,7 +87,8 @@ def test_files_are_spread_over_one_process_per_job_each_file_once(
     checks = [c for c in calls if c[:2] == ("check", "rules")]
     assert len(tests) == 2 and len(checks) == 2
     expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
-    assert sorted(f for c in tests for f in c[2:]) == expected
+    ran = [promtool_focus.source_of(f) for c in tests for f in c[2:]]  # each test group of each file, once
+    assert sorted(r for r in ran if r) == sorted((t, g + 1) for t in expected for g in range(_groups(tmp_path / t)))
     # a broken file is still found, whichever process had it
     edit(tmp_path / "prometheus/rules/order-worker.yaml", "> 0.05", "> 0.5")
     with pytest.raises(ToolError, match="order-worker"):
@@ -119,7 +120,10 @@ def test_unchanged_tests_that_passed_are_not_run_again(
         promtool.validate(compilation.bundle, str(tmp_path), Record(known=frozenset(first.passed)))
     ran = sorted(a for a in ran if a != ("--version",))
     assert ran[0][:2] == ("check", "rules") and len(ran[0]) == 4  # --lint-fatal and the changed file only
-    assert ran[1][:2] == ("test", "rules") and len(ran[1]) == 4  # both test files of the changed rules
+    assert ran[1][:2] == ("test", "rules") and len(ran) == 2  # both test files of the changed rules, each group once
+    groups = [promtool_focus.source_of(f) for f in ran[1][2:]]
+    tests = ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]
+    assert sorted(g for g in groups if g) == [(t, g + 1) for t in tests for g in range(_groups(tmp_path / t))]
 
 
 def test_a_broken_expression_is_reported_with_its_file_and_position(have_promtool: str, tmp_path: Path) -> None:
@@ -143,7 +147,9 @@ def test_a_weakened_alert_fails_its_generated_test(have_promtool: str, tmp_path:
     with pytest.raises(ToolError) as caught:
         promtool.validate(compilation.bundle, str(tmp_path))
     message = str(caught.value)
-    assert "prometheus/tests/order-worker.test.yaml: alertname: ServiceHighErrorRate" in message
+    # the file, and which of its test groups failed
+    failed = r"prometheus/tests/order-worker\.test\.yaml \(test \d+ of \d+\): alertname: ServiceHighErrorRate"
+    assert re.search(failed, message)
     assert "long.test.yaml" not in message  # only the failing file is reported
 
 
@@ -268,7 +274,7 @@ def test_no_promtool_call_gets_more_than_a_few_files(
     monkeypatch.setattr(promtool, "FILES_PER_CALL", 2)
     monkeypatch.setenv("OBSC_JOBS", "1")
     promtool.validate(compilation.bundle, str(tmp_path))
-    tests = [c[2:] for c in calls if c[:2] == ("test", "rules")]
+    tests = [{_source(f) for f in c[2:]} for c in calls if c[:2] == ("test", "rules")]  # a focused group: its file
     expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
     assert len(expected) > 2 and len(tests) == -(-len(expected) // 2) and all(len(t) <= 2 for t in tests)
     assert sorted(f for t in tests for f in t) == expected
@@ -281,3 +287,12 @@ def test_the_cross_check_parses_with_libyaml(tmp_path: Path) -> None:
     document = tmp_path / "rules.yaml"
     document.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n")
     assert promtool._alert_names(str(document)) == {"A"}
+
+
+def _groups(test_file: Path) -> int:
+    return len(yaml.safe_load(test_file.read_text())["tests"])
+
+
+def _source(path: str) -> str:
+    focused = promtool_focus.source_of(path)
+    return focused[0] if focused else path

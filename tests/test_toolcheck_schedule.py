@@ -53,8 +53,12 @@ def test_tests_start_before_checks_heaviest_first_and_findings_keep_command_orde
     monkeypatch.setattr(_run, "run", fake)
     monkeypatch.setattr(promtool, "FILES_PER_CALL", 1)  # a call per file, one at a time: the start order shows
     monkeypatch.setenv("OBSC_JOBS", "1")
-    calls = [(["check", "rules"], list(layout.rules)), (["test", "rules"], list(layout.tests))]
-    found = [f for problems, _ in promtool._spread("promtool", calls, layout) for f in problems]
+    calls = [
+        [promtool._Part(("check", "rules"), tuple((r,) for r in layout.rules))],
+        [promtool._Part(("test", "rules"), tuple((t,) for t in layout.tests))],
+    ]
+    runner = promtool._Runner("promtool", layout, {}, str(tmp_path))
+    found = [f for problems in promtool._spread(runner, calls, layout) for f in problems]
     assert started == [
         ("test", "tests/b.test.yaml"),
         ("test", "tests/a.test.yaml"),

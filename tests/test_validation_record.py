@@ -15,7 +15,7 @@ from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.errors import ToolError
 from compiler.output import writer
-from compiler.toolcheck import _run, record, validate_bundle
+from compiler.toolcheck import _run, promtool_focus, record, validate_bundle
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
@@ -65,12 +65,19 @@ class Calls:
         monkeypatch.setattr(_run, "run", spy)
 
     def files(self, tool: str, *command: str) -> list[str]:
+        """The files the calls of `tool command` read; a focused test group counts as its test file."""
         n = len(command) + 1
         found = [a for a in self.argv if a[0] == tool and a[1:n] == command]
-        return sorted(f for a in found for f in a[n:] if not f.startswith(("-", "/")))  # not the lint's temp file
+        named = {_source(f) for a in found for f in a[n:] if not f.startswith(("-", "/"))}  # not the lint's temp file
+        return sorted(named)
 
     def clear(self) -> None:
         self.argv.clear()
+
+
+def _source(path: str) -> str:
+    focused = promtool_focus.source_of(path)
+    return focused[0] if focused else path
 
 
 def compile_into(specs: Path, out: Path, revalidate_all: bool = False) -> record.Record:

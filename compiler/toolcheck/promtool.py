@@ -26,7 +26,7 @@ from compiler import workers
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
-from compiler.toolcheck import _run, yaml_outline
+from compiler.toolcheck import _run, promtool_focus, yaml_outline
 from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
@@ -94,12 +94,67 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
             len(layout.rules) - len(rules),
             len(layout.tests) - len(tests),
         )
+    checks = [_Part(("check", "rules", "--lint-fatal"), ((r,),)) for r in rules]
+    # A family: the test files that load exactly the same rule files (a service's two), focused together so
+    # that a rule none of them reads is still evaluated by all of their groups.
+    families: dict[tuple[str, ...], list[str]] = {}
+    for test in tests:
+        loaded = loads[test]
+        focusable = loaded is not None and not record.whole_rule_files
+        families.setdefault(tuple(loaded or ()) if focusable else ("", test), []).append(test)
+    tested = [_Part(("test", "rules"), (tuple(f),), focus=key[0] != "") for key, f in families.items()]
     # The cross-check is Python work on one core; it runs while the promtool processes do theirs.
-    with ThreadPoolExecutor(1) as side:
+    with ThreadPoolExecutor(1) as side, tempfile.TemporaryDirectory(prefix="obsc-focus-") as focus_dir:
         crossed = side.submit(cross_check, layout, set(covered), loads)
-        calls = [(["check", "rules", "--lint-fatal"], rules), (["test", "rules"], tests)]
-        findings = [problem for problems, _ in _spread(promtool, calls, layout) for problem in problems]
+        runner = _Runner(promtool, layout, loads, focus_dir)
+        findings = [problem for problems in _spread(runner, [checks, tested], layout) for problem in problems]
         return findings + crossed.result()
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Files for promtool `command` (in the layout's workdir), in units that one process takes together."""
+
+    command: tuple[str, ...]
+    units: tuple[tuple[str, ...], ...]
+    focus: bool = False  # test files: each test group runs against the rules it reads (`promtool_focus`)
+
+    @property
+    def files(self) -> list[str]:
+        return [f for unit in self.units for f in unit]
+
+
+@dataclass(frozen=True)
+class _Runner:
+    promtool: str
+    layout: Layout
+    loads: dict[str, list[str] | None]
+    focus_dir: str
+
+    def __call__(self, part: _Part, name: str) -> list[str]:
+        """Run one process's part (and a second for the files of a focused part that must run whole); its
+        findings. `name`: unique among the parts, for the focused files written."""
+        whole = [] if part.focus else part.files
+        focused: list[promtool_focus.Focused] = []
+        for n, family in enumerate(part.units if part.focus else ()):
+            rule_files = self.loads[family[0]] or []
+            got = promtool_focus.focus_family(self.layout.workdir, family, rule_files, self.focus_dir, f"{name}-{n}")
+            if got is None:
+                whole.extend(family)
+            else:
+                focused.extend(got)
+        findings: list[str] = []
+        if focused:
+            shown = {f.path: f"{self.layout.shown.get(f.source, f.source)} ({f.label})" for f in focused}
+            findings += self._run(part.command, list(shown), Layout(self.focus_dir, (), tuple(shown), shown))
+        if whole:
+            findings += self._run(part.command, sorted(whole), self.layout)
+        return findings
+
+    def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
+        argv = [self.promtool, *command, *files]
+        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
+        return _blocks(result, layout)
 
 
 def rule_files_of(workdir: str, test: str) -> list[str] | None:
@@ -154,50 +209,58 @@ def _cover_units(
     return units
 
 
-def _spread(
-    promtool: str, calls: Sequence[tuple[list[str], Sequence[str]]], layout: Layout
-) -> list[tuple[list[str], list[str]]]:
-    """`promtool COMMAND FILES` for each (command, files) of `calls`, the files split over `_jobs()`
-    processes at a time (promtool works through its files one after another on one core), balanced by
-    size; (findings, passed files) of each process, in `calls` order. All calls share one queue, so no
-    CPU waits for another command's last process. A process gets at most FILES_PER_CALL files, so that
-    OBSC_TOOL_TIMEOUT bounds a few services' work, not a whole fleet's (one call per CPU for 1,000
-    services ran for many minutes and hit the timeout)."""
+def _spread(runner: _Runner, calls: Sequence[Sequence[_Part]], layout: Layout) -> list[list[str]]:
+    """Run the parts of every call, `_jobs()` processes at a time (promtool works through its files one after
+    another on one core), the units of each call spread over parts balanced by size; the findings of each
+    process, in `calls` order. All calls share one queue, so no CPU waits for another
+    command's last process. A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a
+    few services' work, not a whole fleet's (one call per CPU for 1,000 services ran for many minutes and
+    hit the timeout)."""
     jobs = _jobs()
-    parts = [(command, part) for command, files in calls for part in _bins(files, jobs, layout)]
+    parts = [part for call in calls for part in _bins(call, jobs, layout)]
     # Slowest first, so that quick ones fill the end; the results are put back in `parts` order.
     order = sorted(range(len(parts)), key=lambda i: _weight(parts[i], layout), reverse=True)
 
-    def one(index: int) -> tuple[list[str], list[str]]:
-        command, part = parts[index]
-        argv = [promtool, *command, *sorted(part)]
-        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
-        return _blocks(result, layout)
+    def one(index: int) -> list[str]:
+        return runner(parts[index], f"p{index}")
 
-    # Threads only wait on the child processes, so they cost nothing while promtool works.
+    # Threads wait on the child processes (and write focused files, a few ms a service, while they run).
     done = dict(zip(order, workers.map_threads(one, order, jobs), strict=True))
     return [done[i] for i in range(len(parts))]
 
 
-def _weight(call: tuple[list[str], list[str]], layout: Layout) -> tuple[bool, int]:
+def _weight(part: _Part, layout: Layout) -> tuple[bool, int]:
     """Tests before checks (a test evaluates every rule at every step), then by bytes."""
-    command, part = call
-    return command[0] == "test", sum(os.path.getsize(os.path.join(layout.workdir, p)) for p in part)
+    return part.command[0] == "test", sum(_size(f, layout) for f in part.files)
 
 
-def _bins(files: Sequence[str], jobs: int, layout: Layout) -> list[list[str]]:
-    """`files` in at least `jobs` parts of at most FILES_PER_CALL, balanced by size."""
-    if not files:
+def _size(path: str, layout: Layout) -> int:
+    return os.path.getsize(os.path.join(layout.workdir, path))
+
+
+def _bins(call: Sequence[_Part], jobs: int, layout: Layout) -> list[_Part]:
+    """The units of `call` (parts of one command and kind) in at least `jobs` parts of at most
+    FILES_PER_CALL files (a unit is never split), balanced by size."""
+    units = [(unit, part.command, part.focus) for part in call for unit in part.units]
+    if not units:
         return []
-    parts = max(1, min(len(files), max(jobs, -(-len(files) // FILES_PER_CALL))))
-    bins: list[list[str]] = [[] for _ in range(parts)]
-    loads = [0] * parts
-    for path in sorted(files, key=lambda f: (-os.path.getsize(os.path.join(layout.workdir, f)), f)):
-        open_bins = [i for i in range(parts) if len(bins[i]) < FILES_PER_CALL] or list(range(parts))
+    kinds = {(command, focus) for _, command, focus in units}
+    if len(kinds) > 1:  # focused and whole test files are binned apart: a part has one of each
+        alike = ([q for q in call if (q.command, q.focus) == kind] for kind in sorted(kinds))
+        return [p for parts in alike for p in _bins(parts, jobs, layout)]
+    command, focus = kinds.pop()
+    files = sum(len(unit) for unit, _, _ in units)
+    count = max(1, min(len(units), max(jobs, -(-files // FILES_PER_CALL))))
+    bins: list[list[tuple[str, ...]]] = [[] for _ in range(count)]
+    loads, sizes = [0] * count, [0] * count
+    weighed = [(sum(_size(f, layout) for f in unit), unit) for unit, _, _ in units]
+    for size, unit in sorted(weighed, key=lambda w: (-w[0], w[1])):
+        open_bins = [i for i in range(count) if sizes[i] + len(unit) <= FILES_PER_CALL] or list(range(count))
         lightest = min(open_bins, key=lambda i: loads[i])
-        bins[lightest].append(path)
-        loads[lightest] += os.path.getsize(os.path.join(layout.workdir, path))
-    return [b for b in bins if b]
+        bins[lightest].append(unit)
+        loads[lightest] += size
+        sizes[lightest] += len(unit)
+    return [_Part(command, tuple(b), focus) for b in bins if b]
 
 
 def _jobs() -> int:
@@ -231,11 +294,10 @@ def _layout(out_dir: str, rule_paths: list[str], test_paths: list[str], tmp: str
     return Layout(tmp, tuple(plain_rules), tuple(test_paths), shown)
 
 
-def _blocks(result: _run.Result, layout: Layout) -> tuple[list[str], list[str]]:
-    """Split promtool's output into per-file blocks: (findings of every block that is not a clean SUCCESS,
-    the files whose block is)."""
+def _blocks(result: _run.Result, layout: Layout) -> list[str]:
+    """Split promtool's output into per-file blocks: the findings of every block that is not a clean
+    SUCCESS."""
     findings: list[str] = []
-    passed: list[str] = []
     current: str | None = None
     lines: list[str] = []
 
@@ -244,9 +306,7 @@ def _blocks(result: _run.Result, layout: Layout) -> tuple[list[str], list[str]]:
             return
         text = [line.rstrip() for line in lines if line.strip()]
         clean = not any(bad in line for line in text for bad in _BAD) and any("SUCCESS" in line for line in text)
-        if clean:
-            passed.append(current)
-        else:
+        if not clean:
             where = layout.shown.get(current, current)
             details = [_relocate(line.strip(), layout) for line in text if line.strip() != "FAILED:"]
             findings.extend(f"{where}: {d}" for d in (details or ["no SUCCESS reported"])[:MAX_LINES_PER_FILE])
@@ -261,10 +321,9 @@ def _blocks(result: _run.Result, layout: Layout) -> tuple[list[str], list[str]]:
         elif line.strip():
             findings.append(f"promtool: {line.strip()}")
     close()
-    if result.returncode != 0 and not findings:  # a failure no block explains: trust no block
+    if result.returncode != 0 and not findings:  # a failure no block explains
         findings.append(f"promtool exited {result.returncode}: {result.stdout.strip()[:500]}")
-        passed.clear()
-    return findings, passed
+    return findings
 
 
 def _relocate(line: str, layout: Layout) -> str:

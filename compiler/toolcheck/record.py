@@ -49,6 +49,9 @@ class Record:
     entered, run or skipped: the record is saved only when the whole validation passed."""
 
     known: frozenset[str] = frozenset()
+    # `--revalidate-all`: promtool runs each test file against its whole rule files, as `promtool test rules`
+    # on the committed files would (everyday runs focus each test group on the rules it reads).
+    whole_rule_files: bool = False
     passed: dict[str, tuple[str, str]] = field(default_factory=dict)
     skipped: int = 0
     ran: int = 0
@@ -79,7 +82,7 @@ def load(out_dir: str | None, revalidate_all: bool = False) -> Record:
     """The record in `out_dir` (never followed through a symlink, bounded in size); empty when asked to
     revalidate everything, when there is none, or for any line that is not a well-formed entry."""
     if out_dir is None or revalidate_all:
-        return Record()
+        return Record(whole_rule_files=revalidate_all)
     try:
         text = tree.read_regular(os.path.join(out_dir, names.VALIDATION_RECORD))[0]
     except OutputError:

@@ -82,8 +82,9 @@ class CostLog:
         return {k for k, g in self.groups.items() if any(t >= moment for t in g.evaluations)}
 
     def fewest_evaluations(self, since: float, design_interval: float) -> int:
-        counts = [sum(1 for t in g.evaluations if t >= since) for g in self.groups.values()
-                  if g.interval == design_interval]
+        counts = [
+            sum(1 for t in g.evaluations if t >= since) for g in self.groups.values() if g.interval == design_interval
+        ]
         return min(counts, default=0)
 
 
@@ -212,6 +213,7 @@ def accuracy_as_read(url: str, fleet: Fleet, at: float, results: Accuracy) -> No
 
 def series_counts(url: str) -> dict[str, int]:
     """Series each design records, as the server holds them now."""
+
     def count(expr: str) -> int:
         result = instant(url, f"count({expr})")
         return int(float(result[0]["value"][1])) if result else 0

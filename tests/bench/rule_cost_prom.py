@@ -44,8 +44,16 @@ def binaries() -> dict[str, str]:
 
 def backfill(promtool: str, openmetrics: Path, tsdb: Path) -> None:
     """One pass of promtool over the file; one large block per aligned span instead of 2h blocks."""
-    argv = [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=1000h", "-q",
-            str(openmetrics), str(tsdb)]
+    argv = [
+        promtool,
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        "--max-block-duration=1000h",
+        "-q",
+        str(openmetrics),
+        str(tsdb),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"promtool backfill failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -54,8 +62,14 @@ def backfill(promtool: str, openmetrics: Path, tsdb: Path) -> None:
 @contextmanager
 def prometheus(binary: str, config: Path, tsdb: Path, workdir: Path, name: str) -> Iterator[Server]:
     port = free_port()
-    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={tsdb}", f"--web.listen-address=127.0.0.1:{port}",
-            f"--storage.tsdb.retention.time={RETENTION}", "--rules.alert.resend-delay=1s"]
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tsdb}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        f"--storage.tsdb.retention.time={RETENTION}",
+        "--rules.alert.resend-delay=1s",
+    ]
     with run_server(name, argv, port, workdir / f"{name}.log") as server:
         yield server
 

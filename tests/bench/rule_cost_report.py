@@ -66,8 +66,11 @@ def print_cost(run: Run, files: list[RuleFile], warmup: float) -> None:
         ("alerting rules", _rules(files, "obsc", "alert"), _rules(files, "sloth", "alert")),
         ("recorded series (live count)", run.series.get("obsc", 0), run.series.get("sloth", 0)),
         ("group evaluations measured", costs["obsc"].evaluations, costs["sloth"].evaluations),
-        (f"evaluation time per {cycle} cycle", f"{costs['obsc'].per_cycle * 1000:.1f} ms",
-         f"{costs['sloth'].per_cycle * 1000:.1f} ms"),
+        (
+            f"evaluation time per {cycle} cycle",
+            f"{costs['obsc'].per_cycle * 1000:.1f} ms",
+            f"{costs['sloth'].per_cycle * 1000:.1f} ms",
+        ),
     ]
     for label, obsc, sloth in rows:
         print(f"  {label:34}{obsc!s:>18}{sloth!s:>18}")
@@ -113,8 +116,9 @@ def print_accuracy(run: Run) -> None:
         nan = f"{obsc.nan_with_traffic}/{sloth.nan_with_traffic}" if obsc and sloth else ""
         where = f"obsc {obsc.worst_where}; Sloth {sloth.worst_where}" if obsc and sloth else ""
         same = " (same PromQL)" if window in SAME_PROMQL else ""
-        figures = "".join(_pair(run, view, window, f) for view, f in (("eval", "worst"), ("eval", "mean"),
-                                                                       ("read", "worst")))
+        figures = "".join(
+            _pair(run, view, window, f) for view, f in (("eval", "worst"), ("eval", "mean"), ("read", "worst"))
+        )
         print(f"  {window:7}{figures}{nan:>7}   {where}{same}")
         if obsc and sloth and window not in SAME_PROMQL and obsc.worst > sloth.worst:
             worse.append(window)
@@ -139,8 +143,10 @@ def print_alerts(run: Run, fleet: Fleet) -> None:
         if obsc != expected:
             line += f"; obsc vs exact: missing {sorted(expected - obsc)}, extra {sorted(obsc - expected)}"
         print(line)
-    print(f"  burn-rate alerts (pending or firing; page/ticket per service) agree on {agree} of {len(run.alert_polls)} "
-          "polls; obsc's for: clauses keep new alerts pending, Sloth has none")
+    print(
+        f"  burn-rate alerts (pending or firing; page/ticket per service) agree on {agree} of {len(run.alert_polls)} "
+        "polls; obsc's for: clauses keep new alerts pending, Sloth has none"
+    )
     if run.alert_polls:
         at, last = run.alert_polls[-1]
         jobs = {slo.job: slo.scenario.key for slo in fleet.slos}
@@ -160,9 +166,11 @@ def print_setup(run: Run, fleet: Fleet, placed_target: tuple[float, float], coar
     low, high = placed_target
     offset = run.started - fleet.end
     span = f"{min(coarse_first) + offset:.0f}-{max(coarse_first) + offset:.0f}s" if coarse_first else "never"
-    print(f"  obsc coarse groups placed to first run {low:.0f}-{high:.0f}s after the history's end: {run.placed} of "
-          f"{len(coarse_first)};\n  they first ran at {span}; late (a 5m sample lost): {run.late}; "
-          f"before their fast group: {coarse_before_fast(run)}")
+    print(
+        f"  obsc coarse groups placed to first run {low:.0f}-{high:.0f}s after the history's end: {run.placed} of "
+        f"{len(coarse_first)};\n  they first ran at {span}; late (a 5m sample lost): {run.late}; "
+        f"before their fast group: {coarse_before_fast(run)}"
+    )
 
 
 def coarse_before_fast(run: Run) -> int:
@@ -177,9 +185,7 @@ def coarse_before_fast(run: Run) -> int:
 
 
 def report(run: Run, fleet: Fleet, files: list[RuleFile], placed_target: tuple[float, float], warmup: float) -> None:
-    coarse_first = [
-        min(g.evaluations) - run.started for g in run.log.groups.values() if g.interval > run.evaluation
-    ]
+    coarse_first = [min(g.evaluations) - run.started for g in run.log.groups.values() if g.interval > run.evaluation]
     print_setup(run, fleet, placed_target, coarse_first)
     shown = "".join(f"\n    {line}" for line in run.server_log[:5])
     print(f"  server log: {len(run.server_log)} warnings, errors or compactions{shown}")

@@ -29,8 +29,17 @@ ERRORS = 'http_requests_total{code=~"5..",job="%s"}'
 TOTAL = 'http_requests_total{job="%s"}'
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 KEY_ALERTS = (  # switched off: the comparison is about SLO rules
-    "error_rate", "latency_p99", "service_down", "cpu", "memory", "disk", "disk_full", "traffic_anomaly",
-    "deployment", "new_error_type", "traffic_milestone",
+    "error_rate",
+    "latency_p99",
+    "service_down",
+    "cpu",
+    "memory",
+    "disk",
+    "disk_full",
+    "traffic_anomaly",
+    "deployment",
+    "new_error_type",
+    "traffic_milestone",
 )
 
 PLATFORM = f"""\
@@ -114,11 +123,13 @@ def _sloth_sli_rules(job: str) -> list[dict[str, Any]]:
         for w in SLOTH_WINDOWS
     ]
     five = f"slo:sli_error:ratio_rate5m{_sloth_selector(job)}[30d]"
-    rules.append({
-        "record": "slo:sli_error:ratio_rate30d",
-        "expr": f"sum_over_time({five})\n/ ignoring (sloth_window)\ncount_over_time({five})\n",
-        "labels": _sloth_labels(job, sloth_window="30d"),
-    })
+    rules.append(
+        {
+            "record": "slo:sli_error:ratio_rate30d",
+            "expr": f"sum_over_time({five})\n/ ignoring (sloth_window)\ncount_over_time({five})\n",
+            "labels": _sloth_labels(job, sloth_window="30d"),
+        }
+    )
     return rules
 
 

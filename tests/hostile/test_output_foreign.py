@@ -120,9 +120,10 @@ def test_edits_made_while_the_new_tree_is_validated_are_kept(tmp_path: Path) -> 
     assert (out / "runbooks" / "NOTES.md").read_text() == "written during validation\n"
     assert kept.read_text() == "# ServiceHighErrorRate\nsecond draft\n"
     assert (out / "new-folder").is_dir()
-    assert "0.04" in (out / "prometheus/rules/svc-0000.yaml").read_text() or "4%" in (
-        out / "prometheus/rules/svc-0000.yaml"
-    ).read_text()
+    assert (
+        "0.04" in (out / "prometheus/rules/svc-0000.yaml").read_text()
+        or "4%" in (out / "prometheus/rules/svc-0000.yaml").read_text()
+    )
 
 
 KILL_AT_THE_SWAP = textwrap.dedent(
