@@ -4,7 +4,9 @@ Each alert rule of the compiled examples is mutated: every threshold raised by h
 every comparison flipped, every `and`/`or`/`unless` operand dropped, every recorded window swapped for
 another; a grouped SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and
 recording rules, from every `sum by (...)`. A mutant survives when the service's generated tests still
-pass against it. By default the sweep covers order-worker, the freshness and time-slice examples
+pass against it, run as validation runs them: each test group focused on the rules its assertions read
+(`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows as a survivor.
+By default the sweep covers order-worker, the freshness and time-slice examples
 (nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped storefront (the group
 mutations only), each with a sample: every rule keeps one mutant of every kind it has (see `sample`), so
 every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
@@ -27,6 +29,7 @@ import pytest
 import yaml
 
 from compiler.api import compile_specs
+from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
 
 MUTATION_FULL = FULL or bool(os.environ.get("OBSC_MUTATION_FULL"))
@@ -156,8 +159,11 @@ def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
 
 
-def write_mutant(root: Path, n: int, mutant: Mutant, parsed: dict[str, object]) -> Path:
-    """A directory with the mutated rule file and the tests that mention the alert (none: nothing runs)."""
+def write_mutant(
+    root: Path, n: int, mutant: Mutant, parsed: dict[str, object], texts: dict[str, str]
+) -> tuple[Path, dict[str, list[int]]]:
+    """A directory with the mutated rule file and, as generated, the test files with a group that can see
+    the mutant; with those groups' indexes per test file (none: nothing runs)."""
     base = root / f"m{n:04d}"
     (base / "rules").mkdir(parents=True)
     (base / "tests").mkdir()
@@ -169,15 +175,31 @@ def write_mutant(root: Path, n: int, mutant: Mutant, parsed: dict[str, object]) 
         (base / "rules" / f"{mutant.service}.yaml").write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False))
     finally:
         rule["expr"] = kept
+    chosen: dict[str, list[int]] = {}
     for name, tests in parsed.items():
         if name == "rules":
             continue
         assert isinstance(tests, dict)
-        chosen = [t for t in tests["tests"] if _exercises(t, mutant)]
-        if chosen:
-            text = yaml.dump({**tests, "tests": chosen}, Dumper=_DUMPER, sort_keys=False)
-            (base / "tests" / name).write_text(text)
-    return base
+        picked = [i for i, t in enumerate(tests["tests"]) if _exercises(t, mutant)]
+        if picked:
+            (base / "tests" / name).write_text(texts[name])
+            chosen[f"tests/{name}"] = picked
+    return base, chosen
+
+
+def killed_as_validation_runs(promtool: str, base: Path, service: str, chosen: dict[str, list[int]]) -> bool:
+    """Whether the chosen test groups fail against the mutant, each focused as `obsc compile` validation
+    runs it (`promtool_focus`: the group gets the rules its assertions read, worked out over every group of
+    the service's test files)."""
+    if not chosen:
+        return False
+    focused = promtool_focus.focus_family(
+        str(base), sorted(chosen), [f"rules/{service}.yaml"], str(base / "focus"), "f"
+    )
+    assert focused is not None, f"{service}: the generated tests could not be focused"
+    run = [f.path for f in focused if f.group in chosen[f.source]]
+    assert len(run) == sum(len(groups) for groups in chosen.values())
+    return subprocess.run([promtool, "test", "rules", *run], cwd=base / "focus", capture_output=True).returncode != 0
 
 
 def parse_failures(promtool: str, rule_files: list[Path]) -> set[str]:
@@ -212,7 +234,7 @@ def survivors(services: list[str], only: tuple[str, ...] = (), only_groups: bool
     files = compiled()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        written: list[tuple[Mutant, Path]] = []
+        written: list[tuple[Mutant, Path, dict[str, list[int]]]] = []
         for service in services:
             found = [
                 m
@@ -221,19 +243,16 @@ def survivors(services: list[str], only: tuple[str, ...] = (), only_groups: bool
             ]
             parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
             for mutant in found if MUTATION_FULL else sample(found):
-                written.append((mutant, write_mutant(root, len(written), mutant, parsed)))
-        broken = parse_failures(promtool, [base / "rules" / f"{m.service}.yaml" for m, base in written])
-        written = [(m, base) for m, base in written if str(base / "rules" / f"{m.service}.yaml") not in broken]
+                written.append((mutant, *write_mutant(root, len(written), mutant, parsed, files[service])))
+        broken = parse_failures(promtool, [base / "rules" / f"{m.service}.yaml" for m, base, _ in written])
+        written = [w for w in written if str(w[1] / "rules" / f"{w[0].service}.yaml") not in broken]
 
-        def killed(item: tuple[Mutant, Path]) -> bool:
-            tests = sorted(str(p) for p in (item[1] / "tests").iterdir())
-            return (
-                bool(tests) and subprocess.run([promtool, "test", "rules", *tests], capture_output=True).returncode != 0
-            )
+        def killed(item: tuple[Mutant, Path, dict[str, list[int]]]) -> bool:
+            return killed_as_validation_runs(promtool, item[1], item[0].service, item[2])
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             results = list(pool.map(killed, written))
-    return [m for (m, _), dead in zip(written, results, strict=True) if not dead], len(written)
+    return [m for (m, _, _), dead in zip(written, results, strict=True) if not dead], len(written)
 
 
 def test_mutation_finds_comparisons_clauses_and_windows() -> None:

@@ -1,0 +1,309 @@
+"""Focused promtool runs (toolcheck/promtool_focus.py): which rules a test group gets, that the focused files
+say exactly what the originals say, which files run whole, and that promtool agrees with the whole-file run.
+
+The rule files here are written by hand, unlike any generated one: recording chains across groups, a name
+recorded twice, alerts that read ALERTS, a selector with no fixed name, a template that queries, a rule no
+test reads. The mutation sweep (test_prometheus_mutations.py) runs every mutant focused this way.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler.errors import ToolError
+from compiler.toolcheck import _run, promtool, promtool_focus
+from compiler.toolcheck.promql_reads import metric_names
+from compiler.toolcheck.record import Record
+from tests.test_promtool_toolcheck import edit, have_promtool, written  # noqa: F401 (fixture)
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the examples' files are read many times over
+
+
+def _load(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=_LOADER)
+
+
+RULES = {
+    "groups": [
+        {
+            "name": "raw",
+            "interval": "1m",
+            "rules": [
+                {"record": "job:errors:rate5m", "expr": "sum(rate(errors_total[5m]))"},  # 0
+                {"record": "job:requests:rate5m", "expr": "sum(rate(requests_total[5m]))"},  # 1
+                {"record": "job:cpu", "expr": "sum(cpu_seconds)"},  # 2: read by no test
+                {"record": "job:ratio", "expr": "job:errors:rate5m / job:requests:rate5m"},  # 3
+            ],
+        },
+        {
+            "name": "alerts",
+            "rules": [
+                {"alert": "HighErrors", "expr": "job:ratio > 0.1", "for": "2m", "labels": {"severity": "page"}},  # 0
+                {"alert": "Quiet", "expr": "absent(job:requests:rate5m)"},  # 1
+                {"alert": "Storm", "expr": 'count(ALERTS{alertstate="firing"}) > 3'},  # 2
+                {"record": "job:ratio", "expr": "vector(0)", "labels": {"copy": "second"}},  # 3: same name again
+            ],
+        },
+    ]
+}
+
+
+def _test_file(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"rule_files": ["../rules/r.yaml"], "evaluation_interval": "1m", "tests": groups}
+
+
+def _group(alerts: tuple[str, ...] = (), exprs: tuple[str, ...] = ()) -> dict[str, Any]:
+    group: dict[str, Any] = {"interval": "1m", "input_series": [{"series": "requests_total", "values": "0+1x10"}]}
+    if alerts:
+        group["alert_rule_test"] = [{"eval_time": "5m", "alertname": a, "exp_alerts": []} for a in alerts]
+    if exprs:
+        group["promql_expr_test"] = [{"expr": e, "eval_time": "5m", "exp_samples": []} for e in exprs]
+    return group
+
+
+def _tree(root: Path, rules: dict[str, Any], tests: dict[str, dict[str, Any]], raw: str | None = None) -> None:
+    (root / "rules").mkdir(parents=True, exist_ok=True)
+    (root / "tests").mkdir(exist_ok=True)
+    (root / "rules/r.yaml").write_text(raw if raw is not None else yaml.safe_dump(rules, sort_keys=False))
+    for name, data in tests.items():
+        (root / "tests" / name).write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _focus(root: Path, names: list[str]) -> list[promtool_focus.Focused] | None:
+    return promtool_focus.focus_family(str(root), [f"tests/{n}" for n in names], ["rules/r.yaml"], str(root / "f"), "p")
+
+
+def _kept(root: Path, focused: promtool_focus.Focused) -> list[tuple[str, int]]:
+    """(group name, index in the original group) of every rule the focused group loads."""
+    test = yaml.safe_load((root / "f" / focused.path).read_text())
+    (rule_file,) = test["rule_files"]
+    loaded = yaml.safe_load((root / "f" / Path(focused.path).parent / rule_file).read_text())
+    out = []
+    for group, original in zip(loaded["groups"], RULES["groups"], strict=True):
+        assert {k: v for k, v in group.items() if k != "rules"} == {k: v for k, v in original.items() if k != "rules"}
+        out += [(group["name"], original["rules"].index(rule)) for rule in group["rules"]]
+    return out
+
+
+# ---------------------------------------------------------------- what an expression reads
+
+
+@pytest.mark.parametrize(
+    ("expr", "names"),
+    [
+        ("up", {"up"}),
+        ('sum by (a) (rate(x{job="j"}[5m])) / on (a) group_left y', {"x", "y"}),
+        ("max_over_time(z[1h:5m] offset 1d) > bool 3", {"z"}),
+        ('{__name__="x"}', {"x"}),
+        ("topk(scalar(k), v)", {"k", "v"}),
+        ('label_replace(q, "a", "$1", "b", "(.*)")', {"q"}),
+        ("vector(1) + time()", set()),
+        ('ALERTS{alertname="X"}', {"ALERTS"}),
+        ('{__name__=~"job:.*"}', None),  # any name the regex matches
+        ('{job="a"}', None),  # no name at all
+        ('{__name__="x", __name__="y"}', None),
+        ("sum(rate(x[5m]", None),  # the parser refuses it: promtool reports it, the focus keeps everything
+    ],
+)
+def test_metric_names_never_answer_too_few(expr: str, names: set[str] | None) -> None:
+    assert metric_names(expr) == (None if names is None else frozenset(names))
+
+
+# ---------------------------------------------------------------- what a group gets
+
+
+def test_a_group_gets_what_its_assertions_read_through_every_producer_and_unread_rules_go_everywhere(
+    tmp_path: Path,
+) -> None:
+    tests = {
+        "a.yaml": _test_file([_group(alerts=("HighErrors",)), _group(alerts=("Quiet",)), _group(exprs=("job:ratio",))]),
+        "b.yaml": _test_file([_group(alerts=("Storm",))]),
+    }
+    _tree(tmp_path, RULES, tests)
+    focused = _focus(tmp_path, ["a.yaml", "b.yaml"])
+    assert focused is not None
+    kept = {(f.source, f.group): sorted(_kept(tmp_path, f)) for f in focused}
+    cpu = ("raw", 2)  # no test reads job:cpu: every group evaluates it, as the whole file would
+    ratio = [("raw", 0), ("raw", 1), ("raw", 3), ("alerts", 3)]  # both rules record job:ratio
+    assert kept[("tests/a.yaml", 0)] == sorted([*ratio, ("alerts", 0), cpu])
+    assert kept[("tests/a.yaml", 1)] == sorted([("raw", 1), ("alerts", 1), cpu])
+    assert kept[("tests/a.yaml", 2)] == sorted([*ratio, cpu])
+    # Storm reads ALERTS: every alerting rule, and what each of them reads
+    assert kept[("tests/b.yaml", 0)] == sorted([*ratio, ("alerts", 0), ("alerts", 1), ("alerts", 2), cpu])
+    assert [f.label for f in focused] == ["test 1 of 3", "test 2 of 3", "test 3 of 3", "test 1 of 1"]
+    assert [promtool_focus.source_of(f.path) for f in focused] == [
+        ("tests/a.yaml", 1),
+        ("tests/a.yaml", 2),
+        ("tests/a.yaml", 3),
+        ("tests/b.yaml", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"expr": '{__name__=~"job:.*"} > 0'},  # reads names only a regex knows
+        {"expr": "job:ratio > 0.1", "annotations": {"summary": '{{ with query "up" }}{{ . }}{{ end }}'}},
+    ],
+    ids=["name-regex", "template-query"],
+)
+def test_a_rule_that_may_read_anything_keeps_every_rule(tmp_path: Path, change: dict[str, str]) -> None:
+    rules = yaml.safe_load(yaml.safe_dump(RULES))
+    rules["groups"][1]["rules"][0].update(change)
+    _tree(tmp_path, rules, {"a.yaml": _test_file([_group(alerts=("HighErrors",))])})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    test = yaml.safe_load((tmp_path / "f" / focused[0].path).read_text())
+    loaded = yaml.safe_load((tmp_path / "f" / Path(focused[0].path).parent / test["rule_files"][0]).read_text())
+    assert loaded == rules
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        ("rules", "- record: job:cpu", "- &a record: job:cpu"),  # an anchor
+        ("rules", "expr: sum(cpu_seconds)", "expr: !!str sum(cpu_seconds)"),  # an explicit tag
+        ("rules", "- name: alerts\n", "- name: alerts\n  name: twice\n"),  # a key given twice
+        ("rules", "groups:", "--- {}\n---\ngroups:"),  # a second document
+        ("rules", "- alert: Quiet\n", "- alert: Quiet\n    record: both\n"),  # a rule of both kinds
+        ("tests", "rule_files:\n- ../rules/r.yaml", "rule_files:\n- ../rules/other.yaml"),  # not what was named
+        ("tests", "tests:", "tests: !!seq"),
+    ],
+)
+def test_a_file_the_reader_is_unsure_of_runs_whole(tmp_path: Path, where: str, old: str, new: str) -> None:
+    _tree(tmp_path, RULES, {"a.yaml": _test_file([_group(alerts=("HighErrors",))])})
+    path = tmp_path / ("rules/r.yaml" if where == "rules" else "tests/a.yaml")
+    text = path.read_text()
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1))
+    assert _focus(tmp_path, ["a.yaml"]) is None
+
+
+def test_a_missing_rule_file_runs_whole(tmp_path: Path) -> None:
+    _tree(tmp_path, RULES, {"a.yaml": _test_file([_group(alerts=("HighErrors",))])})
+    (tmp_path / "rules/r.yaml").unlink()
+    assert _focus(tmp_path, ["a.yaml"]) is None
+
+
+# ---------------------------------------------------------------- the focused files say what the originals say
+
+
+def test_generated_files_focus_to_exactly_their_own_groups_and_rules(tmp_path: Path) -> None:
+    """Every test file of the examples: each focused file loads as the original with only that group and its
+    rule files, and each focused rule file as the original with some rules left out, in their order."""
+    compilation = written(tmp_path, everything=True)
+    tests = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
+    families: dict[str, list[str]] = {}
+    for test in tests:
+        families.setdefault(promtool.rule_files_of(str(tmp_path), test)[0], []).append(test)  # type: ignore[index]
+    seen = 0
+    for rule_file, family in sorted(families.items()):
+        focused = promtool_focus.focus_family(str(tmp_path), family, [rule_file], str(tmp_path / "f"), rule_file[-20:])
+        assert focused is not None, family
+        original_rules = _load(tmp_path / rule_file)
+        for f in focused:
+            original = _load(tmp_path / f.source)
+            got = _load(tmp_path / "f" / f.path)
+            assert {**got, "rule_files": None} == {
+                **original,
+                "tests": [original["tests"][f.group]],
+                "rule_files": None,
+            }
+            (loads,) = got["rule_files"]
+            subset = _load(tmp_path / "f" / Path(f.path).parent / loads)
+            assert [g["name"] for g in subset["groups"]] == [g["name"] for g in original_rules["groups"]]
+            for mine, theirs in zip(subset["groups"], original_rules["groups"], strict=True):
+                assert {**mine, "rules": None} == {**theirs, "rules": None}
+                assert [r for r in theirs["rules"] if r in mine["rules"]] == mine["rules"]
+            seen += 1
+    assert seen >= 2 * len(tests)
+
+
+# ---------------------------------------------------------------- promtool agrees
+
+
+def test_promtool_passes_the_focused_examples_and_fails_a_weakened_alert_in_its_group(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    compilation = written(tmp_path, few=True)
+    promtool.validate(compilation.bundle, str(tmp_path))  # focused
+    promtool.validate(compilation.bundle, str(tmp_path), Record(whole_rule_files=True))
+    edit(tmp_path / "prometheus/rules/order-worker.yaml", 'rate5m{service="order-worker"} > 0.05', "{} > 0.07")
+    focused = r"order-worker\.test\.yaml \(test \d+ of \d+\): alertname: ServiceHighErrorRate"
+    with pytest.raises(ToolError, match=focused):
+        promtool.validate(compilation.bundle, str(tmp_path))
+    with pytest.raises(ToolError, match=r"order-worker\.test\.yaml: alertname: ServiceHighErrorRate"):
+        promtool.validate(compilation.bundle, str(tmp_path), Record(whole_rule_files=True))
+
+
+def test_a_focus_that_left_out_what_an_alert_reads_would_fail_its_test(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The focused run is no rubber stamp: with every recording rule left out of the focused rule files, the
+    alerts that must fire cannot, and the examples fail."""
+    compilation = written(tmp_path)
+    real = promtool_focus._RuleFile.subset
+
+    def alerts_only(self: promtool_focus._RuleFile, keep: set[tuple[int, int]]) -> list[Any]:
+        return real(self, {(r.group, r.index) for r in self.rules if r.alert and (r.group, r.index) in keep})
+
+    monkeypatch.setattr(promtool_focus._RuleFile, "subset", alerts_only)
+    with pytest.raises(ToolError, match=r"order-worker\.test\.yaml \(test \d+ of \d+\)"):
+        promtool.validate(compilation.bundle, str(tmp_path))
+
+
+def test_revalidate_all_runs_each_test_file_whole(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compilation = written(tmp_path)
+    argv: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(args: list[str], **kwargs: object) -> _run.Result:
+        argv.append(tuple(args[1:]))
+        return real(args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    promtool.validate(compilation.bundle, str(tmp_path), Record(whole_rule_files=True))
+    tested = sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
+    assert tested == ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]
+
+
+def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811
+    """The hand-written fleet: HighErrors fires on its data, in its focused group as in the whole file."""
+    group = {
+        "interval": "1m",
+        "input_series": [
+            {"series": "errors_total", "values": "0+5x20"},
+            {"series": "requests_total", "values": "0+10x20"},
+        ],
+        "alert_rule_test": [
+            {
+                "eval_time": "15m",
+                "alertname": "HighErrors",
+                "exp_alerts": [{"exp_labels": {"severity": "page"}}],
+            },
+            {"eval_time": "15m", "alertname": "Quiet", "exp_alerts": []},
+        ],
+    }
+    rules = yaml.safe_load(yaml.safe_dump(RULES))
+    rules["groups"][1]["rules"].pop(3)  # a second job:ratio would clash with the first in one evaluation
+    _tree(tmp_path, rules, {"a.yaml": _test_file([group, _group(alerts=("Storm",))])})
+    whole = subprocess.run([have_promtool, "test", "rules", "tests/a.yaml"], cwd=tmp_path, capture_output=True)
+    assert whole.returncode == 0, whole.stdout.decode() + whole.stderr.decode()
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None and len(focused) == 2
+    done = subprocess.run(
+        [have_promtool, "test", "rules", *(f.path for f in focused)], cwd=tmp_path / "f", capture_output=True
+    )
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
