@@ -137,7 +137,11 @@ def _options(
     show_default=True,
     help="Check the output with promtool, amtool and the dashboard lint before it replaces --out.",
 )
-@click.option("--revalidate-all", is_flag=True, help="Ignore the record of bytes that passed (--out/.obsc-validated).")
+@click.option(
+    "--revalidate-all",
+    is_flag=True,
+    help="Ignore the record of bytes that passed (--out/.obsc-validated); run each promtool test file whole.",
+)
 @click.option("--prune", is_flag=True, help="Named spec files own --out: remove other services' files.")
 @_common
 def compile_cmd(
