@@ -9,6 +9,7 @@ test reads. The mutation sweep (test_prometheus_mutations.py) runs every mutant 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +308,40 @@ def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp
         [have_promtool, "test", "rules", *(f.path for f in focused)], cwd=tmp_path / "f", capture_output=True
     )
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+
+
+def test_an_expression_nested_past_pythons_stack_reads_anything() -> None:
+    nested = "(" * 200 + "x" + ")" * 200
+    assert metric_names(nested) == frozenset({"x"})
+    metric_names.cache_clear()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)  # the walk runs out of stack: unknown reads, never a crash or too few names
+    try:
+        assert metric_names(nested) is None
+    finally:
+        sys.setrecursionlimit(limit)
+        metric_names.cache_clear()
+
+
+def test_no_room_for_the_focused_files_runs_the_tests_whole(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compilation = written(tmp_path)
+
+    def full(out_dir: str, name: str, events: list[Any]) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(promtool_focus, "_write", full)
+    argv: list[tuple[str, ...]] = []
+    real = _run.run
+
+    def spy(args: list[str], **kwargs: object) -> _run.Result:
+        argv.append(tuple(args[1:]))
+        return real(args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_run, "run", spy)
+    promtool.validate(compilation.bundle, str(tmp_path))
+    tested = sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
+    assert tested == ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]

@@ -22,7 +22,10 @@ def metric_names(expr: str) -> frozenset[str] | None:
     except (ValueError, TypeError):
         return None
     names: set[str] = set()
-    return frozenset(names) if _collect(tree, names) else None
+    try:
+        return frozenset(names) if _collect(tree, names) else None
+    except RecursionError:  # nested deeper than Python's stack: unknown, so "anything"
+        return None
 
 
 def _collect(node: Any, names: set[str]) -> bool:

@@ -90,7 +90,23 @@ def focus_family(
         unread = set(by_id) - read_somewhere
     except _Unsure:
         return None
-    written: dict[frozenset[tuple[int, int, int]], list[str]] = {}
+    try:
+        return _write_family(tests, suites, rules, rule_files, wanted, unread, out_dir, prefix)
+    except OSError:  # no room for the focused files: the originals still run, whole
+        return None
+
+
+def _write_family(
+    tests: Sequence[str],
+    suites: list[_TestFile],
+    rules: list[_RuleFile],
+    rule_files: Sequence[str],
+    wanted: list[list[set[_RuleId]]],
+    unread: set[_RuleId],
+    out_dir: str,
+    prefix: str,
+) -> list[Focused]:
+    written: dict[frozenset[_RuleId], list[str]] = {}
     out: list[Focused] = []
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
