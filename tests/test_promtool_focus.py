@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from compiler.api import Compilation
 from compiler.errors import ToolError
 from compiler.toolcheck import _run, promtool, promtool_focus
 from compiler.toolcheck.promql_reads import metric_names
@@ -267,17 +268,7 @@ def test_revalidate_all_runs_each_test_file_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     compilation = written(tmp_path)
-    argv: list[tuple[str, ...]] = []
-    real = _run.run
-
-    def spy(args: list[str], **kwargs: object) -> _run.Result:
-        argv.append(tuple(args[1:]))
-        return real(args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_run, "run", spy)
-    promtool.validate(compilation.bundle, str(tmp_path), Record(whole_rule_files=True))
-    tested = sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
-    assert tested == ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]
+    assert _tested(monkeypatch, compilation, tmp_path, Record(whole_rule_files=True)) == WHOLE
 
 
 def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811
@@ -334,6 +325,14 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(promtool_focus, "_write", full)
+    assert _tested(monkeypatch, compilation, tmp_path, Record()) == WHOLE
+
+
+WHOLE = ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]
+
+
+def _tested(monkeypatch: pytest.MonkeyPatch, compilation: Compilation, out: Path, record: Record) -> list[str]:
+    """The files `promtool test rules` was given while validating `out`."""
     argv: list[tuple[str, ...]] = []
     real = _run.run
 
@@ -342,6 +341,5 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
         return real(args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
-    promtool.validate(compilation.bundle, str(tmp_path))
-    tested = sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
-    assert tested == ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]
+    promtool.validate(compilation.bundle, str(out), record)
+    return sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
