@@ -8,6 +8,7 @@ test reads. The mutation sweep (test_prometheus_mutations.py) runs every mutant 
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -266,9 +267,12 @@ def test_revalidate_all_runs_each_test_file_whole(
     have_promtool: str,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     compilation = written(tmp_path)
+    caplog.set_level(logging.INFO, logger="obsc")
     assert _tested(monkeypatch, compilation, tmp_path, Record(whole_rule_files=True)) == WHOLE
+    assert "promtool: 2 test file(s) ran whole (--revalidate-all)" in caplog.messages
 
 
 def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811
@@ -318,6 +322,7 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
     have_promtool: str,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     compilation = written(tmp_path)
 
@@ -325,7 +330,10 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(promtool_focus, "_write", full)
+    caplog.set_level(logging.INFO, logger="obsc")
     assert _tested(monkeypatch, compilation, tmp_path, Record()) == WHOLE
+    said = "promtool: prometheus/tests/order-worker.test.yaml ran whole (it or a rule file it loads could not be taken"
+    assert any(m.startswith(said) for m in caplog.messages)
 
 
 WHOLE = ["prometheus/tests/order-worker.long.test.yaml", "prometheus/tests/order-worker.test.yaml"]

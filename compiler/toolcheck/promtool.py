@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -109,7 +109,22 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
         crossed = side.submit(cross_check, layout, set(covered), loads)
         runner = _Runner(promtool, layout, loads, focus_dir)
         findings = [problem for problems in _spread(runner, [checks, tested], layout) for problem in problems]
+        _log_focus(runner.focused, runner.whole, whole_asked=record.whole_rule_files)
         return findings + crossed.result()
+
+
+def _log_focus(focused: dict[str, int], whole: list[str], whole_asked: bool) -> None:
+    """-v: how the test files ran (each group focused on the rules it reads, or whole), and why."""
+    if focused:
+        groups = sum(focused.values())
+        log.info(
+            "promtool: %d test group(s) of %d test file(s) ran focused on the rules they read", groups, len(focused)
+        )
+    if whole_asked:
+        log.info("promtool: %d test file(s) ran whole (--revalidate-all)", len(whole))
+        return
+    for path in sorted(whole):  # rare: say which, and why
+        log.info("promtool: %s ran whole (it or a rule file it loads could not be taken apart surely)", path)
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,14 @@ class _Part:
         return [f for unit in self.units for f in unit]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Runner:
     promtool: str
     layout: Layout
     loads: dict[str, list[str] | None]
     focus_dir: str
+    focused: dict[str, int] = field(default_factory=dict)  # test file → groups run focused (for -v)
+    whole: list[str] = field(default_factory=list)  # test files run whole
 
     def __call__(self, part: _Part, name: str) -> list[str]:
         """Run one process's part (and a second for the files of a focused part that must run whole); its
@@ -146,6 +163,10 @@ class _Runner:
             else:
                 focused.extend(got)
         findings: list[str] = []
+        # The threads share these: each test file is in one part only, and a dict or list update is atomic.
+        for f in focused:
+            self.focused[f.source] = self.focused.get(f.source, 0) + 1
+        self.whole.extend(whole if part.command[0] == "test" else ())
         if focused:
             shown = {f.path: f"{self.layout.shown.get(f.source, f.source)} ({f.label})" for f in focused}
             findings += self._run(part.command, list(shown), Layout(self.focus_dir, (), tuple(shown), shown))
