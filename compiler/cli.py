@@ -337,7 +337,7 @@ def _warn(plan: writer.Plan, verbosity: int) -> None:
 
 @cli.command("import", epilog=EXIT_CODES)
 @click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", metavar="FILES_OR_DIRS...", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the specs.")
 @click.option("--team", default=None, help="Owning team of every imported service (default: from the source).")
 @click.option("--period", default="30d", show_default=True, help="SLO period of Sloth specs (Sloth's default).")
@@ -352,7 +352,8 @@ def import_cmd(
     force: bool,
 ) -> None:
     """Convert Sloth, OpenSLO or Pyrra specs into obsc specs in --out (one per service, plus a platform
-    skeleton when --out has none). Every source field that cannot be carried over is reported."""
+    skeleton when --out has none). Every source field that cannot be carried over is reported. A directory
+    stands for every YAML file below it; there, files of other kinds are skipped with a note."""
     from compiler import importing
 
     verbosity = _setup()

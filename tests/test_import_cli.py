@@ -62,3 +62,74 @@ def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pyte
     assert "5  obsc verify: the Prometheus server cannot be reached" in result.out
     assert "import" in result.out and "verify" in result.out
     assert ExitCode.UNREACHABLE == 5
+
+
+SLOTH = """\
+version: prometheus/v1
+service: {name}
+labels: {{owner: payments}}
+slos:
+  - name: requests
+    objective: 99.9
+    sli: {{events: {{error_query: 'sum(rate(http_errors_total{{job="{name}"}}[{{{{.window}}}}]))',
+                    total_query: 'sum(rate(http_requests_total{{job="{name}"}}[{{{{.window}}}}]))'}}}}
+    alerting: {{name: {name}HighErrorRate}}
+"""
+
+
+def _peer_repository(root: Path) -> Path:
+    """A repository of the kind people import from: specs in folders beside manifests, Helm templates and
+    Jsonnet, and a hidden folder."""
+    (root / "slos/team-a").mkdir(parents=True)
+    (root / "slos/team-a/checkout.yaml").write_text(SLOTH.format(name="checkout"))
+    (root / "slos/search.yml").write_text(SLOTH.format(name="search"))
+    (root / "slos/deployment.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n")
+    (root / "chart/templates").mkdir(parents=True)
+    (root / "chart/templates/slo.yaml").write_text("{{- range .Values.slos }}\nversion: {{ .version }}\n{{- end }}\n")
+    (root / "mixin.jsonnet").write_text("{ broken")
+    (root / ".git").mkdir()
+    (root / ".git/config.yaml").write_text(SLOTH.format(name="hidden"))
+    return root
+
+
+def test_a_directory_imports_every_spec_below_it_and_says_what_it_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _peer_repository(tmp_path / "repo")
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "sloth", str(repo), "--out", str(out))
+    assert result.code == ExitCode.OK, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["checkout.yaml", "platform.yaml", "search.yaml"]
+    assert f"note: {repo}/slos/deployment.yaml:1:1 $: skipped: not a Sloth document" in result.err
+    assert f"note: {repo}/chart/templates/slo.yaml:1:3 $: skipped: not read (YAML syntax error" in result.err
+    assert "hidden" not in result.err and "mixin" not in result.err  # hidden folders and Jsonnet are not sources
+    assert run_obsc(capsys, "validate", str(out)).code == ExitCode.OK
+
+
+def test_a_file_named_on_its_own_must_still_be_a_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = _peer_repository(tmp_path / "repo")
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "sloth", str(repo / "slos/deployment.yaml"), "--out", str(out))
+    assert result.code == ExitCode.BAD_INPUT and "not a Sloth document" in result.err
+    assert not out.exists()
+
+
+def test_a_directory_with_nothing_to_import_or_a_link_out_of_it_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "pyrra", str(empty), "--out", str(out))
+    assert result.code == ExitCode.BAD_INPUT and "no .yaml or .yml files in this directory" in result.err
+    repo = _peer_repository(tmp_path / "repo")
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(SLOTH.format(name="secret"))
+    (repo / "slos/link.yaml").symlink_to(secret)
+    result = run_obsc(capsys, "import", "sloth", str(repo), "--out", str(out))
+    assert result.code == ExitCode.BAD_INPUT and "is a symlink to a file outside" in result.err
+    assert "secret" not in result.err.replace(str(repo / "slos/link.yaml"), "")  # never opened
+    assert not out.exists()
+    skipped_only = run_obsc(capsys, "import", "pyrra", str(repo / "slos"), "--out", str(out))
+    assert skipped_only.code == ExitCode.BAD_INPUT  # nothing of that format: every file skipped, nothing written
+    assert not out.exists()

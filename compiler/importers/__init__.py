@@ -7,6 +7,7 @@ bounded) and returns text; writing is the CLI's job, and the CLI proves the text
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,18 +37,30 @@ class Imported:
 
 
 def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Imported:
-    """Raise InputError (every problem, located) when a source is not a valid spec of its format."""
+    """Raise InputError (every problem, located) when a source is not a valid spec of its format.
+
+    A directory stands for every YAML file below it (as `obsc compile` finds spec files: no hidden folders,
+    no symlink out of it). A peer's repository holds more than specs, so there a file that does not parse
+    or a document of another kind is skipped with a note; a file named on its own must be a spec."""
     findings = Findings()
     sources: list[Source] = []
-    for path in paths:
+    for path, in_directory in _files(paths, findings):
         try:
             docs = loader.load_file(path, loader.JsonnetOptions())
         except InputError as exc:
-            findings.errors.extend(exc.diagnostics)
+            if not in_directory:
+                findings.errors.extend(exc.diagnostics)
+            else:
+                first = exc.diagnostics[0] if exc.diagnostics else Diagnostic(Location(path), (), "it does not load")
+                findings.notes.append(Diagnostic(first.location, (), f"skipped: not read ({first.message})"))
             continue
-        if not docs:
+        if not docs and not in_directory:
             findings.errors.append(Diagnostic(Location(path), (), f"no {_LABEL[fmt]} documents found"))
-        sources.extend(Source(doc, findings) for doc in docs)
+        for doc in docs:
+            if in_directory and not _of_format(fmt, doc.data):
+                findings.notes.append(Diagnostic(doc.locate(()), (), f"skipped: not a {_LABEL[fmt]} document"))
+                continue
+            sources.append(Source(doc, findings))
     services = _convert(fmt, sources, options, findings)
     for src in sources:
         src.leftovers()
@@ -61,6 +74,34 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
         out.services.append(service.name)
     out.platform = platform_text(sorted({s.team for s in merged}), command)
     return out
+
+
+_DIRECTORY_SUFFIXES = (".yaml", ".yml")  # not Jsonnet: a repository's .jsonnet files are libraries and mixins
+
+
+def _files(paths: Sequence[str], findings: Findings) -> list[tuple[str, bool]]:
+    """Each source file, and whether it was found in a directory; problems (a symlink out of a directory, a
+    directory without YAML) are errors."""
+    out: list[tuple[str, bool]] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            out.append((path, False))
+            continue
+        specs, platforms, problems = loader.discover([path])
+        findings.errors.extend(problems)
+        found = sorted(f for f in (*specs, *platforms) if f.endswith(_DIRECTORY_SUFFIXES))
+        if not found and not problems:
+            findings.errors.append(Diagnostic(Location(path), (), "no .yaml or .yml files in this directory"))
+        out.extend((f, True) for f in found)
+    return out
+
+
+def _of_format(fmt: str, data: object) -> bool:
+    if fmt == "sloth":
+        return sloth.is_sloth(data)
+    if fmt == "pyrra":
+        return pyrra.is_pyrra(data)
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("openslo/")
 
 
 def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: Findings) -> list[ServiceOut]:
