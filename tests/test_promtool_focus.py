@@ -351,3 +351,27 @@ def _tested(monkeypatch: pytest.MonkeyPatch, compilation: Compilation, out: Path
     monkeypatch.setattr(_run, "run", spy)
     promtool.validate(compilation.bundle, str(out), record)
     return sorted(f for a in argv if a[:2] == ("test", "rules") for f in a[2:])
+
+
+def test_a_rule_no_group_reads_comes_with_what_it_reads(tmp_path: Path) -> None:
+    """Found by the differential test: an unread rule was kept without the rules it reads, so it evaluated
+    other inputs than in the whole file (there, two copies of what it read clashed)."""
+    rules = {
+        "groups": [
+            {
+                "name": "g",
+                "rules": [
+                    {"record": "rec_y", "expr": "in_a * 2"},
+                    {"record": "rec_x", "expr": "in_a + rec_y"},  # read by no test group
+                    {"alert": "A", "expr": "in_a > 1"},
+                    {"alert": "B", "expr": "rec_y > 1"},  # another group reads rec_y: it is not "unread"
+                ],
+            }
+        ]
+    }
+    _tree(tmp_path, rules, {"a.yaml": _test_file([_group(alerts=("A",)), _group(alerts=("B",))])})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    test = yaml.safe_load((tmp_path / "f" / focused[0].path).read_text())  # A's group
+    loaded = yaml.safe_load((tmp_path / "f" / Path(focused[0].path).parent / test["rule_files"][0]).read_text())
+    assert [r.get("record") or r["alert"] for r in loaded["groups"][0]["rules"]] == ["rec_y", "rec_x", "A"]

@@ -11,7 +11,8 @@ What a group gets (the same verdict as the whole file for everything it asserts)
 - every rule producing a metric name that anything kept reads, again and again (`ALERTS` and
   `ALERTS_FOR_STATE` are produced by every alerting rule); a selector without a fixed name, an
   expression the parser refuses, or an alert template that runs `query` keeps every rule;
-- the rules no group of the family reads at all, so that each rule is still evaluated somewhere;
+- the rules no group of the family reads at all, with what they read in turn, so that each rule is
+  still evaluated somewhere, on the same inputs as in the whole file;
 - every group of the original files, in their order (empty when nothing of one is kept), and every other
   key of the test file as it is.
 Rules are evaluated only against the groups that read them: an evaluation error that only another
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,13 +86,16 @@ def focus_family(
                 raise _Unsure  # the YAML names other files than the line reader found
         by_id = {(f, r.group, r.index): r for f, rule_file in enumerate(rules) for r in rule_file.rules}
         producers = _producers(by_id)
-        wanted = [[_closure(by_id, producers, seeds) for seeds in suite.seeds] for suite in suites]
-        read_somewhere = set().union(*(kept for groups in wanted for kept in groups))
-        unread = set(by_id) - read_somewhere
+        read = [[_closure(by_id, producers, seeds) for seeds in suite.seeds] for suite in suites]
+        unread = set(by_id).difference(*(kept for groups in read for kept in groups))
+        # A rule no group reads is evaluated in every group, with everything it reads in turn: as in the
+        # whole file, or it would see other inputs than there (found by test_promtool_focus_property.py).
+        everywhere = _closure(by_id, producers, _Seeds(frozenset(), frozenset()), unread)
+        wanted = [[kept | everywhere for kept in groups] for groups in read]
     except _Unsure:
         return None
     try:
-        return _write_family(tests, suites, rules, rule_files, wanted, unread, out_dir, prefix)
+        return _write_family(tests, suites, rules, rule_files, wanted, out_dir, prefix)
     except OSError:  # no room for the focused files: the originals still run, whole
         return None
 
@@ -102,7 +106,6 @@ def _write_family(
     rules: list[_RuleFile],
     rule_files: Sequence[str],
     wanted: list[list[set[_RuleId]]],
-    unread: set[_RuleId],
     out_dir: str,
     prefix: str,
 ) -> list[Focused]:
@@ -110,7 +113,7 @@ def _write_family(
     out: list[Focused] = []
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
-            keep = frozenset(kept | unread)
+            keep = frozenset(kept)
             if keep not in written:
                 names = [f"{prefix}/r{len(written)}/{os.path.normpath(r)}" for r in rule_files]
                 for name, (f, rule_file) in zip(names, enumerate(rules), strict=True):
@@ -335,12 +338,15 @@ def _producers(by_id: dict[_RuleId, _Rule]) -> dict[str, list[_RuleId]]:
     return out
 
 
-def _closure(by_id: dict[_RuleId, _Rule], producers: dict[str, list[_RuleId]], seeds: _Seeds) -> set[_RuleId]:
-    """The rules a group with these seeds can read, directly or through recorded series."""
+def _closure(
+    by_id: dict[_RuleId, _Rule], producers: dict[str, list[_RuleId]], seeds: _Seeds, rules: Iterable[_RuleId] = ()
+) -> set[_RuleId]:
+    """The rules a group with these seeds (and these `rules`) can read, directly or through recorded series."""
     if seeds.reads is None:
         return set(by_id)
     todo = [rule_id for rule_id, rule in by_id.items() if rule.alert in seeds.alerts]
     todo += [rule_id for name in seeds.reads for rule_id in producers.get(name, ())]
+    todo += rules
     kept: set[_RuleId] = set()
     while todo:
         rule_id = todo.pop()
