@@ -142,6 +142,9 @@ class _Part:
 
 @dataclass
 class _Runner:
+    """Runs the parts `_spread` hands out, one thread each: focused test files go through `promtool_focus`
+    first; what it counts is for `-v`."""
+
     promtool: str
     layout: Layout
     loads: dict[str, list[str] | None]
