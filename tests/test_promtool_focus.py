@@ -375,3 +375,33 @@ def test_a_rule_no_group_reads_comes_with_what_it_reads(tmp_path: Path) -> None:
     test = yaml.safe_load((tmp_path / "f" / focused[0].path).read_text())  # A's group
     loaded = yaml.safe_load((tmp_path / "f" / Path(focused[0].path).parent / test["rule_files"][0]).read_text())
     assert [r.get("record") or r["alert"] for r in loaded["groups"][0]["rules"]] == ["rec_y", "rec_x", "A"]
+
+
+def test_a_chain_across_two_rule_files_is_kept_in_both(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "tests").mkdir()
+    recorded = {
+        "groups": [{"name": "rec", "rules": [{"record": "job:x", "expr": "sum(x)"}, {"record": "z", "expr": "y"}]}]
+    }
+    alerts = {
+        "groups": [{"name": "alerts", "rules": [{"alert": "X", "expr": "job:x > 1"}, {"alert": "Y", "expr": "y"}]}]
+    }
+    (tmp_path / "rules/a.yaml").write_text(yaml.safe_dump(recorded, sort_keys=False))
+    (tmp_path / "rules/b.yaml").write_text(yaml.safe_dump(alerts, sort_keys=False))
+    test = {
+        **_test_file([_group(alerts=("X",)), _group(alerts=("Y",))]),
+        "rule_files": ["../rules/a.yaml", "../rules/b.yaml"],
+    }
+    (tmp_path / "tests/t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    focused = promtool_focus.focus_family(
+        str(tmp_path), ["tests/t.yaml"], ["rules/a.yaml", "rules/b.yaml"], str(tmp_path / "f"), "p"
+    )
+    assert focused is not None
+    kept = []
+    for f in focused:
+        loads = yaml.safe_load((tmp_path / "f" / f.path).read_text())["rule_files"]
+        assert [Path(p).name for p in loads] == ["a.yaml", "b.yaml"]  # both files, in their order
+        files = [yaml.safe_load((tmp_path / "f" / Path(f.path).parent / p).read_text()) for p in loads]
+        kept.append([r.get("record") or r["alert"] for data in files for g in data["groups"] for r in g["rules"]])
+    # z is read by no group: it and what it reads (y, an input) go everywhere
+    assert kept == [["job:x", "z", "X"], ["z", "Y"]]
