@@ -284,7 +284,8 @@ def series_types(metrics: Mapping[str, Metric]) -> dict[str, str]:
 # ---------------------------------------------------------------- the tree
 
 
-def _children(node: Any) -> list[Any]:
+def children(node: Any) -> list[Any]:
+    """The sub-expressions of `node` ([] for a selector, a literal, and any kind not listed here)."""
     if isinstance(node, pp.Call):
         return list(node.args)
     if isinstance(node, pp.BinaryExpr):
@@ -301,7 +302,7 @@ def _children(node: Any) -> list[Any]:
 def _nodes(node: Any, kind: type) -> Iterator[Any]:
     if isinstance(node, kind):
         yield node
-    for child in _children(node):
+    for child in children(node):
         yield from _nodes(child, kind)
 
 

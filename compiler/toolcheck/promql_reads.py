@@ -12,7 +12,11 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model.promql_check import children
+
 _LEAVES = (pp.NumberLiteral, pp.StringLiteral)
+# The kinds whose sub-expressions `children` (the spec checks' walker) lists; any other kind reads "anything".
+_BRANCHES = (pp.Call, pp.BinaryExpr, pp.AggregateExpr, pp.MatrixSelector, pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # a fleet's rules repeat the same expressions per service
@@ -38,8 +42,9 @@ def _collect(node: Any, names: set[str]) -> bool:
         return True
     if isinstance(node, _LEAVES):
         return True
-    children = _children(node)
-    return children is not None and all(_collect(child, names) for child in children)
+    if not isinstance(node, _BRANCHES):
+        return False  # a kind the spec checks' walker does not know: it would read as a leaf there
+    return all(_collect(child, names) for child in children(node))
 
 
 def _selector_name(selector: Any) -> str | None:
@@ -50,19 +55,4 @@ def _selector_name(selector: Any) -> str | None:
         return str(selector.name) if not fixed else None
     if len(fixed) == 1 and all(m.op == pp.MatchOp.Equal for m in selector.matchers.matchers if m.name == "__name__"):
         return str(fixed[0])
-    return None
-
-
-def _children(node: Any) -> list[Any] | None:
-    """The sub-expressions of `node`; None for a kind this walker does not know (its reads are unknown)."""
-    if isinstance(node, pp.Call):
-        return list(node.args)
-    if isinstance(node, pp.BinaryExpr):
-        return [node.lhs, node.rhs]
-    if isinstance(node, pp.AggregateExpr):
-        return [node.expr] + ([node.param] if node.param is not None else [])
-    if isinstance(node, pp.MatrixSelector):
-        return [node.vector_selector]
-    if isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr):
-        return [node.expr]
     return None
