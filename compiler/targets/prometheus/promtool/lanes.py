@@ -12,31 +12,70 @@ changes no alert of any lane; each case then expects its alerts with its lane la
 
 from __future__ import annotations
 
-import re
-
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
 
 # What would drop or ignore the lane label between the inputs and the alert: a join or an aggregation
-# naming its labels. `max without (window)` keeps it.
-_DROPS = re.compile(r"\b(?:on|ignoring|by|group_left|group_right)\s*\(|\bwithout\s*\((?!\s*window\s*\))")
-
-
-# A join that only filters: the left-hand side's series (and labels) are kept when any series on the right
-# matches on these labels.
-_FILTER_JOIN = re.compile(r"\band\s+on\s*\(")
-_SET_OPS = re.compile(r"\b(?:or|unless)\b")
+# naming its labels, i.e. a `(` whose word before it (spaces allowed between) is one of these. `max without
+# (window)` keeps it. A join that only filters, `and on (...)`, keeps the left-hand side's series (and labels)
+# when any series on the right matches on those labels. `or` and `unless` anywhere mix series of both sides.
+# Read by splitting at `(` rather than by a regular expression: a rich service's burn-rate rules are read for
+# every SLO, and a regex stepping through each position of each rule was ~2% of a cold compile.
+_DROP_WORDS = frozenset({"on", "ignoring", "by", "group_left", "group_right"})
 
 
 def lane_safe(rules: list[Rule]) -> bool:
     """Whether every one of the budget `rules` keeps each label of the series it reads."""
-    return bool(rules) and not any(_DROPS.search(r.expr) for r in rules)
+    return bool(rules) and not any(_drops_labels(r.expr, filter_joins=False) for r in rules)
 
 
 def joins_lanes(rules: list[Rule]) -> bool:
     """Whether each of the burn-rate `rules` keeps the labels of its left-hand side and joins the rest only as a
     filter (`and on (...)`): then a lane fires when its own left side holds and any lane's right sides do."""
-    return not any(_SET_OPS.search(r.expr) or _DROPS.search(_FILTER_JOIN.sub("and (", r.expr)) for r in rules)
+    return not any(_has_set_op(r.expr) or _drops_labels(r.expr, filter_joins=True) for r in rules)
+
+
+def _drops_labels(expr: str, filter_joins: bool) -> bool:
+    """Whether a `(` of `expr` opens the labels of a join or aggregation (`on (`, `by(`, `without (` but not
+    `without (window)`); with `filter_joins`, not those of an `and on (` either."""
+    chunks = expr.split("(")
+    for i in range(len(chunks) - 1):
+        before = chunks[i].rstrip()
+        word = _last_word(before)
+        if word in _DROP_WORDS:
+            # (`and` must end the text before `on`: a word character between would have joined `on`)
+            if not (filter_joins and word == "on" and _last_word(before[:-2].rstrip()) == "and"):
+                return True
+        elif word == "without":
+            after = chunks[i + 1].lstrip()
+            if not (after.startswith("window") and after[6:].lstrip().startswith(")")):
+                return True
+    return False
+
+
+def _last_word(text: str) -> str:
+    """The run of word characters (as `\\w` matches them) that `text` ends with."""
+    i = len(text)
+    while i and _is_word_char(text[i - 1]):
+        i -= 1
+    return text[i:]
+
+
+def _has_set_op(expr: str) -> bool:
+    """Whether `expr` holds the word `or` or `unless`."""
+    for word in ("or", "unless"):
+        start = expr.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if not _is_word_char(expr[start - 1 : start]) and not _is_word_char(expr[end : end + 1]):
+                return True
+            start = expr.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    """Whether `char` (one character, or none) is one `\\w` matches."""
+    return char.isalnum() or char == "_"
 
 
 def side_lanes(cases: list[Case], joined: set[str]) -> Case:

@@ -1,0 +1,72 @@
+"""Which rules keep a lane's label (lanes.py), read without regular expressions, against the regular
+expressions that first said it: the same verdict on random PromQL-like text, near misses included."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
+from compiler.targets.prometheus.rule_model import Rule
+
+# The first definition, kept here as the oracle.
+_DROPS = re.compile(r"\b(?:on|ignoring|by|group_left|group_right)\s*\(|\bwithout\s*\((?!\s*window\s*\))")
+_FILTER_JOIN = re.compile(r"\band\s+on\s*\(")
+_SET_OPS = re.compile(r"\b(?:or|unless)\b")
+
+
+def _oracle_safe(expr: str) -> bool:
+    return not _DROPS.search(expr)
+
+
+def _oracle_joins(expr: str) -> bool:
+    return not (_SET_OPS.search(expr) or _DROPS.search(_FILTER_JOIN.sub("and (", expr)))
+
+
+# Words next to their near misses (a longer word, a prefix, an accented letter, a digit or `_` beside).
+_WORDS = tuple(
+    "on and by without window windows or unless ignoring group_left group_right band onx _on xon ón on1 error "
+    "sum max rate slo:sli_error:ratio_rate1h hand and_ or_ floor windowx".split()
+)
+_OTHER = (" ", "  ", "\n", "\t", "\u00a0", "\u2003", "(", ")", "{", "}", '"', ",", ":", "_", "1", "*", ">", "=")
+_TEXT = st.lists(st.sampled_from(_WORDS + _OTHER), max_size=24).map("".join)
+
+
+def _rule(expr: str) -> Rule:
+    return Rule(expr, alert="A")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TEXT)
+@example("max without (window) (x) > 1\nand on (service, slo)\ny > 1")
+@example("sum by(service) (x)")
+@example("x and  on(a) y")
+@example("x and\u00a0on (a) y")
+@example("x band on (a) y")
+@example("x andon (a) y")
+@example("max without ( window ) (x)")
+@example("max without (windows) (x)")
+@example("max without (window")
+@example("without(")
+@example("on(")
+@example("a or b")
+@example("error(")
+@example("x unless(y)")
+def test_lane_checks_agree_with_the_regular_expressions(expr: str) -> None:
+    assert lane_safe([_rule(expr)]) is _oracle_safe(expr)
+    assert joins_lanes([_rule(expr)]) is _oracle_joins(expr)
+
+
+def test_the_generated_burn_rate_rule_joins_lanes_and_a_grouped_one_does_not() -> None:
+    burn = (
+        'max without (window) (slo:sli_error:ratio_rate1h{service="a",slo="b"}) > (14.4 * 0.001)\n'
+        'and on (service, slo)\nslo:sli_error:ratio_rate5m{service="a",slo="b"} > (14.4 * 0.001)'
+    )
+    assert joins_lanes([_rule(burn)])
+    assert not lane_safe([_rule(burn)])  # a budget rule may not join at all
+    assert not joins_lanes([_rule(burn.replace("max without (window)", "max by (service)"))])
+    assert not joins_lanes([_rule(burn + " or vector(0)")])
+    assert lane_safe([_rule("max without (window) (x) > 1")])
+    assert not lane_safe([])
