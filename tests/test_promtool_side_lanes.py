@@ -100,7 +100,7 @@ def test_an_alert_firing_in_every_scenario_carries_over_without_a_reset_step() -
     ]
     (reset,) = timeline([idle, bare], 1800, SHORT, 0, 0, frozenset())
     assert [c.at for c in reset.alerts][2:] == [5400, 7200]
-    assert expand("0+15x2 _x2 1e-05+0x1 stale 3") == [0, 15, 30, None, None, 1e-05, 1e-05, None, 3]
+    assert expand("0+15x2 _x2 1e-05+0x1 stale 3") == (0, 15, 30, None, None, 1e-05, 1e-05, None, 3)
 
 
 def test_a_case_feeding_up_waits_for_a_row_that_asks_no_data_missing() -> None:

@@ -9,6 +9,7 @@ timeline costs promtool an evaluation of every rule of the file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import pairwise
@@ -24,8 +25,10 @@ from compiler.targets.prometheus.promtool.series import selects
 _RUN = re.compile(r"^([-+]?[0-9.]+(?:[eE][-+]?\d+)?)([-+][0-9.]+(?:[eE][-+]?\d+)?)x(\d+)$")  # `a+bxn`
 
 
-def expand(values: str) -> list[float | None]:
-    """Every sample slot of promtool's expanding notation (None where there is no sample)."""
+@functools.lru_cache(maxsize=256)
+def expand(values: str) -> tuple[float | None, ...]:
+    """Every sample slot of promtool's expanding notation (None where there is no sample). Remembered: the
+    host's counters are spelled alike in every service (their phases are the same), and each is read twice."""
     out: list[float | None] = []
     for token in values.split():
         if token.startswith("_x"):
@@ -37,7 +40,7 @@ def expand(values: str) -> list[float | None]:
             out += [first + step * i for i in range(more + 1)]
         else:
             out.append(float(token))
-    return out
+    return tuple(out)
 
 
 def start(host: Case, slos: Sequence[Slo], span: int, step: int, *, rising: bool, after: int = 0) -> int | None:
@@ -73,7 +76,7 @@ def _selectors(slo: Slo) -> list[tuple[str, tuple[Matcher, ...]]]:
 
 
 def _fed(
-    fed: list[tuple[str, dict[str, str], list[float | None]]],
+    fed: list[tuple[str, dict[str, str], tuple[float | None, ...]]],
     metric: str,
     matchers: tuple[Matcher, ...],
     first: int,
