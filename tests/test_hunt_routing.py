@@ -90,6 +90,23 @@ def test_the_platforms_receivers_and_the_own_teams_may_be_named(tmp_path: Path) 
     assert routes["nightly-export"][0] == "fallback"
 
 
+def test_receivers_of_a_multi_document_file_belong_to_each_documents_team(tmp_path: Path) -> None:
+    # One file, two teams: t1's own inline receiver is t1's, not the last document's team.
+    own = JOB + "routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-t1/pd}}}\n"
+    fleet = _load(tmp_path, {"both.yaml": own + "---\n" + CHECKOUT})
+    assert {s.name: s.routes[0].receiver for s in fleet.services} == {
+        "nightly-export": "nightly-export-critical",
+        "checkout": "checkout-critical",
+    }
+    # ...and a t1 document still may not name the payments document's receiver beside it.
+    borrow = JOB + "routing: {critical: checkout-critical}\n"
+    assert _errors(tmp_path / "b", {"both.yaml": CHECKOUT + "---\n" + borrow}) == [
+        "both.yaml:11:21 $.routing.critical: receiver 'checkout-critical' belongs to team 'payments' (written at "
+        "both.yaml:5:11): a spec of team 't1' may name only receivers under receivers: in the platform file, "
+        "or its own team's; to share one, the platform team names it there"
+    ]
+
+
 # ---------------------------------------------------------------- labels routing and inhibition read
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
-from compiler.model.teams import foreign_receiver_problem, is_unrouted_info
+from compiler.model.teams import foreign_receiver_problem, is_unrouted_info, spec_receiver_owners
 from compiler.model.types import Platform, Receiver, Service
 from compiler.model.units import decimal_text
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
@@ -61,12 +61,13 @@ def check_fleet(
     known = {r.name for r in receivers}
     # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
     # called `platform`, whose inline receivers share the platform's scope name).
-    spec_teams = {s.location.file: s.team for s in services}
+    spec_files = {s.location.file for s in services}
+    owners = spec_receiver_owners(services)
     platform_files = sorted(
         {
             r.location.file
             for r in receivers
-            if r.scope == conventions.PLATFORM_SCOPE and r.location.file and r.location.file not in spec_teams
+            if r.scope == conventions.PLATFORM_SCOPE and r.location.file and r.location.file not in spec_files
         }
     )
     receivers_section = f"receivers: of {platform_files[0]}" if platform_files else "the platform file's receivers:"
@@ -88,9 +89,7 @@ def check_fleet(
                 )
             elif spec and route.path[:1] == ("routing",) and route.location.file == spec.location.file:
                 # Named in the spec itself (a team's routing in the platform file is the platform's word).
-                problem = foreign_receiver_problem(
-                    route.receiver, spec.team, by_name.get(route.receiver, []), spec_teams
-                )
+                problem = foreign_receiver_problem(route.receiver, spec.team, by_name.get(route.receiver, []), owners)
                 if problem:
                     found.append(Diagnostic(route.location, route.path, problem))
     return found

@@ -12,11 +12,11 @@ Info never falls back to the default receiver: it notifies only where routing na
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from compiler import conventions
 from compiler.model.build_context import did_you_mean
-from compiler.model.types import Platform, Receiver, Route, Team, Tier
+from compiler.model.types import Platform, Receiver, Route, Service, Team, Tier
 
 DEFAULT_RECEIVER_PATH: tuple[str | int, ...] = ("alertmanager", "default_receiver")
 UNROUTED_INFO_PATH: tuple[str | int, ...] = ("defaults", "routing", "info")
@@ -80,17 +80,27 @@ def inline_receiver_prefix(service: str, platform: Platform) -> str:
         scope = conventions.team_scope(team.name) if team.name else conventions.PLATFORM_SCOPE
         inline.update(r.receiver for r in team.routes if r.receiver == conventions.receiver_name(scope, r.tier.value))
     if any(conventions.receiver_name(service, tier.value) in inline for tier in Tier):
-        return f"service.{service}"
+        return _TAKEN_PREFIX + service
     return service
 
 
-def receiver_team(receiver: Receiver, spec_teams: Mapping[str, str]) -> str | None:
+_TAKEN_PREFIX = "service."
+
+
+def spec_receiver_owners(services: Iterable[Service]) -> dict[tuple[str, str], str]:
+    """(spec file, scope) → team, for the receivers specs write inline: one file may hold specs of several
+    teams (documents of a multi-document file), so the file alone does not say whose a receiver is."""
+    return {(s.location.file, scope): s.team for s in services for scope in (s.name, _TAKEN_PREFIX + s.name)}
+
+
+def receiver_team(receiver: Receiver, owners: Mapping[tuple[str, str], str]) -> str | None:
     """The team a receiver was written for, or None for the platform's own (named or defaults.routing).
 
-    Told apart by the file that holds it (`spec_teams`: spec file -> its team), not by its name: a service
-    named `platform` or `team-x` writes receivers whose names look like the platform's or team x's."""
-    if receiver.location.file in spec_teams:
-        return spec_teams[receiver.location.file]
+    Told apart by the file and scope that hold it (`owners`: see spec_receiver_owners), not by its name: a
+    service named `platform` or `team-x` writes receivers whose names look like the platform's or team x's."""
+    owner = owners.get((receiver.location.file, receiver.scope))
+    if owner is not None:
+        return owner
     prefix = conventions.team_scope("")
     if receiver.scope.startswith(prefix):
         return receiver.scope[len(prefix) :]
@@ -98,7 +108,7 @@ def receiver_team(receiver: Receiver, spec_teams: Mapping[str, str]) -> str | No
 
 
 def foreign_receiver_problem(
-    name: str, team: str, named: Sequence[Receiver], spec_teams: Mapping[str, str]
+    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str]
 ) -> str | None:
     """Why a spec of `team` may not route to the receiver `name` by name (`named`: the receivers of that
     name), or None.
@@ -106,10 +116,10 @@ def foreign_receiver_problem(
     A receiver written inline for another team (its spec, or teams.<team>.routing) carries that team's
     secret files and pages its on-call: naming it would page them with this team's alerts. The platform's
     own receivers (receivers:, defaults.routing) are there to be shared."""
-    owners = {receiver_team(r, spec_teams) for r in named}
-    if not owners or None in owners or team in owners:
+    teams = {receiver_team(r, owners) for r in named}
+    if not teams or None in teams or team in teams:
         return None
-    other = sorted(o for o in owners if o)[0]
+    other = sorted(t for t in teams if t)[0]
     return (
         f"receiver {name!r} belongs to team {other!r} (written at {named[0].location}): a spec of team {team!r} "
         "may name only receivers under receivers: in the platform file, or its own team's; to share one, the "
