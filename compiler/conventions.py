@@ -9,6 +9,12 @@ from __future__ import annotations
 import functools
 import hashlib
 
+# ---- the names specs give (service, team, SLO): they become file names, URLs, label values, and with
+# --format prometheus-operator Kubernetes object and Secret names, so they are DNS labels: lowercase letters,
+# digits and '-', starting with a letter and not ending with '-' (`payments-` would be an invalid object name,
+# and the operator's Secret names drop the '-', so it would read team `payments`' Secret).
+NAME = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+
 # ---- labels every obsc alert carries
 LABEL_SEVERITY = "severity"
 LABEL_SERVICE = "service"

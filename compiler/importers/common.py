@@ -10,7 +10,7 @@ from compiler import conventions
 from compiler.importers.source import Source
 from compiler.spec.document import Path
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_NAME = re.compile(f"^{conventions.NAME}$")
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Labels obsc sets on its own alerts: a source label of the same name would fight them.
 RESERVED_LABELS = frozenset(

@@ -30,7 +30,7 @@ from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
-from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
+from compiler.model.secrets import Owner, claim_problem, link_problems, operator_secret_clash, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
@@ -153,6 +153,9 @@ def _team(
     name: str, body: Mapping[str, Any], ctx: Ctx, receivers: list[Receiver], am_global: Mapping[str, Any], owner: Owner
 ) -> Team:
     path: Path = ("teams", name)
+    clash = operator_secret_clash(name, owner.policy)
+    if clash:
+        ctx.error(path, clash, key=True)
     hours = body.get("business_hours")
     if hours:
         for where, message in business_hours_problems(hours):
@@ -262,6 +265,9 @@ def build_service(
     claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
     if claim and not unsure.secrets():
         ctx.error(("team",), claim)
+    clash = operator_secret_clash(str(data["team"]), platform.secrets)
+    if clash and not unsure.secrets():
+        ctx.error(("team",), clash)
     for where, message in link_problems(data.get("links") or {}, ("links",)):
         ctx.error(where, message)
     dashboards = _dashboards(data, defaults, platform, ctx, unsure)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from compiler import conventions
 from compiler.model.types import SecretPolicy
 
 TEAM = "{team}"
-TEAM_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # the schema's name pattern, for matching team roots
+TEAM_NAME = re.compile(conventions.NAME)  # the schema's name pattern, for matching team roots
 # What a platform file without roots is told to add: disjoint roots that also fit the Prometheus
 # Operator's mount layout (/etc/alertmanager/secrets/<Secret>/<key>): one Secret per team.
 SUGGESTED_TEAM_ROOT = "/etc/alertmanager/secrets/team-{team}/"
@@ -247,6 +248,35 @@ def holding_folder(path: str, policy_: SecretPolicy) -> tuple[str, str] | None:
     return None
 
 
+# With --format prometheus-operator a secret file is a key of a Kubernetes Secret named after the folder that
+# stands for its owner (holding_folder): the name is that folder's, lowercased, in DNS characters.
+_NOT_DNS = re.compile(r"[^a-z0-9.-]+")
+
+
+def operator_secret_name(folder: str) -> str:
+    """The Kubernetes Secret an owner's `folder` stands for (see holding_folder)."""
+    return _NOT_DNS.sub("-", folder.lower()).strip("-.") or "alertmanager-secrets"
+
+
+def operator_secret_clash(team: str, policy_: SecretPolicy) -> str | None:
+    """Why team `team`'s secret files would be read from the platform's own Secret with --format
+    prometheus-operator (its folder and the shared root's last folder give one Secret name), or None."""
+    if not (policy_.team_root and policy_.shared_root):
+        return None
+    own = holding_folder(team_root(policy_.team_root, team) + "x", policy_)
+    shared = operator_secret_name(_segments(policy_.shared_root)[-1])
+    if own is None or operator_secret_name(own[0]) != shared:
+        return None
+    where = policy_.platform_file or NO_PLATFORM
+    return (
+        f"team {team!r}: with --format prometheus-operator its secret files (below "
+        f"{team_root(policy_.team_root, team)}) and the platform's (below {policy_.shared_root}) would be keys of "
+        f"one Secret, {shared!r}, so its "
+        f"receivers could read the platform's secrets; in {where} use roots whose folders no team name can make "
+        f"equal, e.g. team_root: {SUGGESTED_TEAM_ROOT} and shared_root: {SUGGESTED_SHARED_ROOT}"
+    )
+
+
 def _below(path: str, root: str) -> bool:
     # Roots end with '/', paths are plain: a string prefix is a whole-segment prefix.
     return bool(root) and path.startswith(root) and len(path) > len(root)
@@ -271,18 +301,25 @@ _SECRET_WORDS = frozenset(
     (
         *("token", "key", "secret", "password", "passwd", "pwd", "pass", "passphrase", "sig", "signature"),
         *("auth", "authorization", "credential", "credentials", "bearer", "jwt", "session", "sessionid", "sid"),
-        *("hmac", "apikey"),
+        *("hmac", "apikey", "code"),  # `code`: an Azure Functions key, an OAuth code
     )
 )
 _SECRET_PARTS = ("token", "secret", "passw", "apikey", "signature", "credential", "bearer", "privatekey", "accesskey")
-# Services whose webhook URL path is itself the secret, and where that URL belongs instead.
+# Services whose webhook URL path is itself the secret (host, or any subdomain of it; a path pattern read on the
+# path with '//' collapsed and percent-escapes decoded), and where that URL belongs instead. A whole host where
+# every URL is a webhook (Slack's, Teams' connectors): its other paths (workflows, triggers) are secrets too.
 _RELAY = "Alertmanager 0.25 cannot read a webhook URL from a file (url_file is 0.26+): relay through a service"
+_DISCORD = re.compile(r"/api/(?:v\d+/)?webhooks/", re.IGNORECASE)
 _PATH_SECRETS = (
-    ("hooks.slack.com", "/services/", "a Slack incoming-webhook URL", "use slack: {channel, api_url_file}"),
-    ("discord.com", "/api/webhooks/", "a Discord webhook URL", _RELAY),
-    ("discordapp.com", "/api/webhooks/", "a Discord webhook URL", _RELAY),
-    ("webhook.office.com", "/", "a Microsoft Teams webhook URL", _RELAY),
-    ("api.telegram.org", "/bot", "a Telegram bot URL", _RELAY),
+    ("hooks.slack.com", re.compile("/"), "a Slack webhook URL", "use slack: {channel, api_url_file}"),
+    ("discord.com", _DISCORD, "a Discord webhook URL", _RELAY),
+    ("discordapp.com", _DISCORD, "a Discord webhook URL", _RELAY),
+    ("webhook.office.com", re.compile("/"), "a Microsoft Teams webhook URL", _RELAY),
+    ("outlook.office.com", re.compile("/webhook", re.IGNORECASE), "a Microsoft Teams webhook URL", _RELAY),
+    ("outlook.office365.com", re.compile("/webhook", re.IGNORECASE), "a Microsoft Teams webhook URL", _RELAY),
+    ("api.telegram.org", re.compile("/bot", re.IGNORECASE), "a Telegram bot URL", _RELAY),
+    ("hooks.zapier.com", re.compile("/hooks/", re.IGNORECASE), "a Zapier webhook URL", _RELAY),
+    ("maker.ifttt.com", re.compile("/trigger/", re.IGNORECASE), "an IFTTT webhook URL", _RELAY),
 )
 
 
@@ -346,9 +383,10 @@ def credential_problem(url: str, written_into: str, fix: str, *, receiver: bool)
     for name, _ in parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(parts.fragment, keep_blank_values=True):
         if looks_secret(name):
             return f"URL parameter {name!r} looks like a credential: it would be written into {written_into}; {fix}"
-    host = parts.hostname.lower()
-    for domain, path, what, instead in _PATH_SECRETS:
-        if (host == domain or host.endswith("." + domain)) and parts.path.startswith(path):
+    host = parts.hostname.lower().rstrip(".")  # `hooks.slack.com.` is the same host
+    path = re.sub("/+", "/", unquote(unquote(parts.path)))
+    for domain, secret_path, what, instead in _PATH_SECRETS:
+        if (host == domain or host.endswith("." + domain)) and secret_path.match(path):
             return f"{what} is itself a secret: it would be written into {written_into}; {instead if receiver else fix}"
     return None
 

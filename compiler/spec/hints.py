@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from compiler import conventions
+
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
     from jsonschema.exceptions import ValidationError
 
@@ -216,10 +218,10 @@ def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "name") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
     fixed = re.sub(r"[_ ]+", "-", error.instance.strip().lower())  # suggest only case and separator fixes
-    hint = f": write {fixed!r}" if re.fullmatch(r"[a-z][a-z0-9-]{0,62}", fixed) else ""
+    hint = f": write {fixed!r}" if re.fullmatch(conventions.NAME, fixed) else ""
     return (
         f"{_short(error.instance)} is not a valid name; names are lowercase letters, digits and '-', starting "
-        f"with a letter (they become file names, URLs and label values){hint}"
+        f"with a letter and not ending with '-' (they become file names, URLs and label values){hint}"
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.spec import fastcheck, hints, patterns, strings
 from compiler.spec.document import Document
@@ -35,7 +36,7 @@ INLINE_SECRETS = {
 }
 
 
-NAME_PATTERN = "^[a-z][a-z0-9-]{0,62}$"  # service, team, SLO names: they become paths and URLs
+NAME_PATTERN = f"^{conventions.NAME}$"  # service, team, SLO names (see conventions.NAME)
 
 
 @functools.cache

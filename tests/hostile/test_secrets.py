@@ -286,6 +286,20 @@ def test_url_prefixes_that_would_admit_other_hosts_are_refused(tmp_path: Path, p
         "https://relay.example/x?PASSWORD=abc",
         "https://hooks.slack.com/services/T0/B0/XXXX",
         "https://discord.com/api/webhooks/1/abc",
+        # found by a hunt: other Slack webhook kinds, a host with its trailing dot, '//', an API version,
+        # Teams' older host, a function key; and more services whose URL is the secret
+        "https://hooks.slack.com/workflows/T0/A0/123/abc",
+        "https://hooks.slack.com/triggers/T0/123/abc",
+        "https://hooks.slack.com./services/T0/B0/X",
+        "https://HOOKS.slack.com//services/T0/B0/X",
+        "https://hooks.slack.com/%73ervices/T0/B0/X",
+        "https://discord.com/api/v10/webhooks/1/abc",
+        "https://canary.discord.com//api/webhooks/1/abc",
+        "https://outlook.office.com/webhook/a@b/IncomingWebhook/c/d",
+        "https://acme.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d",
+        "https://x.azurewebsites.net/api/alert?code=abc",
+        "https://hooks.zapier.com/hooks/catch/1/abc/",
+        "https://maker.ifttt.com/trigger/alert/with/key/abc",
     ],
 )
 def test_receiver_urls_with_credentials_are_refused(tmp_path: Path, url: str) -> None:
@@ -333,7 +347,9 @@ def test_platform_global_urls_are_checked_too(tmp_path: Path, key: str, url: str
         "https://relay.example/x?team=payments&region=eu&monkey=1",
         "https://relay.example/hooks/keyboard-alerts",  # 'key' in a path is not a parameter
         "https://relay.example/x?author=me",
-        "https://hooks.slack.com/other/path",
+        "https://slack.com/help/articles/alerts",  # not the webhooks host
+        "https://discord.com/channels/1/2",
+        "https://outlook.office.com/mail/",
     ],
 )
 def test_ordinary_urls_are_not_mistaken_for_credentials(tmp_path: Path, url: str) -> None:
@@ -359,10 +375,52 @@ def test_ordinary_urls_are_not_mistaken_for_credentials(tmp_path: Path, url: str
         ("author", False),
         ("keyboard", False),
         ("page", False),
+        ("code", True),
     ],
 )
 def test_what_looks_like_a_credential_parameter(name: str, secret: bool) -> None:
     assert looks_secret(name) is secret
+
+
+# ---------------------------------------------------------------- the operator's Secrets
+
+
+CLASHING_ROOTS = 'secrets: {team_root: "/etc/am/teams/{team}/", shared_root: /etc/am/platform/}\n'
+
+
+def test_a_team_whose_operator_secret_would_be_the_platforms_is_refused(tmp_path: Path) -> None:
+    # With --format prometheus-operator a team's files are keys of the Secret named after its folder and the
+    # platform's of the shared root's: team `platform` would read the platform's (found by a hunt).
+    platform = (
+        PLATFORM.replace("alertmanager:\n", CLASHING_ROOTS + "alertmanager:\n")
+        .replace("/srv/am/secrets/team-payments/", "/etc/am/teams/payments/")
+        .replace("  t1: {}\n", "  t1: {}\n  platform: {}\n")
+    )
+    spec = _spec(
+        '{webhook: {url: "https://evil.example/", credentials_file: /etc/am/teams/platform/slack}}', "platform"
+    )
+    clash = (
+        "team 'platform': with --format prometheus-operator its secret files (below /etc/am/teams/platform/) and "
+        "the platform's (below /etc/am/platform/) would be keys of one Secret, 'platform', so its receivers could "
+        "read the platform's secrets; in platform.yaml use roots whose folders no team name can make equal, e.g. "
+        "team_root: /etc/alertmanager/secrets/team-{team}/ and shared_root: /etc/alertmanager/secrets/platform/"
+    )
+    assert _errors(tmp_path, spec, platform) == [
+        f"job.yaml:3:7 $.team: {clash}",
+        f"platform.yaml:7:3 $.teams.platform: {clash}",
+    ]
+    # the other teams keep their secrets
+    assert _compiles(tmp_path, _spec("fallback"), platform.replace("  platform: {}\n", "")).services
+
+
+def test_names_are_dns_labels_so_no_two_teams_share_an_operator_secret(tmp_path: Path) -> None:
+    # `payments-` would be read from Secret `payments` (the operator's names drop a trailing '-'), and
+    # `obsc-payments-` is no valid Kubernetes name: such a name is refused at its line.
+    errors = _errors(tmp_path, _spec("fallback", "payments-"))
+    assert errors == [
+        "job.yaml:3:7 $.team: 'payments-' is not a valid name; names are lowercase letters, digits and '-', "
+        "starting with a letter and not ending with '-' (they become file names, URLs and label values)"
+    ]
 
 
 # ---------------------------------------------------------------- who may say `team: payments`

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.secrets import holding_folder
+from compiler.model.secrets import holding_folder, operator_secret_name
 from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.routes import (
@@ -54,7 +54,6 @@ UTC_NAMES = frozenset(
         *("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"),
     }
 )
-_NOT_DNS = re.compile(r"[^a-z0-9.-]+")
 _NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
 Ref = Callable[[str], dict[str, str]]  # a secret file path -> its SecretKeySelector
 
@@ -161,8 +160,7 @@ def secret_ref(path: str, policy: SecretPolicy | None = None) -> dict[str, str]:
     else:
         parent, key = posixpath.split(path.rstrip("/"))
         folder = posixpath.basename(parent)
-    name = _NOT_DNS.sub("-", folder.lower()).strip("-.") or "alertmanager-secrets"
-    return {"name": name, "key": _NOT_KEY.sub("-", key) or "secret"}
+    return {"name": operator_secret_name(folder), "key": _NOT_KEY.sub("-", key) or "secret"}
 
 
 def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
