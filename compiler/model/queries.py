@@ -64,7 +64,11 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     if sli.errors is not None:
         return rate(sli.errors, window, by=", ".join(by))
     assert sli.good is not None and sli.total is not None
-    return f"({rate(sli.total, window, by=', '.join(by))} - {rate(sli.good, window, by=', '.join(by))})"
+    # A good-events series that does not exist counts no good events: client libraries create a labelled
+    # series (code="200") on its first event, so a fresh pod failing every request has none (read as absent,
+    # the difference was empty and the ratio 0: an outage looked healthy).
+    total, good = rate(sli.total, window, by=", ".join(by)), rate(sli.good, window, by=", ".join(by))
+    return f"({total} - ({good} or 0 * {total}))"
 
 
 def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
