@@ -7,10 +7,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
+from compiler.errors import InputError
 from tests.conftest import require_tool
 
 ROUTING = """routing:
@@ -30,7 +32,8 @@ def _rules(tmp_path: Path, service: str, spec: str) -> Path:
 
 
 def _promtool(tmp_path: Path, rules: Path, service: str, series: dict[str, str], exprs: list[dict[str, object]]) -> str:
-    """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps); '' if they pass."""
+    """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps); '' if
+    they pass."""
     test = {
         "rule_files": [rules.name],
         "evaluation_interval": "30s",
@@ -81,3 +84,62 @@ def test_a_good_total_sli_reads_an_outage_without_good_series_as_all_bad(tmp_pat
     healthy = {'http_requests_total{job="gt",code="200"}': "0+60x180", 'up{job="gt"}': "1x180"}
     checks = [_value(ratio, "30m", ratio, 0), _firing(names.SLO_BURN_FAST, "30m", 0)]
     assert _promtool(tmp_path, rules, "gt", healthy, checks) == ""
+
+
+MS_HISTOGRAM = """apiVersion: obsc/v1
+service: rpc
+team: core
+selector: {job: rpc}
+metrics:
+  latency: {selector: rpc_duration_milliseconds, type: histogram, unit: ms}
+slos: [{name: latency, objective: 99, sli: {latency: latency, threshold: 1s}}]
+alerts: {traffic_anomaly: false, latency_p99: {critical: 2s}}
+"""
+
+
+def _buckets(le_counts: dict[str, str]) -> dict[str, str]:
+    out = {f'rpc_duration_milliseconds_bucket{{job="rpc",le="{le}"}}': v for le, v in le_counts.items()}
+    return {**out, 'rpc_duration_milliseconds_count{job="rpc"}': le_counts["+Inf"], 'up{job="rpc"}': "1x180"}
+
+
+def test_a_millisecond_histogram_is_read_in_its_own_unit(tmp_path: Path) -> None:
+    # 1s is the bucket le="1000" of a `unit: ms` histogram (read as le="1" it was the 1 ms bucket, and every
+    # request of a healthy service failed the SLO); quantiles are recorded in seconds for the p99 alert.
+    rules = _rules(tmp_path, "rpc", MS_HISTOGRAM)
+    ratio = 'slo:sli_error:ratio_rate5m{service="rpc",slo="latency",window="5m"}'
+    p99 = f'{names.SERVICE_LATENCY_P99}{{service="rpc"}}'
+    fast = {
+        "10": "0x180",
+        "50": "0+60x180",
+        "1000": "0+60x180",
+        "5000": "0+60x180",
+        "+Inf": "0+60x180",
+    }  # every request in ~20 ms
+    checks = [
+        _value(ratio, "30m", ratio, 0),
+        _firing(names.SLO_BURN_FAST, "30m", 0),
+        _firing("ServiceHighLatencyP99", "30m", 0),
+    ]
+    assert _promtool(tmp_path, rules, "rpc", _buckets(fast), checks) == ""
+    near = _value(f"abs({p99} - 0.0496) < bool 1e-9", "30m", '{service="rpc"}', 1)  # 49.6 ms, in seconds
+    assert _promtool(tmp_path, rules, "rpc", _buckets(fast), [near]) == ""
+    slow = {"10": "0x180", "50": "0x180", "1000": "0x180", "5000": "0x180", "+Inf": "0+60x180"}  # all over 5 s
+    checks = [
+        _value(ratio, "30m", ratio, 1),
+        _firing(names.SLO_BURN_FAST, "30m", 2),
+        _firing("ServiceHighLatencyP99", "30m", 1),
+    ]
+    assert _promtool(tmp_path, rules, "rpc", _buckets(slow), checks) == ""
+
+
+def test_a_histogram_in_another_unit_cannot_be_a_latency(tmp_path: Path) -> None:
+    spec = MS_HISTOGRAM.replace("unit: ms", "unit: bytes")
+    (tmp_path / "rpc.yaml").write_text(spec + ROUTING)
+    with pytest.raises(InputError) as caught:
+        compile_specs([str(tmp_path)])
+    shown = sorted(str(d).replace(str(tmp_path) + "/", "") for d in caught.value.diagnostics)
+    assert [line.split(" ", 2)[:2] for line in shown] == [
+        ["rpc.yaml:6:12", "$.metrics.latency:"],
+        ["rpc.yaml:7:54", "$.slos[0].sli.latency:"],
+    ]
+    assert all("declares unit 'bytes'" in line and "ms, µs, ns (none means seconds)" in line for line in shown)

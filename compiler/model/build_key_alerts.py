@@ -10,7 +10,13 @@ from typing import Any
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
-from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent
+from compiler.model.units import (
+    HISTOGRAM_SECONDS,
+    format_duration,
+    parse_duration,
+    parse_duration_seconds,
+    parse_percent,
+)
 from compiler.spec.document import Path
 
 
@@ -42,6 +48,15 @@ def build_key_alerts(
         if kind is AlertKind.SERVICE_DOWN and not has_targets:
             _no_targets(data, ctx)
             continue  # nothing is scraped: `up` does not exist, the alert would page forever
+        if kind is AlertKind.LATENCY_P99 and tiers and metrics["latency"].unit not in HISTOGRAM_SECONDS:
+            latency = metrics["latency"]
+            units = ", ".join(u for u in HISTOGRAM_SECONDS if u)
+            ctx.error(
+                ("metrics", "latency"),
+                f"histogram 'latency' declares unit {latency.unit!r}: the p99 latency alert reads its quantiles as "
+                f"durations, so its unit must be one of {units} (none means seconds); or set alerts.latency_p99: false",
+            )
+            continue
         for tier, _ in _TIERS:  # by rank: the order Tier lists them
             if tier not in tiers:
                 continue

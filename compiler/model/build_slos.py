@@ -14,7 +14,14 @@ from compiler.model.groups import build_by, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
-from compiler.model.units import decimal_text, format_duration, parse_duration, parse_duration_seconds, parse_percent
+from compiler.model.units import (
+    HISTOGRAM_SECONDS,
+    decimal_text,
+    format_duration,
+    parse_duration,
+    parse_duration_seconds,
+    parse_percent,
+)
 from compiler.spec.document import Path
 
 
@@ -155,10 +162,15 @@ def build_sli(
             return None
         if histogram is None:
             return None
-        if histogram.buckets and threshold not in histogram.buckets:
-            ctx.error((*path, "threshold"), _off_bucket(threshold, histogram))
+        scale = HISTOGRAM_SECONDS.get(histogram.unit)
+        if scale is None:
+            ctx.error((*path, "latency"), _not_time(histogram))
             return None
-        return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold)
+        le = threshold if scale == 1 else (threshold / scale).normalize()
+        if histogram.buckets and le not in histogram.buckets:
+            ctx.error((*path, "threshold"), _off_bucket(le, histogram))
+            return None
+        return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold, threshold_le=le)
     ctx.error(path, f"SLI has keys {', '.join(sorted(keys))}; expected {_SLI_FORMS}")
     return None
 
@@ -178,16 +190,25 @@ def _raw_loses_groups(bodies: Mapping[str, str], by: tuple[str, ...], ctx: Ctx, 
     return lost
 
 
-def _off_bucket(threshold: Decimal, histogram: Metric) -> str:
+def _off_bucket(le: Decimal, histogram: Metric) -> str:
     """A threshold between two declared buckets: the bucket series it would read does not exist."""
-    below = [b for b in histogram.buckets if b < threshold]
-    above = [b for b in histogram.buckets if b > threshold]
+    unit = histogram.unit or "s"
+    below = [b for b in histogram.buckets if b < le]
+    above = [b for b in histogram.buckets if b > le]
     nearest = ([max(below)] if below else []) + ([min(above)] if above else [])
-    near = " and ".join(f"{decimal_text(b)}s" for b in nearest)
+    near = " and ".join(f"{decimal_text(b)}{unit}" for b in nearest)
     which = f"the nearest buckets are {near}" if len(nearest) == 2 else f"the nearest bucket is {near}"
     return (
-        f"threshold {decimal_text(threshold)}s is not a bucket of histogram {histogram.name!r}: its `le` series "
+        f"threshold {decimal_text(le)}{unit} is not a bucket of histogram {histogram.name!r}: its `le` series "
         f"would not exist and the SLI would read no data; {which}"
+    )
+
+
+def _not_time(histogram: Metric) -> str:
+    units = ", ".join(u for u in HISTOGRAM_SECONDS if u)
+    return (
+        f"histogram {histogram.name!r} declares unit {histogram.unit!r}: a latency SLI reads its `le` labels as "
+        f"durations, so its unit must be one of {units} (none means seconds)"
     )
 
 

@@ -12,7 +12,7 @@ from compiler.model import slice_queries
 from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, expand
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
-from compiler.model.units import decimal_text
+from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 
 
 def rate(metric: Metric, window: str, suffix: str = "", by: str = "") -> str:
@@ -35,13 +35,16 @@ def value(metric: Metric, window: str) -> str:
 
 
 def quantile(histogram: Metric, q: str, window: str) -> str:
-    """`histogram_quantile(q, ...)` over a histogram's buckets summed across instances (`q` as text: 0.99)."""
-    return f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})"
+    """`histogram_quantile(q, ...)` over a histogram's buckets summed across instances (`q` as text: 0.99), in
+    seconds when the histogram declares a smaller time unit (a `ms` histogram's quantiles are milliseconds)."""
+    text = f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})"
+    scale = HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
+    return text if scale == 1 else f"{text} * {decimal_text(scale)}"
 
 
-def le_matcher(threshold_seconds: Decimal) -> Matcher:
+def le_matcher(le: Decimal) -> Matcher:
     """Match the `le` label of a bucket whatever the client library wrote: 0.3, 0.30, 1, 1.0."""
-    text = decimal_text(threshold_seconds)
+    text = decimal_text(le)
     pattern = text.replace(".", r"\.") + ("0*" if "." in text else r"(\.0+)?")
     return Matcher("le", "=~", pattern)
 
@@ -56,10 +59,10 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
-        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
         sel = sli.latency.selector
         total = f"rate({sel.render(sel.metric + '_count')}[{window}])"
-        good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_seconds),))}[{window}])"
+        good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_le),))}[{window}])"
         return f"(sum{by_clause(by)}({total}) - sum{by_clause(by)}({good}))"
     if sli.errors is not None:
         return rate(sli.errors, window, by=", ".join(by))

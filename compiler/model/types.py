@@ -81,6 +81,8 @@ class Sli:
     good: Metric | None = None  # ratio, good events
     latency: Metric | None = None  # latency: the histogram
     threshold_seconds: Decimal | None = None  # latency
+    # latency: the threshold bucket's `le` as the histogram writes it, in its own unit (1s is le="1000" in ms)
+    threshold_le: Decimal | None = None
     raw_errors: str | None = None  # raw: PromQL over $window, service selector expanded
     raw_total: str | None = None
     error_ratio: str | None = None  # error_ratio: PromQL over $window, service selector expanded

@@ -18,6 +18,17 @@ _SECONDS: dict[str, Decimal] = {
 }
 
 
+# Seconds per unit of a latency histogram's values (its `le` labels, its quantiles), by the Grafana unit id a
+# metric declares; no unit is seconds (Prometheus' convention, `*_seconds`).
+HISTOGRAM_SECONDS: dict[str, Decimal] = {
+    "": Decimal(1),
+    "s": Decimal(1),
+    "ms": Decimal("0.001"),
+    "µs": Decimal("0.000001"),
+    "ns": Decimal("0.000000001"),
+}
+
+
 # The parsers below are asked for the same few texts by every spec of a fleet (thresholds, windows, budget
 # shares): each text is parsed once per process, and equal texts give the same Decimal object, which the
 # model's transfer from the worker processes then sends once, not once per alert.

@@ -58,8 +58,8 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> list[
         index = names.index(slo.name) if slo.name in names else 0
         path: Path = ("slos", index, "sli")
         sli = slo.sli
-        if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_seconds is not None:
-            _bucket(sli.latency, sli.threshold_seconds, (*path, "threshold"), slo.location, ctx, find)
+        if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
+            _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
                 _raw(text, key, service, (*path, "raw", key), slo.location, ctx, find)

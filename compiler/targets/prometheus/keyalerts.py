@@ -62,9 +62,8 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         fast.append(record(names.SERVICE_ERROR_RATIO, f"({bad} or 0 * {total})\n/\n({total} > 0)", own))
     latency = service.metric("latency")
     if latency is not None and AlertKind.LATENCY_P99 in kinds:
-        buckets = queries.rate(latency, SIGNAL_WINDOW, "_bucket", "le")
         # `>= 0` drops the NaN histogram_quantile returns when there was no traffic.
-        fast.append(record(names.SERVICE_LATENCY_P99, f"histogram_quantile(0.99, {buckets}) >= 0", own))
+        fast.append(record(names.SERVICE_LATENCY_P99, f"{queries.quantile(latency, '0.99', SIGNAL_WINDOW)} >= 0", own))
     for kind, name in (*UTILISATION_SIGNALS.items(), (AlertKind.DISK, names.SERVICE_DISK)):
         metric = service.metric(kind.value)
         wanted = {kind} | ({AlertKind.DISK_FULL} if kind is AlertKind.DISK else set())

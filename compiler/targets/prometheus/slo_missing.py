@@ -22,9 +22,9 @@ def bucket_rate(slo: Slo, window: str) -> str:
     """Rate of the latency SLI's threshold bucket (`le` matched however the client spells it), per group of
     a grouped SLO."""
     sli = slo.sli
-    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
     sel = sli.latency.selector
-    bucket = sel.render(sel.metric + "_bucket", (queries.le_matcher(sli.threshold_seconds),))
+    bucket = sel.render(sel.metric + "_bucket", (queries.le_matcher(sli.threshold_le),))
     return f"sum{by_clause(slo.by)}(rate({bucket}[{window}]))"
 
 
@@ -48,7 +48,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
     """(summary, description) of the alert."""
     sli = slo.sli
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
-        base, le = sli.latency.selector.metric, decimal_text(sli.threshold_seconds or Decimal(0))
+        base, le = sli.latency.selector.metric, decimal_text(sli.threshold_le or Decimal(0))
         what = (
             f'`{base}_count`, or its `le="{le}"` bucket while there is traffic '
             "(a threshold that is not a bucket boundary never has one)"

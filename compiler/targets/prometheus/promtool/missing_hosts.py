@@ -67,7 +67,7 @@ def _selectors(slo: Slo) -> list[tuple[str, tuple[Matcher, ...]]]:
     """(metric, matchers) of each series the SLO's data-missing probe reads; [] where obsc writes none."""
     sli = slo.sli
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
-        sel, threshold = sli.latency.selector, sli.threshold_seconds
+        sel, threshold = sli.latency.selector, sli.threshold_le
         assert threshold is not None
         return [(sel.metric + "_count", sel.matchers), (sel.metric + "_bucket", (*sel.matchers, le_matcher(threshold)))]
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:

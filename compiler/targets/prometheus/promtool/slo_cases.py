@@ -143,13 +143,13 @@ def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], s
     """(metric, labels, role) per synthetic counter whose rates reproduce the phases; None if not possible."""
     sli = slo.sli
     if sli.kind is SliKind.LATENCY:
-        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
         sel = sli.latency.selector
         labels = satisfy(sel.matchers)
         if labels is None or set(slo.by) & set(labels):
             return None
         labels = {**labels, **sample_group(slo)}
-        bucket = {**labels, "le": decimal_text(sli.threshold_seconds)}
+        bucket = {**labels, "le": decimal_text(sli.threshold_le)}
         return [(sel.metric + "_count", labels, "total"), (sel.metric + "_bucket", bucket, "good")]
     if sli.kind is not SliKind.RATIO or sli.total is None or sli.total.selector is None:
         return None

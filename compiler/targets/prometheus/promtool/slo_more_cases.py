@@ -61,7 +61,7 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
     bucket; None when obsc cannot write series the selectors match (raw PromQL)."""
     sli = slo.sli
     if sli.kind is SliKind.LATENCY:
-        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_seconds is not None
+        assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
         sel = sli.latency.selector
         labels = satisfy(sel.matchers)
         if labels is None:
@@ -69,7 +69,7 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
         labels = {**labels, **sample_group(slo)}  # a grouped SLO checks its bucket per group
         out = [(sel.metric + "_count", labels)]
         if bucket:
-            out.append((sel.metric + "_bucket", {**labels, "le": decimal_text(sli.threshold_seconds)}))
+            out.append((sel.metric + "_bucket", {**labels, "le": decimal_text(sli.threshold_le)}))
         return out
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         labels = satisfy(sli.total.selector.matchers)
