@@ -226,7 +226,7 @@ def test_an_slo_that_does_not_page_leaves_the_page_labelled(tmp_path: Path) -> N
 
 def test_a_raw_sli_over_the_requests_series_covers_the_error_rate(tmp_path: Path) -> None:
     raw = (
-        "  - name: delivery\n    objective: 99\n    sli:\n      raw:\n"
+        "  - name: delivery\n    objective: 99.9\n    sli:\n      raw:\n"
         '        errors: sum(rate(http_requests_total{$selector,code=~"5.."}[$window]))\n'
         "        total: sum(rate(http_requests_total{$selector}[$window]))\n"
     )
@@ -234,6 +234,46 @@ def test_a_raw_sli_over_the_requests_series_covers_the_error_rate(tmp_path: Path
     # the page's line is lower than the ticket's: the demoted page replaces the ticket
     assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("delivery", True)}
     assert [a.threshold for a in service.key_alerts if a.kind is AlertKind.ERROR_RATE] == [Decimal("0.05")]
+
+
+def test_the_same_series_under_other_names_is_the_same_symptom(tmp_path: Path) -> None:
+    # Found by a hunt: an SLO over `all`/`bad`, second names for the requests and errors series, paged beside
+    # the error-rate alert (two pages for one incident); a second name for the histogram likewise.
+    aliases = (
+        '  all: http_requests_total\n  bad: http_requests_total{code=~"5.."}\n'
+        "  lat: {selector: http_request_duration_seconds, type: histogram}\n"
+    )
+    slos = (
+        "slos:\n  - {name: availability, objective: 99.9, sli: {errors: bad, total: all}}\n"
+        "  - {name: fast, objective: 99, sli: {latency: lat, threshold: 300ms}}\n"
+    )
+    _, service, _ = compiled(tmp_path, HTTP + aliases + slos)
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("availability", True)}
+    assert key(service, AlertKind.LATENCY_P99) == {Tier.WARNING: ("fast", True)}
+
+
+def test_an_slo_counting_fewer_errors_does_not_take_the_page(tmp_path: Path) -> None:
+    # Found by a hunt: an SLO of timeouts (code 504) took the 5xx error-rate page, so a full 500 outage, which
+    # the SLO does not count, only opened a ticket.
+    timeouts = '  timeouts: http_requests_total{code="504"}\n'
+    slos = "slos:\n  - {name: timeouts, objective: 99.9, sli: {errors: timeouts, total: requests}}\n"
+    _, service, _ = compiled(tmp_path, HTTP + timeouts + slos)
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.CRITICAL: (None, False), Tier.WARNING: (None, False)}
+
+
+def test_an_slo_paging_only_above_the_alerts_line_leaves_it_paging(tmp_path: Path) -> None:
+    # A 95% SLO pages from 30% errors up (6h window: 6 x 5%); the 10% page keeps paging, labelled with the SLO
+    # so that Alertmanager groups the two into one notification when both fire.
+    loose = "slos:\n  - {name: availability, objective: 95, sli: {errors: errors, total: requests}}\n"
+    _, service, _ = compiled(tmp_path, HTTP + loose)
+    assert key(service, AlertKind.ERROR_RATE) == {
+        Tier.CRITICAL: ("availability", False),
+        Tier.WARNING: ("availability", False),
+    }
+    # ...and a 99.9% SLO (pages from 0.6%) takes a 10% page as before
+    (tmp_path / "b").mkdir()
+    _, service, _ = compiled(tmp_path / "b", HTTP + "slos:\n" + AVAILABILITY)
+    assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("availability", True)}
 
 
 # ---------------------------------------------------------------- runbooks

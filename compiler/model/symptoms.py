@@ -1,9 +1,13 @@
 """One incident, one page: key-metric alerts that measure the same symptom as an SLO.
 
-An error-rate alert over the requests an availability SLO counts, or a p99 alert over the histogram a
-latency SLO reads, sees the incident the SLO's burn-rate page sees. Such alerts carry the SLO's `slo`
+An error-rate alert over the requests and errors an availability SLO counts, or a p99 alert over the histogram
+a latency SLO reads, sees the incident the SLO's burn-rate page sees. Such alerts carry the SLO's `slo`
 label (Alertmanager groups and inhibits on service+slo), and where the SLO pages, their critical tier
 is demoted to a warning: the SLO owns the page, the threshold becomes a ticket that the page inhibits.
+Series, not metric names, decide what an SLO measures (a second name for the same series is the same
+symptom; an SLO counting only timeouts does not measure every 5xx), and an error-rate page is only
+demoted where the SLO pages at its line or below (a 95% SLO whose pages need 30% errors does not take
+over a page at 10%).
 Demoting (rather than inhibiting one page with another) leaves no race: a critical threshold alert
 that fires before the burn-rate page exists would be delivered before any inhibition could apply,
 while a warning waits for its group_wait (minutes) and is inhibited once the page is active.
@@ -14,26 +18,40 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 
-from compiler.model.burnrate import unreachable, windows_for
+from compiler.model.burnrate import error_ratio_threshold, windows_for
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, Metric, Service, SliKind, Slo, Tier
 from compiler.spec.document import Path
 
 
 def pages(slo: Slo) -> bool:
     """True when the SLO has a burn-rate page that can fire."""
-    return any(w.tier is Tier.CRITICAL and not unreachable(slo, w) for w in windows_for(slo))
+    return _page_line(slo) is not None
 
 
 _SYMPTOM_KINDS = (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99)  # the kinds `_measures` can find an SLO for
 
 
+def _same_series(a: Metric | None, b: Metric | None) -> bool:
+    """Whether two metrics read the same series: one selector (name and matchers, in any order), or one name."""
+    if a is None or b is None:
+        return False
+    if a.selector is None or b.selector is None:
+        return a.name == b.name
+    return a.selector.metric == b.selector.metric and set(a.selector.matchers) == set(b.selector.matchers)
+
+
 def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     sli = slo.sli
     if kind is AlertKind.ERROR_RATE:
-        if sli.kind is SliKind.RATIO:
-            return sli.total is not None and sli.total.name == "requests"
         requests = metrics.get("requests")
+        if sli.kind is SliKind.RATIO:
+            if not _same_series(sli.total, requests):
+                return False
+            # bad events: the alert's errors themselves; or all but the good ones (which cannot be proved to
+            # hold every error the alert counts, and are taken to: `code=~"2.."` beside `code=~"5.."`)
+            return sli.errors is None or _same_series(sli.errors, metrics.get("errors"))
         if sli.kind is SliKind.RAW and requests is not None and requests.selector is not None:
             # A raw SLI whose total reads the requests series counts the same events.
             return (
@@ -41,8 +59,26 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
             )
         return False
     if kind is AlertKind.LATENCY_P99:
-        return sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.name == "latency"
+        return sli.kind is SliKind.LATENCY and _same_series(sli.latency, metrics.get("latency"))
     return False
+
+
+def _page_line(slo: Slo) -> Decimal | None:
+    """The lowest error ratio at which the SLO's burn-rate page can fire; None when it cannot page."""
+    lines = [error_ratio_threshold(slo, w) for w in windows_for(slo) if w.tier is Tier.CRITICAL]
+    reachable = [line for line in lines if line < 1]
+    return min(reachable) if reachable else None
+
+
+def _takes_page(slo: Slo, critical: KeyAlert, pages: Callable[[Slo], bool]) -> bool:
+    """Whether the SLO's page stands for `critical` (a key alert's critical tier): it pages, and an error-rate
+    alert's line is one the SLO pages at (its lowest page line at or below it)."""
+    if not pages(slo):
+        return False
+    if critical.kind is not AlertKind.ERROR_RATE or critical.threshold is None:
+        return True
+    line = _page_line(slo)
+    return line is not None and line <= critical.threshold
 
 
 def symptom_slo(
@@ -76,8 +112,10 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
         if slo is None:
             out.append(alert)
             continue
-        if alert.tier is not Tier.CRITICAL or not slo_pages(slo):
-            if not (slo_pages(slo) and _replaced_by_demoted(alert, alerts)):
+        critical = _tier(alerts, alert.kind, Tier.CRITICAL)
+        demoting = critical is not None and _takes_page(slo, critical, slo_pages)
+        if alert.tier is not Tier.CRITICAL or not demoting:
+            if not (demoting and _replaced_by_demoted(alert, alerts)):
                 out.append(replace(alert, slo=slo.name))
             continue
         warning = _tier(alerts, alert.kind, Tier.WARNING)
@@ -137,6 +175,7 @@ def symptom_notes(service: Service) -> list[str]:
             )
         elif alert.slo is not None and alert.tier is Tier.CRITICAL:
             notes.append(
-                f"{alert.kind.value} critical pages: slo {alert.slo} measures the symptom but has no page tier"
+                f"{alert.kind.value} critical pages: slo {alert.slo} measures the symptom but has no page tier, or "
+                "needs a higher error ratio to page than this alert's line"
             )
     return notes
