@@ -85,6 +85,23 @@ def test_a_period_without_a_catalog_uses_the_one_below_rescaled() -> None:
     assert [w.factor_text(three_weeks) for w in windows] == ["10.08", "4.2", "2.1", "1"]
 
 
+def test_a_period_between_catalogs_is_never_laxer_than_the_next_one_up() -> None:
+    # Found by a hunt: 2d-6d rescaled the 1d catalog's shares (a day's budget: half of it within the hour), so a
+    # 6d SLO paged only from 72x and a burn spending its whole budget in 8 hours opened a ticket.
+    assert [w.factor_text(6 * DAY) for w in burnrate.catalog(6 * DAY)] == ["3.36", "1.4", "1"]
+    assert [w.factor_text(2 * DAY) for w in burnrate.catalog(2 * DAY)] == ["3.36", "1.4", "1"]
+    assert [w.factor_text(DAY) for w in burnrate.catalog(DAY)] == ["12", "3", "1"]  # 1d itself keeps its own
+    catalogs = burnrate.builtin_catalogs()
+    for days in range(1, 400):
+        period = days * DAY
+        above = [p for p in catalogs if p >= period]
+        if not above:
+            continue
+        nearest = {w.name: w.factor(min(above)) for w in catalogs[min(above)]}
+        for w in burnrate.catalog(period):
+            assert 1 <= w.factor(period) <= nearest.get(w.name, w.factor(period)), (days, w.name)
+
+
 def test_platform_windows_replace_a_period_and_apply(tmp_path: Path) -> None:
     override = (
         "    windows:\n      7d:\n"

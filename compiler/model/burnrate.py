@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -128,10 +128,29 @@ def default_min_bad_events() -> int:
 
 
 def catalog_for(period_seconds: int, catalogs: Mapping[int, Catalog] | None = None) -> Catalog | None:
-    """The catalog of the longest period not longer than `period_seconds` (None: the period is too short)."""
+    """The catalog of the longest period not longer than `period_seconds` (None: the period is too short).
+
+    A period between two catalogs is never laxer than the next one up: a row whose rescaled share would
+    need a faster burn than that catalog's row of the same name asks for takes that row's factor. (The 1d
+    catalog's shares are a day's: rescaled to 6d they paged at 72x, so a burn spending the whole budget
+    in 8 hours only opened a ticket; the 7d catalog pages at 3.36x.)"""
     known = builtin_catalogs() if catalogs is None else catalogs
     fitting = [p for p in known if p <= period_seconds]
-    return known[max(fitting)] if fitting else None
+    if not fitting:
+        return None
+    lower = known[max(fitting)]
+    longer = [p for p in known if p > period_seconds]
+    if max(fitting) == period_seconds or not longer:
+        return lower
+    upper_period = min(longer)
+    upper = {row.name: row.factor(upper_period) for row in known[upper_period]}
+    return tuple(_capped(row, period_seconds, upper.get(row.name)) for row in lower)
+
+
+def _capped(row: BurnWindow, period_seconds: int, cap: Decimal | None) -> BurnWindow:
+    if cap is None or row.factor(period_seconds) <= cap:
+        return row
+    return replace(row, budget_share=None, fixed_factor=cap)
 
 
 def catalog(period_seconds: int = 30 * 86400) -> Catalog:
