@@ -87,6 +87,8 @@ def build_key_alert(
         return None
     try:
         threshold = parse_threshold(value, ttype)
+        if kind in _SHARES and threshold is not None and threshold >= 1:
+            raise ValueError(f"threshold {value} could never be exceeded: the {_SHARES[kind]} is at most 100%")
     except ValueError as exc:
         ctx.error(path, f"{kind.value}: {exc}")
         return None
@@ -98,6 +100,11 @@ def build_key_alert(
         ctx.error((*path, "for") if given else path, _disk_for_message(threshold, for_seconds, given))
         return None
     return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
+
+
+# Kinds whose value is a share that cannot pass 100% (the alerts compare with `>`). Not CPU (usage over a
+# limit can pass it between throttling periods) nor the traffic change (a rise can be any size).
+_SHARES = {AlertKind.ERROR_RATE: "share of requests that fail", AlertKind.DISK: "share of the disk in use"}
 
 
 def _disk_for_message(horizon: Decimal, hold: int, given: bool) -> str:

@@ -176,6 +176,10 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         threshold = _threshold(value, comparison, metric)
         if not threshold.is_finite():
             raise ValueError("the threshold must be a finite number")
+        if metric.type is MetricType.COUNTER and comparison is Comparison.BELOW and threshold <= 0:
+            raise ValueError("a counter's rate is never below 0, so this alert could never fire")
+        if metric.type is MetricType.COUNTER and comparison is Comparison.ABOVE and threshold < 0:
+            raise ValueError("a counter's rate is never below 0, so this alert would always fire")
     except ValueError as exc:
         ctx.error((*path, comparison.value), f"{value!r}: {exc}")
         return None
