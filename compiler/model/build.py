@@ -16,7 +16,7 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
-from compiler.model.build_slos import build_slos
+from compiler.model.build_slos import build_slos, increase_notes
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -378,6 +378,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         if kind in enabled and metric is not None and metric.selector is None:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
     notes += targets_notes(data, service.selector, service.targets)
+    notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += kind_notes(service)
     for route in service.routes:

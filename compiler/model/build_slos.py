@@ -3,6 +3,7 @@ service's metrics."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -93,6 +94,8 @@ def build_slos(
             continue
         # Kinds without countable events get no min_bad_events guard (a written one is refused above).
         bad_events = 0 if sli.kind in UNCOUNTED_KINDS else int(raw.get("min_bad_events", bad_events_default))
+        if bad_events and sli.kind is SliKind.RAW and _counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
+            continue
         out.append(
             Slo(
                 name=name,
@@ -146,8 +149,8 @@ def build_sli(
         # $selector is filled now; $window stays for each target to fill per window.
         return Sli(
             SliKind.RAW,
-            raw_errors=expand(bodies["errors"].strip(), selector),
-            raw_total=expand(bodies["total"].strip(), selector),
+            raw_errors=expand(per_second(bodies["errors"].strip()), selector),
+            raw_total=expand(per_second(bodies["total"].strip()), selector),
         )
     if keys in ({"errors", "total"}, {"good", "total"}):
         refs = {k: metric_ref(raw[k], metrics, ctx, (*path, k), MetricType.COUNTER) for k in sorted(keys)}
@@ -188,6 +191,47 @@ def _raw_loses_groups(bodies: Mapping[str, str], by: tuple[str, ...], ctx: Ctx, 
             )
             lost = True
     return lost
+
+
+# Functions that give counts or differences over their range, not per-second rates. increase() is rate()
+# times the range's seconds exactly, so it is read as rate(): the same ratio, and per-second events for the
+# min_bad_events guard (which multiplies by the window's seconds: one failed job read as 3,600 in an hour).
+_NOT_A_RATE = re.compile(r"(?<![\w:])(delta|idelta|changes|resets)\s*\(")
+_INCREASE = re.compile(r"(?<![\w:])increase(?=\s*\()")
+
+
+def per_second(query: str) -> str:
+    """A raw event query with increase() read as rate() (see _INCREASE)."""
+    return _INCREASE.sub("rate", query)
+
+
+def increase_notes(data: Mapping[str, Any]) -> list[str]:
+    """`-v` notes: the raw SLIs whose increase() is read as rate()."""
+    notes = []
+    for slo in data.get("slos") or ():
+        raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, Mapping) else None
+        if isinstance(raw, Mapping) and any(_INCREASE.search(str(raw.get(k, ""))) for k in ("errors", "total")):
+            notes.append(
+                f"slo {slo.get('name')}: raw increase(...) is read as rate(...) (the same ratio; min_bad_events "
+                "counts events from per-second rates)"
+            )
+    return notes
+
+
+def _counts_per_window(bodies: Mapping[str, str], ctx: Ctx, path: Path) -> bool:
+    """Report raw event queries that count events per window instead of per second: the min_bad_events guard
+    multiplies the rate by the window's seconds, so one failed job read as 3,600 over an hour and paged."""
+    found = False
+    for key in ("errors", "total"):
+        match = _NOT_A_RATE.search(bodies[key])
+        if match:
+            ctx.error(
+                (*path, key),
+                f"{match.group(1)}() is not a per-second event rate, and raw errors and total are (min_bad_events "
+                "multiplies them by the window's seconds): write rate(...), or set min_bad_events: 0 on this SLO",
+            )
+            found = True
+    return found
 
 
 def _off_bucket(le: Decimal, histogram: Metric) -> str:
