@@ -14,6 +14,7 @@ import click
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, json_path
+from compiler.model.teams import catchall_pages
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out
 from compiler.output.session import Session
@@ -426,6 +427,8 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 0 and compilation.fleet.services:
         for warning in link_notes.unopenable(compilation.fleet.platform):
             _console().problem(f"obsc: warning: {warning}", code="links", level="warning")
+        for warning in catchall_pages(compilation.fleet.services):
+            _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

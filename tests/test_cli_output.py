@@ -410,3 +410,24 @@ def test_links_a_notification_cannot_open_are_warned_about(capsys: pytest.Captur
     )
     linked = obsc(capsys, "compile", "specs", "--out", "linked", "--no-validate")
     assert linked.code == 0 and "warning" not in linked.err, linked.err
+
+
+def test_pages_that_only_reach_the_catch_all_receiver_are_warned_about(
+    capsys: pytest.CaptureFixture[str], specs: Path
+) -> None:
+    """Found by a routing hunt: a team listed without routing (and no defaults.routing) had its pages go to
+    the platform's catch-all default receiver, said only with -v. Now a warning, one per team."""
+    (specs / "nightly-export.yaml").write_text(BATCH.split("routing:")[0])
+    (specs / "platform.yaml").write_text(
+        "apiVersion: obsc/v1\nkind: Platform\ngrafana_url: https://grafana.example.com\n"
+        "runbook_url: https://git.example.com/ops/blob/main/out/{path}\nteams: {data-platform: {}}\n"
+        'receivers: {sre-fallback: {webhook: {url: "https://tickets.example/sre"}}}\n'
+        "alertmanager: {default_receiver: sre-fallback}\n"
+    )
+    result = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert result.code == 0
+    assert result.err.splitlines()[0] == (
+        "obsc: warning: team 'data-platform': pages of 1 service(s) (nightly-export) go to the catch-all default "
+        "receiver 'sre-fallback': no routing.critical in their specs, teams.data-platform or platform "
+        "defaults.routing"
+    )

@@ -125,3 +125,19 @@ def foreign_receiver_problem(
         "may name only receivers under receivers: in the platform file, or its own team's; to share one, the "
         "platform team names it there"
     )
+
+
+def catchall_pages(services: Iterable[Service]) -> list[str]:
+    """Warnings, one per team: pages that only reach the platform's catch-all default receiver (legal, as the
+    lookup order says, but an on-call that never hears of its own service's outage should be told at once)."""
+    by_team: dict[tuple[str, str], list[str]] = {}
+    for service in services:
+        for route in service.routes:
+            if route.tier is Tier.CRITICAL and route.path == DEFAULT_RECEIVER_PATH:
+                by_team.setdefault((service.team, route.receiver), []).append(service.name)
+    return [
+        f"team {team!r}: pages of {len(names)} service(s) ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) "
+        f"go to the catch-all default receiver {receiver!r}: no routing.critical in their specs, teams.{team} or "
+        "platform defaults.routing"
+        for (team, receiver), names in sorted(by_team.items())
+    ]
