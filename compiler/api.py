@@ -197,7 +197,7 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
         diagnostics = [*found, *(pruned.restore(d) for d in diagnostics)]
     if service is None or ("service",) in own.service:  # no name: no duplicate or receiver check either
         return diagnostics, None, [] if found else receivers, []
-    diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None))
+    diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from compiler import conventions
-from compiler.errors import Diagnostic
+from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.teams import foreign_receiver_problem, is_unrouted_info, spec_receiver_owners
 from compiler.model.types import Platform, Receiver, Service
@@ -17,8 +17,13 @@ from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
 
 
-def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> list[Diagnostic]:
-    """`positions`: SLO name → its index in the spec, when SLOs with errors were left out of `service`."""
+def check_slos(
+    service: Service,
+    positions: Mapping[str, int] | None = None,
+    locate: Callable[[tuple[str | int, ...]], Location] | None = None,
+) -> list[Diagnostic]:
+    """`positions`: SLO name → its index in the spec, when SLOs with errors were left out of `service`;
+    `locate`: where a path of the spec is written (else the SLO's own location)."""
     found = []
     for i, slo in enumerate(service.slos):
         path: tuple[str | int, ...] = ("slos", (positions or {}).get(slo.name, i))
@@ -27,7 +32,7 @@ def check_slos(service: Service, positions: Mapping[str, int] | None = None) -> 
                 needed = error_ratio_threshold(slo, window)
                 found.append(
                     Diagnostic(
-                        slo.location,
+                        locate((*path, "objective")) if locate else slo.location,
                         (*path, "objective"),
                         f"the {window.tier.value} burn alert over {window.long} can never fire: it needs an error "
                         f"ratio of {decimal_text(needed)} ({window.factor_text(slo.period_seconds)}x the "

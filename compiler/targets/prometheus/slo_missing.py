@@ -55,6 +55,11 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         )
     elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         what = f"`{sli.total.selector.metric}`"
+    elif sli.kind is SliKind.ERROR_RATIO:
+        what = (
+            "the error-ratio expression (a numerator whose series appear only once something fails reads as no "
+            "data until then: write (errors or 0 * total) / total)"
+        )
     elif sli.gauge is not None and sli.gauge.selector is not None:
         what = f"`{sli.gauge.selector.metric}`" + (" (never ran, or renamed)" if sli.kind is SliKind.FRESHNESS else "")
     else:
