@@ -131,6 +131,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     """Every problem of one expression, as (offset in the text or None, message)."""
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text)
+    found = found or text_checks.size_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')

@@ -14,6 +14,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
+from compiler.model.promql_text import size_problems
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Tier
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
@@ -65,6 +66,9 @@ def _error_ratio(body: Mapping[str, Any], ctx: Ctx, path: Path, selector: tuple[
     text = str(body["error_ratio"]).strip()
     if "$window" not in text:
         ctx.error((*path, "error_ratio"), "raw SLI queries must contain $window (obsc evaluates them over each window)")
+        return None
+    for _, message in size_problems(text):  # bounded before anything parses it (rules, tests, validation)
+        ctx.error((*path, "error_ratio"), message)
         return None
     return Sli(SliKind.ERROR_RATIO, error_ratio=expand(text, selector))
 
