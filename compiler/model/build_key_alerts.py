@@ -78,7 +78,11 @@ def build_key_alert(
     for_seconds, raw = default_for, value
     if isinstance(value, dict):
         if "for" in value:
-            for_seconds = parse_duration(value["for"])
+            try:
+                for_seconds = parse_duration(value["for"])
+            except ValueError as exc:
+                ctx.error((*path, "for"), str(exc))
+                return None
             if kind in EVENT_KINDS and for_seconds > EVENT_MAX_FOR and value.get("threshold", True) is not False:
                 ctx.error((*path, "for"), _event_for_message(kind, value["for"]))
                 return None

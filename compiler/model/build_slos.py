@@ -63,7 +63,11 @@ def build_slos(
                 key=True,
             )
             continue
-        period = parse_duration(str(raw.get("period", period_text)))
+        try:
+            period = parse_duration(str(raw.get("period", period_text)))
+        except ValueError as exc:
+            ctx.error((*path, "period") if "period" in raw else path, str(exc))
+            continue
         windows = catalog_for(period, catalogs)
         if windows is None:
             ctx.error(
@@ -159,7 +163,11 @@ def build_sli(
         return Sli(SliKind.RATIO, total=refs["total"], errors=refs.get("errors"), good=refs.get("good"))
     if keys == {"latency", "threshold"}:
         histogram = metric_ref(raw["latency"], metrics, ctx, (*path, "latency"), MetricType.HISTOGRAM)
-        threshold = parse_duration_seconds(raw["threshold"])
+        try:
+            threshold = parse_duration_seconds(raw["threshold"])
+        except ValueError as exc:
+            ctx.error((*path, "threshold"), str(exc))
+            return None
         if threshold <= 0:
             ctx.error((*path, "threshold"), "latency threshold must be greater than 0")
             return None

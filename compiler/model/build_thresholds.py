@@ -183,7 +183,11 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
     except ValueError as exc:
         ctx.error((*path, comparison.value), f"{value!r}: {exc}")
         return None
-    hold = parse_duration(str(raw.get("for", DEFAULT_FOR)))
+    try:
+        hold = parse_duration(str(raw.get("for", DEFAULT_FOR)))
+    except ValueError as exc:
+        ctx.error((*path, "for"), str(exc))
+        return None
     if hold > MAX_FOR:
         # Its generated test feeds samples across the hold: a year-long hold would be a year of samples.
         ctx.error(

@@ -37,7 +37,7 @@ def check_slos(
                         f"the {window.tier.value} burn alert over {window.long} can never fire: it needs an error "
                         f"ratio of {decimal_text(needed)} ({window.factor_text(slo.period_seconds)}x the "
                         f"{decimal_text(slo.error_budget * 100)}% budget), more than a total outage; raise the "
-                        f"objective or set alerts: {{{window.tier.value}: false}} on this SLO",
+                        f"objective, shorten the period or set alerts: {{{window.tier.value}: false}} on this SLO",
                     )
                 )
                 break

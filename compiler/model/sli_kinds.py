@@ -114,7 +114,11 @@ def _freshness(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pat
             "set aggregation: max (the newest success of any instance) or min (every instance) on it",
         )
         return None
-    max_age = parse_duration(str(raw["max_age"]))
+    try:
+        max_age = parse_duration(str(raw["max_age"]))
+    except ValueError as exc:
+        ctx.error((*path, "max_age"), str(exc))
+        return None
     if max_age < 60:
         ctx.error((*path, "max_age"), "max_age must be at least 1m: a timestamp is read once per evaluation")
         return None

@@ -40,7 +40,7 @@ def parse_duration(text: str) -> int:
     total = Decimal(0)
     for number, unit in _DURATION_PART.findall(text):
         total += Decimal(number) * _SECONDS[unit]
-    return int(total)
+    return int(_bounded(text, total))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -48,7 +48,18 @@ def parse_duration_seconds(text: str) -> Decimal:
     """Like parse_duration but keeps milliseconds (latency thresholds such as 250ms)."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
         raise ValueError(f"{text!r} is not a duration like 300ms, 1s")
-    return sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0))
+    return _bounded(text, sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0)))
+
+
+# The longest duration a spec may write: Prometheus refuses durations past ~292 years ("duration out of
+# range"), and SLO math on a period of 10^22 days overflowed. Nothing an alert waits for is longer.
+MAX_DURATION_SECONDS = 100 * 365 * 86400
+
+
+def _bounded(text: str, seconds: Decimal) -> Decimal:
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"{text!r} is longer than 100y, more than Prometheus can wait for or look back over")
+    return seconds
 
 
 @functools.lru_cache(maxsize=1 << 12, typed=True)  # called ~1M times for a 1,000-service fleet, few distinct values
