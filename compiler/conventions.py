@@ -76,6 +76,17 @@ def rule_group_name(service: str, part: str) -> str:
 
 
 # ---- Prometheus target: files, rule groups, recorded series beyond the SLO ones below
+# Where any generated file lives. A manifest line elsewhere (`.git/HEAD`, `keep/a.txt`: a tampered or
+# hand-edited manifest) names nothing obsc writes, so it is never pruned.
+GENERATED_ROOTS = frozenset({PROMETHEUS_DIR, ALERTMANAGER_DIR, GRAFANA_DIR, RUNBOOK_DIR})
+
+
+def may_be_generated(path: str) -> bool:
+    """Whether obsc could have written `path` (relative, posix): below a generated root, no hidden part."""
+    parts = path.split("/")
+    return len(parts) > 1 and parts[0] in GENERATED_ROOTS and not any(p.startswith(".") for p in parts)
+
+
 PROMETHEUS_RULES_DIR = f"{PROMETHEUS_DIR}/rules"  # plain rule files, one per service (the default layout)
 PROMETHEUS_OPERATOR_DIR = f"{PROMETHEUS_DIR}/operator"  # PrometheusRule objects (--format prometheus-operator)
 PROMETHEUS_MIMIR_DIR = f"{PROMETHEUS_DIR}/mimir"  # Mimir / Cortex ruler files (--format mimir)

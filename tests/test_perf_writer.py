@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.conventions import MANIFEST
 from compiler.output import swap, writer
 from compiler.output.bundle import Artifact, Bundle, Ownership
 from tests.conftest import tree
@@ -50,10 +51,11 @@ def test_the_new_tree_is_marked_top_of_a_hierarchy_where_the_file_system_can(tmp
     if swap.platform.machine().lower() not in swap.GENERIC_IOCTL_MACHINES or _flags(tmp_path) is None:
         pytest.skip("this file system keeps no inode flags")
     out = tmp_path / "out"
-    _write(out, Artifact("a.yaml", "a\n"))
+    owned = Artifact(MANIFEST, "prometheus/a.yaml\n")  # the second write replaces obsc's own file
+    _write(out, Artifact("prometheus/a.yaml", "a\n"), owned)
     flags = _flags(out)
     assert flags is not None and flags & swap.FS_TOPDIR_FL, "chattr +T was not set on the new tree"
-    _write(out, Artifact("a.yaml", "b\n"))  # a rewrite: a new tree, marked too
+    _write(out, Artifact("prometheus/a.yaml", "b\n"), owned)  # a rewrite: a new tree, marked too
     flags = _flags(out)
     assert flags is not None and flags & swap.FS_TOPDIR_FL
-    assert tree(out) == {"a.yaml": b"b\n"}
+    assert tree(out)["prometheus/a.yaml"] == b"b\n"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from compiler import conventions
+from compiler.output.tree import is_safe_relative
 
 
 class Ownership(StrEnum):
@@ -141,4 +142,7 @@ def manifest_format(text: str) -> str | None:
 
 
 def parse_manifest(text: str) -> set[str]:
-    return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    """The files a manifest says obsc wrote, trusted only where obsc could have written them: a plain relative
+    path below a generated root (a manifest is a file in the repository; its lines are input, not truth)."""
+    lines = (line.strip() for line in text.splitlines() if not line.startswith("#"))
+    return {p for p in lines if p and is_safe_relative(p) and conventions.may_be_generated(p)}

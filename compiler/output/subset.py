@@ -63,7 +63,7 @@ def merge(bundle: Bundle, out_dir: str, subset: Subset) -> Bundle:
     if manifest is None:
         subset.bundle = bundle
         return bundle  # a fresh output: the subset is the whole fleet there
-    owned = {p for p in parse_manifest(manifest) if tree.is_safe_relative(p) and p != conventions.MANIFEST}
+    owned = parse_manifest(manifest)
     command = recorded_command(manifest) or subset.command
     by_path: dict[str, Artifact] = {}
     kept: list[str] = []

@@ -145,7 +145,7 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         raise OutputError(f"{out_dir}: exists and is not a directory")
     exists = os.path.isdir(root)
     manifest = tree.read_regular(os.path.join(root, conventions.MANIFEST))[0] if exists else None
-    owned = frozenset(p for p in parse_manifest(manifest or "") if tree.is_safe_relative(p))
+    owned = frozenset(parse_manifest(manifest or ""))
     produced = {a.path for a in bundle.artifacts}
     folders = frozenset(tree.ancestors(produced))
     into = folders | tree.ancestors(owned - produced)
@@ -157,6 +157,7 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
             problems.append(f"{directory} is a {kind} where obsc writes a directory")
     changes: list[FileChange] = []
     warnings: list[str] = []
+    foreign: list[str] = []
     seen: dict[str, tree.Identity | None] = {}
     for artifact in bundle.artifacts:
         path, kind = artifact.path, entries.get(artifact.path)
@@ -167,6 +168,11 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         if kind == tree.FILE:
             old, kind, identity = tree.read_regular(os.path.join(root, path))
             kind = None if kind == "missing" else kind
+            generated = artifact.ownership is Ownership.GENERATED
+            ours = path in owned or path == conventions.MANIFEST
+            if generated and old is not None and not ours and old != artifact.content:
+                foreign.append(path)  # someone's own file where obsc writes one: never replaced unasked
+                continue
         if artifact.ownership is Ownership.STUB:
             seen[path] = identity
         if kind is None:
@@ -192,6 +198,13 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        problems.append(
+            f"{shown} {'is' if len(foreign) == 1 else 'are'} not obsc's (not in {conventions.MANIFEST}) and "
+            f"{'differs' if len(foreign) == 1 else 'differ'} from what obsc writes there (a file of yours, or of "
+            "an obsc run whose manifest was lost)"
+        )
     if problems:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
     changes.sort(key=lambda c: c.path)

@@ -161,3 +161,43 @@ def test_a_kill_between_moving_foreign_entries_and_the_swap_loses_nothing(
     assert (out / "notes.md").read_text() == "mine\n"
     assert _git(out, "status", "--porcelain").returncode == 0
     assert leftovers(tmp_path) == []
+
+
+def test_a_manifest_line_outside_obsc_folders_prunes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by a hunt: the manifest is a committed file anyone may edit; `.git/HEAD` listed in it was deleted
+    # (and the checkout broken) as a file obsc no longer produces. Only paths obsc could write are trusted.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    assert _git(out, "init", "-q").returncode == 0
+    (out / "keep").mkdir()
+    (out / "keep" / "a.txt").write_text("mine\n")
+    (out / "prometheus" / "rules" / "extra.yaml").write_text("obsc wrote me once\n")
+    with (out / ".obsc-manifest").open("a") as manifest:
+        manifest.write(".git/HEAD\nkeep/a.txt\nprometheus/rules/extra.yaml\n../outside.txt\n")
+    (tmp_path / "outside.txt").write_text("not in out\n")
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 0, result.err
+    assert (out / ".git" / "HEAD").is_file() and _git(out, "status").returncode == 0
+    assert (out / "keep" / "a.txt").read_text() == "mine\n" and (tmp_path / "outside.txt").exists()
+    assert not (out / "prometheus" / "rules" / "extra.yaml").exists()  # a file obsc could have written: pruned
+
+
+def test_a_file_of_someone_elses_where_obsc_writes_is_refused_not_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by a hunt: a hand-written rule file at a generated path, in an --out with no manifest (or one that
+    # does not list it), was replaced without a word. It is refused, and nothing is written.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    (out / "prometheus" / "rules").mkdir(parents=True)
+    mine = out / "prometheus" / "rules" / "svc-0000.yaml"
+    mine.write_text("# my hand-written rules\n")
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2
+    assert "prometheus/rules/svc-0000.yaml is not obsc's (not in .obsc-manifest) and differs" in result.err
+    assert mine.read_text() == "# my hand-written rules\n" and sorted(p.name for p in out.iterdir()) == ["prometheus"]
+    mine.unlink()
+    assert compile_cli(capsys, specs, out).code == 0  # moved away: the compile goes ahead
