@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -13,10 +14,10 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, json_path
+from compiler.errors import ExitCode, OutputError, json_path
 from compiler.model.teams import catchall_pages
 from compiler.output import writer
-from compiler.output.guard import refuse_unsafe_out
+from compiler.output.guard import refuse_system_dir, refuse_unsafe_out, write_text_safely
 from compiler.output.session import Session
 from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
@@ -313,10 +314,14 @@ def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> 
             )
     text = starter_platform(team) if platform else starter_spec(service or "", team)
     target = Path(directory, f"{PLATFORM_STEMS[0]}.yaml" if platform else f"{service}.yaml")
-    if target.exists():
+    if os.path.lexists(target):  # a link too, even a dangling one: never written through
         raise click.UsageError(f"{target} already exists; not overwriting it")
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    refuse_system_dir(directory, "--dir")
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {directory}: {exc.strerror or exc}; nothing was written") from None
+    write_text_safely(str(target), text)
     then = f"obsc validate {target}"
     if platform:
         then = f"obsc init SERVICE --dir {directory}, then obsc validate {directory}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, Location, OutputError
 from compiler.importers import ImportOptions, import_specs
+from compiler.output.guard import refuse_system_dir, write_text_safely
 
 PLATFORM = "platform.yaml"
 
@@ -26,19 +27,26 @@ def run(
     if not imported.specs:  # every objective was dropped: say why, write nothing
         raise InputError([*imported.dropped, *imported.notes])
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out_dir} is not a directory")
-    existing = [name for name in imported.specs if (out / name).exists()]
+    refuse_system_dir(out_dir, "--out")
+    if os.path.lexists(out) and not out.is_dir():
+        raise OutputError(f"{out_dir} is not a directory (or is a link to nothing)")
+    existing = [name for name in imported.specs if os.path.lexists(out / name)]
     if existing and not force:
         raise OutputError(f"{', '.join(existing)} already exist in {out_dir}; pass --force to replace them")
     platform = out / PLATFORM
+    if os.path.lexists(platform) and (platform.is_symlink() or not platform.is_file()):
+        # (read as the platform it would be quoted in errors: a link to /etc/passwd printed the file)
+        raise OutputError(f"{platform} is a link or not a regular file; not read (replace it with the platform file)")
     files_out = dict(imported.specs)
     if not platform.exists():
         files_out[PLATFORM] = imported.platform
     _prove(files_out, str(platform) if platform.exists() else None, out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out_dir}: {exc.strerror or exc}; nothing was written") from None
     for name, text in sorted(files_out.items()):
-        _write_atomic(out / name, text)
+        write_text_safely(str(out / name), text)
     report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in imported.notes]
     if platform.exists() and PLATFORM not in files_out:
         report.append(f"note: kept the existing {platform}; it must route team(s) of the imported services")
@@ -63,13 +71,3 @@ def _prove(files: dict[str, str], platform: str | None, out_dir: str) -> None:
                 for d in exc.diagnostics
             ]
             raise InputError(shown) from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None

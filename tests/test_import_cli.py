@@ -133,3 +133,36 @@ def test_a_directory_with_nothing_to_import_or_a_link_out_of_it_writes_nothing(
     skipped_only = run_obsc(capsys, "import", "pyrra", str(repo / "slos"), "--out", str(out))
     assert skipped_only.code == ExitCode.BAD_INPUT  # nothing of that format: every file skipped, nothing written
     assert not out.exists()
+
+
+def test_import_and_init_never_write_where_they_should_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt: `import --out /` and `init --dir /` wrote there, an --out platform.yaml linked to
+    /etc/passwd was read and quoted in the error, a dangling --out link crashed, and init wrote through a
+    link at its target name. Each is refused, exit 2, nothing written."""
+    source = tmp_path / "sloth.yaml"
+    source.write_text(SLOTH.format(name="api"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    for out in ("/", str(tmp_path)):  # the root; a folder holding the home directory
+        result = run_obsc(capsys, "import", "sloth", str(source), "--out", out)
+        assert result.code == ExitCode.BAD_INPUT and "refusing this directory" in result.err, result.err
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:the secret\n")
+    (linked / "platform.yaml").symlink_to(secret)
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(linked))
+    assert result.code == ExitCode.BAD_INPUT and "is a link or not a regular file; not read" in result.err
+    assert "the secret" not in result.err and sorted(p.name for p in linked.iterdir()) == ["platform.yaml"]
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(tmp_path / "dangling"))
+    assert result.code == ExitCode.BAD_INPUT and "link to nothing" in result.err
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "api.yaml").symlink_to(tmp_path / "written-through")
+    result = run_obsc(capsys, "init", "api", "--team", "payments", "--dir", str(specs))
+    assert result.code == ExitCode.BAD_INPUT and not (tmp_path / "written-through").exists()
+    assert run_obsc(capsys, "init", "--platform", "--dir", "/").code == ExitCode.BAD_INPUT
+    assert not Path("/platform.yaml").exists()

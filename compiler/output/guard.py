@@ -18,16 +18,44 @@ def _inside(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
 
 
-def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
-    """Raise OutputError when `out_dir` is `/`, a home directory or above one, or overlaps an input:
-    equal to, inside or containing a specs directory (or -J library path), or containing a spec file."""
-    out = os.path.realpath(out_dir)
-    problems: list[str] = []
+def _system_problems(out: str) -> list[str]:
+    problems = []
     if out == os.path.realpath(os.sep):
         problems.append("it is the root directory /")
     home = os.environ.get("HOME")
     if home and home != os.sep and _inside(os.path.realpath(home), out):
         problems.append(f"it is or contains the home directory {home}")
+    return problems
+
+
+def refuse_system_dir(out_dir: str, flag: str) -> None:
+    """Raise OutputError when `out_dir` (of `obsc import --out`, `obsc init --dir`) is `/` or holds a home."""
+    problems = _system_problems(os.path.realpath(out_dir))
+    if problems:
+        raise OutputError(f"{flag} {out_dir}: refusing this directory: {'; '.join(problems)}; nothing was written")
+
+
+def write_text_safely(path: str, text: str) -> None:
+    """Write `path` whole or not at all, never through a link: the text goes to a new temporary file beside it
+    (O_EXCL|O_NOFOLLOW: a link planted at that name is refused), which then replaces the name (a link there
+    is replaced, not followed)."""
+    tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.lexists(tmp) and not os.path.islink(tmp):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; nothing was written there") from None
+
+
+def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
+    """Raise OutputError when `out_dir` is `/`, a home directory or above one, or overlaps an input:
+    equal to, inside or containing a specs directory (or -J library path), or containing a spec file."""
+    out = os.path.realpath(out_dir)
+    problems = _system_problems(out)
     for given in inputs:
         path = os.path.realpath(given)
         if os.path.isdir(path):
