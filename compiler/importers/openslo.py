@@ -69,7 +69,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         )
     sli = _indicator(src, objects)
     alerting = _alert_policies(src, objects)
-    objectives = src.enter((*spec, "objectives")) or []
+    objectives = src.enter_list((*spec, "objectives"))
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
     if service is None or base_name is None or period is None or sli is None:
@@ -123,7 +123,7 @@ def _target(src: Source, path: Path) -> Any:
 
 
 def _period(src: Source, path: Path) -> str | None:
-    windows = src.enter(path) or []
+    windows = src.enter_list(path)
     if not windows:
         src.note(path, "no timeWindow: obsc uses the platform's default period (30d unless set)")
         return "30d"
@@ -243,7 +243,7 @@ _POLICY = (
 
 def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict[str, bool]:
     path: Path = ("spec", "alertPolicies")
-    policies = src.enter(path) or []
+    policies = src.enter_list(path)
     if not policies:
         src.note(path, "no alert policy: obsc's burn-rate alerts are off for this SLO (set alerts: to opt in)")
         return {"critical": False, "warning": False, "info": False}

@@ -73,7 +73,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
     chosen = pick_team(src, (*root, "labels"), team, owner, "labels.owner")
     slos: list[SloOut] = []
     queries: list[str] = []
-    for i, _ in enumerate(src.enter((*root, "slos")) or []):
+    for i, _ in enumerate(src.enter_list((*root, "slos"))):
         slo = _slo(src, (*root, "slos", i), keys, period, queries)
         if slo is not None:
             slos.append(slo)

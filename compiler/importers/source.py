@@ -54,6 +54,15 @@ class Source:
         self._mark(path)
         return self.get(path)
 
+    def enter_list(self, path: Path) -> list[Any]:
+        """`enter` a list read item by item; anything else there (`slos: 42`) is reported and read as none."""
+        value = self.enter(path)
+        if value is None or isinstance(value, list):
+            return value or []
+        self.whole.add(path)  # reported here: not again as a field left over
+        self.error(path, f"expected a list, got {type(value).__name__} {str(value)[:40]!r}")
+        return []
+
     def _mark(self, path: Path) -> None:
         for n in range(len(path) + 1):
             self.entered.add(path[:n])

@@ -1,0 +1,56 @@
+"""Importers on peers' specs with a wrong type at any node (`slos: 42`, a list where a mapping goes, null):
+each is reported, located, or imported; never a traceback (exit 70). Found by a hunt: a scalar where
+Sloth and OpenSLO take a list crashed. Reads ../shared/corpus (README)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler.errors import InputError
+from compiler.importers import ImportOptions, import_specs
+from tests.conftest import require_shared
+
+SOURCES = [
+    ("sloth", "corpus/sloth/examples/getting-started.yml"),
+    ("openslo", "corpus/openslo/examples/budgeting-method/ratio-timeslices.yaml"),
+    ("pyrra", "corpus/pyrra/prometheus-http.yaml"),
+]
+WRONG = (42, "x", [], {"a": 1}, None)
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if path:
+        yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        yield from _paths(child, (*path, key))
+
+
+def _swapped(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    copy[path[0]] = _swapped(data[path[0]], path[1:], value)
+    return copy
+
+
+@pytest.mark.parametrize(("fmt", "relative"), SOURCES)
+def test_a_wrong_type_anywhere_is_reported_never_a_crash(fmt: str, relative: str, tmp_path: Path) -> None:
+    docs = list(yaml.safe_load_all(require_shared(relative).read_text()))
+    runs = 0
+    for d, doc in enumerate(docs):
+        for path in _paths(doc):
+            for value in WRONG:
+                swapped = [_swapped(doc, path, value) if i == d else other for i, other in enumerate(docs)]
+                source = tmp_path / f"{runs}.yaml"
+                source.write_text(yaml.safe_dump_all(swapped))
+                with contextlib.suppress(InputError):
+                    import_specs(fmt, [str(source)], ImportOptions())
+                runs += 1
+    assert runs > 50
