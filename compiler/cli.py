@@ -37,7 +37,8 @@ Exit codes:
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
   5  obsc verify: the Prometheus server cannot be reached
-  70 internal error in obsc (a bug: please report it)"""
+  70 internal error in obsc (a bug: please report it)
+  130 interrupted (Ctrl-C)"""
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")

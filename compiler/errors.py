@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     BUSY = 4  # --no-wait, and another obsc run holds the output directory's lock
     UNREACHABLE = 5  # obsc verify: the Prometheus server did not answer (after bounded retries)
     INTERNAL = 70  # a bug in obsc (EX_SOFTWARE)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 @dataclass(frozen=True, order=True)

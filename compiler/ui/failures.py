@@ -14,6 +14,9 @@ from compiler.errors import ExitCode, InputError, OutputError, ToolError
 from compiler.output.lock import LockBusy
 from compiler.ui.console import Console, Settings, sniff
 
+# An output directory is replaced in one swap: a run cut short leaves it as it was (or, after the swap, done).
+INTERRUPTED = "obsc: interrupted (the output directory is as it was, or fully written)"
+
 
 def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     """Call `invoke(settings)` (click's main); on failure print and exit with the documented code."""
@@ -38,8 +41,13 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
         _fail(out, f"obsc: error: {exc}", "output", ExitCode.BAD_INPUT)
     except ToolError as exc:
         _fail(out, f"obsc: {exc}", "tool", exc.exit_code)
-    except click.exceptions.Abort:
-        _fail(out, "obsc: aborted", "aborted", ExitCode.BAD_INPUT)
+    except click.exceptions.Abort:  # click's form of Ctrl-C
+        _fail(
+            out,
+            "obsc: interrupted (the output directory is as it was, or fully written)",
+            "interrupted",
+            ExitCode.INTERRUPTED,
+        )
     except click.ClickException as exc:
         if settings.errors == "text" and settings.log_format == "text":
             exc.show()  # click's usage line and hint, as people know them
@@ -50,7 +58,12 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.exit(130)
+        _fail(
+            out,
+            "obsc: interrupted (the output directory is as it was, or fully written)",
+            "interrupted",
+            ExitCode.INTERRUPTED,
+        )
     except Exception:  # a bug: keep the traceback out of the user's way unless asked for
         if os.environ.get("OBSC_DEBUG"):
             traceback.print_exc()

@@ -20,7 +20,10 @@ from compiler import conventions as names
 from compiler.model.types import Tier
 
 # As written in alertmanager.yml: relative to the folder alertmanager.yml is in.
-CONFIG_REFERENCE = posixpath.relpath(names.ALERTMANAGER_TEMPLATE, posixpath.dirname(names.ALERTMANAGER_CONFIG))
+# (computed from the root, not the working directory, which may be gone: `obsc --version` in a deleted folder)
+CONFIG_REFERENCE = posixpath.relpath(
+    "/" + names.ALERTMANAGER_TEMPLATE, "/" + posixpath.dirname(names.ALERTMANAGER_CONFIG)
+)
 
 # Whether a resolved notification follows the firing one. An incident tool (PagerDuty, Opsgenie) closes
 # its incident only on the resolve event, so it always gets one; a page or a ticket in chat or mail says
