@@ -145,3 +145,15 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path: Path, afte
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal (a test runner may ignore it)
+
+
+def test_obsc_runs_from_a_working_directory_that_was_deleted(tmp_path: Path) -> None:
+    """Found by a hunt: after `cd out && obsc compile ../specs --out .` removed and re-made `out`, the next
+    command printed a traceback (a path computed from the working directory at import)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    obsc = Path(sys.executable).parent / "obsc"
+    script = f"cd {gone} && rmdir {gone} && {obsc} --version"
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("obsc, version")
