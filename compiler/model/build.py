@@ -6,6 +6,7 @@ Problems are collected as located diagnostics; building continues so one run rep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -78,6 +79,9 @@ Defaults = Layer  # the platform's defaults, as build_platform returns them for 
 # ---------------------------------------------------------------- platform
 
 
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")  # a URL scheme (`javascript:`), not a path
+
+
 def build_platform(
     doc: Document | None, diagnostics: list[Diagnostic], unsure: Unsure = EVERYTHING_KNOWN
 ) -> tuple[Platform, list[Receiver], Layer]:
@@ -98,6 +102,14 @@ def build_platform(
         _team(name, body, ctx, receivers, am_global, Owner(name, policy))
         for name, body in sorted((data.get("teams") or {}).items())
     )
+    runbook_scheme = _SCHEME.match(str(data.get("runbook_url", "")))
+    if runbook_scheme and runbook_scheme.group(1).lower() not in ("http", "https"):
+        # (javascript:, data:, file: would land in every alert's annotation and every dashboard link)
+        ctx.error(
+            ("runbook_url",),
+            f"runbook_url is a {runbook_scheme.group(1)}: URL; write an http(s) URL or a path in the output tree "
+            "(the default, {path})",
+        )
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),

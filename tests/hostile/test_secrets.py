@@ -476,3 +476,17 @@ def test_credentials_in_links_are_refused_in_specs_teams_and_platform_urls(tmp_p
     )
     relative = ROOTED.replace("kind: Platform\n", "kind: Platform\nrunbook_url: ../runbooks/{path}\n")
     assert _compiles(tmp_path, _spec("fallback"), relative).services
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)//{path}", "data:text/html,<script>x</script>{path}", "file:///{path}"]
+)
+def test_a_runbook_url_that_is_not_http_is_refused(tmp_path: Path, url: str) -> None:
+    # Found by a hunt: any scheme was written into every alert's runbook_url and every dashboard link.
+    platform = ROOTED.replace("kind: Platform\n", f"kind: Platform\nrunbook_url: '{url}'\n")
+    errors = _errors(tmp_path, _spec("fallback"), platform)
+    scheme = url.split(":", 1)[0]
+    assert errors == [
+        f"platform.yaml:3:14 $.runbook_url: runbook_url is a {scheme}: URL; write an http(s) URL or a path in "
+        "the output tree (the default, {path})"
+    ]
