@@ -431,3 +431,15 @@ def test_pages_that_only_reach_the_catch_all_receiver_are_warned_about(
         "receiver 'sre-fallback': no routing.critical in their specs, teams.data-platform or platform "
         "defaults.routing"
     )
+
+
+def test_control_characters_never_reach_the_terminal_raw(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by a hunt: a Jsonnet `error` holding an escape sequence retitled the terminal, a key holding a
+    carriage return rewrote the line. Text output shows them escaped; JSON and GitHub formats escape as before."""
+    Path("specs").mkdir()
+    Path("specs", "s.jsonnet").write_text('error "\\u001b]0;pwned title\\u0007done"\n')
+    Path("specs", "k.yaml").write_text('apiVersion: obsc/v1\nservice: k\nteam: t\nselector: {job: k}\n"x\\ry": 1\n')
+    result = obsc(capsys, "validate", "specs")
+    assert result.code == 2
+    assert "\x1b" not in result.err and "\x07" not in result.err and "\r" not in result.err
+    assert "\\x1b]0;pwned title\\x07done" in result.err and "$.x\\x0dy" in result.err

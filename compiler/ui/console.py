@@ -111,7 +111,7 @@ class Console:
         if self.json:
             click.echo(render.to_json({"level": level, "logger": "obsc", "msg": text, **fields}), err=True)
         else:
-            click.echo(text, err=not stdout)
+            click.echo(render.terminal_text(text), err=not stdout)
 
     def diagnostics(self, diagnostics: Sequence[Diagnostic], *, severity: str = "error", code: str = "spec") -> None:
         """Located problems in the --error-format, the first `render.ERROR_CAP`, then how many more."""
@@ -123,7 +123,7 @@ class Console:
             elif style == "json":
                 click.echo(render.to_json({"logger": "obsc", **render.record(diagnostic, severity, code)}), err=True)
             else:
-                click.echo(str(diagnostic), err=True)
+                click.echo(render.terminal_text(str(diagnostic)), err=True)
         if hidden:
             self.problem(f"obsc: ... and {hidden} more {severity}(s) not shown", code=code, omitted=hidden)
 
@@ -137,7 +137,7 @@ class Console:
             entry = {"level": level, "logger": "obsc", "severity": level, "code": code, "msg": text, **fields}
             click.echo(render.to_json({**entry, **({"file": file} if file else {})}), err=True)
         else:
-            click.echo(text, err=True)
+            click.echo(render.terminal_text(text), err=True)
 
     def lines(self, texts: Iterable[str], *, level: str = "info", **fields: Any) -> None:
         for text in texts:

@@ -45,6 +45,17 @@ def to_json(entry: Mapping[str, Any]) -> str:
 
 
 # GitHub's workflow-command escaping: data escapes %, CR and LF; property values also ':' and ','.
+# Control characters a terminal acts on (ESC sequences retitle or recolour it, CR rewrites the line, BEL rings):
+# a spec's or a Jsonnet error's text must not reach it raw. Line breaks and tabs stay (multi-line tool output).
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if chr(c) not in "\n\t"}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
+
+
+def terminal_text(text: str) -> str:
+    """`text` with control characters written as escapes (`\\x1b`), as a person's terminal shows it."""
+    return text.translate(_CONTROLS)
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
