@@ -164,7 +164,7 @@ def test_later_items_keep_their_paths_and_lines_when_an_earlier_one_is_left_out(
         "9:26 $.slos[0].objective",
         "11:46 $.slos[2].sli.errors",
         "12:12 $.slos[3].name",
-        "13:5 $.slos[4].objective",
+        "13:26 $.slos[4].objective",
     ], result.err
     assert "first defined on line 10" in lines[2]
 
