@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -404,8 +405,7 @@ def verify_cmd(
         parse_duration(lookback)
     except ValueError:
         raise click.BadParameter(f"{lookback!r} is not a duration like 1h or 30m", param_hint="--lookback") from None
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--prometheus")
+    _check_prometheus_url(url)
     options = VerifyOptions(url, lookback, timeout, retries, jpath, platform_file)
     try:
         findings = verify_specs(specs, options)
@@ -427,6 +427,23 @@ def verify_cmd(
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
         _console().say(f"obsc verify: every metric, bucket and target was found on {url}")
+
+
+def _check_prometheus_url(url: str) -> None:
+    """A plain http(s) URL; never one with a password, which every error and log line would then repeat."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise click.BadParameter(f"not a valid URL ({exc})", param_hint="--prometheus") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--prometheus")
+    if "@" in parts.netloc:
+        raise click.BadParameter(
+            "the URL carries credentials (user:password@), which obsc would repeat in every message; obsc verify "
+            "sends none: reach Prometheus without them (a local port-forward or an authenticating proxy)",
+            param_hint="--prometheus",
+        )
 
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:

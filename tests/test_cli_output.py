@@ -443,3 +443,20 @@ def test_control_characters_never_reach_the_terminal_raw(capsys: pytest.CaptureF
     assert result.code == 2
     assert "\x1b" not in result.err and "\x07" not in result.err and "\r" not in result.err
     assert "\\x1b]0;pwned title\\x07done" in result.err and "$.x\\x0dy" in result.err
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://[::1", "not a valid URL"),
+        ("http://127.0.0.1:99999", "not a valid URL"),
+        ("ftp://prometheus", "is not an http(s) URL"),
+        ("http://user:hunter2@127.0.0.1:1", "carries credentials"),
+    ],
+)
+def test_verify_refuses_a_bad_prometheus_url_as_a_flag_error(
+    capsys: pytest.CaptureFixture[str], specs: Path, url: str, said: str
+) -> None:
+    """Found by a hunt: a malformed URL was an internal error (exit 70), a password was repeated in the error."""
+    result = obsc(capsys, "verify", "specs", "--prometheus", url)
+    assert result.code == 2 and said in result.err and "hunter2" not in result.err, result.err
