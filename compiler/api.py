@@ -171,6 +171,8 @@ def _spec_part(
             if docs is None:
                 problems: list[Diagnostic] = []
                 docs = _load(path, jsonnet, problems)
+                if not docs and not problems:
+                    problems.append(Diagnostic(Location(path, 1, 1), (), EMPTY_SPEC))
                 if problems:  # the file's load errors, as a result without a service
                     results.append((problems, None, [], []))
             results.extend(_spec(doc, platform, defaults, unsure) for doc in docs)
@@ -210,6 +212,11 @@ def _slo_positions(doc: Document) -> dict[str, int]:
         if isinstance(slo, dict) and isinstance(slo.get("name"), str):
             positions.setdefault(slo["name"], i)
     return positions
+
+
+# A spec file that lost its content (truncated, emptied by a bad merge) would otherwise compile as no service
+# and prune that service's output without a word.
+EMPTY_SPEC = "the file holds no spec (it is empty, or only `---` or null); delete it if that is meant"
 
 
 def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:
