@@ -246,3 +246,18 @@ def test_the_record_travels_with_the_output_and_check_ignores_it(
 def _row(line: str) -> tuple[str, ...]:
     key, kind, path = line.split()
     return kind, path, key
+
+
+def test_a_record_that_cannot_be_written_is_said_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by a hunt: with the disk full, the record's temporary file stayed in --out, and nothing was said."""
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(record.os, "replace", full)
+    with caplog.at_level("WARNING", logger="obsc"):
+        record.save(record.Record(), str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert "could not be written (No space left on device" in caplog.text or "[Errno 28]" in caplog.text

@@ -22,6 +22,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import logging
 import os
 import re
 import threading
@@ -35,6 +36,7 @@ from compiler.errors import OutputError
 from compiler.output import tree
 from compiler.toolcheck import _run
 
+log = logging.getLogger("obsc")
 _LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
 HEADER = (
     "# obsc validation record: each line says that these exact bytes passed this check with these tools.\n"
@@ -98,12 +100,16 @@ def save(record: Record, tree_dir: str) -> None:
     only costs the next run time)."""
     path = os.path.join(tree_dir, names.VALIDATION_RECORD)
     temporary = path + ".tmp"
-    with contextlib.suppress(OSError):
+    try:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         with open(temporary, "x", encoding="utf-8", newline="\n") as fh:
             fh.write(record.text())
         os.replace(temporary, path)
+    except OSError as exc:  # a full disk: say so, and leave no half-written temporary file in --out
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        log.warning("the validation record %s could not be written (%s): the next run validates again", path, exc)
 
 
 @functools.lru_cache(maxsize=16)
