@@ -177,6 +177,10 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
             seen[path] = identity
         if kind is None:
             changes.append(FileChange(path, Status.ADDED, None, artifact))
+        elif old is None and artifact.ownership is Ownership.STUB and identity is not None:
+            # a runbook too large to read is a human's, not a stub: kept, as any edited runbook
+            warnings.append(f"{path}: a {kind}; not read, kept as it is (runbooks are never replaced once edited)")
+            changes.append(FileChange(path, Status.PRESERVED, None))
         elif old is None:
             warnings.append(f"{path}: a {kind} where obsc writes a file; not read, compile replaces it")
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))

@@ -201,3 +201,17 @@ def test_a_file_of_someone_elses_where_obsc_writes_is_refused_not_replaced(
     assert mine.read_text() == "# my hand-written rules\n" and sorted(p.name for p in out.iterdir()) == ["prometheus"]
     mine.unlink()
     assert compile_cli(capsys, specs, out).code == 0  # moved away: the compile goes ahead
+
+
+def test_a_runbook_too_large_to_read_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by a hunt: a human's runbook over the 64 MiB read limit was replaced by the stub (it could not be
+    # read, so it could not be told edited). Now kept, as every edited runbook is.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    page = out / PAGE
+    with page.open("r+b") as fh:
+        fh.truncate(65 * 1024 * 1024)  # sparse: no 65 MiB written
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 0, result.err
+    assert page.stat().st_size == 65 * 1024 * 1024 and "kept 1 human-edited runbook" in result.out
