@@ -258,6 +258,9 @@ def build_service(
     problem = team_problem(str(data["team"]), platform)
     if problem and not unsure.team(str(data["team"])):
         ctx.error(("team",), problem)
+    for key, value in data["selector"].items():
+        if any(ord(c) < 32 or ord(c) == 127 for c in str(value)):  # PromQL strings hold no raw line break
+            ctx.error(("selector", key), f"label value {str(value)!r} holds a line break or control character")
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)
