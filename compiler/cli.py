@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, OutputError, json_path
+from compiler.errors import ExitCode, json_path
 from compiler.model.teams import catchall_pages
 from compiler.output import writer
-from compiler.output.guard import refuse_system_dir, refuse_unsafe_out, write_text_safely
+from compiler.output.guard import refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
 from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
@@ -315,15 +312,8 @@ def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> 
                 f"{value!r}: use lowercase letters, digits and '-' (it becomes file names)", param_hint=label
             )
     text = starter_platform(team) if platform else starter_spec(service or "", team)
-    target = Path(directory, f"{PLATFORM_STEMS[0]}.yaml" if platform else f"{service}.yaml")
-    if os.path.lexists(target):  # a link too, even a dangling one: never written through
-        raise click.UsageError(f"{target} already exists; not overwriting it")
-    refuse_system_dir(directory, "--dir")
-    try:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {directory}: {exc.strerror or exc}; nothing was written") from None
-    write_text_safely(str(target), text)
+    name = f"{PLATFORM_STEMS[0]}.yaml" if platform else f"{service}.yaml"
+    target = write_new_file(directory, name, text, "--dir")
     then = f"obsc validate {target}"
     if platform:
         then = f"obsc init SERVICE --dir {directory}, then obsc validate {directory}"
@@ -430,20 +420,11 @@ def verify_cmd(
 
 
 def _check_prometheus_url(url: str) -> None:
-    """A plain http(s) URL; never one with a password, which every error and log line would then repeat."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise click.BadParameter(f"not a valid URL ({exc})", param_hint="--prometheus") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--prometheus")
-    if "@" in parts.netloc:
-        raise click.BadParameter(
-            "the URL carries credentials (user:password@), which obsc would repeat in every message; obsc verify "
-            "sends none: reach Prometheus without them (a local port-forward or an authenticating proxy)",
-            param_hint="--prometheus",
-        )
+    from compiler.verify.client import url_problem
+
+    problem = url_problem(url)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--prometheus")
 
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, Location, OutputError
 from compiler.importers import ImportOptions, import_specs
-from compiler.output.guard import refuse_system_dir, write_text_safely
+from compiler.output.guard import make_directory, refuse_system_dir, write_text_safely
 
 PLATFORM = "platform.yaml"
 
@@ -41,10 +41,7 @@ def run(
     if not platform.exists():
         files_out[PLATFORM] = imported.platform
     _prove(files_out, str(platform) if platform.exists() else None, out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {out_dir}: {exc.strerror or exc}; nothing was written") from None
+    make_directory(out_dir)
     for name, text in sorted(files_out.items()):
         write_text_safely(str(out / name), text)
     report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in imported.notes]

@@ -6,7 +6,6 @@ Problems are collected as located diagnostics; building continues so one run rep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -26,12 +25,24 @@ from compiler.model.build_targets import (
     targets_notes,
     unknown_targets,
 )
-from compiler.model.build_thresholds import build_threshold_alerts, build_tier_labels, label_problems
+from compiler.model.build_thresholds import (
+    build_threshold_alerts,
+    build_tier_labels,
+    label_problems,
+    selector_value_problems,
+)
 from compiler.model.burnrate import parse_catalogs
 from compiler.model.checks import business_hours_problems, receiver_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
-from compiler.model.secrets import Owner, claim_problem, link_problems, operator_secret_clash, platform_policy
+from compiler.model.secrets import (
+    Owner,
+    claim_problem,
+    link_problems,
+    operator_secret_clash,
+    platform_policy,
+    runbook_scheme_problem,
+)
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
@@ -79,9 +90,6 @@ Defaults = Layer  # the platform's defaults, as build_platform returns them for 
 # ---------------------------------------------------------------- platform
 
 
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")  # a URL scheme (`javascript:`), not a path
-
-
 def build_platform(
     doc: Document | None, diagnostics: list[Diagnostic], unsure: Unsure = EVERYTHING_KNOWN
 ) -> tuple[Platform, list[Receiver], Layer]:
@@ -102,14 +110,9 @@ def build_platform(
         _team(name, body, ctx, receivers, am_global, Owner(name, policy))
         for name, body in sorted((data.get("teams") or {}).items())
     )
-    runbook_scheme = _SCHEME.match(str(data.get("runbook_url", "")))
-    if runbook_scheme and runbook_scheme.group(1).lower() not in ("http", "https"):
-        # (javascript:, data:, file: would land in every alert's annotation and every dashboard link)
-        ctx.error(
-            ("runbook_url",),
-            f"runbook_url is a {runbook_scheme.group(1)}: URL; write an http(s) URL or a path in the output tree "
-            "(the default, {path})",
-        )
+    scheme = runbook_scheme_problem(str(data.get("runbook_url", "")))
+    if scheme:
+        ctx.error(("runbook_url",), scheme)
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),
@@ -258,9 +261,8 @@ def build_service(
     problem = team_problem(str(data["team"]), platform)
     if problem and not unsure.team(str(data["team"])):
         ctx.error(("team",), problem)
-    for key, value in data["selector"].items():
-        if any(ord(c) < 32 or ord(c) == 127 for c in str(value)):  # PromQL strings hold no raw line break
-            ctx.error(("selector", key), f"label value {str(value)!r} holds a line break or control character")
+    for key, message in selector_value_problems(data["selector"]):
+        ctx.error(("selector", key), message)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)

@@ -66,6 +66,15 @@ def builtin_alert_names() -> tuple[str, ...]:
     )
 
 
+def selector_value_problems(selector: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character)."""
+    return [
+        (str(key), f"label value {str(value)!r} holds a line break or control character")
+        for key, value in selector.items()
+        if any(ord(c) < 32 or ord(c) == 127 for c in str(value))
+    ]
+
+
 def label_problems(labels: Mapping[str, Any], what: str = "label") -> list[tuple[str, str]]:
     """(key, message) for each extra label that would replace one obsc sets."""
     out = []

@@ -35,6 +35,25 @@ def refuse_system_dir(out_dir: str, flag: str) -> None:
         raise OutputError(f"{flag} {out_dir}: refusing this directory: {'; '.join(problems)}; nothing was written")
 
 
+def make_directory(directory: str) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {directory}: {exc.strerror or exc}; nothing was written") from None
+
+
+def write_new_file(directory: str, name: str, text: str, flag: str) -> str:
+    """`directory/name`, written new (`obsc init`): never over a file or a link (even a dangling one), never in
+    `/` or a folder holding the home directory. Returns its path."""
+    target = os.path.join(directory, name)
+    if os.path.lexists(target):
+        raise OutputError(f"{target} already exists; not overwriting it")
+    refuse_system_dir(directory, flag)
+    make_directory(directory)
+    write_text_safely(target, text)
+    return target
+
+
 def write_text_safely(path: str, text: str) -> None:
     """Write `path` whole or not at all, never through a link: the text goes to a new temporary file beside it
     (O_EXCL|O_NOFOLLOW: a link planted at that name is refused), which then replaces the name (a link there

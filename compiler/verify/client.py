@@ -17,6 +17,24 @@ from typing import Any
 MAX_REPLY_BYTES = 32 * 1024 * 1024  # a label-values reply of a big server is a few MiB
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be the Prometheus to ask: not a plain http(s) URL, or one with a password (which
+    every error and log line would then repeat); None when it can."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return f"{url!r} is not an http(s) URL"
+    if "@" in parts.netloc:
+        return (
+            "the URL carries credentials (user:password@), which obsc would repeat in every message; obsc verify "
+            "sends none: reach Prometheus without them (a local port-forward or an authenticating proxy)"
+        )
+    return None
+
+
 class Unreachable(Exception):
     """The server did not answer (connection refused, timeout, 5xx) within the retries."""
 
