@@ -106,6 +106,17 @@ ERRORS = {"errors": "errors", "total": "requests"}
         {"name": "s1", "objective": 99, "sli": LATENCY, "by": ["tenant"]},
     )
 )
+@example(  # found by this test: the ticket hand-over fed the totals a freshness SLI records from its errors
+    spec=_found(
+        {
+            "name": "s0",
+            "objective": 99.999,
+            "period": "14d",
+            "sli": {"last_success": "backup_done", "max_age": "10m", "stale_alert": "warning"},
+            "alerts": {"info": False},
+        }
+    )
+)
 def test_an_slo_is_refused_where_written_or_passes_its_own_tests(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
 from compiler.model.promql_check import yields_with
+from compiler.model.sli_kinds import UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -254,8 +255,11 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     if high >= 1:
         return None
     total = Decimal(1)
-    while high * total * min(a.long_seconds, b.long_seconds) < 2 * max(slo.min_bad_events, 1):
+    while slo.min_bad_events and high * total * min(a.long_seconds, b.long_seconds) < 2 * slo.min_bad_events:
         total *= 2
+    # A time-slice, freshness or error-ratio SLI records its totals from its errors (`0 * bad + 1`): feeding
+    # them too gave promtool two samples of one series ("duplicate sample for timestamp").
+    derived = slo.sli.kind in UNCOUNTED_KINDS
     start = steps_after(max(a.for_seconds, step), step)  # the first ticket fires here
     switch = start + step  # the first pair's short window stops, the second's starts
     taken_at = switch + max(step, steps_after(second.for_seconds, step))  # the second pair fires by then
@@ -265,10 +269,10 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
 
     def window_series(seconds: int, values: str) -> list[InputSeries]:
         labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
-        return [
-            InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values),
-            InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, end)),
-        ]
+        errors = InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values)
+        if derived:
+            return [errors]
+        return [errors, InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, end))]
 
     # samples at 0, step, ... taken_at: the first pair's short window burns before `switch`, the second's from it
     burning = constant(bad, end)
@@ -280,10 +284,9 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
             inputs += window_series(w.long_seconds, burning)
     if any(tiers.is_coarse(w.long_seconds) for w in (a, b)):
         labels = tuple(sorted({**window_labels(service, slo, "5m"), **group}.items()))
-        inputs += [
-            InputSeries(names.SLI_ERRORS_COARSE, labels, burning),
-            InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)),
-        ]
+        inputs.append(InputSeries(names.SLI_ERRORS_COARSE, labels, burning))
+        if not derived:
+            inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
     value = float(decimal_text(bad)) / float(decimal_text(total))
     held, taken = firing(first, value, group=group), firing(second, value, group=group)
     # after the switch the first pair is kept firing for its keep_firing_for, from the step its condition broke;
