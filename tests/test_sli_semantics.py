@@ -178,3 +178,31 @@ def test_a_raw_sli_counting_with_increase_keeps_min_bad_events_in_events(tmp_pat
     # README "Known limits")
     assert _promtool(tmp_path, rules, "rw", jobs, [_firing(names.SLO_BURN_FAST, "70m", 0)]) == ""
     assert _promtool(tmp_path, rules, "rw", jobs, [one]) == ""  # one failed job in the hour, not 3,600
+
+
+PERCENT = """apiVersion: obsc/v1
+service: worker
+team: core
+selector: {job: worker}
+metrics:
+  cpu: {selector: process_cpu_percent, type: gauge, unit: percent}
+  used: {selector: disk_used_percent, type: gauge, unit: percent}
+threshold_alerts:
+  - {name: DiskUsed, metric: used, above: 92.5%, for: 5m}
+"""
+
+
+def test_gauges_in_percent_are_read_as_shares_and_not_added_up(tmp_path: Path) -> None:
+    # Found by hunts: `unit: percent` CPU (0-100) was compared with the 0-1 line 0.8, so 45% CPU fired
+    # "4500%"; two disks at 50% each were summed to 100% and fired DiskUsed.
+    rules = _rules(tmp_path, "worker", PERCENT)
+    healthy = {
+        'process_cpu_percent{job="worker",instance="a"}': "45x60",
+        'disk_used_percent{job="worker",instance="a"}': "50x60",
+        'disk_used_percent{job="worker",instance="b"}': "50x60",
+        'up{job="worker"}': "1x60",
+    }
+    checks = [_firing("ServiceCPUSaturation", "40m", 0), _firing("DiskUsed", "40m", 0)]
+    assert _promtool(tmp_path, rules, "worker", healthy, checks) == ""
+    busy = {**healthy, 'process_cpu_percent{job="worker",instance="a"}': "95x60"}
+    assert _promtool(tmp_path, rules, "worker", busy, [_firing("ServiceCPUSaturation", "40m", 1)]) == ""

@@ -347,7 +347,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
         problems = metric_option_problems(name, body, mtype)
         for key, message in problems:
-            where.error((*path, key), message)
+            where.error((*path, key) if key else path, message)
         own = service_matchers(body, selector, where, path)
         if problems or own is None:  # reported; build the metric as if unset so references to it still resolve
             body = {k: v for k, v in body.items() if k not in ("aggregation", "service_selector")}
@@ -374,7 +374,9 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             expr=expr,
             unit=str(body.get("unit", "")),
             title=str(body.get("title", "")),
-            aggregation=Aggregation(body.get("aggregation", default_aggregation(name, series_name, mtype))),
+            aggregation=Aggregation(
+                body.get("aggregation", default_aggregation(name, series_name, mtype, str(body.get("unit", ""))))
+            ),
             location=where.loc(path),
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
         )

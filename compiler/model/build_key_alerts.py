@@ -12,6 +12,7 @@ from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
 from compiler.model.units import (
     HISTOGRAM_SECONDS,
+    decimal_text,
     format_duration,
     parse_duration,
     parse_duration_seconds,
@@ -62,7 +63,10 @@ def build_key_alerts(
                 continue
             value, where, path = tiers[tier]
             alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
-            if alert is not None:
+            beyond = _beyond_buckets(alert, metrics.get("latency")) if kind is AlertKind.LATENCY_P99 else None
+            if beyond:  # (a built-in line is the spec's to change: said at its histogram)
+                (where.error(path, beyond) if where.doc else ctx.error(("metrics", "latency"), beyond))
+            elif alert is not None:
                 out.append(alert)
     return out
 
@@ -104,6 +108,23 @@ def build_key_alert(
         ctx.error((*path, "for") if given else path, _disk_for_message(threshold, for_seconds, given))
         return None
     return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
+
+
+def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None) -> str | None:
+    """Why a p99 line at or above the histogram's largest declared bucket can never be crossed: a quantile
+    among requests slower than every bucket is that bucket's bound (histogram_quantile caps it there)."""
+    if alert is None or alert.threshold is None or latency is None or not latency.buckets:
+        return None
+    scale = HISTOGRAM_SECONDS.get(latency.unit, Decimal(1))
+    top = max(latency.buckets)
+    if alert.threshold / scale < top:
+        return None
+    unit = latency.unit or "s"
+    return (
+        f"latency_p99: the line {decimal_text(alert.threshold)}s is not below the histogram's largest bucket "
+        f"({decimal_text(top)}{unit}): p99 is never computed above it, so the alert could never fire; lower the "
+        "line or declare a larger bucket"
+    )
 
 
 # Kinds whose value is a share that cannot pass 100% (the alerts compare with `>`). Not CPU (usage over a

@@ -86,9 +86,13 @@ _MAX_SUFFIXES = ("_timestamp_seconds", "_timestamp", "_ratio")
 _SATURATION = ("cpu", "memory", "disk")
 
 
-def default_aggregation(name: str, metric: str, mtype: MetricType) -> Aggregation:
-    """Counters and histograms add up; a gauge adds up unless it is a timestamp, a ratio or a saturation."""
-    if mtype is MetricType.GAUGE and (name in _SATURATION or metric.endswith(_MAX_SUFFIXES)):
+_SHARES = ("percent", "percentunit")  # a share adds up to nothing across instances: the busiest one
+
+
+def default_aggregation(name: str, metric: str, mtype: MetricType, unit: str = "") -> Aggregation:
+    """Counters and histograms add up; a gauge adds up unless it is a timestamp, a ratio, a share (percent) or
+    a saturation."""
+    if mtype is MetricType.GAUGE and (name in _SATURATION or metric.endswith(_MAX_SUFFIXES) or unit in _SHARES):
         return Aggregation.MAX
     return Aggregation.SUM
 
@@ -129,4 +133,19 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
         found.append(("aggregation", "a histogram's buckets are summed by le for quantiles; aggregation must be sum"))
     elif name in ("requests", "errors") and body.get("aggregation", "sum") != "sum":
         found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
+    series = str(body.get("selector", "")).split("{", 1)[0].strip()
+    if "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
+        # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
+        # was compared as its rate of change, ~0, and its alerts never fired.
+        found.append(
+            (
+                "",
+                f"{series} is not named like a counter (..._total): say `type: gauge` to compare it as it is, or "
+                "`type: counter` to compare its per-second rate",
+            )
+        )
     return found
+
+
+_TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied
+_COUNTER_SUFFIXES = ("_total", "_count", "_sum")

@@ -121,7 +121,9 @@ def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ())
 
 def utilisation(metric: Metric, window: str) -> str:
     """A 0-1 saturation signal: the expression as written, or a gauge selector aggregated as the metric says
-    (by default max: the busiest instance)."""
+    (by default max: the busiest instance); a metric declaring `unit: percent` (0-100) is divided by 100."""
     if metric.selector is not None:
-        return f"{metric.aggregation.value}({metric.selector.render()})"
-    return f"({expand(metric.expr or '', (), window)})"
+        signal = f"{metric.aggregation.value}({metric.selector.render()})"
+    else:
+        signal = f"({expand(metric.expr or '', (), window)})"
+    return f"{signal} / 100" if metric.unit == "percent" else signal

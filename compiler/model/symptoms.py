@@ -5,9 +5,10 @@ a latency SLO reads, sees the incident the SLO's burn-rate page sees. Such alert
 label (Alertmanager groups and inhibits on service+slo), and where the SLO pages, their critical tier
 is demoted to a warning: the SLO owns the page, the threshold becomes a ticket that the page inhibits.
 Series, not metric names, decide what an SLO measures (a second name for the same series is the same
-symptom; an SLO counting only timeouts does not measure every 5xx), and an error-rate page is only
-demoted where the SLO pages at its line or below (a 95% SLO whose pages need 30% errors does not take
-over a page at 10%).
+symptom; an SLO counting only timeouts does not measure every 5xx), and a page is only demoted where the
+SLO pages at its line or below: an error-rate line at or above the SLO's lowest page line (a 95% SLO whose
+pages need 30% errors does not take over a page at 10%); a p99 line at or above the SLO's latency
+threshold, with the SLO paging from 1% slow requests or fewer.
 Demoting (rather than inhibiting one page with another) leaves no race: a critical threshold alert
 that fires before the burn-rate page exists would be delivered before any inhibition could apply,
 while a warning waits for its group_wait (minutes) and is inhibited once the page is active.
@@ -63,6 +64,9 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     return False
 
 
+_P99_SHARE = Decimal("0.01")  # the share of requests above a p99
+
+
 def _page_line(slo: Slo) -> Decimal | None:
     """The lowest error ratio at which the SLO's burn-rate page can fire; None when it cannot page."""
     lines = [error_ratio_threshold(slo, w) for w in windows_for(slo) if w.tier is Tier.CRITICAL]
@@ -75,10 +79,17 @@ def _takes_page(slo: Slo, critical: KeyAlert, pages: Callable[[Slo], bool]) -> b
     alert's line is one the SLO pages at (its lowest page line at or below it)."""
     if not pages(slo):
         return False
-    if critical.kind is not AlertKind.ERROR_RATE or critical.threshold is None:
-        return True
     line = _page_line(slo)
-    return line is not None and line <= critical.threshold
+    if critical.threshold is None or line is None:
+        return line is not None
+    if critical.kind is AlertKind.LATENCY_P99:
+        # p99 above X: more than 1% of requests slower than X. The SLO sees them if its threshold is at most X
+        # and it pages once 1% of requests fail it (a 95% SLO pages only from 30% slow requests).
+        latency = slo.sli.threshold_seconds
+        return latency is not None and latency <= critical.threshold and line <= _P99_SHARE
+    if critical.kind is not AlertKind.ERROR_RATE:
+        return True
+    return line <= critical.threshold
 
 
 def symptom_slo(
@@ -175,7 +186,7 @@ def symptom_notes(service: Service) -> list[str]:
             )
         elif alert.slo is not None and alert.tier is Tier.CRITICAL:
             notes.append(
-                f"{alert.kind.value} critical pages: slo {alert.slo} measures the symptom but has no page tier, or "
-                "needs a higher error ratio to page than this alert's line"
+                f"{alert.kind.value} critical pages: slo {alert.slo} measures the symptom but does not page at this "
+                "alert's line (no page tier, or its pages need more failing requests)"
             )
     return notes

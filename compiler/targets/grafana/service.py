@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration
 from compiler.targets import links as cross_links
 from compiler.targets.grafana import groups
 from compiler.targets.grafana import queries as q
@@ -283,7 +283,20 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             specs.append(
                 (11, "Error rate", "Failed requests per second.", "reqps", [Query("errors/s", q.value(errors))], [])
             )
-    if latency is not None:
+    if latency is not None and latency.selector is None:
+        # an expression: plotted once as written, in its own unit; the p99 alert needs a histogram (none exists)
+        unit = latency.unit or "s"
+        specs.append(
+            (
+                12,
+                "Latency",
+                "Request latency as the spec's expression gives it.",
+                unit,
+                [Query("latency", q.value(latency))],
+                [],
+            )
+        )
+    elif latency is not None:
         lines = _key_lines(service, AlertKind.LATENCY_P99)
         slo_lines = [
             Line(float(s.sli.threshold_seconds), BLUE)
@@ -340,6 +353,8 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
         pid = names.KEY_PANEL_IDS[kind]
         unit = metric.unit or "percentunit"
         lines = _key_lines(service, kind)
+        if unit == "percent":  # the alerts read the 0-1 signal; the panel plots the metric as it is, 0-100
+            lines = [line._replace(value=line.value * 100) for line in lines]
         note = f" Alert thresholds: {_thresholds_text(lines, unit)}." if lines else ""
         note += threshold_note(service, metric.name)
         lines += threshold_lines(service, metric.name)
@@ -366,7 +381,7 @@ def _business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[
             (pid := names.business_panel_id(i, len(service.slos))),
             metric.title or metric.name,
             f"Business metric {metric.name} ({metric.type.value}).{threshold_note(service, metric.name)}",
-            metric.unit or _default_unit(metric),
+            _unit(metric),
             [Query(legend, expr) for legend, expr in q.metric_queries(metric)],
             8,
             lines=threshold_lines(service, metric.name),
@@ -376,8 +391,12 @@ def _business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[
     ]
 
 
-def _default_unit(metric: Metric) -> str:
-    return {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]
+def _unit(metric: Metric) -> str:
+    """A business metric's panel unit: its own, but seconds for a histogram's quantiles, which are recorded in
+    seconds whatever time unit the histogram declares (queries.quantile)."""
+    if metric.type is MetricType.HISTOGRAM and metric.selector is not None and metric.unit in HISTOGRAM_SECONDS:
+        return "s"
+    return metric.unit or {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]
 
 
 def _counted(slo: Slo) -> str:
