@@ -77,9 +77,29 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
         ):
             summary.changes.append(Change("file", _action(old, new), path))
     summary.changes[:0] = _compare(
-        "alert", old_alerts, new_alerts, ("severity", "for", "expr", "labels", "keep_firing_for")
+        "alert",
+        old_alerts,
+        _same_tier(old_alerts, new_alerts),
+        ("severity", "for", "expr", "labels", "keep_firing_for"),
     )
     return summary
+
+
+def _same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`new` with an alert whose only tier changed severity keyed as before: reported as its severity changed,
+    not as one alert removed and another added."""
+
+    def identity(key: str) -> str:
+        return key.rsplit(" [", 1)[0]
+
+    gone = [k for k in old if k not in new]
+    came = [k for k in new if k not in old]
+    out = dict(new)
+    for key in came:
+        partners = [g for g in gone if identity(g) == identity(key)]
+        if len(partners) == 1 and sum(identity(k) == identity(key) for k in came) == 1:
+            out[partners[0]] = out.pop(key)
+    return out
 
 
 def _action(old: object, new: object) -> str:
@@ -110,7 +130,9 @@ def _alerts(path: str, text: str | None) -> dict[str, dict[str, Any]]:
                 continue
             labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
             identity = {k: v for k, v in labels.items() if k not in ("severity",)}
-            key = rule["alert"] + _labels_text(identity)
+            # one key per tier: a key alert's critical and warning rules share name and labels otherwise, and
+            # one overwrote the other (a page removed showed no change); see _same_tier for severity changes
+            key = rule["alert"] + _labels_text(identity) + f" [{labels.get('severity', '')}]"
             out[key] = {
                 "severity": labels.get("severity", ""),
                 "for": str(rule.get("for", "0s")),

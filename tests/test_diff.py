@@ -89,3 +89,19 @@ def test_cli_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     added = {(c["kind"], c["name"]) for c in data["changes"] if c["action"] == "added"}
     assert ("dashboard", "grafana/dashboards/teams/core/search.json") in added
     assert any(kind == "alert" and 'service="search"' in name for kind, name in added)
+
+
+def test_a_removed_page_tier_is_shown(tmp_path: Path) -> None:
+    """Found by a hunt: the critical and warning rules of a key alert shared one key, so turning the page off
+    (`critical: false`) showed no alert change at all."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    shutil.copytree(BASE, specs)
+    spec = specs / "api.yaml"
+    both = "  cpu: {selector: process_cpu_ratio, type: gauge}\nalerts: {cpu: {critical: 95%, warning: 80%}}\nslos:\n"
+    spec.write_text(spec.read_text().replace("slos:\n", both))
+    writer.write(writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out)))
+    spec.write_text(spec.read_text().replace("critical: 95%", "critical: false"))
+    plan = writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out))
+    summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    alerts = [(c.action, c.name) for c in summary.changes if c.kind == "alert"]
+    assert alerts == [("removed", 'ServiceCPUSaturation{service="api", team="core"} [critical]')], alerts
