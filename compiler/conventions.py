@@ -275,6 +275,7 @@ def grafana_folder_uid(team: str) -> str:
 
 
 GRAFANA_FLEET_FOLDER_UID = "obsc-fleet"
+RESERVED_TEAMS = frozenset({"fleet"})  # a team's Grafana provider is obsc-<team>: obsc-fleet is the fleet's
 
 
 def business_panel_id(metric_index: int, slo_count: int) -> int:

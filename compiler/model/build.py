@@ -51,6 +51,7 @@ from compiler.model.teams import (
     fallback_route,
     inline_receiver_prefix,
     is_unrouted_info,
+    reserved_team_problem,
     team_problem,
 )
 from compiler.model.types import (
@@ -168,9 +169,9 @@ def _team(
     name: str, body: Mapping[str, Any], ctx: Ctx, receivers: list[Receiver], am_global: Mapping[str, Any], owner: Owner
 ) -> Team:
     path: Path = ("teams", name)
-    clash = operator_secret_clash(name, owner.policy)
-    if clash:
-        ctx.error(path, clash, key=True)
+    for problem in (operator_secret_clash(name, owner.policy), reserved_team_problem(name)):
+        if problem:
+            ctx.error(path, problem, key=True)
     hours = body.get("business_hours")
     if hours:
         for where, message in business_hours_problems(hours):

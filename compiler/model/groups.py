@@ -73,7 +73,16 @@ def _label_problem(label: str, service_labels: Sequence[str]) -> str:
             f"group label {label!r} is also in the service's labels:, which are written on every alert and would "
             "replace each group's value; drop one of the two"
         )
+    if label in DASHBOARD_VARIABLES:
+        return (
+            f"group label {label!r} is the name of a dashboard variable obsc defines (the data source picker): "
+            "each group label becomes a variable of that name, and the two would collide; rename the label"
+        )
     return ""
+
+
+# Dashboard template variables obsc writes besides one per group label (targets/grafana).
+DASHBOARD_VARIABLES = ("datasource",)
 
 
 def by_clause(by: Sequence[str]) -> str:

@@ -27,8 +27,19 @@ def defined_teams(platform: Platform) -> list[str]:
     return sorted(t.name for t in platform.teams if t.name)
 
 
+def reserved_team_problem(team: str) -> str | None:
+    """A team name obsc's own outputs take: Grafana's provider for the fleet dashboards is `obsc-fleet`, as a
+    team `fleet`'s would be, and each provider deletes the other's dashboards."""
+    if team in conventions.RESERVED_TEAMS:
+        return f"team name {team!r} is taken by obsc's fleet dashboards (Grafana provider obsc-{team}); choose another"
+    return None
+
+
 def team_problem(team: str, platform: Platform) -> str | None:
-    """The message for a spec whose team the platform does not define, or None."""
+    """The message for a spec whose team the platform does not define (or whose name obsc takes), or None."""
+    reserved = reserved_team_problem(team)
+    if reserved:
+        return reserved
     defined = defined_teams(platform)
     if not defined or team in defined:
         return None
