@@ -271,3 +271,27 @@ threshold_alerts:
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert (value, color) in [(s["value"], s["color"]) for s in steps], panel["title"]
         assert "Threshold alerts: " in panel["description"]
+
+
+def test_alerts_true_after_the_platforms_false_is_refused_not_silent(tmp_path: Path) -> None:
+    """Found by a hunt: `alerts: {error_rate: true}` under a platform that turned error_rate off kept no tier,
+    and so no alert, without a word."""
+    from compiler.api import compile_specs
+    from compiler.errors import InputError
+
+    (tmp_path / "platform.yaml").write_text(
+        "apiVersion: obsc/v1\nkind: Platform\ndefaults: {alerts: {error_rate: false}}\n"
+        'receivers: {fallback: {webhook: {url: "http://127.0.0.1:9/hook"}}}\n'
+        "alertmanager: {default_receiver: fallback}\n"
+    )
+    (tmp_path / "api.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: api\nteam: core\nselector: {job: api}\nmetrics:\n"
+        '  requests: http_requests_total\n  errors: http_requests_total{code=~"5.."}\nalerts: {error_rate: true}\n'
+    )
+    with pytest.raises(InputError) as caught:
+        compile_specs([str(tmp_path)])
+    shown = [str(d).replace(str(tmp_path) + "/", "") for d in caught.value.diagnostics]
+    assert shown == [
+        "api.yaml:8:22 $.alerts.error_rate: error_rate: true keeps the tiers it inherits, and it inherits none (the "
+        "platform turned it off, or it has no default): give its tiers, e.g. {warning: ...}"
+    ]

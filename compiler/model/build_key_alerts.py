@@ -32,6 +32,7 @@ def build_key_alerts(
     out: list[KeyAlert] = []
     for kind, key, info in _KINDS:
         tiers: dict[Tier, tuple[Any, Ctx, Path]] = {}
+        switched_on: tuple[Ctx, Path] | None = None  # `true` after an inherited `false`: on, with no tiers
         for layer, where, base in layers:
             if key not in layer:
                 continue
@@ -40,10 +41,18 @@ def build_key_alerts(
                 tiers = {}
                 continue
             if value is True:
+                switched_on = None if tiers else (where, (*base, key))
                 continue  # "on": keep inherited tiers
             for tier, name in _TIERS:
                 if name in value:
                     tiers[tier] = (value[name], where, (*base, key, name))
+        if switched_on is not None and not tiers:
+            where, path = switched_on
+            where.error(
+                path,
+                f"{key}: true keeps the tiers it inherits, and it inherits none (the platform turned it off, or it "
+                "has no default): give its tiers, e.g. {warning: ...}",
+            )
         if tiers and not all(m in metrics for m in info.requires):
             continue  # explained by explain_skipped(); the service simply lacks the metric
         if kind is AlertKind.SERVICE_DOWN and not has_targets:

@@ -147,9 +147,27 @@ def build_threshold_alerts(data: Mapping[str, Any], metrics: dict[str, Metric], 
             continue
         seen[name] = i
         alert = _one(raw, name, metrics, ctx, path)
-        if alert is not None:
+        clash = _by_set_elsewhere(raw, data)
+        if clash:
+            ctx.error((*path, "by"), clash)
+        elif alert is not None:
             out.append(alert)
     return tuple(out)
+
+
+def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """A `by:` label that labels:, tier_labels: or the alert's own labels also set: every group would carry
+    that one value, and Prometheus fails the rule ("same labelset after applying alert labels")."""
+    where = {"labels": data.get("labels") or {}, "the alert's labels": raw.get("labels") or {}}
+    where |= {f"tier_labels.{t}": v or {} for t, v in (data.get("tier_labels") or {}).items()}
+    for label in raw.get("by") or ():
+        setters = [name for name, labels in where.items() if label in labels]
+        if setters:
+            return (
+                f"{label!r} splits the alert (by:) and is also set by {', '.join(setters)}: every group would "
+                "carry that one value and Prometheus would fail the rule; drop it from one of them"
+            )
+    return None
 
 
 def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path) -> ThresholdAlert | None:
