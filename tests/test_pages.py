@@ -359,3 +359,12 @@ def test_verbose_notes_say_what_was_demoted_and_which_labels_up_reads(tmp_path: 
     notes = compile_specs([str(tmp_path)], CompileOptions()).notes
     assert any("svc: error_rate does not page" in n and "slo=ok" in n for n in notes)
     assert any('read up{job="api"}: selector label(s) grpc_service are taken as metric labels' in n for n in notes)
+
+
+def test_no_note_says_info_notifies_nobody_when_the_platform_routes_info() -> None:
+    # Found by a hunt: the -v note matched the platform's defaults.routing.info route by its path alone.
+    from compiler.api import compile_specs
+    from tests.conftest import ROOT
+
+    notes = compile_specs([str(ROOT / "examples")]).notes
+    assert notes and not [n for n in notes if "info alerts notify nobody" in n]

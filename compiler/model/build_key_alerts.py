@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS
+from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
 from compiler.model.units import (
@@ -95,6 +95,13 @@ def build_key_alert(
                 for_seconds = parse_duration(value["for"])
             except ValueError as exc:
                 ctx.error((*path, "for"), str(exc))
+                return None
+            if for_seconds > MAX_FOR:  # its generated test feeds samples across the hold (a year: 17,521)
+                ctx.error(
+                    (*path, "for"),
+                    f"for: {value['for']} is longer than {format_duration(MAX_FOR)}; an alert "
+                    "held that long never pages in time (use an SLO for slow trends)",
+                )
                 return None
             if kind in EVENT_KINDS and for_seconds > EVENT_MAX_FOR and value.get("threshold", True) is not False:
                 ctx.error((*path, "for"), _event_for_message(kind, value["for"]))

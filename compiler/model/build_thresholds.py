@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from compiler import conventions as names
+from compiler.model.alert_kinds import MAX_FOR
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent, parse_rate
@@ -20,7 +21,6 @@ from compiler.spec.document import Path
 
 DEFAULT_FOR = "5m"
 DEFAULT_TIER = Tier.WARNING
-MAX_FOR = 7 * 86400
 RESERVED_LABELS = (
     names.LABEL_SEVERITY,
     names.LABEL_SERVICE,

@@ -78,8 +78,11 @@ def no_severity_route(platform: Platform, team: str) -> Route | None:
 
 
 def is_unrouted_info(route: Route) -> bool:
-    """The model's own 'info notifies nobody' route (not a receiver the spec named)."""
-    return route.tier is Tier.INFO and route.path == UNROUTED_INFO_PATH
+    """The model's own 'info notifies nobody' route (not a receiver the spec named, nor the platform's
+    defaults.routing.info, whose path is the same)."""
+    return (
+        route.tier is Tier.INFO and route.path == UNROUTED_INFO_PATH and route.receiver == conventions.UNROUTED_RECEIVER
+    )
 
 
 def inline_receiver_prefix(service: str, platform: Platform) -> str:
