@@ -295,3 +295,21 @@ def test_alerts_true_after_the_platforms_false_is_refused_not_silent(tmp_path: P
         "api.yaml:8:22 $.alerts.error_rate: error_rate: true keeps the tiers it inherits, and it inherits none (the "
         "platform turned it off, or it has no default): give its tiers, e.g. {warning: ...}"
     ]
+
+
+def test_groupings_that_join_alike_get_their_own_recording(tmp_path: Path) -> None:
+    """Found by a hunt: `by: [topic_partition]` and `by: [topic, partition]` both recorded
+    service:lag:sum_by_topic_partition, so the second alert compared the first one's grouping."""
+    from compiler.api import compile_specs
+
+    (tmp_path / "c.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: consumer\nteam: core\nselector: {job: consumer}\n"
+        "metrics:\n  lag: {selector: kafka_consumergroup_lag, type: gauge}\nthreshold_alerts:\n"
+        "  - {name: LagPerPartition, metric: lag, above: 1000, by: [topic_partition]}\n"
+        "  - {name: LagPerTopicAndPartition, metric: lag, above: 1000, by: [topic, partition]}\n"
+        'routing: {critical: {webhook: {url: "http://r/p"}}, warning: {webhook: {url: "http://r/t"}}}\n'
+    )
+    rules = next(a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts if a.path.endswith("consumer.yaml"))
+    records = [line.split("record: ")[1] for line in rules.splitlines() if "record: service:lag:" in line]
+    assert len(records) == 2 and len(set(records)) == 2, records
+    assert "sum by (topic, partition)" in rules and "sum by (topic_partition)" in rules

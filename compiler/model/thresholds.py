@@ -6,6 +6,8 @@ certificate to expire), every other comparison the metric's own aggregation.
 
 from __future__ import annotations
 
+import hashlib
+
 from compiler import conventions as names
 from compiler.model.promql import expand
 from compiler.model.types import Comparison, MetricType, ThresholdAlert
@@ -25,6 +27,10 @@ def signal_name(alert: ThresholdAlert) -> str:
         op += f"_rate{RATE_WINDOW}"
     if alert.by:
         op += "_by_" + "_".join(alert.by)
+    if len(alert.by) > 1:
+        # `[topic, partition]` and `[topic_partition]` joined alike and shared one recording, so one alert read
+        # the other's grouping: a list of labels is told apart by a digest of the list itself
+        op += "_" + hashlib.sha256(",".join(alert.by).encode()).hexdigest()[:6]
     return names.threshold_signal(alert.metric.name, op)
 
 
