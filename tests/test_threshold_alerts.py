@@ -313,3 +313,18 @@ def test_groupings_that_join_alike_get_their_own_recording(tmp_path: Path) -> No
     records = [line.split("record: ")[1] for line in rules.splitlines() if "record: service:lag:" in line]
     assert len(records) == 2 and len(set(records)) == 2, records
     assert "sum by (topic, partition)" in rules and "sum by (topic_partition)" in rules
+
+
+def test_a_counter_written_with_increase_is_compared_per_second(tmp_path: Path) -> None:
+    """Found by a hunt: a counter metric's expression with increase() was compared as a per-second rate, 300x
+    off at the 5m signal window; increase() is rate() times the window, so it is read as rate()."""
+    from compiler.api import compile_specs
+
+    (tmp_path / "q.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: q\nteam: core\nselector: {job: q}\nmetrics:\n"
+        '  jobs: {expr: "sum(increase(jobs_done_total{$selector}[$window]))", type: counter}\n'
+        "threshold_alerts:\n  - {name: JobsSlow, metric: jobs, below: 1/m}\n"
+        'routing: {critical: {webhook: {url: "http://r/p"}}, warning: {webhook: {url: "http://r/t"}}}\n'
+    )
+    rules = next(a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts if a.path.endswith("/q.yaml"))
+    assert "increase(" not in rules and 'sum(rate(jobs_done_total{job="q"}[5m]))' in rules

@@ -16,7 +16,7 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
-from compiler.model.build_slos import build_slos, increase_notes
+from compiler.model.build_slos import build_slos, increase_notes, per_second
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -362,7 +362,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
                 where.error(path, str(exc))
                 continue
         else:
-            expr = expand(body["expr"], selector)
+            expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
             where.error(path, "latency must be a histogram (its _bucket and _count series are read)")
         if "buckets" in body and mtype != MetricType.HISTOGRAM:
