@@ -311,3 +311,22 @@ def test_provisioning_has_a_folder_per_team_covering_every_dashboard_once(compil
         assert len(covering) == 1, path
     teams = {s.team for s in compilation.fleet.services}
     assert set(folders.values()) == teams | {names.GRAFANA_FLEET_FOLDER}
+
+
+def test_an_alert_on_a_metric_no_panel_plots_links_the_dashboard_itself(tmp_path: Path) -> None:
+    """Found by a hunt: a threshold alert on an expression build_info of a service nothing scrapes linked
+    `viewPanel=13`, the instances panel, which such a service's dashboard does not have."""
+    from compiler.api import compile_specs
+
+    (tmp_path / "batch.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: batch-nightly\nteam: alpha\nselector: {job: batch}\ntargets: false\n"
+        "metrics:\n  build_info: {expr: 'count(batch_build_info{$selector})', type: gauge}\n"
+        "threshold_alerts:\n  - {name: BatchNoBuild, metric: build_info, below: 1, for: 5m, tier: warning}\n"
+        'routing: {critical: {webhook: {url: "http://r/p"}}, warning: {webhook: {url: "http://r/t"}}}\n'
+    )
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    rules = files[names.prometheus_rules_path("batch-nightly")]
+    url = next(line.split("dashboard_url: ")[1] for line in rules.splitlines() if "dashboard_url:" in line)
+    assert "viewPanel" not in url and url.strip('"').endswith(
+        names.dashboard_uid("batch-nightly", names.SERVICE_DASHBOARD)
+    )

@@ -42,9 +42,10 @@ def service_dashboard_url(platform: Platform, service: Service) -> str:
 
 
 def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -> str:
-    """The service dashboard, opened on the panel that shows what the alert measures."""
+    """The service dashboard, opened on the panel that shows what the alert measures (if one does)."""
     if conventions.SERVICE_DASHBOARD not in service.dashboards:
         return fleet_dashboard_url(platform, service.name)
+    panel: int | None
     if alert.slo is not None:
         index = [s.name for s in service.slos].index(alert.slo.name)
         panel = conventions.slo_panel_id(index)
@@ -60,9 +61,13 @@ def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -
 _METRIC_PANELS = {"requests": "traffic_anomaly", "errors": "error_rate", "build_info": "deployment"}
 
 
-def metric_panel_id(service: Service, metric: str) -> int:
-    """The service dashboard panel that plots `metric` (where a threshold alert on it draws its line)."""
+def metric_panel_id(service: Service, metric: str) -> int | None:
+    """The service dashboard panel that plots `metric` (where a threshold alert on it draws its line); None
+    where no panel plots it: the instances panel (build_info) needs scraped targets or a build_info series."""
     business = [m.name for m in service.metrics if m.is_business]
     if metric in business:
         return conventions.business_panel_id(business.index(metric), len(service.slos))
+    build_info = service.metric("build_info")
+    if metric == "build_info" and not service.targets and (build_info is None or build_info.selector is None):
+        return None
     return conventions.KEY_PANEL_IDS[_METRIC_PANELS.get(metric, metric)]

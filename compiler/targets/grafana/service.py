@@ -109,6 +109,7 @@ def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Seque
     slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
     out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
     for alert, url in zip(alerts, urls, strict=True):
+        panel: int | None
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
         elif alert.threshold is not None:
@@ -116,6 +117,8 @@ def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Seque
         else:
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
+        if panel is None:
+            continue  # no panel plots what it reads: the alert links to the dashboard itself
         entry = Link(f"Runbook: {alert.name}", url, external=True)
         out.setdefault(panel, {})[entry] = None
     return {panel: list(entries) for panel, entries in out.items()}
