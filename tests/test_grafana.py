@@ -330,3 +330,21 @@ def test_an_alert_on_a_metric_no_panel_plots_links_the_dashboard_itself(tmp_path
     assert "viewPanel" not in url and url.strip('"').endswith(
         names.dashboard_uid("batch-nightly", names.SERVICE_DASHBOARD)
     )
+
+
+def test_the_fleet_table_opens_the_fleet_view_for_a_service_without_a_dashboard(tmp_path: Path) -> None:
+    """Found by a hunt: a service with `dashboards: []` was left out of the table's value mappings, so its row
+    linked `/d/probe dashboard`, which does not exist."""
+    from compiler.api import compile_specs
+
+    (tmp_path / "probe.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: probe\nteam: alpha\nselector: {job: blackbox}\ntargets: false\n"
+        "metrics: {ok: {selector: probe_success, type: gauge, aggregation: avg}}\n"
+        'slos: [{name: reachable, objective: 99.9, sli: {good_when: "ok >= 0.5"}}]\ndashboards: []\n'
+        'routing: {critical: {webhook: {url: "http://r/p"}}, warning: {webhook: {url: "http://r/t"}}}\n'
+    )
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    fleet = json.loads(files[names.GRAFANA_FLEET_PATH])
+    table = next(p for p in all_panels(fleet) if p["title"] == "Every SLO")
+    options = table["fieldConfig"]["defaults"]["mappings"][0]["options"]
+    assert options["probe dashboard"]["text"] == names.FLEET_DASHBOARD_UID

@@ -130,11 +130,15 @@ def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[
     # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
     # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
     # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
+    # (a service that opted out of its dashboard opens this one: its raw "<service> dashboard" was a dead link)
     uids = {
         q.dashboard_label_value(s.name): models.ValueMappingResult(
-            text=names.dashboard_uid(s.name, names.SERVICE_DASHBOARD), index=i
+            text=names.dashboard_uid(s.name, names.SERVICE_DASHBOARD)
+            if names.SERVICE_DASHBOARD in s.dashboards
+            else names.FLEET_DASHBOARD_UID,
+            index=i,
         )
-        for i, s in enumerate(s for s in fleet.services if names.SERVICE_DASHBOARD in s.dashboards)
+        for i, s in enumerate(fleet.services)
     }
     var = names.GRAFANA_DATASOURCE_VARIABLE
     data_link = models.DashboardLink(
