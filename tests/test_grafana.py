@@ -183,8 +183,9 @@ def test_fleet_table_maps_every_service_to_its_dashboard_uid(synthetic: Compilat
     mapping = {k: v["text"] for k, v in defaults["mappings"][0]["options"].items()}
     assert mapping == {
         grafana_queries.dashboard_label_value(s.name): names.dashboard_uid(s.name, names.SERVICE_DASHBOARD)
-        for s in synthetic.fleet.services
         if names.SERVICE_DASHBOARD in s.dashboards
+        else names.FLEET_DASHBOARD_UID  # no dashboard of its own: the fleet view
+        for s in synthetic.fleet.services
     }
     assert defaults["links"][0]["url"].startswith(f"/d/${{__data.fields.{grafana_queries.DASHBOARD_LABEL}}}?")
     assert all(f'"{grafana_queries.DASHBOARD_LABEL}"' in e for e in exprs(table))
