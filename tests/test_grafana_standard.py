@@ -156,3 +156,30 @@ def test_a_standard_dashboard_may_not_be_named_service(tmp_path: Path) -> None:
         f"{specs}/platform.yaml:1:1 $.standard_dashboards.service: 'service' is obsc's own dashboard; "
         "give the standard dashboard another name"
     ]
+
+
+def test_a_grouped_slos_standard_dashboard_reads_every_group(tmp_path: Path) -> None:
+    """Found by a hunt: the ready-made queries of a grouped SLO filtered `route=~"$route"`, a variable only the
+    service dashboard defines; Grafana kept it as text and the standard dashboard's panels showed no data."""
+    import shutil
+
+    from compiler.api import compile_specs
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "examples" / "lib", tmp_path / "lib")
+    (tmp_path / "platform.yaml").write_text(
+        "apiVersion: obsc/v1\nkind: Platform\nstandard_dashboards: {golden-signals: lib/golden-signals.jsonnet}\n"
+        'receivers: {fallback: {webhook: {url: "http://127.0.0.1:9/hook"}}}\n'
+        "alertmanager: {default_receiver: fallback}\n"
+    )
+    (tmp_path / "gw.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: gw-api\nteam: alpha\nselector: {job: gw}\n"
+        "metrics: {requests: gw_requests_total, errors: 'gw_requests_total{code=~\"5..\"}'}\n"
+        "slos:\n  - {name: availability, objective: 99.9, by: [route], sli: {errors: errors, total: requests}}\n"
+        "dashboards: [service, golden-signals]\n"
+    )
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    standard = next(text for path, text in files.items() if path.endswith("gw-api.golden-signals.json"))
+    assert "$route" not in standard and 'route=~\\".*\\"' in standard
+    service = next(text for path, text in files.items() if path.endswith("/gw-api.json"))
+    assert "$route" in service  # the service dashboard keeps its route variable

@@ -28,7 +28,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import error_ratio_threshold, windows_for
-from compiler.model.promql import render_matchers
+from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Platform, RenderedDashboard, Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets import links
@@ -113,14 +113,26 @@ def _slo(service: Service, index: int, slo: Slo) -> dict[str, Any]:
             for w in windows_for(slo)
         ],
         "queries": {
-            "sli": q.sli(service, slo, current.long_seconds) if current else q.sli_over_period(service, slo),
-            "sli_over_period": q.sli_over_period(service, slo),
-            "objective": q.objective(service, slo),
-            "budget_remaining": q.budget_remaining(service, slo),
-            "burn_rate": q.burn_rate(service, slo, current),
-            "time_to_exhaustion": q.time_to_exhaustion(service, slo),
+            key: every_group(slo, text)
+            for key, text in {
+                "sli": q.sli(service, slo, current.long_seconds) if current else q.sli_over_period(service, slo),
+                "sli_over_period": q.sli_over_period(service, slo),
+                "objective": q.objective(service, slo),
+                "budget_remaining": q.budget_remaining(service, slo),
+                "burn_rate": q.burn_rate(service, slo, current),
+                "time_to_exhaustion": q.time_to_exhaustion(service, slo),
+            }.items()
         },
     }
+
+
+def every_group(slo: Slo, query: str) -> str:
+    """A grouped SLO's query with each group variable (`route=~"$route"`) matching every group: a standard
+    dashboard defines no such variable, and Grafana kept `$route` as text, so its panels showed no data."""
+    for label in slo.by:
+        filtered = render_matchers((Matcher(label, "=~", f"${label}"),))
+        query = query.replace(filtered, render_matchers((Matcher(label, "=~", ".*"),)))
+    return query
 
 
 def finish(rendered: RenderedDashboard) -> tuple[str, str]:
