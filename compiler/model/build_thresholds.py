@@ -15,6 +15,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR
 from compiler.model.build_context import Ctx, Layer, did_you_mean
+from compiler.model.groups import raw_group_problem
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
@@ -147,12 +148,25 @@ def build_threshold_alerts(data: Mapping[str, Any], metrics: dict[str, Metric], 
             continue
         seen[name] = i
         alert = _one(raw, name, metrics, ctx, path)
-        clash = _by_set_elsewhere(raw, data)
+        clash = _by_set_elsewhere(raw, data) or _by_lost(raw, metrics)
         if clash:
             ctx.error((*path, "by"), clash)
         elif alert is not None:
             out.append(alert)
     return tuple(out)
+
+
+def _by_lost(raw: Mapping[str, Any], metrics: Mapping[str, Metric]) -> str | None:
+    """A `by:` label the metric's own expression aggregates away: one series for the whole service, without
+    the label (three queues at 40 compared as one 120)."""
+    metric = metrics.get(str(raw.get("metric")))
+    by = [str(label) for label in raw.get("by") or ()]
+    if metric is None or not metric.expr or not by:
+        return None
+    problem = raw_group_problem(metric.expr, by)
+    if not problem:
+        return None
+    return f"the alert is split by {', '.join(by)}, but metric {metric.name!r}'s expression: {problem}; keep them"
 
 
 def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
