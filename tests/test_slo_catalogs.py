@@ -25,7 +25,7 @@ selector: {{job: svc}}
 metrics:
   requests: http_requests_total
   errors: http_requests_total{{code=~"5.."}}
-  latency: {{selector: http_request_duration_seconds, type: histogram, buckets: [0.1, 0.25, 0.5, 1]}}
+  latency: {{selector: http_request_duration_seconds, type: histogram, buckets: [0.1, 0.25, 0.5, 1, 10]}}
 slos:
   - {{name: avail, objective: 99.9, period: {period}, sli: {{errors: errors, total: requests}}}}
   - {{name: fast, objective: 99, period: {period}, sli: {{latency: latency, threshold: 250ms}}}}
