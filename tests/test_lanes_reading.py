@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.rule_model import Rule
+from tests.conftest import FULL
 
 # The first definition, kept here as the oracle.
 _DROPS = re.compile(r"\b(?:on|ignoring|by|group_left|group_right)\s*\(|\bwithout\s*\((?!\s*window\s*\))")
@@ -63,7 +64,7 @@ def _rule(expr: str) -> Rule:
     return Rule(expr, alert="A")
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000 if FULL else 400, deadline=None)  # nightly (OBSC_TEST_FULL) 3,000
 @given(_TEXT)
 @example("max without (window) (x) > 1\nand on (service, slo)\ny > 1")
 @example("sum by(service) (x)")
