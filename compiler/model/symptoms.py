@@ -74,21 +74,19 @@ def _page_line(slo: Slo) -> Decimal | None:
     return min(reachable) if reachable else None
 
 
-def _takes_page(slo: Slo, critical: KeyAlert, pages: Callable[[Slo], bool]) -> bool:
-    """Whether the SLO's page stands for `critical` (a key alert's critical tier): it pages, and an error-rate
-    alert's line is one the SLO pages at (its lowest page line at or below it)."""
-    if not pages(slo):
+def _takes_page(slo: Slo, critical: KeyAlert, paging: Callable[[Slo], bool]) -> bool:
+    """Whether the SLO's page stands for `critical` (a key alert's critical tier): the SLO pages, and where the
+    alert has a line, at that line (error rate: its lowest page line at or below it; p99: see below)."""
+    line = _page_line(slo) if paging(slo) else None
+    if line is None:
         return False
-    line = _page_line(slo)
-    if critical.threshold is None or line is None:
-        return line is not None
+    if critical.threshold is None or critical.kind not in _SYMPTOM_KINDS:
+        return True
     if critical.kind is AlertKind.LATENCY_P99:
         # p99 above X: more than 1% of requests slower than X. The SLO sees them if its threshold is at most X
         # and it pages once 1% of requests fail it (a 95% SLO pages only from 30% slow requests).
         latency = slo.sli.threshold_seconds
         return latency is not None and latency <= critical.threshold and line <= _P99_SHARE
-    if critical.kind is not AlertKind.ERROR_RATE:
-        return True
     return line <= critical.threshold
 
 
