@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compiler.model.types import AlertKind, ThresholdType, Tier
+from compiler.model.units import format_duration
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ EVENT_MAX_FOR = 1800
 # Any alert's longest `for`: its generated test feeds samples across the hold, and a hold of weeks never pages
 # in time (a year made a one-service compile take 71 s).
 MAX_FOR = 7 * 86400
+
+
+def long_hold(written: str, what: str) -> str:
+    """The message for a `for` over MAX_FOR (`what`: "an alert", "a threshold alert")."""
+    return (
+        f"for: {written} is longer than {format_duration(MAX_FOR)}; {what} held that long never pages in time "
+        "(use an SLO for slow trends)"
+    )
+
 
 KINDS: dict[AlertKind, KindInfo] = {
     AlertKind.ERROR_RATE: KindInfo(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR
+from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
 from compiler.model.units import (
@@ -73,8 +73,10 @@ def build_key_alerts(
             value, where, path = tiers[tier]
             alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
             beyond = _beyond_buckets(alert, metrics.get("latency")) if kind is AlertKind.LATENCY_P99 else None
-            if beyond:  # (a built-in line is the spec's to change: said at its histogram)
-                (where.error(path, beyond) if where.doc else ctx.error(("metrics", "latency"), beyond))
+            if beyond and where.doc:
+                where.error(path, beyond)
+            elif beyond:  # a built-in line is the spec's to change: said at its histogram
+                ctx.error(("metrics", "latency"), beyond)
             elif alert is not None:
                 out.append(alert)
     return out
@@ -97,11 +99,7 @@ def build_key_alert(
                 ctx.error((*path, "for"), str(exc))
                 return None
             if for_seconds > MAX_FOR:  # its generated test feeds samples across the hold (a year: 17,521)
-                ctx.error(
-                    (*path, "for"),
-                    f"for: {value['for']} is longer than {format_duration(MAX_FOR)}; an alert "
-                    "held that long never pages in time (use an SLO for slow trends)",
-                )
+                ctx.error((*path, "for"), long_hold(value["for"], "an alert"))
                 return None
             if kind in EVENT_KINDS and for_seconds > EVENT_MAX_FOR and value.get("threshold", True) is not False:
                 ctx.error((*path, "for"), _event_for_message(kind, value["for"]))

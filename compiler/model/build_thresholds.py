@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.alert_kinds import MAX_FOR
+from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.groups import raw_group_problem
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
-from compiler.model.units import format_duration, parse_duration, parse_duration_seconds, parse_percent, parse_rate
+from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
 
 DEFAULT_FOR = "5m"
@@ -231,11 +231,7 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         return None
     if hold > MAX_FOR:
         # Its generated test feeds samples across the hold: a year-long hold would be a year of samples.
-        ctx.error(
-            (*path, "for"),
-            f"for: {raw['for']} is longer than {format_duration(MAX_FOR)}; a threshold alert "
-            "held that long never pages in time (use an SLO for slow trends)",
-        )
+        ctx.error((*path, "for"), long_hold(raw["for"], "a threshold alert"))
         return None
     return ThresholdAlert(
         name=name,
