@@ -14,6 +14,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, matchers_from_labels
+from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.types import Aggregation, MetricType
 from compiler.spec.document import Path
 
@@ -83,7 +84,6 @@ def targets_notes(data: Mapping[str, Any], selector: tuple[Matcher, ...], target
 
 # Gauges whose sum means nothing: a timestamp (the newest run counts), a ratio (the busiest instance).
 _MAX_SUFFIXES = ("_timestamp_seconds", "_timestamp", "_ratio")
-_SATURATION = ("cpu", "memory", "disk")
 
 
 _SHARES = ("percent", "percentunit")  # a share adds up to nothing across instances: the busiest one
@@ -92,7 +92,7 @@ _SHARES = ("percent", "percentunit")  # a share adds up to nothing across instan
 def default_aggregation(name: str, metric: str, mtype: MetricType, unit: str = "") -> Aggregation:
     """Counters and histograms add up; a gauge adds up unless it is a timestamp, a ratio, a share (percent) or
     a saturation."""
-    if mtype is MetricType.GAUGE and (name in _SATURATION or metric.endswith(_MAX_SUFFIXES) or unit in _SHARES):
+    if mtype is MetricType.GAUGE and (name in SATURATION or metric.endswith(_MAX_SUFFIXES) or unit in _SHARES):
         return Aggregation.MAX
     return Aggregation.SUM
 
@@ -133,6 +133,7 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
         found.append(("aggregation", "a histogram's buckets are summed by le for quantiles; aggregation must be sum"))
     elif name in ("requests", "errors") and body.get("aggregation", "sum") != "sum":
         found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
+    found += saturation_problems(name, body, mtype)
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
     if "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)

@@ -1,0 +1,58 @@
+"""cpu, memory and disk are compared as a share of capacity (the built-in lines are 80%): what cannot be one.
+
+A raw CPU-seconds counter, a byte count or a timestamp compared with 0.8 fires on every healthy service
+(200 MiB in use read as 2e10 %). Such a metric is refused at its line, with the expression that would make
+it a share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from compiler.model.types import MetricType
+
+SATURATION = ("cpu", "memory", "disk")
+SHARE_UNITS = ("", "percent", "percentunit")  # no unit: a 0-1 share, as the alert lines are written
+
+_COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
+_AMOUNT_SUFFIXES = ("_bytes", "_seconds", "_timestamp")
+_BARE_SERIES = re.compile(r"\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^{}]*\})?\s*")  # a series, no function applied
+
+_AS_SHARE = {
+    "cpu": "sum(rate(container_cpu_usage_seconds_total{$selector}[5m]))"
+    ' / sum(kube_pod_container_resource_limits{resource="cpu", $selector})',
+    "memory": "sum(container_memory_working_set_bytes{$selector})"
+    ' / sum(kube_pod_container_resource_limits{resource="memory", $selector})',
+    "disk": "max(1 - node_filesystem_avail_bytes{$selector} / node_filesystem_size_bytes{$selector})",
+}
+
+
+def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
+    """(key, message) when saturation metric `name` cannot be a share of capacity."""
+    if name not in SATURATION:
+        return []
+    advice = f"write it as a share of capacity, e.g. `{name}: {{expr: '{_AS_SHARE[name]}'}}`"
+    if mtype is not MetricType.GAUGE:
+        return [("type", f"a {mtype.value} is not a share of capacity (0-1) as {name} alerts compare: {advice}")]
+    unit = str(body.get("unit", ""))
+    if unit not in SHARE_UNITS:
+        return [
+            (
+                "unit",
+                f"unit {unit!r} is an amount, not a share of capacity as {name} alerts compare (declare percentunit "
+                f"for 0-1 or percent for 0-100, or {advice})",
+            )
+        ]
+    written = body.get("selector", body.get("expr", ""))
+    bare = _BARE_SERIES.fullmatch(str(written))
+    series = bare.group(1) if bare else ""
+    if series.endswith(_COUNTER_SUFFIXES):
+        what = "a counter (its running total is always above 80%)"
+    elif series.endswith(_AMOUNT_SUFFIXES) and not unit:
+        what = "an amount (bytes, seconds)"
+    else:
+        return []
+    key = "selector" if "selector" in body else "expr"
+    return [(key, f"{series} is {what}, not a share of capacity (0-1) as {name} alerts compare: {advice}")]
