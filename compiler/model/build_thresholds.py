@@ -16,6 +16,7 @@ from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.groups import raw_group_problem
+from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
@@ -255,6 +256,8 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     if comparison is Comparison.WITHIN:
         if metric.type is MetricType.COUNTER:
             raise ValueError(f"within: reads a Unix timestamp gauge; {metric.name!r} is a counter")
+        if problem := timestamp_problem(metric):
+            raise ValueError(problem)
         return Decimal(parse_duration(str(value)))
     if isinstance(value, bool):
         raise ValueError("expected a number or a number with a unit")

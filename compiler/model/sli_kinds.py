@@ -15,6 +15,7 @@ from typing import Any
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
+from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Tier
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
@@ -106,6 +107,9 @@ def _freshness(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pat
         return None
     gauge = ref(str(raw["last_success"]), metrics, ctx, (*path, "last_success"), MetricType.GAUGE)
     if gauge is None:
+        return None
+    if problem := timestamp_problem(gauge):
+        ctx.error((*path, "last_success"), problem)
         return None
     if gauge.aggregation in (Aggregation.SUM, Aggregation.AVG):
         ctx.error(

@@ -7,6 +7,7 @@ never reads as good (SLODataMissing reports it; see docs/slo-kinds.md).
 
 from __future__ import annotations
 
+from compiler.model import timestamps
 from compiler.model.promql import expand
 from compiler.model.types import Sli, SliKind
 from compiler.model.units import decimal_text
@@ -22,7 +23,7 @@ def measured(sli: Sli) -> str:
     """What the condition compares: the aggregated gauge, or for freshness the age of the newest success."""
     assert sli.gauge is not None
     combined = f"{sli.gauge.aggregation.value}({gauge_series(sli)})"
-    return f"time() - {combined}" if sli.kind is SliKind.FRESHNESS else combined
+    return f"time() - {timestamps.in_seconds(sli.gauge, combined)}" if sli.kind is SliKind.FRESHNESS else combined
 
 
 def value_text(sli: Sli) -> str:

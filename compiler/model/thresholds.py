@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from compiler import conventions as names
+from compiler.model import timestamps
 from compiler.model.promql import expand
 from compiler.model.types import Comparison, MetricType, ThresholdAlert
 
@@ -27,6 +28,8 @@ def signal_name(alert: ThresholdAlert) -> str:
         op += f"_rate{RATE_WINDOW}"
     if alert.by:
         op += "_by_" + "_".join(alert.by)
+    if alert.comparison is Comparison.WITHIN and timestamps.scale(alert.metric) != 1:
+        op += "_seconds"  # divided into seconds: not the metric's own min, which another alert may record
     if len(alert.by) > 1:
         # `[topic, partition]` and `[topic_partition]` joined alike and shared one recording, so one alert read
         # the other's grouping: a list of labels is told apart by a digest of the list itself
@@ -44,4 +47,5 @@ def signal_expr(alert: ThresholdAlert) -> str:
         inner = f"rate({metric.selector.render()}[{RATE_WINDOW}])"
     else:
         inner = metric.selector.render()
-    return f"{signal_aggregation(alert)}{grouping} ({inner})"
+    signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
+    return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal

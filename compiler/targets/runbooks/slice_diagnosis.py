@@ -4,7 +4,7 @@ mitigation."""
 
 from __future__ import annotations
 
-from compiler.model import slice_queries
+from compiler.model import slice_queries, timestamps
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Sli, SliKind, Slo
 from compiler.model.units import format_duration
@@ -23,9 +23,13 @@ Query = tuple[str, str]
 def slice_breakdown(sli: Sli) -> list[Query]:
     series = slice_queries.gauge_series(sli)
     if sli.kind is SliKind.FRESHNESS:
+        assert sli.gauge is not None
         out = [
             ("age of the newest success, seconds (what the stale alert compares)", slice_queries.measured(sli)),
-            ("age of each series' last success: which instance or job is late?", f"time() - {series}"),
+            (
+                "age of each series' last success: which instance or job is late?",
+                f"time() - {timestamps.in_seconds(sli.gauge, series)}",
+            ),
         ]
         assert sli.gauge is not None and sli.gauge.selector is not None
         job = next((m for m in sli.gauge.selector.matchers if m.label == "job"), None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model import timestamps
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -42,10 +43,13 @@ def _stale_firing(stale_rules: list[Rule], fed: InputSeries, value: Decimal, at:
     out = []
     for rule in stale_rules:
         slo = rule.source.slo if rule.source is not None else None
-        sel = slo.sli.gauge.selector if slo is not None and slo.sli.gauge is not None else None
-        if slo is None or sel is None or sel.metric != fed.name or not selects(sel.matchers, dict(fed.labels)):
+        gauge = slo.sli.gauge if slo is not None else None
+        sel = gauge.selector if gauge is not None else None
+        if slo is None or gauge is None or sel is None or sel.metric != fed.name:
             continue
-        age = Decimal(at) - value
+        if not selects(sel.matchers, dict(fed.labels)):
+            continue
+        age = Decimal(at) - value / timestamps.scale(gauge)
         if age > (slo.sli.value or 0):
             out.append(firing(rule, float(age)))
     return tuple(out)
@@ -58,7 +62,7 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
     if labels is None:
         return None
     good_value, bad_value = _values(slo)
-    value = bad_value if bad else good_value
+    value = (bad_value if bad else good_value) * timestamps.scale(sli.gauge)  # fed in the gauge's own unit
     gauge = InputSeries(sli.gauge.selector.metric, tuple(sorted(labels.items())), constant(value, 2))
     own = {names.LABEL_SERVICE: service.name, names.LABEL_SLO: slo.name}
     bit = 1.0 if bad else 0.0
@@ -73,7 +77,7 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
         alerts = tuple(AlertCheck(at, stale.alert, _stale_firing(stale_rules, gauge, value, at)) for at in (0, step))
     what = f"{sli.gauge.selector.metric} = {decimal_text(value)}"
     if sli.kind is SliKind.FRESHNESS:
-        age = format_duration(int(-value))
+        age = format_duration(int(-value / timestamps.scale(sli.gauge)))
         what = f"last success {age} ago at 0 (max_age {format_duration(int(sli.value or 0))})"
     verdict = "bad slices" + (f", {stale.alert} fires" if stale else "") if bad else "good slices"
     if not bad and stale:
