@@ -1,0 +1,60 @@
+"""A traffic drop to no series at all (found by a hunt): a labelled counter's series exist only once a request
+came, so pods that stop getting any leave no series. The unusual-traffic alert averaged the samples left and
+read the drop as the hour's old traffic: it never fired. Inputs written here by hand, rules run in promtool."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import require_tool
+from tests.test_sli_semantics import _firing, _rules
+
+SPEC = """apiVersion: obsc/v1
+service: shop
+team: core
+selector: {job: shop}
+metrics: {requests: http_requests_total}
+alerts: {traffic_milestone: false}
+"""
+WEEK = 7 * 24 * 60  # minutes
+
+
+def _promtool(tmp_path: Path, rules: Path, series: dict[str, str], checks: list[dict[str, object]]) -> str:
+    """promtool's report ('' when the checks pass), evaluating every 5m: a week at 30s is slow to replay."""
+    test = {
+        "rule_files": [rules.name],
+        "evaluation_interval": "5m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in series.items()],
+                "alert_rule_test": [],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run(
+        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+def test_requests_that_vanish_fire_the_traffic_drop(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "shop", SPEC)
+    # 10 req/s for a week, then the series are gone (no sample), while the targets stay up
+    series = {
+        'http_requests_total{job="shop",code="200"}': f"0+600x{WEEK}",
+        'up{job="shop"}': f"1x{WEEK + 150}",
+    }
+    checks = [_firing("ServiceUnusualTraffic", "10070m", 0), _firing("ServiceUnusualTraffic", f"{WEEK + 120}m", 1)]
+    assert _promtool(tmp_path, rules, series, checks) == ""
+
+
+def test_steady_traffic_stays_quiet(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "shop", SPEC)
+    series = {'http_requests_total{job="shop",code="200"}': f"0+600x{WEEK + 150}", 'up{job="shop"}': f"1x{WEEK + 150}"}
+    assert _promtool(tmp_path, rules, series, [_firing("ServiceUnusualTraffic", f"{WEEK + 120}m", 0)]) == ""
