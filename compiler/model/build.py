@@ -275,7 +275,7 @@ def build_service(
     if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
         unknown_targets(selector, ctx)
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
-    threshold_alerts = build_threshold_alerts(data, metrics, ctx)
+    threshold_alerts = build_threshold_alerts(data, metrics, ctx, defaults)
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
         ctx.error(("labels", key), message, key=True)

@@ -11,7 +11,7 @@ from typing import Any
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
-from compiler.model.groups import build_by, raw_group_problem
+from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
@@ -52,7 +52,7 @@ def build_slos(
             )
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
-        by = build_by(raw, defaults, ctx, path, list(data.get("labels") or {}))
+        by = build_by(raw, defaults, ctx, path, label_setters(raw, data, defaults, "the SLO's labels"))
         alerts = raw.get("alerts") or {}
         if "min_traffic" in raw:
             ctx.error(

@@ -15,7 +15,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
-from compiler.model.groups import raw_group_problem
+from compiler.model.groups import label_setters, raw_group_problem, set_elsewhere
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
@@ -129,7 +129,9 @@ def build_tier_labels(
     return tuple((tier, tuple(sorted(labels.items()))) for tier, labels in merged.items() if labels)
 
 
-def build_threshold_alerts(data: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx) -> tuple[ThresholdAlert, ...]:
+def build_threshold_alerts(
+    data: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, defaults: Layer
+) -> tuple[ThresholdAlert, ...]:
     out: list[ThresholdAlert] = []
     seen: dict[str, int] = {}
     builtin = builtin_alert_names()
@@ -149,7 +151,7 @@ def build_threshold_alerts(data: Mapping[str, Any], metrics: dict[str, Metric], 
             continue
         seen[name] = i
         alert = _one(raw, name, metrics, ctx, path)
-        clash = _by_set_elsewhere(raw, data) or _by_lost(raw, metrics)
+        clash = _by_set_elsewhere(raw, data, defaults) or _by_lost(raw, metrics)
         if clash:
             ctx.error((*path, "by"), clash)
         elif alert is not None:
@@ -170,19 +172,10 @@ def _by_lost(raw: Mapping[str, Any], metrics: Mapping[str, Metric]) -> str | Non
     return f"the alert is split by {', '.join(by)}, but metric {metric.name!r}'s expression: {problem}; keep them"
 
 
-def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
-    """A `by:` label that labels:, tier_labels: or the alert's own labels also set: every group would carry
-    that one value, and Prometheus fails the rule ("same labelset after applying alert labels")."""
-    where = {"labels": data.get("labels") or {}, "the alert's labels": raw.get("labels") or {}}
-    where |= {f"tier_labels.{t}": v or {} for t, v in (data.get("tier_labels") or {}).items()}
-    for label in raw.get("by") or ():
-        setters = [name for name, labels in where.items() if label in labels]
-        if setters:
-            return (
-                f"{label!r} splits the alert (by:) and is also set by {', '.join(setters)}: every group would "
-                "carry that one value and Prometheus would fail the rule; drop it from one of them"
-            )
-    return None
+def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any], defaults: Layer) -> str | None:
+    """A `by:` label that an alert's other labels also set (see groups.label_setters)."""
+    setters = label_setters(raw, data, defaults, "the alert's labels")
+    return next((problem for label in raw.get("by") or () if (problem := set_elsewhere(str(label), setters))), None)
 
 
 def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path) -> ThresholdAlert | None:

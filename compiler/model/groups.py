@@ -35,10 +35,31 @@ def max_group_labels(defaults: Layer) -> int:
     return int((defaults.data.get("slo") or {}).get("max_group_labels", DEFAULT_MAX_GROUP_LABELS))
 
 
+def label_setters(raw: Mapping[str, Any], data: Mapping[str, Any], defaults: Layer, own: str) -> dict[str, Any]:
+    """Where the labels written on an alert come from, by name: the spec's labels:, the alert's or SLO's own
+    (`own` names them), the spec's and the platform's tier_labels. A `by:` label set by any of them would give
+    every group that one value, and Prometheus fails the rule ("same labelset after applying alert labels")."""
+    where = {"the service's labels:": data.get("labels") or {}, own: raw.get("labels") or {}}
+    where |= {f"tier_labels.{t}": v or {} for t, v in (data.get("tier_labels") or {}).items()}
+    platform = defaults.data.get("tier_labels") or {}
+    return where | {f"the platform's defaults.tier_labels.{t}": v or {} for t, v in platform.items()}
+
+
+def set_elsewhere(label: str, setters: Mapping[str, Any]) -> str:
+    """Why group label `label` cannot split an alert, or ""."""
+    found = [name for name, labels in setters.items() if label in labels]
+    if not found:
+        return ""
+    return (
+        f"{label!r} splits the alert (by:) and is also set by {', '.join(found)}: every group would carry that one "
+        "value and Prometheus would fail the rule; drop it from one of them"
+    )
+
+
 def build_by(
-    raw: Mapping[str, Any], defaults: Layer, ctx: Ctx, path: Path, service_labels: Sequence[str]
+    raw: Mapping[str, Any], defaults: Layer, ctx: Ctx, path: Path, setters: Mapping[str, Any]
 ) -> tuple[str, ...] | None:
-    """The SLO's group labels, or None after reporting every refused one."""
+    """The SLO's group labels, or None after reporting every refused one. `setters`: see label_setters."""
     by = [str(label) for label in raw.get("by") or []]
     ok = True
     cap = max_group_labels(defaults)
@@ -51,14 +72,14 @@ def build_by(
         )
         ok = False
     for i, label in enumerate(by):
-        problem = _label_problem(label, service_labels)
+        problem = _label_problem(label) or set_elsewhere(label, setters)
         if problem:
             ctx.error((*path, "by", i), problem)
             ok = False
     return tuple(by) if ok else None
 
 
-def _label_problem(label: str, service_labels: Sequence[str]) -> str:
+def _label_problem(label: str) -> str:
     if label.startswith("__"):
         return (
             f"group label {label!r} is internal to Prometheus (labels starting with '__' are dropped after relabelling)"
@@ -67,11 +88,6 @@ def _label_problem(label: str, service_labels: Sequence[str]) -> str:
         return (
             f"group label {label!r} is one obsc sets itself on recorded series and alerts "
             f"({', '.join(RESERVED)}): grouping by it would merge or mislabel the groups; rename the label"
-        )
-    if label in service_labels:
-        return (
-            f"group label {label!r} is also in the service's labels:, which are written on every alert and would "
-            "replace each group's value; drop one of the two"
         )
     if label in DASHBOARD_VARIABLES:
         return (
