@@ -102,6 +102,17 @@ def test_a_period_between_catalogs_is_never_laxer_than_the_next_one_up() -> None
             assert 1 <= w.factor(period) <= nearest.get(w.name, w.factor(period)), (days, w.name)
 
 
+def test_every_steady_burn_that_spends_the_budget_opens_a_ticket() -> None:
+    # Found by a hunt: the Workbook's 10% in 3d is 3x at 90d (2x at 60d), so a steady 2.5x burn spent a 90d
+    # budget by day 36 and opened no ticket. Whatever the period, the slowest ticket pair burns at 1x.
+    for days in range(1, 400):
+        period = days * DAY
+        tickets = [w for w in burnrate.catalog(period) if w.tier is Tier.WARNING]
+        assert min(w.factor(period) for w in tickets) == 1, days
+    assert [w.factor_text(90 * DAY) for w in burnrate.catalog(90 * DAY)] == ["43.2", "18", "9", "1"]
+    assert [w.factor_text(60 * DAY) for w in burnrate.catalog(60 * DAY)] == ["28.8", "12", "6", "1"]
+
+
 def test_platform_windows_replace_a_period_and_apply(tmp_path: Path) -> None:
     override = (
         "    windows:\n      7d:\n"
