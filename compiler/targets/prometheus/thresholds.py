@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.promql import Selector
 from compiler.model.thresholds import MISSING_FOR_SECONDS, RATE_WINDOW, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
@@ -85,6 +86,25 @@ def texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
     return alert.summary or default, description
 
 
+def missing_family(service: Service, alert: ThresholdAlert) -> Selector | None:
+    """The family a counter compared `above` also needs gone before its data counts as missing: its name with
+    the service's labels. Its narrower series, such as errors (`outcome="error"`), appear with the first such
+    event, so none yet is no events, under the line (it ticketed every healthy service). None for every other
+    alert, and for a metric read without the service's labels (an exporter's)."""
+    metric = alert.metric
+    if metric.type is not MetricType.COUNTER or alert.comparison is not Comparison.ABOVE or metric.selector is None:
+        return None
+    own = tuple(m for m in metric.selector.matchers if m in service.selector)
+    narrowed = len(own) < len(metric.selector.matchers)
+    return Selector(metric.selector.metric, own) if own and narrowed else None
+
+
+def missing_expr(service: Service, alert: ThresholdAlert) -> str:
+    signal = f"absent({signal_series(service, alert)})"
+    family = missing_family(service, alert)
+    return signal if family is None else f"{signal}\nand on ()\nabsent(sum({family.render()}))"
+
+
 def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
     hold = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
     metric = alert.metric.title or alert.metric.name
@@ -122,7 +142,7 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
 def _missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
     assert alert.threshold is not None
     return Rule(
-        expr=f"absent({signal_series(service, alert.threshold)})",
+        expr=missing_expr(service, alert.threshold),
         alert=alert.name,
         for_seconds=max(alert.threshold.for_seconds, MISSING_FOR_SECONDS),
         labels=tuple(sorted({**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}.items())),

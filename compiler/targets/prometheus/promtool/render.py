@@ -33,7 +33,7 @@ from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
-from compiler.targets.prometheus.promtool.threshold_cases import threshold_cases
+from compiler.targets.prometheus.promtool.threshold_cases import family_cases, threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import fresh_value, key, value
 
@@ -48,6 +48,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     key_lanes = _lanes(keys)
     more = more_slo_cases(service, rules, MAIN_STEP, merge(raw_lanes))
     more += slice_cases(service, rules, MAIN_STEP)
+    more += family_cases(service, rules, MAIN_STEP)
     more += group_cases(service, rules, MAIN_STEP)
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more

@@ -19,7 +19,9 @@ from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
+from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+from compiler.targets.prometheus.thresholds import missing_family
 
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
@@ -104,6 +106,36 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
         step,
         (other,),
         checks,
+    )
+
+
+def family_cases(service: Service, rules: ServiceRules, step: int) -> Iterator[Case]:
+    """For each counter compared `above` whose missing-data rule also reads its family: the family there, no
+    event of the alert's own series yet, stays quiet (see thresholds.missing_family). Raw series: each case
+    runs in a test group of its own, as they feed the service's other recordings too."""
+    for rule in rules.alert_rules:
+        alert = rule.source.threshold if rule.source is not None else None
+        if alert is not None and _is_missing(rule):
+            case = _family_without_events(service, alert, rule, step)
+            if case is not None:
+                yield case
+
+
+def _family_without_events(service: Service, alert: ThresholdAlert, missing: Rule, step: int) -> Case | None:
+    family = missing_family(service, alert)
+    assert alert.metric.selector is not None or family is None
+    if family is None or alert.metric.selector is None:
+        return None
+    labels = satisfy(family.matchers, avoid=alert.metric.selector.matchers)
+    if labels is None:
+        return None
+    at = steps_after(missing.for_seconds, step)
+    fed = InputSeries(family.metric, tuple(sorted(labels.items())), f"0+60x{at // step + 1}")
+    return Case(
+        f"{missing.alert}: the family without any {alert.metric.name} event yet stays quiet",
+        step,
+        (fed,),
+        (AlertCheck(at, missing.alert, ()),),
     )
 
 
