@@ -208,3 +208,40 @@ def test_sigkill_mid_write_leaves_old_or_new_tree_never_a_mix(tmp_path: Path) ->
     assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
     # The moments were reached: killed mid-write the old tree stays; killed after the exchange the new one is there.
     assert seen["0.0"] == seen["0.5"] == "staging: old" and seen["swapped"] == "swapped: new", seen
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda text: text.replace("-->\n", "--> owned by the payments on-call\n", 1), id="note-on-marker"),
+        pytest.param(lambda text: text.replace("edit freely", "HUMAN OWNED", 1), id="marker-reworded"),
+    ],
+)
+def test_an_edit_of_the_marker_line_is_an_edit(tmp_path: Path, edit: object) -> None:
+    # Found by a hunt: the checksum covered the body only, so these edits were overwritten by the next compile.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    page = _runbook(out)
+    assert callable(edit)
+    edited = edit(page.read_text())
+    page.write_text(edited)
+    write_fleet(tmp_path, services=1, warning_threshold="3%")  # the stub's text changes
+    _compile(specs, out)
+    assert page.read_text() == edited
+
+
+def test_a_runbook_replaced_by_a_link_is_kept(tmp_path: Path) -> None:
+    # Found by a hunt: a team linked the page to its own runbook; the next compile put a fresh stub there.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    page = _runbook(out)
+    own = tmp_path / "our-runbook.md"
+    own.write_text("# what we do\n")
+    page.unlink()
+    page.symlink_to(own)
+    write_fleet(tmp_path, services=1, warning_threshold="3%")
+    plan = _compile(specs, out)
+    assert page.is_symlink() and os.readlink(page) == str(own)
+    assert any(c.status is writer.Status.PRESERVED and c.path.endswith("ServiceHighErrorRate.md") for c in plan.changes)

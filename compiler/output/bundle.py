@@ -94,11 +94,13 @@ def stub_text(body: str) -> str:
 
 
 def is_unedited_stub(text: str) -> bool:
+    """The page is exactly a stub obsc wrote: its body matches the checksum and its marker line is obsc's own
+    (a note a human added on the marker line, or a marker reworded to say the page is theirs, is an edit)."""
     match = _STUB_MARKER.match(text)
     if not match:
         return False
     body = text[match.end() :]
-    return hashlib.sha256(body.encode()).hexdigest() == match.group(1)
+    return hashlib.sha256(body.encode()).hexdigest() == match.group(1) and text == stub_text(body)
 
 
 class BundleError(Exception):

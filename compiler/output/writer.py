@@ -177,8 +177,9 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
             seen[path] = identity
         if kind is None:
             changes.append(FileChange(path, Status.ADDED, None, artifact))
-        elif old is None and artifact.ownership is Ownership.STUB and identity is not None:
-            # a runbook too large to read is a human's, not a stub: kept, as any edited runbook
+        elif old is None and artifact.ownership is Ownership.STUB:
+            # a runbook too large to read, or a link the team put there (to its own page), is a human's, not a
+            # stub: kept, as any edited runbook
             warnings.append(f"{path}: a {kind}; not read, kept as it is (runbooks are never replaced once edited)")
             changes.append(FileChange(path, Status.PRESERVED, None))
         elif old is None:
