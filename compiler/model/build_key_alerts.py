@@ -45,7 +45,8 @@ def build_key_alerts(
                 continue  # "on": keep inherited tiers
             for tier, name in _TIERS:
                 if name in value:
-                    tiers[tier] = (value[name], where, (*base, key, name))
+                    inherited = tiers[tier][0] if tier in tiers else None
+                    tiers[tier] = (_over(inherited, value[name]), where, (*base, key, name))
         if switched_on is not None and not tiers:
             where, path = switched_on
             where.error(
@@ -67,6 +68,7 @@ def build_key_alerts(
                 f"durations, so its unit must be one of {units} (none means seconds); or set alerts.latency_p99: false",
             )
             continue
+        built: dict[Tier, KeyAlert] = {}
         for tier, _ in _TIERS:  # by rank: the order Tier lists them
             if tier not in tiers:
                 continue
@@ -78,8 +80,64 @@ def build_key_alerts(
             elif beyond:  # a built-in line is the spec's to change: said at its histogram
                 ctx.error(("metrics", "latency"), beyond)
             elif alert is not None:
-                out.append(alert)
+                built[tier] = alert
+        if _tiers_in_order(kind, built, tiers, layers):
+            out += built.values()
     return out
+
+
+def _over(inherited: Any, value: Any) -> Any:
+    """A tier's setting over the one it inherits: a bare line keeps the inherited `for`, a `{for}` alone keeps
+    the inherited line (a platform's `{threshold: 5%, for: 10m}` under a spec's `8%` had lost its 10m)."""
+    if not isinstance(inherited, dict):
+        inherited = {} if inherited is None or isinstance(inherited, bool) else {"threshold": inherited}
+    if isinstance(value, dict):
+        return {**inherited, **value}
+    if value is False or value is True or "for" not in inherited:
+        return value
+    return {"threshold": value, "for": inherited["for"]}
+
+
+# Kinds whose alert fires above its line (a page on a higher line than the ticket), and the one whose line is
+# a horizon (a page on a shorter one).
+_RISING = (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99, AlertKind.CPU, AlertKind.MEMORY, AlertKind.DISK)
+
+
+def _tiers_in_order(
+    kind: AlertKind,
+    built: Mapping[Tier, KeyAlert],
+    tiers: Mapping[Tier, tuple[Any, Ctx, Path]],
+    layers: list[tuple[Mapping[str, Any], Ctx, Path]],
+) -> bool:
+    """False after reporting a ticket line beyond the page's: the page would always come first, the ticket
+    only with it (p99 warning at 10s under an inherited 2s page)."""
+    page, ticket = built.get(Tier.CRITICAL), built.get(Tier.WARNING)
+    if page is None or ticket is None or page.threshold is None or ticket.threshold is None:
+        return True
+    if kind in _RISING:
+        wrong = ticket.threshold >= page.threshold
+    elif kind is AlertKind.DISK_FULL:
+        wrong = ticket.threshold <= page.threshold
+    else:
+        return True
+    if not wrong:
+        return True
+    depth = [
+        next(i for i, layer in enumerate(layers) if layer[1] is tiers[t][1]) for t in (Tier.CRITICAL, Tier.WARNING)
+    ]
+    blamed = Tier.WARNING if depth[1] >= depth[0] else Tier.CRITICAL  # the later layer changed the order
+    _, where, path = tiers[blamed]
+    lines = f"warning {_line(tiers[Tier.WARNING][0])}, critical {_line(tiers[Tier.CRITICAL][0])}"
+    where.error(
+        path,
+        f"{kind.value}: the warning line is not before the critical one ({lines}): the page would always come "
+        "first and the ticket only with it; put the warning line before the critical line",
+    )
+    return False
+
+
+def _line(value: Any) -> str:
+    return str(value.get("threshold") if isinstance(value, dict) else value)
 
 
 # Each kind and tier with its spec key: an enum's `.value` is a descriptor call, asked ~150 times per service.

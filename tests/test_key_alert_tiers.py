@@ -1,0 +1,61 @@
+"""Key-alert tiers merged over the platform's (found by a hunt): a spec's bare line dropped the platform's `for`,
+a `{for}` alone was refused for want of a line, and a ticket line beyond the page's passed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import compile_specs
+from compiler.errors import InputError
+from compiler.model.types import AlertKind, Tier
+
+PLATFORM = """apiVersion: obsc/v1
+kind: Platform
+defaults:
+  alerts:
+    error_rate: {critical: {threshold: 5%, for: 10m}, warning: {threshold: 1%, for: 1h}}
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+"""
+SPEC = """apiVersion: obsc/v1
+service: alpha
+team: core
+selector: {job: alpha}
+metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~"5.."}', latency: http_request_duration_seconds}
+"""
+
+
+def _alerts(tmp_path: Path, alerts: str) -> dict[Tier, tuple[object, int]]:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "alpha.yaml").write_text(SPEC + f"alerts: {alerts}\n")
+    service = compile_specs([str(tmp_path)]).fleet.services[0]
+    return {a.tier: (a.threshold, a.for_seconds) for a in service.key_alerts if a.kind is AlertKind.ERROR_RATE}
+
+
+def test_a_bare_line_keeps_the_inherited_hold(tmp_path: Path) -> None:
+    got = _alerts(tmp_path, "{error_rate: {critical: 8%}}")
+    assert {t: (str(v), s) for t, (v, s) in got.items()} == {Tier.CRITICAL: ("0.08", 600), Tier.WARNING: ("0.01", 3600)}
+
+
+def test_a_hold_alone_keeps_the_inherited_line(tmp_path: Path) -> None:
+    got = _alerts(tmp_path, "{error_rate: {warning: {for: 30m}}}")
+    assert {t: (str(v), s) for t, (v, s) in got.items()} == {Tier.CRITICAL: ("0.05", 600), Tier.WARNING: ("0.01", 1800)}
+
+
+@pytest.mark.parametrize(
+    ("alerts", "said"),
+    [
+        ("{error_rate: {warning: 20%}}", "alpha.yaml:6:32 $.alerts.error_rate.warning: error_rate: the warning line"),
+        ("{latency_p99: {warning: 10s}}", "alpha.yaml:6:33 $.alerts.latency_p99.warning: latency_p99: the warning"),
+        (
+            "{error_rate: {critical: 0.5%}}",
+            "$.alerts.error_rate.critical: error_rate: the warning line is not before the critical one (warning 1%",
+        ),
+    ],
+)
+def test_a_ticket_line_beyond_the_page_line_is_refused(tmp_path: Path, alerts: str, said: str) -> None:
+    with pytest.raises(InputError) as raised:
+        _alerts(tmp_path, alerts)
+    assert said in str(raised.value)
