@@ -23,7 +23,10 @@ SPEC = """apiVersion: obsc/v1
 service: alpha
 team: core
 selector: {job: alpha}
-metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~"5.."}', latency: http_request_duration_seconds}
+metrics:
+  requests: http_requests_total
+  errors: 'http_requests_total{code=~"5.."}'
+  latency: http_request_duration_seconds
 """
 
 
@@ -47,11 +50,11 @@ def test_a_hold_alone_keeps_the_inherited_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("alerts", "said"),
     [
-        ("{error_rate: {warning: 20%}}", "alpha.yaml:6:32 $.alerts.error_rate.warning: error_rate: the warning line"),
-        ("{latency_p99: {warning: 10s}}", "alpha.yaml:6:33 $.alerts.latency_p99.warning: latency_p99: the warning"),
+        ("{error_rate: {warning: 20%}}", "alpha.yaml:9:32 $.alerts.error_rate.warning: error_rate: the warning line"),
+        ("{latency_p99: {warning: 10s}}", "alpha.yaml:9:33 $.alerts.latency_p99.warning: latency_p99: the warning"),
         (
             "{error_rate: {critical: 0.5%}}",
-            "$.alerts.error_rate.critical: error_rate: the warning line is not before the critical one (warning 1%",
+            "$.alerts.error_rate.critical: error_rate: the warning line is not before the critical one",
         ),
     ],
 )
