@@ -111,7 +111,7 @@ defaults:
 def test_latency_sli_matches_le_as_any_client_writes_it(tmp_path: Path) -> None:
     fleet = _fleet(tmp_path, BASE + "slos:\n  - {name: l, objective: 99, sli: {latency: latency, threshold: 300ms}}\n")
     expr = sli_error_ratio(fleet.services[0].slos[0].sli, "5m")  # type: ignore[attr-defined]
-    assert 'http_request_duration_seconds_bucket{job="svc",le=~"0\\\\.30*"}' in expr
+    assert 'http_request_duration_seconds_bucket{job="svc",le=~"0\\\\.30*|3(\\\\.0+)?[eE]-0*1"}' in expr
     assert 'http_request_duration_seconds_count{job="svc"}' in expr
 
 

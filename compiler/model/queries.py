@@ -43,10 +43,33 @@ def quantile(histogram: Metric, q: str, window: str) -> str:
 
 
 def le_matcher(le: Decimal) -> Matcher:
-    """Match the `le` label of a bucket whatever the client library wrote: 0.3, 0.30, 1, 1.0."""
+    """Match the `le` label of a bucket whatever the client library wrote for that number. Prometheus 2.42
+    keeps `le` as exposed: 0.3, 0.30, 1, 1.0 (decimal, trailing zeros), and exponent forms: client_golang and
+    the Python client write 3e+08, 1.5e+06, 1e-05 (any bound from 1e6 or below 1e-4), Java 3.0E8, 1.0E-4,
+    C++ (to_chars) 1e+05. One pattern per number: `300000000(\\.0+)?|3(\\.0+)?[eE]\\+?0*8`."""
+    return Matcher("le", "=~", f"{_decimal_pattern(le)}|{_exponent_pattern(le)}")
+
+
+def _decimal_pattern(le: Decimal) -> str:
     text = decimal_text(le)
-    pattern = text.replace(".", r"\.") + ("0*" if "." in text else r"(\.0+)?")
-    return Matcher("le", "=~", pattern)
+    return text.replace(".", r"\.") + ("0*" if "." in text else r"(\.0+)?")
+
+
+def _exponent_pattern(le: Decimal) -> str:
+    """d.ddd[eE]±x of `le` with its mantissa normalised (one digit before the point, as every client writes):
+    trailing zeros after the point and leading zeros in the exponent are optional, `+` too."""
+    _, digits, exponent = le.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    first, rest = str(digits[0]), "".join(map(str, digits[1:]))
+    power = exponent + len(digits) - 1
+    mantissa = first + (rf"\.{rest}0*" if rest else r"(\.0+)?")
+    if power > 0:
+        sign = rf"\+?0*{power}"
+    elif power < 0:
+        sign = f"-0*{-power}"
+    else:
+        sign = "[+-]?0+"
+    return f"{mantissa}[eE]{sign}"
 
 
 def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
@@ -60,10 +83,7 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
-        sel = sli.latency.selector
-        total = f"rate({sel.render(sel.metric + '_count')}[{window}])"
-        good = f"rate({sel.render(sel.metric + '_bucket', (le_matcher(sli.threshold_le),))}[{window}])"
-        return f"(sum{by_clause(by)}({total}) - sum{by_clause(by)}({good}))"
+        return f"sum{by_clause(by)}({latency_count_rate(sli, window)} - {threshold_bucket_rate(sli, window)})"
     if sli.errors is not None:
         return rate(sli.errors, window, by=", ".join(by))
     assert sli.good is not None and sli.total is not None
@@ -85,11 +105,33 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_total or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
-        assert sli.latency is not None and sli.latency.selector is not None
-        sel = sli.latency.selector
-        return f"sum{by_clause(by)}(rate({sel.render(sel.metric + '_count')}[{window}]))"
+        return f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {threshold_bucket_rate(sli, window)})"
     assert sli.total is not None
     return rate(sli.total, window, by=", ".join(by))
+
+
+# A latency SLI reads each histogram series (an instance, a route...) by itself: its `_count` less its threshold
+# bucket are its slow requests. A series without that bucket (a build with other buckets, mid-deploy) counts
+# neither as good nor as bad: summed apart, its requests were all slow (a false page). SLODataMissing names it.
+def latency_count_rate(sli: Sli, window: str) -> str:
+    """`rate(x_count{...}[w])` per series of a latency SLI's histogram."""
+    assert sli.latency is not None and sli.latency.selector is not None
+    sel = sli.latency.selector
+    return f"rate({sel.render(sel.metric + '_count')}[{window}])"
+
+
+def threshold_bucket_rate(sli: Sli, window: str) -> str:
+    """The threshold bucket's rate per series, `le` dropped so that it matches the series' `_count`; summed
+    so that two spellings of one bound (a client library upgraded in place) add up instead of clashing."""
+    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
+    sel = sli.latency.selector
+    bucket = sel.render(sel.metric + "_bucket", (le_matcher(sli.threshold_le),))
+    return f"sum without (le) (rate({bucket}[{window}]))"
+
+
+def unbucketed_series(sli: Sli, window: str) -> str:
+    """The `_count` series of a latency SLI with traffic and no threshold bucket (the SLI cannot see them)."""
+    return f"{latency_count_rate(sli, window)} > 0 unless {threshold_bucket_rate(sli, window)}"
 
 
 def sli_error_ratio(sli: Sli, window: str) -> str:

@@ -18,27 +18,21 @@ DATA_MISSING_FOR_SECONDS = 600  # a scrape or two can fail; ten minutes without 
 PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at least twice in it is present
 
 
-def bucket_rate(slo: Slo, window: str) -> str:
-    """Rate of the latency SLI's threshold bucket (`le` matched however the client spells it), per group of
-    a grouped SLO."""
-    sli = slo.sli
-    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
-    sel = sli.latency.selector
-    bucket = sel.render(sel.metric + "_bucket", (queries.le_matcher(sli.threshold_le),))
-    return f"sum{by_clause(slo.by)}(rate({bucket}[{window}]))"
-
-
 def data_missing_expr(service: Service, slo: Slo) -> str:
-    """Absent total events, or (latency) events without the threshold bucket; only while targets are up.
+    """Absent total events, or (latency) `_count` series with traffic and without the threshold bucket; only
+    while targets are up.
 
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
-    route nobody called, not missing data. The bucket check is per group (it fires with that group's labels)."""
-    _, total = queries.sli_rates(service, slo.sli, PROBE_WINDOW)
-    lines = ["(", f"  absent({total})"]
-    if slo.sli.kind is SliKind.LATENCY:
-        _, per_group = queries.sli_rates(service, slo.sli, PROBE_WINDOW, slo.by)
-        lines += ["  or", f"  ({per_group} > 0 unless {bucket_rate(slo, PROBE_WINDOW)})"]
-    lines.append(")")
+    route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
+    that group's labels); one instance without the bucket is enough, the others' buckets do not hide it."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY:
+        blind = queries.unbucketed_series(sli, PROBE_WINDOW)
+        every_count = f"sum({queries.latency_count_rate(sli, PROBE_WINDOW)})"
+        lines = ["(", f"  absent({every_count})", "  or", f"  count{by_clause(slo.by)}({blind})", ")"]
+    else:
+        _, total = queries.sli_rates(service, sli, PROBE_WINDOW)
+        lines = ["(", f"  absent({total})", ")"]
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
@@ -47,13 +41,20 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
 def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
     """(summary, description) of the alert."""
     sli = slo.sli
+    summary = f"{service.name}: the {slo.name} SLO has no data, so its burn alerts cannot fire"
+    since = " although the service's targets are up" if service.targets else ""
+    held = format_duration(DATA_MISSING_FOR_SECONDS)
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
-        base, le = sli.latency.selector.metric, decimal_text(sli.threshold_le or Decimal(0))
-        what = (
-            f'`{base}_count`, or its `le="{le}"` bucket while there is traffic '
-            "(a threshold that is not a bucket boundary never has one)"
+        count, le = sli.latency.selector.metric + "_count", decimal_text(sli.threshold_le or Decimal(0))
+        description = (
+            f"No series for `{count}` in the last {held}{since} (a renamed or dropped metric, a changed selector "
+            f'or relabelling), or a `{count}` series with traffic has no `le="{le}"` bucket (an instance whose '
+            "histogram has other buckets, say mid-deploy, or a threshold that is not a bucket boundary). The SLI "
+            "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
+            "lists them."
         )
-    elif sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
+        return summary, description
+    if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         what = f"`{sli.total.selector.metric}`"
     elif sli.kind is SliKind.ERROR_RATIO:
         what = (
@@ -64,10 +65,8 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         what = f"`{sli.gauge.selector.metric}`" + (" (never ran, or renamed)" if sli.kind is SliKind.FRESHNESS else "")
     else:
         what = "the total-events query"
-    summary = f"{service.name}: the {slo.name} SLO has no data, so its burn alerts cannot fire"
-    since = " although the service's targets are up" if service.targets else ""
     description = (
-        f"No series for {what} in the last {format_duration(DATA_MISSING_FOR_SECONDS)}{since}: a renamed or "
+        f"No series for {what} in the last {held}{since}: a renamed or "
         "dropped metric, a changed selector or relabelling. Until the SLI is back, this SLO cannot page."
     )
     return summary, description

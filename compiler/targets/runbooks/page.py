@@ -10,7 +10,7 @@ from typing import NamedTuple
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.types import Fleet, Integration, KeyAlert, Service, ThresholdType, Tier
+from compiler.model.types import Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets.base import TargetOptions
@@ -95,6 +95,15 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
         "- Renamed or dropped metrics (a library upgrade, relabelling), a changed selector label.",
         "- A latency SLI: is the threshold one of the histogram's bucket boundaries (`le` values)?",
     ]
+    if alert.slo.sli.kind is SliKind.LATENCY:
+        lines += [
+            "- Which series have traffic but no threshold bucket (the SLI counts them neither as good nor as "
+            "bad: an instance whose histogram has other buckets, say mid-deploy)?",
+            "",
+            "```promql",
+            queries.unbucketed_series(alert.slo.sli, "5m"),
+            "```",
+        ]
     lines += ["", "## Mitigation", ""]
     lines += ["- Fix the spec's metric names or the exporter; _write down what worked here_."]
     return "\n".join(lines) + "\n"

@@ -138,3 +138,15 @@ def constant(value: Decimal | float | int, samples: int) -> str:
         decimal_text(value) if isinstance(value, Decimal) else repr(value) if isinstance(value, float) else str(value)
     )
     return f"{text}+0x{samples}"
+
+
+def exposed_le(le: Decimal) -> str:
+    """A bucket bound as client_golang exposes it (strconv 'g', shortest): 0.25, 300000, and from 1e6 or
+    below 1e-4 in exponent form, 3e+08, 1.5e-05: the generated tests read the buckets real exporters write."""
+    _, digits, exponent = le.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    power = exponent + len(digits) - 1
+    if -4 <= power < 6:
+        return decimal_text(le)
+    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+    return f"{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"

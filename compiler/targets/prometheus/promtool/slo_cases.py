@@ -28,7 +28,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.lanes import side_lanes
-from compiler.targets.prometheus.promtool.series import Phase, counter_values, satisfy
+from compiler.targets.prometheus.promtool.series import Phase, counter_values, exposed_le, satisfy
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
 from compiler.targets.prometheus.promtool.unscraped import padded
@@ -149,7 +149,7 @@ def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], s
         if labels is None or set(slo.by) & set(labels):
             return None
         labels = {**labels, **sample_group(slo)}
-        bucket = {**labels, "le": decimal_text(sli.threshold_le)}
+        bucket = {**labels, "le": exposed_le(sli.threshold_le)}
         return [(sel.metric + "_count", labels, "total"), (sel.metric + "_bucket", bucket, "good")]
     if sli.kind is not SliKind.RATIO or sli.total is None or sli.total.selector is None:
         return None

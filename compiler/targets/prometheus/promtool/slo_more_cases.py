@@ -32,7 +32,7 @@ from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
-from compiler.targets.prometheus.promtool.series import constant, satisfy
+from compiler.targets.prometheus.promtool.series import constant, exposed_le, satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
@@ -70,7 +70,7 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
         labels = {**labels, **sample_group(slo)}  # a grouped SLO checks its bucket per group
         out = [(sel.metric + "_count", labels)]
         if bucket:
-            out.append((sel.metric + "_bucket", {**labels, "le": decimal_text(sli.threshold_le)}))
+            out.append((sel.metric + "_bucket", {**labels, "le": exposed_le(sli.threshold_le)}))
         return out
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         labels = satisfy(sli.total.selector.matchers)

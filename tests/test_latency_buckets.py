@@ -1,0 +1,111 @@
+"""Latency SLIs on buckets as real exporters write them, through promtool (hand-written series, not obsc's
+test generator): `le` in exponent form, and an instance whose histogram lacks the threshold bucket.
+
+Found by a hunt: client_golang and the Python client write a bound from 1e6 as `3e+08`, Java as `3.0E8`, and
+Prometheus 2.42 keeps `le` as written, so a ns histogram's 300ms bucket was never read (an outage never paged,
+a healthy service got SLODataMissing). And errors were `sum(count) - sum(bucket)`: an instance exporting other
+buckets (a rolling deploy) counted all its requests as slow and paged, while SLODataMissing stayed quiet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from tests.test_sli_semantics import _firing, _promtool, _rules, _value
+
+NS_HISTOGRAM = """apiVersion: obsc/v1
+service: tick
+team: core
+selector: {job: tick}
+metrics:
+  lat: {selector: grpc_server_handling_nanoseconds, type: histogram, unit: ns}
+slos: [{name: fast-enough, objective: 99, sli: {latency: lat, threshold: 300ms}}]
+alerts: {traffic_anomaly: false, latency_p99: false}
+"""
+
+
+def _ns_series(le: str, good: str) -> dict[str, str]:
+    metric = "grpc_server_handling_nanoseconds"
+    return {
+        'up{job="tick",instance="a"}': "1x60",
+        f'{metric}_count{{job="tick",instance="a"}}': "0+60x60",
+        f'{metric}_bucket{{job="tick",instance="a",le="{le}"}}': good,
+        f'{metric}_bucket{{job="tick",instance="a",le="+Inf"}}': "0+60x60",
+    }
+
+
+@pytest.mark.parametrize("le", ["3e+08", "3.0E8", "300000000"])  # client_golang/Python, Java, plain
+def test_a_ns_bucket_in_exponent_form_is_read(tmp_path: Path, le: str) -> None:
+    rules = _rules(tmp_path, "tick", NS_HISTOGRAM)
+    ratio = 'slo:sli_error:ratio_rate5m{service="tick",slo="fast-enough",window="5m"}'
+    outage = [_value(ratio, "30m", ratio, 1), _firing(names.SLO_BURN_FAST, "30m", 2)]  # every request slow
+    assert _promtool(tmp_path, rules, "tick", _ns_series(le, "0x60"), outage) == ""
+    healthy = [
+        _value(ratio, "30m", ratio, 0),
+        _firing(names.SLO_BURN_FAST, "30m", 0),
+        _firing(names.SLO_DATA_MISSING, "30m", 0),
+    ]
+    assert _promtool(tmp_path, rules, "tick", _ns_series(le, "0+60x60"), healthy) == ""
+
+
+VAULT = """apiVersion: obsc/v1
+service: vault
+team: core
+selector: {job: vault}
+metrics:
+  lat: {selector: rpc_latency_seconds, type: histogram}
+slos: [{name: speed, objective: 95, period: 7d, sli: {latency: lat, threshold: 250ms}}]
+alerts: {traffic_anomaly: false, latency_p99: false}
+"""
+
+
+def _deploy(a_good: str, by: str = "") -> dict[str, str]:
+    """Instance a exports the 0.25 bucket; instance b runs a build with buckets 0.1, 0.5 (every b request is
+    under 0.1s)."""
+    out = {'up{job="vault",instance="a"}': "1x60", 'up{job="vault",instance="b"}': "1x60"}
+    for instance, bounds in (("a", {"0.25": a_good}), ("b", {"0.1": "0+60x60", "0.5": "0+60x60"})):
+        labels = f'job="vault",instance="{instance}"{by}'
+        out[f"rpc_latency_seconds_count{{{labels}}}"] = "0+60x60"
+        for le, values in {**bounds, "+Inf": "0+60x60"}.items():
+            out[f'rpc_latency_seconds_bucket{{{labels},le="{le}"}}'] = values
+    return out
+
+
+def test_an_instance_without_the_threshold_bucket_is_neither_good_nor_bad_and_data_missing_says_so(
+    tmp_path: Path,
+) -> None:
+    rules = _rules(tmp_path, "vault", VAULT)
+    ratio = 'slo:sli_error:ratio_rate5m{service="vault",slo="speed",window="5m"}'
+    missing = f'ALERTS{{alertname="{names.SLO_DATA_MISSING}",alertstate="firing"}}'
+    healthy = [
+        _value(ratio, "30m", ratio, 0),  # was 0.5: instance b's requests all counted as slow
+        _firing(names.SLO_BURN_FAST, "30m", 0),
+        _value(f"count by (slo) ({missing})", "30m", '{slo="speed"}', 1),  # b is blind: the warning says so
+    ]
+    assert _promtool(tmp_path, rules, "vault", _deploy("0+60x60"), healthy) == ""
+    # An outage on the instance that has the bucket still pages: b's requests do not dilute it.
+    outage = [_value(ratio, "30m", ratio, 1), _firing(names.SLO_BURN_FAST, "30m", 2)]
+    assert _promtool(tmp_path, rules, "vault", _deploy("0x60"), outage) == ""
+
+
+def test_a_grouped_slo_names_the_group_whose_series_lack_the_bucket(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "vault", VAULT.replace("period: 7d,", "period: 7d, by: [route],"))
+    series = {**_deploy("0+60x60", ',route="/pay"'), **_good_route("/list")}
+    missing = f'ALERTS{{alertname="{names.SLO_DATA_MISSING}",alertstate="firing"}}'
+    checks = [
+        _firing(names.SLO_BURN_FAST, "30m", 0),
+        _value(f"count by (route) ({missing})", "30m", '{route="/pay"}', 1),  # /list has every bucket: quiet
+    ]
+    assert _promtool(tmp_path, rules, "vault", series, checks) == ""
+
+
+def _good_route(route: str) -> dict[str, str]:
+    labels = f'job="vault",instance="a",route="{route}"'
+    return {
+        f"rpc_latency_seconds_count{{{labels}}}": "0+60x60",
+        f'rpc_latency_seconds_bucket{{{labels},le="0.25"}}': "0+60x60",
+        f'rpc_latency_seconds_bucket{{{labels},le="+Inf"}}': "0+60x60",
+    }
