@@ -369,3 +369,22 @@ def test_no_note_says_info_notifies_nobody_when_the_platform_routes_info() -> No
 
     notes = compile_specs([str(ROOT / "examples")]).notes
     assert notes and not [n for n in notes if "info alerts notify nobody" in n]
+
+
+@pytest.mark.parametrize(("floor", "takes"), [(36, True), (37, False), (1000, False)])
+def test_an_slo_whose_event_floor_holds_its_page_back_does_not_take_the_page(
+    tmp_path: Path, floor: int, takes: bool
+) -> None:
+    # Found by a hunt: min_bad_events 1000 at 0.2 req/s held the SLO's page back for three hours of a 50% outage,
+    # while the error-rate page it had replaced was folded into a ticket. The SLO takes the page only when its
+    # floor over the fastest page window (1h) asks no more failures a second than the key alert's (3 in 5m).
+    sli = "sli: {errors: errors, total: requests}"
+    slo = f"  - {{name: availability, objective: 99.9, {sli}, min_bad_events: {floor}}}\n"
+    _, service, _ = compiled(tmp_path, HTTP + "slos:\n" + slo)
+    if takes:
+        assert key(service, AlertKind.ERROR_RATE) == {Tier.WARNING: ("availability", True)}
+    else:
+        assert key(service, AlertKind.ERROR_RATE) == {
+            Tier.CRITICAL: ("availability", False),
+            Tier.WARNING: ("availability", False),
+        }

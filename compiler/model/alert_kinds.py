@@ -25,6 +25,7 @@ _PAGE_FOR = {Tier.CRITICAL: 300, Tier.WARNING: 900, Tier.INFO: 0}
 # test can show it firing at its 30m steps.
 EVENT_KINDS = frozenset({AlertKind.DEPLOYMENT, AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE})
 EVENT_MAX_FOR = 1800
+SIGNAL_SECONDS = 300  # the window of the key alerts' rates and ratios (5m)
 # Any alert's longest `for`: its generated test feeds samples across the hold, and a hold of weeks never pages
 # in time (a year made a one-service compile take 71 s).
 MAX_FOR = 7 * 86400

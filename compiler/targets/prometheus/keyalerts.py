@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
+from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
 from compiler.model.types import AlertKind, Metric, Platform, Service
@@ -22,7 +23,7 @@ from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo import alert_labels
 
-SIGNAL_WINDOW = "5m"
+SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
 TRAFFIC_FLOOR = Decimal("0.1")
 DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
