@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compiler.api import CompileOptions, compile_specs
-from compiler.errors import Diagnostic, InputError, Location, OutputError
-from compiler.importers import ImportOptions, import_specs
+from compiler.errors import Diagnostic, InputError, Location, OutputError, json_path
+from compiler.importers import Imported, ImportOptions, import_specs
+from compiler.importers.render import source_of
 from compiler.output.guard import make_directory, refuse_system_dir, write_text_safely
 
 PLATFORM = "platform.yaml"
@@ -24,8 +25,8 @@ def run(
 ) -> tuple[list[str], list[str]]:
     """(files written, report lines: each field not carried over and each choice made, located)."""
     imported = import_specs(fmt, files, ImportOptions(team=team, period=period))
-    if not imported.specs:  # every objective was dropped: say why, write nothing
-        raise InputError([*imported.dropped, *imported.notes])
+    if not imported.specs:  # every objective was dropped: say why (notes are not errors), write nothing
+        raise InputError(imported.dropped or imported.notes)
     out = Path(out_dir)
     refuse_system_dir(out_dir, "--out")
     if os.path.lexists(out) and not out.is_dir():
@@ -40,7 +41,7 @@ def run(
     files_out = dict(imported.specs)
     if not platform.exists():
         files_out[PLATFORM] = imported.platform
-    _prove(files_out, str(platform) if platform.exists() else None, out_dir)
+    _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
     make_directory(out_dir)
     for name, text in sorted(files_out.items()):
         write_text_safely(str(out / name), text)
@@ -50,7 +51,7 @@ def run(
     return sorted(files_out), report
 
 
-def _prove(files: dict[str, str], platform: str | None, out_dir: str) -> None:
+def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_dir: str) -> None:
     with tempfile.TemporaryDirectory(prefix="obsc-import-") as scratch:
         for name, text in files.items():
             Path(scratch, name).write_text(text, encoding="utf-8")
@@ -58,13 +59,23 @@ def _prove(files: dict[str, str], platform: str | None, out_dir: str) -> None:
         try:
             compile_specs([scratch], options)
         except InputError as exc:
-            # Point at the file the user will see in --out, not the scratch copy.
-            shown = [
-                Diagnostic(
-                    Location(d.location.file.replace(scratch, out_dir), d.location.line, d.location.col),
-                    d.path,
-                    f"the imported spec does not compile: {d.message}",
-                )
-                for d in exc.diagnostics
-            ]
-            raise InputError(shown) from None
+            raise InputError([_at_source(d, imported, files, scratch, out_dir) for d in exc.diagnostics]) from None
+
+
+def _at_source(found: Diagnostic, imported: Imported, files: dict[str, str], scratch: str, out_dir: str) -> Diagnostic:
+    """A trial-compile error where the user can fix it: at the source field the spec key was made from, with
+    the spec line quoted (the spec was never written, so its file:line:col would point at nothing)."""
+    where = found.location
+    name = os.path.relpath(where.file, scratch)
+    if name not in files:  # the existing platform.yaml of --out: a real file
+        return Diagnostic(where, found.path, f"the imported spec does not compile: {found.message}")
+    lines = files[name].splitlines()
+    quoted = lines[where.line - 1].strip() if 0 < where.line <= len(lines) else ""
+    reads = f" reads `{quoted}`" if quoted else ""
+    would_be = f"spec not written: {Path(out_dir, name)} line {where.line} at {json_path(found.path)}{reads}"
+    service = imported.converted.get(name)
+    if service is None:  # the platform skeleton: no source has it
+        message = f"the platform skeleton does not compile: {found.message} ({would_be})"
+        return Diagnostic(Location(str(Path(out_dir, name))), found.path, message)
+    location, path = source_of(service, found.path)
+    return Diagnostic(location, path, f"the imported spec does not compile: {found.message} ({would_be})")

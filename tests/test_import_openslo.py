@@ -135,3 +135,104 @@ def test_other_openslo_versions_and_dangling_references_are_errors(tmp_path: Pat
     dangling.write_text(FULL.split("---")[0])
     with pytest.raises(InputError, match=r"slo.yaml:6:3 \$.spec.indicatorRef: no SLI named 'checkout-errors'"):
         import_specs("openslo", [str(dangling)], ImportOptions())
+
+
+SLI_DOC = """\
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: http-errors}
+spec:
+  ratioMetric:
+    counter: true
+    bad: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="JOB",code=~"5.."}'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="JOB"}'}}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: JOB-availability}
+spec:
+  service: JOB
+  indicatorRef: http-errors
+  timeWindow: [{duration: DURATION, isRolling: true}]
+  objectives: [OBJECTIVE]
+"""
+
+
+def _slo_file(path: Path, job: str, duration: str = "28d", objective: str = "{target: 0.999}") -> Path:
+    path.write_text(SLI_DOC.replace("JOB", job).replace("DURATION", duration).replace("OBJECTIVE", objective))
+    return path
+
+
+def test_two_files_defining_one_sli_name_is_an_error_naming_both(tmp_path: Path) -> None:
+    # last-wins made alpha's SLO measure beta's traffic
+    a, b = _slo_file(tmp_path / "a.yaml", "alpha"), _slo_file(tmp_path / "b.yaml", "beta")
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(a), str(b)], ImportOptions())
+    assert str(caught.value) == (
+        f"{b}:3:12 $.metadata.name: another SLI named 'http-errors' is defined at {a}:3:12: OpenSLO names are "
+        "unique per kind (references resolve by name); rename one"
+    )
+
+
+def test_an_slo_name_repeated_within_one_service_is_an_error(tmp_path: Path) -> None:
+    a = _slo_file(tmp_path / "a.yaml", "alpha")
+    b = tmp_path / "b.yaml"
+    b.write_text(a.read_text().split("---")[1].replace("0.999", "0.99"))
+    with pytest.raises(InputError, match=r"b.yaml:\d+:\d+ \$.spec.objectives\[0\]: service 'alpha' already has an SLO"):
+        import_specs("openslo", [str(a), str(b)], ImportOptions())
+
+
+@pytest.mark.parametrize(
+    ("duration", "period"),
+    [
+        ("1M", "30d"),  # M, Q, Y were counted as days: 1M was "shorter than 3d", 3M accepted as 90d
+        ("2M", "60d"),
+        ("3M", "90d"),
+        ("1Q", "90d"),
+        ("1Y", "365d"),
+        ("4w", "4w"),
+        ("1w", "1w"),
+        ("28d", "28d"),
+        ("2d", "2d"),  # obsc has a 1d catalog: a 2d period compiles
+        ("1d", "1d"),
+        ("24h", "24h"),
+        ("72h", "72h"),
+        ("12h", None),  # shorter than every window catalog
+        ("1m", None),  # m is minutes in OpenSLO
+        ("1440m", "1440m"),
+    ],
+)
+def test_timewindow_units(tmp_path: Path, duration: str, period: str | None) -> None:
+    source = _slo_file(tmp_path / "a.yaml", "alpha", duration=duration)
+    imported = import_specs("openslo", [str(source)], ImportOptions())
+    durations = [d for d in imported.dropped if d.path[-1] == "duration"]
+    if period is None:
+        assert not imported.specs
+        (dropped,) = durations
+        assert "shorter than obsc's shortest burn-rate window catalog (1d)" in dropped.message
+        return
+    assert durations == []
+    assert f"  period: {period}\n" in imported.specs["alpha.yaml"]
+
+
+def test_every_accepted_period_compiles(tmp_path: Path) -> None:
+    files = [
+        _slo_file(tmp_path / f"{n}.yaml", f"s{n}", duration=d).rename(tmp_path / f"{n}.yaml")
+        for n, d in enumerate(("1M", "2M", "1Q", "1Y", "2d", "1440m"))
+    ]
+    texts = [f.read_text().replace("http-errors", f"errors-{i}") for i, f in enumerate(files)]
+    for f, text in zip(files, texts, strict=True):
+        f.write_text(text)
+    _, compilation = import_and_compile("openslo", files, tmp_path / "out")
+    periods = sorted(s.slos[0].period_seconds // 86400 for s in compilation.fleet.services)
+    assert periods == [1, 2, 30, 60, 90, 365]
+
+
+def test_target_and_target_percent_together_are_an_error(tmp_path: Path) -> None:
+    source = _slo_file(tmp_path / "a.yaml", "alpha", objective="{target: 0.999, targetPercent: 95}")
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(source)], ImportOptions())
+    assert str(caught.value) == (
+        f"{source}:17:16 $.spec.objectives[0]: an objective takes target (a ratio) or targetPercent, not both: "
+        "keep the one you mean"
+    )

@@ -53,13 +53,59 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
     assert alone.fleet.services[0].slos[0].sli.threshold_seconds == Decimal(5)
 
 
-def test_two_objectives_with_one_name_are_an_error_at_the_second() -> None:
+def test_one_name_in_two_namespaces_is_two_services_each_paging_its_own_team(tmp_path: Path) -> None:
+    # A Kubernetes object is namespace/name: merged, the `default` objective paged `monitoring`.
     files = [
-        str(require_shared(f"corpus/pyrra/{n}"))
+        require_shared(f"corpus/pyrra/{n}")
         for n in ("slo-apiserver-read-cluster-latency.yaml", "mimir-example-slo.yaml")
     ]
-    with pytest.raises(InputError, match=r"mimir-example-slo.yaml:\d+:\d+ .*already has an SLO 'latency'"):
-        import_specs("pyrra", files, ImportOptions())
+    imported, compilation = import_and_compile("pyrra", files, tmp_path)
+    teams = {s.name: s.team for s in compilation.fleet.services}
+    assert teams == {
+        "apiserver-read-cluster-latency-default": "default",
+        "apiserver-read-cluster-latency-monitoring": "monitoring",
+    }
+    apart = [n for n in imported.notes if "defined by several owners" in n.message]
+    assert {Path(n.location.file).name for n in apart} == {f.name for f in files}
+
+
+def _objective(namespace: str, job: str) -> str:
+    return f"""\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {{name: checkout, namespace: {namespace}}}
+spec:
+  target: "99.5"
+  window: 4w
+  indicator:
+    ratio:
+      errors: {{metric: 'http_requests_total{{job="{job}",code=~"5.."}}'}}
+      total: {{metric: 'http_requests_total{{job="{job}"}}'}}
+"""
+
+
+def test_hunted_checkout_in_team_a_and_team_b_keeps_each_teams_selector(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(_objective("team-a", "checkout-a"))
+    (tmp_path / "b.yaml").write_text(_objective("team-b", "checkout-b"))
+    _, compilation = import_and_compile("pyrra", [tmp_path / "a.yaml", tmp_path / "b.yaml"], tmp_path / "out")
+    found = {s.name: (s.team, [m.render() for m in s.selector]) for s in compilation.fleet.services}
+    assert found == {
+        "checkout-team-a": ("team-a", ['job="checkout-a"']),
+        "checkout-team-b": ("team-b", ['job="checkout-b"']),
+    }
+
+
+def test_one_namespace_and_name_twice_is_an_error_naming_both_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(_objective("team-a", "checkout"))
+    (tmp_path / "b.yaml").write_text(_objective("team-a", "checkout"))
+    with pytest.raises(InputError, match=r"b.yaml:\d+:\d+ .*already has an SLO 'availability' \(.*a.yaml:\d+:\d+\)"):
+        import_specs("pyrra", [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], ImportOptions())
+    # different selectors: one spec cannot have both (obsc adds the selector to every metric)
+    (tmp_path / "b.yaml").write_text(_objective("team-a", "checkout-b"))
+    with pytest.raises(
+        InputError, match=r"b.yaml:3:12 \$: service 'checkout' of namespace 'team-a' is also defined at"
+    ):
+        import_specs("pyrra", [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], ImportOptions())
 
 
 BOOL_GAUGE = """\

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.importers import openslo, pyrra, sloth
+from compiler.importers.merge import merge_services
 from compiler.importers.render import ServiceOut, platform_text, spec_text
 from compiler.importers.source import Findings, Source
 from compiler.spec import loader
@@ -34,6 +35,7 @@ class Imported:
     dropped: list[Diagnostic] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
+    converted: dict[str, ServiceOut] = field(default_factory=dict)  # file name → the service its spec writes
 
 
 def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Imported:
@@ -64,13 +66,14 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
     services = _convert(fmt, sources, options, findings)
     for src in sources:
         src.leftovers()
-    merged = _merge(services, findings)
+    merged = merge_services(services, findings)
     if findings.errors:
         raise InputError(findings.errors)
     command = f"obsc import {fmt}"
     out = Imported(dropped=sorted(set(findings.dropped)), notes=sorted(set(findings.notes)))
     for service in merged:
         out.specs[f"{service.name}.yaml"] = spec_text(service, command)
+        out.converted[f"{service.name}.yaml"] = service
         out.services.append(service.name)
     out.platform = platform_text(sorted({s.team for s in merged}), command)
     return out
@@ -123,25 +126,3 @@ def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: 
             service.sources = [f"{src.doc.file} ({_LABEL[fmt]}, document {src.doc.index + 1})"]
             services.append(service)
     return services
-
-
-def _merge(services: list[ServiceOut], findings: Findings) -> list[ServiceOut]:
-    """One spec per service: documents naming the same service add their SLOs to it."""
-    by_name: dict[str, ServiceOut] = {}
-    for service in services:
-        first = by_name.get(service.name)
-        if first is None:
-            by_name[service.name] = service
-            continue
-        seen = {slo.name: slo for slo in first.slos}
-        for slo in service.slos:
-            if slo.name in seen:
-                where = seen[slo.name].origin
-                findings.errors.append(
-                    Diagnostic(slo.origin, (), f"service {service.name!r} already has an SLO {slo.name!r} ({where})")
-                )
-            else:
-                first.slos.append(slo)
-        first.sources.extend(s for s in service.sources if s not in first.sources)
-        first.labels = {**service.labels, **first.labels}
-    return sorted(by_name.values(), key=lambda s: s.name)

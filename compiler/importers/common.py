@@ -104,3 +104,30 @@ def note_selector(src: Source, path: Path, selector: dict[str, str]) -> None:
             f"selector {{{shown}}} is the matcher every query shares; obsc verify looks for it on `up`, whose labels "
             "are the scrape target's (job, instance): change it if it is not a target label",
         )
+
+
+# One ratio expression has no event count: obsc's `raw: {error_ratio}` SLI, which has no min_bad_events guard
+# (as errors = ratio, total = 1 the guard read the ratio as a failure rate and held pages back).
+ERROR_RATIO_NOTE = (
+    "an error-ratio query becomes obsc's one-expression SLI (raw: {error_ratio}), with no min_bad_events guard as "
+    "in the source; obsc records max(<query>) >= 0, so write a query that returns one series (of several, the "
+    "worst one alerts), and windows of 1d and longer average 5m ratios (as Sloth's 30d window does)"
+)
+_HOLDS = "hold 2m / 15m (pages) and 5m (tickets) before firing"
+
+
+def note_alert_differences(src: Source, path: Path, tool: str, *, guard: bool, holds: bool) -> None:
+    """What obsc's burn alerts add that the source's do not have, so a quiet service that would have paged
+    does not stay quiet unexplained: the min_bad_events guard (event SLIs) and the `for:` holds."""
+    added = []
+    if guard:
+        added.append(
+            "need min_bad_events failed events in their long window (the platform's default, 3, unless set: one "
+            "or two stray failures of a quiet service never page)"
+        )
+    if holds:
+        added.append(_HOLDS)
+    if not added:
+        return
+    hint = f"; set min_bad_events: 0 on an SLO to page on any failure, as {tool} does" if guard else ""
+    src.note(path, f"unlike {tool}'s, obsc's burn alerts {' and '.join(added)}{hint}")

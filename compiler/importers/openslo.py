@@ -12,7 +12,13 @@ import re
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import objective_percent, obsc_name, pick_team
+from compiler.importers.common import (
+    ERROR_RATIO_NOTE,
+    note_alert_differences,
+    objective_percent,
+    obsc_name,
+    pick_team,
+)
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model import burnrate
@@ -22,6 +28,7 @@ from compiler.spec.document import Path
 API = "openslo/v1"
 _DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
 _APPROX = {"M": 30, "Q": 90, "Y": 365}  # days: obsc periods are fixed lengths
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
 
 
@@ -41,7 +48,19 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
             continue
         kind = str(src.take(("kind",)) or "")
         src.enter(("metadata",))
-        objects[(kind, str(src.take(("metadata", "name")) or ""))] = src
+        key = (kind, str(src.take(("metadata", "name")) or ""))
+        # A reference to a name defined twice resolved to whichever file came last. SLOs are never referenced
+        # (their names need only be unique within a service, checked where they meet).
+        if key in objects and kind != "SLO":
+            first = objects[key].at(("metadata", "name"))
+            src.error(
+                ("metadata", "name"),
+                f"another {kind} named {key[1]!r} is defined at {first}: OpenSLO names are unique per kind "
+                "(references resolve by name); rename one",
+            )
+            src.take(())  # one error for the document, not one per field
+            continue
+        objects.setdefault(key, src)
         if kind == "SLO":
             slos.append(src)
         elif kind not in _LINKED_KINDS:
@@ -77,13 +96,20 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         return
     chosen = pick_team(src, (*spec, "service"), team, None, "")
     if service not in out:
-        out[service] = ServiceOut(name=service, team=chosen, selector={}, origin=src.at(spec))
+        out[service] = ServiceOut(
+            name=service, team=chosen, selector={}, origin=src.at(spec), fields=src.origins(service=(*spec, "service"))
+        )
         described = objects.get(("Service", str(src.get((*spec, "service")))))
         if described is not None:  # an OpenSLO Service object: its description is the spec's
             described.enter(("spec",))
             out[service].description = str(described.take(("spec", "description")) or "").strip()
     target = out[service]
     queries, body = sli
+    linked = objects.get(("SLI", str(src.get((*spec, "indicatorRef")))))
+    inline = src.get((*spec, "indicator")) is not None
+    sli_origin = src.origins(sli=(*spec, "indicator")) if inline or linked is None else linked.origins(sli=("spec",))
+    guard, holds = "errors" in body["raw"], alerting["critical"] or alerting["warning"]
+    note_alert_differences(src, (*spec, "objectives"), "OpenSLO", guard=guard, holds=holds)
     if src.doc.file not in target.sources:
         target.sources.append(src.doc.file)
     for i, _ in enumerate(objectives):
@@ -100,8 +126,19 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
             ("indicatorRef", "composite SLOs are not supported"),
         ):
             src.drop((*path, key), why)
-        if name is not None and objective is not None:
-            target.slos.append(SloOut(name, objective, period, body, dict(alerting), description, src.at(path)))
+        clash = next((slo for slo in target.slos if slo.name == name), None)
+        if clash is not None:
+            src.error(path, f"service {service!r} already has an SLO {name!r} ({clash.origin})")
+        elif name is not None and objective is not None:
+            slo = SloOut(name, objective, period, body, dict(alerting), description, src.at(path))
+            slo.fields = src.origins(
+                name=("metadata", "name"),
+                objective=(*path, "target" if src.get((*path, "targetPercent")) is None else "targetPercent"),
+                period=(*spec, "timeWindow"),
+                alerts=(*spec, "alertPolicies"),
+            )
+            slo.fields.update(sli_origin)
+            target.slos.append(slo)
     selector = promql_text.common_matchers(queries) or {"job": service}
     if not target.selector:
         target.selector = selector
@@ -117,6 +154,11 @@ def _objective_name(src: Source, path: Path, base: str, index: int) -> str | Non
 
 def _target(src: Source, path: Path) -> Any:
     src.take((*path, "displayName"))
+    if src.get((*path, "target")) is not None and src.get((*path, "targetPercent")) is not None:
+        src.take((*path, "target"))
+        src.take((*path, "targetPercent"))
+        src.error(path, "an objective takes target (a ratio) or targetPercent, not both: keep the one you mean")
+        return None
     if src.get((*path, "targetPercent")) is not None:
         return objective_percent(src, (*path, "targetPercent"), src.take((*path, "targetPercent")))
     return objective_percent(src, (*path, "target"), src.take((*path, "target")), ratio=True)
@@ -145,13 +187,13 @@ def _period(src: Source, path: Path) -> str | None:
         period = f"{count * _APPROX[unit]}d"
     else:
         period = text
-    longest = max(w.long_seconds for w in burnrate.catalog())
-    seconds = {"m": 60, "h": 3600, "d": 86400, "w": 604800}.get(unit, 86400) * count
-    if seconds < longest:
+    seconds = count * (_APPROX[unit] * 86400 if unit in _APPROX else _UNIT_SECONDS[unit])
+    if burnrate.catalog_for(seconds) is None:
+        shortest = min(burnrate.builtin_catalogs()) // 86400
         src.drop(
             (*first, "duration"),
             f"a period of {text} ({'minutes' if unit == 'm' else unit}; 'M' is months in OpenSLO) is shorter than "
-            f"obsc's longest burn-rate window ({longest // 86400}d); the SLO is not imported",
+            f"obsc's shortest burn-rate window catalog ({shortest}d); the SLO is not imported",
         )
         return None
     return period
@@ -192,8 +234,8 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any]] | None:
         kind = src.take((*ratio, "rawType"))
         if query is None:
             return None
-        errors = query if kind == "failure" else f"1 - ({query})"
-        return [query], {"raw": {"errors": errors, "total": f"({query}) * 0 + 1"}}
+        src.note((*ratio, "raw"), ERROR_RATIO_NOTE)
+        return [query], {"raw": {"error_ratio": query if kind == "failure" else f"1 - ({query})"}}
     total = _query(src, (*ratio, "total"))
     good = _query(src, (*ratio, "good")) if src.get((*ratio, "good")) is not None else None
     bad = _query(src, (*ratio, "bad")) if src.get((*ratio, "bad")) is not None else None

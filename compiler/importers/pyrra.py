@@ -8,10 +8,11 @@ SLI is written as raw PromQL so no matcher is added that the source did not have
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from compiler.importers import promql_text
-from compiler.importers.common import note_selector, objective_percent, obsc_name, pick_team
+from compiler.importers.common import note_alert_differences, note_selector, objective_percent, obsc_name, pick_team
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector
@@ -58,10 +59,29 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     if name is None or objective is None or built is None:
         return None
     slo_name, selector, metrics, sli = built
+    if alerting:
+        note_alert_differences(src, (*spec, "indicator"), "Pyrra", guard=True, holds=False)
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
     slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec))
+    slo.fields = src.origins(
+        objective=(*spec, "target"),
+        period=(*spec, "window"),
+        description=(*spec, "description"),
+        sli=(*spec, "indicator"),
+        alerts=(*spec, "alerting"),
+    )
+    # A Kubernetes object is its namespace and name: a plain file without a namespace is in `default`.
+    owner = re.sub(r"[^a-z0-9]+", "-", str(namespace or "default").lower()).strip("-") or "default"
     return ServiceOut(
-        name=name, team=chosen, selector=selector, metrics=metrics, slos=[slo], origin=src.at(("metadata", "name"))
+        name=name,
+        team=chosen,
+        selector=selector,
+        metrics=metrics,
+        slos=[slo],
+        origin=src.at(("metadata", "name")),
+        owner=owner,
+        owner_kind="namespace",
+        fields=src.origins(service=("metadata", "name"), team=("metadata", "namespace"), metrics=("spec", "indicator")),
     )
 
 

@@ -14,6 +14,11 @@ import yaml
 
 from compiler.conventions import KEY_ALERT_NAMES
 from compiler.errors import NOWHERE, Location
+from compiler.spec.document import Path
+
+# Where the source writes what became a key of the spec: the trial compile's errors point there, not at a
+# spec file that was never written.
+Origin = tuple[Location, Path]
 
 
 @dataclass
@@ -27,6 +32,7 @@ class SloOut:
     origin: Location = NOWHERE  # where the source defines it, for messages
     labels: dict[str, str] = field(default_factory=dict)  # on the SLO's alerts
     annotations: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Origin] = field(default_factory=dict)  # spec key of the SLO → where the source says it
 
 
 @dataclass
@@ -40,6 +46,25 @@ class ServiceOut:
     metrics: dict[str, str] = field(default_factory=dict)
     slos: list[SloOut] = field(default_factory=list)
     origin: Location = NOWHERE
+    # Who owns the source object (Sloth: the team; Pyrra: the Kubernetes namespace): documents of one name
+    # and different owners are different services.
+    owner: str = ""
+    owner_kind: str = "team"
+    fields: dict[str, Origin] = field(default_factory=dict)  # spec key → where the source says it
+
+    def owner_text(self) -> str:
+        return f"{self.owner_kind} {self.owner!r}"
+
+
+def source_of(service: ServiceOut, path: Path) -> Origin:
+    """Where the source says what the spec of `service` writes at `path` (the SLO, else the service, when the
+    exact field has no single source)."""
+    if len(path) >= 2 and path[0] == "slos" and isinstance(path[1], int) and path[1] < len(service.slos):
+        slo = service.slos[path[1]]
+        found = slo.fields.get(str(path[2])) if len(path) > 2 else None
+        return found or slo.fields.get("name") or (slo.origin, ())
+    found = service.fields.get(str(path[0])) if path else None
+    return found or service.fields.get("service") or (service.origin, ())
 
 
 class _Dumper(yaml.SafeDumper):
@@ -84,7 +109,13 @@ def spec_text(service: ServiceOut, command: str) -> str:
         *(f"#   {source}" for source in service.sources),
         "# Fields that could not be carried over were reported by the import (file:line:col); check them.",
         "# `alerts:` switches off obsc's key-metric alerts, which the source did not have; remove lines to opt in.",
+        "# obsc's burn alerts hold 2m / 15m (pages) and 5m (tickets) before firing, which the source's may not.",
     ]
+    if any("error_ratio" not in slo.sli.get("raw", {}) for slo in service.slos):
+        header.append(
+            "# Burn alerts of event SLIs also need min_bad_events failures in their long window (platform default 3),"
+            " which the source did not have: set min_bad_events: 0 on an SLO to page on any failure."
+        )
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=1000, allow_unicode=True, default_flow_style=False)
     return "\n".join(header) + "\n" + body
 

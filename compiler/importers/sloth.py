@@ -2,8 +2,9 @@
 `PrometheusServiceLevel` resource (`sloth.slok.dev/v1`, camelCase keys).
 
 Sloth SLIs are free PromQL over `{{.window}}`; they become obsc raw SLIs over `$window`, unchanged. An
-`error_ratio_query` (a ratio, not two rates) becomes errors = the ratio, total = 1 per series, so obsc's
-ratio of sums is the ratio itself (averaged over series when the query returns several).
+`error_ratio_query` (a ratio, not two rates) becomes obsc's one-expression SLI `raw: {error_ratio}`, which
+has no min_bad_events guard (a guard multiplying a ratio by the window's seconds is no event count: at
+99.999% it held pages back until an 83x burn).
 Sloth's page alert is obsc's critical tier, its ticket alert the warning tier; Sloth has no budget alerts,
 so obsc's info tier is off.
 """
@@ -14,7 +15,9 @@ from typing import Any
 
 from compiler.importers import promql_text
 from compiler.importers.common import (
+    ERROR_RATIO_NOTE,
     RESERVED_ANNOTATIONS,
+    note_alert_differences,
     note_selector,
     objective_percent,
     obsc_name,
@@ -77,6 +80,10 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         slo = _slo(src, (*root, "slos", i), keys, period, queries)
         if slo is not None:
             slos.append(slo)
+    if slos:  # once per document: every Sloth SLO would repeat it
+        alerting = [slo for slo in slos if slo.alerts["critical"] or slo.alerts["warning"]]
+        guard = any("errors" in slo.sli.get("raw", {}) for slo in alerting)
+        note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
     if name is None:
         return None
     selector = promql_text.common_matchers(queries)
@@ -89,7 +96,14 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
             "verify and service_down, which is off): edit it to match the service's targets",
         )
     return ServiceOut(
-        name=name, team=chosen, selector=selector, labels=labels, slos=slos, origin=src.at((*root, "service"))
+        name=name,
+        team=chosen,
+        selector=selector,
+        labels=labels,
+        slos=slos,
+        origin=src.at((*root, "service")),
+        owner=chosen,
+        fields=src.origins(service=(*root, "service"), team=(*root, "labels"), labels=(*root, "labels")),
     )
 
 
@@ -107,7 +121,17 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
     annotations = _annotations(src, (*path, "alerting", "annotations"))
     if name is None or objective is None or sli is None:
         return None
-    return SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations)
+    out = SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations)
+    out.fields = src.origins(
+        name=(*path, "name"),
+        objective=(*path, "objective"),
+        description=(*path, "description"),
+        sli=(*path, "sli"),
+        alerts=(*path, "alerting"),
+        labels=(*path, "labels") if src.get((*path, "labels")) is not None else (*path, "alerting", "labels"),
+        annotations=(*path, "alerting", "annotations"),
+    )
+    return out
 
 
 def _slo_labels(src: Source, path: Path) -> dict[str, str]:
@@ -155,12 +179,8 @@ def _sli(src: Source, path: Path, keys: dict[str, str], queries: list[str]) -> d
         if ratio is None:
             return None
         queries.append(ratio)
-        src.note(
-            (*path, "raw"),
-            "an error-ratio query becomes errors = the ratio, total = 1 per series: windows of 1d and longer "
-            "average 5m ratios (as Sloth's 30d window does), and several series are averaged",
-        )
-        return {"raw": {"errors": ratio, "total": f"({ratio}) * 0 + 1"}}
+        src.note((*path, "raw"), ERROR_RATIO_NOTE)
+        return {"raw": {"error_ratio": ratio}}
     src.error(path, "an SLI needs events (error and total queries) or raw (an error ratio query)")
     return None
 

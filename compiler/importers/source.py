@@ -80,6 +80,10 @@ class Source:
     def at(self, path: Path) -> Location:
         return self.doc.locate(path, key=True)
 
+    def origins(self, **keys: Path) -> dict[str, tuple[Location, Path]]:
+        """Spec key → (location, path) of the source field it was made from, for the fields the source has."""
+        return {key: (self.at(path), path) for key, path in keys.items() if self.get(path) is not None}
+
     def error(self, path: Path, message: str) -> None:
         self.findings.errors.append(Diagnostic(self.doc.locate(path, key=True), path, message))
 

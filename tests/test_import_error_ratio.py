@@ -1,0 +1,137 @@
+"""An imported error-ratio SLI (Sloth `raw.error_ratio_query`, OpenSLO `ratioMetric.raw`) pages as the source
+does. It was imported as errors = the ratio, total = `(ratio) * 0 + 1`, so obsc's default min_bad_events
+guard read the ratio as a failure rate (`rate1h * 3600 >= 3`): at 99.999% the 1h page needed an 83x burn,
+not 14.4x, and the 6h one 13.9x, not 6x. Now it is obsc's `raw: {error_ratio}` SLI, which has no guard;
+proven with promtool on series written here by hand (the hunter's ledger case)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from compiler import conventions as names
+from compiler.importers import ImportOptions, import_specs
+from tests.conftest import require_shared, require_tool
+from tests.import_helpers import import_and_compile
+
+LEDGER = """\
+version: "prometheus/v1"
+service: "ledger"
+labels: {owner: "fin"}
+slos:
+  - name: "writes"
+    objective: 99.999
+    sli:
+      raw:
+        error_ratio_query: |
+          sum(rate(ledger_write_errors_total{job="ledger"}[{{.window}}]))
+          /
+          sum(rate(ledger_writes_total{job="ledger"}[{{.window}}]))
+    alerting: {name: LedgerWrites, page_alert: {}, ticket_alert: {}}
+"""
+
+
+def _burning(tmp_path: Path, errors_per_minute: str, at: str, windows: dict[str, int]) -> str:
+    """promtool's report ('' when it passes) on 100 writes/s with the given failures, checking how many burn
+    alerts of each window fire at `at`."""
+    source = tmp_path / "ledger-sloth.yaml"
+    source.write_text(LEDGER)
+    _, compilation = import_and_compile("sloth", [source], tmp_path / "specs")
+    rules = compilation.bundle.get(names.prometheus_rules_path("ledger"))
+    assert rules is not None
+    (tmp_path / "rules.yaml").write_text(rules.content)
+    checks = [
+        {
+            "expr": f'count(ALERTS{{alertname="{names.SLO_BURN_FAST}",burn_window="{window}",alertstate="firing"}}) '
+            "or vector(0)",
+            "eval_time": at,
+            "exp_samples": [{"labels": "{}", "value": count}],
+        }
+        for window, count in windows.items()
+    ]
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "30s",
+        "group_eval_order": ["obsc-ledger-slo", "obsc-ledger-key", "obsc-ledger-coarse"],
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'ledger_writes_total{job="ledger"}', "values": "0+6000x600"},
+                    {"series": 'ledger_write_errors_total{job="ledger"}', "values": f"0+{errors_per_minute}x600"},
+                    {"series": 'up{job="ledger"}', "values": "1x600"},
+                ],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run(
+        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+def test_a_50x_burn_at_99_999_pages_on_the_1h_pair(tmp_path: Path) -> None:
+    # 0.05 failed writes/s of 100: ratio 5e-4 = 50x the 1e-5 budget (the guard wanted 83x: no page)
+    assert _burning(tmp_path, "3", "30m", {"fast": 1}) == ""
+
+
+def test_a_10x_burn_at_99_999_pages_on_the_6h_pair_and_not_the_1h_one(tmp_path: Path) -> None:
+    # 0.01 failed writes/s of 100, 36 an hour: 10x the budget, above the 6h pair's 6x (the guard wanted 13.9x)
+    assert _burning(tmp_path, "0.6", "8h", {"medium": 1, "fast": 0}) == ""
+
+
+def test_the_import_writes_the_error_ratio_sli_and_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "ledger.yaml"
+    source.write_text(LEDGER)
+    imported = import_specs("sloth", [str(source)], ImportOptions())
+    spec = yaml.safe_load(imported.specs["ledger.yaml"])
+    ratio = (
+        'sum(rate(ledger_write_errors_total{job="ledger"}[$window]))\n/\n'
+        'sum(rate(ledger_writes_total{job="ledger"}[$window]))'
+    )
+    assert spec["slos"][0]["sli"] == {"raw": {"error_ratio": ratio}}
+    assert "min_bad_events" not in imported.specs["ledger.yaml"]  # no guard line: nothing is guarded
+    notes = {n.path: n.message for n in imported.notes}
+    assert "no min_bad_events guard" in notes[("slos", 0, "sli", "raw")]
+    assert "hold 2m / 15m (pages) and 5m (tickets)" in notes[("slos",)]
+
+
+def test_the_sloth_raw_example_imports_as_an_error_ratio(tmp_path: Path) -> None:
+    spec = require_shared("corpus/sloth/examples/raw-home-wifi.yml")
+    _, compilation = import_and_compile("sloth", [spec], tmp_path)
+    kinds = {slo.sli.kind.value for slo in compilation.fleet.services[0].slos}
+    assert kinds == {"error_ratio"}
+
+
+OPENSLO_RAW = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: writes}
+spec:
+  service: ledger
+  indicator:
+    metadata: {name: write-success}
+    spec:
+      ratioMetric:
+        counter: true
+        rawType: success
+        raw:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'sum(rate(ok_total[{{.window}}])) / sum(rate(all_total[{{.window}}]))'}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  objectives: [{targetPercent: 99.99}]
+"""
+
+
+def test_an_openslo_raw_ratio_imports_as_an_error_ratio(tmp_path: Path) -> None:
+    source = tmp_path / "writes.yaml"
+    source.write_text(OPENSLO_RAW)
+    imported = import_specs("openslo", [str(source)], ImportOptions(team="fin"))
+    spec = yaml.safe_load(imported.specs["ledger.yaml"])
+    ratio = "1 - (sum(rate(ok_total[$window])) / sum(rate(all_total[$window])))"
+    assert spec["slos"][0]["sli"] == {"raw": {"error_ratio": ratio}}
