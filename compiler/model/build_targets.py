@@ -41,25 +41,45 @@ TARGET_LABELS = frozenset(
 )
 
 
+# Target labels many services share: alone, they name a place (a namespace, a cluster), not this service.
+_SHARED_PLACE = frozenset({"namespace", "cluster", "node", "env", "environment", "region", "zone", "datacenter", "dc"})
+
+
 def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], bool]:
     """(matchers of the service's `up` series, whether they could not be told). () for a service nothing
-    scrapes (`targets: false`), and when the selector has no usual target label (unknown: True)."""
+    scrapes (`targets: false`), and when the selector has no usual target label (unknown: True), or only
+    labels of a shared place while the labels naming the service are metric labels: `up{namespace="shop"}`
+    for `{namespace: shop, app_kubernetes_io_name: cart}` stays up while any other target there is."""
     declared = data.get("targets")
     if declared is False:
         return (), False
     if isinstance(declared, dict):
         return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
     kept = tuple(m for m in selector if m.label in TARGET_LABELS)
+    if len(kept) < len(selector) and all(m.label in _SHARED_PLACE for m in kept):
+        return (), True
     return kept, not kept
 
 
 def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
     """ServiceDown is wanted but the scrape targets' labels cannot be told: a guess would page forever."""
+    places = sorted(m.label for m in selector if m.label in _SHARED_PLACE)
+    if places:
+        own = ", ".join(sorted(m.label for m in selector if m.label not in TARGET_LABELS))
+        why = (
+            f"the selector's target labels ({', '.join(places)}) are shared by every service there, and the labels "
+            f"naming this one ({own}) are not usual target labels, so ServiceDown would read every target there "
+            "and stay quiet while any is up"
+        )
+    else:
+        why = (
+            f"none of the selector's labels ({', '.join(sorted(m.label for m in selector))}) is a usual target "
+            "label (job, instance, namespace...), and ServiceDown reads `up` with them"
+        )
     ctx.error(
         ("selector",),
-        f"cannot tell which labels the scrape targets carry: none of the selector's labels "
-        f"({', '.join(sorted(m.label for m in selector))}) is a usual target label (job, instance, namespace...), "
-        "and ServiceDown reads `up` with them; declare targets: {job: ...} (the labels of this service's `up` "
+        f"cannot tell which labels the scrape targets carry: {why}; declare targets: {{job: ...}} (the labels of "
+        "this service's `up` "
         "series), or targets: false when nothing scrapes it (a batch job, serverless, measured from outside)",
     )
 
