@@ -141,7 +141,7 @@ def test_event_notices_with_a_for_fire_in_the_main_file_and_pass_promtool(tmp_pa
     "disk_full",
     [
         {"warning": "2h"},  # the default 30m `for` is a quarter of it: failed before ("never asserted firing")
-        {"warning": "1h", "critical": {"threshold": "3h", "for": "1m"}},  # half: full in 30m less half a second
+        {"warning": "1h", "critical": {"threshold": "30m", "for": "1m"}},  # half: full in 30m less half a second
         {"warning": {"threshold": "20m", "for": "10m"}},  # within a step: checked past full, still filling
     ],
 )
