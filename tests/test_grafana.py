@@ -314,9 +314,10 @@ def test_provisioning_has_a_folder_per_team_covering_every_dashboard_once(compil
     assert set(folders.values()) == teams | {names.GRAFANA_FLEET_FOLDER}
 
 
-def test_an_alert_on_a_metric_no_panel_plots_links_the_dashboard_itself(tmp_path: Path) -> None:
+def test_an_alert_on_a_metric_no_metric_panel_plots_opens_a_panel_that_exists(tmp_path: Path) -> None:
     """Found by a hunt: a threshold alert on an expression build_info of a service nothing scrapes linked
-    `viewPanel=13`, the instances panel, which such a service's dashboard does not have."""
+    `viewPanel=13`, the instances panel, which such a service's dashboard does not have. It now opens the
+    panel of what it compares (tests/test_threshold_panels.py), which every threshold alert has."""
     from compiler.api import compile_specs
 
     (tmp_path / "batch.yaml").write_text(
@@ -328,9 +329,10 @@ def test_an_alert_on_a_metric_no_panel_plots_links_the_dashboard_itself(tmp_path
     files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
     rules = files[names.prometheus_rules_path("batch-nightly")]
     url = next(line.split("dashboard_url: ")[1] for line in rules.splitlines() if "dashboard_url:" in line)
-    assert "viewPanel" not in url and url.strip('"').endswith(
-        names.dashboard_uid("batch-nightly", names.SERVICE_DASHBOARD)
-    )
+    uid, panel = url.strip('"').split("/d/")[1].split("?viewPanel=")
+    assert uid == names.dashboard_uid("batch-nightly", names.SERVICE_DASHBOARD)
+    dashboard = json.loads(files[names.grafana_dashboard_path("alpha", "batch-nightly", names.SERVICE_DASHBOARD)])
+    assert int(panel) in [p["id"] for p in dashboard["panels"]] and int(panel) != names.KEY_PANEL_IDS["deployment"]
 
 
 def test_the_fleet_table_opens_the_fleet_view_for_a_service_without_a_dashboard(tmp_path: Path) -> None:

@@ -203,19 +203,25 @@ def test_routing_table_carries_the_extra_labels_and_the_missing_twin(tmp_path: P
     assert [c["labels"].get("data") for c in cases if c["alert"] == "BacklogEmpty"] == [None]
 
 
-def test_dashboard_draws_the_line_and_links_the_runbook_on_the_metrics_panel(tmp_path: Path) -> None:
+def test_dashboard_draws_each_line_on_a_panel_of_what_its_alert_compares(tmp_path: Path) -> None:
+    """BacklogHigh compares the sum per shard, BacklogEmpty the sum over the service: a panel each, after the
+    business metrics; the metric's own panel (the sum over the service) names them but draws no line."""
     bundle = compile_specs([str(_write(tmp_path, SPEC))]).bundle
     path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
     panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
     backlog = panels[names.business_panel_id(0, 1)]
-    steps = backlog["fieldConfig"]["defaults"]["thresholds"]["steps"]
-    assert [(s["value"], s["color"]) for s in steps] == [(None, "green"), (1.0, "blue"), (5000.0, "red")]
-    assert [link["title"] for link in backlog["links"]] == ["Runbook: BacklogHigh", "Runbook: BacklogEmpty"]
+    assert [s["value"] for s in backlog["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None]
     assert "BacklogHigh (critical) above 5000" in backlog["description"]
     rules = _rules(tmp_path)
-    assert rules["BacklogHigh"][0]["annotations"]["dashboard_url"].endswith(  # type: ignore[index]
-        f"?viewPanel={names.business_panel_id(0, 1)}"
-    )
+    for i, (alert, line) in enumerate((("BacklogHigh", (5000.0, "red")), ("BacklogEmpty", (1.0, "blue")))):
+        panel = panels[names.business_panel_id(1 + i, 1)]
+        compared = str(rules[alert][0]["expr"]).rsplit(" ", 2)[0]
+        assert [t["expr"] for t in panel["targets"]] == [compared]
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert [(s["value"], s["color"]) for s in steps] == [(None, "green"), line]
+        assert [link["title"] for link in panel["links"]] == [f"Runbook: {alert}"]
+        assert rules[alert][0]["annotations"]["dashboard_url"].endswith(f"?viewPanel={panel['id']}")  # type: ignore[index]
+    assert panels[names.business_panel_id(1, 1)]["targets"][0]["legendFormat"] == "{{shard}}"
 
 
 def test_runbook_says_what_a_missing_metric_does(tmp_path: Path) -> None:
@@ -253,7 +259,7 @@ def test_tier_is_routed_like_every_alert_of_the_tier(tmp_path: Path) -> None:
     assert alerts["BacklogHigh"].tier is Tier.CRITICAL and alerts["BacklogEmpty"].tier is Tier.INFO
 
 
-def test_a_threshold_on_a_well_known_metric_draws_on_its_own_panel(tmp_path: Path) -> None:
+def test_a_threshold_on_a_well_known_metric_draws_on_a_panel_of_its_signal(tmp_path: Path) -> None:
     body = """\
 metrics:
   requests: rows_total
@@ -266,11 +272,18 @@ threshold_alerts:
     bundle = compile_specs([str(_write(tmp_path, body))]).bundle
     path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
     panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
-    for kind, value, color in (("cpu", 0.95, "orange"), ("traffic_anomaly", 0.0166666666667, "red")):
-        panel = panels[names.KEY_PANEL_IDS[kind]]
-        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
-        assert (value, color) in [(s["value"], s["color"]) for s in steps], panel["title"]
-        assert "Threshold alerts: " in panel["description"]
+    for kind in ("cpu", "traffic_anomaly"):  # the metric's own panel names the alert
+        assert "Threshold alerts " in panels[names.KEY_PANEL_IDS[kind]]["description"]
+    expected = (
+        ('service:cpu:max{service="billing-batch"}', 0.95, "orange"),  # a percentunit gauge: max
+        ('service:requests:sum_rate5m{service="billing-batch"}', 0.0166666666667, "red"),
+    )
+    for i, (expr, value, color) in enumerate(expected):
+        panel = panels[names.business_panel_id(i, 0)]
+        assert [t["expr"] for t in panel["targets"]] == [expr], panel["title"]
+        assert [(s["value"], s["color"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]][1:] == [
+            (value, color)
+        ]
 
 
 def test_alerts_true_after_the_platforms_false_is_refused_not_silent(tmp_path: Path) -> None:

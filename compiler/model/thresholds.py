@@ -1,4 +1,5 @@
-"""What a threshold alert compares, written once for every target: the recorded signal's name and PromQL.
+"""What a threshold alert compares, written once for every target: the recorded signal's name and PromQL,
+and the expression the rule holds against its line (which the dashboard panel the alert opens plots as is).
 
 Counters are compared as their 5m rate; `within` takes the soonest timestamp of each group (the first
 certificate to expire), every other comparison the metric's own aggregation.
@@ -7,10 +8,11 @@ certificate to expire), every other comparison the metric's own aggregation.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model import timestamps
-from compiler.model.promql import expand
+from compiler.model.promql import equal_matcher, expand
 from compiler.model.types import Comparison, MetricType, ThresholdAlert
 
 RATE_WINDOW = "5m"
@@ -49,3 +51,28 @@ def signal_expr(alert: ThresholdAlert) -> str:
         inner = metric.selector.render()
     signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
+
+
+def compared_expr(alert: ThresholdAlert, service: str) -> str:
+    """The left side of the alert's comparison: the service's recorded signal, or for `within` the time left
+    until its timestamp. The rule compares it with the line; the alert's dashboard panel plots it."""
+    signal = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
+    return f"{signal} - time()" if alert.comparison is Comparison.WITHIN else signal
+
+
+def compared_groups(alerts: Sequence[ThresholdAlert]) -> list[list[ThresholdAlert]]:
+    """Alerts that compare the same expression (tiers of one signal, above and below it), in spec order: one
+    dashboard panel each, with every line of the group."""
+    groups: dict[tuple[str, bool], list[ThresholdAlert]] = {}
+    for alert in alerts:
+        groups.setdefault(_compared_key(alert), []).append(alert)
+    return list(groups.values())
+
+
+def compared_group_index(alerts: Sequence[ThresholdAlert], alert: ThresholdAlert) -> int:
+    keys = list(dict.fromkeys(_compared_key(a) for a in alerts))
+    return keys.index(_compared_key(alert))
+
+
+def _compared_key(alert: ThresholdAlert) -> tuple[str, bool]:
+    return signal_name(alert), alert.comparison is Comparison.WITHIN

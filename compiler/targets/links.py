@@ -10,7 +10,8 @@ import functools
 
 from compiler import conventions
 from compiler.model.alerts import AlertDef
-from compiler.model.types import Platform, Service
+from compiler.model.thresholds import compared_group_index
+from compiler.model.types import Platform, Service, ThresholdAlert
 
 
 def runbook_url(platform: Platform, alert: AlertDef) -> str:
@@ -42,32 +43,23 @@ def service_dashboard_url(platform: Platform, service: Service) -> str:
 
 
 def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -> str:
-    """The service dashboard, opened on the panel that shows what the alert measures (if one does)."""
+    """The service dashboard, opened on the panel that shows what the alert measures."""
     if conventions.SERVICE_DASHBOARD not in service.dashboards:
         return fleet_dashboard_url(platform, service.name)
-    panel: int | None
     if alert.slo is not None:
         index = [s.name for s in service.slos].index(alert.slo.name)
         panel = conventions.slo_panel_id(index)
     elif alert.threshold is not None:
-        panel = metric_panel_id(service, alert.threshold.metric.name)
+        panel = threshold_panel_id(service, alert.threshold)
     else:
         assert alert.kind is not None
         panel = conventions.KEY_PANEL_IDS[alert.kind]
     return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, panel)
 
 
-# Well-known metrics' panels on the service dashboard (the business row holds every other metric).
-_METRIC_PANELS = {"requests": "traffic_anomaly", "errors": "error_rate", "build_info": "deployment"}
-
-
-def metric_panel_id(service: Service, metric: str) -> int | None:
-    """The service dashboard panel that plots `metric` (where a threshold alert on it draws its line); None
-    where no panel plots it: the instances panel (build_info) needs scraped targets or a build_info series."""
-    business = [m.name for m in service.metrics if m.is_business]
-    if metric in business:
-        return conventions.business_panel_id(business.index(metric), len(service.slos))
-    build_info = service.metric("build_info")
-    if metric == "build_info" and not service.targets and (build_info is None or build_info.selector is None):
-        return None
-    return conventions.KEY_PANEL_IDS[_METRIC_PANELS.get(metric, metric)]
+def threshold_panel_id(service: Service, alert: ThresholdAlert) -> int:
+    """The service dashboard panel that plots what a threshold alert compares (its recorded signal, or the time
+    left for `within`) with its line: one per compared expression, in the row after the business metrics'."""
+    business = sum(1 for m in service.metrics if m.is_business)
+    index = compared_group_index(service.threshold_alerts, alert)
+    return conventions.business_panel_id(business + index, len(service.slos))

@@ -137,6 +137,9 @@ def metric_queries(metric: Metric) -> list[tuple[str, str]]:
     """(legend, expression) pairs for a business metric: quantiles for histograms, one line otherwise."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None:
         return [(f"p{percent_label(q)}", quantile(metric, q)) for q in QUANTILES]
+    if metric.unit.startswith("dateTime"):
+        # Grafana's date units read epoch milliseconds; a Prometheus timestamp is in seconds (1970 otherwise)
+        return [(metric.title or metric.name, f"({value(metric)}) * 1000")]
     return [(metric.title or metric.name, value(metric))]
 
 

@@ -38,10 +38,10 @@ from compiler.targets.grafana.panels import (
     timeseries_panel,
 )
 from compiler.targets.grafana.slo_figures import TIER_COLORS, slo_figures
-from compiler.targets.grafana.thresholds import threshold_lines, threshold_note
+from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
-RED_ROW, SATURATION_ROW, BUSINESS_ROW = 9, 20, 30
+RED_ROW, SATURATION_ROW, BUSINESS_ROW, THRESHOLD_ROW = 9, 20, 30, 40
 # Offsets inside an SLO's id block (conventions.slo_panel_id); 0, the burn rate, is what alerts open.
 BURN_OFFSET, SLI_OFFSET, BUDGET_OFFSET, EXHAUSTION_OFFSET, SLO_ROW_OFFSET = 0, 1, 2, 3, 9
 SATURATION_METRICS = (
@@ -83,6 +83,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     _add(dashboard, RED_ROW, "Requests, errors, latency", _red_panels(service, runbooks))
     _add(dashboard, SATURATION_ROW, "Saturation", _saturation_panels(service, runbooks))
     _add(dashboard, BUSINESS_ROW, "Business metrics", _business_panels(service, runbooks))
+    _add(dashboard, THRESHOLD_ROW, "Threshold alerts", threshold_panels(service, runbooks))
     return dashboard.build()
 
 
@@ -109,16 +110,13 @@ def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Seque
     slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
     out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
     for alert, url in zip(alerts, urls, strict=True):
-        panel: int | None
         if alert.slo is not None:
             panel = names.slo_panel_id(slo_index[alert.slo.name])
         elif alert.threshold is not None:
-            panel = cross_links.metric_panel_id(service, alert.threshold.metric.name)
+            panel = cross_links.threshold_panel_id(service, alert.threshold)
         else:
             assert alert.kind is not None
             panel = names.KEY_PANEL_IDS[alert.kind]
-        if panel is None:
-            continue  # no panel plots what it reads: the alert links to the dashboard itself
         entry = Link(f"Runbook: {alert.name}", url, external=True)
         out.setdefault(panel, {})[entry] = None
     return {panel: list(entries) for panel, entries in out.items()}
@@ -265,7 +263,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 "Requests per second, all instances." + threshold_note(service, "requests"),
                 "reqps",
                 [Query("requests/s", q.request_rate(requests))],
-                threshold_lines(service, "requests"),
+                [],
             )
         )
     if errors is not None:
@@ -276,7 +274,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 (
                     11,
                     "Error ratio",
-                    "Share of requests that fail." + note,
+                    "Share of requests that fail." + note + threshold_note(service, "errors"),
                     "percentunit",
                     [Query("errors / requests", q.error_ratio_of_requests(errors, requests))],
                     lines,
@@ -284,7 +282,14 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             )
         else:
             specs.append(
-                (11, "Error rate", "Failed requests per second.", "reqps", [Query("errors/s", q.value(errors))], [])
+                (
+                    11,
+                    "Error rate",
+                    "Failed requests per second." + threshold_note(service, "errors"),
+                    "reqps",
+                    [Query("errors/s", q.value(errors))],
+                    [],
+                )
             )
     if latency is not None and latency.selector is None:
         # an expression: plotted once as written, in its own unit; the p99 alert needs a histogram (none exists)
@@ -293,7 +298,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             (
                 12,
                 "Latency",
-                "Request latency as the spec's expression gives it.",
+                "Request latency as the spec's expression gives it." + threshold_note(service, "latency"),
                 unit,
                 [Query("latency", q.value(latency))],
                 [],
@@ -334,7 +339,9 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             (
                 13,
                 "Instances",
-                what + (", and instances per running version." if versions else "."),
+                what
+                + (", and instances per running version." if versions else ".")
+                + threshold_note(service, "build_info"),
                 "short",
                 up_queries,
                 [],
@@ -360,7 +367,6 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
             lines = [line._replace(value=line.value * 100) for line in lines]
         note = f" Alert thresholds: {_thresholds_text(lines, unit)}." if lines else ""
         note += threshold_note(service, metric.name)
-        lines += threshold_lines(service, metric.name)
         panels.append(
             timeseries_panel(
                 pid,
@@ -387,7 +393,6 @@ def _business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[
             _unit(metric),
             [Query(legend, expr) for legend, expr in q.metric_queries(metric)],
             8,
-            lines=threshold_lines(service, metric.name),
             links=runbooks.get(pid, ()),
         )
         for i, metric in enumerate(business)

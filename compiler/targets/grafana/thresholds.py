@@ -1,24 +1,101 @@
-"""Threshold alerts on the service dashboard: a dashed line at each alert's value on the panel that plots
-its metric, and a sentence in the panel description (time-left alerts draw no line: the panel plots the
-timestamp itself, not the time left)."""
+"""Threshold alerts on the service dashboard: one panel per compared expression, in a row of its own, plotting
+exactly what the rule compares (`model.thresholds.compared_expr`: the recorded signal, one series per `by`
+group, or for `within` the time left) with a dashed line at each alert's value in the tier's colour.
+
+The metric's own panel plots the metric over the whole service at Grafana's rate interval: a line there
+said something else (a per-tenant line over the sum of every tenant, a time-left line over a timestamp), so
+that panel only names the alerts in its description.
+"""
 
 from __future__ import annotations
 
-from compiler.model.types import Comparison, Service, Tier
-from compiler.targets.grafana.panels import BLUE, ORANGE, RED, Line
+from collections.abc import Sequence
+
+from grafana_foundation_sdk.builders import dashboard as builders
+
+from compiler.model.thresholds import RATE_WINDOW, compared_expr, compared_groups, signal_name
+from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
+from compiler.model.units import format_duration
+from compiler.targets import links as cross_links
+from compiler.targets.grafana.panels import BLUE, ORANGE, RED, Line, Link, Query, timeseries_panel
 
 _COLORS = {Tier.CRITICAL: RED, Tier.WARNING: ORANGE, Tier.INFO: BLUE}
-
-
-def threshold_lines(service: Service, metric: str) -> list[Line]:
-    mine = [a for a in service.threshold_alerts if a.metric.name == metric and a.comparison is not Comparison.WITHIN]
-    return [Line(float(a.threshold), _COLORS[a.tier]) for a in sorted(mine, key=lambda a: (a.tier.rank, a.name))]
+WIDTH = 12
 
 
 def threshold_note(service: Service, metric: str) -> str:
-    """` Alerts: ConsumerLagHigh (warning) above 1000 for 10m.` or ""."""
+    """` Threshold alerts (plotted as they compare it, below): ConsumerLagHigh (warning) above 1000.` or ""."""
     mine = [a for a in service.threshold_alerts if a.metric.name == metric]
     if not mine:
         return ""
-    parts = [f"{a.name} ({a.tier.value}) {a.comparison.value} {a.threshold_text}" for a in mine]
-    return " Threshold alerts: " + "; ".join(parts) + "."
+    return " Threshold alerts (each plotted as it compares it, in the threshold alerts row): " + _listed(mine) + "."
+
+
+def threshold_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[builders.Panel]:
+    """A panel per compared expression, at the id the alerts' dashboard_url opens (links.threshold_panel_id)."""
+    out = []
+    for group in compared_groups(service.threshold_alerts):
+        first = group[0]
+        pid = cross_links.threshold_panel_id(service, first)
+        lines = [Line(float(a.threshold), _COLORS[a.tier]) for a in sorted(group, key=lambda a: (a.tier.rank, a.name))]
+        out.append(
+            timeseries_panel(
+                pid,
+                _title(first),
+                _description(first, group),
+                _unit(first),
+                [Query(_legend(first), compared_expr(first, service.name))],
+                WIDTH,
+                lines=lines,
+                links=runbooks.get(pid, ()),
+            )
+        )
+    return out
+
+
+def _listed(alerts: Sequence[ThresholdAlert]) -> str:
+    return "; ".join(
+        f"{a.name} ({a.tier.value}) {a.comparison.value} {a.threshold_text} for {format_duration(a.for_seconds)}"
+        for a in alerts
+    )
+
+
+def _title(alert: ThresholdAlert) -> str:
+    name = alert.metric.title or alert.metric.name
+    if alert.comparison is Comparison.WITHIN:
+        name += ": time left"
+    elif alert.metric.type is MetricType.COUNTER:
+        name += " per second"
+    return f"{name} per {', '.join(alert.by)}" if alert.by else name
+
+
+def _description(alert: ThresholdAlert, group: Sequence[ThresholdAlert]) -> str:
+    metric = alert.metric.name
+    if alert.comparison is Comparison.WITHIN:
+        what = f"Time left until the soonest {metric} timestamp (min − now)"
+    elif alert.metric.type is MetricType.COUNTER:
+        what = f"Per-second rate of {metric} over {RATE_WINDOW} ({alert.metric.aggregation.value})"
+    else:
+        what = f"{metric} ({alert.metric.aggregation.value})"
+    per = f", one series per {', '.join(alert.by)}" if alert.by else " for the whole service"
+    return (
+        f"{what}{per}: recorded as {signal_name(alert)}, exactly what the alerts compare with their lines. "
+        f"Alerts: {_listed(group)}."
+    )
+
+
+def _legend(alert: ThresholdAlert) -> str:
+    if alert.by:
+        return " ".join(f"{{{{{label}}}}}" for label in alert.by)
+    return "time left" if alert.comparison is Comparison.WITHIN else alert.metric.title or alert.metric.name
+
+
+def _unit(alert: ThresholdAlert) -> str:
+    """Seconds for time left; otherwise the metric's own unit (the line is in it), except a date unit: Grafana
+    reads those as epoch milliseconds, and the signal is the exporter's value."""
+    if alert.comparison is Comparison.WITHIN:
+        return "s"
+    unit = alert.metric.unit
+    if unit and not unit.startswith("dateTime"):
+        return unit
+    return "ops" if alert.metric.type is MetricType.COUNTER else "short"

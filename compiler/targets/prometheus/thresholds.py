@@ -15,7 +15,7 @@ from __future__ import annotations
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.promql import Selector
-from compiler.model.thresholds import MISSING_FOR_SECONDS, RATE_WINDOW, signal_expr, signal_name
+from compiler.model.thresholds import MISSING_FOR_SECONDS, RATE_WINDOW, compared_expr, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
@@ -46,12 +46,9 @@ def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
 
 
 def comparison_expr(service: Service, alert: ThresholdAlert) -> str:
-    sig, line = signal_series(service, alert), decimal_text(alert.threshold)
-    if alert.comparison is Comparison.ABOVE:
-        return f"{sig} > {line}"
-    if alert.comparison is Comparison.BELOW:
-        return f"{sig} < {line}"
-    return f"{sig} - time() < {line}"
+    """The compared expression (model.thresholds, which the alert's dashboard panel plots) against the line."""
+    op = ">" if alert.comparison is Comparison.ABOVE else "<"  # below, or within: less time left than the line
+    return f"{compared_expr(alert, service.name)} {op} {decimal_text(alert.threshold)}"
 
 
 def value_template(alert: ThresholdAlert) -> str:
