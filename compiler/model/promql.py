@@ -10,10 +10,13 @@ import functools
 import re
 from dataclasses import dataclass
 
+from compiler.model import promql_strings
+
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
-_STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\''
-_MATCHER = re.compile(rf"\s*({_LABEL})\s*(=~|!~|!=|=)\s*({_STRING})\s*(,|\Z)")  # \Z: no newline slips past
+# A quoted string up to its closing quote; its escapes are read (and refused) by promql_strings.
+_STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`'
+_MATCHER = re.compile(rf"\s*({_LABEL})\s*(=~|!~|!=|=)\s*({_STRING})\s*(,|\Z)", re.S)  # \Z: no newline slips past
 _SELECTOR = re.compile(rf"\s*({_NAME})?\s*(?:\{{(.*)\}})?\s*", re.S)
 
 
@@ -31,8 +34,7 @@ class Matcher:
 # and SLO names): each text is made once.
 @functools.lru_cache(maxsize=1 << 14)
 def _matcher_text(label: str, op: str, value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{label}{op}"{escaped}"'
+    return f"{label}{op}{promql_strings.quote(value)}"
 
 
 def equal_matcher(label: str, value: str) -> str:
@@ -82,8 +84,10 @@ def parse_selector(text: str) -> Selector:
         m = _MATCHER.match(rest)
         if not m:
             raise ValueError(f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
-        raw = m.group(3)[1:-1]
-        value = re.sub(r"\\(.)", r"\1", raw)
+        try:
+            value = promql_strings.unquote(m.group(3))
+        except ValueError as exc:
+            raise ValueError(f"label {m.group(1)} in {text!r}: {exc}") from None
         matchers.append(Matcher(m.group(1), m.group(2), value))
         rest = rest[m.end() :].strip()
         if m.group(4) == "" and rest:
