@@ -23,6 +23,33 @@ def test_merge_keys_override_without_a_duplicate_error() -> None:
     assert str(doc.locate(("m", "y"))) == "s.yaml:4:6"
 
 
+def test_list_merge_keys_follow_the_yaml_merge_spec_whatever_the_pyyaml_version() -> None:
+    # PyYAML 6.0.4 (yaml/pyyaml#953) let the later mapping win, and only for keys longer than one character.
+    text = (
+        "a: &a {t: one, tier: one}\nb: &b {t: two, tier: two, extra: b}\n"
+        "l: {<<: [*a, *b]}\n"
+        "slos:\n  - &s {objective: 99.9, name: availability}\n  - <<: [*s, {objective: 90}]\n    name: avail4\n"
+        "nested: {<<: {<<: *a, t: inner}, tier: own}\n"
+    )
+    data = load_yaml_text("s.yaml", text)[0].data
+    assert data["l"] == {"t": "one", "tier": "one", "extra": "b"}  # the earlier mapping wins, every key
+    assert data["slos"][1] == {"objective": 99.9, "name": "avail4"}
+    assert data["nested"] == {"t": "inner", "tier": "own"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("m: {<<: [{x: 1}, 3]}\n", r"s.yaml:1:18 \$: .*expected a sequence of mappings, found scalar"),
+        ("m: {<<: 3}\n", r"s.yaml:1:9 \$: .*expected a mapping, found scalar"),
+        ("m: {<<: {}, <<: {x: 2}}\n", r"s.yaml:1:13 \$: .*a second merge key"),
+    ],
+)
+def test_merge_keys_that_merge_nothing_sound_are_located_errors(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_yaml_text("s.yaml", text)
+
+
 def test_duplicate_keys_are_errors() -> None:
     with pytest.raises(InputError, match=r"s.yaml:2:1 \$.a: duplicate key \(first defined on line 1\)"):
         load_yaml_text("s.yaml", "a: 1\na: 2\n")

@@ -27,6 +27,7 @@ MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
 _STR_TAG = "tag:yaml.org,2002:str"  # a scalar node's tag when it is (or is written as) a string
+_MERGE_TAG = "tag:yaml.org,2002:merge"  # `<<`
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 PLATFORM_STEMS = ("platform",)
 
@@ -177,11 +178,10 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
             [Diagnostic(doc.locate(path), path, f"nesting deeper than {MAX_DEPTH} levels (recursive alias?)")]
         )
     if isinstance(node, yaml.MappingNode):
-        explicit = {id(k) for k, _ in node.value}
-        loader.flatten_mapping(node)  # resolve `<<:` merge keys the way YAML 1.1 defines them
+        explicit = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
         out: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
+        for key_node, value_node in _merged_pairs(node, depth):
             plain = key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode)
             key = key_node.value if plain else loader.construct_object(key_node, deep=True)
             key_loc = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -215,6 +215,40 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         # Timestamps and binary are not spec values; keep the text the user wrote.
         return str(node.value)
     return value
+
+
+def _merged_pairs(node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The mapping's pairs with `<<:` merge keys resolved, the winner of each key last.
+
+    Done here, not by PyYAML's flatten_mapping: PyYAML 6.0.4 changed which mapping of `<<: [*a, *b]` wins
+    (yaml/pyyaml#953, even by key length), and a spec must not mean something else after a patch release.
+    The merge key spec (yaml.org/type/merge.html): the mapping's own keys win over merged ones, and a mapping
+    earlier in a `<<:` sequence wins over a later one.
+    """
+    if depth > MAX_DEPTH:  # merges nested through aliases: the nodes' own depth check cannot see them
+        raise yaml.constructor.ConstructorError(None, None, "merge keys nested too deeply", node.start_mark)
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    own: list[tuple[yaml.Node, yaml.Node]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE_TAG:
+            own.append((key_node, value_node))
+            continue
+        if key_node is not next(k for k, _ in node.value if k.tag == _MERGE_TAG):
+            problem = "a second merge key (<<) in one mapping (list the mappings in one: <<: [*a, *b])"
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in reversed(sources):  # earlier wins: it comes later
+            if not isinstance(source, yaml.MappingNode):
+                what = "a sequence of mappings" if isinstance(value_node, yaml.SequenceNode) else "a mapping"
+                found = f"found {source.id}"
+                raise yaml.constructor.ConstructorError(
+                    "while resolving a merge key (<<)",
+                    key_node.start_mark,
+                    f"expected {what}, {found}",
+                    source.start_mark,
+                )
+            merged.extend(_merged_pairs(source, depth + 1))
+    return merged + own
 
 
 def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
