@@ -24,7 +24,7 @@ from compiler.model.unsure import Unsure
 from compiler.output import direct
 from compiler.output.bundle import Artifact, Bundle, BundleError, assemble, finish
 from compiler.output.subset import Subset, is_subset
-from compiler.spec import loader, prune, schema
+from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
 from compiler.targets import TargetOptions, all_targets
 
@@ -81,7 +81,8 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
     """Load, validate and build the model; raise InputError with every problem found."""
     diagnostics: list[Diagnostic] = []
     with stage("load", timings):
-        spec_files, platform_files, problems = loader.discover(paths)
+        libraries: list[str] = []
+        spec_files, platform_files, problems = loader.discover(paths, libraries)
         diagnostics.extend(problems)
         if options.platform_file:
             platform_files = [options.platform_file]
@@ -106,7 +107,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         # Jsonnet is evaluated here (Go does not survive a fork); YAML spec files are read and parsed by the
         # workers that check them (None: not loaded yet), so parsing spreads over every CPU too.
         sources: list[_Source] = [
-            (path, _load(path, jsonnet, diagnostics) if path.endswith(".jsonnet") else None) for path in spec_files
+            (path, _load(path, jsonnet, diagnostics) if discovery.is_jsonnet(path) else None) for path in spec_files
         ]
     with stage("validate", timings):
         if platform_doc is not None:
@@ -136,6 +137,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             if service is not None:
                 services.append(service)
                 notes.extend(explained)
+        notes.extend(
+            f"{path}: not read as a spec: a .jsonnet file below a lib folder is a library" for path in libraries
+        )
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
     if diagnostics:
         raise InputError(diagnostics)

@@ -83,14 +83,55 @@ def test_timestamps_stay_text() -> None:
     assert load_yaml_text("s.yaml", "d: 2024-01-01\n")[0].data == {"d": "2024-01-01"}
 
 
-def test_discover_splits_platform_and_specs_and_skips_hidden_and_lib(tmp_path: Path) -> None:
-    for rel in ("a.yaml", "b.jsonnet", "platform.yaml", "lib/x.jsonnet", ".hidden/c.yaml", "notes.txt"):
+def test_discover_splits_platform_and_specs_and_skips_hidden_and_jsonnet_libraries(tmp_path: Path) -> None:
+    for rel in ("a.yaml", "b.jsonnet", "platform.yaml", "lib/x.jsonnet", "lib/g/y.jsonnet", ".hidden/c.yaml", "n.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("{}")
-    specs, platforms, problems = discover([str(tmp_path)])
+    skipped: list[str] = []
+    specs, platforms, problems = discover([str(tmp_path)], skipped)
     assert [Path(s).name for s in specs] == ["a.yaml", "b.jsonnet"]
     assert [Path(p).name for p in platforms] == ["platform.yaml"]
     assert problems == []
+    assert sorted(Path(s).relative_to(tmp_path).as_posix() for s in skipped) == ["lib/g/y.jsonnet", "lib/x.jsonnet"]
+
+
+def test_yaml_specs_in_a_lib_folder_and_upper_case_suffixes_are_read(tmp_path: Path) -> None:
+    # A folder renamed to lib/ deleted its services' output without a word; AUTH.YAML was never read.
+    for rel in ("payments/lib/ledger.yaml", "lib/x.yml", "AUTH.YAML", "b.Yml", "c.JSONNET"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    specs, _, problems = discover([str(tmp_path)])
+    assert sorted(Path(s).relative_to(tmp_path).as_posix() for s in specs) == [
+        "AUTH.YAML",
+        "b.Yml",
+        "c.JSONNET",
+        "lib/x.yml",
+        "payments/lib/ledger.yaml",
+    ]
+    assert problems == []
+
+
+def test_symlinked_folders_are_followed_inside_and_reported_outside_or_looping(tmp_path: Path) -> None:
+    specs_dir, outside = tmp_path / "specs", tmp_path / "team-x"
+    (specs_dir / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (specs_dir / "sub" / "a.yaml").write_text("{}")
+    (outside / "secret.yaml").write_text("{}")
+    (specs_dir / "sublink").symlink_to("sub")
+    (specs_dir / "team-x").symlink_to(outside)
+    (specs_dir / "sub" / "up").symlink_to("..")
+    specs, _, problems = discover([str(specs_dir)])
+    assert sorted(Path(s).relative_to(specs_dir).as_posix() for s in specs) == ["sub/a.yaml", "sublink/a.yaml"]
+    assert sorted(str(d) for d in problems) == [
+        f"{specs_dir}/sub/up $: is a symlink to a folder that contains it (a loop); not read",
+        f"{specs_dir}/sublink/up $: is a symlink to a folder that contains it (a loop); not read",
+        f"{specs_dir}/team-x $: is a symlink to a folder outside {specs_dir}; not read",
+    ]
+
+
+def test_a_jsonnet_spec_with_an_upper_case_suffix_is_evaluated(tmp_path: Path) -> None:
+    (tmp_path / "a.JSONNET").write_text("local n = 'a'; { service: n }")
+    assert load_file(str(tmp_path / "a.JSONNET"), JsonnetOptions())[0].data == {"service": "a"}
 
 
 def test_jsonnet_imports_from_the_library_path(tmp_path: Path) -> None:

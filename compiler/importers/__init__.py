@@ -92,7 +92,7 @@ def _files(paths: Sequence[str], findings: Findings) -> list[tuple[str, bool]]:
             continue
         specs, platforms, problems = loader.discover([path])
         findings.errors.extend(problems)
-        found = sorted(f for f in (*specs, *platforms) if f.endswith(_DIRECTORY_SUFFIXES))
+        found = sorted(f for f in (*specs, *platforms) if f.lower().endswith(_DIRECTORY_SUFFIXES))
         if not found and not problems:
             findings.errors.append(Diagnostic(Location(path), (), "no .yaml or .yml files in this directory"))
         out.extend((f, True) for f in found)

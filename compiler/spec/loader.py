@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.spec import files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events
+from compiler.spec import discovery, files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
@@ -28,8 +26,9 @@ MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "
 MAX_DEPTH = 64
 _STR_TAG = "tag:yaml.org,2002:str"  # a scalar node's tag when it is (or is written as) a string
 _MERGE_TAG = "tag:yaml.org,2002:merge"  # `<<`
-SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
-PLATFORM_STEMS = ("platform",)
+SPEC_SUFFIXES = discovery.SPEC_SUFFIXES
+PLATFORM_STEMS = discovery.PLATFORM_STEMS
+discover = discovery.discover  # which files are specs: compiler/spec/discovery.py
 
 
 @dataclass(frozen=True)
@@ -37,59 +36,9 @@ class JsonnetOptions:
     library_paths: tuple[str, ...] = ()
 
 
-def discover(paths: Sequence[str]) -> tuple[list[str], list[str], list[Diagnostic]]:
-    """Expand files and directories into (spec files, platform files, problems), sorted.
-
-    Only regular files are taken, and a symlink only when it resolves inside the directory it was found in
-    (or named from): a spec repository's symlink to /etc/... or to another team's 0600 file is reported
-    without being opened, so its content never shows up in an error. FIFOs and devices are reported, never
-    opened (opening a FIFO blocks until someone writes to it).
-    """
-    specs: set[str] = set()
-    platforms: set[str] = set()
-    problems: list[Diagnostic] = []
-    for raw in paths:
-        p = FsPath(raw)
-        if p.is_dir():
-            root = os.path.realpath(p)
-            for child in sorted(p.rglob("*")):
-                if child.suffix in SPEC_SUFFIXES and not _hidden(child, p) and not child.is_dir():
-                    _take(child, root, specs, platforms, problems)
-        elif os.path.lexists(p) and not p.is_dir():
-            _take(p, os.path.realpath(p.parent), specs, platforms, problems)
-        else:
-            problems.append(Diagnostic(Location(raw), (), "no such file or directory"))
-    return sorted(specs), sorted(platforms), problems
-
-
-def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], problems: list[Diagnostic]) -> None:
-    real = os.path.realpath(child)
-    if not (real == root or real.startswith(root + os.sep)):
-        where = os.path.relpath(root) if root == os.getcwd() or root.startswith(os.getcwd() + os.sep) else root
-        problems.append(Diagnostic(Location(child.as_posix()), (), f"is a symlink to a file outside {where}; not read"))
-        return
-    try:
-        mode = os.stat(real).st_mode
-    except OSError as exc:
-        problems.append(Diagnostic(Location(child.as_posix()), (), f"cannot read: {exc.strerror}"))
-        return
-    if not stat.S_ISREG(mode):
-        problems.append(
-            Diagnostic(Location(child.as_posix()), (), f"is not a regular file ({files.kind(mode)}); not read")
-        )
-        return
-    (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
-
-
-def _hidden(child: FsPath, root: FsPath) -> bool:
-    # Skip dot-directories (.git, .venv) and Jsonnet library folders, which hold no specs.
-    rel = child.relative_to(root).parts
-    return any(part.startswith(".") or part == "lib" for part in rel[:-1]) or rel[-1].startswith(".")
-
-
 def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     """Load every document of one file; raise InputError with located problems."""
-    if path.endswith(".jsonnet"):
+    if discovery.is_jsonnet(path):
         return [_load_jsonnet(path, jsonnet)]
     raw = files.read_regular(path)
     try:

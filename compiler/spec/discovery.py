@@ -1,0 +1,124 @@
+"""Which files of the given paths are specs: nothing a user put in a spec folder is left out without a word.
+
+Taken: files ending in .yaml, .yml or .jsonnet, in any letter case (`AUTH.YAML` is a spec, not noise), below
+every folder, symlinked folders included when they resolve inside the folder named. Left out, and why:
+- names starting with a dot (`.git`, `.venv`, `.draft.yaml`): tools' folders and files by convention;
+- `.jsonnet` files below a folder named `lib`: Jsonnet libraries and platform standard dashboards
+  (`lib/golden-signals.jsonnet` is a `function(service)`), never specs; reported by `-v`. A YAML file there
+  is a spec like any other: a Jsonnet library is never YAML.
+Refused, with the path (the files are never opened): a symlink, to a file or a folder, that resolves outside the
+folder it was found in; a symlinked folder that contains itself (a loop); FIFOs, sockets and devices.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from pathlib import Path as FsPath
+
+from compiler.errors import Diagnostic, Location
+from compiler.spec import files
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
+PLATFORM_STEMS = ("platform",)
+LIBRARY_FOLDER = "lib"
+MAX_FOLDERS = 100_000  # symlinked folders can multiply a tree without a loop: a walk stays bounded
+
+
+def is_jsonnet(path: str) -> bool:
+    return path.lower().endswith(".jsonnet")
+
+
+def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[list[str], list[str], list[Diagnostic]]:
+    """Expand files and directories into (spec files, platform files, problems), sorted.
+
+    Only regular files are taken, and a symlink only when it resolves inside the directory it was found in
+    (or named from): a spec repository's symlink to /etc/... or to another team's 0600 file is reported
+    without being opened, so its content never shows up in an error. FIFOs and devices are reported, never
+    opened (opening a FIFO blocks until someone writes to it). `skipped` receives the library files left out.
+    """
+    specs: set[str] = set()
+    platforms: set[str] = set()
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        p = FsPath(raw)
+        if p.is_dir():
+            root = os.path.realpath(p)
+            for child in _walk(p, root, problems, skipped):
+                _take(child, root, specs, platforms, problems)
+        elif os.path.lexists(p) and not p.is_dir():
+            _take(p, os.path.realpath(p.parent), specs, platforms, problems)
+        else:
+            problems.append(Diagnostic(Location(raw), (), "no such file or directory"))
+    return sorted(specs), sorted(platforms), problems
+
+
+def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str] | None) -> Iterator[FsPath]:
+    """Spec-named files below `top`, symlinked folders inside `root` followed (each walk's chain of real
+    folders is kept, so a link back up is a reported loop, not an endless walk)."""
+    stack: list[tuple[FsPath, tuple[str, ...], bool]] = [(top, (root,), False)]
+    folders = 0
+    while stack:
+        folder, chain, in_library = stack.pop()
+        folders += 1
+        if folders > MAX_FOLDERS:
+            message = f"more than {MAX_FOLDERS:,} folders below it (symlinked folders repeating?); not read further"
+            problems.append(Diagnostic(Location(top.as_posix()), (), message))
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Diagnostic(Location(folder.as_posix()), (), f"cannot read: {exc.strerror}"))
+            continue
+        below: list[tuple[FsPath, tuple[str, ...], bool]] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child = folder / entry.name
+            if entry.is_dir():  # follows a symlink
+                real = os.path.realpath(child)
+                if entry.is_symlink() and (problem := _folder_link_problem(real, root, chain)):
+                    problems.append(Diagnostic(Location(child.as_posix()), (), problem))
+                    continue
+                below.append((child, (*chain, real), in_library or entry.name == LIBRARY_FOLDER))
+            elif entry.name.lower().endswith(SPEC_SUFFIXES):
+                if in_library and is_jsonnet(entry.name):
+                    if skipped is not None:
+                        skipped.append(child.as_posix())
+                    continue
+                yield child
+        stack.extend(reversed(below))
+
+
+def _folder_link_problem(real: str, root: str, chain: tuple[str, ...]) -> str | None:
+    if not (real == root or real.startswith(root + os.sep)):
+        return f"is a symlink to a folder outside {_shown(root)}; not read"
+    if any(real == up or up.startswith(real + os.sep) for up in chain):
+        return "is a symlink to a folder that contains it (a loop); not read"
+    return None
+
+
+def _shown(root: str) -> str:
+    cwd = os.getcwd()
+    return os.path.relpath(root) if root == cwd or root.startswith(cwd + os.sep) else root
+
+
+def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], problems: list[Diagnostic]) -> None:
+    real = os.path.realpath(child)
+    if not (real == root or real.startswith(root + os.sep)):
+        problems.append(
+            Diagnostic(Location(child.as_posix()), (), f"is a symlink to a file outside {_shown(root)}; not read")
+        )
+        return
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        problems.append(Diagnostic(Location(child.as_posix()), (), f"cannot read: {exc.strerror}"))
+        return
+    if not stat.S_ISREG(mode):
+        problems.append(
+            Diagnostic(Location(child.as_posix()), (), f"is not a regular file ({files.kind(mode)}); not read")
+        )
+        return
+    (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
