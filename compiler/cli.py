@@ -31,7 +31,7 @@ EXIT_CODES = """\b
 Exit codes:
   0  success
   1  drift (check), findings (verify), or promtool/amtool/the dashboard lint rejected the output
-  2  bad input: spec errors (file:line:col $.path: message), bad flags, unwritable output
+  2  bad input: spec errors (file:line:col $.path: message), bad flags or settings, unwritable output
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
   5  obsc verify: the Prometheus server cannot be reached
@@ -254,7 +254,7 @@ def diff_cmd(
         subset = compilation.subset(specs)  # named files: only their services' files are compared
         plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
-    click.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
+    console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
 
 @cli.command("validate", epilog=EXIT_CODES)
@@ -280,7 +280,7 @@ def validate_cmd(
 @_common
 def schema_cmd() -> None:
     """Print the spec JSON Schema (draft 2020-12), for editors."""
-    click.echo(schema_json(), nl=False)
+    console.echo(schema_json(), nl=False)
 
 
 @cli.command("init", epilog=EXIT_CODES)
@@ -409,9 +409,9 @@ def verify_cmd(
         if settings.log_format == "json":
             loc = finding.location
             record = {"file": loc.file, "line": loc.line, "col": loc.col, "message": finding.message}
-            click.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
+            console.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
         else:
-            click.echo(str(finding))
+            console.echo(str(finding))
     if findings:
         _console().say(f"obsc verify: {len(findings)} finding(s) against {url}", level="error", code="verify", exit=1)
         sys.exit(ExitCode.DRIFT)

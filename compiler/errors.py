@@ -74,6 +74,10 @@ class OutputError(Exception):
     """The output directory cannot be written (read-only, full, not a directory)."""
 
 
+class SettingError(Exception):
+    """An environment setting (OBSC_JSONNET_TIMEOUT...) holds a value obsc cannot use; exit 2, named."""
+
+
 class ToolError(Exception):
     """An external validator (promtool, amtool) rejected the output or could not run."""
 

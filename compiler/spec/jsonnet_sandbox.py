@@ -15,6 +15,7 @@ so Go's runtime never has to survive a fork; a child exits when its stdin closes
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import queue
 import select
@@ -26,16 +27,29 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.errors import Diagnostic, InputError, Location
+from compiler.errors import Diagnostic, InputError, Location, SettingError
 from compiler.spec import jsonnet_eval
 
 
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
+def _env_number(name: str, default: float, low: float, high: float, unit: str) -> float:
+    """The setting `name` (unset or empty: `default`); a value out of [low, high] is a SettingError, never
+    a silent default or an `inf` that select() cannot wait for."""
+    text = os.environ.get(name, "").strip()
+    if not text:
         return default
-    return value if value > 0 else default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # NaN fails too
+        shown = [f"{x:,.0f}" if x == int(x) else f"{x:g}" for x in (low, high)]
+        raise SettingError(f"{name}={text!r} must be a number of {unit} from {shown[0]} to {shown[1]}")
+    return value
+
+
+TIMEOUT_RANGE = (0.001, 86_400.0)  # up to a day: select() takes no infinity
+# Go's runtime needs ~100 MiB of address space just to start its threads (64 MiB: "pthread_create failed").
+MEMORY_MB_RANGE = (128.0, float(1 << 20))
 
 
 @dataclass(frozen=True)
@@ -49,8 +63,9 @@ class Limits:
     @staticmethod
     def from_environment() -> Limits:
         return Limits(
-            seconds=_env_number("OBSC_JSONNET_TIMEOUT", Limits.seconds),
-            memory_bytes=int(_env_number("OBSC_JSONNET_MEMORY_MB", Limits.memory_bytes >> 20)) << 20,
+            seconds=_env_number("OBSC_JSONNET_TIMEOUT", Limits.seconds, *TIMEOUT_RANGE, "seconds"),
+            memory_bytes=int(_env_number("OBSC_JSONNET_MEMORY_MB", Limits.memory_bytes >> 20, *MEMORY_MB_RANGE, "MiB"))
+            << 20,
         )
 
 
@@ -187,7 +202,10 @@ class Pool:
             if child is None or not child.ready():
                 with self._lock:
                     self._started -= 1
-                raise RuntimeError("could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval)")
+                raise SettingError(
+                    "could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval) with "
+                    f"{self.limits.memory_bytes >> 20} MiB (OBSC_JSONNET_MEMORY_MB) and the machine's process limits"
+                )
             return child
         return self._idle.get()
 

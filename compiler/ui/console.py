@@ -9,6 +9,7 @@ still rendered the way the user asked.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -98,6 +99,22 @@ def sniff(argv: Sequence[str]) -> Settings:
     return settings
 
 
+class StdoutError(Exception):
+    """Standard output cannot take what obsc prints (a full disk behind `>`, a failing device)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause.strerror or str(cause))
+
+
+def echo(text: str, *, nl: bool = True) -> None:
+    """`click.echo` to stdout; a failure to write is a StdoutError (said as such, exit 2), not a bug."""
+    try:
+        click.echo(text, nl=nl)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise StdoutError(exc) from None
+
+
 class Console:
     """Prints for a person (text) or a program (one JSON object per stderr line)."""
 
@@ -110,8 +127,10 @@ class Console:
         so stdout only ever holds machine output (a diff, a schema)."""
         if self.json:
             click.echo(render.to_json({"level": level, "logger": "obsc", "msg": text, **fields}), err=True)
+        elif stdout:
+            echo(render.terminal_text(text))
         else:
-            click.echo(render.terminal_text(text), err=not stdout)
+            click.echo(render.terminal_text(text), err=True)
 
     def diagnostics(self, diagnostics: Sequence[Diagnostic], *, severity: str = "error", code: str = "spec") -> None:
         """Located problems in the --error-format, the first `render.ERROR_CAP`, then how many more."""

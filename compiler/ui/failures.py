@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -10,9 +11,10 @@ from typing import Any
 
 import click
 
-from compiler.errors import ExitCode, InputError, OutputError, ToolError
+from compiler.errors import ExitCode, InputError, OutputError, SettingError, ToolError
 from compiler.output.lock import LockBusy
-from compiler.ui.console import Console, Settings, sniff
+from compiler.ui import console
+from compiler.ui.console import Console, Settings, StdoutError, sniff
 
 # An output directory is replaced in one swap: a run cut short leaves it as it was (or, after the swap, done).
 INTERRUPTED = "obsc: interrupted (the output directory is as it was, or fully written)"
@@ -24,6 +26,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     out = Console(settings)
     try:
         invoke(settings)
+        console.echo("", nl=False)  # flushes: a full disk behind `> file` shows here, not at the interpreter's exit
     except InputError as exc:
         out.diagnostics(exc.diagnostics)
         count = len(exc.diagnostics)
@@ -41,6 +44,8 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
         _fail(out, f"obsc: error: {exc}", "output", ExitCode.BAD_INPUT)
     except ToolError as exc:
         _fail(out, f"obsc: {exc}", "tool", exc.exit_code)
+    except SettingError as exc:
+        _fail(out, f"obsc: error: {exc}", "settings", ExitCode.BAD_INPUT)
     except click.exceptions.Abort:  # click's form of Ctrl-C
         _fail(
             out,
@@ -64,13 +69,39 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
             "interrupted",
             ExitCode.INTERRUPTED,
         )
-    except Exception:  # a bug: keep the traceback out of the user's way unless asked for
-        if os.environ.get("OBSC_DEBUG"):
-            traceback.print_exc()
-        message = "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
-        message += "and report it."
-        _fail(out, message, "internal", ExitCode.INTERNAL)
+    except StdoutError as exc:
+        _silence_stdout()
+        _fail(out, f"obsc: error: cannot write to standard output: {exc}", "output", ExitCode.BAD_INPUT)
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            _internal(out)
+        where = f" {exc.filename}" if exc.filename else ""  # a full disk or quota for a temporary file
+        _fail(out, f"obsc: error: cannot write{where}: {exc.strerror}", "output", ExitCode.BAD_INPUT)
+    except Exception:
+        _internal(out)
     return None
+
+
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _silence_stdout() -> None:
+    """What is left in stdout's buffer would fail again at exit ("Exception ignored ..."): send it nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
+        pass
+
+
+def _internal(out: Console) -> None:
+    """A bug: keep the traceback out of the user's way unless asked for."""
+    if os.environ.get("OBSC_DEBUG"):
+        traceback.print_exc()
+    message = "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
+    message += "and report it."
+    _fail(out, message, "internal", ExitCode.INTERNAL)
 
 
 def _fail(out: Console, text: str, code: str, exit_code: ExitCode) -> None:

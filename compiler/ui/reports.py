@@ -7,11 +7,10 @@ import os
 import sys
 from typing import Any
 
-import click
-
 from compiler.api import Compilation
 from compiler.errors import ExitCode
 from compiler.output import writer
+from compiler.ui import console
 from compiler.ui.console import Console
 
 S = writer.Status
@@ -64,9 +63,9 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     format); on stderr one problem per file when errors are JSON or GitHub annotations, then the total."""
     changes = plan.drift
     for change in changes:
-        click.echo(f"{label(change, plan)}: {change.path}")
+        console.echo(f"{label(change, plan)}: {change.path}")
     for change in changes:
-        click.echo(change.diff(), nl=False)
+        console.echo(change.diff(), nl=False)
     if out.settings.errors != "text":
         for change in changes:
             status = label(change, plan)
