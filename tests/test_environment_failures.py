@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,12 @@ def test_an_unusable_jsonnet_setting_is_named_and_exits_2(name: str, value: str,
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"obsc: error: {message}"), done.stderr
     assert "internal error" not in done.stderr
+
+
+def test_a_line_break_in_a_spec_file_name_stays_on_its_line(tmp_path: Path) -> None:
+    # Raw, the second line began `::error`: a GitHub Actions workflow command in a CI log.
+    (tmp_path / "a\n::error file=x.yaml::forged.yaml").write_text("apiVersion: obsc/v1\nservice: 1\n")
+    done = _obsc("validate", str(tmp_path), "--platform", "tests/errors/platform.yaml", stdout=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert "a\\n::error file=x.yaml::forged.yaml:1:1 $: missing required key" in done.stderr
+    assert not any(line.startswith("::") for line in done.stderr.splitlines())

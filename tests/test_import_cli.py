@@ -169,3 +169,16 @@ def test_import_and_init_never_write_where_they_should_not(
     assert result.code == ExitCode.BAD_INPUT and not (tmp_path / "written-through").exists()
     assert run_obsc(capsys, "init", "--platform", "--dir", "/").code == ExitCode.BAD_INPUT
     assert not Path("/platform.yaml").exists()
+
+
+def test_an_objective_of_zero_is_not_called_a_100_percent_objective(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "sloth.yaml"
+    source.write_text(
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 0\n"
+        "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
+    )
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(tmp_path / "out"))
+    assert result.code == ExitCode.BAD_INPUT, result.err
+    assert "objective 0 must be a percentage in (0, 100): 0% or less would never alert" in result.err

@@ -62,7 +62,8 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
         value *= 100
     if not 0 < value < 100:
         scale = "a ratio in (0, 1)" if ratio else "a percentage in (0, 100)"
-        src.error(path, f"objective {raw!r} must be {scale}: 100% leaves no error budget")
+        why = "100% leaves no error budget" if value >= 100 else "0% or less would never alert"
+        src.error(path, f"objective {raw!r} must be {scale}: {why}")
         return None
     return value.normalize() if value == value.to_integral_value() else value
 

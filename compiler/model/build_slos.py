@@ -63,8 +63,9 @@ def build_slos(
                 key=True,
             )
             continue
+        written_period = str(raw.get("period", period_text))
         try:
-            period = parse_duration(str(raw.get("period", period_text)))
+            period = parse_duration(written_period)
         except ValueError as exc:
             ctx.error((*path, "period") if "period" in raw else path, str(exc))
             continue
@@ -72,7 +73,7 @@ def build_slos(
         if windows is None:
             ctx.error(
                 (*path, "period") if "period" in raw else path,
-                f"period {format_duration(period)} is shorter than every burn-rate window catalog "
+                f"period {written_period} is shorter than every burn-rate window catalog "  # as written: 1ms, not 0s
                 f"({', '.join(format_duration(p) for p in sorted(catalogs))}); use at least "
                 f"{format_duration(min(catalogs))} or add a catalog under slo_alerts.windows in the platform file",
             )

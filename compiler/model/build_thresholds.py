@@ -145,11 +145,20 @@ def build_threshold_alerts(
                 "are obsc's); name the alert after what it measures, e.g. ConsumerLagHigh",
             )
             continue
-        if name in seen:
-            line = ctx.loc(("threshold_alerts", seen[name], "name")).line
-            ctx.error((*path, "name"), f"duplicate threshold alert name {name!r} (first defined on line {line})")
+        # Keyed ignoring case: LagHigh.md and LAGHigh.md are one file on macOS and Windows checkouts.
+        if name.casefold() in seen:
+            first = seen[name.casefold()]
+            line = ctx.loc(("threshold_alerts", first, "name")).line
+            other = str(data["threshold_alerts"][first]["name"])
+            message = f"duplicate threshold alert name {name!r} (first defined on line {line})"
+            if other != name:
+                message = (
+                    f"threshold alert name {name!r} differs from {other!r} (line {line}) only in letter case; their "
+                    "runbook files would be one file on a case-insensitive checkout (macOS, Windows)"
+                )
+            ctx.error((*path, "name"), message)
             continue
-        seen[name] = i
+        seen[name.casefold()] = i
         alert = _one(raw, name, metrics, ctx, path)
         clash = _by_set_elsewhere(raw, data, defaults) or _by_lost(raw, metrics)
         if clash:

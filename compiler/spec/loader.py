@@ -44,7 +44,9 @@ def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError([Diagnostic(Location(path), (), f"not UTF-8 text: {exc.reason}")]) from None
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        line, col = raw.count(b"\n", 0, exc.start) + 1, len(raw[start : exc.start].decode("utf-8", "replace")) + 1
+        raise InputError([Diagnostic(Location(path, line, col), (), f"not UTF-8 text: {exc.reason}")]) from None
     return load_yaml_text(path, text)
 
 

@@ -9,6 +9,7 @@ still rendered the way the user asked.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -142,7 +143,8 @@ class Console:
             elif style == "json":
                 click.echo(render.to_json({"logger": "obsc", **render.record(diagnostic, severity, code)}), err=True)
             else:
-                click.echo(render.terminal_text(str(diagnostic)), err=True)
+                where = dataclasses.replace(diagnostic.location, file=render.terminal_path(diagnostic.location.file))
+                click.echo(render.terminal_text(str(dataclasses.replace(diagnostic, location=where))), err=True)
         if hidden:
             self.problem(f"obsc: ... and {hidden} more {severity}(s) not shown", code=code, omitted=hidden)
 

@@ -56,6 +56,15 @@ def terminal_text(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+# A file name is one line: a newline in it would start a line of its own (`::error ...` read as a workflow command).
+_PATH_CONTROLS = {**_CONTROLS, ord("\n"): "\\n", ord("\t"): "\\t"}
+
+
+def terminal_path(path: str) -> str:
+    """A file name for the text format: every control character escaped, line breaks and tabs too."""
+    return path.translate(_PATH_CONTROLS)
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
