@@ -87,7 +87,7 @@ def parse_selector(text: str) -> Selector:
         try:
             value = promql_strings.unquote(m.group(3))
         except ValueError as exc:
-            raise ValueError(f"label {m.group(1)} in {text!r}: {exc}") from None
+            raise ValueError(f"matcher {m.group(1)}{m.group(2)}{m.group(3)}: {exc}") from None  # as written
         matchers.append(Matcher(m.group(1), m.group(2), value))
         rest = rest[m.end() :].strip()
         if m.group(4) == "" and rest:
