@@ -63,7 +63,8 @@ def test_every_builtin_catalog_is_sound(period: int) -> None:
         assert 0 < w.short_seconds < w.long_seconds <= period
         if w.tier is Tier.WARNING:
             assert w.for_seconds <= 600, "a ticket within 15 minutes of its condition (5m coarse tier + hold)"
-            assert w.keep_firing_seconds >= max(x.for_seconds for x in windows if x.tier is Tier.WARNING)
+        others = [x.for_seconds for x in windows if x.tier is w.tier and x.name != w.name]
+        assert w.keep_firing_seconds >= max(others, default=0), "a hand-over within the tier leaves no gap"
 
 
 def test_catalogs_cover_the_promised_periods_and_keep_30d_exactly() -> None:
@@ -162,6 +163,7 @@ def test_burn_alerts_need_min_bad_events_and_tickets_keep_firing(tmp_path: Path)
     assert 'slo:sli_errors:rate1h{service="svc",slo="avail"} * 3600 >= 7' in rules
     assert 'slo:sli_errors:rate3d{service="svc",slo="fast"} * 259200 >= 7' in rules
     assert rules.count('keep_firing_for: "5m"') == 4  # two ticket pairs per SLO
+    assert rules.count('keep_firing_for: "15m"') == rules.count('keep_firing_for: "2m"') == 2  # 1h/5m, 6h/30m
     assert "min_traffic" not in rules
 
 
@@ -205,3 +207,31 @@ def test_a_catalog_without_the_default_windows_passes_its_own_tests(tmp_path: Pa
     tests = sorted(str(p.relative_to(root / "prometheus")) for p in (root / "prometheus/tests").glob("*.yaml"))
     done = subprocess.run([promtool, "test", "rules", *tests], cwd=root / "prometheus", capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def _pair(tier: Tier, name: str, long: str, short: str, hold: str, keep: str = "0s") -> burnrate.BurnWindow:
+    return burnrate.BurnWindow(
+        tier,
+        name,
+        parse_duration(long),
+        parse_duration(short),
+        None,
+        Decimal(2),
+        parse_duration(hold),
+        parse_duration(keep),
+    )
+
+
+def test_each_pair_keeps_firing_until_another_pair_of_its_tier_can_take_over() -> None:
+    """The 12-minute outage that paged twice: the medium page fired 9 minutes after the fast one resolved."""
+    critical, warning = Tier.CRITICAL, Tier.WARNING
+    month = {w.name: w.keep_firing_seconds for w in burnrate.catalog(30 * DAY)}
+    assert month == {"fast": 900, "medium": 120, "slow": 300, "slowest": 300}  # the other pair's `for`
+    bridged = burnrate.bridged(
+        [
+            _pair(critical, "fast", "1h", "5m", "2m"),
+            _pair(critical, "daily", "1d", "2h", "7m"),  # in the coarse group (every 5m): seen up to 5m later
+            _pair(warning, "slow", "3d", "6h", "5m", keep="1h"),  # alone in its tier: its own hold, a floor
+        ]
+    )
+    assert [format_duration(w.keep_firing_seconds) for w in bridged] == ["15m", "10m", "1h"]

@@ -7,7 +7,7 @@ a platform's `slo_alerts.windows`), checked on load: no pair may fire on an SLO 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
@@ -46,8 +46,37 @@ def parse_catalogs(raw: Mapping[str, Any], report: Report) -> dict[int, Catalog]
                 report((str(key), i, "name"), f"window name {window.name!r} is used twice in the {key} catalog")
                 continue
             windows.append(window)
-        out[period] = tuple(windows)
+        out[period] = bridged(windows)
     return out
+
+
+def bridged(windows: Sequence[BurnWindow]) -> Catalog:
+    """The pairs, each kept firing (`keep_firing_for`) long enough that its tier shows no gap when it stops
+    while another pair of the tier holds its condition but is still pending: at least that pair's
+    `handover_seconds`. A pair's own keep_firing_for is a floor. With one alert rule per pair, the gap would
+    reach Alertmanager as a resolved notification and the next pair's firing as a new incident."""
+    out = []
+    for window in windows:
+        others = (o for o in windows if o.tier is window.tier and o.name != window.name)
+        needed = max((handover_seconds(o, window) for o in others), default=0)
+        out.append(replace(window, keep_firing_seconds=needed) if needed > window.keep_firing_seconds else window)
+    return tuple(out)
+
+
+def handover_seconds(starting: BurnWindow, stopping: BurnWindow) -> int:
+    """The longest time, from the evaluation at which `stopping`'s condition breaks, until `starting` fires
+    when its condition holds from that evaluation on (the smallest keep_firing_for of `stopping` that leaves no
+    gap). In one rule group (both long windows in the same recording tier, see slo.py) both alerts are
+    evaluated at the same instants, so `starting` fires by the evaluation `for` after: its `for` exactly (at
+    that evaluation one resolves as the other fires; both are sent from it, milliseconds apart).
+    Across groups, `starting`'s group first sees the condition up to one of its intervals later and fires on
+    its own grid: its `for` rounded up to the coarse interval, plus that interval (the default evaluation
+    interval is assumed to be at most the coarse one and to divide a fast-tier pair's `for`)."""
+    tiers = recording_tiers()
+    if tiers.is_coarse(starting.long_seconds) == tiers.is_coarse(stopping.long_seconds):
+        return starting.for_seconds
+    interval = tiers.coarse_interval_seconds
+    return -(-starting.for_seconds // interval) * interval + interval
 
 
 RowReport = Callable[[tuple[str, ...], str], None]

@@ -4,8 +4,9 @@ Real Prometheus 2.42 scraping a test exporter every second, with test-scaled tic
 platform's `slo_alerts.windows` (the production 1d/2h and 3d/6h pairs scaled down ~2,000x; holds as in
 the built-in catalogs relative to them). A 12-second total outage makes the first pair (40s/10s, 2x)
 fire and stop while the second (80s/20s, 1x, hold 20s) is still pending: with keep_firing_for on the
-first pair the ticket stays up until the second fires; the control service, identical but without
-keep_firing_for, shows the gap the setting closes.
+first pair the ticket stays up until the second fires. The control service, identical but loaded from the
+vmalert layout (the same rules without keep_firing_for, which obsc now derives for every pair that hands
+over), shows the gap the setting closes.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ defaults:
     min_bad_events: 0
     windows:
 {pairs}"""
-SERVICES = {"bridged": ("2d", "30s"), "gapped": ("3d", "0s")}  # service → (period, keep_firing_for)
+# service → (period, keep_firing_for, layout loaded): the bridged service's 30s is a floor over the derived
+# 20s (the second pair's `for`), so the hand-over evaluation itself leaves no instant without a ticket
+SERVICES = {"bridged": ("2d", "30s", "prometheus"), "gapped": ("3d", "0s", "vmalert")}
 RATE = 50  # requests/s
 
 
@@ -130,13 +133,18 @@ def test_a_ticket_handed_over_to_the_next_pair_has_no_gap(tmp_path: Path) -> Non
     prometheus_bin = require_tool("prometheus")
     specs = tmp_path / "specs"
     specs.mkdir()
-    pairs = "".join(PAIRS.format(period=period, keep=keep) for period, keep in SERVICES.values())
+    pairs = "".join(PAIRS.format(period=period, keep=keep) for period, keep, _ in SERVICES.values())
     (specs / "platform.yaml").write_text(PLATFORM.format(pairs=pairs))
-    for name, (period, _) in SERVICES.items():
+    for name, (period, _, _) in SERVICES.items():
         (specs / f"{name}.yaml").write_text(SPEC.format(name=name, period=period))
-    compilation = compile_specs([str(specs)], CompileOptions())
-    out = tmp_path / "generated"
-    writer.write(writer.plan(compilation.bundle, str(out)))
+    rule_files = []
+    for name, (_, _, layout) in SERVICES.items():
+        out = tmp_path / layout
+        if not out.exists():
+            compilation = compile_specs([str(specs)], CompileOptions(format=layout))
+            writer.write(writer.plan(compilation.bundle, str(out)))
+        rule_files.append(str(out / names.prometheus_rules_path(name, layout)))
+    assert "keep_firing_for" not in Path(rule_files[1]).read_text()
     exporter = Exporter()
     with _serve(exporter):
         config = tmp_path / "prometheus.yml"
@@ -145,7 +153,7 @@ def test_a_ticket_handed_over_to_the_next_pair_has_no_gap(tmp_path: Path) -> Non
             yaml.safe_dump(
                 {
                     "global": {"evaluation_interval": "1s", "scrape_interval": "1s"},
-                    "rule_files": [str(out / names.PROMETHEUS_DIR / "rules" / "*.yaml")],
+                    "rule_files": rule_files,
                     "scrape_configs": [scrape],
                 }
             )
@@ -171,4 +179,4 @@ def test_a_ticket_handed_over_to_the_next_pair_has_no_gap(tmp_path: Path) -> Non
         if name == "bridged":
             assert gap == [], f"no ticket at {gap} s after the outage ended"
         else:
-            assert gap, "the control (no keep_firing_for) should show the gap the setting closes"
+            assert gap, "the control (the vmalert layout: no keep_firing_for) should show the gap the setting closes"

@@ -1,5 +1,5 @@
 """Test cases for the SLO alerts that need inputs changing over time or raw series: SLODataMissing
-(the SLI's series against `up`) and the hand-over from one ticket pair to the next (keep_firing_for).
+(the SLI's series against `up`) and the hand-over from one page or ticket pair to the other (keep_firing_for).
 
 These cases are never merged with the others: they feed raw counters and `up`, which the recording
 rules and ServiceDown of the merged groups also read. The data-missing scenarios run in turn in one
@@ -228,19 +228,26 @@ def _missing(
     return slo.sli.kind is SliKind.LATENCY and not has_bucket and per_step > 0
 
 
-def _ticket_pairs(rules: list[Rule]) -> list[tuple[Rule, BurnWindow]]:
+def _tier_pairs(rules: list[Rule], tier: Tier) -> list[tuple[Rule, BurnWindow]]:
     pairs = [
         (r, r.source.window)
         for r in rules
-        if r.source is not None and r.source.window is not None and r.source.tier is Tier.WARNING
+        if r.source is not None and r.source.window is not None and r.source.tier is tier
     ]
     return sorted(pairs, key=lambda p: p[1].long_seconds)
 
 
-def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> Case | None:
-    """Both long windows burn; the first pair's short window stops as the second's starts: the ticket
-    stays firing across the hand-over (keep_firing_for covers the second pair's `for`)."""
-    pairs = _ticket_pairs(rules)
+def _runs(*runs: tuple[Decimal, int]) -> str:
+    """Input values: each (value, samples) run in turn."""
+    return " ".join(constant(value, samples - 1) for value, samples in runs if samples > 0)
+
+
+def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier: Tier = Tier.WARNING) -> Case | None:
+    """Both long windows of the tier's two fastest pairs burn; the faster pair's short window stops as the slower
+    one's starts: the tier stays firing across the hand-over (the faster pair's keep_firing_for covers the slower
+    one's `for`). Then back, where the slower pair keeps firing too: its short window stops as the faster one's
+    starts again, and the slower pair stays up until the faster one fires."""
+    pairs = _tier_pairs(rules, tier)
     if len(pairs) < 2:
         return None
     (first, a), (second, b) = pairs[0], pairs[1]
@@ -251,6 +258,7 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
         return None  # one window both stops (or starts) and burns throughout: no such hand-over exists
     if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
         return None
+    back_too = bool(second.keep_firing_seconds) and second.keep_firing_seconds >= first.for_seconds
     high = (max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(_DIGITS)
     if high >= 1:
         return None
@@ -260,10 +268,12 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
     # A time-slice, freshness or error-ratio SLI records its totals from its errors (`0 * bad + 1`): feeding
     # them too gave promtool two samples of one series ("duplicate sample for timestamp").
     derived = slo.sli.kind in UNCOUNTED_KINDS
-    start = steps_after(max(a.for_seconds, step), step)  # the first ticket fires here
+    start = steps_after(max(a.for_seconds, step), step)  # the first pair fires here
     switch = start + step  # the first pair's short window stops, the second's starts
     taken_at = switch + max(step, steps_after(second.for_seconds, step))  # the second pair fires by then
-    after, end = switch // step, taken_at // step
+    back = taken_at + step  # the second pair's short window stops, the first's starts again
+    returned_at = back + max(step, steps_after(first.for_seconds, step))  # the first pair fires again by then
+    after, end = switch // step, (returned_at if back_too else taken_at) // step
     bad = (high * total).normalize()
     group = sample_group(slo)
 
@@ -274,11 +284,17 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
             return [errors]
         return [errors, InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, end))]
 
-    # samples at 0, step, ... taken_at: the first pair's short window burns before `switch`, the second's from it
-    burning = constant(bad, end)
-    before = f"{constant(bad, after - 1)} 0+0x{end - after}"
-    later = f"0+0x{after - 1} {decimal_text(bad)}+0x{end - after}"
-    inputs = [*window_series(a.short_seconds, before), *window_series(b.short_seconds, later)]
+    # samples at 0, step, ... : the first pair's short window burns before `switch` (and from `back`), the
+    # second's from `switch` (until `back`)
+    burning, zero = constant(bad, end), Decimal(0)
+    middle, last = back // step - after, end + 1 - back // step
+    first_short = (
+        _runs((bad, after), (zero, middle), (bad, last)) if back_too else _runs((bad, after), (zero, end + 1 - after))
+    )
+    second_short = (
+        _runs((zero, after), (bad, middle), (zero, last)) if back_too else _runs((zero, after), (bad, end + 1 - after))
+    )
+    inputs = [*window_series(a.short_seconds, first_short), *window_series(b.short_seconds, second_short)]
     for w in (a, b):
         if not tiers.is_coarse(w.long_seconds):
             inputs += window_series(w.long_seconds, burning)
@@ -289,16 +305,24 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int) -> C
             inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
     value = float(decimal_text(bad)) / float(decimal_text(total))
     held, taken = firing(first, value, group=group), firing(second, value, group=group)
-    # after the switch the first pair is kept firing for its keep_firing_for, from the step its condition broke;
-    # the second fires at once without a `for`, else it is pending at the switch
+    # a pair whose condition breaks is kept firing for its keep_firing_for from that step; one whose condition
+    # starts fires at once without a `for`, else it is pending then
     kept = (held,) if first.keep_firing_seconds > taken_at - switch else ()
-    checks = (
+    checks = [
         AlertCheck(start, first.alert, (held,)),
         AlertCheck(switch, first.alert, (held,) if second.for_seconds else (held, taken)),
         AlertCheck(taken_at, first.alert, (*kept, taken)),
-    )
-    title = f"{slo.name}: a ticket over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
-    return Case(title, step, tuple(inputs), checks)
+    ]
+    word = "page" if tier is Tier.CRITICAL else "ticket"
+    title = f"{slo.name}: a {word} over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
+    if back_too:
+        # still kept from `switch`, or firing again at once without a `for`
+        again = first.keep_firing_seconds > back - switch or not first.for_seconds
+        kept_back = (taken,) if second.keep_firing_seconds > returned_at - back else ()
+        checks.append(AlertCheck(back, first.alert, (held, taken) if again else (taken,)))
+        checks.append(AlertCheck(returned_at, first.alert, (held, *kept_back)))
+        title += " and back"
+    return Case(title, step, tuple(inputs), tuple(checks))
 
 
 def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
@@ -325,7 +349,8 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
     handovers: list[Case] = []
     for slo in service.slos:
         mine = _mine(alert_rules, slo)
-        handover = handover_case(service, slo, mine, step)
-        if handover is not None:
-            handovers.append(handover)
+        for tier in (Tier.CRITICAL, Tier.WARNING):
+            handover = handover_case(service, slo, mine, step, tier)
+            if handover is not None:
+                handovers.append(handover)
     return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
