@@ -6,15 +6,15 @@ proven with promtool on series written here by hand (the hunter's ledger case)."
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import yaml
 
 from compiler import conventions as names
 from compiler.importers import ImportOptions, import_specs
-from tests.conftest import require_shared, require_tool
+from tests.conftest import require_shared
 from tests.import_helpers import import_and_compile
+from tests.promtool_helpers import promtool_report
 
 LEDGER = """\
 version: "prometheus/v1"
@@ -51,27 +51,13 @@ def _burning(tmp_path: Path, errors_per_minute: str, at: str, windows: dict[str,
         }
         for window, count in windows.items()
     ]
-    test = {
-        "rule_files": ["rules.yaml"],
-        "evaluation_interval": "30s",
-        "group_eval_order": ["obsc-ledger-slo", "obsc-ledger-key", "obsc-ledger-coarse"],
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [
-                    {"series": 'ledger_writes_total{job="ledger"}', "values": "0+6000x600"},
-                    {"series": 'ledger_write_errors_total{job="ledger"}', "values": f"0+{errors_per_minute}x600"},
-                    {"series": 'up{job="ledger"}', "values": "1x600"},
-                ],
-                "promql_expr_test": checks,
-            }
-        ],
+    series = {
+        'ledger_writes_total{job="ledger"}': "0+6000x600",
+        'ledger_write_errors_total{job="ledger"}': f"0+{errors_per_minute}x600",
+        'up{job="ledger"}': "1x600",
     }
-    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run(
-        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    return "" if done.returncode == 0 else done.stdout + done.stderr
+    order = ["obsc-ledger-slo", "obsc-ledger-key", "obsc-ledger-coarse"]
+    return promtool_report(tmp_path, "rules.yaml", series, checks, group_eval_order=order)
 
 
 def test_a_50x_burn_at_99_999_pages_on_the_1h_pair(tmp_path: Path) -> None:

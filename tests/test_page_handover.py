@@ -10,14 +10,11 @@ can still be pending on the same burn. Raw counters at 1 req/s, sampled and eval
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
-
-import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
-from tests.conftest import require_tool
+from tests.promtool_helpers import promtool_report
 
 SPEC = """apiVersion: obsc/v1
 service: vault-api
@@ -54,23 +51,9 @@ def _firing_pairs(tmp_path: Path, outage_minutes: int) -> dict[int, int]:
         {"expr": f"count({pages}) or vector(0)", "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": -1}]}
         for m in WATCHED
     ]
-    test = {
-        "rule_files": ["rules.yaml"],
-        "evaluation_interval": "1m",
-        "group_eval_order": [f"obsc-vault-api-{g}" for g in ("slo", "key", "coarse")],
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": s, "values": v} for s, v in series.items()],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run(
-        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    return _counts(done.stdout + done.stderr)
+    order = [f"obsc-vault-api-{g}" for g in ("slo", "key", "coarse")]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
+    return _counts(report)
 
 
 def _counts(report: str) -> dict[int, int]:

@@ -4,16 +4,14 @@ the compiled rule file through `promtool test rules` with inputs a real scrape w
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.errors import InputError
-from tests.conftest import require_tool
+from tests.promtool_helpers import promtool_report
 
 ROUTING = """routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
@@ -34,23 +32,8 @@ def _rules(tmp_path: Path, service: str, spec: str) -> Path:
 def _promtool(tmp_path: Path, rules: Path, service: str, series: dict[str, str], exprs: list[dict[str, object]]) -> str:
     """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps); '' if
     they pass."""
-    test = {
-        "rule_files": [rules.name],
-        "evaluation_interval": "30s",
-        "group_eval_order": [f"obsc-{service}-slo", f"obsc-{service}-key", f"obsc-{service}-coarse"],
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": s, "values": v} for s, v in series.items()],
-                "promql_expr_test": exprs,
-            }
-        ],
-    }
-    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run(
-        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    return "" if done.returncode == 0 else done.stdout + done.stderr
+    order = [f"obsc-{service}-slo", f"obsc-{service}-key", f"obsc-{service}-coarse"]
+    return promtool_report(tmp_path, rules.name, series, exprs, group_eval_order=order)
 
 
 def _firing(alert: str, at: str, count: int) -> dict[str, object]:

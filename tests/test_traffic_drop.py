@@ -4,12 +4,9 @@ read the drop as the hour's old traffic: it never fired. Inputs written here by 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import yaml
-
-from tests.conftest import require_tool
+from tests.promtool_helpers import promtool_report
 from tests.test_sli_semantics import _firing, _rules
 
 SPEC = """apiVersion: obsc/v1
@@ -24,23 +21,7 @@ WEEK = 7 * 24 * 60  # minutes
 
 def _promtool(tmp_path: Path, rules: Path, series: dict[str, str], checks: list[dict[str, object]]) -> str:
     """promtool's report ('' when the checks pass), evaluating every 5m: a week at 30s is slow to replay."""
-    test = {
-        "rule_files": [rules.name],
-        "evaluation_interval": "5m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": s, "values": v} for s, v in series.items()],
-                "alert_rule_test": [],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
-    done = subprocess.run(
-        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    return "" if done.returncode == 0 else done.stdout + done.stderr
+    return promtool_report(tmp_path, rules.name, series, checks, evaluation_interval="5m")
 
 
 def test_requests_that_vanish_fire_the_traffic_drop(tmp_path: Path) -> None:
