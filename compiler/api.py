@@ -103,6 +103,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             before = len(diagnostics)
             loaded = _load(path, jsonnet, diagnostics)
             platform_doc = loaded[0] if loaded else None
+            diagnostics.extend(_extra_platform_documents(loaded))
             unsure = Unsure(no_platform=len(diagnostics) > before)  # unreadable: services skip what needs it
         # Jsonnet is evaluated here (Go does not survive a fork); YAML spec files are read and parsed by the
         # workers that check them (None: not loaded yet), so parsing spreads over every CPU too.
@@ -229,6 +230,21 @@ def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnosti
     except InputError as exc:
         diagnostics.extend(exc.diagnostics)
         return []
+
+
+def _extra_platform_documents(loaded: Sequence[Document]) -> list[Diagnostic]:
+    """A platform file holds one document: what follows it (a service spec pasted below `---`) would be
+    read by nothing, so its service would get no rules, routes or tests, without a word."""
+    if len(loaded) < 2:
+        return []
+    return [
+        Diagnostic(
+            loaded[1].locate(()),
+            (),
+            f"the platform file holds {len(loaded)} documents; only one, the Platform, is read: move the others "
+            "(service specs) into spec files of their own",
+        )
+    ]
 
 
 def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver]) -> Fleet:

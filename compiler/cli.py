@@ -13,7 +13,6 @@ import click
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode, json_path
-from compiler.model.teams import catchall_pages
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
@@ -21,6 +20,7 @@ from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_platform, starter_spec
+from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
 from compiler.ui import console, failures, reports
 from compiler.ui.console import Console
@@ -431,7 +431,8 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 0 and compilation.fleet.services:
         for warning in link_notes.unopenable(compilation.fleet.platform):
             _console().problem(f"obsc: warning: {warning}", code="links", level="warning")
-        for warning in catchall_pages(compilation.fleet.services):
+        fmt = compilation.options.format if compilation.options else ""
+        for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
 
 

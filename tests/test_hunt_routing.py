@@ -10,7 +10,7 @@ import pytest
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
 from compiler.model.types import Fleet, SecretPolicy
-from compiler.targets.alertmanager.operator import secret_ref, team_config
+from compiler.targets.alertmanager.operator import ANNOTATION_HOURS, secret_ref, team_config
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -211,7 +211,7 @@ def test_operator_keeps_business_hours_in_any_name_of_utc(tmp_path: Path, zone: 
     fleet = _load(tmp_path, {"job.yaml": JOB}, PLATFORM.replace("  t1: {}\n", "  t1:\n" + hours))
     config = team_config(fleet, "t1", fleet.services)
     assert ("muteTimeIntervals" in config["spec"]) is kept
-    assert ("annotations" in config["metadata"]) is not kept
+    assert (ANNOTATION_HOURS in config["metadata"]["annotations"]) is not kept
 
 
 # ---------------------------------------------------------------- a team without specs yet

@@ -32,14 +32,14 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.burnrate import parse_catalogs
-from compiler.model.checks import business_hours_problems, receiver_problems
+from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
+from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.secrets import (
     Owner,
     claim_problem,
     link_problems,
-    operator_secret_clash,
     platform_policy,
     runbook_scheme_problem,
 )
@@ -99,7 +99,7 @@ def build_platform(
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
     policy, problems = platform_policy(data, doc.file if doc else "")
-    for where, message in problems:
+    for where, message in [*problems, *global_setting_problems(am_global)]:
         ctx.error(where, message)
     platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own
     receivers = []
@@ -206,7 +206,7 @@ def _receiver(
         Integration(kind, tuple(sorted((str(k), v) for k, v in settings.items())))
         for kind, settings in sorted(body.items())
     )
-    receiver = Receiver(name=name, integrations=integrations, scope=scope, location=ctx.loc(path, key=True))
+    receiver = Receiver(name, integrations, scope, ctx.loc(path, key=True), path)
     for kind, message in receiver_problems(receiver, am_global):
         ctx.error((*path, kind), message)
     for where, message in secret_problems(body, owner):  # whose secret files, which URLs

@@ -10,9 +10,10 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
+from compiler.model.operator_secrets import secret_key_clashes
 from compiler.model.teams import foreign_receiver_problem, is_unrouted_info, spec_receiver_owners
 from compiler.model.types import Platform, Receiver, Service
-from compiler.model.units import decimal_text
+from compiler.model.units import decimal_text, parse_duration
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
 
@@ -63,6 +64,8 @@ def check_fleet(
             )
         first.setdefault(service.name, service)
     found.extend(_check_receivers(receivers))
+    if platform is not None and not unsure.secrets():
+        found.extend(secret_key_clashes(receivers, platform))
     known = {r.name for r in receivers}
     # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
     # called `platform`, whose inline receivers share the platform's scope name).
@@ -152,6 +155,17 @@ def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[
                     )
                 )
     return found
+
+
+def global_setting_problems(am_global: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path below the platform document, message) for alertmanager.global values Alertmanager would refuse."""
+    timeout = am_global.get("resolve_timeout")
+    if isinstance(timeout, str):
+        try:
+            parse_duration(timeout)
+        except ValueError as exc:  # Alertmanager refuses past ~292 years ("duration out of range")
+            return [(("alertmanager", "global", "resolve_timeout"), str(exc))]
+    return []
 
 
 def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from compiler import conventions
+from compiler.model.go_url import go_url_problem
 from compiler.model.types import SecretPolicy
 
 TEAM = "{team}"
@@ -248,35 +249,6 @@ def holding_folder(path: str, policy_: SecretPolicy) -> tuple[str, str] | None:
     return None
 
 
-# With --format prometheus-operator a secret file is a key of a Kubernetes Secret named after the folder that
-# stands for its owner (holding_folder): the name is that folder's, lowercased, in DNS characters.
-_NOT_DNS = re.compile(r"[^a-z0-9.-]+")
-
-
-def operator_secret_name(folder: str) -> str:
-    """The Kubernetes Secret an owner's `folder` stands for (see holding_folder)."""
-    return _NOT_DNS.sub("-", folder.lower()).strip("-.") or "alertmanager-secrets"
-
-
-def operator_secret_clash(team: str, policy_: SecretPolicy) -> str | None:
-    """Why team `team`'s secret files would be read from the platform's own Secret with --format
-    prometheus-operator (its folder and the shared root's last folder give one Secret name), or None."""
-    if not (policy_.team_root and policy_.shared_root):
-        return None
-    own = holding_folder(team_root(policy_.team_root, team) + "x", policy_)
-    shared = operator_secret_name(_segments(policy_.shared_root)[-1])
-    if own is None or operator_secret_name(own[0]) != shared:
-        return None
-    where = policy_.platform_file or NO_PLATFORM
-    return (
-        f"team {team!r}: with --format prometheus-operator its secret files (below "
-        f"{team_root(policy_.team_root, team)}) and the platform's (below {policy_.shared_root}) would be keys of "
-        f"one Secret, {shared!r}, so its "
-        f"receivers could read the platform's secrets; in {where} use roots whose folders no team name can make "
-        f"equal, e.g. team_root: {SUGGESTED_TEAM_ROOT} and shared_root: {SUGGESTED_SHARED_ROOT}"
-    )
-
-
 def _below(path: str, root: str) -> bool:
     # Roots end with '/', paths are plain: a string prefix is a whole-segment prefix.
     return bool(root) and path.startswith(root) and len(path) > len(root)
@@ -327,6 +299,7 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
     """Why `url` (setting `key` of integration `kind`, or of "global") may not be written, or None."""
     form = _FILE_FORM.get((kind, key), "a *_file setting")
     message = credential_problem(url, "alertmanager.yml", f"put the secret in a file and use {form}", receiver=True)
+    message = message or go_url_problem(url)  # Python's urlsplit takes what Alertmanager's Go parser refuses
     if message is None and policy_.url_prefixes and _path_escapes(url):
         message = (
             f"{url!r} has a '.' or '..' path segment or a backslash (perhaps percent-encoded): the server resolves "

@@ -77,6 +77,48 @@ def no_severity_route(platform: Platform, team: str) -> Route | None:
     return None
 
 
+def fallback_receiver(platform: Platform, team: str, tier: Tier | None) -> str:
+    """The receiver an alert with only team=`team` and severity `tier` (None: no known severity) really
+    reaches: the team's fallback for that tier, else the team branch's own receiver, else the root's."""
+    route = fallback_route(platform, team, tier) if tier is not None else None
+    route = route or no_severity_route(platform, team)
+    return route.receiver if route else root_receiver_name(platform)
+
+
+def root_receiver_name(platform: Platform) -> str:
+    return platform.alertmanager.default_receiver or conventions.UNROUTED_RECEIVER
+
+
+def unrouted_fallbacks(platform: Platform, teams: Iterable[str]) -> list[str]:
+    """Warnings, one per team: pages and tickets that carry only team=X (a mixin's KubePodCrashLooping, a
+    hand-written rule) and that no routing catches, for want of teams.X.routing, defaults.routing and
+    alertmanager.default_receiver. They reach the team's other receiver, or notify nobody; so does every
+    alert without a team when the platform names no default receiver."""
+    found = []
+    file = platform.secrets.platform_file
+    where = f" in {file}" if file else " in platform.yaml beside the specs"
+    for team in sorted(set(teams)):
+        missing = [tier for tier in (Tier.CRITICAL, Tier.WARNING) if fallback_route(platform, team, tier) is None]
+        if not missing:
+            continue
+        receiver = fallback_receiver(platform, team, missing[0])
+        reach = "notify nobody" if receiver == conventions.UNROUTED_RECEIVER else f"go to {receiver!r}"
+        own = platform.team(team)
+        at = f" ({own.location})" if own is not None and own.location.file else ""
+        found.append(
+            f"team {team!r}{at}: alerts with team={team} that no spec routes (a mixin's or hand-written rule) "
+            f"{reach} at severity {' and '.join(t.value for t in missing)}: set "
+            f"{' and '.join(f'routing.{t.value}' for t in missing)} in teams.{team}, or platform defaults.routing, "
+            f"or alertmanager.default_receiver{where}"
+        )
+    if not platform.alertmanager.default_receiver:
+        found.append(
+            f"alerts without a known team (a cluster or mixin alert such as KubeNodeNotReady) notify nobody: set "
+            f"alertmanager.default_receiver{where}"
+        )
+    return found
+
+
 def is_unrouted_info(route: Route) -> bool:
     """The model's own 'info notifies nobody' route (not a receiver the spec named, nor the platform's
     defaults.routing.info, whose path is the same)."""

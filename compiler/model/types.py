@@ -260,6 +260,7 @@ class Receiver:
     integrations: tuple[Integration, ...]
     scope: str
     location: Location = NOWHERE
+    path: tuple[str | int, ...] = field(default=(), compare=False)  # where it is written in its file
 
 
 @dataclass(frozen=True)

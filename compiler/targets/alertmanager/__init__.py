@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import conventions as names
+from compiler.model.teams import catchall_pages, unrouted_fallbacks
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.config import alertmanager_config, explanation
-from compiler.targets.alertmanager.operator import team_configs
+from compiler.targets.alertmanager.operator import REQUIREMENT, team_configs
+from compiler.targets.alertmanager.routes import teams_in_use
 from compiler.targets.alertmanager.routing_tests import routing_table
 from compiler.targets.alertmanager.templates import template_file
 from compiler.targets.alertmanager.yaml_emit import to_yaml
 from compiler.targets.base import TargetOptions
 
-__all__ = ["fleet_artifacts", "service_artifacts"]
+__all__ = ["fleet_artifacts", "routing_warnings", "service_artifacts"]
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
@@ -38,3 +40,13 @@ def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     if options.format == "prometheus-operator":
         artifacts.extend(team_configs(fleet))
     return artifacts
+
+
+def routing_warnings(fleet: Fleet, fmt: str) -> list[str]:
+    """What `obsc compile` says even without -v: pages that only reach the catch-all, alerts no routing
+    catches, and what the Prometheus Operator's AlertmanagerConfig objects need from the Alertmanager."""
+    found = catchall_pages(fleet.services)
+    found += unrouted_fallbacks(fleet.platform, (team for team, _ in teams_in_use(fleet)))
+    if fmt == "prometheus-operator":
+        found.append(f"{names.ALERTMANAGER_OPERATOR_DIR}/: {REQUIREMENT} (docs/notifications.md)")
+    return found

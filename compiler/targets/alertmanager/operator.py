@@ -13,20 +13,21 @@ rules), spelled for the operator. Things to know when deploying:
   host, sender, credentials) are copied into each config: an AlertmanagerConfig cannot rely on the
   base configuration's globals being what the platform file says.
 - The operator adds a `namespace="<object namespace>"` matcher to the top route and to inhibit rules
-  unless the Alertmanager sets `alertmanagerConfigMatcherStrategy: {type: None}`.
+  unless the Alertmanager sets `alertmanagerConfigMatcherStrategy: {type: None}`. obsc's alerts carry no
+  `namespace` (its rules aggregate it away, and obsc does not know where the objects are applied), so under
+  that default no obsc alert would match: every object says so in an annotation (ANNOTATION_REQUIRES), and
+  every compile in this format warns (REQUIREMENT).
 - v1alpha1 time intervals have no `location`: business hours outside UTC cannot be expressed, so
   such a team's config carries none and says so in an annotation (alertmanager.yml keeps them).
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections.abc import Callable
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.secrets import holding_folder, operator_secret_name
+from compiler.model.operator_secrets import operator_secret_key
 from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.routes import (
@@ -47,6 +48,13 @@ from compiler.targets.alertmanager.yaml_emit import to_yaml
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"
 ANNOTATION_HOURS = "obsc.dev/business-hours"
+ANNOTATION_REQUIRES = "obsc.dev/requires"
+# Under 300 characters and without ': ', or the YAML writer leaves it to PyYAML.
+REQUIREMENT = (
+    "the Alertmanager resource must set spec.alertmanagerConfigMatcherStrategy.type to None; obsc's alerts carry "
+    "no namespace label, so under the default (OnNamespace) none matches obsc's AlertmanagerConfigs and pages go "
+    "to the base config's root receiver"
+)
 # The time zone database's names for UTC itself (links to Etc/UTC or Etc/GMT: zero offset, never DST).
 UTC_NAMES = frozenset(
     {
@@ -54,7 +62,6 @@ UTC_NAMES = frozenset(
         *("Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"),
     }
 )
-_NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]+")
 Ref = Callable[[str], dict[str, str]]  # a secret file path -> its SecretKeySelector
 
 
@@ -83,11 +90,12 @@ def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
         "name": names.alertmanager_config_name(team),
         "labels": {"app.kubernetes.io/managed-by": "obsc", "obsc.dev/team": team},
     }
+    metadata["annotations"] = {ANNOTATION_REQUIRES: REQUIREMENT}
     if hours is not None and not expressible:
-        metadata["annotations"] = {
-            ANNOTATION_HOURS: f"{hours.hours.location} business hours are not expressible in {API_VERSION} "
-            f"(no time zone); warning and info notify at all hours here, alertmanager.yml keeps the hours",
-        }
+        metadata["annotations"][ANNOTATION_HOURS] = (
+            f"{hours.hours.location} business hours are not expressible in {API_VERSION} "
+            f"(no time zone); warning and info notify at all hours here, alertmanager.yml keeps the hours"
+        )
     spec: dict[str, Any] = {
         "route": render_route(top),
         "receivers": [render_receiver(fleet, name) for name in used],
@@ -149,18 +157,9 @@ def render_interval(interval: Interval) -> dict[str, Any]:
 
 
 def secret_ref(path: str, policy: SecretPolicy | None = None) -> dict[str, str]:
-    """A secret file path → SecretKeySelector, by the operator's mount layout (see module docstring).
-
-    Below a declared root, the Secret is the owner's folder and the key the rest of the path: a team's file in
-    a subfolder it names like another team's folder (team-t1/team-payments/key) must not name that team's
-    Secret, and with {team} above the last folder (/srv/{team}/am/) every team would share one Secret."""
-    held = holding_folder(path, policy) if policy is not None else None
-    if held is not None:
-        folder, key = held
-    else:
-        parent, key = posixpath.split(path.rstrip("/"))
-        folder = posixpath.basename(parent)
-    return {"name": operator_secret_name(folder), "key": _NOT_KEY.sub("-", key) or "secret"}
+    """A secret file path → SecretKeySelector, by the operator's mount layout (model/operator_secrets.py)."""
+    name, key = operator_secret_key(path, policy)
+    return {"name": name, "key": key}
 
 
 def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compiler import conventions as names
-from compiler.model.teams import defined_teams, fallback_route, no_severity_route
+from compiler.model.teams import defined_teams, fallback_route, no_severity_route, root_receiver_name
 from compiler.model.types import AlertKind, BusinessHours, Fleet, Route, Service, Team, Tier
 from compiler.model.units import format_duration, parse_duration
 
@@ -84,7 +84,7 @@ class Interval:
 
 
 def root_receiver(fleet: Fleet) -> str:
-    return fleet.platform.alertmanager.default_receiver or names.UNROUTED_RECEIVER
+    return root_receiver_name(fleet.platform)
 
 
 def teams_in_use(fleet: Fleet) -> list[tuple[str, list[Service]]]:

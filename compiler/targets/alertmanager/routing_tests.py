@@ -16,9 +16,9 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import fired_labels, service_alerts
-from compiler.model.teams import fallback_route, no_severity_route
+from compiler.model.teams import fallback_receiver
 from compiler.model.types import Fleet, Tier
-from compiler.targets.alertmanager.routes import root_receiver, teams_in_use
+from compiler.targets.alertmanager.routes import teams_in_use
 
 ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit rules may read it
 
@@ -55,24 +55,20 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
 
 
 def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
-    """Alerts obsc did not generate that name a team: each must reach that team's receivers, not the root's."""
+    """Alerts obsc did not generate that name a team, one per severity and one without: each row says where
+    such an alert really goes, its team's fallback receiver when there is one, and a row for every tier
+    either way (a tier no routing catches goes to the team's other receiver, or to the root's)."""
     cases: list[dict[str, Any]] = []
     for team, _ in teams_in_use(fleet):
-        rows: list[tuple[str, dict[str, str], str]] = []
-        for tier in Tier:
-            route = fallback_route(fleet.platform, team, tier)
-            if route is not None:
-                rows.append((f"severity={tier.value}", {names.LABEL_SEVERITY: tier.value}, route.receiver))
-        catch_all = no_severity_route(fleet.platform, team)
-        rows.append(("no severity", {}, catch_all.receiver if catch_all else root_receiver(fleet)))
-        for alert, extra, receiver in rows:
+        rows = [(f"severity={tier.value}", {names.LABEL_SEVERITY: tier.value}, tier) for tier in Tier]
+        for alert, extra, tier in [*rows, ("no severity", {}, None)]:
             labels = {names.LABEL_TEAM: team, **extra}
             cases.append(
                 {
                     "service": f"(team {team})",
                     "alert": alert,
                     "labels": dict(sorted(labels.items())),
-                    "receivers": [receiver],
+                    "receivers": [fallback_receiver(fleet.platform, team, tier)],
                 }
             )
     return cases
