@@ -55,7 +55,8 @@ def build_key_alerts(
                 "has no default): give its tiers, e.g. {warning: ...}",
             )
         if tiers and not all(m in metrics for m in info.requires):
-            continue  # explained by explain_skipped(); the service simply lacks the metric
+            _asked_without_metrics(data, ctx, key, [m for m in info.requires if m not in metrics])
+            continue  # inherited: explained by explain_skipped(); the service simply lacks the metric
         if kind is AlertKind.SERVICE_DOWN and not has_targets:
             _no_targets(data, ctx)
             continue  # nothing is scraped: `up` does not exist, the alert would page forever
@@ -84,6 +85,20 @@ def build_key_alerts(
         if _tiers_in_order(kind, built, tiers, layers):
             out += built.values()
     return out
+
+
+def _asked_without_metrics(data: Mapping[str, Any], ctx: Ctx, key: str, missing: list[str]) -> None:
+    """The spec itself tunes an alert whose metrics it does not name as obsc reads them (`requests`, `errors`,
+    `latency`...): the alert would be dropped without a word (metrics named `calls` and `failed`)."""
+    own = (data.get("alerts") or {}).get(key)
+    if own is None or own is False:
+        return
+    names = ", ".join(f"metrics.{m}" for m in missing)
+    ctx.error(
+        ("alerts", key),
+        f"{key} reads {names}, which this service does not define, so it would produce no alert: name the "
+        f"metrics so (e.g. {missing[0]}: <selector>, as well as your own names) or remove alerts.{key}",
+    )
 
 
 def _over(inherited: Any, value: Any) -> Any:
