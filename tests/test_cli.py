@@ -135,10 +135,15 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path: Path, afte
     Abort read as bad input). Now 130 throughout; what the output directory holds is never half a tree."""
     specs = write_fleet(tmp_path, 100)
     command = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate"]
-    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
-    time.sleep(after)
-    run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=60)
+    for attempt in range(5):
+        run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+        time.sleep(after + 0.25 * attempt)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+        # On a busy machine the signal can land while Python itself starts (its `site` imports), before any
+        # of obsc runs: Python's own fatal error, not what this test is about; try again a little later.
+        if "init_import_site" not in err:
+            break
     assert "Traceback" not in err
     assert run.returncode in (130, -signal.SIGINT, 0), (run.returncode, err)  # (0: it had finished)
 

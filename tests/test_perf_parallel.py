@@ -113,7 +113,10 @@ def _diagnostics(paths: list[str], jobs: int) -> tuple[str, ...]:
 
 @needs_fork
 def test_specs_checked_in_workers_report_the_same_errors(tmp_path: Path) -> None:
-    cases = sorted(str(p) for p in ERRORS.iterdir() if p.suffix in (".yaml", ".jsonnet") and p.stem != "platform")
+    # (jsonnet_memory hits the memory or the time limit first depending on the machine's load: its own golden
+    # checks the message; both runs here would only compare two races)
+    skipped = ("platform", "jsonnet_memory")
+    cases = sorted(str(p) for p in ERRORS.iterdir() if p.suffix in (".yaml", ".jsonnet") and p.stem not in skipped)
     one = _diagnostics(cases, jobs=1)
     assert len(one) >= len(cases)  # every bad file says something
     assert _diagnostics(cases, jobs=3) == one
