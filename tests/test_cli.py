@@ -162,3 +162,24 @@ def test_obsc_runs_from_a_working_directory_that_was_deleted(tmp_path: Path) -> 
     done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert done.stdout.startswith("obsc, version")
+
+
+def test_check_read_by_a_reader_that_stops_early_still_says_drift(tmp_path: Path) -> None:
+    """Found by a hunt: `obsc check | head` under pipefail exited 2 ("cannot write to standard output: Broken
+    pipe"), read as bad input, for what is drift (1)."""
+    specs = write_fleet(tmp_path, 3)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "compiler"]
+    subprocess.run(
+        [*command, "compile", str(specs), "--out", str(out), "--no-validate"], check=True, capture_output=True
+    )
+    write_fleet(tmp_path, 3, warning_threshold="3%")  # every service drifts: more diff than a pipe buffer holds
+    run = subprocess.Popen(
+        [*command, "check", str(specs), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.readline()
+    run.stdout.close()  # the reader stops, as `head -1` does
+    err = run.stderr.read().decode()
+    assert run.wait(timeout=60) == 1, err
+    assert "differ from the specs" in err and "cannot write" not in err

@@ -10,6 +10,8 @@ still rendered the way the user asked.
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -105,6 +107,17 @@ class StdoutError(Exception):
 
     def __init__(self, cause: OSError) -> None:
         super().__init__(cause.strerror or str(cause))
+        self.closed_by_reader = cause.errno == errno.EPIPE  # `| head`: the reader stopped, nothing failed
+
+
+def silence_stdout() -> None:
+    """What is left in stdout's buffer would fail again at exit ("Exception ignored ..."): send it nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
+        pass
 
 
 def echo(text: str, *, nl: bool = True) -> None:

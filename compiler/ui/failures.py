@@ -70,7 +70,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
             ExitCode.INTERRUPTED,
         )
     except StdoutError as exc:
-        _silence_stdout()
+        console.silence_stdout()
         _fail(out, f"obsc: error: cannot write to standard output: {exc}", "output", ExitCode.BAD_INPUT)
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
@@ -83,16 +83,6 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
 
 
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
-
-
-def _silence_stdout() -> None:
-    """What is left in stdout's buffer would fail again at exit ("Exception ignored ..."): send it nowhere."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
-        pass
 
 
 def _internal(out: Console) -> None:

@@ -62,10 +62,15 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     """`check` found differences: the list and unified diffs on stdout (machine output, the same in every
     format); on stderr one problem per file when errors are JSON or GitHub annotations, then the total."""
     changes = plan.drift
-    for change in changes:
-        console.echo(f"{label(change, plan)}: {change.path}")
-    for change in changes:
-        console.echo(change.diff(), nl=False)
+    try:
+        for change in changes:
+            console.echo(f"{label(change, plan)}: {change.path}")
+        for change in changes:
+            console.echo(change.diff(), nl=False)
+    except console.StdoutError as exc:
+        if not exc.closed_by_reader:
+            raise
+        console.silence_stdout()  # `obsc check | head`: the reader has what it wanted; the verdict is still drift
     if out.settings.errors != "text":
         for change in changes:
             status = label(change, plan)
