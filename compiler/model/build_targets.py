@@ -161,8 +161,9 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
         found.append(
             (
                 "",
-                f"{series} is not named like a counter (..._total): say `type: gauge` to compare it as it is, or "
-                "`type: counter` to compare its per-second rate",
+                f"{series} is not named like a counter (..._total): say `type: gauge` to compare it as it is, "
+                "`type: counter` to compare its per-second rate, or `type: histogram` for a histogram's base name "
+                "(its _bucket and _count series are read)",
             )
         )
     return found
