@@ -290,10 +290,10 @@ def schema_cmd() -> None:
 @click.option(
     "--dir",
     "directory",
-    default=".",
+    default="specs",
     type=click.Path(file_okay=False),
     show_default=True,
-    help="Folder to write into (created when missing).",
+    help="Folder to write into (created when missing): specs/, where the Makefile, hooks and CI recipes look.",
 )
 @_common
 def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> None:

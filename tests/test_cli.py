@@ -183,3 +183,15 @@ def test_check_read_by_a_reader_that_stops_early_still_says_drift(tmp_path: Path
     err = run.stderr.read().decode()
     assert run.wait(timeout=60) == 1, err
     assert "differ from the specs" in err and "cannot write" not in err
+
+
+def test_init_writes_into_specs_where_compile_and_ci_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a hunt: `obsc init pay-gw` at a repository root wrote ./pay-gw.yaml, so `obsc compile . --out out`
+    was refused (the output inside the input) and `obsc validate .` read the repository's other YAML."""
+    monkeypatch.chdir(tmp_path)
+    for args in (["--platform", "--team", "payments"], ["pay-gw", "--team", "payments"]):
+        done = subprocess.run([sys.executable, "-m", "compiler", "init", *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "specs").iterdir()) == ["pay-gw.yaml", "platform.yaml"]
+    done = subprocess.run([sys.executable, "-m", "compiler", "validate", "specs"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
