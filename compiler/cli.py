@@ -216,7 +216,7 @@ def check_cmd(
             files = len(compilation.bundle.artifacts)
             _console().say(f"obsc check: {out_dir} is up to date ({files} files)", stdout=True, files=files)
         return
-    reports.drift(_console(), plan, _options(specs, jpath, platform_file, fmt, out_dir).regenerate_command)
+    reports.drift(_console(), plan, reports.compile_advice(specs, out_dir, fmt))
     sys.exit(ExitCode.DRIFT)
 
 

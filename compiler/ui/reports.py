@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.api import Compilation
@@ -56,6 +58,13 @@ def label(change: writer.FileChange, plan: writer.Plan) -> str:
     if change.status is S.ADDED and change.path in plan.owned:
         return "missing"
     return change.status.value
+
+
+def compile_advice(specs: Sequence[str], out_dir: str, fmt: str | None) -> str:
+    """The compile to run, with the paths as given: it works from where `check` ran (the headers' own command
+    is relative to the specs' folder, for bytes that do not depend on the working directory)."""
+    words = ["obsc", "compile", *specs, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
+    return shlex.join(words)
 
 
 def drift(out: Console, plan: writer.Plan, command: str) -> None:
