@@ -96,6 +96,34 @@ W = "warning"
     )
 )
 @example(fleet=_found([{"tier": W, "name": "w0", "long": "3h", "short": "5m", "factor": 2}], objective=95))
+@example(  # the 6h/2h pair's derived bridge keeps it firing past the hand-over back (a `for` past its windows)
+    fleet=_found(
+        [
+            {
+                "tier": "critical",
+                "name": "w0",
+                "long": "5m",
+                "short": "1m",
+                "factor": 3,
+                "for": "6h",
+                "keep_firing_for": "0s",
+            },
+            {"tier": W, "name": "w1", "long": "3d", "short": "3h", "factor": 1, "for": "6h", "keep_firing_for": "30m"},
+            {"tier": W, "name": "w2", "long": "6h", "short": "2h", "factor": 2, "for": "6h"},
+        ],
+        min_bad_events=10,
+    )
+)
+@example(  # a third ticket pair reads the hand-over's windows (its 1h short window is the first pair's long one)
+    fleet=_found(
+        [
+            {"tier": W, "name": "w0", "long": "1h", "short": "30m", "factor": 30, "for": "30m"},
+            {"tier": W, "name": "w1", "long": "2d", "short": "6h", "budget_share": "100%", "for": "15m"},
+            {"tier": W, "name": "w2", "long": "3d", "short": "1h", "budget_share": "50%", "for": "1h"},
+        ],
+        min_bad_events=0,
+    )
+)
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

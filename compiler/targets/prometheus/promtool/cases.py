@@ -4,7 +4,7 @@ and the timing helpers every case builder uses. Imports neither case builder, so
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import chain, zip_longest
 from operator import itemgetter
 from typing import NamedTuple
@@ -206,6 +206,28 @@ def hold_times(hold: int, step: int) -> list[int]:
     """The first step at which an alert held for `hold` fires, and the step before it (still pending)."""
     at = steps_after(hold, step)
     return [at - step, at] if at - step >= 0 else [at]
+
+
+def fires_at(holds: Sequence[bool], for_seconds: int, keep_firing_seconds: int, step: int) -> list[bool]:
+    """Whether an alert fires at each evaluation (one every `step`, from 0), given whether its condition holds
+    there, as Prometheus 2.42 keeps the state: pending from the first evaluation that holds, firing once it has
+    held `for`; a firing alert whose condition breaks keeps firing while less than `keep_firing_for` has passed
+    since the first evaluation that broke, and one that holds again by then is still firing (no new `for`)."""
+    out: list[bool] = []
+    active_at = kept_since = None
+    firing_now = False
+    for i, holding in enumerate(holds):
+        now = i * step
+        if holding:
+            active_at, kept_since = now if active_at is None else active_at, None
+            firing_now = firing_now or now - active_at >= for_seconds
+        elif firing_now and now - (kept_since := now if kept_since is None else kept_since) < keep_firing_seconds:
+            pass  # kept firing
+        else:
+            active_at = kept_since = None
+            firing_now = False
+        out.append(firing_now)
+    return out
 
 
 def near(expr: str, value: float) -> str:

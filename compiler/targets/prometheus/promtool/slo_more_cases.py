@@ -23,6 +23,7 @@ from compiler.targets.prometheus.promtool.cases import (
     Case,
     Firing,
     InputSeries,
+    fires_at,
     firing,
     hold_times,
     side_by_side,
@@ -304,23 +305,36 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
         if not derived:
             inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
     value = float(decimal_text(bad)) / float(decimal_text(total))
-    held, taken = firing(first, value, group=group), firing(second, value, group=group)
-    # a pair whose condition breaks is kept firing for its keep_firing_for from that step; one whose condition
-    # starts fires at once without a `for`, else it is pending then
-    kept = (held,) if first.keep_firing_seconds > taken_at - switch else ()
-    checks = [
-        AlertCheck(start, first.alert, (held,)),
-        AlertCheck(switch, first.alert, (held,) if second.for_seconds else (held, taken)),
-        AlertCheck(taken_at, first.alert, (*kept, taken)),
-    ]
+    coarse_fed = any(tiers.is_coarse(w.long_seconds) for w in (a, b))
+    returning = back // step if back_too else end + 1
+
+    def burns(seconds: int) -> list[bool]:
+        """Whether a window is at `high` at each step (else 0, or not fed at all)."""
+        if seconds == a.short_seconds:
+            return [i < after or i >= returning for i in range(end + 1)]
+        if seconds == b.short_seconds:
+            return [after <= i < returning for i in range(end + 1)]
+        fed = seconds in (a.long_seconds, b.long_seconds) or (tiers.is_coarse(seconds) and coarse_fed)
+        return [fed] * (end + 1)
+
+    # Every pair of the tier, not only these two: a third one may read windows this case burns (its short window
+    # one of their long ones). Each fires from its own condition, `for` and (derived) keep_firing_for; promtool
+    # evaluates every group at every step, so the group a rule lives in does not matter.
+    states: list[tuple[Firing, list[bool]]] = []
+    for rule, w in pairs:
+        line = float(w.factor_text(slo.period_seconds)) * float(decimal_text(slo.error_budget))
+        if abs(value - line) <= 1e-9 * line:
+            return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
+        guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
+        over = value > line and guarded
+        holds = [over and x and y for x, y in zip(burns(w.long_seconds), burns(w.short_seconds), strict=True)]
+        fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
+        states.append((firing(rule, value, group=group), fires))
+    times = (start, switch, taken_at, back, returned_at) if back_too else (start, switch, taken_at)
+    checks = [AlertCheck(at, first.alert, tuple(f for f, fires in states if fires[at // step])) for at in times]
     word = "page" if tier is Tier.CRITICAL else "ticket"
     title = f"{slo.name}: a {word} over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
     if back_too:
-        # still kept from `switch`, or firing again at once without a `for`
-        again = first.keep_firing_seconds > back - switch or not first.for_seconds
-        kept_back = (taken,) if second.keep_firing_seconds > returned_at - back else ()
-        checks.append(AlertCheck(back, first.alert, (held, taken) if again else (taken,)))
-        checks.append(AlertCheck(returned_at, first.alert, (held, *kept_back)))
         title += " and back"
     return Case(title, step, tuple(inputs), tuple(checks))
 
