@@ -134,6 +134,13 @@ SLI_TOTAL_COARSE = "slo:sli_total:coarse_rate5m"
 # Time-slice SLIs: 1 in a bad evaluation slice, 0 in a good one (the windows average it).
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 
+
+def sli_bad_slices(window: str) -> str:
+    """Bad slices (evaluations) of a time-slice SLI within `window`, the floor its burn alerts read:
+    `slo:sli_bad_slices:count1h`."""
+    return f"slo:sli_bad_slices:count{window}"
+
+
 # Service-level signals the key-metric alerts read (label `service` only).
 SERVICE_REQUESTS_RATE = "service:requests:rate5m"
 SERVICE_ERRORS_RATE = "service:errors:rate5m"

@@ -63,7 +63,7 @@ def rules(f: Fleet) -> list[Rule]:
     return [r for g in service_rules(svc, f.platform).groups for r in g.rules]
 
 
-def test_kinds_without_event_counts_take_no_min_bad_events_from_the_platform(tmp_path: Path) -> None:
+def test_time_slices_take_the_platforms_min_bad_events_as_bad_slices_an_error_ratio_none(tmp_path: Path) -> None:
     slos = {s.name: s for s in fleet(tmp_path).services[0].slos}
     assert {n: s.sli.kind for n, s in slos.items()} == {
         "events": SliKind.RATIO,
@@ -75,8 +75,8 @@ def test_kinds_without_event_counts_take_no_min_bad_events_from_the_platform(tmp
     }
     assert {n: s.min_bad_events for n, s in slos.items()} == {
         "events": 7,
-        "probe": 0,
-        "fresh": 0,
+        "probe": 7,
+        "fresh": 7,
         "ratio": 0,
         "slow": 7,
         "slow-classic": 7,

@@ -65,7 +65,7 @@ def slos(draw: st.DrawFn, index: int) -> dict[str, Any]:
         slo["period"] = draw(st.sampled_from(["1d", "7d", "14d", "28d", "30d", "90d"]))
     if kind in EVENTS and draw(st.booleans()):
         slo["by"] = draw(st.sampled_from([["route"], ["tenant", "cluster"]]))
-    if kind in EVENTS[:3] and draw(st.booleans()):
+    if kind in (*EVENTS[:3], "slices", "freshness") and draw(st.booleans()):  # time slices: bad slices
         slo["min_bad_events"] = draw(st.sampled_from([0, 1, 5, 50]))
     if draw(st.booleans()):
         tiers = draw(st.lists(st.sampled_from(["critical", "warning", "info"]), unique=True))

@@ -97,8 +97,9 @@ def build_slos(
             continue
         if by and sli.kind is SliKind.RAW and _raw_loses_groups(raw["sli"]["raw"], by, ctx, (*path, "sli", "raw")):
             continue
-        # Kinds without countable events get no min_bad_events guard (a written one is refused above).
-        bad_events = 0 if sli.kind in UNCOUNTED_KINDS else int(raw.get("min_bad_events", bad_events_default))
+        # An error-ratio expression has no count to guard (a written min_bad_events is refused above); on time
+        # slices and freshness it counts bad slices.
+        bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
         if bad_events and sli.kind is SliKind.RAW and _counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
             continue
         out.append(

@@ -23,7 +23,8 @@ from compiler.spec.document import Path
 Ref = Callable[[str, dict[str, Metric], Ctx, Path, MetricType], Metric | None]
 
 SLICE_KINDS = (SliKind.TIME_SLICE, SliKind.FRESHNESS)
-# Kinds whose "bad events" are not countable events: min_bad_events cannot apply (see guard_refused).
+# Kinds whose "bad events" are not countable events (their totals are derived); min_bad_events counts bad
+# slices of the SLICE_KINDS and cannot apply to an error ratio (see guard_refused).
 UNCOUNTED_KINDS = (*SLICE_KINDS, SliKind.ERROR_RATIO)
 DEFAULT_STALE_TIER = Tier.WARNING  # a late batch run is worth a ticket; the burn alerts page if it stays late
 
@@ -140,23 +141,28 @@ def _number(text: str) -> Decimal | None:
 
 
 def guard_refused(sli: Sli, raw_slo: Mapping[str, Any], ctx: Ctx, path: Path) -> bool:
-    """min_bad_events written on an SLI kind without countable events: a located error (True)."""
-    if sli.kind not in UNCOUNTED_KINDS or "min_bad_events" not in raw_slo:
+    """min_bad_events written on an SLI kind it cannot apply to (one error-ratio expression): a located error
+    (True). On time slices and freshness it counts bad slices (see slo_kinds.py)."""
+    if sli.kind is not SliKind.ERROR_RATIO or "min_bad_events" not in raw_slo:
         return False
-    why = (
-        "its error ratio is one expression, with no event count to guard; use raw: {errors, total} for the guard"
-        if sli.kind is SliKind.ERROR_RATIO
-        else "every time slice counts the same, whatever the traffic: there are no stray failures to ignore"
+    ctx.error(
+        (*path, "min_bad_events"),
+        "min_bad_events cannot apply to an error_ratio SLI: its error ratio is one expression, with no event "
+        "count to guard; use raw: {errors, total} for the guard",
+        key=True,
     )
-    kind = {SliKind.ERROR_RATIO: "an error_ratio", SliKind.TIME_SLICE: "a time-slice"}.get(sli.kind, "a freshness")
-    ctx.error((*path, "min_bad_events"), f"min_bad_events cannot apply to {kind} SLI: {why}", key=True)
     return True
 
 
 def kind_notes(service: Service) -> list[str]:
-    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply."""
-    return [
-        f"slo {slo.name}: no min_bad_events guard: a {slo.sli.kind.value} SLI counts no events"
-        for slo in service.slos
-        if slo.sli.kind in UNCOUNTED_KINDS
-    ]
+    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply, or applies to slices."""
+    out = []
+    for slo in service.slos:
+        if slo.sli.kind is SliKind.ERROR_RATIO:
+            out.append(f"slo {slo.name}: no min_bad_events guard: an error_ratio SLI counts no events")
+        elif slo.sli.kind in SLICE_KINDS and slo.min_bad_events:
+            out.append(
+                f"slo {slo.name}: min_bad_events {slo.min_bad_events} counts bad slices (evaluations): a burn alert "
+                "needs that many in its long window"
+            )
+    return out

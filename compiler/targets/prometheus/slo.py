@@ -22,6 +22,7 @@ from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.burnrate import BurnWindow, recorded_windows, recording_tiers
 from compiler.model.groups import on_labels
+from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
@@ -113,7 +114,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     tiers = recording_tiers()
     text = _slo_text(service, slo)
     if slo.sli.kind in UNCOUNTED_KINDS:
-        fast, coarse = kind_records(service, slo)
+        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts))
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
     own = tuple(sorted(text.own.items()))
@@ -205,7 +206,9 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             on,
             f"{numbers.short_ratio}{selector} > {threshold}",
         ]
-        if slo.min_bad_events > 0:
+        if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
+            lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
+        elif slo.min_bad_events > 0:
             bad = names.sli_errors_rate(numbers.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
@@ -291,7 +294,8 @@ def _annotations(
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
         if slo.min_bad_events > 0:
-            description += f" Needs at least {slo.min_bad_events} failed events over {long} (min_bad_events)."
+            what = "bad slices (evaluations)" if slo.sli.kind in SLICE_KINDS else "failed events"
+            description += f" Needs at least {slo.min_bad_events} {what} over {long} (min_bad_events)."
     elif alert.data_missing:
         summary, description = data_missing_text(service, slo)
     elif alert.stale:

@@ -10,6 +10,8 @@ mean over the samples that exist: a window longer than the recorded history read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from compiler import conventions as names
 from compiler.model import slice_queries
 from compiler.model.burnrate import recorded_windows, recording_tiers
@@ -36,14 +38,17 @@ def _bad(service: Service, slo: Slo, window: str) -> str:
     return slice_queries.error_ratio(slo.sli, window)
 
 
-def kind_records(service: Service, slo: Slo) -> tuple[list[Rule], list[Rule]]:
-    """(fast, coarse) recording rules, named as the event SLIs' ones."""
+def kind_records(service: Service, slo: Slo, guards: Iterable[int] = ()) -> tuple[list[Rule], list[Rule]]:
+    """(fast, coarse) recording rules, named as the event SLIs' ones; for time slices, the count of bad slices
+    in each of the `guards` long windows (min_bad_events)."""
     own = _own(service, slo)
     tiers = recording_tiers()
     fast: list[Rule] = []
     coarse: list[Rule] = []
     if slo.sli.kind in SLICE_KINDS:
         fast.append(record(names.SLI_BAD_SLICE, slice_queries.bad_slice(slo.sli), own))
+        for seconds in sorted(guards):
+            (coarse if tiers.is_coarse(seconds) else fast).append(_bad_slices(service, slo, format_duration(seconds)))
     for seconds in recorded_windows(slo):
         if tiers.is_coarse(seconds):
             continue
@@ -65,6 +70,15 @@ def kind_records(service: Service, slo: Slo) -> tuple[list[Rule], list[Rule]]:
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(record(names.sli_error_ratio(window), ratio, {**own, names.LABEL_WINDOW: window}))
     return fast, coarse
+
+
+def _bad_slices(service: Service, slo: Slo, window: str) -> Rule:
+    """The bad slices in a long window, counted from the bits themselves: in the coarse tier's 5m means a bad
+    slice is 1/k of a sample, and obsc does not know k (the evaluation interval). Read every 5m for the 1d and
+    3d windows: 17,280 samples of one series per 5m for 3d at a 15s interval."""
+    own = _own(service, slo)
+    bits = series(names.SLI_BAD_SLICE, own)
+    return record(names.sli_bad_slices(window), f"sum_over_time({bits}[{window}])", {**own, names.LABEL_WINDOW: window})
 
 
 def stale_expr(slo: Slo) -> str:

@@ -1,5 +1,5 @@
-"""Test cases for time-slice and freshness SLIs: the recorded slice bit and window share from the raw gauge,
-and the freshness stale alert.
+"""Test cases for time-slice and freshness SLIs: the recorded slice bit, window share and count of bad slices
+(the burn alerts' min_bad_events floor) from the raw gauge, and the freshness stale alert.
 
 Burn and budget alerts of these SLIs are tested like every SLO's, on the recorded window series (slo_cases);
 SLODataMissing with the gauge absent or present in slo_more_cases. Here the gauge itself is fed, one value
@@ -20,6 +20,7 @@ from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, Firing, InputSeries, firing
 from compiler.targets.prometheus.promtool.series import constant, satisfy, selects
+from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 
 _MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps
@@ -71,6 +72,14 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
     # the shortest window's share of bad slices: every recorded slice is the same here
     ratio, windowed = names.sli_error_ratio("5m"), {**own, names.LABEL_WINDOW: "5m"}
     exprs.append(ExprCheck(step, series(ratio, own), ((series(ratio, windowed), bit),)))
+    # the bad slices each burn pair's floor counts (min_bad_events): the slices at 0 and `step` within the window
+    for seconds in counted(slo):
+        count, labelled = (
+            names.sli_bad_slices(format_duration(seconds)),
+            {**own, names.LABEL_WINDOW: format_duration(seconds)},
+        )
+        slices = sum(1 for at in (0, step) if at >= step - seconds)
+        exprs.append(ExprCheck(step, series(count, own), ((series(count, labelled), bit * slices),)))
     stale = next((r for r in stale_rules if r.source is not None and r.source.slo == slo), None)
     alerts: tuple[AlertCheck, ...] = ()
     if stale is not None:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
 from compiler.model.promql_check import yields_with
-from compiler.model.sli_kinds import UNCOUNTED_KINDS
+from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -34,6 +34,7 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
 from compiler.targets.prometheus.promtool.series import constant, exposed_le, satisfy
+from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
@@ -287,13 +288,19 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
 
     # samples at 0, step, ... : the first pair's short window burns before `switch` (and from `back`), the
     # second's from `switch` (until `back`)
-    burning, zero = constant(bad, end), Decimal(0)
+    # a time slice's windows record their share of bad slices, its guard their count (`total` slices a second)
+    shown = high if slo.sli.kind in SLICE_KINDS else bad
+    burning, zero = constant(shown, end), Decimal(0)
     middle, last = back // step - after, end + 1 - back // step
     first_short = (
-        _runs((bad, after), (zero, middle), (bad, last)) if back_too else _runs((bad, after), (zero, end + 1 - after))
+        _runs((shown, after), (zero, middle), (shown, last))
+        if back_too
+        else _runs((shown, after), (zero, end + 1 - after))
     )
     second_short = (
-        _runs((zero, after), (bad, middle), (zero, last)) if back_too else _runs((zero, after), (bad, end + 1 - after))
+        _runs((zero, after), (shown, middle), (zero, last))
+        if back_too
+        else _runs((zero, after), (shown, end + 1 - after))
     )
     inputs = [*window_series(a.short_seconds, first_short), *window_series(b.short_seconds, second_short)]
     for w in (a, b):
@@ -304,6 +311,10 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
         inputs.append(InputSeries(names.SLI_ERRORS_COARSE, labels, burning))
         if not derived:
             inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
+    for seconds in counted(slo):
+        labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
+        count = constant((bad * seconds).normalize(), end)
+        inputs.append(InputSeries(names.sli_bad_slices(format_duration(seconds)), labels, count))
     value = float(decimal_text(bad)) / float(decimal_text(total))
     coarse_fed = any(tiers.is_coarse(w.long_seconds) for w in (a, b))
     returning = back // step if back_too else end + 1

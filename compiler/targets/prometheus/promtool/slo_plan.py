@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
@@ -168,6 +169,18 @@ class Shape:
     rules: tuple[RuleShape, ...]
     unguarded_missing: bool  # see _Lines
     lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
+    slices: bool = False  # a time-slice SLI: its min_bad_events counts bad slices (see slo_state.rates)
+
+    @property
+    def counted(self) -> tuple[int, ...]:
+        """The long windows whose bad slices the burn alerts count (slo_state.counted)."""
+        if not self.slices or not self.min_bad_events:
+            return ()
+        return tuple(sorted({w.long_seconds for w in self.windows}))
+
+    @property
+    def failures(self) -> str:
+        return "bad slices" if self.slices else "failed events"
 
     @classmethod
     def of(cls, service: Service, slo: Slo, rules: list[Rule], step: int) -> Shape:
@@ -192,6 +205,7 @@ class Shape:
             rules=tuple(shapes),
             unguarded_missing=not service.targets,
             lane_safe=(not budget or lane_safe(budget)) and joins_lanes(burn),
+            slices=slo.sli.kind in SLICE_KINDS,
         )
 
 
@@ -239,7 +253,7 @@ def plan(shape: Shape) -> Plan:
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {text})"
         # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
-        events = f", {decimal_text(min_bad * _ABOVE)} failed events over {w.long}" if min_bad else ""
+        events = f", {decimal_text(min_bad * _ABOVE)} {shape.failures} over {w.long}" if min_bad else ""
         fire = _guarded(min_bad, line, w, _ABOVE, busy)
         title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
         add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
@@ -266,7 +280,7 @@ def plan(shape: Shape) -> Plan:
         # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
         for w, line in zip(shape.windows, shape.lines, strict=True):
             add(
-                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(min_bad * _BELOW)} failed events "
+                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(min_bad * _BELOW)} {shape.failures} "
                 f"over {w.long} (min_bad_events {min_bad}) stays quiet",
                 _guarded(min_bad, line, w, _BELOW, busy),
                 [steps_after(w.for_seconds, step)],
@@ -291,7 +305,9 @@ def plan(shape: Shape) -> Plan:
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
-        fed = rates(state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1)
+        fed = rates(
+            state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1, shape.slices, shape.counted
+        )
         fires: dict[str, list[tuple[int, int]]] = {}
         for i, _ in holding:
             fires.setdefault(shape.rules[i].alert, []).append((shape.rules[i].for_seconds, i))
@@ -335,7 +351,12 @@ def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
     return tuple(
         p
         if p.times[-1] == last
-        else replace(p, rates=rates(p.state, shape.recorded, shape.period_seconds, last // shape.step + 1))
+        else replace(
+            p,
+            rates=rates(
+                p.state, shape.recorded, shape.period_seconds, last // shape.step + 1, shape.slices, shape.counted
+            ),
+        )
         for p in group
     )
 

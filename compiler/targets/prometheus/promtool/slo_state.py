@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import recorded_windows, recording_tiers
+from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
+from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.targets.prometheus.slo import window_labels
+from compiler.targets.prometheus.slo import slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
 
@@ -99,22 +100,44 @@ def _constant(value: Decimal, samples: int) -> str:
 _window_name = functools.cache(format_duration)
 
 
-Rates = tuple[tuple[int, str, str], ...]  # (window seconds or _COARSE, bad-rate values, total-rate values)
+# (window seconds or _COARSE, bad-rate values, total-rate values, bad-slice count values); "" where not fed
+Rates = tuple[tuple[int, str, str, str], ...]
 
 
-def rates(state: _State, recorded: tuple[int, ...], period: int, samples: int) -> Rates:
+def rates(
+    state: _State,
+    recorded: tuple[int, ...],
+    period: int,
+    samples: int,
+    slices: bool = False,
+    counted: tuple[int, ...] = (),
+) -> Rates:
     """The values of the bad and total rates of every window (of `recorded`) the state sets; a window with no
     errors and default traffic is left out (absent and 0 make no alert fire either way, and the files stay
-    small). Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py)."""
+    small). Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py).
+
+    `slices`: a time-slice SLI, whose windows record their share of bad slices (the state's ratio) and derive
+    their totals; the state's traffic is then slices a second, and each window of `counted` (its min_bad_events
+    guard) is fed its count of bad slices, its bad rate times its seconds."""
     out = []
     ratios, totals = state.ratios, state.totals
     for seconds in recorded:
         if not _is_coarse(seconds) and (ratios.get(seconds) or seconds in totals):
             events, bad = state.window(seconds)[:2]
-            out.append((seconds, _constant(bad, samples), _constant(events, samples)))
+            if slices:
+                out.append((seconds, _constant(ratios.get(seconds, _ZERO), samples), "", ""))
+            else:
+                out.append((seconds, _constant(bad, samples), _constant(events, samples), ""))
     if state.coarse or _COARSE in totals:
         events, bad = state.window(period)[:2]  # any coarse window
-        out.append((_COARSE, _constant(bad, samples), _constant(events, samples)))
+        if slices:
+            out.append((_COARSE, _constant(state.coarse, samples), "", ""))
+        else:
+            out.append((_COARSE, _constant(bad, samples), _constant(events, samples), ""))
+    for seconds in counted:
+        bad = state.window(seconds)[1]
+        if bad:
+            out.append((seconds, "", "", _constant((bad * seconds).normalize(), samples)))
     return tuple(out)
 
 
@@ -132,7 +155,9 @@ class Feed:
                 errors, total = names.sli_errors_rate(window), names.sli_total_rate(window)
                 self._plain[seconds] = (errors, total, window_labels(service, slo, window))
         self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
-        self._windows = self._labelled(sample_group(slo) if group is None else group)
+        self._own = slo_labels(service, slo)
+        self._group = sample_group(slo) if group is None else group
+        self._windows = self._labelled(self._group)
 
     def _labelled(self, group: dict[str, str]) -> dict[int, tuple[str, str, tuple[tuple[str, str], ...]]]:
         return {key: (e, t, tuple(sorted({**labels, **group}.items()))) for key, (e, t, labels) in self._plain.items()}
@@ -140,17 +165,24 @@ class Feed:
     def beside(self, group: dict[str, str]) -> Feed:
         """The same series with other `group` labels (a lane's: see lanes.py)."""
         other = object.__new__(Feed)
-        other.recorded, other.period, other._plain = self.recorded, self.period, self._plain
-        other._windows = self._labelled(group)
+        other.recorded, other.period, other._plain, other._own = self.recorded, self.period, self._plain, self._own
+        other._group, other._windows = group, self._labelled(group)
         return other
 
     def series(self, fed: Rates) -> tuple[InputSeries, ...]:
         """The input series of `rates`."""
         out: list[InputSeries] = []
         windows = self._windows
-        for seconds, bad, total in fed:
+        for seconds, bad, total, count in fed:
+            if count:
+                name = names.sli_bad_slices(_window_name(seconds))
+                labels = tuple(sorted({**self._own, names.LABEL_WINDOW: _window_name(seconds), **self._group}.items()))
+                out.append(InputSeries(name, labels, count))
+                continue
             errors_name, total_name, labels = windows[seconds]
-            out += (InputSeries(errors_name, labels, bad), InputSeries(total_name, labels, total))
+            out.append(InputSeries(errors_name, labels, bad))
+            if total:
+                out.append(InputSeries(total_name, labels, total))
         return tuple(out)
 
 
@@ -159,7 +191,14 @@ def _inputs(
 ) -> tuple[InputSeries, ...]:
     """The input series of one state (see `rates`)."""
     feed = Feed(service, slo, group)
-    return feed.series(rates(state, feed.recorded, feed.period, samples))
+    return feed.series(rates(state, feed.recorded, feed.period, samples, slo.sli.kind in SLICE_KINDS, counted(slo)))
+
+
+def counted(slo: Slo) -> tuple[int, ...]:
+    """The long windows whose bad slices a time-slice SLO's burn alerts count (min_bad_events), ascending."""
+    if slo.sli.kind not in SLICE_KINDS or not slo.min_bad_events:
+        return ()
+    return tuple(sorted({w.long_seconds for w in windows_for(slo)}))
 
 
 def join(states: Iterable[_State]) -> _State:
