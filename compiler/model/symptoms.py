@@ -6,9 +6,8 @@ label (Alertmanager groups and inhibits on service+slo), and where the SLO pages
 is demoted to a warning: the SLO owns the page, the threshold becomes a ticket that the page inhibits.
 Series, not metric names, decide what an SLO measures (a second name for the same series is the same
 symptom; an SLO counting only timeouts does not measure every 5xx), and a page is only demoted where the
-SLO pages at its line or below: an error-rate line at or above the SLO's lowest page line (a 95% SLO whose
-pages need 30% errors does not take over a page at 10%); a p99 line at or above the SLO's latency
-threshold, with the SLO paging from 1% slow requests or fewer.
+SLO pages on the same failures, as soon (see _takes_page): a 95% SLO whose pages need 30% errors does not
+take over a page at 10%, nor a 99.3% one whose only page pair below 10% is the 6h one.
 Demoting (rather than inhibiting one page with another) leaves no race: a critical threshold alert
 that fires before the burn-rate page exists would be delivered before any inhibition could apply,
 while a warning waits for its group_wait (minutes) and is inhibited once the page is active.
@@ -65,6 +64,39 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     return False
 
 
+def _counts_every_error(slo: Slo, metrics: Mapping[str, Metric]) -> bool:
+    """An error-rate alert's page may go to the SLO only if the SLO's bad events hold every error the alert
+    counts: its errors are the alert's own series, or its good events are exactly the requests without them
+    (`code!~"5.."` beside `code=~"5.."`). A raw SLI's PromQL cannot be shown to, nor good events such as
+    `code!="504"` (only timeouts bad): an SLO of 504s had taken the 5xx page, and a 500 outage paged nobody.
+    Such an SLO still labels the alert (grouped with its pages), the page stays."""
+    sli = slo.sli
+    if sli.kind is not SliKind.RATIO:
+        return False
+    if sli.errors is not None:
+        return _same_series(sli.errors, metrics.get("errors"))
+    return _complement(sli.good, metrics.get("errors"), metrics.get("requests"))
+
+
+_NEGATED = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
+
+
+def _complement(good: Metric | None, errors: Metric | None, requests: Metric | None) -> bool:
+    """Good events are the requests without the errors: one matcher more than the requests', the errors' one
+    negated (same label and value)."""
+    if good is None or errors is None or requests is None:
+        return False
+    if good.selector is None or errors.selector is None or requests.selector is None:
+        return False
+    same_name = good.selector.metric == errors.selector.metric == requests.selector.metric
+    base = set(requests.selector.matchers)
+    good_own, errors_own = set(good.selector.matchers) - base, set(errors.selector.matchers) - base
+    if not same_name or len(good_own) != 1 or len(errors_own) != 1:
+        return False
+    (g,), (e,) = good_own, errors_own
+    return g.label == e.label and g.value == e.value and _NEGATED[e.op] == g.op
+
+
 _P99_SHARE = Decimal("0.01")  # the share of requests above a p99
 
 
@@ -75,20 +107,43 @@ def _page_line(slo: Slo) -> Decimal | None:
     return min(reachable) if reachable else None
 
 
-def _takes_page(slo: Slo, critical: KeyAlert, paging: Callable[[Slo], bool]) -> bool:
-    """Whether the SLO's page stands for `critical` (a key alert's critical tier): the SLO pages, and where the
-    alert has a line, at that line (error rate: its lowest page line at or below it; p99: see below)."""
-    line = _page_line(slo) if paging(slo) else None
-    if line is None or not _evidence_within(slo):
+def _takes_page(slo: Slo, critical: KeyAlert, paging: Callable[[Slo], bool], metrics: Mapping[str, Metric]) -> bool:
+    """Whether the SLO's page stands for `critical` (a key alert's critical tier): the SLO pages on the same
+    errors (all of them), with the same evidence (its event floor), for the whole service (not per group), and
+    where the alert has a line, a steady burn at that line pages about as soon as the alert (_pages_in_time)."""
+    if not paging(slo) or _page_line(slo) is None or not _evidence_within(slo):
+        return False
+    if slo.by and slo.min_bad_events > 0:
+        # each group needs its own floor: 12% errors over 100 quiet tenants paged nobody for 9 hours
         return False
     if critical.threshold is None or critical.kind not in _SYMPTOM_KINDS:
         return True
     if critical.kind is AlertKind.LATENCY_P99:
-        # p99 above X: more than 1% of requests slower than X. The SLO sees them if its threshold is at most X
-        # and it pages once 1% of requests fail it (a 95% SLO pages only from 30% slow requests).
+        # p99 above X: more than 1% of requests slower than X. The SLO sees them if its threshold is at most X;
+        # it must page at 1% slow requests.
         latency = slo.sli.threshold_seconds
-        return latency is not None and latency <= critical.threshold and line <= _P99_SHARE
-    return line <= critical.threshold
+        return latency is not None and latency <= critical.threshold and _pages_in_time(slo, _P99_SHARE, critical)
+    return _counts_every_error(slo, metrics) and _pages_in_time(slo, critical.threshold, critical)
+
+
+# A demoted page may come later than the alert's own, within reason: a 99.5% SLO's 1h pair reaches a steady
+# 20% error rate's 7.2% line after 22 minutes, where the alert (5m window, `for: 5m`) pages after about 10.
+_SLOWER_AT_MOST = 3
+
+
+def _pages_in_time(slo: Slo, ratio: Decimal, critical: KeyAlert) -> bool:
+    """Some page pair of the SLO fires on a steady error ratio `ratio` (from a healthy start) within
+    _SLOWER_AT_MOST times the key alert's own delay (its `for` and its 5m window): the pair's long window
+    must fill up to its line. Only the lowest line was compared: a 99.3% SLO paged a 10% error rate only on
+    its 6h pair, after 2h50m, and a 99.9% latency SLO a 5.8s p99 after 3h30m."""
+    bound = _SLOWER_AT_MOST * (critical.for_seconds + SIGNAL_SECONDS)
+    for window in windows_for(slo):
+        line = error_ratio_threshold(slo, window)
+        if window.tier is not Tier.CRITICAL or line > ratio:
+            continue
+        if window.long_seconds * line / ratio + window.for_seconds <= bound:
+            return True
+    return False
 
 
 def _evidence_within(slo: Slo) -> bool:
@@ -132,7 +187,7 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
             out.append(alert)
             continue
         critical = _tier(alerts, alert.kind, Tier.CRITICAL)
-        demoting = critical is not None and _takes_page(slo, critical, slo_pages)
+        demoting = critical is not None and _takes_page(slo, critical, slo_pages, metrics)
         if alert.tier is not Tier.CRITICAL or not demoting:
             if not (demoting and _replaced_by_demoted(alert, alerts)):
                 out.append(replace(alert, slo=slo.name))
