@@ -180,6 +180,9 @@ def _spec_part(
                     problems.append(Diagnostic(Location(path, 1, 1), (), EMPTY_SPEC))
                 if problems:  # the file's load errors, as a result without a service
                     results.append((problems, None, [], []))
+            beyond = _file_caps(docs)
+            if beyond:
+                results.append((beyond, None, [], []))
             results.extend(_spec(doc, platform, defaults, unsure) for doc in docs)
         return results
 
@@ -208,6 +211,28 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]
+
+
+# The schema caps one spec at 100 SLOs and 100 threshold alerts (what one spec may make: docs/input-limits.md);
+# a file of many documents is held to the same totals, or 40 documents of 100 SLOs (233 KB) made 312 MB.
+PER_FILE = {"slos": 100, "threshold_alerts": 100}
+
+
+def _file_caps(docs: Sequence[Document]) -> list[Diagnostic]:
+    found = []
+    for key, cap in PER_FILE.items():
+        total = 0
+        for doc in docs:
+            items = doc.data.get(key) if isinstance(doc.data, dict) else None
+            total += len(items) if isinstance(items, list) else 0
+            if total > cap:
+                message = (
+                    f"this file's documents hold more than {cap} {key.replace('_', ' ')} in all (the cap of one spec, "
+                    "as each generates rules, tests, runbooks and panels): split them into files"
+                )
+                found.append(Diagnostic(doc.locate((key,), key=True), (key,), message))
+                break
+    return found
 
 
 def _slo_positions(doc: Document) -> dict[str, int]:

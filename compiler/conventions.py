@@ -13,7 +13,10 @@ import hashlib
 # --format prometheus-operator Kubernetes object and Secret names, so they are DNS labels: lowercase letters,
 # digits and '-', starting with a letter and not ending with '-' (`payments-` would be an invalid object name,
 # and the operator's Secret names drop the '-', so it would read team `payments`' Secret).
-NAME = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Nor a name Windows reserves for a device (CON, PRN, AUX, NUL, COM1-9, LPT1-9, whatever the extension): a
+# service named `con` wrote prometheus/rules/con.yaml, which no Windows checkout of generated/ can hold.
+WINDOWS_RESERVED = r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])"
+NAME = rf"(?!{WINDOWS_RESERVED}(?![a-z0-9-]))[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
 
 # ---- labels every obsc alert carries
 LABEL_SEVERITY = "severity"

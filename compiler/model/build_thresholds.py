@@ -145,6 +145,13 @@ def build_threshold_alerts(
                 "are obsc's); name the alert after what it measures, e.g. ConsumerLagHigh",
             )
             continue
+        if re.fullmatch(names.WINDOWS_RESERVED, name.lower()):
+            ctx.error(
+                (*path, "name"),
+                f"{name!r} is a device name Windows reserves (its runbook {name}.md could not be checked out "
+                "there); name the alert after what it measures, e.g. ConsumerLagHigh",
+            )
+            continue
         # Keyed ignoring case: LagHigh.md and LAGHigh.md are one file on macOS and Windows checkouts.
         if name.casefold() in seen:
             first = seen[name.casefold()]

@@ -217,6 +217,11 @@ def objective_problem(value: Any) -> str | None:
 def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "name") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
+    if re.fullmatch(conventions.WINDOWS_RESERVED, error.instance):
+        return (
+            f"{error.instance!r} is a device name Windows reserves (con, prn, aux, nul, com1-9, lpt1-9): the files "
+            "named after it could not be checked out there; pick another name"
+        )
     fixed = re.sub(r"[_ ]+", "-", error.instance.strip().lower())  # suggest only case and separator fixes
     hint = f": write {fixed!r}" if re.fullmatch(conventions.NAME, fixed) else ""
     return (

@@ -1,0 +1,34 @@
+"""What one spec file may make, across its documents (found by a hunt): the schema caps a spec at 100 SLOs and
+100 threshold alerts, and 40 documents of 100 SLOs in one 233 KB file made 312 MB of output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import compile_specs
+from compiler.errors import InputError
+
+ROUTING = 'routing: {critical: {webhook: {url: "http://relay:9/p"}}, warning: {webhook: {url: "http://relay:9/t"}}}\n'
+
+
+def _document(n: int, slos: int) -> str:
+    head = f"apiVersion: obsc/v1\nservice: gen-{n}\nteam: core\nselector: {{job: gen-{n}}}\n" + ROUTING
+    head += "metrics: {requests: rq_total, errors: 'rq_total{code=\"5\"}'}\nslos:\n"
+    return head + "".join(
+        f"  - {{name: s{i}, objective: 99, sli: {{errors: errors, total: requests}}}}\n" for i in range(slos)
+    )
+
+
+def test_documents_of_one_file_share_the_cap_of_one_spec(tmp_path: Path) -> None:
+    (tmp_path / "many.yaml").write_text("---\n".join(_document(n, 40) for n in range(3)))
+    with pytest.raises(InputError) as raised:
+        compile_specs([str(tmp_path)])
+    text = str(raised.value)
+    assert "many.yaml:" in text and "more than 100 slos in all" in text
+
+
+def test_a_file_within_the_cap_compiles(tmp_path: Path) -> None:
+    (tmp_path / "few.yaml").write_text("---\n".join(_document(n, 30) for n in range(3)))
+    assert len(compile_specs([str(tmp_path)]).fleet.services) == 3
