@@ -303,9 +303,13 @@ def _time_range(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "url") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
-    return (
-        f"{_short(error.instance)} is not a URL; write it with its scheme, e.g. 'https://{error.instance.lstrip('/')}'"
-    )
+    value = error.instance
+    scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
+    if scheme and not value[scheme.end() :].startswith("//"):  # javascript:, data:, mailto:...: not a web page
+        return f"{_short(value)} is not an http(s) URL: links open a web page (https://...)"
+    if any(c.isspace() for c in value):
+        return f"{_short(value)} is not a URL: it holds white space or a line break"
+    return f"{_short(value)} is not a URL; write it with its scheme, e.g. {_short('https://' + value.lstrip('/'))}"
 
 
 # ---------------------------------------------------------------- shapes: lists, tiers, receivers, enums
@@ -324,6 +328,15 @@ def _selector_value(error: ValidationError, defs: Defs, path: Path) -> str | Non
     return (
         f"selector.{path[1]} is one exact value, not a list: a spec describes one service; "
         "for a label that differs between its series, leave it out of the selector"
+    )
+
+
+def _metric_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if len(path) != 2 or path[0] != "metrics" or isinstance(error.instance, str | dict):
+        return None
+    return (
+        f"{_short(error.instance)} is not a metric: write a series selector (`http_requests_total{{code=~\"5..\"}}`) "
+        "or a mapping with `selector:` or `expr:`"
     )
 
 
@@ -380,5 +393,5 @@ def _short(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
-    _slos_mapping, _selector_value, _tiers, _receiver_ref, _enum_case,
+    _slos_mapping, _selector_value, _metric_value, _tiers, _receiver_ref, _enum_case,
 )  # fmt: skip
