@@ -12,7 +12,7 @@ import click
 
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
-from compiler.errors import ExitCode, json_path
+from compiler.errors import ExitCode
 from compiler.output import writer
 from compiler.output.guard import refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
@@ -34,7 +34,7 @@ Exit codes:
   2  bad input: spec errors (file:line:col $.path: message), bad flags or settings, unwritable output
   3  a required external tool (promtool, amtool) is missing
   4  --no-wait, and another obsc run is using the same --out
-  5  obsc verify: the Prometheus server cannot be reached
+  5  obsc verify: the Prometheus server cannot be reached, or is not a Prometheus API at that URL
   70 internal error in obsc (a bug: please report it)
   130 interrupted (Ctrl-C)"""
 
@@ -368,7 +368,9 @@ def import_cmd(
 @click.option(
     "--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090"
 )
-@click.option("--lookback", default="1h", show_default=True, help="How far back a series counts as present.")
+@click.option(
+    "--lookback", default="1h", show_default=True, help="How far back a series counts as present (at least 1s)."
+)
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
 @_spec_options
@@ -383,37 +385,27 @@ def verify_cmd(
     platform_file: str | None,
 ) -> None:
     """Check SPECS against a live Prometheus (read-only queries): every metric has series, every latency
-    threshold is a bucket, the selector finds targets on `up`, obsc's loaded rules are healthy.
-    Exit 1 when anything is found, 5 when the server cannot be reached."""
-    import json
-
-    from compiler.model.units import parse_duration
-    from compiler.verify import Unreachable, VerifyOptions, verify_specs
+    threshold is a bucket, the selector finds targets on `up`, obsc's loaded rules are healthy and match the specs.
+    Findings (and notices) on stdout in the --error-format. Exit 1 when anything is found, 5 when the server cannot
+    be reached or is not a Prometheus API at that URL."""
+    from compiler.verify import NotPrometheus, QueryRejected, Unreachable, VerifyOptions, verify
 
     verbosity = _setup()
-    try:
-        parse_duration(lookback)
-    except ValueError:
-        raise click.BadParameter(f"{lookback!r} is not a duration like 1h or 30m", param_hint="--lookback") from None
     _check_prometheus_url(url)
-    options = VerifyOptions(url, lookback, timeout, retries, jpath, platform_file)
+    options = VerifyOptions(url, _lookback(lookback), timeout, retries, jpath, platform_file)
     try:
-        findings = verify_specs(specs, options)
-    except Unreachable as exc:
-        _console().problem(f"obsc verify: cannot reach Prometheus: {exc}", code="unreachable", exit=5)
+        report = verify(specs, options)
+    except (Unreachable, QueryRejected) as exc:  # QueryRejected: of a query obsc builds itself (label values)
+        what = "not a Prometheus API" if isinstance(exc, NotPrometheus) else "cannot reach Prometheus"
+        what = what if isinstance(exc, Unreachable) else f"{url} rejects a query obsc makes (is it Prometheus 2.x?)"
+        _console().problem(f"obsc verify: {what}: {exc}", code="unreachable", exit=5)
         sys.exit(ExitCode.UNREACHABLE)
-    settings = console.current()
-    if settings.errors == "github":
-        _console().diagnostics(findings, code="verify")
-    for finding in findings:
-        if settings.log_format == "json":
-            loc = finding.location
-            record = {"file": loc.file, "line": loc.line, "col": loc.col, "message": finding.message}
-            console.echo(json.dumps({**record, "path": json_path(finding.path)}, sort_keys=True))
-        else:
-            console.echo(str(finding))
-    if findings:
-        _console().say(f"obsc verify: {len(findings)} finding(s) against {url}", level="error", code="verify", exit=1)
+    _console().diagnostics(report.findings, code="verify", stdout=True)
+    if verbosity >= 0:
+        _console().diagnostics(report.notes, severity="notice", code="verify", stdout=True)
+    if report.findings:
+        said = f"obsc verify: {len(report.findings)} finding(s) against {url}"
+        _console().say(said, level="error", code="verify", exit=1)
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
         _console().say(f"obsc verify: every metric, bucket and target was found on {url}")
@@ -425,6 +417,15 @@ def _check_prometheus_url(url: str) -> None:
     problem = url_problem(url)
     if problem:
         raise click.BadParameter(problem, param_hint="--prometheus")
+
+
+def _lookback(text: str) -> str:
+    from compiler.verify import lookback_range
+
+    try:
+        return lookback_range(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lookback") from None
 
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from compiler.verify.client import Prometheus, QueryRejected, Unreachable
+from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
 OK = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}})
 
@@ -75,3 +75,20 @@ def test_a_slow_server_times_out_within_the_bound() -> None:
         with pytest.raises(Unreachable, match="after 2 attempts"):
             Prometheus(url, timeout=0.3, retries=1).query("up")
         assert time.monotonic() - start < 1.8  # 2 x 0.3s timeouts + one 0.5s backoff
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (404, "404 page not found", "answered HTTP 404 to /api/v1/query: is this Prometheus"),
+        (401, "", "answered HTTP 401 to /api/v1/query: it wants credentials"),
+        (403, json.dumps({"message": "forbidden"}), "answered HTTP 403"),
+        (200, json.dumps(["not", "prometheus"]), "not with a Prometheus API reply"),
+    ],
+)
+def test_a_server_that_is_not_the_prometheus_api_is_not_prometheus_at_once(status: int, body: str, said: str) -> None:
+    """Found by a hunt: a 404 (route prefix), 401/403 (auth proxy) were QueryRejected and crashed verify."""
+    with fake([(status, body)]) as (url, seen):
+        with pytest.raises(NotPrometheus, match=said):
+            Prometheus(url, timeout=2, retries=2).query("up")
+        assert len(seen) == 1

@@ -12,11 +12,22 @@ from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model import timestamps
-from compiler.model.promql import equal_matcher, expand
-from compiler.model.types import Comparison, MetricType, ThresholdAlert
+from compiler.model.promql import Matcher, Selector, equal_matcher, expand
+from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
 
 RATE_WINDOW = "5m"
 MISSING_FOR_SECONDS = 600  # no series this long (or the alert's own hold, if longer) fires a missing-data alert
+
+
+def narrowed_counter_family(metric: Metric, service_selector: Sequence[Matcher]) -> Selector | None:
+    """A counter narrowed below the service's labels (`errors: x_total{outcome="error"}`) has no series until
+    its first such event; its family (the name with the service's labels) tells "none yet" from "gone".
+    None when the metric is not such a counter, or is read without the service's labels (an exporter's)."""
+    if metric.type is not MetricType.COUNTER or metric.selector is None:
+        return None
+    own = tuple(m for m in metric.selector.matchers if m in service_selector)
+    narrowed = len(own) < len(metric.selector.matchers)
+    return Selector(metric.selector.metric, own) if own and narrowed else None
 
 
 def signal_aggregation(alert: ThresholdAlert) -> str:

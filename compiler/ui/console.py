@@ -146,18 +146,27 @@ class Console:
         else:
             click.echo(render.terminal_text(text), err=True)
 
-    def diagnostics(self, diagnostics: Sequence[Diagnostic], *, severity: str = "error", code: str = "spec") -> None:
-        """Located problems in the --error-format, the first `render.ERROR_CAP`, then how many more."""
+    def diagnostics(
+        self, diagnostics: Sequence[Diagnostic], *, severity: str = "error", code: str = "spec", stdout: bool = False
+    ) -> None:
+        """Located problems in the --error-format, the first `render.ERROR_CAP`, then how many more. On stderr,
+        or on stdout when they are the command's output (`verify`'s findings). `severity`: error, warning or
+        notice (GitHub's annotation kinds); text lines other than errors say which."""
         shown, hidden = render.cap(diagnostics)
         style = self.settings.errors
         for diagnostic in shown:
             if style == "github":
-                click.echo(render.github(diagnostic, severity), err=True)
+                line = render.github(diagnostic, severity)
             elif style == "json":
-                click.echo(render.to_json({"logger": "obsc", **render.record(diagnostic, severity, code)}), err=True)
+                line = render.to_json({"logger": "obsc", **render.record(diagnostic, severity, code)})
             else:
                 where = dataclasses.replace(diagnostic.location, file=render.terminal_path(diagnostic.location.file))
-                click.echo(render.terminal_text(str(dataclasses.replace(diagnostic, location=where))), err=True)
+                said = diagnostic.message if severity == "error" else f"{severity}: {diagnostic.message}"
+                line = render.terminal_text(str(dataclasses.replace(diagnostic, location=where, message=said)))
+            if stdout:
+                echo(line)
+            else:
+                click.echo(line, err=True)
         if hidden:
             self.problem(f"obsc: ... and {hidden} more {severity}(s) not shown", code=code, omitted=hidden)
 

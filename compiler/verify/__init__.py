@@ -1,7 +1,9 @@
 """`obsc verify`: check specs against a live Prometheus (read-only), each finding located at the spec line.
 
-The face: `verify_specs(paths, options) -> list[Diagnostic]`. Raises InputError for bad specs and
-`Unreachable` when the server does not answer within the bounded retries.
+The face: `verify(paths, options) -> Report` (findings, and notes that are no finding), and
+`verify_specs(paths, options) -> list[Diagnostic]` (the findings). Raises InputError for bad specs, `Unreachable`
+when the server does not answer within the bounded retries (`NotPrometheus`, a subclass, when what answers
+is not a Prometheus API), and `QueryRejected` when Prometheus refuses a query obsc itself builds.
 """
 
 from __future__ import annotations
@@ -9,15 +11,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from compiler.api import CompileOptions, load_fleet
-from compiler.errors import Diagnostic, InputError
+from compiler import conventions
+from compiler.api import CompileOptions, compile_specs
+from compiler.errors import Diagnostic, InputError, sort_key
+from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
 from compiler.verify.checks import Context, check_service
-from compiler.verify.client import Prometheus, QueryRejected, Unreachable
+from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
-__all__ = ["QueryRejected", "Unreachable", "VerifyOptions", "verify_specs"]
+__all__ = [
+    "NotPrometheus",
+    "QueryRejected",
+    "Report",
+    "Unreachable",
+    "VerifyOptions",
+    "lookback_range",
+    "verify",
+    "verify_specs",
+]
 
 
 @dataclass(frozen=True)
@@ -30,9 +44,20 @@ class VerifyOptions:
     platform_file: str | None = None
 
 
+@dataclass(frozen=True)
+class Report:
+    findings: list[Diagnostic]  # the spec does not match the server: exit 1
+    notes: list[Diagnostic]  # worth a look, and how a healthy service can look too
+
+
 def verify_specs(paths: Sequence[str], options: VerifyOptions) -> list[Diagnostic]:
+    return verify(paths, options).findings
+
+
+def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     compile_options = CompileOptions(jsonnet_paths=options.jsonnet_paths, platform_file=options.platform_file, jobs=1)
-    fleet, _ = load_fleet(paths, compile_options, {})
+    compilation = compile_specs(paths, compile_options)  # the rules to compare with the loaded ones
+    fleet = compilation.fleet
     docs = _documents(paths, options)
     prometheus = Prometheus(options.prometheus, options.timeout, options.retries)
 
@@ -40,11 +65,35 @@ def verify_specs(paths: Sequence[str], options: VerifyOptions) -> list[Diagnosti
     def metric_names() -> list[str]:
         return sorted(prometheus.label_values("__name__"))
 
-    ctx = Context(prometheus, options.lookback, metric_names)
+    @functools.cache
+    def rule_groups() -> list[dict[str, Any]]:
+        return prometheus.rule_groups()
+
+    def rule_file(service: str) -> str | None:
+        artifact = compilation.bundle.get(conventions.prometheus_rules_path(service))
+        return artifact.content if artifact is not None else None
+
+    services = tuple(s.name for s in fleet.services)
+    ctx = Context(prometheus, options.lookback, metric_names, rule_groups, rule_file, services)
     findings: list[Diagnostic] = []
+    notes: list[Diagnostic] = []
     for service in fleet.services:
-        findings.extend(check_service(service, docs.get(service.name), ctx))
-    return sorted(set(findings))
+        found, noted = check_service(service, docs.get(service.name), ctx)
+        findings.extend(found)
+        notes.extend(noted)
+    return Report(sorted(set(findings), key=sort_key), sorted(set(notes), key=sort_key))
+
+
+def lookback_range(text: str) -> str:
+    """--lookback as the PromQL range it becomes, in Prometheus's spelling (`30m1h` is refused there); at least
+    1s, since Prometheus refuses `[0s]`. ValueError says why not."""
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (like 1h or 30m)") from None
+    if seconds < 1:
+        raise ValueError(f"{text!r} is shorter than 1s: nothing could be found in it")
+    return format_duration(seconds)
 
 
 def _documents(paths: Sequence[str], options: VerifyOptions) -> dict[str, Document]:

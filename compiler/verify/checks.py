@@ -2,10 +2,12 @@
 
 - the service's selector matches targets on `up`;
 - every selector metric has series (with the service's matchers) within the lookback, and a metric name
-  that does not exist at all gets a did-you-mean from the server's metric names;
+  that does not exist at all gets a did-you-mean from the server's metric names; a counter narrowed to some
+  events (`errors: x_total{code=~"5.."}`) with none yet is a note while its family has series (a healthy
+  service has no error series before its first error), a finding once the family is gone too;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
 - every raw SLI's total query returns series and names only metrics that exist;
-- obsc's rule groups for the service, when loaded there, are healthy.
+- obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model import queries
 from compiler.model.promql import expand
+from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import Metric, MetricType, Service, SliKind
 from compiler.model.units import decimal_text
 from compiler.spec.document import Document, Path
-from compiler.verify.client import Prometheus, QueryRejected
+from compiler.verify import rules
+from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
 
@@ -33,24 +38,39 @@ class Context:
     prometheus: Prometheus
     lookback: str  # a PromQL duration, e.g. 1h
     metric_names: Callable[[], list[str]]  # the server's metric names (fetched once, on first use)
+    rule_groups: Callable[[], list[dict[str, Any]]]  # the server's rule groups (fetched once, on first use)
+    rule_file: Callable[[str], str | None]  # a service's rule file as the specs compile it
+    services: tuple[str, ...] = ()  # every service of the fleet (whose groups are whose)
 
 
-def check_service(service: Service, doc: Document | None, ctx: Context) -> list[Diagnostic]:
+def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(findings, notes): a finding says the spec does not match the server; a note is worth knowing but is
+    how a healthy service looks (no error series before its first error)."""
+
     def at(path: Path, fallback: Location) -> Location:
         return doc.locate(path) if doc is not None else fallback
 
     findings: list[Diagnostic] = []
+    notes: list[Diagnostic] = []
 
     def find(path: Path, fallback: Location, message: str) -> None:
         findings.append(Diagnostic(at(path, fallback), path, message))
 
-    def platform_find(path: Path, where: Location, message: str) -> None:
+    def note(path: Path, fallback: Location, message: str) -> None:
+        notes.append(Diagnostic(at(path, fallback), path, message))
+
+    def on_platform(into: list[Diagnostic]) -> Find:
         # a platform default metric: located in the platform file, once per service that inherits it
-        findings.append(Diagnostic(where, ("defaults", *path), f"service {service.name!r}: {message}"))
+        def add(path: Path, where: Location, message: str) -> None:
+            into.append(Diagnostic(where, ("defaults", *path), f"service {service.name!r}: {message}"))
+
+        return add
 
     _targets(service, ctx, find)
     for metric in service.metrics:
-        _metric(metric, ctx, find if metric.location.file == service.location.file else platform_find)
+        own = metric.location.file == service.location.file
+        found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
+        _metric(metric, service, ctx, found, noted)
     names = (
         [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
     )
@@ -63,8 +83,22 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> list[
         elif sli.kind is SliKind.RAW:
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
                 _raw(text, key, service, (*path, "raw", key), slo.location, ctx, find)
-    _rules(service, {name: i for i, name in enumerate(names) if isinstance(name, str)}, ctx, find)
-    return findings
+    groups = rules.owned_groups(ctx.rule_groups(), service.name, ctx.services)
+    slo_index = {name: i for i, name in enumerate(names) if isinstance(name, str)}
+    written = doc.data.get("threshold_alerts") if doc is not None and isinstance(doc.data, dict) else None
+    alert_paths: dict[str, Path] = {
+        str(a.get("name")): ("threshold_alerts", i) for i, a in enumerate(written or []) if isinstance(a, dict)
+    }
+    places = (slo_index, alert_paths)
+
+    def count(expr: str) -> int:  # an SLI query Prometheus rejects is reported where it is written: no traffic here
+        try:
+            return _count(ctx, expr)
+        except QueryRejected:
+            return 0
+
+    rules.check_rules(service, groups, ctx.rule_file(service.name), places, count, find)
+    return findings, notes
 
 
 Find = Callable[[Path, Location, str], None]
@@ -72,23 +106,34 @@ Find = Callable[[Path, Location, str], None]
 
 def _count(ctx: Context, expr: str) -> int:
     result = ctx.prometheus.query(f"count({expr})")
-    return int(float(result[0]["value"][1])) if result else 0
+    try:
+        return int(float(result[0]["value"][1])) if result else 0
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise NotPrometheus(f"{ctx.prometheus.url}: /api/v1/query answered with a sample of another shape") from None
 
 
 def _targets(service: Service, ctx: Context, find: Find) -> None:
     up = queries.up(service)
-    if _count(ctx, f"last_over_time({up}[{ctx.lookback}])"):
+    try:
+        if _count(ctx, f"last_over_time({up}[{ctx.lookback}])"):
+            return
+    except QueryRejected as exc:
+        find(("selector",), service.location, f"Prometheus rejects {up}: {exc}")
         return
     hints = []
     for matcher in service.selector:
         if matcher.op == "=":
             known = ctx.prometheus.label_values(matcher.label, "up")
+            if matcher.value in known:
+                continue  # this value is on `up`: a did-you-mean would point away from the label that is wrong
             close = difflib.get_close_matches(matcher.value, known, n=3, cutoff=0.6)
             hints.append(
                 f"{matcher.label} on up: did you mean {', '.join(repr(c) for c in close)}?"
                 if close
                 else f"{matcher.label} values on up: {', '.join(repr(k) for k in known[:8]) or 'none'}"
             )
+    if not hints and any(m.op == "=" for m in service.selector):
+        hints.append("each label value is on up, but no target has them all")
     find(
         ("selector",),
         service.location,
@@ -97,7 +142,7 @@ def _targets(service: Service, ctx: Context, find: Find) -> None:
     )
 
 
-def _metric(metric: Metric, ctx: Context, find: Find) -> None:
+def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Find) -> None:
     path: Path = ("metrics", metric.name)
     if metric.selector is None:
         expr = expand(metric.expr or "", (), "5m")
@@ -116,8 +161,22 @@ def _metric(metric: Metric, ctx: Context, find: Find) -> None:
         names = [f"{metric.selector.metric}_bucket", f"{metric.selector.metric}_count"]
     for name in names:
         rendered = metric.selector.render(name)
-        if _count(ctx, f"last_over_time({rendered}[{ctx.lookback}])"):
-            continue
+        try:
+            if _count(ctx, f"last_over_time({rendered}[{ctx.lookback}])"):
+                continue
+            family = narrowed_counter_family(metric, service.selector)
+            if family is not None and _count(ctx, f"last_over_time({family.render()}[{ctx.lookback}])"):
+                # how a healthy service looks: client libraries create an error series at the first error
+                note(
+                    path,
+                    metric.location,
+                    f"no series for {rendered} in the last {ctx.lookback}, but {family.render()} has series: "
+                    "none of these events since the counter started (normal for a healthy service)",
+                )
+                return
+        except QueryRejected as exc:
+            find(path, metric.location, f"Prometheus rejects {rendered}: {exc}")
+            return
         find(path, metric.location, f"no series for {rendered} in the last {ctx.lookback}" + _why(name, ctx))
         return
 
@@ -135,11 +194,14 @@ def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Locatio
     bucket = histogram.selector.metric + "_bucket"
     matcher = queries.le_matcher(threshold)
     wanted = histogram.selector.render(bucket, (matcher,))
-    if _count(ctx, f"last_over_time({wanted}[{ctx.lookback}])"):
-        return
-    present = ctx.prometheus.query(
-        f"count by (le) (last_over_time({histogram.selector.render(bucket)}[{ctx.lookback}]))"
-    )
+    try:
+        if _count(ctx, f"last_over_time({wanted}[{ctx.lookback}])"):
+            return
+        present = ctx.prometheus.query(
+            f"count by (le) (last_over_time({histogram.selector.render(bucket)}[{ctx.lookback}]))"
+        )
+    except QueryRejected:
+        return  # the same selector is reported on the metric
     bounds = sorted({s["metric"].get("le", "") for s in present}, key=_le_order)
     if not bounds:
         return  # the histogram itself has no series: reported on the metric
@@ -182,36 +244,3 @@ def _unknown_name(text: str, ctx: Context) -> str:
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
             return f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
     return ""
-
-
-def _rules(service: Service, slo_index: dict[str, int], ctx: Context, find: Find) -> None:
-    """obsc's groups for the service, if this server loaded them: every rule healthy, and once evaluated,
-    each SLO's recorded series present (its objective always; its 5m total whenever the SLI has traffic)."""
-    prefix = conventions.rule_group_name(service.name, "")
-    evaluated = False
-    for group in ctx.prometheus.rule_groups():
-        if not str(group.get("name", "")).startswith(prefix):
-            continue
-        for rule in group.get("rules") or []:
-            evaluated = evaluated or not str(rule.get("lastEvaluation", "0001")).startswith("0001")
-            if rule.get("health") not in (None, "ok", "unknown"):
-                name = rule.get("name", "?")
-                error = rule.get("lastError") or rule.get("health")
-                message = f"loaded rule {name} in group {group['name']} is unhealthy: {error}"
-                find(("service",), service.location, message)
-    if not evaluated:
-        return  # not loaded here (or not evaluated yet): nothing to say about recorded series
-    for slo in service.slos:
-        own = f'{conventions.LABEL_SERVICE}="{service.name}",{conventions.LABEL_SLO}="{slo.name}"'
-        total = conventions.sli_total_rate("5m")
-        records = [conventions.SLO_OBJECTIVE]
-        if _count(ctx, queries.sli_rates(service, slo.sli, "5m")[1]):
-            records.append(total)
-        for record in records:
-            if not _count(ctx, f"{record}{{{own}}}"):
-                find(
-                    ("slos", slo_index.get(slo.name, 0), "name"),
-                    slo.location,
-                    f"obsc's rules for {service.name} are loaded but {record}{{{own}}} has no series: "
-                    "another file may define the group, or the rules are out of date (obsc check)",
-                )

@@ -1,7 +1,9 @@
 """A read-only Prometheus HTTP API client: GET only, bounded timeouts, bounded retries, bounded replies.
 
 Only the query, label-values and rules endpoints are called. A server that cannot be reached after the
-retries raises `Unreachable` (its own exit code); a query the server rejects raises `QueryRejected`.
+retries raises `Unreachable` (its own exit code), and so does one that answers but is not a Prometheus API
+at that URL (`NotPrometheus`: a 404 for a missing route prefix, an auth proxy's 401/403, an HTML page); a
+query Prometheus itself rejects (its JSON error reply) raises `QueryRejected`.
 """
 
 from __future__ import annotations
@@ -39,8 +41,12 @@ class Unreachable(Exception):
     """The server did not answer (connection refused, timeout, 5xx) within the retries."""
 
 
+class NotPrometheus(Unreachable):
+    """The server answered, but not as the Prometheus HTTP API does at this URL; never retried."""
+
+
 class QueryRejected(Exception):
-    """The server answered with an error for this request (bad PromQL, bad parameter)."""
+    """Prometheus answered with its own error for this request (bad PromQL, bad parameter)."""
 
 
 @dataclass(frozen=True)
@@ -61,39 +67,59 @@ class Prometheus:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     body = json.loads(response.read(MAX_REPLY_BYTES + 1)[:MAX_REPLY_BYTES])
-                return body.get("data")
             except urllib.error.HTTPError as exc:
                 if exc.code < 500:
-                    raise QueryRejected(_error_text(exc)) from None
+                    error = _prometheus_error(exc)
+                    if error is None:
+                        raise NotPrometheus(_not_prometheus(self.url, path, exc.code)) from None
+                    raise QueryRejected(error) from None
                 last = f"HTTP {exc.code}"
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 last = str(getattr(exc, "reason", exc))
             except json.JSONDecodeError:
                 last = "the reply is not JSON (is this a Prometheus server?)"
+            else:
+                if not isinstance(body, dict) or body.get("status") != "success":
+                    raise NotPrometheus(f"{self.url}: {path} answered, but not with a Prometheus API reply")
+                return body.get("data")
         raise Unreachable(f"{self.url}: {last} (after {attempts} attempts, {self.timeout:g}s timeout each)")
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant query at the server's now: the vector's samples."""
-        data = self._get("/api/v1/query", [("query", expr)]) or {}
-        result = data.get("result") or []
-        return result if isinstance(result, list) else []
+        data = self._get("/api/v1/query", [("query", expr)])
+        result = data.get("result") if isinstance(data, dict) else None
+        if data is not None and not isinstance(result, list):
+            raise NotPrometheus(f"{self.url}: /api/v1/query answered without a result list")
+        return [sample for sample in result or [] if isinstance(sample, dict)]
 
     def label_values(self, label: str, match: str | None = None, start: float | None = None) -> list[str]:
         params = [("match[]", match)] if match else []
         if start is not None:
             params.append(("start", f"{start:.3f}"))
         values = self._get(f"/api/v1/label/{urllib.parse.quote(label)}/values", params) or []
-        return [str(v) for v in values]
+        return [str(v) for v in values] if isinstance(values, list) else []
 
     def rule_groups(self) -> list[dict[str, Any]]:
-        data = self._get("/api/v1/rules", []) or {}
-        groups = data.get("groups") or []
-        return groups if isinstance(groups, list) else []
+        data = self._get("/api/v1/rules", [])
+        groups = data.get("groups") if isinstance(data, dict) else None
+        return [g for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
 
 
-def _error_text(exc: urllib.error.HTTPError) -> str:
+def _prometheus_error(exc: urllib.error.HTTPError) -> str | None:
+    """Prometheus's own error text for a 4xx (`{"status": "error", "error": ...}`), None when the reply is
+    not one: then the server is not Prometheus's API at that URL."""
     try:
         body = json.loads(exc.read(64 * 1024))
-        return str(body.get("error") or f"HTTP {exc.code}")
-    except (json.JSONDecodeError, OSError):
-        return f"HTTP {exc.code}"
+    except (ValueError, OSError):
+        return None
+    if not isinstance(body, dict) or body.get("status") != "error":
+        return None
+    return str(body.get("error") or f"HTTP {exc.code}")
+
+
+def _not_prometheus(url: str, path: str, code: int) -> str:
+    if code in (401, 403, 407):
+        why = "it wants credentials (an authenticating proxy?), and obsc verify sends none"
+    else:
+        why = "is this Prometheus, and is a route prefix (--web.route-prefix) missing from the URL or one too many?"
+    return f"{url} answered HTTP {code} to {path}: {why}"

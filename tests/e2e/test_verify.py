@@ -1,6 +1,7 @@
 """`obsc verify` against a real Prometheus 2.42 on loopback scraping a small exporter this test starts:
-a clean spec passes; a typo'd metric, a missing latency bucket and a wrong target label are each found
-and located at their spec line; exit codes 0 / 1 / 2 / 4 (unreachable)."""
+a clean spec passes; a typo'd metric, a missing latency bucket, a wrong target label and loaded rules the
+specs no longer compile to are each found and located at their spec line; a healthy service's missing error
+series is a note; exit codes 0 / 1 / 2 / 5 (unreachable, or not a Prometheus API at that URL)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import ExitCode
-from compiler.verify import Unreachable, VerifyOptions, verify_specs
+from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
 from tests.conftest import require_tool
 from tests.e2e.servers import free_port, get_json, prometheus, wait_until
 
@@ -64,6 +65,8 @@ slos:
       raw:
         errors: sum(rate(shop_requests_total{{$selector,code=~"5.."}}[$window]))
         total: sum(rate(shop_requests_total{{$selector}}[$window]))
+threshold_alerts:
+  - {{name: ShopErrorsHigh, metric: errors, above: {line}, for: {hold}, tier: {tier}}}
 """
 BROKEN_RULES = """\
 groups:
@@ -72,7 +75,15 @@ groups:
       - record: broken:many_to_many
         expr: shop_requests_total + on() shop_requests_total
 """
-CLEAN = {"service": "shop", "job": "shop", "requests": "shop_requests_total", "threshold": "250ms"}
+CLEAN = {
+    "service": "shop",
+    "job": "shop",
+    "requests": "shop_requests_total",
+    "threshold": "250ms",
+    "line": "6/m",
+    "hold": "10m",
+    "tier": "warning",
+}
 
 
 @pytest.fixture(scope="module")
@@ -169,25 +180,100 @@ def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Pa
     assert {f.path for f in findings} >= {("metrics", "requests"), ("slos", 2, "sli", "raw", "total")}
 
 
-def test_loaded_rules_must_be_healthy_and_record_every_slo(server: str, tmp_path: Path) -> None:
+def test_loaded_rules_must_be_healthy_and_be_what_the_specs_compile_to(server: str, tmp_path: Path) -> None:
     spec = _specs(tmp_path, service="broken")
     findings = verify_specs([str(tmp_path)], VerifyOptions(server))
     (unhealthy,) = [f for f in findings if "is unhealthy" in f.message]
     assert unhealthy.location.line == _line(spec, "service:")
     assert "broken:many_to_many in group obsc-broken-slo is unhealthy" in unhealthy.message
-    # the group loaded under obsc's name is not obsc's: none of the SLOs' series are recorded
-    missing = {f.message.split("{")[1].split("}")[0] for f in findings if f is not unhealthy}
-    assert missing == {f'service="broken",slo="{slo}"' for slo in ("availability", "latency", "batch")}
+    # the group loaded under obsc's name is not obsc's: none of the SLOs is loaded, its rule is not obsc's
+    unloaded = {(f.location.line, f.message.split(" of ")[0]) for f in findings if "has not loaded SLO" in f.message}
+    assert unloaded == {
+        (_line(spec, f"name: {slo}"), f"Prometheus has not loaded SLO {slo!r}")
+        for slo in ("availability", "latency", "batch")
+    }
+    assert any("do not produce: broken:many_to_many" in f.message for f in findings)
     renamed = tmp_path / "renamed"
     renamed.mkdir()
     spec = _specs(renamed)
     spec.write_text(spec.read_text().replace("name: availability", "name: avail"))
     findings = verify_specs([str(renamed)], VerifyOptions(server))
-    line = _line(spec, "name: avail")
-    assert sorted((f.location.line, f.message.split(" but ")[1].split(" has no")[0]) for f in findings) == [
-        (line, 'slo:objective:ratio{service="shop",slo="avail"}'),
-        (line, 'slo:sli_total:rate5m{service="shop",slo="avail"}'),
+    assert sorted((f.location.line, f.message.split(": deploy")[0]) for f in findings) == [
+        (
+            _line(spec, "service:"),
+            "Prometheus still has the rules of SLO 'availability', which the specs no longer "
+            "define (SLODataMissing, SLOErrorBudgetBurnFast, SLOErrorBudgetBurnSlow, SLOErrorBudgetExhausted, "
+            "SLOErrorBudgetLow and 1 more can still fire)",
+        ),
+        (_line(spec, "name: avail"), "Prometheus has not loaded SLO 'avail' of shop"),
     ]
+
+
+def test_a_stale_deploy_is_found_where_the_spec_changed(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: a changed objective, a deleted SLO, a changed alert line, hold or tier were not found."""
+    spec = _specs(tmp_path, line="12/m", hold="5m", tier="critical")
+    text = spec.read_text().replace("objective: 99\n", "objective: 98\n", 1)
+    spec.write_text(text[: text.index("  - name: batch")] + text[text.index("threshold_alerts:") :])
+    findings = verify_specs([str(tmp_path)], VerifyOptions(server))
+    stale = (
+        "Prometheus still has the rules of SLO 'batch', which the specs no longer define (SLODataMissing, "
+        "SLOErrorBudgetBurnFast, SLOErrorBudgetBurnSlow, SLOErrorBudgetExhausted, SLOErrorBudgetLow can still fire)"
+    )
+    threshold = _line(spec, "ShopErrorsHigh")
+    assert sorted((f.location.line, f.path, f.message.split(": deploy")[0]) for f in findings) == [
+        (_line(spec, "service:"), ("service",), stale),
+        (
+            _line(spec, "objective: 98"),
+            ("slos", 1, "objective"),
+            "Prometheus has objective 0.99 loaded for SLO 'latency'; the spec says 0.98",
+        ),
+        (
+            threshold,
+            ("threshold_alerts", 0),
+            'loaded alert ShopErrorsHigh{data="missing",team="shop"} differs: severity warning loaded, critical '
+            "in the specs",
+        ),
+        (
+            threshold,
+            ("threshold_alerts", 0),
+            'loaded alert ShopErrorsHigh{team="shop"} differs: severity warning loaded, critical in the specs; '
+            "for 10m loaded, 5m in the specs; its expression compares other numbers (0.1 loaded, 0.2 in the specs)",
+        ),
+    ]
+    assert all(f.message.endswith(": deploy the rules the specs compile to (obsc compile)") for f in findings)
+
+
+def test_a_narrowed_counter_without_series_is_a_note_while_its_family_has_series(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: a service with no failures since its restart failed verify (no error series yet)."""
+    spec = _specs(tmp_path)
+    spec.write_text(spec.read_text().replace('code=~"5.."}', 'code="503"}', 1))
+    report = verify([str(tmp_path)], VerifyOptions(server))
+    assert report.findings == []
+    (note,) = report.notes
+    assert (note.location.line, note.path) == (_line(spec, "errors:"), ("metrics", "errors"))
+    assert note.message == (
+        'no series for shop_requests_total{code="503",job="shop"} in the last 1h, but shop_requests_total{job="shop"} '
+        "has series: none of these events since the counter started (normal for a healthy service)"
+    )
+    # the family gone as well (another name): a finding
+    spec.write_text(spec.read_text().replace('shop_requests_total{code="503"}', 'shop_failed_total{code="503"}'))
+    report = verify([str(tmp_path)], VerifyOptions(server))
+    assert [(f.path, "no metric is named shop_failed_total" in f.message) for f in report.findings] == [
+        (("metrics", "errors"), True)
+    ]
+    assert report.notes == []
+
+
+def test_only_a_selector_value_absent_on_up_gets_a_did_you_mean(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: `namespace ... did you mean 'search'?` for a spec that says `namespace: search`."""
+    (instance,) = {s["metric"]["instance"] for s in get_json(f"{server}/api/v1/query?query=up")["data"]["result"]}
+    spec = _specs(tmp_path, job=f'shopp, instance: "{instance}"')
+    (finding,) = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if f.path == ("selector",)]
+    assert finding.location.line == _line(spec, "selector:")
+    assert finding.message.endswith("(job on up: did you mean 'shop'?)"), finding.message
+    spec = _specs(tmp_path, job='shop, instance: "elsewhere"')
+    (finding,) = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if f.path == ("selector",)]
+    assert finding.message.endswith(f"(instance values on up: {instance!r})"), finding.message
 
 
 def test_a_platform_metric_is_checked_for_each_service_at_the_platform_line(server: str, tmp_path: Path) -> None:
@@ -195,6 +281,8 @@ def test_a_platform_metric_is_checked_for_each_service_at_the_platform_line(serv
     platform = tmp_path / "platform.yaml"
     platform.write_text(PLATFORM + "defaults:\n  metrics:\n    cpu: max(process_cpu_seconds_totl{$selector})\n")
     findings = verify_specs([str(tmp_path)], VerifyOptions(server))
+    # (the specs now produce a CPU alert Prometheus has not loaded: said at the service, left out here)
+    findings = [f for f in findings if f.path[0] == "defaults"]
     assert [(f.location.file, f.location.line, f.path) for f in findings] == [
         (str(platform), 7, ("defaults", "metrics", "cpu"))
     ]
@@ -233,3 +321,120 @@ def test_an_unreachable_server_raises_after_bounded_retries(tmp_path: Path) -> N
     _specs(tmp_path)
     with pytest.raises(Unreachable, match="after 2 attempts"):
         verify_specs([str(tmp_path)], VerifyOptions(f"http://127.0.0.1:{free_port()}", timeout=0.5, retries=1))
+
+
+@pytest.fixture
+def not_prometheus() -> Iterator[Any]:
+    """An HTTP server answering every GET with a given status and body: an auth proxy, a web page."""
+    reply: list[tuple[int, str]] = [(200, "")]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = reply[0]
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+
+    def answer(status: int, body: str) -> str:
+        reply[0] = (status, body)
+        return f"http://127.0.0.1:{http.server_address[1]}"
+
+    try:
+        yield answer
+    finally:
+        http.shutdown()
+        http.server_close()
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("prefix", "answered HTTP 404 to /api/v1/query: is this Prometheus, and is a route prefix"),
+        ("401", "answered HTTP 401 to /api/v1/query: it wants credentials"),
+        ("403", "answered HTTP 403 to /api/v1/query: it wants credentials"),
+        ("page", "the reply is not JSON (is this a Prometheus server?) (after 1 attempts"),
+        ("json", "/api/v1/query answered, but not with a Prometheus API reply"),
+    ],
+)
+def test_a_url_that_is_not_a_prometheus_api_is_one_line_and_exit_5(
+    server: str, not_prometheus: Any, tmp_path: Path, where: str, said: str
+) -> None:
+    """Found by a hunt: a route prefix Prometheus does not have, an auth proxy, another HTTP server: exit 70."""
+    _specs(tmp_path)
+    replies = {
+        "401": (401, "<html>Unauthorized</html>"),
+        "403": (403, '{"message": "forbidden"}'),
+        "page": (200, "<html>hello</html>"),
+        "json": (200, "[1, 2]"),
+    }
+    url = f"{server}/prom" if where == "prefix" else not_prometheus(*replies[where])
+    result = _obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0")
+    assert result.returncode == ExitCode.UNREACHABLE, result.stderr
+    assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+    result = _obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0", "--log-format", "json")
+    last = json.loads(result.stderr.splitlines()[-1])
+    assert (last["exit"], last["code"], result.stdout) == (5, "unreachable", "")
+
+
+def test_a_lookback_prometheus_refuses_is_a_flag_error(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: `--lookback 0s` reached Prometheus, which answers 400: exit 70."""
+    _specs(tmp_path)
+    for lookback in ("0s", "0m", "500ms"):
+        result = _obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", lookback)
+        assert result.returncode == ExitCode.BAD_INPUT, result.stderr
+        assert "--lookback" in result.stderr and "shorter than 1s" in result.stderr
+    # another spelling Prometheus would refuse (units out of order) is asked in its own spelling
+    assert _obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", "30m1h").returncode == ExitCode.OK
+
+
+def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: `--log-format json` printed `col` and no code or severity; `--error-format json` alone
+    printed text. Findings and notes are verify's output (stdout), rendered as every command renders errors."""
+    spec = _specs(tmp_path, requests="shop_request_total")
+    spec.write_text(spec.read_text().replace('code=~"5.."}', 'code="503"}', 1))
+    finding_line, note_line = _line(spec, "requests:"), _line(spec, "errors:")
+    missing = "no metric is named shop_request_total; did you mean shop_requests_total?"
+    noted = (
+        'notice: no series for shop_requests_total{code="503",job="shop"} in the last 1h, but '
+        'shop_requests_total{job="shop"} has series'
+    )
+    result = _obsc("verify", str(tmp_path), "--prometheus", server)
+    assert result.returncode == ExitCode.DRIFT
+    found, note = result.stdout.splitlines()
+    assert found.startswith(f"{spec}:{finding_line}:13 $.metrics.requests: no series for shop_request_total")
+    assert found.endswith(missing) and note.startswith(f"{spec}:{note_line}:11 $.metrics.errors: {noted}")
+    assert result.stderr == f"obsc verify: 1 finding(s) against {server}\n"
+    for flags in (["--log-format", "json"], ["--error-format", "json"]):
+        result = _obsc("verify", str(tmp_path), "--prometheus", server, *flags)
+        found_record, note_record = [json.loads(line) for line in result.stdout.splitlines()]
+        assert {k: v for k, v in found_record.items() if k not in ("message", "msg")} == {
+            "level": "error",
+            "severity": "error",
+            "code": "verify",
+            "logger": "obsc",
+            "file": str(spec),
+            "line": finding_line,
+            "column": 13,
+            "path": "$.metrics.requests",
+        }
+        assert found_record["message"].endswith(missing) and found_record["msg"] == found
+        assert (note_record["severity"], note_record["level"], note_record["line"], note_record["column"]) == (
+            "notice",
+            "notice",
+            note_line,
+            11,
+        )
+    result = _obsc("verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
+    found, note = result.stdout.splitlines()
+    assert found.startswith(f"::error file={spec},line={finding_line},col=13,title=obsc%3A $.metrics.requests::")
+    assert note.startswith(f"::notice file={spec},line={note_line},col=11,title=obsc%3A $.metrics.errors::no series")
+    # -q: findings only
+    result = _obsc("verify", str(tmp_path), "--prometheus", server, "-q")
+    assert len(result.stdout.splitlines()) == 1

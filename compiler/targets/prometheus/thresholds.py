@@ -15,7 +15,14 @@ from __future__ import annotations
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.promql import Selector
-from compiler.model.thresholds import MISSING_FOR_SECONDS, RATE_WINDOW, compared_expr, signal_expr, signal_name
+from compiler.model.thresholds import (
+    MISSING_FOR_SECONDS,
+    RATE_WINDOW,
+    compared_expr,
+    narrowed_counter_family,
+    signal_expr,
+    signal_name,
+)
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
@@ -88,12 +95,9 @@ def missing_family(service: Service, alert: ThresholdAlert) -> Selector | None:
     the service's labels. Its narrower series, such as errors (`outcome="error"`), appear with the first such
     event, so none yet is no events, under the line (it ticketed every healthy service). None for every other
     alert, and for a metric read without the service's labels (an exporter's)."""
-    metric = alert.metric
-    if metric.type is not MetricType.COUNTER or alert.comparison is not Comparison.ABOVE or metric.selector is None:
+    if alert.comparison is not Comparison.ABOVE:
         return None
-    own = tuple(m for m in metric.selector.matchers if m in service.selector)
-    narrowed = len(own) < len(metric.selector.matchers)
-    return Selector(metric.selector.metric, own) if own and narrowed else None
+    return narrowed_counter_family(alert.metric, service.selector)
 
 
 def missing_expr(service: Service, alert: ThresholdAlert) -> str:
