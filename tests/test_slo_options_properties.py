@@ -117,6 +117,26 @@ ERRORS = {"errors": "errors", "total": "requests"}
         }
     )
 )
+@example(  # found by this test: the raw-counter case hosting the data-missing scenario with traffic fed the
+    # requests an error-ratio SLI reads, and its alert was still expected there (predicted: no series of its own)
+    spec=_found(
+        {"name": "s0", "objective": 95, "sli": {"raw": {"error_ratio": RATIO}}, "period": "28d"},
+        {
+            "name": "s1",
+            "objective": 99.9,
+            "sli": {"good": "good", "total": "requests"},
+            "period": "28d",
+            "min_bad_events": 1,
+        },
+        {
+            "name": "s2",
+            "objective": 99,
+            "sli": {"raw": {"error_ratio": RATIO}},
+            "period": "28d",
+            "alerts": {"info": True, "critical": True, "budget_left": "90%"},
+        },
+    )
+)
 def test_an_slo_is_refused_where_written_or_passes_its_own_tests(
     spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -26,16 +26,21 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it."""
     sli = slo.sli
+    lines = ["(", f"  absent({sli_presence(service, slo)})"]
     if sli.kind is SliKind.LATENCY:
-        blind = queries.unbucketed_series(sli, PROBE_WINDOW)
-        every_count = f"sum({queries.latency_count_rate(sli, PROBE_WINDOW)})"
-        lines = ["(", f"  absent({every_count})", "  or", f"  count{by_clause(slo.by)}({blind})", ")"]
-    else:
-        _, total = queries.sli_rates(service, sli, PROBE_WINDOW)
-        lines = ["(", f"  absent({total})", ")"]
+        lines += ["  or", f"  count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})"]
+    lines.append(")")
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
+
+
+def sli_presence(service: Service, slo: Slo) -> str:
+    """What the alert asks to exist: the SLI's total events (latency: every `_count` series) over the probe
+    window. The generated tests predict its firing from which of their series this reads (promtool/)."""
+    if slo.sli.kind is SliKind.LATENCY:
+        return f"sum({queries.latency_count_rate(slo.sli, PROBE_WINDOW)})"
+    return queries.sli_rates(service, slo.sli, PROBE_WINDOW)[1]
 
 
 def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from compiler.targets.prometheus.promtool.series import constant, exposed_le, sa
 from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
+from compiler.targets.prometheus.slo_missing import sli_presence
 
 _DIGITS = Decimal("1e-15")
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
@@ -131,7 +132,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             for r in rules
             if r.source is not None
             and r.source.slo is not None
-            and _missing(r.source.slo, counters.get(r.source.slo.name), per_step, every, yields)
+            and _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
         ]
         checks = tuple(
             AlertCheck(
@@ -153,6 +154,14 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
+    probes: dict[int, str] = {}
+
+    def probe(slo: Slo) -> str:
+        """The series the SLO's alert asks to exist (slo_missing.py), written once per SLO."""
+        if id(slo) not in probes:
+            probes[id(slo)] = sli_presence(service, slo)
+        return probes[id(slo)]
+
     rendered: dict[tuple[int, tuple[tuple[str, str], ...]], Firing] = {}
 
     def fired(rule: Rule, group: dict[str, str]) -> Firing:
@@ -208,26 +217,24 @@ def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]
 
 def _missing(
     slo: Slo,
+    probe: str,
     fed: list[tuple[str, dict[str, str]]] | None,
     per_step: int,
-    every: tuple[SeriesKey, ...] = (),
-    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] | None = None,
+    every: tuple[SeriesKey, ...],
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool],
 ) -> bool:
-    """Whether SLODataMissing's condition holds for `slo` given the counters fed for it (a raw SLI: given
-    `every` series of the case, its own or another SLO's). `yields`: what a raw SLI's expression gave with
-    which series, for the scenarios of one service (two scenarios feed the same series: up 1, then up 0)."""
-    if slo.sli.kind is SliKind.RAW:
-        key = (slo.sli.raw_total or "", every)
-        if yields is None or key not in yields:
-            found = yields_with(key[0], [(name, dict(labels)) for name, labels in every])
-            if yields is None:
-                return not found
-            yields[key] = found
-        return not yields[key]
-    if not fed:
+    """Whether SLODataMissing's condition holds for `slo` in a scenario: its `probe` (what the alert asks to
+    exist) reads none of `every` series of the scenario, whoever they were fed for (another SLO's counters, a
+    hosting raw-counter case's: an error-ratio or raw SLI over the same metric has data then), or `fed`, the
+    counters fed for it, give a latency SLI traffic without its threshold bucket. `yields`: what a probe gave
+    with which series, for the scenarios of one service (two scenarios feed the same series: up 1, then up 0)."""
+    key = (probe, every)
+    if key not in yields:
+        yields[key] = yields_with(probe, [(name, dict(labels)) for name, labels in every])
+    if not yields[key]:
         return True
-    has_bucket = any(metric.endswith("_bucket") for metric, _ in fed)
-    return slo.sli.kind is SliKind.LATENCY and not has_bucket and per_step > 0
+    has_bucket = any(metric.endswith("_bucket") for metric, _ in fed or ())
+    return slo.sli.kind is SliKind.LATENCY and bool(fed) and not has_bucket and per_step > 0
 
 
 def _tier_pairs(rules: list[Rule], tier: Tier) -> list[tuple[Rule, BurnWindow]]:
