@@ -23,6 +23,7 @@ from compiler.model import promql_text as text_checks
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
+from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.types import Metric, MetricType
 from compiler.spec.document import Path
 
@@ -45,6 +46,11 @@ def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str,
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
+            refused = [p for m in metric.selector.matchers if "~" in m.op and (p := regex_problem(m.value))]
+            if refused:  # as Prometheus's Go regexp refuses them (the parser's Rust regexes take a few more)
+                _, where, base = _source(name, data, defaults, ctx)
+                ctx.diagnostics.extend(Diagnostic(where.loc(base), base, message) for message in refused)
+                continue
             if _parses_in_parts(metric.selector):
                 continue
             try:
@@ -354,10 +360,10 @@ def _selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
         if op in ("Equal", "NotEqual"):
             hit = value == m.value
         else:
-            try:
-                hit = re.fullmatch(m.value, value) is not None
-            except re.error:
+            matched = full_match(m.value, value)  # RE2, as Prometheus: never a backtracking engine on spec text
+            if matched is None:
                 return False
+            hit = matched
         if hit != (op in ("Equal", "Re")):
             return False
     return True

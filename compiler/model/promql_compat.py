@@ -1,9 +1,10 @@
 """What the parser accepts and Prometheus 2.42 (the oldest server obsc generates for) refuses.
 
 `promql-parser` follows newer Prometheus: it knows functions and aggregations 2.42 lacks, `or` between
-label matchers and quoted (UTF-8) names. Rules using them pass `obsc validate` and fail `promtool` or the
-server, so they are refused here. The lists are checked against the installed promtool by
-tests/test_promql_check.py.
+label matchers and quoted (UTF-8) names, and its regexes are Rust's (`a**`, `a{1001}`, `(?<name>a)` pass;
+Go's regexp refuses them: model/promql_regex.py). Rules using them pass `obsc validate` and fail `promtool`
+or the server, so they are refused here. The lists are checked against the installed promtool by
+tests/test_promql_check.py (the regexes by tests/hostile/test_input_regex.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.model import promql_text as text_checks
+from compiler.model.promql_regex import regex_problem
 
 # promql/parser/functions.go at v2.42.0 (holt_winters is refused apart: gone in 3.0).
 # fmt: off
@@ -46,9 +48,11 @@ def compat_problems(text: str, tree: Any) -> list[text_checks.Finding]:
 
 
 def _selector_problems(text: str, node: Any) -> list[text_checks.Finding]:
-    if not node.matchers.or_matchers:
-        return []  # quoted (UTF-8) names are found in the text: promql_text.quoted_names
-    return [(None, "`or` between label matchers is not in Prometheus 2.42: write two selectors joined by or")]
+    regexes = [m.value for m in node.matchers.matchers if str(m.op).rsplit(".", 1)[-1] in ("Re", "NotRe")]
+    found: list[text_checks.Finding] = [(None, p) for p in map(regex_problem, regexes) if p is not None]
+    if node.matchers.or_matchers:  # quoted (UTF-8) names are found in the text: promql_text.quoted_names
+        found.append((None, "`or` between label matchers is not in Prometheus 2.42: write two selectors joined by or"))
+    return found
 
 
 def _walk(node: Any) -> list[Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from compiler.model.promql import Matcher
+from compiler.model.promql_regex import full_match
 from compiler.model.units import decimal_text
 
 _FILLER = "obsc"  # a label value no real matcher is likely to want
@@ -26,9 +27,8 @@ def _matches(matcher: Matcher, value: str) -> bool:
         return value == matcher.value
     if matcher.op == "!=":
         return value != matcher.value
-    try:
-        hit = re.fullmatch(matcher.value, value) is not None
-    except re.error:
+    hit = full_match(matcher.value, value)  # RE2, as Prometheus: the spec picks both regex and candidates
+    if hit is None:
         return False
     return hit if matcher.op == "=~" else not hit
 
