@@ -124,6 +124,16 @@ W = "warning"
         min_bad_events=0,
     )
 )
+@example(  # a hunt's catalog: the fast pair's keep_firing_for (35m) outlives the 30m step before it burns again
+    fleet=_found(
+        [
+            {"tier": "critical", "name": "fast", "long": "2h", "short": "5m", "budget_share": "2%", "for": "2m"},
+            {"tier": "critical", "name": "daily", "long": "1d", "short": "1h", "budget_share": "20%", "for": "30m"},
+            {"tier": W, "name": "slowest", "long": "3d", "short": "6h", "budget_share": "10%", "for": "5m"},
+        ],
+        objective=99.9,
+    )
+)
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
