@@ -109,3 +109,64 @@ def _good_route(route: str) -> dict[str, str]:
         f'rpc_latency_seconds_bucket{{{labels},le="0.25"}}': "0+60x60",
         f'rpc_latency_seconds_bucket{{{labels},le="+Inf"}}': "0+60x60",
     }
+
+
+OVEN = """apiVersion: obsc/v1
+service: oven
+team: core
+selector: {job: oven}
+metrics: {latency: oven_request_duration_seconds}
+slos: [{name: quick, objective: 99.9, sli: {latency: latency, threshold: 300ms}}]
+alerts: {traffic_anomaly: false, latency_p99: false}
+"""
+
+
+def _near(expr: str, at: str, value: float) -> dict[str, object]:
+    return _value(f"abs({expr} - {value}) < bool 1e-9", at, "{}", 1)
+
+
+def _oven(record: str) -> str:
+    return f'sum({record}{{service="oven",slo="quick"}})'
+
+
+def test_a_bound_respelled_in_place_does_not_cancel_slow_requests_elsewhere(tmp_path: Path) -> None:
+    # Instance c restarts at 60m with a client that writes 0.3 as 3e-01: its 0.3 series goes stale (rate()
+    # extrapolates it past its last sample), its 3e-01 series starts, its `_count` resets. Every c request is
+    # fast; 2 of a's 100 requests a minute are slow. c read -11% over 5m, -0.4% to -0.8% over 1h for an hour (a
+    # third of a 99.9% page line), and fed the coarse tier; clamped at 0 per series, the SLI reads a's alone.
+    rules = _rules(tmp_path, "oven", OVEN)
+    metric = "oven_request_duration_seconds"
+    series = {
+        f'{metric}_count{{job="oven",instance="a"}}': "0+100x120",
+        f'{metric}_bucket{{job="oven",instance="a",le="0.3"}}': "0+98x120",
+        f'{metric}_count{{job="oven",instance="c"}}': "0+100x59 0+100x60",
+        f'{metric}_bucket{{job="oven",instance="c",le="0.3"}}': "0+100x59 stale",
+        f'{metric}_bucket{{job="oven",instance="c",le="3e-01"}}': "_x60 0+100x60",
+        'up{job="oven"}': "1x120",
+    }
+    slow = 2 / 60  # a's, a second
+    checks = [_near(_oven(names.sli_errors_rate("5m")), at, slow) for at in ("30m", "60m", "62m", "70m")]
+    checks += [_near(_oven(names.sli_errors_rate("1h")), at, slow) for at in ("61m", "90m", "119m")]
+    checks += [_near(_oven(names.SLI_ERRORS_COARSE), at, slow) for at in ("60m", "65m")]
+    checks += [_firing(names.SLO_DATA_MISSING, "90m", 0)]
+    report = _promtool(tmp_path, rules, "oven", series, checks)
+    assert report == "", report
+
+
+@pytest.mark.parametrize("le", ["0.30000000000000004", "0.29999999999999993", "3.0000000000000004e-01"])
+def test_a_bound_computed_in_float64_is_the_threshold_bucket(tmp_path: Path, le: str) -> None:
+    # client_golang's LinearBuckets(0.1, 0.1, 5) adds in float64: the 300ms bucket is le="0.30000000000000004"
+    # (an outage could not page and SLODataMissing fired). Every request takes 500ms, then every one is fast.
+    rules = _rules(tmp_path, "oven", OVEN)
+    metric, labels = "oven_request_duration_seconds", 'job="oven",instance="a"'
+
+    def histogram(fast: str) -> dict[str, str]:
+        bounds = {"0.2": fast, le: fast, "0.4": fast, "0.5": "0+60x60", "+Inf": "0+60x60"}
+        out = {f'{metric}_bucket{{{labels},le="{b}"}}': values for b, values in bounds.items()}
+        return {**out, f"{metric}_count{{{labels}}}": "0+60x60", 'up{job="oven"}': "1x60"}
+
+    outage = [_near(_oven(names.sli_error_ratio("5m")), "30m", 1), _firing(names.SLO_BURN_FAST, "30m", 2)]
+    outage.append(_firing(names.SLO_DATA_MISSING, "30m", 0))
+    assert _promtool(tmp_path, rules, "oven", histogram("0x60"), outage) == ""
+    healthy = [_near(_oven(names.sli_error_ratio("5m")), "30m", 0), _firing(names.SLO_BURN_FAST, "30m", 0)]
+    assert _promtool(tmp_path, rules, "oven", histogram("0+60x60"), healthy) == ""
