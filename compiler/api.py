@@ -122,7 +122,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 platform_doc, unsure = None, Unsure(no_platform=True)
             elif found:  # build it from its sound parts; services skip checks that need the rest
                 diagnostics.extend(found)
-                pruned = prune.prune(platform_doc, found, platform=True)
+                pruned = None if schema.stopped(found) else prune.prune(platform_doc, found, platform=True)
                 platform_doc = pruned.doc if pruned else None
                 unsure = Unsure(platform=pruned.broken) if pruned else Unsure(no_platform=True)
         platform, receivers, defaults = build.build_platform(platform_doc, diagnostics, unsure)
@@ -196,7 +196,7 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
     if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
         message = "platform defaults belong in platform.yaml beside the specs"
         return [*found, Diagnostic(doc.locate(("kind",)), ("kind",), message)], None, [], []
-    pruned = prune.prune(doc, found) if found else None
+    pruned = prune.prune(doc, found) if found and not schema.stopped(found) else None
     if found and pruned is None:
         return found, None, [], []
     diagnostics: list[Diagnostic] = []

@@ -233,7 +233,9 @@ def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if path not in (("selector",), ("targets",)) or error.validator != "type" or not isinstance(error.instance, str):
         return None
-    pairs = [p.split("=", 1) for p in re.split(r"\s*,\s*", error.instance.strip("{} ")) if "=" in p]
+    # str.split, not re.split(r"\s*,\s*"): that regex is quadratic in a run of whitespace (hours for a 4 MB
+    # string); the parts are stripped below anyway.
+    pairs = [p.split("=", 1) for p in error.instance.strip("{} ").split(",") if "=" in p]
     example = "{job: checkout}"
     if pairs and all(k.strip() and v.strip() and "~" not in k and "!" not in k for k, v in pairs):
         example = "{" + ", ".join(f"{k.strip()}: {v.strip().strip(chr(34) + chr(39))}" for k, v in pairs) + "}"
@@ -248,18 +250,26 @@ def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
 
 def _weekday(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if path[-1:] == ("weekdays",) and isinstance(error.instance, str):
-        days = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
+        days = _days(error.instance)
         example = ":".join(days) if days and all(days) and len(days) <= 2 else "monday:friday"
         return f"weekdays is a list of days and ranges: write weekdays: [{example!r}]"
     if len(path) < 2 or path[-2] != "weekdays" or not isinstance(error.instance, str):
         return None
-    parts = [_day(p) for p in re.split(r"\s*(?:-|:|\.\.|to)\s*", error.instance.strip()) if p]
+    parts = _days(error.instance)
     written = error.instance
     if len(parts) == 2 and all(parts):
         return f"{written!r}: write the range as '{parts[0]}:{parts[1]}' (full day names, ':' between)"
     if len(parts) == 1 and parts[0]:
         return f"{written!r}: write the day as '{parts[0]}' (full lowercase day names)"
     return f"{written!r} is not a weekday or a range; write e.g. 'monday' or 'monday:friday'"
+
+
+def _days(text: str) -> list[str]:
+    """The day named by each part of `mon-fri`, `Mon .. Fri`, `monday to friday` ("" for a part naming none).
+    The separators' spaces are stripped after the split: `\\s*` around them made the regex quadratic in a run of
+    whitespace (hours for a 4 MB string)."""
+    parts = (part.strip() for part in re.split(r"-|:|\.\.|to", text))
+    return [_day(part) for part in parts if part]
 
 
 def _day(text: str) -> str:

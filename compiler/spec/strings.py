@@ -22,16 +22,15 @@ MAX_STRING = 4096  # characters; a description is copied into every alert of the
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
-def problems(doc: Document) -> list[Diagnostic]:
+def problems(doc: Document) -> Iterator[Diagnostic]:
+    """Lazily: the schema's caller stops at its cap of problems (schema.MAX_ERRORS)."""
     if _all_fine(doc.data):
-        return []
-    found: list[Diagnostic] = []
+        return
     for path, text, is_key in _strings(doc.data, ()):
         message = _problem(text)
         if message:
             what = "key" if is_key else "value"
-            found.append(Diagnostic(doc.locate(path, key=is_key), path, f"{what} {_short(text)}: {message}"))
-    return found
+            yield Diagnostic(doc.locate(path, key=is_key), path, f"{what} {_short(text)}: {message}")
 
 
 def _problem(text: str) -> str:
