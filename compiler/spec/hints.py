@@ -345,7 +345,7 @@ def _metric_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if len(path) != 2 or path[0] != "metrics" or isinstance(error.instance, str | dict):
         return None
     return (
-        f"{_short(error.instance)} is not a metric: write a series selector (`http_requests_total{{code=~\"5..\"}}`) "
+        f'{_short(error.instance)} is not a metric: write a series selector (`http_requests_total{{code=~"5.."}}`) '
         "or a mapping with `selector:` or `expr:`"
     )
 
