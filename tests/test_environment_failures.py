@@ -4,13 +4,16 @@ said in a sentence with exit 2; they used to end as "internal error (this is a b
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from compiler.errors import ExitCode, ToolError
+from compiler.toolcheck import _run
+from tests.conftest import ROOT, require_tool
 
 
 def _obsc(*args: str, env: dict[str, str] | None = None, stdout: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,3 +59,64 @@ def test_a_line_break_in_a_spec_file_name_stays_on_its_line(tmp_path: Path) -> N
     assert done.returncode == 2, done.stderr
     assert "a\\n::error file=x.yaml::forged.yaml:1:1 $: missing required key" in done.stderr
     assert not any(line.startswith("::") for line in done.stderr.splitlines())
+
+
+def test_a_character_the_locale_cannot_encode_is_escaped_not_a_crash(tmp_path: Path) -> None:
+    # Under LC_ALL=en_US.ISO-8859-1 a dash from a spec's description ended `check`'s report of the drift with
+    # UnicodeEncodeError ("internal error", 70) instead of exit 1.
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    assert _obsc("compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate", "-q").returncode == 0
+    mailer = specs / "mailer.yaml"
+    mailer.write_text(mailer.read_text().replace("description: Sends", "description: Sends \u2014"))
+    done = _obsc(
+        "check", str(specs), "--out", str(tmp_path / "out"), env={"PYTHONIOENCODING": "latin-1"}, stdout=subprocess.PIPE
+    )
+    assert done.returncode == 1, done.stderr
+    assert "\\u2014" in done.stdout and "internal error" not in done.stderr
+
+
+def test_a_closed_stdout_keeps_the_exit_code() -> None:
+    done = subprocess.run(
+        f"exec >&-; exec {sys.executable} -m compiler check specs --out generated",
+        shell=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_a_deleted_working_directory_is_said_and_exits_2(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f"cd {gone} && rmdir {gone} && exec {sys.executable} -m compiler validate {ROOT / 'specs'}"
+    done = subprocess.run(
+        script, shell=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        "obsc: error: the working directory no longer exists; cd into an existing directory and run obsc again"
+    )
+
+
+def test_a_tool_that_panics_is_a_machine_problem_not_a_rejection(tmp_path: Path) -> None:
+    # promtool panics (a Go stack trace) when its temporary folder is missing or full: shown as "promtool rejected
+    # the generated rules" (exit 1) before. Each run now gets its own temporary folder, removed afterwards.
+    tool = tmp_path / "tool"
+    tool.write_text('#!/bin/sh\necho "$TMPDIR" > "$1"\necho "panic: runtime error: nil pointer"\necho "goroutine 1"\n')
+    tool.chmod(0o755)
+    seen = tmp_path / "seen"
+    with pytest.raises(ToolError) as raised:
+        _run.run([str(tool), str(seen)])
+    assert raised.value.exit_code == ExitCode.BAD_INPUT
+    assert str(raised.value).startswith("tool crashed (panic: runtime error: nil pointer); this is usually the machine")
+    scratch = Path(seen.read_text().strip())
+    assert scratch.name.startswith("obsc-tool-") and not scratch.exists()
+
+
+def test_a_missing_tmpdir_does_not_break_validation(tmp_path: Path) -> None:
+    require_tool("promtool")
+    done = _obsc("compile", "specs", "--out", str(tmp_path / "out"), "-q", env={"TMPDIR": str(tmp_path / "missing")})
+    assert done.returncode == 0, done.stderr

@@ -2,14 +2,18 @@
 
 Every validator (promtool, amtool) needs the same three things: locate the tool (an env var such as
 `PROMTOOL` wins over PATH), say exactly how to install it when it is missing (exit 3), and never hang
-the compiler (`OBSC_TOOL_TIMEOUT` seconds, default 120).
+the compiler (`OBSC_TOOL_TIMEOUT` seconds, default 120). Each run gets its own temporary folder
+(promtool keeps a test's TSDB there), removed afterwards: a missing or full $TMPDIR made promtool panic, its Go
+stack traces were shown as rule rejections (exit 1), and its folders were left behind.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -88,21 +92,36 @@ def run(
     """
     limit = timeout_seconds() if timeout is None else timeout
     command = tuple(argv)
-    try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
-            text=True,
-            timeout=limit,
-            check=False,
-            env={**(defaults or {}), **os.environ, "LC_ALL": "C"},
-        )
-    except subprocess.TimeoutExpired as exc:
+    # gettempdir() is a folder Python found writable ($TMPDIR when usable); a failure to make ours in it (a
+    # full disk) is an OSError the CLI says as such (exit 2).
+    with tempfile.TemporaryDirectory(prefix="obsc-tool-", ignore_cleanup_errors=True) as scratch:
+        try:
+            done = subprocess.run(
+                command,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
+                text=True,
+                timeout=limit,
+                check=False,
+                env={**(defaults or {}), **os.environ, "LC_ALL": "C", "TMPDIR": scratch},
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ToolError(
+                f"{os.path.basename(command[0])} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)"
+            ) from exc
+        except OSError as exc:
+            raise ToolError(f"cannot run {command[0]}: {exc}", ExitCode.MISSING_TOOL) from exc
+    panic = _GO_PANIC.search(done.stdout) or _GO_PANIC.search(done.stderr or "")
+    if panic:
         raise ToolError(
-            f"{os.path.basename(command[0])} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)"
-        ) from exc
-    except OSError as exc:
-        raise ToolError(f"cannot run {command[0]}: {exc}", ExitCode.MISSING_TOOL) from exc
+            f"{os.path.basename(command[0])} crashed ({panic.group(0).strip()}); this is usually the machine, not the "
+            f"specs: a full disk or an unwritable temporary folder ({os.path.dirname(scratch)}); free space, or set "
+            "TMPDIR to a writable folder, and run obsc again",
+            ExitCode.BAD_INPUT,
+        )
     return Result(command, done.returncode, done.stdout, done.stderr or "")
+
+
+# A Go runtime panic: the tool itself failed (its output is a stack trace, not a finding about our files).
+_GO_PANIC = re.compile(r"^panic: .*$", re.MULTILINE)
