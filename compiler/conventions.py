@@ -95,6 +95,7 @@ PROMETHEUS_OPERATOR_DIR = f"{PROMETHEUS_DIR}/operator"  # PrometheusRule objects
 PROMETHEUS_MIMIR_DIR = f"{PROMETHEUS_DIR}/mimir"  # Mimir / Cortex ruler files (--format mimir)
 PROMETHEUS_VMALERT_DIR = f"{PROMETHEUS_DIR}/vmalert"  # vmalert rule files (--format vmalert)
 PROMETHEUS_TESTS_DIR = f"{PROMETHEUS_DIR}/tests"  # promtool unit tests; rule_files point at PROMETHEUS_RULES_DIR
+RULE_DIRS = (PROMETHEUS_RULES_DIR, PROMETHEUS_OPERATOR_DIR, PROMETHEUS_MIMIR_DIR, PROMETHEUS_VMALERT_DIR)
 RULE_GROUP_SLO = "slo"  # default interval: SLO windows up to 6h, metadata, page alerts
 RULE_GROUP_KEY = "key"  # default interval: key-metric signals and alerts
 RULE_GROUP_COARSE = "coarse"  # every few minutes: 1d / 3d / period windows and what reads them

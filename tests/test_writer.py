@@ -40,6 +40,26 @@ def test_prunes_what_no_spec_produces_and_keeps_foreign_files(tmp_path: Path) ->
     assert plan.count(writer.Status.REMOVED) > 0
 
 
+def test_files_of_yours_that_the_generated_configs_load_are_kept_and_said(tmp_path: Path) -> None:
+    # A hotfix rule file beside obsc's was kept silently: Prometheus loads it with the rules, obsc validates none
+    # of it. Kept (it is the user's), but every compile and check says so; a README there is not loaded.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    (out / "prometheus/rules/zz-hotfix.yaml").write_text(
+        "groups: [{name: x, rules: [{record: a, expr: 'vector(1'}]}]\n"
+    )
+    (out / "prometheus/rules/README.md").write_text("notes\n")
+    (out / "grafana/dashboards/fleet/mine.json").write_text("{}\n")
+    plan = _compile(specs, out)
+    loaded = "not obsc's, in a folder the generated configs load whole; obsc neither writes nor validates it"
+    assert [w.split(":")[0] for w in plan.warnings if loaded in w] == [
+        "grafana/dashboards/fleet/mine.json",
+        "prometheus/rules/zz-hotfix.yaml",
+    ]
+    assert (out / "prometheus/rules/zz-hotfix.yaml").exists()
+
+
 def test_unchanged_output_is_not_rewritten(tmp_path: Path) -> None:
     specs = write_fleet(tmp_path, services=2)
     out = tmp_path / "out"

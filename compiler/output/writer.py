@@ -25,7 +25,7 @@ import difflib
 import os
 import posixpath
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -203,6 +203,7 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
+    warnings += _loaded_strangers(entries, owned | produced)
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         problems.append(
@@ -214,6 +215,32 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
     changes.sort(key=lambda c: c.path)
     return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings))
+
+
+# Folders the generated configs load whole (Prometheus's rule_files glob, Grafana's provisioning path), and
+# the file kinds they load from them.
+_LOADED_FOLDERS = (*conventions.RULE_DIRS, conventions.GRAFANA_DASHBOARDS_DIR)
+_LOADED_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _loaded_strangers(entries: Mapping[str, str], ours: AbstractSet[str]) -> list[str]:
+    """Files obsc does not own beside the ones it writes, in a folder whose config loads every such file: kept
+    (they are the user's), but said, since Prometheus or Grafana loads them and obsc validates none of them
+    (a broken hotfix rule file makes Prometheus refuse the whole reload)."""
+    said = []
+    for path, kind in sorted(entries.items()):
+        folder = os.path.dirname(path)
+        if (
+            kind in (tree.FILE, tree.SYMLINK)
+            and path not in ours
+            and path.endswith(_LOADED_SUFFIXES)
+            and any(folder == f or folder.startswith(f + "/") for f in _LOADED_FOLDERS)
+        ):
+            said.append(
+                f"{path}: not obsc's, in a folder the generated configs load whole; obsc neither writes nor "
+                "validates it (move it out, or validate it yourself)"
+            )
+    return said
 
 
 def write(

@@ -73,6 +73,8 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
         console.silence_stdout()
         _fail(out, f"obsc: error: cannot write to standard output: {exc}", "output", ExitCode.BAD_INPUT)
     except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and not _cwd_exists():
+            _fail(out, f"obsc: error: {_NO_CWD}", "environment", ExitCode.BAD_INPUT)
         if exc.errno not in _ENVIRONMENT_ERRNOS:
             _internal(out)
         where = f" {exc.filename}" if exc.filename else ""  # a full disk or quota for a temporary file
@@ -80,6 +82,18 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except Exception:
         _internal(out)
     return None
+
+
+_NO_CWD = "the working directory no longer exists; cd into an existing directory and run obsc again"
+
+
+def _cwd_exists() -> bool:
+    """False in a folder deleted under the shell: every path obsc resolves fails there, absolute ones too."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
