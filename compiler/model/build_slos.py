@@ -13,6 +13,7 @@ from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
 from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
+from compiler.model.promql_check import reads_service_series
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
@@ -97,6 +98,8 @@ def build_slos(
             continue
         if by and sli.kind is SliKind.RAW and _raw_loses_groups(raw["sli"]["raw"], by, ctx, (*path, "sli", "raw")):
             continue
+        if by and _groups_split_by_outcome(sli, by, ctx, path):
+            continue
         # An error-ratio expression has no count to guard (a written min_bad_events is refused above); on time
         # slices and freshness it counts bad slices.
         bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
@@ -152,6 +155,17 @@ def build_sli(
                     "raw SLI queries must contain $window (obsc evaluates them over each alert window)",
                 )
                 return None
+        scoped = {key: "$selector" in bodies[key] for key in ("errors", "total")}
+        key, other = ("errors", "total") if scoped["total"] else ("total", "errors")
+        # A query that reads no series of its own (a constant) gets its own, clearer message from promql_check.
+        if scoped[key] != scoped[other] and reads_service_series(bodies[key]):
+            ctx.error(
+                (*path, "raw", key),
+                f"the {other} query is scoped with $selector and this one is not: it counts every matching series "
+                "in Prometheus, so another service's failures (or traffic) move this SLO; add $selector, e.g. "
+                'rate(rpc_calls_total{$selector,outcome="fail"}[$window])',
+            )
+            return None
         # $selector is filled now; $window stays for each target to fill per window.
         return Sli(
             SliKind.RAW,
@@ -284,3 +298,27 @@ def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expe
         ctx.error(path, f"metric {name!r} must be a {expected.value} series selector (it is a {metric.type.value})")
         return None
     return metric
+
+
+def _groups_split_by_outcome(sli: Sli, by: tuple[str, ...], ctx: Ctx, path: Path) -> bool:
+    """Refuse group labels that the errors (or good) selector matches on and the total's does not: every group
+    of such a label is all errors or none (by code with errors code=~"5..": one 503 is a group at 100% errors,
+    a page), or all good. True when refused."""
+    outcome = sli.errors or sli.good
+    if sli.kind is not SliKind.RATIO or outcome is None or outcome.selector is None or sli.total is None:
+        return False
+    total = {m.label: m for m in sli.total.selector.matchers} if sli.total.selector else {}
+    refused = False
+    for i, label in enumerate(by):
+        matcher = next((m for m in outcome.selector.matchers if m.label == label), None)
+        if matcher is None or total.get(label) == matcher:
+            continue
+        kind = "errors" if sli.errors is not None else "good"
+        ctx.error(
+            (*path, "by", i),
+            f"group label {label!r} is one the {kind} selector matches on ({matcher.render()}) and the total's "
+            f"does not: every group would be all-{kind} or {kind}-free (a group of one 503 reads as 100% errors); "
+            "group by a label both count alike (route, method), or leave it out",
+        )
+        refused = True
+    return refused

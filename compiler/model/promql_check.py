@@ -391,3 +391,12 @@ def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
     if op == "unless":
         return left
     return left and right
+
+
+def reads_service_series(text: str) -> bool:
+    """Whether a spec query reads a series other than `up` (a parse failure is reported elsewhere: False)."""
+    filled = text.replace(text_checks.SELECTOR, 'job="obsc"').replace(text_checks.WINDOW, SAMPLE_WINDOW)
+    try:
+        return any(s.name != "up" for s in selectors(pp.parse(filled)))
+    except ValueError:
+        return False
