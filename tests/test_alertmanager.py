@@ -305,7 +305,13 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     ]
     leaves = payments["routes"][2:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
-    assert leaves == _branch(config, "payments", "checkout")["routes"]  # same receivers and timing as its service
+    # Same receivers and timing as its service; each alert name its own group (a hunt: every service-less page of
+    # a team was one group, so a node outage joined an acknowledged crash-loop incident and never rang).
+    assert [leaf.get("group_by") for leaf in leaves] == [["alertname", "service", "slo"]] * 2 + [["service"]]
+    service_leaves = _branch(config, "payments", "checkout")["routes"]
+    assert [{k: v for k, v in leaf.items() if k != "group_by"} for leaf in leaves] == [
+        {k: v for k, v in leaf.items() if k != "group_by"} for leaf in service_leaves
+    ]
     # Business hours gate the fallback's ticket and digest too, never its page.
     fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
     gated = [leaf.get("active_time_intervals") for leaf in fallback]

@@ -135,6 +135,8 @@ def test_undefined_team_is_named_when_nothing_routes_a_tier(tmp_path: Path) -> N
         ('{weekdays: ["friday:monday"], times: [{start: "08:00", end: "18:00"}]}', "runs backwards"),
         ('{weekdays: [monday], times: [{start: "22:00", end: "06:00"}]}', "overnight window as two ranges"),
         ('{weekdays: [monday], times: [{start: "08:00", end: "24:30"}]}', "times run from 00:00 to 24:00"),
+        # a hunt: a 2-minute window got a 5m group interval, and most ticket groups never flushed inside it
+        ('{weekdays: [monday], times: [{start: "09:30", end: "09:32"}]}', "shorter than 5 minutes misses most"),
     ],
 )
 def test_business_hours_alertmanager_would_refuse_are_located(tmp_path: Path, hours: str, message: str) -> None:

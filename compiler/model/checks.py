@@ -193,7 +193,25 @@ def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | 
             found.append(
                 (("times", i), f"{start}-{end}: start must be before end; write an overnight window as two ranges")
             )
+        elif _minutes(end) - _minutes(start) < MIN_WINDOW_MINUTES:
+            # A group flushes every group_interval (5m at the least) from its start, at the same minutes every
+            # day: most groups would never flush inside a shorter window, and their tickets never go out.
+            found.append(
+                (
+                    ("times", i),
+                    f"{start}-{end}: a window shorter than {MIN_WINDOW_MINUTES} minutes misses most notifications "
+                    "(Alertmanager sends a group's notifications every 5 minutes at best); widen it",
+                )
+            )
     return found
+
+
+MIN_WINDOW_MINUTES = 5
+
+
+def _minutes(hhmm: str) -> int:
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 60 + int(minutes or 0)
 
 
 def _known_zone(name: str) -> bool:

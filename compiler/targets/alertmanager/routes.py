@@ -52,6 +52,10 @@ TIER_TIMING: dict[Tier, Timing] = {
 INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_SLO)
 DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
+# A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
+# service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
+# crash-loop incident (same PagerDuty dedup key) and never rang. Their alert name splits them.
+FALLBACK_GROUP_BY = ("alertname", *INCIDENT_GROUP_BY)
 
 # Group intervals a business-hours route may use, longest first (see `flush_interval`).
 _FLUSH_STEPS = tuple(parse_duration(d) for d in ("24h", "12h", "8h", "6h", "4h", "3h", "2h", "1h", "30m", "15m", "5m"))
@@ -116,7 +120,7 @@ def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNod
         group_by=INCIDENT_GROUP_BY,
         routes=(
             *(service_route(service, hours) for service in services),
-            *(tier_leaf(tier, route, hours) for tier, route in fallback if route is not None),
+            *(tier_leaf(tier, route, hours, FALLBACK_GROUP_BY) for tier, route in fallback if route is not None),
         ),
     )
 
@@ -132,7 +136,8 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
 
 
-def tier_leaf(tier: Tier, route: Route, hours: Interval | None) -> RouteNode:
+def tier_leaf(tier: Tier, route: Route, hours: Interval | None, group_by: tuple[str, ...] | None = None) -> RouteNode:
+    """A severity's leaf; `group_by` None inherits the team's (one incident per service and SLO)."""
     paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
     gated = hours if hours is not None and not paged else None
     timing = TIER_TIMING[tier]
@@ -142,7 +147,7 @@ def tier_leaf(tier: Tier, route: Route, hours: Interval | None) -> RouteNode:
     return RouteNode(
         matchers=(equals(names.LABEL_SEVERITY, tier.value),),
         receiver=route.receiver,
-        group_by=DIGEST_GROUP_BY if tier is Tier.INFO else None,
+        group_by=DIGEST_GROUP_BY if tier is Tier.INFO else group_by,
         timing=timing,
         active_time_intervals=(gated.name,) if gated is not None else (),
     )
