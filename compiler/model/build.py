@@ -31,7 +31,7 @@ from compiler.model.build_thresholds import (
     label_problems,
     selector_value_problems,
 )
-from compiler.model.burnrate import parse_catalogs
+from compiler.model.burnrate import parse_platform_catalogs
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -129,7 +129,7 @@ def build_platform(
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     windows_path: Path = ("defaults", "slo_alerts", "windows")
-    parse_catalogs(
+    parse_platform_catalogs(
         (defaults.data.get("slo_alerts") or {}).get("windows") or {},
         lambda path, message: ctx.error((*windows_path, *path), message, key=len(path) == 1),
     )

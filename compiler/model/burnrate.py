@@ -7,6 +7,7 @@ a platform's `slo_alerts.windows`), checked on load: no pair may fire on an SLO 
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -19,7 +20,16 @@ from compiler.model.types import BurnWindow, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration, parse_percent
 from compiler.spec.files import SHIPPED_LOADER
 
-__all__ = ["BurnWindow", "catalog", "catalog_for", "error_ratio_threshold", "recorded_windows", "windows_for"]
+__all__ = [
+    "BurnWindow",
+    "catalog",
+    "catalog_for",
+    "counterpart",
+    "error_ratio_threshold",
+    "parse_platform_catalogs",
+    "recorded_windows",
+    "windows_for",
+]
 
 
 Catalog = tuple[BurnWindow, ...]
@@ -160,9 +170,10 @@ def catalog_for(period_seconds: int, catalogs: Mapping[int, Catalog] | None = No
     """The catalog of the longest period not longer than `period_seconds` (None: the period is too short).
 
     A period between two catalogs is never laxer than the next one up: a row whose rescaled share would
-    need a faster burn than that catalog's row of the same name asks for takes that row's factor. (The 1d
-    catalog's shares are a day's: rescaled to 6d they paged at 72x, so a burn spending the whole budget
-    in 8 hours only opened a ticket; the 7d catalog pages at 3.36x.)"""
+    need a faster burn than its counterpart there (`counterpart`: the same tier and windows, not the same
+    name) asks for takes that pair's factor. (The 1d catalog's shares are a day's: rescaled to 6d they paged
+    at 72x, so a burn spending the whole budget in 8 hours only opened a ticket; the 7d catalog pages at
+    3.36x.) A share row without a counterpart is refused on the platform file (parse_platform_catalogs)."""
     known = builtin_catalogs() if catalogs is None else catalogs
     fitting = [p for p in known if p <= period_seconds]
     if not fitting:
@@ -172,14 +183,85 @@ def catalog_for(period_seconds: int, catalogs: Mapping[int, Catalog] | None = No
     if max(fitting) == period_seconds or not longer:
         return lower
     upper_period = min(longer)
-    upper = {row.name: row.factor(upper_period) for row in known[upper_period]}
-    return tuple(_capped(row, period_seconds, upper.get(row.name)) for row in lower)
+    upper = known[upper_period]
+    return tuple(_capped(row, period_seconds, _cap(row, lower, upper, upper_period)) for row in lower)
+
+
+def counterpart(row: BurnWindow, lower: Catalog, upper: Catalog) -> BurnWindow | None:
+    """The pair of `upper` (the next longer catalog) that bounds `row` of `lower`, by what the pair is, never by
+    its name (a platform names its rows as it likes): the pair of the same tier over the same long window (the
+    same short window first), else the one at the row's rank among its tier's pairs by long window (the tier's
+    slowest when `upper` has fewer); None when `upper` has no pair of the tier."""
+    theirs = _ranked(upper, row.tier)
+    if not theirs:
+        return None
+    same_long = [w for w in theirs if w.long_seconds == row.long_seconds]
+    if same_long:
+        return next((w for w in same_long if w.short_seconds == row.short_seconds), same_long[0])
+    rank = _ranked(lower, row.tier).index(row)
+    return theirs[min(rank, len(theirs) - 1)]
+
+
+def _ranked(windows: Catalog, tier: Tier) -> list[BurnWindow]:
+    return sorted((w for w in windows if w.tier is tier), key=lambda w: (w.long_seconds, w.short_seconds))
 
 
 def _capped(row: BurnWindow, period_seconds: int, cap: Decimal | None) -> BurnWindow:
     if cap is None or row.factor(period_seconds) <= cap:
         return row
     return replace(row, budget_share=None, fixed_factor=cap)
+
+
+def _cap(row: BurnWindow, lower: Catalog, upper: Catalog, upper_period: int) -> Decimal | None:
+    bound = counterpart(row, lower, upper)
+    return None if bound is None else bound.factor(upper_period)
+
+
+def parse_platform_catalogs(raw: Mapping[str, Any], report: Report) -> dict[int, Catalog]:
+    """A platform's catalogs (parse_catalogs), and a report for every budget_share pair that periods between
+    two catalogs (one of them the platform's) would rescale with nothing to cap it: the next longer catalog
+    has no pair of its tier, so a 1d-sized share would page a 6d SLO at 72x. (Only once every row parsed.)"""
+    refused: list[str] = []
+
+    def noted(path: tuple[str | int, ...], message: str) -> None:
+        refused.append(message)
+        report(path, message)
+
+    own = parse_catalogs(raw, noted)
+    if refused:  # a refused row is left out, which may leave a tier empty: one message per mistake
+        return own
+    keys = {p: str(k) for k in raw if (p := _period_or_none(str(k))) in own}
+    merged = {**builtin_catalogs(), **own}
+    periods = sorted(merged)
+    for low, high in itertools.pairwise(periods):
+        if low not in own and high not in own:
+            continue
+        for row in merged[low]:
+            if row.budget_share is None or counterpart(row, merged[low], merged[high]) is not None:
+                continue
+            between = f"SLOs with a period between {format_duration(low)} and {format_duration(high)}"
+            fix = f"add a {row.tier.value} pair to the {format_duration(high)} catalog, or give this pair a factor"
+            if low in own:
+                index = next(i for i, r in enumerate(raw[keys[low]]) if str(r.get("name")) == row.name)
+                where = f"the {row.long}/{row.short} pair's budget_share"
+                path: tuple[str | int, ...] = (keys[low], index, "budget_share")
+            else:
+                where = f"the built-in {format_duration(low)} catalog's {row.long}/{row.short} pair"
+                path, fix = (keys[high],), f"add a {row.tier.value} pair to this catalog"
+            report(
+                path,
+                f"{where} ({decimal_text(row.budget_share * 100)}% of the budget) has no {row.tier.value} pair in "
+                f"the {format_duration(high)} catalog to cap its factor: {between} would rescale it unbounded "
+                f"({row.factor_text(high)}x near {format_duration(high)}); {fix}",
+            )
+    return own
+
+
+def _period_or_none(text: str) -> int | None:
+    try:
+        return parse_duration(text)
+    except ValueError:
+        return None
 
 
 def catalog(period_seconds: int = 30 * 86400) -> Catalog:
