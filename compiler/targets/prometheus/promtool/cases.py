@@ -4,7 +4,9 @@ and the timing helpers every case builder uses. Imports neither case builder, so
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from itertools import chain, zip_longest
 from operator import itemgetter
 from typing import NamedTuple
@@ -195,6 +197,36 @@ def _annotation(text: str, value: float, query_labels: dict[str, str] | None, gr
             if placeholder in text:
                 return text.replace(placeholder, spell(value))
     return tmpl.render(text, value, query_labels, group)
+
+
+# How far Prometheus's own float arithmetic (a ratio of sums over many samples) may stray from obsc's value of the
+# same inputs, in units of a value's 4th significant digit: a billionth of the value (a few ulps, 1e-16 each, per
+# operation, with ample room) is at most 1e-5 of that digit.
+_STRAY = Decimal("1e-5")
+_HALF = Decimal("0.5")
+_NUDGE = Decimal("1.000001")  # moves the digits past the 4th by at least 1e-3 of it
+
+
+def spelled_alike(value: float) -> bool:
+    """Whether `%.4g` (humanize, humanizePercentage: the value scaled by powers of ten) spells `value` the same
+    whatever Prometheus's arithmetic strays by: it is not on a rounding tie, such as 0.011375 as a percentage
+    (1.1375%), where Prometheus spells whatever its own ratio of sums gives, which may land on the other side of
+    obsc's float: the expected text would then be one digit off."""
+    if not value or not math.isfinite(value):
+        return True
+    exact = Decimal(repr(abs(value)))
+    past_fourth = exact.scaleb(3 - exact.adjusted()) % 1  # d.ddd|xyz -> 0.xyz
+    return abs(past_fourth - _HALF) > _STRAY
+
+
+def off_ties(value: Decimal, shown: Callable[[Decimal], float] = float) -> Decimal:
+    """`value`, a fed input, raised by millionths until what an annotation shows of it (`shown`) is clear of every
+    `%.4g` rounding tie (spelled_alike). Every case builder picks the values it expects spelled through this."""
+    for _ in range(64):
+        if spelled_alike(shown(value)):
+            break
+        value *= _NUDGE
+    return value
 
 
 def steps_after(seconds: int, step: int) -> int:

@@ -25,6 +25,7 @@ from compiler.targets.prometheus.promtool.cases import (
     InputSeries,
     firing,
     hold_times,
+    off_ties,
     steps_after,
 )
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
@@ -86,7 +87,9 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
         tier = dict(rule.labels)["severity"]
         line = _threshold(rule)
         yield case(
-            f"{rule.alert} ({tier}): 1.25x its line fires after {_duration(hold)}", line * ABOVE, hold_times(hold, step)
+            f"{rule.alert} ({tier}): 1.25x its line fires after {_duration(hold)}",
+            off_ties(line * ABOVE),
+            hold_times(hold, step),
         )
         yield case(f"{rule.alert} ({tier}): 0.8x its line does not", line * BELOW, [steps_after(hold, step)])
         if guarded:
@@ -95,7 +98,7 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
                 yield case(
                     f"{rule.alert} ({tier}): 1.25x its line with {decimal_text(events * share)} failures in "
                     f"{SIGNAL_WINDOW} {what} (at least {events} needed)",
-                    line * ABOVE,
+                    off_ties(line * ABOVE),
                     [steps_after(hold, step)],
                     thin,
                 )

@@ -26,6 +26,7 @@ from compiler.targets.prometheus.promtool.cases import (
     fires_at,
     firing,
     hold_times,
+    off_ties,
     side_by_side,
     steps_after,
 )
@@ -268,7 +269,9 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
         return None
     back_too = bool(second.keep_firing_seconds) and second.keep_firing_seconds >= first.for_seconds
-    high = (max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(_DIGITS)
+    high = off_ties(max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(
+        _DIGITS
+    )
     if high >= 1:
         return None
     total = Decimal(1)

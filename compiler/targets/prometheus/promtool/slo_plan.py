@@ -24,7 +24,7 @@ from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, steps_after
+from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Lane, side_by_side
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
@@ -124,7 +124,7 @@ def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Deci
 def _guarded(min_bad_events: int, line: Decimal, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
     """Both windows at 1.25x the `line`; the long window's traffic such that it holds `share` x min_bad_events
     failed events (busy traffic without a guard)."""
-    ratio = line * _ABOVE
+    ratio = off_ties(line * _ABOVE)  # the alert shows the long window's ratio
     state = _pair_state(w, ratio, ratio, busy)
     if min_bad_events:
         thin = (min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
@@ -289,7 +289,7 @@ def plan(shape: Shape) -> Plan:
     if any(r.budget for r in shape.rules):
         left = shape.budget_left
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
-        for share, what in ((left * _BELOW, "is low"), (left * _ABOVE, "is not low yet")):
+        for share, what in ((off_ties(left * _BELOW), "is low"), (left * _ABOVE, "is not low yet")):
             if share < 1:
                 spent = _State(coarse=shape.error_budget * (1 - share), total=busy)
                 add(f"{decimal_text(share * 100)}% of the budget left {what}", spent, times, budget)
