@@ -57,6 +57,10 @@ def test_every_period_and_objective_passes_its_own_promtool_tests(tmp_path: Path
     done = subprocess.run(
         [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out")],
         cwd=ROOT,
+        env={
+            **os.environ,
+            "OBSC_TOOL_TIMEOUT": os.environ.get("OBSC_TOOL_TIMEOUT", "3600"),
+        },  # the full sweep: 685 SLOs
         capture_output=True,
         text=True,
     )
