@@ -242,9 +242,9 @@ def diff_cmd(
     shape: str,
     wait: bool,
 ) -> None:
-    """Summarise what compiling SPECS would change in --out for operations: alerts added, removed or changed
-    (expression, hold, severity), routes, receivers, inhibitions and dashboards. Writes nothing;
-    informational: exit 0 (2 when --format differs from the one --out was written with)."""
+    """Summarise what compiling SPECS would change in --out for operations: alerts (expression, hold, severity,
+    recording rules read), recording rules, route settings, receivers, time intervals, inhibitions, global
+    settings, dashboards. Writes nothing; exit 0 (2 when --format differs from the one --out was written with)."""
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.BAD_INPUT)
@@ -254,6 +254,7 @@ def diff_cmd(
         subset = compilation.subset(specs)  # named files: only their services' files are compared
         plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
 

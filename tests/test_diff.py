@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler import changes
 from compiler.api import CompileOptions, compile_specs
@@ -36,6 +38,40 @@ def _add_service(specs: Path) -> None:
     (specs / "search.yaml").write_text(text)
 
 
+PLATFORM = """apiVersion: obsc/v1
+kind: Platform
+teams:
+  core:
+    routing:
+      critical: {webhook: {url: "http://relay.example/page"}}
+alertmanager:
+  global: {resolve_timeout: 5m}
+"""
+
+
+def _with_platform(edit: Callable[[str], str]) -> Callable[[Path], None]:
+    """A case whose both sides have a platform file: the change is `edit` applied to it."""
+
+    def apply(specs: Path) -> None:
+        platform = specs / "platform.yaml"
+        platform.write_text(edit(platform.read_text()))
+
+    apply.platform = True  # type: ignore[attr-defined]
+    return apply
+
+
+def _hand_edited_alertmanager(out: Path) -> None:
+    """The committed alertmanager.yml as an older tree could hold it: one inhibition rule fewer, the service's
+    severity routes in another order, another template list. Compiling now restores all three."""
+    path = out / "alertmanager" / "alertmanager.yml"
+    config = yaml.safe_load(path.read_text())
+    config["inhibit_rules"].pop()
+    config["templates"] = ["templates/old.tmpl"]
+    service = config["route"]["routes"][0]["routes"][0]["routes"]  # critical, warning, info
+    service[0], service[1] = service[1], service[0]
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 CASES: dict[str, Callable[[Path], None]] = {
     "objective": _edit("objective: 99.5", "objective: 99.9"),
     "slo-added": _edit(
@@ -45,25 +81,58 @@ CASES: dict[str, Callable[[Path], None]] = {
     ),
     "route": _edit("8080/ticket", "8080/tickets-v2"),
     "service-added": _add_service,
+    # what an SLO counts as an error lives in recording rules only: their rows, and the alerts that read them
+    "sli-selector": _edit('errors: http_requests_total{code=~"5.."}', 'errors: http_requests_total{code=~"5..|429"}'),
+    # route settings beyond the receiver, and the time interval they name
+    "business-hours": _with_platform(
+        lambda text: text.replace(
+            "  core:\n",
+            "  core:\n    business_hours: {location: Asia/Tokyo, weekdays: [saturday],"
+            ' times: [{start: "03:00", end: "03:15"}]}\n',
+        )
+    ),
+    "alertmanager-global": _with_platform(lambda text: text.replace("resolve_timeout: 5m", "resolve_timeout: 7m")),
+    # spec text that would break out of a code span: an image, a team mention
+    "markdown-injection": _edit(
+        "slos:\n",
+        "  cpu: {selector: process_cpu_ratio, type: gauge}\nthreshold_alerts:\n"
+        "  - {name: CpuHigh, metric: cpu, above: 0.9, tier: warning,\n"
+        '     labels: {note: "x` ![p](https://evil.example/p.png) @acme/security `y"}}\nslos:\n',
+    ),
 }
+OUTPUT_EDITS: dict[str, Callable[[Path], None]] = {"alertmanager-hand-edited": _hand_edited_alertmanager}
 
 
-def _summary(tmp_path: Path, change: Callable[[Path], None]) -> changes.Summary:
+def _summary(
+    tmp_path: Path, change: Callable[[Path], None], edit_output: Callable[[Path], None] | None = None
+) -> changes.Summary:
     specs, out = tmp_path / "specs", tmp_path / "out"
     shutil.copytree(BASE, specs)
+    if getattr(change, "platform", False):
+        (specs / "platform.yaml").write_text(PLATFORM)
     writer.write(writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out)))
     change(specs)
+    if edit_output:
+        edit_output(out)
     plan = writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out))
     return changes.summarise((c.path, c.old, c.new) for c in plan.drift)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_summary_matches_its_golden(tmp_path: Path, case: str) -> None:
-    text = _summary(tmp_path, CASES[case]).to_markdown()
-    golden = GOLDENS / f"{case}.md"
+def _matches_golden(name: str, text: str) -> None:
+    golden = GOLDENS / name
     if os.environ.get("OBSC_UPDATE_GOLDENS"):
         golden.write_text(text)
-    assert text == golden.read_text(), f"tests/diff/{case}.md differs; refresh with `make goldens` and review"
+    assert text == golden.read_text(), f"tests/diff/{name} differs; refresh with `make goldens` and review"
+
+
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(OUTPUT_EDITS))
+def test_summary_matches_its_golden(tmp_path: Path, case: str) -> None:
+    if case in CASES:
+        summary = _summary(tmp_path, CASES[case])
+    else:
+        summary = _summary(tmp_path, lambda specs: None, OUTPUT_EDITS[case])
+    _matches_golden(f"{case}.md", summary.to_markdown())
+    _matches_golden(f"{case}.json", summary.to_json())
 
 
 def test_no_change_says_so(tmp_path: Path) -> None:
@@ -75,7 +144,7 @@ def test_threshold_changes_name_the_numbers(tmp_path: Path) -> None:
     summary = _summary(tmp_path, CASES["objective"])
     # (the SLO's burn alerts: at 99.5% the error-rate page stays, its 1h pair too slow at 10%; at 99.9% the SLO
     # takes it, a change of its own)
-    alerts = [c for c in summary.changes if c.kind == "alert" and c.name.startswith("SLO")]
+    alerts = [c for c in summary.changes if c.kind == "alert" and c.name.startswith("SLOErrorBudgetBurn")]
     assert alerts and all(c.action == "changed" for c in alerts)
     assert all(any(d.startswith("thresholds: 0.005 → 0.001") for d in c.details) for c in alerts), alerts
 
@@ -107,3 +176,59 @@ def test_a_removed_page_tier_is_shown(tmp_path: Path) -> None:
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     alerts = [(c.action, c.name) for c in summary.changes if c.kind == "alert"]
     assert alerts == [("removed", 'ServiceCPUSaturation{service="api", team="core"} [critical]')], alerts
+
+
+def test_a_subset_diff_names_the_fleet_wide_files_it_did_not_compare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt: `obsc diff specs/api.yaml` said "no operational change" when api's own receiver
+    moved, because a subset keeps alertmanager.yml as it is. It now says what it did not compare, and how."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(BASE, "specs")
+    assert run_obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit("8080/ticket", "8080/tickets-v2")(Path("specs"))
+    for shape, suffix in (("markdown", "md"), ("json", "json")):
+        result = run_obsc(capsys, "diff", "specs/api.yaml", "--out", "out", "--as", shape)
+        assert result.code == 0, result.err
+        _matches_golden(f"subset.{suffix}", result.out)
+    whole = json.loads(run_obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)
+    assert whole["not_compared"] == [] and "compare_all" not in whole
+    assert [c["name"] for c in whole["changes"]] == ["api-warning"]
+
+
+def _outside_code_spans(line: str) -> str:
+    """The text of a Markdown line that is not inside a code span (CommonMark: a run of N backticks opens
+    one that the next run of exactly N backticks closes)."""
+    out, i = [], 0
+    while i < len(line):
+        run = re.match(r"`+", line[i:])
+        if run:
+            closing = re.search(rf"(?<!`){run.group()}(?!`)", line[i + len(run.group()) :])
+            if closing:
+                i += len(run.group()) + closing.end()
+                continue
+        out.append(line[i])
+        i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x` ![p](https://evil.example/p.png) @acme/security `y",
+        "``@a``",
+        "`",
+        " @a ",
+        "<img src=x>",
+        "a|b\n@c",
+        "[l](u)",
+    ],
+)
+def test_spec_text_stays_inside_code_spans(text: str) -> None:
+    """Found by a hunt: a label value with a backtick closed the name's code span, so the PR comment showed a
+    remote image and pinged a team. Names and details are now code spans no text can close, on one line."""
+    summary = changes.Summary([changes.Change("receiver", "changed", text, (f"to: {text} → b", text))])
+    rows = [line for line in summary.to_markdown().splitlines() if line.startswith("| ~ |")]
+    assert len(rows) == 1
+    outside = _outside_code_spans(rows[0])
+    assert re.fullmatch(r"\| ~ \|  \| ;  \|", outside), outside  # only the table's own text is left

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.api import Compilation
+from compiler.changes import Summary
 from compiler.errors import ExitCode
 from compiler.output import writer
 from compiler.ui import console
@@ -65,6 +66,17 @@ def compile_advice(specs: Sequence[str], out_dir: str, fmt: str | None) -> str:
     is relative to the specs' folder, for bytes that do not depend on the working directory)."""
     words = ["obsc", "compile", *specs, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
     return shlex.join(words)
+
+
+def not_compared(summary: Summary, kept: Sequence[str], specs: Sequence[str], out_dir: str, fmt: str | None) -> None:
+    """A diff of spec files compares only their services' files: it names the fleet-wide ones it kept as
+    they are (never a silent "no change" for a receiver that moved) and the `obsc diff` that compares them,
+    over the folders that hold the spec files (a folder is the whole fleet)."""
+    if not kept:
+        return
+    folders = dict.fromkeys(p if os.path.isdir(p) else os.path.dirname(p) or "." for p in specs)
+    words = ["obsc", "diff", *folders, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
+    summary.not_compared, summary.compare_all = tuple(kept), shlex.join(words)
 
 
 def drift(out: Console, plan: writer.Plan, command: str) -> None:

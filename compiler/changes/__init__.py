@@ -1,0 +1,68 @@
+"""What a change to the specs does to operations, for a reviewer: alerts added, removed or changed
+(expression, hold, severity, labels, the recording rules they read), recording rules, routes and their
+settings, receivers, time intervals, inhibitions, other Alertmanager settings, dashboards.
+
+Reads the files on both sides (the committed output and the freshly compiled bundle) rather than the
+model, so it reports what Prometheus and Alertmanager will actually load, whatever obsc version wrote
+the old tree. `obsc diff` prints it as Markdown (for a pull-request comment) or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from compiler import conventions as names
+from compiler.changes import alertmanager, rules
+from compiler.changes.compare import action
+from compiler.changes.summary import Change, Summary
+from compiler.targets.prometheus import layout_of
+
+__all__ = ["Change", "FileDiff", "Summary", "summarise"]
+
+# (path, old text or None, new text or None) for every file that differs.
+FileDiff = tuple[str, str | None, str | None]
+
+
+def summarise(diffs: Iterable[FileDiff]) -> Summary:
+    summary = Summary()
+    old_rules, new_rules = rules.Side(), rules.Side()
+    for path, old, new in sorted(diffs, key=lambda d: d[0]):
+        if layout_of(path):
+            rules.read(old_rules, path, old)
+            rules.read(new_rules, path, new)
+        elif path == names.ALERTMANAGER_CONFIG:
+            summary.changes += alertmanager.changes(_yaml(old), _yaml(new))
+        elif path.startswith("grafana/dashboards/") and path.endswith(".json"):
+            summary.changes.append(_dashboard(path, old, new))
+        elif not path.startswith(("prometheus/tests/", "runbooks/")) and path not in (
+            names.MANIFEST,
+            names.ROUTING_TESTS,
+        ):
+            summary.changes.append(Change("file", action(old, new), path))
+    summary.changes[:0] = rules.alert_changes(old_rules, new_rules) + rules.record_changes(old_rules, new_rules)
+    return summary
+
+
+def _yaml(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None  # a hand-damaged old file: everything in the new one reads as added
+
+
+def _dashboard(path: str, old: str | None, new: str | None) -> Change:
+    def title(text: str | None) -> str:
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:
+            return ""
+        return str(data.get("title", "")) if isinstance(data, dict) else ""
+
+    shown = title(new) or title(old)
+    return Change("dashboard", action(old, new), path, (f"title: {shown}",) if shown else ())

@@ -1,0 +1,204 @@
+"""Alert and recording rules of the Prometheus rule files on both sides.
+
+Most of what an SLO means lives in recording rules (its SLI selectors, what counts as an error, a latency
+threshold), and its alerts only read them: a change there changes what pages although no alert rule moved.
+So recording rules are compared too, and every alert that reads a changed one, directly or through other
+recording rules of its file, says which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from compiler.changes.compare import action, changed, compare, excerpt, labels_text
+from compiler.changes.summary import Change
+from compiler.targets.prometheus import extract_groups, layout_of
+
+ALERT_FIELDS = ("severity", "for", "expr", "labels", "keep_firing_for")
+
+
+@dataclass
+class Side:
+    """The rules of one side, by key: alerts (name, labels other than severity, tier) and recording rules
+    (record name and labels), each file's rules kept apart for following what reads what."""
+
+    alerts: dict[str, dict[str, str]] = field(default_factory=dict)
+    records: dict[str, dict[str, str]] = field(default_factory=dict)
+    files: dict[str, list[_Rule]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    key: str
+    record: str | None  # the recorded name; None for an alert
+    labels: Mapping[str, str]
+    expr: str
+
+
+def read(side: Side, path: str, text: str | None) -> None:
+    if text is None:
+        return
+    try:
+        groups = extract_groups(text, layout_of(path) or "prometheus")
+    except (yaml.YAMLError, AttributeError, TypeError):
+        return
+    rules = side.files.setdefault(path, [])
+    for group in groups:
+        for rule in group.get("rules") or []:
+            if not isinstance(rule, dict):
+                continue
+            labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            expr = " ".join(str(rule.get("expr", "")).split())
+            if "alert" in rule:
+                key = alert_key(str(rule["alert"]), labels)
+                side.alerts[key] = {
+                    "severity": labels.get("severity", ""),
+                    "for": str(rule.get("for", "0s")),
+                    "keep_firing_for": str(rule.get("keep_firing_for", "")),
+                    "expr": expr,
+                    "labels": labels_text(labels),
+                }
+                rules.append(_Rule(key, None, labels, expr))
+            elif "record" in rule:
+                key = str(rule["record"]) + labels_text(labels)
+                side.records[key] = {"expr": expr}
+                rules.append(_Rule(key, str(rule["record"]), labels, expr))
+
+
+def alert_key(name: str, labels: Mapping[str, str]) -> str:
+    # one key per tier: a key alert's critical and warning rules share name and labels otherwise, and
+    # one overwrote the other (a page removed showed no change); see same_tier for severity changes
+    identity = {k: v for k, v in labels.items() if k != "severity"}
+    return name + labels_text(identity) + f" [{labels.get('severity', '')}]"
+
+
+def alert_changes(old: Side, new: Side) -> list[Change]:
+    """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
+    moved = {c.name: c for c in compare("alert", old.alerts, same_tier(old.alerts, new.alerts), ALERT_FIELDS)}
+    for key, records in _reads_changed(old, new).items():
+        if key not in old.alerts:
+            continue  # a new alert: its own row says so
+        detail = "reads changed recording rules: " + ", ".join(records)
+        row = moved.get(key)
+        moved[key] = Change("alert", "changed", key, (*(row.details if row else ()), detail))
+    return [moved[key] for key in sorted(moved)]
+
+
+def record_changes(old: Side, new: Side) -> list[Change]:
+    """Recording-rule rows, one per SLO (or other label set) and change: the windows of one SLI that moved
+    alike (`slo:sli_errors:rate5m` … `rate6h`) share a row, as `slo:sli_errors:rate(5m|…|6h)`."""
+    rows: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for key in sorted(old.records.keys() | new.records.keys()):
+        before, after = old.records.get(key, {}).get("expr"), new.records.get(key, {}).get("expr")
+        if before == after:
+            continue
+        details: tuple[str, ...] = ()
+        if before is not None and after is not None:  # the part that moved: alike for every window of an SLI
+            moved = changed("expr", before, after)
+            details = (moved if moved.startswith("thresholds: ") else "expr: " + excerpt(before, after),)
+        name, _, labels = key.partition("{")
+        labels = re.sub(r'(, )?window="[^"]*"', "", "{" + labels if labels else "").replace("{, ", "{")
+        rows.setdefault((labels if labels != "{}" else "", action(before, after), details), []).append(name)
+    return [
+        Change("record", action, _names(names) + labels, details)
+        for (labels, action, details), names in sorted(rows.items(), key=lambda row: (row[0][0], row[0][1], row[1]))
+    ]
+
+
+_WINDOW = re.compile(r"^(.*?)(\d+[smhdwy])$")
+
+
+def _names(names: Iterable[str]) -> str:
+    """`slo:sli_errors:rate(5m|1h)` for the windows of one name, shortest first."""
+    windows: dict[str, list[str]] = {}
+    for name in names:
+        found = _WINDOW.match(name)
+        stem, window = (found.group(1), found.group(2)) if found else (name, "")
+        windows.setdefault(stem, []).append(window)
+    shown = []
+    for stem, ends in windows.items():
+        ends.sort(key=lambda w: (int(w[:-1]) * _SECONDS[w[-1]]) if w else 0)
+        shown.append(stem + ("(" + "|".join(ends) + ")" if len(ends) > 1 else ends[0]))
+    return ", ".join(shown)
+
+
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+_SELECTOR = re.compile(r'(?<![\w:"])([a-zA-Z_:][\w:]*)\s*(\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\})?')
+_EQUALS = re.compile(r'([a-zA-Z_]\w*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _reads_changed(old: Side, new: Side) -> dict[str, list[str]]:
+    """Alert key → the changed recording rules it reads (their names), followed through the recording
+    rules of its own file (obsc writes one file per service, and its rules read only their own)."""
+    out: dict[str, list[str]] = {}
+    for path, rules in new.files.items():
+        out.update(_file_reads_changed(old.files.get(path, []), rules))
+    return out
+
+
+def _file_reads_changed(old: list[_Rule], new: list[_Rule]) -> dict[str, list[str]]:
+    before, after = {r.key: r for r in old}, {r.key: r for r in new}
+    moved = {
+        key
+        for key in before.keys() | after.keys()
+        if (before.get(key) or after[key]).record
+        and (key not in before or key not in after or before[key].expr != after[key].expr)
+    }
+    if not moved:
+        return {}
+    by_name: dict[str, list[_Rule]] = {}
+    for rule in (*before.values(), *after.values()):
+        if rule.record:
+            by_name.setdefault(rule.record, []).append(rule)
+    roots: dict[str, frozenset[str]] = {}
+
+    def reached(rule: _Rule, seen: frozenset[str]) -> frozenset[str]:
+        """The changed recording rules (names) `rule` reads, directly or through others (of the new side)."""
+        if rule.key in roots:
+            return roots[rule.key]
+        found: set[str] = set()
+        for read in _reads(rule.expr, by_name):
+            if read.key in moved:
+                found.add(str(read.record))
+            if read.key in after and read.key not in seen:
+                found |= reached(after[read.key], seen | {rule.key})
+        roots[rule.key] = frozenset(found)
+        return roots[rule.key]
+
+    return {rule.key: sorted(found) for rule in new if rule.record is None and (found := reached(rule, frozenset()))}
+
+
+def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
+    """The recording rules a query may read: each selector of a recorded name, matched on its `="…"`
+    matchers (a rule whose labels say otherwise is not read; anything else may be)."""
+    out = []
+    for name, braces in _SELECTOR.findall(expr):
+        for rule in by_name.get(name, ()):
+            wanted = dict(_EQUALS.findall(braces))
+            if all(rule.labels.get(k, v) == v for k, v in wanted.items()):
+                out.append(rule)
+    return out
+
+
+def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`new` with an alert whose only tier changed severity keyed as before: reported as its severity changed,
+    not as one alert removed and another added."""
+
+    def identity(key: str) -> str:
+        return key.rsplit(" [", 1)[0]
+
+    gone = [k for k in old if k not in new]
+    came = [k for k in new if k not in old]
+    out = dict(new)
+    for key in came:
+        partners = [g for g in gone if identity(g) == identity(key)]
+        if len(partners) == 1 and sum(identity(k) == identity(key) for k in came) == 1:
+            out[partners[0]] = out.pop(key)
+    return out
