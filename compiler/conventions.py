@@ -231,6 +231,10 @@ SLO_OBJECTIVE = "slo:objective:ratio"  # e.g. 0.999
 SLO_ERROR_BUDGET = "slo:error_budget:ratio"  # 1 - objective, e.g. 0.001
 SLO_PERIOD_SECONDS = "slo:period:seconds"
 SLO_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"  # 1 - period error ratio / budget (may go < 0)
+# The error ratio over each SLO's own "now" window (burnrate.current_window: its fastest alert window's long
+# range, the period without one), labelled with that `window`: the fleet overview reads every SLO through it,
+# whatever windows its catalog records (a fixed `ratio_rate1h` missed SLOs whose catalog records no 1h).
+SLO_CURRENT_ERROR_RATIO = "slo:sli_error:ratio_current"
 
 # ---- stable panel ids on the service dashboard, so alerts can link to their panel.
 SLO_PANEL_BASE = 100  # SLO i occupies ids 100 + 10*i .. 100 + 10*i + 9

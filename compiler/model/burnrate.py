@@ -306,6 +306,19 @@ def windows_for(slo: Slo) -> tuple[BurnWindow, ...]:
     return tuple(w for w in slo.windows if enabled.get(w.tier, False))
 
 
+def current_window(slo: Slo) -> BurnWindow | None:
+    """The burn window that says "now": the shortest long window among the SLO's alert windows (None when it
+    alerts on none). Dashboards and the recorded `slo:sli_error:ratio_current` read it."""
+    windows = windows_for(slo)
+    return min(windows, key=lambda w: w.long_seconds) if windows else None
+
+
+def current_window_seconds(slo: Slo) -> int:
+    """The range of `current_window`; the SLO period when it alerts on no burn window."""
+    current = current_window(slo)
+    return current.long_seconds if current else slo.period_seconds
+
+
 def error_ratio_threshold(slo: Slo, window: BurnWindow) -> Decimal:
     """Error ratio above which the window burns too fast: factor × (1 − objective)."""
     return window.factor(slo.period_seconds) * slo.error_budget

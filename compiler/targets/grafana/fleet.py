@@ -8,6 +8,7 @@ a dashboard link lists every service dashboard by tag as well.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 
 from grafana_foundation_sdk.builders import common as common_builders
@@ -16,8 +17,9 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
-from compiler.model.burnrate import catalog
-from compiler.model.types import Fleet
+from compiler.model.burnrate import current_window, current_window_seconds
+from compiler.model.types import Fleet, Slo, Tier
+from compiler.model.units import format_duration
 from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.panels import (
@@ -37,17 +39,24 @@ from compiler.targets.grafana.service import GENERATED_NOTE
 SUMMARY_IDS = (1, 2, 3)
 TABLE_ID, LOWEST_BUDGETS_ID = 10, 11
 OBJECTIVE, BUDGET, BURN = "Objective", "Budget left", "Burn rate"
+MIXED_WINDOWS = "fastest window"  # the burn column's window when the SLOs' fastest windows differ
 
 
 def build(fleet: Fleet) -> models.Dashboard:
-    window = min(catalog(), key=lambda w: w.long_seconds)  # "current" burn: the fastest alert window
-    burn_title = f"{BURN} ({window.long})"
     slos = [(s, slo) for s in fleet.services for slo in s.slos]
+    # "Current" burn: each SLO over its own fastest alert window (slo:sli_error:ratio_current), as its own
+    # dashboard shows it; catalogs differ per period and platform, so no one window is recorded for all.
+    window = _window_text(slo for _, slo in slos)
+    burn_title = f"{BURN} ({window})"
     # A grouped SLO (by:) counts and shows its worst group: same function names, queries that aggregate the groups.
     fq = group_panels if group_panels.fleet_is_grouped(fleet) else q
-    # Red where any SLO of the fleet would page over this window (each SLO's catalog has its own factor).
+    # Red from the lowest factor at which some SLO's fastest window pages (each catalog has its own factors).
     page_factor = min(
-        (float(w.factor_text(slo.period_seconds)) for _, slo in slos for w in slo.windows if w.long == window.long),
+        (
+            float(w.factor_text(slo.period_seconds))
+            for _, slo in slos
+            if (w := current_window(slo)) is not None and w.tier is Tier.CRITICAL
+        ),
         default=None,
     )
     burn_steps = [Line(1.0, ORANGE)] + ([Line(page_factor, RED)] if page_factor is not None else [])
@@ -86,16 +95,16 @@ def build(fleet: Fleet) -> models.Dashboard:
             GREEN,
         ),
         (
-            f"Burning over 1× ({window.long})",
-            f"SLOs spending budget faster than it accrues over the last {window.long}.",
-            fq.fleet_burning_count(window.long_seconds, "1"),
+            f"Burning over 1× ({window})",
+            f"SLOs spending budget faster than it accrues, each over its {_over(window)}.",
+            fq.fleet_burning_count("1"),
             [Line(1.0, ORANGE)],
             GREEN,
         ),
     ]
     for pid, (title, desc, expr, steps, base) in zip(SUMMARY_IDS, summaries, strict=True):
         dashboard.with_panel(stat_panel(pid, title, desc, "short", [Query(title, expr)], 8, steps, base, "0"))
-    dashboard.with_panel(_table(fleet, burn_title, window.long_seconds, burn_steps, fq))
+    dashboard.with_panel(_table(fleet, burn_title, burn_steps, fq))
     dashboard.with_panel(
         timeseries_panel(
             LOWEST_BUDGETS_ID,
@@ -126,7 +135,17 @@ def _service_variable() -> builders.QueryVariable:
     )
 
 
-def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[Line], fq: ModuleType) -> table.Panel:
+def _window_text(slos: Iterable[Slo]) -> str:
+    """The fleet's "now" window: its name when every SLO shares it, else a word (each SLO has its own)."""
+    ranges = {current_window_seconds(slo) for slo in slos}
+    return format_duration(ranges.pop()) if len(ranges) == 1 else MIXED_WINDOWS
+
+
+def _over(window: str) -> str:
+    return "own fastest alert window" if window == MIXED_WINDOWS else f"fastest alert window ({window})"
+
+
+def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType) -> table.Panel:
     # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
     # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
     # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
@@ -155,7 +174,7 @@ def _table(fleet: Fleet, burn_title: str, window_seconds: int, burn_steps: list[
         [
             Query(objective, q.fleet_objective()),
             Query(budget, fq.fleet_budget_remaining()),
-            Query(burn_title, fq.fleet_burn_rate(window_seconds)),
+            Query(burn_title, fq.fleet_burn_rate()),
         ],
         24,
     )

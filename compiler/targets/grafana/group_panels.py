@@ -12,6 +12,7 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
+from compiler.model.burnrate import current_window
 from compiler.model.types import Fleet, Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana import queries as q
@@ -23,7 +24,7 @@ GROUP_TABLE_OFFSET = 4  # inside the SLO's panel-id block (conventions.slo_panel
 
 def group_table(service: Service, index: int, slo: Slo) -> table.Panel:
     """Burn rate (the SLO's current window) and budget left of every group selected, worst budget first."""
-    current = q.current_window(slo)
+    current = current_window(slo)
     over = current.long if current else format_duration(slo.period_seconds)
     burn, budget = f"burn rate ({over}) ×", "budget left %"
     by = ", ".join(slo.by)
@@ -61,8 +62,8 @@ def fleet_budget_remaining() -> str:
     return f"100 * {q.with_dashboard_label(_worst('min', names.SLO_BUDGET_REMAINING))}"
 
 
-def fleet_burn_rate(window_seconds: int) -> str:
-    ratio = _worst("max", names.sli_error_ratio(format_duration(window_seconds)))
+def fleet_burn_rate() -> str:
+    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO)
     return q.with_dashboard_label(f"{ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}")
 
 
@@ -70,8 +71,8 @@ def fleet_exhausted_count() -> str:
     return f"count({_worst('min', names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
 
 
-def fleet_burning_count(window_seconds: int, factor: str) -> str:
-    ratio = _worst("max", names.sli_error_ratio(format_duration(window_seconds)))
+def fleet_burning_count(factor: str) -> str:
+    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO)
     return f"count(({ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 

@@ -2,9 +2,9 @@
 
 SLO panels read only the series the Prometheus target records (conventions: `slo:sli_error:ratio_rate<w>`,
 `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:period:seconds`, `slo:error_budget_remaining:ratio`,
-labelled `service` and `slo`), so a dashboard needs no knowledge of the raw metrics behind an SLI and shows
-exactly the numbers the alerts compare. RED, saturation and business panels query the spec's metrics through
-`model.queries`, over Grafana's `$__rate_interval`.
+`slo:sli_error:ratio_current` for the fleet, labelled `service` and `slo`), so a dashboard needs no knowledge
+of the raw metrics behind an SLI and shows exactly the numbers the alerts compare. RED, saturation and business
+panels query the spec's metrics through `model.queries`, over Grafana's `$__rate_interval`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import functools
 
 from compiler import conventions as names
 from compiler.model import queries
-from compiler.model.burnrate import BurnWindow, windows_for
+from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
@@ -39,12 +39,6 @@ def slo_selector(service: str, slo: str) -> str:
 
 def _series(record: str, service: Service, slo: Slo) -> str:
     return f"{record}{{{slo_selector(service.name, slo.name)}}}"
-
-
-def current_window(slo: Slo) -> BurnWindow | None:
-    """The burn window that says "now": the shortest long window among the SLO's alert windows."""
-    windows = windows_for(slo)
-    return min(windows, key=lambda w: w.long_seconds) if windows else None
 
 
 def _grouped(record: str, service: Service, slo: Slo) -> str:
@@ -179,8 +173,9 @@ def fleet_budget_remaining() -> str:
     return f"100 * {_with_dashboard_label(_fleet(names.SLO_BUDGET_REMAINING))}"
 
 
-def fleet_burn_rate(window_seconds: int) -> str:
-    ratio = _fleet(names.sli_error_ratio(format_duration(window_seconds)))
+def fleet_burn_rate() -> str:
+    """Each SLO's burn rate over its own current window (the series every SLO records, whatever its catalog)."""
+    ratio = _fleet(names.SLO_CURRENT_ERROR_RATIO)
     return _with_dashboard_label(f"{ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}")
 
 
@@ -192,8 +187,8 @@ def fleet_exhausted_count() -> str:
     return f"count({_fleet(names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
 
 
-def fleet_burning_count(window_seconds: int, factor: str) -> str:
-    ratio = _fleet(names.sli_error_ratio(format_duration(window_seconds)))
+def fleet_burning_count(factor: str) -> str:
+    ratio = _fleet(names.SLO_CURRENT_ERROR_RATIO)
     return f"count(({ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
-from compiler.model.burnrate import error_ratio_threshold, windows_for
+from compiler.model.burnrate import current_window, error_ratio_threshold, windows_for
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Platform, RenderedDashboard, Service, Slo
 from compiler.model.units import format_duration
@@ -91,7 +91,7 @@ def _metric(metric: Metric) -> dict[str, Any]:
 
 
 def _slo(service: Service, index: int, slo: Slo) -> dict[str, Any]:
-    current = q.current_window(slo)
+    current = current_window(slo)
     return {
         "name": slo.name,
         "objective": float(slo.objective),

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.burnrate import BurnWindow, recorded_windows, recording_tiers
+from compiler.model.burnrate import BurnWindow, current_window_seconds, recorded_windows, recording_tiers
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
@@ -124,6 +124,12 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     period_ratio = names.sli_error_ratio(text.period) + text.selector
     remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {text.budget})"
     coarse.append(Rule(remaining, record=names.SLO_BUDGET_REMAINING, labels=own))
+    # The fleet overview's one series per SLO (or group): a copy of the ratio over the SLO's own current window,
+    # placed after that ratio in its tier's group so that it reads this evaluation's value.
+    current = current_window_seconds(slo)
+    ratio = names.sli_error_ratio(format_duration(current)) + text.selector
+    copy = Rule(ratio, record=names.SLO_CURRENT_ERROR_RATIO, labels=own)  # labelled: promtool lint tells SLOs apart
+    (coarse if tiers.is_coarse(current) else fast).append(copy)
 
     for alert in alerts:
         rule = _alert_rule(service, platform, slo, text, alert)
