@@ -278,6 +278,12 @@ def grafana_team_dir(team: str) -> str:
     return f"{GRAFANA_DASHBOARDS_DIR}/teams/{team}"
 
 
+def service_dashboard_title(service: str) -> str:
+    """The title of obsc's own dashboard of `service`. Grafana wants titles unique in a folder (a team's), so
+    standard dashboards may not reuse it (grafana.standard_render, toolcheck.grafana_lint)."""
+    return f"{service} / {SERVICE_DASHBOARD}"
+
+
 def grafana_dashboard_path(team: str, service: str, dashboard: str) -> str:
     """`<team>/<service>.json` for obsc's own dashboard, `<team>/<service>.<standard>.json` otherwise."""
     suffix = "" if dashboard == SERVICE_DASHBOARD else f".{dashboard}"

@@ -183,3 +183,26 @@ def test_a_grouped_slos_standard_dashboard_reads_every_group(tmp_path: Path) -> 
     assert "$route" not in standard and 'route=~\\".*\\"' in standard
     service = next(text for path, text in files.items() if path.endswith("/gw-api.json"))
     assert "$route" in service  # the service dashboard keeps its route variable
+
+
+def test_two_services_of_a_team_may_not_share_a_standard_dashboard_title(tmp_path: Path) -> None:
+    """Found by a hunt: a constant title gave two dashboards one title in the team's folder; Grafana then takes
+    away the provisioning provider's write permission and the whole team folder stops updating."""
+    specs = _fleet(tmp_path, "function(service) { title: 'RED overview' }", services=("alpha", "beta"))
+    assert _errors(specs) == [
+        f"{specs}/lib/echo.jsonnet $.title: standard dashboard 'echo' of service 'beta' is titled 'RED overview', "
+        "as standard dashboard 'echo' of service 'alpha' in the same Grafana folder (team 'team-a'); Grafana then "
+        "stops provisioning that whole folder: build the title from service.name"
+    ]
+    # in two teams (two folders) the same title is fine
+    (specs / "beta.yaml").write_text((specs / "beta.yaml").read_text().replace("team-a", "team-b"))
+    assert compile_dir(specs).bundle.get("grafana/dashboards/teams/team-b/beta.echo.json") is not None
+
+
+def test_a_standard_dashboard_may_not_take_the_title_of_obscs_own_dashboard(tmp_path: Path) -> None:
+    # case aside: Grafana's title check follows its database's collation
+    jsonnet = "function(service) { title: if service.name == 'beta' then 'ALPHA / Service' else 'alpha echo' }"
+    specs = _fleet(tmp_path, jsonnet, services=("alpha", "beta"))
+    errors = _errors(specs)
+    assert len(errors) == 1 and "of service 'beta' is titled 'ALPHA / Service'" in errors[0]
+    assert "as obsc's own dashboard of service 'alpha' in the same Grafana folder" in errors[0]

@@ -259,6 +259,26 @@ def test_validate_passes_on_written_examples_and_lists_findings_in_a_broken_stan
         assert expected in message
 
 
+def test_lint_finds_two_dashboards_of_one_folder_with_one_title(examples: Compilation, tmp_path: Path) -> None:
+    """Grafana takes away a provider's write permission when two of its dashboards share a title in a folder."""
+    require_tool("promtool", "PROMTOOL")
+    out = tmp_path / "out"
+    writer.write(writer.plan(examples.bundle, str(out)))
+    standard = out / names.grafana_dashboard_path("payments", "checkout", "golden-signals")
+    data = json.loads(standard.read_text())
+    data["title"] = "Checkout / Service"  # obsc's own dashboard's title, case aside
+    standard.write_text(json.dumps(data, sort_keys=True, indent=2) + "\n")
+    with pytest.raises(ToolError) as caught:
+        grafana_lint.validate(examples.bundle, str(out))
+    assert str(caught.value).endswith(
+        "teams/payments/checkout.json: dashboard: has the title 'checkout / service' of "
+        "grafana/dashboards/teams/payments/checkout.golden-signals.json in the same folder (Grafana stops "
+        "provisioning a folder with duplicate titles)"
+    )
+    # one title per folder: other folders may repeat it
+    assert grafana_lint.shared_titles({"teams/a/x.json": "T", "teams/b/y.json": "T", "teams/a/z.json": "U"}) == []
+
+
 def test_obsc_compile_lints_the_dashboards_it_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     require_tool("promtool", "PROMTOOL")
     require_tool("amtool", "AMTOOL")

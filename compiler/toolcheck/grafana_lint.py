@@ -2,7 +2,8 @@
 
 No Grafana server can run here, so dashboards are checked offline:
 - rules of our own: every query reads the `${datasource}` variable, every panel has a title and every
-  data panel a unit, rates and increases use `$__rate_interval`, panel ids are unique;
+  data panel a unit, rates and increases use `$__rate_interval`, panel ids are unique, titles are unique in
+  a folder (case aside; Grafana stops provisioning a folder with duplicates);
 - every PromQL expression parses: Grafana variables are replaced by sample values and the results go
   through `promtool check rules` as recording rules of one synthetic file (one promtool run in all);
 - the grafana-foundation-sdk round trip: `Dashboard.from_json` then `to_json` gives the same bytes, so
@@ -47,6 +48,7 @@ _FUNCTION = re.compile(r"(?<![\w:])(" + "|".join(RANGE_FUNCTIONS) + r")\s*\(")
 _PROMTOOL_LINE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+), "[^"]*": (?P<message>.*)$')
 _GRAFANA_FUNCTION = re.compile(r"\s*(label_values|label_names|metrics|query_result)\s*\(")  # not PromQL
 MAX_SHOWN = 40
+_TOP_TITLE = re.compile(r'^  "title": ("(?:[^"\\\n]|\\.)*")', re.MULTILINE)
 # libyaml's emitter where PyYAML has it: the same bytes as the pure-Python one for the fleet's 38,000 queries
 # (and for odd characters, tests/test_grafana_validation.py), 6x less CPU.
 _SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -79,6 +81,7 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     if record is not None:
         hasher, identity = Hasher(out_dir), tool_identity(promtool)
         paths = record.pending("grafana-lint", ((p, hasher.key(identity, "grafana", [p])) for p in paths))
+    titles: dict[str, str] = {}
     for path in paths:
         with open(os.path.join(out_dir, path), encoding="utf-8") as fh:
             text = fh.read()
@@ -86,6 +89,9 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
         found += lint(path, data)
         found += round_trip(path, text)
         expressions += list(queries(path, data))
+        titles[path] = str(data.get("title") or "") if isinstance(data, dict) else ""
+    # Titles compare across files: every dashboard counts, also those whose bytes passed before.
+    found += shared_titles({p: titles[p] if p in titles else _title(out_dir, p) for p in dashboard_paths(bundle)})
     found += check_promql(expressions, promtool)
     if found:
         shown = "\n".join(f"  {f}" for f in sorted(found)[:MAX_SHOWN])
@@ -99,6 +105,36 @@ def dashboard_paths(bundle: Bundle) -> list[str]:
 
 
 # ---------------------------------------------------------------- our rules
+
+
+def shared_titles(titles: dict[str, str]) -> list[Finding]:
+    """Two dashboards of one folder with one title (case aside): Grafana's provisioning then takes away the
+    provider's write permission, and the whole folder (a team's) stops updating."""
+    folders: dict[tuple[str, str], list[str]] = {}
+    for path, title in sorted(titles.items()):
+        if title.strip():
+            folders.setdefault((os.path.dirname(path), title.casefold()), []).append(path)
+    return [
+        Finding(
+            path,
+            "dashboard",
+            f"has the title {titles[path]!r} of {same[0]} in the same folder (Grafana "
+            "stops provisioning a folder with duplicate titles)",
+        )
+        for same in folders.values()
+        for path in same[1:]
+    ]
+
+
+def _title(out_dir: str, path: str) -> str:
+    """A written dashboard's title: its top-level key at obsc's indent 2 (no JSON parse), else the parsed one."""
+    with open(os.path.join(out_dir, path), encoding="utf-8") as fh:
+        text = fh.read()
+    found = _TOP_TITLE.search(text)
+    data = json.loads(found.group(1) if found else text)
+    if isinstance(data, str):
+        return data
+    return str(data.get("title") or "") if isinstance(data, dict) else ""
 
 
 def panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:

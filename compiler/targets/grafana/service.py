@@ -59,7 +59,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     urls = [cross_links.runbook_url(platform, alert) for alert in alerts]  # both the panels and About list them
     runbooks = _runbooks_by_panel(service, alerts, urls)
     dashboard = (
-        builders.Dashboard(f"{service.name} / service")
+        builders.Dashboard(names.service_dashboard_title(service.name))
         .uid(names.dashboard_uid(service.name, names.SERVICE_DASHBOARD))
         .description(
             f"SLOs, traffic, errors, latency and saturation of {service.name} (team {service.team}). {GENERATED_NOTE}"

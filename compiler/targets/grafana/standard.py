@@ -16,7 +16,9 @@ never re-derives PromQL, record names or panel ids:
     alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
 obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`
-and notes in the description that the file is generated. Everything else is the platform's and is checked
+and notes in the description that the file is generated. The title stays the platform's but must be unique in
+the team's folder, obsc's own `<service> / service` included (standard_render refuses a duplicate: Grafana
+would stop provisioning the whole folder). Everything else is the platform's and is checked
 like obsc's own dashboards (lint, SDK round-trip; JSON Schemas in tests).
 """
 
@@ -142,5 +144,10 @@ def finish(rendered: RenderedDashboard) -> tuple[str, str]:
     data["uid"] = names.dashboard_uid(rendered.service, rendered.name)
     own = str(data.get("description") or "").strip()
     data["description"] = f"{own} {NOTE}" if own else NOTE
-    title = str(data.get("title") or f"{rendered.service} / {rendered.name}")
+    title = standard_title(data, rendered.service, rendered.name)
     return title, json.dumps(data, sort_keys=True, indent=2) + "\n"
+
+
+def standard_title(data: dict[str, Any], service: str, dashboard: str) -> str:
+    """The title Grafana shows: the Jsonnet's own, `<service> / <dashboard>` when it gives none."""
+    return str(data.get("title") or f"{service} / {dashboard}")

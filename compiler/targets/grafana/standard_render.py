@@ -11,12 +11,13 @@ import os
 from dataclasses import replace
 from typing import Any
 
+from compiler import conventions as names
 from compiler import workers
 from compiler.conventions import SERVICE_DASHBOARD
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.spec import loader
-from compiler.targets.grafana.standard import service_argument
+from compiler.targets.grafana.standard import service_argument, standard_title
 
 
 def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> Fleet:
@@ -64,4 +65,34 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
             Diagnostic(where, at, f"{message} (service {who[0]!r}" + (f" and {len(who) - 1} more)" if who[1:] else ")"))
             for (where, at, message), who in failed.items()
         )
+    _refuse_shared_titles(fleet, rendered)
     return replace(fleet, rendered_dashboards=tuple(rendered))
+
+
+def _refuse_shared_titles(fleet: Fleet, rendered: list[RenderedDashboard]) -> None:
+    """Grafana wants a dashboard title unique in its folder (a team's): on a duplicate it takes away the
+    provisioning provider's write permission, so the whole team folder stops updating. A standard dashboard
+    with a constant title does that as soon as two services of a team ask for it."""
+    team = {s.name: s.team for s in fleet.services}
+    # (team, title casefolded) → what holds it first: obsc's own dashboards, then standard ones in order
+    holders: dict[tuple[str, str], str] = {
+        (s.team, names.service_dashboard_title(s.name).casefold()): f"obsc's own dashboard of service {s.name!r}"
+        for s in fleet.services
+        if names.SERVICE_DASHBOARD in s.dashboards
+    }
+    problems: dict[tuple[str, str], str] = {}
+    for r in rendered:
+        title = standard_title(json.loads(r.json_text), r.service, r.name)
+        key = (team[r.service], title.casefold())
+        first = holders.get(key)
+        if first is None:
+            holders[key] = f"standard dashboard {r.name!r} of service {r.service!r}"
+            continue
+        problems.setdefault(
+            (r.source, r.name),
+            f"standard dashboard {r.name!r} of service {r.service!r} is titled {title!r}, as {first} in the "
+            f"same Grafana folder (team {key[0]!r}); Grafana then stops provisioning that whole folder: build "
+            "the title from service.name",
+        )
+    if problems:
+        raise InputError(Diagnostic(Location(source), ("title",), text) for (source, _), text in problems.items())
