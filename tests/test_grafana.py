@@ -76,6 +76,20 @@ def test_a_service_gets_only_the_dashboards_it_lists(synthetic: Compilation) -> 
     assert "grafana/dashboards/teams/back-office/worker.golden-signals.json" not in paths  # default: [service]
 
 
+def test_every_dashboard_link_opens_a_dashboard_obsc_writes(synthetic: Compilation) -> None:
+    """Found by a hunt: the standard-dashboard argument carried `service_uid` for a service without its own
+    dashboard (legacy: `dashboards: [golden-signals]`), and the example linked to that dead uid."""
+    written = dashboards(synthetic)
+    uids = {d["uid"] for d in written.values()}
+    for path, data in written.items():
+        for link in data.get("links") or []:
+            url = str(link.get("url") or "")
+            if url.startswith("/d/") and "$" not in url:
+                assert url[3:].split("?")[0] in uids, (path, url)
+    legacy = written["grafana/dashboards/teams/shop/legacy.golden-signals.json"]
+    assert [link["url"] for link in legacy["links"]] == ["/d/" + names.FLEET_DASHBOARD_UID]
+
+
 def test_json_is_sorted_indented_and_notes_it_is_generated(compilation: Compilation) -> None:
     for artifact in compilation.bundle.artifacts:
         if artifact.path.endswith(".json") and artifact.path.startswith(names.GRAFANA_DIR):

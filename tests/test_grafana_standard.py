@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from compiler.model.alerts import service_alerts
 from compiler.targets import links
 from compiler.targets.grafana.standard import service_argument
 from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT
 from tests.test_grafana_support import compile_dir, copy_examples, dashboards
 
 PLATFORM = """\
@@ -206,3 +208,37 @@ def test_a_standard_dashboard_may_not_take_the_title_of_obscs_own_dashboard(tmp_
     errors = _errors(specs)
     assert len(errors) == 1 and "of service 'beta' is titled 'ALPHA / Service'" in errors[0]
     assert "as obsc's own dashboard of service 'alpha' in the same Grafana folder" in errors[0]
+
+
+def test_service_uid_is_null_without_obscs_own_dashboard(tmp_path: Path) -> None:
+    specs = _fleet(tmp_path, "function(service) { title: service.name + ' echo', home: service.dashboard }")
+    alpha = specs / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("[service, echo]", "[echo]"))
+    out = dashboards(compile_dir(specs))["grafana/dashboards/teams/team-a/alpha.echo.json"]
+    assert out["home"]["service_uid"] is None and out["home"]["fleet_uid"] == names.FLEET_DASHBOARD_UID
+
+
+def test_the_example_plots_a_percent_metric_as_a_share(tmp_path: Path) -> None:
+    """Found by a hunt: golden-signals.jsonnet drew a `unit: percent` (0-100) metric on its `percentunit`
+    (0-1) Saturation panel, so 75 showed as 7500%."""
+    specs = _fleet(tmp_path, "")
+    shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib" / "echo.jsonnet")
+    metrics = (
+        "metrics:\n  requests: http_requests_total\n  errors: 'http_requests_total{code=~\"5..\"}'\n"
+        "  cpu: {selector: cpu_busy_percent, type: gauge, unit: percent}\n"
+        "  memory: {selector: memory_used_ratio, type: gauge, unit: percentunit}\n"
+        "  disk: {selector: disk_used_ratio, type: gauge}\n"
+    )
+    alpha = specs / "alpha.yaml"
+    alpha.write_text(
+        "".join(metrics if line.startswith("metrics:") else line for line in alpha.read_text().splitlines(True))
+    )
+    out = dashboards(compile_dir(specs))["grafana/dashboards/teams/team-a/alpha.echo.json"]
+    panels = {p["title"]: p for p in out["panels"]}
+    saturation = panels["Saturation"]
+    assert saturation["fieldConfig"]["defaults"]["unit"] == "percentunit"
+    assert [t["expr"] for t in saturation["targets"]] == [
+        '(max(cpu_busy_percent{job="alpha"})) / 100',
+        'max(memory_used_ratio{job="alpha"})',
+        'max(disk_used_ratio{job="alpha"})',
+    ]

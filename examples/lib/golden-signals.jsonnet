@@ -2,7 +2,7 @@
 // error budget of every SLO, for any service that lists `golden-signals` under `dashboards:`.
 //
 // obsc calls this function once per such service with `service`, a JSON rendering of the service model
-// (fields documented in compiler/targets/grafana_standard.py): ready-made PromQL for each metric and SLO,
+// (fields documented in compiler/targets/grafana/standard.py): ready-made PromQL for each metric and SLO,
 // the datasource to use, and the UIDs to link to. obsc sets the dashboard's uid itself, and checks the
 // result like its own dashboards (SDK round trip, lint, promtool), so panels spell out every field.
 // It runs once per service: join strings with `+` (the `%` operator, std.format, is several times slower).
@@ -13,6 +13,19 @@ function(service)
   local errors = metric('errors');
   local latency = metric('latency');
   local saturation = [m for m in [metric('cpu'), metric('memory'), metric('disk')] if m != null];
+  // obsc keeps cpu, memory and disk shares of capacity: 0-1 (unit '' or percentunit) or 0-100 (percent),
+  // scaled here to the Saturation panel's 0-1 (`percentunit`; 75 would show as 7500%).
+  local share(m) = if m.unit == 'percent' then '(' + m.query + ') / 100' else m.query;
+  // obsc's own dashboard of the service when it has one (service_uid is null otherwise), else the fleet's.
+  local home = if service.dashboard.service_uid != null then {
+    title: service.name + ' / service',
+    tooltip: 'SLOs, alerts and runbooks of ' + service.name,
+    uid: service.dashboard.service_uid,
+  } else {
+    title: 'SLO fleet overview',
+    tooltip: 'Error budget and burn rate of every SLO',
+    uid: service.dashboard.fleet_uid,
+  };
 
   local target(ref, expr, legend) = {
     datasource: ds,
@@ -78,7 +91,7 @@ function(service)
     ),
     if saturation != [] then graph(
       4, 'Saturation', 'Utilisation of the resources the platform measures.', 'percentunit',
-      [[m.title, m.query] for m in saturation]
+      [[m.title, share(m)] for m in saturation]
     ),
   ] if p != null];
   // Two signals per line of 8 units, then one line of SLO budgets.
@@ -107,10 +120,10 @@ function(service)
       keepTime: true,
       tags: [],
       targetBlank: false,
-      title: service.name + ' / service',
-      tooltip: 'SLOs, alerts and runbooks of ' + service.name,
+      title: home.title,
+      tooltip: home.tooltip,
       type: 'link',
-      url: '/d/' + service.dashboard.service_uid,
+      url: '/d/' + home.uid,
     }],
     panels: placed + budgets,
     refresh: '1m',

@@ -7,9 +7,13 @@ never re-derives PromQL, record names or panel ids:
 
     name, team, description, labels {k: v}, links {k: url}, selector ('job="checkout"'),
     targets ('job="checkout"': the scrape targets' `up` labels; null when nothing is scraped),
-    dashboard {name, uid, service_uid, fleet_uid}   -- this dashboard and the ones to link to
+    dashboard {name, uid, service_uid, fleet_uid}   -- this dashboard and the ones to link to; service_uid
+                                                       is null when the service has no obsc dashboard
+                                                       (`dashboards:` without `service`): link fleet_uid then
     grafana {datasource {type, uid: "${datasource}"}, datasource_variable, rate_interval, tags}
     metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null}}
+                                                    -- unit is the spec's Grafana unit ('' when none): a
+                                                       `percent` metric is 0-100, a `percentunit` one 0-1
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
@@ -55,7 +59,10 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
         "dashboard": {
             "name": dashboard,
             "uid": names.dashboard_uid(service.name, dashboard),
-            "service_uid": names.dashboard_uid(service.name, names.SERVICE_DASHBOARD),
+            # None without obsc's own dashboard (`dashboards:` lists no `service`): its uid would be a dead link
+            "service_uid": names.dashboard_uid(service.name, names.SERVICE_DASHBOARD)
+            if names.SERVICE_DASHBOARD in service.dashboards
+            else None,
             "fleet_uid": names.FLEET_DASHBOARD_UID,
         },
         "grafana": {
