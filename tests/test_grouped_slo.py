@@ -151,3 +151,45 @@ def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without
     rules.write_text(broken)
     failed = subprocess.run([promtool, "test", "rules", tests[-1]], capture_output=True, text=True)
     assert failed.returncode != 0 and "above the line fire nothing" in failed.stderr
+
+
+STRAY = """apiVersion: obsc/v1
+service: fern
+team: core
+selector: {job: fern}
+metrics: {requests: fern_requests_total, oks: fern_successes_total, fails: fern_failures_total}
+slos:
+  - {name: oks, objective: 99.9, by: [route], sli: {good: oks, total: requests}}
+  - {name: fails, objective: 99.9, by: [route], sli: {errors: fails, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+
+
+def test_generated_tests_feed_good_and_bad_counters_without_the_group_label(tmp_path: Path) -> None:
+    """A good or errors counter on its own metric can lack the group label: SLODataMissing counts its events
+    with no total group, a generated scenario feeds it so, and the tests fail once the rule forgets that."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "fern.yaml").write_text(STRAY)
+    bundle = compile_specs([str(tmp_path / "specs")]).bundle
+    for artifact in bundle.artifacts:
+        if artifact.path.startswith(names.PROMETHEUS_DIR + "/"):
+            (tmp_path / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / artifact.path).write_text(artifact.content)
+    tests = sorted(str(p) for p in (tmp_path / names.PROMETHEUS_TESTS_DIR).glob("*.yaml"))
+    assert "good or bad events without its group labels" in "".join(Path(t).read_text() for t in tests)
+    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    rules = tmp_path / names.prometheus_rules_path("fern")
+    text = rules.read_text()
+    assert text.count("unless on (route)") == 2 + 6  # both alerts; the good SLI's errors rules (5 windows, coarse)
+    # the alerts' count of events without a total group made a count of those with one
+    lines = text.split("\n")
+    count = "unless on (route)", "and on (route)"
+    broken = [ln.replace(*count) if ln.strip().startswith("count(") else ln for ln in lines]
+    assert broken != lines
+    rules.write_text("\n".join(broken))
+    failed = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    assert failed.returncode != 0 and "without its group labels" in failed.stderr

@@ -189,3 +189,67 @@ def test_gauges_in_percent_are_read_as_shares_and_not_added_up(tmp_path: Path) -
     assert _promtool(tmp_path, rules, "worker", healthy, checks) == ""
     busy = {**healthy, 'process_cpu_percent{job="worker",instance="a"}': "95x60"}
     assert _promtool(tmp_path, rules, "worker", busy, [_firing("ServiceCPUSaturation", "40m", 1)]) == ""
+
+
+GROUPED = """apiVersion: obsc/v1
+service: fern
+team: core
+selector: {job: fern}
+metrics: {requests: fern_requests_total, outcome: OUTCOME_total}
+slos: [{name: per-route, objective: 99.9, by: [route], sli: {KIND: outcome, total: requests}}]
+"""
+
+
+def _grouped(tmp_path: Path, kind: str) -> Path:
+    outcome = "fern_successes" if kind == "good" else "fern_failures"
+    return _rules(tmp_path, "fern", GROUPED.replace("KIND", kind).replace("OUTCOME", outcome))
+
+
+def _fern(routes: dict[str, str], outcome: dict[str, str]) -> dict[str, str]:
+    """Requests per route (labels → values) and the good or bad counter's series (selector → values)."""
+    series = {f'fern_requests_total{{job="fern",instance="f1",route="{r}"}}': v for r, v in routes.items()}
+    return {**series, **outcome, 'up{job="fern",instance="f1"}': "1x180"}
+
+
+def test_a_grouped_good_counter_without_the_group_label_pages_no_group_and_says_its_data_is_missing(
+    tmp_path: Path,
+) -> None:
+    # Found by a hunt: sum by (route) of a good counter without `route` is one series route="", which matches no
+    # route's total; every route fell back to "no good series: all bad" and a healthy service paged per route.
+    rules = _grouped(tmp_path, "good")
+    unlabelled = {'fern_successes_total{job="fern",instance="f1"}': "0+600x180"}
+    healthy = _fern({"/a": "0+300x180", "/b": "0+300x180"}, unlabelled)
+    checks = [_firing(names.SLO_BURN_FAST, "60m", 0), _firing(names.SLO_DATA_MISSING, "60m", 1)]
+    assert _promtool(tmp_path, rules, "fern", healthy, checks) == ""
+    # Labelled right, the same traffic has data and pages nobody...
+    labelled = {f'fern_successes_total{{job="fern",instance="f1",route="{r}"}}': "0+300x180" for r in ("/a", "/b")}
+    fine = _fern({"/a": "0+300x180", "/b": "0+300x180"}, labelled)
+    checks = [_firing(names.SLO_BURN_FAST, "60m", 0), _firing(names.SLO_DATA_MISSING, "60m", 0)]
+    assert _promtool(tmp_path, rules, "fern", fine, checks) == ""
+    # ...and a new route failing every request (no good series of its own yet) still reads all bad and pages:
+    # both page pairs, for /c alone.
+    fresh = _fern({"/a": "0+300x180", "/c": "0+60x180"}, {next(iter(labelled)): "0+300x180"})
+    ratio = 'slo:sli_error:ratio_rate5m{service="fern",slo="per-route",window="5m",route="/c"}'
+    checks = [
+        _value(ratio, "30m", ratio, 1),
+        _firing(names.SLO_BURN_FAST, "30m", 2),
+        _value(f'count(ALERTS{{alertname="{names.SLO_BURN_FAST}",route="/c",alertstate="firing"}})', "30m", "{}", 2),
+        _firing(names.SLO_DATA_MISSING, "30m", 0),
+    ]
+    assert _promtool(tmp_path, rules, "fern", fresh, checks) == ""
+
+
+def test_a_grouped_errors_counter_without_the_group_label_says_its_data_is_missing(tmp_path: Path) -> None:
+    # Found by a hunt: the failures of /a counted for no route, every route read 0 errors and nothing said so.
+    rules = _grouped(tmp_path, "errors")
+    failing = _fern(
+        {"/a": "0+12x180", "/b": "0+588x180"}, {'fern_failures_total{job="fern",instance="f1"}': "0x30 0+12x150"}
+    )
+    assert _promtool(tmp_path, rules, "fern", failing, [_firing(names.SLO_DATA_MISSING, "60m", 1)]) == ""
+    labelled = {'fern_failures_total{job="fern",instance="f1",route="/a"}': "0x30 0+12x150"}
+    paged = _fern({"/a": "0+12x180", "/b": "0+588x180"}, labelled)
+    checks = [
+        _value(f'count(ALERTS{{alertname="{names.SLO_BURN_FAST}",route="/a",alertstate="firing"}})', "60m", "{}", 2),
+        _firing(names.SLO_DATA_MISSING, "60m", 0),
+    ]
+    assert _promtool(tmp_path, rules, "fern", paged, checks) == ""

@@ -351,6 +351,18 @@ def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> b
     return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
 
 
+def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: Sequence[str]) -> set[tuple[str, ...]]:
+    """The values of the `by` labels (a missing label reads as "") of the `series` an expression's selectors
+    select: the groups a `sum by` over it gives, when nothing in between rewrites those labels."""
+    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    chosen = selectors(tree)
+    return {
+        tuple(labels.get(label, "") for label in by)
+        for name, labels in series
+        if any(_selects(selector, name, labels) for selector in chosen)
+    }
+
+
 def _selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
     if selector.name not in (None, name):
         return False

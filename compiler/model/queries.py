@@ -143,7 +143,42 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     # series (code="200") on its first event, so a fresh pod failing every request has none (read as absent,
     # the difference was empty and the ratio 0: an outage looked healthy).
     total, good = rate(sli.total, window, by=", ".join(by)), rate(sli.good, window, by=", ".join(by))
-    return f"({total} - ({good} or 0 * {total}))"
+    if not may_stray(sli, by):
+        return f"({total} - ({good} or 0 * {total}))"
+    # ...but not when good events exist in a group no total has (a good counter without the group label sums
+    # to route=""): a group without good series then says nothing about its own failures, and reading it as
+    # all bad paged every group of a healthy service. Its errors stay unrecorded (read as 0) and SLODataMissing
+    # says why; a new route failing every request beside correctly labelled good series still reads all bad.
+    return f"({total} - ({good} or (0 * {total} unless on () ({good} unless on ({', '.join(by)}) {total}))))"
+
+
+def may_stray(sli: Sli, by: tuple[str, ...]) -> bool:
+    """Whether a grouped SLI's good or bad events can fall in a group no total-events series has: a raw SLI, or
+    a good or errors selector whose series are not all total series too (another metric, or a total matcher
+    it lacks). Over one metric a series without the group label is in both, so its group has a total."""
+    if not by or sli.kind not in (SliKind.RATIO, SliKind.RAW):
+        return False
+    outcome = sli.errors or sli.good
+    if sli.kind is SliKind.RAW or outcome is None or outcome.selector is None or sli.total is None:
+        return True
+    total = sli.total.selector
+    return (
+        total is None
+        or total.metric != outcome.selector.metric
+        or not set(total.matchers) <= set(outcome.selector.matchers)
+    )
+
+
+def stray_outcome(service: Service, sli: Sli, window: str, by: tuple[str, ...]) -> str:
+    """The good (or bad) events of a grouped SLI per group that no total-events group has: a counter without the
+    group label (its series sum to route="") or a relabelling that rewrites it. They count for no group."""
+    if sli.kind is SliKind.RAW:
+        outcome, total = sli_rates(service, sli, window, by)
+    else:
+        part = sli.errors or sli.good
+        assert part is not None and sli.total is not None
+        outcome, total = rate(part, window, by=", ".join(by)), rate(sli.total, window, by=", ".join(by))
+    return f"{outcome} unless on ({', '.join(by)}) {total}"
 
 
 def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from compiler.model import queries
 from compiler.model.groups import by_clause
-from compiler.model.types import Service, SliKind, Slo
+from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 
 DATA_MISSING_FOR_SECONDS = 600  # a scrape or two can fail; ten minutes without the SLI's series is not that
@@ -24,11 +24,15 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
 
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
-    that group's labels); one instance without the bucket is enough, the others' buckets do not hide it."""
+    that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
+    A grouped ratio or raw SLI whose good or bad events fall in a group no total has (see stray_probe) has
+    data in no group: it fires SLO-wide too."""
     sli = slo.sli
     lines = ["(", f"  absent({sli_presence(service, slo)})"]
     if sli.kind is SliKind.LATENCY:
         lines += ["  or", f"  count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})"]
+    if queries.may_stray(sli, slo.by):
+        lines += ["  or", f"  count({queries.stray_outcome(service, sli, PROBE_WINDOW, slo.by)})"]
     lines.append(")")
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
@@ -41,6 +45,19 @@ def sli_presence(service: Service, slo: Slo) -> str:
     if slo.sli.kind is SliKind.LATENCY:
         return f"sum({queries.latency_count_rate(slo.sli, PROBE_WINDOW)})"
     return queries.sli_rates(service, slo.sli, PROBE_WINDOW)[1]
+
+
+def stray_probe(service: Service, slo: Slo) -> tuple[str, str] | None:
+    """(good or bad events, total events) by the SLO's groups over the probe window, when the alert asks
+    whether the first has a group the second lacks; the generated tests predict that branch from them."""
+    if not queries.may_stray(slo.sli, slo.by):
+        return None
+    if slo.sli.kind is SliKind.RAW:
+        return queries.sli_rates(service, slo.sli, PROBE_WINDOW, slo.by)
+    part, total = slo.sli.errors or slo.sli.good, slo.sli.total
+    assert part is not None and total is not None
+    groups = ", ".join(slo.by)
+    return queries.rate(part, PROBE_WINDOW, by=groups), queries.rate(total, PROBE_WINDOW, by=groups)
 
 
 def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
@@ -74,4 +91,19 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         f"No series for {what} in the last {held}{since}: a renamed or "
         "dropped metric, a changed selector or relabelling. Until the SLI is back, this SLO cannot page."
     )
+    if queries.may_stray(sli, slo.by):
+        groups = ", ".join(slo.by)
+        description = (
+            f"No series for {what} in the last {held}{since} (a renamed or dropped metric, a changed selector or "
+            f"relabelling), or {_outcome_text(sli)} has series whose {groups} no total-events series has (the "
+            f"counter lacks the label, or a relabelling rewrites it): their events count for no {groups}, and every "
+            f"{groups} reads no failures. Until the SLI is back, this SLO cannot page. The runbook's query lists them."
+        )
     return summary, description
+
+
+def _outcome_text(sli: Sli) -> str:
+    part = sli.errors or sli.good
+    if sli.kind is SliKind.RATIO and part is not None and part.selector is not None:
+        return f"`{part.selector.metric}`"
+    return "the bad-events query"

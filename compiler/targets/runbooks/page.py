@@ -104,6 +104,17 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             queries.unbucketed_series(alert.slo.sli, "5m"),
             "```",
         ]
+    if queries.may_stray(alert.slo.sli, alert.slo.by):
+        groups = ", ".join(alert.slo.by)
+        lines += [
+            f"- Which good or bad events have a {groups} that no total-events series has (a counter without the "
+            f"label, or a relabelling that rewrites it)? They count for no {groups}, so every {groups} reads no "
+            "failures.",
+            "",
+            "```promql",
+            queries.stray_outcome(service, alert.slo.sli, "5m", alert.slo.by),
+            "```",
+        ]
     lines += ["", "## Mitigation", ""]
     lines += ["- Fix the spec's metric names or the exporter; _write down what worked here_."]
     return "\n".join(lines) + "\n"

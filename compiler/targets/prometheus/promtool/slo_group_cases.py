@@ -147,11 +147,13 @@ def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
 
 def _raw_group_case(service: Service, slo: Slo) -> Case | None:
     """Raw counters of two groups: `a` fails a quarter of its events, `b` none (it has no bad-event series
-    at all). Every recorded window and the budget must show them apart, labelled with their group."""
+    at all). Every recorded window and the budget must show them apart, labelled with their group. A good/total
+    SLI has a third group, `c`, failing every event: new, it has no good series yet, and reads all bad beside
+    the others' good series (which all have a total: no stray good events, see queries.sli_errors)."""
     counters = _raw_series(service, slo)  # group a's series
     if counters is None:
         return None
-    a, b = sample_group(slo, 0), sample_group(slo, 1)
+    a, b, c = (sample_group(slo, n) for n in range(3))
     inputs = [
         InputSeries(m, tuple(sorted(labels.items())), counter_values(_PHASES, role)) for m, labels, role in counters
     ]
@@ -160,10 +162,18 @@ def _raw_group_case(service: Service, slo: Slo) -> Case | None:
         for m, labels, role in counters
         if role != "bad"  # b's events all succeed: its bad-event rate has no series (read as 0, never absent)
     ]
+    groups = [(a, 0.25), (b, 0.0)]
+    if slo.sli.good is not None:
+        inputs += [
+            InputSeries(m, tuple(sorted({**labels, **c}.items())), counter_values(_PHASES, "total"))
+            for m, labels, role in counters
+            if role != "good"
+        ]
+        groups.append((c, 1.0))
     own = slo_labels(service, slo)
     steady = _STEADY * 60
     exprs = []
-    for group, ratio in ((a, 0.25), (b, 0.0)):
+    for group, ratio in groups:
         labels = {**own, **group}
         for seconds in recorded_windows(slo):
             window = format_duration(seconds)
@@ -176,4 +186,6 @@ def _raw_group_case(service: Service, slo: Slo) -> Case | None:
             )
         )
     title = f"{slo.name} per {', '.join(slo.by)}: raw counters of group a (25% failing) and b (none) recorded apart"
+    if len(groups) > 2:
+        title += ", and c (new, every event failing, no good series yet) read as all bad"
     return Case(title, 60, tuple(inputs), (), tuple(exprs))

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recording_tiers
-from compiler.model.promql_check import yields_with
+from compiler.model.promql_check import groups_with, yields_with
+from compiler.model.queries import may_stray
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
@@ -38,7 +39,7 @@ from compiler.targets.prometheus.promtool.series import constant, exposed_le, sa
 from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
-from compiler.targets.prometheus.slo_missing import sli_presence
+from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe
 
 _DIGITS = Decimal("1e-15")
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
@@ -133,7 +134,10 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             for r in rules
             if r.source is not None
             and r.source.slo is not None
-            and _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
+            and (
+                _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
+                or _stray(stray_probes.get(r.source.slo.name), r.source.slo.by, every, strays)
+            )
         ]
         checks = tuple(
             AlertCheck(
@@ -155,6 +159,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
+    strays: dict[tuple[tuple[str, str], tuple[SeriesKey, ...]], bool] = {}  # see _stray
     probes: dict[int, str] = {}
 
     def probe(slo: Slo) -> str:
@@ -181,6 +186,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         for metric, _ in _sli_counters(slo, bucket=True) or ():
             groups.setdefault(metric, {}).update(sample_group(slo))
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
+    stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
     cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
     if service.targets:
@@ -207,13 +213,48 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             lead = hosting(host, up, placed, rules[0].alert)
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
+    ungrouped = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := _ungrouped_outcome(s))}
+    if ungrouped:
+        title = "a grouped SLI's good or bad events without its group labels count for no group: data missing"
+        cases.append(case(title, {**full, **ungrouped}, 1, 1))
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
 
 
 def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]]]) -> dict[str, str]:
-    """A grouped latency SLO's bucket check fires per group (with the fed group's labels); `absent` has none."""
+    """A grouped latency SLO's bucket check fires per group (with the fed group's labels); `absent` and the
+    stray-events count have none."""
     slo = rule.source.slo if rule.source is not None else None
-    return sample_group(slo) if slo is not None and counters.get(slo.name) else {}
+    latency = slo is not None and slo.sli.kind is SliKind.LATENCY
+    return sample_group(slo) if slo is not None and latency and counters.get(slo.name) else {}
+
+
+def _ungrouped_outcome(slo: Slo) -> list[tuple[str, dict[str, str]]]:
+    """The good or errors counter of a grouped ratio SLI that can stray (slo_missing.stray_probe), fed without
+    the group labels; [] when there is none or obsc cannot write its series."""
+    part = slo.sli.errors or slo.sli.good
+    if not may_stray(slo.sli, slo.by) or part is None or part.selector is None:
+        return []
+    labels = satisfy(part.selector.matchers)
+    return [] if labels is None or set(labels) & set(slo.by) else [(part.selector.metric, labels)]
+
+
+def _stray(
+    probe: tuple[str, str] | None,
+    by: tuple[str, ...],
+    every: tuple[SeriesKey, ...],
+    strays: dict[tuple[tuple[str, str], tuple[SeriesKey, ...]], bool],
+) -> bool:
+    """Whether the good or bad events of a grouped SLI (`probe`: slo_missing.stray_probe) have a group that its
+    total events lack among `every` series of a scenario: SLODataMissing's count of them holds."""
+    if probe is None:
+        return False
+    key = (probe, every)
+    if key not in strays:
+        series = [(name, dict(labels)) for name, labels in every]
+        outcome, total = probe
+        have = groups_with(total, series, by) if yields_with(total, series) else set()
+        strays[key] = yields_with(outcome, series) and not groups_with(outcome, series, by) <= have
+    return strays[key]
 
 
 def _missing(
