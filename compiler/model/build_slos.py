@@ -10,7 +10,14 @@ from typing import Any
 
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_thresholds import extras
-from compiler.model.burnrate import Catalog, builtin_catalogs, catalog_for, default_min_bad_events, parse_catalogs
+from compiler.model.burnrate import (
+    Catalog,
+    builtin_catalogs,
+    catalog_for,
+    default_min_bad_events,
+    parse_catalogs,
+    uncapped,
+)
 from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
@@ -78,6 +85,11 @@ def build_slos(
                 f"({', '.join(format_duration(p) for p in sorted(catalogs))}); use at least "
                 f"{format_duration(min(catalogs))} or add a catalog under slo_alerts.windows in the platform file",
             )
+            continue
+        gaps = uncapped(period, catalogs)
+        if gaps:
+            for gap in gaps:
+                ctx.error((*path, "period") if "period" in raw else path, f"period {written_period}: {gap}")
             continue
         budget_left = parse_percent(str(alerts.get("budget_left", budget_default)))
         if not 0 < budget_left < 1:

@@ -7,7 +7,6 @@ a platform's `slo_alerts.windows`), checked on load: no pair may fire on an SLO 
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -28,6 +27,7 @@ __all__ = [
     "error_ratio_threshold",
     "parse_platform_catalogs",
     "recorded_windows",
+    "uncapped",
     "windows_for",
 ]
 
@@ -173,7 +173,7 @@ def catalog_for(period_seconds: int, catalogs: Mapping[int, Catalog] | None = No
     need a faster burn than its counterpart there (`counterpart`: the same tier and windows, not the same
     name) asks for takes that pair's factor. (The 1d catalog's shares are a day's: rescaled to 6d they paged
     at 72x, so a burn spending the whole budget in 8 hours only opened a ticket; the 7d catalog pages at
-    3.36x.) A share row without a counterpart is refused on the platform file (parse_platform_catalogs)."""
+    3.36x.) A share row without a counterpart is refused at the SLO's period (`uncapped`)."""
     known = builtin_catalogs() if catalogs is None else catalogs
     fitting = [p for p in known if p <= period_seconds]
     if not fitting:
@@ -218,43 +218,29 @@ def _cap(row: BurnWindow, lower: Catalog, upper: Catalog, upper_period: int) -> 
 
 
 def parse_platform_catalogs(raw: Mapping[str, Any], report: Report) -> dict[int, Catalog]:
-    """A platform's catalogs (parse_catalogs), and a report for every budget_share pair that periods between
-    two catalogs (one of them the platform's) would rescale with nothing to cap it: the next longer catalog
-    has no pair of its tier, so a 1d-sized share would page a 6d SLO at 72x. (Only once every row parsed.)"""
-    refused: list[str] = []
+    """A platform's catalogs (parse_catalogs): every row checked, each mistake reported once."""
+    return parse_catalogs(raw, report)
 
-    def noted(path: tuple[str | int, ...], message: str) -> None:
-        refused.append(message)
-        report(path, message)
 
-    own = parse_catalogs(raw, noted)
-    if refused:  # a refused row is left out, which may leave a tier empty: one message per mistake
-        return own
-    keys = {p: str(k) for k in raw if (p := _period_or_none(str(k))) in own}
-    merged = {**builtin_catalogs(), **own}
-    periods = sorted(merged)
-    for low, high in itertools.pairwise(periods):
-        if low not in own and high not in own:
-            continue
-        for row in merged[low]:
-            if row.budget_share is None or counterpart(row, merged[low], merged[high]) is not None:
-                continue
-            between = f"SLOs with a period between {format_duration(low)} and {format_duration(high)}"
-            fix = f"add a {row.tier.value} pair to the {format_duration(high)} catalog, or give this pair a factor"
-            if low in own:
-                index = next(i for i, r in enumerate(raw[keys[low]]) if str(r.get("name")) == row.name)
-                where = f"the {row.long}/{row.short} pair's budget_share"
-                path: tuple[str | int, ...] = (keys[low], index, "budget_share")
-            else:
-                where = f"the built-in {format_duration(low)} catalog's {row.long}/{row.short} pair"
-                path, fix = (keys[high],), f"add a {row.tier.value} pair to this catalog"
-            report(
-                path,
-                f"{where} ({decimal_text(row.budget_share * 100)}% of the budget) has no {row.tier.value} pair in "
-                f"the {format_duration(high)} catalog to cap its factor: {between} would rescale it unbounded "
-                f"({row.factor_text(high)}x near {format_duration(high)}); {fix}",
-            )
-    return own
+def uncapped(period_seconds: int, catalogs: Mapping[int, Catalog]) -> list[str]:
+    """Why `period_seconds`, between two catalogs, cannot be served: a budget_share pair of the lower catalog
+    whose tier the next longer catalog has no pair of, so nothing caps its rescaled factor (a 1d-sized share
+    pages a 6d SLO at 72x). Asked per SLO period, not of the platform: a platform may well turn a tier off for
+    its longer catalogs (tickets only from 2d) as long as no SLO's period falls in between."""
+    fitting = [p for p in catalogs if p <= period_seconds]
+    longer = [p for p in catalogs if p > period_seconds]
+    if not fitting or not longer or max(fitting) == period_seconds:
+        return []
+    low, high = max(fitting), min(longer)
+    return [
+        f"the {format_duration(low)} catalog's {row.long}/{row.short} pair ({decimal_text(row.budget_share * 100)}% "
+        f"of the budget) has no {row.tier.value} pair in the {format_duration(high)} catalog to cap its factor, "
+        f"and a period between them rescales it (up to {row.factor_text(high)}x near {format_duration(high)}); "
+        f"use a period of a catalog ({format_duration(low)} or {format_duration(high)}), or add a {row.tier.value} "
+        f"pair to the platform's {format_duration(high)} catalog"
+        for row in catalogs[low]
+        if row.budget_share is not None and counterpart(row, catalogs[low], catalogs[high]) is None
+    ]
 
 
 def _period_or_none(text: str) -> int | None:
