@@ -168,10 +168,11 @@ def test_alerts_on_one_signal_share_a_panel_and_each_signal_has_its_own(fleet: C
 
 
 def test_a_date_unit_plots_the_seconds_timestamp_as_grafanas_milliseconds(fleet: Compilation) -> None:
+    """The soonest certificate, as the within: alerts read it (a sum of timestamps is no date)."""
     path = names.grafana_dashboard_path("web", "shop", names.SERVICE_DASHBOARD)
     cert = next(p for p in all_panels(dashboards(fleet)[path]) if p.get("title") == "cert")
     assert cert["fieldConfig"]["defaults"]["unit"] == "dateTimeAsIso"
-    assert [t["expr"] for t in cert["targets"]] == ["(sum(probe_ssl_earliest_cert_expiry{})) * 1000"]
+    assert [t["expr"] for t in cert["targets"]] == ["min(probe_ssl_earliest_cert_expiry{}) * 1000"]
 
 
 def test_the_threshold_panels_pass_the_grafana_json_schemas(fleet: Compilation) -> None:

@@ -110,9 +110,10 @@ _SHARES = ("percent", "percentunit")  # a share adds up to nothing across instan
 
 
 def default_aggregation(name: str, metric: str, mtype: MetricType, unit: str = "") -> Aggregation:
-    """Counters and histograms add up; a gauge adds up unless it is a timestamp, a ratio, a share (percent) or
-    a saturation."""
-    if mtype is MetricType.GAUGE and (name in SATURATION or metric.endswith(_MAX_SUFFIXES) or unit in _SHARES):
+    """Counters and histograms add up; a gauge adds up unless it is a timestamp (by name or date unit), a
+    ratio, a share (percent) or a saturation."""
+    timestamp = metric.endswith(_MAX_SUFFIXES) or unit.startswith("dateTime")
+    if mtype is MetricType.GAUGE and (name in SATURATION or timestamp or unit in _SHARES):
         return Aggregation.MAX
     return Aggregation.SUM
 

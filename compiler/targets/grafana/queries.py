@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 from compiler import conventions as names
-from compiler.model import queries
+from compiler.model import queries, timestamps
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
@@ -131,10 +131,15 @@ def metric_queries(metric: Metric) -> list[tuple[str, str]]:
     """(legend, expression) pairs for a business metric: quantiles for histograms, one line otherwise."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None:
         return [(f"p{percent_label(q)}", quantile(metric, q)) for q in QUANTILES]
-    if metric.unit.startswith("dateTime"):
-        # Grafana's date units read epoch milliseconds; a Prometheus timestamp is in seconds (1970 otherwise)
-        return [(metric.title or metric.name, f"({value(metric)}) * 1000")]
     return [(metric.title or metric.name, value(metric))]
+
+
+def timestamp_ms(metric: Metric, aggregation: str) -> str:
+    """A timestamp gauge's series combined with `aggregation`, in the epoch milliseconds Grafana's date units
+    read: a Prometheus timestamp is in seconds (1970 otherwise), one declared `unit: ms` already is."""
+    inner = metric.selector.render() if metric.selector is not None else value(metric)
+    combined = f"{aggregation}({inner})"
+    return combined if timestamps.scale(metric) == 1000 else f"{combined} * 1000"
 
 
 def percent_label(q: str) -> str:

@@ -15,14 +15,14 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.types import AlertKind, Metric, MetricType, Platform, Service, SliKind, Slo
-from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration
+from compiler.model.types import AlertKind, Platform, Service, SliKind, Slo
+from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
 from compiler.targets.grafana import groups
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.business import business_panels, slo_lines, slo_lines_text
 from compiler.targets.grafana.group_panels import group_table
 from compiler.targets.grafana.panels import (
-    BLUE,
     GREEN,
     ORANGE,
     RED,
@@ -82,7 +82,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
         _add(dashboard, names.slo_panel_id(i, SLO_ROW_OFFSET), title, _slo_panels(service, i, slo, runbooks))
     _add(dashboard, RED_ROW, "Requests, errors, latency", _red_panels(service, runbooks))
     _add(dashboard, SATURATION_ROW, "Saturation", _saturation_panels(service, runbooks))
-    _add(dashboard, BUSINESS_ROW, "Business metrics", _business_panels(service, runbooks))
+    _add(dashboard, BUSINESS_ROW, "Business metrics", business_panels(service, runbooks))
     _add(dashboard, THRESHOLD_ROW, "Threshold alerts", threshold_panels(service, runbooks))
     return dashboard.build()
 
@@ -306,13 +306,9 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
         )
     elif latency is not None:
         lines = _key_lines(service, AlertKind.LATENCY_P99)
-        slo_lines = [
-            Line(float(s.sli.threshold_seconds), BLUE)
-            for s in service.slos
-            if s.sli.latency is not None and s.sli.threshold_seconds is not None
-        ]
+        slos = slo_lines(service, latency)  # only the SLOs on this histogram: another's are on its own panel
         note = f" p99 alert thresholds: {_thresholds_text(lines, 's')}." if lines else ""
-        note += f" Latency SLO thresholds (blue): {_thresholds_text(slo_lines, 's')}." if slo_lines else ""
+        note += f" Latency SLO thresholds (blue): {slo_lines_text(slos)}." if slos else ""
         specs.append(
             (
                 12,
@@ -320,7 +316,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 "Request latency quantiles." + note,
                 "s",
                 [Query(f"p{q.percent_label(x)}", q.quantile(latency, x)) for x in q.QUANTILES],
-                lines + slo_lines,
+                lines + slos,
             )
         )
     # Instances are the scrape targets (`targets:`); a service nothing scrapes shows only its versions.
@@ -381,30 +377,6 @@ def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> lis
             )
         )
     return panels
-
-
-def _business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
-    business = [m for m in service.metrics if m.is_business]
-    return [
-        timeseries_panel(
-            (pid := names.business_panel_id(i, len(service.slos))),
-            metric.title or metric.name,
-            f"Business metric {metric.name} ({metric.type.value}).{threshold_note(service, metric.name)}",
-            _unit(metric),
-            [Query(legend, expr) for legend, expr in q.metric_queries(metric)],
-            8,
-            links=runbooks.get(pid, ()),
-        )
-        for i, metric in enumerate(business)
-    ]
-
-
-def _unit(metric: Metric) -> str:
-    """A business metric's panel unit: its own, but seconds for a histogram's quantiles, which are recorded in
-    seconds whatever time unit the histogram declares (queries.quantile)."""
-    if metric.type is MetricType.HISTOGRAM and metric.selector is not None and metric.unit in HISTOGRAM_SECONDS:
-        return "s"
-    return metric.unit or {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]
 
 
 def _counted(slo: Slo) -> str:
