@@ -95,7 +95,7 @@ def _unit(path: Path, depth: dict[str, int]) -> Path:
 
 
 def _dependents(data: dict[str, Any], units: set[Path]) -> set[Path]:
-    """SLOs whose SLI names a metric that was removed: they would report it as undefined."""
+    """SLOs and threshold alerts that name a metric that was removed: they would report it as undefined."""
     gone = {str(u[1]) for u in units if len(u) == 2 and u[0] == "metrics"}
     if ("metrics",) in units:
         gone.add("*")  # every metric
@@ -108,6 +108,11 @@ def _dependents(data: dict[str, Any], units: set[Path]) -> set[Path]:
         names = {v for v in sli.values() if isinstance(v, str)} if isinstance(sli, dict) else set()
         if ("*" in gone and names) or names & gone:
             out.add(("slos", i))
+    alerts = data.get("threshold_alerts")
+    for i, alert in enumerate(alerts if isinstance(alerts, list) else []):
+        metric = alert.get("metric") if isinstance(alert, dict) else None
+        if isinstance(metric, str) and ("*" in gone or metric in gone):
+            out.add(("threshold_alerts", i))
     if "*" in gone or gone & {"requests", "errors", "latency", "cpu", "memory", "disk", "build_info"}:
         out.add(("alerts",))  # key alerts read the well-known metrics
     return out

@@ -18,6 +18,7 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.types import AlertKind, Platform, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
+from compiler.targets import markdown
 from compiler.targets.grafana import groups
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.business import business_panels, slo_lines, slo_lines_text
@@ -145,7 +146,7 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef], url
     team = platform.team(service.team)
     lines = [f"**{service.name}**, owned by team **{service.team}**.", ""]
     if service.description:
-        lines += [service.description, ""]
+        lines += [markdown.text(service.description), ""]
     all_links = [*service.links, *((f"team {n}", u) for n, u in (team.links if team else ()))]
     if all_links:
         lines += ["Links: " + " · ".join(f"[{n}]({u})" for n, u in all_links), ""]
@@ -182,12 +183,13 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             0, Query(groups.legend(slo, f"SLI over {current.long}"), q.sli(service, slo, current.long_seconds))
         )
     burn_id = names.slo_panel_id(index, BURN_OFFSET)
+    about = markdown.text(slo.description)  # Grafana renders a panel description as markdown
     grouped = [group_table(service, index, slo)] if slo.by else []
     return [
         timeseries_panel(
             names.slo_panel_id(index, SLI_OFFSET),
             "SLI vs objective",
-            f"Share of good {_counted(slo)} against the {figures.objective}% objective. {slo.description}".strip(),
+            f"Share of good {_counted(slo)} against the {figures.objective}% objective. {about}".strip(),
             "percentunit",
             sli_queries,
             7,

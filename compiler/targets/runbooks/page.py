@@ -13,6 +13,7 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.types import Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
+from compiler.targets import markdown
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
 from compiler.targets.runbooks import threshold_page
@@ -61,7 +62,7 @@ class _Common(NamedTuple):
 
 def _common(fleet: Fleet, service: Service) -> _Common:
     texts = slo_texts(service)
-    intro = f"\n{service.description}\n" if service.description else ""
+    intro = f"\n{markdown.text(service.description)}\n" if service.description else ""
     return _Common(
         intro + "\n## Meaning\n",
         texts,

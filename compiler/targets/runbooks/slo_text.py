@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets import markdown
 from compiler.targets.runbooks.diagnosis import Query, closing_queries
 from compiler.targets.runbooks.groups import group_note
 from compiler.targets.runbooks.impact import budget_line
@@ -52,7 +53,7 @@ def _meaning_head(slo: Slo) -> list[str]:
         f"{format_duration(slo.period_seconds)} (error budget {budget}%)."
     ]
     if slo.description:
-        out += ["", slo.description]
+        out += ["", markdown.text(slo.description)]
     out += group_note(slo)
     out.append("")
     return out

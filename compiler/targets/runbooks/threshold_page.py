@@ -10,6 +10,7 @@ from compiler.model.alerts import AlertDef
 from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
+from compiler.targets import markdown
 
 Query = tuple[str, str]
 
@@ -36,7 +37,7 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
         f"held for {hold}. Tier: {alert.tier.value}."
     ]
     if alert.description:
-        out += ["", alert.description]
+        out += ["", markdown.text(alert.description)]
     missing = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
     if alert.missing_fires:
         out += [

@@ -1,0 +1,34 @@
+"""Spec free text written into markdown (the dashboard's About panel and panel descriptions, runbook pages),
+shown as the text it is.
+
+A description is prose, not markup: `# Heading` on a line of its own added headings to every runbook
+page, a `|` cut a table cell, `<b>` or `[x](...)` became HTML and links. Each markdown metacharacter is
+backslash-escaped (CommonMark and Grafana's renderer read `\\*` as `*`); line breaks are kept, and a line
+that would open a block (heading, quote, list, setext underline, indented code) has its marker escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Inline markup: emphasis, code, links and images, HTML, table cells, strikethrough; `&` only where it
+# would start an entity (`&amp;`, `&#36;`), `>` only where it opens a quote (a line's start, _BLOCK).
+_INLINE = re.compile(r"([\\`*_\[\]<|~]|&(?=#?\w+;))")
+# After the inline escapes: what opens a block at the start of a line (an ordered list marker's `.`/`)`)
+_BLOCK = re.compile(r"^([#>+=-]|\d{1,9}(?=[.)]))")
+
+
+def text(source: str) -> str:
+    """`source` escaped so that markdown shows it as written."""
+    return "\n".join(_line(line) for line in source.split("\n"))
+
+
+def _line(line: str) -> str:
+    line = _INLINE.sub(r"\\\1", line.strip())
+    found = _BLOCK.match(line)
+    if found is None:
+        return line
+    if found.group().isdigit():  # `1. item`: escape the `.` after the number
+        end = found.end()
+        return f"{line[:end]}\\{line[end:]}"
+    return "\\" + line
