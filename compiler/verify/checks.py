@@ -66,7 +66,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
 
         return add
 
-    _targets(service, ctx, find)
+    _targets(service, ctx, find, declared=doc is not None and isinstance(doc.data, dict) and "targets" in doc.data)
     for metric in service.metrics:
         own = metric.location.file == service.location.file
         found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
@@ -112,16 +112,18 @@ def _count(ctx: Context, expr: str) -> int:
         raise NotPrometheus(f"{ctx.prometheus.url}: /api/v1/query answered with a sample of another shape") from None
 
 
-def _targets(service: Service, ctx: Context, find: Find) -> None:
+def _targets(service: Service, ctx: Context, find: Find, declared: bool) -> None:
+    """`up` of the service's scrape targets: its `targets:` when `declared`, else the selector's target labels."""
     up = queries.up(service)
+    where: Path = ("targets",) if declared else ("selector",)
     try:
         if _count(ctx, f"last_over_time({up}[{ctx.lookback}])"):
             return
     except QueryRejected as exc:
-        find(("selector",), service.location, f"Prometheus rejects {up}: {exc}")
+        find(where, service.location, f"Prometheus rejects {up}: {exc}")
         return
     hints = []
-    for matcher in service.selector:
+    for matcher in service.targets:  # the labels `up` is asked for, not the metrics' own (a selector's grpc_service)
         if matcher.op == "=":
             known = ctx.prometheus.label_values(matcher.label, "up")
             if matcher.value in known:
@@ -132,12 +134,14 @@ def _targets(service: Service, ctx: Context, find: Find) -> None:
                 if close
                 else f"{matcher.label} values on up: {', '.join(repr(k) for k in known[:8]) or 'none'}"
             )
-    if not hints and any(m.op == "=" for m in service.selector):
+    if not hints and any(m.op == "=" for m in service.targets):
         hints.append("each label value is on up, but no target has them all")
     find(
-        ("selector",),
+        where,
         service.location,
-        f"no scrape target matches {up} in the last {ctx.lookback}: the selector is not on `up`"
+        f"no scrape target matches {up} in the last {ctx.lookback}: "
+        + ("the targets: labels are" if declared else "the selector is")
+        + " not on `up`"
         + (f" ({'; '.join(hints)})" if hints else ""),
     )
 

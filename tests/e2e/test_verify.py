@@ -438,3 +438,13 @@ def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path
     # -q: findings only
     result = _obsc("verify", str(tmp_path), "--prometheus", server, "-q")
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_declared_targets_are_checked_on_up_and_found_at_their_line(server: str, tmp_path: Path) -> None:
+    """Found by a hunt (#1's class): the did-you-mean hints read the selector's labels, which are right on `up`
+    here, while the query asked `up` for the declared targets: the finding said neither what nor where."""
+    spec = _specs(tmp_path, job="shop}\ntargets: {job: shopp")
+    (finding,) = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if f.path[0] != "metrics"]
+    assert (finding.path, finding.location.line) == (("targets",), _line(spec, "targets:"))
+    assert 'up{job="shopp"}' in finding.message and "the targets: labels are not on `up`" in finding.message
+    assert finding.message.endswith("(job on up: did you mean 'shop'?)"), finding.message

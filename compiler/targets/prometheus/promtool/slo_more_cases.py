@@ -102,7 +102,8 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     the threshold bucket; a latency SLI with traffic and no bucket fires. SLOs whose series obsc cannot
     write (raw PromQL) have no data in every case. `host`: a raw-counter case to run the scenario with
     traffic in, where its counters allow."""
-    up_labels = satisfy(service.selector)
+    # the alert asks `up` of the scrape targets (queries.up: `targets:`), which need not carry the selector's labels
+    up_labels = satisfy(service.targets)
     if up_labels is None or not rules:
         return Scenarios(host, [], frozenset())
     times = hold_times(max(r.for_seconds for r in rules), step)
@@ -128,7 +129,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
         fed = inputs if host is None else {(s.name, s.labels): s for s in host.series}
-        every = (*fed, (up.name, up.labels))
+        every = (*fed, (up.name, up.labels)) if service.targets else tuple(fed)
         missing = [
             r
             for r in rules
