@@ -296,7 +296,13 @@ def grafana_folder_uid(team: str) -> str:
 
 
 GRAFANA_FLEET_FOLDER_UID = "obsc-fleet"
-RESERVED_TEAMS = frozenset({"fleet"})  # a team's Grafana provider is obsc-<team>: obsc-fleet is the fleet's
+# Team names obsc refuses, with why: a team's Grafana provider is obsc-<team> and its folder is titled <team>.
+RESERVED_TEAMS: dict[str, str] = {
+    # each provider deletes the other's dashboards
+    "fleet": "is taken by obsc's fleet dashboards (Grafana provider obsc-fleet)",
+    # Grafana refuses a folder titled like its root folder, in any letter case (strings.EqualFold)
+    "general": "would title its Grafana folder like Grafana's root folder 'General', which Grafana refuses to create",
+}
 
 
 def business_panel_id(metric_index: int, slo_count: int) -> int:

@@ -28,10 +28,12 @@ def defined_teams(platform: Platform) -> list[str]:
 
 
 def reserved_team_problem(team: str) -> str | None:
-    """A team name obsc's own outputs take: Grafana's provider for the fleet dashboards is `obsc-fleet`, as a
-    team `fleet`'s would be, and each provider deletes the other's dashboards."""
-    if team in conventions.RESERVED_TEAMS:
-        return f"team name {team!r} is taken by obsc's fleet dashboards (Grafana provider obsc-{team}); choose another"
+    """A team name obsc's outputs cannot take: Grafana's provider for the fleet dashboards is `obsc-fleet`, as a
+    team `fleet`'s would be (each provider deletes the other's dashboards); a folder titled `general` is
+    Grafana's root folder's name. Compared ignoring case, as Grafana compares folder titles."""
+    why = conventions.RESERVED_TEAMS.get(team.casefold())
+    if why is not None:
+        return f"team name {team!r} {why}; choose another"
     return None
 
 
