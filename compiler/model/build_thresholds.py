@@ -134,16 +134,22 @@ def build_threshold_alerts(
 ) -> tuple[ThresholdAlert, ...]:
     out: list[ThresholdAlert] = []
     seen: dict[str, int] = {}
-    builtin = builtin_alert_names()
+    # Keyed ignoring case, like the threshold names below: Servicedown.md and ServiceDown.md are one file on a
+    # case-insensitive checkout (macOS, Windows)
+    builtin = {b.casefold(): b for b in builtin_alert_names()}
     for i, raw in enumerate(data.get("threshold_alerts") or []):
         path: Path = ("threshold_alerts", i)
         name = str(raw["name"])
-        if name in builtin:
-            ctx.error(
-                (*path, "name"),
-                f"{name!r} is one of obsc's built-in alert names (its runbook page, routing tests and inhibition "
-                "are obsc's); name the alert after what it measures, e.g. ConsumerLagHigh",
+        taken = builtin.get(name.casefold())
+        if taken is not None:
+            why = (
+                f"{name!r} is one of obsc's built-in alert names (its runbook page, routing tests and inhibition are "
+                "obsc's)"
+                if taken == name
+                else f"{name!r} differs from obsc's built-in alert name {taken!r} only in letter case (their runbook "
+                "files would be one file on a case-insensitive checkout: macOS, Windows)"
             )
+            ctx.error((*path, "name"), f"{why}; name the alert after what it measures, e.g. ConsumerLagHigh")
             continue
         if re.fullmatch(names.WINDOWS_RESERVED, name.lower()):
             ctx.error(
