@@ -91,6 +91,16 @@ def test_the_generated_burn_rate_rule_joins_lanes_and_a_grouped_one_does_not() -
         'and on (service, slo)\nslo:sli_error:ratio_rate5m{service="a",slo="b"} > (14.4 * 0.001)'
     )
     assert joins_lanes([_rule(burn)])
+    # the short window's side as slo.py writes it (over the line, or no ratio): lane_faults.Short reads it
+    short = 'slo:sli_error:ratio_rate5m{service="a",slo="b"}'
+    side = (
+        f"(\n  {short} > (14.4 * 0.001)\n  or\n"
+        '  max without (window) (slo:sli_error:ratio_rate1h{service="a",slo="b"})\n'
+        f"  unless on (service, slo)\n  {short}\n)"
+    )
+    written = burn.replace(f"{short} > (14.4 * 0.001)", side)
+    assert joins_lanes([_rule(written)])
+    assert not joins_lanes([_rule(written.replace("  or\n", "  or vector(1) or\n"))])  # not as written: no
     assert not lane_safe([_rule(burn)])  # a budget rule may not join at all
     assert not joins_lanes([_rule(burn.replace("max without (window)", "max by (service)"))])
     assert not joins_lanes([_rule(burn + " or vector(0)")])

@@ -37,6 +37,19 @@ def test_lanes_share_a_group_only_where_each_lane_fires_as_alone() -> None:
     assert not side_by_side([PAIR], 0, (SHORT, HOUR), [FIRE, ENDED])
 
 
+def test_a_short_window_without_events_shares_no_group_with_a_lane_that_has_some() -> None:
+    """A pair also fires when its short window has no ratio at all (no events: no sign of recovery), but the
+    `unless on (service, slo)` that says so drops the lane label: any lane's short window silences it."""
+    gap = Lane(_State(ratios={HOUR: Decimal("0.0125")}, totals={SHORT: Decimal(0)}), frozenset({"Burn"}), 1800)
+    assert not side_by_side([PAIR], 0, (SHORT, HOUR), [gap, HEALTHY])  # HEALTHY's 5m window would silence gap
+    assert not side_by_side([PAIR], 0, (SHORT, HOUR), [gap, ENDED])
+    quiet = Lane(_State(ratios={HOUR: Decimal("0.005")}, totals={SHORT: Decimal(0)}), frozenset({"Burn"}), 1800)
+    assert side_by_side([PAIR], 0, (SHORT, HOUR), [gap, quiet])  # neither has a 5m ratio: each as alone
+    # a lane without events fires beside one whose short window burns (it would alone too): the fault that
+    # drops the no-events branch shows alone, not side by side
+    assert not side_by_side([PAIR], 0, (SHORT, HOUR), [gap, FIRE])
+
+
 def test_lanes_share_no_group_where_a_busier_lane_would_hide_a_raised_guard() -> None:
     """The fire case holds 1.25x min_bad_events failed events; beside a busy lane, a guard raised by half
     would still be met (by the busy lane) and the fault would go unseen."""

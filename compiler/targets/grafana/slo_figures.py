@@ -93,6 +93,8 @@ def _burn_description(slo: Slo, windows: tuple[BurnWindow, ...]) -> str:
             f"{w.tier.value.capitalize()} when both the {w.long} and {w.short} burn rates exceed "
             f"{w.factor_text(slo.period_seconds)}× (error ratio {threshold})."
         )
-    if not windows:
+    if windows:
+        parts.append("A short window with no events at all is no recovery: the long window decides alone.")
+    else:
         parts.append("This SLO alerts on no burn window; shown is the burn rate over the whole period.")
     return " ".join(parts)

@@ -95,6 +95,7 @@ class _SloText:
     budget: str
     budget_percent: str
     on: str  # `and on (service, slo)`: how a burn alert joins its windows
+    unless: str  # `unless on (service, slo)`: a short window with no value at all
 
 
 def _slo_text(service: Service, slo: Slo) -> _SloText:
@@ -107,6 +108,7 @@ def _slo_text(service: Service, slo: Slo) -> _SloText:
         budget=decimal_text(slo.error_budget),
         budget_percent=_percent(slo.error_budget),
         on=f"and on ({on_labels(slo.by)})",
+        unless=f"unless on ({on_labels(slo.by)})",
     )
 
 
@@ -207,11 +209,9 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         w = alert.window
         numbers = _window_numbers(w, slo.period_seconds, slo.error_budget)
         threshold, on = numbers.threshold, text.on
-        lines = [
-            f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector}) > {threshold}",
-            on,
-            f"{numbers.short_ratio}{selector} > {threshold}",
-        ]
+        long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
+        short = numbers.short_ratio + selector
+        lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:
@@ -238,6 +238,15 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         annotations=_annotations(service, platform, slo, text, alert, numbers),
         source=alert,
     )
+
+
+def _short_window_holds(short: str, threshold: str, long: str, unless: str) -> list[str]:
+    """The short window's side of a burn pair: above the line, or without a value at all. A short window
+    that saw no events (a batch service between its hourly bursts, one request an hour) is no evidence of
+    recovery: without the second branch the pair broke between bursts and the page resolved and fired
+    again every hour of one outage. The long window then decides alone, until healthy events dilute it
+    or the failures age out of it (a pair fires at most its long window after the last event)."""
+    return ["(", f"  {short} > {threshold}", "  or", f"  {long}", f"  {unless}", f"  {short}", ")"]
 
 
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:
@@ -296,7 +305,8 @@ def _annotations(
         summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {long})"
         description = (
             f"{tmpl.PERCENT} of {slo.name} events failed over the last {long}, and the last {numbers.short} is "
-            f"above the line too: {line} is {factor}x the {budget} error budget of the {objective} objective. "
+            f"above the line too (or saw no events): {line} is {factor}x the {budget} error budget of the "
+            f"{objective} objective. "
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
         if slo.min_bad_events > 0:

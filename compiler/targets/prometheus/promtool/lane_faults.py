@@ -2,7 +2,9 @@
 
 A budget alert reads its own lane only. A burn-rate alert compares its lane's long window, but joins its short
 window and traffic guard `and on (service, slo)`, where the lane label is dropped: it fires in a lane whose
-long window is over the line when any lane's short window and any lane's guard hold. So two checks:
+long window is over the line when any lane's short window and any lane's guard hold. The short window also
+holds when it has no ratio (`or` the long window `unless on (service, slo)` the short one): side by side,
+only when no lane's short window has one. So two checks:
 
 - every lane fires side by side as it does alone (the expected alerts stay right), and
 - every fault the mutation sweep makes in one rule (a threshold raised by half or lowered by 40%, a
@@ -38,13 +40,28 @@ class Burn(NamedTuple):
     line: float  # the error-ratio line both windows compare with
 
 
+class Short(NamedTuple):
+    """The short window's side, `over or (branch unless on (service, slo) present)`, per lane: the short
+    window over the line; the branch's series (the long window) present; the short window present."""
+
+    over: Verdicts
+    branch: Verdicts
+    present: Verdicts
+
+    def alone(self) -> Verdicts:
+        return [o or (b and not p) for o, b, p in zip(self.over, self.branch, self.present, strict=True)]
+
+    def together(self) -> bool:
+        return any(self.over) or (any(self.branch) and not any(self.present))
+
+
 def side_by_side(burns: Sequence[Burn], needed: float, windows: Sequence[int], lanes: Sequence[Lane]) -> bool:
     """Whether `lanes` can share a test group. `needed`: min_bad_events (0: no guard); `windows`: every window
     the SLO records (what a swapped window reads instead)."""
     for rule in burns:
         long, short, guard = _variants(rule, needed, windows, [lane.state for lane in lanes])
         base = (long[0], short[0], guard[0])
-        expected = [a and b and c for a, b, c in zip(*base, strict=True)]
+        expected = _alone(*base)
         if _together(*base) != expected:
             return False
         shows = [rule.alert in lane.asks and lane.last >= rule.for_seconds for lane in lanes]
@@ -52,39 +69,53 @@ def side_by_side(burns: Sequence[Burn], needed: float, windows: Sequence[int], l
         faults += [(base[0], x, base[2]) for x in short[1:]]
         faults += [(base[0], base[1], x) for x in guard[1:]]
         for fault in faults:
-            alone = [a and b and c for a, b, c in zip(*fault, strict=True)]
+            alone = _alone(*fault)
             caught_alone = any(s and a != e for s, a, e in zip(shows, alone, expected, strict=True))
             if caught_alone and _together(*fault) == expected:
                 return False  # (a fault caught alone is asked about in the group: the group asks what its lanes do)
     return True
 
 
-def _together(long: Verdicts, short: Verdicts, guard: Verdicts) -> Verdicts:
+def _alone(long: Verdicts, short: Short, guard: Verdicts) -> Verdicts:
+    return [a and b and c for a, b, c in zip(long, short.alone(), guard, strict=True)]
+
+
+def _together(long: Verdicts, short: Short, guard: Verdicts) -> Verdicts:
     """Each lane's verdict side by side: its own long window, any lane's short window and guard."""
-    joined = any(short) and any(guard)
+    joined = short.together() and any(guard)
     return [held and joined for held in long]
 
 
 def _variants(
     rule: Burn, needed: float, windows: Sequence[int], states: list[_State]
-) -> tuple[list[Verdicts], list[Verdicts], list[Verdicts]]:
+) -> tuple[list[Verdicts], list[Short], list[Verdicts]]:
     """Per operand (long window, short window, guard): its verdict per lane as written, then under each fault."""
 
-    def ratio(seconds: int) -> list[float]:
-        return [s.window(seconds)[3] for s in states]
+    def ratio(seconds: int) -> list[float | None]:
+        return [s.window(seconds)[3] if s.fed(seconds) else None for s in states]  # None: no ratio
+
+    def present(seconds: int) -> Verdicts:
+        return [s.fed(seconds) for s in states]
 
     def compared(seconds: int) -> Iterator[Verdicts]:
         values = ratio(seconds)
         for factor in (1.0, *_FAULTS):
-            yield [v > rule.line * factor for v in values]
-        yield [v < rule.line for v in values]  # flipped
+            yield [v is not None and v > rule.line * factor for v in values]
+        yield [v is not None and v < rule.line for v in values]  # flipped
         for other in windows:
             if other != seconds:
-                yield [v > rule.line for v in ratio(other)]  # read as another window
+                yield [v is not None and v > rule.line for v in ratio(other)]  # read as another window
 
-    everyone = [True] * len(states)
+    everyone, nobody = [True] * len(states), [False] * len(states)
+    others = [w for w in windows if w != rule.short_seconds]
     long = list(compared(rule.long_seconds))
-    short = [*compared(rule.short_seconds), everyone]  # dropped
+    branch, shown = present(rule.long_seconds), present(rule.short_seconds)
+    over = list(compared(rule.short_seconds))
+    short = [Short(x, branch, shown) for x in over]
+    short += [Short(over[0], present(w), shown) for w in windows if w != rule.long_seconds]  # branch swapped
+    short += [Short(over[0], branch, present(w)) for w in others]  # the short window `unless` reads, swapped
+    short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped
+    short.append(Short(everyone, branch, shown))  # the short side dropped
     if not needed:
         return long, short, [everyone]
     events = [s.window(rule.long_seconds)[2] * rule.long_seconds for s in states]

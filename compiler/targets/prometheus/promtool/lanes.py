@@ -31,8 +31,47 @@ def lane_safe(rules: list[Rule]) -> bool:
 
 def joins_lanes(rules: list[Rule]) -> bool:
     """Whether each of the burn-rate `rules` keeps the labels of its left-hand side and joins the rest only as a
-    filter (`and on (...)`): then a lane fires when its own left side holds and any lane's right sides do."""
-    return not any(_has_set_op(r.expr) or _drops_labels(r.expr, filter_joins=True) for r in rules)
+    filter (`and on (...)`): then a lane fires when its own left side holds and any lane's right sides do. The
+    short window's side that slo.py writes (over the line, or no ratio at all) is such a right side:
+    lane_faults.Short says how it reads side by side."""
+    for rule in rules:
+        expr = _short_side_read(rule.expr)
+        if _has_set_op(expr) or _drops_labels(expr, filter_joins=True):
+            return False
+    return True
+
+
+def _short_side_read(expr: str) -> str:
+    """`expr` with each short-window side exactly as slo.py writes it, seven lines:
+    `(`, `  S > T`, `  or`, `  max without (window) (L)`, `  unless on (...)`, `  S`, `)`, read as `S > T`."""
+    lines = expr.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        side = lines[i : i + 7]
+        if len(side) == 7 and side[0] == "(" and side[6] == ")" and _is_short_side(side):
+            out.append(side[1].strip())
+            i += 7
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
+def _is_short_side(side: list[str]) -> bool:
+    over, either, branch, unless, short = (line.removeprefix("  ") for line in side[1:6])
+    name, _, line = over.partition(" > ")
+    return (
+        bool(line)
+        and name == short
+        and either == "or"
+        and branch.startswith("max without (window) (")
+        and branch.endswith(")")
+        and unless.startswith("unless on (")
+        and unless.endswith(")")
+        and not _has_set_op(name + line + branch[len("max without (window) (") : -1])
+        and "(" not in unless[len("unless on (") : -1]
+    )
 
 
 def _drops_labels(expr: str, filter_joins: bool) -> bool:

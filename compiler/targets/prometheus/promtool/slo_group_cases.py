@@ -2,8 +2,9 @@
 
 Each burn pair: group `a` burns while `b` stays under the line, and only `a`'s alert fires, with
 its label; `a`'s long window and `b`'s short window burning fire nothing (the windows are joined per
-group); `a` burning with too few failed events stays quiet even though `b` has plenty (the
-min_bad_events guard is per group). Then the budget: `a` spent, `b` not, only `a` is exhausted.
+group), nor does `b`'s busy short window stop `a` firing when `a`'s own has no events; `a` burning
+with too few failed events stays quiet even though `b` has plenty (the min_bad_events guard is per
+group). Then the budget: `a` spent, `b` not, only `a` is exhausted.
 Predictions come from the same oracle as slo_cases.py, once per group.
 """
 
@@ -104,6 +105,16 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                     _pair_state(w, line * _BELOW, line * _ABOVE, busy),
                 ),
                 at,
+                alert_of(w),
+            )
+            gap = _pair_state(w, line * _ABOVE, line * _ABOVE, busy)
+            del gap.ratios[w.short_seconds]
+            gap.totals[w.short_seconds] = Decimal(0)
+            add(
+                f"{where} group a's {w.long} burning with no events in its {w.short} fires: b's busy {w.short} "
+                "is no recovery of a",
+                (gap, quiet),
+                hold_times(w.for_seconds, step),
                 alert_of(w),
             )
         if slo.min_bad_events > 0:

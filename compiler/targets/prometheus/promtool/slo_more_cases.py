@@ -371,14 +371,22 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     coarse_fed = any(tiers.is_coarse(w.long_seconds) for w in (a, b))
     returning = back // step if back_too else end + 1
 
+    def fed(seconds: int) -> bool:
+        """Whether a window has a ratio: fed with events (at `high`, or 0 for the two short windows)."""
+        in_coarse = tiers.is_coarse(seconds) and coarse_fed
+        return seconds in (a.short_seconds, b.short_seconds, a.long_seconds, b.long_seconds) or in_coarse
+
     def burns(seconds: int) -> list[bool]:
         """Whether a window is at `high` at each step (else 0, or not fed at all)."""
         if seconds == a.short_seconds:
             return [i < after or i >= returning for i in range(end + 1)]
         if seconds == b.short_seconds:
             return [after <= i < returning for i in range(end + 1)]
-        fed = seconds in (a.long_seconds, b.long_seconds) or (tiers.is_coarse(seconds) and coarse_fed)
-        return [fed] * (end + 1)
+        return [fed(seconds)] * (end + 1)
+
+    def short_holds(seconds: int) -> list[bool]:
+        """A pair's short window over the line, or without a ratio (no events: see slo.py)."""
+        return burns(seconds) if fed(seconds) else [True] * (end + 1)
 
     # Every pair of the tier, not only these two: a third one may read windows this case burns (its short window
     # one of their long ones). Each fires from its own condition, `for` and (derived) keep_firing_for; promtool
@@ -390,7 +398,7 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
         guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
         over = value > line and guarded
-        holds = [over and x and y for x, y in zip(burns(w.long_seconds), burns(w.short_seconds), strict=True)]
+        holds = [over and x and y for x, y in zip(burns(w.long_seconds), short_holds(w.short_seconds), strict=True)]
         fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
         states.append((firing(rule, value, group=group), fires))
     times = (start, switch, taken_at, back, returned_at) if back_too else (start, switch, taken_at)

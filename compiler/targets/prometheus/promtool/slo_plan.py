@@ -1,7 +1,8 @@
 """What an SLO's burn-rate and budget alert cases feed and expect, in numbers (a `Plan`), and the oracle
 that predicts the alerts: threshold = factor × budget, both windows, the traffic guard, not the PromQL.
 
-Per window pair: both windows at 1.25x the line fire; a burst that ended (short window back to 0.8x) and a
+Per window pair: both windows at 1.25x the line fire, and so does the long window at 1.25x with no events
+in the short one (between a batch service's bursts); a burst that ended (short window back to 0.8x) and a
 fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy traffic, too
 few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
 share a test group (slo_state.py); parts may run side by side in lanes where no alert and no fault a part
@@ -94,7 +95,7 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if w is not None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
-        if not (long > threshold and state.window(w.short_seconds)[3] > threshold):
+        if not (long > threshold and state.fed(w.long_seconds) and short_holds(state, w, threshold)):
             return None
         if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
             return None
@@ -103,6 +104,11 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if alert.budget == "low":
         return remaining if remaining < lines.budget_left and remaining > 0 else None
     return remaining if remaining <= 0 else None
+
+
+def short_holds(state: _State, w: BurnWindow, threshold: float) -> bool:
+    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery)."""
+    return not state.fed(w.short_seconds) or state.window(w.short_seconds)[3] > threshold
 
 
 @functools.lru_cache(maxsize=4096)
@@ -263,6 +269,11 @@ def plan(shape: Shape) -> Plan:
         add(f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet", ended, [at], alert_of(w))
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
+        gap = _pair_state(w, line * _ABOVE, line * _ABOVE, busy)
+        del gap.ratios[w.short_seconds]
+        gap.totals[w.short_seconds] = Decimal(0)  # claims the window: no state joined with this one feeds it
+        title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts) fires"
+        add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
     # every factor over 1): then half of what that line allows, so the budget alerts stay quiet too.
@@ -301,7 +312,7 @@ def plan(shape: Shape) -> Plan:
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
-        state = join(p[1] for p in joined)
+        state = _calm_windows(join(p[1] for p in joined), shape)
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
@@ -343,6 +354,16 @@ def plan(shape: Shape) -> Plan:
         else:
             home.append(part)
     return Plan(tuple(_fed_until_last(g, shape) for g in groups), read)
+
+
+def _calm_windows(state: _State, shape: Shape) -> _State:
+    """`state` with every fast window it leaves alone fed with healthy events: no case but a gap's (which sets
+    its short window to no events) has a pair whose short window reads "no events, no recovery", and cases run
+    side by side as before (a window one lane feeds and another not would tell the lanes apart)."""
+    for seconds in shape.recorded:
+        if not recording_tiers().is_coarse(seconds) and seconds not in state.totals and not state.ratios.get(seconds):
+            state.totals[seconds] = state.total
+    return state
 
 
 def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:

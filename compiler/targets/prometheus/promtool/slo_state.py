@@ -49,6 +49,14 @@ class _State:
             known = self._windows[seconds] = (total, *_numbers(ratio, total))
         return known
 
+    def fed(self, seconds: int) -> bool:
+        """Whether the window's ratio has a value: `rates` feeds it, with events. A window the state leaves
+        alone, or sets to no events (a total of 0), has none; a burn pair reads its short window so as
+        "no evidence of recovery" (slo.py)."""
+        if _is_coarse(seconds):
+            return bool(self.coarse or _COARSE in self.totals) and self.totals.get(_COARSE, self.total) > 0
+        return bool(self.ratios.get(seconds) or seconds in self.totals) and self.totals.get(seconds, self.total) > 0
+
     def total_of(self, seconds: int) -> Decimal:
         return self.window(seconds)[0]
 
@@ -89,7 +97,7 @@ def _numbers(ratio: Decimal, total: Decimal) -> tuple[Decimal, float, float]:
     the ratio rule's value, the input bad rate over the input total rate as promtool reads them."""
     bad = _bad(ratio, total)
     bad_read = float(decimal_text(bad))
-    return bad, bad_read, bad_read / float(decimal_text(total))
+    return bad, bad_read, bad_read / float(decimal_text(total)) if total else 0.0  # no events: not fed
 
 
 @functools.lru_cache(maxsize=4096)
@@ -112,23 +120,23 @@ def rates(
     slices: bool = False,
     counted: tuple[int, ...] = (),
 ) -> Rates:
-    """The values of the bad and total rates of every window (of `recorded`) the state sets; a window with no
-    errors and default traffic is left out (absent and 0 make no alert fire either way, and the files stay
-    small). Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py).
+    """The values of the bad and total rates of every window (of `recorded`) the state sets (`_State.fed`); a
+    window with no errors and default traffic is left out (the files stay small), as is one set to no events:
+    either has no ratio. Names, no: a plan's states are shared by every SLO of its shape (slo_plan.py).
 
     `slices`: a time-slice SLI, whose windows record their share of bad slices (the state's ratio) and derive
     their totals; the state's traffic is then slices a second, and each window of `counted` (its min_bad_events
     guard) is fed its count of bad slices, its bad rate times its seconds."""
     out = []
-    ratios, totals = state.ratios, state.totals
+    ratios = state.ratios
     for seconds in recorded:
-        if not _is_coarse(seconds) and (ratios.get(seconds) or seconds in totals):
+        if not _is_coarse(seconds) and state.fed(seconds):
             events, bad = state.window(seconds)[:2]
             if slices:
                 out.append((seconds, _constant(ratios.get(seconds, _ZERO), samples), "", ""))
             else:
                 out.append((seconds, _constant(bad, samples), _constant(events, samples), ""))
-    if state.coarse or _COARSE in totals:
+    if state.fed(period):
         events, bad = state.window(period)[:2]  # any coarse window
         if slices:
             out.append((_COARSE, _constant(state.coarse, samples), "", ""))

@@ -1,0 +1,147 @@
+"""A burn pair's short window with no events is no recovery (found by an SLO hunt, slo3 #3), and how long each
+tier keeps firing after a real one (slo3 #7).
+
+A batch service (100 requests at minute 0 of each hour) or a trickle (1 request an hour) that fails every
+request had its page fire, resolve and fire again every hour: between bursts the short window (5m, 30m) saw
+no events, its ratio had no value, so the pair's condition broke for longer than its keep_firing_for. Now the
+short window holds when it has no ratio at all, and the long window decides alone. Raw counters sampled and
+evaluated every minute on a 99.9% / 30d SLO (the built-in catalog: 14.4x 1h/5m, 6x 6h/30m, 3x 1d/2h,
+1x 3d/6h); the expected minutes are worked out in the comments.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from tests.promtool_helpers import promtool_report
+
+SPEC = """apiVersion: obsc/v1
+service: stone
+team: quarry
+selector: {job: stone}
+metrics: {reqs: rpc_calls_total, fails: 'rpc_calls_total{outcome="fail"}'}
+alerts: {error_rate: false, traffic_anomaly: false, traffic_milestone: false, service_down: false}
+slos: [{name: avail, objective: 99.9, sli: {errors: fails, total: reqs}}]
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+PAIRS = ("fast", "medium", "slow", "slowest")
+
+
+def _firing(tmp_path: Path, total: list[int], failed: list[int], watched: range) -> dict[str, list[int]]:
+    """Burn pair → the minutes of `watched` it fires in, for counters with these values at each minute."""
+    (tmp_path / "stone.yaml").write_text(SPEC)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    path = names.prometheus_rules_path("stone")
+    (tmp_path / "rules.yaml").write_text(next(a.content for a in bundle.artifacts if a.path == path))
+    series = {
+        'up{job="stone"}': f"1x{len(total)}",
+        'rpc_calls_total{job="stone"}': " ".join(map(str, total)),
+        'rpc_calls_total{job="stone",outcome="fail"}': " ".join(map(str, failed)),
+    }
+    # each check expects -1: promtool's report says what each pair gave instead (1 firing, 0 not)
+    checks = [
+        {
+            "expr": f'count(ALERTS{{alertstate="firing",slo="avail",burn_window="{pair}"}}) or vector(0)',
+            "eval_time": f"{minute}m",
+            "exp_samples": [{"labels": "{}", "value": -1}],
+        }
+        for pair in PAIRS
+        for minute in watched
+    ]
+    order = [f"obsc-stone-{g}" for g in ("slo", "key", "coarse")]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
+    got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
+    assert len(got) == len(checks), report[-3000:]
+    out: dict[str, list[int]] = {pair: [] for pair in PAIRS}
+    for pair, at, value in got:
+        if float(value):
+            out[pair].append(_minutes(at))
+    return out
+
+
+def _minutes(text: str) -> int:
+    """`7h3m`, `7h`, `59m` → minutes."""
+    hours, _, rest = text.partition("h") if "h" in text else ("0", "", text)
+    return int(hours) * 60 + int(rest.rstrip("m") or 0)
+
+
+def _episodes(*minutes: list[int], step: int = 1) -> list[tuple[int, int]]:
+    """(first, last) minute of each run of minutes checked `step` apart in which any of the pairs fires."""
+    runs: list[tuple[int, int]] = []
+    for minute in sorted(set().union(*minutes)):
+        if runs and runs[-1][1] == minute - step:
+            runs[-1] = (runs[-1][0], minute)
+        else:
+            runs.append((minute, minute))
+    return runs
+
+
+def _counters(per_minute: list[int]) -> list[int]:
+    """Counter values (from 0) of these events in each minute."""
+    out, count = [], 0
+    for events in per_minute:
+        count += events
+        out.append(count)
+    return out
+
+
+def test_an_hourly_batch_that_fails_every_request_pages_once(tmp_path: Path) -> None:
+    minutes = 12 * 60
+    batch = [100 if m % 60 == 1 else 0 for m in range(minutes)]  # 100 requests in the first minute of each hour
+    failing = [events if m >= 3 * 60 else 0 for m, events in enumerate(batch)]  # every one fails from 3h on
+    fired = _firing(tmp_path, _counters(batch), _counters(failing), range(3 * 60, minutes, 5))
+    # Both page pairs fire from the first failing batch on: the 5m window (30m for the medium pair) has no events
+    # 55 minutes of each hour, when the 1h and 6h windows still hold failing batches only. Before the fix the
+    # page resolved at 3h35 and fired again at 4h05, every hour: seven pages, each resolve a false recovery.
+    page = _episodes(fired["fast"], fired["medium"], step=5)
+    assert page == [(3 * 60 + 5, minutes - 5)], page
+    tickets = _episodes(fired["slow"], fired["slowest"], step=5)
+    assert len(tickets) == 1 and tickets[0][1] == minutes - 5, tickets
+
+
+def test_one_failing_request_an_hour_pages_once(tmp_path: Path) -> None:
+    minutes = 12 * 60
+    trickle = [1 if m % 60 == 1 else 0 for m in range(minutes)]
+    failing = [events if m >= 3 * 60 else 0 for m, events in enumerate(trickle)]
+    fired = _firing(tmp_path, _counters(trickle), _counters(failing), range(3 * 60, minutes, 5))
+    # The 6h window holds 3 failures (min_bad_events) after the batch of 5h01; the medium pair fires after its
+    # `for: 15m` and stays up: its 30m window has no events 29 minutes of each hour (before: up 5h22 to 5h38,
+    # silent until 6h21, and so on). The 1h window never holds 3 failures: the fast pair never fires.
+    assert fired["fast"] == []
+    page = _episodes(fired["medium"], step=5)
+    assert len(page) == 1 and page[0][0] <= 5 * 60 + 30 and page[0][1] == minutes - 5, page
+
+
+def test_a_real_recovery_resolves_as_before_and_each_tier_keeps_firing_its_documented_time(tmp_path: Path) -> None:
+    minutes = 9 * 60 + 30
+    busy = [600] * minutes  # 10 req/s
+    outage = [600 if 2 * 60 < m <= 2 * 60 + 20 else 0 for m in range(minutes)]  # every request fails 2h00-2h20
+    fired = _firing(tmp_path, _counters(busy), _counters(outage), range(115, minutes))
+    # Healthy traffic after 2h20 fills every short window with good events: the new branch never applies, and
+    # each pair stops as before. The fast pair's condition breaks at 2h25 (its 5m window is clean), kept 15m: up
+    # until 2h39. The medium pair's breaks at 2h50 (its 30m window is clean), kept 2m: up until 2h51, so the page
+    # resolves 32 minutes after users stopped failing. Each ticket pair's short window
+    # holds the outage until it ages out of it, 2h (slow) and 6h (slowest) after 2h20, then the coarse tier's 5m
+    # grid and the 5m keep_firing_for: resolved at 4h25 and 8h25. The README's "Timing" states these.
+    assert _episodes(fired["fast"]) == [(2 * 60 + 3, 2 * 60 + 39)]
+    assert _episodes(fired["medium"]) == [(2 * 60 + 16, 2 * 60 + 51)]
+    assert _episodes(fired["fast"], fired["medium"]) == [(2 * 60 + 3, 2 * 60 + 51)]
+    assert _episodes(fired["slow"]) == [(2 * 60 + 7, 4 * 60 + 24)]
+    assert _episodes(fired["slowest"]) == [(2 * 60 + 6, 8 * 60 + 24)]
+
+
+def test_after_traffic_stops_a_pair_keeps_firing_until_its_long_window_empties(tmp_path: Path) -> None:
+    minutes = 8 * 60
+    busy = [600 if m <= 2 * 60 + 20 else 0 for m in range(minutes)]  # no requests at all after 2h20
+    outage = [600 if 2 * 60 < m <= 2 * 60 + 20 else 0 for m in range(minutes)]
+    fired = _firing(tmp_path, _counters(busy), _counters(outage), range(115, minutes, 5))
+    # No events is no recovery: the fast pair holds while its 1h window still reads the outage (until ~3h20),
+    # then keep_firing_for 15m; the medium pair while its 6h window does (past the end of this series).
+    assert _episodes(fired["fast"], step=5) == [(2 * 60 + 5, 3 * 60 + 30)]
+    assert _episodes(fired["medium"], step=5) == [(2 * 60 + 20, minutes - 5)]
