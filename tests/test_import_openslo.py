@@ -23,9 +23,38 @@ EXAMPLES = [
 ]
 
 
-def test_the_openslo_examples_import_and_compile(tmp_path: Path) -> None:
+def test_the_openslo_time_slice_examples_are_refused_at_their_budgeting_method(tmp_path: Path) -> None:
+    # Read as events at the same target, a time-slice SLO paged for good on a steady 1% error rate that the
+    # source (every 1m slice above its 95% slice target) called 100% good: refused, located, nothing written.
     files = [require_shared(f"corpus/openslo/{name}") for name in EXAMPLES]
-    imported, compilation = import_and_compile("openslo", files, tmp_path)
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(f) for f in files], ImportOptions())
+    refused = {(Path(d.location.file).parent.name, d.path) for d in caught.value.diagnostics}
+    assert (
+        refused
+        == {
+            ("budgeting-method", ("spec", "budgetingMethod")),
+            ("treat-low-traffic-as-equally-important", ("spec", "budgetingMethod")),
+        }
+        and len(caught.value.diagnostics) == 3
+    )
+    assert all("SLOs are not imported" in d.message for d in caught.value.diagnostics)
+    assert_located_at_their_keys(caught.value.diagnostics)
+
+
+def test_the_openslo_examples_budgeting_occurrences_import_and_compile(tmp_path: Path) -> None:
+    files = []
+    for name in EXAMPLES:  # the same objects, budgeting occurrences
+        copy = tmp_path / "src" / name.removeprefix("examples/").replace("/", "-")
+        copy.parent.mkdir(exist_ok=True)
+        text = require_shared(f"corpus/openslo/{name}").read_text()
+        copy.write_text(
+            text.replace("budgetingMethod: Timeslices", "budgetingMethod: Occurrences").replace(
+                "budgetingMethod: RatioTimeslices", "budgetingMethod: Occurrences"
+            )
+        )
+        files.append(copy)
+    imported, compilation = import_and_compile("openslo", files, tmp_path / "out")
     services = {s.name: s for s in compilation.fleet.services}
     assert set(services) == {"web-shop", "web-availability"}
     (main_page,) = services["web-shop"].slos
@@ -34,11 +63,10 @@ def test_the_openslo_examples_import_and_compile(tmp_path: Path) -> None:
     assert (low_traffic.objective, low_traffic.period_seconds) == (Decimal("99.95"), 7 * 86400)
     assert not (main_page.alerting.critical or main_page.alerting.warning), "no alert policy: no alerts"
     dropped = {(Path(d.location.file).name, d.path[-1]) for d in imported.dropped}
-    assert ("occurences-slo.yaml", "thresholdMetric") in dropped
-    assert ("timeslices-slo.yaml", "duration") in dropped  # 1m is a minute in OpenSLO: shorter than any window
-    assert ("timeslices-slo.yaml", "calendar") in dropped
-    assert ("ratio-timeslices.yaml", "budgetingMethod") in dropped
-    assert ("timeslices-slo.yaml", "timeSliceTarget") in dropped
+    assert ("budgeting-method-occurences-slo.yaml", "thresholdMetric") in dropped
+    assert ("budgeting-method-timeslices-slo.yaml", "duration") in dropped  # 1m is a minute: shorter than any window
+    assert ("budgeting-method-timeslices-slo.yaml", "calendar") in dropped
+    assert ("treat-low-traffic-as-equally-important-timeslices-slo.yaml", "timeSliceTarget") in dropped
     assert_located_at_their_keys(imported.dropped)
 
 

@@ -1,6 +1,6 @@
 """`obsc import pyrra`: every ServiceLevelObjective of ../shared/corpus/pyrra (the Kubernetes resource and
-the plain file form) imports and compiles; ratio and latency indicators keep their meaning; grouping and
-Kubernetes labels are reported where they are written."""
+the plain file form) imports and compiles; ratio and latency indicators keep their meaning; grouping is
+obsc's `by:`; Kubernetes labels are reported where they are written."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
     assert resource.sli.kind is SliKind.RAW and 'le="0.1"' in (resource.sli.raw_errors or "")
     assert services["prometheus-api-query"].slos[0].period_seconds == 7 * 86400
     dropped = {(Path(d.location.file).name, d.path) for d in imported.dropped}
-    assert ("slo-prometheus-operator-reconcile-errors.yaml", ("spec", "indicator", "ratio", "grouping")) in dropped
+    # grouping is obsc's by: one SLO per controller, so one failing controller is not diluted by the others
+    assert ("slo-prometheus-operator-reconcile-errors.yaml", ("spec", "indicator", "ratio", "grouping")) not in dropped
+    assert services["prometheus-operator-reconcile-errors"].slos[0].by == ("controller",)
     assert ("slo-kubelet-request-errors.yaml", ("metadata", "labels")) in dropped
     assert_located_at_their_keys(imported.dropped)
     _, alone = import_and_compile("pyrra", [require_shared("corpus/pyrra/mimir-example-slo.yaml")], tmp_path / "file")

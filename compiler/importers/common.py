@@ -8,6 +8,7 @@ from typing import Any
 
 from compiler import conventions
 from compiler.importers.source import Source
+from compiler.model.promql_groups import kept_labels
 from compiler.spec.document import Path
 
 _NAME = re.compile(f"^{conventions.NAME}$")
@@ -132,3 +133,39 @@ def note_alert_differences(src: Source, path: Path, tool: str, *, guard: bool, h
         return
     hint = f"; set min_bad_events: 0 on an SLO to page on any failure, as {tool} does" if guard else ""
     src.note(path, f"unlike {tool}'s, obsc's burn alerts {' and '.join(added)}{hint}")
+
+
+def event_groups(src: Source, queries: list[tuple[Path, str]]) -> tuple[str, ...] | None:
+    """The `by:` labels of an event SLI whose queries aggregate `by (...)` (the source alerts per group), or
+    None after a located error: obsc sums an SLI into one SLO per `by:` group, so a query whose groups cannot
+    be named, or two queries keeping different ones, would read a failing group diluted by the others."""
+    found: dict[tuple[str, ...], Path] = {}
+    for path, query in queries:
+        kept = kept_labels(query)
+        if kept.problem:
+            src.error(
+                path,
+                f"{kept.problem}: obsc keeps an SLI for the whole service or per `by:` label, so a failing group "
+                "would be diluted by the others; aggregate with sum by (<labels>) (...) to keep groups, or sum(...) "
+                "for one SLO",
+            )
+            return None
+        found.setdefault(kept.labels, path)
+    if len(found) > 1:
+        shown = " and ".join(
+            f"{'by (' + ', '.join(k) + ')' if k else 'no labels'} at {src.at(p)}" for k, p in found.items()
+        )
+        src.error(queries[0][0], f"the queries keep different labels ({shown}): their ratio matches no series")
+        return None
+    return next(iter(found), ())
+
+
+def note_ratio_groups(src: Source, path: Path, query: str) -> None:
+    """An error-ratio query kept per group: obsc's `raw: {error_ratio}` has no `by:`; it alerts on the worst."""
+    labels = kept_labels(query).labels
+    if labels:
+        src.note(
+            path,
+            f"the ratio is kept by ({', '.join(labels)}); obsc's error_ratio SLI has no by: and alerts on the worst "
+            f"{', '.join(labels)} (max), without the label: write the SLI as errors and total to keep groups",
+        )

@@ -14,7 +14,9 @@ from typing import Any
 from compiler.importers import promql_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
+    event_groups,
     note_alert_differences,
+    note_ratio_groups,
     objective_percent,
     obsc_name,
     pick_team,
@@ -22,7 +24,7 @@ from compiler.importers.common import (
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model import burnrate
-from compiler.model.promql import parse_selector
+from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
 
 API = "openslo/v1"
@@ -79,19 +81,13 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     service = obsc_name(src, (*spec, "service"), src.take((*spec, "service")), "service")
     description = str(src.take((*spec, "description")) or src.get(("metadata", "displayName")) or "").strip()
     period = _period(src, (*spec, "timeWindow"))
-    method = src.take((*spec, "budgetingMethod"))
-    if method not in (None, "Occurrences"):
-        src.drop(
-            (*spec, "budgetingMethod"),
-            f"{method}: obsc budgets occurrences (bad events / all events), not time slices; the SLO is imported "
-            "as an occurrences SLO over the same queries",
-        )
+    occurrences = _occurrences(src, spec)
     sli = _indicator(src, objects)
     alerting = _alert_policies(src, objects)
     objectives = src.enter_list((*spec, "objectives"))
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
-    if service is None or base_name is None or period is None or sli is None:
+    if service is None or base_name is None or period is None or sli is None or not occurrences:
         src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
         return
     chosen = pick_team(src, (*spec, "service"), team, None, "")
@@ -104,11 +100,16 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
             described.enter(("spec",))
             out[service].description = str(described.take(("spec", "description")) or "").strip()
     target = out[service]
-    queries, body = sli
+    queries, body, by = sli
+    if not target.selector:
+        target.selector = promql_text.common_matchers(queries) or {"job": service}
+        if not promql_text.common_matchers(queries):
+            src.note((*spec, "service"), f"selector set to {{job: {service}}} (only `up` uses it): edit it")
+    body = _as_metrics(body, target, base_name)
     linked = objects.get(("SLI", str(src.get((*spec, "indicatorRef")))))
     inline = src.get((*spec, "indicator")) is not None
     sli_origin = src.origins(sli=(*spec, "indicator")) if inline or linked is None else linked.origins(sli=("spec",))
-    guard, holds = "errors" in body["raw"], alerting["critical"] or alerting["warning"]
+    guard, holds = "error_ratio" not in body.get("raw", {}), alerting["critical"] or alerting["warning"]
     note_alert_differences(src, (*spec, "objectives"), "OpenSLO", guard=guard, holds=holds)
     if src.doc.file not in target.sources:
         target.sources.append(src.doc.file)
@@ -117,8 +118,8 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         name = base_name if len(objectives) == 1 else _objective_name(src, path, base_name, i)
         objective = _target(src, path)
         for key, why in (
-            ("timeSliceTarget", "time-slice budgeting is not supported"),
-            ("timeSliceWindow", "time-slice budgeting is not supported"),
+            ("timeSliceTarget", "the SLO budgets occurrences; time slices apply to Timeslices budgeting only"),
+            ("timeSliceWindow", "the SLO budgets occurrences; time slices apply to Timeslices budgeting only"),
             ("op", "threshold comparisons apply to threshold metrics, which obsc does not import"),
             ("value", "threshold comparisons apply to threshold metrics, which obsc does not import"),
             ("compositeWeight", "composite SLOs are not supported"),
@@ -130,7 +131,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         if clash is not None:
             src.error(path, f"service {service!r} already has an SLO {name!r} ({clash.origin})")
         elif name is not None and objective is not None:
-            slo = SloOut(name, objective, period, body, dict(alerting), description, src.at(path))
+            slo = SloOut(name, objective, period, body, dict(alerting), description, src.at(path), by=by)
             slo.fields = src.origins(
                 name=("metadata", "name"),
                 objective=(*path, "target" if src.get((*path, "targetPercent")) is None else "targetPercent"),
@@ -138,12 +139,67 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
                 alerts=(*spec, "alertPolicies"),
             )
             slo.fields.update(sli_origin)
+            if "sli" in sli_origin:
+                slo.fields["by"] = sli_origin["sli"]
             target.slos.append(slo)
-    selector = promql_text.common_matchers(queries) or {"job": service}
-    if not target.selector:
-        target.selector = selector
-        if "job" in selector and selector["job"] == service and not promql_text.common_matchers(queries):
-            src.note((*spec, "service"), f"selector set to {{job: {service}}} (only `up` uses it): edit it")
+
+
+_TIME_SLICES = (
+    "their target counts good time slices (each timeSliceWindow at or above timeSliceTarget), not events, and "
+    "obsc's own time slices (good_when) judge a gauge condition per rule evaluation; read as events, a steady 1% "
+    "error rate paged for good where every 1m slice met a 95% slice target"
+)
+
+
+def _occurrences(src: Source, spec: Path) -> bool:
+    """Whether the SLO budgets occurrences, the one method obsc has; a located error otherwise."""
+    method = src.take((*spec, "budgetingMethod"))
+    if method == "Occurrences":
+        return True
+    if method in ("Timeslices", "RatioTimeslices"):
+        src.error(
+            (*spec, "budgetingMethod"),
+            f"{method} SLOs are not imported: {_TIME_SLICES}; leave this SLO out of the import, or rewrite it",
+        )
+        return False
+    if method is not None:
+        src.error(
+            (*spec, "budgetingMethod"),
+            f"budgetingMethod {method!r} is not one of Occurrences, Timeslices, "
+            "RatioTimeslices (OpenSLO spells them so)",
+        )
+        return False
+    objectives = src.get((*spec, "objectives"))
+    sliced = [
+        i
+        for i, o in enumerate(objectives if isinstance(objectives, list) else [])
+        if isinstance(o, dict) and ("timeSliceTarget" in o or "timeSliceWindow" in o)
+    ]
+    if sliced:
+        src.error(
+            (*spec, "objectives", sliced[0]),
+            "no budgetingMethod (OpenSLO requires it) beside a time-slice "
+            "objective: obsc imports Occurrences SLOs only; write budgetingMethod: Occurrences if you mean it",
+        )
+        return False
+    src.note(spec, "no budgetingMethod (OpenSLO requires one): read as Occurrences (good or bad events / all events)")
+    return True
+
+
+def _as_metrics(body: dict[str, Any], service: ServiceOut, base: str | None) -> dict[str, Any]:
+    """`{good, total}` over two selectors carrying the service selector becomes obsc's `{good, total}` SLI over
+    named metrics (obsc adds the selector back); other queries stay raw."""
+    pair = body.pop("selectors", None)
+    if pair is None or base is None:
+        return body
+    good, total = pair
+    shared = set(service.selector.items())
+    if not all(shared <= {(m.label, m.value) for m in s.matchers if m.op == "="} for s in (good, total)):
+        return body
+    names = (f"{base.replace('-', '_')}_good"[:63], f"{base.replace('-', '_')}_total"[:63])
+    for name, selector in zip(names, (good, total), strict=True):
+        service.metrics[name] = promql_text.render_selector(promql_text.without(selector, service.selector))
+    return {"good": names[0], "total": names[1]}
 
 
 def _objective_name(src: Source, path: Path, base: str, index: int) -> str | None:
@@ -173,6 +229,9 @@ def _period(src: Source, path: Path) -> str | None:
     src.enter(first)
     text = str(src.take((*first, "duration")) or "")
     rolling = src.take((*first, "isRolling"))
+    if rolling is not None and not isinstance(rolling, bool):
+        src.error((*first, "isRolling"), f"isRolling must be true or false (unquoted), not {rolling!r}")
+        return None
     if src.get((*first, "calendar")) is not None or rolling is False:
         src.drop((*first, "calendar"), "obsc periods are rolling windows; calendar-aligned budgets are not supported")
         if rolling is False and src.get((*first, "calendar")) is None:
@@ -199,7 +258,9 @@ def _period(src: Source, path: Path) -> str | None:
     return period
 
 
-def _indicator(src: Source, objects: dict[tuple[str, str], Source]) -> tuple[list[str], dict[str, Any]] | None:
+def _indicator(
+    src: Source, objects: dict[tuple[str, str], Source]
+) -> tuple[list[str], dict[str, Any], tuple[str, ...]] | None:
     if src.get(("spec", "indicator")) is not None:
         src.enter(("spec", "indicator"))
         src.take(("spec", "indicator", "metadata"))
@@ -212,7 +273,9 @@ def _indicator(src: Source, objects: dict[tuple[str, str], Source]) -> tuple[lis
     return _sli(linked, ("spec",))
 
 
-def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any]] | None:
+def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str, ...]] | None:
+    """(queries, the SLI, its group labels); a `{good, total}` over selectors keeps them under `selectors` for
+    `_as_metrics`."""
     src.enter(path)
     src.take((*path, "description"))
     if src.get((*path, "thresholdMetric")) is not None:
@@ -226,25 +289,76 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any]] | None:
     if src.enter(ratio) is None:
         src.error(path, "an SLI needs ratioMetric or thresholdMetric")
         return None
-    if src.take((*ratio, "counter")) is False:
+    counter = src.take((*ratio, "counter"))
+    if counter is not None and not isinstance(counter, bool):
+        src.error((*ratio, "counter"), f"counter must be true or false (unquoted), not {counter!r}")
+        return None
+    if src.get((*ratio, "raw")) is not None:  # `counter` has no effect on a raw query (the spec)
+        return _raw(src, ratio)
+    if counter is False:
         src.drop((*ratio, "counter"), "obsc SLIs count events with counters; gauge ratio metrics are not imported")
         return None
-    if src.get((*ratio, "raw")) is not None:
-        query = _query(src, (*ratio, "raw"), as_rate=False)
-        kind = src.take((*ratio, "rawType"))
-        if query is None:
-            return None
-        src.note((*ratio, "raw"), ERROR_RATIO_NOTE)
-        return [query], {"raw": {"error_ratio": query if kind == "failure" else f"1 - ({query})"}}
+    if src.get((*ratio, "rawType")) is not None:
+        src.error((*ratio, "rawType"), "rawType goes with raw only (good or bad already say which ratio it is)")
+        return None
+    if src.get((*ratio, "good")) is not None and src.get((*ratio, "bad")) is not None:
+        src.take((*ratio, "good"))
+        src.take((*ratio, "bad"))
+        src.error(ratio, "a ratio metric takes good or bad beside total, not both: keep the one you mean")
+        return None
+    numerator = "bad" if src.get((*ratio, "bad")) is not None else "good"
     total = _query(src, (*ratio, "total"))
-    good = _query(src, (*ratio, "good")) if src.get((*ratio, "good")) is not None else None
-    bad = _query(src, (*ratio, "bad")) if src.get((*ratio, "bad")) is not None else None
-    if total is None or (good is None and bad is None):
+    counted = _query(src, (*ratio, numerator)) if src.get((*ratio, numerator)) is not None else None
+    if total is None or counted is None:
         if total is not None:
             src.error(ratio, "a ratio metric needs good or bad beside total")
         return None
-    errors = bad if bad is not None else f"{total} - {good}"
-    return [q for q in (total, good, bad) if q], {"raw": {"errors": errors, "total": total}}
+    by = event_groups(
+        src, [(_query_path(src, (*ratio, numerator)), counted), (_query_path(src, (*ratio, "total")), total)]
+    )
+    if by is None:
+        return None
+    if numerator == "bad":
+        return [total, counted], {"raw": {"errors": counted, "total": total}}, by
+    # A good series absent (a new deploy failing every request) is no good events, never "no errors".
+    body: dict[str, Any] = {"raw": {"errors": f"{total} - ({counted} or 0 * {total})", "total": total}}
+    selectors = (_selector(src, (*ratio, "good")), _selector(src, (*ratio, "total")))
+    if not by and selectors[0] is not None and selectors[1] is not None:
+        body["selectors"] = selectors
+    return [total, counted], body, by
+
+
+def _raw(src: Source, ratio: Path) -> tuple[list[str], dict[str, Any], tuple[str, ...]] | None:
+    """A precomputed ratio: `rawType` says of what (required with raw, `success` or `failure`, as spelled)."""
+    query = _query(src, (*ratio, "raw"), as_rate=False)
+    kind = src.take((*ratio, "rawType"))
+    for other in ("good", "bad", "total"):
+        if src.get((*ratio, other)) is not None:
+            src.take((*ratio, other))
+            src.error((*ratio, other), f"raw cannot be used together with {other} (OpenSLO): keep one form")
+            return None
+    if kind not in ("success", "failure"):
+        where = (*ratio, "rawType") if kind is not None else (*ratio, "raw")
+        found = f"rawType {kind!r} is" if kind is not None else "rawType is missing; it is"
+        src.error(where, f"{found} required with raw and is success (good/total) or failure (bad/total), as spelled")
+        return None
+    if query is None:
+        return None
+    src.note((*ratio, "raw"), ERROR_RATIO_NOTE)
+    note_ratio_groups(src, _query_path(src, (*ratio, "raw")), query)
+    return [query], {"raw": {"error_ratio": query if kind == "failure" else f"1 - ({query})"}}, ()
+
+
+def _query_path(src: Source, path: Path) -> Path:
+    source: Path = (*path, "metricSource", "spec")
+    return (*source, "query" if src.get((*source, "query")) is not None else "promql")
+
+
+def _selector(src: Source, path: Path) -> Selector | None:
+    try:
+        return parse_selector(str(src.get(_query_path(src, path)) or "").strip())
+    except ValueError:
+        return None
 
 
 def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:

@@ -21,9 +21,10 @@ from compiler.spec.document import Path
 
 API = "pyrra.dev/v1alpha1"
 KIND = "ServiceLevelObjective"
-_GROUPING = (
-    "obsc computes one SLO over the whole service; per-group objectives and alerts (grouping) are not "
-    "supported, so a single bad group is diluted by the others"
+_BOOL_GAUGE = (
+    "Pyrra's bool_gauge counts the scraped samples of every series that are 0; obsc's time slices (good_when) "
+    "judge one aggregated gauge per rule evaluation, which differs with several series or another interval; "
+    "the objective is not imported (write a good_when SLI by hand, docs/slo-kinds.md)"
 )
 
 
@@ -58,17 +59,18 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     built = _indicator(src, (*spec, "indicator"), name or "service")
     if name is None or objective is None or built is None:
         return None
-    slo_name, selector, metrics, sli = built
+    slo_name, selector, metrics, sli, by = built
     if alerting:
         note_alert_differences(src, (*spec, "indicator"), "Pyrra", guard=True, holds=False)
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
-    slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec))
+    slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec), by=by)
     slo.fields = src.origins(
         objective=(*spec, "target"),
         period=(*spec, "window"),
         description=(*spec, "description"),
         sli=(*spec, "indicator"),
         alerts=(*spec, "alerting"),
+        by=(*spec, "indicator"),
     )
     # A Kubernetes object is its namespace and name: a plain file without a namespace is in `default`.
     owner = re.sub(r"[^a-z0-9]+", "-", str(namespace or "default").lower()).strip("-") or "default"
@@ -99,7 +101,7 @@ def _alerting(src: Source, path: Path) -> bool:
 
 def _indicator(
     src: Source, path: Path, service: str
-) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]] | None:
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any], tuple[str, ...]] | None:
     body = src.enter(path)
     if not isinstance(body, dict) or not body:
         src.error(path, "an objective needs an indicator (ratio or latency)")
@@ -110,20 +112,28 @@ def _indicator(
         kind, bad_key, total_key = "latency", "success", "total"
     else:
         for key in body:
-            src.drop((*path, key), f"Pyrra's {key} indicator has no obsc SLI kind; the objective is not imported")
+            why = _BOOL_GAUGE if key == "bool_gauge" else f"Pyrra's {key} indicator has no obsc SLI kind"
+            src.drop((*path, key), why if key == "bool_gauge" else f"{why}; the objective is not imported")
         return None
     base: Path = (*path, kind)
     src.enter(base)
-    src.drop((*base, "grouping"), _GROUPING)
+    grouping = src.take((*base, "grouping"))
+    if grouping is not None and not (isinstance(grouping, list) and all(isinstance(g, str) for g in grouping)):
+        src.error((*base, "grouping"), "grouping is a list of label names")
+        return None
+    by = tuple(grouping or ())
     first = _selector(src, (*base, bad_key, "metric"))
     total = _selector(src, (*base, total_key, "metric"))
     src.enter((*base, bad_key))
     src.enter((*base, total_key))
     if first is None or total is None:
         return None
-    if kind == "ratio":
-        return _ratio(src, base, service, first, total)
-    return _latency(src, base, service, first, total)
+    built = (
+        _ratio(src, base, service, first, total, by)
+        if kind == "ratio"
+        else _latency(src, base, service, first, total, by)
+    )
+    return None if built is None else (*built, by)
 
 
 def _selector(src: Source, path: Path) -> Selector | None:
@@ -145,7 +155,7 @@ def _guess(src: Source, path: Path, service: str) -> dict[str, str]:
 
 
 def _ratio(
-    src: Source, base: Path, service: str, errors: Selector, total: Selector
+    src: Source, base: Path, service: str, errors: Selector, total: Selector, by: tuple[str, ...]
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]]:
     shared = promql_text.common_matchers([errors.render(), total.render()])
     if shared:
@@ -155,12 +165,12 @@ def _ratio(
             "errors": promql_text.render_selector(promql_text.without(errors, shared)),
         }
         return "availability", shared, metrics, {"errors": "errors", "total": "requests"}
-    raw = {"errors": f"sum(rate({errors.render()}[$window]))", "total": f"sum(rate({total.render()}[$window]))"}
+    raw = {"errors": _sum(errors, by), "total": _sum(total, by)}
     return "availability", _guess(src, base, service), {}, {"raw": raw}
 
 
 def _latency(
-    src: Source, base: Path, service: str, success: Selector, total: Selector
+    src: Source, base: Path, service: str, success: Selector, total: Selector, by: tuple[str, ...]
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]] | None:
     buckets, bound = promql_text.split_le(success)
     if bound is None or not success.metric.endswith("_bucket"):
@@ -175,7 +185,12 @@ def _latency(
         latency = promql_text.without(Selector(histogram, buckets.matchers), shared)
         metrics = {"latency": promql_text.render_selector(latency)}
         return "latency", shared, metrics, {"latency": "latency", "threshold": threshold}
-    good = f"sum(rate({success.render()}[$window]))"
-    everything = f"sum(rate({total.render()}[$window]))"
-    raw = {"errors": f"{everything} - {good}", "total": everything}
+    good, everything = _sum(success, by), _sum(total, by)
+    raw = {"errors": f"{everything} - ({good} or 0 * {everything})", "total": everything}
     return "latency", _guess(src, base, service), {}, {"raw": raw}
+
+
+def _sum(selector: Selector, by: tuple[str, ...]) -> str:
+    """A raw SLI rate, kept per Pyrra's grouping labels (obsc sums the query `by` them again)."""
+    kept = f" by ({', '.join(by)})" if by else ""
+    return f"sum{kept}(rate({selector.render()}[$window]))"

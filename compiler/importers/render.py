@@ -33,6 +33,7 @@ class SloOut:
     labels: dict[str, str] = field(default_factory=dict)  # on the SLO's alerts
     annotations: dict[str, str] = field(default_factory=dict)
     fields: dict[str, Origin] = field(default_factory=dict)  # spec key of the SLO → where the source says it
+    by: tuple[str, ...] = ()  # group labels: the source's queries aggregate `by (...)` (Pyrra: grouping)
 
 
 @dataclass
@@ -68,7 +69,8 @@ def source_of(service: ServiceOut, path: Path) -> Origin:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # objectives sharing one SLI were written `&id001` / `*id001`: a spec is edited by hand
 
 
 class _Flow(dict[str, Any]):
@@ -79,6 +81,14 @@ def _flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.MappingNode:
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
 
 
+class _FlowList(list[str]):
+    """A short list written on one line: `[route]`."""
+
+
+def _flow_list(dumper: yaml.SafeDumper, value: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
@@ -86,6 +96,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _str)
 _Dumper.add_representer(_Flow, _flow)
+_Dumper.add_representer(_FlowList, _flow_list)
 
 
 def _number(value: Decimal) -> int | float:
@@ -124,6 +135,8 @@ def _slo(slo: SloOut) -> dict[str, Any]:
     out: dict[str, Any] = {"name": slo.name, "objective": _number(slo.objective), "period": slo.period}
     if slo.description:
         out["description"] = slo.description
+    if slo.by:
+        out["by"] = _FlowList(slo.by)
     out["sli"] = slo.sli
     out["alerts"] = _Flow(slo.alerts)
     if slo.labels:

@@ -17,7 +17,9 @@ from compiler.importers import promql_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     RESERVED_ANNOTATIONS,
+    event_groups,
     note_alert_differences,
+    note_ratio_groups,
     note_selector,
     objective_percent,
     obsc_name,
@@ -71,9 +73,13 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         src.error((*root, "service"), "a Sloth spec needs a service name")
         return None
     name = obsc_name(src, (*root, "service"), src.take((*root, "service")), "service")
+    written = src.get((*root, "labels"))
+    # `team` is obsc's own alert label, so service_labels reports it; it still names the owner.
+    source_team = written.get("team") if isinstance(written, dict) else None
     labels = service_labels(src, (*root, "labels"))
-    owner = team or labels.get("owner") or labels.get("team")
-    chosen = pick_team(src, (*root, "labels"), team, owner, "labels.owner")
+    owner = team or labels.get("owner") or source_team
+    where = "labels.owner" if labels.get("owner") or not source_team else "labels.team"
+    chosen = pick_team(src, (*root, "labels"), team, owner, where)
     slos: list[SloOut] = []
     queries: list[str] = []
     for i, _ in enumerate(src.enter_list((*root, "slos"))):
@@ -115,13 +121,14 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
     objective = objective_percent(src, (*path, "objective"), src.take((*path, "objective")))
     description = str(src.take((*path, "description")) or "").strip()
     labels = _slo_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
-    sli = _sli(src, (*path, "sli"), keys, queries)
+    built = _sli(src, (*path, "sli"), keys, queries)
     alerts = _alerting(src, (*path, "alerting"), keys)
     labels.update(_slo_labels(src, (*path, "alerting", "labels")))  # on both of its alerts
     annotations = _annotations(src, (*path, "alerting", "annotations"))
-    if name is None or objective is None or sli is None:
+    if name is None or objective is None or built is None or alerts is None:
         return None
-    out = SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations)
+    sli, by = built
+    out = SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations, by=by)
     out.fields = src.origins(
         name=(*path, "name"),
         objective=(*path, "objective"),
@@ -130,6 +137,7 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
         alerts=(*path, "alerting"),
         labels=(*path, "labels") if src.get((*path, "labels")) is not None else (*path, "alerting", "labels"),
         annotations=(*path, "alerting", "annotations"),
+        by=(*path, "sli"),
     )
     return out
 
@@ -157,7 +165,10 @@ def _annotations(src: Source, path: Path) -> dict[str, str]:
     return out
 
 
-def _sli(src: Source, path: Path, keys: dict[str, str], queries: list[str]) -> dict[str, Any] | None:
+def _sli(
+    src: Source, path: Path, keys: dict[str, str], queries: list[str]
+) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+    """The SLI and its group labels (the queries' `sum by (...)`: Sloth alerts per group)."""
     body = src.enter(path)
     if not isinstance(body, dict) or not body:
         src.error(path, "an SLO needs an SLI (events, raw or plugin)")
@@ -167,20 +178,25 @@ def _sli(src: Source, path: Path, keys: dict[str, str], queries: list[str]) -> d
         return None
     if "events" in body:
         src.enter((*path, "events"))
-        err = _query(src, (*path, "events", keys["error_query"]))
-        total = _query(src, (*path, "events", keys["total_query"]))
+        err_path, total_path = (*path, "events", keys["error_query"]), (*path, "events", keys["total_query"])
+        err, total = _query(src, err_path), _query(src, total_path)
         if err is None or total is None:
             return None
+        by = event_groups(src, [(err_path, err), (total_path, total)])
+        if by is None:
+            return None
         queries.extend((err, total))
-        return {"raw": {"errors": err, "total": total}}
+        return {"raw": {"errors": err, "total": total}}, by
     if "raw" in body:
         src.enter((*path, "raw"))
-        ratio = _query(src, (*path, "raw", keys["error_ratio_query"]))
+        ratio_path = (*path, "raw", keys["error_ratio_query"])
+        ratio = _query(src, ratio_path)
         if ratio is None:
             return None
         queries.append(ratio)
         src.note((*path, "raw"), ERROR_RATIO_NOTE)
-        return {"raw": {"error_ratio": ratio}}
+        note_ratio_groups(src, ratio_path, ratio)
+        return {"raw": {"error_ratio": ratio}}, ()
     src.error(path, "an SLI needs events (error and total queries) or raw (an error ratio query)")
     return None
 
@@ -197,17 +213,23 @@ def _query(src: Source, path: Path) -> str | None:
     return query
 
 
-def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool]:
+def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool] | None:
     src.enter(path)
     src.drop((*path, "name"), _ALERT_NAME)
     enabled: dict[str, bool] = {}
+    malformed = False
     for key, tier in ((keys["page_alert"], "critical"), (keys["ticket_alert"], "warning")):
         sub = (*path, key)
         src.enter(sub)
-        enabled[tier] = not bool(src.take((*sub, "disable")))
+        disable = src.take((*sub, "disable"))
+        if disable is not None and not isinstance(disable, bool):
+            # Sloth decodes it as a Go bool: `"false"` (quoted) is no bool, and read as text it switched tiers off.
+            src.error((*sub, "disable"), f"disable must be true or false (unquoted), not {disable!r}")
+            malformed = True
+        enabled[tier] = disable is not True
         src.drop((*sub, "labels"), _NO_PER_TIER.format(what="labels") + "; severity comes from the tier")
         src.drop((*sub, "annotations"), _NO_PER_TIER.format(what="annotations"))
     if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
         src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
     enabled["info"] = False  # Sloth has no budget-left alerts
-    return enabled
+    return None if malformed else enabled

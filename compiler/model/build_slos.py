@@ -21,6 +21,7 @@ from compiler.model.burnrate import (
 from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
+from compiler.model.promql_groups import kept_labels
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
@@ -111,6 +112,8 @@ def build_slos(
         if by and sli.kind is SliKind.RAW and _raw_loses_groups(raw["sli"]["raw"], by, ctx, (*path, "sli", "raw")):
             continue
         if by and _groups_split_by_outcome(sli, by, ctx, path):
+            continue
+        if not by and sli.kind is SliKind.RAW and _raw_groups_unkept(raw["sli"]["raw"], selector, ctx, path):
             continue
         # An error-ratio expression has no count to guard (a written min_bad_events is refused above); on time
         # slices and freshness it counts bad slices.
@@ -227,6 +230,29 @@ def _raw_loses_groups(bodies: Mapping[str, str], by: tuple[str, ...], ctx: Ctx, 
             )
             lost = True
     return lost
+
+
+def _raw_groups_unkept(bodies: Mapping[str, str], selector: tuple[Matcher, ...], ctx: Ctx, path: Path) -> bool:
+    """Report a raw SLI grouped `sum by (route)` in an SLO without `by:`: obsc sums it over the service, so one
+    failing route was diluted by the others with no word (an imported Sloth SLI paged per route at its source).
+    Labels the selector or the query pins to one value (`sum by (job)` of `{job="api"}`) make one group."""
+    for key in ("errors", "total"):
+        pinned = {m.label for m in selector if m.op == "="}
+        labels = [
+            label
+            for label in kept_labels(bodies[key]).labels
+            if label not in pinned and not re.search(rf"(?<![\w]){label}\s*=\s*[\"'`]", bodies[key])
+        ]
+        if labels:
+            shown = ", ".join(labels)
+            ctx.error(
+                (*path, "sli", "raw", key),
+                f"this query keeps sum by ({shown}) but the SLO has no by:, so obsc sums it into one ratio for the "
+                f"whole service and one failing {labels[0]} is diluted by the others; add by: [{shown}] to keep "
+                "the SLO per group, or write sum(...) for one SLO",
+            )
+            return True
+    return False
 
 
 # Functions that give counts or differences over their range, not per-second rates. increase() is rate()
