@@ -309,6 +309,12 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What the run made goes straight to the oldest generation, unscanned: enabled as it was, the
+            # collector would first walk every object made since the pause (~0.15 s for 1,000 services).
+            # Cycles among them are still freed, by the next full collection.
+            if not gc.get_freeze_count():  # (unfreeze would release another's frozen objects)
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
