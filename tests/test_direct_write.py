@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -156,17 +155,16 @@ def test_a_full_disk_during_a_cold_compile_is_a_clear_error(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OBSC_JOBS", "2")
     os.symlink(fleet, tmp_path / "specs")
-    real_open = open
+    real_write = direct.write_bytes
     written = {"files": 0}
 
-    def filling_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if "w" in mode:
-            written["files"] += 1
-            if written["files"] > 5:
-                raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *args, **kwargs)
+    def filling_write(path: str, data: bytes) -> None:
+        written["files"] += 1
+        if written["files"] > 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
 
-    monkeypatch.setattr(direct, "open", filling_open, raising=False)  # workers and the parent alike
+    monkeypatch.setattr(direct, "write_bytes", filling_write)  # workers and the parent alike
     result = CliRunner().invoke(cli, ["compile", "specs", "--out", "out", "--no-validate"])
     assert "No space left on device; nothing was written" in result.output + str(result.exception)
     assert isinstance(result.exception, OutputError) or result.exit_code == 2

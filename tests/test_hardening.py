@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -72,16 +71,15 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_tree_survives(
 ) -> None:
     specs, out, before = compiled
     written = {"files": 0}
-    real_open = open
+    real_write = direct.write_bytes
 
-    def filling_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if "w" in mode:
-            written["files"] += 1
-            if written["files"] > 5:  # the disk fills up a few files into the new tree
-                raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *args, **kwargs)
+    def filling_write(path: str, data: bytes) -> None:
+        written["files"] += 1
+        if written["files"] > 5:  # the disk fills up a few files into the new tree
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
 
-    monkeypatch.setattr(direct, "open", filling_open, raising=False)  # every file write goes through direct.write_file
+    monkeypatch.setattr(direct, "write_bytes", filling_write)  # every file write goes through direct.write_bytes
     result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
     assert result.code == 2
     assert "No space left on device; the previous output is untouched" in result.err
