@@ -347,8 +347,13 @@ def yields_without_series(node: Any) -> bool:
 def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
     """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
     which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample)."""
-    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
-    return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+    return _yields(_probe_tree(expr), lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+
+
+@functools.lru_cache(maxsize=64)
+def _probe_tree(expr: str) -> Any:
+    """The parsed expression (only read): a service's data-missing scenarios ask each SLO's probe in turn."""
+    return pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
 
 
 def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: Sequence[str]) -> set[tuple[str, ...]]:
