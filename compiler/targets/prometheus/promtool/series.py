@@ -59,7 +59,8 @@ def _alternatives(pattern: str) -> list[str]:
     return branches
 
 
-def _regex_candidates(pattern: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)  # a fleet's regex matchers are a few patterns (`5..`) in every service's selectors
+def _regex_candidates(pattern: str) -> tuple[str, ...]:
     found = []
     for branch in _alternatives(pattern):
         literal = re.sub(r"\\d", "0", branch)
@@ -67,7 +68,7 @@ def _regex_candidates(pattern: str) -> list[str]:
         literal = re.sub(r"(?<!\\)\.", "0", literal).replace("\\", "")
         literal = re.sub(r"[*+?^$()]", "", literal)
         found.extend([branch, literal])
-    return found
+    return tuple(found)
 
 
 def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:
