@@ -13,7 +13,7 @@ from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_
 from compiler.model.operator_secrets import secret_key_clashes
 from compiler.model.teams import foreign_receiver_problem, is_unrouted_info, spec_receiver_owners
 from compiler.model.types import Platform, Receiver, Service
-from compiler.model.units import decimal_text, parse_duration
+from compiler.model.units import clock_minutes, decimal_text, parse_duration
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
 
@@ -193,7 +193,7 @@ def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | 
             found.append(
                 (("times", i), f"{start}-{end}: start must be before end; write an overnight window as two ranges")
             )
-        elif _minutes(end) - _minutes(start) < MIN_WINDOW_MINUTES:
+        elif clock_minutes(end) - clock_minutes(start) < MIN_WINDOW_MINUTES:
             # A group flushes every group_interval (5m at the least) from its start, at the same minutes every
             # day: most groups would never flush inside a shorter window, and their tickets never go out.
             found.append(
@@ -207,11 +207,6 @@ def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | 
 
 
 MIN_WINDOW_MINUTES = 5
-
-
-def _minutes(hhmm: str) -> int:
-    hours, _, minutes = hhmm.partition(":")
-    return int(hours) * 60 + int(minutes or 0)
 
 
 def _known_zone(name: str) -> bool:

@@ -412,7 +412,8 @@ def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
 
 def reads_service_series(text: str) -> bool:
     """Whether a spec query reads a series other than `up` (a parse failure is reported elsewhere: False)."""
-    filled = text.replace(text_checks.SELECTOR, 'job="obsc"').replace(text_checks.WINDOW, SAMPLE_WINDOW)
+    filled = text.replace(text_checks.SELECTOR, render_matchers(_SAMPLE_SELECTOR))
+    filled = filled.replace(text_checks.WINDOW, SAMPLE_WINDOW)
     try:
         return any(s.name != "up" for s in selectors(pp.parse(filled)))
     except ValueError:

@@ -33,6 +33,12 @@ HISTOGRAM_SECONDS: dict[str, Decimal] = {
 # shares): each text is parsed once per process, and equal texts give the same Decimal object, which the
 # model's transfer from the worker processes then sends once, not once per alert.
 @functools.lru_cache(maxsize=1024)
+def clock_minutes(hhmm: str) -> int:
+    """Minutes since midnight of a schema-checked "HH:MM" time of day ("24:00" is 1440)."""
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
 def parse_duration(text: str) -> int:
     """`1h30m` → 5400 (seconds). Sub-second parts are rounded down; the schema checked the form."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from compiler import conventions as names
 from compiler.model.teams import defined_teams, fallback_route, no_severity_route, root_receiver_name
 from compiler.model.types import AlertKind, BusinessHours, Fleet, Route, Service, Team, Tier
-from compiler.model.units import format_duration, parse_duration
+from compiler.model.units import clock_minutes, format_duration, parse_duration
 
 
 @dataclass(frozen=True)
@@ -179,14 +179,9 @@ def flush_interval(group_interval: int, hours: BusinessHours) -> int:
     are dropped. A 24h digest started at 02:00 would flush at 02:00 forever and never reach a
     08:00-18:00 team, so the interval is capped at the shortest window (rounded down to a step).
     """
-    shortest = min(_minutes(t.end) - _minutes(t.start) for t in hours.times) * 60
+    shortest = min(clock_minutes(t.end) - clock_minutes(t.start) for t in hours.times) * 60
     fitting = next((step for step in _FLUSH_STEPS if step <= shortest), _FLUSH_STEPS[-1])
     return min(group_interval, fitting)
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def business_hours(team: Team | None) -> Interval | None:
