@@ -26,7 +26,7 @@ from compiler.output.bundle import Artifact, Bundle, BundleError, assemble, fini
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
-from compiler.targets import TargetOptions, all_targets
+from compiler.targets import Target, TargetOptions, all_targets, shapes
 
 log = logging.getLogger("obsc")
 
@@ -372,8 +372,13 @@ def generate(
     for t, target in enumerate(targets):
         work[(t, len(chunks))] = _written(_fleet_part(target.fleet_artifacts, fleet, options), into)
     for t, target in enumerate(targets):
+        # One SharedShapes per target, made before the fork: each worker fills its own copy.
+        part = shapes.SharedShapes(target.service_artifacts, fleet, options) if _shares(target) else None
         for c, chunk in enumerate(chunks):
-            work[(t, c)] = _written(_service_part(target.service_artifacts, fleet, chunk, options), into)
+            if part is not None:
+                work[(t, c)] = _written(_shared_part(part, chunk), into)
+            else:
+                work[(t, c)] = _written(_service_part(target.service_artifacts, fleet, chunk, options), into)
     results = dict(zip(work, workers.run(list(work.values()), count), strict=True))
     artifacts: list[Artifact] = []
     for t, target in enumerate(targets):
@@ -392,6 +397,14 @@ def _written(part: Callable[[], list[Artifact]], into: tuple[str | None, str] | 
     if staging is None:
         return lambda: [finish(a, command) for a in part()]
     return lambda: direct.finish_and_write(part(), command, staging)
+
+
+def _shares(target: Target) -> bool:
+    return target.shares_shapes and shapes.enabled()
+
+
+def _shared_part(part: shapes.SharedShapes, services: Sequence[Service]) -> Callable[[], list[Artifact]]:
+    return lambda: part(services)
 
 
 def _fleet_part(

@@ -37,6 +37,9 @@ class Target:
     service_artifacts: ServiceArtifacts
     fleet_artifacts: FleetArtifacts
     prepare: Prepare | None = None
+    # Its service files read no fleet data by service name, so services of one shape may share their
+    # generation (targets/shapes.py proves each shape's renaming before trusting it).
+    shares_shapes: bool = False
 
 
 def artifacts(target: Target, fleet: Fleet, options: TargetOptions) -> list[Artifact]:

@@ -1,0 +1,268 @@
+"""Services that differ only by their name are generated once; the others get the same files renamed.
+
+A fleet made from one template (the same SLOs, metrics and alerts, the name in the selector) spends most of
+a cold compile generating the same files with another name in them. A service's *shape* is its model with
+its name replaced by a token, where the name stands as a whole (the service's name, a matcher's value, a
+quoted string in a PromQL expression) and with source locations dropped (no target writes them). The first
+service of a shape is generated for real and, twice more, under two tokens. Renaming the first token's files
+is trusted for the shape only when it is proven on the spot:
+- renamed to the first service's name, they equal its real files (escaping, lookups by name);
+- renamed to the second token, they equal that token's files. The tokens differ in length (4 and 63
+  characters), in sort order and in the characters they use, so a hash, a truncation, a padding or an order
+  that depends on the name shows up.
+A service whose name appears in its model in any other way (in a description, as a metric name, in an enum
+field), and a shape that fails a proof, are generated in full. The bytes are the same either way: the tests
+compile fleets with sharing on and off (OBSC_SHARE_SHAPES=0 turns it off).
+
+Derived names that are not the name itself (a Grafana UID is a prefix of it plus a hash) are mapped
+explicitly; one the proofs do not know makes them fail, never a wrong file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from compiler import conventions
+from compiler.errors import NOWHERE, Location
+from compiler.model.promql import Matcher
+from compiler.model.types import Fleet, Service
+from compiler.output.bundle import Artifact, Ownership
+from compiler.targets.base import ServiceArtifacts, TargetOptions
+
+# Legal service names (conventions.NAME) that no spec is likely to use, each with a letter, a digit and a
+# hyphen: the shortest and the longest a name can usefully be (4 and 63 characters), low and high in sort order.
+FIRST_TOKEN = "a0-k"
+SECOND_TOKEN = "zz9-" + "z" * 58 + "9"
+# Names a YAML emitter quotes (YAML 1.1 reads them as booleans, null or numbers) where a token stays plain.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+
+
+def enabled() -> bool:
+    return os.environ.get("OBSC_SHARE_SHAPES", "1").strip() != "0"
+
+
+class _Ineligible(Exception):
+    """The name appears in the model where renaming it could change what the model means."""
+
+
+_MARK = "\x00"  # no generated file holds a NUL (a template that does is not used): marks the name's places
+
+
+@dataclasses.dataclass(frozen=True)
+class _Text:
+    """A file's text cut at each place of the name; the few pieces that hold a derived name's mark."""
+
+    pieces: tuple[str, ...]
+    marked: tuple[int, ...]  # indices of pieces holding a UID mark
+
+    @classmethod
+    def of(cls, marked_text: str) -> _Text:
+        pieces = tuple(marked_text.split(_mark(0)))
+        return cls(pieces, tuple(i for i, piece in enumerate(pieces) if _MARK in piece))
+
+    def named(self, values: Sequence[str]) -> str:
+        if not self.marked:
+            return values[0].join(self.pieces)
+        pieces = list(self.pieces)
+        for i in self.marked:
+            for n in range(1, len(values)):
+                pieces[i] = pieces[i].replace(_mark(n), values[n])
+        return values[0].join(pieces)
+
+
+def _mark(n: int) -> str:
+    return f"{_MARK}{n}{_MARK}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Template:
+    """A shape's files with the places of the name (mark 0) and of the Grafana UIDs derived from it (marks
+    1..) cut out: making a service's files is joining the pieces with its name, fast."""
+
+    files: tuple[tuple[_Text, _Text, Ownership], ...]  # path, content, ownership
+    dashboards: tuple[str, ...]  # whose UIDs are marks 1, 2, ...
+
+    @classmethod
+    def of(cls, files: Sequence[Artifact], token: str, dashboards: tuple[str, ...]) -> _Template | None:
+        if any(_MARK in a.path or _MARK in a.content for a in files):
+            return None
+        keys = [token, *(conventions.dashboard_uid(token, d) for d in dashboards)]
+        marks = {key: _mark(n) for n, key in enumerate(keys)}
+        # One pass, the longest first where they overlap (a UID starts with the name). Marks hold no name
+        # and names no NUL, so putting one value in never makes or breaks another mark.
+        pattern = re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+
+        def cut(text: str) -> _Text:
+            return _Text.of(pattern.sub(lambda m: marks[m.group()], text))
+
+        return cls(tuple((cut(a.path), cut(a.content), a.ownership) for a in files), dashboards)
+
+    def named(self, name: str) -> list[Artifact]:
+        values = [name, *(conventions.dashboard_uid(name, d) for d in self.dashboards)]
+        return [Artifact(path.named(values), content.named(values), own) for path, content, own in self.files]
+
+
+def same(left: Sequence[Artifact], right: Sequence[Artifact]) -> bool:
+    return len(left) == len(right) and all(
+        a.path == b.path and a.ownership == b.ownership and a.content == b.content
+        for a, b in zip(left, right, strict=True)
+    )
+
+
+def shape(service: Service, token: str) -> Service:
+    """The service under another name, without source locations (see shape_key for when it may be used)."""
+    return _renamed(service, service.name, token)  # type: ignore[no-any-return]
+
+
+def _renamed(value: Any, name: str, token: str) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value.replace(f'"{name}"', f'"{token}"') if name in value else value
+    if kind is tuple:
+        items = tuple(_renamed(v, name, token) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if kind is Location:
+        return NOWHERE
+    if kind is Matcher and value.value == name:
+        return dataclasses.replace(value, value=token)
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    changes = {}
+    for field in _fields(kind):
+        old = getattr(value, field)
+        new = token if kind is Service and field == "name" else _renamed(old, name, token)
+        if new is not old:
+            changes[field] = new
+    return dataclasses.replace(value, **changes) if changes else value
+
+
+def shape_key(service: Service) -> tuple[object, ...]:
+    """What services of one shape have in common: the model with its name as a token, flattened, without
+    source locations. Raises _Ineligible where the name appears other than as a whole: the service's name,
+    a matcher's value, a quoted string in PromQL text (in a description, a metric name or a keyword,
+    renaming it could change what the model means)."""
+    out: list[object] = []
+    _flatten(service, service.name, f'"{service.name}"', out)
+    return tuple(out)
+
+
+def _cached_shape_key(service: Service) -> tuple[object, ...] | None:
+    """shape_key, or None when the service has none; kept in the instance (every target asks)."""
+    if "_shape_key" not in service.__dict__:  # not a field of the frozen model
+        try:
+            service.__dict__["_shape_key"] = shape_key(service)
+        except _Ineligible:
+            service.__dict__["_shape_key"] = None
+    key: tuple[object, ...] | None = service.__dict__["_shape_key"]
+    return key
+
+
+_NAMED = object()  # in a shape key: a string that held the name (a plain string cannot equal it)
+_LEAVES = frozenset({int, float, bool, Decimal, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+def _flatten(value: Any, name: str, quoted: str, out: list[object]) -> None:
+    kind = type(value)
+    if kind is str:
+        if name in value:
+            parts = tuple(value.split(quoted))  # the text around each place of the name
+            if any(name in part for part in parts):
+                raise _Ineligible
+            out.append(_NAMED)
+            out.append(parts)
+        else:
+            out.append(value)
+    elif kind is tuple:
+        out.append(tuple)
+        out.append(len(value))
+        for item in value:
+            _flatten(item, name, quoted, out)
+    elif kind in _LEAVES:
+        out.append(kind)
+        out.append(value)
+    elif kind is Location:
+        out.append(Location)
+    elif isinstance(value, str):  # an enum member: a keyword, never renamed
+        if name in value:
+            raise _Ineligible
+        out.append(kind)
+        out.append(value)
+    elif kind is Matcher and value.value == name:
+        out.append(Matcher)
+        out.append(value.label)
+        out.append(value.op)
+        out.append(None)  # the name
+    elif dataclasses.is_dataclass(value):
+        out.append(kind)
+        for field in _fields(kind):
+            if kind is Service and field == "name":
+                out.append(None)
+            else:
+                _flatten(getattr(value, field), name, quoted, out)
+    else:
+        raise _Ineligible  # a kind of value this walk does not know
+
+
+_NAME = re.compile(conventions.NAME)
+
+
+class SharedShapes:
+    """A target's `service_artifacts` for lists of services, renaming the files of a shape already proven.
+
+    One instance per generate() call: the shapes it knows belong to that fleet, platform and options."""
+
+    def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions) -> None:
+        self._part, self._fleet, self._options = part, fleet, options
+        self._known: dict[tuple[object, ...], _Template | None] = {}
+        # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
+        # would not find: those services are generated in full.
+        self._named_in_fleet = frozenset(r.service for r in fleet.rendered_dashboards)
+
+    def __call__(self, services: Sequence[Service]) -> list[Artifact]:
+        out: list[Artifact] = []
+        for service in services:
+            out.extend(self._artifacts(service))
+        return out
+
+    def _generated(self, service: Service) -> list[Artifact]:
+        return self._part(self._fleet, [service], self._options)
+
+    def _artifacts(self, service: Service) -> list[Artifact]:
+        if not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
+            return self._generated(service)
+        if service.name in self._named_in_fleet:
+            return self._generated(service)
+        key = _cached_shape_key(service)
+        if key is None:
+            return self._generated(service)
+        if key in self._known:
+            template = self._known[key]
+            return self._generated(service) if template is None else template.named(service.name)
+        real = self._generated(service)
+        self._known[key] = self._proven(service, real)
+        return real
+
+    def _proven(self, service: Service, real: list[Artifact]) -> _Template | None:
+        """The shape's template when renaming is proven for it (see the module), else None."""
+        dashboards = tuple(sorted({conventions.SERVICE_DASHBOARD, *service.dashboards}))
+        try:
+            template = _Template.of(self._generated(shape(service, FIRST_TOKEN)), FIRST_TOKEN, dashboards)
+            second = self._generated(shape(service, SECOND_TOKEN))
+        except Exception:  # a token the target refuses: this shape is generated in full
+            return None
+        if template is None or not same(template.named(service.name), real):
+            return None
+        return template if same(template.named(SECOND_TOKEN), second) else None

@@ -1,0 +1,224 @@
+"""Services of one shape share their generation (compiler/targets/shapes.py).
+
+The oracle is generation in full (OBSC_SHARE_SHAPES=0): every fleet here compiles to the same bytes with
+sharing on, including fleets built to trip a renaming (names YAML reads as booleans, names that are PromQL
+words or substrings of other names, the tokens themselves, the longest legal name), every golden feature
+set, and targets whose files depend on the name in ways a renaming cannot follow. And sharing does happen
+where it should, or the benchmark's figure would quietly fall back to full generation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from compiler import api
+from compiler.model.types import Fleet, RenderedDashboard, Service
+from compiler.output.bundle import Artifact
+from compiler.targets import TargetOptions, all_targets, prometheus, shapes
+from compiler.targets.base import ServiceArtifacts
+from tests.bench.fleet import platform_text, write_fleet
+from tests.conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+CASES = sorted([*(p / "specs" for p in GOLDEN.iterdir() if (p / "specs").is_dir()), ROOT / "examples"])
+
+# Names a renaming could get wrong: YAML words, PromQL words and label names, the tokens and names holding
+# them, a prefix of another name, the longest legal name, one letter.
+HOSTILE = (
+    "null",
+    "yes",
+    "on",
+    "n",
+    "a",
+    "up",
+    "rate",
+    "job",
+    "sum",
+    "service",
+    "errors",
+    "latency",
+    shapes.FIRST_TOKEN,
+    f"b{shapes.FIRST_TOKEN}9",
+    shapes.SECOND_TOKEN,
+    "x" * 63,
+    "zz9",
+)
+
+
+def _fleet(specs: Path) -> Fleet:
+    fleet, _ = api.load_fleet([str(specs)], api.CompileOptions(jobs=1), {})
+    return fleet
+
+
+def _files(
+    fleet: Fleet, share: bool, monkeypatch: pytest.MonkeyPatch, fmt: str = "prometheus", jobs: int = 1
+) -> list[tuple[str, str]]:
+    monkeypatch.setenv("OBSC_SHARE_SHAPES", "1" if share else "0")
+    return [(a.path, a.content) for a in api.generate(fleet, TargetOptions(format=fmt), jobs)]
+
+
+def _with_clones(fleet: Fleet, names: Sequence[str]) -> Fleet:
+    """The fleet and, for each service, copies of it under `names` (suffixed where names repeat)."""
+    taken = {s.name for s in fleet.services}
+    services = list(fleet.services)
+    for original in fleet.services:
+        for name in names:
+            clone = name if name not in taken else f"{name[:60]}-{len(taken)}"
+            taken.add(clone)
+            services.append(shapes.shape(original, clone))
+    return dataclasses.replace(fleet, services=tuple(sorted(services, key=lambda s: s.name)))
+
+
+@pytest.mark.parametrize("specs", CASES, ids=lambda p: p.parent.name if p.name == "specs" else p.name)
+def test_every_golden_fleet_with_hostile_clones_compiles_to_the_same_bytes(
+    specs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = _with_clones(_fleet(specs), HOSTILE)
+    assert _files(fleet, True, monkeypatch) == _files(fleet, False, monkeypatch)
+
+
+@pytest.mark.parametrize("fmt", ["prometheus-operator", "mimir", "vmalert"])
+def test_every_layout_compiles_to_the_same_bytes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet = _with_clones(_fleet(ROOT / "examples"), HOSTILE[:6])
+    assert _files(fleet, True, monkeypatch, fmt) == _files(fleet, False, monkeypatch, fmt)
+
+
+def test_workers_sharing_write_what_one_process_generating_in_full_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = _with_clones(_fleet(write_fleet(tmp_path, services=30, teams=3, rich=True)), HOSTILE[:4])
+    assert _files(fleet, True, monkeypatch, jobs=2) == _files(fleet, False, monkeypatch, jobs=1)
+
+
+def _spec(name: str, extra: str = "") -> str:
+    return f"""\
+apiVersion: obsc/v1
+service: "{name}"
+team: shop
+selector: {{job: "{name}"}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+{extra}"""
+
+
+def _specs(tmp_path: Path, specs: dict[str, str]) -> Path:
+    root = tmp_path / "specs"
+    root.mkdir()
+    (root / "platform.yaml").write_text(platform_text())
+    for name, text in specs.items():
+        (root / f"{name}.yaml").write_text(text)
+    return root
+
+
+class _Counting:
+    """A target part that records which services it was asked to generate."""
+
+    def __init__(self, part: ServiceArtifacts | None = None) -> None:
+        self.asked: list[str] = []
+        self._part = part or prometheus.service_artifacts
+
+    def __call__(self, fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        self.asked.extend(s.name for s in services)
+        return self._part(fleet, services, options)
+
+
+def _shared(fleet: Fleet, part: _Counting) -> list[Artifact]:
+    return shapes.SharedShapes(part, fleet, TargetOptions())(fleet.services)
+
+
+def test_one_shape_is_generated_three_times_and_renamed_for_the_rest(tmp_path: Path) -> None:
+    names = [f"shop-{i}" for i in range(8)]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
+    part = _Counting()
+    out = _shared(fleet, part)
+    assert part.asked == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the rest are renamed
+    assert out == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "description: NAME serves the checkout",  # free text: renaming it could rewrite a word
+        "labels: {app: NAME}",  # a label value outside a selector
+        "",  # the name is a YAML word (below)
+    ],
+)
+def test_a_name_outside_its_places_is_generated_in_full(extra: str, tmp_path: Path) -> None:
+    names = ["on", "yes"] if not extra else ["shop-a", "shop-b"]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n, extra.replace("NAME", n)) for n in names}))
+    part = _Counting()
+    assert _shared(fleet, part) == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
+    assert part.asked == names  # each in full, no tokens
+
+
+def _named_like(text: str) -> _Counting:
+    """A part whose one file holds `text(name)`: a dependence on the name a renaming may not follow."""
+
+    def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        return [
+            Artifact(f"x/{s.name}.txt", f"{s.name}\n{text.format(name=s.name, hash=_sha(s.name))}\n") for s in services
+        ]
+
+    return _Counting(part)  # type: ignore[arg-type]
+
+
+def _sha(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{hash}",  # a hash of the name
+        "{name:.10}",  # a truncation
+        "{name:>30}",  # a padding
+    ],
+)
+def test_a_file_that_is_not_a_renaming_of_the_name_is_generated_in_full(text: str, tmp_path: Path) -> None:
+    names = [f"shop-{i}" for i in range(4)]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
+    part = _named_like(text)
+    assert _shared(fleet, part) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
+    assert part.asked[:3] == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]
+    assert part.asked[3:6] == names[1:]  # the proof failed: the others in full too
+
+
+def test_an_order_that_depends_on_the_name_is_generated_in_full(tmp_path: Path) -> None:
+    def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        return [Artifact(f"x/{s.name}", " ".join(sorted([s.name, "m"]))) for s in services]
+
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["billing", "shop-0", "shop-1"]}))
+    # A worker's first service of a shape may sort last: here it sorts after "m", and so do both tokens
+    # if they were not on either side of every name.
+    fleet = dataclasses.replace(fleet, services=fleet.services[::-1])
+    counting = _Counting(part)  # type: ignore[arg-type]
+    assert _shared(fleet, counting) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
+
+
+def test_a_service_with_fleet_data_kept_by_its_name_is_generated_in_full(tmp_path: Path) -> None:
+    def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        mine = {r.service: r.json_text for r in fleet.rendered_dashboards}
+        return [Artifact(f"x/{s.name}", mine.get(s.name, "none")) for s in services]
+
+    names = ["shop-0", "shop-1", "shop-2"]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
+    fleet = dataclasses.replace(fleet, rendered_dashboards=(RenderedDashboard("shop-2", "board", "b.jsonnet", "{}"),))
+    counting = _Counting(part)  # type: ignore[arg-type]
+    out = _shared(fleet, counting)
+    assert out == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
+    assert [a.content for a in out] == ["none", "none", "{}"]
+
+
+def test_every_target_that_shares_reads_no_fleet_data_by_service_name_but_the_rendered_dashboards() -> None:
+    # The proofs check one real name; data kept per service name elsewhere in the fleet would differ for
+    # the others. Fleet (and so what a target can read) has these fields: a new one must be looked at here.
+    assert [f.name for f in dataclasses.fields(Fleet)] == ["services", "platform", "receivers", "rendered_dashboards"]
+    assert {t.name for t in all_targets() if t.shares_shapes} == {"prometheus", "grafana", "runbooks"}
