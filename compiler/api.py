@@ -26,7 +26,7 @@ from compiler.output.bundle import Artifact, Bundle, BundleError, assemble, fini
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
-from compiler.targets import Target, TargetOptions, all_targets, shapes
+from compiler.targets import TargetOptions, all_targets, shapes
 
 log = logging.getLogger("obsc")
 
@@ -364,59 +364,64 @@ def generate(
     command): each piece of work returns its artifacts finished (bundle.finish) and writes them into the
     staging tree if there is one."""
     targets = all_targets()
-    count = workers.worker_count(len(fleet.services), jobs)
-    chunks = workers.chunks(fleet.services, count)
-    # (target, part) → work; part len(chunks) is the fleet-wide part. Fleet-wide parts go first: each is
+    services = fleet.services
+    count = workers.worker_count(len(services), jobs)
+    # Services are cut into pieces of whole teams: services of one shape (targets/shapes.py) are always of
+    # one team, so a shape is proven by one worker, not by each. Pieces return each service's files; they
+    # are put back in fleet order.
+    pieces = workers.chunks_of_groups([s.team for s in services], count)
+    # (target, piece) → work; piece len(pieces) is the fleet-wide part. Fleet-wide parts go first: each is
     # one piece of work that cannot be split, so starting them early keeps the workers' ends together.
-    work: dict[tuple[int, int], Callable[[], list[Artifact]]] = {}
+    work: dict[tuple[int, int], Callable[[], list[list[Artifact]]]] = {}
     for t, target in enumerate(targets):
-        work[(t, len(chunks))] = _written(_fleet_part(target.fleet_artifacts, fleet, options), into)
+        work[(t, len(pieces))] = _written(_fleet_part(target.fleet_artifacts, fleet, options), into)
     for t, target in enumerate(targets):
         # One SharedShapes per target, made before the fork: each worker fills its own copy.
-        part = shapes.SharedShapes(target.service_artifacts, fleet, options) if _shares(target) else None
-        for c, chunk in enumerate(chunks):
-            if part is not None:
-                work[(t, c)] = _written(_shared_part(part, chunk), into)
-            else:
-                work[(t, c)] = _written(_service_part(target.service_artifacts, fleet, chunk, options), into)
+        each = shapes.SharedShapes(target.service_artifacts, fleet, options, enabled=shapes.enabled())
+        for p, piece in enumerate(pieces):
+            work[(t, p)] = _written(
+                _service_part(each if target.shares_shapes else each.in_full, [services[i] for i in piece]), into
+            )
     results = dict(zip(work, workers.run(list(work.values()), count), strict=True))
     artifacts: list[Artifact] = []
     for t, target in enumerate(targets):
-        produced = [a for part in range(len(chunks) + 1) for a in results[(t, part)]]
+        per_service: list[list[Artifact]] = [[] for _ in services]
+        for p, piece in enumerate(pieces):
+            for i, files in zip(piece, results[(t, p)], strict=True):
+                per_service[i] = files
+        produced = [a for files in per_service for a in files] + results[(t, len(pieces))][0]
         if fleet_wide is not None:
-            fleet_wide.update(a.path for a in results[(t, len(chunks))])
+            fleet_wide.update(a.path for a in results[(t, len(pieces))][0])
         log.debug("target %s produced %d files", target.name, len(produced), extra={"target": target.name})
         artifacts.extend(produced)
     return artifacts
 
 
-def _written(part: Callable[[], list[Artifact]], into: tuple[str | None, str] | None) -> Callable[[], list[Artifact]]:
+def _written(
+    part: Callable[[], list[list[Artifact]]], into: tuple[str | None, str] | None
+) -> Callable[[], list[list[Artifact]]]:
+    """`part`'s files (a list per service, or one list for a fleet-wide part), finished and written."""
     if into is None:
         return part
     staging, command = into
     if staging is None:
-        return lambda: [finish(a, command) for a in part()]
-    return lambda: direct.finish_and_write(part(), command, staging)
+        return lambda: [[finish(a, command) for a in files] for files in part()]
 
+    def written() -> list[list[Artifact]]:
+        lists = part()
+        staged = iter(direct.finish_and_write([a for files in lists for a in files], command, staging))
+        return [[next(staged) for _ in files] for files in lists]
 
-def _shares(target: Target) -> bool:
-    return target.shares_shapes and shapes.enabled()
-
-
-def _shared_part(part: shapes.SharedShapes, services: Sequence[Service]) -> Callable[[], list[Artifact]]:
-    return lambda: part(services)
+    return written
 
 
 def _fleet_part(
     part: Callable[[Fleet, TargetOptions], list[Artifact]], fleet: Fleet, options: TargetOptions
-) -> Callable[[], list[Artifact]]:
-    return lambda: part(fleet, options)
+) -> Callable[[], list[list[Artifact]]]:
+    return lambda: [part(fleet, options)]
 
 
 def _service_part(
-    part: Callable[[Fleet, Sequence[Service], TargetOptions], list[Artifact]],
-    fleet: Fleet,
-    services: Sequence[Service],
-    options: TargetOptions,
-) -> Callable[[], list[Artifact]]:
-    return lambda: part(fleet, services, options)
+    each: Callable[[Service], list[Artifact]], services: Sequence[Service]
+) -> Callable[[], list[list[Artifact]]]:
+    return lambda: [each(s) for s in services]

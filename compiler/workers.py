@@ -69,6 +69,34 @@ def chunks(items: Sequence[T], workers: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def chunks_of_groups(keys: Sequence[str], workers: int) -> list[list[int]]:
+    """Indices of `keys` cut into about as many pieces as `chunks` makes, each piece whole groups of equal
+    keys (in key order, indices ascending within a group) where a group fits in one piece's share."""
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
+    pieces = workers * CHUNKS_PER_WORKER if workers > 1 else 1
+    share = max(1, -(-len(keys) // pieces))
+    out: list[list[int]] = []
+    current: list[int] = []
+    start = 0
+    while start < len(order):
+        end = start
+        while end < len(order) and keys[order[end]] == keys[order[start]]:
+            end += 1
+        group = order[start:end]
+        if len(current) + len(group) > share and current:
+            out.append(current)
+            current = []
+        for i in range(0, len(group), share):  # a group larger than a share is cut
+            current.extend(group[i : i + share])
+            if len(current) >= share:
+                out.append(current)
+                current = []
+        start = end
+    if current:
+        out.append(current)
+    return out
+
+
 def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Each task's result, in task order; on `workers` forked processes when more than one.
 

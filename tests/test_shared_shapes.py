@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from compiler import api
+from compiler import api, workers
 from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.output.bundle import Artifact
 from compiler.targets import TargetOptions, all_targets, prometheus, shapes
@@ -131,7 +133,8 @@ class _Counting:
 
 
 def _shared(fleet: Fleet, part: _Counting) -> list[Artifact]:
-    return shapes.SharedShapes(part, fleet, TargetOptions())(fleet.services)
+    shared = shapes.SharedShapes(part, fleet, TargetOptions())
+    return [a for service in fleet.services for a in shared(service)]
 
 
 def test_one_shape_is_generated_three_times_and_renamed_for_the_rest(tmp_path: Path) -> None:
@@ -222,3 +225,15 @@ def test_every_target_that_shares_reads_no_fleet_data_by_service_name_but_the_re
     # the others. Fleet (and so what a target can read) has these fields: a new one must be looked at here.
     assert [f.name for f in dataclasses.fields(Fleet)] == ["services", "platform", "receivers", "rendered_dashboards"]
     assert {t.name for t in all_targets() if t.shares_shapes} == {"prometheus", "grafana", "runbooks"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcdefg"), max_size=120), st.integers(1, 4))
+def test_pieces_hold_whole_teams_unless_a_team_is_larger_than_a_share(keys: list[str], count: int) -> None:
+    pieces = workers.chunks_of_groups(keys, count)
+    assert sorted(i for piece in pieces for i in piece) == list(range(len(keys)))  # each service once
+    share = max(1, -(-len(keys) // (count * workers.CHUNKS_PER_WORKER if count > 1 else 1)))
+    assert all(0 < len(piece) <= share for piece in pieces)
+    for key in set(keys):
+        holding = [p for p, piece in enumerate(pieces) if any(keys[i] == key for i in piece)]
+        assert len(holding) <= -(-keys.count(key) // share) + 1  # a team is cut only where it must be

@@ -224,43 +224,39 @@ class SharedShapes:
 
     One instance per generate() call: the shapes it knows belong to that fleet, platform and options."""
 
-    def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions) -> None:
-        self._part, self._fleet, self._options = part, fleet, options
+    def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions, enabled: bool = True) -> None:
+        self._part, self._fleet, self._options, self._enabled = part, fleet, options, enabled
         self._known: dict[tuple[object, ...], _Template | None] = {}
         # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
         # would not find: those services are generated in full.
         self._named_in_fleet = frozenset(r.service for r in fleet.rendered_dashboards)
 
-    def __call__(self, services: Sequence[Service]) -> list[Artifact]:
-        out: list[Artifact] = []
-        for service in services:
-            out.extend(self._artifacts(service))
-        return out
-
-    def _generated(self, service: Service) -> list[Artifact]:
-        return self._part(self._fleet, [service], self._options)
-
-    def _artifacts(self, service: Service) -> list[Artifact]:
-        if not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
-            return self._generated(service)
+    def __call__(self, service: Service) -> list[Artifact]:
+        """The service's files, renamed from its shape's when that is proven."""
+        if not self._enabled or not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
+            return self.in_full(service)
         if service.name in self._named_in_fleet:
-            return self._generated(service)
+            return self.in_full(service)
         key = _cached_shape_key(service)
         if key is None:
-            return self._generated(service)
+            return self.in_full(service)
         if key in self._known:
             template = self._known[key]
-            return self._generated(service) if template is None else template.named(service.name)
-        real = self._generated(service)
+            return self.in_full(service) if template is None else template.named(service.name)
+        real = self.in_full(service)
         self._known[key] = self._proven(service, real)
         return real
+
+    def in_full(self, service: Service) -> list[Artifact]:
+        """The service's files, generated."""
+        return self._part(self._fleet, [service], self._options)
 
     def _proven(self, service: Service, real: list[Artifact]) -> _Template | None:
         """The shape's template when renaming is proven for it (see the module), else None."""
         dashboards = tuple(sorted({conventions.SERVICE_DASHBOARD, *service.dashboards}))
         try:
-            template = _Template.of(self._generated(shape(service, FIRST_TOKEN)), FIRST_TOKEN, dashboards)
-            second = self._generated(shape(service, SECOND_TOKEN))
+            template = _Template.of(self.in_full(shape(service, FIRST_TOKEN)), FIRST_TOKEN, dashboards)
+            second = self.in_full(shape(service, SECOND_TOKEN))
         except Exception:  # a token the target refuses: this shape is generated in full
             return None
         if template is None or not same(template.named(service.name), real):
