@@ -137,12 +137,14 @@ def _shared(fleet: Fleet, part: _Counting) -> list[Artifact]:
     return [a for service in fleet.services for a in shared(service)]
 
 
-def test_one_shape_is_generated_three_times_and_renamed_for_the_rest(tmp_path: Path) -> None:
+def test_a_repeated_shape_is_proven_once_and_renamed_for_the_rest(tmp_path: Path) -> None:
     names = [f"shop-{i}" for i in range(8)]
     fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
     part = _Counting()
+    # The first is generated alone (a shape met once is never proven: a fleet of distinct services pays
+    # nothing for sharing), the second for real and under both tokens, the six others renamed.
     out = _shared(fleet, part)
-    assert part.asked == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the rest are renamed
+    assert part.asked == ["shop-0", "shop-1", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the rest renamed
     assert out == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
 
 
@@ -190,8 +192,8 @@ def test_a_file_that_is_not_a_renaming_of_the_name_is_generated_in_full(text: st
     fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
     part = _named_like(text)
     assert _shared(fleet, part) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
-    assert part.asked[:3] == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]
-    assert part.asked[3:6] == names[1:]  # the proof failed: the others in full too
+    assert part.asked[:4] == ["shop-0", "shop-1", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]
+    assert part.asked[4:6] == names[2:]  # the proof failed: the others in full too
 
 
 def test_an_order_that_depends_on_the_name_is_generated_in_full(tmp_path: Path) -> None:
@@ -237,3 +239,10 @@ def test_pieces_hold_whole_teams_unless_a_team_is_larger_than_a_share(keys: list
     for key in set(keys):
         holding = [p for p, piece in enumerate(pieces) if any(keys[i] == key for i in piece)]
         assert len(holding) <= -(-keys.count(key) // share) + 1  # a team is cut only where it must be
+
+
+def test_a_fleet_without_repeats_generates_each_service_once(tmp_path: Path) -> None:
+    fleet = _fleet(write_fleet(tmp_path, services=6, rich=True, distinct=True))
+    part = _Counting()
+    assert _shared(fleet, part) == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
+    assert part.asked == [s.name for s in fleet.services]  # no proofs, no tokens

@@ -2,17 +2,18 @@
 
 A fleet made from one template (the same SLOs, metrics and alerts, the name in the selector) spends most of
 a cold compile generating the same files with another name in them. A service's *shape* is its model with
-its name replaced by a token, where the name stands as a whole (the service's name, a matcher's value, a
-quoted string in a PromQL expression) and with source locations dropped (no target writes them). The first
-service of a shape is generated for real and, twice more, under two tokens. Renaming the first token's files
-is trusted for the shape only when it is proven on the spot:
-- renamed to the first service's name, they equal its real files (escaping, lookups by name);
+its name replaced by a token where the name stands whole (the service's name, a matcher's value, a quoted
+string in PromQL text), without source locations (no target writes them). The first two services of a shape
+are generated for real (a fleet without repeats pays nothing more); the second twice more, under two
+tokens. The shape's later services get the first token's files renamed, trusted only when proven on the spot:
+- renamed to the second service's name, they equal its real files (escaping, lookups by name);
 - renamed to the second token, they equal that token's files. The tokens differ in length (4 and 63
-  characters), in sort order and in the characters they use, so a hash, a truncation, a padding or an order
-  that depends on the name shows up.
-A service whose name appears in its model in any other way (in a description, as a metric name, in an enum
-field), and a shape that fails a proof, are generated in full. The bytes are the same either way: the tests
-compile fleets with sharing on and off (OBSC_SHARE_SHAPES=0 turns it off).
+  characters) and lie low and high in sort order, so a hash, a truncation, a padding or an order that
+  depends on the name shows up.
+Generated in full instead: a service whose name appears in its model in any other way (in a description,
+as a metric name, in an enum field), a name YAML reads as a word, a service with fleet data kept by its
+name (a rendered standard dashboard), a shape that fails a proof. The bytes are the same either way: the
+tests compile fleets with sharing on and off (OBSC_SHARE_SHAPES=0 turns it off).
 
 Derived names that are not the name itself (a Grafana UID is a prefix of it plus a hash) are mapped
 explicitly; one the proofs do not know makes them fail, never a wrong file.
@@ -227,6 +228,7 @@ class SharedShapes:
     def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions, enabled: bool = True) -> None:
         self._part, self._fleet, self._options, self._enabled = part, fleet, options, enabled
         self._known: dict[tuple[object, ...], _Template | None] = {}
+        self._seen_once: set[tuple[object, ...]] = set()  # a proof costs two generations: only for repeats
         # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
         # would not find: those services are generated in full.
         self._named_in_fleet = frozenset(r.service for r in fleet.rendered_dashboards)
@@ -244,7 +246,10 @@ class SharedShapes:
             template = self._known[key]
             return self.in_full(service) if template is None else template.named(service.name)
         real = self.in_full(service)
-        self._known[key] = self._proven(service, real)
+        if key in self._seen_once:  # the shape's second service: worth proving for the ones after it
+            self._known[key] = self._proven(service, real)
+        else:
+            self._seen_once.add(key)
         return real
 
     def in_full(self, service: Service) -> list[Artifact]:

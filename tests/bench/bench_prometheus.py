@@ -108,6 +108,9 @@ def bench_compile(specs: Path, root: Path) -> Path:
     """Cold, warm and single-process compiles; returns one compiled tree."""
     probe = file_creation(root / "probe")
     cold = [compile_once(specs, root / f"out-cold-{i}") for i in range(RUNS)]
+    # The same fleet with every service its own shape: nothing is shared (compiler/targets/shapes.py).
+    distinct_specs = write_fleet(root / "distinct", SERVICES, rich=True, distinct=True)
+    distinct = [compile_once(distinct_specs, root / f"out-distinct-{i}") for i in range(RUNS)]
     out = root / "out-cold-0"
     warm = [compile_once(specs, out) for _ in range(RUNS)]
     serial = [compile_once(specs, root / "out-one-process", dict(os.environ, OBSC_JOBS="1"))]
@@ -125,6 +128,7 @@ def bench_compile(specs: Path, root: Path) -> Path:
         f"the output ({per_file * files:.2f}s for {files} files)"
     )
     print(summary("cold (empty output directory)", cold))
+    print(summary("cold, every service its own shape (a latency threshold each: nothing shared)", distinct))
     print(summary("warm (nothing changed)", warm))
     print(summary("cold, in one process (OBSC_JOBS=1)", serial))
     print(summary(f"cold, right after {files} files were deleted beside the output", after_delete))

@@ -3,7 +3,8 @@
 Two shapes:
 - plain (default): 2 SLOs (availability 30d, latency 28d) and the platform's key-metric defaults, with the
   platform's error-rate warning threshold as a parameter (tests change it to make every file change);
-- rich (`rich=True`, the benchmark fleet of issue 3): 3 SLOs (ratio with min_bad_events, latency, raw PromQL
+- rich (`rich=True`, the benchmark fleet of issue 3; `distinct=True` gives every service its own latency
+  threshold, so no two share their generation): 3 SLOs (ratio with min_bad_events, latency, raw PromQL
   over 28d) and every key-metric alert (error rate, p99 latency, down, CPU, memory, disk, disk full, traffic,
   deployments, new error types, milestones), as `make bench` compiles it for 1,000 services.
 """
@@ -88,12 +89,22 @@ def platform_text(rich: bool = False, warning_threshold: str = "1%") -> str:
     return PLATFORM.replace("DEFAULTS", defaults)
 
 
-def service_text(index: int, teams: int = 20, rich: bool = False) -> str:
+def service_text(index: int, teams: int = 20, rich: bool = False, distinct: bool = False) -> str:
+    """One service's spec; `distinct` gives each its own latency threshold, so no two services share a
+    shape (compiler/targets/shapes.py) and every one is generated in full."""
     name = f"svc-{index:04d}"
-    return (RICH_SERVICE if rich else PLAIN_SERVICE).format(name=name, team=index % teams)
+    text = (RICH_SERVICE if rich else PLAIN_SERVICE).format(name=name, team=index % teams)
+    return text.replace("threshold: 300ms", f"threshold: {100 + index}ms") if distinct else text
 
 
-def write_fleet(root: Path, services: int, teams: int = 20, warning_threshold: str = "1%", rich: bool = False) -> Path:
+def write_fleet(
+    root: Path,
+    services: int,
+    teams: int = 20,
+    warning_threshold: str = "1%",
+    rich: bool = False,
+    distinct: bool = False,
+) -> Path:
     """Write `services` specs (svc-0000...) and platform.yaml under root/specs; return that directory.
 
     Writing again over the same root rewrites the files (tests change `warning_threshold` this way).
@@ -103,7 +114,7 @@ def write_fleet(root: Path, services: int, teams: int = 20, warning_threshold: s
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(platform_text(rich, warning_threshold))
     for i in range(services):
-        (specs / f"svc-{i:04d}.yaml").write_text(service_text(i, teams, rich))
+        (specs / f"svc-{i:04d}.yaml").write_text(service_text(i, teams, rich, distinct))
     return specs
 
 
