@@ -26,6 +26,12 @@ _PAGE_FOR = {Tier.CRITICAL: 300, Tier.WARNING: 900, Tier.INFO: 0}
 EVENT_KINDS = frozenset({AlertKind.DEPLOYMENT, AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE})
 EVENT_MAX_FOR = 1800
 SIGNAL_SECONDS = 300  # the window of the key alerts' rates and ratios (5m)
+# How long a firing key-metric or threshold alert outlives its condition (`keep_firing_for`). Without it one
+# incident paged again and again: a crash-looping service is up for one scrape every few minutes (ServiceDown
+# resolved and re-paged every 11 minutes), and a scrape gap of a few minutes empties the 5m rate a firing
+# error-rate page reads (resolved, then paged again after its `for`). Events are held an hour by their own
+# expressions and need none.
+KEEP_FIRING_SECONDS = 300
 # Any alert's longest `for`: its generated test feeds samples across the hold, and a hold of weeks never pages
 # in time (a year made a one-service compile take 71 s).
 MAX_FOR = 7 * 86400

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
-from compiler.model.alert_kinds import SIGNAL_SECONDS
+from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
 from compiler.model.types import AlertKind, Metric, Platform, Service
@@ -233,6 +233,7 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef, selector:
         expr=_expr(service, alert, selector),
         alert=alert.name,
         for_seconds=alert.key_alert.for_seconds,
+        keep_firing_seconds=0 if alert.kind in EVENT_KINDS else KEEP_FIRING_SECONDS,
         labels=alert_labels(service, alert),
         annotations=(
             (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),

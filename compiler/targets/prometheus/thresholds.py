@@ -13,6 +13,7 @@ max(for, 10m), so a scrape gap or a restart does not page.
 from __future__ import annotations
 
 from compiler import conventions as names
+from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.promql import Selector
 from compiler.model.thresholds import (
@@ -134,6 +135,7 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
         expr=comparison_expr(service, alert.threshold),
         alert=alert.name,
         for_seconds=alert.threshold.for_seconds,
+        keep_firing_seconds=KEEP_FIRING_SECONDS,
         labels=alert_labels(service, alert),
         annotations=_annotations(service, platform, alert, texts(service, alert.threshold)),
         source=alert,
