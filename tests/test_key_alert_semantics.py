@@ -67,3 +67,34 @@ def test_a_page_resolves_after_recovery(tmp_path: Path) -> None:
         *_each_minute("LedgerQueueDeep", 40, 60, 0),
     ]
     assert _promtool(tmp_path, rules, "ledger", series, checks) == ""
+
+
+JOBS = """apiVersion: obsc/v1
+service: jobs
+team: core
+selector: {job: jobs}
+metrics:
+  done: jobs_done_total
+alerts: {service_down: false, traffic_anomaly: false, traffic_milestone: false}
+threshold_alerts:
+  - {name: FewJobsDone, metric: done, below: 10/h, for: 30m}
+  - {name: ManyJobsDone, metric: done, above: 10/h, for: 10m}
+"""
+
+
+def _every(minutes: int, hours: int) -> str:
+    """A counter's 1m samples gaining one event every `minutes` minutes."""
+    return " ".join(str(m // minutes) for m in range(hours * 60 + 1))
+
+
+def test_a_counter_line_per_hour_is_read_over_an_hour(tmp_path: Path) -> None:
+    # Over 5m a line of 10/h is less than one event: each 5m rate is 0 or 12/h and more, so 5 jobs an hour
+    # (half the line) never stayed below 10/h for 30 minutes, and ManyJobsDone fired on single events.
+    rules = _rules(tmp_path, "jobs", JOBS)
+    up = {'up{job="jobs"}': "1x240"}
+    half = {**up, 'jobs_done_total{job="jobs"}': _every(12, 4)}
+    checks = [_firing("FewJobsDone", "3h30m", 1), *_each_minute("ManyJobsDone", 60, 240, 0)]
+    assert _promtool(tmp_path, rules, "jobs", half, checks) == ""
+    double = {**up, 'jobs_done_total{job="jobs"}': _every(3, 4)}  # 20 an hour
+    checks = [*_each_minute("FewJobsDone", 60, 240, 0), _firing("ManyJobsDone", "3h30m", 1)]
+    assert _promtool(tmp_path, rules, "jobs", double, checks) == ""

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
+from compiler.model.units import format_duration
 
 RATE_WINDOW = "5m"
+# A counter's rate is read over a window that holds this many events at the line: over 5m a line of 10/h is
+# under one event, so each 5m rate is 0 or at least 12/h, and 5 jobs an hour (every 12 minutes, half the
+# line) never read below 10/h for long (the alert never fired). Over 30m, 10/h is 5 events.
+EVENTS_AT_LINE = 5
+RATE_WINDOWS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MISSING_FOR_SECONDS = 600  # no series this long (or the alert's own hold, if longer) fires a missing-data alert
 
 
@@ -30,6 +37,18 @@ def narrowed_counter_family(metric: Metric, service_selector: Sequence[Matcher])
     return Selector(metric.selector.metric, own) if own and narrowed else None
 
 
+def rate_window(alert: ThresholdAlert) -> str:
+    """The window a counter's rate is compared over: the shortest that holds EVENTS_AT_LINE events at the line
+    (5m for any line from 1/m; a day at most). A line of 0 (any event) stays at 5m."""
+    line = alert.threshold
+    if line <= 0:
+        return RATE_WINDOW
+    # 1/m is kept as 0.0166666666667 (12 digits): a hair of slack so that it still fills 5m
+    events = (w for w in RATE_WINDOWS if line * w * (1 + Decimal("1e-9")) >= EVENTS_AT_LINE)
+    seconds = next(events, RATE_WINDOWS[-1])
+    return format_duration(seconds)
+
+
 def signal_aggregation(alert: ThresholdAlert) -> str:
     return "min" if alert.comparison is Comparison.WITHIN else alert.metric.aggregation.value
 
@@ -38,7 +57,7 @@ def signal_name(alert: ThresholdAlert) -> str:
     """`service:consumer_lag:sum_by_topic`: one name per (metric, aggregation, rate, grouping)."""
     op = signal_aggregation(alert)
     if alert.metric.type is MetricType.COUNTER:
-        op += f"_rate{RATE_WINDOW}"
+        op += f"_rate{rate_window(alert)}"
     if alert.by:
         op += "_by_" + "_".join(alert.by)
     if alert.comparison is Comparison.WITHIN and timestamps.scale(alert.metric) != 1:
@@ -55,9 +74,9 @@ def signal_expr(alert: ThresholdAlert) -> str:
     metric = alert.metric
     grouping = f" by ({', '.join(alert.by)})" if alert.by else ""
     if metric.selector is None:
-        inner = expand(metric.expr or "", (), RATE_WINDOW)
+        inner = expand(metric.expr or "", (), rate_window(alert))
     elif metric.type is MetricType.COUNTER:
-        inner = f"rate({metric.selector.render()}[{RATE_WINDOW}])"
+        inner = f"rate({metric.selector.render()}[{rate_window(alert)}])"
     else:
         inner = metric.selector.render()
     signal = f"{signal_aggregation(alert)}{grouping} ({inner})"

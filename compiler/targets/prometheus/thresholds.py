@@ -18,9 +18,9 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.promql import Selector
 from compiler.model.thresholds import (
     MISSING_FOR_SECONDS,
-    RATE_WINDOW,
     compared_expr,
     narrowed_counter_family,
+    rate_window,
     signal_expr,
     signal_name,
 )
@@ -71,7 +71,7 @@ def value_template(alert: ThresholdAlert) -> str:
 def _what(alert: ThresholdAlert) -> str:
     metric = alert.metric
     name = metric.title or metric.name
-    rate = f" (per second, over {RATE_WINDOW})" if metric.type is MetricType.COUNTER else ""
+    rate = f" (per second, over {rate_window(alert)})" if metric.type is MetricType.COUNTER else ""
     per = f" for a {', '.join(alert.by)}" if alert.by else ""
     return f"{name}{rate}{per}"
 

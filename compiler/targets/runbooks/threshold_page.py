@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_expr, signal_name
+from compiler.model.thresholds import MISSING_FOR_SECONDS, rate_window, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
 from compiler.targets import markdown
@@ -78,6 +78,6 @@ def diagnosis(service: Service, first: AlertDef) -> list[Query]:
     if metric.selector is not None:
         series = metric.selector.render()
         if metric.type is MetricType.COUNTER:
-            series = f"rate({series}[5m])"
+            series = f"rate({series}[{rate_window(alert)}])"
         out.append(("the ten largest series behind it", f"topk(10, {series})"))
     return out
