@@ -98,3 +98,29 @@ def test_a_counter_line_per_hour_is_read_over_an_hour(tmp_path: Path) -> None:
     double = {**up, 'jobs_done_total{job="jobs"}': _every(3, 4)}  # 20 an hour
     checks = [*_each_minute("FewJobsDone", 60, 240, 0), _firing("ManyJobsDone", "3h30m", 1)]
     assert _promtool(tmp_path, rules, "jobs", double, checks) == ""
+
+
+GRPC = """apiVersion: obsc/v1
+service: grpcsvc
+team: core
+selector: {job: grpcsvc}
+metrics:
+  requests: grpc_server_handled_total
+  errors: grpc_server_handled_total{grpc_code!="OK"}
+alerts: {service_down: false, traffic_anomaly: false, traffic_milestone: false, error_rate: false}
+"""
+
+
+def test_a_new_error_type_counts_from_its_first_error_not_its_series(tmp_path: Path) -> None:
+    # go-grpc-prometheus creates every code's series at 0 on start: read by existence, every error type was
+    # always there and ServiceNewErrorType never fired. Unavailable occurs first after 26h here.
+    rules = _rules(tmp_path, "grpcsvc", GRPC)
+    sel = 'grpc_server_handled_total{{job="grpcsvc",grpc_code="{}"}}'
+    series = {
+        sel.format("OK"): "0+60x1800",
+        sel.format("Internal"): "0x1800",
+        sel.format("Unavailable"): "0x1560 1+5x240",
+    }
+    checks = [_firing("ServiceNewErrorType", "25h", 0), _firing("ServiceNewErrorType", "26h30m", 1)]
+    report = _promtool(tmp_path, rules, "grpcsvc", series, checks)
+    assert report == ""

@@ -69,7 +69,7 @@ KINDS: dict[AlertKind, KindInfo] = {
         ThresholdType.FLAG, ("build_info",), {t: 0 for t in Tier}, "a new version is running"
     ),
     AlertKind.NEW_ERROR_TYPE: KindInfo(
-        ThresholdType.FLAG, ("errors",), {t: 0 for t in Tier}, "an error series that did not exist a day ago"
+        ThresholdType.FLAG, ("errors",), {t: 0 for t in Tier}, "an error type with errors that had none the day before"
     ),
     AlertKind.TRAFFIC_MILESTONE: KindInfo(
         ThresholdType.FLAG, ("requests",), {t: 0 for t in Tier}, "request rate reached a new 7-day high"

@@ -76,7 +76,9 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         fast.append(record(names.SERVICE_VERSIONS, f"count by (version) ({build_info.selector.render()})", own))
     if errors is not None and errors.selector is not None and AlertKind.NEW_ERROR_TYPE in kinds:
         by = ", ".join(error_type_labels(errors))
-        coarse.append(record(names.SERVICE_ERROR_TYPES, f"group by ({by}) ({errors.selector.render()})", own))
+        # `> 0`: a type counts once it has occurred. Libraries such as go-grpc-prometheus create every code's
+        # series at 0 on start: read by existence, every type was always there and none was ever new.
+        coarse.append(record(names.SERVICE_ERROR_TYPES, f"group by ({by}) ({errors.selector.render()} > 0)", own))
     for alert in alerts:
         rule = _alert_rule(service, platform, alert, selector)
         (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
