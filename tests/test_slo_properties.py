@@ -219,9 +219,14 @@ def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path
                 "interval": "1m",
                 "input_series": inputs,
                 "alert_rule_test": checks,
-                # not even pending: without min_bad_events the page would be (1h at 2.8%, 5m at 33%)
+                # not even pending: without min_bad_events the page would be (1h at 2.8%, 5m at 33%). The one
+                # failure is the first of its code in 3 days: the info notice ServiceNewErrorType says so.
                 "promql_expr_test": [
-                    {"expr": 'ALERTS{service="stray"}', "eval_time": f"{minutes}m", "exp_samples": []}
+                    {
+                        "expr": 'ALERTS{service="stray",alertname!="ServiceNewErrorType"}',
+                        "eval_time": f"{minutes}m",
+                        "exp_samples": [],
+                    }
                 ],
             }
         ],
