@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from decimal import Decimal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -246,3 +247,15 @@ def test_a_fleet_without_repeats_generates_each_service_once(tmp_path: Path) -> 
     part = _Counting()
     assert _shared(fleet, part) == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
     assert part.asked == [s.name for s in fleet.services]  # no proofs, no tokens
+
+
+def test_numbers_equal_in_value_but_written_apart_are_not_one_shape(tmp_path: Path) -> None:
+    # Decimal("0.300") == Decimal("0.3") and 0.0 == -0.0: a key comparing values would give a service the
+    # text of another that writes the number another way (a latency threshold is matched to `le` as written).
+    fleet = _fleet(_specs(tmp_path, {"shop-0": _spec("shop-0")}))
+    service = fleet.services[0]
+    slo = service.slos[0]
+    for a, b in ((Decimal("99.9"), Decimal("99.90")), (0.0, -0.0), (1, 1.0), (1, True)):
+        one = dataclasses.replace(service, slos=(dataclasses.replace(slo, objective=a),))
+        other = dataclasses.replace(service, slos=(dataclasses.replace(slo, objective=b),))
+        assert shapes.shape_key(one) != shapes.shape_key(other), (a, b)

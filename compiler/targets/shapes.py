@@ -193,7 +193,8 @@ def _flatten(value: Any, name: str, quoted: str, out: list[object]) -> None:
             _flatten(item, name, quoted, out)
     elif kind in _LEAVES:
         out.append(kind)
-        out.append(value)
+        # As written, not by value: Decimal("0.300") == Decimal("0.3") and -0.0 == 0.0 print apart.
+        out.append(repr(value))
     elif kind is Location:
         out.append(Location)
     elif isinstance(value, str):  # an enum member: a keyword, never renamed
