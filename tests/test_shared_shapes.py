@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from decimal import Decimal
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
