@@ -259,3 +259,66 @@ def test_numbers_equal_in_value_but_written_apart_are_not_one_shape(tmp_path: Pa
         one = dataclasses.replace(service, slos=(dataclasses.replace(slo, objective=a),))
         other = dataclasses.replace(service, slos=(dataclasses.replace(slo, objective=b),))
         assert shapes.shape_key(one) != shapes.shape_key(other), (a, b)
+
+
+def _fleet_of(tmp_path: Path, spec: str, names: Sequence[str]) -> Fleet:
+    return _fleet(_specs(tmp_path, {n: spec.replace("NAME", n) for n in names}))
+
+
+CANARY = """\
+apiVersion: obsc/v1
+service: NAME
+team: shop
+selector: {namespace: prod}
+metrics:
+  requests: http_requests_total{job=~"NAME",job!~".*-canary"}
+  errors: http_requests_total{job=~"NAME",job!~".*-canary",code=~"5.."}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+"""
+
+DELIVERIES = """\
+apiVersion: obsc/v1
+service: NAME
+team: shop
+selector: {job: NAME}
+metrics:
+  disk: 1 - sum(node_filesystem_avail_bytes{$selector}) / sum(node_filesystem_size_bytes{$selector})
+  failed: {selector: 'deliveries{outcome="error"}', type: counter}
+threshold_alerts:
+  - {name: DeliveriesFailing, metric: failed, above: 1, for: 1h}
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "names"),
+    [
+        # A label matched against the name and against a pattern: the tests' series are made for each name
+        # and the canary's can never pass `job!~".*-canary"`.
+        (CANARY, ["shop-1", "shop-2", "shop-canary"]),
+        # A word of the name that is also a series name: which test cases may run side by side was read
+        # from every word of the rules, the name's included.
+        (DELIVERIES, ["svc-1", "svc-2", "svc-deliveries"]),
+        # A name that is a PromQL word (`or`, `unless`) inside the rules' strings.
+        (_spec("NAME"), ["shop-1", "shop-2", "svc-or", "unless-me", "by", "without"]),
+    ],
+    ids=["regex-on-the-name", "word-of-the-name", "promql-words"],
+)
+def test_a_name_whose_content_the_targets_read_gets_its_own_files(
+    spec: str, names: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = _fleet_of(tmp_path, spec, names)
+    for fmt in ("prometheus", "vmalert"):
+        assert _files(fleet, True, monkeypatch, fmt) == _files(fleet, False, monkeypatch, fmt)
+
+
+def test_a_name_equal_to_a_word_the_files_hold_gets_its_own_files(tmp_path: Path) -> None:
+    # A target that tells the name apart from a value it writes anyway (the tests' series of "another
+    # service"): renaming the shape's files would give that service the others' answer.
+    def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
+        return [Artifact(f"x/{s.name}", f"other: obsc-x\n{s.name}: {s.name == 'obsc-x'}\n") for s in services]
+
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["shop-1", "shop-2", "obsc-x"]}))
+    fleet = dataclasses.replace(fleet, services=tuple(sorted(fleet.services, key=lambda s: s.name != "obsc-x")[::-1]))
+    counting = _Counting(part)  # type: ignore[arg-type]
+    assert _shared(fleet, counting) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]

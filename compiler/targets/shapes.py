@@ -76,6 +76,9 @@ class _Text:
         return values[0].join(pieces)
 
 
+_WORD = re.compile(r"[a-z][a-z0-9-]*")  # what a service name could be, wherever a file writes it
+
+
 def _mark(n: int) -> str:
     return f"{_MARK}{n}{_MARK}"
 
@@ -87,6 +90,9 @@ class _Template:
 
     files: tuple[tuple[_Text, _Text, Ownership], ...]  # path, content, ownership
     dashboards: tuple[str, ...]  # whose UIDs are marks 1, 2, ...
+    # Every name-like word the files hold besides the name: a service named like one (`obsc-other-service`,
+    # the series of another service the tests feed) could be told apart from it by the targets.
+    fixed: frozenset[str]
 
     @classmethod
     def of(cls, files: Sequence[Artifact], token: str, dashboards: tuple[str, ...]) -> _Template | None:
@@ -98,10 +104,15 @@ class _Template:
         # and names no NUL, so putting one value in never makes or breaks another mark.
         pattern = re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
 
-        def cut(text: str) -> _Text:
-            return _Text.of(pattern.sub(lambda m: marks[m.group()], text))
+        fixed: set[str] = set()
 
-        return cls(tuple((cut(a.path), cut(a.content), a.ownership) for a in files), dashboards)
+        def cut(text: str) -> _Text:
+            marked = pattern.sub(lambda m: marks[m.group()], text)
+            fixed.update(_WORD.findall(marked))
+            return _Text.of(marked)
+
+        cuts = tuple((cut(a.path), cut(a.content), a.ownership) for a in files)
+        return cls(cuts, dashboards, frozenset(fixed))
 
     def named(self, name: str) -> list[Artifact]:
         values = [name, *(conventions.dashboard_uid(name, d) for d in self.dashboards)]
@@ -148,7 +159,14 @@ def shape_key(service: Service) -> tuple[object, ...]:
     a matcher's value, a quoted string in PromQL text (in a description, a metric name or a keyword,
     renaming it could change what the model means)."""
     out: list[object] = []
-    _flatten(service, service.name, f'"{service.name}"', out)
+    matchers: list[tuple[str, str | None]] = []
+    _flatten(service, service.name, f'"{service.name}"', out, matchers)
+    # A label matched against the name and against anything else: the targets evaluate the other matchers
+    # on the name (a series made for `job=~"NAME"` must pass `job!~".*-canary"`), and what they decide then
+    # depends on what the name says, which no proof on other names shows.
+    named = {label for label, value in matchers if value is None or value == service.name}
+    if any(label in named and value is not None and value != service.name for label, value in matchers):
+        raise _Ineligible
     return tuple(out)
 
 
@@ -175,9 +193,17 @@ def _fields(kind: type) -> tuple[str, ...]:
     return names
 
 
-def _flatten(value: Any, name: str, quoted: str, out: list[object]) -> None:
+# A label matcher in PromQL text: label, operator, the quoted value's body.
+_TEXT_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _flatten(value: Any, name: str, quoted: str, out: list[object], matchers: list[tuple[str, str | None]]) -> None:
+    """Append `value`'s shape to `out`, and to `matchers` each (label, value) matched anywhere (None: the
+    name, in a matcher the walk renames)."""
     kind = type(value)
     if kind is str:
+        if '"' in value:
+            matchers.extend(_TEXT_MATCHER.findall(value))
         if name in value:
             parts = tuple(value.split(quoted))  # the text around each place of the name
             if any(name in part for part in parts):
@@ -190,7 +216,7 @@ def _flatten(value: Any, name: str, quoted: str, out: list[object]) -> None:
         out.append(tuple)
         out.append(len(value))
         for item in value:
-            _flatten(item, name, quoted, out)
+            _flatten(item, name, quoted, out, matchers)
     elif kind in _LEAVES:
         out.append(kind)
         # As written, not by value: Decimal("0.300") == Decimal("0.3") and -0.0 == 0.0 print apart.
@@ -202,18 +228,23 @@ def _flatten(value: Any, name: str, quoted: str, out: list[object]) -> None:
             raise _Ineligible
         out.append(kind)
         out.append(value)
-    elif kind is Matcher and value.value == name:
+    elif kind is Matcher:
+        whole = value.value == name
+        matchers.append((value.label, None if whole else value.value))
         out.append(Matcher)
         out.append(value.label)
         out.append(value.op)
-        out.append(None)  # the name
+        if whole:
+            out.append(None)  # the name
+        else:
+            _flatten(value.value, name, quoted, out, matchers)
     elif dataclasses.is_dataclass(value):
         out.append(kind)
         for field in _fields(kind):
             if kind is Service and field == "name":
                 out.append(None)
             else:
-                _flatten(getattr(value, field), name, quoted, out)
+                _flatten(getattr(value, field), name, quoted, out, matchers)
     else:
         raise _Ineligible  # a kind of value this walk does not know
 
@@ -245,7 +276,9 @@ class SharedShapes:
             return self.in_full(service)
         if key in self._known:
             template = self._known[key]
-            return self.in_full(service) if template is None else template.named(service.name)
+            if template is None or service.name in template.fixed:
+                return self.in_full(service)
+            return template.named(service.name)
         real = self.in_full(service)
         if key in self._seen_once:  # the shape's second service: worth proving for the ones after it
             self._known[key] = self._proven(service, real)
