@@ -79,6 +79,33 @@ def test_recursive_alias_is_refused() -> None:
         load_yaml_text("r.yaml", "a: &a [*a]\n")
 
 
+@pytest.mark.parametrize(
+    ("literal", "shown"),
+    [
+        ("1" + "0" * 5000, "100000000000...: an integer of 5,001 characters"),  # Python's 4,300-digit limit
+        ("0x" + "f" * 5000, "0xffffffffff...: an integer of 5,002 characters"),  # converted, but unprintable
+        (":".join(["59"] * 3000), "59:59:59:59:...: an integer of 8,999 characters"),  # base 60: quadratic
+        ("0x" + "f" * 300, "0xffffffffff... is too large"),  # short enough, but beyond the largest float
+        ("-2" + "0" * 309, "-20000000000... is too large"),
+    ],
+)
+def test_integers_beyond_the_largest_float_are_located_errors(literal: str, shown: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml_text("s.yaml", f"a: 1\nslos:\n  - {{min_bad_events: {literal}}}\n")
+    (problem,) = caught.value.diagnostics
+    assert str(problem).startswith(f"s.yaml:3:22 $.slos[0].min_bad_events: {shown}")
+    assert "stay below 1.8e308" in problem.message
+
+
+def test_integers_up_to_the_largest_float_load() -> None:
+    largest = int(1.7e308)
+    assert load_yaml_text("s.yaml", f"a: {largest}\nb: -{largest}\nc: 0x_ff\n")[0].data == {
+        "a": largest,
+        "b": -largest,
+        "c": 255,
+    }
+
+
 def test_timestamps_stay_text() -> None:
     assert load_yaml_text("s.yaml", "d: 2024-01-01\n")[0].data == {"d": "2024-01-01"}
 

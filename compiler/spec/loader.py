@@ -17,11 +17,11 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.spec import discovery, files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events
+from compiler.spec import discovery, files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events, yaml_numbers
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = yaml_numbers.bounded(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
@@ -162,7 +162,11 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         doc.scalar_styles[path] = style or ""
     if node.tag == _STR_TAG:
         return node.value  # what the constructor would return for a string, without its bookkeeping
-    value = loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except yaml_numbers.NumberTooLarge as exc:
+        where = Location(doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        raise InputError([Diagnostic(where, path, str(exc.problem))]) from None
     if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
         # Timestamps and binary are not spec values; keep the text the user wrote.
         return str(node.value)
