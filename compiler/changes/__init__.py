@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.changes import alertmanager, rules
+from compiler.changes import alertmanager, committed, rules
 from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
@@ -32,10 +32,10 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
     old_rules, new_rules = rules.Side(), rules.Side()
     for path, old, new in sorted(diffs, key=lambda d: d[0]):
         if layout_of(path):
-            rules.read(old_rules, path, old)
+            rules.read(old_rules, path, old, committed=True)
             rules.read(new_rules, path, new)
         elif path == names.ALERTMANAGER_CONFIG:
-            summary.changes += alertmanager.changes(_yaml(old), _yaml(new))
+            summary.changes += alertmanager.changes(committed.load(old), _yaml(new))
         elif path.startswith("grafana/dashboards/") and path.endswith(".json"):
             summary.changes.append(_dashboard(path, old, new))
         elif not path.startswith(("prometheus/tests/", "runbooks/")) and path not in (
@@ -50,17 +50,14 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
 def _yaml(text: str | None) -> Any:
     if text is None:
         return None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None  # a hand-damaged old file: everything in the new one reads as added
+    return yaml.safe_load(text)  # obsc's own, just compiled (the committed side: committed.load)
 
 
 def _dashboard(path: str, old: str | None, new: str | None) -> Change:
     def title(text: str | None) -> str:
         try:
             data = json.loads(text) if text else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # a committed dashboard anyone may have edited
             return ""
         return str(data.get("title", "")) if isinstance(data, dict) else ""
 

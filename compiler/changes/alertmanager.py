@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from compiler.changes.committed import mapping, sequence
 from compiler.changes.compare import changed_fields, flatten
 from compiler.changes.summary import Change
 
@@ -19,18 +20,19 @@ _OWN_SECTIONS = ("route", "receivers", "inhibit_rules", *_INTERVAL_KEYS)
 
 
 def changes(old: Any, new: Any) -> list[Change]:
-    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    """Every type is checked before it is relied on: the old side is a committed file anyone may edit."""
+    old, new = mapping(old), mapping(new)
     (old_routes, old_order), (new_routes, new_order) = _routes(old), _routes(new)
     out = changed_fields("route", old_routes, new_routes, _ROUTE_FIRST)
     out += _order(old_order, new_order)
     out += changed_fields("receiver", _receivers(old), _receivers(new), ("integrations",))
     out += _interval_changes(old, new)
     out += _inhibitions(old.get("inhibit_rules"), new.get("inhibit_rules"))
-    others = sorted((old.keys() | new.keys()) - set(_OWN_SECTIONS))
+    others = sorted((old.keys() | new.keys()) - set(_OWN_SECTIONS), key=str)
     out += changed_fields(
         "alertmanager",
-        {k: flatten(old[k], k) for k in others if k in old},
-        {k: flatten(new[k], k) for k in others if k in new},
+        {str(k): flatten(old[k], str(k)) for k in others if k in old},
+        {str(k): flatten(new[k], str(k)) for k in others if k in new},
         (),
     )
     return out
@@ -43,18 +45,18 @@ def _routes(config: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str
     order: dict[str, list[str]] = {}
 
     def walk(node: dict[str, Any], trail: tuple[str, ...]) -> str:
-        own = [str(m) for m in node.get("matchers") or []]
+        own = [str(m) for m in sequence(node.get("matchers"))]
         for key in ("match", "match_re"):  # the older spellings
             if isinstance(node.get(key), dict):
                 op = "=~" if key == "match_re" else "="
-                own += [f'{k}{op}"{v}"' for k, v in sorted(node[key].items())]
+                own += [f'{k}{op}"{v}"' for k, v in sorted(node[key].items(), key=str)]
         here = (*trail, *(own or (["(any)"] if trail else [])))
         name = ", ".join(here) or "(root)"
         while name in settings:  # two siblings with the same matchers: the later one numbered
             name += " (again)"
         skip = {"routes", "matchers", "match", "match_re"}
         settings[name] = flatten({k: v for k, v in node.items() if k not in skip})
-        order[name] = [walk(child, here) for child in node.get("routes") or [] if isinstance(child, dict)]
+        order[name] = [walk(child, here) for child in sequence(node.get("routes")) if isinstance(child, dict)]
         return name
 
     if isinstance(config.get("route"), dict):
@@ -82,10 +84,12 @@ def _last(child: str, parent: str) -> str:
 def _receivers(config: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {
         str(r.get("name")): {
-            "integrations": ", ".join(sorted(k.removesuffix("_configs") for k in r if k.endswith("_configs"))),
+            "integrations": ", ".join(
+                sorted(str(k).removesuffix("_configs") for k in r if str(k).endswith("_configs"))
+            ),
             **flatten({k: v for k, v in r.items() if k != "name"}),
         }
-        for r in config.get("receivers") or []
+        for r in sequence(config.get("receivers"))
         if isinstance(r, dict)
     }
 
@@ -106,7 +110,7 @@ def _intervals(config: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Each interval's periods, one line each: `time_intervals[0]: {location: Asia/Tokyo, weekdays: [saturday]}`."""
     out = {}
     for key in _INTERVAL_KEYS:
-        for entry in config.get(key) or []:
+        for entry in sequence(config.get(key)):
             if isinstance(entry, dict):
                 periods = entry.get("time_intervals") or []
                 out[str(entry.get("name"))] = {
@@ -123,7 +127,7 @@ def _one_line(value: Any) -> str:
 def _inhibitions(old: Any, new: Any) -> list[Change]:
     """Inhibition rules added or removed, each in one line (all of them apply, so their order does not
     matter; a changed rule is one removed and one added)."""
-    before, after = Counter(map(_inhibition, old or [])), Counter(map(_inhibition, new or []))
+    before, after = Counter(map(_inhibition, sequence(old))), Counter(map(_inhibition, sequence(new)))
     removed, added = before - after, after - before
     return [Change("inhibition", "removed", rule) for rule in sorted(removed.elements())] + [
         Change("inhibition", "added", rule) for rule in sorted(added.elements())

@@ -93,7 +93,9 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     values stays one setting (`group_by: [service, slo]`)."""
     if isinstance(value, dict):
         return {
-            k: v for key in sorted(value) for k, v in flatten(value[key], f"{prefix}.{key}" if prefix else key).items()
+            k: v
+            for key in sorted(value, key=str)  # (a committed file may mix key types: `1:` is an int)
+            for k, v in flatten(value[key], f"{prefix}.{key}" if prefix else str(key)).items()
         }
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):

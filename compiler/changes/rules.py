@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from compiler.changes import committed as committed_files
 from compiler.changes.compare import action, changed, compare, excerpt, labels_text
 from compiler.changes.summary import Change
 from compiler.targets.prometheus import extract_groups, layout_of
@@ -40,19 +39,24 @@ class _Rule:
     expr: str
 
 
-def read(side: Side, path: str, text: str | None) -> None:
+def read(side: Side, path: str, text: str | None, committed: bool = False) -> None:
+    """The rules of one file into `side`; a `committed` file (anyone may have edited it) is read with
+    committed.load, and only the parts of the shape obsc writes count."""
     if text is None:
         return
-    try:
+    if committed:
+        data = committed_files.mapping(committed_files.load(text))
+        if layout_of(path) == "prometheus-operator":
+            data = committed_files.mapping(data.get("spec"))
+        groups = committed_files.sequence(data.get("groups"))
+    else:
         groups = extract_groups(text, layout_of(path) or "prometheus")
-    except (yaml.YAMLError, AttributeError, TypeError):
-        return
     rules = side.files.setdefault(path, [])
     for group in groups:
-        for rule in group.get("rules") or []:
+        for rule in committed_files.sequence(committed_files.mapping(group).get("rules")):
             if not isinstance(rule, dict):
                 continue
-            labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            labels = {str(k): str(v) for k, v in committed_files.mapping(rule.get("labels")).items()}
             expr = " ".join(str(rule.get("expr", "")).split())
             if "alert" in rule:
                 key = alert_key(str(rule["alert"]), labels)
