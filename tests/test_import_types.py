@@ -22,6 +22,8 @@ SOURCES = [
     ("pyrra", "corpus/pyrra/prometheus-http.yaml"),
 ]
 WRONG = (42, "x", [], {"a": 1}, None)
+# numbers no source means: NaN compared raised decimal.InvalidOperation, 5,000 digits broke int() (exit 70)
+ODD_NUMBERS = (float("nan"), "NaN", "sNaN", "-Infinity", "9" * 5000, "9" * 5000 + "d", "1e999999")
 
 
 def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -40,13 +42,16 @@ def _swapped(data: Any, path: tuple[Any, ...], value: Any) -> Any:
     return copy
 
 
+@pytest.mark.parametrize("values", [WRONG, ODD_NUMBERS], ids=["types", "numbers"])
 @pytest.mark.parametrize(("fmt", "relative"), SOURCES)
-def test_a_wrong_type_anywhere_is_reported_never_a_crash(fmt: str, relative: str, tmp_path: Path) -> None:
+def test_a_wrong_type_anywhere_is_reported_never_a_crash(
+    fmt: str, relative: str, values: tuple[Any, ...], tmp_path: Path
+) -> None:
     docs = list(yaml.safe_load_all(require_shared(relative).read_text()))
     runs = 0
     for d, doc in enumerate(docs):
         for path in _paths(doc):
-            for value in WRONG:
+            for value in values:
                 swapped = [_swapped(doc, path, value) if i == d else other for i, other in enumerate(docs)]
                 source = tmp_path / f"{runs}.yaml"
                 source.write_text(yaml.safe_dump_all(swapped))
@@ -54,3 +59,17 @@ def test_a_wrong_type_anywhere_is_reported_never_a_crash(fmt: str, relative: str
                     import_specs(fmt, [str(source)], ImportOptions())
                 runs += 1
     assert runs > 50
+
+
+@pytest.mark.parametrize("bound", ["1e99999", "9" * 5000, "NaN", "-Infinity"])
+def test_a_bucket_bound_no_histogram_has_is_kept_as_written_or_located(bound: str, tmp_path: Path) -> None:
+    text = require_shared("corpus/pyrra/slo-apiserver-read-cluster-latency.yaml").read_text()
+    assert 'le="5.0"' in text
+    source = tmp_path / "slo.yaml"
+    source.write_text(text.replace('le="5.0"', f'le="{bound}"'))
+    if bound[0].isdigit():  # a huge bound (its duration text had 5,000 digits: exit 70): kept in raw PromQL
+        (spec,) = import_specs("pyrra", [str(source)], ImportOptions()).specs.values()
+        assert f'le="{bound}"' in spec
+        return
+    with pytest.raises(InputError, match=r"slo.yaml:14:9 \$.spec.indicator.latency.success.metric: expected a"):
+        import_specs("pyrra", [str(source)], ImportOptions())

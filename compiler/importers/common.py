@@ -57,6 +57,8 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite():  # NaN would raise at the first comparison (exit 70); Infinity is no objective
         src.error(path, f"objective {raw!r} is not a number")
         return None
     if ratio:

@@ -240,6 +240,9 @@ def _period(src: Source, path: Path) -> str | None:
     if not match:
         src.error((*first, "duration"), f"duration {text!r} is not OpenSLO shorthand like 28d, 4w or 1M")
         return None
+    if len(match.group(1)) > 9:  # past 4,300 digits int() refuses it (exit 70); obsc's periods end at 100y
+        src.error((*first, "duration"), f"duration {text[:12]}... is longer than obsc's periods (at most 100y)")
+        return None
     count, unit = int(match.group(1)), match.group(2)
     if unit in _APPROX:
         src.note((*first, "duration"), f"{text} is taken as {count * _APPROX[unit]}d (obsc periods are fixed lengths)")

@@ -86,10 +86,13 @@ def split_le(selector: Selector) -> tuple[Selector, Decimal | None]:
     return rest, bound if bound.is_finite() and bound > 0 else None
 
 
+_LONGEST_MS = 100 * 365 * 86400 * 1000  # obsc's durations end at 100 years
+
+
 def duration_text(seconds: Decimal) -> str | None:
     """A bucket bound in seconds as an obsc duration (0.1 → 100ms, 5.0 → 5s); None when not whole ms."""
     millis = seconds * 1000
-    if millis != millis.to_integral_value():
+    if millis != millis.to_integral_value() or millis > _LONGEST_MS:  # (a 5,000-digit bound: unprintable)
         return None
     ms = int(millis)
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
