@@ -73,13 +73,22 @@ def _acquire(path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Call
                 fcntl.flock(fd, mode)
             if _same_file(fd, path):
                 if exclusive:
-                    os.ftruncate(fd, 0)
-                    os.pwrite(fd, str(os.getpid()).encode(), 0)
+                    _write_pid(fd)
                 return fd
         except BaseException:
             os.close(fd)
             raise
         os.close(fd)  # the previous holder deleted or replaced the file while we waited: lock the current one
+
+
+def _write_pid(fd: int) -> None:
+    """For a waiter's message only: on a full disk the lock is held without it (raising here left the lock
+    file behind and failed the run with a bare "No space left on device")."""
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except OSError:
+        pass
 
 
 def _release(fd: int, path: str, exclusive: bool) -> None:

@@ -159,3 +159,23 @@ def test_check_takes_a_shared_lock_and_leaves_no_lock_file(tmp_path: Path, capsy
         result = run_obsc(capsys, "check", str(specs), "--out", str(out), "--no-wait")
         assert result.code == 0, result.err
     assert leftovers(tmp_path) == []
+
+
+def test_a_full_disk_leaves_no_lock_file_and_an_unchanged_compile_succeeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pid written into the lock file is for a waiter's message only: on a full disk (ENOSPC from the
+    write) the run used to fail with a bare "cannot write: No space left on device" and leave the lock file."""
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+
+    def full(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lock.os, "pwrite", full)
+    before = tree(out)
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 0, result.err
+    assert tree(out) == before
+    assert leftovers(tmp_path) == [], "the lock file stayed beside the output"
