@@ -36,7 +36,7 @@ Exit codes:
   4  --no-wait, and another obsc run is using the same --out
   5  obsc verify: the Prometheus server cannot be reached, or is not a Prometheus API at that URL
   70 internal error in obsc (a bug: please report it)
-  130 interrupted (Ctrl-C)"""
+  130 interrupted (Ctrl-C, SIGTERM or SIGHUP); the output directory is as it was, or fully written"""
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")

@@ -5,10 +5,12 @@ output and error are made safe to print to before any command does."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 
 def main() -> None:
+    _stop_cleanly_when_terminated()
     try:
         from compiler.cli import main as run
     except KeyboardInterrupt:
@@ -16,6 +18,23 @@ def main() -> None:
     _prepare_streams()
     run()
     _end()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, taken as Ctrl-C is: a cancelled CI job (SIGTERM after SIGINT), `timeout`, a closed
+    terminal. By default they killed obsc on the spot, leaving a staging tree (a copy of the whole output)
+    and the lock file beside the output for the next compile to clean; now the same clean-up as Ctrl-C runs
+    and obsc exits 130. SIGKILL still cannot be caught: the next compile repairs what it leaves."""
+
+
+def _stop_cleanly_when_terminated() -> None:
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name)
+        if signal.getsignal(number) is signal.SIG_DFL:  # (one the caller ignores, as nohup does, stays ignored)
+            signal.signal(number, stop)
 
 
 def _prepare_streams() -> None:

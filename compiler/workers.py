@@ -141,10 +141,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
-    """Take the task list; leave Ctrl-C to the parent, and die with it (a killed compile leaves no workers)."""
+    """Take the task list; leave Ctrl-C (and SIGTERM, SIGHUP) to the parent, and die with it (a killed compile
+    leaves no workers)."""
     global _tasks
     _tasks = tasks
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent cleans up (entry.py)
+        signal.signal(number, signal.SIG_IGN)
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # libc's, already loaded
     if os.getppid() != parent:  # the parent died before prctl took effect

@@ -148,6 +148,33 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path: Path, afte
     assert run.returncode in (130, -signal.SIGINT, 0), (run.returncode, err)  # (0: it had finished)
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path: Path, stop: signal.Signals) -> None:
+    """Found by a hunt: SIGTERM (a cancelled CI job, `timeout`) or SIGHUP killed obsc on the spot and left a
+    staging tree (a copy of the whole output) and the lock file beside the output. Now the Ctrl-C clean-up
+    runs: exit 130, nothing left beside the output, which holds the old tree or the new one."""
+    old, new = write_fleet(tmp_path / "old", 3), write_fleet(tmp_path / "new", 60)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "compiler", "compile"]
+    subprocess.run([*command, str(old), "--out", str(out), "--no-validate"], check=True, capture_output=True)
+    for after in (0.8, 1.6, 2.4):
+        run = subprocess.Popen(
+            [*command, str(new), "--out", str(out), "--no-validate"], stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(after)
+        run.send_signal(stop)
+        _, err = run.communicate(timeout=60)
+        assert "Traceback" not in err
+        assert run.returncode in (130, 0), (run.returncode, err)  # (0: it had finished)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old", "out"], "left beside the output"
+        for specs in (old, new):
+            checked = subprocess.run([*command[:3], "check", str(specs), "--out", str(out)], capture_output=True)
+            if checked.returncode == 0:
+                break
+        else:
+            raise AssertionError("the output is neither the old tree nor the new one")
+
+
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal (a test runner may ignore it)
 
