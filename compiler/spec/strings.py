@@ -10,6 +10,7 @@ free text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +18,15 @@ from compiler.errors import Diagnostic
 from compiler.spec.document import Document, Path
 
 MAX_STRING = 4096  # characters; a description is copied into every alert of the service (amplification)
-# C0 and C1 controls except tab and newline, DEL, and the invisible separators: one search instead of a
+# C0 and C1 controls except tab and newline, DEL, the invisible separators, the characters that change the
+# direction text is shown in and the zero-width ones that are not part of any script: one search instead of a
 # Python loop over every character of every string (a fleet's specs hold millions).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
+    "\u202a-\u202e\u2066-\u2069"  # direction overrides: a reviewer reads another text ("Trojan Source")
+    "\u180e\u200b\u2060-\u2064]"  # zero width: `job: "api\u200b"` (a copy-paste) matches no series, unseen
+)
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")  # (the marks LRM, RLM, ALM stay: RTL text uses them)
 
 
 def problems(doc: Document) -> Iterator[Diagnostic]:
@@ -44,6 +51,12 @@ def _problem(text: str) -> str:
     code = ord(found.group())
     if code in (0x2028, 0x2029, 0xFEFF):
         return f"invisible separator U+{code:04X} is not allowed"
+    if _DIRECTION.match(found.group()):
+        name = unicodedata.name(found.group()).lower()
+        return f"direction control U+{code:04X} ({name}) is not allowed: the text would be shown in another order"
+    if code >= 0x180E:
+        name = unicodedata.name(found.group(), "invisible").lower()
+        return f"invisible character U+{code:04X} ({name}) is not allowed: what it is next to would look the same"
     return f"control character U+{code:04X} is not allowed"
 
 
