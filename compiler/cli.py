@@ -14,7 +14,7 @@ from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode
 from compiler.output import writer
-from compiler.output.guard import refuse_unsafe_out, write_new_file
+from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
 from compiler.output.subset import is_subset
 from compiler.spec.loader import PLATFORM_STEMS
@@ -159,6 +159,7 @@ def compile_cmd(
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
+    refuse_mount_point(out_dir)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         # A whole compile into a missing or empty --out: the workers write the files as they generate them.
         cold = session.cold_staging if prune or not is_subset(specs) else None

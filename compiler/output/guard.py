@@ -9,6 +9,7 @@ and lock a whole home directory. Paths are compared resolved (symlinks, `..`), e
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 from compiler.errors import OutputError
@@ -88,3 +89,29 @@ def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
             f"--out {out_dir}: refusing this output directory: {'; '.join(problems)}. "
             "Choose a directory of its own (e.g. generated/ beside the specs); nothing was written"
         )
+
+
+def refuse_mount_point(out_dir: str) -> None:
+    """Raise OutputError when `out_dir` is a mount point (a Docker volume, `-v $PWD/generated:/out`): compile
+    builds the new tree beside it and swaps the two, which the kernel refuses there (EBUSY). Said before any
+    work: it used to fail after the whole compile and validation, with "Device or resource busy"."""
+    out = os.path.realpath(out_dir)
+    if os.path.isdir(out) and (os.path.ismount(out) or out in _mount_points()):
+        raise OutputError(f"--out {out_dir} is a mount point; {MOUNT_POINT_HINT}; nothing was written")
+
+
+def _mount_points() -> set[str]:
+    """Every mount point, bind mounts of a folder of the same file system included (os.path.ismount does not
+    see those: same device as the parent). Linux only; elsewhere the swap's own error says it."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            # field 5 is the mount point, with space, tab, newline and backslash written as octal escapes
+            return {re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4]) for line in fh}
+    except (OSError, IndexError):
+        return set()
+
+
+MOUNT_POINT_HINT = (
+    "obsc replaces the output directory whole (it builds the new tree beside it and swaps the two), which the "
+    "kernel refuses for a mount point: compile into a folder inside it (e.g. --out /out/generated)"
+)

@@ -22,6 +22,7 @@ directory (a shell whose cwd is inside `--out` sees the old tree).
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import posixpath
 import stat
@@ -35,6 +36,7 @@ from compiler.errors import OutputError
 from compiler.output import direct, lock, swap, tree
 from compiler.output import subset as subsets
 from compiler.output.bundle import Artifact, Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
+from compiler.output.guard import MOUNT_POINT_HINT
 
 
 class Status(StrEnum):
@@ -280,9 +282,10 @@ def write(
         swap.undo(staging, out)
         if not isinstance(exc, OSError):
             raise
-        raise OutputError(
-            f"{p.out_dir}: writing failed: {exc.strerror or exc}; the previous output is untouched"
-        ) from None
+        why = f"writing failed: {exc.strerror or exc}"
+        if exc.errno in (errno.EBUSY, errno.EXDEV):  # the swap, on a bind mount guard.py cannot see
+            why = f"{why}; a mount point? {MOUNT_POINT_HINT}"
+        raise OutputError(f"{p.out_dir}: {why}; the previous output is untouched") from None
     swap.discard(staging)  # after the exchange it holds the old tree
 
 

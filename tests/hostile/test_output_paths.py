@@ -8,11 +8,13 @@ cleaned even when the next run has nothing to change.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from compiler.output import guard, swap
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
 from tests.hostile.output_helpers import compile_cli, entries, leftovers
@@ -112,3 +114,47 @@ def test_a_leftover_staging_tree_is_cleaned_even_when_nothing_changes(
     assert "0 added, 0 changed, 0 removed" in result.out
     assert out.stat().st_ino == inode
     assert leftovers(tmp_path) == []
+
+
+def test_a_mount_point_as_output_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt: `--out /out` on a Docker volume compiled and validated everything, then failed the swap
+    with a bare "Device or resource busy". Now refused at once, saying what to do."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(guard, "_mount_points", lambda: {str(out.resolve())})
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2, result.err
+    assert f"--out {out} is a mount point" in result.err and "compile into a folder inside it" in result.err
+    assert entries(out) == {} and leftovers(tmp_path) == []
+
+
+def test_a_swap_the_kernel_refuses_says_mount_point(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bind mount /proc/self/mountinfo does not show (another mount namespace): the swap's EBUSY says why."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    before = entries(out)
+
+    def busy(staging: str, target: str) -> None:
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+
+    monkeypatch.setattr(swap, "exchange", busy)
+    (specs / "svc-0000.yaml").write_text((specs / "svc-0000.yaml").read_text().replace("99.9", "99.5"))
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2, result.err
+    assert "Device or resource busy; a mount point? obsc replaces the output directory whole" in result.err
+    assert entries(out) == before and leftovers(tmp_path) == []
+
+
+def test_mount_points_are_read_with_their_escapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        "90 22 8:1 /srv/gen /work/my\\040out rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+    )
+    real_open = open
+    monkeypatch.setattr(guard, "open", lambda path, **kw: real_open(mountinfo, **kw), raising=False)
+    assert guard._mount_points() == {"/", "/work/my out"}
