@@ -39,6 +39,16 @@ def mask(text: str) -> str:
     return _LITERAL.sub(blank, text)
 
 
+_STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`""")
+
+
+def emptied(text: str) -> str:
+    """The text with every closed string literal replaced by `""`: what a search for words of the
+    expression itself (names, operators) must not look into. Not cached: rule expressions hold the
+    service's name, so no two services share one."""
+    return _STRING.sub('""', text) if '"' in text or "'" in text or "`" in text else text
+
+
 def in_string(text: str, masked: str, at: int) -> bool:
     return masked[at] == " " and text[at] != " "
 

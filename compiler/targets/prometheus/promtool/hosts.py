@@ -13,7 +13,7 @@ import bisect
 import itertools
 import re
 
-from compiler.model.promql_text import mask
+from compiler.model.promql_text import emptied
 from compiler.targets.prometheus.promtool.cases import Case
 from compiler.targets.prometheus.rule_model import ServiceRules
 
@@ -21,11 +21,11 @@ _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # every word of an expression: 
 
 
 def _read_text(expr: str) -> str:
-    """The expression as searched for the names it reads: string literals blanked. A label value or a
+    """The expression as searched for the names it reads: string literals emptied. A label value or a
     function's string argument is never a name a rule reads (unless `__name__` matches one: such an
     expression keeps its strings). Searched with them, a fed `up` was "read" by every rule of a service
     named `nightly-backup`, and where a case ran depended on the service's name."""
-    return expr if "__name__" in expr else mask(expr)
+    return expr if "__name__" in expr else emptied(expr)
 
 
 def end(case: Case) -> int:

@@ -12,7 +12,7 @@ changes no alert of any lane; each case then expects its alerts with its lane la
 
 from __future__ import annotations
 
-from compiler.model.promql_text import mask
+from compiler.model.promql_text import emptied
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -27,7 +27,7 @@ _DROP_WORDS = frozenset({"on", "ignoring", "by", "group_left", "group_right"})
 
 def lane_safe(rules: list[Rule]) -> bool:
     """Whether every one of the budget `rules` keeps each label of the series it reads."""
-    return bool(rules) and not any(_drops_labels(mask(r.expr), filter_joins=False) for r in rules)
+    return bool(rules) and not any(_drops_labels(emptied(r.expr), filter_joins=False) for r in rules)
 
 
 def joins_lanes(rules: list[Rule]) -> bool:
@@ -36,8 +36,8 @@ def joins_lanes(rules: list[Rule]) -> bool:
     short window's side that slo.py writes (over the line, or no ratio at all) is such a right side:
     lane_faults.Short says how it reads side by side."""
     for rule in rules:
-        # Strings blanked: a service named `svc-or` is not a set operation (nor any word of a label value).
-        expr = _short_side_read(mask(rule.expr))
+        # Strings emptied: a service named `svc-or` is not a set operation (nor any word of a label value).
+        expr = _short_side_read(emptied(rule.expr))
         if _has_set_op(expr) or _drops_labels(expr, filter_joins=True):
             return False
     return True
