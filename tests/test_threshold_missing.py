@@ -4,8 +4,15 @@ A counter compared `above` is missing only when its whole family is gone. Inputs
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from compiler.targets.prometheus.promtool.threshold_cases import OTHER_SERVICE
+from tests.bench.fleet import platform_text
+from tests.conftest import ROOT, require_tool
 from tests.test_sli_semantics import _firing, _promtool, _rules
 
 SPEC = """apiVersion: obsc/v1
@@ -33,3 +40,26 @@ def test_the_whole_family_gone_is_missing_data(tmp_path: Path) -> None:
     rules = _rules(tmp_path, "hooks", SPEC)
     series = {'hook_deliveries_total{job="renamed",outcome="ok"}': "0+60x90", 'up{job="hooks"}': "1x90"}
     assert _promtool(tmp_path, rules, "hooks", series, [_missing("1h", 1)]) == ""
+
+
+@pytest.mark.parametrize("missing", ["alert", "ignore"])
+def test_a_service_named_like_the_tests_other_service_gets_tests_that_pass(missing: str, tmp_path: Path) -> None:
+    # The generated tests feed a series of "another service" that must not stand in for this one: it was
+    # named obsc-other-service whatever this service's name, so a service of that name failed every compile.
+    require_tool("promtool")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(platform_text())
+    name = OTHER_SERVICE
+    (specs / f"{name}.yaml").write_text(
+        f"apiVersion: obsc/v1\nservice: {name}\nteam: core\nselector: {{job: {name}}}\n"
+        "metrics: {lag: {selector: consumer_lag, type: gauge}}\n"
+        f"threshold_alerts: [{{name: LagHigh, metric: lag, above: 100, for: 10m, missing: {missing}}}]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out"), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr

@@ -85,9 +85,11 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
         (_inputs(service, alert, quiet, at // step + 1, step),),
         (AlertCheck(at, main.alert, ()),),
     )
+    # Another service's series: named apart from this one, even a service that took the name.
+    stranger = OTHER_SERVICE if service.name != OTHER_SERVICE else f"{OTHER_SERVICE}-2"
     other = InputSeries(
         signal_name(alert),
-        ((names.LABEL_SERVICE, OTHER_SERVICE),),
+        ((names.LABEL_SERVICE, stranger),),
         _values(alert, fire, 1 + 2 * max(hold, MISSING_FOR_SECONDS) // step, step),
     )
     if missing is None:
