@@ -290,6 +290,11 @@ threshold_alerts:
 """
 
 
+DELIVERIES_BY_NAME = DELIVERIES.replace(
+    "node_filesystem_avail_bytes{$selector}", '{__name__="free",$selector,mountpoint="/data"}'
+).replace("for: 1h", "for: 2h")
+
+
 @pytest.mark.parametrize(
     ("spec", "names"),
     [
@@ -299,10 +304,12 @@ threshold_alerts:
         # A word of the name that is also a series name: which test cases may run side by side was read
         # from every word of the rules, the name's included.
         (DELIVERIES, ["svc-1", "svc-2", "svc-deliveries"]),
+        # The same through a rule that reads a series by `__name__` (its strings were kept whole).
+        (DELIVERIES_BY_NAME, ["svc-1", "svc-2", "svc-deliveries"]),
         # A name that is a PromQL word (`or`, `unless`) inside the rules' strings.
         (_spec("NAME"), ["shop-1", "shop-2", "svc-or", "unless-me", "by", "without"]),
     ],
-    ids=["regex-on-the-name", "word-of-the-name", "promql-words"],
+    ids=["regex-on-the-name", "word-of-the-name", "word-beside-name-matcher", "promql-words"],
 )
 def test_a_name_whose_content_the_targets_read_gets_its_own_files(
     spec: str, names: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

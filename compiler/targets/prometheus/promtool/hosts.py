@@ -20,12 +20,18 @@ from compiler.targets.prometheus.rule_model import ServiceRules
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # every word of an expression: a superset of what it reads
 
 
+# A `__name__` matcher's string names the series it reads: kept, as bare words.
+_NAME_MATCHER = re.compile(r"""__name__\s*(?:=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
+
+
 def _read_text(expr: str) -> str:
-    """The expression as searched for the names it reads: string literals emptied. A label value or a
-    function's string argument is never a name a rule reads (unless `__name__` matches one: such an
-    expression keeps its strings). Searched with them, a fed `up` was "read" by every rule of a service
-    named `nightly-backup`, and where a case ran depended on the service's name."""
-    return expr if "__name__" in expr else emptied(expr)
+    """The expression as searched for the names it reads: string literals emptied, but for what a
+    `__name__` matcher matches. A label value or a function's string argument is never a name a rule
+    reads: searched with them, a fed `up` was "read" by every rule of a service named `nightly-backup`, and
+    where a case ran depended on the service's name."""
+    if "__name__" in expr:
+        expr = _NAME_MATCHER.sub(lambda m: f" {m.group(1)[1:-1]} ", expr)
+    return emptied(expr)
 
 
 def end(case: Case) -> int:
