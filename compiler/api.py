@@ -379,9 +379,7 @@ def generate(
         # One SharedShapes per target, made before the fork: each worker fills its own copy.
         each = shapes.SharedShapes(target.service_artifacts, fleet, options, enabled=shapes.enabled())
         for p, piece in enumerate(pieces):
-            work[(t, p)] = _written(
-                _service_part(each if target.shares_shapes else each.in_full, [services[i] for i in piece]), into
-            )
+            work[(t, p)] = _written(_service_part(each, target.shares_shapes, [services[i] for i in piece]), into)
     results = dict(zip(work, workers.run(list(work.values()), count), strict=True))
     artifacts: list[Artifact] = []
     for t, target in enumerate(targets):
@@ -422,6 +420,8 @@ def _fleet_part(
 
 
 def _service_part(
-    each: Callable[[Service], list[Artifact]], services: Sequence[Service]
+    each: shapes.SharedShapes, shares: bool, services: Sequence[Service]
 ) -> Callable[[], list[list[Artifact]]]:
-    return lambda: [each(s) for s in services]
+    if shares:
+        return lambda: each.piece(services)
+    return lambda: [each.in_full(s) for s in services]

@@ -135,17 +135,16 @@ class _Counting:
 
 def _shared(fleet: Fleet, part: _Counting) -> list[Artifact]:
     shared = shapes.SharedShapes(part, fleet, TargetOptions())
-    return [a for service in fleet.services for a in shared(service)]
+    return [a for files in shared.piece(fleet.services) for a in files]
 
 
 def test_a_repeated_shape_is_proven_once_and_renamed_for_the_rest(tmp_path: Path) -> None:
     names = [f"shop-{i}" for i in range(8)]
     fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
     part = _Counting()
-    # The first is generated alone (a shape met once is never proven: a fleet of distinct services pays
-    # nothing for sharing), the second for real and under both tokens, the six others renamed.
+    # The first for real and under both tokens (seven more of its shape follow), the others renamed.
     out = _shared(fleet, part)
-    assert part.asked == ["shop-0", "shop-1", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the rest renamed
+    assert part.asked == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the other seven renamed
     assert out == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
 
 
@@ -154,15 +153,24 @@ def test_a_repeated_shape_is_proven_once_and_renamed_for_the_rest(tmp_path: Path
     [
         "description: NAME serves the checkout",  # free text: renaming it could rewrite a word
         "labels: {app: NAME}",  # a label value outside a selector
-        "",  # the name is a YAML word (below)
     ],
 )
 def test_a_name_outside_its_places_is_generated_in_full(extra: str, tmp_path: Path) -> None:
-    names = ["on", "yes"] if not extra else ["shop-a", "shop-b"]
+    names = [f"alpha-{i}" for i in range(5)]
     fleet = _fleet(_specs(tmp_path, {n: _spec(n, extra.replace("NAME", n)) for n in names}))
     part = _Counting()
     assert _shared(fleet, part) == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
     assert part.asked == names  # each in full, no tokens
+
+
+@pytest.mark.parametrize("word", ["on", "yes", "null"])
+def test_a_name_yaml_reads_as_a_word_is_generated_in_full(word: str, tmp_path: Path) -> None:
+    # Quoted where the tokens are plain: renamed, it would be read back as a boolean or null.
+    names = ["alpha-1", "alpha-2", "alpha-3", "alpha-4", word]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
+    part = _Counting()
+    assert _shared(fleet, part) == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
+    assert word in part.asked
 
 
 def _named_like(text: str) -> _Counting:
@@ -193,15 +201,15 @@ def test_a_file_that_is_not_a_renaming_of_the_name_is_generated_in_full(text: st
     fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
     part = _named_like(text)
     assert _shared(fleet, part) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
-    assert part.asked[:4] == ["shop-0", "shop-1", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]
-    assert part.asked[4:6] == names[2:]  # the proof failed: the others in full too
+    assert part.asked[:3] == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]
+    assert part.asked[3:6] == names[1:]  # the proof failed: the others in full too
 
 
 def test_an_order_that_depends_on_the_name_is_generated_in_full(tmp_path: Path) -> None:
     def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
         return [Artifact(f"x/{s.name}", " ".join(sorted([s.name, "m"]))) for s in services]
 
-    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["billing", "shop-0", "shop-1"]}))
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["billing", "shop-0", "shop-1", "shop-2"]}))
     # A worker's first service of a shape may sort last: here it sorts after "m", and so do both tokens
     # if they were not on either side of every name.
     fleet = dataclasses.replace(fleet, services=fleet.services[::-1])
@@ -214,13 +222,13 @@ def test_a_service_with_fleet_data_kept_by_its_name_is_generated_in_full(tmp_pat
         mine = {r.service: r.json_text for r in fleet.rendered_dashboards}
         return [Artifact(f"x/{s.name}", mine.get(s.name, "none")) for s in services]
 
-    names = ["shop-0", "shop-1", "shop-2"]
+    names = ["shop-0", "shop-1", "shop-2", "shop-3", "shop-4"]
     fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
-    fleet = dataclasses.replace(fleet, rendered_dashboards=(RenderedDashboard("shop-2", "board", "b.jsonnet", "{}"),))
+    fleet = dataclasses.replace(fleet, rendered_dashboards=(RenderedDashboard("shop-4", "board", "b.jsonnet", "{}"),))
     counting = _Counting(part)  # type: ignore[arg-type]
     out = _shared(fleet, counting)
     assert out == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]
-    assert [a.content for a in out] == ["none", "none", "{}"]
+    assert [a.content for a in out] == ["none", "none", "none", "none", "{}"]
 
 
 def test_every_target_that_shares_reads_no_fleet_data_by_service_name_but_the_rendered_dashboards() -> None:
@@ -300,12 +308,12 @@ DELIVERIES_BY_NAME = DELIVERIES.replace(
     [
         # A label matched against the name and against a pattern: the tests' series are made for each name
         # and the canary's can never pass `job!~".*-canary"`.
-        (CANARY, ["shop-1", "shop-2", "shop-canary"]),
+        (CANARY, ["shop-1", "shop-2", "shop-3", "shop-canary"]),
         # A word of the name that is also a series name: which test cases may run side by side was read
         # from every word of the rules, the name's included.
-        (DELIVERIES, ["svc-1", "svc-2", "svc-deliveries"]),
+        (DELIVERIES, ["svc-1", "svc-2", "svc-3", "svc-deliveries"]),
         # The same through a rule that reads a series by `__name__` (its strings were kept whole).
-        (DELIVERIES_BY_NAME, ["svc-1", "svc-2", "svc-deliveries"]),
+        (DELIVERIES_BY_NAME, ["svc-1", "svc-2", "svc-3", "svc-deliveries"]),
         # A name that is a PromQL word (`or`, `unless`) inside the rules' strings.
         (_spec("NAME"), ["shop-1", "shop-2", "svc-or", "unless-me", "by", "without"]),
     ],
@@ -325,7 +333,7 @@ def test_a_name_equal_to_a_word_the_files_hold_gets_its_own_files(tmp_path: Path
     def part(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
         return [Artifact(f"x/{s.name}", f"other: obsc-x\n{s.name}: {s.name == 'obsc-x'}\n") for s in services]
 
-    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["shop-1", "shop-2", "obsc-x"]}))
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in ["shop-1", "shop-2", "shop-3", "obsc-x"]}))
     fleet = dataclasses.replace(fleet, services=tuple(sorted(fleet.services, key=lambda s: s.name != "obsc-x")[::-1]))
     counting = _Counting(part)  # type: ignore[arg-type]
     assert _shared(fleet, counting) == [a for s in fleet.services for a in part(fleet, [s], TargetOptions())]

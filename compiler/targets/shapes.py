@@ -3,10 +3,11 @@
 A fleet made from one template (the same SLOs, metrics and alerts, the name in the selector) spends most of
 a cold compile generating the same files with another name in them. A service's *shape* is its model with
 its name replaced by a token where the name stands whole (the service's name, a matcher's value, a quoted
-string in PromQL text), without source locations (no target writes them). The first two services of a shape
-are generated for real (a fleet without repeats pays nothing more); the second twice more, under two
-tokens. The shape's later services get the first token's files renamed, trusted only when proven on the spot:
-- renamed to the second service's name, they equal its real files (escaping, lookups by name);
+string in PromQL text), without source locations (no target writes them). A shape's first service is
+generated for real and, when at least three more of its services follow in the same piece of work, twice
+more under two tokens (a fleet without repeats pays nothing more). The shape's later services get the
+first token's files renamed, trusted only when proven on the spot:
+- renamed to the first service's name, they equal its real files (escaping, lookups by name);
 - renamed to the second token, they equal that token's files. The tokens differ in length (4 and 63
   characters) and lie low and high in sort order, so a hash, a truncation, a padding or an order that
   depends on the name shows up.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -250,6 +252,7 @@ def _flatten(value: Any, name: str, quoted: str, out: list[object], matchers: li
 
 
 _NAME = re.compile(conventions.NAME)
+PROVE_FOR = 3  # services of a shape still to come that make its proof (two generations) worth it
 
 
 class SharedShapes:
@@ -260,30 +263,38 @@ class SharedShapes:
     def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions, enabled: bool = True) -> None:
         self._part, self._fleet, self._options, self._enabled = part, fleet, options, enabled
         self._known: dict[tuple[object, ...], _Template | None] = {}
-        self._seen_once: set[tuple[object, ...]] = set()  # a proof costs two generations: only for repeats
+        self._ahead: Counter[tuple[object, ...]] = Counter()  # services of each shape still to come
         # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
         # would not find: those services are generated in full.
         self._named_in_fleet = frozenset(r.service for r in fleet.rendered_dashboards)
 
+    def piece(self, services: Sequence[Service]) -> list[list[Artifact]]:
+        """Each service's files. A shape is proven only where at least PROVE_FOR more of its services follow
+        in `services`: a proof costs two generations, so a shape of two or three never pays for one."""
+        self._ahead = Counter(key for key in map(self._key, services) if key is not None)
+        return [self(service) for service in services]
+
+    def _key(self, service: Service) -> tuple[object, ...] | None:
+        if not self._enabled or not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
+            return None
+        if service.name in self._named_in_fleet:
+            return None
+        return _cached_shape_key(service)
+
     def __call__(self, service: Service) -> list[Artifact]:
         """The service's files, renamed from its shape's when that is proven."""
-        if not self._enabled or not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
-            return self.in_full(service)
-        if service.name in self._named_in_fleet:
-            return self.in_full(service)
-        key = _cached_shape_key(service)
+        key = self._key(service)
         if key is None:
             return self.in_full(service)
+        self._ahead[key] -= 1
         if key in self._known:
             template = self._known[key]
             if template is None or service.name in template.fixed:
                 return self.in_full(service)
             return template.named(service.name)
         real = self.in_full(service)
-        if key in self._seen_once:  # the shape's second service: worth proving for the ones after it
+        if self._ahead[key] >= PROVE_FOR:
             self._known[key] = self._proven(service, real)
-        else:
-            self._seen_once.add(key)
         return real
 
     def in_full(self, service: Service) -> list[Artifact]:
