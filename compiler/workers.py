@@ -21,7 +21,8 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -110,7 +111,9 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
         min(workers, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(tasks, os.getpid())
     )
     try:
-        results: list[T] = list(pool.map(_run, range(len(tasks))))
+        with _stops_held():  # the workers are forked at the first submit
+            futures = [pool.submit(_run, i) for i in range(len(tasks))]
+        results: list[T] = [future.result() for future in futures]
     except Exception as exc:  # any failure: redo the work here, where it raises for real
         # Wait for the chunks still running: a worker writing into a staging tree (output/direct.py) must be
         # done before the caller discards that tree, or it would leave folders behind.
@@ -138,6 +141,22 @@ def _run(index: int) -> Any:
 
 
 _PR_SET_PDEATHSIG = 1
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held while workers are forked, delivered right after. Raised inside fork's
+    own callbacks (logging re-takes its lock after a fork), the stop was swallowed: Python printed a
+    traceback and the compile went on to the end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
@@ -145,8 +164,9 @@ def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
     leaves no workers)."""
     global _tasks
     _tasks = tasks
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent cleans up (entry.py)
+    for number in _STOPS:  # the parent cleans up (entry.py)
         signal.signal(number, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # forked while the parent held them
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # libc's, already loaded
     if os.getppid() != parent:  # the parent died before prctl took effect
