@@ -12,9 +12,11 @@ first token's files renamed, trusted only when proven on the spot:
   characters) and lie low and high in sort order, so a hash, a truncation, a padding or an order that
   depends on the name shows up.
 Generated in full instead: a service whose name appears in its model in any other way (in a description,
-as a metric name, in an enum field), a name YAML reads as a word, a service with fleet data kept by its
-name (a rendered standard dashboard), a shape that fails a proof. The bytes are the same either way: the
-tests compile fleets with sharing on and off (OBSC_SHARE_SHAPES=0 turns it off).
+as a metric name, in an enum field), a name YAML reads as a word, a label matched against the name and
+against anything else (the targets evaluate those matchers on the name), a name equal to a word the
+shape's files hold, a service with fleet data kept by its name (a rendered standard dashboard), a shape
+that fails a proof. The bytes are the same either way: the tests compile fleets with sharing on and off
+(OBSC_SHARE_SHAPES=0 turns it off).
 
 Derived names that are not the name itself (a Grafana UID is a prefix of it plus a hash) are mapped
 explicitly; one the proofs do not know makes them fail, never a wrong file.
