@@ -18,15 +18,15 @@ from pathlib import Path
 from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
+from compiler.generation import generate, prepare
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
-from compiler.output import direct
-from compiler.output.bundle import Artifact, Bundle, BundleError, assemble, finish
+from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
-from compiler.targets import TargetOptions, all_targets, shapes
+from compiler.targets import TargetOptions
 
 log = logging.getLogger("obsc")
 
@@ -341,87 +341,3 @@ def compile_specs(
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
     return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options, staging)
-
-
-def prepare(fleet: Fleet, options: TargetOptions) -> Fleet:
-    """Every target's step that must run in this process before the fork, in `all_targets()` order."""
-    for target in all_targets():
-        if target.prepare is not None:
-            fleet = target.prepare(fleet, options)
-    return fleet
-
-
-def generate(
-    fleet: Fleet,
-    options: TargetOptions,
-    jobs: int | None = None,
-    fleet_wide: set[str] | None = None,
-    into: tuple[str | None, str] | None = None,
-) -> list[Artifact]:
-    """Every target's artifacts, targets in `all_targets()` order, each target's services in fleet order
-    then its fleet-wide files; services spread over worker processes for a large fleet (same bytes).
-    `fleet_wide` receives the paths of the fleet-wide files. `into` (staging tree or None, regenerate
-    command): each piece of work returns its artifacts finished (bundle.finish) and writes them into the
-    staging tree if there is one."""
-    targets = all_targets()
-    services = fleet.services
-    count = workers.worker_count(len(services), jobs)
-    # Services are cut into pieces of whole teams: services of one shape (targets/shapes.py) are always of
-    # one team, so a shape is proven by one worker, not by each. Pieces return each service's files; they
-    # are put back in fleet order.
-    pieces = workers.chunks_of_groups([s.team for s in services], count)
-    # (target, piece) → work; piece len(pieces) is the fleet-wide part. Fleet-wide parts go first: each is
-    # one piece of work that cannot be split, so starting them early keeps the workers' ends together.
-    work: dict[tuple[int, int], Callable[[], list[list[Artifact]]]] = {}
-    for t, target in enumerate(targets):
-        work[(t, len(pieces))] = _written(_fleet_part(target.fleet_artifacts, fleet, options), into)
-    for t, target in enumerate(targets):
-        # One SharedShapes per target, made before the fork: each worker fills its own copy.
-        each = shapes.SharedShapes(target.service_artifacts, fleet, options, enabled=shapes.enabled())
-        for p, piece in enumerate(pieces):
-            work[(t, p)] = _written(_service_part(each, target.shares_shapes, [services[i] for i in piece]), into)
-    results = dict(zip(work, workers.run(list(work.values()), count), strict=True))
-    artifacts: list[Artifact] = []
-    for t, target in enumerate(targets):
-        per_service: list[list[Artifact]] = [[] for _ in services]
-        for p, piece in enumerate(pieces):
-            for i, files in zip(piece, results[(t, p)], strict=True):
-                per_service[i] = files
-        produced = [a for files in per_service for a in files] + results[(t, len(pieces))][0]
-        if fleet_wide is not None:
-            fleet_wide.update(a.path for a in results[(t, len(pieces))][0])
-        log.debug("target %s produced %d files", target.name, len(produced), extra={"target": target.name})
-        artifacts.extend(produced)
-    return artifacts
-
-
-def _written(
-    part: Callable[[], list[list[Artifact]]], into: tuple[str | None, str] | None
-) -> Callable[[], list[list[Artifact]]]:
-    """`part`'s files (a list per service, or one list for a fleet-wide part), finished and written."""
-    if into is None:
-        return part
-    staging, command = into
-    if staging is None:
-        return lambda: [[finish(a, command) for a in files] for files in part()]
-
-    def written() -> list[list[Artifact]]:
-        lists = part()
-        staged = iter(direct.finish_and_write([a for files in lists for a in files], command, staging))
-        return [[next(staged) for _ in files] for files in lists]
-
-    return written
-
-
-def _fleet_part(
-    part: Callable[[Fleet, TargetOptions], list[Artifact]], fleet: Fleet, options: TargetOptions
-) -> Callable[[], list[list[Artifact]]]:
-    return lambda: [part(fleet, options)]
-
-
-def _service_part(
-    each: shapes.SharedShapes, shares: bool, services: Sequence[Service]
-) -> Callable[[], list[list[Artifact]]]:
-    if shares:
-        return lambda: each.piece(services)
-    return lambda: [each.in_full(s) for s in services]

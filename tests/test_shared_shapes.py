@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -135,7 +136,7 @@ class _Counting:
 
 def _shared(fleet: Fleet, part: _Counting) -> list[Artifact]:
     shared = shapes.SharedShapes(part, fleet, TargetOptions())
-    return [a for files in shared.piece(fleet.services) for a in files]
+    return [a for files in shared.piece(fleet.services)[0] for a in files]
 
 
 def test_a_repeated_shape_is_proven_once_and_renamed_for_the_rest(tmp_path: Path) -> None:
@@ -146,6 +147,31 @@ def test_a_repeated_shape_is_proven_once_and_renamed_for_the_rest(tmp_path: Path
     out = _shared(fleet, part)
     assert part.asked == ["shop-0", shapes.FIRST_TOKEN, shapes.SECOND_TOKEN]  # the other seven renamed
     assert out == prometheus.service_artifacts(fleet, fleet.services, TargetOptions())
+
+
+def test_verbose_says_how_many_services_were_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # -v explains choices: a fleet that quietly falls back to full generation (a guard, a failed proof) is
+    # a cold compile several times slower, and this line is where an SRE sees why.
+    names = [f"shop-{i}" for i in range(6)]
+    fleet = _fleet(_specs(tmp_path, {n: _spec(n) for n in names}))
+    said: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = said.append  # type: ignore[method-assign]
+    logger = logging.getLogger("obsc")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        _files(fleet, True, monkeypatch)
+        _files(fleet, False, monkeypatch)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [r.getMessage() for r in said if getattr(r, "target", None) == "prometheus" and hasattr(r, "renamed")]
+    assert lines == [
+        "prometheus: 5 of 6 services renamed from 1 proven shapes, 1 generated (0 shapes failed their proof)",
+        "prometheus: 6 services generated (sharing off: OBSC_SHARE_SHAPES=0)",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -255,6 +255,9 @@ def _flatten(value: Any, name: str, quoted: str, out: list[object], matchers: li
 
 _NAME = re.compile(conventions.NAME)
 PROVE_FOR = 3  # services of a shape still to come that make its proof (two generations) worth it
+# What SharedShapes.piece tallies: services whose files were renamed from a proven shape, shapes proven,
+# shapes whose proof failed (their services are generated in full).
+RENAMED, PROVEN, UNPROVEN = "renamed", "shapes_proven", "shapes_unproven"
 
 
 class SharedShapes:
@@ -266,15 +269,18 @@ class SharedShapes:
         self._part, self._fleet, self._options, self._enabled = part, fleet, options, enabled
         self._known: dict[tuple[object, ...], _Template | None] = {}
         self._ahead: Counter[tuple[object, ...]] = Counter()  # services of each shape still to come
+        self._tally: Counter[str] = Counter()  # the current piece's TALLY counts
         # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
         # would not find: those services are generated in full.
         self._named_in_fleet = frozenset(r.service for r in fleet.rendered_dashboards)
 
-    def piece(self, services: Sequence[Service]) -> list[list[Artifact]]:
-        """Each service's files. A shape is proven only where at least PROVE_FOR more of its services follow
-        in `services`: a proof costs two generations, so a shape of two or three never pays for one."""
+    def piece(self, services: Sequence[Service]) -> tuple[list[list[Artifact]], Counter[str]]:
+        """Each service's files, and how they were made (TALLY keys: -v reports them). A shape is proven only
+        where at least PROVE_FOR more of its services follow in `services`: a proof costs two generations, so
+        a shape of two or three never pays for one."""
         self._ahead = Counter(key for key in map(self._key, services) if key is not None)
-        return [self(service) for service in services]
+        self._tally = Counter()
+        return [self(service) for service in services], self._tally
 
     def _key(self, service: Service) -> tuple[object, ...] | None:
         if not self._enabled or not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
@@ -293,10 +299,12 @@ class SharedShapes:
             template = self._known[key]
             if template is None or service.name in template.fixed:
                 return self.in_full(service)
+            self._tally[RENAMED] += 1
             return template.named(service.name)
         real = self.in_full(service)
         if self._ahead[key] >= PROVE_FOR:
             self._known[key] = self._proven(service, real)
+            self._tally[PROVEN if self._known[key] is not None else UNPROVEN] += 1
         return real
 
     def in_full(self, service: Service) -> list[Artifact]:
