@@ -45,6 +45,29 @@ def check_slos(
     return found
 
 
+def dashboard_uid_clashes(services: Sequence[Service]) -> list[Diagnostic]:
+    """Two dashboards with one Grafana UID: Grafana loads only one of them, and the other's alert links open
+    it. A UID keeps 24 characters of the service name and 40 bits of a hash, so services whose names share
+    those 24 characters can meet (by chance, or on purpose: another team's name found by trying)."""
+    found: list[Diagnostic] = []
+    first: dict[str, tuple[Service, str]] = {}
+    for service in services:
+        for dashboard in service.dashboards:
+            uid = conventions.dashboard_uid(service.name, dashboard)
+            other = first.setdefault(uid, (service, dashboard))
+            if other[0].name != service.name:
+                found.append(
+                    Diagnostic(
+                        service.location,
+                        ("service",),
+                        f"dashboard {dashboard!r} of service {service.name!r} would have Grafana UID {uid!r}, the "
+                        f"UID of dashboard {other[1]!r} of service {other[0].name!r} ({other[0].location}): Grafana "
+                        "would load only one of them and alert links would open the wrong one; rename the service",
+                    )
+                )
+    return found
+
+
 def check_fleet(
     services: Sequence[Service],
     receivers: Sequence[Receiver],
@@ -63,6 +86,7 @@ def check_fleet(
                 )
             )
         first.setdefault(service.name, service)
+    found.extend(dashboard_uid_clashes(services))
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))

@@ -1,0 +1,82 @@
+"""A repository many teams edit: what a contributor of one team can do to another team's output.
+
+Found by a hunt (round 15): a Grafana dashboard UID keeps only 24 characters of the service name and 40 bits
+of a hash, and nothing compared UIDs across services. Two services whose names share the first 24
+characters could get one UID (by chance, or with another team's name found by trying names): Grafana then
+loads only one of the two dashboards, and the other team's alert links open the wrong one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+secrets:
+  team_root: "/etc/alertmanager/secrets/team-{team}/"
+  shared_root: /etc/alertmanager/secrets/platform/
+  team_spec_dir: "teams/{team}/"
+teams:
+  alpha: {routing: {critical: {webhook: {url: "https://hooks.example/alpha"}}, warning: {webhook: {url: "https://hooks.example/alpha"}}}}
+  bravo: {routing: {critical: {webhook: {url: "https://hooks.example/bravo"}}, warning: {webhook: {url: "https://hooks.example/bravo"}}}}
+"""
+
+SPEC = """\
+apiVersion: obsc/v1
+service: {service}
+team: {team}
+description: x
+selector: {{job: {service}}}
+metrics:
+  requests: {metric}_total
+  errors: {metric}_total{{code=~"5.."}}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+"""
+
+# Two names with the same first 24 characters and the same 10 hex digits of sha256("<name>/service"),
+# found by a birthday search over a million names (a 40-bit hash: one given name takes ~2^40 tries).
+VICTIM, TWIN = "payments-reconciliation-w172272", "payments-reconciliation-w359332"
+
+
+def _repository(tmp_path: Path, services: dict[str, str]) -> Path:
+    specs = tmp_path / "specs"
+    (specs / "teams").mkdir(parents=True)
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for service, team in services.items():
+        folder = specs / "teams" / team
+        folder.mkdir(exist_ok=True)
+        text = SPEC.format(service=service, team=team, metric=service.replace("-", "_"))
+        (folder / f"{service}.yaml").write_text(text)
+    return specs
+
+
+def test_the_twin_names_share_a_dashboard_uid() -> None:
+    dashboard = conventions.SERVICE_DASHBOARD
+    assert conventions.dashboard_uid(VICTIM, dashboard) == conventions.dashboard_uid(TWIN, dashboard)
+
+
+@pytest.mark.parametrize("command", ["validate", "compile"])
+def test_a_service_taking_another_teams_dashboard_uid_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    specs = _repository(tmp_path, {VICTIM: "bravo", TWIN: "alpha"})
+    out = ["--out", str(tmp_path / "out"), "--no-validate"] if command == "compile" else []
+    result = run_obsc(capsys, command, str(specs), *out)
+    assert result.code == 2, result.out + result.err
+    uid = conventions.dashboard_uid(VICTIM, conventions.SERVICE_DASHBOARD)
+    assert f"$.service: dashboard 'service' of service '{VICTIM}' would have Grafana UID '{uid}'" in result.err
+    assert f"service '{TWIN}' ({specs}/teams/alpha/{TWIN}.yaml:2:10)" in result.err
+    assert f"{specs}/teams/bravo/{VICTIM}.yaml:2:10" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_names_sharing_only_the_readable_prefix_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = _repository(tmp_path, {VICTIM: "bravo", "payments-reconciliation-w1": "alpha"})
+    assert run_obsc(capsys, "validate", str(specs)).code == 0
