@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -45,6 +46,32 @@ def test_hooks_pass_on_this_repository_and_catch_drift(tmp_path: Path) -> None:
     spec.write_text(spec.read_text() + "\nno_such_key: 1\n")
     broken = _run_hook(hooks["obsc-validate"], repo)
     assert broken.returncode == 2 and f"{spec.name}:" in broken.stderr, broken.stderr
+
+
+def _would_run(hook: dict[str, object], changed: list[str]) -> bool:
+    """pre-commit's choice: a hook runs when `always_run`, or when a changed file that still exists (it lists
+    no deleted files: `git diff --diff-filter=ACMRTUXB`) matches `files` (a case-sensitive Python regex)."""
+    if hook.get("always_run"):
+        return True
+    pattern = re.compile(str(hook.get("files", "")))
+    return any(pattern.search(path) for path in changed)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param([], id="only a deleted generated file or spec (pre-commit lists none)"),
+        pytest.param(["specs/teams/alpha/feed.YAML"], id="a spec in upper case, which obsc reads"),
+        pytest.param(["specs/lib/tenants.txt"], id="a Jsonnet importstr of any name"),
+        pytest.param(["generated/alertmanager/templates/obsc.tmpl"], id="the notification templates"),
+        pytest.param(["generated/.obsc-manifest"], id="the manifest"),
+    ],
+)
+def test_hooks_run_whatever_the_commit_changed(changed: list[str]) -> None:
+    # Found by a hunt (round 15): both hooks ran only for files matching `\.(ya?ml|jsonnet|...)$`, so a commit
+    # deleting a generated rule file, or changing only one of these, passed pre-commit without obsc running.
+    for hook in _hooks().values():
+        assert _would_run(hook, changed), hook["id"]
 
 
 def test_ensure_tools_says_what_is_missing_without_apt(tmp_path: Path) -> None:
