@@ -254,6 +254,7 @@ def diff_cmd(
     with stage("diff", compilation.timings):
         subset = compilation.subset(specs)  # named files: only their services' files are compared
         plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
+    _warn(plan, verbosity)  # what the rows cannot say: a folder or someone's file where obsc writes one
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)

@@ -128,7 +128,7 @@ def check_against(
 ) -> Plan:
     """`obsc check`'s read, under the shared lock: never in the middle of a compile's swap."""
     with lock.output_lock(out_dir, exclusive=False, wait=wait, on_wait=on_wait):
-        return plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir)
+        return plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir, comparing=True)
 
 
 def recorded_format(out_dir: str) -> str | None:
@@ -140,8 +140,12 @@ def recorded_format(out_dir: str) -> str | None:
     return manifest_format(text) if text is not None else None
 
 
-def plan(bundle: Bundle, out_dir: str) -> Plan:
-    """What writing `bundle` into `out_dir` would do, file by file (reads only owned regular files)."""
+def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
+    """What writing `bundle` into `out_dir` would do, file by file (reads only owned regular files).
+
+    What a compile refuses to replace (a folder where obsc writes a file, a file where it writes a folder,
+    someone's own file at a generated path) is an OutputError; when only `comparing` (check, diff) it is
+    drift, said per path: the output differs from what the specs compile to."""
     root = os.path.realpath(out_dir)
     if os.path.lexists(root) and not os.path.isdir(root):
         raise OutputError(f"{out_dir}: exists and is not a directory")
@@ -153,12 +157,13 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
     into = folders | tree.ancestors(owned - produced)
     entries = tree.scan(root, into) if exists else {}
     problems: list[str] = []
+    changes: list[FileChange] = []
+    warnings: list[str] = []
     for directory in sorted(folders - {""}):
         kind = entries.get(directory)
         if kind not in (None, tree.DIR) and not (kind == tree.FILE and directory in owned):
             problems.append(f"{directory} is a {kind} where obsc writes a directory")
-    changes: list[FileChange] = []
-    warnings: list[str] = []
+            warnings.append(f"{directory}: a {kind} where obsc writes a directory; {_REFUSED}")
     foreign: list[str] = []
     seen: dict[str, tree.Identity | None] = {}
     for artifact in bundle.artifacts:
@@ -166,6 +171,8 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
         old, identity = None, None
         if kind == tree.DIR:
             problems.append(f"{path} is a directory where obsc writes a file")
+            warnings.append(f"{path}: a directory where obsc writes a file; {_REFUSED}")
+            changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
             continue
         if kind == tree.FILE:
             old, kind, identity = tree.read_regular(os.path.join(root, path))
@@ -174,6 +181,8 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
             ours = path in owned or path == conventions.MANIFEST
             if generated and old is not None and not ours and old != artifact.content:
                 foreign.append(path)  # someone's own file where obsc writes one: never replaced unasked
+                warnings.append(f"{path}: not obsc's (not in {conventions.MANIFEST}); {_REFUSED}")
+                changes.append(FileChange(path, Status.CHANGED, old, artifact))
                 continue
         if artifact.ownership is Ownership.STUB:
             seen[path] = identity
@@ -213,11 +222,13 @@ def plan(bundle: Bundle, out_dir: str) -> Plan:
             f"{'differs' if len(foreign) == 1 else 'differ'} from what obsc writes there (a file of yours, or of "
             "an obsc run whose manifest was lost)"
         )
-    if problems:
+    if problems and not comparing:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
     changes.sort(key=lambda c: c.path)
     return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings))
 
+
+_REFUSED = "compile refuses to replace it: move it away"
 
 # Folders the generated configs load whole (Prometheus's rule_files glob, Grafana's provisioning path), and
 # the file kinds they load from them.

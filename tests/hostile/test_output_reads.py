@@ -5,6 +5,7 @@ never opened (an open would hang, or read /dev/zero until memory runs out)."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -108,4 +109,37 @@ def test_a_directory_where_obsc_writes_a_file_is_a_clear_error(
     result = compile_cli(capsys, specs, out)
     assert result.code == 2
     assert f"{RULES} is a directory where obsc writes a file" in result.err and "nothing was written" in result.err
+    assert entries(out) == before
+
+
+@pytest.mark.parametrize("where", ["directory at a file", "file at a directory", "foreign file"])
+def test_check_calls_what_compile_refuses_to_replace_drift(
+    compiled: tuple[Path, Path], capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    # Found by a hunt: `obsc check` exited 2 ("bad input"), not 1, when a folder stood at a generated file's
+    # path. The output differs from what the specs compile to: drift (exit 1), said at the path.
+    specs, out = compiled
+    runbooks = next((out / "runbooks").iterdir())
+    if where == "directory at a file":
+        (out / RULES).unlink()
+        (out / RULES).mkdir()
+        shown, said = RULES, "a directory where obsc writes a file"
+    elif where == "file at a directory":
+        shutil.rmtree(runbooks)
+        runbooks.write_text("notes\n")
+        shown, said = f"runbooks/{runbooks.name}", "a file where obsc writes a directory"
+    else:
+        manifest = out / ".obsc-manifest"
+        manifest.write_text("".join(f"{line}\n" for line in manifest.read_text().splitlines() if line != RULES))
+        (out / RULES).write_text("# my own rules\n")
+        shown, said = RULES, "not obsc's (not in .obsc-manifest)"
+    before = entries(out)
+    for command, code in (("check", 1), ("diff", 0)):
+        result = run_obsc(capsys, command, str(specs), "--out", str(out))
+        assert result.code == code, result.err
+        assert f"{out / shown}: {said}; compile refuses to replace it: move it away" in result.err
+        assert "Traceback" not in result.err
+    assert "file(s) differ from the specs" in run_obsc(capsys, "check", str(specs), "--out", str(out)).err
+    compiled_now = compile_cli(capsys, specs, out)
+    assert compiled_now.code == 2 and "nothing was written" in compiled_now.err
     assert entries(out) == before
