@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from compiler import workers
 from compiler.conventions import MANIFEST
-from compiler.errors import Diagnostic, InputError, Location
+from compiler.errors import Diagnostic, InputError, Location, OutputError
 from compiler.generation import generate, prepare
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
@@ -285,17 +286,27 @@ def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver
     )
 
 
+# C0 and C1 controls, DEL, and the line and paragraph separators YAML also breaks lines at.
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheus") -> str:
     """The command named in DO-NOT-EDIT headers, with paths relative to the deepest directory that holds
     the specs and the output: the same bytes whatever the working directory, however the paths are
     spelled (./x/, absolute, through a symlink), so `obsc check` run from anywhere agrees with `compile`."""
-    full = [os.path.realpath(p) for p in (*specs, out_dir)]
+    given = (*specs, out_dir)
+    full = [os.path.realpath(p) for p in given]
     base = os.path.commonpath(full)
-
-    def shown(path: str) -> str:
-        return Path(os.path.relpath(path, base)).as_posix()
-
-    command = f"obsc compile {' '.join(shown(p) for p in full[:-1])} --out {shown(full[-1])}"
+    shown = [Path(os.path.relpath(path, base)).as_posix() for path in full]
+    for i, (name, text) in enumerate(zip(given, shown, strict=True)):
+        if _LINE_BREAKING.search(text):
+            option = "--out " if i == len(specs) else ""
+            raise OutputError(
+                f"{option}{name!r}: a path with a control character or line break cannot be named in the "
+                "generated files' 'Regenerate with' comment (it would end the comment there); rename it. "
+                "Nothing was written"
+            )
+    command = f"obsc compile {' '.join(shown[:-1])} --out {shown[-1]}"
     return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 

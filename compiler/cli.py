@@ -325,6 +325,7 @@ def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> 
 
 def _refuse_unsafe_out(out_dir: str, specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None) -> None:
     refuse_unsafe_out(out_dir, [*specs, *jpath, *([platform_file] if platform_file else [])])
+    regenerate_command(specs, out_dir)  # refuses paths its header comment cannot hold, before anything is made
 
 
 def _say(message: str) -> None:

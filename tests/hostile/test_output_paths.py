@@ -158,3 +158,27 @@ def test_mount_points_are_read_with_their_escapes(tmp_path: Path, monkeypatch: p
     real_open = open
     monkeypatch.setattr(guard, "open", lambda path, **kw: real_open(mountinfo, **kw), raising=False)
     assert guard._mount_points() == {"/", "/work/my out"}
+
+
+@pytest.mark.parametrize("breaking", ["\n", "\r", "\x1b", "\x85", "\u2028"])
+@pytest.mark.parametrize("command", ["compile", "check", "diff"])
+@pytest.mark.parametrize("where", ["out", "specs"])
+def test_a_path_that_would_break_the_header_comment_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], breaking: str, command: str, where: str
+) -> None:
+    # Found by a hunt: `--out $'gen\nrm -rf x'` split every generated file's "# Regenerate with:" comment, and
+    # the rest of the line became YAML content (PyYAML and libyaml also end a line at \x85 and \u2028).
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "gen"
+    if where == "specs":
+        specs = specs.rename(tmp_path / f"specs{breaking}groups: []")
+    else:
+        out = tmp_path / f"gen{breaking}groups: []"
+    before = entries(tmp_path)
+    extra = ["--no-validate"] if command == "compile" else []
+    result = run_obsc(capsys, command, str(specs), "--out", str(out), *extra)
+    assert result.code == 2, result.err
+    shown = repr(str(out if where == "out" else specs))
+    assert f"{shown}: a path with a control character or line break cannot be named" in result.err
+    assert "Nothing was written" in result.err and "Traceback" not in result.err
+    assert entries(tmp_path) == before
