@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from compiler import workers
 from compiler.conventions import MANIFEST
-from compiler.errors import Diagnostic, InputError, Location, OutputError
+from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
 from compiler.output.bundle import Bundle, BundleError, assemble
+from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
+from compiler.spec.platform_files import platform_above, platform_beside
 from compiler.targets import TargetOptions
 
 log = logging.getLogger("obsc")
@@ -88,7 +87,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         if options.platform_file:
             platform_files = [options.platform_file]
         elif not platform_files:
-            platform_files = _platform_beside(paths)
+            platform_files = platform_beside(paths)
+            if not platform_files:
+                diagnostics.extend(platform_above(paths))
         if len(platform_files) > 1:
             diagnostics.append(
                 Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")
@@ -146,18 +147,6 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes
-
-
-def _platform_beside(paths: Sequence[str]) -> list[str]:
-    """For spec files named one by one: the platform file in each one's own folder (not its parents: a spec's
-    meaning should not depend on files far above it; a directory compile finds it the same way)."""
-    found: set[str] = set()
-    for path in paths:
-        if os.path.isfile(path):
-            folder = os.path.dirname(path) or "."
-            for stem in loader.PLATFORM_STEMS:
-                found.update(f for s in loader.SPEC_SUFFIXES if os.path.isfile(f := os.path.join(folder, stem + s)))
-    return sorted(found)
 
 
 _SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
@@ -284,30 +273,6 @@ def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver
         platform=platform,
         receivers=tuple(unique[name] for name in sorted(unique)),
     )
-
-
-# C0 and C1 controls, DEL, and the line and paragraph separators YAML also breaks lines at.
-_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheus") -> str:
-    """The command named in DO-NOT-EDIT headers, with paths relative to the deepest directory that holds
-    the specs and the output: the same bytes whatever the working directory, however the paths are
-    spelled (./x/, absolute, through a symlink), so `obsc check` run from anywhere agrees with `compile`."""
-    given = (*specs, out_dir)
-    full = [os.path.realpath(p) for p in given]
-    base = os.path.commonpath(full)
-    shown = [Path(os.path.relpath(path, base)).as_posix() for path in full]
-    for i, (name, text) in enumerate(zip(given, shown, strict=True)):
-        if _LINE_BREAKING.search(text):
-            option = "--out " if i == len(specs) else ""
-            raise OutputError(
-                f"{option}{name!r}: a path with a control character or line break cannot be named in the "
-                "generated files' 'Regenerate with' comment (it would end the comment there); rename it. "
-                "Nothing was written"
-            )
-    command = f"obsc compile {' '.join(shown[:-1])} --out {shown[-1]}"
-    return command + (f" --format {fmt}" if fmt != "prometheus" else "")
 
 
 @contextmanager

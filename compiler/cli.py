@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
@@ -16,13 +14,14 @@ from compiler.errors import ExitCode
 from compiler.output import writer
 from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
-from compiler.output.subset import is_subset
+from compiler.output.subset import Subset, is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
 from compiler.ui import console, failures, reports
+from compiler.ui.cli_options import compared_options, output_options, spec_options
 from compiler.ui.console import Console
 
 log = logging.getLogger("obsc")
@@ -38,67 +37,8 @@ Exit codes:
   70 internal error in obsc (a bug: please report it)
   130 interrupted (Ctrl-C, SIGTERM or SIGHUP); the output directory is as it was, or fully written"""
 
-F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
-
-
 # -v, -q, --log-format, --error-format: on the group and on every subcommand, so they go before or after it.
 _common = console.global_options
-
-
-def _spec_options(func: F) -> F:
-    func = click.option(
-        "--platform",
-        "platform_file",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="Platform defaults file (default: platform.yaml beside the specs).",
-    )(func)
-    func = click.option(
-        "-J",
-        "--jpath",
-        multiple=True,
-        type=click.Path(file_okay=False),
-        help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
-    )(func)
-    return func
-
-
-def _output_options(func: F, writes: bool = True) -> F:
-    if writes:
-        func = click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="prometheus",
-            show_default=True,
-            help="Layout of the rule files.",
-        )(func)
-    else:  # check/diff compare with what is there: by default in the layout it was written in
-        func = click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default=None,
-            help="Layout of the rule files. [default: the one --out was compiled with (its manifest), else prometheus]",
-        )(func)
-    out_help = (
-        "Output directory (replaced atomically; files obsc does not own are kept as they are)."
-        if writes
-        else "Output directory to compare with (read only: nothing is written)."
-    )
-    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help=out_help)(func)
-    func = click.option(
-        "--wait/--no-wait",
-        default=True,
-        show_default=True,
-        help="When another obsc run is writing the same --out: wait for it, or fail at once (exit 4).",
-    )(func)
-    return func
-
-
-def _compared_options(func: F) -> F:
-    return _output_options(func, writes=False)
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,8 +70,8 @@ def _options(
 
 @cli.command("compile", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_output_options
-@_spec_options
+@output_options
+@spec_options
 @click.option(
     "--validate/--no-validate",
     default=True,
@@ -190,8 +130,8 @@ def compile_cmd(
 
 @cli.command("check", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_compared_options
-@_spec_options
+@compared_options
+@spec_options
 @_common
 def check_cmd(
     specs: tuple[str, ...],
@@ -203,14 +143,7 @@ def check_cmd(
 ) -> None:
     """Regenerate in memory and compare with --out (writes nothing); exit 1 on any difference."""
     verbosity = _setup()
-    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.DRIFT)
-    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
-    _explain(compilation, verbosity)
-    with stage("diff", compilation.timings):
-        subset = compilation.subset(specs)  # named files: only their services' files are compared
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
-    _warn(plan, verbosity)
+    compilation, _, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
     drift = plan.drift
     if not drift:
         if verbosity >= 0:
@@ -223,8 +156,8 @@ def check_cmd(
 
 @cli.command("diff", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_compared_options
-@_spec_options
+@compared_options
+@spec_options
 @click.option(
     "--as",
     "shape",
@@ -246,23 +179,39 @@ def diff_cmd(
     """Summarise what compiling SPECS would change in --out for operations: alerts (expression, hold, severity,
     recording rules read), recording rules, route settings, receivers, time intervals, inhibitions, global
     settings, dashboards. Writes nothing; exit 0 (2 when --format differs from the one --out was written with)."""
-    verbosity = _setup()
-    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    fmt = reports.written_format(_console(), out_dir, fmt, ExitCode.BAD_INPUT)
-    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
-    _explain(compilation, verbosity)
-    with stage("diff", compilation.timings):
-        subset = compilation.subset(specs)  # named files: only their services' files are compared
-        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
-    _warn(plan, verbosity)  # what the rows cannot say: a folder or someone's file where obsc writes one
+    _setup()
+    _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 
 
+def _compare(
+    specs: tuple[str, ...],
+    out_dir: str,
+    fmt: str | None,
+    jpath: tuple[str, ...],
+    platform_file: str | None,
+    wait: bool,
+    format_clash: ExitCode,
+) -> tuple[Compilation, Subset | None, writer.Plan, str]:
+    """check's and diff's read: compile in memory in the layout --out was written with, and plan against it;
+    says the plan's warnings (a folder or someone's file where obsc writes one, a symlink not followed)."""
+    verbosity = console.current().verbosity
+    _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
+    fmt = reports.written_format(_console(), out_dir, fmt, format_clash)
+    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
+    _explain(compilation, verbosity)
+    with stage("diff", compilation.timings):
+        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
+    _warn(plan, verbosity)
+    return compilation, subset, plan, fmt
+
+
 @cli.command("validate", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
-@_spec_options
+@spec_options
 @_common
 def validate_cmd(
     specs: tuple[str, ...],
@@ -377,7 +326,7 @@ def import_cmd(
 )
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
-@_spec_options
+@spec_options
 @_common
 def verify_cmd(
     specs: tuple[str, ...],

@@ -80,3 +80,26 @@ def test_a_service_taking_another_teams_dashboard_uid_is_a_located_error(
 def test_names_sharing_only_the_readable_prefix_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     specs = _repository(tmp_path, {VICTIM: "bravo", "payments-reconciliation-w1": "alpha"})
     assert run_obsc(capsys, "validate", str(specs)).code == 0
+
+
+def test_a_spec_named_alone_below_the_platform_file_asks_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by a hunt (round 15): with `team_spec_dir: "teams/{team}/"` (docs/operations.md), a spec lives two
+    # folders below platform.yaml, and `obsc compile specs/teams/alpha/x.yaml --out generated` compiled it with
+    # no platform at all: other links, no platform routing, team_spec_dir not applied; the files it wrote
+    # differed from the directory compile's, and `check` of the file blamed a missing team definition.
+    specs = _repository(tmp_path, {"ledger": "bravo", "feed": "alpha"})
+    out = tmp_path / "gen"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate").code == 0
+    monkeypatch.chdir(tmp_path)
+    spec = "specs/teams/alpha/feed.yaml"
+    for command, extra in (("check", ()), ("diff", ()), ("compile", ("--no-validate",))):
+        result = run_obsc(capsys, command, spec, "--out", "gen", *extra)
+        assert result.code == 2, result.err
+        assert (
+            f"{spec} $: no platform file beside this spec, but specs/platform.yaml is above it (a compile of that "
+            "folder reads it): pass --platform specs/platform.yaml"
+        ) in result.err
+    named = run_obsc(capsys, "check", spec, "--out", "gen", "--platform", "specs/platform.yaml")
+    assert named.code == 0, named.out + named.err

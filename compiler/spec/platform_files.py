@@ -1,0 +1,54 @@
+"""Which platform file a compile of spec files named one by one reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from compiler.errors import Diagnostic, Location
+from compiler.spec.discovery import PLATFORM_STEMS, SPEC_SUFFIXES
+
+
+def platform_beside(paths: Sequence[str]) -> list[str]:
+    """For spec files named one by one: the platform file in each one's own folder (not its parents: a spec's
+    meaning should not depend on files far above it; a directory compile finds it the same way)."""
+    found: set[str] = set()
+    for path in paths:
+        if os.path.isfile(path):
+            found.update(_platform_files_in(os.path.dirname(path) or "."))
+    return sorted(found)
+
+
+def _platform_files_in(folder: str) -> list[str]:
+    return [
+        f
+        for stem in PLATFORM_STEMS
+        for suffix in SPEC_SUFFIXES
+        if os.path.isfile(f := os.path.join(folder, stem + suffix))
+    ]
+
+
+def platform_above(paths: Sequence[str]) -> list[Diagnostic]:
+    """A spec named alone with no platform file beside it, below a folder that has one (up to the repository's
+    top, the folder holding .git): compiling it would silently drop what that platform file says (its routing,
+    secret roots, team_spec_dir, links), which a compile of that folder applies. Ask for --platform instead."""
+    found = []
+    for path in paths:
+        if not os.path.isfile(path):
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        while (parent := os.path.dirname(folder)) != folder and not os.path.exists(os.path.join(folder, ".git")):
+            folder = parent
+            above = sorted(_platform_files_in(folder))
+            if above:
+                shown = os.path.relpath(above[0])
+                found.append(
+                    Diagnostic(
+                        Location(path),
+                        (),
+                        f"no platform file beside this spec, but {shown} is above it (a compile of that folder "
+                        f"reads it): pass --platform {shown}",
+                    )
+                )
+                break
+    return found

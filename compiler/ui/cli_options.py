@@ -1,0 +1,66 @@
+"""The options several obsc commands share: --platform and -J, and --out/--format/--wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
+
+
+def spec_options(func: F) -> F:
+    func = click.option(
+        "--platform",
+        "platform_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Platform defaults file (default: platform.yaml beside the specs).",
+    )(func)
+    func = click.option(
+        "-J",
+        "--jpath",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
+    )(func)
+    return func
+
+
+def output_options(func: F, writes: bool = True) -> F:
+    if writes:
+        func = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="prometheus",
+            show_default=True,
+            help="Layout of the rule files.",
+        )(func)
+    else:  # check/diff compare with what is there: by default in the layout it was written in
+        func = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Layout of the rule files. [default: the one --out was compiled with (its manifest), else prometheus]",
+        )(func)
+    out_help = (
+        "Output directory (replaced atomically; files obsc does not own are kept as they are)."
+        if writes
+        else "Output directory to compare with (read only: nothing is written)."
+    )
+    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help=out_help)(func)
+    func = click.option(
+        "--wait/--no-wait",
+        default=True,
+        show_default=True,
+        help="When another obsc run is writing the same --out: wait for it, or fail at once (exit 4).",
+    )(func)
+    return func
+
+
+def compared_options(func: F) -> F:
+    return output_options(func, writes=False)
