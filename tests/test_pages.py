@@ -413,3 +413,23 @@ def test_an_slo_takes_the_page_only_when_it_pages_as_soon_on_the_same_errors(
     _, service, _ = compiled(tmp_path, HTTP + good + "slos:\n  - " + slo + "\n")
     tiers = key(service, AlertKind.ERROR_RATE)
     assert (Tier.CRITICAL not in tiers) is takes, tiers
+
+
+@pytest.mark.parametrize("kind", [AlertKind.ERROR_RATE, AlertKind.LATENCY_P99])
+@pytest.mark.parametrize("overall_first", [True, False])
+def test_the_slo_that_takes_the_page_is_found_whatever_the_order(
+    tmp_path: Path, kind: AlertKind, overall_first: bool
+) -> None:
+    # Found by a hunt: beside an overall SLO that takes the key alert's page, a per-route SLO listed first (it
+    # pages, but each route needs its own failures) was the one chosen; the key alert kept paging, labelled
+    # with the per-route SLO, so an incident paged twice (burn page slo=all, key page slo=per-route), and
+    # listing the two SLOs the other way round demoted the key alert. The order no longer matters.
+    if kind is AlertKind.ERROR_RATE:
+        sli, objective = "{errors: errors, total: requests}", "99.9"
+    else:
+        sli, objective = "{latency: latency, threshold: 300ms}", "99.99"
+    overall = f"  - {{name: all, objective: {objective}, sli: {sli}}}\n"
+    per_route = f"  - {{name: per-route, objective: {objective}, by: [route], sli: {sli}}}\n"
+    slos = overall + per_route if overall_first else per_route + overall
+    _, service, _ = compiled(tmp_path, HTTP + "slos:\n" + slos)
+    assert key(service, kind) == {Tier.WARNING: ("all", True)}

@@ -181,7 +181,7 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
 
     for alert in alerts:
         if alert.kind not in covering:
-            covering[alert.kind] = symptom_slo(alert.kind, slos, metrics, slo_pages)
+            covering[alert.kind] = _covering_slo(alert.kind, alerts, slos, metrics, slo_pages)
         slo = covering[alert.kind]
         if slo is None:
             out.append(alert)
@@ -198,6 +198,24 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
             continue
         out.append(replace(alert, tier=Tier.WARNING, slo=slo.name, demoted=True))
     return [replace(a, demoted=True) if a.kind in folded and a.tier is Tier.WARNING else a for a in out]
+
+
+def _covering_slo(
+    kind: AlertKind,
+    alerts: Sequence[KeyAlert],
+    slos: Sequence[Slo],
+    metrics: Mapping[str, Metric],
+    paging: Callable[[Slo], bool],
+) -> Slo | None:
+    """The SLO that answers for `kind`: the first that takes its page, else symptom_slo's choice. Taking the
+    first paging SLO alone made the spec's order decide: a per-route SLO listed before an overall one (which
+    takes the page) kept the key alert paging beside the overall SLO's page, two pages for one incident."""
+    critical = _tier(alerts, kind, Tier.CRITICAL)
+    if critical is not None and kind in _SYMPTOM_KINDS:
+        for slo in slos:
+            if _measures(kind, slo, metrics) and _takes_page(slo, critical, paging, metrics):
+                return slo
+    return symptom_slo(kind, slos, metrics, paging)
 
 
 def _tier(alerts: Sequence[KeyAlert], kind: AlertKind, tier: Tier) -> KeyAlert | None:
