@@ -150,6 +150,8 @@ SERVICE_REQUESTS_RATE = "service:requests:rate5m"
 SERVICE_ERRORS_RATE = "service:errors:rate5m"
 SERVICE_ERROR_RATIO = "service:errors:ratio_rate5m"
 SERVICE_LATENCY_P99 = "service:latency_seconds:p99_rate5m"
+# the latency N requests from the slowest of the 5m window (N: the key alerts' event floor): the p99 alert's evidence
+SERVICE_LATENCY_EVIDENCE = "service:latency_seconds:evidence_rate5m"
 SERVICE_CPU = "service:cpu_utilisation:ratio"
 SERVICE_MEMORY = "service:memory_utilisation:ratio"
 SERVICE_DISK = "service:disk_utilisation:ratio"

@@ -66,6 +66,8 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     if latency is not None and AlertKind.LATENCY_P99 in kinds:
         # `>= 0` drops the NaN histogram_quantile returns when there was no traffic.
         fast.append(record(names.SERVICE_LATENCY_P99, f"{queries.quantile(latency, '0.99', SIGNAL_WINDOW)} >= 0", own))
+        if latency.selector is not None:
+            fast.append(record(names.SERVICE_LATENCY_EVIDENCE, latency_evidence(latency), own))
     for kind, name in (*UTILISATION_SIGNALS.items(), (AlertKind.DISK, names.SERVICE_DISK)):
         metric = service.metric(kind.value)
         wanted = {kind} | ({AlertKind.DISK_FULL} if kind is AlertKind.DISK else set())
@@ -125,7 +127,15 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         bad = f"{names.SERVICE_ERRORS_RATE}{selector} * {parse_duration(SIGNAL_WINDOW)} >= {error_rate_min_events()}"
         return f"{names.SERVICE_ERROR_RATIO}{selector} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:
-        return f"{names.SERVICE_LATENCY_P99}{selector} > {_threshold(alert)}"
+        line = f"{names.SERVICE_LATENCY_P99}{selector} > {_threshold(alert)}"
+        latency = service.metric("latency")
+        if latency is None or latency.selector is None:
+            return line
+        # As for the error rate: a p99 needs evidence. Two slow calls in a quiet 5 minutes are the p99 (it is
+        # the slowest requests' latency below 100 requests) and paged; now the min_events-th slowest request
+        # must be at or above the line too, i.e. at least that many requests took that long.
+        evidence = f"{names.SERVICE_LATENCY_EVIDENCE}{selector} >= {_threshold(alert)}"
+        return f"{line}\nand on ({names.LABEL_SERVICE})\n{evidence}"
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
         return f"(sum({queries.up(service)}) or vector(0)) == 0"
@@ -164,6 +174,17 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
     )
 
 
+def latency_evidence(latency: Metric) -> str:
+    """The latency of the request `error_rate_min_events()` from the slowest in the window: the quantile at rank
+    1 - N/count (`-Inf` below N requests, none without traffic), interpolated in its bucket like the p99. At or
+    above a line that is a bucket bound exactly when at least N requests are above it; from 100 N requests in the
+    window it is at or above the p99, so the guard only matters where the p99 is the slowest few requests."""
+    assert latency.selector is not None
+    events = Decimal(error_rate_min_events()) / parse_duration(SIGNAL_WINDOW)  # per second, as the rates
+    count = queries.rate(latency, SIGNAL_WINDOW, "_count")
+    return queries.quantile(latency, f"scalar(1 - {decimal_text(events)} / {count})", SIGNAL_WINDOW)
+
+
 def error_rate_min_events() -> int:
     """Failed requests the error-rate alert needs within its window (the SLO alerts' default min_bad_events)."""
     return default_min_bad_events()
@@ -184,7 +205,8 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
         return (
             f"{s}: p99 latency above {_seconds_text(alert)}",
             f"99% of {s} requests finished within {tmpl.DURATION} over the last {SIGNAL_WINDOW}; "
-            f"the line is {_seconds_text(alert)} (for {hold}).",
+            f"the line is {_seconds_text(alert)} (for {hold}, with at least {error_rate_min_events()} requests "
+            "that slow).",
         )
     if kind is AlertKind.SERVICE_DOWN:
         return (

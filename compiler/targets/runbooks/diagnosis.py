@@ -137,8 +137,10 @@ def _error_rate(service: Service, alert: AlertDef) -> list[Query]:
 def _latency(service: Service, alert: AlertDef) -> list[Query]:
     latency = service.metric("latency")
     assert latency is not None
+    evidence = f"{names.SERVICE_LATENCY_EVIDENCE}{_own(service)}"  # recorded for selector histograms
     return [
         ("p99 latency (what the alert compares)", f"{names.SERVICE_LATENCY_P99}{_own(service)}"),
+        *([("latency of the 3rd-slowest request (the alert's evidence)", evidence)] if latency.selector else []),
         ("p99 latency per instance: one slow instance or all?", _quantile(latency, "0.99", "le, instance")),
         ("p50 latency: is everything slow, or only the tail?", _quantile(latency, "0.5", "le")),
     ]

@@ -53,23 +53,32 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
     0.8x the lowest line still counts twice that; then, per tier, 1.25x the line with 1.25x / 0.8x
     min_events failures pages / does not."""
     guarded = kind is AlertKind.ERROR_RATE
+    # the p99 alert's evidence: the 3rd-slowest request's latency, fed at `slowest` (the p99's own value unless
+    # a case says otherwise; from 300 requests in the window it is at least the p99)
+    evidenced = kind is AlertKind.LATENCY_P99 and names.SERVICE_LATENCY_EVIDENCE in rules[0].expr
     events = Decimal(error_rate_min_events()) if guarded else Decimal(0)
     window = parse_duration(SIGNAL_WINDOW)
     traffic = Decimal(1)
     while guarded and min(_threshold(r) for r in rules) * BELOW * traffic * window < 2 * events:
         traffic *= 2
 
-    def inputs(value: Decimal, total: Decimal, samples: int) -> tuple[InputSeries, ...]:
+    def inputs(value: Decimal, total: Decimal, samples: int, slowest: Decimal) -> tuple[InputSeries, ...]:
         if guarded:
             bad = (value * total).quantize(Decimal("1e-15")).normalize()
             return (
                 _signal(service, names.SERVICE_REQUESTS_RATE, constant(total, samples)),
                 _signal(service, names.SERVICE_ERRORS_RATE, constant(bad, samples)),
             )
-        return (_signal(service, SIGNALS[kind], constant(value, samples)),)
+        signal = _signal(service, SIGNALS[kind], constant(value, samples))
+        if evidenced:
+            return (signal, _signal(service, names.SERVICE_LATENCY_EVIDENCE, constant(slowest, samples)))
+        return (signal,)
 
-    def case(title: str, value: Decimal, times: list[int], total: Decimal = traffic) -> Case:
-        series = inputs(value, total, max(times) // step + 1)
+    def case(
+        title: str, value: Decimal, times: list[int], total: Decimal = traffic, slowest: Decimal | None = None
+    ) -> Case:
+        slowest = value if slowest is None else slowest
+        series = inputs(value, total, max(times) // step + 1, slowest)
         if guarded:
             bad, all_ = (float(s.values.split("+")[0]) for s in (series[1], series[0]))
             number, enough = bad / all_, bad * window >= float(events)
@@ -77,7 +86,10 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
             number, enough = float(decimal_text(value)), True
 
         def value_of(rule: Rule) -> float | None:
-            return number if enough and number > float(decimal_text(_threshold(rule))) else None
+            line = _threshold(rule)
+            if evidenced and slowest < line:
+                return None
+            return number if enough and number > float(decimal_text(line)) else None
 
         checks = tuple(_check(rules, at, value_of) for at in times)
         return Case(title, step, series, checks)
@@ -92,6 +104,14 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
             hold_times(hold, step),
         )
         yield case(f"{rule.alert} ({tier}): 0.8x its line does not", line * BELOW, [steps_after(hold, step)])
+        if evidenced:
+            yield case(
+                f"{rule.alert} ({tier}): 1.25x its line with fewer than {error_rate_min_events()} requests that "
+                "slow (the 3rd-slowest at 0.8x) does not",
+                off_ties(line * ABOVE),
+                [steps_after(hold, step)],
+                slowest=line * BELOW,
+            )
         if guarded:
             for share, what in ((ABOVE, "fires"), (BELOW, "does not")):
                 thin = (events * share / (line * ABOVE * window)).quantize(Decimal("1e-15")).normalize()
