@@ -6,6 +6,7 @@
   events (`errors: x_total{code=~"5.."}`) with none yet is a note while its family has series (a healthy
   service has no error series before its first error), a finding once the family is gone too;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
+- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +26,8 @@ from compiler.errors import Diagnostic, Location
 from compiler.model import queries
 from compiler.model.promql import expand
 from compiler.model.thresholds import narrowed_counter_family
-from compiler.model.types import Metric, MetricType, Service, SliKind
-from compiler.model.units import decimal_text
+from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind
+from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 from compiler.spec.document import Document, Path
 from compiler.verify import rules
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
@@ -83,6 +85,13 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         elif sli.kind is SliKind.RAW:
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
                 _raw(text, key, service, (*path, "raw", key), slo.location, ctx, find)
+    written_alerts = doc.data.get("alerts") if doc is not None and isinstance(doc.data, dict) else None
+    p99_path: Path = (
+        ("alerts", "latency_p99")
+        if isinstance(written_alerts, dict) and "latency_p99" in written_alerts
+        else ("metrics", "latency")
+    )
+    _p99_lines(service, p99_path, ctx, find)
     groups = rules.owned_groups(ctx.rule_groups(), service.name, ctx.services)
     slo_index = {name: i for i, name in enumerate(names) if isinstance(name, str)}
     written = doc.data.get("threshold_alerts") if doc is not None and isinstance(doc.data, dict) else None
@@ -216,6 +225,36 @@ def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Locatio
         f"its buckets are le={', '.join(bounds)}: "
         "pick one of them as the threshold, or add the bucket to the histogram",
     )
+
+
+def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
+    """A p99 line at or above the live histogram's largest finite bucket: histogram_quantile caps a quantile
+    among slower requests at that bound, so the alert can never fire. `compile` refuses it for buckets a spec
+    declares; most specs declare none (the client's defaults end at 10 s, a custom layout often at 1 s)."""
+    histogram = service.metric("latency")
+    lines = [a for a in service.key_alerts if a.kind is AlertKind.LATENCY_P99 and a.threshold is not None]
+    if histogram is None or histogram.selector is None or not lines:
+        return
+    bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
+    try:
+        present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
+    except QueryRejected:
+        return  # the same selector is reported on the metric
+    bounds = [_le_order(s["metric"].get("le", "")) for s in present]
+    finite = [b for b in bounds if math.isfinite(b)]  # not +Inf, nor a NaN a broken exporter wrote
+    if not finite:
+        return  # no series (reported on the metric), or only +Inf: no quantile to cap
+    top = Decimal(repr(max(finite))) * HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
+    for alert in lines:
+        assert alert.threshold is not None
+        if alert.threshold >= top:
+            find(
+                path,
+                alert.location,
+                f"latency_p99 ({alert.tier.value}): the line {decimal_text(alert.threshold)}s is not below the "
+                f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is never computed above it, so the "
+                "alert can never fire; lower the line or add larger buckets to the histogram",
+            )
 
 
 def _le_order(text: str) -> float:
