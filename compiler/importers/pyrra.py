@@ -13,10 +13,10 @@ from typing import Any
 
 from compiler.importers import promql_text
 from compiler.importers.common import note_alert_differences, note_selector, objective_percent, obsc_name, pick_team
-from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.render import MetricOut, ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector
-from compiler.model.units import parse_duration
+from compiler.model.units import HISTOGRAM_SECONDS, histogram_unit_in_name, parse_duration
 from compiler.spec.document import Path
 
 API = "pyrra.dev/v1alpha1"
@@ -101,7 +101,7 @@ def _alerting(src: Source, path: Path) -> bool:
 
 def _indicator(
     src: Source, path: Path, service: str
-) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any], tuple[str, ...]] | None:
+) -> tuple[str, dict[str, str], dict[str, MetricOut], dict[str, Any], tuple[str, ...]] | None:
     body = src.enter(path)
     if not isinstance(body, dict) or not body:
         src.error(path, "an objective needs an indicator (ratio or latency)")
@@ -156,11 +156,11 @@ def _guess(src: Source, path: Path, service: str) -> dict[str, str]:
 
 def _ratio(
     src: Source, base: Path, service: str, errors: Selector, total: Selector, by: tuple[str, ...]
-) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]]:
+) -> tuple[str, dict[str, str], dict[str, MetricOut], dict[str, Any]]:
     shared = promql_text.common_matchers([errors.render(), total.render()])
     if shared:
         note_selector(src, base, shared)
-        metrics = {
+        metrics: dict[str, MetricOut] = {
             "requests": promql_text.render_selector(promql_text.without(total, shared)),
             "errors": promql_text.render_selector(promql_text.without(errors, shared)),
         }
@@ -171,19 +171,21 @@ def _ratio(
 
 def _latency(
     src: Source, base: Path, service: str, success: Selector, total: Selector, by: tuple[str, ...]
-) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any]] | None:
+) -> tuple[str, dict[str, str], dict[str, MetricOut], dict[str, Any]] | None:
     buckets, bound = promql_text.split_le(success)
     if bound is None or not success.metric.endswith("_bucket"):
         src.error((*base, "success", "metric"), 'expected a histogram bucket selector with le="<seconds>"')
         return None
     histogram = success.metric.removesuffix("_bucket")
-    threshold = promql_text.duration_text(bound)
+    unit = histogram_unit_in_name(histogram)  # le="250" of a `_milliseconds` histogram is 250 ms, not 250 s
+    threshold = promql_text.duration_text(bound * HISTOGRAM_SECONDS[unit] if unit else bound)
     same = total.metric == f"{histogram}_count" and sorted(total.matchers) == sorted(buckets.matchers)
     shared = promql_text.common_matchers([buckets.render(), total.render()])
     if same and shared and threshold is not None:
         note_selector(src, base, shared)
         latency = promql_text.without(Selector(histogram, buckets.matchers), shared)
-        metrics = {"latency": promql_text.render_selector(latency)}
+        rendered = promql_text.render_selector(latency)
+        metrics: dict[str, MetricOut] = {"latency": {"selector": rendered, "unit": unit} if unit else rendered}
         return "latency", shared, metrics, {"latency": "latency", "threshold": threshold}
     good, everything = _sum(success, by), _sum(total, by)
     raw = {"errors": f"{everything} - ({good} or 0 * {everything})", "total": everything}

@@ -16,6 +16,8 @@ from compiler.conventions import KEY_ALERT_NAMES
 from compiler.errors import NOWHERE, Location
 from compiler.spec.document import Path
 
+MetricOut = str | dict[str, str]  # a selector, or {selector, unit} (a histogram in ms, µs or ns)
+
 # Where the source writes what became a key of the spec: the trial compile's errors point there, not at a
 # spec file that was never written.
 Origin = tuple[Location, Path]
@@ -44,7 +46,7 @@ class ServiceOut:
     sources: list[str] = field(default_factory=list)  # "file (format)" the service came from
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, MetricOut] = field(default_factory=dict)
     slos: list[SloOut] = field(default_factory=list)
     origin: Location = NOWHERE
     # Who owns the source object (Sloth: the team; Pyrra: the Kubernetes namespace): documents of one name

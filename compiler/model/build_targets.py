@@ -16,6 +16,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, matchers_from_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.types import Aggregation, MetricType
+from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
 
 # Labels scrape configs and service discovery put on targets (and so on `up`): Prometheus' own
@@ -156,6 +157,18 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
         found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
     found += saturation_problems(name, body, mtype)
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
+    named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
+    if named_unit and "unit" not in body:
+        # Read as seconds, a `_milliseconds` histogram's 250ms threshold matched le="0.25" (no such bucket: the
+        # SLO never paged) and its p99 of 300 (ms) was 300 s, above every line: the p99 page never resolved.
+        found.append(
+            (
+                "",
+                f"{series} is named in {named_unit} but declares no unit, so obsc would read its buckets as "
+                f'seconds (a 250ms threshold as le="0.25", a 300 ms p99 as 300 s): write it as '
+                f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
+            )
+        )
     if "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.

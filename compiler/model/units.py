@@ -28,6 +28,18 @@ HISTOGRAM_SECONDS: dict[str, Decimal] = {
     "ns": Decimal("0.000000001"),
 }
 
+# Base-name suffixes of histograms whose values are not seconds (Prometheus names the unit last), by obsc unit.
+_UNIT_SUFFIXES = {
+    "ms": ("_milliseconds", "_millis", "_ms"),
+    "µs": ("_microseconds", "_micros", "_us"),
+    "ns": ("_nanoseconds", "_nanos", "_ns"),
+}
+
+
+def histogram_unit_in_name(series: str) -> str | None:
+    """The time unit a histogram's base name ends in, when it is not seconds (`x_duration_milliseconds` → ms)."""
+    return next((unit for unit, ends in _UNIT_SUFFIXES.items() if series.endswith(ends)), None)
+
 
 # The parsers below are asked for the same few texts by every spec of a fleet (thresholds, windows, budget
 # shares): each text is parsed once per process, and equal texts give the same Decimal object, which the
