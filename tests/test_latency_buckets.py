@@ -170,3 +170,42 @@ def test_a_bound_computed_in_float64_is_the_threshold_bucket(tmp_path: Path, le:
     assert _promtool(tmp_path, rules, "oven", histogram("0x60"), outage) == ""
     healthy = [_near(_oven(names.sli_error_ratio("5m")), "30m", 0), _firing(names.SLO_BURN_FAST, "30m", 0)]
     assert _promtool(tmp_path, rules, "oven", histogram("0+60x60"), healthy) == ""
+
+
+ROLL = """apiVersion: obsc/v1
+service: roll
+team: core
+selector: {job: roll}
+metrics:
+  latency: http_server_duration_seconds
+alerts: {traffic_anomaly: false}
+slos: [{name: fast, objective: 99.99, sli: {latency: latency, threshold: 300ms}}]
+"""
+
+
+def _slow_series(bounds: tuple[str, ...]) -> dict[str, str]:
+    """One instance, 100 calls a minute, every one taking 7 s, its histogram with `bounds` (and +Inf)."""
+    name, sel = "http_server_duration_seconds", 'job="roll",instance="a"'
+    series = {f"up{{{sel}}}": "1x60", f"{name}_count{{{sel}}}": "0+100x60"}
+    for le in (*bounds, "+Inf"):
+        series[f'{name}_bucket{{{sel},le="{le}"}}'] = "0+100x60" if le in ("10", "+Inf") else "0x60"
+    return series
+
+
+def _critical(alert: str, at: str, count: int) -> dict[str, object]:
+    expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing",severity="critical"}}) or vector(0)'
+    return {"expr": expr, "eval_time": at, "exp_samples": [{"labels": "{}", "value": count}]}
+
+
+def test_the_p99_page_stays_while_the_latency_slo_cannot_see_a_series(tmp_path: Path) -> None:
+    # Found by a hunt: a 99.99% latency SLO takes the p99 page (demoted to a ticket). A build whose histogram
+    # has no 0.3 bucket is invisible to the SLO (neither good nor bad): every call took 7 s and nobody was
+    # paged (SLODataMissing and the demoted p99, two warnings). The p99 page now stays while the SLO is blind.
+    rules = _rules(tmp_path, "roll", ROLL)
+    blind = _slow_series(("0.25", "0.5", "1", "2.5", "5", "10"))
+    checks = [_critical("ServiceHighLatencyP99", "40m", 1), _critical(names.SLO_BURN_FAST, "40m", 0)]
+    assert _promtool(tmp_path, rules, "roll", blind, checks) == ""
+    # with the bucket, the SLO sees the same slowness and pages: the p99 stays a ticket (one page)
+    seen = _slow_series(("0.25", "0.3", "0.5", "1", "2.5", "5", "10"))
+    checks = [_critical("ServiceHighLatencyP99", "40m", 0), _firing(names.SLO_BURN_FAST, "40m", 2)]
+    assert _promtool(tmp_path, rules, "roll", seen, checks) == ""

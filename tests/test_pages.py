@@ -183,7 +183,12 @@ LATENCY = "  - {name: fast, objective: 99.9, sli: {latency: latency, threshold: 
 
 
 def key(service: Service, kind: AlertKind) -> dict[Tier, tuple[str | None, bool]]:
-    return {a.tier: (a.slo, a.demoted) for a in service.key_alerts if a.kind is kind}
+    """Tier → (slo label, demoted) of the key alerts of `kind`, without the page kept while a latency SLO is blind."""
+    return {a.tier: (a.slo, a.demoted) for a in service.key_alerts if a.kind is kind and not a.while_blind}
+
+
+def blind_pages(service: Service, kind: AlertKind) -> list[tuple[Tier, str | None]]:
+    return [(a.tier, a.slo) for a in service.key_alerts if a.kind is kind and a.while_blind]
 
 
 def test_without_slos_the_thresholds_page(tmp_path: Path) -> None:
@@ -211,6 +216,9 @@ def test_only_the_matching_symptom_is_covered(tmp_path: Path) -> None:
     _, service, _ = compiled(tmp_path, HTTP + "slos:\n" + LATENCY.replace("99.9", "99.99"))
     assert key(service, AlertKind.ERROR_RATE) == {Tier.CRITICAL: (None, False), Tier.WARNING: (None, False)}
     assert key(service, AlertKind.LATENCY_P99) == {Tier.WARNING: ("fast", True)}  # 99.99%: 1h pair at 0.144%
+    # ...but the page stays for the series the SLO cannot see (no threshold bucket: tests/test_latency_buckets.py)
+    assert blind_pages(service, AlertKind.LATENCY_P99) == [(Tier.CRITICAL, "fast")]
+    assert blind_pages(service, AlertKind.ERROR_RATE) == []
 
 
 def test_an_slo_that_does_not_page_leaves_the_page_labelled(tmp_path: Path) -> None:

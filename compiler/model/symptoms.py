@@ -192,6 +192,11 @@ def cover_symptoms(alerts: Sequence[KeyAlert], slos: Sequence[Slo], metrics: Map
             if not (demoting and _replaced_by_demoted(alert, alerts)):
                 out.append(replace(alert, slo=slo.name))
             continue
+        if slo.sli.kind is SliKind.LATENCY:
+            # A latency SLI counts a series without its threshold bucket (other buckets: a release that changed
+            # them) neither way; the p99 reads it. Handed to a blind SLO, a service whose every call took 7 s
+            # opened two tickets and paged nobody: the page stays for as long as the SLO is blind.
+            out.append(replace(alert, slo=slo.name, while_blind=True))
         warning = _tier(alerts, alert.kind, Tier.WARNING)
         if warning is not None and not _lower(alert, warning):
             folded.add(alert.kind)  # the ticket already fires at a lower line: the page simply goes
@@ -264,6 +269,11 @@ def symptom_notes(service: Service) -> list[str]:
             notes.append(
                 f"{alert.kind.value} does not page: its critical tier is a warning labelled slo={alert.slo} (the "
                 "SLO's burn-rate page covers the same symptom and inhibits it while paging)"
+            )
+        elif alert.while_blind:
+            notes.append(
+                f"{alert.kind.value} critical pages only while slo {alert.slo} cannot see some series (they lack its "
+                "threshold bucket)"
             )
         elif alert.slo is not None and alert.tier is Tier.CRITICAL:
             notes.append(

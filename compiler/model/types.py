@@ -210,6 +210,8 @@ class KeyAlert:
     location: Location = NOWHERE
     slo: str | None = None  # the SLO whose symptom it measures: it carries that `slo` label
     demoted: bool = False  # written as critical; a ticket because the SLO pages for the same symptom
+    # the page kept beside a demoted p99 for the series the latency SLO cannot see (no threshold bucket)
+    while_blind: bool = False
 
 
 class Comparison(StrEnum):

@@ -16,7 +16,7 @@ from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
-from compiler.model.types import AlertKind, Metric, Platform, Service
+from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
@@ -135,7 +135,11 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         # the slowest requests' latency below 100 requests) and paged; now the min_events-th slowest request
         # must be at or above the line too, i.e. at least that many requests took that long.
         evidence = f"{names.SERVICE_LATENCY_EVIDENCE}{selector} >= {_threshold(alert)}"
-        return f"{line}\nand on ({names.LABEL_SERVICE})\n{evidence}"
+        expr = f"{line}\nand on ({names.LABEL_SERVICE})\n{evidence}"
+        blind_to = _blind_slo(service, alert)
+        if blind_to is not None:
+            expr += f"\nand on ()\ncount({queries.unbucketed_series(blind_to.sli, SIGNAL_WINDOW)}) > 0"
+        return expr
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
         return f"(sum({queries.up(service)}) or vector(0)) == 0"
@@ -185,6 +189,14 @@ def latency_evidence(latency: Metric) -> str:
     return queries.quantile(latency, f"scalar(1 - {decimal_text(events)} / {count})", SIGNAL_WINDOW)
 
 
+def _blind_slo(service: Service, alert: AlertDef) -> Slo | None:
+    """The latency SLO a p99 page was handed to, when this is the page kept for the series it cannot see."""
+    key = alert.key_alert
+    if key is None or not key.while_blind:
+        return None
+    return next((s for s in service.slos if s.name == key.slo), None)
+
+
 def error_rate_min_events() -> int:
     """Failed requests the error-rate alert needs within its window (the SLO alerts' default min_bad_events)."""
     return default_min_bad_events()
@@ -202,11 +214,18 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
             f"(alert above {_percent(alert)} for {hold}, with at least {error_rate_min_events()} failures).",
         )
     if kind is AlertKind.LATENCY_P99:
+        blind_to = _blind_slo(service, alert)
+        blind = (
+            f" The {blind_to.name} SLO, which pages for this otherwise, cannot see some series: they have no bucket "
+            "at its threshold (other buckets, say mid-deploy; see SLODataMissing)."
+            if blind_to is not None
+            else ""
+        )
         return (
             f"{s}: p99 latency above {_seconds_text(alert)}",
             f"99% of {s} requests finished within {tmpl.DURATION} over the last {SIGNAL_WINDOW}; "
             f"the line is {_seconds_text(alert)} (for {hold}, with at least {error_rate_min_events()} requests "
-            "that slow).",
+            f"that slow).{blind}",
         )
     if kind is AlertKind.SERVICE_DOWN:
         return (

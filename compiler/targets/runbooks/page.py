@@ -231,6 +231,11 @@ def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns
             out.append(
                 f"  A ticket, not a page: the SLO **{alert.key_alert.slo}** measures the same symptom and pages for it."
             )
+        elif alert.key_alert.while_blind:
+            out.append(
+                f"  Pages only while the SLO **{alert.key_alert.slo}** cannot see some series (no bucket at its "
+                "threshold: other buckets, say mid-deploy), which it would otherwise page for."
+            )
     return out
 
 

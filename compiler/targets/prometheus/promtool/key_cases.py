@@ -87,8 +87,8 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
 
         def value_of(rule: Rule) -> float | None:
             line = _threshold(rule)
-            if evidenced and slowest < line:
-                return None
+            if evidenced and (slowest < line or _while_blind(rule)):
+                return None  # (the page kept while an SLO is blind reads raw series, which no case feeds)
             return number if enough and number > float(decimal_text(line)) else None
 
         checks = tuple(_check(rules, at, value_of) for at in times)
@@ -122,6 +122,10 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
                     [steps_after(hold, step)],
                     thin,
                 )
+
+
+def _while_blind(rule: Rule) -> bool:
+    return rule.source is not None and rule.source.key_alert is not None and rule.source.key_alert.while_blind
 
 
 def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
