@@ -221,7 +221,7 @@ def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Locatio
     find(
         path,
         fallback,
-        f'{bucket} has no bucket at {decimal_text(threshold)}s (le=~"{matcher.value}"); '
+        f'{bucket} has no bucket at {decimal_text(threshold)}{histogram.unit or "s"} (le=~"{matcher.value}"); '
         f"its buckets are le={', '.join(bounds)}: "
         "pick one of them as the threshold, or add the bucket to the histogram",
     )

@@ -34,6 +34,12 @@ shop_request_duration_seconds_bucket{le="0.5"} 990
 shop_request_duration_seconds_bucket{le="+Inf"} 1003
 shop_request_duration_seconds_sum 120
 shop_request_duration_seconds_count 1003
+# TYPE shop_db_query_milliseconds histogram
+shop_db_query_milliseconds_bucket{le="100"} 40
+shop_db_query_milliseconds_bucket{le="250"} 50
+shop_db_query_milliseconds_bucket{le="+Inf"} 50
+shop_db_query_milliseconds_sum 4000
+shop_db_query_milliseconds_count 50
 """
 
 PLATFORM = """\
@@ -183,6 +189,21 @@ def test_a_p99_line_at_or_above_the_largest_live_bucket_is_found(server: str, tm
     assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "latency_p99:"), ("alerts", "latency_p99"))]
     assert "not below the largest bucket of shop_request_duration_seconds_bucket" in findings[0].message
     assert "(0.5s)" in findings[0].message
+
+
+def test_a_ms_histogram_threshold_without_a_bucket_is_said_in_ms(server: str, tmp_path: Path) -> None:
+    # the message said "no bucket at 300s" for a 300ms threshold on a `unit: ms` histogram
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = tmp_path / "db.yaml"
+    spec.write_text(
+        "apiVersion: obsc/v1\nservice: db\nteam: shop\nselector: {job: shop}\n"
+        "metrics:\n  latency: {selector: shop_db_query_milliseconds, unit: ms}\n"
+        "alerts: {latency_p99: {critical: 200ms}}\n"
+        "slos: [{name: quick, objective: 99, sli: {latency: latency, threshold: 300ms}}]\n"
+    )
+    findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "no bucket" in f.message]
+    assert [f.path for f in findings] == [("slos", 0, "sli", "threshold")]
+    assert "has no bucket at 300ms" in findings[0].message and "le=100, 250, +Inf" in findings[0].message
 
 
 def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Path) -> None:
