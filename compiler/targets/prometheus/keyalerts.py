@@ -180,9 +180,10 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
 
 def latency_evidence(latency: Metric) -> str:
     """The latency of the request `error_rate_min_events()` from the slowest in the window: the quantile at rank
-    1 - N/count (`-Inf` below N requests, none without traffic), interpolated in its bucket like the p99. At or
-    above a line that is a bucket bound exactly when at least N requests are above it; from 100 N requests in the
-    window it is at or above the p99, so the guard only matters where the p99 is the slowest few requests."""
+    1 - N/count (`-Inf` below N requests, none without traffic), interpolated in its bucket like the p99. For a
+    line that is a bucket bound it is at or above the line when at least N requests are above it (more than N
+    when the bucket just below the line is empty); from 100 N requests in the window it is at least the p99, so
+    the guard only matters where the p99 is the slowest few requests."""
     assert latency.selector is not None
     events = Decimal(error_rate_min_events()) / parse_duration(SIGNAL_WINDOW)  # per second, as the rates
     count = queries.rate(latency, SIGNAL_WINDOW, "_count")
