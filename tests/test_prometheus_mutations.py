@@ -199,7 +199,14 @@ def killed_as_validation_runs(promtool: str, base: Path, service: str, chosen: d
     assert focused is not None, f"{service}: the generated tests could not be focused"
     run = [f.path for f in focused if f.group in chosen[f.source]]
     assert len(run) == sum(len(groups) for groups in chosen.values())
-    return subprocess.run([promtool, "test", "rules", *run], cwd=base / "focus", capture_output=True).returncode != 0
+    # Killed when any group fails: the first group alone, then the next two, then the rest, stopping at the first
+    # run that fails. The verdict is the one a single run over every group gives; the first group kills most
+    # mutants of order-worker, nightly-backup and homepage, the first three nearly all (half their promtool CPU).
+    return any(
+        subprocess.run([promtool, "test", "rules", *paths], cwd=base / "focus", capture_output=True).returncode != 0
+        for paths in (run[:1], run[1:3], run[3:])
+        if paths
+    )
 
 
 def parse_failures(promtool: str, rule_files: list[Path]) -> set[str]:
