@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import ExitCode
 from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
+from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 from tests.e2e.servers import free_port, get_json, prometheus, wait_until
 
@@ -325,17 +325,20 @@ def test_a_platform_metric_is_checked_for_each_service_at_the_platform_line(serv
     assert findings[0].message == ("service 'shop': no metric is named process_cpu_seconds_totl")
 
 
-def _obsc(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "compiler", *args], capture_output=True, text=True, timeout=120)
+def _obsc(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI's entry point run in this process (exit code, stdout, stderr as a user sees them): a Python
+    started and obsc imported per command cost ~0.4 CPU-s each, for nothing these tests look at."""
+    result = run_obsc(capsys, *args)
+    return subprocess.CompletedProcess(["obsc", *args], result.code, result.out, result.err)
 
 
-def test_exit_codes_and_json_findings(server: str, tmp_path: Path) -> None:
+def test_exit_codes_and_json_findings(server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean, typo = tmp_path / "clean", tmp_path / "typo"
     clean.mkdir(), typo.mkdir()
     _specs(clean)
     spec = _specs(typo, requests="shop_request_total")
-    assert _obsc("verify", str(clean), "--prometheus", server).returncode == ExitCode.OK
-    result = _obsc("verify", str(typo), "--prometheus", server, "--log-format", "json")
+    assert _obsc(capsys, "verify", str(clean), "--prometheus", server).returncode == ExitCode.OK
+    result = _obsc(capsys, "verify", str(typo), "--prometheus", server, "--log-format", "json")
     assert result.returncode == ExitCode.DRIFT, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert (record["file"], record["line"], record["path"]) == (
@@ -346,9 +349,9 @@ def test_exit_codes_and_json_findings(server: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "shop.yaml").write_text("apiVersion: obsc/v1\nservice: Shop\n")
-    assert _obsc("verify", str(bad), "--prometheus", server).returncode == ExitCode.BAD_INPUT
+    assert _obsc(capsys, "verify", str(bad), "--prometheus", server).returncode == ExitCode.BAD_INPUT
     nobody = f"http://127.0.0.1:{free_port()}"
-    result = _obsc("verify", str(clean), "--prometheus", nobody, "--timeout", "1", "--retries", "1")
+    result = _obsc(capsys, "verify", str(clean), "--prometheus", nobody, "--timeout", "1", "--retries", "1")
     assert result.returncode == ExitCode.UNREACHABLE == 5, result.stderr
     assert "cannot reach Prometheus" in result.stderr
 
@@ -400,7 +403,7 @@ def not_prometheus() -> Iterator[Any]:
     ],
 )
 def test_a_url_that_is_not_a_prometheus_api_is_one_line_and_exit_5(
-    server: str, not_prometheus: Any, tmp_path: Path, where: str, said: str
+    server: str, not_prometheus: Any, tmp_path: Path, where: str, said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Found by a hunt: a route prefix Prometheus does not have, an auth proxy, another HTTP server: exit 70."""
     _specs(tmp_path)
@@ -411,26 +414,32 @@ def test_a_url_that_is_not_a_prometheus_api_is_one_line_and_exit_5(
         "json": (200, "[1, 2]"),
     }
     url = f"{server}/prom" if where == "prefix" else not_prometheus(*replies[where])
-    result = _obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0")
+    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", url, "--retries", "0")
     assert result.returncode == ExitCode.UNREACHABLE, result.stderr
     assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
-    result = _obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0", "--log-format", "json")
+    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", url, "--retries", "0", "--log-format", "json")
     last = json.loads(result.stderr.splitlines()[-1])
     assert (last["exit"], last["code"], result.stdout) == (5, "unreachable", "")
 
 
-def test_a_lookback_prometheus_refuses_is_a_flag_error(server: str, tmp_path: Path) -> None:
+def test_a_lookback_prometheus_refuses_is_a_flag_error(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Found by a hunt: `--lookback 0s` reached Prometheus, which answers 400: exit 70."""
     _specs(tmp_path)
     for lookback in ("0s", "0m", "500ms"):
-        result = _obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", lookback)
+        result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--lookback", lookback)
         assert result.returncode == ExitCode.BAD_INPUT, result.stderr
         assert "--lookback" in result.stderr and "shorter than 1s" in result.stderr
     # another spelling Prometheus would refuse (units out of order) is asked in its own spelling
-    assert _obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", "30m1h").returncode == ExitCode.OK
+    assert (
+        _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--lookback", "30m1h").returncode == ExitCode.OK
+    )
 
 
-def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path) -> None:
+def test_findings_and_notes_come_in_the_error_format(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Found by a hunt: `--log-format json` printed `col` and no code or severity; `--error-format json` alone
     printed text. Findings and notes are verify's output (stdout), rendered as every command renders errors."""
     spec = _specs(tmp_path, requests="shop_request_total")
@@ -441,14 +450,14 @@ def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path
         'notice: no series for shop_requests_total{code="503",job="shop"} in the last 1h, but '
         'shop_requests_total{job="shop"} has series'
     )
-    result = _obsc("verify", str(tmp_path), "--prometheus", server)
+    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server)
     assert result.returncode == ExitCode.DRIFT
     found, note = result.stdout.splitlines()
     assert found.startswith(f"{spec}:{finding_line}:13 $.metrics.requests: no series for shop_request_total")
     assert found.endswith(missing) and note.startswith(f"{spec}:{note_line}:11 $.metrics.errors: {noted}")
     assert result.stderr == f"obsc verify: 1 finding(s) against {server}\n"
     for flags in (["--log-format", "json"], ["--error-format", "json"]):
-        result = _obsc("verify", str(tmp_path), "--prometheus", server, *flags)
+        result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, *flags)
         found_record, note_record = [json.loads(line) for line in result.stdout.splitlines()]
         assert {k: v for k, v in found_record.items() if k not in ("message", "msg")} == {
             "level": "error",
@@ -467,12 +476,12 @@ def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path
             note_line,
             11,
         )
-    result = _obsc("verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
+    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
     found, note = result.stdout.splitlines()
     assert found.startswith(f"::error file={spec},line={finding_line},col=13,title=obsc%3A $.metrics.requests::")
     assert note.startswith(f"::notice file={spec},line={note_line},col=11,title=obsc%3A $.metrics.errors::no series")
     # -q: findings only
-    result = _obsc("verify", str(tmp_path), "--prometheus", server, "-q")
+    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "-q")
     assert len(result.stdout.splitlines()) == 1
 
 
