@@ -16,7 +16,7 @@ import yaml
 from compiler import __version__
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tree
 
 
 @pytest.fixture(autouse=True)
@@ -157,6 +157,7 @@ def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path: Path, stop: signal
     out = tmp_path / "out"
     command = [sys.executable, "-m", "compiler", "compile"]
     subprocess.run([*command, str(old), "--out", str(out), "--no-validate"], check=True, capture_output=True)
+    passed: list[dict[str, bytes]] = []  # trees `obsc check` passed: the same bytes pass it again
     for after in (0.8, 1.6, 2.4):
         run = subprocess.Popen(
             [*command, str(new), "--out", str(out), "--no-validate"], stderr=subprocess.PIPE, text=True
@@ -167,9 +168,13 @@ def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path: Path, stop: signal
         assert "Traceback" not in err
         assert run.returncode in (130, 0), (run.returncode, err)  # (0: it had finished)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old", "out"], "left beside the output"
+        now = tree(out)
+        if now in passed:
+            continue
         for specs in (old, new):
             checked = subprocess.run([*command[:3], "check", str(specs), "--out", str(out)], capture_output=True)
             if checked.returncode == 0:
+                passed.append(now)
                 break
         else:
             raise AssertionError("the output is neither the old tree nor the new one")
