@@ -21,6 +21,9 @@ from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
 
+# libyaml where available: the new side is a whole rule file or alertmanager.yml (~10x faster than pure Python).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["Change", "FileDiff", "Summary", "summarise"]
 
 # (path, old text or None, new text or None) for every file that differs.
@@ -50,7 +53,7 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
 def _yaml(text: str | None) -> Any:
     if text is None:
         return None
-    return yaml.safe_load(text)  # obsc's own, just compiled (the committed side: committed.load)
+    return yaml.load(text, Loader=_LOADER)  # obsc's own, just compiled (the committed side: committed.load)
 
 
 def _dashboard(path: str, old: str | None, new: str | None) -> Change:

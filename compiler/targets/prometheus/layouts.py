@@ -15,6 +15,9 @@ from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.rule_text import groups_lines
 from compiler.targets.prometheus.yaml_emit import dump
 
+# libyaml where available: a whole rule file is read back (~10x faster than pure Python).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 OPERATOR_API = "monitoring.coreos.com/v1"
 
@@ -49,7 +52,7 @@ def render(rules: ServiceRules, team: str, fmt: str) -> str:
 
 def extract_groups(text: str, fmt: str) -> list[Any]:
     """The rule groups of a written file in any layout, for validators that only read plain files."""
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=_LOADER) or {}
     if fmt == "prometheus-operator":
         data = data.get("spec") or {}
     groups = data.get("groups") or []
