@@ -33,6 +33,9 @@ from tests.test_grafana_support import (
     write_fleet,
 )
 
+# libyaml where available: every generated rule and test file is read (~10x faster than pure Python).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Options of Grafana's alert-list panel (public/app/plugins/panel/alertlist/types.ts, UnifiedAlertListOptions):
 # the SDK ships no schema for this panel, so this is the check its options get.
 ALERT_LIST_OPTIONS = {
@@ -364,7 +367,7 @@ def test_dashboards_read_only_series_the_generated_rules_record(compilation: Com
     records = set()
     for artifact in compilation.bundle.artifacts:
         if artifact.path.startswith(names.PROMETHEUS_DIR + "/") and artifact.path.endswith((".yaml", ".yml")):
-            for document in yaml.safe_load_all(artifact.content):
+            for document in yaml.load_all(artifact.content, Loader=_LOADER):
                 for group in (document or {}).get("groups", []) if isinstance(document, dict) else []:
                     records |= {r["record"] for r in group.get("rules", []) if "record" in r}
     if not records:
