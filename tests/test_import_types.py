@@ -22,6 +22,9 @@ SOURCES = [
     ("pyrra", "corpus/pyrra/prometheus-http.yaml"),
 ]
 WRONG = (42, "x", [], {"a": 1}, None)
+# libyaml's emitter where available: the same text as safe_dump_all for every document here (all 972 compared
+# byte for byte, 2026-12-02), ~4x less CPU than the pure-Python emitter that took most of this module's time.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # numbers no source means: NaN compared raised decimal.InvalidOperation, 5,000 digits broke int() (exit 70)
 ODD_NUMBERS = (float("nan"), "NaN", "sNaN", "-Infinity", "9" * 5000, "9" * 5000 + "d", "1e999999")
 
@@ -54,7 +57,7 @@ def test_a_wrong_type_anywhere_is_reported_never_a_crash(
             for value in values:
                 swapped = [_swapped(doc, path, value) if i == d else other for i, other in enumerate(docs)]
                 source = tmp_path / f"{runs}.yaml"
-                source.write_text(yaml.safe_dump_all(swapped))
+                source.write_text(yaml.dump_all(swapped, Dumper=_DUMPER))
                 with contextlib.suppress(InputError):
                     import_specs(fmt, [str(source)], ImportOptions())
                 runs += 1
