@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -222,14 +223,19 @@ def test_newer_prometheus_syntax_is_refused() -> None:
 
 
 def _promtool_errors(promtool: str, exprs: list[str], tmp: Path) -> list[str]:
-    """promtool's complaint about each expression ("" when it accepts it)."""
-    out = []
+    """promtool's complaint about each expression ("" when it accepts it): a rule file per expression, all
+    checked by one `promtool check rules`, which checks each file apart and reports it under its own
+    `Checking <file>` line (one process, not one per expression: ~2.5 CPU-s less for the ~90 here)."""
+    files = []
     for i, expr in enumerate(exprs):
         rules = tmp / f"e{i}.yaml"
         rules.write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [{"record": "r", "expr": expr}]}]}))
-        result = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, check=False)
-        out.append("" if result.returncode == 0 else (result.stdout + result.stderr))
-    return out
+        files.append(str(rules))
+    # stderr into stdout: promtool writes both unbuffered, so a file's errors come after its own header
+    done = subprocess.run([promtool, "check", "rules", *files], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    blocks = re.split(r"^Checking ", done.stdout.decode(), flags=re.MULTILINE)[1:]
+    assert [b.split("\n", 1)[0] for b in blocks] == files, done.stdout.decode()[-3000:]
+    return ["" if "\n  SUCCESS" in b else "Checking " + b for b in blocks]
 
 
 def test_every_function_obsc_allows_is_known_to_promtool_and_the_newer_ones_are_not(tmp_path: Path) -> None:
