@@ -6,10 +6,9 @@ series is a note; exit codes 0 / 1 / 2 / 5 (unreachable, or not a Prometheus API
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import ExitCode
 from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
-from tests.cli_helpers import run_obsc
+from tests.cli_helpers import Result, run_obsc
 from tests.conftest import require_tool
 from tests.e2e.servers import free_port, get_json, prometheus, wait_until
 
@@ -325,22 +324,20 @@ def test_a_platform_metric_is_checked_for_each_service_at_the_platform_line(serv
     assert findings[0].message == ("service 'shop': no metric is named process_cpu_seconds_totl")
 
 
-def _obsc(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI's entry point run in this process (exit code, stdout, stderr as a user sees them): a Python
-    started and obsc imported per command cost ~0.4 CPU-s each, for nothing these tests look at."""
-    result = run_obsc(capsys, *args)
-    return subprocess.CompletedProcess(["obsc", *args], result.code, result.out, result.err)
+@pytest.fixture
+def obsc(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    return lambda *args: run_obsc(capsys, *args)  # the CLI in this process, not a Python per command (~0.4 CPU-s)
 
 
-def test_exit_codes_and_json_findings(server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_codes_and_json_findings(server: str, tmp_path: Path, obsc: Callable[..., Result]) -> None:
     clean, typo = tmp_path / "clean", tmp_path / "typo"
     clean.mkdir(), typo.mkdir()
     _specs(clean)
     spec = _specs(typo, requests="shop_request_total")
-    assert _obsc(capsys, "verify", str(clean), "--prometheus", server).returncode == ExitCode.OK
-    result = _obsc(capsys, "verify", str(typo), "--prometheus", server, "--log-format", "json")
-    assert result.returncode == ExitCode.DRIFT, result.stderr
-    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert obsc("verify", str(clean), "--prometheus", server).code == ExitCode.OK
+    result = obsc("verify", str(typo), "--prometheus", server, "--log-format", "json")
+    assert result.code == ExitCode.DRIFT, result.err
+    (record,) = [json.loads(line) for line in result.out.splitlines()]
     assert (record["file"], record["line"], record["path"]) == (
         str(spec),
         _line(spec, "requests:"),
@@ -349,11 +346,11 @@ def test_exit_codes_and_json_findings(server: str, tmp_path: Path, capsys: pytes
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "shop.yaml").write_text("apiVersion: obsc/v1\nservice: Shop\n")
-    assert _obsc(capsys, "verify", str(bad), "--prometheus", server).returncode == ExitCode.BAD_INPUT
+    assert obsc("verify", str(bad), "--prometheus", server).code == ExitCode.BAD_INPUT
     nobody = f"http://127.0.0.1:{free_port()}"
-    result = _obsc(capsys, "verify", str(clean), "--prometheus", nobody, "--timeout", "1", "--retries", "1")
-    assert result.returncode == ExitCode.UNREACHABLE == 5, result.stderr
-    assert "cannot reach Prometheus" in result.stderr
+    result = obsc("verify", str(clean), "--prometheus", nobody, "--timeout", "1", "--retries", "1")
+    assert result.code == ExitCode.UNREACHABLE == 5, result.err
+    assert "cannot reach Prometheus" in result.err
 
 
 def test_an_unreachable_server_raises_after_bounded_retries(tmp_path: Path) -> None:
@@ -403,7 +400,7 @@ def not_prometheus() -> Iterator[Any]:
     ],
 )
 def test_a_url_that_is_not_a_prometheus_api_is_one_line_and_exit_5(
-    server: str, not_prometheus: Any, tmp_path: Path, where: str, said: str, capsys: pytest.CaptureFixture[str]
+    server: str, not_prometheus: Any, tmp_path: Path, where: str, said: str, obsc: Callable[..., Result]
 ) -> None:
     """Found by a hunt: a route prefix Prometheus does not have, an auth proxy, another HTTP server: exit 70."""
     _specs(tmp_path)
@@ -414,32 +411,28 @@ def test_a_url_that_is_not_a_prometheus_api_is_one_line_and_exit_5(
         "json": (200, "[1, 2]"),
     }
     url = f"{server}/prom" if where == "prefix" else not_prometheus(*replies[where])
-    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", url, "--retries", "0")
-    assert result.returncode == ExitCode.UNREACHABLE, result.stderr
-    assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
-    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", url, "--retries", "0", "--log-format", "json")
-    last = json.loads(result.stderr.splitlines()[-1])
-    assert (last["exit"], last["code"], result.stdout) == (5, "unreachable", "")
+    result = obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0")
+    assert result.code == ExitCode.UNREACHABLE, result.err
+    assert result.err.count("\n") == 1 and said in result.err, result.err
+    result = obsc("verify", str(tmp_path), "--prometheus", url, "--retries", "0", "--log-format", "json")
+    last = json.loads(result.err.splitlines()[-1])
+    assert (last["exit"], last["code"], result.out) == (5, "unreachable", "")
 
 
 def test_a_lookback_prometheus_refuses_is_a_flag_error(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str, tmp_path: Path, obsc: Callable[..., Result]
 ) -> None:
     """Found by a hunt: `--lookback 0s` reached Prometheus, which answers 400: exit 70."""
     _specs(tmp_path)
     for lookback in ("0s", "0m", "500ms"):
-        result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--lookback", lookback)
-        assert result.returncode == ExitCode.BAD_INPUT, result.stderr
-        assert "--lookback" in result.stderr and "shorter than 1s" in result.stderr
+        result = obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", lookback)
+        assert result.code == ExitCode.BAD_INPUT, result.err
+        assert "--lookback" in result.err and "shorter than 1s" in result.err
     # another spelling Prometheus would refuse (units out of order) is asked in its own spelling
-    assert (
-        _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--lookback", "30m1h").returncode == ExitCode.OK
-    )
+    assert obsc("verify", str(tmp_path), "--prometheus", server, "--lookback", "30m1h").code == ExitCode.OK
 
 
-def test_findings_and_notes_come_in_the_error_format(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_findings_and_notes_come_in_the_error_format(server: str, tmp_path: Path, obsc: Callable[..., Result]) -> None:
     """Found by a hunt: `--log-format json` printed `col` and no code or severity; `--error-format json` alone
     printed text. Findings and notes are verify's output (stdout), rendered as every command renders errors."""
     spec = _specs(tmp_path, requests="shop_request_total")
@@ -450,15 +443,15 @@ def test_findings_and_notes_come_in_the_error_format(
         'notice: no series for shop_requests_total{code="503",job="shop"} in the last 1h, but '
         'shop_requests_total{job="shop"} has series'
     )
-    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server)
-    assert result.returncode == ExitCode.DRIFT
-    found, note = result.stdout.splitlines()
+    result = obsc("verify", str(tmp_path), "--prometheus", server)
+    assert result.code == ExitCode.DRIFT
+    found, note = result.out.splitlines()
     assert found.startswith(f"{spec}:{finding_line}:13 $.metrics.requests: no series for shop_request_total")
     assert found.endswith(missing) and note.startswith(f"{spec}:{note_line}:11 $.metrics.errors: {noted}")
-    assert result.stderr == f"obsc verify: 1 finding(s) against {server}\n"
+    assert result.err == f"obsc verify: 1 finding(s) against {server}\n"
     for flags in (["--log-format", "json"], ["--error-format", "json"]):
-        result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, *flags)
-        found_record, note_record = [json.loads(line) for line in result.stdout.splitlines()]
+        result = obsc("verify", str(tmp_path), "--prometheus", server, *flags)
+        found_record, note_record = [json.loads(line) for line in result.out.splitlines()]
         assert {k: v for k, v in found_record.items() if k not in ("message", "msg")} == {
             "level": "error",
             "severity": "error",
@@ -476,13 +469,13 @@ def test_findings_and_notes_come_in_the_error_format(
             note_line,
             11,
         )
-    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
-    found, note = result.stdout.splitlines()
+    result = obsc("verify", str(tmp_path), "--prometheus", server, "--error-format", "github")
+    found, note = result.out.splitlines()
     assert found.startswith(f"::error file={spec},line={finding_line},col=13,title=obsc%3A $.metrics.requests::")
     assert note.startswith(f"::notice file={spec},line={note_line},col=11,title=obsc%3A $.metrics.errors::no series")
     # -q: findings only
-    result = _obsc(capsys, "verify", str(tmp_path), "--prometheus", server, "-q")
-    assert len(result.stdout.splitlines()) == 1
+    result = obsc("verify", str(tmp_path), "--prometheus", server, "-q")
+    assert len(result.out.splitlines()) == 1
 
 
 def test_declared_targets_are_checked_on_up_and_found_at_their_line(server: str, tmp_path: Path) -> None:
