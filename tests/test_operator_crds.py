@@ -24,6 +24,8 @@ CASES = sorted(
     [ROOT / "examples", *(p / "specs" for p in (ROOT / "tests" / "golden").iterdir() if (p / "specs").is_dir())]
 )
 KINDS = {"PrometheusRule": "prometheusrules-crd.json", "AlertmanagerConfig": "alertmanagerconfigs-crd.json"}
+# libyaml where available: whole generated rule files are read (~10x faster than pure Python).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _strict(schema: Any) -> Any:
@@ -49,7 +51,7 @@ def _objects(specs: Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for artifact in bundle.artifacts:
         if "/operator/" in artifact.path:
-            data = yaml.safe_load(artifact.content)
+            data = yaml.load(artifact.content, Loader=_LOADER)
             out.append((artifact.path, data))
     return out
 

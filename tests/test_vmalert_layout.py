@@ -19,6 +19,8 @@ from tests.conftest import ROOT, require_tool
 
 EXAMPLES = str(ROOT / "examples")
 SEVEN_DAYS = str(ROOT / "tests" / "golden" / "vmalert-layout" / "specs")  # a 7d period: two ticket pairs
+# libyaml where available: whole generated rule files are read (~10x faster than pure Python).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _files(specs: str, fmt: str) -> dict[str, str]:
@@ -28,7 +30,11 @@ def _files(specs: str, fmt: str) -> dict[str, str]:
 
 def _rules(files: dict[str, str], fmt: str) -> dict[str, Any]:
     folder = names.prometheus_rules_path("x", fmt).rsplit("/", 1)[0] + "/"
-    return {Path(p).stem: yaml.safe_load(c) for p, c in files.items() if p.startswith(folder) and p.endswith(".yaml")}
+    return {
+        Path(p).stem: yaml.load(c, Loader=_LOADER)
+        for p, c in files.items()
+        if p.startswith(folder) and p.endswith(".yaml")
+    }
 
 
 @pytest.mark.parametrize("specs", [EXAMPLES, SEVEN_DAYS])
