@@ -4,9 +4,16 @@ output and error are made safe to print to before any command does."""
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 
 def main() -> None:
@@ -35,6 +42,34 @@ def _stop_cleanly_when_terminated() -> None:
         number = getattr(signal, name)
         if signal.getsignal(number) is signal.SIG_DFL:  # (one the caller ignores, as nohup does, stays ignored)
             signal.signal(number, stop)
+    sys.unraisablehook = _stop_again(sys.unraisablehook)
+
+
+def _stop_again(
+    default: Callable[[UnraisableHookArgs], object],
+) -> Callable[[UnraisableHookArgs], object]:
+    """A stop raised where Python cannot raise (a weakref callback, `__del__`, the import system's module
+    locks) is printed as "Exception ignored" and the run goes on: CI caught a SIGTERM lost that way, the
+    compile finishing with a traceback printed. Such a stop is delivered again, to run at the next
+    ordinary line; other unraisable exceptions are reported as before."""
+
+    def hook(unraisable: UnraisableHookArgs) -> object:
+        stop = unraisable.exc_value
+        if not isinstance(stop, KeyboardInterrupt):
+            return default(unraisable)
+        name = stop.args[0] if isinstance(stop, Terminated) and stop.args else "SIGINT"
+        _thread.start_new_thread(_send_soon, (getattr(signal, name, signal.SIGINT),))
+        return None
+
+    return hook
+
+
+def _send_soon(number: int) -> None:
+    """The stop sent again from another thread, a moment later: sent at once from the hook, its handler
+    would run inside the hook, where nothing can catch it either. The main thread runs it at its next line
+    (and if that is a callback again, it comes back here)."""
+    time.sleep(0.01)
+    os.kill(os.getpid(), number)
 
 
 def _prepare_streams() -> None:

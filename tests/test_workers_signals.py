@@ -8,11 +8,14 @@ compile went on to the end. The stops are held during the fork and delivered rig
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from compiler import workers
+from tests.conftest import ROOT
 
 
 def _mask() -> set[int]:
@@ -36,3 +39,40 @@ def test_workers_do_not_keep_the_stops_held() -> None:
     masks = workers.run([_mask, _mask], 2)
     assert all(int(signal.SIGTERM) not in mask and int(signal.SIGINT) not in mask for mask in masks)
     assert int(signal.SIGTERM) not in _mask()  # nor the parent, after
+
+
+# A stop raised where Python cannot raise (here `__del__`; in CI the import system's module-lock callback)
+# is "ignored": the run went on. It must be delivered again and stop the run at the next ordinary line.
+_SWALLOWED = """
+import signal, sys
+from compiler import entry
+entry._stop_cleanly_when_terminated()
+
+class Dropped:
+    def __del__(self):
+        raise STOP
+
+try:
+    Dropped()
+    for _ in range(10**7):
+        pass
+except KeyboardInterrupt as stop:
+    print("stopped", type(stop).__name__, *stop.args)
+else:
+    print("went on")
+"""
+
+
+@pytest.mark.parametrize(
+    ("stop", "said"),
+    [
+        ("entry.Terminated('SIGTERM')", "stopped Terminated SIGTERM"),
+        ("KeyboardInterrupt()", "stopped KeyboardInterrupt"),
+    ],
+)
+def test_a_stop_swallowed_in_a_callback_is_delivered_again(stop: str, said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SWALLOWED.replace("STOP", stop)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.stdout.strip() == said
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
