@@ -70,3 +70,14 @@ def test_a_busy_service_pages_on_its_p99_as_before(tmp_path: Path, slow: int, co
     # 100 calls a minute: 2% at 7 s is a p99 above 5 s (pages); none slow is a p99 of 100 ms (does not)
     fast, slow_calls = _at({m: 100 - slow for m in range(MINUTES)}), _at({m: slow for m in range(MINUTES)})
     assert _pages(tmp_path, "s", fast, slow_calls, 12, MINUTES - 1, count) == ""
+
+
+def test_a_histogram_without_count_still_pages_on_its_p99(tmp_path: Path) -> None:
+    # The p99 reads only buckets: a histogram fed (or bridged) without `_count` paged before the evidence
+    # guard, and the guard counts requests by the `+Inf` bucket so that it still does.
+    spec = SPEC.replace("UNIT_NAME", "s").replace("UNIT", "seconds")
+    rules = _rules(tmp_path, "pay", spec)
+    fast, slow = _at({m: 98 for m in range(MINUTES)}), _at({m: 2 for m in range(MINUTES)})
+    series = {k: v for k, v in _histogram(fast, slow, "s").items() if "_count" not in k}
+    checks = [_firing("ServiceHighLatencyP99", f"{m}m", 1) for m in range(12, MINUTES)]
+    assert _promtool(tmp_path, rules, "pay", series, checks) == ""
