@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from compiler.toolcheck.promtool import GO_DEFAULTS
 
@@ -22,6 +23,12 @@ FULL = os.environ.get("OBSC_TEST_FULL", "").lower() in ("1", "true", "yes")
 # mutation sweep). A value the developer sets wins; tests of those defaults clear them first.
 for _key, _value in GO_DEFAULTS.items():
     os.environ.setdefault(_key, _value)
+
+# Hypothesis's timing checks read the machine, not the code: at load 11 on 2 cores (six xdist workers beside
+# other jobs) drawing 13 inputs took over a second and failed a test whose strategy is cheap. Every other
+# health check stays on; a test's own @settings still sets its example count.
+settings.register_profile("obsc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("obsc")
 
 
 def require_tool(name: str, env: str | None = None) -> str:

@@ -174,7 +174,9 @@ def _urls(draw: st.DrawFn) -> str:
     return f"https://{host or 'h'}{'/' + draw(_TEXT)}"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(urls=st.lists(_urls(), min_size=1, max_size=8))
 def test_any_url_obsc_accepts_amtool_accepts(amtool_bin: str, tmp_path: Path, urls: list[str]) -> None:
     """Any receiver URL obsc takes, Alertmanager takes; and Go's parser mirror refuses only what amtool does

@@ -8,6 +8,7 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from compiler.model.promql_text import emptied
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import FULL
@@ -19,10 +20,13 @@ _SET_OPS = re.compile(r"\b(?:or|unless)\b")
 
 
 def _oracle_safe(expr: str) -> bool:
-    return not _DROPS.search(expr)
+    return not _DROPS.search(emptied(expr))
 
 
 def _oracle_joins(expr: str) -> bool:
+    # Words inside a string literal are a label value, not PromQL (a service named `svc-or`): the regular
+    # expressions read the text with its strings emptied, as lanes.py does since shapes share generation.
+    expr = emptied(expr)
     return not (_SET_OPS.search(expr) or _DROPS.search(_FILTER_JOIN.sub("and (", expr)))
 
 
@@ -80,6 +84,8 @@ def _rule(expr: str) -> Rule:
 @example("a or b")
 @example("error(")
 @example("x unless(y)")
+@example('"or"')  # found by a CI run: a set operation's word inside a string
+@example('x{a="on("} > 1 and on (a) y{b="unless"}')
 def test_lane_checks_agree_with_the_regular_expressions(expr: str) -> None:
     assert lane_safe([_rule(expr)]) is _oracle_safe(expr)
     assert joins_lanes([_rule(expr)]) is _oracle_joins(expr)

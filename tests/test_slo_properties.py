@@ -93,7 +93,9 @@ def _fires(rule: dict[str, object], ratio: float) -> bool:
     return all(ratio > float(f) * float(b) for _, f, b in terms)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(period=periods, objective=objectives)
 def test_steady_ratios_fire_exactly_the_pairs_they_should(tmp_path: Path, period: int, objective: Decimal) -> None:
     budget = float((100 - objective) / 100)
