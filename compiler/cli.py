@@ -88,7 +88,7 @@ def _options(
 def compile_cmd(
     specs: tuple[str, ...],
     out_dir: str,
-    fmt: str,
+    fmt: str | None,
     jpath: tuple[str, ...],
     platform_file: str | None,
     validate: bool,
@@ -100,6 +100,7 @@ def compile_cmd(
     verbosity = _setup()
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     refuse_mount_point(out_dir)
+    fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs) and not prune)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         # A whole compile into a missing or empty --out: the workers write the files as they generate them.
         cold = session.cold_staging if prune or not is_subset(specs) else None

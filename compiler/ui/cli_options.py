@@ -30,23 +30,16 @@ def spec_options(func: F) -> F:
 
 
 def output_options(func: F, writes: bool = True) -> F:
-    if writes:
-        func = click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="prometheus",
-            show_default=True,
-            help="Layout of the rule files.",
-        )(func)
-    else:  # check/diff compare with what is there: by default in the layout it was written in
-        func = click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default=None,
-            help="Layout of the rule files. [default: the one --out was compiled with (its manifest), else prometheus]",
-        )(func)
+    # compile writes, check/diff compare, by default in the layout --out was written in: a compile that
+    # silently took "prometheus" moved a mimir tree's rule files (a subset compile: one service's) where the
+    # team's ruler sync does not look
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Layout of the rule files. [default: the one --out was compiled with (its manifest), else prometheus]",
+    )(func)
     out_help = (
         "Output directory (replaced atomically; files obsc does not own are kept as they are)."
         if writes

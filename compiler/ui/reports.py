@@ -133,3 +133,23 @@ def written_format(out: Console, out_dir: str, fmt: str | None, mismatch: ExitCo
         )
         sys.exit(mismatch)
     return fmt
+
+
+def compile_format(out: Console, out_dir: str, fmt: str | None, subset: bool) -> str:
+    """The --format a compile writes in: the one --out was written with unless given (as check and diff
+    compare). A compile of spec files one by one (`subset`) may not change it: it would move its own services'
+    rule files into the new layout and leave every other service's in the old one."""
+    recorded = writer.recorded_format(out_dir)
+    if fmt is None:
+        if recorded not in (None, "prometheus"):
+            log.info("compiling in --format %s, the format %s was compiled with", recorded, out_dir)
+        return recorded or "prometheus"
+    if subset and recorded is not None and recorded != fmt:
+        message = (
+            f"obsc: {out_dir} was written with --format {recorded}; spec files named one by one cannot change "
+            f"its layout (the other services' rule files would stay in the old one): compile the spec directory "
+            f"with --format {fmt}, or add --prune"
+        )
+        out.problem(message, code="format", recorded=recorded, requested=fmt, exit=int(ExitCode.BAD_INPUT))
+        sys.exit(ExitCode.BAD_INPUT)
+    return fmt

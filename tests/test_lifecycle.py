@@ -1,0 +1,117 @@
+"""A fleet's output in git over weeks of edits: what `compile`, `check` and `diff` say after the edits teams
+make (a layout kept, renamed services and SLOs, annotations, a moved spec directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import Result, run_obsc
+
+# Two teams, three services, one multi-document file; no platform file (routing in the specs).
+LEDGER = """\
+apiVersion: obsc/v1
+service: billing-api
+team: ledger
+selector: {job: billing-api}
+metrics:
+  requests: rpc_calls_total
+  errors: rpc_calls_total{status_class="error"}
+slos:
+  - {name: success, objective: 99.95, sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay.example:8080/ledger/page"}}
+  warning: {webhook: {url: "http://relay.example:8080/ledger/ticket"}}
+---
+apiVersion: obsc/v1
+service: invoice-render
+team: ledger
+selector: {job: invoice-render}
+metrics:
+  requests: render_jobs_total
+  errors: render_jobs_failed_total
+slos:
+  - {name: renders, objective: 99.5, period: 7d, sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay.example:8080/ledger/page"}}
+  warning: {webhook: {url: "http://relay.example:8080/ledger/ticket"}}
+"""
+BRIDGE = """\
+apiVersion: obsc/v1
+service: mq-bridge
+team: relay
+selector: {job: mq-bridge}
+metrics:
+  requests: bridge_messages_total
+  errors: bridge_messages_total{outcome="dropped"}
+slos:
+  - {name: delivery, objective: 99.9, sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay.example:8080/relay/page"}}
+  warning: {webhook: {url: "http://relay.example:8080/relay/ticket"}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "ledger.yaml").write_text(LEDGER)
+    (specs / "mq-bridge.yaml").write_text(BRIDGE)
+
+
+def obsc(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    return run_obsc(capsys, *args)
+
+
+def edit(path: str, old: str, new: str) -> None:
+    text = Path(path).read_text()
+    assert old in text
+    Path(path).write_text(text.replace(old, new))
+
+
+def rule_files() -> list[str]:
+    found = Path("out", "prometheus").rglob("*.yaml")
+    return sorted(str(p.relative_to("out")) for p in found if "tests" not in p.parts)
+
+
+# --format: compile keeps the layout the output was written in ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["mimir", "vmalert", "prometheus-operator"])
+def test_compile_without_format_keeps_the_layout_of_the_output(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate", "--format", fmt).code == 0
+    before = rule_files()
+    assert before and all(f"/{fmt.split('-')[-1]}/" in f"/{p}" for p in before)
+    edit("specs/mq-bridge.yaml", "{job: mq-bridge}", "{job: mq-bridge, cluster: eu1}")
+    # `make generate` (the directory) and one spec file alone: neither moves a rule file to prometheus/rules/
+    assert obsc(capsys, "compile", "specs/mq-bridge.yaml", "--out", "out", "--no-validate").code == 0
+    assert rule_files() == before
+    assert obsc(capsys, "check", "specs", "--out", "out").code == 0
+    edit("specs/mq-bridge.yaml", "objective: 99.9", "objective: 99.0")
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    assert rule_files() == before
+    assert f"--format {fmt}" in Path("out", ".obsc-manifest").read_text()
+    assert obsc(capsys, "check", "specs", "--out", "out").code == 0
+
+
+def test_a_spec_file_compile_may_not_change_the_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate", "--format", "mimir").code == 0
+    before = {p: p.read_bytes() for p in Path("out").rglob("*") if p.is_file()}
+    refused = obsc(capsys, "compile", "specs/mq-bridge.yaml", "--out", "out", "--no-validate", "--format", "vmalert")
+    assert refused.code == 2
+    assert "was written with --format mimir; spec files named one by one cannot change its layout" in refused.err
+    assert {p: p.read_bytes() for p in Path("out").rglob("*") if p.is_file()} == before  # nothing written
+    # the whole directory changes it, and so does a subset that owns the output (--prune)
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate", "--format", "vmalert").code == 0
+    assert all(p.startswith("prometheus/vmalert/") for p in rule_files())
+    one = ("specs/mq-bridge.yaml", "--out", "out", "--no-validate")
+    pruned = obsc(capsys, "compile", *one, "--format", "mimir", "--prune")
+    assert pruned.code == 0 and rule_files() == ["prometheus/mimir/mq-bridge.yaml"]
+
+
+def test_a_new_output_is_compiled_in_the_prometheus_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert obsc(capsys, "compile", "specs/mq-bridge.yaml", "--out", "out", "--no-validate").code == 0
+    assert rule_files() == ["prometheus/rules/mq-bridge.yaml"]
