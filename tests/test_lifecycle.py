@@ -3,6 +3,7 @@ make (a layout kept, renamed services and SLOs, annotations, a moved spec direct
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,41 @@ def test_a_spec_file_compile_may_not_change_the_layout(capsys: pytest.CaptureFix
 def test_a_new_output_is_compiled_in_the_prometheus_layout(capsys: pytest.CaptureFixture[str]) -> None:
     assert obsc(capsys, "compile", "specs/mq-bridge.yaml", "--out", "out", "--no-validate").code == 0
     assert rule_files() == ["prometheus/rules/mq-bridge.yaml"]
+
+
+# obsc diff: what a notification says and links ------------------------------------------------------------------
+
+
+def test_diff_reports_annotation_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found in a hunt: an SLO's `annotations: {playbook: ...}` (a new link on each of its alerts) read "no
+    operational change", and so did a platform runbook_url moving every page's link."""
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    edit(
+        "specs/mq-bridge.yaml",
+        "sli: {errors: errors, total: requests}}",
+        'sli: {errors: errors, total: requests}, annotations: {playbook: "https://wiki.example/mq"}}',
+    )
+    rows = json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+    fast = 'SLOErrorBudgetBurnFast{burn_window="fast", service="mq-bridge"'
+    burn = [r for r in rows if r["name"].startswith(fast)]
+    assert [r["details"] for r in burn] == [["annotations.playbook: (unset) → https://wiki.example/mq"]]
+    assert {r["name"].split("{")[0] for r in rows} >= {"SLODataMissing", "SLOErrorBudgetBurnSlow", "SLOErrorBudgetLow"}
+    assert all("mq-bridge" in r["name"] and r["kind"] == "alert" for r in rows)
+    # the page's own text, written from numbers the row already shows, is named, not quoted
+    edit("specs/mq-bridge.yaml", "objective: 99.9", "objective: 99.95")
+    rows = json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+    (low,) = [r for r in rows if r["name"].startswith("SLOErrorBudgetLow{")]
+    assert "annotations changed: description" in low["details"]
+    assert not any("annotations.description" in d for r in rows for d in r["details"])
+
+
+def test_diff_reports_a_moved_runbook_url_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    platform = "apiVersion: obsc/v1\nkind: Platform\nrunbook_url: https://git.example/mon/blob/main/out/{path}\n"
+    Path("specs", "platform.yaml").write_text(platform)
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    edit("specs/platform.yaml", "https://git.example/mon/blob/main/out/", "https://wiki.example/rb/")
+    out = obsc(capsys, "diff", "specs", "--out", "out").out
+    assert (
+        "`annotations.runbook_url: https://git.example/mon/blob/main/out/runbooks/mq-bridge/ServiceDown.md → "
+        "https://wiki.example/rb/runbooks/mq-bridge/ServiceDown.md`" in out
+    )

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.changes import committed as committed_files
-from compiler.changes.compare import action, changed, compare, excerpt, labels_text
+from compiler.changes.compare import UNSET, action, changed, compare, excerpt, labels_text
 from compiler.changes.summary import Change
 from compiler.targets.prometheus import extract_groups, layout_of
 
 ALERT_FIELDS = ("severity", "for", "expr", "labels", "keep_firing_for")
+# obsc's own prose, written from the numbers the row already shows: named when it moves, not quoted
+_PROSE = ("description", "summary")
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Side:
     """The rules of one side, by key: alerts (name, labels other than severity, tier) and recording rules
     (record name and labels), each file's rules kept apart for following what reads what."""
 
-    alerts: dict[str, dict[str, str]] = field(default_factory=dict)
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ALERT_FIELDS, and "annotations"
     records: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, list[_Rule]] = field(default_factory=dict)
 
@@ -66,6 +68,9 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                     "keep_firing_for": str(rule.get("keep_firing_for", "")),
                     "expr": expr,
                     "labels": labels_text(labels),
+                    "annotations": {
+                        str(k): str(v) for k, v in committed_files.mapping(rule.get("annotations")).items()
+                    },
                 }
                 rules.append(_Rule(key, None, labels, expr))
             elif "record" in rule:
@@ -83,7 +88,13 @@ def alert_key(name: str, labels: Mapping[str, str]) -> str:
 
 def alert_changes(old: Side, new: Side) -> list[Change]:
     """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
-    moved = {c.name: c for c in compare("alert", old.alerts, same_tier(old.alerts, new.alerts), ALERT_FIELDS)}
+    aligned = same_tier(old.alerts, new.alerts)
+    moved = {c.name: c for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
+    for key in sorted(old.alerts.keys() & aligned.keys()):  # what a notification says and links (runbook_url)
+        notes = _annotation_changes(old.alerts[key]["annotations"], aligned[key]["annotations"])
+        if notes:
+            row = moved.get(key)
+            moved[key] = Change("alert", "changed", key, (*(row.details if row else ()), *notes))
     for key, records in _reads_changed(old, new).items():
         if key not in old.alerts:
             continue  # a new alert: its own row says so
@@ -91,6 +102,24 @@ def alert_changes(old: Side, new: Side) -> list[Change]:
         row = moved.get(key)
         moved[key] = Change("alert", "changed", key, (*(row.details if row else ()), detail))
     return [moved[key] for key in sorted(moved)]
+
+
+def _annotation_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
+    """`annotations.runbook_url: A → B` for each link or spec annotation that moved; obsc's prose by name."""
+    moved = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    shown = tuple(_annotation(k, before.get(k), after.get(k)) for k in moved if k not in _PROSE)
+    prose = [k for k in moved if k in _PROSE]
+    return shown + ((f"annotations changed: {', '.join(prose)}",) if prose else ())
+
+
+def _annotation(name: str, before: str | None, after: str | None) -> str:
+    """A link whole (an excerpt of two URLs cuts off the part that names the page), else as `changed` says."""
+    if len(before or "") <= _WHOLE and len(after or "") <= _WHOLE:
+        return f"annotations.{name}: {UNSET if before is None else before} → {UNSET if after is None else after}"
+    return changed(f"annotations.{name}", before, after)
+
+
+_WHOLE = 300
 
 
 def record_changes(old: Side, new: Side) -> list[Change]:
