@@ -183,6 +183,7 @@ def diff_cmd(
     _setup()
     _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    reports.stranded_runbooks(summary, plan)
     reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
 

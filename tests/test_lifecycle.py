@@ -154,3 +154,67 @@ def test_diff_reports_a_moved_runbook_url_whole(capsys: pytest.CaptureFixture[st
         "`annotations.runbook_url: https://git.example/mon/blob/main/out/runbooks/mq-bridge/ServiceDown.md → "
         "https://wiki.example/rb/runbooks/mq-bridge/ServiceDown.md`" in out
     )
+
+
+# runbooks a team edited, across renames ---------------------------------------------------------------------------
+
+
+def _edit_page(path: str) -> None:
+    Path("out", path).write_text(Path("out", path).read_text() + "\n## Team notes\nFail over to eu2 first.\n")
+
+
+@pytest.mark.parametrize(
+    ("rename", "page", "successor"),
+    [
+        (
+            ("service: billing-api", "service: billing-gateway"),
+            "billing-api/ServiceDown.md",
+            "billing-gateway/ServiceDown.md",
+        ),
+        (
+            ("name: success,", "name: availability,"),
+            "billing-api/SLOErrorBudgetBurnFast-success.md",
+            "billing-api/SLOErrorBudgetBurnFast-availability.md",
+        ),
+    ],
+)
+def test_a_rename_names_where_an_edited_runbook_text_should_go(
+    capsys: pytest.CaptureFixture[str], rename: tuple[str, str], page: str, successor: str
+) -> None:
+    """Found in a hunt: after a rename the alert linked a fresh stub while the team's page sat unlinked; compile
+    said "its alert no longer exists" once and the PR comment (obsc diff) said nothing."""
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page(f"runbooks/{page}")
+    edited = Path("out", "runbooks", page).read_text()
+    edit("specs/ledger.yaml", *rename)
+    rows = json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+    (row,) = [r for r in rows if r["kind"] == "runbook"]
+    assert row["action"] == "kept" and row["name"] == f"runbooks/{page}"
+    assert f"it links runbooks/{successor}, a new stub: move the text there" in row["details"][1]
+    assert f"| ! | `runbooks/{page}` |" in obsc(capsys, "diff", "specs", "--out", "out").out
+    compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert f"now links runbooks/{successor}, a new stub: move your text there" in compiled.out
+    assert Path("out", "runbooks", page).read_text() == edited  # never lost
+    # the team moves its text; obsc keeps it there, and has nothing more to say
+    Path("out", "runbooks", page).replace(Path("out", "runbooks", successor))
+    again = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert "kept 1 human-edited runbook(s)" in again.out and "no longer exists" not in again.out
+    assert Path("out", "runbooks", successor).read_text() == edited
+    assert obsc(capsys, "check", "specs", "--out", "out").code == 0
+
+
+def test_a_deleted_service_names_no_successor_page(capsys: pytest.CaptureFixture[str]) -> None:
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page("runbooks/mq-bridge/ServiceDown.md")
+    Path("specs", "mq-bridge.yaml").unlink()
+    (row,) = [
+        r
+        for r in json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+        if r["kind"] == "runbook"
+    ]
+    assert row["details"] == ["edited by a human; no alert links it after this change (kept as it is)"]
+    compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert (
+        "runbooks/mq-bridge/ServiceDown.md was edited by a human but its alert no longer exists; kept it\n"
+        in compiled.out
+    )

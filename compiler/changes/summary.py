@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Change:
     kind: str  # a key of HEADINGS
-    action: str  # added | removed | changed
+    action: str  # added | removed | changed | kept (an edited runbook left without its alert)
     name: str
     details: tuple[str, ...] = ()
 
@@ -30,6 +30,7 @@ HEADINGS = {
     "alertmanager": "Alertmanager settings",
     "dashboard": "Dashboards",
     "file": "Files",
+    "runbook": "Runbooks",
 }
 
 
@@ -68,7 +69,7 @@ class Summary:
                 continue
             lines += [f"### {heading}", "", "| | name | what |", "|---|---|---|"]
             for c in rows:
-                sign = {"added": "+", "removed": "−", "changed": "~"}[c.action]
+                sign = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}[c.action]
                 what = "; ".join(code(d) for d in c.details) or c.action
                 lines.append(f"| {sign} | {code(c.name)} | {what} |")
             lines.append("")

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from compiler.api import Compilation
-from compiler.changes import Summary
+from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
-from compiler.output import writer
+from compiler.output import runbook_moves, writer
 from compiler.ui import console
 from compiler.ui.console import Console
 
@@ -39,13 +39,27 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
     orphaned = [c.path for c in plan.changes if c.status is S.ORPHANED]
     if preserved:
         out.say(f"obsc: kept {len(preserved)} human-edited runbook(s) as they are", stdout=True, kept=preserved)
+    moves = runbook_moves.successors(plan) if orphaned else {}
     for path in orphaned:
+        page = moves.get(path)
+        hint = f"; if its alert was renamed, it now links {page}, a new stub: move your text there" if page else ""
         out.say(
-            f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it",
+            f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it{hint}",
             stdout=True,
             level="warning",
             file=path,
+            **({"successor": page} if page else {}),
         )
+
+
+def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
+    """`obsc diff` rows for edited runbooks that no alert will link: the PR comment is where a reviewer sees
+    that a rename leaves the team's page behind (compile says it once, to whoever runs it)."""
+    for path, page in runbook_moves.successors(plan).items():
+        details = ["edited by a human; no alert links it after this change (kept as it is)"]
+        if page:
+            details.append(f"if its alert was renamed, it links {page}, a new stub: move the text there")
+        summary.changes.append(Change("runbook", "kept", path, tuple(details)))
 
 
 def warnings(out: Console, plan: writer.Plan) -> None:

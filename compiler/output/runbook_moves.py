@@ -1,0 +1,39 @@
+"""Where a human's runbook text should go when its alert went away in a rename.
+
+A renamed service or SLO removes its alerts and adds alerts of the new name: an edited page stays where it
+was (obsc never deletes a human's text), no alert links it any more, and the alert links a fresh stub. The
+plan cannot know that a rename happened, only that one new stub looks like the old page's successor: the
+same page name in another service's folder (a renamed service), or the same alert in the same folder with
+another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once). Only a single such
+stub is named; several, or none, name nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from compiler import conventions
+from compiler.output.writer import Plan, Status
+
+
+def successors(plan: Plan) -> dict[str, str | None]:
+    """Each edited runbook whose alert went (ORPHANED) → the one new stub that likely took its alert, or None."""
+    prefix = conventions.RUNBOOK_DIR + "/"
+    added = [c.path for c in plan.changes if c.status is Status.ADDED and c.path.startswith(prefix)]
+    out: dict[str, str | None] = {}
+    for change in plan.changes:
+        if change.status is not Status.ORPHANED:
+            continue
+        folder, name = posixpath.split(change.path)
+        moved = [p for p in added if posixpath.basename(p) == name and posixpath.dirname(p) != folder]
+        alert, _, slo = name.removesuffix(".md").partition("-")
+        same_alert = [p for p in added if _alert(p) == alert] if slo else []
+        renamed = [p for p in same_alert if posixpath.dirname(p) == folder]
+        found = moved or renamed or same_alert  # the last: service and SLO renamed at once
+        out[change.path] = found[0] if len(found) == 1 else None
+    return out
+
+
+def _alert(path: str) -> str:
+    """The alert a page is for: runbooks/<service>/<Alert>[-<slo>].md (alert names hold no `-`)."""
+    return posixpath.basename(path).removesuffix(".md").partition("-")[0]
