@@ -218,3 +218,21 @@ def test_a_deleted_service_names_no_successor_page(capsys: pytest.CaptureFixture
         "runbooks/mq-bridge/ServiceDown.md was edited by a human but its alert no longer exists; kept it\n"
         in compiled.out
     )
+
+
+# a moved spec directory or output: only the generated files' header comment changes ------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["prometheus", "prometheus-operator"])
+def test_diff_of_a_moved_spec_directory_is_no_operational_change(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    """Found in a hunt: `git mv specs monitoring/specs` read "1 operational change(s)": the Grafana provisioning
+    file (and, for the operator, each AlertmanagerConfig) differed only in its `# Regenerate with:` comment."""
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate", "--format", fmt).code == 0
+    Path("monitoring").mkdir()
+    Path("specs").replace(Path("monitoring", "specs"))
+    assert obsc(capsys, "check", "monitoring/specs", "--out", "out").code == 1  # every header names the new path
+    assert obsc(capsys, "diff", "monitoring/specs", "--out", "out").out == "**obsc**: no operational change.\n"
+    # a real change to such a file still shows
+    edit("monitoring/specs/mq-bridge.yaml", "team: relay", "team: ledger")
+    out = obsc(capsys, "diff", "monitoring/specs", "--out", "out").out
+    assert "| ~ | `grafana/provisioning/dashboards/obsc.yaml` | changed |" in out
