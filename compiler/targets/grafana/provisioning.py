@@ -8,6 +8,7 @@ pruned from disk and then deleted from Grafana, because the specs are the source
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterable
 
@@ -39,11 +40,17 @@ def provider(name: str, folder: str, folder_uid: str, directory: str) -> dict[st
 
 def render(teams: Iterable[str]) -> str:
     """The provisioning YAML for the fleet dashboard and the teams that have dashboards (sorted)."""
+    return _render(tuple(sorted(set(teams))))
+
+
+# The text depends on the team names alone, and PyYAML's pure-Python writer takes ~5 ms for it: a process
+# compiling fleets of the same teams again (the test suite, thousands of times) writes it once.
+@functools.lru_cache(maxsize=64)
+def _render(teams: tuple[str, ...]) -> str:
     fleet_dir = posixpath.dirname(names.GRAFANA_FLEET_PATH)
     providers = [provider("obsc-fleet", names.GRAFANA_FLEET_FOLDER, names.GRAFANA_FLEET_FOLDER_UID, fleet_dir)]
     providers += [
-        provider(f"obsc-{team}", team, names.grafana_folder_uid(team), names.grafana_team_dir(team))
-        for team in sorted(set(teams))
+        provider(f"obsc-{team}", team, names.grafana_folder_uid(team), names.grafana_team_dir(team)) for team in teams
     ]
     body = yaml.safe_dump({"apiVersion": 1, "providers": providers}, sort_keys=False, default_flow_style=False)
     return INSTALL + body
