@@ -108,10 +108,26 @@ SERVICE_STRINGS = list(_strings(SERVICE))
 PLATFORM_STRINGS = list(_strings(PLATFORM))
 
 
+def _unicode_yaml(doc: Any) -> str:
+    # PyYAML's own writer, not libyaml's: libyaml quotes strings holding characters past U+FFFF (𝔘), which
+    # this one writes plain. The document left as it is gets the same text every time: written once.
+    if doc == SERVICE:
+        return _BASE_TEXT["service"]
+    if doc == PLATFORM:
+        return _BASE_TEXT["platform"]
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+_BASE_TEXT = {
+    "service": yaml.safe_dump(SERVICE, allow_unicode=True),
+    "platform": yaml.safe_dump(PLATFORM, allow_unicode=True),
+}
+
+
 def _compile(service: Any, platform: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "svc.yaml").write_text(yaml.safe_dump(service, allow_unicode=True))
-        Path(tmp, "platform.yaml").write_text(yaml.safe_dump(platform, allow_unicode=True))
+        Path(tmp, "svc.yaml").write_text(_unicode_yaml(service))
+        Path(tmp, "platform.yaml").write_text(_unicode_yaml(platform))
         try:
             compile_specs([tmp], CompileOptions(jobs=1))
         except InputError as exc:
