@@ -23,6 +23,9 @@ FILES = {
     "prometheus/rules/ledger.yaml": EXPECTED / "prometheus" / "rules" / "ledger.yaml",
 }
 WRONG: list[Any] = [None, 5, "text", [1, [2]], {1: "an int key", "k": {"b": [{"x": None}]}}]
+# libyaml's writer where available (~5x faster): the same data as safe_dump's text for every file written here
+# (it folds long quoted strings and ends a lone scalar differently), and the committed side is only parsed.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _paths(
@@ -57,7 +60,7 @@ def test_every_node_of_a_committed_file_may_hold_any_type(path: str) -> None:
     data = yaml.safe_load(text)
     for where in _paths(data):
         for value in WRONG:
-            committed = yaml.safe_dump(_replaced(data, where, value), sort_keys=False)
+            committed = yaml.dump(_replaced(data, where, value), Dumper=_DUMPER, sort_keys=False)
             changes.summarise([(path, committed, text)])  # raises nothing
 
 
