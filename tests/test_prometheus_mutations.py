@@ -147,7 +147,7 @@ def _site(mutant: Mutant) -> str:
 
 
 def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
-    data = yaml.safe_load(rules_text)
+    data = yaml.load(rules_text, Loader=_LOADER)
     flat = [r for g in data["groups"] for r in g["rules"]]
     for i, rule in enumerate(flat):
         if "alert" in rule:
