@@ -145,3 +145,19 @@ def test_after_traffic_stops_a_pair_keeps_firing_until_its_long_window_empties(t
     # then keep_firing_for 15m; the medium pair while its 6h window does (past the end of this series).
     assert _episodes(fired["fast"], step=5) == [(2 * 60 + 5, 3 * 60 + 30)]
     assert _episodes(fired["medium"], step=5) == [(2 * 60 + 20, minutes - 5)]
+
+
+def test_an_hourly_batch_that_recovers_resolves_at_its_first_healthy_run(tmp_path: Path) -> None:
+    """Found by an incident replay (incident16): after an hourly batch failed three runs and then ran healthy,
+    its page resolved after the first healthy run and fired again in each quiet half hour that followed (the
+    30m window empty, the 6h window still over the line), every hour until the failed runs left the 6h window:
+    five more pages for one incident. The newest window with events (1h, 2h, then the long one) now decides
+    when the short window has none."""
+    minutes = 12 * 60
+    batch = [100 if m % 60 == 1 else 0 for m in range(minutes)]
+    failing = [events if 3 * 60 <= m < 6 * 60 else 0 for m, events in enumerate(batch)]  # runs of 3h, 4h, 5h fail
+    fired = _firing(tmp_path, _counters(batch), _counters(failing), range(3 * 60, minutes, 5))
+    page = _episodes(fired["fast"], fired["medium"], step=5)
+    # One page: from the first failed run until the healthy run of 6h01 fills the 5m and 30m windows, plus the
+    # pairs' keep_firing_for (15m fast, 2m medium): resolved by 6h20. Before: fired again at 6h46, 7h46 ... 10h46.
+    assert len(page) == 1 and page[0][0] <= 3 * 60 + 5 and 6 * 60 < page[0][1] <= 6 * 60 + 20, page

@@ -27,6 +27,7 @@ __all__ = [
     "error_ratio_threshold",
     "parse_platform_catalogs",
     "recorded_windows",
+    "recovery_windows",
     "uncapped",
     "windows_for",
 ]
@@ -284,6 +285,17 @@ def recorded_windows(slo: Slo) -> tuple[int, ...]:
     so dashboards always find them) and the SLO period; ascending, without duplicates."""
     seen = {s for w in slo.windows for s in (w.long_seconds, w.short_seconds)} | {slo.period_seconds}
     return tuple(sorted(seen))
+
+
+def recovery_windows(recorded: Sequence[int], window: BurnWindow) -> tuple[int, ...]:
+    """The fast-tier windows of `recorded` strictly between a pair's short and long windows, ascending. When
+    the short window saw no events, the newest of these that did (else the long window) says whether the
+    burn goes on: a batch whose last run was healthy is recovering, though its long window still holds the
+    failed runs (slo.py `_short_window_holds`). Coarse windows are left out: the generated tests feed the
+    coarse tier one value for every window, so a coarse step could not be told from the long window."""
+    tiers = recording_tiers()
+    low, high = window.short_seconds, window.long_seconds
+    return tuple(s for s in sorted(recorded) if low < s < high and not tiers.is_coarse(s))
 
 
 def windows_for(slo: Slo) -> tuple[BurnWindow, ...]:

@@ -105,7 +105,8 @@ class SloAlerting:
 @dataclass(frozen=True)
 class BurnWindow:
     """One multiwindow alert condition: both windows must burn faster than the factor (a short window with no
-    events at all counts as burning: no events is no recovery, see targets/prometheus/slo.py).
+    events at all counts as burning when the newest events did: no events is no recovery, see
+    targets/prometheus/slo.py).
 
     The factor is either fixed or a share of the period's budget spent within the long window
     (share × period / long window), so it grows with the period (see burnrate.py, windows.yaml)."""

@@ -20,7 +20,13 @@ from typing import NamedTuple
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
-from compiler.model.burnrate import BurnWindow, current_window_seconds, recorded_windows, recording_tiers
+from compiler.model.burnrate import (
+    BurnWindow,
+    current_window_seconds,
+    recorded_windows,
+    recording_tiers,
+    recovery_windows,
+)
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
@@ -96,6 +102,7 @@ class _SloText:
     budget_percent: str
     on: str  # `and on (service, slo)`: how a burn alert joins its windows
     unless: str  # `unless on (service, slo)`: a short window with no value at all
+    recorded: tuple[int, ...]  # every window the SLO's error ratio is recorded over
 
 
 def _slo_text(service: Service, slo: Slo) -> _SloText:
@@ -109,6 +116,7 @@ def _slo_text(service: Service, slo: Slo) -> _SloText:
         budget_percent=_percent(slo.error_budget),
         on=f"and on ({on_labels(slo.by)})",
         unless=f"unless on ({on_labels(slo.by)})",
+        recorded=recorded_windows(slo),
     )
 
 
@@ -211,7 +219,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         threshold, on = numbers.threshold, text.on
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
-        lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless)]
+        steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
+        lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:
@@ -240,13 +249,21 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
     )
 
 
-def _short_window_holds(short: str, threshold: str, long: str, unless: str) -> list[str]:
+def _short_window_holds(short: str, threshold: str, long: str, unless: str, steps: list[str]) -> list[str]:
     """The short window's side of a burn pair: above the line, or without a value at all. A short window
     that saw no events (a batch service between its hourly bursts, one request an hour) is no evidence of
     recovery: without the second branch the pair broke between bursts and the page resolved and fired
-    again every hour of one outage. The long window then decides alone, until healthy events dilute it
-    or the failures age out of it (a pair fires at most its long window after the last event)."""
-    return ["(", f"  {short} > {threshold}", "  or", f"  {long}", f"  {unless}", f"  {short}", ")"]
+    again every hour of one outage. The newest events then decide: the first of the recorded windows
+    between short and long (`steps`, ascending) that has a ratio, else the long window, over the line.
+    Reading the long window alone, an hourly batch that recovered was paged again in each quiet half hour
+    after a healthy run (30m window empty, 6h window still over the line), every hour until the failed
+    runs aged out of the 6h window. A pair whose traffic stops fires at most its long window after the
+    last event."""
+    branch = long
+    if steps:
+        newest = " or ".join([*(f"max without ({names.LABEL_WINDOW}) ({s})" for s in steps), long])
+        branch = f"({newest}) > {threshold}"
+    return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", ")"]
 
 
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:
@@ -305,7 +322,8 @@ def _annotations(
         summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {long})"
         description = (
             f"{tmpl.PERCENT} of {slo.name} events failed over the last {long}, and the last {numbers.short} is "
-            f"above the line too (or saw no events): {line} is {factor}x the {budget} error budget of the "
+            f"above the line too (or saw no events, and the newest events did fail): {line} is {factor}x the "
+            f"{budget} error budget of the "
             f"{objective} objective. "
             f"At that rate {spent} of the {period} budget goes every {long}."
         )

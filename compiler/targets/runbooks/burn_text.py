@@ -63,7 +63,8 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
         ratio,
         spent,
         f"- **{tier.value}** ({w.name}): error ratio above {ratio}% over both {long} and "
-        f"{short}, or over {long} with no events in {short} ({factor}x burn rate, {spent}% of the budget in {long}).",
+        f"{short}, or over {long} with no events in {short} unless the newest events since were healthy "
+        f"({factor}x burn rate, {spent}% of the budget in {long}).",
         f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}%) spends "
         f"{spent}% of the budget in {long}; at that burn a full budget is gone in {gone}, "
         "and what is left now in proportionally less (query below).",

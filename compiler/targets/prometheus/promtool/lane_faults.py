@@ -38,11 +38,13 @@ class Burn(NamedTuple):
     long_seconds: int
     short_seconds: int
     line: float  # the error-ratio line both windows compare with
+    steps: tuple[int, ...] = ()  # burnrate.recovery_windows: whose newest ratio decides when the short has none
 
 
 class Short(NamedTuple):
     """The short window's side, `over or (branch unless on (service, slo) present)`, per lane: the short
-    window over the line; the branch's series (the long window) present; the short window present."""
+    window over the line; the branch (the long window present, or with steps between the two windows the
+    newest of them and the long window over the line, slo.py); the short window present."""
 
     over: Verdicts
     branch: Verdicts
@@ -106,13 +108,32 @@ def _variants(
             if other != seconds:
                 yield [v is not None and v > rule.line for v in ratio(other)]  # read as another window
 
+    def newest(reads: Sequence[int], factor: float = 1.0, flip: bool = False) -> Verdicts:
+        """The first window of `reads` with a ratio, over the line (per lane; none: False)."""
+        out = []
+        for s in states:
+            seconds = next((w for w in reads if s.fed(w)), None)
+            value = None if seconds is None else s.window(seconds)[3]
+            out.append(value is not None and (value < rule.line if flip else value > rule.line * factor))
+        return out
+
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]
     long = list(compared(rule.long_seconds))
-    branch, shown = present(rule.long_seconds), present(rule.short_seconds)
+    shown = present(rule.short_seconds)
     over = list(compared(rule.short_seconds))
+    if rule.steps:
+        reads = [*rule.steps, rule.long_seconds]
+        branch = newest(reads)
+        branches = [newest(reads, factor) for factor in _FAULTS] + [newest(reads, flip=True)]
+        for i, seconds in enumerate(reads):
+            branches.append(newest(reads[:i] + reads[i + 1 :]))  # an operand of the `or` dropped
+            branches += [newest([*reads[:i], w, *reads[i + 1 :]]) for w in windows if w != seconds]  # swapped
+    else:
+        branch = present(rule.long_seconds)
+        branches = [present(w) for w in windows if w != rule.long_seconds]  # branch swapped
     short = [Short(x, branch, shown) for x in over]
-    short += [Short(over[0], present(w), shown) for w in windows if w != rule.long_seconds]  # branch swapped
+    short += [Short(over[0], b, shown) for b in branches]
     short += [Short(over[0], branch, present(w)) for w in others]  # the short window `unless` reads, swapped
     short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped
     short.append(Short(everyone, branch, shown))  # the short side dropped

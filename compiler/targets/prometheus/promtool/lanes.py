@@ -67,13 +67,30 @@ def _is_short_side(side: list[str]) -> bool:
         bool(line)
         and name == short
         and either == "or"
-        and branch.startswith("max without (window) (")
-        and branch.endswith(")")
+        and _is_branch(branch, line)
         and unless.startswith("unless on (")
         and unless.endswith(")")
-        and not _has_set_op(name + line + branch[len("max without (window) (") : -1])
+        and not _has_set_op(name + line)
         and "(" not in unless[len("unless on (") : -1]
     )
+
+
+_WITHOUT_WINDOW = "max without (window) ("
+
+
+def _is_branch(branch: str, line: str) -> bool:
+    """The long window, `max without (window) (L)`, or the newest of the steps and it over the line,
+    `(max without (window) (A) or ... or max without (window) (L)) > line` (slo.py): each operand keeps
+    its lane's series, and `or` picks per lane (their labels are equal but for the lane)."""
+    newest = branch.removeprefix("(").removesuffix(f") > {line}")
+    if newest != branch and len(newest) == len(branch) - len(f"() > {line}"):
+        return all(_is_long(part) for part in newest.split(" or "))
+    return _is_long(branch)
+
+
+def _is_long(operand: str) -> bool:
+    inner = operand.removeprefix(_WITHOUT_WINDOW)
+    return inner != operand and inner.endswith(")") and not _has_set_op(inner[:-1]) and "(" not in inner[:-1]
 
 
 def _drops_labels(expr: str, filter_joins: bool) -> bool:

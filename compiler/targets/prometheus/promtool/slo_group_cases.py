@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers, recovery_windows
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
@@ -31,7 +31,7 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import counter_values
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
-from compiler.targets.prometheus.promtool.slo_plan import _busy, _guarded, _Lines, _pair_state, _value
+from compiler.targets.prometheus.promtool.slo_plan import _busy, _guarded, _Lines, _pair_state, _value, no_events_state
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
@@ -107,9 +107,7 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                 at,
                 alert_of(w),
             )
-            gap = _pair_state(w, line * _ABOVE, line * _ABOVE, busy)
-            del gap.ratios[w.short_seconds]
-            gap.totals[w.short_seconds] = Decimal(0)
+            gap = no_events_state(w, line * _ABOVE, busy, recovery_windows(recorded_windows(slo), w))
             add(
                 f"{where} group a's {w.long} burning with no events in its {w.short} fires: b's busy {w.short} "
                 "is no recovery of a",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from compiler import conventions as names
-from compiler.model.burnrate import error_ratio_threshold, recording_tiers
+from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers, recovery_windows
 from compiler.model.promql_check import groups_with, yields_with
 from compiler.model.queries import may_stray
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
@@ -384,9 +384,13 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             return [after <= i < returning for i in range(end + 1)]
         return [fed(seconds)] * (end + 1)
 
-    def short_holds(seconds: int) -> list[bool]:
-        """A pair's short window over the line, or without a ratio (no events: see slo.py)."""
-        return burns(seconds) if fed(seconds) else [True] * (end + 1)
+    def short_holds(w: BurnWindow) -> list[bool]:
+        """A pair's short window over the line, or without a ratio (no events) and the newest window that has
+        one, of its steps and its long window, burning (see slo.py)."""
+        if fed(w.short_seconds):
+            return burns(w.short_seconds)
+        newest = next((s for s in recovery_windows(recorded_windows(slo), w) if fed(s)), w.long_seconds)
+        return burns(newest) if fed(newest) else [False] * (end + 1)
 
     # Every pair of the tier, not only these two: a third one may read windows this case burns (its short window
     # one of their long ones). Each fires from its own condition, `for` and (derived) keep_firing_for; promtool
@@ -398,7 +402,7 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
         guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
         over = value > line and guarded
-        holds = [over and x and y for x, y in zip(burns(w.long_seconds), short_holds(w.short_seconds), strict=True)]
+        holds = [over and x and y for x, y in zip(burns(w.long_seconds), short_holds(w), strict=True)]
         fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
         states.append((firing(rule, value, group=group), fires))
     times = (start, switch, taken_at, back, returned_at) if back_too else (start, switch, taken_at)

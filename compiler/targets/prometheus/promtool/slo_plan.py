@@ -21,7 +21,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
-from compiler.model.burnrate import BurnWindow, error_ratio_threshold, recorded_windows, recording_tiers
+from compiler.model.burnrate import (
+    BurnWindow,
+    error_ratio_threshold,
+    recorded_windows,
+    recording_tiers,
+    recovery_windows,
+)
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -46,12 +52,14 @@ class _Lines:
     min_bad_events: int  # the low-traffic guard (0: none)
     burn: dict[str, float]  # window name → error-ratio line (factor × budget)
     unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
+    recorded: tuple[int, ...] = ()  # every window the error ratio is recorded over (the pairs' steps between)
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
         unguarded = service is not None and not service.targets
         left = slo.alerting.budget_left
-        return cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded)
+        recorded = recorded_windows(slo)
+        return cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
 
     @classmethod
     def at(
@@ -62,10 +70,12 @@ class _Lines:
         min_bad_events: int,
         windows: list[BurnWindow] | tuple[BurnWindow, ...],
         unguarded_missing: bool,
+        recorded: tuple[int, ...] = (),
     ) -> _Lines:
         budget = _float(decimal_text(error_budget))
         return cls(
             unguarded_missing=unguarded_missing,
+            recorded=recorded,
             period_seconds=period_seconds,
             budget=budget,
             budget_left=_float(decimal_text(budget_left)),
@@ -95,7 +105,8 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if w is not None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
-        if not (long > threshold and state.fed(w.long_seconds) and short_holds(state, w, threshold)):
+        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w))
+        if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
             return None
@@ -106,15 +117,30 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     return remaining if remaining <= 0 else None
 
 
-def short_holds(state: _State, w: BurnWindow, threshold: float) -> bool:
-    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery)."""
-    return not state.fed(w.short_seconds) or state.window(w.short_seconds)[3] > threshold
+def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...]) -> bool:
+    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery) and
+    the newest events say the burn goes on: the first of `steps` with a ratio, else the long window, over the
+    line (slo.py)."""
+    if state.fed(w.short_seconds):
+        return state.window(w.short_seconds)[3] > threshold
+    newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
+    return newest is not None and state.window(newest)[3] > threshold
 
 
 @functools.lru_cache(maxsize=4096)
 def _float(text: str) -> float:
     """A number as Prometheus reads it from the rule text."""
     return float(text)
+
+
+def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...]) -> _State:
+    """The long window at `ratio`; no events in the short window nor in each window of `quiet` (claimed: no
+    state joined with this one feeds them)."""
+    state = _pair_state(w, ratio, ratio, total)
+    del state.ratios[w.short_seconds]
+    for seconds in (w.short_seconds, *quiet):
+        state.totals[seconds] = Decimal(0)
+    return state
 
 
 def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
@@ -243,7 +269,13 @@ def plan(shape: Shape) -> Plan:
     pending: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
     step, min_bad = shape.step, shape.min_bad_events
     lines = _Lines.at(
-        shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows, shape.unguarded_missing
+        shape.period_seconds,
+        shape.error_budget,
+        shape.budget_left,
+        min_bad,
+        shape.windows,
+        shape.unguarded_missing,
+        shape.recorded,
     )
     busy = max([_busy(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)])
 
@@ -254,7 +286,10 @@ def plan(shape: Shape) -> Plan:
         return frozenset(r.alert for r in shape.rules if r.window == w)
 
     budget = frozenset(r.alert for r in shape.rules if r.budget is not None)
+    # The newest events healthy after no events in a short window: planned last (they fit few other cases)
+    recovering: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
 
+    fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
     for w, line, text in zip(shape.windows, shape.lines, shape.line_texts, strict=True):
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {text})"
@@ -269,11 +304,20 @@ def plan(shape: Shape) -> Plan:
         add(f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet", ended, [at], alert_of(w))
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
-        gap = _pair_state(w, line * _ABOVE, line * _ABOVE, busy)
-        del gap.ratios[w.short_seconds]
-        gap.totals[w.short_seconds] = Decimal(0)  # claims the window: no state joined with this one feeds it
+        steps = recovery_windows(shape.recorded, w)
+        gap = no_events_state(w, line * _ABOVE, busy, steps)
         title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts) fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
+        for seconds in steps:
+            # The newest events were healthy (a batch's last run): recovering, though the long window still burns.
+            # Every other fast window has no events: the step read as any other window falls through to the long
+            # one and fires.
+            others = tuple(s for s in fast if s not in (seconds, w.long_seconds))
+            calm = no_events_state(w, line * _ABOVE, busy, others)
+            calm.ratios[seconds] = line * _BELOW
+            newest = format_duration(seconds)
+            title = f"{where} no events in the last {w.short}, the last {newest} at 0.8x (recovering) stays quiet"
+            recovering.append((title, calm, [at], alert_of(w)))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
     # every factor over 1): then half of what that line allows, so the budget alerts stay quiet too.
@@ -306,6 +350,7 @@ def plan(shape: Shape) -> Plan:
                 add(f"{decimal_text(share * 100)}% of the budget left {what}", spent, times, budget)
         exhausted = _State(coarse=shape.error_budget * 2, total=busy)
         add("twice the budget spent is exhausted (and no longer 'low')", exhausted, times, budget)
+    pending += recovering
     names = tuple(dict.fromkeys(r.alert for r in shape.rules))
     parts: list[tuple[Part, frozenset[str] | None]] = []
     for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
@@ -336,7 +381,14 @@ def plan(shape: Shape) -> Plan:
     # Parts run side by side where that changes no alert of any lane and hides no fault one would show alone
     # (lane_faults.py): each in the first group it fits in.
     burns = [
-        Burn(r.alert, r.for_seconds, r.window.long_seconds, r.window.short_seconds, lines.burn[r.window.name])
+        Burn(
+            r.alert,
+            r.for_seconds,
+            r.window.long_seconds,
+            r.window.short_seconds,
+            lines.burn[r.window.name],
+            recovery_windows(shape.recorded, r.window),
+        )
         for r in shape.rules
         if r.window is not None
     ]
