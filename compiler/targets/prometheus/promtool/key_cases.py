@@ -112,6 +112,14 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
                 [steps_after(hold, step)],
                 slowest=line * BELOW,
             )
+            # Evidence without the p99 over its line (a busy service with a few slow calls): the line itself
+            # decides, or a lowered line would still pass every case (the full mutation sweep found that).
+            yield case(
+                f"{rule.alert} ({tier}): 0.8x its line with the 3rd-slowest request at 1.25x does not",
+                line * BELOW,
+                [steps_after(hold, step)],
+                slowest=off_ties(line * ABOVE),
+            )
         if guarded:
             for share, what in ((ABOVE, "fires"), (BELOW, "does not")):
                 thin = (events * share / (line * ABOVE * window)).quantize(Decimal("1e-15")).normalize()
