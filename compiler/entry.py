@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from compiler.stops import is_stop
+
 if TYPE_CHECKING:
     from sys import UnraisableHookArgs
 
@@ -22,6 +24,10 @@ def main() -> None:
         from compiler.cli import main as run
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:
+        if is_stop(error):  # a stop wrapped by class creation (see compiler/stops.py)
+            sys.exit(130)
+        raise
     _prepare_streams()
     run()
     _end()

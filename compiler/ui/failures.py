@@ -13,6 +13,7 @@ import click
 
 from compiler.errors import ExitCode, InputError, OutputError, SettingError, ToolError
 from compiler.output.lock import LockBusy
+from compiler.stops import is_stop
 from compiler.ui import console
 from compiler.ui.console import Console, Settings, StdoutError, sniff
 
@@ -47,12 +48,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except SettingError as exc:
         _fail(out, f"obsc: error: {exc}", "settings", ExitCode.BAD_INPUT)
     except click.exceptions.Abort:  # click's form of Ctrl-C
-        _fail(
-            out,
-            "obsc: interrupted (the output directory is as it was, or fully written)",
-            "interrupted",
-            ExitCode.INTERRUPTED,
-        )
+        _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
     except click.ClickException as exc:
         if settings.errors == "text" and settings.log_format == "text":
             exc.show()  # click's usage line and hint, as people know them
@@ -63,12 +59,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _fail(
-            out,
-            "obsc: interrupted (the output directory is as it was, or fully written)",
-            "interrupted",
-            ExitCode.INTERRUPTED,
-        )
+        _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
     except StdoutError as exc:
         console.silence_stdout()
         _fail(out, f"obsc: error: cannot write to standard output: {exc}", "output", ExitCode.BAD_INPUT)
@@ -79,11 +70,14 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
             _internal(out)
         where = f" {exc.filename}" if exc.filename else ""  # a full disk or quota for a temporary file
         _fail(out, f"obsc: error: cannot write{where}: {exc.strerror}", "output", ExitCode.BAD_INPUT)
-    except Exception:
+    except Exception as exc:
+        if is_stop(exc):  # a stop wrapped by class creation in a lazy import (see compiler/stops.py)
+            _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
         _internal(out)
     return None
 
 
+_INTERRUPTED = "obsc: interrupted (the output directory is as it was, or fully written)"
 _NO_CWD = "the working directory no longer exists; cd into an existing directory and run obsc again"
 
 
