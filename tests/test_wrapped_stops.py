@@ -25,7 +25,7 @@ class _StopsWhenNamed:
 def _wrapped_stop() -> BaseException:
     try:
         type("Ctx", (), {"field": _StopsWhenNamed()})
-    except BaseException as error:  # noqa: BLE001 - the wrapper is what this helper returns
+    except BaseException as error:  # the wrapper is what this helper returns
         return error
     raise AssertionError("class creation did not raise")
 
