@@ -137,9 +137,7 @@ def written_format(out: Console, out_dir: str, fmt: str | None, mismatch: ExitCo
     refused with one line (comparing layouts would print every file as changed)."""
     recorded = writer.recorded_format(out_dir)
     if fmt is None:
-        if recorded not in (None, "prometheus"):
-            log.info("comparing in --format %s, the format %s was compiled with", recorded, out_dir)
-        return recorded or "prometheus"
+        return _as_recorded(recorded, out_dir, "comparing")
     if recorded is not None and recorded != fmt:
         message = f"obsc: {out_dir} was written with --format {recorded}; pass --format {recorded} or recompile"
         out.problem(
@@ -155,9 +153,7 @@ def compile_format(out: Console, out_dir: str, fmt: str | None, subset: bool) ->
     rule files into the new layout and leave every other service's in the old one."""
     recorded = writer.recorded_format(out_dir)
     if fmt is None:
-        if recorded not in (None, "prometheus"):
-            log.info("compiling in --format %s, the format %s was compiled with", recorded, out_dir)
-        return recorded or "prometheus"
+        return _as_recorded(recorded, out_dir, "compiling")
     if subset and recorded is not None and recorded != fmt:
         message = (
             f"obsc: {out_dir} was written with --format {recorded}; spec files named one by one cannot change "
@@ -167,3 +163,10 @@ def compile_format(out: Console, out_dir: str, fmt: str | None, subset: bool) ->
         out.problem(message, code="format", recorded=recorded, requested=fmt, exit=int(ExitCode.BAD_INPUT))
         sys.exit(ExitCode.BAD_INPUT)
     return fmt
+
+
+def _as_recorded(recorded: str | None, out_dir: str, doing: str) -> str:
+    """No --format given: the layout --out's manifest records, else the plain one."""
+    if recorded not in (None, "prometheus"):
+        log.info("%s in --format %s, the format %s was compiled with", doing, recorded, out_dir)
+    return recorded or "prometheus"
