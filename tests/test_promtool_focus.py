@@ -20,7 +20,7 @@ import yaml
 from compiler.api import Compilation
 from compiler.errors import ToolError
 from compiler.toolcheck import _run, promtool, promtool_focus
-from compiler.toolcheck.promql_reads import metric_names
+from compiler.toolcheck.promql_reads import may_produce, metric_names, producing
 from compiler.toolcheck.record import Record
 from tests.test_promtool_toolcheck import edit, have_promtool, written  # noqa: F401 (fixture)
 
@@ -60,8 +60,14 @@ def _test_file(groups: list[dict[str, Any]]) -> dict[str, Any]:
     return {"rule_files": ["../rules/r.yaml"], "evaluation_interval": "1m", "tests": groups}
 
 
-def _group(alerts: tuple[str, ...] = (), exprs: tuple[str, ...] = ()) -> dict[str, Any]:
-    group: dict[str, Any] = {"interval": "1m", "input_series": [{"series": "requests_total", "values": "0+1x10"}]}
+# Every raw name these tests' rules read has data, so that each rule can produce a sample: what a group
+# whose data cannot feed a rule gets is tested apart (`test_a_rule_the_group_data_cannot_feed_is_left_out`).
+_RAW = ("requests_total", "errors_total", "cpu_seconds", "in_a", "x", "y")
+
+
+def _group(alerts: tuple[str, ...] = (), exprs: tuple[str, ...] = (), inputs: tuple[str, ...] = _RAW) -> dict[str, Any]:
+    series = [{"series": name, "values": "0+1x10"} for name in inputs]
+    group: dict[str, Any] = {"interval": "1m", "input_series": series}
     if alerts:
         group["alert_rule_test"] = [{"eval_time": "5m", "alertname": a, "exp_alerts": []} for a in alerts]
     if exprs:
@@ -145,6 +151,90 @@ def test_a_group_gets_what_its_assertions_read_through_every_producer_and_unread
         ("tests/a.yaml", 3),
         ("tests/b.yaml", 1),
     ]
+
+
+FED = {
+    "groups": [
+        {
+            "name": "raw",
+            "rules": [
+                {"record": "job:errors:rate5m", "expr": "sum(rate(errors_total[5m]))"},
+                {"record": "job:requests:rate5m", "expr": "sum(rate(requests_total[5m]))"},
+                {"record": "job:ratio", "expr": "job:errors:rate5m / job:requests:rate5m"},
+                {"record": "job:floor", "expr": "vector(0)"},
+            ],
+        },
+        {
+            "name": "alerts",
+            "rules": [
+                {"alert": "HighErrors", "expr": "job:ratio > 0.1"},
+                {"alert": "Quiet", "expr": "absent(job:requests:rate5m)"},  # read by no group: goes everywhere
+            ],
+        },
+    ]
+}
+
+
+def _kept_names(root: Path, focused: promtool_focus.Focused) -> list[str]:
+    test = yaml.safe_load((root / "f" / focused.path).read_text())
+    loaded = yaml.safe_load((root / "f" / Path(focused.path).parent / test["rule_files"][0]).read_text())
+    return [r.get("record") or r["alert"] for g in loaded["groups"] for r in g["rules"]]
+
+
+def test_a_rule_the_group_data_cannot_feed_is_left_out(tmp_path: Path) -> None:
+    """A group fed the recorded rates: the raw-counter rules that record them read names nothing in the group
+    writes, so they are empty at every step there (as in the whole file) and are left out. `vector(0)` and
+    `absent()` produce a sample from no data and stay; an asserted alert stays even where it cannot fire."""
+    recorded = ("job:errors:rate5m", "job:requests:rate5m")
+    groups = [_group(alerts=("HighErrors",), inputs=recorded), _group(alerts=("HighErrors",), inputs=())]
+    _tree(tmp_path, FED, {"a.yaml": _test_file(groups)})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    assert _kept_names(tmp_path, focused[0]) == ["job:ratio", "job:floor", "HighErrors", "Quiet"]
+    assert _kept_names(tmp_path, focused[1]) == ["job:floor", "HighErrors", "Quiet"]
+    groups[1]["input_series"] = [{"series": '{__name__="errors_total"}', "values": "0+1x10"}]  # not plain: unsure
+    _tree(tmp_path, FED, {"a.yaml": _test_file(groups)})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    assert _kept_names(tmp_path, focused[1]) == [
+        "job:errors:rate5m",
+        "job:requests:rate5m",
+        "job:ratio",
+        "job:floor",
+        "HighErrors",
+        "Quiet",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expr", "present", "produces"),
+    [
+        ("sum(rate(x[5m])) / sum(rate(y[5m]))", {"x"}, False),  # a vector side with no data matches nothing
+        ("sum(rate(x[5m])) / sum(rate(y[5m]))", {"x", "y"}, True),
+        ("x > 1", set(), False),
+        ("x * 2 + time()", set(), False),  # a scalar side never decides
+        ("scalar(x) * 2", set(), True),  # a scalar: NaN is a sample
+        ("absent(x)", set(), True),
+        ("absent_over_time(x[5m])", set(), True),
+        ("x or vector(0)", set(), True),
+        ("x or y", {"y"}, True),
+        ("x unless y", {"y"}, False),
+        ("x unless y", {"x"}, True),
+        ("x and y", {"x"}, False),
+        ("count(x) > 0 or on() y", {"y"}, True),
+        ("hour()", set(), True),  # reads time() without an argument
+        ("hour(x)", set(), True),  # not listed as empty-in, empty-out: unsure
+        ("histogram_quantile(0.99, sum by (le) (rate(b[5m])))", set(), False),
+        ('label_replace(x, "a", "$1", "b", "(.*)")', set(), False),
+        ("max_over_time((x > 0)[1h:5m])", set(), False),
+        ("topk(scalar(k), x)", {"k"}, False),
+        ('{job="a"}', set(), True),  # no name: may read anything
+        ("sum(rate(x[5m]", set(), True),  # the parser refuses it
+        ("1", set(), True),
+    ],
+)
+def test_an_expression_is_empty_only_when_it_surely_is(expr: str, present: set[str], produces: bool) -> None:
+    assert may_produce(producing(expr), frozenset(present)) is produces
 
 
 @pytest.mark.parametrize(

@@ -56,3 +56,86 @@ def _selector_name(selector: Any) -> str | None:
     if len(fixed) == 1 and all(m.op == pp.MatchOp.Equal for m in selector.matchers.matchers if m.name == "__name__"):
         return str(fixed[0])
     return None
+
+
+# ---------------------------------------------------------------- whether an expression can produce anything
+
+# Functions whose result is empty whenever each argument that is not a literal is empty. Anything else
+# (`vector`, `absent`, `absent_over_time`, `time`, `scalar`, the date functions, which read `time()` when
+# called without an argument, and any name not listed) may produce a sample from no data at all.
+_EMPTY_IN_EMPTY_OUT = frozenset(
+    {
+        "abs", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "delta", "deriv", "exp", "floor",
+        "histogram_quantile", "holt_winters", "idelta", "increase", "irate", "label_join", "label_replace", "ln",
+        "log10", "log2", "predict_linear", "rate", "resets", "round", "sgn", "sort", "sort_desc", "sqrt",
+        "timestamp", "avg_over_time", "count_over_time", "last_over_time", "max_over_time", "min_over_time",
+        "present_over_time", "quantile_over_time", "stddev_over_time", "stdvar_over_time", "sum_over_time",
+    }
+)  # fmt: skip
+
+# When an expression may produce a sample: True (always, as far as this module can tell) or a formula over
+# metric names: ("name", n) holds when series named n exist; ("all", parts) and ("any", parts).
+Producing = bool | tuple[str, Any]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def producing(expr: str) -> Producing:
+    """The condition under which `expr` can produce a sample: with no series of any name it reads, an
+    aggregation, a rate or `a * b` is empty at every step; `absent(a)`, `vector(1)` or `a or vector(0)` are
+    not. Must never answer "empty" for an expression that is not: anything unsure answers True."""
+    try:
+        return _producing(pp.parse(expr))
+    except (ValueError, TypeError, RecursionError):
+        return True
+
+
+def may_produce(condition: Producing, present: frozenset[str] | set[str]) -> bool:
+    """Whether `condition` (from `producing`) holds when series exist under exactly the names `present`."""
+    if isinstance(condition, bool):
+        return condition
+    kind, operand = condition
+    if kind == "name":
+        return operand in present
+    if kind == "all":
+        return all(may_produce(part, present) for part in operand)
+    return any(may_produce(part, present) for part in operand)
+
+
+def _producing(node: Any) -> Producing:
+    if isinstance(node, pp.VectorSelector):
+        name = _selector_name(node)
+        return True if name is None else ("name", name)
+    if isinstance(node, pp.MatrixSelector | pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr):
+        return _producing(children(node)[0])
+    if isinstance(node, pp.AggregateExpr):  # `topk(k, v)`, `count_values("l", v)`: empty when v is
+        return _producing(node.expr)
+    if isinstance(node, pp.Call):
+        args = [a for a in node.args if not isinstance(a, _LEAVES)]
+        if node.func.name not in _EMPTY_IN_EMPTY_OUT or not args:
+            return True
+        return _either([_producing(a) for a in args])
+    if isinstance(node, pp.BinaryExpr):
+        op = str(node.op)
+        left, right = _producing(node.lhs), _producing(node.rhs)
+        if op == "or":
+            return _either([left, right])
+        if op == "unless":
+            return left
+        # `and`, arithmetic and comparisons: a vector side that is empty leaves nothing to match. A scalar
+        # side always answers True here (literals, `time()`, `scalar(...)`), so `v * 2` depends on v alone.
+        return _both([left, right])
+    return True  # literals (a scalar is a sample) and any kind not known here
+
+
+def _either(parts: list[Producing]) -> Producing:
+    if any(p is True for p in parts):
+        return True
+    kept = tuple(p for p in parts if p is not False)
+    return kept[0] if len(kept) == 1 else ("any", kept) if kept else False
+
+
+def _both(parts: list[Producing]) -> Producing:
+    if any(p is False for p in parts):
+        return False
+    kept = tuple(p for p in parts if p is not True)
+    return kept[0] if len(kept) == 1 else ("all", kept) if kept else True

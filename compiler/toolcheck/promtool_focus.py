@@ -14,7 +14,12 @@ What a group gets (the same verdict as the whole file for everything it asserts)
 - the rules no group of the family reads at all, with what they read in turn, so that each rule is
   still evaluated somewhere, on the same inputs as in the whole file;
 - every group of the original files, in their order (empty when nothing of one is kept), and every other
-  key of the test file as it is.
+  key of the test file as it is;
+- but none of the rules that no input series of the group can feed (`focus_needs.Live`): a raw-counter rule
+  in a group fed the recorded rates is empty at every step, as in the whole file, so it changes nothing
+  that is read and cannot fail to evaluate. Rules that produce samples from no data (`absent`, `vector`)
+  stay, and so does every alert the group asserts. Four rich services' 68 groups loaded 2,356 rules instead of
+  4,300 this way, for ~27% less promtool CPU.
 Rules are evaluated only against the groups that read them: an evaluation error that only another
 group's data would provoke is found by the whole-file run (`obsc compile --revalidate-all`, the nightly
 job), not here.
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,13 +52,15 @@ from yaml.events import (
     StreamStartEvent,
 )
 
-from compiler.toolcheck.promql_reads import metric_names
+from compiler.toolcheck.focus_needs import Live, Rule, RuleId, Seeds, asserted, closure, producers_of
+from compiler.toolcheck.promql_reads import metric_names, producing
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _ALERT_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
 _QUERY_IN_TEMPLATE = re.compile(r"\{\{.*\bquery\b", re.S)  # a template that runs PromQL of its own
 _NO_TAG = (None, "!")  # no tag, or the non-specific one
+_PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 class _Unsure(Exception):
@@ -85,13 +92,21 @@ def focus_family(
             if suite.loads(os.path.dirname(test)) != [os.path.normpath(r) for r in rule_files]:
                 raise _Unsure  # the YAML names other files than the line reader found
         by_id = {(f, r.group, r.index): r for f, rule_file in enumerate(rules) for r in rule_file.rules}
-        producers = _producers(by_id)
-        read = [[_closure(by_id, producers, seeds) for seeds in suite.seeds] for suite in suites]
+        producers = producers_of(by_id)
+        live = Live(by_id)
+        alive = [[live(seeds.inputs) for seeds in suite.seeds] for suite in suites]
+        read = [
+            [closure(by_id, producers, seeds) & can for seeds, can in zip(suite.seeds, cans, strict=True)]
+            for suite, cans in zip(suites, alive, strict=True)
+        ]
         unread = set(by_id).difference(*(kept for groups in read for kept in groups))
         # A rule no group reads is evaluated in every group, with everything it reads in turn: as in the
         # whole file, or it would see other inputs than there (found by test_promtool_focus_property.py).
-        everywhere = _closure(by_id, producers, _Seeds(frozenset(), frozenset()), unread)
-        wanted = [[kept | everywhere for kept in groups] for groups in read]
+        everywhere = closure(by_id, producers, Seeds(frozenset(), frozenset(), frozenset()), unread)
+        wanted = [
+            [kept | (everywhere & can) | asserted(by_id, seeds) for kept, seeds, can in zip(*pairs, strict=True)]
+            for pairs in zip(read, (suite.seeds for suite in suites), alive, strict=True)
+        ]
     except _Unsure:
         return None
     try:
@@ -105,11 +120,11 @@ def _write_family(
     suites: list[_TestFile],
     rules: list[_RuleFile],
     rule_files: Sequence[str],
-    wanted: list[list[set[_RuleId]]],
+    wanted: list[list[set[RuleId]]],
     out_dir: str,
     prefix: str,
 ) -> list[Focused]:
-    written: dict[frozenset[_RuleId], list[str]] = {}
+    written: dict[frozenset[RuleId], list[str]] = {}
     out: list[Focused] = []
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
@@ -202,24 +217,15 @@ class _Events:
         return self.events[at : self.end[at] + 1]
 
 
-@dataclass(frozen=True)
-class _Rule:
-    group: int
-    index: int
-    alert: str | None  # None for a recording rule
-    produces: tuple[str, ...]
-    reads: frozenset[str] | None  # None: any series
-
-
 class _RuleFile:
-    def __init__(self, doc: _Events, groups: list[tuple[int, list[int]]], rules: list[_Rule]) -> None:
+    def __init__(self, doc: _Events, groups: list[tuple[int, list[int]]], rules: list[Rule]) -> None:
         self.doc, self.groups, self.rules = doc, groups, rules
 
     @classmethod
     def read(cls, path: str) -> _RuleFile:
         doc = _Events(_read_text(path))
         groups: list[tuple[int, list[int]]] = []  # (where the `rules` sequence starts, where each rule starts)
-        rules: list[_Rule] = []
+        rules: list[Rule] = []
         top = doc.pairs(doc.root)
         if "groups" not in top:
             raise _Unsure
@@ -246,21 +252,22 @@ class _RuleFile:
         return out
 
 
-def _rule(doc: _Events, group: int, index: int, at: int) -> _Rule:
+def _rule(doc: _Events, group: int, index: int, at: int) -> Rule:
     fields = doc.pairs(at)
     if ("alert" in fields) == ("record" in fields) or "expr" not in fields:
         raise _Unsure  # promtool's own check reports such a rule
-    reads = metric_names(doc.text(fields["expr"]))
+    expr = doc.text(fields["expr"])
+    reads = metric_names(expr)
     if "alert" in fields:
         templates = [v for key in ("labels", "annotations") if key in fields for v in doc.scalars(fields[key])]
         if any(_QUERY_IN_TEMPLATE.search(t) for t in templates):
             reads = None
-        return _Rule(group, index, doc.text(fields["alert"]), _ALERT_SERIES, reads)
-    return _Rule(group, index, None, (doc.text(fields["record"]),), reads)
+        return Rule(group, index, doc.text(fields["alert"]), _ALERT_SERIES, reads, producing(expr))
+    return Rule(group, index, None, (doc.text(fields["record"]),), reads, producing(expr))
 
 
 class _TestFile:
-    def __init__(self, doc: _Events, top: dict[str, int], groups: list[int], seeds: list[_Seeds]) -> None:
+    def __init__(self, doc: _Events, top: dict[str, int], groups: list[int], seeds: list[Seeds]) -> None:
         self.doc, self.top, self.groups, self.seeds = doc, top, groups, seeds
 
     @classmethod
@@ -297,13 +304,7 @@ class _TestFile:
         return out
 
 
-@dataclass(frozen=True)
-class _Seeds:
-    alerts: frozenset[str]
-    reads: frozenset[str] | None  # what its promql_expr_tests read; None: any series
-
-
-def _seeds(doc: _Events, at: int) -> _Seeds:
+def _seeds(doc: _Events, at: int) -> Seeds:
     fields = doc.pairs(at)
     alerts = {doc.text(doc.pairs(c)["alertname"]) for c in _cases(doc, fields, "alert_rule_test", "alertname")}
     reads: set[str] | None = set()
@@ -313,7 +314,22 @@ def _seeds(doc: _Events, at: int) -> _Seeds:
             reads = None
         else:
             reads |= found
-    return _Seeds(frozenset(alerts), None if reads is None else frozenset(reads))
+    return Seeds(frozenset(alerts), None if reads is None else frozenset(reads), _inputs(doc, fields))
+
+
+def _inputs(doc: _Events, fields: dict[str, int]) -> frozenset[str] | None:
+    """The metric names a test group's input series are written under; None when one is not plain."""
+    names: set[str] = set()
+    for at in doc.items(fields["input_series"]) if "input_series" in fields else ():
+        series = doc.pairs(at).get("series")
+        if series is None:
+            return None
+        text = doc.text(series)
+        name = text.split("{", 1)[0].strip()
+        if "__name__" in text or not _PLAIN_NAME.fullmatch(name):
+            return None  # `{__name__="x"}`, or not a series promtool would read: prune nothing
+        names.add(name)
+    return frozenset(names)
 
 
 def _cases(doc: _Events, fields: dict[str, int], key: str, needs: str) -> list[int]:
@@ -323,41 +339,6 @@ def _cases(doc: _Events, fields: dict[str, int], key: str, needs: str) -> list[i
     if any(needs not in doc.pairs(c) for c in cases):
         raise _Unsure
     return cases
-
-
-# ---------------------------------------------------------------- what a group needs
-
-_RuleId = tuple[int, int, int]  # (rule file, group, index)
-
-
-def _producers(by_id: dict[_RuleId, _Rule]) -> dict[str, list[_RuleId]]:
-    out: dict[str, list[_RuleId]] = {}
-    for rule_id, rule in by_id.items():
-        for name in rule.produces:
-            out.setdefault(name, []).append(rule_id)
-    return out
-
-
-def _closure(
-    by_id: dict[_RuleId, _Rule], producers: dict[str, list[_RuleId]], seeds: _Seeds, rules: Iterable[_RuleId] = ()
-) -> set[_RuleId]:
-    """The rules a group with these seeds (and these `rules`) can read, directly or through recorded series."""
-    if seeds.reads is None:
-        return set(by_id)
-    todo = [rule_id for rule_id, rule in by_id.items() if rule.alert in seeds.alerts]
-    todo += [rule_id for name in seeds.reads for rule_id in producers.get(name, ())]
-    todo += rules
-    kept: set[_RuleId] = set()
-    while todo:
-        rule_id = todo.pop()
-        if rule_id in kept:
-            continue
-        kept.add(rule_id)
-        reads = by_id[rule_id].reads
-        if reads is None:
-            return set(by_id)
-        todo += [other for name in reads for other in producers.get(name, ())]
-    return kept
 
 
 # ---------------------------------------------------------------- files
