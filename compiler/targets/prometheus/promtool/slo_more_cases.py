@@ -1,5 +1,5 @@
 """Test cases for the SLO alerts that need inputs changing over time or raw series: SLODataMissing
-(the SLI's series against `up`) and the hand-over from one page or ticket pair to the other (keep_firing_for).
+(the SLI's series against `up`), and the hand-over cases (slo_handover_cases.py) placed after them.
 
 These cases are never merged with the others: they feed raw counters and `up`, which the recording
 rules and ServiceDown of the merged groups also read. The data-missing scenarios run in turn in one
@@ -9,25 +9,18 @@ group (chain.py); the hand-overs of different SLOs share another.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import NamedTuple
 
-from compiler import conventions as names
-from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers, recovery_windows
 from compiler.model.promql_check import groups_with, yields_with
 from compiler.model.queries import may_stray
-from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
-from compiler.model.types import BurnWindow, Service, SliKind, Slo, Tier
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
     Firing,
     InputSeries,
-    fires_at,
     firing,
     hold_times,
-    off_ties,
     side_by_side,
     steps_after,
 )
@@ -36,12 +29,10 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
 from compiler.targets.prometheus.promtool.series import constant, exposed_le, satisfy
-from compiler.targets.prometheus.promtool.slo_state import counted
+from compiler.targets.prometheus.promtool.slo_handover_cases import handover_case
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.slo import window_labels
 from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe
 
-_DIGITS = Decimal("1e-15")
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
 
@@ -278,140 +269,6 @@ def _missing(
         return True
     has_bucket = any(metric.endswith("_bucket") for metric, _ in fed or ())
     return slo.sli.kind is SliKind.LATENCY and bool(fed) and not has_bucket and per_step > 0
-
-
-def _tier_pairs(rules: list[Rule], tier: Tier) -> list[tuple[Rule, BurnWindow]]:
-    pairs = [
-        (r, r.source.window)
-        for r in rules
-        if r.source is not None and r.source.window is not None and r.source.tier is tier
-    ]
-    return sorted(pairs, key=lambda p: p[1].long_seconds)
-
-
-def _runs(*runs: tuple[Decimal, int]) -> str:
-    """Input values: each (value, samples) run in turn."""
-    return " ".join(constant(value, samples - 1) for value, samples in runs if samples > 0)
-
-
-def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier: Tier = Tier.WARNING) -> Case | None:
-    """Both long windows of the tier's two fastest pairs burn; the faster pair's short window stops as the slower
-    one's starts: the tier stays firing across the hand-over (the faster pair's keep_firing_for covers the slower
-    one's `for`). Then back, where the slower pair keeps firing too: its short window stops as the faster one's
-    starts again, and the slower pair stays up until the faster one fires."""
-    pairs = _tier_pairs(rules, tier)
-    if len(pairs) < 2:
-        return None
-    (first, a), (second, b) = pairs[0], pairs[1]
-    tiers = recording_tiers()
-    if a.short_seconds == b.short_seconds or any(tiers.is_coarse(w.short_seconds) for w in (a, b)):
-        return None
-    if {a.short_seconds, b.short_seconds} & {a.long_seconds, b.long_seconds}:
-        return None  # one window both stops (or starts) and burns throughout: no such hand-over exists
-    if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
-        return None
-    back_too = bool(second.keep_firing_seconds) and second.keep_firing_seconds >= first.for_seconds
-    high = off_ties(max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(
-        _DIGITS
-    )
-    if high >= 1:
-        return None
-    total = Decimal(1)
-    while slo.min_bad_events and high * total * min(a.long_seconds, b.long_seconds) < 2 * slo.min_bad_events:
-        total *= 2
-    # A time-slice, freshness or error-ratio SLI records its totals from its errors (`0 * bad + 1`): feeding
-    # them too gave promtool two samples of one series ("duplicate sample for timestamp").
-    derived = slo.sli.kind in UNCOUNTED_KINDS
-    start = steps_after(max(a.for_seconds, step), step)  # the first pair fires here
-    switch = start + step  # the first pair's short window stops, the second's starts
-    taken_at = switch + max(step, steps_after(second.for_seconds, step))  # the second pair fires by then
-    back = taken_at + step  # the second pair's short window stops, the first's starts again
-    returned_at = back + max(step, steps_after(first.for_seconds, step))  # the first pair fires again by then
-    after, end = switch // step, (returned_at if back_too else taken_at) // step
-    bad = (high * total).normalize()
-    group = sample_group(slo)
-
-    def window_series(seconds: int, values: str) -> list[InputSeries]:
-        labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
-        errors = InputSeries(names.sli_errors_rate(format_duration(seconds)), labels, values)
-        if derived:
-            return [errors]
-        return [errors, InputSeries(names.sli_total_rate(format_duration(seconds)), labels, constant(total, end))]
-
-    # samples at 0, step, ... : the first pair's short window burns before `switch` (and from `back`), the
-    # second's from `switch` (until `back`)
-    # a time slice's windows record their share of bad slices, its guard their count (`total` slices a second)
-    shown = high if slo.sli.kind in SLICE_KINDS else bad
-    burning, zero = constant(shown, end), Decimal(0)
-    middle, last = back // step - after, end + 1 - back // step
-    first_short = (
-        _runs((shown, after), (zero, middle), (shown, last))
-        if back_too
-        else _runs((shown, after), (zero, end + 1 - after))
-    )
-    second_short = (
-        _runs((zero, after), (shown, middle), (zero, last))
-        if back_too
-        else _runs((zero, after), (shown, end + 1 - after))
-    )
-    inputs = [*window_series(a.short_seconds, first_short), *window_series(b.short_seconds, second_short)]
-    for w in (a, b):
-        if not tiers.is_coarse(w.long_seconds):
-            inputs += window_series(w.long_seconds, burning)
-    if any(tiers.is_coarse(w.long_seconds) for w in (a, b)):
-        labels = tuple(sorted({**window_labels(service, slo, "5m"), **group}.items()))
-        inputs.append(InputSeries(names.SLI_ERRORS_COARSE, labels, burning))
-        if not derived:
-            inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
-    for seconds in counted(slo):
-        labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
-        count = constant((bad * seconds).normalize(), end)
-        inputs.append(InputSeries(names.sli_bad_slices(format_duration(seconds)), labels, count))
-    value = float(decimal_text(bad)) / float(decimal_text(total))
-    coarse_fed = any(tiers.is_coarse(w.long_seconds) for w in (a, b))
-    returning = back // step if back_too else end + 1
-
-    def fed(seconds: int) -> bool:
-        """Whether a window has a ratio: fed with events (at `high`, or 0 for the two short windows)."""
-        in_coarse = tiers.is_coarse(seconds) and coarse_fed
-        return seconds in (a.short_seconds, b.short_seconds, a.long_seconds, b.long_seconds) or in_coarse
-
-    def burns(seconds: int) -> list[bool]:
-        """Whether a window is at `high` at each step (else 0, or not fed at all)."""
-        if seconds == a.short_seconds:
-            return [i < after or i >= returning for i in range(end + 1)]
-        if seconds == b.short_seconds:
-            return [after <= i < returning for i in range(end + 1)]
-        return [fed(seconds)] * (end + 1)
-
-    def short_holds(w: BurnWindow) -> list[bool]:
-        """A pair's short window over the line, or without a ratio (no events) and the newest window that has
-        one, of its steps and its long window, burning (see slo.py)."""
-        if fed(w.short_seconds):
-            return burns(w.short_seconds)
-        newest = next((s for s in recovery_windows(recorded_windows(slo), w) if fed(s)), w.long_seconds)
-        return burns(newest) if fed(newest) else [False] * (end + 1)
-
-    # Every pair of the tier, not only these two: a third one may read windows this case burns (its short window
-    # one of their long ones). Each fires from its own condition, `for` and (derived) keep_firing_for; promtool
-    # evaluates every group at every step, so the group a rule lives in does not matter.
-    states: list[tuple[Firing, list[bool]]] = []
-    for rule, w in pairs:
-        line = float(w.factor_text(slo.period_seconds)) * float(decimal_text(slo.error_budget))
-        if abs(value - line) <= 1e-9 * line:
-            return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
-        guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
-        over = value > line and guarded
-        holds = [over and x and y for x, y in zip(burns(w.long_seconds), short_holds(w), strict=True)]
-        fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
-        states.append((firing(rule, value, group=group), fires))
-    times = (start, switch, taken_at, back, returned_at) if back_too else (start, switch, taken_at)
-    checks = [AlertCheck(at, first.alert, tuple(f for f, fires in states if fires[at // step])) for at in times]
-    word = "page" if tier is Tier.CRITICAL else "ticket"
-    title = f"{slo.name}: a {word} over {a.long}/{a.short} hands over to {b.long}/{b.short} without a gap"
-    if back_too:
-        title += " and back"
-    return Case(title, step, tuple(inputs), tuple(checks))
 
 
 def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequence[Case] = ()) -> list[Case]:
