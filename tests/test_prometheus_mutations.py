@@ -335,3 +335,21 @@ def test_the_default_sample_mutates_every_rule_comparison_and_kind() -> None:
         assert {(m.rule_index, _site(m)) for m in kept if "comparison" in m.what} == {
             (m.rule_index, _site(m)) for m in found if "comparison" in m.what
         }
+
+
+def test_dropping_the_unlabelled_total_probe_is_killed() -> None:
+    """checkout's payments SLO ({good, total} over one counter): SLODataMissing without its count of total series
+    lacking the good selector's `result` label must fail a generated test (the sample may pick another of the
+    rule's dropped operands)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = compiled()["checkout"]
+    probe = [
+        m
+        for m in mutants("checkout", files["rules"])
+        if m.alert == "SLODataMissing" and m.what.startswith("dropped 'or count(rate(payment_attempts_total{")
+    ]
+    assert len(probe) == 1 and 'result=""' in probe[0].what, [m.what for m in probe]
+    parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        base, chosen = write_mutant(Path(tmp), 0, probe[0], parsed, files)
+        assert killed_as_validation_runs(promtool, base, "checkout", chosen)

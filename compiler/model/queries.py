@@ -12,6 +12,7 @@ from decimal import Decimal
 from compiler.model import slice_queries
 from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, expand
+from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 
@@ -179,6 +180,53 @@ def stray_outcome(service: Service, sli: Sli, window: str, by: tuple[str, ...]) 
         assert part is not None and sli.total is not None
         outcome, total = rate(part, window, by=", ".join(by)), rate(sli.total, window, by=", ".join(by))
     return f"{outcome} unless on ({', '.join(by)}) {total}"
+
+
+def unlabelled_labels(sli: Sli) -> tuple[str, ...]:
+    """Labels whose absence puts a total-events series outside a ratio SLI's good selector of the same metric:
+    one instance writing `status="ok"` for `result="ok"` (or `code` for `grpc_code`) is counted in the total and
+    never as good, so a healthy instance burns the budget. A label is one when a series without it (Prometheus
+    reads it as "") fails a good matcher and passes every total matcher on it; a pattern the RE2 checker
+    refuses claims nothing. () for another metric, or only matchers an absent label passes (`=~".*"`, `!="x"`).
+
+    The errors side is not probed: a total series outside the errors selector is a success, and OpenTelemetry
+    writes attributes such as `error.type` on failures alone, so a series without that label is the normal case
+    (a probe there would page every correct fleet)."""
+    if sli.kind is not SliKind.RATIO or sli.good is None or sli.total is None:
+        return ()
+    good, total = sli.good.selector, sli.total.selector
+    if good is None or total is None or good.metric != total.metric:
+        return ()
+    return tuple(
+        sorted(
+            {
+                m.label
+                for m in good.matchers
+                if _absent_passes(m) is False
+                and all(_absent_passes(t) is True for t in total.matchers if t.label == m.label)
+            }
+        )
+    )
+
+
+def unlabelled_total(sli: Sli, window: str) -> str | None:
+    """Total-events series with traffic over `window` without a label of `unlabelled_labels` (each one apart,
+    joined by `or`); None when there is none."""
+    total = sli.total.selector if sli.total is not None else None
+    labels = unlabelled_labels(sli)
+    if total is None or not labels:
+        return None
+    probes = [f"rate({total.render(extra=(Matcher(label, '=', ''),))}[{window}]) > 0" for label in labels]
+    return " or ".join(probes)
+
+
+def _absent_passes(matcher: Matcher) -> bool | None:
+    """Whether a series without the matcher's label passes it (Prometheus reads a missing label as ""); None
+    for a pattern the RE2 checker refuses."""
+    if matcher.op in ("=", "!="):
+        return (matcher.value == "") is (matcher.op == "=")
+    matched = full_match(matcher.value, "")
+    return None if matched is None else matched is (matcher.op == "=~")
 
 
 def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:

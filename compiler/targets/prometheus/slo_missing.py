@@ -25,14 +25,19 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
-    A grouped ratio or raw SLI whose good or bad events fall in a group no total has (see stray_probe) has
-    data in no group: it fires SLO-wide too."""
+    A ratio SLI's total-events series with traffic and without a label its good selector requires (see
+    queries.unlabelled_labels) is never good: it fires SLO-wide. A grouped ratio or raw SLI whose good or bad
+    events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too."""
     sli = slo.sli
     lines = ["(", f"  absent({sli_presence(service, slo)})"]
     if sli.kind is SliKind.LATENCY:
         lines += ["  or", f"  count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})"]
     if queries.may_stray(sli, slo.by):
         lines += ["  or", f"  count({queries.stray_outcome(service, sli, PROBE_WINDOW, slo.by)})"]
+    if (unlabelled := queries.unlabelled_total(sli, PROBE_WINDOW)) is not None:
+        # SLO-wide, as the stray count: one instance writing another label name is one cause, however many
+        # groups its series fall in (the runbook's query lists them, with their groups)
+        lines += ["  or", f"  count({unlabelled})"]
     lines.append(")")
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
@@ -58,6 +63,12 @@ def stray_probe(service: Service, slo: Slo) -> tuple[str, str] | None:
     assert part is not None and total is not None
     groups = ", ".join(slo.by)
     return queries.rate(part, PROBE_WINDOW, by=groups), queries.rate(total, PROBE_WINDOW, by=groups)
+
+
+def unlabelled_probe(slo: Slo) -> str | None:
+    """The total-events series with traffic and without a label the good selector requires, over the probe
+    window (queries.unlabelled_total); the generated tests predict that branch from it."""
+    return queries.unlabelled_total(slo.sli, PROBE_WINDOW)
 
 
 def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
@@ -99,7 +110,21 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             f"counter lacks the label, or a relabelling rewrites it): their events count for no {groups}, and every "
             f"{groups} reads no failures. Until the SLI is back, this SLO cannot page. The runbook's query lists them."
         )
+    if labels := queries.unlabelled_labels(sli):
+        description += " " + unlabelled_text(sli, labels)
     return summary, description
+
+
+def unlabelled_text(sli: Sli, labels: tuple[str, ...]) -> str:
+    """What the unlabelled-total branch of the alert means, in words (the alert and its runbook say it)."""
+    assert sli.total is not None and sli.total.selector is not None
+    named = " or ".join(f"`{label}`" for label in labels)
+    return (
+        f"It also fires when a `{sli.total.selector.metric}` series with traffic has no {named} label, which the "
+        f"good-events selector tests: an instance writing another label name (`status=` for `result=`, `code=` "
+        f"for `grpc_code=`: a new version, a sidecar) is counted in the total and never as good, so even a healthy "
+        f"instance burns the budget and can page. Fix the exporter or the selector; the runbook's query lists them."
+    )
 
 
 def _outcome_text(sli: Sli) -> str:

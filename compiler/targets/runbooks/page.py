@@ -116,6 +116,17 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             queries.stray_outcome(service, alert.slo.sli, "5m", alert.slo.by),
             "```",
         ]
+    if unlabelled := queries.unlabelled_total(alert.slo.sli, "5m"):
+        labels = " or ".join(f"`{label}`" for label in queries.unlabelled_labels(alert.slo.sli))
+        lines += [
+            f"- Which total-events series have traffic but no {labels} label, which the good-events selector "
+            "tests (an instance writing another label name: `status=` for `result=`, `code=` for `grpc_code=`)? "
+            "The SLI counts their requests in the total and never as good: a healthy instance burns the budget.",
+            "",
+            "```promql",
+            unlabelled,
+            "```",
+        ]
     lines += ["", "## Mitigation", ""]
     lines += ["- Fix the spec's metric names or the exporter; _write down what worked here_."]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,10 @@ Every step of that timeline costs promtool an evaluation of every rule of the fi
 are left out where they prove nothing:
 
 - A stretch of its own for the scenarios the leading raw-counter case can host (missing_hosts.py).
+- The reset step after a scenario that ends with nothing firing, or before one with its targets down
+  (every alert is gated on `up`). Not otherwise, even when the next scenario does not fire what the last
+  one did: at its first step its counters have one sample, no rate, so every SLO's `absent` holds and an
+  alert still firing stays up into its first check.
 - The reset step between two scenarios when alerts firing at the end of one also fire in the next: an
   alert that fires at the end of every scenario with targets up is missing whatever is fed (its SLI's
   series are never among them), so its condition holds at the next scenario's first step too and it
@@ -43,8 +47,8 @@ def timeline(
     for i, case in enumerate(cases[1:], start=1):
         before = last_fired(out[-1]) if i > lead else {}
         ended, now = set(before), set(last_fired(case))
-        if not ended & now:
-            fresh.append(True)  # nothing firing at the end holds here: every alert starts from nothing
+        if not ended or _targets_down(case):
+            fresh.append(True)  # nothing firing at the end, or nothing can hold here: every alert starts from nothing
         elif not keep_firing and ended <= steady and ended <= now:
             fresh.append(True)
             case = _carrying(case, [(k[0], before[k]) for k in sorted(ended)])
@@ -52,6 +56,12 @@ def timeline(
             fresh.append(False)
         out.append(case)
     return chain(out, step, window, keep_firing, fresh)
+
+
+def _targets_down(case: Case) -> bool:
+    """Whether a scenario feeds `up` at 0 only (constant(0, n): `0+0xn`), so that no alert holds in it."""
+    up = [s.values for s in case.series if s.name == "up"]
+    return bool(up) and all(v.startswith("0+0x") and " " not in v for v in up)
 
 
 def _carrying(case: Case, kept: Sequence[tuple[str, Firing]]) -> Case:

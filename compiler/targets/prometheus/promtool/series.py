@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from compiler.model.promql import Matcher
 from compiler.model.promql_regex import full_match
+from compiler.model.queries import unlabelled_labels
+from compiler.model.types import Sli
 from compiler.model.units import decimal_text
 
 _FILLER = "obsc"  # a label value no real matcher is likely to want
@@ -82,6 +84,12 @@ def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:
             values.extend(_regex_candidates(m.value))
     values.append(_FILLER)
     return list(dict.fromkeys(values))
+
+
+def labelled(sli: Sli) -> tuple[Matcher, ...]:
+    """`label!=""` for each label a total-events series must carry for a ratio SLI's good selector to see it
+    (queries.unlabelled_labels): synthetic total series have it, else SLODataMissing fires for them."""
+    return tuple(Matcher(label, "!=", "") for label in unlabelled_labels(sli))
 
 
 def satisfy(required: Sequence[Matcher], avoid: Sequence[Matcher] = ()) -> dict[str, str] | None:

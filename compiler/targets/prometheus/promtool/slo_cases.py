@@ -28,7 +28,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.lanes import side_lanes
-from compiler.targets.prometheus.promtool.series import Phase, counter_values, exposed_le, satisfy
+from compiler.targets.prometheus.promtool.series import Phase, counter_values, exposed_le, labelled, satisfy
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
 from compiler.targets.prometheus.promtool.unscraped import padded
@@ -160,7 +160,9 @@ def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], s
     total = sli.total.selector
     if part.selector.metric == total.metric:
         inside = satisfy((*part.selector.matchers, *total.matchers))
-        outside = satisfy(total.matchers, avoid=part.selector.matchers)
+        # The events outside a good selector carry its label with a value it refuses (result="error"): a total
+        # series without it is what SLODataMissing reports (an instance writing another label name).
+        outside = satisfy((*total.matchers, *labelled(sli)), avoid=part.selector.matchers)
         if inside is None or outside is None or set(slo.by) & {*inside, *outside}:
             return None
         group = sample_group(slo)

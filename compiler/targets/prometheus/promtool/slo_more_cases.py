@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from compiler.model.promql import Matcher
 from compiler.model.promql_check import groups_with, yields_with
-from compiler.model.queries import may_stray
+from compiler.model.queries import may_stray, unlabelled_labels
 from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
@@ -28,10 +29,10 @@ from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
-from compiler.targets.prometheus.promtool.series import constant, exposed_le, satisfy
+from compiler.targets.prometheus.promtool.series import constant, exposed_le, labelled, satisfy
 from compiler.targets.prometheus.promtool.slo_handover_cases import handover_case
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe
+from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe, unlabelled_probe
 
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
@@ -69,7 +70,7 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
             out.append((sel.metric + "_bucket", {**labels, "le": exposed_le(sli.threshold_le)}))
         return out
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
-        labels = satisfy(sli.total.selector.matchers)
+        labels = satisfy((*sli.total.selector.matchers, *labelled(sli)))
         return None if labels is None else [(sli.total.selector.metric, {**labels, **sample_group(slo)})]
     if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
         labels = satisfy(sli.gauge.selector.matchers)
@@ -129,6 +130,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             and (
                 _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
                 or _stray(stray_probes.get(r.source.slo.name), r.source.slo.by, every, strays)
+                or _unlabelled(unlabelled_probes.get(r.source.slo.name), per_step, every, yields)
             )
         ]
         checks = tuple(
@@ -179,6 +181,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             groups.setdefault(metric, {}).update(sample_group(slo))
     full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
+    unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
     cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
     if service.targets:
@@ -209,6 +212,10 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if ungrouped:
         title = "a grouped SLI's good or bad events without its group labels count for no group: data missing"
         cases.append(case(title, {**full, **ungrouped}, 1, 1))
+    unlabelled = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := _unlabelled_total(s))}
+    if unlabelled:
+        title = "a total-events series with traffic without the label the good selector tests: data missing"
+        cases.append(case(title, {**full, **unlabelled}, 1, 1))
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
 
 
@@ -228,6 +235,35 @@ def _ungrouped_outcome(slo: Slo) -> list[tuple[str, dict[str, str]]]:
         return []
     labels = satisfy(part.selector.matchers)
     return [] if labels is None or set(labels) & set(slo.by) else [(part.selector.metric, labels)]
+
+
+def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
+    """A total-events series of a ratio SLI without the first label its good selector tests
+    (slo_missing.unlabelled_probe: an instance writing another label name); [] when there is none or obsc
+    cannot write its series."""
+    labels = unlabelled_labels(slo.sli)
+    total = slo.sli.total.selector if slo.sli.total is not None else None
+    if not labels or total is None:
+        return []
+    found = satisfy((*total.matchers, Matcher(labels[0], "=", "")))
+    return [] if found is None else [(total.metric, {**found, **sample_group(slo)})]
+
+
+def _unlabelled(
+    probe: str | None,
+    per_step: int,
+    every: tuple[SeriesKey, ...],
+    yields: dict[tuple[str, tuple[SeriesKey, ...]], bool],
+) -> bool:
+    """Whether a total-events series without a label the good selector tests (`probe`:
+    slo_missing.unlabelled_probe) has traffic among `every` series of a scenario (counters rising by
+    `per_step`): SLODataMissing's count of them holds."""
+    if probe is None or per_step <= 0:
+        return False
+    key = (probe, every)
+    if key not in yields:
+        yields[key] = yields_with(probe, [(name, dict(labels)) for name, labels in every])
+    return yields[key]
 
 
 def _stray(

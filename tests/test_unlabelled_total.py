@@ -1,0 +1,139 @@
+"""A ratio SLI's total-events series without the label its good selector tests (one instance writing
+`status="ok"` for `result="ok"`, or `code=` for `grpc_code=`) is counted in the total and never as good: a
+healthy pod burns the budget. SLODataMissing says so; promtool runs the compiled rules on hand-chosen series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from compiler.model.promql import Matcher
+from tests.test_sli_semantics import ROUTING, _firing, _promtool, _rules, _value
+
+SPEC = """apiVersion: obsc/v1
+service: px
+team: core
+selector: {job: px}
+metrics: {requests: http_requests_total, good: 'http_requests_total{result="ok"}'}
+slos: [{name: availability, objective: 99, sli: {good: good, total: requests}}]
+alerts: {traffic_anomaly: false}
+"""
+
+
+def _pods(series: dict[str, str]) -> dict[str, str]:
+    """Two pods' `up` and their request counters (instance → labels of a counter: values)."""
+    return {**series, 'up{job="px",instance="p1"}': "1x180", 'up{job="px",instance="p2"}': "1x180"}
+
+
+def test_a_pod_writing_another_label_name_fires_data_missing_after_its_for(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "px", SPEC)
+    # p2, a new version, writes status="ok" for result="ok": healthy, but never good for the SLI
+    renamed = _pods(
+        {
+            'http_requests_total{job="px",instance="p1",result="ok"}': "0+60x180",
+            'http_requests_total{job="px",instance="p2",status="ok"}': "0+60x180",
+        }
+    )
+    missing = names.SLO_DATA_MISSING
+    checks = [_firing(missing, "9m", 0), _firing(missing, "15m", 1), _firing(missing, "60m", 1)]
+    assert _promtool(tmp_path, rules, "px", renamed, checks) == ""
+    # every pod writing the good label: data, quiet
+    right = _pods({f'http_requests_total{{job="px",instance="{p}",result="ok"}}': "0+60x180" for p in ("p1", "p2")})
+    assert _promtool(tmp_path, rules, "px", right, [_firing(missing, "60m", 0)]) == ""
+    # p2 writing the label with a value that is not good fails for real: the burn alerts own it, not this alert
+    failing = _pods(
+        {
+            'http_requests_total{job="px",instance="p1",result="ok"}': "0+60x180",
+            'http_requests_total{job="px",instance="p2",result="error"}': "0+60x180",
+        }
+    )
+    ratio = 'slo:sli_error:ratio_rate5m{service="px",slo="availability",window="5m"}'
+    checks = [_firing(missing, "60m", 0), _value(ratio, "30m", ratio, 0.5), _firing(names.SLO_BURN_FAST, "30m", 2)]
+    assert _promtool(tmp_path, rules, "px", failing, checks) == ""
+    # an idle pod exporting the wrong name at 0 burns nothing: quiet
+    idle = _pods(
+        {
+            'http_requests_total{job="px",instance="p1",result="ok"}': "0+60x180",
+            'http_requests_total{job="px",instance="p2",status="ok"}': "0x180",
+        }
+    )
+    assert _promtool(tmp_path, rules, "px", idle, [_firing(missing, "60m", 0)]) == ""
+
+
+def _data_missing(tmp_path: Path, good: str, total: str = "http_requests_total", by: str = "") -> str:
+    spec = SPEC.replace("""'http_requests_total{result="ok"}'""", f"'{good}'").replace(
+        "requests: http_requests_total", f"requests: '{total}'"
+    )
+    if by:
+        spec = spec.replace("objective: 99,", f"objective: 99, by: [{by}],")
+    (tmp_path / "px.yaml").write_text(spec + ROUTING)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("px"))
+    rules = [r for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
+    return str(next(r["expr"] for r in rules if r.get("alert") == names.SLO_DATA_MISSING))
+
+
+@pytest.mark.parametrize(
+    ("good", "total", "probed"),
+    [
+        ('http_requests_total{result="ok"}', "http_requests_total", ("result",)),
+        ('http_requests_total{code=~"2..|3.."}', "http_requests_total", ("code",)),  # absent fails the pattern
+        ('http_requests_total{code=~"2..|"}', "http_requests_total", ()),  # absent passes: a series without it is good
+        ('http_requests_total{code=~".*"}', "http_requests_total", ()),
+        ('http_requests_total{code!="500"}', "http_requests_total", ()),
+        ('http_requests_total{result="ok"}', 'http_requests_total{result!=""}', ()),  # not in the total either
+        ('http_requests_total{result="ok"}', 'http_requests_total{result!="cancelled"}', ("result",)),
+        ('http_requests_total{result="ok",code="200"}', "http_requests_total", ("code", "result")),
+        ('http_successes_total{result="ok"}', "http_requests_total", ()),  # another metric: out of scope
+    ],
+)
+def test_the_probe_asks_for_the_labels_an_absent_value_fails(
+    tmp_path: Path, good: str, total: str, probed: tuple[str, ...]
+) -> None:
+    expr = _data_missing(tmp_path, good, total)
+    for label in ("result", "code"):
+        assert (f'{label}=""}}[5m]) > 0' in expr) is (label in probed), expr
+
+
+def test_the_errors_side_is_never_probed(tmp_path: Path) -> None:
+    # OpenTelemetry writes `error.type` on failures alone: a total series without it is a success
+    spec = SPEC.replace("good: 'http_requests_total{result=\"ok\"}'", "errors: 'http_requests_total{code=~\"5..\"}'")
+    (tmp_path / "px.yaml").write_text(spec.replace("good: good", "errors: errors") + ROUTING)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("px"))
+    assert 'code=""' not in text
+
+
+def test_a_grouped_slo_counts_the_unlabelled_series_once_slo_wide(tmp_path: Path) -> None:
+    expr = _data_missing(tmp_path, 'http_requests_total{result="ok"}', by="route")
+    assert 'count(rate(http_requests_total{job="px",result=""}[5m]) > 0)' in expr
+    rules = tmp_path / "rules.yaml"
+    bundle = compile_specs([str(tmp_path)]).bundle
+    rules.write_text(next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("px")))
+    # p2 writes status= on two routes: one alert, without a route label
+    renamed = _pods(
+        {
+            'http_requests_total{job="px",instance="p1",route="/a",result="ok"}': "0+60x180",
+            'http_requests_total{job="px",instance="p2",route="/a",status="ok"}': "0+60x180",
+            'http_requests_total{job="px",instance="p2",route="/b",status="ok"}': "0+60x180",
+        }
+    )
+    checks = [
+        _firing(names.SLO_DATA_MISSING, "30m", 1),
+        _value(f'count(ALERTS{{alertname="{names.SLO_DATA_MISSING}",route=""}})', "30m", "{}", 1),
+    ]
+    assert _promtool(tmp_path, rules, "px", renamed, checks) == ""
+
+
+def test_a_pattern_re2_refuses_claims_nothing() -> None:
+    from compiler.model.queries import _absent_passes  # here: the module proves the old code wrong, not absent
+
+    assert _absent_passes(Matcher("code", "=~", "(")) is None
+    assert _absent_passes(Matcher("code", "=~", "2..")) is False
+    assert _absent_passes(Matcher("code", "!~", "2..")) is True
+    assert _absent_passes(Matcher("code", "=", "")) is True
+    assert _absent_passes(Matcher("code", "!=", "")) is False
