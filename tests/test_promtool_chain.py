@@ -13,6 +13,7 @@ import yaml
 from compiler.api import compile_specs
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries
 from compiler.targets.prometheus.promtool.chain import chain, reach, samples
+from compiler.targets.prometheus.promtool.missing_timeline import timeline
 from compiler.toolcheck import _run
 from compiler.toolcheck.promtool import GO_DEFAULTS
 from tests.bench.fleet import write_fleet
@@ -51,6 +52,24 @@ def test_chain_shifts_each_case_past_the_previous_ones_inputs_and_keep_firing() 
     # a window reaching 1h back, and a keep_firing_for of 40m: one more step each
     (longer,) = chain([first, second], 1800, 3600, keep_firing=2400)
     assert [c.at for c in longer.alerts][2:] == [7200 + 1800 + 3600, 7200 + 1800 + 3600 + 1800]
+
+
+def test_a_scenario_after_one_ending_with_alerts_firing_starts_after_a_quiet_step() -> None:
+    """At the next scenario's first step its counters have one sample, no rate: every SLO's `absent` holds, so an
+    alert firing at the last scenario's end stays up into the next one's first check, even when that scenario does
+    not fire it at its end (found with an unlabelled-total scenario after the missing-bucket one). Only a
+    scenario with its targets down (nothing holds) may follow at once."""
+    latency, payments = (Firing((("slo", "latency"),), ()),), (Firing((("slo", "payments"),), ()),)
+
+    def case(name: str, up: str, fired: tuple[Firing, ...]) -> Case:
+        series = (InputSeries("up", (("job", "x"),), up), InputSeries(name, (), "0+1x30"))
+        return Case(name, 60, series, (AlertCheck(0, "A", ()), AlertCheck(1800, "A", fired)))
+
+    first = case("no bucket", "1+0x30", latency)
+    (joined,) = timeline([first, case("unlabelled", "1+0x30", payments)], 1800, 300, 0, 0, frozenset())
+    assert [c.at for c in joined.alerts] == [0, 1800, 5400, 7200]  # 1h quiet: nothing fed, every alert resolved
+    (down,) = timeline([first, case("targets down", "0+0x30", ())], 1800, 300, 0, 0, frozenset())
+    assert [c.at for c in down.alerts] == [0, 1800, 3600, 5400]
 
 
 def _missing_groups(specs: Path) -> list[dict[str, object]]:
