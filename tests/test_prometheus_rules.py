@@ -166,12 +166,12 @@ def test_short_windows_are_raw_rates_and_long_windows_read_the_coarse_tier() -> 
     for rule in fast["rules"]:
         if rule.record.startswith(("slo:sli_errors:rate", "slo:sli_total:rate")):
             window = rule.label_dict()["window"]
-            assert f"[{window}]" in rule.expr and "rate(http_" in rule.expr  # a raw rate: no lag
+            assert f"[{window}]" in rule.expr and re.search(r"rate\((http|payment)_", rule.expr)  # a raw rate: no lag
     for rule in coarse_ratios.values():
         assert "sum_over_time(slo:sli_errors:coarse_rate5m" in rule.expr  # a ratio of sums of 5m samples
         assert "sum_over_time(slo:sli_total:coarse_rate5m" in rule.expr and "> 0)" in rule.expr
     everything = "\n".join(r.expr for g in ("slo", "key", "coarse") for r in _group(fleet, "checkout", g)["rules"])
-    assert not re.search(r"rate\(http_[a-z_]+\{[^}]*\}\[(1d|3d|30d)\]", everything), "no raw query over days"
+    assert not re.search(r"rate\((http|payment)_[a-z_]+\{[^}]*\}\[(1d|3d|30d)\]", everything), "no raw query over days"
 
 
 def test_every_ratio_is_a_ratio_of_sums_with_no_value_without_traffic() -> None:
@@ -298,7 +298,7 @@ def test_rules_per_slo() -> None:
     per_slo = Counter(
         r.label_dict()["slo"] for r in rules if "slo" in r.label_dict() and not (r.alert or "").startswith("Service")
     )
-    assert per_slo == {"availability": 34, "latency": 34}
+    assert per_slo == {"availability": 34, "latency": 34, "payments": 34}
 
 
 def test_output_is_deterministic() -> None:
