@@ -346,7 +346,7 @@ def test_dropping_the_unlabelled_total_probe_is_killed() -> None:
     probe = [
         m
         for m in mutants("checkout", files["rules"])
-        if m.alert == "SLODataMissing" and m.what.startswith("dropped 'or count(rate(payment_attempts_total{")
+        if m.alert == "SLODataMissing" and m.what.startswith("dropped 'or count((rate(payment_attempts_total{")
     ]
     assert len(probe) == 1 and 'result=""' in probe[0].what, [m.what for m in probe]
     parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}

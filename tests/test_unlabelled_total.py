@@ -64,6 +64,58 @@ def test_a_pod_writing_another_label_name_fires_data_missing_after_its_for(tmp_p
     assert _promtool(tmp_path, rules, "px", idle, [_firing(missing, "60m", 0)]) == ""
 
 
+OTEL = """apiVersion: obsc/v1
+service: px
+team: core
+selector: {job: px}
+metrics:
+  calls: {selector: http_client_request_duration_seconds_count, type: counter}
+  ok: {selector: 'http_client_request_duration_seconds_count{http_response_status_code=~"2.."}', type: counter}
+slos: [{name: upstream, objective: 99, sli: {good: ok, total: calls}}]
+alerts: {traffic_anomaly: false}
+"""
+CALLS = "http_client_request_duration_seconds_count"
+
+
+def _otel_pod(pod: str, status: str = "http_response_status_code") -> dict[str, str]:
+    """A pod's OpenTelemetry HTTP client calls: answered ones with their status code, and a timeout now and
+    then, which has no response and so no status code (`error.type` says why), as the semantic conventions
+    say."""
+    return {
+        f'{CALLS}{{job="px",instance="{pod}",http_request_method="GET",{status}="200"}}': "0+600x180",
+        f'{CALLS}{{job="px",instance="{pod}",http_request_method="GET",error_type="timeout"}}': "0+1x180",
+    }
+
+
+def test_a_correct_fleet_whose_failures_carry_no_status_code_stays_quiet(tmp_path: Path) -> None:
+    # Series without the good label beside labelled ones of the same target are failures the ratio counts,
+    # not another label name: the old probe fired on every fleet with a timeout in the last 5 minutes.
+    rules = _rules(tmp_path, "px", OTEL)
+    correct = _pods({**_otel_pod("p1"), **_otel_pod("p2")})
+    checks = [_firing(names.SLO_DATA_MISSING, "60m", 0), _firing(names.SLO_BURN_FAST, "60m", 0)]
+    assert _promtool(tmp_path, rules, "px", correct, checks) == ""
+    # ...while a pod writing `status_code=` for it (all its series without the label) still fires it
+    renamed = _pods({**_otel_pod("p1"), **_otel_pod("p2", status="status_code")})
+    assert _promtool(tmp_path, rules, "px", renamed, [_firing(names.SLO_DATA_MISSING, "60m", 1)]) == ""
+
+
+def test_the_runbook_query_lists_the_renamed_pods_series_alone(tmp_path: Path) -> None:
+    (tmp_path / "px.yaml").write_text(OTEL + ROUTING)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    page = next(a.content for a in bundle.artifacts if a.path.endswith("SLODataMissing-upstream.md"))
+    query = page.split("```promql\n")[-1].split("\n```")[0]
+    assert "unless on (job, instance)" in query, page
+    rules = _rules(tmp_path, "px", OTEL)
+    renamed = _pods({**_otel_pod("p1"), **_otel_pod("p2", status="status_code")})
+    listed = [
+        f'{{job="px",instance="p2",http_request_method="GET",{labels}}}'
+        for labels in ('error_type="timeout"', 'status_code="200"')
+    ]
+    samples = [{"labels": s, "value": v} for s, v in zip(listed, (1 / 60, 10), strict=True)]
+    check = {"expr": query, "eval_time": "30m", "exp_samples": samples}
+    assert _promtool(tmp_path, rules, "px", renamed, [check]) == ""
+
+
 def _data_missing(tmp_path: Path, good: str, total: str = "http_requests_total", by: str = "") -> str:
     spec = SPEC.replace("""'http_requests_total{result="ok"}'""", f"'{good}'").replace(
         "requests: http_requests_total", f"requests: '{total}'"
@@ -110,7 +162,7 @@ def test_the_errors_side_is_never_probed(tmp_path: Path) -> None:
 
 def test_a_grouped_slo_counts_the_unlabelled_series_once_slo_wide(tmp_path: Path) -> None:
     expr = _data_missing(tmp_path, 'http_requests_total{result="ok"}', by="route")
-    assert 'count(rate(http_requests_total{job="px",result=""}[5m]) > 0)' in expr
+    assert 'count((rate(http_requests_total{job="px",result=""}[5m]) > 0 unless on (job, instance) ' in expr
     rules = tmp_path / "rules.yaml"
     bundle = compile_specs([str(tmp_path)]).bundle
     rules.write_text(next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("px")))

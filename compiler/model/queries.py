@@ -209,14 +209,30 @@ def unlabelled_labels(sli: Sli) -> tuple[str, ...]:
     )
 
 
+# What tells one writer of a series from another: its scrape target. A pod writing another label name has
+# none of its series with the good label; a correct one may have some without it beside labelled ones.
+WRITER_LABELS = ("job", "instance")
+
+
 def unlabelled_total(sli: Sli, window: str) -> str | None:
-    """Total-events series with traffic over `window` without a label of `unlabelled_labels` (each one apart,
-    joined by `or`); None when there is none."""
+    """Total-events series with traffic over `window` without a label of `unlabelled_labels`, from a scrape
+    target (WRITER_LABELS) none of whose total series has it (each label apart, joined by `or`); None when
+    there is none.
+
+    Only whole targets: OpenTelemetry writes `http.response.status_code` only when a response was received
+    or sent, so a correct client or server also has series without it (a timeout, a refused connection,
+    with `error.type`); they are failures the ratio counts as such, not another label name. A target with
+    the label on none of its series is what an instance writing another name looks like."""
     total = sli.total.selector if sli.total is not None else None
     labels = unlabelled_labels(sli)
     if total is None or not labels:
         return None
-    probes = [f"rate({total.render(extra=(Matcher(label, '=', ''),))}[{window}]) > 0" for label in labels]
+    writers = ", ".join(WRITER_LABELS)
+    probes = [
+        f"(rate({total.render(extra=(Matcher(label, '=', ''),))}[{window}]) > 0"
+        f" unless on ({writers}) {total.render(extra=(Matcher(label, '!=', ''),))})"
+        for label in labels
+    ]
     return " or ".join(probes)
 
 

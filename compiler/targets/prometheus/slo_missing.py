@@ -26,7 +26,8 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
     A ratio SLI's total-events series with traffic and without a label its good selector requires (see
-    queries.unlabelled_labels) is never good: it fires SLO-wide. A grouped ratio or raw SLI whose good or bad
+    queries.unlabelled_labels), from a scrape target none of whose series has it, is never good: it fires
+    SLO-wide. A grouped ratio or raw SLI whose good or bad
     events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too."""
     sli = slo.sli
     lines = ["(", f"  absent({sli_presence(service, slo)})"]
@@ -120,10 +121,11 @@ def unlabelled_text(sli: Sli, labels: tuple[str, ...]) -> str:
     assert sli.total is not None and sli.total.selector is not None
     named = " or ".join(f"`{label}`" for label in labels)
     return (
-        f"It also fires when a `{sli.total.selector.metric}` series with traffic has no {named} label, which the "
-        f"good-events selector tests: an instance writing another label name (`status=` for `result=`, `code=` "
-        f"for `grpc_code=`: a new version, a sidecar) is counted in the total and never as good, so even a healthy "
-        f"instance burns the budget and can page. Fix the exporter or the selector; the runbook's query lists them."
+        f"It also fires when a scrape target writes `{sli.total.selector.metric}` series with traffic and none with "
+        f"a {named} label, which the good-events selector tests: an instance writing another label name (`status=` "
+        f"for `result=`, `code=` for `grpc_code=`: a new version, a sidecar) is counted in the total and never as "
+        f"good, so even a healthy instance burns the budget and can page. Fix the exporter or the selector; the "
+        f"runbook's query lists them."
     )
 
 

@@ -120,8 +120,9 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
         labels = " or ".join(f"`{label}`" for label in queries.unlabelled_labels(alert.slo.sli))
         lines += [
             f"- Which total-events series have traffic but no {labels} label, which the good-events selector "
-            "tests (an instance writing another label name: `status=` for `result=`, `code=` for `grpc_code=`)? "
-            "The SLI counts their requests in the total and never as good: a healthy instance burns the budget.",
+            "tests, from a target with no series that has it (an instance writing another label name: `status=` "
+            "for `result=`, `code=` for `grpc_code=`)? The SLI counts their requests in the total and never as "
+            "good: a healthy instance burns the budget.",
             "",
             "```promql",
             unlabelled,

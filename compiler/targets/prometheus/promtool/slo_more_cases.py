@@ -36,6 +36,7 @@ from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe, u
 
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
+_RENAMED = "obsc-renamed:9090"  # the scrape target of the total series written without the good label
 
 
 def _mine(rules: Sequence[Rule], slo: Slo) -> list[Rule]:
@@ -238,14 +239,14 @@ def _ungrouped_outcome(slo: Slo) -> list[tuple[str, dict[str, str]]]:
 
 
 def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
-    """A total-events series of a ratio SLI without the first label its good selector tests
-    (slo_missing.unlabelled_probe: an instance writing another label name); [] when there is none or obsc
-    cannot write its series."""
+    """A total-events series of a ratio SLI without the first label its good selector tests, from a scrape
+    target of its own (slo_missing.unlabelled_probe: an instance writing another label name; the scenario's
+    other total series carry the label); [] when there is none or obsc cannot write its series."""
     labels = unlabelled_labels(slo.sli)
     total = slo.sli.total.selector if slo.sli.total is not None else None
     if not labels or total is None:
         return []
-    found = satisfy((*total.matchers, Matcher(labels[0], "=", "")))
+    found = satisfy((*total.matchers, Matcher(labels[0], "=", ""), Matcher("instance", "=", _RENAMED)))
     return [] if found is None else [(total.metric, {**found, **sample_group(slo)})]
 
 
