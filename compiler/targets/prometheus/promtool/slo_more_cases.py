@@ -258,7 +258,9 @@ def _unlabelled(
 ) -> bool:
     """Whether a total-events series without a label the good selector tests (`probe`:
     slo_missing.unlabelled_probe) has traffic among `every` series of a scenario (counters rising by
-    `per_step`): SLODataMissing's count of them holds."""
+    `per_step`): SLODataMissing's count of them holds. yields_with reads the probe's `unless on (job,
+    instance)` as its left side: exact here, the one scenario feeding such a series gives it a target of its
+    own (_unlabelled_total)."""
     if probe is None or per_step <= 0:
         return False
     key = (probe, every)
