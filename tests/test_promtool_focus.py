@@ -227,7 +227,23 @@ def test_a_rule_the_group_data_cannot_feed_is_left_out(tmp_path: Path) -> None:
         ("histogram_quantile(0.99, sum by (le) (rate(b[5m])))", set(), False),
         ('label_replace(x, "a", "$1", "b", "(.*)")', set(), False),
         ("max_over_time((x > 0)[1h:5m])", set(), False),
-        ("topk(scalar(k), x)", {"k"}, False),
+        ('label_replace(x, "a", "$1", "b", "a)|(b")', set(), False),  # Go compiles it as ^(?:a)|(b)$
+        ("topk(3, x)", set(), False),
+        ('count_values("v", x)', set(), False),
+        ('label_join(x, "d", ",", "a", "b")', set(), False),
+        # what fails to evaluate with no series at all (a failed test in the whole file): never left out
+        ("topk(scalar(k), x)", {"k"}, True),  # k in two series: scalar(k) is NaN, which topk refuses
+        ("bottomk(NaN, x)", set(), True),
+        ("topk(1e20, x)", set(), True),  # overflows int64
+        ('count_values("a-b", x)', set(), True),  # not a label name
+        ('label_replace(x, "a-b", "", "", "")', set(), True),
+        ('label_replace(x, "a", "", "b", "(")', set(), True),  # a regex Go refuses
+        ('label_replace(x, "a", "", "b", "(?=c)")', set(), True),  # one Python's re takes
+        ('label_replace(x, "a", "", "b", "\\\\d")', set(), True),  # an escape: Go's unquoted text is not known
+        ('label_join(x, "d", ",", "a-b")', set(), True),
+        ('sum(x) or label_replace(y, "a-b", "", "", "")', set(), True),  # any part
+        ("x[5m]", set(), True),  # a range vector: "rule result is not a vector or scalar"
+        ("rate(x[5m])[10m:1m]", set(), True),
         ('{job="a"}', set(), True),  # no name: may read anything
         ("sum(rate(x[5m]", set(), True),  # the parser refuses it
         ("1", set(), True),
@@ -235,6 +251,51 @@ def test_a_rule_the_group_data_cannot_feed_is_left_out(tmp_path: Path) -> None:
 )
 def test_an_expression_is_empty_only_when_it_surely_is(expr: str, present: set[str], produces: bool) -> None:
     assert may_produce(producing(expr), frozenset(present)) is produces
+
+
+def _promtool_whole_and_focused(promtool_path: str, root: Path) -> tuple[list[str], list[list[str]]]:
+    """What `promtool test rules` says of tests/a.yaml whole and of each focused group: its failure lines,
+    without the lines that name the files (they differ)."""
+
+    def said(args: list[str], cwd: Path) -> list[str]:
+        done = subprocess.run([promtool_path, "test", "rules", *args], cwd=cwd, capture_output=True, text=True)
+        lines = [line.strip() for line in (done.stdout + done.stderr).splitlines()]
+        return [line for line in lines if line and not line.startswith("Unit Testing:")]
+
+    focused = _focus(root, ["a.yaml"])
+    assert focused is not None
+    return said(["tests/a.yaml"], root), [said([f.path], root / "f") for f in focused]
+
+
+@pytest.mark.parametrize(
+    ("expr", "error"),
+    [
+        ("x[5m]", "rule result is not a vector or scalar"),
+        ("rate(x[5m])[10m:1m]", "rule result is not a vector or scalar"),
+        ('label_replace(x, "a-b", "", "", "")', "invalid destination label name in label_replace(): a-b"),
+        ('label_replace(x, "a", "", "b", "(")', "invalid regular expression in label_replace(): ("),
+        ('label_join(x, "d", ",", "a-b")', "invalid source label name in label_join(): a-b"),
+        ('count_values("", x)', 'invalid label name ""'),
+        ("topk(scalar(k), x)", "Scalar value NaN overflows int64"),
+        ("bottomk(1e20, x)", "Scalar value 1e+20 overflows int64"),
+    ],
+)
+def test_a_rule_that_fails_without_data_fails_the_focused_group_too(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    expr: str,
+    error: str,
+) -> None:
+    """Found in review: these fail at every step with no series of x at all; the focused group had left them
+    out as "cannot be fed" (its data has no x) and passed where the whole file fails."""
+    rules = {"groups": [{"name": "g", "rules": [{"record": "r", "expr": expr}, {"record": "y2", "expr": "y"}]}]}
+    group = _group(exprs=("y2",), inputs=("y",))
+    group["input_series"] += [{"series": f'k{{i="{i}"}}', "values": "1+0x10"} for i in (1, 2)]
+    group["promql_expr_test"][0]["exp_samples"] = [{"labels": "y2", "value": 5}]
+    _tree(tmp_path, rules, {"a.yaml": _test_file([group])})
+    whole, focused = _promtool_whole_and_focused(have_promtool, tmp_path)
+    assert whole == ["FAILED:", f"rule: r, time: 0s, err: {error}"]
+    assert focused == [whole]
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,13 @@ expression the parser refuses, or a node kind not known here all answer None ("a
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import promql_parser as pp
 
-from compiler.model.promql_check import children
+from compiler.model.promql_check import children, value_type
+from compiler.model.promql_regex import regex_problem
 
 _LEAVES = (pp.NumberLiteral, pp.StringLiteral)
 # The kinds whose sub-expressions `children` (the spec checks' walker) lists; any other kind reads "anything".
@@ -82,9 +84,13 @@ Producing = bool | tuple[str, Any]
 def producing(expr: str) -> Producing:
     """The condition under which `expr` can produce a sample: with no series of any name it reads, an
     aggregation, a rate or `a * b` is empty at every step; `absent(a)`, `vector(1)` or `a or vector(0)` are
-    not. Must never answer "empty" for an expression that is not: anything unsure answers True."""
+    not, and neither is an expression that fails to evaluate without data (`_may_fail`). Must never answer
+    "empty" for an expression that is not: anything unsure answers True."""
     try:
-        return _producing(pp.parse(expr))
+        tree = pp.parse(expr)
+        if value_type(tree) != "vector" or _may_fail(tree):
+            return True  # a range vector or a string fails as a rule at every step, with or without data
+        return _producing(tree)
     except (ValueError, TypeError, RecursionError):
         return True
 
@@ -139,3 +145,41 @@ def _both(parts: list[Producing]) -> Producing:
         return False
     kept = tuple(p for p in parts if p is not True)
     return kept[0] if len(kept) == 1 else ("all", kept) if kept else True
+
+
+# ---------------------------------------------------------------- what fails to evaluate with no data at all
+
+# Prometheus 2.42 checks these arguments at every step, series or not, and fails the rule's evaluation (a
+# failed `promtool test rules`): label names (`model.LabelNameRE`), label_replace's regex, topk's k.
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_INT64 = (-9223372036854775808, 9223372036854774784)  # Go's convertibleToInt64 bounds
+
+
+def _may_fail(node: Any) -> bool:
+    """Whether `node` or any part of it may fail to evaluate when no series exists: `count_values("a-b", x)`,
+    `topk(scalar(k), x)` (NaN), `label_replace(x, "a-b", ...)`, a regex Go refuses. Unsure answers True."""
+    return _fails_here(node) or any(_may_fail(child) for child in children(node))
+
+
+def _fails_here(node: Any) -> bool:
+    if isinstance(node, pp.AggregateExpr):
+        op = str(node.op)
+        if op in ("topk", "bottomk"):
+            k = node.param
+            return not (isinstance(k, pp.NumberLiteral) and _INT64[0] <= k.val <= _INT64[1])
+        if op == "count_values":
+            return not _is_label_name(node.param)
+        return False
+    if isinstance(node, pp.Call) and node.func.name in ("label_replace", "label_join"):
+        args = list(node.args)
+        if node.func.name == "label_join":
+            return not all(_is_label_name(a) for a in args[1:2] + args[3:])
+        if len(args) != 5 or not _is_label_name(args[1]) or not isinstance(args[4], pp.StringLiteral):
+            return True
+        regex = str(args[4].val)  # the parser keeps escapes as written: Go's unquoted text is not known then
+        return "\\" in regex or regex_problem(f"^(?:{regex})$") is not None
+    return False
+
+
+def _is_label_name(node: Any) -> bool:
+    return isinstance(node, pp.StringLiteral) and _LABEL_NAME.fullmatch(str(node.val)) is not None
