@@ -299,6 +299,43 @@ def test_a_rule_that_fails_without_data_fails_the_focused_group_too(
 
 
 @pytest.mark.parametrize(
+    ("series", "values"),
+    [('y{i="1"}\n  x{i="1"}', "0+1x10"), ('y{i="1"}', '0+1x10\n  x{i="1"} 0+1x10')],
+    ids=["in-series", "in-values"],
+)
+def test_a_newline_in_an_input_series_keeps_every_rule(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    series: str,
+    values: str,
+) -> None:
+    """Found in review: promtool writes each input series as a line `series values` of a load command, so a
+    newline in either starts another series (x here) that the name reader did not see."""
+    rules = {"groups": [{"name": "g", "rules": [{"record": "r", "expr": "sum(x)"}]}]}
+    group = _group(exprs=("r",), inputs=())
+    group["input_series"] = [{"series": series, "values": values}]
+    group["promql_expr_test"][0]["exp_samples"] = [{"labels": "r", "value": 5}]
+    _tree(tmp_path, rules, {"a.yaml": _test_file([group])})
+    whole, focused = _promtool_whole_and_focused(have_promtool, tmp_path)
+    assert whole == ["SUCCESS"] and focused == [whole]
+
+
+@pytest.mark.parametrize("key", ["input_series", "alert_rule_test"])
+def test_a_merge_key_runs_the_file_whole(have_promtool: str, tmp_path: Path, key: str) -> None:  # noqa: F811
+    """Found in review: Go's YAML merges a `<<` key's mapping into the group (its input series, its alert
+    tests), which the event reader took for an unknown key: the group looked fed by nothing."""
+    rules = {"groups": [{"name": "g", "rules": [{"record": "r", "expr": "sum(x)"}, {"alert": "A", "expr": "r > 1"}]}]}
+    group = _group(alerts=("A",), inputs=("x",))
+    group["alert_rule_test"][0]["exp_alerts"] = [{"exp_labels": {}}]
+    _tree(tmp_path, rules, {"a.yaml": _test_file([{"<<": {key: group.pop(key)}, **group}])})
+    test = tmp_path / "tests/a.yaml"
+    test.write_text(test.read_text().replace("'<<':", "<<:"))  # a plain `<<`: the merge key
+    whole = subprocess.run([have_promtool, "test", "rules", "tests/a.yaml"], cwd=tmp_path, capture_output=True)
+    assert whole.returncode == 0, whole.stdout.decode() + whole.stderr.decode()
+    assert _focus(tmp_path, ["a.yaml"]) is None
+
+
+@pytest.mark.parametrize(
     "change",
     [
         {"expr": '{__name__=~"job:.*"} > 0'},  # reads names only a regex knows

@@ -26,7 +26,7 @@ job), not here.
 
 Files are taken apart as YAML parser events and written back with the same parser's emitter, so every
 scalar keeps its value and style. A file this reader is not sure of (anchors, aliases, explicit tags, a
-second document, an unexpected shape, duplicate keys) runs whole.
+second document, an unexpected shape, duplicate keys, a `<<` merge key) runs whole.
 """
 
 from __future__ import annotations
@@ -187,8 +187,8 @@ class _Events:
         i = at + 1
         while i < self.end[at]:
             key = self.events[i]
-            if not isinstance(key, ScalarEvent) or key.value in out:
-                raise _Unsure  # a collection as a key, or a key given twice
+            if not isinstance(key, ScalarEvent) or key.value in out or key.value == "<<":
+                raise _Unsure  # a collection as a key, a key given twice, or a merge key (Go's YAML merges it)
             out[key.value] = i + 1
             i = self.end[i + 1] + 1
         return out
@@ -321,13 +321,15 @@ def _inputs(doc: _Events, fields: dict[str, int]) -> frozenset[str] | None:
     """The metric names a test group's input series are written under; None when one is not plain."""
     names: set[str] = set()
     for at in doc.items(fields["input_series"]) if "input_series" in fields else ():
-        series = doc.pairs(at).get("series")
-        if series is None:
+        item = doc.pairs(at)
+        if "series" not in item:
             return None
-        text = doc.text(series)
+        text = doc.text(item["series"])
         name = text.split("{", 1)[0].strip()
         if "__name__" in text or not _PLAIN_NAME.fullmatch(name):
             return None  # `{__name__="x"}`, or not a series promtool would read: prune nothing
+        if "\n" in text or ("values" in item and "\n" in doc.text(item["values"])):
+            return None  # promtool writes `series values` as a line of a load command: a newline adds series
         names.add(name)
     return frozenset(names)
 
