@@ -1,9 +1,10 @@
 """Breaking any alert expression must make a generated promtool test fail (mutation testing).
 
 Each alert rule of the compiled examples is mutated: every threshold raised by half and lowered by 40%,
-every comparison flipped, every `and`/`or`/`unless` operand dropped, every recorded window swapped for
-another; a grouped SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and
-recording rules, from every `sum by (...)`. A mutant survives when the service's generated tests still
+every comparison flipped, every `and`/`or`/`unless` operand dropped (and every guard written inside a
+line, `unless on (...) selector`), every recorded window swapped for another; a grouped SLO's (`by:`)
+group labels dropped from every `on (...)` join and, in alerts and recording rules, from every
+`sum by (...)`. A mutant survives when the service's generated tests still
 pass against it, run as validation runs them: each test group focused on the rules its assertions read
 (`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows as a survivor.
 By default the sweep covers order-worker, the freshness and time-slice examples
@@ -47,6 +48,8 @@ EQUIVALENT = {
 _WINDOW = re.compile(r"(ratio_rate|sli_total:rate)(5m|30m|1h|2h|6h|1d|3d)\b")
 _GROUP_ON = re.compile(r"on \(service, slo, [^)]*\)")  # a grouped SLO's joins between windows
 _SUM_BY = re.compile(r"\b(sum) by \([^)]*\)")
+# a guard inside a line: `x unless on (job, instance) y{...}` (SLODataMissing's unlabelled-total probe)
+_INLINE_GUARD = re.compile(r' unless on \([^()]*\) [a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\}')
 _NEXT_WINDOW = {"5m": "1h", "30m": "6h", "1h": "5m", "2h": "1d", "6h": "30m", "1d": "2h", "3d": "6h"}
 
 
@@ -78,6 +81,8 @@ def mutations(expr: str) -> Iterator[tuple[str, str]]:
             yield f"dropped '{line.strip()} {lines[i + 1].strip()}'", "\n".join(lines[:i] + lines[i + 2 :])
         elif line.startswith(("and ", "or ")):
             yield f"dropped '{line.strip()}'", "\n".join(lines[:i] + lines[i + 1 :])
+    for m in _INLINE_GUARD.finditer(expr):
+        yield f"guard dropped '{m.group(0).strip()}'", expr[: m.start()] + expr[m.end() :]
     for n, m in enumerate(_GROUP_ON.finditer(expr), 1):
         yield (
             f"group labels dropped from join {n} ({m.group(0)})",
@@ -112,7 +117,7 @@ def compiled() -> dict[str, dict[str, str]]:
 
 def kind(what: str) -> str:
     """The mutation kind of a mutant's description."""
-    for word in ("raised", "lowered", "flipped", "read instead", *GROUP_MUTATIONS):
+    for word in ("raised", "lowered", "flipped", "read instead", "guard dropped", *GROUP_MUTATIONS):
         if word in what:
             return word
     assert what.startswith("dropped '"), what
@@ -352,4 +357,26 @@ def test_dropping_the_unlabelled_total_probe_is_killed() -> None:
     parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
     with tempfile.TemporaryDirectory() as tmp:
         base, chosen = write_mutant(Path(tmp), 0, probe[0], parsed, files)
+        assert killed_as_validation_runs(promtool, base, "checkout", chosen)
+
+
+def test_dropping_the_unlabelled_total_guard_is_killed() -> None:
+    """checkout's payments SLO: SLODataMissing's probe without its `unless on (job, instance)` guard fires for a
+    total series without `result` beside labelled ones of its target (an OpenTelemetry timeout), which the
+    generated data-missing scenarios feed with traffic and expect quiet."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = compiled()["checkout"]
+    guard = [
+        m
+        for m in mutants("checkout", files["rules"])
+        if m.alert == "SLODataMissing" and kind(m.what) == "guard dropped"
+    ]
+    assert len(guard) == 1, [m.what for m in guard]
+    assert (
+        guard[0].what == 'guard dropped \'unless on (job, instance) payment_attempts_total{job="checkout",result!=""}\''
+    )
+    assert 'count((rate(payment_attempts_total{job="checkout",result=""}[5m]) > 0))' in guard[0].expr
+    parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        base, chosen = write_mutant(Path(tmp), 0, guard[0], parsed, files)
         assert killed_as_validation_runs(promtool, base, "checkout", chosen)

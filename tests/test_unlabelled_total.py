@@ -4,6 +4,8 @@ healthy pod burns the budget. SLODataMissing says so; promtool runs the compiled
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,61 @@ def test_a_pattern_re2_refuses_claims_nothing() -> None:
     assert _absent_passes(Matcher("code", "!~", "2..")) is True
     assert _absent_passes(Matcher("code", "=", "")) is True
     assert _absent_passes(Matcher("code", "!=", "")) is False
+
+
+GUARDED = (
+    '(rate(http_requests_total{job="px",result=""}[5m]) > 0'
+    ' unless on (job, instance) http_requests_total{job="px",result!=""})'
+)
+
+
+def test_the_generated_tests_predict_the_probe_with_its_guard(tmp_path: Path) -> None:
+    """The data-missing scenarios predict the probe from its text (yields_with), which matches its
+    `unless on (job, instance)`: read as its left side alone, a series without `result` beside labelled ones of
+    its target would be predicted to fire."""
+    from compiler.model.promql_check import yields_with
+
+    assert f"count({GUARDED})" in _data_missing(tmp_path, 'http_requests_total{result="ok"}')
+    labelled = ("http_requests_total", {"job": "px", "result": "obsc"})
+    beside = ("http_requests_total", {"job": "px"})
+    renamed = ("http_requests_total", {"job": "px", "instance": "obsc-renamed:9090"})
+    assert yields_with(GUARDED, [labelled, beside]) is False
+    assert yields_with(GUARDED, [labelled, beside, renamed]) is True
+    assert yields_with(GUARDED, [renamed]) is True
+    both = ("http_requests_total", {"job": "px", "result": "obsc", "code": "obsc"})  # good: result="ok",code="200"
+    assert yields_with(f"{GUARDED} or {GUARDED.replace('result', 'code')}", [both, beside]) is False
+    # default matching: every label but the name; `ignoring` leaves some out
+    assert yields_with('x{a="1"} unless y{a="1"}', [("x", {"a": "1"}), ("y", {"a": "1"})]) is False
+    assert yields_with('x{a="1"} unless y', [("x", {"a": "1"}), ("y", {"a": "1", "b": "2"})]) is True
+    assert yields_with("x unless ignoring (b) y", [("x", {"a": "1"}), ("y", {"a": "1", "b": "2"})]) is False
+    assert yields_with('x{a="1"} and on (a) y', [("x", {"a": "1"}), ("y", {"a": "2"})]) is False
+
+
+def test_the_generated_tests_fail_a_probe_without_its_guard(tmp_path: Path) -> None:
+    """px's data-missing scenarios (hosted by its raw-counter case, no latency SLO: a scenario of their own)
+    feed a total series without `result` beside a labelled one of its target with traffic and expect quiet;
+    dropping the guard fails them, and only that scenario's checks."""
+    from tests.conftest import require_tool
+
+    promtool = require_tool("promtool", "PROMTOOL")
+    (tmp_path / "px.yaml").write_text(SPEC + ROUTING)
+    bundle = compile_specs([str(tmp_path)]).bundle
+    rules = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("px"))
+    tests = yaml.safe_load(next(a.content for a in bundle.artifacts if a.path.endswith("px.test.yaml")))
+    group = next(t for t in tests["tests"] if "beside labelled ones of its target" in t["name"])
+    fed = {s["series"] for s in group["input_series"]}
+    assert {'http_requests_total{job="px"}', 'http_requests_total{job="px",result="obsc"}'} <= fed
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "px.test.yaml").write_text(yaml.safe_dump({**tests, "tests": [group]}))
+    (tmp_path / "rules").mkdir()
+    guard = ' unless on (job, instance) http_requests_total{job="px",result!=""}'
+    assert rules.count(guard) == 1
+    for name, text in (("guarded", rules), ("unguarded", rules.replace(guard, ""))):
+        (tmp_path / "rules" / "px.yaml").write_text(text)
+        run = subprocess.run([promtool, "test", "rules", "px.test.yaml"], cwd=tmp_path / "tests", capture_output=True)
+        report = run.stdout.decode() + run.stderr.decode()
+        assert (run.returncode == 0) is (name == "guarded"), (name, report[-3000:])
+    # 6h: the end of the scenario with the series beside a labelled one (5h30m-6h); the alert the mutant fires
+    # there is still up at the next scenario's first check (6h30m)
+    failed = set(re.findall(r"alertname: SLODataMissing, time: (\S+),", report))
+    assert "6h" in failed and failed <= {"6h", "6h30m"}, report[-3000:]

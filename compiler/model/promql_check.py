@@ -23,6 +23,7 @@ from compiler.model import promql_text as text_checks
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
+from compiler.model.promql_match import matched_series
 from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.types import Metric, MetricType
 from compiler.spec.document import Path
@@ -346,8 +347,12 @@ def yields_without_series(node: Any) -> bool:
 
 def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
     """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
-    which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample)."""
-    return _yields(_probe_tree(expr), lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+    which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample); the
+    vector matching of `and`/`or`/`unless` is, where promql_match reads the whole expression."""
+    tree = _probe_tree(expr)
+    if (exact := matched_series(tree, series, _selects)) is not None:
+        return bool(exact)
+    return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
 
 
 @functools.lru_cache(maxsize=64)

@@ -57,7 +57,8 @@ def _counter(name: str, labels: dict[str, str], per_step: int, samples: int) -> 
 
 def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | None:
     """(metric, labels) of the SLI's total-events counter and, for latency with `bucket`, its threshold
-    bucket; None when obsc cannot write series the selectors match (raw PromQL)."""
+    bucket (for a ratio SLI whose good selector needs a label, one more total series without it: _beside);
+    None when obsc cannot write series the selectors match (raw PromQL)."""
     sli = slo.sli
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
@@ -72,7 +73,10 @@ def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | 
         return out
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         labels = satisfy((*sli.total.selector.matchers, *labelled(sli)))
-        return None if labels is None else [(sli.total.selector.metric, {**labels, **sample_group(slo)})]
+        if labels is None:
+            return None
+        labels = {**labels, **sample_group(slo)}
+        return [(sli.total.selector.metric, labels), *_beside(slo, sli.total.selector.metric, labels)]
     if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
         labels = satisfy(sli.gauge.selector.matchers)
         return None if labels is None else [(sli.gauge.selector.metric, labels)]
@@ -107,6 +111,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     samples = max(times) // _SCRAPE + 1  # inputs every minute: a 5m rate needs two samples
     up = InputSeries("up", tuple(sorted(up_labels.items())), constant(1, samples))
     steady: list[frozenset[FiredKey]] = []
+    quiet_with_traffic: set[str] = set()  # SLOs fed their own counters with traffic (not a host's) and quiet
 
     def case(
         title: str,
@@ -148,6 +153,9 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         )
         if targets:
             steady.append(frozenset((rules[0].alert, f.labels) for f in checks[-1].firing))
+            if host is None and per_step > 0:
+                noisy = {r.source.slo.name for r in missing if r.source is not None and r.source.slo is not None}
+                quiet_with_traffic.update(set(counters) - noisy)
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         if host is not None:
             return Case(title, _SCRAPE, feed, checks)
@@ -214,6 +222,11 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         title = "a grouped SLI's good or bad events without its group labels count for no group: data missing"
         cases.append(case(title, {**full, **ungrouped}, 1, 1))
     unlabelled = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := _unlabelled_total(s))}
+    if set(unlabelled) - quiet_with_traffic:
+        # The probe's quiet side (its `unless on (job, instance)`) is shown where a scenario with traffic feeds
+        # `full`, whose unlabelled series sits beside a labelled one (_beside); hosted, there is none: one here.
+        title = "a total-events series without the good selector's label beside labelled ones of its target: data"
+        cases.append(case(title, full, 1, 1))
     if unlabelled:
         title = "a total-events series with traffic without the label the good selector tests: data missing"
         cases.append(case(title, {**full, **unlabelled}, 1, 1))
@@ -250,6 +263,15 @@ def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
     return [] if found is None else [(total.metric, {**found, **sample_group(slo)})]
 
 
+def _beside(slo: Slo, metric: str, labels: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """A total-events series of the scrape target of `labels` without the first label the good selector tests,
+    as a correct OpenTelemetry client writes a timeout (no status code) beside its answered calls: a failure,
+    not another label name, so SLODataMissing's probe (`unless on (job, instance)` a labelled series) stays
+    quiet for it; [] when the good selector needs no label (every total matcher passes it absent)."""
+    names = unlabelled_labels(slo.sli)
+    return [(metric, {k: v for k, v in labels.items() if k != names[0]})] if names else []
+
+
 def _unlabelled(
     probe: str | None,
     per_step: int,
@@ -258,9 +280,9 @@ def _unlabelled(
 ) -> bool:
     """Whether a total-events series without a label the good selector tests (`probe`:
     slo_missing.unlabelled_probe) has traffic among `every` series of a scenario (counters rising by
-    `per_step`): SLODataMissing's count of them holds. yields_with reads the probe's `unless on (job,
-    instance)` as its left side: exact here, the one scenario feeding such a series gives it a target of its
-    own (_unlabelled_total)."""
+    `per_step`): SLODataMissing's count of them holds. yields_with matches the probe's `unless on (job,
+    instance)`: a series beside a labelled one of its target (_beside) is quiet, a target of its own
+    (_unlabelled_total) fires."""
     if probe is None or per_step <= 0:
         return False
     key = (probe, every)
