@@ -149,9 +149,11 @@ def test_openslo_good_total_pages_a_deploy_without_good_series(tmp_path: Path) -
 
 
 def test_openslo_good_total_queries_keep_absent_good_as_no_good_events(tmp_path: Path) -> None:
-    text = OPENSLO_GOOD_TOTAL.replace(
-        """'payments_total{job="pay",outcome="ok"}'""", """'sum(rate(payments_total{job="pay",outcome="ok"}[5m]))'"""
-    ).replace("""'payments_total{job="pay"}'""", """'sum(rate(payments_total{job="pay"}[5m]))'""")
+    # Two good outcomes summed is no one selector: the pair stays raw (`total - (good or 0 * total)`).
+    good = " + ".join(f'sum(rate(payments_total{{job="pay",outcome="{o}"}}[5m]))' for o in ("ok", "retried"))
+    text = OPENSLO_GOOD_TOTAL.replace("""'payments_total{job="pay",outcome="ok"}'""", f"'{good}'").replace(
+        """'payments_total{job="pay"}'""", """'sum(rate(payments_total{job="pay"}[5m]))'"""
+    )
     specs, texts = _import(tmp_path, "openslo", text)
     assert " or 0 * " in texts["pay.yaml"]
     series = {'payments_total{job="pay",outcome="fail"}': "0+600x120", 'up{job="pay"}': "1x120"}

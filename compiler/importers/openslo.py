@@ -188,18 +188,38 @@ def _occurrences(src: Source, spec: Path) -> bool:
 
 def _as_metrics(body: dict[str, Any], service: ServiceOut, base: str | None) -> dict[str, Any]:
     """`{good, total}` over two selectors carrying the service selector becomes obsc's `{good, total}` SLI over
-    named metrics (obsc adds the selector back); other queries stay raw."""
+    named metrics (obsc adds the selector back): the queries obsc writes for it are the source's. Other queries
+    stay raw, with a note saying why and what the raw SLI goes without."""
     pair = body.pop("selectors", None)
     if pair is None or base is None:
         return body
-    good, total = pair
+    (good, total), src, ratio = pair
+    parts = (("good", good), ("total", total))
+    unread = [key for key, selector in parts if selector is None]
     shared = set(service.selector.items())
-    if not all(shared <= {(m.label, m.value) for m in s.matchers if m.op == "="} for s in (good, total)):
+    equal = {key: {(m.label, m.value) for m in sel.matchers if m.op == "="} for key, sel in parts if sel is not None}
+    lacking = [key for key, pairs in equal.items() if not shared <= pairs]
+    if unread or lacking:
+        why = (
+            f"the {' and '.join(unread)} query is neither a selector nor sum(rate(<selector>[<range>]))"
+            if unread
+            else f"the {' and '.join(lacking)} selector lacks the service selector "
+            f"{{{promql_text.matchers_text(service.selector)}}} (taken from the service's first SLO)"
+        )
+        src.note((*ratio, (unread or lacking)[0]), _STAYS_RAW.format(why=why))
         return body
+    assert good is not None and total is not None
     names = (f"{base.replace('-', '_')}_good"[:63], f"{base.replace('-', '_')}_total"[:63])
     for name, selector in zip(names, (good, total), strict=True):
         service.metrics[name] = promql_text.render_selector(promql_text.without(selector, service.selector))
     return {"good": names[0], "total": names[1]}
+
+
+_STAYS_RAW = (
+    "good/total imported as raw errors (total - good) and total: {why}. As obsc's {{good, total}} SLI (a selector or "
+    "sum(rate(<selector>[<range>])) each, both with the service selector) it would also get SLODataMissing's "
+    "check for total series without a label the good selector tests, and dashboard panels of both metrics"
+)
 
 
 def _objective_name(src: Source, path: Path, base: str, index: int) -> str | None:
@@ -325,9 +345,10 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
         return [total, counted], {"raw": {"errors": counted, "total": total}}, by
     # A good series absent (a new deploy failing every request) is no good events, never "no errors".
     body: dict[str, Any] = {"raw": {"errors": f"{total} - ({counted} or 0 * {total})", "total": total}}
-    selectors = (_selector(src, (*ratio, "good")), _selector(src, (*ratio, "total")))
-    if not by and selectors[0] is not None and selectors[1] is not None:
-        body["selectors"] = selectors
+    if by:
+        src.note((*ratio, "good"), _STAYS_RAW.format(why=f"its queries are kept by ({', '.join(by)})"))
+    else:  # `_as_metrics` decides once the service selector is known
+        body["selectors"] = ((_selector(src, (*ratio, "good")), _selector(src, (*ratio, "total"))), src, ratio)
     return [total, counted], body, by
 
 
@@ -358,10 +379,7 @@ def _query_path(src: Source, path: Path) -> Path:
 
 
 def _selector(src: Source, path: Path) -> Selector | None:
-    try:
-        return parse_selector(str(src.get(_query_path(src, path)) or "").strip())
-    except ValueError:
-        return None
+    return promql_text.counted_selector(str(src.get(_query_path(src, path)) or ""))
 
 
 def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:

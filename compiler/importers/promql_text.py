@@ -15,6 +15,11 @@ _GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
 RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
+# `sum(rate(SEL[5m]))` with nothing after the range (no offset, @ or subquery step); SEL is checked by parsing it.
+_SUMMED_RATE = re.compile(
+    r"\s*sum\s*\(\s*(?:rate|increase)\s*\(\s*(.+)\[\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*\]\s*\)\s*\)\s*",
+    re.DOTALL,
+)
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
 _PREFERRED = ("job", "service", "app", "namespace")
 
@@ -30,6 +35,18 @@ def has_window(query: str) -> bool:
 
 def fixed_ranges(query: str) -> list[str]:
     return _RANGE.findall(query)
+
+
+def counted_selector(query: str) -> Selector | None:
+    """The one selector of an event query that obsc's `{good, total}` SLI reads the same: a bare selector, or
+    `sum(rate(<selector>[<range>]))` (or increase: the same ratio) whose range is fixed or the window (obsc
+    writes `sum(rate(<selector>[$window]))` itself); None for any other query."""
+    text = with_window(query)
+    summed = _SUMMED_RATE.fullmatch(text)
+    try:
+        return parse_selector(summed.group(1).strip() if summed else text)
+    except ValueError:
+        return None
 
 
 def selectors_in(query: str) -> list[Selector]:
