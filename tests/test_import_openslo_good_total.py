@@ -5,6 +5,7 @@ the good selector's label, the dashboard's panels of both metrics). Pairs that s
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.errors import ExitCode
-from compiler.importers import ImportOptions, import_specs
+from compiler.importers import ImportOptions, import_specs, promql_text
 from compiler.model.types import SliKind
 from tests.cli_helpers import run_obsc
 from tests.import_helpers import assert_located_at_their_keys, import_and_compile
@@ -188,3 +189,18 @@ def test_a_pair_that_stays_raw_says_why_at_its_query(tmp_path: Path, good: str, 
     assert note.path[-1] == key and why in note.message and "SLODataMissing" in note.message
     assert note.location.line == GOOD_LINE + (key == "total")
     assert_located_at_their_keys([note])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sum(rate(" + " " * 100_000 + "x[5m] )) " + " " * 100_000 + "x",
+        "sum(rate(x" + "[5m]  " * 30_000,
+        "sum(rate(" + "[" * 200_000,
+    ],
+)
+def test_reading_a_long_query_takes_linear_time(query: str) -> None:
+    # A regex spanning the selector (this reader's first version, b80c242) backtracked: the first query took 4 min.
+    started = time.perf_counter()
+    assert promql_text.counted_selector(query) is None
+    assert time.perf_counter() - started < 1

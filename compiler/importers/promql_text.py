@@ -15,11 +15,10 @@ _GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
 RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
-# `sum(rate(SEL[5m]))` with nothing after the range (no offset, @ or subquery step); SEL is checked by parsing it.
-_SUMMED_RATE = re.compile(
-    r"\s*sum\s*\(\s*(?:rate|increase)\s*\(\s*(.+)\[\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*\]\s*\)\s*\)\s*",
-    re.DOTALL,
-)
+# The head of `sum(rate(SEL[5m]))` (or increase); the rest is cut by hand: a regex spanning SEL backtracks
+# quadratically on a long query.
+_SUMMED_RATE = re.compile(r"sum\s*\(\s*(?:rate|increase)\s*\(")
+_WINDOW_RANGE = re.compile(r"\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*")
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
 _PREFERRED = ("job", "service", "app", "namespace")
 
@@ -39,12 +38,22 @@ def fixed_ranges(query: str) -> list[str]:
 
 def counted_selector(query: str) -> Selector | None:
     """The one selector of an event query that obsc's `{good, total}` SLI reads the same: a bare selector, or
-    `sum(rate(<selector>[<range>]))` (or increase: the same ratio) whose range is fixed or the window (obsc
-    writes `sum(rate(<selector>[$window]))` itself); None for any other query."""
-    text = with_window(query)
-    summed = _SUMMED_RATE.fullmatch(text)
+    `sum(rate(<selector>[<range>]))` (or increase: the same ratio) with nothing after the range (no offset, @ or
+    subquery step) and a fixed range or the window (obsc writes `sum(rate(<selector>[$window]))` itself)."""
+    text = with_window(query).strip()
+    head = _SUMMED_RATE.match(text)
+    if head is not None:
+        inner = text[head.end() :]
+        for _ in range(2):  # the closing parentheses of rate( and sum(
+            inner = inner.rstrip()
+            inner = inner[:-1] if inner.endswith(")") else ""
+        inner = inner.rstrip()
+        start = inner.rfind("[")  # the range is last; a `[` in a label value comes before it
+        if not inner.endswith("]") or start < 0 or not _WINDOW_RANGE.fullmatch(inner[start + 1 : -1]):
+            return None
+        text = inner[:start].strip()
     try:
-        return parse_selector(summed.group(1).strip() if summed else text)
+        return parse_selector(text)
     except ValueError:
         return None
 
