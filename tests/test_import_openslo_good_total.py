@@ -169,6 +169,12 @@ def test_a_target_writing_another_label_name_is_reported_missing_data(tmp_path: 
             "the good query is neither",
         ),
         (
+            'sum(rate(x_total{job="px",r="ok"}[5m] offset 1m))',
+            'sum(rate(x_total{job="px"}[5m] offset 1m))',
+            "good",
+            "the good and total queries are neither",
+        ),
+        (
             'sum(rate(x_total{job="px",r="ok"}[5m]))',
             'sum(rate(x_total{job=~"px"}[5m]))',
             "total",

@@ -201,10 +201,11 @@ def _as_metrics(body: dict[str, Any], service: ServiceOut, base: str | None) -> 
     lacking = [key for key, pairs in equal.items() if not shared <= pairs]
     if unread or lacking:
         why = (
-            f"the {' and '.join(unread)} query is neither a selector nor sum(rate(<selector>[<range>]))"
+            f"the {' and '.join(unread)} {'query is' if len(unread) == 1 else 'queries are'} neither a selector "
+            "nor sum(rate(<selector>[<range>]))"
             if unread
-            else f"the {' and '.join(lacking)} selector lacks the service selector "
-            f"{{{promql_text.matchers_text(service.selector)}}} (taken from the service's first SLO)"
+            else f"the {' and '.join(lacking)} {'selector lacks' if len(lacking) == 1 else 'selectors lack'} the "
+            f"service selector {{{promql_text.matchers_text(service.selector)}}} (taken from the service's first SLO)"
         )
         src.note((*ratio, (unread or lacking)[0]), _STAYS_RAW.format(why=why))
         return body
