@@ -4,7 +4,8 @@
   timings, one process against worker processes), rules per SLO, promtool check and test times;
 - tests.bench.bench_grafana: what Grafana adds to that compile;
 - tests.bench.bench_incremental: cold full validation, and one service changed (compile + validate);
-- tests.bench.bench_rule_cost: rule evaluation cost in a real Prometheus, when present.
+- tests.bench.bench_rule_cost: rule evaluation cost in a real Prometheus, when present;
+- tests.bench.calibrate, at the start and the end: the machine's speed on two fixed workloads.
 
 Figures are medians of several runs, for comparison between commits on the same machine, not absolute
 promises; the load average is printed because the machine may be shared. Temporary trees are all removed
@@ -20,7 +21,7 @@ import importlib
 import os
 import platform
 
-from tests.bench import figures, fleet
+from tests.bench import calibrate, figures, fleet
 
 BENCHMARKS = (
     "tests.bench.bench_prometheus",
@@ -37,6 +38,7 @@ def machine() -> str:
 
 def main() -> None:
     print(f"machine: {machine()}")
+    print(calibrate.line(), flush=True)
     with fleet.cleanup_at_the_end():
         for module in BENCHMARKS:
             try:
@@ -49,6 +51,7 @@ def main() -> None:
             bench.main()
     print(figures.block() or "no issue-15 figure was measured")
     print(f"machine at the end: {machine()}")
+    print(calibrate.line())
 
 
 if __name__ == "__main__":
