@@ -3,13 +3,42 @@ judge obsc's rules from first principles rather than by obsc's own test generato
 
 from __future__ import annotations
 
+import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import yaml
 
 from tests.conftest import require_tool
+
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+
+
+def rules_read_by(
+    rules: str, exprs: Sequence[str] = (), alert: Callable[[Mapping[str, object]], bool] = lambda rule: False
+) -> str:
+    """The rule file `rules` cut to the alerts `alert` picks and the records those alerts and `exprs` read,
+    directly or through other records (groups left empty go). promtool evaluates every rule at every step
+    until the last check, so a rule nothing checked reads only costs time; annotations go too."""
+    data = yaml.safe_load(rules)
+    groups: list[dict[str, object]] = data["groups"]
+    kept = [r for g in groups for r in g["rules"] if "alert" in r and alert(r)]  # type: ignore[attr-defined]
+    needed = {n for text in [*exprs, *(str(r["expr"]) for r in kept)] for n in _NAME.findall(text)}
+    records = [r for g in groups for r in g["rules"] if "record" in r]  # type: ignore[attr-defined]
+    while True:  # a record read by a needed record is needed
+        more = {n for r in records if r["record"] in needed for n in _NAME.findall(str(r["expr"]))} - needed
+        if not more:
+            break
+        needed |= more
+    out = []
+    for group in groups:
+        chosen = [r for r in group["rules"] if (r in kept) or r.get("record") in needed]  # type: ignore[attr-defined]
+        for rule in chosen:
+            rule.pop("annotations", None)
+        if chosen:
+            out.append({**group, "rules": chosen})
+    return yaml.safe_dump({"groups": out}, sort_keys=False)
 
 
 def promtool_report(

@@ -17,6 +17,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
+from tests.promtool_helpers import rules_read_by
 
 ROUTING = """routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
@@ -45,16 +46,23 @@ slos:
 """
 
 
-def _first_firing(tmp_path: Path, service: str, spec: str, series: dict[str, str], minutes: range) -> dict[str, int]:
-    """Alert name → the first minute of `minutes` at which it fires (absent: never), with `series` fed every
-    minute and the rules evaluated every minute."""
+ALERTS = (names.SLO_BURN_FAST, names.SLO_BURN_SLOW, "SLOFreshnessStale")
+
+
+def _first_firing(
+    tmp_path: Path, service: str, spec: str, series: dict[str, str], minutes: range, alerts: tuple[str, ...] = ALERTS
+) -> dict[str, int]:
+    """Alert name (of `alerts`) → the first minute of `minutes` at which it fires (absent: never), with
+    `series` fed every minute and the rules evaluated every minute. Only `alerts` and the records they read
+    are loaded: the tickets' 1d-30d windows were over half of a 26h run."""
     specs = tmp_path / "specs"
     specs.mkdir(exist_ok=True)
     (specs / f"{service}.yaml").write_text(spec + ROUTING)
     bundle = compile_specs([str(specs)]).bundle
     path = names.prometheus_rules_path(service)
-    (tmp_path / "rules.yaml").write_text(next(a.content for a in bundle.artifacts if a.path == path))
-    alerts = (names.SLO_BURN_FAST, names.SLO_BURN_SLOW, "SLOFreshnessStale")
+    content = next(a.content for a in bundle.artifacts if a.path == path)
+    rules = rules_read_by(content, alert=lambda rule: rule["alert"] in alerts)
+    (tmp_path / "rules.yaml").write_text(rules)
     # each minute asks for -1 firing alerts: promtool's report says how many fired instead
     checks = [
         {
@@ -68,7 +76,7 @@ def _first_firing(tmp_path: Path, service: str, spec: str, series: dict[str, str
     test = {
         "rule_files": ["rules.yaml"],
         "evaluation_interval": "1m",
-        "group_eval_order": [f"obsc-{service}-{g}" for g in ("slo", "coarse")],
+        "group_eval_order": [g["name"] for g in yaml.safe_load(rules)["groups"]],
         "tests": [
             {
                 "interval": "1m",
@@ -144,10 +152,13 @@ def test_a_late_batch_tickets_at_max_age_and_pages_minutes_later(tmp_path: Path)
     # The last success at 0, max_age 26h: every slice from 26h01m is bad. SLOFreshnessStale (warning) fires at
     # 26h01m. At 99% the 1h window crosses the 14.4% line with its 9th bad slice of 61 (26h09m): the page
     # fires at 26h11m. At 99.9% the 1.44% line is crossed by the first bad slice; the floor waits for the 3rd
-    # (26h03m): the page fires at 26h05m. docs/slo-kinds.md states these minutes. (Tickets fire as well.)
+    # (26h03m): the page fires at 26h05m. docs/slo-kinds.md states these minutes. (Tickets fire as well; not
+    # checked here, their rules are left out: 26h of minutes through their 1d-30d windows was most of the run.)
     series = {'ledger_close_last_success_timestamp_seconds{job="ledger-close",instance="pushgw"}': "0x1600"}
     minutes = range(1558, 1575)
     for objective, page in (("99", 1571), ("99.9", 1565)):
         spec = BATCH.replace("OBJECTIVE", objective)
-        first = _first_firing(tmp_path, "ledger-close", spec, series, minutes)
+        first = _first_firing(
+            tmp_path, "ledger-close", spec, series, minutes, ("SLOFreshnessStale", names.SLO_BURN_FAST)
+        )
         assert (first["SLOFreshnessStale"], first[names.SLO_BURN_FAST]) == (1561, page), objective
