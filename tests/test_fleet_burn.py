@@ -19,6 +19,7 @@ from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.targets.grafana import fleet
 from tests.conftest import require_tool
+from tests.promtool_helpers import rules_read_by
 
 PLATFORM = """apiVersion: obsc/v1
 kind: Platform
@@ -86,14 +87,17 @@ def test_every_burning_slo_shows_in_the_fleet_whatever_its_windows(tmp_path: Pat
         (specs / f"{name}.yaml").write_text(text)
     bundle = compile_specs([str(specs)]).bundle
     content = {a.path: a.content for a in bundle.artifacts}
-    rule_files = []
-    for name in services:
-        (tmp_path / f"{name}.rules.yaml").write_text(content[names.prometheus_rules_path(name)])
-        rule_files.append(f"{name}.rules.yaml")
     dashboard = json.loads(content[names.GRAFANA_FLEET_PATH])
     burn = _panel_query(dashboard, fleet.TABLE_ID, "C")
     burning = _panel_query(dashboard, fleet.SUMMARY_IDS[2], "A")
     assert "ratio_rate1h" not in burn + burning
+    rule_files = []
+    for name in services:
+        # only the records the checks below read, directly or not: no alert is checked, and the alerts and the
+        # other records only cost time
+        kept = rules_read_by(content[names.prometheus_rules_path(name)], [burn, burning, names.SLO_CURRENT_ERROR_RATIO])
+        (tmp_path / f"{name}.rules.yaml").write_text(kept)
+        rule_files.append(f"{name}.rules.yaml")
 
     series: dict[str, str] = {}
     for name in SERVICES:
