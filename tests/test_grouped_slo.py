@@ -149,8 +149,21 @@ def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without
     broken = text.replace("and on (service, slo, tenant, cluster)", "and on (service, slo)", 1)
     assert broken != text
     rules.write_text(broken)
-    failed = subprocess.run([promtool, "test", "rules", tests[-1]], capture_output=True, text=True)
+    # the broken run: only the test groups with a case for that join (7 of 36); the rest were most of its time
+    failed = subprocess.run(
+        [promtool, "test", "rules", _cases(tests[-1], "above the line fire nothing")], capture_output=True, text=True
+    )
     assert failed.returncode != 0 and "above the line fire nothing" in failed.stderr
+
+
+def _cases(test_file: str, case: str) -> str:
+    """A copy of a generated test file (beside it) with only its test groups that hold `case`."""
+    doc = yaml.safe_load(Path(test_file).read_text())
+    doc["tests"] = [group for group in doc["tests"] if case in group["name"]]
+    assert doc["tests"]
+    copy = Path(test_file).with_suffix(".cases.yaml")
+    copy.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return str(copy)
 
 
 STRAY = """apiVersion: obsc/v1
@@ -191,5 +204,7 @@ def test_generated_tests_feed_good_and_bad_counters_without_the_group_label(tmp_
     broken = [ln.replace(*count) if ln.strip().startswith("count(") else ln for ln in lines]
     assert broken != lines
     rules.write_text("\n".join(broken))
-    failed = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
+    # the broken run: only the test groups with the scenario for it
+    cases = [_cases(t, "without its group labels") for t in tests if "without its group labels" in Path(t).read_text()]
+    failed = subprocess.run([promtool, "test", "rules", *cases], capture_output=True, text=True)
     assert failed.returncode != 0 and "without its group labels" in failed.stderr
