@@ -41,6 +41,28 @@ def rules_read_by(
     return yaml.safe_dump({"groups": out}, sort_keys=False)
 
 
+_ALERTS_READ = re.compile(r"\bALERTS(?:_FOR_STATE)?\b(?:\{([^}]*)\})?")
+_MATCHER = re.compile(r'([a-zA-Z_]\w*)\s*(=~|!=|!~|=)\s*"((?:[^"\\]|\\.)*)"')
+
+
+def rules_checked_by(rules: str, exprs: Sequence[str]) -> str:
+    """`rules` cut by rules_read_by to what the promtool checks `exprs` read: the records they name and the
+    alerts they name by `ALERTS{alertname="..."}`; every alert when one reads ALERTS any other way. No
+    generated rule reads ALERTS, so an alert no check names cannot change what the checks see."""
+    named: set[str] = set()
+    every = False
+    for expr in exprs:
+        every |= "__name__" in expr  # a name matcher might pick ALERTS
+        for read in _ALERTS_READ.finditer(expr):
+            matchers = _MATCHER.findall(read.group(1) or "")
+            by_name = [(op, value) for label, op, value in matchers if label == "alertname"]
+            if len(by_name) == 1 and by_name[0][0] == "=":
+                named.add(by_name[0][1])
+            else:
+                every = True
+    return rules_read_by(rules, exprs, alert=lambda rule: every or rule["alert"] in named)
+
+
 def promtool_report(
     tmp_path: Path,
     rules: str,
