@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, load_fleet
@@ -170,5 +171,12 @@ def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_al
     assert result.returncode == 0, result.stderr
     test_file = out / "prometheus/tests/jobs.test.yaml"
     assert test_file.read_text().count("slo: fresh-2h") > 2  # expected in the 26h SLO's cases as well
-    checked = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+    # only the test groups that check a stale alert (5 of 27): the others cannot see what this is about, and
+    # were most of the run
+    doc = yaml.safe_load(test_file.read_text())
+    doc["tests"] = [group for group in doc["tests"] if names.SLO_FRESHNESS_STALE in yaml.safe_dump(group)]
+    assert doc["tests"]
+    stale_cases = test_file.with_name("jobs.stale.test.yaml")
+    stale_cases.write_text(yaml.safe_dump(doc, sort_keys=False))
+    checked = subprocess.run([promtool, "test", "rules", str(stale_cases)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout[-3000:]
