@@ -20,20 +20,37 @@ def rules_read_by(
 ) -> str:
     """The rule file `rules` cut to the alerts `alert` picks and the records those alerts and `exprs` read,
     directly or through other records (groups left empty go). promtool evaluates every rule at every step
-    until the last check, so a rule nothing checked reads only costs time; annotations go too."""
+    until the last check, so a rule nothing checked reads only costs time; annotations go too. Reads the
+    names cannot tell keep more: a `__name__` matcher keeps every record, a kept rule reading ALERTS every
+    alert (the checks' own ALERTS reads are the caller's to pick: rules_checked_by)."""
     data = yaml.safe_load(rules)
     groups: list[dict[str, object]] = data["groups"]
-    kept = [r for g in groups for r in g["rules"] if "alert" in r and alert(r)]  # type: ignore[attr-defined]
-    needed = {n for text in [*exprs, *(str(r["expr"]) for r in kept)] for n in _NAME.findall(text)}
-    records = [r for g in groups for r in g["rules"] if "record" in r]  # type: ignore[attr-defined]
-    while True:  # a record read by a needed record is needed
-        more = {n for r in records if r["record"] in needed for n in _NAME.findall(str(r["expr"]))} - needed
-        if not more:
+    every_rule = [r for g in groups for r in g["rules"]]  # type: ignore[attr-defined]
+    records = [r for r in every_rule if "record" in r]
+    kept = [r for r in every_rule if "alert" in r and alert(r)]
+    needed = {n for text in exprs for n in _NAME.findall(text)}
+    all_records = any("__name__" in text for text in exprs)
+    while True:  # a record read by a needed record or a kept alert is needed
+        read = [str(r["expr"]) for r in [*kept, *(r for r in records if all_records or r["record"] in needed)]]
+        names = {n for text in read for n in _NAME.findall(text)}
+        every_alert = bool(names & {"ALERTS", "ALERTS_FOR_STATE"})
+        more = names - needed
+        wider = (any("__name__" in text for text in read) and not all_records) or (
+            every_alert and len(kept) < sum("alert" in r for r in every_rule)
+        )
+        if not more and not wider:
             break
-        needed |= more
+        needed |= names
+        all_records = all_records or any("__name__" in text for text in read)
+        if every_alert:
+            kept = [r for r in every_rule if "alert" in r]
     out = []
     for group in groups:
-        chosen = [r for r in group["rules"] if (r in kept) or r.get("record") in needed]  # type: ignore[attr-defined]
+        chosen = [
+            r
+            for r in group["rules"]  # type: ignore[attr-defined]
+            if (r in kept) or (r.get("record") is not None and (all_records or r["record"] in needed))
+        ]
         for rule in chosen:
             rule.pop("annotations", None)
         if chosen:

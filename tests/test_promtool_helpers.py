@@ -1,0 +1,97 @@
+"""The rule-file pruning of tests/promtool_helpers.py: a scenario test that loads a cut rule file is only as
+strong as the cut, since a check whose rule went missing can pass on nothing (`exp_samples: []`, a count
+`or vector(0)` expecting 0). Each case here keeps a rule some check depends on in a way that is easy to miss."""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.promtool_helpers import rules_checked_by, rules_read_by
+
+RULES = """\
+groups:
+  - name: g-slo
+    rules:
+      - {record: "job:total:rate5m", expr: 'sum(rate(reqs_total[5m]))'}
+      - {record: "job:errors:rate5m", expr: 'sum(rate(reqs_total{code="500"}[5m]))'}
+      - {record: "job:error:ratio5m", expr: 'job:errors:rate5m / job:total:rate5m'}
+      - {record: "job:unread:rate5m", expr: 'sum(rate(other_total[5m]))'}
+      - alert: Burn
+        expr: 'job:error:ratio5m > 0.1'
+        labels: {burn_window: fast}
+        annotations: {summary: "{{ $value }}"}
+  - name: g-key
+    rules:
+      - {record: "job:error:ratio5m", expr: 'job:errors:rate5m / job:total:rate5m * 1'}
+      - {alert: Down, expr: 'up == 0'}
+  - name: g-coarse
+    rules:
+      - {record: "job:errors:rate1d", expr: 'sum(rate(reqs_total{code="500"}[1d]))'}
+      - {alert: Burn, expr: 'job:errors:rate1d > 1', labels: {burn_window: slow}}
+"""
+
+
+def _kept(text: str) -> dict[str, list[str]]:
+    """Group name → the names of its rules (records and alerts), in file order."""
+    return {g["name"]: [r.get("record") or r["alert"] for r in g["rules"]] for g in yaml.safe_load(text)["groups"]}
+
+
+def test_a_record_read_only_by_a_kept_alert_is_kept_through_the_records_it_reads() -> None:
+    kept = _kept(rules_read_by(RULES, alert=lambda rule: rule["alert"] == "Burn"))
+    # the ratio in both groups that record it, and the two rates the ratio reads; the unread rate goes
+    assert kept == {
+        "g-slo": ["job:total:rate5m", "job:errors:rate5m", "job:error:ratio5m", "Burn"],
+        "g-key": ["job:error:ratio5m"],
+        "g-coarse": ["job:errors:rate1d", "Burn"],
+    }
+    assert "annotations" not in rules_read_by(RULES, alert=lambda rule: True)
+
+
+def test_a_check_expecting_nothing_of_a_record_keeps_that_record() -> None:
+    # `exp_samples: []` on a record passes trivially if the record is not loaded
+    kept = _kept(rules_checked_by(RULES, ['job:unread:rate5m{code="x"}']))
+    assert kept == {"g-slo": ["job:unread:rate5m"]}
+
+
+def test_an_alert_named_by_a_check_keeps_every_rule_of_that_name() -> None:
+    # ALERTS{alertname="Burn"} sees both pairs, whatever their labels
+    kept = _kept(rules_checked_by(RULES, ['count(ALERTS{alertname="Burn",alertstate="firing"}) or vector(0)']))
+    assert [name for names in kept.values() for name in names].count("Burn") == 2
+    assert "Down" not in str(kept)
+
+
+def test_alerts_read_without_one_exact_name_keep_every_alert() -> None:
+    for expr in (
+        'count(ALERTS{alertstate="firing"}) or vector(0)',
+        "ALERTS",
+        'ALERTS{alertname=~"Bu.*"}',
+        'ALERTS{alertname!="Burn"}',
+        'ALERTS_FOR_STATE{burn_window="fast"}',
+        '{__name__="ALERTS", alertname="Burn"}',
+        '{__name__=~"ALERT.+", alertname="Burn"}',  # ALERTS by a pattern, the word nowhere
+        "ALERTS{alertname='Down'}",  # a quoting the parser does not read: every alert, not none
+    ):
+        kept = _kept(rules_checked_by(RULES, [expr]))
+        assert sorted(n for names in kept.values() for n in names if n[0].isupper()) == ["Burn", "Burn", "Down"], expr
+
+
+def test_a_name_matcher_keeps_every_record() -> None:
+    # the regex's literal text names no record: the records it matches must stay all the same
+    kept = _kept(rules_checked_by(RULES, ['count({__name__=~"job:error.*"}) or vector(0)']))
+    records = [n for names in kept.values() for n in names if ":" in n]
+    assert sorted(set(records)) == sorted(
+        {"job:total:rate5m", "job:errors:rate5m", "job:error:ratio5m", "job:unread:rate5m", "job:errors:rate1d"}
+    )
+
+
+def test_a_kept_rule_reading_alerts_keeps_every_alert() -> None:
+    # no generated rule reads ALERTS today; if one does, the alerts it counts must be loaded
+    meta = RULES + "      - {record: 'job:firing:count', expr: 'count(ALERTS{alertstate=\"firing\"})'}\n"
+    kept = _kept(rules_checked_by(meta, ["job:firing:count"]))
+    assert sorted(n for names in kept.values() for n in names if n[0].isupper()) == ["Burn", "Burn", "Down"]
+    assert "job:error:ratio5m" in kept["g-slo"]  # and what those alerts read
+
+
+def test_groups_keep_their_order_and_empty_ones_go() -> None:
+    kept = _kept(rules_checked_by(RULES, ['ALERTS{alertname="Down"}', "job:errors:rate1d"]))
+    assert list(kept) == ["g-key", "g-coarse"]
