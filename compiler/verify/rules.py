@@ -29,6 +29,8 @@ from compiler.spec.document import Path
 Find = Callable[[Path, Location, str], None]
 Count = Callable[[str], int]
 SHOWN = 5  # names listed in one finding before "and N more"
+# libyaml's parser where built (~8x less CPU; same resolver and constructor): the file is obsc's own output
+_BASE_LOADER: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 # A number the expression compares with or multiplies by: not a part of a name, a label value or a range.
 _NUMBER = re.compile(r"(?<![\w.:])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)(?![\w.])")
@@ -83,7 +85,7 @@ def owned_groups(groups: Iterable[Mapping[str, Any]], service: str, services: Se
 def compiled_rules(rule_file: str) -> Rules:
     """The rules a compiled rule file holds, as the API would report them."""
     # every scalar as the text it is (label values are strings to Prometheus: `true` must not become True)
-    groups = (yaml.load(rule_file, Loader=yaml.BaseLoader) or {}).get("groups") or []
+    groups = (yaml.load(rule_file, Loader=_BASE_LOADER) or {}).get("groups") or []
     rules = []
     for group in groups:
         for rule in group.get("rules") or []:
