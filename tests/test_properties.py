@@ -157,10 +157,16 @@ PLATFORM = {
 }
 
 
+# libyaml's writer where built (~8x faster): the spec is only the means of reaching compile_specs, and both
+# writers' texts load to the same data; the platform file never changes, so it is written once.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_PLATFORM_TEXT = yaml.dump(PLATFORM, Dumper=_DUMPER)
+
+
 def _compile(spec: Any) -> Compilation | None:
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "svc.yaml").write_text(yaml.safe_dump(spec))
-        Path(tmp, "platform.yaml").write_text(yaml.safe_dump(PLATFORM))
+        Path(tmp, "svc.yaml").write_text(yaml.dump(spec, Dumper=_DUMPER))
+        Path(tmp, "platform.yaml").write_text(_PLATFORM_TEXT)
         try:
             return compile_specs([tmp])
         except InputError as exc:
