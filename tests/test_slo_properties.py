@@ -29,6 +29,7 @@ DAY = 86400
 TRAFFIC = 100  # requests/s: enough failed events for min_bad_events at every line of every catalog here
 # libyaml where available: each example's rule file is read back (the pure-Python loader was ~half the property).
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # promtool's inputs: their data is the point
 SPEC = """\
 apiVersion: obsc/v1
 service: prop
@@ -121,7 +122,7 @@ def _promtool_case(tmp: Path, period: int, objective: Decimal, promtool: str) ->
     # other alerts only cost time. By name, not by burn_window: an alert_rule_test sees every alert of its
     # name, and one of them that lost its burn_window label must still fail the run
     checked = {r["alert"] for r in _burn_alerts(generated)}
-    kept = rules_read_by(yaml.safe_dump(generated), alert=lambda r: r["alert"] in checked)
+    kept = rules_read_by(yaml.dump(generated, Dumper=_DUMPER), alert=lambda r: r["alert"] in checked)
     (tmp / "rules.yaml").write_text(kept)
     rules = yaml.load(kept, Loader=_LOADER)
     budget = float((100 - objective) / 100)
@@ -158,7 +159,7 @@ def _promtool_case(tmp: Path, period: int, objective: Decimal, promtool: str) ->
         "group_eval_order": [g["name"] for g in rules["groups"]],  # type: ignore[attr-defined]
         "tests": tests,
     }
-    (tmp / "test.yaml").write_text(yaml.safe_dump(document))
+    (tmp / "test.yaml").write_text(yaml.dump(document, Dumper=_DUMPER))
     done = subprocess.run([promtool, "test", "rules", str(tmp / "test.yaml")], capture_output=True, text=True)
     assert done.returncode == 0 and "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
 
@@ -209,7 +210,7 @@ def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path
         every = name == "stray"
         kept = rules_read_by(artifact.content, alert=lambda r, every=every: every or r["alert"] in BURN_ALERTS)
         groups += yaml.load(kept, Loader=_LOADER)["groups"]
-    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": groups}))
+    (tmp_path / "rules.yaml").write_text(yaml.dump({"groups": groups}, Dumper=_DUMPER))
     ok_burning, bad_burning = 0.5 * 60 * (1 - 0.027), 0.5 * 60 * 0.027
     inputs = [
         {"series": 'http_requests_total{job="burning",code="200"}', "values": f"0+{ok_burning!r}x{minutes}"},
@@ -245,6 +246,6 @@ def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path
             }
         ],
     }
-    (tmp_path / "test.yaml").write_text(yaml.safe_dump(document))
+    (tmp_path / "test.yaml").write_text(yaml.dump(document, Dumper=_DUMPER))
     done = subprocess.run([promtool, "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True)
     assert done.returncode == 0 and "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
