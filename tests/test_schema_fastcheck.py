@@ -5,6 +5,7 @@ documents mutated at random from them: a wrong "valid" would hide an error."""
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import pytest
@@ -33,19 +34,25 @@ def _agrees(data: Any) -> bool | None:
     return answer
 
 
+@functools.cache
+def _all_documents() -> tuple[Document, ...]:
+    """The kept inputs, loaded once for the module: no test here changes a document (`_edit` copies)."""
+    return tuple(_documents())
+
+
 def test_the_shipped_schema_compiles() -> None:
     assert schema._proof() is not None, "a keyword fastcheck does not know: every spec goes through jsonschema"
 
 
 def test_every_kept_input_gets_jsonschemas_answer() -> None:
-    docs = _documents()
+    docs = _all_documents()
     answers = [_agrees(doc.data) for doc in docs]
     assert answers.count(True) >= 20 and answers.count(False) >= 15  # both answers are exercised
     assert answers.count(None) <= len(docs) // 10
 
 
 def test_diagnostics_are_the_same_without_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = _documents()
+    docs = _all_documents()
     fast = [schema.validate(doc) for doc in docs]
     monkeypatch.setattr(schema, "_proof", lambda: None)
     assert [schema.validate(doc) for doc in docs] == fast
@@ -140,13 +147,8 @@ def _mutants(draw: st.DrawFn) -> Any:
     return data
 
 
-_CACHE: list[Document] = []
-
-
 def _documents_cached() -> list[Document]:
-    if not _CACHE:
-        _CACHE.extend(d for d in _documents() if isinstance(d.data, dict))
-    return _CACHE
+    return [d for d in _all_documents() if isinstance(d.data, dict)]
 
 
 @settings(max_examples=2000 if FULL else 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
