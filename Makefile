@@ -44,7 +44,10 @@ check: setup bytecode ## Fail if generated/ differs from what specs/ compile to
 # set: otherwise every xdist worker rewrites and compiles the test modules again (~2 CPU-s each) and every
 # `python -m compiler` child the tests start compiles obsc again (~0.2 CPU-s each).
 TEST_JOBS ?= $(shell $(PY) -c 'import os; print(3 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 3 * (os.cpu_count() or 1))')
+# On a fresh clone the workers, starting together, each rewrote every test module's asserts (pytest's own
+# bytecode, 1.7 CPU-s a process): one collection first fills that cache for all of them.
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
+	@test -d tests/__pycache__ || env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q --collect-only -p no:cacheprovider >/dev/null
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
