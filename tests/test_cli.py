@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
@@ -153,7 +154,9 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path: Path, afte
 def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path: Path, stop: signal.Signals) -> None:
     """Found by a hunt: SIGTERM (a cancelled CI job, `timeout`) or SIGHUP killed obsc on the spot and left a
     staging tree (a copy of the whole output) and the lock file beside the output. Now the Ctrl-C clean-up
-    runs: exit 130, nothing left beside the output, which holds the old tree or the new one."""
+    runs: exit 130, nothing left beside the output, which holds the old tree or the new one. The child gets the
+    signal's default disposition: obsc keeps a signal its caller ignores ignored, as under nohup, and a suite
+    started in the background or under nohup passed that on (the child then ran on, and the test timed out)."""
     old, new = write_fleet(tmp_path / "old", 3), write_fleet(tmp_path / "new", 60)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "compiler", "compile"]
@@ -161,7 +164,10 @@ def test_sigterm_and_sighup_clean_up_as_ctrl_c_does(tmp_path: Path, stop: signal
     passed: list[dict[str, bytes]] = []  # trees `obsc check` passed: the same bytes pass it again
     for after in (0.8, 1.6, 2.4):
         run = subprocess.Popen(
-            [*command, str(new), "--out", str(out), "--no-validate"], stderr=subprocess.PIPE, text=True
+            [*command, str(new), "--out", str(out), "--no-validate"],
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=functools.partial(signal.signal, stop, signal.SIG_DFL),
         )
         time.sleep(after)
         run.send_signal(stop)
