@@ -62,19 +62,24 @@ def tree(root: Path) -> dict[str, bytes]:
 # Modules that take longest (wall) go first. `make test` hands out whole modules (`--dist loadscope`; with
 # loadscope's reordering off, see pytest_configure, so xdist keeps this order rather than putting modules
 # with many tests first): a module started last that waits a minute on servers made the tail of the run.
-# The end-to-end modules that wait longest on servers come first, so the CPU-bound modules fill those
-# waits; then the rest, longest first as measured per module (wall) in a full `-n 4` run on 2 cores.
-# A module missing here starts later.
+# The end-to-end modules that wait on servers alternate with CPU-bound ones. xdist gives each worker the
+# next module in this order, then at once one more to every worker with at most 2 tests pending: the
+# two e2e modules right after the first six queue behind ticket_handover and one_page, which hold 1 and 2
+# tests. With the five e2e modules first, five of six workers sat waiting on servers, with CPU-bound modules
+# queued behind them, for the first ~35 s of a run (one worker's work on 2 cores); now three work from the
+# start. Then the rest, longest first as measured per module (wall). A module missing here starts later.
 SLOW_FIRST = (
     "tests/e2e/test_ticket_handover.py",
-    "tests/e2e/test_one_page.py",
-    "tests/e2e/test_vmalert.py",
-    "tests/e2e/test_grouped_slo.py",
-    "tests/e2e/test_real_servers.py",
     "tests/test_prometheus_mutations.py",
+    "tests/e2e/test_one_page.py",
     "tests/test_slo_properties.py",
-    "tests/hostile/test_input_names.py",
+    "tests/e2e/test_vmalert.py",
     "tests/test_promtool_toolcheck.py",
+    "tests/e2e/test_grouped_slo.py",  # queued behind ticket_handover
+    "tests/e2e/test_real_servers.py",  # queued behind one_page
+    "tests/hostile/test_input_names.py",
+    "tests/test_cli.py",
+    "tests/test_shared_shapes.py",
     "tests/test_direct_write.py",
     "tests/test_validate_compile_property.py",
     "tests/hostile/test_output_reads.py",
