@@ -84,6 +84,27 @@ def rules_checked_by(rules: str, exprs: Sequence[str]) -> str:
     return rules_read_by(rules, exprs, alert=lambda rule: every or rule["alert"] in named)
 
 
+def groups_copy(test_file: Path, keep: Callable[[Mapping[str, object]], bool], name: str) -> Path:
+    """A copy of a generated promtool test file, named `name` beside it (its rule_files stay relative), with only
+    the test groups `keep` picks, at least one: for a second run that only those groups can see the change of."""
+    doc = yaml.load(test_file.read_text(), Loader=_LOADER)
+    doc["tests"] = [group for group in doc["tests"] if keep(group)]
+    assert doc["tests"], f"{test_file}: no test group to keep"
+    copy = test_file.with_name(name)
+    copy.write_text(yaml.dump(doc, Dumper=_DUMPER, sort_keys=False))
+    return copy
+
+
+def checks_alert(alert: str) -> Callable[[Mapping[str, object]], bool]:
+    """Whether a test group has an alert_rule_test of `alert`."""
+
+    def keep(group: Mapping[str, object]) -> bool:
+        checks = group.get("alert_rule_test") or []
+        return any(c["alertname"] == alert for c in checks)  # type: ignore[attr-defined]
+
+    return keep
+
+
 def promtool_report(
     tmp_path: Path,
     rules: str,

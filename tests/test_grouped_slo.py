@@ -19,6 +19,7 @@ from compiler.api import compile_specs
 from compiler.errors import InputError
 from compiler.model.groups import raw_group_problem
 from tests.conftest import ROOT, require_tool
+from tests.promtool_helpers import groups_copy
 
 GOLDEN = ROOT / "tests" / "golden" / "grouped" / "specs"
 SPEC = """apiVersion: obsc/v1
@@ -158,12 +159,8 @@ def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without
 
 def _cases(test_file: str, case: str) -> str:
     """A copy of a generated test file (beside it) with only its test groups that hold `case`."""
-    doc = yaml.safe_load(Path(test_file).read_text())
-    doc["tests"] = [group for group in doc["tests"] if case in group["name"]]
-    assert doc["tests"]
-    copy = Path(test_file).with_suffix(".cases.yaml")
-    copy.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return str(copy)
+    path = Path(test_file)
+    return str(groups_copy(path, lambda group: case in str(group["name"]), path.with_suffix(".cases.yaml").name))
 
 
 STRAY = """apiVersion: obsc/v1

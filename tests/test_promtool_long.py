@@ -22,6 +22,7 @@ from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rules import service_rules
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
+from tests.promtool_helpers import checks_alert, groups_copy
 
 HOUR, DAY = 3600, 86400
 RATE = "service:requests:rate5m"
@@ -164,8 +165,5 @@ def test_every_disk_full_hold_the_spec_accepts_fires_in_its_test(tmp_path: Path,
         return
     # the other holds change only the disk rules and cases, which only the groups checking the disk alert can
     # see (no rule reads ALERTS): those (3-5 of 16) show every tier firing; the rest ran in the first param
-    main["tests"] = [
-        g for g in main["tests"] if any(c["alertname"] == "ServiceDiskFillingUp" for c in g["alert_rule_test"])
-    ]
-    (out / "prometheus/tests/disk.test.yaml").write_text(yaml.safe_dump(main, sort_keys=False))
+    groups_copy(out / "prometheus/tests/svc-0000.test.yaml", checks_alert("ServiceDiskFillingUp"), "disk.test.yaml")
     _promtool(out, "tests/disk.test.yaml")

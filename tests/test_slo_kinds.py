@@ -18,6 +18,7 @@ from compiler.model.types import Fleet, SliKind, Tier
 from compiler.targets.prometheus import service_rules
 from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import ROOT, require_tool
+from tests.promtool_helpers import groups_copy
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -173,10 +174,8 @@ def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_al
     assert test_file.read_text().count("slo: fresh-2h") > 2  # expected in the 26h SLO's cases as well
     # only the test groups that check a stale alert (5 of 27): the others cannot see what this is about, and
     # were most of the run
-    doc = yaml.safe_load(test_file.read_text())
-    doc["tests"] = [group for group in doc["tests"] if names.SLO_FRESHNESS_STALE in yaml.safe_dump(group)]
-    assert doc["tests"]
-    stale_cases = test_file.with_name("jobs.stale.test.yaml")
-    stale_cases.write_text(yaml.safe_dump(doc, sort_keys=False))
+    stale_cases = groups_copy(
+        test_file, lambda group: names.SLO_FRESHNESS_STALE in yaml.safe_dump(group), "jobs.stale.test.yaml"
+    )
     checked = subprocess.run([promtool, "test", "rules", str(stale_cases)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout[-3000:]

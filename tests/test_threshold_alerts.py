@@ -18,6 +18,7 @@ from compiler.errors import InputError
 from compiler.model.build_thresholds import builtin_alert_names
 from compiler.model.types import Fleet, Tier
 from tests.conftest import require_tool
+from tests.promtool_helpers import checks_alert, groups_copy
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -251,13 +252,7 @@ def test_generated_promtool_tests_pass_and_catch_a_rule_that_never_fires(tmp_pat
     rules.write_text(rules.read_text().replace("> 5000", "> 5000 * 2"))  # the line moved: 6250 no longer fires
     # only the groups that check BacklogHigh (3 of 20) can see the moved line (no rule reads ALERTS)
     main = out / names.PROMETHEUS_TESTS_DIR / "billing-batch.test.yaml"
-    doc = yaml.safe_load(main.read_text())
-    doc["tests"] = [
-        g for g in doc["tests"] if any(c["alertname"] == "BacklogHigh" for c in g.get("alert_rule_test", []))
-    ]
-    assert doc["tests"]
-    checked = main.with_name("backlog-high.yaml")
-    checked.write_text(yaml.safe_dump(doc, sort_keys=False))
+    checked = groups_copy(main, checks_alert("BacklogHigh"), "backlog-high.yaml")
     broken = subprocess.run([promtool, "test", "rules", str(checked)], capture_output=True, text=True)
     assert broken.returncode != 0 and "BacklogHigh" in broken.stdout + broken.stderr
 
