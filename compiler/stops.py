@@ -1,4 +1,5 @@
-"""Whether an exception is a stop (Ctrl-C, SIGTERM, SIGHUP) in disguise.
+"""Stops (Ctrl-C, SIGTERM, SIGHUP): recognising one in disguise, and holding them through a step that must
+finish once begun.
 
 Python wraps an exception raised while it creates a class: a stop landing in a dataclass field's
 `__set_name__` (Python 3.11) reaches obsc as `RuntimeError: Error calling __set_name__ ...` caused by the
@@ -6,6 +7,13 @@ KeyboardInterrupt. Read as a bug, it printed a traceback during the imports, and
 """
 
 from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def is_stop(error: BaseException) -> bool:
@@ -18,3 +26,19 @@ def is_stop(error: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held for the body and delivered as it ends, so the stop is raised where
+    the `with` statement stands: for a step whose disk state and Python state must change together (forking
+    the workers, the swap and the old tree's removal, a clean-up). Only the main thread gets signals; held
+    elsewhere is a no-op. SIGKILL cannot be held: the next run repairs what it leaves (output/swap.py)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

@@ -21,10 +21,11 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
+
+from compiler import stops
 
 log = logging.getLogger("obsc")
 
@@ -111,7 +112,8 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
         min(workers, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(tasks, os.getpid())
     )
     try:
-        with _stops_held():  # the workers are forked at the first submit
+        with stops.held():  # the workers are forked at the first submit: a stop raised inside fork's own
+            # callbacks (logging re-takes its lock) was swallowed, and the compile went on
             futures = [pool.submit(_run, i) for i in range(len(tasks))]
         results: list[T] = [future.result() for future in futures]
     except Exception as exc:  # any failure: redo the work here, where it raises for real
@@ -121,6 +123,8 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
     except BaseException:  # Ctrl-C: drop the queued work rather than wait for it
+        with stops.held():  # (a second Ctrl-C waits for this)
+            _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
@@ -141,22 +145,18 @@ def _run(index: int) -> Any:
 
 
 _PR_SET_PDEATHSIG = 1
-_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-@contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP held while workers are forked, delivered right after. Raised inside fork's
-    own callbacks (logging re-takes its lock after a fork), the stop was swallowed: Python printed a
-    traceback and the compile went on to the end."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, and wait until they are gone: one still writing into a staging tree
+    (output/direct.py) after a stop would put folders back into the tree the caller then discards, and
+    leave it beside the output. They would die with this process anyway (PR_SET_PDEATHSIG), too late."""
+    processes = list((pool._processes or {}).values())  # (no public way before Python 3.14)
+    for process in processes:
+        with contextlib.suppress(OSError):
+            process.kill()
+    for process in processes:
+        process.join()
 
 
 def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
@@ -164,9 +164,9 @@ def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
     leaves no workers)."""
     global _tasks
     _tasks = tasks
-    for number in _STOPS:  # the parent cleans up (entry.py)
+    for number in stops.STOPS:  # the parent cleans up (entry.py)
         signal.signal(number, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # forked while the parent held them
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops.STOPS)  # forked while the parent held them
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # libc's, already loaded
     if os.getppid() != parent:  # the parent died before prctl took effect

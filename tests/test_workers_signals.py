@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from compiler import workers
+from compiler import stops, workers
 from tests.conftest import ROOT
 
 
@@ -26,7 +26,7 @@ def test_a_stop_while_workers_are_forked_is_delivered_right_after() -> None:
     got: list[int] = []
     old = signal.signal(signal.SIGTERM, lambda number, frame: got.append(number))
     try:
-        with workers._stops_held():
+        with stops.held():
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)  # (a test runner has threads)
             assert got == []  # held
         assert got == [signal.SIGTERM]

@@ -18,7 +18,9 @@ import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+from compiler import stops
 from compiler.errors import OutputError
 
 SUFFIX = ".obsc-lock"
@@ -26,6 +28,40 @@ SUFFIX = ".obsc-lock"
 
 class LockBusy(OutputError):
     """Another obsc run holds the output directory and the caller asked not to wait."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Hold:
+    """One lock this process holds (its identity tells it from a later lock that got the same descriptor)."""
+
+    fd: int
+    path: str  # the lock file
+    out: str  # the output directory (real path)
+    exclusive: bool
+
+
+# The locks this process holds, by descriptor. A stop can skip a `finally` (it is raised as the clean-up
+# starts); the run's last clean-up (output/stopped.py) then finds here what is still held.
+_HELD: dict[int, _Hold] = {}
+
+
+def held_exclusively() -> list[str]:
+    """The output directories (real paths) this process holds the exclusive lock of."""
+    return sorted(hold.out for hold in _HELD.values() if hold.exclusive)
+
+
+def release_all() -> None:
+    """Release every lock this process still holds, as the end of its `with` would."""
+    for hold in list(_HELD.values()):
+        _let_go(hold)
+
+
+def _let_go(hold: _Hold) -> None:
+    """Release `hold` unless it was released already (by the run's last clean-up: its descriptor may be
+    another file's by now)."""
+    if _HELD.get(hold.fd) is hold:
+        del _HELD[hold.fd]
+        _release(hold.fd, hold.path, hold.exclusive)
 
 
 def lock_path(out_dir: str) -> str:
@@ -40,25 +76,28 @@ def output_lock(
     """Hold the lock of `out_dir` for the body. A shared lock is skipped where the lock file cannot be
     created (a read-only checkout): nothing can compile there, and check only reads."""
     path = lock_path(out_dir)
-    fd = _acquire(path, out_dir, exclusive, wait, on_wait)
+    hold: _Hold | None = None
     try:
+        hold = _acquire(path, out_dir, exclusive, wait, on_wait)
         yield
     finally:
-        if fd is not None:
-            _release(fd, path, exclusive)
+        if hold is not None:
+            with stops.held():  # a stop while the lock file goes left it beside the output
+                _let_go(hold)
 
 
-def _acquire(path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Callable[[str], None] | None) -> int | None:
+def _acquire(
+    path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Callable[[str], None] | None
+) -> _Hold | None:
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     told = False
     while True:
+        fd: int | None = None
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        except OSError as exc:
-            if not exclusive and exc.errno in (errno.EACCES, errno.EROFS, errno.ENOENT):
+            with stops.held():  # the file this run may make, and its descriptor in `fd`, come together
+                fd = _open(path, out_dir, exclusive)
+            if fd is None:
                 return None
-            raise OutputError(f"{out_dir}: cannot create the lock file {path}: {exc.strerror}") from None
-        try:
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -72,13 +111,27 @@ def _acquire(path: str, out_dir: str, exclusive: bool, wait: bool, on_wait: Call
                     told = True
                 fcntl.flock(fd, mode)
             if _same_file(fd, path):
+                hold = _HELD[fd] = _Hold(fd, path, os.path.realpath(out_dir), exclusive)
                 if exclusive:
                     _write_pid(fd)
-                return fd
+                return hold
         except BaseException:
-            os.close(fd)
+            if fd is not None:
+                _HELD.pop(fd, None)
+                with stops.held():  # a stop (or --no-wait) right after this run made the file: no one else may
+                    _release(fd, path, exclusive=False)  # hold it, and then it goes as a last holder's does
             raise
         os.close(fd)  # the previous holder deleted or replaced the file while we waited: lock the current one
+
+
+def _open(path: str, out_dir: str, exclusive: bool) -> int | None:
+    """The lock file, made if missing; None where a shared lock cannot make it (a read-only checkout)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if not exclusive and exc.errno in (errno.EACCES, errno.EROFS, errno.ENOENT):
+            return None
+        raise OutputError(f"{out_dir}: cannot create the lock file {path}: {exc.strerror}") from None
 
 
 def _write_pid(fd: int) -> None:

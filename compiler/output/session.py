@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from types import TracebackType
 
-from compiler import conventions
+from compiler import conventions, stops
 from compiler.errors import OutputError
 from compiler.output import lock, swap, writer
 from compiler.output import subset as subsets
@@ -37,7 +37,8 @@ class Session:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             if self.staging is not None and os.path.lexists(self.staging):
-                swap.discard(self.staging)  # not swapped in (bad specs, a failure): nothing was written
+                with stops.held():  # a second Ctrl-C waits for the clean-up
+                    swap.discard(self.staging)  # not swapped in (bad specs, a failure): nothing was written
         finally:
             self._stack.close()
 
@@ -51,8 +52,9 @@ class Session:
             return None  # unreadable: the usual path reports why
         if not cold:
             return None
+        self.staging = swap.staging_name(self.real)  # named first: a stop from here on finds it to clean up
         try:
-            self.staging = swap.make_staging(self.real)
+            swap.make_staging(self.staging)
         except OSError as exc:
             raise OutputError(f"{self.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
         return self.staging

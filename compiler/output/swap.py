@@ -17,24 +17,32 @@ import ctypes.util
 import os
 import platform
 import re
+import secrets
 import shutil
 import stat
 import struct
 import sys
-import tempfile
 
 from compiler.output.tree import is_safe_relative
 
 STAGING, OLD, JOURNAL = ".obsc-staging-", ".obsc-old-", ".moved"
-_STAGING_SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # tempfile.mkdtemp's random part
+_STAGING_SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # staging_name's random part (and mkdtemp's, before)
 _RENAME_EXCHANGE = 2
 
 
-def make_staging(out: str) -> str:
+def staging_name(out: str) -> str:
+    """A new staging tree's path beside `out`, not yet made. Named before it exists so that a stop at any
+    moment after finds it to clean up: a tree made by a call that the stop interrupted before it returned
+    (tempfile.mkdtemp) had no name in the caller and stayed beside the output. The caller holds the
+    exclusive lock, and recovery removed every earlier staging tree: 64 random bits do not collide."""
     parent, name = os.path.split(out)
-    staging = tempfile.mkdtemp(prefix=f".{name}{STAGING}", dir=parent)
+    return os.path.join(parent, f".{name}{STAGING}{secrets.token_hex(8)}")
+
+
+def make_staging(staging: str) -> None:
+    """Make the tree `staging_name` named (private to its owner, as mkdtemp makes one)."""
+    os.mkdir(staging, 0o700)
     _top_of_hierarchy(staging)
-    return staging
 
 
 def journal_path(staging: str) -> str:
@@ -49,9 +57,10 @@ def write_journal(staging: str, moved: list[str]) -> None:
 
 
 def discard(staging: str) -> None:
-    """Delete a staging tree (or, after an exchange, the old tree) and its journal."""
+    """Delete a staging tree (or, after an exchange, the old tree) and its journal. What cannot be deleted
+    stays for the next run's recovery: the output itself is whole either way."""
     shutil.rmtree(staging, ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):
         os.unlink(journal_path(staging))
 
 

@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from compiler import conventions
+from compiler import conventions, stops
 from compiler.errors import OutputError
 from compiler.output import direct, lock, swap, tree
 from compiler.output import subset as subsets
@@ -276,28 +276,37 @@ def write(
     out = os.path.realpath(p.out_dir)
     if os.path.isdir(out) and not (os.stat(out).st_mode & stat.S_IWUSR):
         raise OutputError(f"{p.out_dir}: output directory is read-only; nothing was written")
+    made_here = staging is None
+    staging = staging or swap.staging_name(out)  # named first: from here on a stop finds it to clean up
+    swapped = False
     try:
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        staging = staging or swap.make_staging(out)
-    except OSError as exc:
-        raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
-    try:
+        try:
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            if made_here:
+                swap.make_staging(staging)
+        except OSError as exc:
+            raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
         modes = _populate(staging, out, p, prewritten)
         if validate is not None:
             validate(staging)
         _carry_across(staging, out, p, modes)
         for directory, mode in sorted(modes.items(), reverse=True):  # last: a 0500 folder still gets its files
             os.chmod(os.path.join(staging, directory), mode)
-        swap.exchange(staging, out)
+        with stops.held():  # the swap and the old tree's removal, as one step: a stop waits for both
+            swap.exchange(staging, out)
+            swapped = True
+            swap.discard(staging)  # after the exchange it holds the old tree
     except BaseException as exc:
-        swap.undo(staging, out)
+        if swapped:
+            raise  # the new tree is in place: a stop delivered after the swap (exit 130, the output whole)
+        with stops.held():  # a second Ctrl-C waits for the output to be put back
+            swap.undo(staging, out)
         if not isinstance(exc, OSError):
             raise
         why = f"writing failed: {exc.strerror or exc}"
         if exc.errno in (errno.EBUSY, errno.EXDEV):  # the swap, on a bind mount guard.py cannot see
             why = f"{why}; a mount point? {MOUNT_POINT_HINT}"
         raise OutputError(f"{p.out_dir}: {why}; the previous output is untouched") from None
-    swap.discard(staging)  # after the exchange it holds the old tree
 
 
 def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = frozenset()) -> dict[str, int]:

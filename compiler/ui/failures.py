@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from compiler.errors import ExitCode, InputError, OutputError, SettingError, ToolError
+from compiler.output import stopped
 from compiler.output.lock import LockBusy
 from compiler.stops import is_stop
 from compiler.ui import console
@@ -48,6 +49,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except SettingError as exc:
         _fail(out, f"obsc: error: {exc}", "settings", ExitCode.BAD_INPUT)
     except click.exceptions.Abort:  # click's form of Ctrl-C
+        stopped.clean_up()
         _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
     except click.ClickException as exc:
         if settings.errors == "text" and settings.log_format == "text":
@@ -59,6 +61,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        stopped.clean_up()
         _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
     except StdoutError as exc:
         console.silence_stdout()
@@ -72,6 +75,7 @@ def run(invoke: Callable[[Settings], object], argv: Sequence[str]) -> None:
         _fail(out, f"obsc: error: cannot write{where}: {exc.strerror}", "output", ExitCode.BAD_INPUT)
     except Exception as exc:
         if is_stop(exc):  # a stop wrapped by class creation in a lazy import (see compiler/stops.py)
+            stopped.clean_up()
             _fail(out, _INTERRUPTED, "interrupted", ExitCode.INTERRUPTED)
         _internal(out)
     return None
