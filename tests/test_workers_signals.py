@@ -7,10 +7,15 @@ compile went on to the end. The stops are held during the fork and delivered rig
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +44,40 @@ def test_workers_do_not_keep_the_stops_held() -> None:
     masks = workers.run([_mask, _mask], 2)
     assert all(int(signal.SIGTERM) not in mask and int(signal.SIGINT) not in mask for mask in masks)
     assert int(signal.SIGTERM) not in _mask()  # nor the parent, after
+
+
+def _make_folders(root: Path, worker: int) -> Callable[[], None]:
+    def task() -> None:  # as a cold compile's worker fills its part of the staging tree (output/direct.py)
+        for n in range(400):
+            os.makedirs(root / f"{worker}" / f"{n}", exist_ok=True)
+            time.sleep(0.005)
+
+    return task
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
+def test_a_stop_ends_the_workers_before_the_caller_cleans_up(tmp_path: Path) -> None:
+    """Found by a hunt: a stop during a cold compile left the workers writing into the staging tree (they
+    ignore stops and die with obsc, at its exit) while obsc removed that tree; they put folders back, and a
+    staging tree stayed beside the output. The workers are now gone when the stop reaches the caller."""
+    staging = tmp_path / "staging"
+
+    def stop(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            workers.run([_make_folders(staging, 0), _make_folders(staging, 1)], 2)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGTERM, before)
+    assert staging.is_dir()  # the workers had begun
+    shutil.rmtree(staging)
+    time.sleep(0.3)  # 60 turns of a worker's loop, had it lived on
+    assert not staging.exists()
 
 
 # A stop raised where Python cannot raise (here `__del__`; in CI the import system's module-lock callback)
