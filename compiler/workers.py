@@ -122,10 +122,11 @@ def run(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
         pool.shutdown(wait=True, cancel_futures=True)
         log.debug("worker processes failed (%s); running the work in this process", exc)
         return [task() for task in tasks]
-    except BaseException:  # Ctrl-C: drop the queued work rather than wait for it
-        with stops.held():  # (a second Ctrl-C waits for this)
-            _kill_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # Ctrl-C: drop the queued work, and wait for the chunks running (a fraction of a second)
+        # A worker still writing into a staging tree (output/direct.py) after the stop put folders back into the
+        # tree the caller then removes, and left it beside the output. Killing the workers instead could cut a
+        # result half sent: the executor's thread then waited for the rest, and obsc never exited.
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
     return results
@@ -145,18 +146,6 @@ def _run(index: int) -> Any:
 
 
 _PR_SET_PDEATHSIG = 1
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """End the workers now, and wait until they are gone: one still writing into a staging tree
-    (output/direct.py) after a stop would put folders back into the tree the caller then discards, and
-    leave it beside the output. They would die with this process anyway (PR_SET_PDEATHSIG), too late."""
-    processes = list((pool._processes or {}).values())  # (no public way before Python 3.14)
-    for process in processes:
-        with contextlib.suppress(OSError):
-            process.kill()
-    for process in processes:
-        process.join()
 
 
 def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:

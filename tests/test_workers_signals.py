@@ -48,7 +48,7 @@ def test_workers_do_not_keep_the_stops_held() -> None:
 
 def _make_folders(root: Path, worker: int) -> Callable[[], None]:
     def task() -> None:  # as a cold compile's worker fills its part of the staging tree (output/direct.py)
-        for n in range(400):
+        for n in range(200):
             os.makedirs(root / f"{worker}" / f"{n}", exist_ok=True)
             time.sleep(0.005)
 
@@ -59,14 +59,15 @@ def _make_folders(root: Path, worker: int) -> Callable[[], None]:
 def test_a_stop_ends_the_workers_before_the_caller_cleans_up(tmp_path: Path) -> None:
     """Found by a hunt: a stop during a cold compile left the workers writing into the staging tree (they
     ignore stops and die with obsc, at its exit) while obsc removed that tree; they put folders back, and a
-    staging tree stayed beside the output. The workers are now gone when the stop reaches the caller."""
+    staging tree stayed beside the output. The chunks running are now finished when the stop reaches the
+    caller (killing the workers instead hung obsc: see workers.run)."""
     staging = tmp_path / "staging"
 
     def stop(number: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     before = signal.signal(signal.SIGTERM, stop)
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
     try:
         timer.start()
         with pytest.raises(KeyboardInterrupt):
