@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from compiler.errors import InputError
 from compiler.spec.loader import JsonnetOptions, discover, load_file
+from tests.cli_helpers import run_forked
 from tests.conftest import ROOT
 
 SECRET = "apiVersion: obsc/v1\nservice: TOP-SECRET-pagerduty-key-0123456789\n"
@@ -18,8 +18,8 @@ GOOD = "apiVersion: obsc/v1\nservice: a\nteam: t\nselector: {job: a}\n"
 
 
 def _validate(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "compiler", "validate", *args, "--platform", "tests/errors/platform.yaml"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    """In a child with a timeout (a FIFO opened would block it): forked, no interpreter start to pay."""
+    return run_forked("validate", *args, "--platform", "tests/errors/platform.yaml", cwd=ROOT, timeout=timeout)
 
 
 def test_a_fifo_among_the_specs_is_reported_and_never_opened(tmp_path: Path) -> None:
