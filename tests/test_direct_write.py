@@ -6,8 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from compiler.output import direct, swap, writer
 from compiler.output import session as sessions
 from compiler.output.bundle import Bundle
 from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_obsc
 
 needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork (Linux)")
 
@@ -110,15 +109,16 @@ def test_a_cold_compile_writes_the_bytes_of_the_usual_path(
 
 
 @needs_fork
-def test_bad_specs_leave_nothing_behind(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_specs_leave_nothing_behind(
+    fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "broken.yaml").write_text("service: batch-job\nslos: [{name: x, objective: 101}]\n")
-    argv = [sys.executable, "-m", "compiler", "compile", "specs", "--out", "gen/out", "--no-validate"]
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "101 is greater than the maximum of 100" in result.stderr
+    result = run_obsc(capsys, "compile", "specs", "--out", "gen/out", "--no-validate")
+    assert result.code == 2, result.err
+    assert "101 is greater than the maximum of 100" in result.err
     assert not (tmp_path / "gen").exists()  # the lock (and its folder) come only once the specs are sound
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from compiler.errors import ExitCode, ToolError
 from compiler.toolcheck import _run
+from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
 
@@ -52,21 +53,28 @@ def test_an_unusable_jsonnet_setting_is_named_and_exits_2(name: str, value: str,
     assert "internal error" not in done.stderr
 
 
-def test_a_line_break_in_a_spec_file_name_stays_on_its_line(tmp_path: Path) -> None:
-    # Raw, the second line began `::error`: a GitHub Actions workflow command in a CI log.
+def test_a_line_break_in_a_spec_file_name_stays_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Raw, the second line began `::error`: a GitHub Actions workflow command in a CI log. In-process: the
+    # escape is obsc's text, not the stream's.
     (tmp_path / "a\n::error file=x.yaml::forged.yaml").write_text("apiVersion: obsc/v1\nservice: 1\n")
-    done = _obsc("validate", str(tmp_path), "--platform", "tests/errors/platform.yaml", stdout=subprocess.DEVNULL)
-    assert done.returncode == 2, done.stderr
-    assert "a\\n::error file=x.yaml::forged.yaml:1:1 $: missing required key" in done.stderr
-    assert not any(line.startswith("::") for line in done.stderr.splitlines())
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "validate", str(tmp_path), "--platform", "tests/errors/platform.yaml")
+    assert done.code == 2, done.err
+    assert "a\\n::error file=x.yaml::forged.yaml:1:1 $: missing required key" in done.err
+    assert not any(line.startswith("::") for line in done.err.splitlines())
 
 
-def test_a_character_the_locale_cannot_encode_is_escaped_not_a_crash(tmp_path: Path) -> None:
+def test_a_character_the_locale_cannot_encode_is_escaped_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Under LC_ALL=en_US.ISO-8859-1 a dash from a spec's description ended `check`'s report of the drift with
-    # UnicodeEncodeError ("internal error", 70) instead of exit 1.
+    # UnicodeEncodeError ("internal error", 70) instead of exit 1. The encoding is read at start-up: the check
+    # runs in a child; the compile before it needs none.
     specs = tmp_path / "specs"
     shutil.copytree(ROOT / "specs", specs)
-    assert _obsc("compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate", "-q").returncode == 0
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate", "-q").code == 0
     mailer = specs / "mailer.yaml"
     mailer.write_text(mailer.read_text().replace("description: Sends", "description: Sends \u2014"))
     done = _obsc(

@@ -10,8 +10,6 @@ in days and 1w..17w in weeks × 99, 99.5, 99.9, 99.95, 99.99 (a few minutes).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import pytest
 
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.promtool.cases import off_ties, spelled_alike
-from tests.conftest import FULL, ROOT, require_tool
+from tests.cli_helpers import run_obsc
+from tests.conftest import FULL, require_tool
 
 SWEEP_FULL = FULL or bool(os.environ.get("OBSC_PERIOD_SWEEP_FULL"))
 OBJECTIVES = ("99", "99.5", "99.9", "99.95", "99.99")
@@ -47,24 +46,18 @@ def _spec(period: str) -> str:
 
 
 @pytest.mark.parametrize("periods", [EVERY if SWEEP_FULL else SAMPLE], ids=["full" if SWEEP_FULL else "sample"])
-def test_every_period_and_objective_passes_its_own_promtool_tests(tmp_path: Path, periods: tuple[str, ...]) -> None:
+def test_every_period_and_objective_passes_its_own_promtool_tests(
+    tmp_path: Path, periods: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_tool("promtool")
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "platform.yaml").write_text(PLATFORM)
     for period in periods:
         (specs / f"p{period}.yaml").write_text(_spec(period))
-    done = subprocess.run(
-        [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out")],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "OBSC_TOOL_TIMEOUT": os.environ.get("OBSC_TOOL_TIMEOUT", "3600"),
-        },  # the full sweep: 685 SLOs
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", os.environ.get("OBSC_TOOL_TIMEOUT", "3600"))  # the full sweep: 685 SLOs
+    done = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"))  # validated
+    assert done.code == 0, done.err[-4000:]
 
 
 @pytest.mark.parametrize(

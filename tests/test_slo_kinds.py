@@ -5,7 +5,6 @@ examples/homepage-probe.yaml; error goldens: tests/errors/slice_kinds.yaml, nati
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from compiler.model.alerts import service_alerts
 from compiler.model.types import Fleet, SliKind, Tier
 from compiler.targets.prometheus import service_rules
 from compiler.targets.prometheus.rule_model import Rule
+from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 from tests.promtool_helpers import groups_copy
 
@@ -144,7 +144,9 @@ def test_verbose_notes_say_which_slos_have_no_guard(tmp_path: Path) -> None:
     assert [n.split(":")[0] for n in notes] == ["slo probe", "slo fresh", "slo ratio"]
 
 
-def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_alerts(tmp_path: Path) -> None:
+def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_alerts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each case feeds the shared gauge: the other SLO's stale alert (shorter max_age) fires too, and the
     generated tests must say so (they used to expect only their own, and promtool failed)."""
     promtool = require_tool("promtool", "PROMTOOL")
@@ -156,20 +158,8 @@ def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_al
     (tmp_path / "specs" / "platform.yaml").write_text(PLATFORM)
     (tmp_path / "specs" / "jobs.yaml").write_text(spec)
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("obsc")),
-            "compile",
-            str(tmp_path / "specs"),
-            "--out",
-            str(out),
-            "--no-validate",
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(out), "--no-validate", "-q")
+    assert result.code == 0, result.err
     test_file = out / "prometheus/tests/jobs.test.yaml"
     assert test_file.read_text().count("slo: fresh-2h") > 2  # expected in the 26h SLO's cases as well
     # only the test groups that check a stale alert (5 of 27): the others cannot see what this is about, and

@@ -4,15 +4,14 @@ A counter compared `above` is missing only when its whole family is gone. Inputs
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from compiler.targets.prometheus.promtool.threshold_cases import OTHER_SERVICE
 from tests.bench.fleet import platform_text
-from tests.conftest import ROOT, require_tool
+from tests.cli_helpers import run_obsc
+from tests.conftest import require_tool
 from tests.test_sli_semantics import _firing, _promtool, _rules
 
 SPEC = """apiVersion: obsc/v1
@@ -43,7 +42,9 @@ def test_the_whole_family_gone_is_missing_data(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("missing", ["alert", "ignore"])
-def test_a_service_named_like_the_tests_other_service_gets_tests_that_pass(missing: str, tmp_path: Path) -> None:
+def test_a_service_named_like_the_tests_other_service_gets_tests_that_pass(
+    missing: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The generated tests feed a series of "another service" that must not stand in for this one: it was
     # named obsc-other-service whatever this service's name, so a service of that name failed every compile.
     require_tool("promtool")
@@ -56,10 +57,5 @@ def test_a_service_named_like_the_tests_other_service_gets_tests_that_pass(missi
         "metrics: {lag: {selector: consumer_lag, type: gauge}}\n"
         f"threshold_alerts: [{{name: LagHigh, metric: lag, above: 100, for: 10m, missing: {missing}}}]\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(tmp_path / "out"), "-q"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "-q")  # validated
+    assert done.code == 0, done.err
