@@ -15,6 +15,7 @@ import pytest
 from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.output import writer
 from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_forked
 from tests.conftest import ROOT
 from tests.hostile.output_helpers import compile_cli, entries, leftovers
 
@@ -89,8 +90,8 @@ def test_foreign_entries_survive_a_compile_exactly(tmp_path: Path) -> None:
 
 
 def obsc(specs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "--no-validate", *extra]
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    """A compile in a child with a timeout (forked: no interpreter start to pay)."""
+    return run_forked("compile", str(specs), "--out", str(out), "--no-validate", *extra, cwd=ROOT, timeout=120)
 
 
 def test_edits_made_while_the_new_tree_is_validated_are_kept(tmp_path: Path) -> None:
