@@ -123,3 +123,27 @@ def test_a_stop_swallowed_in_a_callback_is_delivered_again(stop: str, said: str)
     )
     assert done.stdout.strip() == said
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_stop_raised_as_the_stops_are_held_leaves_them_unheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a review: a stop that came just before `held()` blocked the stops runs its handler as the
+    blocking call returns (Python runs handlers after a call), before the `try` that unblocks them: the stop
+    was raised with Ctrl-C, SIGTERM and SIGHUP left blocked for the rest of the process (a library caller's
+    next Ctrl-C did nothing). Modelled here by raising the stop as the blocking call returns."""
+    block = signal.pthread_sigmask
+
+    def stopped_on_return(how: int, mask: tuple[int, ...]) -> set[int | signal.Signals]:
+        before = block(how, mask)
+        if how == signal.SIG_BLOCK and set(mask) & set(stops.STOPS):
+            raise KeyboardInterrupt  # what the handler of a stop pending at the call does
+        return before
+
+    monkeypatch.setattr(signal, "pthread_sigmask", stopped_on_return)
+    try:
+        with pytest.raises(KeyboardInterrupt), stops.held():
+            raise AssertionError("the body runs only once the stops are held")
+    finally:
+        monkeypatch.undo()
+        left = _mask() & {int(s) for s in stops.STOPS}
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops.STOPS)  # (not for the tests after this one)
+    assert not left
