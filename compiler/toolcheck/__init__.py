@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from compiler.output.bundle import Bundle
+from compiler.toolcheck import _run
 from compiler.toolcheck.record import Record
 
 
@@ -26,8 +27,16 @@ def validate_bundle(
     # lint's work (a minute at 1,000 services, part of it one core of Python) fits in its gaps instead of
     # after it. The first failure in the order promtool, amtool, lint is the one reported, as before.
     validators = (promtool.validate, amtool.validate, grafana_lint.validate)
-    with ThreadPoolExecutor(len(validators)) as pool:
+    pool = ThreadPoolExecutor(len(validators))
+    try:
         running = [pool.submit(check, bundle, tree_dir, current) for check in validators]
+        wait(running)
+    except BaseException:  # a stop: the validators' threads do not get it; their tools end now
+        _run.stop_all()
+        pool.shutdown(cancel_futures=True)  # quick now: no tool runs any more
+        _run.resume()
+        raise
+    pool.shutdown()
     for finished in running:
         finished.result()
     if current is None:

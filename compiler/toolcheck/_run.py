@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -94,24 +95,29 @@ def run(
     command = tuple(argv)
     # gettempdir() is a folder Python found writable ($TMPDIR when usable); a failure to make ours in it (a
     # full disk) is an OSError the CLI says as such (exit 2).
+    name = os.path.basename(command[0])
     with tempfile.TemporaryDirectory(prefix="obsc-tool-", ignore_cleanup_errors=True) as scratch:
+        if _stopping:
+            raise Stopped(f"{name} not started: the run was stopped")
         try:
-            done = subprocess.run(
+            process = subprocess.Popen(
                 command,
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
                 text=True,
-                timeout=limit,
-                check=False,
                 env={**(defaults or {}), **os.environ, "LC_ALL": "C", "TMPDIR": scratch},
             )
-        except subprocess.TimeoutExpired as exc:
-            raise ToolError(
-                f"{os.path.basename(command[0])} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)"
-            ) from exc
         except OSError as exc:
             raise ToolError(f"cannot run {command[0]}: {exc}", ExitCode.MISSING_TOOL) from exc
+        with process:
+            try:
+                stdout, stderr = _wait(process, limit)
+            except subprocess.TimeoutExpired as exc:
+                raise ToolError(f"{name} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)") from exc
+        if _stopping:
+            raise Stopped(f"{name} killed: the run was stopped")
+        done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     panic = _GO_PANIC.search(done.stdout) or _GO_PANIC.search(done.stderr or "")
     if panic:
         raise ToolError(
@@ -121,6 +127,51 @@ def run(
             ExitCode.BAD_INPUT,
         )
     return Result(command, done.returncode, done.stdout, done.stderr or "")
+
+
+class Stopped(ToolError):
+    """The run was stopped (Ctrl-C, SIGTERM, SIGHUP): its tool was killed, or never started."""
+
+
+# The tools running now, for `stop_all`; `_stopping` once it was called, until `resume`.
+_running: set[subprocess.Popen[str]] = set()
+_guard = threading.Lock()
+_stopping = False
+
+
+def stop_all() -> None:
+    """Kill every tool running and start no more: the validators run on threads, which a stop does not reach
+    (only the main thread gets signals); each of their tool runs then ends with `Stopped`."""
+    global _stopping
+    with _guard:
+        _stopping = True
+        for process in _running:
+            process.kill()
+
+
+def resume() -> None:
+    """Tools may run again (the threads of the stopped validation have ended)."""
+    global _stopping
+    with _guard:
+        _stopping = False
+
+
+def _wait(process: subprocess.Popen[str], limit: float) -> tuple[str, str | None]:
+    """`process`'s output once it ends, as subprocess.run reads it; killed on a timeout, on a stop in this
+    thread, or by `stop_all` from the main thread (also when that came as it started)."""
+    with _guard:
+        _running.add(process)
+        if _stopping:
+            process.kill()
+    try:
+        return process.communicate(timeout=limit)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        with _guard:
+            _running.discard(process)
 
 
 # A Go runtime panic: the tool itself failed (its output is a stack trace, not a finding about our files).
