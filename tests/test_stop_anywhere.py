@@ -30,7 +30,9 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.entry import Terminated
 from compiler.errors import ExitCode
 from compiler.output.bundle import Bundle
+from compiler.output.guard import write_new_file
 from compiler.output.session import Session
+from compiler.starter import starter_spec
 from compiler.ui import failures
 from tests.conftest import ROOT, tree
 
@@ -178,3 +180,31 @@ def _afresh(base: Path, work: Path, write: Callable[[Path], None]) -> None:
     if base.exists():
         shutil.copytree(base, work / "out", symlinks=True, copy_function=os.link)
     write(work / "out")
+
+
+def test_a_stop_at_any_line_of_obsc_init_leaves_the_file_whole_or_absent_and_nothing_else(
+    tmp_path: Path, stops_raise: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a review: `obsc init` and `obsc import` write each file through a temporary one beside it
+    (guard.write_text_safely), removed on an OSError only: a stop between its creation and the rename left
+    `.api.yaml.tmp-PID` in the specs folder. The same stop at each line, through `obsc init`'s write."""
+    monkeypatch.setattr(sys.modules[__name__], "TRACED", {str(OUTPUT / "guard.py")})
+    text = starter_spec("api", "my-team")
+    folder = tmp_path / "specs"
+
+    def run() -> None:
+        if folder.exists():
+            shutil.rmtree(folder)
+        write_new_file(str(folder), "api.yaml", text, "--dir")
+
+    lines = _lines_of_the_write(run)
+    moments = _moments(lines)
+    assert len(moments) > 10, len(moments)
+    for moment in moments:
+        with pytest.raises(SystemExit) as stopped:
+            failures.run(functools.partial(_stopped, run, moment), [])
+        assert stopped.value.code == ExitCode.INTERRUPTED
+        where = "{}:{}".format(*lines[moment - 1])
+        left = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+        assert left in ([], ["api.yaml"]), f"stopped at {where}: {left}"
+        assert not left or (folder / "api.yaml").read_text() == text, f"stopped at {where}: a part written"

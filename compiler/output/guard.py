@@ -8,10 +8,12 @@ and lock a whole home directory. Paths are compared resolved (symlinks, `..`), e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Sequence
 
+from compiler import stops
 from compiler.errors import OutputError
 
 
@@ -60,14 +62,22 @@ def write_text_safely(path: str, text: str) -> None:
     (O_EXCL|O_NOFOLLOW: a link planted at that name is refused), which then replaces the name (a link there
     is replaced, not followed)."""
     tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    made = False  # whether `tmp` is ours to remove: a stop (not only an OSError) must remove it too
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with stops.held():  # the file, and `made` saying so, come together
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            made = True
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.lexists(tmp) and not os.path.islink(tmp):
-            os.unlink(tmp)
+        with stops.held():  # renamed, it is no longer ours to remove
+            os.replace(tmp, path)
+            made = False
+    except BaseException as exc:
+        with stops.held(), contextlib.suppress(OSError):  # a second Ctrl-C waits for this
+            if (made or isinstance(exc, OSError)) and os.path.lexists(tmp) and not os.path.islink(tmp):
+                os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}; nothing was written there") from None
 
 
