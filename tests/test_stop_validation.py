@@ -58,11 +58,9 @@ def test_a_stop_during_validation_kills_the_tools_and_starts_no_more(
 
     before = signal.signal(signal.SIGTERM, stop)
     threading.Thread(target=stop_once_running, daemon=True).start()
-    begun = time.monotonic()
     try:
         with pytest.raises(Terminated):
             validate_bundle(Bundle(()), str(tmp_path))
-        took = time.monotonic() - begun
         running = [pid for pid in pids() if _alive(pid)]
         ran = len(pids())
         time.sleep(0.8)  # more than a run's length: one started meanwhile has written its pid
@@ -74,4 +72,4 @@ def test_a_stop_during_validation_kills_the_tools_and_starts_no_more(
                 thread.join(10)
     assert running == [], "tools still running after the stop"
     assert more == 0, f"{more} tools started after the stop"
-    assert took < 2, took  # the stop waited for the runs under way, not for the 2.5 s of every run
+    assert ran < 30, ran  # the stop waited for the runs under way (killed), not for every run to end
