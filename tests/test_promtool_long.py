@@ -20,6 +20,7 @@ from compiler.targets.prometheus.promtool.cases import LANE, LONG_STEP, Case
 from compiler.targets.prometheus.promtool.key_common import WEEK
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rules import service_rules
+from tests import test_prometheus_mutations as sweep
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
 from tests.promtool_helpers import checks_alert, groups_copy
@@ -139,6 +140,33 @@ def test_event_notices_with_a_for_fire_in_the_main_file_and_pass_promtool(tmp_pa
     assert "ServiceUnusualTraffic" in long_names  # the comparisons with last week stay there
     _promtool(out, "tests/svc-0000.test.yaml")
     _promtool(out, "tests/svc-0000.long.test.yaml")
+
+
+# The rule with its left operand dropped fires through the rollout as well: the sweep drops right operands only.
+_LEFT = 'count(service:build_info:count_by_version{service="svc-0000"}) == 1\nand on ()\n'
+
+
+@pytest.mark.parametrize("hold", ["1m", "30m"])  # every hold the spec accepts (up to 30m) is one 30m step
+def test_every_mutant_of_a_held_deployment_notice_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hold: str
+) -> None:
+    """With a `for`, the case's two quiet stretches (one version alone, then the rollout) each last the hold
+    before their check, so a rule that wrongly holds there is seen firing. Before, each lasted one step: such a
+    rule was still pending at the check, and two sweep mutants (`> 1` lowered by 40%, the `and on () count(...)
+    > 1` clause dropped) survived at every hold; the left operand dropped survives a one-step rollout."""
+    out = _compile(tmp_path, {"deployment": {"info": {"for": hold}}})
+    files = {"rules": (out / "prometheus/rules/svc-0000.yaml").read_text()}
+    files.update((f.name, f.read_text()) for f in (out / "prometheus/tests").glob("*.yaml"))
+    plain = sweep.mutations
+
+    def mutations(expr: str) -> list[tuple[str, str]]:
+        return [*plain(expr), *([("left operand dropped", expr.removeprefix(_LEFT))] if expr.startswith(_LEFT) else [])]
+
+    monkeypatch.setattr(sweep, "compiled", lambda: {"svc-0000": files})
+    monkeypatch.setattr(sweep, "mutations", mutations)
+    monkeypatch.setattr(sweep, "MUTATION_FULL", True)
+    alive, total = sweep.survivors(["svc-0000"], ("ServiceDeployed",))
+    assert total == 7 and not alive, [m.what for m in alive]  # 5 comparisons changed, each operand dropped
 
 
 DISK_FULLS: list[dict[str, object]] = [

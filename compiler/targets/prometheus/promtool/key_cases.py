@@ -211,7 +211,11 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
 
 def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     hold = max(r.for_seconds for r in rules)
-    new_from, old_until = step, 2 * step  # the rollout: both versions run for one step
+    # Each quiet moment lasts the hold, so a broken rule that holds there (one version alone counted as a
+    # rollout; the rollout itself) is seen firing, not just pending. Without a hold: one step each.
+    held = steps_after(hold, step)
+    new_from = held + step  # one version only until then
+    old_until = new_from + held + step  # the rollout: both versions run from new_from to here
     gone = steps_after(old_until + 301, step)  # the old version's last sample has left the 5m lookback
     done = gone + steps_after(hold, step)
 
@@ -226,8 +230,8 @@ def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
     series = (versions("1.0.0", 0, old_until), versions("1.1.0", new_from, done))
     fired = tuple(firing(r, 1.0, {"version": "1.1.0"}) for r in rules if done - gone >= r.for_seconds)
     checks = (
-        AlertCheck(0, rules[0].alert, ()),  # one version, no other seen
-        AlertCheck(new_from, rules[0].alert, ()),  # two versions running: rollout in progress
+        AlertCheck(held, rules[0].alert, ()),  # one version, no other seen
+        AlertCheck(new_from + held, rules[0].alert, ()),  # two versions running: rollout in progress
         AlertCheck(done, rules[0].alert, fired),
     )
     return Case(f"{rules[0].alert}: 1.0.0 -> 1.1.0 fires once the rollout is complete", step, series, checks)
