@@ -97,20 +97,23 @@ def _fed(
     return True
 
 
-def hosting(host: Case, up: InputSeries, placed: Sequence[tuple[int, Case]], alert: str) -> Case:
-    """The host with each placed scenario's checks moved to its start and `up` fed over its span only."""
-    values, filled = [], 0
+def hosting(host: Case, placed: Sequence[tuple[int, Case]], alert: str) -> Case:
+    """The host with each placed scenario's checks moved to its start and the scenario's own series (`up`, and
+    the counters of SLIs the host does not feed) fed over its span only."""
+    values: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    filled: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     checks: list[AlertCheck] = []
     parts = []
     for at, scenario in sorted(placed, key=lambda p: p[0]):
-        own = next(s for s in scenario.series if s.name == "up")
-        gap = at // host.interval - filled
-        assert gap >= 0, "two hosted scenarios overlap"
-        values += [f"_x{gap}"] if gap else []
-        values.append(own.values)
-        filled = at // host.interval + len(expand(own.values))
+        for own in scenario.series:
+            key = (own.name, own.labels)
+            gap = at // host.interval - filled.get(key, 0)
+            assert gap >= 0, "two hosted scenarios overlap"
+            values.setdefault(key, []).extend([f"_x{gap}"] if gap else [])
+            values[key].append(own.values)
+            filled[key] = at // host.interval + len(expand(own.values))
         checks += [AlertCheck(c.at + at, c.alertname, c.firing) for c in scenario.alerts]
         parts.append(f"{scenario.name} (targets up from {at // 60}m)")
     named = f"{host.name}; with {alert}: " + ", ".join(parts)
-    fed = InputSeries(up.name, up.labels, " ".join(values))
-    return host._replace(name=named, series=(*host.series, fed), alerts=(*host.alerts, *checks))
+    fed = tuple(InputSeries(name, labels, " ".join(v)) for (name, labels), v in values.items())
+    return host._replace(name=named, series=(*host.series, *fed), alerts=(*host.alerts, *checks))

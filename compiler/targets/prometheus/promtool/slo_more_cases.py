@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from compiler.model.promql import Matcher
 from compiler.model.promql_check import groups_with, yields_with
+from compiler.model.promql_feed import fed_counters
 from compiler.model.queries import may_stray, unlabelled_labels
 from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
@@ -55,11 +56,18 @@ def _counter(name: str, labels: dict[str, str], per_step: int, samples: int) -> 
     return InputSeries(name, tuple(sorted(labels.items())), f"0+{per_step}x{samples}")
 
 
-def _sli_counters(slo: Slo, bucket: bool) -> list[tuple[str, dict[str, str]]] | None:
+def _sli_counters(slo: Slo, bucket: bool, probe: str) -> list[tuple[str, dict[str, str]]] | None:
     """(metric, labels) of the SLI's total-events counter and, for latency with `bucket`, its threshold
     bucket (for a ratio SLI whose good selector needs a label, one more total series without it: _beside);
-    None when obsc cannot write series the selectors match (raw PromQL)."""
+    for free PromQL (raw, error ratio), a counter under each selector its `probe` reads (promql_feed); None
+    when obsc cannot write series the selectors match, or be sure they give the probe a sample."""
     sli = slo.sli
+    if sli.kind in (SliKind.RAW, SliKind.ERROR_RATIO):
+        read = fed_counters(probe)
+        found = [(metric, satisfy(matchers)) for metric, matchers in read or ()]
+        if read is None or any(labels is None for _, labels in found):
+            return None
+        return [(metric, {**labels, **sample_group(slo)}) for metric, labels in found if labels is not None]
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
         sel = sli.latency.selector
@@ -97,8 +105,8 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     """For all the service's SLOs at once (one alert name): fires with `up` and no SLI series; quiet when
     the targets are down, when the service is idle but exports its counters at 0, and with traffic and
     the threshold bucket; a latency SLI with traffic and no bucket fires. SLOs whose series obsc cannot
-    write (raw PromQL) have no data in every case. `host`: a raw-counter case to run the scenario with
-    traffic in, where its counters allow."""
+    write (free PromQL it cannot be sure of, see promql_feed) have no data in every case. `host`: a
+    raw-counter case to run the scenario with traffic in, where its counters allow."""
     # the alert asks `up` of the scrape targets (queries.up: `targets:`), which need not carry the selector's labels
     up_labels = satisfy(service.targets)
     if up_labels is None or not rules:
@@ -121,12 +129,14 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         host: Case | None = None,
     ) -> Case:
         """`counters`: per SLO name, the series fed (rising by `per_step` per step); `host`: a case whose own
-        series stand in for them (they give each of these SLOs the same data): then only `up` is fed."""
+        series stand in for them (they give each of these SLOs the same data): then only `up` is fed, and the
+        counters of free-PromQL SLIs, which the host does not feed."""
         inputs: dict[SeriesKey, InputSeries] = {}
         for metric, labels in (c for series in counters.values() for c in series):
             counter = _counter(metric, {**groups.get(metric, {}), **labels}, per_step, samples)
             inputs[(counter.name, counter.labels)] = counter
-        fed = inputs if host is None else {(s.name, s.labels): s for s in host.series}
+        own = inputs if host is None else {k: s for k, s in inputs.items() if k in free_keys}
+        fed = inputs if host is None else {**{(s.name, s.labels): s for s in host.series}, **own}
         every = (*fed, (up.name, up.labels)) if service.targets else tuple(fed)
         missing = [
             r
@@ -158,7 +168,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
                 quiet_with_traffic.update(set(counters) - noisy)
         feed = (InputSeries("up", up.labels, constant(targets, samples)),) if service.targets else ()
         if host is not None:
-            return Case(title, _SCRAPE, feed, checks)
+            return Case(title, _SCRAPE, (*feed, *own.values()), checks)
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
@@ -186,12 +196,17 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     # would fire for it.
     groups: dict[str, dict[str, str]] = {}
     for slo in slos:
-        for metric, _ in _sli_counters(slo, bucket=True) or ():
+        for metric, _ in _sli_counters(slo, True, probe(slo)) or ():
             groups.setdefault(metric, {}).update(sample_group(slo))
-    full = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=True)) is not None}
+    full = {slo.name: c for slo in slos if (c := _sli_counters(slo, True, probe(slo))) is not None}
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
-    no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, bucket=False)) is not None}
+    no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, False, probe(slo))) is not None}
+    # The raw-counter host feeds no free-PromQL SLI (missing_hosts._selectors reads none): a hosted scenario feeds
+    # their counters itself over its span; not beside a host series of the same name and labels (then unhosted).
+    free = {s.name for s in slos if s.name in full and s.sli.kind in (SliKind.RAW, SliKind.ERROR_RATIO)}
+    free_keys = {(m, tuple(sorted({**groups.get(m, {}), **labels}.items()))) for n in free for m, labels in full[n]}
+    hostable = host if host is None or not free_keys & {(s.name, s.labels) for s in host.series} else None
     cases = [case("targets up and no SLI series at all: data missing", {}, 0, 1)]
     if service.targets:
         cases.append(case("targets down (up 0) and no SLI series: not this alert's business", {}, 0, 0))
@@ -199,22 +214,24 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         cases[0] = case("no scrape targets and no SLI series at all: data missing", {}, 0, 1)
     lead = host
     if full:
-        covered = [s for s in slos if s.name in full]
+        covered = [s for s in slos if s.name in full and s.name not in free]
         placed: list[tuple[int, Case]] = []
         after = 0
         for title, per_step in (
             ("requests counted, threshold buckets present: data", 1),
             ("an idle service exporting its counters at 0 has data", 0),
         ):
-            at = None if host is None else start(host, covered, times[-1], step, rising=bool(per_step), after=after)
+            at = None
+            if hostable is not None:
+                at = start(hostable, covered, times[-1], step, rising=bool(per_step), after=after)
             if at is None:
                 cases.append(case(title, full, per_step, 1))
                 continue
-            placed.append((at, case(title, full, per_step, 1, host)))
+            placed.append((at, case(title, full, per_step, 1, hostable)))
             # its `up` unseen at one step before the next hosted scenario starts: its alerts end in between
             after = steps_after(at + times[-1] + LOOKBACK + 1, step) + step
-        if host is not None and placed:
-            lead = hosting(host, up, placed, rules[0].alert)
+        if hostable is not None and placed:
+            lead = hosting(hostable, placed, rules[0].alert)
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
     ungrouped = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := _ungrouped_outcome(s))}
