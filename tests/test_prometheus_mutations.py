@@ -1,9 +1,9 @@
 """Breaking any alert expression must make a generated promtool test fail (mutation testing).
 
 Each alert rule of the compiled examples is mutated: every threshold raised by half and lowered by 40%,
-every comparison flipped, every `and`/`or`/`unless` operand dropped (and every guard written inside a
-line, `unless on (...) selector`), every recorded window swapped for another; a grouped SLO's (`by:`)
-group labels dropped from every `on (...)` join and, in alerts and recording rules, from every
+every comparison flipped, every `and`/`or`/`unless` operand dropped, right and left (and every guard
+written inside a line, `unless on (...) selector`), every recorded window swapped for another; a grouped
+SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and recording rules, from every
 `sum by (...)`. A mutant survives when the service's generated tests still
 pass against it, run as validation runs them: each test group focused on the rules its assertions read
 (`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows as a survivor.
@@ -81,6 +81,7 @@ def mutations(expr: str) -> Iterator[tuple[str, str]]:
             yield f"dropped '{line.strip()} {lines[i + 1].strip()}'", "\n".join(lines[:i] + lines[i + 2 :])
         elif line.startswith(("and ", "or ")):
             yield f"dropped '{line.strip()}'", "\n".join(lines[:i] + lines[i + 1 :])
+    yield from left_drops(lines)
     for m in _INLINE_GUARD.finditer(expr):
         yield f"guard dropped '{m.group(0).strip()}'", expr[: m.start()] + expr[m.end() :]
     for n, m in enumerate(_GROUP_ON.finditer(expr), 1):
@@ -92,6 +93,44 @@ def mutations(expr: str) -> Iterator[tuple[str, str]]:
     for m in _WINDOW.finditer(expr):
         swapped = f"{m.group(1)}{_NEXT_WINDOW[m.group(2)]}"
         yield f"{m.group(0)} read instead as {swapped}", expr[: m.start()] + swapped + expr[m.end() :]
+
+
+# PromQL binds `and` and `unless` tighter than `or`; all three group from the left.
+_PRECEDENCE = {"or": 0, "and": 1, "unless": 1}
+# a set operator starting a line, with its matching; the rest of the line begins its right operand
+_SET_OP = re.compile(r"^(\s*)(and|or|unless)(?: (?:on|ignoring) \([^()]*\))?(?: |$)")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def left_drops(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Each set operator starting a line with its left operand dropped: `l op r` becomes `r` (for `unless`,
+    the guard alone). The left operand is what precedes the operator inside the same parentheses, back to an
+    operator that binds looser."""
+    depth, at = 0, []  # parenthesis depth at the start of each line, strings skipped
+    for line in lines:
+        at.append(depth)
+        bare = _QUOTED.sub("", line)
+        depth += bare.count("(") - bare.count(")")
+    for i, line in enumerate(lines):
+        m = _SET_OP.match(line)
+        if not m or i == 0:
+            continue
+        op, rest = m.group(0).strip(), line[m.end() :]
+        j = i - 1  # walk back over the left operand
+        while j >= 0 and at[j] >= at[i]:
+            outer = _SET_OP.match(lines[j])
+            if at[j] == at[i] and outer and _PRECEDENCE[outer.group(2)] < _PRECEDENCE[m.group(2)]:
+                break
+            j -= 1
+        if j < 0 or at[j] < at[i]:  # from the expression's start, or its parenthesis's
+            if j >= 0 and not lines[j].rstrip().endswith("("):
+                continue  # the operand starts inside a line: not a line-wise mutant
+            head, body = lines[: j + 1], [m.group(1) + rest] if rest else []
+        else:  # a looser operator keeps its place, now before the right operand
+            outer = _SET_OP.match(lines[j])
+            assert outer
+            head, body = lines[:j], [(outer.group(0) + rest).rstrip()]
+        yield f"left operand of '{op}' (line {i + 1}) dropped", "\n".join(head + body + lines[i + 1 :])
 
 
 def sum_by_mutations(expr: str) -> Iterator[tuple[str, str]]:
@@ -117,7 +156,7 @@ def compiled() -> dict[str, dict[str, str]]:
 
 def kind(what: str) -> str:
     """The mutation kind of a mutant's description."""
-    for word in ("raised", "lowered", "flipped", "read instead", "guard dropped", *GROUP_MUTATIONS):
+    for word in ("left operand", "raised", "lowered", "flipped", "read instead", "guard dropped", *GROUP_MUTATIONS):
         if word in what:
             return word
     assert what.startswith("dropped '"), what
@@ -282,6 +321,23 @@ def test_mutation_finds_comparisons_clauses_and_windows() -> None:
     grouped = dict(mutations(expr.replace("on (service, slo)", "on (service, slo, route)") + " or sum by (route)(x)"))
     assert any("group labels dropped from join 1" in w for w in grouped)
     assert any("sum 1 (sum by (route)) without its by" in w for w in grouped)
+
+
+def test_a_left_operand_drop_keeps_the_right_operand_only() -> None:
+    """`l op r` becomes `r`, with `l` read as PromQL groups it: inside the operator's parentheses, back to an
+    operator that binds looser (`and`/`unless` bind tighter than `or`), over lines and parentheses in strings."""
+    expr = 'a > 1\nand on (x)\n(\n  b{le=~"1(\\\\.0+)?"}\n  or\n  c\n  unless on (x)\n  d\n)\nand e\nand f'
+    lines = expr.split("\n")
+    found = {w: e.split("\n") for w, e in left_drops(lines)}
+    assert found == {
+        "left operand of 'and on (x)' (line 2) dropped": lines[2:],
+        "left operand of 'or' (line 5) dropped": lines[:3] + lines[5:],
+        "left operand of 'unless on (x)' (line 7) dropped": lines[:5] + lines[7:],  # the guard `d` alone
+        "left operand of 'and' (line 10) dropped": ["e", "and f"],
+        "left operand of 'and' (line 11) dropped": ["f"],
+    }
+    assert dict(left_drops(["x", "or", "y", "and", "z"]))["left operand of 'and' (line 4) dropped"] == "x\nor\nz"
+    assert all(kind(w) == "left operand" for w in found)
 
 
 FULL_SWEEP = [["checkout"], ["search"], ["orders-consumer"], ["storefront"]]
