@@ -436,3 +436,27 @@ def test_dropping_the_unlabelled_total_guard_is_killed() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base, chosen = write_mutant(Path(tmp), 0, guard[0], parsed, files)
         assert killed_as_validation_runs(promtool, base, "checkout", chosen)
+
+
+def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
+    """blob-store's replication SLO (tests/golden/grouped) is free PromQL summed per region: every recording rule's
+    sum without its `by`, the compiler's or the SLI's own, must fail the raw-counter case of two regions."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    bundle = compile_specs([str(ROOT / "tests" / "golden" / "grouped" / "specs")]).bundle
+    files = {a.path.split("/")[-1]: a.content for a in bundle.artifacts if a.path.startswith("prometheus/")}
+    files["rules"] = files.pop("blob-store.yaml")
+    parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
+    flat = [r for g in parsed["rules"]["groups"] for r in g["rules"]]
+    found = [
+        m
+        for m in mutants("blob-store", files["rules"])
+        if m.record and flat[m.rule_index]["labels"]["slo"] == "replication"
+    ]
+    # 6 totals (one sum each), 6 bad-event rates (the SLI's sum too: two each, the coarse one's zero fallback a third)
+    assert len(found) == 19, [m.what for m in found]
+    with tempfile.TemporaryDirectory() as tmp:
+        written = [write_mutant(Path(tmp), n, m, parsed, files) for n, m in enumerate(found)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            dead = list(pool.map(lambda w: killed_as_validation_runs(promtool, w[0], "blob-store", w[1]), written))
+    alive = [f"{m.alert} (rule {m.rule_index}): {m.what}" for m, killed in zip(found, dead, strict=True) if not killed]
+    assert not alive, alive

@@ -72,3 +72,33 @@ def _shape(node: Any, found: list[tuple[str, tuple[Matcher, ...]]]) -> str | Non
         return right if left == "scalar" else left
     matching = node.modifier.matching if node.modifier is not None else None
     return "bare" if left == right == "bare" and matching is None else None
+
+
+# one series in, its own value out: min, max and avg as well as sum (count and group give 1)
+_SAME_VALUE = ("sum", "min", "max", "avg")
+
+
+def single_rate(query: str, keep: tuple[str, ...]) -> tuple[str, tuple[Matcher, ...]] | None:
+    """(metric, matchers) when `query` is the rate of one selector, under any aggregations that keep the labels
+    `keep` (a grouped SLO's): with one series fed under it, the query's value is that series' rate, per group.
+    None for any other form (values are then not modelled)."""
+    try:
+        node = pp.parse(query)
+    except ValueError:
+        return None
+    while isinstance(node, (pp.ParenExpr, pp.AggregateExpr)):
+        if isinstance(node, pp.AggregateExpr):
+            mod = node.modifier
+            if str(node.op) not in _SAME_VALUE or node.param is not None:
+                return None
+            if keep:  # a `by` must list every group label, a `without` none of them
+                if mod is None:
+                    return None
+                named = set(keep) & set(mod.labels)
+                if named != (set(keep) if str(mod.type).endswith("By") else set()):
+                    return None
+        node = node.expr
+    found: list[tuple[str, tuple[Matcher, ...]]] = []
+    if not isinstance(node, pp.Call) or node.func.name != "rate" or _shape(node, found) is None:
+        return None
+    return found[0]

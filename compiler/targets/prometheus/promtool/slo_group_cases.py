@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers, recovery_windows
-from compiler.model.types import BurnWindow, Service, Slo
+from compiler.model.promql import expand
+from compiler.model.promql_feed import single_rate
+from compiler.model.types import BurnWindow, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
@@ -29,7 +31,7 @@ from compiler.targets.prometheus.promtool.cases import (
     steps_after,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.series import counter_values
+from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
 from compiler.targets.prometheus.promtool.slo_plan import _busy, _guarded, _Lines, _pair_state, _value, no_events_state
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
@@ -159,7 +161,7 @@ def _raw_group_case(service: Service, slo: Slo) -> Case | None:
     at all). Every recorded window and the budget must show them apart, labelled with their group. A good/total
     SLI has a third group, `c`, failing every event: new, it has no good series yet, and reads all bad beside
     the others' good series (which all have a total: no stray good events, see queries.sli_errors)."""
-    counters = _raw_series(service, slo)  # group a's series
+    counters = _raw_series(service, slo) or _free_rates(service, slo)  # group a's series
     if counters is None:
         return None
     a, b, c = (sample_group(slo, n) for n in range(3))
@@ -198,3 +200,23 @@ def _raw_group_case(service: Service, slo: Slo) -> Case | None:
     if len(groups) > 2:
         title += ", and c (new, every event failing, no good series yet) read as all bad"
     return Case(title, 60, tuple(inputs), (), tuple(exprs))
+
+
+def _free_rates(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], str]] | None:
+    """A raw SLI whose errors and total are each the rate of one counter, summed per group: (metric, labels,
+    role) of group a's two counters, so that a sum forgetting the group (the compiler's or the SLI's own) fails
+    the raw-counter case. None for any other free PromQL (its values are not modelled)."""
+    if slo.sli.kind is not SliKind.RAW:
+        return None
+    bad, total = (
+        single_rate(expand(q or "", service.selector, "5m"), slo.by) for q in (slo.sli.raw_errors, slo.sli.raw_total)
+    )
+    if bad is None or total is None or bad[0] == total[0]:
+        return None  # one metric under both: the total would also read the bad series
+    out = []
+    for (metric, matchers), role in ((bad, "bad"), (total, "total")):
+        labels = satisfy(matchers)
+        if labels is None or set(slo.by) & set(labels):
+            return None
+        out.append((metric, {**labels, **sample_group(slo)}, role))
+    return out
