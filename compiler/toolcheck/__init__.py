@@ -9,6 +9,8 @@ from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.record import Record
 
+STOP_POLL_SECONDS = 0.1  # how soon a stop another thread received ends validation
+
 
 def validate_bundle(
     bundle: Bundle, tree_dir: str, record_dir: str | None = None, revalidate_all: bool = False
@@ -30,7 +32,10 @@ def validate_bundle(
     pool = ThreadPoolExecutor(len(validators))
     try:
         running = [pool.submit(check, bundle, tree_dir, current) for check in validators]
-        wait(running)
+        # In short waits: the kernel may hand a stop to any thread, and then only wakes the main thread's own
+        # wait when it ends; a wait for all of validation ran on to the end (seen in test_stop_validation).
+        while wait(running, timeout=STOP_POLL_SECONDS).not_done:
+            pass
     except BaseException:  # a stop: the validators' threads do not get it; their tools end now
         _run.stop_all()
         pool.shutdown(cancel_futures=True)  # quick now: no tool runs any more
