@@ -167,6 +167,14 @@ def check_cmd(
     show_default=True,
     help="Markdown for a pull-request comment, JSON for tools.",
 )
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    default=changes.COMMENT_CHARS,
+    show_default=True,
+    help="Markdown: cut the rows to fit this many characters (GitHub refuses a comment over 65,536), keeping "
+    "every section's heading and count; 0: never cut. JSON is never cut.",
+)
 @_common
 def diff_cmd(
     specs: tuple[str, ...],
@@ -175,6 +183,7 @@ def diff_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     shape: str,
+    max_chars: int,
     wait: bool,
 ) -> None:
     """Summarise what compiling SPECS would change in --out for operations: alerts (expression, hold, severity,
@@ -185,7 +194,7 @@ def diff_cmd(
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
     reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
-    console.echo(summary.to_json() if shape == "json" else summary.to_markdown(), nl=False)
+    console.echo(summary.to_json() if shape == "json" else summary.to_markdown(max_chars), nl=False)
 
 
 def _compare(

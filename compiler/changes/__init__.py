@@ -24,7 +24,11 @@ from compiler.targets.prometheus import layout_of
 # libyaml where available: the new side is a whole rule file or alertmanager.yml (~10x faster than pure Python).
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-__all__ = ["Change", "FileDiff", "Summary", "summarise"]
+__all__ = ["COMMENT_CHARS", "Change", "FileDiff", "Summary", "summarise"]
+
+# `obsc diff`'s default room for Markdown: GitHub refuses a pull-request comment over 65,536 characters, and a
+# workflow may put a line of its own above the report.
+COMMENT_CHARS = 60_000
 
 # (path, old text or None, new text or None) for every file that differs.
 FileDiff = tuple[str, str | None, str | None]

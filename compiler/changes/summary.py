@@ -49,31 +49,77 @@ class Summary:
             data["compare_all"] = self.compare_all
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
-    def to_markdown(self) -> str:
-        lines: list[str] = []
+    def to_markdown(self, max_chars: int = 0) -> str:
+        """The report as a pull-request comment, at most `max_chars` characters when that is not 0. A report
+        too long for it keeps every section with its count and shares the room out row by row, one section
+        after the other, so a platform change that alters every alert cannot hide a receiver change; each
+        cut section says how many rows it left out, and the end says where to see them all."""
+        head: list[str] = []
         if not self.changes:
             scope = " in the named services' files" if self.not_compared else ""
-            lines.append(f"**obsc**: no operational change{scope}.")
+            head.append(f"**obsc**: no operational change{scope}.")
         else:
-            lines.append(f"**obsc**: {len(self.changes)} operational change(s)")
+            head.append(f"**obsc**: {len(self.changes)} operational change(s)")
         if self.not_compared:
             files = ", ".join(code(p) for p in self.not_compared)
             advice = f"; run {code(self.compare_all)} to compare them" if self.compare_all else ""
-            lines += ["", f"> **Not compared** (spec files named, not the fleet): {files}{advice}."]
+            head += ["", f"> **Not compared** (spec files named, not the fleet): {files}{advice}."]
         if not self.changes:
-            return "\n".join(lines) + "\n"
-        lines.append("")
-        for kind, heading in HEADINGS.items():
-            rows = [c for c in self.changes if c.kind == kind]
-            if not rows:
-                continue
-            lines += [f"### {heading}", "", "| | name | what |", "|---|---|---|"]
-            for c in rows:
-                sign = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}[c.action]
-                what = "; ".join(code(d) for d in c.details) or c.action
-                lines.append(f"| {sign} | {code(c.name)} | {what} |")
+            return "\n".join(head) + "\n"
+        sections = [(heading, [_row(c) for c in self.changes if c.kind == kind]) for kind, heading in HEADINGS.items()]
+        sections = [(heading, rows) for heading, rows in sections if rows]
+        shown = [len(rows) for _, rows in sections]
+        if max_chars:
+            shown = _fit(sections, max_chars - _frame_length(head, sections))
+        lines = [*head, ""]
+        for (heading, rows), kept in zip(sections, shown, strict=True):
+            lines += [f"### {heading} ({len(rows)})", "", "| | name | what |", "|---|---|---|", *rows[:kept]]
+            if kept < len(rows):
+                lines.append(_more(len(rows) - kept))
             lines.append("")
+        if sum(shown) < len(self.changes):
+            lines.append(CUT_NOTE.format(shown=sum(shown), total=len(self.changes)))
         return "\n".join(lines)
+
+
+# The end of a report cut to fit: JSON is never cut.
+CUT_NOTE = "**Cut to fit a comment**: {shown} of {total} rows shown; `obsc diff --as json` lists every change.\n"
+
+
+def _row(change: Change) -> str:
+    sign = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}[change.action]
+    what = "; ".join(code(d) for d in change.details) or change.action
+    return f"| {sign} | {code(change.name)} | {what} |"
+
+
+def _more(count: int) -> str:
+    return f"| | … {count} more | |"
+
+
+def _frame_length(head: list[str], sections: list[tuple[str, list[str]]]) -> int:
+    """Characters of everything but the rows, counting the longest a cut report's notes can be."""
+    total = sum(len(line) + 1 for line in head) + 1
+    for heading, rows in sections:
+        total += len(f"### {heading} ({len(rows)})\n\n| | name | what |\n|---|---|---|\n\n")
+        total += len(_more(len(rows))) + 1
+    changes = sum(len(rows) for _, rows in sections)
+    return total + len(CUT_NOTE.format(shown=changes, total=changes))
+
+
+def _fit(sections: list[tuple[str, list[str]]], room: int) -> list[int]:
+    """How many rows of each section fit in `room` characters, taken one row per section per turn, in
+    order; a section stops at its first row that does not fit."""
+    kept = [0] * len(sections)
+    open_sections = set(range(len(sections)))
+    while open_sections:
+        for i in sorted(open_sections):
+            rows = sections[i][1]
+            if kept[i] == len(rows) or len(rows[kept[i]]) + 1 > room:
+                open_sections.discard(i)
+                continue
+            room -= len(rows[kept[i]]) + 1
+            kept[i] += 1
+    return kept
 
 
 _BACKTICKS = re.compile(r"`+")
