@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler import changes
 from compiler.api import CompileOptions, compile_specs
@@ -232,3 +234,31 @@ def test_spec_text_stays_inside_code_spans(text: str) -> None:
     assert len(rows) == 1
     outside = _outside_code_spans(rows[0])
     assert re.fullmatch(r"\| ~ \|  \| ;  \|", outside), outside  # only the table's own text is left
+
+
+_CHANGES = st.builds(
+    changes.Change,
+    kind=st.sampled_from(sorted(changes.summary.HEADINGS)),
+    action=st.sampled_from(["added", "removed", "changed"]),
+    name=st.text(min_size=1, max_size=80),
+    details=st.lists(st.text(max_size=300), max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=60)
+@given(rows=st.lists(_CHANGES, min_size=1, max_size=80), max_chars=st.integers(2_000, 30_000))
+def test_a_cut_report_fits_and_accounts_for_every_row(rows: list[changes.Change], max_chars: int) -> None:
+    """`--max-chars`: never longer than asked (the frame of ten sections fits in 2,000), every section that has
+    rows keeps its heading and count, and rows shown plus rows said to be left out are all the rows; a report
+    that fits is the uncut one."""
+    summary = changes.Summary(rows)
+    whole, cut = summary.to_markdown(), summary.to_markdown(max_chars)
+    assert len(cut) <= max_chars
+    for kind, heading in changes.summary.HEADINGS.items():
+        count = sum(c.kind == kind for c in rows)
+        assert (f"### {heading} ({count})\n" in cut) == (count > 0)
+    shown = len(re.findall(r"^\| [+−~] \|", cut, re.MULTILINE))
+    left_out = sum(int(n) for n in re.findall(r"^\| \| … (\d+) more \| \|$", cut, re.MULTILINE))
+    assert shown + left_out == len(rows)
+    if len(whole) <= max_chars:
+        assert cut == whole

@@ -68,18 +68,22 @@ class Summary:
             return "\n".join(head) + "\n"
         sections = [(heading, [_row(c) for c in self.changes if c.kind == kind]) for kind, heading in HEADINGS.items()]
         sections = [(heading, rows) for heading, rows in sections if rows]
-        shown = [len(rows) for _, rows in sections]
-        if max_chars:
-            shown = _fit(sections, max_chars - _frame_length(head, sections))
-        lines = [*head, ""]
-        for (heading, rows), kept in zip(sections, shown, strict=True):
-            lines += [f"### {heading} ({len(rows)})", "", "| | name | what |", "|---|---|---|", *rows[:kept]]
-            if kept < len(rows):
-                lines.append(_more(len(rows) - kept))
-            lines.append("")
-        if sum(shown) < len(self.changes):
-            lines.append(CUT_NOTE.format(shown=sum(shown), total=len(self.changes)))
-        return "\n".join(lines)
+        whole = _render(head, sections, [len(rows) for _, rows in sections], len(self.changes))
+        if not max_chars or len(whole) <= max_chars:
+            return whole
+        return _render(head, sections, _fit(sections, max_chars - _frame_length(head, sections)), len(self.changes))
+
+
+def _render(head: list[str], sections: list[tuple[str, list[str]]], shown: list[int], total: int) -> str:
+    lines = [*head, ""]
+    for (heading, rows), kept in zip(sections, shown, strict=True):
+        lines += [f"### {heading} ({len(rows)})", "", "| | name | what |", "|---|---|---|", *rows[:kept]]
+        if kept < len(rows):
+            lines.append(_more(len(rows) - kept))
+        lines.append("")
+    if sum(shown) < total:
+        lines.append(CUT_NOTE.format(shown=sum(shown), total=total))
+    return "\n".join(lines)
 
 
 # The end of a report cut to fit: JSON is never cut.
