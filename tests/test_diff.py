@@ -82,6 +82,8 @@ CASES: dict[str, Callable[[Path], None]] = {
         "  - {name: latency, objective: 99, sli: {latency: latency, threshold: 500ms}}\n",
     ),
     "route": _edit("8080/ticket", "8080/tickets-v2"),
+    # a label on every page: each alert's labels changed, not one alert removed and another added
+    "tier-labels": _edit("routing:\n", "tier_labels: {critical: {pager: primary}}\nrouting:\n"),
     "service-added": _add_service,
     # what an SLO counts as an error lives in recording rules only: their rows, and the alerts that read them
     "sli-selector": _edit('errors: http_requests_total{code=~"5.."}', 'errors: http_requests_total{code=~"5..|429"}'),
@@ -262,3 +264,18 @@ def test_a_cut_report_fits_and_accounts_for_every_row(rows: list[changes.Change]
     assert shown + left_out == len(rows)
     if len(whole) <= max_chars:
         assert cut == whole
+
+
+def test_a_labels_only_change_is_paired_only_where_it_is_unambiguous() -> None:
+    """Two alerts that share name, expression, hold and tier, both relabelled: which old one became which new
+    one cannot be told, so they stay removed and added; a single one is paired as its labels changed."""
+
+    def alert(labels: str) -> dict[str, str]:
+        return {"severity": "critical", "for": "5m", "keep_firing_for": "", "expr": "up == 0", "labels": labels}
+
+    old = {'Down{a="1"} [critical]': alert('{a="1"}'), 'Down{a="2"} [critical]': alert('{a="2"}')}
+    new = {'Down{a="3"} [critical]': alert('{a="3"}'), 'Down{a="4"} [critical]': alert('{a="4"}')}
+    assert changes.rules.same_tier(old, new) == new
+    one_old = {'Down{a="1"} [critical]': alert('{a="1"}')}
+    one_new = {'Down{a="3"} [critical]': alert('{a="3"}')}
+    assert changes.rules.same_tier(one_old, one_new) == {'Down{a="1"} [critical]': alert('{a="3"}')}

@@ -221,8 +221,9 @@ def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
 
 
 def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """`new` with an alert whose only tier changed severity keyed as before: reported as its severity changed,
-    not as one alert removed and another added."""
+    """`new` with an alert that only changed tier, or only changed labels, keyed as before: reported as its
+    severity or its labels changed, not as one alert removed and another added. Labels are matched by the
+    rest of the rule (name, expression, hold, tier), and only where one alert removed and one added share it."""
 
     def identity(key: str) -> str:
         return key.rsplit(" [", 1)[0]
@@ -234,4 +235,19 @@ def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) ->
         partners = [g for g in gone if identity(g) == identity(key)]
         if len(partners) == 1 and sum(identity(k) == identity(key) for k in came) == 1:
             out[partners[0]] = out.pop(key)
+
+    def rest(key: str, alert: dict[str, Any]) -> tuple[str, ...]:
+        return (key.split("{", 1)[0].split(" [", 1)[0], *(str(alert[f]) for f in ALERT_FIELDS if f != "labels"))
+
+    gone = [k for k in old if k not in out]
+    came = [k for k in out if k not in old]
+    removed: dict[tuple[str, ...], list[str]] = {}
+    for key in gone:
+        removed.setdefault(rest(key, old[key]), []).append(key)
+    added: dict[tuple[str, ...], list[str]] = {}
+    for key in came:
+        added.setdefault(rest(key, out[key]), []).append(key)
+    for shared, keys in added.items():
+        if len(keys) == 1 and len(removed.get(shared, ())) == 1:
+            out[removed[shared][0]] = out.pop(keys[0])
     return out
