@@ -279,3 +279,23 @@ def test_a_labels_only_change_is_paired_only_where_it_is_unambiguous() -> None:
     one_old = {'Down{a="1"} [critical]': alert('{a="1"}')}
     one_new = {'Down{a="3"} [critical]': alert('{a="3"}')}
     assert changes.rules.same_tier(one_old, one_new) == {'Down{a="1"} [critical]': alert('{a="3"}')}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "details"),
+    [
+        ({"title": "t", "time": {"from": "now-6h"}}, {"title": "t", "time": {"from": "now-1d"}}, ["settings changed"]),
+        (  # a collapsed row's panels count as panels
+            {"title": "t", "panels": [{"id": 1, "type": "row", "panels": [{"id": 2, "title": "p", "x": 1}]}]},
+            {"title": "t", "panels": [{"id": 1, "type": "row", "panels": [{"id": 2, "title": "p", "x": 2}]}]},
+            ["panels changed: id 1, p"],
+        ),
+        ({"title": "t", "panels": "junk"}, {"title": "t", "panels": [{"id": 3, "title": "q"}]}, ["panels added: q"]),
+        ("not json", {"title": "t", "panels": [{"title": "q"}]}, ["panels added: q"]),
+    ],
+)
+def test_a_changed_dashboard_says_which_panels_changed(old: object, new: object, details: list[str]) -> None:
+    """Found trying `obsc diff` on the examples: a changed dashboard said only its title, which had not changed."""
+    before = old if isinstance(old, str) else json.dumps(old)
+    (row,) = changes.summarise([("grafana/dashboards/teams/x/y.json", before, json.dumps(new))]).changes
+    assert [d.split(" (")[0] for d in row.details[1:]] == details

@@ -71,12 +71,51 @@ def _yaml(text: str | None) -> Any:
 
 
 def _dashboard(path: str, old: str | None, new: str | None) -> Change:
-    def title(text: str | None) -> str:
-        try:
-            data = json.loads(text) if text else {}
-        except (ValueError, RecursionError):  # a committed dashboard anyone may have edited
-            return ""
-        return str(data.get("title", "")) if isinstance(data, dict) else ""
+    before, after = _dashboard_json(old), _dashboard_json(new)
+    shown = str(after.get("title") or before.get("title") or "")
+    details = [f"title: {shown}"] if shown else []
+    if old is not None and new is not None:
+        details += _panel_changes(before, after)
+    return Change("dashboard", action(old, new), path, tuple(details))
 
-    shown = title(new) or title(old)
-    return Change("dashboard", action(old, new), path, (f"title: {shown}",) if shown else ())
+
+def _dashboard_json(text: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(text) if text else {}
+    except (ValueError, RecursionError):  # a committed dashboard anyone may have edited
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Which panels a changed dashboard added, removed or changed (by id: obsc's ids are stable, titles may
+    repeat), named by title; else that only its other settings changed."""
+    old, new = _panels(before), _panels(after)
+    found = []
+    for word, ids in (
+        ("panels added", [i for i in new if i not in old]),
+        ("panels removed", [i for i in old if i not in new]),
+        ("panels changed", [i for i in new if i in old and new[i] != old[i]]),
+    ):
+        if ids:
+            titles = [str((new.get(i) or old[i]).get("title") or f"id {i}") for i in ids]
+            found.append(f"{word}: " + ", ".join(titles))
+    if not found and {k: v for k, v in before.items() if k != "panels"} != {
+        k: v for k, v in after.items() if k != "panels"
+    }:
+        found.append("settings changed (variables, links, time, tags)")
+    return found
+
+
+def _panels(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every panel, rows' collapsed panels included, by id (a panel without one by its place)."""
+    out: dict[str, dict[str, Any]] = {}
+    pending = list(dashboard.get("panels") or []) if isinstance(dashboard.get("panels"), list) else []
+    while pending:
+        panel = pending.pop(0)
+        if not isinstance(panel, dict):
+            continue
+        out[str(panel.get("id", f"#{len(out)}"))] = panel
+        if isinstance(panel.get("panels"), list):
+            pending += panel["panels"]
+    return out
