@@ -228,26 +228,19 @@ def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) ->
     def identity(key: str) -> str:
         return key.rsplit(" [", 1)[0]
 
-    gone = [k for k in old if k not in new]
-    came = [k for k in new if k not in old]
-    out = dict(new)
-    for key in came:
-        partners = [g for g in gone if identity(g) == identity(key)]
-        if len(partners) == 1 and sum(identity(k) == identity(key) for k in came) == 1:
-            out[partners[0]] = out.pop(key)
-
     def rest(key: str, alert: dict[str, Any]) -> tuple[str, ...]:
         return (key.split("{", 1)[0].split(" [", 1)[0], *(str(alert[f]) for f in ALERT_FIELDS if f != "labels"))
 
-    gone = [k for k in old if k not in out]
-    came = [k for k in out if k not in old]
-    removed: dict[tuple[str, ...], list[str]] = {}
-    for key in gone:
-        removed.setdefault(rest(key, old[key]), []).append(key)
-    added: dict[tuple[str, ...], list[str]] = {}
-    for key in came:
-        added.setdefault(rest(key, out[key]), []).append(key)
-    for shared, keys in added.items():
-        if len(keys) == 1 and len(removed.get(shared, ())) == 1:
-            out[removed[shared][0]] = out.pop(keys[0])
+    out = dict(new)
+    # grouped, not compared pair by pair: a platform edit can relabel every alert of a 1,000-service fleet
+    for same in (lambda key, alert: identity(key), rest):
+        removed: dict[object, list[str]] = {}
+        for key in old.keys() - out.keys():
+            removed.setdefault(same(key, old[key]), []).append(key)
+        added: dict[object, list[str]] = {}
+        for key in out.keys() - old.keys():
+            added.setdefault(same(key, out[key]), []).append(key)
+        for shared, keys in added.items():
+            if len(keys) == 1 and len(removed.get(shared, ())) == 1:
+                out[removed[shared][0]] = out.pop(keys[0])
     return out
