@@ -54,6 +54,7 @@ from compiler.model.teams import (
     reserved_team_problem,
     team_problem,
 )
+from compiler.model.text_secrets import text_problems
 from compiler.model.types import (
     Aggregation,
     AlertKind,
@@ -99,7 +100,7 @@ def build_platform(
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
     policy, problems = platform_policy(data, doc.file if doc else "")
-    for where, message in [*problems, *global_setting_problems(am_global)]:
+    for where, message in [*problems, *global_setting_problems(am_global), *text_problems(data, platform=True)]:
         ctx.error(where, message)
     platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own
     receivers = []
@@ -286,7 +287,7 @@ def build_service(
     clash = operator_secret_clash(str(data["team"]), platform.secrets)
     if clash and not unsure.secrets():
         ctx.error(("team",), clash)
-    for where, message in link_problems(data.get("links") or {}, ("links",)):
+    for where, message in [*link_problems(data.get("links") or {}, ("links",)), *text_problems(data, platform=False)]:
         ctx.error(where, message)
     dashboards = _dashboards(data, defaults, platform, ctx, unsure)
     if len(diagnostics) > before and not partial:

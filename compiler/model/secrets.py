@@ -360,11 +360,12 @@ def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Prob
     return found
 
 
-def credential_problem(url: str, written_into: str, fix: str, *, receiver: bool) -> str | None:
+def credential_problem(url: str, written_into: str, fix: str, *, receiver: bool, user_ok: bool = False) -> str | None:
+    """`user_ok`: a user name without a password (`ssh://git@host` in prose) is no credential."""
     parts = _split(url)
     if parts is None or not parts.hostname or any(ord(c) <= 32 or ord(c) == 127 for c in url):
         return f"{url!r} is not a valid URL" if receiver else None  # runbook_url may be a relative {path}
-    if "@" in parts.netloc:
+    if "@" in parts.netloc and not (user_ok and parts.password is None):
         return f"URL carries a credential (userinfo before '@'): it would be written into {written_into}; {fix}"
     for name, _ in parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(parts.fragment, keep_blank_values=True):
         if looks_secret(name):

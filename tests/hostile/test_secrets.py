@@ -478,6 +478,39 @@ def test_credentials_in_links_are_refused_in_specs_teams_and_platform_urls(tmp_p
     assert _compiles(tmp_path, _spec("fallback"), relative).services
 
 
+def test_credentials_in_the_platforms_text_are_refused_too(tmp_path: Path) -> None:
+    # Found by a hunt (round 20): a spec's and the platform's free text were not read for credentials (the
+    # spec's fields are pinned by tests/errors/credentials_in_text.yaml), so every service inherited these.
+    platform = ROOTED.replace(
+        "kind: Platform\n",
+        "kind: Platform\ndefaults:\n"
+        "  tier_labels: {critical: {console: 'https://ops:pw@console.example/'}}\n"
+        "  metrics: {cpu: {expr: 'sum(rate(cpu_seconds_total{$selector}[$window]))', "
+        "title: 'CPU (https://stats.example/q?api_key=abc)'}}\n",
+    )
+    errors = _errors(tmp_path, _spec("fallback"), platform)
+    assert [e.split(": ")[0] for e in errors] == [
+        "platform.yaml:4:37 $.defaults.tier_labels.critical.console",
+        "platform.yaml:5:84 $.defaults.metrics.cpu.title",
+    ]
+    assert all(
+        "would be written into the generated rules, dashboards or runbooks and the notifications" in e for e in errors
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clone ssh://git@github.com/acme/export (a user name is not a secret)",
+        "see https://wiki.example/export?orgId=1&var-job=export, or mailto:ops@example.com",
+        "no URL at all: token=abc",
+    ],
+)
+def test_text_without_a_credential_compiles(tmp_path: Path, text: str) -> None:
+    spec = _spec("fallback").replace("selector:", f"description: '{text}'\nselector:")
+    assert _compiles(tmp_path, spec).services
+
+
 @pytest.mark.parametrize(
     "url", ["javascript:alert(document.cookie)//{path}", "data:text/html,<script>x</script>{path}", "file:///{path}"]
 )
