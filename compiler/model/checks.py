@@ -69,6 +69,34 @@ def dashboard_uid_clashes(services: Sequence[Service]) -> list[Diagnostic]:
     return found
 
 
+def folder_uid_clashes(services: Sequence[Service], platform: Platform | None) -> list[Diagnostic]:
+    """Two teams with one Grafana folder UID (22 characters of the name and 40 bits of a hash, as for dashboards):
+    Grafana finds a provider's folder by its UID, so both teams' dashboards would land in one folder, under one
+    title and one set of permissions. Found where the team is written: the platform's teams:, else a spec."""
+    places: dict[str, tuple[Location, tuple[str | int, ...], str]] = {}
+    for service in reversed(services):  # the first service of a team stands for it
+        places[service.team] = (service.location, ("service",), f"team {service.team!r} of service {service.name!r}")
+    for defined in platform.teams if platform else ():
+        if defined.name:
+            places[defined.name] = (defined.location, ("teams", defined.name), f"team {defined.name!r}")
+    found: list[Diagnostic] = []
+    first: dict[str, str] = {}
+    for team in sorted(places):
+        uid = conventions.grafana_folder_uid(team)
+        other = first.setdefault(uid, team)
+        if other != team:
+            location, path, what = places[team]
+            found.append(
+                Diagnostic(
+                    location,
+                    path,
+                    f"{what} would have Grafana folder UID {uid!r}, the folder UID of team {other!r} "
+                    f"({places[other][0]}): Grafana would put both teams' dashboards in one folder; rename the team",
+                )
+            )
+    return found
+
+
 def check_fleet(
     services: Sequence[Service],
     receivers: Sequence[Receiver],
@@ -88,6 +116,7 @@ def check_fleet(
             )
         first.setdefault(service.name, service)
     found.extend(dashboard_uid_clashes(services))
+    found.extend(folder_uid_clashes(services, platform))
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))

@@ -82,6 +82,40 @@ def test_names_sharing_only_the_readable_prefix_compile(tmp_path: Path, capsys: 
     assert run_obsc(capsys, "validate", str(specs)).code == 0
 
 
+# Two team names with the same first 22 characters and the same 10 hex digits of sha256(name): a Grafana
+# folder UID is built like a dashboard's (round 20), and one million names were enough to find these.
+TEAM_VICTIM, TEAM_TWIN = "payments-reconciliation-t241844", "payments-reconciliation-t610191"
+
+
+def test_two_teams_taking_one_grafana_folder_uid_are_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by a hunt (round 20): nothing compared folder UIDs, and the provisioning file gave both teams'
+    # providers one folderUid. Grafana finds a provider's folder by that UID: both teams' dashboards would
+    # share one folder, its title and its permissions. Said at the team, in the platform or in a spec.
+    uid = conventions.grafana_folder_uid(TEAM_VICTIM)
+    assert uid == conventions.grafana_folder_uid(TEAM_TWIN)
+    specs = _repository(tmp_path, {"ledger": TEAM_VICTIM, "feed": TEAM_TWIN})
+    platform = specs / "platform.yaml"
+    platform.write_text(
+        PLATFORM.replace("  team_spec_dir", "  # team_spec_dir")
+        .replace("  alpha:", f"  {TEAM_VICTIM}:")
+        .replace("  bravo:", f"  {TEAM_TWIN}:")
+    )
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 2, result.out + result.err
+    assert (
+        f"{platform}:9:3 $.teams.{TEAM_TWIN}: team '{TEAM_TWIN}' would have Grafana folder UID '{uid}', " in result.err
+    )
+    assert f"the folder UID of team '{TEAM_VICTIM}' ({platform}:8:3)" in result.err
+    platform.write_text(PLATFORM.split("teams:")[0].replace("  team_spec_dir", "  # team_spec_dir"))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.out + result.err
+    feed = specs / "teams" / TEAM_TWIN / "feed.yaml"
+    assert f"{feed}:2:10 $.service: team '{TEAM_TWIN}' of service 'feed' would have Grafana folder UID" in result.err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_spec_named_alone_below_the_platform_file_asks_for_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
