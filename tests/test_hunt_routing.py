@@ -240,3 +240,36 @@ def test_an_undefined_receiver_is_looked_for_in_the_platform_file_not_a_spec_nam
         "a-platform.yaml:5:77 $.routing.warning: receiver 'fallbak' is not defined in receivers: of platform.yaml "
         "(did you mean 'fallback'?)"
     ]
+
+
+# ---------------------------------------------------------------- the platform's routing, decided by a spec
+
+
+def test_the_platforms_routing_may_not_name_another_teams_spec_receiver(tmp_path: Path) -> None:
+    # Found by a hunt (round 20): teams.payments.routing named `checkout-critical`, payments' own pager written
+    # inline in their checkout spec. Once checkout was renamed and team t1 wrote a service `checkout` with its own
+    # webhook, every payments page with no spec'd service (a mixin's, a hand-written rule) went to t1's URL
+    # (amtool: team=payments severity=critical -> checkout-critical), and no line of the platform file changed.
+    platform = PLATFORM.replace(
+        "routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}",
+        "routing: {critical: checkout-critical}",
+    )
+    assert _load(tmp_path / "own", {"checkout.yaml": CHECKOUT}, platform).receiver("checkout-critical")
+    taken = CHECKOUT.replace("team: payments", "team: t1").replace(
+        "{pagerduty: {routing_key_file: /srv/am/secrets/team-payments/checkout}}",
+        '{webhook: {url: "https://t1.example/pages"}}',
+    )
+    assert _errors(tmp_path / "taken", {"checkout.yaml": taken}, platform) == [
+        "platform.yaml:6:25 $.teams.payments.routing.critical: receiver 'checkout-critical' is written inline in a "
+        "spec of team 't1' (checkout.yaml:5:11): whoever edits that spec would decide where the alerts of team "
+        "'payments' go; name a receiver under receivers: in the platform file"
+    ]
+    everyone = PLATFORM.replace(
+        "alertmanager:\n", "defaults: {routing: {warning: nightly-export-warning}}\nalertmanager:\n"
+    )
+    job = JOB + 'routing: {warning: {webhook: {url: "https://t1.example/tickets"}}}\n'
+    errors = _errors(tmp_path / "defaults", {"job.yaml": job}, everyone)
+    assert len(errors) == 1 and errors[0].startswith("platform.yaml:10:31 $.defaults.routing.warning: receiver "), (
+        errors
+    )
+    assert "would decide where the alerts of every team go" in errors[0]

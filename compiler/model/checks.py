@@ -12,7 +12,12 @@ from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.operator_secrets import secret_key_clashes
-from compiler.model.teams import foreign_receiver_problem, is_unrouted_info, spec_receiver_owners
+from compiler.model.teams import (
+    foreign_receiver_problem,
+    is_unrouted_info,
+    spec_receiver_owners,
+    spec_receiver_problem,
+)
 from compiler.model.types import Platform, Receiver, Service
 from compiler.model.units import clock_minutes, decimal_text, parse_duration
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
@@ -154,6 +159,11 @@ def check_fleet(
                 problem = foreign_receiver_problem(route.receiver, spec.team, by_name.get(route.receiver, []), owners)
                 if problem:
                     found.append(Diagnostic(route.location, route.path, problem))
+    for team in platform.teams if platform else ():
+        for route in team.routes:
+            problem = spec_receiver_problem(route.receiver, team.name, by_name.get(route.receiver, []), owners)
+            if problem:
+                found.append(Diagnostic(route.location, route.path, problem))
     return found
 
 

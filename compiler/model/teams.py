@@ -185,6 +185,25 @@ def foreign_receiver_problem(
     )
 
 
+def spec_receiver_problem(
+    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str]
+) -> str | None:
+    """Why the platform file's routing of `team` ("": defaults.routing, every team's) may not name the receiver
+    `name`, or None: one written inline in a spec of another team. That spec's owners, or whoever next owns
+    its service name, would decide where this team's alerts go without touching the platform file."""
+    written = [r for r in named if (r.location.file, r.scope) in owners]
+    if not written or len(written) < len(named):
+        return None  # the platform's own (or also defined there alike)
+    owner = owners[(written[0].location.file, written[0].scope)]
+    if owner == team:
+        return None
+    whose = f"the alerts of team {team!r}" if team else "the alerts of every team"
+    return (
+        f"receiver {name!r} is written inline in a spec of team {owner!r} ({written[0].location}): whoever edits "
+        f"that spec would decide where {whose} go; name a receiver under receivers: in the platform file"
+    )
+
+
 def catchall_pages(services: Iterable[Service]) -> list[str]:
     """Warnings, one per team: pages that only reach the platform's catch-all default receiver (legal, as the
     lookup order says, but an on-call that never hears of its own service's outage should be told at once)."""
