@@ -124,3 +124,30 @@ def test_a_new_error_type_counts_from_its_first_error_not_its_series(tmp_path: P
     checks = [_firing("ServiceNewErrorType", "25h", 0), _firing("ServiceNewErrorType", "26h30m", 1)]
     report = _promtool(tmp_path, rules, "grpcsvc", series, checks)
     assert report == ""
+
+
+CART = """apiVersion: obsc/v1
+service: cart
+team: core
+selector: {job: cart}
+metrics:
+  requests: http_requests_total{service=~"cart|cart-canary"}
+  errors: http_requests_total{service=~"cart|cart-canary",code=~"5.."}
+alerts: {service_down: false, traffic_anomaly: false, traffic_milestone: false, error_rate: false}
+"""
+
+
+def test_a_new_error_type_fires_when_the_errors_selector_matches_a_service_label(tmp_path: Path) -> None:
+    # Found by a hunt (round 20): the error types were grouped by every label the errors selector matches by regex,
+    # `service` (a Kubernetes Service label) included, and the record then set obsc's own `service`: with both
+    # Services failing, two types became one labelset, the recording rule failed and the alert never fired (the
+    # generated test fed a series with two `service` labels, so `obsc compile` failed with promtool's output).
+    rules = _rules(tmp_path, "cart", CART)
+    sel = 'http_requests_total{{job="cart",service="{}",code="{}"}}'
+    series = {
+        sel.format("cart", "500"): "0+1x1800",
+        sel.format("cart-canary", "500"): "0+1x1800",
+        sel.format("cart-canary", "503"): "0x1560 1+5x240",
+    }
+    checks = [_firing("ServiceNewErrorType", "25h", 0), _firing("ServiceNewErrorType", "26h30m", 1)]
+    assert _promtool(tmp_path, rules, "cart", series, checks) == ""

@@ -43,10 +43,15 @@ class KeyRules:
     coarse: tuple[Rule, ...]
 
 
+# A recorded error type carries obsc's own `service` label: grouped by a `service` the errors selector matches
+# (`service=~"cart|cart-canary"`, a Kubernetes Service label), two types became one labelset and the rule failed.
+_SET_BY_THE_RECORD = frozenset({names.LABEL_SERVICE})
+
+
 def error_type_labels(errors: Metric) -> tuple[str, ...]:
     """What tells one kind of error from another: the labels the errors selector matches by regex or negation."""
     assert errors.selector is not None
-    return tuple(sorted({m.label for m in errors.selector.matchers if m.op != "="}))
+    return tuple(sorted({m.label for m in errors.selector.matchers if m.op != "="} - _SET_BY_THE_RECORD))
 
 
 def key_rules(service: Service, platform: Platform) -> KeyRules:
