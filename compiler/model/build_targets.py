@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler.model.build_context import Ctx
+from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.promql import Matcher, matchers_from_labels
+from compiler.model.promql_groups import kept_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.types import Aggregation, MetricType
 from compiler.model.units import histogram_unit_in_name
@@ -156,6 +158,8 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
     elif name in ("requests", "errors") and body.get("aggregation", "sum") != "sum":
         found.append(("aggregation", f"{name} are counted events: rates and error ratios add them up; use sum"))
     found += saturation_problems(name, body, mtype)
+    if "expr" in body and name in _RECORDED_AS_WRITTEN:
+        found += _own_label_problems(str(body["expr"]))
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
     named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
     if named_unit and "unit" not in body:
@@ -184,4 +188,24 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
 
 
 _TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied
+# Metrics whose expression obsc records as written (service:requests:rate5m, service:cpu_utilisation:ratio...),
+# labelled with its own `service`, and alerts on with its own labels; other metrics' are aggregated first.
+_RECORDED_AS_WRITTEN = ("requests", "errors", "cpu", "memory", "disk")
+
+
+def _own_label_problems(expr: str) -> list[tuple[str, str]]:
+    """An expression keeping a label obsc sets (`max by (service)` over a Kubernetes Service label): two series
+    that differ only there would become one labelset, and Prometheus fails the rule (nothing recorded, no alert)."""
+    kept = [label for label in kept_labels(expr).labels if label in RESERVED_LABELS or label.startswith("__")]
+    if not kept:
+        return []
+    label = kept[0]
+    return [
+        (
+            "expr",
+            f"the expression keeps the label {label!r}, which obsc sets itself on the series it records from it and "
+            f"on their alerts: series that differ only in {label} would become one, and Prometheus would fail the "
+            f"rule (nothing recorded, no alert); aggregate it away, e.g. sum without ({label}) (...)",
+        )
+    ]
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum")
