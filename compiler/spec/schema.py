@@ -294,7 +294,9 @@ def _unknown_key(key: str, allowed: list[str], path: tuple[str | int, ...]) -> s
 def _message(error: ValidationError) -> str:
     description = _schema_of(error).get("description")
     if error.validator == "pattern" and description:
-        return f"{_short(error.instance)} is not valid: {description}"
+        # A secret file setting that is not a path is most likely the secret itself: not repeated into CI logs.
+        secret = bool(error.path) and str(error.path[-1]).endswith("_file")
+        return f"{'the value (not repeated here)' if secret else _short(error.instance)} is not valid: {description}"
     if error.validator == "const":
         return f"{_short(error.instance)} is not supported; expected {error.validator_value!r}"
     if error.validator in ("maxItems", "maxProperties"):
