@@ -188,6 +188,8 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
 
 
 _TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied
+_COUNTER_SUFFIXES = ("_total", "_count", "_sum")
+
 # Metrics whose expression obsc records as written (service:requests:rate5m, service:cpu_utilisation:ratio...),
 # labelled with its own `service`, and alerts on with its own labels; other metrics' are aggregated first.
 _RECORDED_AS_WRITTEN = ("requests", "errors", "cpu", "memory", "disk")
@@ -208,4 +210,3 @@ def _own_label_problems(expr: str) -> list[tuple[str, str]]:
             f"rule (nothing recorded, no alert); aggregate it away, e.g. sum without ({label}) (...)",
         )
     ]
-_COUNTER_SUFFIXES = ("_total", "_count", "_sum")
