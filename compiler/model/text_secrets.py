@@ -29,11 +29,18 @@ def text_problems(data: Mapping[str, Any], *, platform: bool) -> Problems:
     found: Problems = []
     for path, text in _free_text(data, platform):
         for url in _URL.findall(text):
-            message = credential_problem(url.rstrip(_PROSE_END), _WRITTEN_INTO, _FIX, receiver=False, user_ok=True)
+            # As written and without a sentence's last marks: `(see https://u:pw@h/)` and `http://u:pw@[::1]` both.
+            problems = (credential_problem(u, _WRITTEN_INTO, _FIX, receiver=False, user_ok=True) for u in _forms(url))
+            message = next((m for m in problems if m), None)
             if message:
                 found.append((path, message))
                 break
     return found
+
+
+def _forms(url: str) -> tuple[str, ...]:
+    stripped = url.rstrip(_PROSE_END)
+    return (stripped, url) if stripped != url else (url,)
 
 
 def _free_text(data: Mapping[str, Any], platform: bool) -> Iterator[tuple[Path, str]]:
