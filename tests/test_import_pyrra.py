@@ -97,6 +97,19 @@ def test_hunted_checkout_in_team_a_and_team_b_keeps_each_teams_selector(tmp_path
     }
 
 
+def test_a_ratio_counter_named_unlike_one_says_its_type(tmp_path: Path) -> None:
+    # Pyrra reads a ratio's metrics with increase(): counters, whatever their names say. obsc refuses requests
+    # and errors named unlike a counter (a recorded rate there never paged), so the import must say the type.
+    (tmp_path / "c.yaml").write_text(
+        _objective("team-a", "checkout").replace("http_requests_total", "legacy_http_requests")
+    )
+    imported, compilation = import_and_compile("pyrra", [tmp_path / "c.yaml"], tmp_path / "out")
+    assert "  requests:\n    selector: legacy_http_requests\n    type: counter\n" in imported.specs["checkout.yaml"]
+    slo = compilation.fleet.services[0].slos[0]
+    assert slo.sli.errors is not None and slo.sli.errors.selector is not None
+    assert slo.sli.errors.selector.render() == 'legacy_http_requests{code=~"5..",job="checkout"}'
+
+
 def test_one_namespace_and_name_twice_is_an_error_naming_both_files(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(_objective("team-a", "checkout"))
     (tmp_path / "b.yaml").write_text(_objective("team-a", "checkout"))

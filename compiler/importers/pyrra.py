@@ -154,6 +154,15 @@ def _guess(src: Source, path: Path, service: str) -> dict[str, str]:
     return {"job": service}
 
 
+def _counter(selector: Selector) -> MetricOut:
+    """Pyrra reads a ratio's metrics with increase(): counters, whatever their names say. obsc takes requests
+    and errors named unlike a counter (no `_total`) for a recorded rate, so such a one says its type."""
+    rendered = promql_text.render_selector(selector)
+    if selector.metric.endswith(("_total", "_count", "_sum")):
+        return rendered
+    return {"selector": rendered, "type": "counter"}
+
+
 def _ratio(
     src: Source, base: Path, service: str, errors: Selector, total: Selector, by: tuple[str, ...]
 ) -> tuple[str, dict[str, str], dict[str, MetricOut], dict[str, Any]]:
@@ -161,8 +170,8 @@ def _ratio(
     if shared:
         note_selector(src, base, shared)
         metrics: dict[str, MetricOut] = {
-            "requests": promql_text.render_selector(promql_text.without(total, shared)),
-            "errors": promql_text.render_selector(promql_text.without(errors, shared)),
+            "requests": _counter(promql_text.without(total, shared)),
+            "errors": _counter(promql_text.without(errors, shared)),
         }
         return "availability", shared, metrics, {"errors": "errors", "total": "requests"}
     raw = {"errors": _sum(errors, by), "total": _sum(total, by)}

@@ -173,7 +173,18 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
                 f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
             )
         )
-    if "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
+    if "type" not in body and series and name in _COUNTED and not series.endswith(_COUNTER_SUFFIXES):
+        # requests and errors are read as counters: a recorded rate (`job:http_requests:rate5m`) or another gauge
+        # in their place had a rate of change of ~0, so a total outage read as no failures and never paged.
+        found.append(
+            (
+                "",
+                f"{series} is not named like a counter (..._total), and {name} are counted as a per-second rate: "
+                "a recorded rate or another gauge read that way is about 0 and an outage never pages; name the "
+                "counter it comes from, or say `type: counter` if this series counts events",
+            )
+        )
+    elif "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.
         found.append(
@@ -188,6 +199,7 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
 
 
 _TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied
+_COUNTED = ("requests", "errors")  # well-known counters: their series must still look like one
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum")
 
 # Metrics whose expression obsc records as written (service:requests:rate5m, service:cpu_utilisation:ratio...),
