@@ -108,7 +108,7 @@ def test_slis_without_events_cannot_be_grouped(tmp_path: Path, sli: str) -> None
     spec = SPEC.replace("BY sli: {errors: errors, total: requests}", f"by: [route], sli: {sli}")
     spec = spec.replace(
         "metrics:\n",
-        "metrics:\n  probe_ok: {selector: probe_success, type: gauge}\n"
+        "metrics:\n  probe_ok: {selector: probe_success, type: gauge, aggregation: min}\n"
         "  last_ok: {selector: job_last_success_timestamp_seconds, type: gauge}\n",
     )
     (tmp_path / "api.yaml").write_text(spec)

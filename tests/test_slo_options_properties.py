@@ -25,7 +25,7 @@ METRICS = {
     **REQUESTS,
     "latency": "http_request_duration_seconds",
     "good": 'http_requests_total{code!~"5.."}',
-    "probe_ok": {"selector": "probe_success", "type": "gauge"},
+    "probe_ok": {"selector": "probe_success", "type": "gauge", "aggregation": "min"},
     "backup_done": {"selector": "backup_last_success_timestamp_seconds", "type": "gauge", "aggregation": "max"},
 }
 RATIO = (

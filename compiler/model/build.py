@@ -381,6 +381,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             ),
             location=where.loc(path),
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
+            aggregation_declared="aggregation" in body,
         )
     return out
 

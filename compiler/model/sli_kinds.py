@@ -98,6 +98,19 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
     gauge = ref(name, metrics, ctx, where, MetricType.GAUGE)
     if gauge is None:
         return None
+    if not gauge.aggregation_declared:
+        # The series are combined before the comparison, and no default is right for every gauge: summed,
+        # two probe locations that both succeed read `sum(probe_success) == 1` as false, a bad slice in every
+        # evaluation and a page on a healthy service.
+        series = gauge.selector.metric if gauge.selector else name
+        ctx.error(
+            where,
+            f"metric {name!r} declares no aggregation, and good_when compares its series combined: by default "
+            f"{gauge.aggregation.value}({series}) {op} {number}, which two series that each hold can make false (a "
+            "bad slice in every evaluation: a page on a healthy service); set aggregation on it: min (every series "
+            "must hold), max (any one), avg (on average) or sum (the series add up, e.g. ready replicas)",
+        )
+        return None
     return Sli(SliKind.TIME_SLICE, gauge=gauge, op=op, value=value)
 
 

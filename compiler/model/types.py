@@ -55,6 +55,7 @@ class Metric:
     aggregation: Aggregation = Aggregation.SUM
     location: Location = NOWHERE
     buckets: tuple[Decimal, ...] = ()  # a histogram's declared `le` boundaries (seconds); () = not declared
+    aggregation_declared: bool = False  # the spec wrote `aggregation` (else a default by name and type)
 
     @property
     def is_business(self) -> bool:
