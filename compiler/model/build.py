@@ -44,6 +44,7 @@ from compiler.model.secrets import (
     runbook_scheme_problem,
 )
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.selector_cover import errors_cover_problem
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -383,6 +384,13 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
             aggregation_declared="aggregation" in body,
         )
+    # the error-rate alert divides them: errors covering the requests read 100% and paged a healthy service
+    requests, errors = out.get("requests"), out.get("errors")
+    if requests and errors and requests.selector and errors.selector:
+        covered = errors_cover_problem(errors.selector, requests.selector, "requests")
+        if covered:
+            _, where, path = merged["errors"]
+            where.error(path, covered)
     return out
 
 

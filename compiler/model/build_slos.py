@@ -22,6 +22,7 @@ from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
+from compiler.model.selector_cover import errors_cover_problem, good_covers_problem
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
@@ -191,6 +192,9 @@ def build_sli(
         refs = {k: metric_ref(raw[k], metrics, ctx, (*path, k), MetricType.COUNTER) for k in sorted(keys)}
         if any(v is None for v in refs.values()):
             return None
+        if problem := _covers_total(refs):
+            ctx.error((*path, problem[0]), problem[1])
+            return None
         return Sli(SliKind.RATIO, total=refs["total"], errors=refs.get("errors"), good=refs.get("good"))
     if keys == {"latency", "threshold"}:
         histogram = metric_ref(raw["latency"], metrics, ctx, (*path, "latency"), MetricType.HISTOGRAM)
@@ -214,6 +218,20 @@ def build_sli(
             return None
         return Sli(SliKind.LATENCY, latency=histogram, threshold_seconds=threshold, threshold_le=le)
     ctx.error(path, f"SLI has keys {', '.join(sorted(keys))}; expected {_SLI_FORMS}")
+    return None
+
+
+def _covers_total(refs: Mapping[str, Metric | None]) -> tuple[str, str] | None:
+    """(key, message) when the errors or good selector selects every series of the total."""
+    total, errors, good = refs["total"], refs.get("errors"), refs.get("good")
+    if total is None or total.selector is None:
+        return None
+    if errors is not None and errors.selector is not None:
+        message = errors_cover_problem(errors.selector, total.selector)
+        return ("errors", message) if message else None
+    if good is not None and good.selector is not None:
+        message = good_covers_problem(good.selector, total.selector)
+        return ("good", message) if message else None
     return None
 
 
