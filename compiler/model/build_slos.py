@@ -171,6 +171,14 @@ def build_sli(
                     "raw SLI queries must contain $window (obsc evaluates them over each alert window)",
                 )
                 return None
+        if "".join(bodies["errors"].split()) == "".join(bodies["total"].split()):
+            ctx.error(
+                (*path, "raw", "errors"),
+                "the errors query is the total query: every event would count as failed (an error ratio of 1, a "
+                "page whenever there is traffic); count the failures only, e.g. "
+                'sum(rate(rpc_calls_total{$selector,outcome="fail"}[$window]))',
+            )
+            return None
         scoped = {key: "$selector" in bodies[key] for key in ("errors", "total")}
         key, other = ("errors", "total") if scoped["total"] else ("total", "errors")
         # A query that reads no series of its own (a constant) gets its own, clearer message from promql_check.
