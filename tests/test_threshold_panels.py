@@ -42,7 +42,11 @@ metrics:
   pending: {selector: pending_jobs, type: gauge}
   lag: {selector: lag_seconds, type: gauge, aggregation: max, unit: s}
   free: {selector: free_bytes, type: gauge, aggregation: min, unit: bytes}
-  cert: {selector: probe_ssl_earliest_cert_expiry, type: gauge, service_selector: false, unit: dateTimeAsIso}
+  cert:
+    selector: 'probe_ssl_earliest_cert_expiry{instance="shop.example:443"}'
+    type: gauge
+    service_selector: false
+    unit: dateTimeAsIso
   token: {selector: token_expiry_ms, type: gauge, unit: ms}
   retries: {selector: retries_total}
   depth: {expr: 'sum by (shard) (depth{$selector})', type: gauge}
@@ -172,7 +176,8 @@ def test_a_date_unit_plots_the_seconds_timestamp_as_grafanas_milliseconds(fleet:
     path = names.grafana_dashboard_path("web", "shop", names.SERVICE_DASHBOARD)
     cert = next(p for p in all_panels(dashboards(fleet)[path]) if p.get("title") == "cert")
     assert cert["fieldConfig"]["defaults"]["unit"] == "dateTimeAsIso"
-    assert [t["expr"] for t in cert["targets"]] == ["min(probe_ssl_earliest_cert_expiry{}) * 1000"]
+    expiry = 'probe_ssl_earliest_cert_expiry{instance="shop.example:443"}'
+    assert [t["expr"] for t in cert["targets"]] == [f"min({expiry}) * 1000"]
 
 
 def test_the_threshold_panels_pass_the_grafana_json_schemas(fleet: Compilation) -> None:

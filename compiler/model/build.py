@@ -363,6 +363,8 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
+            if not metric_selector.matchers:
+                where.error((*path, "service_selector"), _unscoped(metric_selector.metric))
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
@@ -392,6 +394,16 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             _, where, path = merged["errors"]
             where.error(path, covered)
     return out
+
+
+def _unscoped(series: str) -> str:
+    # Nothing would find this service's series: an SLI or alert over it read every team's (another team's
+    # failing probe or expiring certificate paged this one).
+    return (
+        f"{series} keeps none of the service selector's labels and has no matcher of its own, so it reads every "
+        f"{series} series in Prometheus, every service's; add a matcher that finds this service's series "
+        f'({series}{{instance="..."}}), or keep some of the selector (service_selector: [job])'
+    )
 
 
 def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
