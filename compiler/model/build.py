@@ -44,7 +44,6 @@ from compiler.model.secrets import (
     runbook_scheme_problem,
 )
 from compiler.model.secrets import receiver_problems as secret_problems
-from compiler.model.selector_cover import errors_cover_problem
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -348,7 +347,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
-        problems = metric_option_problems(name, body, mtype)
+        problems, declared = metric_option_problems(name, body, mtype), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)
         own = service_matchers(body, selector, where, path)
@@ -363,8 +362,6 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
-            if not metric_selector.matchers:
-                where.error((*path, "service_selector"), _unscoped(metric_selector.metric))
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
@@ -384,26 +381,9 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             ),
             location=where.loc(path),
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),
-            aggregation_declared="aggregation" in body,
+            aggregation_declared=declared,
         )
-    # the error-rate alert divides them: errors covering the requests read 100% and paged a healthy service
-    requests, errors = out.get("requests"), out.get("errors")
-    if requests and errors and requests.selector and errors.selector:
-        covered = errors_cover_problem(errors.selector, requests.selector, "requests")
-        if covered:
-            _, where, path = merged["errors"]
-            where.error(path, covered)
     return out
-
-
-def _unscoped(series: str) -> str:
-    # Nothing would find this service's series: an SLI or alert over it read every team's (another team's
-    # failing probe or expiring certificate paged this one).
-    return (
-        f"{series} keeps none of the service selector's labels and has no matcher of its own, so it reads every "
-        f"{series} series in Prometheus, every service's; add a matcher that finds this service's series "
-        f'({series}{{instance="..."}}), or keep some of the selector (service_selector: [job])'
-    )
 
 
 def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:

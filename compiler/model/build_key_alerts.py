@@ -9,6 +9,7 @@ from typing import Any
 
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
+from compiler.model.selector_cover import errors_cover_requests
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
 from compiler.model.units import (
     HISTOGRAM_SECONDS,
@@ -29,6 +30,11 @@ def build_key_alerts(
         (defaults.data.get("alerts") or {}, defaults.ctx, (*defaults.base, "alerts")),
         (data.get("alerts") or {}, ctx, ("alerts",)),
     ]
+    if covered := errors_cover_requests(metrics):
+        own = "errors" in (data.get("metrics") or {})
+        (ctx if own else defaults.ctx).error(
+            ("metrics", "errors") if own else (*defaults.base, "metrics", "errors"), covered
+        )
     out: list[KeyAlert] = []
     for kind, key, info in _KINDS:
         tiers: dict[Tier, tuple[Any, Ctx, Path]] = {}

@@ -16,7 +16,9 @@ from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.promql import Matcher, matchers_from_labels
 from compiler.model.promql_groups import kept_labels
+from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.saturation_check import SATURATION, saturation_problems
+from compiler.model.selector_cover import unscoped
 from compiler.model.types import Aggregation, MetricType
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
@@ -161,6 +163,8 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
     if "expr" in body and name in _RECORDED_AS_WRITTEN:
         found += _own_label_problems(str(body["expr"]))
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
+    if body.get("service_selector") is False and "selector" in body and not _own_matchers(str(body["selector"])):
+        found.append(("service_selector", unscoped(series)))
     named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
     if named_unit and "unit" not in body:
         # Read as seconds, a `_milliseconds` histogram's 250ms threshold matched le="0.25" (no such bucket: the
@@ -196,6 +200,13 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
             )
         )
     return found
+
+
+def _own_matchers(text: str) -> bool:
+    try:
+        return bool(parse_selector(text).matchers)
+    except ValueError:
+        return True  # reported where the metric is built
 
 
 _TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied

@@ -1,4 +1,4 @@
-"""A failures (or successes) selector that selects every series its total does.
+"""Selectors that select more than they should: every series of their total, or every team's.
 
 `{errors: requests, total: requests}`, or an errors metric whose matchers are all among the total's
 (`http_requests_total` over `http_requests_total{code=~"5.."}`), counts every request as failed: an error ratio
@@ -9,7 +9,10 @@ checked: the same metric name and no matcher of its own, so it selects a superse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from compiler.model.promql import Selector
+from compiler.model.types import Metric
 
 
 def _text(selector: Selector) -> str:
@@ -38,4 +41,23 @@ def good_covers_problem(good: Selector, total: Selector) -> str | None:
         f"the good selector {_text(good)} selects every series the total {_text(total)} does, so no event "
         "can fail and this SLO can never fire; narrow it to the successes, e.g. "
         f'{good.metric or "metric"}{{code!~"5.."}}'
+    )
+
+
+def errors_cover_requests(metrics: Mapping[str, Metric]) -> str | None:
+    """The error-rate alert divides `errors` by `requests`: errors covering the requests read 100%, a page on a
+    healthy service."""
+    requests, errors = metrics.get("requests"), metrics.get("errors")
+    if requests is None or errors is None or requests.selector is None or errors.selector is None:
+        return None
+    return errors_cover_problem(errors.selector, requests.selector, "requests")
+
+
+def unscoped(series: str) -> str:
+    """`service_selector: false` on a bare name: nothing finds this service's series, so an SLI or alert over it
+    read every team's (another team's failing probe or expiring certificate paged this one)."""
+    return (
+        f"{series} keeps none of the service selector's labels and has no matcher of its own, so it reads every "
+        f"{series} series in Prometheus, every service's; add a matcher that finds this service's series "
+        f'({series}{{instance="..."}}), or keep some of the selector (service_selector: [job])'
     )
