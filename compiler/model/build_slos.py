@@ -22,7 +22,7 @@ from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
-from compiler.model.selector_cover import errors_cover_problem, good_covers_problem
+from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
@@ -236,9 +236,11 @@ def _covers_total(refs: Mapping[str, Metric | None]) -> tuple[str, str] | None:
         return None
     if errors is not None and errors.selector is not None:
         message = errors_cover_problem(errors.selector, total.selector)
+        message = message or outside_total_problem("errors", errors.selector, total.selector)
         return ("errors", message) if message else None
     if good is not None and good.selector is not None:
         message = good_covers_problem(good.selector, total.selector)
+        message = message or outside_total_problem("good", good.selector, total.selector)
         return ("good", message) if message else None
     return None
 

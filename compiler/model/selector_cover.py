@@ -1,10 +1,15 @@
-"""Selectors that select more than they should: every series of their total, or every team's.
+"""Selectors that select more than they should: every series of their total, series outside it, or every team's.
 
 `{errors: requests, total: requests}`, or an errors metric whose matchers are all among the total's
 (`http_requests_total` over `http_requests_total{code=~"5.."}`), counts every request as failed: an error ratio
 of 1 or more, a page whenever there is traffic. A good selector that covers its total counts none as failed:
 an SLO that can never fire. Both compiled silently (found by a hunt, round 20). Only the sound direction is
 checked: the same metric name and no matcher of its own, so it selects a superset of the total's series.
+
+A part that does not constrain a label its total does (total `{handler!="/health"}`, good `{code="200"}`) counts
+events outside the total: the health checks' successes made errors = total - good negative and hid an API
+outage; errors of series outside the total inflate the ratio. Same metric name only: the label is then one both
+could carry.
 """
 
 from __future__ import annotations
@@ -34,6 +39,24 @@ def errors_cover_problem(errors: Selector, total: Selector, total_word: str = "t
     )
 
 
+def outside_total_problem(kind: str, part: Selector, total: Selector, total_word: str = "total") -> str | None:
+    """The total's matchers on labels `part` does not constrain at all, as a message (same metric only)."""
+    constrained = {m.label for m in part.matchers}
+    missing = [m for m in total.matchers if m.label not in constrained]
+    if part.metric != total.metric or not missing:
+        return None
+    effect = (
+        "successes outside the total make errors = total - good read below the truth, even below 0, and hide an "
+        "outage"
+        if kind == "good"
+        else f"failures outside the {total_word} inflate the error ratio, even above 1"
+    )
+    return (
+        f"the {kind} selector {_text(part)} does not keep {', '.join(m.render() for m in missing)} of the "
+        f"{total_word}: {effect}; add {'them' if len(missing) > 1 else 'it'} to the {kind} selector"
+    )
+
+
 def good_covers_problem(good: Selector, total: Selector) -> str | None:
     if not covers(good, total):
         return None
@@ -50,7 +73,8 @@ def errors_cover_requests(metrics: Mapping[str, Metric]) -> str | None:
     requests, errors = metrics.get("requests"), metrics.get("errors")
     if requests is None or errors is None or requests.selector is None or errors.selector is None:
         return None
-    return errors_cover_problem(errors.selector, requests.selector, "requests")
+    covered = errors_cover_problem(errors.selector, requests.selector, "requests")
+    return covered or outside_total_problem("errors", errors.selector, requests.selector, "requests")
 
 
 def unscoped(series: str) -> str:
