@@ -14,9 +14,8 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
-from compiler.model.promql import Matcher, matchers_from_labels
-from compiler.model.promql_groups import kept_labels
 from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
+from compiler.model.promql_groups import kept_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.types import Aggregation, MetricType

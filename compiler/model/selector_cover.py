@@ -46,8 +46,7 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
     if part.metric != total.metric or not missing:
         return None
     effect = (
-        "successes outside the total make errors = total - good read below the truth, even below 0, and hide an "
-        "outage"
+        "successes outside the total make errors = total - good read below the truth, even below 0, and hide an outage"
         if kind == "good"
         else f"failures outside the {total_word} inflate the error ratio, even above 1"
     )
