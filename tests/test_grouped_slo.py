@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.errors import InputError
 from compiler.model.groups import raw_group_problem
+from compiler.targets.prometheus import templates as tmpl
 from tests.conftest import ROOT, require_tool
 from tests.promtool_helpers import groups_copy
 
@@ -205,3 +207,56 @@ def test_generated_tests_feed_good_and_bad_counters_without_the_group_label(tmp_
     cases = [_cases(t, "without its group labels") for t in tests if "without its group labels" in Path(t).read_text()]
     failed = subprocess.run([promtool, "test", "rules", *cases], capture_output=True, text=True)
     assert failed.returncode != 0 and "without its group labels" in failed.stderr
+
+
+def test_a_grouped_alert_opens_its_dashboard_on_its_own_group(tmp_path: Path) -> None:
+    """Each burn and budget alert of a grouped SLO links the burn panel with every group variable set to the
+    alert's own group (the variables default to All: a page for one route opened every route's lines).
+    Prometheus renders the link: promtool expands it for a route holding `/`, `&` and a space."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = _compile(tmp_path, "[route, tenant]")
+    dashboard = json.loads(files[names.grafana_dashboard_path("core", "api", names.SERVICE_DASHBOARD)])
+    panels = {p["id"]: p for p in dashboard["panels"]}
+    group = {"route": "/v1/a b&c", "tenant": "t-1"}
+    alerts = [r for r in _rules(files) if str(r.get("alert", "")).startswith("SLO")]  # not the slo's key alerts
+    grouped = [r for r in alerts if r["alert"] != names.SLO_DATA_MISSING]
+    assert len(grouped) >= 4
+    for rule in grouped:
+        annotations = rule["annotations"]
+        assert isinstance(annotations, dict)
+        url = tmpl.render(annotations["dashboard_url"], 1.0, None, group)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        assert query["var-route"] == [group["route"]] and query["var-tenant"] == [group["tenant"]], url
+        exprs = [t["expr"] for t in panels[int(query["viewPanel"][0])]["targets"]]
+        assert all('route=~"$route"' in e and 'tenant=~"$tenant"' in e for e in exprs)
+    # the same text as Prometheus expands it (`urlquery`), checked by promtool on an alert carrying the group
+    link = grouped[0]["annotations"]["dashboard_url"]  # type: ignore[index]
+    rules = {
+        "groups": [
+            {
+                "name": "link",
+                "rules": [
+                    {
+                        "alert": "Link",
+                        "expr": 'label_replace(label_replace(vector(1), "route", "/v1/a b&c", "", ""), '
+                        '"tenant", "t-1", "", "")',
+                        "annotations": {"dashboard_url": link},
+                    }
+                ],
+            }
+        ]
+    }
+    expected = {"exp_labels": group, "exp_annotations": {"dashboard_url": tmpl.render(link, 1.0, None, group)}}
+    unit = {
+        "rule_files": ["link.rules.yaml"],
+        "tests": [
+            {
+                "input_series": [],
+                "alert_rule_test": [{"eval_time": "0m", "alertname": "Link", "exp_alerts": [expected]}],
+            }
+        ],
+    }
+    (tmp_path / "link.rules.yaml").write_text(yaml.safe_dump(rules))
+    (tmp_path / "link.test.yaml").write_text(yaml.safe_dump(unit))
+    run = subprocess.run([promtool, "test", "rules", str(tmp_path / "link.test.yaml")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -32,6 +32,7 @@ from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
+from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
@@ -349,8 +350,9 @@ def _annotations(
             "risky changes."
         )
     summary, description = grouped_annotations(service, slo, alert, summary, description)
+    dashboard = links.alert_dashboard_url(platform, service, alert)
     own = (
-        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+        (names.ANNOTATION_DASHBOARD, slo_groups.dashboard_url(dashboard, service, slo, alert)),
         (names.ANNOTATION_DESCRIPTION, description),
         (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
         (names.ANNOTATION_SUMMARY, summary),

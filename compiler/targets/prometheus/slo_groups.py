@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compiler import conventions as names
 from compiler.model.alerts import AlertDef
 from compiler.model.types import Service, Slo
 
@@ -22,6 +23,21 @@ def label_template(label: str) -> str:
 def group_text(by: Sequence[str]) -> str:
     """`route={{ $labels.route }}`: the group an alert is about, filled in by Prometheus."""
     return ", ".join(f"{label}={label_template(label)}" for label in by)
+
+
+def dashboard_url(url: str, service: Service, slo: Slo, alert: AlertDef) -> str:
+    """The alert's dashboard link, opened on its own group: the SLO panels filter by one variable per group
+    label, which shows every group unless the link sets it (`&var-route={{ $labels.route | urlquery }}`).
+    SLODataMissing keeps the plain link (its `absent()` branch has no group labels to fill in), and so does a
+    service without its own dashboard (the fleet overview it opens has no group variables)."""
+    if not slo.by or alert.data_missing or names.SERVICE_DASHBOARD not in service.dashboards:
+        return url
+    return url + "".join(f"&var-{label}={url_label_template(label)}" for label in slo.by)
+
+
+def url_label_template(label: str) -> str:
+    """The alert's value of `label`, escaped for a URL's query (Go's `urlquery`: a `/` or `&` in a route)."""
+    return f"{{{{ $labels.{label} | urlquery }}}}"
 
 
 def grouped_annotations(service: Service, slo: Slo, alert: AlertDef, summary: str, description: str) -> tuple[str, str]:

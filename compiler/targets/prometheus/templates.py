@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import urllib.parse
 
 PERCENT = "{{ $value | humanizePercentage }}"
 DURATION = "{{ $value | humanizeDuration }}"
@@ -22,6 +23,7 @@ def first_label_of_query(query: str, label: str) -> str:
 
 
 _ALERT_LABEL = re.compile(r"\{\{ \$labels\.(\w+) \}\}")  # a grouped SLO's alerts name their group
+_URL_LABEL = re.compile(r"\{\{ \$labels\.(\w+) \| urlquery \}\}")  # ... in a dashboard link's query
 _QUERY_LABEL = re.compile(r'\{\{ with query `[^`]*` \}\}\{\{ \. \| first \| label "(\w+)" \}\}\{\{ end \}\}')
 
 
@@ -90,6 +92,8 @@ def render(
         if placeholder in out:
             out = out.replace(placeholder, spell(value))
     if "{{ $labels." in out and labels is not None:
+        # Go's urlquery is url.QueryEscape: only letters, digits and -_.~ are kept, a space is `+`
+        out = _URL_LABEL.sub(lambda m: urllib.parse.quote_plus(labels.get(m.group(1), ""), safe=""), out)
         out = _ALERT_LABEL.sub(lambda m: labels.get(m.group(1), ""), out)
     if "{{ with query" in out:
         known = labels_of_queries or {}
