@@ -35,6 +35,11 @@ def on_groups(slo: Slo) -> str:
     return f"on({', '.join((names.LABEL_SERVICE, names.LABEL_SLO, *slo.by))})" if slo.by else META_ON
 
 
+def by_groups(slo: Slo) -> str:
+    """`by (service, slo, route)`: an aggregation that keeps the labels a join `on_groups` keeps."""
+    return f"by ({', '.join((names.LABEL_SERVICE, names.LABEL_SLO, *slo.by))})"
+
+
 def legend(slo: Slo, text: str) -> str:
     """`{{route}} 1h (...)`: each group's line names it."""
     if not slo.by:

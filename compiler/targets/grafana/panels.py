@@ -226,8 +226,12 @@ def stat_panel(
     base: str,
     no_value: str,
     links: Sequence[Link] = (),
+    texts: Sequence[ValueText] = (),
+    instant: bool = False,
 ) -> builders.Panel:
-    field_config, options = _stat_settings(unit, steps, base, no_value)
+    """`instant`: the value now, where the last value of the time range (lastNotNull) would show a series
+    that has since vanished as if it were current."""
+    field_config, options = _stat_settings(unit, steps, base, no_value, tuple(texts))
     panel = (
         builders.Panel()
         .type(_STAT)
@@ -235,7 +239,7 @@ def stat_panel(
         .title(title)
         .description(description)
         .datasource(DATASOURCE)
-        .targets(targets(queries))
+        .targets(targets(queries, instant=instant))
         .span(width)
         .height(HEIGHT)
         .field_config(field_config)
@@ -246,9 +250,11 @@ def stat_panel(
     return panel
 
 
-def _stat_settings(unit: str, steps: Sequence[Line], base: str, no_value: str) -> _Settings:
+def _stat_settings(
+    unit: str, steps: Sequence[Line], base: str, no_value: str, texts: tuple[ValueText, ...]
+) -> _Settings:
     """The field config and options of a stat panel, made by the SDK's stat builder once per value (as above)."""
-    key = (_STAT, unit, _steps_key(steps, base), no_value)
+    key = (_STAT, unit, _steps_key(steps, base), no_value, texts)
     found = _SETTINGS.get(key)
     if found is None:
         made = (
@@ -266,8 +272,32 @@ def _stat_settings(unit: str, steps: Sequence[Line], base: str, no_value: str) -
             .orientation(common.VizOrientation.AUTO)
             .reduce_options(_REDUCE_LAST)
         )
+        if texts:
+            made = made.mappings([_value_map(texts)])
         found = _keep_settings(key, made.build())
     return found
+
+
+class ValueText(NamedTuple):
+    """A value a panel shows as text in a color instead of a number (a stand-in a query returns)."""
+
+    value: float
+    text: str
+    color: str
+
+
+def _value_map(texts: Sequence[ValueText]) -> models.ValueMap:
+    return models.ValueMap(
+        options={
+            _number_text(t.value): models.ValueMappingResult(text=t.text, color=t.color, index=i)
+            for i, t in enumerate(texts)
+        }
+    )
+
+
+def _number_text(value: float) -> str:
+    """The value as Grafana's value map looks it up (JavaScript's String(number): -1, not -1.0)."""
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def text_panel(panel_id: int, title: str, markdown: str, width: int, height: int = HEIGHT) -> text.Panel:

@@ -17,7 +17,7 @@ from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
-from compiler.targets.grafana.groups import group_matchers, on_groups, on_meta
+from compiler.targets.grafana.groups import by_groups, group_matchers, on_groups, on_meta
 
 RATE_INTERVAL = "$__rate_interval"
 QUANTILES = ("0.5", "0.95", "0.99")
@@ -89,6 +89,19 @@ def time_to_exhaustion(service: Service, slo: Slo) -> str:
     period = _series(names.SLO_PERIOD_SECONDS, service, slo)
     burn = burn_rate(service, slo, current_window(slo))
     return f"clamp_min({budget_remaining(service, slo)}, 0) * {on_meta(slo)} {period} / {on_groups(slo)} ({burn} > 0)"
+
+
+NOT_BURNING = -1  # what `time_to_exhaustion_or_idle` returns where nothing burns: a duration is never negative
+
+
+def time_to_exhaustion_or_idle(service: Service, slo: Slo) -> str:
+    """`time_to_exhaustion`, or NOT_BURNING where the burn rate is 0: a panel maps it to "not burning" and
+    shows "no data" where there is no burn rate at all (no events, or no SLI series), which is not "all good".
+    Both branches keep the same labels (a grouped burn rate also has `window`), so a group that stops
+    burning stays one series."""
+    burn = burn_rate(service, slo, current_window(slo))
+    idle = f"max {by_groups(slo)} ({burn} == 0) - {-NOT_BURNING}"
+    return f"{time_to_exhaustion(service, slo)} or {on_groups(slo)} {idle}"
 
 
 # ---- RED, saturation, business metrics: the spec's own metrics over $__rate_interval

@@ -30,6 +30,7 @@ from compiler.targets.grafana.panels import (
     Line,
     Link,
     Query,
+    ValueText,
     alert_list_panel,
     datasource_variable,
     link,
@@ -174,6 +175,7 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef], url
 def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     figures = slo_figures(slo)
     period, current = figures.period, figures.current
+    over = current.long if current else period
     sli_queries = [
         Query(groups.legend(slo, f"SLI over {period}"), q.sli_over_period(service, slo)),
         Query("objective", q.objective(service, slo)),
@@ -218,19 +220,23 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         stat_panel(
             names.slo_panel_id(index, EXHAUSTION_OFFSET),
             "Budget exhausted in",
-            f"Time until the budget left is spent at the burn rate of the last {current.long if current else period}.",
+            f"Time until the budget left is spent at the burn rate of the last {over}. Not burning: nothing failed "
+            f"over {over}; no data: nothing was counted over {over} (no traffic, or the SLI's series are missing).",
             "s",
-            [Query(groups.legend(slo, "time to exhaustion"), q.time_to_exhaustion(service, slo))],
+            [Query(groups.legend(slo, "time to exhaustion"), q.time_to_exhaustion_or_idle(service, slo))],
             5,
             steps=_EXHAUSTION_STEPS,
             base=RED,
-            no_value="not burning",
+            no_value="no data",
+            texts=_EXHAUSTION_TEXTS,
+            instant=True,
         ),
         *grouped,
     ]
 
 
 _EXHAUSTION_STEPS = (Line(float(DAY), ORANGE), Line(float(7 * DAY), GREEN))
+_EXHAUSTION_TEXTS = (ValueText(q.NOT_BURNING, "not burning", GREEN),)
 
 
 # ---------------------------------------------------------------- RED, saturation, business
