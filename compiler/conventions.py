@@ -242,6 +242,9 @@ SLO_CURRENT_ERROR_RATIO = "slo:sli_error:ratio_current"
 SLO_PANEL_BASE = 100  # SLO i occupies ids 100 + 10*i .. 100 + 10*i + 9
 
 
+SLO_AGE_OFFSET = 5  # a freshness SLO's age of the last success: what its stale alert compares
+
+
 def slo_panel_id(slo_index: int, offset: int = 0) -> int:
     """Panel of SLO number `slo_index` (spec order); offset 0 is its burn-rate panel."""
     return SLO_PANEL_BASE + 10 * slo_index + offset

@@ -19,6 +19,7 @@ from compiler.model.types import AlertKind, Tier
 from compiler.targets import links
 from compiler.targets.grafana import queries as grafana_queries
 from compiler.targets.grafana.service import SLI_OFFSET
+from compiler.targets.prometheus.slo_kinds import stale_expr
 from tests.test_grafana_support import (
     all_panels,
     compile_dir,
@@ -237,6 +238,8 @@ def test_slo_panels_query_only_series_the_prometheus_target_records(compilation:
             # a grouped SLO's ratios and budgets are also filtered by the group variables: {...,route=~"$route"}
             grouped = "".join(f',{label}=~"${label}"' for label in slo.by)
             for p in _slo_panels(dashboard, i):
+                if p["id"] == names.slo_panel_id(i, names.SLO_AGE_OFFSET):
+                    continue  # the stale alert's own expression, on the raw gauge (test_the_stale_alert_opens_...)
                 for expr in exprs(p):
                     used = set(_SERIES.findall(expr))
                     assert used and used <= allowed, (service.name, slo.name, p["title"], used - allowed)
@@ -365,3 +368,24 @@ def test_the_fleet_table_opens_the_fleet_view_for_a_service_without_a_dashboard(
     table = next(p for p in all_panels(fleet) if p["title"] == "Every SLO")
     options = table["fieldConfig"]["defaults"]["mappings"][0]["options"]
     assert options["probe dashboard"]["text"] == names.FLEET_DASHBOARD_UID
+
+
+def test_the_stale_alert_opens_a_panel_of_the_age_it_compares(examples: Compilation) -> None:
+    """Found by a hunt: SLOFreshnessStale (age of the last success > max_age) opened the SLO's burn-rate panel,
+    which plots the share of late slices, not the age: a backup 25h or 40h old looked the same there. It now
+    opens a panel of the age the alert compares, its max_age line and the alert's runbook."""
+    service = next(s for s in examples.fleet.services if s.name == "nightly-backup")
+    board = service_dashboard(examples, "nightly-backup")
+    stale = [a for a in service_alerts(service) if a.stale]
+    assert stale
+    for alert in stale:
+        assert alert.slo is not None and alert.slo.sli.value is not None
+        url = links.alert_dashboard_url(examples.fleet.platform, service, alert)
+        shown = panel(board, int(url.rsplit("viewPanel=", 1)[1]))
+        compared = stale_expr(alert.slo).rsplit(" > ", 1)[0]  # `<age> > <max_age>`
+        assert [t["expr"] for t in shown["targets"]] == [compared]
+        assert (
+            float(alert.slo.sli.value) in [v for v, _ in steps(shown)]
+            and shown["fieldConfig"]["defaults"]["unit"] == "s"
+        )
+        assert links.runbook_url(examples.fleet.platform, alert) in [x["url"] for x in shown.get("links", [])]

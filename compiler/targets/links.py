@@ -47,14 +47,20 @@ def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -
     if conventions.SERVICE_DASHBOARD not in service.dashboards:
         return fleet_dashboard_url(platform, service.name)
     if alert.slo is not None:
-        index = [s.name for s in service.slos].index(alert.slo.name)
-        panel = conventions.slo_panel_id(index)
+        panel = slo_alert_panel_id(service, alert)
     elif alert.threshold is not None:
         panel = threshold_panel_id(service, alert.threshold)
     else:
         assert alert.kind is not None
         panel = conventions.KEY_PANEL_IDS[alert.kind]
     return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, panel)
+
+
+def slo_alert_panel_id(service: Service, alert: AlertDef) -> int:
+    """An SLO alert's panel: the burn rate, or for the freshness stale alert the age it compares."""
+    assert alert.slo is not None
+    index = [s.name for s in service.slos].index(alert.slo.name)
+    return conventions.slo_panel_id(index, conventions.SLO_AGE_OFFSET if alert.stale else 0)
 
 
 def threshold_panel_id(service: Service, alert: ThresholdAlert) -> int:

@@ -14,6 +14,7 @@ from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
+from compiler.model import slice_queries
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.types import AlertKind, Platform, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -109,11 +110,10 @@ def _dashboard_links(service: Service, platform: Platform, standard: Sequence[tu
 def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Sequence[str]) -> dict[int, list[Link]]:
     """Runbook links (`urls`, one per alert) shown on the panel each alert's dashboard_url opens (one per page:
     tiers share a page)."""
-    slo_index = {slo.name: i for i, slo in enumerate(service.slos)}
     out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
     for alert, url in zip(alerts, urls, strict=True):
         if alert.slo is not None:
-            panel = names.slo_panel_id(slo_index[alert.slo.name])
+            panel = cross_links.slo_alert_panel_id(service, alert)
         elif alert.threshold is not None:
             panel = cross_links.threshold_panel_id(service, alert.threshold)
         else:
@@ -232,6 +232,31 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             instant=True,
         ),
         *grouped,
+        *_age_panel(index, slo, runbooks),
+    ]
+
+
+def _age_panel(index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
+    """A freshness SLO's age of the newest success against max_age: what its stale alert compares (the burn
+    rate shows only the share of late slices)."""
+    if slo.sli.kind is not SliKind.FRESHNESS or slo.sli.value is None or slo.sli.gauge is None:
+        return []
+    pid = names.slo_panel_id(index, names.SLO_AGE_OFFSET)
+    max_age = format_duration(int(slo.sli.value))
+    return [
+        timeseries_panel(
+            pid,
+            "Age of the last success",
+            f"Seconds since the last success ({slo.sli.gauge.aggregation.value} of the gauge's series, as the SLI "
+            f"reads them); above {max_age} (the line) every slice is bad"
+            + (" and the stale alert fires." if slo.sli.stale_tier is not None else "."),
+            "s",
+            [Query("age", slice_queries.measured(slo.sli))],
+            24,
+            lines=[Line(float(slo.sli.value), RED)],
+            links=runbooks.get(pid, ()),
+            soft_min=0.0,
+        )
     ]
 
 
