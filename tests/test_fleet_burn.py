@@ -89,7 +89,7 @@ def test_every_burning_slo_shows_in_the_fleet_whatever_its_windows(tmp_path: Pat
     content = {a.path: a.content for a in bundle.artifacts}
     dashboard = json.loads(content[names.GRAFANA_FLEET_PATH])
     burn = _panel_query(dashboard, fleet.TABLE_ID, "C")
-    burning = _panel_query(dashboard, fleet.SUMMARY_IDS[2], "A")
+    burning = _panel_query(dashboard, fleet.BURNING_ID, "A")
     assert "ratio_rate1h" not in burn + burning
     rule_files = []
     for name in services:

@@ -120,3 +120,63 @@ def test_a_slo_without_a_burn_rate_shows_no_data_not_not_burning(tmp_path: Path)
     file.write_text(yaml.safe_dump(test, sort_keys=False))
     done = subprocess.run([promtool, "test", "rules", str(file)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr  # ... and its query returns them
+
+
+FLEET = """apiVersion: obsc/v1
+service: NAME
+team: core
+selector: {job: NAME}
+metrics:
+  requests: NAME_requests_total
+  errors: NAME_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99, sli: {errors: errors, total: requests}}
+  - {name: regions, objective: 99, by: [region], sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+
+
+def test_the_fleet_counts_slos_without_data_apart(tmp_path: Path) -> None:
+    """The fleet's "SLOs reporting" counts recorded objectives, which every SLO has, data or not: a fleet whose
+    SLOs had never counted an event read "4 reporting", and nothing else said so. "SLOs without data" counts
+    the SLOs with no budget left recorded (no event over the whole period), grouped ones once."""
+    from compiler.targets.grafana import fleet
+
+    promtool = require_tool("promtool", "PROMTOOL")
+    for name in ("fed", "silent"):
+        (tmp_path / f"{name}.yaml").write_text(FLEET.replace("NAME", name))
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    board = json.loads(files[names.GRAFANA_FLEET_PATH])
+    titles = {p["id"]: p["title"] for p in board["panels"]}
+    exprs = {
+        p["id"]: p["targets"][0]["expr"].replace('"$service"', '".*"') for p in board["panels"] if p["type"] == "stat"
+    }
+    assert titles[fleet.WITHOUT_DATA_ID] == "SLOs without data"
+    rules = []
+    for name in ("fed", "silent"):
+        (tmp_path / f"{name}.rules.yaml").write_text(files[names.prometheus_rules_path(name)])
+        rules.append(f"{name}.rules.yaml")
+    fed = {  # `fed` serves two regions without failures; `silent` has no series at all
+        f'fed_requests_total{{job="fed",code="200",region="{region}"}}': "0+60x40" for region in ("eu", "us")
+    }
+    checks = [
+        {"expr": exprs[fleet.SLOS_ID], "eval_time": "30m", "exp_samples": [{"labels": "{}", "value": 4}]},
+        {"expr": exprs[fleet.WITHOUT_DATA_ID], "eval_time": "30m", "exp_samples": [{"labels": "{}", "value": 2}]},
+        {"expr": exprs[fleet.EXHAUSTED_ID], "eval_time": "30m", "exp_samples": [{"labels": "{}", "value": 0}]},
+    ]
+    test = {
+        "rule_files": rules,
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in fed.items()],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    (tmp_path / "fleet.test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run([promtool, "test", "rules", "fleet.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

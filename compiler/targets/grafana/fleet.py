@@ -36,7 +36,8 @@ from compiler.targets.grafana.panels import (
 )
 from compiler.targets.grafana.service import GENERATED_NOTE
 
-SUMMARY_IDS = (1, 2, 3)
+SLOS_ID, EXHAUSTED_ID, BURNING_ID, WITHOUT_DATA_ID = 1, 2, 3, 4  # stable ids; 4 came later
+SUMMARY_IDS = (SLOS_ID, WITHOUT_DATA_ID, EXHAUSTED_ID, BURNING_ID)  # left to right
 TABLE_ID, LOWEST_BUDGETS_ID = 10, 11
 OBJECTIVE, BUDGET, BURN = "Objective", "Budget left", "Burn rate"
 MIXED_WINDOWS = "fastest window"  # the burn column's window when the SLOs' fastest windows differ
@@ -88,6 +89,14 @@ def build(fleet: Fleet) -> models.Dashboard:
     summaries = [
         ("SLOs reporting", "SLOs with a recorded objective.", q.fleet_slo_count(), [], GREEN),
         (
+            "SLOs without data",
+            "SLOs that counted no event (or time slice) over their whole period: their budget and burn rate are "
+            "blank, not good (SLODataMissing says why).",
+            q.fleet_without_data_count(),
+            [Line(1.0, ORANGE)],
+            GREEN,
+        ),
+        (
             "Budgets exhausted",
             "SLOs that spent their whole error budget this period.",
             fq.fleet_exhausted_count(),
@@ -103,7 +112,8 @@ def build(fleet: Fleet) -> models.Dashboard:
         ),
     ]
     for pid, (title, desc, expr, steps, base) in zip(SUMMARY_IDS, summaries, strict=True):
-        dashboard.with_panel(stat_panel(pid, title, desc, "short", [Query(title, expr)], 8, steps, base, "0"))
+        width = 24 // len(SUMMARY_IDS)
+        dashboard.with_panel(stat_panel(pid, title, desc, "short", [Query(title, expr)], width, steps, base, "0"))
     dashboard.with_panel(_table(fleet, burn_title, burn_steps, fq))
     dashboard.with_panel(
         timeseries_panel(

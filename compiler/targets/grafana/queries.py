@@ -201,6 +201,12 @@ def fleet_slo_count() -> str:
     return f"count({_fleet(names.SLO_OBJECTIVE)}) or vector(0)"
 
 
+def fleet_without_data_count() -> str:
+    """SLOs with an objective but no budget left: no event (or slice) counted over their whole period."""
+    missing = f"{_fleet(names.SLO_OBJECTIVE)} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
+    return f"count({missing}) or vector(0)"
+
+
 def fleet_exhausted_count() -> str:
     return f"count({_fleet(names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
 
