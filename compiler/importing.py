@@ -15,7 +15,8 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, Location, OutputError, json_path
 from compiler.importers import Imported, ImportOptions, import_specs
 from compiler.importers.render import source_of
-from compiler.output.guard import make_directory, refuse_system_dir, write_text_safely
+from compiler.output.file_set import write_files_together
+from compiler.output.guard import refuse_system_dir
 
 PLATFORM = "platform.yaml"
 
@@ -42,9 +43,7 @@ def run(
     if not platform.exists():
         files_out[PLATFORM] = imported.platform
     _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
-    make_directory(out_dir)
-    for name, text in sorted(files_out.items()):
-        write_text_safely(str(out / name), text)
+    write_files_together(out_dir, files_out)  # all or none: a stop or an error leaves --out as it was
     report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in imported.notes]
     if platform.exists() and PLATFORM not in files_out:
         report.append(f"note: kept the existing {platform}; it must route team(s) of the imported services")

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from compiler import importing
 from compiler.api import CompileOptions, compile_specs
 from compiler.entry import Terminated
 from compiler.errors import ExitCode
@@ -208,3 +209,75 @@ def test_a_stop_at_any_line_of_obsc_init_leaves_the_file_whole_or_absent_and_not
         left = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
         assert left in ([], ["api.yaml"]), f"stopped at {where}: {left}"
         assert not left or (folder / "api.yaml").read_text() == text, f"stopped at {where}: a part written"
+
+
+def _sloth_source(path: Path, objective: str) -> Path:
+    docs = [
+        f"version: prometheus/v1\nservice: {service}\nlabels: {{owner: payments}}\nslos:\n"
+        f"  - name: availability\n    objective: {objective}\n    sli:\n      events:\n"
+        f'        error_query: sum(rate(http_requests_total{{job="{service}",code=~"5.."}}[{{{{.window}}}}]))\n'
+        f'        total_query: sum(rate(http_requests_total{{job="{service}"}}[{{{{.window}}}}]))\n'
+        "    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}\n"
+        for service in ("api", "billing", "web")
+    ]
+    path.write_text("---\n".join(docs))
+    return path
+
+
+@pytest.mark.parametrize("start", ["cold", "warm"])
+def test_a_stop_at_any_line_of_obsc_import_leaves_the_specs_folder_as_it_was_or_fully_written(
+    tmp_path: Path, stops_raise: None, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
+    """A stopped `obsc import` kept the spec files it had written: a Ctrl-C after the first of three left
+    one service imported and two not (cold), or with --force one spec new and two old (warm), and the message
+    said the output was as it was or fully written. The same stop at each line of the import's write (the
+    proof by compiling is not the write: left out here), cold into a folder that does not exist yet and warm
+    over older imports and a file of the user's."""
+    monkeypatch.setattr(sys.modules[__name__], "TRACED", {str(OUTPUT / name) for name in ("guard.py", "file_set.py")})
+    monkeypatch.setattr(importing, "_prove", lambda *args: None)
+    source = _sloth_source(tmp_path / "sloth.yaml", "99.9")
+    base = tmp_path / "base" / "specs"  # the specs folder before the stopped import
+    if start == "warm":
+        base.mkdir(parents=True)
+        importing.run(
+            "sloth",
+            [str(_sloth_source(tmp_path / "old.yaml", "99.5"))],
+            str(base),
+            team=None,
+            period="30d",
+            force=False,
+        )
+        (base / "NOTES.md").write_text("ours\n")
+    finished = tmp_path / "finished" / "specs"
+    if start == "warm":
+        shutil.copytree(base, finished)
+    importing.run("sloth", [str(source)], str(finished), team=None, period="30d", force=True)
+    outcomes = {"old": tree(base) if base.exists() else {}, "new": tree(finished)}
+    assert outcomes["old"] != outcomes["new"]
+
+    work = tmp_path / "work"
+    folder = work / "specs"
+
+    def run() -> None:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir()
+        if base.exists():
+            shutil.copytree(base, folder)
+        importing.run("sloth", [str(source)], str(folder), team=None, period="30d", force=True)
+
+    reached: dict[str, int] = {"old": 0, "new": 0}
+    lines = _lines_of_the_write(run)
+    moments = _moments(lines)
+    assert len(moments) > 10, len(moments)
+    for moment in moments:
+        with pytest.raises(SystemExit) as stopped:
+            failures.run(functools.partial(_stopped, run, moment), [])
+        assert stopped.value.code == ExitCode.INTERRUPTED
+        where = "{}:{}".format(*lines[moment - 1])
+        now = tree(folder) if folder.exists() else {}
+        matches = [name for name, files in outcomes.items() if files == now]
+        assert matches, f"stopped at {where}: the specs folder is neither as it was nor fully written: {sorted(now)}"
+        assert folder.exists() == base.exists() or matches == ["new"], f"stopped at {where}: an empty folder left"
+        reached[matches[0]] += 1
+    assert reached["old"] and reached["new"], reached
