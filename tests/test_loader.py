@@ -56,7 +56,7 @@ def test_duplicate_keys_are_errors() -> None:
 
 
 def test_non_string_keys_are_errors() -> None:
-    with pytest.raises(InputError, match="must be a string"):
+    with pytest.raises(InputError, match=r"key on is read as true, not text: quote it \('on':\)"):
         load_yaml_text("s.yaml", "alerts:\n  on: 1\n")
 
 

@@ -9,6 +9,7 @@ value is clear; otherwise the message says the form and gives an example.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -396,7 +397,8 @@ def _plain(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    """The value in YAML's words (`true`, `null`, `[99.9]`), not Python's (`True`, `None`)."""
+    text = repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

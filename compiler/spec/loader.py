@@ -7,6 +7,7 @@ located `Diagnostic` instead of an exception.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -139,9 +140,7 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
             key_loc = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key, str):
                 # YAML 1.1 turns `on:`/`off:`/`1:` into bool/int keys; specs use string keys only.
-                raise InputError(
-                    [Diagnostic(Location(doc.file, *key_loc), path, f"key {key!r} must be a string (quote it)")]
-                )
+                raise InputError([Diagnostic(Location(doc.file, *key_loc), path, _key_not_text(key_node, key))])
             if key in seen and id(seen[key]) in explicit and id(key_node) in explicit:
                 first = seen[key].start_mark.line + 1
                 raise InputError(
@@ -171,6 +170,20 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         # Timestamps and binary are not spec values; keep the text the user wrote.
         return str(node.value)
     return value
+
+
+def _key_not_text(node: yaml.Node, key: Any) -> str:
+    """YAML 1.1 turns `on:`, `no:`, `1:`, `~:` into a bool, int or null key; specs use text keys only. Said in
+    the words written (`on`), not Python's (`True`)."""
+    if isinstance(node, yaml.ScalarNode):
+        if key is None or isinstance(key, bool):
+            read = json.dumps(key)
+        else:
+            read = (
+                "a number" if isinstance(key, int | float) else "a date" if isinstance(key, datetime.date) else "data"
+            )
+        return f"key {node.value} is read as {read}, not text: quote it ('{node.value}':)"
+    return f"key {json.dumps(key, default=str)} must be text: keys are plain names"
 
 
 def _merged_pairs(node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, yaml.Node]]:

@@ -258,9 +258,10 @@ def _explain_property_name(doc: Document, error: ValidationError, path: tuple[st
 
 
 def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
-    # Prefer the branch whose type matches: its errors are the ones the user can act on.
+    # Prefer the branch whose type matches: its errors are the ones the user can act on. A wrong type inside
+    # that branch (`url: 5` in a receiver) is one of them: only the branches' own type mismatches are not.
     context = error.context or []
-    same_type = [e for e in context if e.validator != "type"]
+    same_type = [e for e in context if e.validator != "type" or len(e.absolute_path) > len(error.absolute_path)]
     if same_type:
         from jsonschema.exceptions import best_match
 
