@@ -54,6 +54,11 @@ def obsc_name(src: Source, path: Path, raw: Any, what: str) -> str | None:
 
 def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False) -> Decimal | None:
     """A percentage objective in (0, 100) from a number or numeric string (a 0-1 ratio when `ratio`)."""
+    if raw is None:
+        src.error(
+            path, "an SLO needs an objective" + (" (a ratio, e.g. 0.999)" if ratio else " (a percentage, e.g. 99.9)")
+        )
+        return None
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):

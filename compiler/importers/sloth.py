@@ -82,7 +82,11 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
     chosen = pick_team(src, (*root, "labels"), team, owner, where)
     slos: list[SloOut] = []
     queries: list[str] = []
-    for i, _ in enumerate(src.enter_list((*root, "slos"))):
+    listed = src.enter_list((*root, "slos"))
+    if not listed and isinstance(src.get((*root, "slos")), list | None):  # (not a list: said by enter_list)
+        src.error((*root, "slos"), "a Sloth spec needs at least one SLO under slos")
+        return None
+    for i, _ in enumerate(listed):
         slo = _slo(src, (*root, "slos", i), keys, period, queries)
         if slo is not None:
             slos.append(slo)
@@ -90,7 +94,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         alerting = [slo for slo in slos if slo.alerts["critical"] or slo.alerts["warning"]]
         guard = any("errors" in slo.sli.get("raw", {}) for slo in alerting)
         note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
-    if name is None:
+    if name is None or not slos:  # every SLO dropped (a plugin SLI): no spec without SLOs, the drops say why
         return None
     selector = promql_text.common_matchers(queries)
     note_selector(src, (*root, "service"), selector)

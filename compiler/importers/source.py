@@ -6,6 +6,7 @@ never read, located at its key, so nothing in a source file is dropped without a
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,9 +89,41 @@ class Source:
         self.findings.errors.append(Diagnostic(self.doc.locate(path, key=True), path, message))
 
     def leftovers(self, why: str = "obsc has no equivalent of this field") -> None:
-        """Report every field of the document that no importer step read."""
+        """Report every field of the document that no importer step read. One spelled near a field the importer
+        looked for there and did not find (`errorQuery` in a file that spells it `error_query`, `slo` for
+        `slos`) names the field meant: an error where that field's absence is one (the error alone pointed at
+        the parent), else dropped as the source's tool drops it (Sloth ignores `pageAlert` in a
+        `prometheus/v1` file, and its own test files have it)."""
         for path in self._unread((), self.doc.data):
-            self.drop(path, why)
+            meant = self._meant(path)
+            if meant is None:
+                self.drop(path, why)
+            elif self._refused((*path[:-1], meant)):
+                self.take(path)
+                self.error(path, f"unknown field {path[-1]!r}; did you mean {meant!r}?")
+            else:
+                self.drop(path, f"unknown field, ignored as written; did you mean {meant!r}?")
+
+    def _refused(self, path: Path) -> bool:
+        """Whether an error of this document is at `path` or below it."""
+        return any(d.location.file == self.doc.file and d.path[: len(path)] == path for d in self.findings.errors)
+
+    def _meant(self, path: Path) -> str | None:
+        """The field the importer looked for beside `path` and did not find, if `path`'s key is a near miss."""
+        key, parent = path[-1], path[:-1]
+        here = self.get(parent)
+        if not isinstance(key, str) or not isinstance(here, dict):
+            return None
+        missing = sorted(
+            str(p[-1])
+            for p in self.entered | self.whole
+            if len(p) == len(path) and p[:-1] == parent and isinstance(p[-1], str) and p[-1] not in here
+        )
+        spelled = {_letters(name): name for name in missing}
+        if _letters(key) in spelled:
+            return spelled[_letters(key)]
+        close = difflib.get_close_matches(key, missing, n=1, cutoff=0.8)
+        return close[0] if close else None
 
     def _unread(self, path: Path, value: Any) -> Iterator[Path]:
         if path in self.whole:
@@ -104,3 +137,8 @@ class Source:
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 yield from self._unread((*path, i), child)
+
+
+def _letters(key: str) -> str:
+    """`pageAlert`, `page_alert` and `page-alert` are one spelling apart."""
+    return key.lower().replace("_", "").replace("-", "")
