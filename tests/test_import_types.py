@@ -76,3 +76,24 @@ def test_a_bucket_bound_no_histogram_has_is_kept_as_written_or_located(bound: st
         return
     with pytest.raises(InputError, match=r"slo.yaml:14:9 \$.spec.indicator.latency.success.metric: expected a"):
         import_specs("pyrra", [str(source)], ImportOptions())
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [("yes", "true"), (".nan", ".nan"), ("[99.9]", "[99.9]"), ("{a: 1}", '{"a": 1}'), ("'99.9%'", "'99.9%'")],
+)
+def test_a_value_is_shown_as_yaml_writes_it(tmp_path: Path, written: str, shown: str) -> None:
+    """An objective of `yes` read `objective True is not a number`, and `slos:` as a mapping `got dict
+    "{'x': ...}"`: Python's words, not the source's."""
+    source = tmp_path / "s.yaml"
+    source.write_text(
+        f"version: prometheus/v1\nservice: api\nslos:\n  - name: a\n    objective: {written}\n"
+        "    sli: {raw: {error_ratio_query: 'sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}\n"
+    )
+    with pytest.raises(InputError) as refused:
+        import_specs("sloth", [str(source)], ImportOptions())
+    assert [d.message for d in refused.value.diagnostics] == [f"objective {shown} is not a number"]
+    source.write_text("version: prometheus/v1\nservice: api\nslos: {x: {a: 1}}\n")
+    with pytest.raises(InputError, match=r'expected a list, got \{"x": \{"a": 1\}\}'):
+        import_specs("sloth", [str(source)], ImportOptions())

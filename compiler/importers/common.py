@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from compiler import conventions
-from compiler.importers.source import Source
+from compiler.importers.source import Source, shown
 from compiler.model.promql_groups import kept_labels
 from compiler.spec.document import Path
 
@@ -64,14 +64,14 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
     except (InvalidOperation, ValueError):
         value = Decimal("NaN")
     if not value.is_finite():  # NaN would raise at the first comparison (exit 70); Infinity is no objective
-        src.error(path, f"objective {raw!r} is not a number")
+        src.error(path, f"objective {shown(raw)} is not a number")
         return None
     if ratio:
         value *= 100
     if not 0 < value < 100:
         scale = "a ratio in (0, 1)" if ratio else "a percentage in (0, 100)"
         why = "100% leaves no error budget" if value >= 100 else "0% or less would never alert"
-        src.error(path, f"objective {raw!r} must be {scale}: {why}")
+        src.error(path, f"objective {shown(raw)} must be {scale}: {why}")
         return None
     return value.normalize() if value == value.to_integral_value() else value
 

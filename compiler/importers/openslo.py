@@ -22,7 +22,7 @@ from compiler.importers.common import (
     pick_team,
 )
 from compiler.importers.render import ServiceOut, SloOut
-from compiler.importers.source import Source
+from compiler.importers.source import Source, shown
 from compiler.model import burnrate
 from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
@@ -45,7 +45,7 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
         data = src.doc.data
         if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
             found = data.get("apiVersion") if isinstance(data, dict) else None
-            src.error(("apiVersion",), f"unsupported OpenSLO version {found!r}: expected {API}")
+            src.error(("apiVersion",), f"unsupported OpenSLO version {shown(found)}: expected {API}")
             src.take(())  # one error for the document, not one per field
             continue
         kind = str(src.take(("kind",)) or "")
@@ -251,7 +251,7 @@ def _period(src: Source, path: Path) -> str | None:
     text = str(src.take((*first, "duration")) or "")
     rolling = src.take((*first, "isRolling"))
     if rolling is not None and not isinstance(rolling, bool):
-        src.error((*first, "isRolling"), f"isRolling must be true or false (unquoted), not {rolling!r}")
+        src.error((*first, "isRolling"), f"isRolling must be true or false (unquoted), not {shown(rolling)}")
         return None
     if src.get((*first, "calendar")) is not None or rolling is False:
         src.drop((*first, "calendar"), "obsc periods are rolling windows; calendar-aligned budgets are not supported")
@@ -315,7 +315,7 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
         return None
     counter = src.take((*ratio, "counter"))
     if counter is not None and not isinstance(counter, bool):
-        src.error((*ratio, "counter"), f"counter must be true or false (unquoted), not {counter!r}")
+        src.error((*ratio, "counter"), f"counter must be true or false (unquoted), not {shown(counter)}")
         return None
     if src.get((*ratio, "raw")) is not None:  # `counter` has no effect on a raw query (the spec)
         return _raw(src, ratio)

@@ -27,7 +27,7 @@ from compiler.importers.common import (
     service_labels,
 )
 from compiler.importers.render import ServiceOut, SloOut
-from compiler.importers.source import Source
+from compiler.importers.source import Source, shown
 from compiler.spec.document import Path
 
 K8S_API = "sloth.slok.dev/v1"
@@ -66,7 +66,9 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         keys = _CAMEL
     else:
         if src.take(("version",)) != "prometheus/v1":
-            src.error(("version",), f"unsupported Sloth spec version {data.get('version')!r}: expected prometheus/v1")
+            src.error(
+                ("version",), f"unsupported Sloth spec version {shown(data.get('version'))}: expected prometheus/v1"
+            )
             return None
         root, keys = (), {k: k for k in _CAMEL}
     if not src.get((*root, "service")):
@@ -228,7 +230,7 @@ def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool] 
         disable = src.take((*sub, "disable"))
         if disable is not None and not isinstance(disable, bool):
             # Sloth decodes it as a Go bool: `"false"` (quoted) is no bool, and read as text it switched tiers off.
-            src.error((*sub, "disable"), f"disable must be true or false (unquoted), not {disable!r}")
+            src.error((*sub, "disable"), f"disable must be true or false (unquoted), not {shown(disable)}")
             malformed = True
         enabled[tier] = disable is not True
         src.drop((*sub, "labels"), _NO_PER_TIER.format(what="labels") + "; severity comes from the tier")

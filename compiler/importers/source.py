@@ -7,6 +7,8 @@ never read, located at its key, so nothing in a source file is dropped without a
 from __future__ import annotations
 
 import difflib
+import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +63,7 @@ class Source:
         if value is None or isinstance(value, list):
             return value or []
         self.whole.add(path)  # reported here: not again as a field left over
-        self.error(path, f"expected a list, got {type(value).__name__} {str(value)[:40]!r}")
+        self.error(path, f"expected a list, got {shown(value)}")
         return []
 
     def _mark(self, path: Path) -> None:
@@ -137,6 +139,14 @@ class Source:
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 yield from self._unread((*path, i), child)
+
+
+def shown(value: Any) -> str:
+    """A source value as YAML writes it (`true`, `null`, `{"a": 1}`), not as Python does (`True`, `None`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+    text = repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _letters(key: str) -> str:
