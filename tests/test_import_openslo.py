@@ -264,3 +264,26 @@ def test_target_and_target_percent_together_are_an_error(tmp_path: Path) -> None
         f"{source}:17:16 $.spec.objectives[0]: an objective takes target (a ratio) or targetPercent, not both: "
         "keep the one you mean"
     )
+
+
+@pytest.mark.parametrize(("target", "ratio"), [("99.9", "0.999"), ("95", "0.95")])
+def test_a_target_written_as_a_percentage_says_what_to_write(tmp_path: Path, target: str, ratio: str) -> None:
+    """`target: 99.9` (a percentage where OpenSLO takes a ratio) read "objective 99.9 must be a ratio in (0, 1):
+    100% leaves no error budget", which names neither the mistake nor the fix."""
+    source = _slo_file(tmp_path / "a.yaml", "alpha", objective=f"{{target: {target}}}")
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(source)], ImportOptions())
+    assert str(caught.value) == (
+        f"{source}:17:17 $.spec.objectives[0].target: target is a ratio in OpenSLO ({ratio} is {target}%): "
+        f"write target: {ratio}, or targetPercent: {target}"
+    )
+
+
+def test_a_second_time_window_is_an_error_at_it(tmp_path: Path) -> None:
+    """OpenSLO takes exactly one: the first was imported and the second dropped as "no equivalent"."""
+    source = _slo_file(tmp_path / "a.yaml", "alpha", duration="28d, isRolling: true}, {duration: 7d")
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(source)], ImportOptions())
+    assert str(caught.value) == (
+        f"{source}:16:50 $.spec.timeWindow[1]: OpenSLO takes one time window, not 2: keep the one the budget is for"
+    )

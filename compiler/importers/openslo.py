@@ -9,6 +9,7 @@ Each objective of an SLO becomes one obsc SLO.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from compiler.importers import promql_text
@@ -238,7 +239,16 @@ def _target(src: Source, path: Path) -> Any:
         return None
     if src.get((*path, "targetPercent")) is not None:
         return objective_percent(src, (*path, "targetPercent"), src.take((*path, "targetPercent")))
-    return objective_percent(src, (*path, "target"), src.take((*path, "target")), ratio=True)
+    target = src.take((*path, "target"))
+    if isinstance(target, int | float) and not isinstance(target, bool) and 1 < target < 100:
+        # read as a ratio it is over 100%; the error said "100% leaves no error budget", not what to write
+        ratio = Decimal(str(target)) / 100
+        src.error(
+            (*path, "target"),
+            f"target is a ratio in OpenSLO ({ratio} is {target}%): write target: {ratio}, or targetPercent: {target}",
+        )
+        return None
+    return objective_percent(src, (*path, "target"), target, ratio=True)
 
 
 def _period(src: Source, path: Path) -> str | None:
@@ -246,6 +256,10 @@ def _period(src: Source, path: Path) -> str | None:
     if not windows:
         src.note(path, "no timeWindow: obsc uses the platform's default period (30d unless set)")
         return "30d"
+    if len(windows) > 1:  # the spec allows exactly one; the first was imported and the others dropped unexplained
+        src.take(path)
+        src.error((*path, 1), f"OpenSLO takes one time window, not {len(windows)}: keep the one the budget is for")
+        return None
     first: Path = (*path, 0)
     src.enter(first)
     text = str(src.take((*first, "duration")) or "")
