@@ -16,7 +16,7 @@ from compiler.errors import Diagnostic, InputError, Location, OutputError, json_
 from compiler.importers import Imported, ImportOptions, import_specs
 from compiler.importers.render import source_of
 from compiler.output.file_set import write_files_together
-from compiler.output.guard import refuse_system_dir
+from compiler.output.guard import inputs_inside, refuse_system_dir
 
 PLATFORM = "platform.yaml"
 
@@ -30,6 +30,12 @@ def run(
         raise InputError(imported.dropped or imported.notes)
     out = Path(out_dir)
     refuse_system_dir(out_dir, "--out")
+    inside = inputs_inside(out_dir, files)
+    if inside:  # the specs beside their sources: `obsc validate DIR` then read the sources as obsc specs
+        raise OutputError(
+            f"--out {out_dir}: refusing this directory: it holds the source {inside[0]}, which `obsc validate "
+            f"{out_dir}` would read as an obsc spec. Choose a directory of its own; nothing was written"
+        )
     if os.path.lexists(out) and not out.is_dir():
         raise OutputError(f"{out_dir} is not a directory (or is a link to nothing)")
     existing = [name for name in imported.specs if os.path.lexists(out / name)]

@@ -182,3 +182,19 @@ def test_an_objective_of_zero_is_not_called_a_100_percent_objective(
     result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(tmp_path / "out"))
     assert result.code == ExitCode.BAD_INPUT, result.err
     assert "objective 0 must be a percentage in (0, 100): 0% or less would never alert" in result.err
+
+
+def test_an_out_holding_the_sources_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the round 20 user hunt: `obsc import sloth repo/x.yaml --out repo` wrote the specs beside the
+    Sloth file and said `next: obsc validate repo`, which then failed on the Sloth file read as an obsc spec."""
+    repo = tmp_path / "repo"
+    (repo / "sloth").mkdir(parents=True)
+    source = repo / "sloth" / "api.yaml"
+    source.write_text(SLOTH.format(name="api"))
+    for given, out in ((source, repo / "sloth"), (repo / "sloth", repo), (repo, repo)):
+        result = run_obsc(capsys, "import", "sloth", str(given), "--out", str(out))
+        assert result.code == ExitCode.BAD_INPUT, result.err
+        assert f"it holds the source {given}, which `obsc validate {out}` would read as an obsc spec" in result.err
+    assert sorted(p.name for p in repo.rglob("*")) == ["api.yaml", "sloth"]
+    beside = run_obsc(capsys, "import", "sloth", str(source), "--out", str(repo / "specs"))
+    assert beside.code == ExitCode.OK, beside.err

@@ -101,6 +101,12 @@ def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
         )
 
 
+def inputs_inside(out_dir: str, inputs: Sequence[str]) -> list[str]:
+    """The inputs (files or directories) that are `out_dir` or below it, compared resolved."""
+    out = os.path.realpath(out_dir)
+    return [given for given in inputs if _inside(os.path.realpath(given), out)]
+
+
 def refuse_mount_point(out_dir: str) -> None:
     """Raise OutputError when `out_dir` is a mount point (a Docker volume, `-v $PWD/generated:/out`): compile
     builds the new tree beside it and swaps the two, which the kernel refuses there (EBUSY). Said before any
