@@ -104,6 +104,8 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         for path in platform_files[:1]:
             before = len(diagnostics)
             loaded = _load(path, jsonnet, diagnostics)
+            if not loaded and len(diagnostics) == before:  # read as no platform, its settings gone without a word
+                diagnostics.append(Diagnostic(Location(path, 1, 1), (), EMPTY_PLATFORM))
             platform_doc = loaded[0] if loaded else None
             diagnostics.extend(_extra_platform_documents(loaded))
             unsure = Unsure(no_platform=len(diagnostics) > before)  # unreadable: services skip what needs it
@@ -239,6 +241,10 @@ def _slo_positions(doc: Document) -> dict[str, int]:
 # A spec file that lost its content (truncated, emptied by a bad merge) would otherwise compile as no service
 # and prune that service's output without a word.
 EMPTY_SPEC = "the file holds no spec (it is empty, or only `---` or null); delete it if that is meant"
+EMPTY_PLATFORM = (
+    "the platform file holds nothing (it is empty, or only `---` or null): fill it (`obsc init --platform` "
+    "writes a starter) or delete it to use the defaults"
+)
 
 
 def _load(path: str, jsonnet: loader.JsonnetOptions, diagnostics: list[Diagnostic]) -> list[Document]:
