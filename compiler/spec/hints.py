@@ -287,11 +287,7 @@ def weekday_hint(text: str) -> str:
 def _time(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not path or path[-1] not in ("start", "end") or "times" not in path:
         return None
-    value = error.instance
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
-        # YAML 1.1 reads an unquoted 09:00 as the base-60 number 540.
-        hhmm = f"{value // 60:02d}:{value % 60:02d}"
-        return f'{value} is {hhmm} read as a number (YAML reads unquoted times in base 60): quote it, "{hhmm}"'
+    value = error.instance  # (an unquoted 9:00 is the text written, not YAML 1.1's base-60 540: yaml_numbers)
     match = re.fullmatch(r"\s*([0-9]{1,2})(?:[:.h]([0-9]{2}))?\s*", str(value))
     if match and int(match.group(1)) <= 24:
         hhmm = f"{int(match.group(1)):02d}:{match.group(2) or '00'}"

@@ -22,7 +22,7 @@ from compiler.spec import discovery, files, jsonnet_eval, jsonnet_sandbox, yaml_
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
-_Loader = yaml_numbers.bounded(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_Loader = yaml_numbers.bounded(getattr(yaml, "CSafeLoader", yaml.SafeLoader), as_written=True)
 MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
