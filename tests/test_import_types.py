@@ -97,3 +97,17 @@ def test_a_value_is_shown_as_yaml_writes_it(tmp_path: Path, written: str, shown:
     source.write_text("version: prometheus/v1\nservice: api\nslos: {x: {a: 1}}\n")
     with pytest.raises(InputError, match=r'expected a list, got \{"x": \{"a": 1\}\}'):
         import_specs("sloth", [str(source)], ImportOptions())
+
+
+def test_an_objective_with_a_percent_sign_says_what_to_write(tmp_path: Path) -> None:
+    source = tmp_path / "s.yaml"
+    source.write_text(
+        "version: prometheus/v1\nservice: api\nslos:\n  - name: a\n    objective: 99.9%\n"
+        "    sli: {raw: {error_ratio_query: 'sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}\n"
+    )
+    with pytest.raises(InputError) as refused:
+        import_specs("sloth", [str(source)], ImportOptions())
+    assert [d.message for d in refused.value.diagnostics] == [
+        "objective '99.9%' is not a number: write 99.9, without the % sign"
+    ]

@@ -64,7 +64,7 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
     except (InvalidOperation, ValueError):
         value = Decimal("NaN")
     if not value.is_finite():  # NaN would raise at the first comparison (exit 70); Infinity is no objective
-        src.error(path, f"objective {shown(raw)} is not a number")
+        src.error(path, f"objective {shown(raw)} is not a number{_without_percent_sign(raw, ratio)}")
         return None
     if ratio:
         value *= 100
@@ -74,6 +74,18 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
         src.error(path, f"objective {shown(raw)} must be {scale}: {why}")
         return None
     return value.normalize() if value == value.to_integral_value() else value
+
+
+def _without_percent_sign(raw: Any, ratio: bool) -> str:
+    """`99.9%`: what to write instead (the sources take a bare number)."""
+    text = str(raw).strip()
+    try:
+        number = Decimal(text[:-1].strip()) if text.endswith("%") else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        return ""
+    return f": write {number / 100 if ratio else number}, without the % sign"
 
 
 def service_labels(src: Source, path: Path) -> dict[str, str]:
