@@ -80,7 +80,7 @@ def test_a_bucket_bound_no_histogram_has_is_kept_as_written_or_located(bound: st
 
 @pytest.mark.parametrize(
     ("written", "shown"),
-    [("yes", "true"), (".nan", ".nan"), ("[99.9]", "[99.9]"), ("{a: 1}", '{"a": 1}'), ("'99.9%'", "'99.9%'")],
+    [("yes", "true"), (".nan", ".nan"), ("[99.9]", "[99.9]"), ("{a: 1}", '{"a": 1}'), ("'1,5'", "'1,5'")],
 )
 def test_a_value_is_shown_as_yaml_writes_it(tmp_path: Path, written: str, shown: str) -> None:
     """An objective of `yes` read `objective True is not a number`, and `slos:` as a mapping `got dict
@@ -111,3 +111,28 @@ def test_an_objective_with_a_percent_sign_says_what_to_write(tmp_path: Path) -> 
     assert [d.message for d in refused.value.diagnostics] == [
         "objective '99.9%' is not a number: write 99.9, without the % sign"
     ]
+
+
+def test_label_and_annotation_values_are_carried_as_written(tmp_path: Path) -> None:
+    """Found by the round 20 user hunt: `critical: yes` became the label value `True`, `paged: no` `False`, a
+    null `None` (Python's words; Sloth's Go decoder keeps the text written in a string field), and `count: 3`
+    was dropped as "not plain text (Go templates)"."""
+    source = tmp_path / "s.yaml"
+    source.write_text(
+        "version: prometheus/v1\nservice: api\nlabels: {owner: payments, critical: yes, tier: 1, ratio: 0.50,"
+        " empty: null}\nslos:\n  - name: a\n    objective: 99.9\n    description: yes\n"
+        "    labels:\n      paged: no   # a comment\n"
+        "    sli: {raw: {error_ratio_query: 'sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {name: A, annotations: {count: 3, state: off}}\n"
+    )
+    imported = import_specs("sloth", [str(source)], ImportOptions())
+    spec = yaml.safe_load(imported.specs["api.yaml"])
+    assert spec["labels"] == {"owner": "payments", "critical": "yes", "tier": "1", "ratio": "0.50"}
+    slo = spec["slos"][0]
+    assert (slo["labels"], slo["annotations"], slo["description"]) == (
+        {"paged": "no"},
+        {"count": "3", "state": "off"},
+        "yes",
+    )
+    assert any("label 'empty' has no value" in d.message for d in imported.notes)
+    assert not imported.dropped or all("count" not in str(d) for d in imported.dropped)

@@ -99,8 +99,12 @@ def service_labels(src: Source, path: Path) -> dict[str, str]:
             src.drop((*path, key), f"label {key!r} is set by obsc on its own alerts")
         elif not _LABEL.match(str(key)) or isinstance(value, dict | list):
             src.drop((*path, key), "not a Prometheus label name and string value")
-        else:
-            out[str(key)] = str(src.take((*path, key)))
+        elif value is None or value == "":
+            src.take((*path, key))
+            src.note((*path, key), f"label {key!r} has no value: Prometheus reads an empty label as no label")
+        else:  # as written: `critical: yes` is the label value yes, not Python's True
+            src.take((*path, key))
+            out[str(key)] = src.text_of((*path, key))
     return out
 
 

@@ -80,7 +80,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     src.take(("metadata", "displayName"))
     base_name = obsc_name(src, ("metadata", "name"), src.get(("metadata", "name")), "SLO name")
     service = obsc_name(src, (*spec, "service"), src.take((*spec, "service")), "service")
-    description = str(src.take((*spec, "description")) or src.get(("metadata", "displayName")) or "").strip()
+    description = src.take_text((*spec, "description")) or src.take_text(("metadata", "displayName"))
     period = _period(src, (*spec, "timeWindow"))
     occurrences = _occurrences(src, spec)
     sli = _indicator(src, objects)

@@ -54,7 +54,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     except ValueError:
         src.error((*spec, "window"), f"window {period!r} is not a duration like 2w or 28d")
         return None
-    description = str(src.take((*spec, "description")) or "").strip()
+    description = src.take_text((*spec, "description"))
     alerting = _alerting(src, (*spec, "alerting"))
     built = _indicator(src, (*spec, "indicator"), name or "service")
     if name is None or objective is None or built is None:

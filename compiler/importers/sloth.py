@@ -125,7 +125,7 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
         return None
     name = obsc_name(src, (*path, "name"), src.take((*path, "name")), "SLO name")
     objective = objective_percent(src, (*path, "objective"), src.take((*path, "objective")))
-    description = str(src.take((*path, "description")) or "").strip()
+    description = src.take_text((*path, "description"))
     labels = _slo_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
     built = _sli(src, (*path, "sli"), keys, queries)
     alerts = _alerting(src, (*path, "alerting"), keys)
@@ -164,10 +164,13 @@ def _annotations(src: Source, path: Path) -> dict[str, str]:
     for key, value in raw.items() if isinstance(raw, dict) else []:
         if key in RESERVED_ANNOTATIONS:
             src.drop((*path, key), f"obsc writes {key!r} on its own alerts; put the text in the SLO's description")
-        elif not isinstance(value, str) or "{{" in value:
-            src.drop((*path, key), "not plain text (obsc refuses Go templates in spec strings)")
-        else:
-            out[str(key)] = str(src.take((*path, key)))
+        elif isinstance(value, dict | list) or value is None:
+            src.drop((*path, key), "not a text value")
+        elif isinstance(value, str) and "{{" in value:
+            src.drop((*path, key), "a Go template (obsc refuses templates in spec strings)")
+        else:  # as written: `count: 3` is the text 3
+            src.take((*path, key))
+            out[str(key)] = src.text_of((*path, key))
     return out
 
 

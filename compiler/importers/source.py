@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import linecache
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,25 @@ class Source:
     def _mark(self, path: Path) -> None:
         for n in range(len(path) + 1):
             self.entered.add(path[:n])
+
+    def take_text(self, path: Path) -> str:
+        """`take` a free-text field (a description) as written; "" when absent."""
+        return "" if self.take(path) is None else self.text_of(path).strip()
+
+    def text_of(self, path: Path) -> str:
+        """A scalar as the source writes it: YAML 1.1 reads `yes`, `off`, `0.50` as true, false, 0.5, which a
+        peer's Go decoder keeps as the text written when the field is a string (a label value)."""
+        value = self.get(path)
+        if isinstance(value, str):
+            return value
+        mark = self.doc.value_marks.get(path)
+        if mark is not None and not self.doc.file.endswith(".jsonnet"):
+            line = linecache.getline(self.doc.file, mark[0])
+            # a bool, number or null is a plain scalar: it ends at a flow separator, a comment or the line's end
+            written = re.match(r"[^,\]\}#\n]*", line[mark[1] - 1 :])
+            if written and written.group().strip():
+                return written.group().strip()
+        return json.dumps(value, default=str)
 
     def drop(self, path: Path, why: str) -> None:
         """A field that exists in the source and cannot be carried over: say where and why."""
