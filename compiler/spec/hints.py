@@ -322,6 +322,17 @@ def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
 # ---------------------------------------------------------------- shapes: lists, tiers, receivers, enums
 
 
+def _document_list(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    if path or error.validator != "type" or not isinstance(error.instance, list):
+        return None
+    if not all(isinstance(item, dict) for item in error.instance):
+        return None
+    return (
+        f"a spec is one service, not a list of {len(error.instance)}: in YAML, write each as its own document "
+        "(not a list item) after a `---` line; a Jsonnet file evaluates to one service (one file per service)"
+    )
+
+
 def _slos_mapping(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if path != ("slos",) or not isinstance(error.instance, dict):
         return None
@@ -401,5 +412,5 @@ def _short(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
-    _slos_mapping, _selector_value, _metric_value, _tiers, _receiver_ref, _enum_case,
+    _slos_mapping, _document_list, _selector_value, _metric_value, _tiers, _receiver_ref, _enum_case,
 )  # fmt: skip
