@@ -142,8 +142,11 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if isinstance(value, str):
         words = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", value)
         unit = _UNIT_WORDS.get(words.group(2).lower()) if words else None
-        if words and unit:
-            return f"{value!r} is not a duration; write it as {_whole(Decimal(words.group(1)), unit)}"
+        whole = _whole(Decimal(words.group(1)), unit) if words and unit else ""
+        if whole:
+            return f"{value!r} is not a duration; write it as {whole}"
+        if words and unit:  # (it read "write it as " and nothing: below a millisecond there is no whole form)
+            return f"{value!r} is not a duration: Prometheus durations are whole numbers, 1ms at the least"
     return f"{_short(value)} is not a duration; {form}"
 
 

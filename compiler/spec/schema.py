@@ -164,13 +164,13 @@ def stopped(found: list[Diagnostic]) -> bool:
 
 def _problems(doc: Document) -> Iterator[Diagnostic]:
     # A generator all through: past the cap, jsonschema stops walking the document.
-    reported: set[tuple[str | int, ...]] = set()
     proved = _proved_valid(doc.data)
-    for diagnostic in _string_and_schema_problems(doc, proved):
-        reported.add(diagnostic.path)
-        yield diagnostic
-    if not proved:  # a proof has seen every number finite (it is unsure of anything else)
-        yield from (d for d in _non_finite(doc) if d.path not in reported)
+    # .nan/.inf said once, first: the schema's own errors there (`Infinity is not of type integer` and `inf is
+    # greater than the maximum`, for one `.inf`) are consequences. A proof has seen every number finite.
+    odd = [] if proved else list(_non_finite(doc))
+    yield from odd
+    at = {d.path for d in odd}
+    yield from (d for d in _string_and_schema_problems(doc, proved) if d.path not in at)
 
 
 def _string_and_schema_problems(doc: Document, proved: bool) -> Iterator[Diagnostic]:
