@@ -9,29 +9,23 @@ Each objective of an SLO becomes one obsc SLO.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
-from compiler.importers import promql_text
+from compiler.importers import openslo_objective, promql_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     event_groups,
     note_alert_differences,
     note_ratio_groups,
-    objective_percent,
     obsc_name,
     pick_team,
 )
 from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Source, shown
-from compiler.model import burnrate
 from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
 
 API = "openslo/v1"
-_DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
-_APPROX = {"M": 30, "Q": 90, "Y": 365}  # days: obsc periods are fixed lengths
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
 
 
@@ -81,7 +75,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     base_name = obsc_name(src, ("metadata", "name"), src.get(("metadata", "name")), "SLO name")
     service = obsc_name(src, (*spec, "service"), src.take((*spec, "service")), "service")
     description = src.take_text((*spec, "description")) or src.take_text(("metadata", "displayName"))
-    period = _period(src, (*spec, "timeWindow"))
+    period = openslo_objective.period(src, (*spec, "timeWindow"))
     occurrences = _occurrences(src, spec)
     sli = _indicator(src, objects)
     alerting = _alert_policies(src, objects)
@@ -117,7 +111,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     for i, _ in enumerate(objectives):
         path: Path = (*spec, "objectives", i)
         name = base_name if len(objectives) == 1 else _objective_name(src, path, base_name, i)
-        objective = _target(src, path)
+        objective = openslo_objective.target(src, path)
         for key, why in (
             ("timeSliceTarget", "the SLO budgets occurrences; time slices apply to Timeslices budgeting only"),
             ("timeSliceWindow", "the SLO budgets occurrences; time slices apply to Timeslices budgeting only"),
@@ -228,72 +222,6 @@ def _objective_name(src: Source, path: Path, base: str, index: int) -> str | Non
     display = src.take((*path, "displayName"))
     suffix = re.sub(r"[^a-z0-9]+", "-", str(display or "").lower()).strip("-") or str(index + 1)
     return obsc_name(src, (*path, "displayName"), f"{base}-{suffix}"[:63], "objective name")
-
-
-def _target(src: Source, path: Path) -> Any:
-    src.take((*path, "displayName"))
-    if src.get((*path, "target")) is not None and src.get((*path, "targetPercent")) is not None:
-        src.take((*path, "target"))
-        src.take((*path, "targetPercent"))
-        src.error(path, "an objective takes target (a ratio) or targetPercent, not both: keep the one you mean")
-        return None
-    if src.get((*path, "targetPercent")) is not None:
-        return objective_percent(src, (*path, "targetPercent"), src.take((*path, "targetPercent")))
-    target = src.take((*path, "target"))
-    if isinstance(target, int | float) and not isinstance(target, bool) and 1 < target < 100:
-        # read as a ratio it is over 100%; the error said "100% leaves no error budget", not what to write
-        ratio = Decimal(str(target)) / 100
-        src.error(
-            (*path, "target"),
-            f"target is a ratio in OpenSLO ({ratio} is {target}%): write target: {ratio}, or targetPercent: {target}",
-        )
-        return None
-    return objective_percent(src, (*path, "target"), target, ratio=True)
-
-
-def _period(src: Source, path: Path) -> str | None:
-    windows = src.enter_list(path)
-    if not windows:
-        src.note(path, "no timeWindow: obsc uses the platform's default period (30d unless set)")
-        return "30d"
-    if len(windows) > 1:  # the spec allows exactly one; the first was imported and the others dropped unexplained
-        src.take(path)
-        src.error((*path, 1), f"OpenSLO takes one time window, not {len(windows)}: keep the one the budget is for")
-        return None
-    first: Path = (*path, 0)
-    src.enter(first)
-    text = str(src.take((*first, "duration")) or "")
-    rolling = src.take((*first, "isRolling"))
-    if rolling is not None and not isinstance(rolling, bool):
-        src.error((*first, "isRolling"), f"isRolling must be true or false (unquoted), not {shown(rolling)}")
-        return None
-    if src.get((*first, "calendar")) is not None or rolling is False:
-        src.drop((*first, "calendar"), "obsc periods are rolling windows; calendar-aligned budgets are not supported")
-        if rolling is False and src.get((*first, "calendar")) is None:
-            src.note((*first, "isRolling"), "obsc periods are rolling windows; imported as a rolling period")
-    match = _DURATION.match(text)
-    if not match:
-        src.error((*first, "duration"), f"duration {text!r} is not OpenSLO shorthand like 28d, 4w or 1M")
-        return None
-    if len(match.group(1)) > 9:  # past 4,300 digits int() refuses it (exit 70); obsc's periods end at 100y
-        src.error((*first, "duration"), f"duration {text[:12]}... is longer than obsc's periods (at most 100y)")
-        return None
-    count, unit = int(match.group(1)), match.group(2)
-    if unit in _APPROX:
-        src.note((*first, "duration"), f"{text} is taken as {count * _APPROX[unit]}d (obsc periods are fixed lengths)")
-        period = f"{count * _APPROX[unit]}d"
-    else:
-        period = text
-    seconds = count * (_APPROX[unit] * 86400 if unit in _APPROX else _UNIT_SECONDS[unit])
-    if burnrate.catalog_for(seconds) is None:
-        shortest = min(burnrate.builtin_catalogs()) // 86400
-        src.drop(
-            (*first, "duration"),
-            f"a period of {text} ({'minutes' if unit == 'm' else unit}; 'M' is months in OpenSLO) is shorter than "
-            f"obsc's shortest burn-rate window catalog ({shortest}d); the SLO is not imported",
-        )
-        return None
-    return period
 
 
 def _indicator(
