@@ -481,15 +481,23 @@ def test_dropping_the_unlabelled_total_guard_is_killed() -> None:
         assert killed_as_validation_runs(promtool, base, "checkout", chosen)
 
 
-def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
-    """blob-store's replication SLO (tests/golden/grouped) is free PromQL summed per region: every recording rule's
-    sum without its `by`, the compiler's or the SLI's own, must fail the raw-counter case of two regions."""
-    promtool = require_tool("promtool", "PROMTOOL")
+@functools.cache
+def grouped_golden() -> tuple[dict[str, str], dict[str, object], list[dict[str, object]]]:
+    """blob-store of tests/golden/grouped, compiled once: its prometheus files by name (the rule file as "rules"),
+    parsed, and its rules (groups flattened)."""
     bundle = compile_specs([str(ROOT / "tests" / "golden" / "grouped" / "specs")]).bundle
     files = {a.path.split("/")[-1]: a.content for a in bundle.artifacts if a.path.startswith("prometheus/")}
     files["rules"] = files.pop("blob-store.yaml")
     parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
     flat = [r for g in parsed["rules"]["groups"] for r in g["rules"]]
+    return files, parsed, flat
+
+
+def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
+    """blob-store's replication SLO (tests/golden/grouped) is free PromQL summed per region: every recording rule's
+    sum without its `by`, the compiler's or the SLI's own, must fail the raw-counter case of two regions."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files, parsed, flat = grouped_golden()
     found = [
         m
         for m in mutants("blob-store", files["rules"])
@@ -503,3 +511,41 @@ def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
             dead = list(pool.map(lambda w: killed_as_validation_runs(promtool, w[0], "blob-store", w[1]), written))
     alive = [f"{m.alert} (rule {m.rule_index}): {m.what}" for m, killed in zip(found, dead, strict=True) if not killed]
     assert not alive, alive
+
+
+def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
+    """blob-store's replication SLO (tests/golden/grouped): SLODataMissing counts bad events in a region no total
+    has (`count(... unless on (region) ...)`). The data-missing scenarios feed both counters in one region and
+    expect it quiet (a sum that lost its `by` reads region "" there and fires), then the bad-events counter
+    without its region and expect it firing (the branch dropped stays quiet). Round 19 left those 4 alive.
+    Every mutant of the rule runs against the data-missing timeline alone: killed there, it fails validation."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files, parsed, flat = grouped_golden()
+    found = [
+        m
+        for m in mutants("blob-store", files["rules"])
+        if m.alert == "SLODataMissing" and flat[m.rule_index]["labels"]["slo"] == "replication"
+    ]
+    assert len(found) == 8, [m.what for m in found]
+    assert sum("unless on (region)" in m.what or "without its by" in m.what for m in found) == 4
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = []
+        for n, mutant in enumerate(found):
+            base, chosen = write_mutant(Path(tmp), n, mutant, parsed, files)
+            timeline = {
+                name: picked
+                for name, groups in chosen.items()
+                if (picked := [i for i in groups if "then SLODataMissing" in _group_name(parsed, name, i)])
+            }
+            assert timeline, mutant.what
+            runs.append((base, timeline))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            dead = list(pool.map(lambda r: killed_as_validation_runs(promtool, r[0], "blob-store", r[1]), runs))
+    alive = [m.what for m, killed in zip(found, dead, strict=True) if not killed]
+    assert not alive, alive
+
+
+def _group_name(parsed: dict[str, object], name: str, index: int) -> str:
+    tests = parsed[name.removeprefix("tests/")]
+    assert isinstance(tests, dict)
+    return str(tests["tests"][index]["name"])

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from compiler.model.promql import Matcher
-from compiler.model.promql_check import groups_with, yields_with
+from compiler.model.promql_check import yields_with
 from compiler.model.promql_feed import fed_counters
-from compiler.model.queries import may_stray, unlabelled_labels
+from compiler.model.queries import unlabelled_labels
 from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
@@ -29,6 +29,7 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
+from compiler.targets.prometheus.promtool.missing_strays import grouped_outcome, strays, ungrouped_outcome
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
 from compiler.targets.prometheus.promtool.series import constant, exposed_le, labelled, satisfy
 from compiler.targets.prometheus.promtool.slo_handover_cases import handover_case
@@ -145,7 +146,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             and r.source.slo is not None
             and (
                 _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
-                or _stray(stray_probes.get(r.source.slo.name), r.source.slo.by, every, strays)
+                or strays(stray_probes.get(r.source.slo.name), r.source.slo.by, every, stray_answers)
                 or _unlabelled(unlabelled_probes.get(r.source.slo.name), per_step, every, yields)
             )
         ]
@@ -172,7 +173,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
         return Case(f"{rules[0].alert}: {title}", _SCRAPE, (*feed, *inputs.values()), checks)
 
     yields: dict[tuple[str, tuple[SeriesKey, ...]], bool] = {}  # see _missing
-    strays: dict[tuple[tuple[str, str], tuple[SeriesKey, ...]], bool] = {}  # see _stray
+    stray_answers: dict[tuple[tuple[str, str], tuple[SeriesKey, ...]], bool] = {}  # see strays
     probes: dict[int, str] = {}
 
     def probe(slo: Slo) -> str:
@@ -198,7 +199,12 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     for slo in slos:
         for metric, _ in _sli_counters(slo, True, probe(slo)) or ():
             groups.setdefault(metric, {}).update(sample_group(slo))
-    full = {slo.name: c for slo in slos if (c := _sli_counters(slo, True, probe(slo))) is not None}
+    # a grouped raw SLI's bad events beside its total (missing_strays): its stray-events branch shown quiet
+    full = {
+        slo.name: [*c, *grouped_outcome(service, slo)]
+        for slo in slos
+        if (c := _sli_counters(slo, True, probe(slo))) is not None
+    }
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, False, probe(slo))) is not None}
@@ -234,7 +240,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             lead = hosting(hostable, placed, rules[0].alert)
     if any(s.sli.kind is SliKind.LATENCY for s in slos) and no_bucket:
         cases.append(case("requests counted but no threshold bucket: a latency SLI's data is missing", no_bucket, 1, 1))
-    ungrouped = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := _ungrouped_outcome(s))}
+    ungrouped = {s.name: [*full[s.name], *c] for s in slos if s.name in full and (c := ungrouped_outcome(service, s))}
     if ungrouped:
         title = "a grouped SLI's good or bad events without its group labels count for no group: data missing"
         cases.append(case(title, {**full, **ungrouped}, 1, 1))
@@ -256,16 +262,6 @@ def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]
     slo = rule.source.slo if rule.source is not None else None
     latency = slo is not None and slo.sli.kind is SliKind.LATENCY
     return sample_group(slo) if slo is not None and latency and counters.get(slo.name) else {}
-
-
-def _ungrouped_outcome(slo: Slo) -> list[tuple[str, dict[str, str]]]:
-    """The good or errors counter of a grouped ratio SLI that can stray (slo_missing.stray_probe), fed without
-    the group labels; [] when there is none or obsc cannot write its series."""
-    part = slo.sli.errors or slo.sli.good
-    if not may_stray(slo.sli, slo.by) or part is None or part.selector is None:
-        return []
-    labels = satisfy(part.selector.matchers)
-    return [] if labels is None or set(labels) & set(slo.by) else [(part.selector.metric, labels)]
 
 
 def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
@@ -306,25 +302,6 @@ def _unlabelled(
     if key not in yields:
         yields[key] = yields_with(probe, [(name, dict(labels)) for name, labels in every])
     return yields[key]
-
-
-def _stray(
-    probe: tuple[str, str] | None,
-    by: tuple[str, ...],
-    every: tuple[SeriesKey, ...],
-    strays: dict[tuple[tuple[str, str], tuple[SeriesKey, ...]], bool],
-) -> bool:
-    """Whether the good or bad events of a grouped SLI (`probe`: slo_missing.stray_probe) have a group that its
-    total events lack among `every` series of a scenario: SLODataMissing's count of them holds."""
-    if probe is None:
-        return False
-    key = (probe, every)
-    if key not in strays:
-        series = [(name, dict(labels)) for name, labels in every]
-        outcome, total = probe
-        have = groups_with(total, series, by) if yields_with(total, series) else set()
-        strays[key] = yields_with(outcome, series) and not groups_with(outcome, series, by) <= have
-    return strays[key]
 
 
 def _missing(
