@@ -493,11 +493,38 @@ def grouped_golden() -> tuple[dict[str, str], dict[str, object], list[dict[str, 
     return files, parsed, flat
 
 
+def grouped_survivors(found: list[Mutant], group: str) -> list[str]:
+    """Mutants of the grouped golden's blob-store that no test group named with `group` kills, each group focused
+    as validation runs it. A mutant such a group kills fails validation, which runs every group that can see it
+    (the others need not pay for it); each mutant must have one."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files, parsed, _ = grouped_golden()
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = []
+        for n, mutant in enumerate(found):
+            base, chosen = write_mutant(Path(tmp), n, mutant, parsed, files)
+            named = {
+                source: picked
+                for source, groups in chosen.items()
+                if (picked := [i for i in groups if group in _group_name(parsed, source, i)])
+            }
+            assert named, f"no group named {group!r} sees {mutant.alert}: {mutant.what}"
+            runs.append((base, named))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            dead = list(pool.map(lambda r: killed_as_validation_runs(promtool, r[0], "blob-store", r[1]), runs))
+    return [f"{m.alert} (rule {m.rule_index}): {m.what}" for m, killed in zip(found, dead, strict=True) if not killed]
+
+
+def _group_name(parsed: dict[str, object], source: str, index: int) -> str:
+    tests = parsed[source.removeprefix("tests/")]
+    assert isinstance(tests, dict)
+    return str(tests["tests"][index]["name"])
+
+
 def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     """blob-store's replication SLO (tests/golden/grouped) is free PromQL summed per region: every recording rule's
     sum without its `by`, the compiler's or the SLI's own, must fail the raw-counter case of two regions."""
-    promtool = require_tool("promtool", "PROMTOOL")
-    files, parsed, flat = grouped_golden()
+    files, _, flat = grouped_golden()
     found = [
         m
         for m in mutants("blob-store", files["rules"])
@@ -505,11 +532,7 @@ def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     ]
     # 6 totals (one sum each), 6 bad-event rates (the SLI's sum too: two each, the coarse one's zero fallback a third)
     assert len(found) == 19, [m.what for m in found]
-    with tempfile.TemporaryDirectory() as tmp:
-        written = [write_mutant(Path(tmp), n, m, parsed, files) for n, m in enumerate(found)]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            dead = list(pool.map(lambda w: killed_as_validation_runs(promtool, w[0], "blob-store", w[1]), written))
-    alive = [f"{m.alert} (rule {m.rule_index}): {m.what}" for m, killed in zip(found, dead, strict=True) if not killed]
+    alive = grouped_survivors(found, "replication per region: raw counters")
     assert not alive, alive
 
 
@@ -517,10 +540,9 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     """blob-store's replication SLO (tests/golden/grouped): SLODataMissing counts bad events in a region no total
     has (`count(... unless on (region) ...)`). The data-missing scenarios feed both counters in one region and
     expect it quiet (a sum that lost its `by` reads region "" there and fires), then the bad-events counter
-    without its region and expect it firing (the branch dropped stays quiet). Round 19 left those 4 alive.
-    Every mutant of the rule runs against the data-missing timeline alone: killed there, it fails validation."""
-    promtool = require_tool("promtool", "PROMTOOL")
-    files, parsed, flat = grouped_golden()
+    without its region and expect it firing (the branch dropped stays quiet): round 19 left those 4 alive. Every
+    mutant of the rule must fail the data-missing timeline."""
+    files, _, flat = grouped_golden()
     found = [
         m
         for m in mutants("blob-store", files["rules"])
@@ -528,24 +550,5 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     ]
     assert len(found) == 8, [m.what for m in found]
     assert sum("unless on (region)" in m.what or "without its by" in m.what for m in found) == 4
-    with tempfile.TemporaryDirectory() as tmp:
-        runs = []
-        for n, mutant in enumerate(found):
-            base, chosen = write_mutant(Path(tmp), n, mutant, parsed, files)
-            timeline = {
-                name: picked
-                for name, groups in chosen.items()
-                if (picked := [i for i in groups if "then SLODataMissing" in _group_name(parsed, name, i)])
-            }
-            assert timeline, mutant.what
-            runs.append((base, timeline))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            dead = list(pool.map(lambda r: killed_as_validation_runs(promtool, r[0], "blob-store", r[1]), runs))
-    alive = [m.what for m, killed in zip(found, dead, strict=True) if not killed]
+    alive = grouped_survivors(found, "then SLODataMissing")
     assert not alive, alive
-
-
-def _group_name(parsed: dict[str, object], name: str, index: int) -> str:
-    tests = parsed[name.removeprefix("tests/")]
-    assert isinstance(tests, dict)
-    return str(tests["tests"][index]["name"])
