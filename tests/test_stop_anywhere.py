@@ -183,6 +183,19 @@ def _afresh(base: Path, work: Path, write: Callable[[Path], None]) -> None:
     write(work / "out")
 
 
+def _each_stop(run: Callable[[], None]) -> Iterator[str]:
+    """Runs `run` stopped at each moment of its write, through obsc's stop handler (exit 130 each time), and
+    yields where it was stopped after each run, for the caller to look at what it left."""
+    lines = _lines_of_the_write(run)
+    moments = _moments(lines)
+    assert len(moments) > 10, len(moments)
+    for moment in moments:
+        with pytest.raises(SystemExit) as stopped:
+            failures.run(functools.partial(_stopped, run, moment), [])
+        assert stopped.value.code == ExitCode.INTERRUPTED
+        yield "{}:{}".format(*lines[moment - 1])
+
+
 def test_a_stop_at_any_line_of_obsc_init_leaves_the_file_whole_or_absent_and_nothing_else(
     tmp_path: Path, stops_raise: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,14 +211,7 @@ def test_a_stop_at_any_line_of_obsc_init_leaves_the_file_whole_or_absent_and_not
             shutil.rmtree(folder)
         write_new_file(str(folder), "api.yaml", text, "--dir")
 
-    lines = _lines_of_the_write(run)
-    moments = _moments(lines)
-    assert len(moments) > 10, len(moments)
-    for moment in moments:
-        with pytest.raises(SystemExit) as stopped:
-            failures.run(functools.partial(_stopped, run, moment), [])
-        assert stopped.value.code == ExitCode.INTERRUPTED
-        where = "{}:{}".format(*lines[moment - 1])
+    for where in _each_stop(run):
         left = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
         assert left in ([], ["api.yaml"]), f"stopped at {where}: {left}"
         assert not left or (folder / "api.yaml").read_text() == text, f"stopped at {where}: a part written"
@@ -267,14 +273,7 @@ def test_a_stop_at_any_line_of_obsc_import_leaves_the_specs_folder_as_it_was_or_
         importing.run("sloth", [str(source)], str(folder), team=None, period="30d", force=True)
 
     reached: dict[str, int] = {"old": 0, "new": 0}
-    lines = _lines_of_the_write(run)
-    moments = _moments(lines)
-    assert len(moments) > 10, len(moments)
-    for moment in moments:
-        with pytest.raises(SystemExit) as stopped:
-            failures.run(functools.partial(_stopped, run, moment), [])
-        assert stopped.value.code == ExitCode.INTERRUPTED
-        where = "{}:{}".format(*lines[moment - 1])
+    for where in _each_stop(run):
         now = tree(folder) if folder.exists() else {}
         matches = [name for name, files in outcomes.items() if files == now]
         assert matches, f"stopped at {where}: the specs folder is neither as it was nor fully written: {sorted(now)}"
