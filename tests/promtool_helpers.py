@@ -107,15 +107,17 @@ def checks_alert(alert: str) -> Callable[[Mapping[str, object]], bool]:
 
 def promtool_report(
     tmp_path: Path,
-    rules: str,
+    rules: str | Sequence[str],
     series: Mapping[str, str],
     exprs: Sequence[Mapping[str, object]],
     evaluation_interval: str = "30s",
     group_eval_order: Sequence[str] = (),
 ) -> str:
     """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps), with
-    the rule file `rules` (a name in `tmp_path`); '' when every check passes."""
-    test: dict[str, object] = {"rule_files": [rules], "evaluation_interval": evaluation_interval}
+    the rule file or files `rules` (names in `tmp_path`; none for raw series only); '' when every check
+    passes."""
+    files = [rules] if isinstance(rules, str) else list(rules)
+    test: dict[str, object] = {"rule_files": files, "evaluation_interval": evaluation_interval}
     if group_eval_order:
         test["group_eval_order"] = list(group_eval_order)
     test["tests"] = [
