@@ -488,14 +488,47 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
 def test_operator_secrets_are_secret_key_selectors(operator: Compilation) -> None:
     receivers = {r["name"]: r for r in _team_config(operator, "payments")["spec"]["receivers"]}
     assert receivers["team-payments-critical"]["pagerdutyConfigs"] == [
-        {"routingKey": {"name": "team-payments", "key": "pagerduty"}}
+        {"routingKey": {"name": "team-payments", "key": "pagerduty"}, "sendResolved": True}
     ]
     assert receivers["team-payments-warning"]["slackConfigs"] == [
-        {"channel": "#payments-alerts", "apiURL": {"name": "platform", "key": "slack-webhook"}}
+        {"channel": "#payments-alerts", "apiURL": {"name": "platform", "key": "slack-webhook"}, "sendResolved": True}
     ]
     for team in ("fulfilment", "payments", "search"):
         text = operator.bundle.get(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml").content  # type: ignore[union-attr]
         assert "_file" not in text and "/etc/" not in text
+
+
+_OPERATOR_KINDS = {
+    "emailConfigs": "email_configs",
+    "opsgenieConfigs": "opsgenie_configs",
+    "pagerdutyConfigs": "pagerduty_configs",
+    "slackConfigs": "slack_configs",
+    "webhookConfigs": "webhook_configs",
+}
+
+
+@pytest.mark.parametrize(
+    ("send_resolved", "slack", "email"),
+    [("", True, False), ("  send_resolved: {warning: false, info: true}\n", False, True)],
+)
+def test_operator_receivers_say_send_resolved_as_alertmanager_yml_does(
+    tmp_path: Path, send_resolved: str, slack: bool, email: bool
+) -> None:
+    """Left out, the operator leaves sendResolved to Alertmanager's default, false for Slack and email: a page or
+    ticket in a channel never said it was over, unlike the same receiver in alertmanager.yml."""
+    shutil.copytree(EXAMPLES, tmp_path / "specs")
+    platform = tmp_path / "specs" / "platform.yaml"
+    platform.write_text(platform.read_text().replace("alertmanager:\n", "alertmanager:\n" + send_resolved))
+    compilation = _compile(tmp_path / "specs", "prometheus-operator")
+    plain = {r["name"]: r for r in _file(compilation, names.ALERTMANAGER_CONFIG)["receivers"]}
+    seen = set()
+    for team in ("fulfilment", "payments", "search"):
+        for receiver in _team_config(compilation, team)["spec"]["receivers"]:
+            for kind, plain_kind in _OPERATOR_KINDS.items():
+                said = [c["sendResolved"] for c in receiver.get(kind, [])]
+                assert said == [c["send_resolved"] for c in plain[receiver["name"]].get(plain_kind, [])], receiver
+                seen.update((kind, value) for value in said)
+    assert {("slackConfigs", slack), ("emailConfigs", email)} <= seen, seen  # the examples' Slack tickets, email digest
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,9 @@ rules), spelled for the operator. Things to know when deploying:
   every compile in this format warns (REQUIREMENT).
 - v1alpha1 time intervals have no `location`: business hours outside UTC cannot be expressed, so
   such a team's config carries none and says so in an annotation (alertmanager.yml keeps them).
+- Every integration says `sendResolved`, as alertmanager.yml does: left out, the operator leaves it to
+  Alertmanager's per-integration default (false for Slack and email), and a page or ticket in a channel
+  never said it was over.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.operator_secrets import operator_secret_key
-from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy
+from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy, Tier
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.routes import (
     Inhibit,
@@ -40,9 +43,12 @@ from compiler.targets.alertmanager.routes import (
     inhibit_rules,
     receivers_in,
     root_receiver,
+    route_tree,
     team_route,
     teams_in_use,
+    tiers_of_receivers,
 )
+from compiler.targets.alertmanager.templates import send_resolved
 from compiler.targets.alertmanager.yaml_emit import to_yaml
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"
@@ -66,13 +72,15 @@ Ref = Callable[[str], dict[str, str]]  # a secret file path -> its SecretKeySele
 
 
 def team_configs(fleet: Fleet) -> list[Artifact]:
+    tiers = tiers_of_receivers(route_tree(fleet))  # as alertmanager.yml decides each receiver's sendResolved
     return [
-        Artifact(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml", to_yaml(team_config(fleet, team, services)))
+        Artifact(f"{names.ALERTMANAGER_OPERATOR_DIR}/{team}.yaml", to_yaml(team_config(fleet, team, services, tiers)))
         for team, services in teams_in_use(fleet)
     ]
 
 
-def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
+def team_config(fleet: Fleet, team: str, services: Any, tiers: dict[str, Tier] | None = None) -> dict[str, Any]:
+    tiers = tiers if tiers is not None else tiers_of_receivers(route_tree(fleet))
     route = team_route(fleet, team, services)
     hours = business_hours(fleet.platform.team(team))
     expressible = hours is not None and hours.hours.location in UTC_NAMES
@@ -98,7 +106,7 @@ def team_config(fleet: Fleet, team: str, services: Any) -> dict[str, Any]:
         )
     spec: dict[str, Any] = {
         "route": render_route(top),
-        "receivers": [render_receiver(fleet, name) for name in used],
+        "receivers": [render_receiver(fleet, name, tiers.get(name, Tier.WARNING)) for name in used],
         "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules()],
     }
     if hours is not None and expressible:
@@ -162,7 +170,8 @@ def secret_ref(path: str, policy: SecretPolicy | None = None) -> dict[str, str]:
     return {"name": name, "key": key}
 
 
-def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
+def render_receiver(fleet: Fleet, name: str, tier: Tier = Tier.WARNING) -> dict[str, Any]:
+    """One receiver; `tier` is the most urgent tier routed to it, which decides its sendResolved."""
     receiver = fleet.receiver(name)
     out: dict[str, Any] = {"name": name}
     if receiver is None:
@@ -173,8 +182,12 @@ def render_receiver(fleet: Fleet, name: str) -> dict[str, Any]:
     def ref(path: str) -> dict[str, str]:
         return secret_ref(path, policy)
 
+    resolved = dict(fleet.platform.alertmanager.send_resolved)
     for kind, key in _CONFIG_KEYS.items():
-        configs = [_INTEGRATIONS[kind](i, am_global, ref) for i in _of_kind(receiver, kind)]
+        configs = [
+            {**_INTEGRATIONS[kind](i, am_global, ref), "sendResolved": send_resolved(kind, tier, resolved)}
+            for i in _of_kind(receiver, kind)
+        ]
         if configs:
             out[key] = configs
     return out
