@@ -240,10 +240,16 @@ def test_inhibition_is_keyed_on_team_service_and_slo_not_alertname(config: dict[
     assert page["equal"] == ["team", "service", "slo"]  # fast and slow burn have different alert names
     assert all("alertname" not in rule["equal"] for rule in rules)
     down = [r for r in rules if 'alertname="ServiceDown"' in r["source_matchers"]]
-    assert [r["source_matchers"][1] for r in down] == [f'severity="{t.value}"' for t in Tier]
-    assert down[0]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"critical|warning|info"']
-    assert down[1]["target_matchers"] == ['alertname!="ServiceDown"', 'severity=~"warning|info"']  # never a page
-    assert all(r["equal"] == ["team", "service"] for r in down)
+    tiers = ["critical", "critical", "warning", "warning", "info"]
+    assert [r["source_matchers"][1] for r in down] == [f'severity="{t}"' for t in tiers]
+    # its own tier only in its own notification group (no slo: an SLO's page keeps its resolve), lower tiers all
+    assert [(r["target_matchers"][1], r["equal"]) for r in down] == [
+        ('severity="critical"', ["team", "service", "slo"]),
+        ('severity=~"warning|info"', ["team", "service"]),
+        ('severity="warning"', ["team", "service", "slo"]),
+        ('severity=~"info"', ["team", "service"]),
+        ('severity="info"', ["team", "service", "slo"]),
+    ]
     # An SLO burn alert silences key-metric alerts carrying its slo at its own tier only (a ticket never a page).
     key = [r for r in rules if r["source_matchers"][0].startswith('alertname=~"SLOErrorBudgetBurn')]
     assert [(r["source_matchers"][1], r["target_matchers"][1]) for r in key] == [

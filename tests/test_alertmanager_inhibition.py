@@ -11,9 +11,11 @@ a warning read before its page exists is active, and becomes suppressed once the
 
 from __future__ import annotations
 
+import datetime
 import json
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,14 +68,20 @@ POSTED = {
     # ... but another SLO of the same service, and the same SLO name on another service, still notify
     "ticket-other-slo": _alert("SLOErrorBudgetBurnSlow", "warning", "checkout", "payments", "latency"),
     "ticket-other-service": _alert("SLOErrorBudgetBurnSlow", "warning", "billing", "payments", "availability"),
-    # order-worker is down: its other alerts are consequences, whatever their tier
+    # order-worker is down: its tickets and digests are consequences, and so are its pages of ServiceDown's own
+    # notification group (no slo); an SLO's page is another group, which may have rung before the targets went
+    # down: muted, its resolve would be lost too (test_a_page_that_rang_before_service_down_still_resolves)
     "down": _alert("ServiceDown", "critical", "order-worker", "fulfilment"),
     "page-while-down": _alert("SLOErrorBudgetBurnFast", "critical", "order-worker", "fulfilment", "processing"),
+    "key-page-while-down": _alert("ServiceHighLatencyP99", "critical", "order-worker", "fulfilment"),
     "key-while-down": _alert("ServiceHighErrorRate", "warning", "order-worker", "fulfilment"),
-    # search: a warning-tier ServiceDown holds back tickets but never a page
+    "slo-ticket-while-down": _alert("SLOErrorBudgetBurnSlow", "warning", "order-worker", "fulfilment", "processing"),
+    # search: a warning-tier ServiceDown holds back digests and its own group's tickets, never a page
     "warning-down": _alert("ServiceDown", "warning", "search", "search"),
     "page-beside-warning-down": _alert("SLOErrorBudgetBurnFast", "critical", "search", "search", "latency"),
     "ticket-while-warning-down": _alert("SLOErrorBudgetBurnSlow", "warning", "search", "search", "availability"),
+    "key-ticket-while-warning-down": _alert("ServiceCPUSaturation", "warning", "search", "search"),
+    "digest-while-warning-down": _alert("SLOErrorBudgetLow", "info", "search", "search", "availability"),
     # a key-metric page holds back the same service's key-metric tickets (no slo label on either)
     "key-page": _alert("ServiceHighLatencyP99", "critical", "ledger", "payments"),
     "key-ticket": _alert("ServiceHighLatencyP99", "warning", "ledger", "payments"),
@@ -98,9 +106,11 @@ POSTED = {
 SUPPRESSED = {
     "ticket-same-slo",
     "digest-same-slo",
-    "page-while-down",
+    "key-page-while-down",
     "key-while-down",
-    "ticket-while-warning-down",
+    "slo-ticket-while-down",
+    "key-ticket-while-warning-down",
+    "digest-while-warning-down",
     "key-ticket",
     "key-other-ticket",
     "key-page-same-slo",
@@ -167,3 +177,41 @@ def test_tickets_wait_several_evaluation_cycles_longer_than_pages() -> None:
     page = TIER_TIMING[Tier.CRITICAL].group_wait
     for tier in (Tier.WARNING, Tier.INFO):
         assert TIER_TIMING[tier].group_wait >= page + 2 * cycle, tier
+
+
+def _resolved(alert: dict[str, Any]) -> dict[str, Any]:
+    ended = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    return {**alert, "endsAt": ended.isoformat()}
+
+
+def test_a_page_that_rang_before_service_down_still_resolves(tmp_path: Path) -> None:
+    """Alertmanager 0.25 mutes an inhibited alert's resolve too: an SLO's page that rang before the service's
+    targets went down, then was silenced by ServiceDown, resolved unheard, and its PagerDuty incident stayed open
+    for good. ServiceDown now silences only its own notification group's pages."""
+    binary = require_tool("prometheus-alertmanager")
+    fleet, _ = load_fleet([str(ROOT / "examples")], CompileOptions(), {})
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / artifact.path).write_text(artifact.content)
+    page = _alert("SLOErrorBudgetBurnFast", "critical", "checkout", "payments", "availability", burn_window="fast")
+    down = _alert("ServiceDown", "critical", "checkout", "payments")
+    with servers.webhook() as hook:
+        generated = tmp_path / "out" / names.ALERTMANAGER_CONFIG
+        config = servers.alertmanager_test_config(generated, lambda route: "1s", hook.url, send_resolved=True)
+        with servers.alertmanager(binary, config, tmp_path) as server:
+
+            def heard(status: str, alertname: str) -> bool:
+                return any(
+                    body["status"] == status and a["labels"]["alertname"] == alertname
+                    for _, body in list(hook.received)
+                    for a in body["alerts"]
+                )
+
+            _request(server.url + "/api/v2/alerts", [page])
+            servers.wait_until(lambda: heard("firing", names.SLO_BURN_FAST), 15, what="the page")
+            _request(server.url + "/api/v2/alerts", [page, down])
+            servers.wait_until(lambda: heard("firing", "ServiceDown"), 15, what="ServiceDown's page")
+            _request(
+                server.url + "/api/v2/alerts", [_resolved(page), down]
+            )  # the burn ends, the targets are still down
+            servers.wait_until(lambda: heard("resolved", names.SLO_BURN_FAST), 15, what="the page's resolve")

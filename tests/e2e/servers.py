@@ -155,17 +155,18 @@ def webhook() -> Iterator[Webhook]:
 
 
 def alertmanager_test_config(
-    generated: Path, wait: Callable[[dict[str, Any]], str], hook_url: str | None = None
+    generated: Path, wait: Callable[[dict[str, Any]], str], hook_url: str | None = None, send_resolved: bool = False
 ) -> Path:
     """The generated alertmanager.yml for a test, beside it: routing and inhibitions untouched, tier timings
     scaled down (`wait(route)` is a route's group_wait; group_interval 1s, repeat_interval 1h) and, with
-    `hook_url`, every receiver pointed at the recording webhook as `<hook_url>/<receiver name>`."""
+    `hook_url`, every receiver pointed at the recording webhook as `<hook_url>/<receiver name>` (telling it of
+    resolved alerts with `send_resolved`)."""
     config = yaml.safe_load(generated.read_text())
     if hook_url is not None:
         for receiver in config["receivers"]:
             for key in [k for k in receiver if k.endswith("_configs")]:
                 del receiver[key]
-            receiver["webhook_configs"] = [{"url": f"{hook_url}/{receiver['name']}", "send_resolved": False}]
+            receiver["webhook_configs"] = [{"url": f"{hook_url}/{receiver['name']}", "send_resolved": send_resolved}]
         config.get("global", {}).pop("slack_api_url_file", None)
 
     def scale(route: dict[str, Any]) -> None:

@@ -231,17 +231,33 @@ def inhibit_rules() -> list[Inhibit]:
                 equal=INCIDENT_EQUAL,
             )
         )
+    # ServiceDown silences the service's alerts of lower tiers, and of its own tier only those of its own
+    # notification group (no slo, like its own): a muted alert's resolve is muted too (Alertmanager 0.25), so an
+    # SLO's page that rang before the targets went down, muted by ServiceDown, never resolved its own incident.
+    source = (equals("alertname", service_down), _HAS_SERVICE)
+    other = Match("alertname", "!=", service_down)
     for tier in Tier:
-        lower = [t.value for t in Tier if t.rank >= tier.rank]
+        severity = equals(names.LABEL_SEVERITY, tier.value)
         rules.append(
             Inhibit(
-                why=f"{service_down} at {tier.value} silences the service's other {'/'.join(lower)} alerts"
-                + ("." if tier is Tier.CRITICAL else ", never a page."),
-                source=(equals("alertname", service_down), equals(names.LABEL_SEVERITY, tier.value), _HAS_SERVICE),
-                target=(Match("alertname", "!=", service_down), Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
-                equal=SERVICE_EQUAL,
+                why=f"{service_down} at {tier.value} silences the service's {tier.value} alerts without an slo, its "
+                "own notification group (another group's may have notified already: muted, its resolve is lost).",
+                source=(source[0], severity, source[1]),
+                target=(other, severity),
+                equal=INCIDENT_EQUAL,
             )
         )
+        lower = [t.value for t in Tier if t.rank > tier.rank]
+        if lower:
+            rules.append(
+                Inhibit(
+                    why=f"{service_down} at {tier.value} silences the service's {'/'.join(lower)} alerts, "
+                    "never a page.",
+                    source=(source[0], severity, source[1]),
+                    target=(other, Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
+                    equal=SERVICE_EQUAL,
+                )
+            )
     return rules
 
 
