@@ -276,7 +276,7 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
             expected.append((service.name, alert.name, labels, [route.receiver]))
             if alert.threshold is not None and alert.threshold.missing_fires:  # the no-series twin rule
                 expected.append((service.name, alert.name, {**labels, "data": "missing"}, [route.receiver]))
-    alerts = [c for c in table if not c["service"].startswith("(team ")]
+    alerts = [c for c in table if not c["service"].startswith("(")]
     assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in alerts] == expected
     assert len(alerts) > 40  # three services, every tier
     assert table == routing_cases(examples.fleet)
@@ -295,6 +295,13 @@ def test_routing_table_has_every_teams_fallback_after_its_alerts(examples: Compi
         "(team fulfilment)",
         "(team payments)",
         "(team search)",
+    }
+    # an alert of no known team reaches the root's receiver, last
+    assert table[-1] == {
+        "service": "(no team)",
+        "alert": "severity=critical",
+        "labels": {"severity": "critical"},
+        "receivers": ["platform-fallback"],
     }
 
 
@@ -391,7 +398,7 @@ def test_routing_table_matches_the_labels_the_rules_fire_with(tmp_path: Path) ->
             for group in yaml.load(artifact.content, Loader=_LOADER)["groups"]:
                 fired += [{"alertname": r["alert"], **r.get("labels", {})} for r in group["rules"] if "alert" in r]
     table = yaml.load(bundle.get(names.ROUTING_TESTS).content, Loader=_LOADER)["cases"]  # type: ignore[union-attr]
-    table = [c for c in table if not c["service"].startswith("(team ")]  # team fallbacks: no rule fires those
+    table = [c for c in table if not c["service"].startswith("(")]  # team and root fallbacks: no rule fires those
     key = lambda labels: sorted(labels.items())  # noqa: E731
     assert sorted(map(key, (c["labels"] for c in table))) == sorted(map(key, fired))
     assert {c["labels"]["team"] for c in table if c["service"] == "checkout"} == {"payments"}

@@ -85,6 +85,18 @@ def test_a_wrong_expectation_in_the_table_fails_too(amtool_bin: str, tmp_path: P
         amtool.validate(compilation.bundle, str(out))
 
 
+def test_an_alert_of_no_known_team_is_replayed_too(amtool_bin: str, tmp_path: Path) -> None:
+    """The root's receiver (a cluster or mixin alert naming no team) had no row: a tree that sent such alerts
+    to a team's pager, or to nobody, passed every routing test."""
+    compilation, out = _written(tmp_path)
+    config = out / names.ALERTMANAGER_CONFIG
+    text = config.read_text()
+    assert text.count("route:\n  receiver: platform-fallback\n") == 1
+    config.write_text(text.replace("route:\n  receiver: platform-fallback\n", "route:\n  receiver: search-pager\n"))
+    with pytest.raises(ToolError, match=r"\(no team\)/severity=critical: expected platform-fallback, got search-pager"):
+        amtool.validate(compilation.bundle, str(out))
+
+
 def test_check_config_rejection_is_reported(amtool_bin: str, tmp_path: Path) -> None:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
@@ -180,7 +192,7 @@ def test_slices_route_every_case_like_the_whole_file(amtool_bin: str, tmp_path: 
         ), case.name
     report = run_routing_tests(amtool_bin, config_path, cases)
     assert report.misroutes == ()
-    assert report.calls <= 6 * 3 + 2 * 4 + 8  # per service and tier, per team fallback row, the cross-checks
+    assert report.calls <= 6 * 3 + 2 * 4 + 1 + 8  # per service and tier, per fallback row (teams, root), cross-checks
 
 
 def test_routing_key_keeps_only_labels_the_tree_reads() -> None:

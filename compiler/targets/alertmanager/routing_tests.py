@@ -16,7 +16,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import fired_labels, service_alerts
-from compiler.model.teams import fallback_receiver
+from compiler.model.teams import fallback_receiver, root_receiver_name
 from compiler.model.types import Fleet, Tier
 from compiler.targets.alertmanager.routes import teams_in_use
 
@@ -24,7 +24,8 @@ ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit 
 
 HEADER = (
     "# Every alert obsc emits, the labels it fires with, and the receiver(s) Alertmanager must pick.\n"
-    "# Rows of service '(team X)' are alerts with only team=X and a severity (or none): the team's fallback.\n"
+    "# Rows of service '(team X)' are alerts with only team=X and a severity (or none): the team's fallback;\n"
+    "# the '(no team)' row is an alert that names no team (a cluster or mixin alert): the root's receiver.\n"
     "# `obsc compile` replays each row with `amtool config routes test --verify.receivers`.\n"
 )
 
@@ -51,7 +52,7 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                         "receivers": [route.receiver],
                     }
                 )
-    return cases + team_fallback_cases(fleet)
+    return cases + team_fallback_cases(fleet) + [no_team_case(fleet)]
 
 
 def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
@@ -72,6 +73,17 @@ def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
                 }
             )
     return cases
+
+
+def no_team_case(fleet: Fleet) -> dict[str, Any]:
+    """An alert that names no team (KubeNodeNotReady) passes every team's branch by and reaches the root's
+    receiver, which no other row reaches."""
+    return {
+        "service": "(no team)",
+        "alert": f"severity={Tier.CRITICAL.value}",
+        "labels": {names.LABEL_SEVERITY: Tier.CRITICAL.value},
+        "receivers": [root_receiver_name(fleet.platform)],
+    }
 
 
 # `json.JSONEncoder(ensure_ascii=False).encode` without its per-call set-up (it builds a new C encoder for
