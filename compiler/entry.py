@@ -1,81 +1,92 @@
-"""The `obsc` command's first step, before obsc itself is imported: Ctrl-C during those imports (about
-0.2 s) exits 130 without a traceback, as it does once the command runs (ui/failures.py); and standard
-output and error are made safe to print to before any command does."""
+"""The `obsc` command's first step, before obsc itself is imported.
+
+A stop (Ctrl-C, SIGTERM, SIGHUP) from this module's first line until the command runs ends obsc at once: exit
+130 and one line, in the format asked for. Nothing has been written by then, so there is nothing to clean up,
+and a stop raised as an exception there would have come out of an import as Python's traceback (the imports
+take ~0.2 s). From `run()` on, a stop is raised and the command's clean-up handles it (ui/failures.py). Before
+this module's first line Python itself is starting (its `site` imports): a stop there is Python's to report.
+"""
 
 from __future__ import annotations
 
-import _thread
 import os
 import signal
 import sys
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from compiler.stops import is_stop
+# What ui/failures.py says of a stop, in each --error-format (tests/test_stop_at_start.py compares them).
+_STOPPED_AT_START = "interrupted (nothing was written)"
+_STOPPED = "interrupted (the output directory is as it was, or fully written)"
 
-if TYPE_CHECKING:
-    from sys import UnraisableHookArgs
+
+def _stopped_line(argv: list[str], said: str) -> str:
+    """The stop's line in the format named on the command line (read as ui/console.sniff reads it)."""
+    log_format, error_format = "text", ""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        value = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+        if name == "--log-format" and value in ("text", "json"):
+            log_format = value
+        elif name == "--error-format" and value in ("text", "json", "github"):
+            error_format = value
+    style = error_format or log_format
+    if style == "json":  # (the text needs no escaping)
+        fields = '"code": "interrupted", "exit": 130, "level": "error", "logger": "obsc", "msg": "obsc: '
+        return "{" + fields + said + '", "severity": "error"}\n'
+    if style == "github":
+        return f"::error title=obsc%3A interrupted::{said}\n"
+    return f"obsc: {said}\n"
+
+
+def _say_stopped_and_exit(signum: int, frame: object) -> None:
+    try:
+        os.write(2, _stopped_line(sys.argv[1:], _STOPPED_AT_START).encode())
+    finally:
+        os._exit(130)
+
+
+def _take_stops() -> tuple[int, ...]:
+    """The stops obsc handles; one the caller ignores (`nohup`, a background job's Ctrl-C) stays ignored."""
+    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL, signal.SIGHUP: signal.SIG_DFL}
+    taken = []
+    for number, usual in ours.items():
+        if signal.getsignal(number) is usual:
+            signal.signal(number, _say_stopped_and_exit)
+            taken.append(number)
+    return tuple(taken)
+
+
+_TAKEN = _take_stops()  # (first, before any other import: the earlier, the less of start-up is left uncovered)
+
+import atexit  # noqa: E402 (the imports after the stops are taken, above)
+import threading  # noqa: E402
+
+from compiler import stops  # noqa: E402
 
 
 def main() -> None:
-    _stop_cleanly_when_terminated()
-    try:
-        from compiler.cli import main as run
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:
-        if is_stop(error):  # a stop wrapped by class creation (see compiler/stops.py)
-            sys.exit(130)
-        raise
+    from compiler.cli import main as run
+
     _prepare_streams()
-    run()
+    stops.raise_stops(_TAKEN)
+    try:
+        run()
+    except KeyboardInterrupt:  # a stop before the command's own handling began, or after it ended
+        _stopped_after_start()
     _end()
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, taken as Ctrl-C is: a cancelled CI job (SIGTERM after SIGINT), `timeout`, a closed
-    terminal. By default they killed obsc on the spot, leaving a staging tree (a copy of the whole output)
-    and the lock file beside the output for the next compile to clean; now the same clean-up as Ctrl-C runs
-    and obsc exits 130. SIGKILL still cannot be caught: the next compile repairs what it leaves."""
+def _stopped_after_start() -> None:
+    """A stop that reached here, outside the command's own handling: as it began or while its end was said."""
+    from compiler.output import stopped
 
-
-def _stop_cleanly_when_terminated() -> None:
-    def stop(signum: int, frame: object) -> None:
-        raise Terminated(signal.Signals(signum).name)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name)
-        if signal.getsignal(number) is signal.SIG_DFL:  # (one the caller ignores, as nohup does, stays ignored)
-            signal.signal(number, stop)
-    sys.unraisablehook = _stop_again(sys.unraisablehook)
-
-
-def _stop_again(
-    default: Callable[[UnraisableHookArgs], object],
-) -> Callable[[UnraisableHookArgs], object]:
-    """A stop raised where Python cannot raise (a weakref callback, `__del__`, the import system's module
-    locks) is printed as "Exception ignored" and the run goes on: CI caught a SIGTERM lost that way, the
-    compile finishing with a traceback printed. Such a stop is delivered again, to run at the next
-    ordinary line; other unraisable exceptions are reported as before."""
-
-    def hook(unraisable: UnraisableHookArgs) -> object:
-        stop = unraisable.exc_value
-        if not isinstance(stop, KeyboardInterrupt):
-            return default(unraisable)
-        name = stop.args[0] if isinstance(stop, Terminated) and stop.args else "SIGINT"
-        _thread.start_new_thread(_send_soon, (getattr(signal, name, signal.SIGINT),))
-        return None
-
-    return hook
-
-
-def _send_soon(number: int) -> None:
-    """The stop sent again from another thread, a moment later: sent at once from the hook, its handler
-    would run inside the hook, where nothing can catch it either. The main thread runs it at its next line
-    (and if that is a callback again, it comes back here)."""
-    time.sleep(0.01)
-    os.kill(os.getpid(), number)
+    for number in _TAKEN:  # (a second stop would interrupt the clean-up and come out as a traceback)
+        signal.signal(number, signal.SIG_IGN)
+    stopped.clean_up()
+    sys.stderr.write(_stopped_line(sys.argv[1:], _STOPPED))
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def _prepare_streams() -> None:
@@ -99,9 +110,6 @@ def _end() -> None:
     objects one by one and collect them all once more (~0.4 CPU-s for 1,000 services), for a process about to
     exit. Exit handlers still run and output is flushed first; anything unusual takes the normal way out, as
     does a run under a profiler or tracer (`python -m cProfile`, coverage), which reports after `main`."""
-    import atexit  # (here, not above: Ctrl-C while this module is imported is outside main's guard)
-    import threading
-
     if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     atexit._run_exitfuncs()

@@ -8,10 +8,18 @@ KeyboardInterrupt. Read as a bug, it printed a traceback during the imports, and
 
 from __future__ import annotations
 
+import _thread
 import contextlib
+import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -45,3 +53,49 @@ def held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, taken as Ctrl-C is: a cancelled CI job (SIGTERM after SIGINT), `timeout`, a closed
+    terminal. By default they killed obsc on the spot, leaving a staging tree (a copy of the whole output)
+    and the lock file beside the output for the next compile to clean; now the same clean-up as Ctrl-C runs
+    and obsc exits 130. SIGKILL still cannot be caught: the next compile repairs what it leaves."""
+
+
+def raise_stops(numbers: tuple[int, ...]) -> None:
+    """From here on each of `numbers` (those the command handles: compiler/entry.py) is raised where the run
+    is, Ctrl-C as KeyboardInterrupt, SIGTERM and SIGHUP as Terminated, for the command's clean-up to handle."""
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated(signal.Signals(signum).name)
+
+    for number in numbers:
+        signal.signal(number, signal.default_int_handler if number == signal.SIGINT else terminated)
+    sys.unraisablehook = _stop_again(sys.unraisablehook)
+
+
+def _stop_again(
+    default: Callable[[UnraisableHookArgs], object],
+) -> Callable[[UnraisableHookArgs], object]:
+    """A stop raised where Python cannot raise (a weakref callback, `__del__`, the import system's module
+    locks) is printed as "Exception ignored" and the run goes on: CI caught a SIGTERM lost that way, the
+    compile finishing with a traceback printed. Such a stop is delivered again, to run at the next
+    ordinary line; other unraisable exceptions are reported as before."""
+
+    def hook(unraisable: UnraisableHookArgs) -> object:
+        stop = unraisable.exc_value
+        if not isinstance(stop, KeyboardInterrupt):
+            return default(unraisable)
+        name = stop.args[0] if isinstance(stop, Terminated) and stop.args else "SIGINT"
+        _thread.start_new_thread(_send_soon, (getattr(signal, name, signal.SIGINT),))
+        return None
+
+    return hook
+
+
+def _send_soon(number: int) -> None:
+    """The stop sent again from another thread, a moment later: sent at once from the hook, its handler
+    would run inside the hook, where nothing can catch it either. The main thread runs it at its next line
+    (and if that is a callback again, it comes back here)."""
+    time.sleep(0.01)
+    os.kill(os.getpid(), number)

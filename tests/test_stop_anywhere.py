@@ -28,12 +28,12 @@ import pytest
 
 from compiler import importing
 from compiler.api import CompileOptions, compile_specs
-from compiler.entry import Terminated
 from compiler.errors import ExitCode
 from compiler.output.bundle import Bundle
 from compiler.output.guard import write_new_file
 from compiler.output.session import Session
 from compiler.starter import starter_spec
+from compiler.stops import Terminated
 from compiler.ui import failures
 from tests.conftest import ROOT, tree
 
@@ -101,7 +101,7 @@ def _moments(lines: list[tuple[str, int]]) -> list[int]:
 
 @pytest.fixture
 def stops_raise() -> Iterator[None]:
-    """SIGTERM handled as `obsc` handles it (compiler/entry.py), for this test only."""
+    """SIGTERM handled as `obsc` handles it (compiler/stops.py), for this test only."""
 
     def stop(number: int, frame: object) -> None:
         raise Terminated(signal.Signals(number).name)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from compiler import workers
-from compiler.entry import Terminated
 from compiler.output.bundle import Bundle
+from compiler.stops import Terminated
 from compiler.toolcheck import _run, amtool, grafana_lint, promtool, validate_bundle
 
 RUNS = 40  # per validator

@@ -91,8 +91,8 @@ def test_a_stop_ends_the_workers_before_the_caller_cleans_up(tmp_path: Path) -> 
 _SWALLOWED = """
 import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from compiler import entry
-entry._stop_cleanly_when_terminated()
+from compiler import stops
+stops.raise_stops((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 
 class Dropped:
     def __del__(self):
@@ -113,7 +113,7 @@ else:
 @pytest.mark.parametrize(
     ("stop", "said"),
     [
-        ("entry.Terminated('SIGTERM')", "stopped Terminated SIGTERM"),
+        ("stops.Terminated('SIGTERM')", "stopped Terminated SIGTERM"),
         ("KeyboardInterrupt()", "stopped KeyboardInterrupt"),
     ],
 )
