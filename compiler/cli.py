@@ -53,8 +53,15 @@ def cli() -> None:
 def _setup() -> int:
     """Once every option is parsed (the group's and the subcommand's): configure logging; the verbosity."""
     settings = console.current()
+    if settings.quiet and settings.verbose:  # (quiet won in silence: a `-v` added to debug a CI job showed nothing)
+        raise click.UsageError("-q (only errors) and -v (more detail) contradict each other: give one of them")
     logs.configure(settings.verbosity, settings.log_format)
     return settings.verbosity
+
+
+def _given(parameter: str) -> bool:
+    """Whether the option was written on the command line (not left at its default)."""
+    return click.get_current_context().get_parameter_source(parameter) is click.core.ParameterSource.COMMANDLINE
 
 
 def _console() -> Console:
@@ -98,6 +105,8 @@ def compile_cmd(
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
+    if revalidate_all and not validate:  # (it said nothing, and nothing was validated)
+        raise click.UsageError("--revalidate-all validates everything again, --no-validate nothing: give one of them")
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     refuse_mount_point(out_dir)
     fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs) and not prune)
@@ -190,6 +199,8 @@ def diff_cmd(
     recording rules read), recording rules, route settings, receivers, time intervals, inhibitions, global
     settings, dashboards. Writes nothing; exit 0 (2 when --format differs from the one --out was written with)."""
     _setup()
+    if shape == "json" and _given("max_chars"):
+        raise click.UsageError("--max-chars cuts the Markdown comment, JSON is never cut: drop one of them")
     _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
@@ -319,6 +330,8 @@ def import_cmd(
     from compiler import importing
 
     verbosity = _setup()
+    if fmt != "sloth" and _given("period"):  # (ignored in silence: the source's own window was imported)
+        raise click.UsageError(f"--period is for Sloth specs, which have no period; {fmt} SLOs carry their own")
     written, report = importing.run(fmt, files, out_dir, team=team, period=period, force=force)
     for line in report:
         _console().say(line, level="warning" if line.startswith("dropped:") else "info")
