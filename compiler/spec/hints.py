@@ -196,12 +196,35 @@ def _percent(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if _last_key(path) != "objective" or error.validator != "type":
         return None
-    number = _number(str(error.instance).replace("%", ""))
+    written = str(error.instance).strip()
+    if isinstance(error.instance, str) and re.fullmatch(r"[+-]?\d+,\d+%?", written):  # a decimal comma
+        return f"{written!r}: write the decimals after a point: {written.replace(',', '.').rstrip('%')}"
+    number = _number(written.replace("%", ""))
     if number is None:
         return f"{_short(error.instance)} is not a number; an objective is the percentage of good events, e.g. 99.9"
     if isinstance(error.instance, str) and "%" in error.instance:
         return f"objectives are plain numbers in percent: write {_text(number)} (without the % sign)"
-    return f"objectives are plain numbers, not text: write {_text(number)} without quotes"
+    return (
+        _read_as_text(written, number)
+        or f"objectives are plain numbers, not text: write {_text(number)} without quotes"
+    )
+
+
+def _read_as_text(written: str, number: Decimal) -> str | None:
+    """Numbers YAML reads as text when written unquoted (so "without quotes" would be wrong advice): a leading
+    0 (YAML 1.1's octal, kept as written since round 20) and an exponent without a point or a sign."""
+    if 0 < number < 100:
+        meant = f"write {_text(number)}"
+    else:
+        meant = f"as a decimal, {_text(number)}, which is no objective: it is a percentage below 100, e.g. 99.9"
+    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
+        octal = (
+            f", YAML 1.1 tools as the octal number {int(written, 8)}" if re.fullmatch(r"[+-]?0[0-7]+", written) else ""
+        )
+        return f"{written!r} starts with a 0: obsc reads it as text{octal}; {meant}"
+    if re.search(r"[eE]", written):
+        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign (9.99e+1); {meant}"
+    return None
 
 
 def objective_problem(value: Any) -> str | None:
