@@ -14,7 +14,7 @@ import re
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.importers.render import ServiceOut
+from compiler.importers.render import ServiceOut, SloOut
 from compiler.importers.source import Findings
 
 _NAME = re.compile(f"^{conventions.NAME}$")
@@ -23,6 +23,7 @@ _NAME = re.compile(f"^{conventions.NAME}$")
 def merge_services(services: list[ServiceOut], findings: Findings) -> list[ServiceOut]:
     by_name: dict[str, dict[str, ServiceOut]] = {}  # service name → owner → the service
     for service in services:
+        _drop_repeated_slos(service, findings)
         owners = by_name.setdefault(service.name, {})
         first = owners.get(service.owner)
         if first is None:
@@ -78,14 +79,29 @@ def _merge_into(first: ServiceOut, service: ServiceOut, findings: Findings) -> N
     seen = {slo.name: slo for slo in first.slos}
     for slo in service.slos:
         if slo.name in seen:
-            where = seen[slo.name].origin
-            findings.errors.append(
-                Diagnostic(slo.origin, (), f"service {service.name!r} already has an SLO {slo.name!r} ({where})")
-            )
+            findings.errors.append(_repeated(service.name, slo, seen[slo.name]))
         else:
             first.slos.append(slo)
     first.metrics = {**service.metrics, **first.metrics}
     first.sources.extend(s for s in service.sources if s not in first.sources)
+
+
+def _drop_repeated_slos(service: ServiceOut, findings: Findings) -> None:
+    """Two SLOs of one name in one document (Sloth's `slos:`): an error at the second, naming the first in the
+    source. Left to the check of the imported spec, it named the line of the first in the spec not written."""
+    seen: dict[str, SloOut] = {}
+    for slo in service.slos:
+        if slo.name in seen:
+            findings.errors.append(_repeated(service.name, slo, seen[slo.name]))
+        seen.setdefault(slo.name, slo)
+    service.slos = list(seen.values())
+
+
+def _repeated(service: str, slo: SloOut, first: SloOut) -> Diagnostic:
+    """At the field that names the SLO (the document's origin where no field does)."""
+    where, path = slo.fields.get("name", (slo.origin, ()))
+    first_at = first.fields.get("name", (first.origin, ()))[0]
+    return Diagnostic(where, path, f"service {service!r} already has an SLO {slo.name!r} ({first_at})")
 
 
 def _move_differing_labels(first: ServiceOut, service: ServiceOut) -> None:

@@ -65,6 +65,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
     slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec), by=by)
     slo.fields = src.origins(
+        name=("metadata", "name"),  # (the SLO is named after its indicator, within the service this names)
         objective=(*spec, "target"),
         period=(*spec, "window"),
         description=(*spec, "description"),
