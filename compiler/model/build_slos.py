@@ -93,13 +93,13 @@ def build_slos(
             for gap in gaps:
                 ctx.error((*path, "period") if "period" in raw else path, f"period {written_period}: {gap}")
             continue
-        budget_left = parse_percent(str(alerts.get("budget_left", budget_default)))
-        if not 0 < budget_left < 1:
-            ctx.error(
-                (*path, "alerts", "budget_left"),
-                "budget_left must be between 0% and 100% (exclusive): at 0% the low-budget alert could never fire",
-            )
+        written_budget = alerts.get("budget_left", budget_default)
+        problem = budget_left_problem(written_budget)
+        if problem:
+            if "budget_left" in alerts:  # (a platform default is reported once, at the platform file)
+                ctx.error((*path, "alerts", "budget_left"), problem)
             continue
+        budget_left = parse_percent(str(written_budget))
         labels, annotations = extras(raw, ctx, path)
         if sli is None or by is None or guard_refused(sli, raw, ctx, path):
             continue
@@ -344,6 +344,24 @@ def _not_time(histogram: Metric) -> str:
         f"histogram {histogram.name!r} declares unit {histogram.unit!r}: a latency SLI reads its `le` labels as "
         f"durations, so its unit must be one of {units} (none means seconds)"
     )
+
+
+def budget_left_problem(written: Any) -> str | None:
+    """Why a low-budget line cannot be meant: the alert fires below it while some budget is left. (None for
+    a value that is no percentage: the schema says so.)"""
+    try:
+        share = parse_percent(str(written))
+    except ValueError:
+        return None
+    if share <= 0:
+        return "budget_left must be above 0%: at 0% the low-budget alert could never fire"
+    if share >= 1:
+        when = "at the first failed event" if share == 1 else "all the time, with no event failed"
+        return (
+            f"budget_left {decimal_text(share * 100)}%: no more than 100% of the budget is ever left, so the "
+            f"low-budget alert would fire {when}, on a healthy SLO; write a share below 100%, e.g. 25%"
+        )
+    return None
 
 
 def platform_catalogs(defaults: Layer) -> dict[int, Catalog]:

@@ -185,6 +185,8 @@ def _percent(error: ValidationError, defs: Defs, path: Path) -> str | None:
     number = _number(str(error.instance).replace("%", "").replace("percent", ""))
     if number is None:
         return f"{_short(error.instance)} is not a percentage; write a number with a % sign, e.g. 2% or 0.5%"
+    if number < 0:  # (it has its sign: "written with their sign" was no help)
+        return f"{_short(error.instance)}: a percentage here is 0% or more, e.g. 2% or 0.5%"
     if isinstance(error.instance, int | float) and 0 < number < 1:
         return (
             f"{_text(number)} needs its % sign; if it is a fraction, the percentage is {_text(number * 100)}%"
