@@ -41,7 +41,7 @@ Exit codes:
 _common = console.global_options
 
 
-@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=console.Group, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="obsc")
 @_common
 def cli() -> None:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from compiler import __version__
+from compiler.stops import Terminated
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, tree
@@ -240,3 +241,21 @@ def test_init_writes_into_specs_where_compile_and_ci_look(tmp_path: Path, monkey
     assert sorted(p.name for p in (tmp_path / "specs").iterdir()) == ["pay-gw.yaml", "platform.yaml"]
     done = subprocess.run([sys.executable, "-m", "compiler", "validate", "specs"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Terminated])
+def test_a_stop_under_log_format_json_leaves_only_json_lines(
+    stop: type[KeyboardInterrupt], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the round 21 CLI hunt: a Ctrl-C during a command wrote a blank line among the JSON lines (click
+    ends a terminal's `^C` line with one), which a reader of JSON lines fails on."""
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise stop("SIGTERM") if stop is Terminated else stop()
+
+    monkeypatch.setattr("compiler.cli.compile_specs", stopped)
+    specs = str(ROOT / "tests" / "golden" / "minimal" / "specs")
+    result = run_obsc(capsys, "compile", specs, "--out", str(tmp_path / "out"), "--log-format", "json")
+    assert result.code == 130
+    lines = [json.loads(line) for line in result.err.splitlines()]  # (a blank line fails here)
+    assert lines[-1]["code"] == "interrupted" and lines[-1]["exit"] == 130

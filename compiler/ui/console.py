@@ -81,6 +81,24 @@ def global_options(func: F) -> F:
     return func
 
 
+class StopPastClick(Exception):
+    """A stop (Ctrl-C, SIGTERM) carried past click: click writes a blank line for one (to end a terminal's `^C`),
+    which is no JSON object among --log-format json's lines. Not a KeyboardInterrupt, so click lets it by;
+    raised from the stop, so `stops.is_stop` knows it."""
+
+
+class Group(click.Group):
+    """obsc's command group: under --log-format json a stop reaches ui/failures.py without click's blank line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as stop:
+            if (ctx.find_object(Settings) or Settings()).log_format != "json":
+                raise
+            raise StopPastClick from stop
+
+
 def current() -> Settings:
     ctx = click.get_current_context()
     return ctx.find_object(Settings) or ctx.ensure_object(Settings)
