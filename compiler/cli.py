@@ -273,7 +273,7 @@ def schema_cmd() -> None:
 def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> None:
     """Write a commented starter: the spec DIR/SERVICE.yaml, or with --platform the platform file
     DIR/platform.yaml (defaults, teams, receivers, secret roots). Never overwrites a file."""
-    _setup()
+    verbosity = _setup()
     if platform == (service is not None):
         raise click.UsageError("give a SERVICE name, or --platform for the platform file (not both)")
     if service in PLATFORM_STEMS:
@@ -291,7 +291,8 @@ def init_cmd(service: str | None, platform: bool, team: str, directory: str) -> 
     then = f"obsc validate {target}"
     if platform:
         then = f"obsc init SERVICE --dir {directory}, then obsc validate {directory}"
-    _console().say(f"wrote {target}; edit it, then run: {then}", stdout=True, file=str(target))
+    if verbosity >= 0:  # (-q: only errors, as every other command)
+        _console().say(f"wrote {target}; edit it, then run: {then}", stdout=True, file=str(target))
 
 
 def _refuse_unsafe_out(out_dir: str, specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None) -> None:

@@ -58,6 +58,13 @@ def test_init_writes_a_starter_that_compiles_and_never_overwrites(
     assert result.code == 2 and "already exists" in result.err
 
 
+def test_init_says_nothing_under_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the round 21 CLI hunt: `obsc -q init` printed its "wrote ..." line; -q is "only errors"."""
+    result = run_obsc(capsys, "-q", "init", "svc", "--dir", str(tmp_path))
+    assert result.code == 0 and (tmp_path / "svc.yaml").exists()
+    assert result.out == "" and result.err == ""
+
+
 def test_init_rejects_an_unsafe_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "init", "../evil", "--dir", str(tmp_path))
     assert result.code == 2

@@ -55,6 +55,12 @@ def test_a_5xx_is_retried_up_to_the_bound_then_unreachable() -> None:
         assert len(seen) == 3 and all(s.startswith("GET /api/v1/query?query=up") for s in seen)
 
 
+def test_one_attempt_is_said_as_one() -> None:
+    """Found by the round 21 CLI hunt: `--retries 0` read "(after 1 attempts"."""
+    with fake([(503, "{}")]) as (url, _), pytest.raises(Unreachable, match=r"HTTP 503 \(after 1 attempt,"):
+        Prometheus(url, timeout=2, retries=0).query("up")
+
+
 def test_a_passing_failure_is_retried_and_then_answers() -> None:
     with fake([(503, "{}"), (200, OK)]) as (url, seen):
         assert Prometheus(url, timeout=2, retries=1).query("up")[0]["value"] == [0, "1"]

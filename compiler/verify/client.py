@@ -82,7 +82,8 @@ class Prometheus:
                 if not isinstance(body, dict) or body.get("status") != "success":
                     raise NotPrometheus(f"{self.url}: {path} answered, but not with a Prometheus API reply")
                 return body.get("data")
-        raise Unreachable(f"{self.url}: {last} (after {attempts} attempts, {self.timeout:g}s timeout each)")
+        tried = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        raise Unreachable(f"{self.url}: {last} (after {tried}, {self.timeout:g}s timeout each)")
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant query at the server's now: the vector's samples."""
