@@ -16,7 +16,7 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
-from compiler.model.build_slos import budget_left_problem, build_slos, increase_notes, per_second
+from compiler.model.build_slos import build_slos, check_platform_slo_alerts, increase_notes, per_second
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -31,7 +31,6 @@ from compiler.model.build_thresholds import (
     label_problems,
     selector_value_problems,
 )
-from compiler.model.burnrate import parse_platform_catalogs
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -129,15 +128,7 @@ def build_platform(
         location=ctx.loc(()),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
-    budget_left = (defaults.data.get("slo_alerts") or {}).get("budget_left")
-    problem = budget_left_problem(budget_left) if budget_left is not None else None
-    if problem:  # (once here: every SLO that takes the default leaves it to this message)
-        ctx.error(("defaults", "slo_alerts", "budget_left"), problem)
-    windows_path: Path = ("defaults", "slo_alerts", "windows")
-    parse_platform_catalogs(
-        (defaults.data.get("slo_alerts") or {}).get("windows") or {},
-        lambda path, message: ctx.error((*windows_path, *path), message, key=len(path) == 1),
-    )
+    check_platform_slo_alerts(defaults)
     platform_routes = _routes(
         defaults.data.get("routing") or {},
         conventions.PLATFORM_SCOPE,

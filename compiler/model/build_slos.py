@@ -16,6 +16,7 @@ from compiler.model.burnrate import (
     catalog_for,
     default_min_bad_events,
     parse_catalogs,
+    parse_platform_catalogs,
     uncapped,
 )
 from compiler.model.groups import build_by, label_setters, raw_group_problem
@@ -344,6 +345,20 @@ def _not_time(histogram: Metric) -> str:
         f"histogram {histogram.name!r} declares unit {histogram.unit!r}: a latency SLI reads its `le` labels as "
         f"durations, so its unit must be one of {units} (none means seconds)"
     )
+
+
+def check_platform_slo_alerts(defaults: Layer) -> None:
+    """The platform's `defaults.slo_alerts`, checked once (not at each SLO that takes them): every row of its
+    window catalogs, and its budget_left."""
+    slo_alerts = defaults.data.get("slo_alerts") or {}
+    windows_path: Path = (*defaults.base, "slo_alerts", "windows")
+    parse_platform_catalogs(
+        slo_alerts.get("windows") or {},
+        lambda path, message: defaults.ctx.error((*windows_path, *path), message, key=len(path) == 1),
+    )
+    problem = budget_left_problem(slo_alerts["budget_left"]) if "budget_left" in slo_alerts else None
+    if problem:
+        defaults.ctx.error((*defaults.base, "slo_alerts", "budget_left"), problem)
 
 
 def budget_left_problem(written: Any) -> str | None:

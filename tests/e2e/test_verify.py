@@ -395,7 +395,7 @@ def not_prometheus() -> Iterator[Any]:
         ("prefix", "answered HTTP 404 to /api/v1/query: is this Prometheus, and is a route prefix"),
         ("401", "answered HTTP 401 to /api/v1/query: it wants credentials"),
         ("403", "answered HTTP 403 to /api/v1/query: it wants credentials"),
-        ("page", "the reply is not JSON (is this a Prometheus server?) (after 1 attempts"),
+        ("page", "the reply is not JSON (is this a Prometheus server?) (after 1 attempt,"),
         ("json", "/api/v1/query answered, but not with a Prometheus API reply"),
     ],
 )
