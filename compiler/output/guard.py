@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from compiler import stops
 from compiler.errors import OutputError
@@ -105,6 +107,25 @@ def inputs_inside(out_dir: str, inputs: Sequence[str]) -> list[str]:
     """The inputs (files or directories) that are `out_dir` or below it, compared resolved."""
     out = os.path.realpath(out_dir)
     return [given for given in inputs if _inside(os.path.realpath(given), out)]
+
+
+def refuse_folders_not_ours(out_dir: str, out: str, folders: AbstractSet[str]) -> None:
+    """Refuse an output whose own folders (relative to the real path `out`) this user cannot empty (a tree
+    written once under `sudo`): the swap would succeed and the old tree's removal fail, leaving a full copy of
+    the output beside it, in silence, at every compile. Found by the round 21 CLI hunt."""
+    for folder in sorted(folders):
+        path = os.path.join(out, folder)
+        try:
+            st = os.lstat(path)
+        except OSError:  # (not there yet: nothing to remove)
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_uid != os.geteuid() and not os.access(path, os.W_OK | os.X_OK):
+            shown = os.path.join(out_dir, folder).rstrip("/") or "."
+            raise OutputError(
+                f"{shown}: another user's folder this user cannot remove files from, so the old output would be "
+                "left beside the new one; make the output yours (chown -R) or compile as its owner; nothing was "
+                "written"
+            )
 
 
 def refuse_mount_point(out_dir: str) -> None:

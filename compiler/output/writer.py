@@ -33,7 +33,7 @@ from enum import StrEnum
 
 from compiler import conventions, stops
 from compiler.errors import OutputError
-from compiler.output import direct, lock, swap, tree
+from compiler.output import direct, guard, lock, swap, tree
 from compiler.output import subset as subsets
 from compiler.output.bundle import Artifact, Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 from compiler.output.guard import MOUNT_POINT_HINT
@@ -276,6 +276,7 @@ def write(
     out = os.path.realpath(p.out_dir)
     if os.path.isdir(out) and not (os.stat(out).st_mode & stat.S_IWUSR):
         raise OutputError(f"{p.out_dir}: output directory is read-only; nothing was written")
+    guard.refuse_folders_not_ours(p.out_dir, out, p.into)
     made_here = staging is None
     staging = staging or swap.staging_name(out)  # named first: from here on a stop finds it to clean up
     swapped = False
