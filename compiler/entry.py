@@ -52,7 +52,10 @@ def _take_stops() -> tuple[int, ...]:
     taken = []
     for number, usual in ours.items():
         if signal.getsignal(number) is usual:
-            signal.signal(number, _say_stopped_and_exit)
+            try:
+                signal.signal(number, _say_stopped_and_exit)
+            except ValueError:  # imported outside the main thread (not as the command): its stops are not ours
+                return ()
             taken.append(number)
     return tuple(taken)
 
