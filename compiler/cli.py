@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -17,6 +20,7 @@ from compiler.output.session import Session
 from compiler.output.subset import Subset, is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
+from compiler.staged import staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
@@ -138,10 +142,25 @@ def compile_cmd(
         )
 
 
+_STAGED_HELP = "Read what the next commit holds (the git index), not the working tree: for pre-commit hooks."
+
+
+@contextmanager
+def _reading(staged: bool) -> Iterator[Callable[[str], str]]:
+    """The body runs on the working tree, or with --staged in a copy of the git index (compiler/staged.py); it
+    maps each path argument through the function given."""
+    if not staged:
+        yield lambda path: path
+        return
+    with staged_tree() as counterpart:
+        yield counterpart
+
+
 @cli.command("check", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
 @compared_options
 @spec_options
+@click.option("--staged", is_flag=True, help=_STAGED_HELP)
 @_common
 def check_cmd(
     specs: tuple[str, ...],
@@ -150,18 +169,25 @@ def check_cmd(
     jpath: tuple[str, ...],
     platform_file: str | None,
     wait: bool,
+    staged: bool,
 ) -> None:
     """Regenerate in memory and compare with --out (writes nothing); exit 1 on any difference."""
     verbosity = _setup()
-    compilation, _, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
-    drift = plan.drift
-    if not drift:
-        if verbosity >= 0:
-            files = len(compilation.bundle.artifacts)
-            _console().say(f"obsc check: {out_dir} is up to date ({files} files)", stdout=True, files=files)
-        return
-    reports.drift(_console(), plan, reports.compile_advice(specs, out_dir, fmt))
-    sys.exit(ExitCode.DRIFT)
+    with _reading(staged) as at:
+        specs, out_dir, jpath = tuple(map(at, specs)), at(out_dir), tuple(map(at, jpath))
+        platform_file = at(platform_file) if platform_file else None
+        compilation, _, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
+        drift = plan.drift
+        if not drift:
+            if verbosity >= 0:
+                files = len(compilation.bundle.artifacts)
+                _console().say(f"obsc check: {out_dir} is up to date ({files} files)", stdout=True, files=files)
+            return
+        advice = reports.compile_advice(specs, out_dir, fmt)
+        if staged:  # the working tree may be right already: what is missing is in the commit
+            advice += f" && git add -A {shlex.join([*specs, out_dir])}"
+        reports.drift(_console(), plan, advice)
+        sys.exit(ExitCode.DRIFT)
 
 
 @cli.command("diff", epilog=EXIT_CODES)
@@ -234,15 +260,21 @@ def _compare(
 @cli.command("validate", epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True)
 @spec_options
+@click.option("--staged", is_flag=True, help=_STAGED_HELP)
 @_common
 def validate_cmd(
     specs: tuple[str, ...],
     jpath: tuple[str, ...],
     platform_file: str | None,
+    staged: bool,
 ) -> None:
     """Check SPECS only (schema and meaning); writes nothing."""
     verbosity = _setup()
-    fleet, notes = load_fleet(specs, CompileOptions(jsonnet_paths=jpath, platform_file=platform_file), {})
+    with _reading(staged) as at:
+        options = CompileOptions(
+            jsonnet_paths=tuple(map(at, jpath)), platform_file=at(platform_file) if platform_file else None
+        )
+        fleet, notes = load_fleet(tuple(map(at, specs)), options, {})
     if verbosity >= 1:
         _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:
