@@ -227,3 +227,16 @@ def test_a_platform_change_that_rewrites_every_alert_still_fits_a_comment_and_sh
     left_out = sum(int(n) for n in re.findall(r"^\| \| … (\d+) more \| \|$", cut, re.MULTILINE))
     assert shown + left_out == len(every)
     assert cut.rstrip().endswith(f"{shown} of {len(every)} rows shown; `obsc diff --as json` lists every change.")
+
+
+def test_the_drift_check_runs_whatever_a_commit_changed() -> None:
+    """Found by a hunt (round 21): GitLab's `obsc` job ran only on `changes: [specs/**/*, generated/**/*]`, so a
+    commit bumping only the pinned OBSC version in `.gitlab-ci.yml` skipped `obsc check` and passed, though the
+    new obsc wrote other bytes."""
+    jobs = {name: job for name, job in _recipe("GitLab CI").items() if isinstance(job, dict)}
+    checking = [job for job in jobs.values() if any("obsc check" in str(line) for line in job.get("script", []))]
+    assert checking
+    for job in checking:
+        assert not any("changes" in rule for rule in job.get("rules", [])), job["rules"]
+    triggers = _recipe("GitHub Actions")[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers == ["pull_request", "push"]  # no `paths:` filter
