@@ -131,10 +131,22 @@ def refuse_folders_not_ours(out_dir: str, out: str, folders: AbstractSet[str]) -
 def refuse_mount_point(out_dir: str) -> None:
     """Raise OutputError when `out_dir` is a mount point (a Docker volume, `-v $PWD/generated:/out`): compile
     builds the new tree beside it and swaps the two, which the kernel refuses there (EBUSY). Said before any
-    work: it used to fail after the whole compile and validation, with "Device or resource busy"."""
+    work: it used to fail after the whole compile and validation, with "Device or resource busy". Also when a
+    mount point lies below it."""
     out = os.path.realpath(out_dir)
-    if os.path.isdir(out) and (os.path.ismount(out) or out in _mount_points()):
+    if not os.path.isdir(out):
+        return
+    mounts = _mount_points()
+    if os.path.ismount(out) or out in mounts:
         raise OutputError(f"--out {out_dir} is a mount point; {MOUNT_POINT_HINT}; nothing was written")
+    # One below it (a share mounted at runbooks/) would go with the old tree: its files deleted through the mount.
+    below = sorted(os.path.relpath(m, out) for m in mounts if m != out and _inside(m, out))
+    if below:
+        raise OutputError(
+            f"--out {out_dir}: {below[0]} is a mount point inside it; obsc replaces the output whole and deletes "
+            "the old tree, which would delete that file system's files there: unmount it, or mount it outside "
+            "--out; nothing was written"
+        )
 
 
 def _mount_points() -> set[str]:

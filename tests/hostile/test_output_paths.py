@@ -130,6 +130,23 @@ def test_a_mount_point_as_output_is_refused_before_any_work(
     assert entries(out) == {} and leftovers(tmp_path) == []
 
 
+def test_a_mount_point_inside_the_output_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt (round 21): a share bind-mounted at `out/runbooks` went with the old tree at the swap, and
+    deleting the old tree deleted every file on the share through the mount (a human's page included; its copy
+    stayed in the new tree), leaving the mount on a staging folder beside the output."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    before = entries(out)
+    monkeypatch.setattr(guard, "_mount_points", lambda: {"/", str((out / "runbooks").resolve())})
+    (specs / "svc-0000.yaml").write_text((specs / "svc-0000.yaml").read_text().replace("99.9", "99.5"))
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2, result.err
+    assert f"--out {out}: runbooks is a mount point inside it" in result.err and "nothing was written" in result.err
+    assert entries(out) == before and leftovers(tmp_path) == []
+
+
 def test_a_swap_the_kernel_refuses_says_mount_point(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
