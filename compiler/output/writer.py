@@ -304,10 +304,20 @@ def write(
             swap.undo(staging, out)
         if not isinstance(exc, OSError):
             raise
-        why = f"writing failed: {exc.strerror or exc}"
+        why = f"writing failed{_at(exc, out, staging)}: {exc.strerror or exc}"
         if exc.errno in (errno.EBUSY, errno.EXDEV):  # the swap, on a bind mount guard.py cannot see
             why = f"{why}; a mount point? {MOUNT_POINT_HINT}"
         raise OutputError(f"{p.out_dir}: {why}; the previous output is untouched") from None
+
+
+def _at(exc: OSError, out: str, staging: str) -> str:
+    """Where in the tree a write failed (an immutable file, a folder of another owner), so the user knows what to
+    move; nothing when the error names no path of it."""
+    for path in (exc.filename, exc.filename2):
+        for root in (out, staging):
+            if isinstance(path, str) and path.startswith(root + os.sep):
+                return f" at {os.path.relpath(path, root)}"
+    return ""
 
 
 def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = frozenset()) -> dict[str, int]:

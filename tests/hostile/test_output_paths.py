@@ -147,6 +147,31 @@ def test_a_mount_point_inside_the_output_is_refused_before_any_work(
     assert entries(out) == before and leftovers(tmp_path) == []
 
 
+def test_an_entry_that_cannot_be_moved_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt (round 21): an immutable file (`chattr +i`) or a folder of another owner in --out failed the
+    compile with "writing failed: Operation not permitted" and no word of which entry to move."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    (out / "a-note").write_text("mine\n")
+    (out / "z-note").write_text("mine too\n")
+    before = entries(out)
+    moving = swap.move
+
+    def immutable(src: str, dst: str) -> None:
+        if os.path.basename(src) == "z-note" and swap.STAGING in dst:  # into the new tree; putting back works
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM), src, None, dst)
+        moving(src, dst)
+
+    monkeypatch.setattr(swap, "move", immutable)
+    (specs / "svc-0000.yaml").write_text((specs / "svc-0000.yaml").read_text().replace("99.9", "99.5"))
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2, result.err
+    assert "writing failed at z-note: Operation not permitted; the previous output is untouched" in result.err
+    assert entries(out) == before and leftovers(tmp_path) == []
+
+
 def test_a_swap_the_kernel_refuses_says_mount_point(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
