@@ -275,7 +275,8 @@ FLEET_DASHBOARD_UID = "obsc-fleet-overview"  # not hex-suffixed, so it cannot co
 GRAFANA_FLEET_FOLDER = "SLO fleet"
 GRAFANA_DASHBOARDS_DIR = f"{GRAFANA_DIR}/dashboards"
 GRAFANA_FLEET_PATH = f"{GRAFANA_DASHBOARDS_DIR}/fleet/fleet.json"
-GRAFANA_PROVISIONING_PATH = f"{GRAFANA_DIR}/provisioning/dashboards/obsc.yaml"
+GRAFANA_PROVISIONING_DIR = f"{GRAFANA_DIR}/provisioning"  # a Grafana provisioning root: every folder in it is read
+GRAFANA_PROVISIONING_PATH = f"{GRAFANA_PROVISIONING_DIR}/dashboards/obsc.yaml"
 
 
 def grafana_team_dir(team: str) -> str:

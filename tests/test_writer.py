@@ -60,6 +60,34 @@ def test_files_of_yours_that_the_generated_configs_load_are_kept_and_said(tmp_pa
     assert (out / "prometheus/rules/zz-hotfix.yaml").exists()
 
 
+def test_files_of_yours_that_grafana_loads_below_obsc_folders_are_said(tmp_path: Path) -> None:
+    # Found by a hunt (round 21): Grafana reads every folder of the provisioning root obsc's output is installed
+    # as (a datasource there can become the default every dashboard reads) and a dashboard provider's subfolders
+    # too; files there passed check and compile without a word, as obsc listed only folders it writes into.
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    team = next((out / "grafana/dashboards/teams").iterdir()).name
+    mine = {
+        "grafana/provisioning/datasources/default.yaml": "apiVersion: 1\n",
+        "grafana/provisioning/alerting/contact-points.yml": "apiVersion: 1\n",
+        f"grafana/dashboards/teams/{team}/old/mine.json": "{}\n",
+        "grafana/provisioning/notes.yaml": "not read by Grafana\n",  # the root itself is not a folder it reads
+        "grafana/provisioning/datasources/README.md": "notes\n",
+    }
+    for path, text in mine.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(text)
+    plan = _compile(specs, out)
+    loaded = "not obsc's, in a folder the generated configs load whole"
+    assert [w.split(":")[0] for w in plan.warnings if loaded in w] == [
+        f"grafana/dashboards/teams/{team}/old/mine.json",
+        "grafana/provisioning/alerting/contact-points.yml",
+        "grafana/provisioning/datasources/default.yaml",
+    ]
+    assert all((out / path).read_text() == text for path, text in mine.items())
+
+
 def test_unchanged_output_is_not_rewritten(tmp_path: Path) -> None:
     specs = write_fleet(tmp_path, services=2)
     out = tmp_path / "out"

@@ -26,7 +26,7 @@ import errno
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,6 +37,7 @@ from compiler.output import direct, guard, lock, swap, tree
 from compiler.output import subset as subsets
 from compiler.output.bundle import Artifact, Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
 from compiler.output.guard import MOUNT_POINT_HINT
+from compiler.output.strangers import loaded_strangers
 
 
 class Status(StrEnum):
@@ -214,7 +215,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
-    warnings += _loaded_strangers(entries, owned | produced)
+    warnings += loaded_strangers(root, entries, owned | produced) if exists else []
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         problems.append(
@@ -229,31 +230,6 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
 
 
 _REFUSED = "compile refuses to replace it: move it away"
-
-# Folders the generated configs load whole (Prometheus's rule_files glob, Grafana's provisioning path), and
-# the file kinds they load from them.
-_LOADED_FOLDERS = (*conventions.RULE_DIRS, conventions.GRAFANA_DASHBOARDS_DIR)
-_LOADED_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def _loaded_strangers(entries: Mapping[str, str], ours: AbstractSet[str]) -> list[str]:
-    """Files obsc does not own beside the ones it writes, in a folder whose config loads every such file: kept
-    (they are the user's), but said, since Prometheus or Grafana loads them and obsc validates none of them
-    (a broken hotfix rule file makes Prometheus refuse the whole reload)."""
-    said = []
-    for path, kind in sorted(entries.items()):
-        folder = os.path.dirname(path)
-        if (
-            kind in (tree.FILE, tree.SYMLINK)
-            and path not in ours
-            and path.endswith(_LOADED_SUFFIXES)
-            and any(folder == f or folder.startswith(f + "/") for f in _LOADED_FOLDERS)
-        ):
-            said.append(
-                f"{path}: not obsc's, in a folder the generated configs load whole; obsc neither writes nor "
-                "validates it (move it out, or validate it yourself)"
-            )
-    return said
 
 
 def write(
