@@ -23,11 +23,15 @@ _LOADED_SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_LISTED = 10_000  # entries of folders obsc does not write into, listed to find such files
 
 
-def loaded_strangers(root: str, entries: Mapping[str, str], ours: AbstractSet[str]) -> list[str]:
+def loaded_strangers(
+    root: str, entries: Mapping[str, str], scanned: AbstractSet[str], ours: AbstractSet[str]
+) -> list[str]:
     """A warning for each file not in `ours` that a server loads with obsc's files. `entries` is the scan of
-    `root` (tree.scan); the user's own folders where a server reads below obsc's are listed here."""
+    `root` that entered the folders in `scanned` (tree.scan); the user's own folders where a server reads below
+    obsc's are listed here."""
     found = dict(entries)
-    found.update(_below(root, [p for p, kind in entries.items() if kind == tree.DIR and _read_below(p)]))
+    unlisted = [p for p, kind in entries.items() if kind == tree.DIR and p not in scanned and _read_below(p)]
+    found.update(_below(root, unlisted))
     said = []
     for path, kind in sorted(found.items()):
         if kind in (tree.FILE, tree.SYMLINK) and path not in ours and path.endswith(_LOADED_SUFFIXES) and _loads(path):

@@ -215,7 +215,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
-    warnings += loaded_strangers(root, entries, owned | produced) if exists else []
+    warnings += loaded_strangers(root, entries, into, owned | produced) if exists else []
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         problems.append(
