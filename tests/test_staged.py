@@ -56,6 +56,23 @@ def test_a_spec_out_of_the_commit_is_drift(repo: Path, capsys: pytest.CaptureFix
     assert staged.code == 1 and "prometheus/rules/auth.yaml" in staged.out
 
 
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_working_tree_file_git_does_not_vouch_for_is_not_taken(
+    repo: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    # Files whose working-tree bytes are the index's are linked into the copy, not written again; git says a
+    # file marked so is clean whatever it holds, so the index's bytes are taken for it.
+    rules = repo / RULES
+    good = rules.read_text()
+    rules.write_text(good + "# hand edit\n")
+    _git(repo, "add", RULES)
+    rules.write_text(good)
+    _git(repo, "update-index", flag, RULES)
+    assert run_obsc(capsys, "check", "specs", "--out", "generated").code == 0
+    staged = run_obsc(capsys, "check", "--staged", "specs", "--out", "generated")
+    assert staged.code == 1 and "changed: prometheus/rules/auth.yaml" in staged.out, staged.out + staged.err
+
+
 def test_validate_reads_the_staged_spec_and_names_it_as_the_user_does(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
