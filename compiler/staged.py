@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import BinaryIO
 
 from compiler.errors import ExitCode, SettingError, ToolError
 
@@ -85,8 +86,10 @@ def _link_if_same(source: str, target: str, mode: str, blob: str) -> bool:
             return True
         if not stat.S_ISREG(st.st_mode) or bool(st.st_mode & stat.S_IXUSR) != (mode == "100755"):
             return False
-        with open(source, "rb") as fh:
-            if _blob_id(fh.read(), blob) != blob:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as fh:  # a file swapped for a FIFO since the lstat is not waited on
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) or _file_blob_id(fh, st.st_size, blob) != blob:
                 return False
         os.link(source, target, follow_symlinks=False)
     except OSError:
@@ -96,10 +99,23 @@ def _link_if_same(source: str, target: str, mode: str, blob: str) -> bool:
 
 def _blob_id(data: bytes, like: str) -> str:
     """git's object id of a blob holding `data`, in the hash `like` is in (SHA-1, or SHA-256 repositories)."""
-    digest = hashlib.sha256() if len(like) == 64 else hashlib.sha1()  # git's object names, not a security use
-    digest.update(b"blob %d\0" % len(data))
+    digest = _blob_digest(len(data), like)
     digest.update(data)
     return digest.hexdigest()
+
+
+def _file_blob_id(fh: BinaryIO, size: int, like: str) -> str:
+    """_blob_id of a file of `size` bytes, read a MiB at a time (a large file in the repository stays bounded)."""
+    digest = _blob_digest(size, like)
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _blob_digest(size: int, like: str) -> hashlib._Hash:
+    digest = hashlib.sha256() if len(like) == 64 else hashlib.sha1()  # git's object names, not a security use
+    digest.update(b"blob %d\0" % size)
+    return digest
 
 
 def counterpart(path: str, here: str, top: str) -> str:
