@@ -136,7 +136,7 @@ def refuse_mount_point(out_dir: str) -> None:
     out = os.path.realpath(out_dir)
     if not os.path.isdir(out):
         return
-    mounts = _mount_points()
+    mounts = mount_points()
     if os.path.ismount(out) or out in mounts:
         raise OutputError(f"--out {out_dir} is a mount point; {MOUNT_POINT_HINT}; nothing was written")
     # One below it (a share mounted at runbooks/) would go with the old tree: its files deleted through the mount.
@@ -149,7 +149,7 @@ def refuse_mount_point(out_dir: str) -> None:
         )
 
 
-def _mount_points() -> set[str]:
+def mount_points() -> set[str]:
     """Every mount point, bind mounts of a folder of the same file system included (os.path.ismount does not
     see those: same device as the parent). Linux only; elsewhere the swap's own error says it."""
     try:

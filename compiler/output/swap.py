@@ -23,6 +23,7 @@ import stat
 import struct
 import sys
 
+from compiler.output import guard
 from compiler.output.tree import is_safe_relative
 
 STAGING, OLD, JOURNAL = ".obsc-staging-", ".obsc-old-", ".moved"
@@ -59,10 +60,10 @@ def write_journal(staging: str, moved: list[str]) -> None:
 def discard(staging: str) -> None:
     """Delete a staging tree (or, after an exchange, the old tree) and its journal. What cannot be deleted
     stays for the next run's recovery: the output itself is whole either way."""
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_tree(staging)
     if os.path.lexists(staging):  # (only then: a walk of the whole old tree costs as much as its removal)
         _lend_write_permission(staging)
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
     with contextlib.suppress(OSError):
         os.unlink(journal_path(staging))
 
@@ -71,13 +72,36 @@ def _lend_write_permission(root: str) -> None:
     """Our own folders without write permission (a mode the output keeps across compiles: a 0555 `runbooks/x`)
     cannot be emptied: the old tree stayed beside the output, in silence, at every compile (found by the round 21
     CLI hunt). They are made writable for their removal; folders of other users are refused before the write
-    (guard.refuse_folders_not_ours)."""
+    (guard.refuse_folders_not_ours). A mount point below `root` is not entered (remove_tree keeps it)."""
+    mounts = {m for m in guard.mount_points() if m.startswith(os.path.join(root, ""))}
     for parent, folders, _ in os.walk(root):
+        folders[:] = [name for name in folders if os.path.join(parent, name) not in mounts]
         for folder in (parent, *(os.path.join(parent, name) for name in folders)):
             with contextlib.suppress(OSError):
                 st = os.lstat(folder)
                 if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and (~st.st_mode & stat.S_IRWXU):
                     os.chmod(folder, stat.S_IMODE(st.st_mode) | stat.S_IRWXU)
+
+
+def remove_tree(top: str) -> None:
+    """Delete `top` and what it holds, but never through a mount point below it: a share mounted in the output
+    after compile's guard looked (or left on a killed run's tree) would have its files deleted through the
+    mount. Such a folder, and the folders holding it, stay."""
+    mounts = sorted(m for m in guard.mount_points() if m.startswith(os.path.join(top, "")))
+    if not mounts:
+        shutil.rmtree(top, ignore_errors=True)
+        return
+    folders = []
+    for folder, dirs, files in os.walk(top):  # links are not followed; mount points are not entered
+        folders.append(folder)
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = [d for d in dirs if d not in links and os.path.join(folder, d) not in mounts]
+        for name in files + links:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+    for folder in reversed(folders):  # deepest first
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # one holding a mount point is not empty: kept
 
 
 def exchange(staging: str, out: str) -> None:
@@ -140,7 +164,7 @@ def recover(out: str) -> None:
         if not os.path.lexists(out):
             os.rename(old, out)
         else:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
     for staging in stagings:
         _move_back(staging, out)
         discard(staging)

@@ -123,7 +123,7 @@ def test_a_mount_point_as_output_is_refused_before_any_work(
     with a bare "Device or resource busy". Now refused at once, saying what to do."""
     specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
     out.mkdir()
-    monkeypatch.setattr(guard, "_mount_points", lambda: {str(out.resolve())})
+    monkeypatch.setattr(guard, "mount_points", lambda: {str(out.resolve())})
     result = compile_cli(capsys, specs, out)
     assert result.code == 2, result.err
     assert f"--out {out} is a mount point" in result.err and "compile into a folder inside it" in result.err
@@ -139,7 +139,7 @@ def test_a_mount_point_inside_the_output_is_refused_before_any_work(
     specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
     assert compile_cli(capsys, specs, out).code == 0
     before = entries(out)
-    monkeypatch.setattr(guard, "_mount_points", lambda: {"/", str((out / "runbooks").resolve())})
+    monkeypatch.setattr(guard, "mount_points", lambda: {"/", str((out / "runbooks").resolve())})
     (specs / "svc-0000.yaml").write_text((specs / "svc-0000.yaml").read_text().replace("99.9", "99.5"))
     result = compile_cli(capsys, specs, out)
     assert result.code == 2, result.err
@@ -172,6 +172,30 @@ def test_an_entry_that_cannot_be_moved_is_named(
     assert entries(out) == before and leftovers(tmp_path) == []
 
 
+def test_a_tree_obsc_deletes_is_never_deleted_through_a_mount_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a hunt (round 21): the old tree (or a killed run's staging tree) was deleted with rmtree, which
+    deleted the files of a share mounted below it (one mounted after compile's guard looked, or left on a killed
+    run's tree by an obsc before that guard). The mounted folder, and those holding it, now stay."""
+    old = tmp_path / ".out.obsc-staging-0123456789abcdef"
+    (old / "runbooks" / "svc").mkdir(parents=True)
+    (old / "runbooks" / "svc" / "Page.md").write_text("on the share\n")
+    (old / "prometheus" / "rules").mkdir(parents=True)
+    (old / "prometheus" / "rules" / "svc.yaml").write_text("old rules\n")
+    (old / "link").symlink_to(old / "runbooks")
+    monkeypatch.setattr(guard, "mount_points", lambda: {"/", str(old / "runbooks")})
+    swap.discard(str(old))
+    assert sorted(p.relative_to(old).as_posix() for p in old.rglob("*")) == [
+        "runbooks",
+        "runbooks/svc",
+        "runbooks/svc/Page.md",
+    ]
+    monkeypatch.setattr(guard, "mount_points", lambda: {"/"})
+    swap.discard(str(old))  # unmounted: all of it goes
+    assert not old.exists()
+
+
 def test_a_swap_the_kernel_refuses_says_mount_point(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,7 +223,7 @@ def test_mount_points_are_read_with_their_escapes(tmp_path: Path, monkeypatch: p
     )
     real_open = open
     monkeypatch.setattr(guard, "open", lambda path, **kw: real_open(mountinfo, **kw), raising=False)
-    assert guard._mount_points() == {"/", "/work/my out"}
+    assert guard.mount_points() == {"/", "/work/my out"}
 
 
 @pytest.mark.parametrize("breaking", ["\n", "\r", "\x1b", "\x85", "\u2028"])
