@@ -15,7 +15,7 @@ selector: {app: ledger, env: prod}
 metrics:
   requests: rpc_handled_total
   errors: rpc_handled_total{code!="OK"}
-  depth: {selector: ledger_queue_depth, type: gauge}
+  depth: {selector: ledger_queue_depth, type: gauge, aggregation: sum}
 alerts: {traffic_anomaly: false, new_error_type: false, traffic_milestone: false}
 threshold_alerts: [{name: LedgerQueueDeep, metric: depth, above: 100, tier: critical}]
 """

@@ -35,7 +35,7 @@ metrics:
   requests: http_requests_total
   errors: http_requests_total{code=~"5.."}
   latency: http_request_duration_seconds
-  queue: {selector: cart_queue_length, type: gauge}
+  queue: {selector: cart_queue_length, type: gauge, aggregation: sum}
 slos:
   - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
   - {name: fast, objective: 99, sli: {latency: latency, threshold: 500ms}}

@@ -62,16 +62,17 @@ def _threshold(tmp: Path, metric: str, value: str) -> Decimal:
 @pytest.mark.parametrize(
     ("metric", "value", "expected"),
     [
-        ("{selector: queue_depth, type: gauge}", "above: 1000", "1000"),
-        ("{selector: queue_depth, type: gauge}", "below: -2.5", "-2.5"),
-        ("{selector: queue_depth, type: gauge}", "above: '7'", "7"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: 1000", "1000"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "below: -2.5", "-2.5"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: '7'", "7"),
         ("{selector: used, type: gauge, unit: percentunit}", "above: 92.5%", "0.925"),
         ("{selector: used, type: gauge, unit: percent}", "above: 92.5%", "92.5"),
-        ("{selector: free, type: gauge, unit: bytes}", "below: 512MiB", str(512 * 2**20)),
-        ("{selector: free, type: gauge, unit: bytes}", "below: 2GB", str(2 * 10**9)),
-        ("{selector: run, type: gauge, unit: s}", "above: 1h30m", "5400"),
-        ("{selector: run, type: gauge, unit: ms}", "above: 250ms", "250"),
-        ("{selector: run_duration_seconds, type: gauge}", "above: 500ms", "0.5"),  # the name says seconds
+        ("{selector: free, type: gauge, unit: bytes, aggregation: min}", "below: 512MiB", str(512 * 2**20)),
+        ("{selector: free, type: gauge, unit: bytes, aggregation: min}", "below: 2GB", str(2 * 10**9)),
+        ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: 1h30m", "5400"),
+        ("{selector: run, type: gauge, unit: ms, aggregation: max}", "above: 250ms", "250"),
+        # the name says seconds
+        ("{selector: run_duration_seconds, type: gauge, aggregation: max}", "above: 500ms", "0.5"),
         ("jobs_total", "above: 2.5", "2.5"),  # counters: per-second rate
         ("jobs_total", "above: 30/m", "0.5"),
         ("jobs_total", "below: 100/h", "0.0277777777778"),  # 12 significant digits
@@ -122,7 +123,8 @@ SPEC = """\
 metrics:
   requests: rows_total
   errors: rows_total{result="rejected"}
-  backlog: {selector: 'backlog_rows{queue="billing"}', type: gauge, service_selector: false, title: Backlog}
+  backlog:
+    {selector: 'backlog_rows{queue="billing"}', type: gauge, aggregation: sum, service_selector: false, title: Backlog}
 slos:
   - name: rows
     objective: 99
@@ -321,7 +323,7 @@ def test_groupings_that_join_alike_get_their_own_recording(tmp_path: Path) -> No
 
     (tmp_path / "c.yaml").write_text(
         "apiVersion: obsc/v1\nservice: consumer\nteam: core\nselector: {job: consumer}\n"
-        "metrics:\n  lag: {selector: kafka_consumergroup_lag, type: gauge}\nthreshold_alerts:\n"
+        "metrics:\n  lag: {selector: kafka_consumergroup_lag, type: gauge, aggregation: sum}\nthreshold_alerts:\n"
         "  - {name: LagPerPartition, metric: lag, above: 1000, by: [topic_partition]}\n"
         "  - {name: LagPerTopicAndPartition, metric: lag, above: 1000, by: [topic, partition]}\n"
         'routing: {critical: {webhook: {url: "http://r/p"}}, warning: {webhook: {url: "http://r/t"}}}\n'

@@ -54,7 +54,7 @@ def test_a_service_named_like_the_tests_other_service_gets_tests_that_pass(
     name = OTHER_SERVICE
     (specs / f"{name}.yaml").write_text(
         f"apiVersion: obsc/v1\nservice: {name}\nteam: core\nselector: {{job: {name}}}\n"
-        "metrics: {lag: {selector: consumer_lag, type: gauge}}\n"
+        "metrics: {lag: {selector: consumer_lag, type: gauge, aggregation: sum}}\n"
         f"threshold_alerts: [{{name: LagHigh, metric: lag, above: 100, for: 10m, missing: {missing}}}]\n"
     )
     done = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "-q")  # validated

@@ -39,7 +39,7 @@ metrics:
   cpu: {expr: 'max(rate(cpu_seconds_total{$selector}[$window]))', unit: percentunit}
   memory: {selector: memory_used_percent, type: gauge, unit: percent}
   queue: {selector: queue_depth, type: gauge, aggregation: avg, title: Queue depth}
-  pending: {selector: pending_jobs, type: gauge}
+  pending: {selector: pending_jobs, type: gauge, aggregation: sum}
   lag: {selector: lag_seconds, type: gauge, aggregation: max, unit: s}
   free: {selector: free_bytes, type: gauge, aggregation: min, unit: bytes}
   cert:
@@ -90,7 +90,7 @@ service: hidden
 team: data
 selector: {job: hidden}
 metrics:
-  backlog: {selector: backlog, type: gauge}
+  backlog: {selector: backlog, type: gauge, aggregation: sum}
 dashboards: []
 threshold_alerts:
   - {name: BacklogHigh, metric: backlog, above: 10, by: [queue]}

@@ -17,7 +17,7 @@ from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.groups import label_setters, raw_group_problem, set_elsewhere
 from compiler.model.timestamps import timestamp_problem
-from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert, Tier
+from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
 
@@ -249,6 +249,9 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         # Its generated test feeds samples across the hold: a year-long hold would be a year of samples.
         ctx.error((*path, "for"), long_hold(raw["for"], "a threshold alert"))
         return None
+    if problem := combined_gauge_problem(metric, comparison):
+        ctx.error((*path, "metric"), problem)
+        return None
     return ThresholdAlert(
         name=name,
         metric=metric,
@@ -263,6 +266,25 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         missing_fires=raw.get("missing", "alert") == "alert",
         labels=tuple(sorted((str(k), str(v)) for k, v in (raw.get("labels") or {}).items())),
         location=ctx.loc(path),
+    )
+
+
+def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None:
+    """A plain gauge (not a share, ratio or timestamp) with no `aggregation` was summed: right for a total (a
+    lag), wrong per instance: three disks at 40 C read 120 above a line of 80 (a page on a healthy service), and
+    summed free bytes stay above a `below:` line while one disk is full (never fires). No default fits both."""
+    if metric.type is not MetricType.GAUGE or metric.selector is None or metric.aggregation_declared:
+        return None
+    if comparison is Comparison.WITHIN or metric.aggregation is not Aggregation.SUM:
+        return None
+    if comparison is Comparison.ABOVE:
+        wrong, per_series = "three disks at 40 degrees read 120, over a line of 80", "max (fires when any one is over)"
+    else:
+        wrong, per_series = "free bytes summed stay over the line while one disk is full", "min (any one under)"
+    return (
+        f"metric {metric.name!r} is a gauge without aggregation, so its series would be summed: right for a "
+        f"total (a lag), wrong per instance ({wrong}); say which on the metric: aggregation: sum (the total) or "
+        f"{per_series}"
     )
 
 

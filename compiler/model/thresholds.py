@@ -2,7 +2,8 @@
 and the expression the rule holds against its line (which the dashboard panel the alert opens plots as is).
 
 Counters are compared as their 5m rate; `within` takes the soonest timestamp of each group (the first
-certificate to expire), every other comparison the metric's own aggregation.
+certificate to expire), `below:` on a share or ratio without a declared aggregation its lowest series, every
+other comparison the metric's own aggregation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
-from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
+from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
 
 RATE_WINDOW = "5m"
@@ -50,7 +51,15 @@ def rate_window(alert: ThresholdAlert) -> str:
 
 
 def signal_aggregation(alert: ThresholdAlert) -> str:
-    return "min" if alert.comparison is Comparison.WITHIN else alert.metric.aggregation.value
+    """The aggregator the alert compares. A share, ratio or timestamp that declares none is its busiest series
+    (max): `below:` reads its lowest instead, or one instance under the line hid behind the others."""
+    if alert.comparison is Comparison.WITHIN:
+        return "min"
+    metric = alert.metric
+    lowest = alert.comparison is Comparison.BELOW and not metric.aggregation_declared
+    if lowest and metric.aggregation is Aggregation.MAX:
+        return Aggregation.MIN.value
+    return metric.aggregation.value
 
 
 def signal_name(alert: ThresholdAlert) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from grafana_foundation_sdk.builders import dashboard as builders
 
-from compiler.model.thresholds import compared_expr, compared_groups, rate_window, signal_name
+from compiler.model.thresholds import compared_expr, compared_groups, rate_window, signal_aggregation, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
 from compiler.model.units import format_duration
 from compiler.targets import links as cross_links
@@ -74,9 +74,9 @@ def _description(alert: ThresholdAlert, group: Sequence[ThresholdAlert]) -> str:
     if alert.comparison is Comparison.WITHIN:
         what = f"Time left until the soonest {metric} timestamp (min − now)"
     elif alert.metric.type is MetricType.COUNTER:
-        what = f"Per-second rate of {metric} over {rate_window(alert)} ({alert.metric.aggregation.value})"
+        what = f"Per-second rate of {metric} over {rate_window(alert)} ({signal_aggregation(alert)})"
     else:
-        what = f"{metric} ({alert.metric.aggregation.value})"
+        what = f"{metric} ({signal_aggregation(alert)})"
     per = f", one series per {', '.join(alert.by)}" if alert.by else " for the whole service"
     return (
         f"{what}{per}: recorded as {signal_name(alert)}, exactly what the alerts compare with their lines. "

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.thresholds import MISSING_FOR_SECONDS, rate_window, signal_expr, signal_name
+from compiler.model.thresholds import MISSING_FOR_SECONDS, rate_window, signal_aggregation, signal_expr, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
 from compiler.targets import markdown
@@ -26,7 +26,7 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
     source = f"`{metric.selector.render()}`" if metric.selector is not None else f"`{metric.expr}`"
     value = "its per-second rate over 5m" if metric.type is MetricType.COUNTER else "its value"
     per = f", per {', '.join(alert.by)}" if alert.by else ""
-    agg = "the soonest timestamp" if alert.comparison is Comparison.WITHIN else f"the {metric.aggregation.value}"
+    agg = "the soonest timestamp" if alert.comparison is Comparison.WITHIN else f"the {signal_aggregation(alert)}"
     if alert.comparison is Comparison.WITHIN:
         rule = f"less than {alert.threshold_text} remains until that timestamp"
     else:
