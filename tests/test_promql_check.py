@@ -196,6 +196,9 @@ def test_functions_must_fit_the_declared_type() -> None:
     assert found("increase(queue_depth[$window])", known=gauge)[0].startswith("increase() is for counters")
     assert found("rate(queue_jobs[$window])") == []  # unknown type: no opinion
     assert found("deriv(jobs_total[$window])")[0].startswith("deriv() is for gauges")
+    # `_count` is a histogram's counter or an exporter's gauge (connections open now): deriv() of it was refused
+    assert found("deriv(pg_stat_activity_count[$window])") == []
+    assert found("deriv(lat_count[$window])", known={"lat_count": "counter"})[0].startswith("deriv() is for gauges")
     assert found("histogram_quantile(0.9, rate(lat_count[$window]))")[0].startswith("histogram_quantile() reads")
     assert found("histogram_quantile(0.9, sum by (le) (rate(lat_bucket[$window])))") == []
     assert found("histogram_quantile(0.9, rate(lat[$window]))") == []  # a native histogram

@@ -187,6 +187,17 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
                 "counter it comes from, or say `type: counter` if this series counts events",
             )
         )
+    elif "type" not in body and series and name not in _TYPED and series.endswith(_COUNT_OR_GAUGE_SUFFIXES):
+        # `pg_stat_activity_count` is a gauge (connections now), a histogram's `x_count` a counter: read as a
+        # counter, the gauge's rate of change (~0 while 500 connections stay open) never crossed its line.
+        found.append(
+            (
+                "",
+                f"{series} ends like a histogram's or summary's counter, and like an exporter's gauge counting "
+                "things now (connections, rows): say `type: counter` to compare its per-second rate, or "
+                "`type: gauge` to compare it as it is",
+            )
+        )
     elif "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.
@@ -211,6 +222,7 @@ def _own_matchers(text: str) -> bool:
 _TYPED = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")  # well-known: types implied
 _COUNTED = ("requests", "errors")  # well-known counters: their series must still look like one
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum")
+_COUNT_OR_GAUGE_SUFFIXES = ("_count", "_sum")  # a histogram's counters, or a gauge's name: the type must be said
 
 # Metrics whose expression obsc records as written (service:requests:rate5m, service:cpu_utilisation:ratio...),
 # labelled with its own `service`, and alerts on with its own labels; other metrics' are aggregated first.

@@ -254,7 +254,7 @@ def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Findin
         if name == "histogram_quantile" and len(call.args) == 2:
             names = {s.name for s in selectors(call.args[1]) if s.name}
             kinds = {known.get(n) or _kind_by_name(n) for n in names}
-            if names and kinds <= {"counter", "gauge"}:
+            if names and kinds <= {"counter", "gauge", "_count or _sum series"}:
                 first = sorted(names)[0]
                 found.append(
                     (
@@ -267,9 +267,13 @@ def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Findin
 
 
 def _kind_by_name(name: str) -> str | None:
-    """What a series is by the naming conventions every client library follows."""
-    if name.endswith(("_total", "_count", "_sum")):
+    """What a series is by the naming conventions every client library follows. `_count` and `_sum` are a
+    histogram's or summary's counters, and also exporters' gauges (`pg_stat_activity_count`): neither is
+    assumed (deriv() of that gauge is right, and was refused), but neither is a bucket."""
+    if name.endswith("_total"):
         return "counter"
+    if name.endswith(("_count", "_sum")):
+        return "_count or _sum series"
     if name.endswith("_bucket"):
         return "bucket"
     return None
