@@ -207,7 +207,10 @@ def _as_metrics(body: dict[str, Any], service: ServiceOut, base: str | None) -> 
     assert good is not None and total is not None
     names = (f"{base.replace('-', '_')}_good"[:63], f"{base.replace('-', '_')}_total"[:63])
     for name, selector in zip(names, (good, total), strict=True):
-        service.metrics[name] = promql_text.render_selector(promql_text.without(selector, service.selector))
+        rendered = promql_text.render_selector(promql_text.without(selector, service.selector))
+        # read with rate() in the source: counters. obsc asks a `_count` or `_sum` to say so (also a gauge's name)
+        counted = selector.metric.endswith("_total")
+        service.metrics[name] = rendered if counted else {"selector": rendered, "type": "counter"}
     return {"good": names[0], "total": names[1]}
 
 
