@@ -4,7 +4,8 @@
 (`http_requests_total` over `http_requests_total{code=~"5.."}`), counts every request as failed: an error ratio
 of 1 or more, a page whenever there is traffic. A good selector that covers its total counts none as failed:
 an SLO that can never fire. Both compiled silently (found by a hunt, round 20). Only the sound direction is
-checked: the same metric name and no matcher of its own, so it selects a superset of the total's series.
+checked: the same metric name and no matcher of its own that narrows, so it selects a superset of the total's
+series. `code=~".*"` narrows nothing, and `code!=""` nothing a good selector means to (round 21).
 
 A part that does not constrain a label its total does (total `{handler!="/health"}`, good `{code="200"}`) counts
 events outside the total: the health checks' successes made errors = total - good negative and hid an API
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compiler.model.promql import Selector
+from compiler.model.promql import Matcher, Selector
 from compiler.model.types import Metric
 
 
@@ -24,9 +25,75 @@ def _text(selector: Selector) -> str:
     return selector.render() if selector.matchers else selector.metric
 
 
-def covers(part: Selector, whole: Selector) -> bool:
-    """Whether `part` selects every series `whole` does (each of its matchers is one of whole's)."""
-    return part.metric == whole.metric and set(part.matchers) <= set(whole.matchers)
+# A regex is anchored at both ends in PromQL: `.*` matches every value, the empty one (no such label) too, and
+# `.+` every value a series carries. Written any other way (`.{0,}`, a class) it is not seen: a guess that
+# could refuse a sound selector is worse than one that lets a rare spelling through.
+_EVERY_VALUE = (".*", ".*?")
+_ANY_PRESENT_VALUE = (".+", ".+?")
+
+
+def _regex_branches(value: str) -> list[str]:
+    """The top-level alternatives of a regex, each without `^`/`$` and groups around it all."""
+    branches, depth, start = [], 0, 0
+    for i, char in enumerate(value):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0 and (i == 0 or value[i - 1] != "\\"):
+            branches.append(value[start:i])
+            start = i + 1
+    branches.append(value[start:])
+    if len(branches) == 1 and (inner := _unwrapped(value)) != value:
+        return _regex_branches(inner)  # `^(.*|5..)$`: the alternatives inside the group
+    return [_unwrapped(branch) for branch in branches]
+
+
+def _unwrapped(branch: str) -> str:
+    text = branch.removeprefix("(?s)").removeprefix("^").removesuffix("$")
+    for opening in ("(?s:", "(?:", "("):
+        if text.startswith(opening) and text.endswith(")") and _one_group(text[len(opening) : -1]):
+            return _unwrapped(text[len(opening) : -1])
+    return text
+
+
+def _one_group(inner: str) -> bool:
+    depth = 0
+    for char in inner:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _selects_all(matcher: Matcher) -> bool:
+    """`label=~".*"`: a matcher every series passes, with or without the label."""
+    return matcher.op == "=~" and any(b in _EVERY_VALUE for b in _regex_branches(matcher.value))
+
+
+def _label_present(matcher: Matcher) -> bool:
+    """`label!=""`, `label=~".+"`, `label!~""`: every series that carries the label passes."""
+    if matcher.op == "!=":
+        return matcher.value == ""
+    if matcher.op == "!~":
+        return all(b == "" for b in _regex_branches(matcher.value))
+    return matcher.op == "=~" and any(b in _ANY_PRESENT_VALUE for b in _regex_branches(matcher.value))
+
+
+def _canonical(matchers: tuple[Matcher, ...]) -> set[Matcher]:
+    """The matchers that narrow, with every spelling of "the label is present" as `label!=""`."""
+    return {Matcher(m.label, "!=", "") if _label_present(m) else m for m in matchers if not _selects_all(m)}
+
+
+def covers(part: Selector, whole: Selector, presence_covers: bool = False) -> bool:
+    """Whether `part` selects every series `whole` does: each of its matchers is one of whole's, or passes every
+    series (`code=~".*"`). With `presence_covers`, "the label is present" (`code!=""`) on a label `whole` does
+    not constrain passes too: every series of a counter carries its labels (a good selector that only asks for
+    a status code counts every request; an errors selector may mean "has an error label")."""
+    if part.metric != whole.metric:
+        return False
+    own, theirs = _canonical(part.matchers), _canonical(whole.matchers)
+    if presence_covers:
+        constrained = {m.label for m in theirs}
+        own = {m for m in own if not (_label_present(m) and m.label not in constrained)}
+    return own <= theirs
 
 
 def errors_cover_problem(errors: Selector, total: Selector, total_word: str = "total") -> str | None:
@@ -57,7 +124,7 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
 
 
 def good_covers_problem(good: Selector, total: Selector) -> str | None:
-    if not covers(good, total):
+    if not covers(good, total, presence_covers=True):
         return None
     return (
         f"the good selector {_text(good)} selects every series the total {_text(total)} does, so no event "
