@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from compiler.model import slice_queries
 from compiler.model.groups import by_clause
-from compiler.model.promql import Matcher, expand
+from compiler.model.promql import Matcher, Selector, expand
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
@@ -234,6 +234,26 @@ def unlabelled_total(sli: Sli, window: str) -> str | None:
         for label in labels
     ]
     return " or ".join(probes)
+
+
+def errors_family(sli: Sli) -> Selector | None:
+    """A ratio SLI's failures counter of its own name (`checkout_failures_total` over `http_requests_total`)
+    with only the matchers it shares with its total (the service's): renamed away, its rate read as no
+    failures and nothing said so. None when the errors are the total's own metric (they vanish with it) or
+    share no matcher with it (which series are this service's cannot be told)."""
+    if sli.kind is not SliKind.RATIO or sli.errors is None or sli.total is None:
+        return None
+    errors, total = sli.errors.selector, sli.total.selector
+    if errors is None or total is None or errors.metric == total.metric:
+        return None
+    shared = tuple(m for m in errors.matchers if m in total.matchers)
+    return Selector(errors.metric, shared) if shared else None
+
+
+def errors_family_rate(sli: Sli, window: str) -> str | None:
+    """`sum(rate(<errors_family>[window]))`: what SLODataMissing asks to exist beside the total."""
+    family = errors_family(sli)
+    return None if family is None else f"sum(rate({family.render()}[{window}]))"
 
 
 def _absent_passes(matcher: Matcher) -> bool | None:

@@ -25,12 +25,16 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
+    A ratio SLI's failures counter of its own name with no series (queries.errors_family) fires SLO-wide:
+    renamed away, it read as no failures.
     A ratio SLI's total-events series with traffic and without a label its good selector requires (see
     queries.unlabelled_labels), from a scrape target none of whose series has it, is never good: it fires
     SLO-wide. A grouped ratio or raw SLI whose good or bad
     events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too."""
     sli = slo.sli
     lines = ["(", f"  absent({sli_presence(service, slo)})"]
+    if (family := queries.errors_family_rate(sli, PROBE_WINDOW)) is not None:
+        lines += ["  or", f"  absent({family})"]
     if sli.kind is SliKind.LATENCY:
         lines += ["  or", f"  count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})"]
     if queries.may_stray(sli, slo.by):
@@ -64,6 +68,12 @@ def stray_probe(service: Service, slo: Slo) -> tuple[str, str] | None:
     assert part is not None and total is not None
     groups = ", ".join(slo.by)
     return queries.rate(part, PROBE_WINDOW, by=groups), queries.rate(total, PROBE_WINDOW, by=groups)
+
+
+def errors_family_probe(slo: Slo) -> str | None:
+    """The failures counter of its own name over the probe window (queries.errors_family), whose absence the
+    alert reports; the generated tests predict that branch from it."""
+    return queries.errors_family_rate(slo.sli, PROBE_WINDOW)
 
 
 def unlabelled_probe(slo: Slo) -> str | None:
@@ -111,9 +121,20 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             f"counter lacks the label, or a relabelling rewrites it): their events count for no {groups}, and every "
             f"{groups} reads no failures. Until the SLI is back, this SLO cannot page. The runbook's query lists them."
         )
+    if (family := queries.errors_family(sli)) is not None:
+        description += " " + errors_family_text(family.metric)
     if labels := queries.unlabelled_labels(sli):
         description += " " + unlabelled_text(sli, labels)
     return summary, description
+
+
+def errors_family_text(metric: str) -> str:
+    """What the errors-family branch of the alert means, in words (the alert and its runbook say it)."""
+    return (
+        f"It also fires when `{metric}`, the failures counter, has no series: renamed or dropped, it reads as no "
+        "failures and this SLO cannot page. A counter with labels has no series until its first failure: create "
+        "each label value at 0 when the service starts (a counter without labels starts at 0 by itself)."
+    )
 
 
 def unlabelled_text(sli: Sli, labels: tuple[str, ...]) -> str:

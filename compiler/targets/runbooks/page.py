@@ -116,6 +116,15 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             queries.stray_outcome(service, alert.slo.sli, "5m", alert.slo.by),
             "```",
         ]
+    if family := queries.errors_family_rate(alert.slo.sli, "5m"):
+        lines += [
+            "- Does the failures counter return anything? Renamed or dropped, it reads as no failures. A counter "
+            "with labels has no series until its first failure: create each label value at 0 at start.",
+            "",
+            "```promql",
+            family,
+            "```",
+        ]
     if unlabelled := queries.unlabelled_total(alert.slo.sli, "5m"):
         labels = " or ".join(f"`{label}`" for label in queries.unlabelled_labels(alert.slo.sli))
         lines += [

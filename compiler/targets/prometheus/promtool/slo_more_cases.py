@@ -14,7 +14,7 @@ from typing import NamedTuple
 from compiler.model.promql import Matcher
 from compiler.model.promql_check import yields_with
 from compiler.model.promql_feed import fed_counters
-from compiler.model.queries import unlabelled_labels
+from compiler.model.queries import errors_family, unlabelled_labels
 from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
@@ -34,7 +34,7 @@ from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lend
 from compiler.targets.prometheus.promtool.series import constant, exposed_le, labelled, satisfy
 from compiler.targets.prometheus.promtool.slo_handover_cases import handover_case
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.slo_missing import sli_presence, stray_probe, unlabelled_probe
+from compiler.targets.prometheus.slo_missing import errors_family_probe, sli_presence, stray_probe, unlabelled_probe
 
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
@@ -85,7 +85,7 @@ def _sli_counters(slo: Slo, bucket: bool, probe: str) -> list[tuple[str, dict[st
         if labels is None:
             return None
         labels = {**labels, **sample_group(slo)}
-        return [(sli.total.selector.metric, labels), *_beside(slo, sli.total.selector.metric, labels)]
+        return [(sli.total.selector.metric, labels), *_beside(slo, sli.total.selector.metric, labels), *_family(slo)]
     if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
         labels = satisfy(sli.gauge.selector.matchers)
         return None if labels is None else [(sli.gauge.selector.metric, labels)]
@@ -148,6 +148,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
                 _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
                 or strays(stray_probes.get(r.source.slo.name), r.source.slo.by, every, stray_answers)
                 or _unlabelled(unlabelled_probes.get(r.source.slo.name), per_step, every, yields)
+                or _gone(family_probes.get(r.source.slo.name), every, yields)
             )
         ]
         checks = tuple(
@@ -207,6 +208,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     }
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
+    family_probes = {slo.name: f for slo in slos if (f := errors_family_probe(slo)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, False, probe(slo))) is not None}
     # The raw-counter host feeds no free-PromQL SLI (missing_hosts._selectors reads none): a hosted scenario feeds
     # their counters itself over its span; not beside a host series of the same name and labels (then unhosted).
@@ -253,6 +255,10 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if unlabelled:
         title = "a total-events series with traffic without the label the good selector tests: data missing"
         cases.append(case(title, {**full, **unlabelled}, 1, 1))
+    renamed = {s.name: [c for c in full[s.name] if c not in _family(s)] for s in slos if s.name in full and _family(s)}
+    if renamed:
+        title = "requests counted, the failures counter of its own name without a series (renamed away): data missing"
+        cases.append(case(title, {**full, **renamed}, 1, 1))
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
 
 
@@ -274,6 +280,27 @@ def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
         return []
     found = satisfy((*total.matchers, Matcher(labels[0], "=", ""), Matcher("instance", "=", _RENAMED)))
     return [] if found is None else [(total.metric, {**found, **sample_group(slo)})]
+
+
+def _family(slo: Slo) -> list[tuple[str, dict[str, str]]]:
+    """The failures counter of its own name (queries.errors_family), at the labels it shares with the total:
+    a service whose counters are all there has it (at 0 before the first failure)."""
+    family = errors_family(slo.sli)
+    labels = satisfy(family.matchers) if family is not None else None
+    return [] if family is None or labels is None else [(family.metric, {**labels, **sample_group(slo)})]
+
+
+def _gone(
+    probe: str | None, every: tuple[SeriesKey, ...], yields: dict[tuple[str, tuple[SeriesKey, ...]], bool]
+) -> bool:
+    """Whether the failures counter of its own name (`probe`: slo_missing.errors_family_probe) has no series
+    among `every` series of a scenario: SLODataMissing's absent() of it holds."""
+    if probe is None:
+        return False
+    key = (probe, every)
+    if key not in yields:
+        yields[key] = yields_with(probe, [(name, dict(labels)) for name, labels in every])
+    return not yields[key]
 
 
 def _beside(slo: Slo, metric: str, labels: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
