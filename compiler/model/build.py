@@ -21,6 +21,7 @@ from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
     metric_option_problems,
+    pushed_only_problem,
     service_matchers,
     targets_notes,
     unknown_targets,
@@ -271,6 +272,9 @@ def build_service(
     if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
         unknown_targets(selector, ctx)
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
+    pushed = pushed_only_problem(data, targets, [s.sli.kind for s in slos])
+    if pushed and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
+        ctx.error(("selector",), pushed)
     threshold_alerts = build_threshold_alerts(data, metrics, ctx, defaults)
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden

@@ -9,7 +9,7 @@ none of them is a located error (obsc cannot know; a guess would page forever or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.model.build_context import Ctx
@@ -18,7 +18,7 @@ from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
-from compiler.model.types import Aggregation, MetricType
+from compiler.model.types import Aggregation, MetricType, SliKind
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
 
@@ -63,6 +63,25 @@ def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tup
     if len(kept) < len(selector) and all(m.label in _SHARED_PLACE for m in kept):
         return (), True
     return kept, not kept
+
+
+def pushed_only_problem(data: Mapping[str, Any], targets: tuple[Matcher, ...], kinds: Sequence[SliKind]) -> str | None:
+    """A service whose SLOs all read a batch job's last success, with its scrape targets guessed from the
+    selector: such a job usually pushes through a Pushgateway, whose series carry the job's labels but whose `up`
+    is the gateway's, so ServiceDown paged from its first evaluation. Neither guess is safe: it says which. A
+    service that counts its own requests (requests, errors or latency) is a server something scrapes."""
+    if "targets" in data or not targets or not kinds or any(k is not SliKind.FRESHNESS for k in kinds):
+        return None
+    if any(name in (data.get("metrics") or {}) for name in ("requests", "errors", "latency")):
+        return None
+    up = ",".join(m.render() for m in targets)
+    labels = ", ".join(f"{m.label}: {m.value}" for m in targets)
+    return (
+        f"every SLO of this service reads a batch job's last success, which a job usually pushes through a "
+        f"Pushgateway (its series get the job's labels, but `up` is the gateway's): ServiceDown would read "
+        f"up{{{up}}} and page from its first evaluation; say targets: false if nothing scrapes this service, or "
+        f"targets: {{{labels}}} if that scrape target exists"
+    )
 
 
 def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
