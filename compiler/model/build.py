@@ -21,10 +21,9 @@ from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
     metric_option_problems,
-    pushed_only_problem,
     service_matchers,
+    target_problems,
     targets_notes,
-    unknown_targets,
 )
 from compiler.model.build_thresholds import (
     build_threshold_alerts,
@@ -57,7 +56,6 @@ from compiler.model.teams import (
 from compiler.model.text_secrets import text_problems
 from compiler.model.types import (
     Aggregation,
-    AlertKind,
     AlertmanagerBase,
     BusinessHours,
     Integration,
@@ -269,12 +267,8 @@ def build_service(
     for path, message in sli_aggregation_problems(slos):
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
-    if unknown and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
-        unknown_targets(selector, ctx)
+    target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
     key_alerts = cover_symptoms(key_alerts, slos, metrics)
-    pushed = pushed_only_problem(data, targets, [s.sli.kind for s in slos])
-    if pushed and any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
-        ctx.error(("selector",), pushed)
     threshold_alerts = build_threshold_alerts(data, metrics, ctx, defaults)
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden

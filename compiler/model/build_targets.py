@@ -18,7 +18,7 @@ from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
-from compiler.model.types import Aggregation, MetricType, SliKind
+from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
 
@@ -82,6 +82,24 @@ def pushed_only_problem(data: Mapping[str, Any], targets: tuple[Matcher, ...], k
         f"up{{{up}}} and page from its first evaluation; say targets: false if nothing scrapes this service, or "
         f"targets: {{{labels}}} if that scrape target exists"
     )
+
+
+def target_problems(
+    data: Mapping[str, Any],
+    selector: tuple[Matcher, ...],
+    built: tuple[tuple[Matcher, ...], bool],
+    kinds: Sequence[SliKind],
+    key_alerts: Sequence[KeyAlert],
+    ctx: Ctx,
+) -> None:
+    """ServiceDown's scrape targets, where a guess would page: unknown labels, or a job that only pushes."""
+    targets, unknown = built
+    if not any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
+        return
+    if unknown:
+        unknown_targets(selector, ctx)
+    if pushed := pushed_only_problem(data, targets, kinds):
+        ctx.error(("selector",), pushed)
 
 
 def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
