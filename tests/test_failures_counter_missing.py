@@ -1,7 +1,8 @@
 """A failures counter of its own name, renamed away (round 21, from a round-20 hunt). `checkout_failures_total`
 over `http_requests_total`: a release that renames the counter leaves no failure series, the SLI reads no
 failures, and neither the burn alerts nor SLODataMissing fired while every request failed. SLODataMissing now
-asks for the counter too (at the labels it shares with its total). Inputs written here by hand."""
+asks for the counter too (at the labels it shares with its total; in a raw SLI's errors query, the service's).
+Inputs written here by hand."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ selector: {job: checkout}
 metrics: {requests: http_requests_total, failures: 'checkout_failures_total{reason!="client"}'}
 slos: [{name: checkout, objective: 99.5, sli: {errors: failures, total: requests}}]
 """
+RAW = """apiVersion: obsc/v1
+service: checkout
+team: core
+selector: {job: checkout}
+slos:
+  - name: checkout
+    objective: 99.5
+    sli:
+      raw:
+        errors: sum(rate(checkout_failures_total{$selector,reason!="client"}[$window]))
+        total: sum(rate(http_requests_total{$selector}[$window]))
+"""
 _TRAFFIC = {'http_requests_total{job="checkout",code="200"}': "0+600x40", 'up{job="checkout"}': "1x40"}
 
 
@@ -25,6 +38,17 @@ def test_a_renamed_failures_counter_is_data_missing(tmp_path: Path) -> None:
     series = {**_TRAFFIC, 'checkout_errors_total{job="checkout",reason="card"}': "0+600x40"}
     checks = [_firing("SLODataMissing", "30m", 1), _firing("SLOErrorBudgetBurnFast", "30m", 0)]
     assert _promtool(tmp_path, _rules(tmp_path, "checkout", SPEC), "checkout", series, checks) == ""
+
+
+def test_a_raw_sli_whose_failures_counter_is_renamed_is_data_missing(tmp_path: Path) -> None:
+    series = {**_TRAFFIC, 'checkout_errors_total{job="checkout",reason="card"}': "0+600x40"}
+    checks = [_firing("SLODataMissing", "30m", 1), _firing("SLOErrorBudgetBurnFast", "30m", 0)]
+    assert _promtool(tmp_path, _rules(tmp_path, "checkout", RAW), "checkout", series, checks) == ""
+    quiet, case = {**_TRAFFIC, 'checkout_failures_total{job="checkout"}': "0x40"}, tmp_path / "quiet"
+    case.mkdir()
+    assert (
+        _promtool(case, _rules(case, "checkout", RAW), "checkout", quiet, [_firing("SLODataMissing", "30m", 0)]) == ""
+    )
 
 
 def test_a_failures_counter_at_zero_is_data(tmp_path: Path) -> None:

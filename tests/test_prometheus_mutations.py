@@ -540,8 +540,10 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     """blob-store's replication SLO (tests/golden/grouped): SLODataMissing counts bad events in a region no total
     has (`count(... unless on (region) ...)`). The data-missing scenarios feed both counters in one region and
     expect it quiet (a sum that lost its `by` reads region "" there and fires), then the bad-events counter
-    without its region and expect it firing (the branch dropped stays quiet): round 19 left those 4 alive. Every
-    mutant of the rule must fail the data-missing timeline."""
+    without its region and expect it firing (the branch dropped stays quiet): round 19 left those 4 alive. Round 21
+    asks for the failures counter in place of the total (absent with it, or counted as strays without it; a
+    scenario without the counter expects the alert). Every mutant of the rule must fail the data-missing
+    timeline."""
     files, _, flat = grouped_golden()
     found = [
         m

@@ -12,6 +12,7 @@ from decimal import Decimal
 from compiler.model import slice_queries
 from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, Selector, expand
+from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
@@ -236,23 +237,45 @@ def unlabelled_total(sli: Sli, window: str) -> str | None:
     return " or ".join(probes)
 
 
-def errors_family(sli: Sli) -> Selector | None:
-    """A ratio SLI's failures counter of its own name (`checkout_failures_total` over `http_requests_total`)
-    with only the matchers it shares with its total (the service's): renamed away, its rate read as no
-    failures and nothing said so. None when the errors are the total's own metric (they vanish with it) or
-    share no matcher with it (which series are this service's cannot be told)."""
+def errors_family(sli: Sli, selector: tuple[Matcher, ...]) -> Selector | None:
+    """A failures counter of its own name (`checkout_failures_total` over `http_requests_total`), in a ratio SLI
+    or a raw one's errors query, with only the matchers it shares with its total (ratio) or the service
+    (raw): renamed away, its rate read as no failures and nothing said so. None when the errors are the
+    total's own metric (they vanish with it), share no matcher with it (which series are this service's
+    cannot be told), or a raw query reads anything but one counter's rate (what it needs cannot be told)."""
+    found = _errors_and_family(sli, selector)
+    return None if found is None else found[1]
+
+
+def family_is_every_error(sli: Sli, selector: tuple[Matcher, ...]) -> bool:
+    """Whether the failures counter's family (errors_family) is the errors selector itself: every series of
+    it is then a bad event, so with no total a grouped SLI's stray-events count fires (see data_missing)."""
+    found = _errors_and_family(sli, selector)
+    return found is not None and set(found[0]) == set(found[1].matchers)
+
+
+def _errors_and_family(sli: Sli, selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], Selector] | None:
+    """(the errors selector's matchers, errors_family) or None."""
+    if sli.kind is SliKind.RAW:
+        errors = fed_counters(expand(sli.raw_errors or "", selector, "5m"))
+        totals = fed_counters(expand(sli.raw_total or "", selector, "5m"))
+        if errors is None or totals is None or len(errors) != 1 or errors[0][0] in {m for m, _ in totals}:
+            return None
+        metric, matchers = errors[0]
+        own = tuple(m for m in matchers if m in selector)
+        return (matchers, Selector(metric, own)) if own else None
     if sli.kind is not SliKind.RATIO or sli.errors is None or sli.total is None:
         return None
-    errors, total = sli.errors.selector, sli.total.selector
-    if errors is None or total is None or errors.metric == total.metric:
+    part, total = sli.errors.selector, sli.total.selector
+    if part is None or total is None or part.metric == total.metric:
         return None
-    shared = tuple(m for m in errors.matchers if m in total.matchers)
-    return Selector(errors.metric, shared) if shared else None
+    shared = tuple(m for m in part.matchers if m in total.matchers)
+    return (part.matchers, Selector(part.metric, shared)) if shared else None
 
 
-def errors_family_rate(sli: Sli, window: str) -> str | None:
+def errors_family_rate(sli: Sli, selector: tuple[Matcher, ...], window: str) -> str | None:
     """`sum(rate(<errors_family>[window]))`: what SLODataMissing asks to exist beside the total."""
-    family = errors_family(sli)
+    family = errors_family(sli, selector)
     return None if family is None else f"sum(rate({family.render()}[{window}]))"
 
 

@@ -25,28 +25,35 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
-    A ratio SLI's failures counter of its own name with no series (queries.errors_family) fires SLO-wide:
-    renamed away, it read as no failures.
+    A failures counter of its own name with no series (queries.errors_family) fires SLO-wide: renamed away, it
+    read as no failures. When it is the grouped SLI's bad events as they are, its absence and the stray count
+    cover an absent total (the counter there, it has no total in its group): `absent` of the total goes.
     A ratio SLI's total-events series with traffic and without a label its good selector requires (see
     queries.unlabelled_labels), from a scrape target none of whose series has it, is never good: it fires
     SLO-wide. A grouped ratio or raw SLI whose good or bad
     events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too."""
     sli = slo.sli
-    lines = ["(", f"  absent({sli_presence(service, slo)})"]
-    if (family := queries.errors_family_rate(sli, PROBE_WINDOW)) is not None:
-        lines += ["  or", f"  absent({family})"]
+    branches = [] if total_covered(service, slo) else [f"absent({sli_presence(service, slo)})"]
+    if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
+        branches.append(f"absent({family})")
     if sli.kind is SliKind.LATENCY:
-        lines += ["  or", f"  count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})"]
+        branches.append(f"count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})")
     if queries.may_stray(sli, slo.by):
-        lines += ["  or", f"  count({queries.stray_outcome(service, sli, PROBE_WINDOW, slo.by)})"]
+        branches.append(f"count({queries.stray_outcome(service, sli, PROBE_WINDOW, slo.by)})")
     if (unlabelled := queries.unlabelled_total(sli, PROBE_WINDOW)) is not None:
         # SLO-wide, as the stray count: one instance writing another label name is one cause, however many
         # groups its series fall in (the runbook's query lists them, with their groups)
-        lines += ["  or", f"  count({unlabelled})"]
-    lines.append(")")
+        branches.append(f"count({unlabelled})")
+    lines = ["(", "\n  or\n".join(f"  {b}" for b in branches), ")"]
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
+
+
+def total_covered(service: Service, slo: Slo) -> bool:
+    """Whether `absent` of the total would add nothing (data_missing_expr): with no total, the failures counter
+    is either absent too or counted as strays. (Kept, it was a rule no test could break.)"""
+    return queries.may_stray(slo.sli, slo.by) and queries.family_is_every_error(slo.sli, service.selector)
 
 
 def sli_presence(service: Service, slo: Slo) -> str:
@@ -70,10 +77,10 @@ def stray_probe(service: Service, slo: Slo) -> tuple[str, str] | None:
     return queries.rate(part, PROBE_WINDOW, by=groups), queries.rate(total, PROBE_WINDOW, by=groups)
 
 
-def errors_family_probe(slo: Slo) -> str | None:
+def errors_family_probe(service: Service, slo: Slo) -> str | None:
     """The failures counter of its own name over the probe window (queries.errors_family), whose absence the
     alert reports; the generated tests predict that branch from it."""
-    return queries.errors_family_rate(slo.sli, PROBE_WINDOW)
+    return queries.errors_family_rate(slo.sli, service.selector, PROBE_WINDOW)
 
 
 def unlabelled_probe(slo: Slo) -> str | None:
@@ -121,7 +128,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             f"counter lacks the label, or a relabelling rewrites it): their events count for no {groups}, and every "
             f"{groups} reads no failures. Until the SLI is back, this SLO cannot page. The runbook's query lists them."
         )
-    if (family := queries.errors_family(sli)) is not None:
+    if (family := queries.errors_family(sli, service.selector)) is not None:
         description += " " + errors_family_text(family.metric)
     if labels := queries.unlabelled_labels(sli):
         description += " " + unlabelled_text(sli, labels)

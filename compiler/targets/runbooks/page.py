@@ -116,7 +116,7 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             queries.stray_outcome(service, alert.slo.sli, "5m", alert.slo.by),
             "```",
         ]
-    if family := queries.errors_family_rate(alert.slo.sli, "5m"):
+    if family := queries.errors_family_rate(alert.slo.sli, service.selector, "5m"):
         lines += [
             "- Does the failures counter return anything? Renamed or dropped, it reads as no failures. A counter "
             "with labels has no series until its first failure: create each label value at 0 at start.",

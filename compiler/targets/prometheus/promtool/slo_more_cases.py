@@ -85,7 +85,7 @@ def _sli_counters(slo: Slo, bucket: bool, probe: str) -> list[tuple[str, dict[st
         if labels is None:
             return None
         labels = {**labels, **sample_group(slo)}
-        return [(sli.total.selector.metric, labels), *_beside(slo, sli.total.selector.metric, labels), *_family(slo)]
+        return [(sli.total.selector.metric, labels), *_beside(slo, sli.total.selector.metric, labels)]
     if sli.gauge is not None and sli.gauge.selector is not None:  # time slices, freshness: the gauge
         labels = satisfy(sli.gauge.selector.matchers)
         return None if labels is None else [(sli.gauge.selector.metric, labels)]
@@ -202,13 +202,13 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
             groups.setdefault(metric, {}).update(sample_group(slo))
     # a grouped raw SLI's bad events beside its total (missing_strays): its stray-events branch shown quiet
     full = {
-        slo.name: [*c, *grouped_outcome(service, slo)]
+        slo.name: [*c, *grouped_outcome(service, slo), *_family(service, slo)]
         for slo in slos
         if (c := _sli_counters(slo, True, probe(slo))) is not None
     }
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
-    family_probes = {slo.name: f for slo in slos if (f := errors_family_probe(slo)) is not None}
+    family_probes = {slo.name: f for slo in slos if (f := errors_family_probe(service, slo)) is not None}
     no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, False, probe(slo))) is not None}
     # The raw-counter host feeds no free-PromQL SLI (missing_hosts._selectors reads none): a hosted scenario feeds
     # their counters itself over its span; not beside a host series of the same name and labels (then unhosted).
@@ -255,7 +255,11 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if unlabelled:
         title = "a total-events series with traffic without the label the good selector tests: data missing"
         cases.append(case(title, {**full, **unlabelled}, 1, 1))
-    renamed = {s.name: [c for c in full[s.name] if c not in _family(s)] for s in slos if s.name in full and _family(s)}
+    renamed = {
+        s.name: [c for c in full[s.name] if c not in family]
+        for s in slos
+        if s.name in full and (family := _family(service, s))
+    }
     if renamed:
         title = "requests counted, the failures counter of its own name without a series (renamed away): data missing"
         cases.append(case(title, {**full, **renamed}, 1, 1))
@@ -282,10 +286,10 @@ def _unlabelled_total(slo: Slo) -> list[tuple[str, dict[str, str]]]:
     return [] if found is None else [(total.metric, {**found, **sample_group(slo)})]
 
 
-def _family(slo: Slo) -> list[tuple[str, dict[str, str]]]:
+def _family(service: Service, slo: Slo) -> list[tuple[str, dict[str, str]]]:
     """The failures counter of its own name (queries.errors_family), at the labels it shares with the total:
     a service whose counters are all there has it (at 0 before the first failure)."""
-    family = errors_family(slo.sli)
+    family = errors_family(slo.sli, service.selector)
     labels = satisfy(family.matchers) if family is not None else None
     return [] if family is None or labels is None else [(family.metric, {**labels, **sample_group(slo)})]
 
