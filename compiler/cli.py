@@ -25,7 +25,7 @@ from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
 from compiler.ui import console, failures, reports
-from compiler.ui.cli_options import compared_options, output_options, spec_options
+from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 
 log = logging.getLogger("obsc")
@@ -401,8 +401,8 @@ def verify_cmd(
     from compiler.verify import NotPrometheus, QueryRejected, Unreachable, VerifyOptions, verify
 
     verbosity = _setup()
-    _check_prometheus_url(url)
-    options = VerifyOptions(url, _lookback(lookback), timeout, retries, jpath, platform_file)
+    check_prometheus_url(url)
+    options = VerifyOptions(url, lookback_range(lookback), timeout, retries, jpath, platform_file)
     try:
         report = verify(specs, options)
     except (Unreachable, QueryRejected) as exc:  # QueryRejected: of a query obsc builds itself (label values)
@@ -419,23 +419,6 @@ def verify_cmd(
         sys.exit(ExitCode.DRIFT)
     if verbosity >= 0:
         _console().say(f"obsc verify: every metric, bucket and target was found on {url}")
-
-
-def _check_prometheus_url(url: str) -> None:
-    from compiler.verify.client import url_problem
-
-    problem = url_problem(url)
-    if problem:
-        raise click.BadParameter(problem, param_hint="--prometheus")
-
-
-def _lookback(text: str) -> str:
-    from compiler.verify import lookback_range
-
-    try:
-        return lookback_range(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--lookback") from None
 
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:

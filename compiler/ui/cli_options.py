@@ -1,4 +1,4 @@
-"""The options several obsc commands share: --platform and -J, and --out/--format/--wait."""
+"""The options several obsc commands share (--platform and -J, --out/--format/--wait), and verify's flag checks."""
 
 from __future__ import annotations
 
@@ -57,3 +57,22 @@ def output_options(func: F, writes: bool = True) -> F:
 
 def compared_options(func: F) -> F:
     return output_options(func, writes=False)
+
+
+def check_prometheus_url(url: str) -> None:
+    """`obsc verify --prometheus`: a usage error (exit 2) for a URL no request could reach as written."""
+    from compiler.verify.client import url_problem
+
+    problem = url_problem(url)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--prometheus")
+
+
+def lookback_range(text: str) -> str:
+    """`obsc verify --lookback` as a PromQL range; a usage error (exit 2) otherwise."""
+    from compiler import verify
+
+    try:
+        return verify.lookback_range(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lookback") from None
