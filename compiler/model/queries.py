@@ -40,7 +40,12 @@ def value(metric: Metric, window: str) -> str:
 def quantile(histogram: Metric, q: str, window: str) -> str:
     """`histogram_quantile(q, ...)` over a histogram's buckets summed across instances (`q` as text: 0.99), in
     seconds when the histogram declares a smaller time unit (a `ms` histogram's quantiles are milliseconds)."""
-    text = f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})"
+    return quantile_in_seconds(histogram, f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})")
+
+
+def quantile_in_seconds(histogram: Metric, text: str) -> str:
+    """A quantile of `histogram` (PromQL `text`) in seconds, as every latency line and threshold is: a `ms`
+    histogram's quantile is multiplied by 0.001."""
     scale = HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
     return text if scale == 1 else f"{text} * {decimal_text(scale)}"
 

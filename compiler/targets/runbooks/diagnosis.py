@@ -100,8 +100,10 @@ def _sli_breakdown(slo: Slo) -> list[Query]:
 
 
 def _quantile(histogram: Metric, q: str, by: str) -> str:
+    """In seconds, as the alert's p99 and the SLO threshold are (a `ms` histogram's quantile read as written
+    was 250 beside a 2s line)."""
     assert histogram.selector is not None
-    return f"histogram_quantile({q}, {_by(histogram, by, '_bucket')})"
+    return queries.quantile_in_seconds(histogram, f"histogram_quantile({q}, {_by(histogram, by, '_bucket')})")
 
 
 def _down(service: Service, alert: AlertDef) -> list[Query]:
