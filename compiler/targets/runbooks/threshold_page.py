@@ -67,17 +67,28 @@ def impact(budgets: Sequence[str]) -> list[str]:
 def diagnosis(service: Service, first: AlertDef) -> list[Query]:
     alert = _alert(first)
     own = "{" + f'{names.LABEL_SERVICE}="{service.name}"' + "}"
-    compared = f"{signal_name(alert)}{own}"
-    if alert.comparison is Comparison.WITHIN:
-        compared += " - time()"
+    compared, itself = f"{signal_name(alert)}{own}", signal_expr(alert)
+    if alert.comparison is Comparison.WITHIN:  # time left, not the timestamp: the number the line is in
+        compared, itself = f"{compared} - time()", f"{itself} - time()"
     out = [
         ("the value the alert compares (recorded)", compared),
-        ("the same, from the metric itself", signal_expr(alert)),
+        ("the same, from the metric itself", itself),
     ]
     metric = alert.metric
     if metric.selector is not None:
         series = metric.selector.render()
         if metric.type is MetricType.COUNTER:
             series = f"rate({series}[{rate_window(alert)}])"
-        out.append(("the ten largest series behind it", f"topk(10, {series})"))
+        out.append(_series_behind(alert, series))
     return out
+
+
+def _series_behind(alert: ThresholdAlert, series: str) -> Query:
+    """The series that set the compared value: the smallest under `min` (the soonest timestamp of a `within`)
+    or a `sum`/`avg` alert `below` its line, else the largest. topk of 11 certificates hid the one expiring."""
+    if alert.comparison is Comparison.WITHIN:
+        return ("the ten soonest timestamps behind it", f"bottomk(10, {series})")
+    aggregation = signal_aggregation(alert)
+    if aggregation == "min" or (aggregation != "max" and alert.comparison is Comparison.BELOW):
+        return ("the ten smallest series behind it", f"bottomk(10, {series})")
+    return ("the ten largest series behind it", f"topk(10, {series})")

@@ -1,0 +1,129 @@
+"""A runbook's queries return the number its alert compared, in the alert's unit, and show the series that set it.
+
+promtool evaluates each page's own PromQL blocks (as an on-call engineer would paste them) beside the
+recorded series the alert read, on series chosen so that a query in the wrong unit, of the wrong quantity or
+of the wrong end of the series is told apart.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from tests.promtool_helpers import promtool_report
+
+SPEC = """apiVersion: obsc/v1
+service: ledger
+team: core
+selector: {job: ledger}
+metrics:
+  requests: ledger_requests_total
+  errors: ledger_requests_total{code=~"5.."}
+  latency: {selector: ledger_request_duration_milliseconds, unit: ms}
+  cert: {selector: cert_expiry_timestamp_seconds, type: gauge, unit: dateTimeAsIso, title: Cert expiry}
+  pool: {selector: pool_free_connections, type: gauge, aggregation: min, title: Free connections}
+slos:
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 200ms}}
+threshold_alerts:
+  - {name: CertExpiring, metric: cert, within: 10d, for: 1h, tier: warning}
+  - {name: PoolExhausted, metric: pool, below: 2, for: 5m, tier: warning}
+alerts:
+  latency_p99: {critical: 2s}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+ELEVEN = range(1, 12)  # one series more than a page lists: the one that matters must be among those shown
+
+
+def _pages(tmp_path: Path) -> dict[str, list[str]]:
+    """Each runbook page's PromQL blocks, by alert name (and SLO); the service's rules written as rules.yaml."""
+    (tmp_path / "ledger.yaml").write_text(SPEC)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    (tmp_path / "rules.yaml").write_text(files[names.prometheus_rules_path("ledger")])
+    prefix = names.runbook_path("ledger", "X", None).rsplit("/", 1)[0] + "/"
+    return {
+        path.removeprefix(prefix).removesuffix(".md"): [
+            b.strip() for b in re.findall(r"```promql\n(.*?)```", text, re.S)
+        ]
+        for path, text in files.items()
+        if path.startswith(prefix)
+    }
+
+
+def test_latency_quantiles_on_a_page_are_seconds_as_the_p99_alert_compares(tmp_path: Path) -> None:
+    """A `unit: ms` histogram: the p99 alert and its line are seconds (2s), and the dashboard multiplies by
+    0.001; the runbook's per-instance p99 and p50 read the buckets as written and showed 199 beside 0.199."""
+    pages = _pages(tmp_path)
+    series = {  # every request between 100 and 200 ms: p99 = 199 ms, p50 = 150 ms
+        f'ledger_request_duration_milliseconds_bucket{{job="ledger",instance="a",le="{le}"}}': f"0+{n}x30"
+        for le, n in (("100", 0), ("200", 60), ("+Inf", 60))
+    }
+    series['ledger_request_duration_milliseconds_count{job="ledger",instance="a"}'] = "0+60x30"
+    series['ledger_requests_total{job="ledger",instance="a",code="200"}'] = "0+60x30"
+    series['up{job="ledger",instance="a"}'] = "1x30"
+    checks = []
+    quantiles = [(page, b) for page in sorted(pages) for b in pages[page] if "histogram_quantile" in b]
+    assert {page for page, _ in quantiles} >= {"ServiceHighLatencyP99", "SLOErrorBudgetBurnFast-latency"}
+    for _, block in quantiles:
+        labels = '{instance="a"}' if "instance" in block else "{}"
+        value = 150 if "histogram_quantile(0.5," in block else 199
+        checks.append(
+            {
+                "expr": f"round(({block}) * 1000)",
+                "eval_time": "20m",
+                "exp_samples": [{"labels": labels, "value": value}],
+            }
+        )
+    compared = pages["ServiceHighLatencyP99"][0]  # the recorded p99 the alert compares with 2s, in seconds
+    assert compared.startswith(names.SERVICE_LATENCY_P99)
+    checks.append(
+        {
+            "expr": f"round({compared} * 1000)",
+            "eval_time": "20m",
+            "exp_samples": [{"labels": '{service="ledger"}', "value": 199}],
+        }
+    )
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, "1m")
+    assert report == "", report[-4000:]
+
+
+def test_a_within_page_shows_the_time_left_it_compares_and_the_soonest_series(tmp_path: Path) -> None:
+    """`within: 10d` compares the soonest timestamp's time left. The page's "same, from the metric itself"
+    was the timestamp (1e6, beside 999400 recorded), and its series list was the ten latest of eleven
+    certificates: the one expiring was not on it."""
+    pages = _pages(tmp_path)
+    compared, itself, behind = pages["CertExpiring"]
+    series = {f'cert_expiry_timestamp_seconds{{job="ledger",instance="i{i}"}}': f"{i * 1_000_000}x20" for i in ELEVEN}
+    soonest = '{__name__="cert_expiry_timestamp_seconds",instance="i1",job="ledger"}'
+    checks = [  # at 10m: the soonest (1e6) less time() (600)
+        {"expr": compared, "eval_time": "10m", "exp_samples": [{"labels": '{service="ledger"}', "value": 999400}]},
+        {"expr": itself, "eval_time": "10m", "exp_samples": [{"labels": "{}", "value": 999400}]},
+        {
+            "expr": f'{behind} and on(instance) cert_expiry_timestamp_seconds{{instance="i1"}}',
+            "eval_time": "10m",
+            "exp_samples": [{"labels": soonest, "value": 1_000_000}],
+        },
+    ]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, "1m")
+    assert report == "", report[-4000:]
+
+
+def test_a_min_below_page_lists_the_series_that_fell_below(tmp_path: Path) -> None:
+    """`below: 2` of the `min` of eleven pools: the pool at 0 fires it, and the page's list must hold it."""
+    pages = _pages(tmp_path)
+    compared, _, behind = pages["PoolExhausted"]
+    series = {f'pool_free_connections{{job="ledger",instance="i{i}"}}': f"{10 * i - 10}x20" for i in ELEVEN}
+    checks = [
+        {"expr": f"{compared} + 0", "eval_time": "10m", "exp_samples": [{"labels": '{service="ledger"}', "value": 0}]},
+        {
+            "expr": f'{behind} and on(instance) pool_free_connections{{instance="i1"}}',
+            "eval_time": "10m",
+            "exp_samples": [{"labels": '{__name__="pool_free_connections",instance="i1",job="ledger"}', "value": 0}],
+        },
+    ]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, "1m")
+    assert report == "", report[-4000:]
