@@ -242,6 +242,7 @@ SLO_CURRENT_ERROR_RATIO = "slo:sli_error:ratio_current"
 SLO_PANEL_BASE = 100  # SLO i occupies ids 100 + 10*i .. 100 + 10*i + 9
 
 
+SLO_BUDGET_OFFSET = 2  # the error budget left, with the budget alerts' lines: what they compare
 SLO_AGE_OFFSET = 5  # a freshness SLO's age of the last success: what its stale alert compares
 
 

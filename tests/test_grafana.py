@@ -389,3 +389,27 @@ def test_the_stale_alert_opens_a_panel_of_the_age_it_compares(examples: Compilat
             and shown["fieldConfig"]["defaults"]["unit"] == "s"
         )
         assert links.runbook_url(examples.fleet.platform, alert) in [x["url"] for x in shown.get("links", [])]
+
+
+def test_a_budget_alert_opens_the_panel_of_the_budget_it_compares(examples: Compilation) -> None:
+    """Found by a hunt: SLOErrorBudgetLow (budget left < 25%) and SLOErrorBudgetExhausted (<= 0) opened the
+    SLO's burn-rate panel, which does not plot the budget left at all; the "Error budget left" panel beside it
+    draws both alerts' lines. They now open it, and it carries their runbooks."""
+    budget_alerts = 0
+    for service in examples.fleet.services:
+        if names.SERVICE_DASHBOARD not in service.dashboards:
+            continue
+        board = service_dashboard(examples, service.name)
+        for alert in service_alerts(service):
+            if alert.budget is None:
+                continue
+            assert alert.slo is not None
+            budget_alerts += 1
+            url = links.alert_dashboard_url(examples.fleet.platform, service, alert)
+            shown = panel(board, int(url.split("viewPanel=", 1)[1].split("&", 1)[0]))
+            own = f'{names.SLO_BUDGET_REMAINING}{{service="{service.name}",slo="{alert.slo.name}"'
+            assert [t["expr"].startswith(own) for t in shown["targets"]] == [True], shown["targets"]
+            line = float(alert.slo.alerting.budget_left) if alert.budget == "low" else 0.0
+            assert line in [v for v, _ in steps(shown)]
+            assert links.runbook_url(examples.fleet.platform, alert) in [x["url"] for x in shown.get("links", [])]
+    assert budget_alerts

@@ -57,10 +57,15 @@ def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -
 
 
 def slo_alert_panel_id(service: Service, alert: AlertDef) -> int:
-    """An SLO alert's panel: the burn rate, or for the freshness stale alert the age it compares."""
+    """An SLO alert's panel: what it compares. The burn rate for burn alerts (and SLODataMissing), the budget
+    left for the budget alerts (the burn-rate panel does not show it), the age for the freshness stale alert."""
     assert alert.slo is not None
     index = [s.name for s in service.slos].index(alert.slo.name)
-    return conventions.slo_panel_id(index, conventions.SLO_AGE_OFFSET if alert.stale else 0)
+    if alert.stale:
+        return conventions.slo_panel_id(index, conventions.SLO_AGE_OFFSET)
+    if alert.budget is not None:
+        return conventions.slo_panel_id(index, conventions.SLO_BUDGET_OFFSET)
+    return conventions.slo_panel_id(index)
 
 
 def threshold_panel_id(service: Service, alert: ThresholdAlert) -> int:

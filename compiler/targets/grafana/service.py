@@ -1,7 +1,8 @@
 """The per-service dashboard: overview and alerts, one row per SLO, RED, saturation, business metrics.
 
-Panel ids are stable: alerts link to `conventions.slo_panel_id(i)` (the SLO's burn-rate panel) and
-`conventions.KEY_PANEL_IDS`, so those panels carry exactly those ids; the rest use the constants below.
+Panel ids are stable: alerts link to `conventions.slo_panel_id(i, offset)` (the SLO's burn-rate, budget or
+age panel) and `conventions.KEY_PANEL_IDS`, so those panels carry exactly those ids; the rest use the
+constants below.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
 RED_ROW, SATURATION_ROW, BUSINESS_ROW, THRESHOLD_ROW = 9, 20, 30, 40
-# Offsets inside an SLO's id block (conventions.slo_panel_id); 0, the burn rate, is what alerts open.
-BURN_OFFSET, SLI_OFFSET, BUDGET_OFFSET, EXHAUSTION_OFFSET, SLO_ROW_OFFSET = 0, 1, 2, 3, 9
+# Offsets inside an SLO's id block (conventions.slo_panel_id); burn alerts open 0, budget alerts the budget.
+BURN_OFFSET, SLI_OFFSET, BUDGET_OFFSET, EXHAUSTION_OFFSET, SLO_ROW_OFFSET = 0, 1, names.SLO_BUDGET_OFFSET, 3, 9
 SATURATION_METRICS = (
     ("cpu", AlertKind.CPU, "CPU"),
     ("memory", AlertKind.MEMORY, "Memory"),
@@ -184,7 +185,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         sli_queries.insert(
             0, Query(groups.legend(slo, f"SLI over {current.long}"), q.sli(service, slo, current.long_seconds))
         )
-    burn_id = names.slo_panel_id(index, BURN_OFFSET)
+    burn_id, budget_id = names.slo_panel_id(index, BURN_OFFSET), names.slo_panel_id(index, BUDGET_OFFSET)
     about = markdown.text(slo.description)  # Grafana renders a panel description as markdown
     grouped = [group_table(service, index, slo)] if slo.by else []
     return [
@@ -198,7 +199,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             decimals=figures.places + 2,
         ),
         timeseries_panel(
-            names.slo_panel_id(index, BUDGET_OFFSET),
+            budget_id,
             f"Error budget left ({period})",
             f"Share of the {period} error budget not yet spent; below 0 the SLO is breached.{figures.budget_note}",
             "percentunit",
@@ -206,6 +207,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             5,
             lines=figures.budget_lines,
             base=RED,
+            links=runbooks.get(budget_id, ()),
         ),
         timeseries_panel(
             burn_id,
