@@ -127,3 +127,46 @@ def test_a_min_below_page_lists_the_series_that_fell_below(tmp_path: Path) -> No
     ]
     report = promtool_report(tmp_path, "rules.yaml", series, checks, "1m")
     assert report == "", report[-4000:]
+
+
+GROUPED = """apiVersion: obsc/v1
+service: shop
+team: core
+selector: {job: shop}
+metrics:
+  latency: {selector: shop_request_duration_seconds, buckets: [0.1, 0.3, 1, 10]}
+slos:
+  - {name: latency, objective: 99, by: [route], sli: {latency: latency, threshold: 300ms}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+
+
+def test_a_grouped_latency_page_compares_each_groups_p99_with_the_threshold(tmp_path: Path) -> None:
+    """`by: [route]` pages for the route that burns, and the threshold holds per route. The page's "p99 latency,
+    to compare with the SLO threshold" summed every route's buckets: /slow, every request in (0.3, 1] at 1/200 of
+    the traffic, showed the service's p99 of 99 ms beside the 300 ms threshold its page was about."""
+    (tmp_path / "shop.yaml").write_text(GROUPED)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    page = files[names.runbook_path("shop", names.SLO_BURN_FAST, "latency")]
+    blocks = [b.strip() for b in re.findall(r"```promql\n(.*?)```", page, re.S)]
+    compare, per_instance = (b for b in blocks if b.startswith("histogram_quantile(0.99"))
+    series = {}
+    for route, per_minute, bucket in (("/fast", 199, "0.1"), ("/slow", 1, "1")):
+        for le in ("0.1", "0.3", "1", "10", "+Inf"):
+            count = per_minute if float(le) >= float(bucket) else 0
+            labels = f'job="shop",instance="a",route="{route}",le="{le}"'
+            series[f"shop_request_duration_seconds_bucket{{{labels}}}"] = f"0+{count}x30"
+    by_route = [{"labels": '{route="/fast"}', "value": 99}, {"labels": '{route="/slow"}', "value": 993}]
+    checks = [
+        {"expr": f"round(({compare}) * 1000)", "eval_time": "20m", "exp_samples": by_route},
+        {
+            "expr": f"round(({per_instance}) * 1000)",
+            "eval_time": "20m",
+            "exp_samples": [{"labels": s["labels"][:-1] + ',instance="a"}', "value": s["value"]} for s in by_route],
+        },
+    ]
+    report = promtool_report(tmp_path, (), series, checks, "1m")
+    assert report == "", report[-4000:]

@@ -88,15 +88,23 @@ def closing_queries(slo: Slo) -> list[Query]:
 def _sli_breakdown(slo: Slo) -> list[Query]:
     sli = slo.sli
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
+        # A grouped SLO's threshold holds per group: a slow route beside fast ones is not in the service's p99.
+        per = f" per {', '.join(slo.by)}" if slo.by else ""
+        others = [label for label in slo.by if label != "instance"]
+        instance = f"p99 latency per {', '.join(others)} and instance" if others else "p99 latency per instance"
         return [
-            ("p99 latency, to compare with the SLO threshold", _quantile(sli.latency, "0.99", "le")),
-            ("p99 latency per instance: one slow instance or all?", _quantile(sli.latency, "0.99", "le, instance")),
+            (f"p99 latency{per}, to compare with the SLO threshold", _quantile(sli.latency, "0.99", _le(slo.by))),
+            (f"{instance}: one slow instance or all?", _quantile(sli.latency, "0.99", _le([*others, "instance"]))),
         ]
     if sli.kind is SliKind.RATIO and sli.errors is not None:
         return [("bad events by kind: which errors?", _by(sli.errors, _type_labels(sli.errors)))]
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
         return slice_breakdown(sli)
     return []
+
+
+def _le(labels: Sequence[str]) -> str:
+    return ", ".join(("le", *labels))
 
 
 def _quantile(histogram: Metric, q: str, by: str) -> str:
