@@ -346,6 +346,20 @@ def test_impact_is_in_the_slos_numbers(tmp_path: Path) -> None:
     assert "It counts against SLO **availability**" in ticket and "this alert does not page" in ticket
 
 
+def test_a_time_slice_slos_budget_is_slices_not_events(tmp_path: Path) -> None:
+    """Found by a hunt: a probe SLO's pages said "error budget 0.1% of events (≈ 1m of total outage)", while
+    their Meaning counts time slices: the budget is of slices, and spent by bad slices, not by an outage of
+    events."""
+    _, _, files = compiled(
+        tmp_path,
+        "selector: {job: probe}\ntargets: false\n"
+        "metrics: {ok: {selector: probe_success, type: gauge, aggregation: min}}\n"
+        "slos: [{name: reachable, objective: 99, period: 1d, sli: {good_when: ok == 1}}]\n",
+    )
+    burn = page(files, "SLOErrorBudgetBurnFast-reachable").split("## Impact")[1].split("## Diagnosis")[0]
+    assert "99% over 1d; error budget 1% of time slices (≈ 14m of bad slices per 1d)." in burn
+
+
 def test_escalation_names_the_receivers_of_each_tier(tmp_path: Path) -> None:
     _, _, files = compiled(tmp_path, HTTP + "slos:\n" + AVAILABILITY)
     escalation = page(files, "ServiceHighErrorRate").split("## Escalation")[1]

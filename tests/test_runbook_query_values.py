@@ -170,3 +170,37 @@ def test_a_grouped_latency_page_compares_each_groups_p99_with_the_threshold(tmp_
     ]
     report = promtool_report(tmp_path, (), series, checks, "1m")
     assert report == "", report[-4000:]
+
+
+def test_a_grouped_ratio_page_breaks_its_own_groups_errors_down_by_kind(tmp_path: Path) -> None:
+    """`by: [route]`: the page of /checkout's burn broke errors down by code over every route, so /search's
+    steady 500s sat beside /checkout's 503s with nothing to tell them apart."""
+    spec = GROUPED.replace("service: shop", "service: cart").replace("job: shop", "job: cart")
+    spec = spec.replace(
+        "  latency: {selector: shop_request_duration_seconds, buckets: [0.1, 0.3, 1, 10]}\n",
+        '  requests: cart_requests_total\n  errors: cart_requests_total{code=~"5.."}\n',
+    ).replace(
+        "{name: latency, objective: 99, by: [route], sli: {latency: latency, threshold: 300ms}}",
+        "{name: availability, objective: 99, by: [route], sli: {errors: errors, total: requests}}",
+    )
+    (tmp_path / "cart.yaml").write_text(spec)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    page = files[names.runbook_path("cart", names.SLO_BURN_FAST, "availability")]
+    kinds = re.search(r"Bad events by[^\n]*\n\n```promql\n(.*?)```", page, re.S)
+    assert kinds is not None, page
+    series = {
+        'cart_requests_total{job="cart",route="/checkout",code="503"}': "0+6x30",
+        'cart_requests_total{job="cart",route="/search",code="500"}': "0+60x30",
+    }
+    checks = [
+        {
+            "expr": f"round(({kinds.group(1).strip()}) * 60)",
+            "eval_time": "20m",
+            "exp_samples": [
+                {"labels": '{code="503",route="/checkout"}', "value": 6},
+                {"labels": '{code="500",route="/search"}', "value": 60},
+            ],
+        }
+    ]
+    report = promtool_report(tmp_path, (), series, checks, "1m")
+    assert report == "", report[-4000:]

@@ -97,7 +97,10 @@ def _sli_breakdown(slo: Slo) -> list[Query]:
             (f"{instance}: one slow instance or all?", _quantile(sli.latency, "0.99", _le([*others, "instance"]))),
         ]
     if sli.kind is SliKind.RATIO and sli.errors is not None:
-        return [("bad events by kind: which errors?", _by(sli.errors, _type_labels(sli.errors)))]
+        # a grouped SLO pages for one group: its own errors, not every group's summed by kind
+        labels = ", ".join(dict.fromkeys((*slo.by, *_type_labels(sli.errors).split(", "))))
+        per = f" by {', '.join(slo.by)} and kind" if slo.by else " by kind"
+        return [(f"bad events{per}: which errors?", _by(sli.errors, labels))]
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
         return slice_breakdown(sli)
     return []

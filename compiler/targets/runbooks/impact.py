@@ -15,15 +15,17 @@ from compiler.model.burnrate import windows_for
 from compiler.model.types import AlertKind, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.runbooks.burn_text import BurnText, lasts, span
-from compiler.targets.runbooks.slice_diagnosis import STALE_MITIGATION
+from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, STALE_MITIGATION
 
 
 def budget_line(slo: Slo) -> str:
     period = format_duration(slo.period_seconds)
     outage = span(Decimal(slo.period_seconds) * slo.error_budget)
+    # a time-slice SLO's budget is slices, and a slice is bad for the whole of its interval: time, not events
+    counted, failing = ("time slices", "bad slices") if slo.sli.kind in SLICE_KINDS else ("events", "total outage")
     return (
         f"SLO **{slo.name}**: {decimal_text(slo.objective)}% over {period}; error budget "
-        f"{decimal_text(slo.error_budget * 100)}% of events (≈ {outage} of total outage per {period})."
+        f"{decimal_text(slo.error_budget * 100)}% of {counted} (≈ {outage} of {failing} per {period})."
     )
 
 
