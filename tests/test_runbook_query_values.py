@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.promtool_helpers import promtool_report
@@ -204,3 +206,48 @@ def test_a_grouped_ratio_page_breaks_its_own_groups_errors_down_by_kind(tmp_path
     ]
     report = promtool_report(tmp_path, (), series, checks, "1m")
     assert report == "", report[-4000:]
+
+
+TRAFFIC = """apiVersion: obsc/v1
+service: feed
+team: core
+selector: {job: feed}
+metrics:
+  requests: feed_requests_total
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+
+
+def test_the_traffic_anomaly_page_shows_the_ratio_the_alert_compares(tmp_path: Path) -> None:
+    """ServiceUnusualTraffic compares 1h averages, now against a week ago; its page showed the 5m ratio: ten
+    minutes of triple traffic read 3 there while the alert's value was 1.33 (61 minutes of the subquery)."""
+    (tmp_path / "feed.yaml").write_text(TRAFFIC)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    rules = yaml.safe_load(files[names.prometheus_rules_path("feed")])
+    alert = next(
+        r for g in rules["groups"] for r in g["rules"] if r.get("alert") == names.KEY_ALERT_NAMES["traffic_anomaly"]
+    )
+    compared = alert["expr"].split("\nor\n")[0].rsplit(" > ", 1)[0]  # `<ratio> > 1.5\nor\n<ratio> < 0.5`
+    page = files[names.runbook_path("feed", alert["alert"], None)]
+    (shown,) = (b.strip() for b in re.findall(r"```promql\n(.*?)```", page, re.S) if "offset 1w" in b)
+    week = 7 * 24 * 60  # minutes
+    series = {f'{names.SERVICE_REQUESTS_RATE}{{service="feed"}}': f"10x{week + 50} 30x10"}
+    at = f"{week + 60}m"
+    checks = [
+        {
+            "expr": f"round(({shown}) * 1000)",
+            "eval_time": at,
+            "exp_samples": [{"labels": '{service="feed"}', "value": 1328}],
+        },
+        {
+            "expr": f"round(({compared}) * 1000)",
+            "eval_time": at,
+            "exp_samples": [{"labels": '{service="feed"}', "value": 1328}],
+        },
+    ]
+    report = promtool_report(tmp_path, (), series, checks, "1m")
+    assert report == "", report[-4000:]
+    assert "what the alert compares" in page.split(shown)[0].rsplit("```", 1)[0].rsplit("\n\n", 2)[-2]

@@ -17,6 +17,7 @@ from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SIGNAL_
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
 from compiler.model.promql import Matcher
+from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
@@ -26,13 +27,10 @@ from compiler.targets.prometheus.slo import alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
-TRAFFIC_FLOOR = Decimal("0.1")
 DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
 DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
 NEW_ERROR_LOOKBACK = "1d"  # an error type is new when it did not occur in this range...
 NEW_ERROR_GRACE = "1h"  # ...ending this long ago (so the alert lasts about this long)
-ANOMALY_AVERAGE = "1h"  # compare 1h averages: restarts and scrape gaps do not swing the ratio
-ANOMALY_STEP = "1m"  # the current hour is read a minute at a time, a missing minute as 0
 UTILISATION_SIGNALS = {AlertKind.CPU: names.SERVICE_CPU, AlertKind.MEMORY: names.SERVICE_MEMORY}
 COARSE_KINDS = (AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE)
 
@@ -112,18 +110,6 @@ def _seconds_text(alert: AlertDef) -> str:
     if value == int(value):
         return format_duration(int(value))
     return decimal_text(value) + "s"
-
-
-def anomaly_ratio(selector: str) -> str:
-    """Now against a week ago, of the request rate of the service `selector` (`{service="x"}`) names."""
-    rate = names.SERVICE_REQUESTS_RATE + selector
-    # A minute without a rate where a week ago had one counts as no traffic: the series of a labelled counter
-    # appear with the first request, so when the pods stop getting any they vanish, and an average over
-    # the samples left read the drop as the hour's old traffic (it never fired). (`+ 0` drops the name, as
-    # `0 *` does: one series through the subquery whichever side a minute takes.)
-    now = f"avg_over_time(({rate} + 0 or 0 * {rate} offset 1w)[{ANOMALY_AVERAGE}:{ANOMALY_STEP}])"
-    then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
-    return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
 
 
 def _expr(service: Service, alert: AlertDef, selector: str) -> str:

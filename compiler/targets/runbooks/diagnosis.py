@@ -13,6 +13,7 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
 from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
@@ -189,7 +190,13 @@ def _traffic(service: Service, alert: AlertDef) -> list[Query]:
     rate = f"{names.SERVICE_REQUESTS_RATE}{_own(service)}"
     out = [("request rate now", queries.rate(requests, WINDOW))]
     if alert.kind is AlertKind.TRAFFIC_ANOMALY:
-        out.append(("request rate now against a week ago (1 = the same)", f"{rate}\n/\n{rate} offset 1w"))
+        out.append(
+            (
+                f"request rate over the last {ANOMALY_AVERAGE} against the same {ANOMALY_AVERAGE} a week ago "
+                "(what the alert compares; 1 = the same)",
+                anomaly_ratio(_own(service)),
+            )
+        )
     else:
         out.append(("highest 5m request rate of the 7 days before", f"max_over_time({rate}[7d] offset 1h)"))
     if requests.selector is not None:

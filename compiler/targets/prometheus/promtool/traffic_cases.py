@@ -16,9 +16,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.traffic import TRAFFIC_FLOOR
 from compiler.model.types import Service
 from compiler.model.units import decimal_text
-from compiler.targets.prometheus.keyalerts import TRAFFIC_FLOOR
 from compiler.targets.prometheus.promtool.cases import LANE, AlertCheck, Case, Firing, InputSeries, firing, steps_after
 from compiler.targets.prometheus.promtool.key_common import (
     ABOVE,

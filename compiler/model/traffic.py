@@ -1,0 +1,24 @@
+"""The traffic anomaly alert's comparison (now against a week ago), read by its rule and by its runbook page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.units import decimal_text
+
+TRAFFIC_FLOOR = Decimal("0.1")
+ANOMALY_AVERAGE = "1h"  # compare 1h averages: restarts and scrape gaps do not swing the ratio
+ANOMALY_STEP = "1m"  # the current hour is read a minute at a time, a missing minute as 0
+
+
+def anomaly_ratio(selector: str) -> str:
+    """Now against a week ago, of the request rate of the service `selector` (`{service="x"}`) names."""
+    rate = names.SERVICE_REQUESTS_RATE + selector
+    # A minute without a rate where a week ago had one counts as no traffic: the series of a labelled counter
+    # appear with the first request, so when the pods stop getting any they vanish, and an average over
+    # the samples left read the drop as the hour's old traffic (it never fired). (`+ 0` drops the name, as
+    # `0 *` does: one series through the subquery whichever side a minute takes.)
+    now = f"avg_over_time(({rate} + 0 or 0 * {rate} offset 1w)[{ANOMALY_AVERAGE}:{ANOMALY_STEP}])"
+    then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
+    return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
