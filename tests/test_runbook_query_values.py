@@ -251,3 +251,27 @@ def test_the_traffic_anomaly_page_shows_the_ratio_the_alert_compares(tmp_path: P
     report = promtool_report(tmp_path, (), series, checks, "1m")
     assert report == "", report[-4000:]
     assert "what the alert compares" in page.split(shown)[0].rsplit("```", 1)[0].rsplit("\n\n", 2)[-2]
+
+
+def test_the_traffic_milestone_page_shows_the_peak_the_alert_compares(tmp_path: Path) -> None:
+    """ServiceTrafficMilestone compares the highest 5m rate of the last hour with that of the 7 days before; its
+    page showed the rate now, which after a 20-minute burst is back under the record it says was beaten."""
+    (tmp_path / "feed.yaml").write_text(TRAFFIC)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    rules = yaml.safe_load(files[names.prometheus_rules_path("feed")])
+    name = names.KEY_ALERT_NAMES["traffic_milestone"]
+    alert = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == name)
+    compared = alert["expr"].split(" > ", 1)[0]  # `<peak> > <record>\nand ...`
+    page = files[names.runbook_path("feed", name, None)]
+    shown = [b.strip() for b in re.findall(r"```promql\n(.*?)```", page, re.S) if "[7d]" not in b]
+    week = 7 * 24 * 60  # minutes: 10/s for a week, a burst of 40/s, 10/s again for the last 30 minutes
+    series = {f'{names.SERVICE_REQUESTS_RATE}{{service="feed"}}': f"10x{week} 40x20 10x30"}
+    at = f"{week + 50}m"
+    peak = [{"labels": '{service="feed"}', "value": 40}]
+    checks = [{"expr": f"max({compared}) by (service)", "eval_time": at, "exp_samples": peak}]
+    recorded = [q for q in shown if "service=" in q]  # the raw `sum(rate(...))` has no series here
+    assert recorded, "no query on the page but the 7 days' record reads the peak the alert compares"
+    checks += [{"expr": f"max({q}) by (service) == 40", "eval_time": at, "exp_samples": peak} for q in recorded]
+    report = promtool_report(tmp_path, (), series, checks, "1m")
+    assert report == "", report[-4000:]
+    assert any("what the alert compares" in line for line in page.splitlines())

@@ -22,3 +22,13 @@ def anomaly_ratio(selector: str) -> str:
     now = f"avg_over_time(({rate} + 0 or 0 * {rate} offset 1w)[{ANOMALY_AVERAGE}:{ANOMALY_STEP}])"
     then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
     return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
+
+
+def milestone_peak(selector: str) -> str:
+    """The traffic milestone alert's value: the highest 5m request rate of the last hour."""
+    return f"max_over_time({names.SERVICE_REQUESTS_RATE}{selector}[1h])"
+
+
+def milestone_record(selector: str) -> str:
+    """What the peak must exceed: the highest 5m request rate of the 7 days before that hour."""
+    return f"max_over_time({names.SERVICE_REQUESTS_RATE}{selector}[7d] offset 1h)"

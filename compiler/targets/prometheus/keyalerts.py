@@ -17,7 +17,7 @@ from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SIGNAL_
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
 from compiler.model.promql import Matcher
-from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio
+from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
@@ -161,9 +161,9 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         return f"count(\n  {types}\n  unless\n  {old}\n) > 0"
     assert kind is AlertKind.TRAFFIC_MILESTONE
     rate = names.SERVICE_REQUESTS_RATE + selector
-    recent = f"max_over_time({rate}[1h])"
+    recent = milestone_peak(selector)
     return (
-        f"{recent} > max_over_time({rate}[7d] offset 1h)\n"
+        f"{recent} > {milestone_record(selector)}\n"
         f"and {recent} >= {decimal_text(TRAFFIC_FLOOR)}\n"
         # Seven days of history, or every rate of a new service or a fresh Prometheus is a "record".
         f"and present_over_time({rate}[1h] offset 6d)"

@@ -13,7 +13,7 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alerts import AlertDef
 from compiler.model.promql import Matcher, render_matchers
-from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio
+from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
 from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
@@ -187,18 +187,20 @@ def _saturation(service: Service, alert: AlertDef) -> list[Query]:
 def _traffic(service: Service, alert: AlertDef) -> list[Query]:
     requests = service.metric("requests")
     assert requests is not None
-    rate = f"{names.SERVICE_REQUESTS_RATE}{_own(service)}"
+    own = _own(service)
     out = [("request rate now", queries.rate(requests, WINDOW))]
     if alert.kind is AlertKind.TRAFFIC_ANOMALY:
         out.append(
             (
                 f"request rate over the last {ANOMALY_AVERAGE} against the same {ANOMALY_AVERAGE} a week ago "
                 "(what the alert compares; 1 = the same)",
-                anomaly_ratio(_own(service)),
+                anomaly_ratio(own),
             )
         )
     else:
-        out.append(("highest 5m request rate of the 7 days before", f"max_over_time({rate}[7d] offset 1h)"))
+        # the peak, not the rate now: after a burst the rate now is below the record the alert says was beaten
+        out.append(("highest 5m request rate of the last hour (what the alert compares)", milestone_peak(own)))
+        out.append(("highest 5m request rate of the 7 days before", milestone_record(own)))
     if requests.selector is not None:
         out.append(("request rate per instance", _by(requests, "instance")))
     return out
