@@ -330,6 +330,21 @@ def test_each_kind_shows_its_own_queries(tmp_path: Path) -> None:
     assert 'slo:sli_error:ratio_rate6h{service="svc",slo="availability"}' in burn
 
 
+@pytest.mark.parametrize(
+    ("threshold", "said"),
+    [("50%", "more than 50% above or below the same hour"), ("200%", "more than 200% above the same hour")],
+)
+def test_the_traffic_anomaly_page_says_both_ways_as_its_rule_compares(
+    tmp_path: Path, threshold: str, said: str
+) -> None:
+    """Found by a hunt: the page said "above 50%" while the rule fires on a drop too (`> 1.5 or < 0.5`); past
+    100% no drop can cross the line, and the rule compares upwards only."""
+    body = HTTP + f"alerts: {{traffic_anomaly: {{warning: {{threshold: {threshold}}}}}}}\n"
+    _, _, files = compiled(tmp_path, body)
+    meaning = page(files, "ServiceUnusualTraffic").split("## Meaning")[1].split("## Impact")[0]
+    assert f"- **warning**: the last hour's request rate {said} a week ago for 30m." in meaning, meaning
+
+
 def test_impact_is_in_the_slos_numbers(tmp_path: Path) -> None:
     _, _, files = compiled(
         tmp_path,

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.types import Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
+from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets import markdown
@@ -279,6 +279,10 @@ def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
     after = f" for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
     if alert.threshold is None:
         return f"fires when it happens{after}."
+    if alert.kind is AlertKind.TRAFFIC_ANOMALY:  # the rule compares both ways (`> 1 + t or < 1 - t`) while t < 1
+        ways = "above or below" if alert.threshold < 1 else "above"
+        share = decimal_text(alert.threshold * 100)
+        return f"the last hour's request rate more than {share}% {ways} the same hour a week ago{after}."
     if ttype is ThresholdType.RATIO:
         return f"above {decimal_text(alert.threshold * 100)}%{after}."
     if ttype is ThresholdType.DURATION:
