@@ -361,6 +361,17 @@ def test_impact_is_in_the_slos_numbers(tmp_path: Path) -> None:
     assert "It counts against SLO **availability**" in ticket and "this alert does not page" in ticket
 
 
+def test_a_budget_of_minutes_is_said_to_the_second(tmp_path: Path) -> None:
+    """Found by a hunt: durations were cut to the minute, so a 1d SLO at 99.9% (86.4 s of budget) read "≈ 1m of
+    total outage", a third less than it has; under 10 minutes they are said to the second."""
+    _, _, files = compiled(
+        tmp_path,
+        HTTP + "slos:\n  - {name: availability, objective: 99.9, period: 1d, sli: {errors: errors, total: requests}}\n",
+    )
+    burn = page(files, "SLOErrorBudgetBurnFast-availability").split("## Impact")[1].split("## Diagnosis")[0]
+    assert "error budget 0.1% of events (≈ 1m26s of total outage per 1d)." in burn, burn
+
+
 def test_a_time_slice_slos_budget_is_slices_not_events(tmp_path: Path) -> None:
     """Found by a hunt: a probe SLO's pages said "error budget 0.1% of events (≈ 1m of total outage)", while
     their Meaning counts time slices: the budget is of slices, and spent by bad slices, not by an outage of
