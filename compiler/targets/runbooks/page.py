@@ -85,8 +85,9 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     ]
     lines += ["", "## Impact", "", "No direct user impact; an incident on this SLO would go unnoticed."]
     lines += ["", "## Diagnosis", ""]
+    opened, whole = alert_dashboard_url(fleet.platform, service, alert), service_dashboard_url(fleet.platform, service)
+    lines += [f"- Dashboard: {opened}"] + ([f"- Service dashboard: {whole}"] if opened != whole else [])
     lines += [
-        f"- Dashboard: {service_dashboard_url(fleet.platform, service)}",
         "- Does the total-events query return anything?",
         "",
         "```promql",
