@@ -14,6 +14,7 @@ import click
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
 from compiler.errors import ExitCode
+from compiler.model.selector_overlap import overlaps
 from compiler.output import writer
 from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
@@ -428,6 +429,8 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
         fmt = compilation.options.format if compilation.options else ""
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
+        for warning in overlaps(compilation.fleet.services):
+            _console().problem(f"obsc: warning: {warning}", code="overlap", level="warning")
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

@@ -1,0 +1,72 @@
+"""Services whose selector also matches another service's series.
+
+Team pay's `api` on `{job: api}` and team pay-eu's `api-v2` on `{job: api, namespace: eu}`: every series of
+api-v2 carries `job="api"`, so api's SLOs count api-v2's requests and failures (pay is paged for pay-eu's
+incidents) and api's ServiceDown sums api-v2's targets into its own `up` (it cannot fire while api-v2 is up).
+Found by the round 21 routing hunt. A warning, not an error: a monolith split into services on one job may mean
+it. Only equality matchers are compared: a selector with a regex or a negation is not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.model.promql import Matcher
+from compiler.model.types import Service
+
+
+def overlaps(services: Sequence[Service]) -> list[str]:
+    """One warning per service whose metrics' selector or targets' labels hold a subset of another
+    service's equality matchers (so they match that service's series)."""
+    found = []
+    for kind, of in (("selector", _selector), ("targets", _targets)):
+        keyed = [(service, pairs) for service in services if (pairs := of(service))]
+        holders: dict[tuple[str, str], set[int]] = {}
+        for index, (_, pairs) in enumerate(keyed):
+            for pair in pairs:
+                holders.setdefault(pair, set()).add(index)
+        for index, (service, pairs) in enumerate(keyed):
+            if kind == "targets" and _targets(service) == _selector(service):
+                continue  # the same labels: said under `selector`
+            wider = set.intersection(*(holders[pair] for pair in pairs)) - {index}
+            for other, other_pairs in sorted((keyed[i] for i in wider), key=lambda found: found[0].name):
+                found.append(_message(kind, service, pairs, other, other_pairs))
+    return found
+
+
+def _message(
+    kind: str,
+    service: Service,
+    pairs: frozenset[tuple[str, str]],
+    other: Service,
+    other_pairs: frozenset[tuple[str, str]],
+) -> str:
+    what = (
+        f"its SLOs and key metrics count {other.name}'s series as its own"
+        if kind == "selector"
+        else f"its ServiceDown counts {other.name}'s targets as its own (it cannot fire while they are up)"
+    )
+    return (
+        f"{service.location}: service {service.name} (team {service.team}) {kind} {_text(pairs)} also matches "
+        f"service {other.name} (team {other.team}, {other.location.file}) {kind} {_text(other_pairs)}: {what}; "
+        "add a label that tells them apart (namespace, cluster), or merge them if they are one service"
+    )
+
+
+def _selector(service: Service) -> frozenset[tuple[str, str]]:
+    return _equalities(service.selector)
+
+
+def _targets(service: Service) -> frozenset[tuple[str, str]]:
+    return _equalities(service.targets)
+
+
+def _equalities(matchers: Sequence[Matcher]) -> frozenset[tuple[str, str]]:
+    """The equality matchers, or nothing when any matcher is of another kind (not judged)."""
+    if not matchers or any(m.op != "=" for m in matchers):
+        return frozenset()
+    return frozenset((m.label, m.value) for m in matchers)
+
+
+def _text(pairs: frozenset[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f'{label}="{value}"' for label, value in sorted(pairs)) + "}"

@@ -1,0 +1,83 @@
+"""A service whose selector also matches another service's series is warned about at compile.
+
+Found by the round 21 routing hunt: team pay's `api` on `{job: api}` beside team pay-eu's `api-v2` on
+`{job: api, namespace: eu}`. api's SLOs counted api-v2's failures (pay was paged for pay-eu's incidents) and
+api's ServiceDown summed api-v2's targets (it could not fire while they were up); compile said nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  pay: {routing: {critical: {webhook: {url: "https://pager.example.com/pay"}}}}
+  pay-eu: {routing: {critical: {webhook: {url: "https://pager.example.com/pay-eu"}}}}
+alertmanager: {default_receiver: catchall}
+receivers: {catchall: {webhook: {url: "https://pager.example.com/catchall"}}}
+"""
+SPEC = """\
+apiVersion: obsc/v1
+service: {service}
+team: {team}
+selector: {selector}
+{extra}metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+"""
+
+
+def _warnings(capsys: pytest.CaptureFixture[str], tmp_path: Path, api: str, api_v2: str, extra: str = "") -> list[str]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "api.yaml").write_text(SPEC.format(service="api", team="pay", selector=api, extra=extra))
+    (specs / "api-v2.yaml").write_text(SPEC.format(service="api-v2", team="pay-eu", selector=api_v2, extra=""))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.err
+    return [line for line in result.err.splitlines() if "also matches" in line]
+
+
+def test_a_selector_inside_another_services_is_warned_about_naming_both(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    warnings = _warnings(capsys, tmp_path, "{job: api}", "{job: api, namespace: eu}")
+    assert len(warnings) == 1, warnings
+    said = warnings[0]
+    assert said.startswith(f"obsc: warning: {tmp_path}/specs/api.yaml:2:10: service api (team pay) selector")
+    assert "also matches service api-v2 (team pay-eu, " in said and '{job="api", namespace="eu"}' in said
+    assert "count api-v2's series as its own" in said
+
+
+def test_equal_selectors_are_said_of_both(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    warnings = _warnings(capsys, tmp_path, "{job: api}", "{job: api}")
+    assert [w.split("service ", 1)[1].split(" ")[0] for w in warnings] == ["api", "api-v2"]
+
+
+def test_targets_apart_from_the_selector_are_compared_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    warnings = _warnings(
+        capsys, tmp_path, "{job: api, grpc_service: a}", "{job: api, namespace: eu}", extra="targets: {job: api}\n"
+    )
+    assert len(warnings) == 1 and 'targets {job="api"}' in warnings[0], warnings
+    assert "ServiceDown counts api-v2's targets as its own" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("api", "api_v2"),
+    [
+        ("{job: api, namespace: us}", "{job: api, namespace: eu}"),  # told apart by a label
+        ('{job: "~api.*"}', "{job: api-v2}"),  # not equality matchers: not judged
+    ],
+)
+def test_selectors_told_apart_or_not_judged_say_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, api: str, api_v2: str
+) -> None:
+    assert _warnings(capsys, tmp_path, api, api_v2) == []
