@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.git_helpers import committed_project, git
 
 OBSC = Path(sys.executable).with_name("obsc")
 ENSURE_TOOLS = ROOT / "scripts" / "ensure-tools"
@@ -31,37 +30,26 @@ def _run_hook(hook: dict[str, object], cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run([str(OBSC), *entry[1:], *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=60)
-
-
 def test_hooks_pass_on_this_repository_and_catch_drift(tmp_path: Path) -> None:
     hooks = _hooks()
     assert set(hooks) == {"obsc-validate", "obsc-check"}
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "specs", repo / "specs")
-    shutil.copytree(ROOT / "generated", repo / "generated")
-    _git(repo, "init", "-q", ".")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "specs and output")
+    repo = committed_project(tmp_path / "repo")
     for hook in hooks.values():
         result = _run_hook(hook, repo)
         assert result.returncode == 0, result.stdout + result.stderr
     manifest_listed = next((repo / "generated" / "prometheus" / "rules").iterdir())
     text = manifest_listed.read_text()
     manifest_listed.write_text(text + "# hand edit\n")
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     assert _run_hook(hooks["obsc-check"], repo).returncode == 1
     manifest_listed.write_text(text)
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     # Round 21: a file on disk that the commit lacks passed the hooks (pre-commit stashes only unstaged changes)
-    _git(repo, "rm", "-q", "--cached", str(manifest_listed.relative_to(repo)))
+    git(repo, "rm", "-q", "--cached", str(manifest_listed.relative_to(repo)))
     assert _run_hook(hooks["obsc-check"], repo).returncode == 1
     spec = next((repo / "specs").glob("*.yaml"))
     spec.write_text(spec.read_text() + "\nno_such_key: 1\n")
-    _git(repo, "add", str(spec.relative_to(repo)))
+    git(repo, "add", str(spec.relative_to(repo)))
     broken = _run_hook(hooks["obsc-validate"], repo)
     assert broken.returncode == 2 and f"{spec.name}:" in broken.stderr, broken.stderr
 

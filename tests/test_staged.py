@@ -6,40 +6,28 @@ or a spec never added passed the hook, and CI's fresh clone failed the commit.""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT
+from tests.git_helpers import committed_project, git
 
 RULES = "generated/prometheus/rules/auth.yaml"
-
-
-def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=60)
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository whose last commit holds this project's specs and their output; the working directory."""
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "specs", repo / "specs")
-    shutil.copytree(ROOT / "generated", repo / "generated")
-    _git(repo, "init", "-q", ".")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "specs and output")
+    repo = committed_project(tmp_path / "repo")
     monkeypatch.chdir(repo)
     return repo
 
 
 def test_a_generated_file_out_of_the_commit_is_drift(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _git(repo, "rm", "-q", "--cached", RULES)  # still on disk: the working tree reads as up to date
+    git(repo, "rm", "-q", "--cached", RULES)  # still on disk: the working tree reads as up to date
     assert run_obsc(capsys, "check", "specs", "--out", "generated").code == 0
     staged = run_obsc(capsys, "check", "--staged", "specs", "--out", "generated")
     assert staged.code == 1, staged.out + staged.err
@@ -50,7 +38,7 @@ def test_a_generated_file_out_of_the_commit_is_drift(repo: Path, capsys: pytest.
 
 def test_a_spec_out_of_the_commit_is_drift(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "specs" / "auth.yaml").rename(repo / "specs" / "auth.yml")  # renamed, and only the deletion staged
-    _git(repo, "rm", "-q", "--cached", "specs/auth.yaml")
+    git(repo, "rm", "-q", "--cached", "specs/auth.yaml")
     assert run_obsc(capsys, "check", "specs", "--out", "generated").code == 0
     staged = run_obsc(capsys, "check", "--staged", "specs", "--out", "generated")
     assert staged.code == 1 and "prometheus/rules/auth.yaml" in staged.out
@@ -65,9 +53,9 @@ def test_a_working_tree_file_git_does_not_vouch_for_is_not_taken(
     rules = repo / RULES
     good = rules.read_text()
     rules.write_text(good + "# hand edit\n")
-    _git(repo, "add", RULES)
+    git(repo, "add", RULES)
     rules.write_text(good)
-    _git(repo, "update-index", flag, RULES)
+    git(repo, "update-index", flag, RULES)
     assert run_obsc(capsys, "check", "specs", "--out", "generated").code == 0
     staged = run_obsc(capsys, "check", "--staged", "specs", "--out", "generated")
     assert staged.code == 1 and "changed: prometheus/rules/auth.yaml" in staged.out, staged.out + staged.err
@@ -79,7 +67,7 @@ def test_validate_reads_the_staged_spec_and_names_it_as_the_user_does(
     spec = repo / "specs" / "auth.yaml"
     good = spec.read_text()
     spec.write_text(good + "no_such_key: 1\n")
-    _git(repo, "add", "specs/auth.yaml")
+    git(repo, "add", "specs/auth.yaml")
     spec.write_text(good)  # fixed on disk, not in the commit
     assert run_obsc(capsys, "validate", "specs").code == 0
     staged = run_obsc(capsys, "validate", "--staged", "specs")
@@ -89,13 +77,13 @@ def test_validate_reads_the_staged_spec_and_names_it_as_the_user_does(
 def test_paths_from_a_subfolder_and_absolute_ones_name_the_staged_files(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _git(repo, "rm", "-q", "--cached", RULES)
+    git(repo, "rm", "-q", "--cached", RULES)
     monkeypatch.chdir(repo / "specs")
     relative = run_obsc(capsys, "check", "--staged", ".", "--out", "../generated")
     absolute = run_obsc(capsys, "check", "--staged", str(repo / "specs"), "--out", str(repo / "generated"))
     assert relative.code == absolute.code == 1
     assert "missing: prometheus/rules/auth.yaml" in relative.out + absolute.out
-    _git(repo, "add", RULES)
+    git(repo, "add", RULES)
     assert run_obsc(capsys, "check", "--staged", str(repo / "specs"), "--out", "../generated").code == 0
     assert Path.cwd() == repo / "specs"
 
