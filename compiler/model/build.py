@@ -12,6 +12,7 @@ from typing import Any
 
 from compiler import conventions
 from compiler.errors import Diagnostic
+from compiler.model import build_slos as slo_build
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
@@ -336,11 +337,12 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
     out: dict[str, Metric] = {}
+    counted = slo_build.ratio_counter_names(data)
     for name, (value, where, path) in sorted(merged.items()):
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
-        problems, declared = metric_option_problems(name, body, mtype), "aggregation" in body
+        problems, declared = metric_option_problems(name, body, mtype, name in counted), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)
         own = service_matchers(body, selector, where, path)

@@ -388,6 +388,17 @@ def platform_catalogs(defaults: Layer) -> dict[int, Catalog]:
     return {**builtin_catalogs(), **parse_catalogs(raw, lambda path, message: None)}
 
 
+def ratio_counter_names(data: Mapping[str, Any]) -> set[str]:
+    """The metrics a ratio SLI counts (good, errors, total): counters whatever their name, so a histogram's
+    `http_request_duration_seconds_count` there needs no `type:` (metric_ref refuses any other type)."""
+    names: set[str] = set()
+    for raw in data.get("slos") or []:
+        sli = raw.get("sli") if isinstance(raw, Mapping) else None
+        if isinstance(sli, Mapping) and set(sli) in ({"errors", "total"}, {"good", "total"}):
+            names.update(v for v in sli.values() if isinstance(v, str))
+    return names
+
+
 def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expected: MetricType) -> Metric | None:
     metric = metrics.get(name)
     if metric is None:

@@ -182,8 +182,11 @@ def service_matchers(
     return tuple(m for m in selector if m.label in set(wanted))
 
 
-def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
-    """(key, message) for metric options that cannot apply to this metric."""
+def metric_option_problems(
+    name: str, body: Mapping[str, Any], mtype: MetricType, sli_counter: bool = False
+) -> list[tuple[str, str]]:
+    """(key, message) for metric options that cannot apply to this metric. `sli_counter`: a ratio SLI counts it,
+    so it is a counter whatever its name."""
     found = []
     if "expr" in body:
         for key in ("service_selector", "aggregation"):
@@ -224,7 +227,13 @@ def metric_option_problems(name: str, body: Mapping[str, Any], mtype: MetricType
                 "counter it comes from, or say `type: counter` if this series counts events",
             )
         )
-    elif "type" not in body and series and name not in _TYPED and series.endswith(_COUNT_OR_GAUGE_SUFFIXES):
+    elif (
+        "type" not in body
+        and series
+        and name not in _TYPED
+        and not sli_counter
+        and series.endswith(_COUNT_OR_GAUGE_SUFFIXES)
+    ):
         # `pg_stat_activity_count` is a gauge (connections now), a histogram's `x_count` a counter: read as a
         # counter, the gauge's rate of change (~0 while 500 connections stay open) never crossed its line.
         found.append(
