@@ -81,3 +81,28 @@ def test_selectors_told_apart_or_not_judged_say_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, api: str, api_v2: str
 ) -> None:
     assert _warnings(capsys, tmp_path, api, api_v2) == []
+
+
+def test_services_told_apart_by_their_metrics_labels_share_only_targets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # one job, a service per handler: cart's SLO reads handler="cart" only, none of pay's series (round 21 review:
+    # it was said to count pay's series); their shared `up` is still said
+    cart = 'requests: http_requests_total{handler="cart"}\n  errors: http_requests_total{handler="cart", code=~"5.."}'
+    pay = 'requests: http_requests_total{handler="pay"}\n  errors: http_requests_total{handler="pay", code=~"5.."}'
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for name, team, selector, metrics in (
+        ("api", "pay", "{job: api}", cart),
+        ("api-v2", "pay-eu", "{job: api, tier: pay}", pay),
+    ):
+        body = SPEC.format(service=name, team=team, selector=selector, extra="")
+        (specs / f"{name}.yaml").write_text(
+            body.replace('requests: http_requests_total\n  errors: http_requests_total{code=~"5.."}', metrics)
+        )
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "also matches" in line]
+    assert [w for w in warnings if " selector {" in w] == []
+    assert warnings and all(" targets {" in w for w in warnings), warnings

@@ -4,7 +4,9 @@ Team pay's `api` on `{job: api}` and team pay-eu's `api-v2` on `{job: api, names
 api-v2 carries `job="api"`, so api's SLOs count api-v2's requests and failures (pay is paged for pay-eu's
 incidents) and api's ServiceDown sums api-v2's targets into its own `up` (it cannot fire while api-v2 is up).
 Found by the round 21 routing hunt. A warning, not an error: a monolith split into services on one job may mean
-it. Only equality matchers are compared: a selector with a regex or a negation is not judged.
+it. Only equality matchers are compared: a selector with a regex or a negation is not judged. Services on one job
+told apart by their metrics' own labels (`http_requests_total{handler="cart"}` beside `{handler="pay"}`) share
+targets, not series: their selectors are not said to overlap.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def overlaps(services: Sequence[Service]) -> list[str]:
             if kind == "targets" and _targets(service) == _selector(service):
                 continue  # the same labels: said under `selector`
             wider = set.intersection(*(holders[pair] for pair in pairs)) - {index}
+            if kind == "selector":
+                wider = {i for i in wider if not _metrics_apart(service, keyed[i][0])}
             for other, other_pairs in sorted((keyed[i] for i in wider), key=lambda found: found[0].name):
                 found.append(_message(kind, service, pairs, other, other_pairs))
     return found
@@ -51,6 +55,30 @@ def _message(
         f"service {other.name} (team {other.team}, {other.location.file}) {kind} {_text(other_pairs)}: {what}; "
         "add a label that tells them apart (namespace, cluster), or merge them if they are one service"
     )
+
+
+def _metrics_apart(service: Service, other: Service) -> bool:
+    """Whether every series selector of `service` sets a label to another value than each of `other`'s
+    selectors of that metric does (`handler="cart"`, `handler="pay"`): it reads none of their series. False
+    for an expression (it reads the service selector as is) or a metric `other` does not declare."""
+    theirs: dict[str, list[dict[str, str]]] = {}
+    for metric in other.metrics:
+        if metric.selector is not None:
+            theirs.setdefault(metric.selector.metric, []).append(_values(metric.selector.matchers))
+    for metric in service.metrics:
+        if metric.selector is None or metric.selector.metric not in theirs:
+            return False
+        own = _values(metric.selector.matchers)
+        if any(
+            all(own.get(label, value) == value for label, value in values.items())
+            for values in theirs[metric.selector.metric]
+        ):
+            return False
+    return bool(service.metrics)
+
+
+def _values(matchers: Sequence[Matcher]) -> dict[str, str]:
+    return {m.label: m.value for m in matchers if m.op == "="}
 
 
 def _selector(service: Service) -> frozenset[tuple[str, str]]:
