@@ -4,7 +4,8 @@
 - every selector metric has series (with the service's matchers) within the lookback, and a metric name
   that does not exist at all gets a did-you-mean from the server's metric names; a counter narrowed to some
   events (`errors: x_total{code=~"5.."}`) with none yet is a note while its family has series (a healthy
-  service has no error series before its first error), a finding once the family is gone too;
+  service has no error series before its first error), a finding once the family is gone too; a histogram
+  that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
 - every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
 - every raw SLI's total query returns series and names only metrics that exist;
@@ -24,7 +25,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model import queries
-from compiler.model.promql import expand
+from compiler.model.promql import Matcher, expand
 from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
@@ -190,8 +191,26 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
         except QueryRejected as exc:
             find(path, metric.location, f"Prometheus rejects {rendered}: {exc}")
             return
-        find(path, metric.location, f"no series for {rendered} in the last {ctx.lookback}" + _why(name, ctx))
+        why = _summary(metric, ctx) if name.endswith("_bucket") else None
+        find(path, metric.location, f"no series for {rendered} in the last {ctx.lookback}" + (why or _why(name, ctx)))
         return
+
+
+def _summary(metric: Metric, ctx: Context) -> str | None:
+    """Why a histogram has no `_bucket` series when it is a summary (`quantile` series): every query obsc
+    writes over it reads buckets, so its p99 alert and latency SLOs read nothing and never fire."""
+    assert metric.selector is not None
+    quantiles = metric.selector.render(metric.selector.metric, (Matcher("quantile", "!=", ""),))
+    try:
+        if not _count(ctx, f"last_over_time({quantiles}[{ctx.lookback}])"):
+            return None
+    except QueryRejected:
+        return None
+    return (
+        f": {metric.selector.metric} is a summary (it has `quantile` series, no buckets), and the p99 alert and "
+        "latency SLOs read buckets, so they can never fire; export it as a histogram, or set "
+        "alerts.latency_p99: false and use no latency SLO over it"
+    )
 
 
 def _why(name: str, ctx: Context) -> str:

@@ -39,6 +39,11 @@ shop_db_query_milliseconds_bucket{le="250"} 50
 shop_db_query_milliseconds_bucket{le="+Inf"} 50
 shop_db_query_milliseconds_sum 4000
 shop_db_query_milliseconds_count 50
+# TYPE shop_rpc_seconds summary
+shop_rpc_seconds{quantile="0.5"} 0.2
+shop_rpc_seconds{quantile="0.99"} 30
+shop_rpc_seconds_sum 900
+shop_rpc_seconds_count 40
 """
 
 PLATFORM = """\
@@ -203,6 +208,24 @@ def test_a_ms_histogram_threshold_without_a_bucket_is_said_in_ms(server: str, tm
     findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "no bucket" in f.message]
     assert [f.path for f in findings] == [("slos", 0, "sli", "threshold")]
     assert "has no bucket at 300ms" in findings[0].message and "le=100, 250, +Inf" in findings[0].message
+
+
+def test_a_summary_declared_as_latency_is_said_to_blind_the_p99_alert(server: str, tmp_path: Path) -> None:
+    """Found by a hunt: a summary read as a histogram leaves the p99 alert with no buckets (every request at
+    30 s, no alert), and verify only said there was no `_bucket` metric (with a did-you-mean)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = tmp_path / "rpc.yaml"
+    spec.write_text(
+        "apiVersion: obsc/v1\nservice: rpc\nteam: shop\nselector: {job: shop}\n"
+        "metrics:\n  latency: shop_rpc_seconds\nalerts: {latency_p99: {critical: 2s}}\n"
+    )
+    findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if f.path == ("metrics", "latency")]
+    assert [f.location.line for f in findings] == [_line(spec, "latency:")]
+    assert findings[0].message == (
+        'no series for shop_rpc_seconds_bucket{job="shop"} in the last 1h: shop_rpc_seconds is a summary (it has '
+        "`quantile` series, no buckets), and the p99 alert and latency SLOs read buckets, so they can never fire; "
+        "export it as a histogram, or set alerts.latency_p99: false and use no latency SLO over it"
+    )
 
 
 def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Path) -> None:
