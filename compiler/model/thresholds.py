@@ -25,6 +25,13 @@ RATE_WINDOW = "5m"
 EVENTS_AT_LINE = 5
 RATE_WINDOWS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MISSING_FOR_SECONDS = 600  # no series this long (or the alert's own hold, if longer) fires a missing-data alert
+VANISHED_LOOKBACK = "1d"  # an instance whose signal had series this recently and has none now has vanished
+
+
+def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
+    """Whether the missing-data alert also fires for one instance whose series vanished while it is still
+    scraped: split by `instance`, of a service with targets (`up` tells a broken instance from a removed one)."""
+    return alert.missing_fires and "instance" in alert.by and scraped
 
 
 def narrowed_counter_family(metric: Metric, service_selector: Sequence[Matcher]) -> Selector | None:

@@ -7,22 +7,26 @@ as a selector, and alerts on one metric share one recording. Counters are compar
 
 A metric that disappears (exporter gone, renamed series) would read as healthy: unless the spec says
 `missing: ignore`, a second rule of the same name fires when the signal has had no series for
-max(for, 10m), so a scrape gap or a restart does not page.
+max(for, 10m), so a scrape gap or a restart does not page. Split `by: [instance]`, it also fires for one
+instance still scraped whose series vanished while the others report (vanished_instances).
 """
 
 from __future__ import annotations
 
 from compiler import conventions as names
+from compiler.model import queries
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.promql import Selector
 from compiler.model.thresholds import (
     MISSING_FOR_SECONDS,
+    VANISHED_LOOKBACK,
     compared_expr,
     narrowed_counter_family,
     rate_window,
     signal_expr,
     signal_name,
+    watches_vanished_instances,
 )
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
@@ -104,7 +108,29 @@ def missing_family(service: Service, alert: ThresholdAlert) -> Selector | None:
 def missing_expr(service: Service, alert: ThresholdAlert) -> str:
     signal = f"absent({signal_series(service, alert)})"
     family = missing_family(service, alert)
-    return signal if family is None else f"{signal}\nand on ()\nabsent(sum({family.render()}))"
+    whole = signal if family is None else f"{signal}\nand on ()\nabsent(sum({family.render()}))"
+    vanished = vanished_instances(service, alert)
+    return whole if vanished is None else f"(\n{whole}\n)\nor\n(\n{vanished}\n)"
+
+
+def vanished_instances(service: Service, alert: ThresholdAlert) -> str | None:
+    """An alert split by `instance`: the instances still scraped whose signal had series within
+    VANISHED_LOOKBACK and has none now, while other instances' series are there (all gone is `absent`'s).
+
+    `up` tells a broken instance from one removed by a scale-down or a deploy that renamed its pods (gone
+    from `up` as well); the lookback keeps quiet an instance that never had the series (a metric written by
+    an exporter whose `instance` is not a target's), and ends the ticket a day after. A counter's narrower
+    series (errors) vanish at a restart until the next event: its family's series there count as present.
+    Only `instance`: for another label (`topic`, `partition`) nothing says whether the value should still
+    exist, and a deleted topic would ticket."""
+    if not watches_vanished_instances(alert, bool(service.targets)):
+        return None
+    own = signal_series(service, alert)
+    lines = [f"last_over_time({own}[{VANISHED_LOOKBACK}])", f"unless\n{own}"]
+    if (family := missing_family(service, alert)) is not None:
+        lines.append(f"unless on (instance)\n{family.render()}")
+    lines += [f"and on (instance)\n{queries.up(service)}", f"and on ()\ncount({own}) > 0"]
+    return "\n".join(lines)
 
 
 def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
@@ -115,6 +141,12 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
     )
+    if vanished_instances(service, alert) is not None:
+        description += (
+            f" Or, the alert labelled with an instance: that instance is still scraped and had {alert.metric.name} "
+            f"series in the last {VANISHED_LOOKBACK}, but none for {hold}, while other instances report (an "
+            "exporter or collector failing on it, a relabelling)."
+        )
     return summary, description
 
 

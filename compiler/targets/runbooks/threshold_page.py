@@ -7,7 +7,15 @@ from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.thresholds import MISSING_FOR_SECONDS, rate_window, signal_aggregation, signal_expr, signal_name
+from compiler.model.thresholds import (
+    MISSING_FOR_SECONDS,
+    VANISHED_LOOKBACK,
+    rate_window,
+    signal_aggregation,
+    signal_expr,
+    signal_name,
+    watches_vanished_instances,
+)
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
 from compiler.targets import markdown
@@ -39,7 +47,16 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
     if alert.description:
         out += ["", markdown.text(alert.description)]
     missing = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
-    if alert.missing_fires:
+    if watches_vanished_instances(alert, bool(service.targets)):
+        out += [
+            "",
+            f"**Missing data fires too**: with no {metric.name} series at all for {missing}, this alert "
+            'fires with a "has no series" summary (the exporter is gone, the series was renamed, the selector no '
+            f"longer matches); and so it does, labelled with the instance, for an instance still scraped that had "
+            f"series in the last {VANISHED_LOOKBACK} and has none for {missing} while others report. An instance "
+            "gone from `up` too (a scale-down, a renamed pod) is not missing data.",
+        ]
+    elif alert.missing_fires:
         out += [
             "",
             f"**Missing data fires too**: with no {metric.name} series at all for {missing}, this alert "

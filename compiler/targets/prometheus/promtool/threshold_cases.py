@@ -3,7 +3,8 @@
 Per alert: its value a quarter past the line fires after `for` (checked one step before: still pending) and
 a quarter short of it stays quiet; a line at 0 is passed by 1. `within` feeds a timestamp that runs ahead
 of the clock at its pace, so the time left stays constant. With `missing: alert`, no series for the
-service (only another service's) fires the data=missing twin after max(for, 10m); with `missing: ignore`
+service (only another service's) fires the data=missing twin after max(for, 10m), as does one instance's
+series stopping while the instance is still scraped (split `by: [instance]`); with `missing: ignore`
 the same input stays quiet. Every mutant of the comparison (line raised by half, lowered by 40%, flipped)
 changes one of these outcomes (tests/test_prometheus_mutations.py).
 """
@@ -21,10 +22,12 @@ from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.thresholds import missing_family
+from compiler.targets.prometheus.thresholds import missing_family, vanished_instances
 
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
+VANISHED_INSTANCE = "obsc-vanished"  # the instance whose series stop while it is still scraped
+LOOKBACK_DELTA = 300  # Prometheus reads a series' last sample for 5 minutes: absent only after that
 
 
 def _is_missing(rule: Rule) -> bool:
@@ -108,6 +111,36 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
         step,
         (other,),
         checks,
+    )
+    if (vanished := _vanished_case(service, alert, missing, step)) is not None:
+        yield vanished
+
+
+def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step: int) -> Case | None:
+    """An alert split by instance: one instance still on `up` whose signal stops while another's goes on
+    fires the twin with its labels once held; quiet before (see thresholds.vanished_instances)."""
+    if vanished_instances(service, alert) is None:
+        return None
+    up = satisfy(service.targets)
+    if up is None or "instance" in up:
+        return None
+    late = steps_after(LOOKBACK_DELTA + step + missing.for_seconds, step)
+    samples = late // step + 1
+    value = _sides(alert)[1]  # on the quiet side of the line: only the twin can fire
+    staying = _inputs(service, alert, value, samples, step)
+    gone = {**dict(staying.labels), "instance": VANISHED_INSTANCE}
+    fed = (
+        staying,
+        InputSeries(staying.name, tuple(sorted(gone.items())), _values(alert, value, 0, step)),  # one sample, at 0
+        InputSeries("up", tuple(sorted({**up, "instance": VANISHED_INSTANCE}.items())), f"1x{samples}"),
+    )
+    quiet = steps_after(missing.for_seconds, step)  # absent for less than the hold yet (the lookback delta)
+    return Case(
+        f"{missing.alert}: an instance still scraped whose series stopped fires after "
+        f"{format_duration(missing.for_seconds)}, with its labels",
+        step,
+        fed,
+        (AlertCheck(quiet, missing.alert, ()), AlertCheck(late, missing.alert, (_firing(missing, 1.0, gone),))),
     )
 
 
