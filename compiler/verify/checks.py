@@ -8,6 +8,7 @@
   that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
 - every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
+- build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
 """
@@ -93,6 +94,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         else ("metrics", "latency")
     )
     _p99_lines(service, p99_path, ctx, find)
+    _build_versions(service, ctx, find)
     groups = rules.owned_groups(ctx.rule_groups(), service.name, ctx.services)
     slo_index = {name: i for i, name in enumerate(names) if isinstance(name, str)}
     written = doc.data.get("threshold_alerts") if doc is not None and isinstance(doc.data, dict) else None
@@ -274,6 +276,29 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
                 f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is never computed above it, so the "
                 "alert can never fire; lower the line or add larger buckets to the histogram",
             )
+
+
+def _build_versions(service: Service, ctx: Context, find: Find) -> None:
+    """Build info whose series have no `version` label: the deployment notice counts versions by that label,
+    so every build is one group and a rollout never fires it (`revision`, `git_sha` instead)."""
+    info = service.metric("build_info")
+    if info is None or info.selector is None or not any(a.kind is AlertKind.DEPLOYMENT for a in service.key_alerts):
+        return
+    every = f"last_over_time({info.selector.render()}[{ctx.lookback}])"
+    versioned = f"last_over_time({info.selector.render(extra=(Matcher('version', '!=', ''),))}[{ctx.lookback}])"
+    try:
+        if _count(ctx, versioned) or not (present := ctx.prometheus.query(f"topk(1, {every})")):
+            return  # versions there, or no series (reported on the metric)
+    except QueryRejected:
+        return  # the same selector is reported on the metric
+    labels = sorted(k for k in present[0]["metric"] if k != "__name__")
+    find(
+        ("metrics", "build_info"),
+        info.location,
+        f"{info.selector.render()} has no `version` label (its labels: {', '.join(labels) or 'none'}): the "
+        "deployment notice counts running versions by `version`, so every build reads as one and it never fires; "
+        "relabel the version label to `version` (metric_relabel_configs), or set alerts.deployment: false",
+    )
 
 
 def _le_order(text: str) -> float:

@@ -44,6 +44,8 @@ shop_rpc_seconds{quantile="0.5"} 0.2
 shop_rpc_seconds{quantile="0.99"} 30
 shop_rpc_seconds_sum 900
 shop_rpc_seconds_count 40
+# TYPE shop_build_info gauge
+shop_build_info{revision="4f2a9c1",goversion="go1.22"} 1
 """
 
 PLATFORM = """\
@@ -226,6 +228,24 @@ def test_a_summary_declared_as_latency_is_said_to_blind_the_p99_alert(server: st
         "`quantile` series, no buckets), and the p99 alert and latency SLOs read buckets, so they can never fire; "
         "export it as a histogram, or set alerts.latency_p99: false and use no latency SLO over it"
     )
+
+
+def test_build_info_without_a_version_label_is_said_to_silence_the_deployment_notice(
+    server: str, tmp_path: Path
+) -> None:
+    """Found by a hunt: build info labelled `revision` is one group, so the deployment notice never fired."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = tmp_path / "rpc.yaml"
+    text = "apiVersion: obsc/v1\nservice: rpc\nteam: shop\nselector: {job: shop}\n"
+    text += "metrics:\n  build_info: shop_build_info\n"
+    spec.write_text(text)
+    findings = verify_specs([str(tmp_path)], VerifyOptions(server))
+    assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "build_info:"), ("metrics", "build_info"))]
+    assert findings[0].message.startswith(
+        'shop_build_info{job="shop"} has no `version` label (its labels: goversion, instance, job, revision): '
+    )
+    spec.write_text(text + "alerts: {deployment: false}\n")  # no notice, nothing to say
+    assert verify_specs([str(tmp_path)], VerifyOptions(server)) == []
 
 
 def test_a_wrong_target_label_is_found_at_the_selector(server: str, tmp_path: Path) -> None:
