@@ -23,9 +23,11 @@ metrics:
   depth: {selector: queue_depth, type: gauge, aggregation: max}
   requests: jobs_total
   errors: 'jobs_total{outcome="error"}'
+  lag: {selector: consumer_lag, type: gauge, aggregation: max}
 threshold_alerts:
   - {name: QueueDeep, metric: depth, above: 1000, for: 5m, by: [instance]}
   - {name: JobErrorsBurst, metric: errors, above: 2/s, by: [instance]}
+  - {name: TopicLagHigh, metric: lag, above: 1000, by: [instance, topic]}
 """
 
 
@@ -79,6 +81,22 @@ def test_every_series_gone_is_one_alert_for_the_whole_signal(tmp_path: Path) -> 
     rules = _rules(tmp_path, "queue", SPEC)
     series = {**_depth("a", "5x30"), **_depth("b", "5x30"), **_up("a", "1x90"), **_up("b", "1x90")}
     assert _promtool(tmp_path, rules, "queue", series, [_missing("QueueDeep", "80m", [""])]) == ""
+
+
+def test_a_topic_gone_from_an_instance_that_reports_others_is_not_a_vanished_instance(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "queue", SPEC)
+    lag = 'consumer_lag{{job="queue",instance="{}",topic="{}"}}'
+    series = {
+        lag.format("a", "orders"): "5x90",
+        lag.format("b", "orders"): "5x90",
+        lag.format("b", "refunds"): "5x30",  # the topic deleted
+        **_up("a", "1x90"),
+        **_up("b", "1x90"),
+    }
+    assert _promtool(tmp_path, rules, "queue", series, [_missing("TopicLagHigh", "80m", [])]) == ""
+    del series[lag.format("b", "orders")]  # every topic of b gone while b is scraped: vanished
+    series[lag.format("b", "orders")] = "5x30"
+    assert _promtool(tmp_path, rules, "queue", series, [_missing("TopicLagHigh", "80m", ["b"])]) == ""
 
 
 def test_an_errors_counter_of_a_restarted_instance_is_not_vanished_while_its_family_reports(tmp_path: Path) -> None:

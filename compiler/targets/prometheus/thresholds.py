@@ -121,12 +121,14 @@ def vanished_instances(service: Service, alert: ThresholdAlert) -> str | None:
     from `up` as well); the lookback keeps quiet an instance that never had the series (a metric written by
     an exporter whose `instance` is not a target's), and ends the ticket a day after. A counter's narrower
     series (errors) vanish at a restart until the next event: its family's series there count as present.
+    Per instance, whatever else the alert is split by: a topic gone from an instance that still reports
+    others is not a vanished instance.
     Only `instance`: for another label (`topic`, `partition`) nothing says whether the value should still
     exist, and a deleted topic would ticket."""
     if not watches_vanished_instances(alert, bool(service.targets)):
         return None
     own = signal_series(service, alert)
-    lines = [f"last_over_time({own}[{VANISHED_LOOKBACK}])", f"unless\n{own}"]
+    lines = [f"group by (instance) (last_over_time({own}[{VANISHED_LOOKBACK}]))", f"unless on (instance)\n{own}"]
     if (family := missing_family(service, alert)) is not None:
         lines.append(f"unless on (instance)\n{family.render()}")
     lines += [f"and on (instance)\n{queries.up(service)}", f"and on ()\ncount({own}) > 0"]

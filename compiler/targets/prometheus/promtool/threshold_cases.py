@@ -140,7 +140,10 @@ def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step:
         f"{format_duration(missing.for_seconds)}, with its labels",
         step,
         fed,
-        (AlertCheck(quiet, missing.alert, ()), AlertCheck(late, missing.alert, (_firing(missing, 1.0, gone),))),
+        (
+            AlertCheck(quiet, missing.alert, ()),
+            AlertCheck(late, missing.alert, (_firing(missing, 1.0, {"instance": VANISHED_INSTANCE}),)),
+        ),
     )
 
 
