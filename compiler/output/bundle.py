@@ -103,9 +103,22 @@ def stub_text(body: str) -> str:
     return stub_marker(hashlib.sha256(body.encode()).hexdigest()) + body
 
 
+def same_text(on_disk: str, generated: str) -> bool:
+    """`on_disk` holds `generated`: byte for byte, or with every line ending turned into CRLF, as a checkout
+    with git's `core.autocrlf=true` (Git for Windows' default) writes it. Every generated format reads CRLF as
+    LF, so only the bytes differ; a file's text changed by a human differs either way."""
+    return on_disk == generated or ("\r\n" in on_disk and _lf(on_disk) == generated)
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
 def is_unedited_stub(text: str) -> bool:
     """The page is exactly a stub obsc wrote: its body matches the checksum and its marker line is obsc's own
-    (a note a human added on the marker line, or a marker reworded to say the page is theirs, is an edit)."""
+    (a note a human added on the marker line, or a marker reworded to say the page is theirs, is an edit).
+    A stub checked out with CRLF line endings is still the stub."""
+    text = _lf(text)
     match = _STUB_MARKER.match(text)
     if not match:
         return False
@@ -152,7 +165,7 @@ _REGENERATE = re.compile(r"^# Regenerate with: obsc compile .*?(?: --format (\S+
 def manifest_format(text: str) -> str | None:
     """The --format an output tree was written with, read from its manifest's regenerate command (which names
     --format unless it is the default); None when the manifest has no such line (not written by obsc)."""
-    match = _REGENERATE.search(text)
+    match = _REGENERATE.search(_lf(text))
     if match is None:
         return None
     return match.group(1) or "prometheus"

@@ -35,7 +35,15 @@ from compiler import conventions, stops
 from compiler.errors import OutputError
 from compiler.output import direct, guard, lock, swap, tree
 from compiler.output import subset as subsets
-from compiler.output.bundle import Artifact, Bundle, Ownership, is_unedited_stub, manifest_format, parse_manifest
+from compiler.output.bundle import (
+    Artifact,
+    Bundle,
+    Ownership,
+    is_unedited_stub,
+    manifest_format,
+    parse_manifest,
+    same_text,
+)
 from compiler.output.guard import MOUNT_POINT_HINT
 from compiler.output.strangers import loaded_strangers
 
@@ -180,7 +188,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
             kind = None if kind == "missing" else kind
             generated = artifact.ownership is Ownership.GENERATED
             ours = path in owned or path == conventions.MANIFEST
-            if generated and old is not None and not ours and old != artifact.content:
+            if generated and old is not None and not ours and not same_text(old, artifact.content):
                 foreign.append(path)  # someone's own file where obsc writes one: never replaced unasked
                 warnings.append(f"{path}: not obsc's (not in {conventions.MANIFEST}); {_REFUSED}")
                 changes.append(FileChange(path, Status.CHANGED, old, artifact))
@@ -199,7 +207,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
             changes.append(FileChange(path, Status.CHANGED, None, artifact, old_kind=kind))
         elif artifact.ownership is Ownership.STUB and not is_unedited_stub(old):
             changes.append(FileChange(path, Status.PRESERVED, old))
-        elif old == artifact.content:
+        elif same_text(old, artifact.content):
             changes.append(FileChange(path, Status.UNCHANGED, old))
         else:
             changes.append(FileChange(path, Status.CHANGED, old, artifact))
