@@ -34,6 +34,7 @@ from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.rule_model import Rule, record, series
 from compiler.targets.prometheus.slo import alert_labels
+from compiler.targets.prometheus.slo_groups import group_text
 
 
 def signal_series(service: Service, alert: ThresholdAlert) -> str:
@@ -76,7 +77,7 @@ def _what(alert: ThresholdAlert) -> str:
     metric = alert.metric
     name = metric.title or metric.name
     rate = f" (per second, over {rate_window(alert)})" if metric.type is MetricType.COUNTER else ""
-    per = f" for a {', '.join(alert.by)}" if alert.by else ""
+    per = f" for {group_text(alert.by)}" if alert.by else ""  # which topic: each alert of a notification says its own
     return f"{name}{rate}{per}"
 
 

@@ -36,7 +36,7 @@ def _is_missing(rule: Rule) -> bool:
 
 def _firing(rule: Rule, value: float, series_labels: dict[str, str]) -> Firing:
     labels = tuple(sorted({**series_labels, **dict(rule.labels)}.items()))
-    return Firing(labels, tuple((k, tmpl.render(v, value)) for k, v in rule.annotations))
+    return Firing(labels, tuple((k, tmpl.render(v, value, labels=dict(labels))) for k, v in rule.annotations))
 
 
 def _values(alert: ThresholdAlert, start: Decimal, samples: int, step: int) -> str:
