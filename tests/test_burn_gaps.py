@@ -12,7 +12,7 @@ evaluated every minute on a 99.9% / 30d SLO (the built-in catalog: 14.4x 1h/5m, 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
@@ -34,16 +34,20 @@ routing:
   info: {webhook: {url: "http://relay:8080/digest"}}
 """
 PAIRS = ("fast", "medium", "slow", "slowest")
+PAGE = PAIRS[:2]  # the page's pairs: a test of them alone loads neither ticket pair nor its 1d-3d windows
 
 
-def _firing(tmp_path: Path, total: list[int], failed: list[int], watched: range) -> dict[str, list[int]]:
-    """Burn pair → the minutes of `watched` it fires in, for counters with these values at each minute."""
+def _firing(
+    tmp_path: Path, total: list[int], failed: list[int], watched: range, pairs: tuple[str, ...] = PAIRS
+) -> dict[str, list[int]]:
+    """Burn pair (of `pairs`) → the minutes of `watched` it fires in, for counters with these values at each
+    minute."""
     (tmp_path / "stone.yaml").write_text(SPEC)
     bundle = compile_specs([str(tmp_path)]).bundle
     path = names.prometheus_rules_path("stone")
     # the burn pairs (the alerts checked) and what they read: the key group, the 30d ratio and the budget left
     # were a quarter of each run
-    rules = rules_read_by(next(a.content for a in bundle.artifacts if a.path == path), alert=_is_pair)
+    rules = rules_read_by(next(a.content for a in bundle.artifacts if a.path == path), alert=_of(pairs))
     (tmp_path / "rules.yaml").write_text(rules)
     series = {
         'up{job="stone"}': f"1x{len(total)}",
@@ -57,23 +61,28 @@ def _firing(tmp_path: Path, total: list[int], failed: list[int], watched: range)
             "eval_time": f"{minute}m",
             "exp_samples": [{"labels": "{}", "value": -1}],
         }
-        for pair in PAIRS
+        for pair in pairs
         for minute in watched
     ]
     order = [g["name"] for g in yaml.safe_load(rules)["groups"]]
     report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
     got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
-    out: dict[str, list[int]] = {pair: [] for pair in PAIRS}
+    out: dict[str, list[int]] = {pair: [] for pair in pairs}
     for pair, at, value in got:
         if float(value):
             out[pair].append(_minutes(at))
     return out
 
 
-def _is_pair(rule: Mapping[str, object]) -> bool:
-    labels = rule["labels"]
-    return isinstance(labels, dict) and labels.get("burn_window") in PAIRS
+def _of(pairs: tuple[str, ...]) -> Callable[[Mapping[str, object]], bool]:
+    """Whether an alerting rule is one of these burn pairs."""
+
+    def picked(rule: Mapping[str, object]) -> bool:
+        labels = rule["labels"]
+        return isinstance(labels, dict) and labels.get("burn_window") in pairs
+
+    return picked
 
 
 def _minutes(text: str) -> int:
@@ -120,7 +129,7 @@ def test_one_failing_request_an_hour_pages_once(tmp_path: Path) -> None:
     minutes = 12 * 60
     trickle = [1 if m % 60 == 1 else 0 for m in range(minutes)]
     failing = [events if m >= 3 * 60 else 0 for m, events in enumerate(trickle)]
-    fired = _firing(tmp_path, _counters(trickle), _counters(failing), range(3 * 60, minutes, 5))
+    fired = _firing(tmp_path, _counters(trickle), _counters(failing), range(3 * 60, minutes, 5), PAGE)
     # The 6h window holds 3 failures (min_bad_events) after the batch of 5h01; the medium pair fires after its
     # `for: 15m` and stays up: its 30m window has no events 29 minutes of each hour (before: up 5h22 to 5h38,
     # silent until 6h21, and so on). The 1h window never holds 3 failures: the fast pair never fires.
@@ -151,7 +160,7 @@ def test_after_traffic_stops_a_pair_keeps_firing_until_its_long_window_empties(t
     minutes = 8 * 60
     busy = [600 if m <= 2 * 60 + 20 else 0 for m in range(minutes)]  # no requests at all after 2h20
     outage = [600 if 2 * 60 < m <= 2 * 60 + 20 else 0 for m in range(minutes)]
-    fired = _firing(tmp_path, _counters(busy), _counters(outage), range(115, minutes, 5))
+    fired = _firing(tmp_path, _counters(busy), _counters(outage), range(115, minutes, 5), PAGE)
     # No events is no recovery: the fast pair holds while its 1h window still reads the outage (until ~3h20),
     # then keep_firing_for 15m; the medium pair while its 6h window does (past the end of this series).
     assert _episodes(fired["fast"], step=5) == [(2 * 60 + 5, 3 * 60 + 30)]
@@ -167,7 +176,7 @@ def test_an_hourly_batch_that_recovers_resolves_at_its_first_healthy_run(tmp_pat
     minutes = 12 * 60
     batch = [100 if m % 60 == 1 else 0 for m in range(minutes)]
     failing = [events if 3 * 60 <= m < 6 * 60 else 0 for m, events in enumerate(batch)]  # runs of 3h, 4h, 5h fail
-    fired = _firing(tmp_path, _counters(batch), _counters(failing), range(3 * 60, minutes, 5))
+    fired = _firing(tmp_path, _counters(batch), _counters(failing), range(3 * 60, minutes, 5), PAGE)
     page = _episodes(fired["fast"], fired["medium"], step=5)
     # One page: from the first failed run until the healthy run of 6h01 fills the 5m and 30m windows, plus the
     # pairs' keep_firing_for (15m fast, 2m medium): resolved by 6h20. Before: fired again at 6h46, 7h46 ... 10h46.
