@@ -17,7 +17,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.promtool_helpers import rules_read_by
+from tests.promtool_helpers import go_env, rules_read_by
 
 ROUTING = """routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
@@ -87,7 +87,11 @@ def _first_firing(
     }
     (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     done = subprocess.run(
-        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True
+        [require_tool("promtool"), "test", "rules", "t.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=go_env(),
     )
     report = done.stdout + done.stderr
     counts = _counts(report)
