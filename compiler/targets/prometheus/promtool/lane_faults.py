@@ -50,42 +50,81 @@ class Short(NamedTuple):
     branch: Verdicts
     present: Verdicts
 
-    def alone(self) -> Verdicts:
-        return [o or (b and not p) for o, b, p in zip(self.over, self.branch, self.present, strict=True)]
-
-    def together(self) -> bool:
-        return any(self.over) or (any(self.branch) and not any(self.present))
-
 
 def side_by_side(burns: Sequence[Burn], needed: float, windows: Sequence[int], lanes: Sequence[Lane]) -> bool:
     """Whether `lanes` can share a test group. `needed`: min_bad_events (0: no guard); `windows`: every window
     the SLO records (what a swapped window reads instead)."""
-    for rule in burns:
-        long, short, guard = _variants(rule, needed, windows, [lane.state for lane in lanes])
-        base = (long[0], short[0], guard[0])
-        expected = _alone(*base)
-        if _together(*base) != expected:
-            return False
-        shows = [rule.alert in lane.asks and lane.last >= rule.for_seconds for lane in lanes]
-        faults = [(x, base[1], base[2]) for x in long[1:]]
-        faults += [(base[0], x, base[2]) for x in short[1:]]
-        faults += [(base[0], base[1], x) for x in guard[1:]]
-        for fault in faults:
-            alone = _alone(*fault)
-            caught_alone = any(s and a != e for s, a, e in zip(shows, alone, expected, strict=True))
-            if caught_alone and _together(*fault) == expected:
-                return False  # (a fault caught alone is asked about in the group: the group asks what its lanes do)
-    return True
+    return Judge(burns, needed, windows).fits(lanes)
 
 
-def _alone(long: Verdicts, short: Short, guard: Verdicts) -> Verdicts:
-    return [a and b and c for a, b, c in zip(long, short.alone(), guard, strict=True)]
+Fault = tuple[int, int, int]  # which variant of (long window, short window, guard): (0, 0, 0) as written
 
 
-def _together(long: Verdicts, short: Short, guard: Verdicts) -> Verdicts:
+class Columns(NamedTuple):
+    """One lane's verdicts on one burn-rate rule, per operand, as written and then under each fault: what
+    `_variants` gives for that lane alone (a lane's verdicts read its own state only)."""
+
+    long: tuple[bool, ...]
+    short: tuple[tuple[bool, bool, bool], ...]  # Short's (over, branch, present)
+    guard: tuple[bool, ...]
+    alone: bool  # the alert fires in this lane alone, as written
+    changed: frozenset[Fault]  # the faults that change that
+
+
+class Judge:
+    """`side_by_side` for one SLO, each lane's verdicts worked out once: a plan asks whether each case fits
+    beside each group in turn, so the same states come back many times (most of a cold compile's planning)."""
+
+    def __init__(self, burns: Sequence[Burn], needed: float, windows: Sequence[int]) -> None:
+        self._burns, self._needed, self._windows = burns, needed, windows
+        self._known: dict[int, tuple[_State, list[Columns]]] = {}  # id(state) → the state (kept alive), its columns
+
+    def columns(self, state: _State) -> list[Columns]:
+        """The state's verdicts per rule (a state is not changed once planning asks about it)."""
+        known = self._known.get(id(state))
+        if known is None or known[0] is not state:
+            found = [_columns(rule, self._needed, self._windows, state) for rule in self._burns]
+            known = self._known[id(state)] = (state, found)
+        return known[1]
+
+    def fits(self, lanes: Sequence[Lane]) -> bool:
+        each = [self.columns(lane.state) for lane in lanes]
+        for r, rule in enumerate(self._burns):
+            mine = [lane[r] for lane in each]
+            expected = [c.alone for c in mine]
+            if _together(mine, (0, 0, 0)) != expected:
+                return False  # a lane fires side by side where it would not alone, or the other way round
+            shows = [rule.alert in lane.asks and lane.last >= rule.for_seconds for lane in lanes]
+            caught = set().union(*(c.changed for c, show in zip(mine, shows, strict=True) if show))
+            # a fault caught alone is asked about in the group (the group asks what its lanes do): it must show
+            if any(_together(mine, fault) == expected for fault in caught):
+                return False
+        return True
+
+
+def _columns(rule: Burn, needed: float, windows: Sequence[int], state: _State) -> Columns:
+    long, short, guard = _variants(rule, needed, windows, [state])
+    lone = tuple((s.over[0], s.branch[0], s.present[0]) for s in short)
+    columns = Columns(tuple(v[0] for v in long), lone, tuple(v[0] for v in guard), False, frozenset())
+    alone = _alone(columns, (0, 0, 0))
+    faults = [(i, 0, 0) for i in range(1, len(long))]
+    faults += [(0, j, 0) for j in range(1, len(short))]
+    faults += [(0, 0, k) for k in range(1, len(guard))]
+    return columns._replace(alone=alone, changed=frozenset(f for f in faults if _alone(columns, f) != alone))
+
+
+def _alone(lane: Columns, fault: Fault) -> bool:
+    over, branch, present = lane.short[fault[1]]
+    return lane.long[fault[0]] and (over or (branch and not present)) and lane.guard[fault[2]]
+
+
+def _together(lanes: Sequence[Columns], fault: Fault) -> list[bool]:
     """Each lane's verdict side by side: its own long window, any lane's short window and guard."""
-    joined = short.together() and any(guard)
-    return [held and joined for held in long]
+    i, j, k = fault
+    shorts = [lane.short[j] for lane in lanes]
+    short = any(s[0] for s in shorts) or (any(s[1] for s in shorts) and not any(s[2] for s in shorts))
+    joined = short and any(lane.guard[k] for lane in lanes)
+    return [lane.long[i] and joined for lane in lanes]
 
 
 def _variants(

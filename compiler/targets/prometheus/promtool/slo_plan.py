@@ -32,7 +32,7 @@ from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
-from compiler.targets.prometheus.promtool.lane_faults import Burn, Lane, side_by_side
+from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
 from compiler.targets.prometheus.rule_model import Rule
@@ -393,10 +393,11 @@ def plan(shape: Shape) -> Plan:
         if r.window is not None
     ]
     needed = float(lines.min_bad_events)
+    judge = Judge(burns, needed, shape.recorded)  # each part's verdicts once, however many groups it is tried in
+    lane_of = {id(part): Lane(part.state, frozenset(part.asked), part.times[-1]) for part, _ in parts}
 
     def fits(group: list[Part], part: Part) -> bool:
-        lanes = [Lane(p.state, frozenset(p.asked), p.times[-1]) for p in (*group, part)]
-        return side_by_side(burns, needed, shape.recorded, lanes)
+        return judge.fits([lane_of[id(p)] for p in (*group, part)])
 
     groups: list[list[Part]] = []
     for part, _ in parts:

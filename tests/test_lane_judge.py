@@ -1,0 +1,84 @@
+"""lane_faults.Judge works each lane's verdicts out once and reuses them for every group planning tries the lane
+in: its answers are those of judging each group afresh, all lanes at once (the rule as lane_faults.py states
+it), whatever groups it was asked about before."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.targets.prometheus.promtool import lane_faults
+from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane, Short
+from compiler.targets.prometheus.promtool.slo_state import _State
+
+SHORT, MIDDLE, HOUR = 300, 1800, 3600
+WINDOWS = (SHORT, MIDDLE, HOUR)
+RULES = (
+    Burn("Fast", 120, HOUR, SHORT, 0.01),
+    Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,)),  # a batch pair: the newest window with events decides
+    Burn("Slow", 900, HOUR, MIDDLE, 0.004),
+)
+
+
+def _afresh(burns: Sequence[Burn], needed: float, lanes: Sequence[Lane]) -> bool:
+    """Every lane's verdicts at once, as side by side: each lane fires as alone, and each fault some lane
+    catches alone is still caught together."""
+    for rule in burns:
+        long, short, guard = lane_faults._variants(rule, needed, WINDOWS, [lane.state for lane in lanes])
+
+        def alone(long: list[bool], short: Short, guard: list[bool]) -> list[bool]:
+            side = [o or (b and not p) for o, b, p in zip(short.over, short.branch, short.present, strict=True)]
+            return [a and b and c for a, b, c in zip(long, side, guard, strict=True)]
+
+        def together(long: list[bool], short: Short, guard: list[bool]) -> list[bool]:
+            side = any(short.over) or (any(short.branch) and not any(short.present))
+            return [held and side and any(guard) for held in long]
+
+        base = (long[0], short[0], guard[0])
+        expected = alone(*base)
+        if together(*base) != expected:
+            return False
+        shows = [rule.alert in lane.asks and lane.last >= rule.for_seconds for lane in lanes]
+        faults = [(x, base[1], base[2]) for x in long[1:]]
+        faults += [(base[0], x, base[2]) for x in short[1:]]
+        faults += [(base[0], base[1], x) for x in guard[1:]]
+        for fault in faults:
+            caught = any(s and a != e for s, a, e in zip(shows, alone(*fault), expected, strict=True))
+            if caught and together(*fault) == expected:
+                return False
+    return True
+
+
+_RATIO = st.sampled_from([Decimal(0), Decimal("0.002"), Decimal("0.005"), Decimal("0.008"), Decimal("0.0125")])
+# events/s: with a ratio over the line, 2/45 holds fewer failed events in the hour than min_bad_events 4, 5/45
+# just over it (a raised guard stops it), 1 and 64 plenty
+_TOTAL = st.sampled_from([Decimal(0), Decimal(2) / Decimal(45), Decimal(5) / Decimal(45), Decimal(1), Decimal(64)])
+
+
+@st.composite
+def _lanes(draw: st.DrawFn) -> Lane:
+    ratios = draw(st.dictionaries(st.sampled_from(WINDOWS), _RATIO, max_size=3))
+    totals = draw(st.dictionaries(st.sampled_from(WINDOWS), _TOTAL, max_size=2))
+    state = _State(ratios=ratios, total=draw(_TOTAL.filter(bool)), totals=totals)
+    asks = draw(st.frozensets(st.sampled_from(["Fast", "Slow", "Other"]), max_size=2))
+    return Lane(state, asks, draw(st.sampled_from([60, 900, 1800])))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(RULES), min_size=1, max_size=2, unique=True),
+    st.sampled_from([0.0, 4.0]),
+    st.lists(_lanes(), min_size=2, max_size=5),
+    st.lists(st.lists(st.integers(0, 4), min_size=1, max_size=4), min_size=1, max_size=6),
+)
+def test_a_judge_answers_each_group_as_judging_it_afresh(
+    burns: list[Burn], needed: float, pool: list[Lane], groups: list[list[int]]
+) -> None:
+    judge = Judge(burns, needed, WINDOWS)  # one judge for every question, as a plan asks them
+    for picks in groups:
+        lanes = [pool[i % len(pool)] for i in picks]
+        assert judge.fits(lanes) == _afresh(burns, needed, lanes), picks
+        assert lane_faults.side_by_side(burns, needed, WINDOWS, lanes) == _afresh(burns, needed, lanes)
