@@ -17,10 +17,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def test_generated_files_read_back_exactly() -> None:
+    checked: set[str] = set()  # the check reads the bytes only: the layouts share their promtool test files
     for fmt in ("prometheus", "prometheus-operator", "mimir"):
         bundle = compile_specs([str(ROOT / "examples")], CompileOptions(format=fmt)).bundle
         for artifact in bundle.artifacts:
-            if artifact.path.startswith("prometheus/"):
+            if artifact.path.startswith("prometheus/") and artifact.content not in checked:
+                checked.add(artifact.content)
                 data = yaml.load(artifact.content, Loader=_LOADER)
                 assert yaml.load(dump(data), Loader=_LOADER) == data, artifact.path
 
