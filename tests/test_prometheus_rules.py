@@ -105,8 +105,10 @@ def test_annotations_link_runbook_and_dashboard_and_render() -> None:
             extra = {k for k, _ in rule.source.slo.annotations} if rule.source.slo else set()  # the SLO's own
             assert set(notes) == {"summary", "description", "runbook_url", "dashboard_url"} | extra
             assert notes["runbook_url"] == links.runbook_url(fleet.platform, rule.source)
-            # a grouped SLO's alerts name their group (`{{ $labels.route }}`); nothing else is templated
-            group = {label: "g" for label in (rule.source.slo.by if rule.source.slo else ())}
+            # a grouped SLO's alerts, and a split threshold alert, name their group (`{{ $labels.route }}`);
+            # nothing else is templated
+            split = rule.source.threshold.by if rule.source.threshold else ()
+            group = {label: "g" for label in (rule.source.slo.by if rule.source.slo else split)}
             dashboard = links.alert_dashboard_url(fleet.platform, svc, rule.source)
             assert tmpl.render(notes["dashboard_url"], 0.5, None, group).startswith(dashboard)  # + its group's vars
             summary = tmpl.render(notes["summary"], 0.5, None, group) if group else notes["summary"]
