@@ -17,8 +17,9 @@ from compiler.output import writer
 from compiler.output.bundle import assemble
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets.base import TargetOptions
-from compiler.toolcheck import _run, amtool
+from compiler.toolcheck import _run, amtool, amtool_routes
 from compiler.toolcheck.amtool_routes import (
+    CROSS_CHECKS,
     Case,
     load_cases,
     prune,
@@ -193,6 +194,34 @@ def test_slices_route_every_case_like_the_whole_file(amtool_bin: str, tmp_path: 
     report = run_routing_tests(amtool_bin, config_path, cases)
     assert report.misroutes == ()
     assert report.calls <= 6 * 3 + 2 * 4 + 1 + 8  # per service and tier, per fallback row (teams, root), cross-checks
+
+
+def test_a_small_fleet_is_replayed_once_per_route_against_the_whole_file(
+    amtool_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no more representatives than cross-checks, each was replayed twice, against its slice and then the
+    whole file, which decided alone: now once, against the whole file; a mis-route is still reported."""
+    _, out = _written(tmp_path, ROOT / "tests" / "golden" / "minimal" / "specs")
+    config = out / names.ALERTMANAGER_CONFIG
+    cases = load_cases((out / names.ROUTING_TESTS).read_text())
+    routes = {routing_key(case, routing_label_names(yaml.safe_load(config.read_text()))) for case in cases}
+    assert 1 < len(routes) <= CROSS_CHECKS < len(cases)
+    replayed: list[Path] = []
+    real = amtool_routes.route_once
+
+    def spy(amtool: str, path: Path, case: Case) -> tuple[bool, str]:
+        replayed.append(path)
+        return real(amtool, path, case)
+
+    monkeypatch.setattr(amtool_routes, "route_once", spy)
+    report = run_routing_tests(amtool_bin, config, cases)
+    assert (report.misroutes, report.calls, replayed) == ((), len(routes), [config] * len(routes))
+    text = config.read_text()
+    assert text.count("receiver: api-warning") == 1
+    config.write_text(text.replace("receiver: api-warning", "receiver: api-info"))
+    report = run_routing_tests(amtool_bin, config, cases)
+    warned = [case for case in cases if case.receivers == ("api-warning",)]
+    assert len(warned) == 5 and [(m.case, m.got) for m in report.misroutes] == [(c, "api-info") for c in warned]
 
 
 def test_routing_key_keeps_only_labels_the_tree_reads() -> None:
