@@ -3,8 +3,10 @@ mis-routes, rejections, a missing binary and a hanging binary each give a clear 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,10 @@ from compiler.toolcheck.amtool_routes import (
     write_slice,
 )
 from tests.conftest import ROOT, require_tool
+from tests.routing_memo import remembered_routes
 
 EXAMPLES = ROOT / "examples"
+MINIMAL = ROOT / "tests" / "golden" / "minimal" / "specs"
 
 
 def _written(tmp_path: Path, specs: Path = EXAMPLES) -> tuple[Compilation, Path]:
@@ -49,14 +53,23 @@ def amtool_bin() -> str:
     return require_tool("amtool", "AMTOOL")
 
 
-def test_examples_pass_check_config_and_every_routing_case(amtool_bin: str, tmp_path: Path) -> None:
+@pytest.fixture(autouse=True)
+def _routes_replayed_once() -> Iterator[None]:
+    """The tests below edit one part of the examples' output: amtool answers for bytes it saw are recalled."""
+    with remembered_routes():
+        yield
+
+
+def test_examples_pass_check_config_and_every_routing_case(
+    amtool_bin: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     compilation, out = _written(tmp_path)
-    amtool.validate(compilation.bundle, str(out))  # raises on any rejection or mis-route
+    with caplog.at_level(logging.INFO, logger="obsc"):
+        amtool.validate(compilation.bundle, str(out))  # raises on any rejection or mis-route
+    (replayed,) = [r for r in caplog.records if "routing cases replayed" in r.getMessage()]
     cases = load_cases((out / names.ROUTING_TESTS).read_text())
-    report = run_routing_tests(amtool_bin, out / names.ALERTMANAGER_CONFIG, cases)
-    assert (report.cases, report.misroutes) == (len(cases), ())
-    assert report.cases > 40
-    assert report.calls < report.cases  # 3 services x 3 tiers, plus the whole-file cross-checks
+    assert replayed.cases == len(cases) > 40  # type: ignore[attr-defined]
+    assert replayed.calls < replayed.cases  # type: ignore[attr-defined]  # routes, plus the whole-file cross-checks
 
 
 def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin: str, tmp_path: Path) -> None:
@@ -184,14 +197,14 @@ def test_slices_route_every_case_like_the_whole_file(amtool_bin: str, tmp_path: 
     for case in cases:
         sliced = write_slice(config, dict(case.labels), scratch)
         assert (
-            route_once(amtool_bin, sliced, case)
-            == route_once(amtool_bin, config_path, case)
+            amtool_routes.route_once(amtool_bin, sliced, case)
+            == amtool_routes.route_once(amtool_bin, config_path, case)
             == (
                 True,
                 case.receivers[0],
             )
         ), case.name
-    report = run_routing_tests(amtool_bin, config_path, cases)
+    report = run_routing_tests(amtool_bin, config_path, cases)  # the same bytes and rows: answers recalled
     assert report.misroutes == ()
     assert report.calls <= 6 * 3 + 2 * 4 + 1 + 8  # per service and tier, per fallback row (teams, root), cross-checks
 
@@ -201,7 +214,7 @@ def test_a_small_fleet_is_replayed_once_per_route_against_the_whole_file(
 ) -> None:
     """With no more representatives than cross-checks, each was replayed twice, against its slice and then the
     whole file, which decided alone: now once, against the whole file; a mis-route is still reported."""
-    _, out = _written(tmp_path, ROOT / "tests" / "golden" / "minimal" / "specs")
+    _, out = _written(tmp_path, MINIMAL)
     config = out / names.ALERTMANAGER_CONFIG
     cases = load_cases((out / names.ROUTING_TESTS).read_text())
     routes = {routing_key(case, routing_label_names(yaml.safe_load(config.read_text()))) for case in cases}
@@ -268,7 +281,7 @@ def test_prune_drops_only_branches_an_equality_matcher_rules_out() -> None:
 
 
 def test_amtool_binary_found_through_env(amtool_bin: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    compilation, out = _written(tmp_path)
+    compilation, out = _written(tmp_path, MINIMAL)  # one service: any routing test shows the binary was found
     link = tmp_path / "bin" / "my-amtool"
     link.parent.mkdir()
     shutil.copy(amtool_bin, link)
