@@ -75,9 +75,9 @@ def main() -> None:
     stops.raise_stops(_TAKEN)
     try:
         run()
+        _end()  # (a stop as the run ends, too: it came out as a traceback)
     except KeyboardInterrupt:  # a stop before the command's own handling began, or after it ended
         _stopped_after_start()
-    _end()
 
 
 def _stopped_after_start() -> None:

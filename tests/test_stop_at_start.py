@@ -87,3 +87,35 @@ def test_a_stop_the_caller_ignores_stays_ignored_at_start_up() -> None:
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("obsc, version")
+
+
+# Sends `number` to this process as obsc ends a command that succeeded (compiler/entry.py's `_end`).
+_STOPPED_AT_END = """
+import os, signal, sys, threading
+number, script, *argv = sys.argv[1:]
+for stop in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(stop, signal.SIG_DFL)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+count = threading.active_count
+def active_count():
+    if sys._getframe(1).f_code.co_name == "_end":
+        os.kill(os.getpid(), int(number))
+    return count()
+threading.active_count = active_count
+sys.argv = ["obsc", *argv]
+import runpy
+runpy.run_path(script, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("stop", _STOPS, ids=[s.name for s in _STOPS])
+def test_a_stop_as_a_command_ends_exits_130_with_one_line(stop: signal.Signals) -> None:
+    """Found in round 22 (a SIGHUP that landed as `obsc compile` ended, in test_cli.py): a stop after the command
+    returned, while obsc ended without the interpreter's teardown, came out as Python's traceback (exit 1)."""
+    command = [sys.executable, "-c", _STOPPED_AT_END, str(int(stop)), str(OBSC), "schema"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        130,
+        "obsc: interrupted (the output directory is as it was, or fully written)\n",
+    )
+    assert json.loads(done.stdout)["$schema"]  # the command's own output is whole
