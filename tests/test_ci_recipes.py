@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from compiler.cli import cli
 from tests.bench import fleet
+from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "ci.md"
@@ -62,7 +65,11 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _obsc(cwd: Path, *args: str) -> None:
-    subprocess.run([str(OBSC_BIN / "obsc"), *args], cwd=cwd, check=True, capture_output=True)
+    """A command that sets up a repository, in this process (the recipes' own commands run in their shell)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        done = CliRunner().invoke(cli, list(args))
+    assert done.exit_code == 0, done.output
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +201,7 @@ def test_before_any_output_is_committed_everything_is_listed_as_added(
 
 
 def test_a_platform_change_that_rewrites_every_alert_still_fits_a_comment_and_shows_the_receiver(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A platform edit that moves every runbook link (hundreds of alert rows, 200 kB of Markdown) beside
     one receiver change: the default report fits GitHub's 65,536 characters, says how many rows of each
@@ -207,11 +214,9 @@ def test_a_platform_change_that_rewrites_every_alert_still_fits_a_comment_and_sh
     platform.write_text(text.replace("127.0.0.1:9/critical", "127.0.0.1:9/pager"))
 
     def diff(*extra: str) -> str:
-        done = subprocess.run(
-            [str(OBSC_BIN / "obsc"), "diff", str(specs), "--out", str(out), *extra], capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        done = run_obsc(capsys, "diff", str(specs), "--out", str(out), *extra)
+        assert done.code == 0, done.err
+        return done.out
 
     every = json.loads(diff("--as", "json"))["changes"]
     alerts = sum(c["kind"] == "alert" for c in every)
