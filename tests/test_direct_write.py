@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler import workers
-from compiler.api import CompileOptions, compile_specs
+from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.cli import cli
 from compiler.conventions import MANIFEST
 from compiler.errors import OutputError
@@ -60,16 +60,19 @@ def usual_tree(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 @needs_fork
-def test_workers_write_every_file_but_the_manifest_into_the_staging_tree(fleet: Path, tmp_path: Path) -> None:
+def test_workers_write_every_file_but_the_manifest_into_the_staging_tree(
+    fleet: Path, usual_tree: dict[str, bytes], tmp_path: Path
+) -> None:
     staging = tmp_path / "staging"
     staging.mkdir()
-    compilation = compile_specs([str(fleet)], CompileOptions(jobs=2), write_into=lambda: str(staging))
+    options = CompileOptions(jobs=2, regenerate_command=regenerate_command(["specs"], "usual"))  # as the CLI's
+    compilation = compile_specs([str(fleet)], options, write_into=lambda: str(staging))
     assert compilation.written_into == str(staging)
     written = _tree(staging)
-    expected = {a.path: a.content.encode() for a in compilation.bundle.artifacts if a.path != MANIFEST}
-    assert written == expected
-    usual = compile_specs([str(fleet)], CompileOptions(jobs=2)).bundle
-    assert usual == compilation.bundle  # headers and stub markers added once, the same way
+    bundle = {a.path: a.content.encode() for a in compilation.bundle.artifacts}
+    assert written == {path: data for path, data in bundle.items() if path != MANIFEST}
+    # What the usual path wrote (but where its specs and output are): headers and stub markers added once, the same way
+    assert _unplaced(bundle) == _unplaced(usual_tree)
 
 
 def _compile(*args: str) -> None:
