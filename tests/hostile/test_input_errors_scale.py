@@ -45,6 +45,7 @@ alertmanager:
 HEAD = "apiVersion: obsc/v1\nservice: promo-web\nteam: growth\ndescription: x\nselector: {job: promo-web}\n"
 WALL_LIMIT = 120  # seconds: the old code took 26 minutes to hours here; a loaded CI machine is 3-4x slower
 CPU_LIMIT = 30.0
+PRUNE_CPU_LIMIT = 12.0  # the receivers test: ~4-5 CPU-s now (at load 5), 21 with the quadratic pruning
 
 
 def _validate(folder: Path) -> tuple[int, float, str]:
@@ -133,7 +134,8 @@ def test_a_platform_with_many_broken_receivers_is_pruned_in_linear_time(tmp_path
     first = 8 + 15_000 + 3 + 2  # teams:, its 15,000 + growth's 3 lines, receivers:, r0
     assert lines[0] == f"{tmp_path}/platform.yaml:{first}:7 $.receivers.r0: 1 is not of type object", lines[:3]
     assert lines[-1] == "obsc: 999 errors; nothing was written"
-    assert cpu < CPU_LIMIT, f"{cpu:.1f} s of CPU"
+    # its own bound: CPU_LIMIT sits above the old code's 21 CPU-s, so it could not catch the regression it guards
+    assert cpu < PRUNE_CPU_LIMIT, f"{cpu:.1f} s of CPU"
 
 
 def test_pruning_takes_time_in_proportion_to_the_marks_not_marks_times_removed_units() -> None:
