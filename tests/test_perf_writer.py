@@ -75,3 +75,16 @@ def test_the_new_tree_is_marked_top_of_a_hierarchy_where_the_file_system_can(tmp
     flags = _flags(out)
     assert flags is not None and flags & swap.FS_TOPDIR_FL
     assert tree(out)["prometheus/a.yaml"] == b"b\n"
+
+
+def test_two_trees_are_exchanged_in_one_call_and_libc_is_looked_up_once(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder, text in ((old, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "x").write_text(text)
+    swap._libc.cache_clear()
+    assert swap._renameat2_exchange(str(old), str(new)), "renameat2(RENAME_EXCHANGE) was not used"
+    assert (old / "x").read_text() == "new" and (new / "x").read_text() == "old"
+    assert swap._renameat2_exchange(str(old), str(new))
+    assert (old / "x").read_text() == "old"
+    assert swap._libc.cache_info().misses == 1  # `find_library` starts `ldconfig -p`: once per process

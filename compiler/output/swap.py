@@ -14,6 +14,7 @@ import array
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import platform
 import re
@@ -120,11 +121,17 @@ def exchange(staging: str, out: str) -> None:
     os.rename(old, staging)
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """libc, looked up once per process (`find_library` runs `ldconfig -p`: a process per swap otherwise)."""
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name, use_errno=True) if name else None
+
+
 def _renameat2_exchange(a: str, b: str) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    libc = _libc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False
