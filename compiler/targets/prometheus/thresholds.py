@@ -144,7 +144,7 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
     )
-    if vanished_instances(service, alert) is not None:
+    if watches_vanished_instances(alert, bool(service.targets)):
         description += (
             f" Or, the alert labelled with an instance: that instance is still scraped and had {alert.metric.name} "
             f"series in the last {VANISHED_LOOKBACK}, but none for {hold}, while other instances report (an "

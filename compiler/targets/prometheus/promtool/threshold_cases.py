@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_name
+from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_name, watches_vanished_instances
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.thresholds import missing_family, vanished_instances
+from compiler.targets.prometheus.thresholds import missing_family
 
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
@@ -119,7 +119,7 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
 def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step: int) -> Case | None:
     """An alert split by instance: one instance still on `up` whose signal stops while another's goes on
     fires the twin with its labels once held; quiet before (see thresholds.vanished_instances)."""
-    if vanished_instances(service, alert) is None:
+    if not watches_vanished_instances(alert, bool(service.targets)):
         return None
     up = satisfy(service.targets)
     if up is None or "instance" in up:
