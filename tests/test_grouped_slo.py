@@ -21,7 +21,7 @@ from compiler.errors import InputError
 from compiler.model.groups import raw_group_problem
 from compiler.targets.prometheus import templates as tmpl
 from tests.conftest import ROOT, require_tool
-from tests.promtool_helpers import go_env, groups_copy
+from tests.promtool_helpers import groups_copy
 
 GOLDEN = ROOT / "tests" / "golden" / "grouped" / "specs"
 SPEC = """apiVersion: obsc/v1
@@ -145,7 +145,7 @@ def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without
             (tmp_path / artifact.path).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / artifact.path).write_text(artifact.content)
     tests = sorted(str(p) for p in (tmp_path / names.PROMETHEUS_TESTS_DIR).glob("*.yaml"))
-    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True, env=go_env())
+    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr[-3000:]
     rules = tmp_path / names.prometheus_rules_path("blob-store")
     text = rules.read_text()
@@ -157,7 +157,6 @@ def test_generated_tests_of_every_grouped_sli_kind_pass_and_catch_a_join_without
         [promtool, "test", "rules", _cases(tests[-1], "above the line fire nothing")],
         capture_output=True,
         text=True,
-        env=go_env(),
     )
     assert failed.returncode != 0 and "above the line fire nothing" in failed.stderr
 
@@ -195,7 +194,7 @@ def test_generated_tests_feed_good_and_bad_counters_without_the_group_label(tmp_
             (tmp_path / artifact.path).write_text(artifact.content)
     tests = sorted(str(p) for p in (tmp_path / names.PROMETHEUS_TESTS_DIR).glob("*.yaml"))
     assert "good or bad events without its group labels" in "".join(Path(t).read_text() for t in tests)
-    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True, env=go_env())
+    ok = subprocess.run([promtool, "test", "rules", *tests], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr[-3000:]
     rules = tmp_path / names.prometheus_rules_path("fern")
     text = rules.read_text()
@@ -208,7 +207,7 @@ def test_generated_tests_feed_good_and_bad_counters_without_the_group_label(tmp_
     rules.write_text("\n".join(broken))
     # the broken run: only the test groups with the scenario for it
     cases = [_cases(t, "without its group labels") for t in tests if "without its group labels" in Path(t).read_text()]
-    failed = subprocess.run([promtool, "test", "rules", *cases], capture_output=True, text=True, env=go_env())
+    failed = subprocess.run([promtool, "test", "rules", *cases], capture_output=True, text=True)
     assert failed.returncode != 0 and "without its group labels" in failed.stderr
 
 
@@ -261,7 +260,5 @@ def test_a_grouped_alert_opens_its_dashboard_on_its_own_group(tmp_path: Path) ->
     }
     (tmp_path / "link.rules.yaml").write_text(yaml.safe_dump(rules))
     (tmp_path / "link.test.yaml").write_text(yaml.safe_dump(unit))
-    run = subprocess.run(
-        [promtool, "test", "rules", str(tmp_path / "link.test.yaml")], capture_output=True, text=True, env=go_env()
-    )
+    run = subprocess.run([promtool, "test", "rules", str(tmp_path / "link.test.yaml")], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -35,7 +35,6 @@ from compiler.api import compile_specs
 from compiler.model.units import parse_duration
 from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
-from tests.promtool_helpers import go_env
 
 MUTATION_FULL = FULL or bool(os.environ.get("OBSC_MUTATION_FULL"))
 # libyaml where available: the sweep parses and writes a rule file per mutant.
@@ -361,7 +360,7 @@ def failing_files(promtool: str, files: list[Path]) -> list[bool]:
 def _failing_in_one_run(promtool: str, files: list[Path]) -> list[bool]:
     """One `promtool test rules` over `files`: a file passes when its block on stdout says SUCCESS (its failures
     go to stderr). The blocks must be the files, in order, and the exit code must agree with them."""
-    done = subprocess.run([promtool, "test", "rules", *map(str, files)], capture_output=True, text=True, env=go_env())
+    done = subprocess.run([promtool, "test", "rules", *map(str, files)], capture_output=True, text=True)
     blocks: list[tuple[str, bool]] = []
     for line in done.stdout.splitlines():
         header = _UNIT_TESTING.match(line)
@@ -377,9 +376,7 @@ def _failing_in_one_run(promtool: str, files: list[Path]) -> list[bool]:
 
 def parse_failures(promtool: str, rule_files: list[Path]) -> set[str]:
     """The rule files `promtool check rules` rejects (a mutant that does not parse is no mutant), in one call."""
-    done = subprocess.run(
-        [promtool, "check", "rules", *map(str, rule_files)], capture_output=True, text=True, env=go_env()
-    )
+    done = subprocess.run([promtool, "check", "rules", *map(str, rule_files)], capture_output=True, text=True)
     passed = set(re.findall(r"^Checking (.+)\n  SUCCESS", done.stdout, re.MULTILINE))
     assert done.returncode == 0 or len(passed) < len(rule_files), done.stderr[-2000:]
     return {str(f) for f in rule_files} - passed

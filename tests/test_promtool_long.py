@@ -23,7 +23,7 @@ from compiler.targets.prometheus.rules import service_rules
 from tests import test_prometheus_mutations as sweep
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
-from tests.promtool_helpers import checks_alert, go_env, groups_copy
+from tests.promtool_helpers import checks_alert, groups_copy
 
 HOUR, DAY = 3600, 86400
 RATE = "service:requests:rate5m"
@@ -54,9 +54,7 @@ def _compile(tmp_path: Path, alerts: dict[str, object] | None = None) -> Path:
 
 def _promtool(out: Path, test: str) -> None:
     promtool = require_tool("promtool", "PROMTOOL")
-    done = subprocess.run(
-        [promtool, "test", "rules", test], cwd=out / "prometheus", capture_output=True, text=True, env=go_env()
-    )
+    done = subprocess.run([promtool, "test", "rules", test], cwd=out / "prometheus", capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
 
 

@@ -17,7 +17,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.promtool_helpers import go_env, rules_read_by
+from tests.promtool_helpers import rules_read_by
 
 ROUTING = """routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
@@ -91,7 +91,6 @@ def _first_firing(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=go_env(),
     )
     report = done.stdout + done.stderr
     counts = _counts(report)

@@ -23,7 +23,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.model import burnrate
 from compiler.model.units import decimal_text, format_duration
 from tests.conftest import FULL, require_tool
-from tests.promtool_helpers import go_env, rules_read_by
+from tests.promtool_helpers import rules_read_by
 
 DAY = 86400
 TRAFFIC = 100  # requests/s: enough failed events for min_bad_events at every line of every catalog here
@@ -160,9 +160,7 @@ def _promtool_case(tmp: Path, period: int, objective: Decimal, promtool: str) ->
         "tests": tests,
     }
     (tmp / "test.yaml").write_text(yaml.dump(document, Dumper=_DUMPER))
-    done = subprocess.run(
-        [promtool, "test", "rules", str(tmp / "test.yaml")], capture_output=True, text=True, env=go_env()
-    )
+    done = subprocess.run([promtool, "test", "rules", str(tmp / "test.yaml")], capture_output=True, text=True)
     assert done.returncode == 0 and "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
 
 
@@ -249,7 +247,5 @@ def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path
         ],
     }
     (tmp_path / "test.yaml").write_text(yaml.dump(document, Dumper=_DUMPER))
-    done = subprocess.run(
-        [promtool, "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True, env=go_env()
-    )
+    done = subprocess.run([promtool, "test", "rules", str(tmp_path / "test.yaml")], capture_output=True, text=True)
     assert done.returncode == 0 and "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr

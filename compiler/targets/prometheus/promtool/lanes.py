@@ -34,7 +34,7 @@ def joins_lanes(rules: list[Rule]) -> bool:
     """Whether each of the burn-rate `rules` keeps the labels of its left-hand side and joins the rest only as a
     filter (`and on (...)`): then a lane fires when its own left side holds and any lane's right sides do. The
     short window's side that slo.py writes (over the line, or no ratio at all) is such a right side:
-    lane_faults.Short says how it reads side by side."""
+    lane_faults.Short names its operands, and lane_faults._together reads them side by side."""
     for rule in rules:
         # Strings emptied: a service named `svc-or` is not a set operation (nor any word of a label value).
         expr = _short_side_read(emptied(rule.expr))
