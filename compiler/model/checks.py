@@ -171,6 +171,9 @@ def _check_receivers(receivers: Sequence[Receiver]) -> list[Diagnostic]:
     found = []
     seen: dict[str, Receiver] = {}
     for receiver in receivers:
+        if receiver.name == conventions.UNROUTED_RECEIVER:
+            # Defined, it took every team's unrouted info while compile -v and the runbooks said it notifies nobody.
+            found.append(Diagnostic(receiver.location, receiver.path, _UNROUTED_IS_OBSCS))
         other = seen.get(receiver.name)
         if other is None:
             seen[receiver.name] = receiver
@@ -184,6 +187,13 @@ def _check_receivers(receivers: Sequence[Receiver]) -> list[Diagnostic]:
                 )
             )
     return found
+
+
+_UNROUTED_IS_OBSCS = (
+    f"receiver name {conventions.UNROUTED_RECEIVER!r} is obsc's own: the empty receiver that info alerts with no "
+    "routing.info reach; to send info alerts somewhere, name a receiver in defaults.routing.info or a team's "
+    "routing.info"
+)
 
 
 def _hint(name: str, options: list[str]) -> str:

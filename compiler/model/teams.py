@@ -218,3 +218,25 @@ def catchall_pages(services: Iterable[Service]) -> list[str]:
         "platform defaults.routing"
         for (team, receiver), names in sorted(by_team.items())
     ]
+
+
+def unheard_info_alerts(services: Iterable[Service]) -> list[str]:
+    """Warnings, one per service: alerts its spec puts at tier info by name (a threshold alert, a stale
+    alert) where no routing names an info receiver. obsc's own info digests stay quiet there by design (-v
+    says so); an alert someone wrote down and chose a tier for was meant to reach someone."""
+    found = []
+    for service in services:
+        route = service.route(Tier.INFO)
+        if route is None or not is_unrouted_info(route):
+            continue
+        asked = [f"{a.name} ({a.location})" for a in service.threshold_alerts if a.tier is Tier.INFO]
+        asked += [
+            f"SLOFreshnessStale of slo {s.name} ({s.location})" for s in service.slos if s.sli.stale_tier is Tier.INFO
+        ]
+        if asked:
+            found.append(
+                f"service {service.name!r}: info alerts its spec asks for notify nobody: {', '.join(asked)}; no "
+                f"routing.info in the spec, teams.{service.team} or platform defaults.routing (info never falls "
+                "back to the default receiver)"
+            )
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import conventions as names
-from compiler.model.teams import catchall_pages, unrouted_fallbacks
+from compiler.model.teams import catchall_pages, unheard_info_alerts, unrouted_fallbacks
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.config import alertmanager_config, explanation
@@ -44,9 +44,11 @@ def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
 
 def routing_warnings(fleet: Fleet, fmt: str) -> list[str]:
     """What `obsc compile` says even without -v: pages that only reach the catch-all, alerts no routing
-    catches, and what the Prometheus Operator's AlertmanagerConfig objects need from the Alertmanager."""
+    catches, info alerts a spec asked for by name that notify nobody, and what the Prometheus Operator's
+    AlertmanagerConfig objects need from the Alertmanager."""
     found = catchall_pages(fleet.services)
     found += unrouted_fallbacks(fleet.platform, (team for team, _ in teams_in_use(fleet)))
+    found += unheard_info_alerts(fleet.services)
     if fmt == "prometheus-operator":
         found.append(f"{names.ALERTMANAGER_OPERATOR_DIR}/: {REQUIREMENT} (docs/notifications.md)")
     return found
