@@ -33,6 +33,9 @@ targets: false
 metrics:
   last_ok: {selector: loader_last_success_timestamp_seconds, type: gauge}
   depth: {selector: loader_queue_depth, type: gauge, aggregation: sum}
+  requests: loader_batches_total
+  errors: loader_batches_total{result="failed"}
+alerts: {error_rate: {warning: 5%, info: 1%}}
 slos:
   - {name: fresh, objective: 99, sli: {last_success: last_ok, max_age: 2h, stale_alert: info}}
 threshold_alerts:
@@ -41,8 +44,9 @@ threshold_alerts:
 """
 WARNING = (
     "obsc: warning: service 'loader': info alerts its spec asks for notify nobody: LoaderBacklog "
-    "(specs/loader.yaml:12:5), SLOFreshnessStale of slo fresh (specs/loader.yaml:10:5); no routing.info in the "
-    "spec, teams.data or platform defaults.routing (info never falls back to the default receiver)"
+    "(specs/loader.yaml:15:5), alerts.error_rate.info (specs/loader.yaml:11:42), SLOFreshnessStale of slo fresh "
+    "(specs/loader.yaml:13:5); no routing.info in the spec, teams.data or platform defaults.routing (info never "
+    "falls back to the default receiver)"
 )
 
 
@@ -73,5 +77,5 @@ def test_an_info_route_anywhere_silences_the_warning(tmp_path: Path, capsys: pyt
 
 def test_obscs_own_info_digests_alone_get_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Budget digests and the like are info by obsc's choice, not the spec's: only -v mentions them."""
-    spec = SPEC.replace(", stale_alert: info", "").replace(", tier: info", "")
+    spec = SPEC.replace(", stale_alert: info", "").replace(", tier: info", "").replace(", info: 1%", "")
     assert "warning" not in _compile(tmp_path, capsys, PLATFORM, spec)

@@ -221,15 +221,21 @@ def catchall_pages(services: Iterable[Service]) -> list[str]:
 
 
 def unheard_info_alerts(services: Iterable[Service]) -> list[str]:
-    """Warnings, one per service: alerts its spec puts at tier info by name (a threshold alert, a stale
-    alert) where no routing names an info receiver. obsc's own info digests stay quiet there by design (-v
-    says so); an alert someone wrote down and chose a tier for was meant to reach someone."""
+    """Warnings, one per service: alerts its spec puts at tier info itself (a threshold alert, a stale alert,
+    a key-metric alert's info line) where no routing names an info receiver. obsc's own info digests stay
+    quiet there by design (-v says so); an alert someone wrote down with its tier was meant to reach someone."""
     found = []
     for service in services:
         route = service.route(Tier.INFO)
         if route is None or not is_unrouted_info(route):
             continue
         asked = [f"{a.name} ({a.location})" for a in service.threshold_alerts if a.tier is Tier.INFO]
+        own_file = service.location.file
+        asked += [
+            f"alerts.{k.kind.value}.info ({k.location})"
+            for k in service.key_alerts
+            if k.tier is Tier.INFO and own_file and k.location.file == own_file
+        ]
         asked += [
             f"SLOFreshnessStale of slo {s.name} ({s.location})" for s in service.slos if s.sli.stale_tier is Tier.INFO
         ]
