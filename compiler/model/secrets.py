@@ -278,10 +278,14 @@ _SECRET_WORDS = frozenset(
 )
 _SECRET_PARTS = ("token", "secret", "passw", "apikey", "signature", "credential", "bearer", "privatekey", "accesskey")
 # Services whose webhook URL path is itself the secret (host, or any subdomain of it; a path pattern read on the
-# path with '//' collapsed and percent-escapes decoded), and where that URL belongs instead. A whole host where
-# every URL is a webhook (Slack's, Teams' connectors): its other paths (workflows, triggers) are secrets too.
+# path with '//' collapsed and percent-escapes decoded; no host: a path shape that is the secret on any host), and
+# where that URL belongs instead. A whole host where every URL is a webhook (Slack's, Teams' connectors): its other
+# paths (workflows, triggers) are secrets too.
 _RELAY = "Alertmanager 0.25 cannot read a webhook URL from a file (url_file is 0.26+): relay through a service"
 _DISCORD = re.compile(r"/api/(?:v\d+/)?webhooks/", re.IGNORECASE)
+# OnCall's token is 25 letters and digits: a relay's own `/integrations/v1/alertmanager/team-a` is no secret.
+_ONCALL = re.compile(r".*/integrations/v1/[a-z_]+/[A-Za-z0-9]{20,}/?$", re.IGNORECASE)
+_PAGERDUTY = "use pagerduty: {routing_key_file} with the integration key in that file"
 _PATH_SECRETS = (
     ("hooks.slack.com", re.compile("/"), "a Slack webhook URL", "use slack: {channel, api_url_file}"),
     ("discord.com", _DISCORD, "a Discord webhook URL", _RELAY),
@@ -292,6 +296,12 @@ _PATH_SECRETS = (
     ("api.telegram.org", re.compile("/bot", re.IGNORECASE), "a Telegram bot URL", _RELAY),
     ("hooks.zapier.com", re.compile("/hooks/", re.IGNORECASE), "a Zapier webhook URL", _RELAY),
     ("maker.ifttt.com", re.compile("/trigger/", re.IGNORECASE), "an IFTTT webhook URL", _RELAY),
+    # An integration key in the path (`/integration/<key>/enqueue`); the Events API's `/v2/enqueue` has none.
+    ("pagerduty.com", re.compile("/integration/", re.IGNORECASE), "a PagerDuty integration URL", _PAGERDUTY),
+    ("alert.victorops.com", re.compile("/integrations/", re.IGNORECASE), "a Splunk On-Call REST endpoint", _RELAY),
+    ("webexapis.com", re.compile("/v1/webhooks/incoming/", re.IGNORECASE), "a Webex incoming webhook URL", _RELAY),
+    # Grafana OnCall's integration URL ends in its token, on Grafana Cloud or a self-hosted engine alike: any host.
+    ("", _ONCALL, "a Grafana OnCall integration URL", _RELAY),
 )
 
 
@@ -373,7 +383,7 @@ def credential_problem(url: str, written_into: str, fix: str, *, receiver: bool,
     host = parts.hostname.lower().rstrip(".")  # `hooks.slack.com.` is the same host
     path = re.sub("/+", "/", unquote(unquote(parts.path)))
     for domain, secret_path, what, instead in _PATH_SECRETS:
-        if (host == domain or host.endswith("." + domain)) and secret_path.match(path):
+        if (not domain or host == domain or host.endswith("." + domain)) and secret_path.match(path):
             return f"{what} is itself a secret: it would be written into {written_into}; {instead if receiver else fix}"
     return None
 

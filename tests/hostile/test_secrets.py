@@ -300,6 +300,13 @@ def test_url_prefixes_that_would_admit_other_hosts_are_refused(tmp_path: Path, p
         "https://x.azurewebsites.net/api/alert?code=abc",
         "https://hooks.zapier.com/hooks/catch/1/abc/",
         "https://maker.ifttt.com/trigger/alert/with/key/abc",
+        # round 24: more services whose URL carries the key in its path
+        "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue",
+        "https://events.eu.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue",
+        "https://alert.victorops.com/integrations/generic/20131114/alert/0a1b2c3d-4e5f/ops",
+        "https://webexapis.com/v1/webhooks/incoming/Y2lzY29zcGFyazovL3VzL1dFQkhPT0sv",
+        "https://oncall-prod-us-central-0.grafana.net/oncall/integrations/v1/alertmanager/Kq3lOOKrrlMJsAZDf2U7d1iK1/",
+        "http://oncall.internal.example:8080/integrations/v1/alertmanager/Kq3lOOKrrlMJsAZDf2U7d1iK1/",
     ],
 )
 def test_receiver_urls_with_credentials_are_refused(tmp_path: Path, url: str) -> None:
@@ -350,6 +357,8 @@ def test_platform_global_urls_are_checked_too(tmp_path: Path, key: str, url: str
         "https://slack.com/help/articles/alerts",  # not the webhooks host
         "https://discord.com/channels/1/2",
         "https://outlook.office.com/mail/",
+        "https://events.pagerduty.com/v2/enqueue",  # the Events API: the key travels in the body
+        "https://relay.example/integrations/v1/alertmanager/team-payments",  # a relay's route name, no token
     ],
 )
 def test_ordinary_urls_are_not_mistaken_for_credentials(tmp_path: Path, url: str) -> None:
