@@ -41,9 +41,12 @@ def test_every_pyrra_objective_imports_and_compiles(tmp_path: Path) -> None:
     assert "  requests: rest_client_requests_total\n" in imported.specs["kubelet-request-errors.yaml"]
     latency = services["apiserver-read-cluster-latency"].slos[0]
     assert (latency.sli.kind, latency.sli.threshold_seconds) == (SliKind.LATENCY, Decimal(5))
-    # no shared matcher: raw PromQL, so no matcher is added that Pyrra did not have
+    # no shared matcher: still a latency SLI (a series without the bucket is not all slow), with
+    # service_selector: false, so no matcher is added that Pyrra did not have
     resource = services["apiserver-read-resource-latency"].slos[0]
-    assert resource.sli.kind is SliKind.RAW and 'le="0.1"' in (resource.sli.raw_errors or "")
+    assert (resource.sli.kind, resource.sli.threshold_seconds) == (SliKind.LATENCY, Decimal("0.1"))
+    assert resource.sli.latency is not None and resource.sli.latency.selector is not None
+    assert resource.sli.latency.selector.render() == 'apiserver_request_sli_duration_seconds{verb=~"LIST|GET"}'
     assert services["prometheus-api-query"].slos[0].period_seconds == 7 * 86400
     dropped = {(Path(d.location.file).name, d.path) for d in imported.dropped}
     # grouping is obsc's by: one SLO per controller, so one failing controller is not diluted by the others

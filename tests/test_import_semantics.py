@@ -259,3 +259,47 @@ spec:
         'up{job="api"}': "1x200",
     }
     assert _fast_burn(tmp_path, specs, "api", series, "2h10m", "route", "/checkout") == ""
+
+
+PYRRA_LATENCY_REGEX_ONLY = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: reads, namespace: edge}
+spec:
+  target: "99"
+  window: 2w
+  indicator:
+    latency:
+      success: {metric: 'req_seconds_bucket{verb=~"LIST|GET",le="0.1"}'}
+      total: {metric: 'req_seconds_count{verb=~"LIST|GET"}'}
+"""
+
+
+def test_a_pyrra_latency_without_a_shared_matcher_reads_each_series_by_its_own_bucket(tmp_path: Path) -> None:
+    # Its metrics share no equality matcher, so it was imported as raw `count - (bucket or 0 * count)`: a
+    # series without the 0.1 bucket (a build with other buckets) read every request as slow, and a fleet
+    # without it read 100% errors, a page on a healthy service that never resolved. It is now obsc's latency
+    # SLI over the histogram as Pyrra wrote it (no service matcher added): such a series counts neither way.
+    specs, texts = _import(tmp_path, "pyrra", PYRRA_LATENCY_REGEX_ONLY)
+    assert "service_selector: false" in texts["reads.yaml"] and "threshold: 100ms" in texts["reads.yaml"]
+    fast = "0+600x120"  # 10 requests a second, each under 100ms
+    series = {
+        'req_seconds_count{verb="GET",instance="a"}': fast,
+        'req_seconds_bucket{verb="GET",instance="a",le="0.1"}': fast,
+        'req_seconds_count{verb="GET",instance="b"}': fast,
+        'req_seconds_bucket{verb="GET",instance="b",le="0.25"}': fast,  # no 0.1 bucket: blind, not slow
+        'up{job="reads"}': "1x120",
+    }
+    rules = tmp_path / "rules.yaml"
+    path = names.prometheus_rules_path("reads")
+    content = next(a.content for a in compile_specs([str(specs)]).bundle.artifacts if a.path == path)
+    rules.write_text(content)
+    order = [g["name"] for g in yaml.safe_load(content)["groups"]]
+    fired = 'count by (alertname) (ALERTS{alertstate="firing",slo="latency"})'
+    blind = [{"labels": '{alertname="SLODataMissing"}', "value": 1}]  # b is blind, said so; nothing burns
+    quiet = [{"expr": fired, "eval_time": "1h", "exp_samples": blind}]
+    assert promtool_report(tmp_path, rules.name, series, quiet, group_eval_order=order) == ""
+    # a's requests all slow (its 0.1 bucket stays at 0) still page: the pair is not dead
+    slow = {**series, 'req_seconds_bucket{verb="GET",instance="a",le="0.1"}': "0x120"}
+    page = f'group(ALERTS{{alertstate="firing",slo="latency",alertname="{names.SLO_BURN_FAST}"}})'
+    loud = [{"expr": page, "eval_time": "1h", "exp_samples": [{"labels": "{}", "value": 1}]}]
+    assert promtool_report(tmp_path, rules.name, slow, loud, group_eval_order=order) == ""

@@ -146,10 +146,10 @@ def _selector(src: Source, path: Path) -> Selector | None:
         return None
 
 
-def _guess(src: Source, path: Path, service: str) -> dict[str, str]:
+def _guess(src: Source, path: Path, service: str, how: str = "the SLI is written as raw PromQL") -> dict[str, str]:
     src.note(
         path,
-        f"the metrics share no label matcher; the SLI is written as raw PromQL and the selector set to "
+        f"the metrics share no label matcher; {how} and the selector set to "
         f"{{job: {service}}} (used only for `up` by obsc verify): edit it to match the service's targets",
     )
     return {"job": service}
@@ -191,11 +191,20 @@ def _latency(
     threshold = promql_text.duration_text(bound * HISTOGRAM_SECONDS[unit] if unit else bound)
     same = total.metric == f"{histogram}_count" and sorted(total.matchers) == sorted(buckets.matchers)
     shared = promql_text.common_matchers([buckets.render(), total.render()])
-    if same and shared and threshold is not None:
-        note_selector(src, base, shared)
-        latency = promql_text.without(Selector(histogram, buckets.matchers), shared)
+    if same and threshold is not None:
+        latency = Selector(histogram, buckets.matchers)
+        metric: dict[str, str | bool] = {"unit": unit} if unit else {}
+        if shared:
+            note_selector(src, base, shared)
+            latency = promql_text.without(latency, shared)
+        else:
+            # No shared matcher to make the selector: the histogram is read as Pyrra wrote it. Still obsc's
+            # latency SLI, not raw `count - bucket`, which read a series without the threshold bucket (a build
+            # with other buckets) as every request slow and paged a healthy service until the build was gone.
+            shared = _guess(src, base, service, "the histogram is read as written (service_selector: false)")
+            metric["service_selector"] = False
         rendered = promql_text.render_selector(latency)
-        metrics: dict[str, MetricOut] = {"latency": {"selector": rendered, "unit": unit} if unit else rendered}
+        metrics: dict[str, MetricOut] = {"latency": {"selector": rendered, **metric} if metric else rendered}
         return "latency", shared, metrics, {"latency": "latency", "threshold": threshold}
     good, everything = _sum(success, by), _sum(total, by)
     raw = {"errors": f"{everything} - ({good} or 0 * {everything})", "total": everything}

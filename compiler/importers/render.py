@@ -16,7 +16,7 @@ from compiler.conventions import KEY_ALERT_NAMES
 from compiler.errors import NOWHERE, Location
 from compiler.spec.document import Path
 
-MetricOut = str | dict[str, str]  # a selector, or {selector, unit} (a histogram in ms, µs or ns)
+MetricOut = str | dict[str, str | bool]  # a selector, or {selector, unit, service_selector}
 
 # Where the source writes what became a key of the spec: the trial compile's errors point there, not at a
 # spec file that was never written.
