@@ -61,7 +61,7 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
     assert result.code == ExitCode.BAD_INPUT, result.err
     # located in the source (the spec was never written), the would-be spec line quoted
     assert result.err.startswith(f"{source}:5:5 $.slos[0].objective: the imported spec does not compile"), result.err
-    assert f"spec not written: {out}/low.yaml line 13 at $.slos[0].objective reads `objective: 90`" in result.err
+    assert f"spec not written: {out}/low.yaml line 15 at $.slos[0].objective reads `objective: 90`" in result.err
     assert f"{out}/low.yaml:" not in result.err
     assert not out.exists()
 

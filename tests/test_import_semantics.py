@@ -303,3 +303,33 @@ def test_a_pyrra_latency_without_a_shared_matcher_reads_each_series_by_its_own_b
     page = f'group(ALERTS{{alertstate="firing",slo="latency",alertname="{names.SLO_BURN_FAST}"}})'
     loud = [{"expr": page, "eval_time": "1h", "exp_samples": [{"labels": "{}", "value": 1}]}]
     assert promtool_report(tmp_path, rules.name, slow, loud, group_eval_order=order) == ""
+
+
+SLOTH_NO_SHARED_MATCHER = SLOTH_PER_ROUTE.replace('{job="web",code=~"5.."}', '{code=~"5.."}').replace(
+    '{job="web"}', "{}"
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "spec"),
+    [("pyrra", PYRRA_LATENCY_REGEX_ONLY, "reads.yaml"), ("sloth", SLOTH_NO_SHARED_MATCHER, "routes.yaml")],
+)
+def test_a_guessed_selector_is_never_read_on_up_so_missing_data_still_fires(
+    tmp_path: Path, fmt: str, text: str, spec: str
+) -> None:
+    # The source's queries share no matcher, so the selector is a guess ({job: <service>}). SLODataMissing was
+    # gated on `up` with that guess: the real targets carry another job, so it could never fire until someone
+    # edited the selector. The spec now says `targets: false`, and missing data is missing data.
+    specs, texts = _import(tmp_path, fmt, text)
+    service = spec.removesuffix(".yaml")
+    assert f"selector: {{job: {service}}}\ntargets: false\n" in texts[spec]
+    if fmt != "pyrra":
+        return
+    path = names.prometheus_rules_path(service)
+    content = next(a.content for a in compile_specs([str(specs)]).bundle.artifacts if a.path == path)
+    (tmp_path / "rules.yaml").write_text(content)
+    order = [g["name"] for g in yaml.safe_load(content)["groups"]]
+    gone = {'up{job="kube-apiserver"}': "1x120"}  # the real targets are up; the histogram has no series at all
+    missing = f'group(ALERTS{{alertstate="firing",alertname="{names.SLO_DATA_MISSING}"}})'
+    fires = [{"expr": missing, "eval_time": "1h", "exp_samples": [{"labels": "{}", "value": 1}]}]
+    assert promtool_report(tmp_path, "rules.yaml", gone, fires, group_eval_order=order) == ""

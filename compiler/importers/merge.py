@@ -14,7 +14,7 @@ import re
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Findings
 
 _NAME = re.compile(f"^{conventions.NAME}$")
@@ -65,14 +65,17 @@ def _merge_into(first: ServiceOut, service: ServiceOut, findings: Findings) -> N
             return
         # the matchers every query of both documents shares, as for one document with all their queries
         shared = {k: v for k, v in first.selector.items() if service.selector.get(k) == v}
-        first.selector = shared or {"job": first.name}
-        if not shared:
+        both_guessed = isinstance(first.selector, GuessedSelector) and isinstance(service.selector, GuessedSelector)
+        if not both_guessed:  # (two guesses of one name agree, and stay a guess)
+            first.selector = shared or GuessedSelector(job=first.name)
+        if not shared and not both_guessed:
             findings.notes.append(
                 Diagnostic(
                     service.origin,
                     (),
                     f"the documents of service {service.name!r} share no label matcher; selector set to "
-                    f"{{job: {first.name}}} (used only for `up` by obsc verify): edit it to match its targets",
+                    f"{{job: {first.name}}} with `targets: false` (nothing reads `up` with a guess): edit both to "
+                    "match its targets",
                 )
             )
     _move_differing_labels(first, service)

@@ -20,7 +20,7 @@ from compiler.importers.common import (
     obsc_name,
     pick_team,
 )
-from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
 from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
@@ -97,9 +97,11 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     target = out[service]
     queries, body, by = sli
     if not target.selector:
-        target.selector = promql_text.common_matchers(queries) or {"job": service}
+        target.selector = promql_text.common_matchers(queries) or GuessedSelector(job=service)
         if not promql_text.common_matchers(queries):
-            src.note((*spec, "service"), f"selector set to {{job: {service}}} (only `up` uses it): edit it")
+            guess = "with `targets: false` (nothing reads `up` with a guess): edit both"
+            note = f"selector set to {{job: {service}}} {guess}"
+            src.note((*spec, "service"), note)
     body = _as_metrics(body, target, base_name)
     linked = objects.get(("SLI", str(src.get((*spec, "indicatorRef")))))
     inline = src.get((*spec, "indicator")) is not None

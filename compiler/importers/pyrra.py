@@ -13,7 +13,7 @@ from typing import Any
 
 from compiler.importers import promql_text
 from compiler.importers.common import note_alert_differences, note_selector, objective_percent, obsc_name, pick_team
-from compiler.importers.render import MetricOut, ServiceOut, SloOut
+from compiler.importers.render import GuessedSelector, MetricOut, ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector
 from compiler.model.units import HISTOGRAM_SECONDS, histogram_unit_in_name, parse_duration
@@ -150,9 +150,10 @@ def _guess(src: Source, path: Path, service: str, how: str = "the SLI is written
     src.note(
         path,
         f"the metrics share no label matcher; {how} and the selector set to "
-        f"{{job: {service}}} (used only for `up` by obsc verify): edit it to match the service's targets",
+        f"{{job: {service}}} with `targets: false` (nothing reads `up` with a guess): edit both to match the "
+        "service's targets",
     )
-    return {"job": service}
+    return GuessedSelector(job=service)
 
 
 def _counter(selector: Selector) -> MetricOut:

@@ -38,6 +38,11 @@ class SloOut:
     by: tuple[str, ...] = ()  # group labels: the source's queries aggregate `by (...)` (Pyrra: grouping)
 
 
+class GuessedSelector(dict[str, str]):
+    """`{job: <service>}`, written when the source's queries share no label matcher. Nothing may read `up` with
+    a guess (the spec says `targets: false`): SLODataMissing, gated on that `up`, could never fire."""
+
+
 @dataclass
 class ServiceOut:
     name: str
@@ -110,6 +115,8 @@ def spec_text(service: ServiceOut, command: str) -> str:
     if service.description:
         data["description"] = service.description
     data["selector"] = _Flow(service.selector)
+    if isinstance(service.selector, GuessedSelector):
+        data["targets"] = False
     if service.labels:
         data["labels"] = dict(sorted(service.labels.items()))
     if service.metrics:
@@ -124,6 +131,12 @@ def spec_text(service: ServiceOut, command: str) -> str:
         "# `alerts:` switches off obsc's key-metric alerts, which the source did not have; remove lines to opt in.",
         "# obsc's burn alerts hold 2m / 15m (pages) and 5m (tickets) before firing, which the source's may not.",
     ]
+    if isinstance(service.selector, GuessedSelector):
+        header.append(
+            "# The selector is a guess (the source's queries share no matcher): `targets: false` keeps obsc from"
+            " reading `up` with it, so SLODataMissing watches the SLI's own series; set the service's target"
+            " labels as selector and drop `targets: false` to gate it on `up` (and to allow ServiceDown)."
+        )
     if any("error_ratio" not in slo.sli.get("raw", {}) for slo in service.slos):
         header.append(
             "# Burn alerts of event SLIs also need min_bad_events failures in their long window (platform default 3),"

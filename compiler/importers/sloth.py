@@ -26,7 +26,7 @@ from compiler.importers.common import (
     pick_team,
     service_labels,
 )
-from compiler.importers.render import ServiceOut, SloOut
+from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
 from compiler.spec.document import Path
 
@@ -101,11 +101,11 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
     selector = promql_text.common_matchers(queries)
     note_selector(src, (*root, "service"), selector)
     if not selector:
-        selector = {"job": name}
+        selector = GuessedSelector(job=name)
         src.note(
             (*root, "service"),
-            f"the queries share no label matcher; selector set to {{job: {name}}} (used only for `up` by obsc "
-            "verify and service_down, which is off): edit it to match the service's targets",
+            f"the queries share no label matcher; selector set to {{job: {name}}} with `targets: false` (nothing "
+            "reads `up` with a guess): edit both to match the service's targets",
         )
     return ServiceOut(
         name=name,
