@@ -291,7 +291,12 @@ def test_a_labels_only_change_is_paired_only_where_it_is_unambiguous() -> None:
             ["panels changed: id 1, p"],
         ),
         ({"title": "t", "panels": "junk"}, {"title": "t", "panels": [{"id": 3, "title": "q"}]}, ["panels added: q"]),
-        ("not json", {"title": "t", "panels": [{"title": "q"}]}, ["panels added: q"]),
+        ("not json", {"title": "t", "panels": [{"title": "q"}]}, ["panels added: q", "settings changed"]),
+        (  # found by a hunt: a team's links change the links and the About panel; the links went unsaid
+            {"title": "t", "links": [], "panels": [{"id": 1, "title": "About", "text": "a"}]},
+            {"title": "t", "links": [{"url": "u"}], "panels": [{"id": 1, "title": "About", "text": "b"}]},
+            ["panels changed: About", "settings changed"],
+        ),
     ],
 )
 def test_a_changed_dashboard_says_which_panels_changed(old: object, new: object, details: list[str]) -> None:
@@ -299,3 +304,10 @@ def test_a_changed_dashboard_says_which_panels_changed(old: object, new: object,
     before = old if isinstance(old, str) else json.dumps(old)
     (row,) = changes.summarise([("grafana/dashboards/teams/x/y.json", before, json.dumps(new))]).changes
     assert [d.split(" (")[0] for d in row.details[1:]] == details
+
+
+def test_a_changed_dashboard_names_the_settings_that_moved() -> None:
+    before = {"title": "t", "links": [], "time": {"from": "now-6h"}, "panels": [{"id": 1, "title": "p"}]}
+    after = {**before, "links": [{"url": "u"}], "panels": [{"id": 1, "title": "p", "x": 1}]}
+    (row,) = changes.summarise([("grafana/dashboards/teams/x/y.json", json.dumps(before), json.dumps(after))]).changes
+    assert row.details[1:] == ("panels changed: p", "settings changed (links)")

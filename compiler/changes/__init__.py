@@ -89,7 +89,8 @@ def _dashboard_json(text: str | None) -> dict[str, Any]:
 
 def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Which panels a changed dashboard added, removed or changed (by id: obsc's ids are stable, titles may
-    repeat), named by title; else that only its other settings changed."""
+    repeat), named by title, and which of its other settings changed (a team's links change them and the
+    About panel together: the links were not named when a panel had moved too)."""
     old, new = _panels(before), _panels(after)
     found = []
     for word, ids in (
@@ -100,10 +101,10 @@ def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if ids:
             titles = [str((new.get(i) or old[i]).get("title") or f"id {i}") for i in ids]
             found.append(f"{word}: " + ", ".join(titles))
-    if not found and {k: v for k, v in before.items() if k != "panels"} != {
-        k: v for k, v in after.items() if k != "panels"
-    }:
-        found.append("settings changed (variables, links, time, tags)")
+    settings = sorted((before.keys() | after.keys()) - {"panels"}, key=str)
+    moved = [str(key) for key in settings if before.get(key) != after.get(key)]
+    if moved:
+        found.append(f"settings changed ({', '.join(moved)})")
     return found
 
 
