@@ -311,3 +311,17 @@ def test_a_changed_dashboard_names_the_settings_that_moved() -> None:
     after = {**before, "links": [{"url": "u"}], "panels": [{"id": 1, "title": "p", "x": 1}]}
     (row,) = changes.summarise([("grafana/dashboards/teams/x/y.json", json.dumps(before), json.dumps(after))]).changes
     assert row.details[1:] == ("panels changed: p", "settings changed (links)")
+
+
+def _rules(expr: str) -> str:
+    return yaml.safe_dump({"groups": [{"name": "g", "rules": [{"record": "x:errors:rate5m", "expr": expr}]}]})
+
+
+def test_spaces_inside_a_quoted_matcher_are_a_change_and_layout_is_not() -> None:
+    """Found by a hunt: every run of spaces was folded to one, inside quotes too, so a selector value going
+    from `rate  limited` to `rate limited` (other series matched) read as no operational change."""
+    path = "prometheus/rules/api.yaml"
+    spaced = 'sum(rate(x{reason="rate  limited"}[5m]))'
+    (row,) = changes.summarise([(path, _rules(spaced), _rules(spaced.replace("  ", " ")))]).changes
+    assert (row.kind, row.action) == ("record", "changed") and "rate  limited" in row.details[0]
+    assert changes.summarise([(path, _rules(spaced + " / 2"), _rules(spaced + "\n  /\n    2\n"))]).changes == []

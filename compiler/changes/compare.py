@@ -68,6 +68,12 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|[\w:.]+|\s+
 _CONTEXT = 4  # tokens shown either side of the part that differs
 
 
+def one_line(query: str) -> str:
+    """A query's layout made one line (a folded or re-indented rule reads the same) without touching its
+    quoted strings: `{reason="rate  limited"}` matches other series than `{reason="rate limited"}`."""
+    return "".join(" " if token.isspace() else token for token in _TOKEN.findall(query)).strip()
+
+
 def excerpt(before: str, after: str) -> str:
     """Only the part of two long texts that differs, with a little context: `…{result=~"err|timeout",job… →
     …{result="err",job…` instead of two whole 300-character expressions."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.changes import committed as committed_files
-from compiler.changes.compare import UNSET, action, changed, compare, excerpt, labels_text
+from compiler.changes.compare import UNSET, action, changed, compare, excerpt, labels_text, one_line
 from compiler.changes.summary import Change
 from compiler.targets.prometheus import extract_groups, layout_of
 
@@ -59,7 +59,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
             if not isinstance(rule, dict):
                 continue
             labels = {str(k): str(v) for k, v in committed_files.mapping(rule.get("labels")).items()}
-            expr = " ".join(str(rule.get("expr", "")).split())
+            expr = one_line(str(rule.get("expr", "")))
             if "alert" in rule:
                 key = alert_key(str(rule["alert"]), labels)
                 side.alerts[key] = {
