@@ -271,7 +271,14 @@ def test_a_labels_only_change_is_paired_only_where_it_is_unambiguous() -> None:
     one cannot be told, so they stay removed and added; a single one is paired as its labels changed."""
 
     def alert(labels: str) -> dict[str, str]:
-        return {"severity": "critical", "for": "5m", "keep_firing_for": "", "expr": "up == 0", "labels": labels}
+        return {
+            "severity": "critical",
+            "for": "5m",
+            "keep_firing_for": "",
+            "expr": "up == 0",
+            "labels": labels,
+            "evaluation": "",
+        }
 
     old = {'Down{a="1"} [critical]': alert('{a="1"}'), 'Down{a="2"} [critical]': alert('{a="2"}')}
     new = {'Down{a="3"} [critical]': alert('{a="3"}'), 'Down{a="4"} [critical]': alert('{a="4"}')}
@@ -325,3 +332,20 @@ def test_spaces_inside_a_quoted_matcher_are_a_change_and_layout_is_not() -> None
     (row,) = changes.summarise([(path, _rules(spaced), _rules(spaced.replace("  ", " ")))]).changes
     assert (row.kind, row.action) == ("record", "changed") and "rate  limited" in row.details[0]
     assert changes.summarise([(path, _rules(spaced + " / 2"), _rules(spaced + "\n  /\n    2\n"))]).changes == []
+
+
+def test_a_rule_group_evaluated_at_another_interval_is_a_change() -> None:
+    """Found by a hunt: only rules were compared, not their group, so an obsc upgrade (or a hand edit) that
+    evaluates a group every 5m instead of every 1m, and fires its alerts minutes later, read as no change."""
+
+    def rule_file(interval: str | None) -> str:
+        group = {"name": "g", "rules": [{"record": "x:rate1d", "expr": "1"}, {"alert": "A", "expr": "x:rate1d > 1"}]}
+        return yaml.safe_dump({"groups": [{**group, **({"interval": interval} if interval else {})}]})
+
+    summary = changes.summarise([("prometheus/rules/api.yaml", rule_file("1m"), rule_file("5m"))])
+    assert [(c.kind, c.details) for c in summary.changes] == [
+        ("alert", ("evaluation: interval: 1m → interval: 5m",)),
+        ("record", ("evaluation: interval: 1m → interval: 5m",)),
+    ]
+    summary = changes.summarise([("prometheus/rules/api.yaml", rule_file(None), rule_file("5m"))])
+    assert summary.changes[0].details == ("evaluation: every global evaluation_interval → interval: 5m",)

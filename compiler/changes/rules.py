@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.changes import committed as committed_files
-from compiler.changes.compare import UNSET, action, changed, compare, excerpt, labels_text, one_line
+from compiler.changes.compare import UNSET, action, changed, compare, excerpt, flatten, labels_text, one_line
 from compiler.changes.summary import Change
 from compiler.targets.prometheus import extract_groups, layout_of
 
-ALERT_FIELDS = ("severity", "for", "expr", "labels", "keep_firing_for")
+# `evaluation`: the group's own settings (its `interval`), which say how often the rule runs
+ALERT_FIELDS = ("severity", "for", "expr", "labels", "keep_firing_for", "evaluation")
 # obsc's own prose, written from the numbers the row already shows: named when it moves, not quoted
 _PROSE = ("description", "summary")
 
@@ -55,6 +56,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
         groups = extract_groups(text, layout_of(path) or "prometheus")
     rules = side.files.setdefault(path, [])
     for group in groups:
+        evaluation = _evaluation(committed_files.mapping(group))
         for rule in committed_files.sequence(committed_files.mapping(group).get("rules")):
             if not isinstance(rule, dict):
                 continue
@@ -68,6 +70,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                     "keep_firing_for": str(rule.get("keep_firing_for", "")),
                     "expr": expr,
                     "labels": labels_text(labels),
+                    "evaluation": evaluation,
                     "annotations": {
                         str(k): str(v) for k, v in committed_files.mapping(rule.get("annotations")).items()
                     },
@@ -75,8 +78,15 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                 rules.append(_Rule(key, None, labels, expr))
             elif "record" in rule:
                 key = str(rule["record"]) + labels_text(labels)
-                side.records[key] = {"expr": expr}
+                side.records[key] = {"expr": expr, "evaluation": evaluation}
                 rules.append(_Rule(key, str(rule["record"]), labels, expr))
+
+
+def _evaluation(group: Mapping[Any, Any]) -> str:
+    """A group's settings other than its name and rules: `interval: 5m`, or the global evaluation interval.
+    A rule moved to a group evaluated every 5m, or a group's interval changed, fires later."""
+    settings = flatten({k: v for k, v in group.items() if k not in ("name", "rules")})
+    return ", ".join(f"{k}: {v}" for k, v in settings.items()) or "every global evaluation_interval"
 
 
 def alert_key(name: str, labels: Mapping[str, str]) -> str:
@@ -127,13 +137,16 @@ def record_changes(old: Side, new: Side) -> list[Change]:
     alike (`slo:sli_errors:rate5m` … `rate6h`) share a row, as `slo:sli_errors:rate(5m|…|6h)`."""
     rows: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for key in sorted(old.records.keys() | new.records.keys()):
-        before, after = old.records.get(key, {}).get("expr"), new.records.get(key, {}).get("expr")
-        if before == after:
+        was, now = old.records.get(key, {}), new.records.get(key, {})
+        before, after = was.get("expr"), now.get("expr")
+        if was == now:
             continue
         details: tuple[str, ...] = ()
-        if before is not None and after is not None:  # the part that moved: alike for every window of an SLI
+        if before is not None and after is not None and before != after:  # alike for every window of an SLI
             moved = changed("expr", before, after)
             details = (moved if moved.startswith("thresholds: ") else "expr: " + excerpt(before, after),)
+        if was and now and was["evaluation"] != now["evaluation"]:
+            details += (changed("evaluation", was["evaluation"], now["evaluation"]),)
         name, _, labels = key.partition("{")
         labels = re.sub(r'(, )?window="[^"]*"', "", "{" + labels if labels else "").replace("{, ", "{")
         rows.setdefault((labels if labels != "{}" else "", action(before, after), details), []).append(name)
