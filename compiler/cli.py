@@ -177,13 +177,18 @@ def check_cmd(
     with _reading(staged) as at:
         specs, out_dir, jpath = tuple(map(at, specs)), at(out_dir), tuple(map(at, jpath))
         platform_file = at(platform_file) if platform_file else None
-        compilation, _, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
+        compilation, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
         drift = plan.drift
+        kept = subset.kept_fleet_wide if subset else ()
         if not drift:
             if verbosity >= 0:
-                files = len(compilation.bundle.artifacts)
-                _console().say(f"obsc check: {out_dir} is up to date ({files} files)", stdout=True, files=files)
+                files = len(compilation.bundle.artifacts) - len(kept)
+                whose = " for the named spec files" if kept else ""
+                _console().say(f"obsc check: {out_dir} is up to date{whose} ({files} files)", stdout=True, files=files)
+                reports.check_not_compared(_console(), kept, specs, out_dir, fmt)
             return
+        if verbosity >= 0:  # before the drift: a failed run's last line is its verdict (with `exit` in JSON)
+            reports.check_not_compared(_console(), kept, specs, out_dir, fmt)
         advice = reports.compile_advice(specs, out_dir, fmt)
         if staged:  # the working tree may be right already: what is missing is in the commit
             advice += f" && git add -A {shlex.join([*specs, out_dir])}"

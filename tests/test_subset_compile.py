@@ -110,6 +110,26 @@ def test_check_of_a_subset_compares_only_its_files(fleet: Path, capsys: pytest.C
     assert whole.code == 1
 
 
+def test_a_subset_check_says_which_fleet_wide_files_it_did_not_compare(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a hunt: `obsc check specs/*.yaml` (every spec, named one by one) said "gen is up to date (N
+    files)" with a receiver changed in platform.yaml: alertmanager.yml, kept as it is by a subset, was counted
+    but never compared. It now says so and names the check of the directory that compares it."""
+    gen, platform = fleet / "gen", fleet / "specs/platform.yaml"
+    platform.write_text(platform.read_text().replace("127.0.0.1:9/warning", "127.0.0.1:9/tickets"))
+    assert "/tickets" in platform.read_text()
+    named = sorted(str(p) for p in (fleet / "specs").glob("svc-*.yaml"))
+    result = run_obsc(capsys, "check", *named, "--out", str(gen))
+    assert result.code == 0, result.out + result.err
+    assert "up to date for the named spec files" in result.out
+    assert f"not compared (spec files named, not the fleet): {names.ALERTMANAGER_CONFIG}" in result.out
+    assert f"run `obsc check {fleet / 'specs'} --out {gen}` to compare them" in result.out
+    assert run_obsc(capsys, "check", str(fleet / "specs"), "--out", str(gen)).code == 1
+    whole = run_obsc(capsys, "check", str(fleet / "specs"), "--out", str(gen))
+    assert "not compared" not in whole.out + whole.err
+
+
 def test_a_directory_compile_still_prunes_a_removed_service(fleet: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (fleet / "specs/svc-0019.yaml").unlink()
     result = run_obsc(capsys, "compile", str(fleet / "specs"), "--out", str(fleet / "gen"), "--no-validate")

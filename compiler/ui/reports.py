@@ -88,9 +88,28 @@ def not_compared(summary: Summary, kept: Sequence[str], specs: Sequence[str], ou
     over the folders that hold the spec files (a folder is the whole fleet)."""
     if not kept:
         return
+    summary.not_compared, summary.compare_all = tuple(kept), whole_fleet("diff", specs, out_dir, fmt)
+
+
+def check_not_compared(out: Console, kept: Sequence[str], specs: Sequence[str], out_dir: str, fmt: str | None) -> None:
+    """The same for `check`: its "up to date" (exit 0) is about the named services' files, and a receiver that
+    moved in platform.yaml is drift only the directory's check sees; said on every run, drift or not."""
+    if kept:
+        command = whole_fleet("check", specs, out_dir, fmt)
+        out.say(
+            f"obsc check: not compared (spec files named, not the fleet): {', '.join(kept)}; run `{command}` to "
+            "compare them",
+            stdout=True,
+            not_compared=list(kept),
+            compare_all=command,
+        )
+
+
+def whole_fleet(verb: str, specs: Sequence[str], out_dir: str, fmt: str | None) -> str:
+    """`obsc VERB` over the folders that hold the spec files (a folder is the whole fleet)."""
     folders = dict.fromkeys(p if os.path.isdir(p) else os.path.dirname(p) or "." for p in specs)
-    words = ["obsc", "diff", *folders, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
-    summary.not_compared, summary.compare_all = tuple(kept), shlex.join(words)
+    words = ["obsc", verb, *folders, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
+    return shlex.join(words)
 
 
 def drift(out: Console, plan: writer.Plan, command: str) -> None:
