@@ -42,7 +42,7 @@ from tests.conftest import ROOT, tree
 # called them, as far as the disk is concerned.
 OUTPUT = ROOT / "compiler" / "output"
 TRACED = {str(OUTPUT / f"{name}.py") for name in ("direct", "lock", "session", "swap", "writer")}
-READ_ONLY = {"plan", "_edited_since", "_mode_of", "_umask", "leftovers", "_holder", "_same_file"}
+READ_ONLY = {"plan", "_edited_since", "_mode_of", "_file_mode", "_umask", "leftovers", "_holder", "_same_file"}
 MINIMAL = ROOT / "tests" / "golden" / "minimal" / "specs" / "api.yaml"
 T = TypeVar("T")
 

@@ -296,3 +296,28 @@ def test_a_runbook_replaced_by_a_link_is_kept(tmp_path: Path) -> None:
     plan = _compile(specs, out)
     assert page.is_symlink() and os.readlink(page) == str(own)
     assert any(c.status is writer.Status.PRESERVED and c.path.endswith("ServiceHighErrorRate.md") for c in plan.changes)
+
+
+def test_a_rewritten_file_keeps_its_mode_whatever_the_umask(tmp_path: Path) -> None:
+    """Found by a hunt: a changed file was created anew with this run's umask, so a compile under umask 077
+    (a hardened root shell) left the rule files it rewrote 0600 beside untouched 0644 ones: unreadable to a
+    Prometheus of another user that reads the output, while folders kept their modes."""
+    specs = write_fleet(tmp_path, services=2)
+    out = tmp_path / "out"
+    _compile(specs, out)
+    rules = out / "prometheus/rules"
+    (rules / "svc-0001.yaml").chmod(0o640)
+    first = (rules / "svc-0000.yaml").stat().st_mode & 0o777  # this process's umask: 0o644 under 022
+    assert first & 0o044, oct(first)
+    for spec in specs.glob("svc-*.yaml"):
+        spec.write_text(spec.read_text().replace("objective: 99.9", "objective: 99.8"))
+    old = os.umask(0o077)
+    try:
+        plan = _compile(specs, out)
+    finally:
+        os.umask(old)
+    assert {"prometheus/rules/svc-0000.yaml", "prometheus/rules/svc-0001.yaml"} <= {
+        c.path for c in plan.changes if c.status is writer.Status.CHANGED
+    }
+    modes = [(rules / name).stat().st_mode & 0o777 for name in ("svc-0000.yaml", "svc-0001.yaml")]
+    assert modes == [first, 0o640], [oct(m) for m in modes]

@@ -331,7 +331,22 @@ def _populate(staging: str, out: str, p: Plan, prewritten: AbstractSet[str] = fr
             _carry(os.path.join(out, rel), os.path.join(staging, rel))
         else:
             direct.write_file(os.path.join(staging, rel), content)
+    created = 0o666 & ~_umask()
+    for change in p.changes:  # a rewritten file keeps its mode, as its folder does: not the umask of this run
+        if change.status is Status.CHANGED:
+            mode = _file_mode(os.path.join(out, change.path))
+            if mode is not None and mode != created:
+                os.chmod(os.path.join(staging, change.path), mode)
     return modes
+
+
+def _file_mode(path: str) -> int | None:
+    """The permission bits of the regular file at `path` (a symlink or anything else: None, replaced anew)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
 
 
 def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> None:
