@@ -15,10 +15,11 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, load_fleet
+from compiler.model.send_resolved import SEND_RESOLVED
 from compiler.model.types import Tier
 from compiler.targets import TargetOptions, alertmanager
 from compiler.targets.alertmanager.routes import route_tree, tiers_of_receivers
-from compiler.targets.alertmanager.templates import CONFIG_REFERENCE, SEND_RESOLVED, TEMPLATE_NAMES
+from compiler.targets.alertmanager.templates import CONFIG_REFERENCE, TEMPLATE_NAMES
 from tests.conftest import ROOT, require_tool
 
 EXAMPLES = ROOT / "examples"

@@ -273,3 +273,46 @@ def test_the_platforms_routing_may_not_name_another_teams_spec_receiver(tmp_path
         errors
     )
     assert "would decide where the alerts of every team go" in errors[0]
+
+
+# ---------------------------------------------------------------- send_resolved of a shared receiver, decided by a spec
+
+# The platform's ticket hook sends no resolves and its digest mail none by default; payments pages by PagerDuty.
+SHARED = PLATFORM.replace(
+    "alertmanager:\n  default_receiver: fallback\n",
+    '  tickets: {webhook: {url: "https://tickets.example/hook"}}\n'
+    "  digest: {email: {to: digest@corp.example}}\n"
+    "defaults: {routing: {warning: tickets, info: digest}}\n"
+    "alertmanager:\n  default_receiver: fallback\n  send_resolved: {warning: false}\n"
+    '  global: {smtp_smarthost: "smtp.corp.example:25", smtp_from: am@corp.example}\n',
+)
+
+
+def test_a_spec_cannot_change_whether_a_shared_receiver_sends_resolves_for_other_teams(tmp_path: Path) -> None:
+    # One send_resolved per receiver, its most urgent tier's: t1 paging into the ticket hook turned resolves on
+    # for payments' tickets, and t1's tickets in the digest made every team's digest repeat itself.
+    job = JOB + "routing: {critical: tickets}\n"
+    assert _errors(tmp_path / "pages", {"job.yaml": job, "checkout.yaml": CHECKOUT}, SHARED) == [
+        "job.yaml:5:21 $.routing.critical: receiver 'tickets' also serves warning alerts of team 'payments', which "
+        "the platform sends without resolved notifications (send_resolved: false); a receiver has one "
+        "send_resolved, its most urgent tier's, so routing critical alerts to it here would turn them on for every "
+        "team it serves: route to a receiver the platform shares for this tier, or one of this team's own",
+    ]
+    by_default = SHARED.replace("  send_resolved: {warning: false}\n", "")  # info sends none by default
+    job = JOB + "routing: {warning: digest}\n"
+    assert _errors(tmp_path / "tickets", {"job.yaml": job, "checkout.yaml": CHECKOUT}, by_default) == [
+        "job.yaml:5:20 $.routing.warning: receiver 'digest' also serves info alerts of team 'payments', which the "
+        "platform sends without resolved notifications (send_resolved: false); a receiver has one send_resolved, "
+        "its most urgent tier's, so routing warning alerts to it here would turn them on for every team it serves: "
+        "route to a receiver the platform shares for this tier, or one of this team's own",
+    ]
+
+
+def test_a_shared_receiver_may_serve_tiers_alike_or_one_teams_own_tiers(tmp_path: Path) -> None:
+    # The same tier as the platform's own routes, a less urgent one, or a receiver that always resolves: no change.
+    same = JOB + "routing: {warning: tickets, info: tickets, critical: fallback}\n"
+    assert _load(tmp_path / "same", {"job.yaml": same, "checkout.yaml": CHECKOUT}, SHARED).receiver("tickets")
+    # The platform file itself pages t1 into the ticket hook: its own decision, so t1's spec may do it too.
+    decided = SHARED.replace("  t1: {}\n", "  t1: {routing: {critical: tickets}}\n")
+    job = JOB + "routing: {critical: tickets}\n"
+    assert _load(tmp_path / "decided", {"job.yaml": job, "checkout.yaml": CHECKOUT}, decided).receiver("tickets")

@@ -12,6 +12,7 @@ from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.operator_secrets import secret_key_clashes
+from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.teams import (
     foreign_receiver_problem,
     is_unrouted_info,
@@ -125,6 +126,8 @@ def check_fleet(
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))
+    if platform is not None and unsure == EVERYTHING_KNOWN:  # another team's routes may be in the part left out
+        found.extend(shared_resolved_problems(services, receivers, platform))
     known = {r.name for r in receivers}
     # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
     # called `platform`, whose inline receivers share the platform's scope name).

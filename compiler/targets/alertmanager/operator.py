@@ -31,6 +31,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.operator_secrets import operator_secret_key
+from compiler.model.send_resolved import send_resolved
 from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy, Tier
 from compiler.output.bundle import Artifact
 from compiler.targets.alertmanager.routes import (
@@ -48,7 +49,6 @@ from compiler.targets.alertmanager.routes import (
     teams_in_use,
     tiers_of_receivers,
 )
-from compiler.targets.alertmanager.templates import send_resolved
 from compiler.targets.alertmanager.yaml_emit import to_yaml
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from compiler import conventions as names
+from compiler.model.send_resolved import send_resolved
 from compiler.model.types import Fleet, Integration, Receiver, Tier
-from compiler.targets.alertmanager.templates import content_fields, send_resolved
+from compiler.targets.alertmanager.templates import content_fields
 
 CONFIG_KEYS = {
     "email": "email_configs",
