@@ -25,7 +25,7 @@ from compiler.output.command import regenerate_command as regenerate_command  # 
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
-from compiler.spec.platform_files import platform_above, platform_beside
+from compiler.spec.platform_files import platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
 
 log = logging.getLogger("obsc")
@@ -109,6 +109,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             platform_doc = loaded[0] if loaded else None
             diagnostics.extend(_extra_platform_documents(loaded))
             unsure = Unsure(no_platform=len(diagnostics) > before)  # unreadable: services skip what needs it
+        standard: list[tuple[str, str]] = []
+        if platform_doc is not None:
+            spec_files, standard = standard_dashboards_apart(spec_files, platform_files[0], platform_doc.data)
         # Jsonnet is evaluated here (Go does not survive a fork); YAML spec files are read and parsed by the
         # workers that check them (None: not loaded yet), so parsing spreads over every CPU too.
         sources: list[_Source] = [
@@ -144,6 +147,9 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 notes.extend(explained)
         notes.extend(
             f"{path}: not read as a spec: a .jsonnet file below a lib folder is a library" for path in libraries
+        )
+        notes.extend(
+            f"{path}: not read as a spec: the platform's standard dashboard {name!r}" for path, name in standard
         )
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
     if diagnostics:

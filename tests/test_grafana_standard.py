@@ -140,6 +140,24 @@ def test_a_dashboard_file_outside_the_platform_folder_is_refused(tmp_path: Path)
     assert len(errors) == 1 and "outside the allowed library paths" in errors[0]
 
 
+def test_a_dashboard_file_outside_a_lib_folder_is_not_read_as_a_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The platform file says what the file is: a directory compile read it as a spec too, and every run failed
+    # with "Jsonnet error: Missing argument: service" at the dashboard's first line.
+    specs = _fleet(tmp_path, "function(service) {}")
+    (specs / "dashboards").mkdir()
+    (specs / "lib" / "echo.jsonnet").rename(specs / "dashboards" / "echo.jsonnet")
+    (specs / "platform.yaml").write_text(PLATFORM.replace("FILE", "dashboards/echo.jsonnet"))
+    compiled = compile_specs([str(specs)], CompileOptions())
+    assert compiled.bundle.get("grafana/dashboards/teams/team-a/alpha.echo.json") is not None
+    result = run_obsc(capsys, "-v", "validate", str(specs))
+    assert result.code == 0, result.err
+    assert (
+        f"{specs}/dashboards/echo.jsonnet: not read as a spec: the platform's standard dashboard 'echo'" in result.err
+    )
+
+
 def test_cli_exits_2_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     specs = _fleet(tmp_path, "function(service) { title: error 'no title for ' + service.name }")
     out = tmp_path / "out"

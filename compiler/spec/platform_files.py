@@ -52,3 +52,21 @@ def platform_above(paths: Sequence[str]) -> list[Diagnostic]:
                 )
                 break
     return found
+
+
+def standard_dashboards_apart(
+    spec_files: Sequence[str], platform_file: str, data: object
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(spec files, [(file, name)] of the platform's standard dashboards among them). A directory compile finds
+    those files beside the specs wherever the platform keeps them; they are `function(service)`, never specs
+    (read as one, each failed with "Missing argument: service"). The platform file is read before the schema
+    checks it: anything but a mapping of names to text is left to those checks."""
+    listed = data.get("standard_dashboards") if isinstance(data, dict) else None
+    folder = os.path.dirname(platform_file) or "."
+    names = {
+        os.path.realpath(os.path.join(folder, file)): str(name)
+        for name, file in (listed.items() if isinstance(listed, dict) else ())
+        if isinstance(file, str)
+    }
+    apart = [(path, names[os.path.realpath(path)]) for path in spec_files if os.path.realpath(path) in names]
+    return [path for path in spec_files if os.path.realpath(path) not in names], apart
