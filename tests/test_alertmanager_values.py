@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
 from compiler.model.go_url import go_url_problem
+from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.secrets import url_problem
 from compiler.model.types import SecretPolicy
 from tests.conftest import require_tool
@@ -189,3 +190,48 @@ def test_any_url_obsc_accepts_amtool_accepts(amtool_bin: str, tmp_path: Path, ur
         if go_url_problem(url) is not None:
             accepted, said = _amtool_accepts(amtool_bin, tmp_path, _webhooks([url]))
             assert not accepted, (url, go_url_problem(url))
+
+
+# E-mail addresses as a real Alertmanager 0.25 treated them when it sent (amtool check-config passes every one of
+# them: it never parses an address): True sent, False "parse 'to' / 'from' addresses" and no e-mail at all.
+SENT_TO = {
+    "ops@corp.example": True,
+    "o+ps@corp.example": True,
+    "o'ps@x.example": True,
+    "o{ps}@x.example": True,
+    "ops@x.exam_ple": True,
+    "é@x.example": True,
+    "ops@corp.example,": True,
+    "a@b,c": False,
+    "ops@corp.example;x": False,
+    "ops@corp..example": False,
+    "ops@corp.example.": False,
+    "ops.@corp.example": False,
+    ".ops@corp.example": False,
+    "ops@[1.2.3.4]": False,
+    "ops@x.example>": False,
+    "<ops@x.example": False,
+    "ops@x:example": False,
+}
+SENT_FROM = {
+    "am@corp.example": True,
+    "Alertmanager <am@corp.example>": True,
+    '"Ops, Inc" <am@corp.example>': True,
+    "Ops Inc. <am@corp.example>": True,
+    "<am@corp.example>": True,
+    'Ops "x" <am@corp.example>': True,
+    "Opé <am@corp.example>": True,
+    "am": False,
+    "am <am@corp..example>": False,
+    "Ops <am@corp.example> x": False,
+}
+
+
+@pytest.mark.parametrize(("to", "sent"), SENT_TO.items())
+def test_an_email_to_alertmanager_cannot_send_to_is_refused(to: str, sent: bool) -> None:
+    assert (recipient_problem(to) is None) is sent
+
+
+@pytest.mark.parametrize(("sender", "sent"), SENT_FROM.items())
+def test_an_smtp_from_alertmanager_cannot_send_from_is_refused(sender: str, sent: bool) -> None:
+    assert (sender_problem(sender) is None) is sent

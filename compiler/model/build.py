@@ -203,8 +203,8 @@ def _receiver(
         for kind, settings in sorted(body.items())
     )
     receiver = Receiver(name, integrations, scope, ctx.loc(path, key=True), path)
-    for kind, message in receiver_problems(receiver, am_global):
-        ctx.error((*path, kind), message)
+    for setting, message in receiver_problems(receiver, am_global):
+        ctx.error((*path, *setting), message)
     for where, message in secret_problems(body, owner):  # whose secret files, which URLs
         ctx.error((*path, *where), message)
     return receiver

@@ -11,6 +11,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
+from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.operator_secrets import secret_key_clashes
 from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.teams import (
@@ -209,24 +210,28 @@ def _hint(name: str, options: list[str]) -> str:
 WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
 
-def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(integration kind, message) for integrations that lack a setting Alertmanager needs from `global:`."""
-    found = []
+def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
+    """(path below the receiver, message) for integrations that lack a setting Alertmanager needs from `global:`,
+    or carry one it would fail to use."""
+    found: list[tuple[tuple[str, ...], str]] = []
     for integration in receiver.integrations:
         if integration.kind == "slack" and not (integration.get("api_url_file") or am_global.get("slack_api_url_file")):
             found.append(
                 (
-                    "slack",
+                    ("slack",),
                     f"receiver {receiver.name!r}: slack needs a webhook URL file: set api_url_file here or "
                     "alertmanager.global.slack_api_url_file in the platform file",
                 )
             )
         if integration.kind == "email":
             missing = [key for key in ("smtp_smarthost", "smtp_from") if not am_global.get(key)]
+            to = recipient_problem(str(integration.get("to") or ""))
+            if to:
+                found.append((("email", "to"), to))
             if missing:
                 found.append(
                     (
-                        "email",
+                        ("email",),
                         f"receiver {receiver.name!r}: email needs alertmanager.global."
                         f"{' and alertmanager.global.'.join(missing)} in the platform file",
                     )
@@ -236,13 +241,27 @@ def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[
 
 def global_setting_problems(am_global: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """(path below the platform document, message) for alertmanager.global values Alertmanager would refuse."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
     timeout = am_global.get("resolve_timeout")
     if isinstance(timeout, str):
         try:
             parse_duration(timeout)
         except ValueError as exc:  # Alertmanager refuses past ~292 years ("duration out of range")
-            return [(("alertmanager", "global", "resolve_timeout"), str(exc))]
-    return []
+            found.append((("alertmanager", "global", "resolve_timeout"), str(exc)))
+    sender = am_global.get("smtp_from")
+    if isinstance(sender, str) and sender and (problem := sender_problem(sender)):
+        found.append((("alertmanager", "global", "smtp_from"), problem))
+    smarthost = am_global.get("smtp_smarthost")
+    port = smarthost.rpartition(":")[2] if isinstance(smarthost, str) else ""
+    if port.isdigit() and not 0 < int(port) < 65536:  # loaded, then every e-mail fails to dial
+        found.append(
+            (
+                ("alertmanager", "global", "smtp_smarthost"),
+                f"port {port} of {smarthost!r} is not a TCP port (1 to 65535): Alertmanager would load it and fail "
+                "every e-mail it sends",
+            )
+        )
+    return found
 
 
 def business_hours_problems(hours: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
