@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
+from compiler.spec.metric_hints import metric_source
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
     from jsonschema.exceptions import ValidationError
@@ -386,24 +387,6 @@ def _metric_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
     )
 
 
-def _metric_source(error: ValidationError, defs: Defs, path: Path) -> str | None:
-    """A metric mapping with neither `selector` nor `expr`: most often a spec that meant to tune one key (a unit,
-    a title) of the platform's metric of that name, which it replaces whole."""
-    body = error.instance
-    if path[-2:-1] != ("metrics",) or not isinstance(body, dict) or "selector" in body or "expr" in body:
-        return None
-    known = (defs.get("metric") or {}).get("oneOf", [{}, {}])[1].get("properties") or {}
-    if any(key not in known for key in body):
-        return None  # an unknown key says more
-    message = f"metrics.{path[-1]} needs `selector:` (a series) or `expr:` (PromQL)"
-    if len(path) == 2:  # in a spec
-        message += (
-            f"; a metric written in a spec replaces the platform's defaults.metrics.{path[-1]} whole (nothing of it "
-            "is kept), so repeat its selector or expr beside the keys you change"
-        )
-    return message
-
-
 def _tiers(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "alertTiers") or isinstance(error.instance, dict):
         return None
@@ -458,5 +441,5 @@ def _short(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
-    _slos_mapping, _document_list, _selector_value, _metric_value, _metric_source, _tiers, _receiver_ref, _enum_case,
+    _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref, _enum_case,
 )  # fmt: skip
