@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
+from compiler.model.go_glob import glob_problem
 from compiler.model.go_url import go_url_problem
 from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.secrets import url_problem
@@ -235,3 +236,20 @@ def test_an_email_to_alertmanager_cannot_send_to_is_refused(to: str, sent: bool)
 @pytest.mark.parametrize(("sender", "sent"), SENT_FROM.items())
 def test_an_smtp_from_alertmanager_cannot_send_from_is_refused(sender: str, sent: bool) -> None:
     assert (sender_problem(sender) is None) is sent
+
+
+# Template globs: amtool (Go's filepath.Glob) refused the malformed ones with exit 1 and no location.
+TEMPLATE_GLOBS = [
+    "[", "[]", "[]a]", "[a]", "[^a]", "[a-]", "[-a]", "[a-z", "a\\", "[\\]]", "*.tmpl", "[a-z].tmpl", "x]", "[!a]",
+    "[^]", "[a\\", "a[b-c]d", "[\\-]", "[a-\\]]", "[ab-]x", "[z-a]", "/etc/am/*/[abc]*.tmpl",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pattern", TEMPLATE_GLOBS)
+def test_a_template_glob_is_refused_exactly_when_amtool_refuses_it(
+    amtool_bin: str, tmp_path: Path, pattern: str
+) -> None:
+    accepted, said = _amtool_accepts(
+        amtool_bin, tmp_path, f"route: {{receiver: r}}\nreceivers: [{{name: r}}]\ntemplates: [{json.dumps(pattern)}]\n"
+    )
+    assert (glob_problem(pattern) is None) is accepted, said

@@ -33,6 +33,7 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
+from compiler.model.go_glob import glob_problem
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
@@ -111,6 +112,9 @@ def build_platform(
         _team(name, body, ctx, receivers, am_global, Owner(name, policy))
         for name, body in sorted((data.get("teams") or {}).items())
     )
+    for i, pattern in enumerate(am.get("templates") or ()):
+        if problem := glob_problem(str(pattern)):
+            ctx.error(("alertmanager", "templates", i), problem)
     scheme = runbook_scheme_problem(str(data.get("runbook_url", "")))
     if scheme:
         ctx.error(("runbook_url",), scheme)
