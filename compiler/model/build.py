@@ -33,8 +33,8 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
-from compiler.model.go_glob import glob_problem
 from compiler.model.operator_secrets import operator_secret_clash
+from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.secrets import (
@@ -42,7 +42,6 @@ from compiler.model.secrets import (
     claim_problem,
     link_problems,
     platform_policy,
-    runbook_scheme_problem,
 )
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.sli_kinds import kind_notes
@@ -100,7 +99,8 @@ def build_platform(
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
     policy, problems = platform_policy(data, doc.file if doc else "")
-    for where, message in [*problems, *global_setting_problems(am_global), *text_problems(data, platform=True)]:
+    values = [*global_setting_problems(am_global), *platform_value_problems(data), *text_problems(data, platform=True)]
+    for where, message in [*problems, *values]:
         ctx.error(where, message)
     platform_owner = Owner(None, policy)  # named receivers and defaults.routing: the platform's own
     receivers = []
@@ -112,12 +112,6 @@ def build_platform(
         _team(name, body, ctx, receivers, am_global, Owner(name, policy))
         for name, body in sorted((data.get("teams") or {}).items())
     )
-    for i, pattern in enumerate(am.get("templates") or ()):
-        if problem := glob_problem(str(pattern)):
-            ctx.error(("alertmanager", "templates", i), problem)
-    scheme = runbook_scheme_problem(str(data.get("runbook_url", "")))
-    if scheme:
-        ctx.error(("runbook_url",), scheme)
     platform = Platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),
