@@ -46,21 +46,19 @@ def shared_resolved_problems(
     for receiver in _unique(receivers):
         if all(i.kind in ALWAYS_RESOLVED for i in receiver.integrations):
             continue  # resolves always go out: nothing a tier can change
-        mine = uses.get(receiver.name, [])
+        served = uses.get(receiver.name, [])  # every (tier, team) that reaches it
         value = {t: overrides.get(t.value, SEND_RESOLVED[t]) for t in Tier}
-        chosen = value[min((u.tier for u in mine), key=lambda t: t.rank)] if mine else None
-        platform_tiers = [u.tier for u in mine if u.written is None]
+        chosen = value[min((u.tier for u in served), key=lambda t: t.rank)] if served else None
+        platform_tiers = [u.tier for u in served if u.written is None]
         if platform_tiers and value[min(platform_tiers, key=lambda t: t.rank)] == chosen:
             continue  # the platform file's own routes already decide it
-        for use in mine:
+        for use in served:
             route = use.written
             if route is None or value[use.tier] != chosen:
                 continue
-            others = sorted(
-                {(u.tier.rank, u.tier, u.team) for u in mine if u.team != use.team and value[u.tier] != chosen}, key=str
-            )
+            others = [(u.tier, u.team) for u in served if u.team != use.team and value[u.tier] != chosen]
             if others:
-                _, tier, team = others[0]
+                tier, team = min(others, key=lambda o: (o[0].rank, o[1] or ""))
                 whose = f"team {team!r}" if team is not None else "alerts of no team"
                 found.append(
                     Diagnostic(
