@@ -235,3 +235,25 @@ def test_jsonnet_errors_are_located(tmp_path: Path) -> None:
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.location.line == 3
     assert "no b for you" in diagnostic.message
+
+
+def test_jsonnet_file_names_are_the_same_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`std.thisFile` named the file as the command line spelled it (`specs/web.jsonnet`, `repo/specs/...`), and
+    a library's by its absolute path: a spec that quotes it compiled to other bytes from another directory, and
+    `obsc check` reported drift on identical specs. Jsonnet now sees each file relative to the spec's folder."""
+    (tmp_path / "repo" / "specs").mkdir(parents=True)
+    (tmp_path / "repo" / "libs").mkdir()
+    (tmp_path / "repo" / "libs" / "where.libsonnet").write_text("{ file: std.thisFile }")
+    spec = tmp_path / "repo" / "specs" / "web.jsonnet"
+    spec.write_text('local lib = import "where.libsonnet"; { spec: std.thisFile, lib: lib.file }')
+    seen = []
+    for cwd, path, lib in [
+        (tmp_path / "repo", "specs/web.jsonnet", "libs"),
+        (tmp_path, "repo/specs/./web.jsonnet", str(tmp_path / "repo" / "libs")),
+        (tmp_path / "repo" / "specs", "web.jsonnet", "../libs"),
+    ]:
+        monkeypatch.chdir(cwd)
+        seen.append(load_file(path, JsonnetOptions((lib,)))[0].data)
+    assert seen == [{"spec": "web.jsonnet", "lib": "../libs/where.libsonnet"}] * 3

@@ -47,7 +47,7 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
 
     def import_callback(base: str, rel: str) -> tuple[str, bytes]:
         try:
-            return resolve_import(path, roots, base, rel)
+            return resolve_import(path, roots, base, rel, request.get("shown_from"))
         except RuntimeError as exc:
             refused.append(str(exc))
             raise
@@ -65,24 +65,28 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
     return {"output": output}
 
 
-def resolve_import(path: str, roots: list[str], base: str, rel: str) -> tuple[str, bytes]:
-    """Find an import beside the importing file or on the library path, never outside them."""
+def resolve_import(
+    path: str, roots: list[str], base: str, rel: str, shown_from: str | None = None
+) -> tuple[str, bytes]:
+    """Find an import beside the importing file or on the library path, never outside them. The name Jsonnet
+    gets (its `std.thisFile`) is relative to the working directory, the spec's folder: the same on any machine
+    with the same checkout, where a library root's absolute path was not."""
     candidates = [os.path.join(base or os.path.dirname(path), rel)] + [os.path.join(r, rel) for r in roots[1:]]
     for candidate in candidates:
         real = os.path.realpath(candidate)
         if not any(real == r or real.startswith(r + os.sep) for r in roots):
-            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({shown(roots)})")
+            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({shown(roots, shown_from)})")
         if os.path.lexists(real) and not os.path.isdir(real):
             try:
-                return candidate, read_regular(real, MAX_FILE_BYTES)
+                return os.path.relpath(candidate), read_regular(real, MAX_FILE_BYTES)
             except InputError as exc:
                 raise RuntimeError(f"import {rel!r} {exc.diagnostics[0].message}") from None
-    raise RuntimeError(f"import {rel!r} not found in {shown(roots)}")
+    raise RuntimeError(f"import {rel!r} not found in {shown(roots, shown_from)}")
 
 
-def shown(roots: list[str]) -> str:
-    """Library roots as the user would write them (relative to the working directory when inside it)."""
-    cwd = os.getcwd()
+def shown(roots: list[str], cwd: str | None = None) -> str:
+    """Library roots as the user would write them (relative to their working directory when inside it)."""
+    cwd = cwd or os.getcwd()
     return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
 
 
@@ -131,7 +135,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         allowance = int(_cpu_used() + request["cpu_seconds"]) + 1
         if hard == resource.RLIM_INFINITY or allowance < hard:
             resource.setrlimit(resource.RLIMIT_CPU, (allowance, hard))
-        os.chdir(request["cwd"])  # the parent's working directory now: paths and messages are relative to it
+        os.chdir(request["cwd"])  # the evaluated file's folder: Jsonnet's paths are relative to it
         try:
             send(stdout, evaluate(request))
         except MemoryError:  # Python's share of the limit (the reply's copies of a large result)

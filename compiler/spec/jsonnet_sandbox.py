@@ -150,12 +150,16 @@ class Pool:
 
     def evaluate(self, path: str, source: str, tla_codes: dict[str, str] | None, roots: list[str]) -> str:
         """The JSON text `path` evaluates to, or InputError located in `path`."""
+        # Jsonnet sees the file by its name in its own folder, and evaluates there: `std.thisFile` (and an
+        # imported file's) is then the same from any working directory and any spelling of the path, so the
+        # output is too. Messages still name the file as the user wrote it (`path`, below; `shown_from`).
         request = {
-            "path": path,
+            "path": os.path.basename(path),
             "source": source,
             "tla_codes": tla_codes,
             "roots": roots,
-            "cwd": os.getcwd(),
+            "cwd": os.path.dirname(os.path.abspath(path)),
+            "shown_from": os.getcwd(),
             "cpu_seconds": self.limits.seconds,
             "max_output": self.limits.output_chars,
         }
