@@ -306,6 +306,15 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def validate_specs(paths: Sequence[str], options: CompileOptions) -> tuple[Fleet, list[str]]:
+    """What `obsc validate` judges: the specs, and the platform's standard dashboards each service asks for.
+    Those are Jsonnet a compile evaluates per service (prepare): left out, a dashboard that cannot evaluate
+    passed validate (and its pre-commit hook) and failed the compile after it."""
+    fleet, notes = load_fleet(paths, options, {})
+    prepare(fleet, TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths)))
+    return fleet, notes
+
+
 def compile_specs(
     paths: Sequence[str], options: CompileOptions | None = None, write_into: Callable[[], str | None] | None = None
 ) -> Compilation:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import click
 
 from compiler import __version__, changes, logs
-from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet, regenerate_command, stage
+from compiler.api import Compilation, CompileOptions, compile_specs, regenerate_command, stage, validate_specs
 from compiler.errors import ExitCode
 from compiler.model.selector_overlap import overlaps
 from compiler.output import writer
@@ -274,13 +274,13 @@ def validate_cmd(
     platform_file: str | None,
     staged: bool,
 ) -> None:
-    """Check SPECS only (schema and meaning); writes nothing."""
+    """Check SPECS (schema and meaning, and the standard dashboards they ask for); writes nothing."""
     verbosity = _setup()
     with _reading(staged) as at:
         options = CompileOptions(
             jsonnet_paths=tuple(map(at, jpath)), platform_file=at(platform_file) if platform_file else None
         )
-        fleet, notes = load_fleet(tuple(map(at, specs)), options, {})
+        fleet, notes = validate_specs(tuple(map(at, specs)), options)
     if verbosity >= 1:
         _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:

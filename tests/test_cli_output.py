@@ -167,7 +167,7 @@ def test_tool_and_internal_errors_are_json_too(
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("compiler.cli.load_fleet", boom)
+    monkeypatch.setattr("compiler.cli.validate_specs", boom)
     result = obsc(capsys, "validate", "specs", "--log-format", "json")
     assert result.code == 70
     (entry,) = json_lines(result.err)

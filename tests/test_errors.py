@@ -116,7 +116,7 @@ def test_internal_errors_never_show_a_traceback(
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr("compiler.cli.load_fleet", boom)
+    monkeypatch.setattr("compiler.cli.validate_specs", boom)
     monkeypatch.delenv("OBSC_DEBUG", raising=False)
     result = run_obsc(capsys, "validate", "examples")
     assert result.code == 70

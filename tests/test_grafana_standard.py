@@ -167,6 +167,18 @@ def test_cli_exits_2_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFi
     assert not out.exists()
 
 
+def test_validate_refuses_the_dashboard_compile_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`obsc validate` (and the obsc-validate pre-commit hook) did not evaluate the standard dashboards: one that
+    cannot evaluate passed validate and failed the compile after it. Both now give the same located error."""
+    specs = _fleet(tmp_path, 'function(service) { title: std.extVar("team") }', services=("alpha", "beta"))
+    validated = run_obsc(capsys, "validate", str(specs))
+    compiled = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert validated.code == compiled.code == 2, validated.out
+    assert validated.err == compiled.err and "Undefined external variable: team" in validated.err
+
+
 def test_a_standard_dashboard_may_not_be_named_service(tmp_path: Path) -> None:
     specs = _fleet(tmp_path, "function(service) {}")
     platform = specs / "platform.yaml"
