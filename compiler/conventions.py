@@ -135,6 +135,9 @@ def sli_total_rate(window: str) -> str:
 # The coarse tier's own 5m rates, sampled every few minutes: 1d / 3d / period windows sum these.
 SLI_ERRORS_COARSE = "slo:sli_errors:coarse_rate5m"
 SLI_TOTAL_COARSE = "slo:sli_total:coarse_rate5m"
+# When the coarse tier first recorded an SLO (or group) within its longest guarded window: the min_bad_events
+# guard counts a window's events over the history it holds, not over the window's whole length.
+SLI_COARSE_SINCE = "slo:sli_coarse:since_timestamp"
 # Time-slice SLIs: 1 in a bad evaluation slice, 0 in a good one (the windows average it).
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 

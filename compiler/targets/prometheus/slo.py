@@ -47,6 +47,7 @@ from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, da
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
+COARSE_BASE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ def guard_windows(slo: Slo, alerts: list[AlertDef]) -> set[int]:
     if slo.min_bad_events <= 0:
         return set()
     return {a.window.long_seconds for a in alerts if a.window is not None}
+
+
+def since_recorded(service: Service, slo: Slo) -> bool:
+    """Whether the coarse tier records when it first saw the SLO (names.SLI_COARSE_SINCE): an event SLI whose
+    burn alerts guard a coarse window with min_bad_events."""
+    if slo.sli.kind in UNCOUNTED_KINDS:
+        return False
+    alerts = [a for a in service_alerts(service) if a.slo is not None and a.slo.name == slo.name]
+    return any(recording_tiers().is_coarse(seconds) for seconds in guard_windows(slo, alerts))
 
 
 def _ratio(slo: Slo, bad: str, total: str) -> str:
@@ -174,16 +184,42 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
     coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
     bad_c, total_c = names.SLI_ERRORS_COARSE + selector, names.SLI_TOTAL_COARSE + selector
+    coarse_guards = sorted(s for s in guards if tiers.is_coarse(s))
+    if coarse_guards:
+        coarse.append(record(names.SLI_COARSE_SINCE, _since_expr(selector, coarse_guards[-1]), base))
     for seconds, window in windows:
         if not tiers.is_coarse(seconds):
             continue
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
         if seconds in guards:
-            average = f"avg_over_time({bad_c}[{window}])"
-            coarse.append(Rule(average, record=names.sli_errors_rate(window), labels=labels))
+            rate = _guard_rate_expr(selector, window, seconds)
+            coarse.append(Rule(rate, record=names.sli_errors_rate(window), labels=labels))
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
     return fast, coarse
+
+
+def _since_expr(selector: str, longest: int) -> str:
+    """When the coarse tier first saw the SLO (or group), kept while it is recorded and was seen within `longest`
+    (the longest guarded window: a group gone for longer has no history left in any). Without a value (a new
+    SLO or group, or rules upgraded on a server that already holds coarse samples) it starts at the oldest
+    sample within `longest`, counted back at the coarse interval: now for a new SLO, the samples' real start
+    after an upgrade."""
+    bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
+    back = f"(count_over_time({bad_c}[{format_duration(longest)}]) - 1) * {recording_tiers().coarse_interval_seconds}"
+    return f"min_over_time({since}[{format_duration(longest)}]) and {bad_c}\nor\ntimestamp({bad_c}) - {back}"
+
+
+def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
+    """The window's bad events a second: its mean 5m rate times the time its samples cover (from the first
+    one's 5m, at most the window), over the window. The mean alone took hours of history (a new SLO, a group
+    first seen today) for a whole window: one failure at a request a minute read as ~12 events in 1d, past
+    min_bad_events, a ticket. The span is the recorded first sample's time, not a count of samples: promtool
+    evaluates every group at every step of a test, so a count would differ between tests and a server (it only
+    starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d)."""
+    bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
+    span = f"clamp_max(time() - {since} + {COARSE_BASE_SECONDS}, {seconds})"
+    return f"avg_over_time({bad_c}[{window}]) * {span} / {seconds}"
 
 
 _MARK, _OTHER_MARK = "\x00", "\x01"  # stand-ins for a window in query text (no PromQL holds them)

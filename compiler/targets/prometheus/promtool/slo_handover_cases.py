@@ -23,9 +23,9 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.targets.prometheus.promtool.slo_state import counted
+from compiler.targets.prometheus.promtool.slo_state import counted, history_start
 from compiler.targets.prometheus.rule_model import Rule
-from compiler.targets.prometheus.slo import window_labels
+from compiler.targets.prometheus.slo import since_recorded, window_labels
 
 _DIGITS = Decimal("1e-15")
 
@@ -111,6 +111,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     if any(tiers.is_coarse(w.long_seconds) for w in (a, b)):
         labels = tuple(sorted({**window_labels(service, slo, "5m"), **group}.items()))
         inputs.append(InputSeries(names.SLI_ERRORS_COARSE, labels, burning))
+        if since_recorded(service, slo):
+            inputs.append(history_start(labels, slo.period_seconds, constant(0, end)))
         if not derived:
             inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
     for seconds in counted(slo):

@@ -21,7 +21,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.targets.prometheus.slo import slo_labels, window_labels
+from compiler.targets.prometheus.slo import since_recorded, slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
 
@@ -166,6 +166,7 @@ class Feed:
         self._own = slo_labels(service, slo)
         self._group = sample_group(slo) if group is None else group
         self._windows = self._labelled(self._group)
+        self.since = since_recorded(service, slo)
 
     def _labelled(self, group: dict[str, str]) -> dict[int, tuple[str, str, tuple[tuple[str, str], ...]]]:
         return {key: (e, t, tuple(sorted({**labels, **group}.items()))) for key, (e, t, labels) in self._plain.items()}
@@ -174,7 +175,7 @@ class Feed:
         """The same series with other `group` labels (a lane's: see lanes.py)."""
         other = object.__new__(Feed)
         other.recorded, other.period, other._plain, other._own = self.recorded, self.period, self._plain, self._own
-        other._group, other._windows = group, self._labelled(group)
+        other._group, other._windows, other.since = group, self._labelled(group), self.since
         return other
 
     def series(self, fed: Rates) -> tuple[InputSeries, ...]:
@@ -191,7 +192,15 @@ class Feed:
             out.append(InputSeries(errors_name, labels, bad))
             if total:
                 out.append(InputSeries(total_name, labels, total))
+            if seconds == _COARSE and self.since:
+                out.append(history_start(labels, self.period, bad))
         return tuple(out)
+
+
+def history_start(labels: tuple[tuple[str, str], ...], period: int, like: str) -> InputSeries:
+    """The coarse tier's first sample a whole period before the test (as many samples as `like`, a constant):
+    a case's coarse rates then stand for full windows, as on a server that has recorded the SLO for long."""
+    return InputSeries(names.SLI_COARSE_SINCE, labels, constant(-period, int(like.rpartition("x")[2])))
 
 
 def _inputs(
