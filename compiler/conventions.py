@@ -177,14 +177,15 @@ def runbook_path(service: str, alert: str, slo: str | None) -> str:
     return f"{RUNBOOK_DIR}/{service}/{runbook_slug(alert, slo)}.md"
 
 
+RUNBOOK_PLACEHOLDERS = ("{path}", "{service}", "{alert}", "{slug}")  # filled in this order; any other stays as written
+
+
 def runbook_url(pattern: str, service: str, alert: str, slo: str | None) -> str:
     """Fill the platform's runbook URL pattern: {path}, {service}, {alert}, {slug}."""
-    return (
-        pattern.replace("{path}", runbook_path(service, alert, slo))
-        .replace("{service}", service)
-        .replace("{alert}", alert)
-        .replace("{slug}", runbook_slug(alert, slo))
-    )
+    values = (runbook_path(service, alert, slo), service, alert, runbook_slug(alert, slo))
+    for placeholder, value in zip(RUNBOOK_PLACEHOLDERS, values, strict=True):
+        pattern = pattern.replace(placeholder, value)
+    return pattern
 
 
 @functools.lru_cache(maxsize=1 << 12)  # asked for by every alert's links and every runbook page

@@ -135,3 +135,42 @@ def promtool_report(
         text=True,
     )
     return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+def pairs_firing(
+    tmp_path: Path,
+    rules: str,
+    series: Mapping[str, str],
+    slo: str,
+    pairs: Sequence[str],
+    watched: range,
+    group: str = "",
+) -> dict[str, list[int]]:
+    """Burn pair (`burn_window` of `pairs`) → the minutes of `watched` it fires in, for SLO `slo` (`group`:
+    extra matchers, `,route="b"`), with the rule text `rules` over `series` at a 1m evaluation interval. Each
+    check expects -1, so promtool's report says what each pair gave instead (1 firing, 0 not)."""
+    (tmp_path / "rules.yaml").write_text(rules)
+    checks = [
+        {
+            "expr": f'count(ALERTS{{alertstate="firing",slo="{slo}",burn_window="{pair}"{group}}}) or vector(0)',
+            "eval_time": f"{minute}m",
+            "exp_samples": [{"labels": "{}", "value": -1}],
+        }
+        for pair in pairs
+        for minute in watched
+    ]
+    order = [g["name"] for g in yaml.safe_load(rules)["groups"]]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
+    got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
+    assert len(got) == len(checks), report[-3000:]
+    out: dict[str, list[int]] = {pair: [] for pair in pairs}
+    for pair, at, value in got:
+        if float(value):
+            out[pair].append(minutes_of(at))
+    return out
+
+
+def minutes_of(text: str) -> int:
+    """`7h3m`, `7h`, `59m` → minutes."""
+    hours, _, rest = text.partition("h") if "h" in text else ("0", "", text)
+    return int(hours) * 60 + int(rest.rstrip("m") or 0)

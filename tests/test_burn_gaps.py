@@ -11,15 +11,12 @@ evaluated every minute on a 99.9% / 30d SLO (the built-in catalog: 14.4x 1h/5m, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import yaml
-
 from compiler import conventions as names
 from compiler.api import compile_specs
-from tests.promtool_helpers import promtool_report, rules_read_by
+from tests.promtool_helpers import pairs_firing, rules_read_by
 
 SPEC = """apiVersion: obsc/v1
 service: stone
@@ -48,31 +45,12 @@ def _firing(
     # the burn pairs (the alerts checked) and what they read: the key group, the 30d ratio and the budget left
     # were a quarter of each run
     rules = rules_read_by(next(a.content for a in bundle.artifacts if a.path == path), alert=_of(pairs))
-    (tmp_path / "rules.yaml").write_text(rules)
     series = {
         'up{job="stone"}': f"1x{len(total)}",
         'rpc_calls_total{job="stone"}': " ".join(map(str, total)),
         'rpc_calls_total{job="stone",outcome="fail"}': " ".join(map(str, failed)),
     }
-    # each check expects -1: promtool's report says what each pair gave instead (1 firing, 0 not)
-    checks = [
-        {
-            "expr": f'count(ALERTS{{alertstate="firing",slo="avail",burn_window="{pair}"}}) or vector(0)',
-            "eval_time": f"{minute}m",
-            "exp_samples": [{"labels": "{}", "value": -1}],
-        }
-        for pair in pairs
-        for minute in watched
-    ]
-    order = [g["name"] for g in yaml.safe_load(rules)["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
-    got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
-    assert len(got) == len(checks), report[-3000:]
-    out: dict[str, list[int]] = {pair: [] for pair in pairs}
-    for pair, at, value in got:
-        if float(value):
-            out[pair].append(_minutes(at))
-    return out
+    return pairs_firing(tmp_path, rules, series, "avail", pairs, watched)
 
 
 def _of(pairs: tuple[str, ...]) -> Callable[[Mapping[str, object]], bool]:
@@ -83,12 +61,6 @@ def _of(pairs: tuple[str, ...]) -> Callable[[Mapping[str, object]], bool]:
         return isinstance(labels, dict) and labels.get("burn_window") in pairs
 
     return picked
-
-
-def _minutes(text: str) -> int:
-    """`7h3m`, `7h`, `59m` → minutes."""
-    hours, _, rest = text.partition("h") if "h" in text else ("0", "", text)
-    return int(hours) * 60 + int(rest.rstrip("m") or 0)
 
 
 def _episodes(*minutes: list[int], step: int = 1) -> list[tuple[int, int]]:

@@ -9,14 +9,11 @@ needing 3 failed events, the default).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-
-import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
-from tests.promtool_helpers import promtool_report, rules_read_by
+from tests.promtool_helpers import pairs_firing, rules_read_by
 
 SPEC = """apiVersion: obsc/v1
 service: ferry
@@ -41,27 +38,7 @@ def _ticketing(tmp_path: Path, series: dict[str, str], watched: range, by: str =
     rules = rules_read_by(
         content, alert=lambda r: isinstance(r["labels"], dict) and r["labels"].get("burn_window") in TICKETS
     )
-    (tmp_path / "rules.yaml").write_text(rules)
-    group = f',{by}="b"' if by else ""
-    checks = [  # each expects -1: promtool's report says what each pair gave instead (1 firing, 0 not)
-        {
-            "expr": f'count(ALERTS{{alertstate="firing",slo="trips",burn_window="{pair}"{group}}}) or vector(0)',
-            "eval_time": f"{minute}m",
-            "exp_samples": [{"labels": "{}", "value": -1}],
-        }
-        for pair in TICKETS
-        for minute in watched
-    ]
-    order = [g["name"] for g in yaml.safe_load(rules)["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
-    got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
-    assert len(got) == len(checks), report[-3000:]
-    out: dict[str, list[int]] = {pair: [] for pair in TICKETS}
-    for pair, at, value in got:
-        if float(value):
-            hours, _, rest = at.partition("h") if "h" in at else ("0", "", at)
-            out[pair].append(int(hours) * 60 + int(rest.rstrip("m") or 0))
-    return out
+    return pairs_firing(tmp_path, rules, series, "trips", TICKETS, watched, f',{by}="b"' if by else "")
 
 
 def _trips(first: int, minutes: int, failed_at: list[int], labels: str = "") -> dict[str, str]:

@@ -98,10 +98,9 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     queries, body, by = sli
     if not target.selector:
         target.selector = promql_text.common_matchers(queries) or GuessedSelector(job=service)
-        if not promql_text.common_matchers(queries):
+        if isinstance(target.selector, GuessedSelector):
             guess = "with `targets: false` (nothing reads `up` with a guess): edit both"
-            note = f"selector set to {{job: {service}}} {guess}"
-            src.note((*spec, "service"), note)
+            src.note((*spec, "service"), f"selector set to {{job: {service}}} {guess}")
     body = _as_metrics(body, target, base_name)
     linked = objects.get(("SLI", str(src.get((*spec, "indicatorRef")))))
     inline = src.get((*spec, "indicator")) is not None

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from compiler.conventions import RUNBOOK_PLACEHOLDERS
 from compiler.model.go_glob import glob_problem
 from compiler.model.secrets import runbook_scheme_problem
 
-RUNBOOK_PLACEHOLDERS = ("{path}", "{service}", "{alert}", "{slug}")  # what conventions.runbook_url fills in
 _PLACEHOLDER = re.compile(r"\{[^{}/]*\}")
 
 Problems = list[tuple[tuple[str | int, ...], str]]

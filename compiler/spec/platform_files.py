@@ -68,5 +68,5 @@ def standard_dashboards_apart(
         for name, file in (listed.items() if isinstance(listed, dict) else ())
         if isinstance(file, str)
     }
-    apart = [(path, names[os.path.realpath(path)]) for path in spec_files if os.path.realpath(path) in names]
-    return [path for path in spec_files if os.path.realpath(path) not in names], apart
+    real = [(path, os.path.realpath(path)) for path in spec_files]
+    return [path for path, where in real if where not in names], [(p, names[w]) for p, w in real if w in names]

@@ -30,7 +30,7 @@ from compiler.model.burnrate import (
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
@@ -47,7 +47,7 @@ from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, da
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
-COARSE_BASE_SECONDS = 300
+COARSE_BASE_SECONDS = parse_duration(COARSE_BASE_WINDOW)
 
 
 @dataclass(frozen=True)
