@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from compiler import conventions
+from compiler.model import email_domains
 from compiler.model.go_url import go_url_problem
 from compiler.model.types import SecretPolicy
 
@@ -50,7 +51,7 @@ class Owner:
 def platform_policy(data: Mapping[str, Any], platform_file: str) -> tuple[SecretPolicy, Problems]:
     """The declared policy, and the problems of its declaration and of alertmanager.global (platform paths)."""
     am = data.get("alertmanager") or {}
-    policy_, problems = policy(data.get("secrets") or {}, am.get("receiver_url_prefixes"), platform_file)
+    policy_, problems = policy(data.get("secrets") or {}, am, platform_file)
     problems += [
         (("alertmanager", "global", *where), m) for where, m in global_problems(am.get("global") or {}, policy_)
     ]
@@ -60,8 +61,9 @@ def platform_policy(data: Mapping[str, Any], platform_file: str) -> tuple[Secret
     return policy_, problems
 
 
-def policy(raw: Mapping[str, Any], url_prefixes: Any, platform_file: str) -> tuple[SecretPolicy, Problems]:
-    """The declared policy and the problems of its declaration (paths relative to the platform document)."""
+def policy(raw: Mapping[str, Any], am: Mapping[str, Any], platform_file: str) -> tuple[SecretPolicy, Problems]:
+    """The declared policy (`secrets:` and the allow-lists of `alertmanager:`) and the problems of its
+    declaration (paths relative to the platform document)."""
     problems: Problems = []
     team_root = _root(raw.get("team_root"), ("secrets", "team_root"), problems, team=True)
     shared_root = _root(raw.get("shared_root"), ("secrets", "shared_root"), problems, team=False)
@@ -78,15 +80,19 @@ def policy(raw: Mapping[str, Any], url_prefixes: Any, platform_file: str) -> tup
     if spec_dir is not None and (message := _spec_dir_problem(str(spec_dir))):
         problems.append((("secrets", "team_spec_dir"), f"{str(spec_dir)!r}: {message}"))
         spec_dir = None
-    prefixes = []
-    for i, prefix in enumerate(url_prefixes or ()):
-        message = _prefix_problem(str(prefix))
-        if message:
-            problems.append((("alertmanager", "receiver_url_prefixes", i), message))
-        prefixes.append(str(prefix))
+    prefixes = tuple(str(p) for p in am.get("receiver_url_prefixes") or ())
+    problems += [
+        (("alertmanager", "receiver_url_prefixes", i), m) for i, p in enumerate(prefixes) if (m := _prefix_problem(p))
+    ]
+    domains = tuple(str(d) for d in am.get("receiver_email_domains") or ())
+    problems += [
+        (("alertmanager", "receiver_email_domains", i), m)
+        for i, d in enumerate(domains)
+        if (m := email_domains.entry_problem(d))
+    ]
     folder = str(spec_dir).rstrip("/") + "/" if spec_dir else ""
     return SecretPolicy(
-        team_root, shared_root, tuple(prefixes), platform_file=platform_file, team_spec_dir=folder
+        team_root, shared_root, prefixes, domains, platform_file=platform_file, team_spec_dir=folder
     ), problems
 
 
@@ -430,5 +436,8 @@ def _settings_problems(kind: str, settings: Mapping[str, Any], owner: Owner) -> 
             message = file_problem(value, owner)
         elif key == "url" or key.endswith("_url"):
             message = url_problem(value, kind, key, owner.policy)
+        elif (kind, key) == ("email", "to"):
+            where = owner.policy.platform_file or NO_PLATFORM
+            message = email_domains.recipient_domain_problem(value, owner.policy.email_domains, where)
         if message:
             yield key, message

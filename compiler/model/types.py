@@ -343,7 +343,7 @@ class AlertmanagerBase:
 
 @dataclass(frozen=True)
 class SecretPolicy:
-    """Where secret files may live (platform `secrets:`) and where receivers may send (URL prefixes).
+    """Where secret files may live (platform `secrets:`) and where receivers may send (URL prefixes, e-mail domains).
 
     Roots are normalised and end with '/'; "" means not declared (then no secret file is usable).
     """
@@ -351,6 +351,7 @@ class SecretPolicy:
     team_root: str = ""  # contains {team}: a spec of team T reads only below it with T filled in
     shared_root: str = ""  # only the platform's own receivers (named, defaults.routing, global)
     url_prefixes: tuple[str, ...] = ()  # empty: any URL without credentials
+    email_domains: tuple[str, ...] = ()  # empty: any e-mail domain
     team_spec_dir: str = ""  # relative to the platform file, with {team}: where team T's specs must live
     platform_file: str = ""  # for messages that say what to add where
 

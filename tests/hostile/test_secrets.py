@@ -532,3 +532,59 @@ def test_a_runbook_url_that_is_not_http_is_refused(tmp_path: Path, url: str) -> 
         f"platform.yaml:3:14 $.runbook_url: runbook_url is a {scheme}: URL; write an http(s) URL or a path in "
         "the output tree (the default, {path})"
     ]
+
+
+# ---------------------------------------------------------------- e-mail recipients (receiver_email_domains)
+
+MAIL = ROOTED.replace(
+    "alertmanager:\n", "alertmanager:\n  global: {smtp_smarthost: 'smtp.acme.example:25', smtp_from: am@acme.example}\n"
+)
+
+
+def test_an_email_receiver_outside_the_allowed_domains_is_refused_wherever_it_is_written(tmp_path: Path) -> None:
+    # The URL allow-list does not reach an address: a spec claiming payments could mail payments' pages anywhere.
+    platform = MAIL + "  receiver_email_domains: [acme.example, Partner.example]\n"
+    spec = _spec('{email: {to: "pager@attacker.example"}}', team="payments")
+    assert _errors(tmp_path, spec, platform) == [
+        "job.yaml:12:26 $.routing.critical.email.to: 'pager@attacker.example' is not at an allowed e-mail domain "
+        "(acme.example, Partner.example); the platform team adds domains to alertmanager.receiver_email_domains "
+        "in platform.yaml"
+    ]
+    for lookalike in ("pager@acme.example.attacker.net", "pager@mail.acme.example", "pager@acme-example.net"):
+        assert len(_errors(tmp_path, spec.replace("pager@attacker.example", lookalike), platform)) == 1, lookalike
+    for allowed in ("pager@acme.example", "Pager@ACME.Example", "x@partner.example"):
+        assert _compiles(tmp_path, spec.replace("pager@attacker.example", allowed), platform).services, allowed
+    # the platform's own receivers and a team's routing in the platform file answer to the same list
+    named = platform.replace(
+        '"https://relay.example/fallback"}}',
+        '"https://relay.example/fallback"}}\n  mail: {email: {to: ops@gmail.example}}',
+    )
+    assert [e.split(" ")[1] for e in _errors(tmp_path, _spec("fallback"), named)] == ["$.receivers.mail.email.to:"]
+    team_mail = platform.replace("  t1: {}\n", "  t1: {routing: {warning: {email: {to: t1@evil.example}}}}\n")
+    assert [e.split(" ")[1] for e in _errors(tmp_path, _spec("fallback"), team_mail)] == [
+        "$.teams.t1.routing.warning.email.to:"
+    ]
+
+
+def test_without_the_list_any_domain_is_accepted(tmp_path: Path) -> None:
+    assert _compiles(tmp_path, _spec('{email: {to: "pager@anywhere.example"}}'), MAIL).services
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ("*.acme.example", "list each domain whole"),
+        (".acme.example", "list each domain whole"),
+        ("ops@acme.example", "is not a domain"),
+        ("https://acme.example/", "is not a domain"),
+        ("acme.example.", "is not a domain name"),
+        ("localhost", "is not a domain name"),
+        ("acme..example", "is not a domain name"),
+        ("-acme.example", "is not a domain name"),
+    ],
+)
+def test_email_domain_entries_that_could_not_match_as_meant_are_refused(tmp_path: Path, entry: str, says: str) -> None:
+    platform = MAIL + f"  receiver_email_domains: [acme.example, '{entry}']\n"
+    errors = _errors(tmp_path, _spec("fallback"), platform)
+    assert len(errors) == 1 and "$.alertmanager.receiver_email_domains[1]:" in errors[0] and says in errors[0], errors
+    assert errors[0].startswith("platform.yaml:14:")
