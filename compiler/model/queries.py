@@ -28,6 +28,13 @@ def rate(metric: Metric, window: str, suffix: str = "", by: str = "") -> str:
     return f"({expand(metric.expr or '', (), window)})"
 
 
+def failed_share(errors: str, requests: str, between: str = " ") -> str:
+    """Share of requests that failed, as the error-rate alert records it and the dashboard plots it: an errors
+    series that does not exist yet is 0 failures (client libraries create `code="500"` on the first one), and
+    no traffic is no share (not 0/0). `errors` and `requests` are rates as PromQL text."""
+    return f"({errors} or 0 * {requests}){between}/{between}({requests} > 0)"
+
+
 def value(metric: Metric, window: str) -> str:
     """What a metric looks like on a graph: a rate for counters, the expression for gauges."""
     if metric.type is MetricType.COUNTER:

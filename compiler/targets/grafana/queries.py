@@ -116,7 +116,9 @@ def request_rate(requests: Metric) -> str:
 
 
 def error_ratio_of_requests(errors: Metric, requests: Metric) -> str:
-    return f"{queries.rate(errors, RATE_INTERVAL)} / {queries.rate(requests, RATE_INTERVAL)}"
+    """What the error-rate alert compares (0 while no errors series exists, nothing without traffic), over
+    Grafana's rate interval."""
+    return queries.failed_share(queries.rate(errors, RATE_INTERVAL), queries.rate(requests, RATE_INTERVAL))
 
 
 def quantile(histogram: Metric, q: str) -> str:

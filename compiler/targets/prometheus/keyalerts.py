@@ -65,7 +65,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     if requests is not None and errors is not None and AlertKind.ERROR_RATE in kinds:
         fast.append(record(names.SERVICE_ERRORS_RATE, queries.rate(errors, SIGNAL_WINDOW), own))
         bad, total = names.SERVICE_ERRORS_RATE + selector, names.SERVICE_REQUESTS_RATE + selector
-        fast.append(record(names.SERVICE_ERROR_RATIO, f"({bad} or 0 * {total})\n/\n({total} > 0)", own))
+        fast.append(record(names.SERVICE_ERROR_RATIO, queries.failed_share(bad, total, "\n"), own))
     latency = service.metric("latency")
     if latency is not None and AlertKind.LATENCY_P99 in kinds:
         # `>= 0` drops the NaN histogram_quantile returns when there was no traffic.

@@ -1,0 +1,71 @@
+"""The service dashboard's "Error ratio" panel reads what ServiceHighErrorRate compares.
+
+Client libraries create a labelled series (`code="500"`) on its first event, so a healthy service often has no
+errors series at all. The alert's recorded ratio reads that as 0 failures (`errors or 0 * requests`) and no
+traffic as no ratio (`requests > 0`); the panel divided the two rates as they were, so a healthy service's
+panel showed no data at all, and an idle one NaN (0/0). promtool evaluates the panel's query (Grafana's
+`$__rate_interval` as the alert's 5m) beside the alert's recorded ratio on the same series.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from compiler.model.types import AlertKind
+from tests.promtool_helpers import promtool_report
+
+SPEC = """apiVersion: obsc/v1
+service: NAME
+team: core
+selector: {job: NAME}
+metrics:
+  requests: NAME_requests_total
+  errors: NAME_requests_total{code=~"5.."}
+alerts:
+  error_rate: {warning: 2%}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+# service → its series (1m steps) and the error ratio both must read at 30m (None: no value at all)
+CASES: dict[str, tuple[dict[str, str], float | None]] = {
+    "healthy": ({'healthy_requests_total{job="healthy",code="200"}': "0+60x40"}, 0.0),
+    "failing": (
+        {
+            'failing_requests_total{job="failing",code="200"}': "0+45x40",
+            'failing_requests_total{job="failing",code="500"}': "0+15x40",
+        },
+        0.25,
+    ),
+    "idle": (  # its failures of yesterday: a series that stays, 0/0 over the window
+        {'idle_requests_total{job="idle",code="200"}': "100x40", 'idle_requests_total{job="idle",code="500"}': "3x40"},
+        None,
+    ),
+}
+
+
+def test_the_error_ratio_panel_reads_what_the_error_rate_alert_compares(tmp_path: Path) -> None:
+    for name in CASES:
+        (tmp_path / f"{name}.yaml").write_text(SPEC.replace("NAME", name))
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    rules: list[str] = []
+    series: dict[str, str] = {}
+    checks: list[dict[str, object]] = []
+    for name, (inputs, expected) in CASES.items():
+        (tmp_path / f"{name}.rules.yaml").write_text(files[names.prometheus_rules_path(name)])
+        rules.append(f"{name}.rules.yaml")
+        series.update(inputs)
+        board = json.loads(files[names.grafana_dashboard_path("core", name, names.SERVICE_DASHBOARD)])
+        panel = next(p for p in board["panels"] if p["id"] == names.KEY_PANEL_IDS[AlertKind.ERROR_RATE])
+        assert panel["title"] == "Error ratio"
+        panel_expr = panel["targets"][0]["expr"].replace("$__rate_interval", "5m")
+        alert_expr = f'{names.SERVICE_ERROR_RATIO}{{service="{name}"}}'
+        recorded = f'{{__name__="{names.SERVICE_ERROR_RATIO}",service="{name}"}}'
+        for expr, labels in ((panel_expr, "{}"), (alert_expr, recorded)):
+            samples = [] if expected is None else [{"labels": labels, "value": expected}]
+            checks.append({"expr": expr, "eval_time": "30m", "exp_samples": samples})
+    report = promtool_report(tmp_path, rules, series, checks, "1m")
+    assert report == "", report[-6000:]
