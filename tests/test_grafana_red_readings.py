@@ -15,6 +15,7 @@ from pathlib import Path
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.model.types import AlertKind
+from tests.conftest import ROOT
 from tests.promtool_helpers import promtool_report
 
 SPEC = """apiVersion: obsc/v1
@@ -69,3 +70,15 @@ def test_the_error_ratio_panel_reads_what_the_error_rate_alert_compares(tmp_path
             checks.append({"expr": expr, "eval_time": "30m", "exp_samples": samples})
     report = promtool_report(tmp_path, rules, series, checks, "1m")
     assert report == "", report[-6000:]
+
+
+def test_the_example_standard_dashboard_plots_the_same_error_ratio() -> None:
+    """examples/lib/golden-signals.jsonnet divided `errors.rate` by `requests.rate` itself; it now plots the
+    argument's `error_ratio`, the service dashboard's query."""
+    files = {a.path: a.content for a in compile_specs([str(ROOT / "examples")]).bundle.artifacts}
+    shown = {}
+    for dashboard, title in ((names.SERVICE_DASHBOARD, "Error ratio"), ("golden-signals", "Errors")):
+        board = json.loads(files[names.grafana_dashboard_path("payments", "checkout", dashboard)])
+        shown[dashboard] = [t["expr"] for p in board["panels"] if p.get("title") == title for t in p["targets"]]
+    assert shown["golden-signals"] == shown[names.SERVICE_DASHBOARD], shown
+    assert " or 0 * " in shown["golden-signals"][0]

@@ -10,7 +10,6 @@ function(service)
   local ds = service.grafana.datasource;
   local metric(name) = if std.objectHas(service.metrics, name) then service.metrics[name] else null;
   local requests = metric('requests');
-  local errors = metric('errors');
   local latency = metric('latency');
   local saturation = [m for m in [metric('cpu'), metric('memory'), metric('disk')] if m != null];
   // obsc keeps cpu, memory and disk shares of capacity: 0-1 (unit '' or percentunit) or 0-100 (percent),
@@ -83,8 +82,9 @@ function(service)
 
   local signals = [p for p in [
     if requests != null then graph(1, 'Traffic', 'Requests per second.', 'reqps', [['requests/s', requests.rate]]),
-    if errors != null && requests != null then graph(
-      2, 'Errors', 'Share of requests that fail.', 'percentunit', [['errors', errors.rate + ' / ' + requests.rate]]
+    // error_ratio, not errors.rate / requests.rate: no errors series yet is 0 failures, as the alert reads it
+    if service.error_ratio != null then graph(
+      2, 'Errors', 'Share of requests that fail.', 'percentunit', [['errors', service.error_ratio]]
     ),
     if latency != null && latency.quantiles != null then graph(
       3, 'Latency', 'Request latency quantiles.', 's', [[q, latency.quantiles[q]] for q in ['p50', 'p95', 'p99']]

@@ -12,6 +12,8 @@ never re-derives PromQL, record names or panel ids:
                                                        (`dashboards:` without `service`): link fleet_uid then
     grafana {datasource {type, uid: "${datasource}"}, datasource_variable, rate_interval, tags}
     metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null}}
+    error_ratio                                   -- share of requests that fail, as the error-rate alert reads
+                                                     it (0 without an errors series); null without both metrics
                                                     -- unit is the spec's Grafana unit ('' when none): a
                                                        `percent` metric is 0-100, a `percentunit` one 0-1
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
@@ -72,6 +74,7 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
             "tags": [names.GRAFANA_TAG, service.team],
         },
         "metrics": {m.name: _metric(m) for m in service.metrics},
+        "error_ratio": _error_ratio(service),
         "slos": [_slo(service, i, slo) for i, slo in enumerate(service.slos)],
         "alerts": [
             {
@@ -84,6 +87,11 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
             for a in service_alerts(service)
         ],
     }
+
+
+def _error_ratio(service: Service) -> str | None:
+    requests, errors = service.metric("requests"), service.metric("errors")
+    return q.error_ratio_of_requests(errors, requests) if requests is not None and errors is not None else None
 
 
 def _metric(metric: Metric) -> dict[str, Any]:
