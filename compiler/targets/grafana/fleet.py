@@ -35,6 +35,7 @@ from compiler.targets.grafana.panels import (
     timeseries_panel,
 )
 from compiler.targets.grafana.service import GENERATED_NOTE
+from compiler.targets.grafana.slo_figures import slo_figures
 
 SLOS_ID, EXHAUSTED_ID, BURNING_ID, WITHOUT_DATA_ID = 1, 2, 3, 4  # stable ids; 4 came later
 SUMMARY_IDS = (SLOS_ID, WITHOUT_DATA_ID, EXHAUSTED_ID, BURNING_ID)  # left to right
@@ -187,6 +188,7 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
             Query(burn_title, fq.fleet_burn_rate()),
         ],
         24,
+        decimals=_decimals(fleet),
     )
     return (
         panel.mappings([models.ValueMap(options=uids)])
@@ -217,6 +219,13 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         .with_override(_by_names(budget), _colored([Line(0.0, ORANGE), Line(25.0, GREEN)], RED))
         .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
     )
+
+
+def _decimals(fleet: Fleet) -> int:
+    """The table's decimals: enough to show every objective as written (left to Grafana, a `short` value from
+    10 to 100 gets one, and 99.99 read 100.0), two at least for budgets and burn rates. One setting for every
+    column: the SDK's schema types an override's value as an object, so a column cannot have its own."""
+    return max([2, *(slo_figures(slo).places for s in fleet.services for slo in s.slos)])
 
 
 def _by_names(*names_: str) -> models.MatcherConfig:

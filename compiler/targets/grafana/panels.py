@@ -339,9 +339,15 @@ def alert_list_panel(panel_id: int, title: str, description: str, label_filter: 
 
 
 def table_panel(
-    panel_id: int, title: str, description: str, unit: str, queries: Sequence[Query], width: int
+    panel_id: int,
+    title: str,
+    description: str,
+    unit: str,
+    queries: Sequence[Query],
+    width: int,
+    decimals: int | None = None,
 ) -> table.Panel:
-    return (
+    panel = (
         table.Panel()
         .id(panel_id)
         .title(title)
@@ -358,3 +364,4 @@ def table_panel(
         .inspect(False)
         .filterable(True)
     )
+    return panel if decimals is None else panel.decimals(decimals)
