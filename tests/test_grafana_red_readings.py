@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.model.types import AlertKind
@@ -82,3 +84,46 @@ def test_the_example_standard_dashboard_plots_the_same_error_ratio() -> None:
         shown[dashboard] = [t["expr"] for p in board["panels"] if p.get("title") == title for t in p["targets"]]
     assert shown["golden-signals"] == shown[names.SERVICE_DASHBOARD], shown
     assert " or 0 * " in shown["golden-signals"][0]
+
+
+ANOMALY = """apiVersion: obsc/v1
+service: shop
+team: core
+selector: {job: shop}
+metrics:
+  requests: shop_requests_total
+alerts:
+  traffic_anomaly: {warning: 50%}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+
+
+def test_the_unusual_traffic_alert_opens_a_panel_of_the_two_rates_it_compares(tmp_path: Path) -> None:
+    """ServiceUnusualTraffic compares the last hour's mean request rate with the same hour's a week ago, and its
+    link opens the Request rate panel, which plotted the rate now alone: a drop to a third read as a quiet hour.
+    The panel plots both means; promtool checks they are the alert's: their quotient is the value it fires with."""
+    (tmp_path / "shop.yaml").write_text(ANOMALY)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    board = json.loads(files[names.grafana_dashboard_path("core", "shop", names.SERVICE_DASHBOARD)])
+    panel = next(p for p in board["panels"] if p["id"] == names.KEY_PANEL_IDS[AlertKind.TRAFFIC_ANOMALY])
+    assert panel["title"] == "Request rate"
+    plotted = {t["legendFormat"]: t["expr"] for t in panel["targets"]}
+    assert set(plotted) == {"requests/s", "last hour's mean", "same hour a week ago"}, plotted
+    rules = yaml.safe_load(files[names.prometheus_rules_path("shop")])
+    [alert] = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "ServiceUnusualTraffic"]
+    week = 7 * 24 * 60  # minutes: 30/s for a week and an hour, then a third of that for the last hour
+    series = {f'{names.SERVICE_REQUESTS_RATE}{{service="shop"}}': f"30x{week + 60} 10x60"}
+    now, then = plotted["last hour's mean"], plotted["same hour a week ago"]
+    checks = [
+        {"expr": now, "eval_time": f"{week + 121}m", "exp_samples": [{"labels": '{service="shop"}', "value": 10}]},
+        {"expr": then, "eval_time": f"{week + 121}m", "exp_samples": [{"labels": '{service="shop"}', "value": 30}]},
+        {
+            "expr": alert["expr"],
+            "eval_time": f"{week + 121}m",
+            "exp_samples": [{"labels": '{service="shop"}', "value": 1 / 3}],
+        },
+    ]
+    report = promtool_report(tmp_path, (), series, checks, "1m")
+    assert report == "", report[-6000:]

@@ -14,14 +14,22 @@ ANOMALY_STEP = "1m"  # the current hour is read a minute at a time, a missing mi
 
 def anomaly_ratio(selector: str) -> str:
     """Now against a week ago, of the request rate of the service `selector` (`{service="x"}`) names."""
+    return f"{anomaly_now(selector)} / ({anomaly_then(selector)} >= {decimal_text(TRAFFIC_FLOOR)})"
+
+
+def anomaly_now(selector: str) -> str:
+    """The last hour's mean request rate, as the anomaly alert compares it (its dashboard plots it too)."""
     rate = names.SERVICE_REQUESTS_RATE + selector
     # A minute without a rate where a week ago had one counts as no traffic: the series of a labelled counter
     # appear with the first request, so when the pods stop getting any they vanish, and an average over
     # the samples left read the drop as the hour's old traffic (it never fired). (`+ 0` drops the name, as
     # `0 *` does: one series through the subquery whichever side a minute takes.)
-    now = f"avg_over_time(({rate} + 0 or 0 * {rate} offset 1w)[{ANOMALY_AVERAGE}:{ANOMALY_STEP}])"
-    then = f"avg_over_time({rate}[{ANOMALY_AVERAGE}] offset 1w)"
-    return f"{now} / ({then} >= {decimal_text(TRAFFIC_FLOOR)})"
+    return f"avg_over_time(({rate} + 0 or 0 * {rate} offset 1w)[{ANOMALY_AVERAGE}:{ANOMALY_STEP}])"
+
+
+def anomaly_then(selector: str) -> str:
+    """The same hour's mean request rate a week ago: what the anomaly alert compares the last hour with."""
+    return f"avg_over_time({names.SERVICE_REQUESTS_RATE}{selector}[{ANOMALY_AVERAGE}] offset 1w)"
 
 
 def milestone_peak(selector: str) -> str:

@@ -28,7 +28,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
 from compiler.model.promql import parse_selector
-from compiler.model.types import Fleet, MetricType
+from compiler.model.types import AlertKind, Fleet, MetricType
 from compiler.output import writer
 from compiler.targets.prometheus.promtool.series import satisfy
 from tests.conftest import ROOT, require_tool
@@ -80,14 +80,30 @@ def _history(fleet: Fleet, end: int) -> str:
                 wanted[(selector.metric, tuple(sorted({**labels, "le": le}.items())))] = rank
         else:
             wanted[(selector.metric, tuple(sorted(labels.items())))] = len(BUCKETS)
+    for service in fleet.services:  # recorded request rates, a week and more back: see _recorded_history
+        if any(a.kind is AlertKind.TRAFFIC_ANOMALY for a in service.key_alerts):
+            wanted[(names.SERVICE_REQUESTS_RATE, (("service", service.name),))] = 0
     lines: list[str] = []
     for (name, labels), rank in sorted(wanted.items()):
+        if rank == 0:
+            lines.extend(_recorded_history(name, labels, end))
+            continue
         rendered = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
         counter = name.endswith(("_total", "_count", "_sum", "_bucket"))
         for step, ts in enumerate(range(end - HOURS * 3600, end + 1, STEP)):
             value = 10.0 * rank * step if counter else (1.0 if name == "up" else 0.5 + (step % 7) / 100)
             lines.append(f"{name}{rendered} {value} {ts}")
     return "\n".join(lines) + "\n# EOF\n"
+
+
+def _recorded_history(name: str, labels: tuple[tuple[str, str], ...], end: int) -> list[str]:
+    """Eight days of a rate the rules record: the unusual-traffic panel compares the last hour with the same hour
+    a week ago (recorded 5m rates), which two days of raw history and a server a minute old do not hold."""
+    rendered = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
+    return [
+        f"{name}{rendered} {1.0 + (step % 7) / 10} {ts}"
+        for step, ts in enumerate(range(end - 8 * 86400, end - 60, STEP))
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 from compiler import conventions as names
-from compiler.model import queries, timestamps
+from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
@@ -119,6 +119,16 @@ def error_ratio_of_requests(errors: Metric, requests: Metric) -> str:
     """What the error-rate alert compares (0 while no errors series exists, nothing without traffic), over
     Grafana's rate interval."""
     return queries.failed_share(queries.rate(errors, RATE_INTERVAL), queries.rate(requests, RATE_INTERVAL))
+
+
+def traffic_now(service: Service) -> str:
+    """The last hour's mean request rate, as the unusual-traffic alert reads it (recorded 5m rates)."""
+    return traffic.anomaly_now(service_label_filter(service))
+
+
+def traffic_then(service: Service) -> str:
+    """The same hour's mean a week ago: what the unusual-traffic alert compares the last hour with."""
+    return traffic.anomaly_then(service_label_filter(service))
 
 
 def quantile(histogram: Metric, q: str) -> str:

@@ -291,13 +291,14 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
     requests, errors, latency = service.metric("requests"), service.metric("errors"), service.metric("latency")
     specs: list[tuple[int, str, str, str, list[Query], list[Line]]] = []
     if requests is not None:
+        compared, note = _traffic_comparison(service)
         specs.append(
             (
                 10,
                 "Request rate",
-                "Requests per second, all instances." + threshold_note(service, "requests"),
+                "Requests per second, all instances." + note + threshold_note(service, "requests"),
                 "reqps",
-                [Query("requests/s", q.request_rate(requests))],
+                [Query("requests/s", q.request_rate(requests)), *compared],
                 [],
             )
         )
@@ -385,6 +386,20 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
         timeseries_panel(pid, title, desc, unit, queries, width, lines=lines, links=runbooks.get(pid, ()))
         for pid, title, desc, unit, queries, lines in specs
     ]
+
+
+def _traffic_comparison(service: Service) -> tuple[list[Query], str]:
+    """The two means the unusual-traffic alert compares, which its link opens this panel to show, and a note
+    on its lines; nothing without the alert."""
+    shares = sorted({a.threshold for a in service.key_alerts if a.kind is AlertKind.TRAFFIC_ANOMALY and a.threshold})
+    if not shares:
+        return [], ""
+    words = ", ".join(f"{decimal_text(t * 100)}% {'above or below' if t < 1 else 'above'}" for t in shares)
+    note = f" Unusual-traffic alert: the last hour's mean more than {words} the same hour a week ago."
+    return [
+        Query("last hour's mean", q.traffic_now(service)),
+        Query("same hour a week ago", q.traffic_then(service)),
+    ], note
 
 
 def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
