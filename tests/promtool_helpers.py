@@ -112,17 +112,18 @@ def promtool_report(
     exprs: Sequence[Mapping[str, object]],
     evaluation_interval: str = "30s",
     group_eval_order: Sequence[str] = (),
+    input_interval: str = "1m",
 ) -> str:
-    """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps), with
-    the rule file or files `rules` (names in `tmp_path`; none for raw series only); '' when every check
-    passes."""
+    """promtool's report on `exprs` (expression tests) over `series` (selector → values at `input_interval`
+    steps), with the rule file or files `rules` (names in `tmp_path`; none for raw series only); '' when every
+    check passes."""
     files = [rules] if isinstance(rules, str) else list(rules)
     test: dict[str, object] = {"rule_files": files, "evaluation_interval": evaluation_interval}
     if group_eval_order:
         test["group_eval_order"] = list(group_eval_order)
     test["tests"] = [
         {
-            "interval": "1m",
+            "interval": input_interval,
             "input_series": [{"series": s, "values": v} for s, v in series.items()],
             "promql_expr_test": list(exprs),
         }

@@ -81,7 +81,7 @@ def _history(fleet: Fleet, end: int) -> str:
         else:
             wanted[(selector.metric, tuple(sorted(labels.items())))] = len(BUCKETS)
     for service in fleet.services:  # recorded request rates, a week and more back: see _recorded_history
-        if any(a.kind is AlertKind.TRAFFIC_ANOMALY for a in service.key_alerts):
+        if {a.kind for a in service.key_alerts} & {AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
             wanted[(names.SERVICE_REQUESTS_RATE, (("service", service.name),))] = 0
     lines: list[str] = []
     for (name, labels), rank in sorted(wanted.items()):
@@ -97,8 +97,9 @@ def _history(fleet: Fleet, end: int) -> str:
 
 
 def _recorded_history(name: str, labels: tuple[tuple[str, str], ...], end: int) -> list[str]:
-    """Eight days of a rate the rules record: the unusual-traffic panel compares the last hour with the same hour
-    a week ago (recorded 5m rates), which two days of raw history and a server a minute old do not hold."""
+    """Eight days of a rate the rules record: the request rate panel compares the last hour with the same hour a
+    week ago and with the 7-day record (recorded 5m rates), which two days of raw history and a server a minute
+    old do not hold."""
     rendered = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
     return [
         f"{name}{rendered} {1.0 + (step % 7) / 10} {ts}"

@@ -131,6 +131,11 @@ def traffic_then(service: Service) -> str:
     return traffic.anomaly_then(service_label_filter(service))
 
 
+def traffic_record(service: Service) -> str:
+    """The highest 5m request rate of the 7 days before the last hour: the milestone alert's line."""
+    return traffic.milestone_record(service_label_filter(service))
+
+
 def quantile(histogram: Metric, q: str) -> str:
     if histogram.selector is None:  # a free expression: plot it as written
         return value(histogram)

@@ -389,17 +389,21 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
 
 
 def _traffic_comparison(service: Service) -> tuple[list[Query], str]:
-    """The two means the unusual-traffic alert compares, which its link opens this panel to show, and a note
-    on its lines; nothing without the alert."""
+    """What the traffic alerts compare, which their links open this panel to show, and a note on each: the
+    unusual-traffic alert's two means, the milestone alert's 7-day record; nothing without them."""
+    kinds = {a.kind for a in service.key_alerts}
     shares = sorted({a.threshold for a in service.key_alerts if a.kind is AlertKind.TRAFFIC_ANOMALY and a.threshold})
-    if not shares:
-        return [], ""
-    words = ", ".join(f"{decimal_text(t * 100)}% {'above or below' if t < 1 else 'above'}" for t in shares)
-    note = f" Unusual-traffic alert: the last hour's mean more than {words} the same hour a week ago."
-    return [
-        Query("last hour's mean", q.traffic_now(service)),
-        Query("same hour a week ago", q.traffic_then(service)),
-    ], note
+    queries: list[Query] = []
+    note = ""
+    if shares:
+        words = ", ".join(f"{decimal_text(t * 100)}% {'above or below' if t < 1 else 'above'}" for t in shares)
+        note += f" Unusual-traffic alert: the last hour's mean more than {words} the same hour a week ago."
+        queries.append(Query("last hour's mean", q.traffic_now(service)))
+        queries.append(Query("same hour a week ago", q.traffic_then(service)))
+    if AlertKind.TRAFFIC_MILESTONE in kinds:
+        note += " Milestone alert: the last hour's highest 5m rate above the 7-day record before it."
+        queries.append(Query("7-day record", q.traffic_record(service)))
+    return queries, note
 
 
 def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
