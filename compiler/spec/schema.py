@@ -16,7 +16,7 @@ import yaml
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.spec import display_text, fastcheck, hints, patterns, strings
+from compiler.spec import display_text, fastcheck, hints, patterns, query_text, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
 
@@ -176,6 +176,7 @@ def _problems(doc: Document) -> Iterator[Diagnostic]:
 def _string_and_schema_problems(doc: Document, proved: bool) -> Iterator[Diagnostic]:
     yield from strings.problems(doc)
     yield from display_text.problems(doc)
+    yield from query_text.problems(doc)
     if not proved:  # jsonschema only where there may be something to say
         for error in _validator().iter_errors(doc.data):
             yield from _explain(doc, error)

@@ -1,0 +1,86 @@
+"""Spec text in dashboard queries that Grafana would rewrite (found by a dashboard hunt).
+
+A selector value `job="$__interval"`, a metric `x{path="[[datasource]]"}` or `${__user.login}`, or a group
+label's `$route` in a label value, went into the dashboard's queries as written, and Grafana filled them in
+before Prometheus read them (inside PromQL strings too: it has no escape): the panel read `job="1m"` while
+the alert read `job="$__interval"`. They are refused at their line; `$` before a name Grafana does not fill,
+and obsc's own `$selector` and `$window`, stay accepted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import compile_specs
+from compiler.errors import InputError
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+runbook_url: https://wiki.example/{path}
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+defaults:
+  metrics:
+    cpu: CPU
+teams:
+  shop: {}
+"""
+SPEC = """\
+apiVersion: obsc/v1
+service: shop
+team: shop
+selector: {job: JOB}
+targets: {job: TARGET}
+metrics:
+  requests: REQUESTS
+  errors: http_requests_total{code=~"5.."}
+  queue: {selector: 'queue_depth{queue="QUEUE"}', type: gauge, aggregation: max}
+slos:
+  - {name: availability, objective: 99.9, by: [route], sli: {errors: errors, total: requests}}
+"""
+CLEAN = {
+    "JOB": "shop",
+    "TARGET": "shop",
+    "REQUESTS": "http_requests_total",
+    "QUEUE": "q",
+    "CPU": "sum(rate(cpu_seconds_total{$selector}[$window])) / sum(cpu_limit{$selector})",
+}
+HOSTILE = [
+    ("JOB", "$__interval", "selector.job", "'$__interval'"),
+    ("TARGET", "${__user.login}", "targets.job", "'${__user.login}'"),
+    ("REQUESTS", 'http_requests_total{path="[[datasource]]"}', "metrics.requests", "'[[datasource]]'"),
+    ("QUEUE", "orders-$route", "metrics.queue.selector", "'$route'"),
+    ("CPU", 'sum(rate(cpu{$selector,x="${__from:date}"}[$window]))', "defaults.metrics.cpu", "'${__from:date}'"),
+]
+
+
+def _write(tmp_path: Path, values: dict[str, str]) -> None:
+    platform, spec = PLATFORM, SPEC
+    for key, value in values.items():
+        quoted = "'" + value.replace("'", "''") + "'"
+        platform, spec = platform.replace(key, quoted), spec.replace(key, value if key == "QUEUE" else quoted)
+    (tmp_path / "platform.yaml").write_text(platform)
+    (tmp_path / "shop.yaml").write_text(spec)
+
+
+@pytest.mark.parametrize(("key", "value", "where", "shown"), HOSTILE)
+def test_grafana_variables_in_query_text_are_refused_where_written(
+    tmp_path: Path, key: str, value: str, where: str, shown: str
+) -> None:
+    _write(tmp_path, {**CLEAN, key: value})
+    with pytest.raises(InputError) as info:
+        compile_specs([str(tmp_path)])
+    [found] = info.value.diagnostics
+    assert found.path == tuple(where.split(".")), found
+    assert found.message.startswith(f"{shown} is Grafana variable syntax, which Grafana fills in dashboard queries")
+    assert found.location.file.endswith("platform.yaml" if key == "CPU" else "shop.yaml")
+
+
+def test_a_dollar_grafana_does_not_fill_and_obscs_placeholders_are_kept(tmp_path: Path) -> None:
+    """`Outer$Inner` (a JVM class), `$5` and an unknown `$region` reach the dashboard as written; so does the
+    group label's name written without `$`."""
+    _write(tmp_path, {**CLEAN, "JOB": "Outer$Inner", "QUEUE": "cost-$5-$region-route"})
+    compile_specs([str(tmp_path)])  # no error
