@@ -181,7 +181,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         Query(groups.legend(slo, f"SLI over {period}"), q.sli_over_period(service, slo)),
         Query("objective", q.objective(service, slo)),
     ]
-    if current is not None:
+    if current is not None and current.long_seconds != slo.period_seconds:  # else the same line twice
         sli_queries.insert(
             0, Query(groups.legend(slo, f"SLI over {current.long}"), q.sli(service, slo, current.long_seconds))
         )

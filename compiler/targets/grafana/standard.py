@@ -15,7 +15,9 @@ never re-derives PromQL, record names or panel ids:
     error_ratio                                   -- share of requests that fail, as the error-rate alert reads
                                                      it (0 without an errors series); null without both metrics
                                                     -- unit is the spec's Grafana unit ('' when none): a
-                                                       `percent` metric is 0-100, a `percentunit` one 0-1
+                                                       `percent` metric is 0-100, a `percentunit` one 0-1;
+                                                       quantiles are in seconds whatever a histogram's unit
+                                                       (a `ms` histogram's are scaled), so plot them as `s`
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
