@@ -23,6 +23,8 @@ LABEL_SEVERITY = "severity"
 LABEL_SERVICE = "service"
 LABEL_TEAM = "team"
 LABEL_SLO = "slo"
+# the SLO whose notification group an alert joins, on SLOs that count the same failures as another (one page)
+LABEL_INCIDENT = "incident"
 LABEL_BURN_WINDOW = "burn_window"  # which window pair fired: fast / medium / slow / slowest
 LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d...)
 LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)

@@ -20,6 +20,7 @@ RESERVED_LABELS = frozenset(
         conventions.LABEL_SERVICE,
         conventions.LABEL_TEAM,
         conventions.LABEL_SLO,
+        conventions.LABEL_INCIDENT,
         conventions.LABEL_BURN_WINDOW,
         conventions.LABEL_WINDOW,
         conventions.LABEL_DATA,

@@ -77,6 +77,9 @@ class AlertDef:
             labels[names.LABEL_SLO] = self.slo.name
         elif self.key_alert is not None and self.key_alert.slo is not None:
             labels[names.LABEL_SLO] = self.key_alert.slo  # the SLO measuring the same symptom inhibits it
+        incident = self.slo.incident if self.slo is not None else self.key_alert and self.key_alert.incident
+        if incident:
+            labels[names.LABEL_INCIDENT] = incident  # one notification group with the SLOs of the same failures
         if self.window is not None:
             labels[names.LABEL_BURN_WINDOW] = self.window.name
         return labels

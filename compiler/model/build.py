@@ -33,6 +33,7 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
+from compiler.model.incidents import label_key_alerts, share_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -267,7 +268,8 @@ def build_service(
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
     target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
-    key_alerts = cover_symptoms(key_alerts, slos, metrics)
+    slos = share_incidents(slos)
+    key_alerts = label_key_alerts(cover_symptoms(key_alerts, slos, metrics), slos)
     threshold_alerts = build_threshold_alerts(data, metrics, ctx, defaults)
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden

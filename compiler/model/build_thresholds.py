@@ -28,6 +28,7 @@ RESERVED_LABELS = (
     names.LABEL_SERVICE,
     names.LABEL_TEAM,
     names.LABEL_SLO,
+    names.LABEL_INCIDENT,
     names.LABEL_BURN_WINDOW,
     names.LABEL_DATA,
     "alertname",  # Prometheus sets it from the rule name

@@ -22,6 +22,7 @@ DEFAULT_MAX_GROUP_LABELS = 2
 RESERVED = (
     names.LABEL_SERVICE,
     names.LABEL_SLO,
+    names.LABEL_INCIDENT,
     names.LABEL_WINDOW,
     names.LABEL_SEVERITY,
     names.LABEL_TEAM,

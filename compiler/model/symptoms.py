@@ -34,7 +34,7 @@ def pages(slo: Slo) -> bool:
 _SYMPTOM_KINDS = (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99)  # the kinds `_measures` can find an SLO for
 
 
-def _same_series(a: Metric | None, b: Metric | None) -> bool:
+def same_series(a: Metric | None, b: Metric | None) -> bool:
     """Whether two metrics read the same series: one selector (name and matchers, in any order), or one name."""
     if a is None or b is None:
         return False
@@ -48,11 +48,11 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     if kind is AlertKind.ERROR_RATE:
         requests = metrics.get("requests")
         if sli.kind is SliKind.RATIO:
-            if not _same_series(sli.total, requests):
+            if not same_series(sli.total, requests):
                 return False
             # bad events: the alert's errors themselves; or all but the good ones (which cannot be proved to
             # hold every error the alert counts, and are taken to: `code=~"2.."` beside `code=~"5.."`)
-            return sli.errors is None or _same_series(sli.errors, metrics.get("errors"))
+            return sli.errors is None or same_series(sli.errors, metrics.get("errors"))
         if sli.kind is SliKind.RAW and requests is not None and requests.selector is not None:
             # A raw SLI whose total reads the requests series counts the same events.
             return (
@@ -60,7 +60,7 @@ def _measures(kind: AlertKind, slo: Slo, metrics: Mapping[str, Metric]) -> bool:
             )
         return False
     if kind is AlertKind.LATENCY_P99:
-        return sli.kind is SliKind.LATENCY and _same_series(sli.latency, metrics.get("latency"))
+        return sli.kind is SliKind.LATENCY and same_series(sli.latency, metrics.get("latency"))
     return False
 
 
@@ -74,7 +74,7 @@ def _counts_every_error(slo: Slo, metrics: Mapping[str, Metric]) -> bool:
     if sli.kind is not SliKind.RATIO:
         return False
     if sli.errors is not None:
-        return _same_series(sli.errors, metrics.get("errors"))
+        return same_series(sli.errors, metrics.get("errors"))
     return _complement(sli.good, metrics.get("errors"), metrics.get("requests"))
 
 

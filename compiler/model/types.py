@@ -165,6 +165,9 @@ class Slo:
     labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO
+    # the SLO naming the notification group its alerts share with the service's other SLOs of the same failures
+    # (model/incidents.py); None when no other SLO counts them
+    incident: str | None = None
 
     # Computed once per SLO (the model is frozen; cached_property writes the instance dict, not a field):
     # every rule, test case, panel and runbook line asks again, ~300 times per SLO.
@@ -211,6 +214,7 @@ class KeyAlert:
     for_seconds: int
     location: Location = NOWHERE
     slo: str | None = None  # the SLO whose symptom it measures: it carries that `slo` label
+    incident: str | None = None  # that SLO's shared incident, if it has one (Slo.incident)
     demoted: bool = False  # written as critical; a ticket because the SLO pages for the same symptom
     # the page kept beside a demoted p99 for the series the latency SLO cannot see (no threshold bucket)
     while_blind: bool = False

@@ -51,6 +51,10 @@ TIER_TIMING: dict[Tier, Timing] = {
 # alerts (no `slo` label) of a service share another. Info groups per service: one digest per service.
 INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_SLO)
 DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
+# SLOs over the same failures (an overall one and one per route) are one incident: their pages and tickets, which
+# carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
+SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
+_SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
 # A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
 # service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
@@ -127,17 +131,27 @@ def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNod
 
 def service_route(service: Service, hours: Interval | None) -> RouteNode:
     """One branch per service, so a change to one spec's routing touches only its own branch."""
+    shared = any(slo.incident for slo in service.slos)
     leaves = []
     for tier in Tier:
         route = service.route(tier)
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
+        if shared and tier is not Tier.INFO:  # info is one digest per service already
+            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (_SHARES_INCIDENT,)))
         leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
 
 
-def tier_leaf(tier: Tier, route: Route, hours: Interval | None, group_by: tuple[str, ...] | None = None) -> RouteNode:
-    """A severity's leaf; `group_by` None inherits the team's (one incident per service and SLO)."""
+def tier_leaf(
+    tier: Tier,
+    route: Route,
+    hours: Interval | None,
+    group_by: tuple[str, ...] | None = None,
+    also: tuple[Match, ...] = (),
+) -> RouteNode:
+    """A severity's leaf (for alerts that also match `also`); `group_by` None inherits the team's (one incident
+    per service and SLO)."""
     paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
     gated = hours if hours is not None and not paged else None
     timing = TIER_TIMING[tier]
@@ -145,7 +159,7 @@ def tier_leaf(tier: Tier, route: Route, hours: Interval | None, group_by: tuple[
         capped = flush_interval(timing.group_interval, gated.hours)
         timing = Timing(timing.group_wait, capped, timing.repeat_interval)
     return RouteNode(
-        matchers=(equals(names.LABEL_SEVERITY, tier.value),),
+        matchers=(equals(names.LABEL_SEVERITY, tier.value), *also),
         receiver=route.receiver,
         group_by=DIGEST_GROUP_BY if tier is Tier.INFO else group_by,
         timing=timing,

@@ -1,0 +1,58 @@
+"""One incident, one page: the SLOs of a service that count the same failures share a notification group.
+
+An overall SLO and one kept `by: [route]` (or a second objective over the same errors) burn together in an
+outage; grouped by `slo`, each paged as an incident of its own. Silencing one page with the other would lose the
+silenced page's resolve whenever it had rung first (Alertmanager 0.25 mutes resolves too), so they are grouped
+instead: their alerts, and the key alerts labelled with them, carry `incident`, the name of the SLO that stands
+for the rest (the first kept for the whole service, else the first), and the routes group by it. Only the same
+failures count: a latency SLO at another threshold, or one over another counter, is an incident of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from compiler.model.symptoms import same_series
+from compiler.model.types import KeyAlert, SliKind, Slo
+
+
+def _same_failures(a: Slo, b: Slo) -> bool:
+    x, y = a.sli, b.sli
+    if x.kind is not y.kind:
+        return False
+    if x.kind is SliKind.RATIO:
+        bad = (x.errors is not None and same_series(x.errors, y.errors)) or (
+            x.errors is None and y.errors is None and same_series(x.good, y.good)
+        )
+        return bad and same_series(x.total, y.total)
+    if x.kind is SliKind.LATENCY:
+        return same_series(x.latency, y.latency) and x.threshold_seconds == y.threshold_seconds
+    if x.kind is SliKind.RAW:
+        return (x.raw_errors, x.raw_total) == (y.raw_errors, y.raw_total)
+    if x.kind is SliKind.ERROR_RATIO:
+        return x.error_ratio == y.error_ratio
+    return False  # time slices and freshness: each SLO's condition is its own
+
+
+def share_incidents(slos: Sequence[Slo]) -> list[Slo]:
+    """The SLOs, those that count the same failures as another labelled with their shared incident."""
+    classes: list[list[Slo]] = []
+    for slo in slos:
+        found = next((c for c in classes if _same_failures(c[0], slo)), None)
+        if found is None:
+            classes.append([slo])
+        else:
+            found.append(slo)
+    incident: dict[str, str] = {}
+    for members in classes:
+        if len(members) > 1:
+            named = next((s for s in members if not s.by), members[0])
+            incident.update((s.name, named.name) for s in members)
+    return [replace(slo, incident=incident[slo.name]) if slo.name in incident else slo for slo in slos]
+
+
+def label_key_alerts(alerts: Sequence[KeyAlert], slos: Sequence[Slo]) -> list[KeyAlert]:
+    """Key alerts labelled with an SLO join that SLO's incident."""
+    incident = {slo.name: slo.incident for slo in slos if slo.incident}
+    return [replace(a, incident=incident[a.slo]) if a.slo in incident else a for a in alerts]
