@@ -54,6 +54,9 @@ slos:
   - {name: jobs, objective: 99, sli: {errors: failed_jobs, total: jobs}}
 alerts:
   error_rate: {warning: 1%}
+threshold_alerts:
+  - {name: ErrorsSurge, metric: errors, above: 10/s, tier: critical}
+  - {name: ErrorsRising, metric: errors, above: 1/s, tier: warning}
 """
 
 
@@ -81,6 +84,8 @@ def test_slos_over_the_same_failures_share_the_overall_slos_incident(tmp_path: P
         assert found[(names.SLO_BURN_SLOW, slo)] == {"availability"}, slo
         assert found[(names.SLO_DATA_MISSING, slo)] == {"availability"}, slo
     assert found[("ServiceHighErrorRate", "availability")] == {"availability"}  # measures the same errors
+    assert found[("ErrorsSurge", "availability")] == {"availability"}  # a page over the SLO's errors: its group
+    assert found[("ErrorsRising", None)] == {None}  # a ticket stays out of the SLO's (its page would silence it)
     for slo in ("latency", "jobs"):  # other failures: no shared incident, grouped by their slo as before
         assert found[(names.SLO_BURN_FAST, slo)] == {None}, slo
     assert found[("ServiceDown", None)] == {None}
@@ -104,8 +109,9 @@ def _post(url: str, alerts: list[dict[str, Any]]) -> None:
 
 
 def test_an_outage_burning_two_slos_over_the_same_failures_pages_once_and_resolves(tmp_path: Path) -> None:
-    """On a real Alertmanager 0.25, with the labels the rules fire with: the per-route and the overall SLO's
-    pages (then the looser SLO's) reach the pager as one notification group, and its resolve arrives."""
+    """On a real Alertmanager 0.25, with the labels the rules fire with: the per-route SLO's page, then the overall
+    and the looser SLO's and the spec's own page over the same errors reach the pager as one notification group,
+    and its resolve arrives."""
     binary = require_tool("prometheus-alertmanager")
     fleet = _fleet(tmp_path / "specs")
     out = tmp_path / "out"
@@ -116,7 +122,7 @@ def test_an_outage_burning_two_slos_over_the_same_failures_pages_once_and_resolv
     pages = [
         {"labels": {**rows[(names.SLO_BURN_FAST, slo)]["labels"], **extra}}
         for slo, extra in (("per-route", {"route": "/cart"}), ("availability", {}), ("loose", {}))
-    ]
+    ] + [{"labels": row["labels"]} for row in routing_cases(fleet) if row["alert"] == "ErrorsSurge"]
     (pager,) = {rows[(names.SLO_BURN_FAST, "availability")]["receivers"][0]}
     with servers.webhook() as hook:
         config = servers.alertmanager_test_config(
@@ -127,15 +133,21 @@ def test_an_outage_burning_two_slos_over_the_same_failures_pages_once_and_resolv
             def heard(status: str) -> list[dict[str, Any]]:
                 return [body for body in hook.by_receiver().get(pager, []) if body["status"] == status]
 
-            def slos_in(status: str) -> int:
-                return len({a["labels"][names.LABEL_SLO] for body in heard(status) for a in body["alerts"]})
+            def pages_in(status: str) -> int:
+                return len(
+                    {
+                        (a["labels"]["alertname"], a["labels"].get(names.LABEL_SLO))
+                        for b in heard(status)
+                        for a in b["alerts"]
+                    }
+                )
 
             _post(server.url, pages[:1])  # one route fails first: its page rings
             servers.wait_until(lambda: heard("firing"), 15, what="the per-route page")
             _post(server.url, pages)  # then the whole service: the other SLOs burn too
-            servers.wait_until(lambda: slos_in("firing") == 3, 15, what="all three pages")
+            servers.wait_until(lambda: pages_in("firing") == 4, 15, what="all four pages")
             ended = [{**page, "endsAt": "2000-01-01T00:00:00Z"} for page in pages]
             _post(server.url, ended)
-            servers.wait_until(lambda: slos_in("resolved") == 3, 15, what="every page's resolve")
+            servers.wait_until(lambda: pages_in("resolved") == 4, 15, what="every page's resolve")
     groups = {body["groupKey"] for body in hook.by_receiver()[pager]}
     assert len(groups) == 1, f"one outage paged as {len(groups)} incidents: {sorted(groups)}"

@@ -77,7 +77,10 @@ class AlertDef:
             labels[names.LABEL_SLO] = self.slo.name
         elif self.key_alert is not None and self.key_alert.slo is not None:
             labels[names.LABEL_SLO] = self.key_alert.slo  # the SLO measuring the same symptom inhibits it
-        incident = self.slo.incident if self.slo is not None else self.key_alert and self.key_alert.incident
+        elif self.threshold is not None and self.threshold.slo is not None:
+            labels[names.LABEL_SLO] = self.threshold.slo  # a page over the SLO's errors: the SLO's page group
+        source = self.key_alert or self.threshold
+        incident = self.slo.incident if self.slo is not None else source and source.incident
         if incident:
             labels[names.LABEL_INCIDENT] = incident  # one notification group with the SLOs of the same failures
         if self.window is not None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from compiler.model.symptoms import same_series
-from compiler.model.types import KeyAlert, SliKind, Slo
+from compiler.model.types import KeyAlert, SliKind, Slo, ThresholdAlert, Tier
 
 
 def _same_failures(a: Slo, b: Slo) -> bool:
@@ -56,3 +56,18 @@ def label_key_alerts(alerts: Sequence[KeyAlert], slos: Sequence[Slo]) -> list[Ke
     """Key alerts labelled with an SLO join that SLO's incident."""
     incident = {slo.name: slo.incident for slo in slos if slo.incident}
     return [replace(a, incident=incident[a.slo]) if a.slo in incident else a for a in alerts]
+
+
+def label_threshold_pages(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> list[ThresholdAlert]:
+    """A spec's page over an SLO's own errors (`errors` above 10/s) sees that SLO's incident: it carries the SLO's
+    `slo` (and incident) and rings in the SLO's page's group, not as a page of its own. Pages only: a ticket so
+    labelled would be silenced by the SLO's page, and one delivered first would lose its resolve."""
+    out = []
+    for alert in alerts:
+        counting = [s for s in slos if s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric)]
+        if alert.tier is not Tier.CRITICAL or not counting:
+            out.append(alert)
+            continue
+        slo = next((s for s in counting if not s.by), counting[0])
+        out.append(replace(alert, slo=slo.name, incident=slo.incident))
+    return out
