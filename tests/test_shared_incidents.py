@@ -32,7 +32,8 @@ teams:
       critical: {webhook: {url: "https://pager.example/shop"}}
       warning: {webhook: {url: "https://tickets.example/shop"}}
 """
-# Five SLOs: overall, per route and a looser one (a second name for the errors) count the same 5xx; latency
+# Six SLOs: overall, per route, a looser one (a second name for the errors) and one of the requests without them
+# count the same 5xx; latency
 # counts slow requests, and `jobs` another counter: incidents of their own.
 API = """\
 apiVersion: obsc/v1
@@ -44,12 +45,14 @@ metrics:
   errors: http_requests_total{code=~"5.."}
   latency: http_request_duration_seconds
   server_errors: http_requests_total{code=~"5.."}
+  served: http_requests_total{code!~"5.."}
   jobs: jobs_total
   failed_jobs: jobs_total{result="failed"}
 slos:
   - {name: per-route, objective: 99.5, by: [route], sli: {errors: errors, total: requests}}
   - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
   - {name: loose, objective: 99, sli: {errors: server_errors, total: requests}}
+  - {name: served, objective: 99.5, sli: {good: served, total: requests}}
   - {name: latency, objective: 99, sli: {latency: latency, threshold: 300ms}}
   - {name: jobs, objective: 99, sli: {errors: failed_jobs, total: jobs}}
 alerts:
@@ -79,7 +82,7 @@ def _incidents(fleet: Fleet) -> dict[tuple[str, str | None], set[str | None]]:
 
 def test_slos_over_the_same_failures_share_the_overall_slos_incident(tmp_path: Path) -> None:
     found = _incidents(_fleet(tmp_path))
-    for slo in ("per-route", "availability", "loose"):  # the overall SLO names the incident, whatever the order
+    for slo in ("per-route", "availability", "loose", "served"):  # the overall SLO names it, whatever the order
         assert found[(names.SLO_BURN_FAST, slo)] == {"availability"}, slo
         assert found[(names.SLO_BURN_SLOW, slo)] == {"availability"}, slo
         assert found[(names.SLO_DATA_MISSING, slo)] == {"availability"}, slo

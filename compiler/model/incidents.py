@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from compiler.model.symptoms import same_series
+from compiler.model.symptoms import complement, same_series
 from compiler.model.types import KeyAlert, SliKind, Slo, ThresholdAlert, Tier
 
 
@@ -22,10 +22,15 @@ def _same_failures(a: Slo, b: Slo) -> bool:
     if x.kind is not y.kind:
         return False
     if x.kind is SliKind.RATIO:
-        bad = (x.errors is not None and same_series(x.errors, y.errors)) or (
-            x.errors is None and y.errors is None and same_series(x.good, y.good)
-        )
-        return bad and same_series(x.total, y.total)
+        if not same_series(x.total, y.total):
+            return False
+        if x.errors is not None and y.errors is not None:
+            return same_series(x.errors, y.errors)
+        if x.errors is None and y.errors is None:
+            return same_series(x.good, y.good)
+        # errors on one side, good on the other: the same failures when good is the requests without them
+        errors, good = (x.errors, y.good) if x.errors is not None else (y.errors, x.good)
+        return complement(good, errors, x.total)
     if x.kind is SliKind.LATENCY:
         return same_series(x.latency, y.latency) and x.threshold_seconds == y.threshold_seconds
     if x.kind is SliKind.RAW:

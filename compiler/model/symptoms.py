@@ -75,13 +75,13 @@ def _counts_every_error(slo: Slo, metrics: Mapping[str, Metric]) -> bool:
         return False
     if sli.errors is not None:
         return same_series(sli.errors, metrics.get("errors"))
-    return _complement(sli.good, metrics.get("errors"), metrics.get("requests"))
+    return complement(sli.good, metrics.get("errors"), metrics.get("requests"))
 
 
 _NEGATED = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
 
 
-def _complement(good: Metric | None, errors: Metric | None, requests: Metric | None) -> bool:
+def complement(good: Metric | None, errors: Metric | None, requests: Metric | None) -> bool:
     """Good events are the requests without the errors: one matcher more than the requests', the errors' one
     negated (same label and value)."""
     if good is None or errors is None or requests is None:
