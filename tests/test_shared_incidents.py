@@ -88,7 +88,7 @@ def test_slos_over_the_same_failures_share_the_overall_slos_incident(tmp_path: P
         assert found[(names.SLO_DATA_MISSING, slo)] == {"availability"}, slo
     assert found[("ServiceHighErrorRate", "availability")] == {"availability"}  # measures the same errors
     assert found[("ErrorsSurge", "availability")] == {"availability"}  # a page over the SLO's errors: its group
-    assert found[("ErrorsRising", None)] == {None}  # a ticket stays out of the SLO's (its page would silence it)
+    assert found[("ErrorsRising", "availability")] == {"availability"}  # and a ticket, as the key alerts' are
     for slo in ("latency", "jobs"):  # other failures: no shared incident, grouped by their slo as before
         assert found[(names.SLO_BURN_FAST, slo)] == {None}, slo
     assert found[("ServiceDown", None)] == {None}

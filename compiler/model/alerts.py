@@ -78,7 +78,7 @@ class AlertDef:
         elif self.key_alert is not None and self.key_alert.slo is not None:
             labels[names.LABEL_SLO] = self.key_alert.slo  # the SLO measuring the same symptom inhibits it
         elif self.threshold is not None and self.threshold.slo is not None:
-            labels[names.LABEL_SLO] = self.threshold.slo  # a page over the SLO's errors: the SLO's page group
+            labels[names.LABEL_SLO] = self.threshold.slo  # over the SLO's errors: the SLO's groups, as a key alert
         source = self.key_alert or self.threshold
         incident = self.slo.incident if self.slo is not None else source and source.incident
         if incident:

@@ -33,7 +33,7 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
-from compiler.model.incidents import label_key_alerts, label_threshold_pages, share_incidents
+from compiler.model.incidents import label_key_alerts, label_thresholds, share_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
@@ -270,7 +270,7 @@ def build_service(
     target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
     slos = share_incidents(slos)
     key_alerts = label_key_alerts(cover_symptoms(key_alerts, slos, metrics), slos)
-    threshold_alerts = tuple(label_threshold_pages(build_threshold_alerts(data, metrics, ctx, defaults), slos))
+    threshold_alerts = tuple(label_thresholds(build_threshold_alerts(data, metrics, ctx, defaults), slos))
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
         ctx.error(("labels", key), message, key=True)

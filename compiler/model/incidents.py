@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from compiler.model.symptoms import complement, same_series
-from compiler.model.types import KeyAlert, SliKind, Slo, ThresholdAlert, Tier
+from compiler.model.types import KeyAlert, SliKind, Slo, ThresholdAlert
 
 
 def _same_failures(a: Slo, b: Slo) -> bool:
@@ -63,14 +63,14 @@ def label_key_alerts(alerts: Sequence[KeyAlert], slos: Sequence[Slo]) -> list[Ke
     return [replace(a, incident=incident[a.slo]) if a.slo in incident else a for a in alerts]
 
 
-def label_threshold_pages(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> list[ThresholdAlert]:
-    """A spec's page over an SLO's own errors (`errors` above 10/s) sees that SLO's incident: it carries the SLO's
-    `slo` (and incident) and rings in the SLO's page's group, not as a page of its own. Pages only: a ticket so
-    labelled would be silenced by the SLO's page, and one delivered first would lose its resolve."""
+def label_thresholds(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> list[ThresholdAlert]:
+    """A spec's alert over an SLO's own errors (`errors` above 10/s) sees that SLO's incident: like a key alert of
+    the SLO's symptom it carries the SLO's `slo` (and incident), so its page rings in the SLO's page's group, not as
+    a page of its own, and its ticket joins the SLO's tickets and is silenced by either page."""
     out = []
     for alert in alerts:
         counting = [s for s in slos if s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric)]
-        if alert.tier is not Tier.CRITICAL or not counting:
+        if not counting:
             out.append(alert)
             continue
         slo = next((s for s in counting if not s.by), counting[0])

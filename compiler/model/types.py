@@ -248,7 +248,7 @@ class ThresholdAlert:
     missing_fires: bool = True  # no series at all for max(for, 10m) fires the alert too (missing: alert)
     labels: tuple[tuple[str, str], ...] = ()
     location: Location = NOWHERE
-    # a page over an SLO's own errors: that SLO's `slo` (and incident), so it rings in the SLO's page's group
+    # an alert over an SLO's own errors: that SLO's `slo` (and incident), so its page rings in the SLO's page's group
     slo: str | None = None
     incident: str | None = None
 
