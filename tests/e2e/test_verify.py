@@ -308,14 +308,15 @@ def test_a_stale_deploy_is_found_where_the_spec_changed(server: str, tmp_path: P
         (
             threshold,
             ("threshold_alerts", 0),
-            'loaded alert ShopErrorsHigh{data="missing",team="shop"} differs: severity warning loaded, critical '
-            "in the specs",
+            'loaded alert ShopErrorsHigh{data="missing",slo="availability",team="shop"} differs: severity warning '
+            "loaded, critical in the specs",
         ),
         (
             threshold,
             ("threshold_alerts", 0),
-            'loaded alert ShopErrorsHigh{team="shop"} differs: severity warning loaded, critical in the specs; '
-            "for 10m loaded, 5m in the specs; its expression compares other numbers (0.1 loaded, 0.2 in the specs)",
+            'loaded alert ShopErrorsHigh{slo="availability",team="shop"} differs: severity warning loaded, critical '
+            "in the specs; for 10m loaded, 5m in the specs; its expression compares other numbers (0.1 loaded, 0.2 "
+            "in the specs)",
         ),
     ]
     assert all(f.message.endswith(": deploy the rules the specs compile to (obsc compile)") for f in findings)
