@@ -34,7 +34,7 @@ from compiler.targets.grafana.panels import (
     thresholds,
     timeseries_panel,
 )
-from compiler.targets.grafana.service import GENERATED_NOTE
+from compiler.targets.grafana.service import BUDGET_DECIMALS, GENERATED_NOTE
 from compiler.targets.grafana.slo_figures import slo_figures
 
 SLOS_ID, EXHAUSTED_ID, BURNING_ID, WITHOUT_DATA_ID = 1, 2, 3, 4  # stable ids; 4 came later
@@ -124,6 +124,7 @@ def build(fleet: Fleet) -> models.Dashboard:
             "percentunit",
             [Query("{{service}} / {{slo}}", fq.fleet_lowest_budgets(10))],
             24,
+            decimals=BUDGET_DECIMALS,
             lines=[Line(0.0, ORANGE)],
             base=RED,
         )
