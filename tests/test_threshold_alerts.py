@@ -187,10 +187,11 @@ def test_slo_annotations_join_obscs_on_that_slos_alerts_only(tmp_path: Path) -> 
 def test_threshold_alerts_read_one_recorded_signal_in_the_key_group(tmp_path: Path) -> None:
     rules = _rules(tmp_path)
     high, empty = rules["BacklogHigh"], rules["BacklogEmpty"]
-    assert high[0]["expr"] == 'service:backlog:sum_by_shard{service="billing-batch"} > 5000'
+    assert high[0]["expr"] == 'last_over_time(service:backlog:sum_by_shard{service="billing-batch"}[5m]) > 5000'
     assert high[1]["expr"] == 'absent(service:backlog:sum_by_shard{service="billing-batch"})'
     assert high[0]["for"] == "20m" and high[1]["for"] == "20m"  # the hold, or 10m if longer
-    assert [r["expr"] for r in empty] == ['service:backlog:sum{service="billing-batch"} < 1']  # missing: ignore
+    # missing: ignore, so no twin
+    assert [r["expr"] for r in empty] == ['last_over_time(service:backlog:sum{service="billing-batch"}[5m]) < 1']
     assert empty[0]["for"] == "5m"  # the default hold
     recorded = rules["service:backlog:sum_by_shard"][0]
     assert recorded["expr"] == 'sum by (shard) (backlog_rows{queue="billing"})'
@@ -281,8 +282,8 @@ threshold_alerts:
     for kind in ("cpu", "traffic_anomaly"):  # the metric's own panel names the alert
         assert "Threshold alerts " in panels[names.KEY_PANEL_IDS[kind]]["description"]
     expected = (
-        ('service:cpu:max{service="billing-batch"}', 0.95, "orange"),  # a percentunit gauge: max
-        ('service:requests:sum_rate5m{service="billing-batch"}', 0.0166666666667, "red"),
+        ('last_over_time(service:cpu:max{service="billing-batch"}[5m])', 0.95, "orange"),  # a percentunit gauge: max
+        ('last_over_time(service:requests:sum_rate5m{service="billing-batch"}[5m])', 0.0166666666667, "red"),
     )
     for i, (expr, value, color) in enumerate(expected):
         panel = panels[names.business_panel_id(i, 0)]

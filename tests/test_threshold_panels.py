@@ -137,8 +137,10 @@ def _check_every_threshold_alert(compilation: Compilation) -> int:
             match = _COMPARISON.fullmatch(rule["expr"])
             assert match, rule["expr"]
             compared = match["compared"]
-            assert re.fullmatch(r"service:[a-z_0-9]+:[a-z_0-9]+\{service=\"[^\"]+\"\}( - time\(\))?", compared)
-            assert compared.split("{")[0] in recorded, compared  # the panel reads the alert's own recording
+            last = r"last_over_time\((service:[a-z_0-9]+:[a-z_0-9]+)\{service=\"[^\"]+\"\}\[5m\]\)( - time\(\))?"
+            signal = re.fullmatch(last, compared)
+            assert signal, compared
+            assert signal[1] in recorded, compared  # the panel reads the alert's own recording
             panel = panels[int(url.split("?viewPanel=")[1])]
             where = f"{service.name}/{alert.name} → panel {panel['id']} {panel['title']!r}"
             assert [t["expr"] for t in panel["targets"]] == [compared], where
@@ -167,7 +169,7 @@ def test_the_examples_threshold_alerts_open_a_panel_of_what_they_compare(example
 def test_alerts_on_one_signal_share_a_panel_and_each_signal_has_its_own(fleet: Compilation) -> None:
     path = names.grafana_dashboard_path("web", "shop", names.SERVICE_DASHBOARD)
     plotted = [p["targets"][0]["expr"] for p in all_panels(dashboards(fleet)[path]) if p.get("id", 0) >= 1000]
-    plotted = [e for e in plotted if e.startswith("service:")]
+    plotted = [e for e in plotted if e.startswith("last_over_time(service:")]
     assert len(plotted) == len(set(plotted)) == 17  # 18 alerts: QueueDeep's two tiers share one
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import timestamps
+from compiler.model.alert_kinds import SCRAPE_GAP_SECONDS
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
@@ -101,8 +102,10 @@ def signal_expr(alert: ThresholdAlert) -> str:
 
 def compared_expr(alert: ThresholdAlert, service: str) -> str:
     """The left side of the alert's comparison: the service's recorded signal, or for `within` the time left
-    until its timestamp. The rule compares it with the line; the alert's dashboard panel plots it."""
-    signal = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
+    until its timestamp. The rule compares it with the line; the alert's dashboard panel plots it. The signal's
+    last value within SCRAPE_GAP_SECONDS is read: a failed scrape empties it at once, which restarted the hold."""
+    recorded = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
+    signal = f"last_over_time({recorded}[{format_duration(SCRAPE_GAP_SECONDS)}])"
     return f"{signal} - time()" if alert.comparison is Comparison.WITHIN else signal
 
 

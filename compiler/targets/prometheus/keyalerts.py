@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import queries
-from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SIGNAL_SECONDS
+from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
 from compiler.model.promql import Matcher
@@ -26,6 +26,7 @@ from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo import alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
+SCRAPE_GAP = format_duration(SCRAPE_GAP_SECONDS)
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
 DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
 DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
@@ -137,10 +138,11 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         return f"(sum({queries.up(service)}) or vector(0)) == 0"
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
-        return f"{signal}{selector} > {_threshold(alert)}"
+        return f"{last_value(signal + selector)} > {_threshold(alert)}"
     if kind is AlertKind.DISK_FULL:
         disk = names.SERVICE_DISK + selector
-        return f"(1 - {disk})\n/\n(deriv({disk}[{DISK_TREND_WINDOW}]) > 0)\n< {_threshold(alert)}"
+        trend = f"deriv({disk}[{DISK_TREND_WINDOW}])"
+        return f"(1 - {last_value(disk)})\n/\n({trend} > 0)\n< {_threshold(alert)}"
     if kind is AlertKind.TRAFFIC_ANOMALY:
         assert alert.key_alert is not None and alert.key_alert.threshold is not None
         share = alert.key_alert.threshold
@@ -168,6 +170,12 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         # Seven days of history, or every rate of a new service or a fresh Prometheus is a "record".
         f"and present_over_time({rate}[1h] offset 6d)"
     )
+
+
+def last_value(signal: str) -> str:
+    """A utilisation signal as its alert reads it: the last value within SCRAPE_GAP. Its gauges (memory, the
+    limits it divides by) go stale at once when a scrape fails, which restarted the alert's hold."""
+    return f"last_over_time({signal}[{SCRAPE_GAP}])"
 
 
 def latency_evidence(latency: Metric) -> str:
