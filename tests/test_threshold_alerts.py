@@ -194,7 +194,7 @@ def test_threshold_alerts_read_one_recorded_signal_in_the_key_group(tmp_path: Pa
     assert [r["expr"] for r in empty] == ['last_over_time(service:backlog:sum{service="billing-batch"}[5m]) < 1']
     assert empty[0]["for"] == "5m"  # the default hold
     recorded = rules["service:backlog:sum_by_shard"][0]
-    assert recorded["expr"] == 'sum by (shard) (backlog_rows{queue="billing"})'
+    assert recorded["expr"] == 'sum by (shard) (backlog_rows{queue="billing"} >= -Inf)'
     assert recorded["group"] == high[0]["group"] == names.rule_group_name("billing-batch", names.RULE_GROUP_KEY)
 
 
@@ -234,7 +234,7 @@ def test_runbook_says_what_a_missing_metric_does(tmp_path: Path) -> None:
     empty = bundle.get(names.runbook_path("billing-batch", "BacklogEmpty", None)).content  # type: ignore[union-attr]
     assert "**Missing data fires too**" in high and "for 20m" in high
     assert "**Missing data is silent** (`missing: ignore`)" in empty
-    assert 'sum by (shard) (backlog_rows{queue="billing"})' in high
+    assert 'sum by (shard) (backlog_rows{queue="billing"} >= -Inf)' in high
 
 
 def test_generated_promtool_tests_pass_and_catch_a_rule_that_never_fires(tmp_path: Path) -> None:
