@@ -3,8 +3,9 @@
 Prometheus marks every series of a target stale as soon as a scrape fails (no 5-minute lookback), so a
 gauge's recorded signal vanished for one evaluation and the pending alert started its `for` over: an
 exporter failing one scrape in eight never let a 10m hold complete, and a 90% memory or a queue five times
-its line read as healthy for hours. The alerts read the signal's last value of the past 5 minutes. Inputs
-written here by hand, 1m steps, `stale` for a failed scrape."""
+its line read as healthy for hours; a deployment or new-error notice ended there and was sent again a scrape
+later. The alerts read the signal's last value of the past 5 minutes. Inputs written here by hand, 1m steps,
+`stale` for a failed scrape."""
 
 from __future__ import annotations
 
@@ -64,3 +65,34 @@ def test_a_value_back_under_the_line_still_resolves(tmp_path: Path) -> None:
     series = {f"queue_depth{{{SEL}}}": "5000x30 10x30", f"up{{{SEL}}}": "1x60"}
     checks = [_firing("DepthHigh", "29m", 1), _firing("DepthHigh", "34m", 1), _firing("DepthHigh", "36m", 0)]
     assert _promtool(tmp_path, rules, "ingest", series, checks) == ""
+
+
+NOTICES = """apiVersion: obsc/v1
+service: api
+team: core
+selector: {job: api}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+  build_info: app_build_info
+alerts: {traffic_anomaly: false, traffic_milestone: false}
+"""
+
+
+def test_a_failed_scrape_does_not_end_a_notice_and_send_it_again(tmp_path: Path) -> None:
+    # One pod: 1.0 until 30m, then 1.1, whose first 503s come with it; its scrape at 45m fails. The deployment
+    # and new-error notices resolved there and fired again a scrape later (45m is a coarse evaluation too).
+    rules = _rules(tmp_path, "api", NOTICES)
+    a, b = 'job="api",instance="a"', 'job="api",instance="b"'
+    series = {
+        f'app_build_info{{{a},version="1.0"}}': "1x30",
+        f'app_build_info{{{b},version="1.1"}}': "_x30 1x14 stale 1x60",
+        f"up{{{a}}}": "1x30",
+        f"up{{{b}}}": "_x30 1x14 0 1x60",
+        f'http_requests_total{{{a},code="200"}}': "0+10x30",
+        f'http_requests_total{{{b},code="200"}}': "_x30 0+10x14 stale 150+10x60",
+        f'http_requests_total{{{b},code="503"}}': "_x30 0+1x14 stale 15+1x60",
+    }
+    checks = [_firing("ServiceDeployed", f"{m}m", 1) for m in range(41, 80)]
+    checks += [_firing("ServiceNewErrorType", f"{m}m", 1) for m in range(35, 86, 5)]
+    assert _promtool(tmp_path, rules, "api", series, checks) == ""

@@ -154,13 +154,13 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
     if kind is AlertKind.DEPLOYMENT:
         versions = names.SERVICE_VERSIONS + selector
         return (
-            f"count({versions}) == 1\nand on ()\n"
+            f"count({last_value(versions)}) == 1\nand on ()\n"
             f"count(count by (version) (max_over_time({versions}[{DEPLOY_LOOKBACK}]))) > 1"
         )
     if kind is AlertKind.NEW_ERROR_TYPE:
         types = names.SERVICE_ERROR_TYPES + selector
         old = f"max_over_time({types}[{NEW_ERROR_LOOKBACK}] offset {NEW_ERROR_GRACE})"
-        return f"count(\n  {types}\n  unless\n  {old}\n) > 0"
+        return f"count(\n  {last_value(types)}\n  unless\n  {old}\n) > 0"
     assert kind is AlertKind.TRAFFIC_MILESTONE
     rate = names.SERVICE_REQUESTS_RATE + selector
     recent = milestone_peak(selector)
@@ -173,8 +173,10 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
 
 
 def last_value(signal: str) -> str:
-    """A utilisation signal as its alert reads it: the last value within SCRAPE_GAP. Its gauges (memory, the
-    limits it divides by) go stale at once when a scrape fails, which restarted the alert's hold."""
+    """A signal as its alert reads it: the last value within SCRAPE_GAP. Gauges (memory, the limits a
+    utilisation divides by, build info) and a counter's series read by value go stale at once when a scrape
+    fails: that restarted the alert's hold, and ended a deployment or new-error notice, which fired again a
+    scrape later (a second notice for one event)."""
     return f"last_over_time({signal}[{SCRAPE_GAP}])"
 
 
