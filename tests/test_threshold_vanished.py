@@ -13,7 +13,7 @@ import pytest
 from tests.bench.fleet import platform_text
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
-from tests.test_sli_semantics import _promtool, _rules
+from tests.test_sli_semantics import _firing, _promtool, _rules
 
 SPEC = """apiVersion: obsc/v1
 service: queue
@@ -135,3 +135,40 @@ def test_the_generated_tests_feed_a_vanished_instance_and_pass(
     runbook = (out / "runbooks" / "queue" / "QueueDeep.md").read_text()
     assert "labelled with the instance, for an instance still scraped" in runbook
     assert "One group going quiet while others report is not detected" not in runbook
+
+
+TOPICS = """apiVersion: obsc/v1
+service: ingest
+team: core
+selector: {job: ingest}
+metrics:
+  lag: {selector: 'kafka_consumergroup_lag{group="ingest"}', service_selector: false, type: gauge, aggregation: sum}
+  failed: ingest_failed_total
+threshold_alerts:
+  - {name: LagHigh, metric: lag, above: 1000, for: 10m, by: [topic]}
+  - {name: FailuresHigh, metric: failed, above: 1/s, by: [topic]}
+"""
+
+
+def _topic_missing(alert: str, at: str, topics: list[str]) -> dict[str, object]:
+    expr = f'count by (topic) (ALERTS{{alertname="{alert}",data="missing",alertstate="firing"}})'
+    return {"expr": expr, "eval_time": at, "exp_samples": [{"labels": f'{{topic="{t}"}}', "value": 1} for t in topics]}
+
+
+def test_a_topic_that_stops_being_reported_past_its_line_is_missing_data(tmp_path: Path) -> None:
+    # Round 25 (a round-21 known limit): orders lags 5000 behind, then the exporter stops reporting it at 30m;
+    # LagHigh resolved as if it had caught up. refunds, healthy, is deleted at 30m: nothing says it should exist.
+    rules = _rules(tmp_path, "ingest", TOPICS)
+    lag = 'kafka_consumergroup_lag{{group="ingest",topic="{}",partition="0"}}'
+    series = {lag.format("orders"): "5000x30 stale", lag.format("refunds"): "10x30 stale", lag.format("audit"): "5x90"}
+    checks = [_topic_missing("LagHigh", "39m", []), _topic_missing("LagHigh", "41m", ["orders"])]
+    checks += [_topic_missing("LagHigh", "90m", ["orders"]), _firing("LagHigh", "36m", 1)]  # the handover
+    assert _promtool(tmp_path, rules, "ingest", series, checks) == ""
+
+
+def test_a_counters_topic_without_series_has_no_events_and_stays_quiet(tmp_path: Path) -> None:
+    # failures of one topic over the line, then the process restarts: its failure series appear with the next one
+    rules = _rules(tmp_path, "ingest", TOPICS)
+    failed = 'ingest_failed_total{{job="ingest",topic="{}"}}'
+    series = {failed.format("orders"): "0+6000x30 stale", failed.format("audit"): "0+1x90"}
+    assert _promtool(tmp_path, rules, "ingest", series, [_topic_missing("FailuresHigh", "80m", [])]) == ""

@@ -39,6 +39,14 @@ def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
     return alert.missing_fires and "instance" in alert.by and scraped
 
 
+def watches_vanished_groups(alert: ThresholdAlert) -> bool:
+    """Whether the missing-data alert also fires for a group (a topic, a partition) whose series vanished
+    while its last value was past the line: split by labels other than `instance` (whose own watch asks
+    `up`), on a gauge. A counter's group without series has no events, which is its reading, not a gap."""
+    counter = alert.metric.type is MetricType.COUNTER
+    return alert.missing_fires and bool(alert.by) and "instance" not in alert.by and not counter
+
+
 def narrowed_counter_family(metric: Metric, service_selector: Sequence[Matcher]) -> Selector | None:
     """A counter narrowed below the service's labels (`errors: x_total{outcome="error"}`) has no series until
     its first such event; its family (the name with the service's labels) tells "none yet" from "gone".
@@ -107,12 +115,12 @@ def signal_expr(alert: ThresholdAlert) -> str:
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
 
 
-def compared_expr(alert: ThresholdAlert, service: str) -> str:
+def compared_expr(alert: ThresholdAlert, service: str, within: str = format_duration(SCRAPE_GAP_SECONDS)) -> str:
     """The left side of the alert's comparison: the service's recorded signal, or for `within` the time left
     until its timestamp. The rule compares it with the line; the alert's dashboard panel plots it. The signal's
-    last value within SCRAPE_GAP_SECONDS is read: a failed scrape empties it at once, which restarted the hold."""
+    last value `within` is read: a failed scrape empties it at once, which restarted the hold (SCRAPE_GAP)."""
     recorded = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
-    signal = f"last_over_time({recorded}[{format_duration(SCRAPE_GAP_SECONDS)}])"
+    signal = f"last_over_time({recorded}[{within}])"
     return f"{signal} - time()" if alert.comparison is Comparison.WITHIN else signal
 
 

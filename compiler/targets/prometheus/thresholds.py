@@ -8,7 +8,8 @@ as a selector, and alerts on one metric share one recording. Counters are compar
 A metric that disappears (exporter gone, renamed series) would read as healthy: unless the spec says
 `missing: ignore`, a second rule of the same name fires when the signal has had no series for
 max(for, 10m), so a scrape gap or a restart does not page. Split `by: [instance]`, it also fires for one
-instance still scraped whose series vanished while the others report (vanished_instances).
+instance still scraped whose series vanished while the others report (vanished_instances); split by other
+labels, a gauge's group whose series vanished while its last value was past the line (vanished_groups).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from compiler.model.thresholds import (
     rate_window,
     signal_expr,
     signal_name,
+    watches_vanished_groups,
     watches_vanished_instances,
 )
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
@@ -58,10 +60,10 @@ def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-def comparison_expr(service: Service, alert: ThresholdAlert) -> str:
+def comparison_expr(service: Service, alert: ThresholdAlert, compared: str = "") -> str:
     """The compared expression (model.thresholds, which the alert's dashboard panel plots) against the line."""
     op = ">" if alert.comparison is Comparison.ABOVE else "<"  # below, or within: less time left than the line
-    return f"{compared_expr(alert, service.name)} {op} {decimal_text(alert.threshold)}"
+    return f"{compared or compared_expr(alert, service.name)} {op} {decimal_text(alert.threshold)}"
 
 
 def value_template(alert: ThresholdAlert) -> str:
@@ -110,8 +112,20 @@ def missing_expr(service: Service, alert: ThresholdAlert) -> str:
     signal = f"absent({signal_series(service, alert)})"
     family = missing_family(service, alert)
     whole = signal if family is None else f"{signal}\nand on ()\nabsent(sum({family.render()}))"
-    vanished = vanished_instances(service, alert)
-    return whole if vanished is None else f"(\n{whole}\n)\nor\n(\n{vanished}\n)"
+    parts = [whole] + [p for p in (vanished_instances(service, alert), vanished_groups(service, alert)) if p]
+    return whole if len(parts) == 1 else "\nor\n".join(f"(\n{part}\n)" for part in parts)
+
+
+def vanished_groups(service: Service, alert: ThresholdAlert) -> str | None:
+    """An alert split by labels other than `instance` (a gauge's): the groups whose last value within
+    VANISHED_LOOKBACK was past the line and that have no series now. A lagging topic that the exporter stops
+    reporting is not a recovery, and the alert resolved on it. A group last seen healthy stays quiet: nothing
+    says a topic or a partition should still exist (a deleted one is not broken); one deleted while past its
+    line tickets until the lookback ends (`missing: ignore` drops it)."""
+    if not watches_vanished_groups(alert):
+        return None
+    last = comparison_expr(service, alert, compared_expr(alert, service.name, VANISHED_LOOKBACK))
+    return f"{last}\nunless on ({', '.join(alert.by)})\n{signal_series(service, alert)}"
 
 
 def vanished_instances(service: Service, alert: ThresholdAlert) -> str | None:
@@ -144,6 +158,11 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
     )
+    if watches_vanished_groups(alert):
+        description += (
+            f" Or, the alert labelled with a group: its last value in the last {VANISHED_LOOKBACK} was past the "
+            f"line, and it has had no series for {hold} while others report (no series is no recovery)."
+        )
     if watches_vanished_instances(alert, bool(service.targets)):
         description += (
             f" Or, the alert labelled with an instance: that instance is still scraped and had {alert.metric.name} "

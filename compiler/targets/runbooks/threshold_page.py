@@ -14,6 +14,7 @@ from compiler.model.thresholds import (
     signal_aggregation,
     signal_expr,
     signal_name,
+    watches_vanished_groups,
     watches_vanished_instances,
 )
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
@@ -55,6 +56,17 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
             f"longer matches); and so it does, labelled with the instance, for an instance still scraped that had "
             f"series in the last {VANISHED_LOOKBACK} and has none for {missing} while others report. An instance "
             "gone from `up` too (a scale-down, a renamed pod) is not missing data.",
+        ]
+    elif watches_vanished_groups(alert):
+        groups = ", ".join(alert.by)
+        out += [
+            "",
+            f"**Missing data fires too**: with no {metric.name} series at all for {missing}, this alert "
+            'fires with a "has no series" summary (the exporter is gone, the series was renamed, the selector no '
+            f"longer matches); and so it does, labelled with the group ({groups}), for a group whose last value in "
+            f"the last {VANISHED_LOOKBACK} was past the line and that has had no series for {missing}: no series is "
+            "no recovery. A group last seen on the right side of the line that goes quiet is not detected (a "
+            "deleted one is not broken).",
         ]
     elif alert.missing_fires:
         out += [

@@ -15,7 +15,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.thresholds import MISSING_FOR_SECONDS, signal_name, watches_vanished_instances
+from compiler.model.thresholds import (
+    MISSING_FOR_SECONDS,
+    signal_name,
+    watches_vanished_groups,
+    watches_vanished_instances,
+)
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
@@ -27,6 +32,8 @@ from compiler.targets.prometheus.thresholds import missing_family
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
 VANISHED_INSTANCE = "obsc-vanished"  # the instance whose series stop while it is still scraped
+VANISHED_GROUP = "obsc-vanished"  # a group (topic...) whose series stop past the line; this one stops under it:
+GONE_QUIET_GROUP = "obsc-gone-quiet"
 LOOKBACK_DELTA = 300  # Prometheus reads a series' last sample for 5 minutes: absent only after that
 
 
@@ -114,6 +121,8 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
     )
     if (vanished := _vanished_case(service, alert, missing, step)) is not None:
         yield vanished
+    if watches_vanished_groups(alert):
+        yield _vanished_group_case(service, main, missing, step)
 
 
 def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step: int) -> Case | None:
@@ -144,6 +153,34 @@ def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step:
             AlertCheck(quiet, missing.alert, ()),
             AlertCheck(late, missing.alert, (_firing(missing, 1.0, {"instance": VANISHED_INSTANCE}),)),
         ),
+    )
+
+
+def _vanished_group_case(service: Service, main: Rule, missing: Rule, step: int) -> Case:
+    """An alert split by labels other than `instance`: of three groups past, past and short of the line, the
+    second and third stop; the twin fires for the one that stopped past the line, with its labels, once held
+    (see thresholds.vanished_groups), while the main alert fires for the one still there."""
+    assert main.source is not None and main.source.threshold is not None
+    alert = main.source.threshold
+    fire, quiet = _sides(alert)
+    late = steps_after(LOOKBACK_DELTA + step + missing.for_seconds, step)
+    staying = _inputs(service, alert, fire, late // step + 1, step)
+    # a timestamp is fed as far ahead as the time left it must show at `late` (the clock runs on meanwhile)
+    ahead = Decimal(late) if alert.comparison is Comparison.WITHIN else Decimal(0)
+
+    def stopped(group: str, value: Decimal) -> InputSeries:
+        labels = {**dict(staying.labels), **{label: group for label in alert.by}}
+        return InputSeries(staying.name, tuple(sorted(labels.items())), _values(alert, value + ahead, 0, step))
+
+    fed = (staying, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet))
+    gone = {names.LABEL_SERVICE: service.name, **{label: VANISHED_GROUP for label in alert.by}}
+    firing = (_firing(main, float(decimal_text(fire)), dict(staying.labels)), _firing(missing, 1.0, gone))
+    return Case(
+        f"{missing.alert}: a group whose series stopped past the line fires after "
+        f"{format_duration(missing.for_seconds)}, with its labels; one that stopped short of it does not",
+        step,
+        fed,
+        (AlertCheck(late, missing.alert, firing),),
     )
 
 
