@@ -137,7 +137,7 @@ def _check_every_threshold_alert(compilation: Compilation) -> int:
             match = _COMPARISON.fullmatch(rule["expr"])
             assert match, rule["expr"]
             compared = match["compared"]
-            last = r"last_over_time\((service:[a-z_0-9]+:[a-z_0-9]+)\{service=\"[^\"]+\"\}\[5m\]\)( - time\(\))?"
+            last = r"last_over_time\((service:[a-z_0-9]+:[a-z_0-9]+)\{service=\"[^\"]+\"\}\[[0-9hm]+\]\)( - time\(\))?"
             signal = re.fullmatch(last, compared)
             assert signal, compared
             assert signal[1] in recorded, compared  # the panel reads the alert's own recording

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import timestamps
-from compiler.model.alert_kinds import SCRAPE_GAP_SECONDS
+from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
@@ -115,19 +115,30 @@ def signal_expr(alert: ThresholdAlert) -> str:
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
 
 
-def compared_expr(alert: ThresholdAlert, service: str, within: str = format_duration(SCRAPE_GAP_SECONDS)) -> str:
-    """The left side of the alert's comparison: the service's recorded signal, or for `within` the time left
-    until its timestamp. The rule compares it with the line; the alert's dashboard panel plots it. The signal's
-    last value `within` is read: a failed scrape empties it at once, which restarted the hold (SCRAPE_GAP)."""
+def last_value_seconds(alert: ThresholdAlert) -> int:
+    """How long the alert reads its signal's last value after the signal vanished. At least SCRAPE_GAP: a
+    failed scrape empties it at once, which restarted the hold. With a missing-data twin, until the twin takes
+    over: it fires after max(for, 10m) without series, and the alert, kept firing KEEP_FIRING_SECONDS more,
+    resolved before that when its hold was longer than 10m (a 15m lag page resolved, then paged again 5
+    minutes later as missing data; a 1h certificate warning left 50 minutes without any alert)."""
+    if not alert.missing_fires:
+        return SCRAPE_GAP_SECONDS  # a metric that vanishes when all is well: its going is a recovery
+    return max(SCRAPE_GAP_SECONDS, max(alert.for_seconds, MISSING_FOR_SECONDS) - KEEP_FIRING_SECONDS)
+
+
+def compared_expr(alert: ThresholdAlert, service: str, within: str = "") -> str:
+    """The left side of the alert's comparison: the service's recorded signal's last value `within` (by default
+    last_value_seconds), or for `within:` alerts the time left until that timestamp. The rule compares it with
+    the line; the alert's dashboard panel plots it."""
     recorded = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
-    signal = f"last_over_time({recorded}[{within}])"
+    signal = f"last_over_time({recorded}[{within or format_duration(last_value_seconds(alert))}])"
     return f"{signal} - time()" if alert.comparison is Comparison.WITHIN else signal
 
 
 def compared_groups(alerts: Sequence[ThresholdAlert]) -> list[list[ThresholdAlert]]:
     """Alerts that compare the same expression (tiers of one signal, above and below it), in spec order: one
     dashboard panel each, with every line of the group."""
-    groups: dict[tuple[str, bool], list[ThresholdAlert]] = {}
+    groups: dict[tuple[str, bool, int], list[ThresholdAlert]] = {}
     for alert in alerts:
         groups.setdefault(_compared_key(alert), []).append(alert)
     return list(groups.values())
@@ -138,5 +149,5 @@ def compared_group_index(alerts: Sequence[ThresholdAlert], alert: ThresholdAlert
     return keys.index(_compared_key(alert))
 
 
-def _compared_key(alert: ThresholdAlert) -> tuple[str, bool]:
-    return signal_name(alert), alert.comparison is Comparison.WITHIN
+def _compared_key(alert: ThresholdAlert) -> tuple[str, bool, int]:
+    return signal_name(alert), alert.comparison is Comparison.WITHIN, last_value_seconds(alert)
