@@ -2,7 +2,9 @@
 hunt, round 25). The twin fires after max(for, 10m) without series; the alert kept firing 10 minutes after
 the series went (its last value of 5m, then keep_firing_for). With a longer hold the page resolved between
 the two, as if the lag had caught up, and paged again as missing data: a 15m hold left 5 minutes, a 1h
-certificate warning 50. Inputs written here by hand, 1m steps; `stale` where the exporter goes."""
+certificate warning 50. And the twin itself resolved at each answer of an exporter in a crash loop and paged
+again a hold later; it keeps firing 5 minutes too. Inputs written here by hand, 1m steps; `stale` where the
+exporter goes."""
 
 from __future__ import annotations
 
@@ -46,4 +48,13 @@ def test_a_metric_that_vanishes_when_all_is_well_still_ends_its_alert(tmp_path: 
     rules = _rules(tmp_path, "ingest", SPEC)
     series = {'kafka_rebalancing{group="ingest"}': "1x30 stale"}
     checks = [_firing("Rebalancing", "30m", 1), _firing("Rebalancing", "41m", 0)]
+    assert _promtool(tmp_path, rules, "ingest", series, checks) == ""
+
+
+def test_an_exporter_in_a_crash_loop_is_one_missing_data_page(tmp_path: Path) -> None:
+    # one good scrape (a healthy lag) every 20 minutes, failed otherwise: the twin (held 15m) resolved at each
+    # and paged again 16 minutes later, six pages in two hours for one broken exporter
+    rules = _rules(tmp_path, "ingest", SPEC)
+    series = {'kafka_consumergroup_lag{group="ingest",topic="orders"}': " ".join((["10"] + ["stale"] * 19) * 7)}
+    checks = [_firing("LagCritical", f"{m}m", 1) for m in range(16, 140)]
     assert _promtool(tmp_path, rules, "ingest", series, checks) == ""

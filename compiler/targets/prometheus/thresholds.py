@@ -202,6 +202,9 @@ def _missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule
         expr=missing_expr(service, alert.threshold),
         alert=alert.name,
         for_seconds=max(alert.threshold.for_seconds, MISSING_FOR_SECONDS),
+        # an exporter in a crash loop answers one scrape in a few minutes: without it each answer resolved the
+        # twin and it fired again a hold later, a page every cycle for one broken exporter
+        keep_firing_seconds=KEEP_FIRING_SECONDS,
         labels=tuple(sorted({**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}.items())),
         annotations=_annotations(service, platform, alert, missing_texts(service, alert.threshold)),
         source=alert,
