@@ -172,3 +172,37 @@ def test_a_counters_topic_without_series_has_no_events_and_stays_quiet(tmp_path:
     failed = 'ingest_failed_total{{job="ingest",topic="{}"}}'
     series = {failed.format("orders"): "0+6000x30 stale", failed.format("audit"): "0+1x90"}
     assert _promtool(tmp_path, rules, "ingest", series, [_topic_missing("FailuresHigh", "80m", [])]) == ""
+
+
+CERTS = """apiVersion: obsc/v1
+service: certs
+team: core
+selector: {job: certs}
+metrics:
+  expiry: {selector: 'probe_ssl_earliest_cert_expiry{module="tls"}', service_selector: false, type: gauge}
+  temp: {selector: node_temp_celsius, type: gauge, aggregation: avg}
+threshold_alerts:
+  - {name: CertSoon, metric: expiry, within: 1h, for: 5m, by: [domain]}
+  - {name: TempHot, metric: temp, above: 80, for: 20m, by: [rack, row]}
+  - {name: TempCold, metric: temp, below: -5.5, for: 0s, by: [rack], tier: info}
+"""
+
+
+def test_the_generated_tests_feed_a_group_that_stopped_past_its_line_and_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a stopped timestamp's time left shrinks while the test runs: fed as if it had not, the quiet group of a
+    # `within: 1h` alert crossed the line before the twin could fire (the generated test failed)
+    require_tool("promtool")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(platform_text())
+    (specs / "certs.yaml").write_text(CERTS)
+    out = tmp_path / "out"
+    done = run_obsc(capsys, "compile", str(specs), "--out", str(out), "-q")  # runs the generated tests
+    assert done.code == 0, done.err
+    tests = "\n".join(p.read_text() for p in out.rglob("*.yaml") if "tests" in p.parts)
+    for alert, hold in (("CertSoon", "10m"), ("TempHot", "20m"), ("TempCold", "10m")):
+        assert f"{alert}: a group whose series stopped past the line fires after {hold}, with its labels" in tests
+    runbook = (out / "runbooks" / "certs" / "TempHot.md").read_text()
+    assert "labelled with the group (rack, row), for a group whose last value" in runbook

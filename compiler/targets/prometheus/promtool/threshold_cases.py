@@ -165,14 +165,15 @@ def _vanished_group_case(service: Service, main: Rule, missing: Rule, step: int)
     fire, quiet = _sides(alert)
     late = steps_after(LOOKBACK_DELTA + step + missing.for_seconds, step)
     staying = _inputs(service, alert, fire, late // step + 1, step)
-    # a timestamp is fed as far ahead as the time left it must show at `late` (the clock runs on meanwhile)
+    # a stopped timestamp's time left shrinks as the clock runs on: the quiet one is fed as far ahead as it
+    # must still be at `late`; the one past the line only gets further past it
     ahead = Decimal(late) if alert.comparison is Comparison.WITHIN else Decimal(0)
 
     def stopped(group: str, value: Decimal) -> InputSeries:
         labels = {**dict(staying.labels), **{label: group for label in alert.by}}
-        return InputSeries(staying.name, tuple(sorted(labels.items())), _values(alert, value + ahead, 0, step))
+        return InputSeries(staying.name, tuple(sorted(labels.items())), _values(alert, value, 0, step))
 
-    fed = (staying, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet))
+    fed = (staying, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet + ahead))
     gone = {names.LABEL_SERVICE: service.name, **{label: VANISHED_GROUP for label in alert.by}}
     firing = (_firing(main, float(decimal_text(fire)), dict(staying.labels)), _firing(missing, 1.0, gone))
     return Case(
