@@ -32,10 +32,11 @@ SIGNAL_SECONDS = 300  # the window of the key alerts' rates and ratios (5m)
 # error-rate page reads (resolved, then paged again after its `for`). Events are held an hour by their own
 # expressions and need none.
 KEEP_FIRING_SECONDS = 300
-# How long a key-metric or threshold alert reads a recorded signal's last value after it vanished. A failed
-# scrape marks every series of its target stale at once (no 5-minute lookback), so a gauge's signal went absent
-# for one evaluation and the alert's pending `for` started over: a flaky exporter failing a scrape every 8
-# minutes kept a 10m hold from ever completing, a 1h hold on a certificate probe failing hourly likewise.
+# How long a key-metric or threshold alert reads a recorded signal's last value after it vanished (at least;
+# thresholds.last_value_seconds for an alert with a missing-data twin). A failed scrape marks every series of
+# its target stale at once (no 5-minute lookback), so a gauge's signal went absent for one evaluation and the
+# alert's pending `for` started over: a flaky exporter failing a scrape every 8 minutes kept a 10m hold from
+# ever completing, a 1h hold on a certificate probe failing hourly likewise.
 SCRAPE_GAP_SECONDS = 300
 # Any alert's longest `for`: its generated test feeds samples across the hold, and a hold of weeks never pages
 # in time (a year made a one-service compile take 71 s).

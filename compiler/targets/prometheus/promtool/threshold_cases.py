@@ -32,8 +32,8 @@ from compiler.targets.prometheus.thresholds import missing_family
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
 VANISHED_INSTANCE = "obsc-vanished"  # the instance whose series stop while it is still scraped
-VANISHED_GROUP = "obsc-vanished"  # a group (topic...) whose series stop past the line; this one stops under it:
-GONE_QUIET_GROUP = "obsc-gone-quiet"
+VANISHED_GROUP = "obsc-vanished"  # a group (a topic...) whose series stop past the line
+GONE_QUIET_GROUP = "obsc-gone-quiet"  # one whose series stop short of it
 LOOKBACK_DELTA = 300  # Prometheus reads a series' last sample for 5 minutes: absent only after that
 
 
