@@ -38,6 +38,19 @@ def _missing(alert: str, at: str, instances: list[str]) -> dict[str, object]:
     return {"expr": expr, "eval_time": at, "exp_samples": samples}
 
 
+def _compiled(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, spec: str) -> tuple[Path, str]:
+    """`spec` compiled with validation (which runs the generated tests): the output and its test files' text."""
+    require_tool("promtool")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(platform_text())
+    (specs / f"{name}.yaml").write_text(spec)
+    out = tmp_path / "out"
+    done = run_obsc(capsys, "compile", str(specs), "--out", str(out), "-q")
+    assert done.code == 0, done.err
+    return out, "\n".join(p.read_text() for p in out.rglob("*.yaml") if "tests" in p.parts)
+
+
 def _depth(instance: str, values: str) -> dict[str, str]:
     return {f'queue_depth{{job="queue",instance="{instance}"}}': values}
 
@@ -121,15 +134,7 @@ def test_an_errors_counter_of_a_restarted_instance_is_not_vanished_while_its_fam
 def test_the_generated_tests_feed_a_vanished_instance_and_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    require_tool("promtool")
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "platform.yaml").write_text(platform_text())
-    (specs / "queue.yaml").write_text(SPEC)
-    out = tmp_path / "out"
-    done = run_obsc(capsys, "compile", str(specs), "--out", str(out), "-q")  # runs the generated tests
-    assert done.code == 0, done.err
-    tests = "\n".join(p.read_text() for p in out.rglob("*.yaml") if "tests" in p.parts)
+    out, tests = _compiled(tmp_path, capsys, "queue", SPEC)
     for alert in ("QueueDeep", "JobErrorsBurst"):
         assert f"{alert}: an instance still scraped whose series stopped fires after 10m, with its labels" in tests
     runbook = (out / "runbooks" / "queue" / "QueueDeep.md").read_text()
@@ -193,15 +198,7 @@ def test_the_generated_tests_feed_a_group_that_stopped_past_its_line_and_pass(
 ) -> None:
     # a stopped timestamp's time left shrinks while the test runs: fed as if it had not, the quiet group of a
     # `within: 1h` alert crossed the line before the twin could fire (the generated test failed)
-    require_tool("promtool")
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "platform.yaml").write_text(platform_text())
-    (specs / "certs.yaml").write_text(CERTS)
-    out = tmp_path / "out"
-    done = run_obsc(capsys, "compile", str(specs), "--out", str(out), "-q")  # runs the generated tests
-    assert done.code == 0, done.err
-    tests = "\n".join(p.read_text() for p in out.rglob("*.yaml") if "tests" in p.parts)
+    out, tests = _compiled(tmp_path, capsys, "certs", CERTS)
     for alert, hold in (("CertSoon", "10m"), ("TempHot", "20m"), ("TempCold", "10m")):
         assert f"{alert}: a group whose series stopped past the line fires after {hold}, with its labels" in tests
     runbook = (out / "runbooks" / "certs" / "TempHot.md").read_text()
