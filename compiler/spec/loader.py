@@ -42,14 +42,22 @@ def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     """Load every document of one file; raise InputError with located problems."""
     if discovery.is_jsonnet(path):
         return [_load_jsonnet(path, jsonnet)]
-    raw = files.read_regular(path)
+    return load_yaml_text(path, _utf8_text(path, files.read_regular(path)))
+
+
+def _utf8_text(path: str, raw: bytes) -> str:
+    """The file's text, or InputError at the line and column of the first byte that is not UTF-8."""
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        start = raw.rfind(b"\n", 0, exc.start) + 1
-        line, col = raw.count(b"\n", 0, exc.start) + 1, len(raw[start : exc.start].decode("utf-8", "replace")) + 1
-        raise InputError([Diagnostic(Location(path, line, col), (), f"not UTF-8 text: {exc.reason}")]) from None
-    return load_yaml_text(path, text)
+        raise InputError(
+            [Diagnostic(_byte_location(path, raw, exc.start), (), f"not UTF-8 text: {exc.reason}")]
+        ) from None
+
+
+def _byte_location(path: str, raw: bytes, at: int) -> Location:
+    start = raw.rfind(b"\n", 0, at) + 1
+    return Location(path, raw.count(b"\n", 0, at) + 1, len(raw[start:at].decode("utf-8", "replace")) + 1)
 
 
 def load_yaml_text(path: str, text: str) -> list[Document]:
@@ -248,10 +256,16 @@ def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: Jso
 
 
 def _jsonnet_source(path: str) -> str:
-    try:
-        return files.read_regular(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError([Diagnostic(Location(path), (), f"cannot read: {exc}")]) from None
+    """The Jsonnet file's text, located like a YAML file's when it is not UTF-8. A NUL byte is refused here: the
+    Jsonnet binding takes C strings and failed with a worker traceback for the message."""
+    raw = files.read_regular(path)
+    text = _utf8_text(path, raw)
+    if "\x00" in text:
+        at = raw.index(b"\x00")
+        raise InputError(
+            [Diagnostic(_byte_location(path, raw, at), (), "character '\\x00' (NUL) is not allowed in Jsonnet")]
+        )
+    return text
 
 
 def _json_value(path: str, output: str) -> Any:
