@@ -45,6 +45,7 @@ from compiler.model.secrets import (
     platform_policy,
 )
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.selector_labels import histogram_matcher_problems, selector_label_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -259,7 +260,14 @@ def build_service(
         ctx.error(("team",), problem)
     for key, message in selector_value_problems(data["selector"]):
         ctx.error(("selector", key), message)
-    selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items()})
+    refused = dict(selector_label_problems(data["selector"], "selector"))
+    if isinstance(data.get("targets"), dict):
+        for key, message in selector_label_problems(data["targets"], "targets"):
+            ctx.error(("targets", key), message, key=True)
+    for key, message in refused.items():
+        ctx.error(("selector", key), message, key=True)
+    # built without the refused labels, so each metric does not repeat the selector's error
+    selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
@@ -353,10 +361,13 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
         expr: str | None = None
         if "selector" in body:
             try:
-                metric_selector = parse_selector(body["selector"]).with_matchers(own)
+                written = parse_selector(body["selector"])
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
+            for message in histogram_matcher_problems(written.matchers) if mtype is MetricType.HISTOGRAM else ():
+                where.error(path, message)
+            metric_selector = written.with_matchers(own)
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
