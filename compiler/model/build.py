@@ -45,7 +45,7 @@ from compiler.model.secrets import (
     platform_policy,
 )
 from compiler.model.secrets import receiver_problems as secret_problems
-from compiler.model.selector_labels import histogram_matcher_problems, selector_label_problems
+from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -260,12 +260,9 @@ def build_service(
         ctx.error(("team",), problem)
     for key, message in selector_value_problems(data["selector"]):
         ctx.error(("selector", key), message)
-    refused = dict(selector_label_problems(data["selector"], "selector"))
-    if isinstance(data.get("targets"), dict):
-        for key, message in selector_label_problems(data["targets"], "targets"):
-            ctx.error(("targets", key), message, key=True)
-    for key, message in refused.items():
-        ctx.error(("selector", key), message, key=True)
+    problems, refused = service_label_problems(data)
+    for where, message, at_key in problems:
+        ctx.error(where, message, key=at_key)
     # built without the refused labels, so each metric does not repeat the selector's error
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
     metrics = _metrics(data, defaults, selector, ctx)
@@ -365,7 +362,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
-            for message in histogram_matcher_problems(written.matchers) if mtype is MetricType.HISTOGRAM else ():
+            for message in metric_matcher_problems(written.matchers, mtype is MetricType.HISTOGRAM):
                 where.error(path, message)
             metric_selector = written.with_matchers(own)
         else:

@@ -1,18 +1,41 @@
-"""Label names a selector may not match on: ones no stored series carries, and `le`, which obsc matches itself.
+"""Label names a selector may not match on: ones no stored series carries, and `le`, which obsc matches itself;
+and label values holding `$window` or `$selector`.
 
 Prometheus drops every label starting with `__` after relabelling (`__address__`, `__meta_*`), so a selector on
 one matches nothing, and `__name__` is the metric's name, which each metric writes itself. `le` is a histogram
 bucket's bound: obsc picks the buckets a latency SLI and a quantile read, and a selector pinning `le` left the
 SLI without its threshold bucket (SLODataMissing on a healthy service, and the compile failed its own tests).
+obsc fills `$window` and `$selector` by their text in the PromQL it checks and writes: in a label value
+(`job: "x[$window]"`) one was filled in some places and not in others, and the compile failed its own tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from compiler.model.promql import Matcher
+from compiler.model.promql_text import SELECTOR, WINDOW
+from compiler.spec.document import Path
 
 BUCKET_LABEL = "le"
+
+
+def service_label_problems(data: Mapping[str, Any]) -> tuple[list[tuple[Path, str, bool]], set[str]]:
+    """(where, message, at the key) for the service's `selector:` and `targets:`, and the selector labels refused
+    (the service is built without them, so each metric does not repeat the selector's error)."""
+    out: list[tuple[Path, str, bool]] = []
+    refused: set[str] = set()
+    for part in ("selector", "targets"):
+        labels = data.get(part)
+        if not isinstance(labels, dict):
+            continue
+        for label, message in selector_label_problems(labels, part):
+            out.append(((part, label), message, True))
+            if part == "selector":
+                refused.add(label)
+        out += [((part, k), problem, False) for k, v in labels.items() if (problem := placeholder_problem(v))]
+    return out, refused
 
 
 def selector_label_problems(labels: Iterable[object], what: str) -> list[tuple[str, str]]:
@@ -31,10 +54,26 @@ def selector_label_problems(labels: Iterable[object], what: str) -> list[tuple[s
     return out
 
 
-def histogram_matcher_problems(matchers: Iterable[Matcher]) -> list[str]:
-    """Messages for a histogram metric's own matchers that obsc cannot keep: `le`, and internal labels."""
+def placeholder_problem(value: object) -> str:
+    """Why a label value cannot hold obsc's placeholders, or ""."""
+    found = [word for word in (WINDOW, SELECTOR) if word in str(value)]
+    if not found:
+        return ""
+    return (
+        f"label value {str(value)!r} holds {found[0]}, which obsc fills in the PromQL it writes, so the value would "
+        "not stay as written; a label value cannot hold $window or $selector"
+    )
+
+
+def metric_matcher_problems(matchers: Iterable[Matcher], histogram: bool) -> list[str]:
+    """Messages for a metric's own matchers that obsc cannot keep: placeholders in a value, and on a histogram
+    `le` and internal labels."""
     out = []
     for matcher in matchers:
+        if problem := placeholder_problem(matcher.value):
+            out.append(problem)
+        if not histogram:
+            continue
         if matcher.label == BUCKET_LABEL:
             out.append(
                 f"a histogram's selector may not match le ({matcher.render()}): obsc picks the buckets itself (the "
