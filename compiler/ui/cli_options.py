@@ -11,11 +11,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 
 
+class NonEmptyPath(click.Path):
+    """A path argument or option that may not be empty: "" (an unset variable in a CI script) read as the working
+    directory, so `--out "$OUT"` compiled into it and `obsc validate "$SPECS"` read every spec below it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            here = "; write . for the working directory" if self.dir_okay else ""
+            self.fail(f"an empty path (an unset variable?){here}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+SPECS = NonEmptyPath()  # the SPECS... arguments: files or folders, checked by discovery
+
+
 def spec_options(func: F) -> F:
     func = click.option(
         "--platform",
         "platform_file",
-        type=click.Path(dir_okay=False),
+        type=NonEmptyPath(dir_okay=False),
         default=None,
         help="Platform defaults file (default: platform.yaml beside the specs).",
     )(func)
@@ -23,7 +37,7 @@ def spec_options(func: F) -> F:
         "-J",
         "--jpath",
         multiple=True,
-        type=click.Path(file_okay=False),
+        type=NonEmptyPath(file_okay=False),
         help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
     )(func)
     return func
@@ -45,7 +59,7 @@ def output_options(func: F, writes: bool = True) -> F:
         if writes
         else "Output directory to compare with (read only: nothing is written)."
     )
-    func = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help=out_help)(func)
+    func = click.option("--out", "out_dir", required=True, type=NonEmptyPath(file_okay=False), help=out_help)(func)
     func = click.option(
         "--wait/--no-wait",
         default=True,
