@@ -42,6 +42,14 @@ def test_selector_parsing_and_service_matchers() -> None:
         parse_selector("sum(rate(x[5m]))")
 
 
+def test_a_label_matched_twice_is_refused_only_where_one_matcher_is_equality() -> None:
+    """`code=~"5..",code!="503"` is a range; an `=` on another label (handler) refused it (round 25 hunt)."""
+    sel = parse_selector('http_requests_total{handler="/api",code=~"5..",code!="503"}')
+    assert [m.label for m in sel.matchers] == ["handler", "code", "code"]
+    with pytest.raises(ValueError, match="label 'code' is matched twice, once with '='"):
+        parse_selector('http_requests_total{handler="/api",code=~"5..",code="503"}')
+
+
 def test_name_pattern_matches_the_schema() -> None:
     assert schema()["$defs"]["name"]["pattern"] == NAME_PATTERN
 

@@ -92,9 +92,12 @@ def parse_selector(text: str) -> Selector:
         rest = rest[m.end() :].strip()
         if m.group(4) == "" and rest:
             raise ValueError(f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
+    # A label matched twice is refused only where one of its matchers is `=` (`code=~"5..",code!="503"` is a
+    # range); an `=` on another label refused `{handler="/api",code=~"5..",code!="503"}` too.
     labels = [m.label for m in matchers]
-    if len(set(labels)) != len(labels) and not all(m.op != "=" for m in matchers):
-        raise ValueError(f"a label is matched twice with '=' in {text!r}")
+    twice = sorted({m.label for m in matchers if m.op == "=" and labels.count(m.label) > 1})
+    if twice:
+        raise ValueError(f"label {twice[0]!r} is matched twice, once with '=', in {text!r}")
     return Selector(name, tuple(matchers))
 
 
