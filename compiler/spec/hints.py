@@ -230,6 +230,27 @@ def _read_as_text(written: str, number: Decimal) -> str | None:
     return None
 
 
+def _number_as_text(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """A number read as text where a number goes (buckets, min_bad_events...): `1e-1` and `0.5e-1` are text to
+    YAML, which said only "'1e-1' is not of type number"; a quoted number is told to lose its quotes."""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    if error.validator != "type" or not isinstance(error.instance, str) or not {"number", "integer"} & set(wanted):
+        return None
+    written = error.instance.strip()
+    number = _number(written)
+    if number is None or ("number" not in wanted and number != number.to_integral_value()):
+        return None
+    meant = f"write {_text(number)}"
+    exponent = re.fullmatch(r"([+-]?\d+)(?:\.(\d*))?[eE]([+-]?)(\d+)", written)
+    if exponent:
+        whole, fraction, sign, power = exponent.groups()
+        read = f"{whole}.{fraction or 0}e{sign or '+'}{power}"
+        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign ({read}); {meant}"
+    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
+        return f"{written!r} starts with a 0: obsc reads it as text; {meant}"
+    return f"{written!r} is text, not a number: {meant} without quotes"
+
+
 def objective_problem(value: Any) -> str | None:
     """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage."""
     number = _number(value) if isinstance(value, int | float) else None
@@ -440,6 +461,6 @@ def _short(value: Any) -> str:
 
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
-    _duration, _percent, _objective, _name, _selector, _weekday, _time_range, _time, _url,
+    _duration, _percent, _objective, _number_as_text, _name, _selector, _weekday, _time_range, _time, _url,
     _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref, _enum_case,
 )  # fmt: skip
