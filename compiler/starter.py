@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from string import Template
 
+from compiler.spec.yaml_scalar import scalar
+
 STARTER = """\
 # yaml-language-server: $schema=obsc.schema.json   (generate it with: obsc schema > obsc.schema.json)
 # Spec for {service}: its SLOs, key metrics, owner and routing. Validate with `obsc validate`.
 apiVersion: obsc/v1
-service: {service}
-team: {team}
+service: {service_value}
+team: {team_value}
 description: What {service} does, in one sentence.
-selector: {{job: {service}}}            # label matchers that find its series
+selector: {{job: {service_value}}}            # label matchers that find its series
 links:
   repo: https://github.com/acme/{service}
 
@@ -46,7 +48,7 @@ routing:
 
 
 def starter_spec(service: str, team: str) -> str:
-    return STARTER.format(service=service, team=team)
+    return STARTER.format(service=service, team=team, service_value=scalar(service), team_value=scalar(team))
 
 
 PLATFORM = """\
@@ -73,7 +75,7 @@ secrets:
   shared_root: /etc/alertmanager/secrets/platform/
 
 teams:                                 # routing and links shared by all of a team's services
-  $team:
+  $team_key:
     routing:
       critical: {webhook: {url: "http://alert-relay.example:8080/$team/page"}}
       warning: {webhook: {url: "http://alert-relay.example:8080/$team/ticket"}}
@@ -91,4 +93,4 @@ alertmanager:
 
 def starter_platform(team: str) -> str:
     """The commented starter platform file written by `obsc init --platform`."""
-    return Template(PLATFORM).substitute(team=team)
+    return Template(PLATFORM).substitute(team=team, team_key=scalar(team))

@@ -15,6 +15,7 @@ import yaml
 from compiler.conventions import KEY_ALERT_NAMES
 from compiler.errors import NOWHERE, Location
 from compiler.spec.document import Path
+from compiler.spec.yaml_scalar import scalar
 
 MetricOut = str | dict[str, str | bool]  # a selector, or {selector, unit, service_selector}
 
@@ -172,6 +173,9 @@ def platform_text(teams: list[str], command: str) -> str:
         "  replace-me: {webhook: {url: 'https://replace-me.invalid/alerts'}}",
         "alertmanager: {default_receiver: replace-me}",
         "teams:",
-        *(f"  {team}: {{routing: {{critical: replace-me, warning: replace-me, info: replace-me}}}}" for team in teams),
+        *(
+            f"  {scalar(team)}: {{routing: {{critical: replace-me, warning: replace-me, info: replace-me}}}}"
+            for team in teams
+        ),
     ]
     return "\n".join(lines) + "\n"
