@@ -38,9 +38,22 @@ RESERVED_ANNOTATIONS = frozenset(
 DEFAULT_TEAM = "imported"
 
 
+def not_text(raw: Any, what: str) -> str | None:
+    """Why a source's name or owner is no text, or None: `service: on` was imported as service 'true', and a list
+    `name: [a, b]` as 'a-b'."""
+    if isinstance(raw, bool):
+        return f"{what} is read as {str(raw).lower()} by YAML (yes, no, on and off are booleans there): quote it"
+    if isinstance(raw, list | dict):
+        return f"{what} is {shown(raw)}, not text"
+    return None
+
+
 def obsc_name(src: Source, path: Path, raw: Any, what: str) -> str | None:
     """An obsc name (lowercase, digits, '-') for a source name; a note when it had to change."""
-    text = str(raw or "").strip()
+    if problem := not_text(raw, what):
+        src.error(path, problem)
+        return None
+    text = "" if raw is None else str(raw).strip()
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if name and not name[0].isalpha():
         name = f"x-{name}"
@@ -113,6 +126,9 @@ def pick_team(src: Source, path: Path, team: str | None, candidate: Any, where: 
     """The owning team: --team, else the source's owner field, else a placeholder the user must change."""
     if team:
         return team
+    if problem := not_text(candidate, f"the owning team ({where})"):
+        src.error(path, problem)
+        return DEFAULT_TEAM
     text = re.sub(r"[^a-z0-9]+", "-", str(candidate or "").lower()).strip("-")
     if text and _NAME.match(text):
         src.note(path, f"team {text!r} taken from {where}; pass --team to choose another")

@@ -120,7 +120,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
 
 
 def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: list[str]) -> SloOut | None:
-    if not src.get((*path, "name")):
+    if src.get((*path, "name")) in (None, ""):  # `name: no` is a boolean: obsc_name says so
         src.error((*path, "name"), "an SLO needs a name")
         return None
     name = obsc_name(src, (*path, "name"), src.take((*path, "name")), "SLO name")
