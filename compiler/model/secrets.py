@@ -366,11 +366,17 @@ def runbook_scheme_problem(url: str) -> str | None:
 
 
 def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Problems:
-    """Credentials in links (spec and team `links:`, grafana_url, runbook_url): they land in committed files."""
+    """Credentials in links (spec and team `links:`, grafana_url, runbook_url): they land in committed files. And
+    links no browser opens (a port past 65535, an unclosed [IPv6 host): they were written into every alert."""
     fix = "link to the page without credentials (it should ask for a login itself)"
     found: Problems = []
     for key, url in sorted(links.items()):
-        message = credential_problem(str(url), "dashboards and runbooks", fix, receiver=False)
+        broken = _split_error(str(url)) if "://" in str(url) else ""  # a port past 65535, an unclosed [IPv6 host
+        message = (
+            f"{str(url)!r} is not a valid URL ({broken}): every link to it would be broken"
+            if broken
+            else credential_problem(str(url), "dashboards and runbooks", fix, receiver=False)
+        )
         if message:
             found.append(((*base, key), message))
     return found
@@ -402,12 +408,16 @@ def looks_secret(name: str) -> bool:
 
 
 def _split(url: str) -> Any:
+    return None if _split_error(url) else urlsplit(url)
+
+
+def _split_error(url: str) -> str:
+    """Why `url` cannot be split into its parts (Python's words, e.g. "Port out of range 0-65535"), or ""."""
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return None
-    return parts
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        return str(exc)
+    return ""
 
 
 # ---------------------------------------------------------------- receivers and global
