@@ -76,7 +76,7 @@ def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str]
             if entry.name.startswith("."):
                 continue
             child = folder / entry.name
-            if entry.is_dir():  # follows a symlink
+            if _is_folder(entry):  # follows a symlink
                 real = os.path.realpath(child)
                 if entry.is_symlink() and (problem := _folder_link_problem(real, root, chain)):
                     problems.append(Diagnostic(Location(child.as_posix()), (), problem))
@@ -89,6 +89,15 @@ def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str]
                     continue
                 yield child
         stack.extend(reversed(below))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether the entry is a folder, or a symlink to one. A symlink that cannot be followed (a loop: `a.yaml`
+    pointing at itself) raised from inside the walk, an internal error (exit 70); as a file, `_take` reports it."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _folder_link_problem(real: str, root: str, chain: tuple[str, ...]) -> str | None:

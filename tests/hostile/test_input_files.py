@@ -74,6 +74,18 @@ def test_a_symlink_inside_the_spec_directory_is_followed(tmp_path: Path) -> None
     assert [Path(s).name for s in specs] == ["a.yaml", "a.yaml"]
 
 
+def test_a_symlink_that_cannot_be_followed_is_reported_not_an_internal_error(tmp_path: Path) -> None:
+    """`loop.yaml -> loop.yaml` raised ELOOP from the folder walk: exit 70 (round 25 input hunt)."""
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "ring").symlink_to("ring")  # not spec-named: left out like any other file
+    specs, _, problems = discover([str(tmp_path)])
+    assert [Path(s).name for s in specs] == ["a.yaml"]
+    assert [(Path(p.location.file).name, p.message) for p in problems] == [
+        ("loop.yaml", "cannot read: Too many levels of symbolic links")
+    ]
+
+
 def test_an_oversized_spec_is_refused_before_it_is_read(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with open(big, "wb") as fh:
