@@ -107,16 +107,29 @@ def errors_cover_problem(errors: Selector, total: Selector, total_word: str = "t
 
 
 def outside_total_problem(kind: str, part: Selector, total: Selector, total_word: str = "total") -> str | None:
-    """The total's matchers on labels `part` does not constrain at all, as a message (same metric only)."""
-    constrained = {m.label for m in part.matchers}
-    missing = [m for m in total.matchers if m.label not in constrained]
-    if part.metric != total.metric or not missing:
+    """The total's matchers on labels `part` does not constrain at all, or fixes to another value (then the two
+    share no series: `grpc_service="b"` over `grpc_service="a"` compiled, round 25), as a message (same metric
+    only)."""
+    if part.metric != total.metric:
         return None
     effect = (
         "successes outside the total make errors = total - good read below the truth, even below 0, and hide an outage"
         if kind == "good"
         else f"failures outside the {total_word} inflate the error ratio, even above 1"
     )
+    fixed = {m.label: m for m in total.matchers if m.op == "="}
+    for own in part.matchers:
+        other = fixed.get(own.label)
+        if own.op == "=" and other is not None and own.value != other.value:
+            return (
+                f"the {kind} selector {_text(part)} sets {own.render()} where the {total_word} sets {other.render()}: "
+                f"they share no series, so everything it counts is outside the {total_word}: {effect}; "
+                f"write {other.render()}"
+            )
+    constrained = {m.label for m in part.matchers}
+    missing = [m for m in total.matchers if m.label not in constrained]
+    if not missing:
+        return None
     return (
         f"the {kind} selector {_text(part)} does not keep {', '.join(m.render() for m in missing)} of the "
         f"{total_word}: {effect}; add {'them' if len(missing) > 1 else 'it'} to the {kind} selector"
