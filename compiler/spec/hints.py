@@ -251,6 +251,17 @@ def _number_as_text(error: ValidationError, defs: Defs, path: Path) -> str | Non
     return f"{written!r} is text, not a number: {meant} without quotes"
 
 
+def _label_name_length(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """A label name past the schema's bound (once printed whole, 3,000 characters of it)."""
+    if error.validator != "maxLength" or not _is(error, defs, "labelName"):
+        return None
+    return (
+        f"{_short(error.instance)}: a label name of {len(str(error.instance)):,} characters; at most "
+        f"{error.validator_value} (it becomes a key in the generated rule and test files, and YAML refuses keys "
+        "past 1,024 characters)"
+    )
+
+
 def objective_problem(value: Any) -> str | None:
     """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage."""
     number = _number(value) if isinstance(value, int | float) else None
@@ -461,6 +472,7 @@ def _short(value: Any) -> str:
 
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
-    _duration, _percent, _objective, _number_as_text, _name, _selector, _weekday, _time_range, _time, _url,
-    _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref, _enum_case,
+    _duration, _percent, _objective, _number_as_text, _label_name_length, _name, _selector, _weekday, _time_range,
+    _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
+    _enum_case,
 )  # fmt: skip
