@@ -25,16 +25,8 @@ from compiler.staged import staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
-from compiler.ui import console, failures, reports
-from compiler.ui.cli_options import (
-    SPECS,
-    NonEmptyPath,
-    check_prometheus_url,
-    compared_options,
-    lookback_range,
-    output_options,
-    spec_options,
-)
+from compiler.ui import cli_options, console, failures, reports
+from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 
 log = logging.getLogger("obsc")
@@ -89,7 +81,7 @@ def _options(
 
 
 @cli.command("compile", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=SPECS)
+@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
 @output_options
 @spec_options
 @click.option(
@@ -166,7 +158,7 @@ def _reading(staged: bool) -> Iterator[Callable[[str], str]]:
 
 
 @cli.command("check", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=SPECS)
+@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
 @compared_options
 @spec_options
 @click.option("--staged", is_flag=True, help=_STAGED_HELP)
@@ -205,7 +197,7 @@ def check_cmd(
 
 
 @cli.command("diff", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=SPECS)
+@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
 @compared_options
 @spec_options
 @click.option(
@@ -272,7 +264,7 @@ def _compare(
 
 
 @cli.command("validate", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=SPECS)
+@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
 @spec_options
 @click.option("--staged", is_flag=True, help=_STAGED_HELP)
 @_common
@@ -311,7 +303,7 @@ def schema_cmd() -> None:
     "--dir",
     "directory",
     default="specs",
-    type=NonEmptyPath(file_okay=False),
+    type=cli_options.FOLDER,
     show_default=True,
     help="Folder to write into (created when missing): specs/, where the Makefile, hooks and CI recipes look.",
 )
@@ -357,8 +349,8 @@ def _warn(plan: writer.Plan, verbosity: int) -> None:
 
 @cli.command("import", epilog=EXIT_CODES)
 @click.argument("fmt", metavar="sloth|openslo|pyrra", type=click.Choice(["sloth", "openslo", "pyrra"]))
-@click.argument("files", metavar="FILES_OR_DIRS...", nargs=-1, required=True, type=SPECS)
-@click.option("--out", "out_dir", required=True, type=NonEmptyPath(file_okay=False), help="Directory for the specs.")
+@click.argument("files", metavar="FILES_OR_DIRS...", nargs=-1, required=True, type=cli_options.SPECS)
+@click.option("--out", "out_dir", required=True, type=cli_options.FOLDER, help="Directory for the specs.")
 @click.option("--team", default=None, help="Owning team of every imported service (default: from the source).")
 @click.option("--period", default="30d", show_default=True, help="SLO period of Sloth specs (Sloth's default).")
 @click.option("--force", is_flag=True, help="Replace spec files that already exist in --out.")
@@ -388,7 +380,7 @@ def import_cmd(
 
 
 @cli.command("verify", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=SPECS)
+@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
 @click.option(
     "--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090"
 )

@@ -263,7 +263,6 @@ def build_service(
     problems, refused = service_label_problems(data)
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
-    # built without the refused labels, so each metric does not repeat the selector's error
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
     metrics = _metrics(data, defaults, selector, ctx)
     targets, unknown = build_targets(data, selector)

@@ -9,13 +9,18 @@ value is clear; otherwise the message says the form and gives an example.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
+from compiler.spec.hint_values import label_name_length as _label_name_length
+from compiler.spec.hint_values import number as _number
+from compiler.spec.hint_values import number_as_text as _number_as_text
+from compiler.spec.hint_values import read_as_text as _read_as_text
+from compiler.spec.hint_values import short as _short
+from compiler.spec.hint_values import text as _text
 from compiler.spec.metric_hints import metric_source
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
@@ -109,22 +114,6 @@ def _last_key(path: Path) -> str:
     return keys[-1] if keys else ""
 
 
-def _number(value: Any) -> Decimal | None:
-    """The number `value` holds (a YAML number, or text like "99.9"), else None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    # Only numbers a person writes: NaN does not compare, and 1e999999999 would print a billion digits.
-    return number if number.is_finite() and -20 < number.adjusted() < 20 else None
-
-
-def _text(number: Decimal) -> str:
-    return format(number.normalize(), "f")
-
-
 # ---------------------------------------------------------------- durations
 
 
@@ -210,55 +199,6 @@ def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
     return (
         _read_as_text(written, number)
         or f"objectives are plain numbers, not text: write {_text(number)} without quotes"
-    )
-
-
-def _read_as_text(written: str, number: Decimal) -> str | None:
-    """Numbers YAML reads as text when written unquoted (so "without quotes" would be wrong advice): a leading
-    0 (YAML 1.1's octal, kept as written since round 20) and an exponent without a point or a sign."""
-    if 0 < number < 100:
-        meant = f"write {_text(number)}"
-    else:
-        meant = f"as a decimal, {_text(number)}, which is no objective: it is a percentage below 100, e.g. 99.9"
-    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
-        octal = (
-            f", YAML 1.1 tools as the octal number {int(written, 8)}" if re.fullmatch(r"[+-]?0[0-7]+", written) else ""
-        )
-        return f"{written!r} starts with a 0: obsc reads it as text{octal}; {meant}"
-    if re.search(r"[eE]", written):
-        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign (9.99e+1); {meant}"
-    return None
-
-
-def _number_as_text(error: ValidationError, defs: Defs, path: Path) -> str | None:
-    """A number read as text where a number goes (buckets, min_bad_events...): `1e-1` and `0.5e-1` are text to
-    YAML, which said only "'1e-1' is not of type number"; a quoted number is told to lose its quotes."""
-    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    if error.validator != "type" or not isinstance(error.instance, str) or not {"number", "integer"} & set(wanted):
-        return None
-    written = error.instance.strip()
-    number = _number(written)
-    if number is None or ("number" not in wanted and number != number.to_integral_value()):
-        return None
-    meant = f"write {_text(number)}"
-    exponent = re.fullmatch(r"([+-]?\d+)(?:\.(\d*))?[eE]([+-]?)(\d+)", written)
-    if exponent:
-        whole, fraction, sign, power = exponent.groups()
-        read = f"{whole}.{fraction or 0}e{sign or '+'}{power}"
-        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign ({read}); {meant}"
-    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
-        return f"{written!r} starts with a 0: obsc reads it as text; {meant}"
-    return f"{written!r} is text, not a number: {meant} without quotes"
-
-
-def _label_name_length(error: ValidationError, defs: Defs, path: Path) -> str | None:
-    """A label name past the schema's bound (once printed whole, 3,000 characters of it)."""
-    if error.validator != "maxLength" or not _is(error, defs, "labelName"):
-        return None
-    return (
-        f"{_short(error.instance)}: a label name of {len(str(error.instance)):,} characters; at most "
-        f"{error.validator_value} (it becomes a key in the generated rule and test files, and YAML refuses keys "
-        "past 1,024 characters)"
     )
 
 
@@ -462,12 +402,6 @@ def _enum_case(error: ValidationError, defs: Defs, path: Path) -> str | None:
 
 def _plain(value: Any) -> str:
     return str(value) if not isinstance(value, bool) else str(value).lower()
-
-
-def _short(value: Any) -> str:
-    """The value in YAML's words (`true`, `null`, `[99.9]`), not Python's (`True`, `None`)."""
-    text = repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]

@@ -23,6 +23,7 @@ class NonEmptyPath(click.Path):
 
 
 SPECS = NonEmptyPath()  # the SPECS... arguments: files or folders, checked by discovery
+FOLDER = NonEmptyPath(file_okay=False)
 
 
 def spec_options(func: F) -> F:
@@ -37,7 +38,7 @@ def spec_options(func: F) -> F:
         "-J",
         "--jpath",
         multiple=True,
-        type=NonEmptyPath(file_okay=False),
+        type=FOLDER,
         help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
     )(func)
     return func
@@ -59,7 +60,7 @@ def output_options(func: F, writes: bool = True) -> F:
         if writes
         else "Output directory to compare with (read only: nothing is written)."
     )
-    func = click.option("--out", "out_dir", required=True, type=NonEmptyPath(file_okay=False), help=out_help)(func)
+    func = click.option("--out", "out_dir", required=True, type=FOLDER, help=out_help)(func)
     func = click.option(
         "--wait/--no-wait",
         default=True,

@@ -1,0 +1,83 @@
+"""How hints read and show the values written: numbers, numbers YAML read as text, a value shortened for a
+message; and the two hints that are only about those (hints.py holds the others; this keeps it small)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
+    from jsonschema.exceptions import ValidationError
+
+
+def number(value: Any) -> Decimal | None:
+    """The number `value` holds (a YAML number, or text like "99.9"), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        parsed = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    # Only numbers a person writes: NaN does not compare, and 1e999999999 would print a billion digits.
+    return parsed if parsed.is_finite() and -20 < parsed.adjusted() < 20 else None
+
+
+def text(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def short(value: Any) -> str:
+    """The value in YAML's words (`true`, `null`, `[99.9]`), not Python's (`True`, `None`)."""
+    shown = repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def read_as_text(written: str, value: Decimal) -> str | None:
+    """Numbers YAML reads as text when written unquoted (so "without quotes" would be wrong advice): a leading
+    0 (YAML 1.1's octal, kept as written since round 20) and an exponent without a point or a sign."""
+    if 0 < value < 100:
+        meant = f"write {text(value)}"
+    else:
+        meant = f"as a decimal, {text(value)}, which is no objective: it is a percentage below 100, e.g. 99.9"
+    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
+        octal = (
+            f", YAML 1.1 tools as the octal number {int(written, 8)}" if re.fullmatch(r"[+-]?0[0-7]+", written) else ""
+        )
+        return f"{written!r} starts with a 0: obsc reads it as text{octal}; {meant}"
+    if re.search(r"[eE]", written):
+        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign (9.99e+1); {meant}"
+    return None
+
+
+def number_as_text(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """A number read as text where a number goes (buckets, min_bad_events...): `1e-1` and `0.5e-1` are text to
+    YAML, which said only "'1e-1' is not of type number"; a quoted number is told to lose its quotes."""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    if error.validator != "type" or not isinstance(error.instance, str) or not {"number", "integer"} & set(wanted):
+        return None
+    written = error.instance.strip()
+    value = number(written)
+    if value is None or ("number" not in wanted and value != value.to_integral_value()):
+        return None
+    meant = f"write {text(value)}"
+    exponent = re.fullmatch(r"([+-]?\d+)(?:\.(\d*))?[eE]([+-]?)(\d+)", written)
+    if exponent:
+        whole, fraction, sign, power = exponent.groups()
+        read = f"{whole}.{fraction or 0}e{sign or '+'}{power}"
+        return f"{written!r} is text in YAML, which reads an exponent only with a point and a sign ({read}); {meant}"
+    if re.fullmatch(r"[+-]?0\d[\d.]*", written):
+        return f"{written!r} starts with a 0: obsc reads it as text; {meant}"
+    return f"{written!r} is text, not a number: {meant} without quotes"
+
+
+def label_name_length(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """A label name past the schema's bound (once printed whole, 3,000 characters of it)."""
+    if error.validator != "maxLength" or error.schema != defs.get("labelName"):
+        return None
+    return (
+        f"{short(error.instance)}: a label name of {len(str(error.instance)):,} characters; at most "
+        f"{error.validator_value} (it becomes a key in the generated rule and test files, and YAML refuses keys "
+        "past 1,024 characters)"
+    )
