@@ -33,17 +33,12 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
-from compiler.model.incidents import label_key_alerts, label_thresholds, share_incidents
+from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
-from compiler.model.secrets import (
-    Owner,
-    claim_problem,
-    link_problems,
-    platform_policy,
-)
+from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import kind_notes
@@ -272,9 +267,8 @@ def build_service(
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
     target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
-    slos = share_incidents(slos)
-    key_alerts = label_key_alerts(cover_symptoms(key_alerts, slos, metrics), slos)
-    threshold_alerts = tuple(label_thresholds(build_threshold_alerts(data, metrics, ctx, defaults), slos))
+    thresholds = build_threshold_alerts(data, metrics, ctx, defaults)
+    slos, key_alerts, threshold_alerts = label_incidents(slos, cover_symptoms(key_alerts, slos, metrics), thresholds)
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
         ctx.error(("labels", key), message, key=True)

@@ -76,3 +76,11 @@ def label_thresholds(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> l
         slo = next((s for s in counting if not s.by), counting[0])
         out.append(replace(alert, slo=slo.name, incident=slo.incident))
     return out
+
+
+def label_incidents(
+    slos: Sequence[Slo], key_alerts: Sequence[KeyAlert], thresholds: Sequence[ThresholdAlert]
+) -> tuple[list[Slo], list[KeyAlert], tuple[ThresholdAlert, ...]]:
+    """A service's SLOs, key alerts and threshold alerts, each labelled with the incident it shares, if any."""
+    shared = share_incidents(slos)
+    return shared, label_key_alerts(key_alerts, shared), tuple(label_thresholds(thresholds, shared))

@@ -10,9 +10,20 @@ from urllib.parse import urlsplit
 
 from compiler.conventions import RUNBOOK_PLACEHOLDERS
 from compiler.model.go_glob import glob_problem
-from compiler.model.secrets import runbook_scheme_problem
 
 _PLACEHOLDER = re.compile(r"\{[^{}/]*\}")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")  # a URL scheme (`javascript:`), not a path
+
+
+def runbook_scheme_problem(url: str) -> str | None:
+    """Why the platform's runbook_url may not be used: a scheme other than http(s) (javascript:, data:, file:
+    would land in every alert's annotation and every dashboard link), or None."""
+    scheme = _SCHEME.match(url)
+    if scheme is None or scheme.group(1).lower() in ("http", "https"):
+        return None
+    where = "an http(s) URL or a path in the output tree (the default, {path})"
+    return f"runbook_url is a {scheme.group(1)}: URL; write {where}"
+
 
 Problems = list[tuple[tuple[str | int, ...], str]]
 

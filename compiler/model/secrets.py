@@ -352,19 +352,6 @@ def _path_escapes(url: str) -> bool:
     return "\\" in decoded or any(segment in (".", "..") for segment in decoded.split("/"))
 
 
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")  # a URL scheme (`javascript:`), not a path
-
-
-def runbook_scheme_problem(url: str) -> str | None:
-    """Why the platform's runbook_url may not be used: a scheme other than http(s) (javascript:, data:, file:
-    would land in every alert's annotation and every dashboard link), or None."""
-    scheme = _SCHEME.match(url)
-    if scheme is None or scheme.group(1).lower() in ("http", "https"):
-        return None
-    where = "an http(s) URL or a path in the output tree (the default, {path})"
-    return f"runbook_url is a {scheme.group(1)}: URL; write {where}"
-
-
 def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Problems:
     """Credentials in links (spec and team `links:`, grafana_url, runbook_url): they land in committed files. And
     links no browser opens (a port past 65535, an unclosed [IPv6 host): they were written into every alert."""
