@@ -79,3 +79,17 @@ def test_obscs_own_info_digests_alone_get_no_warning(tmp_path: Path, capsys: pyt
     """Budget digests and the like are info by obsc's choice, not the spec's: only -v mentions them."""
     spec = SPEC.replace(", stale_alert: info", "").replace(", tier: info", "").replace(", info: 1%", "")
     assert "warning" not in _compile(tmp_path, capsys, PLATFORM, spec)
+
+
+def test_the_runbook_says_an_unrouted_info_alert_notifies_nobody(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the runbook hunt: the page of an info alert that reaches nobody marked "info (digest, review
+    daily): receiver `obsc-unrouted` (?) ← this alert", a daily digest nobody receives."""
+    _compile(tmp_path, capsys, PLATFORM, SPEC)
+    page = (tmp_path / "out" / "runbooks" / "loader" / "LoaderBacklog.md").read_text()
+    info = [line for line in page.splitlines() if line.startswith("- info")]
+    assert info == [
+        "- info: notifies nobody (no routing.info in the spec, teams.data or platform defaults.routing); "
+        "only Alertmanager's and Prometheus' alert lists show it ← this alert"
+    ]

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.output.bundle import Artifact, Ownership
@@ -219,6 +220,9 @@ def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
         route = service.route(tier)
         if route is None:
             continue
+        if is_unrouted_info(route):  # obsc's empty receiver: naming it read as a digest someone receives
+            routes.append((tier, f"- info: {_unheard(service)}"))
+            continue
         receiver = fleet.receiver(route.receiver)
         how = ", ".join(_integration(i) for i in receiver.integrations) if receiver else "?"
         routes.append((tier, f"- {tier.value} ({_TIER_ROLE[tier]}): receiver `{route.receiver}` ({how})"))
@@ -232,6 +236,13 @@ def _escalation_parts(fleet: Fleet, service: Service) -> _Escalation:
         else None
     )
     return routes, to_page, tail
+
+
+def _unheard(service: Service) -> str:
+    return (
+        f"notifies nobody (no routing.info in the spec, teams.{service.team} or platform defaults.routing); "
+        "only Alertmanager's and Prometheus' alert lists show it"
+    )
 
 
 def _integration(integration: Integration) -> str:
