@@ -41,11 +41,20 @@ routing:
 ELEVEN = range(1, 12)  # one series more than a page lists: the one that matters must be among those shown
 
 
-def _pages(tmp_path: Path) -> dict[str, list[str]]:
-    """Each runbook page's PromQL blocks, by alert name (and SLO); the service's rules written as rules.yaml."""
+def _files(tmp_path: Path) -> dict[str, str]:
+    """The compiled SPEC's files by path; the service's rules also written as rules.yaml."""
     (tmp_path / "ledger.yaml").write_text(SPEC)
     files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
     (tmp_path / "rules.yaml").write_text(files[names.prometheus_rules_path("ledger")])
+    return files
+
+
+def _pages(tmp_path: Path) -> dict[str, list[str]]:
+    """Each runbook page's PromQL blocks, by alert name (and SLO); the service's rules written as rules.yaml."""
+    return _blocks(_files(tmp_path))
+
+
+def _blocks(files: dict[str, str]) -> dict[str, list[str]]:
     prefix = names.runbook_path("ledger", "X", None).rsplit("/", 1)[0] + "/"
     return {
         path.removeprefix(prefix).removesuffix(".md"): [
@@ -275,3 +284,37 @@ def test_the_traffic_milestone_page_shows_the_peak_the_alert_compares(tmp_path: 
     report = promtool_report(tmp_path, (), series, checks, "1m")
     assert report == "", report[-4000:]
     assert any("what the alert compares" in line for line in page.splitlines())
+
+
+def test_key_alert_pages_say_the_evidence_their_rules_need_and_show_it(tmp_path: Path) -> None:
+    """Found by the runbook hunt: the error-rate rule needs 3 failures in 5m besides its ratio, and the p99 rule
+    3 requests that slow, as their notifications say; the pages said only "above 10% for 5m". A quiet service
+    failing 2 requests in 5m reads 100% on the page's ratio query while the alert stays quiet (or resolves), and
+    the page had no query for the failures it counts. Each page's tier lines now name the count its rule
+    compares, and the error-rate page's query returns it."""
+    files = _files(tmp_path)
+    rules = [r for g in yaml.safe_load(files[names.prometheus_rules_path("ledger")])["groups"] for r in g["rules"]]
+    compared = {r["expr"].rsplit("\n", 1)[-1] for r in rules if r.get("alert") == "ServiceHighErrorRate"}
+    assert compared == {f'{names.SERVICE_ERRORS_RATE}{{service="ledger"}} * 300 >= 3'}
+    for alert, what in (("ServiceHighErrorRate", "failed requests"), ("ServiceHighLatencyP99", "requests that slow")):
+        tiers = [line for line in files[names.runbook_path("ledger", alert, None)].splitlines() if line[:4] == "- **"]
+        assert tiers and all(t.endswith(f", with at least 3 {what} in the last 5m.") for t in tiers), tiers
+    pages = _blocks(files)
+    failures = [b for b in pages["ServiceHighErrorRate"] if b.startswith(names.SERVICE_ERRORS_RATE)]
+    assert len(failures) == 1, pages["ServiceHighErrorRate"]
+    series = {  # only failures, 2 in every 5m: a 100% ratio, 2 of the 3 failures the alert needs
+        'ledger_requests_total{job="ledger",instance="a",code="500"}': "0+0.4x30",
+        'up{job="ledger",instance="a"}': "1x30",
+    }
+    own = '{service="ledger"}'
+    checks = [
+        {"expr": f"round({failures[0]})", "eval_time": "20m", "exp_samples": [{"labels": own, "value": 2}]},
+        {
+            "expr": f"{pages['ServiceHighErrorRate'][0]} + 0",
+            "eval_time": "20m",
+            "exp_samples": [{"labels": own, "value": 1}],
+        },
+        {"expr": 'ALERTS{alertname="ServiceHighErrorRate"}', "eval_time": "20m", "exp_samples": []},
+    ]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, "1m")
+    assert report == "", report[-4000:]

@@ -16,6 +16,7 @@ from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
+from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
@@ -117,12 +118,12 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
     kind = alert.kind
     if kind is AlertKind.ERROR_RATE:
         # A ratio needs evidence: one failed call in a quiet 5 minutes is 100% and must not page.
-        bad = f"{names.SERVICE_ERRORS_RATE}{selector} * {parse_duration(SIGNAL_WINDOW)} >= {error_rate_min_events()}"
+        events = evidence_events(service, kind)
+        bad = f"{names.SERVICE_ERRORS_RATE}{selector} * {parse_duration(SIGNAL_WINDOW)} >= {events}"
         return f"{names.SERVICE_ERROR_RATIO}{selector} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:
         line = f"{names.SERVICE_LATENCY_P99}{selector} > {_threshold(alert)}"
-        latency = service.metric("latency")
-        if latency is None or latency.selector is None:
+        if evidence_events(service, kind) is None:
             return line
         # As for the error rate: a p99 needs evidence. Two slow calls in a quiet 5 minutes are the p99 (it is
         # the slowest requests' latency below 100 requests) and paged; now the min_events-th slowest request

@@ -11,10 +11,13 @@ from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
 from compiler.model import queries
+from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef
+from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
+from compiler.model.units import format_duration
 from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
@@ -136,6 +139,11 @@ def _error_rate(service: Service, alert: AlertDef) -> list[Query]:
     assert requests is not None and errors is not None
     out = [
         ("error ratio (what the alert compares)", f"{names.SERVICE_ERROR_RATIO}{_own(service)}"),
+        (
+            f"failed requests in the last {format_duration(SIGNAL_SECONDS)} (the alert needs at least "
+            f"{evidence_events(service, alert.kind)})",
+            f"{names.SERVICE_ERRORS_RATE}{_own(service)} * {SIGNAL_SECONDS}",
+        ),
         ("errors by kind", _by(errors, _type_labels(errors))),
     ]
     if errors.selector is not None and requests.selector is not None:
@@ -151,13 +159,23 @@ def _error_rate(service: Service, alert: AlertDef) -> list[Query]:
 def _latency(service: Service, alert: AlertDef) -> list[Query]:
     latency = service.metric("latency")
     assert latency is not None
-    evidence = f"{names.SERVICE_LATENCY_EVIDENCE}{_own(service)}"  # recorded for selector histograms
+    events = evidence_events(service, alert.kind)  # recorded for selector histograms
+    evidence = (
+        f"latency of the {_ordinal(events)}-slowest request in the last {format_duration(SIGNAL_SECONDS)} (the alert "
+        "needs it at the line or above too)",
+        f"{names.SERVICE_LATENCY_EVIDENCE}{_own(service)}",
+    )
     return [
         ("p99 latency (what the alert compares)", f"{names.SERVICE_LATENCY_P99}{_own(service)}"),
-        *([("latency of the 3rd-slowest request (the alert's evidence)", evidence)] if latency.selector else []),
+        *([evidence] if events is not None else []),
         ("p99 latency per instance: one slow instance or all?", _quantile(latency, "0.99", "le, instance")),
         ("p50 latency: is everything slow, or only the tail?", _quantile(latency, "0.5", "le")),
     ]
+
+
+def _ordinal(n: int | None) -> str:
+    suffix = "th" if n is None or 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 _SIGNALS = {

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from compiler.model import queries
-from compiler.model.alert_kinds import KINDS
+from compiler.model.alert_kinds import KINDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.key_evidence import evidence_events
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration
@@ -156,7 +157,7 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], common: _Commo
     mine = first.threshold is not None  # the spec's own threshold alert (one tier, one rule of its own)
     slo = text_of(common.texts, first.slo) if first.slo is not None else None
     burns = burn_texts(slo.slo, alerts) if slo is not None else []
-    lines += threshold_page.meaning(service, first) if mine else _meaning(first, alerts, slo, burns)
+    lines += threshold_page.meaning(service, first) if mine else _meaning(service, first, alerts, slo, burns)
     lines.append("\n## Impact\n")
     if mine:
         lines += threshold_page.impact(common.budgets)
@@ -251,15 +252,18 @@ def _integration(integration: Integration) -> str:
     return f"{integration.kind} {detail}".strip()
 
 
-def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns: list[BurnText | None]) -> list[str]:
+def _meaning(
+    service: Service, first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns: list[BurnText | None]
+) -> list[str]:
     if slo is not None:
         return _slo_meaning(slo, alerts, burns)
     assert first.key_alert is not None
     info = KINDS[first.key_alert.kind]
     out = [f"Key metric: {info.meaning}."]
+    evidence = _evidence(evidence_events(service, first.key_alert.kind), first.key_alert.kind)
     for alert in alerts:
         assert alert.key_alert is not None
-        out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)}")
+        out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)[:-1]}{evidence}.")
         if alert.key_alert.demoted:
             out.append(
                 f"  A ticket, not a page: the SLO **{alert.key_alert.slo}** measures the same symptom and pages for it."
@@ -270,6 +274,15 @@ def _meaning(first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns
                 "threshold: other buckets, say mid-deploy), which it would otherwise page for."
             )
     return out
+
+
+def _evidence(events: int | None, kind: AlertKind) -> str:
+    """What the rule needs besides its line, as the notification says it: a ratio that is all of 2 requests
+    reads 100% on the page's query while the alert stays quiet."""
+    if events is None:
+        return ""
+    what = "failed requests" if kind is AlertKind.ERROR_RATE else "requests that slow"
+    return f", with at least {events} {what} in the last {format_duration(SIGNAL_SECONDS)}"
 
 
 def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | None]) -> list[str]:
