@@ -16,7 +16,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
 from compiler.model.timestamps import timestamp_problem
-from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Tier
+from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Slo, Tier
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
@@ -179,3 +179,12 @@ def kind_notes(service: Service) -> list[str]:
                 "needs that many in its long window"
             )
     return out
+
+
+def burn_guard_text(slo: Slo, long: str) -> str:
+    """The sentence naming a burn alert's min_bad_events guard over its `long` window ('' without one), as its
+    notification and its runbook page say it: a ratio far above the line with fewer pages nothing."""
+    if slo.min_bad_events <= 0:
+        return ""
+    what = "bad slices (evaluations)" if slo.sli.kind in SLICE_KINDS else "failed events"
+    return f" Needs at least {slo.min_bad_events} {what} over {long} (min_bad_events)."

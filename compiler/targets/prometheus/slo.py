@@ -28,7 +28,7 @@ from compiler.model.burnrate import (
     recovery_windows,
 )
 from compiler.model.groups import on_labels
-from compiler.model.sli_kinds import SLICE_KINDS
+from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
@@ -364,9 +364,7 @@ def _annotations(
             f"{objective} objective. "
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
-        if slo.min_bad_events > 0:
-            what = "bad slices (evaluations)" if slo.sli.kind in SLICE_KINDS else "failed events"
-            description += f" Needs at least {slo.min_bad_events} {what} over {long} (min_bad_events)."
+        description += burn_guard_text(slo, long)
     elif alert.data_missing:
         summary, description = data_missing_text(service, slo)
     elif alert.stale:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, hours_to_exhaustion
+from compiler.model.sli_kinds import burn_guard_text
 from compiler.model.types import Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 
@@ -34,7 +35,7 @@ def burn_texts(slo: Slo, alerts: list[AlertDef]) -> list[BurnText | None]:
         if w is None:
             out.append(None)
             continue
-        key = (w, alert.tier, period, budget)  # every input of `_burn_text`
+        key = (w, alert.tier, period, budget, burn_guard_text(slo, w.long))  # every input of `_burn_text`
         found = _TEXTS.get(key)
         if found is None:
             if len(_TEXTS) >= _TEXTS_KEPT:
@@ -44,7 +45,7 @@ def burn_texts(slo: Slo, alerts: list[AlertDef]) -> list[BurnText | None]:
     return out
 
 
-_TEXTS: dict[tuple[BurnWindow, Tier, int, str], BurnText] = {}
+_TEXTS: dict[tuple[BurnWindow, Tier, int, str, str], BurnText] = {}
 _TEXTS_KEPT = 1024
 
 
@@ -64,7 +65,7 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
         spent,
         f"- **{tier.value}** ({w.name}): error ratio above {ratio}% over both {long} and "
         f"{short}, or over {long} with no events in {short} unless the newest events since were healthy "
-        f"({factor}x burn rate, {spent}% of the budget in {long}).",
+        f"({factor}x burn rate, {spent}% of the budget in {long}).{burn_guard_text(slo, long)}",
         f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}%) spends "
         f"{spent}% of the budget in {long}; at that burn a full budget is gone in {gone}, "
         "and what is left now in proportionally less (query below).",
