@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _SECONDS: dict[str, Decimal] = {
@@ -118,6 +118,14 @@ def decimal_text(value: Decimal) -> str:
     if value and value.is_finite():  # equal non-zero numbers share one text; -0 and 0 (equal, hashed alike) do not
         return _normal_text(value)
     return format(value.normalize(), "f")
+
+
+def percent_text(ratio: Decimal) -> str:
+    """A share as a percentage with at most 6 significant digits, as notifications and runbook pages quote it:
+    a platform's own window pair (1d of a 7d budget) would otherwise print 28 ("14.28571428571428571428571429%")."""
+    with localcontext() as context:
+        context.prec = 6
+        return decimal_text(+(ratio * 100)) + "%"
 
 
 @functools.lru_cache(maxsize=1 << 14)  # ~2M calls for a 1,000-service fleet, mostly repeated values

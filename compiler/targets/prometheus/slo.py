@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import NamedTuple
 
 from compiler import conventions as names
@@ -30,7 +30,7 @@ from compiler.model.burnrate import (
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
-from compiler.model.units import decimal_text, format_duration, parse_duration
+from compiler.model.units import decimal_text, format_duration, parse_duration, percent_text
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
@@ -124,7 +124,7 @@ def _slo_text(service: Service, slo: Slo) -> _SloText:
         period=format_duration(slo.period_seconds),
         objective=f"{decimal_text(slo.objective)}%",
         budget=decimal_text(slo.error_budget),
-        budget_percent=_percent(slo.error_budget),
+        budget_percent=percent_text(slo.error_budget),
         on=f"and on ({on_labels(slo.by)})",
         unless=f"unless on ({on_labels(slo.by)})",
         recorded=recorded_windows(slo),
@@ -308,14 +308,6 @@ def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ..
     return tuple(sorted(fired_labels(service, alert).items()))
 
 
-def _percent(ratio: Decimal) -> str:
-    """A share as a percentage with at most 6 significant digits: a platform's own window pair (1d of a 7d
-    budget) would otherwise print 28 ("14.28571428571428571428571429%")."""
-    with localcontext() as context:
-        context.prec = 6
-        return decimal_text(+(ratio * 100)) + "%"
-
-
 def _human_factor(factor: Decimal) -> str:
     return decimal_text(round(factor, 2))
 
@@ -344,8 +336,8 @@ def _window_numbers(window: BurnWindow, period_seconds: int, error_budget: Decim
         short_ratio=names.sli_error_ratio(window.short),
         threshold=_threshold_text(window, period_seconds, error_budget),
         factor=_human_factor(factor),
-        line=_percent(factor * error_budget),
-        spent=_percent(window.budget_spent(period_seconds)),
+        line=percent_text(factor * error_budget),
+        spent=percent_text(window.budget_spent(period_seconds)),
     )
 
 
@@ -370,7 +362,7 @@ def _annotations(
     elif alert.stale:
         summary, description = stale_text(service, slo)
     elif alert.budget == "low":
-        left = _percent(slo.alerting.budget_left)
+        left = percent_text(slo.alerting.budget_left)
         summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"
         description = (
             f"{tmpl.PERCENT} of the {period} error budget of the {objective} {slo.name} objective remains; "

@@ -11,7 +11,7 @@ from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, hours_to_exhaustion
 from compiler.model.sli_kinds import burn_guard_text
 from compiler.model.types import Slo, Tier
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import format_duration, percent_text
 
 
 class BurnText(NamedTuple):
@@ -20,8 +20,8 @@ class BurnText(NamedTuple):
     long: str
     short: str
     factor: str  # the burn rate that fires, as the rules write it
-    ratio: str  # the error ratio that fires, in percent
-    spent: str  # the share of the budget such a burn spends within the long window, in percent
+    ratio: str  # the error ratio that fires, as a percentage ("1.44%")
+    spent: str  # the share of the budget such a burn spends within the long window, as a percentage
     meaning: str  # the alert's line under Meaning
     impact: str  # the alert's line under Impact
 
@@ -51,8 +51,8 @@ _TEXTS_KEPT = 1024
 
 def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
     factor = w.factor_text(slo.period_seconds)
-    ratio = decimal_text(error_ratio_threshold(slo, w) * 100)
-    spent = decimal_text(w.budget_spent(slo.period_seconds) * 100)
+    ratio = percent_text(error_ratio_threshold(slo, w))
+    spent = percent_text(w.budget_spent(slo.period_seconds))
     long, short = w.long, w.short
     gone = lasts(slo, Decimal(1), w.factor(slo.period_seconds))
     return BurnText(
@@ -63,11 +63,11 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
         factor,
         ratio,
         spent,
-        f"- **{tier.value}** ({w.name}): error ratio above {ratio}% over both {long} and "
+        f"- **{tier.value}** ({w.name}): error ratio above {ratio} over both {long} and "
         f"{short}, or over {long} with no events in {short} unless the newest events since were healthy "
-        f"({factor}x burn rate, {spent}% of the budget in {long}).{burn_guard_text(slo, long)}",
-        f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}%) spends "
-        f"{spent}% of the budget in {long}; at that burn a full budget is gone in {gone}, "
+        f"({factor}x burn rate, {spent} of the budget in {long}).{burn_guard_text(slo, long)}",
+        f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}) spends "
+        f"{spent} of the budget in {long}; at that burn a full budget is gone in {gone}, "
         "and what is left now in proportionally less (query below).",
     )
 
