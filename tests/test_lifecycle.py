@@ -236,3 +236,28 @@ def test_diff_of_a_moved_spec_directory_is_no_operational_change(capsys: pytest.
     edit("monitoring/specs/mq-bridge.yaml", "team: relay", "team: ledger")
     out = obsc(capsys, "diff", "monitoring/specs", "--out", "out").out
     assert "| ~ | `grafana/provisioning/dashboards/obsc.yaml` | changed |" in out
+
+
+def test_an_edited_runbook_whose_stub_changed_since_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the runbook hunt: a team's edited page is never rewritten, so after its alert's objective (or
+    lines, team, links) changed it kept quoting the old numbers and receivers, and compile said only "kept 1
+    human-edited runbook(s)". The page's marker names the stub it started from: a page whose stub has changed
+    since is named, until the team drops the marker line."""
+    page = Path("out", "runbooks", "billing-api", "SLOErrorBudgetBurnFast-success.md")
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page(str(page.relative_to("out")))
+    same = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").out
+    assert "kept 1 human-edited runbook(s) as they are\n" in same and "changed since" not in same
+    edit("specs/ledger.yaml", "objective: 99.95", "objective: 99.9")
+    edited = page.read_text()
+    moved = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").out
+    assert (
+        "obsc: kept 1 human-edited runbook(s) as they are; 1 written from a stub obsc has changed since (its "
+        "alert's lines, queries, links or receivers): runbooks/billing-api/SLOErrorBudgetBurnFast-success.md (to "
+        "compare, move a page away and compile; once a page is up to date, delete its first line, the obsc:stub "
+        "marker)\n"
+    ) in moved
+    assert page.read_text() == edited  # still never touched
+    page.write_text(edited.split("\n", 1)[1])  # the team updated it and dropped the marker
+    done = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").out
+    assert "kept 1 human-edited runbook(s) as they are\n" in done and "changed since" not in done

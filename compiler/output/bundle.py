@@ -114,6 +114,13 @@ def _lf(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+def stub_origin(text: str) -> str | None:
+    """The checksum of the stub a page was written from (its marker line's, the page edited or not); None when
+    the page has no marker (a human's own page, or one whose marker the team deleted)."""
+    match = _STUB_MARKER.match(_lf(text))
+    return match.group(1) if match else None
+
+
 def is_unedited_stub(text: str) -> bool:
     """The page is exactly a stub obsc wrote: its body matches the checksum and its marker line is obsc's own
     (a note a human added on the marker line, or a marker reworded to say the page is theirs, is an edit).

@@ -12,7 +12,7 @@ from typing import Any
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
-from compiler.output import runbook_moves, writer
+from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.ui import console
 from compiler.ui.console import Console
 
@@ -38,7 +38,13 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
     preserved = [c.path for c in plan.changes if c.status is S.PRESERVED]
     orphaned = [c.path for c in plan.changes if c.status is S.ORPHANED]
     if preserved:
-        out.say(f"obsc: kept {len(preserved)} human-edited runbook(s) as they are", stdout=True, kept=preserved)
+        stale = runbook_drift.outdated(plan, compilation.bundle)
+        fields: dict[str, Any] = {"kept": preserved, **({"outdated": stale} if stale else {})}
+        out.say(
+            f"obsc: kept {len(preserved)} human-edited runbook(s) as they are" + _outdated_text(stale),
+            stdout=True,
+            **fields,
+        )
     moves = runbook_moves.successors(plan) if orphaned else {}
     for path in orphaned:
         page = moves.get(path)
@@ -50,6 +56,17 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
             file=path,
             **({"successor": page} if page else {}),
         )
+
+
+def _outdated_text(pages: list[str]) -> str:
+    if not pages:
+        return ""
+    shown = ", ".join(pages[:5]) + (f" and {len(pages) - 5} more" if len(pages) > 5 else "")
+    return (
+        f"; {len(pages)} written from a stub obsc has changed since (its alert's lines, queries, links or "
+        f"receivers): {shown} (to compare, move a page away and compile; once a page is up to date, delete its "
+        "first line, the obsc:stub marker)"
+    )
 
 
 def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
