@@ -19,7 +19,7 @@ from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio, milestone_pea
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
 from compiler.model.units import format_duration
 from compiler.targets.runbooks.burn_text import BurnText
-from compiler.targets.runbooks.groups import burning_groups, join, raw_ratio
+from compiler.targets.runbooks.groups import budget_left, burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
 
 Query = tuple[str, str]  # (what it shows, PromQL)
@@ -79,7 +79,7 @@ def slo_queries(
                 f"clamp_min({left}, 0) * {slo.period_seconds} / {burn.factor}",
             )
         )
-    out.append(("share of the period's error budget left", left))
+    out.append(budget_left(left, slo))
     out.extend(closing)
     return out
 

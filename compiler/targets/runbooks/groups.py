@@ -20,8 +20,9 @@ def group_note(slo: Slo) -> list[str]:
     return [
         "",
         f"This SLO is kept **per {labels}**: every group has its own error ratio, burn alerts and budget. The alert's "
-        f"{labels} label (also in its summary) names the burning group; other groups may be healthy. To find every "
-        "burning group, run the first query under Diagnosis.",
+        f"{labels} label (also in its summary) names the burning group; other groups may be healthy. Diagnosis "
+        "lists every group: a burn page's first query ranks them by burn rate, and each page gives their budget "
+        "left, lowest first.",
     ]
 
 
@@ -44,6 +45,13 @@ def burning_groups(own: str, slo: Slo, alerts: list[AlertDef]) -> list[tuple[str
             f"sort_desc(\n  {names.sli_error_ratio(span)}{own}\n  / {join(slo)}\n  {budget}\n)",
         )
     ]
+
+
+def budget_left(left: str, slo: Slo) -> tuple[str, str]:
+    """The budget-left query; a grouped SLO's ranked lowest first (its groups spend their budgets apart)."""
+    if not slo.by:
+        return ("share of the period's error budget left", left)
+    return (f"share of the period's error budget left per {', '.join(slo.by)}, lowest first", f"sort({left})")
 
 
 def raw_ratio(slo: Slo, window: str) -> str:
