@@ -244,3 +244,15 @@ def test_a_platform_default_metrics_error_is_reported_whether_services_are_built
         f"{tmp_path}/platform.yaml:6:58 $.defaults.metrics.queue.buckets: "
         "buckets are for histograms; 'queue' is a gauge"
     ]
+
+
+def test_a_spec_without_any_platform_file_is_told_there_is_none(capsys: pytest.CaptureFixture[str]) -> None:
+    """Forgetting platform.yaml: the message said "not defined under teams: in the platform file", a file
+    the newcomer never wrote, and did not say how to get one."""
+    folder = ERRORS / "no_platform"
+    result = run_obsc(capsys, "validate", str(folder))
+    assert result.code == 2 and "Traceback" not in result.err
+    golden = ROOT / folder / "expected.txt"
+    if UPDATE_GOLDENS:
+        golden.write_text(result.err)
+    assert result.err == golden.read_text(), f"message changed; if intended run `make goldens`\n{result.err}"

@@ -435,6 +435,10 @@ def _service_routes(
                 f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
                 if platform.team(team.name)
                 else f"team {team.name!r} is not defined under teams: in {platform_file}"
+                if platform.secrets.platform_file
+                # Named as if it existed, a newcomer looked for a platform file nobody had written.
+                else f"there is no platform file to define team {team.name!r} (platform.yaml beside the specs, or "
+                "--platform; `obsc init --platform` writes one)"
             )
             ctx.error(
                 ("routing",),
