@@ -169,3 +169,30 @@ def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_al
     )
     checked = subprocess.run([promtool, "test", "rules", str(stale_cases)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout[-3000:]
+
+
+def test_the_gauge_a_freshness_or_time_slice_sli_reads_needs_no_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 25 newcomer hunt: the docs' `{last_success: <gauge>, ...}` over an untyped
+    `*_timestamp_seconds` was refused twice, "not named like a counter" and then "must be a gauge (it is a
+    counter)". The SLI says it is a gauge; a `_total` named there is still a counter, and refused."""
+    spec = SPEC.format(targets="").replace(
+        "{selector: jobs_last_success_timestamp_seconds, type: gauge}", "jobs_last_success_timestamp_seconds"
+    )
+    spec = spec.replace(
+        "{selector: probe_success, type: gauge, aggregation: min}", "{selector: probe_success, aggregation: min}"
+    )
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "jobs.yaml").write_text(spec)
+    assert "type: gauge" not in spec
+    service = load_fleet([str(tmp_path)], CompileOptions(), {})[0].services[0]
+    reads = {s.name: s.sli.gauge for s in service.slos if s.sli.gauge is not None}
+    assert {n: (m.type.value, m.aggregation.value) for n, m in reads.items()} == {
+        "fresh": ("gauge", "max"),
+        "probe": ("gauge", "min"),
+    }
+    counter = spec.replace("metrics:\n", "metrics:\n  runs: jobs_runs_total\n")
+    (tmp_path / "jobs.yaml").write_text(counter.replace('good_when: "probe >= 1"', 'good_when: "runs >= 1"'))
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2 and "metric 'runs' must be a gauge series selector (it is a counter)" in result.err

@@ -22,6 +22,7 @@ from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
     metric_option_problems,
+    named_like_counter,
     service_matchers,
     target_problems,
     targets_notes,
@@ -41,7 +42,7 @@ from compiler.model.promql_check import check_promql
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
-from compiler.model.sli_kinds import kind_notes
+from compiler.model.sli_kinds import gauge_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
     DEFAULT_RECEIVER_PATH,
@@ -71,15 +72,8 @@ from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
 
 _EXPR_METRICS = ("cpu", "memory", "disk")  # utilisation expressions, not series selectors
-_DEFAULT_TYPES = {
-    "requests": MetricType.COUNTER,
-    "errors": MetricType.COUNTER,
-    "latency": MetricType.HISTOGRAM,
-    "cpu": MetricType.GAUGE,
-    "memory": MetricType.GAUGE,
-    "disk": MetricType.GAUGE,
-    "build_info": MetricType.GAUGE,
-}
+_DEFAULT_TYPES = dict.fromkeys(("cpu", "memory", "disk", "build_info"), MetricType.GAUGE)
+_DEFAULT_TYPES |= {"requests": MetricType.COUNTER, "errors": MetricType.COUNTER, "latency": MetricType.HISTOGRAM}
 
 
 Defaults = Layer  # the platform's defaults, as build_platform returns them for build_service
@@ -335,12 +329,14 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
     out: dict[str, Metric] = {}
-    counted = slo_build.ratio_counter_names(data)
+    counted, gauges = slo_build.ratio_counter_names(data), gauge_names(data)
     for name, (value, where, path) in sorted(merged.items()):
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
-        mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, "counter" if "selector" in body else "gauge")))
-        problems, declared = metric_option_problems(name, body, mtype, name in counted), "aggregation" in body
+        gauged = name in gauges and not named_like_counter(body)  # a `_total` in good_when stays a counter
+        implied = "counter" if "selector" in body and not gauged else "gauge"
+        mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, implied)))
+        problems, declared = metric_option_problems(name, body, mtype, name in counted or gauged), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)
         own = service_matchers(body, selector, where, path)
@@ -435,8 +431,7 @@ def _service_routes(
                 f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
                 if platform.team(team.name)
                 else f"team {team.name!r} is not defined under teams: in {platform_file}"
-                if platform.secrets.platform_file
-                # Named as if it existed, a newcomer looked for a platform file nobody had written.
+                if platform.secrets.platform_file  # else a newcomer looked for a file nobody had written:
                 else f"there is no platform file to define team {team.name!r} (platform.yaml beside the specs, or "
                 "--platform; `obsc init --platform` writes one)"
             )

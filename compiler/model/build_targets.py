@@ -183,10 +183,10 @@ def service_matchers(
 
 
 def metric_option_problems(
-    name: str, body: Mapping[str, Any], mtype: MetricType, sli_counter: bool = False
+    name: str, body: Mapping[str, Any], mtype: MetricType, typed_by_sli: bool = False
 ) -> list[tuple[str, str]]:
-    """(key, message) for metric options that cannot apply to this metric. `sli_counter`: a ratio SLI counts it,
-    so it is a counter whatever its name."""
+    """(key, message) for metric options that cannot apply to this metric. `typed_by_sli`: an SLI fixes its type
+    whatever its name (a ratio SLI's counters, a freshness or time-slice SLI's gauge)."""
     found = []
     if "expr" in body:
         for key in ("service_selector", "aggregation"):
@@ -231,7 +231,7 @@ def metric_option_problems(
         "type" not in body
         and series
         and name not in _TYPED
-        and not sli_counter
+        and not typed_by_sli
         and series.endswith(_COUNT_OR_GAUGE_SUFFIXES)
     ):
         # `pg_stat_activity_count` is a gauge (connections now), a histogram's `x_count` a counter: read as a
@@ -244,7 +244,13 @@ def metric_option_problems(
                 "`type: gauge` to compare it as it is",
             )
         )
-    elif "type" not in body and series and name not in _TYPED and not series.endswith(_COUNTER_SUFFIXES):
+    elif (
+        "type" not in body
+        and series
+        and name not in _TYPED
+        and not typed_by_sli
+        and not series.endswith(_COUNTER_SUFFIXES)
+    ):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.
         found.append(
@@ -256,6 +262,10 @@ def metric_option_problems(
             )
         )
     return found
+
+
+def named_like_counter(body: Mapping[str, Any]) -> bool:
+    return str(body.get("selector", "")).split("{", 1)[0].strip().endswith(_COUNTER_SUFFIXES)
 
 
 def _own_matchers(text: str) -> bool:

@@ -31,6 +31,22 @@ DEFAULT_STALE_TIER = Tier.WARNING  # a late batch run is worth a ticket; the bur
 _CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$")
 
 
+def gauge_names(data: Mapping[str, Any]) -> set[str]:
+    """The metrics a freshness SLI (`last_success`) or a time-slice SLI (`good_when`) reads: gauges whatever their
+    name, so `backup_last_success_timestamp_seconds` there needs no `type:` (read as a counter by default, it
+    was told "not named like a counter" and then "must be a gauge (it is a counter)")."""
+    names: set[str] = set()
+    for raw in data.get("slos") or []:
+        sli = raw.get("sli") if isinstance(raw, Mapping) else None
+        if not isinstance(sli, Mapping):
+            continue
+        if isinstance(sli.get("last_success"), str):
+            names.add(sli["last_success"])
+        if isinstance(sli.get("good_when"), str) and (match := _CONDITION.match(sli["good_when"])):
+            names.add(match.group(1))
+    return names
+
+
 def owns(raw: Mapping[str, Any]) -> bool:
     """Whether the SLI is one of this module's kinds (or a native-histogram latency SLI)."""
     keys = set(raw)
