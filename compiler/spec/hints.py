@@ -144,8 +144,10 @@ def _guess_unit(number: Decimal, key: str) -> str:
     """The duration a bare number most likely meant, by the field it is in; "" if unclear."""
     if number <= 0:
         return ""
-    if key == "threshold":  # a latency SLI: Prometheus histograms count seconds
-        return _whole(number, "s")
+    if key == "threshold":  # a latency line: 0.25 reads as seconds, 250 as ms (250 s is no one's latency line)
+        if number != number.to_integral_value():
+            return _whole(number, "s")
+        return f"{_text(number)}ms" if number >= 50 else f"{_text(number)}s or {_text(number)}ms"
     if key == "period":
         return _whole(number, "d") if number == number.to_integral_value() else ""
     if key in ("for", "keep_firing_for", "long", "short", "resolve_timeout"):
