@@ -216,6 +216,17 @@ def metric_option_problems(
                 f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
             )
         )
+    base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
+    if base:
+        # Read as a base name, `x_seconds_bucket` became `x_seconds_bucket_bucket`: no series, the SLO never paged
+        # (only SLODataMissing said so, at run time).
+        found.append(
+            (
+                "",
+                f"{series} is one of a histogram's own series, and obsc reads a histogram by its base name "
+                f"({series}_bucket would match nothing): write {base}",
+            )
+        )
     if "type" not in body and series and name in _COUNTED and not series.endswith(_COUNTER_SUFFIXES):
         # requests and errors are read as counters: a recorded rate (`job:http_requests:rate5m`) or another gauge
         # in their place had a rate of change of ~0, so a total outage read as no failures and never paged.
@@ -262,6 +273,15 @@ def metric_option_problems(
             )
         )
     return found
+
+
+def _histogram_base(series: str) -> str | None:
+    """The base name of a histogram's `_bucket` series, or of its `_count`/`_sum` when the base ends in a unit
+    (`x_seconds_count`); a base name of its own may end in `_count` (`batch_item_count`)."""
+    if series.endswith("_bucket"):
+        return series.removesuffix("_bucket")
+    base = series.removesuffix("_count").removesuffix("_sum")
+    return base if base != series and (base.endswith(("_seconds", "_bytes")) or histogram_unit_in_name(base)) else None
 
 
 def named_like_counter(body: Mapping[str, Any]) -> bool:
