@@ -37,6 +37,12 @@ class Ctx:
     def error(self, path: Path, message: str, key: bool = False) -> None:
         self.diagnostics.append(Diagnostic(self.loc(path, key), path, message))
 
+    def defines_metric(self, name: str) -> bool:
+        """Whether this document writes metric `name`. One written but not built (a selector that does not
+        parse) was reported at its own line; a reference to it read "not defined under metrics:", false."""
+        data = self.doc.data if self.doc else None
+        return isinstance(data, Mapping) and isinstance(data.get("metrics"), Mapping) and name in data["metrics"]
+
 
 @dataclass(frozen=True)
 class Layer:

@@ -402,7 +402,8 @@ def ratio_counter_names(data: Mapping[str, Any]) -> set[str]:
 def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expected: MetricType) -> Metric | None:
     metric = metrics.get(name)
     if metric is None:
-        ctx.error(path, f"metric {name!r} is not defined under metrics:" + did_you_mean(name, list(metrics)))
+        if not ctx.defines_metric(name):
+            ctx.error(path, f"metric {name!r} is not defined under metrics:" + did_you_mean(name, list(metrics)))
         return None
     if metric.type != expected or metric.selector is None:
         ctx.error(path, f"metric {name!r} must be a {expected.value} series selector (it is a {metric.type.value})")

@@ -204,12 +204,12 @@ def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any], defaults:
 def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path) -> ThresholdAlert | None:
     before = len(ctx.diagnostics)
     metric = metrics.get(str(raw["metric"]))
-    if metric is None:
+    if metric is None and not ctx.defines_metric(str(raw["metric"])):
         ctx.error(
             (*path, "metric"),
             f"metric {raw['metric']!r} is not defined under metrics:" + did_you_mean(str(raw["metric"]), list(metrics)),
         )
-    elif metric.type is MetricType.HISTOGRAM:
+    elif metric is not None and metric.type is MetricType.HISTOGRAM:
         ctx.error(
             (*path, "metric"),
             f"metric {metric.name!r} is a histogram: it has no single value to compare; use a latency SLO, or a "
