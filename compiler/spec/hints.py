@@ -135,6 +135,8 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
         whole = _whole(Decimal(words.group(1)), unit) if words and unit else ""
         if whole:
             return f"{value!r} is not a duration; write it as {whole}"
+        if words and words.group(2).lower() in ("mo", "mon", "month", "months"):  # no fixed length: no guess
+            return f"{value!r} is not a duration: durations have no months; write days, e.g. 30d or 28d (4 weeks)"
         if words and unit:  # (it read "write it as " and nothing: below a millisecond there is no whole form)
             return f"{value!r} is not a duration: Prometheus durations are whole numbers, 1ms at the least"
     return f"{_short(value)} is not a duration; {form}"
