@@ -95,9 +95,11 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
                 Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")
             )
         if not spec_files and not problems:
-            diagnostics.append(
-                Diagnostic(Location(", ".join(paths) or "."), (), "no spec files (.yaml, .yml, .jsonnet) found")
-            )
+            # The platform file alone (as `obsc init --platform` leaves it) was "no spec files (.yaml...)": a
+            # newcomer looking at a .yaml file read that as obsc not seeing it.
+            beside = f" beside the platform file {platform_files[0]}" if platform_files else ""
+            message = f"no service spec files (.yaml, .yml, .jsonnet) found{beside}; `obsc init SERVICE` writes one"
+            diagnostics.append(Diagnostic(Location(", ".join(paths) or "."), (), message))
         jsonnet = loader.JsonnetOptions(tuple(options.jsonnet_paths))
         platform_doc: Document | None = None
         unsure = Unsure()

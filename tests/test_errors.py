@@ -107,7 +107,7 @@ def test_non_utf8_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_empty_directory_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 2
-    assert "no spec files" in result.err
+    assert "no service spec files" in result.err
 
 
 def test_internal_errors_never_show_a_traceback(
@@ -122,3 +122,17 @@ def test_internal_errors_never_show_a_traceback(
     assert result.code == 70
     assert "Traceback" not in result.err and "internal error" in result.err
     assert os.environ.get("OBSC_DEBUG") is None
+
+
+def test_a_platform_file_alone_is_no_spec_and_says_how_to_write_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `obsc init --platform` leaves a folder: "no spec files (.yaml...)" beside a .yaml file read as obsc not
+    seeing it (round 25's newcomer hunt)."""
+    (tmp_path / "platform.yaml").write_text("apiVersion: obsc/v1\nkind: Platform\n")
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2
+    assert f"no service spec files (.yaml, .yml, .jsonnet) found beside the platform file {tmp_path}/platform.yaml" in (
+        result.err
+    )
+    assert "`obsc init SERVICE` writes one" in result.err
