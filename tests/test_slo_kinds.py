@@ -141,7 +141,8 @@ def test_verbose_notes_say_which_slos_have_no_guard(tmp_path: Path) -> None:
     from compiler.model.sli_kinds import kind_notes
 
     notes = kind_notes(fleet(tmp_path).services[0])
-    assert [n.split(":")[0] for n in notes] == ["slo probe", "slo fresh", "slo ratio"]
+    guards = [n.split(":")[0] for n in notes if "min_bad_events" in n]
+    assert guards == ["slo probe", "slo fresh", "slo ratio"]
 
 
 def test_two_freshness_slos_on_one_timestamp_get_tests_that_expect_both_stale_alerts(
@@ -196,3 +197,18 @@ def test_the_gauge_a_freshness_or_time_slice_sli_reads_needs_no_type(
     (tmp_path / "jobs.yaml").write_text(counter.replace('good_when: "probe >= 1"', 'good_when: "runs >= 1"'))
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 2 and "metric 'runs' must be a gauge series selector (it is a counter)" in result.err
+
+
+def test_verbose_notes_name_the_bucket_a_latency_slo_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-v shows the `le` a threshold became, so a histogram read in the wrong unit is seen before it ships
+    (round 25's newcomer hunt: nothing said which bucket 300ms was)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.format(targets="").replace(
+        "latency: job_duration_seconds", "latency: {selector: job_duration_ms, unit: ms}"
+    )
+    (tmp_path / "jobs.yaml").write_text(spec)
+    result = run_obsc(capsys, "-v", "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    assert 'slo slow: good requests are those in bucket le="1000" of job_duration_ms (its buckets counted in ms)' in (
+        result.err
+    )

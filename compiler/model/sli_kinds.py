@@ -184,9 +184,17 @@ def guard_refused(sli: Sli, raw_slo: Mapping[str, Any], ctx: Ctx, path: Path) ->
 
 
 def kind_notes(service: Service) -> list[str]:
-    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply, or applies to slices."""
+    """`-v` notes: the SLOs to which the platform's min_bad_events default does not apply, or applies to slices;
+    the bucket a latency SLI reads (a threshold in ms over a seconds histogram shows here as le="300")."""
     out = []
     for slo in service.slos:
+        sli = slo.sli
+        if sli.kind is SliKind.LATENCY and sli.latency and sli.latency.selector and sli.threshold_le is not None:
+            unit = sli.latency.unit or "s"
+            out.append(
+                f'slo {slo.name}: good requests are those in bucket le="{sli.threshold_le.normalize():f}" of '
+                f"{sli.latency.selector.metric} (its buckets counted in {unit})"
+            )
         if slo.sli.kind is SliKind.ERROR_RATIO:
             out.append(f"slo {slo.name}: no min_bad_events guard: an error_ratio SLI counts no events")
         elif slo.sli.kind in SLICE_KINDS and slo.min_bad_events:
