@@ -12,9 +12,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 
+from compiler.cli import cli
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT
 
@@ -57,9 +59,7 @@ def _yaml_blocks(doc: Path) -> list[tuple[int, str]]:
 
 def _all_blocks() -> dict[tuple[str, int], tuple[int, str]]:
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    return {
-        (doc.relative_to(ROOT).as_posix(), n): block for doc in docs for n, block in enumerate(_yaml_blocks(doc))
-    }
+    return {(doc.relative_to(ROOT).as_posix(), n): block for doc in docs for n, block in enumerate(_yaml_blocks(doc))}
 
 
 def _example_platform() -> str:
@@ -107,3 +107,27 @@ def test_block_compiles(key: tuple[str, int], tmp_path: Path, capsys: pytest.Cap
     shutil.copytree(ROOT / "examples" / "lib", specs / "lib")  # the example platform's standard dashboard
     result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
     assert result.code == 0, f"{key[0]}:{line}: the {kind} shown there does not compile:\n{result.err}"
+
+
+_COMMANDS = "compile|check|diff|validate|import|verify|init|schema"
+# `obsc [global options] COMMAND ...` up to the next obsc command, the end of a code span or of the line
+_INVOCATION = re.compile(rf"\bobsc\s+((?:-\S+\s+)*)({_COMMANDS})\b(.*?)(?=\bobsc\s+(?:-\S+\s+)*(?:{_COMMANDS})\b|`|$)")
+
+
+def _long_options(command: click.Command) -> set[str]:
+    params = [p for p in command.params if isinstance(p, click.Option)]
+    return {o for p in params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
+
+
+def test_every_option_the_docs_show_exists() -> None:
+    """A flag shown beside `obsc COMMAND` in README.md, CONTRIBUTING.md or docs/ is one that command takes."""
+    every = _long_options(cli)
+    unknown = []
+    for doc in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _INVOCATION.finditer(line):
+                command = cli.commands[match.group(2)]
+                for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", match.group(1) + match.group(3)):
+                    if option not in _long_options(command) | every:
+                        unknown.append(f"{doc.relative_to(ROOT)}:{number}: obsc {match.group(2)} {option}")
+    assert not unknown
