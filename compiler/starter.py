@@ -7,7 +7,7 @@ from string import Template
 from compiler.spec.yaml_scalar import scalar
 
 STARTER = """\
-# yaml-language-server: $schema=obsc.schema.json   (generate it with: obsc schema > obsc.schema.json)
+# yaml-language-server: $schema=obsc.schema.json   (from this file's folder: obsc schema > obsc.schema.json)
 # Spec for {service}: its SLOs, key metrics, owner and routing. Validate with `obsc validate`.
 apiVersion: obsc/v1
 service: {service_value}
@@ -52,7 +52,7 @@ def starter_spec(service: str, team: str) -> str:
 
 
 PLATFORM = """\
-# yaml-language-server: $$schema=obsc.schema.json   (generate it with: obsc schema > obsc.schema.json)
+# yaml-language-server: $$schema=obsc.schema.json   (from this file's folder: obsc schema > obsc.schema.json)
 # Platform defaults: every service spec beside this file inherits them and may override them.
 # obsc reads platform.yaml from the spec directory (or the file named by --platform); check it with
 # `obsc validate DIR` once a service spec is there too (`obsc init SERVICE` writes one).

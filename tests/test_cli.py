@@ -283,3 +283,15 @@ def test_a_stop_under_log_format_json_leaves_only_json_lines(
     assert result.code == 130
     lines = [json.loads(line) for line in result.err.splitlines()]  # (a blank line fails here)
     assert lines[-1]["code"] == "interrupted" and lines[-1]["exit"] == 130
+
+
+def test_init_says_where_the_editor_looks_for_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first line's `$schema=obsc.schema.json` is read from the spec's folder (yaml-language-server resolves a
+    relative modeline from the file); "generate it with: obsc schema > obsc.schema.json", run where the next
+    step runs (the repository's root), wrote it where no editor looked (round 25's newcomer hunt)."""
+    assert run_obsc(capsys, "init", "billing", "--dir", str(tmp_path)).code == 0
+    assert run_obsc(capsys, "init", "--platform", "--dir", str(tmp_path)).code == 0
+    for name in ("billing.yaml", "platform.yaml"):
+        first = (tmp_path / name).read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema=obsc.schema.json "), first
+        assert "(from this file's folder: obsc schema > obsc.schema.json)" in first, first
