@@ -14,6 +14,7 @@ from typing import Any
 
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
+from compiler.model.exact_matchers import regex_as_exact
 from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
@@ -216,6 +217,8 @@ def metric_option_problems(
                 f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
             )
         )
+    if "selector" in body:
+        found += [("", message) for message in regex_as_exact(str(body["selector"]))]
     base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
     if base:
         # Read as a base name, `x_seconds_bucket` became `x_seconds_bucket_bucket`: no series, the SLO never paged

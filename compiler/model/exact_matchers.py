@@ -1,0 +1,29 @@
+"""Exact matchers whose value is written as a regular expression: `code="5.."` matches the text `5..`, which no
+status code is, so an errors selector so written counts no failure and its SLO never pages, in silence."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.model.promql import Matcher, parse_selector
+
+# What a label value does not hold and a pattern does: `.*`, `.+`, `..` (as in 5..), an alternation, a class.
+_PATTERN = re.compile(r"\.[*+.]|\||\[[^\]]+\]|\\d")
+
+
+def regex_as_exact(selector: str) -> list[str]:
+    """A message per `=`/`!=` matcher of `selector` whose value reads as a pattern."""
+    try:
+        matchers = parse_selector(selector).matchers
+    except ValueError:
+        return []  # reported where the metric is built
+    found = []
+    for m in matchers:
+        if m.op in ("=", "!=") and _PATTERN.search(m.value):
+            pattern = Matcher(m.label, "=~" if m.op == "=" else "!~", m.value)
+            found.append(
+                f"{m.render()} compares {m.label} with the text {m.value!r} exactly, not as a pattern: write "
+                f"{pattern.render()} for a regular expression (or, if {m.value!r} really is a {m.label} value, "
+                f"{pattern.op} with its special characters escaped)"
+            )
+    return found
