@@ -15,6 +15,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
+from compiler.model.exact_matchers import reads_as_pattern
 from compiler.model.groups import label_setters, raw_group_problem, set_elsewhere
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
@@ -70,11 +71,21 @@ def builtin_alert_names() -> tuple[str, ...]:
 
 
 def selector_value_problems(selector: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character)."""
-    return [
+    """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character),
+    and for a pattern where only exact values go (`job: "cart-.*"` matched the text: no series, nothing paged)."""
+    found = [
         (str(key), f"label value {str(value)!r} holds a line break or control character")
         for key, value in selector.items()
         if any(ord(c) < 32 or ord(c) == 127 for c in str(value))
+    ]
+    return found + [
+        (
+            str(key),
+            f"{key}: {str(value)!r} reads as a pattern, and selector values are exact (no series has this "
+            "text): name the exact value (a pattern goes in each metric's own selector, with =~)",
+        )
+        for key, value in selector.items()
+        if reads_as_pattern(str(value))
     ]
 
 

@@ -11,6 +11,10 @@ from compiler.model.promql import Matcher, parse_selector
 _PATTERN = re.compile(r"\.[*+.]|\||\[[^\]]+\]|\\d")
 
 
+def reads_as_pattern(value: str) -> bool:
+    return bool(_PATTERN.search(value))
+
+
 def regex_as_exact(selector: str) -> list[str]:
     """A message per `=`/`!=` matcher of `selector` whose value reads as a pattern."""
     try:
@@ -19,7 +23,7 @@ def regex_as_exact(selector: str) -> list[str]:
         return []  # reported where the metric is built
     found = []
     for m in matchers:
-        if m.op in ("=", "!=") and _PATTERN.search(m.value):
+        if m.op in ("=", "!=") and reads_as_pattern(m.value):
             pattern = Matcher(m.label, "=~" if m.op == "=" else "!~", m.value)
             found.append(
                 f"{m.render()} compares {m.label} with the text {m.value!r} exactly, not as a pattern: write "
