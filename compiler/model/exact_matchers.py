@@ -7,8 +7,9 @@ import re
 
 from compiler.model.promql import Matcher, parse_selector
 
-# What a label value does not hold and a pattern does: `.*`, `.+`, `..` (as in 5..), an alternation, a class.
-_PATTERN = re.compile(r"\.[*+.]|\||\[[^\]]+\]|\\d")
+# What a label value does not hold and a pattern does: `.*`, `.+`, `..` (as in 5..), an alternation, a range
+# class (`5[0-9][0-9]`; a route template's `[id]` is a value), `\d`.
+_PATTERN = re.compile(r"\.[*+.]|\||\[\^?\w-\w\]|\\d")
 
 
 def reads_as_pattern(value: str) -> bool:
