@@ -205,77 +205,84 @@ def metric_option_problems(
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
     if body.get("service_selector") is False and "selector" in body and not _own_matchers(str(body["selector"])):
         found.append(("service_selector", unscoped(series)))
-    named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
-    if named_unit and "unit" not in body:
-        # Read as seconds, a `_milliseconds` histogram's 250ms threshold matched le="0.25" (no such bucket: the
-        # SLO never paged) and its p99 of 300 (ms) was 300 s, above every line: the p99 page never resolved.
-        found.append(
-            (
-                "",
-                f"{series} is named in {named_unit} but declares no unit, so obsc would read its buckets as "
-                f'seconds (a 250ms threshold as le="0.25", a 300 ms p99 as 300 s): write it as '
-                f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
-            )
-        )
+    found += _histogram_unit_problems(series, body, mtype)
     if "selector" in body:
         found += [("", message) for message in regex_as_exact(str(body["selector"]))]
-    base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
-    if base:
-        # Read as a base name, `x_seconds_bucket` became `x_seconds_bucket_bucket`: no series, the SLO never paged
-        # (only SLODataMissing said so, at run time).
-        found.append(
-            (
-                "",
-                f"{series} is one of a histogram's own series, and obsc reads a histogram by its base name "
-                f"({series}_bucket would match nothing): write {base}",
-            )
+    found += _histogram_base_problems(series, mtype)
+    if "type" not in body and series:
+        found += _untyped_problems(name, series, typed_by_sli)
+    return found
+
+
+def _histogram_unit_problems(series: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
+    named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
+    if not named_unit or "unit" in body:
+        return []
+    # Read as seconds, a `_milliseconds` histogram's 250ms threshold matched le="0.25" (no such bucket: the
+    # SLO never paged) and its p99 of 300 (ms) was 300 s, above every line: the p99 page never resolved.
+    return [
+        (
+            "",
+            f"{series} is named in {named_unit} but declares no unit, so obsc would read its buckets as "
+            f'seconds (a 250ms threshold as le="0.25", a 300 ms p99 as 300 s): write it as '
+            f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
         )
-    if "type" not in body and series and name in _COUNTED and not series.endswith(_COUNTER_SUFFIXES):
+    ]
+
+
+def _histogram_base_problems(series: str, mtype: MetricType) -> list[tuple[str, str]]:
+    base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
+    if not base:
+        return []
+    # Read as a base name, `x_seconds_bucket` became `x_seconds_bucket_bucket`: no series, the SLO never paged
+    # (only SLODataMissing said so, at run time).
+    return [
+        (
+            "",
+            f"{series} is one of a histogram's own series, and obsc reads a histogram by its base name "
+            f"({series}_bucket would match nothing): write {base}",
+        )
+    ]
+
+
+def _untyped_problems(name: str, series: str, typed_by_sli: bool) -> list[tuple[str, str]]:
+    """A metric without `type:` whose name does not say how it is read (`typed_by_sli`: an SLI says it)."""
+    if name in _COUNTED and not series.endswith(_COUNTER_SUFFIXES):
         # requests and errors are read as counters: a recorded rate (`job:http_requests:rate5m`) or another gauge
         # in their place had a rate of change of ~0, so a total outage read as no failures and never paged.
-        found.append(
+        return [
             (
                 "",
                 f"{series} is not named like a counter (..._total), and {name} are counted as a per-second rate: "
                 "a recorded rate or another gauge read that way is about 0 and an outage never pages; name the "
                 "counter it comes from, or say `type: counter` if this series counts events",
             )
-        )
-    elif (
-        "type" not in body
-        and series
-        and name not in _TYPED
-        and not typed_by_sli
-        and series.endswith(_COUNT_OR_GAUGE_SUFFIXES)
-    ):
+        ]
+    if name in _TYPED or typed_by_sli:
+        return []
+    if series.endswith(_COUNT_OR_GAUGE_SUFFIXES):
         # `pg_stat_activity_count` is a gauge (connections now), a histogram's `x_count` a counter: read as a
         # counter, the gauge's rate of change (~0 while 500 connections stay open) never crossed its line.
-        found.append(
+        return [
             (
                 "",
                 f"{series} ends like a histogram's or summary's counter, and like an exporter's gauge counting "
                 "things now (connections, rows): say `type: counter` to compare its per-second rate, or "
                 "`type: gauge` to compare it as it is",
             )
-        )
-    elif (
-        "type" not in body
-        and series
-        and name not in _TYPED
-        and not typed_by_sli
-        and not series.endswith(_COUNTER_SUFFIXES)
-    ):
+        ]
+    if not series.endswith(_COUNTER_SUFFIXES):
         # A selector without a type was a counter, read as a per-second rate: a gauge (a lag, a temperature)
         # was compared as its rate of change, ~0, and its alerts never fired.
-        found.append(
+        return [
             (
                 "",
                 f"{series} is not named like a counter (..._total): say `type: gauge` to compare it as it is, "
                 "`type: counter` to compare its per-second rate, or `type: histogram` for a histogram's base name "
                 "(its _bucket and _count series are read)",
             )
-        )
-    return found
+        ]
+    return []
 
 
 def _histogram_base(series: str) -> str | None:
