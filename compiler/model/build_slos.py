@@ -399,14 +399,25 @@ def ratio_counter_names(data: Mapping[str, Any]) -> set[str]:
     return names
 
 
+_READ_BY_NAME = "the SLI reads its series by name; write it as {selector: <series>, type: ...}"
+
+
 def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expected: MetricType) -> Metric | None:
     metric = metrics.get(name)
     if metric is None:
         if not ctx.defines_metric(name):
             ctx.error(path, f"metric {name!r} is not defined under metrics:" + did_you_mean(name, list(metrics)))
         return None
-    if metric.type != expected or metric.selector is None:
-        ctx.error(path, f"metric {name!r} must be a {expected.value} series selector (it is a {metric.type.value})")
+    if metric.selector is None:  # the SLI reads the series by name: an expr has none
+        ctx.error(path, f"metric {name!r} must be a {expected.value} series selector, not an expr: {_READ_BY_NAME}")
+        return None
+    if metric.type != expected:
+        ctx.error(
+            path,
+            f"metric {name!r} must be a {expected.value} series selector (it is a {metric.type.value}): point the "
+            f"SLI at a {expected.value} metric, or write `type: {expected.value}` under metrics.{name} if its series "
+            "is one",
+        )
         return None
     return metric
 
