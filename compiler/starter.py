@@ -32,7 +32,8 @@ slos:
     sli: {{latency: latency, threshold: 300ms}}
 
 # Key-metric alerts start from the platform table (critical: error rate > 10%, p99 > 5s, down;
-# warning: error rate > 1%, disk > 80%, unusual traffic; info: deploys, new errors, milestones).
+# warning: error rate > 1%, CPU, memory and disk > 80%, disk full within 24h, unusual traffic;
+# info: deploys, new errors, milestones).
 alerts:
   error_rate: {{warning: 2%}}            # tune a tier
   # traffic_anomaly: false             # or switch an alert off
