@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit
 import math
 import os
-import queue
 import select
 import signal
 import subprocess
@@ -118,7 +117,11 @@ class _Child:
         return reply
 
     def _dead(self) -> str:
-        code = self.proc.wait()
+        try:
+            code = self.proc.wait(timeout=5.0)  # its pipe closed: it is exiting, or cut a reply short
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
         self.stderr.seek(0)
         said = self.stderr.read(4096)  # Go says why first, then its stacks
         self.kill()
@@ -144,9 +147,9 @@ class Pool:
     def __init__(self, limits: Limits, size: int) -> None:
         self.limits = limits
         self.size = max(1, size)
-        self._idle: queue.SimpleQueue[_Child] = queue.SimpleQueue()
-        self._started = 0
-        self._lock = threading.Lock()
+        self._idle: list[_Child] = []
+        self._started = 0  # children alive: idle or checked out
+        self._changed = threading.Condition()  # a child came back, or one died and its slot is free
 
     def evaluate(self, path: str, source: str, tla_codes: dict[str, str] | None, roots: list[str]) -> str:
         """The JSON text `path` evaluates to, or InputError located in `path`."""
@@ -164,12 +167,18 @@ class Pool:
             "max_output": self.limits.output_chars,
         }
         child = self._checkout()
-        reply = child.call(request, self.limits.seconds)
+        try:
+            reply = child.call(request, self.limits.seconds)
+        except BaseException:  # a stop or a garbled reply: the child's state is unknown, so it goes
+            child.kill()
+            self._free_slot()
+            raise
         if isinstance(reply, str):
-            with self._lock:
-                self._started -= 1  # that child is gone; the next caller may start another
+            self._free_slot()  # that child is gone; the next caller may start another
             raise InputError([Diagnostic(Location(path, 1, 1), (), self._explain(reply))])
-        self._idle.put(child)
+        with self._changed:
+            self._idle.append(child)
+            self._changed.notify()
         if "error" in reply:
             line, col, message = reply["error"]
             raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")])
@@ -190,35 +199,36 @@ class Pool:
         return f"Jsonnet evaluation crashed ({reason.removeprefix('crash: ')})"
 
     def _checkout(self) -> _Child:
+        """An idle child, else a new one while under `size`, else wait for either. A waiter must also wake
+        when a child dies: with more callers than children, waiting only for a child to come back hung for
+        good once every child had timed out."""
+        with self._changed:
+            while not self._idle and self._started >= self.size:
+                self._changed.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._started += 1
         try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            start = self._started < self.size
-            if start:
-                self._started += 1
-        if start:
-            try:
-                child: _Child | None = _Child(self.limits.memory_bytes)
-            except OSError:
-                child = None
-            if child is None or not child.ready():
-                with self._lock:
-                    self._started -= 1
-                raise SettingError(
-                    "could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval) with "
-                    f"{self.limits.memory_bytes >> 20} MiB (OBSC_JSONNET_MEMORY_MB) and the machine's process limits"
-                )
-            return child
-        return self._idle.get()
+            child: _Child | None = _Child(self.limits.memory_bytes)
+        except OSError:
+            child = None
+        if child is None or not child.ready():
+            self._free_slot()
+            raise SettingError(
+                "could not start a Jsonnet worker process (python -m compiler.spec.jsonnet_eval) with "
+                f"{self.limits.memory_bytes >> 20} MiB (OBSC_JSONNET_MEMORY_MB) and the machine's process limits"
+            )
+        return child
+
+    def _free_slot(self) -> None:
+        with self._changed:
+            self._started -= 1
+            self._changed.notify()
 
     def close(self) -> None:
-        while True:
-            try:
-                child = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        with self._changed:
+            idle, self._idle = self._idle, []
+        for child in idle:
             child.kill()
 
 

@@ -118,6 +118,34 @@ def test_threads_share_the_pool_and_each_gets_its_own_answer(tmp_path: Path, sma
     assert small_pool._started <= 2
 
 
+def test_callers_waiting_for_a_child_go_on_when_every_child_was_stopped(tmp_path: Path) -> None:
+    """More callers than children (OBSC_JOBS above the CPUs sets the standard dashboards' threads), and every
+    evaluation runs out of time: a caller waiting for a child to come back waited for good, since a stopped
+    child never does. Each caller must get its own located error."""
+    pool = Pool(Limits(seconds=0.5), 1)
+    path = tmp_path / "spin.jsonnet"
+    path.write_text(SPIN)
+    outcome: dict[int, str] = {}
+
+    def work(n: int) -> None:
+        try:
+            pool.evaluate(str(path), SPIN, None, [str(tmp_path)])
+        except InputError as exc:
+            outcome[n] = exc.diagnostics[0].message
+
+    threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), f"callers still waiting; answered: {sorted(outcome)}"
+        assert sorted(outcome) == [0, 1, 2]
+        assert all("; stopped it (OBSC_JSONNET_" in message for message in outcome.values()), outcome
+    finally:
+        pool.close()
+
+
 def test_the_cli_exits_2_with_a_located_message_and_never_loads_go(tmp_path: Path) -> None:
     (tmp_path / "oom.jsonnet").write_text(OOM)
     probe = (
