@@ -19,6 +19,7 @@ from compiler.model.go_url import go_url_problem
 from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.secrets import url_problem
 from compiler.model.types import SecretPolicy
+from tests.cli_helpers import run_forked
 from tests.conftest import require_tool
 
 PLATFORM = """\
@@ -236,6 +237,18 @@ def test_an_email_to_alertmanager_cannot_send_to_is_refused(to: str, sent: bool)
 @pytest.mark.parametrize(("sender", "sent"), SENT_FROM.items())
 def test_an_smtp_from_alertmanager_cannot_send_from_is_refused(sender: str, sent: bool) -> None:
     assert (sender_problem(sender) is None) is sent
+
+
+def test_a_long_smtp_from_without_an_address_is_refused_at_once(tmp_path: Path) -> None:
+    """Found in round 26: the display-name pattern could split a run of letters into words every way there is,
+    so a 30-character smtp_from without `<` took minutes to refuse, and the platform's compile (every team's)
+    seemed to hang. Run as obsc runs, in a process of its own that this test can stop."""
+    (spec_dir := tmp_path / "specs").mkdir()
+    (spec_dir / "platform.yaml").write_text(PLATFORM + "  global: {smtp_from: " + "alertmanager" * 4 + "}\n")
+    (spec_dir / "svc.yaml").write_text(SPEC.replace("WEBHOOK", '{url: "https://tix.corp.example/a"}'))
+    done = run_forked("validate", str(spec_dir), cwd=tmp_path, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "platform.yaml:8:" in done.stderr and "has no @" in done.stderr, done.stderr
 
 
 # Template globs: amtool (Go's filepath.Glob) refused the malformed ones with exit 1 and no location.
