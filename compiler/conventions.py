@@ -244,17 +244,26 @@ SLO_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"  # 1 - period error ra
 # whatever windows its catalog records (a fixed `ratio_rate1h` missed SLOs whose catalog records no 1h).
 SLO_CURRENT_ERROR_RATIO = "slo:sli_error:ratio_current"
 
-# ---- stable panel ids on the service dashboard, so alerts can link to their panel.
-SLO_PANEL_BASE = 100  # SLO i occupies ids 100 + 10*i .. 100 + 10*i + 9
+# ---- stable panel ids on the service dashboard, so alerts link to their panel, and keep linking to the same
+# one when other SLOs, metrics or alerts come, go or move (a link already sent, a runbook, a bookmark).
+# A panel a service has at most one of (rows, overview, RED, saturation) has a fixed id below 100
+# (KEY_PANEL_IDS); a panel of a named thing (an SLO, a business metric, a threshold comparison) takes its id
+# from a hash of that name (model/panel_ids.py), never from its place in the spec. Every id stays below 2^31,
+# so a 32-bit integer holds it wherever a Grafana version or client stores one.
+SLO_PANEL_BASE = 1_000_000_000  # an SLO owns ten ids: SLO_PANEL_BASE + 10 * block + offset
+SLO_PANEL_BLOCKS = 100_000_000  # blocks 0 .. 10^8 - 1: ids 1,000,000,000 .. 1,999,999,999
+NAMED_PANEL_BASE = 100_000_000  # a business metric's or threshold comparison's panel: NAMED_PANEL_BASE + slot
+NAMED_PANEL_SLOTS = 900_000_000  # ids 100,000,000 .. 999,999,999: below every SLO block
 
 
 SLO_BUDGET_OFFSET = 2  # the error budget left, with the budget alerts' lines: what they compare
 SLO_AGE_OFFSET = 5  # a freshness SLO's age of the last success: what its stale alert compares
 
 
-def slo_panel_id(slo_index: int, offset: int = 0) -> int:
-    """Panel of SLO number `slo_index` (spec order); offset 0 is its burn-rate panel."""
-    return SLO_PANEL_BASE + 10 * slo_index + offset
+def panel_slot(key: str, attempt: int, slots: int) -> int:
+    """Slot `attempt` of `key`'s probe sequence among `slots`: sha256, so the same under any PYTHONHASHSEED."""
+    digest = hashlib.sha256(f"{attempt}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % slots
 
 
 KEY_PANEL_IDS: dict[str, int] = {  # keyed like KEY_ALERT_NAMES
@@ -316,8 +325,3 @@ RESERVED_TEAMS: dict[str, str] = {
     # Grafana refuses a folder titled like its root folder, in any letter case (strings.EqualFold)
     "general": "would title its Grafana folder like Grafana's root folder 'General', which Grafana refuses to create",
 }
-
-
-def business_panel_id(metric_index: int, slo_count: int) -> int:
-    """Panel of business metric number `metric_index`: above every SLO panel id, so the two never collide."""
-    return max(1000, slo_panel_id(slo_count)) + metric_index

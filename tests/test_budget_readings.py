@@ -14,6 +14,7 @@ import pytest
 
 from compiler import conventions as names
 from compiler.api import compile_specs
+from compiler.model.panel_ids import panel_ids
 from tests.test_fleet_objective_text import grafana_text
 
 DAY = 86400
@@ -48,8 +49,9 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, list
     assert content is not None
     panels = {p["id"]: p for p in json.loads(content.content)["panels"]}
     found = {}
-    for i, slo in enumerate(compilation.fleet.services[0].slos):
-        panel = panels[names.slo_panel_id(i, 3)]
+    service = compilation.fleet.services[0]
+    for slo in service.slos:
+        panel = panels[panel_ids(service).slo(slo.name, 3)]
         assert panel["title"] == "Budget exhausted in"
         found[slo.name] = (slo.period_seconds, panel["fieldConfig"]["defaults"]["thresholds"]["steps"])
     return found

@@ -15,7 +15,8 @@ from compiler import conventions as names
 from compiler.api import Compilation
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import windows_for
-from compiler.model.types import AlertKind, Tier
+from compiler.model.panel_ids import panel_ids
+from compiler.model.types import AlertKind, Service, Tier
 from compiler.targets import links
 from compiler.targets.grafana import queries as grafana_queries
 from compiler.targets.grafana.service import SLI_OFFSET
@@ -162,7 +163,8 @@ def test_every_alert_dashboard_url_opens_an_existing_panel_of_its_service_dashbo
 
 def test_alert_panels_show_what_the_alert_measures(examples: Compilation) -> None:
     checkout = service_dashboard(examples, "checkout")
-    assert panel(checkout, names.slo_panel_id(0))["title"] == "Burn rate"
+    service = next(s for s in examples.fleet.services if s.name == "checkout")
+    assert panel(checkout, panel_ids(service).slo(service.slos[0].name))["title"] == "Burn rate"
     assert panel(checkout, names.KEY_PANEL_IDS[AlertKind.ERROR_RATE])["title"] == "Error ratio"
     assert panel(checkout, names.KEY_PANEL_IDS[AlertKind.LATENCY_P99])["title"] == "Latency"
     assert panel(checkout, names.KEY_PANEL_IDS[AlertKind.DISK])["title"] == "Disk utilisation"
@@ -213,8 +215,8 @@ def test_fleet_table_maps_every_service_to_its_dashboard_uid(synthetic: Compilat
 _SERIES = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
 
 
-def _slo_panels(dashboard: dict[str, Any], slo_index: int) -> list[dict[str, Any]]:
-    block = range(names.slo_panel_id(slo_index), names.slo_panel_id(slo_index + 1))
+def _slo_panels(dashboard: dict[str, Any], service: Service, slo: str) -> list[dict[str, Any]]:
+    block = range(panel_ids(service).slo(slo), panel_ids(service).slo(slo) + 10)
     return [p for p in all_panels(dashboard) if p["id"] in block and p["type"] != "row"]
 
 
@@ -232,13 +234,13 @@ def test_slo_panels_query_only_series_the_prometheus_target_records(compilation:
         if names.SERVICE_DASHBOARD not in service.dashboards:
             continue
         dashboard = service_dashboard(compilation, service.name)
-        for i, slo in enumerate(service.slos):
+        for slo in service.slos:
             allowed = _recorded(set(all_windows_seconds(slo)))
             selector = grafana_queries.slo_selector(service.name, slo.name)
             # a grouped SLO's ratios and budgets are also filtered by the group variables: {...,route=~"$route"}
             grouped = "".join(f',{label}=~"${label}"' for label in slo.by)
-            for p in _slo_panels(dashboard, i):
-                if p["id"] == names.slo_panel_id(i, names.SLO_AGE_OFFSET):
+            for p in _slo_panels(dashboard, service, slo.name):
+                if p["id"] == panel_ids(service).slo(slo.name, names.SLO_AGE_OFFSET):
                     continue  # the stale alert's own expression, on the raw gauge (test_the_stale_alert_opens_...)
                 for expr in exprs(p):
                     used = set(_SERIES.findall(expr))
@@ -250,8 +252,8 @@ def test_slo_panels_query_only_series_the_prometheus_target_records(compilation:
 def test_burn_rate_panel_draws_each_alert_window_threshold(synthetic: Compilation) -> None:
     service = next(s for s in synthetic.fleet.services if s.name == "api")
     dashboard = service_dashboard(synthetic, "api")
-    for i, slo in enumerate(service.slos):
-        burn = panel(dashboard, names.slo_panel_id(i))
+    for slo in service.slos:
+        burn = panel(dashboard, panel_ids(service).slo(slo.name))
         windows = windows_for(slo)
         assert len(exprs(burn)) == max(1, len(windows))
         expected = {float(round(w.factor(slo.period_seconds), 10)) for w in windows} or {1.0}
@@ -263,7 +265,8 @@ def test_burn_rate_panel_draws_each_alert_window_threshold(synthetic: Compilatio
 
 
 def test_sli_panel_compares_with_the_recorded_objective(examples: Compilation) -> None:
-    sli = panel(service_dashboard(examples, "checkout"), names.slo_panel_id(0, SLI_OFFSET))
+    service = next(s for s in examples.fleet.services if s.name == "checkout")
+    sli = panel(service_dashboard(examples, "checkout"), panel_ids(service).slo(service.slos[0].name, SLI_OFFSET))
     assert any(e.startswith(names.SLO_OBJECTIVE + "{") for e in exprs(sli))
     assert sli["fieldConfig"]["defaults"]["unit"] == "percentunit"
 
@@ -291,7 +294,8 @@ def test_saturation_and_business_panels_follow_the_spec(synthetic: Compilation) 
     payment = next(p for p in all_panels(api) if p["title"] == "Payment time")
     assert [t["legendFormat"] for t in payment["targets"]] == ["p50", "p95", "p99"]
     business = [p["id"] for p in all_panels(api) if p["title"] in ("Carts created", "Payment time", "queue")]
-    assert business == [names.business_panel_id(i, 3) for i in range(3)]
+    service = next(s for s in synthetic.fleet.services if s.name == "api")
+    assert business == [panel_ids(service).metric(m.name) for m in service.metrics if m.is_business]
 
 
 def test_error_panel_without_a_request_counter_shows_the_error_rate(synthetic: Compilation) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.model.burnrate import current_window
+from compiler.model.panel_ids import panel_ids
 from tests.promtool_helpers import promtool_report
 
 SPEC = """apiVersion: obsc/v1
@@ -73,7 +74,7 @@ def test_a_slo_without_a_burn_rate_shows_no_data_not_not_burning(tmp_path: Path)
     checks = []
     shown: dict[str, list[str]] = {}
     instant: dict[str, bool] = {}
-    for i, slo in enumerate(service.slos):
+    for slo in service.slos:
         window = current_window(slo)
         assert window is not None and window.long == "1h"
         meta = f'service="quiet",slo="{slo.name}"'
@@ -84,7 +85,7 @@ def test_a_slo_without_a_burn_rate_shows_no_data_not_not_burning(tmp_path: Path)
             series[f"{names.SLO_BUDGET_REMAINING}{{{labels}}}"] = left
             if ratio is not None:
                 series[f'{names.sli_error_ratio(window.long)}{{{labels},window="{window.long}"}}'] = ratio
-        panel = panels[names.slo_panel_id(i, 3)]
+        panel = panels[panel_ids(service).slo(slo.name, 3)]
         assert panel["title"] == "Budget exhausted in"
         instant[slo.name] = panel["targets"][0]["instant"]
         expected = [(f"{{{meta}{kept}}}", v) for _, _, _, v, kept in CASES[slo.name] if v is not None]

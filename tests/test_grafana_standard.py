@@ -12,6 +12,7 @@ from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import InputError
 from compiler.model.alerts import service_alerts
+from compiler.model.panel_ids import panel_ids
 from compiler.targets import links
 from compiler.targets.grafana.standard import service_argument
 from tests.cli_helpers import run_obsc
@@ -74,7 +75,8 @@ def test_the_argument_carries_ready_made_queries_uids_and_alert_links(tmp_path: 
     assert set(arg["metrics"]["latency"]["quantiles"]) == {"p50", "p95", "p99"}
     assert arg["metrics"]["orders"]["business"] is True
     slo = arg["slos"][0]
-    assert (slo["name"], slo["objective"], slo["period"], slo["panel_id"]) == ("availability", 99.9, "30d", 100)
+    burn = panel_ids(service).slo("availability")  # the service dashboard's burn-rate panel of the SLO
+    assert (slo["name"], slo["objective"], slo["period"], slo["panel_id"]) == ("availability", 99.9, "30d", burn)
     assert (
         slo["queries"]["budget_remaining"] == 'slo:error_budget_remaining:ratio{service="checkout",slo="availability"}'
     )

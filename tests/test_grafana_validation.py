@@ -16,6 +16,7 @@ from compiler import conventions as names
 from compiler.api import Compilation
 from compiler.errors import ExitCode, InputError, ToolError
 from compiler.model.burnrate import hours_to_exhaustion
+from compiler.model.panel_ids import panel_ids
 from compiler.output import writer
 from compiler.targets.grafana import queries as q
 from compiler.toolcheck import grafana_lint
@@ -77,7 +78,9 @@ def test_every_dashboard_passes_the_sdk_json_schemas(compilation: Compilation) -
 
 def test_schema_validation_catches_what_grafana_would_reject(examples: Compilation) -> None:
     dashboard = copy.deepcopy(service_dashboard(examples, "checkout"))
-    burn = next(p for p in all_panels(dashboard) if p.get("id") == names.slo_panel_id(0))
+    checkout = next(s for s in examples.fleet.services if s.name == "checkout")
+    burn_id = panel_ids(checkout).slo(checkout.slos[0].name)
+    burn = next(p for p in all_panels(dashboard) if p.get("id") == burn_id)
     del burn["options"]["legend"]["calcs"]  # the timeseries legend the SDK does not fill in
     burn["targets"][0].pop("expr")
     burn["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = "14.4"
@@ -85,9 +88,9 @@ def test_schema_validation_catches_what_grafana_would_reject(examples: Compilati
     found, _ = schema_findings(dashboard)
     text = "\n".join(found)
     assert "'schemaVersion' is a required property" in text
-    assert "panel 100 options legend: 'calcs' is a required property" in text
-    assert "panel 100 query A : 'expr' is a required property" in text
-    assert "panel 100 fieldConfig/defaults/thresholds/steps/1/value: '14.4' is not of type 'number'" in text
+    assert f"panel {burn_id} options legend: 'calcs' is a required property" in text
+    assert f"panel {burn_id} query A : 'expr' is a required property" in text
+    assert f"panel {burn_id} fieldConfig/defaults/thresholds/steps/1/value: '14.4' is not of type 'number'" in text
 
 
 def test_alert_list_options_are_ones_grafana_knows(compilation: Compilation) -> None:

@@ -81,7 +81,8 @@ def test_grouped_alerts_name_their_group_and_dashboards_offer_it(tmp_path: Path)
     dashboard = json.loads(files[names.grafana_dashboard_path("core", "api", names.SERVICE_DASHBOARD)])
     variables = {v["name"]: v for v in dashboard["templating"]["list"]}
     assert variables["route"]["query"] == 'label_values(slo:error_budget_remaining:ratio{service="api"}, route)'
-    table = next(p for p in dashboard["panels"] if p["id"] == names.slo_panel_id(0, 4))
+    row = next(p for p in dashboard["panels"] if p["title"].startswith("SLO availability:"))
+    table = next(p for p in dashboard["panels"] if p["id"] == row["id"] - 9 + 4)  # the block's row and table
     assert table["type"] == "table" and "Per route" in table["title"]
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     assert any('route=~"$route"' in e and "group_left" in e for e in exprs)

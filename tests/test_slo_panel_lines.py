@@ -12,6 +12,7 @@ from pathlib import Path
 
 from compiler import conventions as names
 from compiler.api import compile_specs
+from compiler.model.panel_ids import panel_ids
 from compiler.targets.grafana.service import SLI_OFFSET
 
 SPEC = """apiVersion: obsc/v1
@@ -44,8 +45,9 @@ def test_the_sli_panel_draws_each_window_once(tmp_path: Path) -> None:
     assert content is not None
     panels = {p["id"]: p for p in json.loads(content.content)["panels"]}
     legends = {}
-    for i, slo in enumerate(compilation.fleet.services[0].slos):
-        panel = panels[names.slo_panel_id(i, SLI_OFFSET)]
+    service = compilation.fleet.services[0]
+    for slo in service.slos:
+        panel = panels[panel_ids(service).slo(slo.name, SLI_OFFSET)]
         assert panel["title"] == "SLI vs objective"
         legends[slo.name] = Counter(t["legendFormat"] for t in panel["targets"])
     assert {name: [k for k, n in found.items() if n > 1] for name, found in legends.items()} == {

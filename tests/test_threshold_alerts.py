@@ -16,6 +16,7 @@ from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs, load_fleet
 from compiler.errors import InputError
 from compiler.model.build_thresholds import builtin_alert_names
+from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Fleet, Tier
 from tests.conftest import require_tool
 from tests.promtool_helpers import checks_alert, groups_copy
@@ -214,22 +215,25 @@ def test_routing_table_carries_the_extra_labels_and_the_missing_twin(tmp_path: P
 def test_dashboard_draws_each_line_on_a_panel_of_what_its_alert_compares(tmp_path: Path) -> None:
     """BacklogHigh compares the sum per shard, BacklogEmpty the sum over the service: a panel each, after the
     business metrics; the metric's own panel (the sum over the service) names them but draws no line."""
-    bundle = compile_specs([str(_write(tmp_path, SPEC))]).bundle
+    compilation = compile_specs([str(_write(tmp_path, SPEC))])
     path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
-    panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
-    backlog = panels[names.business_panel_id(0, 1)]
+    panels = {p["id"]: p for p in json.loads(compilation.bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    service = compilation.fleet.services[0]
+    ids = panel_ids(service)
+    alerts = {a.name: a for a in service.threshold_alerts}
+    backlog = panels[ids.metric("backlog")]
     assert [s["value"] for s in backlog["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None]
     assert "BacklogHigh (critical) above 5000" in backlog["description"]
     rules = _rules(tmp_path)
-    for i, (alert, line) in enumerate((("BacklogHigh", (5000.0, "red")), ("BacklogEmpty", (1.0, "blue")))):
-        panel = panels[names.business_panel_id(1 + i, 1)]
+    for alert, line in (("BacklogHigh", (5000.0, "red")), ("BacklogEmpty", (1.0, "blue"))):
+        panel = panels[ids.threshold(alerts[alert])]
         compared = str(rules[alert][0]["expr"]).rsplit(" ", 2)[0]
         assert [t["expr"] for t in panel["targets"]] == [compared]
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert [(s["value"], s["color"]) for s in steps] == [(None, "green"), line]
         assert [link["title"] for link in panel["links"]] == [f"Runbook: {alert}"]
         assert rules[alert][0]["annotations"]["dashboard_url"].endswith(f"?viewPanel={panel['id']}")  # type: ignore[index]
-    assert panels[names.business_panel_id(1, 1)]["targets"][0]["legendFormat"] == "{{shard}}"
+    assert panels[ids.threshold(alerts["BacklogHigh"])]["targets"][0]["legendFormat"] == "{{shard}}"
 
 
 def test_runbook_says_what_a_missing_metric_does(tmp_path: Path) -> None:
@@ -280,17 +284,18 @@ threshold_alerts:
   - {name: CpuHot, metric: cpu, above: 95%, tier: warning}
   - {name: RowsStalled, metric: requests, below: 1/m, tier: critical}
 """
-    bundle = compile_specs([str(_write(tmp_path, body))]).bundle
+    compilation = compile_specs([str(_write(tmp_path, body))])
     path = names.grafana_dashboard_path("data", "billing-batch", names.SERVICE_DASHBOARD)
-    panels = {p["id"]: p for p in json.loads(bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    panels = {p["id"]: p for p in json.loads(compilation.bundle.get(path).content)["panels"]}  # type: ignore[union-attr]
+    service = compilation.fleet.services[0]
     for kind in ("cpu", "traffic_anomaly"):  # the metric's own panel names the alert
         assert "Threshold alerts " in panels[names.KEY_PANEL_IDS[kind]]["description"]
     expected = (
         ('last_over_time(service:cpu:max{service="billing-batch"}[5m])', 0.95, "orange"),  # a percentunit gauge: max
         ('last_over_time(service:requests:sum_rate5m{service="billing-batch"}[5m])', 0.0166666666667, "red"),
     )
-    for i, (expr, value, color) in enumerate(expected):
-        panel = panels[names.business_panel_id(i, 0)]
+    for alert, (expr, value, color) in zip(service.threshold_alerts, expected, strict=True):
+        panel = panels[panel_ids(service).threshold(alert)]
         assert [t["expr"] for t in panel["targets"]] == [expr], panel["title"]
         assert [(s["value"], s["color"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]][1:] == [
             (value, color)

@@ -140,14 +140,10 @@ def compared_groups(alerts: Sequence[ThresholdAlert]) -> list[list[ThresholdAler
     dashboard panel each, with every line of the group."""
     groups: dict[tuple[str, bool, int], list[ThresholdAlert]] = {}
     for alert in alerts:
-        groups.setdefault(_compared_key(alert), []).append(alert)
+        groups.setdefault(compared_key(alert), []).append(alert)
     return list(groups.values())
 
 
-def compared_group_index(alerts: Sequence[ThresholdAlert], alert: ThresholdAlert) -> int:
-    keys = list(dict.fromkeys(_compared_key(a) for a in alerts))
-    return keys.index(_compared_key(alert))
-
-
-def _compared_key(alert: ThresholdAlert) -> tuple[str, bool, int]:
+def compared_key(alert: ThresholdAlert) -> tuple[str, bool, int]:
+    """What a threshold panel plots: the recorded signal, read as time left or not, over how long a lookback."""
     return signal_name(alert), alert.comparison is Comparison.WITHIN, last_value_seconds(alert)

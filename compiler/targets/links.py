@@ -10,7 +10,7 @@ import functools
 
 from compiler import conventions
 from compiler.model.alerts import AlertDef
-from compiler.model.thresholds import compared_group_index
+from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Platform, Service, ThresholdAlert
 
 
@@ -60,17 +60,15 @@ def slo_alert_panel_id(service: Service, alert: AlertDef) -> int:
     """An SLO alert's panel: what it compares. The burn rate for burn alerts (and SLODataMissing), the budget
     left for the budget alerts (the burn-rate panel does not show it), the age for the freshness stale alert."""
     assert alert.slo is not None
-    index = [s.name for s in service.slos].index(alert.slo.name)
+    ids = panel_ids(service)
     if alert.stale:
-        return conventions.slo_panel_id(index, conventions.SLO_AGE_OFFSET)
+        return ids.slo(alert.slo.name, conventions.SLO_AGE_OFFSET)
     if alert.budget is not None:
-        return conventions.slo_panel_id(index, conventions.SLO_BUDGET_OFFSET)
-    return conventions.slo_panel_id(index)
+        return ids.slo(alert.slo.name, conventions.SLO_BUDGET_OFFSET)
+    return ids.slo(alert.slo.name)
 
 
 def threshold_panel_id(service: Service, alert: ThresholdAlert) -> int:
     """The service dashboard panel that plots what a threshold alert compares (its recorded signal, or the time
-    left for `within`) with its line: one per compared expression, in the row after the business metrics'."""
-    business = sum(1 for m in service.metrics if m.is_business)
-    index = compared_group_index(service.threshold_alerts, alert)
-    return conventions.business_panel_id(business + index, len(service.slos))
+    left for `within`) with its line: one per compared expression, in the threshold alerts' row."""
+    return panel_ids(service).threshold(alert)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import dashboard as models
 
-from compiler import conventions as names
+from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, Service, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 from compiler.targets.grafana import queries as q
@@ -29,8 +29,8 @@ DATE_UNIT = "dateTimeAsIso"
 def business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     business = [m for m in service.metrics if m.is_business]
     panels: list[Builder[models.Panel]] = []
-    for i, metric in enumerate(business):
-        pid = names.business_panel_id(i, len(service.slos))
+    for metric in business:
+        pid = panel_ids(service).metric(metric.name)
         description = f"Business metric {metric.name} ({metric.type.value})."
         aggregation = timestamp_aggregation(service, metric)
         lines = slo_lines(service, metric)

@@ -13,23 +13,24 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.burnrate import current_window
+from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Fleet, Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.groups import META_ON
 from compiler.targets.grafana.panels import Query, table_panel
 
-GROUP_TABLE_OFFSET = 4  # inside the SLO's panel-id block (conventions.slo_panel_id)
+GROUP_TABLE_OFFSET = 4  # inside the SLO's panel-id block (model.panel_ids)
 
 
-def group_table(service: Service, index: int, slo: Slo) -> table.Panel:
+def group_table(service: Service, slo: Slo) -> table.Panel:
     """Burn rate (the SLO's current window) and budget left of every group selected, worst budget first."""
     current = current_window(slo)
     over = current.long if current else format_duration(slo.period_seconds)
     burn, budget = f"burn rate ({over}) ×", "budget left %"
     by = ", ".join(slo.by)
     panel = table_panel(
-        names.slo_panel_id(index, GROUP_TABLE_OFFSET),
+        panel_ids(service).slo(slo.name, GROUP_TABLE_OFFSET),
         f"Per {by}: burn rate and budget left",
         f"One row per {by} of the {slo.name} SLO: the burn rate over {over} (alerts fire per group) and the share "
         f"of the {format_duration(slo.period_seconds)} error budget left. Sort by a column to find the burning group.",

@@ -1,8 +1,9 @@
 """The per-service dashboard: overview and alerts, one row per SLO, RED, saturation, business metrics.
 
-Panel ids are stable: alerts link to `conventions.slo_panel_id(i, offset)` (the SLO's burn-rate, budget or
-age panel) and `conventions.KEY_PANEL_IDS`, so those panels carry exactly those ids; the rest use the
-constants below.
+Panel ids are stable: alerts link to an SLO's burn-rate, budget or age panel (`model.panel_ids`: a block of
+ids hashed from the SLO's name, offsets below) and to `conventions.KEY_PANEL_IDS`, so those panels carry
+exactly those ids; the rest use the constants below. Adding, removing or reordering SLOs moves panels on the
+grid, never their ids.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model import slice_queries
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.panel_ids import panel_ids
 from compiler.model.types import AlertKind, Platform, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links as cross_links
@@ -46,7 +48,7 @@ from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
 RED_ROW, SATURATION_ROW, BUSINESS_ROW, THRESHOLD_ROW = 9, 20, 30, 40
-# Offsets inside an SLO's id block (conventions.slo_panel_id); burn alerts open 0, budget alerts the budget.
+# Offsets inside an SLO's id block (PanelIds.slo); burn alerts open 0, budget alerts the budget.
 BURN_OFFSET, SLI_OFFSET, BUDGET_OFFSET, EXHAUSTION_OFFSET, SLO_ROW_OFFSET = 0, 1, names.SLO_BUDGET_OFFSET, 3, 9
 SATURATION_METRICS = (
     ("cpu", AlertKind.CPU, "CPU"),
@@ -82,10 +84,10 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     for variable in groups.variables(service):  # grouped SLOs (by:): one per group label
         dashboard.with_variable(variable)
     _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts, urls))
-    for i, slo in enumerate(service.slos):
+    for slo in service.slos:
         figures = slo_figures(slo)
         title = f"SLO {slo.name}: {figures.objective}% over {figures.period}"
-        _add(dashboard, names.slo_panel_id(i, SLO_ROW_OFFSET), title, _slo_panels(service, i, slo, runbooks))
+        _add(dashboard, panel_ids(service).slo(slo.name, SLO_ROW_OFFSET), title, _slo_panels(service, slo, runbooks))
     _add(dashboard, RED_ROW, "Requests, errors, latency", _red_panels(service, runbooks))
     _add(dashboard, SATURATION_ROW, "Saturation", _saturation_panels(service, runbooks))
     _add(dashboard, BUSINESS_ROW, "Business metrics", business_panels(service, runbooks))
@@ -175,7 +177,7 @@ def _about(service: Service, platform: Platform, alerts: Sequence[AlertDef], url
 # ---------------------------------------------------------------- SLO rows
 
 
-def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
+def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     figures = slo_figures(slo)
     period, current = figures.period, figures.current
     over = current.long if current else period
@@ -187,12 +189,13 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
         sli_queries.insert(
             0, Query(groups.legend(slo, f"SLI over {current.long}"), q.sli(service, slo, current.long_seconds))
         )
-    burn_id, budget_id = names.slo_panel_id(index, BURN_OFFSET), names.slo_panel_id(index, BUDGET_OFFSET)
+    ids = panel_ids(service)
+    burn_id, budget_id = ids.slo(slo.name, BURN_OFFSET), ids.slo(slo.name, BUDGET_OFFSET)
     about = markdown.text(slo.description)  # Grafana renders a panel description as markdown
-    grouped = [group_table(service, index, slo)] if slo.by else []
+    grouped = [group_table(service, slo)] if slo.by else []
     return [
         timeseries_panel(
-            names.slo_panel_id(index, SLI_OFFSET),
+            ids.slo(slo.name, SLI_OFFSET),
             "SLI vs objective",
             f"Share of good {_counted(slo)} against the {figures.objective}% objective. {about}".strip(),
             "percentunit",
@@ -223,7 +226,7 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             links=runbooks.get(burn_id, ()),
         ),
         stat_panel(
-            names.slo_panel_id(index, EXHAUSTION_OFFSET),
+            ids.slo(slo.name, EXHAUSTION_OFFSET),
             "Budget exhausted in",
             f"Time until the budget left is spent at the burn rate of the last {over}. Not burning: nothing failed "
             f"over {over}; no data: nothing was counted over {over} (no traffic, or the SLI's series are missing). "
@@ -238,16 +241,15 @@ def _slo_panels(service: Service, index: int, slo: Slo, runbooks: dict[int, list
             instant=True,
         ),
         *grouped,
-        *_age_panel(index, slo, runbooks),
+        *_age_panel(ids.slo(slo.name, names.SLO_AGE_OFFSET), slo, runbooks),
     ]
 
 
-def _age_panel(index: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
+def _age_panel(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     """A freshness SLO's age of the newest success against max_age: what its stale alert compares (the burn
     rate shows only the share of late slices)."""
     if slo.sli.kind is not SliKind.FRESHNESS or slo.sli.value is None or slo.sli.gauge is None:
         return []
-    pid = names.slo_panel_id(index, names.SLO_AGE_OFFSET)
     max_age = format_duration(int(slo.sli.value))
     return [
         timeseries_panel(

@@ -21,6 +21,8 @@ never re-derives PromQL, record names or panel ids:
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
+                                                    -- panel_id: the SLO's burn-rate panel on obsc's service
+                                                       dashboard (`?viewPanel=`), hashed from the SLO's name
     alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
 obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`
@@ -38,6 +40,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import current_window, error_ratio_threshold, windows_for
+from compiler.model.panel_ids import panel_ids
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Platform, RenderedDashboard, Service, Slo
 from compiler.model.units import format_duration
@@ -77,7 +80,7 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
         },
         "metrics": {m.name: _metric(m) for m in service.metrics},
         "error_ratio": _error_ratio(service),
-        "slos": [_slo(service, i, slo) for i, slo in enumerate(service.slos)],
+        "slos": [_slo(service, slo) for slo in service.slos],
         "alerts": [
             {
                 "name": a.name,
@@ -109,7 +112,7 @@ def _metric(metric: Metric) -> dict[str, Any]:
     }
 
 
-def _slo(service: Service, index: int, slo: Slo) -> dict[str, Any]:
+def _slo(service: Service, slo: Slo) -> dict[str, Any]:
     current = current_window(slo)
     return {
         "name": slo.name,
@@ -119,7 +122,7 @@ def _slo(service: Service, index: int, slo: Slo) -> dict[str, Any]:
         "period": format_duration(slo.period_seconds),
         "period_seconds": slo.period_seconds,
         "description": slo.description,
-        "panel_id": names.slo_panel_id(index),
+        "panel_id": panel_ids(service).slo(slo.name),
         "burn_windows": [
             {
                 "name": w.name,
