@@ -46,14 +46,17 @@ def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -
     """The service dashboard, opened on the panel that shows what the alert measures."""
     if conventions.SERVICE_DASHBOARD not in service.dashboards:
         return fleet_dashboard_url(platform, service.name)
+    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, alert_panel_id(service, alert))
+
+
+def alert_panel_id(service: Service, alert: AlertDef) -> int:
+    """The service dashboard panel an alert opens, and which carries its runbook link."""
     if alert.slo is not None:
-        panel = slo_alert_panel_id(service, alert)
-    elif alert.threshold is not None:
-        panel = threshold_panel_id(service, alert.threshold)
-    else:
-        assert alert.kind is not None
-        panel = conventions.KEY_PANEL_IDS[alert.kind]
-    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, panel)
+        return slo_alert_panel_id(service, alert)
+    if alert.threshold is not None:
+        return threshold_panel_id(service, alert.threshold)
+    assert alert.kind is not None
+    return conventions.KEY_PANEL_IDS[alert.kind]
 
 
 def slo_alert_panel_id(service: Service, alert: AlertDef) -> int:

@@ -1,9 +1,8 @@
 """The per-service dashboard: overview and alerts, one row per SLO, RED, saturation, business metrics.
 
-Panel ids are stable: alerts link to an SLO's burn-rate, budget or age panel (`model.panel_ids`: a block of
-ids hashed from the SLO's name, offsets below) and to `conventions.KEY_PANEL_IDS`, so those panels carry
-exactly those ids; the rest use the constants below. Adding, removing or reordering SLOs moves panels on the
-grid, never their ids.
+Panel ids are stable: alerts link to an SLO's burn-rate, budget or age panel (`model.panel_ids`: ids hashed
+from the SLO's name, never its place) and `conventions.KEY_PANEL_IDS`, so those panels carry exactly those
+ids; the rest use the constants below.
 """
 
 from __future__ import annotations
@@ -117,15 +116,8 @@ def _runbooks_by_panel(service: Service, alerts: Sequence[AlertDef], urls: Seque
     tiers share a page)."""
     out: dict[int, dict[Link, None]] = {}  # dicts as ordered sets: the first alert of a page places its link
     for alert, url in zip(alerts, urls, strict=True):
-        if alert.slo is not None:
-            panel = cross_links.slo_alert_panel_id(service, alert)
-        elif alert.threshold is not None:
-            panel = cross_links.threshold_panel_id(service, alert.threshold)
-        else:
-            assert alert.kind is not None
-            panel = names.KEY_PANEL_IDS[alert.kind]
         entry = Link(f"Runbook: {alert.name}", url, external=True)
-        out.setdefault(panel, {})[entry] = None
+        out.setdefault(cross_links.alert_panel_id(service, alert), {})[entry] = None
     return {panel: list(entries) for panel, entries in out.items()}
 
 
