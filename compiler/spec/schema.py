@@ -183,10 +183,19 @@ def _string_and_schema_problems(doc: Document, proved: bool) -> Iterator[Diagnos
     yield from _fraction_objectives(doc)
 
 
+# A message on a key that names the key meant: "here it is called 'objective'", "did you mean 'url'?", an
+# inline secret's "set 'routing_key_file' to its path".
+_KEY_MEANT = re.compile(rf"{hints.RENAMED} '([^']+)'|did you mean '([^']+)'\?|and set '([^']+)' to its path")
+
+
 def _one_per_renamed_key(found: list[Diagnostic]) -> list[Diagnostic]:
     # `target: 99.9` is one mistake: the "here it is called 'objective'" on the key says it all, so the
-    # "missing required key 'objective'" on its mapping is left out.
-    renamed = {(d.path[:-1], d.message.rsplit("'", 2)[1]) for d in found if hints.RENAMED in d.message}
+    # "missing required key 'objective'" on its mapping is left out (so for a misspelt key, an inline secret).
+    renamed = {
+        (d.path[:-1], next(name for name in meant.groups() if name))
+        for d in found
+        if d.path and (meant := _KEY_MEANT.search(d.message))
+    }
     return [
         d
         for d in found
@@ -268,7 +277,11 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
 
         deepest = best_match(same_type)
         if deepest is not None:
-            yield from _explain(doc, deepest)
+            # Every problem of the branch meant, not only the best: `buckets: [0.1, "x", -1]` has two.
+            branch = deepest.relative_schema_path[0] if deepest.relative_schema_path else None
+            meant = [e for e in same_type if e.relative_schema_path and e.relative_schema_path[0] == branch]
+            for sub in meant or [deepest]:
+                yield from _explain(doc, sub)
             return
     path = tuple(error.absolute_path)
     expected = sorted({str(_schema_of(e).get("type")) for e in context if "type" in _schema_of(e)})
