@@ -57,3 +57,28 @@ def test_each_burn_line_of_a_page_names_the_guard_its_rule_compares(tmp_path: Pa
         assert line.endswith(f" Needs at least {guard.group(2)} {what} over {long.group(1)} (min_bad_events)."), line
         checked["guarded"] += 1
     assert checked["guarded"] >= 4 and checked["unguarded"] >= 2, checked
+
+
+def test_a_slice_slos_burn_texts_speak_of_time_slices_not_events(tmp_path: Path) -> None:
+    """Found in round 26: a freshness or time-slice SLO counts rule evaluations, but its burn notifications
+    read "1.4% of fresh events failed ... (or saw no events, and the newest events did fail)" and its page's
+    tier lines "with no events in 5m": an on-call engineer went looking for failed requests. The rule reads
+    bad slices (its expression), so its texts do; an events SLO's keep their words."""
+    (tmp_path / "relay.yaml").write_text(SPEC)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    groups = yaml.safe_load(files[names.prometheus_rules_path("relay")])["groups"]
+    seen = {"slices": 0, "events": 0}
+    for rule in [r for g in groups for r in g["rules"] if "burn_window" in (r.get("labels") or {})]:
+        labels = rule["labels"]
+        page = files[names.runbook_path("relay", rule["alert"], labels["slo"])]
+        line = next(
+            x for x in page.splitlines() if x.startswith(f"- **{labels['severity']}** ({labels['burn_window']}): error")
+        )
+        said = (rule["annotations"]["description"] + "\n" + line).replace("(min_bad_events)", "")
+        if "slo:sli_bad_slices:" in rule["expr"]:
+            assert "event" not in said and said.count("time slices") >= 4, said
+            seen["slices"] += 1
+        else:
+            assert "time slice" not in said and "events failed" in said, said
+            seen["events"] += 1
+    assert seen["slices"] >= 2 and seen["events"] >= 4, seen

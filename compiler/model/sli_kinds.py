@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -212,3 +213,19 @@ def burn_guard_text(slo: Slo, long: str) -> str:
         return ""
     what = "bad slices (evaluations)" if slo.sli.kind in SLICE_KINDS else "failed events"
     return f" Needs at least {slo.min_bad_events} {what} over {long} (min_bad_events)."
+
+
+@dataclass(frozen=True)
+class BurnWords:
+    """How a burn alert's notification and page speak of what its SLO counts: a time-slice or freshness SLO
+    counts rule evaluations, and "1.4% of events failed" misreads its page."""
+
+    things: str  # "events" / "time slices"
+    failed: str  # "failed" / "were bad"
+    did_fail: str  # "did fail" / "were bad"
+
+
+def burn_words(slo: Slo) -> BurnWords:
+    if slo.sli.kind in SLICE_KINDS:
+        return BurnWords("time slices", "were bad", "were bad")
+    return BurnWords("events", "failed", "did fail")

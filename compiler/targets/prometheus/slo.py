@@ -28,7 +28,7 @@ from compiler.model.burnrate import (
     recovery_windows,
 )
 from compiler.model.groups import on_labels
-from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text
+from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text, burn_words
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import decimal_text, format_duration, parse_duration, percent_text
 from compiler.targets import links
@@ -349,9 +349,12 @@ def _annotations(
         factor, line, spent, long = numbers.factor, numbers.line, numbers.spent, numbers.long
         speed = "fast" if alert.tier == Tier.CRITICAL else "steadily"
         summary = f"{service.name}: the {slo.name} SLO is burning its error budget {speed} ({factor}x over {long})"
+        words = burn_words(slo)
         description = (
-            f"{tmpl.PERCENT} of {slo.name} events failed over the last {long}, and the last {numbers.short} is "
-            f"above the line too (or saw no events, and the newest events did fail): {line} is {factor}x the "
+            f"{tmpl.PERCENT} of {slo.name} {words.things} {words.failed} over the last {long}, and the last "
+            f"{numbers.short} is above the line too (or saw no {words.things}, and the newest "
+            f"{words.things} {words.did_fail}): "
+            f"{line} is {factor}x the "
             f"{budget} error budget of the "
             f"{objective} objective. "
             f"At that rate {spent} of the {period} budget goes every {long}."

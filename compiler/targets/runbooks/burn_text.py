@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, hours_to_exhaustion
-from compiler.model.sli_kinds import burn_guard_text
+from compiler.model.sli_kinds import burn_guard_text, burn_words
 from compiler.model.types import Slo, Tier
 from compiler.model.units import format_duration, percent_text
 
@@ -55,6 +55,7 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
     spent = percent_text(w.budget_spent(slo.period_seconds))
     long, short = w.long, w.short
     gone = lasts(slo, Decimal(1), w.factor(slo.period_seconds))
+    words = burn_words(slo)
     return BurnText(
         tier.value,
         w.name,
@@ -64,7 +65,8 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
         ratio,
         spent,
         f"- **{tier.value}** ({w.name}): error ratio above {ratio} over both {long} and "
-        f"{short}, or over {long} with no events in {short} unless the newest events since were healthy "
+        f"{short}, or over {long} with no {words.things} in {short} unless the newest {words.things} since were "
+        "healthy "
         f"({factor}x burn rate, {spent} of the budget in {long}).{burn_guard_text(slo, long)}",
         f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}) spends "
         f"{spent} of the budget in {long}; at that burn a full budget is gone in {gone}, "
