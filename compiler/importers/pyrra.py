@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from compiler.importers import promql_text
+from compiler.importers.burn_pairs import note_pairs, pyrra_pairs
 from compiler.importers.common import note_alert_differences, note_selector, objective_percent, obsc_name, pick_team
 from compiler.importers.render import GuessedSelector, MetricOut, ServiceOut, SloOut
 from compiler.importers.source import Source
@@ -50,7 +51,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     objective = objective_percent(src, (*spec, "target"), src.take((*spec, "target")))
     period = str(src.take((*spec, "window")) or "")
     try:
-        parse_duration(period)
+        period_seconds = parse_duration(period)
     except ValueError:
         src.error((*spec, "window"), f"window {period!r} is not a duration like 2w or 28d")
         return None
@@ -62,6 +63,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     slo_name, selector, metrics, sli, by = built
     if alerting:
         note_alert_differences(src, (*spec, "indicator"), "Pyrra", guard=True, holds=False)
+        note_pairs(src, (*spec, "window"), "Pyrra", period_seconds, pyrra_pairs(period_seconds))
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
     slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec), by=by)
     slo.fields = src.origins(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importers import promql_text
+from compiler.importers.burn_pairs import note_pairs, sloth_pairs
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     RESERVED_ANNOTATIONS,
@@ -28,6 +29,7 @@ from compiler.importers.common import (
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
+from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
 K8S_API = "sloth.slok.dev/v1"
@@ -96,6 +98,8 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         alerting = [slo for slo in slos if slo.alerts["critical"] or slo.alerts["warning"]]
         guard = any("errors" in slo.sli.get("raw", {}) for slo in alerting)
         note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
+        if alerting and (seconds := _period_seconds(period)) is not None:
+            note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
     if name is None or not slos:  # every SLO dropped (a plugin SLI): no spec without SLOs, the drops say why
         return None
     selector = promql_text.common_matchers(queries)
@@ -117,6 +121,14 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         owner=chosen,
         fields=src.origins(service=(*root, "service"), team=(*root, "labels"), labels=(*root, "labels")),
     )
+
+
+def _period_seconds(period: str) -> int | None:
+    """The --period in seconds (a bad one is refused when the spec is compiled)."""
+    try:
+        return parse_duration(period)
+    except ValueError:
+        return None
 
 
 def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: list[str]) -> SloOut | None:

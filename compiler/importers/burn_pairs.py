@@ -1,0 +1,128 @@
+"""The source's burn-rate window pairs beside obsc's catalog for the same period, and a note where they differ.
+
+obsc's window catalogs are the fleet's one policy (a platform's `defaults.slo_alerts.windows` replaces one
+per period), so an import keeps obsc's; an imported SLO that pages or tickets at another burn, or over other
+windows, than its source did must say so, or on-call learns it from a page the source never sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from compiler.importers.source import Source
+from compiler.model import burnrate
+from compiler.model.units import decimal_text, format_duration
+from compiler.spec.document import Path
+
+DAY = 86400
+_VERB = {"critical": "pages", "warning": "tickets"}
+
+
+@dataclass(frozen=True, order=True)
+class Pair:
+    """One alert condition: both windows burn faster than `factor` times the budget."""
+
+    tier: str  # critical (page) or warning (ticket)
+    long_seconds: int
+    short_seconds: int
+    factor: Decimal
+
+    def text(self) -> str:
+        factor = decimal_text(round(self.factor, 4).normalize())
+        return f"{factor}x over {format_duration(self.long_seconds)}/{format_duration(self.short_seconds)}"
+
+
+# Sloth's two built-in catalogs (google-30d, google-28d) are the Workbook's shares: 2% of the budget in 1h
+# (short 5m), 5% in 6h (30m) page; 10% in 1d (2h) and 10% in 3d (6h) ticket. Any other period needs a windows
+# file (--slo-period-windows-path) that the spec does not name.
+_SLOTH_SHARES = (
+    ("critical", 3600, 300, Decimal("0.02")),
+    ("critical", 21600, 1800, Decimal("0.05")),
+    ("warning", DAY, 7200, Decimal("0.10")),
+    ("warning", 3 * DAY, 21600, Decimal("0.10")),
+)
+SLOTH_PERIODS = (28 * DAY, 30 * DAY)
+
+# Pyrra scales its 28d pairs with the objective's window (each duration rounded to the minute, a half up):
+# 14x over window/672 (short /8064), 7x over /112 (/1344); tickets 2x over /28 (/336), 1x over /7 (/112).
+_PYRRA_DIVISORS = (
+    ("critical", 672, 8064, Decimal(14)),
+    ("critical", 112, 1344, Decimal(7)),
+    ("warning", 28, 336, Decimal(2)),
+    ("warning", 7, 112, Decimal(1)),
+)
+
+
+def sloth_pairs(period_seconds: int) -> tuple[Pair, ...] | None:
+    """Sloth's pairs at this period; None where Sloth has no built-in catalog."""
+    if period_seconds not in SLOTH_PERIODS:
+        return None
+    return tuple(
+        Pair(tier, long_s, short_s, share * period_seconds / long_s) for tier, long_s, short_s, share in _SLOTH_SHARES
+    )
+
+
+def pyrra_pairs(period_seconds: int) -> tuple[Pair, ...]:
+    """Pyrra's pairs for an objective of this window."""
+    return tuple(
+        Pair(tier, _to_minute(period_seconds, long_d), _to_minute(period_seconds, short_d), factor)
+        for tier, long_d, short_d, factor in _PYRRA_DIVISORS
+    )
+
+
+def _to_minute(period_seconds: int, divisor: int) -> int:
+    """period / divisor rounded to whole minutes, a half minute up (as Go's Duration.Round)."""
+    minutes = Decimal(period_seconds) / divisor / 60
+    return int(minutes.to_integral_value(rounding="ROUND_HALF_UP")) * 60
+
+
+def obsc_pairs(period_seconds: int) -> tuple[Pair, ...] | None:
+    """The pairs of obsc's built-in catalog for this period (None: shorter than every catalog)."""
+    found = burnrate.catalog_for(period_seconds)
+    if found is None:
+        return None
+    return tuple(
+        Pair(w.tier.value, w.long_seconds, w.short_seconds, w.factor(period_seconds).normalize()) for w in found
+    )
+
+
+def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None) -> None:
+    """A note at `path` when obsc's pairs at this period are not the source's: what each pages and tickets at
+    (only the pairs that differ), and how to keep the source's."""
+    ours = obsc_pairs(period_seconds)
+    if ours is None or (theirs is not None and _same(ours, theirs)):
+        return
+    period = format_duration(period_seconds)
+    if theirs is None:
+        known = " and ".join(format_duration(p) for p in sorted(SLOTH_PERIODS, reverse=True))
+        said = f"{tool} has built-in burn windows only for {known} ({period} needs its windows file, not read here)"
+    else:
+        said = f"{tool} {_listed(_only(theirs, ours))}"
+    ours_said = f"obsc's built-in {period} catalog {_listed(_only(ours, theirs or ()))}"
+    if theirs is not None and any(p.factor < 1 for p in _only(theirs, ours)):
+        # (obsc refuses such a row in a catalog, see windows.yaml: it would hold no fix to give)
+        hint = "obsc has no factor below 1, which tickets an SLO on track to meet its objective"
+    else:
+        hint = (
+            f"to keep {tool}'s, give them to the platform's defaults.slo_alerts.windows for {period} (every "
+            f"{period} SLO uses that catalog)"
+        )
+    src.note(path, f"burn alerts at {period}: {said}; {ours_said}: {hint}")
+
+
+def _same(ours: tuple[Pair, ...], theirs: tuple[Pair, ...]) -> bool:
+    return sorted(ours) == sorted(theirs)
+
+
+def _only(pairs: tuple[Pair, ...], other: tuple[Pair, ...]) -> list[Pair]:
+    return sorted((p for p in pairs if p not in other), key=lambda p: (p.tier, p.long_seconds))
+
+
+def _listed(pairs: list[Pair]) -> str:
+    parts = []
+    for tier in ("critical", "warning"):
+        mine = [p.text() for p in pairs if p.tier == tier]
+        if mine:
+            parts.append(f"{_VERB[tier]} at {' and '.join(mine)}")
+    return " and ".join(parts)
