@@ -84,7 +84,7 @@ def test_a_renamed_service_that_collides_with_another_is_an_error(tmp_path: Path
 def test_events_slis_say_that_obsc_adds_the_guard_and_the_holds(tmp_path: Path) -> None:
     spec = require_shared("corpus/sloth/examples/getting-started.yml")
     imported, _ = import_and_compile("sloth", [spec], tmp_path)
-    (note,) = [n for n in imported.notes if n.path == ("slos",)]
+    (note,) = [n for n in imported.notes if n.path == ("slos",) and "unlike Sloth's" in n.message]
     assert "need min_bad_events failed events in their long window" in note.message
     assert "hold 2m / 15m (pages) and 5m (tickets)" in note.message
     assert "set min_bad_events: 0 on an SLO to page on any failure, as Sloth does" in note.message

@@ -175,6 +175,18 @@ def note_alert_differences(src: Source, path: Path, tool: str, *, guard: bool, h
     src.note(path, f"unlike {tool}'s, obsc's burn alerts {' and '.join(added)}{hint}")
 
 
+def note_alert_labels(src: Source, path: Path, theirs: str, slo: str) -> None:
+    """The labels that tell the source's burn alerts apart are not obsc's: routes, silences and inhibitions
+    matching them stop matching, so say which replace them."""
+    src.note(
+        path,
+        f"{theirs}; obsc's burn alerts are {conventions.SLO_BURN_FAST} (critical) and {conventions.SLO_BURN_SLOW} "
+        f"(warning) with labels {conventions.LABEL_SERVICE}, {conventions.LABEL_SLO} ({slo}), "
+        f"{conventions.LABEL_TEAM} and {conventions.LABEL_SEVERITY}: change Alertmanager routes, silences and "
+        "inhibitions that match the source's",
+    )
+
+
 def event_groups(src: Source, queries: list[tuple[Path, str]]) -> tuple[str, ...] | None:
     """The `by:` labels of an event SLI whose queries aggregate `by (...)` (the source alerts per group), or
     None after a located error: obsc sums an SLI into one SLO per `by:` group, so a query whose groups cannot

@@ -13,7 +13,15 @@ from typing import Any
 
 from compiler.importers import promql_text
 from compiler.importers.burn_pairs import note_pairs, pyrra_pairs
-from compiler.importers.common import note_alert_differences, note_selector, objective_percent, obsc_name, pick_team
+from compiler.importers.common import (
+    note_alert_differences,
+    note_alert_labels,
+    note_selector,
+    objective_percent,
+    obsc_name,
+    pick_team,
+)
+from compiler.importers.pyrra_meta import PREFIX, propagated
 from compiler.importers.render import GuessedSelector, MetricOut, ServiceOut, SloOut
 from compiler.importers.source import Source
 from compiler.model.promql import Selector, parse_selector
@@ -43,9 +51,12 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     src.enter(("metadata",))
     name = obsc_name(src, ("metadata", "name"), src.take(("metadata", "name")), "objective name")
     namespace = src.take(("metadata", "namespace"))
-    chosen = pick_team(src, ("metadata", "namespace"), team, namespace, "metadata.namespace")
-    src.drop(("metadata", "labels"), "Kubernetes labels select the generated PrometheusRule; obsc writes files")
-    src.drop(("metadata", "annotations"), "Kubernetes annotations have no meaning in an obsc spec")
+    labels, annotations = propagated(src, "labels"), propagated(src, "annotations")
+    team_label: Path = ("metadata", "labels", f"{PREFIX}team")
+    if src.get(team_label) is not None:  # on every Pyrra alert as `team`: the owning team, as Sloth's labels.team
+        chosen = pick_team(src, team_label, team, src.take(team_label), f"metadata.labels.{PREFIX}team")
+    else:
+        chosen = pick_team(src, ("metadata", "namespace"), team, namespace, "metadata.namespace")
     spec: Path = ("spec",)
     src.enter(spec)
     objective = objective_percent(src, (*spec, "target"), src.take((*spec, "target")))
@@ -64,8 +75,10 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     if alerting:
         note_alert_differences(src, (*spec, "indicator"), "Pyrra", guard=True, holds=False)
         note_pairs(src, (*spec, "window"), "Pyrra", period_seconds, pyrra_pairs(period_seconds))
+        theirs = f"Pyrra's alerts are {src.get((*spec, 'alerting', 'name')) or 'ErrorBudgetBurn'}"
+        note_alert_labels(src, ("metadata", "name"), f"{theirs} with slo={name} and severity", slo_name)
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts
-    slo = SloOut(slo_name, objective, period, sli, alerts, description, origin=src.at(spec), by=by)
+    slo = SloOut(slo_name, objective, period, sli, alerts, description, src.at(spec), labels, annotations, by=by)
     slo.fields = src.origins(
         name=("metadata", "name"),  # (the SLO is named after its indicator, within the service this names)
         objective=(*spec, "target"),
@@ -73,6 +86,8 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
         description=(*spec, "description"),
         sli=(*spec, "indicator"),
         alerts=(*spec, "alerting"),
+        labels=("metadata", "labels"),
+        annotations=("metadata", "annotations"),
         by=(*spec, "indicator"),
     )
     # A Kubernetes object is its namespace and name: a plain file without a namespace is in `default`.

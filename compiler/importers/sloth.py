@@ -20,6 +20,7 @@ from compiler.importers.common import (
     RESERVED_ANNOTATIONS,
     event_groups,
     note_alert_differences,
+    note_alert_labels,
     note_ratio_groups,
     note_selector,
     objective_percent,
@@ -42,6 +43,10 @@ _CAMEL = {
     "ticket_alert": "ticketAlert",
 }
 _NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
+_SLOTH_LABELS = (
+    "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
+    "alerting.labels)"
+)
 _ALERT_NAME = (
     "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
 )
@@ -100,6 +105,8 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
         if alerting and (seconds := _period_seconds(period)) is not None:
             note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
+        if alerting:
+            note_alert_labels(src, (*root, "slos"), _SLOTH_LABELS, "the SLO's name")
     if name is None or not slos:  # every SLO dropped (a plugin SLI): no spec without SLOs, the drops say why
         return None
     selector = promql_text.common_matchers(queries)
