@@ -132,3 +132,59 @@ def test_a_source_without_alerts_says_nothing_of_windows(tmp_path: Path) -> None
     source = require_shared("corpus/sloth/examples/no-alerts.yml")
     imported, _ = import_and_compile("sloth", [source], tmp_path / "out", period="28d")
     assert burn_notes(imported.notes) == []
+
+
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{job="checkout",code!~"5.."}[{{.window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
+  timeWindow:
+    - duration: 1w
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.9995
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata:
+        name: fast
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata:
+              name: fast-burn
+            spec:
+              severity: page
+              condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}
+"""
+
+
+def test_an_openslo_alert_policy_is_reported_with_the_burns_obsc_pages_at_instead(tmp_path: Path) -> None:
+    """The policy pages at 14.4x over 1h; obsc's 7d catalog at 3.36x over 1h and 1.4x over 6h. The report named
+    obsc's windows only (and the same ones at every period), so the page burn changed unseen."""
+    source = tmp_path / "slo.yaml"
+    source.write_text(OPENSLO)
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    [policy] = [d for d in imported.dropped if d.path == ("spec", "alertPolicies", 0)]
+    ours = compiled_pairs(compilation, "checkout")
+    assert f"its built-in 7d catalog {listed(ours)}" in policy.message
+    assert "3.36x over 1h/5m" in policy.message

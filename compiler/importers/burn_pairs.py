@@ -87,6 +87,12 @@ def obsc_pairs(period_seconds: int) -> tuple[Pair, ...] | None:
     )
 
 
+def catalog_text(period_seconds: int) -> str:
+    """What obsc's built-in catalog for the period pages and tickets at ("" when the period has none)."""
+    ours = obsc_pairs(period_seconds)
+    return f"its built-in {format_duration(period_seconds)} catalog {_listed(list(ours))}" if ours else ""
+
+
 def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None) -> None:
     """A note at `path` when obsc's pairs at this period are not the source's: what each pages and tickets at
     (only the pairs that differ), and how to keep the source's."""

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from compiler.importers import openslo_objective, promql_text
+from compiler.importers.burn_pairs import catalog_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     event_groups,
@@ -23,6 +24,7 @@ from compiler.importers.common import (
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
 from compiler.model.promql import Selector, parse_selector
+from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
 API = "openslo/v1"
@@ -78,7 +80,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     period = openslo_objective.period(src, (*spec, "timeWindow"))
     occurrences = _occurrences(src, spec)
     sli = _indicator(src, objects)
-    alerting = _alert_policies(src, objects)
+    alerting = _alert_policies(src, objects, period)
     objectives = src.enter_list((*spec, "objectives"))
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
@@ -145,6 +147,14 @@ _TIME_SLICES = (
     "obsc's own time slices (good_when) judge a gauge condition per rule evaluation; read as events, a steady 1% "
     "error rate paged for good where every 1m slice met a 95% slice target"
 )
+
+
+def _catalog(period: str | None) -> str:
+    """What obsc pages and tickets at for the period, to read beside the policy's own burn-rate conditions."""
+    try:
+        return catalog_text(parse_duration(period or ""))
+    except ValueError:
+        return "page: 1h/5m and 6h/30m; ticket: 1d/2h and 3d/6h"
 
 
 def _occurrences(src: Source, spec: Path) -> bool:
@@ -360,13 +370,14 @@ def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
 
 
 _POLICY = (
-    "obsc alerts with its own multiwindow burn-rate tiers (page: 1h/5m and 6h/30m; ticket: 1d/2h and 3d/6h); "
-    "the policy's conditions and notification targets are not carried over (routing lives in platform.yaml)"
+    "obsc alerts with its own multiwindow burn-rate tiers ({catalog}); the policy's conditions and notification "
+    "targets are not carried over (routing lives in platform.yaml)"
 )
 
 
-def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict[str, bool]:
+def _alert_policies(src: Source, objects: dict[tuple[str, str], Source], period: str | None) -> dict[str, bool]:
     path: Path = ("spec", "alertPolicies")
+    why = _POLICY.format(catalog=_catalog(period))
     policies = src.enter_list(path)
     if not policies:
         src.note(path, "no alert policy: obsc's burn-rate alerts are off for this SLO (set alerts: to opt in)")
@@ -382,12 +393,12 @@ def _alert_policies(src: Source, objects: dict[tuple[str, str], Source]) -> dict
                     name = condition.get("conditionRef") if isinstance(condition, dict) else None
                     target = objects.get(("AlertCondition", str(name)))
                     if target is not None:
-                        target.drop(("spec",), f"a condition of alert policy {ref!r}: {_POLICY}")
+                        target.drop(("spec",), f"a condition of alert policy {ref!r}: {why}")
                     elif name is not None:
                         linked.error(
                             ("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files"
                         )
-                linked.drop(("spec",), _POLICY)
+                linked.drop(("spec",), why)
         else:
-            src.drop((*path, i), _POLICY)
+            src.drop((*path, i), why)
     return {"critical": True, "warning": True, "info": False}
