@@ -23,6 +23,7 @@ from compiler.importers.common import (
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
+from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.promql import Selector, parse_selector
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
@@ -293,6 +294,9 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
         if total is not None:
             src.error(ratio, "a ratio metric needs good or bad beside total")
         return None
+    if (bare := without_zero_fallback(counted)) is not None:
+        src.note(_query_path(src, (*ratio, numerator)), fallback_note("errors" if numerator == "bad" else "good"))
+        counted = bare
     by = event_groups(
         src, [(_query_path(src, (*ratio, numerator)), counted), (_query_path(src, (*ratio, "total")), total)]
     )
@@ -336,7 +340,8 @@ def _query_path(src: Source, path: Path) -> Path:
 
 
 def _selector(src: Source, path: Path) -> Selector | None:
-    return promql_text.counted_selector(str(src.get(_query_path(src, path)) or ""))
+    query = promql_text.with_window(str(src.get(_query_path(src, path)) or ""))
+    return promql_text.counted_selector(without_zero_fallback(query) or query)
 
 
 def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:

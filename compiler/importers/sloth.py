@@ -30,6 +30,7 @@ from compiler.importers.common import (
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
+from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
@@ -210,6 +211,9 @@ def _sli(
         err, total = _query(src, err_path), _query(src, total_path)
         if err is None or total is None:
             return None
+        if (bare := without_zero_fallback(err)) is not None:
+            src.note(err_path, fallback_note("errors"))
+            err = bare
         by = event_groups(src, [(err_path, err), (total_path, total)])
         if by is None:
             return None
