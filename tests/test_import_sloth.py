@@ -164,8 +164,9 @@ def test_getting_started_reports_exactly_what_it_cannot_carry(tmp_path: Path) ->
         [
             (*alerting, "annotations", "summary"),  # obsc writes its own summary
             (*alerting, "name"),
-            (*alerting, "page_alert", "labels"),  # labels per SLO and tier
-            (*alerting, "ticket_alert", "labels"),
+            # the tiers' routing labels are the service's tier_labels; their severity is obsc's, from the tier
+            (*alerting, "page_alert", "labels", "severity"),
+            (*alerting, "ticket_alert", "labels", "severity"),
         ]
     )
     service = compilation.fleet.services[0]
@@ -175,6 +176,10 @@ def test_getting_started_reports_exactly_what_it_cannot_carry(tmp_path: Path) ->
         {"owner": "myteam", "repo": "myorg/myservice", "tier": "2"},
     )
     assert [m.render() for m in service.selector] == ['job="myservice"']
+    assert {tier.value: dict(labels) for tier, labels in service.tier_labels} == {
+        "critical": {"routing_key": "myteam"},
+        "warning": {"slack_channel": "#alerts-myteam"},
+    }
 
 
 HOSTILE = """\

@@ -15,7 +15,8 @@ import re
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
-from compiler.importers.source import Findings
+from compiler.importers.sloth_tiers import merged_tier_labels
+from compiler.importers.source import NOT_CARRIED, Findings
 
 _NAME = re.compile(f"^{conventions.NAME}$")
 
@@ -79,6 +80,16 @@ def _merge_into(first: ServiceOut, service: ServiceOut, findings: Findings) -> N
                 )
             )
     _move_differing_labels(first, service)
+    first.tier_labels, differing = merged_tier_labels(first, service)
+    for tier in differing:
+        findings.dropped.append(
+            Diagnostic(
+                service.origin,
+                (),
+                f"{NOT_CARRIED}{tier} tier labels: the documents of service {service.name!r} (also {first.origin}) "
+                "set different ones, and obsc has one set per service and tier",
+            )
+        )
     seen = {slo.name: slo for slo in first.slos}
     for slo in service.slos:
         if slo.name in seen:

@@ -37,6 +37,8 @@ class SloOut:
     annotations: dict[str, str] = field(default_factory=dict)
     fields: dict[str, Origin] = field(default_factory=dict)  # spec key of the SLO → where the source says it
     by: tuple[str, ...] = ()  # group labels: the source's queries aggregate `by (...)` (Pyrra: grouping)
+    # Sloth's labels per alert tier (where, labels), before they become the service's tier_labels
+    tier_sets: dict[str, tuple[Path, dict[str, str]]] = field(default_factory=dict)
 
 
 class GuessedSelector(dict[str, str]):
@@ -52,6 +54,7 @@ class ServiceOut:
     sources: list[str] = field(default_factory=list)  # "file (format)" the service came from
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    tier_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # tier → labels on its alerts
     metrics: dict[str, MetricOut] = field(default_factory=dict)
     slos: list[SloOut] = field(default_factory=list)
     origin: Location = NOWHERE
@@ -120,6 +123,8 @@ def spec_text(service: ServiceOut, command: str) -> str:
         data["targets"] = False
     if service.labels:
         data["labels"] = dict(sorted(service.labels.items()))
+    if service.tier_labels:
+        data["tier_labels"] = {tier: _Flow(labels) for tier, labels in sorted(service.tier_labels.items())}
     if service.metrics:
         data["metrics"] = dict(service.metrics)
     data["slos"] = [_slo(slo) for slo in service.slos]

@@ -29,6 +29,7 @@ from compiler.importers.common import (
     service_labels,
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
+from compiler.importers.sloth_tiers import read_tier_labels, service_tier_labels, tier_labels_origin
 from compiler.importers.source import Source, shown
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.units import parse_duration
@@ -108,6 +109,7 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
             note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
         if alerting:
             note_alert_labels(src, (*root, "slos"), _SLOTH_LABELS, "the SLO's name")
+    tier_labels = service_tier_labels(src, slos)
     if name is None or not slos:  # every SLO dropped (a plugin SLI): no spec without SLOs, the drops say why
         return None
     selector = promql_text.common_matchers(queries)
@@ -124,10 +126,14 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         team=chosen,
         selector=selector,
         labels=labels,
+        tier_labels=tier_labels,
         slos=slos,
         origin=src.at((*root, "service")),
         owner=chosen,
-        fields=src.origins(service=(*root, "service"), team=(*root, "labels"), labels=(*root, "labels")),
+        fields={
+            **src.origins(service=(*root, "service"), team=(*root, "labels"), labels=(*root, "labels")),
+            **tier_labels_origin(src, slos, tier_labels),
+        },
     )
 
 
@@ -148,13 +154,15 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
     description = src.take_text((*path, "description"))
     labels = _slo_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
     built = _sli(src, (*path, "sli"), keys, queries)
-    alerts = _alerting(src, (*path, "alerting"), keys)
+    tier_sets: dict[str, tuple[Path, dict[str, str]]] = {}
+    alerts = _alerting(src, (*path, "alerting"), keys, tier_sets)
     labels.update(_slo_labels(src, (*path, "alerting", "labels")))  # on both of its alerts
     annotations = _annotations(src, (*path, "alerting", "annotations"))
     if name is None or objective is None or built is None or alerts is None:
         return None
     sli, by = built
     out = SloOut(name, objective, period, sli, alerts, description, src.at(path), labels, annotations, by=by)
+    out.tier_sets = tier_sets
     out.fields = src.origins(
         name=(*path, "name"),
         objective=(*path, "objective"),
@@ -245,7 +253,10 @@ def _query(src: Source, path: Path) -> str | None:
     return query
 
 
-def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool] | None:
+def _alerting(
+    src: Source, path: Path, keys: dict[str, str], tier_sets: dict[str, tuple[Path, dict[str, str]]]
+) -> dict[str, bool] | None:
+    """The tiers switched on; each tier's labels go into `tier_sets` (sloth_tiers makes them the service's)."""
     src.enter(path)
     src.drop((*path, "name"), _ALERT_NAME)
     enabled: dict[str, bool] = {}
@@ -259,7 +270,8 @@ def _alerting(src: Source, path: Path, keys: dict[str, str]) -> dict[str, bool] 
             src.error((*sub, "disable"), f"disable must be true or false (unquoted), not {shown(disable)}")
             malformed = True
         enabled[tier] = disable is not True
-        src.drop((*sub, "labels"), _NO_PER_TIER.format(what="labels") + "; severity comes from the tier")
+        if src.get((*sub, "labels")) is not None:
+            tier_sets[tier] = ((*sub, "labels"), read_tier_labels(src, (*sub, "labels")))
         src.drop((*sub, "annotations"), _NO_PER_TIER.format(what="annotations"))
     if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
         src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
