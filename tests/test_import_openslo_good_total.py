@@ -12,7 +12,7 @@ import pytest
 
 from compiler import conventions as names
 from compiler.api import compile_specs
-from compiler.errors import ExitCode
+from compiler.errors import ExitCode, InputError
 from compiler.importers import ImportOptions, import_specs, promql_text
 from compiler.model.types import SliKind
 from tests.cli_helpers import run_obsc
@@ -217,3 +217,50 @@ def test_reading_a_long_query_takes_linear_time(query: str) -> None:
     started = time.process_time()
     assert promql_text.counted_selector(query) is None
     assert time.process_time() - started < 2
+
+
+SPEC_EXAMPLE = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: foo-slo}
+spec:
+  service: foo
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  indicator:
+    metadata: {name: foo-error}
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'sum(localhost_server_requests{code=~"2xx|3xx",instance="127.0.0.1:9090"})'}
+        total:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'localhost_server_requests{code="total",instance="127.0.0.1:9090"}'}
+  objectives: [{target: 0.98}]
+"""
+
+
+def test_the_specs_own_prometheus_example_a_summed_counter_imports_as_good_total(tmp_path: Path) -> None:
+    """OpenSLO's ratioMetric example writes good as `sum(<counter selector>)` (counter: true): its change over
+    a window is sum(rate(...)). It was refused ("cannot evaluate this query over a window"), with a second,
+    wrong error saying the ratio metric had no good query."""
+    source = tmp_path / "slo.yaml"
+    source.write_text(SPEC_EXAMPLE)
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    [slo] = compilation.fleet.services[0].slos
+    assert slo.sli.kind is SliKind.RATIO and slo.sli.good is not None and slo.sli.good.selector is not None
+    assert slo.sli.good.selector.render() == 'localhost_server_requests{code=~"2xx|3xx",instance="127.0.0.1:9090"}'
+    assert any("a counter's total is read as its increase" in n.message for n in imported.notes)
+
+
+def test_a_query_that_fails_is_one_error_not_two(tmp_path: Path) -> None:
+    source = tmp_path / "slo.yaml"
+    source.write_text(SPEC_EXAMPLE.replace("sum(localhost_server_requests", "max(localhost_server_requests"))
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(source)], ImportOptions())
+    messages = [d.message for d in caught.value.diagnostics]
+    assert len(messages) == 1 and "cannot evaluate this query over a window" in messages[0]

@@ -291,7 +291,7 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
     total = _query(src, (*ratio, "total"))
     counted = _query(src, (*ratio, numerator)) if src.get((*ratio, numerator)) is not None else None
     if total is None or counted is None:
-        if total is not None:
+        if total is not None and src.get((*ratio, numerator)) is None:  # (a query that failed said why)
             src.error(ratio, "a ratio metric needs good or bad beside total")
         return None
     if (bare := without_zero_fallback(counted)) is not None:
@@ -366,6 +366,15 @@ def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
         return f"sum(rate({query}[$window]))" if as_rate else query
     except ValueError:
         pass
+    summed = promql_text.summed_counter(query) if as_rate else None
+    if summed is not None:
+        selector, by = summed
+        kept = f" by ({', '.join(by)}) " if by else ""
+        src.note(
+            (*source, "spec", key),
+            f"a counter's total is read as its increase over each window: sum{kept}(rate(<selector>[$window]))",
+        )
+        return f"sum{kept}(rate({selector}[$window]))"
     ranges = promql_text.fixed_ranges(query)
     if ranges:
         src.note((*source, "spec", key), f"fixed range {ranges[0]} replaced by each alert window ($window)")

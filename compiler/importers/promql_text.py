@@ -18,6 +18,7 @@ _RANGE = re.compile(RANGE_PATTERN)
 # The head of `sum(rate(SEL[5m]))` (or increase); the rest is cut by hand: a regex spanning SEL backtracks
 # quadratically on a long query.
 _SUMMED_RATE = re.compile(r"sum\s*\(\s*(?:rate|increase)\s*\(")
+_SUMMED_SELECTOR = re.compile(r"sum\s*(?:by\s*\(([^()]*)\)\s*)?\((.*)\)\s*", re.DOTALL)
 _WINDOW_RANGE = re.compile(r"\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*")
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
 _PREFERRED = ("job", "service", "app", "namespace")
@@ -41,6 +42,9 @@ def counted_selector(query: str) -> Selector | None:
     `sum(rate(<selector>[<range>]))` (or increase: the same ratio) with nothing after the range (no offset, @ or
     subquery step) and a fixed range or the window (obsc writes `sum(rate(<selector>[$window]))` itself)."""
     text = with_window(query).strip()
+    summed = summed_counter(text)
+    if summed is not None and not summed[1]:  # a counter's total: obsc reads its rate, as for a bare selector
+        text = summed[0]
     head = _SUMMED_RATE.match(text)
     if head is not None:
         inner = text[head.end() :]
@@ -56,6 +60,21 @@ def counted_selector(query: str) -> Selector | None:
         return parse_selector(text)
     except ValueError:
         return None
+
+
+def summed_counter(query: str) -> tuple[str, tuple[str, ...]] | None:
+    """(selector text, group labels) of `sum(<selector>)` or `sum by (labels) (<selector>)`: the total of a
+    counter (OpenSLO's own Prometheus example writes its good query so, with `counter: true`), whose change over
+    a window is `sum(rate(<selector>[window]))`; None for any other query."""
+    match = _SUMMED_SELECTOR.fullmatch(with_window(query))
+    if match is None:
+        return None
+    inner = match.group(2).strip()
+    try:
+        parse_selector(inner)
+    except ValueError:
+        return None
+    return inner, tuple(label.strip() for label in (match.group(1) or "").split(",") if label.strip())
 
 
 def selectors_in(query: str) -> list[Selector]:
