@@ -93,3 +93,12 @@ def test_the_import_says_which_labels_replace_the_sources_alert_identity(tmp_pat
 def test_no_alerts_no_alert_label_note(tmp_path: Path) -> None:
     imported, _ = import_and_compile("sloth", [require_shared("corpus/sloth/examples/no-alerts.yml")], tmp_path)
     assert not [n for n in imported.notes if "sloth_severity" in n.message]
+
+
+def test_an_empty_pyrra_team_label_leaves_the_namespace_as_team(tmp_path: Path) -> None:
+    """Pyrra writes `team=""`, which Prometheus reads as no label: the namespace stays the owner."""
+    source = tmp_path / "slo.yaml"
+    source.write_text(PYRRA.replace("pyrra.dev/team: payments", 'pyrra.dev/team: ""'))
+    imported, compilation = import_and_compile("pyrra", [source], tmp_path / "out")
+    assert compilation.fleet.services[0].team == "shop"
+    assert ("metadata", "labels", "pyrra.dev/team") in {d.path for d in imported.dropped}

@@ -53,7 +53,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     namespace = src.take(("metadata", "namespace"))
     labels, annotations = propagated(src, "labels"), propagated(src, "annotations")
     team_label: Path = ("metadata", "labels", f"{PREFIX}team")
-    if src.get(team_label) is not None:  # on every Pyrra alert as `team`: the owning team, as Sloth's labels.team
+    if src.get(team_label) not in (None, ""):  # on every Pyrra alert as `team`: the owning team, as Sloth's labels.team
         chosen = pick_team(src, team_label, team, src.take(team_label), f"metadata.labels.{PREFIX}team")
     else:
         chosen = pick_team(src, ("metadata", "namespace"), team, namespace, "metadata.namespace")

@@ -37,8 +37,8 @@ def propagated(src: Source, kind: str) -> dict[str, str]:
             src.drop(at, _KUBERNETES[kind])
             continue
         name = name.removeprefix(PREFIX)
-        if kind == "labels" and name == "team":
-            continue
+        if kind == "labels" and name == "team" and value not in (None, ""):
+            continue  # the owning team (the caller's)
         problem = _problem(name, value, kind)
         if problem:
             src.drop(at, f"Pyrra writes it on its alerts as {name!r}, but {problem}")
