@@ -14,7 +14,6 @@ from compiler.importers.source import Source
 from compiler.spec.document import Path
 
 TIERS = ("critical", "warning")
-_SOURCE_KEY = {"critical": "page_alert", "warning": "ticket_alert"}
 _PER_SLO = (
     "obsc has labels per tier for the whole service, and the service's SLOs that alert at this tier set different ones"
 )
@@ -36,7 +35,8 @@ def service_tier_labels(src: Source, slos: list[SloOut]) -> dict[str, dict[str, 
         alerting = [slo for slo in slos if slo.alerts.get(tier)]
         for slo in slos:
             if not slo.alerts.get(tier) and tier in slo.tier_sets:
-                src.drop(slo.tier_sets[tier][0], f"the {_SOURCE_KEY[tier]} is disabled: no alert carries them")
+                where = slo.tier_sets[tier][0]
+                src.drop(where, f"the {where[-2]} is disabled: no alert carries them")
         given = {frozenset(slo.tier_sets.get(tier, ((), {}))[1].items()) for slo in alerting}
         if len(given) != 1:
             for slo in alerting:
@@ -52,9 +52,10 @@ def service_tier_labels(src: Source, slos: list[SloOut]) -> dict[str, dict[str, 
         if labels:
             out[tier] = dict(sorted(labels.items()))
             if tier == "warning":
+                where = alerting[0].tier_sets[tier][0]
                 src.note(
-                    alerting[0].tier_sets[tier][0],
-                    "ticket_alert labels are the service's tier_labels.warning: obsc's SLODataMissing warnings "
+                    where,
+                    f"{where[-2]} labels are the service's tier_labels.warning: obsc's SLODataMissing warnings "
                     "(the SLI's data is gone; Sloth has no such alert) carry them too",
                 )
     return out
