@@ -35,7 +35,7 @@ Finding = text_checks.Finding
 @dataclass(frozen=True)
 class Expression:
     text: str
-    role: str  # "errors" / "total" of a raw SLI, or "metric"
+    role: str  # "errors" / "total" / "error_ratio" of a raw SLI, or "metric"
     metric_type: MetricType | None = None
 
 
@@ -102,7 +102,7 @@ def _expressions(
     for i, slo in enumerate(data.get("slos") or []):
         raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, dict) else None
         if isinstance(raw, dict):
-            for role in ("errors", "total"):
+            for role in ("errors", "total", "error_ratio"):
                 if isinstance(raw.get(role), str):
                     yield Expression(raw[role], role), ctx, ("slos", i, "sli", "raw", role)
     for name, metric in sorted(metrics.items()):
@@ -138,7 +138,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     """Every problem of one expression, as (offset in the text or None, message)."""
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text)
-    found = found or text_checks.size_problems(text)
+    found = found or text_checks.size_problems(text) or text_checks.out_of_range(text)
     if found:
         return found  # the parser would only repeat these, without a position
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')
@@ -224,7 +224,10 @@ def _type_problems(text: str, tree: Any, expression: Expression) -> list[Finding
     kind = value_type(tree)
     if kind == "vector":
         return []
-    use = "summed into the SLI's rate" if expression.role != "metric" else "graphed and compared with thresholds"
+    use = {
+        "metric": "graphed and compared with thresholds",
+        "error_ratio": "read as the SLI's error ratio",
+    }.get(expression.role, "summed into the SLI's rate")
     return [(None, f"the expression gives a {kind}, but it is {use}: it must give an instant vector")]
 
 

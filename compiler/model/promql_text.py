@@ -9,6 +9,8 @@ import functools
 import re
 from collections.abc import Iterator
 
+from compiler.model.units import parse_duration_seconds
+
 WINDOW, SELECTOR = "$window", "$selector"
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}?|\$\w+|\[\[\w+(?::\w+)?\]\]")  # also Grafana's ${x} and [[x]]
 _DURATION = re.compile(r"(?<![\w.:$])(?:\d+(?:ms|[smhdwy]))+(?![\w.])")
@@ -176,6 +178,43 @@ def duration_numbers(text: str) -> list[Finding]:
         for m in _DURATION.finditer(masked)
         if m.start() not in inside and not _OFFSET_BEFORE.search(masked[: m.start()])
     ]  # fmt: skip
+
+
+_DURATION_TEXT = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
+_OFFSET_DURATION = re.compile(r"(?<![\w:])offset\s*-?\s*((?:\d+(?:ms|[smhdwy]))+)(?![\w.])", re.IGNORECASE)
+# `@ <number>`: decimal, with an exponent, or hex (Inf and NaN the parser refuses itself)
+_AT_NUMBER = re.compile(r"@\s*([-+]?)\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_AT_LIMIT = 2.0**63  # Prometheus refuses `@ t` with t at or past float64(MaxInt64) seconds, either sign
+
+
+def out_of_range(text: str) -> list[Finding]:
+    """Ranges, subquery steps and offsets longer than 100y (the bound of every spec duration; Prometheus
+    refuses past ~292 years, "duration out of range", and the parser's tree cannot even hold one past
+    2.7 million), and `@` timestamps Prometheus refuses ("timestamp out of bounds"). The Rust parser takes
+    all of them: the rules failed promtool, or, written with --no-validate, the whole rule reload."""
+    masked = mask(text)
+    durations = [
+        (m.start(1) + part.start(), part.group())
+        for m in re.finditer(r"\[([^\[\]]*)\]", masked)
+        for part in re.finditer(r"[^:]+", m.group(1))
+        if _DURATION_TEXT.fullmatch(part.group().strip())
+    ]
+    durations = [(at + len(d) - len(d.lstrip()), d.strip()) for at, d in durations]
+    durations += [(m.start(1), m.group(1)) for m in _OFFSET_DURATION.finditer(masked)]
+    found: list[Finding] = []
+    for at, duration in sorted(durations):
+        try:
+            parse_duration_seconds(duration)
+        except ValueError as exc:
+            found.append((at, str(exc)))
+    for m in _AT_NUMBER.finditer(masked):
+        number = m.group(2)
+        value = float(int(number, 16)) if number[:2] in ("0x", "0X") else float(number)
+        if value >= _AT_LIMIT:
+            found.append(
+                (m.start(), f"@ {m.group(1)}{number}: a timestamp past Prometheus's range (±9.2e18 seconds)")
+            )
+    return found
 
 
 _DANGLING = re.compile(r"(?:[-+*/%^]|==|!=|>=|<=|[<>])\s*(?=[*/%^=<>!]|\)|$)")
