@@ -178,7 +178,7 @@ def check_cmd(
         specs, out_dir, jpath = tuple(map(at, specs)), at(out_dir), tuple(map(at, jpath))
         platform_file = at(platform_file) if platform_file else None
         compilation, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
-        drift = plan.drift
+        drift = plan.drift or plan.strangers
         kept = subset.kept_fleet_wide if subset else ()
         if not drift:
             if verbosity >= 0:

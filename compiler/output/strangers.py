@@ -26,20 +26,25 @@ _MAX_LISTED = 10_000  # entries of folders obsc does not write into, listed to f
 def loaded_strangers(
     root: str, entries: Mapping[str, str], scanned: AbstractSet[str], ours: AbstractSet[str]
 ) -> list[str]:
-    """A warning for each file not in `ours` that a server loads with obsc's files. `entries` is the scan of
+    """Each file not in `ours` that a server loads with obsc's files (relative paths, sorted). `entries` is the scan of
     `root` that entered the folders in `scanned` (tree.scan); the user's own folders where a server reads below
     obsc's are listed here."""
     found = dict(entries)
     unlisted = [p for p, kind in entries.items() if kind == tree.DIR and p not in scanned and _read_below(p)]
     found.update(_below(root, unlisted))
-    said = []
-    for path, kind in sorted(found.items()):
-        if kind in (tree.FILE, tree.SYMLINK) and path not in ours and path.endswith(_LOADED_SUFFIXES) and _loads(path):
-            said.append(
-                f"{path}: not obsc's, in a folder the generated configs load whole; obsc neither writes nor "
-                "validates it (move it out, or validate it yourself)"
-            )
-    return said
+    return [
+        path
+        for path, kind in sorted(found.items())
+        if kind in (tree.FILE, tree.SYMLINK) and path not in ours and path.endswith(_LOADED_SUFFIXES) and _loads(path)
+    ]
+
+
+def warning(path: str) -> str:
+    """What every compile, check and diff says of a loaded stranger (check also fails on it)."""
+    return (
+        f"{path}: not obsc's, in a folder the generated configs load whole; obsc neither writes nor validates it "
+        "(move it out, or validate it yourself)"
+    )
 
 
 def _loads(path: str) -> bool:

@@ -45,7 +45,7 @@ from compiler.output.bundle import (
     same_text,
 )
 from compiler.output.guard import MOUNT_POINT_HINT
-from compiler.output.strangers import loaded_strangers
+from compiler.output.strangers import loaded_strangers, warning
 
 
 class Status(StrEnum):
@@ -92,6 +92,9 @@ class Plan:
     into: frozenset[str] = frozenset()  # folders of the old tree obsc looks into: its own, and its manifest's
     seen: dict[str, tree.Identity | None] = field(default_factory=dict)  # runbooks as planned, re-checked at the swap
     warnings: tuple[str, ...] = ()  # entries at owned paths that were not read (symlinks, FIFOs, devices)
+    # Files obsc did not write where Prometheus or Grafana load obsc's whole: kept, said, and drift to `check`
+    # (a hand-added rule file is deployed beside the specs' rules with no spec to review).
+    strangers: tuple[str, ...] = ()
 
     @property
     def drift(self) -> tuple[FileChange, ...]:
@@ -223,7 +226,8 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
-    warnings += loaded_strangers(root, entries, into, owned | produced) if exists else []
+    strangers = tuple(loaded_strangers(root, entries, into, owned | produced) if exists else ())
+    warnings += map(warning, strangers)
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         problems.append(
@@ -234,7 +238,7 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
     if problems and not comparing:
         raise OutputError(f"{out_dir}: {'; '.join(problems)}; move it away (nothing was written)")
     changes.sort(key=lambda c: c.path)
-    return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings))
+    return Plan(out_dir, tuple(changes), owned, folders, into, seen, tuple(warnings), strangers)
 
 
 _REFUSED = "compile refuses to replace it: move it away"

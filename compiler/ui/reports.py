@@ -136,28 +136,32 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     try:
         for change in changes:
             console.echo(f"{label(change, plan)}: {change.path}")
+        for path in plan.strangers:
+            console.echo(f"{UNOWNED}: {path}")
         for change in changes:
             console.echo(change.diff(), nl=False)
     except console.StdoutError as exc:
         if not exc.closed_by_reader:
             raise
         console.silence_stdout()  # `obsc check | head`: the reader has what it wanted; the verdict is still drift
+    fixes = {change.path: (label(change, plan), f"run `{command}`") for change in changes}
+    fixes.update((path, (UNOWNED, "move it out of the output")) for path in plan.strangers)
     if out.settings.errors != "text":
-        for change in changes:
-            status = label(change, plan)
+        for path, (status, fix) in fixes.items():
             out.problem(
-                f"obsc check: {change.path}: {_meaning[status]}; run `{command}`",
+                f"obsc check: {path}: {_meaning[status]}; {fix}",
                 code="drift",
-                file=os.path.join(plan.out_dir, change.path),
+                file=os.path.join(plan.out_dir, path),
                 status=status,
             )
-    out.say(
-        f"obsc check: {len(changes)} file(s) differ from the specs; run `{command}`",
-        level="error",
-        code="drift",
-        files=len(changes),
-        exit=1,
-    )
+    verdict = f"{len(changes)} file(s) differ from the specs; run `{command}`" if changes else ""
+    if plan.strangers:
+        verdict += "; " if verdict else ""
+        verdict += f"{len(plan.strangers)} file(s) no spec produced, where Prometheus or Grafana load the output; move them out"
+    out.say(f"obsc check: {verdict}", level="error", code="drift", files=len(fixes), exit=1)
+
+
+UNOWNED = "unowned"  # check's word for a loaded stranger (output/strangers.py)
 
 
 _meaning = {
@@ -165,6 +169,7 @@ _meaning = {
     "added": "the specs produce it, the output does not have it",
     "changed": "differs from what the specs produce",
     "removed": "no spec produces it any more",
+    UNOWNED: "not obsc's, in a folder Prometheus or Grafana loads whole: it would be deployed with no spec behind it",
 }
 
 
