@@ -157,7 +157,8 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     verdict = f"{len(changes)} file(s) differ from the specs; run `{command}`" if changes else ""
     if plan.strangers:
         verdict += "; " if verdict else ""
-        verdict += f"{len(plan.strangers)} file(s) no spec produced, where Prometheus or Grafana load the output; move them out"
+        loaded = "where Prometheus or Grafana load the output"
+        verdict += f"{len(plan.strangers)} file(s) no spec produced, {loaded}; move them out"
     out.say(f"obsc check: {verdict}", level="error", code="drift", files=len(fixes), exit=1)
 
 
