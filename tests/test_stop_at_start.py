@@ -119,3 +119,35 @@ def test_a_stop_as_a_command_ends_exits_130_with_one_line(stop: signal.Signals) 
         "obsc: interrupted (the output directory is as it was, or fully written)\n",
     )
     assert json.loads(done.stdout)["$schema"]  # the command's own output is whole
+
+
+# `python -m compiler`: a stop as compiler.entry itself is imported (between __main__.py's first line and the
+# stops taken), sent by an audit hook at that import.
+_STOPPED_AT_ENTRY = """
+import os, runpy, signal, sys
+number = int(sys.argv[1])
+for stop in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(stop, signal.SIG_DFL)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+def hook(event, args):
+    if event == "import" and args[0] == "compiler.entry":
+        os.kill(os.getpid(), number)
+sys.addaudithook(hook)
+sys.argv = ["obsc", "--version"]
+runpy.run_module("compiler", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("number", _STOPS)
+def test_a_stop_as_python_m_compiler_loads_its_entry_exits_130_with_one_line(number: int) -> None:
+    """Found by round 26's suite at load 9: Ctrl-C 0.2 s into `python -m compiler compile` landed while Python
+    read compiler.entry's bytecode, before entry took the stops: Python's traceback (SIGTERM, SIGHUP: killed
+    without a word). __main__.py now holds the stops while entry loads."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_AT_ENTRY, str(int(number))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (130, "obsc: interrupted (nothing was written)\n")
