@@ -214,18 +214,24 @@ def test_a_sigterm_from_outside_while_the_specs_are_written_leaves_none_of_them(
     source.write_text("---\n".join(SLOTH.format(name=f"svc{i}") for i in range(120)))
     out = tmp_path / "specs"
     command = [sys.executable, "-m", "compiler", "import", "sloth", str(source), "--out", str(out), "-q"]
-    run = subprocess.Popen(
-        command,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=functools.partial(signal.signal, signal.SIGTERM, signal.SIG_DFL),
-    )
-    staged = False
-    while run.poll() is None and not staged:
-        with contextlib.suppress(FileNotFoundError):
-            staged = any(".tmp-" in name for name in os.listdir(out))
-    run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=120)
+    # stderr to a file, not a pipe: the import reports each dropped field (120 KB here), and a pipe nobody read
+    # while this loop watched the folder filled at 64 KB; an import that passed its staging between two looks
+    # then blocked writing for good, and the loop waited for good (round 26: a 5-minute timeout under load).
+    with open(tmp_path / "stderr", "w+") as stderr:
+        run = subprocess.Popen(
+            command,
+            stderr=stderr,
+            text=True,
+            preexec_fn=functools.partial(signal.signal, signal.SIGTERM, signal.SIG_DFL),
+        )
+        staged = False
+        while run.poll() is None and not staged:
+            with contextlib.suppress(FileNotFoundError):
+                staged = any(".tmp-" in name for name in os.listdir(out))
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=120)
+        stderr.seek(0)
+        err = stderr.read()
     assert "Traceback" not in err
     assert staged, "the import ended before a spec was staged: nothing was tested"
     assert run.returncode in (130, 0), (run.returncode, err)  # (0: it had finished)
