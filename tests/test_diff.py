@@ -179,7 +179,9 @@ def test_a_removed_page_tier_is_shown(tmp_path: Path) -> None:
     plan = writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out))
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     alerts = [(c.action, c.name) for c in summary.changes if c.kind == "alert"]
-    assert alerts == [("removed", 'ServiceCPUSaturation{service="api", team="core"} [critical]')], alerts
+    # the missing-data twin stands for the most urgent tier reading the signal: it moves to the ticket
+    twin = ("changed", 'ServiceCPUSaturation{data="missing", service="api", team="core"} [critical]')
+    assert alerts == [twin, ("removed", 'ServiceCPUSaturation{service="api", team="core"} [critical]')], alerts
 
 
 def test_a_subset_diff_names_the_fleet_wide_files_it_did_not_compare(

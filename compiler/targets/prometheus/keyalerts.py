@@ -23,6 +23,7 @@ from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.key_missing import missing_rules
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo import alert_labels
 
@@ -90,6 +91,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     for alert in alerts:
         rule = _alert_rule(service, platform, alert, selector)
         (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
+    fast += missing_rules(service, platform, alerts)
     return KeyRules(tuple(fast), tuple(coarse))
 
 

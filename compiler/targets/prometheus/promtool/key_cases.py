@@ -13,6 +13,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
+from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.keyalerts import (
     SIGNAL_WINDOW,
     UTILISATION_SIGNALS,
@@ -32,6 +33,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
 from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
+from compiler.targets.prometheus.promtool.key_missing_cases import twin_cases
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -280,9 +282,11 @@ def _new_error_case(service: Service, rules: list[Rule], step: int) -> Case:
 def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) -> Iterator[tuple[Case, bool]]:
     """(case, belongs in the long-horizon file) for every key-metric alert of the service."""
     by_kind: dict[AlertKind, list[Rule]] = {}
+    twins: list[Rule] = []
     for rule in rules.alert_rules:
         if rule.source is not None and rule.source.kind is not None:
-            by_kind.setdefault(rule.source.kind, []).append(rule)
+            (twins if is_missing(rule) else by_kind.setdefault(rule.source.kind, [])).append(rule)
+    yield from ((c, False) for twin in twins for c in twin_cases(service, twin, step))
     for kind, mine in by_kind.items():
         if kind is AlertKind.ERROR_RATE or kind in SIGNALS:
             yield from ((c, False) for c in _threshold_cases(service, kind, mine, step))

@@ -1,0 +1,104 @@
+"""The missing-data twins of the CPU, memory and disk alerts: a saturation signal with no series cannot fire.
+
+Those alerts read a signal computed from other projects' metrics (cAdvisor, kube-state-metrics, the node
+exporter): an exporter upgrade that renames a label, a relabelling that drops `container`, pods without
+resource limits, or a platform that never had the exporter leave the signal without series, and the alert
+quiet for good. Like a threshold alert's twin, a rule of the same name labelled data="missing" fires when the
+signal has had no series for max(for, 10m), at the tier of the alert it stands for.
+
+Only while the service's targets report (`sum(up) > 0`, as SLODataMissing): a service scaled to zero on
+purpose has no containers to measure and is ServiceDown's to report, not missing data. A service nobody
+scrapes (`targets: false`, a batch job whose containers exist only while it runs) gets no twin: nothing
+tells "not running" from "not measured". One twin per signal: the disk signal read by both disk alerts, or a
+kind with a page and a ticket line, is one missing series, reported once at the most urgent tier reading it.
+A service without such a metric switches its alert off (`alerts.cpu: false`): it could never fire.
+"""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
+from compiler.model.alerts import AlertDef
+from compiler.model.thresholds import MISSING_FOR_SECONDS
+from compiler.model.types import AlertKind, Platform, Service, Tier
+from compiler.model.units import format_duration
+from compiler.targets import links
+from compiler.targets.prometheus.rule_model import Rule, series
+from compiler.targets.prometheus.slo import alert_labels
+
+# The saturation signal each alert reads (the disk's fill prediction reads the disk's utilisation).
+SIGNAL_OF = {
+    AlertKind.CPU: (AlertKind.CPU, names.SERVICE_CPU),
+    AlertKind.MEMORY: (AlertKind.MEMORY, names.SERVICE_MEMORY),
+    AlertKind.DISK: (AlertKind.DISK, names.SERVICE_DISK),
+    AlertKind.DISK_FULL: (AlertKind.DISK, names.SERVICE_DISK),
+}
+_WHAT = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}
+_RANK = {tier: n for n, tier in enumerate(Tier)}
+_ORDER = {kind: n for n, kind in enumerate(SIGNAL_OF)}
+
+
+def is_missing(rule: Rule) -> bool:
+    """A data="missing" twin (of a threshold or a saturation alert)."""
+    return dict(rule.labels).get(names.LABEL_DATA) == "missing"
+
+
+def twin_for(service: Service, alerts: list[AlertDef]) -> list[tuple[AlertDef, AlertKind, list[AlertDef]]]:
+    """(the alert each twin stands for, its signal's kind, every alert reading that signal), per signal read."""
+    if not service.targets:
+        return []
+    readers: dict[AlertKind, list[tuple[int, int, AlertDef]]] = {}
+    for alert in alerts:
+        if alert.kind is not None and alert.kind in SIGNAL_OF:
+            rank = (_RANK[alert.tier], _ORDER[alert.kind], alert)
+            readers.setdefault(SIGNAL_OF[alert.kind][0], []).append(rank)
+    return [(min(mine, key=lambda r: r[:2])[2], kind, [r[2] for r in mine]) for kind, mine in readers.items()]
+
+
+def signal_of(service: Service, kind: AlertKind) -> str:
+    return series(SIGNAL_OF[kind][1], {names.LABEL_SERVICE: service.name})
+
+
+def hold_seconds(alert: AlertDef) -> int:
+    assert alert.key_alert is not None
+    return max(alert.key_alert.for_seconds, MISSING_FOR_SECONDS)
+
+
+def missing_expr(service: Service, kind: AlertKind) -> str:
+    return f"absent({signal_of(service, kind)})\nand on ()\nsum({queries.up(service)}) > 0"
+
+
+def missing_rules(service: Service, platform: Platform, alerts: list[AlertDef]) -> list[Rule]:
+    out = []
+    for alert, kind, readers in twin_for(service, alerts):
+        hold = format_duration(hold_seconds(alert))
+        blind = " and ".join(dict.fromkeys(a.name for a in readers))
+        metric = service.metric(kind.value)
+        written = metric.selector.render() if metric is not None and metric.selector is not None else ""
+        source = f"`{written}`" if written else f"metrics.{kind.value}'s expression"
+        summary = f"{service.name}: no {_WHAT[kind]} utilisation series, so {blind} cannot tell"
+        description = (
+            f"No {SIGNAL_OF[kind][1]} series for {hold} while {service.name}'s targets are up: {source} returns "
+            "nothing (a metric or label renamed by an exporter upgrade or a relabelling, the exporter gone, no "
+            f"resource limits to divide by, or a platform without it). {blind} cannot fire until it is back; if "
+            f"this service has no such metric, set alerts.{kind.value}: false."
+        )
+        labels = {**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}
+        out.append(
+            Rule(
+                expr=missing_expr(service, kind),
+                alert=alert.name,
+                for_seconds=hold_seconds(alert),
+                keep_firing_seconds=KEEP_FIRING_SECONDS,
+                labels=tuple(sorted(labels.items())),
+                annotations=(
+                    (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+                    (names.ANNOTATION_DESCRIPTION, description),
+                    (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
+                    (names.ANNOTATION_SUMMARY, summary),
+                ),
+                source=alert,
+            )
+        )
+    return out
