@@ -24,6 +24,7 @@ from compiler.model.thresholds import MISSING_FOR_SECONDS
 from compiler.model.types import AlertKind, Platform, Service, Tier
 from compiler.model.units import format_duration
 from compiler.targets import links
+from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, series
 from compiler.targets.prometheus.slo import alert_labels
 
@@ -65,8 +66,9 @@ def hold_seconds(alert: AlertDef) -> int:
     return max(alert.key_alert.for_seconds, MISSING_FOR_SECONDS)
 
 
-def missing_expr(service: Service, kind: AlertKind) -> str:
-    return f"absent({signal_of(service, kind)})\nand on ()\nsum({queries.up(service)}) > 0"
+def missing_expr(service: Service, kind: AlertKind, hold: int) -> str:
+    whole = with_sparse([f"absent({signal_of(service, kind)})"], hold)
+    return f"(\n{whole}\n)\nand on ()\nsum({queries.up(service)}) > 0"
 
 
 def missing_rules(service: Service, platform: Platform, alerts: list[AlertDef]) -> list[Rule]:
@@ -83,11 +85,11 @@ def missing_rules(service: Service, platform: Platform, alerts: list[AlertDef]) 
             "nothing (a metric or label renamed by an exporter upgrade or a relabelling, the exporter gone, no "
             f"resource limits to divide by, or a platform without it). {blind} cannot fire until it is back; if "
             f"this service has no such metric, set alerts.{kind.value}: false."
-        )
+        ) + sparse_text(hold_seconds(alert))
         labels = {**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}
         out.append(
             Rule(
-                expr=missing_expr(service, kind),
+                expr=missing_expr(service, kind, hold_seconds(alert)),
                 alert=alert.name,
                 for_seconds=hold_seconds(alert),
                 keep_firing_seconds=KEEP_FIRING_SECONDS,

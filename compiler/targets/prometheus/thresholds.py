@@ -34,6 +34,7 @@ from compiler.model.types import Comparison, MetricType, Platform, Service, Thre
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, record, series
 from compiler.targets.prometheus.slo import alert_labels
 from compiler.targets.prometheus.slo_groups import group_text
@@ -109,9 +110,10 @@ def missing_family(service: Service, alert: ThresholdAlert) -> Selector | None:
 
 
 def missing_expr(service: Service, alert: ThresholdAlert) -> str:
-    signal = f"absent({signal_series(service, alert)})"
-    family = missing_family(service, alert)
-    whole = signal if family is None else f"{signal}\nand on ()\nabsent(sum({family.render()}))"
+    lines = [f"absent({signal_series(service, alert)})"]
+    if (family := missing_family(service, alert)) is not None:
+        lines.append(f"absent(sum({family.render()}))")
+    whole = with_sparse(lines, max(alert.for_seconds, MISSING_FOR_SECONDS))
     parts = [whole] + [p for p in (vanished_instances(service, alert), vanished_groups(service, alert)) if p]
     return whole if len(parts) == 1 else "\nor\n".join(f"(\n{part}\n)" for part in parts)
 
@@ -157,7 +159,7 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
     description = (
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
-    )
+    ) + sparse_text(max(alert.for_seconds, MISSING_FOR_SECONDS))
     if watches_vanished_groups(alert):
         description += (
             f" Or, the alert labelled with a group: its last value in the last {VANISHED_LOOKBACK} was past the "

@@ -12,8 +12,9 @@ the selectors match. Every mutant of the examples' alert expressions fails a cas
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Two files per service at most: `<service>.test.yaml` and, for alerts that compare with a day or a week
-ago, `<service>.long.test.yaml`, each with the longest evaluation step its cases allow: promtool
+Three files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
+`<service>.long.test.yaml`, and for missing-data twins, whose sparse branch counts evaluations at the
+interval, `<service>.scrapes.test.yaml` at 1m; each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
@@ -29,6 +30,8 @@ from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
+from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
+from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
@@ -53,8 +56,9 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
+    scrapes = scrape_cases(service, rules)  # one group each: focused on its twin, as long as its own timeline
     out = []
-    for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP)):
+    for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
         if cases:
             path = names.promtool_test_path(service.name, part)
             out.append(Artifact(path, _file_text(service, rules, cases, step)))

@@ -73,6 +73,11 @@ def _sides(alert: ThresholdAlert) -> tuple[Decimal, Decimal]:
     return line - gap, line + gap  # below, and within (less time left than the line fires)
 
 
+def quiet_side(alert: ThresholdAlert) -> Decimal:
+    """A value the alert does not fire on."""
+    return _sides(alert)[1]
+
+
 def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Iterator[Case]:
     assert main.source is not None and main.source.threshold is not None
     alert = main.source.threshold

@@ -1,0 +1,115 @@
+"""Scrape-by-scrape cases of the missing-data twins (targets/prometheus/missing_sparse.py), in a file of their own.
+
+The twin's sparse branch counts the evaluations of its window at the evaluation interval: the main test file's
+30m interval holds one per window, where it is the `absent` branch again. Here the interval is 1m and one
+timeline per twin plays, in turn: a healthy exporter failing one scrape in ten, an outage a minute shorter than
+the hold and over, the signal gone for good past the hold (`absent` alone fires it then), back, then an
+exporter answering once every 12 minutes (at most the hold in minutes), which only the sparse branch fires.
+What fires at each check is replayed here from the inputs, as Prometheus 2.42 evaluates it (cases.fires_at).
+The value fed is on the alert's quiet side, so the alert itself never fires.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from compiler import conventions as names
+from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
+from compiler.model.thresholds import signal_name
+from compiler.model.types import Comparison, Service, ThresholdAlert
+from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.key_missing import SIGNAL_OF, is_missing
+from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE, sparse_window_seconds
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing
+from compiler.targets.prometheus.promtool.key_missing_cases import up_series
+from compiler.targets.prometheus.promtool.threshold_cases import quiet_side
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+
+STEP = 60
+LOOP_EVERY = 12  # minutes between a crash-looping exporter's answers (at most the hold's minutes)
+_SATURATION_QUIET = Decimal("0.01")
+
+
+def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
+    return [_timeline(service, rule) for rule in rules.alert_rules if is_missing(rule)]
+
+
+def _pattern(hold_minutes: int, window_minutes: int) -> list[list[bool]]:
+    """Whether the signal has a sample at each minute (else a stale marker), scenario by scenario; each
+    after the window's length of clean scrapes, so none reads the one before."""
+    clean = [True] * (window_minutes + 1)
+    healthy = [m % 10 != 9 for m in range(hold_minutes + 11)]  # a share read the wrong way fires by its end
+    outage = clean + [False] * (hold_minutes - 1) + clean
+    gone = [False] * (hold_minutes + 3) + clean
+    every = min(LOOP_EVERY, hold_minutes)
+    loop = [m % every == 0 for m in range(window_minutes + hold_minutes + every)]
+    return [healthy, outage, gone, loop]
+
+
+def _missing_share(present: list[bool], at: int, window: int) -> bool:
+    """The sparse branch at minute `at`: missing at SPARSE_SHARE of the subquery's points (every minute in
+    [at - window, at]; none is present before the first sample)."""
+    first = -(-(at * STEP - window) // STEP)
+    points = range(first, at + 1)
+    missing = sum(1 for m in points if m < 0 or not present[m])
+    return missing > 0 and Decimal(missing) / len(points) >= SPARSE_SHARE
+
+
+def _timeline(service: Service, twin: Rule) -> Case:
+    hold = twin.for_seconds
+    window = sparse_window_seconds(hold)
+    scenarios = _pattern(-(-hold // STEP), -(-window // STEP))
+    present = [p for scenario in scenarios for p in scenario]
+    ends = [m - 1 for m in itertools.accumulate(len(s) for s in scenarios)]  # each scenario's last minute
+    # a share read too low holds on after the outage: it would fire from where the hold ends
+    outage_ends = len(scenarios[0]) + -(-window // STEP) + -(-hold // STEP)
+    ends += [outage_ends, outage_ends + 5]
+    holds = [not present[m] or _missing_share(present, m, window) for m in range(len(present))]
+    fired = fires_at(holds, hold, KEEP_FIRING_SECONDS, STEP)
+    source = twin.source
+    assert source is not None
+    series: list[InputSeries] = []
+    if source.threshold is not None:
+        series.append(_threshold_signal(service, source.threshold, present))
+    else:
+        assert source.kind is not None
+        values = _values(present, _SATURATION_QUIET, 0)
+        series.append(InputSeries(SIGNAL_OF[source.kind][1], ((names.LABEL_SERVICE, service.name),), values))
+        series.append(up_series(service, len(present) - 1))
+    one = firing(twin, 1.0)
+    checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_minutes(fired, ends))
+    name = (
+        f"{twin.alert}: missing-data twin ({format_duration(hold)} hold) over 1m scrapes: one in ten failing, down "
+        f"a minute less than the hold, gone for good, then answering once every {min(LOOP_EVERY, hold // 60)}m"
+    )
+    return Case(name, STEP, tuple(series), checks)
+
+
+def _check_minutes(fired: list[bool], ends: list[int]) -> list[int]:
+    """Every minute the twin's state changes, the minute before, and each scenario's last."""
+    changes = {m for m in range(1, len(fired)) if fired[m] != fired[m - 1]}
+    return sorted({*changes, *(m - 1 for m in changes), *ends})
+
+
+def _threshold_signal(service: Service, alert: ThresholdAlert, present: list[bool]) -> InputSeries:
+    labels = {names.LABEL_SERVICE: service.name, **{label: "obsc" for label in alert.by}}
+    quiet = quiet_side(alert)
+    pace = STEP if alert.comparison is Comparison.WITHIN else 0  # a timestamp keeps its distance from the clock
+    return InputSeries(signal_name(alert), tuple(sorted(labels.items())), _values(present, quiet, pace))
+
+
+def _values(present: list[bool], value: Decimal, pace: int) -> str:
+    """In promtool's notation, run by run: `value` (plus `pace` a minute) where present, else one stale marker
+    and no sample after it."""
+    out, start = [], 0
+    for m in range(1, len(present) + 1):
+        if m < len(present) and present[m] == present[start]:
+            continue
+        more = m - start - 1
+        if present[start]:
+            out.append(f"{decimal_text(value + pace * start)}+{pace}x{more}")
+        else:
+            out.append("stale" + (f" _x{more}" if more else ""))
+        start = m
+    return " ".join(out)
