@@ -17,6 +17,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import Compilation, CompileOptions, compile_specs, load_fleet
 from compiler.model.alerts import fired_labels, service_alerts
+from compiler.model.saturation_twins import saturation_twins
 from compiler.model.types import BusinessHours, Tier, TimeRange
 from compiler.output.bundle import assemble
 from compiler.spec.schema import INLINE_SECRETS
@@ -269,12 +270,13 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
     table = _file(examples, names.ROUTING_TESTS)["cases"]
     expected = []
     for service in examples.fleet.services:
+        twinned = [twin for twin, _, _ in saturation_twins(service)]  # CPU, memory, disk
         for alert in service_alerts(service):
             route = service.route(alert.tier)
             assert route is not None
             labels = {"alertname": alert.name, **fired_labels(service, alert)}  # extras: tests/test_threshold_alerts.py
             expected.append((service.name, alert.name, labels, [route.receiver]))
-            if alert.threshold is not None and alert.threshold.missing_fires:  # the no-series twin rule
+            if alert in twinned or (alert.threshold is not None and alert.threshold.missing_fires):  # no-series twin
                 expected.append((service.name, alert.name, {**labels, "data": "missing"}, [route.receiver]))
     alerts = [c for c in table if not c["service"].startswith("(")]
     assert [(c["service"], c["alert"], c["labels"], c["receivers"]) for c in alerts] == expected

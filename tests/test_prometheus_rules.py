@@ -15,6 +15,7 @@ from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs, load_fleet
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import catalog, recorded_windows
+from compiler.model.saturation_twins import saturation_twins
 from compiler.model.types import Fleet, Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Bundle
@@ -73,6 +74,8 @@ def test_every_catalog_alert_has_one_rule_with_exactly_its_labels(service: str) 
     fleet = examples()
     svc = next(s for s in fleet.services if s.name == service)
     wanted = Counter((a.name, tuple(sorted(a.labels().items()))) for a in service_alerts(svc))
+    for twin, _, _ in saturation_twins(svc):  # its no-series twin: the same labels and data="missing"
+        wanted[(twin.name, tuple(sorted({**twin.labels(), names.LABEL_DATA: "missing"}.items())))] += 1
     emitted = Counter((r.alert, r.labels) for r in rules_of(fleet, service) if r.alert)
     assert emitted == wanted
 

@@ -114,6 +114,7 @@ def test_a_one_service_change_runs_promtool_for_that_service_only(
     changed = compile_into(specs, out)
     assert calls.files("promtool", "test", "rules") == [
         "prometheus/tests/order-worker.long.test.yaml",
+        "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
     ]
     assert calls.files("promtool", "check", "rules") == ["prometheus/rules/order-worker.yaml"]
@@ -145,6 +146,7 @@ def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
         validate_bundle(compilation.bundle, str(out), str(out))
     assert calls.files("promtool", "test", "rules") == [
         "prometheus/tests/order-worker.long.test.yaml",
+        "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
     ]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import fired_labels, service_alerts
+from compiler.model.saturation_twins import saturation_twins
 from compiler.model.teams import fallback_receiver, root_receiver_name
 from compiler.model.types import Fleet, Tier
 from compiler.targets.alertmanager.routes import teams_in_use
@@ -34,6 +35,7 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
     for service in fleet.services:
         routes = {tier: service.route(tier) for tier in Tier}  # one look-up per tier, not per alert
+        twinned = [twin for twin, _, _ in saturation_twins(service)]
         for alert in service_alerts(service):
             route = routes[alert.tier]
             if route is None:
@@ -41,7 +43,8 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
             # As the rules write them: the spec's extra labels, never overriding the catalog's.
             labels = {**fired_labels(service, alert), ALERTNAME: alert.name}
             variants = [labels]
-            if alert.threshold is not None and alert.threshold.missing_fires:  # its no-series twin rule
+            twin = alert.threshold.missing_fires if alert.threshold is not None else alert in twinned
+            if twin:  # its no-series twin rule
                 variants.append({**labels, names.LABEL_DATA: "missing"})
             for variant in variants:
                 cases.append(

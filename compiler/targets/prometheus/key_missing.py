@@ -20,41 +20,23 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
 from compiler.model.alerts import AlertDef
+from compiler.model.saturation_twins import SIGNAL_KIND, saturation_twins
 from compiler.model.thresholds import MISSING_FOR_SECONDS
-from compiler.model.types import AlertKind, Platform, Service, Tier
+from compiler.model.types import AlertKind, Platform, Service
 from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, series
 from compiler.targets.prometheus.slo import alert_labels
 
-# The saturation signal each alert reads (the disk's fill prediction reads the disk's utilisation).
-SIGNAL_OF = {
-    AlertKind.CPU: (AlertKind.CPU, names.SERVICE_CPU),
-    AlertKind.MEMORY: (AlertKind.MEMORY, names.SERVICE_MEMORY),
-    AlertKind.DISK: (AlertKind.DISK, names.SERVICE_DISK),
-    AlertKind.DISK_FULL: (AlertKind.DISK, names.SERVICE_DISK),
-}
+_NAMES = {AlertKind.CPU: names.SERVICE_CPU, AlertKind.MEMORY: names.SERVICE_MEMORY, AlertKind.DISK: names.SERVICE_DISK}
+SIGNAL_OF = {kind: (signal, _NAMES[signal]) for kind, signal in SIGNAL_KIND.items()}  # the signal's kind and record
 _WHAT = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}
-_RANK = {tier: n for n, tier in enumerate(Tier)}
-_ORDER = {kind: n for n, kind in enumerate(SIGNAL_OF)}
 
 
 def is_missing(rule: Rule) -> bool:
     """A data="missing" twin (of a threshold or a saturation alert)."""
     return dict(rule.labels).get(names.LABEL_DATA) == "missing"
-
-
-def twin_for(service: Service, alerts: list[AlertDef]) -> list[tuple[AlertDef, AlertKind, list[AlertDef]]]:
-    """(the alert each twin stands for, its signal's kind, every alert reading that signal), per signal read."""
-    if not service.targets:
-        return []
-    readers: dict[AlertKind, list[tuple[int, int, AlertDef]]] = {}
-    for alert in alerts:
-        if alert.kind is not None and alert.kind in SIGNAL_OF:
-            rank = (_RANK[alert.tier], _ORDER[alert.kind], alert)
-            readers.setdefault(SIGNAL_OF[alert.kind][0], []).append(rank)
-    return [(min(mine, key=lambda r: r[:2])[2], kind, [r[2] for r in mine]) for kind, mine in readers.items()]
 
 
 def signal_of(service: Service, kind: AlertKind) -> str:
@@ -71,9 +53,9 @@ def missing_expr(service: Service, kind: AlertKind, hold: int) -> str:
     return f"(\n{whole}\n)\nand on ()\nsum({queries.up(service)}) > 0"
 
 
-def missing_rules(service: Service, platform: Platform, alerts: list[AlertDef]) -> list[Rule]:
+def missing_rules(service: Service, platform: Platform) -> list[Rule]:
     out = []
-    for alert, kind, readers in twin_for(service, alerts):
+    for alert, kind, readers in saturation_twins(service):
         hold = format_duration(hold_seconds(alert))
         blind = " and ".join(dict.fromkeys(a.name for a in readers))
         metric = service.metric(kind.value)

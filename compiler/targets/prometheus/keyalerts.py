@@ -91,7 +91,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     for alert in alerts:
         rule = _alert_rule(service, platform, alert, selector)
         (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
-    fast += missing_rules(service, platform, alerts)
+    fast += missing_rules(service, platform)
     return KeyRules(tuple(fast), tuple(coarse))
 
 

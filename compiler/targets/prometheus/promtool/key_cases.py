@@ -33,7 +33,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
 from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
-from compiler.targets.prometheus.promtool.key_missing_cases import twin_cases
+from compiler.targets.prometheus.promtool.key_missing_cases import twins_case
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -286,7 +286,8 @@ def key_cases(service: Service, rules: ServiceRules, step: int, long_step: int) 
     for rule in rules.alert_rules:
         if rule.source is not None and rule.source.kind is not None:
             (twins if is_missing(rule) else by_kind.setdefault(rule.source.kind, [])).append(rule)
-    yield from ((c, False) for twin in twins for c in twin_cases(service, twin, step))
+    if twins:
+        yield twins_case(service, twins, step), False
     for kind, mine in by_kind.items():
         if kind is AlertKind.ERROR_RATE or kind in SIGNALS:
             yield from ((c, False) for c in _threshold_cases(service, kind, mine, step))

@@ -1,26 +1,21 @@
 """Cases for the missing-data twin of a CPU, memory or disk alert (targets/prometheus/key_missing.py).
 
-Each feeds another service's signal past every line (the cases of the signal's own alerts feed the same
-series, so they run one after another, never side by side with a check of the same alert name): with the
-service's targets up and no series of its own the twin fires after its hold; with nothing scraped (scaled to
-zero) it stays quiet; with its own series there (under the line) nothing fires.
+One timeline for all of a service's twins (they share `up`, so they could not run side by side anyway): with
+nothing scraped (scaled to zero) they stay quiet; with the service's targets up and its series there (under
+every line) nothing fires; with the targets up and no series, each twin fires after its hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.types import Service
-from compiler.model.units import format_duration
 from compiler.targets.prometheus.key_missing import SIGNAL_OF
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.targets.prometheus.promtool.threshold_cases import OTHER_SERVICE
 from compiler.targets.prometheus.rule_model import Rule
 
-_PAST_EVERY_LINE = Decimal("0.99")  # another service's signal: a share, above any line a share can have
 _UNDER = Decimal("0.01")
 
 
@@ -32,32 +27,29 @@ def up_series(service: Service, samples: int, instance: str = "a", value: int = 
     return InputSeries("up", tuple(sorted({**selector, apart: instance}.items())), constant(value, samples))
 
 
-def twin_cases(service: Service, twin: Rule, step: int) -> Iterator[Case]:
-    assert twin.source is not None and twin.source.kind is not None
-    signal = SIGNAL_OF[twin.source.kind][1]
-    hold = twin.for_seconds
-    times = hold_times(hold, step)
-    samples = max(times) // step + 1
-    stranger = OTHER_SERVICE if service.name != OTHER_SERVICE else f"{OTHER_SERVICE}-2"
-    other = InputSeries(signal, ((names.LABEL_SERVICE, stranger),), constant(_PAST_EVERY_LINE, samples))
-    fired = firing(twin, 1.0)
-    yield Case(
-        f"{twin.alert}: no {signal} series while the service is scraped fires after {format_duration(hold)}",
+def twins_case(service: Service, twins: list[Rule], step: int) -> Case:
+    """One timeline for every twin of the service: nothing scraped and no series (scaled to zero: quiet), then
+    the service scraped with its series there (quiet), then scraped without them (fires after the hold)."""
+    longest = max(steps_after(t.for_seconds, step) for t in twins)
+    measured = longest + step  # each stretch outlasts every hold by a step
+    gone = 2 * measured
+    end = gone + longest
+    signals = sorted({SIGNAL_OF[t.source.kind][1] for t in twins if t.source is not None and t.source.kind})
+    own = ((names.LABEL_SERVICE, service.name),)
+    blanks = f"_x{measured // step} "
+    series = [InputSeries(s, own, blanks + constant(_UNDER, measured // step - 1)) for s in signals]
+    up = up_series(service, (end - measured) // step)
+    series.append(up._replace(values=blanks + up.values))
+    checks = []
+    for twin in twins:
+        checks += [AlertCheck(measured - step, twin.alert, ()), AlertCheck(gone - step, twin.alert, ())]
+        fired = firing(twin, 1.0)
+        for at in hold_times(twin.for_seconds, step):
+            checks.append(AlertCheck(gone + at, twin.alert, (fired,) if at >= twin.for_seconds else ()))
+    return Case(
+        f"{', '.join(t.alert for t in twins)}: no series while nothing is scraped (scaled to zero) or with its "
+        "series there stays quiet; scraped without them, the missing-data twin fires after its hold",
         step,
-        (other, up_series(service, samples)),
-        tuple(AlertCheck(at, twin.alert, (fired,) if at >= hold else ()) for at in times),
-    )
-    at = steps_after(hold, step)
-    yield Case(
-        f"{twin.alert}: no {signal} series and nothing scraped (scaled to zero) stays quiet",
-        step,
-        (other,),
-        (AlertCheck(at, twin.alert, ()),),
-    )
-    own = InputSeries(signal, ((names.LABEL_SERVICE, service.name),), constant(_UNDER, at // step + 1))
-    yield Case(
-        f"{twin.alert}: its series there, the service scraped, stays quiet",
-        step,
-        (own, up_series(service, at // step + 1)),
-        (AlertCheck(at, twin.alert, ()),),
+        tuple(series),
+        tuple(checks),
     )

@@ -15,7 +15,6 @@ import itertools
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
 from compiler.model.thresholds import signal_name
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
@@ -66,7 +65,7 @@ def _timeline(service: Service, twin: Rule) -> Case:
     outage_ends = len(scenarios[0]) + -(-window // STEP) + -(-hold // STEP)
     ends += [outage_ends, outage_ends + 5]
     holds = [not present[m] or _missing_share(present, m, window) for m in range(len(present))]
-    fired = fires_at(holds, hold, KEEP_FIRING_SECONDS, STEP)
+    fired = fires_at(holds, hold, twin.keep_firing_seconds, STEP)  # none under vmalert
     source = twin.source
     assert source is not None
     series: list[InputSeries] = []
