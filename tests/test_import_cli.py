@@ -49,10 +49,10 @@ def test_a_bad_source_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "sloth.yaml"
-    # Valid for Sloth, but at 90% the 14.4x page tier needs an error ratio of 1.44: it can never fire, and
-    # obsc refuses a dead alert. The import says so and writes nothing.
+    # Valid for Sloth, but at 80% the page's pairs need error ratios of 2.88 (14.4x) and 1.2 (6x): the page can
+    # never fire, and obsc refuses a dead alert. The import says so and writes nothing.
     source.write_text(
-        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 90\n"
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 80\n"
         "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
         "    alerting: {name: LowBurn}\n"
     )
@@ -61,7 +61,7 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
     assert result.code == ExitCode.BAD_INPUT, result.err
     # located in the source (the spec was never written), the would-be spec line quoted
     assert result.err.startswith(f"{source}:5:5 $.slos[0].objective: the imported spec does not compile"), result.err
-    assert f"spec not written: {out}/low.yaml line 15 at $.slos[0].objective reads `objective: 90`" in result.err
+    assert f"spec not written: {out}/low.yaml line 15 at $.slos[0].objective reads `objective: 80`" in result.err
     assert f"{out}/low.yaml:" not in result.err
     assert not out.exists()
 

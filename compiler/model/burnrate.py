@@ -70,7 +70,10 @@ def bridged(windows: Sequence[BurnWindow]) -> Catalog:
     for window in windows:
         others = (o for o in windows if o.tier is window.tier and o.name != window.name)
         needed = max((handover_seconds(o, window) for o in others), default=0)
-        out.append(replace(window, keep_firing_seconds=needed) if needed > window.keep_firing_seconds else window)
+        floor = (
+            window.keep_firing_seconds if window.keep_firing_floor_seconds is None else window.keep_firing_floor_seconds
+        )
+        out.append(replace(window, keep_firing_seconds=max(needed, floor), keep_firing_floor_seconds=floor))
     return tuple(out)
 
 

@@ -20,7 +20,7 @@ from compiler.model.teams import (
     spec_receiver_owners,
     spec_receiver_problem,
 )
-from compiler.model.types import Platform, Receiver, Service
+from compiler.model.types import BurnWindow, Platform, Receiver, Service, Slo
 from compiler.model.units import clock_minutes, decimal_text, parse_duration
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.hints import weekday_hint
@@ -36,21 +36,35 @@ def check_slos(
     found = []
     for i, slo in enumerate(service.slos):
         path: tuple[str | int, ...] = ("slos", (positions or {}).get(slo.name, i))
-        for window in windows_for(slo):
-            if unreachable(slo, window):
-                needed = error_ratio_threshold(slo, window)
-                found.append(
-                    Diagnostic(
-                        locate((*path, "objective")) if locate else slo.location,
-                        (*path, "objective"),
-                        f"the {window.tier.value} burn alert over {window.long} can never fire: it needs an error "
-                        f"ratio of {decimal_text(needed)} ({window.factor_text(slo.period_seconds)}x the "
-                        f"{decimal_text(slo.error_budget * 100)}% budget), more than a total outage; raise the "
-                        f"objective, shorten the period or set alerts: {{{window.tier.value}: false}} on this SLO",
-                    )
+        # A tier with a pair that can fire keeps only such pairs (model/reachable_pairs.py): one left here with
+        # an unreachable pair has no other.
+        windows = windows_for(slo)
+        dead = next((w.tier for w in windows if unreachable(slo, w)), None)
+        if dead is not None:
+            pairs = [w for w in windows if w.tier is dead]
+            found.append(
+                Diagnostic(
+                    locate((*path, "objective")) if locate else slo.location,
+                    (*path, "objective"),
+                    f"the {dead.value} burn alert {_out_of_reach(slo, pairs)}, more than a total outage; raise the "
+                    f"objective, shorten the period or set alerts: {{{dead.value}: false}} on this SLO",
                 )
-                break
+            )
     return found
+
+
+def _out_of_reach(slo: Slo, pairs: Sequence[BurnWindow]) -> str:
+    budget = f"the {decimal_text(slo.error_budget * 100)}% budget"
+    if len(pairs) == 1:
+        (window,) = pairs
+        return (
+            f"over {window.long} can never fire: it needs an error ratio of "
+            f"{decimal_text(error_ratio_threshold(slo, window))} ({window.factor_text(slo.period_seconds)}x {budget})"
+        )
+    (head, line), *rest = ((f"{w.long}/{w.short}", decimal_text(error_ratio_threshold(slo, w))) for w in pairs)
+    needs = f"its {head} pair needs an error ratio of {line}" + "".join(f" and its {h} pair {r}" for h, r in rest)
+    factors = " and ".join(f"{w.factor_text(slo.period_seconds)}x" for w in pairs)
+    return f"can never fire: {needs} ({factors} {budget})"
 
 
 def dashboard_uid_clashes(services: Sequence[Service]) -> list[Diagnostic]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from compiler.errors import NOWHERE, Location
+from compiler.errors import NOWHERE, Diagnostic, Location
 from compiler.model.promql import Matcher, Selector
 from compiler.model.units import decimal_text, format_duration
 
@@ -120,6 +120,9 @@ class BurnWindow:
     fixed_factor: Decimal | None = None
     for_seconds: int = 0  # how long both windows must burn before the alert fires
     keep_firing_seconds: int = 0  # how long the alert stays after the condition stops (no ticket gap)
+    # the catalog row's own keep_firing_for, before `bridged` raised it for the tier's other pairs (None: as
+    # keep_firing_seconds); a tier left with fewer pairs is bridged again from it
+    keep_firing_floor_seconds: int | None = None
 
     @property
     def long(self) -> str:
@@ -162,6 +165,9 @@ class Slo:
     min_bad_events: int = 0  # burn alerts need at least this many bad events in their long window
     location: Location = NOWHERE
     windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
+    # pairs of an alerting tier that even a total outage cannot reach, left out of `windows` while another pair
+    # of their tier can fire (model/reachable_pairs.py): one located warning each
+    left_out: tuple[Diagnostic, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model import timestamps
+from compiler.model.burnrate import recorded_windows
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -70,7 +71,9 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
     slice_bit = series(names.SLI_BAD_SLICE, own)
     exprs = [ExprCheck(at, slice_bit, ((slice_bit, bit),)) for at in (0, step)]
     # the shortest window's share of bad slices: every recorded slice is the same here
-    ratio, windowed = names.sli_error_ratio("5m"), {**own, names.LABEL_WINDOW: "5m"}
+    # (5m, unless a low objective left out the pair it is recorded for: model/reachable_pairs.py)
+    shortest = format_duration(min(recorded_windows(slo)))
+    ratio, windowed = names.sli_error_ratio(shortest), {**own, names.LABEL_WINDOW: shortest}
     exprs.append(ExprCheck(step, series(ratio, own), ((series(ratio, windowed), bit),)))
     # the bad slices each burn pair's floor counts (min_bad_events): the slices at 0 and `step` within the window
     for seconds in counted(slo):

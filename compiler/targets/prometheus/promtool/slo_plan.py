@@ -202,6 +202,7 @@ class Shape:
     unguarded_missing: bool  # see _Lines
     lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
     slices: bool = False  # a time-slice SLI: its min_bad_events counts bad slices (see slo_state.rates)
+    left_out: bool = False  # a low objective left a pair out of its tier (model/reachable_pairs.py)
 
     @property
     def counted(self) -> tuple[int, ...]:
@@ -238,6 +239,7 @@ class Shape:
             unguarded_missing=not service.targets,
             lane_safe=(not budget or lane_safe(budget)) and joins_lanes(burn),
             slices=slo.sli.kind in SLICE_KINDS,
+            left_out=bool(slo.left_out),
         )
 
 
@@ -301,10 +303,17 @@ def plan(shape: Shape) -> Plan:
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
         ended = _pair_state(w, line * _ABOVE, line * _BELOW, busy)
-        add(f"{where} a burst that ended ({w.short} back to 0.8x) stays quiet", ended, [at], alert_of(w))
+        steps = recovery_windows(shape.recorded, w)
+        still = ""
+        if shape.left_out and steps:
+            # The windows between burn too: the short window alone says the burst ended (its `unless` guard). A
+            # catalog's faster pair fed them above this line in a case beside this one; a pair left out does not.
+            for seconds in steps:
+                ended.ratios[seconds] = line * _ABOVE
+            still = f", the {'/'.join(format_duration(s) for s in steps)} still at 1.25x"
+        add(f"{where} a burst that ended ({w.short} back to 0.8x{still}) stays quiet", ended, [at], alert_of(w))
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
-        steps = recovery_windows(shape.recorded, w)
         gap = no_events_state(w, line * _ABOVE, busy, steps)
         title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts) fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))

@@ -1,0 +1,65 @@
+"""Burn pairs a low objective puts out of reach, left out of their tier while another pair of it can fire.
+
+At 90% over 30d the page tier's 1h pair needs an error ratio of 1.44 (14.4x the 10% budget): no outage reaches
+it. Its 6h pair (6x: 0.6) still pages, as other SLO tools page on it. Refusing the SLO (until round 26) made
+a 90% SLO give up paging altogether to compile; now the dead pair is left out with a located warning,
+and everything downstream (rules, tests, runbooks, dashboards) sees only the pairs kept. A tier whose every
+pair is out of reach keeps them: checks.check_slos refuses it, and its advice (drop the tier) is then right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.burnrate import Catalog, bridged
+from compiler.model.types import BurnWindow, Tier
+from compiler.model.units import decimal_text
+
+ONE = Decimal(1)
+
+
+def _line(window: BurnWindow, period_seconds: int, budget: Decimal) -> Decimal:
+    return window.factor(period_seconds) * budget
+
+
+def split_reachable(
+    windows: Catalog, period_seconds: int, budget: Decimal, alerting: Sequence[Tier]
+) -> tuple[Catalog, Catalog]:
+    """(kept, left out): the pairs of an `alerting` tier whose error-ratio line is 1 or more, when the tier has
+    a pair below 1; the kept pairs bridged again (a handover to a pair that never fires needs no keep_firing_for).
+    Tiers that do not alert are kept whole (dashboards record their windows)."""
+    out = [
+        w
+        for w in windows
+        if w.tier in alerting
+        and _line(w, period_seconds, budget) >= ONE
+        and any(o.tier is w.tier and _line(o, period_seconds, budget) < ONE for o in windows)
+    ]
+    if not out:
+        return windows, ()
+    return bridged([w for w in windows if w not in out]), tuple(out)
+
+
+def left_out_warning(
+    window: BurnWindow,
+    kept: Catalog,
+    period_seconds: int,
+    budget: Decimal,
+    where: Location,
+    path: tuple[str | int, ...],
+) -> Diagnostic:
+    tier = window.tier.value
+    still = ", ".join(
+        f"{w.long}/{w.short} (error ratio {decimal_text(_line(w, period_seconds, budget))})"
+        for w in kept
+        if w.tier is window.tier
+    )
+    return Diagnostic(
+        where,
+        path,
+        f"the {tier} burn pair over {window.long}/{window.short} is left out: it needs an error ratio of "
+        f"{decimal_text(_line(window, period_seconds, budget))} ({window.factor_text(period_seconds)}x the "
+        f"{decimal_text(budget * 100)}% budget), more than a total outage; the {tier} tier alerts on {still}",
+    )
