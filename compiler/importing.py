@@ -48,28 +48,34 @@ def run(
     files_out = dict(imported.specs)
     if not platform.exists():
         files_out[PLATFORM] = imported.platform
-    _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
+    warnings = _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
     write_files_together(out_dir, files_out)  # all or none: a stop or an error leaves --out as it was
-    report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in imported.notes]
+    report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in [*imported.notes, *warnings]]
     if platform.exists() and PLATFORM not in files_out:
         report.append(f"note: kept the existing {platform}; it must route team(s) of the imported services")
     return sorted(files_out), report
 
 
-def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_dir: str) -> None:
+def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_dir: str) -> list[Diagnostic]:
+    """Compile the specs in a scratch directory; the burn pairs a low objective left out (compile warns of
+    them: model/reachable_pairs.py), each at its source."""
     with tempfile.TemporaryDirectory(prefix="obsc-import-") as scratch:
         for name, text in files.items():
             Path(scratch, name).write_text(text, encoding="utf-8")
         options = CompileOptions(platform_file=platform, jobs=1)
         try:
-            compile_specs([scratch], options)
+            fleet = compile_specs([scratch], options).fleet
         except InputError as exc:
             raise InputError([_at_source(d, imported, files, scratch, out_dir) for d in exc.diagnostics]) from None
+        left_out = [d for service in fleet.services for slo in service.slos for d in slo.left_out]
+        return [_at_source(d, imported, files, scratch, out_dir, compiles=True) for d in left_out]
 
 
-def _at_source(found: Diagnostic, imported: Imported, files: dict[str, str], scratch: str, out_dir: str) -> Diagnostic:
-    """A trial-compile error where the user can fix it: at the source field the spec key was made from, with
-    the spec line quoted (the spec was never written, so its file:line:col would point at nothing)."""
+def _at_source(
+    found: Diagnostic, imported: Imported, files: dict[str, str], scratch: str, out_dir: str, compiles: bool = False
+) -> Diagnostic:
+    """A trial-compile error (a warning when it `compiles`) where the user can fix it: at the source field the
+    spec key was made from, with the spec line quoted (the scratch spec's file:line:col would point at nothing)."""
     where = found.location
     name = os.path.relpath(where.file, scratch)
     if name not in files:  # the existing platform.yaml of --out: a real file
@@ -77,10 +83,12 @@ def _at_source(found: Diagnostic, imported: Imported, files: dict[str, str], scr
     lines = files[name].splitlines()
     quoted = lines[where.line - 1].strip() if 0 < where.line <= len(lines) else ""
     reads = f" reads `{quoted}`" if quoted else ""
-    would_be = f"spec not written: {Path(out_dir, name)} line {where.line} at {json_path(found.path)}{reads}"
+    said = "written" if compiles else "not written"
+    would_be = f"spec {said}: {Path(out_dir, name)} line {where.line} at {json_path(found.path)}{reads}"
     service = imported.converted.get(name)
     if service is None:  # the platform skeleton: no source has it
         message = f"the platform skeleton does not compile: {found.message} ({would_be})"
         return Diagnostic(Location(str(Path(out_dir, name))), found.path, message)
     location, path = source_of(service, found.path)
-    return Diagnostic(location, path, f"the imported spec does not compile: {found.message} ({would_be})")
+    verdict = "compiles with a warning" if compiles else "does not compile"
+    return Diagnostic(location, path, f"the imported spec {verdict}: {found.message} ({would_be})")

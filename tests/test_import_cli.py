@@ -66,6 +66,32 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
     assert not out.exists()
 
 
+def test_a_page_pair_out_of_reach_is_left_out_and_said_at_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At 90% only the 1h pair (14.4x: 1.44) is out of reach; the 6h pair (0.6) pages, as in Sloth. Round 25
+    refused the SLO (its advice, `alerts: {critical: false}`, pointed into a spec the user never wrote)."""
+    source = tmp_path / "sloth.yaml"
+    source.write_text(
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 90\n"
+        "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {name: LowBurn}\n"
+    )
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
+    assert result.code == 0, result.err
+    assert (
+        f"note: {source}:5:5 $.slos[0].objective: the imported spec compiles with a warning: the critical burn pair "
+        "over 1h/5m is left out: it needs an error ratio of 1.44 (14.4x the 10% budget), more than a total outage; "
+        "the critical tier alerts on 6h/30m (error ratio 0.6) (spec written: "
+        f"{out}/low.yaml line 15 at $.slos[0].objective reads `objective: 90`)"
+    ) in result.err
+    assert (out / "low.yaml").exists()
+    compiled = run_obsc(capsys, "compile", str(out), "--out", str(tmp_path / "generated"))
+    assert compiled.code == 0, compiled.err
+    assert f"{out}/low.yaml:15:14 $.slos[0].objective: warning: the critical burn pair over 1h/5m" in compiled.err
+
+
 def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_obsc(capsys, "--help")
     assert "5  obsc verify: the Prometheus server cannot be reached" in result.out
