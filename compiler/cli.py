@@ -6,7 +6,7 @@ import logging
 import re
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -14,8 +14,7 @@ import click
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, regenerate_command, stage, validate_specs
 from compiler.errors import ExitCode
-from compiler.model.selector_overlap import overlaps
-from compiler.model.types import Service
+from compiler.model.reachable_pairs import left_out_warnings
 from compiler.output import writer
 from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
@@ -285,7 +284,7 @@ def validate_cmd(
     if verbosity >= 1:
         _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:
-        _warn_left_out(fleet.services)
+        _console().diagnostics(left_out_warnings(fleet.services), severity="warning", code="burn")
         services, slos = len(fleet.services), sum(len(s.slos) for s in fleet.services)
         _console().say(f"obsc validate: {services} service(s), {slos} SLO(s): OK", stdout=True, services=services)
 
@@ -436,16 +435,7 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
         fmt = compilation.options.format if compilation.options else ""
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
-        for warning in overlaps(compilation.fleet.services):
-            _console().problem(f"obsc: warning: {warning}", code="overlap", level="warning")
-        _warn_left_out(compilation.fleet.services)
-
-
-def _warn_left_out(services: Sequence[Service]) -> None:
-    """The burn pairs a low objective put out of reach (model/reachable_pairs.py), at each SLO's objective."""
-    left_out = [d for service in services for slo in service.slos for d in slo.left_out]
-    if left_out:
-        _console().diagnostics(left_out, severity="warning", code="burn")
+        reports.spec_warnings(_console(), compilation.fleet.services)
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

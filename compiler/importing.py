@@ -15,6 +15,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, Location, OutputError, json_path
 from compiler.importers import Imported, ImportOptions, import_specs
 from compiler.importers.render import source_of
+from compiler.model.reachable_pairs import left_out_warnings
 from compiler.output.file_set import write_files_together
 from compiler.output.guard import inputs_inside, refuse_system_dir
 
@@ -67,8 +68,7 @@ def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_
             fleet = compile_specs([scratch], options).fleet
         except InputError as exc:
             raise InputError([_at_source(d, imported, files, scratch, out_dir) for d in exc.diagnostics]) from None
-        left_out = [d for service in fleet.services for slo in service.slos for d in slo.left_out]
-        return [_at_source(d, imported, files, scratch, out_dir, compiles=True) for d in left_out]
+        return [_at_source(d, imported, files, scratch, out_dir, True) for d in left_out_warnings(fleet.services)]
 
 
 def _at_source(

@@ -23,10 +23,10 @@ from compiler.model.groups import build_by, label_setters, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
-from compiler.model.reachable_pairs import left_out_warning, split_reachable
+from compiler.model.reachable_pairs import kept_pairs
 from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
-from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting, Tier
+from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
     HISTOGRAM_SECONDS,
     decimal_text,
@@ -123,11 +123,8 @@ def build_slos(
         bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
         if bad_events and sli.kind is SliKind.RAW and _counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
             continue
-        critical, warning = bool(alerts.get("critical", True)), bool(alerts.get("warning", True))
-        budget = (Decimal(100) - objective) / 100
-        alerting = [tier for tier, on in ((Tier.CRITICAL, critical), (Tier.WARNING, warning)) if on]
-        windows, out_of_reach = split_reachable(windows, period, budget, alerting)
-        where = ctx.loc((*path, "objective"))
+        at = (*path, "objective")
+        windows, left_out = kept_pairs(windows, period, objective, alerts, ctx.loc(at), at)
         out.append(
             Slo(
                 name=name,
@@ -135,8 +132,8 @@ def build_slos(
                 period_seconds=period,
                 sli=sli,
                 alerting=SloAlerting(
-                    critical=critical,
-                    warning=warning,
+                    critical=bool(alerts.get("critical", True)),
+                    warning=bool(alerts.get("warning", True)),
                     info=bool(alerts.get("info", True)),
                     budget_left=budget_left,
                 ),
@@ -144,9 +141,7 @@ def build_slos(
                 min_bad_events=bad_events,
                 location=ctx.loc(path),
                 windows=windows,
-                left_out=tuple(
-                    left_out_warning(w, windows, period, budget, where, (*path, "objective")) for w in out_of_reach
-                ),
+                left_out=left_out,
                 labels=labels,
                 annotations=annotations,
                 by=by,

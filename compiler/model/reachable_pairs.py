@@ -9,13 +9,15 @@ pair is out of reach keeps them: checks.check_slos refuses it, and its advice (d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import Catalog, bridged
-from compiler.model.types import BurnWindow, Tier
+from compiler.model.types import BurnWindow, Service, Tier
 from compiler.model.units import decimal_text
+from compiler.spec.document import Path
 
 ONE = Decimal(1)
 
@@ -42,13 +44,24 @@ def split_reachable(
     return bridged([w for w in windows if w not in out]), tuple(out)
 
 
-def left_out_warning(
-    window: BurnWindow,
-    kept: Catalog,
-    period_seconds: int,
-    budget: Decimal,
-    where: Location,
-    path: tuple[str | int, ...],
+def kept_pairs(
+    windows: Catalog, period_seconds: int, objective: Decimal, alerts: Mapping[str, Any], where: Location, path: Path
+) -> tuple[Catalog, tuple[Diagnostic, ...]]:
+    """An SLO's pairs (split_reachable) under its `alerts:` (a tier is on unless set false), and a warning at its
+    objective (`where`, `path`) for each pair left out."""
+    alerting = [tier for tier in (Tier.CRITICAL, Tier.WARNING) if alerts.get(tier.value, True)]
+    budget = (Decimal(100) - objective) / 100
+    kept, out = split_reachable(windows, period_seconds, budget, alerting)
+    return kept, tuple(_warning(w, kept, period_seconds, budget, where, path) for w in out)
+
+
+def left_out_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """Every pair left out in `services`, as compile, validate and import say them."""
+    return [d for service in services for slo in service.slos for d in slo.left_out]
+
+
+def _warning(
+    window: BurnWindow, kept: Catalog, period_seconds: int, budget: Decimal, where: Location, path: Path
 ) -> Diagnostic:
     tier = window.tier.value
     still = ", ".join(

@@ -12,6 +12,9 @@ from typing import Any
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
+from compiler.model.reachable_pairs import left_out_warnings
+from compiler.model.selector_overlap import overlaps
+from compiler.model.types import Service
 from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.ui import console
 from compiler.ui.console import Console
@@ -82,6 +85,13 @@ def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
 def warnings(out: Console, plan: writer.Plan) -> None:
     for warning in plan.warnings:
         out.say(f"obsc: warning: {plan.out_dir}/{warning}", level="warning")
+
+
+def spec_warnings(out: Console, services: Sequence[Service]) -> None:
+    """What compiles but may not be meant: selectors that overlap another service's, burn pairs left out."""
+    for warning in overlaps(services):
+        out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
+    out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
