@@ -153,7 +153,7 @@ def test_every_mutant_of_a_held_deployment_notice_is_killed(
     out = _compile(tmp_path, {"deployment": {"info": {"for": hold}}})
     files = {"rules": (out / "prometheus/rules/svc-0000.yaml").read_text()}
     files.update((f.name, f.read_text()) for f in (out / "prometheus/tests").glob("*.yaml"))
-    monkeypatch.setattr(sweep, "compiled", lambda: {"svc-0000": files})
+    monkeypatch.setattr(sweep, "compiled", lambda source="examples": {"svc-0000": files})
     monkeypatch.setattr(sweep, "MUTATION_FULL", True)
     alive, total = sweep.survivors(["svc-0000"], ("ServiceDeployed",))
     assert total == 7 and not alive, [m.what for m in alive]  # 5 comparisons changed, each operand dropped
@@ -170,7 +170,7 @@ def test_every_data_missing_mutant_of_a_raw_slo_beside_hosted_scenarios_is_kille
     files = {"rules": (out / "prometheus/rules/svc-0000.yaml").read_text()}
     files.update((f.name, f.read_text()) for f in (out / "prometheus/tests").glob("*.yaml"))
     assert "; with SLODataMissing: requests counted" in files["svc-0000.test.yaml"]  # hosted
-    monkeypatch.setattr(sweep, "compiled", lambda: {"svc-0000": files})
+    monkeypatch.setattr(sweep, "compiled", lambda source="examples": {"svc-0000": files})
     monkeypatch.setattr(sweep, "MUTATION_FULL", True)
     alive, total = sweep.survivors(["svc-0000"], ("SLODataMissing",))
     assert total == 12 and not alive, [m.what for m in alive]
