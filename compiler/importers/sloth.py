@@ -29,7 +29,7 @@ from compiler.importers.common import (
     service_labels,
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
-from compiler.importers.sloth_tiers import read_tier_labels, service_tier_labels, tier_labels_origin
+from compiler.importers.sloth_tiers import alert_labels, service_tier_labels, tier_labels_origin
 from compiler.importers.source import Source, shown
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.units import parse_duration
@@ -152,11 +152,11 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
     name = obsc_name(src, (*path, "name"), src.take((*path, "name")), "SLO name")
     objective = objective_percent(src, (*path, "objective"), src.take((*path, "objective")))
     description = src.take_text((*path, "description"))
-    labels = _slo_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
+    labels = alert_labels(src, (*path, "labels"))  # Sloth puts them on the SLO's rules, alerts included
     built = _sli(src, (*path, "sli"), keys, queries)
     tier_sets: dict[str, tuple[Path, dict[str, str]]] = {}
     alerts = _alerting(src, (*path, "alerting"), keys, tier_sets)
-    labels.update(_slo_labels(src, (*path, "alerting", "labels")))  # on both of its alerts
+    labels.update(alert_labels(src, (*path, "alerting", "labels")))  # on both of its alerts
     annotations = _annotations(src, (*path, "alerting", "annotations"))
     if name is None or objective is None or built is None or alerts is None:
         return None
@@ -174,15 +174,6 @@ def _slo(src: Source, path: Path, keys: dict[str, str], period: str, queries: li
         by=(*path, "sli"),
     )
     return out
-
-
-def _slo_labels(src: Source, path: Path) -> dict[str, str]:
-    """Labels that can go on every alert of the SLO (obsc's own and `__` names reported where they are)."""
-    labels = service_labels(src, path)
-    for key in [k for k in labels if k.startswith("__")]:
-        src.drop((*path, key), f"label {key!r}: names starting with __ are Prometheus-internal")
-        del labels[key]
-    return labels
 
 
 def _annotations(src: Source, path: Path) -> dict[str, str]:
@@ -271,7 +262,7 @@ def _alerting(
             malformed = True
         enabled[tier] = disable is not True
         if src.get((*sub, "labels")) is not None:
-            tier_sets[tier] = ((*sub, "labels"), read_tier_labels(src, (*sub, "labels")))
+            tier_sets[tier] = ((*sub, "labels"), alert_labels(src, (*sub, "labels")))
         src.drop((*sub, "annotations"), _NO_PER_TIER.format(what="annotations"))
     if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
         src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")

@@ -19,8 +19,9 @@ _PER_SLO = (
 )
 
 
-def read_tier_labels(src: Source, path: Path) -> dict[str, str]:
-    """A tier's labels (obsc's own names reported where they are: severity comes from the tier)."""
+def alert_labels(src: Source, path: Path) -> dict[str, str]:
+    """Labels Sloth puts on alerts (an SLO's, a tier's): obsc's own names and `__` ones reported where they are
+    (severity comes from the tier)."""
     labels = service_labels(src, path)
     for key in [k for k in labels if k.startswith("__")]:
         src.drop((*path, key), f"label {key!r}: names starting with __ are Prometheus-internal")

@@ -24,10 +24,9 @@ from compiler.model.saturation_twins import SIGNAL_KIND, saturation_twins
 from compiler.model.thresholds import MISSING_FOR_SECONDS
 from compiler.model.types import AlertKind, Platform, Service
 from compiler.model.units import format_duration
-from compiler.targets import links
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, series
-from compiler.targets.prometheus.slo import alert_labels
+from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 _NAMES = {AlertKind.CPU: names.SERVICE_CPU, AlertKind.MEMORY: names.SERVICE_MEMORY, AlertKind.DISK: names.SERVICE_DISK}
 SIGNAL_OF = {kind: (signal, _NAMES[signal]) for kind, signal in SIGNAL_KIND.items()}  # the signal's kind and record
@@ -76,12 +75,7 @@ def missing_rules(service: Service, platform: Platform) -> list[Rule]:
                 for_seconds=hold_seconds(alert),
                 keep_firing_seconds=KEEP_FIRING_SECONDS,
                 labels=tuple(sorted(labels.items())),
-                annotations=(
-                    (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
-                    (names.ANNOTATION_DESCRIPTION, description),
-                    (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
-                    (names.ANNOTATION_SUMMARY, summary),
-                ),
+                annotations=alert_annotations(service, platform, alert, summary, description),
                 source=alert,
             )
         )

@@ -21,11 +21,10 @@ from compiler.model.promql import Matcher
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
-from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.key_missing import missing_rules
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
-from compiler.targets.prometheus.slo import alert_labels
+from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
 SCRAPE_GAP = format_duration(SCRAPE_GAP_SECONDS)
@@ -287,11 +286,6 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef, selector:
         for_seconds=alert.key_alert.for_seconds,
         keep_firing_seconds=0 if alert.kind in EVENT_KINDS else KEEP_FIRING_SECONDS,
         labels=alert_labels(service, alert),
-        annotations=(
-            (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
-            (names.ANNOTATION_DESCRIPTION, description),
-            (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
-            (names.ANNOTATION_SUMMARY, summary),
-        ),
+        annotations=alert_annotations(service, platform, alert, summary, description),
         source=alert,
     )

@@ -308,6 +308,18 @@ def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ..
     return tuple(sorted(fired_labels(service, alert).items()))
 
 
+def alert_annotations(
+    service: Service, platform: Platform, alert: AlertDef, summary: str, description: str
+) -> tuple[tuple[str, str], ...]:
+    """A key-metric or threshold alert's annotations: its texts and its dashboard and runbook links."""
+    return (
+        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+        (names.ANNOTATION_DESCRIPTION, description),
+        (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
+        (names.ANNOTATION_SUMMARY, summary),
+    )
+
+
 def _human_factor(factor: Decimal) -> str:
     return decimal_text(round(factor, 2))
 

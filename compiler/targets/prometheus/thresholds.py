@@ -32,11 +32,10 @@ from compiler.model.thresholds import (
 )
 from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets import links
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, record, series
-from compiler.targets.prometheus.slo import alert_labels
+from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 from compiler.targets.prometheus.slo_groups import group_text
 
 
@@ -174,17 +173,6 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
     return summary, description
 
 
-def _annotations(
-    service: Service, platform: Platform, alert: AlertDef, text: tuple[str, str]
-) -> tuple[tuple[str, str], ...]:
-    return (
-        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
-        (names.ANNOTATION_DESCRIPTION, text[1]),
-        (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
-        (names.ANNOTATION_SUMMARY, text[0]),
-    )
-
-
 def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
     assert alert.threshold is not None
     return Rule(
@@ -193,7 +181,7 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
         for_seconds=alert.threshold.for_seconds,
         keep_firing_seconds=KEEP_FIRING_SECONDS,
         labels=alert_labels(service, alert),
-        annotations=_annotations(service, platform, alert, texts(service, alert.threshold)),
+        annotations=alert_annotations(service, platform, alert, *texts(service, alert.threshold)),
         source=alert,
     )
 
@@ -208,6 +196,6 @@ def _missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule
         # twin and it fired again a hold later, a page every cycle for one broken exporter
         keep_firing_seconds=KEEP_FIRING_SECONDS,
         labels=tuple(sorted({**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}.items())),
-        annotations=_annotations(service, platform, alert, missing_texts(service, alert.threshold)),
+        annotations=alert_annotations(service, platform, alert, *missing_texts(service, alert.threshold)),
         source=alert,
     )
