@@ -13,6 +13,7 @@ within that window (3/4 of 4/3) and changes nothing.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from compiler.model.units import decimal_text, format_duration
 
@@ -37,7 +38,11 @@ def sparse_branch(missing_now: str, hold_seconds: int) -> str:
 def sparse_text(hold_seconds: int) -> str:
     """The sentence a twin's description adds for its sparse branch."""
     window = format_duration(sparse_window_seconds(hold_seconds))
-    return f" Or it was missing 3/4 of the last {window} (an exporter in a crash loop, answering now and then)."
+    share = Fraction(SPARSE_SHARE)
+    return (
+        f" Or it was missing {share.numerator}/{share.denominator} of the last {window} (an exporter in a crash loop, "
+        "answering now and then)."
+    )
 
 
 def with_sparse(lines: list[str], hold_seconds: int) -> str:

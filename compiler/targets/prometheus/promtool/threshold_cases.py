@@ -24,6 +24,7 @@ from compiler.model.thresholds import (
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -35,10 +36,6 @@ VANISHED_INSTANCE = "obsc-vanished"  # the instance whose series stop while it i
 VANISHED_GROUP = "obsc-vanished"  # a group (a topic...) whose series stop past the line
 GONE_QUIET_GROUP = "obsc-gone-quiet"  # one whose series stop short of it
 LOOKBACK_DELTA = 300  # Prometheus reads a series' last sample for 5 minutes: absent only after that
-
-
-def _is_missing(rule: Rule) -> bool:
-    return dict(rule.labels).get(names.LABEL_DATA) == "missing"
 
 
 def _firing(rule: Rule, value: float, series_labels: dict[str, str]) -> Firing:
@@ -196,7 +193,7 @@ def family_cases(service: Service, rules: ServiceRules, step: int) -> Iterator[C
     runs in a test group of its own, as they feed the service's other recordings too."""
     for rule in rules.alert_rules:
         alert = rule.source.threshold if rule.source is not None else None
-        if alert is not None and _is_missing(rule):
+        if alert is not None and is_missing(rule):
             case = _family_without_events(service, alert, rule, step)
             if case is not None:
                 yield case
@@ -227,6 +224,6 @@ def threshold_cases(service: Service, rules: ServiceRules, step: int) -> Iterato
         if rule.source is not None and rule.source.threshold is not None:
             by_name.setdefault(rule.alert, []).append(rule)
     for mine in by_name.values():
-        main = next(r for r in mine if not _is_missing(r))
-        missing = next((r for r in mine if _is_missing(r)), None)
+        main = next(r for r in mine if not is_missing(r))
+        missing = next((r for r in mine if is_missing(r)), None)
         yield from _cases(service, main, missing, step)
