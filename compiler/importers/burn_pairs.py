@@ -27,10 +27,12 @@ class Pair:
     long_seconds: int
     short_seconds: int
     factor: Decimal
+    hold_seconds: int | None = None  # the alert's `for:`; None where the note on holds says it instead
 
     def text(self) -> str:
         factor = decimal_text(round(self.factor, 4).normalize())
-        return f"{factor}x over {format_duration(self.long_seconds)}/{format_duration(self.short_seconds)}"
+        said = f"{factor}x over {format_duration(self.long_seconds)}/{format_duration(self.short_seconds)}"
+        return said if self.hold_seconds is None else f"{said} for {format_duration(self.hold_seconds)}"
 
 
 # Sloth's two built-in catalogs (google-30d, google-28d) are the Workbook's shares: 2% of the budget in 1h
@@ -46,11 +48,12 @@ SLOTH_PERIODS = (28 * DAY, 30 * DAY)
 
 # Pyrra scales its 28d pairs with the objective's window (each duration rounded to the minute, a half up):
 # 14x over window/672 (short /8064), 7x over /112 (/1344); tickets 2x over /28 (/336), 1x over /7 (/112).
+# Its alerts hold (`for:`) window/20160 and /2688 (2m, 15m at 28d), tickets /672 and /224 (1h, 3h).
 _PYRRA_DIVISORS = (
-    ("critical", 672, 8064, Decimal(14)),
-    ("critical", 112, 1344, Decimal(7)),
-    ("warning", 28, 336, Decimal(2)),
-    ("warning", 7, 112, Decimal(1)),
+    ("critical", 672, 8064, 20160, Decimal(14)),
+    ("critical", 112, 1344, 2688, Decimal(7)),
+    ("warning", 28, 336, 672, Decimal(2)),
+    ("warning", 7, 112, 224, Decimal(1)),
 )
 
 
@@ -64,10 +67,16 @@ def sloth_pairs(period_seconds: int) -> tuple[Pair, ...] | None:
 
 
 def pyrra_pairs(period_seconds: int) -> tuple[Pair, ...]:
-    """Pyrra's pairs for an objective of this window."""
+    """Pyrra's pairs, with their holds, for an objective of this window."""
     return tuple(
-        Pair(tier, _to_minute(period_seconds, long_d), _to_minute(period_seconds, short_d), factor)
-        for tier, long_d, short_d, factor in _PYRRA_DIVISORS
+        Pair(
+            tier,
+            _to_minute(period_seconds, long_d),
+            _to_minute(period_seconds, short_d),
+            factor,
+            _to_minute(period_seconds, hold_d),
+        )
+        for tier, long_d, short_d, hold_d, factor in _PYRRA_DIVISORS
     )
 
 
@@ -77,13 +86,21 @@ def _to_minute(period_seconds: int, divisor: int) -> int:
     return int(minutes.to_integral_value(rounding="ROUND_HALF_UP")) * 60
 
 
-def obsc_pairs(period_seconds: int) -> tuple[Pair, ...] | None:
-    """The pairs of obsc's built-in catalog for this period (None: shorter than every catalog)."""
+def obsc_pairs(period_seconds: int, *, holds: bool = False) -> tuple[Pair, ...] | None:
+    """The pairs of obsc's built-in catalog for this period (None: shorter than every catalog), with their
+    holds when `holds`."""
     found = burnrate.catalog_for(period_seconds)
     if found is None:
         return None
     return tuple(
-        Pair(w.tier.value, w.long_seconds, w.short_seconds, w.factor(period_seconds).normalize()) for w in found
+        Pair(
+            w.tier.value,
+            w.long_seconds,
+            w.short_seconds,
+            w.factor(period_seconds).normalize(),
+            w.for_seconds if holds else None,
+        )
+        for w in found
     )
 
 
@@ -95,8 +112,9 @@ def catalog_text(period_seconds: int) -> str:
 
 def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None) -> None:
     """A note at `path` when obsc's pairs at this period are not the source's: what each pages and tickets at
-    (only the pairs that differ), and how to keep the source's."""
-    ours = obsc_pairs(period_seconds)
+    (only the pairs that differ), and how to keep the source's. Pairs are compared with their holds where the
+    source's have them (Pyrra's tickets hold 1h and 3h at 28d, obsc's 5m)."""
+    ours = obsc_pairs(period_seconds, holds=theirs is not None and any(p.hold_seconds for p in theirs))
     if ours is None or (theirs is not None and _same(ours, theirs)):
         return
     period = format_duration(period_seconds)
@@ -113,6 +131,7 @@ def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: 
         hint = (
             f"to keep {tool}'s, give them to the platform's defaults.slo_alerts.windows for {period} (every "
             f"{period} SLO uses that catalog)"
+            + (", each with its `for:`" if theirs is not None and any(p.hold_seconds for p in theirs) else "")
         )
     src.note(path, f"burn alerts at {period}: {said}; {ours_said}: {hint}")
 
