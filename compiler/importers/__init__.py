@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.importers import openslo, pyrra, sloth
+from compiler.importers import openslo, pyrra, sloth, sloth_windows
 from compiler.importers.merge import merge_services
 from compiler.importers.render import ServiceOut, platform_text, spec_text
 from compiler.importers.source import Findings, Source
+from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 
 FORMATS = ("sloth", "openslo", "pyrra")
@@ -111,14 +112,17 @@ def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: 
     services: list[ServiceOut] = []
     if fmt == "openslo":
         return openslo.import_docs(sources, options.team)
+    windows = _sloth_windows(sources, options.period) if fmt == "sloth" else {}
     for src in sources:
+        if fmt == "sloth" and sloth_windows.is_windows(src.doc.data):
+            continue
         recognised = sloth.is_sloth(src.doc.data) if fmt == "sloth" else pyrra.is_pyrra(src.doc.data)
         if not recognised:
             src.error((), f"not a {_LABEL[fmt]} document")
             src.take(())  # one error for the document, not one per field
             continue
         service: ServiceOut | None = (
-            sloth.import_doc(src, options.team, options.period)
+            sloth.import_doc(src, options.team, options.period, windows)
             if fmt == "sloth"
             else pyrra.import_doc(src, options.team)
         )
@@ -126,3 +130,26 @@ def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: 
             service.sources = [f"{src.doc.file} ({_LABEL[fmt]}, document {src.doc.index + 1})"]
             services.append(service)
     return services
+
+
+def _sloth_windows(sources: list[Source], period: str) -> dict[int, sloth_windows.Windows]:
+    """Sloth's windows files among the sources (its `--slo-period-windows-path`), by SLO period; one for
+    another period than the import's is noted (no imported SLO uses it)."""
+    read = []
+    for src in sources:
+        if sloth_windows.is_windows(src.doc.data) and (windows := sloth_windows.read(src)) is not None:
+            read.append((src, windows))
+            if format_duration(windows.period_seconds) != format_duration(_seconds(period)):
+                src.note(
+                    ("spec", "sloPeriod"),
+                    f"windows for {format_duration(windows.period_seconds)}: the SLOs are imported at --period "
+                    f"{period}, so none uses them",
+                )
+    return sloth_windows.by_period(read)
+
+
+def _seconds(period: str) -> int:
+    try:
+        return parse_duration(period)
+    except ValueError:  # (refused when the spec is compiled)
+        return 0

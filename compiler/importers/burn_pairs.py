@@ -110,8 +110,11 @@ def catalog_text(period_seconds: int) -> str:
     return f"its built-in {format_duration(period_seconds)} catalog {_listed(list(ours))}" if ours else ""
 
 
-def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None) -> None:
-    """A note at `path` when obsc's pairs at this period are not the source's: what each pages and tickets at
+def note_pairs(
+    src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None, named: str = ""
+) -> None:
+    """A note at `path` when obsc's pairs at this period are not the source's (`named`: where they come from, when
+    not the tool's built-in catalog): what each pages and tickets at
     (only the pairs that differ), and how to keep the source's. Pairs are compared with their holds where the
     source's have them (Pyrra's tickets hold 1h and 3h at 28d, obsc's 5m)."""
     ours = obsc_pairs(period_seconds, holds=theirs is not None and any(p.hold_seconds for p in theirs))
@@ -122,7 +125,7 @@ def note_pairs(src: Source, path: Path, tool: str, period_seconds: int, theirs: 
         known = " and ".join(format_duration(p) for p in sorted(SLOTH_PERIODS, reverse=True))
         said = f"{tool} has built-in burn windows only for {known} ({period} needs its windows file, not read here)"
     else:
-        said = f"{tool} {_listed(_only(theirs, ours))}"
+        said = f"{named or tool} {_listed(_only(theirs, ours))}"
     ours_said = f"obsc's built-in {period} catalog {_listed(_only(ours, theirs or ()))}"
     if theirs is not None and any(p.factor < 1 for p in _only(theirs, ours)):
         # (obsc refuses such a row in a catalog, see windows.yaml: it would hold no fix to give)

@@ -30,6 +30,7 @@ from compiler.importers.common import (
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.sloth_tiers import alert_labels, service_tier_labels, tier_labels_origin
+from compiler.importers.sloth_windows import Windows
 from compiler.importers.source import Source, shown
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.units import parse_duration
@@ -60,7 +61,11 @@ def is_sloth(data: Any) -> bool:
     )
 
 
-def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
+def import_doc(
+    src: Source, team: str | None, period: str, windows: dict[int, Windows] | None = None
+) -> ServiceOut | None:
+    """One Sloth document as an obsc service; `windows`: Sloth's windows files by period (they replace its
+    built-in catalog for that period)."""
     data = src.doc.data
     if not isinstance(data, dict):
         src.error((), "not a Sloth spec (expected a mapping)")
@@ -106,7 +111,10 @@ def import_doc(src: Source, team: str | None, period: str) -> ServiceOut | None:
         guard = any("errors" in slo.sli.get("raw", {}) for slo in alerting)
         note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
         if alerting and (seconds := _period_seconds(period)) is not None:
-            note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
+            if (tuned := (windows or {}).get(seconds)) is not None:
+                note_pairs(src, (*root, "slos"), "Sloth", seconds, tuned.pairs, tuned.named())
+            else:
+                note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
         if alerting:
             note_alert_labels(src, (*root, "slos"), _SLOTH_LABELS, "the SLO's name")
     tier_labels = service_tier_labels(src, slos)
