@@ -7,6 +7,7 @@ windows, than its source did must say so, or on-call learns it from a page the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -111,14 +112,26 @@ def catalog_text(period_seconds: int) -> str:
 
 
 def note_pairs(
-    src: Source, path: Path, tool: str, period_seconds: int, theirs: tuple[Pair, ...] | None, named: str = ""
+    src: Source,
+    path: Path,
+    tool: str,
+    period_seconds: int,
+    theirs: tuple[Pair, ...] | None,
+    objectives: Sequence[Decimal],
+    named: str = "",
 ) -> None:
     """A note at `path` when obsc's pairs at this period are not the source's (`named`: where they come from, when
     not the tool's built-in catalog): what each pages and tickets at
     (only the pairs that differ), and how to keep the source's. Pairs are compared with their holds where the
-    source's have them (Pyrra's tickets hold 1h and 3h at 28d, obsc's 5m)."""
+    source's have them (Pyrra's tickets hold 1h and 3h at 28d, obsc's 5m), and as they can fire at the alerting
+    SLOs' `objectives`: obsc leaves out a pair no outage reaches (a warning at the objective says so), and the
+    source's such pair never fires."""
     ours = obsc_pairs(period_seconds, holds=theirs is not None and any(p.hold_seconds for p in theirs))
-    if ours is None or (theirs is not None and _same(ours, theirs)):
+    if ours is None:
+        return
+    ours = _firing(ours, objectives, obsc=True)
+    theirs = None if theirs is None else _firing(theirs, objectives, obsc=False)
+    if theirs is not None and _same(ours, theirs):
         return
     period = format_duration(period_seconds)
     if theirs is None:
@@ -137,6 +150,22 @@ def note_pairs(
             + (", each with its `for:`" if theirs is not None and any(p.hold_seconds for p in theirs) else "")
         )
     src.note(path, f"burn alerts at {period}: {said}; {ours_said}: {hint}")
+
+
+def _firing(pairs: tuple[Pair, ...], objectives: Sequence[Decimal], *, obsc: bool) -> tuple[Pair, ...]:
+    """The pairs that can fire at one of the objectives at least: a pair whose error-ratio line is 1 or more
+    never fires. obsc also keeps such a pair where it is its tier's only hope (the SLO is then refused:
+    model/reachable_pairs.py), so the note never lists a tier as silent that obsc would not compile."""
+
+    def dead(pair: Pair, objective: Decimal) -> bool:
+        budget = (100 - objective) / 100
+        if pair.factor * budget < 1:
+            return False
+        return not obsc or any(o.tier == pair.tier and o.factor * budget < 1 for o in pairs)
+
+    if not objectives:
+        return pairs
+    return tuple(p for p in pairs if not all(dead(p, objective) for objective in objectives))
 
 
 def _same(ours: tuple[Pair, ...], theirs: tuple[Pair, ...]) -> bool:

@@ -74,7 +74,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     slo_name, selector, metrics, sli, by = built
     if alerting:
         note_alert_differences(src, (*spec, "indicator"), "Pyrra", guard=True, holds=False)
-        note_pairs(src, (*spec, "window"), "Pyrra", period_seconds, pyrra_pairs(period_seconds))
+        note_pairs(src, (*spec, "window"), "Pyrra", period_seconds, pyrra_pairs(period_seconds), [objective])
         theirs = f"Pyrra's alerts are {src.get((*spec, 'alerting', 'name')) or 'ErrorBudgetBurn'}"
         note_alert_labels(src, ("metadata", "name"), f"{theirs} with slo={name} and severity", slo_name)
     alerts = {"critical": alerting, "warning": alerting, "info": False}  # Pyrra has no budget-left alerts

@@ -111,10 +111,11 @@ def import_doc(
         guard = any("errors" in slo.sli.get("raw", {}) for slo in alerting)
         note_alert_differences(src, (*root, "slos"), "Sloth", guard=guard, holds=bool(alerting))
         if alerting and (seconds := _period_seconds(period)) is not None:
+            objectives = [slo.objective for slo in alerting]
             if (tuned := (windows or {}).get(seconds)) is not None:
-                note_pairs(src, (*root, "slos"), "Sloth", seconds, tuned.pairs, tuned.named())
+                note_pairs(src, (*root, "slos"), "Sloth", seconds, tuned.pairs, objectives, tuned.named())
             else:
-                note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds))
+                note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds), objectives)
         if alerting:
             note_alert_labels(src, (*root, "slos"), _SLOTH_LABELS, "the SLO's name")
     tier_labels = service_tier_labels(src, slos)
