@@ -102,3 +102,21 @@ def test_an_empty_pyrra_team_label_leaves_the_namespace_as_team(tmp_path: Path) 
     imported, compilation = import_and_compile("pyrra", [source], tmp_path / "out")
     assert compilation.fleet.services[0].team == "shop"
     assert ("metadata", "labels", "pyrra.dev/team") in {d.path for d in imported.dropped}
+
+
+def test_sloths_title_annotation_is_said_to_be_gone_unless_the_slo_sets_one(tmp_path: Path) -> None:
+    """Sloth writes `title: (page) <service> <slo> SLO error budget burn rate is too fast.` on every alert (its
+    golden rules, read here); obsc's burn alerts have no title, so a Slack template printing
+    .CommonAnnotations.title sent empty headings after the import, and nothing said so."""
+    expected = require_shared("corpus/sloth/testdata/out-base.yaml.tpl").read_text()
+    assert "title: (page) " in expected  # the peer's fact this test stands on
+    source = require_shared("corpus/sloth/testdata/in-base.yaml")
+    imported, compilation = import_and_compile("sloth", [source], tmp_path / "out")
+    rules = compilation.bundle.get("prometheus/rules/svc01.yaml")
+    assert rules is not None and "title:" not in rules.content
+    [note] = [n for n in imported.notes if "annotation title" in n.message]
+    assert note.path == ("slos",) and "burn alerts of slo1 have none" in note.message
+    titled = tmp_path / "titled.yaml"
+    titled.write_text(source.read_text().replace('alert02k1: "alert02k2"', 'title: "checkout burns"'))
+    imported, _ = import_and_compile("sloth", [titled], tmp_path / "titled-out")
+    assert not [n for n in imported.notes if "annotation title" in n.message]

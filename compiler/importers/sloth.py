@@ -50,6 +50,13 @@ _SLOTH_LABELS = (
     "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
     "alerting.labels)"
 )
+# Sloth writes `title` on every alert unless alerting.annotations sets it; notification templates read it.
+_NO_TITLE = (
+    "Sloth's alerts carry the annotation title (\"(page) <service> <slo> SLO error budget burn rate is too "
+    "fast.\", ticket likewise); obsc's burn alerts of {slos} have none (they carry summary, description, "
+    "runbook_url and dashboard_url): Alertmanager templates reading .Annotations.title or "
+    ".CommonAnnotations.title print nothing; read summary there, or give the SLO an annotation title"
+)
 _ALERT_NAME = (
     "obsc names its burn-rate alerts itself (SLOErrorBudgetBurnFast / Slow); custom names are not supported yet"
 )
@@ -118,6 +125,9 @@ def import_doc(
                 note_pairs(src, (*root, "slos"), "Sloth", seconds, sloth_pairs(seconds), objectives)
         if alerting:
             note_alert_labels(src, (*root, "slos"), _SLOTH_LABELS, "the SLO's name")
+        untitled = [slo.name for slo in alerting if "title" not in slo.annotations]
+        if untitled:
+            src.note((*root, "slos"), _NO_TITLE.format(slos=", ".join(untitled)))
     tier_labels = service_tier_labels(src, slos)
     if name is None or not slos:  # every SLO dropped (a plugin SLI): no spec without SLOs, the drops say why
         return None
