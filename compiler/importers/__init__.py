@@ -60,6 +60,11 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
         if not docs and not in_directory:
             findings.errors.append(Diagnostic(Location(path), (), f"no {_LABEL[fmt]} documents found"))
         for doc in docs:
+            if fmt == "sloth" and isinstance(doc.data, dict) and doc.data.get("apiVersion") == openslo.ALPHA:
+                # Sloth generates rules for these: "not a Sloth document" (skipped or refused) lost an SLO unsaid
+                where = doc.locate(("apiVersion",), key=True)
+                findings.errors.append(Diagnostic(where, ("apiVersion",), openslo.ALPHA_REFUSED))
+                continue
             if in_directory and not _of_format(fmt, doc.data):
                 findings.notes.append(Diagnostic(doc.locate(()), (), f"skipped: not a {_LABEL[fmt]} document"))
                 continue

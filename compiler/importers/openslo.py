@@ -29,6 +29,14 @@ from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
 API = "openslo/v1"
+ALPHA = "openslo/v1alpha"
+# Sloth reads v1alpha SLOs; their fields have other shapes than v1's, so they are refused with what to write.
+ALPHA_REFUSED = (
+    "openslo/v1alpha (the OpenSLO that Sloth reads) is not imported: rewrite the SLO as openslo/v1 "
+    "(objectives[].ratioMetrics good/total queries become spec.indicator.spec.ratioMetric good/total "
+    "metricSource.spec.query, timeWindows count and unit become timeWindow [{duration: 30d, isRolling: true}], "
+    "target stays a ratio) and import it with `obsc import openslo`"
+)
 _LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
 
 
@@ -43,7 +51,8 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
         data = src.doc.data
         if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
             found = data.get("apiVersion") if isinstance(data, dict) else None
-            src.error(("apiVersion",), f"unsupported OpenSLO version {shown(found)}: expected {API}")
+            why = ALPHA_REFUSED if found == ALPHA else f"unsupported OpenSLO version {shown(found)}: expected {API}"
+            src.error(("apiVersion",), why)
             src.take(())  # one error for the document, not one per field
             continue
         kind = str(src.take(("kind",)) or "")
