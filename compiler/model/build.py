@@ -42,6 +42,7 @@ from compiler.model.promql_check import check_promql
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
+from compiler.model.slack_channels import inherited_url_problems
 from compiler.model.sli_kinds import gauge_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -181,6 +182,7 @@ def _team(
         else None,
         links=tuple(sorted((body.get("links") or {}).items())),
         location=ctx.loc(path, key=True),
+        slack_channels=tuple(str(c) for c in body.get("slack_channels") or ()),
     )
 
 
@@ -418,6 +420,9 @@ def _service_routes(
     judge = Ctx(ctx.doc, []) if unsure.receiver_settings() else ctx
     prefix = inline_receiver_prefix(data["service"], platform)
     own = _routes(data.get("routing") or {}, prefix, judge, ("routing",), receivers, am_global, owner)
+    if not unsure.team(data["team"]):  # its slack_channels may be in the part left out
+        for where, message in inherited_url_problems(data.get("routing") or {}, data["team"], platform):
+            judge.error(where, message)
     team = platform.team(data["team"]) or Team(data["team"])
     resolved: list[Route] = []
     for tier in Tier:

@@ -309,6 +309,7 @@ class Team:
     business_hours: BusinessHours | None = None
     links: tuple[tuple[str, str], ...] = ()
     location: Location = NOWHERE  # the team's key under teams: in the platform file
+    slack_channels: tuple[str, ...] = ()  # where its specs may post through the platform's Slack URL
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""A hostile contributor and the platform's shared notification settings: a spec's receiver must not borrow
+the platform's credential to notify wherever it likes (docs/notifications.md, "Who is notified")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.test_secrets import BATCH, ROOTED, _compiles, _errors
+
+SLACK_URL = "  global: {slack_api_url_file: /srv/am/secrets/platform/slack}\n"
+PLATFORM = ROOTED + SLACK_URL
+
+
+def _spec(routing: str, team: str = "t1") -> str:
+    return BATCH.format(team=team) + f"routing:\n  warning: {routing}\n"
+
+
+def _listing(channels: str) -> str:
+    return PLATFORM.replace("  t1: {}\n", f"  t1: {{slack_channels: {channels}}}\n")
+
+
+# ---------------------------------------------------------------- Slack through the platform's URL
+
+
+def test_a_spec_cannot_post_through_the_platforms_slack_url_to_a_channel_not_listed_for_its_team(
+    tmp_path: Path,
+) -> None:
+    assert _errors(tmp_path, _spec('{slack: {channel: "#payments-oncall"}}'), PLATFORM) == [
+        "job.yaml:12:30 $.routing.warning.slack.channel: Slack channel '#payments-oncall' would be posted to through "
+        "the platform's Slack URL (alertmanager.global.slack_api_url_file in platform.yaml): a spec may post through "
+        "it only to the channels listed for its team, and teams.t1.slack_channels lists none; the platform team adds "
+        "the channel there, or give this receiver its own api_url_file (a file below /srv/am/secrets/team-t1/)"
+    ]
+    listed = _listing("['#t1-alerts']")
+    for other in ("#payments-oncall", "@payments-lead", "@t1-alerts", "T1-ALERTS", "t1-alerts.x"):
+        errors = _errors(tmp_path, _spec(f'{{slack: {{channel: "{other}"}}}}'), listed)
+        assert len(errors) == 1 and "lists only '#t1-alerts'" in errors[0], (other, errors)
+    # another team's list is not this team's
+    payments = PLATFORM.replace("  t1: {}\n", "  t1: {}\n  finance: {slack_channels: ['#payments-oncall']}\n")
+    assert len(_errors(tmp_path, _spec('{slack: {channel: "#payments-oncall"}}'), payments)) == 1
+
+
+@pytest.mark.parametrize("channel", ["#t1-alerts", "t1-alerts"])
+def test_a_listed_channel_may_be_posted_to_with_or_without_its_hash(tmp_path: Path, channel: str) -> None:
+    fleet = _compiles(tmp_path, _spec(f'{{slack: {{channel: "{channel}"}}}}'), _listing("[t1-alerts, '@t1-lead']"))
+    assert fleet.services[0].routes[1].receiver == "nightly-export-warning"
+    assert _compiles(tmp_path, _spec('{slack: {channel: "@t1-lead"}}'), _listing("[t1-alerts, '@t1-lead']"))
+
+
+def test_the_teams_own_slack_url_posts_anywhere(tmp_path: Path) -> None:
+    own = '{slack: {channel: "#anything", api_url_file: /srv/am/secrets/team-t1/slack}}'
+    assert _compiles(tmp_path, _spec(own), PLATFORM).services
+
+
+def test_the_platform_files_own_receivers_need_no_listing(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("  t1: {}\n", "  t1: {routing: {info: {slack: {channel: '#t1-digest'}}}}\n").replace(
+        "receivers:\n", "receivers:\n  sre: {slack: {channel: '#sre'}}\n"
+    )
+    assert _compiles(tmp_path, _spec("sre"), platform).services
+
+
+def test_without_a_global_url_only_the_missing_url_is_reported(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, _spec('{slack: {channel: "#payments-oncall"}}'), ROOTED)
+    assert len(errors) == 1 and "slack needs a webhook URL file" in errors[0], errors
+
+
+def test_a_listing_that_failed_the_schema_is_not_judged_again(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, _spec('{slack: {channel: "#t1-alerts"}}'), _listing("['#t1 alerts']"))
+    assert len(errors) == 1 and "$.teams.t1.slack_channels[0]" in errors[0], errors
