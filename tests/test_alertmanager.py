@@ -440,14 +440,14 @@ def test_changing_one_services_routing_changes_only_its_branch(tmp_path: Path, e
     before = examples.bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
     shutil.copytree(EXAMPLES, tmp_path / "specs")
     spec = tmp_path / "specs" / "checkout.yaml"
-    spec.write_text(spec.read_text() + "routing:\n  warning: search-pager\n")
+    spec.write_text(spec.read_text() + "routing:\n  warning: platform-fallback\n")
     after = _compile(tmp_path / "specs").bundle.get(names.ALERTMANAGER_CONFIG).content  # type: ignore[union-attr]
     changed = _changed_lines(before, after)
     assert changed, "the routing change must show in the output"
     branch = _branch_lines(after, "checkout")
     assert all(line in branch for line in changed), difflib.unified_diff(before.splitlines(), after.splitlines())
     warning = _leaf(yaml.load(after, Loader=_LOADER), "payments", "checkout", Tier.WARNING)
-    assert warning["receiver"] == "search-pager"
+    assert warning["receiver"] == "platform-fallback"
 
 
 def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path, config: dict[str, Any]) -> None:

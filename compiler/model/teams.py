@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from compiler import conventions
 from compiler.model.build_context import did_you_mean
+from compiler.model.secrets import owning_team
 from compiler.model.types import Platform, Receiver, Route, Service, Team, Tier
 
 DEFAULT_RECEIVER_PATH: tuple[str | int, ...] = ("alertmanager", "default_receiver")
@@ -166,23 +167,43 @@ def receiver_team(receiver: Receiver, owners: Mapping[tuple[str, str], str]) -> 
 
 
 def foreign_receiver_problem(
-    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str]
+    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str], team_root: str = ""
 ) -> str | None:
     """Why a spec of `team` may not route to the receiver `name` by name (`named`: the receivers of that
-    name), or None.
+    name; `team_root`: the platform's secrets.team_root pattern), or None.
 
     A receiver written inline for another team (its spec, or teams.<team>.routing) carries that team's
     secret files and pages its on-call: naming it would page them with this team's alerts. The platform's
-    own receivers (receivers:, defaults.routing) are there to be shared."""
+    own receivers (receivers:, defaults.routing) are there to be shared, unless a secret file of theirs lies in
+    another team's root: such a receiver is that team's pager (`search-pager` beside teams.search.routing), and
+    the platform file says so by where it keeps the file."""
     teams = {receiver_team(r, owners) for r in named}
-    if not teams or None in teams or team in teams:
+    if not teams or team in teams:
         return None
+    if None in teams:
+        return _secret_of_other_team(name, team, named, team_root)
     other = sorted(t for t in teams if t)[0]
     return (
         f"receiver {name!r} belongs to team {other!r} (written at {named[0].location}): a spec of team {team!r} "
         "may name only receivers under receivers: in the platform file, or its own team's; to share one, the "
         "platform team names it there"
     )
+
+
+def _secret_of_other_team(name: str, team: str, named: Sequence[Receiver], team_root: str) -> str | None:
+    for receiver in named:
+        for integration in receiver.integrations:
+            for key, value in integration.settings:
+                other = owning_team(value, team_root) if key.endswith("_file") and isinstance(value, str) else None
+                if other is not None and other != team:
+                    return (
+                        f"receiver {name!r} ({receiver.location}) uses a secret file of team {other!r} ({value!r}): "
+                        f"it is that team's integration, and naming it from a spec of team {team!r} would notify "
+                        f"team {other!r} of this team's alerts; the platform file may route team {team} to it "
+                        f"(teams.{team}.routing), or keep a receiver every team's specs may name below "
+                        "secrets.shared_root"
+                    )
+    return None
 
 
 def spec_receiver_problem(

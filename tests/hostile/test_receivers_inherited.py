@@ -69,3 +69,26 @@ def test_without_a_global_url_only_the_missing_url_is_reported(tmp_path: Path) -
 def test_a_listing_that_failed_the_schema_is_not_judged_again(tmp_path: Path) -> None:
     errors = _errors(tmp_path, _spec('{slack: {channel: "#t1-alerts"}}'), _listing("['#t1 alerts']"))
     assert len(errors) == 1 and "$.teams.t1.slack_channels[0]" in errors[0], errors
+
+
+# ---------------------------------------------------------------- the platform's receiver of another team
+
+
+def test_a_spec_cannot_name_the_platforms_receiver_of_another_teams_secret(tmp_path: Path) -> None:
+    # ROOTED names `payments-pager` under receivers: with payments' PagerDuty key, for teams.payments.routing.
+    assert _errors(tmp_path, BATCH.format(team="t1") + "routing:\n  warning: payments-pager\n") == [
+        "job.yaml:12:12 $.routing.warning: receiver 'payments-pager' (platform.yaml:9:3) uses a secret file of team "
+        "'payments' ('/srv/am/secrets/team-payments/pagerduty'): it is that team's integration, and naming it from "
+        "a spec of team 't1' would notify team 'payments' of this team's alerts; the platform file may route team "
+        "t1 to it (teams.t1.routing), or keep a receiver every team's specs may name below secrets.shared_root"
+    ]
+
+
+def test_the_platform_may_route_a_team_to_it_and_its_own_team_or_a_shared_file_may_be_named(tmp_path: Path) -> None:
+    routed = ROOTED.replace("  t1: {}\n", "  t1: {routing: {warning: payments-pager}}\n")
+    fleet = _compiles(tmp_path, BATCH.format(team="t1") + "routing:\n  critical: fallback\n", routed)
+    assert [r.receiver for r in fleet.services[0].routes[:2]] == ["fallback", "payments-pager"]
+    assert _compiles(tmp_path, _spec("payments-pager", team="payments")).services
+    pager = "  payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
+    shared = ROOTED.replace(pager, pager.replace("team-payments/pagerduty", "platform/pd"))
+    assert shared != ROOTED and _compiles(tmp_path, _spec("payments-pager"), shared).services

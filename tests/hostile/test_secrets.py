@@ -85,7 +85,7 @@ def test_another_teams_secret_paired_with_an_attacker_url_is_refused(tmp_path: P
 def test_the_own_teams_secret_and_the_platforms_named_receivers_still_work(tmp_path: Path) -> None:
     own = _spec('{webhook: {url: "https://relay.example/t1", credentials_file: /srv/am/secrets/team-t1/relay}}')
     assert _compiles(tmp_path, own).services
-    named = _spec("payments-pager")  # the only way to reach another team's root: a receiver the platform names
+    named = _spec("payments-pager", team="payments")  # the platform's receiver of the team's own pager
     assert _compiles(tmp_path, named).services[0].routes[0].receiver == "payments-pager"
 
 
