@@ -175,8 +175,7 @@ def check_fleet(
             elif spec and route.path[:1] == ("routing",) and route.location.file == spec.location.file:
                 # Named in the spec itself (a team's routing in the platform file is the platform's word).
                 named = by_name.get(route.receiver, [])
-                root = platform.secrets.team_root if platform else ""
-                problem = foreign_receiver_problem(route.receiver, spec.team, named, owners, root)
+                problem = foreign_receiver_problem(route.receiver, spec.team, named, owners, platform)
                 if problem:
                     found.append(Diagnostic(route.location, route.path, problem))
     for team in platform.teams if platform else ():

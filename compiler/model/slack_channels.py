@@ -28,22 +28,25 @@ def channel_key(channel: str) -> str:
     return channel if channel.startswith("@") else channel.removeprefix("#")
 
 
+def listed(channel: str, channels: tuple[str, ...]) -> bool:
+    return channel_key(channel) in {channel_key(c) for c in channels}
+
+
 def inherited_url_problems(routing: Mapping[str, Any], team: str, platform: Platform) -> Iterator[tuple[Path, str]]:
     """(path in the spec, message) for each Slack integration of a spec's inline `routing` that would post
     through the platform's Slack URL to a channel the platform does not list for `team`."""
     if not dict(platform.alertmanager.global_settings).get(GLOBAL_URL):
         return  # no URL to inherit: the receiver check already says the integration needs one
     defined = platform.team(team)
-    listed = defined.slack_channels if defined is not None else ()
-    allowed = {channel_key(c) for c in listed}
+    channels = defined.slack_channels if defined is not None else ()
     for tier in Tier:
         receiver = routing.get(tier.value)
         slack = receiver.get("slack") if isinstance(receiver, Mapping) else None
         if not isinstance(slack, Mapping) or slack.get("api_url_file") or not isinstance(slack.get("channel"), str):
             continue
         channel = str(slack["channel"])
-        if channel_key(channel) not in allowed:
-            yield ("routing", tier.value, "slack", "channel"), _message(channel, team, listed, platform)
+        if not listed(channel, channels):
+            yield ("routing", tier.value, "slack", "channel"), _message(channel, team, channels, platform)
 
 
 def _message(channel: str, team: str, listed: tuple[str, ...], platform: Platform) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from compiler import conventions
+from compiler.model import slack_channels
 from compiler.model.build_context import did_you_mean
 from compiler.model.secrets import owning_team
 from compiler.model.types import Platform, Receiver, Route, Service, Team, Tier
@@ -167,21 +168,21 @@ def receiver_team(receiver: Receiver, owners: Mapping[tuple[str, str], str]) -> 
 
 
 def foreign_receiver_problem(
-    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str], team_root: str = ""
+    name: str, team: str, named: Sequence[Receiver], owners: Mapping[tuple[str, str], str], platform: Platform | None
 ) -> str | None:
     """Why a spec of `team` may not route to the receiver `name` by name (`named`: the receivers of that
-    name; `team_root`: the platform's secrets.team_root pattern), or None.
+    name), or None.
 
     A receiver written inline for another team (its spec, or teams.<team>.routing) carries that team's
     secret files and pages its on-call: naming it would page them with this team's alerts. The platform's
-    own receivers (receivers:, defaults.routing) are there to be shared, unless a secret file of theirs lies in
-    another team's root: such a receiver is that team's pager (`search-pager` beside teams.search.routing), and
-    the platform file says so by where it keeps the file."""
+    own receivers (receivers:, defaults.routing) are there to be shared, unless the platform file says whose
+    one is: a secret file of it in another team's root (`search-pager` beside teams.search.routing), or a Slack
+    channel it posts to through the platform's URL listed for another team alone (teams.<team>.slack_channels)."""
     teams = {receiver_team(r, owners) for r in named}
     if not teams or team in teams:
         return None
     if None in teams:
-        return _secret_of_other_team(name, team, named, team_root)
+        return _other_teams_integration(name, team, named, platform) if platform else None
     other = sorted(t for t in teams if t)[0]
     return (
         f"receiver {name!r} belongs to team {other!r} (written at {named[0].location}): a spec of team {team!r} "
@@ -190,20 +191,39 @@ def foreign_receiver_problem(
     )
 
 
-def _secret_of_other_team(name: str, team: str, named: Sequence[Receiver], team_root: str) -> str | None:
+def _other_teams_integration(name: str, team: str, named: Sequence[Receiver], platform: Platform) -> str | None:
+    slack_url = dict(platform.alertmanager.global_settings).get(slack_channels.GLOBAL_URL)
     for receiver in named:
         for integration in receiver.integrations:
             for key, value in integration.settings:
-                other = owning_team(value, team_root) if key.endswith("_file") and isinstance(value, str) else None
+                if not isinstance(value, str):
+                    continue
+                other = owning_team(value, platform.secrets.team_root) if key.endswith("_file") else None
                 if other is not None and other != team:
-                    return (
-                        f"receiver {name!r} ({receiver.location}) uses a secret file of team {other!r} ({value!r}): "
-                        f"it is that team's integration, and naming it from a spec of team {team!r} would notify "
-                        f"team {other!r} of this team's alerts; the platform file may route team {team} to it "
-                        f"(teams.{team}.routing), or keep a receiver every team's specs may name below "
-                        "secrets.shared_root"
+                    what = f"uses a secret file of team {other!r} ({value!r})"
+                    return _foreign(
+                        name,
+                        receiver,
+                        team,
+                        other,
+                        what,
+                        "keep a receiver every team's specs may name below secrets.shared_root",
                     )
+                if integration.kind != "slack" or key != "channel" or integration.get("api_url_file") or not slack_url:
+                    continue
+                listed = [t.name for t in platform.teams if slack_channels.listed(value, t.slack_channels)]
+                if listed and team not in listed:
+                    what = f"posts to Slack channel {value!r}, listed for team {listed[0]!r} under slack_channels"
+                    return _foreign(name, receiver, team, listed[0], what, f"list the channel for team {team} too")
     return None
+
+
+def _foreign(name: str, receiver: Receiver, team: str, other: str, what: str, fix: str) -> str:
+    return (
+        f"receiver {name!r} ({receiver.location}) {what}: it is that team's integration, and naming it from a spec "
+        f"of team {team!r} would notify team {other!r} of this team's alerts; the platform file may route team "
+        f"{team} to it (teams.{team}.routing), or {fix}"
+    )
 
 
 def spec_receiver_problem(

@@ -92,3 +92,18 @@ def test_the_platform_may_route_a_team_to_it_and_its_own_team_or_a_shared_file_m
     pager = "  payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
     shared = ROOTED.replace(pager, pager.replace("team-payments/pagerduty", "platform/pd"))
     assert shared != ROOTED and _compiles(tmp_path, _spec("payments-pager"), shared).services
+
+
+def test_a_spec_cannot_name_the_platforms_slack_receiver_of_a_channel_listed_for_another_team(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("  t1: {}\n", "  t1: {}\n  finance: {slack_channels: ['#finance-oncall']}\n").replace(
+        "receivers:\n", "receivers:\n  finance-slack: {slack: {channel: finance-oncall}}\n"
+    )
+    errors = _errors(tmp_path, _spec("finance-slack"), platform)
+    assert len(errors) == 1 and "posts to Slack channel 'finance-oncall', listed for team 'finance'" in errors[0]
+    assert errors[0].endswith("or list the channel for team t1 too"), errors
+    both = platform.replace("  t1: {}\n", "  t1: {slack_channels: ['#finance-oncall']}\n")
+    assert _compiles(tmp_path, _spec("finance-slack"), both).services
+    own_url = platform.replace(
+        "channel: finance-oncall}", "channel: finance-oncall, api_url_file: /srv/am/secrets/platform/s}"
+    )
+    assert _compiles(tmp_path, _spec("finance-slack"), own_url).services  # the platform's own app: not via the list
