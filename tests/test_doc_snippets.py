@@ -28,7 +28,8 @@ BLOCKS = {
     ("docs/ci.md", 0): NOT_OBSC,  # a GitHub Actions workflow (tests/test_ci_recipes.py runs it)
     ("docs/ci.md", 1): NOT_OBSC,  # a GitLab CI file (likewise)
     ("docs/grouped-slos.md", 0): SPEC_FRAGMENT,
-    ("docs/notifications.md", 0): NOT_OBSC,  # the Alertmanager resource of the Prometheus operator
+    ("docs/notifications.md", 0): PLATFORM_FRAGMENT,  # teams.<team>.slack_channels
+    ("docs/notifications.md", 1): NOT_OBSC,  # the Alertmanager resource of the Prometheus operator
     ("docs/operations.md", 0): PLATFORM_FRAGMENT,
     ("docs/slo-kinds.md", 0): SPEC_FRAGMENT,
     ("docs/threshold-alerts.md", 0): SPEC_FRAGMENT,
