@@ -29,6 +29,7 @@ def channel_key(channel: str) -> str:
 
 
 def listed(channel: str, channels: tuple[str, ...]) -> bool:
+    """Whether `channel` is one of `channels`, however each spells a channel's leading '#'."""
     return channel_key(channel) in {channel_key(c) for c in channels}
 
 
@@ -49,10 +50,10 @@ def inherited_url_problems(routing: Mapping[str, Any], team: str, platform: Plat
             yield ("routing", tier.value, "slack", "channel"), _message(channel, team, channels, platform)
 
 
-def _message(channel: str, team: str, listed: tuple[str, ...], platform: Platform) -> str:
+def _message(channel: str, team: str, channels: tuple[str, ...], platform: Platform) -> str:
     where = platform.secrets.platform_file or secrets.NO_PLATFORM
     root = secrets.team_root(platform.secrets.team_root or secrets.SUGGESTED_TEAM_ROOT, team)
-    lists = f"lists only {', '.join(repr(c) for c in listed)}" if listed else "lists none"
+    lists = f"lists only {', '.join(repr(c) for c in channels)}" if channels else "lists none"
     return (
         f"Slack channel {channel!r} would be posted to through the platform's Slack URL "
         f"(alertmanager.global.{GLOBAL_URL} in {where}): a spec may post through it only to the channels listed "
