@@ -34,6 +34,7 @@ from compiler.model.build_thresholds import (
     selector_value_problems,
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, receiver_problems
+from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.platform_values import platform_value_problems
@@ -42,7 +43,6 @@ from compiler.model.promql_check import check_promql
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
-from compiler.model.slack_channels import inherited_url_problems
 from compiler.model.sli_kinds import gauge_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.teams import (
@@ -162,17 +162,12 @@ def _team(
     if hours:
         for where, message in business_hours_problems(hours):
             ctx.error((*path, "business_hours", *where), message)
+    scope = conventions.team_scope(name)
+    routes = _routes(body.get("routing") or {}, scope, ctx, (*path, "routing"), receivers, am_global, owner)
     return Team(
         name=name,
-        routes=_routes(
-            body.get("routing") or {},
-            conventions.team_scope(name),
-            ctx,
-            (*path, "routing"),
-            receivers,
-            am_global,
-            owner,
-        ),
+        routes=routes,
+        inline_receivers=tuple(r for r in receivers if r.scope == scope),  # only the platform's are built yet
         business_hours=BusinessHours(
             weekdays=tuple(hours["weekdays"]),
             times=tuple(TimeRange(t["start"], t["end"]) for t in hours["times"]),
@@ -420,8 +415,8 @@ def _service_routes(
     judge = Ctx(ctx.doc, []) if unsure.receiver_settings() else ctx
     prefix = inline_receiver_prefix(data["service"], platform)
     own = _routes(data.get("routing") or {}, prefix, judge, ("routing",), receivers, am_global, owner)
-    if not unsure.team(data["team"]):  # its slack_channels may be in the part left out
-        for where, message in inherited_url_problems(data.get("routing") or {}, data["team"], platform):
+    if not unsure.team(data["team"]):  # its slack_channels and routing may be in the part left out
+        for where, message in spec_receiver_problems(data.get("routing") or {}, data["team"], platform):
             judge.error(where, message)
     team = platform.team(data["team"]) or Team(data["team"])
     resolved: list[Route] = []

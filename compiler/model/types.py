@@ -310,6 +310,7 @@ class Team:
     links: tuple[tuple[str, str], ...] = ()
     location: Location = NOWHERE  # the team's key under teams: in the platform file
     slack_channels: tuple[str, ...] = ()  # where its specs may post through the platform's Slack URL
+    inline_receivers: tuple[Receiver, ...] = ()  # written in teams.<team>.routing: where the platform sends it
 
 
 @dataclass(frozen=True)

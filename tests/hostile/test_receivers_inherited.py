@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.test_secrets import BATCH, ROOTED, _compiles, _errors
+from tests.hostile.test_secrets import BATCH, MAIL, ROOTED, _compiles, _errors
 
 SLACK_URL = "  global: {slack_api_url_file: /srv/am/secrets/platform/slack}\n"
 PLATFORM = ROOTED + SLACK_URL
@@ -107,3 +107,53 @@ def test_a_spec_cannot_name_the_platforms_slack_receiver_of_a_channel_listed_for
         "channel: finance-oncall}", "channel: finance-oncall, api_url_file: /srv/am/secrets/platform/s}"
     )
     assert _compiles(tmp_path, _spec("finance-slack"), own_url).services  # the platform's own app: not via the list
+
+
+# ---------------------------------------------------------------- destinations the platform gives another team
+
+HOOK = "https://relay.example/tickets/payments"
+GIVEN = MAIL.replace(
+    "    routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}\n",
+    "    routing:\n"
+    "      critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
+    f"      warning: {{webhook: {{url: '{HOOK}'}}}}\n"
+    "      info: {email: {to: payments-digest@acme.example}}\n",
+)
+
+
+def test_a_spec_cannot_write_the_webhook_the_platform_gives_another_team(tmp_path: Path) -> None:
+    assert GIVEN != MAIL
+    assert _errors(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}"}}}}'), GIVEN) == [
+        f"job.yaml:12:28 $.routing.warning.webhook.url: '{HOOK}' is the URL the platform file gives team "
+        "'payments' (teams.payments.routing.warning at platform.yaml:7:7): a spec of team 't1' writing it would "
+        "file its alerts as that team's; send to your team's own, or ask the platform team to route team t1 there "
+        "(teams.t1.routing)"
+    ]
+    for spelled in (
+        "https://Relay.example:443/tickets//payments/?t1=1#x",
+        "https://relay.example/tickets/payments/urgent",
+        "https://relay.example/tickets/%70ayments",
+        "https://relay.example/tickets/t1/../payments",
+        "https://relay.example./tickets/payments",
+    ):
+        errors = _errors(tmp_path, _spec(f'{{webhook: {{url: "{spelled}"}}}}'), GIVEN)
+        assert len(errors) == 1 and "teams.payments.routing" in errors[0], (spelled, errors)
+    for own in (
+        "https://relay.example/tickets/payments-2",
+        "https://relay.example/tickets/t1",
+        "http://relay.example:8080/tickets/payments",
+    ):
+        assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{own}"}}}}'), GIVEN).services, own
+
+
+def test_a_spec_cannot_write_the_address_the_platform_gives_another_team(tmp_path: Path) -> None:
+    for spelled in ("payments-digest@acme.example", "Payments-Digest+t1@ACME.example"):
+        errors = _errors(tmp_path, _spec(f'{{email: {{to: "{spelled}"}}}}'), GIVEN)
+        assert len(errors) == 1 and "is the address the platform file gives team 'payments'" in errors[0], errors
+    assert _compiles(tmp_path, _spec('{email: {to: "t1@acme.example"}}'), GIVEN).services
+
+
+def test_the_team_itself_and_a_team_given_the_same_destination_may_write_it(tmp_path: Path) -> None:
+    assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}/urgent"}}}}', team="payments"), GIVEN).services
+    shared = GIVEN.replace("  t1: {}\n", f"  t1: {{routing: {{warning: {{webhook: {{url: '{HOOK}'}}}}}}}}\n")
+    assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}"}}}}'), shared).services

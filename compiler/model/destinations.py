@@ -1,0 +1,99 @@
+"""Where a spec's own receivers may send, beyond its secrets: the destinations the platform gives a team.
+
+A secret file belongs to the team whose root holds it (secrets.py) and a Slack channel posted through the
+platform's URL to the team that lists it (slack_channels.py). A webhook URL or an e-mail address carries no
+credential, and the platform-wide allow-lists (`receiver_url_prefixes`, `receiver_email_domains`) admit every
+team's alike: a spec of payments could write search's ticket hook, or search's on-call list, and file its
+alerts as search's. Where the platform file sends a team's alerts (an integration written in
+`teams.<team>.routing`) says whose that destination is, so a spec of another team may not write it. Compared
+as the server reads it: a URL without query and fragment, its host without case or default port, its path
+without empty, '.' and '..' segments or percent-escapes, and the paths below it; an address without case
+and without a `+tag` (delivered to the same mailbox). Another spelling obsc cannot know (an alias of the
+list, a second hostname of the hook) is not caught: `receiver_url_prefixes` narrows those.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from compiler.model.slack_channels import inherited_url_problems
+from compiler.model.types import Platform, Receiver, Tier
+from compiler.spec.document import Path
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# (integration, setting) whose value names a destination, and how it is compared.
+_SETTINGS = (("webhook", "url"), ("email", "to"))
+
+
+def spec_receiver_problems(routing: Mapping[str, Any], team: str, platform: Platform) -> Iterator[tuple[Path, str]]:
+    """(path in the spec, message) for the spec's inline receivers that send where the platform sends another
+    team's alerts, or post through the platform's Slack URL to a channel not listed for `team`."""
+    yield from inherited_url_problems(routing, team, platform)
+    given = _given(platform)
+    for tier in Tier:
+        body = routing.get(tier.value)
+        for kind, key in _SETTINGS:
+            settings = body.get(kind) if isinstance(body, Mapping) else None
+            value = settings.get(key) if isinstance(settings, Mapping) else None
+            written = _key(kind, value) if isinstance(value, str) else None
+            owners = [g for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])]
+            if owners and team not in {owner for _, _, owner, _ in owners}:
+                _, dest, other, receiver = owners[0]
+                what = "the address" if kind == "email" else "the URL" if dest == written else "below the URL"
+                yield ("routing", tier.value, kind, key), _message(f"{value!r} is {what}", team, other, receiver)
+
+
+def _given(platform: Platform) -> list[tuple[str, tuple[str, ...], str, Receiver]]:
+    """(integration, destination key, team, receiver) for each destination the platform file's
+    teams.<team>.routing writes inline."""
+    found = []
+    for team in platform.teams:
+        for receiver in team.inline_receivers:
+            for integration in receiver.integrations:
+                for kind, key in _SETTINGS:
+                    value = integration.get(key) if integration.kind == kind else None
+                    written = _key(kind, value) if isinstance(value, str) else None
+                    if written is not None:
+                        found.append((kind, written, team.name, receiver))
+    return found
+
+
+def _key(kind: str, value: str) -> tuple[str, ...] | None:
+    return _url_key(value) if kind == "webhook" else _address_key(value)
+
+
+def _url_key(url: str) -> tuple[str, ...] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None  # refused by the URL checks already
+    host = (parts.hostname or "").lower().rstrip(".")
+    origin = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
+    path = re.sub("/+", "/", unquote(unquote(parts.path)).replace("\\", "/"))
+    path = posixpath.normpath(path) if path.strip("/") else "/"
+    return (origin, path.rstrip("/") or "/")
+
+
+def _address_key(to: str) -> tuple[str, ...] | None:
+    local, at, domain = to.strip().rstrip(",").rpartition("@")
+    return (local.split("+")[0].lower(), domain.lower().rstrip(".")) if at else None
+
+
+def _reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> bool:
+    """Whether `written` (a spec's destination) is `given` (a team's), or below it for a URL's path."""
+    if written == given:
+        return True
+    return kind == "webhook" and written[0] == given[0] and given[1] != "/" and written[1].startswith(given[1] + "/")
+
+
+def _message(what: str, team: str, other: str, receiver: Receiver) -> str:
+    return (
+        f"{what} the platform file gives team {other!r} ({'.'.join(map(str, receiver.path))} at "
+        f"{receiver.location}): a spec of team {team!r} writing it would file its alerts as that team's; send "
+        f"to your team's own, or ask the platform team to route team {team} there (teams.{team}.routing)"
+    )
