@@ -162,12 +162,14 @@ def _team(
     if hours:
         for where, message in business_hours_problems(hours):
             ctx.error((*path, "business_hours", *where), message)
-    scope = conventions.team_scope(name)
-    routes = _routes(body.get("routing") or {}, scope, ctx, (*path, "routing"), receivers, am_global, owner)
+    before = len(receivers)  # _routes appends the team's inline receivers
+    routes = _routes(
+        body.get("routing") or {}, conventions.team_scope(name), ctx, (*path, "routing"), receivers, am_global, owner
+    )
     return Team(
         name=name,
         routes=routes,
-        inline_receivers=tuple(r for r in receivers if r.scope == scope),  # only the platform's are built yet
+        inline_receivers=tuple(receivers[before:]),
         business_hours=BusinessHours(
             weekdays=tuple(hours["weekdays"]),
             times=tuple(TimeRange(t["start"], t["end"]) for t in hours["times"]),

@@ -25,7 +25,7 @@ from compiler.model.types import Platform, Receiver, Tier
 from compiler.spec.document import Path
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# (integration, setting) whose value names a destination, and how it is compared.
+# (integration, setting) whose value names where a receiver sends, without a credential to say whose.
 _SETTINGS = (("webhook", "url"), ("email", "to"))
 
 
