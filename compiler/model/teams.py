@@ -200,15 +200,8 @@ def _other_teams_integration(name: str, team: str, named: Sequence[Receiver], pl
                     continue
                 other = owning_team(value, platform.secrets.team_root) if key.endswith("_file") else None
                 if other is not None and other != team:
-                    what = f"uses a secret file of team {other!r} ({value!r})"
-                    return _foreign(
-                        name,
-                        receiver,
-                        team,
-                        other,
-                        what,
-                        "keep a receiver every team's specs may name below secrets.shared_root",
-                    )
+                    what, fix = f"uses a secret file of team {other!r} ({value!r})", _SHARED_FIX
+                    return _foreign(name, receiver, team, other, what, fix)
                 if integration.kind != "slack" or key != "channel" or integration.get("api_url_file") or not slack_url:
                     continue
                 listed = [t.name for t in platform.teams if slack_channels.listed(value, t.slack_channels)]
@@ -216,6 +209,9 @@ def _other_teams_integration(name: str, team: str, named: Sequence[Receiver], pl
                     what = f"posts to Slack channel {value!r}, listed for team {listed[0]!r} under slack_channels"
                     return _foreign(name, receiver, team, listed[0], what, f"list the channel for team {team} too")
     return None
+
+
+_SHARED_FIX = "keep a receiver every team's specs may name below secrets.shared_root"
 
 
 def _foreign(name: str, receiver: Receiver, team: str, other: str, what: str, fix: str) -> str:
