@@ -57,6 +57,6 @@ def _message(channel: str, team: str, channels: tuple[str, ...], platform: Platf
     return (
         f"Slack channel {channel!r} would be posted to through the platform's Slack URL "
         f"(alertmanager.global.{GLOBAL_URL} in {where}): a spec may post through it only to the channels listed "
-        f"for its team, and teams.{team}.slack_channels {lists}; the platform team adds the channel there, or "
+        f"for its team, and teams.{team}.slack_channels {lists}; ask the platform team to add it there, or "
         f"give this receiver its own api_url_file (a file below {root})"
     )

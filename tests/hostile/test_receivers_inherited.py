@@ -30,8 +30,8 @@ def test_a_spec_cannot_post_through_the_platforms_slack_url_to_a_channel_not_lis
     assert _errors(tmp_path, _spec('{slack: {channel: "#payments-oncall"}}'), PLATFORM) == [
         "job.yaml:12:30 $.routing.warning.slack.channel: Slack channel '#payments-oncall' would be posted to through "
         "the platform's Slack URL (alertmanager.global.slack_api_url_file in platform.yaml): a spec may post through "
-        "it only to the channels listed for its team, and teams.t1.slack_channels lists none; the platform team adds "
-        "the channel there, or give this receiver its own api_url_file (a file below /srv/am/secrets/team-t1/)"
+        "it only to the channels listed for its team, and teams.t1.slack_channels lists none; ask the platform team "
+        "to add it there, or give this receiver its own api_url_file (a file below /srv/am/secrets/team-t1/)"
     ]
     listed = _listing("['#t1-alerts']")
     for other in ("#payments-oncall", "@payments-lead", "@t1-alerts", "T1-ALERTS", "t1-alerts.x"):
