@@ -14,7 +14,6 @@ import click
 from compiler import __version__, changes, logs
 from compiler.api import Compilation, CompileOptions, compile_specs, regenerate_command, stage, validate_specs
 from compiler.errors import ExitCode
-from compiler.model.reachable_pairs import left_out_warnings
 from compiler.output import writer
 from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
@@ -284,7 +283,7 @@ def validate_cmd(
     if verbosity >= 1:
         _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:
-        _console().diagnostics(left_out_warnings(fleet.services), severity="warning", code="burn")
+        reports.spec_diagnostics(_console(), fleet.services)
         services, slos = len(fleet.services), sum(len(s.slos) for s in fleet.services)
         _console().say(f"obsc validate: {services} service(s), {slos} SLO(s): OK", stdout=True, services=services)
 

@@ -21,6 +21,7 @@ from compiler.model.build_slos import build_slos, check_platform_slo_alerts, inc
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
+    guessed_targets_warnings,
     metric_option_problems,
     named_like_counter,
     service_matchers,
@@ -291,6 +292,7 @@ def build_service(
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
         targets=targets,
+        targets_guess=guessed_targets_warnings(data, selector, targets, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
@@ -123,6 +124,30 @@ def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
         f"cannot tell which labels the scrape targets carry: {why}; declare targets: {{job: ...}} (the labels of "
         "this service's `up` "
         "series), or targets: false when nothing scrapes it (a batch job, serverless, measured from outside)",
+    )
+
+
+def guessed_targets_warnings(
+    data: Mapping[str, Any], selector: tuple[Matcher, ...], targets: tuple[Matcher, ...], ctx: Ctx
+) -> tuple[Diagnostic, ...]:
+    """A located warning for each selector label the guessed targets leave out of `up`. The guess is right for a
+    metric label (grpc_service) and silent when the label is relabelled onto the targets too (node_exporter hosts
+    by role): ServiceDown then read every target of the job and stayed quiet while one of another role was up."""
+    if "targets" in data or not targets:
+        return ()
+    up = ",".join(m.render() for m in targets)
+    kept = ", ".join(f"{m.label}: {m.value}" for m in targets)
+    return tuple(
+        Diagnostic(
+            ctx.loc(("selector", m.label), key=True),
+            ("selector", m.label),
+            f"{m.label!r} is not a usual scrape-target label, so ServiceDown and the checks that ask whether the "
+            f"targets are up read up{{{up}}} without it: if the targets carry it too (relabelled onto them, as "
+            f"hosts get a role), ServiceDown stays quiet while any other target there is up; declare targets: "
+            f"{{{kept}, {m.label}: {m.value}}} then, or targets: {{{kept}}} if only the metrics carry it",
+        )
+        for m in selector
+        if m not in targets
     )
 
 

@@ -332,6 +332,8 @@ class Service:
     targets: tuple[Matcher, ...] = ()
     threshold_alerts: tuple[ThresholdAlert, ...] = ()
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
+    # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)
+    targets_guess: tuple[Diagnostic, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
         # Asked ~35 times per service by the targets: the metrics by name (the first of a name, as a scan

@@ -88,10 +88,16 @@ def warnings(out: Console, plan: writer.Plan) -> None:
 
 
 def spec_warnings(out: Console, services: Sequence[Service]) -> None:
-    """What compiles but may not be meant: selectors that overlap another service's, burn pairs left out."""
+    """What compiles but may not be meant: selectors that overlap another service's, then spec_diagnostics."""
     for warning in overlaps(services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
+    spec_diagnostics(out, services)
+
+
+def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
+    """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
+    out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
