@@ -385,8 +385,9 @@ def _annotations(
         )
     else:
         summary = f"{service.name}: the {slo.name} SLO's {period} error budget is spent"
+        words = burn_words(slo)  # a time-slice SLO's budget is bad slices, not failed events
         description = (
-            f"More than {budget} of {slo.name} events failed over the last {period}: the "
+            f"More than {budget} of {slo.name} {words.things} {words.failed} over the last {period}: the "
             f"{objective} objective is breached ({tmpl.PERCENT} of the budget remains). Put reliability before "
             "risky changes."
         )

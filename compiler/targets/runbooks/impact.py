@@ -40,9 +40,12 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
         elif alert.budget == "low":
             out.append(_budget_low(slo))
         elif alert.budget == "exhausted":
+            more, further = (
+                ("more bad time slices", "bad slice") if slo.sli.kind in SLICE_KINDS else ("more failures", "failure")
+            )
             out.append(
-                "- **info** (budget exhausted): users got more failures than the SLO promises over the last "
-                f"{format_duration(slo.period_seconds)}; every further failure deepens the breach. Follow the "
+                f"- **info** (budget exhausted): users got {more} than the SLO promises over the last "
+                f"{format_duration(slo.period_seconds)}; every further {further} deepens the breach. Follow the "
                 "error-budget policy (e.g. freeze risky changes) until the budget recovers."
             )
     return out

@@ -22,7 +22,7 @@ from compiler.targets.runbooks import threshold_page
 from compiler.targets.runbooks.burn_text import BurnText, burn_texts
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
-from compiler.targets.runbooks.slice_diagnosis import stale_meaning
+from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
 from compiler.targets.runbooks.slo_text import SloText, slo_texts, text_of
 
 _TIER_VALUES = tuple((tier, tier.value) for tier in Tier)  # most severe first
@@ -89,16 +89,20 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     lines += ["", "## Diagnosis", ""]
     opened, whole = alert_dashboard_url(fleet.platform, service, alert), service_dashboard_url(fleet.platform, service)
     lines += [f"- Dashboard: {opened}"] + ([f"- Service dashboard: {whole}"] if opened != whole else [])
+    gauge = alert.slo.sli.kind in SLICE_KINDS  # no events to count: a gauge, and no histogram
     lines += [
-        "- Does the total-events query return anything?",
+        "- Does the gauge the SLI reads return anything?"
+        if gauge
+        else "- Does the total-events query return anything?",
         "",
         "```promql",
         queries.sli_total(alert.slo.sli, "5m"),
         "```",
         "",
         "- Renamed or dropped metrics (a library upgrade, relabelling), a changed selector label.",
-        "- A latency SLI: is the threshold one of the histogram's bucket boundaries (`le` values)?",
     ]
+    if not gauge:
+        lines += ["- A latency SLI: is the threshold one of the histogram's bucket boundaries (`le` values)?"]
     if alert.slo.sli.kind is SliKind.LATENCY:
         lines += [
             "- Which series have traffic but no threshold bucket (the SLI counts them neither as good nor as "
