@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from compiler.model import promql_strings
+from compiler.model import promql_strings, promql_text
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
@@ -76,14 +76,17 @@ class Selector:
 def parse_selector(text: str) -> Selector:
     match = _SELECTOR.fullmatch(text)
     if not match or not match.group(1):
-        raise ValueError(f'{text!r} is not a series selector like http_requests_total{{code=~"5.."}}')
+        dotted = promql_text.dotted_name(text)
+        example = 'http_requests_total{code=~"5.."}'
+        raise ValueError(dotted[1] if dotted else f"{text!r} is not a series selector like {example}")
     name, body = match.group(1), match.group(2)
     matchers: list[Matcher] = []
     rest = (body or "").strip()
     while rest:
         m = _MATCHER.match(rest)
         if not m:
-            raise ValueError(f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
+            dotted = promql_text.dotted_name(rest)
+            raise ValueError(dotted[1] if dotted else f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
         try:
             value = promql_strings.unquote(m.group(3))
         except ValueError as exc:

@@ -148,7 +148,9 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     except ValueError as exc:
         return [_parse_error(text, str(exc))]
     found += compat_problems(text, tree)
-    found += text_checks.duration_numbers(text) + text_checks.quoted_names(text)
+    found += text_checks.duration_numbers(text) + (quoted := text_checks.quoted_names(text))
+    if quoted:
+        return found  # the tree of a UTF-8 name reads no classic series: the checks below would only repeat it
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
     typed = _type_problems(text, tree, expression)
     found += typed + _fit_problems(text, tree, known)
@@ -214,6 +216,8 @@ def _parse_error(text: str, message: str) -> Finding:
         else:
             message = f"unknown PromQL function {name}()"
         return text_checks.call_offset(text, name), message
+    if dotted := text_checks.dotted_name(text):
+        return dotted
     dangling = text_checks.dangling_operator(text) if message == "invalid promql query" else None
     if dangling is not None:
         return dangling[0], f"PromQL does not parse: {dangling[1]!r} needs an expression after it"

@@ -238,6 +238,25 @@ def quoted_names(text: str) -> list[Finding]:
     return found
 
 
+# A name with a dot outside strings: OpenTelemetry's `http.server.request.duration` (digits first is a number).
+_DOTTED = re.compile(r"(?<![\w:.])[A-Za-z_:][\w:]*(?:\.[A-Za-z_:][\w:]*)+")
+
+
+def dotted_name(text: str) -> Finding | None:
+    """(offset, message) for the first dotted name outside strings, which no Prometheus 2 name can be: the
+    parser says only "unexpected character after '.'", and obsc's selector reader that it is no selector."""
+    match = _DOTTED.search(mask(text))
+    if match is None:
+        return None
+    name = match.group()
+    return match.start(), (
+        f"{name!r} is an OpenTelemetry name, and Prometheus 2.42 names hold only letters, digits, _ and : (dotted "
+        "and quoted UTF-8 names need Prometheus 3): the OpenTelemetry Collector's Prometheus exporter writes each "
+        "dot as _ and appends a metric's unit, and _total to a counter's (http.server.request.duration in seconds "
+        "is http_server_request_duration_seconds); use the name it writes"
+    )
+
+
 def call_offset(text: str, name: str) -> int | None:
     """Where `name(` is first called (outside strings), to point a message at it."""
     match = re.search(rf"(?<![\w:]){re.escape(name)}\s*\(", mask(text))
