@@ -12,6 +12,7 @@ from typing import Any
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
+from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Service
@@ -95,9 +96,11 @@ def spec_warnings(out: Console, services: Sequence[Service]) -> None:
 
 
 def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
-    """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed."""
+    """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed,
+    inherited error-rate lines that fire on a healthy SLO."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
+    out.diagnostics([d for s in services for d in inherited_lines_below_budget(s)], severity="warning", code="lines")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
