@@ -9,6 +9,7 @@ other comparison the metric's own aggregation.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -35,8 +36,19 @@ NAN_SPREADING = frozenset({Aggregation.SUM.value, Aggregation.AVG.value})
 
 def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
     """Whether the missing-data alert also fires for one instance whose series vanished while it is still
-    scraped: split by `instance`, of a service with targets (`up` tells a broken instance from a removed one)."""
-    return alert.missing_fires and "instance" in alert.by and scraped
+    scraped: split by `instance`, of a service with targets (`up` tells a broken instance from a removed one).
+    Not for an alert on `up` itself: a scraped instance always has it."""
+    return alert.missing_fires and "instance" in alert.by and scraped and not reads_up(alert)
+
+
+def reads_up(alert: ThresholdAlert) -> bool:
+    """Whether the alert compares the scrape targets' `up` (a per-instance down alert): obsc's own ServiceDown
+    cases feed `up` too, and there they feed this alert's signal."""
+    selector = alert.metric.selector
+    return (selector.metric if selector is not None else "") == "up" or bool(_READS_UP.search(alert.metric.expr or ""))
+
+
+_READS_UP = re.compile(r"(?<![\w:])up\s*\{")
 
 
 def watches_vanished_groups(alert: ThresholdAlert) -> bool:

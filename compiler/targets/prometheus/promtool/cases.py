@@ -80,6 +80,7 @@ class Case(NamedTuple):
     # What fires for (alert name, time) under this case's inputs: lets cases whose alerts share names
     # (the SLOs of one service) run side by side in one test group.
     predict: Predict | None = None
+    reads_up: bool = False  # a threshold alert on `up`: another case's `up` would feed its signal
 
 
 _name = itemgetter(0)  # an InputSeries' name, at C speed
@@ -97,6 +98,10 @@ def merge(lanes: list[list[Case]]) -> list[Case]:
         if apart and any(k.alertname == names.SLO_DATA_MISSING for c in parts if c not in apart for k in c.alerts):
             out.extend(apart)
             parts = [c for c in parts if c not in apart]
+        reading = [c for c in parts if c.reads_up]
+        if reading and any("up" in map(_name, c.series) for c in parts if not c.reads_up):
+            out.extend(reading)  # each alone: the other cases' `up` would feed the signal these feed directly
+            parts = [c for c in parts if not c.reads_up]
         if len(parts) == 1:
             out.append(parts[0])
             continue

@@ -17,6 +17,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.thresholds import (
     MISSING_FOR_SECONDS,
+    reads_up,
     signal_name,
     watches_vanished_groups,
     watches_vanished_instances,
@@ -226,4 +227,6 @@ def threshold_cases(service: Service, rules: ServiceRules, step: int) -> Iterato
     for mine in by_name.values():
         main = next(r for r in mine if not is_missing(r))
         missing = next((r for r in mine if is_missing(r)), None)
-        yield from _cases(service, main, missing, step)
+        alert = main.source.threshold if main.source is not None else None
+        up = alert is not None and reads_up(alert)
+        yield from (case._replace(reads_up=True) if up else case for case in _cases(service, main, missing, step))
