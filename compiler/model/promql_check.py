@@ -23,6 +23,7 @@ from compiler.model import promql_text as text_checks
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
+from compiler.model.promql_cost import subquery_problems
 from compiler.model.promql_match import matched_series
 from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.types import Metric, MetricType
@@ -138,7 +139,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     """Every problem of one expression, as (offset in the text or None, message)."""
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text)
-    found = found or text_checks.size_problems(text) or text_checks.out_of_range(text)
+    found = found or text_checks.size_problems(text) or text_checks.out_of_range(text) or subquery_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')

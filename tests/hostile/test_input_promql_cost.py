@@ -1,0 +1,111 @@
+"""What one evaluation of a spec's free PromQL makes Prometheus do is bounded before it reaches a rule.
+
+Round 26's known limit: a subquery's step was not bounded. `max_over_time(rate(x[$window])[$window:1ms])` in a
+raw SLI compiled, and every evaluation of its 6h rule was 21.6 million inner evaluations (as many points per
+series in memory) on the fleet's shared Prometheus; nested subqueries multiply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler.model import burnrate, promql_cost, thresholds
+from tests.cli_helpers import run_obsc
+
+_PLATFORM = (
+    "apiVersion: obsc/v1\nkind: Platform\nteams: {growth: {}}\n"
+    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\nalertmanager: {default_receiver: r}\n"
+)
+_RATE = "sum(rate(rq_total{$selector}[$window]))"
+
+
+def _spec(tmp_path: Path, where: str, expression: str) -> Path:
+    slos: list[dict[str, object]] = [{"name": "ok", "objective": 99, "sli": {"errors": "bad", "total": "reqs"}}]
+    metrics: dict[str, object] = {"reqs": "rq_total", "bad": 'rq_total{code=~"5.."}'}
+    if where == "metric":
+        metrics["queue"] = {"expr": expression, "type": "gauge"}
+    elif where == "error_ratio":
+        slos.append({"name": "raw", "objective": 99, "sli": {"raw": {"error_ratio": expression}}})
+    else:
+        slos.append({"name": "raw", "objective": 99, "sli": {"raw": {"errors": expression, "total": _RATE}}})
+    body = {"apiVersion": "obsc/v1", "service": "promo-web", "team": "growth", "description": "x"}
+    body |= {"selector": {"job": "promo-web"}, "metrics": metrics, "slos": slos}
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(_PLATFORM)
+    (specs / "promo-web.yaml").write_text(yaml.safe_dump(body, sort_keys=False, width=1000))
+    return specs
+
+
+# (subquery, steps counted, refused); `$window` counts as a day, no step as 15s
+SUBQUERIES = [
+    ("[$window:1ms]", 86_400_000, True),  # round 26's known limit
+    ("[$window:7s]", 12_343, True),
+    ("[$window:8s]", 10_800, False),
+    ("[$window:1m]", 1_440, False),
+    ("[$window:]", 5_760, False),
+    ("[2d:]", 11_520, True),
+    ("[1d:]", 5_760, False),
+    ("[30d:5m]", 8_640, False),
+    ("[30d:1m]", 43_200, True),
+    ("[100y:1m]", 52_560_000, True),
+]
+
+
+# a raw SLI's ranges are all `$window` (a fixed one is refused): only a metric's may be fixed
+CASES = [
+    (where, *case)
+    for where in ("metric", "errors", "error_ratio")
+    for case in SUBQUERIES
+    if where == "metric" or case[0].startswith("[$window")
+]
+
+
+@pytest.mark.parametrize(("where", "subquery", "steps", "refused"), CASES)
+def test_a_subquerys_steps_are_bounded_wherever_a_spec_writes_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, subquery: str, steps: int, refused: bool
+) -> None:
+    inner = "queue_depth{$selector}" if where == "metric" else "rate(rq_total{$selector}[$window])"
+    expression = f"sum(max_over_time({inner}{subquery}))"
+    if where == "error_ratio":
+        expression += f" / {_RATE}"
+    result = run_obsc(
+        capsys, "compile", str(_spec(tmp_path, where, expression)), "--out", str(tmp_path / "out"), "--no-validate"
+    )
+    if not refused:
+        assert result.code == 0, result.err
+        return
+    assert result.code == 2, result.err
+    path = {"metric": "$.metrics.queue.expr", "errors": "$.slos[1].sli.raw.errors"}.get(
+        where, "$.slos[1].sli.raw.error_ratio"
+    )
+    assert f"{path}: subquery {subquery}" in result.err
+    assert f"evaluates its expression {steps:,} times" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("expression", "refused"),
+    [
+        ("max_over_time(max_over_time(x[1d:1m])[1d:1m])", "[1d:1m]"),  # 1,440 x 1,440
+        ("max_over_time(max_over_time(x[1h:1m])[1d:10m])", None),  # 60 x 144
+        ("max_over_time(max_over_time(x[1h:1ms])[1d:10m])", "[1h:1ms]"),  # the inner one alone: named, not both
+        ("max_over_time(max_over_time(x[1h:1m])[5m:1m]) + max_over_time(x[1d:1m])", None),  # siblings do not multiply
+        ('max_over_time(x{a="[1d:1ms]"}[5m:1m])', None),  # a label value is not a subquery
+    ],
+)
+def test_nested_subqueries_multiply(expression: str, refused: str | None) -> None:
+    found = promql_cost.subquery_problems(expression)
+    assert [message.split(" evaluates")[0] for _, message in found] == ([f"subquery {refused}"] if refused else [])
+    if refused:
+        assert found[0][0] == expression.rindex(refused)
+
+
+def test_window_counts_as_the_longest_range_obsc_fills_it_with() -> None:
+    """A raw SLI's `$window` is each recorded window below the coarse tier, a threshold alert's at most its
+    longest rate window: neither passes the day the bound counts it as."""
+    assert thresholds.RATE_WINDOWS[-1] <= promql_cost.LONGEST_WINDOW_SECONDS
+    assert burnrate.recording_tiers().coarse_from_seconds <= promql_cost.LONGEST_WINDOW_SECONDS
