@@ -17,8 +17,9 @@ from compiler.model.build_context import Ctx, Layer
 from compiler.spec.document import Path
 
 DEFAULT_MAX_GROUP_LABELS = 2
-# Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window),
-# and `le`, which the latency SLI sums buckets by.
+# Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window, and
+# data="missing" on a threshold or saturation alert's no-series twin: a route or silence on it would catch an
+# SLO's group too), and `le`, which the latency SLI sums buckets by.
 RESERVED = (
     names.LABEL_SERVICE,
     names.LABEL_SLO,
@@ -27,6 +28,7 @@ RESERVED = (
     names.LABEL_SEVERITY,
     names.LABEL_TEAM,
     names.LABEL_BURN_WINDOW,
+    names.LABEL_DATA,
     "le",
     "alertname",
 )
