@@ -149,7 +149,8 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     except ValueError as exc:
         return [_parse_error(text, str(exc))]
     found += compat_problems(text, tree)
-    found += text_checks.duration_numbers(text) + (quoted := text_checks.quoted_names(text))
+    found += text_checks.duration_numbers(text) + text_checks.pinned_instants(text)
+    found += (quoted := text_checks.quoted_names(text))
     if quoted:
         return found  # the tree of a UTF-8 name reads no classic series: the checks below would only repeat it
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
@@ -180,6 +181,15 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
                 None,
                 "the expression gives a value when the service exports nothing (a constant, vector(), absent() "
                 "or `or vector(0)`): a metric gone missing would read as a real value instead of no data",
+            )
+        )
+    elif expression.role == "error_ratio" and _yields(tree, lambda selector: False):
+        found.append(
+            (
+                None,
+                "the error ratio gives a value when the service exports nothing (a constant, vector(), absent() or "
+                "`or vector(0)`): missing data would read as a ratio, not as no data, and SLODataMissing could never "
+                "say it; drop the constant",
             )
         )
     elif expression.role == "errors" and _yields(tree, lambda selector: False):

@@ -211,10 +211,22 @@ def out_of_range(text: str) -> list[Finding]:
         number = m.group(2)
         value = float(int(number, 16)) if number[:2] in ("0x", "0X") else float(number)
         if value >= _AT_LIMIT:
-            found.append(
-                (m.start(), f"@ {m.group(1)}{number}: a timestamp past Prometheus's range (±9.2e18 seconds)")
-            )
+            found.append((m.start(), f"@ {m.group(1)}{number}: a timestamp past Prometheus's range (±9.2e18 seconds)"))
     return found
+
+
+def pinned_instants(text: str) -> list[Finding]:
+    """`x @ 1700000000`: a selector pinned to one instant reads the same value at every evaluation, so an alert
+    over it fires for good or never, and a graph of it is a flat line. `@ start()`/`@ end()` are the evaluation
+    time in a rule and stay."""
+    return [
+        (
+            m.start(),
+            f"@ {m.group(1)}{m.group(2)} pins the series to one instant: the value never changes, so an alert over "
+            "it fires for good or never; drop it (@ start() and @ end() are the evaluation time in a rule)",
+        )
+        for m in _AT_NUMBER.finditer(mask(text))
+    ]
 
 
 _DANGLING = re.compile(r"(?:[-+*/%^]|==|!=|>=|<=|[<>])\s*(?=[*/%^=<>!]|\)|$)")

@@ -1,8 +1,10 @@
-"""What one evaluation of a spec's free PromQL makes Prometheus do is bounded before it reaches a rule.
+"""What one evaluation of a spec's free PromQL makes Prometheus do is bounded before it reaches a rule, and an
+expression whose value can never change is refused.
 
 Round 26's known limit: a subquery's step was not bounded. `max_over_time(rate(x[$window])[$window:1ms])` in a
 raw SLI compiled, and every evaluation of its 6h rule was 21.6 million inner evaluations (as many points per
-series in memory) on the fleet's shared Prometheus; nested subqueries multiply.
+series in memory) on the fleet's shared Prometheus; nested subqueries multiply. Found by the round's hunt: an `@`
+timestamp pinned a selector to one instant, so the alert over it fired for good or never.
 """
 
 from __future__ import annotations
@@ -109,3 +111,52 @@ def test_window_counts_as_the_longest_range_obsc_fills_it_with() -> None:
     longest rate window: neither passes the day the bound counts it as."""
     assert thresholds.RATE_WINDOWS[-1] <= promql_cost.LONGEST_WINDOW_SECONDS
     assert burnrate.recording_tiers().coarse_from_seconds <= promql_cost.LONGEST_WINDOW_SECONDS
+
+
+@pytest.mark.parametrize("where", ["metric", "errors", "error_ratio"])
+@pytest.mark.parametrize(
+    ("modifier", "refused"),
+    [
+        *[(" @ 1700000000", True), (" @ 1.7e9", True), (" @ -5", True), (" @ 0x10", True)],
+        *[(" @ start()", False), (" @ end()", False), (" @ end() offset 1h", False)],
+    ],
+)
+def test_a_series_pinned_to_one_instant_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, modifier: str, refused: bool
+) -> None:
+    """`x @ 1700000000` reads the same value at every evaluation: the alert over it fires for good or never."""
+    inner = (
+        f"queue_depth{{$selector}}{modifier}"
+        if where == "metric"
+        else f"rate(rq_total{{$selector}}[$window]{modifier})"
+    )
+    expression = f"sum({inner})" + (f" / {_RATE}" if where == "error_ratio" else "")
+    result = run_obsc(capsys, "validate", str(_spec(tmp_path, where, expression)))
+    assert result.code == (2 if refused else 0), result.err
+    if refused:
+        assert f"@ {modifier.split('@ ')[1]} pins the series to one instant" in result.err
+
+
+_ERRORS = 'sum(rate(rq_total{$selector,code=~"5.."}[$window]))'
+
+
+@pytest.mark.parametrize(
+    ("error_ratio", "refused"),
+    [
+        (f"{_ERRORS} / {_RATE} or vector(0)", True),
+        ("absent_over_time(rq_total{$selector}[$window])", True),
+        (f"({_ERRORS} or vector(0)) / {_RATE}", False),  # absent errors are 0 while there is traffic
+        ("1 - avg_over_time(up{$selector}[$window])", False),
+    ],
+)
+def test_an_error_ratio_that_reads_a_value_without_the_service_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], error_ratio: str, refused: bool
+) -> None:
+    """`... or vector(0)` read 0 (healthy) with no data at all: `validate` passed it and a validated compile failed
+    with ~40 unlocated lines of promtool's "duplicate sample for timestamp"; under --no-validate the rules shipped."""
+    result = run_obsc(capsys, "validate", str(_spec(tmp_path, "error_ratio", error_ratio)))
+    assert result.code == (2 if refused else 0), result.err
+    if refused:
+        assert "$.slos[1].sli.raw.error_ratio: the error ratio gives a value when the service exports nothing" in (
+            result.err
+        )
