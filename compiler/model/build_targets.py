@@ -17,7 +17,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
 from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
-from compiler.model.promql_groups import kept_labels
+from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
@@ -343,7 +343,8 @@ _RECORDED_AS_WRITTEN = ("requests", "errors", "cpu", "memory", "disk")
 def _own_label_problems(expr: str) -> list[tuple[str, str]]:
     """An expression keeping a label obsc sets (`max by (service)` over a Kubernetes Service label): two series
     that differ only there would become one labelset, and Prometheus fails the rule (nothing recorded, no alert)."""
-    kept = [label for label in kept_labels(expr).labels if label in RESERVED_LABELS or label.startswith("__")]
+    own = [*kept_labels(expr).labels, *written_labels(expr)]
+    kept = [label for label in own if label in RESERVED_LABELS or label.startswith("__")]
     if not kept:
         return []
     label = kept[0]

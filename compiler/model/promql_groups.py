@@ -13,6 +13,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model.promql_check import children
 from compiler.model.promql_text import SELECTOR, WINDOW
 
 _SAMPLE_WINDOW = "5m"  # what `$window` stands for while parsing
@@ -67,11 +68,30 @@ def _aggregate(node: Any) -> Kept:
     if op in _KEEPS_INPUT:
         return _kept(node.expr)
     modifier = node.modifier
+    made = {node.param.val} if op == "count_values" and isinstance(node.param, pp.StringLiteral) else set()
     if modifier is None:
-        return Kept()
+        return Kept(tuple(sorted(made)))
     if str(modifier.type).endswith("Without"):
         return Kept(problem=f"its {op} without ({', '.join(modifier.labels)}) keeps labels it does not name")
-    return Kept(tuple(sorted(set(modifier.labels))))
+    return Kept(tuple(sorted(set(modifier.labels) | made)))
+
+
+def written_labels(query: str) -> tuple[str, ...]:
+    """The labels label_replace and label_join write that the query's result keeps (not summed away after)."""
+    try:
+        tree = pp.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
+    except (ValueError, TypeError):
+        return ()
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pp.Call) and node.func.name in ("label_replace", "label_join") and len(node.args) > 1:
+            found |= {node.args[1].val} if isinstance(node.args[1], pp.StringLiteral) else set()
+        if isinstance(node, pp.AggregateExpr) and str(node.op) not in _KEEPS_INPUT:
+            continue  # it keeps only what it groups by (and count_values' label: in Kept already)
+        stack.extend(children(node))
+    return tuple(sorted(found))
 
 
 def _binary(node: Any) -> Kept:
