@@ -149,7 +149,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     except ValueError as exc:
         return [_parse_error(text, str(exc))]
     found += compat_problems(text, tree)
-    found += text_checks.duration_numbers(text) + text_checks.pinned_instants(text)
+    found += text_checks.duration_numbers(text) + text_checks.pinned_instants(text) + text_checks.future_offsets(text)
     found += (quoted := text_checks.quoted_names(text))
     if quoted:
         return found  # the tree of a UTF-8 name reads no classic series: the checks below would only repeat it

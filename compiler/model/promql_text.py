@@ -229,6 +229,24 @@ def pinned_instants(text: str) -> list[Finding]:
     ]
 
 
+_NEGATIVE_OFFSET = re.compile(r"(?<![\w:])offset\s*-\s*((?:\d+(?:ms|[smhdwy]))+)(?![\w.])", re.IGNORECASE)
+
+
+def future_offsets(text: str) -> list[Finding]:
+    """`x offset -1h` reads an hour ahead of the evaluation: a rule evaluates at the present, where nothing was
+    scraped yet, so the series is missing at every evaluation. promtool's tests do not see it (their input
+    series already hold the "future"), and Prometheus 2.42 takes the syntax."""
+    return [
+        (
+            m.start(),
+            f"offset -{m.group(1)} reads {m.group(1)} ahead of each evaluation, where nothing has been scraped yet: "
+            "the series is always missing in a rule (an errors query reads no failures, an alert never fires); "
+            "drop the minus",
+        )
+        for m in _NEGATIVE_OFFSET.finditer(mask(text))
+    ]
+
+
 _DANGLING = re.compile(r"(?:[-+*/%^]|==|!=|>=|<=|[<>])\s*(?=[*/%^=<>!]|\)|$)")
 
 

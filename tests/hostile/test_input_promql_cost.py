@@ -9,6 +9,7 @@ timestamp pinned a selector to one instant, so the alert over it fired for good 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import yaml
 
 from compiler.model import burnrate, promql_cost, thresholds
 from tests.cli_helpers import run_obsc
+from tests.conftest import require_tool
 
 _PLATFORM = (
     "apiVersion: obsc/v1\nkind: Platform\nteams: {growth: {}}\n"
@@ -160,3 +162,58 @@ def test_an_error_ratio_that_reads_a_value_without_the_service_is_refused(
         assert "$.slos[1].sli.raw.error_ratio: the error ratio gives a value when the service exports nothing" in (
             result.err
         )
+
+
+@pytest.mark.parametrize("where", ["metric", "errors", "error_ratio"])
+@pytest.mark.parametrize(
+    ("modifier", "refused"),
+    [
+        (" offset -1h", True),
+        (" OFFSET - 5m", True),
+        (" offset -1h30m", True),
+        (" offset 1h", False),
+    ],
+)
+def test_an_offset_into_the_future_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, modifier: str, refused: bool
+) -> None:
+    """A rule evaluates at the present: `offset -1h` reads where nothing was scraped yet, so a raw SLI's errors
+    read 0 failures for good (the SLO never burns) and an alert over such a metric never fires. Validated compiles
+    passed: promtool takes the syntax, and its tests' input series already hold the "future"."""
+    inner = (
+        f"queue_depth{{$selector}}{modifier}"
+        if where == "metric"
+        else f"rate(rq_total{{$selector}}[$window]{modifier})"
+    )
+    expression = f"sum({inner})" + (f" / {_RATE}" if where == "error_ratio" else "")
+    result = run_obsc(capsys, "validate", str(_spec(tmp_path, where, expression)))
+    assert result.code == (2 if refused else 0), result.err
+    if refused:
+        assert "ahead of each evaluation, where nothing has been scraped yet" in result.err
+
+
+def test_prometheus_reads_nothing_ahead_of_the_last_sample(tmp_path: Path) -> None:
+    """What a negative offset reads in a rule, shown with promtool: at the newest sample there is nothing ahead."""
+    promtool = require_tool("promtool")
+    (tmp_path / "rules.yaml").write_text("groups: []\n")
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": "errors_total", "values": "0+1x120"}],
+                "promql_expr_test": [
+                    {"expr": "rate(errors_total[5m] offset -1h)", "eval_time": "2h", "exp_samples": []},
+                    {
+                        "expr": "rate(errors_total[5m] offset -1h)",
+                        "eval_time": "30m",
+                        "exp_samples": [{"value": 1 / 60}],
+                    },
+                ],
+            }
+        ],
+    }
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test))
+    result = subprocess.run([promtool, "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
