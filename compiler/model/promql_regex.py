@@ -12,6 +12,7 @@ RE2 refuses Prometheus refuses too. Two constructs the C++ library takes and Go 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import re2
@@ -22,6 +23,8 @@ _OPTIONS.log_errors = False  # refusals are reported as located errors, not logg
 
 @functools.lru_cache(maxsize=1024)
 def _compiled(pattern: str) -> Any | None:
+    if expanded_size(pattern) > MAX_EXPANDED_SIZE:
+        return None  # refused by regex_problem; compiling it would take minutes
     try:
         return re2.compile(pattern, _OPTIONS)
     except (re2.error, ValueError):  # ValueError: text UTF-8 cannot hold (a lone surrogate)
@@ -42,7 +45,15 @@ def full_match(pattern: str, value: str) -> bool | None:
 
 @functools.lru_cache(maxsize=1024)
 def regex_problem(pattern: str) -> str | None:
-    """Why Prometheus 2.42 refuses `pattern` as a label-matcher regex, or None."""
+    """Why Prometheus 2.42 refuses `pattern` as a label-matcher regex (or obsc, one too large), or None."""
+    size = expanded_size(pattern)
+    if size > MAX_EXPANDED_SIZE:
+        shown = pattern if len(pattern) <= 60 else pattern[:60] + "..."
+        return (
+            f"regex {shown!r} expands to about {size:,} instructions (each repetition count multiplies what it "
+            f"repeats); obsc allows {MAX_EXPANDED_SIZE:,}, what the longest literal a spec may write compiles to: "
+            "Prometheus runs it over the label's values at every evaluation. Match fewer characters, or use + and *"
+        )
     go_only = _go_refuses(pattern)
     if go_only is not None:
         return f"regex {pattern!r}: {go_only}"
@@ -86,3 +97,57 @@ def _go_refuses(pattern: str) -> str | None:
         else:
             i += 1
     return None
+
+
+# The most instructions a regex may compile to, about: as many as the longest literal a spec may write (4,096
+# characters, spec/strings.py), which Go's regexp compiles one per character. Repetition counts multiply
+# what they repeat: 30 x `[a-z]{0,1000}`, 390 characters, cost promtool 23 ms per evaluation of one selector
+# (2.42) and RE2's compile in obsc 8 s; 300 of them kept `obsc validate` busy for 11 minutes.
+MAX_EXPANDED_SIZE = 4096
+_COUNT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+
+
+def expanded_size(pattern: str) -> int:
+    """Roughly how many instructions `pattern` compiles to: one per atom, a repeated atom or group times its
+    largest count (nested counts multiply), branches added. One linear scan, before any engine compiles it."""
+    frames = [[0, 0]]  # per open group: [size so far, size of its last atom]
+    i, end = 0, len(pattern)
+    while i < end:
+        char, atom = pattern[i], 1
+        if char == "\\":
+            i += 2
+            if pattern[i - 1 : i] in ("p", "P") and pattern[i : i + 1] == "{":
+                i = pattern.find("}", i) + 1 or end
+        elif char == "[":
+            i = _class_end(pattern, i)
+        elif char == "(":
+            frames.append([0, 0])
+            i += 1
+            continue
+        elif char == ")" and len(frames) > 1:
+            atom = frames.pop()[0]
+            i += 1
+        elif char == "{" and (count := _COUNT.match(pattern, i)):
+            times = max(int(count.group(1)), int(count.group(2) or 0))
+            frames[-1][0] += frames[-1][1] * (max(times, 1) - 1)
+            frames[-1][1] *= max(times, 1)
+            i = count.end()
+            continue
+        else:
+            i += 1
+        frames[-1][0] += atom
+        frames[-1][1] = atom
+    return sum(frame[0] for frame in frames)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index after the `]` closing the character class opened at `start`."""
+    i = start + 1
+    i += pattern.startswith("^", i)
+    i += pattern.startswith("]", i)
+    while i < len(pattern) and pattern[i] != "]":
+        if pattern.startswith("[:", i) and (close := pattern.find(":]", i + 2)) >= 0:
+            i = close + 2
+            continue
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
