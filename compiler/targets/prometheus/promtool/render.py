@@ -56,7 +56,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
-    scrapes = scrape_cases(service, rules)  # one group each: focused on its twin, as long as its own timeline
+    scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
         if cases:
