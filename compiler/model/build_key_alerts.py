@@ -9,6 +9,7 @@ from typing import Any
 
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
+from compiler.model.saturation_missing import apply_missing
 from compiler.model.selector_cover import errors_cover_requests
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
 from compiler.model.units import (
@@ -90,7 +91,7 @@ def build_key_alerts(
                 built[tier] = alert
         if _tiers_in_order(kind, built, tiers, layers):
             out += built.values()
-    return out
+    return apply_missing(layers, out, has_targets, ctx)
 
 
 def _asked_without_metrics(data: Mapping[str, Any], ctx: Ctx, key: str, missing: list[str]) -> None:

@@ -2,13 +2,16 @@
 
 One twin per saturation signal: the disk signal read by both disk alerts, or a kind with a page and a ticket
 line, is one missing series, reported once at the most urgent tier reading it. None for a service nobody
-scrapes (`targets: false`): without `up`, "not running" cannot be told from "not measured". The rules and the
+scrapes (`targets: false`): without `up`, "not running" cannot be told from "not measured"; none for a signal
+whose alerts say `missing: ignore` (containers that come and go while the targets stay up). The rules and the
 routing tests ask here, so both name the same alerts.
 """
 
 from __future__ import annotations
 
+from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.thresholds import MISSING_FOR_SECONDS
 from compiler.model.types import AlertKind, Service, Tier
 
 # The saturation signal each alert reads (the disk's fill prediction reads the disk's utilisation).
@@ -31,4 +34,27 @@ def saturation_twins(service: Service) -> list[tuple[AlertDef, AlertKind, list[A
         if alert.kind is not None and alert.kind in SIGNAL_KIND:
             rank = (_RANK[alert.tier], _ORDER[alert.kind], alert)
             readers.setdefault(SIGNAL_KIND[alert.kind], []).append(rank)
-    return [(min(mine, key=lambda r: r[:2])[2], kind, [r[2] for r in mine]) for kind, mine in readers.items()]
+    return [
+        (min(mine, key=lambda r: r[:2])[2], kind, [r[2] for r in mine])
+        for kind, mine in readers.items()
+        if all(r[2].key_alert is not None and r[2].key_alert.missing_fires for r in mine)
+    ]
+
+
+def hold_seconds(alert: AlertDef) -> int:
+    """How long a twin standing for `alert` waits without series: max(for, 10m), as a threshold alert's twin."""
+    assert alert.key_alert is not None
+    return max(alert.key_alert.for_seconds, MISSING_FOR_SECONDS)
+
+
+def last_value_seconds(service: Service) -> dict[AlertKind, int]:
+    """How long the alerts reading each saturation signal read its last value after it vanished, by signal.
+    At least SCRAPE_GAP (a failed scrape empties the signal at once, which restarted the hold). With a twin,
+    until the twin takes over: kept firing KEEP_FIRING_SECONDS more, a page whose signal vanished resolved 10
+    minutes later and its twin fired only at its hold (15m by default): 5 minutes with nothing up, a resolve
+    for a saturation problem nobody had seen end. A signal without a twin stays at SCRAPE_GAP: its going is
+    a recovery (or nothing could report it)."""
+    return {
+        kind: max(SCRAPE_GAP_SECONDS, hold_seconds(twin) - KEEP_FIRING_SECONDS)
+        for twin, kind, _ in saturation_twins(service)
+    }

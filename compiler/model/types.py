@@ -224,6 +224,8 @@ class KeyAlert:
     demoted: bool = False  # written as critical; a ticket because the SLO pages for the same symptom
     # the page kept beside a demoted p99 for the series the latency SLO cannot see (no threshold bucket)
     while_blind: bool = False
+    # a saturation signal with no series fires its missing-data twin (`missing: alert`, saturation_twins.py)
+    missing_fires: bool = True
 
 
 class Comparison(StrEnum):

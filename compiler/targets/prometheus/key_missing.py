@@ -19,9 +19,7 @@ from __future__ import annotations
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS
-from compiler.model.alerts import AlertDef
-from compiler.model.saturation_twins import SIGNAL_KIND, saturation_twins
-from compiler.model.thresholds import MISSING_FOR_SECONDS
+from compiler.model.saturation_twins import SIGNAL_KIND, hold_seconds, saturation_twins
 from compiler.model.types import AlertKind, Platform, Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
@@ -40,11 +38,6 @@ def is_missing(rule: Rule) -> bool:
 
 def signal_of(service: Service, kind: AlertKind) -> str:
     return series(SIGNAL_OF[kind][1], {names.LABEL_SERVICE: service.name})
-
-
-def hold_seconds(alert: AlertDef) -> int:
-    assert alert.key_alert is not None
-    return max(alert.key_alert.for_seconds, MISSING_FOR_SECONDS)
 
 
 def missing_expr(service: Service, kind: AlertKind, hold: int) -> str:

@@ -16,8 +16,10 @@ from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
+from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
+from compiler.model.saturation_twins import SIGNAL_KIND, last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
@@ -27,7 +29,6 @@ from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
-SCRAPE_GAP = format_duration(SCRAPE_GAP_SECONDS)
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
 DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
 DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
@@ -78,7 +79,8 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         metric = service.metric(kind.value)
         wanted = {kind} | ({AlertKind.DISK_FULL} if kind is AlertKind.DISK else set())
         if metric is not None and kinds & wanted:
-            fast.append(record(name, queries.utilisation(metric, SIGNAL_WINDOW), own))
+            signal = recorded_while_live(queries.utilisation(metric, SIGNAL_WINDOW))
+            fast.append(record(name, signal, own))
     build_info = service.metric("build_info")
     if build_info is not None and build_info.selector is not None and AlertKind.DEPLOYMENT in kinds:
         fast.append(record(names.SERVICE_VERSIONS, f"count by (version) ({build_info.selector.render()})", own))
@@ -87,8 +89,9 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
         # `> 0`: a type counts once it has occurred. Libraries such as go-grpc-prometheus create every code's
         # series at 0 on start: read by existence, every type was always there and none was ever new.
         coarse.append(record(names.SERVICE_ERROR_TYPES, f"group by ({by}) ({errors.selector.render()} > 0)", own))
+    held = last_value_seconds(service)
     for alert in alerts:
-        rule = _alert_rule(service, platform, alert, selector)
+        rule = _alert_rule(service, platform, alert, selector, held)
         (coarse if alert.kind in COARSE_KINDS else fast).append(rule)
     fast += missing_rules(service, platform)
     return KeyRules(tuple(fast), tuple(coarse))
@@ -115,8 +118,10 @@ def _seconds_text(alert: AlertDef) -> str:
     return decimal_text(value) + "s"
 
 
-def _expr(service: Service, alert: AlertDef, selector: str) -> str:
+def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind, int]) -> str:
     kind = alert.kind
+    # a saturation signal with a missing-data twin is read until the twin takes over (saturation_twins)
+    gap = held.get(SIGNAL_KIND[kind], SCRAPE_GAP_SECONDS) if kind in SIGNAL_KIND else SCRAPE_GAP_SECONDS
     if kind is AlertKind.ERROR_RATE:
         # A ratio needs evidence: one failed call in a quiet 5 minutes is 100% and must not page.
         events = evidence_events(service, kind)
@@ -140,11 +145,11 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
         return f"(sum({queries.up(service)}) or vector(0)) == 0"
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
-        return f"{last_value(signal + selector)} > {_threshold(alert)}"
+        return f"{last_value(signal + selector, gap)} > {_threshold(alert)}"
     if kind is AlertKind.DISK_FULL:
         disk = names.SERVICE_DISK + selector
         trend = f"deriv({disk}[{DISK_TREND_WINDOW}])"
-        return f"(1 - {last_value(disk)})\n/\n({trend} > 0)\n< {_threshold(alert)}"
+        return f"(1 - {last_value(disk, gap)})\n/\n({trend} > 0)\n< {_threshold(alert)}"
     if kind is AlertKind.TRAFFIC_ANOMALY:
         assert alert.key_alert is not None and alert.key_alert.threshold is not None
         share = alert.key_alert.threshold
@@ -174,12 +179,12 @@ def _expr(service: Service, alert: AlertDef, selector: str) -> str:
     )
 
 
-def last_value(signal: str) -> str:
-    """A signal as its alert reads it: the last value within SCRAPE_GAP. Gauges (memory, the limits a
-    utilisation divides by, build info) and a counter's series read by value go stale at once when a scrape
-    fails: that restarted the alert's hold, and ended a deployment or new-error notice, which fired again a
-    scrape later (a second notice for one event)."""
-    return f"last_over_time({signal}[{SCRAPE_GAP}])"
+def last_value(signal: str, seconds: int = SCRAPE_GAP_SECONDS) -> str:
+    """A signal as its alert reads it: the last value within SCRAPE_GAP (or longer: a saturation signal with a
+    missing-data twin). Gauges (memory, the limits a utilisation divides by, build info) and a counter's series
+    read by value go stale at once when a scrape fails: that restarted the alert's hold, and ended a deployment
+    or new-error notice, which fired again a scrape later (a second notice for one event)."""
+    return f"last_over_time({signal}[{format_duration(seconds)}])"
 
 
 def latency_evidence(latency: Metric) -> str:
@@ -277,11 +282,13 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
     )
 
 
-def _alert_rule(service: Service, platform: Platform, alert: AlertDef, selector: str) -> Rule:
+def _alert_rule(
+    service: Service, platform: Platform, alert: AlertDef, selector: str, held: dict[AlertKind, int]
+) -> Rule:
     assert alert.key_alert is not None
     summary, description = _texts(service, alert, selector)
     return Rule(
-        expr=_expr(service, alert, selector),
+        expr=_expr(service, alert, selector, held),
         alert=alert.name,
         for_seconds=alert.key_alert.for_seconds,
         keep_firing_seconds=0 if alert.kind in EVENT_KINDS else KEEP_FIRING_SECONDS,

@@ -1,0 +1,50 @@
+"""A saturation signal read over a window ends when the series it reads end, not a window later.
+
+`sum(rate(container_cpu_usage_seconds_total{...}[5m])) / sum(<limits>)` does not vanish with its counters:
+range selectors skip stale markers, so for most of a window after the last scrape the rate is extrapolated
+from fewer and fewer samples and fades (a full core read 0.8, then 0.3), while the limits it divides by are
+still there. A CPU page read that fading value as a recovery and resolved a minute after cAdvisor lost the
+`container` label, and the alert, reading the signal's last value, then held the faded one. Recorded only
+while at least one of the series read over a window has a sample now, the signal ends at once: its alert
+holds the value it had, and its missing-data twin starts counting a window earlier.
+
+"At least one" and not "every": an expression may read alternatives (`rate(a[5m]) or rate(b[5m])`, cgroup v1
+and v2 names), one of which never exists; requiring both would leave the signal empty for good.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import promql_parser as pp
+
+from compiler.model.promql_check import children
+
+
+def _ranged(node: Any, found: dict[str, None]) -> None:
+    if isinstance(node, pp.MatrixSelector):
+        found[str(node.vector_selector)] = None  # its text, modifiers (offset, @) included
+        return
+    for child in children(node):
+        _ranged(child, found)
+
+
+def live_inputs(expr: str) -> str | None:
+    """`group(a) or group(b) ...`: a sample (no labels) while any series `expr` reads over a window has one now;
+    None when it reads none over a window (a gauge's value vanishes with its series already) or does not
+    parse."""
+    try:
+        tree = pp.parse(expr)
+    except ValueError:
+        return None
+    found: dict[str, None] = {}
+    _ranged(tree, found)
+    return " or ".join(f"group({selector})" for selector in found) or None
+
+
+def recorded_while_live(expr: str) -> str:
+    """`expr`, kept only while one of the series it reads over a window is there now (see the module)."""
+    live = live_inputs(expr)
+    if live is None:
+        return expr
+    return f"{expr}\nand on ()\n{live if ' or ' not in live else f'({live})'}"

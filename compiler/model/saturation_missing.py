@@ -1,0 +1,91 @@
+"""`missing: alert | ignore` beside a CPU, memory or disk alert's tiers: whether its signal's missing-data twin
+fires (model/saturation_twins.py).
+
+A sidecar scraped for a job that runs now and then, or containers that come and go while the service's
+targets stay up, have no series between runs by design: the twin ticketed between every two runs, and the only
+way out was switching the alert itself off. `missing: ignore` keeps the alert and drops the twin, as a
+threshold alert's does. Where it would change nothing it is a located error, never a silent no-op: on a kind
+without a twin, on a service nobody scrapes (it has no twins), on an alert whose tiers are all off, and on
+one of the two disk alerts alone (they read one disk signal and share its twin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from compiler.model.build_context import Ctx
+from compiler.model.saturation_twins import SIGNAL_KIND
+from compiler.model.types import AlertKind, KeyAlert
+from compiler.spec.document import Path
+
+MISSING = "missing"
+_TWINNED = ", ".join(kind.value for kind in list(SIGNAL_KIND)[:-1]) + f" and {list(SIGNAL_KIND)[-1].value}"
+
+
+def _settings(layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]]) -> dict[AlertKind, tuple[bool, Ctx, Path]]:
+    """Each kind's `missing:` after every layer (True: the twin fires), with where it was said; a layer's
+    `false` for the kind clears it. Reports it on a kind with no twin."""
+    out: dict[AlertKind, tuple[bool, Ctx, Path]] = {}
+    for layer, where, base in layers:
+        for key, value in layer.items():
+            try:
+                kind = AlertKind(key)
+            except ValueError:
+                continue  # not a kind: the schema said so
+            if value is False:
+                out.pop(kind, None)
+            if not isinstance(value, Mapping) or MISSING not in value:
+                continue
+            path = (*base, key, MISSING)
+            if kind not in SIGNAL_KIND:
+                where.error(
+                    path,
+                    f"{key} has no missing-data alert for `missing:` to switch: only {_TWINNED} have one (their "
+                    'signal\'s twin, labelled data="missing")',
+                )
+                continue
+            out[kind] = (value[MISSING] != "ignore", where, path)
+    return out
+
+
+def apply_missing(
+    layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]], alerts: list[KeyAlert], has_targets: bool, spec: Ctx
+) -> list[KeyAlert]:
+    """`alerts` with `missing_fires` as the layers say, after reporting a `missing:` that would change nothing
+    (the spec's own: the platform's defaults are said for every service, and fit most)."""
+    settings = _settings(layers)
+    enabled = {a.kind for a in alerts}
+    for kind, (_, where, path) in settings.items():
+        if where is not spec:
+            continue
+        if not has_targets:
+            where.error(
+                path,
+                f"{kind.value}: this service declares targets: false, so its signals have no missing-data alert "
+                '(without `up`, "not running" cannot be told from "not measured"); remove missing',
+            )
+        elif kind not in enabled:
+            message = "every tier of this alert is off, so there is no missing-data alert to switch; remove missing"
+            where.error(path, f"{kind.value}: {message}")
+    fires = {kind: setting[0] for kind, setting in settings.items()}
+    _disks_agree(settings, fires, enabled)
+    return [a if fires.get(a.kind, True) else replace(a, missing_fires=False) for a in alerts]
+
+
+def _disks_agree(
+    settings: Mapping[AlertKind, tuple[bool, Ctx, Path]], fires: Mapping[AlertKind, bool], enabled: set[AlertKind]
+) -> None:
+    """Both disk alerts on and only one ignoring: they share the disk signal's twin, which cannot both fire and
+    not. Said where `ignore` was written."""
+    disk, full = AlertKind.DISK, AlertKind.DISK_FULL
+    if not {disk, full} <= enabled or fires.get(disk, True) == fires.get(full, True):
+        return
+    quiet, other = (disk, full) if not fires.get(disk, True) else (full, disk)
+    _, where, path = settings[quiet]
+    where.error(
+        path,
+        f"{quiet.value} and {other.value} read one disk signal and share its missing-data alert: set missing: "
+        f"ignore on both, or on neither ({other.value} still alerts on missing data)",
+    )
