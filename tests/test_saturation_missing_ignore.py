@@ -75,3 +75,13 @@ def test_a_platform_default_and_a_spec_that_undoes_it(tmp_path: Path) -> None:
     # a spec switching off an alert the platform's `ignore` is said of: nothing to refuse, no alert, no twin
     off = _compiled(tmp_path, "{cpu: false}", "{cpu: {warning: 90%, missing: ignore}}")
     assert not [a for a in _alerts(off) if a[0] == "ServiceCPUSaturation"]
+
+
+def test_the_twin_says_how_to_switch_it_off(tmp_path: Path) -> None:
+    # the ticket is where the on-call meets a sidecar's gaps: it names every key the disk signal's twin needs
+    files = _compiled(tmp_path, "{}")
+    groups = yaml.safe_load(files[names.prometheus_rules_path("sidecar")])["groups"]
+    twin = next(
+        r for g in groups for r in g["rules"] if r.get("labels", {}).get("data") == "missing" and "Disk" in r["alert"]
+    )
+    assert "set missing: ignore under alerts.disk and alerts.disk_full." in twin["annotations"]["description"]

@@ -50,6 +50,7 @@ def missing_rules(service: Service, platform: Platform) -> list[Rule]:
     for alert, kind, readers in saturation_twins(service):
         hold = format_duration(hold_seconds(alert))
         blind = " and ".join(dict.fromkeys(a.name for a in readers))
+        keys = " and ".join(dict.fromkeys(f"alerts.{a.kind.value}" for a in readers if a.kind is not None))
         metric = service.metric(kind.value)
         written = metric.selector.render() if metric is not None and metric.selector is not None else ""
         source = f"`{written}`" if written else f"metrics.{kind.value}'s expression"
@@ -58,7 +59,9 @@ def missing_rules(service: Service, platform: Platform) -> list[Rule]:
             f"No {SIGNAL_OF[kind][1]} series for {hold} while {service.name}'s targets are up: {source} returns "
             "nothing (a metric or label renamed by an exporter upgrade or a relabelling, the exporter gone, no "
             f"resource limits to divide by, or a platform without it). {blind} cannot fire until it is back; if "
-            f"this service has no such metric, set alerts.{kind.value}: false."
+            f"this service has no such metric, set alerts.{kind.value}: false; if it has series only while "
+            f"something runs (containers that come and go while the targets stay up), set missing: ignore under "
+            f"{keys}."
         ) + sparse_text(hold_seconds(alert))
         labels = {**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}
         out.append(
