@@ -18,12 +18,30 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model.promql import Matcher, render_matchers
 from compiler.model.promql_check import children
 
+_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
-def _ranged(node: Any, found: dict[str, None]) -> None:
+
+def _text(selector: Any) -> str | None:
+    """The selector as PromQL, its values quoted by obsc (the parser's own text drops their escapes: a regex's
+    escaped dot came out bare, an invalid string); None with an `offset` or `@`, which does not read the series
+    as they are now."""
+    if selector.offset is not None or selector.at is not None:
+        return None
+    matchers = tuple(
+        Matcher(m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value)
+        for m in selector.matchers.matchers
+        if not (selector.name and m.name == "__name__")
+    )
+    body = render_matchers(matchers)
+    return f"{selector.name or ''}{{{body}}}" if body or not selector.name else selector.name
+
+
+def _ranged(node: Any, found: dict[str | None, None]) -> None:
     if isinstance(node, pp.MatrixSelector):
-        found[str(node.vector_selector)] = None  # its text, modifiers (offset, @) included
+        found[_text(node.vector_selector)] = None
         return
     for child in children(node):
         _ranged(child, found)
@@ -31,14 +49,16 @@ def _ranged(node: Any, found: dict[str, None]) -> None:
 
 def live_inputs(expr: str) -> str | None:
     """`group(a) or group(b) ...`: a sample (no labels) while any series `expr` reads over a window has one now;
-    None when it reads none over a window (a gauge's value vanishes with its series already) or does not
-    parse."""
+    None when it reads none over a window (a gauge's value vanishes with its series already), reads one with an
+    `offset` or `@` (no guard can say whether it is there now), or does not parse."""
     try:
         tree = pp.parse(expr)
     except ValueError:
         return None
-    found: dict[str, None] = {}
+    found: dict[str | None, None] = {}
     _ranged(tree, found)
+    if None in found:
+        return None  # "any one of them" without that one could empty a signal that reads only it
     return " or ".join(f"group({selector})" for selector in found) or None
 
 
