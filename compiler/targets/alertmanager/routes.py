@@ -248,7 +248,10 @@ def inhibit_rules() -> list[Inhibit]:
     # ServiceDown silences the service's alerts of lower tiers, and of its own tier only those of its own
     # notification group (no slo, like its own): a muted alert's resolve is muted too (Alertmanager 0.25), so an
     # SLO's page that rang before the targets went down, muted by ServiceDown, never resolved its own incident.
+    # A ServiceDown of one group (`down_group`: eu down while us reports) silences nothing: the groups still up
+    # keep their alerts. Only the whole service's silences the service.
     down = equals("alertname", service_down)
+    whole = equals(names.LABEL_DOWN_GROUP, "")
     other = Match("alertname", "!=", service_down)
     for tier in Tier:
         severity = equals(names.LABEL_SEVERITY, tier.value)
@@ -256,7 +259,7 @@ def inhibit_rules() -> list[Inhibit]:
             Inhibit(
                 why=f"{service_down} at {tier.value} silences the service's {tier.value} alerts without an slo, its "
                 "own notification group (another group's may have notified already: muted, its resolve is lost).",
-                source=(down, severity, _HAS_SERVICE),
+                source=(down, whole, severity, _HAS_SERVICE),
                 target=(other, severity),
                 equal=INCIDENT_EQUAL,
             )
@@ -267,7 +270,7 @@ def inhibit_rules() -> list[Inhibit]:
                 Inhibit(
                     why=f"{service_down} at {tier.value} silences the service's {'/'.join(lower)} alerts, "
                     "never a page.",
-                    source=(down, severity, _HAS_SERVICE),
+                    source=(down, whole, severity, _HAS_SERVICE),
                     target=(other, Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
                     equal=SERVICE_EQUAL,
                 )

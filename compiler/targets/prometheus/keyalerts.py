@@ -16,6 +16,7 @@ from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
+from compiler.model.down_groups import down_groups
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher
@@ -142,7 +143,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         return expr
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
-        return f"(sum({queries.up(service)}) or vector(0)) == 0"
+        whole = f"(sum({queries.up(service)}) or vector(0)) == 0"
+        return "\nor\n".join((whole, *(_group_down(service, split) for split in down_groups(service))))
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
         return f"{last_value(signal + selector, gap)} > {_threshold(alert)}"
@@ -177,6 +179,17 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         # Seven days of history, or every rate of a new service or a fresh Prometheus is a "record".
         f"and present_over_time({rate}[1h] offset 6d)"
     )
+
+
+def _group_down(service: Service, split: tuple[str, ...]) -> str:
+    """ServiceDown of each group of `split` whose targets all report 0 while others may report: the whole
+    service's sum stays above 0 then. Targets without the label are no group (they are the whole's only).
+    Marked with `down_group`, so that it silences nothing of the groups still up (alertmanager/routes.py)."""
+    by = ", ".join(split)
+    present = ",".join(f'{label}!=""' for label in split)
+    up = queries.up(service)
+    scoped = f"{up[:-1]},{present}}}" if up != "up{}" else f"up{{{present}}}"
+    return f'label_replace(sum by ({by}) ({scoped}) == 0, "{names.LABEL_DOWN_GROUP}", "{by}", "", "")'
 
 
 def last_value(signal: str, seconds: int = SCRAPE_GAP_SECONDS) -> str:
@@ -241,9 +254,14 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
             f"that slow).{blind}",
         )
     if kind is AlertKind.SERVICE_DOWN:
+        where = "".join(
+            f"{{{{ with $labels.{label} }}}} with {label} {{{{ . }}}}{{{{ end }}}}"
+            for label in sorted({label for split in down_groups(service) for label in split})
+        )
         return (
             f"{s} is down",
-            f"No instance of {s} has been up for {hold}: every {queries.up(service)} series is 0, or none is scraped.",
+            f"No instance of {s}{where} has been up for {hold}: every {queries.up(service)} series{where} is 0, "
+            "or none is scraped.",
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]

@@ -24,6 +24,8 @@ def first_label_of_query(query: str, label: str) -> str:
 
 _ALERT_LABEL = re.compile(r"\{\{ \$labels\.(\w+) \}\}")  # a grouped SLO's alerts name their group
 _URL_LABEL = re.compile(r"\{\{ \$labels\.(\w+) \| urlquery \}\}")  # ... in a dashboard link's query
+# a label some of one rule's alerts carry (a ServiceDown of one region), its text left out on the others
+_WITH_LABEL = re.compile(r"\{\{ with \$labels\.(\w+) \}\}(.*?)\{\{ end \}\}")
 _QUERY_LABEL = re.compile(r'\{\{ with query `[^`]*` \}\}\{\{ \. \| first \| label "(\w+)" \}\}\{\{ end \}\}')
 
 
@@ -91,6 +93,14 @@ def render(
     for placeholder, spell in ((PERCENT, humanize_percentage), (DURATION, humanize_duration), (NUMBER, humanize)):
         if placeholder in out:
             out = out.replace(placeholder, spell(value))
+    if "{{ with $labels." in out:
+        known_labels = labels or {}
+        out = _WITH_LABEL.sub(
+            lambda m: (
+                m.group(2).replace("{{ . }}", known_labels.get(m.group(1), "")) if known_labels.get(m.group(1)) else ""
+            ),
+            out,
+        )
     if "{{ $labels." in out and labels is not None:
         # Go's urlquery is url.QueryEscape: only letters, digits and -_.~ are kept, a space is `+`
         out = _URL_LABEL.sub(lambda m: urllib.parse.quote_plus(labels.get(m.group(1), ""), safe=""), out)

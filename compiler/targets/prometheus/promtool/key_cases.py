@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus.key_missing import is_missing
@@ -212,6 +213,20 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     yield Case(f"{rules[0].alert}: every instance reports up 0", step, (up("a", 0), up("b", 0)), checks(True))
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), checks(True))
     yield Case(f"{rules[0].alert}: one instance up is enough", step, (up("a", 1), up("b", 0)), checks(False))
+    ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
+    for split in (split for split in down_groups(service) if not ruled & set(split)):
+        gone, kept = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept"))
+
+        def member(instance: str, group: dict[str, str], value: int) -> InputSeries:
+            labels = {**selector, **group, apart: instance}
+            return InputSeries("up", tuple(sorted(labels.items())), constant(value, samples))
+
+        lane = {**gone, names.LABEL_DOWN_GROUP: ", ".join(split)}
+        fired = tuple(_check(rules, at, lambda r: 0.0, lane=lane) for at in times)
+        series = (member("a", gone, 0), member("b", gone, 0), member("c", kept, 1))
+        yield Case(
+            f"{rules[0].alert}: every instance of one {'/'.join(split)} down while others report", step, series, fired
+        )
 
 
 def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
