@@ -259,7 +259,7 @@ def inhibit_rules() -> list[Inhibit]:
             Inhibit(
                 why=f"{service_down} at {tier.value} silences the service's {tier.value} alerts without an slo, its "
                 "own notification group (another group's may have notified already: muted, its resolve is lost).",
-                source=(down, whole, severity, _HAS_SERVICE),
+                source=(down, severity, whole, _HAS_SERVICE),
                 target=(other, severity),
                 equal=INCIDENT_EQUAL,
             )
@@ -270,7 +270,7 @@ def inhibit_rules() -> list[Inhibit]:
                 Inhibit(
                     why=f"{service_down} at {tier.value} silences the service's {'/'.join(lower)} alerts, "
                     "never a page.",
-                    source=(down, whole, severity, _HAS_SERVICE),
+                    source=(down, severity, whole, _HAS_SERVICE),
                     target=(other, Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
                     equal=SERVICE_EQUAL,
                 )
