@@ -16,6 +16,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
+from compiler.model.fading_rates import recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
@@ -125,6 +126,25 @@ def signal_expr(alert: ThresholdAlert) -> str:
         inner = f"{inner if metric.selector is not None else f'({inner})'} >= -Inf"
     signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
+
+
+def recorded_signal_expr(alert: ThresholdAlert) -> str:
+    """signal_expr as the record computes it: a counter's rate only while its counters have a sample now. The
+    rate fades over its window once they go (2/s over a 1/s line read under it a few minutes on), and the alert
+    resolved before its missing-data twin, counting from the record's end, took over. A selector's group ends
+    with its own counters (an instance gone while others report hands over to its vanished-instance branch);
+    free PromQL ends when every series it rates is gone (model/fading_rates). Runbooks show signal_expr: the
+    guard changes nothing while the counters report."""
+    signal = signal_expr(alert)
+    selector = alert.metric.selector
+    if alert.metric.type is not MetricType.COUNTER:
+        return signal
+    if selector is None:
+        return recorded_while_live(signal)
+    if not alert.by:
+        return f"{signal}\nand on ()\ngroup({selector.render()})"
+    by = ", ".join(alert.by)
+    return f"{signal}\nand on ({by})\ngroup by ({by}) ({selector.render()})"
 
 
 def last_value_seconds(alert: ThresholdAlert) -> int:

@@ -25,7 +25,7 @@ from compiler.model.thresholds import (
     compared_expr,
     narrowed_counter_family,
     rate_window,
-    signal_expr,
+    recorded_signal_expr,
     signal_name,
     watches_vanished_groups,
     watches_vanished_instances,
@@ -50,7 +50,9 @@ def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
     for alert in alerts:
         assert alert.threshold is not None
         name = signal_name(alert.threshold)
-        recorded.setdefault(name, record(name, signal_expr(alert.threshold), {names.LABEL_SERVICE: service.name}))
+        recorded.setdefault(
+            name, record(name, recorded_signal_expr(alert.threshold), {names.LABEL_SERVICE: service.name})
+        )
     out = list(recorded.values())
     for alert in alerts:
         out.append(_alert_rule(service, platform, alert))
