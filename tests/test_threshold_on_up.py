@@ -91,3 +91,75 @@ def test_one_host_and_its_region_down_page_while_service_down_stays_quiet(tmp_pa
         [require_tool("promtool"), "test", "rules", "case.test.yaml"], cwd=tmp_path, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+FLOOR = """\
+apiVersion: obsc/v1
+service: web
+team: infra
+selector: {job: web}
+targets: {job: web}
+metrics:
+  instances_up: {expr: '%s', type: gauge}
+threshold_alerts:
+  - {name: TooFewInstances, metric: instances_up, below: 2, for: 5m, tier: critical}
+"""
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "count(up{$selector} == 1)",  # the `up{` spelling: covered by the first fix of this round
+        "count(up == 1)",  # no braces, and `__name__` written out: read `up` as well, and their validated
+        'count({__name__="up",$selector} == 1)',  # compiles failed ("duplicate sample") before round 27's second
+    ],
+)
+def test_a_floor_of_instances_read_from_up_compiles_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], expr: str
+) -> None:
+    require_tool("promtool")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "web.yaml").write_text(FLOOR % expr)
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+
+
+def test_a_floor_of_instances_pages_while_one_of_three_is_up(tmp_path: Path) -> None:
+    # three instances; two go down at 10m: the floor of 2 pages at 15m (held 5m), every minute on, while
+    # ServiceDown (every instance down) stays quiet; both up again at 41m, it resolves after keep_firing_for (5m)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "web.yaml").write_text(FLOOR % "count(up{$selector} == 1)")
+    bundle = compile_specs([str(specs)], CompileOptions()).bundle
+    rules = next(a.content for a in bundle.artifacts if a.path == "prometheus/rules/web.yaml")
+    (tmp_path / "rules.yaml").write_text(rules_read_by(rules, alert=lambda rule: "data" not in rule["labels"]))
+
+    def firing(alert: str, minute: int, count: int) -> dict[str, object]:
+        expr = f'count(ALERTS{{alertname="{alert}",alertstate="firing"}}) or vector(0)'
+        return {"expr": expr, "eval_time": f"{minute}m", "exp_samples": [{"labels": "{}", "value": count}]}
+
+    checks = [firing("TooFewInstances", m, int(15 <= m <= 45)) for m in range(0, 60)]
+    checks += [firing("ServiceDown", m, 0) for m in range(0, 60)]
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'up{job="web",instance="w1"}', "values": "1x60"},
+                    {"series": 'up{job="web",instance="w2"}', "values": "1x9 0x30 1x20"},
+                    {"series": 'up{job="web",instance="w3"}', "values": "1x9 0x30 1x20"},
+                ],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    (tmp_path / "case.test.yaml").write_text(yaml.safe_dump(test))
+    run = subprocess.run(
+        [require_tool("promtool"), "test", "rules", "case.test.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

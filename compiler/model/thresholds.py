@@ -12,12 +12,17 @@ import hashlib
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
+
+import promql_parser as pp
 
 from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
+from compiler.model.promql_check import selectors
+from compiler.model.promql_regex import full_match
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
 
@@ -43,13 +48,34 @@ def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
 
 
 def reads_up(alert: ThresholdAlert) -> bool:
-    """Whether the alert compares the scrape targets' `up` (a per-instance down alert): obsc's own ServiceDown
-    cases feed `up` too, and there they feed this alert's signal."""
+    """Whether the alert compares the scrape targets' `up` (a per-instance down alert, a floor of instances):
+    obsc's own ServiceDown cases feed `up` too, and there they feed this alert's signal."""
     selector = alert.metric.selector
-    return (selector.metric if selector is not None else "") == "up" or bool(_READS_UP.search(alert.metric.expr or ""))
+    if selector is not None:
+        return selector.metric == "up"
+    try:
+        tree = pp.parse(signal_expr(alert))
+    except ValueError:
+        return bool(_READS_UP.search(alert.metric.expr or ""))
+    return any(_selects_up(node) for node in selectors(tree))
 
 
 _READS_UP = re.compile(r"(?<![\w:])up\s*\{")
+
+
+def _selects_up(selector: Any) -> bool:
+    """Whether a selector may read `up`: by its name, or by a `__name__` matcher that admits it (`up == 1` and
+    `{__name__="up"}` read it as `up{...}` does; a regex RE2 cannot compile counts as admitting it)."""
+    if selector.name:
+        return bool(selector.name == "up")
+    admits = True
+    for matcher in selector.matchers.matchers:
+        if matcher.name != "__name__":
+            continue
+        op = str(matcher.op).rsplit(".", 1)[-1]
+        hit = matcher.value == "up" if op in ("Equal", "NotEqual") else full_match(matcher.value, "up") is not False
+        admits = admits and hit == (op in ("Equal", "Re"))
+    return admits
 
 
 def watches_vanished_groups(alert: ThresholdAlert) -> bool:
