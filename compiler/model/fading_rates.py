@@ -47,6 +47,27 @@ def _ranged(node: Any, found: dict[str | None, None]) -> None:
         _ranged(child, found)
 
 
+_FADING = frozenset({"rate", "irate", "increase"})
+
+
+def _ranged_outside_rates(node: Any) -> bool:
+    if isinstance(node, pp.MatrixSelector):
+        return True
+    if isinstance(node, pp.Call) and node.func.name in _FADING:
+        return False  # its range fades with its counters: what the guard is for
+    return any(_ranged_outside_rates(child) for child in children(node))
+
+
+def rates_only(expr: str) -> bool:
+    """Whether every window `expr` reads is a rate's (`rate`, `irate`, `increase`). A gauge-typed expression
+    that rates counters fades as a counter's does; one that reads a window to bridge a sparse series
+    (`max_over_time(x[1h])`) means to outlive its samples, and keeps its value."""
+    try:
+        return not _ranged_outside_rates(pp.parse(expr))
+    except ValueError:
+        return False
+
+
 def live_inputs(expr: str) -> str | None:
     """`group(a) or group(b) ...`: a sample (no labels) while any series `expr` reads over a window has one now;
     None when it reads none over a window (a gauge's value vanishes with its series already), reads one with an

@@ -19,7 +19,7 @@ import promql_parser as pp
 from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
-from compiler.model.fading_rates import recorded_while_live
+from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
@@ -159,14 +159,15 @@ def recorded_signal_expr(alert: ThresholdAlert) -> str:
     rate fades over its window once they go (2/s over a 1/s line read under it a few minutes on), and the alert
     resolved before its missing-data twin, counting from the record's end, took over. A selector's group ends
     with its own counters (an instance gone while others report hands over to its vanished-instance branch);
-    free PromQL ends when every series it rates is gone (model/fading_rates). Runbooks show signal_expr: the
-    guard changes nothing while the counters report."""
+    free PromQL (a counter's, or a gauge's whose every window is a rate's) ends when every series it rates is
+    gone (model/fading_rates). Runbooks show signal_expr: the guard changes nothing while the counters report."""
     signal = signal_expr(alert)
     selector = alert.metric.selector
+    if selector is None:
+        counted = alert.metric.type is MetricType.COUNTER or rates_only(signal)
+        return recorded_while_live(signal) if counted else signal
     if alert.metric.type is not MetricType.COUNTER:
         return signal
-    if selector is None:
-        return recorded_while_live(signal)
     if not alert.by:
         return f"{signal}\nand on ()\ngroup({selector.render()})"
     by = ", ".join(alert.by)
