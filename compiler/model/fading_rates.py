@@ -10,6 +10,8 @@ holds the value it had, and its missing-data twin starts counting a window earli
 
 "At least one" and not "every": an expression may read alternatives (`rate(a[5m]) or rate(b[5m])`, cgroup v1
 and v2 names), one of which never exists; requiring both would leave the signal empty for good.
+
+A threshold alert's counter record fades the same way and takes the same guard (model/thresholds).
 """
 
 from __future__ import annotations
