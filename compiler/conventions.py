@@ -30,6 +30,20 @@ LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d
 LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)
 # On a ServiceDown of one group (region=eu down while us reports): the labels it is split by ("region")
 LABEL_DOWN_GROUP = "down_group"
+# The labels obsc writes on its alerts, which routing and inhibition read: a spec or an import may not set them
+# (an extra label, a threshold's `by:`, an SLO's `by:`). One list, so a label added here is refused everywhere
+# (`by: [down_group]` was accepted when ServiceDown's group label came without a line in each copy).
+ALERT_LABELS_OWNED = (
+    LABEL_SEVERITY,
+    LABEL_SERVICE,
+    LABEL_TEAM,
+    LABEL_SLO,
+    LABEL_INCIDENT,
+    LABEL_BURN_WINDOW,
+    LABEL_DATA,
+    LABEL_DOWN_GROUP,
+    "alertname",  # Prometheus sets it from the rule name
+)
 
 ANNOTATION_SUMMARY = "summary"
 ANNOTATION_DESCRIPTION = "description"

@@ -14,19 +14,7 @@ from compiler.spec.document import Path
 _NAME = re.compile(f"^{conventions.NAME}$")
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Labels obsc sets on its own alerts: a source label of the same name would fight them.
-RESERVED_LABELS = frozenset(
-    {
-        conventions.LABEL_SEVERITY,
-        conventions.LABEL_SERVICE,
-        conventions.LABEL_TEAM,
-        conventions.LABEL_SLO,
-        conventions.LABEL_INCIDENT,
-        conventions.LABEL_BURN_WINDOW,
-        conventions.LABEL_WINDOW,
-        conventions.LABEL_DATA,
-        "alertname",
-    }
-)
+RESERVED_LABELS = frozenset({*conventions.ALERT_LABELS_OWNED, conventions.LABEL_WINDOW})
 RESERVED_ANNOTATIONS = frozenset(
     {
         conventions.ANNOTATION_SUMMARY,

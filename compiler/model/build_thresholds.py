@@ -24,16 +24,7 @@ from compiler.spec.document import Path
 
 DEFAULT_FOR = "5m"
 DEFAULT_TIER = Tier.WARNING
-RESERVED_LABELS = (
-    names.LABEL_SEVERITY,
-    names.LABEL_SERVICE,
-    names.LABEL_TEAM,
-    names.LABEL_SLO,
-    names.LABEL_INCIDENT,
-    names.LABEL_BURN_WINDOW,
-    names.LABEL_DATA,
-    "alertname",  # Prometheus sets it from the rule name
-)
+RESERVED_LABELS = names.ALERT_LABELS_OWNED
 RESERVED_ANNOTATIONS = (
     names.ANNOTATION_SUMMARY,
     names.ANNOTATION_DESCRIPTION,

@@ -20,18 +20,7 @@ DEFAULT_MAX_GROUP_LABELS = 2
 # Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window, and
 # data="missing" on a threshold or saturation alert's no-series twin: a route or silence on it would catch an
 # SLO's group too), and `le`, which the latency SLI sums buckets by.
-RESERVED = (
-    names.LABEL_SERVICE,
-    names.LABEL_SLO,
-    names.LABEL_INCIDENT,
-    names.LABEL_WINDOW,
-    names.LABEL_SEVERITY,
-    names.LABEL_TEAM,
-    names.LABEL_BURN_WINDOW,
-    names.LABEL_DATA,
-    "le",
-    "alertname",
-)
+RESERVED = (*names.ALERT_LABELS_OWNED, names.LABEL_WINDOW, "le")
 
 
 def max_group_labels(defaults: Layer) -> int:
