@@ -27,6 +27,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.key_missing import missing_rules
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
+from compiler.targets.prometheus.service_down import crash_loop_text, service_down_expr
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
@@ -143,7 +144,7 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         return expr
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
-        whole = f"(sum({queries.up(service)}) or vector(0)) == 0"
+        whole = service_down_expr(queries.up(service), alert.key_alert.for_seconds if alert.key_alert else 0)
         return "\nor\n".join((whole, *(_group_down(service, split) for split in down_groups(service))))
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
@@ -261,7 +262,7 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
         return (
             f"{s} is down",
             f"No instance of {s}{where} has been up for {hold}: every {queries.up(service)} series{where} is 0, "
-            "or none is scraped.",
+            "or none is scraped." + crash_loop_text(alert.key_alert.for_seconds),
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]

@@ -28,6 +28,7 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
+from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
@@ -57,6 +58,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
     scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
+    scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
         if cases:

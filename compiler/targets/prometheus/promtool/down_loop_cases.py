@@ -1,0 +1,43 @@
+"""ServiceDown's crash-loop branch (prometheus/service_down.py), shown at 1m steps in the scrapes file.
+
+The main file evaluates every 30m, where a loop of minutes cannot be written. Up one minute in four fires; up
+three minutes in five (a flaky service, down less than half the time) does not. The latter only under a hold
+over 2m: two minutes down are such a hold, which the plain condition reads as down.
+"""
+
+from __future__ import annotations
+
+from compiler.model.types import AlertKind, Service
+from compiler.targets.prometheus.key_missing import is_missing
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
+from compiler.targets.prometheus.promtool.key_common import check
+from compiler.targets.prometheus.rule_model import ServiceRules
+
+STEP = 60
+
+
+def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
+    down = [
+        r
+        for r in rules.alert_rules
+        if r.source is not None and r.source.kind is AlertKind.SERVICE_DOWN and not is_missing(r)
+    ]
+    hold = max((r.for_seconds for r in down), default=0)
+    if hold <= 0:
+        return []
+    minutes = 2 * hold // STEP + 10  # the window twice the hold, full of the loop, and the hold after
+    targets = dict((m.label, m.value) for m in service.targets)  # the scrape targets' labels, as key_cases
+    labels = tuple(sorted({**targets, "instance" if "instance" not in targets else "obsc_target": "a"}.items()))
+
+    def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
+        values = " ".join("1" if m % period in up_at else "0" for m in range(minutes + 1))
+        return (InputSeries("up", labels, values),)
+
+    def at_end(fires: bool) -> tuple[AlertCheck, ...]:
+        return (check(down, minutes * STEP, lambda r: 0.0 if fires else None),)
+
+    name = down[0].alert
+    cases = [Case(f"{name}: up one minute in four (a crash loop)", STEP, up({0}, 4), at_end(True))]
+    if hold > 2 * STEP:
+        cases.append(Case(f"{name}: up three minutes in five", STEP, up({0, 1, 2}, 5), at_end(False)))
+    return cases
