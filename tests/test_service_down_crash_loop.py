@@ -51,6 +51,18 @@ def test_a_long_outage_pages_after_its_hold_and_resolves_after_recovery(tmp_path
     rules = _rules(tmp_path, "consumer", SPEC)
     series = _up([not 30 <= m < 60 for m in range(MINUTES + 1)])  # down from 30m to 60m
     checks = [_firing("ServiceDown", "34m", 0), _firing("ServiceDown", "35m", 1), _firing("ServiceDown", "64m", 1)]
-    # back at 60m: the share falls to a half within the hold, then keep_firing_for's 5 minutes
+    # back at 60m: the share falls to a half within the hold (ServiceDown keeps nothing firing after it)
     checks += [_firing("ServiceDown", "70m", 0), _firing("ServiceDown", "90m", 0)]
+    assert _promtool(tmp_path, rules, "consumer", series, checks) == ""
+
+
+def test_after_an_outage_a_scrape_failing_now_and_then_lets_it_resolve(tmp_path: Path) -> None:
+    """A single instance back from a 20-minute outage whose scrape fails one time in five: each failure made
+    `sum(up) == 0` true again and `keep_firing_for` (5m) bridged to the next, so the page never resolved (round
+    27's hunt). The crash-loop branch holds through a loop on its own, so ServiceDown keeps nothing firing after
+    its condition: it resolves once the share of down minutes falls to a half (a hold at most)."""
+    rules = _rules(tmp_path, "consumer", SPEC)
+    series = _up([not (10 <= m < 30 or (m >= 30 and m % 5 == 4)) for m in range(MINUTES + 1)])
+    checks = [_firing("ServiceDown", "16m", 1), _firing("ServiceDown", "29m", 1)]
+    checks += [_firing("ServiceDown", at, 0) for at in ("45m", "59m", "60m", "74m", "89m", "90m")]
     assert _promtool(tmp_path, rules, "consumer", series, checks) == ""

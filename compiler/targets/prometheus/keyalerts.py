@@ -301,6 +301,18 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
     )
 
 
+def _keep_firing(alert: AlertDef) -> int:
+    """Events hold themselves an hour. ServiceDown with a hold has its crash-loop branch (service_down.py), which
+    holds through a loop and a blip on its own: with `keep_firing_for` too, a single instance back from an outage
+    whose scrape failed one time in five made `sum(up) == 0` true at each failure, and the bridge to the next kept
+    the page up for good."""
+    if alert.kind in EVENT_KINDS:
+        return 0
+    if alert.kind is AlertKind.SERVICE_DOWN and alert.key_alert is not None and alert.key_alert.for_seconds > 0:
+        return 0
+    return KEEP_FIRING_SECONDS
+
+
 def _alert_rule(
     service: Service, platform: Platform, alert: AlertDef, selector: str, held: dict[AlertKind, int]
 ) -> Rule:
@@ -310,7 +322,7 @@ def _alert_rule(
         expr=_expr(service, alert, selector, held),
         alert=alert.name,
         for_seconds=alert.key_alert.for_seconds,
-        keep_firing_seconds=0 if alert.kind in EVENT_KINDS else KEEP_FIRING_SECONDS,
+        keep_firing_seconds=_keep_firing(alert),
         labels=alert_labels(service, alert),
         annotations=alert_annotations(service, platform, alert, summary, description),
         source=alert,
