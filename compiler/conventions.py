@@ -49,6 +49,8 @@ ANNOTATION_SUMMARY = "summary"
 ANNOTATION_DESCRIPTION = "description"
 ANNOTATION_RUNBOOK = "runbook_url"
 ANNOTATION_DASHBOARD = "dashboard_url"
+# The annotations obsc writes on every alert: a spec or an import may not set them.
+ANNOTATIONS_OWNED = (ANNOTATION_SUMMARY, ANNOTATION_DESCRIPTION, ANNOTATION_RUNBOOK, ANNOTATION_DASHBOARD)
 
 # ---- alert names: CamelCase, shared prefix per family so they sort and filter together
 SLO_BURN_FAST = "SLOErrorBudgetBurnFast"  # critical: 1h/5m and 6h/30m windows

@@ -15,14 +15,7 @@ _NAME = re.compile(f"^{conventions.NAME}$")
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Labels obsc sets on its own alerts: a source label of the same name would fight them.
 RESERVED_LABELS = frozenset({*conventions.ALERT_LABELS_OWNED, conventions.LABEL_WINDOW})
-RESERVED_ANNOTATIONS = frozenset(
-    {
-        conventions.ANNOTATION_SUMMARY,
-        conventions.ANNOTATION_DESCRIPTION,
-        conventions.ANNOTATION_RUNBOOK,
-        conventions.ANNOTATION_DASHBOARD,
-    }
-)
+RESERVED_ANNOTATIONS = frozenset(conventions.ANNOTATIONS_OWNED)
 DEFAULT_TEAM = "imported"
 
 
