@@ -30,7 +30,8 @@ SIGNAL_SECONDS = 300  # the window of the key alerts' rates and ratios (5m)
 # incident paged again and again: a crash-looping service is up for one scrape every few minutes (ServiceDown
 # resolved and re-paged every 11 minutes), and a scrape gap of a few minutes empties the 5m rate a firing
 # error-rate page reads (resolved, then paged again after its `for`). Events are held an hour by their own
-# expressions and need none.
+# expressions and need none; ServiceDown with a hold has a crash-loop branch of its own instead (service_down.py:
+# with both, an instance failing one scrape in five after an outage kept its page up for good).
 KEEP_FIRING_SECONDS = 300
 # How long a key-metric or threshold alert reads a recorded signal's last value after it vanished (at least;
 # thresholds.last_value_seconds for an alert with a missing-data twin). A failed scrape marks every series of
