@@ -7,7 +7,7 @@ team's alike: a spec of payments could write search's ticket hook, or search's o
 alerts as search's. Where the platform file sends a team's alerts (an integration written in
 `teams.<team>.routing`) says whose that destination is, so a spec of another team may not write it. Compared
 as the server reads it: a URL without query and fragment, its host without case or default port, its path
-without empty, '.' and '..' segments or percent-escapes, and the paths below it; an address without case
+without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address without case
 and without a `+tag` (delivered to the same mailbox). Another spelling obsc cannot know (an alias of the
 list, a second hostname of the hook) is not caught: `receiver_url_prefixes` narrows those.
 """
@@ -74,7 +74,9 @@ def _url_key(url: str) -> tuple[str, ...] | None:
         return None  # refused by the URL checks already
     host = (parts.hostname or "").lower().rstrip(".")
     origin = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
-    path = re.sub("/+", "/", unquote(unquote(parts.path)).replace("\\", "/"))
+    # `;params` of a segment: servlet containers route `/hooks/payments;x` to `/hooks/payments`
+    plain = "/".join(segment.split(";")[0] for segment in unquote(unquote(parts.path)).replace("\\", "/").split("/"))
+    path = re.sub("/+", "/", plain)
     path = posixpath.normpath(path) if path.strip("/") else "/"
     return (origin, path.rstrip("/") or "/")
 

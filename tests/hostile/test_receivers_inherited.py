@@ -135,6 +135,8 @@ def test_a_spec_cannot_write_the_webhook_the_platform_gives_another_team(tmp_pat
         "https://relay.example/tickets/%70ayments",
         "https://relay.example/tickets/t1/../payments",
         "https://relay.example./tickets/payments",
+        "https://relay.example/tickets/payments;t1",
+        "https://relay.example/tickets;x/payments",
     ):
         errors = _errors(tmp_path, _spec(f'{{webhook: {{url: "{spelled}"}}}}'), GIVEN)
         assert len(errors) == 1 and "teams.payments.routing" in errors[0], (spelled, errors)
