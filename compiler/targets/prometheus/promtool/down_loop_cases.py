@@ -11,6 +11,7 @@ from compiler.model.types import AlertKind, Service
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
 from compiler.targets.prometheus.promtool.key_common import check
+from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.rule_model import ServiceRules
 
 STEP = 60
@@ -26,8 +27,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     if hold <= 0:
         return []
     minutes = 2 * hold // STEP + 10  # the window twice the hold, full of the loop, and the hold after
-    targets = dict((m.label, m.value) for m in service.targets)  # the scrape targets' labels, as key_cases
-    labels = tuple(sorted({**targets, "instance" if "instance" not in targets else "obsc_target": "a"}.items()))
+    labels = up_labels(service)
 
     def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
         values = " ".join("1" if m % period in up_at else "0" for m in range(minutes + 1))

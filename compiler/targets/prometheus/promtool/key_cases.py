@@ -34,7 +34,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, DAY
 from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
-from compiler.targets.prometheus.promtool.key_missing_cases import twins_case
+from compiler.targets.prometheus.promtool.key_missing_cases import twins_case, up_labels
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -198,13 +198,9 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
 def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case]:
     times = hold_times(max(r.for_seconds for r in rules), step)
     samples = max(times) // step + 1
-    selector = dict((m.label, m.value) for m in service.targets)  # the scrape targets' labels, not the metrics'
-    # Two targets differ by instance, unless the targets pin one (`targets: {instance: db-1:9100}`): overriding
-    # it fed series ServiceDown never reads, and the compile failed its own tests.
-    apart = "instance" if "instance" not in selector else "obsc_target"
 
     def up(instance: str, value: int) -> InputSeries:
-        return InputSeries("up", tuple(sorted({**selector, apart: instance}.items())), constant(value, samples))
+        return InputSeries("up", up_labels(service, instance), constant(value, samples))
 
     def checks(down: bool) -> tuple[AlertCheck, ...]:
         return tuple(_check(rules, at, lambda r: 0.0 if down else None) for at in times)
@@ -218,8 +214,7 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
         gone, kept = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept"))
 
         def member(instance: str, group: dict[str, str], value: int) -> InputSeries:
-            labels = {**selector, **group, apart: instance}
-            return InputSeries("up", tuple(sorted(labels.items())), constant(value, samples))
+            return InputSeries("up", up_labels(service, instance, group), constant(value, samples))
 
         lane = {**gone, names.LABEL_DOWN_GROUP: ", ".join(split)}
         fired = tuple(_check(rules, at, lambda r: 0.0, lane=lane) for at in times)

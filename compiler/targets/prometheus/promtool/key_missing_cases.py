@@ -7,6 +7,7 @@ every line) nothing fires; with the targets up and no series, each twin fires af
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -19,12 +20,20 @@ from compiler.targets.prometheus.rule_model import Rule
 _UNDER = Decimal("0.01")
 
 
-def up_series(service: Service, samples: int, instance: str = "a", value: int = 1) -> InputSeries:
-    """An `up` series of the service's scrape targets (their labels, not the metrics'); a target that pins
-    `instance` is told apart by another label."""
+def up_labels(
+    service: Service, instance: str = "a", group: Mapping[str, str] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The labels of one scrape target's `up` series (the targets' labels, not the metrics', and `group`'s): a
+    target is told apart by `instance`, or by another label where the targets pin one (`targets: {instance:
+    db-1:9100}`: overriding it fed series ServiceDown never reads, and the compile failed its own tests)."""
     selector = {m.label: m.value for m in service.targets}
     apart = "instance" if "instance" not in selector else "obsc_target"
-    return InputSeries("up", tuple(sorted({**selector, apart: instance}.items())), constant(value, samples))
+    return tuple(sorted({**selector, **(group or {}), apart: instance}.items()))
+
+
+def up_series(service: Service, samples: int, instance: str = "a", value: int = 1) -> InputSeries:
+    """An `up` series of the service's scrape targets, `value` throughout."""
+    return InputSeries("up", up_labels(service, instance), constant(value, samples))
 
 
 def twins_case(service: Service, twins: list[Rule], step: int) -> Case:
