@@ -85,6 +85,9 @@ CASES: dict[str, Callable[[Path], None]] = {
     # a label on every page: each alert's labels changed, not one alert removed and another added
     "tier-labels": _edit("routing:\n", "tier_labels: {critical: {pager: primary}}\nrouting:\n"),
     "service-added": _add_service,
+    # a team move with a threshold change in one pull request: each alert's labels changed, and the error
+    # rate's line too (it read as one alert removed and another added, neither showing the line)
+    "team-move-threshold": _edit("team: core\n", "team: storefront\nalerts:\n  error_rate: {warning: 3%}\n"),
     # what an SLO counts as an error lives in recording rules only: their rows, and the alerts that read them
     "sli-selector": _edit('errors: http_requests_total{code=~"5.."}', 'errors: http_requests_total{code=~"5..|429"}'),
     # route settings beyond the receiver, and the time interval they name
@@ -288,6 +291,48 @@ def test_a_labels_only_change_is_paired_only_where_it_is_unambiguous() -> None:
     one_old = {'Down{a="1"} [critical]': alert('{a="1"}')}
     one_new = {'Down{a="3"} [critical]': alert('{a="3"}')}
     assert changes.rules.same_tier(one_old, one_new) == {'Down{a="1"} [critical]': alert('{a="3"}')}
+
+
+def test_an_alert_whose_labels_and_rule_both_moved_is_paired_within_its_service() -> None:
+    """Found by round 28's hunt: a team move with a threshold change read as one alert removed and another
+    added, and neither row shows a threshold. Each is now paired with the one of the same name and service
+    whose labels are closest, when that is mutual and unique; another service's alert never is."""
+
+    def alert(severity: str, expr: str, **labels: str) -> dict[str, object]:
+        labels = {"severity": severity, **labels}
+        return {
+            "severity": severity,
+            "for": "5m",
+            "keep_firing_for": "",
+            "expr": expr,
+            "labels": changes.compare.labels_text(labels),
+            "label_set": labels,
+            "evaluation": "",
+        }
+
+    old = {
+        'P99{service="a", team="x"} [critical]': alert("critical", "p99 > 2", service="a", team="x"),
+        'P99{service="a", team="x"} [warning]': alert("warning", "p99 > 1", service="a", team="x"),
+        'P99{service="b", team="x"} [warning]': alert("warning", "p99 > 1", service="b", team="x"),
+    }
+    new = {
+        'P99{service="a", team="y"} [critical]': alert("critical", "p99 > 1.5", service="a", team="y"),
+        'P99{service="a", team="y"} [warning]': alert("warning", "p99 > 0.5", service="a", team="y"),
+        'P99{service="c", team="x"} [warning]': alert("warning", "p99 > 0.5", service="c", team="x"),
+    }
+    aligned = changes.rules.same_tier(old, new)
+    assert aligned == {
+        'P99{service="a", team="x"} [critical]': new['P99{service="a", team="y"} [critical]'],
+        'P99{service="a", team="x"} [warning]': new['P99{service="a", team="y"} [warning]'],
+        'P99{service="c", team="x"} [warning]': new['P99{service="c", team="x"} [warning]'],
+    }
+    rows = changes.compare.compare("alert", old, aligned, changes.rules.ALERT_FIELDS)
+    assert [(r.action, r.details[0]) for r in rows] == [
+        ("changed", "thresholds: 2 → 1.5"),
+        ("changed", "thresholds: 1 → 0.5"),
+        ("removed", "severity: warning"),
+        ("added", "severity: warning"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                     "keep_firing_for": str(rule.get("keep_firing_for", "")),
                     "expr": expr,
                     "labels": labels_text(labels),
+                    "label_set": labels,  # for pairing an alert whose labels and rule both moved
                     "evaluation": evaluation,
                     "annotations": {
                         str(k): str(v) for k, v in committed_files.mapping(rule.get("annotations")).items()
@@ -256,4 +257,43 @@ def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) ->
         for shared, keys in added.items():
             if len(keys) == 1 and len(removed.get(shared, ())) == 1:
                 out[removed[shared][0]] = out.pop(keys[0])
+    for was, now in _closest_of_service(old, out).items():
+        out[was] = out.pop(now)
     return out
+
+
+def _closest_of_service(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Old key → new key for an alert of the same name and service whose labels and rule both moved (a team
+    move with a threshold change in one pull request): paired with the one whose labels are closest, when each
+    is the other's only closest, so the row shows the threshold too (as removed and added it showed neither).
+    Another service's alert is never paired: a service renamed while another is added reads as both."""
+
+    def group(key: str, alert: dict[str, Any]) -> tuple[str, str] | None:
+        service = (alert.get("label_set") or {}).get("service")
+        return (key.split("{", 1)[0].split(" [", 1)[0], service) if service else None
+
+    removed: dict[tuple[str, str], list[str]] = {}
+    for key in old.keys() - new.keys():
+        if (shared := group(key, old[key])) is not None:
+            removed.setdefault(shared, []).append(key)
+    added: dict[tuple[str, str], list[str]] = {}
+    for key in new.keys() - old.keys():
+        if (shared := group(key, new[key])) is not None and shared in removed:
+            added.setdefault(shared, []).append(key)
+
+    def likeness(was: str, now: str) -> float:
+        a, b = set(old[was]["label_set"].items()), set(new[now]["label_set"].items())
+        return len(a & b) / len(a | b)
+
+    def closest(scores: list[tuple[float, str]]) -> str | None:
+        scores.sort(reverse=True)
+        return scores[0][1] if len(scores) == 1 or scores[0][0] > scores[1][0] else None
+
+    pairs: dict[str, str] = {}
+    for shared, news in added.items():
+        olds = removed[shared]
+        for was in olds:
+            now = closest([(likeness(was, n), n) for n in news])
+            if now is not None and closest([(likeness(w, now), w) for w in olds]) == was:
+                pairs[was] = now
+    return pairs
