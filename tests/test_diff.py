@@ -142,6 +142,24 @@ def test_summary_matches_its_golden(tmp_path: Path, case: str) -> None:
     _matches_golden(f"{case}.json", summary.to_json())
 
 
+def test_the_json_shape_is_the_documented_one(tmp_path: Path) -> None:
+    """docs/ci.md documents `--as json` (it did not before round 28): its kinds and actions are the code's, in
+    the Markdown's order, and a report holds the documented keys only."""
+    doc = (ROOT / "docs" / "ci.md").read_text()
+    table = doc.split("### `obsc diff --as json`", 1)[1].split("\n## ", 1)[0]
+
+    def documented(key: str) -> list[str]:
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{key}` |"))
+        return list(dict.fromkeys(re.findall(r"`([a-z_]+)`", row.split("|")[2])))
+
+    assert documented("kind") == list(changes.summary.HEADINGS)
+    assert documented("action") == list(changes.summary.SIGNS)
+    keys = re.findall(r"^\| `([a-z_]+)` \|", table, re.MULTILINE)
+    data = json.loads(_summary(tmp_path, CASES["route"]).to_json())
+    assert set(data) | {"compare_all"} <= set(keys) and data["changes"]
+    assert all(set(row) == {"kind", "action", "name", "details"} <= set(keys) for row in data["changes"])
+
+
 def test_no_change_says_so(tmp_path: Path) -> None:
     summary = _summary(tmp_path, lambda specs: None)
     assert summary.changes == [] and summary.to_markdown() == "**obsc**: no operational change.\n"

@@ -86,12 +86,15 @@ def _render(head: list[str], sections: list[tuple[str, list[str]]], shown: list[
     return "\n".join(lines)
 
 
+# Each action and its sign in the Markdown's first column (docs/ci.md lists them for the JSON).
+SIGNS = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}
+
 # The end of a report cut to fit: JSON is never cut.
 CUT_NOTE = "**Cut to fit a comment**: {shown} of {total} rows shown; `obsc diff --as json` lists every change.\n"
 
 
 def _row(change: Change) -> str:
-    sign = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}[change.action]
+    sign = SIGNS[change.action]
     what = "; ".join(code(d) for d in change.details) or change.action
     return f"| {sign} | {code(change.name)} | {what} |"
 
