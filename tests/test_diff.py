@@ -34,6 +34,14 @@ def _edit(old: str, new: str) -> Callable[[Path], None]:
     return apply
 
 
+def _edits(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(specs: Path) -> None:
+        for edit in edits:
+            edit(specs)
+
+    return apply
+
+
 def _add_service(specs: Path) -> None:
     text = (specs / "api.yaml").read_text().replace("service: api", "service: search")
     text = text.replace("job: api", "job: search")
@@ -88,6 +96,8 @@ CASES: dict[str, Callable[[Path], None]] = {
     # a team move with a threshold change in one pull request: each alert's labels changed, and the error
     # rate's line too (it read as one alert removed and another added, neither showing the line)
     "team-move-threshold": _edit("team: core\n", "team: storefront\nalerts:\n  error_rate: {warning: 3%}\n"),
+    # ... and with what counts as an error: the relabelled alerts also say they read changed recording rules
+    "team-move-sli": _edits(_edit("team: core", "team: storefront"), _edit('{code=~"5.."}', '{code=~"5..|429"}')),
     # what an SLO counts as an error lives in recording rules only: their rows, and the alerts that read them
     "sli-selector": _edit('errors: http_requests_total{code=~"5.."}', 'errors: http_requests_total{code=~"5..|429"}'),
     # route settings beyond the receiver, and the time interval they name

@@ -106,7 +106,10 @@ def alert_changes(old: Side, new: Side) -> list[Change]:
         if notes:
             row = moved.get(key)
             moved[key] = Change("alert", "changed", key, (*(row.details if row else ()), *notes))
-    for key, records in _reads_changed(old, new).items():
+    # an alert paired by same_tier is keyed as on the old side (a team move with an SLI change: its row says both)
+    keyed_as = {id(alert): key for key, alert in aligned.items()}
+    for new_key, records in _reads_changed(old, new).items():
+        key = keyed_as[id(new.alerts[new_key])]
         if key not in old.alerts:
             continue  # a new alert: its own row says so
         detail = "reads changed recording rules: " + ", ".join(records)
