@@ -261,3 +261,32 @@ def test_an_edited_runbook_whose_stub_changed_since_is_named(capsys: pytest.Capt
     page.write_text(edited.split("\n", 1)[1])  # the team updated it and dropped the marker
     done = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").out
     assert "kept 1 human-edited runbook(s) as they are\n" in done and "changed since" not in done
+
+
+def test_a_renamed_threshold_alert_names_where_its_edited_runbook_should_go(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by round 28's hunt: a threshold alert renamed (QueueDeep to QueueBacklog) left the team's page
+    unlinked and named no successor, since only service and SLO renames were looked for. The one new stub of the
+    folder whose one edited page went is named; a second page gone from the folder names none."""
+    edit(
+        "specs/ledger.yaml",
+        "slos:\n  - {name: success,",
+        "  queue: {selector: ledger_queue_depth, type: gauge, aggregation: max}\nthreshold_alerts:\n"
+        "  - {name: QueueDeep, metric: queue, above: 1000, for: 10m, tier: warning}\n"
+        "  - {name: QueueStuck, metric: queue, above: 5000, for: 1h, tier: warning}\nslos:\n  - {name: success,",
+    )
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page("runbooks/billing-api/QueueDeep.md")
+    edit("specs/ledger.yaml", "name: QueueDeep,", "name: QueueBacklog,")
+
+    def runbook_rows() -> list[dict[str, object]]:
+        rows = json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+        return [r for r in rows if r["kind"] == "runbook"]
+
+    (row,) = runbook_rows()
+    assert row["details"] == [
+        "edited by a human; no alert links it after this change (kept as it is)",
+        "if its alert was renamed, it links runbooks/billing-api/QueueBacklog.md, a new stub: move the text there",
+    ]
+    _edit_page("runbooks/billing-api/QueueStuck.md")
+    edit("specs/ledger.yaml", "name: QueueStuck,", "name: QueueWedged,")
+    assert [len(r["details"]) for r in runbook_rows()] == [1, 1]

@@ -4,8 +4,9 @@ A renamed service or SLO removes its alerts and adds alerts of the new name: an 
 was (obsc never deletes a human's text), no alert links it any more, and the alert links a fresh stub. The
 plan cannot know that a rename happened, only that one new stub looks like the old page's successor: the
 same page name in another service's folder (a renamed service), or the same alert in the same folder with
-another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once). Only a single such
-stub is named; several, or none, name nothing.
+another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once), else the one new
+stub of the folder whose one page went (a renamed threshold alert). Only a single such stub is named;
+several, or none, name nothing.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ def successors(plan: Plan) -> dict[str, str | None]:
     """Each edited runbook whose alert went (ORPHANED) → the one new stub that likely took its alert, or None."""
     prefix = conventions.RUNBOOK_DIR + "/"
     added = [c.path for c in plan.changes if c.status is Status.ADDED and c.path.startswith(prefix)]
+    orphaned = [c.path for c in plan.changes if c.status is Status.ORPHANED]
     out: dict[str, str | None] = {}
-    for change in plan.changes:
-        if change.status is not Status.ORPHANED:
-            continue
-        folder, name = posixpath.split(change.path)
+    for path in orphaned:
+        folder, name = posixpath.split(path)
         moved = [p for p in added if posixpath.basename(p) == name and posixpath.dirname(p) != folder]
         alert, _, slo = name.removesuffix(".md").partition("-")
         same_alert = [p for p in added if _alert(p) == alert] if slo else []
         renamed = [p for p in same_alert if posixpath.dirname(p) == folder]
-        found = moved or renamed or same_alert  # the last: service and SLO renamed at once
-        out[change.path] = found[0] if len(found) == 1 else None
+        # the folder's one new stub, when this is its one page that went (two: which took which cannot be told)
+        only = [p for p in orphaned if posixpath.dirname(p) == folder] == [path]
+        alone = [p for p in added if posixpath.dirname(p) == folder] if only else []
+        found = moved or renamed or same_alert or alone  # same_alert: service and SLO renamed at once
+        out[path] = found[0] if len(found) == 1 else None
     return out
 
 
