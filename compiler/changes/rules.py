@@ -100,7 +100,7 @@ def alert_key(name: str, labels: Mapping[str, str]) -> str:
 def alert_changes(old: Side, new: Side) -> list[Change]:
     """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
     aligned = same_tier(old.alerts, new.alerts)
-    moved = {c.name: c for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
+    moved = {c.name: _labels_moved(c, old.alerts, aligned) for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
     for key in sorted(old.alerts.keys() & aligned.keys()):  # what a notification says and links (runbook_url)
         notes = _annotation_changes(old.alerts[key]["annotations"], aligned[key]["annotations"])
         if notes:
@@ -116,6 +116,19 @@ def alert_changes(old: Side, new: Side) -> list[Change]:
         row = moved.get(key)
         moved[key] = Change("alert", "changed", key, (*(row.details if row else ()), detail))
     return [moved[key] for key in sorted(moved)]
+
+
+def _labels_moved(row: Change, old: Mapping[str, dict[str, Any]], new: Mapping[str, dict[str, Any]]) -> Change:
+    """A changed alert's `labels:` as only the labels that moved, `{team="pay"} → {team="data"}`: both whole
+    sets hid the one that moved among five others, or cut it off past 200 characters."""
+    before, after = (side.get(row.name, {}).get("label_set") for side in (old, new))
+    if row.action != "changed" or before is None or after is None:
+        return row
+    gone = {k: v for k, v in before.items() if after.get(k) != v and k != "severity"}  # severity: its own field
+    came = {k: v for k, v in after.items() if before.get(k) != v and k != "severity"}
+    moved = f"labels: {labels_text(gone) or '{}'} → {labels_text(came) or '{}'}" if gone or came else None
+    details = (moved if d.startswith("labels: ") else d for d in row.details)
+    return Change(row.kind, row.action, row.name, tuple(d for d in details if d is not None))
 
 
 def _annotation_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
