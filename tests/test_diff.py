@@ -170,6 +170,15 @@ def test_the_json_shape_is_the_documented_one(tmp_path: Path) -> None:
     assert all(set(row) == {"kind", "action", "name", "details"} <= set(keys) for row in data["changes"])
 
 
+def test_settings_are_spelled_as_in_the_file() -> None:
+    """Found by round 28's hunt: a receiver's `send_resolved: false` read `True → False`, Python's spelling."""
+    assert changes.compare.flatten({"a": True, "b": [False, None], "c": {"d": None}}) == {
+        "a": "true",
+        "b": "[false, null]",
+        "c.d": "null",
+    }
+
+
 def test_no_change_says_so(tmp_path: Path) -> None:
     summary = _summary(tmp_path, lambda specs: None)
     assert summary.changes == [] and summary.to_markdown() == "**obsc**: no operational change.\n"

@@ -105,9 +105,14 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
         }
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
-            return {prefix: "[" + ", ".join(str(item) for item in value) + "]"}
+            return {prefix: "[" + ", ".join(map(_scalar, value)) + "]"}
         return {k: v for i, item in enumerate(value) for k, v in flatten(item, f"{prefix}[{i}]").items()}
-    return {prefix: str(value)}
+    return {prefix: _scalar(value)}
+
+
+def _scalar(value: Any) -> str:
+    """As the file spells it (`send_resolved: false`), not as Python does (`False`)."""
+    return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
 
 
 def labels_text(labels: Mapping[str, str]) -> str:
