@@ -280,6 +280,16 @@ def test_spec_text_stays_inside_code_spans(text: str) -> None:
     assert re.fullmatch(r"\| ~ \|  \| ;  \|", outside), outside  # only the table's own text is left
 
 
+def test_text_that_reorders_or_hides_what_follows_is_shown_escaped() -> None:
+    """Found by round 28's hunt: a label value holding U+202E (right-to-left override) showed the rest of its
+    table cell reversed, a threshold change included; zero-width and control characters hid text."""
+    row = changes.Summary([changes.Change("alert", "changed", "A\u202eb", ('labels: {} → {n="\u202e1 → 5"}',))])
+    markdown = row.to_markdown()
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b\x00-\x08]", markdown)
+    assert "`A\\u202eb`" in markdown and '`labels: {} → {n="\\u202e1 → 5"}`' in markdown
+    assert changes.summary.code("a\u200bb\x1bc\td") == "`a\\u200bb\\u001bc\td`"
+
+
 _CHANGES = st.builds(
     changes.Change,
     kind=st.sampled_from(sorted(changes.summary.HEADINGS)),

@@ -130,14 +130,17 @@ def _fit(sections: list[tuple[str, list[str]]], room: int) -> list[int]:
 
 
 _BACKTICKS = re.compile(r"`+")
+# Characters that reorder or hide the text after them (bidirectional controls, zero-width ones) and other
+# controls: a label value holding U+202E showed the rest of its cell right to left, thresholds included.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def code(text: str) -> str:
     """`text` as one inline code span in a table cell: a fence longer than any backtick run inside (so the
     text cannot close it), padded when it starts or ends with a backtick or space (CommonMark strips one
     space each side), pipes escaped (GFM splits cells before it reads code spans, and unescapes `\\|` even
-    there), one line."""
-    text = " ".join(text.splitlines()) if text else ""
+    there), one line, bidirectional and invisible characters shown as `\\u202e`."""
+    text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", " ".join(text.splitlines())) if text else ""
     if not text:
         return ""
     fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
