@@ -69,12 +69,20 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     def rule_groups() -> list[dict[str, Any]]:
         return prometheus.rule_groups()
 
+    @functools.cache
+    def retention() -> str | None:
+        try:  # Thanos, Mimir and other Prometheus APIs have no runtimeinfo: nothing to compare
+            said = prometheus.runtime_info().get("storageRetention")
+        except (NotPrometheus, QueryRejected):
+            return None
+        return said if isinstance(said, str) else None
+
     def rule_file(service: str) -> str | None:
         artifact = compilation.bundle.get(conventions.prometheus_rules_path(service))
         return artifact.content if artifact is not None else None
 
     services = tuple(s.name for s in fleet.services)
-    ctx = Context(prometheus, options.lookback, metric_names, rule_groups, rule_file, services)
+    ctx = Context(prometheus, options.lookback, metric_names, rule_groups, rule_file, services, retention)
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []
     for service in fleet.services:

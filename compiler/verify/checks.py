@@ -10,6 +10,7 @@
 - every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
+- every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
 """
 
@@ -28,8 +29,8 @@ from compiler.errors import Diagnostic, Location
 from compiler.model import queries
 from compiler.model.promql import Matcher, expand
 from compiler.model.thresholds import narrowed_counter_family
-from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind
-from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
+from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind, Slo
+from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
 from compiler.verify import rules
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
@@ -45,6 +46,7 @@ class Context:
     rule_groups: Callable[[], list[dict[str, Any]]]  # the server's rule groups (fetched once, on first use)
     rule_file: Callable[[str], str | None]  # a service's rule file as the specs compile it
     services: tuple[str, ...] = ()  # every service of the fleet (whose groups are whose)
+    retention: Callable[[], str | None] = lambda: None  # the server's storageRetention (`15d or 1GiB`), if said
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -82,6 +84,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         index = names.index(slo.name) if slo.name in names else 0
         path: Path = ("slos", index, "sli")
         sli = slo.sli
+        _retention(slo, ("slos", index, "period"), ctx, find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
@@ -122,6 +125,34 @@ def _count(ctx: Context, expr: str) -> int:
         return int(float(result[0]["value"][1])) if result else 0
     except (KeyError, IndexError, TypeError, ValueError):
         raise NotPrometheus(f"{ctx.prometheus.url}: /api/v1/query answered with a sample of another shape") from None
+
+
+def retention_seconds(said: str) -> int | None:
+    """The time limit of a storageRetention text (`15d`, `90d or 1GiB`); None for a size limit alone."""
+    for part in said.split(" or "):
+        try:
+            return parse_duration(part.strip()) or None
+        except ValueError:
+            continue
+    return None
+
+
+def _retention(slo: Slo, path: Path, ctx: Context, find: Find) -> None:
+    """A retention shorter than the period cuts the period's window: the budget left, its info alerts and the time
+    to exhaustion read what is kept while they say the period (Prometheus's default retention is 15d)."""
+    said = ctx.retention()
+    kept = retention_seconds(said) if said else None
+    if kept is None or slo.period_seconds <= kept:
+        return
+    period = format_duration(slo.period_seconds)
+    find(
+        path,
+        slo.location,
+        f"SLO {slo.name!r}: its {period} period is longer than the server's retention ({said}, "
+        f"/api/v1/status/runtimeinfo): its {period} error ratio, error budget left, SLOErrorBudgetLow/Exhausted "
+        f"and time to exhaustion read at most {format_duration(kept)} of history while they say {period}; "
+        f"keep at least {period} (--storage.tsdb.retention.time) or give the SLO a period the server keeps",
+    )
 
 
 def _targets(service: Service, ctx: Context, find: Find, declared: bool) -> None:

@@ -100,6 +100,11 @@ class Prometheus:
         values = self._get(f"/api/v1/label/{urllib.parse.quote(label)}/values", params) or []
         return [str(v) for v in values] if isinstance(values, list) else []
 
+    def runtime_info(self) -> dict[str, Any]:
+        """/api/v1/status/runtimeinfo (its `storageRetention`: the retention in force, defaults included)."""
+        data = self._get("/api/v1/status/runtimeinfo", [])
+        return data if isinstance(data, dict) else {}
+
     def rule_groups(self) -> list[dict[str, Any]]:
         data = self._get("/api/v1/rules", [])
         groups = data.get("groups") if isinstance(data, dict) else None

@@ -137,7 +137,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"scrape_configs: [{{job_name: shop, static_configs: [{{targets: ['127.0.0.1:{port}']}}]}}]\n"
     )
     try:
-        with prometheus(binary, config, work / "tsdb", work) as prom:
+        # 30 days kept: the specs' 30d SLOs fit (at the default 15d each would be a finding)
+        with prometheus(binary, config, work / "tsdb", work, ["--storage.tsdb.retention.time=30d"]) as prom:
             # three scrapes (a rate needs two samples, and raw SLI totals are rates) and obsc's rules evaluated
             query = urllib.parse.quote(
                 'count_over_time(up{job="shop"}[1m]) >= 3 and on() count(slo:sli_total:rate5m{service="shop"}) >= 3'
@@ -167,6 +168,16 @@ def _line(spec: Path, text: str) -> int:
 def test_a_clean_spec_has_no_findings(server: str, tmp_path: Path) -> None:
     _specs(tmp_path)
     assert verify_specs([str(tmp_path)], VerifyOptions(server)) == []
+
+
+def test_a_period_longer_than_the_servers_retention_is_found_at_its_line(server: str, tmp_path: Path) -> None:
+    """Round 28: the server keeps 30d (runtimeinfo's storageRetention); a 90d SLO's budget would read 30 days."""
+    spec = _specs(tmp_path)
+    spec.write_text(spec.read_text().replace("objective: 99.5,", "objective: 99.5, period: 90d,"))
+    # (the loaded rules are the 30d ones, so the rule checks find the change too)
+    findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "retention" in f.message]
+    assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "period: 90d"), ("slos", 0, "period"))]
+    assert "its 90d period is longer than the server's retention (30d," in findings[0].message
 
 
 def test_a_typod_metric_is_found_at_its_line_with_a_suggestion(server: str, tmp_path: Path) -> None:
