@@ -104,6 +104,52 @@ def test_a_whole_outage_pages_the_whole_service_in_one_group(
     assert sources and all(f'{DOWN_GROUP}=""' in s for s in sources)
 
 
+def _loop(start: int, end: int, every: int) -> str:
+    """up 1 until `start`, then up one minute in `every` until `end` (a crash loop)."""
+    return " ".join("1" if m < start or (m - start) % every == every - 1 else "0" for m in range(end + 1))
+
+
+def _firing_at(minute: int, expected: list[dict[str, str]]) -> dict[str, object]:
+    return {
+        "expr": FIRING,
+        "eval_time": f"{minute}m",
+        "exp_samples": [{"labels": _text(e), "value": 1} for e in expected],
+    }
+
+
+def test_one_region_in_a_crash_loop_pages_with_the_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Round 28's hunt: eu's only instance up one minute in four (a crash loop; its clients refused, which its own
+    metrics never count) while us reports: each restart reset the group's hold, and nothing paged in 90 minutes.
+    The group's branch now also holds while the group was down most of twice the hold, as the whole one's does."""
+    out = _compile(tmp_path, capsys, "region")
+    (tmp_path / "api.yaml").write_text((out / "prometheus/rules/api.yaml").read_text())
+    series = {
+        'up{job="api", instance="eu-1", region="eu"}': _loop(30, 90, 4),
+        'up{job="api", instance="us-1", region="us"}': "1x90",
+    }
+    checks = [_firing_at(29, []), *(_firing_at(m, [_alert_labels("eu")]) for m in (45, 60, 75, 90))]
+    assert promtool_report(tmp_path, "api.yaml", series, checks) == ""
+
+
+def test_a_region_removed_ends_its_page_and_one_back_resolves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """eu in a crash loop is drained at 60m (its targets removed): the group is gone, not down, so its page ends
+    with its series as the plain condition's does (the crash-loop branch counts only groups that report now; it
+    read the loop's last 10 minutes before). ap, down from 30m to 60m, resolves after it is back."""
+    out = _compile(tmp_path, capsys, "region")
+    (tmp_path / "api.yaml").write_text((out / "prometheus/rules/api.yaml").read_text())
+    series = {
+        'up{job="api", instance="eu-1", region="eu"}': _loop(30, 60, 4) + " stale",
+        'up{job="api", instance="ap-1", region="ap"}': "1x30 0x30 1x30",
+        'up{job="api", instance="us-1", region="us"}': "1x90",
+    }
+    both = [_alert_labels("ap"), _alert_labels("eu")]
+    checks = [_firing_at(29, []), *(_firing_at(m, both) for m in (45, 59))]
+    checks += [_firing_at(m, [_alert_labels("ap")]) for m in (62, 64)] + [_firing_at(m, []) for m in (70, 90)]
+    assert promtool_report(tmp_path, "api.yaml", series, checks) == ""
+
+
 def test_a_metric_label_splits_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`route` is not on `up`: ServiceDown stays one alert for the whole service."""
     out = _compile(tmp_path, capsys, "route")

@@ -27,7 +27,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.key_missing import missing_rules
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
-from compiler.targets.prometheus.service_down import crash_loop_text, service_down_expr
+from compiler.targets.prometheus.service_down import crash_loop_text, group_down_expr, service_down_expr
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
@@ -144,8 +144,9 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         return expr
     if kind is AlertKind.SERVICE_DOWN:
         # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
-        whole = service_down_expr(queries.up(service), alert.key_alert.for_seconds if alert.key_alert else 0)
-        return "\nor\n".join((whole, *(_group_down(service, split) for split in down_groups(service))))
+        hold = alert.key_alert.for_seconds if alert.key_alert else 0
+        whole = service_down_expr(queries.up(service), hold)
+        return "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
         return f"{last_value(signal + selector, gap)} > {_threshold(alert)}"
@@ -182,7 +183,7 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
     )
 
 
-def _group_down(service: Service, split: tuple[str, ...]) -> str:
+def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int) -> str:
     """ServiceDown of each group of `split` whose targets all report 0 while others may report: the whole
     service's sum stays above 0 then. Targets without the label are no group (they are the whole's only).
     Marked with `down_group`, so that it silences nothing of the groups still up (alertmanager/routes.py)."""
@@ -190,7 +191,8 @@ def _group_down(service: Service, split: tuple[str, ...]) -> str:
     present = ",".join(f'{label}!=""' for label in split)
     up = queries.up(service)
     scoped = f"{up[:-1]},{present}}}" if up != "up{}" else f"up{{{present}}}"
-    return f'label_replace(sum by ({by}) ({scoped}) == 0, "{names.LABEL_DOWN_GROUP}", "{by}", "", "")'
+    down = group_down_expr(scoped, by, hold_seconds)
+    return f'label_replace({down}, "{names.LABEL_DOWN_GROUP}", "{by}", "", "")'
 
 
 def last_value(signal: str, seconds: int = SCRAPE_GAP_SECONDS) -> str:

@@ -9,6 +9,11 @@ completes. Here a loop up one time in three or less often is always past the hal
 hold is down for at most half of the window (so it changes nothing), and a fixed step keeps a failed scrape on a
 5-minute-aligned point of vmalert's default query step from reading as half the window. The cost: after a long
 outage the condition ends up to a hold after recovery (then `keep_firing_for`).
+
+A group's alert (model/down_groups.py) has the same branch per group (round 28: one cluster's only proxy in a
+crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
+whose targets go (a cluster drained, its targets removed a scrape after reporting 0) is no group any more, not
+one down most of the window.
 """
 
 from __future__ import annotations
@@ -28,6 +33,18 @@ def service_down_expr(up: str, hold_seconds: int) -> str:
     # condition's to judge, not a reading of "down"
     mostly = f"count_over_time((sum({up}) == 0)[{window}:{STEP}]) / count_over_time(sum({up})[{window}:{STEP}]) > 0.5"
     return f"{down}\nor on ()\n{mostly}"
+
+
+def group_down_expr(scoped_up: str, by: str, hold_seconds: int) -> str:
+    """The groups (`sum by (<by>)`) of `scoped_up` whose targets all report 0, or, under a hold, mostly did in the
+    last twice the hold while they report now."""
+    grouped = f"sum by ({by}) ({scoped_up})"
+    down = f"{grouped} == 0"
+    if hold_seconds <= 0:
+        return down
+    window = format_duration(2 * hold_seconds)
+    mostly = f"count_over_time(({down})[{window}:{STEP}]) / count_over_time({grouped}[{window}:{STEP}]) > 0.5"
+    return f"{down}\nor\n({mostly}\nand\n{grouped})"
 
 
 def crash_loop_text(hold_seconds: int) -> str:
