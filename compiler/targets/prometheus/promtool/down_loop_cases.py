@@ -2,11 +2,15 @@
 
 The main file evaluates every 30m, where a loop of minutes cannot be written. Up one minute in four fires; up
 three minutes in five (a flaky service, down less than half the time) does not. The latter only under a hold
-over 2m: two minutes down are such a hold, which the plain condition reads as down.
+over 2m: two minutes down are such a hold, which the plain condition reads as down. A service whose ServiceDown
+also fires per group (model/down_groups.py) gets the loop in one group while another reports: the group's alert
+fires, the whole service's does not.
 """
 
 from __future__ import annotations
 
+from compiler import conventions as names
+from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
@@ -29,15 +33,29 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     minutes = 2 * hold // STEP + 10  # the window twice the hold, full of the loop, and the hold after
     labels = up_labels(service)
 
-    def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
-        values = " ".join("1" if m % period in up_at else "0" for m in range(minutes + 1))
-        return (InputSeries("up", labels, values),)
+    def values(up_at: set[int], period: int) -> str:
+        return " ".join("1" if m % period in up_at else "0" for m in range(minutes + 1))
 
-    def at_end(fires: bool) -> tuple[AlertCheck, ...]:
-        return (check(down, minutes * STEP, lambda r: 0.0 if fires else None),)
+    def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
+        return (InputSeries("up", labels, values(up_at, period)),)
+
+    def at_end(fires: bool, lane: dict[str, str] | None = None) -> tuple[AlertCheck, ...]:
+        return (check(down, minutes * STEP, lambda r: 0.0 if fires else None, lane=lane),)
 
     name = down[0].alert
     cases = [Case(f"{name}: up one minute in four (a crash loop)", STEP, up({0}, 4), at_end(True))]
     if hold > 2 * STEP:
         cases.append(Case(f"{name}: up three minutes in five", STEP, up({0, 1, 2}, 5), at_end(False)))
+    ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
+    for split in (split for split in down_groups(service) if not ruled & set(split)):
+        looping, kept = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept"))
+        series = (
+            InputSeries("up", up_labels(service, "a", looping), values({0}, 4)),
+            InputSeries("up", up_labels(service, "b", kept), values({0, 1, 2, 3}, 4)),
+        )
+        lane = {**looping, names.LABEL_DOWN_GROUP: ", ".join(split)}
+        what = "/".join(split)
+        cases.append(
+            Case(f"{name}: one {what} up one minute in four while others report", STEP, series, at_end(True, lane))
+        )
     return cases
