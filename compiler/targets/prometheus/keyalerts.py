@@ -192,7 +192,11 @@ def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int) -> 
     up = queries.up(service)
     scoped = f"{up[:-1]},{present}}}" if up != "up{}" else f"up{{{present}}}"
     down = group_down_expr(scoped, by, hold_seconds)
-    return f'label_replace({down}, "{names.LABEL_DOWN_GROUP}", "{by}", "", "")'
+    marks = f'"{names.LABEL_DOWN_GROUP}", "{by}", "", ""'
+    if "\n" not in down:
+        return f"label_replace({down}, {marks})"
+    inner = down.replace("\n", "\n  ")
+    return f"label_replace(\n  {inner},\n  {marks}\n)"
 
 
 def last_value(signal: str, seconds: int = SCRAPE_GAP_SECONDS) -> str:
