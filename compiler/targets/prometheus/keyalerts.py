@@ -74,7 +74,7 @@ def key_rules(service: Service, platform: Platform) -> KeyRules:
     latency = service.metric("latency")
     if latency is not None and AlertKind.LATENCY_P99 in kinds:
         # `>= 0` drops the NaN histogram_quantile returns when there was no traffic.
-        fast.append(record(names.SERVICE_LATENCY_P99, f"{queries.quantile(latency, '0.99', SIGNAL_WINDOW)} >= 0", own))
+        fast.append(record(names.SERVICE_LATENCY_P99, f"{_alert_quantile(latency, '0.99')} >= 0", own))
         if latency.selector is not None:
             fast.append(record(names.SERVICE_LATENCY_EVIDENCE, latency_evidence(latency), own))
     for kind, name in (*UTILISATION_SIGNALS.items(), (AlertKind.DISK, names.SERVICE_DISK)):
@@ -219,7 +219,21 @@ def latency_evidence(latency: Metric) -> str:
     # fed or exported without `_count` (a hand-written test, some bridges) must not lose its p99 page.
     every = latency.selector.render(latency.selector.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
     count = f"{latency.aggregation.value}(rate({every}[{SIGNAL_WINDOW}]))"
-    return queries.quantile(latency, f"scalar(1 - {decimal_text(events)} / {count})", SIGNAL_WINDOW)
+    count = f"({count} or {queries.rate(latency, SIGNAL_WINDOW, '_count')})"  # no `+Inf` bucket: see below
+    return _alert_quantile(latency, f"scalar(1 - {decimal_text(events)} / {count})")
+
+
+def _alert_quantile(latency: Metric, q: str) -> str:
+    """The quantile `q` a latency alert reads, over buckets whose `+Inf` is the `_count` where no `+Inf` bucket
+    exists: a bucket list kept by a relabelling (`le=~"0.1|0.25|1"`) or a hand-written exporter drops it, and
+    histogram_quantile is NaN for every quantile without it, so a p99 page was blind to any latency (round 28:
+    every request at 5s, no page). The count is that bucket, by definition. Dashboards keep the plain buckets."""
+    if latency.selector is None:
+        return queries.quantile(latency, q, SIGNAL_WINDOW)
+    buckets = queries.rate(latency, SIGNAL_WINDOW, "_bucket", "le")
+    count = queries.rate(latency, SIGNAL_WINDOW, "_count")
+    filled = f'{buckets} or label_replace({count}, "le", "+Inf", "", "")'
+    return queries.quantile_in_seconds(latency, f"histogram_quantile({q}, {filled})")
 
 
 def _blind_slo(service: Service, alert: AlertDef) -> Slo | None:
