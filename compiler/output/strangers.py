@@ -1,7 +1,8 @@
-"""Files obsc does not own in folders that Prometheus or Grafana load whole: kept (they are the user's), but said,
-since those servers load them beside obsc's files and obsc validates none of them (a broken hotfix rule file makes
-Prometheus refuse the whole reload; a datasource added under Grafana's provisioning root can become the default
-every obsc dashboard reads).
+"""Files obsc does not own in folders that Prometheus or Grafana load whole, or that alertmanager.yml's `templates:`
+match: kept (they are the user's), but said, since those servers load them beside obsc's files and obsc validates
+none of them (a broken hotfix rule file makes Prometheus refuse the whole reload; a datasource added under Grafana's
+provisioning root can become the default every obsc dashboard reads; a template file redefines obsc's notification
+content for every team: output/template_globs.py).
 
 What each loads: Prometheus's `rule_files` glob, the files of a rule folder; Grafana's dashboard providers, their
 folder and every folder below it; Grafana's provisioning root (`GF_PATHS_PROVISIONING=<out>/grafana/provisioning`),
@@ -17,6 +18,7 @@ from collections.abc import Set as AbstractSet
 
 from compiler import conventions
 from compiler.output import tree
+from compiler.output.template_globs import loaded_templates
 
 _LOADED_FOLDERS = (*conventions.RULE_DIRS, conventions.GRAFANA_DASHBOARDS_DIR, conventions.GRAFANA_PROVISIONING_DIR)
 _LOADED_SUFFIXES = (".yaml", ".yml", ".json")
@@ -24,19 +26,25 @@ _MAX_LISTED = 10_000  # entries of folders obsc does not write into, listed to f
 
 
 def loaded_strangers(
-    root: str, entries: Mapping[str, str], scanned: AbstractSet[str], ours: AbstractSet[str]
+    root: str,
+    entries: Mapping[str, str],
+    scanned: AbstractSet[str],
+    ours: AbstractSet[str],
+    alertmanager_config: str | None = None,
 ) -> list[str]:
     """Each file not in `ours` that a server loads with obsc's files (relative paths, sorted). `entries` is the scan of
     `root` that entered the folders in `scanned` (tree.scan); the user's own folders where a server reads below
-    obsc's are listed here."""
+    obsc's are listed here. `alertmanager_config`: the alertmanager.yml being written, whose templates are loaded."""
     found = dict(entries)
     unlisted = [p for p, kind in entries.items() if kind == tree.DIR and p not in scanned and _read_below(p)]
     found.update(_below(root, unlisted))
-    return [
+    loaded = {
         path
-        for path, kind in sorted(found.items())
-        if kind in (tree.FILE, tree.SYMLINK) and path not in ours and path.endswith(_LOADED_SUFFIXES) and _loads(path)
-    ]
+        for path, kind in found.items()
+        if kind in (tree.FILE, tree.SYMLINK) and path.endswith(_LOADED_SUFFIXES) and _loads(path)
+    }
+    loaded.update(loaded_templates(root, alertmanager_config))
+    return sorted(loaded - ours)
 
 
 def warning(path: str) -> str:

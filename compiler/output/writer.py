@@ -92,7 +92,8 @@ class Plan:
     into: frozenset[str] = frozenset()  # folders of the old tree obsc looks into: its own, and its manifest's
     seen: dict[str, tree.Identity | None] = field(default_factory=dict)  # runbooks as planned, re-checked at the swap
     warnings: tuple[str, ...] = ()  # entries at owned paths that were not read (symlinks, FIFOs, devices)
-    # Files obsc did not write where Prometheus or Grafana load obsc's whole: kept, said, and drift to `check`
+    # Files obsc did not write where Prometheus or Grafana load obsc's whole, or that alertmanager.yml loads as
+    # templates: kept, said, and drift to `check`
     # (a hand-added rule file is deployed beside the specs' rules with no spec to review).
     strangers: tuple[str, ...] = ()
 
@@ -226,7 +227,12 @@ def plan(bundle: Bundle, out_dir: str, comparing: bool = False) -> Plan:
                 changes.append(FileChange(path, Status.ORPHANED, old))
                 continue
         changes.append(FileChange(path, Status.REMOVED, old))
-    strangers = tuple(loaded_strangers(root, entries, into, owned | produced) if exists else ())
+    config = bundle.get(conventions.ALERTMANAGER_CONFIG)
+    strangers = (
+        tuple(loaded_strangers(root, entries, into, owned | produced, config.content if config else None))
+        if exists
+        else ()
+    )
     warnings += map(warning, strangers)
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")

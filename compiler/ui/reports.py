@@ -176,7 +176,7 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     verdict = f"{len(changes)} file(s) differ from the specs; run `{command}`" if changes else ""
     if plan.strangers:
         verdict += "; " if verdict else ""
-        loaded = "where Prometheus or Grafana load the output"
+        loaded = "where Prometheus, Grafana or Alertmanager load the output"
         verdict += f"{len(plan.strangers)} file(s) no spec produced, {loaded}; move them out"
     out.say(f"obsc check: {verdict}", level="error", code="drift", files=len(fixes), exit=1)
 
@@ -189,7 +189,10 @@ _meaning = {
     "added": "the specs produce it, the output does not have it",
     "changed": "differs from what the specs produce",
     "removed": "no spec produces it any more",
-    UNOWNED: "not obsc's, in a folder Prometheus or Grafana loads whole: it would be deployed with no spec behind it",
+    UNOWNED: (
+        "not obsc's, where Prometheus, Grafana or Alertmanager load the output: it would be deployed with no spec "
+        "behind it"
+    ),
 }
 
 
