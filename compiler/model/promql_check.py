@@ -24,6 +24,7 @@ from compiler.model.build_context import Ctx, Layer
 from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
 from compiler.model.promql_cost import subquery_problems
+from compiler.model.promql_everything import everything_problems
 from compiler.model.promql_match import matched_series
 from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.types import Metric, MetricType
@@ -155,7 +156,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
         return found  # the tree of a UTF-8 name reads no classic series: the checks below would only repeat it
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
     typed = _type_problems(text, tree, expression)
-    found += typed + _fit_problems(text, tree, known)
+    found += typed + _fit_problems(text, tree, known) + everything_problems(selectors(tree))
     if typed:
         return found  # a scalar or range is always "a value": the checks below would only repeat it
     if expression.metric_type is MetricType.COUNTER and text_checks.WINDOW not in text:
