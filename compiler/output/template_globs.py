@@ -22,15 +22,14 @@ from compiler import conventions
 from compiler.output import tree
 
 _MAX_LISTED = 10_000  # entries listed per pattern: a folder of a million files costs a bounded listing
-_META = re.compile(r"[*?\[\\]")
 
 
 def loaded_templates(root: str, config_text: str | None) -> list[str]:
-    """Relative paths of the files under `root` that `config_text` (alertmanager.yml) lists as templates."""
+    """Relative paths of the files under `root` that `config_text` (alertmanager.yml) lists as templates, and of
+    the symlinks a pattern reaches (Alertmanager follows them; obsc does not)."""
     found: set[str] = set()
     for pattern in _patterns(config_text or ""):
-        matcher = re.compile(_regex(pattern))
-        found.update(path for path in _candidates(root, pattern) if matcher.fullmatch(path))
+        found.update(_matches(root, [re.compile(_regex(part)) for part in pattern.split("/")]))
     return sorted(found)
 
 
@@ -118,26 +117,25 @@ def _class_end(pattern: str, start: int) -> int:
     return -1
 
 
-def _candidates(root: str, pattern: str) -> Iterator[str]:
-    """Files and symlinks below the pattern's fixed folder, as deep as the pattern reaches (never through a
-    symlinked folder), up to _MAX_LISTED entries."""
-    parts = pattern.split("/")
-    fixed = next((i for i, part in enumerate(parts) if _META.search(part)), len(parts) - 1)
-    base, depth = "/".join(parts[:fixed]), len(parts) - fixed
-    pending, listed = [(base, 1)], 0
+def _matches(root: str, parts: list[re.Pattern[str]]) -> Iterator[str]:
+    """Walk from `root` one pattern component per level, never through a symlink, up to _MAX_LISTED entries: the
+    files at the last level that match, and any symlink on the way that matches its component."""
+    pending, listed = [("", 0)], 0
     while pending and listed < _MAX_LISTED:
         folder, level = pending.pop()
         try:
             with os.scandir(os.path.join(root, folder) if folder else root) as listing:
                 for entry in listing:
                     listed += 1
+                    if listed > _MAX_LISTED:
+                        break
+                    if not parts[level].fullmatch(entry.name):
+                        continue
                     path = f"{folder}/{entry.name}" if folder else entry.name
                     kind = tree.kind_of(entry.stat(follow_symlinks=False).st_mode)
-                    if kind in (tree.FILE, tree.SYMLINK) and level == depth:
+                    if kind == tree.SYMLINK or (kind == tree.FILE and level == len(parts) - 1):
                         yield path
-                    elif kind == tree.DIR and level < depth:
+                    elif kind == tree.DIR and level < len(parts) - 1:
                         pending.append((path, level + 1))
-                    if listed >= _MAX_LISTED:
-                        break
         except OSError:
             continue  # gone, or not ours to read

@@ -97,6 +97,21 @@ def test_check_fails_on_a_template_file_alertmanager_yml_loads(
     assert (out / path).read_text() == REDEFINING
 
 
+def test_check_fails_on_a_symlinked_folder_a_template_pattern_reaches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alertmanager follows the link (to a folder a pull request controls); obsc lists it without following it."""
+    specs, out = _with_templates(tmp_path, '["custom/*.tmpl"]')
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate").code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "zz.tmpl").write_text(REDEFINING)
+    (out / "alertmanager/custom").symlink_to(elsewhere)
+    checked = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert checked.code == 1, checked.err
+    assert "unowned: alertmanager/custom\n" in checked.out
+
+
 @pytest.mark.parametrize(
     ("patterns", "path"),
     [
