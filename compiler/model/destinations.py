@@ -7,9 +7,10 @@ team's alike: a spec of payments could write search's ticket hook, or search's o
 alerts as search's. Where the platform file sends a team's alerts (an integration written in
 `teams.<team>.routing`) says whose that destination is, so a spec of another team may not write it. Compared
 as the server reads it: a URL without query and fragment, its host without case or default port, its path
-without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address without case
-and without a `+tag` (delivered to the same mailbox). Another spelling obsc cannot know (an alias of the
-list, a second hostname of the hook) is not caught: `receiver_url_prefixes` narrows those.
+without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address
+without case, without a `+tag` (delivered to the same mailbox), and with `site!user@` or `user%site@` read as
+user@site (a mail server's relay forms, on by default in Postfix). Another spelling obsc cannot know (an alias of
+the list, a second hostname of the hook) is not caught: `receiver_url_prefixes` narrows those.
 """
 
 from __future__ import annotations
@@ -83,7 +84,15 @@ def _url_key(url: str) -> tuple[str, ...] | None:
 
 def _address_key(to: str) -> tuple[str, ...] | None:
     local, at, domain = to.strip().rstrip(",").rpartition("@")
-    return (local.split("+")[0].lower(), domain.lower().rstrip(".")) if at else None
+    if not at:
+        return None
+    # Postfix's defaults route `site!user@here` and `user%site@here` on to user@site (swap_bangpath,
+    # allow_percent_hack) when `here` is its own domain: the team's address, spelled for a relay.
+    while "!" in local:
+        domain, _, local = local.partition("!")
+    while "%" in local:
+        local, _, domain = local.rpartition("%")
+    return (local.split("+")[0].lower(), domain.lower().rstrip("."))
 
 
 def _reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> bool:

@@ -3,7 +3,9 @@
 `receiver_url_prefixes` bounds where HTTP receivers send, but an `email` receiver's `to:` is an address:
 without this list a spec (whose `team:` is only a claim) could mail its alerts, and every alert routed to
 its receiver, to any mailbox. Domains are compared whole and without case: `acme.example` admits
-`oncall@ACME.example`, not `oncall@mail.acme.example` (list that too) nor `oncall@acme.example.evil.net`.
+`oncall@ACME.example`, not `oncall@mail.acme.example` (list that too) nor `oncall@acme.example.evil.net`. A local
+part with `%` or `!` (`x%evil.example@acme.example`) is a relay form a mail server at the allowed domain sends on
+to the domain it names: refused while the list is set.
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ def recipient_domain_problem(to: str, domains: tuple[str, ...], platform_file: s
     if not domains:
         return None
     # net/mail skips a trailing comma; anything else after the domain makes it another domain here.
-    domain = to.rstrip(", ").rpartition("@")[2]
+    local, _, domain = to.rstrip(", ").rpartition("@")
+    if "%" in local or "!" in local:
+        return (
+            f"{to!r} names another mail domain in its local part ('%' or '!'): a mail server at {domain} relays "
+            "such an address on to it (Postfix does by default), past alertmanager.receiver_email_domains; write "
+            "the address at its own domain"
+        )
     if domain.lower() in {d.lower() for d in domains}:
         return None
     return (

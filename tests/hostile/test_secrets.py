@@ -552,6 +552,10 @@ def test_an_email_receiver_outside_the_allowed_domains_is_refused_wherever_it_is
     ]
     for lookalike in ("pager@acme.example.attacker.net", "pager@mail.acme.example", "pager@acme-example.net"):
         assert len(_errors(tmp_path, spec.replace("pager@attacker.example", lookalike), platform)) == 1, lookalike
+    # the relay forms a mail server at an allowed domain sends on (Postfix's allow_percent_hack, swap_bangpath)
+    for relayed in ("pager%attacker.example@acme.example", "attacker.example!pager@acme.example"):
+        errors = _errors(tmp_path, spec.replace("pager@attacker.example", relayed), platform)
+        assert len(errors) == 1 and "names another mail domain in its local part" in errors[0], (relayed, errors)
     for allowed in ("pager@acme.example", "Pager@ACME.Example", "x@partner.example"):
         assert _compiles(tmp_path, spec.replace("pager@attacker.example", allowed), platform).services, allowed
     # the platform's own receivers and a team's routing in the platform file answer to the same list
