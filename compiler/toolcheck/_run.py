@@ -9,6 +9,7 @@ stack traces were shown as rule rejections (exit 1), and its folders were left b
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -48,8 +49,14 @@ class Result:
     stderr: str
 
 
+# The oldest release of each tool that accepts all obsc writes (Debian 12's packages). An older one (Ubuntu
+# 22.04's promtool 2.31: `field keep_firing_for not found`) read as obsc's output being wrong, exit 1.
+OLDEST = {"promtool": ("Prometheus", (2, 42, 0)), "amtool": ("Alertmanager", (0, 25, 0))}
+_VERSION = re.compile(r"\bversion v?(\d+)\.(\d+)\.(\d+)")
+
+
 def find(tool: Tool) -> str:
-    """Absolute path of the tool: $ENV_VAR if set, else PATH. ToolError (exit 3) when missing."""
+    """Absolute path of the tool: $ENV_VAR if set, else PATH. ToolError (exit 3) when missing or too old."""
     override = os.environ.get(tool.env_var, "").strip()
     if override:
         found = shutil.which(override)
@@ -57,11 +64,37 @@ def find(tool: Tool) -> str:
             raise ToolError(
                 f"{tool.env_var}={override} is not an executable file; {tool.install_hint}", ExitCode.MISSING_TOOL
             )
-        return found
-    found = shutil.which(tool.name)
-    if found is None:
-        raise ToolError(f"{tool.name} was not found on PATH; {tool.install_hint}", ExitCode.MISSING_TOOL)
+    else:
+        found = shutil.which(tool.name)
+        if found is None:
+            raise ToolError(f"{tool.name} was not found on PATH; {tool.install_hint}", ExitCode.MISSING_TOOL)
+    _refuse_if_too_old(tool, found)
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def version_text(binary: str) -> str:
+    """What `binary --version` prints (stderr merged): read once per run, for the version floor and the
+    validation record's tool identity."""
+    return run([binary, "--version"], merge_output=True).stdout
+
+
+def _refuse_if_too_old(tool: Tool, binary: str) -> None:
+    """ToolError (exit 3) for a release older than OLDEST; a version that cannot be read (a wrapper) passes."""
+    if tool.name not in OLDEST:
+        return
+    product, oldest = OLDEST[tool.name]
+    match = _VERSION.search(version_text(binary))
+    if match is None or tuple(int(part) for part in match.groups()) >= oldest:
+        return
+    need = ".".join(map(str, oldest))
+    raise ToolError(
+        f"{binary} is {tool.name} {'.'.join(match.groups())}; obsc's output needs {product} {need} or newer "
+        f"(an older {tool.name} rejects what obsc writes): install {product} {need}+ (Debian 12's "
+        f"`{tool.debian_package}` package or newer, or an upstream release), put its {tool.name} on PATH or set "
+        f"{tool.env_var}=/path/to/{tool.name}, or skip validation with --no-validate",
+        ExitCode.MISSING_TOOL,
+    )
 
 
 def timeout_seconds() -> float:

@@ -116,8 +116,7 @@ def save(record: Record, tree_dir: str) -> None:
 def tool_identity(binary: str) -> str:
     """`TOOL --version` (the first lines), obsc's version and a hash of obsc's validator code: a new promtool,
     amtool or validator rule makes every key new."""
-    result = _run.run([binary, "--version"], merge_output=True)
-    version = "\n".join(result.stdout.strip().splitlines()[:2])
+    version = "\n".join(_run.version_text(binary).strip().splitlines()[:2])
     return f"{os.path.basename(binary)} {version}\nobsc {__version__} {_code_digest()}"
 
 
