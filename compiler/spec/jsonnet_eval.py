@@ -2,16 +2,20 @@
 
 The worker reads length-prefixed JSON requests on stdin and answers each on stdout. It evaluates with Go's
 Jsonnet under the limits jsonnet_sandbox set on it, resolves imports only inside the allowed roots, and
-reports errors as (line, col, message) in the evaluated file. The parent never loads Go's runtime.
+reports errors as (line, col, message, file, runtime): located in the evaluated file, or in the imported file
+where Jsonnet found the error (a library's own line, not the spec's import of it). The parent never loads Go's
+runtime.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import struct
 import sys
+from collections.abc import Iterable
 from typing import IO, Any
 
 from compiler.errors import InputError
@@ -40,28 +44,34 @@ def receive(stream: IO[bytes]) -> dict[str, Any] | None:
 
 
 def evaluate(request: dict[str, Any]) -> dict[str, Any]:
-    """{"output": json text} or {"error": [line, col, message]} for one request."""
+    """{"output": json text} or {"error": [line, col, message, file, raised]} for one request: `file` is None
+    for the evaluated file, else an imported file's name relative to it; `raised` when the place is a frame of
+    the evaluation (an `error`, a bad field) rather than where a file does not parse."""
     path: str = request["path"]
     roots: list[str] = request["roots"]
     refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
+    imported: set[str] = set()  # the names Jsonnet knows the imported files by, in its error traces
 
     def import_callback(base: str, rel: str) -> tuple[str, bytes]:
         try:
-            return resolve_import(path, roots, base, rel, request.get("shown_from"))
+            name, data = resolve_import(path, roots, base, rel, request.get("shown_from"))
         except RuntimeError as exc:
             refused.append(str(exc))
             raise
+        imported.add(name)
+        return name, data
 
     extra = {"tla_codes": request["tla_codes"]} if request.get("tla_codes") is not None else {}
     try:
         output: str = _jsonnet_module()(path, request["source"], import_callback=import_callback, **extra)
     except (RuntimeError, UnicodeDecodeError) as exc:
         text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
-        line, col, message = jsonnet_error(path, text)
-        return {"error": [line, col, refused[0] if refused else message]}
+        where, line, col, message, raised = jsonnet_error(path, text, imported)
+        return {"error": [line, col, refused[0] if refused else message, None if where == path else where, raised]}
     limit = request["max_output"]
     if len(output) > limit:
-        return {"error": [1, 1, f"evaluates to {len(output):,} characters of JSON; the limit is {limit:,}"]}
+        too_long = f"evaluates to {len(output):,} characters of JSON; the limit is {limit:,}"
+        return {"error": [1, 1, too_long, None, False]}
     return {"output": output}
 
 
@@ -90,23 +100,28 @@ def shown(roots: list[str], cwd: str | None = None) -> str:
     return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
 
 
-def jsonnet_error(path: str, text: str) -> tuple[int, int, str]:
-    """Pull `file:line:col` out of a Jsonnet error; keep its first line as the message."""
+# A place in a Jsonnet error or trace: `file:3:5-9`, `file:3:5` or a span over lines, `file:(3:5)-(4:2)`.
+_PLACE = re.compile(r"^(?P<file>.+?):\(?(?P<line>\d+):(?P<col>\d+)")
+
+
+def jsonnet_error(path: str, text: str, imported: Iterable[str] = ()) -> tuple[str, int, int, str, bool]:
+    """(file, line, col, message, raised) of a Jsonnet error: its first place in the evaluated file `path` or in one
+    of the `imported` files, as Jsonnet names them. The innermost frame comes first in Jsonnet's trace, so an
+    error inside a library is located at the library's line, where it can be fixed; before, a library's line
+    was passed over for the spec's import of it, or for the spec's first line when no frame was in the spec."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     head = lines[0] if lines else text
     head = head.removeprefix("RUNTIME ERROR: ")
+    known = {path, *imported}
     for ln in lines:
         for token in ln.split():
-            if token.startswith(path + ":"):
-                parts = token[len(path) + 1 :].split(":")
-                try:
-                    line = int(parts[0])
-                    col = int(parts[1].split("-")[0]) if len(parts) > 1 else 0
-                except ValueError:
-                    continue
-                message = head.split(" ", 1)[1] if head.startswith(path + ":") and " " in head else head
-                return line, col, message
-    return 1, 1, head
+            place = _PLACE.match(token)
+            if place is None or place["file"] not in known:
+                continue
+            if head.startswith(token) and " " in head:  # the file does not parse: the message starts at its place
+                return place["file"], int(place["line"]), int(place["col"]), head.split(" ", 1)[1], False
+            return place["file"], int(place["line"]), int(place["col"]), head, True
+    return path, 1, 1, head, True
 
 
 def _jsonnet_module() -> Any:

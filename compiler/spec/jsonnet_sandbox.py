@@ -180,7 +180,11 @@ class Pool:
             self._idle.append(child)
             self._changed.notify()
         if "error" in reply:
-            line, col, message = reply["error"]
+            line, col, message, imported, raised = reply["error"]
+            if imported is not None:  # an imported file's own line: one error however many files import it,
+                # unless evaluating this file raised it (its arguments may be what is wrong)
+                message += f" (evaluating {path})" if raised else ""
+                path = os.path.normpath(os.path.join(os.path.dirname(path), imported))
             raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")])
         output: str = reply["output"]
         return output

@@ -1,0 +1,103 @@
+"""An error inside a Jsonnet library is located at the library's own line, where it can be fixed.
+
+Before: a library that did not parse was reported at each spec's `import` line (one error per importing spec, and
+a GitHub annotation on lines a pull request that changed only the library did not touch), and an `error` raised
+inside a library function at the spec's line 1, column 1: the library's line was in Jsonnet's trace and dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.spec.jsonnet_eval import jsonnet_error
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """apiVersion: obsc/v1
+kind: Platform
+teams:
+  billing:
+    routing:
+      critical: {webhook: {url: "https://hooks.example.org/billing"}}
+      warning: {webhook: {url: "https://hooks.example.org/billing-tickets"}}
+"""
+LIBRARY = """{
+  svc(name, job)::
+    if std.length(job) == 0 then error 'no job for ' + name
+    else {
+      apiVersion: 'obsc/v1',
+      service: name,
+      team: 'billing',
+      selector: { job: job },
+      metrics: { requests: 'rpc_total', errors: 'rpc_total{status="error"}' },
+      slos: [{ name: 'availability', objective: 99.9, sli: { errors: 'errors', total: 'requests' } }],
+    },
+}
+"""
+
+
+@pytest.fixture
+def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """monitoring/specs with two Jsonnet specs built by monitoring/specs/lib/svc.libsonnet; the working directory
+    and $GITHUB_WORKSPACE are the repository's top."""
+    specs = tmp_path / "monitoring" / "specs"
+    (specs / "lib").mkdir(parents=True)
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "lib" / "svc.libsonnet").write_text(LIBRARY)
+    for name in ("ledger", "payer"):
+        spec = f"local s = import 'lib/svc.libsonnet';\ns.svc('{name}', '{name}-api')\n"
+        (specs / f"{name}.jsonnet").write_text(spec)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    return specs
+
+
+def test_a_library_that_does_not_parse_is_one_error_at_its_own_line(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = repository / "lib" / "svc.libsonnet"
+    library.write_text(LIBRARY.replace("objective: 99.9,", "objective: 99.9 +,"))
+    done = run_obsc(capsys, "validate", "monitoring/specs", "--error-format", "github")
+    assert done.code == 2, done.err
+    assert done.err.splitlines() == [
+        "::error file=monitoring/specs/lib/svc.libsonnet,line=10,col=55,title=obsc::"
+        'Jsonnet error: Unexpected: "," while parsing terminal',
+        "obsc: 1 error; nothing was written",
+    ]
+
+
+def test_an_error_raised_in_a_library_is_at_its_line_and_names_the_spec(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repository / "payer.jsonnet").write_text("local s = import 'lib/svc.libsonnet';\ns.svc('payer', '')\n")
+    done = run_obsc(capsys, "validate", "monitoring/specs")
+    assert done.code == 2, done.err
+    assert done.err.splitlines() == [
+        "monitoring/specs/lib/svc.libsonnet:3:34 $: Jsonnet error: no job for payer "
+        "(evaluating monitoring/specs/payer.jsonnet)",
+        "obsc: 1 error; nothing was written",
+    ]
+
+
+def test_a_library_on_the_library_path_is_named_from_the_working_directory(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vendor = repository.parent / "vendor"
+    vendor.mkdir()
+    (repository / "lib" / "svc.libsonnet").rename(vendor / "base.libsonnet")
+    (vendor / "base.libsonnet").write_text(LIBRARY.replace("team: 'billing',", "team: billing,"))
+    for name in ("ledger", "payer"):
+        (repository / f"{name}.jsonnet").write_text(f"local s = import 'base.libsonnet';\ns.svc('{name}', 'x')\n")
+    done = run_obsc(capsys, "validate", "monitoring/specs", "-J", "monitoring/vendor")
+    assert done.code == 2, done.err
+    assert done.err.splitlines() == [
+        "monitoring/vendor/base.libsonnet:7:13 $: Jsonnet error: Unknown variable: billing",
+        "obsc: 1 error; nothing was written",
+    ]
+
+
+def test_a_place_spanning_lines_is_read() -> None:
+    # Jsonnet writes a span over several lines as `file:(3:5)-(4:2)`: it was passed over for line 1, column 1.
+    trace = "RUNTIME ERROR: Field does not exist: nope\n\tspec.jsonnet:(3:5)-(4:2)\tobject <anonymous>\n"
+    assert jsonnet_error("spec.jsonnet", trace) == ("spec.jsonnet", 3, 5, "Field does not exist: nope", True)
