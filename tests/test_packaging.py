@@ -113,3 +113,30 @@ def test_ensure_tools_takes_what_is_found(tmp_path: Path, tool: str) -> None:
         timeout=30,
     )
     assert override.returncode == 0, override.stderr
+
+
+@pytest.mark.parametrize("tool", ["promtool", "amtool"])
+def test_ensure_tools_reads_the_override_as_obsc_does(tmp_path: Path, tool: str) -> None:
+    # obsc runs $PROMTOOL / $AMTOOL instead of PATH's tool, found as a path or as a name on PATH. ensure-tools
+    # took only a path (`make generate` failed, or installed Debian's packages, for a name obsc would have run) and
+    # passed a wrong override whenever PATH had the tool (obsc then failed with exit 3): it now reads it as obsc.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / f"my-{tool}"
+    wrapper.write_text("#!/bin/sh\n")
+    wrapper.chmod(0o755)
+    (bin_dir / tool).symlink_to(wrapper)
+
+    def ensure(override: str, path: Path) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": str(path), tool.upper(): override}
+        return subprocess.run(["/bin/sh", str(ENSURE_TOOLS), tool], env=env, capture_output=True, text=True, timeout=30)
+
+    only_wrapper = tmp_path / "wrapper-only"
+    only_wrapper.mkdir()
+    (only_wrapper / f"my-{tool}").symlink_to(wrapper)
+    assert ensure(f"my-{tool}", only_wrapper).returncode == 0  # a name on PATH, as obsc finds it
+    for wrong in (str(tmp_path / "missing"), str(tmp_path)):  # with the tool on PATH, as without it
+        refused = ensure(wrong, bin_dir)
+        assert refused.returncode == 1, refused.stderr
+        assert f"{tool.upper()}={wrong} is not an executable file" in refused.stderr
+        assert "not on PATH" not in refused.stderr  # nothing to install: obsc would still run the override
