@@ -125,6 +125,25 @@ def test_a_tool_that_panics_is_a_machine_problem_not_a_rejection(tmp_path: Path)
     assert scratch.name.startswith("obsc-tool-") and not scratch.exists()
 
 
+def test_a_tool_killed_by_a_signal_is_a_machine_problem_not_a_rejection(tmp_path: Path) -> None:
+    # A CI container's memory limit: the kernel SIGKILLs promtool, which prints nothing. obsc said "promtool
+    # rejected the generated rules: promtool exited -9:", exit 1, the code for output that is wrong.
+    tool = tmp_path / "promtool"
+    tool.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "promtool, version 2.42.0"; exit 0; }\nkill -KILL $$\n')
+    tool.chmod(0o755)
+    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
+    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), env={"PROMTOOL": str(tool)})
+    assert done.returncode == ExitCode.BAD_INPUT, done.stderr
+    assert done.stderr.startswith("obsc: promtool was killed by SIGKILL before it finished; most often the kernel's")
+    assert "OBSC_JOBS=1" in done.stderr and "rejected" not in done.stderr
+    assert not (tmp_path / "out").exists()
+    tool.write_text("#!/bin/sh\nkill -SEGV $$\n")
+    with pytest.raises(ToolError) as raised:
+        _run.run([str(tool)])
+    assert raised.value.exit_code == ExitCode.BAD_INPUT
+    assert str(raised.value).startswith("promtool was killed by SIGSEGV before it finished; this is the machine")
+
+
 def test_a_missing_tmpdir_does_not_break_validation(tmp_path: Path) -> None:
     require_tool("promtool")
     # One service of specs/ (promtool, amtool and the dashboard lint all run for it): ~1.3 CPU-s, not ~3.6.

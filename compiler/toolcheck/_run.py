@@ -13,6 +13,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -159,7 +160,25 @@ def run(
             "TMPDIR to a writable folder, and run obsc again",
             ExitCode.BAD_INPUT,
         )
+    if done.returncode < 0:  # a signal from outside: obsc's own kills (timeout, stop) were raised above
+        raise ToolError(_killed(name, -done.returncode), ExitCode.BAD_INPUT)
     return Result(command, done.returncode, done.stdout, done.stderr or "")
+
+
+def _killed(name: str, number: int) -> str:
+    """Why a tool killed by a signal is the machine's problem, not a finding about the output. A CI container's
+    memory limit made the kernel SIGKILL promtool, and obsc said "promtool rejected the generated rules", exit 1."""
+    try:
+        signame = signal.Signals(number).name
+    except ValueError:
+        signame = f"signal {number}"
+    why = (
+        "most often the kernel's out-of-memory killer (a container's memory limit): each promtool takes ~250 MB, "
+        "OBSC_JOBS=1 runs one at a time"
+        if number == signal.SIGKILL
+        else "this is the machine or the tool, not the specs"
+    )
+    return f"{name} was killed by {signame} before it finished; {why}; run obsc again once that is solved"
 
 
 class Stopped(ToolError):
