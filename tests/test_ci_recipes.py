@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -245,3 +246,17 @@ def test_the_drift_check_runs_whatever_a_commit_changed() -> None:
         assert not any("changes" in rule for rule in job.get("rules", [])), job["rules"]
     triggers = _recipe("GitHub Actions")[True]  # YAML 1.1 reads the key `on` as true
     assert triggers == ["pull_request", "push"]  # no `paths:` filter
+
+
+def test_the_compile_jobs_validate_the_committed_output() -> None:
+    """Found by a hunt (round 28): both recipes compiled into an empty folder (`$RUNNER_TEMP/out`,
+    `$CI_PROJECT_DIR/out`), which takes the default `--format`: a repository written with `--format mimir` had the
+    `prometheus` layout validated, never its own, and `.obsc-validated` never spared a check."""
+    github = _recipe("GitHub Actions")["jobs"]
+    gitlab = _recipe("GitLab CI")
+    scripts = [str(step.get("run", "")) for job in github.values() for step in job["steps"]]  # type: ignore[union-attr]
+    scripts += [str(line) for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
+    compiles = [line.strip() for script in scripts for line in script.splitlines() if "obsc compile" in line]
+    assert len(compiles) == 2, compiles
+    for line in compiles:
+        assert shlex.split(line.split("#")[0])[:5] == ["obsc", "compile", "specs", "--out", "generated"], line
