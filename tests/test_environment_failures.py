@@ -151,3 +151,18 @@ def test_a_missing_tmpdir_does_not_break_validation(tmp_path: Path) -> None:
     done = _obsc("compile", *one, "--out", str(tmp_path / "out"), "-q", env={"TMPDIR": str(tmp_path / "missing")})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / ".obsc-validated").is_file()  # validated, not skipped
+
+
+@pytest.mark.parametrize("below", ["x", "x/y"])
+def test_an_output_path_through_a_file_names_the_file(tmp_path: Path, below: str) -> None:
+    # `--out notes.txt/generated` (a typo, a file where the folder was): "cannot create output: File exists" or
+    # "Not a directory", naming no path, so nothing said which part of the path was wrong.
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("")
+    out = blocker / below
+    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
+    done = _obsc("compile", *one, "--out", str(out), "--no-validate")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        f"obsc: error: {out}: cannot create output: {blocker} is not a folder; nothing was written"
+    )

@@ -56,7 +56,7 @@ class Session:
         try:
             swap.make_staging(self.staging)
         except OSError as exc:
-            raise OutputError(f"{self.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
+            raise writer.cannot_create(self.out_dir, exc) from None
         return self.staging
 
     def compile(
@@ -81,7 +81,7 @@ class Session:
         try:
             os.makedirs(os.path.dirname(self.real), exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"{self.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
+            raise writer.cannot_create(self.out_dir, exc) from None
         self._stack.enter_context(lock.output_lock(self.out_dir, exclusive=True, wait=self.wait, on_wait=self.on_wait))
         self._locked = True
         try:

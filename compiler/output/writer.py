@@ -120,7 +120,7 @@ def compile_into(
     try:
         os.makedirs(os.path.dirname(real), exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
+        raise cannot_create(out_dir, exc) from None
     with lock.output_lock(out_dir, exclusive=True, wait=wait, on_wait=on_wait):
         try:
             swap.recover(real)
@@ -280,7 +280,7 @@ def write(
             if made_here:
                 swap.make_staging(staging)
         except OSError as exc:
-            raise OutputError(f"{p.out_dir}: cannot create output: {exc.strerror}; nothing was written") from None
+            raise cannot_create(p.out_dir, exc) from None
         modes = _populate(staging, out, p, prewritten)
         if validate is not None:
             validate(staging)
@@ -302,6 +302,19 @@ def write(
         if exc.errno in (errno.EBUSY, errno.EXDEV):  # the swap, on a bind mount guard.py cannot see
             why = f"{why}; a mount point? {MOUNT_POINT_HINT}"
         raise OutputError(f"{p.out_dir}: {why}; the previous output is untouched") from None
+
+
+def cannot_create(out_dir: str, exc: OSError) -> OutputError:
+    """The output's folder could not be made. A file where a folder of its path should be was said as
+    "File exists" (or "Not a directory"), naming no path: say which."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR) and isinstance(exc.filename, str):
+        blocker = exc.filename
+        while blocker and not os.path.lexists(blocker):
+            blocker = os.path.dirname(blocker)
+        if blocker and not os.path.isdir(blocker):
+            why = f"{blocker} is not a folder"
+            return OutputError(f"{out_dir}: cannot create output: {why}; nothing was written")
+    return OutputError(f"{out_dir}: cannot create output: {exc.strerror}; nothing was written")
 
 
 def _at(exc: OSError, out: str, staging: str) -> str:
