@@ -54,12 +54,14 @@ def _copy_index(top: str, copy: str) -> None:
     file system) are written from the index by git."""
     from_index: list[str] = []
     skipping = False  # a skip-worktree entry (a sparse checkout) needs a flag that git before 2.35 does not know
-    for line in _git(["ls-files", "--stage", "-v", "-z"], top).split("\0"):
+    listed = _git(["ls-files", "--stage", "-v", "-z"], top)
+    not_added = _intent_to_add(top) if f" {_EMPTY_BLOB} " in listed else set()
+    for line in listed.split("\0"):
         if not line:
             continue
         fields, path = line.split("\t", 1)
         tag, mode, blob, stage = fields.split(" ")
-        if stage != "0" or mode == "160000":
+        if stage != "0" or mode == "160000" or path in not_added:
             continue  # an unmerged path (nothing can be committed then) or a submodule: checkout-index skips both
         target = os.path.join(copy, path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -73,6 +75,17 @@ def _copy_index(top: str, copy: str) -> None:
             top,
             "\0".join(from_index),
         )
+
+
+_EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+
+def _intent_to_add(top: str) -> set[str]:
+    """Paths marked `git add -N`: in the index as empty files, which the commit does not hold. Written out, a spec
+    so marked was an empty spec ("the file holds no spec", exit 2) in a plain git hook (pre-commit clears the
+    marks itself). Only such an entry reads as added in the working tree's diff against the index."""
+    listed = _git(["diff", "--name-only", "--no-renames", "--no-ext-diff", "--diff-filter=A", "-z"], top)
+    return {path for path in listed.split("\0") if path}
 
 
 def _link_if_same(source: str, target: str, mode: str, blob: str) -> bool:

@@ -61,6 +61,23 @@ def test_a_working_tree_file_git_does_not_vouch_for_is_not_taken(
     assert staged.code == 1 and "changed: prometheus/rules/auth.yaml" in staged.out, staged.out + staged.err
 
 
+def test_a_spec_marked_intent_to_add_is_not_in_the_commit(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `git add -N specs/new.yaml` puts an empty entry in the index that `git commit` leaves out. It was written
+    # into the copy as an empty spec: "the file holds no spec", exit 2, in a plain git hook on every commit.
+    new = repo / "specs" / "new.yaml"
+    new.write_text((repo / "specs" / "auth.yaml").read_text().replace("service: auth", "service: newcomer"))
+    git(repo, "add", "-N", "specs/new.yaml")
+    empty = repo / "specs" / "empty.yaml"  # a real empty file in the commit is still written
+    empty.write_text("")
+    git(repo, "add", str(empty))
+    staged = run_obsc(capsys, "validate", "--staged", "specs")
+    assert staged.code == 2, staged.err
+    assert staged.err.startswith("specs/empty.yaml:1:1 $: the file holds no spec"), staged.err
+    assert "new.yaml" not in staged.err
+    git(repo, "rm", "-q", "--cached", str(empty))
+    assert run_obsc(capsys, "check", "--staged", "specs", "--out", "generated").code == 0
+
+
 def test_validate_reads_the_staged_spec_and_names_it_as_the_user_does(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
