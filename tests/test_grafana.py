@@ -148,7 +148,7 @@ def test_every_alert_dashboard_url_opens_an_existing_panel_of_its_service_dashbo
     checked = 0
     for service in compilation.fleet.services:
         if names.SERVICE_DASHBOARD not in service.dashboards:
-            continue  # the service opted out of obsc's dashboard (see the report: links should then omit it)
+            continue  # no obsc dashboard: tests/test_links_without_own_dashboard.py
         for alert in service_alerts(service):
             url = links.alert_dashboard_url(compilation.fleet.platform, service, alert)
             match = re.fullmatch(r".*/d/([^/?]+)\?viewPanel=(\d+)", url)
@@ -201,9 +201,10 @@ def test_fleet_table_maps_every_service_to_its_dashboard_uid(synthetic: Compilat
     assert mapping == {
         grafana_queries.dashboard_label_value(s.name): names.dashboard_uid(s.name, names.SERVICE_DASHBOARD)
         if names.SERVICE_DASHBOARD in s.dashboards
-        else names.FLEET_DASHBOARD_UID  # no dashboard of its own: the fleet view
+        else names.dashboard_uid(s.name, s.dashboards[0])  # no obsc dashboard: its standard one
         for s in synthetic.fleet.services
     }
+    assert any(names.SERVICE_DASHBOARD not in s.dashboards for s in synthetic.fleet.services)
     assert defaults["links"][0]["url"].startswith(f"/d/${{__data.fields.{grafana_queries.DASHBOARD_LABEL}}}?")
     assert all(f'"{grafana_queries.DASHBOARD_LABEL}"' in e for e in exprs(table))
     assert table["options"]["sortBy"] == [{"desc": False, "displayName": "Budget left %"}]

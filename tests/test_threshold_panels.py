@@ -131,8 +131,13 @@ def _check_every_threshold_alert(compilation: Compilation) -> int:
         for alert in service.threshold_alerts:
             rule = by_name[alert.name]
             url = rule["annotations"]["dashboard_url"]
-            if not own:
-                assert url.endswith(f"/d/{names.FLEET_DASHBOARD_UID}?var-service={service.name}"), url
+            if not own:  # its first standard dashboard, else the fleet (tests/test_links_without_own_dashboard.py)
+                home = (
+                    f"/d/{names.dashboard_uid(service.name, service.dashboards[0])}"
+                    if service.dashboards
+                    else f"/d/{names.FLEET_DASHBOARD_UID}?var-service={service.name}"
+                )
+                assert url.endswith(home), url
                 continue
             match = _COMPARISON.fullmatch(rule["expr"])
             assert match, rule["expr"]

@@ -35,18 +35,42 @@ def fleet_dashboard_url(platform: Platform, service: str | None = None) -> str:
     return f"{url}?var-service={service}" if service else url
 
 
+def standard_dashboard(service: Service) -> str | None:
+    """The first platform standard dashboard the service lists (each one listed is rendered), None without one."""
+    return next((name for name in service.dashboards if name != conventions.SERVICE_DASHBOARD), None)
+
+
+def home_dashboard_uid(service: Service) -> str:
+    """The dashboard about the service: obsc's own, else its first standard one, else the fleet overview."""
+    if conventions.SERVICE_DASHBOARD in service.dashboards:
+        return conventions.dashboard_uid(service.name, conventions.SERVICE_DASHBOARD)
+    standard = standard_dashboard(service)
+    return conventions.FLEET_DASHBOARD_UID if standard is None else conventions.dashboard_uid(service.name, standard)
+
+
 def service_dashboard_url(platform: Platform, service: Service) -> str:
-    """The service's own dashboard, or the fleet overview filtered to it when it opted out of one."""
-    if conventions.SERVICE_DASHBOARD not in service.dashboards:
-        return fleet_dashboard_url(platform, service.name)
-    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD)
+    """The service's own dashboard; without one its first standard dashboard, else the fleet filtered to it."""
+    if conventions.SERVICE_DASHBOARD in service.dashboards:
+        return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD)
+    standard = standard_dashboard(service)
+    return fleet_dashboard_url(platform, service.name) if standard is None else dashboard_url(
+        platform, service.name, standard
+    )
 
 
 def alert_dashboard_url(platform: Platform, service: Service, alert: AlertDef) -> str:
-    """The service dashboard, opened on the panel that shows what the alert measures."""
-    if conventions.SERVICE_DASHBOARD not in service.dashboards:
-        return fleet_dashboard_url(platform, service.name)
-    return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, alert_panel_id(service, alert))
+    """The service dashboard, opened on the panel that shows what the alert measures.
+
+    Without obsc's dashboard: an SLO alert opens the fleet overview filtered to the service (its SLO's row:
+    budget and burn rate, which a platform's dashboard may not show); any other alert the service's first
+    standard dashboard (its panels are the platform's: no panel to open), since the fleet shows SLOs only and
+    showed a ServiceDown or threshold alert nothing at all; the fleet when the service has no dashboard."""
+    if conventions.SERVICE_DASHBOARD in service.dashboards:
+        return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, alert_panel_id(service, alert))
+    standard = standard_dashboard(service)
+    if alert.slo is None and standard is not None:
+        return dashboard_url(platform, service.name, standard)
+    return fleet_dashboard_url(platform, service.name)
 
 
 def alert_panel_id(service: Service, alert: AlertDef) -> int:

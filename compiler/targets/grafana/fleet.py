@@ -20,6 +20,7 @@ from compiler import conventions as names
 from compiler.model.burnrate import current_window, current_window_seconds
 from compiler.model.types import Fleet, Slo, Tier
 from compiler.model.units import format_duration
+from compiler.targets import links
 from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.panels import (
@@ -161,14 +162,10 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
     # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
     # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
-    # (a service that opted out of its dashboard opens this one: its raw "<service> dashboard" was a dead link)
+    # (a service without obsc's dashboard opens its first standard one, else this one: its raw "<service>
+    # dashboard" was a dead link)
     uids = {
-        q.dashboard_label_value(s.name): models.ValueMappingResult(
-            text=names.dashboard_uid(s.name, names.SERVICE_DASHBOARD)
-            if names.SERVICE_DASHBOARD in s.dashboards
-            else names.FLEET_DASHBOARD_UID,
-            index=i,
-        )
+        q.dashboard_label_value(s.name): models.ValueMappingResult(text=links.home_dashboard_uid(s), index=i)
         for i, s in enumerate(fleet.services)
     }
     var = names.GRAFANA_DATASOURCE_VARIABLE
