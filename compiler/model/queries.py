@@ -356,6 +356,15 @@ def up(service: Service) -> str:
     return f"up{{{body}}}"
 
 
+def up_per_group(service: Service, split: tuple[str, ...]) -> str:
+    """Targets up per group of `split` (model.down_groups): what ServiceDown's group branch compares with 0, and
+    the Instances panel plots. Targets without the labels are no group."""
+    present = ",".join(f'{label}!=""' for label in split)
+    whole = up(service)
+    scoped = f"{whole[:-1]},{present}}}" if whole != "up{}" else f"up{{{present}}}"
+    return f"sum by ({', '.join(split)}) ({scoped})"
+
+
 def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ()) -> tuple[str, str]:
     """(bad, total) event rates over `window`, each one series without labels, for recording rules.
 

@@ -14,6 +14,7 @@ import functools
 from compiler import conventions as names
 from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
+from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
@@ -148,6 +149,14 @@ def instances_up(service: Service) -> str:
 
 def instances_scraped(service: Service) -> str:
     return f"count({queries.up(service)})"
+
+
+def instances_up_per_group(service: Service) -> list[tuple[str, str]]:
+    """(legend, expr): targets up per group ServiceDown also fires for (`up {{region}}`); none when unsplit."""
+    return [
+        (" ".join(["up", *(f"{{{{{label}}}}}" for label in split)]), queries.up_per_group(service, split))
+        for split in down_groups(service)
+    ]
 
 
 def running_versions(build_info: Metric) -> str | None:

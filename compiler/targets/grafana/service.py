@@ -17,6 +17,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from compiler import conventions as names
 from compiler.model import slice_queries
 from compiler.model.alerts import AlertDef, service_alerts
+from compiler.model.down_groups import down_groups
 from compiler.model.panel_ids import panel_ids
 from compiler.model.types import AlertKind, Platform, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -360,8 +361,10 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             )
         )
     # Instances are the scrape targets (`targets:`); a service nothing scrapes shows only its versions.
+    # ServiceDown also fires per group of a split (a region all down): its panel shows each group's `up` too.
+    per_group = [Query(legend, expr) for legend, expr in q.instances_up_per_group(service)]
     up_queries = (
-        [Query("up", q.instances_up(service)), Query("scraped", q.instances_scraped(service))]
+        [Query("up", q.instances_up(service)), Query("scraped", q.instances_scraped(service)), *per_group]
         if service.targets
         else []
     )
@@ -371,6 +374,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
         up_queries.append(Query("version {{version}}", versions))
     if up_queries:
         what = "Instances up and scraped" if service.targets else "Instances"
+        what += f", up per {' and per '.join(', '.join(s) for s in down_groups(service))}" if per_group else ""
         specs.append(
             (
                 13,

@@ -188,10 +188,7 @@ def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int) -> 
     service's sum stays above 0 then. Targets without the label are no group (they are the whole's only).
     Marked with `down_group`, so that it silences nothing of the groups still up (alertmanager/routes.py)."""
     by = ", ".join(split)
-    present = ",".join(f'{label}!=""' for label in split)
-    up = queries.up(service)
-    scoped = f"{up[:-1]},{present}}}" if up != "up{}" else f"up{{{present}}}"
-    down = group_down_expr(scoped, by, hold_seconds)
+    down = group_down_expr(queries.up_per_group(service, split), hold_seconds)
     marks = f'"{names.LABEL_DOWN_GROUP}", "{by}", "", ""'
     if "\n" not in down:
         return f"label_replace({down}, {marks})"

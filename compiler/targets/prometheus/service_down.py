@@ -35,10 +35,9 @@ def service_down_expr(up: str, hold_seconds: int) -> str:
     return f"{down}\nor on ()\n{mostly}"
 
 
-def group_down_expr(scoped_up: str, by: str, hold_seconds: int) -> str:
-    """The groups (`sum by (<by>)`) of `scoped_up` whose targets all report 0, or, under a hold, mostly did in the
-    last twice the hold while they report now."""
-    grouped = f"sum by ({by}) ({scoped_up})"
+def group_down_expr(grouped: str, hold_seconds: int) -> str:
+    """The groups of `grouped` (targets up per group, `queries.up_per_group`) whose targets all report 0, or,
+    under a hold, mostly did in the last twice the hold while they report now."""
     down = f"{grouped} == 0"
     if hold_seconds <= 0:
         return down
