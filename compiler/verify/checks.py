@@ -77,6 +77,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         own = metric.location.file == service.location.file
         found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
         _metric(metric, service, ctx, found, noted)
+        _infinite_bucket(metric, service, ctx, found)
     names = (
         [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
     )
@@ -307,6 +308,30 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
                 f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is never computed above it, so the "
                 "alert can never fire; lower the line or add larger buckets to the histogram",
             )
+
+
+def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Find) -> None:
+    """A histogram whose live buckets have no `le="+Inf"` (an exporter that converts may write none):
+    histogram_quantile() is NaN for every quantile, so its dashboard quantiles are NaN and a p99 alert on it can
+    never fire, while a latency SLO on it, which reads `_count`, looks fine."""
+    if histogram.type is not MetricType.HISTOGRAM or histogram.selector is None:
+        return
+    bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
+    try:
+        present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
+    except QueryRejected:
+        return  # the same selector is reported on the metric
+    bounds = [_le_order(s["metric"].get("le", "")) for s in present]
+    if not bounds or math.inf in bounds:
+        return  # no series (reported on the metric), or a whole histogram
+    p99 = histogram.name == "latency" and any(a.kind is AlertKind.LATENCY_P99 for a in service.key_alerts)
+    find(
+        ("metrics", histogram.name),
+        histogram.location,
+        f'{bucket} has no le="+Inf" bucket: histogram_quantile() is NaN for every quantile, so its dashboard '
+        "quantiles show NaN" + (" and ServiceHighLatencyP99 can never fire" if p99 else "")
+        + '; have the exporter write le="+Inf" (the count of every observation)',
+    )
 
 
 def _build_versions(service: Service, ctx: Context, find: Find) -> None:

@@ -33,6 +33,12 @@ shop_request_duration_seconds_bucket{le="0.5"} 990
 shop_request_duration_seconds_bucket{le="+Inf"} 1003
 shop_request_duration_seconds_sum 120
 shop_request_duration_seconds_count 1003
+# TYPE shop_legacy_seconds histogram
+shop_legacy_seconds_bucket{le="0.1"} 5
+shop_legacy_seconds_bucket{le="0.25"} 8
+shop_legacy_seconds_bucket{le="0.5"} 9
+shop_legacy_seconds_sum 1
+shop_legacy_seconds_count 9
 # TYPE shop_db_query_milliseconds histogram
 shop_db_query_milliseconds_bucket{le="100"} 40
 shop_db_query_milliseconds_bucket{le="250"} 50
@@ -206,6 +212,18 @@ def test_a_p99_line_at_or_above_the_largest_live_bucket_is_found(server: str, tm
     assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "latency_p99:"), ("alerts", "latency_p99"))]
     assert "not below the largest bucket of shop_request_duration_seconds_bucket" in findings[0].message
     assert "(0.5s)" in findings[0].message
+
+
+def test_a_histogram_without_an_infinite_bucket_is_found_at_the_metric(server: str, tmp_path: Path) -> None:
+    # Found by the round-28 dashboard hunt: an exporter that converts (not a client library) may write no
+    # le="+Inf" bucket. histogram_quantile() is then NaN for every quantile: the Latency panel plotted NaN and
+    # ServiceHighLatencyP99 could never fire, while the latency SLO (which reads _count) looked fine.
+    spec = _specs(tmp_path)
+    spec.write_text(spec.read_text().replace("latency: shop_request_duration_seconds", "latency: shop_legacy_seconds"))
+    findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "+Inf" in f.message]
+    assert [(f.location.line, f.path) for f in findings] == [(_line(spec, "latency:"), ("metrics", "latency"))]
+    assert 'shop_legacy_seconds_bucket{job="shop"} has no le="+Inf" bucket' in findings[0].message
+    assert "ServiceHighLatencyP99 can never fire" in findings[0].message
 
 
 def test_a_ms_histogram_threshold_without_a_bucket_is_said_in_ms(server: str, tmp_path: Path) -> None:
