@@ -329,7 +329,7 @@ def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Fi
         ("metrics", histogram.name),
         histogram.location,
         f'{bucket} has no le="+Inf" bucket: histogram_quantile() is NaN for every quantile, so its dashboard '
-        "quantiles show NaN" + (" and ServiceHighLatencyP99 can never fire" if p99 else "")
+        "quantiles show NaN" + (" (ServiceHighLatencyP99 reads the _count in its place)" if p99 else "")
         + '; have the exporter write le="+Inf" (the count of every observation)',
     )
 
