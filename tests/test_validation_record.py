@@ -264,3 +264,28 @@ def test_a_record_that_cannot_be_written_is_said_and_leaves_nothing_behind(
         record.save(record.Record(), str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert "could not be written (No space left on device" in caplog.text or "[Errno 28]" in caplog.text
+
+
+@pytest.mark.parametrize("changed", ["glob match edited", "glob match added", "literal edited"])
+def test_a_platform_template_that_changed_is_checked_again(
+    specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: str
+) -> None:
+    """Found by a hunt (round 28): amtool check-config parses the platform's `templates:` too, but the key
+    of the Alertmanager check hashed only obsc's files, so a team template broken in --out was skipped."""
+    out = tmp_path / "out"
+    edit(
+        specs / "platform.yaml", "  default_receiver:", '  templates: ["custom/*.tmpl", team.tmpl]\n  default_receiver:'
+    )
+    (out / "alertmanager/custom").mkdir()
+    (out / "alertmanager/custom/a.tmpl").write_text('{{ define "a" }}ok{{ end }}\n')
+    (out / "alertmanager/team.tmpl").write_text('{{ define "t" }}ok{{ end }}\n')
+    compile_into(specs, out)  # a new alertmanager.yml, validated in the staged tree (without the team's files)
+    compile_into(specs, out)  # validated in place: the templates pass and are recorded
+    calls = Calls(monkeypatch)
+    assert compile_into(specs, out).ran == 0 and calls.files("amtool", "check-config") == []
+    broken = '{{ define "b" }}broken{{ end \n'
+    where = {"glob match edited": "custom/a.tmpl", "glob match added": "custom/b.tmpl", "literal edited": "team.tmpl"}
+    (out / "alertmanager" / where[changed]).write_text(broken)
+    with pytest.raises(ToolError, match="unclosed action"):
+        compile_into(specs, out)
+    assert [a for a in calls.argv if a[:2] == ("amtool", "check-config")]

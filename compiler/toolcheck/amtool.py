@@ -14,6 +14,7 @@ from compiler import conventions as names
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
+from compiler.toolcheck.amtool_inputs import template_inputs
 from compiler.toolcheck.amtool_routes import Report, load_cases, run_routing_tests
 from compiler.toolcheck.record import Hasher, Record, tool_identity
 
@@ -24,13 +25,18 @@ log = logging.getLogger("obsc")
 
 def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None:
     """Reject the bundle (ToolError) if amtool refuses the config or any alert is mis-routed. The config,
-    its templates and the routing table are one unit: skipped when the record has their exact bytes."""
+    every template it loads (obsc's and the platform's) and the routing table are one unit: skipped when the
+    record has their exact bytes."""
     if bundle.get(names.ALERTMANAGER_CONFIG) is None:
         return
     amtool = _run.find(AMTOOL)
     if record is not None:
         files = [p for p in bundle.paths if p.startswith(names.ALERTMANAGER_DIR + "/")]
-        key = Hasher(out_dir).key(tool_identity(amtool), "amtool", files)
+        # and the platform's templates, which check-config parses too (not pinned down: no key, it always runs)
+        templates = template_inputs(out_dir, names.ALERTMANAGER_CONFIG)
+        key = None
+        if templates is not None:
+            key = Hasher(out_dir).key(tool_identity(amtool), "amtool", [*files, *templates.files], templates.listing)
         if not record.pending("amtool", [(names.ALERTMANAGER_CONFIG, key)]):
             log.info("amtool: %s and its routing tests passed before with these exact bytes", names.ALERTMANAGER_CONFIG)
             return

@@ -158,9 +158,12 @@ class Hasher:
         for rel, digest in zip(todo, workers.map_threads(self._digest, todo, threads), strict=True):
             self._cache[rel] = digest
 
-    def key(self, identity: str, kind: str, files: Iterable[str]) -> str | None:
-        """The unit's key over every file it reads (sorted, path and bytes); None if one cannot be read."""
+    def key(self, identity: str, kind: str, files: Iterable[str], listing: str = "") -> str | None:
+        """The unit's key over every file it reads (sorted, path and bytes) and `listing` (what else decides
+        which files the tool reads: folder listings); None if one cannot be read."""
         digest = hashlib.sha256(f"{identity}\0{kind}\0".encode())
+        if listing:
+            digest.update(f"listing\0{len(listing)}\0{listing}\0".encode("utf-8", "surrogateescape"))
         for rel in sorted(set(files)):
             found = self.file(rel)
             if found is None:

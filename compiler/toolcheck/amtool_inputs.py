@@ -1,0 +1,108 @@
+"""The files `amtool check-config` reads besides obsc's own: the platform's `templates:` entries.
+
+alertmanager.yml lists obsc's template and, after it, whatever the platform file adds (`custom/*.tmpl`, an
+absolute path on the Alertmanager host). amtool parses every file those match, so the validation record's
+key of the Alertmanager check must cover them: a broken team template in `--out/alertmanager/custom/` was
+skipped because only obsc's generated files were hashed (round 28).
+
+Alertmanager resolves an entry against the config file's folder (Go's filepath.Join, a lexical clean) and
+expands it with Go's filepath.Glob: a pattern without `*?[\\` is one file (or nothing when it is missing);
+otherwise, when only the last part has those characters, the names in its folder are matched. The key
+covers more than Go reads, never less: every name in that folder (a folder entry by name only: Go never
+reads into it) and the bytes of every other entry. A pattern with a wildcard in a folder part cannot be
+pinned down this way: the check then has no key and always runs.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from compiler.toolcheck import yaml_outline
+
+_META = "*?[\\"  # Go's hasMeta on Unix
+_SHAPE = {"templates": yaml_outline.SCALARS}
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class TemplateInputs:
+    """What the templates read: `files` (relative to the tree, or absolute) whose bytes count, and `listing`:
+    what else decides the match (folder listings, literal paths that are missing), hashed into the key."""
+
+    files: tuple[str, ...]
+    listing: str
+
+
+def template_inputs(tree_dir: str, config: str) -> TemplateInputs | None:
+    """The inputs of the `templates:` of `config` (a path relative to `tree_dir`); None when they cannot be
+    pinned down (an unreadable config, a wildcard in a folder part): the check then always runs."""
+    entries = _entries(os.path.join(tree_dir, config))
+    if entries is None:
+        return None
+    files: list[str] = []
+    listing: list[str] = []
+    for entry in entries:
+        path = _resolved(tree_dir, config, entry)
+        if not any(c in path for c in _META):
+            if os.path.lexists(os.path.join(tree_dir, path)):
+                files.append(path)
+            else:
+                listing.append(f"missing {path}")
+            continue
+        folder, _ = posixpath.split(path)
+        if any(c in folder for c in _META):
+            return None
+        names = _names(os.path.join(tree_dir, folder or "."))
+        if names is None:
+            listing.append(f"no folder {folder}")
+            continue
+        listing.append(f"folder {folder}: " + "\0".join(f"{n}/" if is_dir else n for n, is_dir in names))
+        files.extend(posixpath.join(folder, n) for n, is_dir in names if not is_dir)
+    return TemplateInputs(tuple(files), "\n".join(listing))
+
+
+def _resolved(tree_dir: str, config: str, entry: str) -> str:
+    """`entry` as Alertmanager resolves it (lexically, against the config's folder): relative to the tree, or
+    absolute when it is written so or leads out of the tree (then keyed by this machine's path: more work on
+    another machine, never a wrong match)."""
+    if posixpath.isabs(entry):
+        return entry
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(config), entry))
+    if path == ".." or path.startswith("../"):
+        return os.path.normpath(os.path.join(os.path.abspath(tree_dir), path))
+    return path
+
+
+def _entries(path: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    data = yaml_outline.read(text, _SHAPE)
+    if data is None:
+        try:
+            data = yaml.load(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            return None
+    templates = data.get("templates") if isinstance(data, dict) else None
+    if templates is None:
+        return []
+    if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
+        return None
+    return list(templates)
+
+
+def _names(folder: str) -> list[tuple[str, bool]] | None:
+    """Every entry of `folder`, sorted, and whether it is a folder (a symlink is not: its bytes are hashed,
+    which fails, so the check runs)."""
+    try:
+        with os.scandir(folder) as found:
+            return sorted((e.name, e.is_dir(follow_symlinks=False)) for e in found)
+    except OSError:
+        return None
