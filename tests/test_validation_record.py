@@ -15,7 +15,7 @@ from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs, regenerate_command
 from compiler.errors import ToolError
 from compiler.output import writer
-from compiler.toolcheck import _run, promtool_focus, record, validate_bundle
+from compiler.toolcheck import _run, grafana_lint, promtool_focus, record, validate_bundle
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
@@ -289,3 +289,42 @@ def test_a_platform_template_that_changed_is_checked_again(
     with pytest.raises(ToolError, match="unclosed action"):
         compile_into(specs, out)
     assert [a for a in calls.argv if a[:2] == ("amtool", "check-config")]
+
+
+def _silent_stand_in(tmp_path: Path, tool: str, env_var: str) -> Path:
+    """A `tool` that prints the real one's version (the record's identity) and says nothing about any file."""
+    real = _run.find(_run.Tool(tool, env_var, "prometheus"))
+    stand_in = tmp_path / "bin" / tool
+    stand_in.parent.mkdir(exist_ok=True)
+    stand_in.write_text(f'#!/bin/sh\nif [ "$1" = --version ]; then exec {real} --version; fi\nexit 0\n')
+    stand_in.chmod(0o755)
+    return stand_in
+
+
+@pytest.mark.parametrize(
+    ("tool", "env_var", "said"),
+    [("promtool", "PROMTOOL", "promtool said nothing of it"), ("amtool", "AMTOOL", "amtool check-config said nothing")],
+)
+def test_a_tool_that_says_nothing_is_no_pass_and_is_not_recorded(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    env_var: str,
+    said: str,
+) -> None:
+    """Found by a hunt (round 28): a stand-in that exits 0 without a word (a CI shim, PROMTOOL=true with a
+    version) passed every check, and the record then said these bytes passed."""
+    require_tool(tool, env_var)
+    monkeypatch.setenv(env_var, str(_silent_stand_in(tmp_path, tool, env_var)))
+    one = (str(ROOT / "specs/mailer.yaml"), "--platform", str(ROOT / "specs/platform.yaml"))
+    result = run_obsc(capsys, "compile", *one, "--out", str(tmp_path / "out"))
+    assert result.code == 1 and said in result.err, result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_promtool_that_says_nothing_fails_the_dashboard_lint(tmp_path: Path) -> None:
+    require_tool("promtool", "PROMTOOL")
+    stand_in = _silent_stand_in(tmp_path, "promtool", "PROMTOOL")
+    found = grafana_lint.check_promql([grafana_lint.Expression("d.json", "panel 1", "up")], str(stand_in))
+    assert [f.message for f in found] == ["failed on the dashboard queries: no output, exit 0"]

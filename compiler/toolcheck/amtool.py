@@ -64,9 +64,11 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
 
 def check_config(amtool: str, config: Path) -> None:
     result = _run.run([amtool, "check-config", str(config)])
+    detail = (result.stdout + result.stderr).strip()
     if result.returncode != 0:
-        detail = (result.stdout + result.stderr).strip()
         raise ToolError(f"amtool check-config rejected {names.ALERTMANAGER_CONFIG}:\n{detail}")
+    if "SUCCESS" not in result.stdout:  # a silent stand-in for amtool: not a pass, nor recorded as one
+        raise ToolError(f"amtool check-config said nothing of {names.ALERTMANAGER_CONFIG}: {detail[:500]!r}")
 
 
 def misroute_message(report: Report) -> str:

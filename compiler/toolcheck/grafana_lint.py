@@ -301,7 +301,7 @@ def check_promql(expressions: list[Expression], promtool: str) -> list[Finding]:
         with open(rule_file, "w", encoding="utf-8") as fh:
             yaml.dump(rules, fh, Dumper=_SAFE_DUMPER, sort_keys=False, width=1 << 20)
         result = _run.run([promtool, "check", "rules", rule_file])
-    if result.returncode == 0:
+    if result.returncode == 0 and f"Checking {rule_file}" in result.stdout:  # (a silent stand-in is no pass)
         return []
     found = []
     for line in (result.stdout + "\n" + result.stderr).splitlines():
@@ -314,7 +314,7 @@ def check_promql(expressions: list[Expression], promtool: str) -> list[Finding]:
             Finding(expression.file, expression.where, f"PromQL does not parse: {message} in {expression.expr!r}")
         )
     if not found:
-        detail = (result.stderr or result.stdout).strip()
+        detail = (result.stderr or result.stdout).strip() or f"no output, exit {result.returncode}"
         found.append(Finding("promtool", "check rules", f"failed on the dashboard queries: {detail[:500]}"))
     return found
 

@@ -1,10 +1,10 @@
 """promtool on the written bundle: `check rules` and `test rules`, the files spread over one process per CPU.
 
-Any WARNING, lint error or FAILED block fails the run (promtool 2.42 only warns when a test's
-rule_files matches nothing, and a negative test then passes against no rules at all). Alert names are
-cross-checked: every alert in the rules is asserted firing and asserted quiet by a test, and every name
-a test asserts exists in the rules it loads. PrometheusRule and Mimir files are validated through their
-groups, extracted into a temporary plain layout.
+Any WARNING, lint error or FAILED block fails the run (promtool 2.42 only warns when a test's rule_files
+matches nothing, and a negative test then passes against no rules at all), and so does a file obsc handed
+promtool that it says nothing about. Alert names are cross-checked: every alert in the rules is asserted
+firing and quiet by a test, and every name a test asserts exists in the rules it loads. PrometheusRule and
+Mimir files are validated through their groups, extracted into a temporary plain layout.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ class _Runner:
     def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
         argv = [self.promtool, *command, *files]
         result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
-        return _blocks(result, layout)
+        return _blocks(result, layout, files)
 
 
 def rule_files_of(workdir: str, test: str) -> list[str] | None:
@@ -259,11 +259,7 @@ def _spread(runner: _Runner, calls: Sequence[Sequence[_Part]], layout: Layout) -
 
 def _weight(part: _Part, layout: Layout) -> tuple[bool, int]:
     """Tests before checks (a test evaluates every rule at every step), then by bytes."""
-    return part.command[0] == "test", sum(_size(f, layout) for f in part.files)
-
-
-def _size(path: str, layout: Layout) -> int:
-    return os.path.getsize(os.path.join(layout.workdir, path))
+    return part.command[0] == "test", sum(os.path.getsize(os.path.join(layout.workdir, f)) for f in part.files)
 
 
 def _bins(call: Sequence[_Part], jobs: int, layout: Layout) -> list[_Part]:
@@ -281,7 +277,7 @@ def _bins(call: Sequence[_Part], jobs: int, layout: Layout) -> list[_Part]:
     count = max(1, min(len(units), max(jobs, -(-files // FILES_PER_CALL))))
     bins: list[list[tuple[str, ...]]] = [[] for _ in range(count)]
     loads, sizes = [0] * count, [0] * count
-    weighed = [(sum(_size(f, layout) for f in unit), unit) for unit, _, _ in units]
+    weighed = [(sum(os.path.getsize(os.path.join(layout.workdir, f)) for f in unit), unit) for unit, _, _ in units]
     for size, unit in sorted(weighed, key=lambda w: (-w[0], w[1])):
         open_bins = [i for i in range(count) if sizes[i] + len(unit) <= FILES_PER_CALL] or list(range(count))
         lightest = min(open_bins, key=lambda i: loads[i])
@@ -322,9 +318,9 @@ def _layout(out_dir: str, rule_paths: list[str], test_paths: list[str], tmp: str
     return Layout(tmp, tuple(plain_rules), tuple(test_paths), shown)
 
 
-def _blocks(result: _run.Result, layout: Layout) -> list[str]:
-    """Split promtool's output into per-file blocks: the findings of every block that is not a clean
-    SUCCESS."""
+def _blocks(result: _run.Result, layout: Layout, files: Sequence[str] = ()) -> list[str]:
+    """The findings of each per-file block of promtool's output that is not a clean SUCCESS, and of each of
+    `files` it said nothing about (a silent stand-in for promtool: not a pass, nor recorded as one)."""
     findings: list[str] = []
     current: str | None = None
     lines: list[str] = []
@@ -349,6 +345,8 @@ def _blocks(result: _run.Result, layout: Layout) -> list[str]:
         elif line.strip():
             findings.append(f"promtool: {line.strip()}")
     close()
+    seen = {found.group(1) for found in map(_HEADER.match, result.stdout.splitlines()) if found}
+    findings += [f"{layout.shown.get(f, f)}: promtool said nothing of it" for f in files if f not in seen]
     if result.returncode != 0 and not findings:  # a failure no block explains
         findings.append(f"promtool exited {result.returncode}: {result.stdout.strip()[:500]}")
     return findings
