@@ -328,3 +328,17 @@ def test_a_promtool_that_says_nothing_fails_the_dashboard_lint(tmp_path: Path) -
     stand_in = _silent_stand_in(tmp_path, "promtool", "PROMTOOL")
     found = grafana_lint.check_promql([grafana_lint.Expression("d.json", "panel 1", "up")], str(stand_in))
     assert [f.message for f in found] == ["failed on the dashboard queries: no output, exit 0"]
+
+
+def test_check_and_diff_ignore_a_record_that_alone_differs(
+    specs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decided in round 28 (docs/ci.md): the record is a cache of what the tools said, not made from the specs,
+    and check runs no tool; stale, merged or garbled lines are not drift (the next compile rewrites them)."""
+    out = tmp_path / "out"
+    path = out / names.VALIDATION_RECORD
+    text = path.read_text()
+    path.write_text(f"<<<<<<< HEAD\r\n{text}=======\r\n{'ab' * 32} promtool-test ../../etc/passwd\r\n>>>>>>> other\r\n")
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0
+    result = run_obsc(capsys, "diff", str(specs), "--out", str(out))
+    assert result.code == 0 and names.VALIDATION_RECORD not in result.out + result.err
