@@ -55,3 +55,16 @@ def test_no_templates_and_absolute_folders(tmp_path: Path) -> None:
     (root / CONFIG).write_text(f"templates: ['{tmp_path}/abs/*.tmpl']\n")
     found = template_inputs(str(root), CONFIG)
     assert found is not None and found.files == (f"{tmp_path}/abs/t.tmpl",)
+
+
+def test_any_spelling_of_the_list_reads_the_same(tmp_path: Path) -> None:
+    """obsc writes one flow line (read alone: fast on a fleet's config); any other spelling is read whole."""
+    root = tree(tmp_path, "[templates/obsc.tmpl, 'custom/*.tmpl']")
+    one_line = template_inputs(str(root), CONFIG)
+    for text in (
+        "route: {receiver: r}\ntemplates:\n- templates/obsc.tmpl\n- custom/*.tmpl\n",
+        "'templates': [templates/obsc.tmpl, custom/*.tmpl]\n",
+        "templates: [templates/obsc.tmpl, custom/*.tmpl]  # a comment\n",
+    ):
+        (root / CONFIG).write_text(text)
+        assert template_inputs(str(root), CONFIG) == one_line, text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from compiler.toolcheck import yaml_outline
 _META = "*?[\\"  # Go's hasMeta on Unix
 _SHAPE = {"templates": yaml_outline.SCALARS}
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TEMPLATES_LINE = re.compile(r"^templates: *\[[^\n#]*\] *$", re.M)
+_ANY_TEMPLATES_KEY = re.compile(r"^[\"']?templates[\"']?\s*:", re.M)  # one key, no second spelling
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,9 @@ def _entries(path: str) -> list[str] | None:
             text = fh.read()
     except (OSError, UnicodeDecodeError):
         return None
-    data = yaml_outline.read(text, _SHAPE)
+    data = _one_line(text)
+    if data is None:
+        data = yaml_outline.read(text, _SHAPE)
     if data is None:
         try:
             data = yaml.load(text, Loader=_LOADER)
@@ -96,6 +101,18 @@ def _entries(path: str) -> list[str] | None:
     if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
         return None
     return list(templates)
+
+
+def _one_line(text: str) -> dict[str, Any] | None:
+    """`templates:` as obsc writes it, one flow line at the top level, read alone: reading the events of a
+    fleet's alertmanager.yml (6 MB) took 2.6 s of every validated compile. None when the file says it otherwise."""
+    if len(_ANY_TEMPLATES_KEY.findall(text)) != 1 or (found := _TEMPLATES_LINE.search(text)) is None:
+        return None
+    try:
+        data = yaml.load(found.group(0), Loader=_LOADER)
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _names(folder: str) -> list[tuple[str, bool]] | None:
