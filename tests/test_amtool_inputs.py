@@ -3,7 +3,10 @@ the validation record's key of the Alertmanager check covers besides obsc's own 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from compiler.toolcheck.amtool_inputs import template_inputs
 
@@ -68,3 +71,17 @@ def test_any_spelling_of_the_list_reads_the_same(tmp_path: Path) -> None:
     ):
         (root / CONFIG).write_text(text)
         assert template_inputs(str(root), CONFIG) == one_line, text
+
+
+@pytest.mark.parametrize("where", ["alertmanager/custom/x.tmpl", "alertmanager/custom/notes", "alertmanager/team.tmpl"])
+@pytest.mark.parametrize("what", ["fifo", "symlink"])
+def test_a_fifo_or_symlink_where_a_template_may_be_is_never_opened(tmp_path: Path, where: str, what: str) -> None:
+    """A FIFO would block the key's hashing for good (amtool's own read is bounded by OBSC_TOOL_TIMEOUT); a
+    symlink's target is not the tree's. The check has no key then: it always runs."""
+    root = tree(tmp_path, "[templates/obsc.tmpl, 'custom/*.tmpl', team.tmpl]")
+    (root / "alertmanager/custom").mkdir()
+    if what == "fifo":
+        os.mkfifo(root / where)
+    else:
+        os.symlink(root / "alertmanager/templates/obsc.tmpl", root / where)
+    assert template_inputs(str(root), CONFIG) is None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,8 @@ class TemplateInputs:
 
 def template_inputs(tree_dir: str, config: str) -> TemplateInputs | None:
     """The inputs of the `templates:` of `config` (a path relative to `tree_dir`); None when they cannot be
-    pinned down (an unreadable config, a wildcard in a folder part): the check then always runs."""
+    pinned down (an unreadable config, a wildcard in a folder part, a symlink, FIFO or device where a template
+    may be: never opened here, a FIFO would block): the check then always runs."""
     entries = _entries(os.path.join(tree_dir, config))
     if entries is None:
         return None
@@ -52,10 +54,10 @@ def template_inputs(tree_dir: str, config: str) -> TemplateInputs | None:
     for entry in entries:
         path = _resolved(tree_dir, config, entry)
         if not any(c in path for c in _META):
-            if os.path.lexists(os.path.join(tree_dir, path)):
-                files.append(path)
-            else:
-                listing.append(f"missing {path}")
+            kind = _kind(os.path.join(tree_dir, path))
+            if kind == "other":
+                return None
+            (files if kind == "file" else listing).append(path if kind == "file" else f"{kind} {path}")
             continue
         folder, _ = posixpath.split(path)
         if any(c in folder for c in _META):
@@ -64,8 +66,10 @@ def template_inputs(tree_dir: str, config: str) -> TemplateInputs | None:
         if names is None:
             listing.append(f"no folder {folder}")
             continue
-        listing.append(f"folder {folder}: " + "\0".join(f"{n}/" if is_dir else n for n, is_dir in names))
-        files.extend(posixpath.join(folder, n) for n, is_dir in names if not is_dir)
+        if any(kind == "other" for _, kind in names):
+            return None
+        listing.append(f"folder {folder}: " + "\0".join(f"{n}/" if kind == "folder" else n for n, kind in names))
+        files.extend(posixpath.join(folder, n) for n, kind in names if kind == "file")
     return TemplateInputs(tuple(files), "\n".join(listing))
 
 
@@ -115,11 +119,22 @@ def _one_line(text: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _names(folder: str) -> list[tuple[str, bool]] | None:
-    """Every entry of `folder`, sorted, and whether it is a folder (a symlink is not: its bytes are hashed,
-    which fails, so the check runs)."""
+def _kind(path: str) -> str:
+    """ "file" (regular), "folder", "missing" or "other" (a symlink, FIFO, socket or device), not followed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "other"
+    return "file" if stat.S_ISREG(mode) else "folder" if stat.S_ISDIR(mode) else "other"
+
+
+def _names(folder: str) -> list[tuple[str, str]] | None:
+    """Every entry of `folder`, sorted, with its kind (`_kind`); None when it cannot be listed."""
     try:
         with os.scandir(folder) as found:
-            return sorted((e.name, e.is_dir(follow_symlinks=False)) for e in found)
+            names = sorted(e.name for e in found)
     except OSError:
         return None
+    return [(name, _kind(os.path.join(folder, name))) for name in names]
