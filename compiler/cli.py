@@ -24,7 +24,7 @@ from compiler.staged import staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
-from compiler.ui import cli_options, console, failures, reports
+from compiler.ui import cli_options, console, failures, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 
@@ -177,18 +177,18 @@ def check_cmd(
         specs, out_dir, jpath = tuple(map(at, specs)), at(out_dir), tuple(map(at, jpath))
         platform_file = at(platform_file) if platform_file else None
         compilation, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
-        drift = plan.drift or plan.strangers
+        drift, given = plan.drift or plan.strangers, rerun.Inputs(specs, out_dir, fmt, jpath, platform_file)
         kept = subset.kept_fleet_wide if subset else ()
         if not drift:
             if verbosity >= 0:
                 files = len(compilation.bundle.artifacts) - len(kept)
                 whose = " for the named spec files" if kept else ""
                 _console().say(f"obsc check: {out_dir} is up to date{whose} ({files} files)", stdout=True, files=files)
-                reports.check_not_compared(_console(), kept, specs, out_dir, fmt)
+                reports.check_not_compared(_console(), kept, given)
             return
         if verbosity >= 0:  # before the drift: a failed run's last line is its verdict (with `exit` in JSON)
-            reports.check_not_compared(_console(), kept, specs, out_dir, fmt)
-        advice = reports.compile_advice(specs, out_dir, fmt)
+            reports.check_not_compared(_console(), kept, given)
+        advice = given.compile()
         if staged:  # the working tree may be right already: what is missing is in the commit
             advice += f" && git add -A {shlex.join([*specs, out_dir])}"
         reports.drift(_console(), plan, advice)
@@ -235,7 +235,8 @@ def diff_cmd(
     _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
-    reports.not_compared(summary, subset.kept_fleet_wide if subset else (), specs, out_dir, fmt)
+    given = rerun.Inputs(specs, out_dir, fmt, jpath, platform_file)
+    reports.not_compared(summary, subset.kept_fleet_wide if subset else (), given)
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(max_chars), nl=False)
 
 

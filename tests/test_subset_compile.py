@@ -4,10 +4,14 @@ looks at its files only."""
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs, regenerate_command
@@ -147,3 +151,31 @@ def test_a_forged_regenerate_command_in_the_manifest_is_not_copied_into_headers(
     result = run_obsc(capsys, "compile", str(fleet / "specs/svc-0003.yaml"), "--out", str(gen), "--no-validate")
     assert result.code == 0, result.err
     assert "rm -rf" not in (gen / "prometheus/rules/svc-0003.yaml").read_text()
+
+
+def test_the_commands_a_subset_check_suggests_work_from_a_nested_spec_needing_j_and_platform(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 28 paths hunt: a spec in a team's folder below the platform's (specs/team-a/x.jsonnet,
+    importing a library found through -J) checked alone with `--platform specs/platform.yaml -J specs` was told to
+    run `obsc compile specs/team-a/x.jsonnet --out gen` (exit 2: the import and the platform file both missing)
+    and to compare the fleet-wide files with `obsc check specs/team-a --out gen`, which is not the fleet."""
+    specs, gen = fleet / "specs", fleet / "gen"
+    (specs / "lib").mkdir()
+    (specs / "team-a").mkdir()
+    data = yaml.safe_load((specs / "svc-0005.yaml").read_text())
+    (specs / "lib/svc-0005.libsonnet").write_text(json.dumps(data))
+    (specs / "team-a/svc-0005.jsonnet").write_text("(import 'lib/svc-0005.libsonnet') + {description: 'moved'}\n")
+    (specs / "svc-0005.yaml").unlink()
+    spec, flags = specs / "team-a/svc-0005.jsonnet", ["-J", str(specs), "--platform", str(specs / "platform.yaml")]
+    drift = run_obsc(capsys, "check", str(spec), "--out", str(gen), *flags)
+    assert drift.code == 1, drift.out + drift.err
+    advice = re.search(r"run `(obsc compile [^`]+)`", drift.err)
+    assert advice is not None, drift.err
+    assert run_obsc(capsys, *shlex.split(advice.group(1))[1:], "--no-validate").code == 0
+    ok = run_obsc(capsys, "check", str(spec), "--out", str(gen), *flags)
+    assert ok.code == 0, ok.out + ok.err
+    fleet_check = re.search(r"run `(obsc check [^`]+)` to compare them", ok.out)
+    assert fleet_check is not None, ok.out
+    whole = run_obsc(capsys, *shlex.split(fleet_check.group(1))[1:])
+    assert whole.code == 0 and f"{gen} is up to date (" in whole.out, whole.out + whole.err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from compiler.model.types import Service
 from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.ui import console
 from compiler.ui.console import Console
+from compiler.ui.rerun import Inputs
 
 S = writer.Status
 log = logging.getLogger("obsc")
@@ -111,27 +111,20 @@ def label(change: writer.FileChange, plan: writer.Plan) -> str:
     return change.status.value
 
 
-def compile_advice(specs: Sequence[str], out_dir: str, fmt: str | None) -> str:
-    """The compile to run, with the paths as given: it works from where `check` ran (the headers' own command
-    is relative to the specs' folder, for bytes that do not depend on the working directory)."""
-    words = ["obsc", "compile", *specs, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
-    return shlex.join(words)
-
-
-def not_compared(summary: Summary, kept: Sequence[str], specs: Sequence[str], out_dir: str, fmt: str | None) -> None:
+def not_compared(summary: Summary, kept: Sequence[str], given: Inputs) -> None:
     """A diff of spec files compares only their services' files: it names the fleet-wide ones it kept as
     they are (never a silent "no change" for a receiver that moved) and the `obsc diff` that compares them,
-    over the folders that hold the spec files (a folder is the whole fleet)."""
+    over the fleet's folder (a folder is the whole fleet)."""
     if not kept:
         return
-    summary.not_compared, summary.compare_all = tuple(kept), whole_fleet("diff", specs, out_dir, fmt)
+    summary.not_compared, summary.compare_all = tuple(kept), given.whole_fleet("diff")
 
 
-def check_not_compared(out: Console, kept: Sequence[str], specs: Sequence[str], out_dir: str, fmt: str | None) -> None:
+def check_not_compared(out: Console, kept: Sequence[str], given: Inputs) -> None:
     """The same for `check`: its "up to date" (exit 0) is about the named services' files, and a receiver that
     moved in platform.yaml is drift only the directory's check sees; said on every run, drift or not."""
     if kept:
-        command = whole_fleet("check", specs, out_dir, fmt)
+        command = given.whole_fleet("check")
         out.say(
             f"obsc check: not compared (spec files named, not the fleet): {', '.join(kept)}; run `{command}` to "
             "compare them",
@@ -139,13 +132,6 @@ def check_not_compared(out: Console, kept: Sequence[str], specs: Sequence[str], 
             not_compared=list(kept),
             compare_all=command,
         )
-
-
-def whole_fleet(verb: str, specs: Sequence[str], out_dir: str, fmt: str | None) -> str:
-    """`obsc VERB` over the folders that hold the spec files (a folder is the whole fleet)."""
-    folders = dict.fromkeys(p if os.path.isdir(p) else os.path.dirname(p) or "." for p in specs)
-    words = ["obsc", verb, *folders, "--out", out_dir, *(["--format", fmt] if fmt and fmt != "prometheus" else [])]
-    return shlex.join(words)
 
 
 def drift(out: Console, plan: writer.Plan, command: str) -> None:
