@@ -96,9 +96,9 @@ def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
                 problems.append(f"it {where} the input directory {given}")
         elif _inside(path, out):
             problems.append(f"it contains the input file {given}")
-    if problems:
+    if problems:  # once each: `specs -J specs` named the same folder twice
         raise OutputError(
-            f"--out {out_dir}: refusing this output directory: {'; '.join(problems)}. "
+            f"--out {out_dir}: refusing this output directory: {'; '.join(dict.fromkeys(problems))}. "
             "Choose a directory of its own (e.g. generated/ beside the specs); nothing was written"
         )
 

@@ -70,6 +70,16 @@ def test_an_output_containing_a_spec_file_or_a_library_path_is_refused(
     assert beside.code == 0, beside.err
 
 
+def test_a_folder_given_as_spec_and_library_path_is_named_once_in_the_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 28 paths hunt: `obsc compile specs -J specs --out specs/gen` said "it is inside the
+    input directory specs; it is inside the input directory specs"."""
+    specs = write_fleet(tmp_path, services=1)
+    result = run_obsc(capsys, "compile", str(specs), "-J", str(specs), "--out", str(specs / "gen"), "--no-validate")
+    assert result.code == 2 and result.err.count("it is inside the input directory") == 1, result.err
+
+
 def test_an_interrupted_swap_is_restored_before_planning_so_human_edits_survive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
