@@ -80,7 +80,7 @@ def _options(
 
 
 @cli.command("compile", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
+@cli_options.specs_argument
 @output_options
 @spec_options
 @click.option(
@@ -157,7 +157,7 @@ def _reading(staged: bool) -> Iterator[Callable[[str], str]]:
 
 
 @cli.command("check", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
+@cli_options.specs_argument
 @compared_options
 @spec_options
 @click.option("--staged", is_flag=True, help=_STAGED_HELP)
@@ -196,7 +196,7 @@ def check_cmd(
 
 
 @cli.command("diff", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
+@cli_options.specs_argument
 @compared_options
 @spec_options
 @click.option(
@@ -264,7 +264,7 @@ def _compare(
 
 
 @cli.command("validate", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
+@cli_options.specs_argument
 @spec_options
 @click.option("--staged", is_flag=True, help=_STAGED_HELP)
 @_common
@@ -381,7 +381,7 @@ def import_cmd(
 
 
 @cli.command("verify", epilog=EXIT_CODES)
-@click.argument("specs", nargs=-1, required=True, type=cli_options.SPECS)
+@cli_options.specs_argument
 @click.option(
     "--prometheus", "url", required=True, help="Base URL of the Prometheus server, e.g. http://127.0.0.1:9090"
 )

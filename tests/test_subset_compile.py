@@ -179,3 +179,25 @@ def test_the_commands_a_subset_check_suggests_work_from_a_nested_spec_needing_j_
     assert fleet_check is not None, ok.out
     whole = run_obsc(capsys, *shlex.split(fleet_check.group(1))[1:])
     assert whole.code == 0 and f"{gen} is up to date (" in whole.out, whole.out + whole.err
+
+
+def test_a_spec_named_twice_or_inside_a_named_folder_is_read_once(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 28 paths hunt: `obsc check specs specs/../specs/team-a` failed (exit 2) with every
+    service of team-a "already defined" at its own line; `obsc compile specs ./specs` wrote `obsc compile specs
+    specs` into every header, so `obsc check specs` read 84 files as drift; `obsc compile specs/svc-0001.yaml
+    specs` was a subset compile that kept a deleted service's files."""
+    specs, gen = fleet / "specs", fleet / "gen"
+    (specs / "team-a").mkdir()
+    (specs / "svc-0002.yaml").rename(specs / "team-a/svc-0002.yaml")
+    nested = run_obsc(capsys, "check", str(specs), f"{specs}/../specs/team-a", "--out", str(gen))
+    assert nested.code == 0, nested.out + nested.err
+    fresh = fleet / "fresh"
+    assert run_obsc(capsys, "compile", str(specs), f"{fleet}/./specs/", "--out", str(fresh), "--no-validate").code == 0
+    assert run_obsc(capsys, "check", str(specs), "--out", str(fresh)).code == 0  # the headers name `specs` once
+    (specs / "svc-0019.yaml").unlink()
+    both = run_obsc(capsys, "compile", str(specs / "svc-0001.yaml"), str(specs), "--out", str(gen), "--no-validate")
+    assert both.code == 0 and "kept fleet-wide" not in both.out, both.out + both.err
+    assert not any("svc-0019" in p for p in tree(gen))
+    assert run_obsc(capsys, "check", str(specs), "--out", str(gen)).code == 0

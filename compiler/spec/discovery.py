@@ -131,3 +131,27 @@ def _take(child: FsPath, root: str, specs: set[str], platforms: set[str], proble
         )
         return
     (platforms if child.stem in PLATFORM_STEMS else specs).add(child.as_posix())
+
+
+def named_once(paths: Sequence[str]) -> tuple[str, ...]:
+    """The spec arguments less those that add nothing to the others: the same folder or file spelled twice
+    (`specs ./specs`), a folder or file whose every spec a folder also named reads (`specs specs/payments`).
+    Read twice, a file was a duplicate of itself ("service 'checkout' is already defined" at its own line), and
+    the repeat made a directory compile a subset or wrote both paths into the "Regenerate with" headers, which a
+    check of the directory read as drift in every file. A folder is only ever covered by folders (named, it is
+    the whole fleet); an argument that reads nothing or has a problem stays, for its message."""
+    reads: list[frozenset[str] | None] = []
+    for raw in paths:
+        found, platforms, problems = discover([raw])
+        real = frozenset(os.path.realpath(f) for f in (*found, *platforms))
+        reads.append(real if real and not problems else None)
+    folders = [os.path.isdir(p) for p in paths]
+    kept = list(range(len(paths)))
+    for i in reversed(range(len(paths))):  # the first spelling stays
+        mine = reads[i]
+        if mine is None:
+            continue
+        others = {f for j in kept if j != i and (folders[j] or not folders[i]) for f in reads[j] or ()}
+        if mine <= others:
+            kept.remove(i)
+    return tuple(paths[i] for i in kept)

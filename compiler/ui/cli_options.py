@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
+from compiler.spec.discovery import named_once
+
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 
@@ -24,6 +26,15 @@ class NonEmptyPath(click.Path):
 
 SPECS = NonEmptyPath()  # the SPECS... arguments: files or folders, checked by discovery
 FOLDER = NonEmptyPath(file_okay=False)
+
+
+def specs_argument(func: F) -> F:
+    """SPECS...: files or folders, each read once however often it is named (`specs specs/payments` is `specs`)."""
+    return click.argument("specs", nargs=-1, required=True, type=SPECS, callback=_named_once)(func)
+
+
+def _named_once(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    return named_once(value) if len(value) > 1 else value
 
 
 def spec_options(func: F) -> F:
