@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -322,6 +323,23 @@ def test_manifest_format_reads_the_regenerate_line() -> None:
     )
     assert manifest_format("# Regenerate with: obsc compile a b --out o --format mimir\nx.yaml\n") == "mimir"
     assert manifest_format("x.yaml\n") is None  # not written by obsc: compare in the requested format
+
+
+def test_an_output_path_with_a_space_or_a_format_flag_is_quoted_in_the_headers(
+    capsys: pytest.CaptureFixture[str], specs: Path
+) -> None:
+    """Found by the round 28 paths hunt (a known limit since round 15): `--out 'gen --format mimir'` wrote
+    `obsc compile specs --out gen --format mimir` into every header (two paths and a flag to a shell), and the next
+    compile read the output's format back as mimir and moved its rule files into mimir's layout."""
+    out = "gen --format mimir"
+    assert obsc(capsys, "compile", "specs", "--out", out, "--no-validate").code == 0
+    line = Path(out, ".obsc-manifest").read_text().splitlines()[1]
+    assert line == "# Regenerate with: obsc compile specs --out 'gen --format mimir'"
+    assert manifest_format(line) == "prometheus"
+    again = obsc(
+        capsys, "compile", *shlex.split(line.removeprefix("# Regenerate with: obsc compile ")), "--no-validate"
+    )
+    assert again.code == 0 and " 0 added, 0 changed, 0 removed," in again.out, again.out + again.err
 
 
 def test_check_says_a_deleted_file_is_missing(capsys: pytest.CaptureFixture[str], specs: Path) -> None:

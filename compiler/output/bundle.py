@@ -6,6 +6,7 @@ import functools
 import hashlib
 import posixpath
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -175,7 +176,11 @@ def manifest_format(text: str) -> str | None:
     match = _REGENERATE.search(_lf(text))
     if match is None:
         return None
-    return match.group(1) or "prometheus"
+    try:  # the command is quoted as a shell reads it: a path holding ` --format x` is one word
+        words = shlex.split(match.group(0).removeprefix("# Regenerate with: "))
+    except ValueError:  # (an unbalanced quote: written by hand, or by an obsc before round 28)
+        return match.group(1) or "prometheus"
+    return words[-1] if len(words) > 2 and words[-2] == "--format" else "prometheus"
 
 
 def parse_manifest(text: str) -> set[str]:

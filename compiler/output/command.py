@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,5 +30,8 @@ def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheu
                 "generated files' 'Regenerate with' comment (it would end the comment there); rename it. "
                 "Nothing was written"
             )
-    command = f"obsc compile {' '.join(shown[:-1])} --out {shown[-1]}"
-    return command + (f" --format {fmt}" if fmt != "prometheus" else "")
+    # quoted as a shell reads it: `--out gen out` named two paths, and a folder named `x --format mimir` read back
+    # as that flag (the next compile moved the output into mimir's layout)
+    return shlex.join(
+        ["obsc", "compile", *shown[:-1], "--out", shown[-1], *(["--format", fmt] if fmt != "prometheus" else [])]
+    )
