@@ -20,7 +20,7 @@ from compiler.output.session import Session
 from compiler.output.subset import Subset, is_subset
 from compiler.spec.loader import PLATFORM_STEMS
 from compiler.spec.schema import NAME_PATTERN, schema_json
-from compiler.staged import staged_tree
+from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
@@ -174,7 +174,7 @@ def check_cmd(
     """Regenerate in memory and compare with --out (writes nothing); exit 1 on any difference."""
     verbosity = _setup()
     with _reading(staged) as at:
-        specs, out_dir, jpath = tuple(map(at, specs)), at(out_dir), tuple(map(at, jpath))
+        specs, out_dir, jpath = tuple(map(at, specs)), committed_out(at(out_dir), staged), tuple(map(at, jpath))
         platform_file = at(platform_file) if platform_file else None
         compilation, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.DRIFT)
         drift, given = plan.drift or plan.strangers, rerun.Inputs(specs, out_dir, fmt, jpath, platform_file)
@@ -235,8 +235,7 @@ def diff_cmd(
     _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
-    given = rerun.Inputs(specs, out_dir, fmt, jpath, platform_file)
-    reports.not_compared(summary, subset.kept_fleet_wide if subset else (), given)
+    reports.not_compared(summary, subset, rerun.Inputs(specs, out_dir, fmt, jpath, platform_file))
     console.echo(summary.to_json() if shape == "json" else summary.to_markdown(max_chars), nl=False)
 
 

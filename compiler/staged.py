@@ -141,6 +141,18 @@ def counterpart(path: str, here: str, top: str) -> str:
     return path if not os.path.isabs(path) else os.path.relpath(absolute, here)
 
 
+def committed_out(mapped: str, staged: bool) -> str:
+    """`--out` as mapped by `counterpart`, refused when it is outside the repository (mapped to an absolute path):
+    the commit does not hold it, and the headers compiled for the comparison name the specs' temporary copy
+    (`obsc compile tmp/obsc-staged-x1y2/specs --out ...`), so every file read as drift, differently each run."""
+    if staged and os.path.isabs(mapped):
+        raise SettingError(
+            f"--staged compares the specs with the output the next commit holds, and --out {mapped} is outside "
+            "the repository; check it without --staged"
+        )
+    return mapped
+
+
 def _git(args: list[str], cwd: str, given: str | None = None) -> str:
     git = shutil.which("git")
     if git is None:

@@ -112,3 +112,21 @@ def test_outside_a_repository_it_says_so(
     monkeypatch.chdir(tmp_path)
     result = run_obsc(capsys, "validate", "--staged", str(tmp_path / "specs"))
     assert result.code == 2 and "--staged needs a git repository" in result.err, result.err
+
+
+def test_an_output_outside_the_repository_is_refused(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 28 paths hunt: `obsc check --staged specs --out /elsewhere` compiled the copied specs
+    and named that temporary copy in every header (`obsc compile tmp/obsc-staged-x1y2/specs --out elsewhere`):
+    every YAML file read as drift, a new name each run, with the advice to `git add` a folder outside the
+    repository. The commit holds no such output: it is a usage error, said in one line."""
+    elsewhere = tmp_path / "elsewhere"
+    assert run_obsc(capsys, "compile", "specs", "--out", str(elsewhere), "--no-validate").code == 0
+    assert run_obsc(capsys, "check", "specs", "--out", str(elsewhere)).code == 0
+    staged = run_obsc(capsys, "check", "--staged", "specs", "--out", str(elsewhere))
+    assert staged.code == 2 and staged.out == "", staged.out + staged.err
+    assert staged.err == (
+        f"obsc: error: --staged compares the specs with the output the next commit holds, and --out {elsewhere} "
+        "is outside the repository; check it without --staged\n"
+    )

@@ -16,6 +16,7 @@ from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Service
 from compiler.output import runbook_drift, runbook_moves, writer
+from compiler.output.subset import Subset
 from compiler.ui import console
 from compiler.ui.console import Console
 from compiler.ui.rerun import Inputs
@@ -111,10 +112,11 @@ def label(change: writer.FileChange, plan: writer.Plan) -> str:
     return change.status.value
 
 
-def not_compared(summary: Summary, kept: Sequence[str], given: Inputs) -> None:
+def not_compared(summary: Summary, subset: Subset | None, given: Inputs) -> None:
     """A diff of spec files compares only their services' files: it names the fleet-wide ones it kept as
     they are (never a silent "no change" for a receiver that moved) and the `obsc diff` that compares them,
     over the fleet's folder (a folder is the whole fleet)."""
+    kept = subset.kept_fleet_wide if subset else ()
     if not kept:
         return
     summary.not_compared, summary.compare_all = tuple(kept), given.whole_fleet("diff")
