@@ -29,14 +29,18 @@ def _platform_files_in(folder: str) -> list[str]:
 
 
 def platform_above(paths: Sequence[str]) -> list[Diagnostic]:
-    """A spec named alone with no platform file beside it, below a folder that has one (up to the repository's
-    top, the folder holding .git): compiling it would silently drop what that platform file says (its routing,
-    secret roots, team_spec_dir, links), which a compile of that folder applies. Ask for --platform instead."""
+    """A spec named alone with no platform file beside it (or a folder with none in it), below a folder that has
+    one (up to the repository's top, the folder holding .git): compiling it would silently drop what that
+    platform file says (its routing, secret roots, team_spec_dir, links), which a compile of that folder applies.
+    Ask for --platform instead."""
     found = []
     for path in paths:
-        if not os.path.isfile(path):
+        if os.path.isdir(path):  # a team's folder (specs/payments) compiled alone, the same way
+            folder, where = os.path.abspath(path), "in this folder"
+        elif os.path.isfile(path):
+            folder, where = os.path.dirname(os.path.abspath(path)), "beside this spec"
+        else:
             continue
-        folder = os.path.dirname(os.path.abspath(path))
         while (parent := os.path.dirname(folder)) != folder and not os.path.exists(os.path.join(folder, ".git")):
             folder = parent
             above = sorted(_platform_files_in(folder))
@@ -46,7 +50,7 @@ def platform_above(paths: Sequence[str]) -> list[Diagnostic]:
                     Diagnostic(
                         Location(path),
                         (),
-                        f"no platform file beside this spec, but {shown} is above it (a compile of that folder "
+                        f"no platform file {where}, but {shown} is above it (a compile of that folder "
                         f"reads it): pass --platform {shown}",
                     )
                 )

@@ -137,3 +137,28 @@ def test_a_spec_named_alone_below_the_platform_file_asks_for_it(
         ) in result.err
     named = run_obsc(capsys, "check", spec, "--out", "gen", "--platform", "specs/platform.yaml")
     assert named.code == 0, named.out + named.err
+
+
+def test_a_team_folder_compiled_alone_below_the_platform_file_asks_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the round 28 paths hunt: the same for a folder. `obsc compile specs/teams/alpha --out x` compiled
+    the team's specs with no platform file at all (its routing, secret roots and links dropped without a word:
+    exit 0 when the specs route themselves, else a missing-team error that never named the file above)."""
+    specs = _repository(tmp_path, {"ledger": "bravo", "feed": "alpha"})
+    monkeypatch.chdir(tmp_path)
+    folder = "specs/teams/alpha"
+    for command, extra in (
+        ("validate", ()),
+        ("check", ("--out", "gen")),
+        ("compile", ("--out", "gen", "--no-validate")),
+    ):
+        result = run_obsc(capsys, command, folder, *extra)
+        assert result.code == 2, result.out + result.err
+        assert (
+            f"{folder} $: no platform file in this folder, but specs/platform.yaml is above it (a compile of that "
+            "folder reads it): pass --platform specs/platform.yaml"
+        ) in result.err
+    assert not (tmp_path / "gen").exists()
+    named = run_obsc(capsys, "validate", folder, "--platform", str(specs / "platform.yaml"))
+    assert named.code == 0, named.out + named.err
