@@ -50,10 +50,10 @@ class Compilation:
     options: CompileOptions | None = None
     written_into: str | None = None  # the staging tree the workers wrote every file into (all but the manifest)
 
-    def subset(self, specs: Sequence[str], prune: bool = False) -> Subset | None:
+    def subset(self, specs: Sequence[str], out_dir: str, prune: bool = False) -> Subset | None:
         """How a compile of `specs` writes into a fleet's output: named spec files (no --prune) write only
         their services' files; None for a whole directory (or --prune), which owns the output."""
-        if prune or not is_subset(specs):
+        if prune or not is_subset(specs, out_dir):
             return None
         return Subset(frozenset(s.name for s in self.fleet.services), self.fleet_wide, self.command)
 

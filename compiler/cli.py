@@ -113,10 +113,10 @@ def compile_cmd(
         raise click.UsageError("--revalidate-all validates everything again, --no-validate nothing: give one of them")
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     refuse_mount_point(out_dir)
-    fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs) and not prune)
+    fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs, out_dir) and not prune)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         # A whole compile into a missing or empty --out: the workers write the files as they generate them.
-        cold = session.cold_staging if prune or not is_subset(specs) else None
+        cold = session.cold_staging if prune or not is_subset(specs, out_dir) else None
         compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir), cold)
         _explain(compilation, verbosity)
         _warn_links(compilation, verbosity)
@@ -129,7 +129,7 @@ def compile_cmd(
 
         with stage("write", compilation.timings):
             # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
-            subset = compilation.subset(specs, prune)
+            subset = compilation.subset(specs, out_dir, prune)
             plan = session.compile(compilation.bundle, check_tree if validate else None, subset)
     _warn(plan, verbosity)
     if verbosity >= 0:
@@ -256,7 +256,7 @@ def _compare(
     compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
-        subset = compilation.subset(specs)  # named files: only their services' files are compared
+        subset = compilation.subset(specs, out_dir)  # named files: only their services' files are compared
         plan = writer.check_against(compilation.bundle, out_dir, wait=wait, on_wait=_say, subset=subset)
     _warn(plan, verbosity)
     return compilation, subset, plan, fmt

@@ -201,3 +201,24 @@ def test_a_spec_named_twice_or_inside_a_named_folder_is_read_once(
     assert both.code == 0 and "kept fleet-wide" not in both.out, both.out + both.err
     assert not any("svc-0019" in p for p in tree(gen))
     assert run_obsc(capsys, "check", str(specs), "--out", str(gen)).code == 0
+
+
+def test_a_team_folder_below_the_compiled_fleet_folder_is_a_subset(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 28 paths hunt: `obsc compile specs/team-a --platform specs/platform.yaml --out gen`
+    (a team's folder, its platform named as asked) was a whole-fleet compile that removed every other team's
+    files. A folder below the one the output was compiled from (its manifest says which) writes only its
+    services' files, like spec files; `--prune` still makes it own the output."""
+    specs, gen = fleet / "specs", fleet / "gen"
+    (specs / "team-a").mkdir()
+    (specs / "svc-0002.yaml").rename(specs / "team-a/svc-0002.yaml")
+    before = tree(gen)
+    team = [str(specs / "team-a"), "--out", str(gen), "--platform", str(specs / "platform.yaml")]
+    result = run_obsc(capsys, "compile", *team, "--no-validate")
+    assert result.code == 0 and "kept fleet-wide" in result.out and " 0 removed" in result.out, result.out
+    assert tree(gen) == before
+    assert run_obsc(capsys, "check", *team).code == 0
+    assert run_obsc(capsys, "check", str(specs), "--out", str(gen)).code == 0
+    pruned = run_obsc(capsys, "compile", *team, "--no-validate", "--prune")
+    assert pruned.code == 0 and not any("svc-0003" in p for p in tree(gen)), pruned.out

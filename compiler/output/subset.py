@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,6 +108,37 @@ def _relabel(artifact: Artifact, ours: str, theirs: str) -> Artifact:
     return Artifact(artifact.path, header(artifact.path, theirs) + artifact.content[len(before) :], artifact.ownership)
 
 
-def is_subset(specs: Iterable[str]) -> bool:
-    """Spec files named one by one (not directories) are a subset of a fleet."""
-    return any(not os.path.isdir(p) for p in specs)
+def is_subset(specs: Iterable[str], out_dir: str | None = None) -> bool:
+    """Spec files named one by one are a subset of a fleet, and so are folders below the folder the fleet in
+    `out_dir` was compiled from (its manifest's command): `obsc compile specs/payments --platform
+    specs/platform.yaml --out generated` removed every other team's files."""
+    named = list(specs)
+    if any(not os.path.isdir(p) for p in named):
+        return True
+    fleet = _recorded_folders(out_dir) if out_dir else []
+    return bool(fleet) and all(any(_below(os.path.realpath(p), f) for f in fleet) for p in named)
+
+
+def _recorded_folders(out_dir: str) -> list[str]:
+    """The real paths of the folders named in the output's recorded command, found from `out_dir` as that
+    command names it (relative to the folder holding both); [] when unknown (no manifest, a renamed output)."""
+    root = os.path.realpath(out_dir)
+    manifest = tree.read_regular(os.path.join(root, conventions.MANIFEST))[0] if os.path.isdir(root) else None
+    command = recorded_command(manifest) if manifest else None
+    try:
+        words = shlex.split(command or "")
+    except ValueError:
+        return []
+    if "--out" not in words[2:-1]:
+        return []
+    at = len(words) - 1 - words[::-1].index("--out")
+    base, parts = root, posixpath.normpath(words[at + 1]).split("/")
+    for part in reversed(parts):
+        if os.path.basename(base) != part:
+            return []
+        base = os.path.dirname(base)
+    return [os.path.realpath(os.path.join(base, w)) for w in words[2:at] if os.path.isdir(os.path.join(base, w))]
+
+
+def _below(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
