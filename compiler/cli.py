@@ -94,6 +94,7 @@ def _options(
     is_flag=True,
     help="Ignore the record of bytes that passed (--out/.obsc-validated); run each promtool test file whole.",
 )
+@cli_options.record_base_option
 @click.option("--prune", is_flag=True, help="Named spec files own --out: remove other services' files.")
 @_common
 def compile_cmd(
@@ -104,13 +105,15 @@ def compile_cmd(
     platform_file: str | None,
     validate: bool,
     revalidate_all: bool,
+    record_base: str | None,
     prune: bool,
     wait: bool,
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
-    if revalidate_all and not validate:  # (it said nothing, and nothing was validated)
-        raise click.UsageError("--revalidate-all validates everything again, --no-validate nothing: give one of them")
+    cli_options.refuse_validation_flags(validate, revalidate_all, record_base)
+    from compiler.toolcheck.record_base import committed  # late, as validation: read before any work starts
+    base = committed(out_dir, record_base)
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     refuse_mount_point(out_dir)
     fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs, out_dir) and not prune)
@@ -125,7 +128,7 @@ def compile_cmd(
             from compiler.toolcheck import validate_bundle  # late: `check` and --no-validate never need it
 
             with stage("toolcheck", compilation.timings):  # the record of what passed is read from out_dir
-                validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all)
+                validate_bundle(compilation.written(subset), tree, out_dir, revalidate_all, base)
 
         with stage("write", compilation.timings):
             # Validation runs on the finished tree before it replaces the old one: rejected output never lands.
@@ -438,9 +441,8 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:
-    if verbosity >= 1:
-        for note in compilation.notes:
-            log.info(note)
+    for note in compilation.notes if verbosity >= 1 else ():  # -v explains choices
+        log.info(note)
 
 
 def main() -> None:

@@ -257,6 +257,18 @@ def test_the_compile_jobs_validate_the_committed_output() -> None:
     scripts = [str(step.get("run", "")) for job in github.values() for step in job["steps"]]  # type: ignore[union-attr]
     scripts += [str(line) for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
     compiles = [line.strip() for script in scripts for line in script.splitlines() if "obsc compile" in line]
-    assert len(compiles) == 2, compiles
+    assert len(compiles) == 4, compiles
     for line in compiles:
         assert shlex.split(line.split("#")[0])[:5] == ["obsc", "compile", "specs", "--out", "generated"], line
+
+
+def test_a_pull_request_compile_trusts_only_what_its_base_validated() -> None:
+    """A pull request's own `.obsc-validated` can hold a forged line for bad bytes (round 28): both recipes
+    validate a pull request's output with `--record-base` its target commit, fetched first."""
+    github = _recipe("GitHub Actions")["jobs"]
+    run = "\n".join(str(step.get("run", "")) for job in github.values() for step in job["steps"])  # type: ignore[union-attr]
+    assert 'git fetch -q --depth=1 origin "$BASE"' in run
+    assert 'obsc compile specs --out generated --record-base "$BASE"' in run
+    gitlab = _recipe("GitLab CI")["obsc-compile-mr"]
+    assert gitlab["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert gitlab["script"][-1] == 'obsc compile specs --out generated --record-base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"'

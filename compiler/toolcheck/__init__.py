@@ -8,23 +8,29 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.record import Record
+from compiler.toolcheck.record_base import Base
 
 STOP_POLL_SECONDS = 0.1  # how soon a stop another thread received ends validation
 
 
 def validate_bundle(
-    bundle: Bundle, tree_dir: str, record_dir: str | None = None, revalidate_all: bool = False
+    bundle: Bundle,
+    tree_dir: str,
+    record_dir: str | None = None,
+    revalidate_all: bool = False,
+    base: Base | None = None,
 ) -> Record:
     """Run every validator that applies to the output written in `tree_dir`; raise ToolError on failure.
 
     `record_dir` holds the validation record of the previous run (the live output; `tree_dir` may be the
     staged tree that replaces it): checks whose exact input bytes it lists are skipped, unless
-    `revalidate_all`. On success the record of this run is written into `tree_dir`. Without `record_dir`
+    `revalidate_all`; with a `base` (`--record-base`), only checks whose bytes that revision committed and
+    validated. On success the record of this run is written into `tree_dir`. Without `record_dir`
     everything runs and no record is written.
     """
     from compiler.toolcheck import amtool, grafana_lint, promtool, record
 
-    current = record.load(record_dir, revalidate_all) if record_dir is not None else None
+    current = record.load(record_dir, revalidate_all, base) if record_dir is not None else None
     # The three run at once: promtool keeps every CPU busy for minutes on a large fleet, and amtool's and the
     # lint's work (a minute at 1,000 services, part of it one core of Python) fits in its gaps instead of
     # after it. The first failure in the order promtool, amtool, lint is the one reported, as before.

@@ -16,7 +16,7 @@ from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.amtool_inputs import template_inputs
 from compiler.toolcheck.amtool_routes import Report, load_cases, run_routing_tests
-from compiler.toolcheck.record import Hasher, Record, tool_identity
+from compiler.toolcheck.record import Record, tool_identity
 
 AMTOOL = _run.Tool(name="amtool", env_var="AMTOOL", debian_package="prometheus-alertmanager")
 MAX_REPORTED = 20  # mis-routes listed in full; the rest are counted
@@ -36,7 +36,8 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
         templates = template_inputs(out_dir, names.ALERTMANAGER_CONFIG)
         key = None
         if templates is not None:
-            key = Hasher(out_dir).key(tool_identity(amtool), "amtool", [*files, *templates.files], templates.listing)
+            hasher = record.hasher(out_dir)
+            key = hasher.key(tool_identity(amtool), "amtool", [*files, *templates.files], templates.listing)
         if not record.pending("amtool", [(names.ALERTMANAGER_CONFIG, key)]):
             log.info("amtool: %s and its routing tests passed before with these exact bytes", names.ALERTMANAGER_CONFIG)
             return

@@ -27,7 +27,7 @@ from compiler import conventions as names
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
-from compiler.toolcheck.record import Hasher, Record, tool_identity
+from compiler.toolcheck.record import Record, tool_identity
 
 PROMTOOL = _run.Tool("promtool", "PROMTOOL", "prometheus")
 DATASOURCE_UIDS = (f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}", f"${names.GRAFANA_DATASOURCE_VARIABLE}")
@@ -79,7 +79,7 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     promtool = _run.find(PROMTOOL)
     paths = dashboard_paths(bundle)
     if record is not None:
-        hasher, identity = Hasher(out_dir), tool_identity(promtool)
+        hasher, identity = record.hasher(out_dir), tool_identity(promtool)
         paths = record.pending("grafana-lint", ((p, hasher.key(identity, "grafana", [p])) for p in paths))
     titles: dict[str, str] = {}
     for path in paths:

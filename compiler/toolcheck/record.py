@@ -9,9 +9,9 @@ rule file it loads; the Alertmanager check by every file under alertmanager/.
 Trust: a unit is skipped only when the key computed now, from the bytes on disk that the tool would read,
 is in the record. Editing the record can therefore only add work (a removed or garbled line re-runs that
 check), never skip a check of bytes that changed: a line can only ever say "these exact bytes passed".
-What the record does trust: a line someone forged with the right key for bad bytes would skip them, so
-the record is reviewed with the committed output it sits beside, and `--revalidate-all` (nightly)
-ignores it. A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key
+What the record does trust: a line someone forged with the right key for bad bytes would skip them. A
+pull request's job therefore reads the record its target commit holds instead (`--record-base`,
+record_base.py), for files with the bytes committed there; `--revalidate-all` (nightly) ignores both. A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key
 and always runs. The record is rewritten on every validated compile with exactly the current units, in
 sorted order: deterministic bytes, no timestamps.
 """
@@ -35,6 +35,7 @@ from compiler import conventions as names
 from compiler.errors import OutputError
 from compiler.output import tree
 from compiler.toolcheck import _run
+from compiler.toolcheck.record_base import Base, blob_id
 
 log = logging.getLogger("obsc")
 _LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
@@ -55,6 +56,9 @@ class Record:
     # on the committed files would (everyday runs focus each test group on the rules it reads).
     whole_rule_files: bool = False
     passed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # `--record-base`: the base revision's file ids by path; a key whose files differ from them never skips.
+    base_blobs: dict[str, str] | None = None
+    moved: set[str] = field(default_factory=set)
     skipped: int = 0
     ran: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -68,23 +72,31 @@ class Record:
             for path, key in listed:
                 if key is not None:
                     self.passed[key] = (kind, path)
-                if key is not None and key in self.known:
+                if key is not None and key in self.known and key not in self.moved:
                     self.skipped += 1
                 else:
                     todo.append(path)
                     self.ran += 1
         return todo
 
+    def hasher(self, root: str) -> Hasher:
+        """A Hasher of files under `root`, which marks in `moved` every key over a file the base lacks or
+        holds other bytes of."""
+        return Hasher(root, self.base_blobs, self.moved)
+
     def text(self) -> str:
         rows = sorted((kind, path, key) for key, (kind, path) in self.passed.items())
         return HEADER + "".join(f"{key} {kind} {path}\n" for kind, path, key in rows)
 
 
-def load(out_dir: str | None, revalidate_all: bool = False) -> Record:
+def load(out_dir: str | None, revalidate_all: bool = False, base: Base | None = None) -> Record:
     """The record in `out_dir` (never followed through a symlink, bounded in size); empty when asked to
-    revalidate everything, when there is none, or for any line that is not a well-formed entry."""
+    revalidate everything, when there is none, or for any line that is not a well-formed entry. With a
+    `base` (`--record-base`), the record committed there instead, for files as committed there."""
     if out_dir is None or revalidate_all:
         return Record(whole_rule_files=revalidate_all)
+    if base is not None:
+        return Record(known=base.known, base_blobs=base.blobs)
     try:
         text = tree.read_regular(os.path.join(out_dir, names.VALIDATION_RECORD))[0]
     except OutputError:
@@ -134,9 +146,11 @@ def _code_digest() -> str:
 class Hasher:
     """SHA-256 of files under one tree, each read once (a rule file is read by many units)."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, base: dict[str, str] | None = None, moved: set[str] | None = None) -> None:
         self.root = root
         self._cache: dict[str, str | None] = {}
+        self._base, self._moved = base, moved if moved is not None else set()
+        self._same: dict[str, bool] = {}  # path → its bytes are the base's (with a base)
 
     def file(self, rel: str) -> str | None:
         """Hex digest of a regular file's bytes; None when it is missing or not a regular file."""
@@ -147,9 +161,13 @@ class Hasher:
     def _digest(self, rel: str) -> str | None:
         try:
             with open(os.path.join(self.root, rel), "rb", opener=_no_follow) as fh:
-                return hashlib.sha256(fh.read()).hexdigest()
+                data = fh.read()
         except OSError:
             return None
+        if self._base is not None:
+            committed = self._base.get(rel)
+            self._same[rel] = committed is not None and blob_id(data, committed) == committed
+        return hashlib.sha256(data).hexdigest()
 
     def prefetch(self, rels: Sequence[str], threads: int) -> None:
         """Digest `rels` on `threads` threads: hashlib and file reads release the GIL, and a fleet's 3,000
@@ -164,12 +182,16 @@ class Hasher:
         digest = hashlib.sha256(f"{identity}\0{kind}\0".encode())
         if listing:
             digest.update(f"listing\0{len(listing)}\0{listing}\0".encode("utf-8", "surrogateescape"))
-        for rel in sorted(set(files)):
+        unique = sorted(set(files))
+        for rel in unique:
             found = self.file(rel)
             if found is None:
                 return None
             digest.update(f"{rel}\0{found}\0".encode())
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        if self._base is not None and not all(self._same.get(rel, False) for rel in unique):
+            self._moved.add(key)  # a file the pull request changed or added: its check runs
+        return key
 
 
 def _no_follow(path: str, flags: int) -> int:

@@ -102,3 +102,21 @@ def lookback_range(text: str) -> str:
         return verify.lookback_range(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--lookback") from None
+
+
+record_base_option = click.option(
+    "--record-base",
+    metavar="REV",
+    help="Pull-request CI: trust the record committed at git revision REV (the target branch), and only for "
+    "files with the bytes committed there; what the change touched always runs (docs/ci.md).",
+)
+
+
+def refuse_validation_flags(validate: bool, revalidate_all: bool, record_base: str | None) -> None:
+    """Flags of `compile` that would ask for one thing and do another."""
+    if revalidate_all and not validate:  # (it said nothing, and nothing was validated)
+        raise click.UsageError("--revalidate-all validates everything again, --no-validate nothing: give one of them")
+    if record_base is not None and (revalidate_all or not validate):
+        raise click.UsageError(
+            "--record-base trusts what a revision validated: give it without --revalidate-all and --no-validate"
+        )

@@ -1,0 +1,83 @@
+"""`--record-base REV`: trust only what a git revision validated (a pull request's CI job).
+
+The record in --out is committed by whoever changes the output, so a contributor can write a line with the
+right key for bytes that fail promtool (obsc run with a stand-in tool writes one). A CI job that names the
+target branch reads the record committed there instead, and a line counts only for a unit whose every file
+has the same bytes as the file committed at that path there: what the pull request changed or added always
+runs. What the target branch holds came in through such jobs, so its lines are ones CI wrote over bytes it
+checked (a branch pushed to without them is outside this guarantee).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from compiler import conventions as names
+from compiler.errors import SettingError
+
+_LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
+_TREE_ENTRY = re.compile(r"^(\d{6}) blob ([0-9a-f]{40}|[0-9a-f]{64})\t(.*)$", re.S)
+_SYMLINK_MODE = "120000"
+GIT_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Base:
+    """What `rev` committed in the output folder: its record's keys and each file's git blob id by path
+    (relative to the output folder)."""
+
+    rev: str
+    known: frozenset[str]
+    blobs: dict[str, str]
+
+
+def committed(out_dir: str, rev: str | None) -> Base | None:
+    """The record and file ids of `out_dir` at `rev` (None without one); SettingError (exit 2) when they
+    cannot be read."""
+    if rev is None:
+        return None
+    if not os.path.isdir(out_dir):
+        raise SettingError(f"--record-base {rev}: --out {out_dir} does not exist: it must be a folder of a checkout")
+    if rev.startswith("-"):
+        raise SettingError(f"--record-base {rev}: a revision, not an option")
+    prefix = _git(out_dir, rev, "rev-parse", "--show-prefix").strip()
+    commit = _git(out_dir, rev, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
+    root = _git(out_dir, rev, "rev-parse", "--show-toplevel").strip()
+    listing = _git(root, rev, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
+    blobs: dict[str, str] = {}
+    for entry in filter(None, listing.split("\0")):
+        found = _TREE_ENTRY.match(entry)
+        if found and found.group(1) != _SYMLINK_MODE and found.group(3).startswith(prefix):
+            blobs[found.group(3)[len(prefix) :]] = found.group(2)
+    record = blobs.get(names.VALIDATION_RECORD)
+    text = _git(root, rev, "cat-file", "blob", record) if record else ""
+    known = frozenset(m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
+    return Base(rev, known, blobs)
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """Git's id of a blob holding `data`, in the hash of the id `like` (SHA-1, or SHA-256 repositories)."""
+    digest = "sha256" if len(like) == 64 else "sha1"
+    return hashlib.new(digest, b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _git(cwd: str, rev: str, *args: str) -> str:
+    git = shutil.which("git")
+    if git is None:
+        raise SettingError(f"--record-base {rev}: git is not on PATH")
+    try:
+        done = subprocess.run(
+            [git, *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SettingError(f"--record-base {rev}: git could not run ({exc})") from exc
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = said[-1] if said else "no such commit"
+        raise SettingError(f"--record-base {rev}: {why} (fetch the base branch, e.g. `git fetch origin main`)")
+    return done.stdout.decode("utf-8", "surrogateescape")
