@@ -111,6 +111,23 @@ def test_an_alert_of_no_known_team_is_replayed_too(amtool_bin: str, tmp_path: Pa
         amtool.validate(compilation.bundle, str(out))
 
 
+def test_a_service_leaf_no_generated_alert_reaches_is_replayed_too(amtool_bin: str, tmp_path: Path) -> None:
+    """nightly-backup emits no page (`alerts: {critical: false}`), yet its branch has a critical leaf where a
+    hand-written page of the service lands. No row reached it: a tree sending that leaf to the ticket hook passed."""
+    compilation, out = _written(tmp_path)
+    config = out / names.ALERTMANAGER_CONFIG
+    text = config.read_text()
+    leaf = "- matchers: ['service=\"nightly-backup\"']\n      routes:\n      - matchers: ['severity=\"critical\"']\n"
+    assert text.count(leaf + "        receiver: search-pager\n") == 1
+    config.write_text(
+        text.replace(leaf + "        receiver: search-pager\n", leaf + "        receiver: team-search-warning\n")
+    )
+    with pytest.raises(
+        ToolError, match=r"\(service nightly-backup\)/severity=critical: expected search-pager, got team-search-warning"
+    ):
+        amtool.validate(compilation.bundle, str(out))
+
+
 def test_check_config_rejection_is_reported(amtool_bin: str, tmp_path: Path) -> None:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG

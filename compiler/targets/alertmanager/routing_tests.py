@@ -25,7 +25,9 @@ ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit 
 
 HEADER = (
     "# Every alert obsc emits, the labels it fires with, and the receiver(s) Alertmanager must pick.\n"
-    "# Rows of service '(team X)' are alerts with only team=X and a severity (or none): the team's fallback;\n"
+    "# Rows of service '(service S)' reach a leaf of S that none of S's alerts reach (a tier it has no alert of):\n"
+    "# a hand-written alert of S at that severity goes there. Rows of service '(team X)' are alerts with only\n"
+    "# team=X and a severity (or none): the team's fallback;\n"
     "# the '(no team)' row is an alert that names no team (a cluster or mixin alert): the root's receiver.\n"
     "# `obsc compile` replays each row with `amtool config routes test --verify.receivers`.\n"
 )
@@ -55,7 +57,46 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                         "receivers": [route.receiver],
                     }
                 )
-    return cases + team_fallback_cases(fleet) + [no_team_case(fleet)]
+    return cases + idle_leaf_cases(fleet, cases) + team_fallback_cases(fleet) + [no_team_case(fleet)]
+
+
+def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A row for each of a service's severity leaves (and shared-incident leaves) no generated alert reaches.
+
+    The tree has a leaf for every tier the service routes, whether or not it emits an alert of that tier (a
+    batch job with `alerts: {critical: false}`): a hand-written page of the service lands there, and without a
+    row no replay ever checked where that leaf sends it."""
+    reached = {
+        (case["service"], case["labels"].get(names.LABEL_SEVERITY), bool(case["labels"].get(names.LABEL_INCIDENT)))
+        for case in cases
+    }
+    rows: list[dict[str, Any]] = []
+    for service in fleet.services:
+        incident = next((slo.incident for slo in service.slos if slo.incident), None)
+        for tier in Tier:
+            route = service.route(tier)
+            if route is None:
+                continue
+            shared = [incident] if incident is not None and tier is not Tier.INFO else []  # see routes.service_route
+            for with_incident in [*shared, None]:
+                if (service.name, tier.value, with_incident is not None) in reached:
+                    continue
+                labels = {
+                    names.LABEL_SERVICE: service.name,
+                    names.LABEL_SEVERITY: tier.value,
+                    names.LABEL_TEAM: service.team,
+                }
+                if with_incident is not None:
+                    labels[names.LABEL_INCIDENT] = with_incident
+                rows.append(
+                    {
+                        "service": f"(service {service.name})",
+                        "alert": f"severity={tier.value}" + (" incident" if with_incident else ""),
+                        "labels": dict(sorted(labels.items())),
+                        "receivers": [route.receiver],
+                    }
+                )
+    return rows
 
 
 def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
