@@ -233,6 +233,24 @@ def test_a_team_only_alert_still_renders(written: Path, config: dict[str, Any]) 
     assert "team: payments" in _render(written, _fields(config, "slack")["text"], data)
 
 
+def test_an_alert_of_no_team_is_titled_without_an_empty_team(written: Path, config: dict[str, Any]) -> None:
+    """The root's receiver gets alerts naming no team (a cluster alert): its title read "team : KubeNodeNotReady"."""
+    bare = {
+        "status": "firing",
+        "labels": {"alertname": "KubeNodeNotReady", "severity": "critical"},
+        "annotations": {},
+        "fingerprint": "z",
+        "startsAt": "2026-11-30T10:00:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "",
+    }
+    data = {**_data([bare]), "groupLabels": {"alertname": "KubeNodeNotReady"}}
+    assert _render(written, _fields(config, "slack")["title"], data) == "[FIRING:1] CRITICAL KubeNodeNotReady"
+    assert _render(written, _fields(config, "email")["headers"]["Subject"], data) == (
+        "[FIRING:1] CRITICAL KubeNodeNotReady"
+    )
+
+
 @pytest.mark.parametrize(("severity", "expected"), [("critical", "critical"), ("info", "info"), ("page", "error")])
 def test_pagerduty_severity_is_always_one_pagerduty_accepts(
     written: Path, config: dict[str, Any], severity: str, expected: str

@@ -46,8 +46,10 @@ _DEFINITIONS = {
     "obsc.title": (
         '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] '
         "{{ with .CommonLabels.severity }}{{ . | toUpper }} {{ end }}"
-        "{{ with .CommonLabels.service }}{{ . }}{{ else }}team {{ .CommonLabels.team }}{{ end }}"
-        "{{ with .CommonLabels.slo }} / SLO {{ . }}{{ end }}: "
+        # An alert of no team (the root's receiver: a cluster alert) names no subject: "team : X" read as a bug.
+        "{{ with .CommonLabels.service }}{{ . }}{{ else }}{{ with .CommonLabels.team }}team {{ . }}{{ end }}{{ end }}"
+        "{{ with .CommonLabels.slo }} / SLO {{ . }}{{ end }}"
+        "{{ if or .CommonLabels.service .CommonLabels.team .CommonLabels.slo }}: {{ end }}"
         "{{ with .CommonLabels.alertname }}{{ . }}{{ else }}{{ len .Alerts }} alerts{{ end }}"
     ),
     # One line for tools that show a short message first (PagerDuty summary, Opsgenie message).
