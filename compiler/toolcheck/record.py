@@ -11,8 +11,9 @@ is in the record. Editing the record can therefore only add work (a removed or g
 check), never skip a check of bytes that changed: a line can only ever say "these exact bytes passed".
 What the record does trust: a line someone forged with the right key for bad bytes would skip them. A
 pull request's job therefore reads the record its target commit holds instead (`--record-base`,
-record_base.py), for files with the bytes committed there; `--revalidate-all` (nightly) ignores both. A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key
-and always runs. The record is rewritten on every validated compile with exactly the current units, in
+record_base.py), for files with the bytes committed there; `--revalidate-all` (nightly) ignores both.
+A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key and always
+runs. The record is rewritten on every validated compile with exactly the current units, in
 sorted order: deterministic bytes, no timestamps.
 """
 

@@ -288,12 +288,9 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
     lines = [a for a in service.key_alerts if a.kind is AlertKind.LATENCY_P99 and a.threshold is not None]
     if histogram is None or histogram.selector is None or not lines:
         return
-    bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
-    try:
-        present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
-    except QueryRejected:
-        return  # the same selector is reported on the metric
-    bounds = [_le_order(s["metric"].get("le", "")) for s in present]
+    if (live := _live_bounds(histogram, ctx)) is None:
+        return
+    bucket, bounds = live
     finite = [b for b in bounds if math.isfinite(b)]  # not +Inf, nor a NaN a broken exporter wrote
     if not finite:
         return  # no series (reported on the metric), or only +Inf: no quantile to cap
@@ -310,18 +307,26 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
             )
 
 
-def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Find) -> None:
-    """A histogram whose live buckets have no `le="+Inf"` (an exporter that converts may write none):
-    histogram_quantile() is NaN for every quantile, so its dashboard quantiles are NaN and a p99 alert on it can
-    never fire, while a latency SLO on it, which reads `_count`, looks fine."""
-    if histogram.type is not MetricType.HISTOGRAM or histogram.selector is None:
-        return
+def _live_bounds(histogram: Metric, ctx: Context) -> tuple[str, list[float]] | None:
+    """The histogram's `_bucket` selector and the `le` bound of each live series; None without a selector or
+    when the server refuses the query (the same selector is reported on the metric)."""
+    if histogram.selector is None:
+        return None
     bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
     try:
         present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
     except QueryRejected:
-        return  # the same selector is reported on the metric
-    bounds = [_le_order(s["metric"].get("le", "")) for s in present]
+        return None
+    return bucket, [_le_order(s["metric"].get("le", "")) for s in present]
+
+
+def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Find) -> None:
+    """A histogram whose live buckets have no `le="+Inf"` (an exporter that converts may write none):
+    histogram_quantile() is NaN for every quantile, so its dashboard quantiles are NaN (the p99 alert's records
+    read `_count` in its place, as a latency SLO does)."""
+    if histogram.type is not MetricType.HISTOGRAM or (live := _live_bounds(histogram, ctx)) is None:
+        return
+    bucket, bounds = live
     if not bounds or math.inf in bounds:
         return  # no series (reported on the metric), or a whole histogram
     p99 = histogram.name == "latency" and any(a.kind is AlertKind.LATENCY_P99 for a in service.key_alerts)

@@ -28,11 +28,7 @@ def service_down_expr(up: str, hold_seconds: int) -> str:
     down = f"(sum({up}) or vector(0)) == 0"
     if hold_seconds <= 0:
         return down
-    window = format_duration(2 * hold_seconds)
-    # a share of the moments `up` had series: a gap in them (a scale-down, sparse test input) is the plain
-    # condition's to judge, not a reading of "down"
-    mostly = f"count_over_time((sum({up}) == 0)[{window}:{STEP}]) / count_over_time(sum({up})[{window}:{STEP}]) > 0.5"
-    return f"{down}\nor on ()\n{mostly}"
+    return f"{down}\nor on ()\n{_mostly(f'sum({up}) == 0', f'sum({up})', hold_seconds)}"
 
 
 def group_down_expr(grouped: str, hold_seconds: int) -> str:
@@ -41,9 +37,14 @@ def group_down_expr(grouped: str, hold_seconds: int) -> str:
     down = f"{grouped} == 0"
     if hold_seconds <= 0:
         return down
+    return f"{down}\nor\n({_mostly(down, grouped, hold_seconds)}\nand\n{grouped})"
+
+
+def _mostly(down: str, present: str, hold_seconds: int) -> str:
+    """`down` held at more than half of the 1m steps of twice the hold at which `present` had series: a gap
+    in them (a scale-down, sparse test input) is the plain condition's to judge, not a reading of "down"."""
     window = format_duration(2 * hold_seconds)
-    mostly = f"count_over_time(({down})[{window}:{STEP}]) / count_over_time({grouped}[{window}:{STEP}]) > 0.5"
-    return f"{down}\nor\n({mostly}\nand\n{grouped})"
+    return f"count_over_time(({down})[{window}:{STEP}]) / count_over_time({present}[{window}:{STEP}]) > 0.5"
 
 
 def crash_loop_text(hold_seconds: int) -> str:
