@@ -6,6 +6,7 @@ Writing, diffing and external validation happen after, on the returned bundle.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import time
@@ -22,6 +23,7 @@ from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure
 from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
+from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
@@ -37,7 +39,19 @@ class CompileOptions:
     platform_file: str | None = None
     format: str = "prometheus"
     regenerate_command: str = "obsc compile"
+    # False when `format` is only --out's recorded layout (or the default): the platform's `output: {format:}`
+    # then wins (ui/declared_format.py holds a given --format against it)
+    format_given: bool = True
     jobs: int | None = None  # worker processes checking specs and generating; None: one per CPU for a large fleet
+
+
+def options_for_command(
+    specs: Sequence[str], jpath: Sequence[str], platform_file: str | None, fmt: str, out_dir: str, given: bool = True
+) -> CompileOptions:
+    """The options `obsc compile`, `check` and `diff` compile with (the headers name the command); `given`: the
+    layout was given (--format, or the one --out records), else a platform's declared one wins."""
+    command = regenerate_command(specs, out_dir, fmt)
+    return CompileOptions(tuple(jpath), platform_file, fmt, command, format_given=given)
 
 
 @dataclass
@@ -326,6 +340,10 @@ def compile_specs(
     timings: dict[str, float] = {}
     with paused_gc():
         fleet, notes = load_fleet(paths, options, timings)
+        declared = fleet.platform.output_format
+        if declared and declared != options.format and not options.format_given:
+            command = with_format(options.regenerate_command, declared)
+            options = dataclasses.replace(options, format=declared, regenerate_command=command)
         target_options = TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths))
         staging = write_into() if write_into is not None else None
         with stage("prepare", timings):

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 import click
 
 from compiler import __version__, changes, logs
-from compiler.api import Compilation, CompileOptions, compile_specs, regenerate_command, stage, validate_specs
+from compiler.api import Compilation, CompileOptions, compile_specs, options_for_command, stage, validate_specs
 from compiler.errors import ExitCode
 from compiler.output import writer
+from compiler.output.command import regenerate_command
 from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
 from compiler.output.subset import Subset, is_subset
@@ -24,7 +25,7 @@ from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets import link_notes
-from compiler.ui import cli_options, console, failures, reports, rerun
+from compiler.ui import cli_options, console, declared_format, failures, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 
@@ -72,13 +73,6 @@ def _console() -> Console:
     return Console(console.current())
 
 
-def _options(
-    specs: tuple[str, ...], jpath: tuple[str, ...], platform_file: str | None, fmt: str, out_dir: str
-) -> CompileOptions:
-    command = regenerate_command(specs, out_dir, fmt)
-    return CompileOptions(jsonnet_paths=jpath, platform_file=platform_file, format=fmt, regenerate_command=command)
-
-
 @cli.command("compile", epilog=EXIT_CODES)
 @cli_options.specs_argument
 @output_options
@@ -111,16 +105,17 @@ def compile_cmd(
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
-    cli_options.refuse_validation_flags(validate, revalidate_all, record_base)
-    from compiler.toolcheck.record_base import committed  # late, as validation: read before any work starts
-    base = committed(out_dir, record_base)
+    base = cli_options.validation_base(validate, revalidate_all, record_base, out_dir)  # before any work
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
     refuse_mount_point(out_dir)
-    fmt = reports.compile_format(_console(), out_dir, fmt, subset=is_subset(specs, out_dir) and not prune)
+    named = is_subset(specs, out_dir) and not prune  # spec files named one by one: their services' files only
+    layout = reports.compile_format(_console(), out_dir, fmt, subset=named)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         # A whole compile into a missing or empty --out: the workers write the files as they generate them.
-        cold = session.cold_staging if prune or not is_subset(specs, out_dir) else None
-        compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir), cold)
+        cold = None if named else session.cold_staging
+        options = options_for_command(specs, jpath, platform_file, layout, out_dir, given=fmt is not None)
+        compilation = compile_specs(specs, options, cold)
+        declared_format.refuse_other_layout(_console(), compilation, fmt, out_dir, named)
         _explain(compilation, verbosity)
         _warn_links(compilation, verbosity)
 
@@ -255,8 +250,10 @@ def _compare(
     says the plan's warnings (a folder or someone's file where obsc writes one, a symlink not followed)."""
     verbosity = console.current().verbosity
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
+    given = fmt is not None or writer.recorded_format(out_dir) is not None  # else the platform's layout, if any
     fmt = reports.written_format(_console(), out_dir, fmt, format_clash)
-    compilation = compile_specs(specs, _options(specs, jpath, platform_file, fmt, out_dir))
+    compilation = compile_specs(specs, options_for_command(specs, jpath, platform_file, fmt, out_dir, given))
+    fmt = declared_format.compared_layout(_console(), compilation, out_dir, format_clash)
     _explain(compilation, verbosity)
     with stage("diff", compilation.timings):
         subset = compilation.subset(specs, out_dir)  # named files: only their services' files are compared

@@ -6,6 +6,7 @@ Problems are collected as located diagnostics; building continues so one run rep
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -117,6 +118,8 @@ def build_platform(
         ),
         standard_dashboards=tuple(sorted((str(k), str(v)) for k, v in (data.get("standard_dashboards") or {}).items())),
         location=ctx.loc(()),
+        output_format=(data.get("output") or {}).get("format"),
+        output_format_location=ctx.loc(("output", "format")),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)
@@ -140,15 +143,7 @@ def build_platform(
             + did_you_mean(platform.alertmanager.default_receiver, [r.name for r in receivers]),
         )
     # Platform-wide routes are held as a pseudo team "" so service resolution is one lookup chain.
-    platform = Platform(
-        runbook_url=platform.runbook_url,
-        grafana_url=platform.grafana_url,
-        teams=(*teams, Team(name="", routes=platform_routes)),
-        alertmanager=platform.alertmanager,
-        standard_dashboards=platform.standard_dashboards,
-        location=platform.location,
-        secrets=policy,
-    )
+    platform = dataclasses.replace(platform, teams=(*teams, Team(name="", routes=platform_routes)), secrets=policy)
     return platform, receivers, defaults
 
 

@@ -384,6 +384,8 @@ class Platform:
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
     location: Location = NOWHERE
     secrets: SecretPolicy = field(default_factory=SecretPolicy)
+    output_format: str | None = None  # `output: {format:}`: the layout the fleet's output must have
+    output_format_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)

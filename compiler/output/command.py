@@ -35,3 +35,12 @@ def regenerate_command(specs: Sequence[str], out_dir: str, fmt: str = "prometheu
     return shlex.join(
         ["obsc", "compile", *shown[:-1], "--out", shown[-1], *(["--format", fmt] if fmt != "prometheus" else [])]
     )
+
+
+def with_format(command: str, fmt: str) -> str:
+    """`command` (as regenerate_command writes it) compiling in `fmt` instead (a platform's declared layout)."""
+    words = shlex.split(command)
+    if "--format" in words:
+        at = words.index("--format")
+        del words[at : at + 2]
+    return shlex.join([*words, *(["--format", fmt] if fmt != "prometheus" else [])])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from compiler.toolcheck.record_base import Base
 
 from compiler.spec.discovery import named_once
 
@@ -112,11 +115,15 @@ record_base_option = click.option(
 )
 
 
-def refuse_validation_flags(validate: bool, revalidate_all: bool, record_base: str | None) -> None:
-    """Flags of `compile` that would ask for one thing and do another."""
+def validation_base(validate: bool, revalidate_all: bool, record_base: str | None, out_dir: str) -> Base | None:
+    """What `--record-base` names, read before any work starts; flags of `compile` that would ask for one thing
+    and do another are refused."""
     if revalidate_all and not validate:  # (it said nothing, and nothing was validated)
         raise click.UsageError("--revalidate-all validates everything again, --no-validate nothing: give one of them")
     if record_base is not None and (revalidate_all or not validate):
         raise click.UsageError(
             "--record-base trusts what a revision validated: give it without --revalidate-all and --no-validate"
         )
+    from compiler.toolcheck.record_base import committed  # late, as validation
+
+    return committed(out_dir, record_base)
