@@ -18,6 +18,7 @@ from compiler.model.promql import Matcher, render_matchers
 from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
 from compiler.model.units import format_duration
+from compiler.targets.runbooks import down_page
 from compiler.targets.runbooks.burn_text import BurnText
 from compiler.targets.runbooks.groups import budget_left, burning_groups, join, raw_ratio
 from compiler.targets.runbooks.slice_diagnosis import slice_breakdown
@@ -131,6 +132,7 @@ def _down(service: Service, alert: AlertDef) -> list[Query]:
             f"count({up}) or vector(0)",
         ),
         ("restarts in the last hour (a crash loop?)", f"changes(process_start_time_seconds{body}[1h])"),
+        *down_page.group_queries(service),
     ]
 
 

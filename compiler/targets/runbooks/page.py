@@ -18,7 +18,7 @@ from compiler.output.bundle import Artifact, Ownership
 from compiler.targets import markdown
 from compiler.targets.base import TargetOptions
 from compiler.targets.links import alert_dashboard_url, service_dashboard_url
-from compiler.targets.runbooks import threshold_page
+from compiler.targets.runbooks import down_page, threshold_page
 from compiler.targets.runbooks.burn_text import BurnText, burn_texts
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
@@ -267,7 +267,8 @@ def _meaning(
     evidence = _evidence(evidence_events(service, first.key_alert.kind), first.key_alert.kind)
     for alert in alerts:
         assert alert.key_alert is not None
-        out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)[:-1]}{evidence}.")
+        loop = down_page.crash_loop(alert.key_alert.for_seconds) if first.kind is AlertKind.SERVICE_DOWN else ""
+        out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)[:-1]}{evidence}{loop}.")
         if alert.key_alert.demoted:
             out.append(
                 f"  A ticket, not a page: the SLO **{alert.key_alert.slo}** measures the same symptom and pages for it."
@@ -277,6 +278,8 @@ def _meaning(
                 f"  Pages only while the SLO **{alert.key_alert.slo}** cannot see some series (no bucket at its "
                 "threshold: other buckets, say mid-deploy), which it would otherwise page for."
             )
+    if first.kind is AlertKind.SERVICE_DOWN:
+        out += down_page.group_note(service)
     return out
 
 

@@ -1,0 +1,51 @@
+"""ServiceDown's page text beyond "no instance is up": its crash-loop branch and the groups it fires for.
+
+The rule (targets/prometheus/service_down.py) also fires while no instance was up more than half of the last
+twice its hold, and, for a service whose SLOs are split by a label its targets carry (model/down_groups.py),
+per group whose targets are all down. A page saying only "no instance of the service is up" sent the on-call
+to `count(up)`, which reads healthy in both cases: instances up between restarts, or the other clusters' up.
+"""
+
+from __future__ import annotations
+
+from compiler.model import queries
+from compiler.model.down_groups import down_groups
+from compiler.model.types import Service
+from compiler.model.units import format_duration
+
+
+def crash_loop(hold_seconds: int) -> str:
+    """The crash-loop branch of an alert held for `hold_seconds`, as a clause ('' without a hold: no branch)."""
+    if hold_seconds <= 0:
+        return ""
+    window = format_duration(2 * hold_seconds)
+    return (
+        f", or while no instance was up more than half of the last {window} "
+        "(a crash loop: up for a scrape now and then)"
+    )
+
+
+def group_note(service: Service) -> list[str]:
+    """What a group's alert means; nothing for a service ServiceDown watches whole only."""
+    splits = down_groups(service)
+    if not splits:
+        return []
+    labels = " and ".join(f"`{', '.join(split)}`" for split in splits)
+    which = "that label" if len(splits) == 1 and len(splits[0]) == 1 else "those labels"
+    return [
+        "",
+        f"It also fires **per {labels}**: an alert carrying {which} names the group whose targets are all down "
+        "(or mostly were, as above) while other groups may be up, so the whole service's counts below can look "
+        "healthy; its share of the SLOs' traffic is missing, not failing. Diagnosis lists every group's targets up.",
+    ]
+
+
+def group_queries(service: Service) -> list[tuple[str, str]]:
+    """Targets up per group, as the group's branch compares them with 0."""
+    return [
+        (
+            f"targets up per {', '.join(split)} (0: the group the alert names is down)",
+            queries.up_per_group(service, split),
+        )
+        for split in down_groups(service)
+    ]
