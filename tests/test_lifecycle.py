@@ -263,6 +263,27 @@ def test_an_edited_runbook_whose_stub_changed_since_is_named(capsys: pytest.Capt
     assert "kept 1 human-edited runbook(s) as they are\n" in done and "changed since" not in done
 
 
+def test_a_service_and_slo_renamed_at_once_name_the_page_of_the_renamed_slo(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by round 28's runbook hunt: a service with two SLOs, renamed together with one of its SLOs, named no
+    successor for the renamed SLO's edited page: the same alert's new stubs were two, the other SLO's among them
+    (the successor of a page of its own). Only the folder that took the service's pages is looked in, less the
+    names its old pages had."""
+    edit(
+        "specs/ledger.yaml",
+        "slos:\n  - {name: success,",
+        "slos:\n  - {name: writes, objective: 99, sli: {errors: errors, total: requests}}\n  - {name: success,",
+    )
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page("runbooks/billing-api/SLOErrorBudgetBurnFast-success.md")
+    edit("specs/ledger.yaml", "service: billing-api", "service: billing-gateway")
+    edit("specs/ledger.yaml", "name: success,", "name: availability,")
+    compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert (
+        "now links runbooks/billing-gateway/SLOErrorBudgetBurnFast-availability.md, a new stub: move your text there"
+        in compiled.out
+    )
+
+
 def test_a_renamed_threshold_alert_names_where_its_edited_runbook_should_go(capsys: pytest.CaptureFixture[str]) -> None:
     """Found by round 28's hunt: a threshold alert renamed (QueueDeep to QueueBacklog) left the team's page
     unlinked and named no successor, since only service and SLO renames were looked for. The one new stub of the

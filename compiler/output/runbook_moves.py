@@ -4,9 +4,9 @@ A renamed service or SLO removes its alerts and adds alerts of the new name: an 
 was (obsc never deletes a human's text), no alert links it any more, and the alert links a fresh stub. The
 plan cannot know that a rename happened, only that one new stub looks like the old page's successor: the
 same page name in another service's folder (a renamed service), or the same alert in the same folder with
-another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once), else the one new
-stub of the folder whose one page went (a renamed threshold alert). Only a single such stub is named;
-several, or none, name nothing.
+another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once: in the folder that
+took the old folder's other pages, when one did), else the one new stub of the folder whose one page went (a
+renamed threshold alert). Only a single such stub is named; several, or none, name nothing.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ def successors(plan: Plan) -> dict[str, str | None]:
     prefix = conventions.RUNBOOK_DIR + "/"
     added = [c.path for c in plan.changes if c.status is Status.ADDED and c.path.startswith(prefix)]
     orphaned = [c.path for c in plan.changes if c.status is Status.ORPHANED]
+    gone = [c.path for c in plan.changes if c.status in (Status.ORPHANED, Status.REMOVED) and c.path.startswith(prefix)]
     out: dict[str, str | None] = {}
     for path in orphaned:
         folder, name = posixpath.split(path)
         moved = [p for p in added if posixpath.basename(p) == name and posixpath.dirname(p) != folder]
         alert, _, slo = name.removesuffix(".md").partition("-")
-        same_alert = [p for p in added if _alert(p) == alert] if slo else []
+        same_alert = _same_alert(path, alert, added, gone) if slo else []
         renamed = [p for p in same_alert if posixpath.dirname(p) == folder]
         # the folder's one new stub, when this is its one page that went (two: which took which cannot be told)
         only = [p for p in orphaned if posixpath.dirname(p) == folder] == [path]
@@ -35,6 +36,19 @@ def successors(plan: Plan) -> dict[str, str | None]:
         found = moved or renamed or same_alert or alone  # same_alert: service and SLO renamed at once
         out[path] = found[0] if len(found) == 1 else None
     return out
+
+
+def _same_alert(path: str, alert: str, added: list[str], gone: list[str]) -> list[str]:
+    """New stubs of `alert` (service and SLO renamed at once). When the folder's other pages went by the same
+    names to one other folder (the service renamed), only that folder's stubs, less those same names: the
+    service's other SLOs' stubs are their own pages' successors, not this one's."""
+    folder = posixpath.dirname(path)
+    names = {posixpath.basename(p) for p in gone if posixpath.dirname(p) == folder}
+    found = [p for p in added if _alert(p) == alert]
+    into = {posixpath.dirname(p) for p in added if posixpath.basename(p) in names and posixpath.dirname(p) != folder}
+    if len(into) != 1:
+        return found
+    return [p for p in found if posixpath.dirname(p) in into and posixpath.basename(p) not in names]
 
 
 def _alert(path: str) -> str:
