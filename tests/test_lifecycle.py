@@ -263,6 +263,26 @@ def test_an_edited_runbook_whose_stub_changed_since_is_named(capsys: pytest.Capt
     assert "kept 1 human-edited runbook(s) as they are\n" in done and "changed since" not in done
 
 
+def test_a_page_saved_with_a_byte_order_mark_is_still_read_by_its_marker(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by round 28's runbook hunt: an editor that saves UTF-8 with a byte-order mark (Windows Notepad) hid
+    the marker line: an edited page lost its "stub changed since" notice, and a page only opened and saved read
+    as edited, so obsc never refreshed it again."""
+    page = Path("out", "runbooks", "billing-api", "SLOErrorBudgetBurnFast-success.md")
+    stub = Path("out", "runbooks", "billing-api", "ServiceDown.md")
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page(str(page.relative_to("out")))
+    page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes())
+    stub.write_bytes(b"\xef\xbb\xbf" + stub.read_bytes())  # opened and saved, not edited
+    edit("specs/ledger.yaml", "objective: 99.95", "objective: 99.9")
+    edit("specs/ledger.yaml", "team: ledger", "team: books")  # ServiceDown's stub changes too (its owner)
+    edited = page.read_bytes()
+    moved = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").out
+    assert "kept 1 human-edited runbook(s) as they are; 1 written from a stub obsc has changed since" in moved
+    assert "runbooks/billing-api/SLOErrorBudgetBurnFast-success.md (to compare" in moved
+    assert page.read_bytes() == edited  # never touched
+    assert "team **books**" in stub.read_text()  # refreshed, as an unedited stub is
+
+
 def test_a_service_and_slo_renamed_at_once_name_the_page_of_the_renamed_slo(capsys: pytest.CaptureFixture[str]) -> None:
     """Found by round 28's runbook hunt: a service with two SLOs, renamed together with one of its SLOs, named no
     successor for the renamed SLO's edited page: the same alert's new stubs were two, the other SLO's among them

@@ -115,18 +115,24 @@ def _lf(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+def _page_text(text: str) -> str:
+    """A page as a stub is compared: LF line endings, and no byte-order mark (Windows Notepad and some IDEs save
+    one, which hid the marker: the page lost its "stub changed since" notice)."""
+    return _lf(text).removeprefix("\ufeff")
+
+
 def stub_origin(text: str) -> str | None:
     """The checksum of the stub a page was written from (its marker line's, the page edited or not); None when
     the page has no marker (a human's own page, or one whose marker the team deleted)."""
-    match = _STUB_MARKER.match(_lf(text))
+    match = _STUB_MARKER.match(_page_text(text))
     return match.group(1) if match else None
 
 
 def is_unedited_stub(text: str) -> bool:
     """The page is exactly a stub obsc wrote: its body matches the checksum and its marker line is obsc's own
     (a note a human added on the marker line, or a marker reworded to say the page is theirs, is an edit).
-    A stub checked out with CRLF line endings is still the stub."""
-    text = _lf(text)
+    A stub checked out with CRLF line endings, or saved with a byte-order mark, is still the stub."""
+    text = _page_text(text)
     match = _STUB_MARKER.match(text)
     if not match:
         return False
