@@ -24,6 +24,9 @@ class Document:
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # YAML style ("" plain, '"', "'") of one-line scalars: lets a message point inside the string
     scalar_styles: dict[Path, str] = field(default_factory=dict)
+    # The text of a plain scalar YAML read as something that prints otherwise (`yes` as true, `1.10` as 1.1),
+    # so a message can name what was written
+    read_otherwise: dict[Path, str] = field(default_factory=dict)
     index: int = 0  # position of the document within a multi-document file
 
     def locate(self, path: Path, *, key: bool = False) -> Location:

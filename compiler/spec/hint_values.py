@@ -81,3 +81,31 @@ def label_name_length(error: ValidationError, defs: dict[str, Any], path: tuple[
         f"{error.validator_value} (it becomes a key in the generated rule and test files, and YAML refuses keys "
         "past 1,024 characters)"
     )
+
+
+# Maps whose values are label values: a number there is most likely an id or a version meant as text.
+_LABEL_MAPS = ("selector", "labels", "targets", "annotations")
+
+
+def not_text(error: ValidationError, written: str | None, path: tuple[str | int, ...]) -> str | None:
+    """A plain scalar YAML read as a boolean, null or number where text goes, said in the words written:
+    `team: yes` read "true is not of type string", `version: 1.10` "1.1 is not of type string"."""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    value = error.instance
+    if error.validator != "type" or "string" not in wanted or isinstance(value, str | list | dict):
+        return None
+    shown = json.dumps(value)
+    if value is None:
+        if not written or written in ("null", "Null", "NULL"):
+            return "no value here: write the text"
+        return f"{written} is read as null, not text: quote it: '{written}'"
+    if isinstance(value, bool):
+        written = written or shown
+        words = "" if written.lower() == shown else " (YAML 1.1 reads yes, no, on and off so)"
+        return f"{written} is read as {shown}, not text{words}: quote it: '{written}'"
+    label_value = len(path) >= 2 and isinstance(path[-1], str) and path[-2] in _LABEL_MAPS
+    if written is None and not label_value:
+        return None  # `expr: 5`, `url: 5`: quoting would not make them right
+    read = f"is read as the number {shown}" if written else "is a number"
+    written = written or shown
+    return f"{written} {read}, not text: quote it: '{written}'"

@@ -177,6 +177,8 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     if isinstance(value, bytes | set) or type(value).__module__ == "datetime":
         # Timestamps and binary are not spec values; keep the text the user wrote.
         return str(node.value)
+    if style in (None, "") and yaml_events.shown_otherwise(value, str(node.value)):
+        doc.read_otherwise[path] = str(node.value)
     return value
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.spec import display_text, fastcheck, hints, patterns, query_text, strings
+from compiler.spec import display_text, fastcheck, hint_values, hints, patterns, query_text, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
 
@@ -256,7 +256,9 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     if error.validator == "propertyNames":
         yield from _explain_property_name(doc, error, path)
         return
-    yield Diagnostic(doc.locate(path), path, hints.explain(error, _defs(), path) or _message(error))
+    written = doc.read_otherwise.get(path)
+    hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path)
+    yield Diagnostic(doc.locate(path), path, hint or _message(error))
 
 
 def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:

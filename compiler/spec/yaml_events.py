@@ -71,6 +71,11 @@ def _plain(loader: Any, known: dict[str, tuple[bool, Any]], event: Any) -> tuple
     return found
 
 
+def shown_otherwise(value: Any, text: str) -> bool:
+    """Whether a plain scalar's value prints as other than its text: `yes` (true), `~` (null), `1.10` (1.1)."""
+    return value is None or type(value) is bool or (type(value) in (int, float) and str(value) != text)
+
+
 def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> list[Document] | None:
     known = _PLAIN.setdefault(type(loader), {})
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -114,6 +119,8 @@ def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> lis
                     doc.scalar_styles[where] = style or ""
                 if event.implicit[0]:
                     value = _plain(loader, known, event)[1]
+                    if type(value) is not str and shown_otherwise(value, event.value):
+                        doc.read_otherwise[where] = event.value
             else:
                 value = {} if kind is mapping_start else []
             if stack:
