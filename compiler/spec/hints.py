@@ -129,6 +129,8 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
         if guess:
             return f"{written} has no unit; {form}. Did you mean {guess}?"
         return f"{written} has no unit; {form}"
+    if isinstance(value, str) and re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", value):
+        return _unit_order(value)
     if isinstance(value, str):
         words = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", value)
         unit = _UNIT_WORDS.get(words.group(2).lower()) if words else None
@@ -140,6 +142,22 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
         if words and unit:  # (it read "write it as " and nothing: below a millisecond there is no whole form)
             return f"{value!r} is not a duration: Prometheus durations are whole numbers, 1ms at the least"
     return f"{_short(value)} is not a duration; {form}"
+
+
+_UNIT_ORDER = ("y", "w", "d", "h", "m", "s", "ms")
+
+
+def _unit_order(value: str) -> str:
+    """A duration whose units repeat or come out of order: obsc added them up (`30d30d` was a 60d period) where
+    Prometheus refuses the text; the same sum in Prometheus's order is what to write."""
+    parts = re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", value)
+    totals = {unit: sum(int(n) for n, u in parts if u == unit) for unit in _UNIT_ORDER}
+    fixed = "".join(f"{totals[unit]}{unit}" for unit in _UNIT_ORDER if any(u == unit for _, u in parts))
+    rule = "Prometheus durations give each unit once, largest first (y, w, d, h, m, s, ms)"
+    repeated = sorted({u for _, u in parts if sum(1 for _, v in parts if v == u) > 1}, key=_UNIT_ORDER.index)
+    if repeated:
+        return f"{value!r} gives {', '.join(repeated)} more than once; {rule}: write {fixed} if the sum is meant"
+    return f"{value!r}: {rule}: write {fixed}"
 
 
 def _guess_unit(number: Decimal, key: str) -> str:
