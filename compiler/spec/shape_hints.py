@@ -1,0 +1,71 @@
+"""Hints for a list written where a mapping goes and the reverse (hints.py holds the others; this keeps it small).
+
+JSON Schema says `[{"requests": "http_requests_total"}, ...] is not of type object`: true, and the reader has to
+work out that the `- ` in front of each entry is the mistake."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
+    from jsonschema.exceptions import ValidationError
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[") or "the spec"
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def list_for_mapping(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`metrics:` (or `selector:`, `alerts:`, `links:`) written as a list of one-key entries."""
+    value = error.instance
+    if error.validator != "type" or error.validator_value != "object" or not path or not isinstance(value, list):
+        return None
+    if not value or not all(isinstance(item, dict) and len(item) == 1 for item in value):
+        return None
+    key, first = next(iter(value[0].items()))
+    shown = _plain(first) if not isinstance(first, dict | list) else "..."
+    return (
+        f"{_where(path)} is a mapping, not a list: drop the `- ` in front of each entry "
+        f"(write `{key}: {shown[:60]}` one level under {path[-1]}:)"
+    )
+
+
+def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`dashboards: service` or `dashboards: {service: true}` where a list goes."""
+    value = error.instance
+    if error.validator != "type" or error.validator_value != "array" or not path:
+        return None
+    if value is False:  # `dashboards: no`
+        return f"{_where(path)} is a list: write {path[-1]}: [] for none"
+    if isinstance(value, str) and value and len(value) <= 60:
+        items = [value]
+    elif isinstance(value, dict) and value and all(v is True for v in value.values()):
+        items = list(value)
+    else:
+        return None
+    one = ", even of one" if len(items) == 1 else ""
+    return f"{_where(path)} is a list{one}: write {path[-1]}: [{', '.join(items)}]"
+
+
+def sli_or_links_not_mapping(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`sli: errors/requests`, `links: https://...` or a list of URLs: the parts each need their name."""
+    value = error.instance
+    if error.validator != "type" or error.validator_value != "object" or isinstance(value, dict):
+        return None
+    if path == ("links",) and isinstance(value, str | list):
+        return "links is a mapping of names to URLs: write links: {repo: https://..., oncall: https://...}"
+    if path[-1:] != ("sli",):
+        return None
+    parts = value.split("/") if isinstance(value, str) else []
+    example = "{errors: errors, total: requests}"
+    if len(parts) == 2 and all(p.strip().isidentifier() for p in parts):
+        example = f"{{errors: {parts[0].strip()}, total: {parts[1].strip()}}}"
+    return (
+        f"sli is a mapping that names its metrics (names under metrics:): write sli: {example}, or "
+        "{good: ..., total: ...}, {latency: ..., threshold: 300ms} (docs/slo-kinds.md lists every kind)"
+    )
