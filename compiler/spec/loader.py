@@ -18,7 +18,16 @@ from typing import Any
 import yaml
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.spec import discovery, files, jsonnet_eval, jsonnet_sandbox, yaml_budget, yaml_events, yaml_numbers
+from compiler.spec import (
+    discovery,
+    files,
+    jsonnet_eval,
+    jsonnet_sandbox,
+    yaml_budget,
+    yaml_events,
+    yaml_numbers,
+    yaml_syntax_hints,
+)
 from compiler.spec.document import Document, Path
 
 # libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
@@ -95,6 +104,9 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
         if exc.context and exc.context_mark and exc.problem:
             ctx_mark = exc.context_mark
             problem = f"{problem} ({exc.context} started at line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
+        better = yaml_syntax_hints.hint(text, loc.line, loc.col, problem) if mark else None
+        if better:
+            loc, problem = Location(path, better[0], better[1]), f"{problem}: {better[2]}"
         raise InputError([Diagnostic(loc, (), f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Diagnostic(Location(path), (), f"YAML error: {exc}")]) from None

@@ -1,0 +1,80 @@
+"""What to do about the YAML syntax errors newcomers meet, added to the parser's own words.
+
+libyaml says "mapping values are not allowed in this context" for a `: ` inside a plain value and for a line
+indented one step too deep, "could not find expected ':'" a line after `team:payments`, and "found character
+that cannot start any token" for a tab, an `@` or a backquote: true, and no help to someone who has not read
+the YAML spec. Each hint is read from the text at the mark, not from the message (libyaml and PyYAML word them
+differently)."""
+
+from __future__ import annotations
+
+import re
+
+# `key:value` with no space after the colon: YAML reads the whole line as one plain text, not a key.
+_KEY_WITHOUT_SPACE = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w.-]*):([^\s:/][^:]*)")
+# A line that already holds `key: value` (or `- key: value`) before the colon the parser stopped at.
+_VALUE_BEFORE = re.compile(r"\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+\S")
+
+
+def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] | None:
+    """(line, column, hint) for a syntax error at 1-based `line`:`col`, the place moved to the real mistake
+    when it is on an earlier line; None when no hint is sure."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    here = lines[line - 1]
+    char = here[col - 1] if 0 < col <= len(here) else ""
+    before = _line_before(lines, line)
+    if before is not None and ("expected ':'" in problem or "mapping values" in problem):
+        number, previous = before
+        dash = re.fullmatch(r"(\s*)-([A-Za-z_][\w.-]*:.*)", previous)
+        if dash and "mapping values" in problem:
+            return number, len(dash.group(1)) + 1, f"a `-` needs a space after it: write - {dash.group(2).strip()}"
+        missing = _KEY_WITHOUT_SPACE.fullmatch(previous)
+        if missing:
+            key, value = missing.groups()
+            return (
+                number,
+                len(previous) - len(previous.lstrip()) + 1,
+                (f"a key needs a space after its colon: write {key}: {value.strip()}"),
+            )
+    if char == "\t" or (char == "" and "\t" in here[:col]):
+        return line, col, "YAML indents with spaces, never tabs: replace the tab with spaces"
+    if "cannot start any token" in problem and char in ("@", "`"):
+        rest = here[col - 1 :].split(" #")[0].strip()
+        return line, col, f"{char!r} cannot start a plain value in YAML: quote it, '{rest}'"
+    if "undefined alias" in problem and char == "*":
+        rest = here[col - 1 :].split(" #")[0].strip()
+        return line, col, f"a value starting with * names an anchor (&name) in YAML: quote it if it is text, '{rest}'"
+    if "expected '-' indicator" in problem:
+        return (
+            line,
+            len(here) - len(here.lstrip()) + 1,  # the key indented too deep, not its colon
+            (
+                "this line does not line up with the keys above it: the keys of one mapping start in one column, "
+                "and each item of a list starts with `- `"
+            ),
+        )
+    if "mapping values" in problem and char == ":":
+        if _VALUE_BEFORE.match(here[: col - 1]):
+            key, _, value = here.partition(":")
+            quoted = value.strip().replace("'", "''")
+            return line, col, f"a ': ' inside a plain value: quote the whole value, {key.strip()}: '{quoted}'"
+        return (
+            line,
+            len(here) - len(here.lstrip()) + 1,  # the key indented too deep, not its colon
+            (
+                "this line is indented deeper than the keys around it, under a key that already has a value "
+                "(or a `-` without its space): line it up with its siblings"
+            ),
+        )
+    return None
+
+
+def _line_before(lines: list[str], line: int) -> tuple[int, str] | None:
+    """The nearest line above `line` that is not blank or a comment, with its 1-based number."""
+    for number in range(line - 1, 0, -1):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return number, lines[number - 1]
+    return None

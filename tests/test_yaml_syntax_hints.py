@@ -1,0 +1,35 @@
+"""YAML syntax errors a newcomer meets say what to do, at the line of the mistake (the goldens yaml_colon_in_value,
+yaml_key_without_space and yaml_tab_indent hold three; these are the others, each a file that stops at its first)."""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.errors import InputError
+from compiler.spec.loader import load_yaml_text
+
+HEAD = "apiVersion: obsc/v1\nservice: checkout\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "says"),
+    [
+        (HEAD + "team: @payments\n", "3:7", "'@' cannot start a plain value in YAML: quote it, '@payments'"),
+        (HEAD + "team: `payments`\n", "3:7", "'`' cannot start a plain value in YAML: quote it, '`payments`'"),
+        (
+            HEAD + "metrics:\n  errors: *errors\n",
+            "4:11",
+            "names an anchor (&name) in YAML: quote it if it is text, '*errors'",
+        ),
+        (HEAD + "slos:\n  -name: a\n    objective: 99\n", "4:3", "a `-` needs a space after it: write - name: a"),
+        (HEAD + "slos:\n  - name: a\n      objective: 99\n", "5:7", "indented deeper than the keys around it"),
+        (HEAD + "slos:\n  - name: a\n   objective: 99\n", "5:4", "does not line up with the keys above it"),
+        (HEAD + "description: it's: fine\n", "3:18", "quote the whole value, description: 'it''s: fine'"),
+    ],
+)
+def test_a_syntax_error_says_what_to_write(text: str, where: str, says: str) -> None:
+    with pytest.raises(InputError) as raised:
+        load_yaml_text("spec.yaml", text)
+    (found,) = raised.value.diagnostics
+    assert f"spec.yaml:{where} " in str(found)
+    assert says in found.message
