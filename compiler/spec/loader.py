@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +20,7 @@ from compiler.spec import (
     discovery,
     files,
     jsonnet_eval,
+    jsonnet_marks,
     jsonnet_sandbox,
     yaml_budget,
     yaml_events,
@@ -248,7 +247,7 @@ def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
     data = _json_value(path, jsonnet_sandbox.shared().evaluate(path, source, None, roots))
     _check_size(path, data)
     doc = Document(file=path, data=data)
-    _approximate_marks(doc, source)
+    jsonnet_marks.approximate(doc, source)
     return doc
 
 
@@ -303,48 +302,3 @@ def _check_size(path: str, data: Any) -> None:
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
-
-
-def _approximate_marks(doc: Document, source: str) -> None:
-    """Jsonnet output has no positions; point keys at the first place the source names them."""
-    first = _key_index(source)
-
-    def walk(value: Any, path: Path) -> Iterator[Path]:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                yield (*path, k)
-                yield from walk(v, (*path, k))
-
-    for p in walk(doc.data, ()):
-        mark = first.get(str(p[-1]))
-        if mark is not None:
-            doc.key_marks[p] = mark
-            doc.value_marks[p] = mark
-
-
-# How a Jsonnet source names a field, in the order a line is searched: `key:` (also `key::`), `'key':`, `"key":`.
-# Never after a letter, digit or `_` (`xkey:` does not name `key`).
-_KEY_FORMS = (
-    re.compile(r"(?<!\w)(\w+):"),
-    re.compile(r"(?<!\w)'([^'\n]*)':"),
-    re.compile(r'(?<!\w)"([^"\n]*)":'),
-)
-
-
-def _key_index(source: str) -> dict[str, tuple[int, int]]:
-    """Each key the source names -> (line, column) of its first naming, from one pass over the source.
-
-    Searching the source once per key was lines x keys: 100,000 keys made by std.parseJson (named nowhere, so
-    every search read to the end) behind 1,000 comment lines took 88 CPU-seconds, after the sandbox's limit.
-    """
-    index: dict[str, tuple[int, int]] = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        if ":" not in text:
-            continue
-        on_line: dict[str, int] = {}
-        for form in _KEY_FORMS:  # an earlier form wins on its line, as each key was searched that way
-            for match in form.finditer(text):
-                on_line.setdefault(match.group(1), match.start() + 1)
-        for key, col in on_line.items():
-            index.setdefault(key, (number, col))
-    return index
