@@ -219,10 +219,14 @@ def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
         return f"{_short(error.instance)} is not a number; an objective is the percentage of good events, e.g. 99.9"
     if isinstance(error.instance, str) and "%" in error.instance:
         return f"objectives are plain numbers in percent: write {_text(number)} (without the % sign)"
-    return (
-        _read_as_text(written, number)
-        or f"objectives are plain numbers, not text: write {_text(number)} without quotes"
-    )
+    as_text = _read_as_text(written, number)
+    if as_text:
+        return as_text
+    if 0 < number < 1:  # "0.999" unquoted is refused as a fraction: the advice must go the whole way
+        return f"objectives are plain numbers in percent, not text or a fraction: write {_text(number * 100)}"
+    if not 0 < number < 100:
+        return f"{written!r} is text, and no objective: write a number in percent below 100 without quotes, e.g. 99.9"
+    return f"objectives are plain numbers, not text: write {_text(number)} without quotes"
 
 
 def objective_problem(value: Any) -> str | None:
