@@ -268,6 +268,8 @@ def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
     example = "{job: checkout}"
     if pairs and all(k.strip() and v.strip() and "~" not in k and "!" not in k for k, v in pairs):
         example = "{" + ", ".join(f"{k.strip()}: {v.strip().strip(chr(34) + chr(39))}" for k, v in pairs) + "}"
+    elif re.fullmatch(r"[A-Za-z0-9_.:-]{1,60}", error.instance.strip()):  # `selector: shop`: most likely its job
+        example = f"{{job: {error.instance.strip()}}}"
     return (
         f"{path[0]} is a mapping of label names to values, not text: write {path[0]}: {example} "
         "(exact values only; the service's series are the ones carrying all of these labels)"
