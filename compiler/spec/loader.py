@@ -53,14 +53,23 @@ def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
     return load_yaml_text(path, _utf8_text(path, files.read_regular(path)))
 
 
+_WIDE_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 def _utf8_text(path: str, raw: bytes) -> str:
     """The file's text, or InputError at the line and column of the first byte that is not UTF-8."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            [Diagnostic(_byte_location(path, raw, exc.start), (), f"not UTF-8 text: {exc.reason}")]
-        ) from None
+        # Windows editors and PowerShell's `>` save UTF-16 with a byte-order mark: name it, not a byte.
+        wide = next((name for mark, name in _WIDE_MARKS if raw.startswith(mark)), None)
+        reason = f"the file is {wide} (it starts with that byte-order mark): save it as UTF-8" if wide else exc.reason
+        raise InputError([Diagnostic(_byte_location(path, raw, exc.start), (), f"not UTF-8 text: {reason}")]) from None
 
 
 def _byte_location(path: str, raw: bytes, at: int) -> Location:
