@@ -253,7 +253,7 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
         raise ValueError(f"needs a threshold ({'e.g. 5%' if ttype == ThresholdType.RATIO else 'e.g. 5s'})")
     if ttype == ThresholdType.RATIO:
         if not isinstance(value, str):
-            raise ValueError(f"write the threshold as a percentage, e.g. '{value}%'")
+            raise ValueError(_percent_without_sign(value))
         ratio = parse_percent(value)
         if ratio <= 0:
             raise ValueError("threshold must be greater than 0%")
@@ -264,6 +264,18 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
             raise ValueError("threshold must be longer than 0s")
         return seconds
     return Decimal(repr(value))
+
+
+def _percent_without_sign(value: Any) -> str:
+    """`warning: 0.02` is most likely the fraction 2%: "write '0.02%'" led to a line 100 times lower."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1:
+        number = Decimal(repr(value))
+        percent = decimal_text(number * 100)
+        return (
+            f"{decimal_text(number)} needs its % sign; if it is a fraction, the percentage is {percent}% "
+            f"(write {percent}%, or {decimal_text(number)}% if you meant that)"
+        )
+    return f"write the threshold as a percentage with its sign, e.g. {value}%"
 
 
 def _no_targets(data: Mapping[str, Any], ctx: Ctx) -> None:
