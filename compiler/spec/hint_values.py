@@ -92,6 +92,11 @@ def not_text(error: ValidationError, written: str | None, path: tuple[str | int,
     `team: yes` read "true is not of type string", `version: 1.10` "1.1 is not of type string"."""
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     value = error.instance
+    if error.validator == "enum" and isinstance(value, bool) and all(isinstance(v, str) for v in wanted):
+        # `missing: no`: "false is not one of 'alert', 'ignore'" named neither the word written nor why
+        said = written or json.dumps(value)
+        options = " or ".join(repr(v) for v in wanted)
+        return f"{said} is read as {json.dumps(value)}, not text: write {options}"
     if error.validator != "type" or "string" not in wanted or isinstance(value, str | list | dict):
         return None
     shown = json.dumps(value)

@@ -86,6 +86,8 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
             "(labels: {tier: web}) and are put on every alert of the service; a metric's own labels go in its "
             'selector, e.g. http_requests_total{code=~"5.."}'
         )
+    if key == "threshold" and "above" in allowed:
+        return "unknown key 'threshold': say which side fires, above: 1000, below: 10 or within: 14d (a timestamp)"
     target = SYNONYMS.get(key) or SYNONYMS.get(key.lower())
     if target == "location" and "location" not in allowed:
         return (
