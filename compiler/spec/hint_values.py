@@ -105,6 +105,8 @@ def not_text(error: ValidationError, written: str | None, path: tuple[str | int,
             return "no value here: write the text"
         return f"{written} is read as null, not text: quote it: '{written}'"
     if isinstance(value, bool):
+        if {"number", "integer"} & set(wanted):  # `above: true`: text would not be right either (a number is)
+            return None
         written = written or shown
         words = "" if written.lower() == shown else " (YAML 1.1 reads yes, no, on and off so)"
         return f"{written} is read as {shown}, not text{words}: quote it: '{written}'"
