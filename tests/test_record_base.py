@@ -20,7 +20,7 @@ from compiler.toolcheck import promtool as pt
 from compiler.toolcheck.record_base import Base, committed
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
-from tests.test_validation_record import EXAMPLES, SUBSET, Calls, compile_into, edit
+from tests.test_validation_record import Calls, compile_into, copy_subset, edit
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -34,9 +34,7 @@ def base_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("promtool", "PROMTOOL")
     require_tool("amtool", "AMTOOL")
     repo = tmp_path_factory.mktemp("repo")
-    (repo / "specs").mkdir()
-    for name in SUBSET:
-        (shutil.copytree if (EXAMPLES / name).is_dir() else shutil.copy)(EXAMPLES / name, repo / "specs" / name)
+    copy_subset(repo / "specs")
     compile_into(repo / "specs", repo / "out")
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")

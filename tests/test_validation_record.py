@@ -26,15 +26,20 @@ EXAMPLES = ROOT / "examples"
 SUBSET = ("platform.yaml", "lib", "order-worker.yaml", "nightly-backup.yaml")
 
 
+def copy_subset(folder: Path) -> None:
+    """The two examples of SUBSET (and their platform and library) into a new `folder`."""
+    folder.mkdir()
+    for name in SUBSET:
+        (shutil.copytree if (EXAMPLES / name).is_dir() else shutil.copy)(EXAMPLES / name, folder / name)
+
+
 @pytest.fixture(scope="module")
 def validated_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, record.Record]:
     """Two examples compiled and validated once for the module (the expensive part): root/specs, root/out."""
     require_tool("promtool", "PROMTOOL")
     require_tool("amtool", "AMTOOL")
     root = tmp_path_factory.mktemp("validated")
-    (root / "specs").mkdir()
-    for name in SUBSET:
-        (shutil.copytree if (EXAMPLES / name).is_dir() else shutil.copy)(EXAMPLES / name, root / "specs" / name)
+    copy_subset(root / "specs")
     first = compile_into(root / "specs", root / "out")
     return root, first
 
