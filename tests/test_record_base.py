@@ -140,3 +140,16 @@ def test_a_pull_request_job_compiles_with_the_base(repo: Path, capsys: pytest.Ca
     assert result.code == 0, result.err
     ran, skipped = (int(n) for n in re.search(r"validation: (\d+) check\(s\) run, (\d+) skipped", result.err).groups())
     assert 0 < ran < ran + skipped  # order-worker's checks ran, the rest was taken from main
+
+
+def test_an_out_folder_whose_name_begins_with_a_space_is_read_not_its_namesake(tmp_path: Path) -> None:
+    # `--out " ci/out"` read the blobs and record of `ci/out`, a folder no job validated (round 28).
+    repo = tmp_path / "repo"
+    for folder, text in ((" ci/out", "checked\n"), ("ci/out", "never checked\n")):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "f").write_text(text)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+    base = committed(str(repo / " ci/out"), "main")
+    assert base.blobs == {"f": _git(repo, "hash-object", " ci/out/f").strip()}

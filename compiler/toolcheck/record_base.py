@@ -45,9 +45,10 @@ def committed(out_dir: str, rev: str | None) -> Base | None:
         raise SettingError(f"--record-base {rev}: --out {out_dir} does not exist: it must be a folder of a checkout")
     if rev.startswith("-"):
         raise SettingError(f"--record-base {rev}: a revision, not an option")
-    prefix = _git(out_dir, rev, "rev-parse", "--show-prefix").strip()
+    # Only the newline goes: a folder may begin with a space (` ci/out/`), and stripping it named another one.
+    prefix = _git(out_dir, rev, "rev-parse", "--show-prefix").removesuffix("\n")
     commit = _git(out_dir, rev, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
-    root = _git(out_dir, rev, "rev-parse", "--show-toplevel").strip()
+    root = _git(out_dir, rev, "rev-parse", "--show-toplevel").removesuffix("\n")
     listing = _git(root, rev, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
     blobs: dict[str, str] = {}
     for entry in filter(None, listing.split("\0")):
