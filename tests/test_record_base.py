@@ -153,3 +153,46 @@ def test_an_out_folder_whose_name_begins_with_a_space_is_read_not_its_namesake(t
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
     base = committed(str(repo / " ci/out"), "main")
     assert base.blobs == {"f": _git(repo, "hash-object", " ci/out/f").strip()}
+
+
+def _commit_all(repo: Path) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+
+
+def test_an_out_reached_through_a_symlink_is_refused_not_read_where_it_points(tmp_path: Path) -> None:
+    # The target branch holds out/ (validated) and copy/ (bad bytes beside a forged record, checked by no job);
+    # a pull request turns out into a symlink to copy: the base was read at copy/ and its record trusted.
+    repo = tmp_path / "repo"
+    for folder, text in (("out", "checked\n"), ("copy", "never checked\n")):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "f").write_text(text)
+    _git(repo, "init", "-q", "-b", "main")
+    _commit_all(repo)
+    shutil.rmtree(repo / "out")
+    (repo / "out").symlink_to("copy")
+    with pytest.raises(SettingError, match="leads through the symlink"):
+        committed(str(repo / "out"), "main")
+    (repo / "out").unlink()
+    (repo / "out").symlink_to(".")  # the repository's top: its every file, and a record committed there
+    with pytest.raises(SettingError, match="leads through the symlink"):
+        committed(str(repo / "out"), "main")
+    (repo / "out").unlink()
+    (tmp_path / "workspace").symlink_to(repo)  # a CI workspace reached through a symlink is fine
+    assert committed(str(tmp_path / "workspace/copy"), "main").blobs
+    assert committed(str(repo / "copy"), "main").blobs  # the folder itself is read
+
+
+def test_an_out_inside_a_submodule_is_refused_not_read_at_its_own_revision(tmp_path: Path) -> None:
+    # A submodule's `main` is another repository's branch: its record and bytes are whatever that one holds.
+    inner, repo = tmp_path / "inner", tmp_path / "repo"
+    inner.mkdir()
+    (inner / "f").write_text("anything\n")
+    _git(inner, "init", "-q", "-b", "main")
+    _commit_all(inner)
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "out")
+    _commit_all(repo)
+    with pytest.raises(SettingError, match="inside a git submodule"):
+        committed(str(repo / "out"), "main")

@@ -49,6 +49,12 @@ def committed(out_dir: str, rev: str | None) -> Base | None:
     prefix = _git(out_dir, rev, "rev-parse", "--show-prefix").removesuffix("\n")
     commit = _git(out_dir, rev, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
     root = _git(out_dir, rev, "rev-parse", "--show-toplevel").removesuffix("\n")
+    _refuse_another_folder(out_dir, rev, root)
+    if _git(out_dir, rev, "rev-parse", "--show-superproject-working-tree").strip():
+        raise SettingError(
+            f"--record-base {rev}: --out {out_dir} is inside a git submodule, whose revisions and record are not "
+            "the repository's: compile into a folder of the repository itself"
+        )
     listing = _git(root, rev, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
     blobs: dict[str, str] = {}
     for entry in filter(None, listing.split("\0")):
@@ -59,6 +65,24 @@ def committed(out_dir: str, rev: str | None) -> Base | None:
     text = _git(root, rev, "cat-file", "blob", record) if record else ""
     known = frozenset(m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
     return Base(rev, known, blobs)
+
+
+def _refuse_another_folder(out_dir: str, rev: str, root: str) -> None:
+    """A symlink inside the repository on the way to --out (`generated -> other`, or `-> .`, committed by a pull
+    request) made git read the revision's `other/`: a folder no job validated, with whatever record it holds.
+    Symlinks above the repository (a CI workspace reached through one) are no concern."""
+    top = os.path.realpath(root)
+    path = os.path.abspath(out_dir)
+    while (parent := os.path.dirname(path)) != path:
+        inside = os.path.realpath(parent)
+        if inside != top and not inside.startswith(top.rstrip(os.sep) + os.sep):
+            return
+        if os.path.islink(path):
+            raise SettingError(
+                f"--record-base {rev}: --out {out_dir} leads through the symlink {path}: the revision would be read "
+                "at the folder it points to; give --out as the folder itself"
+            )
+        path = parent
 
 
 def blob_id(data: bytes, like: str) -> str:
