@@ -82,7 +82,7 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     the rule files they load) whose exact bytes the record says passed are not run again."""
     record = record if record is not None else Record()
     identity = tool_identity(promtool)
-    hasher = record.hasher(layout.workdir)
+    hasher = record.hasher(layout.workdir, [r for r in layout.rules if layout.shown.get(r, r) != r])  # extracted
     hasher.prefetch([*layout.rules, *layout.tests], _jobs())
     loads = {t: rule_files_of(layout.workdir, t) for t in layout.tests}
     rules = record.pending("promtool-check", ((r, hasher.key(identity, "check", [r])) for r in layout.rules))

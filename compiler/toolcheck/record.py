@@ -80,10 +80,14 @@ class Record:
                     self.ran += 1
         return todo
 
-    def hasher(self, root: str) -> Hasher:
+    def hasher(self, root: str, derived: Iterable[str] = ()) -> Hasher:
         """A Hasher of files under `root`, which marks in `moved` every key over a file the base lacks or
-        holds other bytes of."""
-        return Hasher(root, self.base_blobs, self.moved)
+        holds other bytes of, or over one of `derived`: files obsc made from the output (the rule groups of
+        an Operator, Mimir or vmalert file), whose bytes the base's file at that path says nothing about."""
+        base, made = self.base_blobs, set(derived)
+        if base is not None and made:
+            base = {rel: blob for rel, blob in base.items() if rel not in made}
+        return Hasher(root, base, self.moved)
 
     def text(self) -> str:
         rows = sorted((kind, path, key) for key, (kind, path) in self.passed.items())
