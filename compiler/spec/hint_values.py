@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -87,9 +88,15 @@ def label_name_length(error: ValidationError, defs: dict[str, Any], path: tuple[
 _LABEL_MAPS = ("selector", "labels", "targets", "annotations")
 
 
-def not_text(error: ValidationError, written: str | None, path: tuple[str | int, ...]) -> str | None:
+def not_text(
+    error: ValidationError,
+    written: str | None,
+    path: tuple[str | int, ...],
+    refusal: Callable[[ValidationError, str, tuple[str | int, ...]], str | None],
+) -> str | None:
     """A plain scalar YAML read as a boolean, null or number where text goes, said in the words written:
-    `team: yes` read "true is not of type string", `version: 1.10` "1.1 is not of type string"."""
+    `team: yes` read "true is not of type string", `version: 1.10` "1.1 is not of type string". `refusal`
+    says what the field would make of the text quoted: "quote it" only where that text passes."""
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     value = error.instance
     if error.validator == "enum" and isinstance(value, bool) and all(isinstance(v, str) for v in wanted):
@@ -101,18 +108,32 @@ def not_text(error: ValidationError, written: str | None, path: tuple[str | int,
         return None
     shown = json.dumps(value)
     if value is None:
-        if not written or written in ("null", "Null", "NULL"):
-            return "no value here: write the text"
-        return f"{written} is read as null, not text: quote it: '{written}'"
+        # `~` is YAML's other spelling of null: quoted, it would be a one-character value nobody meant.
+        if not written or written in ("null", "Null", "NULL", "~"):
+            kinds = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false"}
+            takes = " or ".join(kinds[w] for w in wanted if w in kinds)
+            return f"no value here: write {'the text' if takes == 'text' else takes}"
+        return _quote(error, written, f"{written} is read as null, not text", path, refusal)
     if isinstance(value, bool):
         if {"number", "integer"} & set(wanted):  # `above: true`: text would not be right either (a number is)
             return None
         written = written or shown
         words = "" if written.lower() == shown else " (YAML 1.1 reads yes, no, on and off so)"
-        return f"{written} is read as {shown}, not text{words}: quote it: '{written}'"
+        return _quote(error, written, f"{written} is read as {shown}, not text{words}", path, refusal)
     label_value = len(path) >= 2 and isinstance(path[-1], str) and path[-2] in _LABEL_MAPS
     if written is None and not label_value:
         return None  # `expr: 5`, `url: 5`: quoting would not make them right
     read = f"is read as the number {shown}" if written else "is a number"
     written = written or shown
-    return f"{written} {read}, not text: quote it: '{written}'"
+    return _quote(error, written, f"{written} {read}, not text", path, refusal)
+
+
+def _quote(
+    error: ValidationError,
+    written: str,
+    problem: str,
+    path: tuple[str | int, ...],
+    refusal: Callable[[ValidationError, str, tuple[str | int, ...]], str | None],
+) -> str:
+    refused = refusal(error, written, path)
+    return f"{problem}, and quoting it would not do: {refused}" if refused else f"{problem}: quote it: '{written}'"

@@ -257,8 +257,21 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         yield from _explain_property_name(doc, error, path)
         return
     written = doc.read_otherwise.get(path)
-    hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path)
+    hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path, _as_text_refusal)
     yield Diagnostic(doc.locate(path), path, hint or _message(error))
+
+
+def _as_text_refusal(error: ValidationError, text: str, path: tuple[str | int, ...]) -> str | None:
+    """What the field would say of `text`, the value as written, once quoted: "quote it: '1.10'" is advice
+    only where the field takes that text (`team: 1.10` would then be refused as a name, `url: yes` as a URL)."""
+    if not isinstance(error.schema, dict):
+        return None
+    refused = next(iter(_validator().evolve(schema=error.schema).iter_errors(text)), None)
+    if refused is None:
+        return None
+    if refused.schema == _defs()["url"]:  # not the URL hint: "e.g. 'https://yes'" would be no advice
+        return f"{text!r} is not a URL (https://...)"
+    return hints.explain(refused, _defs(), path) or _message(refused)
 
 
 def _explain_property_name(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Iterator[Diagnostic]:

@@ -6,6 +6,7 @@ work out that the `- ` in front of each entry is the mistake."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
@@ -49,7 +50,12 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
     else:
         return None
     one = ", even of one" if len(items) == 1 else ""
-    return f"{_where(path)} is a list{one}: write {path[-1]}: [{', '.join(items)}]"
+    return f"{_where(path)} is a list{one}: write {path[-1]}: [{', '.join(_flow_item(i) for i in items)}]"
+
+
+def _flow_item(item: str) -> str:
+    """The item as it can stand in `[...]`: `[#payments]` would be a comment, `[a, b]` two items."""
+    return item if re.fullmatch(r"[A-Za-z0-9_][\w./-]*", item) else "'" + item.replace("'", "''") + "'"
 
 
 def sli_or_links_not_mapping(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:

@@ -32,6 +32,11 @@ def tier_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | in
     meant = _TIER_WORDS.get(error.instance.strip().lower())
     if meant is None:
         return None
+    options = (
+        [o for o in error.validator_value if isinstance(o, str)] if isinstance(error.validator_value, list) else []
+    )
+    if meant not in options:  # a burn window's tier is critical or warning: `info` would be refused next
+        return f"{error.instance!r}: write tier: {' or '.join(options)} (obsc's words for the tiers taken here)"
     return (
         f"{error.instance!r}: write tier: {meant} (critical pages at any hour, warning tickets, info goes to a digest)"
     )
