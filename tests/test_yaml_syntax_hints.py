@@ -33,3 +33,22 @@ def test_a_syntax_error_says_what_to_write(text: str, where: str, says: str) -> 
     (found,) = raised.value.diagnostics
     assert f"spec.yaml:{where} " in str(found)
     assert says in found.message
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        # a comment after the value stays a comment: quoted, it became part of the description
+        (HEAD + "description: Note: the public API # owner: payments\n", "description: 'Note: the public API'"),
+        # inside {...} the value ends at its `}` or `,`: '@payments}' was a new value
+        (HEAD + "labels: {component: @payments}\n", "quote it, '@payments'"),
+        (HEAD + "labels: {component: *payments, tier: web}\n", "quote it if it is text, '*payments'"),
+        # a quote inside the value is doubled, or the advice would not parse
+        (HEAD + "labels:\n  component: @bob's # the owner\n", "quote it, '@bob''s'"),
+    ],
+)
+def test_the_quoted_value_advised_is_the_value_written(text: str, advice: str) -> None:
+    with pytest.raises(InputError) as raised:
+        load_yaml_text("spec.yaml", text)
+    (found,) = raised.value.diagnostics
+    assert found.message.endswith(advice), found.message

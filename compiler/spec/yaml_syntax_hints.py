@@ -41,11 +41,10 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
     if char == "\t" or (char == "" and "\t" in here[:col]):
         return line, col, "YAML indents with spaces, never tabs: replace the tab with spaces"
     if "cannot start any token" in problem and char in ("@", "`"):
-        rest = here[col - 1 :].split(" #")[0].strip()
-        return line, col, f"{char!r} cannot start a plain value in YAML: quote it, '{rest}'"
+        return line, col, f"{char!r} cannot start a plain value in YAML: quote it, {_quoted(here, col)}"
     if "undefined alias" in problem and char == "*":
-        rest = here[col - 1 :].split(" #")[0].strip()
-        return line, col, f"a value starting with * names an anchor (&name) in YAML: quote it if it is text, '{rest}'"
+        quoted = _quoted(here, col)
+        return line, col, f"a value starting with * names an anchor (&name) in YAML: quote it if it is text, {quoted}"
     if "expected '-' indicator" in problem:
         return (
             line,
@@ -58,8 +57,8 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
     if "mapping values" in problem and char == ":":
         if _VALUE_BEFORE.match(here[: col - 1]):
             key, _, value = here.partition(":")
-            quoted = value.strip().replace("'", "''")
-            return line, col, f"a ': ' inside a plain value: quote the whole value, {key.strip()}: '{quoted}'"
+            quoted = _quoted(here, len(key) + 2)
+            return line, col, f"a ': ' inside a plain value: quote the whole value, {key.strip()}: {quoted}"
         return (
             line,
             len(here) - len(here.lstrip()) + 1,  # the key indented too deep, not its colon
@@ -78,3 +77,13 @@ def _line_before(lines: list[str], line: int) -> tuple[int, str] | None:
         if stripped and not stripped.startswith("#"):
             return number, lines[number - 1]
     return None
+
+
+def _quoted(here: str, col: int) -> str:
+    """The plain value from 1-based `col` to its end, single-quoted: a ` #` comment stays out (quoted, it would
+    become part of the value), so does the `,`, `}` or `]` that ends it inside `{...}` or `[...]`, and a `'`
+    inside is doubled, as YAML reads it."""
+    value = here[col - 1 :].split(" #")[0]
+    if re.search(r"[{\[]", here[: col - 1]):
+        value = re.split(r"[,}\]]", value)[0]
+    return "'" + value.strip().replace("'", "''") + "'"
