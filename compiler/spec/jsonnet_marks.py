@@ -30,10 +30,15 @@ _COMMENT_STARTS = ("//", "#", "/*", "*")
 def approximate(doc: Document, source: str) -> None:
     """Fill the document's key and value marks from the source."""
     places = _key_places(source)
-    _walk(doc, places, doc.data, (), (0, 0), _END)
+    _walk(doc, (places, source.splitlines()), doc.data, (), (0, 0), _END)
 
 
-def _walk(doc: Document, places: dict[str, list[Mark]], value: Any, path: Path, start: Mark, end: Mark) -> None:
+# The source's key namings and its lines.
+_Source = tuple[dict[str, list[Mark]], list[str]]
+
+
+def _walk(doc: Document, source: _Source, value: Any, path: Path, start: Mark, end: Mark) -> None:
+    places, lines = source
     if isinstance(value, dict):
         for key, item in value.items():
             found = places.get(str(key))
@@ -41,23 +46,24 @@ def _walk(doc: Document, places: dict[str, list[Mark]], value: Any, path: Path, 
             if mark is not None:
                 doc.key_marks[(*path, key)] = mark
                 doc.value_marks[(*path, key)] = mark
-            _walk(doc, places, item, (*path, key), mark or start, end)
+            _walk(doc, source, item, (*path, key), mark or start, end)
     elif isinstance(value, list):
-        starts = _item_starts(places, value, start, end)
+        # Items are looked for only inside the `[...]` written after the list's key: `slos: [mk('a'), mk('b')]`
+        # named no `name:` there, and the next list's items (threshold alerts) were taken for its own.
+        closing = _list_end(lines, doc.key_marks[path]) if path in doc.key_marks else None
+        starts = _item_starts(places, value, start, closing) if closing else None
+        if starts is None:  # its keys would be searched for after the list, in what follows it: left at its key
+            return
         for i, item in enumerate(value):
-            if starts is None:
-                _walk(doc, places, item, (*path, i), start, end)
-                continue
             doc.value_marks[(*path, i)] = starts[i]
             after = starts[i + 1] if i + 1 < len(starts) else end
             before = starts[i - 1] if i else start
-            _walk_item(doc, places, item, (*path, i), (before, starts[i], after))
+            _walk_item(doc, source, item, (*path, i), (before, starts[i], after))
 
 
-def _walk_item(
-    doc: Document, places: dict[str, list[Mark]], item: dict[str, Any], path: Path, span: tuple[Mark, Mark, Mark]
-) -> None:
+def _walk_item(doc: Document, source: _Source, item: dict[str, Any], path: Path, span: tuple[Mark, Mark, Mark]) -> None:
     """An item's keys: after its anchor and before the next item's, else the last naming since the item before."""
+    places = source[0]
     before, start, after = span
     for key, value in item.items():
         found = places.get(str(key))
@@ -65,7 +71,43 @@ def _walk_item(
         if mark is not None:
             doc.key_marks[(*path, key)] = mark
             doc.value_marks[(*path, key)] = mark
-        _walk(doc, places, value, (*path, key), mark or start, after)
+        _walk(doc, source, value, (*path, key), mark or start, after)
+
+
+def _list_end(lines: list[str], key: Mark) -> Mark | None:
+    """Where the `[...]` written as the value of the key named at `key` closes; None when the value is not a
+    list written there (a function's result, a `+` of lists, a text block: no item has a place of its own)."""
+    number, col = key
+    colon = lines[number - 1].find(":", col - 1)
+    depth, quote, comment = 0, "", False
+    for row in range(number - 1, len(lines)):
+        text = lines[row]
+        i = colon + 1 if row == number - 1 else 0
+        while i < len(text):
+            char, pair = text[i], text[i : i + 2]
+            if comment:
+                comment, i = (False, i + 2) if pair == "*/" else (True, i + 1)
+                continue
+            if quote:
+                i += 2 if char == "\\" else 1
+                quote = "" if char == quote else quote
+                continue
+            if pair == "/*":
+                comment, i = True, i + 2
+                continue
+            if pair == "//" or char == "#":
+                break
+            if depth == 0 and char not in " \t:[":  # `:` of `key::`; anything else: not a list literal
+                return None
+            if text.startswith("|||", i):  # a text block: its lines are not read here
+                return None
+            if char in "'\"":
+                quote = char
+            depth += (char in "[({") - (char in "])}")
+            if depth == 0 and char == "]":
+                return (row + 1, i + 1)
+            i += 1
+    return None
 
 
 def _item_starts(places: dict[str, list[Mark]], items: list[Any], start: Mark, end: Mark) -> list[Mark] | None:
