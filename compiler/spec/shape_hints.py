@@ -42,6 +42,8 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
     if error.validator != "type" or error.validator_value != "array" or not path:
         return None
     if value is False:  # `dashboards: no`
+        if isinstance(error.schema, dict) and error.schema.get("minItems", 0) > 0:  # `by: []` is refused too
+            return f"{_where(path)} is a list of at least one item: false is no value for it"
         return f"{_where(path)} is a list: write {path[-1]}: [] for none"
     if isinstance(value, str) and value and len(value) <= 60:
         items = [value]
