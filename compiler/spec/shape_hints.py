@@ -45,6 +45,14 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
         if isinstance(error.schema, dict) and error.schema.get("minItems", 0) > 0:  # `by: []` is refused too
             return f"{_where(path)} is a list of at least one item: false is no value for it"
         return f"{_where(path)} is a list: write {path[-1]}: [] for none"
+    takes = error.schema.get("items") if isinstance(error.schema, dict) else None
+    if not (isinstance(takes, dict) and takes.get("type") == "string"):  # `slos: availability`: `[availability]`
+        if not (isinstance(value, str) and isinstance(takes, dict) and "name" in takes.get("properties", {})):
+            return None
+        return (
+            f"{_where(path)} is a list of mappings: write `- name: {value[:60]}` and its other keys one level under "
+            f"{path[-1]}:"
+        )
     if isinstance(value, str) and value and len(value) <= 60:
         items = [value]
     elif isinstance(value, dict) and value and all(v is True for v in value.values()):
