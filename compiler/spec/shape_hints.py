@@ -45,7 +45,7 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
         if isinstance(error.schema, dict) and error.schema.get("minItems", 0) > 0:  # `by: []` is refused too
             return f"{_where(path)} is a list of at least one item: false is no value for it"
         return f"{_where(path)} is a list: write {path[-1]}: [] for none"
-    takes = error.schema.get("items") if isinstance(error.schema, dict) else None
+    takes = _resolved(error.schema.get("items") if isinstance(error.schema, dict) else None, defs)
     if not (isinstance(takes, dict) and takes.get("type") == "string"):  # `slos: availability`: `[availability]`
         if not (isinstance(value, str) and isinstance(takes, dict) and "name" in takes.get("properties", {})):
             return None
@@ -61,6 +61,16 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
         return None
     one = ", even of one" if len(items) == 1 else ""
     return f"{_where(path)} is a list{one}: write {path[-1]}: [{', '.join(_flow_item(i) for i in items)}]"
+
+
+def _resolved(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with its `$ref`s followed: the validator may run on the schema with them inlined or not, and the
+    hint must read the same either way (tests/test_schema_inlined.py)."""
+    for _ in range(8):  # a chain of refs is short; never loop on a cycle
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            break
+        node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+    return node
 
 
 def _flow_item(item: str) -> str:
