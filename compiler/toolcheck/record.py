@@ -101,15 +101,19 @@ def load(out_dir: str | None, revalidate_all: bool = False, base: Base | None = 
     if out_dir is None or revalidate_all:
         return Record(whole_rule_files=revalidate_all)
     if base is not None:
-        return Record(known=base.known, base_blobs=base.blobs)
+        return Record(known=_keys(base.record), base_blobs=base.blobs)
     try:
         text = tree.read_regular(os.path.join(out_dir, names.VALIDATION_RECORD))[0]
     except OutputError:
         text = None
     if text is None:
         return Record()
-    keys = (m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
-    return Record(known=frozenset(keys))
+    return Record(known=_keys(text))
+
+
+def _keys(text: str) -> frozenset[str]:
+    """The keys of a record's well-formed lines (any other line is no entry)."""
+    return frozenset(m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
 
 
 def save(record: Record, tree_dir: str) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from compiler import conventions as names
 from compiler.errors import SettingError
 
-_LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
 _TREE_ENTRY = re.compile(r"^(\d{6}) blob ([0-9a-f]{40}|[0-9a-f]{64})\t(.*)$", re.S)
 _SYMLINK_MODE = "120000"
 GIT_TIMEOUT_SECONDS = 60
@@ -28,11 +27,10 @@ GIT_TIMEOUT_SECONDS = 60
 
 @dataclass(frozen=True)
 class Base:
-    """What `rev` committed in the output folder: its record's keys and each file's git blob id by path
+    """What a revision committed in the output folder: its record's text and each file's git blob id by path
     (relative to the output folder)."""
 
-    rev: str
-    known: frozenset[str]
+    record: str
     blobs: dict[str, str]
 
 
@@ -62,9 +60,7 @@ def committed(out_dir: str, rev: str | None) -> Base | None:
         if found and found.group(1) != _SYMLINK_MODE and found.group(3).startswith(prefix):
             blobs[found.group(3)[len(prefix) :]] = found.group(2)
     record = blobs.get(names.VALIDATION_RECORD)
-    text = _git(root, rev, "cat-file", "blob", record) if record else ""
-    known = frozenset(m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
-    return Base(rev, known, blobs)
+    return Base(_git(root, rev, "cat-file", "blob", record) if record else "", blobs)
 
 
 def _refuse_another_folder(out_dir: str, rev: str, root: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from compiler.api import Compilation
-from compiler.errors import ExitCode
+from compiler.errors import Diagnostic, ExitCode
 from compiler.output import writer
 from compiler.ui.console import Console
 
@@ -20,12 +20,12 @@ def refuse_other_layout(out: Console, compilation: Compilation, given: str | Non
     """`compile`: an explicit --format other than the declared one, or a compile of spec files one by one into
     an output of another layout (it would move its own services' files only), is refused (exit 2)."""
     declared = compilation.fleet.platform.output_format
-    recorded = writer.recorded_format(out_dir)
     if declared is None:
         return
     if given is not None and given != declared:
         _refuse(out, compilation, f"--format {given} was given: leave it out", given, ExitCode.BAD_INPUT)
-    if subset and recorded is not None and recorded != declared:
+    recorded = writer.recorded_format(out_dir) if subset else None
+    if recorded is not None and recorded != declared:
         advice = f"{out_dir} holds --format {recorded}, which named spec files cannot move: compile the folder"
         _refuse(out, compilation, advice, recorded, ExitCode.BAD_INPUT)
 
@@ -41,7 +41,7 @@ def compared_layout(out: Console, compilation: Compilation, out_dir: str, code: 
 
 def _refuse(out: Console, compilation: Compilation, advice: str, fmt: str, code: ExitCode) -> None:
     platform = compilation.fleet.platform
-    where = platform.output_format_location
-    message = f"{where}: $.output.format: the platform file declares --format {platform.output_format}, but {advice}"
+    said = f"the platform file declares --format {platform.output_format}, but {advice}"
+    message = str(Diagnostic(platform.output_format_location, ("output", "format"), said))
     out.problem(message, code="format", declared=platform.output_format, found=fmt, exit=int(code))
     sys.exit(code)
