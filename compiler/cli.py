@@ -431,6 +431,7 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 0 and compilation.fleet.services:
         for warning in link_notes.unopenable(compilation.fleet.platform):
             _console().problem(f"obsc: warning: {warning}", code="links", level="warning")
+        _console().diagnostics(link_notes.shared_pages(compilation.fleet), severity="warning", code="links")
         fmt = compilation.options.format if compilation.options else ""
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")

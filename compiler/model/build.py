@@ -120,6 +120,7 @@ def build_platform(
         location=ctx.loc(()),
         output_format=(data.get("output") or {}).get("format"),
         output_format_location=ctx.loc(("output", "format")),
+        runbook_url_location=ctx.loc(("runbook_url",)),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)

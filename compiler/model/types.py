@@ -386,6 +386,7 @@ class Platform:
     secrets: SecretPolicy = field(default_factory=SecretPolicy)
     output_format: str | None = None  # `output: {format:}`: the layout the fleet's output must have
     output_format_location: Location = NOWHERE
+    runbook_url_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
