@@ -148,7 +148,13 @@ def run(
             try:
                 stdout, stderr = _wait(process, limit)
             except subprocess.TimeoutExpired as exc:
-                raise ToolError(f"{name} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer)") from exc
+                # The machine's speed or the output's size, not a finding about the output: exit 2 as a killed
+                # tool is, never 1, which a CI job reads as rules that promtool rejected.
+                raise ToolError(
+                    f"{name} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer); this is the "
+                    "machine or the size of the output, not a finding about it; OBSC_JOBS=1 runs one tool at a time",
+                    ExitCode.BAD_INPUT,
+                ) from exc
         if _stopping:
             raise Stopped(f"{name} killed: the run was stopped")
         done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
