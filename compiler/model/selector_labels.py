@@ -5,6 +5,8 @@ Prometheus drops every label starting with `__` after relabelling (`__address__`
 one matches nothing, and `__name__` is the metric's name, which each metric writes itself. `le` is a histogram
 bucket's bound: obsc picks the buckets a latency SLI and a quantile read, and a selector pinning `le` left the
 SLI without its threshold bucket (SLODataMissing on a healthy service, and the compile failed its own tests).
+A histogram selector requiring `quantile` names a summary's quantile series: no `_bucket` or `_count` carries
+it, so the SLI read no series at all and the p99 alert nothing (it compiled and validated).
 obsc fills `$window` and `$selector` by their text in the PromQL it checks and writes: in a label value
 (`job: "x[$window]"`) one was filled in some places and not in others, and the compile failed its own tests.
 """
@@ -15,10 +17,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compiler.model.promql import Matcher
+from compiler.model.promql_regex import full_match
 from compiler.model.promql_text import SELECTOR, WINDOW
 from compiler.spec.document import Path
 
 BUCKET_LABEL = "le"
+# A summary's quantile series carry `quantile`; its `_count` and `_sum` do not, and a histogram has none.
+QUANTILE_LABEL = "quantile"
 
 
 def service_label_problems(data: Mapping[str, Any]) -> tuple[list[tuple[Path, str, bool]], set[str]]:
@@ -79,9 +84,23 @@ def metric_matcher_problems(matchers: Iterable[Matcher], histogram: bool) -> lis
                 f"a histogram's selector may not match le ({matcher.render()}): obsc picks the buckets itself (the "
                 "SLI's threshold bucket, every bucket for quantiles); select the histogram by its name and other labels"
             )
+        elif matcher.label == QUANTILE_LABEL and not _accepts_no_value(matcher):
+            out.append(
+                f"a histogram's selector may not require quantile ({matcher.render()}): quantile is the label of a "
+                "summary's precomputed quantiles, which have no buckets, and no _bucket or _count series carries it, "
+                "so the SLI and the p99 would read nothing; select a histogram (its _bucket series) by its name"
+            )
         elif matcher.label != "__name__" and (problem := _internal(matcher.label, "selector")):
             out.append(problem)
     return out
+
+
+def _accepts_no_value(matcher: Matcher) -> bool:
+    """Whether `matcher` matches a series without its label (Prometheus reads a missing label as "")."""
+    if matcher.op in ("=", "!="):
+        return (matcher.value == "") == (matcher.op == "=")
+    matched = full_match(matcher.value, "")
+    return matched is None or matched == (matcher.op == "=~")
 
 
 def _internal(label: str, what: str) -> str:
