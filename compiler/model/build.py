@@ -25,6 +25,7 @@ from compiler.model.build_targets import (
     guessed_targets_warnings,
     metric_option_problems,
     named_like_counter,
+    own_up_slice_problems,
     service_matchers,
     target_problems,
     targets_notes,
@@ -253,7 +254,7 @@ def build_service(
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
-    for path, message in sli_aggregation_problems(slos):
+    for path, message in [*sli_aggregation_problems(slos), *own_up_slice_problems(slos, targets)]:
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
     target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
