@@ -304,8 +304,7 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     """Rate of all events over `window` (per group of `by`; time slices and error_ratio: a series that exists
     when there is data)."""
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
-        assert sli.gauge is not None
-        return f"{sli.gauge.aggregation.value}({slice_queries.gauge_series(sli)})"
+        return slice_queries.gauge_values(sli)
     if sli.kind is SliKind.ERROR_RATIO:
         return f"max({expand(sli.error_ratio or '', (), window)})"
     if sli.kind is SliKind.RAW:

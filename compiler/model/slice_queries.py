@@ -19,10 +19,19 @@ def gauge_series(sli: Sli) -> str:
     return sli.gauge.selector.render()
 
 
+def gauge_values(sli: Sli) -> str:
+    """The gauge's series aggregated as the spec says, NaN samples left out (`>= -Inf` is false for NaN): a NaN
+    (a summary's quantile while idle, an exporter's 0/0) compares false with any number, so `1 - (NaN < bool
+    0.3)` was a bad slice (an idle service paged) and with `!=` a good one. Every series NaN is no sample: that
+    slice counts neither way, and SLODataMissing, which asks for this, reports it."""
+    assert sli.gauge is not None
+    return f"{sli.gauge.aggregation.value}({gauge_series(sli)} >= -Inf)"
+
+
 def measured(sli: Sli) -> str:
     """What the condition compares: the aggregated gauge, or for freshness the age of the newest success."""
     assert sli.gauge is not None
-    combined = f"{sli.gauge.aggregation.value}({gauge_series(sli)})"
+    combined = gauge_values(sli)
     return f"time() - {timestamps.in_seconds(sli.gauge, combined)}" if sli.kind is SliKind.FRESHNESS else combined
 
 
