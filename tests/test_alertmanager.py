@@ -66,8 +66,13 @@ def _branch(config: dict[str, Any], team: str, service: str | None = None) -> di
 
 
 def _leaf(config: dict[str, Any], team: str, service: str, tier: Tier) -> dict[str, Any]:
-    leaves = _branch(config, team, service)["routes"]
-    found: dict[str, Any] = next(r for r in leaves if r["matchers"] == [f'severity="{tier.value}"'])
+    """The leaf the service's `tier` alerts take: its own branch's, else (routed as its team) the team's."""
+    team_node = _branch(config, team)
+    if any(r["matchers"] == [f'service="{service}"'] for r in team_node["routes"]):
+        leaves, matchers = _branch(config, team, service)["routes"], [f'severity="{tier.value}"']
+    else:
+        leaves, matchers = team_node["routes"], [f'severity="{tier.value}"', 'service!=""']
+    found: dict[str, Any] = next(r for r in leaves if r["matchers"] == matchers)
     return found
 
 
@@ -92,12 +97,19 @@ def test_one_file_merged_onto_the_platform_base(examples: Compilation, config: d
     assert paths == [names.ALERTMANAGER_CONFIG, names.ROUTING_TESTS, names.ALERTMANAGER_TEMPLATE]  # no operator files
 
 
-def test_tree_is_team_then_service_then_severity(examples: Compilation, config: dict[str, Any]) -> None:
+def test_tree_is_team_then_severity_and_a_service_routed_as_its_team_has_no_branch(
+    examples: Compilation, config: dict[str, Any]
+) -> None:
     teams = [r["matchers"] for r in config["route"]["routes"]]
     assert teams == [['team="fulfilment"'], ['team="payments"'], ['team="search"']]
+    # Every example service routes as its team: the team's leaves for its services name none of them (a branch
+    # naming one vanished when it was renamed or moved, and its open page lost its group), then the fallback.
+    for team in config["route"]["routes"]:
+        assert [r["matchers"] for r in team["routes"]] == [
+            *([f'severity="{t.value}"', 'service!=""'] for t in Tier),
+            *([f'severity="{t.value}"'] for t in Tier),
+        ]
     for service in examples.fleet.services:
-        leaves = _branch(config, service.team, service.name)["routes"]
-        assert [leaf["matchers"] for leaf in leaves] == [[f'severity="{t.value}"'] for t in Tier]
         for tier in Tier:
             route = service.route(tier)
             assert route is not None
@@ -314,25 +326,26 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     payments = _branch(config, "payments")
     assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
     assert [r["matchers"] for r in payments["routes"]] == [
-        ['service="checkout"'],
-        ['service="storefront"'],
+        ['severity="critical"', 'service!=""'],
+        ['severity="warning"', 'service!=""'],
+        ['severity="info"', 'service!=""'],
         ['severity="critical"'],
         ['severity="warning"'],
         ['severity="info"'],
     ]
-    leaves = payments["routes"][2:]
+    leaves = payments["routes"][3:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     # Same receivers and timing as its service; each alert name its own group (a hunt: every service-less page of
     # a team was one group, so a node outage joined an acknowledged crash-loop incident and never rang).
     assert [leaf.get("group_by") for leaf in leaves] == [["alertname", "service", "slo"]] * 2 + [["service"]]
-    service_leaves = _branch(config, "payments", "checkout")["routes"]
-    assert [{k: v for k, v in leaf.items() if k != "group_by"} for leaf in leaves] == [
-        {k: v for k, v in leaf.items() if k != "group_by"} for leaf in service_leaves
+    service_leaves = payments["routes"][:3]
+    assert [{k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in leaves] == [
+        {k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in service_leaves
     ]
     # Business hours gate the fallback's ticket and digest too, never its page.
     fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
     gated = [leaf.get("active_time_intervals") for leaf in fallback]
-    assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]]
+    assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]] * 2  # its services' too
 
 
 PLATFORM_TEAMS = """apiVersion: obsc/v1
@@ -460,7 +473,12 @@ def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path
     }
     added = [r for r in after["receivers"] if r not in config["receivers"]]
     assert [(r["name"], r["email_configs"][0]["to"]) for r in added] == [("checkout-info", "checkout@acme.example")]
-    _branch(after, "payments", "checkout")["routes"][2]["receiver"] = "platform-info"  # undo the one change
+    # checkout now routes apart from its team: a branch of its own, first; the rest of the tree is as it was.
+    team = _branch(after, "payments")
+    branch = team["routes"].pop(0)
+    assert branch["matchers"] == ['service="checkout"']
+    receivers = [leaf["receiver"] for leaf in branch["routes"]]
+    assert receivers == ["team-payments-critical", "team-payments-warning", "checkout-info"]
     assert after["route"] == config["route"]
 
 
@@ -491,8 +509,8 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
     route = payments["spec"]["route"]
     assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
     assert route["receiver"] == "team-payments-warning"  # the operator wants one: the team's catch-all
-    checkout = route["routes"][0]
-    critical = checkout["routes"][0]
+    critical = route["routes"][0]  # the team's leaf for its services' pages
+    assert critical["matchers"][0] == {"name": "severity", "value": "critical", "matchType": "="}
     assert critical["receiver"] == "team-payments-critical"
     assert (critical["groupWait"], critical["repeatInterval"]) == ("30s", "1h")
     defined = {r["name"] for r in payments["spec"]["receivers"]}
@@ -578,5 +596,5 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 3  # two services, the team fallback
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 2  # the team's services, its fallback
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

@@ -76,7 +76,7 @@ def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
     text = config.read_text()
-    assert text.count("receiver: team-payments-critical") == 3  # checkout's and storefront's leaves, the fallback
+    assert text.count("receiver: team-payments-critical") == 2  # the leaf of the team's services, the fallback
     config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback", 1))
     with pytest.raises(ToolError) as caught:
         amtool.validate(compilation.bundle, str(out))
@@ -112,16 +112,15 @@ def test_an_alert_of_no_known_team_is_replayed_too(amtool_bin: str, tmp_path: Pa
 
 
 def test_a_service_leaf_no_generated_alert_reaches_is_replayed_too(amtool_bin: str, tmp_path: Path) -> None:
-    """nightly-backup emits no page (`alerts: {critical: false}`), yet its branch has a critical leaf where a
-    hand-written page of the service lands. No row reached it: a tree sending that leaf to the ticket hook passed."""
+    """nightly-backup emits no page (`alerts: {critical: false}`), yet a hand-written page of the service lands on
+    its team's critical leaf. No row reached it for that service: a tree sending that leaf to the ticket hook
+    passed. (Every other search service pages, so a misroute is also theirs: the row checked is nightly-backup's.)"""
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
     text = config.read_text()
-    leaf = "- matchers: ['service=\"nightly-backup\"']\n      routes:\n      - matchers: ['severity=\"critical\"']\n"
-    assert text.count(leaf + "        receiver: search-pager\n") == 1
-    config.write_text(
-        text.replace(leaf + "        receiver: search-pager\n", leaf + "        receiver: team-search-warning\n")
-    )
+    leaf = "- matchers: ['severity=\"critical\"', 'service!=\"\"']\n      receiver: search-pager\n"
+    assert text.count(leaf) == 1
+    config.write_text(text.replace(leaf, leaf.replace("search-pager", "team-search-warning")))
     with pytest.raises(
         ToolError, match=r"\(service nightly-backup\)/severity=critical: expected search-pager, got team-search-warning"
     ):

@@ -23,10 +23,12 @@ from compiler.targets.alertmanager.templates import CONFIG_REFERENCE
 def explanation() -> str:
     """A comment for whoever reads the file: how it is laid out and why each inhibit rule exists."""
     lines = [
-        "Routes: team -> service -> severity, one branch per service, then the team's fallback by severity, so",
-        "any alert with team=<team> reaches that team (without a known severity: its warning receiver); alerts",
-        "of no known team go to the root receiver. group_by keeps one notification per service/SLO incident;",
-        "info is a digest per service and notifies only where routing names an info receiver.",
+        "Routes: team -> service -> severity for a service routed apart from its team; then the team's services",
+        "by severity, naming no service (a renamed or moved service's last alerts keep their group and resolve",
+        "it); then the team's fallback by severity, so any alert with team=<team> reaches that team (without a",
+        "known severity: its warning receiver); alerts of no known team go to the root receiver. group_by keeps",
+        "one notification per service/SLO incident; info is a digest per service and notifies only where",
+        "routing names an info receiver.",
         "Inhibit rules, in order:",
         *(f"  {i}. {rule.why}" for i, rule in enumerate(inhibit_rules(), start=1)),
     ]

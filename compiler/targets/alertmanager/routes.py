@@ -1,4 +1,4 @@
-"""The fleet-wide routing tree (team → service → severity), inhibition and business hours.
+"""The fleet-wide routing tree (team → [service routed apart] → severity), inhibition and business hours.
 
 Built as small neutral values (`RouteNode`, `Inhibit`, `Match`) so the plain alertmanager.yml and
 the Prometheus Operator's AlertmanagerConfig render the same decisions in their own spelling.
@@ -55,6 +55,7 @@ DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
 # carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
 _SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
+_NAMES_SERVICE = Match(names.LABEL_SERVICE, "!=", "")  # a team's leaves for its services' alerts, by any name
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
 # A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
 # service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
@@ -112,25 +113,59 @@ def route_tree(fleet: Fleet) -> RouteNode:
 
 
 def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNode:
-    """The team's branch: its services first, then the team's fallback, so an alert that carries only
-    `team=<team>` (a service obsc does not compile, a hand-written rule) still reaches the team.
+    """The team's branch: a branch for each service routed apart from the team, the team's leaves for its other
+    services' alerts, then the team's fallback, so an alert that carries only `team=<team>` (a service obsc does
+    not compile, a hand-written rule) still reaches the team.
     The branch's own receiver takes alerts with no known severity."""
     hours = business_hours(fleet.platform.team(team))
     fallback = [(tier, fallback_route(fleet.platform, team, tier)) for tier in Tier]
+    routed = [(tier, route) for tier, route in fallback if route is not None]
+    as_team = [s for s in services if routed_as_team(s, fallback)]
+    team_slos = [slo for service in as_team for slo in service.slos]
     catch_all = no_severity_route(fleet.platform, team)
     return RouteNode(
         matchers=(equals(names.LABEL_TEAM, team),),
         receiver=catch_all.receiver if catch_all else None,
         group_by=INCIDENT_GROUP_BY,
         routes=(
-            *(service_route(service, hours) for service in services),
-            *(tier_leaf(tier, route, hours, FALLBACK_GROUP_BY) for tier, route in fallback if route is not None),
+            *(service_route(s, hours) for s in services if s not in as_team),
+            *incident_leaves(routed, hours, (_NAMES_SERVICE,), shared=any(slo.incident for slo in team_slos)),
+            *(tier_leaf(tier, route, hours, FALLBACK_GROUP_BY) for tier, route in routed),
         ),
     )
 
 
+def routed_as_team(service: Service, fallback: Sequence[tuple[Tier, Route | None]]) -> bool:
+    """True when every tier of the service reaches its team's receiver for that tier: it then needs no branch of
+    its own, and its alerts take the team's leaves, whose route (and so Alertmanager's group key) survives a
+    rename of the service or its move to another team while it pages (see `incident_leaves`)."""
+    return all(
+        (own.receiver if own else None) == (route.receiver if route else None)
+        for tier, route in fallback
+        for own in (service.route(tier),)
+    )
+
+
+def incident_leaves(
+    routed: Sequence[tuple[Tier, Route]], hours: Interval | None, also: tuple[Match, ...], shared: bool
+) -> list[RouteNode]:
+    """The leaves of a service's incidents for the given receivers: a shared incident's first (when one of the
+    services routed here has one), then one per tier.
+
+    Alertmanager keys a group, and the incident its receiver opened, by the route's matchers: a branch naming the
+    service vanished with a renamed or moved service, so the alert still firing under the old name or team took
+    another route, paged again in a new group and never resolved the first. The team's leaves name no service.
+    """
+    leaves = []
+    for tier, route in routed if shared else ():
+        if tier is not Tier.INFO:  # info is one digest per service already
+            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, _SHARES_INCIDENT)))
+    leaves.extend(tier_leaf(tier, route, hours, None, also) for tier, route in routed)
+    return leaves
+
+
 def service_route(service: Service, hours: Interval | None) -> RouteNode:
-    """One branch per service, so a change to one spec's routing touches only its own branch."""
+    """The branch of a service whose `routing:` names receivers other than its team's."""
     shared = any(slo.incident for slo in service.slos)
     leaves = []
     for tier in Tier:
