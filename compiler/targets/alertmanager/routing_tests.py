@@ -77,7 +77,8 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
             route = service.route(tier)
             if route is None:
                 continue
-            shared = [incident] if incident is not None and tier is not Tier.INFO else []  # see routes.service_route
+            # as routes.service_route and routes.incident_leaves build the shared-incident leaves
+            shared = [incident] if incident is not None and tier is not Tier.INFO else []
             for with_incident in [*shared, None]:
                 if (service.name, tier.value, with_incident is not None) in reached:
                     continue
