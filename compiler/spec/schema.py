@@ -286,7 +286,7 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
     # Prefer the branch whose type matches: its errors are the ones the user can act on. A wrong type inside
     # that branch (`url: 5` in a receiver) is one of them: only the branches' own type mismatches are not.
     context = error.context or []
-    same_type = [e for e in context if e.validator != "type" or len(e.absolute_path) > len(error.absolute_path)]
+    same_type = [e for e in context if not _other_type(e) or len(e.absolute_path) > len(error.absolute_path)]
     if same_type:
         from jsonschema.exceptions import best_match
 
@@ -300,11 +300,20 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
             return
     path = tuple(error.absolute_path)
     expected = sorted({str(_schema_of(e).get("type")) for e in context if "type" in _schema_of(e)})
+    expected += sorted({json.dumps(_schema_of(e)["const"]) for e in context if "const" in _schema_of(e)})
     description = _schema_of(error).get("description")
     hint = f"expected {' or '.join(expected)}" if expected else "does not match any allowed form"
     if description:
         hint += f" ({description})"
     yield Diagnostic(doc.locate(path), path, f"{_short(error.instance)}: {hint}")
+
+
+def _other_type(error: ValidationError) -> bool:
+    """A branch the value is not even of the type of: `targets: {...}` against `const: false` is no advice
+    (its mapping's own problem, too many labels, is)."""
+    if error.validator == "const":
+        return type(error.instance) is not type(error.validator_value)
+    return error.validator == "type"
 
 
 def _unknown_key(key: str, allowed: list[str], path: tuple[str | int, ...]) -> str:

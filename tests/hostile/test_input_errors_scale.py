@@ -176,3 +176,26 @@ def test_hints_on_a_megabyte_of_whitespace_take_no_time(tmp_path: Path) -> None:
     assert "platform.yaml:10:33 $.teams.growth.business_hours.weekdays[0]: 'mon" in err
     assert "x' is not a weekday or a range; write e.g. 'monday'" in err
     assert cpu < CPU_LIMIT, f"{cpu:.1f} s of CPU"
+
+
+def test_a_spec_with_thousands_of_target_labels_is_refused_before_it_is_compiled(tmp_path: Path) -> None:
+    """Found by the round-29 team hunt: `targets:` was the one mapping of a spec without a bound. Every label is
+    a matcher of every ServiceDown rule, and the generated promtool cases search each label's values against
+    every matcher: 6,000 labels (a 100 KB spec) compiled for ~20 s, 12,000 for ~43 s, all of it in the one
+    compile every team's pull request waits for. Bounded at 20 like `selector:`."""
+    labels = ", ".join(f"l{i}: v{i}" for i in range(6_000))
+    spec = HEAD + f"targets: {{job: promo-web, {labels}}}\n" + (
+        "metrics: {requests: r_total, errors: 'r_total{code=~\"5..\"}'}\n"
+        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+    )
+    (tmp_path / "specs").mkdir()
+    folder = _fleet(tmp_path / "specs", "t.yaml", spec)
+    out = tmp_path / "out"
+    before = os.times()
+    proc = run_forked("compile", str(folder), "--out", str(out), "--no-validate", cwd=ROOT, timeout=WALL_LIMIT)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    assert proc.returncode == 2, proc.stderr
+    assert "t.yaml:6:10 $.targets: 6,001 entries; at most 20 per spec" in proc.stderr
+    assert not out.exists()
+    assert cpu < CPU_LIMIT, f"{cpu:.1f} s of CPU"
