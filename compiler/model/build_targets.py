@@ -219,9 +219,8 @@ def service_matchers(
     if wanted is False:
         return ()
     known = {m.label for m in selector}
-    unknown = [label for label in wanted if label not in known]
-    for label in unknown:
-        index = list(wanted).index(label)
+    unknown = [(index, label) for index, label in enumerate(wanted) if label not in known]
+    for index, label in unknown:
         where.error(
             (*path, "service_selector", index),
             f"{label!r} is not a label of the service selector (it has {', '.join(sorted(known))})",
