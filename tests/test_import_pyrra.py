@@ -162,6 +162,30 @@ def test_switched_off_alerts_stay_off(tmp_path: Path) -> None:
     assert imported.dropped == []
 
 
+@pytest.mark.parametrize("switch", ['disabled: "true"', "disabled: 'yes'", 'burnrates: "false"', "disabled: 1"])
+def test_alerting_switches_must_be_booleans(tmp_path: Path, switch: str) -> None:
+    # Pyrra's CRD types them as booleans; `disabled: "true"` (quoted) imported with every burn alert on.
+    source = tmp_path / "quoted.yaml"
+    source.write_text(SWITCHED_OFF.replace("alerting: {disabled: true}", f"alerting: {{{switch}}}"))
+    with pytest.raises(InputError) as caught:
+        import_specs("pyrra", [str(source)], ImportOptions())
+    ((diagnostic),) = caught.value.diagnostics
+    key = switch.split(":")[0]
+    assert (diagnostic.location.line, diagnostic.path) == (11, ("spec", "alerting", key))
+    assert "must be true or false (unquoted)" in diagnostic.message
+    assert_located_at_their_keys(caught.value.diagnostics)
+
+
+@pytest.mark.parametrize(("switch", "on"), [("disabled: no", True), ("burnrates: off", False)])
+def test_alerting_switches_read_yaml_booleans(tmp_path: Path, switch: str, on: bool) -> None:
+    source = tmp_path / "plain.yaml"
+    source.write_text(SWITCHED_OFF.replace("alerting: {disabled: true}", f"alerting: {{{switch}}}"))
+    imported = import_specs("pyrra", [str(source)], ImportOptions())
+    assert f"alerts: {{critical: {str(on).lower()}, warning: {str(on).lower()}, info: false}}" in imported.specs[
+        "quiet.yaml"
+    ]
+
+
 def test_an_indicator_without_an_obsc_kind_is_reported_and_nothing_else_is_silent(tmp_path: Path) -> None:
     source = tmp_path / "probe.yaml"
     source.write_text(BOOL_GAUGE)

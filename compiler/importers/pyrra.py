@@ -23,7 +23,7 @@ from compiler.importers.common import (
 )
 from compiler.importers.pyrra_meta import PREFIX, propagated
 from compiler.importers.render import GuessedSelector, MetricOut, ServiceOut, SloOut
-from compiler.importers.source import Source
+from compiler.importers.source import Source, shown
 from compiler.model.promql import Selector, parse_selector
 from compiler.model.units import HISTOGRAM_SECONDS, histogram_unit_in_name, parse_duration
 from compiler.spec.document import Path
@@ -69,7 +69,7 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     description = src.take_text((*spec, "description"))
     alerting = _alerting(src, (*spec, "alerting"))
     built = _indicator(src, (*spec, "indicator"), name or "service")
-    if name is None or objective is None or built is None:
+    if name is None or objective is None or built is None or alerting is None:
         return None
     slo_name, selector, metrics, sli, by = built
     if alerting:
@@ -105,16 +105,23 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     )
 
 
-def _alerting(src: Source, path: Path) -> bool:
-    """Whether Pyrra's burn-rate alerts are on (its default); names and absent alerts are reported."""
+def _alerting(src: Source, path: Path) -> bool | None:
+    """Whether Pyrra's burn-rate alerts are on (its default), None after a located error; names and absent
+    alerts are reported."""
     body = src.enter(path)
     if not isinstance(body, dict):
         return True
     src.drop((*path, "name"), "obsc names its burn-rate alerts itself; custom names are not supported yet")
     src.drop((*path, "absent"), "obsc does not emit absent() alerts; `obsc verify` checks that the metrics exist")
-    disabled = src.take((*path, "disabled")) is True
-    burnrates = src.take((*path, "burnrates")) is not False
-    return burnrates and not disabled
+    switches = {key: src.take((*path, key)) for key in ("disabled", "burnrates")}
+    # Pyrra's CRD types both as booleans: `disabled: "true"` (quoted) is refused there, and read here as
+    # "not true" it left the alerts on that the author switched off.
+    wrong = [key for key, value in switches.items() if value is not None and not isinstance(value, bool)]
+    for key in wrong:
+        src.error((*path, key), f"{key} must be true or false (unquoted), not {shown(switches[key])}")
+    if wrong:
+        return None
+    return switches["burnrates"] is not False and switches["disabled"] is not True
 
 
 def _indicator(
