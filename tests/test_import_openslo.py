@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.api import CompileOptions, compile_specs
 from compiler.errors import InputError
 from compiler.importers import ImportOptions, import_specs
 from compiler.model.types import SliKind
@@ -306,3 +307,35 @@ def test_a_second_time_window_is_an_error_at_it(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{source}:16:50 $.spec.timeWindow[1]: OpenSLO takes one time window, not 2: keep the one the budget is for"
     )
+
+
+NO_WINDOW = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout-availability}
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  indicator:
+    spec:
+      ratioMetric:
+        bad: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="checkout",code=~"5.."}'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{job="checkout"}'}}}
+  objectives: [{target: 0.999}]
+"""
+
+
+def test_an_slo_without_a_time_window_takes_the_platforms_default_period(tmp_path: Path) -> None:
+    # The note promised the platform's default; the spec said `period: 30d`, which overrode a 28d fleet's.
+    source = tmp_path / "checkout.yaml"
+    source.write_text(NO_WINDOW)
+    imported = import_specs("openslo", [str(source)], ImportOptions(team="payments"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "checkout.yaml").write_text(imported.specs["checkout.yaml"])
+    platform = imported.platform.replace("kind: Platform\n", "kind: Platform\ndefaults: {period: 28d}\n")
+    (out / "platform.yaml").write_text(platform)
+    (slo,) = compile_specs([str(out)], CompileOptions(jobs=1)).fleet.services[0].slos
+    assert slo.period_seconds == 28 * 86400
+    (note,) = [n for n in imported.notes if n.path == ("spec", "timeWindow")]
+    assert "platform's default period applies" in note.message

@@ -39,11 +39,13 @@ def target(src: Source, path: Path) -> Any:
 
 
 def period(src: Source, path: Path) -> str | None:
-    """The SLO's `timeWindow` as an obsc period, or None (reported)."""
+    """The SLO's `timeWindow` as an obsc period, "" for none (the platform's default applies), or None
+    (reported)."""
     windows = src.enter_list(path)
     if not windows:
-        src.note(path, "no timeWindow: obsc uses the platform's default period (30d unless set)")
-        return "30d"
+        # Written as 30d, it overrode a platform's 28d default the note promised to apply.
+        src.note(path, "no timeWindow: no period is written, so the platform's default period applies (30d unless set)")
+        return ""
     if len(windows) > 1:  # the spec allows exactly one; the first was imported and the others dropped unexplained
         src.take(path)
         src.error((*path, 1), f"OpenSLO takes one time window, not {len(windows)}: keep the one the budget is for")

@@ -28,7 +28,7 @@ Origin = tuple[Location, Path]
 class SloOut:
     name: str
     objective: Decimal  # percent
-    period: str
+    period: str  # empty: none written, so the platform's default period applies
     sli: dict[str, Any]
     alerts: dict[str, bool]
     description: str = ""
@@ -153,7 +153,9 @@ def spec_text(service: ServiceOut, command: str) -> str:
 
 
 def _slo(slo: SloOut) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": slo.name, "objective": _number(slo.objective), "period": slo.period}
+    out: dict[str, Any] = {"name": slo.name, "objective": _number(slo.objective)}
+    if slo.period:
+        out["period"] = slo.period
     if slo.description:
         out["description"] = slo.description
     if slo.by:
