@@ -388,7 +388,10 @@ def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
     if ranges:
         src.note((*source, "spec", key), f"fixed range {ranges[0]} replaced by each alert window ($window)")
         return re.sub(promql_text.RANGE_PATTERN, "[$window]", query)
-    src.error((*source, "spec", key), "cannot evaluate this query over a window: write a selector or use [{{.window}}]")
+    why = "cannot evaluate this query over a window: write a selector or use [{{.window}}]"
+    if kind.lower() not in ("prometheus", ""):  # a Datadog query (the spec's own example) is no PromQL to fix
+        why = f"metric source type {kind!r}: obsc imports Prometheus queries only, and this is not one it can read; {why}"
+    src.error((*source, "spec", key), why)
     return None
 
 
