@@ -390,7 +390,8 @@ def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
         return re.sub(promql_text.RANGE_PATTERN, "[$window]", query)
     why = "cannot evaluate this query over a window: write a selector or use [{{.window}}]"
     if kind.lower() not in ("prometheus", ""):  # a Datadog query (the spec's own example) is no PromQL to fix
-        why = f"metric source type {kind!r}: obsc imports Prometheus queries only, and this is not one it can read; {why}"
+        foreign = f"metric source type {kind!r}: obsc imports Prometheus queries only, and this is not one it can read"
+        why = f"{foreign}; {why}"
     src.error((*source, "spec", key), why)
     return None
 
