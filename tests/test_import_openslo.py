@@ -339,3 +339,42 @@ def test_an_slo_without_a_time_window_takes_the_platforms_default_period(tmp_pat
     assert slo.period_seconds == 28 * 86400
     (note,) = [n for n in imported.notes if n.path == ("spec", "timeWindow")]
     assert "platform's default period applies" in note.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "alerting"),
+    [
+        ("  alertWhenBreaching: false\n  alertWhenNoData: true\n", False),
+        ("  alertWhenBreaching: true\n", True),
+        ("", True),  # unset: a policy alerts on its condition's breach
+    ],
+)
+def test_a_policy_that_does_not_alert_on_a_breach_leaves_the_burn_alerts_off(
+    tmp_path: Path, policy: str, alerting: bool
+) -> None:
+    # A policy that only alerts on missing data paged and ticketed on every burn once imported.
+    source = tmp_path / "checkout.yaml"
+    conditions = "  conditions: [{conditionRef: burn-fast}]"
+    text = FULL.replace(conditions, policy + conditions)
+    source.write_text(text)
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out", team="payments")
+    for slo in compilation.fleet.services[0].slos:
+        assert (slo.alerting.critical, slo.alerting.warning, slo.alerting.info) == (alerting, alerting, False)
+    line = text.splitlines().index("metadata: {name: page-fast}") + 2  # its spec:, dropped with the reason
+    (policy_spec,) = [d for d in imported.dropped if d.path == ("spec",) and d.location.line == line]
+    assert ("alertWhenBreaching: false" in policy_spec.message) is not alerting
+
+
+def test_an_inline_policy_not_alerting_on_a_breach_and_a_quoted_switch(tmp_path: Path) -> None:
+    inline = "alertPolicies:\n    - {kind: AlertPolicy, metadata: {name: quiet}, spec: {alertWhenBreaching: false}}"
+    source = tmp_path / "checkout.yaml"
+    source.write_text(FULL.replace("alertPolicies: [{alertPolicyRef: page-fast}]", inline))
+    imported = import_specs("openslo", [str(source)], ImportOptions(team="payments"))
+    assert "alerts: {critical: false, warning: false, info: false}" in imported.specs["checkout.yaml"]
+    quoted = '  alertWhenBreaching: "false"\n  conditions: [{conditionRef: burn-fast}]'
+    source.write_text(FULL.replace("  conditions: [{conditionRef: burn-fast}]", quoted))
+    with pytest.raises(InputError) as caught:
+        import_specs("openslo", [str(source)], ImportOptions(team="payments"))
+    ((diagnostic),) = caught.value.diagnostics
+    assert diagnostic.path == ("spec", "alertWhenBreaching") and "true or false" in diagnostic.message
+    assert_located_at_their_keys(caught.value.diagnostics)

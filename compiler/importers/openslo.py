@@ -400,6 +400,10 @@ _POLICY = (
     "obsc alerts with its own multiwindow burn-rate tiers ({catalog}); the policy's conditions and notification "
     "targets are not carried over (routing lives in platform.yaml)"
 )
+_NOT_BREACHING = (
+    "the policy does not alert on a breach (alertWhenBreaching: false), so obsc's burn-rate alerts stay off; its "
+    "conditions and notification targets are not carried over"
+)
 
 
 def _alert_policies(src: Source, objects: dict[tuple[str, str], Source], period: str | None) -> dict[str, bool]:
@@ -409,6 +413,8 @@ def _alert_policies(src: Source, objects: dict[tuple[str, str], Source], period:
     if not policies:
         src.note(path, "no alert policy: obsc's burn-rate alerts are off for this SLO (set alerts: to opt in)")
         return {"critical": False, "warning": False, "info": False}
+    # Each policy's source, path and name: inline in the SLO, or an AlertPolicy object by reference.
+    found: list[tuple[Source, Path, str]] = []
     for i, policy in enumerate(policies):
         if isinstance(policy, dict) and "alertPolicyRef" in policy:
             ref = src.take((*path, i, "alertPolicyRef"))
@@ -416,16 +422,29 @@ def _alert_policies(src: Source, objects: dict[tuple[str, str], Source], period:
             if linked is None:
                 src.error((*path, i, "alertPolicyRef"), f"no AlertPolicy named {ref!r} in the imported files")
             else:
-                for j, condition in enumerate(linked.get(("spec", "conditions")) or []):
-                    name = condition.get("conditionRef") if isinstance(condition, dict) else None
-                    target = objects.get(("AlertCondition", str(name)))
-                    if target is not None:
-                        target.drop(("spec",), f"a condition of alert policy {ref!r}: {why}")
-                    elif name is not None:
-                        linked.error(
-                            ("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files"
-                        )
-                linked.drop(("spec",), why)
+                found.append((linked, ("spec",), str(ref)))
         else:
-            src.drop((*path, i), why)
-    return {"critical": True, "warning": True, "info": False}
+            found.append((src, (*path, i), ""))
+    breaching = [_breaching(owner, at if owner is not src else (*at, "spec")) for owner, at, _ in found]
+    on = any(b is not False for b in breaching)  # paging where every policy said not to page on a breach was wrong
+    for owner, at, ref in found:
+        reason = why if on else _NOT_BREACHING
+        if owner is not src:  # an AlertPolicy object: its conditions by reference too
+            for j, condition in enumerate(owner.get(("spec", "conditions")) or []):
+                name = condition.get("conditionRef") if isinstance(condition, dict) else None
+                target = objects.get(("AlertCondition", str(name)))
+                if target is not None:
+                    target.drop(("spec",), f"a condition of alert policy {ref!r}: {reason}")
+                elif name is not None:
+                    owner.error(("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files")
+        owner.drop(at, reason)
+    return {"critical": on, "warning": on, "info": False}
+
+
+def _breaching(src: Source, spec: Path) -> bool | None:
+    """A policy's `alertWhenBreaching` (unset: true, the policy's point); None after a located error."""
+    value = src.get((*spec, "alertWhenBreaching"))
+    if value is not None and not isinstance(value, bool):
+        src.error((*spec, "alertWhenBreaching"), f"alertWhenBreaching must be true or false, not {shown(value)}")
+        return None
+    return value is not False
