@@ -27,8 +27,12 @@ def run(
 ) -> tuple[list[str], list[str]]:
     """(files written, report lines: each field not carried over and each choice made, located)."""
     imported = import_specs(fmt, files, ImportOptions(team=team, period=period))
-    if not imported.specs:  # every objective was dropped: say why (notes are not errors), write nothing
-        raise InputError(imported.dropped or imported.notes)
+    if not imported.specs:  # every objective was dropped: say so, and why (notes are not errors); write nothing
+        reasons = imported.dropped or imported.notes
+        # Alone, "not carried over" lines counted as errors never said that no SLO was found at all.
+        where = Location(reasons[0].location.file if reasons else files[0])
+        headline = Diagnostic(where, (), "nothing to import: no SLO could be carried over (the lines below say why)")
+        raise InputError([headline, *reasons])
     out = Path(out_dir)
     refuse_system_dir(out_dir, "--out")
     inside = inputs_inside(out_dir, files)

@@ -378,3 +378,18 @@ def test_an_inline_policy_not_alerting_on_a_breach_and_a_quoted_switch(tmp_path:
     ((diagnostic),) = caught.value.diagnostics
     assert diagnostic.path == ("spec", "alertWhenBreaching") and "true or false" in diagnostic.message
     assert_located_at_their_keys(caught.value.diagnostics)
+
+
+def test_linked_objects_no_slo_refers_to_are_reported_as_unreferenced(tmp_path: Path) -> None:
+    # "obsc has no equivalent of this field" on a valid SLI read as a kind obsc cannot import; it is only unused.
+    source = tmp_path / "checkout.yaml"
+    source.write_text(FULL.replace("indicatorRef: checkout-errors", "indicatorRef: checkout-errors-v2"))
+    (tmp_path / "v2.yaml").write_text(
+        FULL.split("---\n")[1].replace("checkout-errors}", "checkout-errors-v2}")  # the same SLI, renamed
+    )
+    imported = import_specs("openslo", [str(source), str(tmp_path / "v2.yaml")], ImportOptions(team="payments"))
+    line = FULL.splitlines().index("metadata: {name: checkout-errors}") + 2  # the SLI's spec:
+    (unused,) = [d for d in imported.dropped if d.location.file == str(source) and d.location.line == line]
+    assert unused.path == ("spec",)
+    assert unused.message.endswith("no imported SLO refers to this SLI (an SLO's indicatorRef: checkout-errors)")
+    assert_located_at_their_keys(imported.dropped)

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from compiler.importers import openslo_objective, promql_text
-from compiler.importers.burn_pairs import catalog_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     event_groups,
@@ -21,11 +20,11 @@ from compiler.importers.common import (
     obsc_name,
     pick_team,
 )
+from compiler.importers.openslo_policies import alert_policies
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.promql import Selector, parse_selector
-from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
 API = "openslo/v1"
@@ -38,6 +37,13 @@ ALPHA_REFUSED = (
     "target stays a ratio) and import it with `obsc import openslo`"
 )
 _LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
+# How an SLO reaches each linked kind: one nothing refers to is said so, not "obsc has no equivalent".
+_REFERENCED_BY = {
+    "SLI": "an SLO's indicatorRef",
+    "AlertPolicy": "an SLO's alertPolicyRef",
+    "AlertCondition": "an alert policy's conditionRef",
+    "Service": "an SLO's spec.service",
+}
 
 
 def is_openslo(data: Any) -> bool:
@@ -77,6 +83,9 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
     services: dict[str, ServiceOut] = {}
     for src in slos:
         _slo(src, objects, team, services)
+    for (kind, name), src in objects.items():
+        if kind in _REFERENCED_BY and ("spec",) not in src.entered:  # read where an imported SLO refers to it
+            src.drop(("spec",), f"no imported SLO refers to this {kind} ({_REFERENCED_BY[kind]}: {name})")
     return list(services.values())
 
 
@@ -90,7 +99,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     period = openslo_objective.period(src, (*spec, "timeWindow"))
     occurrences = _occurrences(src, spec)
     sli = _indicator(src, objects)
-    alerting = _alert_policies(src, objects, period)
+    alerting = alert_policies(src, objects, period)
     objectives = src.enter_list((*spec, "objectives"))
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
@@ -157,14 +166,6 @@ _TIME_SLICES = (
     "obsc's own time slices (good_when) judge a gauge condition per rule evaluation; read as events, a steady 1% "
     "error rate paged for good where every 1m slice met a 95% slice target"
 )
-
-
-def _catalog(period: str | None) -> str:
-    """What obsc pages and tickets at for the period, to read beside the policy's own burn-rate conditions."""
-    try:
-        return catalog_text(parse_duration(period or ""))
-    except ValueError:
-        return "page: 1h/5m and 6h/30m; ticket: 1d/2h and 3d/6h"
 
 
 def _occurrences(src: Source, spec: Path) -> bool:
@@ -394,57 +395,3 @@ def _query(src: Source, path: Path, *, as_rate: bool = True) -> str | None:
         why = f"{foreign}; {why}"
     src.error((*source, "spec", key), why)
     return None
-
-
-_POLICY = (
-    "obsc alerts with its own multiwindow burn-rate tiers ({catalog}); the policy's conditions and notification "
-    "targets are not carried over (routing lives in platform.yaml)"
-)
-_NOT_BREACHING = (
-    "the policy does not alert on a breach (alertWhenBreaching: false), so obsc's burn-rate alerts stay off; its "
-    "conditions and notification targets are not carried over"
-)
-
-
-def _alert_policies(src: Source, objects: dict[tuple[str, str], Source], period: str | None) -> dict[str, bool]:
-    path: Path = ("spec", "alertPolicies")
-    why = _POLICY.format(catalog=_catalog(period))
-    policies = src.enter_list(path)
-    if not policies:
-        src.note(path, "no alert policy: obsc's burn-rate alerts are off for this SLO (set alerts: to opt in)")
-        return {"critical": False, "warning": False, "info": False}
-    # Each policy's source, path and name: inline in the SLO, or an AlertPolicy object by reference.
-    found: list[tuple[Source, Path, str]] = []
-    for i, policy in enumerate(policies):
-        if isinstance(policy, dict) and "alertPolicyRef" in policy:
-            ref = src.take((*path, i, "alertPolicyRef"))
-            linked = objects.get(("AlertPolicy", str(ref)))
-            if linked is None:
-                src.error((*path, i, "alertPolicyRef"), f"no AlertPolicy named {ref!r} in the imported files")
-            else:
-                found.append((linked, ("spec",), str(ref)))
-        else:
-            found.append((src, (*path, i), ""))
-    breaching = [_breaching(owner, at if owner is not src else (*at, "spec")) for owner, at, _ in found]
-    on = any(b is not False for b in breaching)  # paging where every policy said not to page on a breach was wrong
-    for owner, at, ref in found:
-        reason = why if on else _NOT_BREACHING
-        if owner is not src:  # an AlertPolicy object: its conditions by reference too
-            for j, condition in enumerate(owner.get(("spec", "conditions")) or []):
-                name = condition.get("conditionRef") if isinstance(condition, dict) else None
-                target = objects.get(("AlertCondition", str(name)))
-                if target is not None:
-                    target.drop(("spec",), f"a condition of alert policy {ref!r}: {reason}")
-                elif name is not None:
-                    owner.error(("spec", "conditions", j), f"no AlertCondition named {name!r} in the imported files")
-        owner.drop(at, reason)
-    return {"critical": on, "warning": on, "info": False}
-
-
-def _breaching(src: Source, spec: Path) -> bool | None:
-    """A policy's `alertWhenBreaching` (unset: true, the policy's point); None after a located error."""
-    value = src.get((*spec, "alertWhenBreaching"))
-    if value is not None and not isinstance(value, bool):
-        src.error((*spec, "alertWhenBreaching"), f"alertWhenBreaching must be true or false, not {shown(value)}")
-        return None
-    return value is not False
