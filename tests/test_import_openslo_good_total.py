@@ -264,3 +264,23 @@ def test_a_query_that_fails_is_one_error_not_two(tmp_path: Path) -> None:
         import_specs("openslo", [str(source)], ImportOptions())
     messages = [d.message for d in caught.value.diagnostics]
     assert len(messages) == 1 and "cannot evaluate this query over a window" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("good", "total"),
+    [
+        ('sum(px_requests_total{job="px",code="200"}) by (route)', 'sum(px_requests_total{job="px"}) by (route)'),
+        ('sum by (route) (px_requests_total{job="px",code="200"})', 'sum by (route) (px_requests_total{job="px"})'),
+    ],
+)
+def test_a_summed_counter_grouped_after_the_call_reads_as_grouped_before_it(
+    tmp_path: Path, good: str, total: str
+) -> None:
+    # `sum(sel) by (route)` is PromQL's other spelling of `sum by (route) (sel)`: it was refused with "cannot
+    # evaluate this query over a window: write a selector", which it is (summed).
+    source = tmp_path / "slo.yaml"
+    source.write_text(SOURCE.replace("GOOD", good).replace("TOTAL", total))
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out", team="px")
+    [slo] = compilation.fleet.services[0].slos
+    assert slo.by == ("route",)
+    assert 'errors: sum by (route) (rate(px_requests_total{job="px"}[$window])) - ' in imported.specs["px.yaml"]

@@ -19,6 +19,7 @@ _RANGE = re.compile(RANGE_PATTERN)
 # quadratically on a long query.
 _SUMMED_RATE = re.compile(r"sum\s*\(\s*(?:rate|increase)\s*\(")
 _SUMMED_SELECTOR = re.compile(r"sum\s*(?:by\s*\(([^()]*)\)\s*)?\((.*)\)\s*", re.DOTALL)
+_SUMMED_SELECTOR_BY_AFTER = re.compile(r"sum\s*\((.*)\)\s*by\s*\(([^()]*)\)\s*", re.DOTALL)  # sum(sel) by (x)
 _WINDOW_RANGE = re.compile(r"\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*")
 # Preferred order when several labels are shared: `job` is on `up`, so `obsc verify` can check targets.
 _PREFERRED = ("job", "service", "app", "namespace")
@@ -66,15 +67,17 @@ def summed_counter(query: str) -> tuple[str, tuple[str, ...]] | None:
     """(selector text, group labels) of `sum(<selector>)` or `sum by (labels) (<selector>)`: the total of a
     counter (OpenSLO's own Prometheus example writes its good query so, with `counter: true`), whose change over
     a window is `sum(rate(<selector>[window]))`; None for any other query."""
-    match = _SUMMED_SELECTOR.fullmatch(with_window(query))
-    if match is None:
-        return None
-    inner = match.group(2).strip()
+    text = with_window(query)
+    match = _SUMMED_SELECTOR.fullmatch(text)
+    inner, by = (match.group(2).strip(), match.group(1)) if match else ("", None)
+    after = _SUMMED_SELECTOR_BY_AFTER.fullmatch(text)
+    if after is not None:  # `sum(sel) by (x)` (the greedy form above read `sel) by (x` as the selector)
+        inner, by = after.group(1).strip(), after.group(2)
     try:
         parse_selector(inner)
     except ValueError:
         return None
-    return inner, tuple(label.strip() for label in (match.group(1) or "").split(",") if label.strip())
+    return inner, tuple(label.strip() for label in (by or "").split(",") if label.strip())
 
 
 def selectors_in(query: str) -> list[Selector]:
