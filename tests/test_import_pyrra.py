@@ -162,6 +162,18 @@ def test_switched_off_alerts_stay_off(tmp_path: Path) -> None:
     assert imported.dropped == []
 
 
+@pytest.mark.parametrize("alerting", ["false", "off", '"disabled"', "[]"])
+def test_alerting_that_is_no_mapping_is_refused(tmp_path: Path, alerting: str) -> None:
+    # `alerting: false` imported with every burn alert on, without a word.
+    source = tmp_path / "scalar.yaml"
+    source.write_text(SWITCHED_OFF.replace("alerting: {disabled: true}", f"alerting: {alerting}"))
+    with pytest.raises(InputError) as caught:
+        import_specs("pyrra", [str(source)], ImportOptions())
+    ((diagnostic),) = caught.value.diagnostics
+    assert (diagnostic.location.line, diagnostic.path) == (11, ("spec", "alerting"))
+    assert "alerting is a mapping" in diagnostic.message
+
+
 @pytest.mark.parametrize("switch", ['disabled: "true"', "disabled: 'yes'", 'burnrates: "false"', "disabled: 1"])
 def test_alerting_switches_must_be_booleans(tmp_path: Path, switch: str) -> None:
     # Pyrra's CRD types them as booleans; `disabled: "true"` (quoted) imported with every burn alert on.

@@ -109,8 +109,12 @@ def _alerting(src: Source, path: Path) -> bool | None:
     """Whether Pyrra's burn-rate alerts are on (its default), None after a located error; names and absent
     alerts are reported."""
     body = src.enter(path)
-    if not isinstance(body, dict):
+    if body is None:
         return True
+    if not isinstance(body, dict):  # `alerting: false` left every alert on, unsaid (Pyrra's CRD refuses it)
+        src.take(path)
+        src.error(path, f"alerting is a mapping (disabled: true switches the alerts off), not {shown(body)}")
+        return None
     src.drop((*path, "name"), "obsc names its burn-rate alerts itself; custom names are not supported yet")
     src.drop((*path, "absent"), "obsc does not emit absent() alerts; `obsc verify` checks that the metrics exist")
     switches = {key: src.take((*path, key)) for key in ("disabled", "burnrates")}
