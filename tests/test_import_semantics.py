@@ -224,6 +224,23 @@ def test_sloth_disable_must_be_a_boolean(tmp_path: Path, value: str) -> None:
     assert (line, path[-2:]) == (11, ("page_alert", "disable")) and "true or false" in message
 
 
+@pytest.mark.parametrize(
+    ("alerting", "where"),
+    [
+        ("{name: A, page_alert: false}", ("alerting", "page_alert")),
+        ("{name: A, ticket_alert: off}", ("alerting", "ticket_alert")),
+        ("false", ("slos", 0, "alerting")),
+    ],
+)
+def test_sloth_alerting_and_its_tiers_must_be_mappings(
+    tmp_path: Path, alerting: str, where: tuple[object, ...]
+) -> None:
+    # `page_alert: false` read as a tier without `disable:` and paged; Sloth's decoder refuses it.
+    text = SLOTH_PER_ROUTE.replace("alerting: {name: RouteErrors}", f"alerting: {alerting}")
+    ((line, path, message),) = _refused(tmp_path, "sloth", text)
+    assert (line, path[-len(where) :]) == (11, where) and "is a mapping" in message
+
+
 def test_sloth_yaml_booleans_keep_their_meaning(tmp_path: Path) -> None:
     text = SLOTH_PER_ROUTE.replace(
         "alerting: {name: RouteErrors}", "alerting: {name: A, page_alert: {disable: no}, ticket_alert: {disable: True}}"

@@ -267,13 +267,22 @@ def _alerting(
     src: Source, path: Path, keys: dict[str, str], tier_sets: dict[str, tuple[Path, dict[str, str]]]
 ) -> dict[str, bool] | None:
     """The tiers switched on; each tier's labels go into `tier_sets` (sloth_tiers makes them the service's)."""
-    src.enter(path)
+    body = src.enter(path)
+    if body is not None and not isinstance(body, dict):  # as for a tier below: Sloth's decoder refuses it
+        src.take(path)
+        src.error(path, f"alerting is a mapping (name, page_alert, ticket_alert), not {shown(body)}")
+        return None
     src.drop((*path, "name"), _ALERT_NAME)
     enabled: dict[str, bool] = {}
     malformed = False
     for key, tier in ((keys["page_alert"], "critical"), (keys["ticket_alert"], "warning")):
         sub = (*path, key)
-        src.enter(sub)
+        if (tier_body := src.enter(sub)) is not None and not isinstance(tier_body, dict):
+            # `page_alert: false` paged: read as "no disable: key", the tier stayed on
+            src.take(sub)
+            src.error(sub, f"{key} is a mapping ({{disable: true}} switches it off), not {shown(tier_body)}")
+            malformed, enabled[tier] = True, False
+            continue
         disable = src.take((*sub, "disable"))
         if disable is not None and not isinstance(disable, bool):
             # Sloth decodes it as a Go bool: `"false"` (quoted) is no bool, and read as text it switched tiers off.
