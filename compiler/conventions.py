@@ -295,7 +295,7 @@ KEY_PANEL_IDS: dict[str, int] = {  # keyed like KEY_ALERT_NAMES
     "cpu": 21,
     "memory": 22,
     "disk": 23,
-    "disk_full": 23,
+    "disk_full": 24,  # the time to full it compares (the utilisation panel shows no prediction)
 }
 SERVICE_DASHBOARD = "service"
 FLEET_DASHBOARD = "fleet"

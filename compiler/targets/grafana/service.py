@@ -8,7 +8,6 @@ ids; the rest use the constants below.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from grafana_foundation_sdk.builders import dashboard as builders
 from grafana_foundation_sdk.cog.builder import Builder
@@ -27,6 +26,7 @@ from compiler.targets.grafana import groups
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.business import business_panels, slo_lines, slo_lines_text
 from compiler.targets.grafana.group_panels import group_table
+from compiler.targets.grafana.key_lines import key_lines, thresholds_text
 from compiler.targets.grafana.panels import (
     GREEN,
     ORANGE,
@@ -43,18 +43,14 @@ from compiler.targets.grafana.panels import (
     text_panel,
     timeseries_panel,
 )
-from compiler.targets.grafana.slo_figures import TIER_COLORS, slo_figures
+from compiler.targets.grafana.saturation import saturation_panels
+from compiler.targets.grafana.slo_figures import slo_figures
 from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
 RED_ROW, SATURATION_ROW, BUSINESS_ROW, THRESHOLD_ROW = 9, 20, 30, 40
 # Offsets inside an SLO's id block (PanelIds.slo); burn alerts open 0, budget alerts the budget.
 BURN_OFFSET, SLI_OFFSET, BUDGET_OFFSET, EXHAUSTION_OFFSET, SLO_ROW_OFFSET = 0, 1, names.SLO_BUDGET_OFFSET, 3, 9
-SATURATION_METRICS = (
-    ("cpu", AlertKind.CPU, "CPU"),
-    ("memory", AlertKind.MEMORY, "Memory"),
-    ("disk", AlertKind.DISK, "Disk"),
-)
 # Budget left in percent with two decimals: left to Grafana, any value from 10% to 100% got one, so 99.97% (a
 # few failures spent) read "100.0%", a budget untouched.
 BUDGET_DECIMALS = 2
@@ -89,7 +85,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
         title = f"SLO {slo.name}: {figures.objective}% over {figures.period}"
         _add(dashboard, panel_ids(service).slo(slo.name, SLO_ROW_OFFSET), title, _slo_panels(service, slo, runbooks))
     _add(dashboard, RED_ROW, "Requests, errors, latency", _red_panels(service, runbooks))
-    _add(dashboard, SATURATION_ROW, "Saturation", _saturation_panels(service, runbooks))
+    _add(dashboard, SATURATION_ROW, "Saturation", saturation_panels(service, runbooks))
     _add(dashboard, BUSINESS_ROW, "Business metrics", business_panels(service, runbooks))
     _add(dashboard, THRESHOLD_ROW, "Threshold alerts", threshold_panels(service, runbooks))
     return dashboard.build()
@@ -274,24 +270,6 @@ _EXHAUSTION_TEXTS = (ValueText(q.NOT_BURNING, "not burning", GREEN),)
 # ---------------------------------------------------------------- RED, saturation, business
 
 
-def _key_lines(service: Service, kind: AlertKind) -> list[Line]:
-    mine = [a for a in service.key_alerts if a.kind is kind]  # sort the few of the kind, not every key alert
-    ranked = sorted(mine, key=lambda a: a.tier.rank)
-    return [Line(float(a.threshold), TIER_COLORS[a.tier]) for a in ranked if a.threshold is not None]
-
-
-def _thresholds_text(lines: Sequence[Line], unit: str) -> str:
-    return ", ".join(f"{_human(line.value, unit)}" for line in lines)
-
-
-def _human(value: float, unit: str) -> str:
-    if unit == "percentunit":
-        return f"{decimal_text(Decimal(repr(value)) * 100)}%"
-    if unit == "s":
-        return f"{decimal_text(Decimal(repr(value)))}s"
-    return decimal_text(Decimal(repr(value)))
-
-
 def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
     requests, errors, latency = service.metric("requests"), service.metric("errors"), service.metric("latency")
     specs: list[tuple[int, str, str, str, list[Query], list[Line]]] = []
@@ -308,9 +286,9 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             )
         )
     if errors is not None:
-        lines = _key_lines(service, AlertKind.ERROR_RATE)
+        lines = key_lines(service, AlertKind.ERROR_RATE)
         if requests is not None:
-            note = f" Error-rate alert thresholds: {_thresholds_text(lines, 'percentunit')}." if lines else ""
+            note = f" Error-rate alert thresholds: {thresholds_text(lines, 'percentunit')}." if lines else ""
             specs.append(
                 (
                     11,
@@ -346,9 +324,9 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
             )
         )
     elif latency is not None:
-        lines = _key_lines(service, AlertKind.LATENCY_P99)
+        lines = key_lines(service, AlertKind.LATENCY_P99)
         slos = slo_lines(service, latency)  # only the SLOs on this histogram: another's are on its own panel
-        note = f" p99 alert thresholds: {_thresholds_text(lines, 's')}." if lines else ""
+        note = f" p99 alert thresholds: {thresholds_text(lines, 's')}." if lines else ""
         note += f" Latency SLO thresholds (blue): {slo_lines_text(slos)}." if slos else ""
         specs.append(
             (
@@ -412,33 +390,6 @@ def _traffic_comparison(service: Service) -> tuple[list[Query], str]:
         note += " Milestone alert: the last hour's highest 5m rate above the 7-day record before it."
         queries.append(Query("7-day record", q.traffic_record(service)))
     return queries, note
-
-
-def _saturation_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
-    present = [(m, kind, title) for name, kind, title in SATURATION_METRICS if (m := service.metric(name)) is not None]
-    panels: list[Builder[models.Panel]] = []
-    for metric, kind, title in present:
-        pid = names.KEY_PANEL_IDS[kind]
-        unit = metric.unit or "percentunit"
-        lines = _key_lines(service, kind)
-        if unit == "percent":  # the alerts read the 0-1 signal; the panel plots the metric as it is, 0-100
-            lines = [line._replace(value=line.value * 100) for line in lines]
-        note = f" Alert thresholds: {_thresholds_text(lines, unit)}." if lines else ""
-        note += threshold_note(service, metric.name)
-        panels.append(
-            timeseries_panel(
-                pid,
-                metric.title or f"{title} utilisation",
-                f"{title} in use.{note}",
-                unit,
-                [Query(metric.name, q.value(metric))],
-                24 // len(present),
-                lines=lines,
-                links=runbooks.get(pid, ()),
-                soft_min=0.0,
-            )
-        )
-    return panels
 
 
 def _counted(slo: Slo) -> str:

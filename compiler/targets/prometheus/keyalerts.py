@@ -16,6 +16,7 @@ from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.burnrate import default_min_bad_events
+from compiler.model.disk_trend import DISK_TREND_WINDOW, time_to_full
 from compiler.model.down_groups import down_groups
 from compiler.model.fading_rates import recorded_while_live
 from compiler.model.key_evidence import evidence_events
@@ -32,7 +33,6 @@ from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
 # Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
-DISK_TREND_WINDOW = "6h"  # the fill rate is the trend over this range
 DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
 NEW_ERROR_LOOKBACK = "1d"  # an error type is new when it did not occur in this range...
 NEW_ERROR_GRACE = "1h"  # ...ending this long ago (so the alert lasts about this long)
@@ -151,9 +151,7 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
         return f"{last_value(signal + selector, gap)} > {_threshold(alert)}"
     if kind is AlertKind.DISK_FULL:
-        disk = names.SERVICE_DISK + selector
-        trend = f"deriv({disk}[{DISK_TREND_WINDOW}])"
-        return f"(1 - {last_value(disk, gap)})\n/\n({trend} > 0)\n< {_threshold(alert)}"
+        return time_to_full(names.SERVICE_DISK + selector, gap, "\n") + f"\n< {_threshold(alert)}"
     if kind is AlertKind.TRAFFIC_ANOMALY:
         assert alert.key_alert is not None and alert.key_alert.threshold is not None
         share = alert.key_alert.threshold
