@@ -3,7 +3,8 @@
 Its link opened the Disk utilisation panel, a share of the disk in use with the 80% saturation line: a page
 saying "full in 5 hours" showed a disk at 60% and no line it had crossed. The panel it opens now plots the
 rule's own expression (`model.disk_trend.time_to_full`) in seconds, with a line at each tier's horizon; promtool
-reads it on a disk filling at a known rate (a value in seconds) and on a flat one (no value: not filling).
+reads it on a disk filling at a known rate (a value in seconds) and on a flat one (no value: not filling). The
+runbook's "what the alert compares" query was the utilisation too: it is the same time to full.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def test_the_disk_full_alert_opens_a_panel_of_the_time_to_full_it_compares(tmp_p
         assert {"value": float(horizon), "color": color} in defaults["thresholds"]["steps"]
         page = files[names.runbook_path("store", "ServiceDiskFillingUp", None)]
         assert f"- Dashboard: {alert['annotations']['dashboard_url']}\n" in page
+        # the page's first query, "what the alert compares", is the same time to full (it was the utilisation)
+        compares = re.search(r"\(what the alert compares\):\n\n```promql\n(.*)\n```", page)
+        assert compares is not None and compares.group(1) == plotted[0], page
 
 
 def test_the_time_to_full_panel_reads_seconds_while_filling_and_nothing_while_flat(tmp_path: Path) -> None:

@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
 from compiler.model import queries
-from compiler.model.alert_kinds import SIGNAL_SECONDS
+from compiler.model.alert_kinds import SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef
+from compiler.model.disk_trend import DISK_TREND_WINDOW, time_to_full
 from compiler.model.key_evidence import evidence_events
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.saturation_twins import last_value_seconds
 from compiler.model.traffic import ANOMALY_AVERAGE, anomaly_ratio, milestone_peak, milestone_record
 from compiler.model.types import AlertKind, Metric, Service, SliKind, Slo
 from compiler.model.units import format_duration
@@ -194,9 +196,19 @@ def _saturation(service: Service, alert: AlertDef) -> list[Query]:
     assert metric is not None
     out = [(f"{kind.value} utilisation (what the alert compares)", f"{_SIGNALS[kind]}{_own(service)}")]
     if alert.kind is AlertKind.DISK_FULL:
-        out.append(
-            ("disk use growth per hour, over the last 6h", f"deriv({names.SERVICE_DISK}{_own(service)}[6h]) * 3600")
-        )
+        disk = f"{names.SERVICE_DISK}{_own(service)}"
+        gap = last_value_seconds(service).get(AlertKind.DISK, SCRAPE_GAP_SECONDS)
+        out = [
+            (
+                f"seconds until the disk is full at its {DISK_TREND_WINDOW} trend (what the alert compares)",
+                time_to_full(disk, gap),
+            ),
+            ("disk utilisation", disk),
+            (
+                f"disk use growth per hour, over the last {DISK_TREND_WINDOW}",
+                f"deriv({disk}[{DISK_TREND_WINDOW}]) * 3600",
+            ),
+        ]
     if metric.selector is not None:
         out.append((f"{kind.value} per instance", f"max by (instance) ({metric.selector.render()})"))
     else:
