@@ -84,6 +84,9 @@ def _history(fleet: Fleet, end: int) -> str:
         if {a.kind for a in service.key_alerts} & {AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
             wanted[(names.SERVICE_REQUESTS_RATE, (("service", service.name),))] = 0
     lines: list[str] = []
+    for service in fleet.services:  # the disk's time to full reads the recorded utilisation's 6h trend
+        if AlertKind.DISK_FULL in {a.kind for a in service.key_alerts}:
+            lines.extend(_recorded_disk(service.name, end))
     for (name, labels), rank in sorted(wanted.items()):
         if rank == 0:
             lines.extend(_recorded_history(name, labels, end))
@@ -91,9 +94,28 @@ def _history(fleet: Fleet, end: int) -> str:
         rendered = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
         counter = name.endswith(("_total", "_count", "_sum", "_bucket"))
         for step, ts in enumerate(range(end - HOURS * 3600, end + 1, STEP)):
-            value = 10.0 * rank * step if counter else (1.0 if name == "up" else 0.5 + (step % 7) / 100)
+            value = 10.0 * rank * step if counter else _gauge(name, step)
             lines.append(f"{name}{rendered} {value} {ts}")
     return "\n".join(lines) + "\n# EOF\n"
+
+
+def _gauge(name: str, step: int) -> float:
+    """A gauge's value at `step`: a filesystem fills (its free bytes fall against a fixed size), so the disk's
+    time-to-full panel, which has a value only while the disk fills, has one; any other gauge wobbles."""
+    if name.endswith("_size_bytes"):
+        return 200.0
+    if name.endswith("_avail_bytes"):
+        return 150.0 - step / 100
+    return 1.0 if name == "up" else 0.5 + (step % 7) / 100
+
+
+def _recorded_disk(service: str, end: int) -> list[str]:
+    """The recorded disk utilisation of the history, as the rules would have recorded it from `_gauge`'s filling
+    filesystem (a server a minute old holds seconds of it, too few for a 6h trend)."""
+    start = end - HOURS * 3600
+    steps = range((end - 60 - start) // STEP)
+    used = [1 - _gauge("_avail_bytes", step) / _gauge("_size_bytes", step) for step in steps]
+    return [f'{names.SERVICE_DISK}{{service="{service}"}} {value} {start + i * STEP}' for i, value in enumerate(used)]
 
 
 def _recorded_history(name: str, labels: tuple[tuple[str, str], ...], end: int) -> list[str]:
