@@ -214,9 +214,21 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
             )
         )
         .sort_by([_sort(budget)])
-        .with_override(_by_names(budget), _colored([Line(0.0, ORANGE), Line(25.0, GREEN)], RED))
+        .with_override(_by_names(budget), _colored(_budget_steps(fleet), RED))
         .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
     )
+
+
+UNALERTED_BUDGET_LINE = 25.0  # percent: green from here when no SLO reports a low budget (the built-in line)
+
+
+def _budget_steps(fleet: Fleet) -> list[Line]:
+    """Orange once spent, green from the line below which the info alert reports a low budget, in percent. A
+    column has one colour scale: with SLOs of different lines, the highest, so no SLO reads green while its
+    SLOErrorBudgetLow may be up (a fixed 25% read green beside a 40% line's alert)."""
+    lines = [slo.alerting.budget_left for s in fleet.services for slo in s.slos if slo.alerting.info]
+    green = float(max(lines) * 100) if lines else UNALERTED_BUDGET_LINE
+    return [Line(0.0, ORANGE), Line(green, GREEN)]
 
 
 def _decimals(fleet: Fleet) -> int:
