@@ -280,7 +280,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 10,
                 "Request rate",
                 "Requests per second, all instances." + note + threshold_note(service, "requests"),
-                "reqps",
+                requests.unit or "reqps",  # a counter's unit is its rate's (a worker's `ops`), as on business panels
                 [Query("requests/s", q.request_rate(requests)), *compared],
                 [],
             )
@@ -305,7 +305,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                     11,
                     "Error rate",
                     "Failed requests per second." + threshold_note(service, "errors"),
-                    "reqps",
+                    errors.unit or "reqps",
                     [Query("errors/s", q.value(errors))],
                     [],
                 )
