@@ -44,7 +44,7 @@ from compiler.targets.grafana.panels import (
     timeseries_panel,
 )
 from compiler.targets.grafana.saturation import saturation_panels
-from compiler.targets.grafana.slo_figures import slo_figures
+from compiler.targets.grafana.slo_figures import TIER_COLORS, slo_figures
 from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
@@ -250,7 +250,8 @@ def _age_panel(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Buil
             "s",
             [Query("age", slice_queries.measured(slo.sli))],
             24,
-            lines=[Line(float(slo.sli.value), RED)],
+            # in the stale alert's tier colour, as every alert line (red without one: every slice bad)
+            lines=[Line(float(slo.sli.value), TIER_COLORS[slo.sli.stale_tier] if slo.sli.stale_tier else RED)],
             links=runbooks.get(pid, ()),
             soft_min=0.0,
         )
