@@ -77,7 +77,10 @@ function(service)
       textMode: 'auto',
       wideLayout: true,
     },
-    thresholds=steps('red', [{ color: 'orange', value: 0 }, { color: 'green', value: 0.25 }]),
+    // green from the line below which SLOErrorBudgetLow reports a low budget (null: the SLO reports none)
+    thresholds=steps('red', [{ color: 'orange', value: 0 }] + (
+      if slo.budget_left != null then [{ color: 'green', value: slo.budget_left }] else []
+    )),
   );
 
   local signals = [p for p in [

@@ -19,6 +19,7 @@ never re-derives PromQL, record names or panel ids:
                                                        quantiles are in seconds whatever a histogram's unit
                                                        (a `ms` histogram's are scaled), so plot them as `s`
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
+           budget_left (the low-budget alert's share, null without it),
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
                                                     -- panel_id: the SLO's burn-rate panel on obsc's service
@@ -122,6 +123,8 @@ def _slo(service: Service, slo: Slo) -> dict[str, Any]:
         "period": format_duration(slo.period_seconds),
         "period_seconds": slo.period_seconds,
         "description": slo.description,
+        # the low-budget info alert's line (a share, 0.25), null when the SLO does not report a low budget
+        "budget_left": float(slo.alerting.budget_left) if slo.alerting.info else None,
         "panel_id": panel_ids(service).slo(slo.name),
         "burn_windows": [
             {
