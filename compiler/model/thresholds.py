@@ -23,6 +23,7 @@ from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
+from compiler.model.queries import NAN_SPREADING, without_nan
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
 
@@ -34,10 +35,6 @@ EVENTS_AT_LINE = 5
 RATE_WINDOWS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MISSING_FOR_SECONDS = 600  # no series this long (or the alert's own hold, if longer) fires a missing-data alert
 VANISHED_LOOKBACK = "1d"  # an instance whose signal had series this recently and has none now has vanished
-# Aggregators that one NaN sample turns NaN: a gauge's NaN series (an exporter's unknown value, a 0/0) made a
-# whole sum NaN, compared false against any line, so one partition hid the lag of every other. Its NaN samples
-# are left out, as max and min do; every series NaN is then no series, which the missing-data twin reports.
-NAN_SPREADING = frozenset({Aggregation.SUM.value, Aggregation.AVG.value})
 
 
 def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
@@ -148,8 +145,7 @@ def signal_expr(alert: ThresholdAlert) -> str:
     else:
         inner = metric.selector.render()
     if metric.type is not MetricType.COUNTER and signal_aggregation(alert) in NAN_SPREADING:
-        # `>= -Inf` drops NaN samples (NaN compares false), as max and min already skip them
-        inner = f"{inner if metric.selector is not None else f'({inner})'} >= -Inf"
+        inner = without_nan(inner if metric.selector is not None else f"({inner})", signal_aggregation(alert))
     signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
 
