@@ -45,6 +45,17 @@ def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -
                 f"for 0-1 or percent for 0-100, or {advice})",
             )
         ]
+    if "selector" in body and body.get("aggregation") == "sum":
+        # each series is a share of its own instance's capacity: two pods at half read as 100%, and 200 healthy
+        # pods at 1% fired the 80% line
+        return [
+            (
+                "aggregation",
+                f"a sum of {name} shares adds up every instance's (two at 50% read as 100%), so a healthy fleet "
+                f"fires the line: use max (the busiest instance, the default) or avg; series that split one "
+                f"capacity between them are summed in an expr (`{name}: {{expr: 'sum(...{{$selector}})'}}`)",
+            )
+        ]
     written = body.get("selector", body.get("expr", ""))
     bare = _BARE_SERIES.fullmatch(str(written))
     series = bare.group(1) if bare else ""
