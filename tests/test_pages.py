@@ -142,10 +142,10 @@ def test_gauges_follow_their_aggregation_on_dashboards(tmp_path: Path) -> None:
 def test_saturation_alerts_follow_the_metrics_aggregation(tmp_path: Path) -> None:
     body = "selector: {job: svc}\nmetrics:\n  cpu: {selector: cpu_ratio, type: gauge, aggregation: avg}\n"
     _, _, files = compiled(tmp_path, body)
-    # NaN series are left out of the average (round 29): one unmeasured pod hid a saturated one
+    # NaN series are left out (round 29): one unmeasured pod hid a saturated one, and NaN alone was a series
     assert 'expr: avg(cpu_ratio{job="svc"} >= -Inf)' in files["prometheus/rules/svc.yaml"]
     _, _, files = compiled(tmp_path, "selector: {job: svc}\nmetrics:\n  cpu: {selector: cpu_ratio, type: gauge}\n")
-    assert 'expr: max(cpu_ratio{job="svc"})' in files["prometheus/rules/svc.yaml"]
+    assert 'expr: max(cpu_ratio{job="svc"} >= -Inf)' in files["prometheus/rules/svc.yaml"]
 
 
 def test_metric_options_that_cannot_apply_are_located_errors(tmp_path: Path) -> None:

@@ -55,3 +55,19 @@ def test_every_instance_nan_is_missing_data(tmp_path: Path) -> None:
     }
     checks = [_missing("ServiceCPUSaturation", "30m", 1), _missing("ServiceMemorySaturation", "30m", 0)]
     assert _promtool(tmp_path, rules, "gx", series, checks) == ""
+
+
+MAX_SPEC = """apiVersion: obsc/v1
+service: gx
+team: core
+selector: {job: gx}
+metrics:
+  cpu: {selector: pod_cpu_utilisation_ratio}
+"""
+
+
+def test_every_series_nan_under_max_is_missing_data_too(tmp_path: Path) -> None:
+    # max (the default) skips a NaN beside a number, but of NaN alone it is NaN: a series no line and no twin read
+    rules = _rules(tmp_path, "gx", MAX_SPEC)
+    series = {**UP, 'pod_cpu_utilisation_ratio{job="gx",instance="a"}': NAN}
+    assert _promtool(tmp_path, rules, "gx", series, [_missing("ServiceCPUSaturation", "30m", 1)]) == ""

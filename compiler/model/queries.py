@@ -14,7 +14,7 @@ from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, Selector, expand
 from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
-from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind
+from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 
 
@@ -383,20 +383,17 @@ def utilisation(metric: Metric, window: str) -> str:
     """A 0-1 saturation signal: the expression as written, or a gauge selector aggregated as the metric says
     (by default max: the busiest instance); a metric declaring `unit: percent` (0-100) is divided by 100."""
     if metric.selector is not None:
-        signal = f"{metric.aggregation.value}({without_nan(metric.selector.render(), metric.aggregation.value)})"
+        signal = f"{metric.aggregation.value}({without_nan(metric.selector.render())})"
     else:
         signal = f"({expand(metric.expr or '', (), window)})"
     return f"{signal} / 100" if metric.unit == "percent" else signal
 
 
-# Aggregators that one NaN sample turns NaN: a gauge's NaN series (an exporter's unknown value, a 0/0) made a
-# whole sum or average NaN, compared false against any line, so one partition hid the lag of every other and
-# one unmeasured pod hid a saturated one. Its NaN samples are left out, as max and min do; every series NaN is
-# then no series, which the missing-data twin reports.
-NAN_SPREADING = frozenset({Aggregation.SUM.value, Aggregation.AVG.value})
-
-
-def without_nan(selection: str, aggregation: str) -> str:
-    """`selection` (a selector, or a parenthesised expression) as `aggregation` should read it: `>= -Inf` drops
-    NaN samples (NaN compares false) where the aggregation would spread them."""
-    return f"{selection} >= -Inf" if aggregation in NAN_SPREADING else selection
+# NaN samples of a gauge (an exporter's unknown value, a 0/0) are left out before it is aggregated. One made a
+# whole sum or average NaN, compared false against any line: one partition hid the lag of every other, one
+# unmeasured pod a saturated one. max and min skip NaN, but not when every series is NaN: the aggregate was a NaN
+# series, which no line and no missing-data twin (it was there) ever read. Now every series NaN is no series,
+# which the twin reports.
+def without_nan(selection: str) -> str:
+    """`selection` (a selector, or a parenthesised expression) without its NaN samples (NaN compares false)."""
+    return f"{selection} >= -Inf"

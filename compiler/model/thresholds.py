@@ -23,7 +23,7 @@ from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
-from compiler.model.queries import NAN_SPREADING, without_nan
+from compiler.model.queries import without_nan
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
 
@@ -144,8 +144,8 @@ def signal_expr(alert: ThresholdAlert) -> str:
         inner = f"rate({metric.selector.render()}[{rate_window(alert)}])"
     else:
         inner = metric.selector.render()
-    if metric.type is not MetricType.COUNTER and signal_aggregation(alert) in NAN_SPREADING:
-        inner = without_nan(inner if metric.selector is not None else f"({inner})", signal_aggregation(alert))
+    if metric.type is not MetricType.COUNTER:
+        inner = without_nan(inner if metric.selector is not None else f"({inner})")
     signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
 
