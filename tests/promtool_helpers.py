@@ -172,6 +172,7 @@ def pairs_firing(
 
 
 def minutes_of(text: str) -> int:
-    """`7h3m`, `7h`, `59m` → minutes."""
+    """`3d4h10m`, `7h3m`, `7h`, `59m` → minutes."""
+    days, _, text = text.partition("d") if "d" in text else ("0", "", text)
     hours, _, rest = text.partition("h") if "h" in text else ("0", "", text)
-    return int(hours) * 60 + int(rest.rstrip("m") or 0)
+    return int(days) * 1440 + int(hours) * 60 + int(rest.rstrip("m") or 0)

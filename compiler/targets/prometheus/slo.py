@@ -212,13 +212,15 @@ def _since_expr(selector: str, longest: int) -> str:
 
 def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
     """The window's bad events a second: its mean 5m rate times the time its samples cover (from the first
-    one's 5m, at most the window), over the window. The mean alone took hours of history (a new SLO, a group
+    one's 5m: at most the window and one 5m more, since a full window holds one sample more than it has
+    intervals, both ends being selected; capped at the window alone, 3 failures read 2.998 in 1d), over the
+    window. The mean alone took hours of history (a new SLO, a group
     first seen today) for a whole window: one failure at a request a minute read as ~12 events in 1d, past
     min_bad_events, a ticket. The span is the recorded first sample's time, not a count of samples: promtool
     evaluates every group at every step of a test, so a count would differ between tests and a server (it only
     starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d)."""
     bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    span = f"clamp_max(time() - {since} + {COARSE_BASE_SECONDS}, {seconds})"
+    span = f"clamp_max(time() - {since} + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
     return f"avg_over_time({bad_c}[{window}]) * {span} / {seconds}"
 
 
