@@ -53,6 +53,16 @@ def test_an_unusable_jsonnet_setting_is_named_and_exits_2(name: str, value: str,
     assert "internal error" not in done.stderr
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "1e300", "-1", "soon"])
+def test_an_unusable_tool_timeout_is_named_and_exits_2(value: str, tmp_path: Path) -> None:
+    """NaN, `inf` and huge numbers reached select() and ended as "internal error", exit 70 (round 29)."""
+    done = _obsc("compile", "examples", "--out", str(tmp_path / "out"), env={"OBSC_TOOL_TIMEOUT": value})
+    assert done.returncode == 2, done.stderr
+    message = f"obsc: OBSC_TOOL_TIMEOUT='{value}' must be a number of seconds from 0.001 to 86,400"
+    assert done.stderr.strip() == message, done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_line_break_in_a_spec_file_name_stays_on_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

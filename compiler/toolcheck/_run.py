@@ -10,6 +10,7 @@ stack traces were shown as rule rejections (exit 1), and its folders were left b
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from compiler.errors import ExitCode, ToolError
 
 TIMEOUT_ENV = "OBSC_TOOL_TIMEOUT"
 DEFAULT_TIMEOUT_SECONDS = 120.0
+MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS = 0.001, 86_400.0
 
 
 @dataclass(frozen=True)
@@ -99,16 +101,19 @@ def _refuse_if_too_old(tool: Tool, binary: str) -> None:
 
 
 def timeout_seconds() -> float:
-    """`OBSC_TOOL_TIMEOUT` in seconds (a positive number), else the default."""
+    """`OBSC_TOOL_TIMEOUT` in seconds (0.001 to a day), else the default. NaN, `inf` or a huge number would
+    reach select(), which cannot wait for them (exit 70 before round 29)."""
     text = os.environ.get(TIMEOUT_ENV, "").strip()
     if not text:
         return DEFAULT_TIMEOUT_SECONDS
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ToolError(f"{TIMEOUT_ENV}={text!r} must be a positive number of seconds", ExitCode.BAD_INPUT)
+        value = math.nan
+    if not MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS:  # NaN fails too
+        raise ToolError(
+            f"{TIMEOUT_ENV}={text!r} must be a number of seconds from 0.001 to 86,400", ExitCode.BAD_INPUT
+        )
     return value
 
 
