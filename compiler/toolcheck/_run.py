@@ -111,9 +111,7 @@ def timeout_seconds() -> float:
     except ValueError:
         value = math.nan
     if not MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS:  # NaN fails too
-        raise ToolError(
-            f"{TIMEOUT_ENV}={text!r} must be a number of seconds from 0.001 to 86,400", ExitCode.BAD_INPUT
-        )
+        raise ToolError(f"{TIMEOUT_ENV}={text!r} must be a number of seconds from 0.001 to 86,400", ExitCode.BAD_INPUT)
     return value
 
 
