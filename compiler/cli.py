@@ -387,7 +387,9 @@ def import_cmd(
 @click.option(
     "--lookback", default="1h", show_default=True, help="How far back a series counts as present (at least 1s)."
 )
-@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 120), help="Seconds per request.")
+@click.option(
+    "--timeout", default=5.0, show_default=True, type=cli_options.SECONDS_PER_REQUEST, help="Seconds per request."
+)
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 5), help="Retries per request.")
 @spec_options
 @_common

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT
 
 OK = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}})
 
@@ -98,3 +100,13 @@ def test_a_server_that_is_not_the_prometheus_api_is_not_prometheus_at_once(statu
         with pytest.raises(NotPrometheus, match=said):
             Prometheus(url, timeout=2, retries=2).query("up")
         assert len(seen) == 1
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_a_timeout_that_is_not_a_number_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """click's FloatRange compares, and NaN passes every comparison: it reached the socket, exit 70 (round 29)."""
+    url = "http://127.0.0.1:1"
+    done = run_obsc(capsys, "verify", str(ROOT / "examples"), "--prometheus", url, "--timeout", value, "--retries", "0")
+    assert done.code == 2, done.err
+    assert f"Invalid value for '--timeout': '{value}' is not a number" in done.err
+    assert "internal error" not in done.err

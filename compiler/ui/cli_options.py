@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +28,18 @@ class NonEmptyPath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class NumberRange(click.FloatRange):
+    """A FloatRange that refuses NaN: every comparison with NaN is false, so click let `--timeout nan` through
+    to the socket, which raised it as an internal error (exit 70)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
+SECONDS_PER_REQUEST = NumberRange(0.1, 120)
 SPECS = NonEmptyPath()  # the SPECS... arguments: files or folders, checked by discovery
 FOLDER = NonEmptyPath(file_okay=False)
 
