@@ -154,6 +154,29 @@ def test_a_tool_killed_by_a_signal_is_a_machine_problem_not_a_rejection(tmp_path
     assert str(raised.value).startswith("promtool was killed by SIGSEGV before it finished; this is the machine")
 
 
+def test_a_tool_that_prints_without_end_is_stopped_at_the_output_limit(tmp_path: Path) -> None:
+    # `PROMTOOL=yes` (or a tool stuck in a loop printing) was read whole by communicate(): 3.6 GB in 3 seconds, an
+    # out-of-memory kill long before the timeout. Past 64 MiB it is stopped now, exit 2, said as the tool's fault.
+    tool = tmp_path / "promtool"
+    tool.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "promtool, version 2.42.0"; exit 0; }\nexec yes\n')
+    tool.chmod(0o755)
+    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
+    env = {"PROMTOOL": str(tool), "OBSC_TOOL_TIMEOUT": "60"}
+    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), env=env)
+    assert done.returncode == ExitCode.BAD_INPUT, done.stderr
+    said = "obsc: promtool printed more than 64 MiB and was stopped; this is the tool"
+    assert done.stderr.startswith(said), done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_tool_output_that_is_not_utf8_is_read_not_a_crash(tmp_path: Path) -> None:
+    tool = tmp_path / "tool"
+    tool.write_text("#!/bin/sh\nprintf 'bad \\377 byte\\r\\nnext\\n'; printf 'err\\r\\n' >&2\n")
+    tool.chmod(0o755)
+    result = _run.run([str(tool)])
+    assert (result.returncode, result.stdout, result.stderr) == (0, "bad \ufffd byte\nnext\n", "err\n")
+
+
 def test_a_missing_tmpdir_does_not_break_validation(tmp_path: Path) -> None:
     require_tool("promtool")
     # One service of specs/ (promtool, amtool and the dashboard lint all run for it): ~1.3 CPU-s, not ~3.6.

@@ -13,11 +13,13 @@ import functools
 import math
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -142,7 +144,6 @@ def run(
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
-                text=True,
                 env={**(defaults or {}), **os.environ, "LC_ALL": "C", "TMPDIR": scratch},
             )
         except OSError as exc:
@@ -195,7 +196,7 @@ class Stopped(ToolError):
 
 
 # The tools running now, for `stop_all`; `_stopping` once it was called, until `resume`.
-_running: set[subprocess.Popen[str]] = set()
+_running: set[subprocess.Popen[bytes]] = set()
 _guard = threading.Lock()
 _stopping = False
 
@@ -217,15 +218,16 @@ def resume() -> None:
         _stopping = False
 
 
-def _wait(process: subprocess.Popen[str], limit: float) -> tuple[str, str | None]:
-    """`process`'s output once it ends, as subprocess.run reads it; killed on a timeout, on a stop in this
-    thread, or by `stop_all` from the main thread (also when that came as it started)."""
+def _wait(process: subprocess.Popen[bytes], limit: float) -> tuple[str, str | None]:
+    """`process`'s output once it ends, as text; killed on a timeout (TimeoutExpired), on output past
+    OUTPUT_LIMIT_BYTES, on a stop in this thread, or by `stop_all` from the main thread (also when that came as it
+    started)."""
     with _guard:
         _running.add(process)
         if _stopping:
             process.kill()
     try:
-        return process.communicate(timeout=limit)
+        return _read_bounded(process, time.monotonic() + limit, limit)
     except BaseException:
         process.kill()
         process.wait()
@@ -233,6 +235,47 @@ def _wait(process: subprocess.Popen[str], limit: float) -> tuple[str, str | None
     finally:
         with _guard:
             _running.discard(process)
+
+
+# What a tool may print, stdout and stderr together. A tool that prints without end (`PROMTOOL=yes`) was held in
+# memory by communicate(): 3.6 GB in 3 seconds, an out-of-memory kill long before the timeout. promtool's report
+# on a failing 1,000-service fleet is a few MiB.
+OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024
+
+
+def _read_bounded(process: subprocess.Popen[bytes], deadline: float, limit: float) -> tuple[str, str | None]:
+    pipes = [pipe for pipe in (process.stdout, process.stderr) if pipe is not None]
+    chunks: dict[int, list[bytes]] = {pipe.fileno(): [] for pipe in pipes}
+    total = 0
+    with selectors.DefaultSelector() as selector:
+        for pipe in pipes:
+            selector.register(pipe, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(process.args, limit)
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                total += len(chunk)
+                if total > OUTPUT_LIMIT_BYTES:
+                    args = process.args
+                    name = os.path.basename(str(args[0] if isinstance(args, (list, tuple)) else args))
+                    raise ToolError(
+                        f"{name} printed more than {OUTPUT_LIMIT_BYTES >> 20} MiB and was stopped; this is the tool, "
+                        "not a finding about the output (is PROMTOOL/AMTOOL the real tool?)",
+                        ExitCode.BAD_INPUT,
+                    )
+                chunks[key.fd].append(chunk)
+    process.wait(timeout=max(deadline - time.monotonic(), 0.001))
+    # As text=True read it (universal newlines), but a byte that is not UTF-8 no longer stops obsc.
+    texts = [
+        b"".join(chunks[pipe.fileno()]).decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+        for pipe in pipes
+    ]
+    return texts[0], (texts[1] if process.stderr is not None else None)
 
 
 # A Go runtime panic: the tool itself failed (its output is a stack trace, not a finding about our files).
