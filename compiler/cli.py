@@ -438,6 +438,7 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
         reports.spec_warnings(_console(), compilation.fleet.services)
+        reports.layout_warnings(_console(), compilation)
 
 
 def _explain(compilation: Compilation, verbosity: int) -> None:

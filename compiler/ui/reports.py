@@ -17,6 +17,7 @@ from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Service
 from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.output.subset import Subset
+from compiler.targets import prometheus as prometheus_target
 from compiler.ui import console
 from compiler.ui.console import Console
 from compiler.ui.rerun import Inputs
@@ -94,6 +95,13 @@ def spec_warnings(out: Console, services: Sequence[Service]) -> None:
     for warning in overlaps(services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
     spec_diagnostics(out, services)
+
+
+def layout_warnings(out: Console, compilation: Compilation) -> None:
+    """What the rule engine of `--format` will refuse unless it is configured for obsc's rules."""
+    if compilation.options is not None and compilation.options.format == "mimir":
+        for warning in prometheus_target.ruler_limit_warnings(compilation.bundle.artifacts):
+            out.problem(f"obsc: warning: {warning}", code="layout", level="warning")
 
 
 def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:

@@ -16,6 +16,7 @@ from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
 from compiler.targets.base import TargetOptions
 from compiler.targets.prometheus.layouts import extract_groups, layout_of, render
+from compiler.targets.prometheus.mimir_limits import ruler_limit_warnings
 from compiler.targets.prometheus.promtool import test_files
 from compiler.targets.prometheus.rules import service_rules
 from compiler.targets.prometheus.vmalert import for_vmalert
@@ -23,7 +24,7 @@ from compiler.targets.prometheus.yaml_emit import dump
 
 # The face of the package: the pipeline's two parts, and what toolcheck needs to read a written layout
 # back into plain rule groups (promtool tests name the plain layout's file).
-__all__ = ["dump", "extract_groups", "fleet_artifacts", "layout_of", "service_artifacts"]
+__all__ = ["dump", "extract_groups", "fleet_artifacts", "layout_of", "ruler_limit_warnings", "service_artifacts"]
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
