@@ -29,6 +29,7 @@ from compiler.spec import discovery, loader, prune, schema
 from compiler.spec.document import Document
 from compiler.spec.platform_files import platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
+from compiler.targets.prometheus import oversized_objects
 
 log = logging.getLogger("obsc")
 
@@ -357,4 +358,8 @@ def compile_specs(
                 bundle = assemble(artifacts, options.regenerate_command, finished=True)
             except BundleError as exc:
                 raise AssertionError(str(exc)) from exc  # a target bug, not user input
+        # Known only once generated; the staging tree is dropped, as on any error.
+        operator = options.format == "prometheus-operator"
+        if operator and (oversized := oversized_objects(fleet.services, bundle.artifacts)):
+            raise InputError(oversized)
     return Compilation(fleet, bundle, notes, timings, frozenset(fleet_wide) | {MANIFEST}, options, staging)

@@ -17,6 +17,7 @@ from compiler.output.bundle import Artifact
 from compiler.targets.base import TargetOptions
 from compiler.targets.prometheus.layouts import extract_groups, layout_of, render
 from compiler.targets.prometheus.mimir_limits import ruler_limit_warnings
+from compiler.targets.prometheus.operator_size import oversized_objects
 from compiler.targets.prometheus.promtool import test_files
 from compiler.targets.prometheus.rules import service_rules
 from compiler.targets.prometheus.vmalert import for_vmalert
@@ -24,7 +25,16 @@ from compiler.targets.prometheus.yaml_emit import dump
 
 # The face of the package: the pipeline's two parts, and what toolcheck needs to read a written layout
 # back into plain rule groups (promtool tests name the plain layout's file).
-__all__ = ["dump", "extract_groups", "fleet_artifacts", "layout_of", "ruler_limit_warnings", "service_artifacts"]
+# Also the layouts' consumer limits: the operator's rule-file cap (an error), Mimir's ruler limits (a warning).
+__all__ = [
+    "dump",
+    "extract_groups",
+    "fleet_artifacts",
+    "layout_of",
+    "oversized_objects",
+    "ruler_limit_warnings",
+    "service_artifacts",
+]
 
 
 def service_artifacts(fleet: Fleet, services: Sequence[Service], options: TargetOptions) -> list[Artifact]:
