@@ -146,10 +146,12 @@ def pairs_firing(
     pairs: Sequence[str],
     watched: range,
     group: str = "",
+    evaluation_interval: str = "1m",
 ) -> dict[str, list[int]]:
     """Burn pair (`burn_window` of `pairs`) → the minutes of `watched` it fires in, for SLO `slo` (`group`:
-    extra matchers, `,route="b"`), with the rule text `rules` over `series` at a 1m evaluation interval. Each
-    check expects -1, so promtool's report says what each pair gave instead (1 firing, 0 not)."""
+    extra matchers, `,route="b"`), with the rule text `rules` over `series` (1m steps), evaluated at
+    `evaluation_interval` (5m: the coarse tier's interval on a server). Each check expects -1, so promtool's
+    report says what each pair gave instead (1 firing, 0 not)."""
     (tmp_path / "rules.yaml").write_text(rules)
     checks = [
         {
@@ -161,7 +163,9 @@ def pairs_firing(
         for minute in watched
     ]
     order = [g["name"] for g in yaml.safe_load(rules)["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
+    report = promtool_report(
+        tmp_path, "rules.yaml", series, checks, evaluation_interval=evaluation_interval, group_eval_order=order
+    )
     got = re.findall(r'burn_window=\\"(\w+)\\".*?time: (\S+?),.*?got: \{\} (\S+)', report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
     out: dict[str, list[int]] = {pair: [] for pair in pairs}

@@ -29,16 +29,19 @@ routing:
 TICKETS = ("slow", "slowest")
 
 
-def _ticketing(tmp_path: Path, series: dict[str, str], watched: range, by: str = "") -> dict[str, list[int]]:
+def _ticketing(
+    tmp_path: Path, series: dict[str, str], watched: range, by: str = "", evaluation_interval: str = "1m"
+) -> dict[str, list[int]]:
     """Ticket pair → the minutes of `watched` it fires in (for the `by` group `route="b"`, if any), for raw
-    series with these values at each minute."""
+    series with these values at each minute, evaluated every `evaluation_interval`."""
     (tmp_path / "ferry.yaml").write_text(SPEC.replace("BY ", f"by: [{by}], " if by else ""))
     bundle = compile_specs([str(tmp_path)]).bundle
     content = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("ferry"))
     rules = rules_read_by(
         content, alert=lambda r: isinstance(r["labels"], dict) and r["labels"].get("burn_window") in TICKETS
     )
-    return pairs_firing(tmp_path, rules, series, "trips", TICKETS, watched, f',{by}="b"' if by else "")
+    group = f',{by}="b"' if by else ""
+    return pairs_firing(tmp_path, rules, series, "trips", TICKETS, watched, group, evaluation_interval)
 
 
 def _trips(first: int, minutes: int, failed_at: list[int], labels: str = "") -> dict[str, str]:
@@ -74,5 +77,19 @@ def test_a_route_first_seen_today_with_one_failure_tickets_nobody(tmp_path: Path
     # tickets fired for b from 11h05: the slow pair until its 2h window dropped the failure (13h), the slowest
     # pair to the last minute watched (13h55).
     series = {**_trips(0, 14 * 60, [], ',route="a"'), **_trips(10 * 60, 14 * 60, [11 * 60], ',route="b"')}
-    fired = _ticketing(tmp_path, series, range(11 * 60, 14 * 60, 5), by="route")
+    fired = _ticketing(tmp_path, series, range(11 * 60, 14 * 60, 5), by="route", evaluation_interval="5m")
+    assert fired == {"slow": [], "slowest": []}, fired
+
+
+
+def test_a_route_back_after_a_drain_with_one_failure_tickets_nobody(tmp_path: Path) -> None:
+    # Grouped by route (found by a hunt, round 29): route b runs its first hour, is drained (its series gone) for
+    # ten hours and comes back at 11h on new counters, losing one trip at 11h30. b's windows hold 1 failed event.
+    # Before the fix b's first-seen time was carried across the gap, so its guards read b's two hours of samples
+    # as 13h of history (~4 failures in 1d and in 3d) and both ticket pairs fired for b from 11h40. Evaluated every
+    # 5m, the coarse tier's interval on a server: after a gap the span is counted back from b's coarse samples.
+    first, back = _trips(0, 60, [], ',route="b"'), _trips(11 * 60, 14 * 60, [11 * 60 + 30], ',route="b"')
+    drained = {name: f"{first[name]} _x{10 * 60} {values.split(' ', 1)[1]}" for name, values in back.items()}
+    series = {**_trips(0, 14 * 60, [], ',route="a"'), **drained}
+    fired = _ticketing(tmp_path, series, range(11 * 60, 14 * 60, 5), by="route", evaluation_interval="5m")
     assert fired == {"slow": [], "slowest": []}, fired

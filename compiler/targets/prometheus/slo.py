@@ -48,6 +48,7 @@ from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, da
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
 COARSE_BASE_SECONDS = parse_duration(COARSE_BASE_WINDOW)
+SINCE_GAP_INTERVALS = 3  # coarse intervals without a sample that make a gap in an SLO's (or group's) history
 
 
 @dataclass(frozen=True)
@@ -200,14 +201,18 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
 
 
 def _since_expr(selector: str, longest: int) -> str:
-    """When the coarse tier first saw the SLO (or group), kept while it is recorded and was seen within `longest`
-    (the longest guarded window: a group gone for longer has no history left in any). Without a value (a new
-    SLO or group, or rules upgraded on a server that already holds coarse samples) it starts at the oldest
-    sample within `longest`, counted back at the coarse interval: now for a new SLO, the samples' real start
-    after an upgrade."""
+    """When the coarse tier first saw the SLO (or group), kept while it is recorded without a gap (a value within
+    the last SINCE_GAP_INTERVALS coarse intervals: a missed evaluation or two is no gap). Without one (a new SLO or
+    group, rules upgraded on a server that already holds coarse samples, or a group back after a gap: a region
+    drained for hours) it is counted back from now at the coarse interval, one per sample within `longest` (the
+    longest guarded window): now for a new SLO, the samples' real start after an upgrade, and for a group back
+    after a gap the time its samples cover. Carried across the gap, a drained region back for an hour read its
+    hours away as history and one failure as several: past min_bad_events, a ticket."""
     bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    back = f"(count_over_time({bad_c}[{format_duration(longest)}]) - 1) * {recording_tiers().coarse_interval_seconds}"
-    return f"min_over_time({since}[{format_duration(longest)}]) and {bad_c}\nor\ntimestamp({bad_c}) - {back}"
+    interval = recording_tiers().coarse_interval_seconds
+    back = f"(count_over_time({bad_c}[{format_duration(longest)}]) - 1) * {interval}"
+    kept = format_duration(SINCE_GAP_INTERVALS * interval)
+    return f"min_over_time({since}[{kept}]) and {bad_c}\nor\ntimestamp({bad_c}) - {back}"
 
 
 def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
