@@ -97,6 +97,17 @@ POSTED = {
     "slo-ticket-beside-key-page-same-slo": _alert(
         "SLOErrorBudgetBurnSlow", "warning", "refunds", "payments", "availability"
     ),
+    # SLOs over the same failures are one incident (`incident`): an SLO kept per route pages for one route, and the
+    # ticket of the SLO kept for the whole service, the same outage, is held back as the paging SLO's own would be;
+    # an incident of its own (latency) still notifies (found by a hunt, round 29: it rang beside the page)
+    "page-of-a-shared-incident": _alert(
+        "SLOErrorBudgetBurnFast", "critical", "shop", "payments", "availability", incident="all", route="/pay"
+    ),
+    "ticket-of-the-same-incident": _alert("SLOErrorBudgetBurnSlow", "warning", "shop", "payments", "all", incident="all"),
+    "digest-of-the-same-incident": _alert("SLOErrorBudgetLow", "info", "shop", "payments", "all", incident="all"),
+    "ticket-of-another-incident": _alert(
+        "SLOErrorBudgetBurnSlow", "warning", "shop", "payments", "latency", incident="latency"
+    ),
     # inhibition stays inside a team, and only an alert naming a service silences: another team's alert on a
     # same-named service, or a hand-written page without one (a label missing on both sides reads as equal)
     "other-team-same-service": _alert("SLOErrorBudgetBurnSlow", "warning", "checkout", "search", "availability"),
@@ -116,6 +127,8 @@ SUPPRESSED = {
     "key-page-same-slo",
     "key-ticket-same-slo",
     "slo-ticket-beside-key-page-same-slo",  # a page silences the ticket, never the other way round
+    "ticket-of-the-same-incident",
+    "digest-of-the-same-incident",
 }
 # Posted after the sources and silenced by the last of them: once it reads suppressed, the inhibitor
 # has seen every source (Alertmanager hands alerts to it in the order they were posted).

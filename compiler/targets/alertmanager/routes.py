@@ -251,6 +251,8 @@ def intervals(fleet: Fleet) -> list[Interval]:
 _HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
 INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SLO)
 SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
+_HAS_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
+SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
 
 
 def inhibit_rules() -> list[Inhibit]:
@@ -265,6 +267,17 @@ def inhibit_rules() -> list[Inhibit]:
             equal=INCIDENT_EQUAL,
         )
     ]
+    # SLOs over the same failures share an `incident` (an SLO kept per route beside the one kept for the whole
+    # service): one SLO's page is the incident's notification, so it silences the others' tickets as its own.
+    rules.append(
+        Inhibit(
+            why="A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
+            "of the same team, service and incident.",
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE, _HAS_INCIDENT),
+            target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
+            equal=SHARED_INCIDENT_EQUAL,
+        )
+    )
     # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
     # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
     burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
