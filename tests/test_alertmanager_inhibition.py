@@ -103,7 +103,9 @@ POSTED = {
     "page-of-a-shared-incident": _alert(
         "SLOErrorBudgetBurnFast", "critical", "shop", "payments", "availability", incident="all", route="/pay"
     ),
-    "ticket-of-the-same-incident": _alert("SLOErrorBudgetBurnSlow", "warning", "shop", "payments", "all", incident="all"),
+    "ticket-of-the-same-incident": _alert(
+        "SLOErrorBudgetBurnSlow", "warning", "shop", "payments", "all", incident="all"
+    ),
     "digest-of-the-same-incident": _alert("SLOErrorBudgetLow", "info", "shop", "payments", "all", incident="all"),
     "ticket-of-another-incident": _alert(
         "SLOErrorBudgetBurnSlow", "warning", "shop", "payments", "latency", incident="latency"

@@ -81,7 +81,6 @@ def test_a_route_first_seen_today_with_one_failure_tickets_nobody(tmp_path: Path
     assert fired == {"slow": [], "slowest": []}, fired
 
 
-
 def test_a_route_back_after_a_drain_with_one_failure_tickets_nobody(tmp_path: Path) -> None:
     # Grouped by route (found by a hunt, round 29): route b runs its first hour, is drained (its series gone) for
     # ten hours and comes back at 11h on new counters, losing one trip at 11h30. b's windows hold 1 failed event.
