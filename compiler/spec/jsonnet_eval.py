@@ -24,6 +24,13 @@ from compiler.spec.files import MAX_FILE_BYTES, read_regular
 _HEADER = struct.Struct(">Q")
 
 
+def as_checked_in(text: bytes) -> bytes:
+    """`text` with CRLF line ends as LF, as git stores a text file that a `core.autocrlf` checkout (Windows) writes
+    with CRLF: Jsonnet keeps a text block's or multi-line string's `\r`, so the spec read otherwise there (a
+    control character error, or `\r` in a dashboard). Like git, a file with a NUL byte (`importbin`) is data."""
+    return text if b"\0" in text[:8000] else text.replace(b"\r\n", b"\n")
+
+
 def send(stream: IO[bytes], message: dict[str, Any]) -> None:
     body = json.dumps(message).encode("utf-8")
     stream.write(_HEADER.pack(len(body)) + body)
@@ -59,11 +66,12 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
             refused.append(str(exc))
             raise
         imported.add(name)
-        return name, data
+        return name, as_checked_in(data)
 
     extra = {"tla_codes": request["tla_codes"]} if request.get("tla_codes") is not None else {}
     try:
-        output: str = _jsonnet_module()(path, request["source"], import_callback=import_callback, **extra)
+        source = as_checked_in(request["source"].encode("utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
+        output: str = _jsonnet_module()(path, source, import_callback=import_callback, **extra)
     except (RuntimeError, UnicodeDecodeError) as exc:
         text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
         where, line, col, message, raised = jsonnet_error(path, text, imported)
