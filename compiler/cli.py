@@ -37,6 +37,7 @@ Exit codes:
   1  drift (check), findings (verify), or promtool/amtool/the dashboard lint rejected the output
   2  bad input: spec errors (file:line:col $.path: message), bad flags or settings, unwritable output
   3  a required external tool (promtool, amtool) is missing, or older than Prometheus 2.42 / Alertmanager 0.25
+     (or PyYAML was built without libyaml, which obsc reads specs with)
   4  --no-wait, and another obsc run is using the same --out
   5  obsc verify: the Prometheus server cannot be reached, or is not a Prometheus API at that URL
   70 internal error in obsc (a bug: please report it)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path as FsPath
 
 from compiler.errors import Diagnostic, Location
-from compiler.spec import files
+from compiler.spec import files, libyaml
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 PLATFORM_STEMS = ("platform",)
@@ -38,6 +38,7 @@ def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[li
     without being opened, so its content never shows up in an error. FIFOs and devices are reported, never
     opened (opening a FIFO blocks until someone writes to it). `skipped` receives the library files left out.
     """
+    libyaml.require()  # here, in the main process, before any worker reads a spec
     specs: set[str] = set()
     platforms: set[str] = set()
     problems: list[Diagnostic] = []

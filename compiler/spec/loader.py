@@ -22,6 +22,7 @@ from compiler.spec import (
     jsonnet_eval,
     jsonnet_marks,
     jsonnet_sandbox,
+    libyaml,
     yaml_budget,
     yaml_events,
     yaml_numbers,
@@ -29,8 +30,8 @@ from compiler.spec import (
 )
 from compiler.spec.document import Document, Path
 
-# libyaml's parser keeps the same node marks and is ~7x faster; the pure-Python one is the fallback.
-_Loader = yaml_numbers.bounded(getattr(yaml, "CSafeLoader", yaml.SafeLoader), as_written=True)
+# libyaml's parser only (libyaml.py says why); its stand-in on a PyYAML without it is never used to read a spec
+_Loader = yaml_numbers.bounded(libyaml.SAFE_LOADER or yaml.SafeLoader, as_written=True)
 MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
@@ -78,6 +79,7 @@ def _byte_location(path: str, raw: bytes, at: int) -> Location:
 
 
 def load_yaml_text(path: str, text: str) -> list[Document]:
+    libyaml.require()
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
