@@ -26,7 +26,8 @@ from compiler import conventions
 from compiler.output import tree
 from compiler.output.bundle import Artifact, Bundle, Ownership, header, parse_manifest
 
-_COMMAND = re.compile(r"^# Regenerate with: (obsc compile [^\x00-\x1f\x7f]{1,2000})$", re.M)
+# `\r?`: a CRLF checkout's manifest (git's core.autocrlf) records the same command
+_COMMAND = re.compile(r"^# Regenerate with: (obsc compile [^\x00-\x1f\x7f]{1,2000})\r?$", re.M)
 _PER_SERVICE = (conventions.PROMETHEUS_DIR + "/", conventions.GRAFANA_DASHBOARDS_DIR + "/teams/")
 
 
