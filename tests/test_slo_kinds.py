@@ -88,9 +88,9 @@ def test_time_slices_take_the_platforms_min_bad_events_as_bad_slices_an_error_ra
 
 def test_slice_bits_are_absent_without_data_and_never_read_as_good(tmp_path: Path) -> None:
     exprs = {(r.record, dict(r.labels).get("slo")): r.expr for r in rules(fleet(tmp_path)) if r.record}
-    assert exprs[(names.SLI_BAD_SLICE, "probe")] == '1 - (min(probe_success{job="jobs"}) >= bool 1)'
+    assert exprs[(names.SLI_BAD_SLICE, "probe")] == '1 - (min(probe_success{job="jobs"} >= -Inf) >= bool 1)'
     assert exprs[(names.SLI_BAD_SLICE, "fresh")] == (
-        '1 - (time() - max(jobs_last_success_timestamp_seconds{job="jobs"}) <= bool 93600)'
+        '1 - (time() - max(jobs_last_success_timestamp_seconds{job="jobs"} >= -Inf) <= bool 93600)'
     )
     # no `or vector(0)` / `or 0 *` anywhere in these kinds' ratios: an absent input stays absent
     for slo in ("probe", "fresh", "ratio"):
