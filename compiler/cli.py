@@ -24,7 +24,6 @@ from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
-from compiler.targets import link_notes
 from compiler.ui import cli_options, console, declared_format, failures, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
@@ -432,9 +431,7 @@ def verify_cmd(
 
 def _warn_links(compilation: Compilation, verbosity: int) -> None:
     if verbosity >= 0 and compilation.fleet.services:
-        for warning in link_notes.unopenable(compilation.fleet.platform):
-            _console().problem(f"obsc: warning: {warning}", code="links", level="warning")
-        _console().diagnostics(link_notes.shared_pages(compilation.fleet), severity="warning", code="links")
+        reports.link_warnings(_console(), compilation.fleet)
         fmt = compilation.options.format if compilation.options else ""
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")

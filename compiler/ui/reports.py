@@ -14,9 +14,10 @@ from compiler.errors import ExitCode
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
-from compiler.model.types import Service
+from compiler.model.types import Fleet, Service
 from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.output.subset import Subset
+from compiler.targets import link_notes
 from compiler.targets import prometheus as prometheus_target
 from compiler.ui import console
 from compiler.ui.console import Console
@@ -95,6 +96,13 @@ def spec_warnings(out: Console, services: Sequence[Service]) -> None:
     for warning in overlaps(services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
     spec_diagnostics(out, services)
+
+
+def link_warnings(out: Console, fleet: Fleet) -> None:
+    """Links an alert carries that a notification cannot open, and a runbook_url that joins pages (located)."""
+    for warning in link_notes.unopenable(fleet.platform):
+        out.problem(f"obsc: warning: {warning}", code="links", level="warning")
+    out.diagnostics(link_notes.shared_pages(fleet), severity="warning", code="links")
 
 
 def layout_warnings(out: Console, compilation: Compilation) -> None:
