@@ -101,3 +101,20 @@ def test_a_place_spanning_lines_is_read() -> None:
     # Jsonnet writes a span over several lines as `file:(3:5)-(4:2)`: it was passed over for line 1, column 1.
     trace = "RUNTIME ERROR: Field does not exist: nope\n\tspec.jsonnet:(3:5)-(4:2)\tobject <anonymous>\n"
     assert jsonnet_error("spec.jsonnet", trace) == ("spec.jsonnet", 3, 5, "Field does not exist: nope", True)
+
+
+def test_a_column_after_non_ascii_text_counts_characters(repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Jsonnet counts columns in bytes, obsc (YAML errors, a Jsonnet key's place) in characters: after
+    # `'Zürich → Köln', ` the error was 4 columns right of `nope`, and 1 after `'équipe'` in a library.
+    (repository / "ledger.jsonnet").write_text(
+        "local s = import 'lib/svc.libsonnet';\ns.svc('ledger', 'x') + { description: 'Zürich → Köln', team: nope }\n"
+    )
+    library = repository / "lib" / "svc.libsonnet"
+    library.write_text(LIBRARY.replace("team: 'billing',", "team: 'équipe' + billing,"))
+    done = run_obsc(capsys, "validate", "monitoring/specs/ledger.jsonnet", "monitoring/specs/payer.jsonnet")
+    assert done.code == 2, done.err
+    assert done.err.splitlines() == [
+        "monitoring/specs/ledger.jsonnet:2:62 $: Jsonnet error: Unknown variable: nope",
+        "monitoring/specs/lib/svc.libsonnet:7:24 $: Jsonnet error: Unknown variable: billing",
+        "obsc: 2 errors; nothing was written",
+    ]

@@ -57,7 +57,8 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
     path: str = request["path"]
     roots: list[str] = request["roots"]
     refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
-    imported: set[str] = set()  # the names Jsonnet knows the imported files by, in its error traces
+    # the names Jsonnet knows the imported files by, in its error traces, and their text (to count columns in)
+    imported: dict[str, bytes] = {}
 
     def import_callback(base: str, rel: str) -> tuple[str, bytes]:
         try:
@@ -65,16 +66,19 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
         except RuntimeError as exc:
             refused.append(str(exc))
             raise
-        imported.add(name)
-        return name, as_checked_in(data)
+        imported[name] = as_checked_in(data)
+        return name, imported[name]
 
     extra = {"tla_codes": request["tla_codes"]} if request.get("tla_codes") is not None else {}
+    source = as_checked_in(request["source"].encode("utf-8", "surrogateescape"))
     try:
-        source = as_checked_in(request["source"].encode("utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
-        output: str = _jsonnet_module()(path, source, import_callback=import_callback, **extra)
+        output: str = _jsonnet_module()(
+            path, source.decode("utf-8", "surrogateescape"), import_callback=import_callback, **extra
+        )
     except (RuntimeError, UnicodeDecodeError) as exc:
         text = exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
         where, line, col, message, raised = jsonnet_error(path, text, imported)
+        col = character_column(imported.get(where, source), line, col)
         return {"error": [line, col, refused[0] if refused else message, None if where == path else where, raised]}
     limit = request["max_output"]
     if len(output) > limit:
@@ -106,6 +110,15 @@ def shown(roots: list[str], cwd: str | None = None) -> str:
     """Library roots as the user would write them (relative to their working directory when inside it)."""
     cwd = cwd or os.getcwd()
     return ", ".join(os.path.relpath(r, cwd) if r == cwd or r.startswith(cwd + os.sep) else r for r in roots)
+
+
+def character_column(source: bytes, line: int, col: int) -> int:
+    """Jsonnet counts a column in bytes; obsc's locations (YAML's, a Jsonnet key's) count characters, as editors
+    do. After `'日本語', ` on its line an error was 6 columns to the right of its place."""
+    lines = source.split(b"\n")
+    if not 1 <= line <= len(lines):
+        return col
+    return len(lines[line - 1][: col - 1].decode("utf-8", "replace")) + 1
 
 
 # A place in a Jsonnet error or trace: `file:3:5-9`, `file:3:5` or a span over lines, `file:(3:5)-(4:2)`.
