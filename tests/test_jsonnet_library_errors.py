@@ -118,3 +118,22 @@ def test_a_column_after_non_ascii_text_counts_characters(repository: Path, capsy
         "monitoring/specs/lib/svc.libsonnet:7:24 $: Jsonnet error: Unknown variable: billing",
         "obsc: 2 errors; nothing was written",
     ]
+
+
+def test_a_message_written_over_several_lines_is_kept_whole(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only the first line of an `error` or `assert` text was shown: the platform's advice below it was lost.
+    library = repository / "lib" / "svc.libsonnet"
+    advice = "error 'no job for ' + name + ':\\n  set the job label\\n  (see the platform guide)'"
+    library.write_text(LIBRARY.replace("error 'no job for ' + name", advice))
+    (repository / "payer.jsonnet").write_text("local s = import 'lib/svc.libsonnet';\ns.svc('payer', '')\n")
+    done = run_obsc(capsys, "validate", "monitoring/specs")
+    assert done.code == 2, done.err
+    assert done.err.splitlines() == [
+        "monitoring/specs/lib/svc.libsonnet:3:34 $: Jsonnet error: no job for payer: set the job label "
+        "(see the platform guide) (evaluating monitoring/specs/payer.jsonnet)",
+        "obsc: 1 error; nothing was written",
+    ]
+    trace = "RUNTIME ERROR: objective over 100\n\tsee the guide\n\tspec.jsonnet:(1:6)-(2:13)\tobject <anonymous>\n"
+    assert jsonnet_error("spec.jsonnet", trace)[3] == "objective over 100 see the guide"

@@ -132,7 +132,8 @@ def jsonnet_error(path: str, text: str, imported: Iterable[str] = ()) -> tuple[s
     was passed over for the spec's import of it, or for the spec's first line when no frame was in the spec."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     head = lines[0] if lines else text
-    head = head.removeprefix("RUNTIME ERROR: ")
+    if head.startswith("RUNTIME ERROR: "):
+        head = _raised_message(text)
     known = {path, *imported}
     for ln in lines:
         for token in ln.split():
@@ -143,6 +144,19 @@ def jsonnet_error(path: str, text: str, imported: Iterable[str] = ()) -> tuple[s
                 return place["file"], int(place["line"]), int(place["col"]), head.split(" ", 1)[1], False
             return place["file"], int(place["line"]), int(place["col"]), head, True
     return path, 1, 1, head, True
+
+
+# A frame of Jsonnet's trace: a tab, then a place (`\tlib.libsonnet:3:5-9\tfunction <svc>`).
+_FRAME = re.compile(r"^\t\S+?:\(?\d+:\d+")
+
+
+def _raised_message(text: str) -> str:
+    """An evaluation error's message, every line of it: an `error` or `assert` text written over several lines
+    was cut to its first (`'objective over 100:\\nsee the SLO guide'` read "objective over 100:"). The lines
+    are joined by a space, as obsc's output is one line per error; the trace starts at the first frame."""
+    lines = text.strip("\n").removeprefix("RUNTIME ERROR: ").split("\n")
+    end = next((i for i, ln in enumerate(lines) if _FRAME.match(ln)), 1)
+    return " ".join(ln.strip() for ln in lines[: max(end, 1)] if ln.strip())
 
 
 def _jsonnet_module() -> Any:
