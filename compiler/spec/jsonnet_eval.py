@@ -22,6 +22,8 @@ from compiler.errors import InputError
 from compiler.spec.files import MAX_FILE_BYTES, read_regular
 
 _HEADER = struct.Struct(">Q")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_CODE_SUFFIXES = (".jsonnet", ".libsonnet", ".json")
 
 
 def as_checked_in(text: bytes) -> bytes:
@@ -100,9 +102,12 @@ def resolve_import(
             raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({shown(roots, shown_from)})")
         if os.path.lexists(real) and not os.path.isdir(real):
             try:
-                return os.path.relpath(candidate), read_regular(real, MAX_FILE_BYTES)
+                data = read_regular(real, MAX_FILE_BYTES)
             except InputError as exc:
                 raise RuntimeError(f"import {rel!r} {exc.diagnostics[0].message}") from None
+            if rel.lower().endswith(_CODE_SUFFIXES):  # code, not importstr's text: its BOM does not lex
+                data = data.removeprefix(_UTF8_BOM)
+            return os.path.relpath(candidate), data
     raise RuntimeError(f"import {rel!r} not found in {shown(roots, shown_from)}")
 
 

@@ -281,9 +281,10 @@ def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: Jso
 
 def _jsonnet_source(path: str) -> str:
     """The Jsonnet file's text, located like a YAML file's when it is not UTF-8. A NUL byte is refused here: the
-    Jsonnet binding takes C strings and failed with a worker traceback for the message."""
+    Jsonnet binding takes C strings and failed with a worker traceback for the message. A UTF-8 byte-order mark
+    (Windows editors write one) is dropped, as YAML's reader does: Jsonnet refused it ("Could not lex")."""
     raw = files.read_regular(path)
-    text = _utf8_text(path, raw)
+    text = _utf8_text(path, raw).removeprefix("\ufeff")
     if "\x00" in text:
         at = raw.index(b"\x00")
         raise InputError(
