@@ -16,12 +16,13 @@ from compiler.spec.document import Document, Path
 
 Mark = tuple[int, int]
 
-# How a Jsonnet source names a field, in the order a line is searched: `key:` (also `key::`), `'key':`, `"key":`.
-# Never after a letter, digit or `_` (`xkey:` does not name `key`).
+# How a Jsonnet source names a field, in the order a line is searched: `key:` (also `key::`), `'key':`, `"key":`,
+# each also as a merge (`key+:`, `metrics+: {...}`: every error under one was at 1:1). Never after a letter, digit
+# or `_` (`xkey:` does not name `key`).
 _KEY_FORMS = (
-    re.compile(r"(?<!\w)(\w+):"),
-    re.compile(r"(?<!\w)'([^'\n]*)':"),
-    re.compile(r'(?<!\w)"([^"\n]*)":'),
+    re.compile(r"(?<!\w)(\w+)\+?:"),
+    re.compile(r"(?<!\w)'([^'\n]*)'\+?:"),
+    re.compile(r'(?<!\w)"([^"\n]*)"\+?:'),
 )
 _END: Mark = (1 << 62, 0)
 _COMMENT_STARTS = ("//", "#", "/*", "*")
