@@ -25,7 +25,6 @@ from compiler.model.build_targets import (
     guessed_targets_warnings,
     metric_option_problems,
     named_like_counter,
-    own_up_slice_problems,
     service_matchers,
     target_problems,
     targets_notes,
@@ -40,6 +39,7 @@ from compiler.model.checks import business_hours_problems, global_setting_proble
 from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
+from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql

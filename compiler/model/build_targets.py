@@ -20,7 +20,7 @@ from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
-from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind, Slo
+from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
 
@@ -102,29 +102,6 @@ def target_problems(
         unknown_targets(selector, ctx)
     if pushed := pushed_only_problem(data, targets, kinds):
         ctx.error(("selector",), pushed)
-
-
-def own_up_slice_problems(slos: Sequence[Slo], targets: tuple[Matcher, ...]) -> list[tuple[Path, str]]:
-    """(path, message) for a time-slice or freshness SLI whose gauge is the service's own targets' `up`: its
-    SLODataMissing asks for the SLI's series while those targets are up, so it could never fire, and with no
-    target at all the gauge has no sample and no slice counts (the compile also failed, feeding `up` twice)."""
-    found: list[tuple[Path, str]] = []
-    for i, slo in enumerate(slos):
-        gauge = slo.sli.gauge.selector if slo.sli.gauge is not None else None
-        if not targets or gauge is None or gauge.metric != "up" or set(targets) != set(gauge.matchers):
-            continue
-        field = "good_when" if slo.sli.kind is SliKind.TIME_SLICE else "last_success"
-        found.append(
-            (
-                ("slos", i, "sli", field),
-                f"the SLI reads the up series of the service's own scrape targets ({gauge.render()}): with no target "
-                "at all it has no sample, so no slice counts (an outage reads neither good nor bad), and its "
-                "SLODataMissing, which waits for those targets to be up, could never fire; measure from outside "
-                "(a blackbox probe's probe_success), or declare targets: false so that no target at all fires "
-                "SLODataMissing (there is then no ServiceDown: the SLO's burn alerts page for targets that are down)",
-            )
-        )
-    return found
 
 
 def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
