@@ -104,8 +104,10 @@ def test_tree_is_team_then_severity_and_a_service_routed_as_its_team_has_no_bran
     assert teams == [['team="fulfilment"'], ['team="payments"'], ['team="search"']]
     # Every example service routes as its team: the team's leaves for its services name none of them (a branch
     # naming one vanished when it was renamed or moved, and its open page lost its group), then the fallback.
+    # The shared incidents' leaves come first in every team, whether or not one of its services shares one today.
     for team in config["route"]["routes"]:
         assert [r["matchers"] for r in team["routes"]] == [
+            *([f'severity="{t.value}"', 'service!=""', 'incident!=""'] for t in (Tier.CRITICAL, Tier.WARNING)),
             *([f'severity="{t.value}"', 'service!=""'] for t in Tier),
             *([f'severity="{t.value}"'] for t in Tier),
         ]
@@ -326,6 +328,8 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     payments = _branch(config, "payments")
     assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
     assert [r["matchers"] for r in payments["routes"]] == [
+        ['severity="critical"', 'service!=""', 'incident!=""'],
+        ['severity="warning"', 'service!=""', 'incident!=""'],
         ['severity="critical"', 'service!=""'],
         ['severity="warning"', 'service!=""'],
         ['severity="info"', 'service!=""'],
@@ -333,19 +337,20 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
         ['severity="warning"'],
         ['severity="info"'],
     ]
-    leaves = payments["routes"][3:]
+    leaves = payments["routes"][5:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     # Same receivers and timing as its service; each alert name its own group (a hunt: every service-less page of
     # a team was one group, so a node outage joined an acknowledged crash-loop incident and never rang).
     assert [leaf.get("group_by") for leaf in leaves] == [["alertname", "service", "slo"]] * 2 + [["service"]]
-    service_leaves = payments["routes"][:3]
+    service_leaves = payments["routes"][2:5]
     assert [{k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in leaves] == [
         {k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in service_leaves
     ]
     # Business hours gate the fallback's ticket and digest too, never its page.
     fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
     gated = [leaf.get("active_time_intervals") for leaf in fallback]
-    assert gated == [None, ["fulfilment-business-hours"], ["fulfilment-business-hours"]] * 2  # its services' too
+    hours = ["fulfilment-business-hours"]
+    assert gated == [None, hours] + [None, hours, hours] * 2  # its services' (shared incidents' first) too
 
 
 PLATFORM_TEAMS = """apiVersion: obsc/v1
@@ -596,5 +601,6 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "info"] * 2  # the team's services, its fallback
+    # the team's shared incidents, its services, its fallback
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "warning", "info", "warning", "info"]
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

@@ -76,8 +76,11 @@ def test_a_misrouted_alert_is_reported_as_service_alert_expected_got(amtool_bin:
     compilation, out = _written(tmp_path)
     config = out / names.ALERTMANAGER_CONFIG
     text = config.read_text()
-    assert text.count("receiver: team-payments-critical") == 2  # the leaf of the team's services, the fallback
-    config.write_text(text.replace("receiver: team-payments-critical", "receiver: platform-fallback", 1))
+    # the leaves of the team's shared incidents and services, the fallback
+    assert text.count("receiver: team-payments-critical") == 3
+    services_leaf = """'service!=""']\n      receiver: team-payments-critical"""
+    assert text.count(services_leaf) == 1
+    config.write_text(text.replace(services_leaf, services_leaf.replace("team-payments-critical", "platform-fallback")))
     with pytest.raises(ToolError) as caught:
         amtool.validate(compilation.bundle, str(out))
     message = str(caught.value)

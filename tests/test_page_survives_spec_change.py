@@ -38,16 +38,23 @@ metrics: {{requests: http_requests_total, errors: 'http_requests_total{{code=~"5
 slos:
   - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
 """
+# Two SLOs over the same failures share an incident: their alerts carry `incident` and take the team's
+# `incident!=""` leaves.
+SHARING = SERVICE + "  - {{name: availability-strict, objective: 99.99, sli: {{errors: errors, total: requests}}}}\n"
 # (service, team) before → after the change
 CHANGES = {"moved": (("billing", "payments"), ("billing", "ledger")), "renamed": (("orders", "shop"), ("cart", "shop"))}
+# The team's only service sharing an incident moves away; the team keeps another service.
+INCIDENT_MOVES = {"moved sharing": (("refunds", "payments"), ("refunds", "ledger"))}
+STAYS = [("checkout", "payments")]
 
 
-def _compile(root: Path, services: list[tuple[str, str]]) -> tuple[Fleet, Path]:
+def _compile(root: Path, services: list[tuple[str, str]], sharing: bool = False) -> tuple[Fleet, Path]:
     specs = root / "specs"
     specs.mkdir(parents=True)
     (specs / "platform.yaml").write_text(PLATFORM)
     for name, team in services:
-        (specs / f"{name}.yaml").write_text(SERVICE.format(name=name, team=team))
+        spec = SHARING if sharing and (name, team) not in STAYS else SERVICE
+        (specs / f"{name}.yaml").write_text(spec.format(name=name, team=team))
     compilation = compile_specs([str(specs)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(root / "out")))
     return compilation.fleet, root / "out" / names.ALERTMANAGER_CONFIG
@@ -68,12 +75,23 @@ def _post(url: str, alerts: list[dict[str, Any]]) -> None:
 
 
 def test_a_page_open_across_a_team_move_or_a_rename_is_not_paged_again_and_resolves(tmp_path: Path) -> None:
+    _survives(tmp_path, CHANGES, sharing=False)
+
+
+def test_a_shared_incident_page_open_across_a_move_of_its_teams_only_such_service_resolves(tmp_path: Path) -> None:
+    """The team's `incident!=""` leaves stayed only while one of its services shared an incident: moving the last
+    one away took them, so its old page took the team's plain leaf, rang again and its incident never resolved."""
+    _survives(tmp_path, INCIDENT_MOVES, sharing=True)
+
+
+def _survives(tmp_path: Path, changes: dict[str, tuple[tuple[str, str], tuple[str, str]]], sharing: bool) -> None:
     binary = require_tool("prometheus-alertmanager")
-    before, before_config = _compile(tmp_path / "before", [old for old, _ in CHANGES.values()])
-    after, after_config = _compile(tmp_path / "after", [new for _, new in CHANGES.values()])
-    old_pages = {change: _page(before, old[0]) for change, (old, _) in CHANGES.items()}
-    new_pages = {change: _page(after, new[0]) for change, (_, new) in CHANGES.items()}
-    assert old_pages["moved"]["receiver"] != new_pages["moved"]["receiver"]  # the move changes the pager
+    before, before_config = _compile(tmp_path / "before", [*STAYS, *(old for old, _ in changes.values())], sharing)
+    after, after_config = _compile(tmp_path / "after", [*STAYS, *(new for _, new in changes.values())], sharing)
+    old_pages = {change: _page(before, old[0]) for change, (old, _) in changes.items()}
+    new_pages = {change: _page(after, new[0]) for change, (_, new) in changes.items()}
+    assert not sharing or all(names.LABEL_INCIDENT in p["labels"] for p in old_pages.values())
+    assert old_pages[next(iter(changes))]["receiver"] != new_pages[next(iter(changes))]["receiver"]  # a new pager
     with servers.webhook() as hook:
 
         def test_config(generated: Path) -> Path:

@@ -121,7 +121,6 @@ def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNod
     fallback = [(tier, fallback_route(fleet.platform, team, tier)) for tier in Tier]
     routed = [(tier, route) for tier, route in fallback if route is not None]
     as_team = [s for s in services if routed_as_team(s, fallback)]
-    team_slos = [slo for service in as_team for slo in service.slos]
     catch_all = no_severity_route(fleet.platform, team)
     return RouteNode(
         matchers=(equals(names.LABEL_TEAM, team),),
@@ -129,7 +128,7 @@ def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNod
         group_by=INCIDENT_GROUP_BY,
         routes=(
             *(service_route(s, hours) for s in services if s not in as_team),
-            *incident_leaves(routed, hours, (_NAMES_SERVICE,), shared=any(slo.incident for slo in team_slos)),
+            *incident_leaves(routed, hours, (_NAMES_SERVICE,)),
             *(tier_leaf(tier, route, hours, FALLBACK_GROUP_BY) for tier, route in routed),
         ),
     )
@@ -147,17 +146,18 @@ def routed_as_team(service: Service, fallback: Sequence[tuple[Tier, Route | None
 
 
 def incident_leaves(
-    routed: Sequence[tuple[Tier, Route]], hours: Interval | None, also: tuple[Match, ...], shared: bool
+    routed: Sequence[tuple[Tier, Route]], hours: Interval | None, also: tuple[Match, ...]
 ) -> list[RouteNode]:
-    """The leaves of a service's incidents for the given receivers: a shared incident's first (when one of the
-    services routed here has one), then one per tier.
+    """The leaves of the team's services' incidents: a shared incident's first, then one per tier.
 
     Alertmanager keys a group, and the incident its receiver opened, by the route's matchers: a branch naming the
     service vanished with a renamed or moved service, so the alert still firing under the old name or team took
-    another route, paged again in a new group and never resolved the first. The team's leaves name no service.
+    another route, paged again in a new group and never resolved the first. The team's leaves name no service,
+    and the shared incident's are there whether or not a service of the team shares one today: made only for
+    such a team, they left with the last service sharing an incident that moved away, and its page rang again.
     """
     leaves = []
-    for tier, route in routed if shared else ():
+    for tier, route in routed:
         if tier is not Tier.INFO:  # info is one digest per service already
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, _SHARES_INCIDENT)))
     leaves.extend(tier_leaf(tier, route, hours, None, also) for tier, route in routed)
