@@ -88,7 +88,9 @@ def metric_matcher_problems(matchers: Iterable[Matcher], histogram: bool) -> lis
             out.append(
                 f"a histogram's selector may not require quantile ({matcher.render()}): quantile is the label of a "
                 "summary's precomputed quantiles, which have no buckets, and no _bucket or _count series carries it, "
-                "so the SLI and the p99 would read nothing; select a histogram (its _bucket series) by its name"
+                "so the SLI and the p99 would read nothing; select a histogram (its _bucket series) by its name, or, "
+                "with only the summary, declare the metric type: gauge (aggregation: max) and measure it in slices "
+                "(sli: {good_when: <metric> < 0.25})"
             )
         elif matcher.label != "__name__" and (problem := _internal(matcher.label, "selector")):
             out.append(problem)
