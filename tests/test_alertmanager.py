@@ -483,7 +483,9 @@ def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path
     branch = team["routes"].pop(0)
     assert branch["matchers"] == ['service="checkout"']
     receivers = [leaf["receiver"] for leaf in branch["routes"]]
-    assert receivers == ["team-payments-critical", "team-payments-warning", "checkout-info"]
+    # each tier's shared incidents' leaf first (none for info)
+    critical, warning = "team-payments-critical", "team-payments-warning"
+    assert receivers == [critical, critical, warning, warning, "checkout-info"]
     assert after["route"] == config["route"]
 
 

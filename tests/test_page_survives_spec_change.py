@@ -46,15 +46,20 @@ CHANGES = {"moved": (("billing", "payments"), ("billing", "ledger")), "renamed":
 # The team's only service sharing an incident moves away; the team keeps another service.
 INCIDENT_MOVES = {"moved sharing": (("refunds", "payments"), ("refunds", "ledger"))}
 STAYS = [("checkout", "payments")]
+# A service with a pager of its own (a branch naming it) whose SLOs stop sharing an incident while it pages.
+OWN_PAGER = "routing: {{critical: {{webhook: {{url: 'https://pager.example/{name}'}}}}}}\n"
+EDITED = {"edited": (("refunds", "payments"), ("refunds", "payments"))}
 
 
-def _compile(root: Path, services: list[tuple[str, str]], sharing: bool = False) -> tuple[Fleet, Path]:
+def _compile(root: Path, services: list[tuple[str, str]], sharing: bool = False, own: str = "") -> tuple[Fleet, Path]:
     specs = root / "specs"
     specs.mkdir(parents=True)
     (specs / "platform.yaml").write_text(PLATFORM)
     for name, team in services:
         spec = SHARING if sharing and (name, team) not in STAYS else SERVICE
-        (specs / f"{name}.yaml").write_text(spec.format(name=name, team=team))
+        (specs / f"{name}.yaml").write_text(
+            (spec + (own if (name, team) not in STAYS else "")).format(name=name, team=team)
+        )
     compilation = compile_specs([str(specs)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(root / "out")))
     return compilation.fleet, root / "out" / names.ALERTMANAGER_CONFIG
@@ -84,14 +89,28 @@ def test_a_shared_incident_page_open_across_a_move_of_its_teams_only_such_servic
     _survives(tmp_path, INCIDENT_MOVES, sharing=True)
 
 
-def _survives(tmp_path: Path, changes: dict[str, tuple[tuple[str, str], tuple[str, str]]], sharing: bool) -> None:
+def test_a_shared_incident_page_of_a_service_with_its_own_pager_resolves_when_its_slos_stop_sharing(
+    tmp_path: Path,
+) -> None:
+    """A branch naming the service had `incident!=""` leaves only while its SLOs shared an incident: the SLO
+    dropped mid-incident took them, and the old page joined the plain leaf's group (rang again, never resolved)."""
+    _survives(tmp_path, EDITED, sharing=True, edited=True)
+
+
+def _survives(
+    tmp_path: Path, changes: dict[str, tuple[tuple[str, str], tuple[str, str]]], sharing: bool, edited: bool = False
+) -> None:
     binary = require_tool("prometheus-alertmanager")
-    before, before_config = _compile(tmp_path / "before", [*STAYS, *(old for old, _ in changes.values())], sharing)
-    after, after_config = _compile(tmp_path / "after", [*STAYS, *(new for _, new in changes.values())], sharing)
+    own = OWN_PAGER if edited else ""
+    before, before_config = _compile(tmp_path / "before", [*STAYS, *(old for old, _ in changes.values())], sharing, own)
+    after, after_config = _compile(
+        tmp_path / "after", [*STAYS, *(new for _, new in changes.values())], sharing and not edited, own
+    )
     old_pages = {change: _page(before, old[0]) for change, (old, _) in changes.items()}
     new_pages = {change: _page(after, new[0]) for change, (_, new) in changes.items()}
     assert not sharing or all(names.LABEL_INCIDENT in p["labels"] for p in old_pages.values())
-    assert old_pages[next(iter(changes))]["receiver"] != new_pages[next(iter(changes))]["receiver"]  # a new pager
+    if not edited:  # a move changes the pager
+        assert old_pages[next(iter(changes))]["receiver"] != new_pages[next(iter(changes))]["receiver"]
     with servers.webhook() as hook:
 
         def test_config(generated: Path) -> Path:
@@ -101,12 +120,13 @@ def _survives(tmp_path: Path, changes: dict[str, tuple[tuple[str, str], tuple[st
         with servers.alertmanager(binary, config, tmp_path) as server:
 
             def heard(page: dict[str, Any], status: str) -> list[dict[str, Any]]:
-                service = page["labels"][names.LABEL_SERVICE]
+                """Notifications of `status` carrying this very alert (an edited spec's new page differs by labels)."""
                 bodies = hook.by_receiver().get(page["receiver"], [])
                 return [
                     b
                     for b in bodies
-                    if b["status"] == status and any(a["labels"][names.LABEL_SERVICE] == service for a in b["alerts"])
+                    if b["status"] == status
+                    and any(a["labels"] == page["labels"] and a["status"] == status for a in b["alerts"])
                 ]
 
             _post(server.url, [{"labels": p["labels"]} for p in old_pages.values()])

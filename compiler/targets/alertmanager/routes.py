@@ -165,14 +165,15 @@ def incident_leaves(
 
 
 def service_route(service: Service, hours: Interval | None) -> RouteNode:
-    """The branch of a service whose `routing:` names receivers other than its team's."""
-    shared = any(slo.incident for slo in service.slos)
+    """The branch of a service whose `routing:` names receivers other than its team's. Its shared-incident leaves
+    are there whether or not its SLOs share one today: an SLO dropped while the service paged took them, and the
+    old page joined the tier leaf's group, where its resolve never came (see `incident_leaves`)."""
     leaves = []
     for tier in Tier:
         route = service.route(tier)
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
-        if shared and tier is not Tier.INFO:  # info is one digest per service already
+        if tier is not Tier.INFO:  # info is one digest per service already
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (_SHARES_INCIDENT,)))
         leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
