@@ -33,7 +33,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
-from compiler.model.units import parse_duration
+from compiler.model.units import format_duration, parse_duration
 from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
 
@@ -63,8 +63,9 @@ class Mutant:
     alert: str  # the alert name, or the record name of a recording-rule mutant
     rule_index: int  # position among the file's rules (groups flattened)
     what: str
-    expr: str
+    expr: str  # the mutated expression, or (a hold mutant) the new value of `field`, "" to remove it
     record: bool = False
+    field: str = "expr"  # "for" or "keep_firing_for" for a hold mutant
 
 
 def mutations(expr: str) -> Iterator[tuple[str, str]]:
@@ -179,7 +180,10 @@ def compiled(source: str = "examples") -> dict[str, dict[str, str]]:
 
 def kind(what: str) -> str:
     """The mutation kind of a mutant's description."""
-    for word in ("left operand", "raised", "lowered", "flipped", "read instead", "guard dropped", *GROUP_MUTATIONS):
+    for word in (*HOLD_MUTATIONS, "left operand", "raised", "lowered", "flipped", "read instead", "guard dropped"):
+        if word in what:
+            return word
+    for word in GROUP_MUTATIONS:
         if word in what:
             return word
     assert what.startswith("dropped '"), what
@@ -213,6 +217,23 @@ def _site(mutant: Mutant) -> str:
     return mutant.what.split(")")[0]
 
 
+# (keep_firing_for first: "for removed" is part of its removal's description)
+HOLD_MUTATIONS = ("keep_firing_for removed", "keep_firing_for halved", "for doubled", "for removed")
+
+
+def hold_mutations(rule: dict[str, object]) -> Iterator[tuple[str, str, str]]:
+    """(description, field, new value or "" to remove it) for an alert's hold: its `for` doubled and removed, its
+    `keep_firing_for` removed and halved. A test that only checks the expression lets any of them pass."""
+    for field in ("for", "keep_firing_for"):
+        if field not in rule:
+            continue
+        seconds = parse_duration(str(rule[field]))
+        changed = seconds * 2 if field == "for" else seconds // 2
+        verb = "doubled" if field == "for" else "halved"
+        yield f"{field} removed ({rule[field]})", field, ""
+        yield f"{field} {verb} ({rule[field]})", field, format_duration(changed)
+
+
 def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
     data = yaml.load(rules_text, Loader=_LOADER)
     flat = [r for g in data["groups"] for r in g["rules"]]
@@ -221,6 +242,8 @@ def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
             for what, expr in mutations(rule["expr"]):
                 if (rule["alert"], what) not in EQUIVALENT:
                     yield Mutant(service, rule["alert"], i, what, expr)
+            for what, field, held in hold_mutations(rule):
+                yield Mutant(service, rule["alert"], i, what, held, field=field)
         elif rule.get("labels", {}).get("slo"):
             for what, expr in sum_by_mutations(rule["expr"]):
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
@@ -237,11 +260,15 @@ def write_mutant(
     data = parsed["rules"]
     assert isinstance(data, dict)
     rule = [r for g in data["groups"] for r in g["rules"]][mutant.rule_index]
-    kept, rule["expr"] = rule["expr"], mutant.expr
+    original = dict(rule)
+    rule[mutant.field] = mutant.expr
+    if not mutant.expr:
+        del rule[mutant.field]
     try:
         (base / "rules" / f"{mutant.service}.yaml").write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False))
     finally:
-        rule["expr"] = kept
+        rule.clear()
+        rule.update(original)
     chosen: dict[str, list[int]] = {}
     for name, tests in parsed.items():
         if name == "rules":
@@ -416,10 +443,15 @@ _RAM = "/dev/shm"
 
 
 def survivors(
-    services: list[str], only: tuple[str, ...] = (), only_groups: bool = False, source: str = "examples"
+    services: list[str],
+    only: tuple[str, ...] = (),
+    only_groups: bool = False,
+    source: str = "examples",
+    holds: str = "with" if MUTATION_FULL else "without",
 ) -> tuple[list[Mutant], int]:
     """Mutants of `services` (of the specs in `source`) that no generated test kills (of alerts named in `only`,
-    when given), and how many ran; a sample of them (see `sample`) unless OBSC_MUTATION_FULL."""
+    when given; hold mutants as `holds` says: "with", "without" or "only"), and how many ran; a sample of them
+    (see `sample`) unless OBSC_MUTATION_FULL."""
     promtool = require_tool("promtool", "PROMTOOL")
     files = compiled(source)
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
@@ -429,7 +461,9 @@ def survivors(
             found = [
                 m
                 for m in mutants(service, files[service]["rules"])
-                if (not only or m.alert in only) and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+                if (not only or m.alert in only)
+                and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+                and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
             ]
             parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
             for mutant in found if MUTATION_FULL else sample(found):
@@ -689,3 +723,38 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     assert sum("unless on (region)" in m.what or "without its by" in m.what for m in found) == 4
     alive = grouped_survivors(found, "then SLODataMissing")
     assert not alive, alive
+
+
+def test_hold_mutations_double_and_remove_for_and_cut_keep_firing_for() -> None:
+    rule = {"alert": "A", "expr": "x > 1", "for": "15m", "keep_firing_for": "5m"}
+    assert list(hold_mutations(rule)) == [
+        ("for removed (15m)", "for", ""),
+        ("for doubled (15m)", "for", "30m"),
+        ("keep_firing_for removed (5m)", "keep_firing_for", ""),
+        ("keep_firing_for halved (5m)", "keep_firing_for", "2m30s"),
+    ]
+    assert [kind(w) for w, _, _ in hold_mutations(rule)] == [
+        "for removed",
+        "for doubled",
+        "keep_firing_for removed",
+        "keep_firing_for halved",
+    ]
+
+
+# checkout's alerts whose holds the key-alert hunt (round 29) found unpinned: every hold mutant must fail a test.
+HELD_KEY_ALERTS = (
+    "ServiceHighErrorRate",
+    "ServiceHighLatencyP99",
+    "ServiceCPUSaturation",
+    "ServiceMemorySaturation",
+    "ServiceDiskSaturation",
+)
+
+
+def test_every_hold_mutant_of_the_key_alerts_is_killed() -> None:
+    """Each key alert's `for` doubled or removed, its `keep_firing_for` removed or halved, must fail a generated
+    test: the checks of the hold cases sit one step before and at each hold's end, at 1m steps."""
+    alive, total = survivors(["checkout"], HELD_KEY_ALERTS, holds="only")
+    assert total > 0
+    report = "\n".join(f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
+    assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"

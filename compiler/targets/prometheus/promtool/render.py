@@ -29,6 +29,7 @@ from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
+from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
@@ -59,6 +60,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long = merge(_lanes(long))
     scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
+    scrapes += hold_cases(service, rules)  # the key alerts' `for` and `keep_firing_for`, at the same 1m steps
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
         if cases:
