@@ -22,8 +22,10 @@ from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.keyalerts import SIGNAL_WINDOW, UTILISATION_SIGNALS, error_rate_min_events
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing, off_ties
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW
+from compiler.targets.prometheus.promtool.key_common import check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
+from compiler.targets.prometheus.promtool.key_missing_cases import up_series
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 STEP = 60
@@ -93,19 +95,42 @@ def _held(rule: Rule) -> bool:
 
 
 def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
+    """The threshold alerts' group (with ServiceDown, no target scraped at all, beside them), then the SLOs'
+    data-missing group: targets up and no SLI series at all."""
     by_kind: dict[AlertKind, list[Rule]] = {}
     for rule in rules.alert_rules:
         kind = rule.source.kind if rule.source is not None else None
         if kind is not None and (kind is AlertKind.ERROR_RATE or kind in _SIGNALS) and not is_missing(rule):
             by_kind.setdefault(kind, []).append(rule)
     kinds = [_Kind(service, kind, mine) for kind, mine in by_kind.items() if any(_held(r) for r in mine)]
-    if not kinds:
-        return []
     checks = []
     for one in kinds:
         fires = {id(r): one.fires(r) for r in one.rules}
         for at in sorted(one.times()):
             fired = tuple(firing(r, one.value) for r in one.rules if not _while_blind(r) and fires[id(r)](at))
             checks.append(AlertCheck(at, one.rules[0].alert, fired))
-    title = "holds: " + ", ".join(dict.fromkeys(k.rules[0].alert for k in kinds)) + " breach at once, then drop"
-    return [Case(title, STEP, tuple(s for k in kinds for s in k.series), tuple(checks))]
+    down = [r for r in rules.alert_rules if _kind(r) is AlertKind.SERVICE_DOWN and not is_missing(r)]
+    if any(r.for_seconds for r in down):  # no `up` fed: nothing scraped, down from 0 on
+        for at in _edges(down):
+            checks.append(check(down, at, lambda r: 0.0))
+    out = []
+    if checks:
+        named = dict.fromkeys(c.alertname for c in checks)
+        title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
+        out.append(Case(title, STEP, tuple(s for k in kinds for s in k.series), tuple(checks)))
+    missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
+    if missing and service.targets:
+        samples = max(r.for_seconds for r in missing) // STEP
+        held = tuple(check(missing, at, lambda r: 1.0) for at in _edges(missing))
+        title = f"holds: {names.SLO_DATA_MISSING}: targets up and no SLI series at all"
+        out.append(Case(title, STEP, (up_series(service, samples),), held))
+    return out
+
+
+def _kind(rule: Rule) -> AlertKind | None:
+    return rule.source.kind if rule.source is not None else None
+
+
+def _edges(rules: list[Rule]) -> list[int]:
+    """One step before each rule's `for` ends, and at it: the rules' condition holds from 0."""
+    return sorted({t for r in rules for t in (r.for_seconds - STEP, r.for_seconds) if t >= 0})
