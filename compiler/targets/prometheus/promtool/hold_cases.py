@@ -16,17 +16,27 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.types import AlertKind, Service
+from compiler.model.types import AlertKind, Service, Slo
 from compiler.model.units import decimal_text, parse_duration
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.keyalerts import SIGNAL_WINDOW, UTILISATION_SIGNALS, error_rate_min_events
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing, off_ties
+from compiler.targets.prometheus.promtool.cases import (
+    AlertCheck,
+    Case,
+    Firing,
+    InputSeries,
+    fires_at,
+    firing,
+    off_ties,
+)
+from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW
 from compiler.targets.prometheus.promtool.key_common import check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import up_series
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+from compiler.targets.prometheus.slo import slo_labels
 
 STEP = 60
 _SIGNALS = {
@@ -113,11 +123,14 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
     if any(r.for_seconds for r in down):  # no `up` fed: nothing scraped, down from 0 on
         for at in _edges(down):
             checks.append(check(down, at, lambda r: 0.0))
+    budget_series, budget_checks = _budget(service, rules)
+    checks += budget_checks
     out = []
     if checks:
         named = dict.fromkeys(c.alertname for c in checks)
         title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
-        out.append(Case(title, STEP, tuple(s for k in kinds for s in k.series), tuple(checks)))
+        fed = (*(s for k in kinds for s in k.series), *budget_series)
+        out.append(Case(title, STEP, fed, tuple(checks)))
     missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
     if missing and service.targets:
         samples = max(r.for_seconds for r in missing) // STEP
@@ -125,6 +138,49 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
         title = f"holds: {names.SLO_DATA_MISSING}: targets up and no SLI series at all"
         out.append(Case(title, STEP, (up_series(service, samples),), held))
     return out
+
+
+_LOW, _SPENT = Decimal("0.125"), Decimal("-0.25")  # budget left: low, then spent (exact in binary)
+
+
+def _budget(service: Service, rules: ServiceRules) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
+    """Each SLO's remaining budget fed as recorded: low from 0 until its `for` has passed, then spent as long
+    again. SLOErrorBudgetLow is checked a step before and at its `for`, and at the drop (no keep_firing_for);
+    SLOErrorBudgetExhausted a step before and at its `for` after the drop."""
+    by_slo: dict[int, tuple[Slo, dict[str, Rule]]] = {}
+    for rule in rules.alert_rules:
+        source = rule.source
+        if source is not None and source.slo is not None and source.budget:
+            by_slo.setdefault(id(source.slo), (source.slo, {}))[1][source.budget] = rule
+    series: list[InputSeries] = []
+    states: list[tuple[Rule, Firing, list[bool]]] = []
+    times: dict[str, set[int]] = {}
+    for slo, budget in by_slo.values():
+        low, spent = budget.get("low"), budget.get("exhausted")
+        if low is None or spent is None or not (low.for_seconds or spent.for_seconds):
+            continue
+        drop = low.for_seconds // STEP + 1  # samples at the low share
+        end = drop + spent.for_seconds // STEP
+        group = sample_group(slo)
+        labels = tuple(sorted({**slo_labels(service, slo), **group}.items()))
+        values = f"{decimal_text(_LOW)}x{drop - 1} {decimal_text(_SPENT)}x{end - drop}"
+        series.append(InputSeries(names.SLO_BUDGET_REMAINING, labels, values))
+        for rule, share, start, stop in ((low, _LOW, 0, drop), (spent, _SPENT, drop, end + 1)):
+            holds = [start <= m < stop for m in range(end + 1)]
+            fired = firing(rule, float(share), group=group or None)
+            states.append((rule, fired, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)))
+            edges = {start * STEP + rule.for_seconds - STEP, start * STEP + rule.for_seconds}
+            times.setdefault(rule.alert, set()).update(edges | ({stop * STEP} if stop <= end else set()))
+    checks = [
+        AlertCheck(
+            at,
+            name,
+            tuple(f for r, f, fires in states if r.alert == name and at // STEP < len(fires) and fires[at // STEP]),
+        )
+        for name, at_ in times.items()
+        for at in sorted(at_)
+    ]
+    return tuple(series), checks
 
 
 def _kind(rule: Rule) -> AlertKind | None:
