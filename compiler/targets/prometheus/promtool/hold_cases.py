@@ -30,6 +30,7 @@ from compiler.targets.prometheus.promtool.cases import (
     off_ties,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.hold_burn_cases import burn_holds
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW
 from compiler.targets.prometheus.promtool.key_common import check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
@@ -124,12 +125,13 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
         for at in _edges(down):
             checks.append(check(down, at, lambda r: 0.0))
     budget_series, budget_checks = _budget(service, rules)
-    checks += budget_checks
+    burn_series, burn_checks = burn_holds(service, rules)
+    checks += budget_checks + burn_checks
     out = []
     if checks:
         named = dict.fromkeys(c.alertname for c in checks)
         title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
-        fed = (*(s for k in kinds for s in k.series), *budget_series)
+        fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series)
         out.append(Case(title, STEP, fed, tuple(checks)))
     missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
     if missing and service.targets:
