@@ -4,7 +4,9 @@ Each alert rule of the compiled examples is mutated: every threshold raised by h
 every comparison flipped, every `and`/`or`/`unless` operand dropped, right and left, a multi-line one whole
 (and every guard written inside a line, `unless on (...) selector`), every recorded window swapped for
 another; a grouped SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and recording
-rules, from every `sum by (...)`. A mutant that does not parse fails the sweep. A mutant survives when the
+rules, from every `sum by (...)`; and every alert's hold: its `for` doubled and removed, its `keep_firing_for`
+removed and halved (`hold_mutations`, in a test of their own: by default checkout's, one per alert name and
+kind; with OBSC_MUTATION_FULL every one of `HELD_SERVICES`). A mutant that does not parse fails the sweep. A mutant survives when the
 service's generated tests still pass against it, run as validation runs them: each test group focused on the
 rules its assertions read (`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows
 as a survivor. By default the sweep covers order-worker, the freshness and time-slice examples
@@ -217,6 +219,13 @@ def _site(mutant: Mutant) -> str:
     return mutant.what.split(")")[0]
 
 
+# Holds no generated test pins yet (README "Known limits", round 29), left out of the sweep: the traffic anomaly
+# compares with a week ago, which a 1m-step file would pay 10,080 evaluations of every rule for; the disk
+# filling up stops only when its 6h regression turns, which no case replays exactly.
+UNPINNED_HOLDS = {
+    *(("ServiceUnusualTraffic", m) for m in ("for doubled", "keep_firing_for removed", "keep_firing_for halved")),
+    *(("ServiceDiskFillingUp", m) for m in ("keep_firing_for removed", "keep_firing_for halved")),
+}
 # (keep_firing_for first: "for removed" is part of its removal's description)
 HOLD_MUTATIONS = ("keep_firing_for removed", "keep_firing_for halved", "for doubled", "for removed")
 
@@ -243,7 +252,8 @@ def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
                 if (rule["alert"], what) not in EQUIVALENT:
                     yield Mutant(service, rule["alert"], i, what, expr)
             for what, field, held in hold_mutations(rule):
-                yield Mutant(service, rule["alert"], i, what, held, field=field)
+                if (rule["alert"], what.split(" (")[0]) not in UNPINNED_HOLDS:
+                    yield Mutant(service, rule["alert"], i, what, held, field=field)
         elif rule.get("labels", {}).get("slo"):
             for what, expr in sum_by_mutations(rule["expr"]):
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
@@ -447,7 +457,7 @@ def survivors(
     only: tuple[str, ...] = (),
     only_groups: bool = False,
     source: str = "examples",
-    holds: str = "with" if MUTATION_FULL else "without",
+    holds: str = "without",
 ) -> tuple[list[Mutant], int]:
     """Mutants of `services` (of the specs in `source`) that no generated test kills (of alerts named in `only`,
     when given; hold mutants as `holds` says: "with", "without" or "only"), and how many ran; a sample of them
@@ -741,20 +751,40 @@ def test_hold_mutations_double_and_remove_for_and_cut_keep_firing_for() -> None:
     ]
 
 
-# checkout's alerts whose holds the key-alert hunt (round 29) found unpinned: every hold mutant must fail a test.
-HELD_KEY_ALERTS = (
-    "ServiceHighErrorRate",
-    "ServiceHighLatencyP99",
-    "ServiceCPUSaturation",
-    "ServiceMemorySaturation",
-    "ServiceDiskSaturation",
-)
+# The services whose every hold a generated test pins (but UNPINNED_HOLDS). Not yet the time-slice and freshness
+# SLOs' (homepage, nightly-backup: their burn alerts read slice counts; their data-missing alerts have no targets
+# to wait for) nor the spec's own threshold alerts (orders-consumer): README "Known limits", round 29.
+HELD_SERVICES = ["checkout", "storefront", "search", "order-worker"]
 
 
-def test_every_hold_mutant_of_the_key_alerts_is_killed() -> None:
-    """Each key alert's `for` doubled or removed, its `keep_firing_for` removed or halved, must fail a generated
-    test: the checks of the hold cases sit one step before and at each hold's end, at 1m steps."""
-    alive, total = survivors(["checkout"], HELD_KEY_ALERTS, holds="only")
+def test_every_hold_mutant_is_killed_by_a_generated_test() -> None:
+    """checkout (three SLOs, every key alert): each alert's `for` doubled or removed, its `keep_firing_for` removed
+    or halved, must fail a generated test (round 29's hunt found all of them passing: the main file steps every
+    30 minutes). The default run takes each (alert name, hold mutation) once; the full sweep every rule's, of
+    `HELD_SERVICES`."""
+    if MUTATION_FULL:
+        alive, total = survivors(HELD_SERVICES, holds="only")
+    else:
+        files = compiled()["checkout"]
+        found = [m for m in mutants("checkout", files["rules"]) if m.field != "expr"]
+        firsts = {(m.alert, kind(m.what)): m for m in reversed(found)}
+        alive, total = hold_survivors(list(firsts.values()))
     assert total > 0
     report = "\n".join(f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
     assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
+
+
+def hold_survivors(chosen: list[Mutant]) -> tuple[list[Mutant], int]:
+    """`survivors` for the given mutants of checkout."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = compiled()["checkout"]
+    parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
+        written = []
+        for n, mutant in enumerate(chosen):
+            base, picked = write_mutant(Path(tmp), n, mutant, parsed, files)
+            written.append((mutant, base, picked, trial_order(mutant, parsed)))
+        with each_test_file_parsed_once():
+            runs = [focused_runs(base, m.service, picked, first) for m, base, picked, first in written]
+        dead = kills(promtool, runs)
+    return [m for m, killed in zip(chosen, dead, strict=True) if not killed], len(chosen)
