@@ -31,8 +31,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.hold_burn_cases import burn_holds
-from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW
-from compiler.targets.prometheus.promtool.key_common import check
+from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import up_series
