@@ -13,8 +13,9 @@ Expected values are computed here from the model (an oracle independent of the P
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
 Three files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml`, and for missing-data twins, whose sparse branch counts evaluations at the
-interval, `<service>.scrapes.test.yaml` at 1m; each with the longest evaluation step its cases allow: promtool
+`<service>.long.test.yaml`, and at 1m `<service>.scrapes.test.yaml`: missing-data twins, whose sparse branch
+counts evaluations at the interval, and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the
+main file's 30m steps cannot tell apart; each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
