@@ -727,7 +727,7 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     found = [
         m
         for m in mutants("blob-store", files["rules"])
-        if m.alert == "SLODataMissing" and flat[m.rule_index]["labels"]["slo"] == "replication"
+        if m.alert == "SLODataMissing" and m.field == "expr" and flat[m.rule_index]["labels"]["slo"] == "replication"
     ]
     assert len(found) == 8, [m.what for m in found]
     assert sum("unless on (region)" in m.what or "without its by" in m.what for m in found) == 4
