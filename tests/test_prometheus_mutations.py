@@ -8,11 +8,11 @@ rules, from every `sum by (...)`; and every alert's hold: its `for` doubled and 
 removed and halved (`hold_mutations`, in a test of their own: by default checkout's, one per alert name and
 kind; with OBSC_MUTATION_FULL every one of `HELD_SERVICES`). A mutant that does not parse fails the sweep. A
 mutant survives when the service's generated tests still pass against it, run as validation runs them: each
-test group focused on the rules its assertions read (`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows
-as a survivor. By default the sweep covers order-worker, the freshness and time-slice examples
-(nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped storefront (the group
-mutations only), each with a sample: every rule keeps one mutant of every kind it has (see `sample`), so
-every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
+test group focused on the rules its assertions read (`compiler/toolcheck/promtool_focus.py`), so a rule the
+focus wrongly left out shows as a survivor. By default the sweep covers order-worker, the freshness and
+time-slice examples (nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped
+storefront (the group mutations only), each with a sample: every rule keeps one mutant of every kind it has
+(see `sample`), so every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
 OBSC_TEST_FULL=1) runs every mutant and sweeps every service of the examples (minutes).
 """
 
