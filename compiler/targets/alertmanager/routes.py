@@ -55,7 +55,8 @@ DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
 # carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
 _SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
-_NAMES_SERVICE = Match(names.LABEL_SERVICE, "!=", "")  # a team's leaves for its services' alerts, by any name
+# An alert of a service (any name): a team's leaves for its services, the source of the inhibit rules.
+_HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
 # A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
 # service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
@@ -128,7 +129,7 @@ def team_route(fleet: Fleet, team: str, services: Sequence[Service]) -> RouteNod
         group_by=INCIDENT_GROUP_BY,
         routes=(
             *(service_route(s, hours) for s in services if s not in as_team),
-            *incident_leaves(routed, hours, (_NAMES_SERVICE,)),
+            *incident_leaves(routed, hours, (_HAS_SERVICE,)),
             *(tier_leaf(tier, route, hours, FALLBACK_GROUP_BY) for tier, route in routed),
         ),
     )
@@ -249,10 +250,8 @@ def intervals(fleet: Fleet) -> list[Interval]:
 # Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
 # carries, and only an alert that names a service may silence: else any page without a `service` (another
 # team's hand-written rule, a cluster alert) would silence every such ticket. `team` keeps it inside a team.
-_HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
 INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SLO)
 SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
-_HAS_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
 SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
 
 
@@ -274,7 +273,7 @@ def inhibit_rules() -> list[Inhibit]:
         Inhibit(
             why="A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
             "of the same team, service and incident.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE, _HAS_INCIDENT),
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE, _SHARES_INCIDENT),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=SHARED_INCIDENT_EQUAL,
         )
