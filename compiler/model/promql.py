@@ -119,3 +119,13 @@ def expand(expr: str, selector: tuple[Matcher, ...], window: str | None = None) 
     if window is not None:
         out = out.replace("$window", window)
     return out
+
+
+# NaN samples of a gauge (an exporter's unknown value, a 0/0) are left out before it is aggregated. One made a
+# whole sum or average NaN, compared false against any line: one partition hid the lag of every other, one
+# unmeasured pod a saturated one. max and min skip NaN, but not when every series is NaN: the aggregate was a NaN
+# series, which no line and no missing-data twin (it was there) ever read. Now every series NaN is no series,
+# which the twin reports.
+def without_nan(selection: str) -> str:
+    """`selection` (a selector, or a parenthesised expression) without its NaN samples (NaN compares false)."""
+    return f"{selection} >= -Inf"

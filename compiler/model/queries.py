@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from compiler.model import slice_queries
 from compiler.model.groups import by_clause
-from compiler.model.promql import Matcher, Selector, expand
+from compiler.model.promql import Matcher, Selector, expand, without_nan
 from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
@@ -387,13 +387,3 @@ def utilisation(metric: Metric, window: str) -> str:
     else:
         signal = f"({expand(metric.expr or '', (), window)})"
     return f"{signal} / 100" if metric.unit == "percent" else signal
-
-
-# NaN samples of a gauge (an exporter's unknown value, a 0/0) are left out before it is aggregated. One made a
-# whole sum or average NaN, compared false against any line: one partition hid the lag of every other, one
-# unmeasured pod a saturated one. max and min skip NaN, but not when every series is NaN: the aggregate was a NaN
-# series, which no line and no missing-data twin (it was there) ever read. Now every series NaN is no series,
-# which the twin reports.
-def without_nan(selection: str) -> str:
-    """`selection` (a selector, or a parenthesised expression) without its NaN samples (NaN compares false)."""
-    return f"{selection} >= -Inf"

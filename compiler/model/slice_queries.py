@@ -8,7 +8,7 @@ never reads as good (SLODataMissing reports it; see docs/slo-kinds.md).
 from __future__ import annotations
 
 from compiler.model import timestamps
-from compiler.model.promql import expand
+from compiler.model.promql import expand, without_nan
 from compiler.model.types import Sli, SliKind
 from compiler.model.units import decimal_text
 
@@ -20,12 +20,12 @@ def gauge_series(sli: Sli) -> str:
 
 
 def gauge_values(sli: Sli) -> str:
-    """The gauge's series aggregated as the spec says, NaN samples left out (`>= -Inf` is false for NaN): a NaN
+    """The gauge's series aggregated as the spec says, NaN samples left out (`queries.without_nan`): a NaN
     (a summary's quantile while idle, an exporter's 0/0) compares false with any number, so `1 - (NaN < bool
     0.3)` was a bad slice (an idle service paged) and with `!=` a good one. Every series NaN is no sample: that
     slice counts neither way, and SLODataMissing, which asks for this, reports it."""
     assert sli.gauge is not None
-    return f"{sli.gauge.aggregation.value}({gauge_series(sli)} >= -Inf)"
+    return f"{sli.gauge.aggregation.value}({without_nan(gauge_series(sli))})"
 
 
 def measured(sli: Sli) -> str:

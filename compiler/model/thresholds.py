@@ -20,10 +20,9 @@ from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.fading_rates import rates_only, recorded_while_live
-from compiler.model.promql import Matcher, Selector, equal_matcher, expand
+from compiler.model.promql import Matcher, Selector, equal_matcher, expand, without_nan
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
-from compiler.model.queries import without_nan
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.units import format_duration
 
