@@ -4,13 +4,15 @@ Each alert rule of the compiled examples is mutated: every threshold raised by h
 every comparison flipped, every `and`/`or`/`unless` operand dropped, right and left, a multi-line one whole
 (and every guard written inside a line, `unless on (...) selector`), every recorded window swapped for
 another; a grouped SLO's (`by:`) group labels dropped from every `on (...)` join and, in alerts and recording
-rules, from every `sum by (...)`. A mutant that does not parse fails the sweep. A mutant survives when the
-service's generated tests still pass against it, run as validation runs them: each test group focused on the
-rules its assertions read (`compiler/toolcheck/promtool_focus.py`), so a rule the focus wrongly left out shows
-as a survivor. By default the sweep covers order-worker, the freshness and time-slice examples
-(nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped storefront (the group
-mutations only), each with a sample: every rule keeps one mutant of every kind it has (see `sample`), so
-every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
+rules, from every `sum by (...)`; and every alert's hold: its `for` doubled and removed, its `keep_firing_for`
+removed and halved (`hold_mutations`, in a test of their own: by default checkout's, one per alert name and
+kind; with OBSC_MUTATION_FULL every one of `HELD_SERVICES`). A mutant that does not parse fails the sweep. A
+mutant survives when the service's generated tests still pass against it, run as validation runs them: each
+test group focused on the rules its assertions read (`compiler/toolcheck/promtool_focus.py`), so a rule the
+focus wrongly left out shows as a survivor. By default the sweep covers order-worker, the freshness and
+time-slice examples (nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped
+storefront (the group mutations only), each with a sample: every rule keeps one mutant of every kind it has
+(see `sample`), so every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
 OBSC_TEST_FULL=1) runs every mutant and sweeps every service of the examples (minutes).
 """
 
@@ -33,7 +35,7 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
-from compiler.model.units import parse_duration
+from compiler.model.units import format_duration, parse_duration
 from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
 
@@ -63,8 +65,9 @@ class Mutant:
     alert: str  # the alert name, or the record name of a recording-rule mutant
     rule_index: int  # position among the file's rules (groups flattened)
     what: str
-    expr: str
+    expr: str  # the mutated expression, or (a hold mutant) the new value of `field`, "" to remove it
     record: bool = False
+    field: str = "expr"  # "for" or "keep_firing_for" for a hold mutant
 
 
 def mutations(expr: str) -> Iterator[tuple[str, str]]:
@@ -179,7 +182,10 @@ def compiled(source: str = "examples") -> dict[str, dict[str, str]]:
 
 def kind(what: str) -> str:
     """The mutation kind of a mutant's description."""
-    for word in ("left operand", "raised", "lowered", "flipped", "read instead", "guard dropped", *GROUP_MUTATIONS):
+    for word in (*HOLD_MUTATIONS, "left operand", "raised", "lowered", "flipped", "read instead", "guard dropped"):
+        if word in what:
+            return word
+    for word in GROUP_MUTATIONS:
         if word in what:
             return word
     assert what.startswith("dropped '"), what
@@ -213,6 +219,30 @@ def _site(mutant: Mutant) -> str:
     return mutant.what.split(")")[0]
 
 
+# Holds no generated test pins yet (README "Known limits", round 29), left out of the sweep: the traffic anomaly
+# compares with a week ago, which a 1m-step file would pay 10,080 evaluations of every rule for; the disk
+# filling up stops only when its 6h regression turns, which no case replays exactly.
+UNPINNED_HOLDS = {
+    *(("ServiceUnusualTraffic", m) for m in ("for doubled", "keep_firing_for removed", "keep_firing_for halved")),
+    *(("ServiceDiskFillingUp", m) for m in ("keep_firing_for removed", "keep_firing_for halved")),
+}
+# (keep_firing_for first: "for removed" is part of its removal's description)
+HOLD_MUTATIONS = ("keep_firing_for removed", "keep_firing_for halved", "for doubled", "for removed")
+
+
+def hold_mutations(rule: dict[str, object]) -> Iterator[tuple[str, str, str]]:
+    """(description, field, new value or "" to remove it) for an alert's hold: its `for` doubled and removed, its
+    `keep_firing_for` removed and halved. A test that only checks the expression lets any of them pass."""
+    for field in ("for", "keep_firing_for"):
+        if field not in rule:
+            continue
+        seconds = parse_duration(str(rule[field]))
+        changed = seconds * 2 if field == "for" else seconds // 2
+        verb = "doubled" if field == "for" else "halved"
+        yield f"{field} removed ({rule[field]})", field, ""
+        yield f"{field} {verb} ({rule[field]})", field, format_duration(changed)
+
+
 def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
     data = yaml.load(rules_text, Loader=_LOADER)
     flat = [r for g in data["groups"] for r in g["rules"]]
@@ -221,6 +251,9 @@ def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
             for what, expr in mutations(rule["expr"]):
                 if (rule["alert"], what) not in EQUIVALENT:
                     yield Mutant(service, rule["alert"], i, what, expr)
+            for what, field, held in hold_mutations(rule):
+                if (rule["alert"], what.split(" (")[0]) not in UNPINNED_HOLDS:
+                    yield Mutant(service, rule["alert"], i, what, held, field=field)
         elif rule.get("labels", {}).get("slo"):
             for what, expr in sum_by_mutations(rule["expr"]):
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
@@ -237,11 +270,15 @@ def write_mutant(
     data = parsed["rules"]
     assert isinstance(data, dict)
     rule = [r for g in data["groups"] for r in g["rules"]][mutant.rule_index]
-    kept, rule["expr"] = rule["expr"], mutant.expr
+    original = dict(rule)
+    rule[mutant.field] = mutant.expr
+    if not mutant.expr:
+        del rule[mutant.field]
     try:
         (base / "rules" / f"{mutant.service}.yaml").write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False))
     finally:
-        rule["expr"] = kept
+        rule.clear()
+        rule.update(original)
     chosen: dict[str, list[int]] = {}
     for name, tests in parsed.items():
         if name == "rules":
@@ -416,10 +453,15 @@ _RAM = "/dev/shm"
 
 
 def survivors(
-    services: list[str], only: tuple[str, ...] = (), only_groups: bool = False, source: str = "examples"
+    services: list[str],
+    only: tuple[str, ...] = (),
+    only_groups: bool = False,
+    source: str = "examples",
+    holds: str = "without",
 ) -> tuple[list[Mutant], int]:
     """Mutants of `services` (of the specs in `source`) that no generated test kills (of alerts named in `only`,
-    when given), and how many ran; a sample of them (see `sample`) unless OBSC_MUTATION_FULL."""
+    when given; hold mutants as `holds` says: "with", "without" or "only"), and how many ran; a sample of them
+    (see `sample`) unless OBSC_MUTATION_FULL."""
     promtool = require_tool("promtool", "PROMTOOL")
     files = compiled(source)
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
@@ -429,7 +471,9 @@ def survivors(
             found = [
                 m
                 for m in mutants(service, files[service]["rules"])
-                if (not only or m.alert in only) and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+                if (not only or m.alert in only)
+                and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
+                and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
             ]
             parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files[service].items()}
             for mutant in found if MUTATION_FULL else sample(found):
@@ -683,9 +727,64 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     found = [
         m
         for m in mutants("blob-store", files["rules"])
-        if m.alert == "SLODataMissing" and flat[m.rule_index]["labels"]["slo"] == "replication"
+        if m.alert == "SLODataMissing" and m.field == "expr" and flat[m.rule_index]["labels"]["slo"] == "replication"
     ]
     assert len(found) == 8, [m.what for m in found]
     assert sum("unless on (region)" in m.what or "without its by" in m.what for m in found) == 4
     alive = grouped_survivors(found, "then SLODataMissing")
     assert not alive, alive
+
+
+def test_hold_mutations_double_and_remove_for_and_cut_keep_firing_for() -> None:
+    rule = {"alert": "A", "expr": "x > 1", "for": "15m", "keep_firing_for": "5m"}
+    assert list(hold_mutations(rule)) == [
+        ("for removed (15m)", "for", ""),
+        ("for doubled (15m)", "for", "30m"),
+        ("keep_firing_for removed (5m)", "keep_firing_for", ""),
+        ("keep_firing_for halved (5m)", "keep_firing_for", "2m30s"),
+    ]
+    assert [kind(w) for w, _, _ in hold_mutations(rule)] == [
+        "for removed",
+        "for doubled",
+        "keep_firing_for removed",
+        "keep_firing_for halved",
+    ]
+
+
+# The services whose every hold a generated test pins (but UNPINNED_HOLDS). Not yet the time-slice and freshness
+# SLOs' (homepage, nightly-backup: their burn alerts read slice counts; their data-missing alerts have no targets
+# to wait for) nor the spec's own threshold alerts (orders-consumer): README "Known limits", round 29.
+HELD_SERVICES = ["checkout", "storefront", "search", "order-worker"]
+
+
+def test_every_hold_mutant_is_killed_by_a_generated_test() -> None:
+    """checkout (three SLOs, every key alert): each alert's `for` doubled or removed, its `keep_firing_for` removed
+    or halved, must fail a generated test (round 29's hunt found all of them passing: the main file steps every
+    30 minutes). The default run takes each (alert name, hold mutation) once; the full sweep every rule's, of
+    `HELD_SERVICES`."""
+    if MUTATION_FULL:
+        alive, total = survivors(HELD_SERVICES, holds="only")
+    else:
+        files = compiled()["checkout"]
+        found = [m for m in mutants("checkout", files["rules"]) if m.field != "expr"]
+        firsts = {(m.alert, kind(m.what)): m for m in reversed(found)}
+        alive, total = hold_survivors(list(firsts.values()))
+    assert total > 0
+    report = "\n".join(f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
+    assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
+
+
+def hold_survivors(chosen: list[Mutant]) -> tuple[list[Mutant], int]:
+    """`survivors` for the given mutants of checkout."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = compiled()["checkout"]
+    parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
+        written = []
+        for n, mutant in enumerate(chosen):
+            base, picked = write_mutant(Path(tmp), n, mutant, parsed, files)
+            written.append((mutant, base, picked, trial_order(mutant, parsed)))
+        with each_test_file_parsed_once():
+            runs = [focused_runs(base, m.service, picked, first) for m, base, picked, first in written]
+        dead = kills(promtool, runs)
+    return [m for m, killed in zip(chosen, dead, strict=True) if not killed], len(chosen)

@@ -160,13 +160,18 @@ def _disk_full_cases(service: Service, rules: list[Rule], step: int) -> Iterator
             first = at + time_to_full - horizon
             return max(step, steps_after(int(first) + 1, step))
 
-        fired = []
-        for rule in rules:
-            since = active_since(rule)
-            if since is not None and at - since >= rule.for_seconds:
-                fired.append(firing(rule, float(time_to_full)))
-        check = AlertCheck(at, rules[0].alert, tuple(fired))
-        return Case(title, step, (_signal(service, names.SERVICE_DISK, values),), (check,))
+        def check_at(when: int) -> AlertCheck:
+            fired = []
+            for rule in rules:
+                since = active_since(rule)
+                if since is not None and when - since >= rule.for_seconds:
+                    fired.append(firing(rule, float(time_to_full + at - when)))
+            return AlertCheck(when, rules[0].alert, tuple(fired))
+
+        # and a step before, when the disk is filling but a `for` of a step or more has not passed yet (a rule
+        # without its `for` fires there)
+        checks = tuple(check_at(when) for when in (at - step, at) if when >= step)
+        return Case(title, step, (_signal(service, names.SERVICE_DISK, values),), checks)
 
     for rule in rules:
         horizon = _threshold(rule)

@@ -13,8 +13,9 @@ Expected values are computed here from the model (an oracle independent of the P
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
 Three files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml`, and for missing-data twins, whose sparse branch counts evaluations at the
-interval, `<service>.scrapes.test.yaml` at 1m; each with the longest evaluation step its cases allow: promtool
+`<service>.long.test.yaml`, and at 1m `<service>.scrapes.test.yaml`: missing-data twins, whose sparse branch
+counts evaluations at the interval, and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the
+main file's 30m steps cannot tell apart; each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
@@ -29,6 +30,7 @@ from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
+from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
@@ -59,6 +61,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long = merge(_lanes(long))
     scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
+    scrapes += hold_cases(service, rules)  # the key alerts' `for` and `keep_firing_for`, at the same 1m steps
     out = []
     for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
         if cases:
