@@ -78,7 +78,8 @@ def _missing_groups(specs: Path) -> list[dict[str, object]]:
     for artifact in bundle.artifacts:
         if artifact.path.startswith("prometheus/tests/") and artifact.path.endswith(".test.yaml"):
             doc = yaml.safe_load(artifact.content)
-            groups += [g for g in doc["tests"] if "SLODataMissing" in g["name"]]
+            # the holds group (a 1m-step pin of the alert's `for`, in the scrapes file) is no scenario
+            groups += [g for g in doc["tests"] if "SLODataMissing" in g["name"] and not g["name"].startswith("holds: ")]
     return groups
 
 

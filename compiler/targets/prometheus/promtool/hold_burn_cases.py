@@ -18,6 +18,7 @@ from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.hold_feed import HoldFeed
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
@@ -25,8 +26,11 @@ STEP = 60
 _READS = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
 
 
-def burn_holds(service: Service, rules: ServiceRules) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
-    """The series to feed and the checks, for every SLO whose burn alerts this case can drive."""
+def burn_holds(
+    service: Service, rules: ServiceRules, feed: HoldFeed
+) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
+    """The series to feed and the checks, for every SLO whose burn alerts this case can drive and whose inputs
+    no rule of the file also writes (`feed`)."""
     by_slo: dict[int, tuple[Slo, list[tuple[Rule, BurnWindow]]]] = {}
     for rule in rules.alert_rules:
         source = rule.source
@@ -37,7 +41,7 @@ def burn_holds(service: Service, rules: ServiceRules) -> tuple[tuple[InputSeries
     times: dict[str, set[int]] = {}
     for slo, pairs in by_slo.values():
         fed = _slo_series(service, slo, pairs)
-        if fed is None:
+        if fed is None or not feed.admits(fed[0]):
             continue
         inputs, value, breach, minutes = fed
         series += inputs

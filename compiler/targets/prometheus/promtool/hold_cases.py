@@ -31,6 +31,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.hold_burn_cases import burn_holds
+from compiler.targets.prometheus.promtool.hold_feed import HoldFeed
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
@@ -112,7 +113,9 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
         kind = rule.source.kind if rule.source is not None else None
         if kind is not None and (kind is AlertKind.ERROR_RATE or kind in _SIGNALS) and not is_missing(rule):
             by_kind.setdefault(kind, []).append(rule)
+    feed = HoldFeed(rules)  # what the group feeds never clashes with what a rule of the file writes
     kinds = [_Kind(service, kind, mine) for kind, mine in by_kind.items() if any(_held(r) for r in mine)]
+    kinds = [one for one in kinds if feed.admits(one.series)]
     checks = []
     for one in kinds:
         fires = {id(r): one.fires(r) for r in one.rules}
@@ -123,8 +126,8 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
     if any(r.for_seconds for r in down):  # no `up` fed: nothing scraped, down from 0 on
         for at in _edges(down):
             checks.append(check(down, at, lambda r: 0.0))
-    budget_series, budget_checks = _budget(service, rules)
-    burn_series, burn_checks = burn_holds(service, rules)
+    budget_series, budget_checks = _budget(service, rules, feed)
+    burn_series, burn_checks = burn_holds(service, rules, feed)
     checks += budget_checks + burn_checks
     out = []
     if checks:
@@ -144,7 +147,18 @@ def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
 _LOW, _SPENT = Decimal("0.125"), Decimal("-0.25")  # budget left: low, then spent (exact in binary)
 
 
-def _budget(service: Service, rules: ServiceRules) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
+def _low_share(line: Decimal) -> Decimal | None:
+    """A budget share under SLOErrorBudgetLow's line and above 0, exact in binary: 0.125 halved until under it
+    (a line of 10% never saw 0.125 as low). None for a line at 0 or under, where the alert cannot fire."""
+    if line <= 0:
+        return None
+    share = _LOW
+    while share >= line:
+        share /= 2
+    return share
+
+
+def _budget(service: Service, rules: ServiceRules, feed: HoldFeed) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
     """Each SLO's remaining budget fed as recorded: low from 0 until its `for` has passed, then spent as long
     again. SLOErrorBudgetLow is checked a step before and at its `for`, and at the drop (no keep_firing_for);
     SLOErrorBudgetExhausted a step before and at its `for` after the drop."""
@@ -160,15 +174,21 @@ def _budget(service: Service, rules: ServiceRules) -> tuple[tuple[InputSeries, .
         low, spent = budget.get("low"), budget.get("exhausted")
         if low is None or spent is None or not (low.for_seconds or spent.for_seconds):
             continue
+        share = _low_share(slo.alerting.budget_left)
+        if share is None:
+            continue
         drop = low.for_seconds // STEP + 1  # samples at the low share
         end = drop + spent.for_seconds // STEP
         group = sample_group(slo)
         labels = tuple(sorted({**slo_labels(service, slo), **group}.items()))
-        values = f"{decimal_text(_LOW)}x{drop - 1} {decimal_text(_SPENT)}x{end - drop}"
-        series.append(InputSeries(names.SLO_BUDGET_REMAINING, labels, values))
-        for rule, share, start, stop in ((low, _LOW, 0, drop), (spent, _SPENT, drop, end + 1)):
+        values = f"{decimal_text(share)}x{drop - 1} {decimal_text(_SPENT)}x{end - drop}"
+        fed = InputSeries(names.SLO_BUDGET_REMAINING, labels, values)
+        if not feed.admits((fed,)):
+            continue
+        series.append(fed)
+        for rule, shown, start, stop in ((low, share, 0, drop), (spent, _SPENT, drop, end + 1)):
             holds = [start <= m < stop for m in range(end + 1)]
-            fired = firing(rule, float(share), group=group or None)
+            fired = firing(rule, float(shown), group=group or None)
             states.append((rule, fired, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)))
             edges = {start * STEP + rule.for_seconds - STEP, start * STEP + rule.for_seconds}
             times.setdefault(rule.alert, set()).update(edges | ({stop * STEP} if stop <= end else set()))
