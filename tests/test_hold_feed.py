@@ -8,8 +8,8 @@ counters). A user's validated compile of such a spec exited 1, and `--revalidate
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 from copy import deepcopy
+from pathlib import Path
 
 import pytest
 import yaml
