@@ -10,6 +10,7 @@ modelled: a rule that may give one counts); a part whose inputs would clash is l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from compiler.model.promql_check import yields_with
@@ -19,11 +20,27 @@ from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 _Series = tuple[str, Mapping[str, str]]
 
 
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_SELECTOR = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\{")
+_FROM_NOTHING = {"absent", "absent_over_time", "vector", "time", "scalar", "pi"}
+
+
+class _Record:
+    """A recording rule, the names its text holds (a superset of the series it reads), and whether it gives a
+    sample with nothing scraped at all."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.names = frozenset(_NAME.findall(rule.expr))
+        maybe = bool(self.names & _FROM_NOTHING) or not _SELECTOR.search(rule.expr)
+        self.always = maybe and yields_with(rule.expr, [])
+
+
 class HoldFeed:
     """The series a service's holds group feeds so far; `admits` adds a part's when they clash with no rule."""
 
     def __init__(self, rules: ServiceRules) -> None:
-        self._records = [r for g in rules.groups for r in g.rules if r.record]
+        self._records = [_Record(r) for g in rules.groups for r in g.rules if r.record]
         self._fed: list[InputSeries] = []
 
     def admits(self, part: Sequence[InputSeries]) -> bool:
@@ -34,19 +51,22 @@ class HoldFeed:
         return True
 
 
-def _written(records: list[Rule], fed: Sequence[InputSeries]) -> list[Rule]:
-    """The recording rules that may give a sample when only `fed` is scraped, each feeding the next."""
+def _written(records: list[_Record], fed: Sequence[InputSeries]) -> list[Rule]:
+    """The recording rules that may give a sample when only `fed` is scraped, each feeding the next (a rule whose
+    text names nothing present is not asked: a service has ~150 rules, and a part is asked about at each step)."""
     present: list[_Series] = [(s.name, dict(s.labels)) for s in fed]
+    named = {s.name for s in fed}
     written: list[Rule] = []
     waiting = list(records)
     grew = True
     while grew:
         grew = False
-        for rule in list(waiting):
-            if yields_with(rule.expr, present):
-                waiting.remove(rule)
-                written.append(rule)
-                present.append((rule.record, rule.label_dict()))
+        for one in list(waiting):
+            if one.always or (one.names & named and yields_with(one.rule.expr, present)):
+                waiting.remove(one)
+                written.append(one.rule)
+                present.append((one.rule.record, one.rule.label_dict()))
+                named.add(one.rule.record)
                 grew = True
     return written
 
