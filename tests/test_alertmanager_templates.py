@@ -320,3 +320,29 @@ def test_slack_shows_a_summary_with_angle_brackets_as_written(written: Path, con
     text = _render(written, _fields(config, "slack")["text"], _data([alert]))
     assert "&lt;!channel&gt; lag &amp; more &gt; 5\n&lt;https://evil.example|Runbook&gt;" in text
     assert f"<{RUNBOOK}|Runbook>" in text  # obsc's own links keep Slack's link syntax
+
+
+def test_the_one_line_summary_and_links_follow_a_firing_alert_not_a_resolved_one(
+    written: Path, config: dict[str, Any]
+) -> None:
+    """Alertmanager 0.25 sorts a group's alerts by labels, resolved ones kept until notified (seen on a real one):
+    route=a recovered while route=b burns is [a resolved, b firing], and the page named route=a and linked to it."""
+
+    def per_route(status: str, route: str) -> dict[str, Any]:
+        alert = _alert(status, route=route)
+        alert["annotations"].update(
+            summary=f"checkout [route={route}]: burning",
+            dashboard_url=f"{DASHBOARD}&var-route={route}",
+            runbook_url=f"{RUNBOOK}#{route}",
+        )
+        return alert
+
+    data = _data([per_route("resolved", "a"), per_route("firing", "b")])
+    pagerduty, slack = _fields(config, "pagerduty"), _fields(config, "slack")
+    for template in (pagerduty["description"], _fields(config, "opsgenie")["message"], slack["fallback"]):
+        assert _render(written, template, data).endswith(" - checkout [route=b]: burning")
+    assert _render(written, pagerduty["details"]["dashboard"], data) == f"{DASHBOARD}&var-route=b"
+    assert _render(written, slack["title_link"], data) == f"{DASHBOARD}&var-route=b"
+    assert _render(written, pagerduty["details"]["runbook"], data) == f"{RUNBOOK}#b"
+    resolved = _data([per_route("resolved", "a"), per_route("resolved", "b")])  # all resolved: the first one
+    assert _render(written, pagerduty["description"], resolved).endswith(" - checkout [route=a]: burning")

@@ -41,6 +41,16 @@ _FACTS = (
     "{{ if not .CommonLabels.service }}{{ with .CommonLabels.team }} | team: {{ . }}{{ end }}{{ end }}"
 )
 
+
+def _lead(text: str) -> str:
+    """`text` about the group's first firing alert as `$a`, else its first. Alertmanager sorts a group's alerts
+    by their labels, resolved ones included: [route=a resolved, route=b firing] paged "route=a is burning"."""
+    return (
+        "{{ with .Alerts.Firing }}{{ $a := index . 0 }}" + text + "{{ else }}"
+        "{{ $a := index .Alerts 0 }}" + text + "{{ end }}"
+    )
+
+
 _DEFINITIONS = {
     # [FIRING:2] CRITICAL checkout / SLO availability: SLOErrorBudgetBurnFast
     "obsc.title": (
@@ -53,9 +63,9 @@ _DEFINITIONS = {
         "{{ with .CommonLabels.alertname }}{{ . }}{{ else }}{{ len .Alerts }} alerts{{ end }}"
     ),
     # One line for tools that show a short message first (PagerDuty summary, Opsgenie message).
-    "obsc.summary": '{{ template "obsc.title" . }}{{ with (index .Alerts 0).Annotations.summary }} - {{ . }}{{ end }}',
-    "obsc.runbook": "{{ (index .Alerts 0).Annotations.runbook_url }}",
-    "obsc.dashboard": "{{ (index .Alerts 0).Annotations.dashboard_url }}",
+    "obsc.summary": '{{ template "obsc.title" . }}' + _lead("{{ with $a.Annotations.summary }} - {{ . }}{{ end }}"),
+    "obsc.runbook": _lead("{{ $a.Annotations.runbook_url }}"),
+    "obsc.dashboard": _lead("{{ $a.Annotations.dashboard_url }}"),
     "obsc.text": (
         _FACTS + "\n"
         "{{ range .Alerts }}\n"
