@@ -55,8 +55,12 @@ DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
 # carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
 _SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
-# An alert of a service (any name): a team's leaves for its services, the source of the inhibit rules.
+# An alert of a service (any name): a team's leaves for its services.
 _HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
+# What may silence: an alert of a team's service. `service` alone is not enough: the cluster's own alerts carry
+# the scraped target's (`service="kube-state-metrics"`) and no team, so one of their criticals silenced every
+# such warning of every namespace (the team, slo and incident of both are missing, which reads as equal).
+_SOURCE_OWNED = (Match(names.LABEL_TEAM, "!=", ""), _HAS_SERVICE)
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
 # A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
 # service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
@@ -248,8 +252,9 @@ def intervals(fleet: Fleet) -> list[Interval]:
 
 
 # Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
-# carries, and only an alert that names a service may silence: else any page without a `service` (another
-# team's hand-written rule, a cluster alert) would silence every such ticket. `team` keeps it inside a team.
+# carries, and only an alert that names a team and a service may silence (`_SOURCE_OWNED`): else any page
+# without them (another team's hand-written rule, a cluster alert) would silence every such ticket. `team` in
+# `equal` keeps it inside a team.
 INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SLO)
 SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
 SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
@@ -262,7 +267,7 @@ def inhibit_rules() -> list[Inhibit]:
         Inhibit(
             why="A page silences warning and info alerts of the same team, service and SLO; key-metric alerts "
             "without an slo label share an empty one, so a key-metric page silences the service's other such alerts.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE),
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), *_SOURCE_OWNED),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=INCIDENT_EQUAL,
         )
@@ -273,7 +278,7 @@ def inhibit_rules() -> list[Inhibit]:
         Inhibit(
             why="A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
             "of the same team, service and incident.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), _HAS_SERVICE, _SHARES_INCIDENT),
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), *_SOURCE_OWNED, _SHARES_INCIDENT),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=SHARED_INCIDENT_EQUAL,
         )
@@ -288,7 +293,7 @@ def inhibit_rules() -> list[Inhibit]:
                 why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same "
                 "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, "
                 "one notification.",
-                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value), _HAS_SERVICE),
+                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value), *_SOURCE_OWNED),
                 target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
                 equal=INCIDENT_EQUAL,
             )
@@ -307,7 +312,7 @@ def inhibit_rules() -> list[Inhibit]:
             Inhibit(
                 why=f"{service_down} at {tier.value} silences the service's {tier.value} alerts without an slo, its "
                 "own notification group (another group's may have notified already: muted, its resolve is lost).",
-                source=(down, severity, whole, _HAS_SERVICE),
+                source=(down, severity, whole, *_SOURCE_OWNED),
                 target=(other, severity),
                 equal=INCIDENT_EQUAL,
             )
@@ -318,7 +323,7 @@ def inhibit_rules() -> list[Inhibit]:
                 Inhibit(
                     why=f"{service_down} at {tier.value} silences the service's {'/'.join(lower)} alerts, "
                     "never a page.",
-                    source=(down, severity, whole, _HAS_SERVICE),
+                    source=(down, severity, whole, *_SOURCE_OWNED),
                     target=(other, Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
                     equal=SERVICE_EQUAL,
                 )
