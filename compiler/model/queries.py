@@ -315,18 +315,23 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     return rate(sli.total, window, by=", ".join(by))
 
 
-# A latency SLI reads each histogram series (an instance, a route...) by itself: its `_count` less its threshold
-# bucket are its slow requests. A series without that bucket (a build with other buckets, mid-deploy) counts
+# A latency SLI reads each histogram series (an instance, a route...) by itself: its requests (see
+# latency_count_rate) less its threshold bucket are its slow requests. A series without that bucket (a build with other buckets, mid-deploy) counts
 # neither as good nor as bad: summed apart, its requests were all slow (a false page). SLODataMissing names it.
 # A series' slow rate below 0 (its bucket out-counting its `_count`) is no request at all but rate()'s
 # extrapolation: a bound respelled in place (0.3, then 3e-01 after a restart) is two bucket series, and the one
 # that stopped is extrapolated past its last sample while the `_count` is not. Each series is clamped at 0, so
 # it cannot cancel another's slow requests; the sum of the clamped needs no clamp of its own.
 def latency_count_rate(sli: Sli, window: str) -> str:
-    """`rate(x_count{...}[w])` per series of a latency SLI's histogram."""
+    """The request rate per series of a latency SLI's histogram: its `+Inf` bucket (`le` dropped), its `_count`
+    where it has none (a relabelling that keeps some buckets). Not `_count` first: OpenMetrics leaves it out of
+    a histogram without `_sum` (the SLI then read no data, every slow request unseen), and an exporter whose
+    `_count` lags its buckets undercounted the slow requests (round 30)."""
     assert sli.latency is not None and sli.latency.selector is not None
     sel = sli.latency.selector
-    return f"rate({sel.render(sel.metric + '_count')}[{window}])"
+    every = sel.render(sel.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
+    count = sel.render(sel.metric + "_count")
+    return f"(sum without (le) (rate({every}[{window}])) or rate({count}[{window}]))"
 
 
 def threshold_bucket_rate(sli: Sli, window: str) -> str:
