@@ -316,9 +316,10 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
 
 
 # A latency SLI reads each histogram series (an instance, a route...) by itself: its requests (see
-# latency_count_rate) less its threshold bucket are its slow requests. A series without that bucket (a build with other buckets, mid-deploy) counts
-# neither as good nor as bad: summed apart, its requests were all slow (a false page). SLODataMissing names it.
-# A series' slow rate below 0 (its bucket out-counting its `_count`) is no request at all but rate()'s
+# latency_count_rate) less its threshold bucket are its slow requests. A series without that bucket (a build
+# with other buckets, mid-deploy) counts neither as good nor as bad: summed apart, its requests were all slow (a
+# false page). SLODataMissing names it.
+# A series' slow rate below 0 (its bucket out-counting its requests) is no request at all but rate()'s
 # extrapolation: a bound respelled in place (0.3, then 3e-01 after a restart) is two bucket series, and the one
 # that stopped is extrapolated past its last sample while the `_count` is not. Each series is clamped at 0, so
 # it cannot cancel another's slow requests; the sum of the clamped needs no clamp of its own.
@@ -344,7 +345,7 @@ def threshold_bucket_rate(sli: Sli, window: str) -> str:
 
 
 def unbucketed_series(sli: Sli, window: str) -> str:
-    """The `_count` series of a latency SLI with traffic and no threshold bucket (the SLI cannot see them)."""
+    """The series of a latency SLI with traffic and no threshold bucket (the SLI cannot see them)."""
     return f"{latency_count_rate(sli, window)} > 0 unless {threshold_bucket_rate(sli, window)}"
 
 

@@ -19,7 +19,7 @@ PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at leas
 
 
 def data_missing_expr(service: Service, slo: Slo) -> str:
-    """Absent total events, or (latency) `_count` series with traffic and without the threshold bucket; only
+    """Absent total events, or (latency) series with traffic and without the threshold bucket; only
     while targets are up.
 
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
@@ -57,8 +57,8 @@ def total_covered(service: Service, slo: Slo) -> bool:
 
 
 def sli_presence(service: Service, slo: Slo) -> str:
-    """What the alert asks to exist: the SLI's total events (latency: every `_count` series) over the probe
-    window. The generated tests predict its firing from which of their series this reads (promtool/)."""
+    """What the alert asks to exist: the SLI's total events (latency: every `+Inf` bucket, or `_count`) over
+    the probe window. The generated tests predict its firing from which of their series this reads (promtool/)."""
     if slo.sli.kind is SliKind.LATENCY:
         return f"sum({queries.latency_count_rate(slo.sli, PROBE_WINDOW)})"
     return queries.sli_rates(service, slo.sli, PROBE_WINDOW)[1]
@@ -96,10 +96,11 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
     since = " although the service's targets are up" if service.targets else ""
     held = format_duration(DATA_MISSING_FOR_SECONDS)
     if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.latency.selector is not None:
-        count, le = sli.latency.selector.metric + "_count", decimal_text(sli.threshold_le or Decimal(0))
+        base, le = sli.latency.selector.metric, decimal_text(sli.threshold_le or Decimal(0))
         description = (
-            f"No series for `{count}` in the last {held}{since} (a renamed or dropped metric, a changed selector "
-            f'or relabelling), or a `{count}` series with traffic has no `le="{le}"` bucket (an instance whose '
+            f'No `{base}_bucket{{le="+Inf"}}` or `{base}_count` series in the last {held}{since} (a renamed or '
+            "dropped metric, a changed selector or relabelling), or a series with traffic has no "
+            f'`le="{le}"` bucket (an instance whose '
             "histogram has other buckets, say mid-deploy, or a threshold that is not a bucket boundary). The SLI "
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."
