@@ -45,6 +45,7 @@ from compiler.model.promql import Selector, expand, matchers_from_labels, parse_
 from compiler.model.promql_check import check_promql
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
+from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import gauge_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
@@ -352,6 +353,8 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             for message in metric_matcher_problems(written.matchers, mtype is MetricType.HISTOGRAM):
                 where.error(path, message)
             metric_selector = written.with_matchers(own)
+            for message in excluded(written.matchers, own, name, str(data.get("service"))):
+                where.error(path, message)
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:

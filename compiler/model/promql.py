@@ -48,8 +48,10 @@ class Selector:
     matchers: tuple[Matcher, ...] = ()
 
     def with_matchers(self, extra: tuple[Matcher, ...]) -> Selector:
-        """Add matchers the selector does not set itself (the spec's own matchers win)."""
-        own = {m.label for m in self.matchers}
+        """Add matchers on labels whose values the selector does not pick itself. Its own `=`/`=~` win (an
+        exporter's `job`, a pattern); a `!=`/`!~` only narrows, so the added matcher stays beside it: replaced by
+        `job!~".*-canary"`, the service's `job="pay"` read every other job's series (round 30)."""
+        own = {m.label for m in self.matchers if m.op in ("=", "=~")}
         return Selector(self.metric, self.matchers + tuple(m for m in extra if m.label not in own))
 
     # A service's selectors are rendered for every window of every rule, test and panel: their own matchers'

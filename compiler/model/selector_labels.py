@@ -97,6 +97,32 @@ def metric_matcher_problems(matchers: Iterable[Matcher], histogram: bool) -> lis
     return out
 
 
+def excluded_service_matchers(
+    metric: Iterable[Matcher], service: Iterable[Matcher], name: str, service_name: str
+) -> list[str]:
+    """Messages for each of the service's matchers that a `!=`/`!~` of metric `name` on the same label refuses:
+    the two stand side by side in the metric's selector (promql.Selector.with_matchers), which then matches no
+    series of the service, and its SLO or alert stays silent."""
+    own = list(metric)
+    picked = {m.label for m in own if m.op in ("=", "=~")}  # these replace the service's matcher
+    out = []
+    for kept in service:
+        for negation in own:
+            if kept.label in picked or negation.label != kept.label or negation.op not in ("!=", "!~"):
+                continue
+            if negation.op == "!=" and negation.value != kept.value:
+                continue
+            if negation.op == "!~" and full_match(negation.value, kept.value) is not True:
+                continue  # passes (or a regex RE2 refuses, reported at the metric already)
+            out.append(
+                f"{negation.render()} of metric {name!r} refuses {kept.render()}, the selector of service "
+                f"{service_name!r}: a negative matcher narrows the service's series and keeps its {kept.render()}, "
+                f"so {name!r} would read no series of the service and what reads it would stay silent; drop the "
+                "matcher (or, for a platform default, write the metric in the service's spec without it)"
+            )
+    return out
+
+
 def _accepts_no_value(matcher: Matcher) -> bool:
     """Whether `matcher` matches a series without its label (Prometheus reads a missing label as "")."""
     if matcher.op in ("=", "!="):
