@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
-from compiler.spec import shape_hints, word_hints
+from compiler.spec import label_hints, shape_hints, word_hints
 from compiler.spec.hint_values import label_name_length as _label_name_length
 from compiler.spec.hint_values import number as _number
 from compiler.spec.hint_values import number_as_text as _number_as_text
@@ -441,5 +441,5 @@ _RULES: tuple[_Rule, ...] = (
     _label_name_length, _name, _selector, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
-    shape_hints.sli_or_links_not_mapping,
+    shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value,
 )  # fmt: skip
