@@ -210,7 +210,10 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     def checks(down: bool) -> tuple[AlertCheck, ...]:
         return tuple(_check(rules, at, lambda r: 0.0 if down else None) for at in times)
 
-    unrelated = InputSeries("up", (("job", "obsc-unrelated"),), constant(1, samples))
+    # another job's target, named apart from the service's own (targets `{job: obsc-unrelated}` read it: round 30)
+    pinned = {m.value for m in service.targets if m.label == "job"}
+    job = "obsc-unrelated" if "obsc-unrelated" not in pinned else "obsc-unrelated-2"
+    unrelated = InputSeries("up", (("job", job),), constant(1, samples))
     yield Case(f"{rules[0].alert}: every instance reports up 0", step, (up("a", 0), up("b", 0)), checks(True))
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), checks(True))
     yield Case(f"{rules[0].alert}: one instance up is enough", step, (up("a", 1), up("b", 0)), checks(False))
