@@ -19,6 +19,7 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts, increase_notes, per_second
+from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -126,6 +127,7 @@ def build_platform(
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)
+    check_windows_against_scrapes(defaults)
     platform_routes = _routes(
         defaults.data.get("routing") or {},
         conventions.PLATFORM_SCOPE,

@@ -50,6 +50,7 @@ alertmanager: {{default_receiver: sink}}
 defaults:
   slo_alerts:
     min_bad_events: 0
+    scrape_interval: 1s
     windows:
 {pairs}"""
 # service → (period, keep_firing_for, layout loaded): the bridged service's 30s is a floor over the derived
