@@ -1,0 +1,67 @@
+"""Burn windows against the platform's scrape interval (`defaults.slo_alerts.scrape_interval`).
+
+A rate needs two samples of a target inside its window: a window shorter than twice the scrape interval
+holds one, so its rate reads nothing and the pair's alert falls back on its longer windows (a page stays up
+long after the burn stopped). obsc's own rates are 5m (key and threshold alerts, the coarse tier, the
+built-in short windows), so a scrape interval longer than 2m30s is refused outright."""
+
+from __future__ import annotations
+
+from compiler.model.build_context import Layer
+from compiler.model.units import format_duration, parse_duration
+
+# Prometheus's own default scrape_interval: what obsc assumes when the platform does not say
+DEFAULT_SCRAPE_SECONDS = 60
+# obsc's fixed rate window (key alerts, threshold alerts on counters, the coarse tier's sums)
+FIXED_RATE_SECONDS = 300
+
+
+def check_windows_against_scrapes(defaults: Layer) -> None:
+    """Every window of the platform's catalogs holds at least two scrapes, and obsc's fixed 5m rates do too;
+    each miss is a located error. Rows or values the schema or the catalog check refuse are left to them."""
+    slo_alerts = defaults.data.get("slo_alerts") or {}
+    base = (*defaults.base, "slo_alerts")
+    written = slo_alerts.get("scrape_interval")
+    try:
+        scrape = DEFAULT_SCRAPE_SECONDS if written is None else parse_duration(str(written))
+    except ValueError:
+        return
+    if written is not None and not 0 < scrape <= FIXED_RATE_SECONDS // 2:
+        defaults.ctx.error((*base, "scrape_interval"), _too_slow(scrape))
+        return
+    said = format_duration(scrape) + (", slo_alerts.scrape_interval" if written else ", Prometheus's default")
+    for period, rows in (slo_alerts.get("windows") or {}).items():
+        for i, row in enumerate(rows or ()):
+            for field in ("short", "long"):
+                seconds = _seconds((row or {}).get(field) if isinstance(row, dict) else None)
+                if seconds is not None and seconds < 2 * scrape:
+                    defaults.ctx.error((*base, "windows", str(period), i, field), _too_short(row, field, said, scrape))
+                    break
+
+
+def _seconds(value: object) -> int | None:
+    try:
+        return None if value is None else parse_duration(str(value))
+    except ValueError:
+        return None
+
+
+def _too_slow(scrape: int) -> str:
+    if scrape <= 0:
+        return "scrape_interval must be above 0s"
+    return (
+        f"scrape_interval {format_duration(scrape)}: obsc's 5m rates (key alerts, threshold alerts on counters, the "
+        "built-in burn windows) need two samples of a target in 5m, so targets must be scraped every 2m30s or "
+        "faster; a slower target reads as no data"
+    )
+
+
+def _too_short(row: dict[str, object], field: str, said: str, scrape: int) -> str:
+    faster = (
+        "" if "scrape_interval" in said else ", or set slo_alerts.scrape_interval if every target is scraped faster"
+    )
+    return (
+        f"the {row.get('long')}/{row.get('short')} pair's {field} window {row.get(field)} is shorter than twice "
+        f"the scrape interval ({said}): a rate over it holds at most one sample of a target, so it reads no "
+        f"data; use a window of at least {format_duration(2 * scrape)}{faster}"
+    )

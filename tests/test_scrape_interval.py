@@ -1,0 +1,91 @@
+"""Burn windows against how often targets are scraped (found by a hunt on slow scrapes, round 30).
+
+A rate needs two samples of a target inside its window. A platform catalog with a 1m short window compiled
+silently, though Prometheus scrapes every 1m by default: the 1m rate held one sample and read nothing, so the
+fast page fell back on its 30m window and stayed up long after the burn stopped. Such a window is now a
+located error unless the platform declares `slo_alerts.scrape_interval` at most half of it; an interval over
+2m30s (obsc's own 5m rates would read nothing) is refused too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.conftest import tree
+
+SPEC = """apiVersion: obsc/v1
+service: api
+team: core
+selector: {job: api}
+metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~"5.."}'}
+slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]
+"""
+PLATFORM = """apiVersion: obsc/v1
+kind: Platform
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+defaults:
+  slo_alerts:
+SETTINGS
+"""
+FAST_1M = """    windows:
+      30d:
+        - {tier: critical, name: fast, long: 1h, short: 1m, budget_share: 2%, for: 2m}
+        - {tier: warning, name: slow, long: 1d, short: 2h, budget_share: 10%, for: 5m}
+"""
+
+
+def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str) -> tuple[int, str, Path]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "api.yaml").write_text(SPEC)
+    (specs / "platform.yaml").write_text(PLATFORM.replace("SETTINGS", settings))
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    return result.code, result.err, out
+
+
+def test_a_short_window_under_two_default_scrapes_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, out = _compile(tmp_path, capsys, FAST_1M)
+    assert code == 2, err
+    assert "Traceback" not in err and tree(out) == {}
+    assert (
+        "specs/platform.yaml:9:57 $.defaults.slo_alerts.windows.30d[0].short: the 1h/1m pair's short window 1m" in err
+    )
+    assert "(1m, Prometheus's default)" in err and "at least 2m, or set slo_alerts.scrape_interval" in err
+    assert err.count("platform.yaml:") == 1
+
+
+def test_a_platform_scraping_faster_keeps_its_short_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, out = _compile(tmp_path, capsys, "    scrape_interval: 15s\n" + FAST_1M)
+    assert code == 0, err
+    assert "[1m]" in (out / "prometheus/rules/api.yaml").read_text()
+
+
+def test_a_declared_interval_moves_the_floor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = "    windows:\n      30d:\n        - {tier: critical, name: fast, long: 1h, short: 3m, factor: 14.4}\n"
+    code, err, _ = _compile(tmp_path, capsys, "    scrape_interval: 2m\n" + rows)
+    assert code == 2, err
+    assert "windows.30d[0].short: the 1h/3m pair's short window 3m is shorter than twice the scrape interval" in err
+    assert "(2m, slo_alerts.scrape_interval)" in err and "at least 4m;" not in err and "at least 4m" in err
+
+
+def test_the_builtin_windows_hold_at_two_minute_scrapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, _ = _compile(tmp_path, capsys, "    scrape_interval: 2m\n")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("interval", ["5m", "3m", "0s"])
+def test_a_scrape_interval_obscs_5m_rates_cannot_read_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], interval: str
+) -> None:
+    code, err, out = _compile(tmp_path, capsys, f"    scrape_interval: {interval}\n")
+    assert code == 2, err
+    assert "Traceback" not in err and tree(out) == {}
+    assert "specs/platform.yaml:7:22 $.defaults.slo_alerts.scrape_interval: " in err
+    assert ("every 2m30s or faster" if interval != "0s" else "must be above 0s") in err
