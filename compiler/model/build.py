@@ -19,7 +19,6 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts, increase_notes, per_second
-from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -44,6 +43,7 @@ from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
+from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
