@@ -14,6 +14,7 @@ import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import tree
+from tests.import_helpers import import_and_compile
 
 SPEC = """apiVersion: obsc/v1
 service: api
@@ -89,3 +90,27 @@ def test_a_scrape_interval_obscs_5m_rates_cannot_read_is_refused(
     assert "Traceback" not in err and tree(out) == {}
     assert "specs/platform.yaml:7:22 $.defaults.slo_alerts.scrape_interval: " in err
     assert ("every 2m30s or faster" if interval != "0s" else "must be above 0s") in err
+
+
+PYRRA_7D = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api, namespace: web}
+spec:
+  target: "99"
+  window: 7d
+  indicator:
+    ratio:
+      errors: {metric: 'http_requests_total{job="api",code=~"5.."}'}
+      total: {metric: 'http_requests_total{job="api"}'}
+"""
+
+
+def test_the_import_note_that_offers_pyrras_1m_window_names_the_scrape_interval(tmp_path: Path) -> None:
+    """Pyrra's 7d page pair has a 1m short window: copied into the platform as the note advised, it is refused
+    now at Prometheus's default 1m scrapes, so the note says what makes it compile."""
+    source = tmp_path / "slo.yaml"
+    source.write_text(PYRRA_7D)
+    imported, _ = import_and_compile("pyrra", [source], tmp_path / "out")
+    [note] = [n for n in imported.notes if "burn alerts at 7d" in n.message]
+    assert "its 1m window holds two samples only if every target is scraped every 30s or faster" in note.message

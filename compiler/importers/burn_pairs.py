@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from compiler.importers.source import Source
 from compiler.model import burnrate
+from compiler.model.scrape_windows import DEFAULT_SCRAPE_SECONDS
 from compiler.model.units import decimal_text, format_duration
 from compiler.spec.document import Path
 
@@ -148,8 +149,21 @@ def note_pairs(
             f"to keep {tool}'s, give them to the platform's defaults.slo_alerts.windows for {period} (every "
             f"{period} SLO uses that catalog)"
             + (", each with its `for:`" if theirs is not None and any(p.hold_seconds for p in theirs) else "")
+            + _scrape_hint(theirs or ())
         )
     src.note(path, f"burn alerts at {period}: {said}; {ours_said}: {hint}")
+
+
+def _scrape_hint(pairs: Sequence[Pair]) -> str:
+    """A catalog window under two of Prometheus's default 1m scrapes is refused unless the platform says its
+    targets are scraped faster (model/scrape_windows.py): say so beside the advice to copy it."""
+    shortest = min((p.short_seconds for p in pairs), default=None)
+    if shortest is None or shortest >= 2 * DEFAULT_SCRAPE_SECONDS:
+        return ""
+    return (
+        f"; its {format_duration(shortest)} window holds two samples only if every target is scraped every "
+        f"{format_duration(shortest // 2)} or faster: say so in slo_alerts.scrape_interval"
+    )
 
 
 def _firing(pairs: tuple[Pair, ...], objectives: Sequence[Decimal], *, obsc: bool) -> tuple[Pair, ...]:
