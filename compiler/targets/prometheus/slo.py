@@ -223,9 +223,15 @@ def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
     first seen today) for a whole window: one failure at a request a minute read as ~12 events in 1d, past
     min_bad_events, a ticket. The span is the recorded first sample's time, not a count of samples: promtool
     evaluates every group at every step of a test, so a count would differ between tests and a server (it only
-    starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d)."""
+    starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d). The newest
+    first-seen time of the gap the record bridges: the record is missing at an evaluation whose 5m rate is empty
+    (a target scraped every 2m that failed a scrape), and the instant alone dropped the guard there, restarting
+    the ticket's `for`."""
     bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    span = f"clamp_max(time() - {since} + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
+    kept = format_duration(SINCE_GAP_INTERVALS * recording_tiers().coarse_interval_seconds)
+    span = (
+        f"clamp_max(time() - last_over_time({since}[{kept}]) + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
+    )
     return f"avg_over_time({bad_c}[{window}]) * {span} / {seconds}"
 
 
