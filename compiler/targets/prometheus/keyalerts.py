@@ -128,16 +128,20 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
     if kind is AlertKind.ERROR_RATE:
         # A ratio needs evidence: one failed call in a quiet 5 minutes is 100% and must not page.
         events = evidence_events(service, kind)
-        bad = f"{names.SERVICE_ERRORS_RATE}{selector} * {parse_duration(SIGNAL_WINDOW)} >= {events}"
-        return f"{names.SERVICE_ERROR_RATIO}{selector} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
+        # Each read as its last value of SCRAPE_GAP: a 5m rate between two samples 4m apart (a target scraped
+        # every 2m that failed a scrape) is empty, and that evaluation restarted the hold: a 50% error rate
+        # never paged with one scrape in three failing.
+        bad = f"{last_value(names.SERVICE_ERRORS_RATE + selector)} * {parse_duration(SIGNAL_WINDOW)} >= {events}"
+        ratio = last_value(names.SERVICE_ERROR_RATIO + selector)
+        return f"{ratio} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:
-        line = f"{names.SERVICE_LATENCY_P99}{selector} > {_threshold(alert)}"
+        line = f"{last_value(names.SERVICE_LATENCY_P99 + selector)} > {_threshold(alert)}"
         if evidence_events(service, kind) is None:
             return line
         # As for the error rate: a p99 needs evidence. Two slow calls in a quiet 5 minutes are the p99 (it is
         # the slowest requests' latency below 100 requests) and paged; now the min_events-th slowest request
         # must be at or above the line too, i.e. at least that many requests took that long.
-        evidence = f"{names.SERVICE_LATENCY_EVIDENCE}{selector} >= {_threshold(alert)}"
+        evidence = f"{last_value(names.SERVICE_LATENCY_EVIDENCE + selector)} >= {_threshold(alert)}"
         expr = f"{line}\nand on ({names.LABEL_SERVICE})\n{evidence}"
         blind_to = _blind_slo(service, alert)
         if blind_to is not None:
