@@ -429,7 +429,11 @@ def test_promtool_passes_the_focused_examples_and_fails_a_weakened_alert_in_its_
     focused_run, whole_run = Record(), Record(whole_rule_files=True)
     promtool.validate(compilation.bundle, str(tmp_path), focused_run)
     promtool.validate(compilation.bundle, str(tmp_path), whole_run)
-    edit(tmp_path / "prometheus/rules/order-worker.yaml", 'rate5m{service="order-worker"} > 0.05', "{} > 0.07")
+    edit(
+        tmp_path / "prometheus/rules/order-worker.yaml",
+        'rate5m{service="order-worker"}[5m]) > 0.05',
+        'rate5m{service="order-worker"}[5m]) > 0.07',
+    )
     # each failing run with its passing run's record: only the files that read the edited rule file run again
     # (the other examples' bytes passed and cannot fail now; they were 60% of these runs)
     focused = r"order-worker\.test\.yaml \(test \d+ of \d+\): alertname: ServiceHighErrorRate"

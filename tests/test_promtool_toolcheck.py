@@ -141,8 +141,8 @@ def test_a_weakened_alert_fails_its_generated_test(have_promtool: str, tmp_path:
     compilation = written(tmp_path)
     edit(
         tmp_path / "prometheus/rules/order-worker.yaml",
-        'rate5m{service="order-worker"} > 0.05',
-        'rate5m{service="order-worker"} > 0.07',
+        'rate5m{service="order-worker"}[5m]) > 0.05',
+        'rate5m{service="order-worker"}[5m]) > 0.07',
     )
     with pytest.raises(ToolError) as caught:
         promtool.validate(compilation.bundle, str(tmp_path))
