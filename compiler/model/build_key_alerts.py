@@ -205,20 +205,19 @@ def build_key_alert(
 
 
 def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None) -> str | None:
-    """Why a p99 line above the histogram's largest declared bucket cannot be told apart: a quantile among
-    requests slower than every bucket is read as +Inf (keyalerts._alert_quantile), so the alert would page once
-    1% of requests pass that bucket, however far below the line they are. A line at that bucket is exact."""
+    """Why a p99 line at or above the histogram's largest declared bucket can never be crossed: a quantile
+    among requests slower than every bucket is that bucket's bound (histogram_quantile caps it there)."""
     if alert is None or alert.threshold is None or latency is None or not latency.buckets:
         return None
     scale = HISTOGRAM_SECONDS.get(latency.unit, Decimal(1))
     top = max(latency.buckets)
-    if alert.threshold / scale <= top:
+    if alert.threshold / scale < top:
         return None
     unit = latency.unit or "s"
     return (
-        f"latency_p99: the line {decimal_text(alert.threshold)}s is above the histogram's largest bucket "
-        f"({decimal_text(top)}{unit}): p99 is not known past it, so the alert would page as soon as 1% of requests "
-        f"are slower than {decimal_text(top)}{unit}; lower the line to that bucket or declare a larger one"
+        f"latency_p99: the line {decimal_text(alert.threshold)}s is not below the histogram's largest bucket "
+        f"({decimal_text(top)}{unit}): p99 is never computed above it, so the alert could never fire; lower the "
+        "line or declare a larger bucket"
     )
 
 

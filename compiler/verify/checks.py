@@ -7,8 +7,7 @@
   service has no error series before its first error), a finding once the family is gone too; a histogram
   that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
-- every p99 alert line is at most the histogram's largest finite bucket (a p99 past it reads +Inf, so a line
-  above it pages once 1% of requests pass that bucket);
+- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
@@ -282,10 +281,9 @@ def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Locatio
 
 
 def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
-    """A p99 line above the live histogram's largest finite bucket: a quantile among slower requests is read as
-    +Inf, so the alert pages once 1% of requests pass that bucket, below the line. `compile` refuses it for
-    buckets a spec declares; most specs declare none (the client's defaults end at 10 s, a custom layout often
-    at 1 s)."""
+    """A p99 line at or above the live histogram's largest finite bucket: histogram_quantile caps a quantile
+    among slower requests at that bound, so the alert can never fire. `compile` refuses it for buckets a spec
+    declares; most specs declare none (the client's defaults end at 10 s, a custom layout often at 1 s)."""
     histogram = service.metric("latency")
     lines = [a for a in service.key_alerts if a.kind is AlertKind.LATENCY_P99 and a.threshold is not None]
     if histogram is None or histogram.selector is None or not lines:
@@ -299,14 +297,13 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
     top = Decimal(repr(max(finite))) * HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
     for alert in lines:
         assert alert.threshold is not None
-        if alert.threshold > top:
+        if alert.threshold >= top:
             find(
                 path,
                 alert.location,
-                f"latency_p99 ({alert.tier.value}): the line {decimal_text(alert.threshold)}s is above the "
-                f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is not known past it, so the alert "
-                f"pages as soon as 1% of requests are slower than {decimal_text(top)}s; lower the line to that "
-                "bucket or add larger buckets to the histogram",
+                f"latency_p99 ({alert.tier.value}): the line {decimal_text(alert.threshold)}s is not below the "
+                f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is never computed above it, so the "
+                "alert can never fire; lower the line or add larger buckets to the histogram",
             )
 
 
