@@ -38,7 +38,6 @@ NEW_ERROR_LOOKBACK = "1d"  # an error type is new when it did not occur in this 
 NEW_ERROR_GRACE = "1h"  # ...ending this long ago (so the alert lasts about this long)
 UTILISATION_SIGNALS = {AlertKind.CPU: names.SERVICE_CPU, AlertKind.MEMORY: names.SERVICE_MEMORY}
 COARSE_KINDS = (AlertKind.NEW_ERROR_TYPE, AlertKind.TRAFFIC_MILESTONE)
-_PAST_EVERY_BUCKET = "1.7976931348623157e+308"  # float64's largest: above any finite bucket a histogram has
 
 
 @dataclass(frozen=True)
@@ -215,17 +214,12 @@ def latency_evidence(latency: Metric) -> str:
     the guard only matters where the p99 is the slowest few requests."""
     assert latency.selector is not None
     events = Decimal(error_rate_min_events()) / parse_duration(SIGNAL_WINDOW)  # per second, as the rates
-    return _alert_quantile(latency, f"scalar(1 - {decimal_text(events)} / {_every_request(latency)})")
-
-
-def _every_request(latency: Metric) -> str:
-    """The rate of requests, counted by the `+Inf` bucket, not `_count`: the p99 itself reads only buckets, and
-    a histogram fed or exported without `_count` (a hand-written test, some bridges) must not lose its p99 page.
-    The `_count` where no `+Inf` bucket exists (see _alert_quantile)."""
-    assert latency.selector is not None
+    # Requests counted by the `+Inf` bucket, not `_count`: the p99 itself reads only buckets, and a histogram
+    # fed or exported without `_count` (a hand-written test, some bridges) must not lose its p99 page.
     every = latency.selector.render(latency.selector.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
     count = f"{latency.aggregation.value}(rate({every}[{SIGNAL_WINDOW}]))"
-    return f"({count} or {queries.rate(latency, SIGNAL_WINDOW, '_count')})"
+    count = f"({count} or {queries.rate(latency, SIGNAL_WINDOW, '_count')})"  # no `+Inf` bucket: see below
+    return _alert_quantile(latency, f"scalar(1 - {decimal_text(events)} / {count})")
 
 
 def _alert_quantile(latency: Metric, q: str) -> str:
@@ -238,14 +232,7 @@ def _alert_quantile(latency: Metric, q: str) -> str:
     buckets = queries.rate(latency, SIGNAL_WINDOW, "_bucket", "le")
     count = queries.rate(latency, SIGNAL_WINDOW, "_count")
     filled = f'{buckets} or label_replace({count}, "le", "+Inf", "", "")'
-    plain = f"histogram_quantile({q}, {filled})"
-    # histogram_quantile reads a quantile in the `+Inf` bucket as the largest finite bound, so a line at or above
-    # the last bucket was never crossed (round 29: every request at 60s, a 2.5s line over buckets up to 2.5s, no
-    # page). A twin of the `+Inf` bucket at float64's largest bound moves such a quantile up past that bound,
-    # and only such a quantile (the buckets below it are unchanged): it is then read as +Inf, slower than any line.
-    twin = f'label_replace({_every_request(latency)}, "le", "{_PAST_EVERY_BUCKET}", "", "")'
-    stretched = f"histogram_quantile({q}, {filled} or {twin})"
-    return queries.quantile_in_seconds(latency, f"(\n  ({stretched} > {plain}) + Inf\n  or\n  {plain}\n)")
+    return queries.quantile_in_seconds(latency, f"histogram_quantile({q}, {filled})")
 
 
 def _blind_slo(service: Service, alert: AlertDef) -> Slo | None:
