@@ -187,7 +187,8 @@ def test_data_missing_reads_raw_series_and_up(tmp_path: Path) -> None:
     assert len(blocks) == 2
     avail, latency = blocks
     assert 'absent(sum(rate(http_requests_total{job="svc"}[5m])))' in avail and "unless" not in avail
-    count = 'rate(http_request_duration_seconds_count{job="svc"}[5m]) > 0'
+    every = 'sum without (le) (rate(http_request_duration_seconds_bucket{job="svc",le="+Inf"}[5m]))'
+    count = f'({every} or rate(http_request_duration_seconds_count{{job="svc"}}[5m])) > 0'
     le = f'le=~"{LE_250MS}"'
     bucket = f'sum without (le) (rate(http_request_duration_seconds_bucket{{job="svc",{le}}}[5m]))'
     assert f"count({count} unless {bucket})" in latency  # per series: one instance without the bucket is enough
