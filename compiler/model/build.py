@@ -352,11 +352,10 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx) 
             except ValueError as exc:
                 where.error(path, str(exc))
                 continue
-            for message in metric_matcher_problems(written.matchers, mtype is MetricType.HISTOGRAM):
+            refused = metric_matcher_problems(written.matchers, mtype is MetricType.HISTOGRAM)
+            for message in refused + excluded(written.matchers, own, name, str(data.get("service"))):
                 where.error(path, message)
             metric_selector = written.with_matchers(own)
-            for message in excluded(written.matchers, own, name, str(data.get("service"))):
-                where.error(path, message)
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
