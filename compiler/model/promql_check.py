@@ -372,23 +372,25 @@ def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> b
     """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
     which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample); the
     vector matching of `and`/`or`/`unless` is, where promql_match reads the whole expression."""
-    tree = _probe_tree(expr)
+    tree, names = parsed_with_names(expr)
+    series = series if names is None else [s for s in series if s[0] in names]  # others: selected by none
     if (exact := matched_series(tree, series, _selects)) is not None:
         return bool(exact)
     return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
 
 
-@functools.lru_cache(maxsize=64)
-def _probe_tree(expr: str) -> Any:
-    """The parsed expression (only read): a service's data-missing scenarios ask each SLO's probe in turn."""
-    return pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+@functools.lru_cache(maxsize=1024)
+def parsed_with_names(expr: str) -> tuple[Any, frozenset[str] | None]:
+    """The parsed tree (only read), the names its selectors read (None: any); room for a service's rules."""
+    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    named = [s.name for s in selectors(tree)]
+    return tree, None if None in named or "" in named else frozenset(named)
 
 
 def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: Sequence[str]) -> set[tuple[str, ...]]:
     """The values of the `by` labels (a missing label reads as "") of the `series` an expression's selectors
     select: the groups a `sum by` over it gives, when nothing in between rewrites those labels."""
-    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
-    chosen = selectors(tree)
+    chosen = selectors(parsed_with_names(expr)[0])
     return {
         tuple(labels.get(label, "") for label in by)
         for name, labels in series

@@ -10,19 +10,19 @@ modelled: a rule that may give one counts); a part whose inputs would clash is l
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from compiler.model.promql_check import yields_with
+from compiler.model.promql_check import parsed_with_names, yields_with
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-
-_Series = tuple[str, Mapping[str, str]]
-
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _SELECTOR = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\{")
 _FROM_NOTHING = {"absent", "absent_over_time", "vector", "time", "scalar", "pi"}
+_Labelled = tuple[str, tuple[tuple[str, str], ...]]  # a series: name, labels
+_Asked = dict[tuple[str, tuple[_Labelled, ...]], bool]  # (rule text, the series it may read) → yields_with
 
 
 class _Record:
@@ -31,9 +31,16 @@ class _Record:
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.names = frozenset(_NAME.findall(rule.expr))
-        maybe = bool(self.names & _FROM_NOTHING) or not _SELECTOR.search(rule.expr)
-        self.always = maybe and yields_with(rule.expr, [])
+        self.names, self.always = _read(rule.expr)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _read(expr: str) -> tuple[frozenset[str], bool]:
+    """The names in a rule's text, and whether it gives a sample from nothing (a rule text is read again by
+    every compile of the same service)."""
+    found = frozenset(_NAME.findall(expr))
+    maybe = bool(found & _FROM_NOTHING) or not _SELECTOR.search(expr)
+    return found, maybe and yields_with(expr, [])
 
 
 class HoldFeed:
@@ -42,19 +49,20 @@ class HoldFeed:
     def __init__(self, rules: ServiceRules) -> None:
         self._records = [_Record(r) for g in rules.groups for r in g.rules if r.record]
         self._fed: list[InputSeries] = []
+        self._asked: _Asked = {}  # see _yields
 
     def admits(self, part: Sequence[InputSeries]) -> bool:
         fed = [*self._fed, *part]
-        if any(_clashes(rule, fed) for rule in _written(self._records, fed)):
+        if any(_clashes(rule, fed) for rule in _written(self._records, fed, self._asked)):
             return False
         self._fed = fed
         return True
 
 
-def _written(records: list[_Record], fed: Sequence[InputSeries]) -> list[Rule]:
+def _written(records: list[_Record], fed: Sequence[InputSeries], asked: _Asked) -> list[Rule]:
     """The recording rules that may give a sample when only `fed` is scraped, each feeding the next (a rule whose
     text names nothing present is not asked: a service has ~150 rules, and a part is asked about at each step)."""
-    present: list[_Series] = [(s.name, dict(s.labels)) for s in fed]
+    present: list[_Labelled] = [(s.name, s.labels) for s in fed]
     named = {s.name for s in fed}
     written: list[Rule] = []
     waiting = list(records)
@@ -62,13 +70,25 @@ def _written(records: list[_Record], fed: Sequence[InputSeries]) -> list[Rule]:
     while grew:
         grew = False
         for one in list(waiting):
-            if one.always or (one.names & named and yields_with(one.rule.expr, present)):
+            if one.always or (one.names & named and _yields(one, present, asked)):
                 waiting.remove(one)
                 written.append(one.rule)
-                present.append((one.rule.record, one.rule.label_dict()))
+                present.append((one.rule.record, tuple(one.rule.label_dict().items())))
                 named.add(one.rule.record)
                 grew = True
     return written
+
+
+def _yields(one: _Record, present: list[_Labelled], asked: _Asked) -> bool:
+    """yields_with on the present series of the names the rule selects (no other is selected), each such set
+    asked once: every `admits` follows the rules again from the start, mostly over the same series."""
+    selected = parsed_with_names(one.rule.expr)[1]  # None: a selector without a name, reading any
+    mine = tuple(s for s in present if selected is None or s[0] in selected)
+    key = (one.rule.expr, mine)
+    known = asked.get(key)
+    if known is None:
+        known = asked[key] = yields_with(one.rule.expr, [(name, dict(labels)) for name, labels in mine])
+    return known
 
 
 def _clashes(rule: Rule, fed: Sequence[InputSeries]) -> bool:

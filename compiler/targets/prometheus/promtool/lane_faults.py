@@ -131,28 +131,28 @@ def _variants(
     rule: Burn, needed: float, windows: Sequence[int], states: list[_State]
 ) -> tuple[list[Verdicts], list[Short], list[Verdicts]]:
     """Per operand (long window, short window, guard): its verdict per lane as written, then under each fault."""
-
-    def ratio(seconds: int) -> list[float | None]:
-        return [s.window(seconds)[3] if s.fed(seconds) else None for s in states]  # None: no ratio
+    # Each window's reads once: the faults below ask the same windows over and over (most of a cold plan).
+    asked = {*windows, rule.long_seconds, rule.short_seconds, *rule.steps}
+    fed = {w: [s.fed(w) for s in states] for w in asked}
+    ratios = {w: [s.window(w)[3] if f else None for s, f in zip(states, fed[w], strict=True)] for w in asked}
 
     def present(seconds: int) -> Verdicts:
-        return [s.fed(seconds) for s in states]
+        return list(fed[seconds])
 
     def compared(seconds: int) -> Iterator[Verdicts]:
-        values = ratio(seconds)
+        values = ratios[seconds]  # None: no ratio
         for factor in (1.0, *_FAULTS):
             yield [v is not None and v > rule.line * factor for v in values]
         yield [v is not None and v < rule.line for v in values]  # flipped
         for other in windows:
             if other != seconds:
-                yield [v is not None and v > rule.line for v in ratio(other)]  # read as another window
+                yield [v is not None and v > rule.line for v in ratios[other]]  # read as another window
 
     def newest(reads: Sequence[int], factor: float = 1.0, flip: bool = False) -> Verdicts:
         """The first window of `reads` with a ratio, over the line (per lane; none: False)."""
         out = []
-        for s in states:
-            seconds = next((w for w in reads if s.fed(w)), None)
-            value = None if seconds is None else s.window(seconds)[3]
+        for n in range(len(states)):
+            value = next((ratios[w][n] for w in reads if fed[w][n]), None)
             out.append(value is not None and (value < rule.line if flip else value > rule.line * factor))
         return out
 

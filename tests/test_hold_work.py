@@ -1,0 +1,97 @@
+"""The promtool test generator's hot loops do each piece of work once (round 30, compile CPU).
+
+A profile of the test suite put the holds groups (hold_feed.py following every recording rule from the fed
+series at each step), yields_with trying every present series against every selector, the scrapes twins'
+missing share (a window of hundreds of minutes summed again at each minute) and the lane planner's fault
+variants (each window's ratio read again for every fault) among the compile's largest costs. Each test counts
+the work, so a return of the repeated scan fails here before a profile shows it; the answers are pinned too."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from compiler.model import promql_check
+from compiler.model.promql_check import yields_with
+from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE
+from compiler.targets.prometheus.promtool import hold_feed, lane_faults, missing_scrapes
+from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.lane_faults import Burn
+from compiler.targets.prometheus.promtool.slo_state import _State
+from compiler.targets.prometheus.rule_model import Group, Rule, ServiceRules
+
+OTHERS = [(f"other_{n}", {"service": "api"}) for n in range(300)]
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_yields_with_tries_only_series_of_the_names_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, promql_check, "_selects")
+    wanted = ("errors_total", {"service": "api"})
+    assert yields_with('sum(rate(errors_total{service="api"}[$window]))', [*OTHERS, wanted])
+    assert not yields_with('sum(rate(errors_total{service="web"}[$window]))', [*OTHERS, wanted])
+    assert calls[0] <= 4  # the old scan tried all 301 series against the selector, per expression
+
+
+def test_a_selector_without_a_name_still_reads_every_series() -> None:
+    assert yields_with('count({__name__=~"other_1.*"})', OTHERS)
+    assert not yields_with('count({__name__=~"absent_.*"})', OTHERS)
+    assert yields_with('count({__name__=~"other_1.*"}) and on () errors_total', [*OTHERS, ("errors_total", {})])
+
+
+def _rules() -> ServiceRules:
+    records = [
+        Rule('sum(rate(errors_total{service="api"}[5m]))', record="api:errors:rate5m"),
+        Rule("api:errors:rate5m / 2", record="api:errors:half"),
+        Rule("vector(1)", record="api:one"),
+        *(Rule(f'sum(rate(other_{n}{{service="api"}}[5m]))', record=f"api:other_{n}") for n in range(40)),
+    ]
+    return ServiceRules("api", (Group("api", tuple(records)),))
+
+
+def test_a_holds_feed_asks_each_rule_once_per_set_of_series_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, hold_feed, "yields_with")
+    feed = hold_feed.HoldFeed(_rules())
+    asked_at_start = calls[0]
+    assert feed.admits([InputSeries("errors_total", (("service", "api"),), "1x10")])
+    first = calls[0] - asked_at_start
+    # ten more parts, none read by a rule: the old feed asked the errors rules again at each one
+    for n in range(10):
+        assert feed.admits([InputSeries(f"unread_{n}", (("service", "api"),), "1x10")])
+    assert calls[0] - asked_at_start == first
+    # a part whose series a rule writes still clashes
+    assert not feed.admits([InputSeries("api:errors:half", (), "1x10")])
+
+
+def _missing_share_by_definition(present: list[bool], at: int, window: int) -> bool:
+    first = -(-(at * missing_scrapes.STEP - window) // missing_scrapes.STEP)
+    points = range(first, at + 1)
+    missing = sum(1 for m in points if m < 0 or not present[m])
+    return missing > 0 and Decimal(missing) / len(points) >= SPARSE_SHARE
+
+
+@pytest.mark.parametrize("window", [60, 90, 600, 3600, 5 * 3600 + 30])
+def test_missing_shares_are_the_share_over_each_minutes_window(window: int) -> None:
+    present = [m % 7 not in (2, 3) and not 40 <= m < 70 for m in range(400)]
+    shares = missing_scrapes._missing_shares(present, window)
+    assert shares == [_missing_share_by_definition(present, at, window) for at in range(len(present))]
+
+
+def test_fault_variants_read_each_window_of_a_state_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    windows = (300, 1800, 3600, 21600)
+    state = _State(ratios={300: Decimal("0.02"), 3600: Decimal("0.02")})
+    calls = _counting(monkeypatch, _State, "fed")
+    lane_faults._variants(Burn("Fast", 120, 3600, 300, 0.01, (1800,)), 5.0, windows, [state])
+    assert calls[0] <= len(windows)  # the old variants asked 32 times: every fault re-read its windows
