@@ -1,8 +1,9 @@
 """What `obsc verify` asks a live Prometheus about one service, each answer a located finding.
 
 - the service's selector matches targets on `up`;
-- every selector metric has series (with the service's matchers) within the lookback, and a metric name
-  that does not exist at all gets a did-you-mean from the server's metric names; a counter narrowed to some
+- every selector metric has series (with the service's matchers) within the lookback (a histogram's `_count`
+  only where its `+Inf` bucket has none), and a metric name that does not exist at all gets a did-you-mean
+  from the server's metric names; a counter narrowed to some
   events (`errors: x_total{code=~"5.."}`) with none yet is a note while its family has series (a healthy
   service has no error series before its first error), a finding once the family is gone too; a histogram
   that is a summary (`quantile` series, no buckets) is said so;
@@ -210,7 +211,7 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
     for name in names:
         rendered = metric.selector.render(name)
         try:
-            if _count(ctx, f"last_over_time({rendered}[{ctx.lookback}])"):
+            if _count(ctx, f"last_over_time({rendered}[{ctx.lookback}])") or _counted_by_inf(metric, name, ctx):
                 continue
             family = narrowed_counter_family(metric, service.selector)
             if family is not None and _count(ctx, f"last_over_time({family.render()}[{ctx.lookback}])"):
@@ -228,6 +229,16 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
         why = _summary(metric, ctx) if name.endswith("_bucket") else None
         find(path, metric.location, f"no series for {rendered} in the last {ctx.lookback}" + (why or _why(name, ctx)))
         return
+
+
+def _counted_by_inf(metric: Metric, name: str, ctx: Context) -> bool:
+    """Whether `name` is a histogram's `_count` that no rule needs: its `+Inf` bucket has series, and that bucket
+    is what the latency SLI and the p99 alert count requests by (OpenMetrics leaves `_count` out of a histogram
+    without `_sum`); `_count` is read only for a series without it."""
+    if metric.type is not MetricType.HISTOGRAM or metric.selector is None or not name.endswith("_count"):
+        return False
+    every = metric.selector.render(metric.selector.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
+    return bool(_count(ctx, f"last_over_time({every}[{ctx.lookback}])"))
 
 
 def _summary(metric: Metric, ctx: Context) -> str | None:
