@@ -11,9 +11,15 @@ _TIERS = ("critical", "warning", "info")
 
 
 def empty_label_value(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
-    """`labels: {tier: ""}`: Prometheus drops a label whose value is empty, so no alert would carry it."""
+    """`labels: {tier: ""}`: Prometheus drops a label whose value is empty, so no alert would carry it. In a
+    selector or targets, an empty value selects the series that lack the label."""
     if error.validator != "minLength" or error.instance != "" or len(path) < 2 or not isinstance(path[-1], str):
         return None
+    if len(path) == 2 and path[0] in ("selector", "targets"):
+        return (
+            f"an empty value matches only series without {path[-1]!r} (Prometheus reads a missing label as empty), "
+            f"not the service's; give the label's value, or leave the label out of the {path[0]}"
+        )
     extra = path[-2] == "labels" or (path[-2] in _TIERS and path[-3:-2] == ("tier_labels",))
     if not extra:
         return None
