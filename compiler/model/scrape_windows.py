@@ -7,13 +7,14 @@ built-in short windows), so a scrape interval longer than 2m30s is refused outri
 
 from __future__ import annotations
 
+from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.build_context import Layer
 from compiler.model.units import format_duration, parse_duration
 
 # Prometheus's own default scrape_interval: what obsc assumes when the platform does not say
 DEFAULT_SCRAPE_SECONDS = 60
-# obsc's fixed rate window (key alerts, threshold alerts on counters, the coarse tier's sums)
-FIXED_RATE_SECONDS = 300
+# obsc's fixed rate window (key alerts, threshold alerts on counters, the coarse tier's sums): one constant
+FIXED_RATE_SECONDS = SIGNAL_SECONDS
 
 
 def check_windows_against_scrapes(defaults: Layer) -> None:

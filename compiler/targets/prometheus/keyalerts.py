@@ -32,7 +32,6 @@ from compiler.targets.prometheus.service_down import crash_loop_text, group_down
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 
 SIGNAL_WINDOW = format_duration(SIGNAL_SECONDS)
-# Request rates below this (events/s) are too thin to compare week over week or to call a milestone.
 DEPLOY_LOOKBACK = "1h"  # "another version ran within" this range: a rollout that ended in it is reported
 NEW_ERROR_LOOKBACK = "1d"  # an error type is new when it did not occur in this range...
 NEW_ERROR_GRACE = "1h"  # ...ending this long ago (so the alert lasts about this long)
