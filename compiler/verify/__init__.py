@@ -19,6 +19,7 @@ from compiler.errors import Diagnostic, InputError, sort_key
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
+from compiler.verify import scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -81,8 +82,15 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         artifact = compilation.bundle.get(conventions.prometheus_rules_path(service))
         return artifact.content if artifact is not None else None
 
+    @functools.cache
+    def job_intervals() -> dict[str, int] | None:
+        return scrapes.job_intervals(prometheus)
+
     services = tuple(s.name for s in fleet.services)
-    ctx = Context(prometheus, options.lookback, metric_names, rule_groups, rule_file, services, retention)
+    declared = _declared_scrape(fleet.platform.location.file, options)
+    ctx = Context(
+        prometheus, options.lookback, metric_names, rule_groups, rule_file, services, retention, declared, job_intervals
+    )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []
     for service in fleet.services:
@@ -102,6 +110,17 @@ def lookback_range(text: str) -> str:
     if seconds < 1:
         raise ValueError(f"{text!r} is shorter than 1s: nothing could be found in it")
     return format_duration(seconds)
+
+
+def _declared_scrape(platform_file: str, options: VerifyOptions) -> scrapes.Declared:
+    """`defaults.slo_alerts.scrape_interval` of the platform file the compile read, and where it is written."""
+    if not platform_file:
+        return scrapes.Declared()
+    try:
+        docs = loader.load_file(platform_file, loader.JsonnetOptions(options.jsonnet_paths))
+    except (InputError, OSError):
+        return scrapes.Declared()  # the compile has reported it already
+    return scrapes.declared(docs[0].data, docs[0].locate) if docs else scrapes.Declared()
 
 
 def _documents(paths: Sequence[str], options: VerifyOptions) -> dict[str, Document]:

@@ -12,6 +12,8 @@
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
+- the service's targets are scraped, configured and observed, as often as the platform declares, and obsc's
+  loaded groups are evaluated at least as often as their alerts' holds (scrapes.py);
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
 """
 
@@ -21,7 +23,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +35,7 @@ from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
-from compiler.verify import rules
+from compiler.verify import rules, scrapes
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
@@ -48,6 +50,8 @@ class Context:
     rule_file: Callable[[str], str | None]  # a service's rule file as the specs compile it
     services: tuple[str, ...] = ()  # every service of the fleet (whose groups are whose)
     retention: Callable[[], str | None] = lambda: None  # the server's storageRetention (`15d or 1GiB`), if said
+    scrape: scrapes.Declared = field(default_factory=scrapes.Declared)  # the platform's declared scrape interval
+    job_intervals: Callable[[], dict[str, int] | None] = lambda: None  # each scrape job's interval, if said
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -73,7 +77,11 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
 
         return add
 
-    _targets(service, ctx, find, declared=doc is not None and isinstance(doc.data, dict) and "targets" in doc.data)
+    declared = doc is not None and isinstance(doc.data, dict) and "targets" in doc.data
+    _targets(service, ctx, find, declared=declared)
+    where: Path = ("targets",) if declared else ("selector",)
+    timing = (find, on_platform(findings))
+    scrapes.check_scrapes(service, where, ctx.scrape, ctx.job_intervals(), ctx.prometheus, timing)
     for metric in service.metrics:
         own = metric.location.file == service.location.file
         found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
@@ -114,6 +122,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         except QueryRejected:
             return 0
 
+    scrapes.check_evaluation(service, groups, find)
     rules.check_rules(service, groups, ctx.rule_file(service.name), places, count, find)
     return findings, notes
 
@@ -345,7 +354,8 @@ def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Fi
         ("metrics", histogram.name),
         histogram.location,
         f'{bucket} has no le="+Inf" bucket: histogram_quantile() is NaN for every quantile, so its dashboard '
-        "quantiles show NaN" + (" (ServiceHighLatencyP99 reads the _count in its place)" if p99 else "")
+        "quantiles show NaN"
+        + (" (ServiceHighLatencyP99 reads the _count in its place)" if p99 else "")
         + '; have the exporter write le="+Inf" (the count of every observation)',
     )
 

@@ -1,9 +1,9 @@
 """A read-only Prometheus HTTP API client: GET only, bounded timeouts, bounded retries, bounded replies.
 
-Only the query, label-values and rules endpoints are called. A server that cannot be reached after the
-retries raises `Unreachable` (its own exit code), and so does one that answers but is not a Prometheus API
-at that URL (`NotPrometheus`: a 404 for a missing route prefix, an auth proxy's 401/403, an HTML page); a
-query Prometheus itself rejects (its JSON error reply) raises `QueryRejected`.
+Only the query, label-values, rules and status (runtime info, config) endpoints are called. A server that
+cannot be reached after the retries raises `Unreachable` (its own exit code), and so does one that answers
+but is not a Prometheus API at that URL (`NotPrometheus`: a 404 for a missing route prefix, an auth proxy's
+401/403, an HTML page); a query Prometheus itself rejects (its JSON error reply) raises `QueryRejected`.
 """
 
 from __future__ import annotations
@@ -104,6 +104,12 @@ class Prometheus:
         """/api/v1/status/runtimeinfo (its `storageRetention`: the retention in force, defaults included)."""
         data = self._get("/api/v1/status/runtimeinfo", [])
         return data if isinstance(data, dict) else {}
+
+    def config(self) -> str:
+        """/api/v1/status/config: the loaded configuration as YAML, defaults filled in (each job's interval)."""
+        data = self._get("/api/v1/status/config", [])
+        yaml_text = data.get("yaml") if isinstance(data, dict) else None
+        return yaml_text if isinstance(yaml_text, str) else ""
 
     def rule_groups(self) -> list[dict[str, Any]]:
         data = self._get("/api/v1/rules", [])
