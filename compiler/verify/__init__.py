@@ -86,10 +86,23 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
     def job_intervals() -> dict[str, int] | None:
         return scrapes.job_intervals(prometheus)
 
+    @functools.cache
+    def lookback_delta() -> int:
+        return scrapes.lookback_delta(prometheus)
+
     services = tuple(s.name for s in fleet.services)
     declared = _declared_scrape(fleet.platform.location.file, options)
     ctx = Context(
-        prometheus, options.lookback, metric_names, rule_groups, rule_file, services, retention, declared, job_intervals
+        prometheus,
+        options.lookback,
+        metric_names,
+        rule_groups,
+        rule_file,
+        services,
+        retention,
+        declared,
+        job_intervals,
+        lookback_delta,
     )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []

@@ -52,6 +52,7 @@ class Context:
     retention: Callable[[], str | None] = lambda: None  # the server's storageRetention (`15d or 1GiB`), if said
     scrape: scrapes.Declared = field(default_factory=scrapes.Declared)  # the platform's declared scrape interval
     job_intervals: Callable[[], dict[str, int] | None] = lambda: None  # each scrape job's interval, if said
+    lookback_delta: Callable[[], int] = lambda: scrapes.DEFAULT_LOOKBACK_SECONDS  # the server's, in seconds
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -122,7 +123,8 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         except QueryRejected:
             return 0
 
-    scrapes.check_evaluation(service, groups, find)
+    if groups:
+        scrapes.check_evaluation(service, groups, ctx.lookback_delta(), find)
     rules.check_rules(service, groups, ctx.rule_file(service.name), places, count, find)
     return findings, notes
 

@@ -1,6 +1,6 @@
 """A read-only Prometheus HTTP API client: GET only, bounded timeouts, bounded retries, bounded replies.
 
-Only the query, label-values, rules and status (runtime info, config) endpoints are called. A server that
+Only the query, label-values, rules and status (runtime info, flags, config) endpoints are called. A server that
 cannot be reached after the retries raises `Unreachable` (its own exit code), and so does one that answers
 but is not a Prometheus API at that URL (`NotPrometheus`: a 404 for a missing route prefix, an auth proxy's
 401/403, an HTML page); a query Prometheus itself rejects (its JSON error reply) raises `QueryRejected`.
@@ -103,6 +103,11 @@ class Prometheus:
     def runtime_info(self) -> dict[str, Any]:
         """/api/v1/status/runtimeinfo (its `storageRetention`: the retention in force, defaults included)."""
         data = self._get("/api/v1/status/runtimeinfo", [])
+        return data if isinstance(data, dict) else {}
+
+    def flags(self) -> dict[str, Any]:
+        """/api/v1/status/flags: the server's command-line flags (`query.lookback-delta`), defaults included."""
+        data = self._get("/api/v1/status/flags", [])
         return data if isinstance(data, dict) else {}
 
     def config(self) -> str:

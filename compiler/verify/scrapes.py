@@ -8,12 +8,18 @@ often obsc's loaded rule groups are evaluated.
 - the same seen in the samples themselves: the median spacing of each target's `up` samples, which also
   catches targets the config does not name by their `job` (a relabelled job, an agent's remote write);
 - a loaded group evaluated less often than an alert's `for:` hold in it: the alert pages at its first
-  evaluation after the hold, one interval late (a 2m hold in a group evaluated every 5m pages after 5m).
+  evaluation after the hold, one interval late (a 2m hold in a group evaluated every 5m pages after 5m);
+- a loaded group evaluated less often than the server's lookback delta (`--query.lookback-delta`, 5m) whose
+  records another of obsc's groups reads (the coarse group's slow-burn tickets read the SLO group's 2h and 6h
+  ratios): between its evaluations the record reads as absent, each absence restarts the reader's hold, and
+  those alerts never fire.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import re
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +35,7 @@ from compiler.spec.document import Path
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
 Find = Callable[[Path, Location, str], None]
+DEFAULT_LOOKBACK_SECONDS = 300  # Prometheus's --query.lookback-delta default
 DEFAULT_SCRAPE_SECONDS = 60  # Prometheus's default, and obsc's when the platform does not say
 SPACING_WINDOW = "10m"  # at least four scrapes at the slowest interval the compile accepts (2m30s)
 SETTING: Path = ("defaults", "slo_alerts", "scrape_interval")
@@ -113,8 +120,20 @@ def check_scrapes(
             find(where, service.location, message)
 
 
-def check_evaluation(service: Service, groups: Sequence[Mapping[str, Any]], find: Find) -> None:
-    """Alerts in a loaded group evaluated less often than their `for:` hold: they page an interval late."""
+def lookback_delta(prometheus: Prometheus) -> int:
+    """How far back an instant selector looks for a sample (`--query.lookback-delta`, Prometheus's 5m when the
+    server does not say)."""
+    try:
+        said = prometheus.flags().get("query.lookback-delta")
+    except (NotPrometheus, QueryRejected):
+        said = None
+    return _seconds(said) or DEFAULT_LOOKBACK_SECONDS
+
+
+def check_evaluation(service: Service, groups: Sequence[Mapping[str, Any]], lookback: int, find: Find) -> None:
+    """Alerts in a loaded group evaluated less often than their `for:` hold: they page an interval late; records
+    of a group evaluated less often than the lookback delta, read by another group: its readers never fire."""
+    _stale_records(service, groups, lookback, find)
     for group in groups:
         interval = _number(group.get("interval"))
         late = sorted(
@@ -139,6 +158,50 @@ def check_evaluation(service: Service, groups: Sequence[Mapping[str, Any]], find
             "shorter burn than the interval may never page; evaluate obsc's groups at least as often as their "
             "shortest hold (evaluation_interval)",
         )
+
+
+def _stale_records(service: Service, groups: Sequence[Mapping[str, Any]], lookback: int, find: Find) -> None:
+    for group in groups:
+        interval = _number(group.get("interval"))
+        if interval <= lookback:
+            continue
+        rules = [r for r in group.get("rules") or [] if isinstance(r, dict)]
+        written = {str(r.get("name")) for r in rules if r.get("type") == "recording"}
+        readers = sorted(
+            {
+                (str(rule.get("name", "?")), str(other.get("name")))
+                for other in groups
+                if other is not group
+                for rule in other.get("rules") or []
+                if isinstance(rule, dict)
+                and any(_window(str(rule.get("query", "")), name, lookback) < interval for name in written)
+            }
+        )
+        if not readers:
+            continue
+        names, reading = sorted({name for name, _ in readers}), ", ".join(sorted({g for _, g in readers}))
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        every = format_duration(int(interval))
+        find(
+            ("service",),
+            service.location,
+            f"loaded group {group.get('name')} is evaluated every {every}, longer than the server's lookback delta "
+            f"({format_duration(lookback)}, --query.lookback-delta): its records read as absent between evaluations "
+            f"where read as an instant value (or over a range shorter than {every}), and {shown} of {reading} read "
+            "them so: each absence restarts their hold and they never fire; evaluate obsc's groups every "
+            f"{format_duration(lookback)} or more often (evaluation_interval)",
+        )
+
+
+def _window(query: str, record: str, lookback: int) -> float:
+    """The shortest span over which `query` reads `record`: its range, or the lookback delta for an instant
+    selector; infinite when it does not read it."""
+    shortest = math.inf
+    for match in re.finditer(rf"(?<![\w:]){re.escape(record)}(?![\w:])(?:\{{[^}}]*\}})?\s*(\[[^\]]*\])?", query):
+        window = match.group(1)
+        span = _seconds(window[1:-1].split(":")[0].strip()) if window else lookback
+        shortest = min(shortest, span if span is not None else lookback)
+    return shortest
 
 
 def _jobs(service: Service, prometheus: Prometheus) -> set[str]:

@@ -1,7 +1,8 @@
 """`obsc verify` against a real Prometheus 2.42 on how often the service is really scraped and its rules
 evaluated (round 30): a job configured slower than the platform's `slo_alerts.scrape_interval`, a target
 whose samples are spaced wider than it (its job relabelled, so the config does not name it), and obsc's loaded
-groups evaluated less often than their alerts' holds, each a finding at the platform setting or the service."""
+groups evaluated less often than their alerts' holds or than the lookback delta while another group reads
+their records, each a finding at the platform setting or the service."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ DECLARED_2S = "defaults:\n  slo_alerts:\n    scrape_interval: 2s\n"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Job `shop` scraped every 3s; job `agent` every 3s with its targets relabelled `job="cart"`; obsc's rules
-    for shop loaded, every group evaluated every 5m (the global evaluation_interval)."""
+    for shop loaded, its groups evaluated every 6m (the global evaluation_interval) but the coarse one (5m, its
+    own interval)."""
     binary = require_tool("prometheus")
     work = tmp_path_factory.mktemp("verify-timing")
 
@@ -74,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     target = f"static_configs: [{{targets: ['127.0.0.1:{port}']}}]"
     config = work / "prometheus.yml"
     config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 5m}\n"
+        "global: {scrape_interval: 1s, evaluation_interval: 6m}\n"
         f"rule_files: ['{rules}/*.yaml']\n"
         "scrape_configs:\n"
         f"  - {{job_name: shop, scrape_interval: 3s, {target}}}\n"
@@ -149,7 +151,21 @@ def test_groups_evaluated_less_often_than_their_holds_are_found_at_the_service(s
     spec = tmp_path / "shop.yaml"
     assert {(f.location.file, f.path) for f in findings} == {(str(spec), ("service",))}
     assert any(
-        f.message.startswith("loaded group obsc-shop-slo is evaluated every 5m, longer than the holds of ")
+        f.message.startswith("loaded group obsc-shop-slo is evaluated every 6m, longer than the holds of ")
         and "SLOErrorBudgetBurnFast (for: 2m)" in f.message
         for f in findings
     ), [f.message for f in findings]
+
+
+def test_records_read_across_groups_and_older_than_the_lookback_delta_are_found(server: str, tmp_path: Path) -> None:
+    """The SLO group every 6m, the server's lookback delta 5m: the coarse group's slow-burn tickets read its 2h and
+    6h ratios, absent at every other evaluation, so they never fire."""
+    _specs(tmp_path, "")
+    findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "lookback delta" in f.message]
+    # (the key group's request rate is read by the coarse group too, but over 1h and 7d ranges: no finding)
+    assert [(f.location.file, f.path) for f in findings] == [(str(tmp_path / "shop.yaml"), ("service",))]
+    assert findings[0].message.startswith(
+        "loaded group obsc-shop-slo is evaluated every 6m, longer than the server's lookback delta (5m, "
+        "--query.lookback-delta): its records read as absent between evaluations where read as an instant value "
+        "(or over a range shorter than 6m), and SLOErrorBudgetBurnSlow of obsc-shop-coarse read them so"
+    )
