@@ -11,8 +11,9 @@ often obsc's loaded rule groups are evaluated.
   evaluation after the hold, one interval late (a 2m hold in a group evaluated every 5m pages after 5m);
 - a loaded group evaluated less often than the server's lookback delta (`--query.lookback-delta`, 5m) whose
   records another of obsc's groups reads (the coarse group's slow-burn tickets read the SLO group's 2h and 6h
-  ratios): between its evaluations the record reads as absent, each absence restarts the reader's hold, and
-  those alerts never fire.
+  ratios): for (interval - lookback delta) of each interval the record reads as absent; an evaluation that
+  falls there restarts the reader's hold (paging late, flapping), and from twice the lookback delta on no
+  15m hold is ever met (never fires).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def lookback_delta(prometheus: Prometheus) -> int:
 
 def check_evaluation(service: Service, groups: Sequence[Mapping[str, Any]], lookback: int, find: Find) -> None:
     """Alerts in a loaded group evaluated less often than their `for:` hold: they page an interval late; records
-    of a group evaluated less often than the lookback delta, read by another group: its readers never fire."""
+    of a group evaluated less often than the lookback delta, read by another group: its readers page late or never."""
     _stale_records(service, groups, lookback, find)
     for group in groups:
         interval = _number(group.get("interval"))
@@ -188,7 +189,8 @@ def _stale_records(service: Service, groups: Sequence[Mapping[str, Any]], lookba
             f"loaded group {group.get('name')} is evaluated every {every}, longer than the server's lookback delta "
             f"({format_duration(lookback)}, --query.lookback-delta): its records read as absent between evaluations "
             f"where read as an instant value (or over a range shorter than {every}), and {shown} of {reading} read "
-            "them so: each absence restarts their hold and they never fire; evaluate obsc's groups every "
+            "them so: an evaluation that finds none restarts their hold, so they page late, and from twice the "
+            "lookback delta on never; evaluate obsc's groups every "
             f"{format_duration(lookback)} or more often (evaluation_interval)",
         )
 

@@ -159,7 +159,8 @@ def test_groups_evaluated_less_often_than_their_holds_are_found_at_the_service(s
 
 def test_records_read_across_groups_and_older_than_the_lookback_delta_are_found(server: str, tmp_path: Path) -> None:
     """The SLO group every 6m, the server's lookback delta 5m: the coarse group's slow-burn tickets read its 2h and
-    6h ratios, absent at every other evaluation, so they never fire."""
+    6h ratios, absent one minute in six: an evaluation there restarts the ticket's 15m hold (never met from a
+    10m interval on)."""
     _specs(tmp_path, "")
     findings = [f for f in verify_specs([str(tmp_path)], VerifyOptions(server)) if "lookback delta" in f.message]
     # (the key group's request rate is read by the coarse group too, but over 1h and 7d ranges: no finding)
