@@ -91,8 +91,15 @@ def policy(raw: Mapping[str, Any], am: Mapping[str, Any], platform_file: str) ->
         if (m := email_domains.entry_problem(d))
     ]
     folder = str(spec_dir).rstrip("/") + "/" if spec_dir else ""
+    refused = any(where[:2] in (("secrets", "team_root"), ("secrets", "shared_root")) for where, _ in problems)
     return SecretPolicy(
-        team_root, shared_root, prefixes, domains, platform_file=platform_file, team_spec_dir=folder
+        team_root,
+        shared_root,
+        prefixes,
+        domains,
+        platform_file=platform_file,
+        team_spec_dir=folder,
+        root_refused=refused,
     ), problems
 
 
@@ -192,6 +199,8 @@ def file_problem(path: str, owner: Owner) -> str | None:
     if message:
         return f"secret file {shown} {message}"
     policy_, team = owner.policy, owner.team
+    if policy_.root_refused:  # its root's own error says what to fix; "declares no root" would be untrue
+        return None
     where = policy_.platform_file or NO_PLATFORM
     if team is not None:
         if not policy_.team_root:
