@@ -52,3 +52,23 @@ def test_the_quoted_value_advised_is_the_value_written(text: str, advice: str) -
         load_yaml_text("spec.yaml", text)
     (found,) = raised.value.diagnostics
     assert found.message.endswith(advice), found.message
+
+
+@pytest.mark.parametrize(
+    ("keys", "bad", "columns"),
+    [
+        ("metrics:\n  requests: r_total\n", " errors: e_total\n", (3, 1)),
+        ("metrics:\n  lag:\n    selector: lag\n    type: gauge\n", "   aggregation: max\n", (5, 3)),
+    ],
+)
+def test_a_key_between_two_columns_is_told_both_and_either_parses(
+    keys: str, bad: str, columns: tuple[int, int]
+) -> None:
+    # libyaml says only "did not find expected key"; each column advised must give a file that parses.
+    with pytest.raises(InputError) as raised:
+        load_yaml_text("spec.yaml", HEAD + keys + bad)
+    (found,) = raised.value.diagnostics
+    inner, outer = columns
+    assert f"move it to column {inner}, beside" in found.message and f"or to column {outer}, beside" in found.message
+    for column in columns:
+        load_yaml_text("spec.yaml", HEAD + keys + " " * (column - 1) + bad.lstrip(" "))

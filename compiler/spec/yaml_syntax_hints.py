@@ -14,6 +14,12 @@ import re
 _KEY_WITHOUT_SPACE = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w.-]*):([^\s:/][^:]*)")
 # A line that already holds `key: value` (or `- key: value`) before the colon the parser stopped at.
 _VALUE_BEFORE = re.compile(r"\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+\S")
+# libyaml's context for a line that left a block mapping's column without reaching its parent's.
+_MAPPING_AT = re.compile(
+    r"did not find expected key \(while parsing a block mapping started at line (\d+), column (\d+)\)"
+)
+# A line's key, after any `- ` that opens list items: (its column's indentation, the key).
+_KEY = re.compile(r"((?:\s*-\s+)*\s*)([A-Za-z_][\w.-]*):(?:\s|$)")
 
 
 def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] | None:
@@ -54,6 +60,8 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
                 "and each item of a list starts with `- `"
             ),
         )
+    if mapping := _MAPPING_AT.search(problem):
+        return _out_of_step(lines, line, int(mapping.group(1)), int(mapping.group(2)))
     if "mapping values" in problem and char == ":":
         if _VALUE_BEFORE.match(here[: col - 1]):
             key, _, value = here.partition(":")
@@ -68,6 +76,37 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
             ),
         )
     return None
+
+
+def _out_of_step(lines: list[str], line: int, start: int, column: int) -> tuple[int, int, str] | None:
+    """A key indented less than the keys above it and more than the mapping that holds them (libyaml: "did not
+    find expected key"): name the two columns it may move to, each beside a key written there."""
+    here = lines[line - 1]
+    indent = len(here) - len(here.lstrip(" ")) + 1
+    if indent <= column:
+        return None
+    inner: tuple[int, str] | None = None
+    outer: str | None = None
+    for number in range(line - 1, start - 1, -1):
+        key = _KEY.match(lines[number - 1])
+        if key is None:
+            continue
+        at = len(key.group(1)) + 1
+        if at > indent and (inner is None or at < inner[0]):
+            inner = (at, key.group(2))
+        if at == column and outer is None:
+            outer = key.group(2)
+    if inner is None or outer is None:
+        return None
+    return (
+        line,
+        indent,
+        (
+            f"this line starts in column {indent}, between the keys above it and the key that holds them; the keys "
+            f"of one mapping start in one column: move it to column {inner[0]}, beside `{inner[1]}:`, or to column "
+            f"{column}, beside `{outer}:`"
+        ),
+    )
 
 
 def _line_before(lines: list[str], line: int) -> tuple[int, str] | None:
