@@ -97,6 +97,10 @@ def format_duration(seconds: int) -> str:
 def parse_percent(text: str) -> Decimal:
     """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?%", text):
+        # `90 %` and `0,5%` (a space before the sign, a decimal comma): say the spelling obsc reads.
+        written = re.sub(r"\s+", "", text).replace(",", ".")
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?%", written):
+            raise ValueError(f"{text!r} is not a percentage as obsc reads them: write {written}")
         raise ValueError(f"{text!r} is not a percentage like 2% or 0.5%")
     return Decimal(text[:-1]) / 100
 
