@@ -95,7 +95,7 @@ def build_platform(
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
     am_global: Mapping[str, Any] = am.get("global") or {}
-    policy, problems = platform_policy(data, doc.file if doc else "")
+    policy, problems = platform_policy(data, doc.file if doc else "", unsure.secrets())
     values = [*global_setting_problems(am_global), *platform_value_problems(data), *text_problems(data, platform=True)]
     for where, message in [*problems, *values]:
         ctx.error(where, message)

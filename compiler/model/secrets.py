@@ -12,6 +12,7 @@ Checks read only the path *string*: obsc never opens a secret file. So the strin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -48,10 +49,13 @@ class Owner:
 # ---------------------------------------------------------------- the platform's declaration
 
 
-def platform_policy(data: Mapping[str, Any], platform_file: str) -> tuple[SecretPolicy, Problems]:
-    """The declared policy, and the problems of its declaration and of alertmanager.global (platform paths)."""
+def platform_policy(data: Mapping[str, Any], file: str, unknown: bool = False) -> tuple[SecretPolicy, Problems]:
+    """The declared policy, and the problems of its declaration and of alertmanager.global (platform paths);
+    `unknown`: `secrets:` failed the schema (or is misspelt), so no secret file is judged against it."""
     am = data.get("alertmanager") or {}
-    policy_, problems = policy(data.get("secrets") or {}, am, platform_file)
+    policy_, problems = policy(data.get("secrets") or {}, am, file)
+    if unknown:
+        policy_ = dataclasses.replace(policy_, roots_unknown=True)
     problems += [
         (("alertmanager", "global", *where), m) for where, m in global_problems(am.get("global") or {}, policy_)
     ]
@@ -92,15 +96,8 @@ def policy(raw: Mapping[str, Any], am: Mapping[str, Any], platform_file: str) ->
     ]
     folder = str(spec_dir).rstrip("/") + "/" if spec_dir else ""
     refused = any(where[:2] in (("secrets", "team_root"), ("secrets", "shared_root")) for where, _ in problems)
-    return SecretPolicy(
-        team_root,
-        shared_root,
-        prefixes,
-        domains,
-        platform_file=platform_file,
-        team_spec_dir=folder,
-        root_refused=refused,
-    ), problems
+    found = SecretPolicy(team_root, shared_root, prefixes, domains, platform_file=platform_file, team_spec_dir=folder)
+    return dataclasses.replace(found, roots_unknown=refused), problems
 
 
 def _spec_dir_problem(pattern: str) -> str | None:
@@ -199,7 +196,7 @@ def file_problem(path: str, owner: Owner) -> str | None:
     if message:
         return f"secret file {shown} {message}"
     policy_, team = owner.policy, owner.team
-    if policy_.root_refused:  # its root's own error says what to fix; "declares no root" would be untrue
+    if policy_.roots_unknown:  # the roots' own error says what to fix; "declares no root" would be untrue
         return None
     where = policy_.platform_file or NO_PLATFORM
     if team is not None:

@@ -373,7 +373,7 @@ class SecretPolicy:
     email_domains: tuple[str, ...] = ()  # empty: any e-mail domain
     team_spec_dir: str = ""  # relative to the platform file, with {team}: where team T's specs must live
     platform_file: str = ""  # for messages that say what to add where
-    root_refused: bool = False  # a root was declared but refused (its own error): files are not judged against ""
+    roots_unknown: bool = False  # a root refused or `secrets:` misspelt (its own error): files go unjudged
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.spec.document import Document, Path
+from compiler.spec.schema import key_meant
 
 # How deep below a top-level key the unit of a broken value lies (default 1: the whole top-level key).
 _SERVICE_DEPTH = {
@@ -67,11 +68,17 @@ def prune(doc: Document, problems: Iterable[Diagnostic], *, platform: bool = Fal
     if not isinstance(doc.data, dict):
         return None
     depth = _PLATFORM_DEPTH if platform else _SERVICE_DEPTH
+    problems = list(problems)
     units = {_unit(d.path, depth) for d in problems if d.path}
+    # A misspelt key (`metrcs:`, `secret:`) holds what its meant key would: that key is not missing, it is
+    # unknown, so checks that read it are skipped ("metric 'errors' is not defined" said the typo again).
+    meant = {_unit((*d.path[:-1], name), depth) for d in problems if (name := key_meant(d))}
+    meant = {m for m in meant if not _present(doc.data, m)}
+    units |= meant
     if not platform:
         units |= _dependents(doc.data, units)
     data = copy.deepcopy(doc.data)
-    removed = {u for u in units if _remove(data, u)}
+    removed = {u for u in units if _remove(data, u)} | meant
     data = _drop_gone(data)
     if not platform:
         for key, stand_in in _STAND_INS.items():
@@ -86,6 +93,14 @@ def prune(doc: Document, problems: Iterable[Diagnostic], *, platform: bool = Fal
     out.value_marks = _remap(doc.value_marks, removed, kept)
     out.key_marks = _remap(doc.key_marks, removed, kept)
     return Pruned(out, frozenset(removed), kept)
+
+
+def _present(data: Any, path: Path) -> bool:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return False
+        data = data[key]
+    return True
 
 
 def _unit(path: Path, depth: dict[str, int]) -> Path:

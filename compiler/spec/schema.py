@@ -188,6 +188,12 @@ def _string_and_schema_problems(doc: Document, proved: bool) -> Iterator[Diagnos
 _KEY_MEANT = re.compile(rf"{hints.RENAMED} '([^']+)'|did you mean '([^']+)'\?|and set '([^']+)' to its path")
 
 
+def key_meant(diagnostic: Diagnostic) -> str | None:
+    """The key a misspelt or renamed key's message names as the one meant (`metrcs:` → 'metrics'), or None."""
+    meant = _KEY_MEANT.search(diagnostic.message) if diagnostic.path else None
+    return next(name for name in meant.groups() if name) if meant else None
+
+
 def _one_per_renamed_key(found: list[Diagnostic]) -> list[Diagnostic]:
     # `target: 99.9` is one mistake: the "here it is called 'objective'" on the key says it all, so the
     # "missing required key 'objective'" on its mapping is left out (so for a misspelt key, an inline secret).
