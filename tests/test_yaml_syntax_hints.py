@@ -72,3 +72,14 @@ def test_a_key_between_two_columns_is_told_both_and_either_parses(
     assert f"move it to column {inner}, beside" in found.message and f"or to column {outer}, beside" in found.message
     for column in columns:
         load_yaml_text("spec.yaml", HEAD + keys + " " * (column - 1) + bad.lstrip(" "))
+
+
+def test_a_brace_inside_a_value_in_braces_is_told_the_quoted_value_which_parses() -> None:
+    line = "secrets: {team_root: /s/team-{team}/, shared_root: /s/platform/}\n"
+    with pytest.raises(InputError) as raised:
+        load_yaml_text("platform.yaml", line)
+    (found,) = raised.value.diagnostics
+    assert "platform.yaml:1:30 " in str(found)
+    assert found.message.endswith("quote the value, team_root: '/s/team-{team}/'")
+    (doc,) = load_yaml_text("platform.yaml", line.replace("/s/team-{team}/", "'/s/team-{team}/'"))
+    assert doc.data == {"secrets": {"team_root": "/s/team-{team}/", "shared_root": "/s/platform/"}}

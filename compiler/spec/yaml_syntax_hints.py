@@ -60,6 +60,9 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
                 "and each item of a list starts with `- `"
             ),
         )
+    if "expected ',' or '}'" in problem and char == "{" and (value := _flow_value(here, col)):
+        key, text = value
+        return line, col, f"a '{{' inside a value in {{...}} starts a mapping: quote the value, {key}: {text}"
     if mapping := _MAPPING_AT.search(problem):
         return _out_of_step(lines, line, int(mapping.group(1)), int(mapping.group(2)))
     if "mapping values" in problem and char == ":":
@@ -107,6 +110,25 @@ def _out_of_step(lines: list[str], line: int, start: int, column: int) -> tuple[
             f"{column}, beside `{outer}:`"
         ),
     )
+
+
+def _flow_value(here: str, col: int) -> tuple[str, str] | None:
+    """(key, the value quoted) of the plain value in `{...}` that holds a `{` at 1-based `col` (`team-{team}/`):
+    the value runs from after its `key: ` to the `,` or `}` that closes it, braces inside it counted."""
+    found = re.search(r"([A-Za-z_][\w.-]*):\s+([^\s{\[,'\"][^,{}]*)$", here[: col - 1])
+    if found is None:
+        return None
+    depth, end = 0, len(here)
+    for at in range(col - 1, len(here)):
+        if here[at] == "{":
+            depth += 1
+        elif here[at] == "}" and depth:
+            depth -= 1
+        elif here[at] in ",}" and not depth:
+            end = at
+            break
+    value = found.group(2) + here[col - 1 : end].rstrip()
+    return found.group(1), "'" + value.replace("'", "''") + "'"
 
 
 def _line_before(lines: list[str], line: int) -> tuple[int, str] | None:
