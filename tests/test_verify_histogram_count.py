@@ -9,18 +9,16 @@ histogram's buckets (`+Inf` included or not) and, or not, its `_count`.
 
 from __future__ import annotations
 
-import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compiler.verify import VerifyOptions, verify
+from tests.fake_prometheus import serving
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -54,35 +52,17 @@ def fake_prometheus(bounds: list[str], with_count: bool) -> Iterator[str]:
             return []
         return [{"metric": {}, "value": [0, "1"]}]
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            path, _, query = self.path.partition("?")
-            status, data = 200, None
-            if path == "/api/v1/query":
-                expr = urllib.parse.parse_qs(query)["query"][0]
-                data = {"resultType": "vector", "result": answer(expr)}
-            elif path.startswith("/api/v1/label/"):
-                data = ["rpc_duration_seconds_bucket", "up"] + (["rpc_duration_seconds_count"] if with_count else [])
-            elif path == "/api/v1/rules":
-                data = {"groups": []}
-            else:
-                status = 404
-            body = json.dumps({"status": "success", "data": data}) if status == 200 else "404 page not found"
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            return {"resultType": "vector", "result": answer(urllib.parse.parse_qs(query)["query"][0])}
+        if path.startswith("/api/v1/label/"):
+            return ["rpc_duration_seconds_bucket", "up"] + (["rpc_duration_seconds_count"] if with_count else [])
+        if path == "/api/v1/rules":
+            return {"groups": []}
+        return None
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(route) as url:
+        yield url
 
 
 def _findings(tmp_path: Path, bounds: list[str], with_count: bool) -> list[str]:

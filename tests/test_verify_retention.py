@@ -9,17 +9,15 @@ with a series (so only the retention can be found) and `/api/v1/status/runtimein
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compiler.verify import VerifyOptions, verify
+from tests.fake_prometheus import serving
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -49,36 +47,17 @@ slos:
 def fake_prometheus(runtime: dict[str, Any] | None) -> Iterator[str]:
     """Every query answers one series; runtimeinfo answers `runtime` (None: 404, as where there is none)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            path = self.path.split("?")[0]
-            status, data = 200, None
-            if path == "/api/v1/query":
-                data = {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
-            elif path.startswith("/api/v1/label/"):
-                data = ["shop_requests_total", "up"]
-            elif path == "/api/v1/rules":
-                data = {"groups": []}
-            elif path == "/api/v1/status/runtimeinfo" and runtime is not None:
-                data = runtime
-            else:
-                status = 404
-            body = json.dumps({"status": "success", "data": data}) if status == 200 else "404 page not found"
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return ["shop_requests_total", "up"]
+        if path == "/api/v1/rules":
+            return {"groups": []}
+        return runtime if path == "/api/v1/status/runtimeinfo" else None
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(route) as url:
+        yield url
 
 
 def _retention_findings(tmp_path: Path, runtime: dict[str, Any] | None) -> list[tuple[int, str]]:
