@@ -236,7 +236,9 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         if metric.type is MetricType.COUNTER and comparison is Comparison.ABOVE and threshold < 0:
             raise ValueError("a counter's rate is never below 0, so this alert would always fire")
     except ValueError as exc:
-        ctx.error((*path, comparison.value), f"{value!r}: {exc}")
+        # A message that already quotes the value (a percentage's spelling advice) says it once.
+        message = str(exc)
+        ctx.error((*path, comparison.value), message if message.startswith(repr(value)) else f"{value!r}: {message}")
         return None
     try:
         hold = parse_duration(str(raw.get("for", DEFAULT_FOR)))

@@ -6,6 +6,7 @@ import difflib
 import functools
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from compiler import conventions
@@ -225,12 +226,20 @@ def _hint(name: str, options: list[str]) -> str:
 WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
 
+# The platform's alertmanager.global when a misspelt or refused key left it out: a receiver is not told that a
+# setting is missing from it (`alertmanager:` spelt `alertmanger:` said "email needs ..." at every e-mail receiver).
+UNKNOWN_GLOBAL: Mapping[str, Any] = MappingProxyType({})
+
+
 def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
     """(path below the receiver, message) for integrations that lack a setting Alertmanager needs from `global:`,
     or carry one it would fail to use."""
     found: list[tuple[tuple[str, ...], str]] = []
+    known = am_global is not UNKNOWN_GLOBAL
     for integration in receiver.integrations:
-        if integration.kind == "slack" and not (integration.get("api_url_file") or am_global.get("slack_api_url_file")):
+        if known and integration.kind == "slack" and not (
+            integration.get("api_url_file") or am_global.get("slack_api_url_file")
+        ):
             found.append(
                 (
                     ("slack",),
@@ -239,7 +248,7 @@ def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[
                 )
             )
         if integration.kind == "email":
-            missing = [key for key in ("smtp_smarthost", "smtp_from") if not am_global.get(key)]
+            missing = [key for key in ("smtp_smarthost", "smtp_from") if known and not am_global.get(key)]
             to = recipient_problem(str(integration.get("to") or ""))
             if to:
                 found.append((("email", "to"), to))

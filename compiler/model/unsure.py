@@ -45,7 +45,11 @@ class Unsure:
     def receiver_settings(self) -> bool:
         """Whether a spec's inline receivers can be judged: its team's secret root and the platform's
         alertmanager.global (webhook URL files, SMTP settings) are known."""
-        return self.secrets() or self._platform("alertmanager", "global")
+        return self.secrets() or self.alertmanager_global()
+
+    def alertmanager_global(self) -> bool:
+        """Whether the platform's alertmanager.global (SMTP, Slack URL file) may be set in a part left out."""
+        return self._platform("alertmanager", "global")
 
     def _own(self, *path: str) -> bool:
         return _touches(self.service, path)
