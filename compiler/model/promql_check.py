@@ -139,7 +139,7 @@ def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...]) -> 
 def problems(expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...]) -> list[Finding]:
     """Every problem of one expression, as (offset in the text or None, message)."""
     text = expression.text
-    found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text)
+    found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text) + text_checks.comments(text)
     found = found or text_checks.size_problems(text) or text_checks.out_of_range(text) or subquery_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position

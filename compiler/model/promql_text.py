@@ -83,6 +83,22 @@ def placeholder_problems(text: str) -> list[Finding]:
     return found
 
 
+def comments(text: str) -> list[Finding]:
+    """A `#` comment: obsc writes the expression inside others (`sum((EXPR) >= -Inf)`, `(EXPR) > 100`), where a
+    comment runs to the end of its line and swallows what obsc put after it (a rule file Prometheus refuses
+    whole), and runbooks quote it in inline code, where its line breaks start headings and lists."""
+    for match in _LITERAL.finditer(text):
+        if match.group(2) is not None:
+            return [
+                (
+                    match.start(),
+                    "a PromQL comment ('#') is not allowed: obsc writes this expression inside "
+                    "others, where the comment would swallow the rest of the line; use a YAML comment instead",
+                )
+            ]
+    return []
+
+
 def bracket_problems(text: str) -> list[Finding]:
     """Unbalanced ( [ {: the first closer without an opener, else every opener never closed."""
     masked = mask(text)
