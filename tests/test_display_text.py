@@ -138,3 +138,39 @@ def test_a_runbook_pattern_that_ends_a_markdown_link_is_refused(tmp_path: Path) 
     with pytest.raises(InputError) as raised:
         compile_specs([str(tmp_path)])
     assert "$.runbook_url: ')' in a link ends it" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['x{job="a` [moved](https://evil.example) <b>x</b> `"}', "sum(a)\n- sum(b)\n> 0", "`a`", "a``b```c", "x"],
+)
+def test_a_code_span_shows_its_text_whatever_it_holds(source: str) -> None:
+    tokens = markdown_it.MarkdownIt("commonmark").parse(markdown.code(source))
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    assert [(c.type, c.content) for c in tokens[1].children or ()] == [("code_inline", " ".join(source.split("\n")))]
+
+
+def test_a_threshold_runbook_quotes_a_hostile_selector_and_expression_as_code(tmp_path: Path) -> None:
+    """A selector value's backtick closed the runbook's inline code around the metric (a link and HTML
+    followed); a line break in a metric's PromQL started a list inside it (round 31 hunt)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    job = "a` [Runbook moved](https://evil.example/steal) <b>x</b> `"
+    (tmp_path / "q.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: q\nteam: shop\nselector: " + json.dumps({"job": job}) + "\nmetrics:\n"
+        "  requests: http_requests_total\n  errors: http_requests_total{code=~\"5..\"}\n"
+        "  depth: {expr: 'sum(outbox_pending{$selector})\n\n    - sum(outbox_failed{$selector})'}\n"
+        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+        "threshold_alerts:\n  - {name: QueueDeep, metric: depth, above: 100}\n"
+        "  - {name: QueueStuck, metric: requests, above: 5/s}\n"
+    )
+    compilation = compile_dir(tmp_path)
+    parser = markdown_it.MarkdownIt("commonmark")
+    pages = [a for a in compilation.bundle.artifacts if a.path.rsplit("/", 1)[-1].startswith("Queue")]
+    assert len(pages) == 2
+    for page in pages:
+        inline = [c for t in parser.parse(page.content) for c in t.children or ()]
+        assert not [c for c in inline if c.type in ("html_inline", "link_open")], page.path
+        shown = " ".join(c.content for c in inline if c.type == "text")  # outside code spans and fences
+        assert "evil.example" not in shown and "outbox_failed" not in shown, page.path
+        codes = [c.content for c in inline if c.type == "code_inline"]
+        assert any(job in code for code in codes), page.path

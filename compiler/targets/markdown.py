@@ -32,3 +32,18 @@ def _line(line: str) -> str:
         end = found.end()
         return f"{line[:end]}\\{line[end:]}"
     return "\\" + line
+
+
+_BACKTICKS = re.compile(r"`+")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def code(source: str) -> str:
+    """`source` as one inline code span. Its own backticks cannot close the span (the fence is one longer than
+    its longest run: a selector value's backtick let `[x](https://...)` and `<b>` out as a link and HTML), and
+    its line breaks become spaces (a span's lines are still block-parsed first: `\\n## Mitigation` in a metric's
+    PromQL was a heading, `\\n- x` a list)."""
+    flat = _LINE_BREAK.sub(" ", source)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"

@@ -32,7 +32,7 @@ def _alert(first: AlertDef) -> ThresholdAlert:
 def meaning(service: Service, first: AlertDef) -> list[str]:
     alert = _alert(first)
     metric = alert.metric
-    source = f"`{metric.selector.render()}`" if metric.selector is not None else f"`{metric.expr}`"
+    source = markdown.code(metric.selector.render() if metric.selector is not None else str(metric.expr))
     value = "its per-second rate over 5m" if metric.type is MetricType.COUNTER else "its value"
     per = f", per {', '.join(alert.by)}" if alert.by else ""
     agg = "the soonest timestamp" if alert.comparison is Comparison.WITHIN else f"the {signal_aggregation(alert)}"
