@@ -157,7 +157,7 @@ def test_a_threshold_runbook_quotes_a_hostile_selector_and_expression_as_code(tm
     job = "a` [Runbook moved](https://evil.example/steal) <b>x</b> `"
     (tmp_path / "q.yaml").write_text(
         "apiVersion: obsc/v1\nservice: q\nteam: shop\nselector: " + json.dumps({"job": job}) + "\nmetrics:\n"
-        "  requests: http_requests_total\n  errors: http_requests_total{code=~\"5..\"}\n"
+        '  requests: http_requests_total\n  errors: http_requests_total{code=~"5.."}\n'
         "  depth: {expr: 'sum(outbox_pending{$selector})\n\n    - sum(outbox_failed{$selector})'}\n"
         "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
         "threshold_alerts:\n  - {name: QueueDeep, metric: depth, above: 100}\n"
