@@ -55,10 +55,19 @@ def run(
         files_out[PLATFORM] = imported.platform
     warnings = _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
     write_files_together(out_dir, files_out)  # all or none: a stop or an error leaves --out as it was
-    report = [f"dropped: {d}" for d in imported.dropped] + [f"note: {d}" for d in [*imported.notes, *warnings]]
+    report = [_one_line(f"dropped: {d}") for d in imported.dropped]
+    report += [_one_line(f"note: {d}") for d in [*imported.notes, *warnings]]
     if platform.exists() and PLATFORM not in files_out:
         report.append(f"note: kept the existing {platform}; it must route team(s) of the imported services")
     return sorted(files_out), report
+
+
+def _one_line(text: str) -> str:
+    """A report line as one line: a source file named `a\n::error::...\n#.yml` (or a source's value quoted in a
+    note) printed lines of its own, read by CI as workflow commands or as obsc's own output."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_dir: str) -> list[Diagnostic]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler.errors import ExitCode
 from tests.cli_helpers import run_obsc
@@ -263,3 +264,26 @@ def test_a_sigterm_from_outside_while_the_specs_are_written_leaves_none_of_them(
     assert run.returncode in (130, 0), (run.returncode, err)  # (0: it had finished)
     written = sorted(p.name for p in out.iterdir()) if out.exists() else []
     assert len(written) == 121 or not out.exists(), f"{len(written)} left: {written[:5]}"
+
+
+@pytest.mark.parametrize("forged", ["dashboards: []", "::error::forged"])
+def test_a_source_file_name_cannot_write_keys_into_the_spec_or_lines_into_the_report(
+    forged: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name is the one part of a source its author picks freely: its line breaks ended the spec's
+    `# Imported ... from:` comment (a live key: `routing:` sent the pages elsewhere) and printed report lines
+    of their own (`::error::`, a workflow command in CI). Round 31 hunt."""
+    sources = tmp_path / "src"
+    sources.mkdir()
+    (sources / f"a\n{forged}\n#.yml").write_text(
+        require_shared("corpus/sloth/examples/getting-started.yml").read_text()
+    )
+    out = tmp_path / "specs"
+    result = run_obsc(capsys, "import", "sloth", str(sources), "--out", str(out))
+    assert result.code == ExitCode.OK, result.err
+    spec = (out / "myservice.yaml").read_text()
+    assert "dashboards" not in yaml.safe_load(spec)
+    assert f"#   {sources}/a\\n{forged}\\n#.yml (Sloth" in spec
+    lines = (result.err + result.out).splitlines()
+    assert not [line for line in lines if line.startswith((forged, "#.yml"))]
+    assert f"dropped: {sources}/a\\n{forged}\\n#.yml:17:7" in result.err
