@@ -14,7 +14,7 @@ from pathlib import Path
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import Diagnostic, InputError, Location, OutputError, json_path
 from compiler.importers import Imported, ImportOptions, import_specs
-from compiler.importers.render import source_of
+from compiler.importers.render import one_line, source_of
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.output.file_set import write_files_together
 from compiler.output.guard import inputs_inside, refuse_system_dir
@@ -55,19 +55,11 @@ def run(
         files_out[PLATFORM] = imported.platform
     warnings = _prove(imported, files_out, str(platform) if platform.exists() else None, out_dir)
     write_files_together(out_dir, files_out)  # all or none: a stop or an error leaves --out as it was
-    report = [_one_line(f"dropped: {d}") for d in imported.dropped]
-    report += [_one_line(f"note: {d}") for d in [*imported.notes, *warnings]]
+    report = [one_line(f"dropped: {d}") for d in imported.dropped]
+    report += [one_line(f"note: {d}") for d in [*imported.notes, *warnings]]
     if platform.exists() and PLATFORM not in files_out:
         report.append(f"note: kept the existing {platform}; it must route team(s) of the imported services")
     return sorted(files_out), report
-
-
-def _one_line(text: str) -> str:
-    """A report line as one line: a source file named `a\n::error::...\n#.yml` (or a source's value quoted in a
-    note) printed lines of its own, read by CI as workflow commands or as obsc's own output."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _prove(imported: Imported, files: dict[str, str], platform: str | None, out_dir: str) -> list[Diagnostic]:

@@ -131,8 +131,8 @@ def spec_text(service: ServiceOut, command: str) -> str:
     # The source tools emit SLO alerts only: key-metric alerts stay off until the team opts in.
     data["alerts"] = {kind: False for kind in KEY_ALERT_NAMES}
     header = [
-        f"# Imported by `{_comment(command)}` from:",
-        *(f"#   {_comment(source)}" for source in service.sources),
+        f"# Imported by `{one_line(command)}` from:",
+        *(f"#   {one_line(source)}" for source in service.sources),
         "# Fields that could not be carried over were reported by the import (file:line:col); check them.",
         "# `alerts:` switches off obsc's key-metric alerts, which the source did not have; remove lines to opt in.",
         "# obsc's burn alerts hold 2m / 15m (pages) and 5m (tickets) before firing, which the source's may not.",
@@ -152,9 +152,10 @@ def spec_text(service: ServiceOut, command: str) -> str:
     return "\n".join(header) + "\n" + body
 
 
-def _comment(text: str) -> str:
-    """`text` for a `#` comment line: a line break in a source file's name (`a\nrouting: {...}\n#.yml`) ended
-    the comment and wrote live keys into the spec; every character that is not printable is escaped."""
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped: a line break in a source file's name
+    (`a\nrouting: {...}\n#.yml`) ended the spec's header comment and wrote live keys into it, and printed report
+    lines of its own (`::error::...`, a workflow command in CI)."""
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
