@@ -95,12 +95,7 @@ def folder_uid_clashes(services: Sequence[Service], platform: Platform | None) -
     """Two teams with one Grafana folder UID (22 characters of the name and 40 bits of a hash, as for dashboards):
     Grafana finds a provider's folder by its UID, so both teams' dashboards would land in one folder, under one
     title and one set of permissions. Found where the team is written: the platform's teams:, else a spec."""
-    places: dict[str, tuple[Location, tuple[str | int, ...], str]] = {}
-    for service in reversed(services):  # the first service of a team stands for it
-        places[service.team] = (service.location, ("service",), f"team {service.team!r} of service {service.name!r}")
-    for defined in platform.teams if platform else ():
-        if defined.name:
-            places[defined.name] = (defined.location, ("teams", defined.name), f"team {defined.name!r}")
+    places = _team_places(services, platform)
     found: list[Diagnostic] = []
     first: dict[str, str] = {}
     for team in sorted(places):
@@ -116,6 +111,44 @@ def folder_uid_clashes(services: Sequence[Service], platform: Platform | None) -
                     f"({places[other][0]}): Grafana would put both teams' dashboards in one folder; rename the team",
                 )
             )
+    return found
+
+
+def _team_places(
+    services: Sequence[Service], platform: Platform | None
+) -> dict[str, tuple[Location, tuple[str | int, ...], str]]:
+    """Each team → where it is written (the platform's teams:, else its first service), its path and its words."""
+    places: dict[str, tuple[Location, tuple[str | int, ...], str]] = {}
+    for service in reversed(services):  # the first service of a team stands for it
+        places[service.team] = (service.location, ("service",), f"team {service.team!r} of service {service.name!r}")
+    for defined in platform.teams if platform else ():
+        if defined.name:
+            places[defined.name] = (defined.location, ("teams", defined.name), f"team {defined.name!r}")
+    return places
+
+
+def dashboard_folder_uid_clashes(services: Sequence[Service], platform: Platform | None) -> list[Diagnostic]:
+    """A dashboard with a team folder's UID: Grafana keeps folders and dashboards in one UID space per
+    organisation, so one of them is not provisioned. `obsc-` + a 19-character team name is 24 characters, a
+    dashboard UID's readable prefix: a service named so meets the folder when the 40-bit hashes meet too."""
+    folders = {
+        conventions.grafana_folder_uid(team): (team, place) for team, place in _team_places(services, platform).items()
+    }
+    found: list[Diagnostic] = []
+    for service in services:
+        for dashboard in service.dashboards:
+            uid = conventions.dashboard_uid(service.name, dashboard)
+            if uid in folders:
+                team, (location, _, _) = folders[uid]
+                found.append(
+                    Diagnostic(
+                        service.location,
+                        ("service",),
+                        f"dashboard {dashboard!r} of service {service.name!r} would have Grafana UID {uid!r}, the "
+                        f"folder UID of team {team!r} ({location}): Grafana keeps folders and dashboards in one "
+                        "UID space and would provision only one of them; rename the service",
+                    )
+                )
     return found
 
 
@@ -139,6 +172,7 @@ def check_fleet(
         first.setdefault(service.name, service)
     found.extend(dashboard_uid_clashes(services))
     found.extend(folder_uid_clashes(services, platform))
+    found.extend(dashboard_folder_uid_clashes(services, platform))
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))

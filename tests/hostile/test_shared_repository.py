@@ -8,6 +8,7 @@ loads only one of the two dashboards, and the other team's alert links open the 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,35 @@ def test_a_team_folder_compiled_alone_below_the_platform_file_asks_for_it(
     assert not (tmp_path / "gen").exists()
     named = run_obsc(capsys, "validate", folder, "--platform", str(specs / "platform.yaml"))
     assert named.code == 0, named.out + named.err
+
+
+def test_a_dashboard_taking_a_team_folders_uid_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by a hunt (round 31): dashboard UIDs were compared with dashboards' and folder UIDs with folders',
+    # never one with the other, though Grafana keeps both in one UID space per organisation. `obsc-` + a
+    # 19-character team name is a dashboard UID's 24-character readable prefix, so a service named so meets the
+    # folder when the 40-bit hashes meet (a 2^40 search); the hash is made to meet here instead.
+    team, service = "payments-settlement", "obsc-payments-settlement-ui"
+    real = hashlib.sha256
+
+    def meeting(data: bytes) -> hashlib._Hash:
+        return real(f"{service}/service".encode() if data == team.encode() else data)
+
+    monkeypatch.setattr(conventions.hashlib, "sha256", meeting)
+    uid = conventions.dashboard_uid(service, conventions.SERVICE_DASHBOARD)
+    assert uid == conventions.grafana_folder_uid(team)
+    specs = _repository(tmp_path, {service: "alpha", "ledger": team})
+    platform = specs / "platform.yaml"
+    platform.write_text(PLATFORM.replace("  team_spec_dir", "  # team_spec_dir").replace("  bravo:", f"  {team}:"))
+    for command in ("validate", "compile"):
+        out = ["--out", str(tmp_path / "out"), "--no-validate"] if command == "compile" else []
+        result = run_obsc(capsys, command, str(specs), *out)
+        assert result.code == 2, result.out + result.err
+        spec = specs / "teams" / "alpha" / f"{service}.yaml"
+        assert (
+            f"{spec}:2:10 $.service: dashboard 'service' of service '{service}' would have Grafana UID '{uid}', "
+            f"the folder UID of team '{team}' ({platform}:9:3)" in result.err
+        )
+        assert "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()
