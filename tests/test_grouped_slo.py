@@ -263,3 +263,49 @@ def test_a_grouped_alert_opens_its_dashboard_on_its_own_group(tmp_path: Path) ->
     (tmp_path / "link.test.yaml").write_text(yaml.safe_dump(unit))
     run = subprocess.run([promtool, "test", "rules", str(tmp_path / "link.test.yaml")], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_a_grouped_slo_data_missing_link_sets_the_group_only_when_the_alert_has_it(tmp_path: Path) -> None:
+    """Found by a hunt (round 31): SLODataMissing of a grouped SLO linked every group, though a latency SLO's
+    alert fires per group lacking the threshold bucket. Its link now sets the group when the alert carries it
+    and stays plain for the `absent()` branch (an empty `var-route=` would select no group); promtool expands
+    both as the generated text says."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = _compile(tmp_path, "[route, tenant]")
+    (rule,) = [r for r in _rules(files) if r.get("alert") == names.SLO_DATA_MISSING]
+    link = rule["annotations"]["dashboard_url"]  # type: ignore[index]
+    group = {"route": "/v1/a b&c", "tenant": "t-1"}
+    url = tmpl.render(link, 1.0, None, group)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    assert query["var-route"] == [group["route"]] and query["var-tenant"] == [group["tenant"]], url
+    plain = tmpl.render(link, 1.0, None, {})
+    assert "var-" not in plain, plain
+    grouped_expr = 'label_replace(label_replace(vector(1), "route", "/v1/a b&c", "", ""), "tenant", "t-1", "", "")'
+    rules = {
+        "groups": [
+            {
+                "name": "link",
+                "rules": [
+                    {"alert": "Grouped", "expr": grouped_expr, "annotations": {"dashboard_url": link}},
+                    {"alert": "Absent", "expr": "vector(1)", "annotations": {"dashboard_url": link}},
+                ],
+            }
+        ]
+    }
+    cases = [
+        {
+            "eval_time": "0m",
+            "alertname": "Grouped",
+            "exp_alerts": [{"exp_labels": group, "exp_annotations": {"dashboard_url": url}}],
+        },
+        {
+            "eval_time": "0m",
+            "alertname": "Absent",
+            "exp_alerts": [{"exp_labels": {}, "exp_annotations": {"dashboard_url": plain}}],
+        },
+    ]
+    unit = {"rule_files": ["link.rules.yaml"], "tests": [{"input_series": [], "alert_rule_test": cases}]}
+    (tmp_path / "link.rules.yaml").write_text(yaml.safe_dump(rules))
+    (tmp_path / "link.test.yaml").write_text(yaml.safe_dump(unit))
+    run = subprocess.run([promtool, "test", "rules", str(tmp_path / "link.test.yaml")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -28,10 +28,15 @@ def group_text(by: Sequence[str]) -> str:
 def dashboard_url(url: str, service: Service, slo: Slo, alert: AlertDef) -> str:
     """The alert's dashboard link, opened on its own group: the SLO panels filter by one variable per group
     label, which shows every group unless the link sets it (`&var-route={{ $labels.route | urlquery }}`).
-    SLODataMissing keeps the plain link (its `absent()` branch has no group labels to fill in), and so does a
-    service without its own dashboard (the fleet overview it opens has no group variables)."""
-    if not slo.by or alert.data_missing or names.SERVICE_DASHBOARD not in service.dashboards:
+    SLODataMissing sets a group only when the alert has it (a latency SLO's group without the threshold bucket;
+    its `absent()` branch has none, and an empty `var-` would select no group). A service without its own
+    dashboard keeps the plain link (the fleet overview it opens has no group variables)."""
+    if not slo.by or names.SERVICE_DASHBOARD not in service.dashboards:
         return url
+    if alert.data_missing:
+        return url + "".join(
+            f"{{{{ with $labels.{label} }}}}&var-{label}={{{{ . | urlquery }}}}{{{{ end }}}}" for label in slo.by
+        )
     return url + "".join(f"&var-{label}={url_label_template(label)}" for label in slo.by)
 
 

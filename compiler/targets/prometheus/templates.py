@@ -97,7 +97,11 @@ def render(
         known_labels = labels or {}
         out = _WITH_LABEL.sub(
             lambda m: (
-                m.group(2).replace("{{ . }}", known_labels.get(m.group(1), "")) if known_labels.get(m.group(1)) else ""
+                m.group(2)
+                .replace("{{ . | urlquery }}", urllib.parse.quote_plus(known_labels[m.group(1)], safe=""))
+                .replace("{{ . }}", known_labels[m.group(1)])
+                if known_labels.get(m.group(1))
+                else ""
             ),
             out,
         )
