@@ -155,3 +155,45 @@ def test_the_milestone_alert_opens_a_panel_with_the_record_it_compares(tmp_path:
     ]
     report = promtool_report(tmp_path, (), series, checks, "10m", input_interval="10m")
     assert report == "", report[-6000:]
+
+
+LATENCY = """apiVersion: obsc/v1
+service: slow
+team: core
+selector: {job: slow}
+metrics:
+  requests: slow_requests_total
+  latency: slow_duration_seconds
+alerts:
+  latency_p99: {warning: 800ms}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+
+
+def test_the_latency_panel_reads_the_p99_the_latency_alert_compares_without_an_inf_bucket(tmp_path: Path) -> None:
+    """Found by a hunt (round 31): the p99 alert reads `_count` as the `+Inf` bucket where a histogram has none (a
+    relabelling kept `le=~"0.1|0.25|1"`), but the Latency panel its link opens summed the plain buckets, which
+    histogram_quantile reads as NaN: the page fired on every request taking 5s and opened a panel with no line.
+    promtool evaluates the panel's p99 (`$__rate_interval` as the alert's 5m) beside the alert's recorded p99."""
+    (tmp_path / "slow.yaml").write_text(LATENCY)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts}
+    (tmp_path / "slow.rules.yaml").write_text(files[names.prometheus_rules_path("slow")])
+    board = json.loads(files[names.grafana_dashboard_path("core", "slow", names.SERVICE_DASHBOARD)])
+    panel = next(p for p in board["panels"] if p["id"] == names.KEY_PANEL_IDS[AlertKind.LATENCY_P99])
+    assert panel["title"] == "Latency"
+    p99 = next(t["expr"] for t in panel["targets"] if t["legendFormat"] == "p99").replace("$__rate_interval", "5m")
+    series = {f'slow_duration_seconds_bucket{{job="slow",le="{le}"}}': "0x40" for le in ("0.1", "0.25", "1")}
+    series['slow_duration_seconds_count{job="slow"}'] = "0+60x40"  # every request above the last bucket
+    recorded = '{__name__="service:latency_seconds:p99_rate5m",service="slow"}'
+    checks = [
+        {"expr": p99, "eval_time": "30m", "exp_samples": [{"labels": "{}", "value": 1}]},
+        {
+            "expr": 'service:latency_seconds:p99_rate5m{service="slow"}',
+            "eval_time": "30m",
+            "exp_samples": [{"labels": recorded, "value": 1}],
+        },
+    ]
+    report = promtool_report(tmp_path, ["slow.rules.yaml"], series, checks, "1m")
+    assert report == "", report[-6000:]

@@ -46,8 +46,16 @@ def value(metric: Metric, window: str) -> str:
 
 def quantile(histogram: Metric, q: str, window: str) -> str:
     """`histogram_quantile(q, ...)` over a histogram's buckets summed across instances (`q` as text: 0.99), in
-    seconds when the histogram declares a smaller time unit (a `ms` histogram's quantiles are milliseconds)."""
-    return quantile_in_seconds(histogram, f"histogram_quantile({q}, {rate(histogram, window, '_bucket', 'le')})")
+    seconds when the histogram declares a smaller time unit (a `ms` histogram's quantiles are milliseconds).
+    Where no `+Inf` bucket exists (a bucket list kept by a relabelling, `le=~"0.1|0.25|1"`, or a hand-written
+    exporter) the `_count` stands in for it, as it is that bucket by definition: histogram_quantile is NaN for
+    every quantile without it. The p99 alerts and the panels they open read this same text (round 31: the
+    panels kept the plain buckets, so a p99 page opened a latency panel without a line)."""
+    buckets = rate(histogram, window, "_bucket", "le")
+    if histogram.selector is not None:
+        count = rate(histogram, window, "_count")
+        buckets = f'{buckets} or label_replace({count}, "le", "+Inf", "", "")'
+    return quantile_in_seconds(histogram, f"histogram_quantile({q}, {buckets})")
 
 
 def quantile_in_seconds(histogram: Metric, text: str) -> str:
