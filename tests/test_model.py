@@ -33,6 +33,24 @@ def test_percent_and_rate_are_exact() -> None:
     assert parse_rate(0.5) == Decimal("0.5")
 
 
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("90 %", "write 90%"),
+        ("0,5%", "write 0.5%"),
+        ("0,125%", "write 0.125%"),  # a thousands comma never follows a lone 0
+        ("12,5 %", "write 12.5%"),
+        ("1,000%", "write 1.000% if the comma is a decimal comma, 1000% if it groups thousands"),
+        ("2,500 %", "write 2.500% if the comma is a decimal comma, 2500% if it groups thousands"),
+    ],
+)
+def test_a_percent_spelling_is_told_what_obsc_reads(text: str, advice: str) -> None:
+    """`1,000%` is a thousand to some readers and one to others: round 30's hint said `write 1.000%` alone."""
+    with pytest.raises(ValueError) as refused:
+        parse_percent(text)
+    assert str(refused.value) == f"{text!r} is not a percentage as obsc reads them: {advice}"
+
+
 def test_selector_parsing_and_service_matchers() -> None:
     sel = parse_selector('http_requests_total{code=~"5..", path!="/health"}')
     assert sel.render() == 'http_requests_total{code=~"5..",path!="/health"}'

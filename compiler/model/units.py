@@ -98,9 +98,14 @@ def parse_percent(text: str) -> Decimal:
     """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?%", text):
         # `90 %` and `0,5%` (a space before the sign, a decimal comma): say the spelling obsc reads.
-        written = re.sub(r"\s+", "", text).replace(",", ".")
+        spaced = re.sub(r"\s+", "", text)
+        written = spaced.replace(",", ".")
         if re.fullmatch(r"[0-9]+(\.[0-9]+)?%", written):
-            raise ValueError(f"{text!r} is not a percentage as obsc reads them: write {written}")
+            # `1,000%`: a decimal comma to some, thousands grouped to others; name both readings
+            grouped = re.fullmatch(r"[1-9][0-9]{0,2},[0-9]{3}%", spaced)
+            thousands = spaced.replace(",", "")
+            also = f" if the comma is a decimal comma, {thousands} if it groups thousands" if grouped else ""
+            raise ValueError(f"{text!r} is not a percentage as obsc reads them: write {written}{also}")
         raise ValueError(f"{text!r} is not a percentage like 2% or 0.5%")
     return Decimal(text[:-1]) / 100
 

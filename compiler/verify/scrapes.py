@@ -38,7 +38,7 @@ from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 Find = Callable[[Path, Location, str], None]
 DEFAULT_LOOKBACK_SECONDS = 300  # Prometheus's --query.lookback-delta default
 DEFAULT_SCRAPE_SECONDS = 60  # Prometheus's default, and obsc's when the platform does not say
-SPACING_WINDOW = "10m"  # at least four scrapes at the slowest interval the compile accepts (2m30s)
+SPACING_WINDOW = "10m"  # four scrapes at the slowest interval the compile accepts (2m30s), two at 5m
 SETTING: Path = ("defaults", "slo_alerts", "scrape_interval")
 
 
@@ -216,7 +216,9 @@ def _jobs(service: Service, prometheus: Prometheus) -> set[str]:
 
 def _observed(service: Service, prometheus: Prometheus) -> dict[str, tuple[str, float]]:
     """The slowest target of each job: (instance, median seconds between its `up` samples), from the raw
-    samples of the last 10 minutes; a target with fewer than three samples there says nothing."""
+    samples of the last 10 minutes; a target with one sample there says nothing. Two are enough: a 4m or 5m
+    scrape leaves no more in 10 minutes, and a failed scrape still writes `up` (only a target gone, or the
+    server down, leaves a gap, and that makes three samples a finding just as well)."""
     try:
         series = prometheus.query(f"{queries.up(service)}[{SPACING_WINDOW}]")
     except QueryRejected:
@@ -225,7 +227,7 @@ def _observed(service: Service, prometheus: Prometheus) -> dict[str, tuple[str, 
     for one in series:
         values = one.get("values")
         times = sorted(_number(v[0]) for v in values if isinstance(v, list) and v) if isinstance(values, list) else []
-        if len(times) < 3:
+        if len(times) < 2:
             continue
         spacing = statistics.median(b - a for a, b in itertools.pairwise(times))
         labels = one.get("metric") or {}
