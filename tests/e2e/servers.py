@@ -130,6 +130,33 @@ class Webhook:
 
 
 @contextmanager
+def exporter(exposition: Callable[[], str]) -> Iterator[str]:
+    """A scrape target on loopback answering every GET with `exposition()` (text format 0.0.4); yields its
+    `host:port` for a scrape config's targets."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = exposition().encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def webhook() -> Iterator[Webhook]:
     port = free_port()
     hook = Webhook(f"http://127.0.0.1:{port}")

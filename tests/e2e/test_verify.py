@@ -20,7 +20,7 @@ from compiler.errors import ExitCode
 from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
 from tests.cli_helpers import Result, run_obsc
 from tests.conftest import require_tool
-from tests.e2e.servers import free_port, get_json, prometheus, wait_until
+from tests.e2e.servers import exporter, free_port, get_json, prometheus, wait_until
 
 EXPOSITION = """\
 # TYPE shop_requests_total counter
@@ -112,21 +112,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = require_tool("prometheus")
     work = tmp_path_factory.mktemp("verify")
 
-    class Exporter(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = EXPOSITION.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    port = free_port()
-    exporter = ThreadingHTTPServer(("127.0.0.1", port), Exporter)
-    threading.Thread(target=exporter.serve_forever, daemon=True).start()
     # The server also runs obsc's rules for the clean spec, and a group of service `broken` that fails at
     # evaluation (many-to-many match), so verify's checks of loaded rules have something to find.
     _specs(work)
@@ -136,13 +121,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert artifact is not None
     (rules / "shop.yaml").write_text(artifact.content)
     (rules / "broken.yaml").write_text(BROKEN_RULES)
-    config = work / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: ['{rules}/*.yaml']\n"
-        f"scrape_configs: [{{job_name: shop, static_configs: [{{targets: ['127.0.0.1:{port}']}}]}}]\n"
-    )
-    try:
+    with exporter(lambda: EXPOSITION) as target:
+        config = work / "prometheus.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: ['{rules}/*.yaml']\n"
+            f"scrape_configs: [{{job_name: shop, static_configs: [{{targets: ['{target}']}}]}}]\n"
+        )
         # 30 days kept: the specs' 30d SLOs fit (at the default 15d each would be a finding)
         with prometheus(binary, config, work / "tsdb", work, ["--storage.tsdb.retention.time=30d"]) as prom:
             # three scrapes (a rate needs two samples, and raw SLI totals are rates) and obsc's rules evaluated
@@ -155,9 +140,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 what="three scrapes of the exporter",
             )
             yield prom.url
-    finally:
-        exporter.shutdown()
-        exporter.server_close()
 
 
 def _specs(tmp: Path, **changes: str) -> Path:

@@ -6,10 +6,8 @@ their records, each a finding at the platform setting or the service."""
 
 from __future__ import annotations
 
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,9 @@ import pytest
 from compiler.api import CompileOptions, compile_specs
 from compiler.verify import VerifyOptions, verify_specs
 from tests.conftest import require_tool
-from tests.e2e.servers import free_port, get_json, prometheus, wait_until
+from tests.e2e.servers import exporter, get_json, prometheus, wait_until
 
-EXPOSITION = b"""\
+EXPOSITION = """\
 # TYPE shop_requests_total counter
 shop_requests_total{code="200"} 1000
 shop_requests_total{code="500"} 3
@@ -53,37 +51,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = require_tool("prometheus")
     work = tmp_path_factory.mktemp("verify-timing")
 
-    class Exporter(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(EXPOSITION)))
-            self.end_headers()
-            self.wfile.write(EXPOSITION)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    port = free_port()
-    exporter = ThreadingHTTPServer(("127.0.0.1", port), Exporter)
-    threading.Thread(target=exporter.serve_forever, daemon=True).start()
     _specs(work, "")
     rules = work / "rules"
     rules.mkdir()
     artifact = compile_specs([str(work)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/shop.yaml")
     assert artifact is not None
     (rules / "shop.yaml").write_text(artifact.content)
-    target = f"static_configs: [{{targets: ['127.0.0.1:{port}']}}]"
-    config = work / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 6m}\n"
-        f"rule_files: ['{rules}/*.yaml']\n"
-        "scrape_configs:\n"
-        f"  - {{job_name: shop, scrape_interval: 3s, {target}}}\n"
-        f"  - {{job_name: agent, scrape_interval: 3s, {target},\n"
-        "     relabel_configs: [{target_label: job, replacement: cart}]}\n"
-    )
-    try:
+    with exporter(lambda: EXPOSITION) as address:
+        target = f"static_configs: [{{targets: ['{address}']}}]"
+        config = work / "prometheus.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s, evaluation_interval: 6m}\n"
+            f"rule_files: ['{rules}/*.yaml']\n"
+            "scrape_configs:\n"
+            f"  - {{job_name: shop, scrape_interval: 3s, {target}}}\n"
+            f"  - {{job_name: agent, scrape_interval: 3s, {target},\n"
+            "     relabel_configs: [{target_label: job, replacement: cart}]}\n"
+        )
         with prometheus(binary, config, work / "tsdb", work, ["--storage.tsdb.retention.time=30d"]) as prom:
             query = urllib.parse.quote('count(count_over_time(up{job=~"shop|cart"}[1m]) >= 4) == 2')
             wait_until(
@@ -92,9 +76,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 what="four scrapes of each job",
             )
             yield prom.url
-    finally:
-        exporter.shutdown()
-        exporter.server_close()
 
 
 def _specs(tmp: Path, defaults: str, services: tuple[str, ...] = ("shop",)) -> Path:
