@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.build_context import Layer
-from compiler.model.units import format_duration, parse_duration
+from compiler.model.units import duration_or_none, format_duration, parse_duration
 
 # Prometheus's own default scrape_interval: what obsc assumes when the platform does not say
 DEFAULT_SCRAPE_SECONDS = 60
@@ -34,17 +34,10 @@ def check_windows_against_scrapes(defaults: Layer) -> None:
     for period, rows in (slo_alerts.get("windows") or {}).items():
         for i, row in enumerate(rows or ()):
             for field in ("short", "long"):
-                seconds = _seconds((row or {}).get(field) if isinstance(row, dict) else None)
+                seconds = duration_or_none((row or {}).get(field) if isinstance(row, dict) else None)
                 if seconds is not None and seconds < 2 * scrape:
                     defaults.ctx.error((*base, "windows", str(period), i, field), _too_short(row, field, said, scrape))
                     break
-
-
-def _seconds(value: object) -> int | None:
-    try:
-        return None if value is None else parse_duration(str(value))
-    except ValueError:
-        return None
 
 
 def _too_slow(scrape: int) -> str:

@@ -61,6 +61,15 @@ def parse_duration(text: str) -> int:
     return int(_bounded(text, total))
 
 
+def duration_or_none(value: object) -> int | None:
+    """parse_duration of a value that may be unset or not a duration (a live server's setting, a row the schema
+    refuses): None then, for the caller's default."""
+    try:
+        return None if value is None else parse_duration(str(value))
+    except ValueError:
+        return None
+
+
 @functools.lru_cache(maxsize=1024)
 def parse_duration_seconds(text: str) -> Decimal:
     """Like parse_duration but keeps milliseconds (latency thresholds such as 250ms)."""

@@ -30,14 +30,14 @@ import yaml
 
 from compiler.errors import Location
 from compiler.model import queries
+from compiler.model.scrape_windows import DEFAULT_SCRAPE_SECONDS
 from compiler.model.types import Service
-from compiler.model.units import format_duration, parse_duration
+from compiler.model.units import duration_or_none, format_duration
 from compiler.spec.document import Path
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 
 Find = Callable[[Path, Location, str], None]
 DEFAULT_LOOKBACK_SECONDS = 300  # Prometheus's --query.lookback-delta default
-DEFAULT_SCRAPE_SECONDS = 60  # Prometheus's default, and obsc's when the platform does not say
 SPACING_WINDOW = "10m"  # four scrapes at the slowest interval the compile accepts (2m30s), two at 5m
 SETTING: Path = ("defaults", "slo_alerts", "scrape_interval")
 
@@ -60,10 +60,7 @@ def declared(data: Any, locate: Callable[[Path], Location]) -> Declared:
     written = (
         ((data.get("defaults") or {}).get("slo_alerts") or {}).get(SETTING[-1]) if isinstance(data, dict) else None
     )
-    try:
-        seconds = parse_duration(str(written)) if written is not None else 0
-    except ValueError:
-        seconds = 0
+    seconds = duration_or_none(written) or 0
     return Declared(seconds, locate(SETTING)) if seconds > 0 else Declared()
 
 
@@ -77,11 +74,11 @@ def job_intervals(prometheus: Prometheus) -> dict[str, int] | None:
         return None
     if not isinstance(config, dict):
         return None
-    default = _seconds((config.get("global") or {}).get("scrape_interval")) or DEFAULT_SCRAPE_SECONDS
+    default = duration_or_none((config.get("global") or {}).get("scrape_interval")) or DEFAULT_SCRAPE_SECONDS
     out: dict[str, int] = {}
     for job in config.get("scrape_configs") or []:
         if isinstance(job, dict) and isinstance(job.get("job_name"), str):
-            out[job["job_name"]] = _seconds(job.get("scrape_interval")) or default
+            out[job["job_name"]] = duration_or_none(job.get("scrape_interval")) or default
     return out
 
 
@@ -128,7 +125,7 @@ def lookback_delta(prometheus: Prometheus) -> int:
         said = prometheus.flags().get("query.lookback-delta")
     except (NotPrometheus, QueryRejected):
         said = None
-    return _seconds(said) or DEFAULT_LOOKBACK_SECONDS
+    return duration_or_none(said) or DEFAULT_LOOKBACK_SECONDS
 
 
 def check_evaluation(service: Service, groups: Sequence[Mapping[str, Any]], lookback: int, find: Find) -> None:
@@ -201,7 +198,7 @@ def _window(query: str, record: str, lookback: int) -> float:
     shortest = math.inf
     for match in re.finditer(rf"(?<![\w:]){re.escape(record)}(?![\w:])(?:\{{[^}}]*\}})?\s*(\[[^\]]*\])?", query):
         window = match.group(1)
-        span = _seconds(window[1:-1].split(":")[0].strip()) if window else lookback
+        span = duration_or_none(window[1:-1].split(":")[0].strip()) if window else lookback
         shortest = min(shortest, span if span is not None else lookback)
     return shortest
 
@@ -235,13 +232,6 @@ def _observed(service: Service, prometheus: Prometheus) -> dict[str, tuple[str, 
         if spacing > out.get(job, ("", 0.0))[1]:
             out[job] = (instance, spacing)
     return out
-
-
-def _seconds(value: object) -> int | None:
-    try:
-        return parse_duration(str(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _number(value: object) -> float:
