@@ -443,3 +443,27 @@ def test_a_rule_group_evaluated_at_another_interval_is_a_change() -> None:
     ]
     summary = changes.summarise([("prometheus/rules/api.yaml", rule_file(None), rule_file("5m"))])
     assert summary.changes[0].details == ("evaluation: every global evaluation_interval → interval: 5m",)
+
+
+def test_a_renamed_alert_reads_as_renamed() -> None:
+    """Found by round 31's hunt: a threshold alert renamed in its spec (QueueDeep → QueueBacklog), rule and
+    labels kept, read as one alert removed and another added, with no word that they are the same page. It is
+    now one changed row naming both; two rules of one shape renamed at once stay removed and added."""
+
+    def alert(name: str, expr: str = "queue > 100", service: str = "billing") -> dict[str, object]:
+        labels = {"service": service, "severity": "warning"}
+        return {"alert": name, "expr": expr, "for": "10m", "labels": labels, "annotations": {"runbook_url": name}}
+
+    def rule_file(*alerts: dict[str, object]) -> str:
+        return yaml.safe_dump({"groups": [{"name": "g", "rules": list(alerts)}]})
+
+    path = "prometheus/rules/billing.yaml"
+    (row,) = changes.summarise([(path, rule_file(alert("QueueDeep")), rule_file(alert("QueueBacklog")))]).changes
+    assert (row.action, row.name) == ("changed", 'QueueDeep{service="billing"} [warning]')
+    assert row.details == ("alertname: QueueDeep → QueueBacklog", "annotations.runbook_url: QueueDeep → QueueBacklog")
+    # another rule or another service is another alert
+    for other in (alert("QueueBacklog", expr="queue > 50"), alert("QueueBacklog", service="cart")):
+        rows = changes.summarise([(path, rule_file(alert("QueueDeep")), rule_file(other))]).changes
+        assert [r.action for r in rows] == ["added", "removed"]
+    twins = rule_file(alert("A"), alert("B")), rule_file(alert("C"), alert("D"))
+    assert sorted(r.action for r in changes.summarise([(path, *twins)]).changes) == ["added"] * 2 + ["removed"] * 2

@@ -90,6 +90,10 @@ def _evaluation(group: Mapping[Any, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in settings.items()) or "every global evaluation_interval"
 
 
+def alert_name(key: str) -> str:
+    return key.split("{", 1)[0].split(" [", 1)[0]
+
+
 def alert_key(name: str, labels: Mapping[str, str]) -> str:
     # one key per tier: a key alert's critical and warning rules share name and labels otherwise, and
     # one overwrote the other (a page removed showed no change); see same_tier for severity changes
@@ -101,6 +105,13 @@ def alert_changes(old: Side, new: Side) -> list[Change]:
     """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
     aligned = same_tier(old.alerts, new.alerts)
     moved = {c.name: _labels_moved(c, old.alerts, aligned) for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
+    new_keys = {id(alert): key for key, alert in new.alerts.items()}
+    for key in sorted(old.alerts.keys() & aligned.keys()):  # paired by same_tier across a rename: say so first
+        now = alert_name(new_keys[id(aligned[key])])
+        if now != alert_name(key):
+            row = moved.get(key)
+            details = (f"alertname: {alert_name(key)} → {now}", *(row.details if row else ()))
+            moved[key] = Change("alert", "changed", key, details)
     for key in sorted(old.alerts.keys() & aligned.keys()):  # what a notification says and links (runbook_url)
         notes = _annotation_changes(old.alerts[key]["annotations"], aligned[key]["annotations"])
         if notes:
@@ -253,17 +264,22 @@ def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
 def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """`new` with an alert that only changed tier, or only changed labels, keyed as before: reported as its
     severity or its labels changed, not as one alert removed and another added. Labels are matched by the
-    rest of the rule (name, expression, hold, tier), and only where one alert removed and one added share it."""
+    rest of the rule (name, expression, hold, tier), a renamed alert by the whole rule but its name, and only
+    where one alert removed and one added share it."""
 
     def identity(key: str) -> str:
         return key.rsplit(" [", 1)[0]
 
     def rest(key: str, alert: dict[str, Any]) -> tuple[str, ...]:
-        return (key.split("{", 1)[0].split(" [", 1)[0], *(str(alert[f]) for f in ALERT_FIELDS if f != "labels"))
+        return (alert_name(key), *(str(alert[f]) for f in ALERT_FIELDS if f != "labels"))
+
+    def renamed(key: str, alert: dict[str, Any]) -> tuple[str, ...]:
+        # the whole rule but its name (labels, so its service, included): a threshold alert renamed in the spec
+        return tuple(str(alert[f]) for f in ALERT_FIELDS)
 
     out = dict(new)
     # grouped, not compared pair by pair: a platform edit can relabel every alert of a 1,000-service fleet
-    for same in (lambda key, alert: identity(key), rest):
+    for same in (lambda key, alert: identity(key), rest, renamed):
         removed: dict[object, list[str]] = {}
         for key in old.keys() - out.keys():
             removed.setdefault(same(key, old[key]), []).append(key)
@@ -286,7 +302,7 @@ def _closest_of_service(old: dict[str, dict[str, Any]], new: dict[str, dict[str,
 
     def group(key: str, alert: dict[str, Any]) -> tuple[str, str] | None:
         service = (alert.get("label_set") or {}).get("service")
-        return (key.split("{", 1)[0].split(" [", 1)[0], service) if service else None
+        return (alert_name(key), service) if service else None
 
     removed: dict[tuple[str, str], list[str]] = {}
     for key in old.keys() - new.keys():
