@@ -467,3 +467,33 @@ def test_a_renamed_alert_reads_as_renamed() -> None:
         assert [r.action for r in rows] == ["added", "removed"]
     twins = rule_file(alert("A"), alert("B")), rule_file(alert("C"), alert("D"))
     assert sorted(r.action for r in changes.summarise([(path, *twins)]).changes) == ["added"] * 2 + ["removed"] * 2
+
+
+def test_a_team_move_names_the_receivers_that_page_now(tmp_path: Path) -> None:
+    """Found by round 31's hunt: a service routed as its team, moved to another team that has routes of its
+    own, changes no route at all; the alert rows said only `labels: {team="core"} → {team="storefront"}`, not
+    that another team's pager now answers. Each row now names the receivers on both sides (from the routing
+    table obsc writes beside alertmanager.yml)."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    specs.mkdir()
+    teams = "".join(
+        f"  {team}:\n    routing:\n"
+        f'      critical: {{webhook: {{url: "http://relay.example/{team}/page"}}}}\n'
+        f'      warning: {{webhook: {{url: "http://relay.example/{team}/ticket"}}}}\n'
+        for team in ("core", "storefront")
+    )
+    (specs / "platform.yaml").write_text(PLATFORM.split("teams:\n")[0] + "teams:\n" + teams)
+    (specs / "api.yaml").write_text((BASE / "api.yaml").read_text().split("routing:\n")[0])
+    writer.write(writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out)))
+    _edit("team: core", "team: storefront")(specs)
+    plan = writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out))
+    summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    assert not [c for c in summary.changes if c.kind == "route"]  # both teams' routes were there before
+    rows = {c.name: c.details for c in summary.changes if c.kind == "alert"}
+    page = rows['SLOErrorBudgetBurnFast{burn_window="fast", service="api", slo="availability", team="core"} [critical]']
+    assert page == (
+        'labels: {team="core"} → {team="storefront"}',
+        "receivers: team-core-critical → team-storefront-critical",
+    )
+    ticket = rows['SLODataMissing{service="api", slo="availability", team="core"} [warning]']
+    assert ticket[-1] == "receivers: team-core-warning → team-storefront-warning"

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.changes import alertmanager, committed, rules
+from compiler.changes import alertmanager, committed, receivers, rules
 from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
@@ -41,6 +41,8 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
         if layout_of(path):
             rules.read(old_rules, path, old, committed=True)
             rules.read(new_rules, path, new)
+        elif path == names.ROUTING_TESTS:
+            old_rules.receivers, new_rules.receivers = receivers.read(old), receivers.read(new)
         elif path == names.ALERTMANAGER_CONFIG:
             summary.changes += alertmanager.changes(committed.load(old), _yaml(new))
         elif path.startswith("grafana/dashboards/") and path.endswith(".json"):

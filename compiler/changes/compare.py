@@ -117,3 +117,14 @@ def _scalar(value: Any) -> str:
 
 def labels_text(labels: Mapping[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else ""
+
+
+def alert_key(name: str, labels: Mapping[str, str]) -> str:
+    # one key per tier: a key alert's critical and warning rules share name and labels otherwise, and
+    # one overwrote the other (a page removed showed no change); see rules.same_tier for severity changes
+    identity = {k: v for k, v in labels.items() if k != "severity"}
+    return name + labels_text(identity) + f" [{labels.get('severity', '')}]"
+
+
+def alert_name(key: str) -> str:
+    return key.split("{", 1)[0].split(" [", 1)[0]

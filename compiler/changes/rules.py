@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.changes import committed as committed_files
-from compiler.changes.compare import UNSET, action, changed, compare, excerpt, flatten, labels_text, one_line
+from compiler.changes.compare import (
+    UNSET,
+    action,
+    alert_key,
+    alert_name,
+    changed,
+    compare,
+    excerpt,
+    flatten,
+    labels_text,
+    one_line,
+)
 from compiler.changes.summary import Change
 from compiler.targets.prometheus import extract_groups, layout_of
 
@@ -32,6 +43,7 @@ class Side:
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ALERT_FIELDS, and "annotations"
     records: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, list[_Rule]] = field(default_factory=dict)
+    receivers: dict[str, tuple[str, ...]] | None = None  # alert key → receivers, when the routing table changed
 
 
 @dataclass(frozen=True)
@@ -90,28 +102,21 @@ def _evaluation(group: Mapping[Any, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in settings.items()) or "every global evaluation_interval"
 
 
-def alert_name(key: str) -> str:
-    return key.split("{", 1)[0].split(" [", 1)[0]
-
-
-def alert_key(name: str, labels: Mapping[str, str]) -> str:
-    # one key per tier: a key alert's critical and warning rules share name and labels otherwise, and
-    # one overwrote the other (a page removed showed no change); see same_tier for severity changes
-    identity = {k: v for k, v in labels.items() if k != "severity"}
-    return name + labels_text(identity) + f" [{labels.get('severity', '')}]"
-
-
 def alert_changes(old: Side, new: Side) -> list[Change]:
     """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
     aligned = same_tier(old.alerts, new.alerts)
     moved = {c.name: _labels_moved(c, old.alerts, aligned) for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
     new_keys = {id(alert): key for key, alert in new.alerts.items()}
-    for key in sorted(old.alerts.keys() & aligned.keys()):  # paired by same_tier across a rename: say so first
-        now = alert_name(new_keys[id(aligned[key])])
-        if now != alert_name(key):
+    for key in sorted(old.alerts.keys() & aligned.keys()):
+        new_key = new_keys[id(aligned[key])]
+        renamed = alert_name(new_key) != alert_name(key)  # paired by same_tier across a rename: said first
+        first = (f"alertname: {alert_name(key)} → {alert_name(new_key)}",) if renamed else ()
+        before, after = (old.receivers or {}).get(key), (new.receivers or {}).get(new_key)
+        moves = before and after and before != after  # a team move: who is paged now (no route changed)
+        last = (f"receivers: {', '.join(before or ())} → {', '.join(after or ())}",) if moves else ()
+        if first or last:
             row = moved.get(key)
-            details = (f"alertname: {alert_name(key)} → {now}", *(row.details if row else ()))
-            moved[key] = Change("alert", "changed", key, details)
+            moved[key] = Change("alert", "changed", key, (*first, *(row.details if row else ()), *last))
     for key in sorted(old.alerts.keys() & aligned.keys()):  # what a notification says and links (runbook_url)
         notes = _annotation_changes(old.alerts[key]["annotations"], aligned[key]["annotations"])
         if notes:
