@@ -331,3 +331,23 @@ def test_a_renamed_threshold_alert_names_where_its_edited_runbook_should_go(caps
     _edit_page("runbooks/billing-api/QueueStuck.md")
     edit("specs/ledger.yaml", "name: QueueStuck,", "name: QueueWedged,")
     assert [len(r["details"]) for r in runbook_rows()] == [1, 1]
+
+
+def test_a_split_service_names_every_part_an_edited_page_may_go_to(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by round 31's hunt: mq-bridge split into mq-bridge-in and mq-bridge-out left the team's edited
+    ServiceDown page linked by no alert, and compile and the PR comment said only that its alert no longer
+    exists: two new stubs of its name, so no single successor was named. Both parts are now named."""
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page("runbooks/mq-bridge/ServiceDown.md")
+    for part in ("in", "out"):
+        Path("specs", f"mq-bridge-{part}.yaml").write_text(BRIDGE.replace("mq-bridge", f"mq-bridge-{part}"))
+    Path("specs", "mq-bridge.yaml").unlink()
+    parts = "runbooks/mq-bridge-in/ServiceDown.md and runbooks/mq-bridge-out/ServiceDown.md, new stubs"
+    (row,) = [
+        r
+        for r in json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+        if r["kind"] == "runbook" and r["name"] == "runbooks/mq-bridge/ServiceDown.md"
+    ]
+    assert row["details"][1] == f"if its service was split, its alerts now link {parts}: copy the text to each"
+    compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert f"kept it; if its service was split, its alerts now link {parts}: copy your text to each\n" in compiled.out

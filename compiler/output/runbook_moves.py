@@ -6,7 +6,8 @@ plan cannot know that a rename happened, only that one new stub looks like the o
 same page name in another service's folder (a renamed service), or the same alert in the same folder with
 another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed at once: in the folder that
 took the old folder's other pages, when one did), else the one new stub of the folder whose one page went (a
-renamed threshold alert). Only a single such stub is named; several, or none, name nothing.
+renamed threshold alert). Only a single such stub is named; several, or none, name nothing, except the same
+page name in several other folders: a service split in two, whose every part may need the text.
 """
 
 from __future__ import annotations
@@ -19,11 +20,21 @@ from compiler.output.writer import Plan, Status
 
 def successors(plan: Plan) -> dict[str, str | None]:
     """Each edited runbook whose alert went (ORPHANED) → the one new stub that likely took its alert, or None."""
+    return {path: pages[0] if len(pages) == 1 else None for path, pages in _candidates(plan).items()}
+
+
+def split_into(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Each edited runbook whose alert went → the new stubs of its page name in several other folders (its
+    service split in two: each part's alert links its own stub), when no single successor was found."""
+    return {path: pages for path, pages in _candidates(plan).items() if len(pages) > 1}
+
+
+def _candidates(plan: Plan) -> dict[str, tuple[str, ...]]:
     prefix = conventions.RUNBOOK_DIR + "/"
     added = [c.path for c in plan.changes if c.status is Status.ADDED and c.path.startswith(prefix)]
     orphaned = [c.path for c in plan.changes if c.status is Status.ORPHANED]
     gone = [c.path for c in plan.changes if c.status in (Status.ORPHANED, Status.REMOVED) and c.path.startswith(prefix)]
-    out: dict[str, str | None] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for path in orphaned:
         folder, name = posixpath.split(path)
         moved = [p for p in added if posixpath.basename(p) == name and posixpath.dirname(p) != folder]
@@ -34,7 +45,7 @@ def successors(plan: Plan) -> dict[str, str | None]:
         only = [p for p in orphaned if posixpath.dirname(p) == folder] == [path]
         alone = [p for p in added if posixpath.dirname(p) == folder] if only else []
         found = moved or renamed or same_alert or alone  # same_alert: service and SLO renamed at once
-        out[path] = found[0] if len(found) == 1 else None
+        out[path] = tuple(found) if len(found) == 1 or found is moved else ()
     return out
 
 

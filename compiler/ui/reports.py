@@ -53,16 +53,23 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
             **fields,
         )
     moves = runbook_moves.successors(plan) if orphaned else {}
+    splits = runbook_moves.split_into(plan) if orphaned else {}
     for path in orphaned:
-        page = moves.get(path)
+        page, parts = moves.get(path), splits.get(path, ())
         hint = f"; if its alert was renamed, it now links {page}, a new stub: move your text there" if page else ""
+        hint += f"; if its service was split, {_split_text(parts)}: copy your text to each" if parts else ""
         out.say(
             f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it{hint}",
             stdout=True,
             level="warning",
             file=path,
             **({"successor": page} if page else {}),
+            **({"successors": list(parts)} if parts else {}),
         )
+
+
+def _split_text(parts: Sequence[str]) -> str:
+    return "its alerts now link " + ", ".join(parts[:-1]) + f" and {parts[-1]}, new stubs"
 
 
 def _outdated_text(pages: list[str]) -> str:
@@ -79,10 +86,13 @@ def _outdated_text(pages: list[str]) -> str:
 def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
     """`obsc diff` rows for edited runbooks that no alert will link: the PR comment is where a reviewer sees
     that a rename leaves the team's page behind (compile says it once, to whoever runs it)."""
+    splits = runbook_moves.split_into(plan)
     for path, page in runbook_moves.successors(plan).items():
         details = ["edited by a human; no alert links it after this change (kept as it is)"]
         if page:
             details.append(f"if its alert was renamed, it links {page}, a new stub: move the text there")
+        if path in splits:
+            details.append(f"if its service was split, {_split_text(splits[path])}: copy the text to each")
         summary.changes.append(Change("runbook", "kept", path, tuple(details)))
 
 
