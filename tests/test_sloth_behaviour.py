@@ -118,7 +118,14 @@ SHAPES = {
     "a clean service": ([(3 * HOUR, 0.0, RATE)], 5),
     "a 15x outage (1.5% failing for 90 minutes)": ([(HOUR, 0.0, RATE), (90, 0.015, RATE), (2 * HOUR, 0.0, RATE)], 1),
     "a brief spike (every request failing for 3 minutes)": ([(HOUR, 0.0, RATE), (3, 1.0, RATE), (HOUR, 0.0, RATE)], 1),
-    "a 9x burn (0.9% failing for 5 hours)": ([(HOUR, 0.0, RATE), (5 * HOUR, 0.009, RATE), (HOUR, 0.0, RATE)], 1),
+    "a 9x burn, paged by the 6h/30m pair (0.9% failing for 5 hours)": (
+        [(HOUR, 0.0, RATE), (5 * HOUR, 0.009, RATE), (HOUR, 0.0, RATE)],
+        1,
+    ),
+    "traffic stopping during an outage (down to 1 req/s, every request failing for 30 minutes, then none)": (
+        [(2 * HOUR, 0.0, RATE), (HOUR, 0.0, 60), (30, 1.0, 60), (30, 0.0, 0), (HOUR, 0.0, RATE)],
+        1,
+    ),
     "scaling to zero while healthy (0.05% failing, then no traffic for 3 hours)": (
         [(2 * HOUR, 0.0005, RATE), (3 * HOUR, 0.0, 0), (HOUR, 0.0005, RATE)],
         5,
@@ -131,14 +138,22 @@ def test_obsc_pages_and_tickets_when_sloth_does(tmp_path: Path, shape: str) -> N
     stretches, step = SHAPES[shape]
     firing = _firing(tmp_path, stretches, step)
     _assert_obsc_follows_sloth(firing, step)
-    quiet = shape.startswith(("a clean", "scaling"))
+    quiet = shape.startswith(("a clean", "scaling"))  # the others page in Sloth, so obsc must too
     assert bool(firing["sloth", "page"]) is not quiet, f"the shape is meant to page (or not): {firing}"
 
 
 def test_a_slow_2x_leak_tickets_on_the_3d_pair_when_sloth_does(tmp_path: Path) -> None:
-    """After a clean day, 0.2% failing (2x): the 3d window crosses 1x about a day into the leak (it holds only
+    """After 12 clean hours, 0.2% failing (2x): the 3d window crosses 1x 12 hours into the leak (it holds only
     the history there is); the 1d/2h pair (3x) and the pages never fire. 5m evaluations, obsc's coarse tier's."""
-    firing = _firing(tmp_path, [(24 * HOUR, 0.0, RATE), (30 * HOUR, 0.002, RATE)], 15, evaluation="5m")
+    firing = _firing(tmp_path, [(12 * HOUR, 0.0, RATE), (16 * HOUR, 0.002, RATE)], 15, evaluation="5m")
+    _assert_obsc_follows_sloth(firing, 15)
+    assert not firing["sloth", "page"]
+    assert firing["sloth", "ticket"], firing
+
+
+def test_a_steady_1x_burn_tickets_when_sloth_does(tmp_path: Path) -> None:
+    """0.12% failing from the start (1.2x): both tickets fire on the 3d/6h pair once its windows hold it."""
+    firing = _firing(tmp_path, [(12 * HOUR, 0.0012, RATE)], 15, evaluation="5m")
     _assert_obsc_follows_sloth(firing, 15)
     assert not firing["sloth", "page"]
     assert firing["sloth", "ticket"], firing
