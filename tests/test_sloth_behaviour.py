@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.api import CompileOptions, compile_specs
 from tests.conftest import require_shared
 from tests.import_helpers import import_and_compile
 from tests.promtool_helpers import minutes_of, promtool_report
@@ -25,12 +26,20 @@ from tests.promtool_helpers import minutes_of, promtool_report
 RATE = 6000  # requests a minute (100/s): every failure share below is a whole number of requests
 OK = 'http_request_duration_seconds_count{job="myservice",code="200"}'
 FAILED = 'http_request_duration_seconds_count{job="myservice",code="500"}'
-FIRING = {
-    ("sloth", "page"): 'ALERTS{alertname="myServiceAlert",alertstate="firing",sloth_severity="page"}',
-    ("sloth", "ticket"): 'ALERTS{alertname="myServiceAlert",alertstate="firing",sloth_severity="ticket"}',
-    ("obsc", "page"): 'ALERTS{alertname="SLOErrorBudgetBurnFast",alertstate="firing",slo="slo1"}',
-    ("obsc", "ticket"): 'ALERTS{alertname="SLOErrorBudgetBurnSlow",alertstate="firing",slo="slo1"}',
-}
+
+
+def _queries(slo: str) -> dict[tuple[str, str], str]:
+    """(tool, tier) → the selector of that tool's firing alert of the tier for SLO `slo`."""
+    sloth = f'ALERTS{{alertname="myServiceAlert",alertstate="firing",sloth_slo="{slo}",sloth_severity='
+    obsc = 'ALERTS{alertname="NAME",alertstate="firing",slo="' + slo + '"}'
+    return {
+        ("sloth", "page"): sloth + '"page"}',
+        ("sloth", "ticket"): sloth + '"ticket"}',
+        ("obsc", "page"): obsc.replace("NAME", "SLOErrorBudgetBurnFast"),
+        ("obsc", "ticket"): obsc.replace("NAME", "SLOErrorBudgetBurnSlow"),
+    }
+
+
 # obsc's hold (the longest `for:` of the tier) plus one evaluation of the tier's group, in minutes
 LATE = {"page": 15 + 1, "ticket": 5 + 5}
 
@@ -50,12 +59,25 @@ def _counters(stretches: Sequence[Stretch]) -> dict[str, str]:
     return {OK: " ".join(oks), FAILED: " ".join(fails)}
 
 
-def _rule_files(tmp_path: Path) -> list[str]:
+def _rule_files(tmp_path: Path, slo: str) -> list[str]:
+    """Sloth's golden rules and obsc's for the imported in-base.yaml. For `slo02` (alerts off in the source),
+    its alerts are switched on on both sides: Sloth's rule is its `slo1` rule with slo02's ids and 5% budget."""
     source = require_shared("corpus/sloth/testdata/in-base.yaml")
     sloth = require_shared("corpus/sloth/testdata/out-base.yaml.tpl").read_text()
     sloth = re.sub(r'\{\{"(\{\{.*?\}\})"\}\}', r"\1", sloth.replace("{{ .version }}", "v0.16.0"))
-    (tmp_path / "sloth.yaml").write_text(sloth)
     _, compiled = import_and_compile("sloth", [source], tmp_path / "specs")
+    if slo == "slo02":
+        alerts = re.search(r"- name: sloth-slo-alerts-svc01-slo1\n.*?(?=\n- name:)", sloth, re.DOTALL)
+        assert alerts is not None
+        budget = "0.050000000000000044"  # Sloth's 1 - 0.95, as its recording rules write it
+        group = alerts.group(0).replace("slo1", "slo02").replace("0.0009999999999999432", budget)
+        sloth = sloth.rstrip("\n") + "\n" + group + "\n"
+        spec = tmp_path / "specs" / "svc01.yaml"
+        off = "  alerts: {critical: false, warning: false, info: false}\n  labels:\n    global03k1"
+        assert off in spec.read_text()
+        spec.write_text(spec.read_text().replace(off, off.replace("false, warning: false", "true, warning: true")))
+        compiled = compile_specs([str(tmp_path / "specs")], CompileOptions(jobs=1))
+    (tmp_path / "sloth.yaml").write_text(sloth)
     rules = compiled.bundle.get("prometheus/rules/svc01.yaml")
     assert rules is not None
     (tmp_path / "obsc.yaml").write_text(rules.content)
@@ -63,15 +85,15 @@ def _rule_files(tmp_path: Path) -> list[str]:
 
 
 def _firing(
-    tmp_path: Path, stretches: Sequence[Stretch], step: int, evaluation: str = "1m"
+    tmp_path: Path, stretches: Sequence[Stretch], step: int, evaluation: str = "1m", slo: str = "slo1"
 ) -> dict[tuple[str, str], list[int]]:
     """(tool, tier) → the minutes, every `step`, at which its alert fires over `stretches`. One check a minute
     sums a bit per alert firing (Sloth's page 1, ticket 2, obsc's 4 and 8) and expects -1, so promtool's report
     says what it got instead."""
-    files = _rule_files(tmp_path)
+    files, firing = _rule_files(tmp_path, slo), _queries(slo)
     order = [g["name"] for f in files for g in yaml.safe_load((tmp_path / f).read_text())["groups"]]
     bits = " + ".join(
-        f"{1 << i} * (clamp_max(count({expr}), 1) or vector(0))" for i, expr in enumerate(FIRING.values())
+        f"{1 << i} * (clamp_max(count({expr}), 1) or vector(0))" for i, expr in enumerate(firing.values())
     )
     total = sum(minutes for minutes, _, _ in stretches)
     checks = [
@@ -83,9 +105,9 @@ def _firing(
     )
     got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
-    out: dict[tuple[str, str], list[int]] = {key: [] for key in FIRING}
+    out: dict[tuple[str, str], list[int]] = {key: [] for key in firing}
     for at, value in got:
-        for i, key in enumerate(FIRING):
+        for i, key in enumerate(firing):
             if int(float(value)) >> i & 1:
                 out[key].append(minutes_of(at))
     return out
@@ -156,6 +178,18 @@ def test_a_steady_1x_burn_tickets_when_sloth_does(tmp_path: Path) -> None:
     firing = _firing(tmp_path, [(12 * HOUR, 0.0012, RATE)], 15, evaluation="5m")
     _assert_obsc_follows_sloth(firing, 15)
     assert not firing["sloth", "page"]
+    assert firing["sloth", "ticket"], firing
+
+
+def test_an_error_ratio_query_tickets_a_busy_day_failing_when_sloth_does(tmp_path: Path) -> None:
+    """in-base's slo02 (95%, `sum(rate(bad)) / sum(rate(all))`) with its alerts on, 1 req/s by night and 100 by
+    day, two healthy days, then a day failing 20% of its requests: Sloth's traffic-weighted 3d query tickets some
+    8 hours in. Imported as an error_ratio SLI, obsc's 3d window averaged 5m ratios (quiet nights weighing as
+    much as busy days, ~3.3% against the 5% line) and never ticketed; as {errors, total} it tickets with Sloth."""
+    night, day = (12 * HOUR, 0.0, 60), (12 * HOUR, 0.0, RATE)
+    failing = [night, day, night, day, night, (12 * HOUR, 0.2, RATE), (6 * HOUR, 0.0, 60)]
+    firing = _firing(tmp_path, failing, 15, evaluation="5m", slo="slo02")
+    _assert_obsc_follows_sloth(firing, 15)
     assert firing["sloth", "ticket"], firing
 
 

@@ -148,3 +148,49 @@ def duration_text(seconds: Decimal) -> str | None:
 
 def matchers_text(matchers: dict[str, str]) -> str:
     return ",".join(Matcher(k, "=", v).render() for k, v in sorted(matchers.items()))
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+_SUM_HEAD = re.compile(r"sum\s*(?:by\s*\([^()]*\)\s*)?(\()\s*(?:rate|increase)\s*\(")
+
+
+def _top_level(text: str) -> list[tuple[int, int]]:
+    """(position, depth) of every character outside quotes, depth counting the brackets around it."""
+    out, depth, quote = [], 0, ""
+    for at, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote and text[at - 1] != "\\" else quote
+            continue
+        if char in "\"'`":
+            quote = char
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+        out.append((at, depth))
+    return out
+
+
+def _summed_rate(side: str) -> str | None:
+    """`side` when it is one `sum[ by (...)](rate|increase(...$window...))` call (outer parentheses dropped)."""
+    side = side.strip()
+    while side.startswith("(") and side.endswith(")") and all(d > 0 for _, d in _top_level(side)[:-1]):
+        side = side[1:-1].strip()
+    head = _SUM_HEAD.match(side)
+    if head is None or "$window" not in side:
+        return None
+    opened = head.start(1)  # the sum's own parenthesis: it must close at the end
+    closes = [at for at, depth in _top_level(side) if at > opened and depth == 0 and side[at] == ")"]
+    return side if closes and closes[0] == len(side) - 1 else None
+
+
+def ratio_of_sums(query: str) -> tuple[str, str] | None:
+    """(errors, total) of an error-ratio query written `sum(rate(bad[$window])) / sum(rate(all[$window]))` (either
+    side may keep `by (...)`): a ratio of two event rates, which obsc keeps traffic-weighted over every window
+    only as an {errors, total} SLI. None for any other shape (`1 - (...)`, `/ on (...)`, a ratio of ratios)."""
+    text = with_window(query)
+    slashes = [at for at, depth in _top_level(text) if depth == 0 and text[at] == "/"]
+    if len(slashes) != 1:
+        return None
+    errors, total = _summed_rate(text[: slashes[0]]), _summed_rate(text[slashes[0] + 1 :])
+    return (errors, total) if errors is not None and total is not None else None

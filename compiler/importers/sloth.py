@@ -4,7 +4,8 @@
 Sloth SLIs are free PromQL over `{{.window}}`; they become obsc raw SLIs over `$window`, unchanged. An
 `error_ratio_query` (a ratio, not two rates) becomes obsc's one-expression SLI `raw: {error_ratio}`, which
 has no min_bad_events guard (a guard multiplying a ratio by the window's seconds is no event count: at
-99.999% it held pages back until an 83x burn).
+99.999% it held pages back until an 83x burn); one written `sum(rate(bad)) / sum(rate(all))` is two event rates
+and becomes `{errors, total}`, traffic-weighted over every window as Sloth's own queries are.
 Sloth's page alert is obsc's critical tier, its ticket alert the warning tier; Sloth has no budget alerts,
 so obsc's info tier is off.
 """
@@ -45,6 +46,11 @@ _CAMEL = {
     "page_alert": "pageAlert",
     "ticket_alert": "ticketAlert",
 }
+SPLIT_RATIO_NOTE = (
+    "a ratio of two summed rates: imported as the SLI's errors and total, so that obsc's 1d and 3d windows weigh "
+    "each request alike, as Sloth's [1d] and [3d] queries do (an error_ratio SLI would average 5m ratios there); "
+    "its burn alerts need min_bad_events failed events, as event SLIs do"
+)
 _NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
 _SLOTH_LABELS = (
     "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
@@ -243,6 +249,15 @@ def _sli(
         ratio = _query(src, ratio_path)
         if ratio is None:
             return None
+        if (parts := promql_text.ratio_of_sums(ratio)) is not None:
+            # Sloth reads it over [1d] and [3d] too, traffic-weighted; obsc's error_ratio SLI would average 5m
+            # ratios there (a busy day failing 20% at 95%, quiet nights: Sloth ticketed, obsc never did).
+            by = event_groups(src, [(ratio_path, parts[0]), (ratio_path, parts[1])])
+            if by is None:
+                return None
+            src.note(ratio_path, SPLIT_RATIO_NOTE)
+            queries.extend(parts)
+            return {"raw": {"errors": parts[0], "total": parts[1]}}, by
         queries.append(ratio)
         src.note((*path, "raw"), ERROR_RATIO_NOTE)
         note_ratio_groups(src, ratio_path, ratio)
