@@ -26,6 +26,7 @@ LABEL_SLO = "slo"
 # the SLO whose notification group an alert joins, on SLOs that count the same failures as another (one page)
 LABEL_INCIDENT = "incident"
 LABEL_BURN_WINDOW = "burn_window"  # which window pair fired: fast / medium / slow / slowest
+LABEL_ALERTNAME = "alertname"  # Prometheus sets it from the rule name
 LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d...)
 LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)
 # On a ServiceDown of one group (region=eu down while us reports): the labels it is split by ("region")
@@ -42,7 +43,7 @@ ALERT_LABELS_OWNED = (
     LABEL_BURN_WINDOW,
     LABEL_DATA,
     LABEL_DOWN_GROUP,
-    "alertname",  # Prometheus sets it from the rule name
+    LABEL_ALERTNAME,
 )
 
 ANNOTATION_SUMMARY = "summary"
@@ -51,6 +52,9 @@ ANNOTATION_RUNBOOK = "runbook_url"
 ANNOTATION_DASHBOARD = "dashboard_url"
 # The annotations obsc writes on every alert: a spec or an import may not set them.
 ANNOTATIONS_OWNED = (ANNOTATION_SUMMARY, ANNOTATION_DESCRIPTION, ANNOTATION_RUNBOOK, ANNOTATION_DASHBOARD)
+
+# Prometheus' series of every pending and firing alert (`alertstate`), which a burn pair reads to hold itself
+ALERTS_SERIES = "ALERTS"
 
 # ---- alert names: CamelCase, shared prefix per family so they sort and filter together
 SLO_BURN_FAST = "SLOErrorBudgetBurnFast"  # critical: 1h/5m and 6h/30m windows

@@ -270,7 +270,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
-        lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps)]
+        held = f"{on} {names.ALERTS_SERIES}" + label_selector({**text.own, **own_alert_labels(alert)})
+        lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps, held)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:
@@ -299,21 +300,32 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
     )
 
 
-def _short_window_holds(short: str, threshold: str, long: str, unless: str, steps: list[str]) -> list[str]:
-    """The short window's side of a burn pair: above the line, or without a value at all. A short window
-    that saw no events (a batch service between its hourly bursts, one request an hour) is no evidence of
-    recovery: without the second branch the pair broke between bursts and the page resolved and fired
-    again every hour of one outage. The newest events then decide: the first of the recorded windows
-    between short and long (`steps`, ascending) that has a ratio, else the long window, over the line.
-    Reading the long window alone, an hourly batch that recovered was paged again in each quiet half hour
-    after a healthy run (30m window empty, 6h window still over the line), every hour until the failed
-    runs aged out of the 6h window. A pair whose traffic stops fires at most its long window after the
-    last event."""
+def _short_window_holds(
+    short: str, threshold: str, long: str, unless: str, steps: list[str], held: str
+) -> list[str]:
+    """The short window's side of a burn pair: above the line, or without a value at all while the pair's own
+    alert is already pending or firing (`held`: its ALERTS series). A short window that saw no events (a batch
+    service between its hourly bursts, one request an hour) is no evidence of recovery: without the second
+    branch the pair broke between bursts and the page resolved and fired again every hour of one outage. The
+    newest events then decide: the first of the recorded windows between short and long (`steps`,
+    ascending) that has a ratio, else the long window, over the line. Reading the long window alone, an
+    hourly batch that recovered was paged again in each quiet half hour after a healthy run (30m window
+    empty, 6h window still over the line), every hour until the failed runs aged out of the 6h window. The
+    branch holds an alert and never starts one: a service scaled to zero at night was paged at 03:00 for
+    the evening's last failures, the empty short window handing the decision to a 6h window that held only
+    the evening's last hour. A pair whose traffic stops during a burn fires at most its long window after
+    the last event."""
     branch = long
     if steps:
         newest = " or ".join([*(f"max without ({names.LABEL_WINDOW}) ({s})" for s in steps), long])
         branch = f"({newest}) > {threshold}"
-    return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", ")"]
+    return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", f"  {held}", ")"]
+
+
+def own_alert_labels(alert: AlertDef) -> dict[str, str]:
+    """What tells a burn pair's ALERTS series from every other alert's of its SLO (or group): its name and its
+    window pair (the two pairs of a tier share the name; `burn_window` is in the catalog's labels)."""
+    return {names.LABEL_ALERTNAME: alert.name, **{k: v for k, v in alert.labels().items() if k == names.LABEL_BURN_WINDOW}}
 
 
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:

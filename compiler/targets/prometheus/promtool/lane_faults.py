@@ -88,6 +88,8 @@ class Judge:
         return known[1]
 
     def fits(self, lanes: Sequence[Lane]) -> bool:
+        if len(lanes) > 1 and any(lane.state.held for lane in lanes):
+            return False  # a pair's ALERTS join drops the lane label too: one lane's alert would hold every lane's
         each = [self.columns(lane.state) for lane in lanes]
         for r, rule in enumerate(self._burns):
             mine = [lane[r] for lane in each]

@@ -123,6 +123,8 @@ def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int
     line (slo.py)."""
     if state.fed(w.short_seconds):
         return state.window(w.short_seconds)[3] > threshold
+    if w.long_seconds not in state.held:
+        return False  # the branch holds a pending or firing alert, never starts one
     newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
     return newest is not None and state.window(newest)[3] > threshold
 
@@ -133,10 +135,13 @@ def _float(text: str) -> float:
     return float(text)
 
 
-def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...]) -> _State:
+def no_events_state(
+    w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True
+) -> _State:
     """The long window at `ratio`; no events in the short window nor in each window of `quiet` (claimed: no
-    state joined with this one feeds them)."""
+    state joined with this one feeds them); `held`: the pair's alert already pending or firing."""
     state = _pair_state(w, ratio, ratio, total)
+    state.held = frozenset({w.long_seconds}) if held else frozenset()
     del state.ratios[w.short_seconds]
     for seconds in (w.short_seconds, *quiet):
         state.totals[seconds] = Decimal(0)
@@ -315,8 +320,11 @@ def plan(shape: Shape) -> Plan:
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
         gap = no_events_state(w, line * _ABOVE, busy, steps)
-        title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts) fires"
+        title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts), already alerting, fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
+        silent = no_events_state(w, line * _ABOVE, busy, steps, held=False)
+        title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
+        add(title, silent, hold_times(w.for_seconds, step), alert_of(w))
         for seconds in steps:
             # The newest events were healthy (a batch's last run): recovering, though the long window still burns.
             # Every other fast window has no events: the step read as any other window falls through to the long

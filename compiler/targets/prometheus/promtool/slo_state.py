@@ -21,7 +21,8 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.targets.prometheus.slo import since_recorded, slo_labels, window_labels
+from compiler.model.alerts import service_alerts
+from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
 
@@ -35,6 +36,9 @@ class _State:
     coarse: Decimal = Decimal(0)
     total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
     totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
+    # long windows of the pairs whose alert is already pending or firing (their ALERTS series fed): only those
+    # hold through a short window with no events (slo.py)
+    held: frozenset[int] = frozenset()
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
     def window(self, seconds: int) -> _Numbers:
@@ -74,6 +78,7 @@ class _State:
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
+HELD = "held"  # in `Rates`, in place of a bad rate: the ALERTS series of the pair whose long window is the key
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
 _ZERO = Decimal(0)
 
@@ -146,6 +151,7 @@ def rates(
         bad = state.window(seconds)[1]
         if bad:
             out.append((seconds, "", "", _constant((bad * seconds).normalize(), samples)))
+    out += [(seconds, HELD, _constant(Decimal(1), samples), "") for seconds in sorted(state.held)]
     return tuple(out)
 
 
@@ -164,6 +170,12 @@ class Feed:
                 self._plain[seconds] = (errors, total, window_labels(service, slo, window))
         self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
         self._own = slo_labels(service, slo)
+        # long window seconds → the labels that tell the pair's ALERTS series (see slo.py's `_own_alert_labels`)
+        self._pairs = {
+            a.window.long_seconds: {**self._own, **own_alert_labels(a), "alertstate": "firing"}
+            for a in service_alerts(service)
+            if a.slo is not None and a.slo.name == slo.name and a.window is not None
+        }
         self._group = sample_group(slo) if group is None else group
         self._windows = self._labelled(self._group)
         self.since = since_recorded(service, slo)
@@ -175,6 +187,7 @@ class Feed:
         """The same series with other `group` labels (a lane's: see lanes.py)."""
         other = object.__new__(Feed)
         other.recorded, other.period, other._plain, other._own = self.recorded, self.period, self._plain, self._own
+        other._pairs = self._pairs
         other._group, other._windows, other.since = group, self._labelled(group), self.since
         return other
 
@@ -183,6 +196,10 @@ class Feed:
         out: list[InputSeries] = []
         windows = self._windows
         for seconds, bad, total, count in fed:
+            if bad == HELD:
+                labels = tuple(sorted({**self._pairs[seconds], **self._group}.items()))
+                out.append(InputSeries(names.ALERTS_SERIES, labels, total))
+                continue
             if count:
                 name = names.sli_bad_slices(_window_name(seconds))
                 labels = tuple(sorted({**self._own, names.LABEL_WINDOW: _window_name(seconds), **self._group}.items()))
@@ -226,6 +243,7 @@ def join(states: Iterable[_State]) -> _State:
         out.totals.update(state.totals)
         out.coarse = out.coarse or state.coarse
         out.total = state.total
+        out.held |= state.held
     return out
 
 
