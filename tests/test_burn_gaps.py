@@ -153,3 +153,17 @@ def test_an_hourly_batch_that_recovers_resolves_at_its_first_healthy_run(tmp_pat
     # One page: from the first failed run until the healthy run of 6h01 fills the 5m and 30m windows, plus the
     # pairs' keep_firing_for (15m fast, 2m medium): resolved by 6h20. Before: fired again at 6h46, 7h46 ... 10h46.
     assert len(page) == 1 and page[0][0] <= 3 * 60 + 5 and 6 * 60 < page[0][1] <= 6 * 60 + 20, page
+
+
+def test_a_service_scaled_to_zero_at_night_is_not_paged_for_the_evening(tmp_path: Path) -> None:
+    """Round 31: a healthy service scaled to zero at night was paged in the night. 10 requests a minute for 8h
+    (0.083% failed: under the 0.1% budget), its 4 failures in the last half hour, then no request at all. As
+    the 6h window drains it holds only the evening's last hour (4 of 600, 0.67% against the 0.6% line), the
+    short window and the steps between are empty, and the pair read "no events is no recovery" and started a
+    page ~5h15 after the last request (until the 6h window emptied). The no-events branch now holds an alert
+    already pending or firing and never starts one."""
+    day, minutes = 8 * 60, 15 * 60
+    total = [10 if m < day else 0 for m in range(minutes)]
+    failed = [1 if m in (day - 25, day - 17, day - 9, day - 2) else 0 for m in range(minutes)]
+    fired = _firing(tmp_path, _counters(total), _counters(failed), range(5, minutes, 5), PAGE)
+    assert fired == {"fast": [], "medium": []}
