@@ -389,8 +389,8 @@ def _annotations(
         words = burn_words(slo)
         description = (
             f"{tmpl.PERCENT} of {slo.name} {words.things} {words.failed} over the last {long}, and the last "
-            f"{numbers.short} is above the line too (or saw no {words.things}, and the newest "
-            f"{words.things} {words.did_fail}): "
+            f"{numbers.short} is above the line too (or saw no {words.things} while this alert was already up, and "
+            f"the newest {words.things} {words.did_fail}): "
             f"{line} is {factor}x the "
             f"{budget} error budget of the "
             f"{objective} objective. "
