@@ -300,9 +300,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
     )
 
 
-def _short_window_holds(
-    short: str, threshold: str, long: str, unless: str, steps: list[str], held: str
-) -> list[str]:
+def _short_window_holds(short: str, threshold: str, long: str, unless: str, steps: list[str], held: str) -> list[str]:
     """The short window's side of a burn pair: above the line, or without a value at all while the pair's own
     alert is already pending or firing (`held`: its ALERTS series). A short window that saw no events (a batch
     service between its hourly bursts, one request an hour) is no evidence of recovery: without the second
@@ -325,7 +323,10 @@ def _short_window_holds(
 def own_alert_labels(alert: AlertDef) -> dict[str, str]:
     """What tells a burn pair's ALERTS series from every other alert's of its SLO (or group): its name and its
     window pair (the two pairs of a tier share the name; `burn_window` is in the catalog's labels)."""
-    return {names.LABEL_ALERTNAME: alert.name, **{k: v for k, v in alert.labels().items() if k == names.LABEL_BURN_WINDOW}}
+    return {
+        names.LABEL_ALERTNAME: alert.name,
+        **{k: v for k, v in alert.labels().items() if k == names.LABEL_BURN_WINDOW},
+    }
 
 
 def alert_labels(service: Service, alert: AlertDef) -> tuple[tuple[str, str], ...]:

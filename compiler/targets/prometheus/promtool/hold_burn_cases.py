@@ -77,7 +77,9 @@ def _slo_series(
     longs = sorted({w.long_seconds for _, w in pairs})
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
     rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
-    if any(set(_READS.findall(rule.expr)) - ratio_names - rate_names for rule, _ in pairs):
+    # ALERTS: the pair's own, which promtool writes (every short window is fed here: its branch is never read)
+    known = ratio_names | rate_names | {names.ALERTS_SERIES}
+    if any(set(_READS.findall(rule.expr)) - known for rule, _ in pairs):
         return None
     breach = 2 + max(r.for_seconds for r, _ in pairs) // STEP
     minutes = breach + max(r.keep_firing_seconds for r, _ in pairs) // STEP + 1

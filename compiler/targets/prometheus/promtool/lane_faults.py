@@ -88,8 +88,14 @@ class Judge:
         return known[1]
 
     def fits(self, lanes: Sequence[Lane]) -> bool:
-        if len(lanes) > 1 and any(lane.state.held for lane in lanes):
-            return False  # a pair's ALERTS join drops the lane label too: one lane's alert would hold every lane's
+        held = frozenset().union(*(lane.state.held for lane in lanes))
+        for rule in self._burns:
+            # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
+            # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
+            if rule.long_seconds in held and any(
+                rule.long_seconds not in lane.state.held and not lane.state.fed(rule.short_seconds) for lane in lanes
+            ):
+                return False
         each = [self.columns(lane.state) for lane in lanes]
         for r, rule in enumerate(self._burns):
             mine = [lane[r] for lane in each]

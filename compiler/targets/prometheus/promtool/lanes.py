@@ -12,6 +12,8 @@ changes no alert of any lane; each case then expects its alerts with its lane la
 
 from __future__ import annotations
 
+import re
+
 from compiler.model.promql_text import emptied
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
@@ -44,16 +46,17 @@ def joins_lanes(rules: list[Rule]) -> bool:
 
 
 def _short_side_read(expr: str) -> str:
-    """`expr` with each short-window side exactly as slo.py writes it, seven lines:
-    `(`, `  S > T`, `  or`, `  max without (window) (L)`, `  unless on (...)`, `  S`, `)`, read as `S > T`."""
+    """`expr` with each short-window side exactly as slo.py writes it, eight lines: `(`, `  S > T`, `  or`,
+    `  max without (window) (L)`, `  unless on (...)`, `  S`, `  and on (...) ALERTS{...}`, `)`, read as `S > T`
+    (the pair's own ALERTS hold: lane_faults.Judge keeps a lane that holds apart from one that does not)."""
     lines = expr.split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
-        side = lines[i : i + 7]
-        if len(side) == 7 and side[0] == "(" and side[6] == ")" and _is_short_side(side):
+        side = lines[i : i + 8]
+        if len(side) == 8 and side[0] == "(" and side[7] == ")" and _is_short_side(side) and _is_held(side[6]):
             out.append(side[1].strip())
-            i += 7
+            i += 8
         else:
             out.append(lines[i])
             i += 1
@@ -75,6 +78,13 @@ def _is_short_side(side: list[str]) -> bool:
     )
 
 
+def _is_held(line: str) -> bool:
+    """`  and on (...) ALERTS{...}`: the pair's own alert, joined as a filter (strings already emptied)."""
+    join, _, held = line.removeprefix("  ").partition(") ")
+    return join.startswith("and on (") and "(" not in join[len("and on (") :] and _HELD.fullmatch(held) is not None
+
+
+_HELD = re.compile(r"ALERTS\{[^{}()]*\}")
 _WITHOUT_WINDOW = "max without (window) ("
 
 

@@ -135,9 +135,7 @@ def _float(text: str) -> float:
     return float(text)
 
 
-def no_events_state(
-    w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True
-) -> _State:
+def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True) -> _State:
     """The long window at `ratio`; no events in the short window nor in each window of `quiet` (claimed: no
     state joined with this one feeds them); `held`: the pair's alert already pending or firing."""
     state = _pair_state(w, ratio, ratio, total)
@@ -320,7 +318,9 @@ def plan(shape: Shape) -> Plan:
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
         gap = no_events_state(w, line * _ABOVE, busy, steps)
-        title = f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts), already alerting, fires"
+        title = (
+            f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts), already alerting, fires"
+        )
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * _ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"

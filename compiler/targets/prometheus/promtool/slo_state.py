@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, Slo
@@ -21,7 +22,6 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
-from compiler.model.alerts import service_alerts
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
