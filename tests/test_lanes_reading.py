@@ -102,10 +102,14 @@ def test_the_generated_burn_rate_rule_joins_lanes_and_a_grouped_one_does_not() -
     side = (
         f"(\n  {short} > (14.4 * 0.001)\n  or\n"
         '  max without (window) (slo:sli_error:ratio_rate1h{service="a",slo="b"})\n'
-        f"  unless on (service, slo)\n  {short}\n)"
+        f"  unless on (service, slo)\n  {short}\n"
+        '  and on (service, slo) ALERTS{alertname="A",burn_window="fast",service="a",slo="b"}\n)'
     )
     written = burn.replace(f"{short} > (14.4 * 0.001)", side)
     assert joins_lanes([_rule(written)])
+    # round 31: the pair's own ALERTS, joined as a filter, and nothing else on that line
+    assert not joins_lanes([_rule(written.replace("and on (service, slo) ALERTS", "or on (service, slo) ALERTS"))])
+    assert not joins_lanes([_rule(written.replace('slo="b"}\n)', 'slo="b"} or vector(1)\n)'))])
     assert not joins_lanes([_rule(written.replace("  or\n", "  or vector(1) or\n"))])  # not as written: no
     assert not lane_safe([_rule(burn)])  # a budget rule may not join at all
     assert not joins_lanes([_rule(burn.replace("max without (window)", "max by (service)"))])
