@@ -65,8 +65,8 @@ def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
         ratio,
         spent,
         f"- **{tier.value}** ({w.name}): error ratio above {ratio} over both {long} and "
-        f"{short}, or over {long} with no {words.things} in {short} unless the newest {words.things} since were "
-        "healthy "
+        f"{short}, or over {long} with no {words.things} in {short} while the alert is already up, unless the "
+        f"newest {words.things} since were healthy "
         f"({factor}x burn rate, {spent} of the budget in {long}).{burn_guard_text(slo, long)}",
         f"- **{tier.value}** ({w.name}): a burn rate of {factor}x (error ratio {ratio}) spends "
         f"{spent} of the budget in {long}; at that burn a full budget is gone in {gone}, "

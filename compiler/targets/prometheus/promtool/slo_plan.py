@@ -34,7 +34,16 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, Rates, _State, join, pack, rates
+from compiler.targets.prometheus.promtool.slo_state import (
+    _COARSE,
+    _DIGITS,
+    Rates,
+    _State,
+    join,
+    pack,
+    rates,
+    short_holds,
+)
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
 
@@ -117,18 +126,6 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     return remaining if remaining <= 0 else None
 
 
-def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...]) -> bool:
-    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery) and
-    the newest events say the burn goes on: the first of `steps` with a ratio, else the long window, over the
-    line (slo.py)."""
-    if state.fed(w.short_seconds):
-        return state.window(w.short_seconds)[3] > threshold
-    if w.long_seconds not in state.held:
-        return False  # the branch holds a pending or firing alert, never starts one
-    newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
-    return newest is not None and state.window(newest)[3] > threshold
-
-
 @functools.lru_cache(maxsize=4096)
 def _float(text: str) -> float:
     """A number as Prometheus reads it from the rule text."""
@@ -136,10 +133,9 @@ def _float(text: str) -> float:
 
 
 def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True) -> _State:
-    """The long window at `ratio`; no events in the short window nor in each window of `quiet` (claimed: no
-    state joined with this one feeds them); `held`: the pair's alert already pending or firing."""
+    """The long window at `ratio`; no events in the short window nor in `quiet` (no state joined feeds them)."""
     state = _pair_state(w, ratio, ratio, total)
-    state.held = frozenset({w.long_seconds}) if held else frozenset()
+    state.held = frozenset({w.long_seconds}) if held else frozenset()  # the pair's alert already up
     del state.ratios[w.short_seconds]
     for seconds in (w.short_seconds, *quiet):
         state.totals[seconds] = Decimal(0)
@@ -318,9 +314,7 @@ def plan(shape: Shape) -> Plan:
         fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
         gap = no_events_state(w, line * _ABOVE, busy, steps)
-        title = (
-            f"{where} {w.long} at 1.25x and no events in the last {w.short} (between bursts), already alerting, fires"
-        )
+        title = f"{where} {w.long} at 1.25x, no events in the last {w.short} (between bursts), alerting: fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * _ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"

@@ -17,7 +17,7 @@ from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
 from compiler.model.sli_kinds import SLICE_KINDS
-from compiler.model.types import Service, Slo
+from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
@@ -75,6 +75,18 @@ class _State:
     def ratio(self, seconds: int) -> float:
         """As the ratio rule computes it: the input bad rate over the input total rate."""
         return self.window(seconds)[3]
+
+
+def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...]) -> bool:
+    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery) and
+    the newest events say the burn goes on: the first of `steps` with a ratio, else the long window, over the
+    line (slo.py)."""
+    if state.fed(w.short_seconds):
+        return state.window(w.short_seconds)[3] > threshold
+    if w.long_seconds not in state.held:
+        return False  # the branch holds a pending or firing alert, never starts one
+    newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
+    return newest is not None and state.window(newest)[3] > threshold
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
