@@ -19,7 +19,9 @@ from compiler.api import CompileOptions, compile_specs
 from tests.conftest import ROOT
 
 SPEC_SETS = [*sorted((ROOT / "tests" / "golden").glob("*/specs")), ROOT / "examples"]
-_TEMPLATED_VARIABLE = re.compile(r"&var-[^=&]+=\{\{[^}]*\}\}")
+# A group variable the alert sets from its labels, unconditionally or only when it has the label (`{{ with }}`):
+# the page, one per alert, opens the panel for every group.
+_TEMPLATED_VARIABLE = re.compile(r"\{\{ with \$labels\.[^}]*\}\}&var-[^=&]+=\{\{[^}]*\}\}\{\{ end \}\}|&var-[^=&]+=\{\{[^}]*\}\}")
 _PAGE_DASHBOARD = re.compile(r"^- Dashboard: (\S+)$", re.MULTILINE)
 
 
