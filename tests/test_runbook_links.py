@@ -21,7 +21,10 @@ from tests.conftest import ROOT
 SPEC_SETS = [*sorted((ROOT / "tests" / "golden").glob("*/specs")), ROOT / "examples"]
 # A group variable the alert sets from its labels, unconditionally or only when it has the label (`{{ with }}`):
 # the page, one per alert, opens the panel for every group.
-_TEMPLATED_VARIABLE = re.compile(r"\{\{ with \$labels\.[^}]*\}\}&var-[^=&]+=\{\{[^}]*\}\}\{\{ end \}\}|&var-[^=&]+=\{\{[^}]*\}\}")
+_TEMPLATED_VARIABLE = re.compile(
+    r"\{\{ with \$labels\.[^}]*\}\}&var-[^=&]+=\{\{[^}]*\}\}\{\{ end \}\}"  # set when the alert has the label
+    r"|&var-[^=&]+=\{\{[^}]*\}\}"  # set always
+)
 _PAGE_DASHBOARD = re.compile(r"^- Dashboard: (\S+)$", re.MULTILINE)
 
 
