@@ -211,9 +211,24 @@ def test_period_text_round_trips() -> None:
 def test_a_catalog_without_the_default_windows_passes_its_own_tests(tmp_path: Path) -> None:
     """The raw-counter case checked the 30m, 1h and 2h ratios whatever the catalog recorded: a platform's
     5m/2m pair compiled into tests that promtool failed ("got: nil"). It checks recorded windows only."""
+    _passes_its_promtool_tests(tmp_path, "{tier: critical, name: fast, long: 5m, short: 2m, factor: 20}")
+
+
+def test_two_pairs_over_one_long_window_each_hold_with_their_own_alerts(tmp_path: Path) -> None:
+    """Round 31's held gap cases fed the ALERTS series of the pair found by its long window: with a page and a
+    ticket both over 1h, the page's case was fed the ticket's ALERTS (the page, not held, did not fire; promtool
+    failed the compile). Each pair is fed and judged by its own name (`burn_window`)."""
+    _passes_its_promtool_tests(
+        tmp_path,
+        "{tier: critical, name: fast, long: 1h, short: 5m, factor: 10, for: 1m}",
+        "{tier: warning, name: slow, long: 1h, short: 30m, factor: 2, for: 5m}",
+    )
+
+
+def _passes_its_promtool_tests(tmp_path: Path, *rows: str) -> None:
+    """The 7d catalog replaced by `rows`; every generated promtool test file passes."""
     promtool = require_tool("promtool")
-    row = "{tier: critical, name: fast, long: 5m, short: 2m, factor: 20}"
-    out = compiled(tmp_path, "7d", f"    windows:\n      7d:\n        - {row}\n")
+    out = compiled(tmp_path, "7d", "    windows:\n      7d:\n" + "".join(f"        - {row}\n" for row in rows))
     root = tmp_path / "out"
     for path, content in out.items():
         if path.startswith("prometheus/"):

@@ -39,6 +39,7 @@ class Burn(NamedTuple):
     short_seconds: int
     line: float  # the error-ratio line both windows compare with
     steps: tuple[int, ...] = ()  # burnrate.recovery_windows: whose newest ratio decides when the short has none
+    window: str = ""  # the pair's name (`burn_window`): what a held state names (slo_state._State.held)
 
 
 class Short(NamedTuple):
@@ -92,8 +93,8 @@ class Judge:
         for rule in self._burns:
             # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
-            if rule.long_seconds in held and any(
-                rule.long_seconds not in lane.state.held and not lane.state.fed(rule.short_seconds) for lane in lanes
+            if rule.window in held and any(
+                rule.window not in lane.state.held and not lane.state.fed(rule.short_seconds) for lane in lanes
             ):
                 return False
         each = [self.columns(lane.state) for lane in lanes]

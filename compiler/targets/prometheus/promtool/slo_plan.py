@@ -135,7 +135,7 @@ def _float(text: str) -> float:
 def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True) -> _State:
     """The long window at `ratio`; no events in the short window nor in `quiet` (no state joined feeds them)."""
     state = _pair_state(w, ratio, ratio, total)
-    state.held = frozenset({w.long_seconds}) if held else frozenset()  # the pair's alert already up
+    state.held = frozenset({w.name}) if held else frozenset()  # the pair's alert already up
     del state.ratios[w.short_seconds]
     for seconds in (w.short_seconds, *quiet):
         state.totals[seconds] = Decimal(0)
@@ -399,6 +399,7 @@ def plan(shape: Shape) -> Plan:
             r.window.short_seconds,
             lines.burn[r.window.name],
             recovery_windows(shape.recorded, r.window),
+            r.window.name,
         )
         for r in shape.rules
         if r.window is not None

@@ -36,9 +36,9 @@ class _State:
     coarse: Decimal = Decimal(0)
     total: Decimal = Decimal(1)  # events/s, in every window not listed in `totals`
     totals: dict[int, Decimal] = field(default_factory=dict)  # window seconds (or _COARSE) → events/s
-    # long windows of the pairs whose alert is already pending or firing (their ALERTS series fed): only those
-    # hold through a short window with no events (slo.py)
-    held: frozenset[int] = frozenset()
+    # names (`burn_window`) of the pairs whose alert is already pending or firing (their ALERTS series fed): only
+    # those hold through a short window with no events (slo.py). Not their long windows: two pairs may share one
+    held: frozenset[str] = frozenset()
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
     def window(self, seconds: int) -> _Numbers:
@@ -83,14 +83,14 @@ def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int
     line (slo.py)."""
     if state.fed(w.short_seconds):
         return state.window(w.short_seconds)[3] > threshold
-    if w.long_seconds not in state.held:
+    if w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
     newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
     return newest is not None and state.window(newest)[3] > threshold
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
-HELD = "held"  # in `Rates`, in place of a bad rate: the ALERTS series of the pair whose long window is the key
+_HELD = -2  # key in `Rates` of a pair's ALERTS series: its window name in place of the bad rate
 _DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
 _ZERO = Decimal(0)
 
@@ -163,7 +163,7 @@ def rates(
         bad = state.window(seconds)[1]
         if bad:
             out.append((seconds, "", "", _constant((bad * seconds).normalize(), samples)))
-    out += [(seconds, HELD, _constant(Decimal(1), samples), "") for seconds in sorted(state.held)]
+    out += [(_HELD, name, _constant(Decimal(1), samples), "") for name in sorted(state.held)]
     return tuple(out)
 
 
@@ -182,9 +182,9 @@ class Feed:
                 self._plain[seconds] = (errors, total, window_labels(service, slo, window))
         self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
         self._own = slo_labels(service, slo)
-        # long window seconds → the labels that tell the pair's ALERTS series (see slo.py's `_own_alert_labels`)
+        # window name → the labels that tell the pair's ALERTS series (see slo.py's `own_alert_labels`)
         self._pairs = {
-            a.window.long_seconds: {**self._own, **own_alert_labels(a), "alertstate": "firing"}
+            a.window.name: {**self._own, **own_alert_labels(a), "alertstate": "firing"}
             for a in service_alerts(service)
             if a.slo is not None and a.slo.name == slo.name and a.window is not None
         }
@@ -208,8 +208,8 @@ class Feed:
         out: list[InputSeries] = []
         windows = self._windows
         for seconds, bad, total, count in fed:
-            if bad == HELD:
-                labels = tuple(sorted({**self._pairs[seconds], **self._group}.items()))
+            if seconds == _HELD:
+                labels = tuple(sorted({**self._pairs[bad], **self._group}.items()))
                 out.append(InputSeries(names.ALERTS_SERIES, labels, total))
                 continue
             if count:
