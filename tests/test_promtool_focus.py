@@ -112,7 +112,9 @@ def _kept(root: Path, focused: promtool_focus.Focused) -> list[tuple[str, int]]:
         ("topk(scalar(k), v)", {"k", "v"}),
         ('label_replace(q, "a", "$1", "b", "(.*)")', {"q"}),
         ("vector(1) + time()", set()),
-        ('ALERTS{alertname="X"}', {"ALERTS"}),
+        ('ALERTS{alertname="X"}', {'ALERTS{alertname="X"}'}),  # only rules named X write it
+        ('ALERTS{alertname=~"X"}', {"ALERTS"}),
+        ('ALERTS{alertstate="firing"}', {"ALERTS"}),
         ('{__name__=~"job:.*"}', None),  # any name the regex matches
         ('{job="a"}', None),  # no name at all
         ('{__name__="x", __name__="y"}', None),
@@ -151,6 +153,27 @@ def test_a_group_gets_what_its_assertions_read_through_every_producer_and_unread
         ("tests/a.yaml", 3),
         ("tests/b.yaml", 1),
     ]
+
+
+def test_an_alert_reading_its_own_alerts_series_keeps_no_other_alert(tmp_path: Path) -> None:
+    """Round 31's burn pairs read their own `ALERTS{alertname="X"}` (the night-pages hold): read as any ALERTS,
+    each of their groups loaded every alerting rule of the service (a rich service's groups 864 rules instead
+    of 515). Only rules named X write that series; a plain `ALERTS` read still keeps them all (Storm above)."""
+    rules = {
+        "groups": [
+            {
+                "name": "alerts",
+                "rules": [
+                    {"alert": "Held", "expr": 'x > 1 and on () (y > 1 or ALERTS{alertname="Held"})'},
+                    {"alert": "Other", "expr": "in_a > 1"},
+                ],
+            }
+        ]
+    }
+    _tree(tmp_path, rules, {"a.yaml": _test_file([_group(alerts=("Held",)), _group(alerts=("Other",))])})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    assert [_kept_names(tmp_path, f) for f in focused] == [["Held"], ["Other"]]
 
 
 FED = {

@@ -40,13 +40,33 @@ def _collect(node: Any, names: set[str]) -> bool:
         name = _selector_name(node)
         if name is None:
             return False
-        names.add(name)
+        names.add(alert_series_of(name, _alertname(node)))
         return True
     if isinstance(node, _LEAVES):
         return True
     if not isinstance(node, _BRANCHES):
         return False  # a kind the spec checks' walker does not know: it would read as a leaf there
     return all(_collect(child, names) for child in children(node))
+
+
+ALERT_SERIES = ("ALERTS", "ALERTS_FOR_STATE")  # what every alerting rule writes, labelled with its alertname
+
+
+def alert_series_of(name: str, alertname: str | None) -> str:
+    """The name read for `name`: for an alert series selected by one exact `alertname` (a burn pair reading its
+    own ALERTS) `ALERTS{alertname="X"}`, which only rules named X produce (Prometheus sets the label from the
+    rule's name, over any label the rule writes); any other selector reads the plain name."""
+    if name not in ALERT_SERIES or alertname is None:
+        return name
+    return f'{name}{{alertname="{alertname}"}}'
+
+
+def _alertname(selector: Any) -> str | None:
+    """The one exact alertname a selector asks for, or None."""
+    found = [m for m in selector.matchers.matchers if m.name == "alertname"]
+    if len(found) != 1 or found[0].op != pp.MatchOp.Equal:
+        return None
+    return str(found[0].value)
 
 
 def _selector_name(selector: Any) -> str | None:

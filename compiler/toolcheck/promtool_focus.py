@@ -9,7 +9,8 @@ timeline. Split per group, a rich service's two test files took 2.41 G instead o
 What a group gets (the same verdict as the whole file for everything it asserts):
 - the alerting rules named by its `alert_rule_test`s, and the series its `promql_expr_test`s read;
 - every rule producing a metric name that anything kept reads, again and again (`ALERTS` and
-  `ALERTS_FOR_STATE` are produced by every alerting rule); a selector without a fixed name, an
+  `ALERTS_FOR_STATE` are produced by every alerting rule, but with one exact `alertname` only by the rules of
+  that name: a burn pair reading its own); a selector without a fixed name, an
   expression the parser refuses, or an alert template that runs `query` keeps every rule;
 - the rules no group of the family reads at all, with what they read in turn, so that each rule is
   still evaluated somewhere, on the same inputs as in the whole file;
@@ -53,11 +54,10 @@ from yaml.events import (
 )
 
 from compiler.toolcheck.focus_needs import Live, Rule, RuleId, Seeds, asserted, closure, producers_of
-from compiler.toolcheck.promql_reads import metric_names, producing
+from compiler.toolcheck.promql_reads import ALERT_SERIES, alert_series_of, metric_names, producing
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_ALERT_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
 _QUERY_IN_TEMPLATE = re.compile(r"\{\{.*\bquery\b", re.S)  # a template that runs PromQL of its own
 _NO_TAG = (None, "!")  # no tag, or the non-specific one
 _PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -262,7 +262,9 @@ def _rule(doc: _Events, group: int, index: int, at: int) -> Rule:
         templates = [v for key in ("labels", "annotations") if key in fields for v in doc.scalars(fields[key])]
         if any(_QUERY_IN_TEMPLATE.search(t) for t in templates):
             reads = None
-        return Rule(group, index, doc.text(fields["alert"]), _ALERT_SERIES, reads, producing(expr))
+        name = doc.text(fields["alert"])
+        produces = (*ALERT_SERIES, *(alert_series_of(series, name) for series in ALERT_SERIES))
+        return Rule(group, index, name, produces, reads, producing(expr))
     return Rule(group, index, None, (doc.text(fields["record"]),), reads, producing(expr))
 
 
