@@ -13,6 +13,7 @@ longest window they read, so they never see a series the other tier has not refr
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -270,7 +271,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
-        held = f"{on} {names.ALERTS_SERIES}" + label_selector({**text.own, **own_alert_labels(alert)})
+        held = f"{on} {_own_alerts(alert, text.own)}"
         lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps, held)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
@@ -318,6 +319,18 @@ def _short_window_holds(short: str, threshold: str, long: str, unless: str, step
         newest = " or ".join([*(f"max without ({names.LABEL_WINDOW}) ({s})" for s in steps), long])
         branch = f"({newest}) > {threshold}"
     return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", f"  {held}", ")"]
+
+
+def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:
+    """The pair's own ALERTS series as its group reads the previous evaluation's. A coarse-tier pair (a
+    ticket) is evaluated every 5m, so that sample is exactly one lookback delta old: Prometheus 3 (whose
+    lookback leaves its oldest instant out) and a `--query.lookback-delta` under 5m would not see it, and
+    the hold would never hold. A range one minute longer than the interval holds that sample and never the
+    one before (a resolved alert's stale marker at the previous evaluation ends it)."""
+    series = names.ALERTS_SERIES + label_selector({**own, **own_alert_labels(alert)})
+    if alert.window is None or not recording_tiers().is_coarse(alert.window.long_seconds):
+        return series
+    return f"last_over_time({series}[{format_duration(recording_tiers().coarse_interval_seconds + 60)}])"
 
 
 def own_alert_labels(alert: AlertDef) -> dict[str, str]:
