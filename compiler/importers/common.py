@@ -139,6 +139,16 @@ ERROR_RATIO_NOTE = (
 _HOLDS = "hold 2m / 15m (pages) and 5m (tickets) before firing"
 
 
+def split_ratio_note(theirs: str, *, of_successes: bool) -> str:
+    """What a ratio of two summed rates became ({errors, total}) and why: `theirs` says how the source weighs it."""
+    errors = " (errors = total - good: the ratio is of successes)" if of_successes else ""
+    return (
+        f"a ratio of two summed rates: imported as the SLI's errors and total{errors}, so that obsc's 1d and 3d "
+        f"windows weigh each request alike, as {theirs} (an error_ratio SLI would average 5m ratios there); its "
+        "burn alerts need min_bad_events failed events, as event SLIs do"
+    )
+
+
 def note_alert_differences(src: Source, path: Path, tool: str, *, guard: bool, holds: bool) -> None:
     """What obsc's burn alerts add that the source's do not have, so a quiet service that would have paged
     does not stay quiet unexplained: the min_bad_events guard (event SLIs) and the `for:` holds."""

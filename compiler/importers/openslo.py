@@ -19,6 +19,7 @@ from compiler.importers.common import (
     note_ratio_groups,
     obsc_name,
     pick_team,
+    split_ratio_note,
 )
 from compiler.importers.openslo_policies import alert_policies
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
@@ -339,8 +340,18 @@ def _raw(src: Source, ratio: Path) -> tuple[list[str], dict[str, Any], tuple[str
         return None
     if query is None:
         return None
+    query_path = _query_path(src, (*ratio, "raw"))
+    if (parts := promql_text.error_events(query, failures=kind == "failure")) is not None:
+        # A ratio of two rates over the window is traffic-weighted over every window; as an error_ratio SLI
+        # obsc's 1d and 3d windows averaged 5m ratios (a busy day failing 20% after quiet nights never ticketed).
+        errors, total, of_successes = parts
+        by = event_groups(src, [(query_path, errors), (query_path, total)])
+        if by is None:
+            return None
+        src.note(query_path, split_ratio_note("the query itself does over each window", of_successes=of_successes))
+        return [errors, total], {"raw": {"errors": errors, "total": total}}, by
     src.note((*ratio, "raw"), ERROR_RATIO_NOTE)
-    note_ratio_groups(src, _query_path(src, (*ratio, "raw")), query)
+    note_ratio_groups(src, query_path, query)
     return [query], {"raw": {"error_ratio": query if kind == "failure" else f"1 - ({query})"}}, ()
 
 

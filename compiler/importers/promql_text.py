@@ -171,11 +171,17 @@ def _top_level(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _unwrapped(text: str) -> str:
+    """`text` without the parentheses around all of it."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and all(d > 0 for _, d in _top_level(text)[:-1]):
+        text = text[1:-1].strip()
+    return text
+
+
 def _summed_rate(side: str) -> str | None:
     """`side` when it is one `sum[ by (...)](rate|increase(...$window...))` call (outer parentheses dropped)."""
-    side = side.strip()
-    while side.startswith("(") and side.endswith(")") and all(d > 0 for _, d in _top_level(side)[:-1]):
-        side = side[1:-1].strip()
+    side = _unwrapped(side)
     head = _SUM_HEAD.match(side)
     if head is None or "$window" not in side:
         return None
@@ -194,3 +200,22 @@ def ratio_of_sums(query: str) -> tuple[str, str] | None:
         return None
     errors, total = _summed_rate(text[: slashes[0]]), _summed_rate(text[slashes[0] + 1 :])
     return (errors, total) if errors is not None and total is not None else None
+
+
+_ONE_MINUS = re.compile(r"1(?:\.0*)?\s*-")
+
+
+def error_events(query: str, *, failures: bool) -> tuple[str, str, bool] | None:
+    """(errors, total, whether errors are total - good) of a ratio query of events: `sum(rate(a[$window])) / sum(rate(b[$window]))` or `1 - (...)`
+    of it, whose ratio is of failures (`failures`) or successes. A ratio of successes gives errors
+    `total - (good or 0 * total)`: a good series absent (a new pod failing every request) is no good events.
+    None for any other shape."""
+    text = _unwrapped(with_window(query))
+    complement = _ONE_MINUS.match(text)
+    if complement is not None:  # `1 - a / b` is `1 - (a / b)`: `/` binds tighter
+        text, failures = _unwrapped(text[complement.end() :]), not failures
+    parts = ratio_of_sums(text)
+    if parts is None:
+        return None
+    counted, total = parts
+    return (counted, total, False) if failures else (f"{total} - ({counted} or 0 * {total})", total, True)

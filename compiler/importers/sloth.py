@@ -28,6 +28,7 @@ from compiler.importers.common import (
     obsc_name,
     pick_team,
     service_labels,
+    split_ratio_note,
 )
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.sloth_tiers import alert_labels, service_tier_labels, tier_labels_origin
@@ -46,11 +47,6 @@ _CAMEL = {
     "page_alert": "pageAlert",
     "ticket_alert": "ticketAlert",
 }
-SPLIT_RATIO_NOTE = (
-    "a ratio of two summed rates: imported as the SLI's errors and total, so that obsc's 1d and 3d windows weigh "
-    "each request alike, as Sloth's [1d] and [3d] queries do (an error_ratio SLI would average 5m ratios there); "
-    "its burn alerts need min_bad_events failed events, as event SLIs do"
-)
 _NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
 _SLOTH_LABELS = (
     "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
@@ -249,14 +245,14 @@ def _sli(
         ratio = _query(src, ratio_path)
         if ratio is None:
             return None
-        if (parts := promql_text.ratio_of_sums(ratio)) is not None:
+        if (parts := promql_text.error_events(ratio, failures=True)) is not None:
             # Sloth reads it over [1d] and [3d] too, traffic-weighted; obsc's error_ratio SLI would average 5m
             # ratios there (a busy day failing 20% at 95%, quiet nights: Sloth ticketed, obsc never did).
             by = event_groups(src, [(ratio_path, parts[0]), (ratio_path, parts[1])])
             if by is None:
                 return None
-            src.note(ratio_path, SPLIT_RATIO_NOTE)
-            queries.extend(parts)
+            src.note(ratio_path, split_ratio_note("Sloth's [1d] and [3d] queries do", of_successes=parts[2]))
+            queries.extend(parts[:2])
             return {"raw": {"errors": parts[0], "total": parts[1]}}, by
         queries.append(ratio)
         src.note((*path, "raw"), ERROR_RATIO_NOTE)
