@@ -6,6 +6,7 @@ proven with promtool on series written here by hand (the hunter's ledger case)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -139,10 +140,30 @@ spec:
 """
 
 
-def test_an_openslo_raw_ratio_imports_as_an_error_ratio(tmp_path: Path) -> None:
+def test_an_openslo_raw_success_ratio_of_two_rates_imports_as_errors_and_total(tmp_path: Path) -> None:
+    """Round 31: a success ratio of two summed rates is total - good over total (tests/test_openslo_raw_behaviour.py
+    replays the ticket the error_ratio SLI it used to become missed)."""
     source = tmp_path / "writes.yaml"
     source.write_text(OPENSLO_RAW)
     imported = import_specs("openslo", [str(source)], ImportOptions(team="fin"))
     spec = yaml.safe_load(imported.specs["ledger.yaml"])
-    ratio = "1 - (sum(rate(ok_total[$window])) / sum(rate(all_total[$window])))"
-    assert spec["slos"][0]["sli"] == {"raw": {"error_ratio": ratio}}
+    good, total = "sum(rate(ok_total[$window]))", "sum(rate(all_total[$window]))"
+    assert spec["slos"][0]["sli"] == {"raw": {"errors": f"{total} - ({good} or 0 * {total})", "total": total}}
+    (note,) = [n.message for n in imported.notes if "imported as the SLI's errors and total" in n.message]
+    assert "errors = total - good" in note
+
+
+def test_a_sloth_one_minus_success_ratio_imports_as_errors_and_total(tmp_path: Path) -> None:
+    """Round 31: Sloth's `1 - good/total` is the same two event rates; as an error_ratio SLI its 1d and 3d windows
+    averaged 5m ratios."""
+    query = "1 - (sum(rate(ok_total[{{.window}}])) / sum(rate(all_total[{{.window}}])))"
+    assert promql_text.error_events(query, failures=True) == (
+        "sum(rate(all_total[$window])) - (sum(rate(ok_total[$window])) or 0 * sum(rate(all_total[$window])))",
+        "sum(rate(all_total[$window]))",
+        True,
+    )
+    source = tmp_path / "ledger.yaml"
+    written = "error_ratio_query: |\n          " + query + "\n    alerting:"
+    source.write_text(re.sub(r"error_ratio_query: \|\n.*?\n    alerting:", lambda _: written, LEDGER, flags=re.DOTALL))
+    spec = yaml.safe_load(import_specs("sloth", [str(source)], ImportOptions()).specs["ledger.yaml"])
+    assert spec["slos"][0]["sli"]["raw"]["total"] == "sum(rate(all_total[$window]))"

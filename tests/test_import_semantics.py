@@ -193,7 +193,7 @@ def test_openslo_raw_type_failure_and_counter_false_import(tmp_path: Path) -> No
     # `counter` has no effect on a raw query (the spec): `counter: false` no longer drops the SLO.
     text = OPENSLO_RAW.replace("rawType: failure", "rawType: failure\n        counter: false")
     _, texts = _import(tmp_path, "openslo", text)
-    assert "error_ratio: sum(rate(e" in texts["ledger.yaml"]
+    assert "errors: sum(rate(e" in texts["ledger.yaml"]  # a ratio of two rates: {errors, total} (round 31)
 
 
 @pytest.mark.parametrize("method", ["Timeslices", "RatioTimeslices", "timeslices", ""])

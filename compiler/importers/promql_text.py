@@ -206,10 +206,10 @@ _ONE_MINUS = re.compile(r"1(?:\.0*)?\s*-")
 
 
 def error_events(query: str, *, failures: bool) -> tuple[str, str, bool] | None:
-    """(errors, total, whether errors are total - good) of a ratio query of events: `sum(rate(a[$window])) / sum(rate(b[$window]))` or `1 - (...)`
-    of it, whose ratio is of failures (`failures`) or successes. A ratio of successes gives errors
-    `total - (good or 0 * total)`: a good series absent (a new pod failing every request) is no good events.
-    None for any other shape."""
+    """(errors, total, whether errors are total - good) of an event ratio query, `sum(rate(a[$window])) /
+    sum(rate(b[$window]))` or `1 - (...)` of it, whose ratio is of failures (`failures`) or successes. A ratio of
+    successes gives errors `total - (good or 0 * total)`: a good series absent (a new pod failing every request)
+    is no good events. None for any other shape."""
     text = _unwrapped(with_window(query))
     complement = _ONE_MINUS.match(text)
     if complement is not None:  # `1 - a / b` is `1 - (a / b)`: `/` binds tighter

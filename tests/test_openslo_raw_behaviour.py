@@ -1,0 +1,167 @@
+"""An OpenSLO `ratioMetric.raw` query imported and compiled, against the source's own meaning: the query itself
+evaluated over each of obsc's windows (a ratio of two summed rates weighs each request alike over any window),
+with the same multiwindow lines, in one `promtool test rules` run over the same series. obsc tickets and pages
+when the query says so, late by no more than its hold plus one evaluation, and stays up at least as long.
+
+Round 31: imported as an error_ratio SLI, obsc's 1d and 3d windows averaged 5m ratios, so a busy day failing
+20% at 95% after quiet nights never ticketed; split into {errors, total} it tickets with the query."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler.importers import ImportOptions, import_specs
+from tests.import_helpers import import_and_compile
+from tests.promtool_helpers import minutes_of, promtool_report
+
+OK = 'http_requests_total{job="shop",code="200"}'
+FAILED = 'http_requests_total{job="shop",code="500"}'
+HOUR, DAY_RATE, NIGHT_RATE = 60, 6000, 60  # requests a minute: 100/s by day, 1/s by night
+STEP = 15  # minutes between checks
+
+GOOD = 'sum(rate(http_requests_total{job="shop",code!~"5.."}[{{.window}}]))'
+BAD = 'sum(rate(http_requests_total{job="shop",code=~"5.."}[{{.window}}]))'
+ALL = 'sum(rate(http_requests_total{job="shop"}[{{.window}}]))'
+# rawType → the query as written, and the error ratio it means over a window
+FORMS = {
+    "success": (f"{GOOD} / {ALL}", f"1 - ({GOOD} / {ALL})"),
+    "failure": (f"{BAD} / {ALL}", f"{BAD} / {ALL}"),
+    "failure, written 1 - good/total": (f"1 - {GOOD} / {ALL}", f"1 - {GOOD} / {ALL}"),
+}
+SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: orders}
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  indicator:
+    metadata: {name: orders-ratio}
+    spec:
+      ratioMetric:
+        rawType: RAW_TYPE
+        raw: {metricSource: {type: Prometheus, spec: {query: 'QUERY'}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  objectives: [{target: 0.95}]
+  alertPolicies:
+    - {kind: AlertPolicy, metadata: {name: burn}, spec: {alertWhenBreaching: true, conditions: []}}
+"""
+# obsc's 30d catalog: (tier, long window, short window, burn factor), as Sloth's and the SRE workbook's
+PAIRS = [("page", "1h", "5m", 14.4), ("page", "6h", "30m", 6), ("ticket", "1d", "2h", 3), ("ticket", "3d", "6h", 1)]
+LATE = {"page": 15 + 5, "ticket": 5 + 5}  # the tier's longest hold plus one 5m evaluation
+
+
+def _source_rules(error_ratio: str) -> str:
+    """The source's meaning as alerts: its error ratio over each window of a pair above the pair's line."""
+    rules = []
+    for tier in ("page", "ticket"):
+        pairs = [
+            " and ".join(f"({error_ratio.replace('{{.window}}', w)}) > {factor} * 0.05" for w in (long, short))
+            for t, long, short, factor in PAIRS
+            if t == tier
+        ]
+        rules.append({"alert": f"Source_{tier}", "expr": " or ".join(f"({p})" for p in pairs)})
+    return yaml.safe_dump({"groups": [{"name": "source", "interval": "5m", "rules": rules}]})
+
+
+def _counters(stretches: Sequence[tuple[int, float, int]]) -> dict[str, str]:
+    ok = failed = 0
+    oks, fails = [], []
+    for minutes, share, rate in stretches:
+        for _ in range(minutes):
+            bad = round(rate * share)
+            ok, failed = ok + rate - bad, failed + bad
+            oks.append(str(ok))
+            fails.append(str(failed))
+    return {OK: " ".join(oks), FAILED: " ".join(fails)}
+
+
+def _firing(tmp_path: Path, form: str, stretches: Sequence[tuple[int, float, int]]) -> dict[tuple[str, str], list[int]]:
+    query, error_ratio = FORMS[form]
+    source = tmp_path / "orders.yaml"
+    source.write_text(SLO.replace("RAW_TYPE", form.split(",")[0]).replace("QUERY", query))
+    _, compiled = import_and_compile("openslo", [source], tmp_path / "specs", team="shop")
+    rules = compiled.bundle.get("prometheus/rules/shop.yaml")
+    assert rules is not None
+    (tmp_path / "obsc.yaml").write_text(rules.content)
+    (tmp_path / "source.yaml").write_text(_source_rules(error_ratio))
+    alerts = {
+        ("source", "page"): 'ALERTS{alertname="Source_page",alertstate="firing"}',
+        ("source", "ticket"): 'ALERTS{alertname="Source_ticket",alertstate="firing"}',
+        ("obsc", "page"): 'ALERTS{alertname="SLOErrorBudgetBurnFast",alertstate="firing"}',
+        ("obsc", "ticket"): 'ALERTS{alertname="SLOErrorBudgetBurnSlow",alertstate="firing"}',
+    }
+    bits = " + ".join(f"{1 << i} * (clamp_max(count({e}), 1) or vector(0))" for i, e in enumerate(alerts.values()))
+    total = sum(minutes for minutes, _, _ in stretches)
+    checks = [
+        {"expr": bits, "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": -1}]}
+        for m in range(0, total, STEP)
+    ]
+    report = promtool_report(tmp_path, ["obsc.yaml", "source.yaml"], _counters(stretches), checks, "5m")
+    got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", report, re.DOTALL)
+    assert len(got) == len(checks), report[-3000:]
+    out: dict[tuple[str, str], list[int]] = {key: [] for key in alerts}
+    for at, value in got:
+        for i, key in enumerate(alerts):
+            if int(float(value)) >> i & 1:
+                out[key].append(minutes_of(at))
+    return out
+
+
+def _spans(minutes: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for minute in minutes:
+        if runs and minute - runs[-1][1] <= STEP:
+            runs[-1] = (runs[-1][0], minute)
+        else:
+            runs.append((minute, minute))
+    return runs
+
+
+def _assert_obsc_follows_the_source(firing: dict[tuple[str, str], list[int]]) -> None:
+    for tier in ("page", "ticket"):
+        theirs, ours = _spans(firing["source", tier]), _spans(firing["obsc", tier])
+        assert len(ours) == len(theirs), f"{tier}: the source's query fires {theirs}, obsc {ours} (minutes)"
+        for (their_start, their_end), (our_start, our_end) in zip(theirs, ours, strict=True):
+            assert 0 <= our_start - their_start <= LATE[tier] + STEP, f"{tier}: obsc {our_start}, source {their_start}"
+            assert our_end >= their_end, f"{tier}: obsc resolves at minute {our_end}, the source at {their_end}"
+
+
+NIGHT, DAY = (12 * HOUR, 0.0, NIGHT_RATE), (12 * HOUR, 0.0, DAY_RATE)
+SHAPES = {
+    # two healthy days with quiet nights, then a busy day failing 20% (4x at 95%), then a quiet evening
+    "a busy day failing after quiet nights": [
+        NIGHT,
+        DAY,
+        NIGHT,
+        DAY,
+        NIGHT,
+        (12 * HOUR, 0.2, DAY_RATE),
+        (6 * HOUR, 0.0, 60),
+    ],
+    # 6% failing at a steady rate (1.2x): both weighings agree; the control
+    "a steady burn": [(HOUR, 0.0, DAY_RATE), (16 * HOUR, 0.06, DAY_RATE)],
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_an_imported_raw_ratio_alerts_when_its_query_does(tmp_path: Path, form: str, shape: str) -> None:
+    firing = _firing(tmp_path, form, SHAPES[shape])
+    _assert_obsc_follows_the_source(firing)
+    assert firing["source", "ticket"], firing  # both shapes ticket by the query's own meaning
+
+
+def test_a_raw_ratio_of_other_shapes_stays_an_error_ratio(tmp_path: Path) -> None:
+    """Not two summed rates (here a rate of a recorded ratio): kept whole, with the error_ratio note."""
+    source = tmp_path / "orders.yaml"
+    query = "avg_over_time(shop:error_ratio:rate5m[{{.window}}])"
+    source.write_text(SLO.replace("RAW_TYPE", "failure").replace("QUERY", query))
+    imported = import_specs("openslo", [str(source)], ImportOptions(team="shop"))
+    sli = yaml.safe_load(imported.specs["shop.yaml"])["slos"][0]["sli"]
+    assert sli == {"raw": {"error_ratio": "avg_over_time(shop:error_ratio:rate5m[$window])"}}
