@@ -151,7 +151,7 @@ def matchers_text(matchers: dict[str, str]) -> str:
 
 
 _OPEN, _CLOSE = "([{", ")]}"
-_SUM_HEAD = re.compile(r"sum\s*(?:by\s*\([^()]*\)\s*)?(\()\s*(?:rate|increase)\s*\(")
+_SUM_HEAD = re.compile(r"sum\s*(?:by\s*\([^()]*\)\s*)?(\()\s*(rate|increase)\s*\(")
 
 
 def _top_level(text: str) -> list[tuple[int, int]]:
@@ -199,7 +199,21 @@ def ratio_of_sums(query: str) -> tuple[str, str] | None:
     if len(slashes) != 1:
         return None
     errors, total = _summed_rate(text[: slashes[0]]), _summed_rate(text[slashes[0] + 1 :])
-    return (errors, total) if errors is not None and total is not None else None
+    if errors is None or total is None or _function(errors) != _function(total):
+        return None  # an increase over a rate is the ratio times the window's seconds: no event ratio to keep
+    return _as_rate(errors), _as_rate(total)
+
+
+def _function(summed: str) -> str:
+    head = _SUM_HEAD.match(summed)
+    return head.group(2) if head else ""
+
+
+def _as_rate(summed: str) -> str:
+    """`sum(increase(...))` as `sum(rate(...))`: the same ratio, and obsc's SLI queries are per-second rates (its
+    min_bad_events guard multiplies them by the window's seconds)."""
+    head = _SUM_HEAD.match(summed)
+    return summed if head is None else f"{summed[: head.start(2)]}rate{summed[head.end(2) :]}"
 
 
 _ONE_MINUS = re.compile(r"1(?:\.0*)?\s*-")
