@@ -200,20 +200,15 @@ def ratio_of_sums(query: str) -> tuple[str, str] | None:
         return None
     errors, total = _summed_rate(text[: slashes[0]]), _summed_rate(text[slashes[0] + 1 :])
     if errors is None or total is None or _function(errors) != _function(total):
-        return None  # an increase over a rate is the ratio times the window's seconds: no event ratio to keep
-    return _as_rate(errors), _as_rate(total)
+        # an increase over a rate is the ratio times the window's seconds; split, obsc (which reads increase as
+        # rate) would alert on the plain ratio, another math than the source's
+        return None
+    return errors, total
 
 
 def _function(summed: str) -> str:
     head = _SUM_HEAD.match(summed)
     return head.group(2) if head else ""
-
-
-def _as_rate(summed: str) -> str:
-    """`sum(increase(...))` as `sum(rate(...))`: the same ratio, and obsc's SLI queries are per-second rates (its
-    min_bad_events guard multiplies them by the window's seconds)."""
-    head = _SUM_HEAD.match(summed)
-    return summed if head is None else f"{summed[: head.start(2)]}rate{summed[head.end(2) :]}"
 
 
 _ONE_MINUS = re.compile(r"1(?:\.0*)?\s*-")
