@@ -98,7 +98,7 @@ def test_other_ratio_shapes_stay_an_error_ratio() -> None:
     """Only one top-level division of two `sum(rate|increase(...))` calls is split; anything else is kept whole."""
     kept = [
         "1 - (sum(sum_over_time(x[{{.window}}])) / sum(count_over_time(x[{{.window}}])))",
-        "(sum(rate(e[{{.window}}])) or vector(0)) / sum(rate(t[{{.window}}]))",
+        "sum(rate(e[{{.window}}])) or vector(0) / sum(rate(t[{{.window}}]))",  # `or` binds looser than `/`
         "sum(rate(e[{{.window}}])) / on () sum(rate(t[{{.window}}]))",
         "sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}])) / 2",
         "sum(rate(e[{{.window}}])) + sum(rate(f[{{.window}}])) / sum(rate(t[{{.window}}]))",
@@ -113,6 +113,9 @@ def test_other_ratio_shapes_stay_an_error_ratio() -> None:
         'sum by (region) (rate(e{path="/a/b"}[$window]))',
         "sum by (region) (rate(t[$window]))",
     )
+    # round 31: the numerator's zero fallback is obsc's own reading of absent errors (the same ratio)
+    fallback = "(sum(rate(e[{{.window}}])) or vector(0)) / sum(rate(t[{{.window}}]))"
+    assert promql_text.ratio_of_sums(fallback) == ("sum(rate(e[$window]))", "sum(rate(t[$window]))")
     increases = "sum(increase(e[{{.window}}])) / sum(increase(t[{{.window}}]))"  # obsc reads increase as rate
     assert promql_text.ratio_of_sums(increases) == ("sum(increase(e[$window]))", "sum(increase(t[$window]))")
 

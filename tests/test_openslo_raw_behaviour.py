@@ -32,6 +32,7 @@ FORMS = {
     "success": (f"{GOOD} / {ALL}", f"1 - ({GOOD} / {ALL})"),
     "failure": (f"{BAD} / {ALL}", f"{BAD} / {ALL}"),
     "failure, written 1 - good/total": (f"1 - {GOOD} / {ALL}", f"1 - {GOOD} / {ALL}"),
+    "failure, with a zero fallback": (f"({BAD} or vector(0)) / {ALL}", f"({BAD} or vector(0)) / {ALL}"),
 }
 SLO = """\
 apiVersion: openslo/v1

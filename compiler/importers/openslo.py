@@ -348,7 +348,10 @@ def _raw(src: Source, ratio: Path) -> tuple[list[str], dict[str, Any], tuple[str
         by = event_groups(src, [(query_path, errors), (query_path, total)])
         if by is None:
             return None
-        src.note(query_path, split_ratio_note("the query itself does over each window", of_successes=of_successes))
+        src.note(
+            query_path,
+            split_ratio_note("the query itself does over each window", of_successes=of_successes, query=query),
+        )
         return [errors, total], {"raw": {"errors": errors, "total": total}}, by
     src.note((*ratio, "raw"), ERROR_RATIO_NOTE)
     note_ratio_groups(src, query_path, query)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from compiler.importers.zero_fallback import without_zero_fallback
 from compiler.model.promql import Matcher, Selector, parse_selector
 
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
@@ -198,7 +199,10 @@ def ratio_of_sums(query: str) -> tuple[str, str] | None:
     slashes = [at for at, depth in _top_level(text) if depth == 0 and text[at] == "/"]
     if len(slashes) != 1:
         return None
-    errors, total = _summed_rate(text[: slashes[0]]), _summed_rate(text[slashes[0] + 1 :])
+    left = text[: slashes[0]].strip()
+    if left.startswith("(") and (bare := without_zero_fallback(_unwrapped(left))) is not None:
+        left = bare  # `(bad or vector(0)) / all`: obsc counts absent errors as 0 itself (zero_fallback)
+    errors, total = _summed_rate(left), _summed_rate(text[slashes[0] + 1 :])
     if errors is None or total is None or _function(errors) != _function(total):
         # an increase over a rate is the ratio times the window's seconds; split, obsc (which reads increase as
         # rate) would alert on the plain ratio, another math than the source's

@@ -251,7 +251,9 @@ def _sli(
             by = event_groups(src, [(ratio_path, parts[0]), (ratio_path, parts[1])])
             if by is None:
                 return None
-            src.note(ratio_path, split_ratio_note("Sloth's [1d] and [3d] queries do", of_successes=parts[2]))
+            src.note(
+                ratio_path, split_ratio_note("Sloth's [1d] and [3d] queries do", of_successes=parts[2], query=ratio)
+            )
             queries.extend(parts[:2])
             return {"raw": {"errors": parts[0], "total": parts[1]}}, by
         queries.append(ratio)
