@@ -141,7 +141,7 @@ _HOLDS = "hold 2m / 15m (pages) and 5m (tickets) before firing"
 
 def split_ratio_note(theirs: str, *, of_successes: bool, query: str) -> str:
     """What a ratio of two summed rates became ({errors, total}) and why: `theirs` says how the source weighs it."""
-    errors = " (errors = total - good: the ratio is of successes)" if of_successes else ""
+    errors = " (errors = total - good: the query divides good events by all)" if of_successes else ""
     if "vector(" in query:  # the split's only other part: a numerator's `or vector(0)`, taken off
         errors += "; its `or vector(0)` is taken off (obsc counts absent events as 0 while the total has traffic)"
     return (
