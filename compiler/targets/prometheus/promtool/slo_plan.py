@@ -52,8 +52,7 @@ _ABOVE, _BELOW = Decimal("1.25"), Decimal("0.8")
 
 @dataclass(frozen=True)
 class _Lines:
-    """The numbers an SLO's alert expressions compare with, as Prometheus reads them from the rule text:
-    worked out once per SLO, not once per rule and case."""
+    """The numbers an SLO's alerts compare with, as Prometheus reads them: worked out once per SLO."""
 
     period_seconds: int
     budget: float  # the error budget
