@@ -180,3 +180,17 @@ def minutes_of(text: str) -> int:
     days, _, text = text.partition("d") if "d" in text else ("0", "", text)
     hours, _, rest = text.partition("h") if "h" in text else ("0", "", text)
     return int(days) * 1440 + int(hours) * 60 + int(rest.rstrip("m") or 0)
+
+
+def counter_values(stretches: Sequence[tuple[int, float, int]], ok: str, failed: str) -> dict[str, str]:
+    """promtool input values, a sample a minute, of an ok and a failed request counter over `stretches` of
+    (minutes, share of requests failing, requests a minute)."""
+    good = bad = 0
+    oks, fails = [], []
+    for minutes, share, rate in stretches:
+        for _ in range(minutes):
+            failing = round(rate * share)
+            good, bad = good + rate - failing, bad + failing
+            oks.append(str(good))
+            fails.append(str(bad))
+    return {ok: " ".join(oks), failed: " ".join(fails)}

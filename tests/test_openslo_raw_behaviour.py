@@ -17,7 +17,7 @@ import yaml
 
 from compiler.importers import ImportOptions, import_specs
 from tests.import_helpers import import_and_compile
-from tests.promtool_helpers import minutes_of, promtool_report
+from tests.promtool_helpers import counter_values, minutes_of, promtool_report
 
 OK = 'http_requests_total{job="shop",code="200"}'
 FAILED = 'http_requests_total{job="shop",code="500"}'
@@ -70,18 +70,6 @@ def _source_rules(error_ratio: str) -> str:
     return yaml.safe_dump({"groups": [{"name": "source", "interval": "5m", "rules": rules}]})
 
 
-def _counters(stretches: Sequence[tuple[int, float, int]]) -> dict[str, str]:
-    ok = failed = 0
-    oks, fails = [], []
-    for minutes, share, rate in stretches:
-        for _ in range(minutes):
-            bad = round(rate * share)
-            ok, failed = ok + rate - bad, failed + bad
-            oks.append(str(ok))
-            fails.append(str(failed))
-    return {OK: " ".join(oks), FAILED: " ".join(fails)}
-
-
 def _firing(tmp_path: Path, form: str, stretches: Sequence[tuple[int, float, int]]) -> dict[tuple[str, str], list[int]]:
     query, error_ratio = FORMS[form]
     source = tmp_path / "orders.yaml"
@@ -103,7 +91,9 @@ def _firing(tmp_path: Path, form: str, stretches: Sequence[tuple[int, float, int
         {"expr": bits, "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": -1}]}
         for m in range(0, total, STEP)
     ]
-    report = promtool_report(tmp_path, ["obsc.yaml", "source.yaml"], _counters(stretches), checks, "5m")
+    report = promtool_report(
+        tmp_path, ["obsc.yaml", "source.yaml"], counter_values(stretches, OK, FAILED), checks, "5m"
+    )
     got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
     out: dict[tuple[str, str], list[int]] = {key: [] for key in alerts}

@@ -21,7 +21,7 @@ import yaml
 from compiler.api import CompileOptions, compile_specs
 from tests.conftest import require_shared
 from tests.import_helpers import import_and_compile
-from tests.promtool_helpers import minutes_of, promtool_report
+from tests.promtool_helpers import counter_values, minutes_of, promtool_report
 
 RATE = 6000  # requests a minute (100/s): every failure share below is a whole number of requests
 OK = 'http_request_duration_seconds_count{job="myservice",code="200"}'
@@ -45,18 +45,6 @@ LATE = {"page": 15 + 1, "ticket": 5 + 5}
 
 # A stretch of minutes: (minutes, share of requests failing, requests a minute)
 Stretch = tuple[int, float, int]
-
-
-def _counters(stretches: Sequence[Stretch]) -> dict[str, str]:
-    ok = failed = 0
-    oks, fails = [], []
-    for minutes, share, rate in stretches:
-        for _ in range(minutes):
-            bad = round(rate * share)
-            ok, failed = ok + rate - bad, failed + bad
-            oks.append(str(ok))
-            fails.append(str(failed))
-    return {OK: " ".join(oks), FAILED: " ".join(fails)}
 
 
 def _rule_files(tmp_path: Path, slo: str) -> list[str]:
@@ -101,7 +89,12 @@ def _firing(
         for minute in range(0, total, step)
     ]
     report = promtool_report(
-        tmp_path, files, _counters(stretches), checks, evaluation_interval=evaluation, group_eval_order=order
+        tmp_path,
+        files,
+        counter_values(stretches, OK, FAILED),
+        checks,
+        evaluation_interval=evaluation,
+        group_eval_order=order,
     )
     got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
