@@ -27,6 +27,8 @@ RUNBOOK = "https://runbooks.example/runbooks/checkout/SLOErrorBudgetBurnFast-ava
 DASHBOARD = "https://grafana.example/d/checkout-1?viewPanel=100"
 SUMMARY = "checkout is spending its availability error budget 14.4x too fast"
 DESCRIPTION = "2.3% of requests failed over the last hour (objective 99.9%)"
+# Every alert below fired at 2026-11-30T10:00Z: its dashboard opens an hour before that (epoch milliseconds).
+OPENED = "&from=1796029200000&to=now"
 _USES = re.compile(r'\{\{ template "([^"]+)" \. \}\}')
 # libyaml's parser where built: the configs read here are obsc's own output, read as data.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -202,7 +204,7 @@ def test_the_text_carries_facts_summary_description_and_links(
     if field == "html":
         assert f'<a href="{RUNBOOK}">Runbook</a>' in text
     if kind == "slack":
-        assert f"<{RUNBOOK}|Runbook>" in text and f"<{DASHBOARD}|Dashboard>" in text  # Slack link syntax
+        assert f"<{RUNBOOK}|Runbook>" in text and f"<{DASHBOARD}{OPENED}|Dashboard>" in text  # Slack link syntax
 
 
 def test_titles_say_status_count_severity_service_and_slo(written: Path, config: dict[str, Any]) -> None:
@@ -341,8 +343,24 @@ def test_the_one_line_summary_and_links_follow_a_firing_alert_not_a_resolved_one
     pagerduty, slack = _fields(config, "pagerduty"), _fields(config, "slack")
     for template in (pagerduty["description"], _fields(config, "opsgenie")["message"], slack["fallback"]):
         assert _render(written, template, data).endswith(" - checkout [route=b]: burning")
-    assert _render(written, pagerduty["details"]["dashboard"], data) == f"{DASHBOARD}&var-route=b"
-    assert _render(written, slack["title_link"], data) == f"{DASHBOARD}&var-route=b"
+    assert _render(written, pagerduty["details"]["dashboard"], data) == f"{DASHBOARD}&var-route=b{OPENED}"
+    assert _render(written, slack["title_link"], data) == f"{DASHBOARD}&var-route=b{OPENED}"
     assert _render(written, pagerduty["details"]["runbook"], data) == f"{RUNBOOK}#b"
     resolved = _data([per_route("resolved", "a"), per_route("resolved", "b")])  # all resolved: the first one
     assert _render(written, pagerduty["description"], resolved).endswith(" - checkout [route=a]: burning")
+
+
+def test_dashboard_links_open_on_the_incident_not_on_the_last_hours(written: Path, config: dict[str, Any]) -> None:
+    """A link opened from an old page showed Grafana's default range (the last hours), not the burn: each alert's
+    link spans an hour before it fired to now, or to an hour past its resolve; a link without a query gets one."""
+    firing, resolved = _alert("firing", route="a"), _alert("resolved", route="b")
+    resolved["annotations"]["dashboard_url"] = "https://grafana.example/d/standard-checkout"  # no panel, no `?`
+    data = _data([firing, resolved])
+    text = _render(written, _fields(config, "email")["text"], data)
+    assert f"Dashboard: {DASHBOARD}&from=1796029200000&to=now\n" in text
+    assert "Dashboard: https://grafana.example/d/standard-checkout?from=1796029200000&to=1796040000000\n" in text
+    html = _render(written, _fields(config, "email")["html"], data, "html")  # html/template: one URL context
+    assert f'<a href="{DASHBOARD}&from=1796029200000&to=now">Dashboard</a>' in html
+    assert _render(written, _fields(config, "slack")["title_link"], _data([resolved])) == (
+        "https://grafana.example/d/standard-checkout?from=1796029200000&to=1796040000000"
+    )

@@ -42,6 +42,20 @@ _FACTS = (
 )
 
 
+# Go durations are nanoseconds; Alertmanager 0.25's templates have no arithmetic but time.Time's own methods.
+_LINK_MARGIN_NS = 3_600_000_000_000
+
+
+# One alert's dashboard opened on its incident: from an hour before it fired (StartsAt) to now, or to an hour
+# past its resolve (a link opened days later showed the last hours, not the burn). Written out in each branch of
+# the `?`/`&` choice: the email's html/template refuses a value after a join of two URL parts.
+_TIME_RANGE = (
+    f"from={{{{ ($.StartsAt.Add -{_LINK_MARGIN_NS}).UnixMilli }}}}&to="
+    f'{{{{ if eq $.Status "resolved" }}}}{{{{ ($.EndsAt.Add {_LINK_MARGIN_NS}).UnixMilli }}}}'
+    "{{ else }}now{{ end }}"
+)
+
+
 def _lead(text: str) -> str:
     """`text` about the group's first firing alert as `$a`, else its first. Alertmanager sorts a group's alerts
     by their labels, resolved ones included: [route=a resolved, route=b firing] paged "route=a is burning"."""
@@ -65,7 +79,11 @@ _DEFINITIONS = {
     # One line for tools that show a short message first (PagerDuty summary, Opsgenie message).
     "obsc.summary": '{{ template "obsc.title" . }}' + _lead("{{ with $a.Annotations.summary }} - {{ . }}{{ end }}"),
     "obsc.runbook": _lead("{{ $a.Annotations.runbook_url }}"),
-    "obsc.dashboard": _lead("{{ $a.Annotations.dashboard_url }}"),
+    "obsc.dashboard": _lead('{{ template "obsc.dashboard.at" $a }}'),
+    "obsc.dashboard.at": (
+        '{{ with .Annotations.dashboard_url }}{{ . }}'
+        '{{ if match "[?]" . }}&' + _TIME_RANGE + "{{ else }}?" + _TIME_RANGE + "{{ end }}{{ end }}"
+    ),
     "obsc.text": (
         _FACTS + "\n"
         "{{ range .Alerts }}\n"
@@ -73,7 +91,7 @@ _DEFINITIONS = {
         "{{ .Annotations.summary }}"
         "{{ with .Annotations.description }}\n{{ . }}{{ end }}"
         "{{ with .Annotations.runbook_url }}\nRunbook: {{ . }}{{ end }}"
-        "{{ with .Annotations.dashboard_url }}\nDashboard: {{ . }}{{ end }}\n"
+        '{{ if .Annotations.dashboard_url }}\nDashboard: {{ template "obsc.dashboard.at" . }}{{ end }}\n'
         "{{ end }}"
     ),
     "obsc.slack.text": (
@@ -83,7 +101,7 @@ _DEFINITIONS = {
         '{{ template "obsc.slack.escape" .Annotations.summary }}'
         '{{ with .Annotations.description }}\n{{ template "obsc.slack.escape" . }}{{ end }}'
         "{{ with .Annotations.runbook_url }}\n<{{ . }}|Runbook>{{ end }}"
-        "{{ with .Annotations.dashboard_url }}\n<{{ . }}|Dashboard>{{ end }}\n"
+        '{{ if .Annotations.dashboard_url }}\n<{{ template "obsc.dashboard.at" . }}|Dashboard>{{ end }}\n'
         "{{ end }}"
     ),
     # Slack reads <...> as a link or a mention: a summary with "<!channel>" or "<https://x|Runbook>" would
@@ -105,7 +123,7 @@ _DEFINITIONS = {
         "<p><b>{{ .Status | toUpper }} {{ .Labels.alertname }}</b>: {{ .Annotations.summary }}</p>\n"
         "{{ with .Annotations.description }}<p>{{ . }}</p>\n{{ end }}"
         '<p>{{ with .Annotations.runbook_url }}<a href="{{ . }}">Runbook</a> {{ end }}'
-        '{{ with .Annotations.dashboard_url }}<a href="{{ . }}">Dashboard</a>{{ end }}</p>\n'
+        '{{ if .Annotations.dashboard_url }}<a href="{{ template "obsc.dashboard.at" . }}">Dashboard</a>{{ end }}</p>\n'
         "</div>\n{{ end }}</body></html>"
     ),
 }
