@@ -227,14 +227,17 @@ def test_dashboard_draws_each_line_on_a_panel_of_what_its_alert_compares(tmp_pat
     assert [s["value"] for s in backlog["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None]
     assert "BacklogHigh (critical) above 5000" in backlog["description"]
     rules = _rules(tmp_path)
-    for alert, line in (("BacklogHigh", (5000.0, "red")), ("BacklogEmpty", (1.0, "blue"))):
+    for alert, line, group in (("BacklogHigh", (5000.0, "red"), "shard"), ("BacklogEmpty", (1.0, "blue"), None)):
         panel = panels[ids.threshold(alerts[alert])]
         compared = str(rules[alert][0]["expr"]).rsplit(" ", 2)[0]
+        if group:  # filtered by the dashboard's variable, which the alert's link sets to its own group
+            compared = compared.replace('"}[', f'",{group}=~"${group}"}}[')
         assert [t["expr"] for t in panel["targets"]] == [compared]
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert [(s["value"], s["color"]) for s in steps] == [(None, "green"), line]
         assert [link["title"] for link in panel["links"]] == [f"Runbook: {alert}"]
-        assert rules[alert][0]["annotations"]["dashboard_url"].endswith(f"?viewPanel={panel['id']}")  # type: ignore[index]
+        selected = f"{{{{ with $labels.{group} }}}}&var-{group}={{{{ . | urlquery }}}}{{{{ end }}}}" if group else ""
+        assert rules[alert][0]["annotations"]["dashboard_url"].endswith(f"?viewPanel={panel['id']}{selected}")  # type: ignore[index]
     assert panels[ids.threshold(alerts["BacklogHigh"])]["targets"][0]["legendFormat"] == "{{shard}}"
 
 

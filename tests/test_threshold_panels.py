@@ -127,7 +127,9 @@ def _check_every_threshold_alert(compilation: Compilation) -> int:
         own = names.SERVICE_DASHBOARD in service.dashboards
         if own:
             path = names.grafana_dashboard_path(service.team, service.name, names.SERVICE_DASHBOARD)
-            panels = {p["id"]: p for p in all_panels(dashboards(compilation)[path])}
+            board = dashboards(compilation)[path]
+            panels = {p["id"]: p for p in all_panels(board)}
+            variables = {v["name"] for v in board["templating"]["list"]}
         for alert in service.threshold_alerts:
             rule = by_name[alert.name]
             url = rule["annotations"]["dashboard_url"]
@@ -146,9 +148,16 @@ def _check_every_threshold_alert(compilation: Compilation) -> int:
             signal = re.fullmatch(last, compared)
             assert signal, compared
             assert signal[1] in recorded, compared  # the panel reads the alert's own recording
-            panel = panels[int(url.split("?viewPanel=")[1])]
+            opened, _, selected = url.split("?viewPanel=")[1].partition("{{")
+            panel = panels[int(opened)]
             where = f"{service.name}/{alert.name} → panel {panel['id']} {panel['title']!r}"
-            assert [t["expr"] for t in panel["targets"]] == [compared], where
+            # the panel filters by a variable per group label; the link sets each to the alert's own group
+            filters = "".join(f',{label}=~"${label}"' for label in alert.by)
+            assert [t["expr"] for t in panel["targets"]] == [compared.replace('"}[', f'"{filters}}}[', 1)], where
+            assert ("{{" + selected if selected else "") == "".join(
+                f"{{{{ with $labels.{label} }}}}&var-{label}={{{{ . | urlquery }}}}{{{{ end }}}}" for label in alert.by
+            ), where
+            assert set(alert.by) <= set(variables), where
             defaults = panel["fieldConfig"]["defaults"]
             line = (float(match["line"]), COLORS[rule["labels"]["severity"]])
             assert line in [(s["value"], s["color"]) for s in defaults["thresholds"]["steps"]], where
@@ -201,3 +210,40 @@ def test_metric_panels_draw_no_line_of_a_threshold_alert(fleet: Compilation) -> 
     assert [s["value"] for s in pending["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None]
     assert "PendingPerTenant (warning) above 100" in pending["description"]
     assert json.dumps(pending).count("Runbook") == 0
+
+
+SHARED = """\
+apiVersion: obsc/v1
+service: edge
+team: web
+selector: {job: edge}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+  backlog: {selector: backlog, type: gauge, aggregation: sum}
+slos:
+  - {name: availability, objective: 99.9, by: [region], sli: {errors: errors, total: requests}}
+threshold_alerts:
+  - {name: BacklogPerRegion, metric: backlog, above: 10, by: [region]}
+  - {name: BacklogPerQueue, metric: backlog, above: 50, by: [queue]}
+"""
+
+
+def test_a_group_label_of_an_slo_and_a_threshold_is_one_variable_reading_both(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A threshold alert kept per group linked to a panel of every group's line (no variable to set); its label
+    is a variable now, one per label however many SLOs and alerts keep it, its values read from every series
+    the filtered panels plot (a region only the backlog reports was missing from the SLO budgets' list)."""
+    specs = tmp_path_factory.mktemp("shared")
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "edge.yaml").write_text(SHARED)
+    board = dashboards(compile_specs([str(specs)], CompileOptions()))[
+        names.grafana_dashboard_path("web", "edge", names.SERVICE_DASHBOARD)
+    ]
+    queries = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "query"}
+    region = "service:backlog:sum_by_region"
+    assert queries == {
+        "region": f'label_values({{__name__=~"{names.SLO_BUDGET_REMAINING}|{region}",service="edge"}}, region)',
+        "queue": 'label_values(service:backlog:sum_by_queue{service="edge"}, queue)',
+    }

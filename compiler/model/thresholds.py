@@ -180,11 +180,11 @@ def last_value_seconds(alert: ThresholdAlert) -> int:
     return max(SCRAPE_GAP_SECONDS, max(alert.for_seconds, MISSING_FOR_SECONDS) - KEEP_FIRING_SECONDS)
 
 
-def compared_expr(alert: ThresholdAlert, service: str, window: str = "") -> str:
+def compared_expr(alert: ThresholdAlert, service: str, window: str = "", matchers: str = "") -> str:
     """The left side of the alert's comparison: the service's recorded signal's last value in `window` (by
     default last_value_seconds), or for `within:` alerts the time left until that timestamp. The rule compares
-    it with the line; the alert's dashboard panel plots it."""
-    recorded = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}}}"
+    it with the line; the alert's dashboard panel plots it (with `matchers`: `,topic=~"$topic"`)."""
+    recorded = f"{signal_name(alert)}{{{equal_matcher(names.LABEL_SERVICE, service)}{matchers}}}"
     signal = f"last_over_time({recorded}[{window or format_duration(last_value_seconds(alert))}])"
     return f"{signal} - time()" if alert.comparison is Comparison.WITHIN else signal
 

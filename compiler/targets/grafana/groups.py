@@ -3,16 +3,20 @@ it and joined per group, legends that name the group, and a table of burn rate a
 
 Recorded error ratios and budgets carry the group labels; the SLO's metadata (objective, budget,
 period) does not, so joins to it are many-to-one (`group_left`) and joins between two grouped series
-match on the group labels too. Ungrouped SLOs keep their queries byte for byte.
+match on the group labels too. Ungrouped SLOs keep their queries byte for byte. A threshold alert kept per
+group (`by: [topic]`) gets a variable per label too, read from its recorded signal, which filters its panel.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from grafana_foundation_sdk.builders import dashboard as builders
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.thresholds import signal_name
 from compiler.model.types import Service, Slo
 
 META_ON = f"on({names.LABEL_SERVICE}, {names.LABEL_SLO})"  # what ungrouped SLO queries join on
@@ -20,9 +24,12 @@ META_ON = f"on({names.LABEL_SERVICE}, {names.LABEL_SLO})"  # what ungrouped SLO 
 
 def group_matchers(slo: Slo) -> str:
     """`,route=~"$route"`: a grouped series filtered by the dashboard's variable; "" when ungrouped."""
-    if not slo.by:
-        return ""
-    return "".join("," + render_matchers((Matcher(label, "=~", f"${label}"),)) for label in slo.by)
+    return variable_matchers(slo.by)
+
+
+def variable_matchers(labels: Sequence[str]) -> str:
+    """`,topic=~"$topic"` per label: a series filtered by the dashboard's variables; "" without labels."""
+    return "".join("," + render_matchers((Matcher(label, "=~", f"${label}"),)) for label in labels)
 
 
 def on_meta(slo: Slo) -> str:
@@ -53,12 +60,29 @@ def group_labels(service: Service) -> list[str]:
 
 
 def variables(service: Service) -> list[builders.QueryVariable]:
-    """One multi-value variable per group label, its values read from the service's recorded budgets."""
-    source = f"{names.SLO_BUDGET_REMAINING}{{{render_matchers((Matcher(names.LABEL_SERVICE, '=', service.name),))}}}"
-    return [
+    """One multi-value variable per group label of a grouped SLO or threshold alert (`by:`), its values read from
+    the series its panels plot: the SLOs' recorded budgets, the thresholds' recorded signals."""
+    slo_labels = group_labels(service)
+    threshold_labels = [label for a in service.threshold_alerts for label in a.by]
+    return [_variable(service, label, label in slo_labels) for label in dict.fromkeys([*slo_labels, *threshold_labels])]
+
+
+def _variable(service: Service, label: str, of_slos: bool) -> builders.QueryVariable:
+    sources = [names.SLO_BUDGET_REMAINING] if of_slos else []
+    sources += [signal_name(a) for a in service.threshold_alerts if label in a.by]
+    owner = render_matchers((Matcher(names.LABEL_SERVICE, "=", service.name),))
+    # A label of one source keeps its selector (an SLO's variable reads as it did); of several, their union.
+    unique = list(dict.fromkeys(sources))
+    source = f"{unique[0]}{{{owner}}}" if len(unique) == 1 else f'{{__name__=~"{"|".join(unique)}",{owner}}}'
+    what = (
+        f"SLO group ({label}): the SLOs kept per {label} show the groups selected here"
+        if of_slos
+        else f"Threshold alert group ({label}): the threshold panels kept per {label} show the groups selected here"
+    )
+    return (
         builders.QueryVariable(label)
         .label(label)
-        .description(f"SLO group ({label}): the SLOs kept per {label} show the groups selected here")
+        .description(what)
         .datasource(models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}"))
         .query(f"label_values({source}, {label})")
         .refresh(models.VariableRefresh.ON_TIME_RANGE_CHANGED)
@@ -67,5 +91,4 @@ def variables(service: Service) -> list[builders.QueryVariable]:
         .include_all(True)
         .all_value(".*")
         .current(models.VariableOption(selected=True, text=["All"], value=["$__all"]))
-        for label in group_labels(service)
-    ]
+    )

@@ -77,7 +77,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
         .with_variable(datasource_variable())
         .links([link(x) for x in _dashboard_links(service, platform, standard)])
     )
-    for variable in groups.variables(service):  # grouped SLOs (by:): one per group label
+    for variable in groups.variables(service):  # grouped SLOs and threshold alerts (by:): one per group label
         dashboard.with_variable(variable)
     _add(dashboard, OVERVIEW_ROW, "Overview", _overview(service, platform, alerts, urls))
     for slo in service.slos:

@@ -17,6 +17,7 @@ from compiler.model.thresholds import compared_expr, compared_groups, rate_windo
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
 from compiler.model.units import format_duration
 from compiler.targets import links as cross_links
+from compiler.targets.grafana.groups import variable_matchers
 from compiler.targets.grafana.panels import BLUE, ORANGE, RED, Line, Link, Query, timeseries_panel
 
 _COLORS = {Tier.CRITICAL: RED, Tier.WARNING: ORANGE, Tier.INFO: BLUE}
@@ -44,7 +45,7 @@ def threshold_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[
                 _title(first),
                 _description(first, group),
                 _unit(first),
-                [Query(_legend(first), compared_expr(first, service.name))],
+                [Query(_legend(first), compared_expr(first, service.name, matchers=variable_matchers(first.by)))],
                 WIDTH,
                 lines=lines,
                 links=runbooks.get(pid, ()),

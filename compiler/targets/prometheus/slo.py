@@ -352,7 +352,10 @@ def alert_annotations(
 ) -> tuple[tuple[str, str], ...]:
     """A key-metric or threshold alert's annotations: its texts and its dashboard and runbook links."""
     return (
-        (names.ANNOTATION_DASHBOARD, links.alert_dashboard_url(platform, service, alert)),
+        (
+            names.ANNOTATION_DASHBOARD,
+            slo_groups.threshold_dashboard_url(links.alert_dashboard_url(platform, service, alert), service, alert),
+        ),
         (names.ANNOTATION_DESCRIPTION, description),
         (names.ANNOTATION_RUNBOOK, links.runbook_url(platform, alert)),
         (names.ANNOTATION_SUMMARY, summary),

@@ -34,10 +34,25 @@ def dashboard_url(url: str, service: Service, slo: Slo, alert: AlertDef) -> str:
     if not slo.by or names.SERVICE_DASHBOARD not in service.dashboards:
         return url
     if alert.data_missing:
-        return url + "".join(
-            f"{{{{ with $labels.{label} }}}}&var-{label}={{{{ . | urlquery }}}}{{{{ end }}}}" for label in slo.by
-        )
+        return url + selected_if_present(slo.by)
     return url + "".join(f"&var-{label}={url_label_template(label)}" for label in slo.by)
+
+
+def threshold_dashboard_url(url: str, service: Service, alert: AlertDef) -> str:
+    """A threshold alert kept per group (`by: [topic]`) opens its panel on its own group: the panel filters by a
+    variable per label (grafana/groups.py), which showed every topic's line unless the link set it. A missing-data
+    twin's `absent()` branch has no group label: no variable is set then (every group shows)."""
+    if alert.threshold is None or not alert.threshold.by or names.SERVICE_DASHBOARD not in service.dashboards:
+        return url
+    return url + selected_if_present(alert.threshold.by)
+
+
+def selected_if_present(labels: Sequence[str]) -> str:
+    """`&var-route=<the alert's route>` for each label the alert has; none for a label it lacks (an empty
+    `var-` would select no group)."""
+    return "".join(
+        f"{{{{ with $labels.{label} }}}}&var-{label}={{{{ . | urlquery }}}}{{{{ end }}}}" for label in labels
+    )
 
 
 def url_label_template(label: str) -> str:
