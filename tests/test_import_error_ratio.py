@@ -169,6 +169,7 @@ def test_a_sloth_one_minus_success_ratio_imports_as_errors_and_total(tmp_path: P
         "sum(rate(all_total[$window])) - (sum(rate(ok_total[$window])) or 0 * sum(rate(all_total[$window])))",
         "sum(rate(all_total[$window]))",
         True,
+        "sum(rate(ok_total[$window]))",
     )
     source = tmp_path / "ledger.yaml"
     written = "error_ratio_query: |\n          " + query + "\n    alerting:"

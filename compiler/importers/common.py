@@ -196,13 +196,23 @@ def event_groups(src: Source, queries: list[tuple[Path, str]]) -> tuple[str, ...
             )
             return None
         found.setdefault(kept.labels, path)
-    if len(found) > 1:
-        shown = " and ".join(
-            f"{'by (' + ', '.join(k) + ')' if k else 'no labels'} at {src.at(p)}" for k, p in found.items()
+    if len(found) > 1 and len({path for path, _ in queries}) == 1:  # one ratio query, split in two
+        numerator, denominator = (_kept_text(k) for k in found)
+        src.error(
+            queries[0][0],
+            f"the ratio's numerator keeps {numerator} and its denominator {denominator}: PromQL divides only "
+            "series with the same labels, so the query matches no series; aggregate both sides alike",
         )
+        return None
+    if len(found) > 1:
+        shown = " and ".join(f"{_kept_text(k)} at {src.at(p)}" for k, p in found.items())
         src.error(queries[0][0], f"the queries keep different labels ({shown}): their ratio matches no series")
         return None
     return next(iter(found), ())
+
+
+def _kept_text(labels: tuple[str, ...]) -> str:
+    return f"by ({', '.join(labels)})" if labels else "no labels"
 
 
 def note_ratio_groups(src: Source, path: Path, query: str) -> None:

@@ -344,8 +344,8 @@ def _raw(src: Source, ratio: Path) -> tuple[list[str], dict[str, Any], tuple[str
     if (parts := promql_text.error_events(query, failures=kind == "failure")) is not None:
         # A ratio of two rates over the window is traffic-weighted over every window; as an error_ratio SLI
         # obsc's 1d and 3d windows averaged 5m ratios (a busy day failing 20% after quiet nights never ticketed).
-        errors, total, of_successes = parts
-        by = event_groups(src, [(query_path, errors), (query_path, total)])
+        errors, total, of_successes, counted = parts
+        by = event_groups(src, [(query_path, counted), (query_path, total)])  # the labels the query divides
         if by is None:
             return None
         src.note(

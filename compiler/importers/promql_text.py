@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from compiler.importers.zero_fallback import without_zero_fallback
 from compiler.model.promql import Matcher, Selector, parse_selector
@@ -218,7 +219,14 @@ def _function(summed: str) -> str:
 _ONE_MINUS = re.compile(r"1(?:\.0*)?\s*-")
 
 
-def error_events(query: str, *, failures: bool) -> tuple[str, str, bool] | None:
+class EventSplit(NamedTuple):
+    errors: str
+    total: str
+    of_successes: bool  # errors are total - good
+    counted: str  # the numerator as written (good or bad events): its labels are the query's own
+
+
+def error_events(query: str, *, failures: bool) -> EventSplit | None:
     """(errors, total, whether errors are total - good) of an event ratio query, `sum(rate(a[$window])) /
     sum(rate(b[$window]))` or `1 - (...)` of it, whose ratio is of failures (`failures`) or successes. A ratio of
     successes gives errors `total - (good or 0 * total)`: a good series absent (a new pod failing every request)
@@ -231,4 +239,6 @@ def error_events(query: str, *, failures: bool) -> tuple[str, str, bool] | None:
     if parts is None:
         return None
     counted, total = parts
-    return (counted, total, False) if failures else (f"{total} - ({counted} or 0 * {total})", total, True)
+    if failures:
+        return EventSplit(counted, total, False, counted)
+    return EventSplit(f"{total} - ({counted} or 0 * {total})", total, True, counted)

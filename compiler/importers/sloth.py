@@ -248,7 +248,7 @@ def _sli(
         if (parts := promql_text.error_events(ratio, failures=True)) is not None:
             # Sloth reads it over [1d] and [3d] too, traffic-weighted; obsc's error_ratio SLI would average 5m
             # ratios there (a busy day failing 20% at 95%, quiet nights: Sloth ticketed, obsc never did).
-            by = event_groups(src, [(ratio_path, parts[0]), (ratio_path, parts[1])])
+            by = event_groups(src, [(ratio_path, parts.counted), (ratio_path, parts.total)])
             if by is None:
                 return None
             src.note(
