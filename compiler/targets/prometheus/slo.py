@@ -326,7 +326,8 @@ def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:
     ticket) is evaluated every 5m, so that sample is exactly one lookback delta old: Prometheus 3 (whose
     lookback leaves its oldest instant out) and a `--query.lookback-delta` under 5m would not see it, and
     the hold would never hold. A range one minute longer than the interval holds that sample and never the
-    one before (a resolved alert's stale marker at the previous evaluation ends it)."""
+    one before. Keep it under two intervals: a range skips stale markers, so a longer one would still see the
+    evaluation before a resolved alert's and restart it."""
     series = names.ALERTS_SERIES + label_selector({**own, **own_alert_labels(alert)})
     if alert.window is None or not recording_tiers().is_coarse(alert.window.long_seconds):
         return series
