@@ -35,7 +35,7 @@ from compiler.model.build_thresholds import (
     label_problems,
     selector_value_problems,
 )
-from compiler.model.checks import UNKNOWN_GLOBAL, business_hours_problems, global_setting_problems, receiver_problems
+from compiler.model.checks import business_hours_problems, global_setting_problems, judged_global, receiver_problems
 from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
@@ -94,7 +94,7 @@ def build_platform(
     ctx = Ctx(doc, diagnostics)
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
-    am_global: Mapping[str, Any] = UNKNOWN_GLOBAL if unsure.alertmanager_global() else am.get("global") or {}
+    am_global = judged_global(am.get("global") or {}, unsure.alertmanager_global_left_out())
     policy, problems = platform_policy(data, doc.file if doc else "", unsure.secrets())
     values = [*global_setting_problems(am_global), *platform_value_problems(data), *text_problems(data, platform=True)]
     for where, message in [*problems, *values]:

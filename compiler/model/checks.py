@@ -263,6 +263,15 @@ WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "s
 # The platform's alertmanager.global when a misspelt or refused key left it out: a receiver is not told that a
 # setting is missing from it (`alertmanager:` spelt `alertmanger:` said "email needs ..." at every e-mail receiver).
 UNKNOWN_GLOBAL: Mapping[str, Any] = MappingProxyType({})
+# The value of one key of it left out (a schema error there): set, as far as a receiver's check goes; no string,
+# so global_setting_problems passes it over.
+LEFT_OUT = object()
+
+
+def judged_global(am_global: Mapping[str, Any], left_out: frozenset[str] | None) -> Mapping[str, Any]:
+    """alertmanager.global as the receiver checks read it: UNKNOWN_GLOBAL when all of it may be left out (None),
+    else with each key left out marked LEFT_OUT, so that the settings beside a refused key are still judged."""
+    return UNKNOWN_GLOBAL if left_out is None else {**am_global, **dict.fromkeys(left_out, LEFT_OUT)}
 
 
 def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:

@@ -51,6 +51,14 @@ class Unsure:
         """Whether the platform's alertmanager.global (SMTP, Slack URL file) may be set in a part left out."""
         return self._platform("alertmanager", "global")
 
+    def alertmanager_global_left_out(self) -> frozenset[str] | None:
+        """The keys of alertmanager.global left out (a schema error at `resolve_timeout` removes that key only,
+        and the settings beside it are still judged); None when the whole block may be."""
+        whole = ("alertmanager", "global")
+        if self.no_platform or any(whole[: len(b)] == b for b in self.platform):
+            return None
+        return frozenset(str(b[2]) for b in self.platform if b[:2] == whole and len(b) > 2)
+
     def _own(self, *path: str) -> bool:
         return _touches(self.service, path)
 
