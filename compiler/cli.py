@@ -24,7 +24,7 @@ from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
-from compiler.ui import cli_options, console, declared_format, failures, reports, rerun
+from compiler.ui import cli_options, console, declared_format, failures, render, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 
@@ -234,7 +234,8 @@ def diff_cmd(
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
     reports.not_compared(summary, subset, rerun.Inputs(specs, out_dir, fmt, jpath, platform_file))
-    console.echo(summary.to_json() if shape == "json" else summary.to_markdown(max_chars), nl=False)
+    # spec text a CI log must not read as a runner's command (Markdown: changes.summary.code)
+    console.echo(render.json_inert(summary.to_json()) if shape == "json" else summary.to_markdown(max_chars), nl=False)
 
 
 def _compare(

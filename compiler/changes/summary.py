@@ -133,14 +133,19 @@ _BACKTICKS = re.compile(r"`+")
 # Characters that reorder or hide the text after them (bidirectional controls, zero-width ones) and other
 # controls: a label value holding U+202E showed the rest of its cell right to left, thresholds included.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# `##[` (GitHub Actions) and `##vso[` (Azure Pipelines) are a CI runner's commands wherever a log line holds them,
+# and the report may be printed in one: shown as `\u0023#[` (counted by --max-chars, unlike an escape added later).
+_CI_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
 
 
 def code(text: str) -> str:
     """`text` as one inline code span in a table cell: a fence longer than any backtick run inside (so the
     text cannot close it), padded when it starts or ends with a backtick or space (CommonMark strips one
     space each side), pipes escaped (GFM splits cells before it reads code spans, and unescapes `\\|` even
-    there), one line, bidirectional and invisible characters shown as `\\u202e`."""
+    there), one line, bidirectional and invisible characters shown as `\\u202e`, a CI command's `##[` as
+    `\\u0023#[`."""
     text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", " ".join(text.splitlines())) if text else ""
+    text = _CI_COMMAND.sub(r"\\u0023", text)
     if not text:
         return ""
     fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)

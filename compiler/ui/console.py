@@ -180,7 +180,7 @@ class Console:
             else:
                 where = dataclasses.replace(diagnostic.location, file=render.terminal_path(diagnostic.location.file))
                 said = diagnostic.message if severity == "error" else f"{severity}: {diagnostic.message}"
-                line = render.terminal_text(str(dataclasses.replace(diagnostic, location=where, message=said)))
+                line = render.terminal_line(str(dataclasses.replace(diagnostic, location=where, message=said)))
             if stdout:
                 echo(line)
             else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,27 @@ def record(diagnostic: Diagnostic, severity: str = "error", code: str = "spec") 
 
 
 def to_json(entry: Mapping[str, Any]) -> str:
-    return json.dumps(entry, sort_keys=True, default=str, ensure_ascii=False)
+    return json_inert(json.dumps(entry, sort_keys=True, default=str, ensure_ascii=False))
+
+
+# CI runners take commands from any line of a job's log: GitHub Actions a line that starts (after spaces) with
+# `::` and `##[` anywhere in a line, Azure Pipelines `##vso[` anywhere. Spec text (a description, a label value)
+# reaches obsc's lines, so one team's spec could forge an annotation on another team's file, or stop the
+# runner reading commands (`::stop-commands::`) and hide obsc's own annotations. Such text is shown with an
+# escape (`:\x3a`, `\x23#[`); in JSON `#` is written `\u0023`, which reads back as the same string.
+_CI_COMMAND = re.compile(r"(?:^|(?<=\r))([^\S\r\n]*:):|#(?=#(?:vso)?\[)", re.MULTILINE | re.IGNORECASE)
+_JSON_CI_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
+
+
+def ci_inert(text: str) -> str:
+    """`text` with what a CI runner would read as a workflow command escaped (`::error` → `:\\x3aerror`)."""
+    return _CI_COMMAND.sub(lambda m: f"{m.group(1)}\\x3a" if m.group(1) is not None else "\\x23", text)
+
+
+def json_inert(text: str) -> str:
+    """JSON text with `##[` and `##vso[` written `\\u0023#[`: the same value, no command for a CI runner (a JSON
+    line never starts with `::`)."""
+    return _JSON_CI_COMMAND.sub(r"\\u0023", text)
 
 
 # GitHub's workflow-command escaping: data escapes %, CR and LF; property values also ':' and ','.
@@ -52,8 +73,9 @@ _CONTROLS.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
 
 
 def terminal_text(text: str) -> str:
-    """`text` with control characters written as escapes (`\\x1b`), as a person's terminal shows it."""
-    return text.translate(_CONTROLS)
+    """`text` with control characters written as escapes (`\\x1b`), as a person's terminal shows it, and no
+    line a CI runner reads as a command."""
+    return ci_inert(text.translate(_CONTROLS))
 
 
 # A file name is one line: a newline in it would start a line of its own (`::error ...` read as a workflow command).
@@ -63,6 +85,11 @@ _PATH_CONTROLS = {**_CONTROLS, ord("\n"): "\\n", ord("\t"): "\\t"}
 def terminal_path(path: str) -> str:
     """A file name for the text format: every control character escaped, line breaks and tabs too."""
     return path.translate(_PATH_CONTROLS)
+
+
+def terminal_line(text: str) -> str:
+    """A diagnostic for the text format: one line (a line break in a quoted value shown as `\\n`), no command."""
+    return ci_inert(text.translate(_PATH_CONTROLS))
 
 
 def escape_data(text: str) -> str:
@@ -94,7 +121,7 @@ def annotation(kind: str, message: str, *, file: str = "", line: int = 0, col: i
             if col > 0:
                 props.append(f"col={col}")
     props.append(f"title={escape_property(title)}")
-    return f"::{kind} {','.join(props)}::{escape_data(message)}"
+    return f"::{kind} {','.join(props)}::{escape_data(ci_inert(message))}"  # `##vso[` is Azure's anywhere
 
 
 def github(diagnostic: Diagnostic, kind: str = "error") -> str:

@@ -19,7 +19,7 @@ from compiler.output import runbook_drift, runbook_moves, writer
 from compiler.output.subset import Subset
 from compiler.targets import link_notes
 from compiler.targets import prometheus as prometheus_target
-from compiler.ui import console
+from compiler.ui import console, render
 from compiler.ui.console import Console
 from compiler.ui.rerun import Inputs
 
@@ -167,12 +167,12 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     format); on stderr one problem per file when errors are JSON or GitHub annotations, then the total."""
     changes = plan.drift
     try:
-        for change in changes:
-            console.echo(f"{label(change, plan)}: {change.path}")
+        for change in changes:  # paths and diff lines hold spec text: none may read as a CI runner's command
+            console.echo(render.ci_inert(f"{label(change, plan)}: {change.path}"))
         for path in plan.strangers:
-            console.echo(f"{UNOWNED}: {path}")
+            console.echo(render.ci_inert(f"{UNOWNED}: {path}"))
         for change in changes:
-            console.echo(change.diff(), nl=False)
+            console.echo(render.ci_inert(change.diff()), nl=False)
     except console.StdoutError as exc:
         if not exc.closed_by_reader:
             raise

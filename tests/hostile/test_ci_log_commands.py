@@ -1,0 +1,136 @@
+"""A spec's text printed in a CI job's log must not be read as a command by the runner (round 32, hunt).
+
+GitHub Actions takes a workflow command from a log line that starts, after spaces, with `::` (`::error
+file=...::`, `::stop-commands::`, `::add-mask::`) and from `##[...]` anywhere in a line; Azure Pipelines takes
+`##vso[...]` anywhere. A description with a line `::error file=specs/auth.yaml,line=1::...` reached
+`obsc check`'s unified diff (a context line of a runbook, in every --error-format), and a line break in a
+metric name split a text-format error so that its second line started with `::`: a contributor of one team
+could put an error annotation on another team's spec in the pull request, or stop the runner reading
+commands and hide obsc's own annotations. Label values with `##[` reached every output format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from compiler.ui import render
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  identity:
+    routing:
+      critical: {webhook: {url: "https://hooks.example/identity"}}
+      warning: {webhook: {url: "https://hooks.example/identity"}}
+"""
+
+FORGED = "::error file=specs/auth.yaml,line=1::forged by another team"
+
+SPEC = """\
+apiVersion: obsc/v1
+service: evil
+team: identity
+description: {description}
+selector: {{job: evil}}
+labels: {{tier: {tier}}}
+metrics:
+  requests: {requests}
+  errors: http_requests_total{{code=~"5.."}}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+"""
+
+
+def _spec(folder: Path, *, description: str = "x", tier: str = "x", requests: str = "http_requests_total") -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "platform.yaml").write_text(PLATFORM)
+    text = SPEC.format(description=json.dumps(description), tier=json.dumps(tier), requests=json.dumps(requests))
+    (folder / "evil.yaml").write_text(text)
+    return folder
+
+
+# What the runners read (actions/runner ActionCommand.TryParseV2 and TryParse; Azure's agent likewise).
+_V1 = re.compile(r"##(vso)?\[", re.IGNORECASE)
+
+
+def _commands(output: str, ours: str = "") -> list[str]:
+    """Lines of `output` a runner would take as a command, but for obsc's own annotations (`ours`: their start)."""
+    lines = re.split(r"\r\n|\r|\n", output)
+    return [
+        line
+        for line in lines
+        if (line.lstrip().startswith("::") and not (ours and line.startswith(ours))) or _V1.search(line)
+    ]
+
+
+@pytest.mark.parametrize("style", ["text", "json", "github"])
+def test_no_error_line_is_a_runner_command_in_any_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], style: str
+) -> None:
+    specs = _spec(tmp_path / "specs", requests=f"http_requests_total\n{FORGED}", tier="a ##[error]forged")
+    (specs / "other.yaml").write_text(SPEC.format(description='"x"', tier='"x"', requests='"x ##vso[task.complete]"'))
+    result = run_obsc(capsys, "validate", str(specs), "--error-format", style)
+    assert result.code == 2, result.err
+    assert "metrics.requests" in result.err and "other.yaml" in result.err
+    ours = f"::error file={specs}"  # the github format's own annotations, located at the spec
+    assert _commands(result.err + result.out, ours if style == "github" else "") == []
+    if style == "json":  # the escape is JSON's own: the message reads back as written
+        messages = [json.loads(line)["message"] for line in result.err.splitlines() if line.startswith("{")]
+        assert any("##vso[task.complete]" in message for message in messages)
+    if style == "text":  # one line per error: a line break in a quoted value is shown as \n
+        lines = [line for line in result.err.splitlines() if not line.startswith("obsc:")]
+        assert all(line.startswith(str(specs)) for line in lines), lines
+
+
+@pytest.mark.parametrize("style", ["text", "github"])
+def test_check_shows_drift_of_a_hostile_description_without_runner_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], style: str
+) -> None:
+    description = f"First line.\n{FORGED}\n  ::stop-commands::hide\nlast ##[warning]line"
+    specs = _spec(tmp_path / "specs", description=description, tier="a ##[error]forged")
+    out = tmp_path / "generated"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate", "-q").code == 0
+    _spec(specs, description=description.replace("First", "Changed"), tier="b ##[error]forged")
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out), "--error-format", style)
+    assert result.code == 1, result.err
+    assert "forged by another team" in result.out  # the diff shows the text: only its command is broken
+    assert _commands(result.out) == []
+    assert _commands(result.err, "::error file=" if style == "github" else "") == []
+
+
+@pytest.mark.parametrize("shape", ["markdown", "json"])
+def test_diff_report_holds_no_runner_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], shape: str) -> None:
+    specs = _spec(tmp_path / "specs", tier="a")
+    out = tmp_path / "generated"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate", "-q").code == 0
+    _spec(specs, tier="##[error file=specs/auth.yaml]forged ##vso[task.complete result=Succeeded]")
+    result = run_obsc(capsys, "diff", str(specs), "--out", str(out), "--as", shape)
+    assert result.code == 0, result.err
+    assert "labels" in result.out
+    assert _commands(result.out) == []
+    if shape == "json":
+        details = [d for row in json.loads(result.out)["changes"] for d in row["details"]]
+        assert any("##vso[task.complete result=Succeeded]" in d for d in details)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("::error::x", ":\\x3aerror::x"),
+        ("a\n  ::warning::x", "a\n  :\\x3awarning::x"),
+        ("a\r::x::y", "a\r:\\x3ax::y"),
+        ("\u00a0::x::y", "\u00a0:\\x3ax::y"),  # .NET's TrimStart drops every Unicode space
+        ("a ##[error]b", "a \\x23#[error]b"),
+        ("a ##VSO[task.complete]", "a \\x23#VSO[task.complete]"),
+        ("a::b ## [c] #[d]", "a::b ## [c] #[d]"),  # not commands: left as they are
+    ],
+)
+def test_ci_inert_breaks_exactly_the_commands(text: str, shown: str) -> None:
+    assert render.ci_inert(text) == shown
+    assert _commands(shown) == []
