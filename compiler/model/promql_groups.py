@@ -14,7 +14,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.model.promql_check import children
-from compiler.model.promql_text import SELECTOR, WINDOW
+from compiler.model.promql_text import SELECTOR, WINDOW, size_problems
 
 _SAMPLE_WINDOW = "5m"  # what `$window` stands for while parsing
 _KEEPS_INPUT = ("topk", "bottomk")  # they pick series and keep all of their labels
@@ -34,11 +34,20 @@ class Kept:
 def kept_labels(query: str) -> Kept:
     """The labels `query` keeps; a query that does not parse keeps none (its parse error is reported where
     the query is checked)."""
+    tree = _parsed(query)
+    return Kept() if tree is None else _kept(tree)
+
+
+def _parsed(query: str) -> Any:
+    """The query's tree, or None when it does not parse or is too big to walk: the model reads a raw SLI's or a
+    metric's groups before the query's own checks (which report both), and `_kept` recurses once per level
+    (1,900 nested parentheses, within the 4,096-character limit, were a RecursionError: exit 70)."""
+    if size_problems(query):
+        return None
     try:
-        tree = pp.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
+        return pp.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
     except (ValueError, TypeError):
-        return Kept()
-    return _kept(tree)
+        return None
 
 
 def _kept(node: Any) -> Kept:
@@ -78,9 +87,8 @@ def _aggregate(node: Any) -> Kept:
 
 def written_labels(query: str) -> tuple[str, ...]:
     """The labels label_replace and label_join write that the query's result keeps (not summed away after)."""
-    try:
-        tree = pp.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
-    except (ValueError, TypeError):
+    tree = _parsed(query)
+    if tree is None:
         return ()
     found: set[str] = set()
     stack = [tree]

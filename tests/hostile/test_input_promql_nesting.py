@@ -1,0 +1,64 @@
+"""A deeply nested query is a located error wherever a spec writes it, never an internal error (round 32, hunt).
+
+The text bound (promql_text.size_problems: 32 levels of parentheses, 100 operators) was checked where each query
+is checked, but the model reads a raw SLI's and a metric expression's groups (promql_groups) before that, with a
+walk that recurses once per level: 1,900 nested parentheses, within the 4,096-character limit on one value,
+stopped `obsc validate` with a RecursionError (exit 70, "a bug in obsc") for the whole fleet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  bravo: {routing: {critical: {webhook: {url: "https://hooks.example/b"}}, warning: {webhook: {url: "https://hooks.example/b"}}}}
+"""
+
+HEAD = "apiVersion: obsc/v1\nservice: evil\nteam: bravo\ndescription: x\nselector: {job: evil}\n"
+RATE = "sum(rate(x_total{$selector}[$window]))"
+RATIO_SLO = "slos: [{name: a, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+
+
+def _raw(errors: str, total: str) -> str:
+    sli = f"{{raw: {{errors: {json.dumps(errors)}, total: {json.dumps(total)}}}}}"
+    return f"metrics: {{requests: evil_total}}\nslos: [{{name: a, objective: 99.9, sli: {sli}}}]\n"
+
+
+def _cpu(expr: str) -> str:
+    errors = json.dumps('evil_total{code="5"}')
+    return f"metrics: {{requests: evil_total, errors: {errors}, cpu: {{expr: {json.dumps(expr)}}}}}\n"
+
+
+DEEP = "(" * 1900 + RATE + ")" * 1900
+DEEP_GAUGE = "(" * 1900 + "max(cpu_ratio{$selector})" + ")" * 1900
+NEGATED = "-" * 3000 + RATE  # no parenthesis: one level per unary minus
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        (_raw(DEEP, RATE.replace("x_", "y_")), "$.slos[0].sli.raw.errors", "parentheses nest 1902 deep"),
+        (_raw(RATE.replace("x_", "y_"), DEEP), "$.slos[0].sli.raw.total", "parentheses nest 1902 deep"),
+        (_cpu(DEEP_GAUGE) + RATIO_SLO, "$.metrics.cpu.expr", "parentheses nest 1901 deep"),
+        (_raw(NEGATED, RATE.replace("x_", "y_")), "$.slos[0].sli.raw.errors", "3000 operators"),
+    ],
+    ids=["raw-errors", "raw-total", "metric-expr", "unary-minus"],
+)
+def test_a_deep_query_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, where: str, message: str
+) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "evil.yaml").write_text(HEAD + body)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2, result.err
+    assert re.search(rf"evil\.yaml:[67]:\d+ {re.escape(where)}: {message}", result.err), result.err
+    assert "internal error" not in result.err
