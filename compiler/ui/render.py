@@ -46,12 +46,12 @@ def to_json(entry: Mapping[str, Any]) -> str:
 
 
 # CI runners take commands from any line of a job's log: GitHub Actions a line that starts (after spaces) with
-# `::` and `##[` anywhere in a line, Azure Pipelines `##vso[` anywhere. Spec text (a description, a label value)
-# reaches obsc's lines, so one team's spec could forge an annotation on another team's file, or stop the
-# runner reading commands (`::stop-commands::`) and hide obsc's own annotations. Such text is shown with an
-# escape (`:\x3a`, `\x23#[`); in JSON `#` is written `\u0023`, which reads back as the same string.
-_CI_COMMAND = re.compile(r"(?:^|(?<=\r))([^\S\r\n]*:):|#(?=#(?:vso)?\[)", re.MULTILINE | re.IGNORECASE)
-_JSON_CI_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
+# `::` and `##[` anywhere in a line, Azure Pipelines `##vso[` and TeamCity `##teamcity[` anywhere. Spec text (a
+# description, a label value) reaches obsc's lines, so one team's spec could forge an annotation on another
+# team's file, or stop the runner reading commands (`::stop-commands::`) and hide obsc's own annotations. Such
+# text is shown with an escape (`:\x3a`, `\x23#[`); in JSON `#` is written `\u0023`, the same string read back.
+_CI_COMMAND = re.compile(r"(?:^|(?<=\r))([^\S\r\n]*:):|#(?=#(?:vso|teamcity)?\[)", re.MULTILINE | re.IGNORECASE)
+_JSON_CI_COMMAND = re.compile(r"#(?=#(?:vso|teamcity)?\[)", re.IGNORECASE)
 
 
 def ci_inert(text: str) -> str:

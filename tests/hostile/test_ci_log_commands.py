@@ -56,7 +56,7 @@ def _spec(folder: Path, *, description: str = "x", tier: str = "x", requests: st
 
 
 # What the runners read (actions/runner ActionCommand.TryParseV2 and TryParse; Azure's agent likewise).
-_V1 = re.compile(r"##(vso)?\[", re.IGNORECASE)
+_V1 = re.compile(r"##(vso|teamcity)?\[", re.IGNORECASE)
 
 
 def _commands(output: str, ours: str = "") -> list[str]:
@@ -128,6 +128,7 @@ def test_diff_report_holds_no_runner_command(tmp_path: Path, capsys: pytest.Capt
         ("\u00a0::x::y", "\u00a0:\\x3ax::y"),  # .NET's TrimStart drops every Unicode space
         ("a ##[error]b", "a \\x23#[error]b"),
         ("a ##VSO[task.complete]", "a \\x23#VSO[task.complete]"),
+        ("##teamcity[buildStatus status='SUCCESS']", "\\x23#teamcity[buildStatus status='SUCCESS']"),
         ("a::b ## [c] #[d]", "a::b ## [c] #[d]"),  # not commands: left as they are
     ],
 )
