@@ -168,9 +168,9 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     changes = plan.drift
     try:
         for change in changes:  # paths and diff lines hold spec text: none may read as a CI runner's command
-            console.echo(render.ci_inert(f"{label(change, plan)}: {change.path}"))
-        for path in plan.strangers:
-            console.echo(render.ci_inert(f"{UNOWNED}: {path}"))
+            console.echo(render.terminal_line(f"{label(change, plan)}: {change.path}"))
+        for path in plan.strangers:  # a file name may hold a line break: one line each
+            console.echo(render.terminal_line(f"{UNOWNED}: {path}"))
         for change in changes:
             console.echo(render.ci_inert(change.diff()), nl=False)
     except console.StdoutError as exc:

@@ -135,3 +135,16 @@ def test_diff_report_holds_no_runner_command(tmp_path: Path, capsys: pytest.Capt
 def test_ci_inert_breaks_exactly_the_commands(text: str, shown: str) -> None:
     assert render.ci_inert(text) == shown
     assert _commands(shown) == []
+
+
+def test_check_lists_a_stranger_with_a_line_break_in_its_name_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = _spec(tmp_path / "specs")
+    out = tmp_path / "generated"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate", "-q").code == 0
+    (out / "prometheus" / "rules" / "a\nforged.go:1:1: x\n::error::forged.yaml").write_text("groups: []\n")
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1, result.err
+    assert "unowned: prometheus/rules/a\\nforged.go:1:1: x\\n::error::forged.yaml\n" in result.out  # one line
+    assert _commands(result.out + result.err) == []
