@@ -126,3 +126,57 @@ def test_one_promtool_more_than_cpus_unless_obsc_jobs_says(monkeypatch: pytest.M
     assert promtool._jobs() == 3
     monkeypatch.setenv("OBSC_JOBS", "2")
     assert promtool._jobs() == 2
+
+
+def test_one_changed_service_splits_its_focused_groups_over_the_idle_cpus_in_order(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One service to test (one changed): its ~25 focused groups ran in one promtool process, the longest pole
+    of the one-service-changed compile, while the other CPU idled. They now run in one process per CPU, at the
+    same time, each group once, and every group's finding is still reported, in the groups' order."""
+    from compiler import workers
+
+    compilation = written(tmp_path)
+    layout = Layout(
+        str(tmp_path),
+        tuple(p for p in compilation.bundle.paths if p.startswith("prometheus/rules/")),
+        tuple(p for p in compilation.bundle.paths if p.endswith(".test.yaml")),
+        {},
+    )
+    meeting = threading.Barrier(2, timeout=WAIT)
+    groups: list[list[str]] = []
+
+    def fake(argv: list[str], **kwargs: object) -> _run.Result:
+        files = argv[3:] if argv[1] == "test" else argv[4:]
+        if argv[1] == "test":
+            groups.append(files)
+            meeting.wait()  # breaks unless the two processes run at once
+        return _run.Result(tuple(argv), 1, "".join(f"Unit Testing: {f}\n  FAILED:\nbroken\n" for f in files), "")
+
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    monkeypatch.setattr(_run, "run", fake)
+    found = promtool.run_promtool(have_promtool, layout, Record())
+    assert len(groups) == 2 and all(groups)
+    ran = [f for files in groups for f in files]
+    assert len(ran) == len(set(ran)) > 10
+    tested = [f for f in found if " (test " in f]
+    assert len(tested) == len(ran)
+    order = [f.split(" (test ")[1].split(" of ")[0] for f in tested if f.startswith(layout.tests[-1])]
+    assert order == sorted(order, key=int)
+
+
+def test_focused_groups_are_cut_into_consecutive_runs_of_about_equal_cost(tmp_path: Path) -> None:
+    from compiler.toolcheck import promtool_focus
+
+    def group(name: str, size: int, interval: str) -> str:
+        (tmp_path / name).write_text(f'evaluation_interval: "{interval}"\n' + "x" * size)
+        return name
+
+    files = [group("a", 1000, "1m"), group("b", 1000, "30m"), group("c", 1000, "30m"), group("d", 1000, "30m")]
+    assert promtool_focus.chunks(files, 1, str(tmp_path)) == [files]
+    assert promtool_focus.chunks(files, 2, str(tmp_path)) == [["a"], ["b", "c", "d"]]  # a 1m group costs ~3x
+    assert promtool_focus.chunks(files[1:], 2, str(tmp_path)) == [["b", "c"], ["d"]]
+    assert promtool_focus.chunks(files, 8, str(tmp_path)) == [["a"], ["b"], ["c"], ["d"]]
+    assert promtool_focus.chunks(files[:1], 2, str(tmp_path)) == [["a"]]

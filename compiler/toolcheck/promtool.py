@@ -116,10 +116,8 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
 def _log_focus(focused: dict[str, int], whole: list[str], whole_asked: bool) -> None:
     """-v: how the test files ran (each group focused on the rules it reads, or whole), and why."""
     if focused:
-        groups = sum(focused.values())
-        log.info(
-            "promtool: %d test group(s) of %d test file(s) ran focused on the rules they read", groups, len(focused)
-        )
+        groups, files = sum(focused.values()), len(focused)
+        log.info("promtool: %d test group(s) of %d test file(s) ran focused on the rules they read", groups, files)
     if whole_asked:
         log.info("promtool: %d test file(s) ran whole (--revalidate-all)", len(whole))
         return
@@ -151,6 +149,7 @@ class _Runner:
     focus_dir: str
     focused: dict[str, int] = field(default_factory=dict)  # test file → groups run focused (for -v)
     whole: list[str] = field(default_factory=list)  # test files run whole
+    ways: int = 1  # promtool processes a part's focused groups are split over (_spread)
 
     def __call__(self, part: _Part, name: str) -> list[str]:
         """Run one process's part (and a second for the files of a focused part that must run whole); its
@@ -172,7 +171,10 @@ class _Runner:
         self.whole.extend(whole if part.command[0] == "test" else ())
         if focused:
             shown = {f.path: f"{self.layout.shown.get(f.source, f.source)} ({f.label})" for f in focused}
-            findings += self._run(part.command, list(shown), Layout(self.focus_dir, (), tuple(shown), shown))
+            view = Layout(self.focus_dir, (), tuple(shown), shown)
+            runs = promtool_focus.chunks(list(shown), self.ways, self.focus_dir)
+            done = workers.map_threads(lambda files: self._run(part.command, files, view), runs, self.ways)
+            findings += [problem for problems in done for problem in problems]  # in the files' order
         for prefix in prefixes:  # ~0.4 MB a rich service: a cold fleet's would fill a small /tmp
             shutil.rmtree(os.path.join(self.focus_dir, prefix), ignore_errors=True)
         if whole:
@@ -205,9 +207,8 @@ def rule_files_of(workdir: str, test: str) -> list[str] | None:
 
 
 def _rule_files_keys(text: str) -> int:
-    """How many lines of `text` spell a `rule_files` key: the count `_ANY_RULE_FILES_KEY.findall` gives,
-    but the pattern is only tried at the start of a line that holds the word. A regex scan of every line of
-    a fleet's 2,000 test files (200 MB) took over a second of the one-service-changed path."""
+    """How many lines of `text` spell a `rule_files` key (as `_ANY_RULE_FILES_KEY.findall` counts), trying the
+    pattern only on lines holding the word: a full scan of a fleet's test files took over a second."""
     count, searched_to, at = 0, 0, text.find("rule_files")
     while at >= 0:
         line_start = text.rfind("\n", 0, at) + 1
@@ -240,12 +241,13 @@ def _cover_units(
 def _spread(runner: _Runner, calls: Sequence[Sequence[_Part]], layout: Layout) -> list[list[str]]:
     """Run the parts of every call, `_jobs()` processes at a time (promtool works through its files one after
     another on one core), the units of each call spread over parts balanced by size; the findings of each
-    process, in `calls` order. All calls share one queue, so no CPU waits for another
-    command's last process. A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a
-    few services' work, not a whole fleet's (one call per CPU for 1,000 services ran for many minutes and
-    hit the timeout)."""
+    process, in `calls` order. All calls share one queue, so no CPU waits for another command's last process.
+    A process gets at most FILES_PER_CALL files, so that OBSC_TOOL_TIMEOUT bounds a few services' work, not a
+    whole fleet's (one call per CPU for 1,000 services hit the timeout). With fewer test parts than CPUs (one
+    service changed), a part's focused groups are split over the idle CPUs."""
     jobs = _jobs()
     parts = [part for call in calls for part in _bins(call, jobs, layout)]
+    runner.ways = max(1, workers.available_cpus() // max(1, sum(p.command[0] == "test" for p in parts)))
     # Slowest first, so that quick ones fill the end; the results are put back in `parts` order.
     order = sorted(range(len(parts)), key=lambda i: _weight(parts[i], layout), reverse=True)
 
