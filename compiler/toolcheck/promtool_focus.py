@@ -382,7 +382,9 @@ def chunks(files: list[str], ways: int, workdir: str) -> list[list[str]]:
     if ways <= 1 or len(files) <= 1:
         return [files]
     costs = [_cost(os.path.join(workdir, f)) for f in files]
-    share, runs, current, spent = sum(costs) / ways, [], [], 0
+    share, spent = sum(costs) / ways, 0
+    runs: list[list[str]] = []
+    current: list[str] = []
     for file, cost in zip(files, costs, strict=True):
         if current and spent + cost / 2 > share * (len(runs) + 1) and len(runs) < ways - 1:
             runs.append(current)
