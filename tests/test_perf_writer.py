@@ -88,3 +88,27 @@ def test_two_trees_are_exchanged_in_one_call_and_libc_is_looked_up_once(tmp_path
     assert swap._renameat2_exchange(str(old), str(new))
     assert (old / "x").read_text() == "old"
     assert swap._libc.cache_info().misses == 1  # `find_library` starts `ldconfig -p`: once per process
+
+
+def test_an_up_to_date_runbook_is_not_checksummed_and_each_stub_obsc_writes_is_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-service change re-plans the whole fleet: its 26,000 runbook stubs were each hashed to prove them
+    unedited before being compared with what obsc writes. A page equal to that is unchanged without the hash;
+    that is sound because every stub obsc writes passes its own check (asserted here), and an edited page,
+    which differs, is still checked."""
+    from compiler.output.bundle import is_unedited_stub
+    from tests.test_promtool_toolcheck import written
+
+    bundle = written(tmp_path / "out").bundle
+    stubs = [a for a in bundle.artifacts if a.ownership is Ownership.STUB]
+    assert stubs and all(is_unedited_stub(a.content) for a in stubs)
+    checked: list[str] = []
+    monkeypatch.setattr(writer, "is_unedited_stub", lambda text: checked.append(text) or is_unedited_stub(text))
+    plan = writer.plan(bundle, str(tmp_path / "out"))
+    assert checked == [] and plan.count(writer.Status.UNCHANGED) == len(bundle.artifacts)
+    edited = tmp_path / "out" / stubs[0].path
+    edited.write_text(stubs[0].content + "\nOur notes.\n")
+    plan = writer.plan(bundle, str(tmp_path / "out"))
+    assert len(checked) == 1
+    assert [c.path for c in plan.changes if c.status is writer.Status.PRESERVED] == [stubs[0].path]
