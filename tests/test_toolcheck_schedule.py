@@ -156,6 +156,7 @@ def test_one_changed_service_splits_its_focused_groups_over_the_idle_cpus_in_ord
         return _run.Result(tuple(argv), 1, "".join(f"Unit Testing: {f}\n  FAILED:\nbroken\n" for f in files), "")
 
     monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    monkeypatch.delenv("OBSC_JOBS", raising=False)  # OBSC_JOBS=1 keeps one process (test_promtool_toolcheck.py)
     monkeypatch.setattr(_run, "run", fake)
     found = promtool.run_promtool(have_promtool, layout, Record())
     assert len(groups) == 2 and all(groups)

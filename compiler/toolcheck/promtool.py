@@ -247,7 +247,7 @@ def _spread(runner: _Runner, calls: Sequence[Sequence[_Part]], layout: Layout) -
     service changed), a part's focused groups are split over the idle CPUs."""
     jobs = _jobs()
     parts = [part for call in calls for part in _bins(call, jobs, layout)]
-    runner.ways = max(1, workers.available_cpus() // max(1, sum(p.command[0] == "test" for p in parts)))
+    runner.ways = max(1, min(jobs, workers.available_cpus()) // max(1, sum(p.command[0] == "test" for p in parts)))
     # Slowest first, so that quick ones fill the end; the results are put back in `parts` order.
     order = sorted(range(len(parts)), key=lambda i: _weight(parts[i], layout), reverse=True)
 
