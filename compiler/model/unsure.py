@@ -33,6 +33,10 @@ class Unsure:
             or self._platform("alertmanager", "default_receiver")
         )
 
+    def sli_types(self) -> bool:
+        """Whether an SLO left out may read a metric as its SLI does (a gauge or a counter whatever its name)."""
+        return self._own("slos")
+
     def receiver(self, name: str) -> bool:
         return self._platform("receivers", name)
 
