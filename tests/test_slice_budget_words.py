@@ -78,3 +78,22 @@ def test_an_event_slo_keeps_its_words(tmp_path: Path) -> None:
     diagnosis = files["runbooks/svc/SLODataMissing-availability.md"].split("## Diagnosis")[1]
     assert "- Does the total-events query return anything?" in diagnosis
     assert "- A latency SLI: is the threshold one of the histogram's bucket boundaries" in diagnosis
+
+
+LAG = """\
+selector: {job: ingest}
+metrics:
+  lag: {selector: 'kafka_consumergroup_lag{group="ingest"}', service_selector: false, type: gauge, aggregation: sum}
+slos:
+  - {name: lag-under-5k, objective: 95, period: 28d, sli: {good_when: lag < 5000}}
+"""
+
+
+def test_a_summed_gauges_runbook_does_not_judge_each_series_by_the_line(tmp_path: Path) -> None:
+    # Round 32 (a Kafka consumer's lag SLI, summed over partitions): the runbook said "the condition per series
+    # (< 5000 is good): which probe fails?", but the sum is compared; every partition may be under the line.
+    lag = _files(tmp_path, LAG)["runbooks/svc/SLOErrorBudgetBurnFast-lag-under-5k.md"]
+    assert "Each series; the SLI compares their sum (< 5000 is good): which drive it past the line?" in lag
+    assert "per series" not in lag and "probe" not in lag
+    probe = _files(tmp_path, PROBE)["runbooks/svc/SLOErrorBudgetBurnFast-reachable.md"]
+    assert "The condition per series (== 1 is good): which probe fails?" in probe  # min: each series must pass

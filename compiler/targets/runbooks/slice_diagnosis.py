@@ -41,10 +41,20 @@ def slice_breakdown(sli: Sli) -> list[Query]:
                 )
             )
         return out
-    return [
-        (f"the condition per series ({sli.op} {slice_queries.value_text(sli)} is good): which probe fails?", series),
-        ("share of bad slices over the last hour", f"avg_over_time(({slice_queries.bad_slice(sli)})[1h:1m])"),
-    ]
+    assert sli.gauge is not None
+    condition, aggregation = f"{sli.op} {slice_queries.value_text(sli)}", sli.gauge.aggregation.value
+    if (aggregation, sli.op) in _EVERY_SERIES:
+        first = (f"the condition per series ({condition} is good): which probe fails?", series)
+    else:  # a sum (a lag over partitions) or an average is good or bad as a whole: no series "fails" alone
+        whole = f"each series; the SLI compares their {aggregation} ({condition} is good)"
+        first = (f"{whole}: which drive it past the line?", series)
+    share = f"avg_over_time(({slice_queries.bad_slice(sli)})[1h:1m])"
+    return [first, ("share of bad slices over the last hour", share)]
+
+
+# Aggregation and comparison where the SLI holds exactly when every series passes on its own (the smallest value
+# above the line, the largest below it), so one series' value shows which fails.
+_EVERY_SERIES = frozenset({("min", ">"), ("min", ">="), ("min", "=="), ("max", "<"), ("max", "<="), ("max", "==")})
 
 
 def stale_meaning(slo: Slo) -> str:
