@@ -8,8 +8,10 @@ located `Diagnostic` instead of an exception.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ _Loader = yaml_numbers.bounded(libyaml.SAFE_LOADER or yaml.SafeLoader, as_writte
 MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_NODES = 200_000  # YAML nodes of a whole file after alias expansion: stops "billion laughs" files
 MAX_DEPTH = 64
+_NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"  # a scalar node's tag when it is (or is written as) a string
 _MERGE_TAG = "tag:yaml.org,2002:merge"  # `<<`
 SPEC_SUFFIXES = discovery.SPEC_SUFFIXES
@@ -164,6 +167,10 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
         explicit = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
         out: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
+        if node.flow_style and (cut := _number_cut_by_comma(node.value)):
+            at, key, message = cut
+            where = Location(doc.file, at.start_mark.line + 1, at.start_mark.column + 1)
+            raise InputError([Diagnostic(where, (*path, key), message)])
         for key_node, value_node in _merged_pairs(node, depth):
             plain = key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode)
             key = key_node.value if plain else loader.construct_object(key_node, deep=True)
@@ -202,6 +209,31 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     if style in (None, "") and yaml_events.shown_otherwise(value, str(node.value)):
         doc.read_otherwise[path] = str(node.value)
     return value
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
+
+
+def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml.Node, str, str] | None:
+    """`{objective: 99,5}`, `{above: 20,000}`: in {...} a comma ends a value, so the number was cut and its
+    digits after the comma became a key of their own, told "key 5 is read as a number: quote it ('5':)" or
+    "unknown key '000'", advice that does not help. (value node, its key, message) of the first such cut."""
+    for (key, value), (digits, empty) in itertools.pairwise(pairs):
+        if not all(isinstance(n, yaml.ScalarNode) and not n.style for n in (key, value, digits, empty)):
+            continue
+        if empty.tag != _NULL_TAG or empty.value or not _DIGITS.fullmatch(digits.value):
+            continue
+        end, start = value.end_mark, digits.start_mark
+        if _PLAIN_NUMBER.fullmatch(value.value) and end.line == start.line and 1 <= start.column - end.column <= 2:
+            written, whole, cut = f"{value.value},{digits.value}", value.value.lstrip("+"), digits.value
+            meant = f"{whole}{cut} (no thousands separator), or {whole}.{cut}" if len(cut) == 3 else f"{whole}.{cut}"
+            message = (
+                f"{written!r}: in {{...}} a comma separates entries, so this read as {value.value} and a key "
+                f"{cut!r}; write {meant} (decimals after a point)"
+            )
+            return value, str(key.value), message
+    return None
 
 
 def _key_not_text(node: yaml.Node, key: Any) -> str:
