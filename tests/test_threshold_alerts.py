@@ -68,6 +68,8 @@ def _threshold(tmp: Path, metric: str, value: str) -> Decimal:
         ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: '7'", "7"),
         ("{selector: used, type: gauge, unit: percentunit}", "above: 92.5%", "0.925"),
         ("{selector: used, type: gauge, unit: percent}", "above: 92.5%", "92.5"),
+        ("{selector: used, type: gauge, unit: percentunit}", "below: 0.7", "0.7"),  # a share: bare up to 1
+        ("{selector: used, type: gauge, unit: percent}", "below: 70", "70"),
         ("{selector: free, type: gauge, unit: bytes, aggregation: min}", "below: 512MiB", str(512 * 2**20)),
         ("{selector: free, type: gauge, unit: bytes, aggregation: min}", "below: 2GB", str(2 * 10**9)),
         ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: 1h30m", "5400"),
@@ -89,6 +91,9 @@ def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, va
     [
         ("{selector: queue_depth, type: gauge}", "above: 80%", "unit: percentunit (0-1) or percent (0-100)"),
         ("{selector: queue_depth, type: gauge}", "above: 2GiB", "to declare unit: bytes"),
+        # round 32: a hit ratio's `below: 70` meant 70%; read as 7000% of a 0-1 share it fired for ever
+        ("{selector: hits, type: gauge, unit: percentunit}", "below: 70", "70 is 7000%: write the percentage with its"),
+        ("{selector: hits, type: gauge, unit: percentunit}", "above: '1.5'", "with its sign, 1.5%"),
         ("{selector: queue_depth, type: gauge}", "above: 10m", "to declare unit: s (or ms)"),
         ("{selector: queue_depth, type: gauge}", "above: lots", "not a threshold"),
         ("{selector: queue_depth, type: gauge}", "above: true", "is not of type"),

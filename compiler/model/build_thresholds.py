@@ -309,11 +309,16 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
             raise ValueError(
                 f"{metric.name!r} is a counter: its per-second rate (5m) is compared; write e.g. 2.5, 10/m or 100/h"
             ) from None
-    if isinstance(value, int | float):
-        return Decimal(repr(value))
-    text = str(value)
-    if _NUMBER.fullmatch(text):
-        return Decimal(text)
+    text = repr(value) if isinstance(value, int | float) else str(value)
+    if _NUMBER.fullmatch(text) or isinstance(value, int | float):
+        number = Decimal(text)
+        if metric.unit == "percentunit" and abs(number) > 1:
+            # `below: 70` meant 70%: compared with a 0-1 share it was a line at 7000%, an alert firing for ever.
+            raise ValueError(
+                f"metric {metric.name!r} is a 0-1 share (unit: percentunit), where {number} is {number * 100}%: "
+                f"write the percentage with its sign, {number}% (the share {number / 100})"
+            )
+        return number
     unit = metric.unit
     if text.endswith("%"):
         ratio = parse_percent(text)
