@@ -37,6 +37,7 @@ TIERS = (
     "warning/info, or an SLO's alerts:) and who hears it under routing.<tier>"
 )
 RENAMED = "here it is called"
+_SLO_ONLY = ("period", "objective", "sli", "by", "min_bad_events")  # an SLO's keys, not the service's
 # Unknown keys that are another key's usual name elsewhere (Prometheus, Sloth, Pyrra, Alertmanager).
 SYNONYMS = {
     "timezone": "location",
@@ -88,6 +89,10 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
         )
     if key == "threshold" and "above" in allowed:
         return "unknown key 'threshold': say which side fires, above: 1000, below: 10 or within: 14d (a timestamp)"
+    if key in _SLO_ONLY and "slos" in allowed:  # `period: 28d` beside `slos:` was told "did you mean 'apiVersion'?"
+        fleet = {"period": "defaults.period", "min_bad_events": "defaults.slo_alerts.min_bad_events"}.get(key)
+        also = f", or for every service in the platform file ({fleet})" if fleet else ""
+        return f"unknown key '{key}': it is set per SLO, in each item of slos: ({key}: ...){also}"
     target = SYNONYMS.get(key) or SYNONYMS.get(key.lower())
     if target == "location" and "location" not in allowed:
         return (
