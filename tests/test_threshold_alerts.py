@@ -94,6 +94,7 @@ def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, va
         # round 32: a hit ratio's `below: 70` meant 70%; read as 7000% of a 0-1 share it fired for ever
         ("{selector: hits, type: gauge, unit: percentunit}", "below: 70", "70 is 7000%: write the percentage with its"),
         ("{selector: hits, type: gauge, unit: percentunit}", "above: '1.5'", "with its sign, 1.5%"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: '20,000'", "20000 (no thousands separator)"),
         ("{selector: queue_depth, type: gauge}", "above: 10m", "to declare unit: s (or ms)"),
         ("{selector: queue_depth, type: gauge}", "above: lots", "not a threshold"),
         ("{selector: queue_depth, type: gauge}", "above: true", "is not of type"),

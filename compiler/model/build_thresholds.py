@@ -40,6 +40,7 @@ _BYTES = {
 }
 _BYTE_UNITS = ("bytes", "decbytes")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _WITH_BYTES = re.compile(r"([0-9]+(?:\.[0-9]+)?)(" + "|".join(_BYTES) + ")")
 
 
@@ -334,6 +335,8 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
         if unit not in _BYTE_UNITS:
             raise ValueError(f"a size needs metric {metric.name!r} to declare unit: bytes; it has {unit or 'no unit'}")
         return Decimal(match.group(1)) * _BYTES[match.group(2)]
+    if _GROUPED.fullmatch(text):  # `above: 20,000` (a string in YAML): the number is meant, not its grouping
+        raise ValueError(f"write {text.replace(',', '')} (no thousands separator)")
     try:
         seconds = parse_duration_seconds(text)
     except ValueError:

@@ -26,8 +26,10 @@ def iso_duration(error: ValidationError, defs: dict[str, Any], path: tuple[str |
 
 
 def tier_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
-    """`tier: page`: obsc's tiers are critical (pages), warning (tickets) and info."""
-    if error.validator != "enum" or not isinstance(error.instance, str) or path[-1:] != ("tier",):
+    """`tier: page` (or a freshness SLI's `stale_alert: page`): obsc's tiers are critical (pages), warning (tickets)
+    and info."""
+    key = str(path[-1]) if path else ""
+    if error.validator != "enum" or not isinstance(error.instance, str) or key not in ("tier", "stale_alert"):
         return None
     meant = _TIER_WORDS.get(error.instance.strip().lower())
     if meant is None:
@@ -36,7 +38,7 @@ def tier_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | in
         [o for o in error.validator_value if isinstance(o, str)] if isinstance(error.validator_value, list) else []
     )
     if meant not in options:  # a burn window's tier is critical or warning: `info` would be refused next
-        return f"{error.instance!r}: write tier: {' or '.join(options)} (obsc's words for the tiers taken here)"
+        return f"{error.instance!r}: write {key}: {' or '.join(options)} (obsc's words for the tiers taken here)"
     return (
-        f"{error.instance!r}: write tier: {meant} (critical pages at any hour, warning tickets, info goes to a digest)"
+        f"{error.instance!r}: write {key}: {meant} (critical pages at any hour, warning tickets, info goes to a digest)"
     )
