@@ -16,6 +16,7 @@ from compiler.model.units import (
     HISTOGRAM_SECONDS,
     decimal_text,
     format_duration,
+    histogram_units,
     parse_duration,
     parse_duration_seconds,
     parse_percent,
@@ -69,11 +70,11 @@ def build_key_alerts(
             continue  # nothing is scraped: `up` does not exist, the alert would page forever
         if kind is AlertKind.LATENCY_P99 and tiers and metrics["latency"].unit not in HISTOGRAM_SECONDS:
             latency = metrics["latency"]
-            units = ", ".join(u for u in HISTOGRAM_SECONDS if u)
+            units = histogram_units(latency.unit)
             ctx.error(
                 ("metrics", "latency"),
                 f"histogram 'latency' declares unit {latency.unit!r}: the p99 latency alert reads its quantiles as "
-                f"durations, so its unit must be one of {units} (none means seconds); or set alerts.latency_p99: false",
+                f"durations, so its unit must be one of {units}; or set alerts.latency_p99: false",
             )
             continue
         built: dict[Tier, KeyAlert] = {}

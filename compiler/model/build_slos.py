@@ -31,6 +31,7 @@ from compiler.model.units import (
     HISTOGRAM_SECONDS,
     decimal_text,
     format_duration,
+    histogram_units,
     parse_duration,
     parse_duration_seconds,
     parse_percent,
@@ -344,10 +345,9 @@ def _off_bucket(le: Decimal, histogram: Metric) -> str:
 
 
 def _not_time(histogram: Metric) -> str:
-    units = ", ".join(u for u in HISTOGRAM_SECONDS if u)
     return (
         f"histogram {histogram.name!r} declares unit {histogram.unit!r}: a latency SLI reads its `le` labels as "
-        f"durations, so its unit must be one of {units} (none means seconds)"
+        f"durations, so its unit must be one of {histogram_units(histogram.unit)}"
     )
 
 

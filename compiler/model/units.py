@@ -36,6 +36,20 @@ _UNIT_SUFFIXES = {
 }
 
 
+def histogram_units(unit: str) -> str:
+    """The units a latency histogram may declare, said to one that declared `unit`; with a did-you-mean for a time
+    unit spelt out (`unit: milliseconds` was refused without one)."""
+    meant = _SPELT_OUT.get(unit.strip().lower().removesuffix("s"))
+    guess = f"; did you mean {meant}?" if meant else ""
+    return ", ".join(u for u in HISTOGRAM_SECONDS if u) + f" (none means seconds{guess})"
+
+
+# A time unit spelt out, as a histogram's `unit:` (obsc takes Grafana's ids: s, ms, µs, ns), without its plural s.
+_SPELT_OUT = {"second": "s", "sec": "s", "millisecond": "ms", "milli": "ms", "msec": "ms", "u": "µs"} | {
+    "microsecond": "µs", "micro": "µs", "nanosecond": "ns", "nano": "ns"
+}  # fmt: skip
+
+
 def histogram_unit_in_name(series: str) -> str | None:
     """The time unit a histogram's base name ends in, when it is not seconds (`x_duration_milliseconds` → ms)."""
     return next((unit for unit, ends in _UNIT_SUFFIXES.items() if series.endswith(ends)), None)
