@@ -271,7 +271,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
-        held = f"{on} {_own_alerts(alert, text.own)} {text.unless} {_recovered(short, threshold, w.keep_firing_seconds)}"
+        recovered = _recovered(short, threshold, w.keep_firing_seconds)
+        held = f"{on} {_own_alerts(alert, text.own)} {text.unless} {recovered}"
         lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps, held)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
