@@ -271,8 +271,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
-        recovered = _recovered(short, threshold, w.keep_firing_seconds)
-        held = f"{on} {_own_alerts(alert, text.own)} {text.unless} {recovered}"
+        held = f"{on} {_own_alerts(alert, text.own)}"
         lines = [f"{long} > {threshold}", on, *_short_window_holds(short, threshold, long, text.unless, steps, held)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
@@ -320,14 +319,6 @@ def _short_window_holds(short: str, threshold: str, long: str, unless: str, step
         newest = " or ".join([*(f"max without ({names.LABEL_WINDOW}) ({s})" for s in steps), long])
         branch = f"({newest}) > {threshold}"
     return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", f"  {held}", ")"]
-
-
-def _recovered(short: str, threshold: str, keep_firing_seconds: int) -> str:
-    """The short window's newest reading, at or under the line: the pair saw its recovery and only its
-    `keep_firing_for` keeps its alert up, so an empty short window after it (traffic stopped) must not hold it
-    again from a longer step that still holds the outage (a page kept an hour after a fix, a ticket a day)."""
-    lookback = keep_firing_seconds + recording_tiers().coarse_interval_seconds + 60
-    return f"last_over_time({short}[{format_duration(lookback)}]) <= {threshold}"
 
 
 def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:

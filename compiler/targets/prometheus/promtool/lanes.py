@@ -84,10 +84,7 @@ def _is_held(line: str) -> bool:
     return join.startswith("and on (") and "(" not in join[len("and on (") :] and _HELD.fullmatch(held) is not None
 
 
-_HELD = re.compile(  # the pair's ALERTS (a coarse pair's over a range), unless its short window saw recovery: slo.py
-    r"(?:ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\))"
-    r"(?: unless on \([\w, ]*\) last_over_time\([\w:]+\{[^{}()]*\}\[\w+\]\) <= \([\d.e+-]+ \* [\d.e+-]+\))?"
-)
+_HELD = re.compile(r"ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")  # a coarse pair's: slo.py
 _WITHOUT_WINDOW = "max without (window) ("
 
 
