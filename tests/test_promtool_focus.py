@@ -494,7 +494,7 @@ def test_revalidate_all_runs_each_test_file_whole(
     compilation = written(tmp_path)
     caplog.set_level(logging.INFO, logger="obsc")
     assert _tested(monkeypatch, compilation, tmp_path, Record(whole_rule_files=True)) == WHOLE
-    assert "promtool: 3 test file(s) ran whole (--revalidate-all)" in caplog.messages
+    assert "promtool: 4 test file(s) ran whole (--revalidate-all)" in caplog.messages
 
 
 def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811
@@ -558,7 +558,7 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
     assert any(m.startswith(said) for m in caplog.messages)
 
 
-WHOLE = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".long", ".scrapes", "")]
+WHOLE = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".holds", ".long", ".scrapes", "")]
 
 
 def _tested(monkeypatch: pytest.MonkeyPatch, compilation: Compilation, out: Path, record: Record) -> list[str]:

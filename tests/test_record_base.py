@@ -111,6 +111,7 @@ def test_what_the_change_left_as_the_base_committed_it_is_not_run_again(
 
     writer.compile_into(compilation.bundle, str(repo / "out"), check)
     assert calls.files("promtool", "test", "rules") == [
+        "prometheus/tests/order-worker.holds.test.yaml",
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",

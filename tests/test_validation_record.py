@@ -118,6 +118,7 @@ def test_a_one_service_change_runs_promtool_for_that_service_only(
     calls.clear()
     changed = compile_into(specs, out)
     assert calls.files("promtool", "test", "rules") == [
+        "prometheus/tests/order-worker.holds.test.yaml",
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
@@ -150,6 +151,7 @@ def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
     with pytest.raises(ToolError, match="ServiceHighErrorRate"):
         validate_bundle(compilation.bundle, str(out), str(out))
     assert calls.files("promtool", "test", "rules") == [
+        "prometheus/tests/order-worker.holds.test.yaml",
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",

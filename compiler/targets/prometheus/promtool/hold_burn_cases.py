@@ -1,4 +1,5 @@
-"""The burn-rate alerts' holds (`for`, `keep_firing_for`) at 1m steps, beside the key alerts' (hold_cases.py).
+"""The burn-rate alerts' holds (`for`, `keep_firing_for`) at 1m steps or a coarser grid, beside the key alerts'
+(hold_cases.py).
 
 Each SLO's recorded error ratios, every window its burn alerts read, are fed at 1.25x the highest line of its
 pairs from 0 until two minutes past its longest `for`, then at 0; the long windows' failed-event rates, which
@@ -19,44 +20,61 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.hold_feed import HoldFeed
+from compiler.targets.prometheus.promtool.hold_grid import STEP, Admit, up_to_grid
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import window_labels
 
-STEP = 60
 _READS = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
 
 
-def burn_holds(
-    service: Service, rules: ServiceRules, feed: HoldFeed
-) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
-    """The series to feed and the checks, for every SLO whose burn alerts this case can drive and whose inputs
-    no rule of the file also writes (`feed`)."""
+def _by_slo(rules: ServiceRules) -> list[tuple[Slo, list[tuple[Rule, BurnWindow]]]]:
     by_slo: dict[int, tuple[Slo, list[tuple[Rule, BurnWindow]]]] = {}
     for rule in rules.alert_rules:
         source = rule.source
         if source is not None and source.slo is not None and source.window is not None:
             by_slo.setdefault(id(source.slo), (source.slo, []))[1].append((rule, source.window))
+    return list(by_slo.values())
+
+
+def burn_units(rules: ServiceRules) -> list[list[Rule]]:
+    """The burn alerts by name, every SLO's: what a holds file takes or leaves whole. A check lists every alert of
+    its name that fires, and each file feeds every window of the SLOs it drives, so an alert of a name the file
+    does not check may fire there unasserted, but never one of a name it checks."""
+    by_name: dict[str, list[Rule]] = {}
+    for _, pairs in _by_slo(rules):
+        for rule, _ in pairs:
+            by_name.setdefault(rule.alert, []).append(rule)
+    return list(by_name.values())
+
+
+def burn_holds(
+    service: Service, rules: ServiceRules, feed: HoldFeed, step: int, admit: Admit
+) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
+    """The series to feed and the checks, evaluated every `step`, for every SLO whose burn alerts (of the parts
+    `admit` takes) this case can drive and whose inputs no rule of the file also writes (`feed`)."""
     series: list[InputSeries] = []
     states: list[tuple[str, Firing, list[bool]]] = []
     times: dict[str, set[int]] = {}
-    for slo, pairs in by_slo.values():
-        fed = _slo_series(service, slo, pairs)
+    taken = {id(r) for unit in burn_units(rules) if admit(unit) for r in unit}
+    for slo, every in _by_slo(rules):
+        pairs = [pair for pair in every if id(pair[0]) in taken]
+        fed = _slo_series(service, slo, pairs, every, step) if pairs else None
         if fed is None or not feed.admits(fed[0]):
             continue
-        inputs, value, breach, minutes = fed
+        inputs, value, breaches, minutes = fed
         series += inputs
         group = sample_group(slo)
         for rule, _ in pairs:
-            holds = [m < breach for m in range(minutes + 1)]
-            fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
+            breach = breaches[id(rule)]
+            holds = [m * step < breach * STEP for m in range(minutes * STEP // step + 1)]
+            fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
             states.append((rule.alert, firing(rule, value, group=group or None), fires))
             drop = breach * STEP
-            edges = {rule.for_seconds - STEP, rule.for_seconds}
-            edges |= {drop + rule.keep_firing_seconds - STEP, drop + rule.keep_firing_seconds}
-            times.setdefault(rule.alert, set()).update(t for t in edges if t >= 0)
+            held, kept = up_to_grid(rule.for_seconds, step), drop + up_to_grid(rule.keep_firing_seconds, step)
+            times.setdefault(rule.alert, set()).update(t for t in (held - step, held, kept - step, kept) if t >= 0)
     checks = [
         AlertCheck(
-            at, name, tuple(f for n, f, fires in states if n == name and at // STEP < len(fires) and fires[at // STEP])
+            at, name, tuple(f for n, f, fires in states if n == name and at // step < len(fires) and fires[at // step])
         )
         for name, at_ in times.items()
         for at in sorted(at_)
@@ -65,35 +83,65 @@ def burn_holds(
 
 
 def _slo_series(
-    service: Service, slo: Slo, pairs: list[tuple[Rule, BurnWindow]]
-) -> tuple[list[InputSeries], float, int, int] | None:
-    """The SLO's inputs, the value its alerts show, the minutes they burn and the minutes fed in all; None when
-    its alerts read other series, or no ratio can pass every line."""
+    service: Service,
+    slo: Slo,
+    pairs: list[tuple[Rule, BurnWindow]],
+    every: list[tuple[Rule, BurnWindow]],
+    step: int,
+) -> tuple[list[InputSeries], float, dict[int, int], int] | None:
+    """The inputs (at 1m) of the SLO's `pairs` (every window of all its pairs, `every`), the value they show, the
+    minutes each pair's windows burn (two steps past the longest `for` of the pairs sharing a window with it,
+    ending on the grid) and the minutes fed in all; None when its alerts read other series, or no ratio can pass
+    every line."""
     lines = [error_ratio_threshold(slo, w) for _, w in pairs]
     high = off_ties(max(lines) * Decimal("1.25"))
     if high >= 1 or any(abs(float(high) - float(line)) <= 1e-9 * float(line) for line in lines):
         return None
-    windows = sorted({s for _, w in pairs for s in (w.short_seconds, w.long_seconds)})
-    longs = sorted({w.long_seconds for _, w in pairs})
+    windows = sorted({s for _, w in every for s in (w.short_seconds, w.long_seconds)})
+    longs = sorted({w.long_seconds for _, w in every})
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
     rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
     # ALERTS: the pair's own, which promtool writes (every short window is fed here: its branch is never read)
     known = ratio_names | rate_names | {names.ALERTS_SERIES}
     if any(set(_READS.findall(rule.expr)) - known for rule, _ in pairs):
         return None
-    breach = 2 + max(r.for_seconds for r, _ in pairs) // STEP
-    minutes = breach + max(r.keep_firing_seconds for r, _ in pairs) // STEP + 1
+    breaches: dict[int, int] = {}  # a rule's (by id) minutes at the high ratio
+    burns: dict[int, int] = {}  # a window's minutes at the high ratio
+    minutes = 0
+    for together in _sharing(pairs):
+        breach = (2 + max(r.for_seconds for r, _ in together) // step) * step // STEP
+        kept = up_to_grid(max(r.keep_firing_seconds for r, _ in together), step) // STEP
+        minutes = max(minutes, breach + kept + 1)
+        breaches.update((id(r), breach) for r, _ in together)
+        burns.update((s, breach) for _, w in together for s in (w.short_seconds, w.long_seconds))
+    longest = max(breaches.values())  # the windows only other pairs read: as long as any
     group = sample_group(slo)
-    ratio = f"{decimal_text(high)}x{breach - 1} 0x{minutes - breach - 1}"
+
+    def ratio(seconds: int) -> str:
+        breach = burns.get(seconds, longest)
+        return f"{decimal_text(high)}x{breach - 1} 0x{minutes - breach - 1}"
+
     # failures a second: the guard's count over the shortest long window reaches min_bad_events
     failing = Decimal(max(slo.min_bad_events, 1))
 
     def labels(seconds: int) -> tuple[tuple[str, str], ...]:
         return tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
 
-    inputs = [InputSeries(names.sli_error_ratio(format_duration(s)), labels(s), ratio) for s in windows]
+    inputs = [InputSeries(names.sli_error_ratio(format_duration(s)), labels(s), ratio(s)) for s in windows]
     inputs += [
         InputSeries(names.sli_errors_rate(format_duration(s)), labels(s), f"{decimal_text(failing)}+0x{minutes}")
         for s in longs
     ]
-    return inputs, float(decimal_text(high)), breach, minutes
+    return inputs, float(decimal_text(high)), breaches, minutes
+
+
+def _sharing(pairs: list[tuple[Rule, BurnWindow]]) -> list[list[tuple[Rule, BurnWindow]]]:
+    """The pairs in sets that share no window: each set burns on its own timeline, so a short hold's pair drops
+    early instead of burning as long as the longest `for` of the SLO (fewer 1m steps for the whole group)."""
+    sets: list[tuple[set[int], list[tuple[Rule, BurnWindow]]]] = []
+    for pair in pairs:
+        reads = {pair[1].short_seconds, pair[1].long_seconds}
+        joined = [one for one in sets if one[0] & reads]
+        sets = [one for one in sets if not one[0] & reads]
+        sets.append((reads.union(*(w for w, _ in joined)), [p for _, ps in joined for p in ps] + [pair]))
+    return [together for _, together in sets]

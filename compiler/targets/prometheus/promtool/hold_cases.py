@@ -1,23 +1,23 @@
 """One case per service that pins the holds of its key threshold alerts (`for` and `keep_firing_for`), in the
-1m-step scrapes file.
+1m-step scrapes file, and one in the holds file for the holds a coarser grid pins as well (hold_grid.py).
 
 The main file steps every 30 minutes, where a `for` of 5m, 15m or 30m all fire at the first step after 0 and a
 `keep_firing_for` of 5m ends before the next one: a hold doubled, removed or cut passed every case there. Here each
 alert's recorded signal breaches every tier's line from 0 for two minutes past its longest `for`, then drops under
 every line; all signals at once, side by side (each alert reads its own). Each tier is checked one step before its
 `for` ends and at it, and one step before its `keep_firing_for` ends and at it (at the drop and one step before,
-without one). What fires at each check is replayed from the inputs as Prometheus 2.42 keeps alert state
-(cases.fires_at).
+without one), each end taken to the file's grid. Inputs stay at 1m on either grid. What fires at each check is
+replayed from the inputs as Prometheus 2.42 keeps alert state (cases.fires_at).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Service, Slo
-from compiler.model.units import decimal_text, parse_duration
+from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.keyalerts import SIGNAL_WINDOW, UTILISATION_SIGNALS, error_rate_min_events
 from compiler.targets.prometheus.promtool.cases import (
@@ -30,8 +30,9 @@ from compiler.targets.prometheus.promtool.cases import (
     off_ties,
 )
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.hold_burn_cases import burn_holds
+from compiler.targets.prometheus.promtool.hold_burn_cases import burn_holds, burn_units
 from compiler.targets.prometheus.promtool.hold_feed import HoldFeed
+from compiler.targets.prometheus.promtool.hold_grid import STEP, Admit, allowed_step, holds_step, up_to_grid
 from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
@@ -39,7 +40,6 @@ from compiler.targets.prometheus.promtool.key_missing_cases import up_series
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import slo_labels
 
-STEP = 60
 _SIGNALS = {
     AlertKind.LATENCY_P99: names.SERVICE_LATENCY_P99,
     AlertKind.DISK: names.SERVICE_DISK,
@@ -50,12 +50,13 @@ _SIGNALS = {
 class _Kind:
     """One alert kind's tiers, its inputs (breaching every line, then under every line) and the value they show."""
 
-    def __init__(self, service: Service, kind: AlertKind, rules: list[Rule]) -> None:
-        self.rules = rules
+    def __init__(self, service: Service, kind: AlertKind, rules: list[Rule], step: int) -> None:
+        self.rules, self.step = rules, step
         lines = [_threshold(r) for r in rules]
         high, low = off_ties(max(lines) * ABOVE), min(lines) * BELOW
-        self.breach = 2 + max(r.for_seconds for r in rules) // STEP  # minutes the signal breaches
-        self.minutes = self.breach + max(r.keep_firing_seconds for r in rules) // STEP + 1
+        # minutes the signal breaches: two steps past the longest `for`, ending on the grid
+        self.breach = (2 + max(r.for_seconds for r in rules) // step) * step // STEP
+        self.minutes = self.breach + up_to_grid(max(r.keep_firing_seconds for r in rules), step) // STEP + 1
         quiet = self.minutes - self.breach
         if kind is AlertKind.ERROR_RATE:
             # traffic a power of two (ratios stay exact) high enough that the quiet ratio still counts failures
@@ -78,17 +79,18 @@ class _Kind:
     def times(self) -> set[int]:
         """The checks: one step before each tier's `for` ends and at it; one step before its `keep_firing_for`
         ends after the drop and at it (without one: the step before the drop and at it)."""
-        drop = self.breach * STEP
+        drop, step = self.breach * STEP, self.step
         out: set[int] = set()
         for rule in self.rules:
-            out |= {rule.for_seconds - STEP, rule.for_seconds}
-            out |= {drop + rule.keep_firing_seconds - STEP, drop + rule.keep_firing_seconds}
+            held, kept = up_to_grid(rule.for_seconds, step), drop + up_to_grid(rule.keep_firing_seconds, step)
+            out |= {held - step, held, kept - step, kept}
         return {t for t in out if t >= 0}
 
     def fires(self, rule: Rule) -> Callable[[int], bool]:
-        holds = [m < self.breach for m in range(self.minutes + 1)]
-        state = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
-        return lambda at: state[at // STEP]
+        step = self.step
+        holds = [m * step < self.breach * STEP for m in range(self.minutes * STEP // step + 1)]
+        state = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
+        return lambda at: state[at // step]
 
 
 def _timeline(high: Decimal, low: Decimal, breach: int, quiet: int) -> str:
@@ -105,43 +107,79 @@ def _held(rule: Rule) -> bool:
     return bool(rule.for_seconds or rule.keep_firing_seconds) and not _while_blind(rule)
 
 
-def hold_cases(service: Service, rules: ServiceRules) -> list[Case]:
-    """The threshold alerts' group (with ServiceDown, no target scraped at all, beside them), then the SLOs'
-    data-missing group: targets up and no SLI series at all."""
+def hold_cases(service: Service, rules: ServiceRules) -> tuple[list[Case], list[Case], int]:
+    """The scrapes file's 1m cases and the holds file's, with its step (hold_grid.py: none when every hold stays
+    at 1m): in each, the holds it takes (ServiceDown, no target scraped at all, beside the others), then the SLOs'
+    data-missing group (targets up and no SLI series at all) where its `for` goes."""
+    units: list[list[Rule]] = [mine for mine in _by_kind(rules).values() if any(_held(r) for r in mine)]
+    down = _down(rules)
+    units += [down] if any(r.for_seconds for r in down) else []
+    budgets = [r for _, low, spent in _budgets(rules) for r in (low, spent)]  # one unit: checks list every SLO's
+    units += [budgets] if budgets else []
+    units += burn_units(rules)
+    missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
+    missing = missing if service.targets else []
+    step = holds_step([*units, missing] if missing else units)
+
+    def coarse(unit: Sequence[Rule]) -> bool:
+        return step > STEP and allowed_step(unit) >= step
+
+    fine, held = _holds(service, rules, STEP, lambda unit: not coarse(unit)), []
+    if step > STEP:
+        held = _holds(service, rules, step, coarse)
+    if missing:
+        (held if coarse(missing) else fine).append(_missing_case(service, missing, step if coarse(missing) else STEP))
+    return fine, held, step
+
+
+def _missing_case(service: Service, missing: list[Rule], step: int) -> Case:
+    """SLODataMissing's holds: targets up and no SLI series at all, from 0."""
+    samples = up_to_grid(max(r.for_seconds for r in missing), step) // STEP
+    held = tuple(check(missing, at, lambda r: 1.0) for at in _edges(missing, step))
+    title = f"holds: {names.SLO_DATA_MISSING}: targets up and no SLI series at all"
+    return Case(title, STEP, (up_series(service, samples),), held)
+
+
+def _by_kind(rules: ServiceRules) -> dict[AlertKind, list[Rule]]:
     by_kind: dict[AlertKind, list[Rule]] = {}
     for rule in rules.alert_rules:
         kind = rule.source.kind if rule.source is not None else None
         if kind is not None and (kind is AlertKind.ERROR_RATE or kind in _SIGNALS) and not is_missing(rule):
             by_kind.setdefault(kind, []).append(rule)
+    return by_kind
+
+
+def _down(rules: ServiceRules) -> list[Rule]:
+    return [r for r in rules.alert_rules if _kind(r) is AlertKind.SERVICE_DOWN and not is_missing(r)]
+
+
+def _holds(service: Service, rules: ServiceRules, step: int, admit: Admit) -> list[Case]:
+    """The threshold alerts', ServiceDown's, the budget and the burn alerts' holds of the units `admit` takes,
+    breaching at once, evaluated every `step` (inputs at 1m)."""
     feed = HoldFeed(rules)  # what the group feeds never clashes with what a rule of the file writes
-    kinds = [_Kind(service, kind, mine) for kind, mine in by_kind.items() if any(_held(r) for r in mine)]
-    kinds = [one for one in kinds if feed.admits(one.series)]
+    kinds = [_Kind(service, kind, mine, step) for kind, mine in _by_kind(rules).items() if any(map(_held, mine))]
+    kinds = [one for one in kinds if admit(one.rules) and feed.admits(one.series)]
     checks = []
     for one in kinds:
         fires = {id(r): one.fires(r) for r in one.rules}
         for at in sorted(one.times()):
             fired = tuple(firing(r, one.value) for r in one.rules if not _while_blind(r) and fires[id(r)](at))
             checks.append(AlertCheck(at, one.rules[0].alert, fired))
-    down = [r for r in rules.alert_rules if _kind(r) is AlertKind.SERVICE_DOWN and not is_missing(r)]
-    if any(r.for_seconds for r in down):  # no `up` fed: nothing scraped, down from 0 on
-        for at in _edges(down):
+    down = _down(rules)
+    if any(r.for_seconds for r in down) and admit(down):  # no `up` fed: nothing scraped, down from 0 on
+        for at in _edges(down, step):
             checks.append(check(down, at, lambda r: 0.0))
-    budget_series, budget_checks = _budget(service, rules, feed)
-    burn_series, burn_checks = burn_holds(service, rules, feed)
+    budget_series, budget_checks = _budget(service, rules, feed, step, admit)
+    burn_series, burn_checks = burn_holds(service, rules, feed, step, admit)
     checks += budget_checks + burn_checks
-    out = []
-    if checks:
-        named = dict.fromkeys(c.alertname for c in checks)
-        title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
-        fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series)
-        out.append(Case(title, STEP, fed, tuple(checks)))
-    missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
-    if missing and service.targets:
-        samples = max(r.for_seconds for r in missing) // STEP
-        held = tuple(check(missing, at, lambda r: 1.0) for at in _edges(missing))
-        title = f"holds: {names.SLO_DATA_MISSING}: targets up and no SLI series at all"
-        out.append(Case(title, STEP, (up_series(service, samples),), held))
-    return out
+    if not checks:
+        return []
+    named = dict.fromkeys(c.alertname for c in checks)
+    title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
+    if step > STEP:
+        title += f" (every {format_duration(step)})"
+    fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series)
+    return [Case(title, STEP, fed, tuple(checks))]
 
 
 _LOW, _SPENT = Decimal("0.125"), Decimal("-0.25")  # budget left: low, then spent (exact in binary)
@@ -158,30 +196,43 @@ def _low_share(line: Decimal) -> Decimal | None:
     return share
 
 
-def _budget(service: Service, rules: ServiceRules, feed: HoldFeed) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
-    """Each SLO's remaining budget fed as recorded: low from 0 until its `for` has passed, then spent as long
-    again. SLOErrorBudgetLow is checked a step before and at its `for`, and at the drop (no keep_firing_for);
-    SLOErrorBudgetExhausted a step before and at its `for` after the drop."""
+def _budgets(rules: ServiceRules) -> list[tuple[Slo, Rule, Rule]]:
+    """Each SLO's SLOErrorBudgetLow and SLOErrorBudgetExhausted, when both are there and one holds."""
     by_slo: dict[int, tuple[Slo, dict[str, Rule]]] = {}
     for rule in rules.alert_rules:
         source = rule.source
         if source is not None and source.slo is not None and source.budget:
             by_slo.setdefault(id(source.slo), (source.slo, {}))[1][source.budget] = rule
+    out = []
+    for slo, budget in by_slo.values():
+        low, spent = budget.get("low"), budget.get("exhausted")
+        if low is not None and spent is not None and (low.for_seconds or spent.for_seconds):
+            out.append((slo, low, spent))
+    return out
+
+
+def _budget(
+    service: Service, rules: ServiceRules, feed: HoldFeed, step: int, admit: Admit
+) -> tuple[tuple[InputSeries, ...], list[AlertCheck]]:
+    """Each SLO's remaining budget fed as recorded: low from 0 until its `for` has passed, then spent as long
+    again. SLOErrorBudgetLow is checked a step before and at its `for`, and at the drop (no keep_firing_for);
+    SLOErrorBudgetExhausted a step before and at its `for` after the drop."""
     series: list[InputSeries] = []
     states: list[tuple[Rule, Firing, list[bool]]] = []
     times: dict[str, set[int]] = {}
-    for slo, budget in by_slo.values():
-        low, spent = budget.get("low"), budget.get("exhausted")
-        if low is None or spent is None or not (low.for_seconds or spent.for_seconds):
-            continue
+    budgets = _budgets(rules)
+    if not admit([r for _, low, spent in budgets for r in (low, spent)]):
+        budgets = []
+    for slo, low, spent in budgets:
         share = _low_share(slo.alerting.budget_left)
         if share is None:
             continue
-        drop = low.for_seconds // STEP + 1  # samples at the low share
-        end = drop + spent.for_seconds // STEP
+        drop = up_to_grid(low.for_seconds, step) // step + 1  # steps at the low share: one past its `for`
+        end = drop + up_to_grid(spent.for_seconds, step) // step
         group = sample_group(slo)
         labels = tuple(sorted({**slo_labels(service, slo), **group}.items()))
-        values = f"{decimal_text(share)}x{drop - 1} {decimal_text(_SPENT)}x{end - drop}"
+        at_low, in_all = drop * step // STEP, end * step // STEP  # in 1m samples
+        values = f"{decimal_text(share)}x{at_low - 1} {decimal_text(_SPENT)}x{in_all - at_low}"
         fed = InputSeries(names.SLO_BUDGET_REMAINING, labels, values)
         if not feed.admits((fed,)):
             continue
@@ -189,14 +240,14 @@ def _budget(service: Service, rules: ServiceRules, feed: HoldFeed) -> tuple[tupl
         for rule, shown, start, stop in ((low, share, 0, drop), (spent, _SPENT, drop, end + 1)):
             holds = [start <= m < stop for m in range(end + 1)]
             fired = firing(rule, float(shown), group=group or None)
-            states.append((rule, fired, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)))
-            edges = {start * STEP + rule.for_seconds - STEP, start * STEP + rule.for_seconds}
-            times.setdefault(rule.alert, set()).update(edges | ({stop * STEP} if stop <= end else set()))
+            states.append((rule, fired, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)))
+            held = start * step + up_to_grid(rule.for_seconds, step)
+            times.setdefault(rule.alert, set()).update({held - step, held} | ({stop * step} if stop <= end else set()))
     checks = [
         AlertCheck(
             at,
             name,
-            tuple(f for r, f, fires in states if r.alert == name and at // STEP < len(fires) and fires[at // STEP]),
+            tuple(f for r, f, fires in states if r.alert == name and at // step < len(fires) and fires[at // step]),
         )
         for name, at_ in times.items()
         for at in sorted(at_)
@@ -208,6 +259,8 @@ def _kind(rule: Rule) -> AlertKind | None:
     return rule.source.kind if rule.source is not None else None
 
 
-def _edges(rules: list[Rule]) -> list[int]:
-    """One step before each rule's `for` ends, and at it: the rules' condition holds from 0."""
-    return sorted({t for r in rules for t in (r.for_seconds - STEP, r.for_seconds) if t >= 0})
+def _edges(rules: list[Rule], step: int) -> list[int]:
+    """One step before each rule's `for` ends, and at it (on the grid): the rules' condition holds from 0."""
+    return sorted(
+        {t for r in rules for t in (up_to_grid(r.for_seconds, step) - step, up_to_grid(r.for_seconds, step)) if t >= 0}
+    )

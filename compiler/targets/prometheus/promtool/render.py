@@ -12,10 +12,11 @@ the selectors match. Every mutant of the examples' alert expressions fails a cas
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Three files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml`, and at 1m `<service>.scrapes.test.yaml`: missing-data twins, whose sparse branch
+Four files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
+`<service>.long.test.yaml`, at 1m `<service>.scrapes.test.yaml`: missing-data twins, whose sparse branch
 counts evaluations at the interval, and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the
-main file's 30m steps cannot tell apart; each with the longest evaluation step its cases allow: promtool
+main file's 30m steps cannot tell apart, but those a coarser grid pins as well, in `<service>.holds.test.yaml`
+at the service's grid (hold_grid.py); each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
@@ -61,9 +62,15 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long = merge(_lanes(long))
     scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
-    scrapes += hold_cases(service, rules)  # the key alerts' `for` and `keep_firing_for`, at the same 1m steps
+    fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
+    scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
     out = []
-    for part, cases, step in (("", main, MAIN_STEP), ("long", long, LONG_STEP), ("scrapes", scrapes, SCRAPE_STEP)):
+    for part, cases, step in (
+        ("", main, MAIN_STEP),
+        ("long", long, LONG_STEP),
+        ("scrapes", scrapes, SCRAPE_STEP),
+        ("holds", coarse, hold_step),
+    ):
         if cases:
             path = names.promtool_test_path(service.name, part)
             out.append(Artifact(path, _file_text(service, rules, cases, step)))
