@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from compiler.targets.prometheus.promtool.slo_state import _State, ends
+from compiler.targets.prometheus.promtool.slo_state import _State, ends, shows_failure
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
@@ -172,7 +172,8 @@ def _variants(
     long = list(compared(rule.long_seconds))
 
     def ending(seconds: int) -> Verdicts:
-        return [ends(s, seconds, rule.line, rule.thin) for s in states]
+        read = zip(states, fed[seconds], strict=True)
+        return [f and (not rule.thin or shows_failure(s, seconds, rule.line)) for s, f in read]
 
     shown = ending(rule.short_seconds)
     over = list(compared(rule.short_seconds))

@@ -92,7 +92,12 @@ def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int
 def ends(state: _State, seconds: int, line: float, thin: bool) -> bool:
     """Whether a short window's ratio can end a held pair (slo.py `_counted_short`): it has events, with `thin`
     enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64)."""
-    return state.fed(seconds) and (not thin or float(decimal_text(state.total_of(seconds))) * seconds * line >= 1)
+    return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
+
+
+def shows_failure(state: _State, seconds: int, line: float) -> bool:
+    """Whether a window holds events enough that a burn at `line` shows one failure in it."""
+    return float(decimal_text(state.total_of(seconds))) * seconds * line >= 1
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
