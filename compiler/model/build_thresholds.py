@@ -16,7 +16,7 @@ from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.exact_matchers import reads_as_pattern
-from compiler.model.groups import label_setters, raw_group_problem, set_elsewhere
+from compiler.model.groups import dashboard_variable_problem, label_setters, raw_group_problem, set_elsewhere
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
@@ -224,6 +224,9 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         ctx.error((*path, "labels", key), message, key=True)
     for _, message in label_problems({k: "" for k in raw.get("by") or ()}, "label"):
         ctx.error((*path, "by"), f"by: {message}")
+    for i, label in enumerate(raw.get("by") or ()):
+        if problem := dashboard_variable_problem(str(label), "by: label"):
+            ctx.error((*path, "by", i), problem)
     if len(ctx.diagnostics) > before or metric is None:
         return None
     comparison = given[0]

@@ -81,10 +81,16 @@ def _label_problem(label: str) -> str:
             f"group label {label!r} is one obsc sets itself on recorded series and alerts "
             f"({', '.join(RESERVED)}): grouping by it would merge or mislabel the groups; rename the label"
         )
+    return dashboard_variable_problem(label, "group label")
+
+
+def dashboard_variable_problem(label: str, what: str) -> str:
+    """A `by:` label (an SLO's or a threshold alert's) named like a variable obsc defines besides the group ones:
+    each such label becomes a variable of its name, and the alert's link would set the other one."""
     if label in DASHBOARD_VARIABLES:
         return (
-            f"group label {label!r} is the name of a dashboard variable obsc defines (the data source picker): "
-            "each group label becomes a variable of that name, and the two would collide; rename the label"
+            f"{what} {label!r} is the name of a dashboard variable obsc defines (the data source picker): "
+            f"each {what} becomes a variable of that name, and the two would collide; rename the label"
         )
     return ""
 

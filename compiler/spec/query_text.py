@@ -6,9 +6,9 @@ group label's `$route`) read another series on the dashboard than in the alerts,
 written. Refused where written: the service's selector and targets values, the strings of every metric's
 selector or expression (the spec's and the platform's defaults; outside strings a `$` is no PromQL, and the
 PromQL checks refuse it at its column). Only names Grafana fills on obsc's dashboards count: its built-ins
-(`__` first), the data source variable and the service's group labels. An unknown `$name` (a JVM class's
-`Outer$Inner`) is left alone by Grafana, and obsc's own `$selector` and `$window` are filled before any query
-is written.
+(`__` first), the data source variable and the service's `by:` labels (its SLOs' and threshold alerts'). An
+unknown `$name` (a JVM class's `Outer$Inner`) is left alone by Grafana, and obsc's own `$selector` and `$window`
+are filled before any query is written.
 """
 
 from __future__ import annotations
@@ -56,10 +56,12 @@ def _substituted(text: str, variables: set[str]) -> str:
 
 
 def _group_labels(data: Mapping[str, Any]) -> Iterator[str]:
-    slos = data.get("slos")
-    for slo in slos if isinstance(slos, list) else ():
-        by = slo.get("by") if isinstance(slo, Mapping) else None
-        yield from (label for label in by if isinstance(label, str)) if isinstance(by, list) else ()
+    """The `by:` labels of SLOs and threshold alerts: each is a variable of the service's dashboard."""
+    for key in ("slos", "threshold_alerts"):
+        items = data.get(key)
+        for item in items if isinstance(items, list) else ():
+            by = item.get("by") if isinstance(item, Mapping) else None
+            yield from (label for label in by if isinstance(label, str)) if isinstance(by, list) else ()
 
 
 def _queried(data: Mapping[str, Any], platform: bool) -> Iterator[tuple[Path, str, bool]]:
