@@ -16,6 +16,7 @@ from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql_groups import kept_labels
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana.groups import by_groups, group_matchers, on_groups, on_meta
@@ -170,7 +171,10 @@ def metric_queries(metric: Metric) -> list[tuple[str, str]]:
     """(legend, expression) pairs for a business metric: quantiles for histograms, one line otherwise."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None:
         return [(f"p{percent_label(q)}", quantile(metric, q)) for q in QUANTILES]
-    return [(metric.title or metric.name, value(metric))]
+    # An expression kept per label (`sum by (queue) (...)`) draws a line per group: each line names its group,
+    # or every line read the metric's title alone.
+    groups = kept_labels(metric.expr).labels if metric.expr else ()
+    return [(" ".join([metric.title or metric.name, *(f"{{{{{label}}}}}" for label in groups)]), value(metric))]
 
 
 def timestamp_ms(metric: Metric, aggregation: str) -> str:
