@@ -225,8 +225,8 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
     for _, message in label_problems({k: "" for k in raw.get("by") or ()}, "label"):
         ctx.error((*path, "by"), f"by: {message}")
     for i, label in enumerate(raw.get("by") or ()):
-        if problem := dashboard_variable_problem(str(label), "by: label"):
-            ctx.error((*path, "by", i), problem)
+        if taken := dashboard_variable_problem(str(label), "by: label"):
+            ctx.error((*path, "by", i), taken)
     if len(ctx.diagnostics) > before or metric is None:
         return None
     comparison = given[0]
