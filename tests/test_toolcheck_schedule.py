@@ -181,3 +181,43 @@ def test_focused_groups_are_cut_into_consecutive_runs_of_about_equal_cost(tmp_pa
     assert promtool_focus.chunks(files[1:], 2, str(tmp_path)) == [["b", "c"], ["d"]]
     assert promtool_focus.chunks(files, 8, str(tmp_path)) == [["a"], ["b"], ["c"], ["d"]]
     assert promtool_focus.chunks(files[:1], 2, str(tmp_path)) == [["a"]]
+
+
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_split_groups_never_run_more_promtools_at_once_than_obsc_jobs(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+) -> None:
+    """OBSC_JOBS=N caps the promtool processes running at once (docs/ci.md; a container's memory holds N):
+    one changed service's rule check and its focused groups split over the CPUs ran N+1 together."""
+    import time
+
+    from compiler import workers
+
+    compilation = written(tmp_path)
+    layout = Layout(
+        str(tmp_path),
+        tuple(p for p in compilation.bundle.paths if p.startswith("prometheus/rules/")),
+        tuple(p for p in compilation.bundle.paths if p.endswith(".test.yaml")),
+        {},
+    )
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def fake(argv: list[str], **kwargs: object) -> _run.Result:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)  # long enough for every process allowed at once to have started
+        with lock:
+            running[0] -= 1
+        header = "Checking" if argv[1] == "check" else "Unit Testing:"
+        start = 3 if argv[1] == "test" else 4
+        return _run.Result(tuple(argv), 0, "".join(f"{header} {f}\n  SUCCESS\n" for f in argv[start:]), "")
+
+    monkeypatch.setattr(workers, "available_cpus", lambda: int(jobs))
+    monkeypatch.setenv("OBSC_JOBS", jobs)
+    monkeypatch.setattr(_run, "run", fake)
+    assert promtool.run_promtool(have_promtool, layout, Record()) == []
+    assert most[0] == int(jobs)

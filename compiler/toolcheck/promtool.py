@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -89,12 +90,9 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
     tests = record.pending("promtool-test", test_keys.items())
     covered = record.pending("promtool-cover", _cover_units(layout, loads, hasher, identity))
-    if len(tests) < len(layout.tests) or len(rules) < len(layout.rules):
-        log.info(
-            "promtool: %d rule file(s) and %d test file(s) passed before with these exact bytes",
-            len(layout.rules) - len(rules),
-            len(layout.tests) - len(tests),
-        )
+    skipped = len(layout.rules) - len(rules), len(layout.tests) - len(tests)
+    if any(skipped):
+        log.info("promtool: %d rule file(s) and %d test file(s) passed before with these exact bytes", *skipped)
     checks = [_Part(("check", "rules", "--lint-fatal"), ((r,),)) for r in rules]
     # A family: the test files that load exactly the same rule files (a service's two), focused together so
     # that a rule none of them reads is still evaluated by all of their groups.
@@ -141,7 +139,7 @@ class _Part:
 @dataclass
 class _Runner:
     """Runs the parts `_spread` hands out, one thread each: focused test files go through `promtool_focus`
-    first; what it counts is for `-v`."""
+    first; what it counts is for `-v`. `slots`: OBSC_JOBS promtools at once, split focused groups included."""
 
     promtool: str
     layout: Layout
@@ -150,6 +148,7 @@ class _Runner:
     focused: dict[str, int] = field(default_factory=dict)  # test file → groups run focused (for -v)
     whole: list[str] = field(default_factory=list)  # test files run whole
     ways: int = 1  # promtool processes a part's focused groups are split over (_spread)
+    slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(_jobs()))
 
     def __call__(self, part: _Part, name: str) -> list[str]:
         """Run one process's part (and a second for the files of a focused part that must run whole); its
@@ -183,7 +182,8 @@ class _Runner:
 
     def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
         argv = [self.promtool, *command, *files]
-        result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
+        with self.slots:
+            result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
         return _blocks(result, layout, files)
 
 
