@@ -84,3 +84,18 @@ def test_a_dollar_grafana_does_not_fill_and_obscs_placeholders_are_kept(tmp_path
     group label's name written without `$`."""
     _write(tmp_path, {**CLEAN, "JOB": "Outer$Inner", "QUEUE": "cost-$5-$region-route"})
     compile_specs([str(tmp_path)])  # no error
+
+
+def test_a_threshold_alerts_group_label_is_a_variable_too(tmp_path: Path) -> None:
+    """A threshold alert kept per group (`by: [region]`) gets a dashboard variable per label (round 32), which
+    Grafana fills in the panel's query as it does an SLO's group label: `$region` in its metric's selector is
+    refused there, as `$route` is for a grouped SLO."""
+    _write(tmp_path, {**CLEAN, "QUEUE": "cost-$region"})
+    spec = tmp_path / "shop.yaml"
+    alert = "threshold_alerts:\n  - {name: QueueDeep, metric: queue, above: 9, by: [region]}\n"
+    spec.write_text(spec.read_text() + alert)
+    with pytest.raises(InputError) as info:
+        compile_specs([str(tmp_path)])
+    [found] = info.value.diagnostics
+    assert found.path == ("metrics", "queue", "selector"), found
+    assert found.message.startswith("'$region' is Grafana variable syntax, which Grafana fills in dashboard queries")
