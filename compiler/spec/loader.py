@@ -211,7 +211,7 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     return value
 
 
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"([0-9]+)%?")  # `92,5%`: a decimal comma in a percentage too
 _PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 
 
@@ -222,12 +222,13 @@ def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml
     for (key, value), (digits, empty) in itertools.pairwise(pairs):
         if not all(isinstance(n, yaml.ScalarNode) and not n.style for n in (key, value, digits, empty)):
             continue
-        if empty.tag != _NULL_TAG or empty.value or not _DIGITS.fullmatch(digits.value):
+        if empty.tag != _NULL_TAG or empty.value or not (cut_digits := _DIGITS.fullmatch(digits.value)):
             continue
         end, start = value.end_mark, digits.start_mark
         if _PLAIN_NUMBER.fullmatch(value.value) and end.line == start.line and 1 <= start.column - end.column <= 2:
             written, whole, cut = f"{value.value},{digits.value}", value.value.lstrip("+"), digits.value
-            meant = f"{whole}{cut} (no thousands separator), or {whole}.{cut}" if len(cut) == 3 else f"{whole}.{cut}"
+            thousands = len(cut_digits.group(1)) == 3
+            meant = f"{whole}{cut} (no thousands separator), or {whole}.{cut}" if thousands else f"{whole}.{cut}"
             message = (
                 f"{written!r}: in {{...}} a comma separates entries, so this read as {value.value} and a key "
                 f"{cut!r}; write {meant} (decimals after a point)"
