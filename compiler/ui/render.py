@@ -97,7 +97,8 @@ def escape_data(text: str) -> str:
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """A property value (`file=`, `title=`); `##vso[` shows as `%23#vso[`: Azure reads it anywhere in a line."""
+    return _JSON_CI_COMMAND.sub("%23", escape_data(text).replace(":", "%3A").replace(",", "%2C"))
 
 
 def github_path(file: str, env: Mapping[str, str] | None = None) -> str:

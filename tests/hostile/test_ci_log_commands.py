@@ -148,3 +148,21 @@ def test_check_lists_a_stranger_with_a_line_break_in_its_name_on_one_line(
     assert result.code == 1, result.err
     assert "unowned: prometheus/rules/a\\nforged.go:1:1: x\\n::error::forged.yaml\n" in result.out  # one line
     assert _commands(result.out + result.err) == []
+
+
+def test_a_github_annotations_file_and_title_hold_no_runner_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`##vso[` is Azure's command anywhere in a line, obsc's own annotation lines included: a spec file named
+    `x ##vso[task.complete result=Succeeded].yaml` put it raw in the annotation's `file=` (the text and JSON
+    formats escaped it), and a spec key in the `title=` JSON path. Properties show it as `%23#vso[`."""
+    specs = _spec(tmp_path / "specs")
+    hostile = specs / "x ##vso[task.complete result=Succeeded].yaml"
+    (specs / "evil.yaml").rename(hostile)
+    hostile.write_text(hostile.read_text().replace("slos:", 'slos:\n  - {"##[error]k": 1}\nother:'))
+    result = run_obsc(capsys, "validate", str(specs), "--error-format", "github")
+    assert result.code == 2, result.err
+    annotations = [line for line in result.err.splitlines() if line.startswith("::error ")]
+    assert len(annotations) >= 2 and all("%23#vso[task.complete" in line for line in annotations), annotations
+    assert any("%23#[error]k" in line.split("::")[1] for line in annotations), annotations  # in the title
+    assert _V1.search(result.err) is None
