@@ -200,6 +200,21 @@ def test_a_service_named_like_the_platform_or_a_team_keeps_its_own_receiver(
     assert fleet.receiver(taken) is not None and fleet.receiver(taken) != fleet.receiver(own)
 
 
+
+def test_a_service_named_like_a_platform_receiver_keeps_its_own_receiver(tmp_path: Path) -> None:
+    # The platform team named a shared receiver after the service (`checkout-critical`); the service's inline
+    # pager took that name too: "receiver 'checkout-critical' is defined twice", the spec refused (or, with the
+    # same settings, one receiver that other teams' specs could name as the platform's).
+    platform = PLATFORM.replace(
+        "receivers:\n", 'receivers:\n  checkout-critical: {webhook: {url: "https://relay.example/checkout"}}\n'
+    )
+    fleet = _load(tmp_path, {"checkout.yaml": CHECKOUT}, platform)
+    own = fleet.services[0].routes[0].receiver
+    assert own == "service.checkout-critical"
+    assert fleet.receiver(own).integrations[0].settings[0][0] == "routing_key_file"  # type: ignore[union-attr]
+    assert fleet.receiver("checkout-critical").integrations[0].kind == "webhook"  # type: ignore[union-attr]
+
+
 # ---------------------------------------------------------------- business hours
 
 

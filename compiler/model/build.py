@@ -113,6 +113,7 @@ def build_platform(
         runbook_url=str(data.get("runbook_url", "{path}")),
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),
         teams=teams,
+        receiver_names=tuple(sorted(str(name) for name in data.get("receivers") or {})),
         alertmanager=AlertmanagerBase(
             default_receiver=str(am.get("default_receiver", "")),
             templates=tuple(str(t) for t in am.get("templates") or ()),

@@ -133,9 +133,10 @@ def is_unrouted_info(route: Route) -> bool:
 
 def inline_receiver_prefix(service: str, platform: Platform) -> str:
     """The name prefix of the receivers a spec writes inline: the service's name, unless the platform file
-    writes a receiver inline under the same name (a service called `platform` or `team-<team>` would take
-    the names of the platform's or that team's): then `service.<service>`, which no name in a file can be."""
-    inline: set[str] = set()
+    writes a receiver under the same name (a service called `platform` or `team-<team>` would take the names
+    of the platform's or that team's inline ones, a service `checkout` a shared `checkout-critical` under
+    receivers:): then `service.<service>`, which no name in a file can be."""
+    inline: set[str] = set(platform.receiver_names)
     for team in platform.teams:
         scope = conventions.team_scope(team.name) if team.name else conventions.PLATFORM_SCOPE
         inline.update(r.receiver for r in team.routes if r.receiver == conventions.receiver_name(scope, r.tier.value))

@@ -381,6 +381,7 @@ class Platform:
     runbook_url: str = "{path}"  # {path} is relative to the output directory
     grafana_url: str = ""
     teams: tuple[Team, ...] = ()
+    receiver_names: tuple[str, ...] = ()  # the names under `receivers:`: a spec's inline receivers keep off them
     alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
     location: Location = NOWHERE
