@@ -73,9 +73,19 @@ def number_as_text(error: ValidationError, defs: dict[str, Any], path: tuple[str
     return f"{written!r} is text, not a number: {meant} without quotes"
 
 
-def label_name_length(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
-    """A label name past the schema's bound (once printed whole, 3,000 characters of it)."""
-    if error.validator != "maxLength" or error.schema != defs.get("labelName"):
+def label_name(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """A label name Prometheus refuses (the schema's pattern, once printed as the bare regex), or one past the
+    schema's bound (once printed whole, 3,000 characters of it)."""
+    if error.schema != defs.get("labelName"):
+        return None
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        fixed = re.sub(r"[^a-zA-Z0-9_]", "_", error.instance.strip())
+        fixed = fixed if re.fullmatch(r"[a-zA-Z_]\w*", fixed, re.ASCII) else f"_{fixed}"
+        return (
+            f"{short(error.instance)} is not a label name Prometheus takes: letters, digits and '_', not starting "
+            f"with a digit; write {fixed!r}"
+        )
+    if error.validator != "maxLength":
         return None
     return (
         f"{short(error.instance)}: a label name of {len(str(error.instance)):,} characters; at most "

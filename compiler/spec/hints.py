@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
 from compiler.spec import label_hints, shape_hints, word_hints
-from compiler.spec.hint_values import label_name_length as _label_name_length
+from compiler.spec.hint_values import label_name as _label_name
 from compiler.spec.hint_values import number as _number
 from compiler.spec.hint_values import number_as_text as _number_as_text
 from compiler.spec.hint_values import read_as_text as _read_as_text
@@ -443,7 +443,7 @@ def _plain(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     word_hints.iso_duration, word_hints.tier_word, _duration, _percent, _objective, _number_as_text,
-    _label_name_length, _name, _selector, _weekday, _time_range,
+    _label_name, _name, _selector, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
     shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value,
