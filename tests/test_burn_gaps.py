@@ -167,3 +167,33 @@ def test_a_service_scaled_to_zero_at_night_is_not_paged_for_the_evening(tmp_path
     failed = [1 if m in (day - 25, day - 17, day - 9, day - 2) else 0 for m in range(minutes)]
     fired = _firing(tmp_path, _counters(total), _counters(failed), range(5, minutes, 5), PAGE)
     assert fired == {"fast": [], "medium": []}
+
+
+def _ten_an_hour(failing_until: int, minutes: int) -> tuple[list[int], list[int]]:
+    """Counters of 10 requests an hour (one every 6 minutes), the one on each hour failing before `failing_until`."""
+    requests = [1 if m % 6 == 0 and m > 0 else 0 for m in range(minutes)]
+    failed = [1 if m % 60 == 0 and 0 < m < failing_until else 0 for m in range(minutes)]
+    return _counters(requests), _counters(failed)
+
+
+def test_a_steady_burn_at_ten_requests_an_hour_pages_once(tmp_path: Path) -> None:
+    minutes = 10 * 60
+    total, failed = _ten_an_hour(minutes, minutes)
+    fired = _firing(tmp_path, total, failed, range(60, minutes, 5), PAGE)
+    # One request in ten fails: a 100x burn. The 6h window holds 3 failures at 3h00; the medium pair fires after
+    # its 15m. Its 30m window then holds ~5 clean requests for half of each hour, which at the 0.6% line expect
+    # 0.03 failures: no evidence of recovery, so the newest window with events (1h) keeps it up. Before, each clean
+    # half hour ended the page (keep_firing_for 2m): 3h15-3h31, 4h15-4h31, ... a new page every hour. The 1h window
+    # never holds 3 failures: the fast pair never fires.
+    assert fired["fast"] == []
+    assert _episodes(fired["medium"], step=5) == [(3 * 60 + 15, minutes - 5)]
+
+
+def test_a_burn_at_ten_requests_an_hour_resolves_an_hour_after_its_last_failure(tmp_path: Path) -> None:
+    minutes = 10 * 60
+    total, failed = _ten_an_hour(7 * 60, minutes)  # the last failure at 6h00
+    fired = _firing(tmp_path, total, failed, range(60, minutes, 5), PAGE)
+    # The held page is decided by the 1h window, clean from 7h00 (its ratio 0 is below the line): kept 2m, down
+    # by 7h05. Thin short windows hold a page that is up; they start none (the steady case's first page waits for
+    # a failing 30m window).
+    assert _episodes(fired["medium"], step=5) == [(3 * 60 + 15, 7 * 60)]

@@ -101,8 +101,11 @@ def _slo_series(
     longs = sorted({w.long_seconds for _, w in every})
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
     rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
-    # ALERTS: the pair's own, which promtool writes (every short window is fed here: its branch is never read)
-    known = ratio_names | rate_names | {names.ALERTS_SERIES}
+    # ALERTS: the pair's own, which promtool writes. The short windows' events (slo.py `_counted_short`) are not
+    # fed (fed, the ratio rules would write beside the fed ratios): a held pair then reads its steps and long
+    # window, which drop to 0 with its short window.
+    totals = {names.sli_total_rate(format_duration(w.short_seconds)) for _, w in pairs}
+    known = ratio_names | rate_names | totals | {names.ALERTS_SERIES}
     if any(set(_READS.findall(rule.expr)) - known for rule, _ in pairs):
         return None
     breaches: dict[int, int] = {}  # a rule's (by id) minutes at the high ratio

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from compiler.targets.prometheus.promtool.slo_state import _State
+from compiler.targets.prometheus.promtool.slo_state import _State, ends, shows_failure
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
@@ -40,6 +40,7 @@ class Burn(NamedTuple):
     line: float  # the error-ratio line both windows compare with
     steps: tuple[int, ...] = ()  # burnrate.recovery_windows: whose newest ratio decides when the short has none
     window: str = ""  # the pair's name (`burn_window`): what a held state names (slo_state._State.held)
+    thin: bool = False  # event counts: a short window too thin to show a failure at `line` holds (slo_state.ends)
 
 
 class Short(NamedTuple):
@@ -94,7 +95,8 @@ class Judge:
             # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
             if rule.window in held and any(
-                rule.window not in lane.state.held and not lane.state.fed(rule.short_seconds) for lane in lanes
+                rule.window not in lane.state.held and not ends(lane.state, rule.short_seconds, rule.line, rule.thin)
+                for lane in lanes
             ):
                 return False
         each = [self.columns(lane.state) for lane in lanes]
@@ -168,7 +170,12 @@ def _variants(
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]
     long = list(compared(rule.long_seconds))
-    shown = present(rule.short_seconds)
+
+    def ending(seconds: int) -> Verdicts:
+        read = zip(states, fed[seconds], strict=True)
+        return [f and (not rule.thin or shows_failure(s, seconds, rule.line)) for s, f in read]
+
+    shown = ending(rule.short_seconds)
     over = list(compared(rule.short_seconds))
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
@@ -182,7 +189,7 @@ def _variants(
         branches = [present(w) for w in windows if w != rule.long_seconds]  # branch swapped
     short = [Short(x, branch, shown) for x in over]
     short += [Short(over[0], b, shown) for b in branches]
-    short += [Short(over[0], branch, present(w)) for w in others]  # the short window `unless` reads, swapped
+    short += [Short(over[0], branch, ending(w)) for w in others]  # the short window `unless` reads, swapped
     short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped
     short.append(Short(everyone, branch, shown))  # the short side dropped
     if not needed:

@@ -68,7 +68,7 @@ def _is_short_side(side: list[str]) -> bool:
     name, _, line = over.partition(" > ")
     return (
         bool(line)
-        and name == short
+        and (name == short or _is_counted(short, name, line))
         and either == "or"
         and _is_branch(branch, line)
         and unless.startswith("unless on (")
@@ -76,6 +76,15 @@ def _is_short_side(side: list[str]) -> bool:
         and not _has_set_op(name + line)
         and "(" not in unless[len("unless on (") : -1]
     )
+
+
+def _is_counted(short: str, name: str, line: str) -> bool:
+    """`(S and T * N * line >= 1)` (slo.py `_counted_short`): S with enough events, its total T joined on every
+    label (the lane's own), so a lane's short window is present exactly when its own events suffice."""
+    head, tail = f"({name} and ", f" * {line} >= 1)"
+    total = short[len(head) : -len(tail)]
+    fits = short.startswith(head) and short.endswith(tail) and len(short) > len(head) + len(tail)
+    return fits and not _has_set_op(total) and "(" not in total and " and " not in total
 
 
 def _is_held(line: str) -> bool:

@@ -28,7 +28,7 @@ from compiler.model.burnrate import (
     recording_tiers,
     recovery_windows,
 )
-from compiler.model.sli_kinds import SLICE_KINDS
+from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
@@ -61,13 +61,15 @@ class _Lines:
     burn: dict[str, float]  # window name → error-ratio line (factor × budget)
     unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
     recorded: tuple[int, ...] = ()  # every window the error ratio is recorded over (the pairs' steps between)
+    thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
         unguarded = service is not None and not service.targets
         left = slo.alerting.budget_left
         recorded = recorded_windows(slo)
-        return cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
+        at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
+        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS)
 
     @classmethod
     def at(
@@ -113,7 +115,7 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if w is not None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
-        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w))
+        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
@@ -201,6 +203,7 @@ class Shape:
     lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
     slices: bool = False  # a time-slice SLI: its min_bad_events counts bad slices (see slo_state.rates)
     left_out: bool = False  # a low objective left a pair out of its tier (model/reachable_pairs.py)
+    thin: bool = False  # see _Lines
 
     @property
     def counted(self) -> tuple[int, ...]:
@@ -238,6 +241,7 @@ class Shape:
             lane_safe=(not budget or lane_safe(budget)) and joins_lanes(burn),
             slices=slo.sli.kind in SLICE_KINDS,
             left_out=bool(slo.left_out),
+            thin=slo.sli.kind not in UNCOUNTED_KINDS,
         )
 
 
@@ -268,15 +272,8 @@ def plan(shape: Shape) -> Plan:
     """The alert cases of every SLO of this shape (see the module's docstring)."""
     pending: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
     step, min_bad = shape.step, shape.min_bad_events
-    lines = _Lines.at(
-        shape.period_seconds,
-        shape.error_budget,
-        shape.budget_left,
-        min_bad,
-        shape.windows,
-        shape.unguarded_missing,
-        shape.recorded,
-    )
+    numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
+    lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin)
     busy = max([_busy(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)])
 
     def add(title: str, state: _State, times: list[int], checked: frozenset[str] | None = None) -> None:
@@ -399,6 +396,7 @@ def plan(shape: Shape) -> Plan:
             lines.burn[r.window.name],
             recovery_windows(shape.recorded, r.window),
             r.window.name,
+            shape.thin,
         )
         for r in shape.rules
         if r.window is not None

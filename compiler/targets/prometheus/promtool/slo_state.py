@@ -77,16 +77,27 @@ class _State:
         return self.window(seconds)[3]
 
 
-def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...]) -> bool:
-    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery) and
-    the newest events say the burn goes on: the first of `steps` with a ratio, else the long window, over the
-    line (slo.py)."""
-    if state.fed(w.short_seconds):
-        return state.window(w.short_seconds)[3] > threshold
-    if w.name not in state.held:
+def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...], thin: bool = False) -> bool:
+    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
+    `thin` (event counts) too few events to show one failure at the line, and the newest events say the burn goes
+    on: the first of `steps` with a ratio, else the long window, over the line (slo.py)."""
+    if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
+        return True
+    if ends(state, w.short_seconds, threshold, thin) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
     newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
     return newest is not None and state.window(newest)[3] > threshold
+
+
+def ends(state: _State, seconds: int, line: float, thin: bool) -> bool:
+    """Whether a short window's ratio can end a held pair (slo.py `_counted_short`): it has events, with `thin`
+    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64)."""
+    return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
+
+
+def shows_failure(state: _State, seconds: int, line: float) -> bool:
+    """Whether a window holds events enough that a burn at `line` shows one failure in it."""
+    return float(decimal_text(state.total_of(seconds))) * seconds * line >= 1
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
