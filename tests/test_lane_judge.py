@@ -82,3 +82,20 @@ def test_a_judge_answers_each_group_as_judging_it_afresh(
         lanes = [pool[i % len(pool)] for i in picks]
         assert judge.fits(lanes) == _afresh(burns, needed, lanes), picks
         assert lane_faults.side_by_side(burns, needed, WINDOWS, lanes) == _afresh(burns, needed, lanes)
+
+
+def test_a_lane_whose_thin_short_window_ends_its_pair_keeps_the_count_faults_it_catches() -> None:
+    """A held event-count pair whose clean short window holds events for 1.25 failures at the line ends (the
+    generated case of counted_short.py); its `>= 1` raised by half or flipped holds it instead. A lane whose short
+    window is busy ends the pair under either fault, and the `unless` joins the short windows across lanes: beside
+    it, those faults would hide, so the two never share a group."""
+    line, thin = 0.01, Burn("Fast", 120, HOUR, SHORT, 0.01, (), "fast", True)
+    lanes = []
+    for failures in (Decimal("1.25"), Decimal(100)):
+        total = failures / (Decimal(str(line)) * SHORT)
+        state = _State({HOUR: Decimal("0.0125"), SHORT: Decimal(0)}, total=Decimal(1), totals={SHORT: total})
+        state.held = frozenset({"fast"})
+        lanes.append(Lane(state, frozenset({"Fast"}), 900))
+    assert not any(c.alone for lane in lanes for c in Judge([thin], 0.0, WINDOWS).columns(lane.state))
+    assert Judge([thin], 0.0, WINDOWS).fits(lanes[:1])
+    assert not Judge([thin], 0.0, WINDOWS).fits(lanes)

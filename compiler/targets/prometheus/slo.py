@@ -35,6 +35,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration, 
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.counted_short import ended_by_counted_short
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
@@ -272,9 +273,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
         held = f"{on} {_own_alerts(alert, text.own)}"
-        ends = short if slo.sli.kind in UNCOUNTED_KINDS else _counted_short(short, w, threshold, selector)
-        holds = _short_window_holds(short, threshold, long, f"{text.unless}\n  {ends}", steps, held)
-        lines = [f"{long} > {threshold}", on, *holds]
+        holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
+        lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:
@@ -303,28 +303,24 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
     )
 
 
-def _short_window_holds(short: str, threshold: str, long: str, ends: str, steps: list[str], held: str) -> list[str]:
+def _short_window_holds(short: str, threshold: str, long: str, unless: str, steps: list[str], held: str) -> list[str]:
     """The short window's side of a burn pair: above the line, or without a value at all while the pair's own
-    alert is already pending or firing (`held`: its ALERTS series). A short window without events (a batch
-    between hourly bursts) is no evidence of recovery: without the branch, one outage paged every hour. The
-    newest events then decide: the first of the recorded windows between short and long (`steps`, ascending)
-    with a ratio, else the long window (alone, it paged a recovered hourly batch again each quiet half hour).
-    The branch holds an alert and never starts one: a service scaled to zero at night was paged at 03:00 for
-    the evening's last failures. A pair whose traffic stops fires at most its long window after the last
-    event. `ends`: the `unless` by which the short window ends it (`_counted_short`)."""
+    alert is already pending or firing (`held`: its ALERTS series). A short window that saw no events (a batch
+    service between its hourly bursts, one request an hour) is no evidence of recovery: without the second
+    branch the pair broke between bursts and the page resolved and fired again every hour of one outage. The
+    newest events then decide: the first of the recorded windows between short and long (`steps`,
+    ascending) that has a ratio, else the long window, over the line. Reading the long window alone, an
+    hourly batch that recovered was paged again in each quiet half hour after a healthy run (30m window
+    empty, 6h window still over the line), every hour until the failed runs aged out of the 6h window. The
+    branch holds an alert and never starts one: a service scaled to zero at night was paged at 03:00 for
+    the evening's last failures, the empty short window handing the decision to a 6h window that held only
+    the evening's last hour. A pair whose traffic stops during a burn fires at most its long window after
+    the last event."""
     branch = long
     if steps:
         newest = " or ".join([*(f"max without ({names.LABEL_WINDOW}) ({s})" for s in steps), long])
         branch = f"({newest}) > {threshold}"
-    return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {ends}", f"  {held}", ")"]
-
-
-def _counted_short(short: str, window: BurnWindow, threshold: str, selector: str) -> str:
-    """The short ratio where a burn at the line shows in it (events × line ≥ 1 failure): fewer clean events are no
-    recovery. At 10 req/h, one in ten failing (100x at 99.9%), 5 clean requests in 30m (0.03 failures at the 0.6%
-    line) ended the page each hour. A plain `and`: both series carry the same labels (groups, generated lanes)."""
-    total = names.sli_total_rate(window.short) + selector
-    return f"({short} and {total} * {window.short_seconds} * {threshold} >= 1)"
+    return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", f"  {held}", ")"]
 
 
 def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:

@@ -101,7 +101,7 @@ def _slo_series(
     longs = sorted({w.long_seconds for _, w in every})
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
     rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
-    # ALERTS: the pair's own, which promtool writes. The short windows' events (slo.py `_counted_short`) are not
+    # ALERTS: the pair's own, which promtool writes. The short windows' events (counted_short.py) are not
     # fed (fed, the ratio rules would write beside the fed ratios): a held pair then reads its steps and long
     # window, which drop to 0 with its short window.
     totals = {names.sli_total_rate(format_duration(w.short_seconds)) for _, w in pairs}

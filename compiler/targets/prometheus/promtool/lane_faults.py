@@ -171,9 +171,10 @@ def _variants(
     others = [w for w in windows if w != rule.short_seconds]
     long = list(compared(rule.long_seconds))
 
-    def ending(seconds: int) -> Verdicts:
+    def ending(seconds: int, failures: float = 1.0, flip: bool = False) -> Verdicts:
+        """Whether the window ends the pair (slo_state.ends); `failures`, `flip`: its count's comparison faulted."""
         read = zip(states, fed[seconds], strict=True)
-        return [f and (not rule.thin or shows_failure(s, seconds, rule.line)) for s, f in read]
+        return [f and (not rule.thin or shows_failure(s, seconds, rule.line, failures) != flip) for s, f in read]
 
     shown = ending(rule.short_seconds)
     over = list(compared(rule.short_seconds))
@@ -190,6 +191,9 @@ def _variants(
     short = [Short(x, branch, shown) for x in over]
     short += [Short(over[0], b, shown) for b in branches]
     short += [Short(over[0], branch, ending(w)) for w in others]  # the short window `unless` reads, swapped
+    if rule.thin:  # the count's comparison (`>= 1`) raised, lowered, flipped
+        short += [Short(over[0], branch, ending(rule.short_seconds, f)) for f in _FAULTS]
+        short.append(Short(over[0], branch, ending(rule.short_seconds, flip=True)))
     short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped
     short.append(Short(everyone, branch, shown))  # the short side dropped
     if not needed:

@@ -79,7 +79,7 @@ def _is_short_side(side: list[str]) -> bool:
 
 
 def _is_counted(short: str, name: str, line: str) -> bool:
-    """`(S and T * N * line >= 1)` (slo.py `_counted_short`): S with enough events, its total T joined on every
+    """`(S and T * N * line >= 1)` (counted_short.py): S with enough events, its total T joined on every
     label (the lane's own), so a lane's short window is present exactly when its own events suffice."""
     head, tail = f"({name} and ", f" * {line} >= 1)"
     total = short[len(head) : -len(tail)]

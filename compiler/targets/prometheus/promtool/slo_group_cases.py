@@ -33,12 +33,18 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
-from compiler.targets.prometheus.promtool.slo_plan import _busy, _guarded, _Lines, _pair_state, _value, no_events_state
+from compiler.targets.prometheus.promtool.slo_pair_states import (
+    ABOVE,
+    BELOW,
+    busy_traffic,
+    guarded_state,
+    no_events_state,
+    pair_state,
+)
+from compiler.targets.prometheus.promtool.slo_plan import _Lines, _value
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
-
-_ABOVE, _BELOW = Decimal("1.25"), Decimal("0.8")
 
 
 def _two_groups(
@@ -79,7 +85,7 @@ def _oracle(rule: Rule, lines: _Lines, state: _State) -> float | None:
 def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = _Lines.of(slo, windows)
-    busy = max([_busy(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
+    busy = max([busy_traffic(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
     out = []
 
     def add(title: str, states: tuple[_State, _State], times: list[int], checked: set[str]) -> None:
@@ -90,11 +96,11 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
 
     for w in windows:
         line = error_ratio_threshold(slo, w)
-        quiet = _pair_state(w, line * _BELOW, line * _BELOW, busy)  # under the line, with many failed events
+        quiet = pair_state(w, line * BELOW, line * BELOW, busy)  # under the line, with many failed events
         where = f"{w.long}/{w.short}"
         add(
             f"{where} only the burning group a fires, with its label",
-            (_guarded(slo.min_bad_events, line, w, _ABOVE, busy), quiet),
+            (guarded_state(slo.min_bad_events, line, w, ABOVE, busy), quiet),
             hold_times(w.for_seconds, step),
             alert_of(w),
         )
@@ -103,13 +109,13 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
             add(
                 f"{where} group a's {w.long} and group b's {w.short} above the line fire nothing",
                 (
-                    _pair_state(w, line * _ABOVE, line * _BELOW, busy),
-                    _pair_state(w, line * _BELOW, line * _ABOVE, busy),
+                    pair_state(w, line * ABOVE, line * BELOW, busy),
+                    pair_state(w, line * BELOW, line * ABOVE, busy),
                 ),
                 at,
                 alert_of(w),
             )
-            gap = no_events_state(w, line * _ABOVE, busy, recovery_windows(recorded_windows(slo), w))
+            gap = no_events_state(w, line * ABOVE, busy, recovery_windows(recorded_windows(slo), w))
             add(
                 f"{where} group a's {w.long} burning with no events in its {w.short} fires: b's busy {w.short} "
                 "is no recovery of a",
@@ -119,9 +125,9 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
             )
         if slo.min_bad_events > 0:
             add(
-                f"{where} group a burns with {decimal_text(slo.min_bad_events * _BELOW)} failed events: b's "
+                f"{where} group a burns with {decimal_text(slo.min_bad_events * BELOW)} failed events: b's "
                 "failures do not count for it",
-                (_guarded(slo.min_bad_events, line, w, _BELOW, busy), quiet),
+                (guarded_state(slo.min_bad_events, line, w, BELOW, busy), quiet),
                 at,
                 alert_of(w),
             )

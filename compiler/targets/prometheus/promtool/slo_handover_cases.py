@@ -72,7 +72,7 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     # A time-slice, freshness or error-ratio SLI records its totals from its errors (`0 * bad + 1`): feeding
     # them too gave promtool two samples of one series ("duplicate sample for timestamp").
     derived = slo.sli.kind in UNCOUNTED_KINDS
-    # Each short window that stops must hold events enough to end its pair (slo.py `_counted_short`; else the
+    # Each short window that stops must hold events enough to end its pair (counted_short.py; else the
     # pair holds: another case): one failure at the line, twice over.
     while not derived and any(total * w.short_seconds * error_ratio_threshold(slo, w) < 2 for _, w in pairs):
         total *= 2

@@ -2,8 +2,10 @@
 that predicts the alerts: threshold = factor × budget, both windows, the traffic guard, not the PromQL.
 
 Per window pair: both windows at 1.25x the line fire, and so does the long window at 1.25x with no events
-in the short one (between a batch service's bursts); a burst that ended (short window back to 0.8x) and a
-fresh spike the long window has not caught up with (long at 0.8x) stay quiet. Then healthy traffic, too
+in the short one (between a batch service's bursts; for event counts, a clean short window with events for
+0.8 failures at the line, while one with events for 1.25 stops the page: counted_short.py); a burst that
+ended (short window back to 0.8x) and a fresh spike the long window has not caught up with (long at 0.8x)
+stay quiet. Then healthy traffic, too
 few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
 share a test group (slo_state.py); parts may run side by side in lanes where no alert and no fault a part
 catches alone changes (lanes.py, lane_faults.py).
@@ -34,9 +36,16 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
+from compiler.targets.prometheus.promtool.slo_pair_states import (
+    ABOVE,
+    BELOW,
+    busy_traffic,
+    counted_clean_state,
+    guarded_state,
+    no_events_state,
+    pair_state,
+)
 from compiler.targets.prometheus.promtool.slo_state import (
-    _COARSE,
-    _DIGITS,
     Rates,
     _State,
     join,
@@ -46,8 +55,6 @@ from compiler.targets.prometheus.promtool.slo_state import (
 )
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
-
-_ABOVE, _BELOW = Decimal("1.25"), Decimal("0.8")
 
 
 @dataclass(frozen=True)
@@ -131,47 +138,6 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
 def _float(text: str) -> float:
     """A number as Prometheus reads it from the rule text."""
     return float(text)
-
-
-def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True) -> _State:
-    """The long window at `ratio`; no events in the short window nor in `quiet` (no state joined feeds them)."""
-    state = _pair_state(w, ratio, ratio, total)
-    state.held = frozenset({w.name}) if held else frozenset()  # the pair's alert already up
-    del state.ratios[w.short_seconds]
-    for seconds in (w.short_seconds, *quiet):
-        state.totals[seconds] = Decimal(0)
-    return state
-
-
-def _pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
-    state = _State(total=total)
-    for seconds, value in ((w.long_seconds, ratio), (w.short_seconds, short_ratio)):
-        if recording_tiers().is_coarse(seconds):
-            state.coarse = value
-        else:
-            state.ratios[seconds] = value
-    return state
-
-
-def _guarded(min_bad_events: int, line: Decimal, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
-    """Both windows at 1.25x the `line`; the long window's traffic such that it holds `share` x min_bad_events
-    failed events (busy traffic without a guard)."""
-    ratio = off_ties(line * _ABOVE)  # the alert shows the long window's ratio
-    state = _pair_state(w, ratio, ratio, busy)
-    if min_bad_events:
-        thin = (min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
-        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
-    return state
-
-
-def _busy(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
-    """Events/s (a power of two: ratios stay exact) at which the pair at 0.8x its `line` still counts twice
-    min_bad_events in its long window: the guard never decides a case about the lines."""
-    needed = 2 * min_bad_events / (line * _BELOW * w.long_seconds)
-    busy = Decimal(1)
-    while busy < needed:
-        busy *= 2
-    return busy
 
 
 class RuleShape(NamedTuple):
@@ -274,7 +240,9 @@ def plan(shape: Shape) -> Plan:
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
     lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin)
-    busy = max([_busy(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)])
+    busy = max(
+        [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
+    )
 
     def add(title: str, state: _State, times: list[int], checked: frozenset[str] | None = None) -> None:
         pending.append((title, state, times, checked))
@@ -291,28 +259,35 @@ def plan(shape: Shape) -> Plan:
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {text})"
         # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
-        events = f", {decimal_text(min_bad * _ABOVE)} {shape.failures} over {w.long}" if min_bad else ""
-        fire = _guarded(min_bad, line, w, _ABOVE, busy)
+        events = f", {decimal_text(min_bad * ABOVE)} {shape.failures} over {w.long}" if min_bad else ""
+        fire = guarded_state(min_bad, line, w, ABOVE, busy)
         title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
         add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
-        ended = _pair_state(w, line * _ABOVE, line * _BELOW, busy)
+        ended = pair_state(w, line * ABOVE, line * BELOW, busy)
         steps = recovery_windows(shape.recorded, w)
         still = ""
         if shape.left_out and steps:
             # The windows between burn too: the short window alone says the burst ended (its `unless` guard). A
             # catalog's faster pair fed them above this line in a case beside this one; a pair left out does not.
             for seconds in steps:
-                ended.ratios[seconds] = line * _ABOVE
+                ended.ratios[seconds] = line * ABOVE
             still = f", the {'/'.join(format_duration(s) for s in steps)} still at 1.25x"
         add(f"{where} a burst that ended ({w.short} back to 0.8x{still}) stays quiet", ended, [at], alert_of(w))
-        fresh = _pair_state(w, line * _BELOW, line * _ABOVE, busy)
+        fresh = pair_state(w, line * BELOW, line * ABOVE, busy)
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
-        gap = no_events_state(w, line * _ABOVE, busy, steps)
+        gap = no_events_state(w, line * ABOVE, busy, steps)
         title = f"{where} {w.long} at 1.25x, no events in the last {w.short} (between bursts), alerting: fires"
+        if shape.thin:  # event counts: a clean short window too thin to show a failure at the line holds as well
+            gap = counted_clean_state(w, line * ABOVE, busy, steps, line, BELOW)
+            title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 0.8 failures, alerting: fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
-        silent = no_events_state(w, line * _ABOVE, busy, steps, held=False)
+        if shape.thin:  # ...and one with events enough ends the page: counted_short.py's `>= 1` pinned both ways
+            clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
+            title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
+            add(title, clean, [at], alert_of(w))
+        silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
         add(title, silent, hold_times(w.for_seconds, step), alert_of(w))
         for seconds in steps:
@@ -320,8 +295,8 @@ def plan(shape: Shape) -> Plan:
             # Every other fast window has no events: the step read as any other window falls through to the long
             # one and fires.
             others = tuple(s for s in fast if s not in (seconds, w.long_seconds))
-            calm = no_events_state(w, line * _ABOVE, busy, others)
-            calm.ratios[seconds] = line * _BELOW
+            calm = no_events_state(w, line * ABOVE, busy, others)
+            calm.ratios[seconds] = line * BELOW
             newest = format_duration(seconds)
             title = f"{where} no events in the last {w.short}, the last {newest} at 0.8x (recovering) stays quiet"
             recovering.append((title, calm, [at], alert_of(w)))
@@ -342,16 +317,16 @@ def plan(shape: Shape) -> Plan:
         # failed events (its traffic is that low; the short window is busy): the guard lowered by 40% fires.
         for w, line in zip(shape.windows, shape.lines, strict=True):
             add(
-                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(min_bad * _BELOW)} {shape.failures} "
+                f"{w.long}/{w.short} at 1.25x its line with {decimal_text(min_bad * BELOW)} {shape.failures} "
                 f"over {w.long} (min_bad_events {min_bad}) stays quiet",
-                _guarded(min_bad, line, w, _BELOW, busy),
+                guarded_state(min_bad, line, w, BELOW, busy),
                 [steps_after(w.for_seconds, step)],
                 alert_of(w),
             )
     if any(r.budget for r in shape.rules):
         left = shape.budget_left
         times = hold_times(BUDGET_ALERT_FOR_SECONDS, step)
-        for share, what in ((off_ties(left * _BELOW), "is low"), (left * _ABOVE, "is not low yet")):
+        for share, what in ((off_ties(left * BELOW), "is low"), (left * ABOVE, "is not low yet")):
             if share < 1:
                 spent = _State(coarse=shape.error_budget * (1 - share), total=busy)
                 add(f"{decimal_text(share * 100)}% of the budget left {what}", spent, times, budget)

@@ -90,14 +90,14 @@ def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int
 
 
 def ends(state: _State, seconds: int, line: float, thin: bool) -> bool:
-    """Whether a short window's ratio can end a held pair (slo.py `_counted_short`): it has events, with `thin`
+    """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
     enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64)."""
     return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
 
 
-def shows_failure(state: _State, seconds: int, line: float) -> bool:
-    """Whether a window holds events enough that a burn at `line` shows one failure in it."""
-    return float(decimal_text(state.total_of(seconds))) * seconds * line >= 1
+def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
+    """Whether a window holds events enough that a burn at `line` shows one failure in it (or `failures`)."""
+    return float(decimal_text(state.total_of(seconds))) * seconds * line >= failures
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals

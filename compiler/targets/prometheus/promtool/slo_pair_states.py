@@ -1,0 +1,68 @@
+"""The constant states (slo_state._State) a burn pair's alert cases start from: both windows at a ratio, a
+short window without events or with too few, the long window's traffic thinned for the min_bad_events guard.
+slo_plan.py and slo_group_cases.py build their cases from these."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler.model.burnrate import BurnWindow, recording_tiers
+from compiler.targets.prometheus.promtool.cases import off_ties
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _State
+
+ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # a case's ratios (and shares) either side of a line
+
+
+def no_events_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], held: bool = True) -> _State:
+    """The long window at `ratio`; no events in the short window nor in `quiet` (no state joined feeds them)."""
+    state = pair_state(w, ratio, ratio, total)
+    state.held = frozenset({w.name}) if held else frozenset()  # the pair's alert already up
+    del state.ratios[w.short_seconds]
+    for seconds in (w.short_seconds, *quiet):
+        state.totals[seconds] = Decimal(0)
+    return state
+
+
+def pair_state(w: BurnWindow, ratio: Decimal, short_ratio: Decimal, total: Decimal) -> _State:
+    """The long window at `ratio`, the short one at `short_ratio` (one coarse tier: the two are one), `total`
+    events/s."""
+    state = _State(total=total)
+    for seconds, value in ((w.long_seconds, ratio), (w.short_seconds, short_ratio)):
+        if recording_tiers().is_coarse(seconds):
+            state.coarse = value
+        else:
+            state.ratios[seconds] = value
+    return state
+
+
+def guarded_state(min_bad_events: int, line: Decimal, w: BurnWindow, share: Decimal, busy: Decimal) -> _State:
+    """Both windows at 1.25x the `line`; the long window's traffic such that it holds `share` x min_bad_events
+    failed events (busy traffic without a guard)."""
+    ratio = off_ties(line * ABOVE)  # the alert shows the long window's ratio
+    state = pair_state(w, ratio, ratio, busy)
+    if min_bad_events:
+        thin = (min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+        state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
+    return state
+
+
+def busy_traffic(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
+    """Events/s (a power of two: ratios stay exact) at which the pair at 0.8x its `line` still counts twice
+    min_bad_events in its long window: the guard never decides a case about the lines."""
+    needed = 2 * min_bad_events / (line * BELOW * w.long_seconds)
+    busy = Decimal(1)
+    while busy < needed:
+        busy *= 2
+    return busy
+
+
+def counted_clean_state(
+    w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], line: Decimal, share: Decimal
+) -> _State:
+    """The pair's alert up, its long window at `ratio`, no events in `quiet`, and a clean short window holding
+    `share` failures' worth of events at the `line` (counted_short.py): at 1.25 it ends the pair, at 0.8 it
+    holds it like an empty one (the comparison raised by half, lowered by 40% or flipped each get one wrong)."""
+    state = no_events_state(w, ratio, total, quiet)
+    state.ratios[w.short_seconds] = Decimal(0)
+    state.totals[w.short_seconds] = (share / (line * w.short_seconds)).quantize(_DIGITS).normalize()
+    return state
