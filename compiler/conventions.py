@@ -347,3 +347,8 @@ RESERVED_TEAMS: dict[str, str] = {
     # Grafana refuses a folder titled like its root folder, in any letter case (strings.EqualFold)
     "general": "would title its Grafana folder like Grafana's root folder 'General', which Grafana refuses to create",
 }
+
+
+# The first `#` of a CI runner's in-line command: `##[` (GitHub Actions), `##vso[` (Azure Pipelines), `##teamcity[`,
+# read anywhere in a log line. Spec text that reaches obsc's output has that `#` escaped (ui.render, changes.summary).
+CI_COMMAND_HASH = r"#(?=#(?:vso|teamcity)?\[)"

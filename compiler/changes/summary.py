@@ -10,6 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from compiler import conventions as names
+
 
 @dataclass(frozen=True)
 class Change:
@@ -133,9 +135,9 @@ _BACKTICKS = re.compile(r"`+")
 # Characters that reorder or hide the text after them (bidirectional controls, zero-width ones) and other
 # controls: a label value holding U+202E showed the rest of its cell right to left, thresholds included.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-# `##[` (GitHub Actions), `##vso[` (Azure Pipelines), `##teamcity[` are CI runners' commands anywhere in a log line,
-# and the report may be printed in one: shown as `\u0023#[` (counted by --max-chars, unlike an escape added later).
-_CI_COMMAND = re.compile(r"#(?=#(?:vso|teamcity)?\[)", re.IGNORECASE)
+# A CI runner's in-line command (`##[`, `##vso[`): the report may be printed in a job's log, so it is shown as
+# `\u0023#[` here (counted by --max-chars, unlike an escape added later).
+_CI_COMMAND = re.compile(names.CI_COMMAND_HASH, re.IGNORECASE)
 
 
 def code(text: str) -> str:

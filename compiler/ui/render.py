@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from compiler import conventions as names
 from compiler.errors import Diagnostic, json_path
 
 # A fleet-wide mistake (a broken platform file) can yield thousands of lines: show this many, then a count.
@@ -50,8 +51,8 @@ def to_json(entry: Mapping[str, Any]) -> str:
 # description, a label value) reaches obsc's lines, so one team's spec could forge an annotation on another
 # team's file, or stop the runner reading commands (`::stop-commands::`) and hide obsc's own annotations. Such
 # text is shown with an escape (`:\x3a`, `\x23#[`); in JSON `#` is written `\u0023`, the same string read back.
-_CI_COMMAND = re.compile(r"(?:^|(?<=\r))([^\S\r\n]*:):|#(?=#(?:vso|teamcity)?\[)", re.MULTILINE | re.IGNORECASE)
-_JSON_CI_COMMAND = re.compile(r"#(?=#(?:vso|teamcity)?\[)", re.IGNORECASE)
+_CI_COMMAND = re.compile(rf"(?:^|(?<=\r))([^\S\r\n]*:):|{names.CI_COMMAND_HASH}", re.MULTILINE | re.IGNORECASE)
+_JSON_CI_COMMAND = re.compile(names.CI_COMMAND_HASH, re.IGNORECASE)
 
 
 def ci_inert(text: str) -> str:
