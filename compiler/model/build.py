@@ -114,6 +114,7 @@ def build_platform(
         grafana_url=str(data.get("grafana_url", "")).rstrip("/"),
         teams=teams,
         receiver_names=tuple(sorted(str(name) for name in data.get("receivers") or {})),
+        named_receivers=tuple(r for r in receivers if r.scope == conventions.PLATFORM_SCOPE),  # not the teams'
         alertmanager=AlertmanagerBase(
             default_receiver=str(am.get("default_receiver", "")),
             templates=tuple(str(t) for t in am.get("templates") or ()),

@@ -5,7 +5,9 @@ platform's URL to the team that lists it (slack_channels.py). A webhook URL or a
 credential, and the platform-wide allow-lists (`receiver_url_prefixes`, `receiver_email_domains`) admit every
 team's alike: a spec of payments could write search's ticket hook, or search's on-call list, and file its
 alerts as search's. Where the platform file sends a team's alerts (an integration written in
-`teams.<team>.routing`) says whose that destination is, so a spec of another team may not write it. Compared
+`teams.<team>.routing`, or a receiver under `receivers:` that it names there and defaults.routing does not)
+says whose that destination is, so a spec of another team may not write it (nor, as a PagerDuty or Opsgenie
+API URL, post there), nor name such a receiver (model/teams.py). Compared
 as the server reads it: a URL without query and fragment, its host without case or default port, its path
 without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address
 without case, without a `+tag` (delivered to the same mailbox), and with `site!user@` or `user%site@` read as
@@ -28,6 +30,9 @@ from compiler.spec.document import Path
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # (integration, setting) whose value names where a receiver sends, without a credential to say whose.
 _SETTINGS = (("webhook", "url"), ("email", "to"))
+# ... and where a spec's receiver may send to such a URL: a PagerDuty or Opsgenie API URL posts there too.
+_WRITTEN = (*_SETTINGS, ("pagerduty", "url"), ("opsgenie", "api_url"))
+Given = tuple[str, tuple[str, ...], str, str]  # (integration, destination key, team, where the platform gives it)
 
 
 def spec_receiver_problems(routing: Mapping[str, Any], team: str, platform: Platform) -> Iterator[tuple[Path, str]]:
@@ -37,30 +42,69 @@ def spec_receiver_problems(routing: Mapping[str, Any], team: str, platform: Plat
     given = _given(platform)
     for tier in Tier:
         body = routing.get(tier.value)
-        for kind, key in _SETTINGS:
+        for kind, key in _WRITTEN:
             settings = body.get(kind) if isinstance(body, Mapping) else None
             value = settings.get(key) if isinstance(settings, Mapping) else None
-            written = _key(kind, value) if isinstance(value, str) else None
-            owners = [g for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])]
+            compared = "email" if kind == "email" else "webhook"
+            written = _key(compared, value) if isinstance(value, str) else None
+            owners = [
+                g for g in given if written is not None and g[0] == compared and _reaches(compared, written, g[1])
+            ]
             if owners and team not in {owner for _, _, owner, _ in owners}:
-                _, dest, other, receiver = owners[0]
+                _, dest, other, where = owners[0]
                 what = "the address" if kind == "email" else "the URL" if dest == written else "below the URL"
-                yield ("routing", tier.value, kind, key), _message(f"{value!r} is {what}", team, other, receiver)
+                yield ("routing", tier.value, kind, key), _message(f"{value!r} is {what}", team, other, where)
 
 
-def _given(platform: Platform) -> list[tuple[str, tuple[str, ...], str, Receiver]]:
-    """(integration, destination key, team, receiver) for each destination the platform file's
-    teams.<team>.routing writes inline."""
+def foreign_destination(receiver: Receiver, team: str, platform: Platform) -> tuple[str, str] | None:
+    """(destination, team) when the platform's named `receiver` sends where the platform file sends other teams'
+    alerts and never `team`'s: naming it from a spec of `team` files that spec's alerts as theirs."""
+    if receiver.name in _shared(platform):
+        return None
+    given = _given(platform)
+    for integration in receiver.integrations:
+        for kind, key in _SETTINGS:
+            value = integration.get(key) if integration.kind == kind else None
+            written = _key(kind, value) if isinstance(value, str) else None
+            owners = {g[2] for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])}
+            if owners and team not in owners:
+                return str(value), sorted(owners)[0]
+    return None
+
+
+def _shared(platform: Platform) -> set[str]:
+    """The named receivers every team's alerts may reach: the default receiver and those of defaults.routing."""
+    return {
+        platform.alertmanager.default_receiver,
+        *(r.receiver for t in platform.teams if not t.name for r in t.routes),
+    }
+
+
+def _given(platform: Platform) -> list[Given]:
+    """(integration, destination key, team, where) for each destination the platform file's teams.<team>.routing
+    writes inline or names (a receiver under receivers: that no platform-wide route names)."""
+    named = {r.name: r for r in platform.named_receivers}
+    shared = _shared(platform)
     found = []
     for team in platform.teams:
-        for receiver in team.inline_receivers:
+        own = {r.name for r in team.inline_receivers}
+        sent = [(r, _where(r)) for r in team.inline_receivers]
+        for route in team.routes:
+            receiver = named.get(route.receiver)
+            if team.name and receiver is not None and route.receiver not in own | shared:
+                sent.append((receiver, f"{_where(receiver)}, which {'.'.join(map(str, route.path))} names"))
+        for receiver, where in sent:
             for integration in receiver.integrations:
                 for kind, key in _SETTINGS:
                     value = integration.get(key) if integration.kind == kind else None
                     written = _key(kind, value) if isinstance(value, str) else None
                     if written is not None:
-                        found.append((kind, written, team.name, receiver))
+                        found.append((kind, written, team.name, where))
     return found
+
+
+def _where(receiver: Receiver) -> str:
+    return f"{'.'.join(map(str, receiver.path))} at {receiver.location}"
 
 
 def _key(kind: str, value: str) -> tuple[str, ...] | None:
@@ -102,9 +146,9 @@ def _reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> boo
     return kind == "webhook" and written[0] == given[0] and given[1] != "/" and written[1].startswith(given[1] + "/")
 
 
-def _message(what: str, team: str, other: str, receiver: Receiver) -> str:
+def _message(what: str, team: str, other: str, where: str) -> str:
     return (
-        f"{what} the platform file gives team {other!r} ({'.'.join(map(str, receiver.path))} at "
-        f"{receiver.location}): a spec of team {team!r} writing it would file its alerts as that team's; send "
-        f"to your team's own, or ask the platform team to route team {team} there (teams.{team}.routing)"
+        f"{what} the platform file gives team {other!r} ({where}): a spec of team {team!r} writing it would file its "
+        f"alerts as that team's; send to your team's own, or ask the platform team to route team {team} there "
+        f"(teams.{team}.routing)"
     )

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from compiler import conventions
 from compiler.model import slack_channels
 from compiler.model.build_context import did_you_mean
+from compiler.model.destinations import foreign_destination
 from compiler.model.secrets import owning_team
 from compiler.model.types import Platform, Receiver, Route, Service, Team, Tier
 
@@ -195,6 +196,10 @@ def foreign_receiver_problem(
 def _other_teams_integration(name: str, team: str, named: Sequence[Receiver], platform: Platform) -> str | None:
     slack_url = dict(platform.alertmanager.global_settings).get(slack_channels.GLOBAL_URL)
     for receiver in named:
+        given = foreign_destination(receiver, team, platform)
+        if given is not None:  # a webhook URL or address: only the platform's routing says whose it is
+            what = f"sends to {given[0]!r}, where the platform file sends team {given[1]!r} (teams.{given[1]}.routing)"
+            return _foreign(name, receiver, team, given[1], what, "name it in defaults.routing for every team")
         for integration in receiver.integrations:
             for key, value in integration.settings:
                 if not isinstance(value, str):

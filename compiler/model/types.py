@@ -382,6 +382,7 @@ class Platform:
     grafana_url: str = ""
     teams: tuple[Team, ...] = ()
     receiver_names: tuple[str, ...] = ()  # the names under `receivers:`: a spec's inline receivers keep off them
+    named_receivers: tuple[Receiver, ...] = ()  # those receivers: whose a destination is (model/destinations.py)
     alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
     location: Location = NOWHERE
