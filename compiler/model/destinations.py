@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from compiler.model.slack_channels import inherited_url_problems
+from compiler.model.slack_channels import channel_key, inherited_url_problems
 from compiler.model.types import Platform, Receiver, Tier
 from compiler.spec.document import Path
 
@@ -32,6 +32,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SETTINGS = (("webhook", "url"), ("email", "to"))
 # ... and where a spec's receiver may send to such a URL: a PagerDuty or Opsgenie API URL posts there too.
 _WRITTEN = (*_SETTINGS, ("pagerduty", "url"), ("opsgenie", "api_url"))
+# A named receiver's Slack channel is a destination too, when it posts with a URL of its own (a platform app):
+# through the platform's global URL, teams.<team>.slack_channels says who may post there (slack_channels.py).
+_NAMED = (*_SETTINGS, ("slack", "channel"))
 Given = tuple[str, tuple[str, ...], str, str]  # (integration, destination key, team, where the platform gives it)
 
 
@@ -63,8 +66,10 @@ def foreign_destination(receiver: Receiver, team: str, platform: Platform) -> tu
         return None
     given = _given(platform)
     for integration in receiver.integrations:
-        for kind, key in _SETTINGS:
+        for kind, key in _NAMED:
             value = integration.get(key) if integration.kind == kind else None
+            if kind == "slack" and not integration.get("api_url_file"):
+                continue
             written = _key(kind, value) if isinstance(value, str) else None
             owners = {g[2] for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])}
             if owners and team not in owners:
@@ -95,7 +100,7 @@ def _given(platform: Platform) -> list[Given]:
                 sent.append((receiver, f"{_where(receiver)}, which {'.'.join(map(str, route.path))} names"))
         for receiver, where in sent:
             for integration in receiver.integrations:
-                for kind, key in _SETTINGS:
+                for kind, key in _NAMED:
                     value = integration.get(key) if integration.kind == kind else None
                     written = _key(kind, value) if isinstance(value, str) else None
                     if written is not None:
@@ -108,6 +113,8 @@ def _where(receiver: Receiver) -> str:
 
 
 def _key(kind: str, value: str) -> tuple[str, ...] | None:
+    if kind == "slack":
+        return (channel_key(value),)
     return _url_key(value) if kind == "webhook" else _address_key(value)
 
 

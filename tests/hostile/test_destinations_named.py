@@ -89,3 +89,25 @@ def test_the_team_itself_a_team_routed_there_and_a_shared_receiver_may_use_it(tm
     # a receiver no team's routing names stays the platform's to share, as before
     assert _compiles(tmp_path, _spec("fallback"), NAMED).services
     assert _compiles(tmp_path, _spec('{webhook: {url: "https://relay.example/fallback"}}'), NAMED).services
+
+
+def test_a_spec_cannot_name_the_platforms_own_slack_app_receiver_given_to_another_team(tmp_path: Path) -> None:
+    app = "api_url_file: /srv/am/secrets/platform/slack-oncall"
+    platform = NAMED.replace("      warning: payments-tickets\n", "      warning: payments-slack\n").replace(
+        "receivers:\n", f"receivers:\n  payments-slack: {{slack: {{channel: '#payments-oncall', {app}}}}}\n"
+    )
+    errors = _errors(tmp_path, _spec("payments-slack"), platform)
+    assert (
+        len(errors) == 1 and "sends to '#payments-oncall', where the platform file sends team 'payments'" in errors[0]
+    )
+    assert _compiles(tmp_path, _spec("payments-slack", team="payments"), platform).services
+    # the team's own app may still post to any channel (its own secret root)
+    own = '{slack: {channel: "#payments-oncall", api_url_file: /srv/am/secrets/team-t1/slack}}'
+    assert _compiles(tmp_path, _spec(own), platform).services
+    # through the platform's global URL, the team's slack_channels listing decides, as before
+    listed = platform.replace(f", {app}}}", "}").replace("  t1: {}\n", "  t1: {slack_channels: ['#payments-oncall']}\n")
+    listed = listed.replace(
+        "alertmanager:\n  global: {", "alertmanager:\n  global: {slack_api_url_file: /srv/am/secrets/platform/slack, "
+    )
+    assert listed.count("slack_api_url_file") == 1 and "t1: {slack_channels" in listed
+    assert _compiles(tmp_path, _spec("payments-slack"), listed).services
