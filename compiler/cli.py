@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import click
 
-from compiler import __version__, changes, logs
+from compiler import __version__, changes
 from compiler.api import Compilation, CompileOptions, compile_specs, options_for_command, stage, validate_specs
 from compiler.errors import ExitCode
 from compiler.output import writer
@@ -24,7 +24,7 @@ from compiler.spec.schema import NAME_PATTERN, schema_json
 from compiler.staged import committed_out, staged_tree
 from compiler.starter import starter_platform, starter_spec
 from compiler.targets import alertmanager as alertmanager_target
-from compiler.ui import cli_options, console, declared_format, failures, render, reports, rerun
+from compiler.ui import cli_options, console, declared_format, failures, logs, render, reports, rerun
 from compiler.ui.cli_options import check_prometheus_url, compared_options, lookback_range, output_options, spec_options
 from compiler.ui.console import Console
 

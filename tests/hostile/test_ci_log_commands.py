@@ -166,3 +166,25 @@ def test_a_github_annotations_file_and_title_hold_no_runner_command(
     assert len(annotations) >= 2 and all("%23#vso[task.complete" in line for line in annotations), annotations
     assert any("%23#[error]k" in line.split("::")[1] for line in annotations), annotations  # in the title
     assert _V1.search(result.err) is None
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_verbose_notes_in_the_log_hold_no_runner_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], log_format: str
+) -> None:
+    """`-v` notes go through the log (not the console): the note on which selector labels ServiceDown reads
+    quotes the spec's values, and `##vso[` in one reached both log formats raw."""
+    specs = _spec(tmp_path / "specs")
+    text = (specs / "evil.yaml").read_text()
+    job = "evil ##vso[task.complete result=Succeeded] ##[error]forged"
+    (specs / "evil.yaml").write_text(text.replace("selector: {job: evil}", f'selector: {{job: "{job}", shard: a}}'))
+    out = tmp_path / "generated"
+    result = run_obsc(
+        capsys, "compile", str(specs), "--out", str(out), "--no-validate", "-v", "--log-format", log_format
+    )
+    assert result.code == 0, result.err
+    assert "ServiceDown and the instance panel read up" in result.err  # the note is there, its command broken
+    assert _commands(result.err + result.out) == []
+    if log_format == "json":  # JSON's own escape: the note reads back as written
+        notes = [json.loads(line)["msg"] for line in result.err.splitlines() if "instance panel" in line]
+        assert notes and all(job in note for note in notes), notes

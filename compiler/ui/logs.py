@@ -1,4 +1,8 @@
-"""Structured logging to stderr: human text by default, one JSON object per line with --log-format json."""
+"""Structured logging to stderr: human text by default, one JSON object per line with --log-format json.
+
+A log line can quote spec text (a `-v` note names the selector ServiceDown reads): it is escaped as the
+console's lines are, so that a CI runner reads no command in it (render.ci_inert, render.json_inert).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import logging
 import sys
 from typing import Any
 
+from compiler.ui import render
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -14,14 +20,15 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        return json.dumps(entry, sort_keys=True, default=str)
+        return render.json_inert(json.dumps(entry, sort_keys=True, default=str))
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extra = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
         tail = " ".join(f"{k}={v}" for k, v in sorted(extra.items()))
-        return f"obsc: {record.levelname.lower()}: {record.getMessage()}" + (f" ({tail})" if tail else "")
+        line = f"obsc: {record.levelname.lower()}: {record.getMessage()}" + (f" ({tail})" if tail else "")
+        return render.terminal_line(line)  # one line, no runner command
 
 
 def configure(verbosity: int, log_format: str) -> None:
