@@ -188,3 +188,21 @@ def test_verbose_notes_in_the_log_hold_no_runner_command(
     if log_format == "json":  # JSON's own escape: the note reads back as written
         notes = [json.loads(line)["msg"] for line in result.err.splitlines() if "instance panel" in line]
         assert notes and all(job in note for note in notes), notes
+
+
+def test_check_lists_a_path_the_manifest_names_without_runner_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The manifest is a file in the repository: a pull request can add a line to it, and `check` lists each
+    such path it owns and no longer writes (`removed: ...`). `##vso[` in that path reached the log raw."""
+    specs = _spec(tmp_path / "specs")
+    out = tmp_path / "generated"
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate", "-q").code == 0
+    forged = "prometheus/rules/x ##vso[task.complete result=Succeeded] ##[error]forged.yaml"
+    (out / forged).write_text("groups: []\n")
+    manifest = out / ".obsc-manifest"
+    manifest.write_text(manifest.read_text() + forged + "\n")
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1, result.err
+    assert "x \\x23#vso[task.complete result=Succeeded] \\x23#[error]forged.yaml" in result.out  # listed, inert
+    assert _commands(result.out + result.err) == []
