@@ -99,3 +99,38 @@ def test_a_threshold_alerts_group_label_is_a_variable_too(tmp_path: Path) -> Non
     [found] = info.value.diagnostics
     assert found.path == ("metrics", "queue", "selector"), found
     assert found.message.startswith("'$region' is Grafana variable syntax, which Grafana fills in dashboard queries")
+
+
+@pytest.mark.parametrize("kind", ["slo", "threshold"])
+def test_a_platform_default_metric_filled_by_a_services_group_label_is_refused_at_the_label(
+    tmp_path: Path, kind: str
+) -> None:
+    """A platform default metric is written before any service's `by:` labels are known: its `"$route"` passed
+    the platform's own check, and a service grouped by route put a `route` variable on its dashboard, which
+    Grafana filled in that metric's panel (the panel read route="<the selected route>", its alerts "$route").
+    The service's label is refused, at its line, naming the platform's metric and where it is."""
+    _write(tmp_path, {**CLEAN, "CPU": 'sum(rate(cpu{$selector,mode!="$route"}[$window]))'})
+    spec = tmp_path / "shop.yaml"
+    text = spec.read_text()
+    if kind == "threshold":
+        text = (
+            text.replace(", by: [route]", "")
+            + "threshold_alerts:\n  - {name: QueueDeep, metric: queue, above: 9, by: [route]}\n"
+        )
+    spec.write_text(text)
+    with pytest.raises(InputError) as info:
+        compile_specs([str(tmp_path)])
+    [found] = info.value.diagnostics
+    assert found.path == (("slos", 0) if kind == "slo" else ("threshold_alerts", 0)) + ("by", 0), found
+    assert found.location.file.endswith("shop.yaml") and found.location.line > 0, found
+    assert "the platform's default metric 'cpu' (" in found.message and "platform.yaml:8:" in found.message
+    assert "writes '$route' in a string of its query" in found.message
+
+
+def test_a_platform_default_metric_the_service_replaces_is_not_its_panel(tmp_path: Path) -> None:
+    """The service's own `cpu:` replaces the platform's: the platform's `$route` reaches no panel of it."""
+    _write(tmp_path, {**CLEAN, "CPU": 'sum(rate(cpu{$selector,mode!="$route"}[$window]))'})
+    spec = tmp_path / "shop.yaml"
+    own = "  cpu: sum(rate(cpu_seconds_total{$selector}[$window])) / sum(cpu_limit{$selector})\n"
+    spec.write_text(spec.read_text().replace("metrics:\n", "metrics:\n" + own))
+    compile_specs([str(tmp_path)])  # no error

@@ -19,7 +19,7 @@ from compiler.model.burnrate import (
     parse_platform_catalogs,
     uncapped,
 )
-from compiler.model.groups import build_by, label_setters, raw_group_problem
+from compiler.model.groups import build_by, raw_group_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
@@ -65,7 +65,7 @@ def build_slos(
             )
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
-        by = build_by(raw, defaults, ctx, path, label_setters(raw, data, defaults, "the SLO's labels"))
+        by = build_by(raw, data, defaults, ctx, path)
         alerts = raw.get("alerts") or {}
         if "min_traffic" in raw:
             ctx.error(

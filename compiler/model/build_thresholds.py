@@ -16,7 +16,13 @@ from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, did_you_mean
 from compiler.model.exact_matchers import reads_as_pattern
-from compiler.model.groups import dashboard_variable_problem, label_setters, raw_group_problem, set_elsewhere
+from compiler.model.groups import (
+    dashboard_variable_problem,
+    filled_by_platform,
+    label_setters,
+    raw_group_problem,
+    set_elsewhere,
+)
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
@@ -172,10 +178,15 @@ def build_threshold_alerts(
             continue
         seen[name.casefold()] = i
         alert = _one(raw, name, metrics, ctx, path)
+        filled = [
+            (j, p) for j, label in enumerate(raw.get("by") or ()) if (p := filled_by_platform(label, data, defaults))
+        ]
+        for j, problem in filled:  # the label's dashboard variable would change a platform metric's panel query
+            ctx.error((*path, "by", j), problem)
         clash = _by_set_elsewhere(raw, data, defaults) or _by_lost(raw, metrics)
         if clash:
             ctx.error((*path, "by"), clash)
-        elif alert is not None:
+        elif alert is not None and not filled:
             out.append(alert)
     return tuple(out)
 

@@ -15,6 +15,7 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.build_context import Ctx, Layer
 from compiler.spec.document import Path
+from compiler.spec.query_text import default_metric_texts, filled_label
 
 DEFAULT_MAX_GROUP_LABELS = 2
 # Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window, and
@@ -49,9 +50,10 @@ def set_elsewhere(label: str, setters: Mapping[str, Any]) -> str:
 
 
 def build_by(
-    raw: Mapping[str, Any], defaults: Layer, ctx: Ctx, path: Path, setters: Mapping[str, Any]
+    raw: Mapping[str, Any], data: Mapping[str, Any], defaults: Layer, ctx: Ctx, path: Path
 ) -> tuple[str, ...] | None:
-    """The SLO's group labels, or None after reporting every refused one. `setters`: see label_setters."""
+    """The SLO's group labels, or None after reporting every refused one."""
+    setters = label_setters(raw, data, defaults, "the SLO's labels")
     by = [str(label) for label in raw.get("by") or []]
     ok = True
     cap = max_group_labels(defaults)
@@ -64,7 +66,7 @@ def build_by(
         )
         ok = False
     for i, label in enumerate(by):
-        problem = _label_problem(label) or set_elsewhere(label, setters)
+        problem = _label_problem(label) or set_elsewhere(label, setters) or filled_by_platform(label, data, defaults)
         if problem:
             ctx.error((*path, "by", i), problem)
             ok = False
@@ -92,6 +94,24 @@ def dashboard_variable_problem(label: str, what: str) -> str:
             f"{what} {label!r} is the name of a dashboard variable obsc defines (the data source picker): "
             f"each {what} becomes a variable of that name, and the two would collide; rename the label"
         )
+    return ""
+
+
+def filled_by_platform(label: str, data: Mapping[str, Any], defaults: Layer) -> str:
+    """Why `by:` label `label` (an SLO's or a threshold alert's), a variable of the service dashboard, cannot be
+    one, or "": a platform default metric the service inherits writes `$label` in a string of its query. The
+    spec's own strings are refused where written (spec/query_text.py); the platform's are written before any
+    service's labels are known, so the service that makes the variable is told."""
+    own = data.get("metrics") or {}
+    for path, text, promql in default_metric_texts(defaults.data):
+        if path[1] not in own and (found := filled_label(text, promql, label)):
+            where = defaults.ctx.loc((*defaults.base, *path))
+            return (
+                f"by: label {label!r} becomes a variable of the service dashboard, and the platform's default "
+                f"metric {path[1]!r} ({where}) writes {found!r} in a string of its query: Grafana would fill it "
+                "in that metric's panels, which would read other series than its alerts; rename the label, or "
+                "have the platform write the '$' as a regex class ([$])"
+            )
     return ""
 
 

@@ -6,9 +6,10 @@ group label's `$route`) read another series on the dashboard than in the alerts,
 written. Refused where written: the service's selector and targets values, the strings of every metric's
 selector or expression (the spec's and the platform's defaults; outside strings a `$` is no PromQL, and the
 PromQL checks refuse it at its column). Only names Grafana fills on obsc's dashboards count: its built-ins
-(`__` first), the data source variable and the service's `by:` labels (its SLOs' and threshold alerts'). An
-unknown `$name` (a JVM class's `Outer$Inner`) is left alone by Grafana, and obsc's own `$selector` and `$window`
-are filled before any query is written.
+(`__` first), the data source variable and the service's `by:` labels (its SLOs' and threshold alerts'; a
+platform default metric's `$route` is refused at the `by:` label of each service inheriting it, model/groups.py).
+An unknown `$name` (a JVM class's `Outer$Inner`) is left alone by Grafana, and obsc's own `$selector` and
+`$window` are filled before any query is written.
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def _substituted(text: str, variables: set[str]) -> str:
         if name.startswith("__") or (name in variables and name not in _OBSC_PLACEHOLDERS):
             return match.group()
     return ""
+
+
+def filled_label(text: str, promql: bool, label: str) -> str:
+    """The first reference to `label`'s variable in what Grafana reads of `text` (a PromQL query's strings), or
+    "": a platform default metric is written before the services' `by:` labels are known (model/groups.py)."""
+    if label in _OBSC_PLACEHOLDERS:
+        return ""
+    for match in _VARIABLE.finditer(" ".join(_STRING.findall(text)) if promql else text):
+        if next(g for g in match.groups() if g is not None) == label:
+            return match.group()
+    return ""
+
+
+def default_metric_texts(defaults: Mapping[str, Any]) -> Iterator[tuple[Path, str, bool]]:
+    """(path below `defaults`, text, whether PromQL) of the platform's default metrics' selectors and exprs."""
+    yield from _metrics(defaults.get("metrics"), ("metrics",))
 
 
 def _group_labels(data: Mapping[str, Any]) -> Iterator[str]:
