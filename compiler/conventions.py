@@ -350,5 +350,6 @@ RESERVED_TEAMS: dict[str, str] = {
 
 
 # The first `#` of a CI runner's in-line command: `##[` (GitHub Actions), `##vso[` (Azure Pipelines), `##teamcity[`,
-# read anywhere in a log line. Spec text that reaches obsc's output has that `#` escaped (ui.render, changes.summary).
+# read anywhere in a log line. Spec text that reaches obsc's output has that `#` escaped (ui.render, ui.logs,
+# changes.summary).
 CI_COMMAND_HASH = r"#(?=#(?:vso|teamcity)?\[)"
