@@ -211,30 +211,51 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     return value
 
 
-_DIGITS = re.compile(r"([0-9]+)%?")  # `92,5%`: a decimal comma in a percentage too
+_DIGITS = re.compile(r"([0-9]+)(\.[0-9]+)?%?")  # `92,5%`: a decimal comma in a percentage too; `1,000.5`
 _PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 
 
 def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml.Node, str, str] | None:
     """`{objective: 99,5}`, `{above: 20,000}`: in {...} a comma ends a value, so the number was cut and its
     digits after the comma became a key of their own, told "key 5 is read as a number: quote it ('5':)" or
-    "unknown key '000'", advice that does not help. (value node, its key, message) of the first such cut."""
-    for (key, value), (digits, empty) in itertools.pairwise(pairs):
-        if not all(isinstance(n, yaml.ScalarNode) and not n.style for n in (key, value, digits, empty)):
+    "unknown key '000'", advice that does not help. (value node, its key, message) of the first such cut; a
+    number cut twice or more (`1,000,000`) is said whole."""
+    for i, ((key, value), (digits, empty)) in enumerate(itertools.pairwise(pairs)):
+        if not (_cut_after(value, digits, empty, key) and _PLAIN_NUMBER.fullmatch(value.value)):
             continue
-        if empty.tag != _NULL_TAG or empty.value or not (cut_digits := _DIGITS.fullmatch(digits.value)):
+        groups = [found] if (found := _DIGITS.fullmatch(digits.value)) else []
+        for more, more_empty in pairs[i + 2 :]:  # `,000` after `,000`: one number cut twice
+            if not groups or groups[-1].group(0)[-1:] in ".%" or groups[-1].group(2):
+                break  # decimals or a percent sign end a number
+            if not (_cut_after(digits, more, more_empty) and (found := _DIGITS.fullmatch(more.value))):
+                break
+            groups, digits = [*groups, found], more
+        if not groups:
             continue
-        end, start = value.end_mark, digits.start_mark
-        if _PLAIN_NUMBER.fullmatch(value.value) and end.line == start.line and 1 <= start.column - end.column <= 2:
-            written, whole, cut = f"{value.value},{digits.value}", value.value.lstrip("+"), digits.value
-            thousands = len(cut_digits.group(1)) == 3
-            meant = f"{whole}{cut} (no thousands separator), or {whole}.{cut}" if thousands else f"{whole}.{cut}"
-            message = (
-                f"{written!r}: in {{...}} a comma separates entries, so this read as {value.value} and a key "
-                f"{cut!r}; write {meant} (decimals after a point)"
-            )
-            return value, str(key.value), message
+        cuts = [g.group(0) for g in groups]
+        written, whole = ",".join([value.value, *cuts]), value.value.lstrip("+")
+        thousands = all(len(g.group(1)) == 3 for g in groups)
+        if len(cuts) == 1 and not groups[0].group(2):
+            decimal = f"{whole}.{cuts[0]} (decimals after a point)"
+            meant = f"{whole}{cuts[0]} (no thousands separator), or {decimal}" if thousands else decimal
+        elif thousands:  # `1,000,000`, `2,500.5`: only a thousands separator reads so
+            meant = f"{whole}{''.join(cuts)} (no thousands separator)"
+        else:
+            meant = "the number without commas, a point before its decimals"
+        message = (
+            f"{written!r}: in {{...}} a comma separates entries, so this read as {value.value} and "
+            f"{'keys' if len(cuts) > 1 else 'a key'} {', '.join(map(repr, cuts))}; write {meant}"
+        )
+        return value, str(key.value), message
     return None
+
+
+def _cut_after(before: yaml.Node, digits: yaml.Node, empty: yaml.Node, *plain: yaml.Node) -> bool:
+    """Whether `digits` (a key without value, `empty`) follows `before` right after a comma on its line."""
+    if not all(isinstance(n, yaml.ScalarNode) and not n.style for n in (before, digits, empty, *plain)):
+        return False
+    end, start = before.end_mark, digits.start_mark
+    return empty.tag == _NULL_TAG and not empty.value and end.line == start.line and 1 <= start.column - end.column <= 2
 
 
 def _key_not_text(node: yaml.Node, key: Any) -> str:
