@@ -20,7 +20,7 @@ from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
 from compiler.model import build, checks
 from compiler.model.types import Fleet, Platform, Receiver, Service
-from compiler.model.unsure import Unsure
+from compiler.model.unsure import Unsure, slo_words
 from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
@@ -216,7 +216,9 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
         return found, None, [], []
     diagnostics: list[Diagnostic] = []
     receivers: list[Receiver] = []
-    own = Unsure(pruned.broken, unsure.platform, unsure.no_platform) if pruned else unsure
+    own = unsure
+    if pruned:
+        own = Unsure(pruned.broken, unsure.platform, unsure.no_platform, slo_words(doc.data, pruned.broken))
     service = build.build_service(pruned.doc if pruned else doc, platform, defaults, receivers, diagnostics, own, True)
     if pruned:
         diagnostics = [*found, *(pruned.restore(d) for d in diagnostics)]

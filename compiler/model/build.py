@@ -255,7 +255,7 @@ def build_service(
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
-    metrics = _metrics(data, defaults, selector, ctx, unsure.sli_types())
+    metrics = _metrics(data, defaults, selector, ctx, unsure)
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
@@ -322,7 +322,7 @@ def _dashboards(
     return tuple(names)
 
 
-def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, sli_unsure: bool) -> dict[str, Metric]:
+def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, unsure: Unsure) -> dict[str, Metric]:
     merged: dict[str, tuple[Any, Ctx, Path]] = {}
     for name, value in (defaults.data.get("metrics") or {}).items():
         merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))
@@ -336,7 +336,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
         gauged = name in gauges and not named_like_counter(body)  # a `_total` in good_when stays a counter
         implied = "counter" if "selector" in body and not gauged else "gauge"
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, implied)))
-        typed = name in counted or gauged or sli_unsure  # an SLO left out (schema) may have said the type
+        typed = name in counted or gauged or unsure.sli_types(name)  # an SLO left out (schema) may type it
         problems, declared = metric_option_problems(name, body, mtype, typed), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)

@@ -27,6 +27,7 @@ from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
 from compiler.spec.document import Path
+from compiler.spec.hint_values import decimal_point, decimal_point_advice, duration_advice
 
 DEFAULT_FOR = "5m"
 DEFAULT_TIER = Tier.WARNING
@@ -305,6 +306,18 @@ def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None
 
 def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     """The threshold in the metric's base unit, or ValueError saying which forms fit this metric."""
+    try:
+        return _threshold_as_written(value, comparison, metric)
+    except ValueError as exc:
+        point = decimal_point(value) if isinstance(value, str) else None
+        if point is None or _GROUPED.fullmatch(value) or point in str(exc):  # said already (20,000; 90,5%)
+            raise
+    # `below: 0,5s` (a decimal comma) was told "not a threshold: write a number...", which it looks like
+    _threshold_as_written(point, comparison, metric)  # the unit may not fit this metric: that is said first
+    raise ValueError(f"{value!r}: write {decimal_point_advice(value)}")
+
+
+def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     if comparison is Comparison.WITHIN:
         if metric.type is MetricType.COUNTER:
             raise ValueError(f"within: reads a Unix timestamp gauge; {metric.name!r} is a counter")
@@ -354,6 +367,8 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     try:
         seconds = parse_duration_seconds(text)
     except ValueError:
+        if whole := duration_advice(text):  # `0.5s`: Prometheus durations are whole numbers
+            raise ValueError(f"write {whole} (durations are whole numbers)") from None
         raise ValueError("not a threshold: write a number, or one with the metric's unit (500ms, 80%, 2GiB)") from None
     if unit == "s" or (not unit and metric.selector is not None and metric.selector.metric.endswith("_seconds")):
         return seconds

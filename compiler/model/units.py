@@ -6,6 +6,8 @@ import functools
 import re
 from decimal import Decimal, localcontext
 
+from compiler.spec.hint_values import duration_advice
+
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _SECONDS: dict[str, Decimal] = {
     "ms": Decimal("0.001"),
@@ -68,11 +70,17 @@ def clock_minutes(hhmm: str) -> int:
 def parse_duration(text: str) -> int:
     """`1h30m` → 5400 (seconds). Sub-second parts are rounded down; the schema checked the form."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m, 28d")
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m, 28d{_whole(text)}")
     total = Decimal(0)
     for number, unit in _DURATION_PART.findall(text):
         total += Decimal(number) * _SECONDS[unit]
     return int(_bounded(text, total))
+
+
+def _whole(text: str) -> str:
+    """`1.5s` (Prometheus reads no decimals): what to write in its place."""
+    whole = duration_advice(text)
+    return f"; write {whole} (durations are whole numbers)" if whole else ""
 
 
 def duration_or_none(value: object) -> int | None:
@@ -88,7 +96,7 @@ def duration_or_none(value: object) -> int | None:
 def parse_duration_seconds(text: str) -> Decimal:
     """Like parse_duration but keeps milliseconds (latency thresholds such as 250ms)."""
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
-        raise ValueError(f"{text!r} is not a duration like 300ms, 1s")
+        raise ValueError(f"{text!r} is not a duration like 300ms, 1s{_whole(text)}")
     return _bounded(text, sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0)))
 
 

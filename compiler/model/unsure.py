@@ -8,9 +8,14 @@ skipped: its error would only repeat the schema error in other words, often in o
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from compiler.spec.document import Path
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_:]*")
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Unsure:
     service: frozenset[Path] = frozenset()  # units left out of this spec
     platform: frozenset[Path] = frozenset()  # units left out of the platform file
     no_platform: bool = False  # the platform file exists but could not be read or used at all
+    slo_words: frozenset[str] | None = None  # the names the SLOs left out mention (None: any name)
 
     def team(self, team: str) -> bool:
         """Whether team `team` may be defined in a part of the platform (or the spec) left out."""
@@ -33,9 +39,11 @@ class Unsure:
             or self._platform("alertmanager", "default_receiver")
         )
 
-    def sli_types(self) -> bool:
-        """Whether an SLO left out may read a metric as its SLI does (a gauge or a counter whatever its name)."""
-        return self._own("slos")
+    def sli_types(self, metric: str) -> bool:
+        """Whether an SLO left out may read `metric` as its SLI does (a gauge or a counter whatever its name): one
+        that names it. (Any SLO left out once skipped the check for every metric: a `pg_stat_activity_count`
+        without `type:` was told only after the SLO's typo was fixed, a second run.)"""
+        return self._own("slos") and (self.slo_words is None or metric in self.slo_words)
 
     def receiver(self, name: str) -> bool:
         return self._platform("receivers", name)
@@ -68,6 +76,23 @@ class Unsure:
 
     def _platform(self, *path: str) -> bool:
         return self.no_platform or _touches(self.platform, path)
+
+
+def slo_words(data: object, broken: frozenset[Path]) -> frozenset[str] | None:
+    """Every name written in the SLOs `broken` left out of `data` (the spec as written); None when they
+    cannot be told apart (`slos:` itself misspelt or not a list)."""
+    found: set[str] = set()
+    for unit in (b for b in broken if b[:1] == ("slos",)):
+        part: Any = data
+        for step in unit:
+            if isinstance(part, list) and isinstance(step, int) and step < len(part):
+                part = part[step]
+                continue
+            if not isinstance(part, dict) or step not in part:
+                return None
+            part = part[step]
+        found.update(_NAME.findall(json.dumps(part, default=str)))
+    return frozenset(found)
 
 
 def _touches(broken: frozenset[Path], path: tuple[str, ...]) -> bool:

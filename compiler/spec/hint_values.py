@@ -29,6 +29,53 @@ def text(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+_SMALLER = {"s": ("ms", 1000), "m": ("s", 60), "h": ("m", 60), "d": ("h", 24), "w": ("d", 7)}
+
+
+def whole_duration(number: Decimal, unit: str) -> str:
+    """`number` `unit` as a Prometheus duration, which takes whole numbers only: 0.25s → 250ms, 1.5h → 90m; ""
+    when there is none (below a millisecond)."""
+    while number != number.to_integral_value() and unit in _SMALLER:
+        unit, factor = _SMALLER[unit]
+        number *= factor
+    if number != number.to_integral_value():
+        return ""
+    return f"{text(number)}{unit}"
+
+
+_DECIMAL_COMMA = re.compile(r"([-+]?[0-9]+),([0-9]+)(%|[A-Za-zµ]*|/[A-Za-z]+)")
+_TIME_UNITS = frozenset({"ms", "s", "m", "h", "d", "w", "y"})
+
+
+def decimal_point(written: str) -> str | None:
+    """`0,5s`, `1,5GiB`, `92,5%` (a decimal comma) as obsc reads it: 500ms (a duration takes whole numbers),
+    1.5GiB, 92.5%; None for other text, or a duration with no whole form."""
+    found = _DECIMAL_COMMA.fullmatch(written.strip())
+    if not found:
+        return None
+    whole, cut, unit = found.group(1).lstrip("+"), found.group(2), found.group(3)
+    if unit in _TIME_UNITS:
+        return whole_duration(Decimal(f"{whole}.{cut}"), unit) or None
+    return f"{whole}.{cut}{unit}"
+
+
+def decimal_point_advice(written: str) -> str | None:
+    """What to write for a decimal comma, and why: `500ms (0.5s in whole units)`, `1.5GiB (decimals after a
+    point)`; None as for decimal_point."""
+    point = decimal_point(written)
+    if point is None:
+        return None
+    pointed = written.strip().replace(",", ".", 1).lstrip("+")
+    return f"{point} ({pointed} in whole units)" if point != pointed else f"{point} (decimals after a point)"
+
+
+def duration_advice(written: str) -> str:
+    """`1500ms` for a duration with decimals (`1.5s`, `1,5s`), which Prometheus does not read; else ""."""
+    found = re.fullmatch(r"\s*([0-9]+)[.,]([0-9]+)(ms|s|m|h|d|w)\s*", written)
+    whole = whole_duration(Decimal(f"{found.group(1)}.{found.group(2)}"), found.group(3)) if found else ""
+    return whole
+
+
 def short(value: Any) -> str:
     """The value in YAML's words (`true`, `null`, `[99.9]`), not Python's (`True`, `None`)."""
     shown = repr(value) if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
 from compiler.spec import label_hints, shape_hints, word_hints
+from compiler.spec.hint_values import decimal_point
 from compiler.spec.hint_values import label_name as _label_name
 from compiler.spec.hint_values import number as _number
 from compiler.spec.hint_values import number_as_text as _number_as_text
 from compiler.spec.hint_values import read_as_text as _read_as_text
 from compiler.spec.hint_values import short as _short
 from compiler.spec.hint_values import text as _text
+from compiler.spec.hint_values import whole_duration as _whole
 from compiler.spec.metric_hints import metric_source
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
@@ -81,6 +83,8 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
     """A better message for an unknown key than "did you mean" by spelling, or None."""
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
+    if tier := word_hints.tier_key(key, allowed):
+        return tier
     if key == "labels" and "labels" not in allowed:
         return (
             "'labels' is not accepted here: extra alert labels go at the top level of a service spec "
@@ -139,6 +143,8 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
         return f"{written} has no unit; {form}"
     if isinstance(value, str) and re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", value):
         return _unit_order(value)
+    if isinstance(value, str) and (point := decimal_point(value)):  # `0,5s`: a decimal comma
+        return f"{value!r} is not a duration; write it as {point}"
     if isinstance(value, str):
         words = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", value)
         unit = _UNIT_WORDS.get(words.group(2).lower()) if words else None
@@ -181,19 +187,6 @@ def _guess_unit(number: Decimal, key: str) -> str:
     if key in ("for", "keep_firing_for", "long", "short", "resolve_timeout"):
         return _whole(number, "m") if number == number.to_integral_value() else ""
     return ""
-
-
-_SMALLER = {"s": ("ms", 1000), "m": ("s", 60), "h": ("m", 60), "d": ("h", 24), "w": ("d", 7)}
-
-
-def _whole(number: Decimal, unit: str) -> str:
-    """`number` `unit` as a Prometheus duration, which takes whole numbers only: 0.25s → 250ms, 1.5h → 90m."""
-    while number != number.to_integral_value() and unit in _SMALLER:
-        unit, factor = _SMALLER[unit]
-        number *= factor
-    if number != number.to_integral_value():
-        return ""
-    return f"{_text(number)}{unit}"
 
 
 # ---------------------------------------------------------------- percentages and objectives

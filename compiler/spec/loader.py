@@ -31,6 +31,7 @@ from compiler.spec import (
     yaml_syntax_hints,
 )
 from compiler.spec.document import Document, Path
+from compiler.spec.hint_values import decimal_point_advice
 
 # libyaml's parser only (libyaml.py says why); its stand-in on a PyYAML without it is never used to read a spec
 _Loader = yaml_numbers.bounded(libyaml.SAFE_LOADER or yaml.SafeLoader, as_written=True)
@@ -211,22 +212,24 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
     return value
 
 
-_DIGITS = re.compile(r"([0-9]+)(\.[0-9]+)?%?")  # `92,5%`: a decimal comma in a percentage too; `1,000.5`
+# The digits after a comma: `,000`, `,5`, with decimals (`2,500.5`) or the unit they end with (`92,5%`, `0,5s`,
+# `1,5GiB`, `2,5/m`).
+_DIGITS = re.compile(r"([0-9]+)(\.[0-9]+)?(%|[A-Za-zµ]+|/[A-Za-z]+)?")
 _PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 
 
 def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml.Node, str, str] | None:
-    """`{objective: 99,5}`, `{above: 20,000}`: in {...} a comma ends a value, so the number was cut and its
-    digits after the comma became a key of their own, told "key 5 is read as a number: quote it ('5':)" or
-    "unknown key '000'", advice that does not help. (value node, its key, message) of the first such cut; a
-    number cut twice or more (`1,000,000`) is said whole."""
+    """`{objective: 99,5}`, `{above: 20,000}`, `{below: 0,5s}`: in {...} a comma ends a value, so the number was
+    cut and its digits after the comma became a key of their own, told "key 5 is read as a number: quote it
+    ('5':)" or "unknown key '000'", advice that does not help. (value node, its key, message) of the first such
+    cut; a number cut twice or more (`1,000,000`) is said whole."""
     for i, ((key, value), (digits, empty)) in enumerate(itertools.pairwise(pairs)):
         if not (_cut_after(value, digits, empty, key) and _PLAIN_NUMBER.fullmatch(value.value)):
             continue
         groups = [found] if (found := _DIGITS.fullmatch(digits.value)) else []
         for more, more_empty in pairs[i + 2 :]:  # `,000` after `,000`: one number cut twice
-            if not groups or groups[-1].group(0)[-1:] in ".%" or groups[-1].group(2):
-                break  # decimals or a percent sign end a number
+            if not groups or groups[-1].group(2) or groups[-1].group(3):
+                break  # decimals or a unit end a number
             if not (_cut_after(digits, more, more_empty) and (found := _DIGITS.fullmatch(more.value))):
                 break
             groups, digits = [*groups, found], more
@@ -236,8 +239,11 @@ def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml
         written, whole = ",".join([value.value, *cuts]), value.value.lstrip("+")
         thousands = all(len(g.group(1)) == 3 for g in groups)
         if len(cuts) == 1 and not groups[0].group(2):
-            decimal = f"{whole}.{cuts[0]} (decimals after a point)"
-            meant = f"{whole}{cuts[0]} (no thousands separator), or {decimal}" if thousands else decimal
+            decimal = decimal_point_advice(written)
+            grouped = f"{whole}{cuts[0]} (no thousands separator)" if thousands else ""
+            meant = ", or ".join(m for m in (grouped, decimal) if m)
+            if not meant:
+                continue
         elif thousands:  # `1,000,000`, `2,500.5`: only a thousands separator reads so
             meant = f"{whole}{''.join(cuts)} (no thousands separator)"
         else:

@@ -4,13 +4,18 @@ examples show) and Sloth's or PagerDuty's tier names (`page`, `ticket`). hints.p
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
     from jsonschema.exceptions import ValidationError
 
 _ISO = re.compile(r"P(?:(\d+)Y)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.IGNORECASE)
-_TIER_WORDS = {"page": "critical", "pager": "critical", "ticket": "warning", "notify": "info", "digest": "info"}
+_TIER_WORDS = {
+    "page": "critical", "pages": "critical", "pager": "critical", "paging": "critical",
+    "ticket": "warning", "tickets": "warning", "notify": "info", "digest": "info",
+}  # fmt: skip
+_TIERS = ("critical", "warning", "info")
 
 
 def iso_duration(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
@@ -41,4 +46,19 @@ def tier_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | in
         return f"{error.instance!r}: write {key}: {' or '.join(options)} (obsc's words for the tiers taken here)"
     return (
         f"{error.instance!r}: write {key}: {meant} (critical pages at any hour, warning tickets, info goes to a digest)"
+    )
+
+
+def tier_key(key: str, allowed: Sequence[str]) -> str | None:
+    """`alerts: {latency_p99: {page: 2s}}`, `routing: {ticket: ...}`: a tier keyed in Sloth's or PagerDuty's words
+    was told only the allowed keys, which do not say that critical is what pages."""
+    meant = _TIER_WORDS.get(key.strip().lower())
+    tiers = [t for t in _TIERS if t in allowed]
+    if meant is None or not tiers:
+        return None
+    if meant not in tiers:
+        return f"unknown key '{key}': write {' or '.join(tiers)} (obsc's words for the tiers taken here)"
+    return (  # said as hints.RENAMED says it, so the schema checks read 'critical' as the key meant
+        f"unknown key '{key}': here it is called '{meant}' (obsc's tiers: critical pages at any hour, warning "
+        "makes a ticket, info goes to a digest)"
     )

@@ -100,8 +100,8 @@ def _documents(path: str, events: list[Any], loader: Any, max_depth: int) -> lis
                         plain = event.implicit[0]  # quoted keys are strings
                         if key in parent or (plain and not _plain(loader, known, event)[0]):
                             return None
-                        if plain and key[:1].isdigit() and key[-1] == "%" and key[:-1].isdigit():
-                            return None  # `{above: 92,5%}`: the loader's composer says where the number was cut
+                        if plain and key[:1].isdigit():  # `{above: 92,5%}`, `{below: 0,5s}`: a number cut by a
+                            return None  # comma, maybe; the loader's composer says where
                         top.key = key
                         doc.key_marks[(*top.path, key)] = (mark.line + 1, mark.column + 1)
                         continue
