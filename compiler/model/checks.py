@@ -250,8 +250,20 @@ _UNROUTED_IS_OBSCS = (
 )
 
 
+# `critical: pagerduty`: an integration's name where a receiver goes, and what the inline receiver needs
+_INLINE = {
+    "pagerduty": "{pagerduty: {routing_key_file: <a file below the team's secret root>}}",
+    "opsgenie": "{opsgenie: {api_key_file: <a file below the team's secret root>}}",
+    "slack": "{slack: {channel: '#team'}}",
+    "email": "{email: {to: team@example.com}}",
+    "webhook": "{webhook: {url: 'https://...'}}",
+}
+
+
 def _hint(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close and name.strip().lower() in _INLINE:
+        return f"; to send to {name} without a named receiver, write it inline: {_INLINE[name.strip().lower()]}"
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -129,7 +129,7 @@ def parse_percent(text: str) -> Decimal:
     """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?%", text):
         # `90 %` and `0,5%` (a space before the sign, a decimal comma): say the spelling obsc reads.
-        spaced = re.sub(r"\s+", "", text)
+        spaced = re.sub(r"\s+", "", re.sub(r"\s*(?:per ?cent|pct)\s*$", "%", text, flags=re.IGNORECASE))  # `10 percent`
         written = spaced.replace(",", ".")
         if re.fullmatch(r"[0-9]+(\.[0-9]+)?%", written):
             # `1,000%`: a decimal comma to some, thousands grouped to others; name both readings

@@ -194,3 +194,14 @@ def _quote(
 ) -> str:
     refused = refusal(error, written, path)
     return f"{problem}, and quoting it would not do: {refused}" if refused else f"{problem}: quote it: '{written}'"
+
+
+def whole_number(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`min_bad_events: 0.5` was told "0.5 is not of type integer", the schema's word for it."""
+    value = error.instance
+    if error.validator != "type" or error.validator_value != "integer" or not isinstance(value, float):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):  # .nan, .inf: not_a_number's own message
+        return None
+    key = next((p for p in reversed(path) if isinstance(p, str)), "this")
+    return f"{key} counts, so it is a whole number; {value!r} is not one"

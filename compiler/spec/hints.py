@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
-from compiler.spec import label_hints, shape_hints, word_hints
+from compiler.spec import hint_values, label_hints, shape_hints, word_hints
 from compiler.spec.hint_values import decimal_point
 from compiler.spec.hint_values import label_name as _label_name
 from compiler.spec.hint_values import number as _number
@@ -214,11 +214,13 @@ def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
     written = str(error.instance).strip()
     if isinstance(error.instance, str) and re.fullmatch(r"[+-]?\d+,\d+%?", written):  # a decimal comma
         return f"{written!r}: write the decimals after a point: {written.replace(',', '.').rstrip('%')}"
-    number = _number(written.replace("%", ""))
+    number = _number(re.sub(r"\s*(%|per ?cent|pct)$", "", written, flags=re.IGNORECASE))  # `99.9 percent`
     if number is None:
         return f"{_short(error.instance)} is not a number; an objective is the percentage of good events, e.g. 99.9"
-    if isinstance(error.instance, str) and "%" in error.instance:
-        return f"objectives are plain numbers in percent: write {_text(number)} (without the % sign)"
+    if isinstance(error.instance, str) and _number(written) is None:
+        word = re.search(r"[A-Za-z ]+$", written)
+        sign = f"the word {word.group().strip()!r}" if word and "%" not in written else "the % sign"
+        return f"objectives are plain numbers in percent: write {_text(number)} (without {sign})"
     as_text = _read_as_text(written, number)
     if as_text:
         return as_text
@@ -435,9 +437,9 @@ def _plain(value: Any) -> str:
 
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
-    word_hints.iso_duration, word_hints.tier_word, _duration, _percent, _objective, _number_as_text,
-    _label_name, _name, _selector, _weekday, _time_range,
+    word_hints.iso_duration, word_hints.tier_word, word_hints.alert_name, _duration, _percent, _objective,
+    _number_as_text, _label_name, _name, _selector, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
-    shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value,
+    shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value, hint_values.whole_number,
 )  # fmt: skip

@@ -54,7 +54,8 @@ def scalar_for_list(error: ValidationError, defs: dict[str, Any], path: tuple[st
             f"{path[-1]}:"
         )
     if isinstance(value, str) and value and len(value) <= 60:
-        items = [value]
+        # `by: region, tenant` (or `region tenant`): the names, one item each, not one item of them all
+        items = [item for item in re.split(r"[,\s]+", value.strip()) if item] or [value]
     elif isinstance(value, dict) and value and all(v is True for v in value.values()):
         items = list(value)
     else:

@@ -62,3 +62,15 @@ def tier_key(key: str, allowed: Sequence[str]) -> str | None:
         f"unknown key '{key}': here it is called '{meant}' (obsc's tiers: critical pages at any hour, warning "
         "makes a ticket, info goes to a digest)"
     )
+
+
+def alert_name(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`name: pg-connections-high` for a threshold alert was told the pattern's description: say its CamelCase."""
+    if error.validator != "pattern" or path[:1] != ("threshold_alerts",) or path[-1:] != ("name",):
+        return None
+    if not isinstance(error.instance, str):
+        return None
+    camel = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", error.instance) if part)
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]{0,62}", camel):
+        return None
+    return f"{error.instance!r}: alert names are CamelCase, as Prometheus alerts are named: write {camel}"
