@@ -309,12 +309,16 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     try:
         return _threshold_as_written(value, comparison, metric)
     except ValueError as exc:
-        point = decimal_point(value) if isinstance(value, str) else None
-        if point is None or _GROUPED.fullmatch(value) or point in str(exc):  # said already (20,000; 90,5%)
+        text = value.strip() if isinstance(value, str) else ""
+        # `below: 0,5s` (a decimal comma), `above: 1.5 GiB` (a space) were told "not a threshold: write a
+        # number...", which they look like: the spelling obsc reads, where it fits this metric
+        advice = decimal_point_advice(text) if decimal_point(text) else None
+        if advice is None and (joined := re.sub(r"\s+", "", text)) != text:
+            advice = f"{joined} (no space before the unit)"
+        if advice is None or _GROUPED.fullmatch(text) or advice.split()[0] in str(exc):  # said already (20,000)
             raise
-    # `below: 0,5s` (a decimal comma) was told "not a threshold: write a number...", which it looks like
-    _threshold_as_written(point, comparison, metric)  # the unit may not fit this metric: that is said first
-    raise ValueError(f"{value!r}: write {decimal_point_advice(value)}")
+    _threshold_as_written(advice.split()[0], comparison, metric)  # a unit that does not fit is said first
+    raise ValueError(f"{value!r}: write {advice}")
 
 
 def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) -> Decimal:

@@ -83,8 +83,8 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
     """A better message for an unknown key than "did you mean" by spelling, or None."""
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
-    if tier := word_hints.tier_key(key, allowed):
-        return tier
+    if meant := word_hints.tier_key(key, allowed) or word_hints.sli_key(key, allowed):
+        return meant
     if key == "labels" and "labels" not in allowed:
         return (
             "'labels' is not accepted here: extra alert labels go at the top level of a service spec "
@@ -366,10 +366,12 @@ def _document_list(error: ValidationError, defs: Defs, path: Path) -> str | None
 
 
 def _slos_mapping(error: ValidationError, defs: Defs, path: Path) -> str | None:
-    if path != ("slos",) or not isinstance(error.instance, dict):
+    if path not in (("slos",), ("threshold_alerts",)) or not isinstance(error.instance, dict):
         return None
-    first = next(iter(error.instance), "availability")
-    return f"slos is a list, one item per SLO with its name inside: write `- name: {first}` and its keys below it"
+    first, item = next(iter(error.instance), "availability"), "SLO" if path == ("slos",) else "alert"
+    return (
+        f"{path[0]} is a list, one item per {item} with its name inside: write `- name: {first}` and its keys below it"
+    )
 
 
 def _selector_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
@@ -440,6 +442,6 @@ _RULES: tuple[_Rule, ...] = (
     word_hints.iso_duration, word_hints.tier_word, word_hints.alert_name, _duration, _percent, _objective,
     _number_as_text, _label_name, _name, _selector, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
-    _enum_case, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
+    _enum_case, word_hints.enum_word, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
     shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value, hint_values.whole_number,
 )  # fmt: skip

@@ -185,7 +185,9 @@ def _string_and_schema_problems(doc: Document, proved: bool) -> Iterator[Diagnos
 
 # A message on a key that names the key meant: "here it is called 'objective'", "did you mean 'url'?", an
 # inline secret's "set 'routing_key_file' to its path".
-_KEY_MEANT = re.compile(rf"{hints.RENAMED} '([^']+)'|did you mean '([^']+)'\?|and set '([^']+)' to its path")
+_KEY_MEANT = re.compile(
+    rf"{hints.RENAMED} '([^']+)'|did you mean '([^']+)'\?|and set '([^']+)' to its path|keys go under '([^']+)'"
+)
 
 
 def key_meant(diagnostic: Diagnostic) -> str | None:

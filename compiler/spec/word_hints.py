@@ -74,3 +74,36 @@ def alert_name(error: ValidationError, defs: dict[str, Any], path: tuple[str | i
     if not re.fullmatch(r"[A-Z][A-Za-z0-9]{0,62}", camel):
         return None
     return f"{error.instance!r}: alert names are CamelCase, as Prometheus alerts are named: write {camel}"
+
+
+_SLI_KEYS = ("errors", "total", "good", "latency", "threshold", "good_when", "last_success", "max_age", "raw")
+
+
+def sli_key(key: str, allowed: Sequence[str]) -> str | None:
+    """`- {name: availability, errors: errors, total: requests}`: an SLI's keys one level too high were told "unknown
+    key 'errors' (allowed: ...)" and "missing required key 'sli'", two messages that do not say to move them."""
+    if key not in _SLI_KEYS or "sli" not in allowed:
+        return None
+    return f"unknown key '{key}': an SLI's keys go under 'sli' one level down (sli: {{{key}: ..., ...}})"
+
+
+_ENUM_WORDS = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min", "total": "sum", "summed": "sum"}
+_OFF_WORDS = ("none", "null", "nothing", "disabled", "disable", "off", "no", "false")
+
+
+def enum_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`aggregation: average` (told "is not one of 'sum', 'max', 'min', 'avg'") and `targets: none` (told the
+    field's whole description): the word obsc reads."""
+    value = error.instance.strip().lower() if isinstance(error.instance, str) else None
+    key = str(path[-1]) if path else ""
+    if value is None:
+        return None
+    options = error.validator_value if error.validator == "enum" and isinstance(error.validator_value, list) else []
+    if (meant := _ENUM_WORDS.get(value)) in options:
+        return f"{error.instance!r}: write {key}: {meant}"
+    branches = error.validator_value if error.validator in ("oneOf", "anyOf") else None
+    branches = branches if isinstance(branches, list) else []
+    takes_false = any(isinstance(b, dict) and b.get("const") is False for b in branches)
+    if value in _OFF_WORDS and takes_false:
+        return f"{error.instance!r} is text: write {key}: false (unquoted) to switch it off"
+    return None
