@@ -14,7 +14,6 @@ from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
-from compiler.model import slice_queries
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.down_groups import down_groups
 from compiler.model.panel_ids import panel_ids
@@ -44,7 +43,8 @@ from compiler.targets.grafana.panels import (
     timeseries_panel,
 )
 from compiler.targets.grafana.saturation import saturation_panels
-from compiler.targets.grafana.slo_figures import TIER_COLORS, slo_figures
+from compiler.targets.grafana.slo_condition import condition_panel
+from compiler.targets.grafana.slo_figures import slo_figures
 from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
@@ -230,31 +230,7 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
             instant=True,
         ),
         *grouped,
-        *_age_panel(ids.slo(slo.name, names.SLO_AGE_OFFSET), slo, runbooks),
-    ]
-
-
-def _age_panel(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> list[Builder[models.Panel]]:
-    """A freshness SLO's age of the newest success against max_age: what its stale alert compares (the burn
-    rate shows only the share of late slices)."""
-    if slo.sli.kind is not SliKind.FRESHNESS or slo.sli.value is None or slo.sli.gauge is None:
-        return []
-    max_age = format_duration(int(slo.sli.value))
-    return [
-        timeseries_panel(
-            pid,
-            "Age of the last success",
-            f"Seconds since the last success ({slo.sli.gauge.aggregation.value} of the gauge's series, as the SLI "
-            f"reads them); above {max_age} (the line) every slice is bad"
-            + (" and the stale alert fires." if slo.sli.stale_tier is not None else "."),
-            "s",
-            [Query("age", slice_queries.measured(slo.sli))],
-            24,
-            # in the stale alert's tier colour, as every alert line (red without one: every slice bad)
-            lines=[Line(float(slo.sli.value), TIER_COLORS[slo.sli.stale_tier] if slo.sli.stale_tier else RED)],
-            links=runbooks.get(pid, ()),
-            soft_min=0.0,
-        )
+        *condition_panel(service, slo, runbooks),
     ]
 
 
