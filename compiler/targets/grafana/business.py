@@ -41,7 +41,7 @@ def business_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[B
             queries = [Query(metric.title or metric.name, q.timestamp_ms(metric, aggregation))]
         else:
             unit = _unit(metric)
-            queries = [Query(legend, expr) for legend, expr in q.metric_queries(metric)]
+            queries = [Query(legend, expr) for legend, expr in q.metric_queries(service, metric)]
         if lines:
             description += f" Latency SLO thresholds (blue): {slo_lines_text(lines)}."
         panels.append(

@@ -16,8 +16,9 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql_groups import kept_labels
 from compiler.model.thresholds import signal_name
-from compiler.model.types import Service, Slo
+from compiler.model.types import Metric, Service, Slo
 
 META_ON = f"on({names.LABEL_SERVICE}, {names.LABEL_SLO})"  # what ungrouped SLO queries join on
 
@@ -59,12 +60,38 @@ def group_labels(service: Service) -> list[str]:
     return list(dict.fromkeys(label for slo in service.slos for label in slo.by))
 
 
+def kept_groups(metric: Metric) -> tuple[str, ...]:
+    """The labels an expression metric keeps (`sum by (queue) (...)`: a line per queue); () for a selector, summed."""
+    return kept_labels(metric.expr).labels if metric.expr and metric.selector is None else ()
+
+
+def variable_labels(service: Service) -> list[str]:
+    """The labels the service dashboard has a variable of: its SLOs' and threshold alerts' group labels."""
+    return list(dict.fromkeys([*group_labels(service), *(label for a in service.threshold_alerts for label in a.by)]))
+
+
+SELECTED = "obsc_selected"  # a label a panel query sets for a moment to pick the series its variables selected
+
+
+def only_selected(expr: str, labels: Sequence[str]) -> str:
+    """`expr` (any PromQL, a spec's expression kept per label) with only the series whose `label` the dashboard's
+    variable of that name selects, for each of `labels`. A selector takes a matcher (`variable_matchers`); an
+    expression's series are marked where the label matches the variable's regex (label_replace anchors it as
+    a matcher does: All is `.*`, which matches a series without the label too), the marked kept by `and` with
+    a marked `vector(1)`, and the mark removed again."""
+    mark = f'"{SELECTED}"'
+    for label in labels:
+        marked = f'label_replace({expr}, {mark}, "1", "{label}", "${label}")'
+        kept = f'{marked} and on({SELECTED}) label_replace(vector(1), {mark}, "1", "", "")'
+        expr = f'label_replace({kept}, {mark}, "", "", "")'
+    return expr
+
+
 def variables(service: Service) -> list[builders.QueryVariable]:
     """One multi-value variable per group label of a grouped SLO or threshold alert (`by:`), its values read from
     the series its panels plot: the SLOs' recorded budgets, the thresholds' recorded signals."""
     slo_labels = group_labels(service)
-    threshold_labels = [label for a in service.threshold_alerts for label in a.by]
-    return [_variable(service, label, label in slo_labels) for label in dict.fromkeys([*slo_labels, *threshold_labels])]
+    return [_variable(service, label, label in slo_labels) for label in variable_labels(service)]
 
 
 def _variable(service: Service, label: str, of_slos: bool) -> builders.QueryVariable:
@@ -79,6 +106,9 @@ def _variable(service: Service, label: str, of_slos: bool) -> builders.QueryVari
         if of_slos
         else f"Threshold alert group ({label}): the threshold panels kept per {label} show the groups selected here"
     )
+    plotted = [m.title or m.name for m in service.metrics if label in kept_groups(m)]
+    if plotted:  # expressions kept per the label (`sum by (queue) (...)`) are filtered by it too (per_group_value)
+        what += f", and so do the panels of {', '.join(plotted)}"
     return (
         builders.QueryVariable(label)
         .label(label)

@@ -16,10 +16,17 @@ from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
-from compiler.model.promql_groups import kept_labels
 from compiler.model.types import Metric, MetricType, Service, Slo
 from compiler.model.units import format_duration
-from compiler.targets.grafana.groups import by_groups, group_matchers, on_groups, on_meta
+from compiler.targets.grafana.groups import (
+    by_groups,
+    group_matchers,
+    kept_groups,
+    on_groups,
+    on_meta,
+    only_selected,
+    variable_labels,
+)
 
 RATE_INTERVAL = "$__rate_interval"
 QUANTILES = ("0.5", "0.95", "0.99")
@@ -167,14 +174,23 @@ def running_versions(build_info: Metric) -> str | None:
     return f"count by (version) ({build_info.selector.render()})"
 
 
-def metric_queries(metric: Metric) -> list[tuple[str, str]]:
+def metric_queries(service: Service, metric: Metric) -> list[tuple[str, str]]:
     """(legend, expression) pairs for a business metric: quantiles for histograms, one line otherwise."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None:
         return [(f"p{percent_label(q)}", quantile(metric, q)) for q in QUANTILES]
-    # An expression kept per label (`sum by (queue) (...)`) draws a line per group: each line names its group,
-    # or every line read the metric's title alone.
-    groups = kept_labels(metric.expr).labels if metric.expr else ()
-    return [(" ".join([metric.title or metric.name, *(f"{{{{{label}}}}}" for label in groups)]), value(metric))]
+    return [(per_group_legend(metric, metric.title or metric.name), per_group_value(service, metric))]
+
+
+def per_group_legend(metric: Metric, text: str) -> str:
+    """`text {{queue}}`: each line of an expression kept per label names its group (else every line read alike)."""
+    return " ".join([text, *(f"{{{{{label}}}}}" for label in kept_groups(metric))])
+
+
+def per_group_value(service: Service, metric: Metric, expr: str | None = None) -> str:
+    """`expr` (the metric's `value`) with only the groups the dashboard's variables select, for each label it keeps
+    that has a variable (an SLO's or a threshold alert's `by:`); as it is otherwise."""
+    selected = [label for label in kept_groups(metric) if label in variable_labels(service)]
+    return only_selected(value(metric) if expr is None else expr, selected)
 
 
 def timestamp_ms(metric: Metric, aggregation: str) -> str:

@@ -55,7 +55,7 @@ def _utilisation(
         metric.title or f"{title} utilisation",
         f"{title} in use.{note}",
         unit,
-        [Query(metric.name, q.value(metric))],
+        [Query(q.per_group_legend(metric, metric.name), q.per_group_value(service, metric))],
         width,
         lines=lines,
         links=runbooks.get(pid, ()),

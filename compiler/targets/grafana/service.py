@@ -258,7 +258,13 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 "Request rate",
                 "Requests per second, all instances." + note + threshold_note(service, "requests"),
                 requests.unit or "reqps",  # a counter's unit is its rate's (a worker's `ops`), as on business panels
-                [Query("requests/s", q.request_rate(requests)), *compared],
+                [
+                    Query(
+                        q.per_group_legend(requests, "requests/s"),
+                        q.per_group_value(service, requests, q.request_rate(requests)),
+                    ),
+                    *compared,
+                ],
                 [],
             )
         )
@@ -272,7 +278,12 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                     "Error ratio",
                     "Share of requests that fail." + note + threshold_note(service, "errors"),
                     "percentunit",
-                    [Query("errors / requests", q.error_ratio_of_requests(errors, requests))],
+                    [
+                        Query(
+                            q.per_group_legend(requests, "errors / requests"),
+                            q.per_group_value(service, requests, q.error_ratio_of_requests(errors, requests)),
+                        )
+                    ],
                     lines,
                 )
             )
@@ -283,7 +294,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                     "Error rate",
                     "Failed requests per second." + threshold_note(service, "errors"),
                     errors.unit or "reqps",
-                    [Query("errors/s", q.value(errors))],
+                    [Query(q.per_group_legend(errors, "errors/s"), q.per_group_value(service, errors))],
                     [],
                 )
             )
@@ -296,7 +307,7 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
                 "Latency",
                 "Request latency as the spec's expression gives it." + threshold_note(service, "latency"),
                 unit,
-                [Query("latency", q.value(latency))],
+                [Query(q.per_group_legend(latency, "latency"), q.per_group_value(service, latency))],
                 [],
             )
         )
