@@ -23,6 +23,7 @@ from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.fleet_services import key_services_table, services_variable_query, without_slos
 from compiler.targets.grafana.panels import (
     GREEN,
     ORANGE,
@@ -67,7 +68,8 @@ def build(fleet: Fleet) -> models.Dashboard:
         builders.Dashboard("SLO fleet overview")
         .uid(names.FLEET_DASHBOARD_UID)
         .description(
-            f"Error budget and burn rate of every SLO ({len(fleet.services)} services, {len(slos)} SLOs compiled). "
+            f"Error budget and burn rate of every SLO ({len(fleet.services)} services, {len(slos)} SLOs compiled)"
+            + (f", key signals of the {bare} services without one. " if (bare := len(without_slos(fleet))) else ". ")
             + GENERATED_NOTE.replace("the service spec", "the service specs")
         )
         .tags([names.GRAFANA_TAG])
@@ -77,7 +79,7 @@ def build(fleet: Fleet) -> models.Dashboard:
         .timezone("browser")
         .tooltip(models.DashboardCursorSync.CROSSHAIR)
         .with_variable(datasource_variable())
-        .with_variable(_service_variable())
+        .with_variable(_service_variable(fleet))
         .link(
             builders.DashboardLink("Service dashboards")
             .type(models.DashboardLinkType.DASHBOARDS)
@@ -130,15 +132,18 @@ def build(fleet: Fleet) -> models.Dashboard:
             base=RED,
         )
     )
+    key_services = key_services_table(fleet, _mappings(fleet), _link(_data_link()))
+    if key_services is not None:
+        dashboard.with_panel(key_services)
     return dashboard.build()
 
 
-def _service_variable() -> builders.QueryVariable:
+def _service_variable(fleet: Fleet) -> builders.QueryVariable:
     return (
         builders.QueryVariable(q.FLEET_SERVICE_VARIABLE)
         .label("Service")
         .datasource(models.DataSourceRef(type_val="prometheus", uid=f"${{{names.GRAFANA_DATASOURCE_VARIABLE}}}"))
-        .query(q.fleet_services_variable())
+        .query(services_variable_query(fleet))
         .refresh(models.VariableRefresh.ON_DASHBOARD_LOAD)
         .sort(models.VariableSort.ALPHABETICAL_ASC)
         .multi(True)
@@ -164,15 +169,6 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     # sit in the field defaults, keyed by "<service> dashboard" values that only the dashboard column holds.
     # (a service without obsc's dashboard opens its first standard one, else this one: its raw "<service>
     # dashboard" was a dead link)
-    uids = {
-        q.dashboard_label_value(s.name): models.ValueMappingResult(text=links.home_dashboard_uid(s), index=i)
-        for i, s in enumerate(fleet.services)
-    }
-    var = names.GRAFANA_DATASOURCE_VARIABLE
-    data_link = models.DashboardLink(
-        title=f"Open the ${{__data.fields.{names.LABEL_SERVICE}}} dashboard",
-        url=f"/d/${{__data.fields.{q.DASHBOARD_LABEL}}}?${{__url_time_range}}&var-{var}=${{{var}}}",
-    )
     objective, budget = f"{OBJECTIVE} %", f"{BUDGET} %"
     value = {"A": objective, "B": budget, "C": f"{burn_title} ×"}
     panel = table_panel(
@@ -189,8 +185,8 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         decimals=_decimals(fleet),
     )
     return (
-        panel.mappings([models.ValueMap(options=uids)])
-        .data_links([_link(data_link)])
+        panel.mappings(_mappings(fleet))
+        .data_links([_link(_data_link())])
         .with_transformation(models.DataTransformerConfig(id_val="merge", options={}))
         .with_transformation(
             models.DataTransformerConfig(
@@ -216,6 +212,23 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         .sort_by([_sort(budget)])
         .with_override(_by_names(budget), _colored(_budget_steps(fleet), RED))
         .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
+    )
+
+
+def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
+    """Each service's "<service> dashboard" value to the UID its row opens."""
+    uids = {
+        q.dashboard_label_value(s.name): models.ValueMappingResult(text=links.home_dashboard_uid(s), index=i)
+        for i, s in enumerate(fleet.services)
+    }
+    return [models.ValueMap(options=uids)]
+
+
+def _data_link() -> models.DashboardLink:
+    var = names.GRAFANA_DATASOURCE_VARIABLE
+    return models.DashboardLink(
+        title=f"Open the ${{__data.fields.{names.LABEL_SERVICE}}} dashboard",
+        url=f"/d/${{__data.fields.{q.DASHBOARD_LABEL}}}?${{__url_time_range}}&var-{var}=${{{var}}}",
     )
 
 
