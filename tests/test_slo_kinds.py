@@ -218,3 +218,37 @@ def test_verbose_notes_name_the_bucket_a_latency_slo_reads(tmp_path: Path, capsy
     assert 'slo slow: good requests are those in bucket le="1000" of job_duration_ms (its buckets counted in ms)' in (
         result.err
     )
+
+
+def test_a_time_slice_on_a_millisecond_gauge_gets_tests_in_the_gauges_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`probe_ms < 250` on a gauge declared `unit: ms` compares the raw gauge with 250 (the number is written in
+    the gauge's unit). The generated cases scaled the value as a freshness timestamp's: 249 was fed as 249000,
+    a bad slice where the case expected a good one, and promtool rejected the rules (nothing written, a dashboard
+    hunt's probe fleet)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    spec = (
+        SPEC.format(targets="targets: false")
+        .replace(
+            "  probe: {selector: probe_success, type: gauge, aggregation: min}\n",
+            "  probe: {selector: probe_success, type: gauge, aggregation: min}\n"
+            "  probe_ms: {selector: probe_http_duration_ms, type: gauge, aggregation: max, unit: ms}\n",
+        )
+        .replace(
+            "  - name: ratio\n", "  - {name: fast, objective: 99, sli: {good_when: probe_ms < 250}}\n  - name: ratio\n"
+        )
+    )
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "specs" / "jobs.yaml").write_text(spec)
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(out), "--no-validate", "-q")
+    assert result.code == 0, result.err
+    test_file = out / "prometheus/tests/jobs.test.yaml"
+    fast = groups_copy(
+        test_file, lambda group: "probe_http_duration_ms" in yaml.safe_dump(group), "jobs.fast.test.yaml"
+    )
+    assert "probe_http_duration_ms = 249: good slices" in fast.read_text()
+    checked = subprocess.run([promtool, "test", "rules", str(fast)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout[-3000:]

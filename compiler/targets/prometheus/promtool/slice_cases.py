@@ -64,7 +64,9 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
     if labels is None:
         return None
     good_value, bad_value = _values(slo)
-    value = (bad_value if bad else good_value) * timestamps.scale(sli.gauge)  # fed in the gauge's own unit
+    # fed in the gauge's own unit: a freshness timestamp in ms is scaled; a time slice's number is written in the
+    # gauge's unit already (`probe_ms < 250` compares the raw gauge: scaled, 249 was fed as 249000, a bad slice)
+    value = (bad_value if bad else good_value) * (timestamps.scale(sli.gauge) if sli.kind is SliKind.FRESHNESS else 1)
     gauge = InputSeries(sli.gauge.selector.metric, tuple(sorted(labels.items())), constant(value, 2))
     own = {names.LABEL_SERVICE: service.name, names.LABEL_SLO: slo.name}
     bit = 1.0 if bad else 0.0
