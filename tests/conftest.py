@@ -135,6 +135,7 @@ SLOW_FIRST = (
     "tests/hostile/test_input_jsonnet.py",
     "tests/test_architecture.py",
     "tests/e2e/test_dashboard_queries.py",
+    "tests/e2e/test_dashboard_queries_unlike_examples.py",
     "tests/test_key_alert_properties.py",
     "tests/test_lifecycle.py",
     "tests/test_runbook_query_values.py",

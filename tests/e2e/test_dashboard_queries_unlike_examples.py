@@ -1,0 +1,193 @@
+"""Every panel query of a fleet unlike examples/ (tests/e2e/dashboard_fleet: odd label names, `by:` groups, probe
+and lag time slices, a histogram in ms, 7d periods, a service without SLOs) on a real Prometheus 2.42, with each
+dashboard variable as All (`.*`), as two values (`(a|b)`, regex-escaped as Grafana writes them) and as one.
+
+As test_dashboard_queries does for examples/, the server holds two days of synthetic series for every selector
+the fleet reads, each in two groups of every group label the fleet names (the SLOs' and threshold alerts' `by:`
+and the labels expressions keep), and evaluates the generated rules. Each query must parse, leave no variable
+unfilled and return data; every label its legend names must be on every series it returns; with one value
+chosen, no series of another group may come back (an expression kept per a label with a variable is filtered
+by it since round 33).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, compile_specs
+from compiler.model.promql import parse_selector
+from compiler.model.types import AlertKind, Fleet
+from compiler.output import writer
+from compiler.targets.grafana.fleet_services import KEY_SERVICES_ID
+from compiler.targets.grafana.groups import kept_groups
+from compiler.targets.prometheus.promtool.series import satisfy
+from tests.conftest import require_tool
+from tests.e2e import servers
+from tests.e2e.test_dashboard_queries import BUCKETS, HOURS, STEP, _recorded_history, _selectors, _substitute
+
+SPECS = Path(__file__).parent / "dashboard_fleet"
+MS_BUCKETS = ("50", "100", "250", "300", "500", "800", "1000", "2000", "2500", "+Inf")
+VARIANTS = ("a.1", "b-2")  # a dot: the escaped value must match it, and only it
+
+
+def _group_labels(fleet: Fleet) -> list[str]:
+    found = [label for s in fleet.services for slo in s.slos for label in slo.by]
+    found += [label for s in fleet.services for a in s.threshold_alerts for label in a.by]
+    found += [label for s in fleet.services for m in s.metrics for label in kept_groups(m)]
+    return sorted(set(found))
+
+
+def _value(name: str, labels: str, step: int, ts: int) -> float:
+    if name.endswith(("_total", "_count", "_sum", "_bucket")):
+        return 10.0 * step * (1 if re.search(r"5xx|rejected|failed", labels) else 9)
+    if name.endswith(("_timestamp_seconds", "_expiry")):
+        return float(ts - 3600 + (30 * 86400 if name.endswith("_expiry") else 0))
+    if name in ("up", "probe_success"):
+        return 1.0
+    if name.endswith("_ms"):
+        return 200.0 + (step % 7) * 20
+    return 2000.0 + (step % 7) * 100 if "lag" in name else 0.5 + (step % 7) / 100
+
+
+def _history(fleet: Fleet, end: int) -> str:
+    groups = _group_labels(fleet)
+    in_ms = {m.selector.metric for s in fleet.services for m in s.metrics if m.selector is not None and m.unit == "ms"}
+    series: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}  # (name, labels) → a bucket's rank or 1
+    for text in sorted(_selectors(fleet)):
+        selector = parse_selector(text)
+        labels = satisfy(selector.matchers)
+        assert labels is not None, text
+        for i, variant in enumerate(VARIANTS):
+            both = {**{g: f"{g}-{variant}" for g in groups}, "instance": f"i{i}", **labels}
+            if not selector.metric.endswith("_bucket"):
+                series[(selector.metric, tuple(sorted(both.items())))] = 1
+                continue
+            bounds = MS_BUCKETS if selector.metric.removesuffix("_bucket") in in_ms else (*BUCKETS, "0.8", "2")
+            ordered = sorted(bounds, key=lambda b: float("inf") if b == "+Inf" else float(b))
+            for rank, le in enumerate(ordered, start=1):
+                series[(selector.metric, tuple(sorted({**both, "le": le}.items())))] = rank
+    lines: list[str] = []
+    for (name, labels), rank in sorted(series.items()):
+        text = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
+        for step, ts in enumerate(range(end - HOURS * 3600, end + 1, STEP)):
+            lines.append(f"{name}{text} {_value(name, text, step, ts) * rank} {ts}")
+    for service in fleet.services:  # the traffic panels compare with a week ago: see _recorded_history
+        if {a.kind for a in service.key_alerts} & {AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
+            lines.extend(_recorded_history(names.SERVICE_REQUESTS_RATE, (("service", service.name),), end))
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+@pytest.fixture(scope="module")
+def prometheus_with_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    promtool = require_tool("promtool", "PROMTOOL")
+    prometheus_bin = require_tool("prometheus")
+    work = tmp_path_factory.mktemp("dashboards-unlike")
+    out = work / "generated"
+    compilation = compile_specs([str(SPECS)], CompileOptions())
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    (work / "history.om").write_text(_history(compilation.fleet, int(time.time())))
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=72h", "history.om", "tsdb"],
+        check=True,
+        capture_output=True,
+        cwd=work,
+    )
+    rules_dir = work / "rules"
+    rules_dir.mkdir()
+    for rule_file in sorted((out / names.PROMETHEUS_DIR / "rules").glob("*.yaml")):
+        data = yaml.safe_load(rule_file.read_text())
+        for group in data["groups"]:  # the slow groups within seconds, as in test_dashboard_queries
+            if "interval" in group:
+                group["interval"] = "2s"
+        (rules_dir / rule_file.name).write_text(yaml.safe_dump(data))
+    config = work / "prometheus.yml"
+    config.write_text(yaml.safe_dump({"global": {"evaluation_interval": "1s"}, "rule_files": [str(rules_dir / "*")]}))
+    with servers.prometheus(prometheus_bin, config, work / "tsdb", work) as prom:
+
+        def evaluated() -> bool:
+            groups = servers.get_json(prom.url + "/api/v1/rules")["data"]["groups"]
+            return bool(groups) and all(g["lastEvaluation"] != "0001-01-01T00:00:00Z" for g in groups)
+
+        servers.wait_until(evaluated, 60, what="every rule group evaluated")
+        time.sleep(3)
+        yield prom.url, out
+
+
+def _variable_values(url: str, board: dict[str, Any]) -> dict[str, list[str]]:
+    out = {}
+    for variable in (board.get("templating") or {}).get("list", []):
+        query = variable.get("query")
+        text = query.get("query", "") if isinstance(query, dict) else str(query or "")
+        found = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", text.strip())
+        if variable.get("type") == "query" and found:
+            params = urllib.parse.urlencode({"match[]": found.group(1)})
+            data = servers.get_json(f"{url}/api/v1/series?{params}")["data"]
+            out[variable["name"]] = sorted({s[found.group(2)] for s in data if found.group(2) in s})
+    return out
+
+
+def _grafana_regex(value: str) -> str:
+    """A value as Grafana writes it into a Prometheus regex: specials escaped, the backslash doubled for PromQL."""
+    return re.sub(r"([\\^$.|?*+()\[\]{}-])", r"\\\\\1", value)
+
+
+def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for panel in panels:
+        yield panel
+        yield from _panels(panel.get("panels") or [])
+
+
+def test_every_panel_query_returns_the_groups_its_variables_select(prometheus_with_fleet: tuple[str, Path]) -> None:
+    url, out = prometheus_with_fleet
+    problems: list[str] = []
+    queries = 0
+    for path in sorted((out / "grafana" / "dashboards").rglob("*.json")):
+        board = json.loads(path.read_text())
+        values = _variable_values(url, board)
+        problems += [f"{path.name}: variable {name} has no values" for name, found in values.items() if not found]
+        modes = {
+            "all": {name: ".*" for name in values},
+            "two": {name: "(" + "|".join(map(_grafana_regex, found[:2])) + ")" for name, found in values.items()},
+            "one": {name: _grafana_regex(found[-1]) for name, found in values.items() if found},
+        }
+        chosen = {name: found[-1] for name, found in values.items() if found}
+        for panel in _panels(board.get("panels") or []):
+            for target in panel.get("targets") or []:
+                for mode, filled in modes.items():
+                    queries += 1
+                    expr = _substitute(target["expr"], filled)
+                    where = f"{path.name} | {panel['id']} {panel['title']} | {mode} | {expr}"
+                    if "$" in expr.replace("$1", ""):
+                        problems.append(f"unfilled variable: {where}")
+                        continue
+                    params = urllib.parse.urlencode({"query": expr, "time": int(time.time())})
+                    try:
+                        result = servers.get_json(f"{url}/api/v1/query?{params}")["data"]["result"]
+                    except urllib.error.HTTPError as exc:
+                        problems.append(f"error {exc.read().decode()[:200]}: {where}")
+                        continue
+                    # with one service chosen only one of the fleet's two tables has its rows
+                    may_be_empty = mode == "one" and path.name == "fleet.json" and panel["id"] == KEY_SERVICES_ID
+                    if not result and not may_be_empty:
+                        problems.append(f"no data: {where}")
+                    named = re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat") or "")
+                    for series in result:
+                        labels = series["metric"]
+                        problems += [f"legend {{{{{n}}}}} not on {labels}: {where}" for n in named if n not in labels]
+                        if mode == "one":
+                            wrong = {k: labels[k] for k in chosen if k in labels and labels[k] != chosen[k]}
+                            problems += [f"unselected group {wrong}: {where}"] if wrong else []
+    assert queries > 300
+    assert problems == [], "\n".join(problems)
