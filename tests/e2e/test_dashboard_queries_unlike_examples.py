@@ -85,7 +85,11 @@ def _history(fleet: Fleet, end: int) -> str:
             lines.append(f"{name}{text} {_value(name, text, step, ts) * rank} {ts}")
     for service in fleet.services:  # the traffic panels compare with a week ago: see _recorded_history
         if {a.kind for a in service.key_alerts} & {AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
-            lines.extend(_recorded_history(names.SERVICE_REQUESTS_RATE, (("service", service.name),), end))
+            requests = service.metric("requests")
+            kept = kept_groups(requests) if requests is not None else ()
+            for variant in VARIANTS if kept else VARIANTS[:1]:  # a rate kept per label is recorded per group
+                labels = tuple(sorted({"service": service.name, **{k: f"{k}-{variant}" for k in kept}}.items()))
+                lines.extend(_recorded_history(names.SERVICE_REQUESTS_RATE, labels, end))
     return "\n".join(lines) + "\n# EOF\n"
 
 
@@ -143,6 +147,10 @@ def _grafana_regex(value: str) -> str:
     return re.sub(r"([\\^$.|?*+()\[\]{}-])", r"\\\\\1", value)
 
 
+def _legend(legend: str, labels: dict[str, str]) -> str:
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), legend) or str(labels)
+
+
 def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for panel in panels:
         yield panel
@@ -183,6 +191,10 @@ def test_every_panel_query_returns_the_groups_its_variables_select(prometheus_wi
                     if not result and not may_be_empty:
                         problems.append(f"no data: {where}")
                     named = re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat") or "")
+                    if panel["type"] == "timeseries" and len(result) > 1:  # lines a legend cannot tell apart
+                        shown = [_legend(target.get("legendFormat") or "", r["metric"]) for r in result]
+                        if len(set(shown)) < len(shown):
+                            problems.append(f"lines with one legend {sorted(shown)}: {where}")
                     for series in result:
                         labels = series["metric"]
                         problems += [f"legend {{{{{n}}}}} not on {labels}: {where}" for n in named if n not in labels]

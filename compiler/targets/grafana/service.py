@@ -372,12 +372,20 @@ def _traffic_comparison(service: Service) -> tuple[list[Query], str]:
     if shares:
         words = ", ".join(f"{decimal_text(t * 100)}% {'above or below' if t < 1 else 'above'}" for t in shares)
         note += f" Unusual-traffic alert: the last hour's mean more than {words} the same hour a week ago."
-        queries.append(Query("last hour's mean", q.traffic_now(service)))
-        queries.append(Query("same hour a week ago", q.traffic_then(service)))
+        queries.append(_per_group(service, "last hour's mean", q.traffic_now(service)))
+        queries.append(_per_group(service, "same hour a week ago", q.traffic_then(service)))
     if AlertKind.TRAFFIC_MILESTONE in kinds:
         note += " Milestone alert: the last hour's highest 5m rate above the 7-day record before it."
-        queries.append(Query("7-day record", q.traffic_record(service)))
+        queries.append(_per_group(service, "7-day record", q.traffic_record(service)))
     return queries, note
+
+
+def _per_group(service: Service, legend: str, expr: str) -> Query:
+    """A recorded request rate's line per group of a request expression kept per label (`sum by (topic)`): the
+    record keeps its groups, so each line names its group and the group variables filter it."""
+    requests = service.metric("requests")
+    assert requests is not None
+    return Query(q.per_group_legend(requests, legend), q.per_group_value(service, requests, expr))
 
 
 def _counted(slo: Slo) -> str:
