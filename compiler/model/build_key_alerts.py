@@ -9,6 +9,7 @@ from typing import Any
 
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
+from compiler.model.ratio_groups import error_groups_problem
 from compiler.model.saturation_missing import apply_missing
 from compiler.model.selector_cover import errors_cover_requests
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
@@ -32,7 +33,7 @@ def build_key_alerts(
         (defaults.data.get("alerts") or {}, defaults.ctx, (*defaults.base, "alerts")),
         (data.get("alerts") or {}, ctx, ("alerts",)),
     ]
-    if covered := errors_cover_requests(metrics):
+    if covered := errors_cover_requests(metrics) or error_groups_problem(metrics):
         own = "errors" in (data.get("metrics") or {})
         (ctx if own else defaults.ctx).error(
             ("metrics", "errors") if own else (*defaults.base, "metrics", "errors"), covered

@@ -1,0 +1,101 @@
+"""Errors and requests that keep different labels are refused at the errors metric (compiler/model/ratio_groups.py).
+
+The error ratio divides errors by requests series by series. Requests kept per topic beside summed errors
+compiled, and the recorded ratio (what ServiceHighErrorRate and the dashboard read) was 0 while every request
+failed: promtool below runs the rule as the code before wrote it. Now the spec is refused at its errors metric
+(exit 2, located, nothing written); the same labels on both sides, or none, compile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.promtool_helpers import promtool_report
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+"""
+SPEC = """\
+apiVersion: obsc/v1
+service: sink
+team: stream
+selector: {job: sink}
+metrics:
+  requests: REQUESTS
+  errors: ERRORS
+"""
+PER_TOPIC = "{expr: 'sum by (topic) (rate(records_total{$selector}[$window]))', type: counter}"
+FAILED_PER_TOPIC = "{expr: 'sum by (topic) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
+FAILED_PER_CODE = (
+    "{expr: 'sum by (topic, code) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
+)
+FAILED = "'records_total{result=\"failed\"}'"
+
+
+def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str) -> tuple[int, str]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "sink.yaml").write_text(SPEC.replace("REQUESTS", requests).replace("ERRORS", errors))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate", "-q")
+    return result.code, result.err
+
+
+@pytest.mark.parametrize(
+    ("requests", "errors", "said"),
+    [
+        (PER_TOPIC, FAILED, "errors keeps no label (one sum) but requests keeps topic"),
+        ("records_total", FAILED_PER_TOPIC, "errors keeps topic but requests keeps no label (one sum)"),
+        (PER_TOPIC, FAILED_PER_CODE, "errors keeps code, topic but requests keeps topic"),
+    ],
+)
+def test_errors_and_requests_kept_apart_are_refused_at_the_errors_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str, said: str
+) -> None:
+    code, err = _compile(tmp_path, capsys, requests, errors)
+    assert code == 2, err
+    assert "sink.yaml:7:" in err and "$.metrics.errors" in err and said in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("requests", "errors"), [(PER_TOPIC, FAILED_PER_TOPIC), ("records_total", FAILED)])
+def test_the_same_labels_or_none_compile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
+) -> None:
+    code, err = _compile(tmp_path, capsys, requests, errors)
+    assert code == 0, err
+
+
+def test_the_refused_shape_read_no_failure(tmp_path: Path) -> None:
+    """The recorded ratio as obsc wrote it for requests per topic and summed errors: every request fails, 0%."""
+    rules = """\
+groups:
+  - name: key
+    rules:
+      - record: service:requests:rate5m
+        expr: sum by (topic) (rate(records_total{job="sink"}[5m]))
+        labels: {service: sink}
+      - record: service:errors:rate5m
+        expr: sum(rate(records_total{job="sink",result="failed"}[5m]))
+        labels: {service: sink}
+      - record: service:errors:ratio_rate5m
+        expr: |-
+          (service:errors:rate5m{service="sink"} or 0 * service:requests:rate5m{service="sink"})
+          /
+          (service:requests:rate5m{service="sink"} > 0)
+        labels: {service: sink}
+"""
+    (tmp_path / "rules.yaml").write_text(rules)
+    series = {'records_total{job="sink",topic="a",result="failed"}': "0+60x20"}
+    check = {
+        "expr": 'service:errors:ratio_rate5m{service="sink"}',
+        "eval_time": "10m",
+        "exp_samples": [{"labels": 'service:errors:ratio_rate5m{service="sink",topic="a"}', "value": 0}],
+    }
+    assert promtool_report(tmp_path, "rules.yaml", series, [check]) == ""
