@@ -156,7 +156,7 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
-        slow = f"{latency_count_rate(sli, window)} - {threshold_bucket_rate(sli, window)}"
+        slow = f"{latency_count_rate(sli, window)} - {spanning_bucket_rate(sli, window)}"
         return f"sum{by_clause(by)}(clamp_min({slow}, 0))"
     if sli.errors is not None:
         return rate(sli.errors, window, by=", ".join(by))
@@ -318,7 +318,7 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_total or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
-        return f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {threshold_bucket_rate(sli, window)})"
+        return f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {spanning_bucket_rate(sli, window)})"
     assert sli.total is not None
     return rate(sli.total, window, by=", ".join(by))
 
@@ -350,6 +350,26 @@ def threshold_bucket_rate(sli: Sli, window: str) -> str:
     sel = sli.latency.selector
     bucket = sel.render(sel.metric + "_bucket", (le_matcher(sli.threshold_le),))
     return f"sum without (le) (rate({bucket}[{window}]))"
+
+
+# A series whose threshold bucket appeared or vanished inside the window (a release that changed the buckets of
+# a pod or host keeping its name) has requests over the whole window and a bucket over part of it: the
+# difference read every request outside the bucket's part as slow, and a healthy service paged for an hour after
+# the release (round 33). Such a series counts neither way until the window has passed, as a series without the
+# bucket does; its instants are read at the window's ends (a staleness marker ends a series at once).
+def spanning_bucket_rate(sli: Sli, window: str) -> str:
+    """threshold_bucket_rate, less the series that had requests and no threshold bucket now or at the window's
+    start."""
+    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
+    sel = sli.latency.selector
+    every = sel.render(sel.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
+    count = sel.render(sel.metric + "_count")
+    bucket = sel.render(sel.metric + "_bucket", (le_matcher(sli.threshold_le),))
+    ends = []
+    for at in ("", f" offset {window}"):
+        requests = f"(sum without (le) ({every}{at}) or sum without (le) ({count}{at}))"
+        ends.append(f"({requests} unless sum without (le) ({bucket}{at}))")
+    return f"({threshold_bucket_rate(sli, window)} unless {ends[0]} unless {ends[1]})"
 
 
 def unbucketed_series(sli: Sli, window: str) -> str:
