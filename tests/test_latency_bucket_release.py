@@ -4,10 +4,10 @@ A host or StatefulSet pod keeps its name across a release, so its histogram seri
 threshold bucket (`le="0.3"`) stops or starts. For a window after the release the SLI read the requests of the
 whole window less the bucket's rate over the part it existed: every request outside that part counted as slow.
 A 99.9% latency SLO whose every request took under 300ms paged on both pairs (1h/5m from 2h03 to 3h13, 6h/30m
-from 2h16 for six hours), and a release that added the bucket paged too (2h03 to 2h18). Such a series now counts
-neither way until the window has passed, as a series without the bucket does; a real slowdown and a new pod's
-slow requests still page at the same minutes. Hand-written 1m series, a staleness marker where a series ends
-(as Prometheus writes one), through promtool.
+from 2h16 to the end of a 5h replay), and a release that added the bucket paged too (2h03 to 2h18). Such a
+series now counts neither way until the window has passed, as a series without the bucket does; a real slowdown
+and a new pod's slow requests still page at the same minutes. Hand-written 1m series, a staleness marker where a
+series ends (as Prometheus writes one), through promtool.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _pod(name: str, fast: list[int], every: list[int], start: int = 0, end: int 
     labels = f'job="stone",instance="{name}"'
     return {
         f'{HIST}_bucket{{{labels},le="+Inf"}}': _text(every, start, end),
-        f'{HIST}_count{{{labels}}}': _text(every, start, end),
+        f"{HIST}_count{{{labels}}}": _text(every, start, end),
         f'{HIST}_bucket{{{labels},le="0.5"}}': _text(every, start, end),
         f'{HIST}_bucket{{{labels},le="0.3"}}': _text(fast, start, end),
     }
