@@ -40,6 +40,7 @@ from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
+from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
@@ -139,18 +140,10 @@ def build_platform(
         am_global,
         platform_owner,
     )
-    if (
-        platform.alertmanager.default_receiver
-        and not any(r.name == platform.alertmanager.default_receiver for r in receivers)
-        and not unsure.receiver(platform.alertmanager.default_receiver)
-    ):
-        ctx.error(
-            ("alertmanager", "default_receiver"),
-            f"receiver {platform.alertmanager.default_receiver!r} is not defined under receivers:"
-            + did_you_mean(platform.alertmanager.default_receiver, [r.name for r in receivers]),
-        )
     # Platform-wide routes are held as a pseudo team "" so service resolution is one lookup chain.
     platform = dataclasses.replace(platform, teams=(*teams, Team(name="", routes=platform_routes)), secrets=policy)
+    for where, message in platform_route_problems(platform, receivers, unsure):  # undefined, another team's
+        ctx.error(where, message)
     return platform, receivers, defaults
 
 
