@@ -1,21 +1,20 @@
-"""Whose each receiver of the platform file is, and the platform routes that hand one team's alerts to another.
+"""The platform file's routes and default receiver: defined, and never another team's receiver.
 
 The platform file routes teams (`teams.<team>.routing`), every team at once (`defaults.routing`) and every
-alert no team routes (`alertmanager.default_receiver`). A name there that is another team's receiver pages
-that team's on-call with alerts that are not theirs, and nothing would say so: Alertmanager delivers it, amtool
-agrees, and the team that should hear of its outage never does. A receiver is a team's when the file writes it
-inline in `teams.<team>.routing`, or when it reads a secret file below that team's root (`search-pager` under
-receivers: with /secrets/team-search/pagerduty). Sharing is said explicitly by defining the receiver under
-`receivers:` with no team's secret file (its files below secrets.shared_root): then any team, defaults.routing
-and the default receiver may name it.
+alert no team routes (`alertmanager.default_receiver`). A receiver written inline in `teams.<team>.routing` is
+that team's: it holds the team's pager or channel, and the platform file wrote it for that team alone. Named
+from another team's routing, from defaults.routing or as the default receiver, it would page that team's
+on-call with alerts that are not theirs, and nothing would say so: Alertmanager delivers it, amtool agrees,
+and the team whose service is down never hears of it. Sharing is said explicitly by defining the receiver
+under `receivers:` (the platform's named receivers, there to be named by any route), so an inline one
+named elsewhere is a located error, not a guess at what the platform team meant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from compiler.model.build_context import did_you_mean
-from compiler.model.secrets import owning_team
 from compiler.model.types import Platform, Receiver, Route
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Path
@@ -23,59 +22,49 @@ from compiler.spec.document import Path
 DEFAULT_RECEIVER: Path = ("alertmanager", "default_receiver")
 
 
-def receiver_owner(receiver: Receiver, platform: Platform) -> tuple[str, str] | None:
-    """(team, why it is theirs) for a receiver of the platform file that belongs to one team; None if shared."""
-    for team in platform.teams:
-        if team.name and receiver in team.inline_receivers:
-            return team.name, f"written inline at {_dotted(receiver.path)}, {receiver.location}"
-    for integration in receiver.integrations:
-        for key, value in integration.settings:
-            team_name = owning_team(value, platform.secrets.team_root) if isinstance(value, str) else None
-            if key.endswith("_file") and team_name is not None:
-                return team_name, f"at {receiver.location}, it reads {value!r} below that team's secret root"
-    return None
+def team_receivers(platform: Platform) -> dict[str, tuple[str, Receiver]]:
+    """Receiver name → (team, receiver) for the receivers the platform file writes inline for one team, unless
+    also named under receivers: (then the platform's own, to share)."""
+    shared = set(platform.receiver_names)
+    return {
+        receiver.name: (team.name, receiver)
+        for team in platform.teams
+        if team.name
+        for receiver in team.inline_receivers
+        if receiver.name not in shared
+    }
 
 
 def platform_route_problems(
     platform: Platform, receivers: Sequence[Receiver], unsure: Unsure = EVERYTHING_KNOWN
 ) -> Iterator[tuple[Path, str]]:
-    """(path in the platform file, message) for a default receiver the file does not define, and each platform
-    route or default receiver that names a receiver of a team other than the one it routes."""
-    by_name = {r.name: r for r in receivers}
-    default_name = platform.alertmanager.default_receiver
-    if default_name and default_name not in by_name and not unsure.receiver(default_name):
-        yield (
-            DEFAULT_RECEIVER,
-            (f"receiver {default_name!r} is not defined under receivers:" + did_you_mean(default_name, list(by_name))),
-        )
-    routes: Iterable[tuple[str | None, Route]] = ((t.name, r) for t in platform.teams for r in t.routes)
-    for team, route in routes:
-        receiver = by_name.get(route.receiver)
-        owner = receiver_owner(receiver, platform) if receiver is not None else None
-        if owner is not None and owner[0] != team:
-            yield route.path, _message(route.receiver, owner, _whose(team or None, route))
-    default = by_name.get(default_name)
-    owner = receiver_owner(default, platform) if default is not None else None
-    if default is not None and owner is not None:
+    """(path in the platform file, message) for a default receiver the file does not define, and for each
+    platform route, or the default receiver, that names a receiver written inline for another team."""
+    default = platform.alertmanager.default_receiver
+    names = list(dict.fromkeys(r.name for r in receivers))
+    if default and default not in names and not unsure.receiver(default):
+        yield DEFAULT_RECEIVER, f"receiver {default!r} is not defined under receivers:" + did_you_mean(default, names)
+    owned = team_receivers(platform)
+    for team in platform.teams:
+        for route in team.routes:
+            owner = owned.get(route.receiver)
+            if owner is not None and owner[0] != team.name:
+                yield route.path, _message(route.receiver, *owner, _whose(team.name, route))
+    if default in owned:
         whose = "every alert no team's routing takes (a cluster alert, a team without routing.<tier>)"
-        yield DEFAULT_RECEIVER, _message(default.name, owner, whose)
+        yield DEFAULT_RECEIVER, _message(default, *owned[default], whose)
 
 
-def _whose(team: str | None, route: Route) -> str:
+def _whose(team: str, route: Route) -> str:
     tier = route.tier.value
-    if team is None:
+    if not team:
         return f"the {tier} alerts of every team without its own routing.{tier}"
     return f"the {tier} alerts of team {team!r}"
 
 
-def _message(name: str, owner: tuple[str, str], whose: str) -> str:
-    team, why = owner
+def _message(name: str, team: str, receiver: Receiver, whose: str) -> str:
     return (
-        f"receiver {name!r} belongs to team {team!r} ({why}): naming it here sends {whose} to the on-call of team "
-        f"{team!r}; to share one receiver, define it under receivers: with its secret files below "
-        "secrets.shared_root and name it from each"
+        f"receiver {name!r} belongs to team {team!r}, written inline at {'.'.join(map(str, receiver.path))} "
+        f"({receiver.location}): naming it here sends {whose} to the on-call of team {team!r}; to share one "
+        f"receiver, define it under receivers: and name it from teams.{team}.routing and here"
     )
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(str(part) for part in path)
