@@ -275,6 +275,11 @@ def test_a_real_alertmanager_routes_and_groups_every_alert_alike(
             what="every posted alert listed",
         )
         groups: list[dict[str, Any]] = servers.get_json(am.url + "/api/v2/alerts/groups")
+        inhibited: list[dict[str, Any]] = servers.wait_until(
+            lambda: [a for a in servers.get_json(am.url + "/api/v2/alerts") if a["status"]["inhibitedBy"]],
+            timeout=60,
+            what="the pages' inhibitions",
+        )
     by_labels = {tuple(sorted(a["labels"].items())): sorted(r["name"] for r in a["receivers"]) for a in listed}
     wrong = [
         (labels, by_labels.get(tuple(sorted(labels.items()))), w)
@@ -286,3 +291,14 @@ def test_a_real_alertmanager_routes_and_groups_every_alert_alike(
     for group in groups:
         owners = {(a["labels"].get("team"), a["labels"].get("service")) for a in group["alerts"]}
         assert len(owners) == 1 or not any(t for t, _ in owners), (group["receiver"], group["labels"], owners)
+    # Inhibition never crosses a team or a service: the moved service's pages under its old team (ml) and its
+    # new one (search) each silence their own team's tickets only.
+    by_fingerprint = {a["fingerprint"]: a["labels"] for a in listed}
+    crossed = [
+        (a["labels"], by_fingerprint[source])
+        for a in inhibited
+        for source in a["status"]["inhibitedBy"]
+        if any(a["labels"].get(k) != by_fingerprint[source].get(k) for k in ("team", "service"))
+    ]
+    assert not crossed, crossed[:3]
+    assert {a["labels"]["team"] for a in inhibited} >= {"ml", "search", "pay-eu"}
