@@ -392,7 +392,15 @@ class Platform:
     runbook_url_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
-        return next((t for t in self.teams if t.name == name), None)
+        return self._teams_by_name.get(name)
+
+    @functools.cached_property
+    def _teams_by_name(self) -> dict[str, Team]:
+        """Asked for per team and tier by routing's fallbacks: a scan of `teams` each time was O(teams²)."""
+        by_name: dict[str, Team] = {}
+        for team in self.teams:
+            by_name.setdefault(team.name, team)  # the first of a name, as the scan found it
+        return by_name
 
 
 @dataclass(frozen=True)
