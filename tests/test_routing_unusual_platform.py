@@ -1,6 +1,7 @@
 """Routing on a platform unlike examples/: twelve teams whose names prefix each other, a team with no routing,
 teams held to business hours (active time intervals), a pager the platform shares between two teams and the
-default receiver, services with their own receivers, a page and its ticket for the same incident, inhibition,
+default receiver, a team paged through a receiver: that holds another team's key file (the platform file's word
+that it is shared), services with their own receivers, a page and its ticket for the same incident, inhibition,
 and a service that moved teams. Every distinct alert of the compiled rules must reach exactly one receiver, the
 one read off the spec files by the lookup order the README gives (written here, not obsc's routing-tests.yaml):
 asked of amtool 0.25, and of a real Alertmanager 0.25 through its API, which also says how it grouped them."""
@@ -46,7 +47,7 @@ teams:
   data: {{routing: {{info: {{webhook: {{url: "https://t.example/data-digest"}}}}}}}}
   data-lake: {{routing: {{critical: {{opsgenie: {{api_key_file: /s/am/team-data-lake/og}}}}}}}}
   ml: {{}}
-  ml-x: {{routing: {{warning: {{email: {{to: ml-x@example.com}}}}}}}}
+  ml-x: {{routing: {{critical: payments-eu-pager, warning: {{email: {{to: ml-x@example.com}}}}}}}}
   search: {{routing: {{critical: {{pagerduty: {{routing_key_file: /s/am/team-search/pd}}}}}}}}
   search-eu: {{routing: {{critical: {{pagerduty: {{routing_key_file: /s/am/team-search-eu/pd}}}}}}}}
 receivers:
