@@ -15,6 +15,7 @@ from compiler.model.burnrate import recording_tiers
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, AlertCheck, Case, Firing, InputSeries, side_by_side
 from compiler.targets.prometheus.promtool.render import _lanes
 from compiler.targets.prometheus.promtool.slo_state import _bad, _State, join, pack
+from compiler.toolcheck import promtool, promtool_focus
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
 
@@ -125,3 +126,20 @@ def test_key_cases_sharing_any_series_run_in_one_lane() -> None:
 
     lanes = _lanes([case("a", "x"), case("b", "y"), case("c", "z"), case("d", "x", "y"), case("e", "x")])
     assert [[c.name for c in lane] for lane in lanes] == [["a", "b", "d", "e"], ["c"]]
+
+
+def test_a_rich_services_focused_files_are_written_into_two_folders(tmp_path: Path) -> None:
+    """Focused validation writes ~55 files a rich service and removes them when its promtool run ends. Each rule
+    subset had a folder tree of its own (`rK/prometheus/rules/`): ~75 folders a service made and removed, most
+    of that writing's system CPU on ext4 (0.04-0.06 of 0.12-0.16 CPU-s a service, 2026-12-04). Now the test
+    files keep their tree and every rule subset is a file of one `rules/` folder, its own name kept last."""
+    out, _ = _rich_tests(tmp_path)
+    tests = sorted(f"prometheus/tests/{p.name}" for p in (out / "prometheus" / "tests").iterdir())
+    rule_files = promtool.rule_files_of(str(out), tests[0])
+    assert rule_files == ["prometheus/rules/svc-0000.yaml"]
+    focused = promtool_focus.focus_family(str(out), tests, rule_files, str(tmp_path / "f"), "p0")
+    assert focused is not None and len(focused) >= 20
+    folders = sorted(str(p.relative_to(tmp_path / "f")) for p in (tmp_path / "f").rglob("*") if p.is_dir())
+    assert folders == ["p0", "p0/prometheus", "p0/prometheus/tests", "p0/rules"]
+    subsets = sorted(p.name for p in (tmp_path / "f" / "p0" / "rules").iterdir())
+    assert len(subsets) >= 10 and all(name.endswith("-0-svc-0000.yaml") for name in subsets)

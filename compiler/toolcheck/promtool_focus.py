@@ -84,7 +84,8 @@ def focus_family(
     """Write a focused test file per test group of `tests` (which all load exactly `rule_files`, paths
     relative to `workdir`) and the rule files they load under `out_dir`/`prefix`; None when any of the
     files is not taken apart surely (run them whole). Group g of test T is written as `prefix/T.g` (g from
-    1, see `source_of`), the rules it loads as `prefix/rK/R` for each of `rule_files` R."""
+    1, see `source_of`), the rules it loads as `prefix/rules/K-F-NAME` for rule subset K of the F-th of
+    `rule_files` (NAME: its file name)."""
     try:
         rules = [_RuleFile.read(os.path.join(workdir, r)) for r in rule_files]
         suites = [_TestFile.read(os.path.join(workdir, t)) for t in tests]
@@ -126,17 +127,20 @@ def _write_family(
 ) -> list[Focused]:
     written: dict[frozenset[RuleId], list[str]] = {}
     out: list[Focused] = []
+    made: set[str] = set()  # directories made: a service's ~55 files are written into two
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
             keep = frozenset(kept)
             if keep not in written:
-                names = [f"{prefix}/r{len(written)}/{os.path.normpath(r)}" for r in rule_files]
+                # One flat folder: a folder tree per rule subset (`rK/prometheus/rules/`) made and removed ~75
+                # folders a rich service, most of the system CPU of writing its focused files.
+                names = [f"{prefix}/rules/{len(written)}-{f}-{os.path.basename(r)}" for f, r in enumerate(rule_files)]
                 for name, (f, rule_file) in zip(names, enumerate(rules), strict=True):
-                    _write(out_dir, name, rule_file.subset({(r, i) for ff, r, i in keep if ff == f}))
+                    _write(out_dir, name, rule_file.subset({(r, i) for ff, r, i in keep if ff == f}), made)
                 written[keep] = names
             path = f"{prefix}/{test}.{g + 1}"
             loads = [os.path.relpath(name, os.path.dirname(path)) for name in written[keep]]
-            _write(out_dir, path, suite.group(g, loads))
+            _write(out_dir, path, suite.group(g, loads), made)
             out.append(Focused(path, test, g, f"test {g + 1} of {len(suite.seeds)}"))
     return out
 
@@ -364,11 +368,14 @@ def source_of(focused: str) -> tuple[str, int] | None:
 _FOCUSED = re.compile(r"^[^/]+/(.+)\.([1-9][0-9]*)$")
 
 
-def _write(out_dir: str, name: str, events: list[Event]) -> None:
+def _write(out_dir: str, name: str, events: list[Event], made: set[str]) -> None:
     text = yaml.emit(events, Dumper=_DUMPER, width=1 << 30, allow_unicode=True)
-    path = Path(out_dir, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    folder = os.path.join(out_dir, os.path.dirname(name))
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    with open(os.path.join(out_dir, name), "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 _EVALUATION_INTERVAL = re.compile(r'^evaluation_interval:\s*"?(\d+)([smh])"?\s*$', re.M)
