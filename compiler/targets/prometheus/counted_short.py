@@ -38,16 +38,32 @@ def ended_by_counted_short(
     return [ends if line == f"  {short}" else line for line in holds]
 
 
+def recovery_reach(slo: Slo, window: BurnWindow) -> int:
+    """How far back (seconds) a pair looks for the short window's newest counted reading: its `keep_firing_for`,
+    one coarse interval and a minute, as long as a recovery can leave its alert up. 0 where the pair has no such
+    check: time slices, freshness and error ratios (no events to count), and a fast-tier pair kept for no time
+    (its ALERTS ends with its condition, so the no-events branch cannot revive it)."""
+    tiers = recording_tiers()
+    if slo.sli.kind in UNCOUNTED_KINDS or not (window.keep_firing_seconds or tiers.is_coarse(window.long_seconds)):
+        return 0
+    return window.keep_firing_seconds + tiers.coarse_interval_seconds + 60
+
+
+def recovery_step(window: BurnWindow) -> int:
+    """The subquery's step: the interval its short window is recorded at (the default evaluation interval is
+    taken as 1m for the fast tier)."""
+    tiers = recording_tiers()
+    return tiers.coarse_interval_seconds if tiers.is_coarse(window.short_seconds) else 60
+
+
 def saw_recovery(slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str, unless: str) -> str:
     """` unless on (...) <the newest counted reading of the short window, at or under the line>`, to follow the
-    pair's ALERTS hold of an event-count SLO ("" for the others). Counted readings only: a thin one proves nothing
-    either way (the thin-window rule), and the last readings of a window that empties are thin. Read over the
-    pair's `keep_firing_for` and one coarse interval and a minute more: as long as a recovery can leave its alert
-    up. A counted reading over the line (its own burn) is newer and holds the pair again."""
-    if slo.sli.kind in UNCOUNTED_KINDS:
+    pair's ALERTS hold ("" where `recovery_reach` is 0). Counted readings only: a thin one proves nothing either
+    way (the thin-window rule), and the last readings of a window that empties are thin. A counted reading over
+    the line (the pair's own burn again) is newer and holds the pair again."""
+    reach = recovery_reach(slo, window)
+    if not reach:
         return ""
-    tiers = recording_tiers()
-    step = tiers.coarse_interval_seconds if tiers.is_coarse(window.short_seconds) else 60
-    reach = format_duration(window.keep_firing_seconds + tiers.coarse_interval_seconds + 60)
     counted = counted_short(short, window, threshold, selector)
-    return f" {unless} last_over_time({counted}[{reach}:{format_duration(step)}]) <= {threshold}"
+    over = f"[{format_duration(reach)}:{format_duration(recovery_step(window))}]"
+    return f" {unless} last_over_time({counted}{over}) <= {threshold}"
