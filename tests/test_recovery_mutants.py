@@ -1,0 +1,65 @@
+"""A held burn pair's recovery check (counted_short.saw_recovery) is pinned by generated promtool cases in every
+catalog: each of its two comparisons raised by half, lowered by 40% and flipped, and each window it reads taken for
+another, must fail a generated test as validation runs it (recovery_cases.py). Round 32's first fix of the revived
+hold was reverted because no generated case fed a short window's reading before its gap (its mutants survived),
+and a second one left 2 alive on a 1d-period SLO."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import test_prometheus_mutations as sweep
+from tests.conftest import require_tool
+
+_CHECK = " last_over_time(("  # the recovery check's subquery, after the pair's ALERTS hold
+
+
+def recovery_mutants(service: str, rules_text: str) -> list[sweep.Mutant]:
+    """The mutants of `service` that change a burn rule inside its recovery check."""
+    flat = [r for g in yaml.safe_load(rules_text)["groups"] for r in g["rules"]]
+    out = []
+    for mutant in sweep.mutants(service, rules_text):
+        if mutant.field != "expr" or mutant.record:
+            continue
+        expr = str(flat[mutant.rule_index]["expr"])
+        at = expr.find(_CHECK)
+        end = expr.find("\n", at)  # the check ends its line
+        rest = expr[end:] if end >= 0 else ""
+        inside = mutant.expr[:at] == expr[:at] and mutant.expr.endswith(rest) and mutant.expr != expr
+        if at >= 0 and inside and len(mutant.expr) - len(rest) > at:
+            out.append(mutant)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("source", "services"),
+    [
+        ("examples", ["order-worker", "search"]),  # 30d and 28d
+        ("tests/golden/low-objectives/specs", ["intranet"]),  # 1d and 90d, pairs out of reach
+        ("tests/golden/batch-and-exporters/specs", ["order-consumer"]),  # 7d
+    ],
+    ids=["30d-28d", "1d-90d", "7d"],
+)
+def test_every_mutant_of_the_recovery_check_is_killed(source: str, services: list[str]) -> None:
+    promtool = require_tool("promtool", "PROMTOOL")
+    files = sweep.compiled(source)
+    with tempfile.TemporaryDirectory(dir=sweep.scratch_dir()) as tmp:
+        written = []
+        for service in services:
+            parsed = {name: yaml.load(text, Loader=sweep._LOADER) for name, text in files[service].items()}
+            for mutant in recovery_mutants(service, files[service]["rules"]):
+                base, chosen = sweep.write_mutant(Path(tmp), len(written), mutant, parsed, files[service])
+                written.append((mutant, base, chosen, sweep.trial_order(mutant, parsed)))
+        # both comparisons (raised, lowered, flipped) and both windows of every pair that has the check
+        assert len(written) >= 8 * len(services), [m.what for m, *_ in written]
+        assert not sweep.parse_failures(promtool, [b / "rules" / f"{m.service}.yaml" for m, b, _, _ in written])
+        with sweep.each_test_file_parsed_once():
+            runs = [sweep.focused_runs(b, m.service, c, first) for m, b, c, first in written]
+        dead = sweep.kills(promtool, runs)
+    named = [f"  {m.service} {m.alert} (rule {m.rule_index}): {m.what}" for m, *_ in written]
+    alive = [line for line, d in zip(named, dead, strict=True) if not d]
+    assert not alive, f"{len(alive)} of {len(written)} mutants of the recovery check survived:\n" + "\n".join(alive)
