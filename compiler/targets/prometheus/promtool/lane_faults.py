@@ -100,8 +100,13 @@ class Judge:
             ):
                 return False
             # ...and its recovery check (counted_short.saw_recovery) too: a lane whose short window ends the pair
-            # from under the line would end every held lane's hold.
-            if rule.window in held and rule.thin and any(_recovers(lane.state, rule) for lane in lanes):
+            # from under the line would end the hold of every lane whose short window does not.
+            if (
+                rule.window in held
+                and rule.thin
+                and any(_recovers(lane.state, rule) for lane in lanes)
+                and any(not ends(lane.state, rule.short_seconds, rule.line, True) for lane in lanes)
+            ):
                 return False
         each = [self.columns(lane.state) for lane in lanes]
         for r, rule in enumerate(self._burns):

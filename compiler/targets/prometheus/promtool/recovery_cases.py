@@ -79,6 +79,8 @@ def _case(service: Service, slo: Slo, pairs: list[_Pair], pair: _Pair, step: int
     line = error_ratio_threshold(slo, w)
     high = off_ties(line * ABOVE)
     busy = busy_traffic(slo.min_bad_events, line, w)
+    while busy * w.short_seconds * line < 2:  # the burning short window counts (a 99.99% page's did not)
+        busy *= 2
     burn = (_exact(high * busy), busy)
     seen = (_exact(line * BELOW * _events(Decimal("1.25"), line, w)), _events(Decimal("1.25"), line, w))
     thin = (Decimal(0), _events(BELOW, line, w))
