@@ -62,3 +62,13 @@ def test_a_ticket_line_beyond_the_page_line_is_refused(tmp_path: Path, alerts: s
     with pytest.raises(InputError) as raised:
         _alerts(tmp_path, alerts)
     assert said in str(raised.value)
+
+
+def test_a_p99_line_with_decimals_is_read_exactly(tmp_path: Path) -> None:
+    """Round 33: `latency_p99: {critical: 1.5s}` was refused ("write 1500ms"), though the line is a value the p99 is
+    compared with, not a duration Prometheus reads: 1.5s and 1500ms are the same line."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "alpha.yaml").write_text(SPEC + "alerts: {latency_p99: {critical: 1.5s, warning: 0.75s}}\n")
+    service = compile_specs([str(tmp_path)]).fleet.services[0]
+    got = {a.tier: a.threshold for a in service.key_alerts if a.kind is AlertKind.LATENCY_P99}
+    assert got == {Tier.CRITICAL: 1.5, Tier.WARNING: 0.75}

@@ -76,6 +76,13 @@ def _threshold(tmp: Path, metric: str, value: str) -> Decimal:
         ("{selector: run, type: gauge, unit: ms, aggregation: max}", "above: 250ms", "250"),
         # the name says seconds
         ("{selector: run_duration_seconds, type: gauge, aggregation: max}", "above: 500ms", "0.5"),
+        # round 33: a value compared with a seconds gauge is no Prometheus duration: its decimals are exact
+        ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: 1.5s", "1.5"),
+        ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: 0.25s", "0.25"),
+        ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: 1.5m", "90"),
+        ("{selector: run, type: gauge, unit: ms, aggregation: max}", "above: 1.5s", "1500"),
+        ("{selector: run, type: gauge, unit: ms, aggregation: max}", "above: 2.5ms", "2.5"),
+        ("{selector: run_duration_seconds, type: gauge, aggregation: max}", "below: 0.5s", "0.5"),
         ("jobs_total", "above: 2.5", "2.5"),  # counters: per-second rate
         ("jobs_total", "above: 30/m", "0.5"),
         ("jobs_total", "below: 100/h", "0.0277777777778"),  # 12 significant digits
@@ -96,6 +103,7 @@ def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, va
         ("{selector: hits, type: gauge, unit: percentunit}", "above: '1.5'", "with its sign, 1.5%"),
         ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: '20,000'", "20000 (no thousands separator)"),
         ("{selector: queue_depth, type: gauge}", "above: 10m", "to declare unit: s (or ms)"),
+        ("{selector: queue_depth, type: gauge}", "above: 1.5s", "to declare unit: s (or ms)"),
         ("{selector: queue_depth, type: gauge}", "above: lots", "not a threshold"),
         ("{selector: queue_depth, type: gauge}", "above: true", "is not of type"),
         ("jobs_total", "above: 80%", "is a counter: its per-second rate"),

@@ -19,8 +19,8 @@ from compiler.model.units import (
     format_duration,
     histogram_units,
     parse_duration,
-    parse_duration_seconds,
     parse_percent,
+    parse_threshold_seconds,
 )
 from compiler.spec.document import Path
 
@@ -261,7 +261,7 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
             raise ValueError("threshold must be greater than 0%")
         return ratio
     if ttype == ThresholdType.DURATION:
-        seconds = parse_duration_seconds(str(value))
+        seconds = parse_threshold_seconds(str(value))
         if seconds <= 0:
             raise ValueError("threshold must be longer than 0s")
         return seconds

@@ -25,7 +25,7 @@ from compiler.model.groups import (
 )
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
-from compiler.model.units import parse_duration, parse_duration_seconds, parse_percent, parse_rate
+from compiler.model.units import parse_duration, parse_percent, parse_rate, parse_threshold_seconds
 from compiler.spec.document import Path
 from compiler.spec.hint_values import decimal_point, decimal_point_advice, duration_advice
 
@@ -369,7 +369,7 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
     if _GROUPED.fullmatch(text):  # `above: 20,000` (a string in YAML): the number is meant, not its grouping
         raise ValueError(f"write {text.replace(',', '')} (no thousands separator)")
     try:
-        seconds = parse_duration_seconds(text)
+        seconds = parse_threshold_seconds(text)
     except ValueError:
         if whole := duration_advice(text):  # `0.5s`: Prometheus durations are whole numbers
             raise ValueError(f"write {whole} (durations are whole numbers)") from None

@@ -100,6 +100,20 @@ def parse_duration_seconds(text: str) -> Decimal:
     return _bounded(text, sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0)))
 
 
+_DECIMAL_DURATION = re.compile(r"([0-9]+\.[0-9]+)(ms|s|m|h|d|w)")
+
+
+def parse_threshold_seconds(text: str) -> Decimal:
+    """A duration compared with a value (a threshold, not a window Prometheus reads): parse_duration_seconds, or
+    one decimal part (`1.5s` is 1.5, exactly as `1500ms`), which no Prometheus duration field takes."""
+    found = _DECIMAL_DURATION.fullmatch(text)
+    if found is None:
+        if comma := _DECIMAL_DURATION.fullmatch(text.replace(",", ".", 1)):  # `1,5s`: 1.5s is read, not 1500ms
+            raise ValueError(f"{text!r} is not a duration like 300ms, 1.5s; write {comma.group(0)} (a decimal point)")
+        return parse_duration_seconds(text)
+    return _bounded(text, Decimal(found.group(1)) * _SECONDS[found.group(2)])
+
+
 # The longest duration a spec may write: Prometheus refuses durations past ~292 years ("duration out of
 # range"), and SLO math on a period of 10^22 days overflowed. Nothing an alert waits for is longer.
 MAX_DURATION_SECONDS = 100 * 365 * 86400
