@@ -42,6 +42,7 @@ from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
+from compiler.model.prober_selector import inherited_saturation_left_out, prober_notes
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.scrape_windows import check_windows_against_scrapes
@@ -318,7 +319,8 @@ def _dashboards(
 def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, unsure: Unsure) -> dict[str, Metric]:
     merged: dict[str, tuple[Any, Ctx, Path]] = {}
     for name, value in (defaults.data.get("metrics") or {}).items():
-        merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))
+        if not inherited_saturation_left_out(data, name):  # a prober's selector: the prober's container
+            merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
     out: dict[str, Metric] = {}
@@ -386,7 +388,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         metric = service.metric(needed) if needed else None
         if kind in enabled and metric is not None and metric.selector is None:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
-    notes += targets_notes(data, service.selector, service.targets)
+    notes += targets_notes(data, service.selector, service.targets) + prober_notes(data)
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += kind_notes(service)

@@ -1,0 +1,66 @@
+"""Round 33: a service measured only through a prober (a probe SLI, `selector: {job: blackbox}`) got the
+platform's CPU and memory alerts and panels with its selector in `container_cpu_usage_seconds_total{$selector}`:
+the blackbox exporter's container, alerted on as the service's. Those inherited metrics are now left out (said
+by -v); a spec's own saturation metric, or a selector that other metrics read the service through, keeps them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.types import AlertKind, Service
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+defaults:
+  metrics:
+    cpu: >-
+      sum(rate(container_cpu_usage_seconds_total{$selector}[$window]))
+      / sum(kube_pod_container_resource_limits{$selector,resource="cpu"})
+    memory: >-
+      sum(container_memory_working_set_bytes{$selector})
+      / sum(kube_pod_container_resource_limits{$selector,resource="memory"})
+receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
+alertmanager: {default_receiver: sink}
+"""
+PROBED = """\
+apiVersion: obsc/v1
+service: homepage
+team: web
+selector: {job: blackbox}
+targets: false
+metrics:
+  probe_ok: {selector: 'probe_success{instance="https://www.example.com/"}', type: gauge, aggregation: min}
+slos:
+  - {name: reachable, objective: 99.5, sli: {good_when: probe_ok == 1}}
+"""
+SATURATION = {AlertKind.CPU, AlertKind.MEMORY}
+
+
+def _load(tmp: Path, spec: str) -> tuple[Service, list[str]]:
+    (tmp / "platform.yaml").write_text(PLATFORM)
+    (tmp / "svc.yaml").write_text(spec)
+    fleet, notes = load_fleet([str(tmp)], CompileOptions(), {})
+    return fleet.services[0], notes
+
+
+def test_a_probe_only_service_does_not_watch_the_probers_container(tmp_path: Path) -> None:
+    service, notes = _load(tmp_path, PROBED)
+    assert service.metric("cpu") is None and service.metric("memory") is None
+    assert not SATURATION & {a.kind for a in service.key_alerts}
+    said = [n for n in notes if "not applied" in n]
+    assert said and "cpu, memory, disk" in said[0] and "probe_ok" in said[0], notes
+
+
+def test_a_saturation_metric_the_spec_declares_is_kept(tmp_path: Path) -> None:
+    own = "  cpu: {expr: 'max(rate(container_cpu_usage_seconds_total{pod=~\"homepage-.*\"}[$window]))'}\n"
+    service, notes = _load(tmp_path, PROBED.replace("slos:", own + "slos:"))
+    assert AlertKind.CPU in {a.kind for a in service.key_alerts} and service.metric("memory") is None
+    assert [n for n in notes if "platform metrics memory, disk not applied" in n], notes
+
+
+def test_a_selector_the_service_itself_is_read_through_keeps_the_platforms_saturation(tmp_path: Path) -> None:
+    service, notes = _load(tmp_path, PROBED.replace("slos:", "  requests: http_requests_total\nslos:"))
+    assert {a.kind for a in service.key_alerts} >= SATURATION
+    assert not [n for n in notes if "not applied" in n], notes
