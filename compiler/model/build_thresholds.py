@@ -25,9 +25,9 @@ from compiler.model.groups import (
 )
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
-from compiler.model.units import parse_duration, parse_percent, parse_rate, parse_threshold_seconds
+from compiler.model.units import parse_duration, parse_percent, parse_rate, parse_threshold_seconds, pointed_duration
 from compiler.spec.document import Path
-from compiler.spec.hint_values import decimal_point, decimal_point_advice, duration_advice
+from compiler.spec.hint_values import decimal_point, decimal_point_advice
 
 DEFAULT_FOR = "5m"
 DEFAULT_TIER = Tier.WARNING
@@ -310,6 +310,9 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
         return _threshold_as_written(value, comparison, metric)
     except ValueError as exc:
         text = value.strip() if isinstance(value, str) else ""
+        if pointed := pointed_duration(text):  # `1,5s`: a line takes decimals (1.5s), a Prometheus duration none
+            _threshold_as_written(pointed, comparison, metric)  # a unit that does not fit is said first
+            raise ValueError(f"{value!r}: write {pointed} (a decimal point)") from None
         # `below: 0,5s` (a decimal comma), `above: 1.5 GiB` (a space) were told "not a threshold: write a
         # number...", which they look like: the spelling obsc reads, where it fits this metric
         advice = decimal_point_advice(text) if decimal_point(text) else None
@@ -371,8 +374,6 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
     try:
         seconds = parse_threshold_seconds(text)
     except ValueError:
-        if whole := duration_advice(text):  # `0.5s`: Prometheus durations are whole numbers
-            raise ValueError(f"write {whole} (durations are whole numbers)") from None
         raise ValueError("not a threshold: write a number, or one with the metric's unit (500ms, 80%, 2GiB)") from None
     if unit == "s" or (not unit and metric.selector is not None and metric.selector.metric.endswith("_seconds")):
         return seconds

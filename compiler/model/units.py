@@ -108,10 +108,16 @@ def parse_threshold_seconds(text: str) -> Decimal:
     one decimal part (`1.5s` is 1.5, exactly as `1500ms`), which no Prometheus duration field takes."""
     found = _DECIMAL_DURATION.fullmatch(text)
     if found is None:
-        if comma := _DECIMAL_DURATION.fullmatch(text.replace(",", ".", 1)):  # `1,5s`: 1.5s is read, not 1500ms
-            raise ValueError(f"{text!r} is not a duration like 300ms, 1.5s; write {comma.group(0)} (a decimal point)")
+        if pointed := pointed_duration(text):  # `1,5s`: 1.5s is read, no need for 1500ms
+            raise ValueError(f"{text!r} is not a duration like 300ms, 1.5s; write {pointed} (a decimal point)")
         return parse_duration_seconds(text)
     return _bounded(text, Decimal(found.group(1)) * _SECONDS[found.group(2)])
+
+
+def pointed_duration(text: str) -> str | None:
+    """`1.5s` for a threshold written with a decimal comma (`1,5s`), which parse_threshold_seconds reads; else None."""
+    found = _DECIMAL_DURATION.fullmatch(text.strip().replace(",", ".", 1)) if "," in text else None
+    return found.group(0) if found else None
 
 
 # The longest duration a spec may write: Prometheus refuses durations past ~292 years ("duration out of
