@@ -5,7 +5,9 @@ The twin's sparse branch counts the evaluations of its window at the evaluation 
 timeline per twin (twins of one hold side by side, each on its own signal) plays, in turn: a healthy exporter
 failing one scrape in ten, an outage a minute shorter than the hold and over, the signal gone for good past the
 hold (`absent` alone fires it then), back, then an exporter answering once every 12 minutes (at most the hold in
-minutes), which only the sparse branch fires.
+minutes), which only the sparse branch fires, until its first answer after it fires. Every minute is a step
+of every twin's two subqueries, so the timeline has no minute that pins nothing (168 steps for a 15m hold
+before round 33, 130 now).
 What fires at each check is replayed here from the inputs, as Prometheus 2.42 evaluates it (cases.fires_at).
 The value fed is on the alert's quiet side, so the alert itself never fires.
 """
@@ -79,11 +81,15 @@ def _together(service: Service, timelines: list[_Timeline]) -> Case:
 
 
 def _pattern(hold_minutes: int, window_minutes: int) -> list[list[bool]]:
-    """Whether the signal has a sample at each minute (else a stale marker), scenario by scenario; each
-    after the window's length of clean scrapes, so none reads the one before."""
+    """Whether the signal has a sample at each minute (else a stale marker), scenario by scenario; the last
+    two each after the window's length of clean scrapes, so neither reads the one before. The outage needs
+    less: clean scrapes enough that a window holding its hold - 1 missing minutes holds no other (no window
+    then misses more than those, the healthy exporter's one in ten included), and after it at least the 6
+    minutes its last checks need (`_timeline`): the gone signal's first windows read at most as many."""
     clean = [True] * (window_minutes + 1)
+    apart = window_minutes - hold_minutes + 2
     healthy = [m % 10 != 9 for m in range(hold_minutes + 11)]  # a share read the wrong way fires by its end
-    outage = clean + [False] * (hold_minutes - 1) + clean
+    outage = [True] * apart + [False] * (hold_minutes - 1) + [True] * max(apart, 7)
     gone = [False] * (hold_minutes + 3) + clean
     every = min(LOOP_EVERY, hold_minutes)
     loop = [m % every == 0 for m in range(window_minutes + hold_minutes + every)]
@@ -108,12 +114,15 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
     window = sparse_window_seconds(hold)
     scenarios = _pattern(-(-hold // STEP), -(-window // STEP))
     present = [p for scenario in scenarios for p in scenario]
-    ends = [m - 1 for m in itertools.accumulate(len(s) for s in scenarios)]  # each scenario's last minute
-    # a share read too low holds on after the outage: it would fire from where the hold ends
-    outage_ends = len(scenarios[0]) + -(-window // STEP) + -(-hold // STEP)
-    ends += [outage_ends, outage_ends + 5]
     holds = [not p or sparse for p, sparse in zip(present, _missing_shares(present, window), strict=True)]
     fired = fires_at(holds, hold, twin.keep_firing_seconds, STEP)  # none under vmalert
+    loop = len(present) - len(scenarios[-1])
+    cut = _loop_end(present, fired, loop)
+    present, fired = present[:cut], fired[:cut]
+    ends = [m - 1 for m in itertools.accumulate(len(s) for s in scenarios[:-1])] + [cut - 1]  # scenarios' last
+    # a share read too low holds on after the outage: it would fire from where the hold ends
+    outage_ends = len(scenarios[0]) + scenarios[1].index(False) + -(-hold // STEP) - 1
+    ends += [outage_ends, outage_ends + 5]
     source = twin.source
     assert source is not None
     if source.threshold is not None:
@@ -125,6 +134,15 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
     one = firing(twin, 1.0)
     checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_minutes(fired, ends))
     return _Timeline(twin.alert, hold, signal, len(present), source.threshold is None, checks)
+
+
+def _loop_end(present: list[bool], fired: list[bool], loop: int) -> int:
+    """The timeline's length: up to the crash loop's first answer after the twin fires (it fires on through
+    it); after that, each minute repeats one before."""
+    first = next((m for m in range(loop, len(fired)) if fired[m]), None)
+    if first is None:
+        return len(present)
+    return next((m + 1 for m in range(first + 1, len(present)) if present[m]), len(present))
 
 
 def _check_minutes(fired: list[bool], ends: list[int]) -> list[int]:
