@@ -162,6 +162,9 @@ SLI_TOTAL_COARSE = "slo:sli_total:coarse_rate5m"
 # When the coarse tier first recorded an SLO (or group) within its longest guarded window: the min_bad_events
 # guard counts a window's events over the history it holds, not over the window's whole length.
 SLI_COARSE_SINCE = "slo:sli_coarse:since_timestamp"
+# A latency SLI's histogram series with requests and no threshold bucket now; each fast window reads it now and
+# a window ago (queries.spanning_bucket_rate).
+SLI_UNBUCKETED = "slo:sli_unbucketed:series"
 # Time-slice SLIs: 1 in a bad evaluation slice, 0 in a good one (the windows average it).
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 

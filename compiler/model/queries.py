@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from compiler.conventions import LABEL_SERVICE, LABEL_SLO
 from compiler.model import slice_queries
 from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, Selector, expand, without_nan
@@ -16,6 +17,8 @@ from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
+
+OBSC_SLO_LABELS = (LABEL_SERVICE, LABEL_SLO)  # an SLO record's own labels, overwriting a histogram's
 
 
 def rate(metric: Metric, window: str, suffix: str = "", by: str = "") -> str:
@@ -145,9 +148,9 @@ def _runs(digits: str) -> str:
     return re.sub(r"(\d)\1{3,}", lambda run: f"{run[1]}{{{len(run[0])}}}", digits)
 
 
-def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = "") -> str:
     """Rate of bad events over `window` (per group of `by`, a grouped SLO's labels; time slices: the bad bit
-    now; error_ratio: the ratio)."""
+    now; error_ratio: the ratio; `recorded`: see spanning_bucket_rate)."""
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
         return slice_queries.bad_slice(sli)
     if sli.kind is SliKind.ERROR_RATIO:
@@ -156,7 +159,7 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
         return f"({expand(sli.raw_errors or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
-        slow = f"{latency_count_rate(sli, window)} - {spanning_bucket_rate(sli, window)}"
+        slow = f"{latency_count_rate(sli, window)} - {spanning_bucket_rate(sli, window, recorded)}"
         return f"sum{by_clause(by)}(clamp_min({slow}, 0))"
     if sli.errors is not None:
         return rate(sli.errors, window, by=", ".join(by))
@@ -308,7 +311,7 @@ def _absent_passes(matcher: Matcher) -> bool | None:
     return None if matched is None else matched is (matcher.op == "=~")
 
 
-def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
+def sli_total(sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = "") -> str:
     """Rate of all events over `window` (per group of `by`; time slices and error_ratio: a series that exists
     when there is data)."""
     if sli.kind in (SliKind.TIME_SLICE, SliKind.FRESHNESS):
@@ -318,7 +321,9 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = ()) -> str:
     if sli.kind is SliKind.RAW:
         return f"({expand(sli.raw_total or '', (), window)})"
     if sli.kind is SliKind.LATENCY:
-        return f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {spanning_bucket_rate(sli, window)})"
+        return (
+            f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {spanning_bucket_rate(sli, window, recorded)})"
+        )
     assert sli.total is not None
     return rate(sli.total, window, by=", ".join(by))
 
@@ -356,20 +361,30 @@ def threshold_bucket_rate(sli: Sli, window: str) -> str:
 # a pod or host keeping its name) has requests over the whole window and a bucket over part of it: the
 # difference read every request outside the bucket's part as slow, and a healthy service paged for an hour after
 # the release (round 33). Such a series counts neither way until the window has passed, as a series without the
-# bucket does; its instants are read at the window's ends (a staleness marker ends a series at once).
-def spanning_bucket_rate(sli: Sli, window: str) -> str:
+# bucket does: it is left out where it had requests and no bucket at the window's end or start. The SLO rules
+# read that set from one record (`recorded`: its selector; `unbucketed_now` the record's query) now and `offset
+# <window>`; a runbook's query, pasted where no record may exist, reads the raw series' instants itself.
+def spanning_bucket_rate(sli: Sli, window: str, recorded: str = "") -> str:
     """threshold_bucket_rate, less the series that had requests and no threshold bucket now or at the window's
     start."""
+    if recorded:
+        unless = f"unless ignoring ({', '.join(OBSC_SLO_LABELS)})"
+        ends = [f"{unless} {recorded}", f"{unless} {recorded} offset {window}"]
+    else:
+        ends = [f"unless {unbucketed_now(sli, at='')}", f"unless {unbucketed_now(sli, at=f' offset {window}')}"]
+    return f"({threshold_bucket_rate(sli, window)} {ends[0]} {ends[1]})"
+
+
+def unbucketed_now(sli: Sli, at: str = "", without: tuple[str, ...] = ()) -> str:
+    """The series of a latency SLI that have requests and no threshold bucket at an instant (`at`: an offset),
+    `le` and `without` dropped (a record drops the labels its own rule labels would overwrite)."""
     assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
-    sel = sli.latency.selector
+    sel, dropped = sli.latency.selector, ", ".join(("le", *without))
     every = sel.render(sel.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
     count = sel.render(sel.metric + "_count")
     bucket = sel.render(sel.metric + "_bucket", (le_matcher(sli.threshold_le),))
-    ends = []
-    for at in ("", f" offset {window}"):
-        requests = f"(sum without (le) ({every}{at}) or sum without (le) ({count}{at}))"
-        ends.append(f"({requests} unless sum without (le) ({bucket}{at}))")
-    return f"({threshold_bucket_rate(sli, window)} unless {ends[0]} unless {ends[1]})"
+    requests = f"(sum without ({dropped}) ({every}{at}) or sum without ({dropped}) ({count}{at}))"
+    return f"({requests} unless sum without ({dropped}) ({bucket}{at}))"
 
 
 def unbucketed_series(sli: Sli, window: str) -> str:
@@ -398,7 +413,7 @@ def up_per_group(service: Service, split: tuple[str, ...]) -> str:
     return f"sum by ({', '.join(split)}) ({scoped})"
 
 
-def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ()) -> tuple[str, str]:
+def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = "") -> tuple[str, str]:
     """(bad, total) event rates over `window`, each one series without labels, for recording rules.
 
     A raw SLI is free PromQL: it is summed so that stray labels cannot break the ratio's label match, and
@@ -410,7 +425,7 @@ def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = ())
         bad = expand(sli.raw_errors or "", service.selector, window)
         total = expand(sli.raw_total or "", service.selector, window)
         return f"sum{by_clause(by)}({bad})", f"sum{by_clause(by)}({total})"
-    return sli_errors(sli, window, by), sli_total(sli, window, by)
+    return sli_errors(sli, window, by, recorded), sli_total(sli, window, by, recorded)
 
 
 def utilisation(metric: Metric, window: str) -> str:

@@ -46,6 +46,7 @@ from compiler.targets.prometheus.slo_kinds import (
     stale_text,
 )
 from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, data_missing_expr, data_missing_text
+from compiler.targets.prometheus.unbucketed import unbucketed_record
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
 COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
@@ -172,8 +173,9 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     coarse: list[Rule] = []
     windows = [(seconds, format_duration(seconds)) for seconds in recorded_windows(slo)]
     short = [window for seconds, window in windows if not tiers.is_coarse(seconds)]
-    rates = _rates_per_window(service, slo, [*short, COARSE_BASE_WINDOW])
-    for window, (bad, total) in zip(short, rates, strict=False):  # the last rates are the coarse tier's
+    unbucketed, recorded = unbucketed_record(slo, tuple(sorted(own.items())), selector)
+    fast.extend([unbucketed] if unbucketed else [])
+    for window, (bad, total) in zip(short, _rates_per_window(service, slo, short, recorded), strict=True):
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))  # the window's three rules share them
         bad_name, total_name = names.sli_errors_rate(window), names.sli_total_rate(window)
         fast.append(Rule(total, record=total_name, labels=labels))
@@ -181,7 +183,7 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
         ratio = _ratio(slo, bad_name + selector, total_name + selector)
         fast.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
 
-    bad5, total5 = rates[-1]
+    bad5, total5 = queries.sli_rates(service, slo.sli, COARSE_BASE_WINDOW, slo.by)  # raw reads: see unbucketed.py
     base = window_labels(service, slo, COARSE_BASE_WINDOW)
     coarse.append(record(names.SLI_TOTAL_COARSE, total5, base))
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
@@ -240,16 +242,16 @@ def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
 _MARK, _OTHER_MARK = "\x00", "\x01"  # stand-ins for a window in query text (no PromQL holds them)
 
 
-def _rates_per_window(service: Service, slo: Slo, windows: list[str]) -> list[tuple[str, str]]:
+def _rates_per_window(service: Service, slo: Slo, windows: list[str], recorded: str) -> list[tuple[str, str]]:
     """`queries.sli_rates` over each of `windows`. The queries only insert their window into the text (see
     there), so they are made once with a mark in the window's place and each window replaces the mark. They
     are made a second time with another mark: if the two disagree, the mark came from the spec's own text,
     and each window's queries are made on their own."""
     sli, by = slo.sli, slo.by
-    bad, total = queries.sli_rates(service, sli, _MARK, by)
-    other_bad, other_total = queries.sli_rates(service, sli, _OTHER_MARK, by)
+    bad, total = queries.sli_rates(service, sli, _MARK, by, recorded)
+    other_bad, other_total = queries.sli_rates(service, sli, _OTHER_MARK, by, recorded)
     if bad.replace(_MARK, _OTHER_MARK) != other_bad or total.replace(_MARK, _OTHER_MARK) != other_total:
-        return [queries.sli_rates(service, sli, window, by) for window in windows]
+        return [queries.sli_rates(service, sli, window, by, recorded) for window in windows]
     return [(bad.replace(_MARK, window), total.replace(_MARK, window)) for window in windows]
 
 
