@@ -35,7 +35,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration, 
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.counted_short import ended_by_counted_short, saw_recovery
+from compiler.targets.prometheus.counted_short import ended_by_counted_short
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
@@ -274,7 +274,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
         steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
-        held = f"{on} {_own_alerts(alert, text.own)}{saw_recovery(slo, w, short, threshold, selector, text.unless)}"
+        held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second

@@ -99,15 +99,6 @@ class Judge:
                 for lane in lanes
             ):
                 return False
-            # ...and its recovery check (counted_short.saw_recovery) too: a lane whose short window ends the pair
-            # from under the line would end the hold of every lane whose short window does not.
-            if (
-                rule.window in held
-                and rule.thin
-                and any(_recovers(lane.state, rule) for lane in lanes)
-                and any(not ends(lane.state, rule.short_seconds, rule.line, True) for lane in lanes)
-            ):
-                return False
         each = [self.columns(lane.state) for lane in lanes]
         for r, rule in enumerate(self._burns):
             mine = [lane[r] for lane in each]
@@ -120,11 +111,6 @@ class Judge:
             if any(_together(mine, fault) == expected for fault in caught):
                 return False
         return True
-
-
-def _recovers(state: _State, rule: Burn) -> bool:
-    """Whether the state's short window is a counted reading at or under the pair's line (counted_short.py)."""
-    return ends(state, rule.short_seconds, rule.line, True) and state.ratio(rule.short_seconds) <= rule.line
 
 
 def _columns(rule: Burn, needed: float, windows: Sequence[int], state: _State) -> Columns:

@@ -88,17 +88,12 @@ def _is_counted(short: str, name: str, line: str) -> bool:
 
 
 def _is_held(line: str) -> bool:
-    """`  and on (...) ALERTS{...}`: the pair's own alert, joined as a filter, unless its short window saw a
-    recovery (strings already emptied; lane_faults.Judge keeps such a lane apart from a held one)."""
+    """`  and on (...) ALERTS{...}`: the pair's own alert, joined as a filter (strings already emptied)."""
     join, _, held = line.removeprefix("  ").partition(") ")
     return join.startswith("and on (") and "(" not in join[len("and on (") :] and _HELD.fullmatch(held) is not None
 
 
-_HELD = re.compile(  # the pair's ALERTS (a coarse pair's over a range), but not after a recovery: counted_short.py
-    r"(?:ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\))"
-    r"(?: unless on \([\w, ]*\) last_over_time\(\([^()]* and [^()]* \* \d+ \* \([^()]*\) >= 1\)\[\w+:\w+\]\)"
-    r" <= \([^()]*\))?"
-)
+_HELD = re.compile(r"ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")  # a coarse pair's: slo.py
 _WITHOUT_WINDOW = "max without (window) ("
 
 

@@ -36,8 +36,6 @@ from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
-from compiler.targets.prometheus.promtool.recovery_cases import MAX_STEP as RECOVERY_MAX_STEP
-from compiler.targets.prometheus.promtool.recovery_cases import recovery_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
@@ -66,11 +64,6 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
     scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
-    # a recovery the short window saw ends a held burn pair: on the holds file's grid where it can take them
-    if SCRAPE_STEP < hold_step <= RECOVERY_MAX_STEP:
-        coarse += recovery_cases(service, rules, hold_step)
-    else:
-        scrapes += recovery_cases(service, rules, SCRAPE_STEP)
     out = []
     for part, cases, step in (
         ("", main, MAIN_STEP),

@@ -214,10 +214,6 @@ class Feed:
         other._group, other._windows, other.since = group, self._labelled(group), self.since
         return other
 
-    def window_series(self, seconds: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-        """A fast window's bad-rate and total-rate names and labels (recovery_cases.py feeds them over time)."""
-        return self._windows[seconds]
-
     def series(self, fed: Rates) -> tuple[InputSeries, ...]:
         """The input series of `rates`."""
         out: list[InputSeries] = []
