@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,20 +138,21 @@ def prometheus_with_examples(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     out = work / "generated"
     compilation = compile_specs([str(ROOT / "examples")], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(out)))
-    source = work / "history.om"
-    source.write_text(_history(compilation.fleet, int(time.time())))
+    history = _history(compilation.fleet, int(time.time()))
+    with prometheus_on_history(promtool, prometheus_bin, out, history, work) as url:
+        yield url, out
+
+
+@contextmanager
+def prometheus_on_history(promtool: str, prometheus_bin: str, out: Path, history: str, work: Path) -> Iterator[str]:
+    """A real Prometheus (its URL) over `history` (OpenMetrics, backfilled into blocks) with the rules written in
+    `out`, once every rule group has been evaluated."""
+    (work / "history.om").write_text(history)
     subprocess.run(
-        [
-            promtool,
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "--max-block-duration=72h",
-            str(source),
-            str(work / "tsdb"),
-        ],
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=72h", "history.om", "tsdb"],
         check=True,
         capture_output=True,
+        cwd=work,
     )
     # The slow groups (interval 5m) start at a random offset within their interval: evaluated every 2s
     # here, so their recorded series exist within seconds (the queries, not the schedule, are under test).
@@ -166,14 +168,14 @@ def prometheus_with_examples(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     rules = str(rules_dir / "*.yaml")
     config.write_text(yaml.safe_dump({"global": {"evaluation_interval": "1s"}, "rule_files": [rules]}))
     with servers.prometheus(prometheus_bin, config, work / "tsdb", work) as prom:
-        # Recording rules run from the start only: wait until every group has been evaluated twice.
+        # Recording rules run from the start only: wait until every group has been evaluated.
         def evaluated() -> bool:
             groups = servers.get_json(prom.url + "/api/v1/rules")["data"]["groups"]
             return bool(groups) and all(g["lastEvaluation"] != "0001-01-01T00:00:00Z" for g in groups)
 
-        servers.wait_until(evaluated, 30, what="every rule group evaluated")
-        time.sleep(2)
-        yield prom.url, out
+        servers.wait_until(evaluated, 60, what="every rule group evaluated")
+        time.sleep(3)
+        yield prom.url
 
 
 def _queries(out: Path) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
@@ -35,7 +33,15 @@ from compiler.targets.grafana.groups import kept_groups
 from compiler.targets.prometheus.promtool.series import satisfy
 from tests.conftest import require_tool
 from tests.e2e import servers
-from tests.e2e.test_dashboard_queries import BUCKETS, HOURS, STEP, _recorded_history, _selectors, _substitute
+from tests.e2e.test_dashboard_queries import (
+    BUCKETS,
+    HOURS,
+    STEP,
+    _recorded_history,
+    _selectors,
+    _substitute,
+    prometheus_on_history,
+)
 
 SPECS = Path(__file__).parent / "dashboard_fleet"
 MS_BUCKETS = ("50", "100", "250", "300", "500", "800", "1000", "2000", "2500", "+Inf")
@@ -101,32 +107,9 @@ def prometheus_with_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     out = work / "generated"
     compilation = compile_specs([str(SPECS)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(out)))
-    (work / "history.om").write_text(_history(compilation.fleet, int(time.time())))
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=72h", "history.om", "tsdb"],
-        check=True,
-        capture_output=True,
-        cwd=work,
-    )
-    rules_dir = work / "rules"
-    rules_dir.mkdir()
-    for rule_file in sorted((out / names.PROMETHEUS_DIR / "rules").glob("*.yaml")):
-        data = yaml.safe_load(rule_file.read_text())
-        for group in data["groups"]:  # the slow groups within seconds, as in test_dashboard_queries
-            if "interval" in group:
-                group["interval"] = "2s"
-        (rules_dir / rule_file.name).write_text(yaml.safe_dump(data))
-    config = work / "prometheus.yml"
-    config.write_text(yaml.safe_dump({"global": {"evaluation_interval": "1s"}, "rule_files": [str(rules_dir / "*")]}))
-    with servers.prometheus(prometheus_bin, config, work / "tsdb", work) as prom:
-
-        def evaluated() -> bool:
-            groups = servers.get_json(prom.url + "/api/v1/rules")["data"]["groups"]
-            return bool(groups) and all(g["lastEvaluation"] != "0001-01-01T00:00:00Z" for g in groups)
-
-        servers.wait_until(evaluated, 60, what="every rule group evaluated")
-        time.sleep(3)
-        yield prom.url, out
+    history = _history(compilation.fleet, int(time.time()))
+    with prometheus_on_history(promtool, prometheus_bin, out, history, work) as url:
+        yield url, out
 
 
 def _variable_values(url: str, board: dict[str, Any]) -> dict[str, list[str]]:
