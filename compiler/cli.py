@@ -16,7 +16,7 @@ from compiler.api import Compilation, CompileOptions, compile_specs, options_for
 from compiler.errors import ExitCode
 from compiler.output import writer
 from compiler.output.command import regenerate_command
-from compiler.output.guard import refuse_mount_point, refuse_unsafe_out, write_new_file
+from compiler.output.guard import refuse_unfit_out, refuse_unsafe_out, write_new_file
 from compiler.output.session import Session
 from compiler.output.subset import Subset, is_subset
 from compiler.spec.loader import PLATFORM_STEMS
@@ -102,12 +102,13 @@ def compile_cmd(
     record_base: str | None,
     prune: bool,
     wait: bool,
+    adopt: bool,
 ) -> None:
     """Compile SPECS (files or directories) into --out."""
     verbosity = _setup()
     base = cli_options.validation_base(validate, revalidate_all, record_base, out_dir)  # before any work
     _refuse_unsafe_out(out_dir, specs, jpath, platform_file)
-    refuse_mount_point(out_dir)
+    refuse_unfit_out(out_dir, adopt)  # a mount point, or a folder of files not obsc's
     named = is_subset(specs, out_dir) and not prune  # spec files named one by one: their services' files only
     layout = reports.compile_format(_console(), out_dir, fmt, subset=named)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
@@ -145,8 +146,7 @@ _STAGED_HELP = "Read what the next commit holds (the git index), not the working
 
 @contextmanager
 def _reading(staged: bool) -> Iterator[Callable[[str], str]]:
-    """The body runs on the working tree, or with --staged in a copy of the git index (compiler/staged.py); it
-    maps each path argument through the function given."""
+    """Run the body on the working tree, or with --staged on a copy of the git index (compiler/staged.py)."""
     if not staged:
         yield lambda path: path
         return

@@ -54,7 +54,7 @@ def usual_tree(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         patch.setenv("OBSC_JOBS", "2")
-        _compile("specs", "--out", "usual")
+        _compile("specs", "--out", "usual", "--adopt-out")  # (a folder of other files: output/claim.py)
     (usual / "keep").unlink()
     return _tree(usual)
 
@@ -101,7 +101,7 @@ def test_a_cold_compile_writes_the_bytes_of_the_usual_path(
         out.mkdir()
     if out_state == "foreign file":
         (out / "NOTES.md").write_text("ours\n")
-    _compile("specs", "--out", "out")
+    _compile("specs", "--out", "out", *(["--adopt-out"] if out_state == "foreign file" else []))
     # Only a missing or empty output is cold; one with anything in it is planned as usual (foreign kept).
     assert (made[0] is not None) is (out_state != "foreign file")
     cold_tree = _tree(out)

@@ -17,15 +17,47 @@ from collections.abc import Set as AbstractSet
 
 from compiler import stops
 from compiler.errors import OutputError
+from compiler.output import claim
 
 
 def _inside(path: str, parent: str) -> bool:
+    """`path` is `parent` or below it (real paths), compared as strings and, for the folders that exist, as
+    folders: the same folder can have two spellings that realpath keeps apart (a bind mount, `Specs` for `specs`
+    on a case-insensitive file system), and `--out Specs/gen` then compiled into the spec tree."""
+    if _below(path, parent):
+        return True
+    folder = _identity(parent)
+    return folder is not None and folder in _chain(path)
+
+
+def _below(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+def _chain(path: str) -> set[tuple[int, int]]:
+    """The identities of `path` (a real path) and of every folder above it that exists."""
+    found = set()
+    while True:
+        folder = _identity(path)
+        if folder is not None:
+            found.add(folder)
+        parent = os.path.dirname(path)
+        if parent == path:
+            return found
+        path = parent
 
 
 def _system_problems(out: str) -> list[str]:
     problems = []
-    if out == os.path.realpath(os.sep):
+    if out == os.path.realpath(os.sep) or _identity(out) == _identity(os.sep):
         problems.append("it is the root directory /")
     home = os.environ.get("HOME")
     if home and home != os.sep and _inside(os.path.realpath(home), out):
@@ -92,7 +124,8 @@ def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
         path = os.path.realpath(given)
         if os.path.isdir(path):
             if _inside(out, path) or _inside(path, out):
-                where = "is" if out == path else "is inside" if _inside(out, path) else "contains"
+                same = out == path or _identity(out) == _identity(path) is not None
+                where = "is" if same else "is inside" if _inside(out, path) else "contains"
                 problems.append(f"it {where} the input directory {given}")
         elif _inside(path, out):
             problems.append(f"it contains the input file {given}")
@@ -128,6 +161,12 @@ def refuse_folders_not_ours(out_dir: str, out: str, folders: AbstractSet[str]) -
             )
 
 
+def refuse_unfit_out(out_dir: str, adopt: bool) -> None:
+    """compile's look at an existing --out before any work: not a mount point, and obsc's (or `adopt`ed)."""
+    refuse_mount_point(out_dir)
+    claim.refuse_unclaimed(out_dir, adopt)
+
+
 def refuse_mount_point(out_dir: str) -> None:
     """Raise OutputError when `out_dir` is a mount point (a Docker volume, `-v $PWD/generated:/out`): compile
     builds the new tree beside it and swaps the two, which the kernel refuses there (EBUSY). Said before any
@@ -140,7 +179,8 @@ def refuse_mount_point(out_dir: str) -> None:
     if os.path.ismount(out) or out in mounts:
         raise OutputError(f"--out {out_dir} is a mount point; {MOUNT_POINT_HINT}; nothing was written")
     # One below it (a share mounted at runbooks/) would go with the old tree: its files deleted through the mount.
-    below = sorted(os.path.relpath(m, out) for m in mounts if m != out and _inside(m, out))
+    # Compared as strings: a stat of every mount point could hang on a dead network share.
+    below = sorted(os.path.relpath(m, out) for m in mounts if m != out and _below(m, out))
     if below:
         raise OutputError(
             f"--out {out_dir}: {below[0]} is a mount point inside it; obsc replaces the output whole and deletes "

@@ -88,6 +88,14 @@ def output_options(func: F, writes: bool = True) -> F:
         else "Output directory to compare with (read only: nothing is written)."
     )
     func = click.option("--out", "out_dir", required=True, type=FOLDER, help=out_help)(func)
+    if writes:  # (output/claim.py)
+        func = click.option(
+            "--adopt-out",
+            "adopt",
+            is_flag=True,
+            help="--out holds other files and no .obsc-manifest yet (a deploy repository's checkout): write obsc's "
+            "output among them anyway. They are kept as they are.",
+        )(func)
     func = click.option(
         "--wait/--no-wait",
         default=True,

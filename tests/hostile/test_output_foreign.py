@@ -196,12 +196,14 @@ def test_a_file_of_someone_elses_where_obsc_writes_is_refused_not_replaced(
     (out / "prometheus" / "rules").mkdir(parents=True)
     mine = out / "prometheus" / "rules" / "svc-0000.yaml"
     mine.write_text("# my hand-written rules\n")
-    result = compile_cli(capsys, specs, out)
+    result = compile_cli(capsys, specs, out)  # a folder of files and no manifest: not obsc's (output/claim.py)
+    assert result.code == 2 and f"--out {out}: not an obsc output folder: it holds prometheus/ and" in result.err
+    result = compile_cli(capsys, specs, out, "--adopt-out")  # adopted: still never replaced
     assert result.code == 2
     assert "prometheus/rules/svc-0000.yaml is not obsc's (not in .obsc-manifest) and differs" in result.err
     assert mine.read_text() == "# my hand-written rules\n" and sorted(p.name for p in out.iterdir()) == ["prometheus"]
     mine.unlink()
-    assert compile_cli(capsys, specs, out).code == 0  # moved away: the compile goes ahead
+    assert compile_cli(capsys, specs, out, "--adopt-out").code == 0  # moved away: the compile goes ahead
 
 
 def test_a_runbook_too_large_to_read_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,136 @@
+"""`--out` pointing at a folder that is not obsc's: a project's git checkout, a folder of someone's files, `.`,
+a symlink to one, a spelling with `..` or a trailing slash, the spec tree under another name.
+
+Found by the round 34 output-safety hunt: `obsc compile specs --out ~/src/project` (a checkout with `src/`,
+`README.md`, `.git`) wrote 50 files among the project's and exit 0, moving every entry of the checkout into a
+new tree and back; and `--out alias/generated`, where `alias` is the spec folder bind-mounted elsewhere (or
+`Specs` on a case-insensitive file system), compiled into the spec tree. Both are now refused, exit 2, with
+nothing written; `--adopt-out` says "yes, this folder is meant for obsc's output".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bench.fleet import write_fleet
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT
+from tests.hostile.output_helpers import compile_cli, entries, leftovers
+
+
+def _project(root: Path) -> Path:
+    """Someone's project checkout: files obsc never wrote, no manifest."""
+    project = root / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "app.py").write_text("print('hello')\n")
+    (project / "README.md").write_text("# project\n")
+    (project / ".git" / "refs").mkdir(parents=True)
+    (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (project / "runbooks").mkdir()
+    (project / "runbooks" / "oncall.md").write_text("call Ana\n")
+    return project
+
+
+@pytest.mark.parametrize("spelling", ["plain", "trailing slash", "dot-dot", "symlink", "dot"])
+def test_a_folder_of_someone_elses_files_is_refused_until_adopted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    project = _project(tmp_path)
+    os.symlink(project, tmp_path / "link")
+    monkeypatch.chdir(project if spelling == "dot" else tmp_path)
+    out = {"plain": "project", "trailing slash": "project/", "dot-dot": "project/src/..", "symlink": "link"}.get(
+        spelling, "."
+    )
+    before, mine = entries(tmp_path), entries(project)
+    result = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate")
+    assert result.code == 2, result.err
+    assert f"--out {out}: not an obsc output folder: it holds .git/, README.md, runbooks/, src/ and no " in result.err
+    assert "--adopt-out" in result.err and "Nothing was written" in result.err and "Traceback" not in result.err
+    assert entries(tmp_path) == before, "a refused compile changed something"
+    adopted = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate", "--adopt-out")
+    assert adopted.code == 0, adopted.err
+    after = entries(project)
+    assert {rel: after.get(rel) for rel in mine} == mine, "the adopting compile changed a file of the project's"
+    assert (project / ".obsc-manifest").is_file() and leftovers(tmp_path) == []
+    monkeypatch.chdir(project if spelling == "dot" else tmp_path)  # (the folder was swapped: `cd "$PWD"`)
+    again = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate")  # obsc's now: no flag needed
+    assert again.code == 0, again.err
+
+
+@pytest.mark.parametrize("state", ["missing", "empty", "placeholders", "an output of obsc's"])
+def test_a_new_empty_or_obsc_output_folder_needs_no_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], state: str
+) -> None:
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    if state != "missing":
+        out.mkdir()
+    if state == "placeholders":
+        for name in (".gitkeep", ".gitignore", ".gitattributes", ".keep"):
+            (out / name).write_text("")
+    if state == "an output of obsc's":
+        assert compile_cli(capsys, specs, out).code == 0
+        (out / "notes.txt").write_text("mine\n")
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 0, result.err
+    assert (out / ".obsc-manifest").is_file()
+
+
+def test_an_output_whose_manifest_was_lost_is_refused_then_adopted_without_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files obsc wrote are taken over by the adopting compile; a human's page among them is kept."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    page = next((out / "runbooks").rglob("*.md"))
+    page.write_text("# my page\n")
+    (out / ".obsc-manifest").unlink()
+    result = compile_cli(capsys, specs, out)
+    assert result.code == 2 and "not an obsc output folder" in result.err, result.err
+    assert compile_cli(capsys, specs, out, "--adopt-out").code == 0
+    assert page.read_text() == "# my page\n"
+
+
+def test_check_and_diff_compare_with_such_a_folder_without_refusing_or_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    project = _project(tmp_path)
+    before = entries(tmp_path)
+    assert run_obsc(capsys, "check", str(specs), "--out", str(project)).code == 1
+    assert run_obsc(capsys, "diff", str(specs), "--out", str(project)).code == 0
+    assert entries(tmp_path) == before
+
+
+def _unshare_works() -> bool:
+    if sys.platform != "linux" or shutil.which("unshare") is None or shutil.which("mount") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "mount", "--make-rprivate", "/"], capture_output=True, timeout=60)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs a private mount namespace (root, or CAP_SYS_ADMIN)")
+def test_the_spec_folder_under_another_name_is_refused(tmp_path: Path) -> None:
+    """A bind mount gives the spec folder a second path that realpath does not join to the first, as a
+    case-insensitive file system does for `Specs` (macOS, Windows: not testable on Linux here). (`--out alias`
+    itself is a mount point, refused as one.)"""
+    specs = write_fleet(tmp_path, services=1)
+    (tmp_path / "alias").mkdir()
+    before = entries(specs)
+    script = f"mount --make-rprivate / && mount --bind specs alias && exec {sys.executable} -m compiler compile "
+    script += "specs --out alias/generated --no-validate"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--out alias/generated: refusing this output directory: it is inside the input directory specs" in (
+        done.stderr
+    )
+    assert entries(specs) == before, "compile wrote into the spec folder"
