@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from compiler.errors import OutputError
 from compiler.output.bundle import Artifact, Ownership, check_path, header, stub_marker
+from compiler.output.swap import STAGING
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC  # what open(path, "wb") asks for
 
@@ -34,8 +35,17 @@ def write_bytes(path: str, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+    except OSError as exc:  # a full disk (ENOSPC), a file size limit (EFBIG): name the file, as open's error does
+        exc.filename = exc.filename or path
+        raise
     finally:
         os.close(fd)
+
+
+def output_of(staging: str) -> str:
+    """The output directory a staging tree (swap.staging_name: `.<out>.obsc-staging-<hex>` beside it) is for."""
+    parent, name = os.path.split(staging.rstrip(os.sep))
+    return os.path.join(parent, name[1 : name.rfind(STAGING)])
 
 
 def finished_bytes(artifact: Artifact, command: str) -> bytes:
@@ -65,6 +75,8 @@ def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) 
                 made.add(folder)
             write_bytes(path, data)
         except OSError as exc:  # a full disk is the user's to fix, not a bug: a clear error, nothing lands
-            raise OutputError(f"{path}: writing failed: {exc.strerror or exc}; nothing was written") from None
+            out = output_of(staging)  # (the staging tree's own name means nothing to the user)
+            why = f"writing failed at {artifact.path}: {exc.strerror or exc}"
+            raise OutputError(f"{out}: {why}; nothing was written") from None
         staged.append(Artifact.staged(artifact.path, artifact.ownership, path))
     return staged

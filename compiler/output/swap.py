@@ -162,6 +162,19 @@ def leftovers(parent: str, name: str) -> tuple[list[str], list[str]]:
     return olds, stagings
 
 
+def undeletable(top: str) -> str:
+    """What to say of a tree obsc made beside the output and could not delete: the first entry left in it."""
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        if files:
+            entry = os.path.relpath(os.path.join(folder, min(files)), top)
+            return (
+                f"an earlier output tree obsc could not delete (it still holds {entry}: immutable, `chattr -i`, "
+                "or another user's?); nothing reads it: delete it by hand"
+            )
+    return "an earlier output tree obsc could not delete; nothing reads it: delete it by hand"
+
+
 def recover(out: str) -> None:
     """Repair what a killed run left beside `out` (the caller holds the exclusive lock): an interrupted
     two-rename swap is undone, journaled foreign entries go back into the output, staging trees go."""

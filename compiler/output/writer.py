@@ -96,6 +96,7 @@ class Plan:
     # templates: kept, said, and drift to `check`
     # (a hand-added rule file is deployed beside the specs' rules with no spec to review).
     strangers: tuple[str, ...] = ()
+    left_behind: tuple[str, ...] = ()  # trees beside the output that could not be deleted (session.py)
 
     @property
     def drift(self) -> tuple[FileChange, ...]:

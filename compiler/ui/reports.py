@@ -15,7 +15,7 @@ from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
-from compiler.output import runbook_drift, runbook_moves, writer
+from compiler.output import runbook_drift, runbook_moves, swap, writer
 from compiler.output.subset import Subset
 from compiler.targets import link_notes
 from compiler.targets import prometheus as prometheus_target
@@ -99,6 +99,8 @@ def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
 def warnings(out: Console, plan: writer.Plan) -> None:
     for warning in plan.warnings:
         out.say(f"obsc: warning: {plan.out_dir}/{warning}", level="warning")
+    for tree in plan.left_behind:
+        out.say(f"obsc: warning: {tree}: {swap.undeletable(tree)}", level="warning")
 
 
 def spec_warnings(out: Console, services: Sequence[Service]) -> None:
