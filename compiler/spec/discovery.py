@@ -7,7 +7,8 @@ every folder, symlinked folders included when they resolve inside the folder nam
   (`lib/golden-signals.jsonnet` is a `function(service)`), never specs; reported by `-v`. A YAML file there
   is a spec like any other: a Jsonnet library is never YAML.
 Refused, with the path (the files are never opened): a symlink, to a file or a folder, that resolves outside the
-folder it was found in; a symlinked folder that contains itself (a loop); FIFOs, sockets and devices.
+folder it was found in; a symlinked folder that contains itself (a loop); FIFOs, sockets and devices; a folder
+holding an obsc output (its `.obsc-manifest`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path as FsPath
 
+from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.spec import files, libyaml
 
@@ -72,6 +74,9 @@ def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str]
         except OSError as exc:
             problems.append(Diagnostic(Location(folder.as_posix()), (), f"cannot read: {exc.strerror}"))
             continue
+        if any(entry.name == conventions.MANIFEST for entry in entries):
+            problems.append(Diagnostic(Location(folder.as_posix()), (), _OUTPUT_FOLDER))
+            continue
         below: list[tuple[FsPath, tuple[str, ...], bool]] = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -90,6 +95,14 @@ def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str]
                     continue
                 yield child
         stack.extend(reversed(below))
+
+
+# An output a compile of one spec file or team folder wrote inside the fleet's spec tree (its guard sees only the
+# paths given): read as specs, its rule files and alertmanager.yml were a flood of schema errors (round 34 hunt).
+_OUTPUT_FOLDER = (
+    f"an obsc output folder (it holds {conventions.MANIFEST}), not specs: not read; move it out of the spec "
+    "folders (e.g. to generated/ beside them)"
+)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

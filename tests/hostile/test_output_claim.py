@@ -134,3 +134,28 @@ def test_the_spec_folder_under_another_name_is_refused(tmp_path: Path) -> None:
         done.stderr
     )
     assert entries(specs) == before, "compile wrote into the spec folder"
+
+
+def test_an_output_written_inside_the_spec_tree_is_one_located_error_not_a_flood(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out` is refused when it overlaps the paths given, so a compile of one team's folder may write inside the
+    fleet's spec tree (`obsc compile specs/teams/a --platform specs/platform.yaml --out specs/teams/b/gen`). The next
+    compile of the fleet read that output as specs: 72 errors at its rule files and alertmanager.yml (2 services)."""
+    specs = write_fleet(tmp_path, services=2)
+    for team, spec in (("a", "svc-0000.yaml"), ("b", "svc-0001.yaml")):
+        (specs / "teams" / team).mkdir(parents=True)
+        (specs / spec).rename(specs / "teams" / team / spec)
+    platform = str(specs / "platform.yaml")
+    inside = specs / "teams" / "b" / "gen"
+    assert compile_cli(capsys, specs / "teams" / "a", inside, "--platform", platform).code == 0
+    for command in ("compile", "validate"):
+        out = ["--out", str(tmp_path / "gen"), "--no-validate"] if command == "compile" else []
+        result = run_obsc(capsys, command, str(specs), *out)
+        assert result.code == 2, result.err
+        errors = [line for line in result.err.splitlines() if not line.startswith("obsc:")]
+        assert errors == [
+            f"{inside} $: an obsc output folder (it holds .obsc-manifest), not specs: not read; move it "
+            "out of the spec folders (e.g. to generated/ beside them)"
+        ], result.err
+    assert not (tmp_path / "gen").exists()
