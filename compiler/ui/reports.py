@@ -66,6 +66,21 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
             **({"successor": page} if page else {}),
             **({"successors": list(parts)} if parts else {}),
         )
+    if plan.drift and _working_directory_gone():
+        out.say(
+            f"obsc: note: the working directory was inside {plan.out_dir}, which was replaced whole: run "
+            '`cd "$PWD"` to see the new files',
+            stdout=True,
+        )
+
+
+def _working_directory_gone() -> bool:
+    """Whether the working directory was in the old tree, deleted after the swap (the shell still holds it)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def _split_text(parts: Sequence[str]) -> str:

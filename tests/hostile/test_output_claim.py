@@ -159,3 +159,20 @@ def test_an_output_written_inside_the_spec_tree_is_one_located_error_not_a_flood
             "out of the spec folders (e.g. to generated/ beside them)"
         ], result.err
     assert not (tmp_path / "gen").exists()
+
+
+def test_a_compile_run_from_inside_the_output_says_to_cd_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The swap replaces the output folder whole: a shell inside it is left in the deleted old tree and lists
+    the old files (an `ls` after the compile showed none of its changes), without a word."""
+    specs, out = write_fleet(tmp_path, services=1), tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    write_fleet(tmp_path, services=1, warning_threshold="4%")
+    monkeypatch.chdir(out)
+    result = run_obsc(capsys, "compile", str(specs), "--out", ".", "--no-validate")
+    assert result.code == 0, result.err
+    assert 'obsc: note: the working directory was inside ., which was replaced whole: run `cd "$PWD"`' in result.out
+    monkeypatch.chdir(out)
+    unchanged = run_obsc(capsys, "compile", str(specs), "--out", ".", "--no-validate")  # nothing replaced
+    assert unchanged.code == 0 and "working directory" not in unchanged.out
