@@ -1,10 +1,11 @@
-"""Routing on a platform unlike examples/: twelve teams whose names prefix each other, a team with no routing,
-teams held to business hours (active time intervals), a pager the platform shares between two teams and the
-default receiver, a team paged through a receiver: that holds another team's key file (the platform file's word
-that it is shared), services with their own receivers, a page and its ticket for the same incident, inhibition,
-and a service that moved teams. Every distinct alert of the compiled rules must reach exactly one receiver, the
-one read off the spec files by the lookup order the README gives (written here, not obsc's routing-tests.yaml):
-asked of amtool 0.25, and of a real Alertmanager 0.25 through its API, which also says how it grouped them."""
+"""Routing on a platform unlike examples/: twelve teams whose names prefix each other, a team with no routing, teams
+held to business hours (active time intervals), a pager the platform shares between two teams and the default
+receiver, two teams paged through one receiver: whose key file lies in the shared root (one holding a team's file
+serves that team alone since round 34), services with their own receivers, a page and its ticket for the same
+incident, inhibition, and a service that moved teams. Every distinct alert of the compiled rules must reach
+exactly one receiver, the one read off the spec files by the lookup order the README gives (written here, not
+obsc's routing-tests.yaml): asked of amtool 0.25, and of a real Alertmanager 0.25 through its API, which also says
+how it grouped them."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ receivers:
   audit: {{webhook: {{url: "https://t.example/audit"}}}}
   shared-pager: {{pagerduty: {{routing_key_file: /s/am/platform/pd}}}}
   shared-tickets: {{webhook: {{url: "https://t.example/shared"}}}}
-  payments-eu-pager: {{pagerduty: {{routing_key_file: /s/am/team-payments-eu/pd}}}}
+  payments-eu-pager: {{pagerduty: {{routing_key_file: /s/am/platform/payments-eu-pd}}}}
 alertmanager:
   default_receiver: shared-pager
   global: {{smtp_smarthost: "smtp.example.com:587", smtp_from: am@example.com}}

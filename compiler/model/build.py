@@ -40,18 +40,20 @@ from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
+from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
 from compiler.model.prober_selector import inherited_saturation_left_out, prober_notes
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.scrape_windows import check_windows_against_scrapes
-from compiler.model.secrets import Owner, claim_problem, link_problems, platform_policy
+from compiler.model.secrets import Owner, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import gauge_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
+from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
     DEFAULT_RECEIVER_PATH,
     fallback_route,
@@ -144,6 +146,8 @@ def build_platform(
     # Platform-wide routes are held as a pseudo team "" so service resolution is one lookup chain.
     platform = dataclasses.replace(platform, teams=(*teams, Team(name="", routes=platform_routes)), secrets=policy)
     for where, message in platform_route_problems(platform, receivers, unsure):  # undefined, another team's
+        ctx.error(where, message)
+    for where, message in platform_destination_problems(platform, receivers):  # another team's, by another name
         ctx.error(where, message)
     return platform, receivers, defaults
 

@@ -49,7 +49,7 @@ def spec_receiver_problems(routing: Mapping[str, Any], team: str, platform: Plat
             settings = body.get(kind) if isinstance(body, Mapping) else None
             value = settings.get(key) if isinstance(settings, Mapping) else None
             compared = "email" if kind == "email" else "webhook"
-            written = _key(compared, value) if isinstance(value, str) else None
+            written = destination_key(compared, value) if isinstance(value, str) else None
             owners = [
                 g for g in given if written is not None and g[0] == compared and _reaches(compared, written, g[1])
             ]
@@ -70,7 +70,7 @@ def foreign_destination(receiver: Receiver, team: str, platform: Platform) -> tu
             value = integration.get(key) if integration.kind == kind else None
             if kind == "slack" and not integration.get("api_url_file"):
                 continue
-            written = _key(kind, value) if isinstance(value, str) else None
+            written = destination_key(kind, value) if isinstance(value, str) else None
             owners = {g[2] for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])}
             if owners and team not in owners:
                 return str(value), sorted(owners)[0]
@@ -102,7 +102,7 @@ def _given(platform: Platform) -> list[Given]:
             for integration in receiver.integrations:
                 for kind, key in _NAMED:
                     value = integration.get(key) if integration.kind == kind else None
-                    written = _key(kind, value) if isinstance(value, str) else None
+                    written = destination_key(kind, value) if isinstance(value, str) else None
                     if written is not None:
                         found.append((kind, written, team.name, where))
     return found
@@ -112,7 +112,8 @@ def _where(receiver: Receiver) -> str:
     return f"{'.'.join(map(str, receiver.path))} at {receiver.location}"
 
 
-def _key(kind: str, value: str) -> tuple[str, ...] | None:
+def destination_key(kind: str, value: str) -> tuple[str, ...] | None:
+    """`value` (a webhook URL, an e-mail address, a Slack channel) as the server reads it, or None if unread."""
     if kind == "slack":
         return (channel_key(value),)
     return _url_key(value) if kind == "webhook" else _address_key(value)

@@ -13,7 +13,6 @@ Checks read only the path *string*: obsc never opens a secret file. So the strin
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -107,19 +106,6 @@ def _spec_dir_problem(pattern: str) -> str | None:
     if message is None and pattern.count(TEAM) != 1:
         message = "must contain {team} exactly once, e.g. teams/{team}/"
     return message
-
-
-def claim_problem(spec_file: str, team: str, policy_: SecretPolicy) -> str | None:
-    """Why the spec in `spec_file` may not say `team: <team>`, or None (no team_spec_dir: any spec may)."""
-    if not policy_.team_spec_dir:
-        return None
-    folder = os.path.join(os.path.dirname(policy_.platform_file), team_root(policy_.team_spec_dir, team))
-    if os.path.abspath(spec_file).startswith(os.path.abspath(folder) + os.sep):
-        return None
-    return (
-        f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}): "
-        "that folder's owners are who may speak for the team and use its secrets; move the spec there"
-    )
 
 
 def _root(value: Any, where: tuple[str | int, ...], problems: Problems, *, team: bool) -> str:

@@ -217,14 +217,16 @@ def _other_teams_integration(name: str, team: str, named: Sequence[Receiver], pl
     return None
 
 
-_SHARED_FIX = "keep a receiver every team's specs may name below secrets.shared_root"
+# Not "route the team to it": since round 34 the platform file's routes may not either (platform_destinations.py).
+_SHARED_FIX = "a receiver teams share keeps its files below secrets.shared_root"
 
 
 def _foreign(name: str, receiver: Receiver, team: str, other: str, what: str, fix: str) -> str:
+    routed = f"the platform file may route team {team} to it (teams.{team}.routing), or "
+    routable = "" if fix == _SHARED_FIX else routed
     return (
         f"receiver {name!r} ({receiver.location}) {what}: it is that team's integration, and naming it from a spec "
-        f"of team {team!r} would notify team {other!r} of this team's alerts; the platform file may route team "
-        f"{team} to it (teams.{team}.routing), or {fix}"
+        f"of team {team!r} would notify team {other!r} of this team's alerts; {routable}{fix}"
     )
 
 

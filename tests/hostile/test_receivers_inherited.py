@@ -79,18 +79,21 @@ def test_a_spec_cannot_name_the_platforms_receiver_of_another_teams_secret(tmp_p
     assert _errors(tmp_path, BATCH.format(team="t1") + "routing:\n  warning: payments-pager\n") == [
         "job.yaml:12:12 $.routing.warning: receiver 'payments-pager' (platform.yaml:9:3) uses a secret file of team "
         "'payments' ('/srv/am/secrets/team-payments/pagerduty'): it is that team's integration, and naming it from "
-        "a spec of team 't1' would notify team 'payments' of this team's alerts; the platform file may route team "
-        "t1 to it (teams.t1.routing), or keep a receiver every team's specs may name below secrets.shared_root"
+        "a spec of team 't1' would notify team 'payments' of this team's alerts; a receiver teams share keeps its "
+        "files below secrets.shared_root"
     ]
 
 
-def test_the_platform_may_route_a_team_to_it_and_its_own_team_or_a_shared_file_may_be_named(tmp_path: Path) -> None:
-    routed = ROOTED.replace("  t1: {}\n", "  t1: {routing: {warning: payments-pager}}\n")
+def test_the_platform_may_route_a_team_to_a_shared_file_and_its_own_team_may_name_its_own(tmp_path: Path) -> None:
+    # Round 34: a receiver holding payments' key file is payments' integration, whichever list names it; routing t1
+    # there pages payments' on-call with t1's alerts (tests/hostile/test_platform_destinations.py). Teams share a
+    # receiver whose files lie below the shared root.
+    pager = "  payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
+    shared = ROOTED.replace(pager, pager.replace("team-payments/pagerduty", "platform/pd"))
+    routed = shared.replace("  t1: {}\n", "  t1: {routing: {warning: payments-pager}}\n")
     fleet = _compiles(tmp_path, BATCH.format(team="t1") + "routing:\n  critical: fallback\n", routed)
     assert [r.receiver for r in fleet.services[0].routes[:2]] == ["fallback", "payments-pager"]
     assert _compiles(tmp_path, _spec("payments-pager", team="payments")).services
-    pager = "  payments-pager: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
-    shared = ROOTED.replace(pager, pager.replace("team-payments/pagerduty", "platform/pd"))
     assert shared != ROOTED and _compiles(tmp_path, _spec("payments-pager"), shared).services
 
 
@@ -163,5 +166,11 @@ def test_a_spec_cannot_write_the_address_the_platform_gives_another_team(tmp_pat
 
 def test_the_team_itself_and_a_team_given_the_same_destination_may_write_it(tmp_path: Path) -> None:
     assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}/urgent"}}}}', team="payments"), GIVEN).services
-    shared = GIVEN.replace("  t1: {}\n", f"  t1: {{routing: {{warning: {{webhook: {{url: '{HOOK}'}}}}}}}}\n")
+    # Two teams given one destination: a receiver under receivers: both teams' routing names (round 34: the
+    # same URL written inline for two teams is refused, tests/hostile/test_platform_destinations.py).
+    shared = GIVEN.replace(f"      warning: {{webhook: {{url: '{HOOK}'}}}}\n", "      warning: tickets\n").replace(
+        "receivers:\n", f"receivers:\n  tickets: {{webhook: {{url: '{HOOK}'}}}}\n"
+    )
+    shared = shared.replace("  t1: {}\n", "  t1: {routing: {warning: tickets}}\n")
+    assert "warning: tickets\n" in shared and "warning: tickets}" in shared
     assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}"}}}}'), shared).services

