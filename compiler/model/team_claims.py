@@ -11,10 +11,13 @@ writes what it says.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 
 from compiler.model.secrets import team_root
-from compiler.model.types import SecretPolicy
+from compiler.model.teams import defined_teams
+from compiler.model.types import Platform, SecretPolicy, Service
 
 
 def claim_problem(spec_file: str, team: str, policy_: SecretPolicy) -> str | None:
@@ -34,3 +37,30 @@ def claim_problem(spec_file: str, team: str, policy_: SecretPolicy) -> str | Non
         f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}){why}"
         ": that folder's owners are who may speak for the team and use its secrets; move the spec there"
     )
+
+
+def folder_mismatches(services: Iterable[Service], platform: Platform) -> list[str]:
+    """Warnings, one per spec: without team_spec_dir, a spec whose nearest folder named like a defined team
+    (between the platform file and the spec) names another team than its `team:`. `data-platforms` in
+    `data-platform/` is a letter away from the team its neighbours page: its alerts reach the other team's
+    receivers and nothing fails. Not an error: without team_spec_dir the platform file gave folders no meaning."""
+    if platform.secrets.team_spec_dir or not platform.secrets.platform_file:
+        return []
+    teams = set(defined_teams(platform))
+    top = os.path.abspath(os.path.dirname(platform.secrets.platform_file))
+    found = []
+    for service in services:
+        file = os.path.abspath(service.location.file)
+        if not file.startswith(top + os.sep):
+            continue
+        folders = [f for f in os.path.relpath(os.path.dirname(file), top).split(os.sep) if f in teams]
+        if not folders or folders[-1] == service.team:
+            continue
+        folder = folders[-1]
+        near = " (a letter or two from it)" if difflib.get_close_matches(service.team, [folder], cutoff=0.85) else ""
+        found.append(
+            f"service {service.name!r} ({service.location}) belongs to team {service.team!r} but lives in folder "
+            f"{folder!r}, named like team {folder!r}{near}: its alerts go to the receivers of team {service.team}; fix "
+            f"team: or move the spec, and set secrets.team_spec_dir (e.g. \"{{team}}/\") to make folders binding"
+        )
+    return found

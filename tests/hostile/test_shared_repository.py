@@ -236,3 +236,28 @@ def test_a_symlink_named_like_another_teams_folder_does_not_make_a_spec_theirs(
         ).code
         == 0
     )
+
+
+def test_a_spec_claiming_another_team_in_a_folder_named_like_a_team_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by the round 34 hunt: without team_spec_dir, `team: bravoo` (a defined team a letter from bravo) in
+    # bravo's folder compiled without a word, and bravo never heard of that service's outages.
+    specs = _repository(tmp_path, {"feed": "bravo", "ledger": "alpha"})
+    bravoo = next(line for line in PLATFORM.splitlines() if line.startswith("  bravo:")).replace("bravo", "bravoo")
+    platform = PLATFORM.replace("  team_spec_dir", "  # team_spec_dir") + bravoo + "\n"
+    (specs / "platform.yaml").write_text(platform)
+    stray = specs / "teams" / "bravo" / "stray.yaml"
+    stray.write_text(SPEC.format(service="stray", team="bravoo", metric="stray"))
+    out = str(tmp_path / "out")
+    result = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate")
+    assert result.code == 0, result.err
+    assert (
+        f"service 'stray' ({stray}:2:10) belongs to team 'bravoo' but lives in folder 'bravo', named like team "
+        "'bravo' (a letter or two from it): its alerts go to the receivers of team bravoo; fix team: or move the spec"
+    ) in result.err
+    assert result.err.count("lives in folder") == 1, result.err  # feed and ledger live in their own team's folder
+    with_dir = platform.replace("  # team_spec_dir", "  team_spec_dir")
+    (specs / "platform.yaml").write_text(with_dir)
+    result = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate")
+    assert result.code == 2 and "only specs below" in result.err and "lives in folder" not in result.err, result.err

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import conventions as names
+from compiler.model.team_claims import folder_mismatches
 from compiler.model.teams import catchall_pages, unheard_info_alerts, unrouted_fallbacks
 from compiler.model.types import Fleet, Service
 from compiler.output.bundle import Artifact
@@ -49,6 +50,7 @@ def routing_warnings(fleet: Fleet, fmt: str) -> list[str]:
     found = catchall_pages(fleet.services)
     found += unrouted_fallbacks(fleet.platform, (team for team, _ in teams_in_use(fleet)))
     found += unheard_info_alerts(fleet.services)
+    found += folder_mismatches(fleet.services, fleet.platform)
     if fmt == "prometheus-operator":
         found.append(f"{names.ALERTMANAGER_OPERATOR_DIR}/: {REQUIREMENT} (docs/notifications.md)")
     return found
