@@ -146,7 +146,7 @@ def _destination_problems(
                 if exact and name in inline and _before(receiver, found.receiver):
                     continue  # the same destination in two teams' routing: said once, at the later one
                 others = [use for use in named_by if use.team != found.team]
-                yield (*receiver.path, kind, setting), _destination_message(value, found, others)
+                yield (*receiver.path, kind, setting), _destination_message(kind, value, found, others)
                 break
 
 
@@ -185,11 +185,15 @@ def _owners(key: tuple[str, ...], owned: dict[tuple[str, ...], list[_Owned]]) ->
             yield found, False
 
 
-def _destination_message(value: str, found: _Owned, others: list[_Use]) -> str:
-    kind = "address" if "@" in value and "://" not in value else "URL" if "://" in value else "Slack channel"
-    whose = " and ".join(dict.fromkeys(use.what for use in others)) or "another team's alerts"
+_WHAT = {"webhook": "URL", "email": "address", "slack": "Slack channel"}
+
+
+def _destination_message(kind: str, value: str, found: _Owned, others: list[_Use]) -> str:
+    named = list(dict.fromkeys(use.what for use in others))
+    more = f" and {len(named) - 3:,} more" if len(named) > 3 else ""  # a receiver 15,000 teams name: three
+    whose = " and ".join(named[:3]) + more or "another team's alerts"
     return (
-        f"{value!r} is the {kind} written inline for team {found.team!r} at "
+        f"{value!r} is the {_WHAT[kind]} written inline for team {found.team!r} at "
         f"{'.'.join(map(str, found.receiver.path))} ({found.receiver.location}): this receiver sends {whose} there, "
         f"to team {found.team}'s tool; a receiver written in teams.{found.team}.routing is that team's alone: to "
         f"share the destination, define it once under receivers: and name it from teams.{found.team}.routing and "

@@ -163,3 +163,26 @@ def test_the_cli_says_where_and_writes_nothing(tmp_path: Path, capsys: pytest.Ca
     assert result.code == 2 and "Traceback" not in result.err, result.err
     assert f"{tmp_path}/specs/platform.yaml:11:43 $.teams.bravo.routing.warning.email.to:" in result.err, result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_shared_receiver_many_teams_name_is_said_once_and_briefly(tmp_path: Path) -> None:
+    teams = "".join(f"  t{i}x: {{routing: {{warning: fallback}}}}\n" for i in range(5))
+    platform = PLATFORM.replace("  bravo: {}\n", "  bravo: {}\n" + teams).replace(
+        'url: "https://relay.example/fallback"', "url: 'https://tickets.example/hooks/alpha'"
+    )
+    errors = _errors(tmp_path, SPEC, platform)
+    assert len(errors) == 1, errors
+    assert (
+        "this receiver sends the warning alerts of team 't0x' and the warning alerts of team 't1x' and the warning "
+        "alerts of team 't2x' and 3 more there"
+    ) in errors[0], errors
+
+
+def test_a_direct_message_is_a_slack_destination_too(tmp_path: Path) -> None:
+    alpha = PLATFORM.replace(
+        "      info: {email: {to: alpha-digest@acme.example}}\n", "      info: {slack: {channel: '@alpha-lead'}}\n"
+    )
+    errors = _errors(tmp_path, SPEC, _bravo("critical: {slack: {channel: '@alpha-lead'}}", alpha))
+    assert len(errors) == 1 and "'@alpha-lead' is the Slack channel written inline for team 'alpha'" in errors[0], (
+        errors
+    )
