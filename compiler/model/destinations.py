@@ -17,6 +17,7 @@ the list, a second hostname of the hook) is not caught: `receiver_url_prefixes` 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -112,6 +113,7 @@ def _where(receiver: Receiver) -> str:
     return f"{'.'.join(map(str, receiver.path))} at {receiver.location}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the platform's check and every spec's read one platform's URLs again
 def destination_key(kind: str, value: str) -> tuple[str, ...] | None:
     """`value` (a webhook URL, an e-mail address, a Slack channel) as the server reads it, or None if unread."""
     if kind == "slack":

@@ -128,18 +128,22 @@ def _destination_problems(
     shared: set[str],
 ) -> Iterator[tuple[Path, str]]:
     owned: dict[tuple[str, ...], list[_Owned]] = {}
+    read: dict[str, list[tuple[str, str, tuple[str, ...], str]]] = {}  # each receiver's URLs parsed once
     for team in platform.teams:
         for written in team.inline_receivers if team.name else ():
             if written.name in shared:
                 continue
-            for _, _, key, value in _destinations(written):
+            read[written.name] = list(_destinations(written))
+            for _, _, key, value in read[written.name]:
                 owned.setdefault(key, []).append(_Owned(team.name, written, value))
     for name, named_by in sorted(uses.items()):
         receiver = by_name.get(name)
         if receiver is None:
             continue
         teams = {use.team for use in named_by}
-        for kind, setting, key, value in _destinations(receiver):
+        if name not in read:
+            read[name] = list(_destinations(receiver))
+        for kind, setting, key, value in read[name]:
             for found, exact in _owners(key, owned):
                 if found.receiver.name == name or teams <= {found.team}:
                     continue
