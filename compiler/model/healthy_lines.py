@@ -1,28 +1,35 @@
-"""Inherited error-rate lines below the error budget of the SLO that counts the same requests.
+"""Inherited key-alert lines that fire while the SLO over the same requests meets its objective.
 
 A 95% SLO lets 5% of requests fail; the built-in ServiceHighErrorRate ticket fires above 1%. A steady 3% meets
 the objective and still ticketed for as long as it lasted (a 0.5 req/s admin API at 95% over 7d, promtool, round
-27): an alert that fires on a healthy SLO. A line the spec writes itself is its team's choice; an inherited one
-(the built-in table, the platform's defaults) is said at the SLO, once per tier, with the line that fits.
+27): an alert that fires on a healthy SLO. The same holds for the p99 page beside a latency SLO (round 34): a
+report builder whose SLO counts builds within 2m as good inherits the 5s p99 page, and paged for as long as it
+ran, healthy; so does a 90% latency SLO, which lets 10% of requests be slow while a p99 line pages at 1%. A line
+the spec writes itself is its team's choice; an inherited one (the built-in table, the platform's defaults) is
+said at the SLO, once per tier, with the line that fits.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.model.types import AlertKind, Service, Tier
-from compiler.model.units import percent_text
+from compiler.model.types import AlertKind, KeyAlert, Service, SliKind, Slo, Tier
+from compiler.model.units import decimal_text, format_duration, percent_text
 
 _ALERT = conventions.KEY_ALERT_NAMES[AlertKind.ERROR_RATE.value]
+_P99 = conventions.KEY_ALERT_NAMES[AlertKind.LATENCY_P99.value]
+_P99_SHARE = Decimal("0.01")  # the share of requests over its line that a p99 alert fires on
 
 
 def inherited_lines_below_budget(service: Service) -> list[Diagnostic]:
-    """A located warning per inherited error-rate tier whose line is below its SLO's error budget."""
+    """A located warning per inherited error-rate or p99 tier that fires while its SLO meets the objective."""
     found = []
     slos = {slo.name: (index, slo) for index, slo in enumerate(service.slos)}
     for alert in service.key_alerts:
         if (
-            alert.kind is not AlertKind.ERROR_RATE
+            alert.kind not in (AlertKind.ERROR_RATE, AlertKind.LATENCY_P99)
             or alert.slo is None
             or alert.slo not in slos
             or alert.threshold is None
@@ -31,20 +38,61 @@ def inherited_lines_below_budget(service: Service) -> list[Diagnostic]:
         if service.location.file and alert.location.file == service.location.file:
             continue  # the spec wrote this line itself
         index, slo = slos[alert.slo]
-        if alert.threshold >= slo.error_budget:
-            continue
-        tier = Tier.CRITICAL.value if alert.demoted else alert.tier.value
-        source = "the built-in table" if alert.location.file == "<defaults>" else f"platform defaults, {alert.location}"
-        does = "pages" if alert.tier is Tier.CRITICAL else "tickets"
-        budget = percent_text(slo.error_budget)
-        found.append(
-            Diagnostic(
-                slo.location,
-                ("slos", index),
-                f"the {slo.name} SLO lets {budget} of requests fail, but {_ALERT} inherits a {tier} line of "
-                f"{percent_text(alert.threshold)} ({source}): a steady error rate between the two meets the "
-                f"objective and {does} for as long as it lasts; set alerts: {{error_rate: {{{tier}: {budget}}}}} "
-                f"in this spec (or {tier}: false, or the line you mean)",
-            )
-        )
+        text = _error_rate_text(alert, slo) if alert.kind is AlertKind.ERROR_RATE else _p99_text(alert, slo)
+        if text:
+            found.append(Diagnostic(slo.location, ("slos", index), text))
     return found
+
+
+def _error_rate_text(alert: KeyAlert, slo: Slo) -> str:
+    assert alert.threshold is not None
+    if alert.threshold >= slo.error_budget:
+        return ""
+    tier, source, does = _tier(alert), _source(alert), _does(alert)
+    budget = percent_text(slo.error_budget)
+    return (
+        f"the {slo.name} SLO lets {budget} of requests fail, but {_ALERT} inherits a {tier} line of "
+        f"{percent_text(alert.threshold)} ({source}): a steady error rate between the two meets the "
+        f"objective and {does} for as long as it lasts; set alerts: {{error_rate: {{{tier}: {budget}}}}} "
+        f"in this spec (or {tier}: false, or the line you mean)"
+    )
+
+
+def _p99_text(alert: KeyAlert, slo: Slo) -> str:
+    """The p99 alert fires once 1% of requests are over its line; the SLO is met while its budget's share is over
+    its threshold: both at once when the line is below the threshold, or the budget above 1%."""
+    good_within = slo.sli.threshold_seconds
+    if slo.sli.kind is not SliKind.LATENCY or good_within is None or alert.threshold is None:
+        return ""
+    line, budget = alert.threshold, slo.error_budget
+    if line >= good_within and budget <= _P99_SHARE:
+        return ""
+    tier, source, does = _tier(alert), _source(alert), _does(alert)
+    head = f"the {slo.name} SLO counts requests within {_seconds(good_within)} as good"
+    if budget > _P99_SHARE:
+        head += f" and lets {percent_text(budget)} be slower"
+    fits = _seconds(good_within) if budget <= _P99_SHARE else "false"
+    return (
+        f"{head}, but {_P99} inherits a {tier} line of {_seconds(line)} ({source}), crossed once 1% of requests "
+        f"are slower: a service that meets the objective {does} for as long as it lasts; set alerts: "
+        f"{{latency_p99: {{{tier}: {fits}}}}} in this spec (or the line you mean)"
+    )
+
+
+def _tier(alert: KeyAlert) -> str:
+    return Tier.CRITICAL.value if alert.demoted else alert.tier.value
+
+
+def _source(alert: KeyAlert) -> str:
+    return "the built-in table" if alert.location.file == "<defaults>" else f"platform defaults, {alert.location}"
+
+
+def _does(alert: KeyAlert) -> str:
+    return "pages" if alert.tier is Tier.CRITICAL else "tickets"
+
+
+def _seconds(value: Decimal) -> str:
+    """800ms, 5s, 2m: the spelling a spec writes."""
+    if value < 1:
+        return decimal_text(value * 1000) + "ms"
+    return format_duration(int(value)) if value == int(value) else decimal_text(value) + "s"
