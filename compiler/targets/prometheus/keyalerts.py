@@ -271,8 +271,8 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
             f"{{{{ with $labels.{label} }}}} with {label} {{{{ . }}}}{{{{ end }}}}"
             for label in sorted({label for split in down_groups(service) for label in split})
         )
-        return (
-            f"{s} is down",
+        return (  # a group's alert names its group in the summary too: a notification shows that line first
+            f"{s}{where} is down",
             f"No instance of {s}{where} has been up for {hold}: every {queries.up(service)} series{where} is 0, "
             "or none is scraped." + crash_loop_text(alert.key_alert.for_seconds),
         )
