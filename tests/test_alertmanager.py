@@ -250,8 +250,9 @@ def test_no_default_receiver_gets_an_explicit_empty_catch_all(tmp_path: Path) ->
 def test_inhibition_is_keyed_on_team_service_and_slo_not_alertname(config: dict[str, Any]) -> None:
     rules = config["inhibit_rules"]
     page = rules[0]
-    # a page naming no team and service: none (the cluster's alerts carry a `service` and no team)
-    assert page["source_matchers"] == ['severity="critical"', 'team!=""', 'service!=""']
+    # a page naming no team and service: none (the cluster's alerts carry a `service` and no team); nor one
+    # group's ServiceDown (test_group_down_inhibition.py)
+    assert page["source_matchers"] == ['severity="critical"', 'down_group=""', 'team!=""', 'service!=""']
     assert page["target_matchers"] == ['severity=~"warning|info"']
     assert page["equal"] == ["team", "service", "slo"]  # fast and slow burn have different alert names
     assert all("alertname" not in rule["equal"] for rule in rules)

@@ -263,11 +263,15 @@ SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCI
 def inhibit_rules() -> list[Inhibit]:
     """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names."""
     service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
+    # one group's ServiceDown (`down_group`) is no such page: with no slo it held back every ticket without one,
+    # in every group (round 34: one cluster down muted the other clusters' threshold and saturation tickets)
+    whole = equals(names.LABEL_DOWN_GROUP, "")
     rules = [
         Inhibit(
             why="A page silences warning and info alerts of the same team, service and SLO; key-metric alerts "
-            "without an slo label share an empty one, so a key-metric page silences the service's other such alerts.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), *_SOURCE_OWNED),
+            "without an slo label share an empty one, so a key-metric page silences the service's other such alerts "
+            "(one group's ServiceDown silences nothing).",
+            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), whole, *_SOURCE_OWNED),
             target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
             equal=INCIDENT_EQUAL,
         )
@@ -304,7 +308,6 @@ def inhibit_rules() -> list[Inhibit]:
     # A ServiceDown of one group (`down_group`: eu down while us reports) silences nothing: the groups still up
     # keep their alerts. Only the whole service's silences the service.
     down = equals("alertname", service_down)
-    whole = equals(names.LABEL_DOWN_GROUP, "")
     other = Match("alertname", "!=", service_down)
     for tier in Tier:
         severity = equals(names.LABEL_SEVERITY, tier.value)
