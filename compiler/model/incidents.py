@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from compiler.model.symptoms import complement, same_series
-from compiler.model.types import KeyAlert, SliKind, Slo, ThresholdAlert
+from compiler.model.types import Comparison, KeyAlert, SliKind, Slo, ThresholdAlert
 
 
 def _same_failures(a: Slo, b: Slo) -> bool:
@@ -64,18 +64,38 @@ def label_key_alerts(alerts: Sequence[KeyAlert], slos: Sequence[Slo]) -> list[Ke
 
 
 def label_thresholds(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> list[ThresholdAlert]:
-    """A spec's alert over an SLO's own errors (`errors` above 10/s) sees that SLO's incident: like a key alert of
-    the SLO's symptom it carries the SLO's `slo` (and incident), so its page rings in the SLO's page's group, not as
-    a page of its own, and its ticket joins the SLO's tickets and is silenced by either page."""
+    """A spec's alert over an SLO's own errors (`errors` above 10/s), or over a time-slice SLO's gauge on the bad side
+    of its condition, sees that SLO's incident: like a key alert of the SLO's symptom it carries the SLO's `slo`
+    (and incident), so its page rings in the SLO's page's group, not as a page of its own, and its ticket joins the
+    SLO's tickets and is silenced by either page."""
     out = []
     for alert in alerts:
-        counting = [s for s in slos if s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric)]
+        counting = [
+            s
+            for s in slos
+            if (s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric)) or _bad_slices(alert, s)
+        ]
         if not counting:
             out.append(alert)
             continue
         slo = next((s for s in counting if not s.by), counting[0])
         out.append(replace(alert, slo=slo.name, incident=slo.incident))
     return out
+
+
+def _bad_slices(alert: ThresholdAlert, slo: Slo) -> bool:
+    """Whether `alert` fires only while a time-slice SLO over the same gauge counts bad slices: `lag above 500000`
+    beside `good_when: lag < 50000` is that SLO's failure (a stuck consumer), and paged as a second incident beside
+    the SLO's page (round 34). A line short of the SLO's (an early warning) or the other side of it is not."""
+    sli = slo.sli
+    if sli.kind is not SliKind.TIME_SLICE or sli.value is None or not same_series(sli.gauge, alert.metric):
+        return False
+    line, good = alert.threshold, sli.value
+    if alert.comparison is Comparison.ABOVE:
+        return sli.op in ("<", "<=", "==") and line >= good
+    if alert.comparison is Comparison.BELOW:
+        return sli.op in (">", ">=", "==") and line <= good
+    return False
 
 
 def label_incidents(
