@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from compiler.api import CompileOptions, load_fleet
 from compiler.model.types import AlertKind, Service
 
@@ -64,3 +66,56 @@ def test_a_selector_the_service_itself_is_read_through_keeps_the_platforms_satur
     service, notes = _load(tmp_path, PROBED.replace("slos:", "  requests: http_requests_total\nslos:"))
     assert {a.kind for a in service.key_alerts} >= SATURATION
     assert not [n for n in notes if "not applied" in n], notes
+
+
+RAW_SLO = """\
+  - name: available
+    objective: 99.5
+    sli:
+      raw:
+        errors: 'sum(rate(http_requests_total{$selector,code=~"5.."}[$window]))'
+        total: 'sum(rate(http_requests_total{$selector}[$window]))'
+"""
+
+
+def test_a_raw_sli_over_the_services_own_series_keeps_the_platforms_saturation(tmp_path: Path) -> None:
+    """Round 34: only `metrics:` was read, so a raw SLI over http_requests_total{$selector} (the service's own
+    series, through the same selector) was not counted and the platform's CPU and memory alerts were dropped."""
+    service, notes = _load(tmp_path, PROBED + RAW_SLO)
+    assert {a.kind for a in service.key_alerts} >= SATURATION
+    assert not [n for n in notes if "not applied" in n], notes
+
+
+@pytest.mark.parametrize(
+    ("expr", "probed"),
+    [
+        ("min(probe_success{$selector})", True),
+        ("max(probe_duration_seconds{$selector}) * on() group_left min(probe_success{$selector})", True),
+        ('sum(rate(http_requests_total{$selector,handler="/probe_status"}[$window]))', False),
+        ("sum(rate(http_requests_total{$selector}[$window])) / on() count(probe_success{$selector})", False),
+        ("min(probe_success{job='blackbox'})", True),  # reads nothing through $selector: the probe_ok metric decides
+    ],
+)
+def test_an_expression_is_a_probers_when_every_selector_it_reads_through_is_a_probe(
+    tmp_path: Path, expr: str, probed: bool
+) -> None:
+    """Round 34: a `probe_` anywhere in an expression's text (a label value, one of two series) made it a
+    prober's, and the service lost the platform's CPU and memory alerts."""
+    own = f"  reads:\n    type: gauge\n    expr: >-\n      {expr}\n"
+    service, _ = _load(tmp_path, PROBED.replace("slos:", own + "slos:"))
+    assert (not SATURATION & {a.kind for a in service.key_alerts}) is probed
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "  build_info: 'app_build_info{instance=\"https://www.example.com/\"}'\n",  # obsc's version alert reads it
+        "  deploys: {selector: 'deployments_total{app=\"homepage\"}', service_selector: false}\n",  # not through it
+    ],
+)
+def test_metrics_that_say_nothing_of_whose_the_selector_is_leave_it_a_probers(tmp_path: Path, other: str) -> None:
+    """build_info is read by obsc's own alerts, and a metric with service_selector: false reads nothing through
+    the selector: neither makes the prober's job the service's (both mutants survived round 33's tests)."""
+    service, notes = _load(tmp_path, PROBED.replace("slos:", other + "slos:"))
+    assert not SATURATION & {a.kind for a in service.key_alerts}
+    assert [n for n in notes if "not applied" in n], notes

@@ -3,28 +3,49 @@
 A probe SLI reads `probe_success{job="blackbox"}`: the series carry the job of the exporter that probes (the
 blackbox exporter), so the service selector names that exporter. The platform's saturation metrics put the same
 selector in `container_cpu_usage_seconds_total{$selector}`: CPU and memory alerts and panels about the exporter's
-container, titled as the service's, alerting on the wrong process without a word. When every metric the spec reads
-through its selector is a prober's (`probe_*`), the inherited cpu, memory and disk metrics are left out (said by
-`-v`); a spec that declares its own (`metrics: {cpu: ...}`, with the service's own selector) keeps them.
+container, titled as the service's, alerting on the wrong process without a word. When every series the spec
+reads through its selector is a prober's (`probe_*`), the inherited cpu, memory and disk metrics are left out
+(said by `-v`); a spec that declares its own (`metrics: {cpu: ...}`, with the service's own selector) keeps them.
+"Through its selector" covers the metrics' selectors and the `$selector` of their expressions and of raw SLIs,
+read selector by selector (round 34: a raw SLI over `http_requests_total{$selector}` was not counted, and a
+`probe_` anywhere in an expression's text made it a prober's); an expression that does not parse is the
+service's own (its error is reported where it is checked), so a doubt keeps the platform's metrics.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+import promql_parser as pp
+
+from compiler.model.promql_check import SAMPLE_WINDOW, selectors
+from compiler.model.promql_text import SELECTOR, WINDOW
 from compiler.model.saturation_check import SATURATION
 
 _PROBER_SERIES = "probe_"  # the blackbox exporter's (and its kin's) metric family
 _SERIES = re.compile(r"\s*([A-Za-z_:][A-Za-z0-9_:]*)")
 _NOT_THE_SERVICE = (*SATURATION, "build_info")  # read by obsc's own alerts, not evidence of what the selector names
+_MARK = "obsc_service_selector"  # a label name no spec writes: the selectors that carry it are `$selector`'s
+_RAW_ROLES = ("errors", "total", "error_ratio")
 
 
 def prober_series(data: Mapping[str, Any]) -> list[str]:
-    """The spec's metrics that read a prober's series through the service selector, when no other metric reads
-    anything through it (the selector is then the prober's); else []."""
+    """The spec's metrics that read a prober's series through the service selector, when nothing else the spec
+    writes reads anything through it (the selector is then the prober's); else []."""
     probed, own = [], False
+    for name, series in _read_through_selector(data):
+        if series and all(s.startswith(_PROBER_SERIES) for s in series):
+            probed.append(name)
+        elif series:
+            own = True
+    return [] if own else sorted(set(probed))
+
+
+def _read_through_selector(data: Mapping[str, Any]) -> Iterator[tuple[str, list[str]]]:
+    """(what, the series names it reads through the service selector) for each metric and raw SLI query; a
+    name "" where it cannot be told (a selector without a metric name, a query that does not parse)."""
     for name, value in sorted((data.get("metrics") or {}).items()):
         if name in _NOT_THE_SERVICE:
             continue
@@ -33,17 +54,26 @@ def prober_series(data: Mapping[str, Any]) -> list[str]:
             continue  # reads nothing through the selector
         if "selector" in body:
             found = _SERIES.match(str(body["selector"]))
-            series = found.group(1) if found else ""
+            yield str(name), [found.group(1) if found else ""]
         else:
-            text = str(body.get("expr", ""))
-            if "$selector" not in text:
-                continue  # reads nothing through the selector
-            series = _PROBER_SERIES if _PROBER_SERIES in text else ""
-        if series.startswith(_PROBER_SERIES):
-            probed.append(str(name))
-        else:
-            own = True
-    return [] if own else probed
+            yield str(name), _selected(str(body.get("expr", "")))
+    for slo in data.get("slos") or []:
+        raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, Mapping) else None
+        queries = raw if isinstance(raw, Mapping) else {}
+        for role in _RAW_ROLES:
+            if isinstance(queries.get(role), str):
+                yield f"slos.{slo.get('name')}.sli.raw.{role}", _selected(queries[role])
+
+
+def _selected(query: str) -> list[str]:
+    """The series names `query`'s selectors read through `$selector` (none without it; [""] unparsed)."""
+    if SELECTOR not in query:
+        return []
+    try:
+        tree = pp.parse(query.replace(SELECTOR, f'{_MARK}="1"').replace(WINDOW, SAMPLE_WINDOW))
+    except (ValueError, TypeError):
+        return [""]
+    return [s.name or "" for s in selectors(tree) if any(m.name == _MARK for m in s.matchers.matchers)]
 
 
 def inherited_saturation_left_out(data: Mapping[str, Any], name: str) -> bool:
