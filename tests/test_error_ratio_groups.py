@@ -36,6 +36,16 @@ FAILED_PER_CODE = (
     "{expr: 'sum by (topic, code) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
 )
 FAILED = "'records_total{result=\"failed\"}'"
+WITHOUT_POD = "{expr: 'sum without (pod) (rate(records_total{$selector}[$window]))', type: counter}"
+FAILED_WITHOUT_POD = (
+    "{expr: 'sum without (pod) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
+)
+PER_RESULT = "{expr: 'sum by (topic, result) (rate(records_total{$selector}[$window]))', type: counter}"
+FAILED_PER_RESULT = (
+    "{expr: 'sum by (topic, result) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
+)
+PER_JOB = "{expr: 'sum by (job) (rate(records_total{$selector}[$window]))', type: counter}"
+FAILED_PER_JOB = "{expr: 'sum by (job) (rate(records_total{$selector,result=\"failed\"}[$window]))', type: counter}"
 
 
 def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str) -> tuple[int, str]:
@@ -53,6 +63,15 @@ def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, 
         (PER_TOPIC, FAILED, "errors keeps no label (one sum) but requests keeps topic"),
         ("records_total", FAILED_PER_TOPIC, "errors keeps topic but requests keeps no label (one sum)"),
         (PER_TOPIC, FAILED_PER_CODE, "errors keeps code, topic but requests keeps topic"),
+        # round 34: a `without` keeps at least the selector's job, which a plain sum does not
+        (WITHOUT_POD, FAILED, "errors keeps no label (one sum) but requests keeps job and every other label"),
+        (
+            "records_total",
+            FAILED_WITHOUT_POD,
+            "errors keeps job, result and every other label its `without` does not name",
+        ),
+        # round 34: both keep result, which only the errors fix: each failing result divides itself (100%)
+        (PER_RESULT, FAILED_PER_RESULT, 'both keep result, which the errors\' own matchers narrow (result="failed")'),
     ],
 )
 def test_errors_and_requests_kept_apart_are_refused_at_the_errors_metric(
@@ -64,7 +83,16 @@ def test_errors_and_requests_kept_apart_are_refused_at_the_errors_metric(
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("requests", "errors"), [(PER_TOPIC, FAILED_PER_TOPIC), ("records_total", FAILED)])
+@pytest.mark.parametrize(
+    ("requests", "errors"),
+    [
+        (PER_TOPIC, FAILED_PER_TOPIC),
+        ("records_total", FAILED),
+        (WITHOUT_POD, FAILED_WITHOUT_POD),  # labels not told: not judged
+        (WITHOUT_POD, FAILED_PER_JOB),  # the `without` may keep job alone
+        (PER_JOB, FAILED_PER_JOB),  # job is narrowed alike on both sides ($selector)
+    ],
+)
 def test_the_same_labels_or_none_compile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
 ) -> None:
