@@ -111,3 +111,13 @@ def test_a_spec_cannot_name_the_platforms_own_slack_app_receiver_given_to_anothe
     )
     assert listed.count("slack_api_url_file") == 1 and "t1: {slack_channels" in listed
     assert _compiles(tmp_path, _spec("payments-slack"), listed).services
+
+
+def test_the_default_receiver_stays_every_teams_though_it_posts_where_a_team_is_given(tmp_path: Path) -> None:
+    """The default receiver (and defaults.routing's) is shared by the platform file's own word: naming it is no
+    claim on the team whose named receiver posts to the same URL (a mutant that dropped this check survived)."""
+    platform = NAMED.replace(
+        'fallback: {webhook: {url: "https://relay.example/fallback"}}', f"fallback: {{webhook: {{url: '{HOOK}'}}}}"
+    )
+    assert platform != NAMED
+    assert _compiles(tmp_path, _spec("fallback"), platform).services
