@@ -13,15 +13,11 @@ from typing import Any
 import pytest
 
 from compiler.api import Compilation
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import promtool_report
 from tests.test_grafana_support import all_panels, compile_dir, service_dashboard
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 BROKER = """\
 apiVersion: obsc/v1
 service: broker

@@ -17,16 +17,15 @@ import pytest
 
 from compiler.api import Compilation
 from compiler.model.types import Aggregation
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import promtool_report
 from tests.test_grafana_support import all_panels, compile_dir, exprs, service_dashboard, steps
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 runbook_url: https://wiki.example/{slug}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 INGEST = """\
 apiVersion: obsc/v1
 service: ingest

@@ -19,6 +19,7 @@ from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.errors import InputError
 from compiler.targets import markdown
+from tests.platform_text import sink_platform
 from tests.test_grafana_support import all_panels, compile_dir, service_dashboard
 
 markdown_it = pytest.importorskip("markdown_it")
@@ -50,15 +51,15 @@ def test_escaped_free_text_renders_as_the_text_written(source: str) -> None:
     assert _plain(tokens) == "\n".join(line.strip() for line in source.split("\n"))
 
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 runbook_url: https://wiki.example/{path}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
+""",
+    after="""\
 teams:
   shop: {links: {oncall: "https://oncall.example/shop"}}
-"""
+""",
+)
 SPEC = """\
 apiVersion: obsc/v1
 service: cart

@@ -13,14 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_obsc
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import promtool_report
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 SPEC = """\
 apiVersion: obsc/v1
 service: sink
@@ -91,6 +87,12 @@ def test_errors_and_requests_kept_apart_are_refused_at_the_errors_metric(
         (WITHOUT_POD, FAILED_WITHOUT_POD),  # labels not told: not judged
         (WITHOUT_POD, FAILED_PER_JOB),  # the `without` may keep job alone
         (PER_JOB, FAILED_PER_JOB),  # job is narrowed alike on both sides ($selector)
+        (WITHOUT_POD.replace("$selector", '$selector,topic="a"'), FAILED_WITHOUT_POD),  # both may keep all three
+        (PER_RESULT, PER_RESULT.replace("$selector", '$selector,result=~".*",code="500"')),  # .* narrows nothing
+        # what a `without` keeps that cannot be told: not judged
+        (WITHOUT_POD.replace("(pod)", "(pod, job)"), FAILED),  # job summed away too
+        (WITHOUT_POD.replace("(pod)", "(pod, job)").replace("$selector", '$selector,topic!="internal"'), FAILED),
+        (WITHOUT_POD.replace("(rate(", "(label_replace(rate(").replace("])", ']), "job", "", "job", ".*")'), FAILED),
     ],
 )
 def test_the_same_labels_or_none_compile(

@@ -18,15 +18,11 @@ import pytest
 
 from compiler import conventions as names
 from compiler.api import Compilation
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import promtool_report, rules_checked_by
 from tests.test_grafana_support import compile_dir, dashboards
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 API = """\
 apiVersion: obsc/v1
 service: api

@@ -14,12 +14,9 @@ import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
+from tests.platform_text import sink_platform
 
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 SPEC = """apiVersion: obsc/v1
 service: odd
 team: shop

@@ -10,14 +10,14 @@ import pytest
 
 from compiler.api import compile_specs
 from compiler.errors import InputError
+from tests.platform_text import sink_platform
 
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 defaults:
   tier_labels: {critical: {region: any}}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 SPEC = """apiVersion: obsc/v1
 service: edge-proxy
 team: core

@@ -10,15 +10,15 @@ import pytest
 from compiler.api import compile_specs
 from compiler.errors import InputError
 from compiler.model.types import AlertKind, Tier
+from tests.platform_text import sink_platform
 
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 defaults:
   alerts:
     error_rate: {critical: {threshold: 5%, for: 10m}, warning: {threshold: 1%, for: 1h}}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 SPEC = """apiVersion: obsc/v1
 service: alpha
 team: core

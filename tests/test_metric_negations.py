@@ -16,17 +16,17 @@ import pytest
 from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.errors import InputError
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import promtool_report, rules_read_by
 
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
+PLATFORM = sink_platform(
+    after="""\
 defaults:
   metrics:
     requests: http_requests_total{job!~".*-canary"}
     errors: http_requests_total{job!~".*-canary",code=~"5.."}
 """
+)
 SERVICE = """apiVersion: obsc/v1
 service: NAME
 team: shop
@@ -65,7 +65,7 @@ def test_a_negation_that_refuses_the_service_own_value_is_located(tmp_path: Path
         compile_specs([str(_fleet(tmp_path, "pay-canary"))])
     messages = [d.message for d in caught.value.diagnostics]
     assert len(messages) == 2, messages  # requests and errors, at the platform's lines
-    assert all('job="pay-canary", the selector of service \'pay-canary\'' in m for m in messages), messages
+    assert all("job=\"pay-canary\", the selector of service 'pay-canary'" in m for m in messages), messages
     assert all(d.location.line in (7, 8) for d in caught.value.diagnostics)
 
 

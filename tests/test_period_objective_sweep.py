@@ -19,17 +19,13 @@ from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.promtool.cases import off_ties, spelled_alike
 from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, require_tool
+from tests.platform_text import sink_platform
 
 SWEEP_FULL = FULL or bool(os.environ.get("OBSC_PERIOD_SWEEP_FULL"))
 OBJECTIVES = ("99", "99.5", "99.9", "99.95", "99.99")
 SAMPLE = ("5d", "13w")
 EVERY = tuple(f"{d}d" for d in range(1, 121)) + tuple(f"{w}w" for w in range(1, 18))
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 
 
 def _spec(period: str) -> str:

@@ -11,10 +11,10 @@ import pytest
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.model.types import AlertKind, Service
+from tests.platform_text import sink_platform
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 defaults:
   metrics:
     cpu: >-
@@ -23,9 +23,8 @@ defaults:
     memory: >-
       sum(container_memory_working_set_bytes{$selector})
       / sum(kube_pod_container_resource_limits{$selector,resource="memory"})
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 PROBED = """\
 apiVersion: obsc/v1
 service: homepage
@@ -93,7 +92,11 @@ def test_a_raw_sli_over_the_services_own_series_keeps_the_platforms_saturation(t
         ("max(probe_duration_seconds{$selector}) * on() group_left min(probe_success{$selector})", True),
         ('sum(rate(http_requests_total{$selector,handler="/probe_status"}[$window]))', False),
         ("sum(rate(http_requests_total{$selector}[$window])) / on() count(probe_success{$selector})", False),
-        ("min(probe_success{job='blackbox'})", True),  # reads nothing through $selector: the probe_ok metric decides
+        ("min(probe_success{job='blackbox'})", True),
+        (
+            'min(probe_success{$selector}) and on() max(app_info{job="homepage"})',
+            True,
+        ),  # app_info: not through it  # reads nothing through $selector: the probe_ok metric decides
     ],
 )
 def test_an_expression_is_a_probers_when_every_selector_it_reads_through_is_a_probe(

@@ -25,17 +25,16 @@ from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.layouts import extract_groups
 from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import ROOT
+from tests.platform_text import sink_platform
 
 EXAMPLES = str(ROOT / "examples")
 # libyaml where available: the tests read whole generated files (~10x faster than pure Python).
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 grafana_url: https://grafana.example
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 RECORD = re.compile(r"^(slo|service):[a-z0-9_]+:[a-z0-9_]+$")  # level:metric:operations

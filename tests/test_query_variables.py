@@ -15,19 +15,20 @@ import pytest
 
 from compiler.api import compile_specs
 from compiler.errors import InputError
+from tests.platform_text import sink_platform
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 runbook_url: https://wiki.example/{path}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
+""",
+    after="""\
 defaults:
   metrics:
     cpu: CPU
 teams:
   shop: {}
-"""
+""",
+)
 SPEC = """\
 apiVersion: obsc/v1
 service: shop

@@ -15,6 +15,7 @@ import pytest
 from tests.cli_helpers import run_obsc
 from tests.conftest import tree
 from tests.import_helpers import import_and_compile
+from tests.platform_text import sink_platform
 
 SPEC = """apiVersion: obsc/v1
 service: api
@@ -23,14 +24,13 @@ selector: {job: api}
 metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~"5.."}'}
 slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]
 """
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
+PLATFORM = sink_platform(
+    after="""\
 defaults:
   slo_alerts:
 SETTINGS
 """
+)
 FAST_1M = """    windows:
       30d:
         - {tier: critical, name: fast, long: 1h, short: 1m, budget_share: 2%, for: 2m}

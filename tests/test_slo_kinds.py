@@ -18,15 +18,14 @@ from compiler.targets.prometheus import service_rules
 from compiler.targets.prometheus.rule_model import Rule
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import groups_copy
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 defaults: {slo_alerts: {min_bad_events: 7}}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 SPEC = """\
 apiVersion: obsc/v1
 service: jobs

@@ -23,6 +23,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.model import burnrate
 from compiler.model.units import decimal_text, format_duration
 from tests.conftest import FULL, require_tool
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import rules_read_by
 
 DAY = 86400
@@ -41,12 +42,7 @@ slos:
   - {{name: s, objective: {objective}, period: {period}, sli: {{errors: errors, total: requests}},
      alerts: {{critical: {critical}, warning: {warning}, info: false}}}}
 """
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 _TERM = re.compile(r"ratio_rate(\w+)\{[^}]*\}\)? > \(([0-9.]+) \* ([0-9.]+)\)")
 
 periods = st.integers(1, 90 * 24).map(lambda hours: hours * 3600).filter(lambda s: s >= DAY)

@@ -17,13 +17,9 @@ from compiler.output import writer
 from compiler.targets.prometheus.promtool.series import selects
 from compiler.toolcheck import promtool
 from tests.conftest import require_tool
+from tests.platform_text import sink_platform
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 # `app` is on the metrics only; the targets carry `job` only: no label in common
 SPEC = """\
 apiVersion: obsc/v1

@@ -19,17 +19,16 @@ from compiler.model.build_thresholds import builtin_alert_names
 from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Fleet, Tier
 from tests.conftest import require_tool
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import checks_alert, groups_copy
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 grafana_url: https://grafana.example
 defaults:
   tier_labels: {critical: {pager: oncall, escalation: platform}}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 HEAD = """\
 apiVersion: obsc/v1
 service: billing-batch

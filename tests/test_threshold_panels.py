@@ -18,16 +18,15 @@ import yaml
 
 from compiler import conventions as names
 from compiler.api import Compilation, CompileOptions, compile_specs
+from tests.platform_text import sink_platform
 from tests.test_grafana_support import all_panels, copy_examples, dashboards, schema_findings
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
+PLATFORM = sink_platform(
+    before="""\
 grafana_url: https://grafana.example
 runbook_url: https://runbooks.example/{path}
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
 """
+)
 SHOP = """\
 apiVersion: obsc/v1
 service: shop

@@ -21,14 +21,10 @@ from compiler.errors import InputError
 from compiler.model.types import Slo
 from tests.cli_helpers import run_obsc
 from tests.import_helpers import import_and_compile
+from tests.platform_text import sink_platform
 from tests.promtool_helpers import pairs_firing, rules_read_by
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 
 
 def _spec(slos: str) -> str:

@@ -19,13 +19,9 @@ import pytest
 
 from compiler.verify import VerifyOptions, verify
 from tests.fake_prometheus import serving
+from tests.platform_text import sink_platform
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 SPEC = """\
 apiVersion: obsc/v1
 service: rpc

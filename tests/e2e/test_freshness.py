@@ -25,6 +25,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
 from tests.conftest import require_tool
 from tests.e2e import history, servers
+from tests.platform_text import sink_platform
 
 SPEC = """\
 apiVersion: obsc/v1
@@ -37,12 +38,7 @@ metrics:
 slos:
   - {{name: fresh, objective: 99, period: 7d, sli: {{last_success: last_success, max_age: 26h}}}}
 """
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 AGES = {"stale-export": 30 * 3600, "fresh-export": 2 * 3600}  # seconds since the last success, now
 JOBS = (*AGES, "never-export")
 

@@ -25,6 +25,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
 from tests.conftest import require_tool
 from tests.e2e import history, servers
+from tests.platform_text import sink_platform
 
 STEP = 60
 SPEC = """\
@@ -36,12 +37,7 @@ alerts: {{traffic_anomaly: false, traffic_milestone: false, new_error_type: fals
 metrics: {{requests: http_requests_total, errors: 'http_requests_total{{code="500"}}'}}
 slos: [{{name: avail, objective: 99.9, sli: {{errors: errors, total: requests}}}}]
 """
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 
 
 def _counters(job: str, requests: dict[int, int], failures: dict[int, int], start: int, end: int) -> Iterator[str]:

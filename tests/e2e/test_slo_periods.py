@@ -30,6 +30,7 @@ from compiler.model.alerts import service_alerts
 from compiler.output import writer
 from tests.conftest import require_tool
 from tests.e2e import history, servers
+from tests.platform_text import sink_platform
 
 DAY, STEP = 86400, 60
 BASE = """\
@@ -48,12 +49,7 @@ SPECS = {
     "histo": "metrics: {requests: http_request_duration_seconds_count, latency: http_request_duration_seconds}\n"
     + "slos: [{name: fast, objective: 99, sli: {latency: latency, threshold: 300ms}}]\n",
 }
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 # (service, alert name) that must be firing; every other SLO alert of these services must be absent.
 FIRING = {("histo", "SLODataMissing"), ("renamed", "SLODataMissing"), ("slow", "SLOErrorBudgetBurnFast")}
 

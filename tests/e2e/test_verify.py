@@ -21,6 +21,7 @@ from compiler.verify import Unreachable, VerifyOptions, verify, verify_specs
 from tests.cli_helpers import Result, run_obsc
 from tests.conftest import require_tool
 from tests.e2e.servers import exporter, free_port, get_json, prometheus, wait_until
+from tests.platform_text import sink_platform
 
 EXPOSITION = """\
 # TYPE shop_requests_total counter
@@ -54,12 +55,7 @@ shop_rpc_seconds_count 40
 shop_build_info{revision="4f2a9c1",goversion="go1.22"} 1
 """
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 
 SPEC = """\
 apiVersion: obsc/v1

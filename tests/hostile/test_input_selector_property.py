@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, require_tool
+from tests.platform_text import sink_platform
 
 # Each example is a compile with promtool's tests: a few seconds. Nightly (OBSC_TEST_FULL) 150.
 EXAMPLES = int(os.environ.get("OBSC_PROPERTY_EXAMPLES", "150" if FULL else "8"))
@@ -42,11 +43,7 @@ VALUES = st.one_of(
 OPS = ("=", "!=", "=~", "!~")
 _LOCATED = re.compile(r"^\S+:\d+:\d+ \$")
 
-PLATFORM = """apiVersion: obsc/v1
-kind: Platform
-receivers: {sink: {webhook: {url: "http://127.0.0.1:9/"}}}
-alertmanager: {default_receiver: sink}
-"""
+PLATFORM = sink_platform()
 
 
 def _promql_string(value: str) -> str:
