@@ -34,13 +34,13 @@ _RAW_ROLES = ("errors", "total", "error_ratio")
 def prober_series(data: Mapping[str, Any]) -> list[str]:
     """The spec's metrics that read a prober's series through the service selector, when nothing else the spec
     writes reads anything through it (the selector is then the prober's); else []."""
-    probed, own = [], False
+    probed = []
     for name, series in _read_through_selector(data):
         if series and all(s.startswith(_PROBER_SERIES) for s in series):
             probed.append(name)
         elif series:
-            own = True
-    return [] if own else sorted(set(probed))
+            return []  # the service's own: no need to read further
+    return sorted(set(probed))
 
 
 def _read_through_selector(data: Mapping[str, Any]) -> Iterator[tuple[str, list[str]]]:
