@@ -33,17 +33,17 @@ routing:
   info: {webhook: {url: "http://relay:8080/digest"}}
 """
 MINUTES, RELEASE = 170, 120  # 60 requests a minute; the release at 2h00
-PAGE = ("fast", "medium")
+PAGE, TICKET = ("fast", "medium"), ("slow", "slowest")
 HIST = "http_request_duration_seconds"
 
 
-def _page(tmp_path: Path, series: dict[str, str]) -> dict[str, list[int]]:
-    """Page pair → minutes from 1h55 on in which it fires."""
+def _page(tmp_path: Path, series: dict[str, str], pairs: tuple[str, ...] = PAGE) -> dict[str, list[int]]:
+    """Burn pair (the page pairs by default) → minutes from 1h55 on in which it fires."""
     (tmp_path / "stone.yaml").write_text(SPEC)
     bundle = compile_specs([str(tmp_path)]).bundle
     text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("stone"))
-    rules = rules_read_by(text, alert=lambda rule: rule.get("labels", {}).get("burn_window") in PAGE)  # type: ignore[union-attr]
-    return pairs_firing(tmp_path, rules, series, "lat", PAGE, range(RELEASE - 5, MINUTES))
+    rules = rules_read_by(text, alert=lambda rule: rule.get("labels", {}).get("burn_window") in pairs)  # type: ignore[union-attr]
+    return pairs_firing(tmp_path, rules, series, "lat", pairs, range(RELEASE - 5, MINUTES))
 
 
 def _counts(per_minute: list[int]) -> list[int]:
@@ -119,3 +119,14 @@ def test_a_pod_that_keeps_its_bucket_still_pages_beside_one_released_in_place(tm
     series[f'{HIST}_bucket{{job="stone",instance="a",le="0.3"}}'] = _text(EVERY, end=RELEASE)
     fired = _page(tmp_path, series)
     assert fired["fast"] == list(range(RELEASE - 5, MINUTES)) and fired["medium"], fired
+
+
+@pytest.mark.parametrize("bucket", [_text(EVERY, end=RELEASE), _text(EVERY, start=RELEASE)], ids=["drops", "adds"])
+def test_a_release_that_changes_the_threshold_bucket_in_place_does_not_open_a_ticket(
+    tmp_path: Path, bucket: str
+) -> None:
+    # the coarse tier's 5m rates read the raw series at both ends of their window, not the record (unbucketed.py):
+    # a mutant that left out the window's start there survived the page pairs' cases
+    series = {**_up("a"), **_pod("a", EVERY, EVERY)}
+    series[f'{HIST}_bucket{{job="stone",instance="a",le="0.3"}}'] = bucket
+    assert _page(tmp_path, series, TICKET) == {"slow": [], "slowest": []}
