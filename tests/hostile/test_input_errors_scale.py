@@ -196,9 +196,13 @@ def test_a_spec_with_thousands_of_target_labels_is_refused_before_it_is_compiled
     every matcher: 6,000 labels (a 100 KB spec) compiled for ~20 s, 12,000 for ~43 s, all of it in the one
     compile every team's pull request waits for. Bounded at 20 like `selector:`."""
     labels = ", ".join(f"l{i}: v{i}" for i in range(6_000))
-    spec = HEAD + f"targets: {{job: promo-web, {labels}}}\n" + (
-        "metrics: {requests: r_total, errors: 'r_total{code=~\"5..\"}'}\n"
-        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+    spec = (
+        HEAD
+        + f"targets: {{job: promo-web, {labels}}}\n"
+        + (
+            "metrics: {requests: r_total, errors: 'r_total{code=~\"5..\"}'}\n"
+            "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+        )
     )
     (tmp_path / "specs").mkdir()
     folder = _fleet(tmp_path / "specs", "t.yaml", spec)
@@ -228,3 +232,19 @@ def test_a_long_service_selector_list_is_refused_in_seconds(tmp_path: Path) -> N
     assert code == 2, err
     assert "s.yaml:6:59 $.metrics.requests.service_selector: 100,001 entries; at most 20 per spec" in err
     assert cpu < CPU_LIMIT, f"{cpu:.1f} s of CPU"
+
+
+def test_specs_naming_their_teams_receivers_on_a_platform_of_many_teams_take_linear_time(tmp_path: Path) -> None:
+    """15,000 teams routed to 50 named hooks, and 100 specs each naming its own team's hook: every spec read the
+    platform's 15,000 teams' destinations again (model/destinations.py: ~0.25 CPU-s a spec, over 30 in all);
+    now once per compile."""
+    teams = "".join(f"  t{i}: {{routing: {{warning: hook{i % 50}}}}}\n" for i in range(15_000))
+    hooks = "".join(f"  hook{i}: {{webhook: {{url: 'https://h.corp.test/hook/{i}'}}}}\n" for i in range(50))
+    platform = PLATFORM.replace("teams:\n", "teams:\n" + teams).replace("receivers:\n", "receivers:\n" + hooks)
+    for i in range(100):
+        spec = f"apiVersion: obsc/v1\nservice: s{i}\nteam: t{i}\nselector: {{job: s{i}}}\n"
+        spec += f"routing: {{warning: hook{i % 50}}}\n"
+        (tmp_path / f"s{i}.yaml").write_text(spec)
+    code, cpu, err = _validate(_fleet(tmp_path, "s0.yaml", (tmp_path / "s0.yaml").read_text(), platform))
+    assert code == 0, err
+    assert cpu < PRUNE_CPU_LIMIT, f"{cpu:.1f} s of CPU"
