@@ -35,7 +35,7 @@ from compiler.model.units import decimal_text, format_duration, parse_duration, 
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.counted_short import ended_by_counted_short
+from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
@@ -273,7 +273,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         threshold, on = numbers.threshold, text.on
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
-        steps = [names.sli_error_ratio(format_duration(s)) + selector for s in recovery_windows(text.recorded, w)]
+        steps = [counted_step(slo, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
         held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import error_ratio_threshold
+from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
@@ -101,10 +101,11 @@ def _slo_series(
     longs = sorted({w.long_seconds for _, w in every})
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
     rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
-    # ALERTS: the pair's own, which promtool writes. The short windows' events (counted_short.py) are not
-    # fed (fed, the ratio rules would write beside the fed ratios): a held pair then reads its steps and long
-    # window, which drop to 0 with its short window.
-    totals = {names.sli_total_rate(format_duration(w.short_seconds)) for _, w in pairs}
+    # ALERTS: the pair's own, which promtool writes. The short windows' and steps' events (counted_short.py)
+    # are not fed (fed, the ratio rules would write beside the fed ratios): a held pair then reads its long
+    # window, which drops to 0 with its short window.
+    counted = (s for _, w in pairs for s in (w.short_seconds, *recovery_windows(recorded_windows(slo), w)))
+    totals = {names.sli_total_rate(format_duration(s)) for s in counted}
     known = ratio_names | rate_names | totals | {names.ALERTS_SERIES}
     if any(set(_READS.findall(rule.expr)) - known for rule, _ in pairs):
         return None

@@ -59,6 +59,7 @@ def side_by_side(burns: Sequence[Burn], needed: float, windows: Sequence[int], l
     return Judge(burns, needed, windows).fits(lanes)
 
 
+Count = tuple[int, float, bool] | None  # a step's count comparison faulted: (its seconds, failures, flipped)
 Fault = tuple[int, int, int]  # which variant of (long window, short window, guard): (0, 0, 0) as written
 
 
@@ -159,13 +160,23 @@ def _variants(
             if other != seconds:
                 yield [v is not None and v > rule.line for v in ratios[other]]  # read as another window
 
-    def newest(reads: Sequence[int], factor: float = 1.0, flip: bool = False) -> Verdicts:
-        """The first window of `reads` with a ratio, over the line (per lane; none: False)."""
+    def newest(reads: Sequence[int], factor: float = 1.0, flip: bool = False, count: Count = None) -> Verdicts:
+        """The first window of `reads` with a ratio (a step: with events enough to show a failure, for event
+        counts; `count`: that comparison of one step faulted), over the line (per lane; none: False)."""
         out = []
-        for n in range(len(states)):
-            value = next((ratios[w][n] for w in reads if fed[w][n]), None)
+        for n, state in enumerate(states):
+            value = next((ratios[w][n] for w in reads if fed[w][n] and counts(state, w, count)), None)
             out.append(value is not None and (value < rule.line if flip else value > rule.line * factor))
         return out
+
+    def counts(state: _State, seconds: int, count: Count) -> bool:
+        """Whether a fed window of the branch's reads shows a failure at the line (the long window: always)."""
+        if not rule.thin or seconds == rule.long_seconds:
+            return True
+        failures, flip = (1.0, False) if count is None or count[0] != seconds else count[1:]
+        if failures == 0.0:  # the count's `and` dropped
+            return True
+        return shows_failure(state, seconds, rule.line, failures) != flip
 
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]
@@ -182,6 +193,10 @@ def _variants(
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)
         branches = [newest(reads, factor) for factor in _FAULTS] + [newest(reads, flip=True)]
+        if rule.thin:  # each step's count (counted_short.counted_step): raised, lowered, flipped, dropped
+            for seconds in rule.steps:
+                branches += [newest(reads, count=(seconds, f, False)) for f in (*_FAULTS, 0.0)]
+                branches.append(newest(reads, count=(seconds, 1.0, True)))
         for i, seconds in enumerate(reads):
             branches.append(newest(reads[:i] + reads[i + 1 :]))  # an operand of the `or` dropped
             branches += [newest([*reads[:i], w, *reads[i + 1 :]]) for w in windows if w != seconds]  # swapped

@@ -103,13 +103,26 @@ def _is_branch(branch: str, line: str) -> bool:
     its lane's series, and `or` picks per lane (their labels are equal but for the lane)."""
     newest = branch.removeprefix("(").removesuffix(f") > {line}")
     if newest != branch and len(newest) == len(branch) - len(f"() > {line}"):
-        return all(_is_long(part) for part in newest.split(" or "))
+        *steps, long = newest.split(" or ")
+        return all(_is_long(part, line) for part in steps) and _is_long(long)
     return _is_long(branch)
 
 
-def _is_long(operand: str) -> bool:
+def _is_long(operand: str, line: str = "") -> bool:
+    """`max without (window) (L)`; with the pair's `line`, a step, also `max without (window) (R and T * N *
+    line >= 1)` (counted_short.counted_step): R with enough events, T joined on every label (the lane's own)."""
     inner = operand.removeprefix(_WITHOUT_WINDOW)
-    return inner != operand and inner.endswith(")") and not _has_set_op(inner[:-1]) and "(" not in inner[:-1]
+    if inner == operand or not inner.endswith(")"):
+        return False
+    inner = inner[:-1]
+    ratio, _, count = inner.partition(" and ")
+    if line and count:
+        total, _, tail = count.partition(" * ")
+        seconds, _, rest = tail.partition(" * ")
+        if rest != f"{line} >= 1" or not seconds.isdigit() or "(" in total or _has_set_op(total):
+            return False
+        inner = ratio
+    return not _has_set_op(inner) and "(" not in inner and " and " not in inner
 
 
 def _drops_labels(expr: str, filter_joins: bool) -> bool:

@@ -64,5 +64,11 @@ def counted_clean_state(
     holds it like an empty one (the comparison raised by half, lowered by 40% or flipped each get one wrong)."""
     state = no_events_state(w, ratio, total, quiet)
     state.ratios[w.short_seconds] = Decimal(0)
-    state.totals[w.short_seconds] = (share / (line * w.short_seconds)).quantize(_DIGITS).normalize()
+    state.totals[w.short_seconds] = shows(share, line, w.short_seconds)
     return state
+
+
+def shows(share: Decimal, line: Decimal, seconds: int) -> Decimal:
+    """Events/s at which a window of `seconds` holds `share` failures' worth of events at the `line` (a short
+    window's or a step's count: counted_short.py)."""
+    return (share / (line * seconds)).quantize(_DIGITS).normalize()

@@ -44,6 +44,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     guarded_state,
     no_events_state,
     pair_state,
+    shows,
 )
 from compiler.targets.prometheus.promtool.slo_state import (
     Rates,
@@ -281,7 +282,11 @@ def plan(shape: Shape) -> Plan:
         title = f"{where} {w.long} at 1.25x, no events in the last {w.short} (between bursts), alerting: fires"
         if shape.thin:  # event counts: a clean short window too thin to show a failure at the line holds as well
             gap = counted_clean_state(w, line * ABOVE, busy, steps, line, BELOW)
-            title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 0.8 failures, alerting: fires"
+            named = "".join(f" and {format_duration(s)}" for s in steps)
+            for seconds in steps:  # each step as thin (counted_step's `>= 1`): passed over, the long one decides
+                gap.ratios[seconds], gap.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
+            title = f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with events for 0.8 failures, "
+            title += "alerting: fires"
         add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         if shape.thin:  # ...and one with events enough ends the page: counted_short.py's `>= 1` pinned both ways
             clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
@@ -299,6 +304,9 @@ def plan(shape: Shape) -> Plan:
             calm.ratios[seconds] = line * BELOW
             newest = format_duration(seconds)
             title = f"{where} no events in the last {w.short}, the last {newest} at 0.8x (recovering) stays quiet"
+            if shape.thin:  # its events just enough to count (counted_step's `>= 1`; the gap case: too few)
+                calm.totals[seconds] = shows(ABOVE, line, seconds)
+                title = title.replace("(recovering)", "with events for 1.25 failures (recovering)")
             recovering.append((title, calm, [at], alert_of(w)))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with

@@ -80,13 +80,16 @@ class _State:
 def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...], thin: bool = False) -> bool:
     """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
     `thin` (event counts) too few events to show one failure at the line, and the newest events say the burn goes
-    on: the first of `steps` with a ratio, else the long window, over the line (slo.py)."""
+    on: the first of `steps` with a ratio (with `thin`, events enough to show a failure), else the long window,
+    over the line (slo.py, counted_short.py)."""
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         return True
     if ends(state, w.short_seconds, threshold, thin) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
-    newest = next((s for s in (*steps, w.long_seconds) if state.fed(s)), None)
-    return newest is not None and state.window(newest)[3] > threshold
+    newest = next((s for s in steps if ends(state, s, threshold, thin)), w.long_seconds)
+    if not state.fed(newest):
+        return False
+    return state.window(newest)[3] > threshold
 
 
 def ends(state: _State, seconds: int, line: float, thin: bool) -> bool:
