@@ -19,6 +19,7 @@ WINDOWS = (SHORT, MIDDLE, HOUR)
 RULES = (
     Burn("Fast", 120, HOUR, SHORT, 0.01),
     Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,)),  # a batch pair: the newest window with events decides
+    Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,), "fast", True),  # event counts: the newest counted one
     Burn("Slow", 900, HOUR, MIDDLE, 0.004),
 )
 
@@ -99,3 +100,19 @@ def test_a_lane_whose_thin_short_window_ends_its_pair_keeps_the_count_faults_it_
     assert not any(c.alone for lane in lanes for c in Judge([thin], 0.0, WINDOWS).columns(lane.state))
     assert Judge([thin], 0.0, WINDOWS).fits(lanes[:1])
     assert not Judge([thin], 0.0, WINDOWS).fits(lanes)
+
+
+def test_a_step_too_thin_to_show_a_failure_is_passed_over_and_its_count_faults_are_known() -> None:
+    """Round 34 (counted_short.counted_step): a held event-count pair whose short window has no events reads its
+    newest step with events enough to show a failure at the line. A clean 30m step holding 0.8 failures' worth
+    is passed over (the hour, over the line, keeps it up); one holding 1.25 ends it, and its `>= 1` lowered by
+    40% or raised by half flips each."""
+    burn = Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,), "fast", True)
+    for failures, fires in ((Decimal("0.8"), True), (Decimal("1.25"), False)):
+        total = failures / (Decimal("0.01") * MIDDLE)
+        state = _State({HOUR: Decimal("0.0125"), MIDDLE: Decimal(0)}, totals={SHORT: Decimal(0), MIDDLE: total})
+        state.held = frozenset({"fast"})
+        (column,) = Judge([burn], 0.0, WINDOWS).columns(state)
+        assert column.alone is fires, failures
+        flipped = [s for s in column.short if s[1] is not fires]
+        assert flipped, failures  # some fault of the branch (the step's count among them) says otherwise

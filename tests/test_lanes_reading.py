@@ -116,3 +116,25 @@ def test_the_generated_burn_rate_rule_joins_lanes_and_a_grouped_one_does_not() -
     assert not joins_lanes([_rule(burn + " or vector(0)")])
     assert lane_safe([_rule("max without (window) (x) > 1")])
     assert not lane_safe([])
+
+
+def test_a_counted_step_joins_lanes_and_a_step_joined_otherwise_does_not() -> None:
+    """Round 34 (counted_short.counted_step): a step of the branch read only where its events can show a failure
+    at the line, `R and T * N * line >= 1`, keeps each lane's series (a plain `and` joins on every label)."""
+    ratio, total, line = 'slo:sli_error:ratio_rate1h{slo="b"}', 'slo:sli_total:rate1h{slo="b"}', "(6 * 0.001)"
+    step = f"max without (window) ({ratio} and {total} * 3600 * {line} >= 1)"
+    long = 'max without (window) (slo:sli_error:ratio_rate6h{slo="b"})'
+    short = 'slo:sli_error:ratio_rate30m{slo="b"}'
+
+    def rule(step: str) -> Rule:
+        side = (
+            f"(\n  {short} > {line}\n  or\n  ({step} or {long}) > {line}\n  unless on (service, slo)\n  {short}\n"
+            '  and on (service, slo) ALERTS{alertname="A",burn_window="medium",slo="b"}\n)'
+        )
+        return _rule(f"{long} > {line}\nand on (service, slo)\n{side}")
+
+    assert joins_lanes([rule(step)])
+    assert not joins_lanes([rule(step.replace(" and ", " and on (slo) "))])  # the lane label dropped
+    assert not joins_lanes([rule(step.replace(" >= 1", " >= 1 or vector(1)"))])
+    assert not joins_lanes([rule(step.replace(f"* {line} >=", "* (3 * 0.001) >="))])  # another pair's line
+    assert not joins_lanes([rule(step.replace(" * 3600 ", " * sum(x) "))])
