@@ -310,8 +310,8 @@ def _short_window_holds(short: str, threshold: str, long: str, unless: str, step
     alert is already pending or firing (`held`: its ALERTS series). A short window that saw no events (a batch
     service between its hourly bursts, one request an hour) is no evidence of recovery: without the second
     branch the pair broke between bursts and the page resolved and fired again every hour of one outage. The
-    newest events then decide: the first of the recorded windows between short and long (`steps`,
-    ascending) that has a ratio, else the long window, over the line. Reading the long window alone, an
+    newest events then decide: the first of the recorded windows between short and long (`steps`, ascending,
+    counted: counted_short.py) that has a ratio, else the long window, over the line. Reading the long alone, an
     hourly batch that recovered was paged again in each quiet half hour after a healthy run (30m window
     empty, 6h window still over the line), every hour until the failed runs aged out of the 6h window. The
     branch holds an alert and never starts one: a service scaled to zero at night was paged at 03:00 for
