@@ -128,7 +128,10 @@ def right_drops(lines: list[str]) -> Iterator[tuple[str, str]]:
         if end == len(lines) or at[end + 1] < at[i]:
             continue  # no operand, or one that closes a parenthesis opened before it: not a line-wise mutant
         dropped = " ".join(part.strip() for part in lines[i : end + 1])
-        yield f"dropped '{dropped}'", "\n".join(lines[:i] + lines[end + 1 :])
+        # an operand ending a function's argument (`label_replace(l\nor\nr,\n"label", ...)`): the comma is the call's
+        comma = "," if dropped.endswith(",") else ""
+        kept = [*lines[: i - 1], lines[i - 1] + comma]
+        yield f"dropped '{dropped.removesuffix(comma)}'", "\n".join(kept + lines[end + 1 :])
 
 
 def left_drops(lines: list[str]) -> Iterator[tuple[str, str]]:
@@ -154,7 +157,7 @@ def left_drops(lines: list[str]) -> Iterator[tuple[str, str]]:
         else:  # a looser operator keeps its place, now before the right operand
             outer = _SET_OP.match(lines[j])
             assert outer
-            head, body = lines[:j], [(outer.group(0) + rest).rstrip()]
+            head, body = lines[:j], [f"{outer.group(0).rstrip()} {rest}".rstrip()]  # a bare `or` line too
         yield f"left operand of '{op}' (line {i + 1}) dropped", "\n".join(head + body + lines[i + 1 :])
 
 
@@ -545,6 +548,51 @@ def test_a_left_operand_drop_keeps_the_right_operand_only() -> None:
     }
     assert dict(left_drops(["x", "or", "y", "and", "z"]))["left operand of 'and' (line 4) dropped"] == "x\nor\nz"
     assert all(kind(w) == "left operand" for w in found)
+
+
+def test_a_left_operand_drop_after_a_bare_operator_line_keeps_a_space() -> None:
+    """A looser operator alone on its line (`  or`) keeps its place before the right operand taken from the
+    tighter operator's line: `or ALERTS{...}`, not `orALERTS{...}` (round 33's full sweep stopped on 12 such
+    mutants of checkout's burn alerts, which do not parse)."""
+    lines = ["a", "and on (x)", "(", "  b", "  or", "  c", "  unless on (x) d", "  and on (x) ALERTS", ")"]
+    found = dict(left_drops(lines))
+    assert found["left operand of 'and on (x)' (line 8) dropped"].split("\n") == [*lines[:4], "  or ALERTS", ")"]
+
+
+def test_a_right_operand_drop_keeps_the_comma_of_a_function_argument() -> None:
+    """`label_replace(l or (r), "label", ...)` with `r` dropped keeps the comma its last line carried (the grouped
+    golden's ServiceDown: 2 mutants did not parse)."""
+    lines = ["label_replace(", "  a == 0", "  or", "  (b", "  and", "  c),", '  "g", "x", "", ""', ")"]
+    found = dict(right_drops(lines))
+    assert found["dropped 'or (b and c)'"].split("\n") == ["label_replace(", "  a == 0,", *lines[6:]]
+
+
+# The spec folders whose services the sweeps mutate.
+SWEPT = ("examples", "tests/golden/grouped/specs", "tests/golden/low-objectives/specs")
+
+
+@pytest.mark.parametrize("source", SWEPT)
+def test_every_mutant_parses(source: str) -> None:
+    """Every mutant of every rule of every service, holds and group mutants included, is valid PromQL: one rule
+    file per service holding each mutated rule in a group of its own, one `promtool check rules` each (seconds,
+    where the sweep itself takes minutes, and stopped in round 33 on 42 mutants that did not parse)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    bad = []
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
+        for service, files in compiled(source).items():
+            found = list(mutants(service, files["rules"]))
+            flat = [r for g in yaml.load(files["rules"], Loader=_LOADER)["groups"] for r in g["rules"]]
+            groups = []
+            for n, mutant in enumerate(found):
+                rule = {**flat[mutant.rule_index], mutant.field: mutant.expr}
+                groups.append({"name": f"m{n}", "rules": [{k: v for k, v in rule.items() if v != ""}]})
+            path = Path(tmp) / f"{service}.yaml"
+            path.write_text(yaml.dump({"groups": groups}, Dumper=_DUMPER, sort_keys=False))
+            done = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+            failed = {int(n) for n in re.findall(r'group "m([0-9]+)"', done.stdout + done.stderr)}
+            assert (done.returncode != 0) == bool(failed), done.stdout[-2000:] + done.stderr[-2000:]
+            bad += [f"  {service} {found[n].alert} (rule {found[n].rule_index}): {found[n].what}" for n in failed]
+    assert not bad, f"{len(bad)} mutants do not parse:\n" + "\n".join(sorted(bad))
 
 
 FULL_SWEEP = [["checkout"], ["search"], ["orders-consumer"], ["storefront"]]
