@@ -37,6 +37,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import up_series
+from compiler.targets.prometheus.promtool.threshold_holds import threshold_holds, threshold_units
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import slo_labels
 
@@ -117,6 +118,7 @@ def hold_cases(service: Service, rules: ServiceRules) -> tuple[list[Case], list[
     budgets = [r for _, low, spent in _budgets(rules) for r in (low, spent)]  # one unit: checks list every SLO's
     units += [budgets] if budgets else []
     units += burn_units(rules)
+    units += threshold_units(rules)  # the spec's own threshold alerts
     missing = [r for r in rules.alert_rules if r.alert == names.SLO_DATA_MISSING and r.for_seconds]
     missing = missing if service.targets else []
     step = holds_step([*units, missing] if missing else units)
@@ -171,14 +173,15 @@ def _holds(service: Service, rules: ServiceRules, step: int, admit: Admit) -> li
             checks.append(check(down, at, lambda r: 0.0))
     budget_series, budget_checks = _budget(service, rules, feed, step, admit)
     burn_series, burn_checks = burn_holds(service, rules, feed, step, admit)
-    checks += budget_checks + burn_checks
+    spec_series, spec_checks = threshold_holds(service, rules, feed, step, admit)
+    checks += budget_checks + burn_checks + spec_checks
     if not checks:
         return []
     named = dict.fromkeys(c.alertname for c in checks)
     title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
     if step > STEP:
         title += f" (every {format_duration(step)})"
-    fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series)
+    fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series, *spec_series)
     return [Case(title, STEP, fed, tuple(checks))]
 
 

@@ -39,7 +39,7 @@ GONE_QUIET_GROUP = "obsc-gone-quiet"  # one whose series stop short of it
 LOOKBACK_DELTA = 300  # Prometheus reads a series' last sample for 5 minutes: absent only after that
 
 
-def _firing(rule: Rule, value: float, series_labels: dict[str, str]) -> Firing:
+def threshold_firing(rule: Rule, value: float, series_labels: dict[str, str]) -> Firing:
     labels = tuple(sorted({**series_labels, **dict(rule.labels)}.items()))
     return Firing(labels, tuple((k, tmpl.render(v, value, labels=dict(labels))) for k, v in rule.annotations))
 
@@ -76,6 +76,11 @@ def quiet_side(alert: ThresholdAlert) -> Decimal:
     return _sides(alert)[1]
 
 
+def fire_side(alert: ThresholdAlert) -> Decimal:
+    """A value the alert fires on."""
+    return _sides(alert)[0]
+
+
 def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Iterator[Case]:
     assert main.source is not None and main.source.threshold is not None
     alert = main.source.threshold
@@ -85,7 +90,7 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
     series = _inputs(service, alert, fire, max(times) // step + 1, step)
     labels = dict(series.labels)
     checks = tuple(
-        AlertCheck(at, main.alert, (_firing(main, float(decimal_text(fire)), labels),) if at >= hold else ())
+        AlertCheck(at, main.alert, (threshold_firing(main, float(decimal_text(fire)), labels),) if at >= hold else ())
         for at in times
     )
     what = f"{alert.comparison.value} {alert.threshold_text}"
@@ -113,7 +118,7 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
         return
     own = {names.LABEL_SERVICE: service.name}
     checks = tuple(
-        AlertCheck(t, main.alert, (_firing(missing, 1.0, own),) if t >= missing.for_seconds else ())
+        AlertCheck(t, main.alert, (threshold_firing(missing, 1.0, own),) if t >= missing.for_seconds else ())
         for t in hold_times(missing.for_seconds, step)
     )
     yield Case(
@@ -154,7 +159,7 @@ def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step:
         fed,
         (
             AlertCheck(quiet, missing.alert, ()),
-            AlertCheck(late, missing.alert, (_firing(missing, 1.0, {"instance": VANISHED_INSTANCE}),)),
+            AlertCheck(late, missing.alert, (threshold_firing(missing, 1.0, {"instance": VANISHED_INSTANCE}),)),
         ),
     )
 
@@ -178,7 +183,10 @@ def _vanished_group_case(service: Service, main: Rule, missing: Rule, step: int)
 
     fed = (staying, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet + ahead))
     gone = {names.LABEL_SERVICE: service.name, **{label: VANISHED_GROUP for label in alert.by}}
-    firing = (_firing(main, float(decimal_text(fire)), dict(staying.labels)), _firing(missing, 1.0, gone))
+    firing = (
+        threshold_firing(main, float(decimal_text(fire)), dict(staying.labels)),
+        threshold_firing(missing, 1.0, gone),
+    )
     return Case(
         f"{missing.alert}: a group whose series stopped past the line fires after "
         f"{format_duration(missing.for_seconds)}, with its labels; one that stopped short of it does not",
