@@ -280,6 +280,8 @@ def plan(shape: Shape) -> Plan:
         add(f"{where} a fresh spike ({w.long} still at 0.8x) stays quiet", fresh, [at], alert_of(w))
         gap = no_events_state(w, line * ABOVE, busy, steps)
         title = f"{where} {w.long} at 1.25x, no events in the last {w.short} (between bursts), alerting: fires"
+        if not shape.thin or not steps:  # (no windows between: the held branch reads the long window alone)
+            add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         if shape.thin:  # event counts: a clean short window too thin to show a failure at the line holds as well
             gap = counted_clean_state(w, line * ABOVE, busy, steps, line, BELOW)
             named = "".join(f" and {format_duration(s)}" for s in steps)
@@ -287,7 +289,7 @@ def plan(shape: Shape) -> Plan:
                 gap.ratios[seconds], gap.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
             title = f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with events for 0.8 failures, "
             title += "alerting: fires"
-        add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
+            add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         if shape.thin:  # ...and one with events enough ends the page: counted_short.py's `>= 1` pinned both ways
             clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
