@@ -4,10 +4,12 @@ The twin's sparse branch counts the evaluations of its window at the evaluation 
 30m interval holds one per window, where it is the `absent` branch again. Here the interval is 1m and one
 timeline per twin (twins of one hold side by side, each on its own signal) plays, in turn: a healthy exporter
 failing one scrape in ten, an outage a minute shorter than the hold and over, the signal gone for good past the
-hold (`absent` alone fires it then), back, then an exporter answering once every 12 minutes (at most the hold in
-minutes), which only the sparse branch fires, until its first answer after it fires. Every minute is a step
-of every twin's two subqueries, so the timeline has no minute that pins nothing (168 steps for a 15m hold
-before round 33, 130 now).
+hold (`absent` alone fires it then), back, then an exporter answering once every 12 minutes (the hold in minutes
+if shorter), which only the sparse branch fires, until its first answer after it fires. Where that loop would
+never fire (a hold under 6m: its few points read one answer in 5 as 5/7 and 6/7 missing in turn), the nearest
+period the replay shows firing is taken instead (`loop_every`): a scenario that never fires shows nothing.
+Every minute is a step of every twin's two subqueries, so the timeline has no minute that pins nothing (168
+steps for a 15m hold before round 33, 130 now).
 What fires at each check is replayed here from the inputs, as Prometheus 2.42 evaluates it (cases.fires_at).
 The value fed is on the alert's quiet side, so the alert itself never fires.
 """
@@ -30,7 +32,7 @@ from compiler.targets.prometheus.promtool.threshold_cases import quiet_side
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 STEP = 60
-LOOP_EVERY = 12  # minutes between a crash-looping exporter's answers (at most the hold's minutes)
+LOOP_EVERY = 12  # minutes between a crash-looping exporter's answers (at most the hold's minutes, see loop_every)
 _SATURATION_QUIET = Decimal("0.01")
 
 
@@ -39,6 +41,7 @@ class _Timeline(NamedTuple):
 
     alert: str
     hold: int
+    every: int  # the crash loop's minutes between answers
     signal: InputSeries
     minutes: int
     targets_up: bool  # a saturation twin holds only while the service's targets are up
@@ -62,7 +65,10 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 
 def _joins(group: list[_Timeline], timeline: _Timeline) -> bool:
-    return all(t.minutes == timeline.minutes and t.signal.name != timeline.signal.name for t in group)
+    return all(
+        t.minutes == timeline.minutes and t.every == timeline.every and t.signal.name != timeline.signal.name
+        for t in group
+    )
 
 
 def _together(service: Service, timelines: list[_Timeline]) -> Case:
@@ -75,12 +81,32 @@ def _together(service: Service, timelines: list[_Timeline]) -> Case:
     name = (
         f"missing-data {'twins' if len(timelines) > 1 else 'twin'} over 1m scrapes: one in ten failing, down a "
         f"minute less than the hold, gone for good, then answering once every "
-        f"{min(LOOP_EVERY, timelines[0].hold // 60)}m: {twins}"
+        f"{timelines[0].every}m: {twins}"
     )
     return Case(name, STEP, tuple(series), tuple(checks))
 
 
-def _pattern(hold_minutes: int, window_minutes: int) -> list[list[bool]]:
+def loop_every(hold_minutes: int, window_seconds: int) -> int:
+    """The crash loop's minutes between answers: LOOP_EVERY, or the hold's minutes if fewer, when the twin fires
+    there by its sparse branch (the gaps too short for `absent` alone); else the nearest period where it does,
+    else the nearest where it fires at all (holds under 6m, whose few points let `absent` fire first)."""
+    usual = min(LOOP_EVERY, hold_minutes)
+
+    clean = -(-window_seconds // STEP) + 1  # as in the timeline: a window of clean scrapes before the loop
+
+    def fires(every: int, sparse: bool) -> bool:
+        present = [True] * clean + [m % every == 0 for m in range(clean + hold_minutes + 2 * every)]
+        shares = _missing_shares(present, window_seconds) if sparse else [False] * len(present)
+        holds = [not p or s for p, s in zip(present, shares, strict=True)]
+        return any(fires_at(holds, hold_minutes * STEP, 0, STEP)[clean:])
+
+    near = sorted(range(2, 2 * LOOP_EVERY + 1), key=lambda every: (every != usual, abs(every - usual), every))
+    return next(
+        (e for e in near if fires(e, True) and not fires(e, False)), next((e for e in near if fires(e, True)), usual)
+    )
+
+
+def _pattern(hold_minutes: int, window_minutes: int, every: int) -> list[list[bool]]:
     """Whether the signal has a sample at each minute (else a stale marker), scenario by scenario; the last
     two each after the window's length of clean scrapes, so neither reads the one before. The outage needs
     less: clean scrapes enough that a window holding its hold - 1 missing minutes holds no other (no window
@@ -91,7 +117,6 @@ def _pattern(hold_minutes: int, window_minutes: int) -> list[list[bool]]:
     healthy = [m % 10 != 9 for m in range(hold_minutes + 11)]  # a share read the wrong way fires by its end
     outage = [True] * apart + [False] * (hold_minutes - 1) + [True] * max(apart, 7)
     gone = [False] * (hold_minutes + 3) + clean
-    every = min(LOOP_EVERY, hold_minutes)
     loop = [m % every == 0 for m in range(window_minutes + hold_minutes + every)]
     return [healthy, outage, gone, loop]
 
@@ -109,16 +134,33 @@ def _missing_shares(present: list[bool], window: int) -> list[bool]:
     return out
 
 
-def _timeline(service: Service, twin: Rule) -> _Timeline:
-    hold = twin.for_seconds
+class Replay(NamedTuple):
+    """A twin's timeline, minute by minute: its scenarios, whether the signal is there, whether the twin fires."""
+
+    every: int
+    scenarios: list[list[bool]]
+    present: list[bool]
+    fired: list[bool]
+    loop: int  # the crash loop's first minute
+
+
+def replay(hold: int, keep_firing: int) -> Replay:
+    """The scenarios of a twin of this hold, up to the crash loop's first answer after the twin fires."""
     window = sparse_window_seconds(hold)
-    scenarios = _pattern(-(-hold // STEP), -(-window // STEP))
+    every = loop_every(-(-hold // STEP), window)
+    scenarios = _pattern(-(-hold // STEP), -(-window // STEP), every)
     present = [p for scenario in scenarios for p in scenario]
     holds = [not p or sparse for p, sparse in zip(present, _missing_shares(present, window), strict=True)]
-    fired = fires_at(holds, hold, twin.keep_firing_seconds, STEP)  # none under vmalert
+    fired = fires_at(holds, hold, keep_firing, STEP)  # none under vmalert
     loop = len(present) - len(scenarios[-1])
     cut = _loop_end(present, fired, loop)
-    present, fired = present[:cut], fired[:cut]
+    return Replay(every, scenarios, present[:cut], fired[:cut], loop)
+
+
+def _timeline(service: Service, twin: Rule) -> _Timeline:
+    hold = twin.for_seconds
+    every, scenarios, present, fired, _ = replay(hold, twin.keep_firing_seconds)
+    cut = len(present)
     ends = [m - 1 for m in itertools.accumulate(len(s) for s in scenarios[:-1])] + [cut - 1]  # scenarios' last
     # a share read too low holds on after the outage: it would fire from where the hold ends
     outage_ends = len(scenarios[0]) + scenarios[1].index(False) + -(-hold // STEP) - 1
@@ -133,7 +175,7 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
         signal = InputSeries(SIGNAL_OF[source.kind][1], ((names.LABEL_SERVICE, service.name),), values)
     one = firing(twin, 1.0)
     checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_minutes(fired, ends))
-    return _Timeline(twin.alert, hold, signal, len(present), source.threshold is None, checks)
+    return _Timeline(twin.alert, hold, every, signal, len(present), source.threshold is None, checks)
 
 
 def _loop_end(present: list[bool], fired: list[bool], loop: int) -> int:
