@@ -207,14 +207,16 @@ def _kept_names(root: Path, focused: promtool_focus.Focused) -> list[str]:
 def test_a_rule_the_group_data_cannot_feed_is_left_out(tmp_path: Path) -> None:
     """A group fed the recorded rates: the raw-counter rules that record them read names nothing in the group
     writes, so they are empty at every step there (as in the whole file) and are left out. `vector(0)` and
-    `absent()` produce a sample from no data and stay; an asserted alert stays even where it cannot fire."""
+    `absent()` produce a sample from no data and stay. An asserted alert its data cannot feed goes too (round
+    34: it stayed, ~33 rules a rich service): promtool finds an alert with no rule of its name quiet, as it
+    finds the rule (`test_an_asserted_alert_that_cannot_fire_is_judged_alike_without_its_rule`)."""
     recorded = ("job:errors:rate5m", "job:requests:rate5m")
     groups = [_group(alerts=("HighErrors",), inputs=recorded), _group(alerts=("HighErrors",), inputs=())]
     _tree(tmp_path, FED, {"a.yaml": _test_file(groups)})
     focused = _focus(tmp_path, ["a.yaml"])
     assert focused is not None
     assert _kept_names(tmp_path, focused[0]) == ["job:ratio", "job:floor", "HighErrors", "Quiet"]
-    assert _kept_names(tmp_path, focused[1]) == ["job:floor", "HighErrors", "Quiet"]
+    assert _kept_names(tmp_path, focused[1]) == ["job:floor", "Quiet"]
     groups[1]["input_series"] = [{"series": '{__name__="errors_total"}', "values": "0+1x10"}]  # not plain: unsure
     _tree(tmp_path, FED, {"a.yaml": _test_file(groups)})
     focused = _focus(tmp_path, ["a.yaml"])
@@ -227,6 +229,64 @@ def test_a_rule_the_group_data_cannot_feed_is_left_out(tmp_path: Path) -> None:
         "HighErrors",
         "Quiet",
     ]
+
+
+@pytest.mark.parametrize("fires", [False, True], ids=["expected-quiet", "expected-firing"])
+def test_an_asserted_alert_that_cannot_fire_is_judged_alike_without_its_rule(
+    have_promtool: str,  # noqa: F811
+    tmp_path: Path,
+    fires: bool,
+) -> None:
+    """HighErrors reads job:ratio, which nothing this group feeds can record: the focused group no longer
+    loads it, and promtool's verdict is the whole file's, whether the test expects it quiet or (wrongly)
+    firing."""
+    group = _group(alerts=("HighErrors",), inputs=("cpu_seconds",))
+    if fires:
+        group["alert_rule_test"][0]["exp_alerts"] = [{"exp_labels": {}}]
+    _tree(tmp_path, FED, {"a.yaml": _test_file([group])})
+    whole, focused = _promtool_whole_and_focused(have_promtool, tmp_path)
+    assert "HighErrors" not in _kept_names(tmp_path, _focus(tmp_path, ["a.yaml"])[0])  # type: ignore[index]
+    assert (whole == ["SUCCESS"]) is not fires and focused == [whole]
+
+
+def _fed_names(root: Path, focused: promtool_focus.Focused) -> list[str]:
+    test = yaml.safe_load((root / "f" / focused.path).read_text())
+    return [s["series"] for s in test["tests"][0]["input_series"]]
+
+
+def test_input_series_nothing_kept_reads_are_left_out(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811
+    """A group asserting HighErrors fed its recorded rates, and (as a generator feeds a whole state) series that
+    no rule it keeps reads: those are left out of its focused file (promtool parsed and stored each). A series an
+    expression check reads stays; so does every `ALERTS` series where a kept rule reads `ALERTS` of any name,
+    and only its own alert's where one reads `ALERTS{alertname="X"}`. The verdicts are the whole file's."""
+    rules = {
+        "groups": [
+            {
+                "name": "g",
+                "rules": [
+                    {"record": "job:ratio", "expr": "job:errors:rate5m / job:requests:rate5m"},
+                    {"alert": "HighErrors", "expr": 'job:ratio > 0.1 unless ALERTS{alertname="Mute"}'},
+                    {"alert": "Storm", "expr": 'count(ALERTS{alertstate="firing"}) > 3'},
+                ],
+            }
+        ]
+    }
+    fed = ("job:errors:rate5m", "job:requests:rate5m", "cpu_seconds", "mem_bytes")
+    alerts = ('ALERTS{alertname="Mute",alertstate="firing"}', 'ALERTS{alertname="Other",alertstate="firing"}')
+    one = _group(alerts=("HighErrors",), inputs=fed + alerts)
+    two = _group(alerts=("HighErrors",), exprs=("cpu_seconds",), inputs=fed + alerts)
+    two["promql_expr_test"][0]["exp_samples"] = [{"labels": "cpu_seconds", "value": 5}]
+    storm = _group(alerts=("Storm",), inputs=fed + alerts)
+    for group in (one, two, storm):
+        group["input_series"][0]["values"] = "0+0x10"  # no errors: HighErrors stays quiet
+    _tree(tmp_path, rules, {"a.yaml": _test_file([one, two, storm])})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None
+    assert _fed_names(tmp_path, focused[0]) == [*fed[:2], alerts[0]]
+    assert _fed_names(tmp_path, focused[1]) == [*fed[:3], alerts[0]]
+    assert _fed_names(tmp_path, focused[2]) == [*fed[:2], *alerts]  # Storm reads every ALERTS: HighErrors too
+    whole, said = _promtool_whole_and_focused(have_promtool, tmp_path)
+    assert whole == ["SUCCESS"] and said == [whole] * 3
 
 
 @pytest.mark.parametrize(
@@ -409,7 +469,8 @@ def test_a_missing_rule_file_runs_whole(tmp_path: Path) -> None:
 
 def test_generated_files_focus_to_exactly_their_own_groups_and_rules(tmp_path: Path) -> None:
     """Every test file of the examples: each focused file loads as the original with only that group and its
-    rule files, and each focused rule file as the original with some rules left out, in their order."""
+    rule files, some of its input series left out (in their order), and each focused rule file as the original
+    with some rules left out, in their order."""
     compilation = written(tmp_path, everything=True)
     tests = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
     families: dict[str, list[str]] = {}
@@ -426,9 +487,12 @@ def test_generated_files_focus_to_exactly_their_own_groups_and_rules(tmp_path: P
                 originals[f.source] = _load(tmp_path / f.source)
             original = originals[f.source]
             got = _load(tmp_path / "f" / f.path)
-            assert {**got, "rule_files": None} == {
+            group = original["tests"][f.group]
+            fed = got["tests"][0].get("input_series", [])
+            assert [s for s in group.get("input_series", []) if s in fed] == fed
+            assert {**got, "rule_files": None, "tests": [{**got["tests"][0], "input_series": None}]} == {
                 **original,
-                "tests": [original["tests"][f.group]],
+                "tests": [{**group, "input_series": None}],
                 "rule_files": None,
             }
             (loads,) = got["rule_files"]
