@@ -357,8 +357,15 @@ def _fed(doc: _Events, at: int, plain: bool) -> list[tuple[int, str | None]]:
     fields = doc.pairs(at)
     out: list[tuple[int, str | None]] = []
     for item in doc.items(fields["input_series"]) if "input_series" in fields else ():
-        names = metric_names(doc.text(doc.pairs(item)["series"])) if plain else None
-        out.append((item, next(iter(names)) if names is not None and len(names) == 1 else None))
+        if not plain:
+            out.append((item, None))
+            continue
+        text = doc.text(doc.pairs(item)["series"])
+        name: str | None = text.split("{", 1)[0].strip()  # a plain name (`_inputs`): not parsed as PromQL
+        if name in ALERT_SERIES:  # its alertname read as PromQL would (a few series a group)
+            names = metric_names(text)
+            name = next(iter(names)) if names is not None and len(names) == 1 else None
+        out.append((item, name))
     return out
 
 
