@@ -289,6 +289,21 @@ def test_input_series_nothing_kept_reads_are_left_out(have_promtool: str, tmp_pa
     assert whole == ["SUCCESS"] and said == [whole] * 3
 
 
+def test_a_group_with_a_series_not_plain_keeps_every_input(tmp_path: Path) -> None:
+    """An input series item without `series` (promtool refuses it) or with a `__name__` selector: nothing of the
+    group is left out, and reading it raises nothing (a guard: it passes on 9dc04fb5 too)."""
+    group = _group(alerts=("HighErrors",), inputs=("job:errors:rate5m", "cpu_seconds"))
+    group["input_series"].append({"values": "0+1x10"})
+    _tree(tmp_path, FED, {"a.yaml": _test_file([group])})
+    focused = _focus(tmp_path, ["a.yaml"])
+    assert focused is not None and len(_fed_names_or_none(tmp_path, focused[0])) == 3
+
+
+def _fed_names_or_none(root: Path, focused: promtool_focus.Focused) -> list[str | None]:
+    test = yaml.safe_load((root / "f" / focused.path).read_text())
+    return [s.get("series") for s in test["tests"][0]["input_series"]]
+
+
 @pytest.mark.parametrize(
     ("expr", "present", "produces"),
     [
