@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,14 +27,6 @@ from compiler.targets.alertmanager.routes import TIER_TIMING
 from compiler.targets.base import TargetOptions
 from tests.conftest import ROOT, require_tool
 from tests.e2e import servers
-
-
-def _request(url: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        text = response.read()
-        return json.loads(text) if text else None
 
 
 @pytest.fixture(scope="module")
@@ -163,21 +154,21 @@ def _key(alert: dict[str, Any]) -> str:
 
 
 def _states(alertmanager: str) -> dict[str, dict[str, Any]]:
-    return {_key(a): a["status"] for a in _request(alertmanager + "/api/v2/alerts")}
+    return {_key(a): a["status"] for a in servers.api_json(alertmanager + "/api/v2/alerts")}
 
 
 @pytest.fixture(scope="module")
 def states(alertmanager: str) -> dict[str, dict[str, Any]]:
     sources = [a for key, a in POSTED.items() if key not in SUPPRESSED]
-    _request(alertmanager + "/api/v2/alerts", [*sources, SENTINEL_SOURCE])
-    _request(alertmanager + "/api/v2/alerts", [SENTINEL])
+    servers.api_json(alertmanager + "/api/v2/alerts", [*sources, SENTINEL_SOURCE])
+    servers.api_json(alertmanager + "/api/v2/alerts", [SENTINEL])
     servers.wait_until(
         lambda: _states(alertmanager).get(_key(SENTINEL), {}).get("state") == "suppressed",
         10,
         0.05,
         "the inhibitor to see the pages",
     )
-    _request(alertmanager + "/api/v2/alerts", [a for key, a in POSTED.items() if key in SUPPRESSED])
+    servers.api_json(alertmanager + "/api/v2/alerts", [a for key, a in POSTED.items() if key in SUPPRESSED])
     found = _states(alertmanager)
     return {key: found[_key(a)] for key, a in POSTED.items()}
 
@@ -196,9 +187,9 @@ def test_a_warning_read_before_its_page_exists_is_not_silenced(alertmanager: str
     inhibitor has at that moment, which is why a warning's group_wait must outlast a page's arrival."""
     ticket = _alert("SLOErrorBudgetBurnSlow", "warning", "race", "payments", "availability", burn_window="slow")
     page = _alert("SLOErrorBudgetBurnFast", "critical", "race", "payments", "availability", burn_window="fast")
-    _request(alertmanager + "/api/v2/alerts", [ticket])
+    servers.api_json(alertmanager + "/api/v2/alerts", [ticket])
     assert _states(alertmanager)[_key(ticket)]["state"] == "active"
-    _request(alertmanager + "/api/v2/alerts", [page])
+    servers.api_json(alertmanager + "/api/v2/alerts", [page])
     servers.wait_until(
         lambda: _states(alertmanager)[_key(ticket)]["state"] == "suppressed", 10, 0.05, "the page to silence it"
     )
@@ -242,11 +233,11 @@ def test_a_page_that_rang_before_service_down_still_resolves(tmp_path: Path) -> 
                     for a in body["alerts"]
                 )
 
-            _request(server.url + "/api/v2/alerts", [page])
+            servers.api_json(server.url + "/api/v2/alerts", [page])
             servers.wait_until(lambda: heard("firing", names.SLO_BURN_FAST), 15, what="the page")
-            _request(server.url + "/api/v2/alerts", [page, down])
+            servers.api_json(server.url + "/api/v2/alerts", [page, down])
             servers.wait_until(lambda: heard("firing", "ServiceDown"), 15, what="ServiceDown's page")
-            _request(
+            servers.api_json(
                 server.url + "/api/v2/alerts", [_resolved(page), down]
             )  # the burn ends, the targets are still down
             servers.wait_until(lambda: heard("resolved", names.SLO_BURN_FAST), 15, what="the page's resolve")

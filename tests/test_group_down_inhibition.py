@@ -11,7 +11,6 @@ Envoy edge in three clusters). Shown on a real Alertmanager 0.25 (amtool cannot 
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +55,9 @@ WHOLE_DOWN = {"labels": {**_alert("ServiceDown", "critical")["labels"], "service
 SENTINEL = {"labels": {**_alert("ServiceCPUSaturation", "warning")["labels"], "service": "zz-sentinel"}}
 
 
-def _request(url: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
 def _states(url: str) -> dict[str, str]:
-    return {json.dumps(a["labels"], sort_keys=True): a["status"]["state"] for a in _request(url + "/api/v2/alerts")}
+    alerts = servers.api_json(url + "/api/v2/alerts")
+    return {json.dumps(a["labels"], sort_keys=True): a["status"]["state"] for a in alerts}
 
 
 def test_one_cluster_down_keeps_the_other_clusters_tickets(tmp_path: Path) -> None:
@@ -78,11 +70,11 @@ def test_one_cluster_down_keeps_the_other_clusters_tickets(tmp_path: Path) -> No
         (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "out" / artifact.path).write_text(artifact.content)
     with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
-        _request(server.url + "/api/v2/alerts", [DOWN, WHOLE_DOWN])
-        _request(server.url + "/api/v2/alerts", [SENTINEL])
+        servers.api_json(server.url + "/api/v2/alerts", [DOWN, WHOLE_DOWN])
+        servers.api_json(server.url + "/api/v2/alerts", [SENTINEL])
         key = json.dumps(SENTINEL["labels"], sort_keys=True)
         servers.wait_until(lambda: _states(server.url).get(key) == "suppressed", 10, 0.05, "the inhibitor")
-        _request(server.url + "/api/v2/alerts", list(KEPT.values()))
+        servers.api_json(server.url + "/api/v2/alerts", list(KEPT.values()))
         found = _states(server.url)
     got = {name: found[json.dumps(a["labels"], sort_keys=True)] for name, a in KEPT.items()}
     assert got == dict.fromkeys(KEPT, "active")

@@ -9,8 +9,6 @@ warning short of the SLO's line, or on the good side of it, stays apart.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +77,6 @@ def test_the_alert_carries_the_slo_whose_bad_slices_it_fires_on(tmp_path: Path, 
     assert _slo_labels(tmp_path)[alert] == {slo}  # the alert and its missing-data twin alike
 
 
-def _request(url: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
 def test_a_stuck_replica_is_one_notification_group(tmp_path: Path) -> None:
     """The SLO's page and the lag page, labelled as the rules label them, on the generated Alertmanager config."""
     binary = require_tool("prometheus-alertmanager")
@@ -103,10 +93,10 @@ def test_a_stuck_replica_is_one_notification_group(tmp_path: Path) -> None:
     if slo is not None:
         lag_page["slo"] = slo
     with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
-        _request(server.url + "/api/v2/alerts", [{"labels": slo_page}, {"labels": lag_page}])
+        servers.api_json(server.url + "/api/v2/alerts", [{"labels": slo_page}, {"labels": lag_page}])
 
         def grouped() -> list[dict[str, Any]] | None:
-            found: list[dict[str, Any]] = _request(server.url + "/api/v2/alerts/groups")
+            found: list[dict[str, Any]] = servers.api_json(server.url + "/api/v2/alerts/groups")
             return found if sum(len(g["alerts"]) for g in found) == 2 else None
 
         groups = servers.wait_until(grouped, 10, 0.05, "both alerts in groups")

@@ -35,6 +35,15 @@ def get_json(url: str) -> Any:
         return json.loads(response.read())
 
 
+def api_json(url: str, body: Any = None) -> Any:
+    """GET `url`, or POST `body` as JSON when given; the decoded answer, None for an empty one."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
 def wait_until(predicate: Any, timeout: float, interval: float = 0.25, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
