@@ -10,19 +10,25 @@ report 0. Only labels `up` carries can split it: those the targets declare, or t
 from __future__ import annotations
 
 from compiler.model.build_targets import TARGET_LABELS
-from compiler.model.types import Service
+from compiler.model.types import Service, Slo
+
+# A group of a split whose `up` had series this recently and has none now has vanished (slo_missing.py): its SLO
+# has no data there. Read at coarse steps: a group is seen if it reported at one of them; one removed on purpose
+# tickets until the lookback ends.
+VANISHED_GROUP_LOOKBACK = "1d"
+VANISHED_GROUP_STEP = "1h"
 
 
 def down_groups(service: Service) -> tuple[tuple[str, ...], ...]:
     """Each distinct split (sorted labels) ServiceDown also fires per group of; () when nothing splits it."""
+    return tuple(sorted({kept for slo in service.slos if (kept := slo_down_split(service, slo))}))
+
+
+def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
+    """The labels of the SLO's `by:` that `up` carries (sorted); () when none, or the service has no targets."""
     if not service.targets:
         return ()
     declared = {m.label for m in service.targets}
     # A label the targets pin to one value (`region: eu`) has one group: the whole service's alert covers it.
     pinned = {m.label for m in service.targets if m.op == "="}
-    found: set[tuple[str, ...]] = set()
-    for slo in service.slos:
-        kept = tuple(sorted({label for label in slo.by if label in TARGET_LABELS | declared} - pinned))
-        if kept:
-            found.add(kept)
-    return tuple(sorted(found))
+    return tuple(sorted({label for label in slo.by if label in TARGET_LABELS | declared} - pinned))

@@ -407,10 +407,14 @@ def up(service: Service) -> str:
 def up_per_group(service: Service, split: tuple[str, ...]) -> str:
     """Targets up per group of `split` (model.down_groups): what ServiceDown's group branch compares with 0, and
     the Instances panel plots. Targets without the labels are no group."""
+    return f"sum by ({', '.join(split)}) ({up_in_groups(service, split)})"
+
+
+def up_in_groups(service: Service, split: tuple[str, ...]) -> str:
+    """The service's `up` series that carry every label of `split`: targets without them are no group."""
     present = ",".join(f'{label}!=""' for label in split)
     whole = up(service)
-    scoped = f"{whole[:-1]},{present}}}" if whole != "up{}" else f"up{{{present}}}"
-    return f"sum by ({', '.join(split)}) ({scoped})"
+    return f"{whole[:-1]},{present}}}" if whole != "up{}" else f"up{{{present}}}"
 
 
 def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = "") -> tuple[str, str]:

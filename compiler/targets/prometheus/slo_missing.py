@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model import queries
+from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, VANISHED_GROUP_STEP, slo_down_split
 from compiler.model.groups import by_clause
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -31,7 +32,9 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     A ratio SLI's total-events series with traffic and without a label its good selector requires (see
     queries.unlabelled_labels), from a scrape target none of whose series has it, is never good: it fires
     SLO-wide. A grouped ratio or raw SLI whose good or bad
-    events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too."""
+    events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too.
+    A group of a label `up` carries (model/down_groups.py) whose targets reported within the lookback and have no
+    `up` now fires with that group's labels (vanished_groups)."""
     sli = slo.sli
     branches = [] if total_covered(service, slo) else [f"absent({sli_presence(service, slo)})"]
     if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
@@ -44,10 +47,24 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
         # SLO-wide, as the stray count: one instance writing another label name is one cause, however many
         # groups its series fall in (the runbook's query lists them, with their groups)
         branches.append(f"count({unlabelled})")
+    if (vanished := vanished_groups(service, slo)) is not None:
+        branches.append(vanished.replace("\n", "\n  "))
     lines = ["(", "\n  or\n".join(f"  {b}" for b in branches), ")"]
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
+
+
+def vanished_groups(service: Service, slo: Slo) -> str | None:
+    """The SLO's groups of a label `up` carries whose targets had `up` at a step of the lookback and have none
+    now (a cluster's federation or scrape config lost): every series of the group goes, so neither ServiceDown's
+    group branch (`up` == 0) nor `absent` (other groups report) fired, and the group's burn had no ratio."""
+    split = slo_down_split(service, slo)
+    if not split:
+        return None
+    by, present = ", ".join(split), queries.up_in_groups(service, split)
+    seen = f"max_over_time((group by ({by}) ({present}))[{VANISHED_GROUP_LOOKBACK}:{VANISHED_GROUP_STEP}])"
+    return f"{seen}\nunless on ({by})\n{present}"
 
 
 def total_covered(service: Service, slo: Slo) -> bool:

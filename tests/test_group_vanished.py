@@ -1,0 +1,108 @@
+"""A group whose series all vanish: a service kept `by: [cluster]` loses one cluster's every series (its
+federation link or scrape config gone: `up` absent, not 0).
+
+Before round 34 nothing fired: ServiceDown's group branch compares a group's `up` with 0 (no series, no group),
+`absent()` holds only when every cluster is gone, and the cluster's burn had no ratio. Now SLODataMissing (a
+ticket, as for any missing data) fires with the cluster's label while the others report, and ends a lookback
+(a day) after the cluster was last seen, so a cluster removed on purpose stops ticketing (promtool replays).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.promtool_helpers import promtool_report
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  web:
+    routing:
+      critical: {webhook: {url: "https://pager.example.com/web"}}
+      warning: {webhook: {url: "https://tickets.example.com/web"}}
+"""
+API = """\
+apiVersion: obsc/v1
+service: api
+team: web
+selector: {job: api}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.9, by: [BY], sli: {errors: errors, total: requests}}
+"""
+MISSING = 'ALERTS{alertname="SLODataMissing", alertstate="firing"}'
+CLUSTERS = ("eu", "us", "ap")
+
+
+def _rules(tmp_path: Path, capsys: pytest.CaptureFixture[str], by: str = "cluster") -> str:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "api.yaml").write_text(API.replace("BY", by))
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    assert result.code == 0, result.err
+    text = (out / "prometheus/rules/api.yaml").read_text()
+    (tmp_path / "api.yaml").write_text(text)
+    return text
+
+
+def _series(minutes: int, gone_at: int | None) -> dict[str, str]:
+    """Three clusters reporting with traffic for `minutes`; eu's every series ends at `gone_at`."""
+    series: dict[str, str] = {}
+    for cluster in CLUSTERS:
+        until = gone_at if cluster == "eu" and gone_at is not None else minutes
+        series[f'up{{job="api", instance="{cluster}-1", cluster="{cluster}"}}'] = f"1x{until}"
+        series[f'http_requests_total{{job="api", instance="{cluster}-1", cluster="{cluster}", code="200"}}'] = (
+            f"0+60x{until}"
+        )
+    return series
+
+
+def _fired(minute: int, clusters: tuple[str, ...]) -> dict[str, object]:
+    samples = [
+        {
+            "labels": "ALERTS{"
+            + f'alertname="SLODataMissing", alertstate="firing", cluster="{c}", service="api", '
+            + 'severity="warning", slo="availability", team="web"}',
+            "value": 1,
+        }
+        for c in clusters
+    ]
+    return {"expr": MISSING, "eval_time": f"{minute}m", "exp_samples": samples}
+
+
+def test_one_cluster_of_three_vanishing_tickets_with_its_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _rules(tmp_path, capsys)
+    # all there: quiet; eu gone at 60m: past the 5m staleness and the 10m hold it fires, only for eu
+    checks = [_fired(m, ()) for m in (30, 59, 70)] + [_fired(m, ("eu",)) for m in (80, 120)]
+    assert promtool_report(tmp_path, "api.yaml", _series(120, 60), checks, evaluation_interval="1m") == ""
+
+
+def test_every_cluster_present_is_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _rules(tmp_path, capsys)
+    checks = [_fired(m, ()) for m in (30, 90, 120)]
+    assert promtool_report(tmp_path, "api.yaml", _series(120, None), checks, evaluation_interval="1m") == ""
+
+
+def test_a_cluster_removed_stops_ticketing_after_the_lookback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """eu removed at 2h: it tickets for about a day (last seen at an hourly step of the lookback), then stops."""
+    _rules(tmp_path, capsys)
+    checks = [_fired(m, ("eu",)) for m in (180, 24 * 60)] + [_fired(m, ()) for m in (26 * 60 + 30,)]
+    series = _series(27 * 60, 120)
+    assert promtool_report(tmp_path, "api.yaml", series, checks, evaluation_interval="5m", input_interval="1m") == ""
+
+
+def test_a_metric_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`route` is not on `up`: a route's series go at a restart until it is called again, which is no outage."""
+    assert "unless on (route)" not in _rules(tmp_path, capsys, "route")
