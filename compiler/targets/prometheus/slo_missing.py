@@ -19,7 +19,7 @@ DATA_MISSING_FOR_SECONDS = 600  # a scrape or two can fail; ten minutes without 
 PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at least twice in it is present
 
 
-def data_missing_expr(service: Service, slo: Slo) -> str:
+def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     """Absent total events, or (latency) series with traffic and without the threshold bucket; only
     while targets are up.
 
@@ -34,7 +34,8 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
     SLO-wide. A grouped ratio or raw SLI whose good or bad
     events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too.
     A group of a label `up` carries (model/down_groups.py) whose targets reported within the lookback and have no
-    `up` now fires with that group's labels (vanished_groups)."""
+    `up` now fires with that group's labels (vanished_groups; `vanished=False` leaves it out: what the generated
+    scenarios, which feed one `up` throughout, read)."""
     sli = slo.sli
     branches = [] if total_covered(service, slo) else [f"absent({sli_presence(service, slo)})"]
     if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
@@ -47,8 +48,8 @@ def data_missing_expr(service: Service, slo: Slo) -> str:
         # SLO-wide, as the stray count: one instance writing another label name is one cause, however many
         # groups its series fall in (the runbook's query lists them, with their groups)
         branches.append(f"count({unlabelled})")
-    if (vanished := vanished_groups(service, slo)) is not None:
-        branches.append(vanished.replace("\n", "\n  "))
+    if vanished and (gone := vanished_groups(service, slo)) is not None:
+        branches.append(gone.replace("\n", "\n  "))
     lines = ["(", "\n  or\n".join(f"  {b}" for b in branches), ")"]
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]

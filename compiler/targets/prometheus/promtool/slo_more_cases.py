@@ -31,10 +31,17 @@ from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_strays import grouped_outcome, strays, ungrouped_outcome
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
+from compiler.targets.prometheus.promtool.missing_vanished import vanished_case
 from compiler.targets.prometheus.promtool.series import constant, exposed_le, labelled, satisfy
 from compiler.targets.prometheus.promtool.slo_handover_cases import handover_case
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.slo_missing import errors_family_probe, sli_presence, stray_probe, unlabelled_probe
+from compiler.targets.prometheus.slo_missing import (
+    data_missing_expr,
+    errors_family_probe,
+    sli_presence,
+    stray_probe,
+    unlabelled_probe,
+)
 
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]  # (name, sorted labels) of an input series
 _SCRAPE = 60  # seconds between raw samples in the data-missing cases
@@ -364,7 +371,10 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
     alert_rules = rules.alert_rules
     missing = [r for r in alert_rules if r.source is not None and r.source.data_missing]
     before = list(raw)
-    window = reach([r.expr for r in missing])
+    # (a group's vanishing reads a day of `up`, but these scenarios feed one `up` throughout: vanished_case's)
+    window = reach(
+        [data_missing_expr(service, r.source.slo, vanished=False) for r in missing if r.source and r.source.slo]
+    )
     # One timeline spaces its scenarios by the longest range and offset the alerts read, and every step of it
     # costs promtool an evaluation of every rule: `offset 1y` in a raw SLI made 17,520 steps (222 s, and past
     # the tool timeout the whole fleet's compile failed). Past a day, each scenario runs in a group of its own.
@@ -390,4 +400,5 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
             handover = handover_case(service, slo, mine, step, tier)
             if handover is not None:
                 handovers.append(handover)
-    return before + out + side_by_side(handovers)  # each SLO's hand-over reads its own series
+    vanished = vanished_case(service, missing, step)
+    return before + out + side_by_side(handovers) + ([vanished] if vanished else [])  # hand-overs: own series
