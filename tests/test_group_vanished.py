@@ -9,11 +9,13 @@ ticket, as for any missing data) fires with the cluster's label while the others
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli_helpers import run_obsc
+from tests.conftest import require_tool
 from tests.promtool_helpers import promtool_report
 
 PLATFORM = """\
@@ -106,3 +108,36 @@ def test_a_cluster_removed_stops_ticketing_after_the_lookback(
 def test_a_metric_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`route` is not on `up`: a route's series go at a restart until it is called again, which is no outage."""
     assert "unless on (route)" not in _rules(tmp_path, capsys, "route")
+
+
+def test_the_ticket_routes_as_a_ticket_links_its_cluster_and_its_runbook_asks_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _rules(tmp_path, capsys)
+    assert "{{ with $labels.cluster }}&var-cluster={{ . | urlquery }}{{ end }}" in text
+    assert "Fired with a cluster: that cluster had targets in the last 1d" in text
+    page = (tmp_path / "out/runbooks/api/SLODataMissing-availability.md").read_text()
+    assert 'max_over_time((group by (cluster) (up{job="api",cluster!=""}))[1d:1h])' in page
+    labels = ["alertname=SLODataMissing", "service=api", "slo=availability", "severity=warning", "team=web"]
+    done = subprocess.run(
+        [
+            require_tool("amtool"),
+            "config",
+            "routes",
+            "test",
+            "--config.file",
+            "alertmanager.yml",
+            *labels,
+            "cluster=eu",
+        ],
+        cwd=tmp_path / "out/alertmanager",
+        capture_output=True,
+        text=True,
+    )
+    alone = subprocess.run(
+        [require_tool("amtool"), "config", "routes", "test", "--config.file", "alertmanager.yml", *labels],
+        cwd=tmp_path / "out/alertmanager",
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout == alone.stdout and "warning" in done.stdout, (done.stdout, done.stderr)

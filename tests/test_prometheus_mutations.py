@@ -805,7 +805,8 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     asks for the failures counter in place of the total (absent with it, or counted as strays without it; a
     scenario without the counter expects the alert). Every mutant of the rule must fail the data-missing
     timeline. Round 34 adds a region whose every `up` vanishes (4 mutants more: its branch dropped, whole or in
-    part, and the `or` before it), killed by the case that ends one region's `up` while another reports (missing_vanished.py)."""
+    part, and the `or` before it), killed by the case that ends one region's `up` while another reports
+    (promtool/missing_vanished.py)."""
     files, _, flat = grouped_golden()
     found = [
         m

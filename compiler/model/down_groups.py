@@ -9,6 +9,7 @@ report 0. Only labels `up` carries can split it: those the targets declare, or t
 
 from __future__ import annotations
 
+from compiler.model import queries
 from compiler.model.build_targets import TARGET_LABELS
 from compiler.model.types import Service, Slo
 
@@ -32,3 +33,16 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
     # A label the targets pin to one value (`region: eu`) has one group: the whole service's alert covers it.
     pinned = {m.label for m in service.targets if m.op == "="}
     return tuple(sorted({label for label in slo.by if label in TARGET_LABELS | declared} - pinned))
+
+
+def vanished_groups(service: Service, slo: Slo) -> str | None:
+    """The SLO's groups of a label `up` carries whose targets had `up` at a step of the lookback and have none
+    now (a cluster's federation or scrape config lost): every series of the group goes, so neither ServiceDown's
+    group branch (`up` == 0) nor `absent` (other groups report) fires, and the group's burn has no ratio.
+    SLODataMissing's branch (targets/prometheus/slo_missing.py) and its runbook's query."""
+    split = slo_down_split(service, slo)
+    if not split:
+        return None
+    by, present = ", ".join(split), queries.up_in_groups(service, split)
+    seen = f"max_over_time((group by ({by}) ({present}))[{VANISHED_GROUP_LOOKBACK}:{VANISHED_GROUP_STEP}])"
+    return f"{seen}\nunless on ({by})\n{present}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model import queries
-from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, VANISHED_GROUP_STEP, slo_down_split
+from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, slo_down_split, vanished_groups
 from compiler.model.groups import by_clause
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -54,18 +54,6 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
-
-
-def vanished_groups(service: Service, slo: Slo) -> str | None:
-    """The SLO's groups of a label `up` carries whose targets had `up` at a step of the lookback and have none
-    now (a cluster's federation or scrape config lost): every series of the group goes, so neither ServiceDown's
-    group branch (`up` == 0) nor `absent` (other groups report) fired, and the group's burn had no ratio."""
-    split = slo_down_split(service, slo)
-    if not split:
-        return None
-    by, present = ", ".join(split), queries.up_in_groups(service, split)
-    seen = f"max_over_time((group by ({by}) ({present}))[{VANISHED_GROUP_LOOKBACK}:{VANISHED_GROUP_STEP}])"
-    return f"{seen}\nunless on ({by})\n{present}"
 
 
 def total_covered(service: Service, slo: Slo) -> bool:
@@ -123,6 +111,8 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."
         )
+        if split := slo_down_split(service, slo):
+            description += " " + vanished_text(split)
         return summary, description
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         what = f"`{sli.total.selector.metric}`"
@@ -151,7 +141,19 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         description += " " + errors_family_text(family.metric)
     if labels := queries.unlabelled_labels(sli):
         description += " " + unlabelled_text(sli, labels)
+    if split := slo_down_split(service, slo):
+        description += " " + vanished_text(split)
     return summary, description
+
+
+def vanished_text(split: tuple[str, ...]) -> str:
+    """What the vanished-group branch of the alert means, in words."""
+    groups = ", ".join(split)
+    return (
+        f"Fired with a {groups}: that {groups} had targets in the last {VANISHED_GROUP_LOOKBACK} and has no `up` "
+        f"series now while others report (its Prometheus, federation or scrape config lost): neither ServiceDown nor "
+        f"the burn alerts see it. One removed on purpose tickets until that lookback ends."
+    )
 
 
 def errors_family_text(metric: str) -> str:
