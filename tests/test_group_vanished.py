@@ -105,6 +105,18 @@ def test_a_cluster_removed_stops_ticketing_after_the_lookback(
     assert promtool_report(tmp_path, "api.yaml", series, checks, evaluation_interval="5m", input_interval="1m") == ""
 
 
+def test_a_churning_target_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pod (or instance) gone is a deploy or a scale-down: it would ticket a day after every rollout. Kept per
+    cluster and pod, the branch watches the cluster only."""
+    text = _rules(tmp_path, capsys, "cluster, pod")
+    assert "group by (cluster) (up{" in text and "unless on (cluster)\n" in text
+    assert "group by (cluster, pod)" not in text and "group by (pod)" not in text
+
+
+def test_a_pod_split_alone_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "[1d:1h]" not in _rules(tmp_path, capsys, "pod")
+
+
 def test_a_metric_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`route` is not on `up`: a route's series go at a restart until it is called again, which is no outage."""
     assert "unless on (route)" not in _rules(tmp_path, capsys, "route")

@@ -18,6 +18,8 @@ from compiler.model.types import Service, Slo
 # tickets until the lookback ends.
 VANISHED_GROUP_LOOKBACK = "1d"
 VANISHED_GROUP_STEP = "1h"
+# Labels whose values come and go with every deploy or scale-down (a pod's new name): one gone is no outage.
+CHURNING_LABELS = frozenset({"instance", "pod", "container", "node"})
 
 
 def down_groups(service: Service) -> tuple[tuple[str, ...], ...]:
@@ -35,12 +37,17 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
     return tuple(sorted({label for label in slo.by if label in TARGET_LABELS | declared} - pinned))
 
 
+def vanish_split(service: Service, slo: Slo) -> tuple[str, ...]:
+    """The labels of the SLO's down split whose groups should not vanish: those that do not churn."""
+    return tuple(label for label in slo_down_split(service, slo) if label not in CHURNING_LABELS)
+
+
 def vanished_groups(service: Service, slo: Slo) -> str | None:
     """The SLO's groups of a label `up` carries whose targets had `up` at a step of the lookback and have none
     now (a cluster's federation or scrape config lost): every series of the group goes, so neither ServiceDown's
     group branch (`up` == 0) nor `absent` (other groups report) fires, and the group's burn has no ratio.
     SLODataMissing's branch (targets/prometheus/slo_missing.py) and its runbook's query."""
-    split = slo_down_split(service, slo)
+    split = vanish_split(service, slo)
     if not split:
         return None
     by, present = ", ".join(split), queries.up_in_groups(service, split)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model import queries
-from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, slo_down_split, vanished_groups
+from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.groups import by_clause
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -111,7 +111,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."
         )
-        if split := slo_down_split(service, slo):
+        if split := vanish_split(service, slo):
             description += " " + vanished_text(split)
         return summary, description
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
@@ -141,7 +141,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         description += " " + errors_family_text(family.metric)
     if labels := queries.unlabelled_labels(sli):
         description += " " + unlabelled_text(sli, labels)
-    if split := slo_down_split(service, slo):
+    if split := vanish_split(service, slo):
         description += " " + vanished_text(split)
     return summary, description
 

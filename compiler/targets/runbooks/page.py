@@ -10,7 +10,7 @@ from typing import NamedTuple
 from compiler.model import queries
 from compiler.model.alert_kinds import KINDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, slo_down_split, vanished_groups
+from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.key_evidence import evidence_events
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
@@ -146,7 +146,7 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             "```",
         ]
     if gone := vanished_groups(service, alert.slo):
-        split = ", ".join(slo_down_split(service, alert.slo))
+        split = ", ".join(vanish_split(service, alert.slo))
         lines += [
             f"- Fired with a {split}: which {split} had targets in the last {VANISHED_GROUP_LOOKBACK} and has no `up` "
             "series now? Its every series is gone (its Prometheus, federation or remote-write link, its scrape "

@@ -11,7 +11,7 @@ tests/test_group_vanished.py's (a day of steps in every service's generated test
 from __future__ import annotations
 
 from compiler import conventions as names
-from compiler.model.down_groups import slo_down_split
+from compiler.model.down_groups import vanish_split
 from compiler.model.promql import Matcher
 from compiler.model.types import Service
 from compiler.targets.prometheus.promtool.cases import Case, ExprCheck, InputSeries, steps_after
@@ -26,7 +26,7 @@ _SCRAPE = 60
 def vanished_case(service: Service, rules: list[Rule], step: int) -> Case | None:
     """One case for every SLODataMissing rule of `rules` with a vanished-group branch; None without one, or
     when the targets' matchers admit no two values of the split labels."""
-    splits = {id(r): slo_down_split(service, r.source.slo) for r in rules if r.source and r.source.slo}
+    splits = {id(r): vanish_split(service, r.source.slo) for r in rules if r.source and r.source.slo}
     watched = [r for r in rules if splits.get(id(r))]
     if not watched:
         return None
