@@ -144,6 +144,16 @@ def format_duration(seconds: int) -> str:
     return out
 
 
+def seconds_text(seconds: Decimal) -> str:
+    """A duration threshold as a spec writes one: 1d, 1h30m, 300ms, 1.5s (not 86400s or 0.3s)."""
+    if seconds > 0 and seconds == int(seconds):
+        return format_duration(int(seconds))
+    millis = seconds * 1000
+    if 0 < millis < 1000 and millis == int(millis):
+        return f"{int(millis)}ms"
+    return f"{decimal_text(seconds)}s"
+
+
 @functools.lru_cache(maxsize=1024)
 def parse_percent(text: str) -> Decimal:
     """`2%` → Decimal('0.02'), exact: thresholds end up in PromQL and tests compare floats exactly."""
@@ -181,11 +191,34 @@ def decimal_text(value: Decimal) -> str:
 
 
 def percent_text(ratio: Decimal) -> str:
-    """A share as a percentage with at most 6 significant digits, as notifications and runbook pages quote it:
-    a platform's own window pair (1d of a 7d budget) would otherwise print 28 ("14.28571428571428571428571429%")."""
-    with localcontext() as context:
-        context.prec = 6
-        return decimal_text(+(ratio * 100)) + "%"
+    """A share the spec wrote (or one exact step from it: a 99.95% objective's 0.05% budget) as a percentage,
+    every digit kept: cutting 99.123456789% to 6 digits quoted an objective the spec never set."""
+    return decimal_text(ratio * 100) + "%"
+
+
+def share_text(ratio: Decimal) -> str:
+    """A share obsc worked out (the budget a burn spends, the error ratio it fires above) as an SRE reads it:
+    exact up to 4 significant digits (10%, 0.0336%, 13.44%), else `about` and 2 digits (3/7 of the budget is
+    `about 43%`, not 42.8571%), with more digits where 2 would say 100% of what is not all of it (99.96%)."""
+    return about_text(ratio * 100) + "%"
+
+
+def about_text(value: Decimal) -> str:
+    """A worked-out number for humans, by `share_text`'s rule (a burn factor: `about 0.93`, not 0.9333333333)."""
+    if not value or not value.is_finite() or len(value.normalize().as_tuple().digits) <= _EXACT_DIGITS:
+        return decimal_text(value)
+    digits = _ABOUT_DIGITS
+    while True:  # ends: at 28 digits (the default context) every Decimal this sees is itself, not 100
+        with localcontext() as context:
+            context.prec = digits
+            rounded = +value
+        if rounded != 100 or digits >= 28:  # rounding only lands on 100 from either side; it never crosses it
+            return "about " + decimal_text(rounded)
+        digits += 1
+
+
+_EXACT_DIGITS = 4  # 13.44 (a 28d period's fast factor) and 0.1875% are read as written
+_ABOUT_DIGITS = 2
 
 
 @functools.lru_cache(maxsize=1 << 14)  # ~2M calls for a 1,000-service fleet, mostly repeated values

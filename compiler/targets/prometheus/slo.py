@@ -31,7 +31,7 @@ from compiler.model.burnrate import (
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text, burn_words
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
-from compiler.model.units import decimal_text, format_duration, parse_duration, percent_text
+from compiler.model.units import about_text, decimal_text, format_duration, parse_duration, percent_text, share_text
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
@@ -368,7 +368,7 @@ def alert_annotations(
 
 
 def _human_factor(factor: Decimal) -> str:
-    return decimal_text(round(factor, 2))
+    return about_text(factor)
 
 
 class _WindowNumbers(NamedTuple):
@@ -395,8 +395,8 @@ def _window_numbers(window: BurnWindow, period_seconds: int, error_budget: Decim
         short_ratio=names.sli_error_ratio(window.short),
         threshold=_threshold_text(window, period_seconds, error_budget),
         factor=_human_factor(factor),
-        line=percent_text(factor * error_budget),
-        spent=percent_text(window.budget_spent(period_seconds)),
+        line=share_text(factor * error_budget),
+        spent=share_text(window.budget_spent(period_seconds)),
     )
 
 

@@ -11,7 +11,7 @@ from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, hours_to_exhaustion
 from compiler.model.sli_kinds import burn_guard_text, burn_words
 from compiler.model.types import Slo, Tier
-from compiler.model.units import format_duration, percent_text
+from compiler.model.units import format_duration, share_text
 
 
 class BurnText(NamedTuple):
@@ -51,8 +51,8 @@ _TEXTS_KEPT = 1024
 
 def _burn_text(slo: Slo, w: BurnWindow, tier: Tier) -> BurnText:
     factor = w.factor_text(slo.period_seconds)
-    ratio = percent_text(error_ratio_threshold(slo, w))
-    spent = percent_text(w.budget_spent(slo.period_seconds))
+    ratio = share_text(error_ratio_threshold(slo, w))
+    spent = share_text(w.budget_spent(slo.period_seconds))
     long, short = w.long, w.short
     gone = lasts(slo, Decimal(1), w.factor(slo.period_seconds))
     words = burn_words(slo)

@@ -14,7 +14,7 @@ from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, va
 from compiler.model.key_evidence import evidence_events
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import decimal_text, format_duration, seconds_text
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets import markdown
 from compiler.targets.base import TargetOptions
@@ -331,5 +331,5 @@ def _threshold(alert: KeyAlert, ttype: ThresholdType) -> str:
     if ttype is ThresholdType.RATIO:
         return f"above {decimal_text(alert.threshold * 100)}%{after}."
     if ttype is ThresholdType.DURATION:
-        return f"threshold {decimal_text(alert.threshold)}s{after}."
+        return f"threshold {seconds_text(alert.threshold)}{after}."
     return f"threshold {decimal_text(alert.threshold)}{after}."
