@@ -8,6 +8,7 @@ objective's budget as 0.876543%, a budget the spec never set; a disk_full line r
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -93,3 +94,13 @@ def test_a_disk_full_line_reads_as_a_duration(tmp_path: Path) -> None:
     _, pages = _texts(tmp_path)
     page = pages[names.runbook_path("relay", "ServiceDiskFillingUp", None)]
     assert re.search(r"threshold [0-9]+[dhm]", page) and not re.search(r"threshold [0-9]+s\b", page), page
+
+
+def test_a_burn_panel_states_its_lines_as_the_alerts_do(tmp_path: Path) -> None:
+    """The burn-rate panel's description said `(error ratio 0.01)` beside alerts that say 1%."""
+    (tmp_path / "relay.yaml").write_text(SPEC)
+    files = compile_specs([str(tmp_path)]).bundle.artifacts
+    said = [json.dumps(json.loads(a.content), ensure_ascii=False) for a in files if a.path.endswith(".json")]
+    text = "\n".join(said)
+    assert "Warning when both the 3d and 6h burn rates exceed 1× (error ratio 1%)." in text
+    assert not re.search(r"error ratio [0-9.]+\)", text), re.findall(r"[^.]{60}error ratio [0-9.]+\)", text)

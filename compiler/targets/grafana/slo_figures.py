@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from compiler.model.burnrate import BurnWindow, error_ratio_threshold, windows_for
 from compiler.model.types import Slo, Tier
-from compiler.model.units import decimal_text, format_duration
+from compiler.model.units import about_text, decimal_text, format_duration, share_text
 from compiler.targets.grafana.panels import BLUE, GREEN, ORANGE, RED, Line
 
 TIER_COLORS = {Tier.CRITICAL: RED, Tier.WARNING: ORANGE, Tier.INFO: BLUE}
@@ -88,10 +88,10 @@ def _burn_lines(slo: Slo, windows: tuple[BurnWindow, ...]) -> tuple[Line, ...]:
 def _burn_description(slo: Slo, windows: tuple[BurnWindow, ...]) -> str:
     parts = ["Error ratio divided by the error budget (1× spends the budget exactly over the period)."]
     for w in windows:
-        threshold = decimal_text(round(error_ratio_threshold(slo, w), 10))
+        threshold = share_text(error_ratio_threshold(slo, w))  # a percentage, as the alert's own text says it
         parts.append(
             f"{w.tier.value.capitalize()} when both the {w.long} and {w.short} burn rates exceed "
-            f"{w.factor_text(slo.period_seconds)}× (error ratio {threshold})."
+            f"{about_text(w.factor(slo.period_seconds))}× (error ratio {threshold})."
         )
     if windows:
         parts.append("A short window with no events at all is no recovery: the long window decides alone.")
