@@ -8,7 +8,8 @@ import pytest
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.errors import InputError
-from compiler.model.types import Fleet
+from compiler.model.teams import catchall_pages
+from compiler.model.types import Fleet, Tier
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -117,7 +118,7 @@ def test_team_without_a_critical_route_names_the_spec_and_the_team(tmp_path: Pat
     platform += "defaults:\n  routing: {info: fallback}\n"
     errors = _errors(tmp_path, SPEC, platform)
     assert len(errors) == 1
-    assert errors[0].startswith("checkout.yaml:1:1 $.routing: no receiver for critical alerts: ")
+    assert errors[0].startswith("checkout.yaml:3:7 $.team: no receiver for critical alerts: ")  # no routing here
     assert "team 'payments' (platform.yaml:4:3) has no routing.critical" in errors[0]
 
 
@@ -207,6 +208,35 @@ def test_without_a_teams_section_any_team_routes_like_every_other(tmp_path: Path
     (tmp_path / "platform.yaml").write_text(platform)
     (tmp_path / "checkout.yaml").write_text(SPEC.replace("team: payments", "team: anything"))
     assert [s.team for s in _fleet(tmp_path).services] == ["anything"]
+
+
+def test_pages_left_to_the_catch_all_are_located_at_the_team_or_the_routing(tmp_path: Path) -> None:
+    """A page of a team the platform lists, landing in the platform's catch-all, reaches someone else, not the
+    service's on-call: a located error at the spec's routing where it writes one, else at its team. Without a
+    teams: registry every team routes alike, as the platform says: a warning (`catchall_pages`)."""
+    unlisted = PLATFORM.split("teams:\n")[0] + PLATFORM.split("receivers:\n", 1)[1].join(["receivers:\n", ""])
+    (tmp_path / "platform.yaml").write_text(unlisted)
+    (tmp_path / "checkout.yaml").write_text(SPEC.replace("team: payments", "team: anything"))
+    assert catchall_pages(_fleet(tmp_path).services) == [
+        "team 'anything': pages of 1 service(s) (checkout) go to the catch-all default receiver 'fallback': no "
+        "routing.critical in their specs or platform defaults.routing, and no teams: section to list the team in"
+    ]
+    listed = PLATFORM.replace("      critical: {pagerduty: {routing_key_file: /etc/am/team-payments/pager}}\n", "")
+    errors = _errors(tmp_path, SPEC, listed)
+    assert errors == [
+        "checkout.yaml:3:7 $.team: pages of team 'payments' would go to the catch-all default receiver 'fallback' of "
+        "alertmanager.default_receiver (platform.yaml), which no routing names for them: no routing.critical here, in "
+        "teams.payments or in platform defaults.routing; name the receiver that pages this team's on-call in one of "
+        "them (routing.critical: fallback there sends its pages to the catch-all on purpose)"
+    ]
+    errors = _errors(tmp_path, SPEC + "routing: {warning: fallback}\n", listed)
+    assert len(errors) == 1 and errors[0].startswith("checkout.yaml:5:10 $.routing: pages of team 'payments' "), errors
+    # named on purpose, anywhere in the lookup order, the catch-all takes them without a word
+    for named in (SPEC + "routing: {critical: fallback}\n", SPEC):
+        platform = listed if "routing" in named else listed + "defaults: {routing: {critical: fallback}}\n"
+        (tmp_path / "checkout.yaml").write_text(named)
+        (tmp_path / "platform.yaml").write_text(platform)
+        assert _fleet(tmp_path).services[0].route(Tier.CRITICAL).receiver == "fallback"  # type: ignore[union-attr]
 
 
 def test_the_internal_no_one_receiver_cannot_be_named_to_drop_pages(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler.errors import Diagnostic, Location, ToolError
 from compiler.output.bundle import manifest_format
@@ -432,25 +433,40 @@ def test_links_a_notification_cannot_open_are_warned_about(capsys: pytest.Captur
     assert linked.code == 0 and "warning" not in linked.err, linked.err
 
 
-def test_pages_that_only_reach_the_catch_all_receiver_are_warned_about(
+def test_pages_left_to_the_catch_all_receiver_are_a_located_error(
     capsys: pytest.CaptureFixture[str], specs: Path
 ) -> None:
     """Found by a routing hunt: a team listed without routing (and no defaults.routing) had its pages go to
-    the platform's catch-all default receiver, said only with -v. Now a warning, one per team."""
+    the platform's catch-all default receiver, said only with -v; then a warning nobody had to act
+    on, and the pages still landed in another team's channel. Now a located error at the spec's team, and
+    naming the receiver for the team's pages (the catch-all too, on purpose) compiles without a word."""
     (specs / "nightly-export.yaml").write_text(BATCH.split("routing:")[0])
-    (specs / "platform.yaml").write_text(
+    platform = (
         "apiVersion: obsc/v1\nkind: Platform\ngrafana_url: https://grafana.example.com\n"
         "runbook_url: https://git.example.com/ops/blob/main/out/{path}\nteams: {data-platform: {}}\n"
         'receivers: {sre-fallback: {webhook: {url: "https://tickets.example/sre"}}}\n'
         "alertmanager: {default_receiver: sre-fallback}\n"
     )
+    (specs / "platform.yaml").write_text(platform)
     result = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
-    assert result.code == 0
+    assert result.code == 2 and not Path("out").exists()
+    team_line = BATCH.splitlines().index("team: data-platform") + 1
     assert result.err.splitlines()[0] == (
-        "obsc: warning: team 'data-platform': pages of 1 service(s) (nightly-export) go to the catch-all default "
-        "receiver 'sre-fallback': no routing.critical in their specs, teams.data-platform or platform "
-        "defaults.routing"
+        f"specs/nightly-export.yaml:{team_line}:7 $.team: pages of team 'data-platform' would go to the catch-all "
+        "default receiver 'sre-fallback' of alertmanager.default_receiver (specs/platform.yaml), which no routing "
+        "names for them: no routing.critical here, in teams.data-platform or in platform defaults.routing; name "
+        "the receiver that pages this team's on-call in one of them (routing.critical: sre-fallback there sends "
+        "its pages to the catch-all on purpose)"
     )
+    (specs / "platform.yaml").write_text(
+        platform.replace("teams: {data-platform: {}}", "teams: {data-platform: {routing: {critical: sre-fallback}}}")
+    )
+    named = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert named.code == 0 and "catch-all" not in named.err, named.err
+    # and the routing tests (amtool) assert that the team's pages reach it
+    cases = yaml.safe_load(Path("out/alertmanager/routing-tests.yaml").read_text())["cases"]
+    pages = [c["receivers"] for c in cases if c["labels"].get("severity") == "critical"]
+    assert pages and all(r == ["sre-fallback"] for r in pages), pages
 
 
 def test_control_characters_never_reach_the_terminal_raw(capsys: pytest.CaptureFixture[str]) -> None:

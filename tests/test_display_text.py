@@ -57,7 +57,7 @@ runbook_url: https://wiki.example/{path}
 """,
     after="""\
 teams:
-  shop: {links: {oncall: "https://oncall.example/shop"}}
+  shop: {links: {oncall: "https://oncall.example/shop"}, routing: {critical: sink}}
 """,
 )
 SPEC = """\

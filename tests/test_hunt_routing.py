@@ -19,12 +19,13 @@ secrets: {team_root: "/srv/am/secrets/team-{team}/", shared_root: /srv/am/secret
 teams:
   payments:
     routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}
-  t1: {}
+  t1: {routing: {critical: fallback}}  # named: pages left to the catch-all unnamed are an error
 receivers:
   fallback: {webhook: {url: "https://relay.example/fallback"}}
 alertmanager:
   default_receiver: fallback
 """
+T1 = "  t1: {routing: {critical: fallback}}"
 # A batch job of team t1, nothing like examples/.
 JOB = """\
 apiVersion: obsc/v1
@@ -223,7 +224,8 @@ def test_operator_keeps_business_hours_in_any_name_of_utc(tmp_path: Path, zone: 
     # v1alpha1 has no time zone: hours in UTC are expressible, whatever the zone's name; others are dropped.
     times = '[{start: "08:00", end: "18:00"}]'
     hours = f'    business_hours: {{location: {zone}, weekdays: ["monday:friday"], times: {times}}}\n'
-    fleet = _load(tmp_path, {"job.yaml": JOB}, PLATFORM.replace("  t1: {}\n", "  t1:\n" + hours))
+    t1 = "  t1:\n    routing: {critical: fallback}\n" + hours.rstrip("\n")
+    fleet = _load(tmp_path, {"job.yaml": JOB}, PLATFORM.replace(T1, t1, 1))
     config = team_config(fleet, "t1", fleet.services)
     assert ("muteTimeIntervals" in config["spec"]) is kept
     assert (ANNOTATION_HOURS in config["metadata"]["annotations"]) is not kept
@@ -328,6 +330,6 @@ def test_a_shared_receiver_may_serve_tiers_alike_or_one_teams_own_tiers(tmp_path
     same = JOB + "routing: {warning: tickets, info: tickets, critical: fallback}\n"
     assert _load(tmp_path / "same", {"job.yaml": same, "checkout.yaml": CHECKOUT}, SHARED).receiver("tickets")
     # The platform file itself pages t1 into the ticket hook: its own decision, so t1's spec may do it too.
-    decided = SHARED.replace("  t1: {}\n", "  t1: {routing: {critical: tickets}}\n")
+    decided = SHARED.replace("{routing: {critical: fallback}}", "{routing: {critical: tickets}}")
     job = JOB + "routing: {critical: tickets}\n"
     assert _load(tmp_path / "decided", {"job.yaml": job, "checkout.yaml": CHECKOUT}, decided).receiver("tickets")

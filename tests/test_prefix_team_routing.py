@@ -23,7 +23,7 @@ defaults:
   routing: {info: audit}
 teams:
   pay:
-    routing: {warning: {webhook: {url: "https://t.example/pay"}}}
+    routing: {warning: {webhook: {url: "https://t.example/pay"}}, critical: sre}  # the catch-all, named
   payments:
     routing:
       critical: {pagerduty: {routing_key_file: /s/am/team-payments/pd}}

@@ -321,7 +321,8 @@ def test_a_platform_expression_is_reported_once_at_the_platform_line(tmp_path: P
     (tmp_path / "platform.yaml").write_text(
         "apiVersion: obsc/v1\nkind: Platform\nteams: {t1: {}}\nreceivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\n"
         "alertmanager: {default_receiver: r}\n"
-        "defaults:\n  metrics:\n    cpu: 'sum(rate(process_cpu_seconds_total{$selector}[1m]))'\n"
+        "defaults:\n  routing: {critical: r}\n"
+        "  metrics:\n    cpu: 'sum(rate(process_cpu_seconds_total{$selector}[1m]))'\n"
     )
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_text(
@@ -331,5 +332,5 @@ def test_a_platform_expression_is_reported_once_at_the_platform_line(tmp_path: P
         compile_specs([str(tmp_path)], CompileOptions())
     [only] = info.value.diagnostics
     column = len("    cpu: '") + 1 + len("sum(rate(process_cpu_seconds_total{$selector}")
-    assert (only.location.line, only.location.col) == (8, column)
+    assert (only.location.line, only.location.col) == (9, column)  # below defaults.routing
     assert only.path == ("defaults", "metrics", "cpu")

@@ -26,7 +26,7 @@ defaults:
   metrics:
     cpu: CPU
 teams:
-  shop: {}
+  shop: {routing: {critical: sink}}  # pages named: the catch-all unnamed is an error
 """,
 )
 SPEC = """\

@@ -19,7 +19,8 @@ from tests.cli_helpers import run_obsc
 OWN_LABELS = sorted(value for name, value in vars(conventions).items() if name.startswith("LABEL_"))
 _PLATFORM = (
     "apiVersion: obsc/v1\nkind: Platform\nteams: {growth: {}}\n"
-    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\nalertmanager: {default_receiver: r}\n"
+    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\n"
+    "defaults: {routing: {critical: r}}\nalertmanager: {default_receiver: r}\n"
 )
 
 

@@ -32,7 +32,7 @@ secrets: {{team_root: "/s/am/team-{{team}}/", shared_root: /s/am/platform/}}
 defaults:
   routing: {{info: audit}}
 teams:
-  pay: {{routing: {{warning: {{webhook: {{url: "https://t.example/pay"}}}}}}}}
+  pay: {{routing: {{critical: shared-pager, warning: {{webhook: {{url: "https://t.example/pay"}}}}}}}}
   pay-eu:
     routing: {{critical: {{pagerduty: {{routing_key_file: /s/am/team-pay-eu/pd}}}}, warning: shared-tickets}}
     business_hours: {HOURS}
@@ -45,9 +45,9 @@ teams:
   ops:
     routing: {{critical: shared-pager, warning: {{slack: {{channel: "#ops", api_url_file: /s/am/team-ops/slack}}}}}}
   ops-db: {{routing: {{critical: shared-pager}}, business_hours: {HOURS}}}
-  data: {{routing: {{info: {{webhook: {{url: "https://t.example/data-digest"}}}}}}}}
+  data: {{routing: {{critical: shared-pager, info: {{webhook: {{url: "https://t.example/data-digest"}}}}}}}}
   data-lake: {{routing: {{critical: {{opsgenie: {{api_key_file: /s/am/team-data-lake/og}}}}}}}}
-  ml: {{}}
+  ml: {{routing: {{critical: shared-pager}}}}  # pages named: the catch-all unnamed is an error
   ml-x: {{routing: {{critical: payments-eu-pager, warning: {{email: {{to: ml-x@example.com}}}}}}}}
   search: {{routing: {{critical: {{pagerduty: {{routing_key_file: /s/am/team-search/pd}}}}}}}}
   search-eu: {{routing: {{critical: {{pagerduty: {{routing_key_file: /s/am/team-search-eu/pd}}}}}}}}

@@ -60,6 +60,7 @@ from compiler.model.teams import (
     inline_receiver_prefix,
     is_unrouted_info,
     reserved_team_problem,
+    route_problem,
     team_problem,
 )
 from compiler.model.text_secrets import text_problems
@@ -426,24 +427,11 @@ def _service_routes(
     resolved: list[Route] = []
     for tier in Tier:
         route = next((r for r in own if r.tier == tier), None) or fallback_route(platform, team.name, tier)
-        if route is None and unsure.route(team.name, tier.value):
-            continue  # its receiver may be in a part of the input that failed the schema: already reported
-        if route is None:
-            # Name both places: this spec and the team definition (or where it is missing).
-            platform_file = platform.location.file if platform.location.line else "the platform file"
-            where_team = (
-                f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
-                if platform.team(team.name)
-                else f"team {team.name!r} is not defined under teams: in {platform_file}"
-                if platform.secrets.platform_file  # else a newcomer looked for a file nobody had written:
-                else f"there is no platform file to define team {team.name!r} (platform.yaml beside the specs, or "
-                "--platform; `obsc init --platform` writes one)"
-            )
-            ctx.error(
-                ("routing",),
-                f"no receiver for {tier.value} alerts: {where_team}; set routing.{tier.value} here, under "
-                f"teams.{team.name} in the platform file, or platform defaults.routing / alertmanager.default_receiver",
-            )
-            continue
-        resolved.append(route)
+        problem = route_problem(platform, team, tier, route)
+        if problem and unsure.route(team.name, tier.value):
+            problem = None  # its receiver may be in a part of the input that failed the schema: already reported
+        if problem:  # at the spec's routing, or its team where it writes none (not at line 1)
+            ctx.error(("routing",) if "routing" in data else ("team",), problem)
+        elif route is not None:
+            resolved.append(route)
     return tuple(resolved)

@@ -249,9 +249,40 @@ def spec_receiver_problem(
     )
 
 
+def route_problem(platform: Platform, team: Team, tier: Tier, route: Route | None) -> str | None:
+    """Why a spec's `tier` alerts cannot go where the lookup ends (None: they can): nowhere, or, for pages of a
+    team the platform lists under `teams:`, the catch-all default receiver, which nobody named for this team: a
+    page landing there silently reaches someone else's channel, not the on-call that owns the service. Naming
+    it is the way to want it."""
+    if route is None:
+        platform_file = platform.location.file if platform.location.line else "the platform file"
+        where_team = (  # name both places: this spec and the team definition (or where it is missing)
+            f"team {team.name!r} ({team.location}) has no routing.{tier.value}"
+            if platform.team(team.name)
+            else f"team {team.name!r} is not defined under teams: in {platform_file}"
+            if platform.secrets.platform_file  # else a newcomer looked for a file nobody had written:
+            else f"there is no platform file to define team {team.name!r} (platform.yaml beside the specs, or "
+            "--platform; `obsc init --platform` writes one)"
+        )
+        return (
+            f"no receiver for {tier.value} alerts: {where_team}; set routing.{tier.value} here, under "
+            f"teams.{team.name} in the platform file, or platform defaults.routing / alertmanager.default_receiver"
+        )
+    if tier is not Tier.CRITICAL or route.path != DEFAULT_RECEIVER_PATH or team.name not in defined_teams(platform):
+        return None  # no registry: every team routes alike, as the platform says (`catchall_pages` warns); an
+        # undefined team is an error of its own (`team_problem`)
+    where = f"alertmanager.default_receiver ({platform.location.file or 'the platform file'})"
+    return (
+        f"pages of team {team.name!r} would go to the catch-all default receiver {route.receiver!r} of {where}, "
+        f"which no routing names for them: no routing.critical here, in teams.{team.name} or in platform "
+        f"defaults.routing; name the receiver that pages this team's on-call in one of them (routing.critical: "
+        f"{route.receiver} there sends its pages to the catch-all on purpose)"
+    )
+
+
 def catchall_pages(services: Iterable[Service]) -> list[str]:
-    """Warnings, one per team: pages that only reach the platform's catch-all default receiver (legal, as the
-    lookup order says, but an on-call that never hears of its own service's outage should be told at once)."""
+    """Warnings, one per team: pages that only reach the catch-all default receiver of a platform without a
+    `teams:` registry (with one, `route_problem` makes it an error): legal, but said at once."""
     by_team: dict[tuple[str, str], list[str]] = {}
     for service in services:
         for route in service.routes:
@@ -259,8 +290,8 @@ def catchall_pages(services: Iterable[Service]) -> list[str]:
                 by_team.setdefault((service.team, route.receiver), []).append(service.name)
     return [
         f"team {team!r}: pages of {len(names)} service(s) ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) "
-        f"go to the catch-all default receiver {receiver!r}: no routing.critical in their specs, teams.{team} or "
-        "platform defaults.routing"
+        f"go to the catch-all default receiver {receiver!r}: no routing.critical in their specs or platform "
+        "defaults.routing, and no teams: section to list the team in"
         for (team, receiver), names in sorted(by_team.items())
     ]
 

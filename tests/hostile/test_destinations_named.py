@@ -24,7 +24,7 @@ NAMED = MAIL.replace(
 ).replace(
     "receivers:\n",
     f"receivers:\n  payments-tickets: {{webhook: {{url: '{HOOK}'}}, email: {{to: payments-oncall@acme.example}}}}\n",
-)
+).replace("  t1: {}\n", "  t1: {routing: {critical: fallback}}\n")  # pages named: the catch-all unnamed is an error
 PD_KEY = "routing_key_file: /srv/am/secrets/team-t1/pd"
 
 
@@ -74,7 +74,7 @@ def test_a_spec_cannot_name_the_receiver_the_platform_gives_another_team(tmp_pat
 def test_the_team_itself_a_team_routed_there_and_a_shared_receiver_may_use_it(tmp_path: Path) -> None:
     assert _compiles(tmp_path, _spec("payments-tickets", team="payments"), NAMED).services
     assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}"}}}}', team="payments"), NAMED).services
-    both = NAMED.replace("  t1: {}\n", "  t1: {routing: {info: payments-tickets}}\n")
+    both = NAMED.replace("{critical: fallback}}\n", "{critical: fallback, info: payments-tickets}}\n")
     assert both != NAMED
     assert _compiles(tmp_path, _spec("payments-tickets"), both).services
     assert _compiles(tmp_path, _spec(f'{{webhook: {{url: "{HOOK}"}}}}'), both).services
@@ -105,11 +105,12 @@ def test_a_spec_cannot_name_the_platforms_own_slack_app_receiver_given_to_anothe
     own = '{slack: {channel: "#payments-oncall", api_url_file: /srv/am/secrets/team-t1/slack}}'
     assert _compiles(tmp_path, _spec(own), platform).services
     # through the platform's global URL, the team's slack_channels listing decides, as before
-    listed = platform.replace(f", {app}}}", "}").replace("  t1: {}\n", "  t1: {slack_channels: ['#payments-oncall']}\n")
+    t1 = "  t1: {routing: {critical: fallback}, slack_channels: ['#payments-oncall']}\n"
+    listed = platform.replace(f", {app}}}", "}").replace("  t1: {routing: {critical: fallback}}\n", t1)
     listed = listed.replace(
         "alertmanager:\n  global: {", "alertmanager:\n  global: {slack_api_url_file: /srv/am/secrets/platform/slack, "
     )
-    assert listed.count("slack_api_url_file") == 1 and "t1: {slack_channels" in listed
+    assert listed.count("slack_api_url_file") == 1 and "slack_channels: [" in listed
     assert _compiles(tmp_path, _spec("payments-slack"), listed).services
 
 

@@ -37,6 +37,7 @@ teams:
       warning: {slack: {channel: "#growth-tix"}}
 receivers:
   sre-catch: {slack: {channel: "#sre-catch"}}
+defaults: {routing: {critical: sre-catch}}
 alertmanager:
   default_receiver: sre-catch
   global:

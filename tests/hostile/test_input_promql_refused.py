@@ -23,7 +23,8 @@ from tests.conftest import require_tool
 
 _PLATFORM = (
     "apiVersion: obsc/v1\nkind: Platform\nteams: {growth: {}}\n"
-    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\nalertmanager: {default_receiver: r}\n"
+    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\n"
+    "defaults: {routing: {critical: r}}\nalertmanager: {default_receiver: r}\n"
 )
 _RATE = "sum(rate(rq_total{$selector}[$window]))"
 

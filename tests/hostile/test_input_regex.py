@@ -27,7 +27,8 @@ _EVIL = "(a+)+[^a]|" + "a" * 40  # valid RE2; Prometheus matches it in linear ti
 
 _PLATFORM = (
     "apiVersion: obsc/v1\nkind: Platform\nteams: {growth: {}}\n"
-    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\nalertmanager: {default_receiver: r}\n"
+    "receivers: {r: {webhook: {url: 'http://127.0.0.1:9/h'}}}\n"
+    "defaults: {routing: {critical: r}}\nalertmanager: {default_receiver: r}\n"
 )
 
 

@@ -21,7 +21,7 @@ PLATFORM = MAIL.replace("  global: {", f"  global: {{slack_api_url_file: {SLACK}
     "      info: {email: {to: alpha-digest@acme.example}}\n"
     "  bravo: {}\n",
 )
-SPEC = BATCH.format(team="bravo")
+SPEC = BATCH.format(team="bravo") + "routing: {critical: fallback}\n"  # pages named: the catch-all unnamed is an error
 
 
 def _bravo(routing: str, platform: str = PLATFORM) -> str:
@@ -127,7 +127,8 @@ def test_a_route_to_a_receiver_holding_another_teams_secret_file_is_refused(tmp_
         ("alertmanager:\n", "defaults: {routing: {critical: payments-pager}}\nalertmanager:\n"),
         (SLACK, "/srv/am/secrets/team-payments/slack"),  # every Slack integration without a URL of its own
     ):
-        errors = _errors(tmp_path, BATCH.format(team="t1"), PLATFORM.replace(*everyone))
+        named = BATCH.format(team="t1") + "routing: {critical: fallback}\n"  # else the catch-all's error too
+        errors = _errors(tmp_path, named, PLATFORM.replace(*everyone))
         assert len(errors) == 1 and "in the secret root of team 'payments'" in errors[0], (everyone, errors)
 
 

@@ -44,9 +44,10 @@ def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
 
 
 def routing_warnings(fleet: Fleet, fmt: str) -> list[str]:
-    """What `obsc compile` says even without -v: pages that only reach the catch-all, alerts no routing
-    catches, info alerts a spec asked for by name that notify nobody, and what the Prometheus Operator's
-    AlertmanagerConfig objects need from the Alertmanager."""
+    """What `obsc compile` says even without -v: pages that only reach the catch-all of a platform without
+    `teams:` (with it they are an error, `route_problem`), alerts no routing catches, info alerts a spec asked
+    for by name that notify nobody, and what the Prometheus Operator's AlertmanagerConfig objects need from the
+    Alertmanager."""
     found = catchall_pages(fleet.services)
     found += unrouted_fallbacks(fleet.platform, (team for team, _ in teams_in_use(fleet)))
     found += unheard_info_alerts(fleet.services)
