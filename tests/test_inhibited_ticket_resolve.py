@@ -22,7 +22,7 @@ from compiler.targets import alertmanager as alertmanager_target
 from compiler.targets.base import TargetOptions
 from tests.conftest import ROOT, require_tool
 from tests.e2e import servers
-from tests.test_alertmanager_inhibition import _alert, _request, _resolved
+from tests.test_alertmanager_inhibition import _alert, _resolved
 
 TICKET = _alert("SLOErrorBudgetBurnSlow", "warning", "checkout", "payments", "availability", burn_window="slow")
 PAGE = _alert("SLOErrorBudgetBurnFast", "critical", "checkout", "payments", "availability", burn_window="fast")
@@ -55,7 +55,7 @@ def _replay(tmp_path: Path, resent_after_the_page: bool) -> servers.Webhook:
         with servers.alertmanager(binary, config, tmp_path) as server:
 
             def post(alerts: list[dict[str, Any]]) -> None:
-                _request(server.url + "/api/v2/alerts", alerts)
+                servers.api_json(server.url + "/api/v2/alerts", alerts)
 
             post([TICKET])
             servers.wait_until(lambda: _heard(hook, TICKETS, "firing", TICKET_NAME), 15, what="ticket")
