@@ -14,7 +14,9 @@ PLATFORM = ROOTED + SLACK_URL
 
 
 def _spec(routing: str, team: str = "t1") -> str:
-    return BATCH.format(team=team) + f"routing:\n  warning: {routing}\n"
+    # the team's own pager for its pages: a listed team's pages may not fall to the catch-all (round 34)
+    pager = f"{{pagerduty: {{routing_key_file: /srv/am/secrets/team-{team}/pagerduty}}}}"
+    return BATCH.format(team=team) + f"routing:\n  warning: {routing}\n  critical: {pager}\n"
 
 
 def _listing(channels: str) -> str:
@@ -76,7 +78,7 @@ def test_a_listing_that_failed_the_schema_is_not_judged_again(tmp_path: Path) ->
 
 def test_a_spec_cannot_name_the_platforms_receiver_of_another_teams_secret(tmp_path: Path) -> None:
     # ROOTED names `payments-pager` under receivers: with payments' PagerDuty key, for teams.payments.routing.
-    assert _errors(tmp_path, BATCH.format(team="t1") + "routing:\n  warning: payments-pager\n") == [
+    assert _errors(tmp_path, _spec("payments-pager")) == [
         "job.yaml:12:12 $.routing.warning: receiver 'payments-pager' (platform.yaml:9:3) uses a secret file of team "
         "'payments' ('/srv/am/secrets/team-payments/pagerduty'): it is that team's integration, and naming it from "
         "a spec of team 't1' would notify team 'payments' of this team's alerts; a receiver teams share keeps its "
