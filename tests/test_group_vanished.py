@@ -17,27 +17,8 @@ import pytest
 from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 from tests.promtool_helpers import promtool_report
+from tests.test_group_down import API, PLATFORM  # the same one-team platform and by-label service
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-teams:
-  web:
-    routing:
-      critical: {webhook: {url: "https://pager.example.com/web"}}
-      warning: {webhook: {url: "https://tickets.example.com/web"}}
-"""
-API = """\
-apiVersion: obsc/v1
-service: api
-team: web
-selector: {job: api}
-metrics:
-  requests: http_requests_total
-  errors: http_requests_total{code=~"5.."}
-slos:
-  - {name: availability, objective: 99.9, by: [BY], sli: {errors: errors, total: requests}}
-"""
 MISSING = 'ALERTS{alertname="SLODataMissing", alertstate="firing"}'
 CLUSTERS = ("eu", "us", "ap")
 
