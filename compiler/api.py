@@ -227,7 +227,8 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
     diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
-    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in build.explain_skipped(service, doc.data)]
+    notes = build.explain_skipped(service, doc.data, defaults)
+    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in notes]
 
 
 # What one spec may make is capped by the schema (`maxItems` of its SLOs and threshold alerts: docs/input-limits.md);

@@ -43,7 +43,7 @@ from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
-from compiler.model.prober_selector import inherited_saturation_left_out, prober_notes
+from compiler.model.prober_selector import inherited_left_out, prober_notes, prober_reason
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.scrape_windows import check_windows_against_scrapes
@@ -324,7 +324,9 @@ def _dashboards(
 def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, unsure: Unsure) -> dict[str, Metric]:
     merged: dict[str, tuple[Any, Ctx, Path]] = {}
     for name, value in (defaults.data.get("metrics") or {}).items():
-        if not inherited_saturation_left_out(data, name):  # a prober's selector: the prober's container
+        if inherited_left_out(data, name, value):  # a prober's selector: the prober's own series
+            ctx.unapplied[name] = prober_reason(data, name)
+        else:
             merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
@@ -380,7 +382,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
     return out
 
 
-def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
+def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Defaults) -> list[str]:
     """Human notes for `-v`: alerts that a service does not get, and why."""
     notes = []
     present = {m.name for m in service.metrics}
@@ -393,7 +395,8 @@ def explain_skipped(service: Service, data: Mapping[str, Any]) -> list[str]:
         metric = service.metric(needed) if needed else None
         if kind in enabled and metric is not None and metric.selector is None:
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
-    notes += targets_notes(data, service.selector, service.targets) + prober_notes(data)
+    notes += targets_notes(data, service.selector, service.targets)
+    notes += prober_notes(data, defaults.data.get("metrics") or {})
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += kind_notes(service)

@@ -30,6 +30,7 @@ class Ctx:
 
     doc: Document | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    unapplied: dict[str, str] = field(default_factory=dict)  # platform metrics left out of this service: why
 
     def loc(self, path: Path, key: bool = False) -> Location:
         return self.doc.locate(path, key=key) if self.doc else Location("<defaults>")
@@ -42,6 +43,17 @@ class Ctx:
         parse) was reported at its own line; a reference to it read "not defined under metrics:", false."""
         data = self.doc.data if self.doc else None
         return isinstance(data, Mapping) and isinstance(data.get("metrics"), Mapping) and name in data["metrics"]
+
+    def undefined_metric(self, path: Path, name: str, known: list[str]) -> None:
+        """A reference to metric `name`, which the service does not have; said once, where the spec writes it
+        (unless the spec defines it and it was reported at its own line)."""
+        if self.defines_metric(name):
+            return
+        if name in self.unapplied:
+            why = self.unapplied[name]
+            self.error(path, f"metric {name!r} is a platform default not applied to this service: {why}")
+        else:
+            self.error(path, f"metric {name!r} is not defined under metrics:" + did_you_mean(name, known))
 
 
 @dataclass(frozen=True)

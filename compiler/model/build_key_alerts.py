@@ -9,9 +9,7 @@ from typing import Any
 
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
-from compiler.model.prober_selector import prober_series
 from compiler.model.ratio_groups import error_groups_problem
-from compiler.model.saturation_check import SATURATION
 from compiler.model.saturation_missing import apply_missing
 from compiler.model.selector_cover import errors_cover_requests
 from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tier
@@ -105,12 +103,12 @@ def _asked_without_metrics(data: Mapping[str, Any], ctx: Ctx, key: str, missing:
     if own is None or own is False:
         return
     names = ", ".join(f"metrics.{m}" for m in missing)
-    if missing[0] in SATURATION and prober_series(data):  # a platform default would read the prober's container
+    if missing[0] in ctx.unapplied:  # a platform default would read the prober's own series
         ctx.error(
             ("alerts", key),
             f"{key} reads {names}, which this spec does not define, and a platform default is not applied here: "
-            f"every metric read through the selector is a prober's (probe_*), so it would watch the prober's "
-            f"container; declare "
+            f"every metric read through the selector is a prober's (probe_*), so it would watch the prober, not "
+            f"the service; declare "
             f"metrics.{missing[0]} in this spec with the service's own labels, or remove alerts.{key}",
         )
         return

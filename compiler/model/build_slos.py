@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
+from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.build_thresholds import extras
 from compiler.model.burnrate import (
     Catalog,
@@ -409,8 +409,7 @@ _READ_BY_NAME = "the SLI reads its series by name; write it as {selector: <serie
 def metric_ref(name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path, expected: MetricType) -> Metric | None:
     metric = metrics.get(name)
     if metric is None:
-        if not ctx.defines_metric(name):
-            ctx.error(path, f"metric {name!r} is not defined under metrics:" + did_you_mean(name, list(metrics)))
+        ctx.undefined_metric(path, name, list(metrics))
         return None
     if metric.selector is None:  # the SLI reads the series by name: an expr has none
         ctx.error(path, f"metric {name!r} must be a {expected.value} series selector, not an expr: {_READ_BY_NAME}")

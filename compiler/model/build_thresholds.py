@@ -14,7 +14,7 @@ from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
-from compiler.model.build_context import Ctx, Layer, did_you_mean
+from compiler.model.build_context import Ctx, Layer
 from compiler.model.exact_matchers import reads_as_pattern
 from compiler.model.groups import (
     dashboard_variable_problem,
@@ -214,11 +214,8 @@ def _by_set_elsewhere(raw: Mapping[str, Any], data: Mapping[str, Any], defaults:
 def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx, path: Path) -> ThresholdAlert | None:
     before = len(ctx.diagnostics)
     metric = metrics.get(str(raw["metric"]))
-    if metric is None and not ctx.defines_metric(str(raw["metric"])):
-        ctx.error(
-            (*path, "metric"),
-            f"metric {raw['metric']!r} is not defined under metrics:" + did_you_mean(str(raw["metric"]), list(metrics)),
-        )
+    if metric is None:
+        ctx.undefined_metric((*path, "metric"), str(raw["metric"]), list(metrics))
     elif metric is not None and metric.type is MetricType.HISTOGRAM:
         ctx.error(
             (*path, "metric"),

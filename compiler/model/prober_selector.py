@@ -1,11 +1,14 @@
 """A service measured only through a prober: its selector names the prober's scrape job, not the service.
 
 A probe SLI reads `probe_success{job="blackbox"}`: the series carry the job of the exporter that probes (the
-blackbox exporter), so the service selector names that exporter. The platform's saturation metrics put the same
-selector in `container_cpu_usage_seconds_total{$selector}`: CPU and memory alerts and panels about the exporter's
-container, titled as the service's, alerting on the wrong process without a word. When every series the spec
-reads through its selector is a prober's (`probe_*`), the inherited cpu, memory and disk metrics are left out
-(said by `-v`); a spec that declares its own (`metrics: {cpu: ...}`, with the service's own selector) keeps them.
+blackbox exporter), so the service selector names that exporter. The platform's default metrics put the same
+selector in `container_cpu_usage_seconds_total{$selector}` or `http_requests_total{$selector}`: CPU, memory,
+error-rate, latency and traffic alerts and panels about the exporter (its container, its own requests, or series
+it does not have: alerts that can never fire), titled as the service's, without a word. When every series the spec
+reads through its selector is a prober's (`probe_*`), every inherited metric read through the selector is left out
+(said by `-v`; round 35: cpu, memory and disk only before); a spec that declares its own (`metrics: {cpu: ...}`,
+with the service's own labels) keeps it, and a platform metric with `service_selector: false` (or an expression
+without `$selector`) reads nothing through it and stays.
 "Through its selector" covers the metrics' selectors and the `$selector` of their expressions and of raw SLIs,
 read selector by selector (round 34: a raw SLI over `http_requests_total{$selector}` was not counted, and a
 `probe_` anywhere in an expression's text made it a prober's); an expression that does not parse is the
@@ -76,20 +79,41 @@ def _selected(query: str) -> list[str]:
     return [s.name or "" for s in selectors(tree) if any(m.name == _MARK for m in s.matchers.matchers)]
 
 
-def inherited_saturation_left_out(data: Mapping[str, Any], name: str) -> bool:
-    """Whether platform default metric `name` is left out of this spec's service (see the module docstring)."""
-    return name in SATURATION and bool(prober_series(data))
+def inherited_left_out(data: Mapping[str, Any], name: str, value: Any) -> bool:
+    """Whether platform default metric `name` (written `value`) is left out of this spec's service (see the
+    module docstring)."""
+    return _reads_through_selector(name, value) and bool(prober_series(data))
 
 
-def prober_notes(data: Mapping[str, Any]) -> list[str]:
-    """The `-v` note saying why a probed service has no CPU, memory or disk alerts from the platform's metrics."""
-    probed = prober_series(data)
+def left_out_defaults(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> list[str]:
+    """The platform default metrics this spec's service does not get for its prober's selector (the spec's own
+    of the same name aside)."""
     declared = set(data.get("metrics") or {})
-    left = [name for name in SATURATION if name not in declared]
-    if not probed or not left:
-        return []
-    return [
-        f"platform metrics {', '.join(left)} not applied: every metric read through the selector is a prober's "
-        f"({', '.join(probed)} read probe_* series), so the selector names the prober's job and they would watch "
-        f"the prober's container; declare metrics.{left[0]} here with the service's own labels to watch it"
-    ]
+    return sorted(n for n, v in inherited.items() if n not in declared and inherited_left_out(data, n, v))
+
+
+def _reads_through_selector(name: str, value: Any) -> bool:
+    body = value if isinstance(value, Mapping) else {_written_as(name): value}
+    if body.get("service_selector") is False:
+        return False
+    return "selector" in body or SELECTOR in str(body.get("expr", ""))
+
+
+def _written_as(name: str) -> str:
+    """What a bare string under `metrics:` is: the saturation metrics' are utilisation expressions."""
+    return "expr" if name in SATURATION else "selector"
+
+
+def prober_reason(data: Mapping[str, Any], name: str) -> str:
+    """Why platform metrics are left out of this probed service, and what to write instead of `name`."""
+    return (
+        f"every metric read through the selector is a prober's ({', '.join(prober_series(data))} read probe_* "
+        f"series), so the selector names the prober's job and the platform's metrics would read the prober's own "
+        f"series; declare metrics.{name} here with the service's own labels to watch it"
+    )
+
+
+def prober_notes(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> list[str]:
+    """The `-v` note saying which platform metrics (and so alerts and panels) a probed service does not get."""
+    left = left_out_defaults(data, inherited)
+    return [f"platform metrics {', '.join(left)} not applied: {prober_reason(data, left[0])}"] if left else []
