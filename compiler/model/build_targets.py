@@ -9,6 +9,7 @@ none of them is a located error (obsc cannot know; a guess would page forever or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from compiler.model.selector_cover import unscoped
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
+
+_METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 
 # Labels scrape configs and service discovery put on targets (and so on `up`): Prometheus' own
 # job/instance and the usual relabelled Kubernetes / cloud metadata.
@@ -227,6 +230,8 @@ def metric_option_problems(
     if "expr" in body and name in _RECORDED_AS_WRITTEN:
         found += _own_label_problems(str(body["expr"]))
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
+    if not _METRIC_NAME.fullmatch(series):
+        series = ""  # not a selector (an expression written there, refused where it is parsed): no name to read
     if body.get("service_selector") is False and "selector" in body and not _own_matchers(str(body["selector"])):
         found.append(("service_selector", unscoped(series)))
     found += _histogram_unit_problems(series, body, mtype)
