@@ -353,6 +353,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
                 written = parse_selector(body["selector"])
             except ValueError as exc:
                 where.error(path, str(exc))
+                ctx.unbuilt.add(name)  # its references are not "not defined" too
                 continue
             refused = metric_matcher_problems(written.matchers, mtype is MetricType.HISTOGRAM)
             for message in refused + excluded(written.matchers, own, name, str(data.get("service"))):

@@ -31,6 +31,7 @@ class Ctx:
     doc: Document | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unapplied: dict[str, str] = field(default_factory=dict)  # platform metrics left out of this service: why
+    unbuilt: set[str] = field(default_factory=set)  # metrics written (here or in the platform) but refused there
 
     def loc(self, path: Path, key: bool = False) -> Location:
         return self.doc.locate(path, key=key) if self.doc else Location("<defaults>")
@@ -47,7 +48,7 @@ class Ctx:
     def undefined_metric(self, path: Path, name: str, known: list[str]) -> None:
         """A reference to metric `name`, which the service does not have; said once, where the spec writes it
         (unless the spec defines it and it was reported at its own line)."""
-        if self.defines_metric(name):
+        if self.defines_metric(name) or name in self.unbuilt:
             return
         if name in self.unapplied:
             why = self.unapplied[name]
