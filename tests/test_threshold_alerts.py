@@ -101,6 +101,10 @@ def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, va
         ("{selector: hits, type: gauge, unit: percentunit}", "below: 70", "70 is 7000%: write the percentage with its"),
         ("{selector: hits, type: gauge, unit: percentunit}", "above: '1.5'", "with its sign, 1.5%"),
         ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: '20,000'", "20000 (no thousands separator)"),
+        # round 35: grouped by two then three (Indian grouping) is said as the number; other groupings in general words
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: 1,23,45,678.5", "12345678.5 (no digit"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: 1,2,3", "write the number without commas"),
+        ("{selector: queue_depth, type: gauge, aggregation: sum}", "above: 12,34,56", "the number without commas"),
         ("{selector: queue_depth, type: gauge}", "above: 10m", "to declare unit: s (or ms)"),
         ("{selector: queue_depth, type: gauge}", "above: 1.5s", "to declare unit: s (or ms)"),
         ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: '1,5s'", "write 1.5s (a decimal point)"),

@@ -246,6 +246,8 @@ def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml
                 continue
         elif thousands:  # `1,000,000`, `2,500.5`: only a thousands separator reads so
             meant = f"{whole}{''.join(cuts)} (no thousands separator)"
+        elif _lakh_grouped(groups):  # `12,34,567`: groups of two, then three (Indian digit grouping)
+            meant = f"{whole}{''.join(cuts)} (no digit grouping)"
         else:
             meant = "the number without commas, a point before its decimals"
         message = (
@@ -254,6 +256,13 @@ def _number_cut_by_comma(pairs: list[tuple[yaml.Node, yaml.Node]]) -> tuple[yaml
         )
         return value, str(key.value), message
     return None
+
+
+def _lakh_grouped(groups: list[re.Match[str]]) -> bool:
+    """Digits grouped by two, the last group by three, no decimals but maybe after the last group."""
+    sizes = [len(g.group(1)) for g in groups]
+    whole_groups = all(not g.group(3) for g in groups) and all(not g.group(2) for g in groups[:-1])
+    return whole_groups and sizes[-1] == 3 and all(n == 2 for n in sizes[:-1])
 
 
 def _cut_after(before: yaml.Node, digits: yaml.Node, empty: yaml.Node, *plain: yaml.Node) -> bool:
