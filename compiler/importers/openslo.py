@@ -99,12 +99,13 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     description = src.take_text((*spec, "description")) or src.take_text(("metadata", "displayName"))
     period = openslo_objective.period(src, (*spec, "timeWindow"))
     occurrences = _occurrences(src, spec)
-    sli = _indicator(src, objects)
+    composite = openslo_objective.composite(src, spec)
+    sli = _indicator(src, objects, required=not composite)
     alerting = alert_policies(src, objects, period)
     objectives = src.enter_list((*spec, "objectives"))
     if not objectives:
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
-    if service is None or base_name is None or period is None or sli is None or not occurrences:
+    if service is None or base_name is None or period is None or sli is None or not occurrences or composite:
         src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
         return
     chosen = pick_team(src, (*spec, "service"), team, None, "")
@@ -140,9 +141,7 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
             ("timeSliceWindow", "the SLO budgets occurrences; time slices apply to Timeslices budgeting only"),
             ("op", "threshold comparisons apply to threshold metrics, which obsc does not import"),
             ("value", "threshold comparisons apply to threshold metrics, which obsc does not import"),
-            ("compositeWeight", "composite SLOs are not supported"),
-            ("indicator", "composite SLOs are not supported"),
-            ("indicatorRef", "composite SLOs are not supported"),
+            ("compositeWeight", "weights apply to composite SLOs, whose objectives name their own SLIs"),
         ):
             src.drop((*path, key), why)
         clash = next((slo for slo in target.slos if slo.name == name), None)
@@ -251,13 +250,17 @@ def _objective_name(src: Source, path: Path, base: str, index: int) -> str | Non
 
 
 def _indicator(
-    src: Source, objects: dict[tuple[str, str], Source]
+    src: Source, objects: dict[tuple[str, str], Source], required: bool = True
 ) -> tuple[list[str], dict[str, Any], tuple[str, ...]] | None:
     if src.get(("spec", "indicator")) is not None:
         src.enter(("spec", "indicator"))
         src.take(("spec", "indicator", "metadata"))
         return _sli(src, ("spec", "indicator", "spec"))
     ref = src.take(("spec", "indicatorRef"))
+    if ref is None:  # (a composite SLO's objectives name theirs: that error is said at them)
+        if required:
+            src.error(("spec",), "an SLO needs an indicator or an indicatorRef (the name of an SLI)")
+        return None
     linked = objects.get(("SLI", str(ref)))
     if linked is None:
         src.error(("spec", "indicatorRef"), f"no SLI named {ref!r} in the imported files")

@@ -84,3 +84,21 @@ def period(src: Source, path: Path) -> str | None:
         )
         return None
     return period
+
+
+def composite(src: Source, spec: Path) -> bool:
+    """Whether an objective names its own SLI (a composite SLO): a located error at each. Read with the SLO's
+    indicator, such an objective held the other objectives' SLI to its own target."""
+    objectives = src.get((*spec, "objectives"))
+    found = False
+    for i, objective in enumerate(objectives if isinstance(objectives, list) else []):
+        for key in ("indicator", "indicatorRef"):
+            if isinstance(objective, dict) and objective.get(key) is not None:
+                found = True
+                src.error(
+                    (*spec, "objectives", i, key),
+                    f"composite SLOs (an objective with its own {key}) are not imported: each objective judges "
+                    "its own SLI, and read with the SLO's indicator this one would hold another SLI to its "
+                    "target; write each objective with its own SLI as an SLO of its own",
+                )
+    return found
