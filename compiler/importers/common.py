@@ -35,6 +35,9 @@ def obsc_name(src: Source, path: Path, raw: Any, what: str) -> str | None:
         src.error(path, problem)
         return None
     text = "" if raw is None else str(raw).strip()
+    if not text:  # read as '' it said "'' cannot become an obsc name", as if the name were the problem
+        src.error(path, f"no {what}: the source needs one, and obsc names the spec or SLO after it")
+        return None
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if name and not name[0].isalpha():
         name = f"x-{name}"

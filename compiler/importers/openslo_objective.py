@@ -61,6 +61,9 @@ def period(src: Source, path: Path) -> str | None:
         src.drop((*first, "calendar"), "obsc periods are rolling windows; calendar-aligned budgets are not supported")
         if rolling is False and src.get((*first, "calendar")) is None:
             src.note((*first, "isRolling"), "obsc periods are rolling windows; imported as a rolling period")
+    if not text:
+        src.error((*first, "duration"), "a time window needs a duration: OpenSLO shorthand like 28d, 4w or 1M")
+        return None
     match = _DURATION.match(text)
     if not match:
         src.error((*first, "duration"), f"duration {text!r} is not OpenSLO shorthand like 28d, 4w or 1M")

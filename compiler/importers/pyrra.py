@@ -61,6 +61,9 @@ def import_doc(src: Source, team: str | None) -> ServiceOut | None:
     src.enter(spec)
     objective = objective_percent(src, (*spec, "target"), src.take((*spec, "target")))
     period = str(src.take((*spec, "window")) or "")
+    if not period:  # Pyrra's CRD requires it; read as '' it said "window '' is not a duration"
+        src.error((*spec, "window"), "an objective needs a window (Pyrra requires it): a duration like 2w or 28d")
+        return None
     try:
         period_seconds = parse_duration(period)
     except ValueError:
@@ -167,8 +170,11 @@ def _indicator(
 
 def _selector(src: Source, path: Path) -> Selector | None:
     text = src.take(path)
+    if text is None or text == "":  # read as '', it said "'' is not a series selector"
+        src.error(path, f"the {path[-2]} metric is missing: a series selector like http_requests_total{{job=\"api\"}}")
+        return None
     try:
-        return parse_selector(str(text or ""))
+        return parse_selector(str(text))
     except ValueError as exc:
         src.error(path, f"{exc}")
         return None
