@@ -88,6 +88,7 @@ SLOW_FIRST = (
     "tests/test_promtool_focus_property.py",
     "tests/test_burn_gaps.py",
     "tests/test_sloth_behaviour.py",  # ~60 s of promtool on one worker
+    "tests/test_sloth_raw_wifi_behaviour.py",  # ~14 CPU-s of promtool (round 35)
     "tests/test_ci_recipes.py",
     "tests/test_slo_options_properties.py",
     "tests/e2e/test_notifications.py",
