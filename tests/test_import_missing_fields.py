@@ -2,7 +2,7 @@
 nothing written. Every key of the corpus's Pyrra objectives and of an OpenSLO SLO was deleted one at a time
 (round 35): the missing value was read as '' and reported as a bad value ("window '' is not a duration like
 2w or 28d", "'' is not a series selector", "SLO name '' cannot become an obsc name", "duration '' is not
-OpenSLO shorthand"), as if what was written were wrong rather than absent."""
+OpenSLO shorthand", "unsupported OpenSLO version null"), as if what was written were wrong rather than absent."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ CASES = [
     ("openslo", ("metadata", "name"), "$.metadata.name: no SLO name: the source needs one"),
     ("openslo", ("spec", "service"), "$.spec.service: no service: the source needs one"),
     ("openslo", ("spec", "timeWindow", "duration"), "$.spec.timeWindow[0].duration: a time window needs a duration"),
+    ("openslo", ("apiVersion",), "$.apiVersion: no apiVersion: an OpenSLO object starts with apiVersion: openslo/v1"),
 ]
 
 

@@ -59,6 +59,8 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
         if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
             found = data.get("apiVersion") if isinstance(data, dict) else None
             why = ALPHA_REFUSED if found == ALPHA else f"unsupported OpenSLO version {shown(found)}: expected {API}"
+            if found is None or found == "":  # it said "unsupported OpenSLO version null"
+                why = f"no apiVersion: an OpenSLO object starts with apiVersion: {API} (and its kind)"
             src.error(("apiVersion",), why)
             src.take(())  # one error for the document, not one per field
             continue
