@@ -110,16 +110,23 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
     if service is None or base_name is None or period is None or sli is None or not occurrences or composite:
         src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
         return
-    chosen = pick_team(src, (*spec, "service"), team, None, "")
-    if service not in out:
-        out[service] = ServiceOut(
-            name=service, team=chosen, selector={}, origin=src.at(spec), fields=src.origins(service=(*spec, "service"))
+    chosen = _team(src, team)
+    key = f"{service}\n{chosen}"  # one service of two teams is two specs (merge_services names them apart)
+    if key not in out:
+        out[key] = ServiceOut(
+            name=service,
+            team=chosen,
+            selector={},
+            origin=src.at(spec),
+            fields=src.origins(service=(*spec, "service")),
+            owner=chosen,
         )
         described = objects.get(("Service", str(src.get((*spec, "service")))))
         if described is not None:  # an OpenSLO Service object: its description is the spec's
             described.enter(("spec",))
-            out[service].description = str(described.take(("spec", "description")) or "").strip()
-    target = out[service]
+            out[key].description = str(described.get(("spec", "description")) or "").strip()  # (for each team)
+            described.take(("spec", "description"))
+    target = out[key]
     queries, body, by = sli
     if not target.selector:
         target.selector = promql_text.common_matchers(queries) or GuessedSelector(job=service)
@@ -161,6 +168,22 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
             if "sli" in sli_origin:
                 slo.fields["by"] = sli_origin["sli"]
             target.slos.append(slo)
+
+
+def _team(src: Source, team: str | None) -> str:
+    """The owning team: --team, else the SLO's `team` label (OpenSLO labels may hold lists: one value), as
+    Sloth's `labels.team` and Pyrra's `pyrra.dev/team` are read; it was dropped and the team left `imported`."""
+    label: Path = ("metadata", "labels", "team")
+    owner = src.get(label)
+    if isinstance(owner, list) and len(owner) == 1:
+        owner = owner[0]
+    if isinstance(owner, list) and not team:
+        names = ", ".join(map(str, owner))
+        src.note(label, f"the team label names several teams ({names}); a spec has one owner: pass --team")
+    if owner in (None, "") or isinstance(owner, list):
+        return pick_team(src, ("spec", "service"), team, None, "")
+    src.take(label)
+    return pick_team(src, label, team, owner, "metadata.labels.team")
 
 
 _TIME_SLICES = (
