@@ -3,6 +3,7 @@ contract breaks when a module imports across it; no import cycle anywhere; no mo
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -123,3 +124,36 @@ def test_the_cycle_finder_sees_a_cycle() -> None:
 def test_modules_stay_small() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "compiler").rglob("*.py")}
     assert {p: n for p, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+# What the model may not ask of the user's files: it works on what the loader read and recorded (a path the model
+# resolved, as team_claims.py did in round 34, is read at another moment than the text, apart from the loader's
+# other facts about the file). Its own package data (resources.files(...).read_text) is not the user's.
+_FILE_SYSTEM_CALLS = frozenset(
+    {"realpath", "resolve", "stat", "lstat", "scandir", "listdir", "exists", "lexists", "isdir", "isfile", "islink"}
+    | {"samefile", "getmtime", "open"}
+)
+
+
+def _file_system_calls(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _FILE_SYSTEM_CALLS:
+                found.append(f"{name} (line {node.lineno})")
+    return found
+
+
+def test_the_model_reads_no_file_system() -> None:
+    found = {
+        str(p.relative_to(ROOT)): calls
+        for p in sorted((ROOT / "compiler" / "model").rglob("*.py"))
+        if (calls := _file_system_calls(p.read_text()))
+    }
+    assert found == {}
+
+
+def test_the_file_system_check_sees_a_call() -> None:
+    found = _file_system_calls("import os\nreal = os.path.realpath(x)\nopen(y)\n")
+    assert found == ["realpath (line 2)", "open (line 3)"]

@@ -100,7 +100,7 @@ def build_platform(
     data: dict[str, Any] = doc.data if doc else {}
     am = data.get("alertmanager") or {}
     am_global = judged_global(am.get("global") or {}, unsure.alertmanager_global_left_out())
-    policy, problems = platform_policy(data, doc.file if doc else "", unsure.secrets())
+    policy, problems = platform_policy(data, doc.file if doc else "", unsure.secrets(), doc.real_folder if doc else "")
     values = [*global_setting_problems(am_global), *platform_value_problems(data), *text_problems(data, platform=True)]
     for where, message in [*problems, *values]:
         ctx.error(where, message)
@@ -268,7 +268,8 @@ def build_service(
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
         ctx.error(("labels", key), message, key=True)
     routes = _service_routes(data, platform, receivers, ctx, unsure)
-    claim = claim_problem(doc.file, data["team"], platform.secrets)  # `team:` proven by where the spec lives
+    # `team:` proven by where the spec lives
+    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets)
     if claim and not unsure.secrets():
         ctx.error(("team",), claim)
     clash = operator_secret_clash(str(data["team"]), platform.secrets)

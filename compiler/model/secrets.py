@@ -48,11 +48,15 @@ class Owner:
 # ---------------------------------------------------------------- the platform's declaration
 
 
-def platform_policy(data: Mapping[str, Any], file: str, unknown: bool = False) -> tuple[SecretPolicy, Problems]:
+def platform_policy(
+    data: Mapping[str, Any], file: str, unknown: bool = False, real_folder: str = ""
+) -> tuple[SecretPolicy, Problems]:
     """The declared policy, and the problems of its declaration and of alertmanager.global (platform paths);
-    `unknown`: `secrets:` failed the schema (or is misspelt), so no secret file is judged against it."""
+    `unknown`: `secrets:` failed the schema (or is misspelt), so no secret file is judged against it;
+    `real_folder`: the real path of the folder the platform file was found in (the loader's)."""
     am = data.get("alertmanager") or {}
     policy_, problems = policy(data.get("secrets") or {}, am, file)
+    policy_ = dataclasses.replace(policy_, platform_real_folder=real_folder)
     if unknown:
         policy_ = dataclasses.replace(policy_, roots_unknown=True)
     problems += [

@@ -20,15 +20,17 @@ from compiler.model.teams import defined_teams
 from compiler.model.types import Platform, SecretPolicy, Service
 
 
-def claim_problem(spec_file: str, team: str, policy_: SecretPolicy) -> str | None:
-    """Why the spec in `spec_file` may not say `team: <team>`, or None (no team_spec_dir: any spec may)."""
+def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPolicy) -> str | None:
+    """Why the spec in `spec_file` (whose text is at `real_file`, as the loader resolved it) may not say
+    `team: <team>`, or None (no team_spec_dir: any spec may). Paths are compared as strings: the loader recorded
+    the real ones (an unloaded spec or platform, "", is read at its path as given)."""
     if not policy_.team_spec_dir:
         return None
     relative = team_root(policy_.team_spec_dir, team)
     folder = os.path.join(os.path.dirname(policy_.platform_file), relative)
-    real_folder = os.path.join(os.path.realpath(os.path.dirname(policy_.platform_file) or "."), relative)
-    real = os.path.realpath(spec_file)
-    if real.startswith(os.path.abspath(real_folder) + os.sep):
+    base = policy_.platform_real_folder or os.path.dirname(policy_.platform_file)
+    real = os.path.abspath(real_file or spec_file)
+    if real.startswith(os.path.abspath(os.path.join(base, relative)) + os.sep):
         return None
     why = ""
     if os.path.abspath(spec_file).startswith(os.path.abspath(folder) + os.sep):

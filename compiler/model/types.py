@@ -373,6 +373,7 @@ class SecretPolicy:
     email_domains: tuple[str, ...] = ()  # empty: any e-mail domain
     team_spec_dir: str = ""  # relative to the platform file, with {team}: where team T's specs must live
     platform_file: str = ""  # for messages that say what to add where
+    platform_real_folder: str = ""  # the real path of the folder it was found in (the loader's): team_spec_dir's base
     roots_unknown: bool = False  # a root refused or `secrets:` misspelt (its own error): files go unjudged
 
 

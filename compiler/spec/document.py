@@ -28,6 +28,11 @@ class Document:
     # so a message can name what was written
     read_otherwise: dict[Path, str] = field(default_factory=dict)
     index: int = 0  # position of the document within a multi-document file
+    # Where the file's text lives (its real path, through every symlink), and the real path of the folder it was
+    # found in, read when the text was (loader.load_file): what the model judges by them (a spec below its team's
+    # folder, team_claims.py) compares strings. "" when not loaded from a file.
+    real_file: str = ""
+    real_folder: str = ""
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         marks = self.key_marks if key else self.value_marks

@@ -52,10 +52,15 @@ class JsonnetOptions:
 
 
 def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
-    """Load every document of one file; raise InputError with located problems."""
+    """Load every document of one file, each with the file's real paths; raise InputError with located problems."""
     if discovery.is_jsonnet(path):
-        return [_load_jsonnet(path, jsonnet)]
-    return load_yaml_text(path, _utf8_text(path, files.read_regular(path)))
+        docs = [_load_jsonnet(path, jsonnet)]
+    else:
+        docs = load_yaml_text(path, _utf8_text(path, files.read_regular(path)))
+    real_file, real_folder = os.path.realpath(path), os.path.realpath(os.path.dirname(path) or ".")
+    for doc in docs:
+        doc.real_file, doc.real_folder = real_file, real_folder
+    return docs
 
 
 _WIDE_MARKS = (

@@ -261,3 +261,27 @@ def test_a_spec_claiming_another_team_in_a_folder_named_like_a_team_is_warned_ab
     (specs / "platform.yaml").write_text(with_dir)
     result = run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate")
     assert result.code == 2 and "only specs below" in result.err and "lives in folder" not in result.err, result.err
+
+
+def test_team_folders_are_read_beside_the_platform_file_where_it_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """teams/{team}/ is relative to the folder the platform file is found in (the one CODEOWNERS guards), also
+    when that file is a symlink to one kept in another folder; a spec reached through a symlinked checkout is read
+    at its real path. (The loader records both real paths: the model compares strings.)"""
+    specs = _repository(tmp_path, {"feed": "bravo", "ledger": "alpha"})
+    kept = specs / ".platform"  # (a hidden folder: no spec is read there)
+    kept.mkdir()
+    (specs / "platform.yaml").rename(kept / "platform.yaml")
+    (specs / "platform.yaml").symlink_to(".platform/platform.yaml")
+    (tmp_path / "checkout").symlink_to(specs)
+    for given in (specs, tmp_path / "checkout"):
+        result = run_obsc(capsys, "validate", str(given))
+        assert result.code == 0, result.err
+    # a spec whose text lives in teams/bravo/ beside the platform file's real one is not below the folder it is
+    # found in: not bravo's
+    (kept / "teams" / "bravo").mkdir(parents=True)
+    (kept / "teams" / "bravo" / "x.yaml").write_text(SPEC.format(service="x", team="bravo", metric="x"))
+    (specs / "teams" / "alpha" / "x.yaml").symlink_to("../../.platform/teams/bravo/x.yaml")
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 2 and f"{specs}/teams/alpha/x.yaml:3:7 $.team: only specs below" in result.err, result.err
