@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler.errors import OutputError
+from compiler.output import claim
 from tests.bench.fleet import write_fleet
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT
@@ -134,6 +136,13 @@ def test_the_spec_folder_under_another_name_is_refused(tmp_path: Path) -> None:
         done.stderr
     )
     assert entries(specs) == before, "compile wrote into the spec folder"
+    script = script.replace("--out alias/generated", "--out alias")  # the folder itself, by its other name
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--out alias: refusing this output directory: it is the input directory specs. " in done.stderr
+    assert entries(specs) == before, "compile wrote into the spec folder"
 
 
 def test_an_output_written_inside_the_spec_tree_is_one_located_error_not_a_flood(
@@ -176,3 +185,33 @@ def test_a_compile_run_from_inside_the_output_says_to_cd_again(
     monkeypatch.chdir(out)
     unchanged = run_obsc(capsys, "compile", str(specs), "--out", ".", "--no-validate")  # nothing replaced
     assert unchanged.code == 0 and "working directory" not in unchanged.out
+
+
+def test_the_refusal_lists_four_entries_as_they_are_and_counts_the_rest(tmp_path: Path) -> None:
+    """A name with a line break is quoted (it would split the message), a link to a folder is listed as the link,
+    a folder ends in `/`; past four, the rest are counted. (Round 35 review: mutants of each survived.)"""
+    out = tmp_path / "out"
+    (out / "a-folder").mkdir(parents=True)
+    (out / "b\nline").write_text("")
+    (out / "c-link").symlink_to("a-folder")
+    for name in ("d", "e", "f"):
+        (out / name).write_text("")
+    with pytest.raises(OutputError) as raised:
+        claim.refuse_unclaimed(str(out), adopt=False)
+    assert f"--out {out}: not an obsc output folder: it holds a-folder/, 'b\\nline', c-link, d and 2 more and no " in (
+        str(raised.value)
+    )
+    claim.refuse_unclaimed(str(out), adopt=True)
+
+
+def test_a_folder_obsc_cannot_list_is_left_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unreadable (no read permission; root reads every folder, so the listing is made to fail): no refusal and no
+    traceback here, the writer's own error says why."""
+
+    def unreadable(path: str) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("")
+    monkeypatch.setattr(claim.os, "scandir", unreadable)
+    claim.refuse_unclaimed(str(tmp_path / "out"), adopt=False)
