@@ -51,6 +51,12 @@ routing:
         ("1.000412345", "about 100.04%"),
         ("0.000000012345", "about 0.0000012%"),  # never `0%` of what is something
         ("0", "0%"),
+        # the digits that keep it off 100% are all it has: exact, not `about` (round 35 review)
+        ("0.99999", "99.999%"),
+        ("0.9999999", "99.99999%"),
+        ("1.000001", "100.0001%"),
+        ("0.005", "0.5%"),
+        ("0.3333333333333333333333333333", "about 33%"),  # 100/3
     ],
 )
 def test_a_worked_out_share_reads_exact_or_about_two_digits(ratio: str, text: str) -> None:

@@ -212,6 +212,8 @@ def about_text(value: Decimal) -> str:
         with localcontext() as context:
             context.prec = digits
             rounded = +value
+        if rounded == value:  # the digits that keep it off 100 are all it has (99.999%): exact
+            return decimal_text(value)
         if rounded != 100 or digits >= 28:  # rounding only lands on 100 from either side; it never crosses it
             return "about " + decimal_text(rounded)
         digits += 1
