@@ -285,3 +285,26 @@ def test_team_folders_are_read_beside_the_platform_file_where_it_is_found(
     (specs / "teams" / "alpha" / "x.yaml").symlink_to("../../.platform/teams/bravo/x.yaml")
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 2 and f"{specs}/teams/alpha/x.yaml:3:7 $.team: only specs below" in result.err, result.err
+
+
+def test_the_nearest_team_folder_is_the_one_a_spec_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without team_spec_dir, a spec of alpha's in `teams/alpha/bravo/` lives in bravo's folder (the nearest one
+    named like a team), and alpha is no letter or two from bravo; with team_spec_dir the folder is alpha's and the
+    spec says nothing. (Round 35 review: the three mutants survived.)"""
+    specs = _repository(tmp_path, {"ledger": "alpha"})
+    (specs / "platform.yaml").write_text(PLATFORM.replace("  team_spec_dir", "  # team_spec_dir"))
+    nested = specs / "teams" / "alpha" / "bravo" / "nested.yaml"
+    nested.parent.mkdir()
+    nested.write_text(SPEC.format(service="nested", team="alpha", metric="nested"))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.err
+    assert (
+        f"service 'nested' ({nested}:2:10) belongs to team 'alpha' but lives in folder 'bravo', named like team "
+        "'bravo': its alerts go to the receivers of team alpha; fix team: or move the spec"
+    ) in result.err
+    assert result.err.count("lives in folder") == 1, result.err
+    (specs / "platform.yaml").write_text(PLATFORM)  # with team_spec_dir it is alpha's, below teams/alpha/: no word
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0 and "lives in folder" not in result.err, result.err
