@@ -11,7 +11,8 @@ The rules, both read off the platform file itself:
 - a destination written inline in `teams.<team>.routing` is that team's alone: another receiver that carries
   other teams' alerts may not send there (compared as destinations.py compares a spec's: a webhook URL, or a
   path below it, without case in the host; an address without case or `+tag`; a Slack channel through the
-  same Slack URL);
+  same Slack URL); two webhook URLs whose queries both say something and differ are two destinations (a
+  relay's room, a chat's stream: Zulip reads `?stream=`), as the platform file wrote both;
 - a secret file below team S's root is team S's integration: only team S's routes may name a receiver holding
   one. Teams share an integration through a receiver whose files lie below `secrets.shared_root`.
 Two receivers under `receivers:` with one destination are not compared: the platform named both to be shared.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
 from compiler.model.destinations import destination_key
 from compiler.model.secrets import owning_team
@@ -46,6 +48,7 @@ class _Owned:
     team: str
     receiver: Receiver
     value: str
+    query: tuple[tuple[str, str], ...]  # a webhook URL's (_query)
 
 
 def platform_destination_problems(platform: Platform, receivers: Sequence[Receiver]) -> Iterator[tuple[Path, str]]:
@@ -135,7 +138,7 @@ def _destination_problems(
                 continue
             read[written.name] = list(_destinations(written))
             for _, _, key, value in read[written.name]:
-                owned.setdefault(key, []).append(_Owned(team.name, written, value))
+                owned.setdefault(key, []).append(_Owned(team.name, written, value, _query(value)))
     for name, named_by in sorted(uses.items()):
         receiver = by_name.get(name)
         if receiver is None:
@@ -144,14 +147,29 @@ def _destination_problems(
         if name not in read:
             read[name] = list(_destinations(receiver))
         for kind, setting, key, value in read[name]:
+            query = _query(value) if kind == "webhook" else ()
             for found, exact in _owners(key, owned):
-                if found.receiver.name == name or teams <= {found.team}:
+                if found.receiver.name == name or teams <= {found.team} or _apart(query, found.query):
                     continue
                 if exact and name in inline and _before(receiver, found.receiver):
                     continue  # the same destination in two teams' routing: said once, at the later one
                 others = [use for use in named_by if use.team != found.team]
                 yield (*receiver.path, kind, setting), _destination_message(kind, value, found, others)
                 break
+
+
+def _query(url: str) -> tuple[tuple[str, str], ...]:
+    """A URL's query as its pairs in order (`?b=2&a=1` is `?a=1&b=2`); () for none, or one that does not parse."""
+    try:
+        return tuple(sorted(parse_qsl(urlsplit(url).query, keep_blank_values=True)))
+    except ValueError:
+        return ()
+
+
+def _apart(a: tuple[tuple[str, str], ...], b: tuple[tuple[str, str], ...]) -> bool:
+    """Two queries that each say something, and not the same: another destination behind one handler. With none
+    on one side the handler may not read it: the same (the destinations.py rule for a spec's URL)."""
+    return bool(a and b and a != b)
 
 
 def _before(a: Receiver, b: Receiver) -> bool:

@@ -187,3 +187,18 @@ def test_a_direct_message_is_a_slack_destination_too(tmp_path: Path) -> None:
     assert len(errors) == 1 and "'@alpha-lead' is the Slack channel written inline for team 'alpha'" in errors[0], (
         errors
     )
+
+
+def test_two_teams_own_destinations_apart_only_by_their_query_compile(tmp_path: Path) -> None:
+    """One relay path, a room, stream or topic per team in its query (Zulip's Alertmanager integration reads
+    `?api_key=...&stream=<stream>`): two destinations, each team's own. Round 34 compared the platform's inline
+    URLs without their query and refused bravo's as alpha's (round 35 review). The same query in another order,
+    or none on one side (the handler may not read it), is still the same destination."""
+    alpha = "https://chat.example/api/v1/external/alertmanager?stream=alpha&topic=alerts"
+    platform = PLATFORM.replace("'https://tickets.example/hooks/alpha'", f"'{alpha}'")
+    apart = "warning: {webhook: {url: 'https://chat.example/api/v1/external/alertmanager?stream=bravo&topic=alerts'}}"
+    assert _compiles(tmp_path, SPEC, _bravo(apart, platform)).services
+    for same in ("?topic=alerts&stream=alpha", "", "/bravo?stream=alpha&topic=alerts"):
+        url = f"https://chat.example/api/v1/external/alertmanager{same}"
+        errors = _errors(tmp_path, SPEC, _bravo(f"warning: {{webhook: {{url: '{url}'}}}}", platform))
+        assert len(errors) == 1 and "written inline for team 'alpha'" in errors[0], (same, errors)
