@@ -86,12 +86,15 @@ def test_a_cluster_removed_stops_ticketing_after_the_lookback(
     assert promtool_report(tmp_path, "api.yaml", series, checks, evaluation_interval="5m", input_interval="1m") == ""
 
 
-def test_a_churning_target_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A pod (or instance) gone is a deploy or a scale-down: it would ticket a day after every rollout. Kept per
-    cluster and pod, the branch watches the cluster only."""
-    text = _rules(tmp_path, capsys, "cluster, pod")
+@pytest.mark.parametrize("churning", ["pod", "instance", "container", "node"])  # each (round 35 review)
+def test_a_churning_target_label_has_no_vanished_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], churning: str
+) -> None:
+    """A pod (or instance, container, node) gone is a deploy or a scale-down: it would ticket a day after every
+    rollout. Kept per cluster and pod, the branch watches the cluster only."""
+    text = _rules(tmp_path, capsys, f"cluster, {churning}")
     assert "group by (cluster) (up{" in text and "unless on (cluster)\n" in text
-    assert "group by (cluster, pod)" not in text and "group by (pod)" not in text
+    assert f"group by (cluster, {churning})" not in text and f"group by ({churning})" not in text
 
 
 def test_a_pod_split_alone_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

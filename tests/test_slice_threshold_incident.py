@@ -47,15 +47,15 @@ routing:
 """
 
 
-def _specs(tmp_path: Path) -> Path:
+def _specs(tmp_path: Path, spec: str = SPEC) -> Path:
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "pg-replica-7.yaml").write_text(SPEC)
+    (specs / "pg-replica-7.yaml").write_text(spec)
     return specs
 
 
-def _slo_labels(tmp_path: Path) -> dict[str, set[str | None]]:
-    bundle = compile_specs([str(_specs(tmp_path))], CompileOptions()).bundle
+def _slo_labels(tmp_path: Path, spec: str = SPEC) -> dict[str, set[str | None]]:
+    bundle = compile_specs([str(_specs(tmp_path, spec))], CompileOptions()).bundle
     rules = yaml.safe_load(next(a.content for a in bundle.artifacts if a.path == "prometheus/rules/pg-replica-7.yaml"))
     found: dict[str, set[str | None]] = {}
     for rule in (r for g in rules["groups"] for r in g["rules"] if "alert" in r):
@@ -75,6 +75,39 @@ def _slo_labels(tmp_path: Path) -> dict[str, set[str | None]]:
 )
 def test_the_alert_carries_the_slo_whose_bad_slices_it_fires_on(tmp_path: Path, alert: str, slo: str | None) -> None:
     assert _slo_labels(tmp_path)[alert] == {slo}  # the alert and its missing-data twin alike
+
+
+# The lines on the SLO's own line and the other comparisons (round 35 review: a mutant read `above` at the line
+# as apart, one dropped `<=` or `>=`, one joined an alert on the good side: each survived the cases above).
+EDGES = SPEC.replace(
+    "  - {name: streaming, objective: 99, sli: {good_when: \"replicas_ok == 1\"}}\n",
+    "  - {name: streaming, objective: 99, sli: {good_when: \"replicas_ok >= 1\"}}\n"
+    "  - {name: depth, objective: 99, sli: {good_when: \"queue_depth <= 100\"}}\n",
+).replace(
+    "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n",
+    "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n"
+    "  queue_depth: {selector: pg_queue_depth, type: gauge, aggregation: max}\n",
+).replace(
+    "routing:\n",
+    "  - {name: QueueOverLine, metric: queue_depth, above: 100, tier: warning}\n"
+    "  - {name: QueueUnderLine, metric: queue_depth, below: 100, tier: info}\n"
+    "  - {name: LagAtLine, metric: repl_lag, above: 30, tier: warning}\n"
+    "routing:\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("alert", "slo"),
+    [
+        ("QueueOverLine", "depth"),  # above 100 is not `<= 100`
+        ("QueueUnderLine", None),  # below 100 is good
+        ("LagAtLine", "fresh-reads"),  # above 30 is not `< 30`
+        ("ReplicaNotStreaming", "streaming"),  # below 1 is not `>= 1`
+        ("ReplicaOverCounted", None),  # above 1 holds `>= 1`: not the SLO's failure
+    ],
+)
+def test_an_alert_at_the_slos_line_or_either_side_of_it(tmp_path: Path, alert: str, slo: str | None) -> None:
+    assert EDGES != SPEC and _slo_labels(tmp_path, EDGES)[alert] == {slo}
 
 
 def test_a_stuck_replica_is_one_notification_group(tmp_path: Path) -> None:
