@@ -202,3 +202,15 @@ def test_two_teams_own_destinations_apart_only_by_their_query_compile(tmp_path: 
         url = f"https://chat.example/api/v1/external/alertmanager{same}"
         errors = _errors(tmp_path, SPEC, _bravo(f"warning: {{webhook: {{url: '{url}'}}}}", platform))
         assert len(errors) == 1 and "written inline for team 'alpha'" in errors[0], (same, errors)
+
+
+def test_a_destination_of_two_teams_is_said_once_where_another_sends_there(tmp_path: Path) -> None:
+    """bravo's URL is alpha's, and below t1's: one error for it, naming the first (round 35 review: a mutant that
+    said every owner survived)."""
+    t1 = PLATFORM.replace(
+        "  t1: {}\n", "  t1: {routing: {warning: {webhook: {url: 'https://tickets.example/hooks'}}}}\n"
+    )
+    errors = _errors(tmp_path, SPEC, _bravo("warning: {webhook: {url: 'https://tickets.example/hooks/alpha'}}", t1))
+    said = [e for e in errors if "$.teams.bravo." in e]
+    assert len(said) == 1 and "written inline for team 'alpha'" in said[0], errors
+
