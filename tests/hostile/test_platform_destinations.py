@@ -213,4 +213,3 @@ def test_a_destination_of_two_teams_is_said_once_where_another_sends_there(tmp_p
     errors = _errors(tmp_path, SPEC, _bravo("warning: {webhook: {url: 'https://tickets.example/hooks/alpha'}}", t1))
     said = [e for e in errors if "$.teams.bravo." in e]
     assert len(said) == 1 and "written inline for team 'alpha'" in said[0], errors
-
