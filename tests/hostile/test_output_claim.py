@@ -66,7 +66,7 @@ def test_a_folder_of_someone_elses_files_is_refused_until_adopted(
     assert again.code == 0, again.err
 
 
-@pytest.mark.parametrize("state", ["missing", "empty", "placeholders", "an output of obsc's"])
+@pytest.mark.parametrize("state", ["missing", "empty", "placeholders", "an output of obsc's", "a manifest link"])
 def test_a_new_empty_or_obsc_output_folder_needs_no_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], state: str
 ) -> None:
@@ -79,9 +79,13 @@ def test_a_new_empty_or_obsc_output_folder_needs_no_flag(
     if state == "an output of obsc's":
         assert compile_cli(capsys, specs, out).code == 0
         (out / "notes.txt").write_text("mine\n")
+    if state == "a manifest link":  # any manifest makes the folder obsc's, one the writer does not trust too
+        (out / ".obsc-manifest").symlink_to(tmp_path / "gone")
+        (out / "notes.txt").write_text("mine\n")
     result = compile_cli(capsys, specs, out)
     assert result.code == 0, result.err
     assert (out / ".obsc-manifest").is_file()
+    assert state not in ("an output of obsc's", "a manifest link") or (out / "notes.txt").read_text() == "mine\n"
 
 
 def test_an_output_whose_manifest_was_lost_is_refused_then_adopted_without_loss(
