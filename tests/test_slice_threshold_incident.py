@@ -79,20 +79,24 @@ def test_the_alert_carries_the_slo_whose_bad_slices_it_fires_on(tmp_path: Path, 
 
 # The lines on the SLO's own line and the other comparisons (round 35 review: a mutant read `above` at the line
 # as apart, one dropped `<=` or `>=`, one joined an alert on the good side: each survived the cases above).
-EDGES = SPEC.replace(
-    "  - {name: streaming, objective: 99, sli: {good_when: \"replicas_ok == 1\"}}\n",
-    "  - {name: streaming, objective: 99, sli: {good_when: \"replicas_ok >= 1\"}}\n"
-    "  - {name: depth, objective: 99, sli: {good_when: \"queue_depth <= 100\"}}\n",
-).replace(
-    "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n",
-    "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n"
-    "  queue_depth: {selector: pg_queue_depth, type: gauge, aggregation: max}\n",
-).replace(
-    "routing:\n",
-    "  - {name: QueueOverLine, metric: queue_depth, above: 100, tier: warning}\n"
-    "  - {name: QueueUnderLine, metric: queue_depth, below: 100, tier: info}\n"
-    "  - {name: LagAtLine, metric: repl_lag, above: 30, tier: warning}\n"
-    "routing:\n",
+EDGES = (
+    SPEC.replace(
+        '  - {name: streaming, objective: 99, sli: {good_when: "replicas_ok == 1"}}\n',
+        '  - {name: streaming, objective: 99, sli: {good_when: "replicas_ok >= 1"}}\n'
+        '  - {name: depth, objective: 99, sli: {good_when: "queue_depth <= 100"}}\n',
+    )
+    .replace(
+        "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n",
+        "  replicas_ok: {selector: pg_replica_streaming, type: gauge, aggregation: min}\n"
+        "  queue_depth: {selector: pg_queue_depth, type: gauge, aggregation: max}\n",
+    )
+    .replace(
+        "routing:\n",
+        "  - {name: QueueOverLine, metric: queue_depth, above: 100, tier: warning}\n"
+        "  - {name: QueueUnderLine, metric: queue_depth, below: 100, tier: info}\n"
+        "  - {name: LagAtLine, metric: repl_lag, above: 30, tier: warning}\n"
+        "routing:\n",
+    )
 )
 
 
