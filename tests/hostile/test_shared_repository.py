@@ -292,7 +292,8 @@ def test_the_nearest_team_folder_is_the_one_a_spec_is_warned_about(
 ) -> None:
     """Without team_spec_dir, a spec of alpha's in `teams/alpha/bravo/` lives in bravo's folder (the nearest one
     named like a team), and alpha is no letter or two from bravo; with team_spec_dir the folder is alpha's and the
-    spec says nothing. (Round 35 review: the three mutants survived.)"""
+    spec says nothing. (Round 35 review: mutants reading the farthest folder, or warning with team_spec_dir, survived;
+    one loosening the "letter or two" cutoff to 0.3 still does: alpha and bravo are farther apart than that.)"""
     specs = _repository(tmp_path, {"ledger": "alpha"})
     (specs / "platform.yaml").write_text(PLATFORM.replace("  team_spec_dir", "  # team_spec_dir"))
     nested = specs / "teams" / "alpha" / "bravo" / "nested.yaml"
