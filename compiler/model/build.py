@@ -51,7 +51,7 @@ from compiler.model.secrets import Owner, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
-from compiler.model.sli_kinds import gauge_names, kind_notes
+from compiler.model.sli_kinds import gauge_names, histogram_names, kind_notes
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
 from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
@@ -332,14 +332,16 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
     out: dict[str, Metric] = {}
-    counted, gauges = slo_build.ratio_counter_names(data), gauge_names(data)
+    counted, gauges, histograms = slo_build.ratio_counter_names(data), gauge_names(data), histogram_names(data)
     for name, (value, where, path) in sorted(merged.items()):
         body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
         body = {"selector": body} if isinstance(body, str) else body
         gauged = name in gauges and not named_like_counter(body)  # a `_total` in good_when stays a counter
-        implied = "counter" if "selector" in body and not gauged else "gauge"
+        # a `_total` stays a counter, and a metric of two roles is left to metric_ref to refuse
+        bucketed = name in histograms and name not in counted and not gauged and not named_like_counter(body)
+        implied = "histogram" if bucketed else "counter" if "selector" in body and not gauged else "gauge"
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, implied)))
-        typed = name in counted or gauged or unsure.sli_types(name)  # an SLO left out (schema) may type it
+        typed = name in counted or gauged or bucketed or unsure.sli_types(name)  # an SLO left out may type it
         problems, declared = metric_option_problems(name, body, mtype, typed), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)

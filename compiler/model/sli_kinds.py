@@ -48,6 +48,18 @@ def gauge_names(data: Mapping[str, Any]) -> set[str]:
     return names
 
 
+def histogram_names(data: Mapping[str, Any]) -> set[str]:
+    """The metrics a classic latency SLI reads (`latency:`): histograms whatever their name, so `query_latency:
+    pg_query_duration_milliseconds` there needs no `type:` (read as a counter by default, it was told "not named
+    like a counter", "buckets are for histograms" and "must be a histogram": three errors for one word)."""
+    names: set[str] = set()
+    for raw in data.get("slos") or []:
+        sli = raw.get("sli") if isinstance(raw, Mapping) else None
+        if isinstance(sli, Mapping) and isinstance(sli.get("latency"), str) and not sli.get("native"):
+            names.add(sli["latency"])
+    return names
+
+
 def owns(raw: Mapping[str, Any]) -> bool:
     """Whether the SLI is one of this module's kinds (or a native-histogram latency SLI)."""
     keys = set(raw)
