@@ -25,6 +25,7 @@ from compiler.model.build_targets import (
     guessed_targets_warnings,
     metric_option_problems,
     named_like_counter,
+    read_unit,
     service_matchers,
     target_problems,
     targets_notes,
@@ -374,10 +375,10 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
             type=mtype,
             selector=metric_selector,
             expr=expr,
-            unit=str(body.get("unit", "")),
+            unit=read_unit(body, mtype),
             title=str(body.get("title", "")),
             aggregation=Aggregation(
-                body.get("aggregation", default_aggregation(name, series_name, mtype, str(body.get("unit", ""))))
+                body.get("aggregation", default_aggregation(name, series_name, mtype, read_unit(body, mtype)))
             ),
             location=where.loc(path),
             buckets=tuple(sorted({Decimal(repr(b)) for b in body.get("buckets") or ()})),

@@ -243,6 +243,16 @@ def metric_option_problems(
     return found
 
 
+def read_unit(body: Mapping[str, Any], mtype: MetricType) -> str:
+    """The metric's unit; a histogram named in a unit that declares none (an error, _histogram_unit_problems) is
+    read in its name's unit, as that error asks: read in seconds, a `_milliseconds` histogram's 100ms threshold
+    was also told "not a bucket ... the nearest bucket is 1s", a second error for the one missing `unit:`."""
+    named = histogram_unit_in_name(str(body.get("selector", "")).split("{", 1)[0].strip())
+    if "unit" in body or mtype is not MetricType.HISTOGRAM or named is None:
+        return str(body.get("unit", ""))
+    return named
+
+
 def _histogram_unit_problems(series: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
     named_unit = histogram_unit_in_name(series) if mtype is MetricType.HISTOGRAM else None
     if not named_unit or "unit" in body:
