@@ -23,7 +23,7 @@ from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand, without_nan
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
-from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert
+from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import format_duration
 
 RATE_WINDOW = "5m"
@@ -41,6 +41,16 @@ def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
     scraped: split by `instance`, of a service with targets (`up` tells a broken instance from a removed one).
     Not for an alert on `up` itself: a scraped instance always has it."""
     return alert.missing_fires and "instance" in alert.by and scraped and not reads_up(alert)
+
+
+def vanished_instances_ticket(alert: ThresholdAlert, tier: Tier, scraped: bool, ticket_routed: bool) -> bool:
+    """Whether the instance branch of a critical alert's missing-data twin is a rule of its own at warning.
+
+    One instance that stops writing the signal while still scraped is a blind spot, not users failing, and it
+    holds until VANISHED_LOOKBACK is over: a replica promoted at a failover (whose replication lag series goes)
+    paged for a day. The whole signal gone stays at the alert's tier (every instance is blind). Only where the
+    service routes tickets (`ticket_routed`): without a warning receiver the branch stays in the page's rule."""
+    return tier is Tier.CRITICAL and ticket_routed and watches_vanished_instances(alert, scraped)
 
 
 def reads_up(alert: ThresholdAlert) -> bool:

@@ -15,10 +15,11 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from typing import Any
 
 from compiler import conventions as names
-from compiler.model.alerts import fired_labels, service_alerts
+from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.saturation_twins import saturation_twins
 from compiler.model.teams import fallback_receiver, root_receiver_name
-from compiler.model.types import Fleet, Tier
+from compiler.model.thresholds import vanished_instances_ticket
+from compiler.model.types import Fleet, Service, Tier
 from compiler.targets.alertmanager.routes import teams_in_use
 
 ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit rules may read it
@@ -48,13 +49,17 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
             twin = alert.threshold.missing_fires if alert.threshold is not None else alert in twinned
             if twin:  # its no-series twin rule
                 variants.append({**labels, names.LABEL_DATA: "missing"})
+            ticket = routes[Tier.WARNING]
+            if ticket is not None and _instances_apart(service, alert):  # the twin's instance branch, a ticket
+                variants.append({**labels, names.LABEL_DATA: "missing", names.LABEL_SEVERITY: Tier.WARNING.value})
             for variant in variants:
+                warned = ticket if variant.get(names.LABEL_SEVERITY) != alert.tier.value else None
                 cases.append(
                     {
                         "service": service.name,
                         "alert": alert.name,
                         "labels": dict(sorted(variant.items())),
-                        "receivers": [route.receiver],
+                        "receivers": [(warned or route).receiver],
                     }
                 )
     return cases + idle_leaf_cases(fleet, cases) + team_fallback_cases(fleet) + [no_team_case(fleet)]
@@ -143,3 +148,9 @@ def _row(case: dict[str, Any]) -> str:
 def routing_table(fleet: Fleet) -> str:
     rows = [f"- {_row(case)}\n" for case in routing_cases(fleet)]
     return HEADER + ("cases:\n" + "".join(rows) if rows else "cases: []\n")
+
+
+def _instances_apart(service: Service, alert: AlertDef) -> bool:
+    """A critical threshold alert whose twin's instance branch is a warning rule of its own (model.thresholds)."""
+    threshold = alert.threshold
+    return threshold is not None and vanished_instances_ticket(threshold, alert.tier, bool(service.targets), True)

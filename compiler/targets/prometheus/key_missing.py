@@ -36,6 +36,13 @@ def is_missing(rule: Rule) -> bool:
     return dict(rule.labels).get(names.LABEL_DATA) == "missing"
 
 
+def is_instance_twin(rule: Rule) -> bool:
+    """The instance branch of a critical threshold alert's twin, a warning rule of its own (thresholds.py): the
+    one twin whose severity is not its alert's tier."""
+    labels = dict(rule.labels)
+    return is_missing(rule) and rule.source is not None and labels.get(names.LABEL_SEVERITY) != rule.source.tier.value
+
+
 def signal_of(service: Service, kind: AlertKind) -> str:
     return series(SIGNAL_OF[kind][1], {names.LABEL_SERVICE: service.name})
 

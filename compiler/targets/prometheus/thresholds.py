@@ -27,10 +27,11 @@ from compiler.model.thresholds import (
     rate_window,
     recorded_signal_expr,
     signal_name,
+    vanished_instances_ticket,
     watches_vanished_groups,
     watches_vanished_instances,
 )
-from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
+from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
@@ -58,8 +59,18 @@ def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
         out.append(_alert_rule(service, platform, alert))
         assert alert.threshold is not None
         if alert.threshold.missing_fires:
-            out.append(_missing_rule(service, platform, alert))
+            apart = split_instances(service, alert)
+            out.append(_missing_rule(service, platform, alert, instances=not apart))
+            if apart:
+                out.append(_instance_missing_rule(service, platform, alert))
     return tuple(out)
+
+
+def split_instances(service: Service, alert: AlertDef) -> bool:
+    """Whether the twin's instance branch is a warning rule of its own (model.thresholds.vanished_instances_ticket)."""
+    assert alert.threshold is not None
+    routed = service.route(Tier.WARNING) is not None
+    return vanished_instances_ticket(alert.threshold, alert.tier, bool(service.targets), routed)
 
 
 def comparison_expr(service: Service, alert: ThresholdAlert, compared: str = "") -> str:
@@ -110,12 +121,14 @@ def missing_family(service: Service, alert: ThresholdAlert) -> Selector | None:
     return narrowed_counter_family(alert.metric, service.selector)
 
 
-def missing_expr(service: Service, alert: ThresholdAlert) -> str:
+def missing_expr(service: Service, alert: ThresholdAlert, instances: bool = True) -> str:
+    """`instances=False`: without the instance branch, a rule of its own (split_instances)."""
     lines = [f"absent({signal_series(service, alert)})"]
     if (family := missing_family(service, alert)) is not None:
         lines.append(f"absent(sum({family.render()}))")
     whole = with_sparse(lines, max(alert.for_seconds, MISSING_FOR_SECONDS))
-    parts = [whole] + [p for p in (vanished_instances(service, alert), vanished_groups(service, alert)) if p]
+    own = vanished_instances(service, alert) if instances else None
+    parts = [whole] + [p for p in (own, vanished_groups(service, alert)) if p]
     return whole if len(parts) == 1 else "\nor\n".join(f"(\n{part}\n)" for part in parts)
 
 
@@ -153,7 +166,7 @@ def vanished_instances(service: Service, alert: ThresholdAlert) -> str | None:
     return "\n".join(lines)
 
 
-def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
+def missing_texts(service: Service, alert: ThresholdAlert, instances: bool = True) -> tuple[str, str]:
     hold = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
     metric = alert.metric.title or alert.metric.name
     summary = f"{service.name}: {metric} has no series, so {alert.name} cannot tell"
@@ -166,7 +179,7 @@ def missing_texts(service: Service, alert: ThresholdAlert) -> tuple[str, str]:
             f" Or, the alert labelled with a group: its last value in the last {VANISHED_LOOKBACK} was past the "
             f"line, and it has had no series for {hold} while others report (no series is no recovery)."
         )
-    if watches_vanished_instances(alert, bool(service.targets)):
+    if instances and watches_vanished_instances(alert, bool(service.targets)):
         description += (
             f" Or, the alert labelled with an instance: that instance is still scraped and had {alert.metric.name} "
             f"series in the last {VANISHED_LOOKBACK}, but none for {hold}, while other instances report (an "
@@ -188,16 +201,43 @@ def _alert_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
     )
 
 
-def _missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+def _instance_missing_rule(service: Service, platform: Platform, alert: AlertDef) -> Rule:
+    """The instance branch of a critical alert's twin, at warning (split_instances)."""
+    assert alert.threshold is not None
+    expr = vanished_instances(service, alert.threshold)
+    assert expr is not None
+    hold = format_duration(max(alert.threshold.for_seconds, MISSING_FOR_SECONDS))
+    metric = alert.threshold.metric.title or alert.threshold.metric.name
+    summary = f"{service.name}: {metric} has no series for instance={{{{ $labels.instance }}}}"
+    description = (
+        f"Instance {{{{ $labels.instance }}}} is still scraped and had {alert.threshold.metric.name} series in the "
+        f"last {VANISHED_LOOKBACK}, but none for {hold}, while other instances report: {alert.name} cannot tell for "
+        "it (an exporter or collector failing on it, a relabelling, or a role that no longer writes it, such as a "
+        f"replica promoted at a failover). A ticket: the others are still watched; it ends {VANISHED_LOOKBACK} "
+        "after the last series."
+    )
+    labels = {**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing", names.LABEL_SEVERITY: "warning"}
+    return Rule(
+        expr=expr,
+        alert=alert.name,
+        for_seconds=max(alert.threshold.for_seconds, MISSING_FOR_SECONDS),
+        keep_firing_seconds=KEEP_FIRING_SECONDS,
+        labels=tuple(sorted(labels.items())),
+        annotations=alert_annotations(service, platform, alert, summary, description),
+        source=alert,
+    )
+
+
+def _missing_rule(service: Service, platform: Platform, alert: AlertDef, instances: bool = True) -> Rule:
     assert alert.threshold is not None
     return Rule(
-        expr=missing_expr(service, alert.threshold),
+        expr=missing_expr(service, alert.threshold, instances),
         alert=alert.name,
         for_seconds=max(alert.threshold.for_seconds, MISSING_FOR_SECONDS),
         # an exporter in a crash loop answers one scrape in a few minutes: without it each answer resolved the
         # twin and it fired again a hold later, a page every cycle for one broken exporter
         keep_firing_seconds=KEEP_FIRING_SECONDS,
         labels=tuple(sorted({**dict(alert_labels(service, alert)), names.LABEL_DATA: "missing"}.items())),
-        annotations=alert_annotations(service, platform, alert, *missing_texts(service, alert.threshold)),
+        annotations=alert_annotations(service, platform, alert, *missing_texts(service, alert.threshold, instances)),
         source=alert,
     )

@@ -14,10 +14,11 @@ from compiler.model.thresholds import (
     signal_aggregation,
     signal_expr,
     signal_name,
+    vanished_instances_ticket,
     watches_vanished_groups,
     watches_vanished_instances,
 )
-from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
+from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
 from compiler.model.units import format_duration
 from compiler.targets import markdown
 
@@ -54,8 +55,9 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
             f"**Missing data fires too**: with no {metric.name} series at all for {missing}, this alert "
             'fires with a "has no series" summary (the exporter is gone, the series was renamed, the selector no '
             f"longer matches); and so it does, labelled with the instance, for an instance still scraped that had "
-            f"series in the last {VANISHED_LOOKBACK} and has none for {missing} while others report. An instance "
-            "gone from `up` too (a scale-down, a renamed pod) is not missing data.",
+            f"series in the last {VANISHED_LOOKBACK} and has none for {missing} while others report"
+            + (" (at warning: a ticket, not a page)" if _instance_ticket(service, alert) else "")
+            + ". An instance gone from `up` too (a scale-down, a renamed pod) is not missing data.",
         ]
     elif watches_vanished_groups(alert):
         groups = ", ".join(alert.by)
@@ -121,3 +123,8 @@ def _series_behind(alert: ThresholdAlert, series: str) -> Query:
     if aggregation == "min" or (aggregation != "max" and alert.comparison is Comparison.BELOW):
         return ("the ten smallest series behind it", f"bottomk(10, {series})")
     return ("the ten largest series behind it", f"topk(10, {series})")
+
+
+def _instance_ticket(service: Service, alert: ThresholdAlert) -> bool:
+    routed = service.route(Tier.WARNING) is not None
+    return vanished_instances_ticket(alert, alert.tier, bool(service.targets), routed)

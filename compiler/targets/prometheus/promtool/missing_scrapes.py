@@ -24,7 +24,7 @@ from compiler import conventions as names
 from compiler.model.thresholds import signal_name
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.key_missing import SIGNAL_OF, is_missing
+from compiler.targets.prometheus.key_missing import SIGNAL_OF, is_instance_twin, is_missing
 from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE, sparse_window_seconds
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing
 from compiler.targets.prometheus.promtool.key_missing_cases import up_series
@@ -55,7 +55,9 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
     focused run (validation, the mutation sweep) of a 10m twin beside a 1h one would evaluate both over the 1h
     twin's ~590 steps. Twins reading the same signal (two threshold alerts on one metric) go apart too."""
     groups: list[list[_Timeline]] = []
-    for timeline in (_timeline(service, rule) for rule in rules.alert_rules if is_missing(rule)):
+    # an instance twin fires for one instance among others that report: never on the whole signal's timeline
+    twins = [rule for rule in rules.alert_rules if is_missing(rule) and not is_instance_twin(rule)]
+    for timeline in (_timeline(service, rule) for rule in twins):
         free = next((g for g in groups if _joins(g, timeline)), None)
         if free is None:
             groups.append([timeline])

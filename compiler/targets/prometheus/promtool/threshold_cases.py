@@ -25,7 +25,7 @@ from compiler.model.thresholds import (
 from compiler.model.types import Comparison, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.key_missing import is_missing
+from compiler.targets.prometheus.key_missing import is_instance_twin, is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -81,7 +81,8 @@ def fire_side(alert: ThresholdAlert) -> Decimal:
     return _sides(alert)[0]
 
 
-def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Iterator[Case]:
+def _cases(service: Service, main: Rule, missing: Rule | None, step: int, apart: Rule | None = None) -> Iterator[Case]:
+    """`apart`: the twin's instance branch as a rule of its own (a critical alert's, at warning)."""
     assert main.source is not None and main.source.threshold is not None
     alert = main.source.threshold
     fire, quiet = _sides(alert)
@@ -127,7 +128,7 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int) -> Ite
         (other,),
         checks,
     )
-    if (vanished := _vanished_case(service, alert, missing, step)) is not None:
+    if (vanished := _vanished_case(service, alert, apart or missing, step)) is not None:
         yield vanished
     if watches_vanished_groups(alert):
         yield _vanished_group_case(service, main, missing, step)
@@ -202,7 +203,7 @@ def family_cases(service: Service, rules: ServiceRules, step: int) -> Iterator[C
     runs in a test group of its own, as they feed the service's other recordings too."""
     for rule in rules.alert_rules:
         alert = rule.source.threshold if rule.source is not None else None
-        if alert is not None and is_missing(rule):
+        if alert is not None and is_missing(rule) and not is_instance_twin(rule):  # one case checks both
             case = _family_without_events(service, alert, rule, step)
             if case is not None:
                 yield case
@@ -234,7 +235,9 @@ def threshold_cases(service: Service, rules: ServiceRules, step: int) -> Iterato
             by_name.setdefault(rule.alert, []).append(rule)
     for mine in by_name.values():
         main = next(r for r in mine if not is_missing(r))
-        missing = next((r for r in mine if is_missing(r)), None)
+        missing = next((r for r in mine if is_missing(r) and not is_instance_twin(r)), None)
+        apart = next((r for r in mine if is_instance_twin(r)), None)
         alert = main.source.threshold if main.source is not None else None
         up = alert is not None and reads_up(alert)
-        yield from (case._replace(reads_up=True) if up else case for case in _cases(service, main, missing, step))
+        cases = _cases(service, main, missing, step, apart)
+        yield from (case._replace(reads_up=True) if up else case for case in cases)
