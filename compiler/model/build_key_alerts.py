@@ -84,10 +84,11 @@ def build_key_alerts(
                 continue
             value, where, path = tiers[tier]
             alert = build_key_alert(kind, tier, value, info.threshold, info.default_for[tier], where, path)
-            beyond = _beyond_buckets(alert, metrics.get("latency")) if kind is AlertKind.LATENCY_P99 else None
+            built_in = None if where.doc else tier
+            beyond = _beyond_buckets(alert, metrics.get("latency"), built_in) if kind is AlertKind.LATENCY_P99 else None
             if beyond and where.doc:
                 where.error(path, beyond)
-            elif beyond:  # a built-in line is the spec's to change: said at its histogram
+            elif beyond:  # a built-in line is the spec's to change: said at its histogram, with the key that sets it
                 ctx.error(("metrics", "latency"), beyond)
             elif alert is not None:
                 built[tier] = alert
@@ -215,9 +216,11 @@ def build_key_alert(
     return KeyAlert(kind, tier, threshold, for_seconds, ctx.loc(path))
 
 
-def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None) -> str | None:
+def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None, built_in: Tier | None = None) -> str | None:
     """Why a p99 line at or above the histogram's largest declared bucket can never be crossed: a quantile
-    among requests slower than every bucket is that bucket's bound (histogram_quantile caps it there)."""
+    among requests slower than every bucket is that bucket's bound (histogram_quantile caps it there).
+    `built_in`: the line is the built-in table's at that tier, which the spec never wrote: the message names the
+    key that sets it (a newcomer's 1.6s buckets were told "lower the line" of a 5s line written nowhere)."""
     if alert is None or alert.threshold is None or latency is None or not latency.buckets:
         return None
     scale = HISTOGRAM_SECONDS.get(latency.unit, Decimal(1))
@@ -225,10 +228,15 @@ def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None) -> str | Non
     if alert.threshold / scale < top:
         return None
     unit = latency.unit or "s"
+    lower = "lower the line"
+    if built_in is not None:
+        below = [b for b in latency.buckets if b < top]
+        under = f"{decimal_text(max(below))}{unit}" if below else "..."
+        lower = f"lower the built-in {built_in.value} line (alerts: {{latency_p99: {{{built_in.value}: {under}}}}})"
     return (
         f"latency_p99: the line {decimal_text(alert.threshold)}s is not below the histogram's largest bucket "
-        f"({decimal_text(top)}{unit}): p99 is never computed above it, so the alert could never fire; lower the "
-        "line or declare a larger bucket"
+        f"({decimal_text(top)}{unit}): p99 is never computed above it, so the alert could never fire; {lower} "
+        "or declare a larger bucket"
     )
 
 
