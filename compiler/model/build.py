@@ -29,6 +29,7 @@ from compiler.model.build_targets import (
     service_matchers,
     target_problems,
     targets_notes,
+    type_unsaid,
 )
 from compiler.model.build_thresholds import (
     build_threshold_alerts,
@@ -346,6 +347,9 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
         problems, declared = metric_option_problems(name, body, mtype, typed), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)
+        # left out once checked: its readers skip it (Ctx.defines_metric), so one missing `type:` is one error; a
+        # platform metric and a well-known name (requests: the key alerts ask for it by name) are kept
+        unsaid = where is ctx and name not in _DEFAULT_TYPES and type_unsaid(name, body, typed)
         own = service_matchers(body, selector, where, path)
         if problems or own is None:  # reported; build the metric as if unset so references to it still resolve
             body = {k: v for k, v in body.items() if k not in ("aggregation", "service_selector")}
@@ -367,9 +371,11 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
             where.error(path, "latency must be a histogram (its _bucket and _count series are read)")
-        if "buckets" in body and mtype != MetricType.HISTOGRAM:
+        if "buckets" in body and mtype != MetricType.HISTOGRAM and not unsaid:
             where.error((*path, "buckets"), f"buckets are for histograms; {name!r} is a {mtype.value}")
         series_name = metric_selector.metric if metric_selector else ""
+        if unsaid:
+            continue
         out[name] = Metric(
             name=name,
             type=mtype,

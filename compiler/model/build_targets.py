@@ -269,6 +269,13 @@ def _histogram_unit_problems(series: str, body: Mapping[str, Any], mtype: Metric
     ]
 
 
+def type_unsaid(name: str, body: Mapping[str, Any], typed_by_sli: bool) -> bool:
+    """Whether the metric's type is an error of its own (_untyped_problems): what reads it as the type obsc would
+    guess says nothing more (a gauge's `above: 30s` was also told "'lag' is a counter: write 10/m")."""
+    series = str(body.get("selector", "")).split("{", 1)[0].strip()
+    return "type" not in body and bool(series) and bool(_untyped_problems(name, series, typed_by_sli))
+
+
 def _histogram_base_problems(series: str, mtype: MetricType) -> list[tuple[str, str]]:
     base = _histogram_base(series) if mtype is MetricType.HISTOGRAM else None
     if not base:
