@@ -149,19 +149,23 @@ def test_a_rich_services_focused_files_are_written_into_two_folders(tmp_path: Pa
     assert len(subsets) >= 10 and all(name.endswith("-0-svc-0000.yaml") for name in subsets)
 
 
-def test_the_missing_data_twins_timeline_has_no_idle_minutes(tmp_path: Path) -> None:
+def test_the_missing_data_twins_timeline_steps_every_2m_in_a_file_of_its_own(tmp_path: Path) -> None:
     """The rich service's CPU, memory and disk twins (15m hold, their sparse branch two `[20m:]` subqueries each)
-    share one 1m group, each step evaluating all six subqueries: the dearest group of a rich service. It took
-    168 steps before round 33: a whole window of clean scrapes each side of the outage, where a window holding
-    the outage's 14 missing minutes then reads 7 clean ones, and 18 minutes of crash loop after the twins
-    fire. 130 now (the group's promtool CPU, focused: min 0.27 → 0.22 s, median 0.36 → 0.29, 16 runs each).
-    Each twin still fires twice, for the gone signal and in the crash loop, on through its last answer."""
+    share one group, each step evaluating all six subqueries: the dearest group of a rich service. It took
+    168 1m steps before round 33 and 130 in round 33 (each subquery 21 points a step). Round 35: a file of its
+    own at 2m steps, the signal scraped every 2m, the scenarios counted in steps: 78 steps of 11 points (the
+    group's promtool CPU, focused: 134-137 -> 76-78 ms, 20 runs each, load ~22). Each twin still fires twice,
+    for the gone signal and in the crash loop, on through its last answer."""
     _, files = _rich_tests(tmp_path)
-    groups = files["svc-0000.scrapes.test.yaml"]["tests"]
+    scrapes, twins_file = files["svc-0000.scrapes.test.yaml"], files["svc-0000.twins.test.yaml"]
+    assert not [g for g in scrapes["tests"] if g["name"].startswith("missing-data")]  # type: ignore[index]
+    assert twins_file["evaluation_interval"] == "2m"
+    groups = twins_file["tests"]
     assert isinstance(groups, list)
-    (twins,) = [g for g in groups if g["name"].startswith("missing-data twins")]
+    (twins,) = groups
+    assert twins["name"].startswith("missing-data twins over 2m scrapes") and twins["interval"] == "2m"
     checks = twins["alert_rule_test"]
-    assert max(parse_duration(c["eval_time"]) for c in checks) // 60 + 1 <= 130
+    assert max(parse_duration(c["eval_time"]) for c in checks) // 120 + 1 <= 78
     for alert in ("ServiceCPUSaturation", "ServiceMemorySaturation", "ServiceDiskSaturation"):
         fired = [bool(c["exp_alerts"]) for c in checks if c["alertname"] == alert]
         assert fired[-1] and sum(1 for a, b in itertools.pairwise([False, *fired]) if b and not a) == 2

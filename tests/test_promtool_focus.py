@@ -637,7 +637,7 @@ def test_no_room_for_the_focused_files_runs_the_tests_whole(
     assert any(m.startswith(said) for m in caplog.messages)
 
 
-WHOLE = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".holds", ".long", ".scrapes", "")]
+WHOLE = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".holds", ".long", ".scrapes", "", ".twins")]
 
 
 def _tested(monkeypatch: pytest.MonkeyPatch, compilation: Compilation, out: Path, record: Record) -> list[str]:

@@ -128,7 +128,7 @@ def test_unchanged_tests_that_passed_are_not_run_again(
     assert ran[0][:2] == ("check", "rules") and len(ran[0]) == 4  # --lint-fatal and the changed file only
     assert ran[1][:2] == ("test", "rules") and len(ran) == 2  # every test file of the changed rules, each group once
     groups = [promtool_focus.source_of(f) for f in ran[1][2:]]
-    tests = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".holds", ".long", ".scrapes", "")]
+    tests = [f"prometheus/tests/order-worker{part}.test.yaml" for part in (".holds", ".long", ".scrapes", "", ".twins")]
     assert sorted(g for g in groups if g) == [(t, g + 1) for t in tests for g in range(_groups(tmp_path / t))]
 
 
@@ -279,12 +279,12 @@ def test_no_promtool_call_gets_more_than_a_few_files(
         return real(argv, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_run, "run", spy)
-    monkeypatch.setattr(promtool, "FILES_PER_CALL", 4)  # a service's test files (up to 4) are one unit
+    monkeypatch.setattr(promtool, "FILES_PER_CALL", 5)  # a service's test files (up to 5) are one unit
     monkeypatch.setenv("OBSC_JOBS", "1")
     promtool.validate(compilation.bundle, str(tmp_path))
     tests = [{_source(f) for f in c[2:]} for c in calls if c[:2] == ("test", "rules")]  # a focused group: its file
     expected = sorted(p for p in compilation.bundle.paths if p.endswith(".test.yaml"))
-    assert len(expected) > 4 and len(tests) == -(-len(expected) // 4) and all(len(t) <= 4 for t in tests)
+    assert len(expected) > 5 and len(tests) == -(-len(expected) // 5) and all(len(t) <= 5 for t in tests)
     assert sorted(f for t in tests for f in t) == expected
 
 

@@ -115,6 +115,7 @@ def test_what_the_change_left_as_the_base_committed_it_is_not_run_again(
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
+        "prometheus/tests/order-worker.twins.test.yaml",
     ]
     assert done[0].skipped > 0  # nightly-backup's files, the dashboards of both
 

@@ -122,6 +122,7 @@ def test_a_one_service_change_runs_promtool_for_that_service_only(
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
+        "prometheus/tests/order-worker.twins.test.yaml",
     ]
     assert calls.files("promtool", "check", "rules") == ["prometheus/rules/order-worker.yaml"]
     assert changed.skipped > 0
@@ -155,6 +156,7 @@ def test_a_test_file_is_keyed_by_the_rule_files_it_loads(
         "prometheus/tests/order-worker.long.test.yaml",
         "prometheus/tests/order-worker.scrapes.test.yaml",
         "prometheus/tests/order-worker.test.yaml",
+        "prometheus/tests/order-worker.twins.test.yaml",
     ]
 
 

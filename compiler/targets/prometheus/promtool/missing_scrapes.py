@@ -1,15 +1,18 @@
 """Scrape-by-scrape cases of the missing-data twins (targets/prometheus/missing_sparse.py), in a file of their own.
 
 The twin's sparse branch counts the evaluations of its window at the evaluation interval: the main test file's
-30m interval holds one per window, where it is the `absent` branch again. Here the interval is 1m and one
-timeline per twin (twins of one hold side by side, each on its own signal) plays, in turn: a healthy exporter
-failing one scrape in ten, an outage a minute shorter than the hold and over, the signal gone for good past the
-hold (`absent` alone fires it then), back, then an exporter answering once every 12 minutes (the hold in minutes
-if shorter), which only the sparse branch fires, until its first answer after it fires. Where that loop would
-never fire (a hold under 6m: its few points read one answer in 5 as 5/7 and 6/7 missing in turn), the nearest
-period the replay shows firing is taken instead (`loop_every`): a scenario that never fires shows nothing.
-Every minute is a step of every twin's two subqueries, so the timeline has no minute that pins nothing (168
-steps for a 15m hold before round 33, 130 now).
+30m interval holds one per window, where it is the `absent` branch again. Here the interval is 2m (STEP), the
+signal scraped at each step, and one timeline per twin (twins of one hold side by side, each on its own signal)
+plays, in turn: a healthy exporter failing one scrape in ten, an outage a step shorter than the hold and over,
+the signal gone for good past the hold (`absent` alone fires it then), back, then an exporter answering once
+every 12 minutes (the hold if shorter), which only the sparse branch fires, until its first answer after it
+fires. Where that loop would never fire (a hold of a few steps: its few points read one answer in 5 as 5/7 and
+6/7 missing in turn), the nearest period the replay shows firing is taken instead (`loop_every`): a scenario
+that never fires shows nothing. Every step is a step of every twin's two subqueries, so the timeline has no
+step that pins nothing. Each twin's subqueries hold a point per step: at 2m a 15m hold's `[20m:]` are 11 points
+(21 at 1m), over 65 steps (130 at 1m): a quarter of the 1m timeline's promtool work (round 35; the dearest
+group of a rich service before). Every scenario reads the same in steps as it did in minutes; what a 1m
+evaluation interval changes (the share's points twice as many) the replay below counts the same way.
 What fires at each check is replayed here from the inputs, as Prometheus 2.42 evaluates it (cases.fires_at).
 The value fed is on the alert's quiet side, so the alert itself never fires.
 """
@@ -31,29 +34,29 @@ from compiler.targets.prometheus.promtool.key_missing_cases import up_series
 from compiler.targets.prometheus.promtool.threshold_cases import quiet_side
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
-STEP = 60
-LOOP_EVERY = 12  # minutes between a crash-looping exporter's answers (at most the hold's minutes, see loop_every)
+STEP = 120  # the twins file's evaluation interval and scrape interval: every scenario below counts in these steps
+LOOP_EVERY = 6  # steps between a crash-looping exporter's answers (12m; at most the hold's steps, see loop_every)
 _SATURATION_QUIET = Decimal("0.01")
 
 
 class _Timeline(NamedTuple):
-    """One twin's scenarios: the signal it reads, how many minutes they take, and the checks."""
+    """One twin's scenarios: the signal it reads, how many steps they take, and the checks."""
 
     alert: str
     hold: int
-    every: int  # the crash loop's minutes between answers
+    every: int  # the crash loop's steps between answers
     signal: InputSeries
-    minutes: int
+    steps: int
     targets_up: bool  # a saturation twin holds only while the service's targets are up
     checks: tuple[AlertCheck, ...]
 
 
 def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
-    """Twins of one hold side by side: promtool evaluates every rule of the file at each of a group's ~170
+    """Twins of one hold side by side: promtool evaluates every rule of the file at each of a group's ~65
     steps, so six twins in six groups cost six timelines when the file runs whole (the Kafka consumer example:
     15 CPU-s; 7.9 in three groups). Twins of other holds run apart: their timelines differ in length, and a
     focused run (validation, the mutation sweep) of a 10m twin beside a 1h one would evaluate both over the 1h
-    twin's ~590 steps. Twins reading the same signal (two threshold alerts on one metric) go apart too."""
+    twin's ~300 steps. Twins reading the same signal (two threshold alerts on one metric) go apart too."""
     groups: list[list[_Timeline]] = []
     # an instance twin fires for one instance among others that report: never on the whole signal's timeline
     twins = [rule for rule in rules.alert_rules if is_missing(rule) and not is_instance_twin(rule)]
@@ -68,7 +71,7 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 def _joins(group: list[_Timeline], timeline: _Timeline) -> bool:
     return all(
-        t.minutes == timeline.minutes and t.every == timeline.every and t.signal.name != timeline.signal.name
+        t.steps == timeline.steps and t.every == timeline.every and t.signal.name != timeline.signal.name
         for t in group
     )
 
@@ -77,30 +80,30 @@ def _together(service: Service, timelines: list[_Timeline]) -> Case:
     """One test group; `up` is fed once (the saturation twins read it only as "targets are up")."""
     series = [t.signal for t in timelines]
     if any(t.targets_up for t in timelines):
-        series.append(up_series(service, timelines[0].minutes - 1))
+        series.append(up_series(service, timelines[0].steps - 1))
     checks = sorted((check for t in timelines for check in t.checks), key=lambda k: (k.at, k.alertname))
     twins = ", ".join(f"{t.alert} ({format_duration(t.hold)} hold)" for t in timelines)
     name = (
-        f"missing-data {'twins' if len(timelines) > 1 else 'twin'} over 1m scrapes: one in ten failing, down a "
-        f"minute less than the hold, gone for good, then answering once every "
-        f"{timelines[0].every}m: {twins}"
+        f"missing-data {'twins' if len(timelines) > 1 else 'twin'} over {format_duration(STEP)} scrapes: one in ten "
+        f"failing, down a scrape less than the hold, gone for good, then answering once every "
+        f"{format_duration(timelines[0].every * STEP)}: {twins}"
     )
     return Case(name, STEP, tuple(series), tuple(checks))
 
 
-def loop_every(hold_minutes: int, window_seconds: int) -> int:
-    """The crash loop's minutes between answers: LOOP_EVERY, or the hold's minutes if fewer, when the twin fires
+def loop_every(hold_steps: int, window_seconds: int) -> int:
+    """The crash loop's steps between answers: LOOP_EVERY, or the hold's steps if fewer, when the twin fires
     there by its sparse branch (the gaps too short for `absent` alone); else the nearest period where it does,
     else the nearest where it fires at all (holds under 6m, whose few points let `absent` fire first)."""
-    usual = min(LOOP_EVERY, hold_minutes)
+    usual = min(LOOP_EVERY, hold_steps)
 
     clean = -(-window_seconds // STEP) + 1  # as in the timeline: a window of clean scrapes before the loop
 
     def fires(every: int, sparse: bool) -> bool:
-        present = [True] * clean + [m % every == 0 for m in range(clean + hold_minutes + 2 * every)]
+        present = [True] * clean + [m % every == 0 for m in range(clean + hold_steps + 2 * every)]
         shares = _missing_shares(present, window_seconds) if sparse else [False] * len(present)
         holds = [not p or s for p, s in zip(present, shares, strict=True)]
-        return any(fires_at(holds, hold_minutes * STEP, 0, STEP)[clean:])
+        return any(fires_at(holds, hold_steps * STEP, 0, STEP)[clean:])
 
     near = sorted(range(2, 2 * LOOP_EVERY + 1), key=lambda every: (every != usual, abs(every - usual), every))
     return next(
@@ -108,26 +111,26 @@ def loop_every(hold_minutes: int, window_seconds: int) -> int:
     )
 
 
-def _pattern(hold_minutes: int, window_minutes: int, every: int) -> list[list[bool]]:
-    """Whether the signal has a sample at each minute (else a stale marker), scenario by scenario; the last
+def _pattern(hold_steps: int, window_steps: int, every: int) -> list[list[bool]]:
+    """Whether the signal has a sample at each step (else a stale marker), scenario by scenario; the last
     two each after the window's length of clean scrapes, so neither reads the one before. The outage needs
-    less: clean scrapes enough that a window holding its hold - 1 missing minutes holds no other (no window
+    less: clean scrapes enough that a window holding its hold - 1 missing steps holds no other (no window
     then misses more than those, the healthy exporter's one in ten included), and after it at least the 6
-    minutes its last checks need (`_timeline`): the gone signal's first windows read at most as many."""
-    clean = [True] * (window_minutes + 1)
-    apart = window_minutes - hold_minutes + 2
-    healthy = [m % 10 != 9 for m in range(hold_minutes + 11)]  # a share read the wrong way fires by its end
-    outage = [True] * apart + [False] * (hold_minutes - 1) + [True] * max(apart, 7)
-    gone = [False] * (hold_minutes + 3) + clean
-    loop = [m % every == 0 for m in range(window_minutes + hold_minutes + every)]
+    steps its last checks need (`_timeline`): the gone signal's first windows read at most as many."""
+    clean = [True] * (window_steps + 1)
+    apart = window_steps - hold_steps + 2
+    healthy = [m % 10 != 9 for m in range(hold_steps + 11)]  # a share read the wrong way fires by its end
+    outage = [True] * apart + [False] * (hold_steps - 1) + [True] * max(apart, 7)
+    gone = [False] * (hold_steps + 3) + clean
+    loop = [m % every == 0 for m in range(window_steps + hold_steps + every)]
     return [healthy, outage, gone, loop]
 
 
 def _missing_shares(present: list[bool], window: int) -> list[bool]:
-    """The sparse branch at each minute: missing at SPARSE_SHARE of the subquery's points (every minute in
+    """The sparse branch at each step: missing at SPARSE_SHARE of the subquery's points (every step in
     [at - window, at]; none is present before the first sample). Counted from running totals: a window of
-    hours spans hundreds of points, asked at each of the timeline's minutes."""
-    missed = [0, *itertools.accumulate(not p for p in present)]  # missing minutes before each minute
+    hours spans hundreds of points, asked at each of the timeline's steps."""
+    missed = [0, *itertools.accumulate(not p for p in present)]  # missing steps before each step
     out = []
     for at in range(len(present)):
         first = -(-(at * STEP - window) // STEP)
@@ -137,13 +140,13 @@ def _missing_shares(present: list[bool], window: int) -> list[bool]:
 
 
 class Replay(NamedTuple):
-    """A twin's timeline, minute by minute: its scenarios, whether the signal is there, whether the twin fires."""
+    """A twin's timeline, step by step: its scenarios, whether the signal is there, whether the twin fires."""
 
     every: int
     scenarios: list[list[bool]]
     present: list[bool]
     fired: list[bool]
-    loop: int  # the crash loop's first minute
+    loop: int  # the crash loop's first step
 
 
 def replay(hold: int, keep_firing: int) -> Replay:
@@ -176,21 +179,21 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
         values = _values(present, _SATURATION_QUIET, 0)
         signal = InputSeries(SIGNAL_OF[source.kind][1], ((names.LABEL_SERVICE, service.name),), values)
     one = firing(twin, 1.0)
-    checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_minutes(fired, ends))
+    checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_steps(fired, ends))
     return _Timeline(twin.alert, hold, every, signal, len(present), source.threshold is None, checks)
 
 
 def _loop_end(present: list[bool], fired: list[bool], loop: int) -> int:
     """The timeline's length: up to the crash loop's first answer after the twin fires (it fires on through
-    it); after that, each minute repeats one before."""
+    it); after that, each step repeats one before."""
     first = next((m for m in range(loop, len(fired)) if fired[m]), None)
     if first is None:
         return len(present)
     return next((m + 1 for m in range(first + 1, len(present)) if present[m]), len(present))
 
 
-def _check_minutes(fired: list[bool], ends: list[int]) -> list[int]:
-    """Every minute the twin's state changes, the minute before, and each scenario's last."""
+def _check_steps(fired: list[bool], ends: list[int]) -> list[int]:
+    """Every step the twin's state changes, the step before, and each scenario's last."""
     changes = {m for m in range(1, len(fired)) if fired[m] != fired[m - 1]}
     return sorted({*changes, *(m - 1 for m in changes), *ends})
 
@@ -203,7 +206,7 @@ def _threshold_signal(service: Service, alert: ThresholdAlert, present: list[boo
 
 
 def _values(present: list[bool], value: Decimal, pace: int) -> str:
-    """In promtool's notation, run by run: `value` (plus `pace` a minute) where present, else one stale marker
+    """In promtool's notation, run by run: `value` (plus `pace` a step) where present, else one stale marker
     and no sample after it."""
     out, start = [], 0
     for m in range(1, len(present) + 1):

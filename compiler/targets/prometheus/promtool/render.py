@@ -12,11 +12,12 @@ the selectors match. Every mutant of the examples' alert expressions fails a cas
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Four files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml`, at 1m `<service>.scrapes.test.yaml`: missing-data twins, whose sparse branch
-counts evaluations at the interval, and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the
-main file's 30m steps cannot tell apart, but those a coarser grid pins as well, in `<service>.holds.test.yaml`
-at the service's grid (hold_grid.py); each with the longest evaluation step its cases allow: promtool
+Five files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
+`<service>.long.test.yaml`, at 2m `<service>.twins.test.yaml`: the missing-data twins, whose sparse branch
+counts evaluations at the interval (missing_scrapes.py), at 1m `<service>.scrapes.test.yaml`: ServiceDown's
+crash loop and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the main file's 30m steps
+cannot tell apart, but those a coarser grid pins as well, in `<service>.holds.test.yaml` at the service's grid
+(hold_grid.py); each with the longest evaluation step its cases allow: promtool
 evaluates every rule at every step from 0 (a week at 1-minute steps took 21 s in one file). Cases
 of different SLOs run side by side in one test group (see `merge`).
 """
@@ -30,11 +31,12 @@ from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
+from compiler.targets.prometheus.promtool.down_loop_cases import STEP as SCRAPE_STEP
 from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
 from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
-from compiler.targets.prometheus.promtool.missing_scrapes import STEP as SCRAPE_STEP
+from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
@@ -60,14 +62,15 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
-    scrapes = scrape_cases(service, rules)  # the twins side by side, each on its own signal
-    scrapes += crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at the same 1m steps
+    twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
+    scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
     scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
     out = []
     for part, cases, step in (
         ("", main, MAIN_STEP),
         ("long", long, LONG_STEP),
+        ("twins", twins, TWIN_STEP),
         ("scrapes", scrapes, SCRAPE_STEP),
         ("holds", coarse, hold_step),
     ):
