@@ -573,7 +573,7 @@ def test_revalidate_all_runs_each_test_file_whole(
     compilation = written(tmp_path)
     caplog.set_level(logging.INFO, logger="obsc")
     assert _tested(monkeypatch, compilation, tmp_path, Record(whole_rule_files=True)) == WHOLE
-    assert "promtool: 4 test file(s) ran whole (--revalidate-all)" in caplog.messages
+    assert "promtool: 5 test file(s) ran whole (--revalidate-all)" in caplog.messages
 
 
 def test_the_focused_files_run_under_promtool_as_written(have_promtool: str, tmp_path: Path) -> None:  # noqa: F811

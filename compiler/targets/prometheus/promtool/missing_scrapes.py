@@ -6,13 +6,13 @@ signal scraped at each step, and one timeline per twin (twins of one hold side b
 plays, in turn: a healthy exporter failing one scrape in ten, an outage a step shorter than the hold and over,
 the signal gone for good past the hold (`absent` alone fires it then), back, then an exporter answering once
 every 12 minutes (the hold if shorter), which only the sparse branch fires, until its first answer after it
-fires. Where that loop would never fire (a hold of a few steps: its few points read one answer in 5 as 5/7 and
-6/7 missing in turn), the nearest period the replay shows firing is taken instead (`loop_every`): a scenario
-that never fires shows nothing. Every step is a step of every twin's two subqueries, so the timeline has no
-step that pins nothing. Each twin's subqueries hold a point per step: at 2m a 15m hold's `[20m:]` are 11 points
-(21 at 1m), over 65 steps (130 at 1m): a quarter of the 1m timeline's promtool work (round 35; the dearest
-group of a rich service before). Every scenario reads the same in steps as it did in minutes; what a 1m
-evaluation interval changes (the share's points twice as many) the replay below counts the same way.
+fires. Where that loop would never fire by its sparse branch alone (a hold of a few steps, whose window holds
+few points), the nearest period the replay shows firing is taken instead (`loop_every`; a 10m hold's: every
+14m): a scenario that never fires shows nothing. Every step is a step of every twin's two subqueries, so the
+timeline has no step that pins nothing. At 2m a 15m hold's `[20m:]` subqueries hold 11 points a step over 78
+steps, where at 1m they held 21 over 130 (round 35: a rich service's dearest group, its promtool CPU 134 -> 77
+ms). The scenarios are the same in scrapes as at 1m, the share counted over the subquery's points as
+Prometheus takes them (at multiples of the step).
 What fires at each check is replayed here from the inputs, as Prometheus 2.42 evaluates it (cases.fires_at).
 The value fed is on the alert's quiet side, so the alert itself never fires.
 """
