@@ -61,15 +61,18 @@ def test_ignore_drops_the_twin_and_keeps_the_alert(tmp_path: Path) -> None:
 
 
 def _twin_cases(files: dict[str, str]) -> str:
-    """The scrapes file's groups other than the holds group, and every alert its cases expect as a twin."""
-    doc = yaml.safe_load(files["prometheus/tests/sidecar.scrapes.test.yaml"])
-    groups = [g for g in doc["tests"] if not g["name"].startswith("holds: ")]
+    """The twins file's groups and the scrapes file's other than the holds groups, and every alert their cases
+    expect as a twin (the twins' timelines have had a file of their own since round 35)."""
+    docs = [yaml.safe_load(files[f"prometheus/tests/sidecar.{part}.test.yaml"]) for part in ("twins", "scrapes")]
+    groups = [g for doc in docs for g in doc["tests"] if not g["name"].startswith("holds: ")]
     twins = [
         t["alertname"]
+        for doc in docs
         for g in doc["tests"]
         for t in g["alert_rule_test"]
         if any(a["exp_labels"].get("data") == "missing" for a in t["exp_alerts"])
     ]
+    assert any(g["name"].startswith("missing-data twin") for g in groups)  # the disk signal's twin at least
     return yaml.safe_dump(groups) + " ".join(twins)
 
 

@@ -8,7 +8,7 @@ from 0 until two steps past its `for`, then short of it; alerts reading one sign
 then short of every one. Each is checked one step before its `for` ends and at it, and one step before its
 `keep_firing_for` ends after the drop and at it (each end taken to the grid); what fires is replayed from the
 inputs as Prometheus 2.42 keeps alert state (cases.fires_at). The signal stays fed throughout, so a missing-data
-twin (its own timeline is in the scrapes file) stays quiet.
+twin (its own timeline is in the twins file) stays quiet.
 """
 
 from __future__ import annotations
