@@ -19,6 +19,7 @@ from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
 from compiler.model import build, checks
+from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
 from compiler.output.bundle import Bundle, BundleError, assemble
@@ -227,7 +228,7 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
     diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
-    notes = build.explain_skipped(service, doc.data, defaults)
+    notes = explain_skipped(service, doc.data, defaults)
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in notes]
 
 

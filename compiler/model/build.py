@@ -14,11 +14,9 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model import build_slos as slo_build
-from compiler.model.alert_kinds import KINDS
-from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
-from compiler.model.build_slos import build_slos, check_platform_slo_alerts, increase_notes, per_second
+from compiler.model.build_slos import build_slos, check_platform_slo_alerts, per_second
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -28,7 +26,6 @@ from compiler.model.build_targets import (
     read_unit,
     service_matchers,
     target_problems,
-    targets_notes,
     type_unsaid,
 )
 from compiler.model.build_thresholds import (
@@ -45,7 +42,7 @@ from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
-from compiler.model.prober_selector import inherited_left_out, prober_notes, prober_reason
+from compiler.model.prober_selector import inherited_left_out, prober_reason
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.scrape_windows import check_windows_against_scrapes
@@ -53,14 +50,12 @@ from compiler.model.secrets import Owner, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
-from compiler.model.sli_kinds import gauge_names, histogram_names, kind_notes
-from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems, symptom_notes
+from compiler.model.sli_kinds import gauge_names, histogram_names
+from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
-    DEFAULT_RECEIVER_PATH,
     fallback_route,
     inline_receiver_prefix,
-    is_unrouted_info,
     reserved_team_problem,
     route_problem,
     team_problem,
@@ -391,38 +386,6 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
             aggregation_declared=declared,
         )
     return out
-
-
-def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Defaults) -> list[str]:
-    """Human notes for `-v`: alerts that a service does not get, and why."""
-    notes = []
-    present = {m.name for m in service.metrics}
-    enabled = {a.kind for a in service.key_alerts}
-    for kind, info in KINDS.items():
-        missing = [m for m in info.requires if m not in present]
-        if kind not in enabled and missing:
-            notes.append(f"{kind.value} alert skipped: metrics.{', metrics.'.join(missing)} not defined")
-        needed = NEEDS_SELECTOR.get(kind)
-        metric = service.metric(needed) if needed else None
-        if kind in enabled and metric is not None and metric.selector is None:
-            notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
-    notes += targets_notes(data, service.selector, service.targets)
-    notes += prober_notes(data, defaults.data.get("metrics") or {})
-    notes += increase_notes(data)
-    notes += symptom_notes(service)
-    notes += kind_notes(service)
-    for route in service.routes:
-        if route.path == DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
-            notes.append(
-                f"{route.tier.value} alerts go to the catch-all default receiver {route.receiver!r}: no "
-                f"routing.{route.tier.value} in this spec, in teams.{service.team} or in platform defaults.routing"
-            )
-        if is_unrouted_info(route):
-            notes.append(
-                f"info alerts notify nobody: no routing.info in this spec, in teams.{service.team} or in platform "
-                "defaults.routing (info never falls back to the default receiver)"
-            )
-    return notes
 
 
 def _service_routes(
