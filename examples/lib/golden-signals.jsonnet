@@ -26,6 +26,9 @@ function(service)
     uid: service.dashboard.fleet_uid,
   };
 
+  // A query kept per group (a grouped SLO's `by:`, a metric's `sum by (queue)`) has one series per group:
+  // its legend names the group, or a stat shows every group's value under one name.
+  local named(x, text) = if x.groups_legend == '' then text else x.groups_legend + ' ' + text;
   local target(ref, expr, legend) = {
     datasource: ds,
     expr: expr,
@@ -65,7 +68,7 @@ function(service)
   local budget(id, slo, w) = panel(
     id, 'stat', slo.name + ' budget left',
     'Share of the ' + slo.period + ' error budget of SLO ' + slo.name + ' (' + slo.objective + '%) not yet spent.',
-    'percentunit', [['budget left', slo.queries.budget_remaining]], w, 5,
+    'percentunit', [[named(slo, 'budget left'), slo.queries.budget_remaining]], w, 5,
     options={
       colorMode: 'value',
       graphMode: 'area',
@@ -98,7 +101,7 @@ function(service)
     ),
     if saturation != [] then graph(
       4, 'Saturation', 'Utilisation of the resources the platform measures.', 'percentunit',
-      [[m.title, share(m)] for m in saturation]
+      [[named(m, m.title), share(m)] for m in saturation]
     ),
   ] if p != null];
   // Two signals per line of 8 units, then one line of SLO budgets.

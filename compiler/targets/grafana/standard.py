@@ -11,7 +11,8 @@ never re-derives PromQL, record names or panel ids:
                                                        is null when the service has no obsc dashboard
                                                        (`dashboards:` without `service`): link fleet_uid then
     grafana {datasource {type, uid: "${datasource}"}, datasource_variable, rate_interval, tags}
-    metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null}}
+    metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null,
+             by, groups_legend}}
     error_ratio                                   -- share of requests that fail, as the error-rate alert reads
                                                      it (0 without an errors series); null without both metrics
                                                     -- unit is the spec's Grafana unit ('' when none): a
@@ -19,11 +20,17 @@ never re-derives PromQL, record names or panel ids:
                                                        quantiles are in seconds whatever a histogram's unit
                                                        (a `ms` histogram's are scaled), so plot them as `s`
     slos [{name, objective (percent), objective_ratio, error_budget, period, period_seconds, description,
+           by, groups_legend,
            budget_left (the low-budget alert's share, null without it),
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
            queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
                                                     -- panel_id: the SLO's burn-rate panel on obsc's service
                                                        dashboard (`?viewPanel=`), hashed from the SLO's name
+                                                    -- by: the labels a query keeps one series per group of
+                                                       (an SLO's `by:`, a metric's `sum by (queue)`), [] for
+                                                       one series; groups_legend ('{{queue}}', '' without
+                                                       groups): put it in each such target's legendFormat, or
+                                                       a stat or graph shows every group under one name
     alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
 obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`
@@ -47,6 +54,7 @@ from compiler.model.types import Metric, MetricType, Platform, RenderedDashboard
 from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.groups import kept_groups
 from compiler.targets.grafana.panels import DATASOURCE
 
 NOTE = (
@@ -110,7 +118,14 @@ def _metric(metric: Metric) -> dict[str, Any]:
         "query": q.value(metric),
         "rate": q.value(metric) if metric.type is MetricType.COUNTER else None,
         "quantiles": {f"p{q.percent_label(x)}": q.quantile(metric, x) for x in q.QUANTILES} if histogram else None,
+        **_groups(kept_groups(metric)),
     }
+
+
+def _groups(labels: tuple[str, ...]) -> dict[str, Any]:
+    """The labels a query keeps per group and the legend that names them: without it a grouped SLO's budget stat
+    showed each group's value under one name ('budget left' twice), which an SRE cannot tell apart."""
+    return {"by": list(labels), "groups_legend": " ".join(f"{{{{{label}}}}}" for label in labels)}
 
 
 def _slo(service: Service, slo: Slo) -> dict[str, Any]:
@@ -123,6 +138,7 @@ def _slo(service: Service, slo: Slo) -> dict[str, Any]:
         "period": format_duration(slo.period_seconds),
         "period_seconds": slo.period_seconds,
         "description": slo.description,
+        **_groups(tuple(slo.by)),
         # the low-budget info alert's line (a share, 0.25), null when the SLO does not report a low budget
         "budget_left": float(slo.alerting.budget_left) if slo.alerting.info else None,
         "panel_id": panel_ids(service).slo(slo.name),
