@@ -22,7 +22,7 @@ from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
-from compiler.model.units import histogram_unit_in_name
+from compiler.model.units import counter_unit_problem, histogram_unit_in_name
 from compiler.spec.document import Path
 
 _METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -235,6 +235,8 @@ def metric_option_problems(
     if body.get("service_selector") is False and "selector" in body and not _own_matchers(str(body["selector"])):
         found.append(("service_selector", unscoped(series)))
     found += _histogram_unit_problems(series, body, mtype)
+    if mtype is MetricType.COUNTER and (wrong := counter_unit_problem(str(body.get("unit", "")))):
+        found.append(("unit", wrong))
     if "selector" in body:
         found += [("", message) for message in regex_as_exact(str(body["selector"]))]
     found += _histogram_base_problems(series, mtype)

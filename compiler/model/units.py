@@ -30,6 +30,32 @@ HISTOGRAM_SECONDS: dict[str, Decimal] = {
     "ns": Decimal("0.000000001"),
 }
 
+# Grafana's per-minute throughput units, by their per-second sibling's id. A counter is plotted, recorded and
+# compared with its thresholds as rate(), per second: drawn in `opm`, 2 ops/s read "2 ops/min", 60 times low.
+PER_SECOND_OF_PER_MINUTE = {
+    "cpm": "cps",
+    "opm": "ops",
+    "reqpm": "reqps",
+    "rpm": "rps",
+    "wpm": "wps",
+    "epm": "eps",
+    "mpm": "mps",
+    "recpm": "recps",
+    "rowspm": "rowsps",
+}
+
+
+def counter_unit_problem(unit: str) -> str | None:
+    """Why a counter cannot take `unit` (a per-minute one), with the unit to write; None when it can."""
+    meant = PER_SECOND_OF_PER_MINUTE.get(unit)
+    if meant is None:
+        return None
+    return (
+        f"a counter is drawn and alerted on as its rate per second, which unit {unit!r} (per minute) would label "
+        f"60 times too low; write unit: {meant} (a threshold may still be written per minute: 30/m)"
+    )
+
+
 # Base-name suffixes of histograms whose values are not seconds (Prometheus names the unit last), by obsc unit.
 _UNIT_SUFFIXES = {
     "ms": ("_milliseconds", "_millis", "_ms"),
