@@ -1,11 +1,12 @@
 """Every panel query of a fleet unlike examples/ (tests/e2e/dashboard_fleet: odd label names, `by:` groups, probe
-and lag time slices, a histogram in ms, 7d periods, a service without SLOs) on a real Prometheus 2.42, with each
+and lag time slices, a histogram in ms, 7d periods, a service without SLOs, examples/lib's standard dashboard) on a real Prometheus 2.42, with each
 dashboard variable as All (`.*`), as two values (`(a|b)`, regex-escaped as Grafana writes them) and as one.
 
 As test_dashboard_queries does for examples/, the server holds two days of synthetic series for every selector
 the fleet reads, each in two groups of every group label the fleet names (the SLOs' and threshold alerts' `by:`
 and the labels expressions keep), and evaluates the generated rules. Each query must parse, leave no variable
-unfilled and return data; every label its legend names must be on every series it returns; with one value
+unfilled and return data; every label its legend names must be on every series it returns, and the series of
+a graph or stat must not share one legend (a grouped SLO's budget stat named no group before round 35); with one value
 chosen, no series of another group may come back (an expression kept per a label with a variable is filtered
 by it since round 33).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -31,7 +33,7 @@ from compiler.output import writer
 from compiler.targets.grafana.fleet_services import KEY_SERVICES_ID
 from compiler.targets.grafana.groups import kept_groups
 from compiler.targets.prometheus.promtool.series import satisfy
-from tests.conftest import require_tool
+from tests.conftest import ROOT, require_tool
 from tests.e2e import servers
 from tests.e2e.test_dashboard_queries import (
     BUCKETS,
@@ -105,7 +107,11 @@ def prometheus_with_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     prometheus_bin = require_tool("prometheus")
     work = tmp_path_factory.mktemp("dashboards-unlike")
     out = work / "generated"
-    compilation = compile_specs([str(SPECS)], CompileOptions())
+    specs = work / "specs"
+    shutil.copytree(SPECS, specs)
+    (specs / "lib").mkdir()
+    shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib")
+    compilation = compile_specs([str(specs)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(out)))
     history = _history(compilation.fleet, int(time.time()))
     with prometheus_on_history(promtool, prometheus_bin, out, history, work) as url:
@@ -174,7 +180,7 @@ def test_every_panel_query_returns_the_groups_its_variables_select(prometheus_wi
                     if not result and not may_be_empty:
                         problems.append(f"no data: {where}")
                     named = re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat") or "")
-                    if panel["type"] == "timeseries" and len(result) > 1:  # lines a legend cannot tell apart
+                    if panel["type"] in ("timeseries", "stat") and len(result) > 1:  # lines or values alike
                         shown = [_legend(target.get("legendFormat") or "", r["metric"]) for r in result]
                         if len(set(shown)) < len(shown):
                             problems.append(f"lines with one legend {sorted(shown)}: {where}")
