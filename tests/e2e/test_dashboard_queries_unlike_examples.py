@@ -1,6 +1,7 @@
 """Every panel query of a fleet unlike examples/ (tests/e2e/dashboard_fleet: odd label names, `by:` groups, probe
-and lag time slices, a histogram in ms, 7d periods, a service without SLOs, examples/lib's standard dashboard) on a real Prometheus 2.42, with each
-dashboard variable as All (`.*`), as two values (`(a|b)`, regex-escaped as Grafana writes them) and as one.
+and lag time slices, a histogram in ms, 7d periods, a service without SLOs, examples/lib's standard dashboard) on
+a real Prometheus 2.42, with each dashboard variable as All (`.*`), as two values (`(a|b)`, regex-escaped as
+Grafana writes them) and as one.
 
 As test_dashboard_queries does for examples/, the server holds two days of synthetic series for every selector
 the fleet reads, each in two groups of every group label the fleet names (the SLOs' and threshold alerts' `by:`
