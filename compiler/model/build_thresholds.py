@@ -8,6 +8,7 @@ team, slo and burn_window, so a spec that writes one of them is refused rather t
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -301,8 +302,21 @@ def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None
     )
 
 
+_LARGEST = Decimal(sys.float_info.max)  # a float64's largest: what Prometheus parses a number into
+
+
 def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     """The threshold in the metric's base unit, or ValueError saying which forms fit this metric."""
+    number = _threshold_spelled(value, comparison, metric)
+    if abs(number) > _LARGEST:  # `above: "1000…0"` as a string: exact here, out of range for Go's ParseFloat
+        raise ValueError(
+            f"a line at {number:.3e} is past the largest number Prometheus reads ({_LARGEST:.3e}): promtool and "
+            "Prometheus would refuse the rule; write the line the metric can really cross"
+        )
+    return number
+
+
+def _threshold_spelled(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     try:
         return _threshold_as_written(value, comparison, metric)
     except ValueError as exc:
