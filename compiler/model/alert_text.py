@@ -5,7 +5,9 @@ Every alert rule carries the spec's `labels:`, its tier's `tier_labels` and its 
 repeat them for each case. One string is at most 4,096 characters and one map 20 entries, but their product was
 not bounded: a 100 KB spec with 20 labels of 4,000 characters made 632 MB of output (1.4 GB of memory before
 anything was written), and one anchored map given as every SLO's `annotations` 951 MB (2.1 GB). Labels are
-names to route, group and silence by; prose belongs in a description or the runbook.
+names to route, group and silence by; prose belongs in a description or the runbook. The service's `selector:`
+and `targets:` are copied the same way, into every expression that reads the service's series (and each runbook
+query): 19 selector values of 4,000 characters made 540 MB (1.6 GB); they share the bound.
 """
 
 from __future__ import annotations
@@ -38,6 +40,21 @@ def alert_text_problems(data: Mapping[str, Any], defaults: Layer) -> Iterator[tu
     for i, alert in _items(data.get("threshold_alerts")):
         tier = next((t for t in Tier if t.value == alert.get("tier", Tier.WARNING.value)), Tier.WARNING)
         yield from _over(("threshold_alerts", i), _texts(alert.get("labels")), {}, service, tiers, [tier], "its")
+
+
+def matcher_text_problems(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
+    """(path, message) for a `selector:` or `targets:` whose label names and values exceed the bound."""
+    for key in ("selector", "targets"):
+        size = _size(_texts(data.get(key)))
+        if size > MAX_ALERT_TEXT:
+            yield (
+                (key,),
+                (
+                    f"{size:,} characters of label names and values; at most {MAX_ALERT_TEXT:,}: every rule that reads "
+                    "the service's series, each generated test series and each runbook query repeats them (19 values "
+                    "of 4,000 characters made 540 MB of output); match the service by short values (job, namespace)"
+                ),
+            )
 
 
 def _over(

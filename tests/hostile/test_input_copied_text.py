@@ -118,3 +118,17 @@ def test_free_text_is_scanned_for_urls_in_linear_time(word: str) -> None:
 def test_a_url_is_still_found_where_the_word_starts_with_digits_or_marks() -> None:
     for text in ("see 1https://u:pw@h.example/x", "-.https://u:pw@h.example/", "(https://u:pw@h.example/)"):
         assert text_problems({"description": text}, platform=False), text
+
+
+@pytest.mark.parametrize("key", ["selector", "targets"])
+def test_a_long_selector_or_targets_is_one_located_error(key: str) -> None:
+    service = copy.deepcopy(SERVICE)
+    service[key] = {"job": "batch-export", **{f"l{i}": "v" * 4000 for i in range(19)}}
+    problems = [p for p in _problems(service) if "characters of label names and values; at most 4,096" in p]
+    assert len(problems) == 1 and f" $.{key}: 76," in problems[0], problems
+
+
+def test_a_selector_up_to_the_bound_compiles() -> None:
+    service = copy.deepcopy(SERVICE)
+    service["selector"] = {"job": "batch-export", "namespace": "n" * (MAX_ALERT_TEXT - len("jobbatch-exportnamespace"))}
+    assert _problems(service) == []
