@@ -111,15 +111,23 @@ def test_a_jsonnet_error_is_located_and_reported_once_for_all_services(tmp_path:
 
 def test_a_dashboard_must_be_an_object(tmp_path: Path) -> None:
     errors = _errors(_fleet(tmp_path, "function(service) [service.name]"))
+    # (said `not list`, and with no line: Python's word for a JSON array)
     assert errors == [
-        f"{tmp_path}/specs/lib/echo.jsonnet $: standard dashboard 'echo' must evaluate to a dashboard "
-        "object, not list (service 'alpha')"
+        f"{tmp_path}/specs/lib/echo.jsonnet:1:1 $: standard dashboard 'echo' must evaluate to a dashboard "
+        "object, not an array (service 'alpha')"
     ]
+    for jsonnet, kind in [("'x'", "a string"), ("null", "null"), ("1.5", "a number"), ("true", "true")]:
+        (tmp_path / "specs" / "lib" / "echo.jsonnet").write_text(f"function(service) {jsonnet}")
+        assert f"not {kind} (service" in _errors(tmp_path / "specs")[0]
 
 
-def test_a_missing_file_is_reported(tmp_path: Path) -> None:
-    errors = _errors(_fleet(tmp_path, "function(service) {}", file="lib/missing.jsonnet"))
-    assert len(errors) == 1 and "lib/missing.jsonnet" in errors[0] and "cannot read" in errors[0]
+def test_a_missing_file_is_located_at_the_platform_entry_naming_it(tmp_path: Path) -> None:
+    """It was reported at the missing file, with no line (`lib/missing.jsonnet $: ... cannot read`)."""
+    specs = _fleet(tmp_path, "function(service) {}", file="lib/missing.jsonnet")
+    assert _errors(specs) == [
+        f"{specs}/platform.yaml:7:9 $.standard_dashboards.echo: standard dashboard 'echo': lib/missing.jsonnet: "
+        "cannot read: No such file or directory (service 'alpha')"
+    ]
 
 
 def test_imports_stay_inside_the_platform_folder_and_library_paths(tmp_path: Path) -> None:
@@ -138,8 +146,10 @@ def test_imports_stay_inside_the_platform_folder_and_library_paths(tmp_path: Pat
 
 def test_a_dashboard_file_outside_the_platform_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.jsonnet").write_text("function(service) {}")
-    errors = _errors(_fleet(tmp_path, "function(service) {}", file="../elsewhere.jsonnet"))
+    specs = _fleet(tmp_path, "function(service) {}", file="../elsewhere.jsonnet")
+    errors = _errors(specs)
     assert len(errors) == 1 and "outside the allowed library paths" in errors[0]
+    assert errors[0].startswith(f"{specs}/platform.yaml:7:9 $.standard_dashboards.echo: ")
 
 
 def test_a_dashboard_file_outside_a_lib_folder_is_not_read_as_a_spec(

@@ -386,6 +386,7 @@ class Platform:
     named_receivers: tuple[Receiver, ...] = ()  # those receivers: whose a destination is (model/destinations.py)
     alertmanager: AlertmanagerBase = field(default_factory=AlertmanagerBase)
     standard_dashboards: tuple[tuple[str, str], ...] = ()  # name → jsonnet file (as given)
+    standard_dashboard_locations: tuple[tuple[str, Location], ...] = ()  # name → where its file is named
     location: Location = NOWHERE
     secrets: SecretPolicy = field(default_factory=SecretPolicy)
     output_format: str | None = None  # `output: {format:}`: the layout the fleet's output must have

@@ -51,13 +51,11 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
         path = os.path.join(root, files[name])
         if isinstance(data, InputError):
             for d in data.diagnostics:
-                failed.setdefault((d.location, d.path, f"standard dashboard {name!r}: {d.message}"), []).append(
-                    service.name
-                )
+                failed.setdefault(_at_reference(fleet, name, files[name], path, d), []).append(service.name)
             continue
         if not isinstance(data, dict):
-            message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {type(data).__name__}"
-            failed.setdefault((Location(path), (), message), []).append(service.name)
+            message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {_json_kind(data)}"
+            failed.setdefault((Location(path, 1, 1), (), message), []).append(service.name)
             continue
         rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
     if failed:
@@ -67,6 +65,26 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
         )
     _refuse_shared_titles(fleet, rendered)
     return replace(fleet, rendered_dashboards=tuple(rendered))
+
+
+def _at_reference(
+    fleet: Fleet, name: str, given: str, path: str, found: Diagnostic
+) -> tuple[Location, tuple[str | int, ...], str]:
+    """A problem with the dashboard file as a whole (it does not exist, cannot be read, lies outside the
+    allowed paths) is the platform entry's to fix: located there, it named the missing file with no line."""
+    message = f"standard dashboard {name!r}: {found.message}"
+    if found.location.file != path or found.location.line > 0:
+        return found.location, found.path, message
+    where = dict(fleet.platform.standard_dashboard_locations).get(name, fleet.platform.location)
+    return where, ("standard_dashboards", name), f"standard dashboard {name!r}: {given}: {found.message}"
+
+
+def _json_kind(value: Any) -> str:
+    """A JSON value's kind in JSON's words: `type(...).__name__` said list, str, NoneType."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    kinds = {list: "an array", str: "a string", int: "a number", float: "a number", type(None): "null"}
+    return kinds.get(type(value), "a value of another kind")
 
 
 def _refuse_shared_titles(fleet: Fleet, rendered: list[RenderedDashboard]) -> None:
