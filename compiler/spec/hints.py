@@ -342,10 +342,13 @@ def _time_range(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _url(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "url") or error.validator != "pattern" or not isinstance(error.instance, str):
         return None
-    value = error.instance
-    scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
+    scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", value := error.instance)
     if scheme and not value[scheme.end() :].startswith("//"):  # javascript:, data:, mailto:...: not a web page
         return f"{_short(value)} is not an http(s) URL: links open a web page (https://...)"
+    if scheme:  # `HTTPS://` (the pattern is lowercase), `ftp://`: "e.g. 'https://ftp://x'" was no advice
+        if (lower := value[: scheme.end()].lower().strip() + value[scheme.end() :]).startswith(("http:", "https:")):
+            return f"{_short(value)}: write the scheme in lowercase, {_short(lower)}"
+        return f"{_short(value)} is not an http(s) URL: write one that starts with https:// (or http://)"
     if any(c.isspace() for c in value):
         return f"{_short(value)} is not a URL: it holds white space or a line break"
     return f"{_short(value)} is not a URL; write it with its scheme, e.g. {_short('https://' + value.lstrip('/'))}"
