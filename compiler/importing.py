@@ -30,7 +30,7 @@ def run(
     if not imported.specs:  # every objective was dropped: say so, and why (notes are not errors); write nothing
         reasons = imported.dropped or imported.notes
         # Alone, "not carried over" lines counted as errors never said that no SLO was found at all.
-        where = Location(reasons[0].location.file if reasons else files[0])
+        where = Location(reasons[0].location.file if reasons else files[0], 1, 1)  # the file as a whole
         headline = Diagnostic(where, (), "nothing to import: no SLO could be carried over (the lines below say why)")
         raise InputError([headline, *reasons])
     out = Path(out_dir)

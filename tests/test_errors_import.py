@@ -3,6 +3,7 @@ gives exactly <case>.txt, exit 2, and writes nothing. Refresh with `make goldens
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ def test_a_bad_import_is_located_in_its_source_and_writes_nothing(
     result = run_obsc(capsys, "import", source.parent.name, str(source), "--out", str(out), "--team", "web")
     assert result.code == 2, result.err
     assert not out.exists()
+    for line in result.err.splitlines()[:-1]:  # the file-wide "nothing to import" once had no line:col
+        assert re.match(rf"{re.escape(str(source))}:\d+:\d+ \$", line), line
     golden = ROOT / source.with_suffix(".txt")
     if UPDATE_GOLDENS:
         golden.write_text(result.err)

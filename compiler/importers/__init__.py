@@ -72,6 +72,7 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
     services = _convert(fmt, sources, options, findings)
     for src in sources:
         src.leftovers()
+        src.shape_errors()
     merged = merge_services(services, findings)
     if findings.errors:
         raise InputError(findings.errors)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.errors import Diagnostic, Location
+from compiler.errors import Diagnostic, Location, json_path
 from compiler.spec.document import Document, Path
 
 NOT_CARRIED = "not carried over: "
@@ -36,17 +36,35 @@ class Source:
     findings: Findings
     whole: set[Path] = field(default_factory=set)  # read with everything below it
     entered: set[Path] = field(default_factory=set)  # read key by key
+    misshapen: dict[Path, str] = field(default_factory=dict)  # a list or text where a mapping is read, and so on
+    made: list[Diagnostic] = field(default_factory=list)  # this document's errors
 
     def get(self, path: Path) -> Any:
         value: Any = self.doc.data
-        for part in path:
-            if isinstance(part, int):
-                if not isinstance(value, list) or part >= len(value):
-                    return None
-            elif not isinstance(value, dict):
+        for n, part in enumerate(path):
+            if (isinstance(part, int) and not isinstance(value, list)) or (
+                isinstance(part, str) and not isinstance(value, dict)
+            ):
+                if value is not None and n:
+                    self.misshapen.setdefault(path[:n], "a list" if isinstance(part, int) else "a mapping")
+                return None
+            if isinstance(part, int) and part >= len(value):
                 return None
             value = value[part] if isinstance(part, int) else value.get(part)
         return value
+
+    def shape_errors(self) -> None:
+        """One error where a field has the wrong shape (`spec: [1, 2]`), in place of those of the fields read
+        below it: each of those said it was missing ("an SLO needs a name", "no SLI named None")."""
+        for path, wanted in sorted(self.misshapen.items(), key=lambda item: len(item[0])):
+            if any(d.path[: len(path)] == path and len(d.path) <= len(path) for d in self.made):
+                continue  # said already, at the field or above it
+            below = [d for d in self.made if d.path[: len(path)] == path]
+            self.findings.errors[:] = [d for d in self.findings.errors if not any(d is b for b in below)]
+            self.made[:] = [d for d in self.made if not any(d is b for b in below)]
+            named = [n for n, part in enumerate(path) if isinstance(part, str)]
+            field_name = json_path(path[named[-1] :] if named else path).removeprefix("$").lstrip(".") or "it"
+            self.error(path, f"{field_name} is {wanted} here, not {shown(self.get(path))}")
 
     def take(self, path: Path) -> Any:
         """Read a value and everything below it."""
@@ -109,7 +127,8 @@ class Source:
         return {key: (self.at(path), path) for key, path in keys.items() if self.get(path) is not None}
 
     def error(self, path: Path, message: str) -> None:
-        self.findings.errors.append(Diagnostic(self.doc.locate(path, key=True), path, message))
+        self.made.append(Diagnostic(self.doc.locate(path, key=True), path, message))
+        self.findings.errors.append(self.made[-1])
 
     def leftovers(self, why: str = "obsc has no equivalent of this field") -> None:
         """Report every field of the document that no importer step read. One spelled near a field the importer
