@@ -125,9 +125,7 @@ def build_platform(
             send_resolved=tuple(sorted((str(k), bool(v)) for k, v in (am.get("send_resolved") or {}).items())),
         ),
         standard_dashboards=tuple(sorted((str(k), str(v)) for k, v in (data.get("standard_dashboards") or {}).items())),
-        standard_dashboard_locations=tuple(
-            (str(k), ctx.loc(("standard_dashboards", k))) for k in data.get("standard_dashboards") or {}
-        ),
+        standard_dashboard_locations=ctx.entries_located(("standard_dashboards",)),
         location=ctx.loc(()),
         output_format=(data.get("output") or {}).get("format"),
         output_format_location=ctx.loc(("output", "format")),

@@ -36,6 +36,13 @@ class Ctx:
     def loc(self, path: Path, key: bool = False) -> Location:
         return self.doc.locate(path, key=key) if self.doc else Location("<defaults>")
 
+    def entries_located(self, path: Path) -> tuple[tuple[str, Location], ...]:
+        """(key, where its value is) of each entry of the mapping at `path`: for errors found after the build."""
+        data = self.doc.data if self.doc else None
+        for part in path:
+            data = data.get(part) if isinstance(data, Mapping) else None
+        return tuple((str(k), self.loc((*path, k))) for k in data) if isinstance(data, Mapping) else ()
+
     def error(self, path: Path, message: str, key: bool = False) -> None:
         self.diagnostics.append(Diagnostic(self.loc(path, key), path, message))
 
