@@ -57,9 +57,9 @@ class Source:
         """One error where a field has the wrong shape (`spec: [1, 2]`), in place of those of the fields read
         below it: each of those said it was missing ("an SLO needs a name", "no SLI named None")."""
         for path, wanted in sorted(self.misshapen.items(), key=lambda item: len(item[0])):
-            if any(d.path[: len(path)] == path and len(d.path) <= len(path) for d in self.made):
-                continue  # said already, at the field or above it
-            below = [d for d in self.made if d.path[: len(path)] == path]
+            if any(d.path == path[: len(d.path)] and (len(d.path) < len(path) or _of_shape(d)) for d in self.made):
+                continue  # said already: above it, or its shape at the field
+            below = [d for d in self.made if d.path[: len(path)] == path]  # "missing" as read through it
             self.findings.errors[:] = [d for d in self.findings.errors if not any(d is b for b in below)]
             self.made[:] = [d for d in self.made if not any(d is b for b in below)]
             named = [n for n, part in enumerate(path) if isinstance(part, str)]
@@ -179,6 +179,11 @@ class Source:
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 yield from self._unread((*path, i), child)
+
+
+def _of_shape(found: Diagnostic) -> bool:
+    """An error that says a field's shape already (`enter_list`'s, Sloth's `page_alert is a mapping ...`)."""
+    return any(words in found.message for words in ("is a mapping", "is a list", "expected a list"))
 
 
 def shown(value: Any) -> str:
