@@ -175,6 +175,12 @@ def sli_bad_slices(window: str) -> str:
     return f"slo:sli_bad_slices:count{window}"
 
 
+def sli_slices(window: str) -> str:
+    """Slices (evaluations) of a time-slice SLI within `window`, bad or good: how much a clean window can show
+    (counted_short.py). `slo:sli_slices:count30m`."""
+    return f"slo:sli_slices:count{window}"
+
+
 # Service-level signals the key-metric alerts read (label `service` only).
 SERVICE_REQUESTS_RATE = "service:requests:rate5m"
 SERVICE_ERRORS_RATE = "service:errors:rate5m"

@@ -35,7 +35,7 @@ from compiler.model.units import about_text, decimal_text, format_duration, pars
 from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short
+from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
 from compiler.targets.prometheus.slo_kinds import (
@@ -139,7 +139,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     tiers = recording_tiers()
     text = _slo_text(service, slo)
     if slo.sli.kind in UNCOUNTED_KINDS:
-        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts))
+        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts))
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
     own = tuple(sorted(text.own.items()))
@@ -273,7 +273,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         threshold, on = numbers.threshold, text.on
         long = f"max without ({names.LABEL_WINDOW}) ({numbers.long_ratio}{selector})"
         short = numbers.short_ratio + selector
-        steps = [counted_step(slo, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
+        steps = [counted_step(slo, w, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
         held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]

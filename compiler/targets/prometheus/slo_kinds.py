@@ -38,9 +38,12 @@ def _bad(service: Service, slo: Slo, window: str) -> str:
     return slice_queries.error_ratio(slo.sli, window)
 
 
-def kind_records(service: Service, slo: Slo, guards: Iterable[int] = ()) -> tuple[list[Rule], list[Rule]]:
+def kind_records(
+    service: Service, slo: Slo, guards: Iterable[int] = (), sliced: Iterable[int] = ()
+) -> tuple[list[Rule], list[Rule]]:
     """(fast, coarse) recording rules, named as the event SLIs' ones; for time slices, the count of bad slices
-    in each of the `guards` long windows (min_bad_events)."""
+    in each of the `guards` long windows (min_bad_events) and of all slices in each `sliced` window (the
+    windows that may end a held pair: counted_short.py)."""
     own = _own(service, slo)
     tiers = recording_tiers()
     fast: list[Rule] = []
@@ -49,6 +52,8 @@ def kind_records(service: Service, slo: Slo, guards: Iterable[int] = ()) -> tupl
         fast.append(record(names.SLI_BAD_SLICE, slice_queries.bad_slice(slo.sli), own))
         for seconds in sorted(guards):
             (coarse if tiers.is_coarse(seconds) else fast).append(_bad_slices(service, slo, format_duration(seconds)))
+        for seconds in sorted(sliced):
+            (coarse if tiers.is_coarse(seconds) else fast).append(_slices(service, slo, format_duration(seconds)))
     for seconds in recorded_windows(slo):
         if tiers.is_coarse(seconds):
             continue
@@ -79,6 +84,13 @@ def _bad_slices(service: Service, slo: Slo, window: str) -> Rule:
     own = _own(service, slo)
     bits = series(names.SLI_BAD_SLICE, own)
     return record(names.sli_bad_slices(window), f"sum_over_time({bits}[{window}])", {**own, names.LABEL_WINDOW: window})
+
+
+def _slices(service: Service, slo: Slo, window: str) -> Rule:
+    """The slices (evaluations) in a window, good or bad: what a clean window can show (counted_short.py)."""
+    own = _own(service, slo)
+    bits = series(names.SLI_BAD_SLICE, own)
+    return record(names.sli_slices(window), f"count_over_time({bits}[{window}])", {**own, names.LABEL_WINDOW: window})
 
 
 def stale_expr(slo: Slo) -> str:

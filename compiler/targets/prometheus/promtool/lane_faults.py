@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from compiler.targets.prometheus.promtool.slo_state import _State, ends, shows_failure
+from compiler.targets.prometheus.promtool.slo_state import _State, ends, shows_failure, shows_slices
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
@@ -41,6 +41,11 @@ class Burn(NamedTuple):
     steps: tuple[int, ...] = ()  # burnrate.recovery_windows: whose newest ratio decides when the short has none
     window: str = ""  # the pair's name (`burn_window`): what a held state names (slo_state._State.held)
     thin: bool = False  # event counts: a short window too thin to show a failure at `line` holds (slo_state.ends)
+    sliced: bool = False  # time slices: one whose slices show too few bad ones at the windows above holds
+
+    def above(self, seconds: int) -> tuple[int, ...]:
+        """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
+        return tuple(w for w in (*self.steps, self.long_seconds) if w > seconds) if self.sliced else ()
 
 
 class Short(NamedTuple):
@@ -96,7 +101,8 @@ class Judge:
             # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
             if rule.window in held and any(
-                rule.window not in lane.state.held and not ends(lane.state, rule.short_seconds, rule.line, rule.thin)
+                rule.window not in lane.state.held
+                and not ends(lane.state, rule.short_seconds, rule.line, rule.thin, rule.above(rule.short_seconds))
                 for lane in lanes
             ):
                 return False
@@ -171,12 +177,18 @@ def _variants(
 
     def counts(state: _State, seconds: int, count: Count) -> bool:
         """Whether a fed window of the branch's reads shows a failure at the line (the long window: always)."""
-        if not rule.thin or seconds == rule.long_seconds:
+        if not (rule.thin or rule.sliced) or seconds == rule.long_seconds:
             return True
         failures, flip = (1.0, False) if count is None or count[0] != seconds else count[1:]
         if failures == 0.0:  # the count's `and` dropped
             return True
-        return shows_failure(state, seconds, rule.line, failures) != flip
+        return counted_in(state, seconds, failures) != flip
+
+    def counted_in(state: _State, seconds: int, failures: float) -> bool:
+        """The window's count (events or slices) as compared, its number times `failures`."""
+        if rule.sliced:
+            return shows_slices(state, seconds, rule.above(seconds), failures)
+        return shows_failure(state, seconds, rule.line, failures)
 
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]
@@ -185,7 +197,7 @@ def _variants(
     def ending(seconds: int, failures: float = 1.0, flip: bool = False) -> Verdicts:
         """Whether the window ends the pair (slo_state.ends); `failures`, `flip`: its count's comparison faulted."""
         read = zip(states, fed[seconds], strict=True)
-        return [f and (not rule.thin or shows_failure(s, seconds, rule.line, failures) != flip) for s, f in read]
+        return [f and (not (rule.thin or rule.sliced) or counted_in(s, seconds, failures) != flip) for s, f in read]
 
     shown = ending(rule.short_seconds)
     over = list(compared(rule.short_seconds))
@@ -193,7 +205,7 @@ def _variants(
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)
         branches = [newest(reads, factor) for factor in _FAULTS] + [newest(reads, flip=True)]
-        if rule.thin:  # each step's count (counted_short.counted_step): raised, lowered, flipped, dropped
+        if rule.thin or rule.sliced:  # each step's count (counted_short.counted_step): raised, lowered, flipped, cut
             for seconds in rule.steps:
                 branches += [newest(reads, count=(seconds, f, False)) for f in (*_FAULTS, 0.0)]
                 branches.append(newest(reads, count=(seconds, 1.0, True)))
@@ -205,8 +217,12 @@ def _variants(
         branches = [present(w) for w in windows if w != rule.long_seconds]  # branch swapped
     short = [Short(x, branch, shown) for x in over]
     short += [Short(over[0], b, shown) for b in branches]
-    short += [Short(over[0], branch, ending(w)) for w in others]  # the short window `unless` reads, swapped
-    if rule.thin:  # the count's comparison (`>= 1`) raised, lowered, flipped
+    # the short window `unless` reads, swapped (time slices: the ratio read as another, the short's gate kept)
+    swapped = [ending(w) for w in others]
+    if rule.sliced:
+        swapped = [[f and g for f, g in zip(fed[w], shown, strict=True)] for w in others]
+    short += [Short(over[0], branch, ends_it) for ends_it in swapped]
+    if rule.thin or rule.sliced:  # the count's comparison (`>= 1`, `>= 2`) raised, lowered, flipped
         short += [Short(over[0], branch, ending(rule.short_seconds, f)) for f in _FAULTS]
         short.append(Short(over[0], branch, ending(rule.short_seconds, flip=True)))
     short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from compiler.model.promql_text import emptied
+from compiler.targets.prometheus.counted_short import SLICE_GATE
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -68,7 +69,7 @@ def _is_short_side(side: list[str]) -> bool:
     name, _, line = over.partition(" > ")
     return (
         bool(line)
-        and (name == short or _is_counted(short, name, line))
+        and (name == short or _is_counted(short, name, line) or _is_sliced(short, name))
         and either == "or"
         and _is_branch(branch, line)
         and unless.startswith("unless on (")
@@ -87,6 +88,29 @@ def _is_counted(short: str, name: str, line: str) -> bool:
     return fits and not _has_set_op(total) and "(" not in total and " and " not in total
 
 
+def _is_sliced(short: str, name: str) -> bool:
+    """`(S and C * ignoring (window) group_left max without (window) (R or ...) >= 2)` (counted_short.sliced):
+    S where its slices C show 2 bad ones at the highest ratio R above it, all joined on every label but
+    `window` (the lane's own), so a lane's short window is present exactly when its own slices suffice."""
+    head = f"({name} and "
+    return short.startswith(head) and short.endswith(")") and _slice_gate(short[len(head) : -1])
+
+
+_SLICE_JOIN = " * ignoring (window) group_left max without (window) ("
+_SLICE_LINE = f") >= {SLICE_GATE}"
+
+
+def _slice_gate(gate: str) -> bool:
+    """`C * ignoring (window) group_left max without (window) (R or ...) >= 2`: plain series, `or` only
+    between the ratios (each keeps its lane's series; the `max` picks per lane)."""
+    count, _, rest = gate.partition(_SLICE_JOIN)
+    ratios = rest.removesuffix(_SLICE_LINE)
+    if not rest or ratios == rest or not count:
+        return False
+    parts = [count, *ratios.split(" or ")]
+    return all(p and not _has_set_op(p) and "(" not in p and ")" not in p and " " not in p for p in parts)
+
+
 def _is_held(line: str) -> bool:
     """`  and on (...) ALERTS{...}`: the pair's own alert, joined as a filter (strings already emptied)."""
     join, _, held = line.removeprefix("  ").partition(") ")
@@ -103,19 +127,33 @@ def _is_branch(branch: str, line: str) -> bool:
     its lane's series, and `or` picks per lane (their labels are equal but for the lane)."""
     newest = branch.removeprefix("(").removesuffix(f") > {line}")
     if newest != branch and len(newest) == len(branch) - len(f"() > {line}"):
-        *steps, long = newest.split(" or ")
+        *steps, long = _split_or(newest)
         return all(_is_long(part, line) for part in steps) and _is_long(long)
     return _is_long(branch)
 
 
+def _split_or(text: str) -> list[str]:
+    """`text` split at each ` or ` outside parentheses (a time-slice step's gate has its own: counted_short.py)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and text.startswith(" or ", i):
+            parts.append(text[start:i])
+            start = i + len(" or ")
+    return [*parts, text[start:]]
+
+
 def _is_long(operand: str, line: str = "") -> bool:
     """`max without (window) (L)`; with the pair's `line`, a step, also `max without (window) (R and T * N *
-    line >= 1)` (counted_short.counted_step): R with enough events, T joined on every label (the lane's own)."""
+    line >= 1)` (counted_short.counted_step): R with enough events, T joined on every label (the lane's own);
+    or `max without (window) (R and <the slice gate of _slice_gate>)`, R with enough slices."""
     inner = operand.removeprefix(_WITHOUT_WINDOW)
     if inner == operand or not inner.endswith(")"):
         return False
     inner = inner[:-1]
     ratio, _, count = inner.partition(" and ")
+    if line and count and _slice_gate(count):  # a time-slice step (counted_short.sliced)
+        return not _has_set_op(ratio) and "(" not in ratio and " " not in ratio
     if line and count:
         total, _, tail = count.partition(" * ")
         seconds, _, rest = tail.partition(" * ")

@@ -1,12 +1,14 @@
 """The constant states (slo_state._State) a burn pair's alert cases start from: both windows at a ratio, a
-short window without events or with too few, the long window's traffic thinned for the min_bad_events guard.
-slo_plan.py and slo_group_cases.py build their cases from these."""
+short window without events or with too few (or too few time slices), the long window's traffic thinned for the
+min_bad_events guard. slo_plan.py and slo_group_cases.py build their cases from these."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
+from compiler.model.units import format_duration
+from compiler.targets.prometheus.counted_short import SLICE_GATE
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _State
 
@@ -72,3 +74,46 @@ def shows(share: Decimal, line: Decimal, seconds: int) -> Decimal:
     """Events/s at which a window of `seconds` holds `share` failures' worth of events at the `line` (a short
     window's or a step's count: counted_short.py)."""
     return (share / (line * seconds)).quantize(_DIGITS).normalize()
+
+
+def sliced_clean_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], share: Decimal) -> _State:
+    """The pair's alert up, its long window at `ratio`, no slices in `quiet`, and a clean short window of a
+    time-slice SLI holding slices for `share` x SLICE_GATE bad ones at `ratio`, the highest of the windows above
+    it (counted_short.sliced): at 1.25 it ends the pair, at 0.8 it holds it like an empty one."""
+    state = no_events_state(w, ratio, total, quiet)
+    state.ratios[w.short_seconds] = Decimal(0)
+    state.totals[w.short_seconds] = slices_for(share, ratio, w.short_seconds)
+    return state
+
+
+def slices_for(share: Decimal, ratio: Decimal, seconds: int) -> Decimal:
+    """Slices/s at which a window of `seconds` holds slices for `share` x SLICE_GATE bad ones at `ratio`."""
+    return (share * SLICE_GATE / (ratio * seconds)).quantize(_DIGITS).normalize()
+
+
+def sliced_hold_states(
+    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...]
+) -> list[tuple[str, _State, bool]]:
+    """(title, state, whether the page ends) of a time-slice pair up with its long window at `ratio`: a clean
+    short window and steps each with slices for 0.8 x SLICE_GATE bad ones at `ratio` hold it (the gate's
+    `>= 2` raised, lowered or flipped gets one of the two wrong); a clean short window with slices for 1.25x
+    ends it, its steps silent: the time-slice page up when its short window recovers stops (kills a held
+    branch whose `unless` is dropped or reduced to its ALERTS operand)."""
+    held = sliced_clean_state(w, ratio, total, steps, BELOW)
+    for seconds in steps:
+        held.ratios[seconds], held.totals[seconds] = Decimal(0), slices_for(BELOW, ratio, seconds)
+    named = "".join(f" and {format_duration(s)}" for s in steps)
+    gate = f"bad ones at the {w.long}'s ratio"
+    return [
+        (
+            f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with slices for 1.6 {gate}, alerting: fires",
+            held,
+            False,
+        ),
+        (
+            f"{where} time-slice page up when its short window recovers (a clean {w.short} with slices for 2.5 "
+            f"{gate}): stops",
+            sliced_clean_state(w, ratio, total, steps, ABOVE),
+            True,
+        ),
+    ]

@@ -33,6 +33,7 @@ from compiler.model.burnrate import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import slice_windows
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
@@ -45,6 +46,8 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     no_events_state,
     pair_state,
     shows,
+    sliced_hold_states,
+    slices_for,
 )
 from compiler.targets.prometheus.promtool.slo_state import (
     Rates,
@@ -70,6 +73,7 @@ class _Lines:
     unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
     recorded: tuple[int, ...] = ()  # every window the error ratio is recorded over (the pairs' steps between)
     thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
+    sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
@@ -77,7 +81,7 @@ class _Lines:
         left = slo.alerting.budget_left
         recorded = recorded_windows(slo)
         at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
-        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS)
+        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=slo.sli.kind in SLICE_KINDS)
 
     @classmethod
     def at(
@@ -123,7 +127,7 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if w is not None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
-        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin)
+        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin, lines.sliced)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
@@ -178,6 +182,11 @@ class Shape:
         if not self.slices or not self.min_bad_events:
             return ()
         return tuple(sorted({w.long_seconds for w in self.windows}))
+
+    @property
+    def sliced(self) -> tuple[int, ...]:
+        """The windows whose slices may end a held pair (slo_state.sliced_windows)."""
+        return tuple(slice_windows(self.recorded, self.windows)) if self.slices else ()
 
     @property
     def failures(self) -> str:
@@ -240,7 +249,7 @@ def plan(shape: Shape) -> Plan:
     pending: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
-    lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin)
+    lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
     busy = max(
         [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
     )
@@ -294,6 +303,9 @@ def plan(shape: Shape) -> Plan:
             clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
+        if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
+            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps):
+                add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
         add(title, silent, hold_times(w.for_seconds, step), alert_of(w))
@@ -309,6 +321,9 @@ def plan(shape: Shape) -> Plan:
             if shape.thin:  # its events just enough to count (counted_step's `>= 1`; the gap case: too few)
                 calm.totals[seconds] = shows(ABOVE, line, seconds)
                 title = title.replace("(recovering)", "with events for 1.25 failures (recovering)")
+            if shape.slices:  # its slices just enough at the long window's ratio (counted_short.sliced)
+                calm.totals[seconds] = slices_for(ABOVE, line * ABOVE, seconds)
+                title = title.replace("(recovering)", f"with slices for 2.5 bad ones at the {w.long}'s (recovering)")
             recovering.append((title, calm, [at], alert_of(w)))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
@@ -353,9 +368,7 @@ def plan(shape: Shape) -> Plan:
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
-        fed = rates(
-            state, shape.recorded, shape.period_seconds, checked_at[-1] // step + 1, shape.slices, shape.counted
-        )
+        fed = _rates(state, shape, checked_at[-1] // step + 1)
         fires: dict[str, list[tuple[int, int]]] = {}
         for i, _ in holding:
             fires.setdefault(shape.rules[i].alert, []).append((shape.rules[i].for_seconds, i))
@@ -382,6 +395,7 @@ def plan(shape: Shape) -> Plan:
             recovery_windows(shape.recorded, r.window),
             r.window.name,
             shape.thin,
+            shape.slices,
         )
         for r in shape.rules
         if r.window is not None
@@ -421,12 +435,14 @@ def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
         if p.times[-1] == last
         else replace(
             p,
-            rates=rates(
-                p.state, shape.recorded, shape.period_seconds, last // shape.step + 1, shape.slices, shape.counted
-            ),
+            rates=_rates(p.state, shape, last // shape.step + 1),
         )
         for p in group
     )
+
+
+def _rates(state: _State, shape: Shape, samples: int) -> Rates:
+    return rates(state, shape.recorded, shape.period_seconds, samples, shape.slices, shape.counted, shape.sliced)
 
 
 def _duration(seconds: int) -> str:

@@ -19,6 +19,7 @@ from compiler.model.burnrate import recorded_windows, recording_tiers, windows_f
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import SLICE_GATE, slice_windows
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
@@ -77,30 +78,52 @@ class _State:
         return self.window(seconds)[3]
 
 
-def short_holds(state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...], thin: bool = False) -> bool:
+def short_holds(
+    state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...], thin: bool = False, sliced: bool = False
+) -> bool:
     """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
-    `thin` (event counts) too few events to show one failure at the line, and the newest events say the burn goes
-    on: the first of `steps` with a ratio (with `thin`, events enough to show a failure), else the long window,
-    over the line (slo.py, counted_short.py)."""
+    `thin` (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few
+    slices to show SLICE_GATE bad ones at the highest ratio of the windows above it, and the newest events say
+    the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
+    counted_short.py)."""
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         return True
-    if ends(state, w.short_seconds, threshold, thin) or w.name not in state.held:
+    reads = (*steps, w.long_seconds)
+    if ends(state, w.short_seconds, threshold, thin, reads if sliced else ()) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
-    newest = next((s for s in steps if ends(state, s, threshold, thin)), w.long_seconds)
+    above = [reads[i + 1 :] if sliced else () for i in range(len(steps))]
+    newest = next((s for s, a in zip(steps, above, strict=True) if ends(state, s, threshold, thin, a)), w.long_seconds)
     if not state.fed(newest):
         return False
     return state.window(newest)[3] > threshold
 
 
-def ends(state: _State, seconds: int, line: float, thin: bool) -> bool:
+def ends(state: _State, seconds: int, line: float, thin: bool, above: tuple[int, ...] = ()) -> bool:
     """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
-    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64)."""
+    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64); with
+    `above` (time slices) slices enough to show SLICE_GATE bad ones at the highest ratio of those windows."""
+    if above:
+        return state.fed(seconds) and shows_slices(state, seconds, above)
     return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
     """Whether a window holds events enough that a burn at `line` shows one failure in it (or `failures`)."""
     return float(decimal_text(state.total_of(seconds))) * seconds * line >= failures
+
+
+def shows_slices(state: _State, seconds: int, above: tuple[int, ...], share: float = 1.0) -> bool:
+    """Whether a time-slice window's slices (its fed count) times the highest ratio of the fed windows `above`
+    reach SLICE_GATE bad slices (or `share` of them); none of `above` fed: no (`max` of nothing)."""
+    highest = max((state.window(s)[3] for s in above if state.fed(s)), default=None)
+    if highest is None:
+        return False
+    return float(decimal_text(slice_count(state, seconds))) * highest >= SLICE_GATE * share
+
+
+def slice_count(state: _State, seconds: int) -> Decimal:
+    """The slices a time-slice window holds: its rate of slices times its seconds (what `rates` feeds)."""
+    return (state.total_of(seconds) * seconds).normalize()
 
 
 _COARSE = -1  # key of the coarse tier in _State.totals
@@ -150,6 +173,7 @@ def rates(
     samples: int,
     slices: bool = False,
     counted: tuple[int, ...] = (),
+    sliced: tuple[int, ...] = (),
 ) -> Rates:
     """The values of the bad and total rates of every window (of `recorded`) the state sets (`_State.fed`); a
     window with no errors and default traffic is left out (the files stay small), as is one set to no events:
@@ -157,14 +181,16 @@ def rates(
 
     `slices`: a time-slice SLI, whose windows record their share of bad slices (the state's ratio) and derive
     their totals; the state's traffic is then slices a second, and each window of `counted` (its min_bad_events
-    guard) is fed its count of bad slices, its bad rate times its seconds."""
+    guard) is fed its count of bad slices, its bad rate times its seconds, and each fed window of `sliced` (that
+    may end a held pair: counted_short.py) its count of slices in place of a total rate."""
     out = []
     ratios = state.ratios
     for seconds in recorded:
         if not _is_coarse(seconds) and state.fed(seconds):
             events, bad = state.window(seconds)[:2]
             if slices:
-                out.append((seconds, _constant(ratios.get(seconds, _ZERO), samples), "", ""))
+                count = _constant(slice_count(state, seconds), samples) if seconds in sliced else ""
+                out.append((seconds, _constant(ratios.get(seconds, _ZERO), samples), count, ""))
             else:
                 out.append((seconds, _constant(bad, samples), _constant(events, samples), ""))
     if state.fed(period):
@@ -192,7 +218,8 @@ class Feed:
         for seconds in self.recorded:
             if not _is_coarse(seconds):
                 window = _window_name(seconds)
-                errors, total = names.sli_errors_rate(window), names.sli_total_rate(window)
+                errors = names.sli_errors_rate(window)
+                total = names.sli_slices(window) if slo.sli.kind in SLICE_KINDS else names.sli_total_rate(window)
                 self._plain[seconds] = (errors, total, window_labels(service, slo, window))
         self._plain[_COARSE] = (names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE, window_labels(service, slo, "5m"))
         self._own = slo_labels(service, slo)
@@ -251,7 +278,9 @@ def _inputs(
 ) -> tuple[InputSeries, ...]:
     """The input series of one state (see `rates`)."""
     feed = Feed(service, slo, group)
-    return feed.series(rates(state, feed.recorded, feed.period, samples, slo.sli.kind in SLICE_KINDS, counted(slo)))
+    slices = slo.sli.kind in SLICE_KINDS
+    fed = rates(state, feed.recorded, feed.period, samples, slices, counted(slo), sliced_windows(slo))
+    return feed.series(fed)
 
 
 def counted(slo: Slo) -> tuple[int, ...]:
@@ -259,6 +288,11 @@ def counted(slo: Slo) -> tuple[int, ...]:
     if slo.sli.kind not in SLICE_KINDS or not slo.min_bad_events:
         return ()
     return tuple(sorted({w.long_seconds for w in windows_for(slo)}))
+
+
+def sliced_windows(slo: Slo) -> tuple[int, ...]:
+    """The windows whose slices a time-slice SLO's burn pairs count before a clean one ends a held pair."""
+    return tuple(slice_windows(recorded_windows(slo), windows_for(slo))) if slo.sli.kind in SLICE_KINDS else ()
 
 
 def join(states: Iterable[_State]) -> _State:
