@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from compiler import conventions as names
-from compiler.api import compile_specs
+from compiler.api import CompileOptions, compile_specs, load_fleet
 from compiler.model.units import format_duration, parse_duration
 from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
@@ -70,8 +70,9 @@ class Mutant:
     field: str = "expr"  # "for" or "keep_firing_for" for a hold mutant
 
 
-def mutations(expr: str) -> Iterator[tuple[str, str]]:
-    """(description, mutated expression) for one alert expression."""
+def mutations(expr: str, group_labels: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
+    """(description, mutated expression) for one alert expression; `group_labels`: the service's `by:` labels
+    (see `group_label_drops`)."""
     for n, m in enumerate(_COMPARISON.finditer(expr), 1):
         op, bool_, rhs = m.group(1), m.group(2) or "", m.group(3)
         head, tail = expr[: m.start()], expr[m.end() :]
@@ -91,6 +92,7 @@ def mutations(expr: str) -> Iterator[tuple[str, str]]:
             expr[: m.start()] + "on (service, slo)" + expr[m.end() :],
         )
     yield from sum_by_mutations(expr)
+    yield from group_label_drops(expr, group_labels)
     windows = list(_WINDOW.finditer(expr))
     for m in windows:
         swapped = f"{m.group(1)}{_NEXT_WINDOW[m.group(2)]}"
@@ -165,10 +167,40 @@ def left_drops(lines: list[str]) -> Iterator[tuple[str, str]]:
         yield f"left operand of '{op}' (line {i + 1}) dropped", "\n".join(head + body + lines[i + 1 :])
 
 
+# a join's or an aggregation's label list: `on (service, slo, route)`, `unless on (cluster)`, `group by (cluster)`
+_LABEL_LIST = re.compile(r"\b(on|by) \(([^()]*)\)")
+
+
+def group_label_drops(expr: str, group_labels: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """Each `by:` label of the service (an SLO's, a threshold alert's) dropped alone from each join or
+    aggregation that lists it: a rule that keeps one tenant's page apart from another's by `tenant` alone, or
+    a vanished cluster's branch by `cluster`, must fail a test without it. Left out where it is the only group
+    label of an SLO's `on (service, slo, ...)` or of a `sum by`: the mutants above drop the same."""
+    for n, m in enumerate(_LABEL_LIST.finditer(expr), 1):
+        labels = [label.strip() for label in m.group(2).split(",") if label.strip()]
+        grouping = [label for label in labels if label in group_labels]
+        whole = m.group(0).startswith("on (service, slo,") or expr[: m.start()].endswith("sum ")
+        if whole and len(grouping) == 1:
+            continue
+        for label in grouping:
+            kept = f"{m.group(1)} ({', '.join(x for x in labels if x != label)})"
+            what = f"group label {label} dropped from list {n} ({m.group(0)})"
+            yield what, expr[: m.start()] + kept + expr[m.end() :]
+
+
 def sum_by_mutations(expr: str) -> Iterator[tuple[str, str]]:
     """Each `sum by (...)` of a grouped SLO summed over every group instead."""
     for n, m in enumerate(_SUM_BY.finditer(expr), 1):
         yield f"sum {n} ({m.group(0)}) without its by", expr[: m.start()] + "sum" + expr[m.end() :]
+
+
+@functools.cache
+def group_labels(source: str = "examples") -> dict[str, frozenset[str]]:
+    """Per service of the specs in `source`: its `by:` labels, of its SLOs and its threshold alerts."""
+    fleet, _ = load_fleet([str(ROOT / source)], CompileOptions(), {})
+    return {
+        s.name: frozenset(label for part in (*s.slos, *s.threshold_alerts) for label in part.by) for s in fleet.services
+    }
 
 
 @functools.cache
@@ -250,12 +282,12 @@ def hold_mutations(rule: dict[str, object]) -> Iterator[tuple[str, str, str]]:
         yield f"{field} {verb} ({rule[field]})", field, format_duration(changed)
 
 
-def mutants(service: str, rules_text: str) -> Iterator[Mutant]:
+def mutants(service: str, rules_text: str, group_labels: frozenset[str] = frozenset()) -> Iterator[Mutant]:
     data = yaml.load(rules_text, Loader=_LOADER)
     flat = [r for g in data["groups"] for r in g["rules"]]
     for i, rule in enumerate(flat):
         if "alert" in rule:
-            for what, expr in mutations(rule["expr"]):
+            for what, expr in mutations(rule["expr"], group_labels):
                 if (rule["alert"], what) not in EQUIVALENT:
                     yield Mutant(service, rule["alert"], i, what, expr)
             for what, field, held in hold_mutations(rule):
@@ -358,6 +390,9 @@ def trial_order(mutant: Mutant, parsed: dict[str, object]) -> TrialOrder:
 
 def _dropped_labels(what: str) -> list[str]:
     """The group labels a mutant drops: from a join's `on (...)` or a `sum by (...)`; none for other mutants."""
+    one = re.match(r"group label (\S+) dropped", what)
+    if one:
+        return [one.group(1)]
     found = re.search(r"\((?:on|sum by) \(([^)]*)\)\)", what)
     if not found or not any(w in what for w in GROUP_MUTATIONS):
         return []
@@ -446,7 +481,7 @@ def _exercises(test: dict[str, object], mutant: Mutant) -> bool:
     return any(c["alertname"] == mutant.alert for c in checks) or any(named in str(e["expr"]) for e in exprs)
 
 
-GROUP_MUTATIONS = ("group labels dropped", "without its by")
+GROUP_MUTATIONS = ("group labels dropped", "without its by", "group label ")
 
 
 def scratch_dir() -> str | None:
@@ -479,9 +514,10 @@ def survivors(
         root = Path(tmp)
         written: list[tuple[Mutant, Path, dict[str, list[int]], TrialOrder]] = []
         for service in services:
+            labels = group_labels(source).get(service, frozenset())
             found = [
                 m
-                for m in mutants(service, files[service]["rules"])
+                for m in mutants(service, files[service]["rules"], labels)
                 if (not only or m.alert in only)
                 and (not only_groups or any(w in m.what for w in GROUP_MUTATIONS))
                 and {"with": True, "without": m.field == "expr", "only": m.field != "expr"}[holds]
@@ -588,7 +624,7 @@ def test_every_mutant_parses(source: str) -> None:
     bad = []
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
         for service, files in compiled(source).items():
-            found = list(mutants(service, files["rules"]))
+            found = list(mutants(service, files["rules"], group_labels(source).get(service, frozenset())))
             flat = [r for g in yaml.load(files["rules"], Loader=_LOADER)["groups"] for r in g["rules"]]
             groups = []
             for n, mutant in enumerate(found):
@@ -865,10 +901,10 @@ def hold_survivors(service: str, only: tuple[str, ...]) -> tuple[list[Mutant], i
     return survivors_of(service, [m for m in mutants(service, files["rules"]) if m.field != "expr" and m.alert in only])
 
 
-def survivors_of(service: str, chosen: list[Mutant]) -> tuple[list[Mutant], int]:
-    """`survivors` for the given mutants of the service (of examples/)."""
+def survivors_of(service: str, chosen: list[Mutant], source: str = "examples") -> tuple[list[Mutant], int]:
+    """`survivors` for the given mutants of the service (of the specs in `source`)."""
     promtool = require_tool("promtool", "PROMTOOL")
-    files = compiled()[service]
+    files = compiled(source)[service]
     parsed = {name: yaml.load(text, Loader=_LOADER) for name, text in files.items()}
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as tmp:
         written = []

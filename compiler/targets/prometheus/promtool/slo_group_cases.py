@@ -1,10 +1,14 @@
-"""Test cases that only a grouped SLO (`by: [route]`) needs: two groups side by side, one burning.
+"""Test cases that only a grouped SLO (`by: [route]`) needs: groups side by side, one burning.
 
 Each burn pair: group `a` burns while `b` stays under the line, and only `a`'s alert fires, with
 its label; `a`'s long window and `b`'s short window burning fire nothing (the windows are joined per
-group), nor does `b`'s busy short window stop `a` firing when `a`'s own has no events; `a` burning
-with too few failed events stays quiet even though `b` has plenty (the min_bad_events guard is per
-group). Then the budget: `a` spent, `b` not, only `a` is exhausted.
+group), nor does `b`'s busy short window stop `a` firing when `a`'s own has no events, nor does `a`'s
+page, held through that gap, start one for `c`, whose long window burns as much with no events in its
+short one and was never paged (the held branch joins the pair's ALERTS per group); `a` burning with
+too few failed events stays quiet even though `b` has plenty (the min_bad_events guard is per group).
+Then the budget: `a` spent, `b` not, only `a` is exhausted.
+Every neighbour differs from `a` in one group label only (an SLO kept by several labels gets one
+neighbour per label, `groups.one_apart`), so a join or a sum that drops any one label fails a case.
 Predictions come from the same oracle as slo_cases.py, once per group.
 """
 
@@ -30,7 +34,7 @@ from compiler.targets.prometheus.promtool.cases import (
     near,
     steps_after,
 )
-from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
 from compiler.targets.prometheus.promtool.slo_pair_states import (
@@ -47,26 +51,26 @@ from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
 
 
-def _two_groups(
+def _groups(
     service: Service,
     slo: Slo,
     rules: list[Rule],
     lines: _Lines,
     step: int,
     title: str,
-    states: tuple[_State, _State],
+    states: tuple[_State, ...],
     times: list[int],
     checked: set[str],
 ) -> Case:
-    """Group `a` under states[0], group `b` under states[1]; the `checked` alert names asserted at `times`."""
+    """Group `a` under states[0], and under states[n] the groups one label apart from `a` with value n (see
+    `groups.one_apart`); the `checked` alert names asserted at `times`."""
     samples = max(times) // step + 1
-    inputs = tuple(
-        s for n, state in enumerate(states) for s in _inputs(service, slo, state, samples, sample_group(slo, n))
-    )
+    fed = [(states[0], sample_group(slo))] + [(s, g) for n, s in enumerate(states) if n for g in one_apart(slo, n)]
+    inputs = tuple(s for state, group in fed for s in _inputs(service, slo, state, samples, group))
     holding = [
-        (rule, firing(rule, value, group=sample_group(slo, n)))
+        (rule, firing(rule, value, group=group))
         for rule in rules
-        for n, state in enumerate(states)
+        for state, group in fed
         if (value := _oracle(rule, lines, state)) is not None
     ]
 
@@ -88,8 +92,8 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
     busy = max([busy_traffic(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
     out = []
 
-    def add(title: str, states: tuple[_State, _State], times: list[int], checked: set[str]) -> None:
-        out.append(_two_groups(service, slo, rules, lines, step, title, states, times, checked))
+    def add(title: str, states: tuple[_State, ...], times: list[int], checked: set[str]) -> None:
+        out.append(_groups(service, slo, rules, lines, step, title, states, times, checked))
 
     def alert_of(w: BurnWindow) -> set[str]:
         return {r.alert for r in rules if r.source is not None and r.source.window == w}
@@ -115,11 +119,14 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                 at,
                 alert_of(w),
             )
-            gap = no_events_state(w, line * ABOVE, busy, recovery_windows(recorded_windows(slo), w))
+            steps = recovery_windows(recorded_windows(slo), w)
+            gap = no_events_state(w, line * ABOVE, busy, steps)
+            silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
             add(
                 f"{where} group a's {w.long} burning with no events in its {w.short} fires: b's busy {w.short} "
-                "is no recovery of a",
-                (gap, quiet),
+                f"is no recovery of a, and a's page starts none for c ({w.long} as high, silent {w.short}, "
+                "never paged)",
+                (gap, quiet, silent),
                 hold_times(w.for_seconds, step),
                 alert_of(w),
             )

@@ -1,0 +1,63 @@
+"""A grouped SLO's held branch (`by:`) joins the pair's own ALERTS per group: one group's page, held through a
+short window with no events, must not start or hold another group's. Round 34's full mutation sweep left that
+join without its group labels alive (storefront 8, intranet 3): no generated case had two groups, one paged,
+the other burning as much in its long window with no events in its short one and never paged. The grouped
+cases now feed such a group `c` beside the held group `a` (promtool/slo_group_cases.py), one group label apart
+from `a` per label, so a join that drops any one of an SLO's labels (blob-store's `tenant, cluster`) fails too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.api import CompileOptions, load_fleet
+from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
+from tests import test_prometheus_mutations as sweep
+from tests.conftest import ROOT
+
+# (spec folder, service) of every grouped SLO the repository's specs sweep: one label (route), several
+# (tenant, cluster), and free PromQL kept per region
+GROUPED = [
+    ("examples", "storefront"),
+    ("tests/golden/low-objectives/specs", "intranet"),
+    ("tests/golden/grouped/specs", "blob-store"),
+]
+
+
+def held_join_mutants(source: str, service: str) -> list[sweep.Mutant]:
+    """Every mutant that drops group labels (all of them, or one) from a burn pair's join with its ALERTS."""
+    files = sweep.compiled(source)[service]
+    labels = sweep.group_labels(source)[service]
+    found = []
+    for m in sweep.mutants(service, files["rules"], labels):
+        if m.field != "expr" or not any(w in m.what for w in sweep.GROUP_MUTATIONS):
+            continue
+        flat = [r for g in sweep.yaml.load(files["rules"], Loader=sweep._LOADER)["groups"] for r in g["rules"]]
+        before = str(flat[m.rule_index]["expr"]).split("\n")
+        changed = [new for old, new in zip(before, m.expr.split("\n"), strict=True) if old != new]
+        if any("ALERTS{" in line for line in changed):
+            found.append(m)
+    return found
+
+
+@pytest.mark.parametrize(("source", "service"), GROUPED, ids=[s for _, s in GROUPED])
+def test_one_groups_held_page_neither_starts_nor_holds_anothers(source: str, service: str) -> None:
+    """Every burn pair's ALERTS join without its group labels (or, kept by several, without any one of them)
+    fails a generated test. Before: storefront 8 of 8 alive, intranet 3 of 3, blob-store 24 of 28."""
+    found = held_join_mutants(source, service)
+    assert found, f"{service}: no held-branch join found"
+    alive, total = sweep.survivors_of(service, found, source)
+    report = "\n".join(f"  {m.alert} (rule {m.rule_index}): {m.what}" for m in alive)
+    assert not alive, f"{len(alive)} of {total} mutants survived the generated tests:\n{report}"
+
+
+def test_neighbours_differ_from_group_a_in_one_label_each() -> None:
+    """An SLO kept by several labels gets a neighbour per label, each one label apart from `a`: a join that
+    keeps `tenant` but drops `cluster` still tells `a` from a neighbour apart in `tenant` alone."""
+    fleet, _ = load_fleet([str(ROOT / "tests/golden/grouped/specs")], CompileOptions(), {})
+    slos = {slo.name: slo for slo in fleet.services[0].slos}
+    both, one = slos["availability"], slos["writes"]
+    assert both.by == ("tenant", "cluster") and one.by == ("tenant",)
+    assert sample_group(both) == {"tenant": "a", "cluster": "a"}
+    assert one_apart(both, 2) == [{"tenant": "c", "cluster": "a"}, {"tenant": "a", "cluster": "c"}]
+    assert one_apart(one, 1) == [sample_group(one, 1)] == [{"tenant": "b"}]
