@@ -4,7 +4,9 @@ The main file evaluates every 30m, where a loop of minutes cannot be written. Up
 three minutes in five (a flaky service, down less than half the time) does not. The latter only under a hold
 over 2m: two minutes down are such a hold, which the plain condition reads as down. A service whose ServiceDown
 also fires per group (model/down_groups.py) gets the loop in one group while another reports: the group's alert
-fires, the whole service's does not.
+fires, the whole service's does not. Beside them a third group goes down for good one hold before the end: its
+plain condition (all its targets at 0) fires then, where the loop's branch has held one step only (a plain
+condition summed over every group, blind while others report, left only the loop's branch to fire later).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
+from compiler.model.units import format_duration
 from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
-from compiler.targets.prometheus.promtool.key_common import check
+from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.rule_model import ServiceRules
 
@@ -36,6 +39,10 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     def values(up_at: set[int], period: int) -> str:
         return " ".join("1" if m % period in up_at else "0" for m in range(minutes + 1))
 
+    def until(minute: int) -> str:
+        """Up until `minute`, then down to the end."""
+        return " ".join("1" if m < minute else "0" for m in range(minutes + 1))
+
     def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
         return (InputSeries("up", labels, values(up_at, period)),)
 
@@ -47,15 +54,17 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     if hold > 2 * STEP:
         cases.append(Case(f"{name}: up three minutes in five", STEP, up({0, 1, 2}, 5), at_end(False)))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
+    down_from = minutes - hold // STEP  # the third group's first minute at 0: it fires at the end
     for split in (split for split in down_groups(service) if not ruled & set(split)):
-        looping, kept = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept"))
+        looping, kept, ended = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept", "obsc-down"))
         series = (
             InputSeries("up", up_labels(service, "a", looping), values({0}, 4)),
             InputSeries("up", up_labels(service, "b", kept), values({0, 1, 2, 3}, 4)),
+            InputSeries("up", up_labels(service, "c", ended), until(down_from)),
         )
-        lane = {**looping, names.LABEL_DOWN_GROUP: ", ".join(split)}
+        group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
+        fired = union([*at_end(True, {**looping, **group}), *at_end(True, {**ended, **group})])
         what = "/".join(split)
-        cases.append(
-            Case(f"{name}: one {what} up one minute in four while others report", STEP, series, at_end(True, lane))
-        )
+        title = f"{name}: one {what} up one minute in four, another down for {format_duration(hold)}, others report"
+        cases.append(Case(title, STEP, series, fired))
     return cases

@@ -1,9 +1,14 @@
-"""A grouped SLO's held branch (`by:`) joins the pair's own ALERTS per group: one group's page, held through a
-short window with no events, must not start or hold another group's. Round 34's full mutation sweep left that
-join without its group labels alive (storefront 8, intranet 3): no generated case had two groups, one paged,
-the other burning as much in its long window with no events in its short one and never paged. The grouped
-cases now feed such a group `c` beside the held group `a` (promtool/slo_group_cases.py), one group label apart
-from `a` per label, so a join that drops any one of an SLO's labels (blob-store's `tenant, cluster`) fails too.
+"""Joins and sums that keep a grouped SLO's groups apart (`by:`), each pinned by a generated case.
+
+A burn pair's held branch joins the pair's own ALERTS per group: one group's page, held through a short window
+with no events, must not start or hold another group's. Round 34's full mutation sweep left that join without
+its group labels alive (storefront 8, intranet 3): no generated case had two groups, one paged, the other
+burning as much in its long window with no events in its short one and never paged. The grouped cases now feed
+such a group `c` beside the held group `a` (promtool/slo_group_cases.py), one group label apart from `a` per
+label, so a join that drops any one of an SLO's labels (blob-store's `tenant, cluster`) fails too.
+
+ServiceDown per group (a label `up` carries): its plain condition, every target of the group at 0, summed over
+every group instead was left to the crash-loop branch, which fires later (promtool/down_loop_cases.py).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ def held_join_mutants(source: str, service: str) -> list[sweep.Mutant]:
 @pytest.mark.parametrize(("source", "service"), GROUPED, ids=[s for _, s in GROUPED])
 def test_one_groups_held_page_neither_starts_nor_holds_anothers(source: str, service: str) -> None:
     """Every burn pair's ALERTS join without its group labels (or, kept by several, without any one of them)
-    fails a generated test. Before: storefront 8 of 8 alive, intranet 3 of 3, blob-store 24 of 28."""
+    fails a generated test. Before: storefront 8 of 8 alive, intranet 3 of 3, blob-store 24 of 24 (of them 8 dropping `tenant` or `cluster` alone)."""
     found = held_join_mutants(source, service)
     assert found, f"{service}: no held-branch join found"
     alive, total = sweep.survivors_of(service, found, source)
@@ -61,3 +66,19 @@ def test_neighbours_differ_from_group_a_in_one_label_each() -> None:
     assert sample_group(both) == {"tenant": "a", "cluster": "a"}
     assert one_apart(both, 2) == [{"tenant": "c", "cluster": "a"}, {"tenant": "a", "cluster": "c"}]
     assert one_apart(one, 1) == [sample_group(one, 1)] == [{"tenant": "b"}]
+
+
+def test_service_down_per_group_without_its_group_label_is_killed() -> None:
+    """blob-store's ServiceDown per cluster and per region: every sum without its `by`, or a list without its
+    label, fails a generated test. Before: the plain condition's two sums (`sum by (cluster) (up) == 0`, the
+    region's) passed: the only case with a group down had it down so long that the crash-loop branch fired too."""
+    source = "tests/golden/grouped/specs"
+    files = sweep.compiled(source)["blob-store"]
+    found = [
+        m
+        for m in sweep.mutants("blob-store", files["rules"], sweep.group_labels(source)["blob-store"])
+        if m.alert == "ServiceDown" and any(w in m.what for w in sweep.GROUP_MUTATIONS)
+    ]
+    assert len(found) == 8, [m.what for m in found]  # 4 sums per group label, each without its `by`
+    alive, total = sweep.survivors_of("blob-store", found, source)
+    assert not alive, [m.what for m in alive]
