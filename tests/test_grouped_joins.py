@@ -48,7 +48,8 @@ def held_join_mutants(source: str, service: str) -> list[sweep.Mutant]:
 @pytest.mark.parametrize(("source", "service"), GROUPED, ids=[s for _, s in GROUPED])
 def test_one_groups_held_page_neither_starts_nor_holds_anothers(source: str, service: str) -> None:
     """Every burn pair's ALERTS join without its group labels (or, kept by several, without any one of them)
-    fails a generated test. Before: storefront 8 of 8 alive, intranet 3 of 3, blob-store 24 of 24 (of them 8 dropping `tenant` or `cluster` alone)."""
+    fails a generated test. Before: storefront 8 of 8 alive, intranet 3 of 3, blob-store 24 of 24 (of them 8
+    dropping `tenant` or `cluster` alone)."""
     found = held_join_mutants(source, service)
     assert found, f"{service}: no held-branch join found"
     alive, total = sweep.survivors_of(service, found, source)
@@ -80,5 +81,5 @@ def test_service_down_per_group_without_its_group_label_is_killed() -> None:
         if m.alert == "ServiceDown" and any(w in m.what for w in sweep.GROUP_MUTATIONS)
     ]
     assert len(found) == 8, [m.what for m in found]  # 4 sums per group label, each without its `by`
-    alive, total = sweep.survivors_of("blob-store", found, source)
+    alive, _ = sweep.survivors_of("blob-store", found, source)
     assert not alive, [m.what for m in alive]
