@@ -7,6 +7,9 @@ burning as much in its long window with no events in its short one and never pag
 such a group `c` beside the held group `a` (promtool/slo_group_cases.py), one group label apart from `a` per
 label, so a join that drops any one of an SLO's labels (blob-store's `tenant, cluster`) fails too.
 
+A threshold alert kept by several labels: its twin tells a group whose series stopped from those still
+reporting per label set (promtool/threshold_cases.py); a group one label apart from it stays, per label.
+
 ServiceDown per group (a label `up` carries): its plain condition, every target of the group at 0, summed over
 every group instead was left to the crash-loop branch, which fires later (promtool/down_loop_cases.py).
 """
@@ -82,4 +85,23 @@ def test_service_down_per_group_without_its_group_label_is_killed() -> None:
     ]
     assert len(found) == 8, [m.what for m in found]  # 4 sums per group label, each without its `by`
     alive, _ = sweep.survivors_of("blob-store", found, source)
+    assert not alive, [m.what for m in alive]
+
+
+def test_a_vanished_group_of_a_threshold_alert_split_by_two_labels_is_told_apart_by_each() -> None:
+    """ledger-batch's LedgerNoWorkers (`by: [shard, region]`): its twin's vanished-group branch (`unless on
+    (shard, region)` the groups still reporting) without either label must fail a generated test. Before, both
+    passed: the one group still reporting differed from the stopped one in both labels."""
+    source = "tests/golden/threshold-alerts/specs"
+    files = sweep.compiled(source)["ledger-batch"]
+    found = [
+        m
+        for m in sweep.mutants("ledger-batch", files["rules"], sweep.group_labels(source)["ledger-batch"])
+        if m.what.startswith("group label ")
+    ]
+    assert sorted(m.what for m in found) == [
+        "group label region dropped from list 2 (on (shard, region))",
+        "group label shard dropped from list 2 (on (shard, region))",
+    ]
+    alive, _ = sweep.survivors_of("ledger-batch", found, source)
     assert not alive, [m.what for m in alive]

@@ -168,7 +168,9 @@ def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step:
 def _vanished_group_case(service: Service, main: Rule, missing: Rule, step: int) -> Case:
     """An alert split by labels other than `instance`: of three groups past, past and short of the line, the
     second and third stop; the twin fires for the one that stopped past the line, with its labels, once held
-    (see thresholds.vanished_groups), while the main alert fires for the one still there."""
+    (see thresholds.vanished_groups), while the main alert fires for the one still there. Split by several
+    labels, one group more per label stays, one label apart from the stopped one: its branch's `unless on
+    (...)` without any one label would read that group as the stopped one still reporting."""
     assert main.source is not None and main.source.threshold is not None
     alert = main.source.threshold
     fire, quiet = _sides(alert)
@@ -182,10 +184,12 @@ def _vanished_group_case(service: Service, main: Rule, missing: Rule, step: int)
         labels = {**dict(staying.labels), **{label: group for label in alert.by}}
         return InputSeries(staying.name, tuple(sorted(labels.items())), _values(alert, value, 0, step))
 
-    fed = (staying, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet + ahead))
     gone = {names.LABEL_SERVICE: service.name, **{label: VANISHED_GROUP for label in alert.by}}
+    near = [{**gone, label: dict(staying.labels)[label]} for label in alert.by] if len(alert.by) > 1 else []
+    stays = (staying, *(staying._replace(labels=tuple(sorted(labels.items()))) for labels in near))
+    fed = (*stays, stopped(VANISHED_GROUP, fire), stopped(GONE_QUIET_GROUP, quiet + ahead))
     firing = (
-        threshold_firing(main, float(decimal_text(fire)), dict(staying.labels)),
+        *(threshold_firing(main, float(decimal_text(fire)), dict(s.labels)) for s in stays),
         threshold_firing(missing, 1.0, gone),
     )
     return Case(
