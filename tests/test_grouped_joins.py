@@ -16,6 +16,8 @@ every group instead was left to the crash-loop branch, which fires later (promto
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from compiler.api import CompileOptions, load_fleet
@@ -104,4 +106,43 @@ def test_a_vanished_group_of_a_threshold_alert_split_by_two_labels_is_told_apart
         "group label shard dropped from list 2 (on (shard, region))",
     ]
     alive, _ = sweep.survivors_of("ledger-batch", found, source)
+    assert not alive, [m.what for m in alive]
+
+
+SPLIT_TWICE = """apiVersion: obsc/v1
+service: kv
+team: storage
+selector: {job: kv}
+metrics:
+  requests: kv_requests_total
+  errors: kv_requests_total{status="error"}
+slos:
+  - {name: avail, objective: 99.9, by: [cluster, zone], sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay.storage.svc:8080/page"}}
+  warning: {webhook: {url: "http://relay.storage.svc:8080/ticket"}}
+  info: {webhook: {url: "http://relay.storage.svc:8080/digest"}}
+"""
+
+
+def test_a_vanished_group_of_an_slo_split_by_two_target_labels_is_told_apart_by_each(tmp_path: Path) -> None:
+    """An SLO kept by two labels `up` carries (`cluster, zone`): SLODataMissing's vanished-group branch (`unless on
+    (cluster, zone)` the groups whose `up` reports) without either label must fail a generated test. Before, both
+    such mutants passed (of 4: the `group by (cluster, zone)` ones were killed): the one group reporting on
+    differed from the gone one in both labels."""
+    (tmp_path / "kv.yaml").write_text(SPLIT_TWICE)
+    source = str(tmp_path)  # (ROOT / an absolute path is that path)
+    files = sweep.compiled(source)["kv"]
+    found = [
+        m
+        for m in sweep.mutants("kv", files["rules"], sweep.group_labels(source)["kv"])
+        if m.alert == "SLODataMissing" and m.what.startswith("group label ")
+    ]
+    assert sorted(m.what for m in found) == [
+        "group label cluster dropped from list 1 (by (cluster, zone))",
+        "group label cluster dropped from list 2 (on (cluster, zone))",
+        "group label zone dropped from list 1 (by (cluster, zone))",
+        "group label zone dropped from list 2 (on (cluster, zone))",
+    ], [m.what for m in found]
+    alive, _ = sweep.survivors_of("kv", found, source)
     assert not alive, [m.what for m in alive]

@@ -1,5 +1,6 @@
 """The vanished-group branch of SLODataMissing (slo_missing.vanished_groups): two groups of the labels `up`
-carries report, then every series of one ends while the other reports on.
+carries report, then every series of one ends while the other reports on (split by several labels: one group
+per label reports on, one label apart from the gone one).
 
 The case feeds `up` only, so each SLO's `absent` branch fires too, without group labels: the check reads the
 alerts that carry the vanished group's label, which only this branch writes (no latency series is fed, so no
@@ -32,16 +33,19 @@ def vanished_case(service: Service, rules: list[Rule], step: int) -> Case | None
         return None
     labels = sorted({label for r in watched for label in splits[id(r)]})
     gone = satisfy([*service.targets, *(Matcher(label, "=", GONE) for label in labels)])
-    stays = satisfy([*service.targets, *(Matcher(label, "=", STAYS) for label in labels)])
-    if gone is None or stays is None:
+    # Split by several labels alike, each group that reports on is one label apart from the gone one: a branch
+    # whose `unless on (...)` lost any one label reads one of them as the gone group still reporting.
+    apart = len(labels) > 1 and all(len(splits[id(r)]) == len(labels) for r in watched)
+    stays_values = [{**dict.fromkeys(labels, GONE), label: STAYS} for label in labels] if apart else [{}]
+    stays = [
+        satisfy([*service.targets, *(Matcher(k, "=", values.get(k, STAYS)) for k in labels)]) for values in stays_values
+    ]
+    if gone is None or None in stays:
         return None
     last = 2 * step  # the gone group's last sample, at a step: the quiet check there still sees it
     pending = steps_after(last + LOOKBACK + 1, step)
     fired_at = pending + steps_after(max(r.for_seconds for r in watched), step)
-    series = (
-        _up(gone, last // _SCRAPE),
-        _up(stays, fired_at // _SCRAPE),
-    )
+    series = (_up(gone, last // _SCRAPE), *(_up(s, fired_at // _SCRAPE) for s in stays if s is not None))
     alerts = " or ".join(
         f'{names.ALERTS_SERIES}{{alertname="{watched[0].alert}",alertstate="firing",{label}="{GONE}"}}'
         for label in labels
