@@ -10,6 +10,9 @@ label, so a join that drops any one of an SLO's labels (blob-store's `tenant, cl
 A threshold alert kept by several labels: its twin tells a group whose series stopped from those still
 reporting per label set (promtool/threshold_cases.py); a group one label apart from it stays, per label.
 
+SLODataMissing's vanished-group branch of an SLO kept by two labels `up` carries: the same, one group reporting on
+per label (promtool/missing_vanished.py).
+
 ServiceDown per group (a label `up` carries): its plain condition, every target of the group at 0, summed over
 every group instead was left to the crash-loop branch, which fires later (promtool/down_loop_cases.py).
 """
