@@ -54,7 +54,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     if hold > 2 * STEP:
         cases.append(Case(f"{name}: up three minutes in five", STEP, up({0, 1, 2}, 5), at_end(False)))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
-    down_from = minutes - hold // STEP  # the third group's first minute at 0: it fires at the end
+    down_from = minutes - -(-hold // STEP)  # the third group's first minute at 0 (a whole minute): fires by the end
     for split in (split for split in down_groups(service) if not ruled & set(split)):
         looping, kept, ended = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept", "obsc-down"))
         series = (
