@@ -77,18 +77,21 @@ def test_neighbours_differ_from_group_a_in_one_label_each() -> None:
     assert one_apart(one, 1) == [sample_group(one, 1)] == [{"tenant": "b"}]
 
 
-def test_service_down_per_group_without_its_group_label_is_killed() -> None:
+def test_service_down_per_group_mutants_are_killed() -> None:
     """blob-store's ServiceDown per cluster and per region: every sum without its `by`, or a list without its
     label, fails a generated test. Before: the plain condition's two sums (`sum by (cluster) (up) == 0`, the
-    region's) passed: the only case with a group down had it down so long that the crash-loop branch fired too."""
+    region's) passed: the only case with a group down had it down so long that the crash-loop branch fired too;
+    and each group's crash-loop share lowered by 40% (`> 0.3`) passed: no group was up three minutes in five."""
     source = "tests/golden/grouped/specs"
     files = sweep.compiled(source)["blob-store"]
     found = [
         m
         for m in sweep.mutants("blob-store", files["rules"], sweep.group_labels(source)["blob-store"])
-        if m.alert == "ServiceDown" and any(w in m.what for w in sweep.GROUP_MUTATIONS)
+        if m.alert == "ServiceDown"
+        and (any(w in m.what for w in sweep.GROUP_MUTATIONS) or m.what.startswith(("comparison 6", "comparison 9")))
     ]
-    assert len(found) == 8, [m.what for m in found]  # 4 sums per group label, each without its `by`
+    # 4 sums per group label, each without its `by`; each group's crash-loop share (`> 0.5`) changed 3 ways
+    assert len(found) == 14, [m.what for m in found]
     alive, _ = sweep.survivors_of("blob-store", found, source)
     assert not alive, [m.what for m in alive]
 

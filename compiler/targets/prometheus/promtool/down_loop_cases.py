@@ -6,7 +6,8 @@ over 2m: two minutes down are such a hold, which the plain condition reads as do
 also fires per group (model/down_groups.py) gets the loop in one group while another reports: the group's alert
 fires, the whole service's does not. Beside them a third group goes down for good one hold before the end: its
 plain condition (all its targets at 0) fires then, where the loop's branch has held one step only (a plain
-condition summed over every group, blind while others report, left only the loop's branch to fire later).
+condition summed over every group, blind while others report, left only the loop's branch to fire later); and a
+fourth, up three minutes in five, stays quiet (the group's loop branch past a lower share than half fires).
 """
 
 from __future__ import annotations
@@ -57,11 +58,14 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     down_from = minutes - -(-hold // STEP)  # the third group's first minute at 0 (a whole minute): fires by the end
     for split in (split for split in down_groups(service) if not ruled & set(split)):
         looping, kept, ended = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept", "obsc-down"))
-        series = (
+        series: tuple[InputSeries, ...] = (
             InputSeries("up", up_labels(service, "a", looping), values({0}, 4)),
             InputSeries("up", up_labels(service, "b", kept), values({0, 1, 2, 3}, 4)),
             InputSeries("up", up_labels(service, "c", ended), until(down_from)),
         )
+        if hold > 2 * STEP:  # and a flaky group, up three minutes in five, stays quiet (as the service above)
+            flaky = {label: "obsc-flaky" for label in split}
+            series += (InputSeries("up", up_labels(service, "d", flaky), values({0, 1, 2}, 5)),)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
         fired = union([*at_end(True, {**looping, **group}), *at_end(True, {**ended, **group})])
         what = "/".join(split)
