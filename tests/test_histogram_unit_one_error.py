@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from compiler.api import CompileOptions, compile_specs
-from compiler.errors import InputError
-from tests.platform_text import sink_platform
+from tests.spec_errors import spec_errors
 
 SPEC = """\
 apiVersion: obsc/v1
@@ -26,11 +22,7 @@ alerts: {{latency_p99: false}}
 
 
 def _errors(tmp_path: Path, threshold: str) -> list[str]:
-    (tmp_path / "platform.yaml").write_text(sink_platform())
-    (tmp_path / "orders-db.yaml").write_text(SPEC.format(threshold=threshold))
-    with pytest.raises(InputError) as caught:
-        compile_specs([str(tmp_path)], CompileOptions())
-    return [f"{'.'.join(map(str, d.path))}: {d.message}" for d in caught.value.diagnostics]
+    return spec_errors(tmp_path, {"orders-db.yaml": SPEC.format(threshold=threshold)})
 
 
 def test_the_missing_unit_is_the_one_error(tmp_path: Path) -> None:
