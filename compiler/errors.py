@@ -7,6 +7,8 @@ place that prints them and picks the exit code.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -38,11 +40,25 @@ class Location:
 
 
 def json_path(path: Sequence[str | int]) -> str:
-    """Render a path into a document as `$.slos[1].objective`."""
+    """Render a path into a document as `$.slos[1].objective`; a key a dot would misread (a space, dot,
+    bracket or quote in it, or none at all) in brackets, quoted: `$.slos[0].sli["name "]`."""
     out = "$"
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif len(part) > _LONG_KEY:  # (shortened as the message shortens it)
+            out += f'[{json.dumps(part[: _LONG_KEY - 8], ensure_ascii=False)[:-1]}..."]'
+        elif _PLAIN_KEY.fullmatch(part):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
     return out
+
+
+_LONG_KEY = 64
+
+
+_PLAIN_KEY = re.compile(r"[\w:/@+-]+")  # names as specs write them: `orders-consumer`, `app/tier`, `é`
 
 
 @dataclass(frozen=True, order=True)

@@ -137,3 +137,15 @@ def test_a_platform_file_alone_is_no_spec_and_says_how_to_write_one(
         result.err
     )
     assert "`obsc init SERVICE` writes one" in result.err
+
+
+def test_a_key_a_dot_would_misread_is_quoted_in_its_path() -> None:
+    """Round 35 fuzzing: the key "name " was shown as `$.slos[0].sli.name ` (its space invisible), `a.b` as two keys."""
+    from compiler.errors import json_path
+
+    assert json_path(["slos", 0, "sli", "name "]) == '$.slos[0].sli["name "]'
+    assert json_path(["metrics", "p99.latency"]) == '$.metrics["p99.latency"]'
+    assert json_path(["labels", "a[0]"]) == '$.labels["a[0]"]'
+    assert json_path(["teams", ""]) == '$.teams[""]'
+    assert json_path(["teams", "orders-consumer", "routing"]) == "$.teams.orders-consumer.routing"
+    assert json_path(["labels", "k" * 1000]) == '$.labels["' + "k" * 56 + '..."]'

@@ -58,7 +58,7 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
                 findings.notes.append(Diagnostic(first.location, (), f"skipped: not read ({first.message})"))
             continue
         if not docs and not in_directory:
-            findings.errors.append(Diagnostic(Location(path), (), f"no {_LABEL[fmt]} documents found"))
+            findings.errors.append(Diagnostic(Location(path, 1, 1), (), f"no {_LABEL[fmt]} documents found"))
         for doc in docs:
             if fmt == "sloth" and isinstance(doc.data, dict) and doc.data.get("apiVersion") == openslo.ALPHA:
                 # Sloth generates rules for these: "not a Sloth document" (skipped or refused) lost an SLO unsaid

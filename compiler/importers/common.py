@@ -90,6 +90,9 @@ def service_labels(src: Source, path: Path) -> dict[str, str]:
     """Source labels that can go on every alert of the service; the others reported where they are."""
     raw = src.enter(path)
     out: dict[str, str] = {}
+    if raw is not None and not isinstance(raw, dict):  # a list was each item "dropped", and the import went on
+        src.whole.add(path)  # (reported here: not again item by item as fields left over)
+        src.error(path, f"{path[-1]} is a mapping of label names to values here, not {shown(raw)}")
     if not isinstance(raw, dict):
         return out
     for key, value in raw.items():

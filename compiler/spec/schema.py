@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from compiler import conventions
-from compiler.errors import Diagnostic, Location
+from compiler.errors import Diagnostic
 from compiler.spec import display_text, fastcheck, hint_values, hints, patterns, query_text, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
@@ -266,15 +266,17 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     written = doc.read_otherwise.get(path)
     hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path, _as_text_refusal)
-    yield Diagnostic(_where(doc, error, path), path, hint or _message(error))
+    if _refuses_key(error):  # at the key's own line and path (`$.metrics["bad name"]`, not `$.metrics`)
+        key_path = (*path, str(error.instance))
+        yield Diagnostic(doc.locate(key_path, key=True), key_path, hint or _message(error))
+        return
+    yield Diagnostic(doc.locate(path), path, hint or _message(error))
 
 
-def _where(doc: Document, error: ValidationError, path: tuple[str | int, ...]) -> Location:
-    """Where to point: a bad key's own line. jsonschema reports a key refused by `propertyNames` at its mapping,
-    which located every bad team or label name of a mapping at its first key, a line that may be fine."""
-    if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
-        return doc.locate((*path, error.instance), key=True)
-    return doc.locate(path)
+def _refuses_key(error: ValidationError) -> bool:
+    """A key refused by `propertyNames`: jsonschema reports it at its mapping, which located every bad team or
+    label name of a mapping at its first key (a line that may be fine) and named only the mapping's path."""
+    return "propertyNames" in error.relative_schema_path and isinstance(error.instance, str)
 
 
 def _as_text_refusal(error: ValidationError, text: str, path: tuple[str | int, ...]) -> str | None:
