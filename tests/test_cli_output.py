@@ -170,6 +170,7 @@ def test_tool_and_internal_errors_are_json_too(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("compiler.cli.validate_specs", boom)
+    monkeypatch.setattr("tempfile.tempdir", str(Path.cwd()))  # (the report it keeps goes there)
     result = obsc(capsys, "validate", "specs", "--log-format", "json")
     assert result.code == 70
     (entry,) = json_lines(result.err)

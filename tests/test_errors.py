@@ -112,12 +112,15 @@ def test_empty_directory_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_internal_errors_never_show_a_traceback(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    import tempfile
+
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("bug")
 
     monkeypatch.setattr("compiler.cli.validate_specs", boom)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # (the report it keeps goes there)
     monkeypatch.delenv("OBSC_DEBUG", raising=False)
     result = run_obsc(capsys, "validate", "examples")
     assert result.code == 70
@@ -149,3 +152,24 @@ def test_a_key_a_dot_would_misread_is_quoted_in_its_path() -> None:
     assert json_path(["teams", ""]) == '$.teams[""]'
     assert json_path(["teams", "orders-consumer", "routing"]) == "$.teams.orders-consumer.routing"
     assert json_path(["labels", "k" * 1000]) == '$.labels["' + "k" * 56 + '..."]'
+
+
+def test_an_internal_error_keeps_its_traceback_for_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Round 35 fuzzing: one compile in many exited 70 under load and never again; the traceback was printed only
+    with OBSC_DEBUG set before the run, so it was lost. It is now kept in a file the message names."""
+    import tempfile
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr("compiler.cli.validate_specs", boom)
+    monkeypatch.delenv("OBSC_DEBUG", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = run_obsc(capsys, "validate", "examples")
+    assert result.code == 70 and "Traceback" not in result.err
+    (kept,) = tmp_path.glob("obsc-internal-error-*.txt")
+    assert str(kept) in result.err
+    report = kept.read_text()
+    assert "Traceback" in report and "ZeroDivisionError: bug" in report and "command: obsc validate examples" in report

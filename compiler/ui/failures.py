@@ -15,7 +15,7 @@ from compiler.errors import ExitCode, InputError, OutputError, SettingError, Too
 from compiler.output import stopped
 from compiler.output.lock import LockBusy
 from compiler.stops import is_stop
-from compiler.ui import console
+from compiler.ui import bug_report, console
 from compiler.ui.console import Console, Settings, StdoutError, sniff
 
 # An output directory is replaced in one swap: a run cut short leaves it as it was (or, after the swap, done).
@@ -101,8 +101,13 @@ def _internal(out: Console) -> None:
     """A bug: keep the traceback out of the user's way unless asked for."""
     if os.environ.get("OBSC_DEBUG"):
         traceback.print_exc()
-    message = "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
-    message += "and report it."
+    kept = bug_report.keep()
+    if kept is None:
+        message = "obsc: internal error (this is a bug in obsc). Re-run with OBSC_DEBUG=1 for the traceback "
+        message += "and report it."
+    else:  # (a run failing once in many may not fail again when re-run)
+        message = f"obsc: internal error (this is a bug in obsc). Please report it with {kept}, which holds "
+        message += "its traceback, obsc's version and the command."
     _fail(out, message, "internal", ExitCode.INTERNAL)
 
 
