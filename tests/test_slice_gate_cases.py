@@ -4,7 +4,9 @@ enough; and what they cost in test groups (examples/homepage-probe.yaml)."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -12,14 +14,18 @@ import yaml
 from compiler.api import compile_specs
 from compiler.targets.prometheus.promtool.lanes import joins_lanes
 from compiler.targets.prometheus.rule_model import Rule
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_tool
 
 
-def _homepage(tmp_path: Path) -> tuple[list[dict[str, object]], list[Rule]]:
+def _homepage_files(tmp_path: Path) -> dict[str, str]:
     for name in ("homepage-probe.yaml", "platform.yaml"):
         shutil.copy(ROOT / "examples" / name, tmp_path / name)
     bundle = compile_specs([str(tmp_path)]).bundle
-    files = {a.path: a.content for a in bundle.artifacts}
+    return {a.path: a.content for a in bundle.artifacts}
+
+
+def _homepage(tmp_path: Path) -> tuple[list[dict[str, object]], list[Rule]]:
+    files = _homepage_files(tmp_path)
     tests = yaml.safe_load(files["prometheus/tests/homepage.test.yaml"])["tests"]
     rules = yaml.safe_load(files["prometheus/rules/homepage.yaml"])["groups"]
     burns = [
@@ -44,6 +50,43 @@ def test_each_time_slice_pair_is_held_by_thin_windows_and_stopped_by_a_recovered
 
 def test_a_time_slice_service_keeps_its_cases_in_few_groups(tmp_path: Path) -> None:
     """23 groups before round 35; the gate's two cases per pair (held by thin windows: fires; a recovered
-    short window: stops) cost six more: their windows' slice counts keep the gate's faults apart."""
+    short window: stops) cost six more: their windows' slice counts keep the gate's faults apart; a case per
+    entry of a gate under its long window (5: every other window silent, so only one packs beside another) four
+    more."""
     tests, _ = _homepage(tmp_path)
-    assert len(tests) <= 29
+    assert len(tests) <= 33
+
+
+# a gate's highest ratio above it: `group_left max without (window) (R1 or R2 or ... or LONG)` (counted_short.sliced)
+_GATE = re.compile(r"group_left max without \(window\) \(([^()]*)\)")
+
+
+def test_each_entry_of_a_time_slice_gate_under_its_long_window_decides_a_case(tmp_path: Path) -> None:
+    """Each entry of a gate's `max` but the long window (the last), read as the long window, must fail a
+    generated test: some case has that entry the highest and its gate decides on it. Round 35's first gate had
+    the long window the highest in every case: the full mutation sweep left 8 such entries alive (homepage,
+    nightly-backup, low-objectives' intranet); on that code every one of homepage's 5 passes here."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    (tmp_path / "specs").mkdir()
+    files = _homepage_files(tmp_path / "specs")
+    rules_text = files["prometheus/rules/homepage.yaml"]
+    mutants: list[tuple[str, str]] = []
+    for gate in _GATE.finditer(rules_text):
+        *entries, long = gate.group(1).split(" or ")
+        for n, entry in enumerate(entries):
+            swapped = " or ".join(long if i == n else e for i, e in enumerate(entries)) + f" or {long}"
+            head, tail = rules_text[: gate.start(1)], rules_text[gate.end(1) :]
+            mutants.append((f"{entry.split('{')[0]} read as {long.split('{')[0]}", head + swapped + tail))
+    assert len(mutants) == 5  # the 1h/5m pair's 30m, the 6h/30m pair's 1h and 2h (its 30m's) and 2h (its 1h's), 6h
+    alive = []
+    for n, (what, text) in enumerate(mutants):
+        out = tmp_path / f"m{n}"
+        (out / "rules").mkdir(parents=True)
+        (out / "tests").mkdir()
+        (out / "rules" / "homepage.yaml").write_text(text)
+        test_file = out / "tests" / "homepage.test.yaml"
+        test_file.write_text(files["prometheus/tests/homepage.test.yaml"])
+        done = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+        if done.returncode == 0:
+            alive.append(what)
+    assert not alive, f"{len(alive)} of {len(mutants)} gate entries read as the long window pass: {alive}"

@@ -92,7 +92,7 @@ def slices_for(share: Decimal, ratio: Decimal, seconds: int) -> Decimal:
 
 
 def sliced_hold_states(
-    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...]
+    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...], fast: tuple[int, ...]
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the page ends) of a time-slice pair up with its long window at `ratio`: a clean
     short window and steps each with slices for 0.8 x SLICE_GATE bad ones at `ratio` hold it (the gate's
@@ -116,4 +116,34 @@ def sliced_hold_states(
             sliced_clean_state(w, ratio, total, steps, ABOVE),
             True,
         ),
+        *sliced_entry_states(where, w, ratio, total, steps, fast),
     ]
+
+
+def sliced_entry_states(
+    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...], fast: tuple[int, ...]
+) -> list[tuple[str, _State, bool]]:
+    """(title, state, True) per entry of each gate's `max without (window)` other than the long window: that
+    step at twice `ratio` (the highest above), the gated window clean with slices for 2.5 bad ones at it (1.25
+    at the long's `ratio`), every other window silent: it ends the page. Read as another window (the long's
+    ratio or none), the gate fails and the high step fires the page (round 35's full sweep: 8 such mutants
+    lived, the long window the highest in every case). A short window's gate, then each step's (short silent).
+    Every other `fast` window and the coarse tier (unless the long window is in it) are set silent, so no case
+    packed beside it (slo_state.pack) lends the entry read as another window a ratio."""
+    high = min(ratio * 2, Decimal(1))
+    if ratio * ABOVE >= high:  # no ratio high enough to tell the step from the long window (a low objective)
+        return []
+    out: list[tuple[str, _State, bool]] = []
+    gates = [(w.short_seconds, s) for s in steps] + [(s, t) for i, s in enumerate(steps) for t in steps[i + 1 :]]
+    for gated, entry in gates:
+        quiet = tuple(s for s in {*steps, *fast} - {entry, w.long_seconds} if not recording_tiers().is_coarse(s))
+        state = no_events_state(w, ratio, total, tuple(sorted(quiet)))
+        if not recording_tiers().is_coarse(w.long_seconds):
+            state.totals[_COARSE] = Decimal(0)
+        state.ratios[entry] = high
+        state.ratios[gated], state.totals[gated] = Decimal(0), slices_for(ABOVE, high, gated)
+        shown, step = format_duration(gated), format_duration(entry)
+        silent = "" if gated == w.short_seconds else f", no slices in the last {w.short}"
+        title = f"{where} {w.long} at 1.25x, the {step} at twice that, a clean {shown} with slices for 2.5 bad ones "
+        out.append((title + f"at the {step}'s{silent}, alerting: stops", state, True))
+    return out

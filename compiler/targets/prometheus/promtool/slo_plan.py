@@ -304,7 +304,7 @@ def plan(shape: Shape) -> Plan:
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
-            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps):
+            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
