@@ -144,6 +144,7 @@ def sliced_entry_states(
         state.ratios[gated], state.totals[gated] = Decimal(0), slices_for(ABOVE, high, gated)
         shown, step = format_duration(gated), format_duration(entry)
         silent = "" if gated == w.short_seconds else f", no slices in the last {w.short}"
-        title = f"{where} {w.long} at 1.25x, the {step} at twice that, a clean {shown} with slices for 2.5 bad ones "
+        level = "twice that" if high == ratio * 2 else "every slice bad"
+        title = f"{where} {w.long} at 1.25x, the {step} at {level}, a clean {shown} with slices for 2.5 bad ones "
         out.append((title + f"at the {step}'s{silent}, alerting: stops", state, True))
     return out
