@@ -8,6 +8,7 @@ recording rules of its file, says which.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -189,7 +190,9 @@ def record_changes(old: Side, new: Side) -> list[Change]:
     ]
 
 
-_WINDOW = re.compile(r"^(.*?)(\d+[smhdwy])$")
+# The stem stops where the window's digits start (a digit before them would make a shorter stem): tried only
+# there, a name of 4,000 digits and no unit is not read to its end from every character.
+_WINDOW = re.compile(r"^(.*?)(?<!\d)(\d+[smhdwy])$")
 
 
 def _names(names: Iterable[str]) -> str:
@@ -209,8 +212,16 @@ def _names(names: Iterable[str]) -> str:
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
-_SELECTOR = re.compile(r'(?<![\w:"])([a-zA-Z_:][\w:]*)\s*(\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\})?')
-_EQUALS = re.compile(r'([a-zA-Z_]\w*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+# A selector: a name, and the `{…}` after it when that closes (quoted text read whole). `findall` of the name with
+# an optional `{…}` read from every `{` to the end when none closed (`a{a{a{…`: quadratic); `_selectors` finds the
+# same pairs, each `{…}` followed from a `}` or `"` whose outcome it has not seen yet.
+_NAME = re.compile(r'(?<![\w:"])([a-zA-Z_:][\w:]*)\s*')
+_SPECIAL = re.compile(r'[}"]')
+_CLOSING_QUOTE = re.compile(r'(?<!\\)(?:\\\\)*"')  # after an even run of backslashes: not escaped
+_BROKEN = re.compile(r"(?<!\\)\\(?:\\\\)*\n")  # an escaping backslash before a newline: no `\\.` reads it
+# A label starts at the first letter of its run of word characters (a digit before it is skipped, as a search
+# from each character did) and is tried once per run: `{aaaa…!="x"}` was read from every one of its letters.
+_EQUALS = re.compile(r'(?<!\w)(?:(?![a-zA-Z_])\w)*([a-zA-Z_]\w*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _reads_changed(old: Side, new: Side) -> dict[str, list[str]]:
@@ -258,12 +269,52 @@ def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
     """The recording rules a query may read: each selector of a recorded name, matched on its `="…"`
     matchers (a rule whose labels say otherwise is not read; anything else may be)."""
     out = []
-    for name, braces in _SELECTOR.findall(expr):
+    for name, braces in _selectors(expr):
         for rule in by_name.get(name, ()):
             wanted = dict(_EQUALS.findall(braces))
             if all(rule.labels.get(k, v) == v for k, v in wanted.items()):
                 out.append(rule)
     return out
+
+
+def _selectors(expr: str) -> list[tuple[str, str]]:
+    """(name, `{…}` or "") of each selector, as `findall` of a name with an optional closed `{…}` returns them."""
+    out: list[tuple[str, str]] = []
+    # positions of `}` and `"`, of the quotes that close quoted text, and of the newlines that break it: found once
+    marks = [[m.end() - 1 for m in p.finditer(expr)] for p in (_SPECIAL, _CLOSING_QUOTE, _BROKEN)]
+    ends: dict[int, int] = {}  # a `}` or opening `"` read outside quotes → where the `{…}` ends (-1: never closes)
+    at = 0
+    while found := _NAME.search(expr, at):
+        at, braces = found.end(), ""
+        if expr.startswith("{", at):
+            end = _braces_end(expr, at + 1, marks, ends)
+            braces, at = (expr[at:end], end) if end > 0 else ("", at)
+        out.append((found.group(1), braces))
+        at += at == found.start()  # an empty match (cannot happen: a name has a character) never stalls
+    return out
+
+
+def _braces_end(expr: str, at: int, marks: list[list[int]], ends: dict[int, int]) -> int:
+    """Where `{…}` opened before `at` ends (after its `}`), reading quoted text whole; -1 when it never closes."""
+    specials, closing, broken = marks
+    seen: list[int] = []
+    end = -1
+    while (i := bisect.bisect_left(specials, at)) < len(specials):
+        k = specials[i]
+        if k in ends:
+            end = ends[k]
+            break
+        seen.append(k)
+        if expr[k] == "}":
+            end = k + 1
+            break
+        c = bisect.bisect_right(closing, k)
+        if c == len(closing) or ((b := bisect.bisect_right(broken, k)) < len(broken) and broken[b] < closing[c]):
+            break
+        at = closing[c] + 1
+    for k in seen:
+        ends[k] = end
+    return end
 
 
 def same_tier(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -18,8 +18,14 @@ _VALUE_BEFORE = re.compile(r"\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+\S")
 _MAPPING_AT = re.compile(
     r"did not find expected key \(while parsing a block mapping started at line (\d+), column (\d+)\)"
 )
-# A line's key, after any `- ` that opens list items: (its column's indentation, the key).
-_KEY = re.compile(r"((?:\s*-\s+)*\s*)([A-Za-z_][\w.-]*):(?:\s|$)")
+# A line's key, after any `- ` that opens list items: (its column's indentation, the key). One way to read each
+# character of the indentation: `(?:\s*-\s+)*\s*` split a run of blanks every way, quadratic on a line of tabs.
+_KEY = re.compile(r"((?:\s|-(?=\s))*)([A-Za-z_][\w.-]*):(?:\s|$)")
+# A flow mapping's last `key: value` before a column. The key starts where its run of key characters starts (the
+# first letter after any digits, dots and dashes, as a search from every character found it), and the value
+# holds no `,{}` but a first `}`: searched from after the last of those (or before it), not from every character.
+_FLOW_KEY_BEFORE = re.compile(r"(?<![\w.-])(?:(?![A-Za-z_])[\w.-])*([A-Za-z_][\w.-]*):\s+$")
+_FLOW_KEY = re.compile(r"(?<![\w.-])(?:(?![A-Za-z_])[\w.-])*([A-Za-z_][\w.-]*):\s+([^\s{\[,'\"][^,{}]*)$")
 
 
 def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] | None:
@@ -115,7 +121,7 @@ def _out_of_step(lines: list[str], line: int, start: int, column: int) -> tuple[
 def _flow_value(here: str, col: int) -> tuple[str, str] | None:
     """(key, the value quoted) of the plain value in `{...}` that holds a `{` at 1-based `col` (`team-{team}/`):
     the value runs from after its `key: ` to the `,` or `}` that closes it, braces inside it counted."""
-    found = re.search(r"([A-Za-z_][\w.-]*):\s+([^\s{\[,'\"][^,{}]*)$", here[: col - 1])
+    found = _flow_key(here[: col - 1])
     if found is None:
         return None
     depth, end = 0, len(here)
@@ -127,8 +133,19 @@ def _flow_value(here: str, col: int) -> tuple[str, str] | None:
         elif here[at] in ",}" and not depth:
             end = at
             break
-    value = found.group(2) + here[col - 1 : end].rstrip()
-    return found.group(1), "'" + value.replace("'", "''") + "'"
+    value = found[1] + here[col - 1 : end].rstrip()
+    return found[0], "'" + value.replace("'", "''") + "'"
+
+
+def _flow_key(before: str) -> tuple[str, str] | None:
+    """(key, value) of the last `key: value` of `before` whose value holds no `,{}` past its first character."""
+    last = max(before.rfind(","), before.rfind("{"), before.rfind("}"))
+    if last >= 0 and before[last] == "}":  # a value may start with the `}`
+        start = max(before.rfind(",", 0, last), before.rfind("{", 0, last), before.rfind("}", 0, last)) + 1
+        if key := _FLOW_KEY_BEFORE.search(before, start, last):
+            return key.group(1), before[last:]
+    found = _FLOW_KEY.search(before, last + 1)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def _line_before(lines: list[str], line: int) -> tuple[int, str] | None:

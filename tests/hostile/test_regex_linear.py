@@ -1,0 +1,106 @@
+"""Patterns that read a text from every character: linear in the text's length, with the same matches.
+
+Each case below took 0.05-0.2 CPU-s per 4,096-character text before (a quadratic search or backtrack); the bounds
+are CPU seconds (process_time) with room for a loaded machine, never wall clock.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+import pytest
+
+from compiler.changes import rules
+from compiler.spec import yaml_syntax_hints
+from compiler.spec.yaml_syntax_hints import hint
+
+RUNS = 60  # 2-12 CPU-s before for each case; a few hundredths now
+BOUND = 1.0
+
+
+def _cpu(work: object) -> float:
+    assert callable(work)
+    started = time.process_time()
+    for _ in range(RUNS):
+        work()
+    return time.process_time() - started
+
+
+def test_window_names_of_a_long_digit_run_are_grouped_in_linear_time() -> None:
+    name = "x:" + "1" * 4096  # no unit: the stem was tried at every digit, each read to the end
+    assert _cpu(lambda: rules._names([name])) < BOUND
+    assert rules._names(["slo:rate5m", "slo:rate1h", "a1b30m", name]) == "slo:rate(5m|1h), a1b30m, " + name
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a{" * 2048,  # no `{` closes: each was read to the end
+        'a{\\" ' * 819,  # each opens quoted text at another quote, which never closes
+        "r{" + "a" * 4096 + '!="x"}',  # a long label without `="`: read from each of its letters
+        "r{" + "1a" * 2048 + '!="x"}',
+    ],
+)
+def test_selectors_a_rule_reads_are_found_in_linear_time(expr: str) -> None:
+    by_name = {"r": [rules._Rule("r", "r", {}, "")], "a": [rules._Rule("a", "a", {}, "")]}
+    assert _cpu(lambda: rules._reads(expr, by_name)) < BOUND
+
+
+# The patterns as they were (quadratic, right): the reference the linear readings must agree with.
+_OLD_SELECTOR = re.compile(r'(?<![\w:"])([a-zA-Z_:][\w:]*)\s*(\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\})?')
+_OLD_EQUALS = re.compile(r'([a-zA-Z_]\w*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+_OLD_WINDOW = re.compile(r"^(.*?)(\d+[smhdwy])$")
+_OLD_KEY = re.compile(r"((?:\s*-\s+)*\s*)([A-Za-z_][\w.-]*):(?:\s|$)")
+_OLD_FLOW_KEY = re.compile(r"([A-Za-z_][\w.-]*):\s+([^\s{\[,'\"][^,{}]*)$")
+_PIECES = [*'ab_Z19é٣:{}"\\=, \t\n-.!5m', ": ", "- ", '="', '{a="', '\\"', "job", "x{", "} "]
+
+
+def _texts() -> list[str]:
+    crafted = [
+        'a{x="1"} + b{y="}",z!="2"} c{"\\"} d{1q="3"} e{é_k="4"} f{"\\\n"} g{',
+        'a{\\" a{\\" a{',
+        "rate15m\n",
+        "- \t-x: y",
+        "{1k.x: }b",
+        "{a: b, c: d",
+    ]
+    draw = random.Random(35)
+    return crafted + ["".join(draw.choice(_PIECES) for _ in range(draw.randint(0, 14))) for _ in range(20_000)]
+
+
+def test_selectors_matchers_and_windows_are_read_as_before() -> None:
+    for text in _texts():
+        assert rules._selectors(text) == _OLD_SELECTOR.findall(text), text
+        assert rules._EQUALS.findall(text) == _OLD_EQUALS.findall(text), text
+        old, new = _OLD_WINDOW.match(text), rules._WINDOW.match(text)
+        assert (old and old.groups()) == (new and new.groups()), text
+        old, new = _OLD_KEY.match(text), yaml_syntax_hints._KEY.match(text)
+        assert (old and old.groups()) == (new and new.groups()), text
+        old = _OLD_FLOW_KEY.search(text)
+        assert (old and old.groups()) == yaml_syntax_hints._flow_key(text), text
+
+
+def test_a_key_after_a_dash_and_a_line_of_tabs_is_read_in_linear_time() -> None:
+    lines = ["a:", "  b: 1"] + ["- " + "\t" * 4096 + "!"] * RUNS + ["   c: 2"]
+    problem = "did not find expected key (while parsing a block mapping started at line 1, column 1)"
+    started = time.process_time()
+    hint("\n".join(lines), len(lines), 4, problem)
+    assert time.process_time() - started < BOUND
+
+
+@pytest.mark.parametrize(
+    "before", ["{" + "a" * 4096, "{" + "1a" * 2048, "{" + "a: b" * 1024 + ",", "{" + "a: b" * 1024 + "}"]
+)
+def test_a_flow_value_hint_reads_its_line_in_linear_time(before: str) -> None:
+    problem = "expected ',' or '}', but got '{'"
+    line = before + "{x}"
+    assert _cpu(lambda: hint(line, 1, len(before) + 1, problem)) < BOUND
+
+
+def test_a_flow_value_hint_names_the_same_key() -> None:
+    problem = "expected ',' or '}', but got '{'"
+    for line, key in (("{1k.x: a{b}}", "k.x"), ("{a: }b {c}", "a"), ("{a: b, c: d{e}}", "c")):
+        found = hint(line, 1, line.rindex("{") + 1, problem)
+        assert found is not None and f"quote the value, {key}: " in found[2], (line, found)
