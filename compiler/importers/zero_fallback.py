@@ -12,7 +12,8 @@ import re
 import promql_parser as pp
 
 # `or vector(0)` (also `or on() vector(0)`, `vector(0.0)`) at the end of the query text
-_FALLBACK = re.compile(r"\s+or\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*0(?:\.0*)?\s*\)\s*$")
+# From the start of a run of blanks only: from each blank of a long run, the run was read again (quadratic).
+_FALLBACK = re.compile(r"(?<!\s)\s+or\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*0(?:\.0*)?\s*\)\s*$")
 _SAMPLE_WINDOW = "5m"  # what `$window` stands for while parsing
 
 

@@ -35,7 +35,7 @@ def _line(line: str) -> str:
 
 
 _BACKTICKS = re.compile(r"`+")
-_LINE_BREAK = re.compile(r"\s*\n\s*")
+_LINE_BREAK = re.compile(r"(?<!\s)\s*\n\s*")  # from a run's start: a long run without a line break is read once
 
 
 def code(source: str) -> str:

@@ -198,7 +198,9 @@ def _fields(kind: type) -> tuple[str, ...]:
 
 
 # A label matcher in PromQL text: label, operator, the quoted value's body.
-_TEXT_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+# The label starts at the first letter of its run (after any digits), tried once per run: a long word of spec
+# text was read from each of its letters (quadratic).
+_TEXT_MATCHER = re.compile(r'(?<![a-zA-Z0-9_])[0-9]*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _flatten(value: Any, name: str, quoted: str, out: list[object], matchers: list[tuple[str, str | None]]) -> None:

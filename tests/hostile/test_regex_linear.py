@@ -13,8 +13,11 @@ import time
 import pytest
 
 from compiler.changes import rules
+from compiler.importers import zero_fallback
 from compiler.spec import yaml_syntax_hints
 from compiler.spec.yaml_syntax_hints import hint
+from compiler.targets import markdown, shapes
+from compiler.toolcheck import promtool_focus
 
 RUNS = 60  # 2-12 CPU-s before for each case; a few hundredths now
 BOUND = 1.0
@@ -54,7 +57,25 @@ _OLD_EQUALS = re.compile(r'([a-zA-Z_]\w*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 _OLD_WINDOW = re.compile(r"^(.*?)(\d+[smhdwy])$")
 _OLD_KEY = re.compile(r"((?:\s*-\s+)*\s*)([A-Za-z_][\w.-]*):(?:\s|$)")
 _OLD_FLOW_KEY = re.compile(r"([A-Za-z_][\w.-]*):\s+([^\s{\[,'\"][^,{}]*)$")
-_PIECES = [*'ab_Z19é٣:{}"\\=, \t\n-.!5m', ": ", "- ", '="', '{a="', '\\"', "job", "x{", "} "]
+_OLD_TEXT_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_OLD_LINE_BREAK = re.compile(r"\s*\n\s*")
+_OLD_FALLBACK = re.compile(r"\s+or\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*0(?:\.0*)?\s*\)\s*$")
+_OLD_QUERY_IN_TEMPLATE = re.compile(r"\{\{.*\bquery\b", re.S)
+_PIECES = [
+    *'ab_Z19é٣:{}"\\=, \t\n-.!5m',
+    ": ",
+    "- ",
+    "or",
+    " vector(0)",
+    "query",
+    "{{",
+    '="',
+    '{a="',
+    '\\"',
+    "job",
+    "x{",
+    "} ",
+]
 
 
 def _texts() -> list[str]:
@@ -65,6 +86,12 @@ def _texts() -> list[str]:
         "- \t-x: y",
         "{1k.x: }b",
         "{a: b, c: d",
+        " \t or vector(0) ",
+        "x  or on() vector(0.0)\n",
+        "{{ {{ query }}",
+        "{{query",
+        "a{{xquery",
+        '9x="1" 1_y!~"2"',
     ]
     draw = random.Random(35)
     return crafted + ["".join(draw.choice(_PIECES) for _ in range(draw.randint(0, 14))) for _ in range(20_000)]
@@ -80,6 +107,11 @@ def test_selectors_matchers_and_windows_are_read_as_before() -> None:
         assert (old and old.groups()) == (new and new.groups()), text
         old = _OLD_FLOW_KEY.search(text)
         assert (old and old.groups()) == yaml_syntax_hints._flow_key(text), text
+        assert shapes._TEXT_MATCHER.findall(text) == _OLD_TEXT_MATCHER.findall(text), text
+        assert markdown._LINE_BREAK.sub(" ", text) == _OLD_LINE_BREAK.sub(" ", text), text
+        old, new = _OLD_FALLBACK.search(text), zero_fallback._FALLBACK.search(text)
+        assert (old and old.start()) == (new and new.start()), text
+        assert promtool_focus._runs_query(text) == bool(_OLD_QUERY_IN_TEMPLATE.search(text)), text
 
 
 def test_a_key_after_a_dash_and_a_line_of_tabs_is_read_in_linear_time() -> None:
@@ -104,3 +136,16 @@ def test_a_flow_value_hint_names_the_same_key() -> None:
     for line, key in (("{1k.x: a{b}}", "k.x"), ("{a: }b {c}", "a"), ("{a: b, c: d{e}}", "c")):
         found = hint(line, 1, line.rindex("{") + 1, problem)
         assert found is not None and f"quote the value, {key}: " in found[2], (line, found)
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        lambda: shapes._TEXT_MATCHER.findall('"' + "a" * 4096),  # spec text with a quote and a long word
+        lambda: markdown.code("x" + " " * 8192 + "y"),  # a long run of blanks without a line break
+        lambda: zero_fallback.without_zero_fallback("x" + "\t" * 8192 + "y"),
+        lambda: promtool_focus._runs_query("{{" * 2048),
+    ],
+)
+def test_spec_text_in_rules_and_runbooks_is_read_in_linear_time(work: object) -> None:
+    assert _cpu(work) < BOUND
