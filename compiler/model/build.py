@@ -43,9 +43,10 @@ from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
-from compiler.model.prober_selector import inherited_left_out, prober_reason
+from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
+from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, link_problems, platform_policy
 from compiler.model.secrets import receiver_problems as secret_problems
@@ -80,7 +81,6 @@ from compiler.model.types import (
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
 
-_EXPR_METRICS = ("cpu", "memory", "disk")  # utilisation expressions, not series selectors
 _DEFAULT_TYPES = dict.fromkeys(("cpu", "memory", "disk", "build_info"), MetricType.GAUGE)
 _DEFAULT_TYPES |= {"requests": MetricType.COUNTER, "errors": MetricType.COUNTER, "latency": MetricType.HISTOGRAM}
 
@@ -325,18 +325,17 @@ def _dashboards(
 
 def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, unsure: Unsure) -> dict[str, Metric]:
     merged: dict[str, tuple[Any, Ctx, Path]] = {}
-    for name, value in (defaults.data.get("metrics") or {}).items():
-        if inherited_left_out(data, name, value):  # a prober's selector: the prober's own series
-            ctx.unapplied[name] = prober_reason(data, name)
-        else:
+    inherited = defaults.data.get("metrics") or {}
+    ctx.unapplied.update(unapplied_defaults(data, inherited))  # a prober's selector: the prober's own series
+    for name, value in inherited.items():
+        if name not in ctx.unapplied:
             merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))
     for name, value in (data.get("metrics") or {}).items():
         merged[name] = (value, ctx, ("metrics", name))
     out: dict[str, Metric] = {}
     counted, gauges, histograms = slo_build.ratio_counter_names(data), gauge_names(data), histogram_names(data)
     for name, (value, where, path) in sorted(merged.items()):
-        body = {"expr": value} if isinstance(value, str) and name in _EXPR_METRICS else value
-        body = {"selector": body} if isinstance(body, str) else body
+        body = metric_body(name, value)
         gauged = name in gauges and not named_like_counter(body)  # a `_total` in good_when stays a counter
         # a `_total` stays a counter, and a metric of two roles is left to metric_ref to refuse
         bucketed = name in histograms and name not in counted and not gauged and not named_like_counter(body)

@@ -25,7 +25,7 @@ import promql_parser as pp
 
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.model.promql_text import SELECTOR, WINDOW
-from compiler.model.saturation_check import SATURATION
+from compiler.model.saturation_check import SATURATION, metric_body
 
 _PROBER_SERIES = "probe_"  # the blackbox exporter's (and its kin's) metric family
 _SERIES = re.compile(r"\s*([A-Za-z_:][A-Za-z0-9_:]*)")
@@ -79,41 +79,32 @@ def _selected(query: str) -> list[str]:
     return [s.name or "" for s in selectors(tree) if any(m.name == _MARK for m in s.matchers.matchers)]
 
 
-def inherited_left_out(data: Mapping[str, Any], name: str, value: Any) -> bool:
-    """Whether platform default metric `name` (written `value`) is left out of this spec's service (see the
-    module docstring)."""
-    return _reads_through_selector(name, value) and bool(prober_series(data))
-
-
-def left_out_defaults(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> list[str]:
-    """The platform default metrics this spec's service does not get for its prober's selector (the spec's own
-    of the same name aside)."""
-    declared = set(data.get("metrics") or {})
-    return sorted(n for n, v in inherited.items() if n not in declared and inherited_left_out(data, n, v))
+def unapplied_defaults(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> dict[str, str]:
+    """The platform default metrics this spec's service does not get, each with why and what to write: every one
+    read through the selector, when the selector is a prober's (see the module docstring)."""
+    probed = prober_series(data)
+    if not probed:
+        return {}
+    why = (
+        f"every metric read through the selector is a prober's ({', '.join(probed)} read probe_* series), so the "
+        "selector names the prober's job and the platform's metrics would read the prober's own series"
+    )
+    return {
+        name: f"{why}; declare metrics.{name} here with the service's own labels to watch it"
+        for name, value in inherited.items()
+        if _reads_through_selector(name, value)
+    }
 
 
 def _reads_through_selector(name: str, value: Any) -> bool:
-    body = value if isinstance(value, Mapping) else {_written_as(name): value}
-    if body.get("service_selector") is False:
+    body = metric_body(name, value)
+    if not isinstance(body, Mapping) or body.get("service_selector") is False:
         return False
     return "selector" in body or SELECTOR in str(body.get("expr", ""))
 
 
-def _written_as(name: str) -> str:
-    """What a bare string under `metrics:` is: the saturation metrics' are utilisation expressions."""
-    return "expr" if name in SATURATION else "selector"
-
-
-def prober_reason(data: Mapping[str, Any], name: str) -> str:
-    """Why platform metrics are left out of this probed service, and what to write instead of `name`."""
-    return (
-        f"every metric read through the selector is a prober's ({', '.join(prober_series(data))} read probe_* "
-        f"series), so the selector names the prober's job and the platform's metrics would read the prober's own "
-        f"series; declare metrics.{name} here with the service's own labels to watch it"
-    )
-
-
 def prober_notes(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> list[str]:
     """The `-v` note saying which platform metrics (and so alerts and panels) a probed service does not get."""
-    left = left_out_defaults(data, inherited)
-    return [f"platform metrics {', '.join(left)} not applied: {prober_reason(data, left[0])}"] if left else []
+    unapplied = unapplied_defaults(data, inherited)
+    left = sorted(set(unapplied) - set(data.get("metrics") or {}))
+    return [f"platform metrics {', '.join(left)} not applied: {unapplied[left[0]]}"] if left else []

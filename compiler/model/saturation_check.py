@@ -29,6 +29,14 @@ _AS_SHARE = {
 }
 
 
+def metric_body(name: str, value: Any) -> Any:
+    """A metric as written under `metrics:`, as its mapping: a bare string is a series selector, except the
+    saturation metrics', which are utilisation expressions."""
+    if isinstance(value, str):
+        return {"expr": value} if name in SATURATION else {"selector": value}
+    return value
+
+
 def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -> list[tuple[str, str]]:
     """(key, message) when saturation metric `name` cannot be a share of capacity."""
     if name not in SATURATION:
