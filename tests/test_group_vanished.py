@@ -14,24 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 from tests.promtool_helpers import promtool_report
-from tests.test_group_down import API, PLATFORM  # the same one-team platform and by-label service
+from tests.test_group_down import _compile as compile_api  # the same one-team platform, by-label service
 
 MISSING = 'ALERTS{alertname="SLODataMissing", alertstate="firing"}'
 CLUSTERS = ("eu", "us", "ap")
 
 
 def _rules(tmp_path: Path, capsys: pytest.CaptureFixture[str], by: str = "cluster") -> str:
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "api.yaml").write_text(API.replace("BY", by))
-    out = tmp_path / "out"
-    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
-    assert result.code == 0, result.err
-    text = (out / "prometheus/rules/api.yaml").read_text()
+    text = (compile_api(tmp_path, capsys, by) / "prometheus/rules/api.yaml").read_text()
     (tmp_path / "api.yaml").write_text(text)
     return text
 
