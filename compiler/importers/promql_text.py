@@ -13,8 +13,13 @@ from compiler.model.promql import Matcher, Selector, parse_selector
 
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
 _GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
-# `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers).
-_SELECTOR_TEXT = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
+# `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers). A name
+# is tried only where a run of name characters starts (digits before it are skipped, as a scan from each
+# character would): tried from every letter, a long word was read to its end once per letter (quadratic).
+_NAME_RUN_START = r"(?<![a-zA-Z0-9_:])[0-9]*"
+_SELECTOR_TEXT = re.compile(
+    rf"{_NAME_RUN_START}([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{{([^{{}}]*)\}}|{_NAME_RUN_START}([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)"
+)
 RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
 # The head of `sum(rate(SEL[5m]))` (or increase); the rest is cut by hand: a regex spanning SEL backtracks

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from compiler.changes import rules
-from compiler.importers import zero_fallback
+from compiler.importers import promql_text, zero_fallback
 from compiler.spec import yaml_syntax_hints
 from compiler.spec.yaml_syntax_hints import hint
 from compiler.targets import markdown, shapes
@@ -61,6 +61,7 @@ _OLD_TEXT_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((
 _OLD_LINE_BREAK = re.compile(r"\s*\n\s*")
 _OLD_FALLBACK = re.compile(r"\s+or\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*0(?:\.0*)?\s*\)\s*$")
 _OLD_QUERY_IN_TEMPLATE = re.compile(r"\{\{.*\bquery\b", re.S)
+_OLD_IMPORTED_SELECTOR = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^{}]*)\}|([a-zA-Z_:][a-zA-Z0-9_:]*)(?=\s*\[)")
 _PIECES = [
     *'ab_Z19é٣:{}"\\=, \t\n-.!5m',
     ": ",
@@ -75,6 +76,9 @@ _PIECES = [
     "job",
     "x{",
     "} ",
+    "[5m]",
+    "12",
+    "[",
 ]
 
 
@@ -112,6 +116,8 @@ def test_selectors_matchers_and_windows_are_read_as_before() -> None:
         old, new = _OLD_FALLBACK.search(text), zero_fallback._FALLBACK.search(text)
         assert (old and old.start()) == (new and new.start()), text
         assert promtool_focus._runs_query(text) == bool(_OLD_QUERY_IN_TEMPLATE.search(text)), text
+        old_found = [m.groups() for m in _OLD_IMPORTED_SELECTOR.finditer(text)]
+        assert [m.groups() for m in promql_text._SELECTOR_TEXT.finditer(text)] == old_found, text
 
 
 def test_a_key_after_a_dash_and_a_line_of_tabs_is_read_in_linear_time() -> None:
@@ -145,6 +151,8 @@ def test_a_flow_value_hint_names_the_same_key() -> None:
         lambda: markdown.code("x" + " " * 8192 + "y"),  # a long run of blanks without a line break
         lambda: zero_fallback.without_zero_fallback("x" + "\t" * 8192 + "y"),
         lambda: promtool_focus._runs_query("{{" * 2048),
+        lambda: promql_text.selectors_in("sum(rate(" + "a" * 4096 + "))"),  # an imported query's long word
+        lambda: promql_text.selectors_in("1a" * 2048),
     ],
 )
 def test_spec_text_in_rules_and_runbooks_is_read_in_linear_time(work: object) -> None:
