@@ -194,3 +194,30 @@ def counter_values(stretches: Sequence[tuple[int, float, int]], ok: str, failed:
             oks.append(str(good))
             fails.append(str(bad))
     return {ok: " ".join(oks), failed: " ".join(fails)}
+
+
+def alert_fires(tmp_path: Path, rules: str, alert: str, series: Mapping[str, str], eval_time: str = "2h") -> bool:
+    """Whether `alert` of the rule file `rules` (cut to what it reads) fires at `eval_time` over `series`
+    (selector → values at 1m steps): promtool is told to expect it quiet, and its report on a firing alert is
+    checked to name it (any other failure is an error of the test's inputs)."""
+    (tmp_path / "rules.yaml").write_text(rules_read_by(rules, alert=lambda rule: rule["alert"] == alert))
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in series.items()],
+                "alert_rule_test": [{"eval_time": eval_time, "alertname": alert, "exp_alerts": []}],
+            }
+        ],
+    }
+    (tmp_path / "case.test.yaml").write_text(yaml.dump(test, Dumper=_DUMPER, sort_keys=False))
+    run = subprocess.run(
+        [require_tool("promtool"), "test", "rules", "case.test.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
+    if run.returncode == 0:
+        return False  # quiet, as the case expects
+    said = run.stdout + run.stderr
+    assert f'Labels:{{alertname="{alert}"' in said, said
+    return True
