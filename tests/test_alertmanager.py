@@ -252,9 +252,14 @@ def test_inhibition_is_keyed_on_team_service_and_slo_not_alertname(config: dict[
     page = rules[0]
     # a page naming no team and service: none (the cluster's alerts carry a `service` and no team); nor one
     # group's ServiceDown (test_group_down_inhibition.py)
-    assert page["source_matchers"] == ['severity="critical"', 'down_group=""', 'team!=""', 'service!=""']
+    # (examples/storefront keeps its SLOs per route: a page of no slo here, an SLO's page per group below)
+    assert page["source_matchers"] == ['severity="critical"', 'down_group=""', 'team!=""', 'service!=""', 'slo=""']
     assert page["target_matchers"] == ['severity=~"warning|info"']
     assert page["equal"] == ["team", "service", "slo"]  # fast and slow burn have different alert names
+    # a route's page silences its own route's tickets (test_group_ticket_inhibition.py), one of no group every one's
+    slo_pages = [r for r in rules[1:3] if 'slo!=""' in r["source_matchers"]]
+    keyed = [(r["source_matchers"][-1], r["equal"][-1]) for r in slo_pages]
+    assert keyed == [('route=""', "slo"), ('route!=""', "route")]
     assert all("alertname" not in rule["equal"] for rule in rules)
     down = [r for r in rules if 'alertname="ServiceDown"' in r["source_matchers"]]
     tiers = ["critical", "critical", "warning", "warning", "info"]

@@ -34,7 +34,7 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
 
 def fleet_artifacts(fleet: Fleet, options: TargetOptions) -> list[Artifact]:
     artifacts = [
-        Artifact(names.ALERTMANAGER_CONFIG, explanation() + to_yaml(alertmanager_config(fleet))),
+        Artifact(names.ALERTMANAGER_CONFIG, explanation(fleet) + to_yaml(alertmanager_config(fleet))),
         Artifact(names.ROUTING_TESTS, routing_table(fleet)),
         Artifact(names.ALERTMANAGER_TEMPLATE, template_file()),
     ]

@@ -41,6 +41,7 @@ from compiler.targets.alertmanager.routes import (
     RouteNode,
     business_hours,
     duration,
+    group_label_sets,
     inhibit_rules,
     receivers_in,
     root_receiver,
@@ -107,7 +108,7 @@ def team_config(fleet: Fleet, team: str, services: Any, tiers: dict[str, Tier] |
     spec: dict[str, Any] = {
         "route": render_route(top),
         "receivers": [render_receiver(fleet, name, tiers.get(name, Tier.WARNING)) for name in used],
-        "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules()],
+        "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules(group_label_sets(fleet))],
     }
     if hours is not None and expressible:
         spec["muteTimeIntervals"] = [render_interval(hours)]

@@ -260,33 +260,21 @@ SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
 SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
 
 
-def inhibit_rules() -> list[Inhibit]:
-    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names."""
+def group_label_sets(fleet: Fleet) -> tuple[tuple[str, ...], ...]:
+    """The label sets the fleet's SLOs are kept per (`by:`), each sorted, for inhibition inside a group."""
+    return tuple(sorted({tuple(sorted(slo.by)) for service in fleet.services for slo in service.slos if slo.by}))
+
+
+def inhibit_rules(groups: Sequence[tuple[str, ...]] = ()) -> list[Inhibit]:
+    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names. `groups`: the
+    label sets SLOs are kept per (`group_label_sets`), whose pages silence their own group's tickets only."""
     service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
     # one group's ServiceDown (`down_group`) is no such page: with no slo it held back every ticket without one,
     # in every group (round 34: one cluster down muted the other clusters' threshold and saturation tickets)
     whole = equals(names.LABEL_DOWN_GROUP, "")
-    rules = [
-        Inhibit(
-            why="A page silences warning and info alerts of the same team, service and SLO; key-metric alerts "
-            "without an slo label share an empty one, so a key-metric page silences the service's other such alerts "
-            "(one group's ServiceDown silences nothing).",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), whole, *_SOURCE_OWNED),
-            target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
-            equal=INCIDENT_EQUAL,
-        )
-    ]
-    # SLOs over the same failures share an `incident` (an SLO kept per route beside the one kept for the whole
-    # service): one SLO's page is the incident's notification, so it silences the others' tickets as its own.
-    rules.append(
-        Inhibit(
-            why="A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
-            "of the same team, service and incident.",
-            source=(equals(names.LABEL_SEVERITY, Tier.CRITICAL.value), *_SOURCE_OWNED, _SHARES_INCIDENT),
-            target=(Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}"),),
-            equal=SHARED_INCIDENT_EQUAL,
-        )
-    )
+    page = equals(names.LABEL_SEVERITY, Tier.CRITICAL.value)
+    tickets = Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}")
+    rules = [*_page_rules(page, whole, tickets, groups), *_incident_rules(page, tickets, groups)]
     # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
     # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
     burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
@@ -332,6 +320,89 @@ def inhibit_rules() -> list[Inhibit]:
                 )
             )
     return rules
+
+
+# A grouped SLO's page (`by: [tenant]`) names its group: keyed on team/service/slo alone, a noisy tenant's page held
+# back every tenant's tickets, and a second tenant burning for a cause of its own reached nobody (round 35 hunt).
+# Such a page silences the tickets of its own group values; an SLO page of no group, every ticket of its SLO.
+# Key-metric pages (no slo) keep rule 1 whatever labels they carry, so a spec's `by:` changes no other alert's.
+def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
+    why = (
+        "A page silences warning and info alerts of the same team, service and SLO; key-metric alerts without an "
+        "slo label share an empty one, so a key-metric page silences the service's other such alerts (one group's "
+        "ServiceDown silences nothing)."
+    )
+    if not groups:
+        return [Inhibit(why=why, source=(page, whole, *_SOURCE_OWNED), target=(lower,), equal=INCIDENT_EQUAL)]
+    keyed = equals(names.LABEL_SLO, "")
+    rules = [
+        Inhibit(why=why, source=(page, whole, *_SOURCE_OWNED, keyed), target=(lower,), equal=INCIDENT_EQUAL),
+        Inhibit(
+            why="An SLO's page of no group silences warning and info alerts of the same team, service and SLO, "
+            "every group's.",
+            source=(page, *_SOURCE_OWNED, Match(names.LABEL_SLO, "!=", ""), *_no_group(groups)),
+            target=(lower,),
+            equal=INCIDENT_EQUAL,
+        ),
+    ]
+    for labels in groups:
+        rules.append(
+            Inhibit(
+                why=f"A page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the same "
+                "team, service, SLO and group only: another group burning has a cause of its own.",
+                source=(page, *_SOURCE_OWNED, Match(names.LABEL_SLO, "!=", ""), *_group(labels, groups)),
+                target=(lower,),
+                equal=(*INCIDENT_EQUAL, *labels),
+            )
+        )
+    return rules
+
+
+def _incident_rules(page: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
+    """SLOs over the same failures share an `incident` (an SLO kept per route beside the one kept for the whole
+    service): one SLO's page is the incident's notification, so it silences the others' tickets as its own; a
+    group's page, its own group's and the whole service's (the same failures, diluted)."""
+    why = (
+        "A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
+        "of the same team, service and incident."
+    )
+    source = (page, *_SOURCE_OWNED, _SHARES_INCIDENT)
+    if not groups:
+        return [Inhibit(why=why, source=source, target=(lower,), equal=SHARED_INCIDENT_EQUAL)]
+    rules = [Inhibit(why=why, source=(*source, *_no_group(groups)), target=(lower,), equal=SHARED_INCIDENT_EQUAL)]
+    for labels in groups:
+        kept = f"kept per {', '.join(labels)}"
+        grouped = (*source, *_group(labels, groups))
+        rules.append(
+            Inhibit(
+                why=f"A page of a shared incident's SLO {kept} silences the incident's warning and info alerts of "
+                "no group (kept for the whole service).",
+                source=grouped,
+                target=(lower, *_no_group(groups)),
+                equal=SHARED_INCIDENT_EQUAL,
+            )
+        )
+        rules.append(
+            Inhibit(
+                why=f"A page of a shared incident's SLO {kept} silences the incident's warning and info alerts of "
+                "the same group.",
+                source=grouped,
+                target=(lower,),
+                equal=(*SHARED_INCIDENT_EQUAL, *labels),
+            )
+        )
+    return rules
+
+
+def _no_group(groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
+    """Matchers of an alert that carries none of the labels any SLO is kept per."""
+    return tuple(equals(label, "") for label in sorted({label for labels in groups for label in labels}))
+
+
+def _group(labels: tuple[str, ...], groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
+    """Matchers of an alert of an SLO kept per exactly `labels`: each set, every other group label unset."""
+    others = sorted({label for found in groups for label in found} - set(labels))
+    return (*(Match(label, "!=", "") for label in labels), *(equals(label, "") for label in others))
 
 
 def duration(seconds: int) -> str:

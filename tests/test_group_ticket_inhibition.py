@@ -1,0 +1,124 @@
+"""A grouped SLO's page (`by: [tenant]`) holds back its own group's tickets, not every group's.
+
+Round 35's hunt (README "Known limits, round 35", a fleet unlike ours, (1)): inhibition was keyed on team, service
+and SLO (and incident), so while a noisy tenant paged, every other tenant's tickets and digests of that SLO, and of
+the SLO kept for the whole service over the same failures, were held back: a second tenant burning its budget
+slowly for a cause of its own reached nobody until the noisy tenant's page ended. A page of a group now silences
+the tickets of the same group values and the incident's tickets kept for the whole service; a page kept for the
+whole service still silences every group's. Shown on a real Alertmanager 0.25 (amtool cannot test inhibition).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, load_fleet
+from compiler.targets import alertmanager as alertmanager_target
+from compiler.targets.base import TargetOptions
+from tests.conftest import require_tool
+from tests.e2e import servers
+
+ROUTING = """\
+routing:
+  critical: {webhook: {url: "https://pager.example.net/tenancy"}}
+  warning: {webhook: {url: "https://queue.example.net/tenancy"}}
+  info: {webhook: {url: "https://digest.example.net/tenancy"}}
+"""
+# a multi-tenant API: an SLO per tenant beside the one for the whole service, over the same failures (one incident)
+TENANTS = """\
+apiVersion: obsc/v1
+service: tenant-api
+team: tenancy
+selector: {job: tenant-api}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: overall, objective: 99.5, sli: {errors: errors, total: requests}}
+  - {name: availability, objective: 99.5, by: [tenant], sli: {errors: errors, total: requests}}
+""" + ROUTING
+# a mobile client's screen loads per platform and region (two group labels), an SLO of its own
+SCREENS = """\
+apiVersion: obsc/v1
+service: screens
+team: tenancy
+selector: {job: collector}
+metrics:
+  requests: screen_loads_total
+  errors: screen_load_failures_total
+slos:
+  - {name: loads, objective: 99, by: [platform, region], sli: {errors: errors, total: requests}}
+""" + ROUTING
+
+
+def _alert(name: str, severity: str, service: str, slo: str, **extra: str) -> dict[str, Any]:
+    labels = {"alertname": name, "severity": severity, "service": service, "team": "tenancy", "slo": slo, **extra}
+    return {"labels": labels}
+
+
+def _tenant(name: str, severity: str, slo: str = "availability", **extra: str) -> dict[str, Any]:
+    return _alert(name, severity, "tenant-api", slo, incident="overall", **extra)
+
+
+FAST, SLOW, LOW = names.SLO_BURN_FAST, names.SLO_BURN_SLOW, "SLOErrorBudgetLow"
+SOURCES = [
+    _tenant(FAST, "critical", tenant="noisy", burn_window="fast"),
+    _alert(FAST, "critical", "screens", "loads", platform="ios", region="eu", burn_window="fast"),
+    # the whole service's page (another service of the same shape, so that the noisy tenant's does not decide)
+    {"labels": {**_tenant(FAST, "critical", slo="overall", burn_window="fast")["labels"], "service": "tenant-web"}},
+]
+TARGETS = {
+    # the paging group's own tickets and digests, and the incident's kept for the whole service: one outage
+    "same-tenant-ticket": (_tenant(SLOW, "warning", tenant="noisy", burn_window="slow"), "suppressed"),
+    "same-tenant-digest": (_tenant(LOW, "info", tenant="noisy"), "suppressed"),
+    "whole-service-ticket": (_tenant(SLOW, "warning", slo="overall", burn_window="slow"), "suppressed"),
+    "whole-service-key-ticket": (_tenant("ServiceHighErrorRate", "warning", slo="overall"), "suppressed"),
+    # another tenant burning for a cause of its own: its ticket and digest notify
+    "other-tenant-ticket": (_tenant(SLOW, "warning", tenant="quiet", burn_window="slow"), "active"),
+    "other-tenant-digest": (_tenant(LOW, "info", tenant="quiet"), "active"),
+    # two group labels: the same platform and region only
+    "same-group-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="ios", region="eu"), "suppressed"),
+    "other-region-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="ios", region="us"), "active"),
+    "other-platform-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="android", region="eu"), "active"),
+    # the page kept for the whole service still holds back every tenant's tickets (a fleet-wide outage)
+    "tenant-ticket-beside-whole-page": (
+        {"labels": {**_tenant(SLOW, "warning", tenant="quiet")["labels"], "service": "tenant-web"}},
+        "suppressed",
+    ),
+}
+SENTINEL_SOURCE = _alert("ServiceDown", "critical", "zz-sentinel", "")
+SENTINEL = _alert("ServiceCPUSaturation", "warning", "zz-sentinel", "")
+
+
+def _states(url: str) -> dict[str, str]:
+    alerts = servers.api_json(url + "/api/v2/alerts")
+    return {json.dumps(a["labels"], sort_keys=True): a["status"]["state"] for a in alerts}
+
+
+def _key(alert: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in alert["labels"].items() if v}, sort_keys=True)
+
+
+def test_a_groups_page_holds_back_its_own_groups_tickets_only(tmp_path: Path) -> None:
+    binary = require_tool("prometheus-alertmanager")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "tenant-api.yaml").write_text(TENANTS)
+    (specs / "tenant-web.yaml").write_text(TENANTS.replace("service: tenant-api", "service: tenant-web"))
+    (specs / "screens.yaml").write_text(SCREENS)
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / artifact.path).write_text(artifact.content)
+    with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
+        servers.api_json(server.url + "/api/v2/alerts", [*SOURCES, SENTINEL_SOURCE])
+        servers.api_json(server.url + "/api/v2/alerts", [SENTINEL])
+        servers.wait_until(lambda: _states(server.url).get(_key(SENTINEL)) == "suppressed", 10, 0.05, "the inhibitor")
+        servers.api_json(server.url + "/api/v2/alerts", [alert for alert, _ in TARGETS.values()])
+        found = _states(server.url)
+    got = {name: found[_key(alert)] for name, (alert, _) in TARGETS.items()}
+    assert got == {name: state for name, (_, state) in TARGETS.items()}
+    assert all(found[_key(source)] == "active" for source in SOURCES)  # a page is never held back by another
