@@ -11,6 +11,7 @@ whole service still silences every group's. Shown on a real Alertmanager 0.25 (a
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ routing:
   info: {webhook: {url: "https://digest.example.net/tenancy"}}
 """
 # a multi-tenant API: an SLO per tenant beside the one for the whole service, over the same failures (one incident)
-TENANTS = """\
+TENANTS = (
+    """\
 apiVersion: obsc/v1
 service: tenant-api
 team: tenancy
@@ -39,9 +41,12 @@ metrics:
 slos:
   - {name: overall, objective: 99.5, sli: {errors: errors, total: requests}}
   - {name: availability, objective: 99.5, by: [tenant], sli: {errors: errors, total: requests}}
-""" + ROUTING
+"""
+    + ROUTING
+)
 # a mobile client's screen loads per platform and region (two group labels), an SLO of its own
-SCREENS = """\
+SCREENS = (
+    """\
 apiVersion: obsc/v1
 service: screens
 team: tenancy
@@ -51,7 +56,9 @@ metrics:
   errors: screen_load_failures_total
 slos:
   - {name: loads, objective: 99, by: [platform, region], sli: {errors: errors, total: requests}}
-""" + ROUTING
+"""
+    + ROUTING
+)
 
 
 def _alert(name: str, severity: str, service: str, slo: str, **extra: str) -> dict[str, Any]:
@@ -122,3 +129,64 @@ def test_a_groups_page_holds_back_its_own_groups_tickets_only(tmp_path: Path) ->
     got = {name: found[_key(alert)] for name, (alert, _) in TARGETS.items()}
     assert got == {name: state for name, (_, state) in TARGETS.items()}
     assert all(found[_key(source)] == "active" for source in SOURCES)  # a page is never held back by another
+
+
+def _compiled(tmp_path: Path) -> Path:
+    specs = tmp_path / "specs"
+    specs.mkdir(parents=True)
+    (specs / "tenant-api.yaml").write_text(TENANTS)
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / artifact.path).write_text(artifact.content)
+    return tmp_path / "out" / names.ALERTMANAGER_CONFIG
+
+
+def _page(tenant: str) -> dict[str, Any]:
+    return _tenant(FAST, "critical", tenant=tenant, burn_window="fast")
+
+
+def _ticket(tenant: str) -> dict[str, Any]:
+    return _tenant(SLOW, "warning", tenant=tenant, burn_window="slow")
+
+
+def _wait(route: dict[str, Any]) -> str:
+    """A page's group waits 1s, a ticket's 3s: the page is known first, as in production (5m against 30s)."""
+    return "1s" if 'severity="critical"' in route.get("matchers", []) else "3s"
+
+
+def _notifications(tmp_path: Path, alerts: list[dict[str, Any]]) -> dict[str, list[list[str]]]:
+    """Each receiver's notifications, as the tenants of their alerts ("" for none): the first alert (a page) is
+    posted alone and delivered, then all of them, as Prometheus would send them a cycle apart."""
+    binary = require_tool("prometheus-alertmanager")
+    work = tmp_path / str(len(alerts))
+    with servers.webhook() as hook:
+        config = servers.alertmanager_test_config(_compiled(work), _wait, hook.url, send_resolved=True)
+        with servers.alertmanager(binary, config, work) as server:
+            servers.api_json(server.url + "/api/v2/alerts", alerts[:1])
+            servers.wait_until(lambda: hook.by_receiver(), 15, what="the page")
+            servers.api_json(server.url + "/api/v2/alerts", alerts)
+            time.sleep(5)  # over a ticket's group_wait: anything still to come would have been delivered
+            got = hook.by_receiver()
+    return {
+        receiver: [sorted(a["labels"].get("tenant", "") for a in body["alerts"]) for body in bodies]
+        for receiver, bodies in got.items()
+    }
+
+
+def test_a_second_tenants_ticket_is_delivered_beside_a_noisy_tenants_page(tmp_path: Path) -> None:
+    """The noisy tenant's own and the whole service's tickets are held back by its page; the second tenant's
+    slow burn is delivered (before: no ticket at all while the page lasted)."""
+    alerts = [_page("noisy"), _ticket("noisy"), _tenant(SLOW, "warning", slo="overall"), _ticket("second")]
+    assert _notifications(tmp_path, alerts) == {"tenant-api-critical": [["noisy"]], "tenant-api-warning": [["second"]]}
+
+
+def test_200_tenants_failing_at_once_are_one_page_and_no_ticket(tmp_path: Path) -> None:
+    """A fleet-wide outage: the first page, then one update of it with every tenant and the whole service (one
+    PagerDuty incident), and every ticket held back by its own tenant's page or the whole service's."""
+    tenants = [f"t{i:03d}" for i in range(200)]
+    whole = [_tenant(FAST, "critical", slo="overall"), _tenant(SLOW, "warning", slo="overall")]
+    alerts = [_page(tenants[0]), *map(_page, tenants[1:]), *map(_ticket, tenants), *whole]
+    got = _notifications(tmp_path, alerts)
+    assert list(got) == ["tenant-api-critical"]
+    assert [len(tenants) for tenants in got["tenant-api-critical"]] == [1, 201]
