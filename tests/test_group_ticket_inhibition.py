@@ -74,6 +74,8 @@ FAST, SLOW, LOW = names.SLO_BURN_FAST, names.SLO_BURN_SLOW, "SLOErrorBudgetLow"
 SOURCES = [
     _tenant(FAST, "critical", tenant="noisy", burn_window="fast"),
     _alert(FAST, "critical", "screens", "loads", platform="ios", region="eu", burn_window="fast"),
+    # a spec's threshold page over an SLO's errors, kept per tenant too: no burn alert, its rule is the service's
+    _alert("TenantErrorsHigh", "critical", "tenant-ops", "overall", tenant="noisy"),
     # the whole service's page (another service of the same shape, so that the noisy tenant's does not decide)
     {"labels": {**_tenant(FAST, "critical", slo="overall", burn_window="fast")["labels"], "service": "tenant-web"}},
 ]
@@ -90,6 +92,8 @@ TARGETS = {
     "same-group-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="ios", region="eu"), "suppressed"),
     "other-region-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="ios", region="us"), "active"),
     "other-platform-ticket": (_alert(SLOW, "warning", "screens", "loads", platform="android", region="eu"), "active"),
+    # ... so it still holds back its SLO's tickets of no tenant (whatever another spec's `by:` says)
+    "ticket-beside-threshold-page": (_alert(SLOW, "warning", "tenant-ops", "overall"), "suppressed"),
     # the page kept for the whole service still holds back every tenant's tickets (a fleet-wide outage)
     "tenant-ticket-beside-whole-page": (
         {"labels": {**_tenant(SLOW, "warning", tenant="quiet")["labels"], "service": "tenant-web"}},

@@ -322,10 +322,15 @@ def inhibit_rules(groups: Sequence[tuple[str, ...]] = ()) -> list[Inhibit]:
     return rules
 
 
-# A grouped SLO's page (`by: [tenant]`) names its group: keyed on team/service/slo alone, a noisy tenant's page held
-# back every tenant's tickets, and a second tenant burning for a cause of its own reached nobody (round 35 hunt).
-# Such a page silences the tickets of its own group values; an SLO page of no group, every ticket of its SLO.
-# Key-metric pages (no slo) keep rule 1 whatever labels they carry, so a spec's `by:` changes no other alert's.
+# A grouped SLO's burn page (`by: [tenant]`) names its group: keyed on team/service/slo alone, a noisy tenant's page
+# held back every tenant's tickets, and a second tenant burning for a cause of its own reached nobody (round 35
+# hunt). Such a page silences the tickets of its own group values; one of no group, every ticket of its SLO. Other
+# pages (key-metric, threshold, ServiceDown) keep their rules whatever labels they carry: the label sets come from
+# every spec's `by:`, and one spec's must change no other alert's inhibition.
+_BURN = Match(names.LABEL_ALERTNAME, "=~", "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW})))
+_NOT_BURN = Match(names.LABEL_ALERTNAME, "!~", _BURN.value)
+
+
 def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
     why = (
         "A page silences warning and info alerts of the same team, service and SLO; key-metric alerts without an "
@@ -334,13 +339,17 @@ def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[
     )
     if not groups:
         return [Inhibit(why=why, source=(page, whole, *_SOURCE_OWNED), target=(lower,), equal=INCIDENT_EQUAL)]
-    keyed = equals(names.LABEL_SLO, "")
     rules = [
-        Inhibit(why=why, source=(page, whole, *_SOURCE_OWNED, keyed), target=(lower,), equal=INCIDENT_EQUAL),
         Inhibit(
-            why="An SLO's page of no group silences warning and info alerts of the same team, service and SLO, "
+            why=why.replace("A page", "A page other than a burn alert", 1),
+            source=(page, whole, *_SOURCE_OWNED, _NOT_BURN),
+            target=(lower,),
+            equal=INCIDENT_EQUAL,
+        ),
+        Inhibit(
+            why="An SLO's burn page of no group silences warning and info alerts of the same team, service and SLO, "
             "every group's.",
-            source=(page, *_SOURCE_OWNED, Match(names.LABEL_SLO, "!=", ""), *_no_group(groups)),
+            source=(_BURN, page, *_SOURCE_OWNED, *_no_group(groups)),
             target=(lower,),
             equal=INCIDENT_EQUAL,
         ),
@@ -348,9 +357,9 @@ def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[
     for labels in groups:
         rules.append(
             Inhibit(
-                why=f"A page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the same "
-                "team, service, SLO and group only: another group burning has a cause of its own.",
-                source=(page, *_SOURCE_OWNED, Match(names.LABEL_SLO, "!=", ""), *_group(labels, groups)),
+                why=f"A burn page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the "
+                "same team, service, SLO and group only: another group burning has a cause of its own.",
+                source=(_BURN, page, *_SOURCE_OWNED, *_group(labels, groups)),
                 target=(lower,),
                 equal=(*INCIDENT_EQUAL, *labels),
             )
@@ -361,7 +370,7 @@ def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[
 def _incident_rules(page: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
     """SLOs over the same failures share an `incident` (an SLO kept per route beside the one kept for the whole
     service): one SLO's page is the incident's notification, so it silences the others' tickets as its own; a
-    group's page, its own group's and the whole service's (the same failures, diluted)."""
+    group's burn page, its own group's and the whole service's (the same failures, diluted)."""
     why = (
         "A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
         "of the same team, service and incident."
@@ -369,14 +378,29 @@ def _incident_rules(page: Match, lower: Match, groups: Sequence[tuple[str, ...]]
     source = (page, *_SOURCE_OWNED, _SHARES_INCIDENT)
     if not groups:
         return [Inhibit(why=why, source=source, target=(lower,), equal=SHARED_INCIDENT_EQUAL)]
-    rules = [Inhibit(why=why, source=(*source, *_no_group(groups)), target=(lower,), equal=SHARED_INCIDENT_EQUAL)]
+    rules = [
+        Inhibit(
+            why="A page other than a burn alert, of an incident that several SLOs share (the same failures), "
+            "silences warning and info alerts of the same team, service and incident.",
+            source=(*source, _NOT_BURN),
+            target=(lower,),
+            equal=SHARED_INCIDENT_EQUAL,
+        ),
+        Inhibit(
+            why="A burn page of no group, of an incident that several SLOs share, silences warning and info alerts "
+            "of the same team, service and incident, every group's.",
+            source=(_BURN, *source, *_no_group(groups)),
+            target=(lower,),
+            equal=SHARED_INCIDENT_EQUAL,
+        ),
+    ]
     for labels in groups:
         kept = f"kept per {', '.join(labels)}"
-        grouped = (*source, *_group(labels, groups))
+        grouped = (_BURN, *source, *_group(labels, groups))
         rules.append(
             Inhibit(
-                why=f"A page of a shared incident's SLO {kept} silences the incident's warning and info alerts of "
-                "no group (kept for the whole service).",
+                why=f"A burn page of a shared incident's SLO {kept} silences the incident's warning and info alerts "
+                "of no group (kept for the whole service).",
                 source=grouped,
                 target=(lower, *_no_group(groups)),
                 equal=SHARED_INCIDENT_EQUAL,
@@ -384,8 +408,8 @@ def _incident_rules(page: Match, lower: Match, groups: Sequence[tuple[str, ...]]
         )
         rules.append(
             Inhibit(
-                why=f"A page of a shared incident's SLO {kept} silences the incident's warning and info alerts of "
-                "the same group.",
+                why=f"A burn page of a shared incident's SLO {kept} silences the incident's warning and info alerts "
+                "of the same group.",
                 source=grouped,
                 target=(lower,),
                 equal=(*SHARED_INCIDENT_EQUAL, *labels),
