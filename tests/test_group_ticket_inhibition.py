@@ -54,8 +54,11 @@ selector: {job: collector}
 metrics:
   requests: screen_loads_total
   errors: screen_load_failures_total
+  timeouts: screen_load_timeouts_total
 slos:
   - {name: loads, objective: 99, by: [platform, region], sli: {errors: errors, total: requests}}
+  # kept per region alone (other failures): a page of `loads` is still one of a platform and a region
+  - {name: timeouts, objective: 99, by: [region], sli: {errors: timeouts, total: requests}}
 """
     + ROUTING
 )

@@ -424,8 +424,11 @@ def _no_group(groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
 
 
 def _group(labels: tuple[str, ...], groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
-    """Matchers of an alert of an SLO kept per exactly `labels`: each set, every other group label unset."""
-    others = sorted({label for found in groups for label in found} - set(labels))
+    """Matchers of an alert of an SLO kept per `labels`: each set, and unset each label of a wider set that holds
+    them (an SLO per cluster and tenant is not one per tenant: its page would hold back another cluster's
+    tickets). A label no wider set names may be set too (a spec's `labels:`, fixed on every alert of its SLO)."""
+    wider = [found for found in groups if set(labels) < set(found)]
+    others = sorted({label for found in wider for label in found} - set(labels))
     return (*(Match(label, "!=", "") for label in labels), *(equals(label, "") for label in others))
 
 
