@@ -41,18 +41,24 @@ class Location:
 
 def json_path(path: Sequence[str | int]) -> str:
     """Render a path into a document as `$.slos[1].objective`; a key a dot would misread (a space, dot,
-    bracket or quote in it, or none at all) in brackets, quoted: `$.slos[0].sli["name "]`."""
+    bracket or quote in it, or none at all) in brackets, quoted: `$.slos[0].sli["name "]` (see `_quoted`)."""
     out = "$"
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         elif len(part) > _LONG_KEY:  # (shortened as the message shortens it)
-            out += f'[{json.dumps(part[: _LONG_KEY - 8], ensure_ascii=False)[:-1]}..."]'
+            out += f'[{_quoted(part[: _LONG_KEY - 8])[:-1]}..."]'
         elif _PLAIN_KEY.fullmatch(part):
             out += f".{part}"
         else:
-            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+            out += f"[{_quoted(part)}]"
     return out
+
+
+def _quoted(key: str) -> str:
+    """`key` as a JSON string, each character a terminal would not show as itself escaped (`\\u202e`, `\\u200b`,
+    `\\u00a0`): a key refused for a direction override was printed with it raw, reordering the refusing line."""
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(key, ensure_ascii=False))
 
 
 _LONG_KEY = 64

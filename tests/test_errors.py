@@ -154,6 +154,30 @@ def test_a_key_a_dot_would_misread_is_quoted_in_its_path() -> None:
     assert json_path(["labels", "k" * 1000]) == '$.labels["' + "k" * 56 + '..."]'
 
 
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("a\u202eb", '"a\\u202eb"'),
+        ("c\u200b", '"c\\u200b"'),
+        ("name\u00a0", '"name\\u00a0"'),
+        ("\u2028", '"\\u2028"'),
+        ("é x", '"é x"'),
+        ("k" * 64, "k" * 64),
+        ("k" * 65, '"' + "k" * 56 + '..."'),
+        ("\u202e" + "k" * 70, '"\\u202e' + "k" * 55 + '..."'),
+        ('a"]', '"a\\"]"'),
+    ],
+)
+def test_a_quoted_key_shows_every_character_a_terminal_would_hide(key: str, shown: str) -> None:
+    """A key refused for a direction override or an invisible character (`'a\u202eb'`: "the text would be shown in
+    another order") had its path printed with that character raw, reordering the line that refused it."""
+    from compiler.errors import json_path
+
+    expected = f"$.labels.{shown}" if not shown.startswith('"') else f"$.labels[{shown}]"
+    assert json_path(["labels", key]) == expected
+    assert json_path(["labels", key]).isprintable()
+
+
 def test_an_internal_error_keeps_its_traceback_for_the_report(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
