@@ -48,3 +48,29 @@ def test_a_gauge_keeps_a_per_minute_unit_and_a_counter_its_per_second_one(tmp_pa
     panels = [p for row in board["panels"] for p in [row, *(row.get("panels") or [])]]
     line = next(p for p in panels if p.get("title") == "done per second")["fieldConfig"]["defaults"]
     assert line["unit"] == "ops" and line["thresholds"]["steps"][-1]["value"] == 0.5  # 30/m, per second
+
+
+@pytest.mark.parametrize(
+    ("unit", "meant"),
+    [
+        ("OPM", "ops"),
+        ("ReqPM", "reqps"),
+        ("suffix: req/min", "suffix: req/s"),
+        ("jobs/min", "jobs/s"),
+        ("suffix:jobs per minute", "suffix:jobs/s"),
+        ("rows/minute", "rows/s"),
+    ],
+)
+def test_a_per_minute_unit_in_other_words_is_refused_on_a_counter(tmp_path: Path, unit: str, meant: str) -> None:
+    """Grafana shows a unit id it does not know as written ("2 OPM", "2 jobs/min"): per minute still, 60 times low."""
+    body = f"selector: {{job: svc}}\nmetrics:\n  done: {{selector: jobs_done_total, type: counter, unit: '{unit}'}}\n"
+    errors = errors_of(tmp_path, body)
+    assert len(errors) == 1 and errors[0].startswith("metrics.done.unit: "), errors
+    assert f"write unit: {meant} " in errors[0], errors
+
+
+@pytest.mark.parametrize("unit", ["reqps", "OPS", "suffix: req/s", "jobs/sec", "short", "minutes", "m", "suffix: min"])
+def test_a_counter_keeps_a_unit_that_does_not_say_per_minute(tmp_path: Path, unit: str) -> None:
+    body = f"selector: {{job: svc}}\nmetrics:\n  done: {{selector: jobs_done_total, type: counter, unit: '{unit}'}}\n"
+    _, service, _ = compiled(tmp_path, body)
+    assert {m.name: m.unit for m in service.metrics}["done"] == unit

@@ -45,9 +45,19 @@ PER_SECOND_OF_PER_MINUTE = {
 }
 
 
+# A unit Grafana does not know is shown as written ("2 OPM", "2 jobs/min"), and so is a `suffix:` one: per minute
+# in words is as wrong as the ids.
+_PER_MINUTE_WORDS = ("/minute", "/min", " per minute", " per min")
+
+
 def counter_unit_problem(unit: str) -> str | None:
-    """Why a counter cannot take `unit` (a per-minute one), with the unit to write; None when it can."""
-    meant = PER_SECOND_OF_PER_MINUTE.get(unit)
+    """Why a counter cannot take `unit` (a per-minute one, an id in any case or in words), with the unit to
+    write; None when it can."""
+    meant = PER_SECOND_OF_PER_MINUTE.get(unit.lower())
+    written = unit.rstrip()
+    said = next((w for w in _PER_MINUTE_WORDS if written.lower().endswith(w)), None)
+    if meant is None and said is not None:
+        meant = written[: -len(said)].rstrip() + "/s"
     if meant is None:
         return None
     return (
