@@ -132,3 +132,24 @@ def test_a_selector_up_to_the_bound_compiles() -> None:
     service = copy.deepcopy(SERVICE)
     service["selector"] = {"job": "batch-export", "namespace": "n" * (MAX_ALERT_TEXT - len("jobbatch-exportnamespace"))}
     assert _problems(service) == []
+
+
+@pytest.mark.parametrize("fill", ["v", "é", "日", "😀"])
+def test_service_labels_are_bounded_in_characters_at_exactly_the_bound(fill: str) -> None:
+    """The bound counts characters (as each string's 4,096 does), whatever their UTF-8 size: 4,096 of them on an
+    alert compile, one more is the one error at `labels:`."""
+    service = copy.deepcopy(SERVICE)
+    service["tier_labels"] = {"critical": {"pager": "primary"}}  # the widest tier: 12 characters more
+    left = MAX_ALERT_TEXT - len("tier2") - len("pagerprimary") - len("note")
+    service["labels"] = {"tier": "2", "note": fill * left}
+    assert _over(_problems(service)) == []
+    service["labels"]["note"] += fill
+    problems = _over(_problems(service))
+    assert len(problems) == 1 and " $.labels: 4,097 characters of labels and annotations" in problems[0], problems
+
+
+def test_service_labels_over_the_bound_are_not_said_again_at_each_slo_that_adds_its_own() -> None:
+    service = copy.deepcopy(SERVICE) | {"labels": _LONG}
+    service["slos"][0] |= {"labels": {"component": "x"}, "annotations": {"playbook": "y"}}
+    problems = _over(_problems(service))
+    assert len(problems) == 1 and " $.labels: " in problems[0], problems
