@@ -197,3 +197,36 @@ def test_an_internal_error_keeps_its_traceback_for_the_report(
     assert str(kept) in result.err
     report = kept.read_text()
     assert "Traceback" in report and "ZeroDivisionError: bug" in report and "command: obsc validate examples" in report
+
+
+def test_an_internal_error_where_no_report_can_be_written_still_says_how_to_get_the_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A temporary directory that cannot be written (gone, full) or a load average the system will not tell: the
+    message falls back to OBSC_DEBUG, exit 70, and no half-written report is left behind."""
+    import tempfile
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    def no_load() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("compiler.cli.validate_specs", boom)
+    monkeypatch.delenv("OBSC_DEBUG", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    result = run_obsc(capsys, "validate", "examples")
+    assert result.code == 70 and "Traceback" not in result.err
+    assert "Re-run with OBSC_DEBUG=1 for the traceback" in result.err, result.err
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with monkeypatch.context() as full:
+        full.setattr("compiler.ui.bug_report.os.fdopen", no_space)
+        result = run_obsc(capsys, "validate", "examples")
+    assert result.code == 70 and "Re-run with OBSC_DEBUG=1" in result.err and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(os, "getloadavg", no_load)
+    result = run_obsc(capsys, "validate", "examples")
+    (kept,) = tmp_path.glob("obsc-internal-error-*.txt")
+    assert result.code == 70 and str(kept) in result.err and "load average: unknown" in kept.read_text()

@@ -3,6 +3,7 @@ many) was gone with its traceback, since that was printed only when OBSC_DEBUG w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shlex
@@ -15,7 +16,8 @@ from compiler import __version__
 
 def keep() -> str | None:
     """Write the exception being handled, with the versions and the command, to a new file in the temporary
-    directory; its path, or None where it cannot be written (a full disk: the message then says less)."""
+    directory; its path, or None where it cannot be written (a full disk: the message then says less, and no
+    part of the file is left)."""
     try:
         load = " ".join(f"{n:.2f}" for n in os.getloadavg())
     except OSError:
@@ -32,8 +34,15 @@ def keep() -> str | None:
     ]
     try:
         fd, path = tempfile.mkstemp(prefix="obsc-internal-error-", suffix=".txt")
+    except OSError:
+        return None
+    try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as report:
             report.write("\n".join(lines))
-    except OSError:
+    except OSError:  # a full disk: an empty or cut report is not one to attach
+        with contextlib.suppress(OSError):
+            os.close(fd)  # (when fdopen itself failed)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return None
     return path
