@@ -16,6 +16,7 @@ from compiler.model.types import AlertKind, KeyAlert, Metric, ThresholdType, Tie
 from compiler.model.units import (
     HISTOGRAM_SECONDS,
     decimal_text,
+    float64_problem,
     format_duration,
     histogram_units,
     parse_duration,
@@ -276,6 +277,8 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
         ratio = parse_percent(value)
         if ratio <= 0:
             raise ValueError("threshold must be greater than 0%")
+        if past := float64_problem(ratio, value):  # a saturation share may pass 100%, but not this far
+            raise ValueError(past)
         return ratio
     if ttype == ThresholdType.DURATION:
         seconds = parse_threshold_seconds(str(value))

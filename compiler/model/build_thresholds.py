@@ -8,7 +8,6 @@ team, slo and burn_window, so a spec that writes one of them is refused rather t
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -26,7 +25,14 @@ from compiler.model.groups import (
 )
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
-from compiler.model.units import parse_duration, parse_percent, parse_rate, parse_threshold_seconds, pointed_duration
+from compiler.model.units import (
+    LARGEST_FLOAT,
+    parse_duration,
+    parse_percent,
+    parse_rate,
+    parse_threshold_seconds,
+    pointed_duration,
+)
 from compiler.spec.document import Path
 from compiler.spec.hint_values import decimal_point, decimal_point_advice
 
@@ -302,15 +308,12 @@ def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None
     )
 
 
-_LARGEST = Decimal(sys.float_info.max)  # a float64's largest: what Prometheus parses a number into
-
-
 def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     """The threshold in the metric's base unit, or ValueError saying which forms fit this metric."""
     number = _threshold_spelled(value, comparison, metric)
-    if abs(number) > _LARGEST:  # `above: "1000…0"` as a string: exact here, out of range for Go's ParseFloat
+    if abs(number) > LARGEST_FLOAT:  # `above: "1000…0"` as a string: exact here, out of range for Go's ParseFloat
         raise ValueError(
-            f"a line at {number:.3e} is past the largest number Prometheus reads ({_LARGEST:.3e}): promtool and "
+            f"a line at {number:.3e} is past the largest number Prometheus reads ({LARGEST_FLOAT:.3e}): promtool and "
             "Prometheus would refuse the rule; write the line the metric can really cross"
         )
     return number

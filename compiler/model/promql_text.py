@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
-from compiler.model.units import parse_duration_seconds
+from compiler.model.units import float64_problem, parse_duration_seconds
 
 WINDOW, SELECTOR = "$window", "$selector"
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}?|\$\w+|\[\[\w+(?::\w+)?\]\]")  # also Grafana's ${x} and [[x]]
@@ -223,12 +224,24 @@ def out_of_range(text: str) -> list[Finding]:
             parse_duration_seconds(duration)
         except ValueError as exc:
             found.append((at, str(exc)))
+    stamps = set()
     for m in _AT_NUMBER.finditer(masked):
         number = m.group(2)
-        value = float(int(number, 16)) if number[:2] in ("0x", "0X") else float(number)
-        if value >= _AT_LIMIT:
+        stamps.add(m.start(2))
+        if _value(number) >= _AT_LIMIT:  # (a hex number made a float past 1.8e308 was an OverflowError: exit 70)
             found.append((m.start(), f"@ {m.group(1)}{number}: a timestamp past Prometheus's range (±9.2e18 seconds)"))
+    for m in _NUMBER.finditer(masked):
+        if m.start() not in stamps and (past := float64_problem(_value(m.group()), m.group())):
+            found.append((m.start(), past))
     return found
+
+
+# A number literal, whole (possessive: a long run of digits is read once), not part of a name or a duration.
+_NUMBER = re.compile(r"(?<![\w.])(?:0[xX][0-9a-fA-F]++|(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?\d++)?+)(?![\w.])")
+
+
+def _value(number: str) -> Decimal:
+    return Decimal(int(number, 16)) if number[:2] in ("0x", "0X") else Decimal(number)
 
 
 def pinned_instants(text: str) -> list[Finding]:

@@ -18,7 +18,7 @@ from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Slo, Tier
-from compiler.model.units import parse_duration
+from compiler.model.units import float64_problem, parse_duration
 from compiler.spec.document import Path
 
 Ref = Callable[[str, dict[str, Metric], Ctx, Path, MetricType], Metric | None]
@@ -123,6 +123,9 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
     value = _number(number)
     if value is None:
         ctx.error(where, f"{number!r} is not a number; good_when compares the gauge with one, e.g. 'probe_ok == 1'")
+        return None
+    if past := float64_problem(value, number):
+        ctx.error(where, past)
         return None
     gauge = ref(name, metrics, ctx, where, MetricType.GAUGE)
     if gauge is None:

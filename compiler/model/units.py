@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from decimal import Decimal, localcontext
 
 from compiler.spec.hint_values import duration_advice
@@ -29,6 +30,19 @@ HISTOGRAM_SECONDS: dict[str, Decimal] = {
     "µs": Decimal("0.000001"),
     "ns": Decimal("0.000000001"),
 }
+
+LARGEST_FLOAT = Decimal(sys.float_info.max)  # a float64's largest: what Prometheus parses a number into
+
+
+def float64_problem(number: Decimal, written: str) -> str | None:
+    """Why a number obsc reads exactly (a string of digits, `99…9%`, `1e400` in PromQL that the Rust parser takes
+    as +Inf) cannot be written into a rule: Go's ParseFloat refuses it ("value out of range"), so promtool and
+    Prometheus would refuse the rules. None when it fits."""
+    if abs(number) <= LARGEST_FLOAT:
+        return None
+    shown = written if len(written) <= 24 else f"{written[:20]}..."
+    return f"{shown} is past the largest number Prometheus reads ({LARGEST_FLOAT:.3e}): promtool would refuse the rule"
+
 
 # Grafana's per-minute throughput units, by their per-second sibling's id. A counter is plotted, recorded and
 # compared with its thresholds as rate(), per second: drawn in `opm`, 2 ops/s read "2 ops/min", 60 times low.
