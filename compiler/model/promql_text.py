@@ -228,7 +228,7 @@ def out_of_range(text: str) -> list[Finding]:
     for m in _AT_NUMBER.finditer(masked):
         number = m.group(2)
         stamps.add(m.start(2))
-        if _value(number) >= _AT_LIMIT:  # (a hex number made a float past 1.8e308 was an OverflowError: exit 70)
+        if float(_value(number)) >= _AT_LIMIT:  # as Go rounds it (float(int) past 1.8e308 raised: exit 70)
             found.append((m.start(), f"@ {m.group(1)}{number}: a timestamp past Prometheus's range (±9.2e18 seconds)"))
     for m in _NUMBER.finditer(masked):
         if m.start() not in stamps and (past := float64_problem(_value(m.group()), m.group())):
