@@ -7,8 +7,10 @@ not a page. Before round 35 the missing-data twin's instance branch had the aler
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.cli_helpers import run_obsc
 from tests.promtool_helpers import promtool_report
@@ -94,3 +96,34 @@ def test_every_instance_losing_it_still_pages(tmp_path: Path, capsys: pytest.Cap
         )
         == ""
     )
+
+
+def _twins(tmp_path: Path, capsys: pytest.CaptureFixture[str], platform: str, spec: str) -> list[dict[str, Any]]:
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(platform)
+    (specs / "orders-db.yaml").write_text(spec)
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    assert result.code == 0, result.err
+    groups = yaml.safe_load((out / "prometheus/rules/orders-db.yaml").read_text())["groups"]
+    return [r for g in groups for r in g["rules"] if r.get("labels", {}).get("data") == "missing"]
+
+
+def _has_instance_branch(rule: dict[str, Any]) -> bool:
+    return "unless on (instance)" in rule["expr"]
+
+
+def test_the_page_twin_no_longer_describes_the_instance_branch_it_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page, ticket = _twins(tmp_path, capsys, PLATFORM, SPEC)
+    assert page["labels"]["severity"] == "critical" and not _has_instance_branch(page)
+    assert "labelled with an instance" not in page["annotations"]["description"]
+    assert ticket["labels"]["severity"] == "warning" and _has_instance_branch(ticket)
+
+
+def test_a_warning_alerts_twin_keeps_its_instance_branch_in_one_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (twin,) = _twins(tmp_path, capsys, PLATFORM, SPEC.replace("tier: critical", "tier: warning"))
+    assert twin["labels"]["severity"] == "warning" and _has_instance_branch(twin)

@@ -43,14 +43,14 @@ def watches_vanished_instances(alert: ThresholdAlert, scraped: bool) -> bool:
     return alert.missing_fires and "instance" in alert.by and scraped and not reads_up(alert)
 
 
-def vanished_instances_ticket(alert: ThresholdAlert, tier: Tier, scraped: bool, ticket_routed: bool) -> bool:
+def vanished_instances_ticket(alert: ThresholdAlert, tier: Tier, scraped: bool) -> bool:
     """Whether the instance branch of a critical alert's missing-data twin is a rule of its own at warning.
 
     One instance that stops writing the signal while still scraped is a blind spot, not users failing, and it
     holds until VANISHED_LOOKBACK is over: a replica promoted at a failover (whose replication lag series goes)
-    paged for a day. The whole signal gone stays at the alert's tier (every instance is blind). Only where the
-    service routes tickets (`ticket_routed`): without a warning receiver the branch stays in the page's rule."""
-    return tier is Tier.CRITICAL and ticket_routed and watches_vanished_instances(alert, scraped)
+    paged for a day. The whole signal gone stays at the alert's tier (every instance is blind). A warning always
+    reaches someone: a service without a warning receiver is refused (model.build, route_problem)."""
+    return tier is Tier.CRITICAL and watches_vanished_instances(alert, scraped)
 
 
 def reads_up(alert: ThresholdAlert) -> bool:

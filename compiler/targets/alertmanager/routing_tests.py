@@ -153,4 +153,4 @@ def routing_table(fleet: Fleet) -> str:
 def _instances_apart(service: Service, alert: AlertDef) -> bool:
     """A critical threshold alert whose twin's instance branch is a warning rule of its own (model.thresholds)."""
     threshold = alert.threshold
-    return threshold is not None and vanished_instances_ticket(threshold, alert.tier, bool(service.targets), True)
+    return threshold is not None and vanished_instances_ticket(threshold, alert.tier, bool(service.targets))

@@ -31,7 +31,7 @@ from compiler.model.thresholds import (
     watches_vanished_groups,
     watches_vanished_instances,
 )
-from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert, Tier
+from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
@@ -69,8 +69,7 @@ def threshold_rules(service: Service, platform: Platform) -> tuple[Rule, ...]:
 def split_instances(service: Service, alert: AlertDef) -> bool:
     """Whether the twin's instance branch is a warning rule of its own (model.thresholds.vanished_instances_ticket)."""
     assert alert.threshold is not None
-    routed = service.route(Tier.WARNING) is not None
-    return vanished_instances_ticket(alert.threshold, alert.tier, bool(service.targets), routed)
+    return vanished_instances_ticket(alert.threshold, alert.tier, bool(service.targets))
 
 
 def comparison_expr(service: Service, alert: ThresholdAlert, compared: str = "") -> str:

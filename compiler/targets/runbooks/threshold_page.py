@@ -18,7 +18,7 @@ from compiler.model.thresholds import (
     watches_vanished_groups,
     watches_vanished_instances,
 )
-from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
+from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert
 from compiler.model.units import format_duration
 from compiler.targets import markdown
 
@@ -126,5 +126,4 @@ def _series_behind(alert: ThresholdAlert, series: str) -> Query:
 
 
 def _instance_ticket(service: Service, alert: ThresholdAlert) -> bool:
-    routed = service.route(Tier.WARNING) is not None
-    return vanished_instances_ticket(alert, alert.tier, bool(service.targets), routed)
+    return vanished_instances_ticket(alert, alert.tier, bool(service.targets))
