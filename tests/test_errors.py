@@ -166,6 +166,10 @@ def test_a_key_a_dot_would_misread_is_quoted_in_its_path() -> None:
         ("k" * 65, '"' + "k" * 56 + '..."'),
         ("\u202e" + "k" * 70, '"\\u202e' + "k" * 55 + '..."'),
         ('a"]', '"a\\"]"'),
+        ("é" * 70, '"' + "é" * 56 + '..."'),
+        ("app/tier", "app/tier"),
+        ("team@example+x:y", "team@example+x:y"),
+        ("日本", "日本"),
     ],
 )
 def test_a_quoted_key_shows_every_character_a_terminal_would_hide(key: str, shown: str) -> None:
