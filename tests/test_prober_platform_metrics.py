@@ -28,6 +28,7 @@ defaults:
       service_selector: false
       type: gauge
       aggregation: sum
+    cluster_load: {expr: 'sum(node_load1{cluster="main"})', type: gauge}
 """
 )
 TRAFFIC = {AlertKind.ERROR_RATE, AlertKind.LATENCY_P99, AlertKind.TRAFFIC_ANOMALY, AlertKind.NEW_ERROR_TYPE}
@@ -50,7 +51,9 @@ def _errors(tmp: Path, spec: str) -> list[str]:
 
 def test_a_probed_service_gets_none_of_the_platforms_metrics_read_through_its_selector(tmp_path: Path) -> None:
     service, notes = _load(tmp_path, PROBED)
-    assert {m.name for m in service.metrics} == {"probe_ok", "nodes_ready"}  # nodes_ready reads nothing through it
+    # nodes_ready (service_selector: false) and cluster_load (an expression without $selector) read nothing
+    # through the prober's selector: kept
+    assert {m.name for m in service.metrics} == {"probe_ok", "nodes_ready", "cluster_load"}
     assert not TRAFFIC & {a.kind for a in service.key_alerts}
     said = [n for n in notes if "not applied" in n]
     assert said and "platform metrics cpu, errors, latency, requests not applied" in said[0], notes
