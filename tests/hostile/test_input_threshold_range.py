@@ -24,14 +24,7 @@ def _compile(alert: dict[str, Any]) -> list[str]:
     service = copy.deepcopy(SERVICE)
     service["metrics"] |= {"lag": {"selector": "lag", "type": "gauge", "aggregation": "max"}, "jobs": "jobs_total"}
     service["threshold_alerts"] = [{"name": "Crossed", **alert}]
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "svc.yaml").write_text(yaml.safe_dump(service))
-        Path(tmp, "platform.yaml").write_text(yaml.safe_dump(PLATFORM))
-        try:
-            compile_specs([tmp], CompileOptions(jobs=1))
-        except InputError as exc:
-            return [str(d) for d in exc.diagnostics]
-    return []
+    return _service_problems(service)
 
 
 @pytest.mark.parametrize(
