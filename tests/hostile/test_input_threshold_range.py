@@ -6,6 +6,7 @@ Prometheus parses (a float64, 1.8e308): `above: "1000…0"` (400 digits) compile
 from __future__ import annotations
 
 import copy
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ def test_a_line_past_the_largest_float_is_a_located_error(alert: dict[str, Any],
 
 def test_a_line_within_the_range_compiles() -> None:
     assert _compile({"metric": "lag", "above": "1" + "0" * 300}) == []
+    largest = str(int(sys.float_info.max))  # exactly the largest float64, as Go's ParseFloat still reads it
+    assert _compile({"metric": "lag", "above": largest}) == []
+    assert _compile({"metric": "lag", "below": f"-{largest}"}) == []
 
 
 def _service_problems(service: dict[str, Any]) -> list[str]:
