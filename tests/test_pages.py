@@ -411,6 +411,18 @@ def test_verbose_notes_say_what_was_demoted_and_which_labels_up_reads(tmp_path: 
     assert any('read up{job="api"}: selector label(s) grpc_service are taken as metric labels' in n for n in notes)
 
 
+
+def test_verbose_notes_say_a_raw_increase_is_read_as_a_rate(tmp_path: Path) -> None:
+    """model/skipped_notes.py gathers the -v notes; dropping this one (round 35 moved it there) failed no test."""
+    raw = "{errors: 'sum(increase(jobs_total{$selector,outcome=\"failed\"}[$window]))', "
+    raw += "total: 'sum(increase(jobs_total{$selector}[$window]))'}"
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    (tmp_path / "svc.yaml").write_text(
+        HEAD + f"selector: {{job: svc}}\nslos:\n  - {{name: jobs, objective: 99, sli: {{raw: {raw}}}}}\n"
+    )
+    notes = compile_specs([str(tmp_path)], CompileOptions()).notes
+    assert any("slo jobs: raw increase(...) is read as rate(...)" in n for n in notes), notes
+
 def test_no_note_says_info_notifies_nobody_when_the_platform_routes_info() -> None:
     # Found by a hunt: the -v note matched the platform's defaults.routing.info route by its path alone.
     from compiler.api import compile_specs
