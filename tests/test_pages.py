@@ -423,6 +423,15 @@ def test_verbose_notes_say_a_raw_increase_is_read_as_a_rate(tmp_path: Path) -> N
     notes = compile_specs([str(tmp_path)], CompileOptions()).notes
     assert any("slo jobs: raw increase(...) is read as rate(...)" in n for n in notes), notes
 
+
+def test_verbose_notes_say_an_alert_needs_a_selector_where_its_metric_is_an_expression(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    errors = "errors: {expr: 'sum(rate(jobs_total{$selector,outcome=\"failed\"}[$window]))', type: counter}"
+    (tmp_path / "svc.yaml").write_text(HEAD + f"selector: {{job: svc}}\nmetrics:\n  requests: jobs_total\n  {errors}\n")
+    notes = compile_specs([str(tmp_path)], CompileOptions()).notes
+    said = "new_error_type alert skipped: metrics.errors is an expression; it needs a series selector"
+    assert any(said in n for n in notes), notes
+
 def test_no_note_says_info_notifies_nobody_when_the_platform_routes_info() -> None:
     # Found by a hunt: the -v note matched the platform's defaults.routing.info route by its path alone.
     from compiler.api import compile_specs
