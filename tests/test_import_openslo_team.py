@@ -67,3 +67,8 @@ def test_the_command_line_team_wins(tmp_path: Path, capsys: pytest.CaptureFixtur
     err, out = _import(tmp_path, capsys, docs, "--team", "shop")
     assert sorted(p.name for p in out.iterdir()) == ["platform.yaml", "web.yaml"], err
     assert "team: shop\n" in (out / "web.yaml").read_text() and "several teams" not in err
+
+
+def test_an_empty_team_label_leaves_the_placeholder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err, out = _import(tmp_path, capsys, [_slo("checkout", "  labels: {team: ''}\n")])
+    assert "team: imported\n" in (out / "web.yaml").read_text(), err
