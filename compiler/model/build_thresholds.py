@@ -338,6 +338,27 @@ def _threshold_spelled(value: Any, comparison: Comparison, metric: Metric) -> De
     raise ValueError(f"{value!r}: write {advice}")
 
 
+# `1/d`, `2/w`, `3 per day`: a count over a span longer than the longest rate window (a day)
+_LONG_SPAN = re.compile(r"[0-9.]+\s*(/|per\s*)(d|day|days|w|wk|week|weeks|y|yr|year|month|mo)", re.IGNORECASE)
+
+
+def _counter_line_advice(value: Any, metric: Metric) -> str:
+    """Why a counter's line is not read, and the forms that are. A rate per day or week (a batch job's runs
+    counted once a day) is not one of them: the rate window stops at a day, where such a counter reads 0 or one
+    run, so a late run is told by the timestamp of its last success, not by a rate line."""
+    text = (
+        f"{metric.name!r} is a counter: its per-second rate is compared (over 5m, or for a line under 1/m the "
+        "shortest window up to a day that holds 5 events at the line); write e.g. 2.5, 10/m or 100/h"
+    )
+    if isinstance(value, str) and _LONG_SPAN.fullmatch(value.strip()):
+        text += (
+            "; a rate per day or week is not read: the longest window is a day, over which a counter that moves once a "
+            "day reads 0 or 1 (a line there sits on a healthy job's own reading), so watch a job that runs daily or "
+            "less often by the timestamp of its last success: an SLO with sli: {last_success: <gauge>, max_age: 26h}"
+        )
+    return text
+
+
 def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     if comparison is Comparison.WITHIN:
         if metric.type is MetricType.COUNTER:
@@ -355,9 +376,7 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
             # 100/h is 0.02777...: 12 significant digits keep PromQL readable, far below any real difference.
             return Decimal(format(parse_rate(value), ".12g"))
         except ValueError:
-            raise ValueError(
-                f"{metric.name!r} is a counter: its per-second rate (5m) is compared; write e.g. 2.5, 10/m or 100/h"
-            ) from None
+            raise ValueError(_counter_line_advice(value, metric)) from None
     text = repr(value) if isinstance(value, int | float) else str(value)
     if _NUMBER.fullmatch(text) or isinstance(value, int | float):
         number = Decimal(text)
