@@ -238,7 +238,7 @@ def build_service(
 ) -> Service | None:
     """The service of `doc`; None if it has problems, unless `partial` (then built from its sound parts, for
     the fleet-wide checks). Checks that need a part `unsure` says was left out are skipped."""
-    ctx = Ctx(doc, diagnostics)
+    ctx = Ctx(doc, diagnostics, left_out=unsure.metric)
     # Platform defaults are read again for each service, maybe in a forked worker: their problems (located in
     # the platform file) join this service's list, or a worker would lose them; InputError drops repeats.
     defaults = Layer(defaults.data, Ctx(defaults.ctx.doc, diagnostics), defaults.base)

@@ -45,6 +45,11 @@ class Unsure:
         without `type:` was told only after the SLO's typo was fixed, a second run.)"""
         return self._own("slos") and (self.slo_words is None or metric in self.slo_words)
 
+    def metric(self, name: str) -> bool:
+        """Whether metric `name` may be written in a part left out (the spec's metrics.<name> or the platform's
+        defaults.metrics.<name>): reported at its own line, so a reference to it is not "not defined" too."""
+        return self._own("metrics", name) or self._platform("defaults", "metrics", name)
+
     def receiver(self, name: str) -> bool:
         return self._platform("receivers", name)
 

@@ -89,6 +89,18 @@ def sli_key(key: str, allowed: Sequence[str]) -> str | None:
 
 _ENUM_WORDS = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min", "total": "sum", "summed": "sum"}
 _OFF_WORDS = ("none", "null", "nothing", "disabled", "disable", "off", "no", "false")
+# Prometheus metric types obsc has no `type:` for, and how their series are read instead. A summary has no
+# buckets, so no latency SLI can count its requests under a threshold; its quantiles are gauges.
+_METRIC_TYPES = {
+    "summary": (
+        "a summary's quantile series are gauges: name one, e.g. "
+        "p99: {selector: 'rpc_seconds{quantile=\"0.99\"}', type: gauge, aggregation: max}, "
+        "for a threshold alert (above: 500ms) or a time-slice SLO (sli: {good_when: 'p99 < 0.5'}); "
+        "its _count is a counter (type: counter); a latency SLO needs a histogram's _bucket series"
+    ),
+    "untyped": "say what the series does: counter (only grows, resets to 0), gauge (goes up and down)",
+    "unknown": "say what the series does: counter (only grows, resets to 0), gauge (goes up and down)",
+}
 
 
 def enum_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
@@ -99,6 +111,8 @@ def enum_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | in
     if value is None:
         return None
     options = error.validator_value if error.validator == "enum" and isinstance(error.validator_value, list) else []
+    if key == "type" and "metrics" in path and "histogram" in options and (said := _METRIC_TYPES.get(value)):
+        return f"{error.instance!r} is not a type obsc reads (counter, gauge, histogram): {said}"
     if (meant := _ENUM_WORDS.get(value)) in options:
         return f"{error.instance!r}: write {key}: {meant}"
     branches = error.validator_value if error.validator in ("oneOf", "anyOf") else None
