@@ -249,6 +249,9 @@ def build_service(
         ctx.error(("team",), problem)
     for key, message in selector_value_problems(data["selector"]):
         ctx.error(("selector", key), message)
+    written = data.get("targets")
+    for key, message in selector_value_problems(written, "targets") if isinstance(written, dict) else ():
+        ctx.error(("targets", key), message)
     problems, refused = service_label_problems(data)
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)

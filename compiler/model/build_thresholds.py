@@ -71,9 +71,17 @@ def builtin_alert_names() -> tuple[str, ...]:
     )
 
 
-def selector_value_problems(selector: Mapping[str, Any]) -> list[tuple[str, str]]:
+_PATTERN_ADVICE = {
+    "selector": "name the exact value (a pattern goes in each metric's own selector, with =~)",
+    # `targets: {job: "cdn-.*"}` read up{job="cdn-.*"}: no series, so ServiceDown paged from its first evaluation
+    "targets": "name the exact value; a label whose value differs per target (pop, instance) stays out of targets:",
+}
+
+
+def selector_value_problems(selector: Mapping[str, Any], key_name: str = "selector") -> list[tuple[str, str]]:
     """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character),
-    and for a pattern where only exact values go (`job: "cart-.*"` matched the text: no series, nothing paged)."""
+    and for a pattern where only exact values go (`job: "cart-.*"` matched the text: no series, nothing paged;
+    under `targets:` no `up` series, a ServiceDown paging for good)."""
     found = [
         (str(key), f"label value {str(value)!r} holds a line break or control character")
         for key, value in selector.items()
@@ -82,8 +90,8 @@ def selector_value_problems(selector: Mapping[str, Any]) -> list[tuple[str, str]
     return found + [
         (
             str(key),
-            f"{key}: {str(value)!r} reads as a pattern, and selector values are exact (no series has this "
-            "text): name the exact value (a pattern goes in each metric's own selector, with =~)",
+            f"{key}: {str(value)!r} reads as a pattern, and {key_name} values are exact (no series has this "
+            f"text): {_PATTERN_ADVICE[key_name]}",
         )
         for key, value in selector.items()
         if reads_as_pattern(str(value))
