@@ -1,10 +1,10 @@
-"""Data-missing scenarios run inside the raw-counter case that leads their timeline (missing_timeline.py).
+"""Data-missing scenarios run inside the raw-counter case (the others run in turn in a group of their own:
+missing_timeline.py).
 
 That case feeds every SLI's counters through phases of traffic, and checks recorded SLO series only, which no
 rule derives from `up`. Where its counters are what a scenario would feed (rising: "requests counted,
 threshold buckets present"; present but flat: "an idle service exporting its counters has data"), the
-scenario runs there, with `up` fed for its span alone, instead of in a stretch of its own: every step of the
-timeline costs promtool an evaluation of every rule of the file.
+scenario runs there, with `up` fed for its span alone, instead of in a stretch of its own.
 """
 
 from __future__ import annotations

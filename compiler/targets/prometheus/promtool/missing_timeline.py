@@ -1,9 +1,11 @@
 """The data-missing scenarios of a service with scrape targets on one timeline (chain.py), kept short.
 
-Every step of that timeline costs promtool an evaluation of every rule of the file, so two kinds of step
+Every step of that timeline costs promtool an evaluation of every rule the group loads, so two kinds of step
 are left out where they prove nothing:
 
-- A stretch of its own for the scenarios the leading raw-counter case can host (missing_hosts.py).
+- A stretch of its own for the scenarios the raw-counter case can host (missing_hosts.py). The rest are a
+  group of their own, not a stretch after that case in its group (round 36): there each step evaluated its
+  ~80 recording rules; here the focused run loads SLODataMissing's few (toolcheck/promtool_focus.py).
 - The reset step after a scenario that ends with nothing firing, or before one with its targets down
   (every alert is gated on `up`). Not otherwise, even when the next scenario does not fire what the last
   one did: at its first step its counters have one sample, no rate, so every SLO's `absent` holds and an
@@ -32,7 +34,7 @@ def last_fired(case: Case) -> dict[FiredKey, Firing]:
 
 
 def lends(raw: Case, interval: int) -> bool:
-    """Whether a raw-counter case can lead the scenarios' timeline (whose samples are `interval` apart):
+    """Whether a raw-counter case can host scenarios (whose samples are `interval` apart, missing_hosts.py):
     same sample interval, no alert checks, no `up` (so it wakes no data-missing alert of its own accord)."""
     return raw.interval == interval and not raw.alerts and all(s.name != "up" for s in raw.series)
 
