@@ -169,7 +169,7 @@ def test_data_missing_scenarios_run_in_the_raw_counter_case_and_without_reset_st
     """The scenarios with traffic and with idle counters run inside the raw-counter case, where its counters
     rise and stay flat (`up` fed for their spans only); the others run in turn in a group of their own, without
     reset steps. Before round 36 they followed the raw-counter case in its group, which then ran to 6h: 13
-    steps of its ~80 recording rules instead of 7 (the main file's dearest group, ~0.14 CPU-s)."""
+    steps of its ~80 recording rules instead of 7 (the main file's dearest group, ~0.1 CPU-s)."""
     _, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
