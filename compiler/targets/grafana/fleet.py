@@ -17,12 +17,13 @@ from grafana_foundation_sdk.builders import table
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
-from compiler.model.burnrate import current_window, current_window_seconds
-from compiler.model.types import Fleet, Slo, Tier
+from compiler.model.burnrate import current_window_seconds
+from compiler.model.types import Fleet, Slo
 from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
+from compiler.targets.grafana.fleet_page_line import common_factor, factors_text, fleet_page_share
 from compiler.targets.grafana.fleet_services import key_services_table, services_variable_query, without_slos
 from compiler.targets.grafana.panels import (
     GREEN,
@@ -54,16 +55,10 @@ def build(fleet: Fleet) -> models.Dashboard:
     burn_title = f"{BURN} ({window})"
     # A grouped SLO (by:) counts and shows its worst group: same function names, queries that aggregate the groups.
     fq = group_panels if group_panels.fleet_is_grouped(fleet) else q
-    # Red from the lowest factor at which some SLO's fastest window pages (each catalog has its own factors).
-    page_factor = min(
-        (
-            float(w.factor_text(slo.period_seconds))
-            for _, slo in slos
-            if (w := current_window(slo)) is not None and w.tier is Tier.CRITICAL
-        ),
-        default=None,
-    )
-    burn_steps = [Line(1.0, ORANGE)] + ([Line(page_factor, RED)] if page_factor is not None else [])
+    # Red only where it means the same in every row: one page factor for the whole fleet. With several (a 90d
+    # SLO pages at 43.2x, a 7d one at 3.36x), the page-line column says which SLO burns at its own page line.
+    common = common_factor(fleet)
+    burn_steps = [Line(1.0, ORANGE)] + ([Line(float(common), RED)] if common is not None else [])
     dashboard = (
         builders.Dashboard("SLO fleet overview")
         .uid(names.FLEET_DASHBOARD_UID)
@@ -163,6 +158,10 @@ def _over(window: str) -> str:
     return "own fastest alert window" if window == MIXED_WINDOWS else f"fastest alert window ({window})"
 
 
+PAGE_SHARE = "Burn % of page line"
+PAGE_LINE = 100.0  # percent of its page factor: the SLO's fastest page's long-window condition holds
+
+
 def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType) -> table.Panel:
     # The SDK's JSON Schemas type override matchers and values as objects, so the table needs no per-column
     # unit: values are scaled to percent in PromQL and the unit named in the header. Value mappings and links
@@ -171,20 +170,33 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     # dashboard" was a dead link)
     objective, budget = f"{OBJECTIVE} %", f"{BUDGET} %"
     value = {"A": objective, "B": budget, "C": f"{burn_title} ×"}
+    queries = [
+        Query(objective, q.fleet_objective()),
+        Query(budget, fq.fleet_budget_remaining()),
+        Query(burn_title, fq.fleet_burn_rate()),
+    ]
+    share = fleet_page_share(fleet, fq is group_panels)
+    if share is not None:
+        value["D"] = PAGE_SHARE
+        queries.append(Query(PAGE_SHARE, share))
+    columns = ["B", "D", "C", "A"] if share is not None else ["B", "C", "A"]
     panel = table_panel(
         TABLE_ID,
         "Every SLO",
-        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard.",
+        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard."
+        + (
+            f" {PAGE_SHARE}: the burn rate as a share of the rate at which that SLO's fastest window pages (here "
+            f"{factors_text(fleet)}); red from 100, where the page's long-window condition holds. Blank where that "
+            "window only opens tickets."
+            if share is not None
+            else ""
+        ),
         "short",
-        [
-            Query(objective, q.fleet_objective()),
-            Query(budget, fq.fleet_budget_remaining()),
-            Query(burn_title, fq.fleet_burn_rate()),
-        ],
+        queries,
         24,
         decimals=_decimals(fleet),
     )
-    return (
+    panel = (
         panel.mappings(_mappings(fleet))
         .data_links([_link(_data_link())])
         .with_transformation(models.DataTransformerConfig(id_val="merge", options={}))
@@ -196,10 +208,8 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
                     "indexByName": {
                         names.LABEL_SERVICE: 0,
                         names.LABEL_SLO: 1,
-                        "Value #B": 2,
-                        "Value #C": 3,
-                        "Value #A": 4,
-                        q.DASHBOARD_LABEL: 5,
+                        **{f"Value #{ref}": i + 2 for i, ref in enumerate(columns)},
+                        q.DASHBOARD_LABEL: len(columns) + 2,
                     },
                     "renameByName": {
                         names.LABEL_SERVICE: "Service",
@@ -213,6 +223,9 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         .with_override(_by_names(budget), _colored(_budget_steps(fleet), RED))
         .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
     )
+    if share is not None:
+        panel = panel.with_override(_by_names(PAGE_SHARE), _colored([Line(PAGE_LINE, RED)], GREEN))
+    return panel
 
 
 def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
