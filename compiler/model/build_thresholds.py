@@ -327,6 +327,12 @@ def _threshold(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     return number
 
 
+def line_in_unit(text: str, metric: Metric) -> Decimal:
+    """A line written with a unit (`0.25s`, `80%`, `2GiB`) in the metric's own unit, as a threshold alert reads it
+    (250 on a `unit: ms` gauge); ValueError names the units that fit the metric."""
+    return _threshold(text, Comparison.ABOVE, metric)
+
+
 def _threshold_spelled(value: Any, comparison: Comparison, metric: Metric) -> Decimal:
     try:
         return _threshold_as_written(value, comparison, metric)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from compiler.model.build_context import Ctx
+from compiler.model.build_thresholds import line_in_unit
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
 from compiler.model.timestamps import timestamp_problem
@@ -120,15 +121,20 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
         )
         return None
     name, op, number = match.groups()
-    value = _number(number)
-    if value is None:
-        ctx.error(where, f"{number!r} is not a number; good_when compares the gauge with one, e.g. 'probe_ok == 1'")
-        return None
-    if past := float64_problem(value, number):
-        ctx.error(where, past)
-        return None
     gauge = ref(name, metrics, ctx, where, MetricType.GAUGE)
     if gauge is None:
+        return None
+    value = _number(number)
+    if value is None:  # written with a unit (`rtt < 0.25s`): in the gauge's unit, as a threshold alert's line
+        try:
+            value = line_in_unit(number, gauge)
+        except ValueError as exc:
+            ctx.error(
+                where, f"good_when {name} {op} {number}: {exc}; or compare with a plain number, e.g. 'probe_ok == 1'"
+            )
+            return None
+    if past := float64_problem(value, number):
+        ctx.error(where, past)
         return None
     if not gauge.aggregation_declared:
         # The series are combined before the comparison, and no default is right for every gauge: summed,

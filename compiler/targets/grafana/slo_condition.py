@@ -73,7 +73,8 @@ def _age(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> Builder[models.
 
 
 def _gauge(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> Builder[models.Panel]:
-    """The aggregated gauge against the `good_when` number, in the gauge's own unit (the number is written in it)."""
+    """The aggregated gauge against the `good_when` number, in the gauge's own unit (a number written with a unit
+    is converted to it)."""
     gauge, value = slo.sli.gauge, slo.sli.value
     assert gauge is not None and value is not None
     base, above = _SIDES[slo.sli.op]
