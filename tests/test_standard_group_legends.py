@@ -53,7 +53,7 @@ def _compile(tmp_path: Path) -> tuple[dict[str, object], object]:
 def _kept(expr: str, labels: set[str]) -> set[str]:
     """The group labels a query keeps: matched as every group (`cluster=~".*"`) or aggregated by."""
     by = {label.strip() for found in re.findall(r"\bby \(([^)]*)\)", expr) for label in found.split(",")}
-    return {label for label in labels if f'{label}=~".*"' in expr or label in by}
+    return {label for label in labels if f'{label}=~".*"' in expr or f'{label}=~"${label}"' in expr or label in by}
 
 
 def test_every_standard_target_kept_per_group_names_its_groups(tmp_path: Path) -> None:
@@ -77,3 +77,30 @@ def test_the_service_argument_names_each_querys_groups(tmp_path: Path) -> None:
     assert slos == {"availability": (["cluster", "zone"], "{{cluster}} {{zone}}"), "whole": ([], "")}
     assert (argument["metrics"]["memory"]["by"], argument["metrics"]["memory"]["groups_legend"]) == (["pod"], "{{pod}}")
     assert argument["metrics"]["requests"]["by"] == []
+
+
+def test_a_grouped_slos_standard_panels_show_the_worst_group_of_those_its_variables_select(tmp_path: Path) -> None:
+    """Round 36: a standard dashboard had no group variable, so a grouped SLO's stat showed every group. obsc now
+    adds the variables its panels read (All: `.*`), and `queries` show the worst group selected, named by its
+    labels; `group_queries` keep one series per selected group."""
+    board, compilation = _compile(tmp_path)
+    variables = {v["name"]: v for v in board["templating"]["list"]}  # type: ignore[index]
+    for label in ("cluster", "zone"):
+        assert variables[label]["query"] == (
+            f'label_values(slo:error_budget_remaining:ratio{{service="geo-api"}}, {label})'
+        )
+        assert (variables[label]["allValue"], variables[label]["multi"]) == (".*", True)
+    stat = next(p for p in all_panels(board) if p["title"] == "availability budget left")  # type: ignore[arg-type]
+    assert stat["targets"][0]["expr"] == (
+        'bottomk(1, slo:error_budget_remaining:ratio{service="geo-api",slo="availability",cluster=~"$cluster",'
+        'zone=~"$zone"})'
+    )
+    fleet = compilation.fleet  # type: ignore[attr-defined]
+    argument = service_argument(fleet.services[0], fleet.platform, "golden-signals")
+    grouped, whole = argument["slos"]
+    assert grouped["queries"]["burn_rate"].startswith("topk(1, ")
+    assert (
+        grouped["group_queries"]["budget_remaining"] == grouped["queries"]["budget_remaining"][len("bottomk(1, ") : -1]
+    )
+    assert whole["queries"] == whole["group_queries"] and "bottomk" not in str(whole["queries"])
+    assert "pod" not in variables  # a metric kept per a label no SLO or threshold alert splits by has no variable

@@ -193,3 +193,30 @@ def test_every_panel_query_returns_the_groups_its_variables_select(prometheus_wi
                             problems += [f"unselected group {wrong}: {where}"] if wrong else []
     assert queries > 300
     assert problems == [], "\n".join(problems)
+
+
+def test_a_standard_dashboard_shows_a_grouped_slos_worst_group_and_filters_by_its_variable(
+    prometheus_with_fleet: tuple[str, Path],
+) -> None:
+    """examples/lib's budget stat of pay-ledger's `by: [tenant_id]` SLO: All shows one value, the least budget
+    left of any tenant, named by its tenant; one tenant chosen shows that tenant's (round 35: every tenant's
+    value side by side, and no tenant variable to choose one)."""
+    url, out = prometheus_with_fleet
+    board = json.loads(next((out / "grafana" / "dashboards").rglob("pay-ledger.golden-signals.json")).read_text())
+    values = _variable_values(url, board)
+    assert len(values.get("tenant_id", [])) == 2, f"no tenant_id variable with both tenants: {sorted(values)}"
+    stat = next(p for p in _panels(board["panels"]) if p["title"] == "writes budget left")
+    target = stat["targets"][0]
+
+    def query(expr: str) -> list[dict[str, Any]]:
+        params = urllib.parse.urlencode({"query": expr, "time": int(time.time())})
+        return list(servers.get_json(f"{url}/api/v1/query?{params}")["data"]["result"])
+
+    every = query(f'{names.SLO_BUDGET_REMAINING}{{service="pay-ledger",slo="writes"}}')
+    assert len(every) == 2
+    shown = query(_substitute(target["expr"], {"tenant_id": ".*"}))
+    assert len(shown) == 1 and float(shown[0]["value"][1]) == min(float(s["value"][1]) for s in every)
+    assert _legend(target["legendFormat"], shown[0]["metric"]).startswith("tenant_id-")
+    for tenant in values["tenant_id"]:
+        one = query(_substitute(target["expr"], {"tenant_id": _grafana_regex(tenant)}))
+        assert [s["metric"]["tenant_id"] for s in one] == [tenant]

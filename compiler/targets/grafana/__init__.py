@@ -48,7 +48,7 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
             found = rendered.get((service.name, name))
             if found is None:
                 continue
-            title, text = grafana_standard.finish(found)
+            title, text = grafana_standard.finish(found, service)
             standard.append((title, names.dashboard_uid(service.name, name)))
             artifacts.append(Artifact(names.grafana_dashboard_path(service.team, service.name, name), text))
         if names.SERVICE_DASHBOARD in service.dashboards:

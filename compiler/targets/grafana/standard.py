@@ -23,7 +23,14 @@ never re-derives PromQL, record names or panel ids:
            by, groups_legend,
            budget_left (the low-budget alert's share, null without it),
            panel_id, burn_windows [{name, tier, long, short, factor, error_ratio_threshold}],
-           queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion}}]
+           queries {sli, sli_over_period, objective, budget_remaining, burn_rate, time_to_exhaustion},
+           group_queries {the same keys}}]
+                                                    -- a grouped SLO's queries read the groups its dashboard
+                                                       variables select (`cluster`, All by default), which
+                                                       obsc adds to the dashboard when a panel reads them:
+                                                       queries show the worst of them (bottomk/topk 1, its
+                                                       group labels kept for the legend), group_queries
+                                                       every one; the same for an ungrouped SLO
                                                     -- panel_id: the SLO's burn-rate panel on obsc's service
                                                        dashboard (`?viewPanel=`), hashed from the SLO's name
                                                     -- by: the labels a query keeps one series per group of
@@ -33,8 +40,9 @@ never re-derives PromQL, record names or panel ids:
                                                        a stat or graph shows every group under one name
     alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
-obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`
-and notes in the description that the file is generated. The title stays the platform's but must be unique in
+obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`,
+notes in the description that the file is generated, and appends to `templating.list` each group variable
+(`$cluster`) its panels read and it does not define itself. The title stays the platform's but must be unique in
 the team's folder, obsc's own `<service> / service` included (standard_render refuses a duplicate: Grafana
 would stop provisioning the whole folder). Everything else is the platform's and is checked
 like obsc's own dashboards (lint, SDK round-trip; JSON Schemas in tests).
@@ -43,18 +51,20 @@ like obsc's own dashboards (lint, SDK round-trip; JSON Schemas in tests).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import current_window, error_ratio_threshold, windows_for
 from compiler.model.panel_ids import panel_ids
-from compiler.model.promql import Matcher, render_matchers
+from compiler.model.promql import render_matchers
 from compiler.model.types import Metric, MetricType, Platform, RenderedDashboard, Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.grafana import queries as q
-from compiler.targets.grafana.groups import kept_groups
+from compiler.targets.grafana.encoding import encode
+from compiler.targets.grafana.groups import kept_groups, variable_labels, variables
 from compiler.targets.grafana.panels import DATASOURCE
 
 NOTE = (
@@ -87,7 +97,7 @@ def service_argument(service: Service, platform: Platform, dashboard: str) -> di
             "rate_interval": q.RATE_INTERVAL,
             "tags": [names.GRAFANA_TAG, service.team],
         },
-        "metrics": {m.name: _metric(m) for m in service.metrics},
+        "metrics": {m.name: _metric(service, m) for m in service.metrics},
         "error_ratio": _error_ratio(service),
         "slos": [_slo(service, slo) for slo in service.slos],
         "alerts": [
@@ -108,15 +118,16 @@ def _error_ratio(service: Service) -> str | None:
     return q.error_ratio_of_requests(errors, requests) if requests is not None and errors is not None else None
 
 
-def _metric(metric: Metric) -> dict[str, Any]:
+def _metric(service: Service, metric: Metric) -> dict[str, Any]:
     histogram = metric.type is MetricType.HISTOGRAM and metric.selector is not None
+    value = q.per_group_value(service, metric)  # kept per a label with a variable: the groups it selects
     return {
         "type": metric.type.value,
         "unit": metric.unit,
         "title": metric.title or metric.name,
         "business": metric.is_business,
-        "query": q.value(metric),
-        "rate": q.value(metric) if metric.type is MetricType.COUNTER else None,
+        "query": value,
+        "rate": value if metric.type is MetricType.COUNTER else None,
         "quantiles": {f"p{q.percent_label(x)}": q.quantile(metric, x) for x in q.QUANTILES} if histogram else None,
         **_groups(kept_groups(metric)),
     }
@@ -130,6 +141,15 @@ def _groups(labels: tuple[str, ...]) -> dict[str, Any]:
 
 def _slo(service: Service, slo: Slo) -> dict[str, Any]:
     current = current_window(slo)
+    # filtered by the dashboard's group variables (`cluster=~"$cluster"`), which `finish` defines
+    queries = {
+        "sli": q.sli(service, slo, current.long_seconds) if current else q.sli_over_period(service, slo),
+        "sli_over_period": q.sli_over_period(service, slo),
+        "objective": q.objective(service, slo),
+        "budget_remaining": q.budget_remaining(service, slo),
+        "burn_rate": q.burn_rate(service, slo, current),
+        "time_to_exhaustion": q.time_to_exhaustion(service, slo),
+    }
     return {
         "name": slo.name,
         "objective": float(slo.objective),
@@ -153,32 +173,44 @@ def _slo(service: Service, slo: Slo) -> dict[str, Any]:
             }
             for w in windows_for(slo)
         ],
-        "queries": {
-            key: every_group(slo, text)
-            for key, text in {
-                "sli": q.sli(service, slo, current.long_seconds) if current else q.sli_over_period(service, slo),
-                "sli_over_period": q.sli_over_period(service, slo),
-                "objective": q.objective(service, slo),
-                "budget_remaining": q.budget_remaining(service, slo),
-                "burn_rate": q.burn_rate(service, slo, current),
-                "time_to_exhaustion": q.time_to_exhaustion(service, slo),
-            }.items()
-        },
+        "queries": {key: worst_group(slo, key, text) for key, text in queries.items()},
+        "group_queries": queries,
     }
 
 
-def every_group(slo: Slo, query: str) -> str:
-    """A grouped SLO's query with each group variable (`route=~"$route"`) matching every group: a standard
-    dashboard defines no such variable, and Grafana kept `$route` as text, so its panels showed no data."""
-    for label in slo.by:
-        filtered = render_matchers((Matcher(label, "=~", f"${label}"),))
-        query = query.replace(filtered, render_matchers((Matcher(label, "=~", ".*"),)))
-    return query
+# What a grouped SLO's query shows of the groups its variables select: the worst one, with its group labels (the
+# legend names it); per point in time, so a graph over a range draws each group where it was the worst.
+_WORST = {"burn_rate": "topk", "objective": None}
 
 
-def finish(rendered: RenderedDashboard) -> tuple[str, str]:
-    """(title, JSON text) of a rendered standard dashboard, with obsc's uid and generated note."""
+def worst_group(slo: Slo, key: str, query: str) -> str:
+    """`bottomk(1, ...)` (least budget, lowest SLI, soonest exhaustion) or `topk(1, ...)` (fastest burn) of a
+    grouped SLO's query; the query as it is for an ungrouped SLO or the objective (never grouped)."""
+    pick = _WORST.get(key, "bottomk")
+    return f"{pick}(1, {query})" if slo.by and pick else query
+
+
+def group_variables(service: Service, panels: object) -> list[dict[str, Any]]:
+    """The group variables (`cluster`, multi-value, All = `.*`) of the service's grouped SLOs and threshold alerts
+    that `panels` read (`$cluster` in a query): obsc's ready-made queries filter by them, as on the service
+    dashboard (a metric kept per such a label too)."""
+    text = json.dumps(panels)
+    read = {label for label in variable_labels(service) if re.search(rf"\$(?:\{{)?{re.escape(label)}\b", text)}
+    built = (variable.build() for variable in variables(service))
+    return [json.loads(encode(variable)) for variable in built if variable.name in read]
+
+
+def finish(rendered: RenderedDashboard, service: Service) -> tuple[str, str]:
+    """(title, JSON text) of a rendered standard dashboard, with obsc's uid and generated note, and the group
+    variables its queries read that it does not define itself."""
     data = json.loads(rendered.json_text)
+    templating = data.get("templating", {})
+    listed = templating.get("list", []) if isinstance(templating, dict) else None
+    if isinstance(listed, list):  # a malformed templating is left as written, for the checks to name
+        defined = {v.get("name") for v in listed if isinstance(v, dict)}
+        missing = [v for v in group_variables(service, data.get("panels")) if v["name"] not in defined]
+        if missing:
+            data["templating"] = {**templating, "list": [*listed, *missing]}
     data.pop("id", None)
     data["uid"] = names.dashboard_uid(rendered.service, rendered.name)
     own = str(data.get("description") or "").strip()
