@@ -194,8 +194,11 @@ def group_variables(service: Service, panels: object) -> list[dict[str, Any]]:
     """The group variables (`cluster`, multi-value, All = `.*`) of the service's grouped SLOs and threshold alerts
     that `panels` read (`$cluster` in a query): obsc's ready-made queries filter by them, as on the service
     dashboard (a metric kept per such a label too)."""
+    labels = variable_labels(service)
+    if not labels:  # most services: no dump of the panels
+        return []
     text = json.dumps(panels)
-    read = {label for label in variable_labels(service) if re.search(rf"\$(?:\{{)?{re.escape(label)}\b", text)}
+    read = {label for label in labels if re.search(rf"\$(?:\{{)?{re.escape(label)}\b", text)}
     built = (variable.build() for variable in variables(service))
     return [json.loads(encode(variable)) for variable in built if variable.name in read]
 
