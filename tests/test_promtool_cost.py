@@ -158,8 +158,10 @@ def test_the_missing_data_twins_timeline_steps_every_2m_in_a_file_of_its_own(tmp
     168 1m steps before round 33 and 130 in round 33 (each subquery 21 points a step). Round 35: a file of its
     own at 2m steps, the signal scraped every 2m, the scenarios counted in steps: 78 steps of 11 points (the
     group's promtool CPU, focused: 134-137 -> 76-78 ms, 20 runs each, load ~22; the service's 30 focused groups
-    in one call, 15 runs each in turn: min 1.011 -> 0.966, median 1.117 -> 1.036 CPU-s, load 21-28). Each twin
-    still fires twice, for the gone signal and in the crash loop, on through its last answer."""
+    in one call, 15 runs each in turn: min 1.011 -> 0.966, median 1.117 -> 1.036 CPU-s, load 21-28). Round 36:
+    59 steps, without the first scenario (a healthy exporter failing one scrape in ten, 19 steps) that killed no
+    twin mutant the others do not (missing_scrapes.py): the group's focused promtool CPU 69 -> 61 ms (min of 5).
+    Each twin still fires twice, for the gone signal and in the crash loop, on through its last answer."""
     _, files = _rich_tests(tmp_path)
     scrapes, twins_file = files["svc-0000.scrapes.test.yaml"], files["svc-0000.twins.test.yaml"]
     assert not [g for g in scrapes["tests"] if g["name"].startswith("missing-data")]  # type: ignore[index]
@@ -169,7 +171,7 @@ def test_the_missing_data_twins_timeline_steps_every_2m_in_a_file_of_its_own(tmp
     (twins,) = groups
     assert twins["name"].startswith("missing-data twins over 2m scrapes") and twins["interval"] == "2m"
     checks = twins["alert_rule_test"]
-    assert max(parse_duration(c["eval_time"]) for c in checks) // 120 + 1 <= 78
+    assert max(parse_duration(c["eval_time"]) for c in checks) // 120 + 1 <= 59
     for alert in ("ServiceCPUSaturation", "ServiceMemorySaturation", "ServiceDiskSaturation"):
         fired = [bool(c["exp_alerts"]) for c in checks if c["alertname"] == alert]
         assert fired[-1] and sum(1 for a, b in itertools.pairwise([False, *fired]) if b and not a) == 2
