@@ -53,7 +53,7 @@ def test_each_burn_line_of_a_page_names_the_guard_its_rule_compares(tmp_path: Pa
             assert "Needs at least" not in line, line
             checked["unguarded"] += 1
             continue
-        what = "bad slices (evaluations)" if "bad_slices" in guard.group(1) else "failed events"
+        what = "bad 1m slices" if "bad_slices" in guard.group(1) else "failed events"
         assert line.endswith(f" Needs at least {guard.group(2)} {what} over {long.group(1)} (min_bad_events)."), line
         checked["guarded"] += 1
     assert checked["guarded"] >= 4 and checked["unguarded"] >= 2, checked

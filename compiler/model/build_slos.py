@@ -24,6 +24,7 @@ from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
 from compiler.model.reachable_pairs import kept_pairs
+from compiler.model.scrape_windows import slice_seconds
 from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
@@ -119,8 +120,7 @@ def build_slos(
             continue
         if not by and sli.kind is SliKind.RAW and _raw_groups_unkept(raw["sli"]["raw"], selector, ctx, path):
             continue
-        # An error-ratio expression has no count to guard (a written min_bad_events is refused above); on time
-        # slices and freshness it counts bad slices.
+        # An error-ratio expression has no count to guard (refused above); time slices count bad slices
         bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
         if bad_events and sli.kind is SliKind.RAW and _counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
             continue
@@ -140,6 +140,7 @@ def build_slos(
                 ),
                 description=str(raw.get("description", "")).strip(),
                 min_bad_events=bad_events,
+                slice_seconds=slice_seconds(slo_alerts),
                 location=ctx.loc(path),
                 windows=windows,
                 left_out=left_out,

@@ -7,14 +7,33 @@ built-in short windows), so a scrape interval longer than 2m30s is refused outri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.build_context import Layer
 from compiler.model.units import duration_or_none, format_duration, parse_duration
 
 # Prometheus's own default scrape_interval: what obsc assumes when the platform does not say
 DEFAULT_SCRAPE_SECONDS = 60
+# The shortest time slice: Prometheus's default evaluation_interval, the slowest a slice count may assume a
+# rule group is evaluated at (a slower group counts one evaluation in several slices)
+MIN_SLICE_SECONDS = 60
 # obsc's fixed rate window (key alerts, threshold alerts on counters, the coarse tier's sums): one constant
 FIXED_RATE_SECONDS = SIGNAL_SECONDS
+
+
+def slice_seconds(slo_alerts: Mapping[str, Any]) -> int:
+    """One time slice of a time-slice or freshness SLI, what its counts (min_bad_events, the hold gate) count:
+    the platform's scrape interval, at least a minute. A slice counted per evaluation made one failed 1m scrape
+    4 bad slices at a 15s interval; counted per scrape it is one at any interval up to the slice. A target
+    scraped faster than a minute is counted in minutes: the rule group may be evaluated only once a minute
+    (Prometheus's default), and one evaluation must not count as several slices."""
+    try:
+        scrape = parse_duration(str(slo_alerts.get("scrape_interval") or f"{DEFAULT_SCRAPE_SECONDS}s"))
+    except ValueError:  # refused by check_windows_against_scrapes
+        return MIN_SLICE_SECONDS
+    return max(scrape, MIN_SLICE_SECONDS)
 
 
 def check_windows_against_scrapes(defaults: Layer) -> None:

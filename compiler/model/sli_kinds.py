@@ -19,7 +19,7 @@ from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Slo, Tier
-from compiler.model.units import float64_problem, parse_duration
+from compiler.model.units import float64_problem, format_duration, parse_duration
 from compiler.spec.document import Path
 
 Ref = Callable[[str, dict[str, Metric], Ctx, Path, MetricType], Metric | None]
@@ -221,8 +221,8 @@ def kind_notes(service: Service) -> list[str]:
             out.append(f"slo {slo.name}: no min_bad_events guard: an error_ratio SLI counts no events")
         elif slo.sli.kind in SLICE_KINDS and slo.min_bad_events:
             out.append(
-                f"slo {slo.name}: min_bad_events {slo.min_bad_events} counts bad slices (evaluations): a burn alert "
-                "needs that many in its long window"
+                f"slo {slo.name}: min_bad_events {slo.min_bad_events} counts bad {format_duration(slo.slice_seconds)} "
+                "slices (the scrape interval, at least 1m): a burn alert needs that many in its long window"
             )
     return out
 
@@ -232,7 +232,7 @@ def burn_guard_text(slo: Slo, long: str) -> str:
     notification and its runbook page say it: a ratio far above the line with fewer pages nothing."""
     if slo.min_bad_events <= 0:
         return ""
-    what = "bad slices (evaluations)" if slo.sli.kind in SLICE_KINDS else "failed events"
+    what = f"bad {format_duration(slo.slice_seconds)} slices" if slo.sli.kind in SLICE_KINDS else "failed events"
     return f" Needs at least {slo.min_bad_events} {what} over {long} (min_bad_events)."
 
 

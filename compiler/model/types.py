@@ -163,6 +163,7 @@ class Slo:
     alerting: SloAlerting
     description: str = ""
     min_bad_events: int = 0  # burn alerts need at least this many bad events in their long window
+    slice_seconds: int = 60  # one time slice (time-slice, freshness SLIs): model/scrape_windows.slice_seconds
     location: Location = NOWHERE
     windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
     # pairs of an alerting tier that even a total outage cannot reach, left out of `windows` while another pair

@@ -78,19 +78,27 @@ def kind_records(
 
 
 def _bad_slices(service: Service, slo: Slo, window: str) -> Rule:
-    """The bad slices in a long window, counted from the bits themselves: in the coarse tier's 5m means a bad
-    slice is 1/k of a sample, and obsc does not know k (the evaluation interval). Read every 5m for the 1d and
-    3d windows: 17,280 samples of one series per 5m for 3d at a 15s interval."""
+    """The bad slices in a long window, counted from the bits themselves (in the coarse tier's 5m means a bad
+    slice is a share of a sample): the bits read every slice (`_per_slice`), so one failed scrape is one bad
+    slice at any evaluation interval up to the slice, not one per evaluation (4 at 15s). Read every 5m for the
+    1d and 3d windows: 4,320 steps of one series per 5m for 3d at 1m slices."""
     own = _own(service, slo)
-    bits = series(names.SLI_BAD_SLICE, own)
-    return record(names.sli_bad_slices(window), f"sum_over_time({bits}[{window}])", {**own, names.LABEL_WINDOW: window})
+    counted = f"sum_over_time({_per_slice(service, slo, window)})"
+    return record(names.sli_bad_slices(window), counted, {**own, names.LABEL_WINDOW: window})
 
 
 def _slices(service: Service, slo: Slo, window: str) -> Rule:
-    """The slices (evaluations) in a window, good or bad: what a clean window can show (counted_short.py)."""
+    """The slices in a window, good or bad: what a clean window can show (counted_short.py). Slices the bits
+    were not recorded in (no data) are not counted."""
     own = _own(service, slo)
-    bits = series(names.SLI_BAD_SLICE, own)
-    return record(names.sli_slices(window), f"count_over_time({bits}[{window}])", {**own, names.LABEL_WINDOW: window})
+    counted = f"count_over_time({_per_slice(service, slo, window)})"
+    return record(names.sli_slices(window), counted, {**own, names.LABEL_WINDOW: window})
+
+
+def _per_slice(service: Service, slo: Slo, window: str) -> str:
+    """The slice bits over `window` read once a slice (a subquery at the slice's step, aligned to it): each step
+    takes the newest bit, so an evaluation interval of the slice or shorter gives the same counts."""
+    return f"{series(names.SLI_BAD_SLICE, _own(service, slo))}[{window}:{format_duration(slo.slice_seconds)}]"
 
 
 def stale_expr(slo: Slo) -> str:

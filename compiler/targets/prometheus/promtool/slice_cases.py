@@ -24,6 +24,7 @@ from compiler.targets.prometheus.promtool.series import constant, satisfy, selec
 from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 
+_LOOKBACK = 300  # Prometheus's default lookback: how old a sample an instant read still takes
 _MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps
 # op → (a good value, a bad value) as offsets from the condition's number: the bad one sits on the edge
 _SIDES = {"==": (0, 1), "!=": (1, 0), ">=": (0, -1), ">": (1, 0), "<=": (0, 1), "<": (-1, 0)}
@@ -57,6 +58,15 @@ def _stale_firing(stale_rules: list[Rule], fed: InputSeries, value: Decimal, at:
     return tuple(out)
 
 
+def slices_read(bits: tuple[int, ...], at: int, window: int, slice_seconds: int) -> int:
+    """The slices a `[window:slice]` subquery at `at` finds a bit in (slo_kinds._per_slice), the bits recorded at
+    `bits` (seconds) only: each step of the slice's grid in the window takes the newest bit at most the lookback
+    (5m, both ends counted as in Prometheus 2.42) old, so a bit of a 30m step is read at 6 steps of 1m."""
+    first = -(-(at - window) // slice_seconds) * slice_seconds
+    steps = range(first, at + 1, slice_seconds)
+    return sum(1 for s in steps if any(b <= s <= b + _LOOKBACK for b in bits))
+
+
 def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: int) -> Case | None:
     sli = slo.sli
     assert sli.gauge is not None and sli.gauge.selector is not None
@@ -77,13 +87,14 @@ def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: 
     shortest = format_duration(min(recorded_windows(slo)))
     ratio, windowed = names.sli_error_ratio(shortest), {**own, names.LABEL_WINDOW: shortest}
     exprs.append(ExprCheck(step, series(ratio, own), ((series(ratio, windowed), bit),)))
-    # the bad slices each burn pair's floor counts (min_bad_events): the slices at 0 and `step` within the window
+    # the bad slices each burn pair's floor counts (min_bad_events): the slice steps that read the bits at 0 and
+    # `step` within the window
     for seconds in counted(slo):
         count, labelled = (
             names.sli_bad_slices(format_duration(seconds)),
             {**own, names.LABEL_WINDOW: format_duration(seconds)},
         )
-        slices = sum(1 for at in (0, step) if at >= step - seconds)
+        slices = slices_read((0, step), step, seconds, slo.slice_seconds)
         exprs.append(ExprCheck(step, series(count, own), ((series(count, labelled), bit * slices),)))
     stale = next((r for r in stale_rules if r.source is not None and r.source.slo == slo), None)
     alerts: tuple[AlertCheck, ...] = ()
