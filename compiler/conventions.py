@@ -165,18 +165,18 @@ SLI_COARSE_SINCE = "slo:sli_coarse:since_timestamp"
 # A latency SLI's histogram series with requests and no threshold bucket now; each fast window reads it now and
 # a window ago (queries.spanning_bucket_rate).
 SLI_UNBUCKETED = "slo:sli_unbucketed:series"
-# Time-slice SLIs: 1 in a bad evaluation slice, 0 in a good one (the windows average it).
+# Time-slice SLIs: 1 in a bad evaluation, 0 in a good one (the windows average it; counts read it once a slice).
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 
 
 def sli_bad_slices(window: str) -> str:
-    """Bad slices (evaluations) of a time-slice SLI within `window`, the floor its burn alerts read:
+    """Bad slices (one a scrape, at least 1m) of a time-slice SLI within `window`, the floor its burn alerts read:
     `slo:sli_bad_slices:count1h`."""
     return f"slo:sli_bad_slices:count{window}"
 
 
 def sli_slices(window: str) -> str:
-    """Slices (evaluations) of a time-slice SLI within `window`, bad or good: how much a clean window can show
+    """Slices (one a scrape, at least 1m) of a time-slice SLI in `window`, bad or good: how much a clean window shows
     (counted_short.py). `slo:sli_slices:count30m`."""
     return f"slo:sli_slices:count{window}"
 

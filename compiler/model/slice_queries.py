@@ -1,8 +1,9 @@
 """PromQL of the SLI kinds in sli_kinds.py, written once for every target.
 
-A time slice is one evaluation of the SLO rule group. Its bad bit is `1 - (<measured> <op> bool <value>)`:
-1 for a bad slice, 0 for a good one, and no sample at all when the gauge has no series, so missing data
-never reads as good (SLODataMissing reports it; see docs/slo-kinds.md).
+The bad bit, recorded at every evaluation of the SLO rule group, is `1 - (<measured> <op> bool <value>)`:
+1 while the condition fails, 0 while it holds, and no sample at all when the gauge has no series, so missing
+data never reads as good (SLODataMissing reports it; see docs/slo-kinds.md). A window's ratio is the bits'
+mean; its counted slices read the bits once a slice (slo_kinds._per_slice, model/scrape_windows.slice_seconds).
 """
 
 from __future__ import annotations

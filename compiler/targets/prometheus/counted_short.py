@@ -9,7 +9,8 @@ cannot are counted the same way (`counted_step`): at 10 req/h a clean 1h window 
 the line; 35% of hours when one in ten fails at random) ended the page, which fired again 15 minutes later. A
 thin step is passed over like an empty one: the next longer window decides.
 
-Time slices have no events; their slices (one an evaluation) are counted instead, against the highest ratio
+Time slices have no events; their slices (one a scrape, at least a minute: not one an evaluation, or one failed
+1m scrape was 4 bad slices at a 15s interval) are counted instead, against the highest ratio
 of the windows between the window and the long one, not the line: a window ends the pair only if that ratio
 would show SLICE_GATE bad slices in it. A 99.9% probe failing one slice in 60 paged every hour (10 times in
 10 h: a clean 30m window ended the 6h/30m pair); the line's `>= 1` (167 slices at 0.6%) kept a 30-minute
