@@ -1,7 +1,8 @@
 """How a time-slice (probe) SLO's page starts and ends, replayed: one page per incident (a clean window too thin
 to show bad slices holds a page: counted_short.py), and a real outage's page still ends soon after it.
 
-A 99.9% / 30d probe SLO, one probe sample and one evaluation a minute (so one slice a minute). Failing one slice
+A 99.9% / 30d probe SLO, one probe sample a minute (so one slice a minute), evaluated every minute (and every
+30s and 15s: the same pages, as its counts read one slice a minute, round 36). Failing one slice
 in 60, it paged every hour (8 pages in 10 h here; at random 6, 2 and 4): a clean 30m window ended the 6h/30m pair,
 which fired again when the next bad slice came. Now a clean window ends a held pair only with slices for 2 bad
 ones at the highest ratio of the windows above it: 1 page each. A real outage (every slice failing for 10 or 30
@@ -40,38 +41,51 @@ PAGE = ("fast", "medium")
 HEALTHY = 6 * 60  # minutes before the outage: every window of the page's pairs full and clean
 
 
-def _fired(tmp_path: Path, success: list[int], watched: range) -> dict[str, list[int]]:
-    """Page pair → the minutes of `watched` it fires in, the probe's `success` one sample a minute."""
+def _fired(tmp_path: Path, success: list[int], watched: range, evaluation: str = "1m") -> dict[str, list[int]]:
+    """Page pair → the minutes of `watched` it fires in, the probe's `success` one sample a minute, the rules
+    evaluated every `evaluation`."""
     (tmp_path / "beacon.yaml").write_text(SPEC)
     bundle = compile_specs([str(tmp_path)]).bundle
     text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("beacon"))
     rules = rules_read_by(text, alert=_of(PAGE))
     series = {'probe_success{job="probe"}': " ".join(map(str, success))}
-    return pairs_firing(tmp_path, rules, series, "reachable", PAGE, watched)
+    return pairs_firing(tmp_path, rules, series, "reachable", PAGE, watched, evaluation_interval=evaluation)
 
 
-def _page_after_outage(tmp_path: Path, outage: int) -> dict[str, list[int]]:
+def _page_after_outage(tmp_path: Path, outage: int, evaluation: str = "1m") -> dict[str, list[int]]:
     """Page pair → the minutes it fires in, around an outage of `outage` minutes after 6 healthy hours."""
     success = [1] * HEALTHY + [0] * outage + [1] * 120
-    return _fired(tmp_path, success, range(HEALTHY, HEALTHY + outage + 90))
+    return _fired(tmp_path, success, range(HEALTHY, HEALTHY + outage + 90), evaluation)
 
 
-def _pages(tmp_path: Path, bad: list[bool]) -> list[tuple[int, int]]:
+def _pages(tmp_path: Path, bad: list[bool], evaluation: str = "1m") -> list[tuple[int, int]]:
     """The pages (first and last minute either page pair fires) over `bad` slices after 6 healthy hours."""
-    fired = _fired(tmp_path, [1] * HEALTHY + [0 if b else 1 for b in bad] + [1], range(HEALTHY, HEALTHY + len(bad)))
+    success = [1] * HEALTHY + [0 if b else 1 for b in bad] + [1]
+    fired = _fired(tmp_path, success, range(HEALTHY, HEALTHY + len(bad)), evaluation)
     return _episodes(sorted({*fired["fast"], *fired["medium"]}))
 
 
-def test_a_probe_failing_one_slice_in_60_pages_once_in_10_hours(tmp_path: Path) -> None:
+# Evaluation intervals a server may run the SLO group at, the probe scraped every minute: the counts read the
+# bits once a 1m slice (model/scrape_windows.slice_seconds), so each pages as at 1m. Counted per evaluation, one
+# failed scrape was 2 bad slices at 30s and 4 at 15s (meeting min_bad_events 3 alone): the regular probe below
+# paged 10 times in 10 h at 15s, the random ones 4, 3 and 4 times at 30s.
+INTERVALS = ["1m", "30s", "15s"]
+
+
+@pytest.mark.parametrize("evaluation", INTERVALS)
+def test_a_probe_failing_one_slice_in_60_pages_once_in_10_hours(tmp_path: Path, evaluation: str) -> None:
     # 1.7% bad (1.7x the 6h/30m pair's line): it pages when the 6h window holds enough (8h45), then every clean
     # 30m window is too thin beside the 6h window's 1.7% (30 x 1.7% < 2 bad slices), as is the 1h (60 x 1.7%)
-    assert len(_pages(tmp_path, [m % 60 == 30 for m in range(600)])) == 1
+    assert len(_pages(tmp_path, [m % 60 == 30 for m in range(600)], evaluation)) == 1
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_probe_failing_one_slice_in_60_at_random_pages_at_most_twice_in_10_hours(tmp_path: Path, seed: int) -> None:
+# each seed at 1m; at 30s and 15s the seed that paged most there before (4 and 7 times)
+@pytest.mark.parametrize(("seed", "evaluation"), [(1, "1m"), (2, "1m"), (3, "1m"), (1, "30s"), (3, "15s")])
+def test_a_probe_failing_one_slice_in_60_at_random_pages_at_most_twice_in_10_hours(
+    tmp_path: Path, seed: int, evaluation: str
+) -> None:
     draw = random.Random(seed)
-    assert len(_pages(tmp_path, [draw.random() < 1 / 60 for _ in range(600)])) <= 2
+    assert len(_pages(tmp_path, [draw.random() < 1 / 60 for _ in range(600)], evaluation)) <= 2
 
 
 def test_a_probe_outage_of_30_minutes_pages_once_and_resolves_32_minutes_after_it_ends(tmp_path: Path) -> None:
@@ -93,3 +107,11 @@ def test_a_probe_outage_of_10_minutes_resolves_at_most_13_minutes_after_its_shor
     # the page kept 15m. Before, the first clean 5m window ended it: up until 6h29. The medium pair as before.
     assert _episodes(fired["fast"]) == [(HEALTHY + 4, HEALTHY + 54)]
     assert _episodes(fired["medium"]) == [(HEALTHY + 17, HEALTHY + 41)]
+
+
+@pytest.mark.parametrize("outage", [10, 30])
+def test_an_outage_at_a_15s_interval_pages_as_at_1m(tmp_path: Path, outage: int) -> None:
+    # One page from 6h04 (before: 6h03, the 3rd of 12 bad evaluations passing the floor), ending by 6h54 and
+    # 6h61 as at 1m (replayed at 30s as well: the same minutes)
+    ends = {10: HEALTHY + 54, 30: HEALTHY + 61}[outage]
+    assert _episodes(*_page_after_outage(tmp_path, outage, "15s").values()) == [(HEALTHY + 4, ends)]
