@@ -7,7 +7,9 @@ not bounded: a 100 KB spec with 20 labels of 4,000 characters made 632 MB of out
 anything was written), and one anchored map given as every SLO's `annotations` 951 MB (2.1 GB). Labels are
 names to route, group and silence by; prose belongs in a description or the runbook. The service's `selector:`
 and `targets:` are copied the same way, into every expression that reads the service's series (and each runbook
-query): 19 selector values of 4,000 characters made 540 MB (1.6 GB); they share the bound.
+query): 19 selector values of 4,000 characters made 540 MB (1.6 GB); they share the bound. An SLO's or threshold
+alert's `by:` label names are copied more still (into every aggregation of its rules and every series of each of
+its generated test cases, about 26 times as many bytes per character as a label): they have a bound of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from compiler.model.types import Tier
 from compiler.spec.document import Path
 
 MAX_ALERT_TEXT = 4096  # characters of label and annotation names and values a spec adds to one alert
+MAX_GROUP_TEXT = 256  # characters of the label names one SLO's or threshold alert's `by:` names, together
 
 
 def alert_text_problems(data: Mapping[str, Any], defaults: Layer) -> Iterator[tuple[Path, str]]:
@@ -55,6 +58,24 @@ def matcher_text_problems(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]
                     "of 4,000 characters made 540 MB of output); match the service by short values (job, namespace)"
                 ),
             )
+
+
+def group_text_problems(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
+    """(path, message) for each SLO or threshold alert whose `by:` label names exceed the bound together."""
+    for key in ("slos", "threshold_alerts"):
+        for i, item in _items(data.get(key)):
+            by = item.get("by")
+            size = sum(len(str(label)) for label in by) if isinstance(by, list) else 0
+            if size > MAX_GROUP_TEXT:
+                yield (
+                    (key, i, "by"),
+                    (
+                        f"{size:,} characters of group label names; at most {MAX_GROUP_TEXT:,} together: every "
+                        "aggregation of its rules and each series of its generated test cases repeat them (100 "
+                        "threshold alerts by 10 names of 256 characters made 31 MB of output from a 20 KB spec); "
+                        "group by fewer or shorter labels"
+                    ),
+                )
 
 
 def _over(

@@ -14,7 +14,7 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic
 from compiler.model import build_slos as slo_build
-from compiler.model.alert_text import alert_text_problems, matcher_text_problems
+from compiler.model.alert_text import alert_text_problems, group_text_problems, matcher_text_problems
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
 from compiler.model.build_slos import build_slos, check_platform_slo_alerts, per_second
@@ -269,7 +269,8 @@ def build_service(
     tier_labels = build_tier_labels(data, defaults, ctx)
     for key, message in label_problems(data.get("labels") or {}):  # as for tier and SLO labels: never overridden
         ctx.error(("labels", key), message, key=True)
-    for where, message in [*alert_text_problems(data, defaults), *matcher_text_problems(data)]:  # copied widely
+    copied = [*alert_text_problems(data, defaults), *matcher_text_problems(data), *group_text_problems(data)]
+    for where, message in copied:  # copied onto every alert, rule and test case
         ctx.error(where, message)
     routes = _service_routes(data, platform, receivers, ctx, unsure)
     # `team:` proven by where the spec lives

@@ -153,3 +153,30 @@ def test_service_labels_over_the_bound_are_not_said_again_at_each_slo_that_adds_
     service["slos"][0] |= {"labels": {"component": "x"}, "annotations": {"playbook": "y"}}
     problems = _over(_problems(service))
     assert len(problems) == 1 and " $.labels: " in problems[0], problems
+
+
+def _long_names(count: int, length: int) -> list[str]:
+    return [(f"l{i}_" + "x" * length)[:length] for i in range(count)]
+
+
+@pytest.mark.parametrize("where", ["slos", "threshold_alerts"])
+def test_long_group_label_names_are_a_located_error(where: str) -> None:
+    # `by:` names are repeated in every aggregation and every generated test series of the alert: 100 threshold
+    # alerts by 10 names of 256 characters (a 20 KB spec, one anchored list) wrote 31 MB, 27 MB of it those names
+    service = copy.deepcopy(SERVICE)
+    service["metrics"]["lag"] = {"selector": "lag", "type": "gauge", "aggregation": "max"}
+    if where == "slos":
+        service["slos"][0]["by"] = _long_names(2, 256)
+    else:
+        service["threshold_alerts"] = [{"name": "LagHigh", "metric": "lag", "above": 10, "by": _long_names(10, 256)}]
+    problems = [p for p in _problems(service) if "characters of group label names; at most 256 together" in p]
+    assert len(problems) == 1 and f" $.{where}[0].by: " in problems[0], problems
+
+
+def test_group_label_names_up_to_the_bound_compile() -> None:
+    service = copy.deepcopy(SERVICE)
+    service["metrics"]["lag"] = {"selector": "lag", "type": "gauge", "aggregation": "max"}
+    alert = {"name": "LagHigh", "metric": "lag", "above": 10, "by": [*_long_names(9, 25), "x" * 31]}  # 256
+    assert _problems(service | {"threshold_alerts": [alert]}) == []
+    alert["by"][-1] += "x"
+    assert len(_problems(service | {"threshold_alerts": [alert]})) == 1
