@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from compiler.model import promql_strings, promql_text
+from compiler.model.empty_matchers import never_all_pass
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
@@ -103,6 +104,14 @@ def parse_selector(text: str) -> Selector:
     twice = sorted({m.label for m in matchers if m.op == "=" and labels.count(m.label) > 1})
     if twice:
         raise ValueError(f"label {twice[0]!r} is matched twice, once with '=', in {text!r}")
+    for label in dict.fromkeys(m.label for m in matchers):  # `code=~"5..",code!~"5.."`: an alert that never fires
+        own = [(m.op, m.value) for m in matchers if m.label == label]
+        if (len(own) > 1 or own[0][0] == "=~") and never_all_pass(own):
+            shown = ",".join(m.render() for m in matchers if m.label == label)
+            raise ValueError(
+                f"no value of label {label!r} passes {shown}: {text!r} selects no series, so what reads it never "
+                "fires (an errors selector counts no failure); fix the matchers"
+            )
     return Selector(name, tuple(matchers))
 
 

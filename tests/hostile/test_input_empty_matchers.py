@@ -1,0 +1,117 @@
+"""A selector whose matchers on one label no value passes selects no series: what reads it never fires.
+
+`errors: http_requests_total{code=~"5..",code!~"5.."}` (or `code=~"5..",code=~"2.."`, or `code=~"$^5"`) compiled
+and validated OK: the SLO counted no failure, ever, and CI passed while its pages were dead. Such a selector is now
+a located error. The check claims "empty" only when it has proved it, so every claim is compared with RE2 (the C++
+library Go's regexp follows) over every short value, with `.` read both with and without newlines.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import random
+import time
+
+import pytest
+import re2
+
+from compiler.model.empty_matchers import never_all_pass
+from tests.hostile.test_input_copied_text import _problems
+from tests.hostile.test_input_names import SERVICE
+
+_EMPTY = [
+    [("=~", "5.."), ("!~", "5..")],
+    [("=~", "5.."), ("=~", "2..")],
+    [("=~", "$^5")],
+    [("=~", "a^b")],
+    [("=~", "5[0-9][0-9]"), ("!~", "5..")],
+    [("=~", "GET|POST"), ("=~", "PUT|DELETE")],
+    [("=~", r"\d+"), ("=~", "a")],
+    [("=~", "x+"), ("!~", "x*")],
+    [("!=", ""), ("=~", "")],
+    [("=~", "5xx|5.."), ("!~", "5.*")],
+]
+_SOUND = [
+    [("=~", "5.."), ("!=", "503")],  # a range of codes
+    [("=~", "5.."), ("!~", "50[0-9]")],
+    [("=~", ".*")],
+    [("=~", "")],  # the label is absent
+    [("!~", ".*")],  # a value holding a newline, where `.` does not read one (Prometheus 2)
+    [("=~", "GET|POST"), ("=~", "post|GET")],
+    [("=~", "(?i)get"), ("=~", "GET")],  # case-insensitive: not modelled, so never refused
+    [("=~", "[[:alpha:]]+"), ("=~", "1")],  # RE2's POSIX class, which Python's parser reads otherwise
+    [("=~", "a{1000}"), ("=~", "b")],  # past the repetitions modelled: no claim
+    [("=~", r"\bfoo"), ("=~", "bar")],
+    [("=~", "/api/.*"), ("=~", ".*/health")],
+]
+
+
+@pytest.mark.parametrize("matchers", _EMPTY, ids=str)
+def test_matchers_no_value_passes_are_found(matchers: list[tuple[str, str]]) -> None:
+    assert never_all_pass(matchers)
+
+
+@pytest.mark.parametrize("matchers", _SOUND, ids=str)
+def test_matchers_some_value_passes_or_unmodelled_are_kept(matchers: list[tuple[str, str]]) -> None:
+    assert not never_all_pass(matchers)
+
+
+@pytest.mark.parametrize(
+    "errors", ['exports_total{outcome=~"fail.*",outcome!~"fail.*"}', 'exports_total{outcome=~"$^failed"}']
+)
+def test_an_errors_selector_that_selects_nothing_is_a_located_error(errors: str) -> None:
+    service = copy.deepcopy(SERVICE)
+    service["metrics"]["errors"] = errors
+    problems = [p for p in _problems(service) if "selects no series" in p]
+    assert len(problems) == 1 and " $.metrics.errors: no value of label 'outcome' passes " in problems[0], problems
+
+
+def test_a_range_of_values_still_compiles() -> None:
+    service = copy.deepcopy(SERVICE)
+    service["metrics"]["errors"] = 'exports_total{outcome=~"fail.*",outcome!="failed_retry"}'
+    assert _problems(service) == []
+
+
+_TOKENS = ["a", "b", "5", ".", "[0-9]", "[^a]", "a*", "(a|b)", "b+", "x?", "^", "$", r"\d", r"\w", "(?s:.)", "\n"]
+_TOKENS += ["[ab]{2}", "(a|)", "()", "a{0,2}", "(?:5..|a)", r"[^\n]", r"\s"]
+_ALPHABET = "ab5x\n0 "
+_VALUES = [""] + ["".join(p) for k in range(1, 5) for p in itertools.product(_ALPHABET, repeat=k)]
+
+
+def _passing(matchers: list[tuple[str, str]], dotall: bool) -> str | None:
+    """The first short value every matcher passes, as RE2 reads them; None if there is none."""
+    options = re2.Options()
+    options.log_errors = False
+    tests = []
+    for op, text in matchers:
+        if op in ("=", "!="):
+            tests.append(lambda value, text=text, want=op == "=": (value == text) == want)
+        else:
+            regex = re2.compile(("(?s)" if dotall else "") + f"(?:{text})", options)
+            tests.append(lambda value, regex=regex, want=op == "=~": (regex.fullmatch(value) is not None) == want)
+    return next((value for value in _VALUES if all(test(value) for test in tests)), None)
+
+
+def test_every_claim_holds_against_re2_on_every_short_value() -> None:
+    rng = random.Random(36)
+    claimed = 0
+    for _ in range(250):
+        matchers = []
+        for _ in range(rng.randint(1, 3)):
+            op = rng.choice(["=~", "=~", "!~", "!="])
+            text = "".join(rng.choice(_TOKENS if op != "!=" else _ALPHABET) for _ in range(rng.randint(0, 4)))
+            matchers.append((op, text))
+        if never_all_pass(matchers):
+            claimed += 1
+            for dotall in (False, True):
+                assert _passing(matchers, dotall) is None, (matchers, dotall)
+    assert claimed > 30  # the draw reaches the interesting cases
+
+
+def test_a_hostile_regex_pair_is_given_up_on_in_bounded_time() -> None:
+    started = time.process_time()
+    for i in range(5):
+        pair = [("=~", f"(a|b)*a(a|b){{{40 + i}}}"), ("=~", f"(a|b)*b(a|b){{{40 + i}}}"), ("!~", ".*")]
+        assert not never_all_pass(pair)
+    assert time.process_time() - started < 10  # ~0.1 CPU-s each here; 3 CPU-s each before the step budget
