@@ -21,6 +21,7 @@ from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
+from compiler.model.selector_labels import pins
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import counter_unit_problem, histogram_unit_in_name
 from compiler.spec.document import Path
@@ -347,8 +348,9 @@ def named_like_counter(body: Mapping[str, Any]) -> bool:
 
 
 def _own_matchers(text: str) -> bool:
+    """Whether the selector has a matcher of its own that finds some series only (`job=~".+"` finds every job's)."""
     try:
-        return bool(parse_selector(text).matchers)
+        return any(pins(m) for m in parse_selector(text).matchers)
     except ValueError:
         return True  # reported where the metric is built
 

@@ -120,7 +120,31 @@ def excluded_service_matchers(
                 f"so {name!r} would read no series of the service and what reads it would stay silent; drop the "
                 "matcher (or, for a platform default, write the metric in the service's spec without it)"
             )
+    for kept in service:  # `job=~".+"` in place of the service's `job="pay"`: every job's series, every team's
+        same = (m for m in own if m.label == kept.label and m.op == "=~")
+        wide = next((m for m in same if admits_every_value(m, kept.value)), None)
+        if wide is not None:
+            out.append(
+                f"{wide.render()} of metric {name!r} replaces {kept.render()}, the selector of service "
+                f"{service_name!r}, with a pattern every value passes: {name!r} would read the series of every "
+                f"{kept.label}, other services' and other teams' too (their requests dilute this service's error "
+                f"ratio, their failures page it); name the value, or leave {kept.label} out of the service's "
+                "matchers on purpose with service_selector: [the labels to keep] (or false)"
+            )
     return out
+
+
+_PROBES = ("a", "checkout", "node-exporter", "Z9", "x:y_z", "10.0.0.1:9100")
+
+
+def admits_every_value(matcher: Matcher, value: str = "a") -> bool:
+    """Whether a `=~` matcher passes `value` (the service's) and every probe value (`.+`, `.*`, `(.*)`)."""
+    return all(full_match(matcher.value, probe) is True for probe in (value, *_PROBES))
+
+
+def pins(matcher: Matcher) -> bool:
+    """Whether a matcher leaves out most series: `="x"`, or a `=~` some value fails (`!=`/`!~` leave the rest in)."""
+    return (matcher.op == "=" and matcher.value != "") or (matcher.op == "=~" and not admits_every_value(matcher))
 
 
 def _accepts_no_value(matcher: Matcher) -> bool:
