@@ -128,9 +128,8 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
                 f"write {other.render()}"
             )
     for label in dict.fromkeys(m.label for m in part.matchers):  # `code=~"5.."` over `code=~"2.."`: disjoint too
-        mine, theirs = ([(m.op, m.value) for m in sel.matchers if m.label == label] for sel in (part, total))
-        if theirs and never_all_pass(mine + theirs) and not never_all_pass(mine) and not never_all_pass(theirs):
-            both = [m for m in (*part.matchers, *total.matchers) if m.label == label]
+        both = [m for m in (*part.matchers, *total.matchers) if m.label == label]
+        if any(m.label == label for m in total.matchers) and never_all_pass([(m.op, m.value) for m in both]):
             return (
                 f"the {kind} selector {_text(part)} and the {total_word} {_text(total)} share no series (no {label} "
                 f"passes {', '.join(m.render() for m in both)}), so everything it counts is outside the "
