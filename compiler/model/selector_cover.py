@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compiler.model.empty_matchers import never_all_pass
 from compiler.model.promql import Matcher, Selector
 from compiler.model.types import Metric
 
@@ -126,14 +125,6 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
                 f"the {kind} selector {_text(part)} sets {own.render()} where the {total_word} sets {other.render()}: "
                 f"they share no series, so everything it counts is outside the {total_word}: {effect}; "
                 f"write {other.render()}"
-            )
-    for label in dict.fromkeys(m.label for m in part.matchers):  # `code=~"5.."` over `code=~"2.."`: disjoint too
-        both = [m for m in (*part.matchers, *total.matchers) if m.label == label]
-        if any(m.label == label for m in total.matchers) and never_all_pass([(m.op, m.value) for m in both]):
-            return (
-                f"the {kind} selector {_text(part)} and the {total_word} {_text(total)} share no series (no {label} "
-                f"passes {', '.join(m.render() for m in both)}), so everything it counts is outside the "
-                f"{total_word}: {effect}; the {total_word} must hold every event the {kind} selector counts"
             )
     constrained = {m.label for m in part.matchers}
     missing = [m for m in total.matchers if m.label not in constrained]
