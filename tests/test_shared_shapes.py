@@ -305,8 +305,8 @@ service: NAME
 team: shop
 selector: {namespace: prod}
 metrics:
-  requests: http_requests_total{job=~"NAME",job!~".*-canary"}
-  errors: http_requests_total{job=~"NAME",job!~".*-canary",code=~"5.."}
+  requests: http_requests_total{job=~"NAME|NAME-v2",job!~".*-canary"}
+  errors: http_requests_total{job=~"NAME|NAME-v2",job!~".*-canary",code=~"5.."}
 slos:
   - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
 """
@@ -333,7 +333,8 @@ DELIVERIES_BY_NAME = DELIVERIES.replace(
     ("spec", "names"),
     [
         # A label matched against the name and against a pattern: the tests' series are made for each name
-        # and the canary's can never pass `job!~".*-canary"`.
+        # and the canary's `job="shop-canary"` can never pass `job!~".*-canary"` (its `-v2` job can: a selector
+        # no job passes is refused).
         (CANARY, ["shop-1", "shop-2", "shop-3", "shop-canary"]),
         # A word of the name that is also a series name: which test cases may run side by side was read
         # from every word of the rules, the name's included.
