@@ -12,6 +12,7 @@ LEDGER = """apiVersion: obsc/v1
 service: ledger
 team: core
 selector: {app: ledger, env: prod}
+targets: {app: ledger, env: prod}
 metrics:
   requests: rpc_handled_total
   errors: rpc_handled_total{code!="OK"}

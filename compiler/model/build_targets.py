@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.errors import Diagnostic
+from compiler.model.ambiguous_targets import AMBIGUOUS_LABELS, ambiguous_left_out, ambiguous_unknown
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
@@ -66,6 +67,12 @@ def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tup
     if isinstance(declared, dict):
         return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
     kept = tuple(m for m in selector if m.label in TARGET_LABELS)
+    if any(m.label in AMBIGUOUS_LABELS for m in kept):
+        # `service: billing-api` may be Micrometer's tag, never on a static scrape config's `up`: kept only
+        # when the targets are said; another label naming them (`job`) is read alone, else obsc cannot tell.
+        if not any(m.label not in _SHARED_PLACE | AMBIGUOUS_LABELS for m in kept):
+            return (), True
+        kept = tuple(m for m in kept if m.label not in AMBIGUOUS_LABELS)
     if len(kept) < len(selector) and all(m.label in _SHARED_PLACE for m in kept):
         return (), True
     return kept, not kept
@@ -111,6 +118,10 @@ def target_problems(
 def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
     """ServiceDown is wanted but the scrape targets' labels cannot be told: a guess would page forever."""
     places = sorted(m.label for m in selector if m.label in _SHARED_PLACE)
+    if any(m.label in AMBIGUOUS_LABELS for m in selector):
+        why = ambiguous_unknown(tuple(m for m in selector if m.label in TARGET_LABELS))
+        ctx.error(("selector",), f"cannot tell which labels the scrape targets carry: {why}")
+        return
     if places:
         own = ", ".join(sorted(m.label for m in selector if m.label not in TARGET_LABELS))
         why = (
@@ -145,7 +156,9 @@ def guessed_targets_warnings(
         Diagnostic(
             ctx.loc(("selector", m.label), key=True),
             ("selector", m.label),
-            f"{m.label!r} is not a usual scrape-target label, so ServiceDown and the checks that ask whether the "
+            ambiguous_left_out(m.label, up, kept, f"{m.label}: {m.value}")
+            if m.label in AMBIGUOUS_LABELS
+            else f"{m.label!r} is not a usual scrape-target label, so ServiceDown and the checks that ask whether the "
             f"targets are up read up{{{up}}} without it: if the targets carry it too (relabelled onto them, as "
             f"hosts get a role), ServiceDown stays quiet while any other target there is up; declare targets: "
             f"{{{kept}, {m.label}: {m.value}}} then, or targets: {{{kept}}} if only the metrics carry it",

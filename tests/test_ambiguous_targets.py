@@ -1,0 +1,82 @@
+"""A selector label that may be an app's own tag is not read on `up` unless the spec says the targets carry it.
+
+A Spring Boot API selected `{job: billing-api, service: billing-api}`: Micrometer writes `service` on its series,
+and a static scrape config gives `up` only job and instance. `service` was taken as a usual target label, so
+ServiceDown read `up{job="billing-api",service="billing-api"}`, matched nothing and paged from its first
+evaluation with every target up (promtool, round 36), and nothing said so. Under a ServiceMonitor the target's
+`service` label is on `up`: `targets:` says that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  payments:
+    routing:
+      critical: {webhook: {url: "https://pager.example.com/payments"}}
+      warning: {webhook: {url: "https://tickets.example.com/payments"}}
+"""
+BILLING = """\
+apiVersion: obsc/v1
+service: billing-api
+team: payments
+selector: {job: billing-api, service: billing-api}
+metrics:
+  requests: http_server_requests_seconds_count
+  errors: http_server_requests_seconds_count{outcome="SERVER_ERROR"}
+slos:
+  - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}}
+"""
+
+
+def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str) -> tuple[int, str, str]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "billing-api.yaml").write_text(spec)
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    rules = out / "prometheus" / "rules" / "billing-api.yaml"
+    return result.code, result.err, rules.read_text() if rules.exists() else ""
+
+
+def test_an_apps_own_service_tag_is_not_read_on_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, rules = _compile(tmp_path, capsys, BILLING)
+    assert code == 0, err
+    assert '(sum(up{job="billing-api"}) or vector(0)) == 0' in rules
+    assert 'up{job="billing-api",service=' not in rules
+    assert "billing-api.yaml:4:30 $.selector.service: warning: 'service' is put on scrape targets by Kubernetes" in err
+    assert "declare targets: {job: billing-api, service: billing-api}, or targets: {job: billing-api}" in err
+
+
+@pytest.mark.parametrize("label", ["service", "app", "env", "environment"])
+def test_a_service_named_only_by_an_ambiguous_label_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str
+) -> None:
+    spec = BILLING.replace("{job: billing-api, service: billing-api}", f"{{namespace: pay, {label}: billing-api}}")
+    code, err, rules = _compile(tmp_path, capsys, spec)
+    assert code == 2, err
+    assert rules == ""
+    assert "billing-api.yaml:4:11 $.selector: cannot tell which labels the scrape targets carry" in err
+    written = ", ".join(sorted(["namespace: pay", f"{label}: billing-api"]))
+    assert f"declare targets: {{{written}}} if the targets carry it" in err
+    assert "Traceback" not in err
+
+
+def test_targets_declared_keep_the_label_on_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = BILLING.replace(
+        "selector: {job: billing-api, service: billing-api}\n",
+        "selector: {job: billing-api, service: billing-api}\ntargets: {job: billing-api, service: billing-api}\n",
+    )
+    code, err, rules = _compile(tmp_path, capsys, spec)
+    assert code == 0, err
+    assert '(sum(up{job="billing-api",service="billing-api"}) or vector(0)) == 0' in rules
+    assert "$.selector" not in err
