@@ -53,6 +53,7 @@ from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import gauge_names, histogram_names
+from compiler.model.sparse_counter_lines import sparse_counter_lines
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
@@ -300,6 +301,7 @@ def build_service(
         location=ctx.loc(("service",)),
         targets=targets,
         targets_guess=guessed_targets_warnings(data, selector, targets, ctx),
+        sparse_lines=sparse_counter_lines(data, thresholds, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
     )

@@ -337,6 +337,8 @@ class Service:
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
     # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)
     targets_guess: tuple[Diagnostic, ...] = ()
+    # counter lines under a few events a day, each a located warning (model/sparse_counter_lines.py)
+    sparse_lines: tuple[Diagnostic, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
         # Asked ~35 times per service by the targets: the metrics by name (the first of a name, as a scan

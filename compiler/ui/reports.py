@@ -141,10 +141,11 @@ def layout_warnings(out: Console, compilation: Compilation) -> None:
 
 def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed,
-    inherited error-rate lines that fire on a healthy SLO."""
+    inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
     out.diagnostics([d for s in services for d in inherited_lines_below_budget(s)], severity="warning", code="lines")
+    out.diagnostics([d for s in services for d in s.sparse_lines], severity="warning", code="lines")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
