@@ -10,6 +10,7 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Layer
 from compiler.model.build_slos import increase_notes
 from compiler.model.build_targets import targets_notes
+from compiler.model.down_groups import unwatched_group_notes
 from compiler.model.prober_selector import prober_notes
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import symptom_notes
@@ -35,6 +36,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) 
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += kind_notes(service)
+    notes += unwatched_group_notes(service)
     for route in service.routes:
         if route.path == DEFAULT_RECEIVER_PATH:  # legal, but a page landing in a catch-all deserves a word
             notes.append(
