@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_obsc
+from tests.promtool_helpers import alert_fires
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -80,3 +81,24 @@ def test_targets_declared_keep_the_label_on_up(tmp_path: Path, capsys: pytest.Ca
     assert code == 0, err
     assert '(sum(up{job="billing-api",service="billing-api"}) or vector(0)) == 0' in rules
     assert "$.selector" not in err
+
+
+@pytest.mark.parametrize(
+    "up",
+    [
+        'up{job="billing-api",instance="10.0.0.1:8080"}',  # a static scrape config: job and instance only
+        'up{job="billing-api",instance="10.0.0.1:8080",namespace="pay",service="billing-api"}',  # a ServiceMonitor
+    ],
+    ids=["static-scrape", "service-monitor"],
+)
+def test_service_down_is_quiet_with_every_target_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], up: str
+) -> None:
+    """promtool: the static scrape's healthy target paged from the first evaluation on (ServiceDown at 30m)."""
+    code, err, rules = _compile(tmp_path, capsys, BILLING)
+    assert code == 0, err
+    metric = 'http_server_requests_seconds_count{job="billing-api",instance="10.0.0.1:8080",service="billing-api"}'
+    healthy = {up: "1+0x60", metric: "0+600x60"}
+    assert not alert_fires(tmp_path, rules, "ServiceDown", healthy, eval_time="30m")
+    down = {up: "0+0x60", metric: "0+0x60"}
+    assert alert_fires(tmp_path, rules, "ServiceDown", down, eval_time="30m")
