@@ -16,20 +16,8 @@ import pytest
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.promtool_helpers import promtool_report, rules_read_by
+from tests.test_slice_outage_recovery import SPEC  # the same probe, replayed there
 
-SPEC = """apiVersion: obsc/v1
-service: beacon
-team: quarry
-selector: {job: probe}
-targets: false
-metrics: {ok: {selector: probe_success, type: gauge, aggregation: min}}
-alerts: {service_down: false}
-slos: [{name: reachable, objective: 99.9, sli: {good_when: ok == 1}}]
-routing:
-  critical: {webhook: {url: "http://relay:8080/page"}}
-  warning: {webhook: {url: "http://relay:8080/ticket"}}
-  info: {webhook: {url: "http://relay:8080/digest"}}
-"""
 OWN = 'service="beacon",slo="reachable"'
 BAD_1H = f"{names.sli_bad_slices('1h')}{{{OWN}}}"
 SLICES_30M = f"{names.sli_slices('30m')}{{{OWN}}}"
