@@ -263,6 +263,8 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
             raise ValueError("a counter's rate is never below 0, so this alert could never fire")
         if metric.type is MetricType.COUNTER and comparison is Comparison.ABOVE and threshold < 0:
             raise ValueError("a counter's rate is never below 0, so this alert would always fire")
+        if problem := _share_line_problem(threshold, comparison, metric):
+            raise ValueError(problem)
     except ValueError as exc:
         # A message that already quotes the value (a percentage's spelling advice) says it once.
         message = str(exc)
@@ -295,6 +297,21 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         labels=tuple(sorted((str(k), str(v)) for k, v in (raw.get("labels") or {}).items())),
         location=ctx.loc(path),
     )
+
+
+_SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0), Decimal(100))}
+
+
+def _share_line_problem(threshold: Decimal, comparison: Comparison, metric: Metric) -> str | None:
+    """A share's line at or past the end of its range it is compared towards: the alert can never fire (a dead
+    alert CI would pass)."""
+    low, high = _SHARE_RANGE.get(metric.unit or "", (None, None))
+    share = f"metric {metric.name!r} is a share (unit: {metric.unit})"
+    if comparison is Comparison.ABOVE and high is not None and threshold >= high:
+        return f"{share}, never above {high}: this alert could never fire"
+    if comparison is Comparison.BELOW and low is not None and threshold <= low:
+        return f"{share}, never below {low}: this alert could never fire"
+    return None
 
 
 def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None:

@@ -1,0 +1,46 @@
+"""A share's threshold line at the end of its range is a located error: `above: 1` (or `100%`) on a 0-1 share and
+`below: 0` never fire, a dead alert every check passed (found by round 36's hostile hunt: it compiled)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.spec_errors import spec_errors
+
+SPEC = """\
+apiVersion: obsc/v1
+service: disk-pool
+team: t
+selector: {{job: disk-pool}}
+metrics:
+  used: {{selector: pool_used_ratio, type: gauge, aggregation: max, unit: {unit}}}
+threshold_alerts:
+  - {{name: PoolFull, metric: used, {line}, for: 10m, tier: warning}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("unit", "line", "said"),
+    [
+        ("percentunit", "above: 1", "never above 1"),
+        ("percentunit", "above: 100%", "never above 1"),
+        ("percentunit", "below: 0", "never below 0"),
+        ("percent", "above: 100", "never above 100"),
+        ("percent", "below: 0%", "never below 0"),
+    ],
+)
+def test_a_line_at_the_end_of_a_share_is_refused(tmp_path: Path, unit: str, line: str, said: str) -> None:
+    errors = spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)})
+    assert len(errors) == 1, errors
+    key = line.split(":")[0]
+    assert errors[0].startswith(f"threshold_alerts.0.{key}: "), errors
+    assert said in errors[0] and "could never fire" in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("unit", "line"), [("percentunit", "above: 99%"), ("percentunit", "below: 0.01"), ("percent", "above: 99.5")]
+)
+def test_a_line_inside_a_share_compiles(tmp_path: Path, unit: str, line: str) -> None:
+    assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []
