@@ -305,7 +305,7 @@ _SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0),
 def _share_line_problem(threshold: Decimal, comparison: Comparison, metric: Metric) -> str | None:
     """A share's line at or past the end of its range it is compared towards: the alert can never fire (a dead
     alert CI would pass)."""
-    low, high = _SHARE_RANGE.get(metric.unit or "", (None, None))
+    low, high = _SHARE_RANGE.get(metric.unit, (None, None))
     share = f"metric {metric.name!r} is a share (unit: {metric.unit})"
     if comparison is Comparison.ABOVE and high is not None and threshold >= high:
         return f"{share}, never above {high}: this alert could never fire"

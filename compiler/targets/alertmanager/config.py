@@ -12,7 +12,6 @@ from compiler.targets.alertmanager.routes import (
     Interval,
     RouteNode,
     duration,
-    group_label_sets,
     inhibit_rules,
     intervals,
     route_tree,
@@ -31,7 +30,7 @@ def explanation(fleet: Fleet) -> str:
         "one notification per service/SLO incident; info is a digest per service and notifies only where",
         "routing names an info receiver.",
         "Inhibit rules, in order:",
-        *(f"  {i}. {rule.why}" for i, rule in enumerate(inhibit_rules(group_label_sets(fleet)), start=1)),
+        *(f"  {i}. {rule.why}" for i, rule in enumerate(inhibit_rules(fleet), start=1)),
     ]
     return "".join(f"# {line}\n" for line in lines)
 
@@ -45,7 +44,7 @@ def alertmanager_config(fleet: Fleet) -> dict[str, Any]:
     config["templates"] = [CONFIG_REFERENCE, *(t for t in base.templates if t != CONFIG_REFERENCE)]
     config["route"] = render_route(tree)
     config["receivers"] = receivers(fleet, tiers_of_receivers(tree))
-    config["inhibit_rules"] = [render_inhibit(rule) for rule in inhibit_rules(group_label_sets(fleet))]
+    config["inhibit_rules"] = [render_inhibit(rule) for rule in inhibit_rules(fleet)]
     found = intervals(fleet)
     if found:
         config["time_intervals"] = [render_interval(interval) for interval in found]

@@ -41,7 +41,6 @@ from compiler.targets.alertmanager.routes import (
     RouteNode,
     business_hours,
     duration,
-    group_label_sets,
     inhibit_rules,
     receivers_in,
     root_receiver,
@@ -108,7 +107,7 @@ def team_config(fleet: Fleet, team: str, services: Any, tiers: dict[str, Tier] |
     spec: dict[str, Any] = {
         "route": render_route(top),
         "receivers": [render_receiver(fleet, name, tiers.get(name, Tier.WARNING)) for name in used],
-        "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules(group_label_sets(fleet))],
+        "inhibitRules": [render_inhibit(rule) for rule in inhibit_rules(fleet)],
     }
     if hours is not None and expressible:
         spec["muteTimeIntervals"] = [render_interval(hours)]

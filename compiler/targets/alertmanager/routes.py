@@ -260,14 +260,15 @@ SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
 SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
 
 
-def group_label_sets(fleet: Fleet) -> tuple[tuple[str, ...], ...]:
+def _group_label_sets(fleet: Fleet) -> tuple[tuple[str, ...], ...]:
     """The label sets the fleet's SLOs are kept per (`by:`), each sorted, for inhibition inside a group."""
     return tuple(sorted({tuple(sorted(slo.by)) for service in fleet.services for slo in service.slos if slo.by}))
 
 
-def inhibit_rules(groups: Sequence[tuple[str, ...]] = ()) -> list[Inhibit]:
-    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names. `groups`: the
-    label sets SLOs are kept per (`group_label_sets`), whose pages silence their own group's tickets only."""
+def inhibit_rules(fleet: Fleet) -> list[Inhibit]:
+    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names. A grouped
+    SLO's burn page silences its own group's tickets only (the label sets of the fleet's `by:` lists)."""
+    groups = _group_label_sets(fleet)
     service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
     # one group's ServiceDown (`down_group`) is no such page: with no slo it held back every ticket without one,
     # in every group (round 34: one cluster down muted the other clusters' threshold and saturation tickets)

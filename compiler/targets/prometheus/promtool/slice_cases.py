@@ -20,11 +20,11 @@ from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, Firing, InputSeries, firing
+from compiler.targets.prometheus.promtool.chain import LOOKBACK
 from compiler.targets.prometheus.promtool.series import constant, satisfy, selects
 from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 
-_LOOKBACK = 300  # Prometheus's default lookback: how old a sample an instant read still takes
 _MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps
 # op → (a good value, a bad value) as offsets from the condition's number: the bad one sits on the edge
 _SIDES = {"==": (0, 1), "!=": (1, 0), ">=": (0, -1), ">": (1, 0), "<=": (0, 1), "<": (-1, 0)}
@@ -64,7 +64,7 @@ def slices_read(bits: tuple[int, ...], at: int, window: int, slice_seconds: int)
     (5m, both ends counted as in Prometheus 2.42) old, so a bit of a 30m step is read at 6 steps of 1m."""
     first = -(-(at - window) // slice_seconds) * slice_seconds
     steps = range(first, at + 1, slice_seconds)
-    return sum(1 for s in steps if any(b <= s <= b + _LOOKBACK for b in bits))
+    return sum(1 for s in steps if any(b <= s <= b + LOOKBACK for b in bits))
 
 
 def _case(service: Service, slo: Slo, stale_rules: list[Rule], bad: bool, step: int) -> Case | None:
