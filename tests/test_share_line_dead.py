@@ -44,3 +44,37 @@ def test_a_line_at_the_end_of_a_share_is_refused(tmp_path: Path, unit: str, line
 )
 def test_a_line_inside_a_share_compiles(tmp_path: Path, unit: str, line: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []
+
+
+_TINY = "0." + "0" * 330 + "1"  # exact to obsc, 0 to a float64
+
+
+@pytest.mark.parametrize(
+    ("unit", "line", "said"),
+    [
+        ("percentunit", 'above: "99.99999999999999999%"', "never above 1"),
+        ("percentunit", 'above: "0.99999999999999999999"', "never above 1"),
+        ("percent", 'above: "99.999999999999999999"', "never above 100"),
+        ("percentunit", f'below: "{_TINY}"', "never below 0"),
+    ],
+)
+def test_a_line_prometheus_reads_as_the_end_is_refused(tmp_path: Path, unit: str, line: str, said: str) -> None:
+    """Inside the range to an exact decimal, at its end as the float64 Prometheus parses the rule's number into:
+    `> 0.9999999999999999999` is `> 1` (a dead alert; it compiled)."""
+    errors = spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)})
+    assert len(errors) == 1, errors
+    assert said in errors[0] and "could never fire" in errors[0] and "float64" in errors[0], errors
+
+
+def test_a_counter_line_prometheus_reads_as_0_is_refused(tmp_path: Path) -> None:
+    spec = SPEC.replace("type: gauge, aggregation: max, unit: {unit}", "type: counter").format(line=f'below: "{_TINY}"')
+    errors = spec_errors(tmp_path, {"disk-pool.yaml": spec})
+    assert len(errors) == 1 and "never below 0" in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("unit", "line"),
+    [("percentunit", "above: 0.9999999"), ("percentunit", 'above: "99.99999%"'), ("percent", "below: 0.000000001")],
+)
+def test_a_line_a_float64_tells_from_the_end_compiles(tmp_path: Path, unit: str, line: str) -> None:
+    assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []

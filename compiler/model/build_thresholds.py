@@ -259,11 +259,14 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         threshold = _threshold(value, comparison, metric)
         if not threshold.is_finite():
             raise ValueError("the threshold must be a finite number")
-        if metric.type is MetricType.COUNTER and comparison is Comparison.BELOW and threshold <= 0:
-            raise ValueError("a counter's rate is never below 0, so this alert could never fire")
+        # Compared as Prometheus reads the rule's number, a float64: `< 0.000…01` past 16 digits is `< 0`.
+        read = Decimal(float(threshold))
+        if metric.type is MetricType.COUNTER and comparison is Comparison.BELOW and read <= 0:
+            rounded = " (Prometheus reads the line as 0, the float64 nearest it)" if threshold > 0 else ""
+            raise ValueError(f"a counter's rate is never below 0{rounded}, so this alert could never fire")
         if metric.type is MetricType.COUNTER and comparison is Comparison.ABOVE and threshold < 0:
             raise ValueError("a counter's rate is never below 0, so this alert would always fire")
-        if problem := _share_line_problem(threshold, comparison, metric):
+        if problem := _share_line_problem(threshold, read, comparison, metric):
             raise ValueError(problem)
     except ValueError as exc:
         # A message that already quotes the value (a percentage's spelling advice) says it once.
@@ -302,16 +305,16 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
 _SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0), Decimal(100))}
 
 
-def _share_line_problem(threshold: Decimal, comparison: Comparison, metric: Metric) -> str | None:
-    """A share's line at or past the end of its range it is compared towards: the alert can never fire (a dead
-    alert CI would pass)."""
+def _share_line_problem(threshold: Decimal, read: Decimal, comparison: Comparison, metric: Metric) -> str | None:
+    """A share's line at or past the end of its range it is compared towards (`read`: the float64 Prometheus
+    parses it into): the alert can never fire (a dead alert CI would pass)."""
     low, high = _SHARE_RANGE.get(metric.unit, (None, None))
+    end, sign = {Comparison.ABOVE: (high, 1), Comparison.BELOW: (low, -1)}.get(comparison, (None, 0))
+    if end is None or (read - end) * sign < 0:
+        return None
+    rounded = f" (Prometheus reads the line as {end}, the float64 nearest it)" if (threshold - end) * sign < 0 else ""
     share = f"metric {metric.name!r} is a share (unit: {metric.unit})"
-    if comparison is Comparison.ABOVE and high is not None and threshold >= high:
-        return f"{share}, never above {high}: this alert could never fire"
-    if comparison is Comparison.BELOW and low is not None and threshold <= low:
-        return f"{share}, never below {low}: this alert could never fire"
-    return None
+    return f"{share}, never {comparison.value} {end}{rounded}: this alert could never fire"
 
 
 def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None:
