@@ -106,7 +106,7 @@ def parse_selector(text: str) -> Selector:
         raise ValueError(f"label {twice[0]!r} is matched twice, once with '=', in {text!r}")
     for label in dict.fromkeys(m.label for m in matchers):  # `code=~"5..",code!~"5.."`: an alert that never fires
         own = [(m.op, m.value) for m in matchers if m.label == label]
-        if (len(own) > 1 or own[0][0] == "=~") and never_all_pass(own):
+        if (len(own) > 1 or own[0][0] in ("=~", "!~")) and never_all_pass(own):
             shown = ",".join(m.render() for m in matchers if m.label == label)
             raise ValueError(
                 f"no value of label {label!r} passes {shown}: {text!r} selects no series, so what reads it never "

@@ -16,6 +16,7 @@ import time
 import pytest
 import re2
 
+from compiler.model import empty_matchers
 from compiler.model.empty_matchers import never_all_pass
 from tests.hostile.test_input_copied_text import _problems
 from tests.hostile.test_input_names import SERVICE
@@ -44,6 +45,18 @@ _SOUND = [
     [("=~", "a{1000}"), ("=~", "b")],  # past the repetitions modelled: no claim
     [("=~", r"\bfoo"), ("=~", "bar")],
     [("=~", "/api/.*"), ("=~", ".*/health")],
+    # Each a value RE2 passes that a near miss of the model refused (round 37's mutants of it):
+    [("=~", "\v"), ("!~", r"\s")],  # RE2's \s is [\t\n\f\r ], no vertical tab (Python's has one)
+    [("=~", "_"), ("=~", r"\w")],
+    [("=~", r"[\D]"), ("=~", "a")],  # a negated class inside a class
+    [("=~", "[^ab]"), ("=~", "c")],
+    [("=~", "[^a]"), ("=~", "\U0001f600")],  # past the Basic Multilingual Plane
+    [("=~", "ab"), ("!~", "a$b")],  # `$` mid-value passes nothing, so refuses nothing
+    [("=~", "a{0,2}"), ("=~", "aa")],
+    [("=~", "\r\n"), ("=~", ".\n"), ("!~", "\r.")],  # `.` reads a carriage return, with or without (?s)
+    [("=~", "(?i:get)"), ("=~", "GET")],  # case-insensitive in a group: not modelled either
+    [("=~", "\n"), ("!~", "(?s)(?-s:.)")],  # (?-s:) inside (?s): `.` reads no newline again
+    [("=~", "a{,3}"), ("=~", r"a\{,3\}")],  # RE2 reads `{,3}` as text, Python's parser as a repetition
 ]
 
 
@@ -58,7 +71,12 @@ def test_matchers_some_value_passes_or_unmodelled_are_kept(matchers: list[tuple[
 
 
 @pytest.mark.parametrize(
-    "errors", ['exports_total{outcome=~"fail.*",outcome!~"fail.*"}', 'exports_total{outcome=~"$^failed"}']
+    "errors",
+    [
+        'exports_total{outcome=~"fail.*",outcome!~"fail.*"}',
+        'exports_total{outcome=~"$^failed"}',
+        'exports_total{outcome!~"(?s).*"}',  # one !~ every value passes refuses every series
+    ],
 )
 def test_an_errors_selector_that_selects_nothing_is_a_located_error(errors: str) -> None:
     service = copy.deepcopy(SERVICE)
@@ -115,3 +133,9 @@ def test_a_hostile_regex_pair_is_given_up_on_in_bounded_time() -> None:
         pair = [("=~", f"(a|b)*a(a|b){{{40 + i}}}"), ("=~", f"(a|b)*b(a|b){{{40 + i}}}"), ("!~", ".*")]
         assert not never_all_pass(pair)
     assert time.process_time() - started < 10  # ~0.1 CPU-s each here; 3 CPU-s each before the step budget
+
+
+def test_a_search_cut_short_claims_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past _MAX_STATES the search stops before it reaches a passing value: that is no proof of "empty"."""
+    monkeypatch.setattr(empty_matchers, "_MAX_STATES", 3)
+    assert not never_all_pass([("=~", "[ab]{6}"), ("!~", "a*")])  # bbbbbb passes; 4 states by the second letter
