@@ -915,3 +915,16 @@ def survivors_of(service: str, chosen: list[Mutant], source: str = "examples") -
             runs = [focused_runs(base, m.service, picked, first) for m, base, picked, first in written]
         dead = kills(promtool, runs)
     return [m for m, killed in zip(chosen, dead, strict=True) if not killed], len(chosen)
+
+
+def test_every_data_missing_mutant_of_a_free_sli_read_with_its_or_is_killed() -> None:
+    """invoice-run (tests/golden/slo-kinds) writes its raw SLI as `failed or 0 * sum(rate(total))`: no failure
+    yet is a ratio of 0, not no data. Every data-missing scenario fed a failed series beside the total, so the
+    mutant dropping that `or` (SLODataMissing then fires through a healthy run) lived before round 37's scenario
+    of the total alone. The one left alive keeps `0 * sum(rate(total))` alone: equivalent here, the failed series
+    being some of the total's (the probe has a sample exactly when the total has)."""
+    with mock.patch(f"{__name__}.MUTATION_FULL", True):
+        alive, total = survivors(
+            ["invoice-run"], only=(names.SLO_DATA_MISSING,), source="tests/golden/slo-kinds/specs", holds="with"
+        )
+    assert total == 12 and [m.what for m in alive] == ["left operand of 'or' (line 4) dropped"], alive

@@ -271,6 +271,13 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if renamed:
         title = "requests counted, the failures counter of its own name without a series (renamed away): data missing"
         cases.append(case(title, {**full, **renamed}, 1, 1))
+    # A free SLI's total with no failure yet (a healthy run): every scenario above feeds a series under each of its
+    # selectors, the failures' too, so one that reads no data until the first failure (without its user's
+    # `or 0 * sum(rate(total))`) was never shown firing.
+    healthy = {n: widest for n in free if (widest := _widest(full[n])) != full[n]}
+    if healthy:
+        title = "requests counted, no series under a free SLI's narrower selectors (no failure yet)"
+        cases.append(case(title, {**full, **healthy}, 1, 1))
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
 
 
@@ -300,6 +307,15 @@ def _family(service: Service, slo: Slo) -> list[tuple[str, dict[str, str]]]:
     family = errors_family(slo.sli, service.selector)
     labels = satisfy(family.matchers) if family is not None else None
     return [] if family is None or labels is None else [(family.metric, {**labels, **sample_group(slo)})]
+
+
+def _widest(series: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+    """The series no other of the same metric is a narrower copy of (`x{result="failed"}` beside `x`: only `x`)."""
+    return [
+        (metric, labels)
+        for metric, labels in series
+        if not any(m == metric and labels.items() > other.items() for m, other in series)
+    ]
 
 
 def _gone(
