@@ -71,3 +71,25 @@ def test_lines_with_events_enough_in_a_day_say_nothing(
     code, err = _validate(tmp_path, capsys, line)
     assert code == 0, err
     assert "events a day" not in err, err
+
+
+def test_a_gauges_small_line_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A gauge's value is compared, not a rate: a line of 0.00001 (a lag in seconds, a share) holds no events."""
+    line = "below: 0.00001"
+    gauge = SPEC.replace("title: Successful runs}}", "title: Successful runs, type: gauge, aggregation: max}}")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "payroll-export.yaml").write_text(gauge.format(line=line))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0 and "events a day" not in result.err, result.err
+
+
+def test_each_alert_is_warned_at_its_own_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = "  - {name: PayrollExportRare, metric: runs_ok, above: 0.00004, for: 1h, tier: warning}\n"
+    assert _validate(tmp_path, capsys, "below: 1/h")[0] == 0  # the first line says nothing
+    specs = tmp_path / "specs"
+    (specs / "payroll-export.yaml").write_text((specs / "payroll-export.yaml").read_text() + second)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0 and "payroll-export.yaml:10:" in result.err, result.err
+    assert "$.threshold_alerts[1].above: warning: a line of 0.00004 per second" in result.err, result.err

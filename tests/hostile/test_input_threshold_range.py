@@ -111,3 +111,14 @@ def test_numbers_in_range_names_and_durations_in_an_expression_compile() -> None
     expr = 'sum(queue_ready1e400{$selector, le="1e400"} offset 5m) * 1.7e308 > -0x1f + 1.' + "0" * 300
     service["metrics"]["backlog"]["expr"] = expr
     assert _service_problems(service) == []
+
+
+@pytest.mark.parametrize("line", [f"lag > -{_HUGE}", f"lag < {int(sys.float_info.max)}"])
+def test_good_when_reads_a_number_by_its_size(line: str) -> None:
+    """Past the largest float64 whichever its sign; the largest itself is still read (Go's ParseFloat takes it)."""
+    service = copy.deepcopy(SERVICE)
+    service["metrics"]["lag"] = {"selector": "lag", "type": "gauge", "aggregation": "max"}
+    service["slos"].append({"name": "fresh", "objective": 99, "sli": {"good_when": line}})
+    problems = _service_problems(service)
+    past = int(line.startswith("lag >"))
+    assert len(problems) == past and all("past the largest number Prometheus reads" in p for p in problems), problems
