@@ -78,3 +78,47 @@ def test_a_counter_line_prometheus_reads_as_0_is_refused(tmp_path: Path) -> None
 )
 def test_a_line_a_float64_tells_from_the_end_compiles(tmp_path: Path, unit: str, line: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []
+
+
+SLICED = """\
+apiVersion: obsc/v1
+service: disk-pool
+team: t
+selector: {{job: disk-pool}}
+targets: false
+metrics:
+  used: {{selector: pool_free_ratio, type: gauge, aggregation: min, unit: {unit}}}
+slos:
+  - {{name: roomy, objective: 99, period: 7d, sli: {{good_when: "used {condition}"}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("unit", "condition", "said"),
+    [
+        ("percentunit", "> 100%", "no value of it passes"),  # every slice bad: a page for good
+        ("percentunit", "< 0", "no value of it passes"),
+        ("percentunit", "== 2", "no value of it passes"),
+        ("percent", "> 100", "no value of it passes"),
+        ("percentunit", "> 99.99999999999999999%", "no value of it passes"),  # `> 1` to Prometheus
+        ("percentunit", "<= 1", "every value of it passes"),  # no slice ever bad: an SLO that never burns
+        ("percentunit", ">= 0", "every value of it passes"),
+        ("percent", "!= 101", "every value of it passes"),
+    ],
+)
+def test_a_time_slice_condition_its_share_decides_alone_is_refused(
+    tmp_path: Path, unit: str, condition: str, said: str
+) -> None:
+    """good_when on a share at or past the end of its range: round 36 refused such a threshold line, not the same
+    line as a time slice's condition (every slice bad, a page for good; or none, an SLO that never burns)."""
+    errors = spec_errors(tmp_path, {"disk-pool.yaml": SLICED.format(unit=unit, condition=condition)})
+    assert len(errors) == 1 and errors[0].startswith("slos.0.sli.good_when: "), errors
+    assert said in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("unit", "condition"),
+    [("percentunit", ">= 0.2"), ("percentunit", "< 100%"), ("percent", "!= 0"), ("percent", "> 0")],
+)
+def test_a_time_slice_condition_inside_a_share_compiles(tmp_path: Path, unit: str, condition: str) -> None:
+    assert spec_errors(tmp_path, {"disk-pool.yaml": SLICED.format(unit=unit, condition=condition)}) == []

@@ -23,6 +23,7 @@ from compiler.model.groups import (
     raw_group_problem,
     set_elsewhere,
 )
+from compiler.model.share_range import SHARE_RANGE
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import (
@@ -302,13 +303,10 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
     )
 
 
-_SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0), Decimal(100))}
-
-
 def _share_line_problem(threshold: Decimal, read: Decimal, comparison: Comparison, metric: Metric) -> str | None:
     """A share's line at or past the end of its range it is compared towards (`read`: the float64 Prometheus
     parses it into): the alert can never fire (a dead alert CI would pass)."""
-    low, high = _SHARE_RANGE.get(metric.unit, (None, None))
+    low, high = SHARE_RANGE.get(metric.unit, (None, None))
     end, sign = {Comparison.ABOVE: (high, 1), Comparison.BELOW: (low, -1)}.get(comparison, (None, 0))
     if end is None or (read - end) * sign < 0:
         return None

@@ -17,6 +17,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import line_in_unit
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_text import size_problems
+from compiler.model.share_range import share_condition_problem
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Slo, Tier
 from compiler.model.units import float64_problem, format_duration, parse_duration
@@ -133,7 +134,7 @@ def _time_slice(raw: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, pa
                 where, f"good_when {name} {op} {number}: {exc}; or compare with a plain number, e.g. 'probe_ok == 1'"
             )
             return None
-    if past := float64_problem(value, number):
+    if past := float64_problem(value, number) or share_condition_problem(gauge, op, value):
         ctx.error(where, past)
         return None
     if not gauge.aggregation_declared:
