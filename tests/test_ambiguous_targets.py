@@ -102,3 +102,11 @@ def test_service_down_is_quiet_with_every_target_up(
     assert not alert_fires(tmp_path, rules, "ServiceDown", healthy, eval_time="30m")
     down = {up: "0+0x60", metric: "0+0x60"}
     assert alert_fires(tmp_path, rules, "ServiceDown", down, eval_time="30m")
+
+
+def test_two_ambiguous_labels_are_named_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = BILLING.replace("{job: billing-api, service: billing-api}", "{app: billing-api, env: prod}")
+    code, err, rules = _compile(tmp_path, capsys, spec)
+    assert code == 2 and rules == "", err
+    assert "$.selector: cannot tell which labels the scrape targets carry: 'app', 'env' are put on scrape" in err, err
+    assert "declare targets: {app: billing-api, env: prod} if the targets carry it" in err, err
