@@ -37,6 +37,7 @@ def test_a_line_at_the_end_of_a_share_is_refused(tmp_path: Path, unit: str, line
     key = line.split(":")[0]
     assert errors[0].startswith(f"threshold_alerts.0.{key}: "), errors
     assert said in errors[0] and "could never fire" in errors[0], errors
+    assert "float64" not in errors[0], errors  # the line itself is at the end: no rounding to speak of
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,14 @@ def test_a_time_slice_condition_its_share_decides_alone_is_refused(
 
 @pytest.mark.parametrize(
     ("unit", "condition"),
-    [("percentunit", ">= 0.2"), ("percentunit", "< 100%"), ("percent", "!= 0"), ("percent", "> 0")],
+    [
+        ("percentunit", ">= 0.2"),
+        ("percentunit", "< 100%"),
+        ("percent", "!= 0"),
+        ("percent", "> 0"),
+        ("percentunit", ">= 100%"),  # good only when all of it is free: its end, yet a value passes
+        ("percent", "<= 0"),  # an error share: good only with no errors
+    ],
 )
 def test_a_time_slice_condition_inside_a_share_compiles(tmp_path: Path, unit: str, condition: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SLICED.format(unit=unit, condition=condition)}) == []
