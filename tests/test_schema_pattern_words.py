@@ -20,6 +20,7 @@ EXPLAINED_BY_HINTS = {
     "$defs/businessHours/properties/times/items/properties/start",
     "$defs/businessHours/properties/times/items/properties/end",
     "$defs/platform/properties/alertmanager/properties/receiver_url_prefixes/items",  # $defs/url's shape
+    "$defs/service/properties/targets/oneOf/2",  # label matchers in braces (spec/label_hints.targets_text)
 }
 
 

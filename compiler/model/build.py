@@ -55,6 +55,7 @@ from compiler.model.selector_labels import metric_matcher_problems, service_labe
 from compiler.model.sli_kinds import gauge_names, histogram_names
 from compiler.model.sparse_counter_lines import sparse_counter_lines
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
+from compiler.model.targets_text import targets_text_problems, widened_target_warnings
 from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
     fallback_route,
@@ -253,6 +254,8 @@ def build_service(
     written = data.get("targets")
     for key, message in selector_value_problems(written, "targets") if isinstance(written, dict) else ():
         ctx.error(("targets", key), message)
+    for message in targets_text_problems(written) if isinstance(written, str) else ():
+        ctx.error(("targets",), message)
     problems, refused = service_label_problems(data)
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
@@ -300,7 +303,10 @@ def build_service(
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
         targets=targets,
-        targets_guess=guessed_targets_warnings(data, selector, targets, ctx),
+        targets_guess=(
+            *guessed_targets_warnings(data, selector, targets, ctx),
+            *widened_target_warnings(metrics.values(), targets),
+        ),
         sparse_lines=sparse_counter_lines(data, thresholds, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,

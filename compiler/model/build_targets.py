@@ -23,6 +23,7 @@ from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.selector_labels import pins
+from compiler.model.targets_text import parse_targets
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import counter_unit_problem, histogram_unit_in_name
 from compiler.spec.document import Path
@@ -66,6 +67,8 @@ def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tup
         return (), False
     if isinstance(declared, dict):
         return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
+    if isinstance(declared, str):  # label matchers, for targets no exact value names (blue/green jobs)
+        return parse_targets(declared), False
     kept = tuple(m for m in selector if m.label in TARGET_LABELS)
     if any(m.label in AMBIGUOUS_LABELS for m in kept):
         # `service: billing-api` may be Micrometer's tag, never on a static scrape config's `up`: kept only

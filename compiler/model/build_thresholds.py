@@ -24,6 +24,7 @@ from compiler.model.groups import (
     set_elsewhere,
 )
 from compiler.model.share_range import SHARE_RANGE
+from compiler.model.targets_text import pattern_advice
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import (
@@ -72,13 +73,6 @@ def builtin_alert_names() -> tuple[str, ...]:
     )
 
 
-_PATTERN_ADVICE = {
-    "selector": "name the exact value (a pattern goes in each metric's own selector, with =~)",
-    # `targets: {job: "cdn-.*"}` read up{job="cdn-.*"}: no series, so ServiceDown paged from its first evaluation
-    "targets": "name the exact value; a label whose value differs per target (pop, instance) stays out of targets:",
-}
-
-
 def selector_value_problems(selector: Mapping[str, Any], key_name: str = "selector") -> list[tuple[str, str]]:
     """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character),
     and for a pattern where only exact values go (`job: "cart-.*"` matched the text: no series, nothing paged;
@@ -92,7 +86,7 @@ def selector_value_problems(selector: Mapping[str, Any], key_name: str = "select
         (
             str(key),
             f"{key}: {str(value)!r} reads as a pattern, and {key_name} values are exact (no series has this "
-            f"text): {_PATTERN_ADVICE[key_name]}",
+            f"text): {pattern_advice(key_name, str(key), str(value))}",
         )
         for key, value in selector.items()
         if reads_as_pattern(str(value))

@@ -443,7 +443,7 @@ def _plain(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     word_hints.iso_duration, word_hints.tier_word, word_hints.alert_name, _duration, _percent, _objective,
-    _number_as_text, _label_name, _name, _selector, _weekday, _time_range,
+    _number_as_text, _label_name, _name, _selector, label_hints.targets_text, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, word_hints.enum_word, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
     shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value, hint_values.whole_number,

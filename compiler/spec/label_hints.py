@@ -27,3 +27,14 @@ def empty_label_value(error: ValidationError, defs: dict[str, Any], path: tuple[
         f"an empty value is no label: Prometheus drops {path[-1]!r} from the alerts, so nothing (a route, a silence, "
         "a notification) would see it; give it a value or leave the label out"
     )
+
+
+def targets_text(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`targets: job=checkout`, `targets: none`-like text that is no label matchers in braces: the two forms."""
+    if path != ("targets",) or error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    return (
+        "targets are the labels of the service's `up` series: a mapping of exact values (targets: {job: checkout}), "
+        "or label matchers in braces, as a metric's selector writes them (targets: '{job=~\"search-(blue|green)\"}'); "
+        "targets: false when nothing scrapes the service"
+    )

@@ -93,6 +93,8 @@ def _queried(data: Mapping[str, Any], platform: bool) -> Iterator[tuple[Path, st
         labels = data.get(key)
         if isinstance(labels, Mapping):
             yield from (((key, label), value, False) for label, value in labels.items() if isinstance(value, str))
+        elif isinstance(labels, str):  # targets as label matchers: their quoted values are what Grafana reads
+            yield ((key,), labels, True)
     yield from _metrics(data.get("metrics"), ("metrics",))
 
 

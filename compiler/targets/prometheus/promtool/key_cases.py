@@ -35,7 +35,7 @@ from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import twins_case, up_labels
-from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.series import constant, passes
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
@@ -211,8 +211,9 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
         return tuple(_check(rules, at, lambda r: 0.0 if down else None) for at in times)
 
     # another job's target, named apart from the service's own (targets `{job: obsc-unrelated}` read it: round 30)
-    pinned = {m.value for m in service.targets if m.label == "job"}
-    job = "obsc-unrelated" if "obsc-unrelated" not in pinned else "obsc-unrelated-2"
+    jobs = [m for m in service.targets if m.label == "job"]
+    free = (j for j in ("obsc-unrelated", "obsc-unrelated-2") if not all(passes(m, j) for m in jobs) or not jobs)
+    job = next(free, "obsc-x")  # a job the targets do not read (a `=~` may pass the first two)
     unrelated = InputSeries("up", (("job", job),), constant(1, samples))
     yield Case(f"{rules[0].alert}: every instance reports up 0", step, (up("a", 0), up("b", 0)), checks(True))
     yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), checks(True))

@@ -14,7 +14,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.targets.prometheus.key_missing import SIGNAL_OF
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing, hold_times, steps_after
-from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.series import constant, satisfy
 from compiler.targets.prometheus.rule_model import Rule
 
 _UNDER = Decimal("0.01")
@@ -26,7 +26,9 @@ def up_labels(
     """The labels of one scrape target's `up` series (the targets' labels, not the metrics', and `group`'s): a
     target is told apart by `instance`, or by another label where the targets pin one (`targets: {instance:
     db-1:9100}`: overriding it fed series ServiceDown never reads, and the compile failed its own tests)."""
-    selector = {m.label: m.value for m in service.targets}
+    selector = {m.label: m.value for m in service.targets if m.op == "="}
+    if len(selector) < len(service.targets):  # matchers (`job=~"search-(blue|green)"`): a value each passes
+        selector = satisfy(service.targets) or selector
     apart = "instance" if "instance" not in selector else "obsc_target"
     return tuple(sorted({**selector, **(group or {}), apart: instance}.items()))
 

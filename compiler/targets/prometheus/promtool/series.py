@@ -24,6 +24,11 @@ from compiler.model.units import decimal_text
 _FILLER = "obsc"  # a label value no real matcher is likely to want
 
 
+def passes(matcher: Matcher, value: str) -> bool:
+    """Whether a series whose label holds `value` ("" when it lacks it) passes `matcher`."""
+    return _matches(matcher, value)
+
+
 def _matches(matcher: Matcher, value: str) -> bool:
     if matcher.op == "=":
         return value == matcher.value
@@ -65,12 +70,20 @@ def _alternatives(pattern: str) -> list[str]:
 def _regex_candidates(pattern: str) -> tuple[str, ...]:
     found = []
     for branch in _alternatives(pattern):
-        literal = re.sub(r"\\d", "0", branch)
-        literal = re.sub(r"\[([^\]])[^\]]*\]", r"\1", literal)
-        literal = re.sub(r"(?<!\\)\.", "0", literal).replace("\\", "")
-        literal = re.sub(r"[*+?^$()]", "", literal)
-        found.extend([branch, literal])
+        found.extend([branch, _literal(branch)])
+    # a group inside a branch (`search-(blue|green)`): its first alternative, `search-blue`
+    found.extend(_literal(_GROUP.sub(r"\1", branch)) for branch in _alternatives(pattern) if _GROUP.search(branch))
     return tuple(found)
+
+
+_GROUP = re.compile(r"\((?:\?:)?([^()|]*)(?:\|[^()]*)?\)")  # an unnested group, `(a|b)` or `(?:a|b)`
+
+
+def _literal(branch: str) -> str:
+    literal = re.sub(r"\\d", "0", branch)
+    literal = re.sub(r"\[([^\]])[^\]]*\]", r"\1", literal)
+    literal = re.sub(r"(?<!\\)\.", "0", literal).replace("\\", "")
+    return re.sub(r"[*+?^$()]", "", literal)
 
 
 def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:

@@ -1,0 +1,113 @@
+"""`targets:` written as label matchers (`'{job=~"search-(blue|green)"}'`), and metrics that read more targets than
+ServiceDown watches.
+
+A service scraped as several jobs at once (blue/green, `search-blue` and `search-green`, both live during a switch,
+one drained and removed after) cannot name its `up` series with exact values: the metrics read both jobs through
+`job=~"search-(blue|green)"`, but ServiceDown read `up{job="search-blue"}` alone, and once blue was removed it paged
+from then on while green served every request (promtool replay, round 37). The matchers form says the targets as
+the metrics' own selectors do; a metric that widens a target label beyond the `up` series read is a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from compiler.errors import Diagnostic
+from compiler.model.promql import Matcher, parse_selector
+from compiler.model.promql_regex import full_match, regex_problem
+from compiler.model.selector_labels import pins, placeholder_problem, selector_label_problems
+from compiler.model.types import Metric
+
+EXAMPLE = "targets: '{job=~\"search-(blue|green)\"}'"
+
+
+def pattern_advice(key_name: str, label: str, value: str) -> str:
+    """What to write for a pattern under `selector:` or `targets:` (`key_name`), whose values are exact."""
+    matchers = "'{" + label + "=~" + json.dumps(value, ensure_ascii=False).replace("'", "''") + "}'"
+    if key_name == "selector":
+        # the metrics alone once read both blue/green jobs while ServiceDown read one, and paged once it was removed
+        return (
+            f"name the exact value (a pattern goes in each metric's own selector, with =~, and the scrape targets' in "
+            f"targets: {matchers})"
+        )
+    # `targets: {job: "cdn-.*"}` read up{job="cdn-.*"}: no series, so ServiceDown paged from its first evaluation
+    return (
+        f"name the exact value, or write the targets as label matchers (targets: {matchers}); a label whose value "
+        "differs per target (pop, instance) stays out of targets:"
+    )
+
+
+def _selector_text(text: str) -> str:
+    stripped = text.strip()
+    return "up" + stripped if stripped.startswith("{") else stripped
+
+
+def parse_targets(text: str) -> tuple[Matcher, ...]:
+    """The matchers of `up` a targets text names (checked by targets_text_problems first); () when it is not one."""
+    try:
+        return tuple(parse_selector(_selector_text(text)).matchers)
+    except ValueError:
+        return ()
+
+
+def targets_text_problems(text: str) -> list[str]:
+    """Why a targets text names no usable set of `up` series: not label matchers, a metric other than `up`, a label
+    no target carries, a regex Prometheus refuses, or nothing that pins the targets (every job's `up`)."""
+    try:
+        selector = parse_selector(_selector_text(text))
+    except ValueError as exc:
+        return [
+            f"targets written as text are the label matchers of the service's `up` series, as a metric's selector "
+            f"writes them ({EXAMPLE}), or a mapping of exact values (targets: {{job: checkout}}): {exc}"
+        ]
+    matchers = selector.matchers
+    found = [message for _, message in selector_label_problems(dict.fromkeys(m.label for m in matchers), "targets")]
+    found += [p for m in matchers if (p := placeholder_problem(m.value))]
+    found += [r for m in matchers if "~" in m.op and (r := regex_problem(m.value)) is not None]
+    if not found and not any(pins(m) for m in matchers):
+        found.append(
+            "no matcher here leaves out other services' targets (a `=` value, or a `=~` some value fails): ServiceDown "
+            "would read every target Prometheus scrapes and stay quiet while any of them is up; name this service's "
+            "jobs"
+        )
+    return found
+
+
+def widened_target_warnings(metrics: Iterable[Metric], targets: tuple[Matcher, ...]) -> tuple[Diagnostic, ...]:
+    """A located warning for the first metric (in spec order) of each `=~` that reads more targets than ServiceDown
+    watches (widened_targets): every metric of a blue/green service repeats it."""
+    said: set[str] = set()
+    out = []
+    for metric in sorted(metrics, key=lambda m: (m.location.file, m.location.line, m.location.col)):
+        if metric.selector is None:
+            continue
+        for m in metric.selector.matchers:
+            if m.render() in said or not (message := widened_targets([(metric.name, (m,))], targets)):
+                continue
+            said.add(m.render())
+            out.append(Diagnostic(metric.location, ("metrics", metric.name), message[0]))
+    return tuple(out)
+
+
+def widened_targets(metrics: Iterable[tuple[str, tuple[Matcher, ...]]], targets: tuple[Matcher, ...]) -> list[str]:
+    """Messages for metrics whose `=~` on a target label replaces the targets' exact value with a pattern that
+    passes it and other values (`job=~"search-(blue|green)"` over `job: search-blue`): the metrics read targets
+    ServiceDown does not watch, and when the named one is removed it pages while the others serve."""
+    exact = {m.label: m.value for m in targets if m.op == "="}
+    out: list[str] = []
+    for name, matchers in metrics:
+        for m in matchers:
+            if m.op != "=~" or m.label not in exact:
+                continue
+            if m.value == exact[m.label] or full_match(m.value, exact[m.label]) is not True:
+                continue  # the same value, or another job's series (an exporter's): not this service's targets
+            up = ",".join(t.render() for t in targets)
+            widened = ",".join((m if t.label == m.label else t).render() for t in targets)
+            out.append(
+                f"metric {name!r} reads {m.render()}, but ServiceDown and the checks that ask whether the targets are "
+                f"up read up{{{up}}} alone: the targets of the other {m.label} values are not watched, and when "
+                f"{exact[m.label]!r} is drained and removed (a blue/green switch) ServiceDown pages while the others "
+                f"serve; declare targets: '{{{widened}}}'"
+            )
+    return out
