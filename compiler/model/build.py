@@ -40,6 +40,7 @@ from compiler.model.destinations import spec_receiver_problems
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
+from compiler.model.past_within import past_within_lines
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
@@ -307,7 +308,7 @@ def build_service(
             *guessed_targets_warnings(data, selector, targets, ctx),
             *widened_target_warnings(metrics.values(), targets),
         ),
-        sparse_lines=sparse_counter_lines(data, thresholds, ctx),
+        sparse_lines=(*sparse_counter_lines(data, thresholds, ctx), *past_within_lines(data, thresholds, ctx)),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
     )

@@ -337,7 +337,8 @@ class Service:
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
     # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)
     targets_guess: tuple[Diagnostic, ...] = ()
-    # counter lines under a few events a day, each a located warning (model/sparse_counter_lines.py)
+    # lines that fire or stay quiet by accident, each a located warning: counter lines under a few events a day
+    # (model/sparse_counter_lines.py), `within:` on a timestamp of a past event (model/past_within.py)
     sparse_lines: tuple[Diagnostic, ...] = ()
 
     def metric(self, name: str) -> Metric | None:
