@@ -129,8 +129,18 @@ def test_service_down_stays_quiet_after_a_blue_green_switch(tmp_path: Path, caps
         ("'{job=~\"search-(blue\"}'", "does not compile in Prometheus"),
         ("'{__address__=\"x\"}'", "__address__"),
         ("'{job=\"x$window\"}'", "$window"),
+        ("'{job=\"search-.*\"}'", "job: 'search-.*' reads as a pattern"),
     ],
-    ids=["every-job", "negative-only", "other-metric", "not-matchers", "bad-regex", "internal-label", "placeholder"],
+    ids=[
+        "every-job",
+        "negative-only",
+        "other-metric",
+        "not-matchers",
+        "bad-regex",
+        "internal-label",
+        "placeholder",
+        "pattern-as-exact",
+    ],
 )
 def test_targets_matchers_that_name_no_usable_up_are_located_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], targets: str, said: str

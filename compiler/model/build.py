@@ -56,7 +56,7 @@ from compiler.model.selector_labels import metric_matcher_problems, service_labe
 from compiler.model.sli_kinds import gauge_names, histogram_names
 from compiler.model.sparse_counter_lines import sparse_counter_lines
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
-from compiler.model.targets_text import targets_text_problems, widened_target_warnings
+from compiler.model.targets_text import exact_targets, targets_text_problems, widened_target_warnings
 from compiler.model.team_claims import claim_problem
 from compiler.model.teams import (
     fallback_route,
@@ -253,8 +253,8 @@ def build_service(
     for key, message in selector_value_problems(data["selector"]):
         ctx.error(("selector", key), message)
     written = data.get("targets")
-    for key, message in selector_value_problems(written, "targets") if isinstance(written, dict) else ():
-        ctx.error(("targets", key), message)
+    for key, message in selector_value_problems(exact_targets(written), "targets"):  # a pattern, a control character
+        ctx.error(("targets", key) if isinstance(written, dict) else ("targets",), message)
     for message in targets_text_problems(written) if isinstance(written, str) else ():
         ctx.error(("targets",), message)
     problems, refused = service_label_problems(data)

@@ -51,6 +51,13 @@ def parse_targets(text: str) -> tuple[Matcher, ...]:
         return ()
 
 
+def exact_targets(written: object) -> dict[str, str]:
+    """The exact values `targets:` names: a mapping's, or the `=` matchers of a text (a pattern there is a mistake)."""
+    if isinstance(written, dict):
+        return {str(k): str(v) for k, v in written.items()}
+    return {m.label: m.value for m in parse_targets(written) if m.op == "="} if isinstance(written, str) else {}
+
+
 def targets_text_problems(text: str) -> list[str]:
     """Why a targets text names no usable set of `up` series: not label matchers, a metric other than `up`, a label
     no target carries, a regex Prometheus refuses, or nothing that pins the targets (every job's `up`)."""
