@@ -173,3 +173,17 @@ def test_generated_up_series_pass_a_group_alternation() -> None:
     """Test inputs for `job=~"search-(blue|green)"` were found for no candidate value (`search-blue|green`)."""
     assert satisfy([Matcher("job", "=~", "search-(blue|green)")]) == {"job": "search-blue"}
     assert satisfy([Matcher("job", "=~", "(?:eu|us)-search")]) == {"job": "eu-search"}
+
+
+def test_an_slo_split_by_the_pattern_label_compiles_and_stays_service_wide(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`by: [job]` over the blue/green pattern: the rules split ServiceDown per job, which the compile's own tests
+    (written for a label the targets match) did not expect, and the compile failed them (exit 1). Each colour
+    comes and goes at a switch, so the label is not split: one ServiceDown, no vanished-group watch per colour."""
+    spec = MATCHERS.replace("objective: 99.9, sli:", "objective: 99.9, by: [job], sli:")
+    code, err, rules = _compile(tmp_path, capsys, spec)
+    assert code == 0, err
+    assert "down_group" not in rules
+    assert not alert_fires(tmp_path, rules, "ServiceDown", _switch("1x60"), eval_time="2h")
+    assert not alert_fires(tmp_path, rules, "SLODataMissing", _switch("1x60"), eval_time="2h")

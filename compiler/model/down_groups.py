@@ -31,10 +31,11 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
     """The labels of the SLO's `by:` that `up` carries (sorted); () when none, or the service has no targets."""
     if not service.targets:
         return ()
-    declared = {m.label for m in service.targets}
-    # A label the targets pin to one value (`region: eu`) has one group: the whole service's alert covers it.
-    pinned = {m.label for m in service.targets if m.op == "="}
-    return tuple(sorted({label for label in slo.by if label in TARGET_LABELS | declared} - pinned))
+    # A label the targets pin to one value (`region: eu`) has one group: the whole service's alert covers it. One they
+    # match by a pattern (`job=~"search-(blue|green)"`) is not split either: the colours of a blue/green pair come and
+    # go at each switch, and a colour removed would read as a lost group (the generated cases assume so too).
+    matched = {m.label for m in service.targets}
+    return tuple(sorted({label for label in slo.by if label in TARGET_LABELS} - matched))
 
 
 def vanish_split(service: Service, slo: Slo) -> tuple[str, ...]:
@@ -64,7 +65,8 @@ def unwatched_group_notes(service: Service) -> list[str]:
         return notes  # nothing reads `up`: targets_notes says so
     for slo in service.slos:
         split = set(slo_down_split(service, slo))
-        left = [label for label in slo.by if label not in split and label not in CHURNING_LABELS]
+        matched = {m.label for m in service.targets}  # on `up`, one value or a pattern's few: not split (above)
+        left = [label for label in slo.by if label not in split | matched and label not in CHURNING_LABELS]
         if left:
             notes.append(
                 f"SLO {slo.name!r} is split by {', '.join(left)}, which the scrape targets' `up` does not carry: a "
