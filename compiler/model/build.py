@@ -47,6 +47,7 @@ from compiler.model.platform_values import platform_value_problems
 from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
+from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, link_problems, platform_policy
@@ -265,6 +266,8 @@ def build_service(
     targets, unknown = build_targets(data, selector)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
+    for path, message in raw_sli_problems(data, selector):
+        ctx.error(path, message)
     for path, message in [*sli_aggregation_problems(slos), *own_up_slice_problems(slos, targets)]:
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
@@ -380,6 +383,8 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
             metric_selector = written.with_matchers(own)
         else:
             expr = expand(per_second(body["expr"]) if mtype is MetricType.COUNTER else body["expr"], selector)
+            for message in empty_selector_problems(expr):  # with the service's matchers: `{$selector,job="x"}`
+                where.error((*path, "expr"), message)
         if name == "latency" and mtype != MetricType.HISTOGRAM:
             where.error(path, "latency must be a histogram (its _bucket and _count series are read)")
         if "buckets" in body and mtype != MetricType.HISTOGRAM and not unsaid:

@@ -91,6 +91,54 @@ def test_a_range_of_values_still_compiles() -> None:
     assert _problems(service) == []
 
 
+_BACKLOG = {"unit": "short", "title": "Backlog"}
+_FREE_EMPTY = [  # (where in the spec, query): each selects nothing once $selector is the service's matchers
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue=~"a.*",queue!~"a.*"})'),
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue=~"$^x"})'),
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,job="batch-import"})'),  # the service's job="batch-export"
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,namespace!~"jo.*"}) or sum(queue_ready{$selector})'),
+    ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome=~"f.*",outcome=~"ok"}[$window]))'),
+    ("slos[0].sli.raw.total", 'sum(rate(exports_total{$selector,job!="batch-export"}[$window]))'),
+    ("slos[0].sli.raw.error_ratio", 'sum(rate(x{$selector,o=~"f"}[$window])) / sum(rate(x{o=~"a",o!~"a"}[$window]))'),
+]
+
+
+def _with_query(where: str, query: str) -> dict[str, object]:
+    service = copy.deepcopy(SERVICE)
+    if where.startswith("metrics."):
+        service["metrics"]["backlog"] = {"expr": query, **_BACKLOG}
+    else:
+        role = where.rsplit(".", 1)[1]
+        raw = {} if role == "error_ratio" else {"errors": _RAW_ERRORS, "total": _RAW_TOTAL}
+        raw[role] = query
+        service["slos"][0] = {"name": "raw", "objective": 99, "period": "7d", "sli": {"raw": raw}}
+    return service
+
+
+_RAW_ERRORS = 'sum(rate(exports_total{$selector,outcome="failed"}[$window]))'
+_RAW_TOTAL = "sum(rate(exports_total{$selector}[$window]))"
+
+
+@pytest.mark.parametrize(("where", "query"), _FREE_EMPTY, ids=[q for _, q in _FREE_EMPTY])
+def test_a_free_query_that_selects_nothing_is_a_located_error(where: str, query: str) -> None:
+    problems = [p for p in _problems(_with_query(where, query)) if "selects no series" in p]
+    assert len(problems) == 1 and f" $.{where}: no value of label " in problems[0], problems
+    assert "$selector filled in" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("where", "query"),
+    [
+        ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue=~"a.*",queue!="ab"})'),
+        ("metrics.backlog.expr", 'sum(queue_ready{$selector,job=~"batch-.*"})'),  # passes the service's job
+        ("metrics.backlog.expr", 'sum(queue_ready{job="other",namespace="jobs"})'),  # no $selector: not the service's
+        ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome=~"f.*",outcome!~"fine"}[$window]))'),
+    ],
+)
+def test_a_free_query_some_series_pass_still_compiles(where: str, query: str) -> None:
+    assert [p for p in _problems(_with_query(where, query)) if "selects no series" in p] == []
+
+
 _TOKENS = ["a", "b", "5", ".", "[0-9]", "[^a]", "a*", "(a|b)", "b+", "x?", "^", "$", r"\d", r"\w", "(?s:.)", "\n"]
 _TOKENS += ["[ab]{2}", "(a|)", "()", "a{0,2}", "(?:5..|a)", r"[^\n]", r"\s"]
 _ALPHABET = "ab5x\n0 "
