@@ -26,7 +26,9 @@ from compiler.model.promql_regex import expanded_size
 
 _MAX_CHAR = 0x10FFFF
 _MAX_STATES = 2000  # value prefixes looked at per label before giving up (no claim)
-_MAX_STEPS = 20_000  # derivative steps per label and reading of `.`: ~0.02 CPU-s (2 matchers of 16 characters took 3)
+# Derivative steps per selector (all its labels, both readings of `.`): ~0.005 CPU-s. Real pairs take a few dozen
+# (`/api/.*` against `.*/health` 706); a budget per label let one 4 KB selector of 86 hostile pairs cost 2 CPU-s.
+_MAX_STEPS = 5_000
 _MAX_REPEAT = 50  # a bounded repetition past this count is not modelled
 _MAX_SIZE = 256  # a longer regex or value (repetitions expanded) is not modelled: trees as deep as it is long
 _RANGES = {
@@ -60,7 +62,9 @@ class _Node:
 
 
 @dataclass
-class _Budget:
+class Budget:
+    """The steps left to one selector's searches: shared by its labels, so its cost is bounded whatever it holds."""
+
     left: int = _MAX_STEPS
 
     def spend(self) -> None:
@@ -140,7 +144,7 @@ def _nullable(node: _Node, at_start: bool, at_end: bool) -> bool:
     return False
 
 
-def _derive(node: _Node, char: int, at_start: bool, budget: _Budget) -> _Node:
+def _derive(node: _Node, char: int, at_start: bool, budget: Budget) -> _Node:
     """What is left of `node` after it reads `char`."""
     budget.spend()
     kind = node.kind
@@ -270,25 +274,26 @@ def _literal(value: str) -> _Node:
     return node
 
 
-def never_all_pass(matchers: Sequence[tuple[str, str]]) -> bool:
+def never_all_pass(matchers: Sequence[tuple[str, str]], budget: Budget | None = None) -> bool:
     """True when no label value passes every (op, value) matcher of one label; False when one does or when a
-    regex is outside what this module decides. `.` reads a newline in Prometheus 3 and not in 2: both are tried."""
-    return all(_never_all_pass(matchers, dotall) for dotall in (False, True))
+    regex is outside what this module decides. `.` reads a newline in Prometheus 3 and not in 2: both are tried.
+    `budget`: the steps the caller's selector has left (once spent, no claim); a new one when not given."""
+    shared = budget if budget is not None else Budget()
+    return all(_never_all_pass(matchers, dotall, shared) for dotall in (False, True))
 
 
-def _never_all_pass(matchers: Sequence[tuple[str, str]], dotall: bool) -> bool:
+def _never_all_pass(matchers: Sequence[tuple[str, str]], dotall: bool, budget: Budget) -> bool:
     try:
         machines = tuple(
             (_literal(value) if op in ("=", "!=") else _regex(value, dotall), op in ("=", "=~"))
             for op, value in matchers
         )
-        return _search(machines)
+        return _search(machines, budget)
     except (_Unmodelled, RecursionError):
         return False
 
 
-def _search(machines: tuple[tuple[_Node, bool], ...]) -> bool:
-    budget = _Budget()
+def _search(machines: tuple[tuple[_Node, bool], ...], budget: Budget) -> bool:
     first = tuple(node for node, _ in machines)
     seen, frontier, at_start = {(True, first)}, [first], True
     while frontier:

@@ -16,7 +16,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.model import promql_text
-from compiler.model.empty_matchers import never_all_pass
+from compiler.model.empty_matchers import Budget, never_all_pass
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.model.promql_cost import subquery_problems
@@ -37,6 +37,7 @@ def empty_selector_problems(expr: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     found: list[str] = []
+    budget = Budget()  # one for the whole expression: its cost is bounded whatever selectors it holds
     for selector in selectors(tree):
         by_label: dict[str, list[tuple[str, str]]] = {}
         if selector.name:
@@ -44,12 +45,12 @@ def empty_selector_problems(expr: str) -> tuple[str, ...]:
         for m in selector.matchers.matchers:
             by_label.setdefault(m.name, []).append((_OPS[str(m.op).rsplit(".", 1)[-1]], m.value))
         for label, own in by_label.items():
-            if (len(own) > 1 or own[0][0] == "=~") and never_all_pass(own):
+            if (len(own) > 1 or own[0][0] == "=~") and never_all_pass(own, budget):
                 shown = ",".join(Matcher(label, op, value).render() for op, value in own)
                 found.append(
                     f"no value of label {label!r} passes {shown}: {str(selector)!r} (as the rules read it, "
-                    "$selector filled in) selects no series, so what reads it never fires (an errors query counts "
-                    "no failure); fix the matchers"
+                    "$selector filled in) selects no series, so the query reads nothing there (an errors query so "
+                    "written counts no failure, an alert on it never fires); fix the matchers"
                 )
                 break
     return tuple(dict.fromkeys(found))
