@@ -53,8 +53,25 @@ def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[li
         elif os.path.lexists(p) and not p.is_dir():
             _take(p, os.path.realpath(p.parent), specs, platforms, problems)
         else:
-            problems.append(Diagnostic(Location(raw), (), "no such file or directory"))
+            problems.append(Diagnostic(Location(raw), (), _missing(raw)))
     return sorted(specs), sorted(platforms), problems
+
+
+def _missing(raw: str) -> str:
+    """A path that names nothing: a pattern the shell left as written (nothing matched it, or it was quoted), or a
+    relative path from another folder than the one meant (a CI step's working directory)."""
+    parts = FsPath(raw).parts
+    wild = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
+    if wild is not None:
+        folder = FsPath(*parts[:wild]).as_posix() if wild else "."
+        stars = " (in sh, `**` is `*`: one folder level, not any)" if "**" in raw else ""
+        return (
+            "no such file or directory: obsc does not expand patterns; the shell does, unquoted, and passes one "
+            f"that matches nothing as written{stars}: name the folder instead, `{folder}`, to read every spec below it"
+        )
+    if not os.path.isabs(raw):
+        return f"no such file or directory (relative to the current directory, {os.getcwd()})"
+    return "no such file or directory"
 
 
 def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str] | None) -> Iterator[FsPath]:
