@@ -26,7 +26,7 @@ from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
-from compiler.spec import discovery, loader, prune, schema
+from compiler.spec import discovery, foreign, loader, prune, schema
 from compiler.spec.document import Document
 from compiler.spec.platform_files import platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
@@ -208,6 +208,8 @@ def _spec_part(
 def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure) -> _SpecResult:
     """One spec document: its problems, its service (for the fleet checks; partly built if it has problems),
     the receivers it defines inline and the notes `-v` shows."""
+    if other := foreign.other_tool(doc):  # its schema errors would all be consequences of that one
+        return [other], None, [], []
     found = schema.validate(doc)
     if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
         message = "platform defaults belong in platform.yaml beside the specs"

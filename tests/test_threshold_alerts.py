@@ -110,7 +110,7 @@ def test_thresholds_are_read_in_the_metrics_unit(tmp_path: Path, metric: str, va
         ("{selector: run, type: gauge, unit: s, aggregation: max}", "above: '1,5s'", "write 1.5s (a decimal point)"),
         ("{selector: queue_depth, type: gauge}", "above: '1,5s'", "to declare unit: s (or ms)"),
         ("{selector: queue_depth, type: gauge}", "above: lots", "not a threshold"),
-        ("{selector: queue_depth, type: gauge}", "above: true", "is not of type"),
+        ("{selector: queue_depth, type: gauge}", "above: true", "true: above takes a number or text"),
         ("jobs_total", "above: 80%", "is a counter: its per-second rate"),
         ("jobs_total", "within: 1d", "reads a Unix timestamp gauge"),
     ],

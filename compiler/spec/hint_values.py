@@ -43,6 +43,36 @@ def whole_duration(number: Decimal, unit: str) -> str:
     return f"{text(number)}{unit}"
 
 
+_SECONDS_IN = (("d", 86400), ("h", 3600), ("m", 60))
+_WAIT_KEYS = ("for", "keep_firing_for", "long", "short", "resolve_timeout")
+
+
+def guess_unit(number: Decimal, key: str) -> str:
+    """The duration a bare number most likely meant, by the field it is in and its size; "" if unclear. A number
+    too large for the field's usual unit is read as seconds, what APIs and Kubernetes write: `period: 2592000` was
+    "Did you mean 2592000d?" (7,000 years), `for: 300` "300m" (5 hours)."""
+    if number <= 0:
+        return ""
+    if key == "threshold":  # a latency line: 0.25 reads as seconds, 250 as ms (250 s is no one's latency line)
+        if number != number.to_integral_value():
+            return whole_duration(number, "s")
+        return f"{text(number)}ms" if number >= 50 else f"{text(number)}s or {text(number)}ms"
+    if number != number.to_integral_value():
+        return ""
+    if key == "period":  # a period is days to a year
+        return f"{text(number)}d" if number <= 366 else _from_seconds(number) if number % 3600 == 0 else ""
+    if key in _WAIT_KEYS:  # minutes while few; from 60 on, seconds (`for: 300`)
+        return f"{text(number)}m" if number < 60 else _from_seconds(number)
+    return ""
+
+
+def _from_seconds(number: Decimal) -> str:
+    """Seconds as one Prometheus unit, the largest that holds them whole: 2592000 → 30d, 300 → 5m, 90 → 90s."""
+    seconds = int(number)
+    unit, size = next(((u, n) for u, n in _SECONDS_IN if seconds % n == 0), ("s", 1))
+    return f"{seconds // size}{unit} ({seconds:,} seconds)" if size > 1 else f"{seconds}s"
+
+
 _DECIMAL_COMMA = re.compile(r"([-+]?[0-9]+),([0-9]+)(%|[A-Za-zµ]*|/[A-Za-z]+)")
 _TIME_UNITS = frozenset({"ms", "s", "m", "h", "d", "w", "y"})
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from compiler import conventions
 from compiler.spec import hint_values, label_hints, shape_hints, word_hints
 from compiler.spec.hint_values import decimal_point
+from compiler.spec.hint_values import guess_unit as _guess_unit
 from compiler.spec.hint_values import label_name as _label_name
 from compiler.spec.hint_values import number as _number
 from compiler.spec.hint_values import number_as_text as _number_as_text
@@ -83,7 +84,7 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
     """A better message for an unknown key than "did you mean" by spelling, or None."""
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
-    if meant := word_hints.tier_key(key, allowed) or word_hints.sli_key(key, allowed):
+    if meant := word_hints.misplaced_key(key, allowed):
         return meant
     if key == "labels" and "labels" not in allowed:
         return (
@@ -172,21 +173,6 @@ def _unit_order(value: str) -> str:
     if repeated:
         return f"{value!r} gives {', '.join(repeated)} more than once; {rule}: write {fixed} if the sum is meant"
     return f"{value!r}: {rule}: write {fixed}"
-
-
-def _guess_unit(number: Decimal, key: str) -> str:
-    """The duration a bare number most likely meant, by the field it is in; "" if unclear."""
-    if number <= 0:
-        return ""
-    if key == "threshold":  # a latency line: 0.25 reads as seconds, 250 as ms (250 s is no one's latency line)
-        if number != number.to_integral_value():
-            return _whole(number, "s")
-        return f"{_text(number)}ms" if number >= 50 else f"{_text(number)}s or {_text(number)}ms"
-    if key == "period":
-        return _whole(number, "d") if number == number.to_integral_value() else ""
-    if key in ("for", "keep_firing_for", "long", "short", "resolve_timeout"):
-        return _whole(number, "m") if number == number.to_integral_value() else ""
-    return ""
 
 
 # ---------------------------------------------------------------- percentages and objectives

@@ -16,7 +16,7 @@ import yaml
 
 from compiler import conventions
 from compiler.errors import Diagnostic
-from compiler.spec import display_text, fastcheck, hint_values, hints, patterns, query_text, strings
+from compiler.spec import display_text, fastcheck, hint_values, hints, patterns, query_text, shape_hints, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
 
@@ -317,7 +317,7 @@ def _explain_choice(doc: Document, error: ValidationError) -> Iterator[Diagnosti
                 yield from _explain(doc, sub)
             return
     path = tuple(error.absolute_path)
-    expected = sorted({str(_schema_of(e).get("type")) for e in context if "type" in _schema_of(e)})
+    expected = sorted({shape_hints.in_words(_schema_of(e).get("type")) for e in context if "type" in _schema_of(e)})
     expected += sorted({json.dumps(_schema_of(e)["const"]) for e in context if "const" in _schema_of(e)})
     description = _schema_of(error).get("description")
     hint = f"expected {' or '.join(expected)}" if expected else "does not match any allowed form"
@@ -367,7 +367,7 @@ def _message(error: ValidationError) -> str:
         options = ", ".join(repr(v) for v in _schema_of(error).get("enum", []))
         return f"{_short(error.instance)} is not one of {options}"
     if error.validator == "type":
-        return f"{_short(error.instance)} is not of type {error.validator_value}"
+        return shape_hints.wrong_type(error)
     if error.validator in ("maximum", "exclusiveMinimum", "minimum", "exclusiveMaximum"):
         return error.message
     return error.message

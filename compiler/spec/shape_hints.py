@@ -96,3 +96,42 @@ def sli_or_links_not_mapping(error: ValidationError, defs: dict[str, Any], path:
         f"sli is a mapping that names its metrics (names under metrics:): write sli: {example}, or "
         "{good: ..., total: ...}, {latency: ..., threshold: 300ms} (docs/slo-kinds.md lists every kind)"
     )
+
+
+# JSON Schema's type names in a reader's words: "42 is not of type string" named a type the spec never mentions.
+_KINDS = {
+    "object": "a mapping of keys",
+    "string": "text",
+    "array": "a list",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
+
+
+def in_words(kind: object) -> str:
+    """A JSON Schema type (or list of them) as the reader would say it."""
+    return " or ".join(_KINDS.get(str(t), str(t)) for t in (kind if isinstance(kind, list) else [kind]))
+
+
+def wrong_type(error: ValidationError) -> str:
+    """The last word on a value of the wrong type, when no hint knew better: what the field takes, in words, and
+    how that is written."""
+    path = tuple(error.absolute_path)
+    value, wanted = error.instance, error.validator_value
+    expected = in_words(wanted)
+    shown = repr(value) if isinstance(value, str) else json.dumps(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    if not path and wanted == "object":
+        return (
+            f"{shown}: a spec is a mapping of keys, one per line (apiVersion: obsc/v1, service: ..., team: ...); "
+            "`obsc init SERVICE` writes a commented starter"
+        )
+    key = path[-1] if path else ""
+    if not isinstance(key, str):  # an item of a list
+        return f"{shown} is not {expected}"
+    if wanted == "object":
+        return f"{shown}: {key} takes {expected}: write them indented below {key}:, one `name: value` per line"
+    if wanted == "string" and isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return f"{shown}: {key} takes {expected}, not a list: write {key}: {_flow_item(value[0])}"
+    return f"{shown}: {key} takes {expected}"

@@ -43,6 +43,8 @@ def problems(doc: Document) -> Iterator[Diagnostic]:
 def _problem(text: str) -> str:
     if len(text) > MAX_STRING:
         return f"{len(text):,} characters; at most {MAX_STRING:,} (text is copied into many generated files)"
+    if re.search(r"\{\{\s*\.window\s*\}\}", text):  # a Sloth query pasted in: its window placeholder
+        return "'{{.window}}' is Sloth's placeholder for the rate window: obsc's is $window (rate(x[$window]))"
     if "{{" in text:
         return "'{{' is not allowed: alert labels and annotations are Go templates and this would run as one"
     found = _FORBIDDEN.search(text)

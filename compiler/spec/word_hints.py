@@ -87,6 +87,39 @@ def sli_key(key: str, allowed: Sequence[str]) -> str | None:
     return f"unknown key '{key}': an SLI's keys go under 'sli' one level down (sli: {{{key}: ..., ...}})"
 
 
+# Sloth's and Pyrra's SLI keys, and OpenSLO's SLO keys, copied into an obsc spec: "unknown key 'events' (allowed:
+# errors, good, ...)" did not say which obsc keys hold those queries.
+_RAW = "sli: {raw: {errors: <errors query>, total: <total query>}} with $window for the rate window"
+_OTHER_TOOL_SLI_KEYS = {
+    "events": f"Sloth's events SLI is written {_RAW}, or name the counters under metrics: and write sli: "
+    "{errors: ..., total: ...}",
+    "error_query": f"Sloth's error_query is {_RAW}",
+    "errorQuery": f"Sloth's errorQuery is {_RAW}",
+    "total_query": f"Sloth's total_query is {_RAW}",
+    "totalQuery": f"Sloth's totalQuery is {_RAW}",
+    "ratio": "Pyrra's ratio indicator is written sli: {errors: ..., total: ...} over metrics named under metrics:",
+    "plugin": "Sloth's SLI plugins have no counterpart: write the SLI's queries, " + _RAW,
+}
+_OTHER_TOOL_SLO_KEYS = {
+    "timeWindow": "OpenSLO's timeWindow is period here (period: 28d; windows always roll)",
+    "budgetingMethod": "obsc counts events (OpenSLO's Occurrences): drop it; a time-slice SLO is sli: {good_when: ...}",
+}
+
+
+def misplaced_key(key: str, allowed: Sequence[str]) -> str | None:
+    """A tier as a key, an SLI's key one level too high, or another tool's key: what to write instead."""
+    return tier_key(key, allowed) or sli_key(key, allowed) or other_tool_key(key, allowed)
+
+
+def other_tool_key(key: str, allowed: Sequence[str]) -> str | None:
+    """A Sloth, Pyrra or OpenSLO key inside an obsc SLO or its sli."""
+    if "errors" in allowed and "total" in allowed and key in _OTHER_TOOL_SLI_KEYS:
+        return f"unknown key '{key}': {_OTHER_TOOL_SLI_KEYS[key]}"
+    if "objective" in allowed and "sli" in allowed and key in _OTHER_TOOL_SLO_KEYS:
+        return f"unknown key '{key}': {_OTHER_TOOL_SLO_KEYS[key]}"
+    return None
+
+
 _ENUM_WORDS = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min", "total": "sum", "summed": "sum"}
 _OFF_WORDS = ("none", "null", "nothing", "disabled", "disable", "off", "no", "false")
 # Prometheus metric types obsc has no `type:` for, and how their series are read instead. A summary has no
