@@ -184,12 +184,15 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     """`check` found differences: the list and unified diffs on stdout (machine output, the same in every
     format); on stderr one problem per file when errors are JSON or GitHub annotations, then the total."""
     changes = plan.drift
+    # No output folder at all (never compiled, or --out read from another folder): every file's diff is the file
+    # whole, thousands of lines of CI log that say less than its name.
+    absent = not os.path.lexists(plan.out_dir)
     try:
         for change in changes:  # paths and diff lines hold spec text: none may read as a CI runner's command
             console.echo(render.terminal_line(f"{label(change, plan)}: {change.path}"))
         for path in plan.strangers:  # a file name may hold a line break: one line each
             console.echo(render.terminal_line(f"{UNOWNED}: {path}"))
-        for change in changes:
+        for change in changes if not absent else ():
             console.echo(render.ci_inert(change.diff()), nl=False)
     except console.StdoutError as exc:
         if not exc.closed_by_reader:
@@ -206,6 +209,11 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
                 status=status,
             )
     verdict = f"{len(changes)} file(s) differ from the specs; run `{command}`" if changes else ""
+    if absent:
+        verdict = (
+            f"{plan.out_dir} does not exist (a relative --out is read from the current directory): the specs produce "
+            f"{len(changes)} file(s) there; run `{command}` and commit what it writes, or name the folder it wrote"
+        )
     if plan.strangers:
         verdict += "; " if verdict else ""
         loaded = "where Prometheus, Grafana or Alertmanager load the output"
