@@ -18,6 +18,11 @@ _VALUE_BEFORE = re.compile(r"\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+\S")
 _MAPPING_AT = re.compile(
     r"did not find expected key \(while parsing a block mapping started at line (\d+), column (\d+)\)"
 )
+_BOM = (
+    "an invisible byte order mark (U+FEFF) is here, where only a file's first character may hold one (a second one, "
+    "or files joined with cat): delete it"
+)
+_QUOTED_AT = re.compile(r"while scanning a quoted scalar started at line (\d+), column (\d+)")
 # A line's key, after any `- ` that opens list items: (its column's indentation, the key). One way to read each
 # character of the indentation: `(?:\s*-\s+)*\s*` split a run of blanks every way, quadratic on a line of tabs.
 _KEY = re.compile(r"((?:\s|-(?=\s))*)([A-Za-z_][\w.-]*):(?:\s|$)")
@@ -69,6 +74,18 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
     if "expected ',' or '}'" in problem and char == "{" and (value := _flow_value(here, col)):
         key, text = value
         return line, col, f"a '{{' inside a value in {{...}} starts a mapping: quote the value, {key}: {text}"
+    for number in (line, line - 1):  # a byte order mark inside the text: files joined with `cat`
+        if 0 < number <= len(lines) and "\ufeff" in lines[number - 1]:
+            at = lines[number - 1].index("\ufeff") + 1
+            return number, at, _BOM
+    if "constructor for the tag" in problem:
+        return line, col, "obsc reads plain YAML: a tag (!Ref, !Sub, !vault...) is not expanded; write the value itself"
+    if runaway := _runaway_quote(lines, line, col):
+        return runaway
+    if (unended := _QUOTED_AT.search(problem)) and int(unended.group(1)) <= len(lines):
+        number, at = int(unended.group(1)), int(unended.group(2))
+        quote = lines[number - 1][at - 1 : at]
+        return number, at, f"this quoted text is never closed: end it with {quote} on line {number}"
     if mapping := _MAPPING_AT.search(problem):
         return _out_of_step(lines, line, int(mapping.group(1)), int(mapping.group(2)))
     if "mapping values" in problem and char == ":":
@@ -84,6 +101,28 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
                 "(or a `-` without its space): line it up with its siblings"
             ),
         )
+    return None
+
+
+def _runaway_quote(lines: list[str], line: int, col: int) -> tuple[int, int, str] | None:
+    """A quote left open (`description: "Checkout API`): YAML reads on, across lines, to the next quote of its kind
+    and fails just after it, lines below, where the parser's "did not find expected key" points. Said at the
+    opening quote: the parse stopped right after a line's first quote of a kind, which closed a text an earlier
+    line opened (the nearest line above with an odd number of them)."""
+    here = lines[line - 1]
+    quote = here[col - 2] if 2 <= col <= len(here) + 1 else ""
+    if quote not in ("'", '"') or quote in here[: col - 2]:
+        return None
+    for number in range(line - 1, max(0, line - 200), -1):
+        opened = lines[number - 1]
+        if opened.count(quote) % 2 == 1:
+            at = opened.rfind(quote)
+            return (
+                number,
+                at + 1,
+                f"this quoted text is not closed on its line: YAML read on to the next {quote} (line {line}) and "
+                f"failed there; end it with {quote} on line {number}",
+            )
     return None
 
 
