@@ -28,7 +28,7 @@ from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, foreign, loader, prune, schema
 from compiler.spec.document import Document
-from compiler.spec.platform_files import platform_above, platform_beside, standard_dashboards_apart
+from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
 from compiler.targets.prometheus import oversized_objects
 
@@ -212,7 +212,7 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
         return [other], None, [], []
     found = schema.validate(doc)
     if isinstance(doc.data, dict) and doc.data.get("kind") == "Platform":
-        message = "platform defaults belong in platform.yaml beside the specs"
+        message = misnamed_platform(doc.file) or "platform defaults belong in platform.yaml beside the specs"
         return [*found, Diagnostic(doc.locate(("kind",)), ("kind",), message)], None, [], []
     pruned = prune.prune(doc, found) if found and not schema.stopped(found) else None
     if found and pruned is None:

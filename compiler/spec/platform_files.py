@@ -74,3 +74,14 @@ def standard_dashboards_apart(
     }
     real = [(path, os.path.realpath(path)) for path in spec_files]
     return [path for path, where in real if where not in names], [(p, names[w]) for p, w in real if w in names]
+
+
+def misnamed_platform(path: str) -> str | None:
+    """A platform file named in other letter case (`Platform.yaml`): read as a spec, it was told that platform
+    defaults belong in platform.yaml beside the specs, where it already was to a reader's eye."""
+    name = os.path.basename(path)
+    stem, _, suffix = name.rpartition(".")
+    if stem.lower() not in PLATFORM_STEMS or stem in PLATFORM_STEMS or suffix.lower() not in ("yaml", "yml"):
+        return None
+    lowercase = f"platform.{suffix}"
+    return f"{name} is read as a spec: obsc takes the platform file by its name in lowercase, {lowercase}: rename it"
