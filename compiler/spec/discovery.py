@@ -8,12 +8,14 @@ every folder, symlinked folders included when they resolve inside the folder nam
   is a spec like any other: a Jsonnet library is never YAML.
 Refused, with the path (the files are never opened): a symlink, to a file or a folder, that resolves outside the
 folder it was found in; a symlinked folder that contains itself (a loop); FIFOs, sockets and devices; a folder
-holding an obsc output (its `.obsc-manifest`).
+holding an obsc output (its `.obsc-manifest`); a `.json` file that is an obsc spec (apiVersion obsc/v1: YAML
+reads JSON, so named alone it compiles, and left out it would be a service missing without a word).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path as FsPath
@@ -105,6 +107,8 @@ def _walk(top: FsPath, root: str, problems: list[Diagnostic], skipped: list[str]
                     problems.append(Diagnostic(Location(child.as_posix()), (), problem))
                     continue
                 below.append((child, (*chain, real), in_library or entry.name == LIBRARY_FOLDER))
+            elif entry.name.lower().endswith(".json") and _json_spec(entry):
+                problems.append(Diagnostic(Location(child.as_posix()), (), _JSON_SPEC))
             elif entry.name.lower().endswith(SPEC_SUFFIXES):
                 if in_library and is_jsonnet(entry.name):
                     if skipped is not None:
@@ -120,6 +124,28 @@ _OUTPUT_FOLDER = (
     f"an obsc output folder (it holds {conventions.MANIFEST}), not specs: not read; move it out of the spec "
     "folders (e.g. to generated/ beside them)"
 )
+
+
+# A spec written as JSON in a spec folder was left out without a word (its service missing from the output, the
+# compile green): YAML reads JSON, so a .json file named on the command line compiled, the same file in the folder
+# did not. Other .json files (`obsc schema > specs/obsc.schema.json`, dashboards) are no specs and stay unread.
+_JSON_SPEC = (
+    "a spec written as JSON (its apiVersion is obsc/v1), not read: obsc reads .yaml, .yml and .jsonnet files from "
+    "a folder; rename it to .yaml (YAML reads JSON as it is)"
+)
+_OBSC_API = re.compile(rb'"apiVersion"\s*:\s*"obsc/v1"')
+
+
+def _json_spec(entry: os.DirEntry[str]) -> bool:
+    """Whether a .json file of a spec folder is an obsc document. Only a regular file is opened (a symlink out of
+    the folder never is), and only its first 64 KiB read."""
+    try:
+        if not entry.is_file(follow_symlinks=False):
+            return False
+        with open(entry.path, "rb") as fh:
+            return bool(_OBSC_API.search(fh.read(65536)))
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
