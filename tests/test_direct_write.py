@@ -121,7 +121,7 @@ def test_bad_specs_leave_nothing_behind(
     (specs / "broken.yaml").write_text("service: batch-job\nslos: [{name: x, objective: 101}]\n")
     result = run_obsc(capsys, "compile", "specs", "--out", "gen/out", "--no-validate")
     assert result.code == 2, result.err
-    assert "101 is greater than the maximum of 100" in result.err
+    assert "101 is no objective: it is a percentage above 0 and below 100" in result.err
     assert not (tmp_path / "gen").exists()  # the lock (and its folder) come only once the specs are sound
 
 

@@ -235,3 +235,17 @@ def whole_number(error: ValidationError, defs: dict[str, Any], path: tuple[str |
         return None
     key = next((p for p in reversed(path) if isinstance(p, str)), "this")
     return f"{key} counts, so it is a whole number; {value!r} is not one"
+
+
+def objective_range(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
+    """`objective: 999` (a point lost from 99.9) or `0` was told "999 is greater than the maximum of 100", the
+    schema's words: the objective is a percentage between them, and digits starting 99 most likely lost a point."""
+    value = error.instance
+    bounds = ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum")
+    if not path or path[-1] != "objective" or error.validator not in bounds or isinstance(value, bool):
+        return None
+    if not isinstance(value, int | float):
+        return None
+    digits = str(value) if isinstance(value, int) else ""
+    meant = f"; did you mean {digits[:2]}.{digits[2:]}?" if digits.startswith("99") and len(digits) > 2 else ""
+    return f"{text(Decimal(str(value)))} is no objective: it is a percentage above 0 and below 100, e.g. 99.9{meant}"

@@ -433,4 +433,5 @@ _RULES: tuple[_Rule, ...] = (
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, word_hints.enum_word, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
     shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value, hint_values.whole_number,
+    hint_values.objective_range,
 )  # fmt: skip
