@@ -17,7 +17,7 @@ from compiler.importers.merge import merge_services
 from compiler.importers.render import ServiceOut, platform_text, spec_text
 from compiler.importers.source import Findings, Source
 from compiler.model.units import format_duration, parse_duration
-from compiler.spec import loader
+from compiler.spec import foreign, loader
 
 FORMATS = ("sloth", "openslo", "pyrra")
 _LABEL = {"sloth": "Sloth", "openslo": "OpenSLO v1", "pyrra": "Pyrra ServiceLevelObjective"}
@@ -106,6 +106,19 @@ def _files(paths: Sequence[str], findings: Findings) -> list[tuple[str, bool]]:
     return out
 
 
+def _not_of_format(fmt: str, data: object) -> str:
+    """"not a Sloth document", and what it is when obsc can tell: `obsc import sloth` given an obsc spec or a
+    Pyrra file said only that, the command that reads it left to guess."""
+    said = f"not a {_LABEL[fmt]} document"
+    found = foreign.written_for(data)
+    if found is None or found[1] == fmt:
+        return said
+    what, tool = found
+    if tool == "obsc":
+        return f"{said}: it is {what} (`obsc validate` or `obsc compile` reads it)"
+    return f"{said}: it is {what}" + (f"; `obsc import {tool}` reads it" if tool else "")
+
+
 def _of_format(fmt: str, data: object) -> bool:
     if fmt == "sloth":
         return sloth.is_sloth(data)
@@ -124,7 +137,7 @@ def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: 
             continue
         recognised = sloth.is_sloth(src.doc.data) if fmt == "sloth" else pyrra.is_pyrra(src.doc.data)
         if not recognised:
-            src.error((), f"not a {_LABEL[fmt]} document")
+            src.error((), _not_of_format(fmt, src.doc.data))
             src.take(())  # one error for the document, not one per field
             continue
         service: ServiceOut | None = (

@@ -34,6 +34,18 @@ def other_tool(doc: Document) -> Diagnostic | None:
     return Diagnostic(doc.locate(path, key=True), path, message)
 
 
+def written_for(data: Any) -> tuple[str, str] | None:
+    """(what the document is, its `obsc import` format or "") for another tool's document; ("an obsc spec", "obsc")
+    for obsc's own; None when it is neither (`obsc import FORMAT` says which it is instead of only "not a ...")."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("apiVersion") == "obsc/v1":
+        return "an obsc spec already", "obsc"
+    api = data.get("apiVersion")
+    found = _identify(data, api if isinstance(api, str) else "", data.get("kind"))
+    return (found[1], found[2]) if found else None
+
+
 def _identify(data: dict[str, Any], api: str, kind: Any) -> tuple[str, str, str] | None:
     """(the key that tells, what the document is, the `obsc import` format or "")."""
     version = data.get("version")
