@@ -17,10 +17,10 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.saturation_twins import saturation_twins
-from compiler.model.teams import fallback_receiver, root_receiver_name
+from compiler.model.teams import fallback_receiver, fallback_route, root_receiver_name
 from compiler.model.thresholds import vanished_instances_ticket
 from compiler.model.types import Fleet, Service, Tier
-from compiler.targets.alertmanager.routes import teams_in_use
+from compiler.targets.alertmanager.routes import routed_as_team, teams_in_use
 
 ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit rules may read it
 
@@ -28,7 +28,8 @@ HEADER = (
     "# Every alert obsc emits, the labels it fires with, and the receiver(s) Alertmanager must pick.\n"
     "# Rows of service '(service S)' reach a leaf of S that none of S's alerts reach (a tier it has no alert of):\n"
     "# a hand-written alert of S at that severity goes there. Rows of service '(team X)' are alerts with only\n"
-    "# team=X and a severity (or none): the team's fallback;\n"
+    "# team=X and a severity (or none): the team's fallback. Rows of '(services of team X)' reach a leaf of X's\n"
+    "# services that none of their alerts reach: a service moved to X or renamed while it fires lands there;\n"
     "# the '(no team)' row is an alert that names no team (a cluster or mixin alert): the root's receiver.\n"
     "# `obsc compile` replays each row with `amtool config routes test --verify.receivers`.\n"
 )
@@ -62,7 +63,8 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                         "receivers": [(warned or route).receiver],
                     }
                 )
-    return cases + idle_leaf_cases(fleet, cases) + team_fallback_cases(fleet) + [no_team_case(fleet)]
+    idle = idle_leaf_cases(fleet, cases)
+    return cases + idle + team_leaf_cases(fleet, cases + idle) + team_fallback_cases(fleet) + [no_team_case(fleet)]
 
 
 def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,6 +80,10 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
     rows: list[dict[str, Any]] = []
     for service in fleet.services:
         incident = next((slo.incident for slo in service.slos if slo.incident), None)
+        if incident is None and not _as_team(fleet, service):
+            # routes.service_route gives a service routed apart its shared-incident leaves whether or not its SLOs
+            # share one today (an SLO dropped while it paged): a row for them too, under an incident of its own
+            incident = service.slos[0].name if service.slos else service.name
         for tier in Tier:
             route = service.route(tier)
             if route is None:
@@ -103,6 +109,53 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
                     }
                 )
     return rows
+
+
+# The service of a row for a team's service leaves: a value no spec's service can take, so no branch of one
+# matches it.
+MOVED_SERVICE = "(moved or renamed)"
+
+
+def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A row for each of a team's service leaves (`service!=""`, and the shared incident's) that no row reaches.
+
+    routes.team_route gives every team these leaves whether or not a service of the team takes them today (a team
+    whose every service is routed apart, one with no spec, one whose services share no incident): an alert of a
+    service moved to the team or renamed while it fired lands there, and without a row no replay checked where
+    they send it. Expected: the team's own receiver for the tier, as for an alert with only team=X."""
+    as_team = {s.name for s in fleet.services if _as_team(fleet, s)}
+    reached = {
+        (labels.get(names.LABEL_TEAM), labels.get(names.LABEL_SEVERITY), bool(labels.get(names.LABEL_INCIDENT)))
+        for case in cases
+        for labels in (case["labels"],)
+        if labels.get(names.LABEL_SERVICE) in as_team
+    }
+    rows: list[dict[str, Any]] = []
+    for team, _ in teams_in_use(fleet):
+        for tier in Tier:
+            route = fallback_route(fleet.platform, team, tier)
+            if route is None:
+                continue
+            for incident in ([True] if tier is not Tier.INFO else []) + [False]:
+                if (team, tier.value, incident) in reached:
+                    continue
+                labels = {names.LABEL_SERVICE: MOVED_SERVICE, names.LABEL_SEVERITY: tier.value, names.LABEL_TEAM: team}
+                if incident:
+                    labels[names.LABEL_INCIDENT] = MOVED_SERVICE
+                rows.append(
+                    {
+                        "service": f"(services of team {team})",
+                        "alert": f"severity={tier.value}" + (" incident" if incident else ""),
+                        "labels": dict(sorted(labels.items())),
+                        "receivers": [route.receiver],
+                    }
+                )
+    return rows
+
+
+def _as_team(fleet: Fleet, service: Service) -> bool:
+    """The service takes its team's leaves (no branch of its own), as routes.team_route decides."""
+    return routed_as_team(service, [(tier, fallback_route(fleet.platform, service.team, tier)) for tier in Tier])
 
 
 def team_fallback_cases(fleet: Fleet) -> list[dict[str, Any]]:
