@@ -356,13 +356,26 @@ def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[
         ),
     ]
     for labels in groups:
+        grouped = (_BURN, page, *_SOURCE_OWNED, *_group(labels, groups))
         rules.append(
             Inhibit(
                 why=f"A burn page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the "
                 "same team, service, SLO and group only: another group burning has a cause of its own.",
-                source=(_BURN, page, *_SOURCE_OWNED, *_group(labels, groups)),
+                source=grouped,
                 target=(lower,),
                 equal=(*INCIDENT_EQUAL, *labels),
+            )
+        )
+        # ... and its SLO's alerts of no group (a key-metric ticket of its symptom, SLO-wide data missing), as a page
+        # of no group does: without this, an SLO of another spec with a fixed `labels: {tenant: acme}` matched here
+        # once any spec kept an SLO `by: [tenant]`, and its page stopped holding back its own error-rate ticket
+        rules.append(
+            Inhibit(
+                why=f"A burn page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the "
+                "same team, service and SLO of no group (the whole service's: the same failures).",
+                source=grouped,
+                target=(lower, *(equals(label, "") for label in labels)),
+                equal=INCIDENT_EQUAL,
             )
         )
     return rules
