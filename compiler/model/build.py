@@ -37,6 +37,7 @@ from compiler.model.build_thresholds import (
 )
 from compiler.model.checks import business_hours_problems, global_setting_problems, judged_global, receiver_problems
 from compiler.model.destinations import spec_receiver_problems
+from compiler.model.fleet_target_labels import fleet_target_labels
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
@@ -263,7 +264,8 @@ def build_service(
         ctx.error(where, message, key=at_key)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
     metrics = _metrics(data, defaults, selector, ctx, unsure)
-    targets, unknown = build_targets(data, selector)
+    fleet = fleet_target_labels(defaults.data)
+    targets, unknown = build_targets(data, selector, fleet)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
     for path, message in raw_sli_problems(data, selector):
@@ -271,7 +273,7 @@ def build_service(
     for path, message in [*sli_aggregation_problems(slos), *own_up_slice_problems(slos, targets)]:
         ctx.error(path, message)
     key_alerts = build_key_alerts(data, defaults, metrics, ctx, bool(targets) or unknown)
-    target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx)
+    target_problems(data, selector, (targets, unknown), [s.sli.kind for s in slos], key_alerts, ctx, fleet)
     thresholds = build_threshold_alerts(data, metrics, ctx, defaults)
     slos, key_alerts, threshold_alerts = label_incidents(slos, cover_symptoms(key_alerts, slos, metrics), thresholds)
     tier_labels = build_tier_labels(data, defaults, ctx)
@@ -308,7 +310,7 @@ def build_service(
         location=ctx.loc(("service",)),
         targets=targets,
         targets_guess=(
-            *guessed_targets_warnings(data, selector, targets, ctx),
+            *guessed_targets_warnings(data, selector, targets, ctx, fleet),
             *widened_target_warnings(metrics.values(), targets),
         ),
         sparse_lines=(*sparse_counter_lines(data, thresholds, ctx), *past_within_lines(data, thresholds, ctx)),

@@ -14,10 +14,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.errors import Diagnostic
-from compiler.model.ambiguous_targets import AMBIGUOUS_LABELS, ambiguous_left_out, ambiguous_unknown
+from compiler.model.ambiguous_targets import AMBIGUOUS_LABELS, ambiguous_unknown
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
+from compiler.model.fleet_target_labels import (
+    ALWAYS,
+    CHURNING,
+    fleet_up_labels,
+    guessed_onto_up,
+    left_out_reason,
+    none_on_fleet_up,
+)
 from compiler.model.promql import Matcher, matchers_from_labels, parse_selector
 from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
@@ -57,11 +65,14 @@ TARGET_LABELS = frozenset(
 _SHARED_PLACE = frozenset({"namespace", "cluster", "node", "env", "environment", "region", "zone", "datacenter", "dc"})
 
 
-def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], bool]:
+def build_targets(
+    data: Mapping[str, Any], selector: tuple[Matcher, ...], fleet: frozenset[str] | None = None
+) -> tuple[tuple[Matcher, ...], bool]:
     """(matchers of the service's `up` series, whether they could not be told). () for a service nothing
     scrapes (`targets: false`), and when the selector has no usual target label (unknown: True), or only
     labels of a shared place while the labels naming the service are metric labels: `up{namespace="shop"}`
-    for `{namespace: shop, app_kubernetes_io_name: cart}` stays up while any other target there is."""
+    for `{namespace: shop, app_kubernetes_io_name: cart}` stays up while any other target there is. `fleet`:
+    the platform's `target_labels` (None: unsaid, the usual labels are guessed); `pod` is never kept."""
     declared = data.get("targets")
     if declared is False:
         return (), False
@@ -69,8 +80,9 @@ def build_targets(data: Mapping[str, Any], selector: tuple[Matcher, ...]) -> tup
         return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
     if isinstance(declared, str):  # label matchers, for targets no exact value names (blue/green jobs)
         return parse_targets(declared), False
-    kept = tuple(m for m in selector if m.label in TARGET_LABELS)
-    if any(m.label in AMBIGUOUS_LABELS for m in kept):
+    usual = TARGET_LABELS - CHURNING if fleet is None else fleet_up_labels(fleet)
+    kept = tuple(m for m in selector if m.label in usual)
+    if fleet is None and any(m.label in AMBIGUOUS_LABELS for m in kept):
         # `service: billing-api` may be Micrometer's tag, never on a static scrape config's `up`: kept only
         # when the targets are said; another label naming them (`job`) is read alone, else obsc cannot tell.
         if not any(m.label not in _SHARED_PLACE | AMBIGUOUS_LABELS for m in kept):
@@ -107,31 +119,35 @@ def target_problems(
     kinds: Sequence[SliKind],
     key_alerts: Sequence[KeyAlert],
     ctx: Ctx,
+    fleet: frozenset[str] | None = None,
 ) -> None:
     """ServiceDown's scrape targets, where a guess would page: unknown labels, or a job that only pushes."""
     targets, unknown = built
     if not any(a.kind is AlertKind.SERVICE_DOWN for a in key_alerts):
         return
     if unknown:
-        unknown_targets(selector, ctx)
+        unknown_targets(selector, ctx, fleet)
     if pushed := pushed_only_problem(data, targets, kinds):
         ctx.error(("selector",), pushed)
 
 
-def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
+def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx, fleet: frozenset[str] | None = None) -> None:
     """ServiceDown is wanted but the scrape targets' labels cannot be told: a guess would page forever."""
-    places = sorted(m.label for m in selector if m.label in _SHARED_PLACE)
-    if any(m.label in AMBIGUOUS_LABELS for m in selector):
+    usual = TARGET_LABELS if fleet is None else fleet_up_labels(fleet)
+    places = sorted(m.label for m in selector if m.label in _SHARED_PLACE & usual)
+    if fleet is None and any(m.label in AMBIGUOUS_LABELS for m in selector):
         why = ambiguous_unknown(tuple(m for m in selector if m.label in TARGET_LABELS))
         ctx.error(("selector",), f"cannot tell which labels the scrape targets carry: {why}")
         return
     if places:
-        own = ", ".join(sorted(m.label for m in selector if m.label not in TARGET_LABELS))
+        own = ", ".join(sorted(m.label for m in selector if m.label not in usual))
         why = (
             f"the selector's target labels ({', '.join(places)}) are shared by every service there, and the labels "
             f"naming this one ({own}) are not usual target labels, so ServiceDown would read every target there "
             "and stay quiet while any is up"
         )
+    elif fleet is not None:
+        why = none_on_fleet_up(sorted(m.label for m in selector), fleet)
     else:
         why = (
             f"none of the selector's labels ({', '.join(sorted(m.label for m in selector))}) is a usual target "
@@ -146,25 +162,37 @@ def unknown_targets(selector: tuple[Matcher, ...], ctx: Ctx) -> None:
 
 
 def guessed_targets_warnings(
-    data: Mapping[str, Any], selector: tuple[Matcher, ...], targets: tuple[Matcher, ...], ctx: Ctx
+    data: Mapping[str, Any],
+    selector: tuple[Matcher, ...],
+    targets: tuple[Matcher, ...],
+    ctx: Ctx,
+    fleet: frozenset[str] | None = None,
 ) -> tuple[Diagnostic, ...]:
-    """A located warning for each selector label the guessed targets leave out of `up`. The guess is right for a
-    metric label (grpc_service) and silent when the label is relabelled onto the targets too (node_exporter hosts
-    by role): ServiceDown then read every target of the job and stayed quiet while one of another role was up."""
+    """A located warning for each selector label the guessed targets leave out of `up`, and, when the platform
+    does not say which labels its targets carry, for each guessed onto `up` beside job and instance. Leaving one
+    out is right for a metric label (grpc_service) and silent when the label is relabelled onto the targets too
+    (node_exporter hosts by role): ServiceDown then read every target of the job and stayed quiet while one of
+    another role was up."""
     if "targets" in data or not targets:
         return ()
     up = ",".join(m.render() for m in targets)
     kept = ", ".join(f"{m.label}: {m.value}" for m in targets)
-    return tuple(
+    guessed = tuple(
         Diagnostic(
             ctx.loc(("selector", m.label), key=True),
             ("selector", m.label),
-            ambiguous_left_out(m.label, up, kept, f"{m.label}: {m.value}")
-            if m.label in AMBIGUOUS_LABELS
-            else f"{m.label!r} is not a usual scrape-target label, so ServiceDown and the checks that ask whether the "
-            f"targets are up read up{{{up}}} without it: if the targets carry it too (relabelled onto them, as "
-            f"hosts get a role), ServiceDown stays quiet while any other target there is up; declare targets: "
-            f"{{{kept}, {m.label}: {m.value}}} then, or targets: {{{kept}}} if only the metrics carry it",
+            guessed_onto_up(
+                m.label, up, ", ".join(f"{t.label}: {t.value}" for t in targets if t is not m) or "job: ..."
+            ),
+        )
+        for m in (targets if fleet is None else ())
+        if m.label not in ALWAYS
+    )
+    return guessed + tuple(
+        Diagnostic(
+            ctx.loc(("selector", m.label), key=True),
+            ("selector", m.label),
+            left_out_reason(m, up, kept, fleet),
         )
         for m in selector
         if m not in targets
