@@ -146,3 +146,18 @@ def test_a_targets_declaration_wins_over_the_fleet(tmp_path: Path, capsys: pytes
     assert code == 0, err
     assert '(sum(up{job="ledger",namespace="finance"}) or vector(0)) == 0' in rules
     assert "$.selector" not in err
+
+
+@pytest.mark.parametrize(("fleet", "split"), [(STATIC, False), ("  target_labels: [region]\n", True), (None, True)])
+def test_servicedown_splits_by_a_label_only_the_fleets_up_carries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fleet: str | None, split: bool
+) -> None:
+    """A static fleet's `up` has no `region`: split by it, ServiceDown's group branch read one group, the whole
+    service again, and the vanished-group watch compared `up` with itself; `-v` says the group is unwatched."""
+    spec = LEDGER.replace("{job: ledger, namespace: finance}", "{job: ledger}").replace(
+        "objective: 99.9,", "objective: 99.9, by: [region],"
+    )
+    code, err, rules = _compile(tmp_path, capsys, spec, fleet)
+    assert code == 0, err
+    assert ('sum by (region) (up{job="ledger",region!=""}) == 0' in rules) is split
+    assert ("group by (region) (up{" in rules) is split

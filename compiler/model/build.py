@@ -313,6 +313,7 @@ def build_service(
             *guessed_targets_warnings(data, selector, targets, ctx, fleet),
             *widened_target_warnings(metrics.values(), targets),
         ),
+        fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
         sparse_lines=(*sparse_counter_lines(data, thresholds, ctx), *past_within_lines(data, thresholds, ctx)),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,

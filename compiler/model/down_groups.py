@@ -3,14 +3,16 @@
 One ServiceDown for the whole service sums every target's `up`, so with every target of one region down and
 another region healthy it stays quiet, and the region's SLO has no events to burn: a group nobody called read
 as a group with nothing wrong. Split by such a label, ServiceDown also fires for each group whose targets all
-report 0. Only labels `up` carries can split it: those the targets declare, or the usual target labels
-(model/build_targets.py); a metric label (`route`, `topic`) is not on `up` and splits nothing.
+report 0. Only labels `up` carries can split it: those the targets declare, and those the platform's
+`defaults.target_labels` lists (unsaid: the usual target labels, model/build_targets.py); a metric label
+(`route`, `topic`) is not on `up` and splits nothing.
 """
 
 from __future__ import annotations
 
 from compiler.model import queries
 from compiler.model.build_targets import TARGET_LABELS
+from compiler.model.fleet_target_labels import ALWAYS
 from compiler.model.types import Service, Slo
 
 # A group of a split whose `up` had series this recently and has none now has vanished (slo_missing.py): its SLO
@@ -36,8 +38,11 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
     # go at each switch, and a colour removed would read as a lost group (the generated cases assume so too).
     # Nor one that churns (an instance, a pod): one of ten pods crash-looping while nine serve is no outage, and a
     # per-instance page fired for it (round 37; split by instance, the compile also failed its own tests).
+    # Only labels the fleet's targets carry on `up` (the platform's `target_labels`, else the usual guess).
     matched = {m.label for m in service.targets}
-    return tuple(sorted({label for label in slo.by if label in TARGET_LABELS} - matched - CHURNING_LABELS))
+    fleet = service.fleet_target_labels
+    usual = TARGET_LABELS if fleet is None else ALWAYS | frozenset(fleet)
+    return tuple(sorted({label for label in slo.by if label in usual} - matched - CHURNING_LABELS))
 
 
 def vanish_split(service: Service, slo: Slo) -> tuple[str, ...]:

@@ -337,6 +337,9 @@ class Service:
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
     # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)
     targets_guess: tuple[Diagnostic, ...] = ()
+    # the platform's `defaults.target_labels`, the labels its targets carry on `up` besides job and instance
+    # (sorted); None when it does not say and the usual Kubernetes and cloud labels are guessed
+    fleet_target_labels: tuple[str, ...] | None = None
     # lines that fire or stay quiet by accident, each a located warning: counter lines under a few events a day
     # (model/sparse_counter_lines.py), `within:` on a timestamp of a past event (model/past_within.py)
     sparse_lines: tuple[Diagnostic, ...] = ()
