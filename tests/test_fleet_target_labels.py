@@ -161,3 +161,11 @@ def test_servicedown_splits_by_a_label_only_the_fleets_up_carries(
     assert code == 0, err
     assert ('sum by (region) (up{job="ledger",region!=""}) == 0' in rules) is split
     assert ("group by (region) (up{" in rules) is split
+
+
+def test_the_round_36_error_names_the_platform_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`service` alone asked only for `targets:` in each spec; a Kubernetes fleet can say it once."""
+    spec = LEDGER.replace("{job: ledger, namespace: finance}", "{namespace: finance, service: ledger}")
+    code, err, rules = _compile(tmp_path, capsys, spec)
+    assert code == 2 and rules == "", err
+    assert "(or list it in the platform's defaults.target_labels if every target of the fleet carries it)" in err

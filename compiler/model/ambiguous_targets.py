@@ -26,7 +26,8 @@ def ambiguous_left_out(label: str, up: str, kept: str, written: str) -> str:
     return (
         f"{label!r} is {_WHY}: ServiceDown and the checks that ask whether the targets are up read up{{{up}}} "
         f"without it; if the targets carry it too, declare targets: {{{kept}, {written}}}, or targets: "
-        f"{{{kept}}} to say only the metrics carry it"
+        f"{{{kept}}} to say only the metrics carry it (or list it in the platform's defaults.target_labels if "
+        "every target of the fleet carries it)"
     )
 
 
@@ -40,5 +41,6 @@ def ambiguous_unknown(kept: tuple[Matcher, ...]) -> str:
     return (
         f"{', '.join(repr(label) for label in labels)} {verb} {_WHY}: read on `up`, ServiceDown would page forever "
         f"under a static scrape config; declare targets: {{{written}}} if the targets carry it (a ServiceMonitor), "
-        "or targets: {job: ...} with the job of its scrape config"
+        "or targets: {job: ...} with the job of its scrape config (or list it in the platform's "
+        "defaults.target_labels if every target of the fleet carries it)"
     )
