@@ -94,8 +94,9 @@ def test_a_pod_split_alone_has_no_vanished_group(tmp_path: Path, capsys: pytest.
 
 
 def test_a_metric_label_has_no_vanished_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`route` is not on `up`: a route's series go at a restart until it is called again, which is no outage."""
-    assert "unless on (route)" not in _rules(tmp_path, capsys, "route")
+    """`route` is not on `up`: a route's series go at a restart until it is called again, which is no outage (its
+    own series watch it: tests/test_group_silent.py)."""
+    assert "group by (route)" not in _rules(tmp_path, capsys, "route")
 
 
 def test_the_ticket_routes_as_a_ticket_links_its_cluster_and_its_runbook_asks_for_it(

@@ -1,7 +1,9 @@
-"""`-v` says which SLO groups have no vanished-group watch: a split label the scrape targets' `up` does not carry.
+"""`-v` says how SLO groups of a split label the scrape targets' `up` does not carry are watched, and what escapes.
 
 A CDN's availability SLO `by: [pop]`: one PoP's series and its target gone for good fired nothing (promtool,
 round 36), and nothing said so; a `cluster` lost gets SLODataMissing's vanished-group branch (down_groups.py).
+Since round 37 a PoP is watched by its own series (silent_groups.py) once it has a week of busy history: the note
+says that limit.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ metrics:
 slos:
   - {{name: availability, objective: 99.9, by: [{label}], sli: {{errors: errors, total: requests}}}}
 """
-NOTE = "SLO 'availability' is split by pop, which the scrape targets' `up` does not carry"
+NOTE = (
+    "SLO 'availability' is split by pop, which the scrape targets' `up` does not carry: a group whose own series "
+    "stop is watched by them (SLODataMissing) only if it had at least 36 events an hour"
+)
 
 
 @pytest.mark.parametrize(("label", "said"), [("pop", True), ("cluster", False)])

@@ -61,24 +61,3 @@ def vanished_groups(service: Service, slo: Slo) -> str | None:
     by, present = ", ".join(split), queries.up_in_groups(service, split)
     seen = f"max_over_time((group by ({by}) ({present}))[{VANISHED_GROUP_LOOKBACK}:{VANISHED_GROUP_STEP}])"
     return f"{seen}\nunless on ({by})\n{present}"
-
-
-def unwatched_group_notes(service: Service) -> list[str]:
-    """`-v` notes: an SLO split by a label `up` does not carry (a CDN's `pop`) has no vanished-group watch. One
-    group's series and its target gone for good fired nothing (promtool, round 36): ServiceDown and SLODataMissing
-    read the whole service while other groups report, and the group's burn has no ratio to burn."""
-    notes: list[str] = []
-    if not service.targets:
-        return notes  # nothing reads `up`: targets_notes says so
-    for slo in service.slos:
-        split = set(slo_down_split(service, slo))
-        matched = {m.label for m in service.targets}  # on `up`, one value or a pattern's few: not split (above)
-        left = [label for label in slo.by if label not in split | matched and label not in CHURNING_LABELS]
-        if left:
-            notes.append(
-                f"SLO {slo.name!r} is split by {', '.join(left)}, which the scrape targets' `up` does not carry: a "
-                "group whose series all vanish (its targets removed, its federation lost) fires no alert of its own "
-                "while other groups report (ServiceDown and SLODataMissing read the whole service, and the group's "
-                "burn has no ratio); only its dashboard rows stop"
-            )
-    return notes

@@ -10,8 +10,8 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Layer
 from compiler.model.build_slos import increase_notes
 from compiler.model.build_targets import targets_notes
-from compiler.model.down_groups import unwatched_group_notes
 from compiler.model.prober_selector import prober_notes
+from compiler.model.silent_groups import unwatched_group_notes
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.symptoms import symptom_notes
 from compiler.model.teams import DEFAULT_RECEIVER_PATH, is_unrouted_info

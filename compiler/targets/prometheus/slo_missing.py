@@ -12,6 +12,7 @@ from decimal import Decimal
 from compiler.model import queries
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.groups import by_clause
+from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
 
@@ -34,8 +35,10 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     SLO-wide. A grouped ratio or raw SLI whose good or bad
     events fall in a group no total has (see stray_probe) has data in no group: it fires SLO-wide too.
     A group of a label `up` carries (model/down_groups.py) whose targets reported within the lookback and have no
-    `up` now fires with that group's labels (vanished_groups; `vanished=False` leaves it out: what the generated
-    scenarios, which feed one `up` throughout, read)."""
+    `up` now fires with that group's labels (vanished_groups), as does a group of a label only the SLI's series
+    carry that was busy at this time yesterday and a week ago and has no events now while others have
+    (model/silent_groups.py). `vanished=False` leaves both out: what the generated scenarios, which feed one `up`
+    and an hour or two of series throughout, read."""
     sli = slo.sli
     branches = [] if total_covered(service, slo) else [f"absent({sli_presence(service, slo)})"]
     if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
@@ -50,6 +53,8 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
         branches.append(f"count({unlabelled})")
     if vanished and (gone := vanished_groups(service, slo)) is not None:
         branches.append(gone.replace("\n", "\n  "))
+    if vanished and (silent := silent_groups(service, slo)) is not None:
+        branches.append(silent.replace("\n", "\n  "))
     lines = ["(", "\n  or\n".join(f"  {b}" for b in branches), ")"]
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
@@ -111,9 +116,7 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."
         )
-        if split := vanish_split(service, slo):
-            description += " " + vanished_text(split)
-        return summary, description
+        return summary, description + _group_texts(service, slo)
     if sli.kind is SliKind.RATIO and sli.total is not None and sli.total.selector is not None:
         what = f"`{sli.total.selector.metric}`"
     elif sli.kind is SliKind.ERROR_RATIO:
@@ -141,9 +144,14 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         description += " " + errors_family_text(family.metric)
     if labels := queries.unlabelled_labels(sli):
         description += " " + unlabelled_text(sli, labels)
-    if split := vanish_split(service, slo):
-        description += " " + vanished_text(split)
-    return summary, description
+    return summary, description + _group_texts(service, slo)
+
+
+def _group_texts(service: Service, slo: Slo) -> str:
+    """What the group branches of the alert mean, each after a space; "" for an SLO without them."""
+    texts = [vanished_text(split) if (split := vanish_split(service, slo)) else ""]
+    texts.append(silent_text(split) if (split := silent_split(service, slo)) else "")
+    return "".join(" " + text for text in texts if text)
 
 
 def vanished_text(split: tuple[str, ...]) -> str:
@@ -153,6 +161,17 @@ def vanished_text(split: tuple[str, ...]) -> str:
         f"Fired with a {groups}: that {groups} had targets in the last {VANISHED_GROUP_LOOKBACK} and has no `up` "
         f"series now while others report (its Prometheus, federation or scrape config lost): neither ServiceDown nor "
         f"the burn alerts see it. One removed on purpose tickets until that lookback ends."
+    )
+
+
+def silent_text(split: tuple[str, ...]) -> str:
+    """What the silent-group branch of the alert means, in words."""
+    groups = ", ".join(split)
+    return (
+        f"Fired with a {groups} the SLI's own series carry: that {groups} has had no events for {SILENT_WINDOW} "
+        f"while others have, and was busy around this time both yesterday and a week ago (its exporter path, a "
+        f"relabelling, the app's writing of it, or the routing of its requests broken): its burn alerts cannot "
+        f"see it. One gone for good (off-boarded, renamed) tickets for about a day, then stops."
     )
 
 

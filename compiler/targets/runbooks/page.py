@@ -12,6 +12,7 @@ from compiler.model.alert_kinds import KINDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.key_evidence import evidence_events
+from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration, seconds_text
@@ -155,6 +156,19 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
             "",
             "```promql",
             gone,
+            "```",
+        ]
+    if silent := silent_groups(service, alert.slo):
+        split = ", ".join(silent_split(service, alert.slo))
+        lines += [
+            f"- Fired with a {split}: which {split} was busy around this time yesterday and a week ago and has had "
+            f"no events for {SILENT_WINDOW} while others have? Its own series stopped (the exporter's path for it, a "
+            "relabelling, the app no longer writing it) or its requests stopped reaching the service: its burn "
+            f"alerts cannot see it. A {split} off-boarded or renamed tickets for about a day, then stops: silence "
+            "it that long. One on holiday likewise.",
+            "",
+            "```promql",
+            silent,
             "```",
         ]
     lines += ["", "## Mitigation", ""]

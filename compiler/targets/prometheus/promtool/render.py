@@ -13,8 +13,9 @@ Expected values are computed here from the model (an oracle independent of the P
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
 Five files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml`, at 2m `<service>.twins.test.yaml`: the missing-data twins, whose sparse branch
-counts evaluations at the interval (missing_scrapes.py), at 1m `<service>.scrapes.test.yaml`: ServiceDown's
+`<service>.long.test.yaml` (SLODataMissing's silent groups too: missing_silent.py), at 2m
+`<service>.twins.test.yaml`: the missing-data twins, whose sparse branch counts evaluations at the interval
+(missing_scrapes.py), at 1m `<service>.scrapes.test.yaml`: ServiceDown's
 crash loop and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the main file's 30m steps
 cannot tell apart, but those a coarser grid pins as well, in `<service>.holds.test.yaml` at the service's grid
 (hold_grid.py); each with the longest evaluation step its cases allow: promtool
@@ -38,6 +39,7 @@ from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
+from compiler.targets.prometheus.promtool.missing_silent import silent_case
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
@@ -62,6 +64,8 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     more = host(more, key_lanes, rules, MAIN_STEP)  # long key cases beside long groups (hosts.py)
     main = merge([*alert_lanes, *key_lanes]) + more
     long = merge(_lanes(long))
+    if (silent := silent_case(service, list(rules.alert_rules))) is not None:
+        long.append(silent)  # SLODataMissing's silent groups: a day and a week back, at the long file's steps
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`

@@ -1,0 +1,118 @@
+"""The silent-group branch of SLODataMissing (model/silent_groups.py), in the long file (12h steps over ten days:
+the branch reads the SLI a day and a week back).
+
+Groups of the split labels, each fed its SLI's total events (a latency SLI's `+Inf` and threshold buckets alike,
+so no group lacks its bucket) at 1/s unless said, their series ending at 8d 02:00 unless said:
+- `stays` until 9d 13:00, the other groups' traffic the branch asks for;
+- `gone` at 0.0125/s, just over the line a second: the only group firing, at 9d (pending at 8d 12h: yesterday
+  and a week ago busy, silent now), quiet at 8d (it reports) and 9d 12h (yesterday's span saw it end);
+- `late` ending at 8d 00:30: yesterday's span at 9d holds 7 busy slots of 9, one short of the 8 asked;
+- `young` starting at 1d 11:30: a week back at 8d 12h, 6 busy slots;
+- `quiet-then`, 0.008/s from 6d (yesterday's spans sparse), and `quiet-before`, 0.008/s until 3d (a week back);
+- at 10d 12h every group is silent: no group's branch fires (`stays` was busy then: the others' traffic decides).
+Each moves exactly one comparison or operand of the branch over its line (the mutation sweep)."""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.promql import Matcher
+from compiler.model.promql_feed import single_rate
+from compiler.model.silent_groups import silent_split
+from compiler.model.types import Service, SliKind, Slo
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, Case, ExprCheck, InputSeries
+from compiler.targets.prometheus.promtool.series import exposed_le, satisfy
+from compiler.targets.prometheus.rule_model import Rule, label_selector
+
+_SCRAPE = 300  # seconds between samples: 3 in a 15m slot, as many as a rate needs and few for ten days
+_H = 3600 // _SCRAPE  # samples an hour
+_DAY = 24 * _H
+_END = 10 * _DAY + 12 * _H
+# (group, [(per second, first sample, last sample)]): a stretch of traffic each, samples from 0
+_GROUPS: tuple[tuple[str, tuple[tuple[float, int, int], ...]], ...] = (
+    ("stays", ((1.0, 0, 9 * _DAY + 13 * _H),)),
+    ("gone", ((0.0125, 0, 8 * _DAY + 2 * _H),)),
+    ("late", ((1.0, 0, 8 * _DAY + _H // 2),)),
+    ("young", ((1.0, _DAY + 11 * _H + _H // 2, 8 * _DAY + 2 * _H),)),
+    ("quiet-then", ((1.0, 0, 6 * _DAY - 1), (0.008, 6 * _DAY, 8 * _DAY + 2 * _H))),
+    ("quiet-before", ((0.008, 0, 3 * _DAY - 1), (1.0, 3 * _DAY, 8 * _DAY + 2 * _H))),
+)
+_PREFIX = "obsc-"
+
+
+def silent_case(service: Service, rules: list[Rule]) -> Case | None:
+    """One case for every SLODataMissing rule of `rules` with a silent-group branch; None without one, or when
+    obsc cannot write an SLI's series (free PromQL other than the rate of one counter)."""
+    watched = [r for r in rules if r.source and r.source.data_missing and r.source.slo and _split(service, r)]
+    fed = [_counters(service, r.source.slo) for r in watched if r.source and r.source.slo]
+    if not watched or any(c is None for c in fed):
+        return None
+    labels = sorted({label for r in watched for label in _split(service, r)})
+    series: list[InputSeries] = []
+    if service.targets:
+        up = satisfy(service.targets)
+        if up is None:
+            return None
+        series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
+    for group, stretches in _GROUPS:
+        values = _values(stretches)
+        for counters in fed:
+            for metric, matchers in counters or ():
+                found = satisfy([*matchers, *(Matcher(label, "=", _PREFIX + group) for label in labels)])
+                if found is None:
+                    return None
+                series.append(InputSeries(metric, tuple(sorted(found.items())), values))
+    alerts = " or ".join(
+        f'{names.ALERTS_SERIES}{{alertname="{names.SLO_DATA_MISSING}",alertstate="firing",{label}=~"{_PREFIX}.+"}}'
+        for label in labels
+    )
+    fired = tuple(sorted((_alert_text(r, {k: _PREFIX + "gone" for k in _split(service, r)}), 1.0) for r in watched))
+    checks = (
+        ExprCheck(8 * 86400, alerts, ()),
+        ExprCheck(9 * 86400, alerts, fired),
+        ExprCheck(9 * 86400 + LONG_STEP, alerts, ()),
+        ExprCheck(10 * 86400 + LONG_STEP, alerts, ()),
+    )
+    title = f"{names.SLO_DATA_MISSING}: a group busy a day and a week ago, silent while others report"
+    return Case(title, _SCRAPE, tuple(series), (), checks)
+
+
+def _split(service: Service, rule: Rule) -> tuple[str, ...]:
+    return silent_split(service, rule.source.slo) if rule.source and rule.source.slo else ()
+
+
+def _counters(service: Service, slo: Slo) -> list[tuple[str, tuple[Matcher, ...]]] | None:
+    """The counters whose rate is the SLI's total events, with their matchers (the service's among them); None
+    when obsc cannot tell (free PromQL other than the rate of one counter)."""
+    sli, split = slo.sli, silent_split(service, slo)
+    if sli.kind is SliKind.LATENCY and sli.latency and sli.latency.selector and sli.threshold_le is not None:
+        sel = sli.latency.selector
+        every = single_rate(f"rate({sel.render(sel.metric + '_bucket')}[5m])", ())
+        if every is None:
+            return None
+        return [(every[0], (*every[1], Matcher("le", "=", le))) for le in ("+Inf", exposed_le(sli.threshold_le))]
+    found = single_rate(queries.sli_rates(service, sli, "5m", split)[1], split)
+    return [found] if found is not None else None
+
+
+def _values(stretches: tuple[tuple[float, int, int], ...]) -> str:
+    """promtool values: each stretch's counter rising by its rate, nothing between and after them."""
+    parts, value, at = [], 0.0, 0
+    for per_second, first, last in stretches:
+        if first > at:
+            parts.append(f"_x{first - at}")
+        step = per_second * _SCRAPE
+        parts.append(f"{_number(value)}+{_number(step)}x{last - first}")
+        value, at = value + step * (last - first + 1), last + 1
+    if at <= _END:
+        parts.append(f"_x{_END - at + 1}")
+    return " ".join(parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _alert_text(rule: Rule, group: dict[str, str]) -> str:
+    own = {"alertname": rule.alert, "alertstate": "firing", **dict(rule.labels), **group}
+    return names.ALERTS_SERIES + label_selector(own)

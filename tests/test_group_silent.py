@@ -1,0 +1,221 @@
+"""A group of a label only the SLI's series carry (a tenant) whose series stop while other tenants report.
+
+Before round 37 nothing fired: `up` has no tenant (no vanished-group branch), `absent()` holds only when every
+tenant is gone, and the tenant's burn had no ratio (`-v` only said so). Now SLODataMissing (a ticket) fires with
+the tenant when it was busy around this time yesterday and a week ago and has had no events for 30m while others
+have. Replayed with promtool at 1m steps over nine days and more: one tenant of 3 and of 200 gone, every tenant
+gone (SLODataMissing's `absent`, without a tenant: no second ticket), a tenant renamed, tenants idle every night
+or every seventh day, one starting 40 minutes late, new tenants.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import FULL, require_tool
+from tests.promtool_helpers import promtool_report
+from tests.test_group_down import _compile as compile_api  # a one-team platform, service api split `by:`
+
+MISSING = 'ALERTS{alertname="SLODataMissing", alertstate="firing"}'
+DAY, HOUR = 1440, 60
+Active = Callable[[int], bool]  # minute -> whether the tenant has traffic then (a request a second)
+
+
+def _rules(tmp_path: Path, capsys: pytest.CaptureFixture[str], by: str = "tenant") -> str:
+    """The service's SLODataMissing rule alone, in api.yaml (the other rules cost each of ~14,000 steps)."""
+    text = (compile_api(tmp_path, capsys, by) / "prometheus/rules/api.yaml").read_text()
+    rules = [r for g in yaml.safe_load(text)["groups"] for r in g["rules"] if r.get("alert") == "SLODataMissing"]
+    (tmp_path / "api.yaml").write_text(yaml.safe_dump({"groups": [{"name": "missing", "rules": rules}]}))
+    return str(rules[0]["expr"])
+
+
+def _counter(active: Active, minutes: int, gone: Active = lambda m: False) -> str:
+    """promtool values, a sample a minute: +60 a minute while `active`, flat otherwise, none while `gone`."""
+    runs: list[tuple[str, int]] = []  # (kind, samples): "_", or the increase since the minute before
+    for m in range(minutes + 1):
+        kind = "_" if gone(m) else ("60" if active(m) else "0")
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + 1)
+        else:
+            runs.append((kind, 1))
+    parts, value = [], 0
+    for kind, n in runs:
+        if kind == "_":
+            parts.append(f"_x{n}")
+            continue
+        step = int(kind)
+        parts.append(f"{value + step}+{step}x{n - 1}")
+        value += step * n
+    return " ".join(parts)
+
+
+def _series(tenants: dict[str, tuple[Active, Active]], minutes: int) -> dict[str, str]:
+    series = {'up{job="api", instance="api-1"}': f"1x{minutes}"}
+    for tenant, (active, gone) in tenants.items():
+        labels = f'job="api", instance="api-1", tenant="{tenant}", code="200"'
+        series[f"http_requests_total{{{labels}}}"] = _counter(active, minutes, gone)
+    return series
+
+
+def _fired(minute: int, tenants: tuple[str, ...], whole: bool = False) -> dict[str, object]:
+    own = 'service="api", severity="warning", slo="availability", team="web"'
+    labels = [f'tenant="{t}", ' for t in tenants] + ([""] if whole else [])
+    samples = [
+        {"labels": f'ALERTS{{alertname="SLODataMissing", alertstate="firing", {t}{own}}}', "value": 1}
+        for t in sorted(labels)
+    ]
+    return {"expr": MISSING, "eval_time": f"{minute}m", "exp_samples": samples}
+
+
+def _always(m: int) -> bool:
+    return True
+
+
+def _never(m: int) -> bool:
+    return False
+
+
+def _from(start: int) -> Active:
+    return lambda m: m >= start
+
+
+def _until(end: int) -> Active:
+    return lambda m: m < end
+
+
+GONE = 8 * DAY + 14 * HOUR  # day 8, 14:00: a tenant's series end
+END = 9 * DAY + 16 * HOUR
+
+
+def _report(tmp_path: Path, tenants: dict[str, tuple[Active, Active]], checks: list[dict[str, object]]) -> str:
+    series = _series(tenants, END)
+    return promtool_report(tmp_path, "api.yaml", series, checks, evaluation_interval="1m")
+
+
+def test_one_tenant_of_three_gone_tickets_for_about_a_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Quiet while it reports and for 30m + the 10m hold after; then firing with the tenant alone, until
+    yesterday's same hours no longer saw it busy (9d 13h); the others never."""
+    _rules(tmp_path, capsys)
+    tenants = {"acme": (_always, _from(GONE)), "globex": (_always, _never), "initech": (_always, _never)}
+    checks = [_fired(m, ()) for m in (7 * DAY + 2 * HOUR, GONE, GONE + 27)]
+    checks += [_fired(m, ("acme",)) for m in (GONE + 41, GONE + 60, 9 * DAY + 12 * HOUR)]
+    checks += [_fired(m, ()) for m in (9 * DAY + 14 * HOUR, END)]
+    assert _report(tmp_path, tenants, checks) == ""
+
+
+@pytest.mark.parametrize("step", ["1m"] if FULL else ["15m"])
+def test_one_tenant_of_two_hundred_gone_tickets_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], step: str
+) -> None:
+    """At 1m steps (OBSC_TEST_FULL) promtool takes minutes of CPU over 200 tenants' nine days; by default the same
+    samples are evaluated every 15 minutes (the 10m hold then passes at the step after the 30m of silence)."""
+    _rules(tmp_path, capsys)
+    tenants = {f"t{n:03}": (_always, _from(GONE) if n == 117 else _never) for n in range(200)}
+    checks = [_fired(m, ()) for m in (GONE, GONE + 15)] + [_fired(m, ("t117",)) for m in (GONE + 45, GONE + 600)]
+    series = _series(tenants, END)
+    assert promtool_report(tmp_path, "api.yaml", series, checks, evaluation_interval=step) == ""
+
+
+def test_every_tenant_gone_is_absent_not_one_ticket_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole SLI gone is `absent`'s (one ticket without a tenant): no tenant's branch beside it."""
+    _rules(tmp_path, capsys)
+    tenants = {t: (_always, _from(GONE)) for t in ("acme", "globex", "initech")}
+    checks = [_fired(m, ()) for m in (GONE, GONE + 5)] + [_fired(m, (), whole=True) for m in (GONE + 20, GONE + 120)]
+    assert _report(tmp_path, tenants, checks) == ""
+
+
+def test_a_renamed_tenant_tickets_under_its_old_name_for_a_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """acme becomes acme-corp: the new name has no week of history (quiet); the old one's ticket says what
+    changed and ends by itself (the runbook: silence it that long)."""
+    _rules(tmp_path, capsys)
+    tenants = {
+        "acme": (_always, _from(GONE)),
+        "acme-corp": (_from(GONE), _until(GONE)),
+        "globex": (_always, _never),
+    }
+    checks = [_fired(m, ("acme",)) for m in (GONE + 60, 9 * DAY + 12 * HOUR)] + [_fired(9 * DAY + 14 * HOUR, ())]
+    assert _report(tmp_path, tenants, checks) == ""
+
+
+def _office_hours(late_on_last_day: int = 0) -> Active:
+    """Traffic 08:00-20:00 each day (the counter flat at night), starting `late_on_last_day` minutes late on
+    day 9."""
+    return lambda m: 8 * HOUR + (late_on_last_day if m >= 9 * DAY else 0) <= m % DAY < 20 * HOUR
+
+
+def test_tenants_idle_every_night_or_every_seventh_day_stay_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Office hours (one starting 40 minutes late on the last day), a tenant idle all of days 1 and 8 (its
+    weekend), one new on day 3 gone on day 9 (no week of history), one new on day 8: no ticket at any minute of
+    days 7 to 9 (checked every 20 minutes)."""
+    _rules(tmp_path, capsys)
+    tenants = {
+        "office": (_office_hours(), _never),
+        "late": (_office_hours(40), _never),
+        "weekend": (lambda m: m // DAY not in (1, 8), _never),
+        "young": (_always, lambda m: m < 3 * DAY or m >= 9 * DAY + 2 * HOUR),
+        "newest": (_from(8 * DAY), _until(8 * DAY)),
+        "steady": (_always, _never),
+    }
+    checks = [_fired(m, ()) for m in range(7 * DAY, END + 1, 20)]
+    assert _report(tmp_path, tenants, checks) == ""
+
+
+def test_the_branch_is_only_for_labels_up_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cluster` is on `up` (its vanished-group branch); `pod` churns; `tenant` beside them is watched alone."""
+    for name in ("pod", "mixed", "churn"):
+        (tmp_path / name).mkdir()
+    assert "offset 23h" not in _rules(tmp_path, capsys, "cluster")
+    assert "offset 23h" not in _rules(tmp_path / "pod", capsys, "pod")
+    for expr in (
+        _rules(tmp_path / "mixed", capsys, "cluster, tenant"),
+        _rules(tmp_path / "churn", capsys, "tenant, pod"),
+    ):
+        assert "unless on (tenant)\n" in expr and "sum by (tenant)(rate(" in expr
+        assert "by (cluster, tenant" not in expr and "by (tenant, pod" not in expr
+
+
+def test_a_tenant_ticket_routes_as_a_ticket_and_its_runbook_asks_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = compile_api(tmp_path, capsys, "tenant")
+    text = (out / "prometheus/rules/api.yaml").read_text()
+    assert "Fired with a tenant the SLI's own series carry" in text
+    page = (out / "runbooks/api/SLODataMissing-availability.md").read_text()
+    assert "- Fired with a tenant: which tenant was busy around this time yesterday" in page
+    assert 'count_over_time((sum by (tenant)(rate(http_requests_total{job="api"}[15m])) >= 0.01)' in page
+
+    labels = ["alertname=SLODataMissing", "service=api", "slo=availability", "severity=warning", "team=web"]
+    routed = [
+        subprocess.run(
+            [require_tool("amtool"), "config", "routes", "test", "--config.file", "alertmanager.yml", *labels, *more],
+            cwd=out / "alertmanager",
+            capture_output=True,
+            text=True,
+        ).stdout
+        for more in (["tenant=acme"], [])
+    ]
+    assert routed[0] == routed[1] and "warning" in routed[0], routed
+
+
+def test_the_generated_long_file_fires_for_one_group_and_runs_in_promtool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The compile's own case (promtool/missing_silent.py): six tenants, one firing at 9d, in the long file."""
+    out = compile_api(tmp_path, capsys, "tenant")
+    path = out / "prometheus/tests/api.long.test.yaml"
+    groups = yaml.safe_load(path.read_text())["tests"]
+    (case,) = [g for g in groups if "busy a day and a week ago" in g["name"]]
+    fired = {c["eval_time"]: [s["labels"] for s in c["exp_samples"]] for c in case["promql_expr_test"]}
+    assert fired["8d"] == fired["9d12h"] == fired["10d12h"] == [] and len(fired["9d"]) == 1
+    assert 'tenant="obsc-gone"' in fired["9d"][0]
+    done = subprocess.run([require_tool("promtool"), "test", "rules", path.name], cwd=path.parent, capture_output=True)
+    assert done.returncode == 0, done.stdout.decode()[-2000:]
