@@ -24,7 +24,7 @@ from compiler.model.types import Service, SliKind, Slo
 
 SILENT_WINDOW = "30m"  # no events at all this long: at MIN_RATE ~18 were expected (Poisson: 1 in 65 million)
 SLOT, SPAN = "15m", "2h"  # the baseline reads each 15m of the two hours around this time
-SLOTS_BUSY = 8  # of the 8 or 9 slot ends a 2h span at 15m steps holds: all of them (a slot without series fails)
+SLOTS_BUSY = 8  # of the 9 slot ends a 2h span at 15m steps holds (both ends): one short at most (none: fails)
 MIN_RATE = "0.01"  # events a second (36 an hour) in each slot: below that a silent half hour is no signal
 YESTERDAY, LAST_WEEK = "23h", "6d23h"  # offsets of the span's end: it ends an hour after this time then
 COUNTED_KINDS = (SliKind.RATIO, SliKind.LATENCY, SliKind.RAW)  # SLIs that count events per group
