@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, require_tool
 from tests.promtool_helpers import promtool_report
+from tests.test_group_down import PLATFORM
 from tests.test_group_down import _compile as compile_api  # a one-team platform, service api split `by:`
 
 MISSING = 'ALERTS{alertname="SLODataMissing", alertstate="firing"}'
@@ -223,5 +225,46 @@ def test_the_generated_long_file_fires_for_one_group_and_runs_in_promtool(
     fired = {c["eval_time"]: [s["labels"] for s in c["exp_samples"]] for c in case["promql_expr_test"]}
     assert fired["8d"] == fired["9d12h"] == fired["10d12h"] == [] and len(fired["9d"]) == 1
     assert 'tenant="obsc-gone"' in fired["9d"][0]
+    done = subprocess.run([require_tool("promtool"), "test", "rules", path.name], cwd=path.parent, capture_output=True)
+    assert done.returncode == 0, done.stdout.decode()[-2000:]
+
+
+QUEUE = """\
+apiVersion: obsc/v1
+service: queue
+team: web
+selector: {job: queue}
+slos:
+  - name: delivery
+    objective: 99
+    by: [topic]
+    sli:
+      raw:
+        errors: sum by (topic) (rate(messages_failed_total{$selector}[$window]))
+        total: sum by (topic) (rate(messages_total{$selector}[$window]))
+  - name: ingest
+    objective: 99
+    by: [topic]
+    sli:
+      raw:
+        errors: sum by (topic) (rate(ingest_failed_total{$selector}[$window]))
+        total: sum by (topic) (rate(ingest_total{$selector}[$window]) + rate(retried_total{$selector}[$window]))
+"""
+
+
+def test_a_raw_sli_obsc_cannot_feed_leaves_the_others_their_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest` counts two counters (obsc writes no series for that): `delivery`, one counter's rate, keeps its
+    case; before, one SLI it could not feed left the whole service without one."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/platform.yaml").write_text(PLATFORM)
+    (tmp_path / "specs/queue.yaml").write_text(QUEUE)
+    out = tmp_path / "out"
+    assert run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(out), "--no-validate").code == 0
+    path = out / "prometheus/tests/queue.long.test.yaml"
+    (case,) = [g for g in yaml.safe_load(path.read_text())["tests"] if "busy a day" in g["name"]]
+    fired = [s["labels"] for c in case["promql_expr_test"] for s in c["exp_samples"]]
+    assert len(fired) == 1 and 'slo="delivery"' in fired[0] and 'topic="obsc-gone"' in fired[0]
     done = subprocess.run([require_tool("promtool"), "test", "rules", path.name], cwd=path.parent, capture_output=True)
     assert done.returncode == 0, done.stdout.decode()[-2000:]

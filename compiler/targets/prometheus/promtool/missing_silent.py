@@ -41,11 +41,15 @@ _PREFIX = "obsc-"
 
 
 def silent_case(service: Service, rules: list[Rule]) -> Case | None:
-    """One case for every SLODataMissing rule of `rules` with a silent-group branch; None without one, or when
-    obsc cannot write an SLI's series (free PromQL other than the rate of one counter)."""
-    watched = [r for r in rules if r.source and r.source.data_missing and r.source.slo and _split(service, r)]
-    fed = [_counters(service, r.source.slo) for r in watched if r.source and r.source.slo]
-    if not watched or any(c is None for c in fed):
+    """One case for every SLODataMissing rule of `rules` with a silent-group branch whose SLI's series obsc can
+    write (free PromQL other than the rate of one counter it cannot); None without one, or when a rule left out
+    reads a counter fed for another (it would fire unforeseen)."""
+    branches = [r for r in rules if r.source and r.source.data_missing and r.source.slo and _split(service, r)]
+    known = {id(r): _counters(service, r.source.slo) for r in branches if r.source and r.source.slo}
+    watched = [r for r in branches if known[id(r)] is not None]
+    fed = [known[id(r)] for r in watched]
+    metrics = {metric for counters in fed for metric, _ in counters or ()}
+    if not watched or any(m in r.expr for r in branches if r not in watched for m in metrics):
         return None
     labels = sorted({label for r in watched for label in _split(service, r)})
     series: list[InputSeries] = []
