@@ -185,5 +185,6 @@ def test_an_slo_split_by_the_pattern_label_compiles_and_stays_service_wide(
     code, err, rules = _compile(tmp_path, capsys, spec)
     assert code == 0, err
     assert "down_group" not in rules
+    assert "offset 6d23h" not in rules  # nor a silent-group watch per colour: a drained colour would ticket a day
     assert not alert_fires(tmp_path, rules, "ServiceDown", _switch("1x60"), eval_time="2h")
     assert not alert_fires(tmp_path, rules, "SLODataMissing", _switch("1x60"), eval_time="2h")
