@@ -20,7 +20,7 @@ from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
 from compiler.model.fleet_target_labels import (
     ALWAYS,
-    CHURNING,
+    NEVER_ON_SERVICE_UP,
     fleet_up_labels,
     guessed_onto_up,
     left_out_reason,
@@ -80,7 +80,7 @@ def build_targets(
         return matchers_from_labels({str(k): str(v) for k, v in declared.items()}), False
     if isinstance(declared, str):  # label matchers, for targets no exact value names (blue/green jobs)
         return parse_targets(declared), False
-    usual = TARGET_LABELS - CHURNING if fleet is None else fleet_up_labels(fleet)
+    usual = TARGET_LABELS - NEVER_ON_SERVICE_UP if fleet is None else fleet_up_labels(fleet)
     kept = tuple(m for m in selector if m.label in usual)
     if fleet is None and any(m.label in AMBIGUOUS_LABELS for m in kept):
         # `service: billing-api` may be Micrometer's tag, never on a static scrape config's `up`: kept only

@@ -21,8 +21,9 @@ from compiler.model.promql import Matcher
 # Prometheus puts these on every target's `up`, whatever discovers it.
 ALWAYS = frozenset({"job", "instance"})
 
-# One pod's name: a new one after every rollout, so never a service-level `up` label, whoever lists it.
-CHURNING = frozenset({"pod"})
+# One pod's name: a new one after every rollout, so never a service-level `up` label, whoever lists it (a
+# narrower set than down_groups.CHURNING_LABELS, the labels that never split ServiceDown: instance is on `up`).
+NEVER_ON_SERVICE_UP = frozenset({"pod"})
 
 SETTING = "defaults.target_labels"
 
@@ -35,7 +36,7 @@ def fleet_target_labels(defaults: Mapping[str, Any]) -> frozenset[str] | None:
 
 def fleet_up_labels(fleet: frozenset[str]) -> frozenset[str]:
     """The labels a declared fleet's targets carry on `up` that a service may be told apart by."""
-    return (ALWAYS | fleet) - CHURNING
+    return (ALWAYS | fleet) - NEVER_ON_SERVICE_UP
 
 
 def said(fleet: frozenset[str]) -> str:
@@ -84,7 +85,7 @@ def none_on_fleet_up(selector_labels: list[str], fleet: frozenset[str]) -> str:
 def left_out_reason(m: Matcher, up: str, kept: str, fleet: frozenset[str] | None) -> str:
     """Why a selector label is not read on `up`: one pod's name, an app's own tag, or not a target label."""
     written = f"{m.label}: {m.value}"
-    if m.label in CHURNING:
+    if m.label in NEVER_ON_SERVICE_UP:
         return pod_left_out(m.label, up)
     if fleet is not None:
         return not_on_fleet_up(m.label, up, kept, written, fleet)
