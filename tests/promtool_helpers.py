@@ -25,8 +25,8 @@ def rules_read_by(
     """The rule file `rules` cut to the alerts `alert` picks and the records those alerts and `exprs` read,
     directly or through other records (groups left empty go). promtool evaluates every rule at every step
     until the last check, so a rule nothing checked reads only costs time; annotations go too. Reads the
-    names cannot tell keep more: a `__name__` matcher keeps every record, a kept rule reading ALERTS every
-    alert (the checks' own ALERTS reads are the caller's to pick: rules_checked_by)."""
+    names cannot tell keep more: a `__name__` matcher keeps every record; a kept rule's ALERTS read keeps every
+    alert it can see (`_alerts_seen_by`; the checks' own ALERTS reads are the caller's to pick: rules_checked_by)."""
     data = yaml.load(rules, Loader=_LOADER)
     groups: list[dict[str, object]] = data["groups"]
     every_rule = [r for g in groups for r in g["rules"]]  # type: ignore[attr-defined]
@@ -34,20 +34,18 @@ def rules_read_by(
     kept = [r for r in every_rule if "alert" in r and alert(r)]
     needed = {n for text in exprs for n in _NAME.findall(text)}
     all_records = any("__name__" in text for text in exprs)
-    while True:  # a record read by a needed record or a kept alert is needed
+    alerts = [r for r in every_rule if "alert" in r]
+    while True:  # a record read by a needed record or a kept alert is needed, an alert a kept rule sees kept
         read = [str(r["expr"]) for r in [*kept, *(r for r in records if all_records or r["record"] in needed)]]
         names = {n for text in read for n in _NAME.findall(text)}
-        every_alert = bool(names & {"ALERTS", "ALERTS_FOR_STATE"})
+        seen = [r for r in alerts if r not in kept and any(_alerts_seen_by(text, r) for text in read)]
         more = names - needed
-        wider = (any("__name__" in text for text in read) and not all_records) or (
-            every_alert and len(kept) < sum("alert" in r for r in every_rule)
-        )
-        if not more and not wider:
+        wider = any("__name__" in text for text in read) and not all_records
+        if not more and not wider and not seen:
             break
         needed |= names
         all_records = all_records or any("__name__" in text for text in read)
-        if every_alert:
-            kept = [r for r in every_rule if "alert" in r]
+        kept = [r for r in alerts if r in kept or r in seen]
     out = []
     for group in groups:
         chosen = [
@@ -66,22 +64,32 @@ _ALERTS_READ = re.compile(r"\bALERTS(?:_FOR_STATE)?\b(?:\{([^}]*)\})?")
 _MATCHER = re.compile(r'([a-zA-Z_]\w*)\s*(=~|!=|!~|=)\s*"((?:[^"\\]|\\.)*)"')
 
 
+def _alerts_seen_by(expr: str, alert: Mapping[str, object]) -> bool:
+    """Whether an ALERTS or ALERTS_FOR_STATE read of `expr` can select a series of the alerting rule `alert`.
+    Such a series carries the rule's name as `alertname` and its static labels over whatever its expression
+    gives, so a read with an exact matcher that disagrees with the name, or with a static label written without
+    a template, cannot. Every other matcher (a pattern, a negation, a quoting not parsed here) is taken to match,
+    and a `__name__` matcher or a bare ALERTS sees every alert: the cut keeps more, never less."""
+    if "__name__" in expr:
+        return True
+    labels = alert.get("labels")
+    items = labels.items() if isinstance(labels, dict) else ()
+    static = {k: v for k, v in items if isinstance(v, str) and "{{" not in v}  # a YAML 1 or true: not compared
+    static["alertname"] = str(alert["alert"])
+    return any(
+        all(
+            op != "=" or "\\" in value or label not in static or static[label] == value
+            for label, op, value in _MATCHER.findall(read.group(1) or "")
+        )
+        for read in _ALERTS_READ.finditer(expr)
+    )
+
+
 def rules_checked_by(rules: str, exprs: Sequence[str]) -> str:
     """`rules` cut by rules_read_by to what the promtool checks `exprs` read: the records they name and the
-    alerts they name by `ALERTS{alertname="..."}`; every alert when one reads ALERTS any other way. No
-    generated rule reads ALERTS, so an alert no check names cannot change what the checks see."""
-    named: set[str] = set()
-    every = False
-    for expr in exprs:
-        every |= "__name__" in expr  # a name matcher might pick ALERTS
-        for read in _ALERTS_READ.finditer(expr):
-            matchers = _MATCHER.findall(read.group(1) or "")
-            by_name = [(op, value) for label, op, value in matchers if label == "alertname"]
-            if len(by_name) == 1 and by_name[0][0] == "=":
-                named.add(by_name[0][1])
-            else:
-                every = True
-    return rules_read_by(rules, exprs, alert=lambda rule: every or rule["alert"] in named)
+    alerts their ALERTS reads can see (`_alerts_seen_by`: by `alertname` and static labels). An alert no check
+    can see changes what the checks see only through a kept rule's ALERTS read, which rules_read_by follows."""
+    return rules_read_by(rules, exprs, alert=lambda rule: any(_alerts_seen_by(e, rule) for e in exprs))
 
 
 def groups_copy(test_file: Path, keep: Callable[[Mapping[str, object]], bool], name: str) -> Path:

@@ -66,7 +66,6 @@ def test_alerts_read_without_one_exact_name_keep_every_alert() -> None:
         "ALERTS",
         'ALERTS{alertname=~"Bu.*"}',
         'ALERTS{alertname!="Burn"}',
-        'ALERTS_FOR_STATE{burn_window="fast"}',
         '{__name__="ALERTS", alertname="Burn"}',
         '{__name__=~"ALERT.+", alertname="Burn"}',  # ALERTS by a pattern, the word nowhere
         "ALERTS{alertname='Down'}",  # a quoting the parser does not read: every alert, not none
@@ -82,6 +81,44 @@ def test_a_name_matcher_keeps_every_record() -> None:
     assert sorted(set(records)) == sorted(
         {"job:total:rate5m", "job:errors:rate5m", "job:error:ratio5m", "job:unread:rate5m", "job:errors:rate1d"}
     )
+
+
+def _alerts_kept(text: str) -> list[tuple[str, str]]:
+    """(name, burn_window) of every alert kept, sorted."""
+    rules = [r for g in yaml.safe_load(text)["groups"] for r in g["rules"] if "alert" in r]
+    return sorted((r["alert"], str((r.get("labels") or {}).get("burn_window", ""))) for r in rules)
+
+
+def test_an_alerts_read_keeps_the_alerts_its_exact_matchers_can_see() -> None:
+    # A series of ALERTS carries the rule's name and its static labels over its expression's: Burn's slow pair
+    # never gives burn_window="fast"; Down might (its expression's labels pass through), so it stays.
+    for expr, want in (
+        ('ALERTS_FOR_STATE{burn_window="fast"}', [("Burn", "fast"), ("Down", "")]),
+        ('ALERTS{alertname="Burn",burn_window="slow",alertstate="firing"}', [("Burn", "slow")]),
+        ('ALERTS{alertname="Burn",burn_window=~"fast|x"}', [("Burn", "fast"), ("Burn", "slow")]),
+        ('ALERTS{alertname="Burn",burn_window!="slow"}', [("Burn", "fast"), ("Burn", "slow")]),
+        ('ALERTS{burn_window="\\x66ast"}', [("Burn", "fast"), ("Burn", "slow"), ("Down", "")]),  # escapes unread
+        ('ALERTS{burn_window="medium"}', [("Down", "")]),
+    ):
+        assert _alerts_kept(rules_checked_by(RULES, [expr])) == want, expr
+
+
+def test_a_kept_alert_reading_its_own_alerts_keeps_no_other_alert() -> None:
+    # a burn pair's hold reads its own ALERTS: the pairs and alerts it cannot see, and what they read, go
+    hold = 'ALERTS{alertname="Burn",burn_window="slow"}'
+    held = RULES.replace("expr: 'job:errors:rate1d > 1'", f"expr: 'job:errors:rate1d > 1 or {hold}'")
+    kept = rules_read_by(held, alert=lambda rule: rule.get("labels", {}).get("burn_window") == "slow")
+    assert _alerts_kept(kept) == [("Burn", "slow")]
+    assert _kept(kept) == {"g-coarse": ["job:errors:rate1d", "Burn"]}
+
+
+def test_a_label_only_a_template_or_yaml_types_give_is_not_compared() -> None:
+    # `{{ $labels.x }}` may expand to anything; a YAML true is "true" to Prometheus, not Python's "True"
+    for value in ("'{{ $labels.tier }}'", "true", "1"):
+        rules = RULES.replace("labels: {burn_window: slow}", f"labels: {{burn_window: {value}}}")
+        for wanted in ("true", "1", "fast"):
+            kept = _alerts_kept(rules_checked_by(rules, [f'ALERTS{{alertname="Burn",burn_window="{wanted}"}}']))
+            assert [k for k in kept if k[1] != "fast"] == [("Burn", str(yaml.safe_load(value)))], (value, wanted, kept)
 
 
 def test_a_kept_rule_reading_alerts_keeps_every_alert() -> None:
