@@ -122,7 +122,7 @@ def test_a_label_only_a_template_or_yaml_types_give_is_not_compared() -> None:
 
 
 def test_a_kept_rule_reading_alerts_keeps_every_alert() -> None:
-    # no generated rule reads ALERTS today; if one does, the alerts it counts must be loaded
+    # a record counting every firing alert (no name, no label of a rule matched): each alert must be loaded
     meta = RULES + "      - {record: 'job:firing:count', expr: 'count(ALERTS{alertstate=\"firing\"})'}\n"
     kept = _kept(rules_checked_by(meta, ["job:firing:count"]))
     assert sorted(n for names in kept.values() for n in names if n[0].isupper()) == ["Burn", "Burn", "Down"]
