@@ -225,3 +225,20 @@ def test_split_groups_never_run_more_promtools_at_once_than_obsc_jobs(
     monkeypatch.setattr(_run, "run", fake)
     assert promtool.run_promtool(have_promtool, layout, Record()) == []
     assert most[0] == int(jobs)
+
+
+def test_a_cold_fleet_runs_four_rich_services_in_each_promtool_process(tmp_path: Path) -> None:
+    """Each promtool process pays a fixed ~20 ms start and the growth of its Go heap (first-touch page faults,
+    most of promtool's system CPU); two services a process started 500 for a 1,000-service fleet."""
+    units = []
+    kinds = ("", ".holds", ".long", ".scrapes", ".twins")
+    for service in range(40):  # a rich service: five test files, one unit (never split)
+        unit = tuple(f"tests/svc-{service:02d}{kind}.test.yaml" for kind in kinds)
+        for rel in unit:
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text("x" * 100)
+        units.append(unit)
+    layout = Layout(str(tmp_path), (), tuple(f for unit in units for f in unit), {})
+    parts = promtool._bins([promtool._Part(("test", "rules"), tuple(units), focus=True)], 3, layout)
+    assert [len(part.units) for part in parts] == [4] * 10
+    assert sorted(unit for part in parts for unit in part.units) == sorted(units)

@@ -183,7 +183,7 @@ def _killed(name: str, number: int) -> str:
     except ValueError:
         signame = f"signal {number}"
     why = (
-        "most often the kernel's out-of-memory killer (a container's memory limit): each promtool takes ~250 MB, "
+        "most often the kernel's out-of-memory killer (a container's memory limit): each promtool takes up to ~0.5 GB, "
         "OBSC_JOBS=1 runs one at a time"
         if number == signal.SIGKILL
         else "this is the machine or the tool, not the specs"

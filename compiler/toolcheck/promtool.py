@@ -39,14 +39,15 @@ _ANY_RULE_FILES_KEY = re.compile(r"^\s*[\"']?rule_files[\"']?\s*:", re.M)  # one
 _HEADER = re.compile(r"^(?:Checking|Unit Testing:)\s+(\S+)\s*$")
 _BAD = ("FAILED", "WARNING", "lint error")
 MAX_LINES_PER_FILE = 40
-FILES_PER_CALL = 10  # two rich services (five test files each: a unit is never split)
+# Four rich services a call (a unit, five test files, is never split): against two, ~2% less CPU (each process
+# pays its start and its Go heap's first-touch page faults again) for ~0.5 GB a process, not ~0.35.
+FILES_PER_CALL = 20
 # Go's collector at its default (GOGC=100) took ~13% of promtool's CPU on a rich service's tests (1.35 ->
 # 1.17 CPU-s at 200). Since promtool runs with GOMAXPROCS=1 the collector shares its one thread, and 400 saves
 # ~8-11% more (8 test files, 4 runs each in turn with 200, 2026-12-01: min 5.58 vs 6.24 CPU-s, median 6.0 vs
-# 6.5) for a peak of ~250 MB per process instead of ~100 MB; 800 saved no more and took 1 GB. One promtool per
-# CPU already runs, so each one's collector helpers on other CPUs only contend with the other promtools:
-# GOMAXPROCS=1 used 14% less CPU and 8% less wall over 40 test files run two at a time (median of 3 pairs,
-# quiet machine). Values in the user's environment win.
+# 6.5) for a peak of ~250 MB per two-service process, not ~100; 800 saved no more and took 1 GB. GOMAXPROCS=1:
+# one promtool per CPU runs, so collector helpers only contend with the others (14% less CPU, 8% less wall over
+# 40 test files run two at a time, median of 3 pairs, quiet machine). Values in the user's environment win.
 GO_DEFAULTS = {"GOGC": "400", "GOMAXPROCS": "1"}
 
 
@@ -90,8 +91,7 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
     tests = record.pending("promtool-test", test_keys.items())
     covered = record.pending("promtool-cover", _cover_units(layout, loads, hasher, identity))
-    skipped = len(layout.rules) - len(rules), len(layout.tests) - len(tests)
-    if any(skipped):
+    if any(skipped := (len(layout.rules) - len(rules), len(layout.tests) - len(tests))):
         log.info("promtool: %d rule file(s) and %d test file(s) passed before with these exact bytes", *skipped)
     checks = [_Part(("check", "rules", "--lint-fatal"), ((r,),)) for r in rules]
     # A family: the test files that load exactly the same rule files (a service's two), focused together so
