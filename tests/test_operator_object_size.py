@@ -32,7 +32,7 @@ teams:
 
 
 def _specs(folder: Path, slos: int) -> Path:
-    """One service with `slos` error-ratio SLOs kept per tenant: ~16 KB of operator rule file each."""
+    """One service with `slos` error-ratio SLOs kept per tenant: ~18 KB of operator rule file each."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "platform.yaml").write_text(PLATFORM)
     lines = [
@@ -70,7 +70,7 @@ def test_a_service_over_the_operators_rule_file_cap_is_a_located_error(tmp_path:
 
 
 def test_a_service_under_the_cap_compiles_and_the_measure_is_of_its_spec(tmp_path: Path) -> None:
-    content = _object(_specs(tmp_path / "specs", 30))
+    content = _object(_specs(tmp_path / "specs", 28))  # 30 until round 37 added the silent-group watch
     size = operator_encoded_size(content)
     assert RULE_FILE_LIMIT // 2 < size <= RULE_FILE_LIMIT  # near the cap: the boundary case, re-encoded
     assert size < len(content.encode())
