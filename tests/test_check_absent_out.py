@@ -47,3 +47,32 @@ def test_an_existing_out_still_shows_each_diff(specs: Path, tmp_path: Path, caps
         "missing: prometheus/rules/checkout.yaml" in result.out and "+++ b/prometheus/rules/checkout.yaml" in result.out
     )
     assert "1 file(s) differ from the specs" in result.err and "does not exist" not in result.err
+
+
+def test_a_folder_obsc_never_compiled_into_lists_the_files_and_names_adopt_out(
+    specs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project checkout (or another tool's folder) as --out: compile refuses it without --adopt-out, but check
+    printed every file whole as a diff (45,900 lines for examples/) and said to run the compile that is refused."""
+    out = tmp_path / "deploy-repo"
+    out.mkdir()
+    (out / "README.md").write_text("ours\n")
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1 and "Traceback" not in result.err
+    lines = result.out.splitlines()
+    assert lines and all(line.startswith("added: ") for line in lines), lines[:5]
+    assert f"obsc check: {out} is not an obsc output folder (it holds other files and no .obsc-manifest)" in result.err
+    command = f"obsc compile {specs} --out {out} --adopt-out"
+    assert f"run `{command}`" in result.err
+    assert run_obsc(capsys, "compile", str(specs), "--out", str(out), "--adopt-out", "--no-validate").code == 0
+    assert run_obsc(capsys, "check", str(specs), "--out", str(out)).code == 0  # the advice works
+    assert (out / "README.md").read_text() == "ours\n"
+
+
+def test_an_empty_folder_still_shows_each_diff(specs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")  # git's placeholder makes no folder anyone's: compile writes there as is
+    result = run_obsc(capsys, "check", str(specs), "--out", str(out))
+    assert result.code == 1 and "+++ b/prometheus/rules/checkout.yaml" in result.out
+    assert "not an obsc output folder" not in result.err and "does not exist" not in result.err

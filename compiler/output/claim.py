@@ -30,14 +30,7 @@ def refuse_unclaimed(out_dir: str, adopt: bool) -> None:
     """Raise OutputError when `out_dir` is an existing folder that holds entries other than git's placeholders
     and no manifest, unless the user adopts it (`adopt`). A missing path, or one that is not a folder, is left to
     the writer (it makes the one, and refuses the other)."""
-    real = os.path.realpath(out_dir)
-    if adopt or not os.path.isdir(real) or os.path.lexists(os.path.join(real, conventions.MANIFEST)):
-        return
-    try:
-        with os.scandir(real) as listing:
-            found = sorted((entry.name, _shown(entry)) for entry in listing if not _placeholder(entry))
-    except OSError:
-        return  # unreadable: the writer says why
+    found = [] if adopt else _unclaimed_entries(out_dir)
     if not found:
         return
     shown = ", ".join(text for _, text in found[:_SHOWN])
@@ -51,6 +44,24 @@ def refuse_unclaimed(out_dir: str, adopt: bool) -> None:
         f"was lost), pass {ADOPT_FLAG}: obsc then keeps every file it did not write and refuses to replace one at "
         "a path it writes. Nothing was written"
     )
+
+
+def unclaimed(out_dir: str) -> bool:
+    """Whether `out_dir` is an existing folder a compile would refuse without ADOPT_FLAG (`check` says so)."""
+    return bool(_unclaimed_entries(out_dir))
+
+
+def _unclaimed_entries(out_dir: str) -> list[tuple[str, str]]:
+    """The entries (name, as shown) of an existing folder with no manifest, git's placeholders left out; [] for a
+    missing path, a file, an unreadable folder (the writer says why) or one obsc's manifest claims."""
+    real = os.path.realpath(out_dir)
+    if not os.path.isdir(real) or os.path.lexists(os.path.join(real, conventions.MANIFEST)):
+        return []
+    try:
+        with os.scandir(real) as listing:
+            return sorted((entry.name, _shown(entry)) for entry in listing if not _placeholder(entry))
+    except OSError:
+        return []
 
 
 def _placeholder(entry: os.DirEntry[str]) -> bool:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from compiler import conventions
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
@@ -15,7 +16,7 @@ from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
-from compiler.output import runbook_drift, runbook_moves, swap, writer
+from compiler.output import claim, runbook_drift, runbook_moves, swap, writer
 from compiler.output.subset import Subset
 from compiler.targets import link_notes
 from compiler.targets import prometheus as prometheus_target
@@ -187,12 +188,14 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
     # No output folder at all (never compiled, or --out read from another folder): every file's diff is the file
     # whole, thousands of lines of CI log that say less than its name.
     absent = not os.path.lexists(plan.out_dir)
+    # A folder obsc never compiled into (another tool's, a project checkout): the same, and compile would refuse it.
+    foreign = not absent and claim.unclaimed(plan.out_dir)
     try:
         for change in changes:  # paths and diff lines hold spec text: none may read as a CI runner's command
             console.echo(render.terminal_line(f"{label(change, plan)}: {change.path}"))
         for path in plan.strangers:  # a file name may hold a line break: one line each
             console.echo(render.terminal_line(f"{UNOWNED}: {path}"))
-        for change in changes if not absent else ():
+        for change in changes if not (absent or foreign) else ():
             console.echo(render.ci_inert(change.diff()), nl=False)
     except console.StdoutError as exc:
         if not exc.closed_by_reader:
@@ -213,6 +216,12 @@ def drift(out: Console, plan: writer.Plan, command: str) -> None:
         verdict = (
             f"{plan.out_dir} does not exist (a relative --out is read from the current directory): the specs produce "
             f"{len(changes)} file(s) there; run `{command}` and commit what it writes, or name the folder it wrote"
+        )
+    if foreign:
+        verdict = (
+            f"{plan.out_dir} is not an obsc output folder (it holds other files and no {conventions.MANIFEST}): the "
+            f"specs produce {len(changes)} file(s) there; if it is meant to hold obsc's output, run "
+            f"`{command} {claim.ADOPT_FLAG}` and commit what it writes, or name the folder obsc wrote"
         )
     if plan.strangers:
         verdict += "; " if verdict else ""
