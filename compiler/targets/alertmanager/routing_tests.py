@@ -100,14 +100,7 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
                 }
                 if with_incident is not None:
                     labels[names.LABEL_INCIDENT] = with_incident
-                rows.append(
-                    {
-                        "service": f"(service {service.name})",
-                        "alert": f"severity={tier.value}" + (" incident" if with_incident else ""),
-                        "labels": dict(sorted(labels.items())),
-                        "receivers": [route.receiver],
-                    }
-                )
+                rows.append(_leaf_row(f"(service {service.name})", tier, bool(with_incident), labels, route.receiver))
     return rows
 
 
@@ -142,15 +135,18 @@ def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
                 labels = {names.LABEL_SERVICE: MOVED_SERVICE, names.LABEL_SEVERITY: tier.value, names.LABEL_TEAM: team}
                 if incident:
                     labels[names.LABEL_INCIDENT] = MOVED_SERVICE
-                rows.append(
-                    {
-                        "service": f"(services of team {team})",
-                        "alert": f"severity={tier.value}" + (" incident" if incident else ""),
-                        "labels": dict(sorted(labels.items())),
-                        "receivers": [route.receiver],
-                    }
-                )
+                rows.append(_leaf_row(f"(services of team {team})", tier, incident, labels, route.receiver))
     return rows
+
+
+def _leaf_row(service: str, tier: Tier, incident: bool, labels: dict[str, str], receiver: str) -> dict[str, Any]:
+    """A routing test row for a leaf no alert reaches: what it stands for, its labels, the receiver expected."""
+    return {
+        "service": service,
+        "alert": f"severity={tier.value}" + (" incident" if incident else ""),
+        "labels": dict(sorted(labels.items())),
+        "receivers": [receiver],
+    }
 
 
 def _as_team(fleet: Fleet, service: Service) -> bool:
