@@ -15,34 +15,14 @@ import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.promtool_helpers import alert_fires
-
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-teams:
-  web:
-    routing:
-      critical: {webhook: {url: "https://pager.example.com/web"}}
-      warning: {webhook: {url: "https://tickets.example.com/web"}}
-"""
-API = """\
-apiVersion: obsc/v1
-service: api
-team: web
-selector: {job: api}
-metrics:
-  requests: http_requests_total
-  errors: http_requests_total{code=~"5.."}
-slos:
-  - {name: availability, objective: 99.9, by: [LABEL], sli: {errors: errors, total: requests}}
-"""
+from tests.test_group_down import API, PLATFORM  # one team, service api: an SLO split `by: [BY]`
 
 
 def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str, *extra: str) -> tuple[int, str, str]:
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "api.yaml").write_text(API.replace("LABEL", label))
+    (specs / "api.yaml").write_text(API.replace("BY", label))
     out = tmp_path / "out"
     result = run_obsc(capsys, "compile", str(specs), "--out", str(out), *extra)
     rules = out / "prometheus" / "rules" / "api.yaml"

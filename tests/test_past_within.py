@@ -14,16 +14,8 @@ import pytest
 
 from tests.cli_helpers import run_obsc
 from tests.promtool_helpers import alert_fires
+from tests.test_healthy_lines import PLATFORM  # one team, data
 
-PLATFORM = """\
-apiVersion: obsc/v1
-kind: Platform
-teams:
-  data:
-    routing:
-      critical: {webhook: {url: "https://pager.example.com/data"}}
-      warning: {webhook: {url: "https://tickets.example.com/data"}}
-"""
 ETL = """\
 apiVersion: obsc/v1
 service: nightly-etl

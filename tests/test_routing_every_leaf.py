@@ -25,6 +25,7 @@ from compiler.targets.alertmanager.routing_tests import routing_table
 from compiler.targets.base import TargetOptions
 from compiler.toolcheck.amtool_routes import load_cases, run_routing_tests
 from tests.conftest import require_tool
+from tests.test_amtool import SERVICE  # an availability SLO; {name}, {team}
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -41,14 +42,6 @@ receivers:
   blue-pager: {pagerduty: {routing_key_file: /etc/am/shared/blue}}
   fallback: {webhook: {url: "https://t.example/fallback"}}
 alertmanager: {default_receiver: fallback}
-"""
-SERVICE = """\
-apiVersion: obsc/v1
-service: {name}
-team: {team}
-selector: {{job: {name}}}
-metrics: {{requests: http_requests_total, errors: 'http_requests_total{{code=~"5.."}}'}}
-slos: [{{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}]
 """
 # red's service takes its team's leaves and shares no incident; blue's only service pages red's pager (a branch of
 # its own), so blue's service leaves take no alert; idle has no spec at all.
