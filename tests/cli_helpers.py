@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,29 @@ def run_obsc(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
         sys.argv = saved
     captured = capsys.readouterr()
     return Result(code, captured.out, captured.err)
+
+
+def compile_one(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    platform: str,
+    service: str,
+    spec: str,
+    *args: str,
+    command: str = "compile",
+) -> tuple[int, str, str]:
+    """One service's spec beside a platform under tmp_path/specs, then `obsc compile specs --out tmp_path/out ARGS`
+    (or `obsc COMMAND specs`): the exit code, stderr and the service's rule file ("" when none was written)."""
+    specs = tmp_path / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / "platform.yaml").write_text(platform)
+    (specs / f"{service}.yaml").write_text(spec)
+    out = tmp_path / "out"
+    result = run_obsc(
+        capsys, *(["compile", str(specs), "--out", str(out), *args] if command == "compile" else [command, str(specs)])
+    )
+    rules = out / "prometheus" / "rules" / f"{service}.yaml"
+    return result.code, result.err, rules.read_text() if rules.exists() else ""
 
 
 def run_forked(*args: str, cwd: str | os.PathLike[str], timeout: float) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run_obsc
+from tests.cli_helpers import compile_one
 from tests.promtool_helpers import alert_fires
 
 PLATFORM = """\
@@ -39,14 +39,7 @@ slos:
 
 
 def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str) -> tuple[int, str, str]:
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "billing-api.yaml").write_text(spec)
-    out = tmp_path / "out"
-    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
-    rules = out / "prometheus" / "rules" / "billing-api.yaml"
-    return result.code, result.err, rules.read_text() if rules.exists() else ""
+    return compile_one(capsys, tmp_path, PLATFORM, "billing-api", spec, "--no-validate")
 
 
 def test_an_apps_own_service_tag_is_not_read_on_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,20 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run_obsc
+from tests.cli_helpers import compile_one
 from tests.promtool_helpers import alert_fires
 from tests.test_group_down import API, PLATFORM  # one team, service api: an SLO split `by: [BY]`
 
 
 def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str, *extra: str) -> tuple[int, str, str]:
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "api.yaml").write_text(API.replace("BY", label))
-    out = tmp_path / "out"
-    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), *extra)
-    rules = out / "prometheus" / "rules" / "api.yaml"
-    return result.code, result.err, rules.read_text() if rules.exists() else ""
+    return compile_one(capsys, tmp_path, PLATFORM, "api", API.replace("BY", label), *extra)
 
 
 @pytest.mark.parametrize("label", ["instance", "pod", "container", "node"])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run_obsc
+from tests.cli_helpers import compile_one
 from tests.promtool_helpers import alert_fires
 
 PLATFORM = """\
@@ -44,15 +44,8 @@ REQUESTS = 'ledger_requests_total{job="ledger",instance="10.1.0.7:9100",namespac
 def _compile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, fleet: str | None = None
 ) -> tuple[int, str, str]:
-    specs = tmp_path / "specs"
-    specs.mkdir()
     platform = PLATFORM if fleet is None else f"{PLATFORM}defaults:\n{fleet}"
-    (specs / "platform.yaml").write_text(platform)
-    (specs / "ledger.yaml").write_text(spec)
-    out = tmp_path / "out"
-    result = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
-    rules = out / "prometheus" / "rules" / "ledger.yaml"
-    return result.code, result.err, rules.read_text() if rules.exists() else ""
+    return compile_one(capsys, tmp_path, platform, "ledger", spec, "--no-validate")
 
 
 def test_a_static_fleet_reads_up_without_namespace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from compiler.model.promql import Matcher
 from compiler.targets.prometheus.promtool.series import satisfy
-from tests.cli_helpers import run_obsc
+from tests.cli_helpers import compile_one
 from tests.promtool_helpers import alert_fires
 
 PLATFORM = """\
@@ -48,15 +48,7 @@ MATCHERS = SEARCH.replace(
 def _compile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, *extra: str, command: str = "compile"
 ) -> tuple[int, str, str]:
-    specs = tmp_path / "specs"
-    specs.mkdir(exist_ok=True)
-    (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "search.yaml").write_text(spec)
-    out = tmp_path / "out"
-    args = ["compile", str(specs), "--out", str(out), *extra] if command == "compile" else [command, str(specs)]
-    result = run_obsc(capsys, *args)
-    rules = out / "prometheus" / "rules" / "search.yaml"
-    return result.code, result.err, rules.read_text() if rules.exists() else ""
+    return compile_one(capsys, tmp_path, PLATFORM, "search", spec, *extra, command=command)
 
 
 @pytest.mark.parametrize("command", ["validate", "compile"])
