@@ -52,6 +52,7 @@ test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, 
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests
+	$(BIN)/ruff format --check compiler tests
 	$(BIN)/mypy --strict compiler
 	$(BIN)/lint-imports --no-logo
 

@@ -201,7 +201,6 @@ def test_a_service_named_like_the_platform_or_a_team_keeps_its_own_receiver(
     assert fleet.receiver(taken) is not None and fleet.receiver(taken) != fleet.receiver(own)
 
 
-
 def test_a_service_named_like_a_platform_receiver_keeps_its_own_receiver(tmp_path: Path) -> None:
     # The platform team named a shared receiver after the service (`checkout-critical`); the service's inline
     # pager took that name too: "receiver 'checkout-critical' is defined twice", the spec refused (or, with the

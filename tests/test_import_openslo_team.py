@@ -16,7 +16,7 @@ from tests.cli_helpers import run_obsc
 
 
 def _slo(name: str, labels: str) -> str:
-    query = "http_requests_total{job=\"web\",handler=\"" + name + "\"CODE}"
+    query = 'http_requests_total{job="web",handler="' + name + '"CODE}'
     good = query.replace("CODE", ',code!~"5.."')
     return (
         f"apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: {name}\n{labels}spec:\n  service: web\n"

@@ -193,9 +193,10 @@ def test_alerting_switches_read_yaml_booleans(tmp_path: Path, switch: str, on: b
     source = tmp_path / "plain.yaml"
     source.write_text(SWITCHED_OFF.replace("alerting: {disabled: true}", f"alerting: {{{switch}}}"))
     imported = import_specs("pyrra", [str(source)], ImportOptions())
-    assert f"alerts: {{critical: {str(on).lower()}, warning: {str(on).lower()}, info: false}}" in imported.specs[
-        "quiet.yaml"
-    ]
+    assert (
+        f"alerts: {{critical: {str(on).lower()}, warning: {str(on).lower()}, info: false}}"
+        in imported.specs["quiet.yaml"]
+    )
 
 
 def test_an_indicator_without_an_obsc_kind_is_reported_and_nothing_else_is_silent(tmp_path: Path) -> None:

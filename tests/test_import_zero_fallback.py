@@ -102,8 +102,10 @@ def test_openslo_good_query_with_or_vector_0_is_obscs_good_total_sli(tmp_path: P
     """A good query with the fallback stayed raw `total - (good or vector(0) or 0 * total)`, without the
     {good, total} SLI's data-missing check and dashboard panels."""
     source = tmp_path / "api.yaml"
-    good = OPENSLO.replace("bad:", "good:").replace('code=~\\"5..\\"', 'code!~\\"5..\\"').replace(
-        'code=~"5.."', 'code!~"5.."'
+    good = (
+        OPENSLO.replace("bad:", "good:")
+        .replace('code=~\\"5..\\"', 'code!~\\"5..\\"')
+        .replace('code=~"5.."', 'code!~"5.."')
     )
     source.write_text(good)
     imported, compilation = import_and_compile("openslo", [source], tmp_path / "out")

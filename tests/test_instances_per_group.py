@@ -68,8 +68,8 @@ def test_the_instances_panel_plots_up_per_group_as_service_down_compares_it(tmp_
     assert len(branches) == 2, branches  # by region, by region and zone
     shown = _instances(files)
     assert sorted(e for e in shown.values() if e in branches) == sorted(branches), shown
-    assert shown['up {{region}}'] == 'sum by (region) (up{job="geo-api",region!=""})'
-    assert shown['up {{region}} {{zone}}'] == 'sum by (region, zone) (up{job="geo-api",region!="",zone!=""})'
+    assert shown["up {{region}}"] == 'sum by (region) (up{job="geo-api",region!=""})'
+    assert shown["up {{region}} {{zone}}"] == 'sum by (region, zone) (up{job="geo-api",region!="",zone!=""})'
 
 
 def test_an_ungrouped_service_keeps_its_two_lines(tmp_path: Path) -> None:

@@ -119,4 +119,3 @@ def test_the_fleet_row_of_such_a_service_opens_its_standard_dashboard(tmp_path: 
     options = table["fieldConfig"]["defaults"]["mappings"][0]["options"]
     assert options["api dashboard"]["text"] == names.dashboard_uid("api", "signals")
     assert options["bare dashboard"]["text"] == names.FLEET_DASHBOARD_UID
-

@@ -411,7 +411,6 @@ def test_verbose_notes_say_what_was_demoted_and_which_labels_up_reads(tmp_path: 
     assert any('read up{job="api"}: selector label(s) grpc_service are taken as metric labels' in n for n in notes)
 
 
-
 def test_verbose_notes_say_a_raw_increase_is_read_as_a_rate(tmp_path: Path) -> None:
     """model/skipped_notes.py gathers the -v notes; dropping this one (round 35 moved it there) failed no test."""
     raw = "{errors: 'sum(increase(jobs_total{$selector,outcome=\"failed\"}[$window]))', "
@@ -431,6 +430,7 @@ def test_verbose_notes_say_an_alert_needs_a_selector_where_its_metric_is_an_expr
     notes = compile_specs([str(tmp_path)], CompileOptions()).notes
     said = "new_error_type alert skipped: metrics.errors is an expression; it needs a series selector"
     assert any(said in n for n in notes), notes
+
 
 def test_no_note_says_info_notifies_nobody_when_the_platform_routes_info() -> None:
     # Found by a hunt: the -v note matched the platform's defaults.routing.info route by its path alone.

@@ -50,12 +50,18 @@ def _specs(tmp_path: Path, url: str, services: tuple[str, ...] = ("cart", "searc
 @pytest.mark.parametrize(
     ("url", "shared"),
     [
-        ("https://wiki.example/{service}/{alert}", "cart's SLOErrorBudgetBurnFast (SLO availability) and cart's "
-         "SLOErrorBudgetBurnFast (SLO writes)"),
-        ("https://wiki.example/{slug}", "cart's SLOErrorBudgetBurnFast (SLO availability) and search's "
-         "SLOErrorBudgetBurnFast (SLO availability)"),
-        ("https://wiki.example/{alert}", "cart's SLOErrorBudgetBurnFast (SLO availability) and cart's "
-         "SLOErrorBudgetBurnFast (SLO writes)"),
+        (
+            "https://wiki.example/{service}/{alert}",
+            "cart's SLOErrorBudgetBurnFast (SLO availability) and cart's SLOErrorBudgetBurnFast (SLO writes)",
+        ),
+        (
+            "https://wiki.example/{slug}",
+            "cart's SLOErrorBudgetBurnFast (SLO availability) and search's SLOErrorBudgetBurnFast (SLO availability)",
+        ),
+        (
+            "https://wiki.example/{alert}",
+            "cart's SLOErrorBudgetBurnFast (SLO availability) and cart's SLOErrorBudgetBurnFast (SLO writes)",
+        ),
         ("https://wiki.example/{service}/{slug}", None),
         ("https://git.example/ops/blob/main/generated/{path}", None),
         ("{path}", None),

@@ -107,7 +107,7 @@ def _files(paths: Sequence[str], findings: Findings) -> list[tuple[str, bool]]:
 
 
 def _not_of_format(fmt: str, data: object) -> str:
-    """"not a Sloth document", and what it is when obsc can tell: `obsc import sloth` given an obsc spec or a
+    """ "not a Sloth document", and what it is when obsc can tell: `obsc import sloth` given an obsc spec or a
     Pyrra file said only that, the command that reads it left to guess."""
     said = f"not a {_LABEL[fmt]} document"
     found = foreign.written_for(data)

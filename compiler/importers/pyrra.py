@@ -171,7 +171,7 @@ def _indicator(
 def _selector(src: Source, path: Path) -> Selector | None:
     text = src.take(path)
     if text is None or text == "":  # read as '', it said "'' is not a series selector"
-        src.error(path, f"the {path[-2]} metric is missing: a series selector like http_requests_total{{job=\"api\"}}")
+        src.error(path, f'the {path[-2]} metric is missing: a series selector like http_requests_total{{job="api"}}')
         return None
     try:
         return parse_selector(str(text))

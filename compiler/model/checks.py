@@ -292,8 +292,10 @@ def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[
     found: list[tuple[tuple[str, ...], str]] = []
     known = am_global is not UNKNOWN_GLOBAL
     for integration in receiver.integrations:
-        if known and integration.kind == "slack" and not (
-            integration.get("api_url_file") or am_global.get("slack_api_url_file")
+        if (
+            known
+            and integration.kind == "slack"
+            and not (integration.get("api_url_file") or am_global.get("slack_api_url_file"))
         ):
             found.append(
                 (

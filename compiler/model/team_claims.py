@@ -63,6 +63,6 @@ def folder_mismatches(services: Iterable[Service], platform: Platform) -> list[s
         found.append(
             f"service {service.name!r} ({service.location}) belongs to team {service.team!r} but lives in folder "
             f"{folder!r}, named like team {folder!r}{near}: its alerts go to the receivers of team {service.team}; fix "
-            f"team: or move the spec, and set secrets.team_spec_dir (e.g. \"{{team}}/\") to make folders binding"
+            f'team: or move the spec, and set secrets.team_spec_dir (e.g. "{{team}}/") to make folders binding'
         )
     return found

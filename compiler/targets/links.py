@@ -53,8 +53,10 @@ def service_dashboard_url(platform: Platform, service: Service) -> str:
     if conventions.SERVICE_DASHBOARD in service.dashboards:
         return dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD)
     standard = standard_dashboard(service)
-    return fleet_dashboard_url(platform, service.name) if standard is None else dashboard_url(
-        platform, service.name, standard
+    return (
+        fleet_dashboard_url(platform, service.name)
+        if standard is None
+        else dashboard_url(platform, service.name, standard)
     )
 
 

@@ -16,15 +16,20 @@ import pytest
 from tests.hostile.test_secrets import BATCH, MAIL, _compiles, _errors
 
 HOOK = "https://relay.example/tickets/payments"
-NAMED = MAIL.replace(
-    "    routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}\n",
-    "    routing:\n"
-    "      critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
-    "      warning: payments-tickets\n",
-).replace(
-    "receivers:\n",
-    f"receivers:\n  payments-tickets: {{webhook: {{url: '{HOOK}'}}, email: {{to: payments-oncall@acme.example}}}}\n",
-).replace("  t1: {}\n", "  t1: {routing: {critical: fallback}}\n")  # pages named: the catch-all unnamed is an error
+NAMED = (
+    MAIL.replace(
+        "    routing: {critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}}\n",
+        "    routing:\n"
+        "      critical: {pagerduty: {routing_key_file: /srv/am/secrets/team-payments/pagerduty}}\n"
+        "      warning: payments-tickets\n",
+    )
+    .replace(
+        "receivers:\n",
+        "receivers:\n"
+        f"  payments-tickets: {{webhook: {{url: '{HOOK}'}}, email: {{to: payments-oncall@acme.example}}}}\n",
+    )
+    .replace("  t1: {}\n", "  t1: {routing: {critical: fallback}}\n")
+)  # pages named: the catch-all unnamed is an error
 PD_KEY = "routing_key_file: /srv/am/secrets/team-t1/pd"
 
 

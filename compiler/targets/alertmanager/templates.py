@@ -81,7 +81,7 @@ _DEFINITIONS = {
     "obsc.runbook": _lead("{{ $a.Annotations.runbook_url }}"),
     "obsc.dashboard": _lead('{{ template "obsc.dashboard.at" $a }}'),
     "obsc.dashboard.at": (
-        '{{ with .Annotations.dashboard_url }}{{ . }}'
+        "{{ with .Annotations.dashboard_url }}{{ . }}"
         '{{ if match "[?]" . }}&' + _TIME_RANGE + "{{ else }}?" + _TIME_RANGE + "{{ end }}{{ end }}"
     ),
     "obsc.text": (

@@ -74,8 +74,7 @@ def scrape_cases(service: Service, rules: ServiceRules) -> list[Case]:
 
 def _joins(group: list[_Timeline], timeline: _Timeline) -> bool:
     return all(
-        t.steps == timeline.steps and t.every == timeline.every and t.signal.name != timeline.signal.name
-        for t in group
+        t.steps == timeline.steps and t.every == timeline.every and t.signal.name != timeline.signal.name for t in group
     )
 
 
