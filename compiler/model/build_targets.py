@@ -31,6 +31,7 @@ from compiler.model.promql_groups import kept_labels, written_labels
 from compiler.model.saturation_check import SATURATION, saturation_problems
 from compiler.model.selector_cover import unscoped
 from compiler.model.selector_labels import pins
+from compiler.model.series_kinds import recorded_counter_problem
 from compiler.model.targets_text import parse_targets
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
 from compiler.model.units import counter_unit_problem, histogram_unit_in_name
@@ -285,7 +286,10 @@ def metric_option_problems(
     if "selector" in body:
         found += [("", message) for message in regex_as_exact(str(body["selector"]))]
     found += _histogram_base_problems(series, mtype)
-    if "type" not in body and series:
+    recorded = recorded_counter_problem(series, name in _COUNTED or typed_by_sli, name == "errors")
+    if mtype is MetricType.COUNTER and recorded:  # said `type: counter`, or implied (requests, a ratio SLI)
+        found.append(("type" if "type" in body else "", recorded))
+    elif "type" not in body and series:
         found += _untyped_problems(name, series, typed_by_sli)
     return found
 

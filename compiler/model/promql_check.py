@@ -27,6 +27,7 @@ from compiler.model.promql_cost import subquery_problems
 from compiler.model.promql_everything import everything_problems
 from compiler.model.promql_match import matched_series
 from compiler.model.promql_regex import full_match, regex_problem
+from compiler.model.series_kinds import kind_by_name
 from compiler.model.types import Metric, MetricType
 from compiler.spec.document import Path
 
@@ -258,12 +259,13 @@ def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Findin
         if name in _RATE_LIKE or name in _GAUGE_ONLY:
             arg = call.args[0] if call.args else None
             series = arg.vector_selector.name if isinstance(arg, pp.MatrixSelector) else None
-            kind = known.get(series or "") or _kind_by_name(series or "")
-            if name in _RATE_LIKE and kind == "gauge":
+            kind = known.get(series or "") or kind_by_name(series or "")
+            if name in _RATE_LIKE and kind in ("gauge", "recorded rate"):
+                said = "declared a gauge" if kind == "gauge" else "named as a recording rule's rate, ratio or mean"
                 found.append(
                     (
                         text_checks.call_offset(text, name),
-                        f"{name}() is for counters, and {series} is declared a gauge: use deriv() or delta() for "
+                        f"{name}() is for counters, and {series} is {said}: use deriv() or delta() for "
                         "its change, avg_over_time() for its level",
                     )
                 )
@@ -272,30 +274,17 @@ def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Findin
                 found.append((text_checks.call_offset(text, name), message))
         if name == "histogram_quantile" and len(call.args) == 2:
             names = {s.name for s in selectors(call.args[1]) if s.name}
-            kinds = {known.get(n) or _kind_by_name(n) for n in names}
+            kinds = {known.get(n) or kind_by_name(n) for n in names}
             if names and kinds <= {"counter", "gauge", "_count or _sum series"}:
                 first = sorted(names)[0]
                 found.append(
                     (
                         text_checks.name_offset(text, first),
                         f"histogram_quantile() reads a histogram's buckets (a _bucket series, by le); {first} is "
-                        f"not one (a {known.get(first) or _kind_by_name(first)})",
+                        f"not one (a {known.get(first) or kind_by_name(first)})",
                     )
                 )
     return found
-
-
-def _kind_by_name(name: str) -> str | None:
-    """What a series is by the naming conventions every client library follows. `_count` and `_sum` are a
-    histogram's or summary's counters, and also exporters' gauges (`pg_stat_activity_count`): neither is
-    assumed (deriv() of that gauge is right, and was refused), but neither is a bucket."""
-    if name.endswith("_total"):
-        return "counter"
-    if name.endswith(("_count", "_sum")):
-        return "_count or _sum series"
-    if name.endswith("_bucket"):
-        return "bucket"
-    return None
 
 
 def series_types(metrics: Mapping[str, Metric]) -> dict[str, str]:

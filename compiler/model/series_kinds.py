@@ -1,0 +1,60 @@
+"""What a series is by its name: the conventions client libraries follow, and recording rules' rates, ratios and
+averages (`job:http_requests:rate5m`), which are not counters.
+
+obsc reads a counter by its rate of change. A recorded rate declared `type: counter` (as the untyped-requests error
+offered) was read that way too: a rate of steady traffic changes by about 0, so a total outage never paged, and noisy
+traffic read its ups as events. Prometheus names recorded series `level:metric:operations`; the operations part says
+whether a running total is left."""
+
+from __future__ import annotations
+
+import re
+
+# An operation after which the series counts no running total: a rate (per second), an increase over a window
+# (which falls as well as rises), a ratio, a change or an average. A duration may follow (`rate5m`, `increase1h`).
+_NOT_A_TOTAL = re.compile(r"(?:i?rate|increase|ratio|i?delta|deriv|avg|mean)(?:\d+[smhdwy])*")
+_COUNTER_SUFFIXES = ("_total", "_count", "_sum")  # a name ending like a counter is read as one
+
+
+def recorded_operation(series: str) -> str | None:
+    """The operation in `series`'s recording-rule name that leaves no running total (`rate5m`), else None."""
+    if ":" not in series or series.endswith(_COUNTER_SUFFIXES):
+        return None
+    operations = series.rsplit(":", 1)[1]
+    return next((part for part in operations.split("_") if _NOT_A_TOTAL.fullmatch(part)), None)
+
+
+def recorded_counter_problem(series: str, read_by_sli: bool, errors: bool = False) -> str | None:
+    """Why `series`, read as a counter, is not one; `read_by_sli`: an SLI counts its events (requests, errors, a
+    ratio SLI's good or total), so the way on is a raw SLI over the recorded values (`errors`: as its errors, else
+    as its total), else `type: gauge`."""
+    operation = recorded_operation(series)
+    if operation is None:
+        return None
+    said = (
+        f"{series} is named as a recording rule's {operation} (level:metric:operations), not a counter: obsc reads a "
+        "counter by its per-second rate of change, which is about 0 while the recorded value holds steady, so an "
+        "outage would never page"
+    )
+    if read_by_sli:
+        mean = f"'sum(avg_over_time({series}{{$selector}}[$window]))'"
+        raw = f"errors: {mean}, total: ..." if errors else f"errors: ..., total: {mean}"
+        return (
+            f"{said}; name the counter it is recorded from, or read the recorded values as they are in a raw SLI: "
+            f"sli: {{raw: {{{raw}}}}}"
+        )
+    return f"{said}; say `type: gauge` to compare it as it is, or name the counter it is recorded from"
+
+
+def kind_by_name(name: str) -> str | None:
+    """What a series is by the naming conventions every client library follows. `_count` and `_sum` are a
+    histogram's or summary's counters, and also exporters' gauges (`pg_stat_activity_count`): neither is
+    assumed (deriv() of that gauge is right, and was refused), but neither is a bucket. A recorded rate, ratio or
+    mean (`job:http_requests:rate5m`) is no counter: rate() of it reads about 0 while traffic is steady."""
+    if name.endswith("_total"):
+        return "counter"
+    if name.endswith(("_count", "_sum")):
+        return "_count or _sum series"
+    if name.endswith("_bucket"):
+        return "bucket"
+    return "recorded rate" if recorded_operation(name) else None
