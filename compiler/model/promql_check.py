@@ -21,6 +21,7 @@ import promql_parser as pp
 from compiler.errors import Diagnostic, Location
 from compiler.model import promql_text as text_checks
 from compiler.model.build_context import Ctx, Layer
+from compiler.model.mesh_reporter import reported_twice, reporter_problems
 from compiler.model.promql import Matcher, Selector, render_matchers
 from compiler.model.promql_compat import compat_problems
 from compiler.model.promql_cost import subquery_problems
@@ -45,11 +46,15 @@ class Expression:
 def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str, Metric], ctx: Ctx) -> None:
     """Append a located diagnostic to the service's for every problem of every expression it uses."""
     known = tuple(sorted(series_types(metrics).items()))
+    pinned = isinstance(data.get("selector"), dict) and "reporter" in data["selector"]  # Istio's: mesh_reporter
     for expression, where, path in _expressions(data, defaults, metrics, ctx):
-        for offset, message in _problems_of(expression, known):
+        for offset, message in _problems_of(expression, known, pinned):
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
+            if twice := reported_twice(metric.selector.metric, (m.label for m in metric.selector.matchers)):
+                _, where, base = _source(name, data, defaults, ctx)
+                ctx.diagnostics.append(Diagnostic(where.loc(base), base, twice))
             refused = [p for m in metric.selector.matchers if "~" in m.op and (p := regex_problem(m.value))]
             if refused:  # as Prometheus's Go regexp refuses them (the parser's Rust regexes take a few more)
                 _, where, base = _source(name, data, defaults, ctx)
@@ -132,13 +137,16 @@ _SAMPLE_SELECTOR = (Matcher("job", "=", "obsc"),)  # label names are valid and v
 
 
 @functools.lru_cache(maxsize=1024)
-def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...]) -> list[Finding]:
+def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...], pinned: bool) -> list[Finding]:
     """problems(), once per expression and metric types: a platform expression is the same in every service."""
-    return problems(expression, dict(known), _SAMPLE_SELECTOR)
+    return problems(expression, dict(known), _SAMPLE_SELECTOR, pinned)
 
 
-def problems(expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...]) -> list[Finding]:
-    """Every problem of one expression, as (offset in the text or None, message)."""
+def problems(
+    expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...], pinned: bool = False
+) -> list[Finding]:
+    """Every problem of one expression, as (offset in the text or None, message); `pinned`: the service's selector
+    names Istio's `reporter`."""
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text) + text_checks.comments(text)
     found = found or text_checks.size_problems(text) or text_checks.out_of_range(text) or subquery_problems(text)
@@ -158,6 +166,7 @@ def problems(expression: Expression, known: Mapping[str, str], selector: tuple[M
     found += text_checks.fixed_ranges(text, everywhere=expression.role != "metric")
     typed = _type_problems(text, tree, expression)
     found += typed + _fit_problems(text, tree, known) + everything_problems(selectors(tree))
+    found += reporter_problems(text, selectors(tree), pinned)
     if typed:
         return found  # a scalar or range is always "a value": the checks below would only repeat it
     if expression.metric_type is MetricType.COUNTER and text_checks.WINDOW not in text:
