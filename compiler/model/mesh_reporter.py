@@ -29,8 +29,9 @@ def reported_twice(series: str, labels: Iterable[str]) -> str | None:
         f'{series} is reported by both sidecars of each call (reporter="source", the caller\'s, and '
         'reporter="destination", the server\'s): read without reporter, each request counts twice (two failed '
         "requests pass a min_bad_events of 3) and a failure only the caller sees (a timeout, no healthy upstream) "
-        "counts as half of one; pin one view (in the metric's selector or the service's), e.g. "
-        'reporter="destination" for the server\'s own answers, or reporter="source" for what its callers got'
+        "counts as half of one; pin one view (in the metric's selector or the service's): reporter=\"source\" for "
+        'what its callers got (timeouts and unreachable pods included), or reporter="destination" for the '
+        "server's own answers"
     )
 
 
