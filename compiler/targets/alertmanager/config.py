@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.model.types import Fleet
+from compiler.targets.alertmanager.inhibit import inhibit_rules
 from compiler.targets.alertmanager.receivers import receivers
 from compiler.targets.alertmanager.routes import (
     Inhibit,
     Interval,
     RouteNode,
     duration,
-    inhibit_rules,
     intervals,
     route_tree,
     tiers_of_receivers,

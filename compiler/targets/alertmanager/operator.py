@@ -34,6 +34,7 @@ from compiler.model.operator_secrets import operator_secret_key
 from compiler.model.send_resolved import send_resolved
 from compiler.model.types import Fleet, Integration, Receiver, SecretPolicy, Tier
 from compiler.output.bundle import Artifact
+from compiler.targets.alertmanager.inhibit import inhibit_rules
 from compiler.targets.alertmanager.routes import (
     Inhibit,
     Interval,
@@ -41,7 +42,6 @@ from compiler.targets.alertmanager.routes import (
     RouteNode,
     business_hours,
     duration,
-    inhibit_rules,
     receivers_in,
     root_receiver,
     route_tree,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from compiler import conventions as names
 from compiler.model.teams import defined_teams, fallback_route, no_severity_route, root_receiver_name
-from compiler.model.types import AlertKind, BusinessHours, Fleet, Route, Service, Team, Tier
+from compiler.model.types import BusinessHours, Fleet, Route, Service, Team, Tier
 from compiler.model.units import clock_minutes, format_duration, parse_duration
 
 
@@ -54,13 +54,13 @@ DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
 # SLOs over the same failures (an overall one and one per route) are one incident: their pages and tickets, which
 # carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
-_SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
+SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
 # An alert of a service (any name): a team's leaves for its services.
 _HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
 # What may silence: an alert of a team's service. `service` alone is not enough: the cluster's own alerts carry
 # the scraped target's (`service="kube-state-metrics"`) and no team, so one of their criticals silenced every
 # such warning of every namespace (the team, slo and incident of both are missing, which reads as equal).
-_SOURCE_OWNED = (Match(names.LABEL_TEAM, "!=", ""), _HAS_SERVICE)
+SOURCE_OWNED = (Match(names.LABEL_TEAM, "!=", ""), _HAS_SERVICE)
 ROOT_GROUP_BY = ("alertname",)  # alerts obsc did not generate, caught by the default receiver
 # A team's fallback catches its alerts that name no compiled service (a mixin's, a hand-written rule): grouped by
 # service and SLO alone, every such page of the team was one group, so a node outage joined an acknowledged
@@ -164,7 +164,7 @@ def incident_leaves(
     leaves = []
     for tier, route in routed:
         if tier is not Tier.INFO:  # info is one digest per service already
-            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, _SHARES_INCIDENT)))
+            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, SHARES_INCIDENT)))
     leaves.extend(tier_leaf(tier, route, hours, None, also) for tier, route in routed)
     return leaves
 
@@ -179,7 +179,7 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
         if tier is not Tier.INFO:  # info is one digest per service already
-            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (_SHARES_INCIDENT,)))
+            leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (SHARES_INCIDENT,)))
         leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
 
@@ -249,201 +249,6 @@ def intervals(fleet: Fleet) -> list[Interval]:
     """Business-hours intervals of the teams in the tree (every team has at least its fallback branch)."""
     found = (business_hours(fleet.platform.team(team)) for team, _ in teams_in_use(fleet))
     return [interval for interval in found if interval is not None]
-
-
-# Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
-# carries, and only an alert that names a team and a service may silence (`_SOURCE_OWNED`): else any page
-# without them (another team's hand-written rule, a cluster alert) would silence every such ticket. `team` in
-# `equal` keeps it inside a team.
-INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SLO)
-SERVICE_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE)
-SHARED_INCIDENT_EQUAL = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_INCIDENT)
-
-
-def _group_label_sets(fleet: Fleet) -> tuple[tuple[str, ...], ...]:
-    """The label sets the fleet's SLOs are kept per (`by:`), each sorted, for inhibition inside a group."""
-    return tuple(sorted({tuple(sorted(slo.by)) for service in fleet.services for slo in service.slos if slo.by}))
-
-
-def inhibit_rules(fleet: Fleet) -> list[Inhibit]:
-    """Keyed on team/service/slo, never alertname: fast- and slow-burn alerts have different names. A grouped
-    SLO's burn page silences its own group's tickets only (the label sets of the fleet's `by:` lists)."""
-    groups = _group_label_sets(fleet)
-    service_down = names.KEY_ALERT_NAMES[AlertKind.SERVICE_DOWN]
-    # one group's ServiceDown (`down_group`) is no such page: with no slo it held back every ticket without one,
-    # in every group (round 34: one cluster down muted the other clusters' threshold and saturation tickets)
-    whole = equals(names.LABEL_DOWN_GROUP, "")
-    page = equals(names.LABEL_SEVERITY, Tier.CRITICAL.value)
-    tickets = Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}")
-    rules = [*_page_rules(page, whole, tickets, groups), *_incident_rules(page, tickets, groups)]
-    # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
-    # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
-    burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
-    key = "|".join(sorted(name for kind, name in names.KEY_ALERT_NAMES.items() if kind != AlertKind.SERVICE_DOWN))
-    for tier in (Tier.CRITICAL, Tier.WARNING):
-        rules.append(
-            Inhibit(
-                why=f"An SLO burn alert at {tier.value} silences {tier.value} key-metric alerts of the same "
-                "service and SLO (key alerts that measure an SLO's symptom carry its slo label): one incident, "
-                "one notification.",
-                source=(Match("alertname", "=~", burn), equals(names.LABEL_SEVERITY, tier.value), *_SOURCE_OWNED),
-                target=(Match("alertname", "=~", key), equals(names.LABEL_SEVERITY, tier.value)),
-                equal=INCIDENT_EQUAL,
-            )
-        )
-    # ServiceDown silences the service's alerts of lower tiers, and of its own tier only those of its own
-    # notification group (no slo, like its own): a muted alert's resolve is muted too (Alertmanager 0.25), so an
-    # SLO's page that rang before the targets went down, muted by ServiceDown, never resolved its own incident.
-    # A ServiceDown of one group (`down_group`: eu down while us reports) silences nothing: the groups still up
-    # keep their alerts. Only the whole service's silences the service.
-    down = equals("alertname", service_down)
-    other = Match("alertname", "!=", service_down)
-    for tier in Tier:
-        severity = equals(names.LABEL_SEVERITY, tier.value)
-        rules.append(
-            Inhibit(
-                why=f"{service_down} at {tier.value} silences the service's {tier.value} alerts without an slo, its "
-                "own notification group (another group's may have notified already: muted, its resolve is lost).",
-                source=(down, severity, whole, *_SOURCE_OWNED),
-                target=(other, severity),
-                equal=INCIDENT_EQUAL,
-            )
-        )
-        lower = [t.value for t in Tier if t.rank > tier.rank]
-        if lower:
-            rules.append(
-                Inhibit(
-                    why=f"{service_down} at {tier.value} silences the service's {'/'.join(lower)} alerts, "
-                    "never a page.",
-                    source=(down, severity, whole, *_SOURCE_OWNED),
-                    target=(other, Match(names.LABEL_SEVERITY, "=~", "|".join(lower))),
-                    equal=SERVICE_EQUAL,
-                )
-            )
-    return rules
-
-
-# A grouped SLO's burn page (`by: [tenant]`) names its group: keyed on team/service/slo alone, a noisy tenant's page
-# held back every tenant's tickets, and a second tenant burning for a cause of its own reached nobody (round 35
-# hunt). Such a page silences the tickets of its own group values; one of no group, every ticket of its SLO. Other
-# pages (key-metric, threshold, ServiceDown) keep their rules whatever labels they carry: the label sets come from
-# every spec's `by:`, and one spec's must change no other alert's inhibition.
-_BURN = Match(names.LABEL_ALERTNAME, "=~", "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW})))
-_NOT_BURN = Match(names.LABEL_ALERTNAME, "!~", _BURN.value)
-
-
-def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
-    why = (
-        "A page silences warning and info alerts of the same team, service and SLO; key-metric alerts without an "
-        "slo label share an empty one, so a key-metric page silences the service's other such alerts (one group's "
-        "ServiceDown silences nothing)."
-    )
-    if not groups:
-        return [Inhibit(why=why, source=(page, whole, *_SOURCE_OWNED), target=(lower,), equal=INCIDENT_EQUAL)]
-    rules = [
-        Inhibit(
-            why=why.replace("A page", "A page other than a burn alert", 1),
-            source=(page, whole, *_SOURCE_OWNED, _NOT_BURN),
-            target=(lower,),
-            equal=INCIDENT_EQUAL,
-        ),
-        Inhibit(
-            why="An SLO's burn page of no group silences warning and info alerts of the same team, service and SLO, "
-            "every group's.",
-            source=(_BURN, page, *_SOURCE_OWNED, *_no_group(groups)),
-            target=(lower,),
-            equal=INCIDENT_EQUAL,
-        ),
-    ]
-    for labels in groups:
-        grouped = (_BURN, page, *_SOURCE_OWNED, *_group(labels, groups))
-        rules.append(
-            Inhibit(
-                why=f"A burn page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the "
-                "same team, service, SLO and group only: another group burning has a cause of its own.",
-                source=grouped,
-                target=(lower,),
-                equal=(*INCIDENT_EQUAL, *labels),
-            )
-        )
-        # ... and its SLO's alerts of no group (a key-metric ticket of its symptom, SLO-wide data missing), as a page
-        # of no group does: without this, an SLO of another spec with a fixed `labels: {tenant: acme}` matched here
-        # once any spec kept an SLO `by: [tenant]`, and its page stopped holding back its own error-rate ticket
-        rules.append(
-            Inhibit(
-                why=f"A burn page of an SLO kept per {', '.join(labels)} silences warning and info alerts of the "
-                "same team, service and SLO of no group (the whole service's: the same failures).",
-                source=grouped,
-                target=(lower, *(equals(label, "") for label in labels)),
-                equal=INCIDENT_EQUAL,
-            )
-        )
-    return rules
-
-
-def _incident_rules(page: Match, lower: Match, groups: Sequence[tuple[str, ...]]) -> list[Inhibit]:
-    """SLOs over the same failures share an `incident` (an SLO kept per route beside the one kept for the whole
-    service): one SLO's page is the incident's notification, so it silences the others' tickets as its own; a
-    group's burn page, its own group's and the whole service's (the same failures, diluted)."""
-    why = (
-        "A page of an incident that several SLOs share (the same failures) silences warning and info alerts "
-        "of the same team, service and incident."
-    )
-    source = (page, *_SOURCE_OWNED, _SHARES_INCIDENT)
-    if not groups:
-        return [Inhibit(why=why, source=source, target=(lower,), equal=SHARED_INCIDENT_EQUAL)]
-    rules = [
-        Inhibit(
-            why="A page other than a burn alert, of an incident that several SLOs share (the same failures), "
-            "silences warning and info alerts of the same team, service and incident.",
-            source=(*source, _NOT_BURN),
-            target=(lower,),
-            equal=SHARED_INCIDENT_EQUAL,
-        ),
-        Inhibit(
-            why="A burn page of no group, of an incident that several SLOs share, silences warning and info alerts "
-            "of the same team, service and incident, every group's.",
-            source=(_BURN, *source, *_no_group(groups)),
-            target=(lower,),
-            equal=SHARED_INCIDENT_EQUAL,
-        ),
-    ]
-    for labels in groups:
-        kept = f"kept per {', '.join(labels)}"
-        grouped = (_BURN, *source, *_group(labels, groups))
-        rules.append(
-            Inhibit(
-                why=f"A burn page of a shared incident's SLO {kept} silences the incident's warning and info alerts "
-                "of no group (kept for the whole service).",
-                source=grouped,
-                target=(lower, *_no_group(groups)),
-                equal=SHARED_INCIDENT_EQUAL,
-            )
-        )
-        rules.append(
-            Inhibit(
-                why=f"A burn page of a shared incident's SLO {kept} silences the incident's warning and info alerts "
-                "of the same group.",
-                source=grouped,
-                target=(lower,),
-                equal=(*SHARED_INCIDENT_EQUAL, *labels),
-            )
-        )
-    return rules
-
-
-def _no_group(groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
-    """Matchers of an alert that carries none of the labels any SLO is kept per."""
-    return tuple(equals(label, "") for label in sorted({label for labels in groups for label in labels}))
-
-
-def _group(labels: tuple[str, ...], groups: Sequence[tuple[str, ...]]) -> tuple[Match, ...]:
-    """Matchers of an alert of an SLO kept per `labels`: each set, and unset each label of a wider set that holds
-    them (an SLO per cluster and tenant is not one per tenant: its page would hold back another cluster's
-    tickets). A label no wider set names may be set too (a spec's `labels:`, fixed on every alert of its SLO)."""
-    wider = [found for found in groups if set(labels) < set(found)]
-    others = sorted({label for found in wider for label in found} - set(labels))
-    return (*(Match(label, "!=", "") for label in labels), *(equals(label, "") for label in others))
 
 
 def duration(seconds: int) -> str:
