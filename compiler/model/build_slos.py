@@ -20,6 +20,7 @@ from compiler.model.burnrate import (
     uncapped,
 )
 from compiler.model.groups import build_by, raw_group_problem
+from compiler.model.objective_range import objective_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
@@ -59,11 +60,9 @@ def build_slos(
             continue
         first_seen[name] = i
         objective = Decimal(repr(raw["objective"]))
-        if objective >= 100:
-            ctx.error(
-                (*path, "objective"),
-                "an objective of 100% leaves no error budget: every failure would breach it; use e.g. 99.99",
-            )
+        problem = objective_problem(objective)
+        if problem:
+            ctx.error((*path, "objective"), problem)
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
         by = build_by(raw, data, defaults, ctx, path)

@@ -1,0 +1,51 @@
+"""An objective closer to 100% than float64 keeps apart: a located error, never an internal one.
+
+Round 38's hunt: `objective: 99.99999999999999` (a budget of 1e-16 of the events) passed every check, then the
+generated promtool cases, which keep 15 decimals, read the slow-burn line as 0 and doubled their event count until
+Decimal overflowed: `obsc compile` exited 70 with a traceback file. 15 nines still compile (1e-15: promtool passed
+the generated tests by hand).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+
+SPEC = """\
+apiVersion: obsc/v1
+service: vault
+team: keys
+selector: {{job: vault}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+  latency: http_request_duration_seconds
+slos:
+  - {{name: {name}, objective: {objective}, sli: {sli}}}
+routing:
+  critical: {{webhook: {{url: "https://pager.example.net/keys"}}}}
+  warning: {{webhook: {{url: "https://queue.example.net/keys"}}}}
+"""
+KINDS = {"availability": "{errors: errors, total: requests}", "latency": "{latency: latency, threshold: 300ms}"}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize(
+    ("objective", "code"),
+    [("99.9999999999999", 0), ("99.99999999999995", 2), ("99.99999999999997", 2), ("99.99999999999999", 2)],
+)
+def test_an_objective_past_float64_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, objective: str, code: int
+) -> None:
+    spec = tmp_path / "vault.yaml"
+    spec.write_text(SPEC.format(name=kind, objective=objective, sli=KINDS[kind]))
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(spec), "--out", str(out), "--no-validate")
+    assert result.code == code, result.err
+    if code:
+        assert f"{spec}:10:" in result.err and "$.slos[0].objective: an objective of" in result.err
+        assert "use at most 99.9999999999999" in result.err
+        assert not out.exists()
