@@ -243,6 +243,7 @@ def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None, built_in: Ti
 
 # Kinds whose value is a share that cannot pass 100% (the alerts compare with `>`). Not CPU (usage over a
 # limit can pass it between throttling periods) nor the traffic change (a rise can be any size).
+SMALLEST_RATIO_LINE = Decimal("1e-12")  # its generated cases feed 10^12 requests a window to cross it
 _SHARES = {AlertKind.ERROR_RATE: "share of requests that fail", AlertKind.DISK: "share of the disk in use"}
 
 
@@ -277,6 +278,11 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
         ratio = parse_percent(value)
         if ratio <= 0:
             raise ValueError("threshold must be greater than 0%")
+        if ratio < SMALLEST_RATIO_LINE:  # round 38: 0.0000000000001% crashed the generated error-rate cases
+            raise ValueError(
+                f"{value} is under 0.0000000001% (1e-12), the smallest share line obsc compiles (its generated "
+                "tests cannot feed a smaller one)"
+            )
         if past := float64_problem(ratio, value):  # a saturation share may pass 100%, but not this far
             raise ValueError(past)
         return ratio

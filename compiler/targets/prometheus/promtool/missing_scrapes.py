@@ -33,13 +33,12 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.key_missing import SIGNAL_OF, is_instance_twin, is_missing
 from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE, sparse_window_seconds
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at, firing
-from compiler.targets.prometheus.promtool.key_missing_cases import up_series
+from compiler.targets.prometheus.promtool.key_missing_cases import quiet_reading, up_series
 from compiler.targets.prometheus.promtool.threshold_cases import quiet_side
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
 STEP = 120  # the twins file's evaluation interval and scrape interval: every scenario below counts in these steps
 LOOP_EVERY = 6  # steps between a crash-looping exporter's answers (12m; at most the hold's steps, see loop_every)
-_SATURATION_QUIET = Decimal("0.01")
 
 
 class _Timeline(NamedTuple):
@@ -177,8 +176,9 @@ def _timeline(service: Service, twin: Rule) -> _Timeline:
         signal = _threshold_signal(service, source.threshold, present)
     else:
         assert source.kind is not None
-        values = _values(present, _SATURATION_QUIET, 0)
-        signal = InputSeries(SIGNAL_OF[source.kind][1], ((names.LABEL_SERVICE, service.name),), values)
+        record = SIGNAL_OF[source.kind][1]
+        values = _values(present, quiet_reading(service, record), 0)
+        signal = InputSeries(record, ((names.LABEL_SERVICE, service.name),), values)
     one = firing(twin, 1.0)
     checks = tuple(AlertCheck(m * STEP, twin.alert, (one,) if fired[m] else ()) for m in _check_steps(fired, ends))
     return _Timeline(twin.alert, hold, every, signal, len(present), source.threshold is None, checks)
