@@ -49,3 +49,15 @@ def test_an_objective_past_float64_is_a_located_error(
         assert f"{spec}:10:" in result.err and "$.slos[0].objective: an objective of" in result.err
         assert "use at most 99.9999999999999" in result.err
         assert not out.exists()
+
+
+def test_fifteen_nines_with_a_million_bad_events_compile_and_pass_their_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guard's cases feed 10^6 bad events at 1.25x a line of 1.4e-14: 1.5e16 events/s, past Decimal's 28 digits
+    at 15 decimals (decimal.InvalidOperation, exit 70, before round 38). Validated by promtool when present."""
+    spec = tmp_path / "vault.yaml"
+    text = SPEC.format(name="availability", objective="99.9999999999999", sli=KINDS["availability"])
+    spec.write_text(text.replace("sli: {errors", "min_bad_events: 1000000, sli: {errors"))
+    result = run_obsc(capsys, "compile", str(spec), "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err

@@ -37,6 +37,7 @@ from compiler.targets.prometheus.promtool.key_common import ABOVE, BELOW, check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import up_series
+from compiler.targets.prometheus.promtool.series import fed
 from compiler.targets.prometheus.promtool.threshold_holds import threshold_holds, threshold_units
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo import slo_labels
@@ -64,7 +65,7 @@ class _Kind:
             events, window, total = Decimal(error_rate_min_events()), parse_duration(SIGNAL_WINDOW), Decimal(1)
             while low * total * window < 2 * events:
                 total *= 2
-            bad, calm = ((v * total).quantize(Decimal("1e-15")).normalize() for v in (high, low))
+            bad, calm = (fed(v * total) for v in (high, low))
             self.series: tuple[InputSeries, ...] = (
                 _signal(service, names.SERVICE_REQUESTS_RATE, f"{decimal_text(total)}+0x{self.minutes}"),
                 _signal(service, names.SERVICE_ERRORS_RATE, _timeline(bad, calm, self.breach, quiet)),

@@ -35,7 +35,7 @@ from compiler.targets.prometheus.promtool.key_common import check as _check
 from compiler.targets.prometheus.promtool.key_common import signal as _signal
 from compiler.targets.prometheus.promtool.key_common import threshold as _threshold
 from compiler.targets.prometheus.promtool.key_missing_cases import twins_case, up_labels
-from compiler.targets.prometheus.promtool.series import constant, passes
+from compiler.targets.prometheus.promtool.series import constant, fed, passes
 from compiler.targets.prometheus.promtool.traffic_cases import traffic_cases
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
@@ -67,7 +67,7 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
 
     def inputs(value: Decimal, total: Decimal, samples: int, slowest: Decimal) -> tuple[InputSeries, ...]:
         if guarded:
-            bad = (value * total).quantize(Decimal("1e-15")).normalize()
+            bad = fed(value * total)
             return (
                 _signal(service, names.SERVICE_REQUESTS_RATE, constant(total, samples)),
                 _signal(service, names.SERVICE_ERRORS_RATE, constant(bad, samples)),
@@ -125,7 +125,7 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
             )
         if guarded:
             for share, what in ((ABOVE, "fires"), (BELOW, "does not")):
-                thin = (events * share / (line * ABOVE * window)).quantize(Decimal("1e-15")).normalize()
+                thin = fed(events * share / (line * ABOVE * window))
                 yield case(
                     f"{rule.alert} ({tier}): 1.25x its line with {decimal_text(events * share)} failures in "
                     f"{SIGNAL_WINDOW} {what} (at least {events} needed)",

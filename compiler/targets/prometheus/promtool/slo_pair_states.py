@@ -10,7 +10,8 @@ from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.counted_short import SLICE_GATE
 from compiler.targets.prometheus.promtool.cases import off_ties
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _DIGITS, _State
+from compiler.targets.prometheus.promtool.series import fed
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, _State
 
 ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # a case's ratios (and shares) either side of a line
 
@@ -43,7 +44,7 @@ def guarded_state(min_bad_events: int, line: Decimal, w: BurnWindow, share: Deci
     ratio = off_ties(line * ABOVE)  # the alert shows the long window's ratio
     state = pair_state(w, ratio, ratio, busy)
     if min_bad_events:
-        thin = (min_bad_events * share / (ratio * w.long_seconds)).quantize(_DIGITS).normalize()
+        thin = fed(min_bad_events * share / (ratio * w.long_seconds))
         state.totals[_COARSE if recording_tiers().is_coarse(w.long_seconds) else w.long_seconds] = thin
     return state
 
@@ -73,7 +74,7 @@ def counted_clean_state(
 def shows(share: Decimal, line: Decimal, seconds: int) -> Decimal:
     """Events/s at which a window of `seconds` holds `share` failures' worth of events at the `line` (a short
     window's or a step's count: counted_short.py)."""
-    return (share / (line * seconds)).quantize(_DIGITS).normalize()
+    return fed(share / (line * seconds))
 
 
 def sliced_clean_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], share: Decimal) -> _State:
@@ -88,7 +89,7 @@ def sliced_clean_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tup
 
 def slices_for(share: Decimal, ratio: Decimal, seconds: int) -> Decimal:
     """Slices/s at which a window of `seconds` holds slices for `share` x SLICE_GATE bad ones at `ratio`."""
-    return (share * SLICE_GATE / (ratio * seconds)).quantize(_DIGITS).normalize()
+    return fed(share * SLICE_GATE / (ratio * seconds))
 
 
 def sliced_hold_states(

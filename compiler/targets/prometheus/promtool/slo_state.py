@@ -22,7 +22,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import SLICE_GATE, slice_windows
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
@@ -128,7 +128,6 @@ def slice_count(state: _State, seconds: int) -> Decimal:
 
 _COARSE = -1  # key of the coarse tier in _State.totals
 _HELD = -2  # key in `Rates` of a pair's ALERTS series: its window name in place of the bad rate
-_DIGITS = Decimal("1e-15")  # input values are written with at most this many decimals
 _ZERO = Decimal(0)
 
 # The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
@@ -142,7 +141,7 @@ def _is_coarse(seconds: int) -> bool:
 
 def _bad(ratio: Decimal, total: Decimal) -> Decimal:
     """Bad events/s at `ratio` of `total`, as written in the inputs (equal Decimals: the same text)."""
-    return (ratio * total).quantize(_DIGITS).normalize()
+    return fed(ratio * total)
 
 
 @functools.lru_cache(maxsize=4096)
