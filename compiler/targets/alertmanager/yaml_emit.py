@@ -75,6 +75,7 @@ _WORDS = {"yes", "no", "true", "false", "on", "off", "null"}  # read back as a b
 _LIMIT = 300  # characters of a scalar, and of an indent: lines stay far below PyYAML's width of 1000
 _KEY_LIMIT = 100  # PyYAML writes keys of 128 characters or more as `? key`
 _LINE_LIMIT = 900
+_WIDTH = 1000  # PyYAML's width: past it, a flow list goes on after a comma on a new line
 
 
 # Receiver names, durations and label matchers repeat across a fleet's routes: each spelled once.
@@ -83,8 +84,10 @@ def _string(value: str, flow: bool) -> str:
     """Plain where PyYAML writes it plain, single-quoted where plain is ruled out; _Unsure otherwise."""
     if not value:
         return "''"  # as PyYAML writes it (the operator's `service!=""` matcher has an empty value)
-    if len(value) >= _LIMIT or not value.isascii() or not value.isprintable():
-        raise _Unsure  # long, multi-line or non-ASCII: PyYAML's finer rules
+    if not value.isascii() or not value.isprintable():
+        raise _Unsure  # multi-line or non-ASCII: PyYAML's finer rules
+    if len(value) >= _LIMIT and not (flow and _forced_quotes(value) and " " not in value):
+        raise _Unsure  # long: PyYAML may fold it at a space (a long matcher has none: round 38's service lists)
     if _forced_quotes(value) or _NEVER_PLAIN.match(value) or (flow and _FLOW_INDICATORS.search(value)):
         return "'" + value.replace("'", "''") + "'"
     if value.lower() in _WORDS:
@@ -115,12 +118,31 @@ def _scalar(value: Any, flow: bool) -> str:
     raise _Unsure  # floats (PyYAML's own spelling), tuples, str subclasses...
 
 
-def _flow_list(value: list[Any], seen: set[int]) -> str | None:
-    """`[a, b]` for a list PyYAML writes on one line (all scalars); None for a block list."""
+def _flow_list(value: list[Any], seen: set[int]) -> list[str] | None:
+    """The scalars of a list PyYAML writes in flow style (`[a, b]`, all scalars); None for a block list."""
     if not all(isinstance(item, str | int | float | bool) for item in value):
         return None
     _visit(value, seen)
-    return "[" + ", ".join(_scalar(item, True) for item in value) + "]"
+    return [_scalar(item, True) for item in value]
+
+
+def _flow_lines(head: str, items: list[str], indent: int) -> list[str]:
+    """`head [a, b]` as PyYAML writes it: on one line, or, past its width, each item after a comma that ends
+    beyond the width on a line of its own at `indent` (inhibit rules listing many services)."""
+    line = head + " [" + ", ".join(items) + "]"
+    if len(line) <= _LINE_LIMIT:
+        return [line]
+    if len(head) > _LINE_LIMIT or any(" " in item for item in items):
+        raise _Unsure  # PyYAML would fold an item at a space, or break before the first
+    lines, line = [], head + " [" + items[0]
+    for item in items[1:]:
+        line += ","
+        if len(line) > _WIDTH:
+            lines.append(line)
+            line = " " * indent + item
+        else:
+            line += " " + item
+    return [*lines, line + "]"]
 
 
 def _visit(value: object, seen: set[int]) -> None:
@@ -150,9 +172,7 @@ def _mapping(value: dict[Any, Any], indent: str, first: str, out: list[str], see
         elif kind is list:
             flow = _flow_list(item, seen)
             if flow is not None:
-                if len(head) + len(flow) > _LINE_LIMIT:  # PyYAML breaks a flow list past its width
-                    raise _Unsure
-                out.append(head + " " + flow)
+                out.extend(_flow_lines(head, flow, len(indent) + 2))
             else:
                 out.append(head)
                 _sequence(item, indent, out, seen)  # a mapping's list: dashes at the key's indent
