@@ -100,6 +100,14 @@ CASES: dict[str, Callable[[Path], None]] = {
     "team-move-sli": _edits(_edit("team: core", "team: storefront"), _edit('{code=~"5.."}', '{code=~"5..|429"}')),
     # what an SLO counts as an error lives in recording rules only: their rows, and the alerts that read them
     "sli-selector": _edit('errors: http_requests_total{code=~"5.."}', 'errors: http_requests_total{code=~"5..|429"}'),
+    # a second SLO over the same failures: the paging SLO's alerts take `incident`, so an open page ends at the
+    # rule reload and pages again in another group (tests/e2e/test_change_day.py); the report says so on top
+    "slo-beside": _edit(
+        "slos:\n",
+        "slos:\n  - {name: availability-strict, objective: 99.9, sli: {errors: errors, total: requests}}\n",
+    ),
+    # the page tier switched off: an open page ends at the reload, with nothing to page again
+    "page-tier-off": _edit("sli: {errors", "alerts: {critical: false}, sli: {errors"),
     # route settings beyond the receiver, and the time interval they name
     "business-hours": _with_platform(
         lambda text: text.replace(

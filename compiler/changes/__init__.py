@@ -1,6 +1,7 @@
 """What a change to the specs does to operations, for a reviewer: alerts added, removed or changed
 (expression, hold, severity, labels, the recording rules they read), recording rules, routes and their
-settings, receivers, time intervals, inhibitions, other Alertmanager settings, dashboards.
+settings, receivers, time intervals, inhibitions, other Alertmanager settings, dashboards; and which alerts
+open at the deploy it ends or pages again (open_alerts).
 
 Reads the files on both sides (the committed output and the freshly compiled bundle) rather than the
 model, so it reports what Prometheus and Alertmanager will actually load, whatever obsc version wrote
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.changes import alertmanager, committed, receivers, rules
+from compiler.changes import alertmanager, committed, open_alerts, receivers, rules
 from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
@@ -54,6 +55,7 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
         ):
             summary.changes.append(Change("file", action(old, new), path))
     summary.changes[:0] = rules.alert_changes(old_rules, new_rules) + rules.record_changes(old_rules, new_rules)
+    summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, rules.same_tier(old_rules.alerts, new_rules.alerts))
     return summary
 
 

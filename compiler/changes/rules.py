@@ -70,6 +70,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
     rules = side.files.setdefault(path, [])
     for group in groups:
         evaluation = _evaluation(committed_files.mapping(group))
+        group_name = str(committed_files.mapping(group).get("name", ""))
         for rule in committed_files.sequence(committed_files.mapping(group).get("rules")):
             if not isinstance(rule, dict):
                 continue
@@ -85,6 +86,7 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                     "labels": labels_text(labels),
                     "label_set": labels,  # for pairing an alert whose labels and rule both moved
                     "evaluation": evaluation,
+                    "group": (path, group_name),  # with name and labels, what a rule reload keeps state by
                     "annotations": {
                         str(k): str(v) for k, v in committed_files.mapping(rule.get("annotations")).items()
                     },

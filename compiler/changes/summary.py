@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from compiler import conventions as names
 
@@ -36,6 +37,34 @@ HEADINGS = {
 }
 
 
+# Reasons shown per line of the Markdown (a platform edit gives every service's alerts a reason of its own);
+# the JSON lists them all.
+SHOWN_REASONS = 2
+
+
+@dataclass(frozen=True)
+class OpenAlerts:
+    """The alert rules of one name and tier whose open alerts a change ends (`resolves`) or ends and fires
+    again after `for:` (`re-pages` when the new rule pages, else `re-notifies`)."""
+
+    effect: str
+    alertname: str
+    severity: str  # on the base side
+    rules: int
+    holds: tuple[str, ...]  # the new rules' `for:` (empty for `resolves`)
+    why: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "effect": self.effect,
+            "alertname": self.alertname,
+            "severity": self.severity,
+            "rules": self.rules,
+            "for": list(self.holds),
+            "why": list(self.why),
+        }
+
+
 @dataclass
 class Summary:
     changes: list[Change] = field(default_factory=list)
@@ -43,10 +72,13 @@ class Summary:
     # and the command that compares them (said in both shapes: never a silent "no change" for them)
     not_compared: tuple[str, ...] = ()
     compare_all: str | None = None
+    # the alert rules whose open alerts the change ends, or ends and fires again (changes.open_alerts)
+    open_alerts: list[OpenAlerts] = field(default_factory=list)
 
     def to_json(self) -> str:
         rows = [{"kind": c.kind, "action": c.action, "name": c.name, "details": list(c.details)} for c in self.changes]
-        data = {"changes": rows, "count": len(rows), "not_compared": list(self.not_compared)}
+        data: dict[str, Any] = {"changes": rows, "count": len(rows), "not_compared": list(self.not_compared)}
+        data["open_alerts"] = [row.to_json() for row in self.open_alerts]
         if self.not_compared:
             data["compare_all"] = self.compare_all
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
@@ -62,6 +94,7 @@ class Summary:
             head.append(f"**obsc**: no operational change{scope}.")
         else:
             head.append(f"**obsc**: {len(self.changes)} operational change(s)")
+            head += _open_alerts(self.open_alerts)
         if self.not_compared:
             files = ", ".join(code(p) for p in self.not_compared)
             advice = f"; run {code(self.compare_all)} to compare them" if self.compare_all else ""
@@ -154,3 +187,26 @@ def code(text: str) -> str:
     if text[0] in "` " or text[-1] in "` ":
         text = f" {text} "
     return fence + text.replace("|", "\\|") + fence
+
+
+def _open_alerts(rows: list[OpenAlerts]) -> list[str]:
+    """The report's lines under its first: one per name and tier, the pages first."""
+    if not rows:
+        return []
+    lines = [
+        "",
+        "> **Open alerts at the deploy**: Prometheus keeps an alert's state across a rule reload only while its"
+        " rule keeps its group, name and labels. This change:",
+    ]
+    for row in rows:
+        shown = ", ".join(code(w) for w in row.why[:SHOWN_REASONS])
+        if len(row.why) > SHOWN_REASONS:
+            shown += f" and {len(row.why) - SHOWN_REASONS} more"
+        what = f"**{row.effect}** the open alerts of {row.rules} {code(row.alertname)} [{row.severity}] rule(s)"
+        if row.effect == "resolves":
+            tail = "they end at the reload (Alertmanager resolves them), whether or not the trouble is over"
+        else:
+            holds = ", ".join(code(h) for h in row.holds)
+            tail = f"they end at the reload and fire again as new alerts after `for:` {holds}"
+        lines.append(f"> - {what} ({shown}): {tail}.")
+    return lines

@@ -106,15 +106,17 @@ def alertmanager(binary: str, config: Path, workdir: Path) -> Iterator[Server]:
 
 @contextmanager
 def prometheus(
-    binary: str, config: Path, tsdb: Path, workdir: Path, extra: list[str] | None = None
+    binary: str, config: Path, tsdb: Path, workdir: Path, extra: list[str] | None = None, resend_delay: str = "1s"
 ) -> Iterator[Server]:
+    """`resend_delay`: an alert's endsAt is four of it past its last send (at 1s evaluations), the time
+    Alertmanager waits before it resolves an alert it stopped hearing of."""
     port = free_port()
     argv = [
         binary,
         f"--config.file={config}",
         f"--storage.tsdb.path={tsdb}",
         f"--web.listen-address=127.0.0.1:{port}",
-        "--rules.alert.resend-delay=1s",
+        f"--rules.alert.resend-delay={resend_delay}",
         *(extra or []),
     ]
     with run_server("prometheus", argv, port, workdir / "prometheus.log") as server:
