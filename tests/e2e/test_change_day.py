@@ -48,23 +48,26 @@ selector: {{job: {name}}}
   requests: {requests}
   errors: {requests}{{code=~"5.."}}
 slos:
-  - {{name: availability, objective: {objective}, description: {description}, sli: {{errors: errors, total: requests}}}}
+  - name: availability
+    objective: {objective}
+    annotations: {{playbook: "{playbook}"}}
+    sli: {{errors: errors, total: requests}}
 {beside}alerts:
-  error_rate: {{critical: {{threshold: 10%, for: {hold}}}}}
+  error_rate: {{warning: {{threshold: 1%, for: {hold}}}}}
 """
 BASE = {
     "targets": "",
     "requests": "http_requests_total",
     "objective": "99.9",
-    "description": "Checkout answers",
+    "playbook": "https://wiki.example/{name}",
     "beside": "",
-    "hold": "5m",
+    "hold": "15m",
 }
 BESIDE = "  - {name: availability-strict, objective: 99.99, sli: {errors: errors, total: requests}}\n"
 EDITS: dict[str, dict[str, str]] = {
     "objective": {"objective": "99.95"},
-    "described": {"description": "Checkout takes payments"},
-    "holds": {"hold": "10m"},
+    "playbook": {"playbook": "https://wiki.example/{name}/outage"},
+    "holds": {"hold": "20m"},
     "renamed": {"requests": "http_server_requests_total"},
     "targets": {"targets": "targets: '{job=~\"{name}|{name}-canary\"}'\n"},
     "beside": {"beside": BESIDE},
@@ -76,7 +79,10 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Alerts are resent every 5s, so Alertmanager ends one 20s after its last send: a reload re-discovers
 # Alertmanager, and the ~5s without one dropped a kept alert's sends past a 4s endsAt (production: 4 of 1m).
 RESEND = "5s"
-OBSERVE = 25  # seconds after the reload: a 4s endsAt, the 2m/15m burn holds scaled to 2s/15s, a group_wait
+OBSERVE = 25
+ERROR_RATE = names.KEY_ALERT_NAMES[
+    "error_rate"
+]  # seconds after the reload: a 4s endsAt, the 2m/15m burn holds scaled to 2s/15s, a group_wait
 
 
 def _spec(name: str, values: dict[str, str]) -> str:
@@ -170,6 +176,9 @@ def test_everyday_edits_keep_the_open_page_and_diff_names_the_one_that_re_pages(
     alertmanager_bin = require_tool("prometheus-alertmanager")
     fleet, before = _compile(tmp_path / "before", edited=False)
     _, after = _compile(tmp_path / "after", edited=True)
+    for service in EDITS:  # each edit changes what Prometheus loads (an SLO's description, say, would not)
+        path = f"{names.PROMETHEUS_DIR}/rules/{service}.yaml"
+        assert (before / path).read_text() != (after / path).read_text(), service
     work = tmp_path / "run"
     work.mkdir()
     _backfill(promtool, fleet, work / "tsdb", work)
@@ -198,9 +207,12 @@ def test_everyday_edits_keep_the_open_page_and_diff_names_the_one_that_re_pages(
                         if sum(dict(a).get("alertname") == names.SLO_BURN_FAST for a in alerts) == 2
                     }
                     paged = {_service(b) for b in _pages(hook) if b["status"] == "firing"}
-                    return burning == paged == set(EDITS)
+                    held = any(dict(a).get("alertname") == ERROR_RATE for a in firing.get("holds", {}))
+                    return held and burning == paged == set(EDITS)
 
-                servers.wait_until(all_paging, 90, what="every service's fast and medium burn firing, and paged")
+                servers.wait_until(
+                    all_paging, 90, what="every service's fast and medium burn firing, and paged; holds' error rate"
+                )
                 time.sleep(3)  # a late alert of a group already paged is in its group by then (group_interval 1s)
                 firing_before = _firing(prom.url)
                 groups_before = {b["groupKey"] for b in _pages(hook)}
