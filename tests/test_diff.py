@@ -106,6 +106,9 @@ CASES: dict[str, Callable[[Path], None]] = {
         "slos:\n",
         "slos:\n  - {name: availability-strict, objective: 99.9, sli: {errors: errors, total: requests}}\n",
     ),
+    # a service renamed: none of its alerts pairs with the old ones (another service's never do), and each new
+    # rule of the same name and tier pages again for the trouble the old one had paged
+    "service-renamed": _edit("service: api", "service: shop-api"),
     # the page tier switched off: an open page ends at the reload, with nothing to page again
     "page-tier-off": _edit("sli: {errors", "alerts: {critical: false}, sli: {errors"),
     # route settings beyond the receiver, and the time interval they name

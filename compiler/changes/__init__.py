@@ -54,8 +54,11 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
             and not _same_yaml(path, old, new)
         ):
             summary.changes.append(Change("file", action(old, new), path))
-    summary.changes[:0] = rules.alert_changes(old_rules, new_rules) + rules.record_changes(old_rules, new_rules)
-    summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, rules.same_tier(old_rules.alerts, new_rules.alerts))
+    aligned = rules.same_tier(old_rules.alerts, new_rules.alerts)
+    summary.changes[:0] = rules.alert_changes(old_rules, new_rules, aligned) + rules.record_changes(
+        old_rules, new_rules
+    )
+    summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned)
     return summary
 
 

@@ -24,10 +24,19 @@ def open_alerts(old: Mapping[str, dict[str, Any]], aligned: Mapping[str, dict[st
     """`old`: the base side's alerts by key; `aligned`: the new side's, an alert paired with a base one (its
     labels, tier or name changed) keyed as on the base side (rules.same_tier)."""
     new_names = {id(alert): alert_name(key) for key, alert in aligned.items()}
+    # rules of no base rule, by name and tier: a service renamed or moved across files pairs none of its alerts
+    # (another service's are never paired), and its new rules page again for the same trouble
+    added: dict[tuple[str, str], list[str]] = {}
+    for key in aligned.keys() - old.keys():
+        added.setdefault((alert_name(key), aligned[key]["severity"]), []).append(aligned[key]["for"])
     found: dict[tuple[str, str, str], tuple[int, set[str], set[str]]] = {}
     for key, before in old.items():
         after = aligned.get(key)
-        if after is None:
+        again = added.get((alert_name(key), before["severity"]))
+        if after is None and again:
+            effect = "re-pages" if before["severity"] == "critical" else "re-notifies"
+            holds, why = set(again), {f"removed; {len(again)} rule(s) of its name and tier added"}
+        elif after is None:
             effect, holds, why = "resolves", set(), {"removed"}
         else:
             why = _moved(alert_name(key), before, new_names[id(after)], after)

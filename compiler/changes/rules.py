@@ -105,9 +105,10 @@ def _evaluation(group: Mapping[Any, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in settings.items()) or "every global evaluation_interval"
 
 
-def alert_changes(old: Side, new: Side) -> list[Change]:
-    """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule."""
-    aligned = same_tier(old.alerts, new.alerts)
+def alert_changes(old: Side, new: Side, aligned: dict[str, dict[str, Any]] | None = None) -> list[Change]:
+    """Alert rows: each alert whose own rule moved, and each kept alert that reads a changed recording rule.
+    `aligned`: same_tier of the two sides, when the caller has it already."""
+    aligned = same_tier(old.alerts, new.alerts) if aligned is None else aligned
     moved = {c.name: _labels_moved(c, old.alerts, aligned) for c in compare("alert", old.alerts, aligned, ALERT_FIELDS)}
     new_keys = {id(alert): key for key, alert in new.alerts.items()}
     for key in sorted(old.alerts.keys() & aligned.keys()):
