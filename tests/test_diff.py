@@ -291,6 +291,18 @@ def test_spec_text_stays_inside_code_spans(text: str) -> None:
     assert re.fullmatch(r"\| ~ \|  \| ;  \|", outside), outside  # only the table's own text is left
 
 
+def test_open_alert_lines_keep_committed_text_inside_code_spans() -> None:
+    """The open-alerts lines (round 38) name the base side's alert name and severity, text a hand edit of the
+    committed rule file may hold: an image and a mention stay inside code spans there too."""
+    hostile = "![p](https://evil.example/p.png) @acme/security"
+    old = f"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: {{severity: '{hostile}'}}\n"
+    summary = changes.summarise([("prometheus/rules/api.yaml", old, None)])
+    lines = [line for line in summary.to_markdown().splitlines() if line.startswith("> - ")]
+    assert len(lines) == 1 and "resolves" in lines[0]
+    outside = _outside_code_spans(lines[0])
+    assert "![" not in outside and "@acme" not in outside, outside
+
+
 def test_text_that_reorders_or_hides_what_follows_is_shown_escaped() -> None:
     """Found by round 28's hunt: a label value holding U+202E (right-to-left override) showed the rest of its
     table cell reversed, a threshold change included; zero-width and control characters hid text."""

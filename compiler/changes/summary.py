@@ -202,7 +202,8 @@ def _open_alerts(rows: list[OpenAlerts]) -> list[str]:
         shown = ", ".join(code(w) for w in row.why[:SHOWN_REASONS])
         if len(row.why) > SHOWN_REASONS:
             shown += f" and {len(row.why) - SHOWN_REASONS} more"
-        what = f"**{row.effect}** the open alerts of {row.rules} {code(row.alertname)} [{row.severity}] rule(s)"
+        # the base side's severity is a committed file's text (anyone may edit it): a code span like the rest
+        what = f"**{row.effect}** the open alerts of {row.rules} {code(f'{row.alertname} [{row.severity}]')} rule(s)"
         if row.effect == "resolves":
             tail = "they end at the reload (Alertmanager resolves them), whether or not the trouble is over"
         else:
