@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from compiler import conventions as names
@@ -15,7 +16,8 @@ from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.amtool_inputs import template_inputs
-from compiler.toolcheck.amtool_routes import Report, load_cases, run_routing_tests
+from compiler.toolcheck.amtool_routes import Case, Report, _load_yaml, load_cases, routing_label_names, run_routing_tests
+from compiler.toolcheck.grouping_check import grouping_faults, load_groupings
 from compiler.toolcheck.record import Record, tool_identity
 
 AMTOOL = _run.Tool(name="amtool", env_var="AMTOOL", debian_package="prometheus-alertmanager")
@@ -47,7 +49,9 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     if not table.exists():
         return
     start = time.perf_counter()
-    report = run_routing_tests(amtool, config, load_cases(table.read_text(encoding="utf-8")))
+    text = table.read_text(encoding="utf-8")
+    cases = load_cases(text)
+    report = run_routing_tests(amtool, config, cases)
     log.info(
         "amtool: %d routing cases replayed with %d calls",
         report.cases,
@@ -61,6 +65,27 @@ def validate(bundle: Bundle, out_dir: str, record: Record | None = None) -> None
     )
     if report.misroutes:
         raise ToolError(misroute_message(report))
+    check_groupings(config, text, cases)
+
+
+def check_groupings(config: Path, table: str, cases: Sequence[Case]) -> None:
+    """Each row's promised grouping, on the route a walk of the tree lands it on (amtool tells receivers only)."""
+    groupings = load_groupings(table)
+    if not groupings:  # a table written before rows named their grouping
+        return
+    start = time.perf_counter()
+    loaded = _load_yaml(config.read_text(encoding="utf-8"))
+    faults = grouping_faults(loaded.get("route") or {}, groupings, cases, routing_label_names(loaded))
+    log.info(
+        "route walk: %d rows' groupings checked",
+        len(cases),
+        extra={"tool": "route-walk", "cases": len(cases), "seconds": round(time.perf_counter() - start, 3)},
+    )
+    if faults:
+        shown = [f"  {line}" for line in faults[:MAX_REPORTED]]
+        more = [f"  ... and {len(faults) - len(shown)} more"] if len(faults) > len(shown) else []
+        head = f"{names.ALERTMANAGER_CONFIG} does not group {len(faults)} routing rows as promised ({names.ROUTING_TESTS}):"
+        raise ToolError("\n".join([head, *shown, *more]))
 
 
 def check_config(amtool: str, config: Path) -> None:

@@ -52,6 +52,7 @@ class Case:
     alert: str
     labels: tuple[tuple[str, str], ...]
     receivers: tuple[str, ...]
+    group: str = ""  # its grouping's name under the table's `groupings:` (grouping_check)
 
     @property
     def name(self) -> str:
@@ -82,6 +83,7 @@ def load_cases(text: str) -> list[Case]:
             alert=str(row["alert"]),
             labels=tuple(sorted((str(k), str(v)) for k, v in row["labels"].items())),
             receivers=tuple(str(r) for r in row["receivers"]),
+            group=str(row.get("group") or ""),
         )
         for row in _rows(text)
     ]
@@ -90,6 +92,8 @@ def load_cases(text: str) -> list[Case]:
 def _rows(text: str) -> list[Any]:
     """The table's rows: one JSON object per `- ` line as written by obsc, else read as YAML."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if "cases:" in lines:  # the groupings above (grouping_check reads them)
+        lines = lines[lines.index("cases:") :]
     if lines and lines[0] == "cases:" and all(line.startswith("- {") for line in lines[1:]):
         try:
             return [json.loads(line[2:]) for line in lines[1:]]  # 20x faster than YAML for big fleets

@@ -20,6 +20,7 @@ from compiler.model.saturation_twins import saturation_twins
 from compiler.model.teams import fallback_receiver, fallback_route, root_receiver_name
 from compiler.model.thresholds import vanished_instances_ticket
 from compiler.model.types import Fleet, Service, Tier
+from compiler.targets.alertmanager.groupings import ExpectedGroupings, Grouping
 from compiler.targets.alertmanager.routes import routed_as_team, teams_in_use
 
 ALERTNAME = "alertname"  # set by Prometheus on every alert; routes and inhibit rules may read it
@@ -32,10 +33,18 @@ HEADER = (
     "# services that none of their alerts reach: a service moved to X or renamed while it fires lands there;\n"
     "# the '(no team)' row is an alert that names no team (a cluster or mixin alert): the root's receiver.\n"
     "# `obsc compile` replays each row with `amtool config routes test --verify.receivers`.\n"
+    "# `group` names the row's entry under `groupings:`: the group_by labels and timers of the route the alert\n"
+    "# must land on; rows of one team and receiver alike in those labels and grouping share one group, others\n"
+    "# never (checked by a walk of alertmanager.yml's route tree).\n"
 )
 
 
 def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
+    return grouped_cases(fleet)[0]
+
+
+def grouped_cases(fleet: Fleet) -> tuple[list[dict[str, Any]], dict[str, Grouping]]:
+    """The rows, each naming the grouping it promises (`group`), and those groupings by name."""
     cases: list[dict[str, Any]] = []
     for service in fleet.services:
         routes = {tier: service.route(tier) for tier in Tier}  # one look-up per tier, not per alert
@@ -64,7 +73,14 @@ def routing_cases(fleet: Fleet) -> list[dict[str, Any]]:
                     }
                 )
     idle = idle_leaf_cases(fleet, cases)
-    return cases + idle + team_leaf_cases(fleet, cases + idle) + team_fallback_cases(fleet) + [no_team_case(fleet)]
+    rows = cases + idle + team_leaf_cases(fleet, cases + idle) + team_fallback_cases(fleet) + [no_team_case(fleet)]
+    expected = ExpectedGroupings(fleet, frozenset(team for team, _ in teams_in_use(fleet)))
+    found: dict[str, Grouping] = {}
+    for row in rows:
+        grouping = expected.of(row["labels"])
+        found[grouping.name] = grouping
+        row["group"] = grouping.name
+    return rows, found
 
 
 def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -195,8 +211,10 @@ def _row(case: dict[str, Any]) -> str:
 
 
 def routing_table(fleet: Fleet) -> str:
-    rows = [f"- {_row(case)}\n" for case in routing_cases(fleet)]
-    return HEADER + ("cases:\n" + "".join(rows) if rows else "cases: []\n")
+    cases, found = grouped_cases(fleet)
+    groupings = "".join(f"  {json.dumps(name)}: {_row(found[name].as_row())}\n" for name in sorted(found))
+    rows = [f"- {_row(case)}\n" for case in cases]
+    return HEADER + "groupings:\n" + groupings + ("cases:\n" + "".join(rows) if rows else "cases: []\n")
 
 
 def _instances_apart(service: Service, alert: AlertDef) -> bool:
