@@ -44,6 +44,7 @@ def grouping_faults(
     held: dict[Any, tuple[Any, str]] = {}  # the group a row got → what it promised, and the first such row
     for row in rows:
         labels = dict(row.labels)
+        shown = _shown(row.name, labels)
         key = tuple((k, v) for k, v in row.labels if routed_by is None or k in routed_by)
         if key not in walked:
             try:
@@ -59,29 +60,39 @@ def grouping_faults(
             )
         want = groupings.get(row.group)
         if want is None:
-            faults.append(f"{row.name}: grouping {row.group!r} is not under `groupings:`")
+            faults.append(f"{shown}: grouping {row.group!r} is not under `groupings:`")
             continue
         for landing in landings:
             differs = _differs(landing, want)
             if differs:
-                faults.append(f"{row.name}: on route {describe(route, landing.path)} {differs} ({row.group!r})")
+                faults.append(f"{shown}: on route {describe(route, landing.path)} {differs} ({row.group!r})")
         group_by = [str(name) for name in want.get("group_by") or ()]
         promise = (labels.get(names.LABEL_TEAM, ""), row.receivers, row.group, *(labels.get(n, "") for n in group_by))
         group = tuple((landing.path, landing.group_labels(labels)) for landing in landings)
-        first = promised.setdefault(promise, (group, row.name))
+        first = promised.setdefault(promise, (group, shown))
         if first[0] != group:
-            faults.append(f"{first[1]} and {row.name}: one group promised, two given ({_paths(route, first[0], group)})")
-        other = held.setdefault(group, (promise, row.name))
+            faults.append(f"{first[1]} and {shown}: one group promised, two given ({_paths(route, first[0], group)})")
+        other = held.setdefault(group, (promise, shown))
         if other[0] != promise:
-            faults.append(f"{other[1]} and {row.name}: two groups promised, one given (route {_paths(route, group)})")
-    return faults
+            faults.append(f"{other[1]} and {shown}: two groups promised, one given (route {_paths(route, group)})")
+    return list(dict.fromkeys(faults))  # alike rows (a twin, another burn window) say the same once
+
+
+# Labels a row's name and route already tell
+_TOLD = frozenset({names.LABEL_ALERTNAME, names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SEVERITY})
+
+
+def _shown(name: str, labels: Mapping[str, str]) -> str:
+    """`api/SLOErrorBudgetBurnFast{incident=availability, slo=per-route}`: the row and what tells it apart."""
+    rest = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k not in _TOLD and k != "burn_window")
+    return f"{name}{{{rest}}}" if rest else name
 
 
 def _differs(landing: Landing, want: Mapping[str, Any]) -> str:
     """How the route's settings differ from the promised grouping; '' when they do not."""
     said = []
-    group_by = sorted(str(n) for n in want.get("group_by") or ())
-    if landing.group_by is None or sorted(landing.group_by) != group_by:
+    group_by = [str(n) for n in want.get("group_by") or ()]
+    if landing.group_by is None or sorted(landing.group_by) != sorted(group_by):
         shown = "..." if landing.group_by is None else ", ".join(landing.group_by)
         said.append(f"groups by [{shown}], not [{', '.join(group_by)}]")
     for i, timer in enumerate(("group_wait", "group_interval", "repeat_interval")):

@@ -1,0 +1,144 @@
+"""Each routing-test row names the grouping it promises; `obsc compile` checks it on the tree by a walk of its own.
+
+Round 37 (the 40-team tree, each route deleted, stripped of a matcher or moved before its sibling): 282 such edits
+changed some alert's group or timers and passed every row, which asserted receivers only (amtool 0.25 tells
+nothing else). Deleting a team's shared-incident leaf paged an incident's two SLOs in two groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import Compilation, CompileOptions, load_fleet
+from compiler.errors import ToolError
+from compiler.output import writer
+from compiler.output.bundle import assemble
+from compiler.targets import alertmanager as alertmanager_target
+from compiler.targets.base import TargetOptions
+from compiler.toolcheck import amtool
+from compiler.toolcheck.amtool_routes import load_cases, run_routing_tests
+from compiler.toolcheck.grouping_check import load_groupings
+from tests.conftest import require_tool
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  shop:
+    routing:
+      critical: {webhook: {url: "https://pager.example/shop"}}
+      warning: {webhook: {url: "https://tickets.example/shop"}}
+  ops: {routing: {critical: {webhook: {url: "https://pager.example/ops"}}, warning: {webhook: {url: "https://t.example/ops"}}}}
+"""
+# api: an overall SLO and one per route over the same errors (one incident), latency an incident of its own
+SPEC = """\
+apiVersion: obsc/v1
+service: {name}
+team: {team}
+selector: {{job: {name}}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+  latency: http_request_duration_seconds
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+  - {{name: per-route, objective: 99.5, by: [route], sli: {{errors: errors, total: requests}}}}
+  - {{name: latency, objective: 99, sli: {{latency: latency, threshold: 300ms}}}}
+"""
+SERVICES = {"api": "shop", "web": "shop", "cron": "ops"}
+INCIDENT_LEAF = ['severity="critical"', 'service!=""', 'incident!=""']
+SERVICE_LEAF = ['severity="critical"', 'service!=""']
+
+
+def _written(tmp_path: Path) -> tuple[Compilation, Path]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for name, team in SERVICES.items():
+        (specs / f"{name}.yaml").write_text(SPEC.format(name=name, team=team))
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    compilation = Compilation(fleet, assemble(alertmanager_target.fleet_artifacts(fleet, TargetOptions()), "t"))
+    out = tmp_path / "out"
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    return compilation, out
+
+
+def _shop(config: dict[str, Any]) -> list[dict[str, Any]]:
+    branch = next(r for r in config["route"]["routes"] if r["matchers"] == ['team="shop"'])
+    leaves: list[dict[str, Any]] = branch["routes"]
+    return leaves
+
+
+def _at(leaves: list[dict[str, Any]], matchers: list[str]) -> int:
+    return next(i for i, r in enumerate(leaves) if r.get("matchers") == matchers)
+
+
+def _delete_incident_leaf(leaves: list[dict[str, Any]]) -> None:
+    del leaves[_at(leaves, INCIDENT_LEAF)]
+
+
+def _swap_incident_leaf(leaves: list[dict[str, Any]]) -> None:
+    i, j = _at(leaves, INCIDENT_LEAF), _at(leaves, SERVICE_LEAF)
+    leaves[i], leaves[j] = leaves[j], leaves[i]
+
+
+def _drop_incident_matcher(leaves: list[dict[str, Any]]) -> None:
+    leaves[_at(leaves, INCIDENT_LEAF)]["matchers"].remove('incident!=""')
+
+
+def _page_every_four_hours(leaves: list[dict[str, Any]]) -> None:
+    leaves[_at(leaves, SERVICE_LEAF)]["repeat_interval"] = "4h"
+
+
+def _fold_a_services_slos(leaves: list[dict[str, Any]]) -> None:
+    leaves[_at(leaves, SERVICE_LEAF)]["group_by"] = ["service"]
+
+
+def _split_the_incident(leaves: list[dict[str, Any]]) -> None:
+    """The per-route SLO's pages on a route of their own, with the incident leaf's very settings."""
+    i = _at(leaves, INCIDENT_LEAF)
+    leaves.insert(i, {**leaves[i], "matchers": [*INCIDENT_LEAF, 'slo="per-route"']})
+
+
+MUTATIONS: dict[str, tuple[Callable[[list[dict[str, Any]]], None], str]] = {
+    "delete the incident leaf": (_delete_incident_leaf, "groups by [service, slo], not [service, incident]"),
+    "swap it with the service leaf": (_swap_incident_leaf, "groups by [service, slo], not [service, incident]"),
+    "drop its incident matcher": (_drop_incident_matcher, "groups by [service, incident], not [service, slo]"),
+    "page every 4h": (_page_every_four_hours, "repeat_interval 4h, not 1h"),
+    "fold a service's SLOs": (_fold_a_services_slos, "groups by [service], not [service, slo]"),
+    "split one incident": (_split_the_incident, "one group promised, two given"),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_tree_that_regroups_an_alert_fails_the_compile(tmp_path: Path, mutation: str) -> None:
+    """Every row still reaches its receiver (amtool passes) and the compile's check names the regrouped row."""
+    amtool_bin = require_tool("amtool", "AMTOOL")
+    compilation, out = _written(tmp_path)
+    path = out / names.ALERTMANAGER_CONFIG
+    amtool.validate(compilation.bundle, str(out))  # as generated: passes
+    config = yaml.safe_load(path.read_text())
+    edit, said = MUTATIONS[mutation]
+    edit(_shop(config))
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    cases = load_cases((out / names.ROUTING_TESTS).read_text())
+    assert run_routing_tests(amtool_bin, path, cases).misroutes == ()
+    with pytest.raises(ToolError) as caught:
+        amtool.validate(compilation.bundle, str(out))
+    assert "does not group" in str(caught.value) and said in str(caught.value), str(caught.value)
+
+
+def test_every_row_names_a_grouping_of_the_table(tmp_path: Path) -> None:
+    _, out = _written(tmp_path)
+    text = (out / names.ROUTING_TESTS).read_text()
+    groupings, cases = load_groupings(text), load_cases(text)
+    assert {case.group for case in cases} == set(groupings)
+    incident = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
+    assert {c.group for c in incident if "incident" in dict(c.labels)} == {"critical incident"}
+    assert groupings["critical incident"]["group_by"] == ["service", "incident"]
