@@ -61,7 +61,11 @@ apiVersion: obsc/v1
 service: {name}
 team: {team}
 selector: {{job: {name}}}
-metrics: {{requests: r_total, errors: 'r_total{{code=~"5.."}}', latency: d_seconds, queue: {{selector: q_depth, type: gauge, aggregation: max}}}}
+metrics:
+  requests: r_total
+  errors: 'r_total{{code=~"5.."}}'
+  latency: d_seconds
+  queue: {{selector: q_depth, type: gauge, aggregation: max}}
 slos:
   - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
 {extra}"""

@@ -16,7 +16,14 @@ from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.amtool_inputs import template_inputs
-from compiler.toolcheck.amtool_routes import Case, Report, _load_yaml, load_cases, routing_label_names, run_routing_tests
+from compiler.toolcheck.amtool_routes import (
+    Case,
+    Report,
+    _load_yaml,
+    load_cases,
+    routing_label_names,
+    run_routing_tests,
+)
 from compiler.toolcheck.grouping_check import grouping_faults, load_groupings
 from compiler.toolcheck.record import Record, tool_identity
 
@@ -84,8 +91,8 @@ def check_groupings(config: Path, table: str, cases: Sequence[Case]) -> None:
     if faults:
         shown = [f"  {line}" for line in faults[:MAX_REPORTED]]
         more = [f"  ... and {len(faults) - len(shown)} more"] if len(faults) > len(shown) else []
-        head = f"{names.ALERTMANAGER_CONFIG} does not group {len(faults)} routing rows as promised ({names.ROUTING_TESTS}):"
-        raise ToolError("\n".join([head, *shown, *more]))
+        head = f"{names.ALERTMANAGER_CONFIG} does not group {len(faults)} routing rows as promised"
+        raise ToolError("\n".join([f"{head} ({names.ROUTING_TESTS}):", *shown, *more]))
 
 
 def check_config(amtool: str, config: Path) -> None:

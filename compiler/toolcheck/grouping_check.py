@@ -14,9 +14,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import yaml
+
 from compiler import conventions as names
 from compiler.errors import ToolError
-from compiler.targets.alertmanager.routes import duration
+from compiler.model.units import format_duration as duration
 from compiler.toolcheck.route_walk import Landing, Unreadable, walk
 
 MAX_REPORTED = 20
@@ -25,8 +27,6 @@ MAX_REPORTED = 20
 def load_groupings(text: str) -> dict[str, dict[str, Any]]:
     """The table's `groupings:` (the lines above `cases:`, so a 20,000-row table is not parsed as YAML twice)."""
     head = text.split("\ncases:", 1)[0]
-    import yaml  # noqa: PLC0415  # only the head: small
-
     loaded = yaml.safe_load(head) or {}
     groupings = loaded.get("groupings") if isinstance(loaded, dict) else None
     return {str(k): dict(v) for k, v in (groupings or {}).items()}

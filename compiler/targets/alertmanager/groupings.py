@@ -71,6 +71,7 @@ class ExpectedGroupings:
         service, incident = labels.get(names.LABEL_SERVICE, ""), labels.get(names.LABEL_INCIDENT, "")
         if tier is None or not self._routes_tier(team, service, tier):
             return Grouping("team", INCIDENT_GROUP_BY, DEFAULT_TIMING)
+        group_by: tuple[str, ...]
         if tier is Tier.INFO:
             name, group_by = tier.value, DIGEST_GROUP_BY
         elif service and incident:
