@@ -310,12 +310,13 @@ def test_routing_table_lists_every_alert_with_its_labels_and_receiver(examples: 
 
 def test_routing_table_has_every_teams_fallback_after_its_alerts(examples: Compilation) -> None:
     table = _file(examples, names.ROUTING_TESTS)["cases"]
-    fallback = [(c["labels"], c["receivers"]) for c in table if c["service"] == "(team payments)"]
+    fallback = [(c["labels"], c["receivers"], c["group"]) for c in table if c["service"] == "(team payments)"]
     assert fallback == [
-        ({"severity": "critical", "team": "payments"}, ["team-payments-critical"]),
-        ({"severity": "warning", "team": "payments"}, ["team-payments-warning"]),
-        ({"severity": "info", "team": "payments"}, ["platform-info"]),
-        ({"team": "payments"}, ["team-payments-warning"]),  # only team=payments: reaches the team, pages nobody
+        ({"severity": "critical", "team": "payments"}, ["team-payments-critical"], "critical fallback"),
+        ({"severity": "warning", "team": "payments"}, ["team-payments-warning"], "warning fallback"),
+        ({"severity": "info", "team": "payments"}, ["platform-info"], "info"),
+        # only team=payments: reaches the team, pages nobody; the team branch's grouping, Alertmanager's timers
+        ({"team": "payments"}, ["team-payments-warning"], "team"),
     ]
     assert {c["service"] for c in table if c["service"].startswith("(team ")} == {
         "(team fulfilment)",
@@ -328,6 +329,7 @@ def test_routing_table_has_every_teams_fallback_after_its_alerts(examples: Compi
         "alert": "severity=critical",
         "labels": {"severity": "critical"},
         "receivers": ["platform-fallback"],
+        "group": "root",
     }
 
 
