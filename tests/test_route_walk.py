@@ -173,3 +173,36 @@ def test_the_walk_groups_every_alert_as_alertmanager_does(
     assert len(groups_of(service="reports", slo="latency")) == 1
     assert groups_of(service="reports", slo="latency").isdisjoint(groups_of(service="reports", incident="availability"))
     assert groups_of(service="svc-ml-a").isdisjoint(groups_of(service="svc-ml-b"))
+
+
+def test_the_walk_inherits_settings_follows_continue_and_groups_by_every_label() -> None:
+    """What obsc's trees never use but a walk must still read right: `continue`, `group_by: ['...']`, timers
+    set halfway down, Alertmanager's own defaults, and time intervals that are not inherited."""
+    route = {
+        "receiver": "root",
+        "routes": [
+            {
+                "matchers": ['team="a"'],
+                "receiver": "a",
+                "group_wait": "1m",
+                "continue": True,
+                "routes": [
+                    {"matchers": ['severity=~"crit.*"'], "group_by": ["..."], "active_time_intervals": ["day"]},
+                ],
+            },
+            {"matchers": ['team!="b"'], "receiver": "other", "group_by": ["service"]},
+            {"matchers": ['team="a"'], "receiver": "never"},
+        ],
+    }
+    first, second = walk(route, {"team": "a", "severity": "critical", "x": "1"})
+    assert (first.path, first.receiver, first.group_by, first.timers) == ((0, 0), "a", None, (60, 300, 14400))
+    assert first.active_time_intervals == ("day",)
+    assert first.group_labels({"team": "a", "x": "1"}) == (("team", "a"), ("x", "1"))
+    assert (second.path, second.receiver, second.group_by, second.active_time_intervals) == (
+        (1,),
+        "other",
+        ("service",),
+        (),
+    )
+    (rest,) = walk(route, {"team": "b"})
+    assert (rest.path, rest.receiver, rest.group_by, rest.timers) == ((), "root", (), (30, 300, 14400))
