@@ -282,6 +282,13 @@ def never_all_pass(matchers: Sequence[tuple[str, str]], budget: Budget | None = 
     return all(_never_all_pass(matchers, dotall, shared) for dotall in (False, True))
 
 
+def selects_nothing(matchers: Sequence[tuple[str, str]], budget: Budget | None = None) -> bool:
+    """Whether one label's (op, value) matchers of a selector pass no value: two or more, or a lone regex (`=~"$^5"`,
+    `!~"(?s).*"`); a lone `=` or `!=` always passes one. Metric selectors (promql.py) and free queries
+    (promql_empty.py) both ask this: the free queries' copy of it read a lone `=~` only (round 37)."""
+    return (len(matchers) > 1 or matchers[0][0] in ("=~", "!~")) and never_all_pass(matchers, budget)
+
+
 def _never_all_pass(matchers: Sequence[tuple[str, str]], dotall: bool, budget: Budget) -> bool:
     try:
         machines = tuple(

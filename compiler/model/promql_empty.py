@@ -17,7 +17,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.model import promql_text
-from compiler.model.empty_matchers import Budget, never_all_pass
+from compiler.model.empty_matchers import Budget, selects_nothing
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.model.promql_cost import subquery_problems
@@ -48,7 +48,7 @@ def empty_selector_problems(expr: str) -> tuple[str, ...]:
         for m in selector.matchers.matchers:
             by_label.setdefault(m.name, []).append((_OPS[str(m.op).rsplit(".", 1)[-1]], m.value))
         for label, own in by_label.items():
-            if (len(own) > 1 or own[0][0] == "=~") and never_all_pass(own, budget):
+            if selects_nothing(own, budget):
                 shown = ",".join(Matcher(label, op, value).render() for op, value in own)
                 found.append(
                     f"no value of label {label!r} passes {shown}: {str(selector)!r} (as the rules read it, "

@@ -100,6 +100,10 @@ _FREE_EMPTY = [  # (where in the spec, query): each selects nothing once $select
     ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome=~"f.*",outcome=~"ok"}[$window]))'),
     ("slos[0].sli.raw.total", 'sum(rate(exports_total{$selector,job!="batch-export"}[$window]))'),
     ("slos[0].sli.raw.error_ratio", 'sum(rate(x{$selector,o=~"f"}[$window])) / sum(rate(x{o=~"a",o!~"a"}[$window]))'),
+    # a lone `!~` every value passes refuses every series: refused in a metric's selector: since round 37, read
+    # here only from round 38 on (the free query's check read a lone `=~` alone)
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue!~"(?s).*"})'),
+    ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome!~"(?s).*"}[$window]))'),
 ]
 
 
@@ -133,6 +137,7 @@ def test_a_free_query_that_selects_nothing_is_a_located_error(where: str, query:
         ("metrics.backlog.expr", 'sum(queue_ready{$selector,job=~"batch-.*"})'),  # passes the service's job
         ("metrics.backlog.expr", 'sum(queue_ready{job="other",namespace="jobs"})'),  # no $selector: not the service's
         ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome=~"f.*",outcome!~"fine"}[$window]))'),
+        ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue!~".*"})'),  # a value with a newline passes (2.x)
     ],
 )
 def test_a_free_query_some_series_pass_still_compiles(where: str, query: str) -> None:
