@@ -72,8 +72,11 @@ def test_metrics_reading_more_jobs_than_service_down_is_a_located_warning(
         MATCHERS,
         SEARCH.replace('job=~"search-(blue|green)"', 'job="search-blue"'),  # one job: nothing widened
         SEARCH.replace('job=~"search-(blue|green)"', 'job=~"kafka-exporter-.*"'),  # an exporter's job, not this one
+        SEARCH.replace('job=~"search-(blue|green)"', 'job=~"search-blue"'),  # a pattern of the one value: no wider
+        # a `=` that pins the targets beside a `!=` that does not: the set is this service's
+        MATCHERS.replace("targets: '{job=~", 'targets: \'{env!="staging",job=~'),
     ],
-    ids=["targets-matchers", "one-job", "exporter-job"],
+    ids=["targets-matchers", "one-job", "exporter-job", "regex-of-the-value", "pinned-and-negative"],
 )
 def test_no_warning_when_service_down_watches_what_the_metrics_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str
@@ -122,6 +125,12 @@ def test_service_down_stays_quiet_after_a_blue_green_switch(tmp_path: Path, caps
         ("'{__address__=\"x\"}'", "__address__"),
         ("'{job=\"x$window\"}'", "$window"),
         ("'{job=\"search-.*\"}'", "job: 'search-.*' reads as a pattern"),
+        ('\'{job="search-blue",instance!~"(("}\'', "does not compile in Prometheus"),  # a `!~` is a regex too
+        # Prometheus gives every target's `up` a job and an instance: a matcher only their absence passes reads no
+        # `up`, and ServiceDown paged from its first evaluation (round 38: these compiled)
+        ('\'{job=~"search-blue|",instance=~""}\'', "only a missing 'instance' passes instance=~\"\""),
+        ("'{job=~\"$^\"}'", "only a missing 'job' passes job=~\"$^\""),
+        ("'{job=\"\"}'", "only a missing 'job' passes job=\"\""),
     ],
     ids=[
         "every-job",
@@ -132,6 +141,10 @@ def test_service_down_stays_quiet_after_a_blue_green_switch(tmp_path: Path, caps
         "internal-label",
         "placeholder",
         "pattern-as-exact",
+        "bad-negative-regex",
+        "no-instance",
+        "empty-regex",
+        "empty-job",
     ],
 )
 def test_targets_matchers_that_name_no_usable_up_are_located_errors(

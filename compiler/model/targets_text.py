@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable
 
 from compiler.errors import Diagnostic
+from compiler.model.empty_matchers import never_all_pass
+from compiler.model.fleet_target_labels import ALWAYS
 from compiler.model.promql import Matcher, parse_selector
 from compiler.model.promql_regex import full_match, regex_problem
 from compiler.model.selector_labels import pins, placeholder_problem, selector_label_problems
@@ -72,6 +74,7 @@ def targets_text_problems(text: str) -> list[str]:
     found = [message for _, message in selector_label_problems(dict.fromkeys(m.label for m in matchers), "targets")]
     found += [p for m in matchers if (p := placeholder_problem(m.value))]
     found += [r for m in matchers if "~" in m.op and (r := regex_problem(m.value)) is not None]
+    found += [a for label in sorted(ALWAYS) if (a := _only_absent(label, [m for m in matchers if m.label == label]))]
     if not found and not any(pins(m) for m in matchers):
         found.append(
             "no matcher here leaves out other services' targets (a `=` value, or a `=~` some value fails): ServiceDown "
@@ -79,6 +82,19 @@ def targets_text_problems(text: str) -> list[str]:
             "jobs"
         )
     return found
+
+
+def _only_absent(label: str, matchers: list[Matcher]) -> str | None:
+    """Why matchers on a label every target's `up` carries (job, instance) pass only its absence: `job=""`,
+    `instance=~""` read no `up` at all, and ServiceDown paged from its first evaluation."""
+    if not matchers or not never_all_pass([*((m.op, m.value) for m in matchers), ("!=", "")]):
+        return None
+    shown = ",".join(m.render() for m in matchers)
+    return (
+        f"only a missing {label!r} passes {shown}, and Prometheus gives every target's `up` a {label}: ServiceDown "
+        f"would read no series and page from its first evaluation; match the {label} values of this service's "
+        "targets"
+    )
 
 
 def widened_target_warnings(metrics: Iterable[Metric], targets: tuple[Matcher, ...]) -> tuple[Diagnostic, ...]:
