@@ -14,7 +14,11 @@ SPEC = "apiVersion: obsc/v1\nservice: checkout\nteam: payments\nselector: {job: 
 PLATFORM = "apiVersion: obsc/v1\nkind: Platform\nteams: {payments: {}}\n"
 
 
-@pytest.mark.parametrize(("name", "meant"), [("Platform.yaml", "platform.yaml"), ("PLATFORM.yml", "platform.yml")])
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    # the suffix too in lowercase: "by its name in lowercase, platform.YML" named a name not in lowercase (round 38)
+    [("Platform.yaml", "platform.yaml"), ("PLATFORM.yml", "platform.yml"), ("Platform.YML", "platform.yml")],
+)
 def test_a_platform_file_in_other_case_is_told_to_be_renamed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, meant: str
 ) -> None:

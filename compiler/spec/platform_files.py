@@ -83,5 +83,5 @@ def misnamed_platform(path: str) -> str | None:
     stem, _, suffix = name.rpartition(".")
     if stem.lower() not in PLATFORM_STEMS or stem in PLATFORM_STEMS or suffix.lower() not in ("yaml", "yml"):
         return None
-    lowercase = f"platform.{suffix}"
+    lowercase = f"platform.{suffix.lower()}"
     return f"{name} is read as a spec: obsc takes the platform file by its name in lowercase, {lowercase}: rename it"
