@@ -156,6 +156,18 @@ def test_servicedown_splits_by_a_label_only_the_fleets_up_carries(
     assert ("group by (region) (up{" in rules) is split
 
 
+def test_a_declared_fleet_still_splits_by_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Prometheus puts job and instance on every `up`, whichever labels the platform lists: a service of two jobs in
+    one namespace, split by job, is watched per job under a declared fleet too."""
+    two_jobs = "selector: {namespace: finance}\ntargets: {namespace: finance}\n"
+    spec = LEDGER.replace("selector: {job: ledger, namespace: finance}\n", two_jobs).replace(
+        "objective: 99.9,", "objective: 99.9, by: [job],"
+    )
+    code, err, rules = _compile(tmp_path, capsys, spec, "  target_labels: [namespace]\n")
+    assert code == 0, err
+    assert 'sum by (job) (up{namespace="finance",job!=""}) == 0' in rules
+
+
 def test_the_round_36_error_names_the_platform_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`service` alone asked only for `targets:` in each spec; a Kubernetes fleet can say it once."""
     spec = LEDGER.replace("{job: ledger, namespace: finance}", "{namespace: finance, service: ledger}")

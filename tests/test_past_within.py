@@ -84,6 +84,11 @@ def test_a_freshness_slis_own_last_success_under_within_is_a_located_warning(
         "vault_token_not_after_seconds",
         "kube_cronjob_next_schedule_time",
         "cert_valid_until_seconds",
+        # a past event's word, and a future one's that vetoes it (each word of the veto in turn)
+        "token_last_update_expiry_timestamp_seconds",
+        "cert_last_sync_not_after_seconds",
+        "batch_last_run_next_timestamp_seconds",
+        "invoice_last_change_due_timestamp_seconds",
     ],
 )
 def test_within_on_an_expiry_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], series: str) -> None:
@@ -109,3 +114,13 @@ def test_the_warned_alert_fires_on_a_healthy_job_and_the_advice_does_not(
     assert code == 0 and "within: warning" not in err, err
     rules = (tmp_path / "out" / "prometheus" / "rules" / "nightly-etl.yaml").read_text()
     assert not alert_fires(tmp_path, rules, "EtlNotPushed", pushed, eval_time="2h")
+
+
+@pytest.mark.parametrize("line", ["above: 5", "below: 5"])
+def test_a_past_timestamp_under_another_line_says_nothing_of_within(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    """Only `within:` reads the timestamp as ahead of the clock; another line on the same series is not its case."""
+    code, err = _run(tmp_path, capsys, ETL.replace("SERIES", "push_time_seconds").replace("within: 26h", line))
+    assert code == 0, err
+    assert "fires while the soonest timestamp" not in err, err

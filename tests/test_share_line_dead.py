@@ -126,6 +126,8 @@ def test_a_time_slice_condition_its_share_decides_alone_is_refused(
         ("percent", "> 0"),
         ("percentunit", ">= 100%"),  # good only when all of it is free: its end, yet a value passes
         ("percent", "<= 0"),  # an error share: good only with no errors
+        ("percent", "> 50"),  # a percent runs to 100, not to 1
+        ("percentunit", "== 0"),  # good only with none used: the range's end, passed by one value
     ],
 )
 def test_a_time_slice_condition_inside_a_share_compiles(tmp_path: Path, unit: str, condition: str) -> None:

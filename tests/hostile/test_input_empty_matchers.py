@@ -16,7 +16,7 @@ import time
 import pytest
 import re2
 
-from compiler.model import empty_matchers
+from compiler.model import empty_matchers, promql_empty
 from compiler.model.empty_matchers import never_all_pass
 from tests.hostile.test_input_copied_text import _problems
 from tests.hostile.test_input_names import SERVICE
@@ -104,6 +104,8 @@ _FREE_EMPTY = [  # (where in the spec, query): each selects nothing once $select
     # here only from round 38 on (the free query's check read a lone `=~` alone)
     ("metrics.backlog.expr", 'sum(queue_ready{$selector,queue!~"(?s).*"})'),
     ("slos[0].sli.raw.errors", 'sum(rate(exports_total{$selector,outcome!~"(?s).*"}[$window]))'),
+    # two labels that select nothing in one selector: one message for the selector, not one a label
+    ("metrics.backlog.expr", 'sum(queue_ready{$selector,a=~"1",a=~"2",b=~"1",b=~"2"})'),
 ]
 
 
@@ -214,3 +216,20 @@ def test_a_selector_of_many_hostile_labels_is_searched_in_bounded_time() -> None
     started = time.process_time()
     assert _problems(service) == []
     assert time.process_time() - started < 4  # 0.3 CPU-s here; 7.3 on main (~2 for each selector, expressions unread)
+
+
+def test_an_expression_of_many_selectors_shares_one_search_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cost bound is the expression's, whatever number of selectors it holds: a budget a selector would let an
+    expression of 50 hostile selectors cost 50 times as much (counted, not timed: the machine may be loaded)."""
+    made: list[empty_matchers.Budget] = []
+
+    def counted() -> empty_matchers.Budget:
+        made.append(empty_matchers.Budget())
+        return made[-1]
+
+    monkeypatch.setattr(promql_empty, "Budget", counted)
+    pair = 'l=~"(a|b)*a(a|b){9}",l=~"(a|b)*b(a|b){9}"'
+    expr = " + ".join(f"sum(x{i}{{{pair}}})" for i in range(50))
+    promql_empty.empty_selector_problems.cache_clear()
+    assert promql_empty.empty_selector_problems(expr) == ()
+    assert len(made) == 1
