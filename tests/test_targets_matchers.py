@@ -193,3 +193,31 @@ def test_an_slo_split_by_the_pattern_label_compiles_and_stays_service_wide(
     assert "offset 6d23h" not in rules  # nor a silent-group watch per colour: a drained colour would ticket a day
     assert not alert_fires(tmp_path, rules, "ServiceDown", _switch("1x60"), eval_time="2h")
     assert not alert_fires(tmp_path, rules, "SLODataMissing", _switch("1x60"), eval_time="2h")
+
+
+def _envs(canary_up: str) -> dict[str, str]:
+    series = {}
+    for env, up in (("prod", "1x90"), ("canary", canary_up)):
+        series[f'up{{job="api",instance="{env}-1:8080",env="{env}"}}'] = up
+        served = "0+100x90" if up == "1x90" else "0+100x30 _x60"
+        series[f'http_requests_total{{job="api",instance="{env}-1:8080",env="{env}",code="200"}}'] = served
+    return series
+
+
+def test_a_label_the_targets_only_leave_values_out_of_splits_service_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`env!="staging"` leaves prod and canary on `up`, groups that do not come and go as blue/green colours do:
+    split by env, every canary target down while prod served fired nothing (ServiceDown service-wide, no group
+    watched; round 38). The compile's own tests run."""
+    spec = (
+        SEARCH.replace("search-blue", "api")
+        .replace("service: search", "service: api")
+        .replace("selector: {job: api}\n", 'selector: {job: api}\ntargets: \'{job="api",env!="staging"}\'\n')
+        .replace('job=~"search-(blue|green)"', 'job="api"')
+        .replace("objective: 99.9, sli:", "objective: 99.9, by: [env], sli:")
+    )
+    code, err, rules = compile_one(capsys, tmp_path, PLATFORM, "api", spec)
+    assert code == 0, err
+    assert alert_fires(tmp_path, rules, "ServiceDown", _envs("1x30 0x60"), eval_time="1h")
+    assert not alert_fires(tmp_path, rules, "ServiceDown", _envs("1x90"), eval_time="1h")

@@ -38,8 +38,10 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
     # go at each switch, and a colour removed would read as a lost group (the generated cases assume so too).
     # Nor one that churns (an instance, a pod): one of ten pods crash-looping while nine serve is no outage, and a
     # per-instance page fired for it (round 37; split by instance, the compile also failed its own tests).
+    # A label the targets only leave values out of (`env!="staging"`) keeps its groups (prod, canary), which do not
+    # come and go: it splits (round 38; unsplit, a canary all down while prod served fired nothing, no group watched).
     # Only labels the fleet's targets carry on `up` (the platform's `target_labels`, else the usual guess).
-    matched = {m.label for m in service.targets}
+    matched = {m.label for m in service.targets if m.op in ("=", "=~")}
     fleet = service.fleet_target_labels
     usual = TARGET_LABELS if fleet is None else ALWAYS | frozenset(fleet)
     return tuple(sorted({label for label in slo.by if label in usual} - matched - CHURNING_LABELS))
