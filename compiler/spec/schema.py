@@ -266,6 +266,9 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     written = doc.read_otherwise.get(path)
     hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path, _as_text_refusal)
+    if hint and written and "_" in written and written not in hint and isinstance(error.instance, int | float):
+        # `objective: 99_9` was told "999 is no objective", a number the reader never wrote
+        hint = f"{written} is read as {json.dumps(error.instance)} (YAML drops the _ in a number): {hint}"
     if _refuses_key(error):  # at the key's own line and path (`$.metrics["bad name"]`, not `$.metrics`)
         key_path = (*path, str(error.instance))
         yield Diagnostic(doc.locate(key_path, key=True), key_path, hint or _message(error))
