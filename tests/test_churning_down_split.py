@@ -47,3 +47,12 @@ def test_one_pod_down_while_others_serve_does_not_page(tmp_path: Path, capsys: p
     assert code == 0, err
     assert not alert_fires(tmp_path, rules, "ServiceDown", _pods(("api-2",)), eval_time="1h")
     assert alert_fires(tmp_path, rules, "ServiceDown", _pods(("api-1", "api-2", "api-3")), eval_time="1h")
+
+
+def test_a_service_nothing_scrapes_watches_no_group_of_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`targets: false` has no `up`: split by region, its SLODataMissing would read the whole fleet's
+    `up{region!=""}` and ticket for any other service's region gone."""
+    spec = API.replace("BY", "region").replace("selector: {job: api}\n", "selector: {job: api}\ntargets: false\n")
+    code, err, rules = compile_one(capsys, tmp_path, PLATFORM, "api", spec)
+    assert code == 0, err
+    assert "up{" not in rules

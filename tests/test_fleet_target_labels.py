@@ -168,6 +168,15 @@ def test_a_declared_fleet_still_splits_by_job(tmp_path: Path, capsys: pytest.Cap
     assert 'sum by (job) (up{namespace="finance",job!=""}) == 0' in rules
 
 
+def test_a_declared_fleet_reads_instance_on_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-host service named by its instance: Prometheus sets instance on every `up`, listed or not."""
+    spec = LEDGER.replace("{job: ledger, namespace: finance}", "{job: ledger, instance: 'db-1:9187'}")
+    code, err, rules = _compile(tmp_path, capsys, spec, STATIC)
+    assert code == 0, err
+    assert '(sum(up{instance="db-1:9187",job="ledger"}) or vector(0)) == 0' in rules
+    assert "$.selector" not in err
+
+
 def test_the_round_36_error_names_the_platform_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`service` alone asked only for `targets:` in each spec; a Kubernetes fleet can say it once."""
     spec = LEDGER.replace("{job: ledger, namespace: finance}", "{namespace: finance, service: ledger}")

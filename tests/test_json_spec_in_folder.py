@@ -28,13 +28,16 @@ def folder(tmp_path: Path) -> Path:
     return specs
 
 
-def test_a_json_spec_in_a_folder_is_refused_not_skipped(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("name", ["cart.json", "cart.JSON"])  # the suffix in any case, as .YAML is read
+def test_a_json_spec_in_a_folder_is_refused_not_skipped(
+    folder: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
     (folder / "team").mkdir()
-    (folder / "team" / "cart.json").write_text(json.dumps(SPEC, indent=2))
+    (folder / "team" / name).write_text(json.dumps(SPEC, indent=2))
     out = folder.parent / "out"
     result = run_obsc(capsys, "compile", str(folder), "--out", str(out), "--no-validate")
     assert result.code == 2 and "Traceback" not in result.err
-    assert f"{folder}/team/cart.json $: a spec written as JSON (its apiVersion is obsc/v1), not read" in result.err
+    assert f"{folder}/team/{name} $: a spec written as JSON (its apiVersion is obsc/v1), not read" in result.err
     assert "rename it to .yaml (YAML reads JSON as it is)" in result.err
     assert not out.exists()
 
