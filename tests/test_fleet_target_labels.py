@@ -183,3 +183,10 @@ def test_the_round_36_error_names_the_platform_setting(tmp_path: Path, capsys: p
     code, err, rules = _compile(tmp_path, capsys, spec)
     assert code == 2 and rules == "", err
     assert "(or list it in the platform's defaults.target_labels if every target of the fleet carries it)" in err
+
+
+def test_the_fleets_labels_are_named_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The setting as the message names it is the same whatever order the platform lists it in."""
+    code, err, _ = _compile(tmp_path, capsys, LEDGER, "  target_labels: [zone, rack, cluster, site, datacenter]\n")
+    assert code == 0, err
+    assert "(defaults.target_labels: [cluster, datacenter, rack, site, zone], besides job and instance)" in err
