@@ -11,6 +11,7 @@ others at 5m (15m for 200 tenants), and at 1m under OBSC_TEST_FULL (~10 CPU-s of
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.model.units import parse_duration
 from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, require_tool
 from tests.promtool_helpers import promtool_report
@@ -189,6 +191,19 @@ def test_the_branch_is_only_for_labels_up_lacks(tmp_path: Path, capsys: pytest.C
     ):
         assert "unless on (tenant)\n" in expr and "sum by (tenant)(rate(" in expr
         assert "by (cluster, tenant" not in expr and "by (tenant, pod" not in expr
+
+
+def test_the_baselines_are_the_same_hours_yesterday_and_a_week_ago(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each baseline span is centred on this time of day, a day and a week back (an hour before to an hour after):
+    a span a week ago that ended at this time (`offset 7d`) read only the hours before, and a tenant that starts
+    work at this hour read as idle then (the replays below start tenants on the hour, not at the span's edges)."""
+    spans = re.findall(r"\[(\w+):(\w+)\] offset (\w+)\)", _rules(tmp_path, capsys))
+    assert len(spans) == 2, spans  # yesterday's, then a week ago's
+    for (span, _, offset), back in zip(spans, (DAY, 7 * DAY), strict=True):
+        end = back * 60 - parse_duration(offset)  # seconds after this time of day that the span ends
+        assert end * 2 == parse_duration(span), (span, offset)
 
 
 def test_a_tenant_ticket_routes_as_a_ticket_and_its_runbook_asks_for_it(
