@@ -1,20 +1,56 @@
 """The group values generated tests feed a grouped SLO (`by: [route]`): `a` burns, `b` is the neighbour, `c` a
-new group with no good series yet."""
+new group with no good series yet. Where the SLI's own selectors constrain a group label
+(`cluster=~"eu-.*"`), each value is one they match (`eu-a`, `eu-b`, `eu-c`): a series in group `a` would be
+invisible to the SLI, and every case about that group would test nothing (promtool then rejects the output)."""
 
 from __future__ import annotations
 
+import functools
+import re
+
+from compiler.model.promql import Matcher
 from compiler.model.types import Slo
+from compiler.targets.prometheus.promtool.series import matches, satisfy
 
 GROUP_VALUES = ("a", "b", "c")
 
 
 def sample_group(slo: Slo, n: int = 0) -> dict[str, str]:
-    """Labels of test group `n` of the SLO (every group label set to the same value); {} when ungrouped."""
-    return {label: GROUP_VALUES[n] for label in slo.by}
+    """Labels of test group `n` of the SLO (every group label set to its `n`th value); {} when ungrouped."""
+    return {label: group_values(slo, label)[n] for label in slo.by}
 
 
 def one_apart(slo: Slo, n: int) -> list[dict[str, str]]:
     """Groups that each differ from group `a` in one label only, set to value `n`: beside `a`, a join or a sum
     that drops any one of the group labels reads one of them as `a` (groups apart in every label would still
     be told apart by the labels left). For an SLO kept by one label, the one group `sample_group(slo, n)`."""
-    return [{**sample_group(slo), label: GROUP_VALUES[n]} for label in slo.by]
+    return [{**sample_group(slo), label: group_values(slo, label)[n]} for label in slo.by]
+
+
+def group_values(slo: Slo, label: str) -> tuple[str, ...]:
+    """Three values of group label `label` that every matcher of the SLI's selectors on it accepts (`a`, `b`,
+    `c` when they do; the plain ones when no three distinct values are found: a single `cluster="eu-1"`)."""
+    sli = slo.sli
+    metrics = (sli.total, sli.errors, sli.good, sli.latency, sli.gauge)
+    selectors = [m.selector for m in metrics if m is not None and m.selector is not None]
+    return _values(tuple(m for s in selectors for m in s.matchers if m.label == label))
+
+
+@functools.lru_cache(maxsize=256)
+def _values(matchers: tuple[Matcher, ...]) -> tuple[str, ...]:
+    def fits(value: str) -> bool:
+        return all(matches(m, value) for m in matchers)
+
+    if all(fits(v) for v in GROUP_VALUES):
+        return GROUP_VALUES
+    # A regex's literal start first (`eu-` of `eu-.*`), then a value the search finds, with each suffix.
+    starts = [re.split(r"[^\w\-:/ ]", m.value, maxsplit=1)[0] for m in matchers if m.op == "=~"]
+    bases = [*starts, (satisfy(matchers) or {}).get(matchers[0].label, "")]
+    found: list[str] = []
+    for v in GROUP_VALUES:
+        tried = [v, *(b + v for b in bases), *(f"{b}-{v}" for b in bases), *(v + b for b in bases)]
+        fitting = [c for c in tried if c not in found and fits(c)]
+        if not fitting:
+            return GROUP_VALUES
+        found.append(fitting[0])
+    return tuple(found)

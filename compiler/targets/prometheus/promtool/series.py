@@ -26,10 +26,10 @@ _FILLER = "obsc"  # a label value no real matcher is likely to want
 
 def passes(matcher: Matcher, value: str) -> bool:
     """Whether a series whose label holds `value` ("" when it lacks it) passes `matcher`."""
-    return _matches(matcher, value)
+    return matches(matcher, value)
 
 
-def _matches(matcher: Matcher, value: str) -> bool:
+def matches(matcher: Matcher, value: str) -> bool:
     if matcher.op == "=":
         return value == matcher.value
     if matcher.op == "!=":
@@ -42,7 +42,7 @@ def _matches(matcher: Matcher, value: str) -> bool:
 
 def selects(matchers: Sequence[Matcher], labels: dict[str, str]) -> bool:
     """Whether a series with `labels` is selected by every matcher (a missing label reads as "")."""
-    return all(_matches(m, labels.get(m.label, "")) for m in matchers)
+    return all(matches(m, labels.get(m.label, "")) for m in matchers)
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -118,9 +118,9 @@ def _satisfy(required: tuple[Matcher, ...], avoid: tuple[Matcher, ...]) -> tuple
     pools = [_candidates(label, (*required, *avoid)) for label in labels]
     for combo in itertools.islice(itertools.product(*pools), 5000):
         values = dict(zip(labels, combo, strict=True))
-        if not all(_matches(m, values.get(m.label, "")) for m in required):
+        if not all(matches(m, values.get(m.label, "")) for m in required):
             continue
-        if avoid and all(_matches(m, values.get(m.label, "")) for m in avoid):
+        if avoid and all(matches(m, values.get(m.label, "")) for m in avoid):
             continue
         return tuple((k, v) for k, v in values.items() if v)
     return None
