@@ -2,7 +2,9 @@
 
 The "Budget exhausted in" stat of an SLO row divides the budget left by the current burn rate. An SLO that
 burns nothing and one with no burn rate at all (no events in the window, or no SLI series: SLODataMissing)
-both gave the query no value, and the panel showed its no-value text, "not burning", for both. An SLO that
+both gave the query no value, and the panel showed its no-value text, "not burning", for both. An SLO whose
+budget is spent and that burns nothing now read "not burning" in green beside its SLOErrorBudgetExhausted
+(round 38): it reads "spent" (0), as a spent budget that still burns does. An SLO that
 stops burning keeps its series (same labels: a grouped burn rate's `window` is dropped), and the stat reads
 the value now (an instant query), not the last one of its time range. promtool
 evaluates the panel's own query here on recorded series of each case, and the panel's mapping and no-value
@@ -33,6 +35,7 @@ slos:
   - {name: idle, objective: 99.5, period: 90d, sli: {errors: errors, total: requests}}
   - {name: missing, objective: 99.9, sli: {errors: errors, total: requests}}
   - {name: regions, objective: 99, by: [region], sli: {errors: errors, total: requests}}
+  - {name: spent, objective: 99, sli: {errors: errors, total: requests}}
 routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
   warning: {webhook: {url: "http://relay:8080/ticket"}}
@@ -50,7 +53,10 @@ CASES: dict[str, list[tuple[dict[str, str], float | None, float, float | None, s
         ({"region": "eu"}, 0.02, 0.5, GROUP_BURNING, ',region="eu"'),
         ({"region": "us"}, 0.0, 1.0, -1, ',region="us"'),
         ({"region": "ap"}, None, 0.7, None, ""),
+        ({"region": "sa"}, 0.0, -0.2, 0, ',region="sa"'),  # spent, nothing burns now: not "not burning"
+        ({"region": "af"}, 0.02, -0.1, 0, ',region="af"'),  # spent and burning
     ],
+    "spent": [({}, 0.0, -0.5, 0, "")],  # SLOErrorBudgetExhausted fires; the stat read "not burning" in green
 }
 
 
@@ -98,7 +104,8 @@ def test_a_slo_without_a_burn_rate_shows_no_data_not_not_burning(tmp_path: Path)
         "burning": [f"{BURNING:g}"],
         "idle": ["not burning"],
         "missing": ["no data"],
-        "regions": [f"{GROUP_BURNING:g}", "not burning"],
+        "regions": [f"{GROUP_BURNING:g}", "not burning", "spent", "spent"],
+        "spent": ["spent"],
     }
     # the value now: over a range, the stat's lastNotNull showed a vanished series' last value as current
     assert all(instant.values()), instant

@@ -101,16 +101,21 @@ def time_to_exhaustion(service: Service, slo: Slo) -> str:
 
 
 NOT_BURNING = -1  # what `time_to_exhaustion_or_idle` returns where nothing burns: a duration is never negative
+SPENT = 0  # ... where the budget left is spent, burning or not
 
 
 def time_to_exhaustion_or_idle(service: Service, slo: Slo) -> str:
     """`time_to_exhaustion`, or NOT_BURNING where the burn rate is 0: a panel maps it to "not burning" and
     shows "no data" where there is no burn rate at all (no events, or no SLI series), which is not "all good".
     Both branches keep the same labels (a grouped burn rate also has `window`), so a group that stops
-    burning stays one series."""
+    burning stays one series.
+    A budget already spent reads 0 (SPENT) while nothing burns too: SLOErrorBudgetExhausted fires on it, and
+    "not burning" in green beside that alert read as all good."""
     burn = burn_rate(service, slo, current_window(slo))
-    idle = f"max {by_groups(slo)} ({burn} == 0) - {-NOT_BURNING}"
-    return f"{time_to_exhaustion(service, slo)} or {on_groups(slo)} {idle}"
+    still = f"{budget_remaining(service, slo)} > 0"
+    idle = f"(max {by_groups(slo)} ({burn} == 0) - {-NOT_BURNING} and {on_groups(slo)} {still})"
+    spent = f"max {by_groups(slo)} ({burn} == 0)"  # 0: the burn rate's own value, where nothing is left
+    return f"{time_to_exhaustion(service, slo)} or {on_groups(slo)} {idle} or {on_groups(slo)} {spent}"
 
 
 # ---- RED, saturation, business metrics: the spec's own metrics over $__rate_interval

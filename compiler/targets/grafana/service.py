@@ -217,8 +217,9 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         stat_panel(
             ids.slo(slo.name, EXHAUSTION_OFFSET),
             "Budget exhausted in",
-            f"Time until the budget left is spent at the burn rate of the last {over}. Not burning: nothing failed "
-            f"over {over}; no data: nothing was counted over {over} (no traffic, or the SLI's series are missing). "
+            f"Time until the budget left is spent at the burn rate of the last {over}. Spent: no budget left (burning "
+            f"or not). Not burning: nothing failed over {over}; no data: nothing was counted over {over} (no "
+            "traffic, or the SLI's series are missing). "
             "Red under a 28th of the period, green from a quarter (a full budget spent at 1x lasts the period).",
             "s",
             [Query(groups.legend(slo, "time to exhaustion"), q.time_to_exhaustion_or_idle(service, slo))],
@@ -241,7 +242,7 @@ def _exhaustion_steps(slo: Slo) -> tuple[Line, ...]:
     return (Line(float(slo.period_seconds // 28), ORANGE), Line(float(slo.period_seconds // 4), GREEN))
 
 
-_EXHAUSTION_TEXTS = (ValueText(q.NOT_BURNING, "not burning", GREEN),)
+_EXHAUSTION_TEXTS = (ValueText(q.NOT_BURNING, "not burning", GREEN), ValueText(q.SPENT, "spent", RED))
 
 
 # ---------------------------------------------------------------- RED, saturation, business
