@@ -62,6 +62,7 @@ SLO_BURN_SLOW = "SLOErrorBudgetBurnSlow"  # warning: 1d/2h and 3d/6h windows
 SLO_BUDGET_LOW = "SLOErrorBudgetLow"  # info
 SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
 SLO_DATA_MISSING = "SLODataMissing"  # warning: the SLI's series are gone while the service is up
+SLO_FAILURES_UNSEEN = "SLOFailuresCounterUnseen"  # info: the failures counter never had a series (typo, no failure?)
 SLO_FRESHNESS_STALE = "SLOFreshnessStale"  # freshness SLI: the last success is older than max_age
 
 # Keyed by the spec key under `alerts:` (model.types.AlertKind's values): this bottom-floor module imports

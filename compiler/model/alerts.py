@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compiler import conventions as names
+from compiler.model import queries
 from compiler.model.burnrate import BurnWindow, windows_for
 from compiler.model.types import AlertKind, KeyAlert, Service, Slo, ThresholdAlert, Tier
 
@@ -24,6 +25,7 @@ class AlertDef:
     key_alert: KeyAlert | None = None  # key-metric alerts
     budget: str | None = None  # "low" / "exhausted" for budget alerts
     data_missing: bool = False  # the SLI's series are absent while the service's targets are up
+    failures_unseen: bool = False  # the failures counter of its own name had no series in the last day
     stale: bool = False  # freshness SLI: the last success is older than max_age
     threshold: ThresholdAlert | None = None  # the spec's own threshold alerts (threshold_alerts:)
 
@@ -41,6 +43,7 @@ class AlertDef:
         key_alert: KeyAlert | None = None,
         budget: str | None = None,
         data_missing: bool = False,
+        failures_unseen: bool = False,
         stale: bool = False,
         threshold: ThresholdAlert | None = None,
     ) -> None:
@@ -54,6 +57,7 @@ class AlertDef:
             key_alert=key_alert,
             budget=budget,
             data_missing=data_missing,
+            failures_unseen=failures_unseen,
             stale=stale,
             threshold=threshold,
         )
@@ -166,6 +170,10 @@ def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
         # Without its series an SLO's burn alerts are silent: say so instead (a ticket, not a page).
         missing = AlertDef(names.SLO_DATA_MISSING, Tier.WARNING, service.name, service.team, slo=slo, data_missing=True)
         out.append(missing)
+        if slo.alerting.info and queries.errors_family(slo.sli, service.selector) is not None:
+            # its failures counter never seen: no failure yet, or a typo (a notice, not a ticket: slo_missing.py)
+            name, team = names.SLO_FAILURES_UNSEEN, service.team
+            out.append(AlertDef(name, Tier.INFO, service.name, team, slo=slo, failures_unseen=True))
     if slo.sli.stale_tier is not None:
         tier = slo.sli.stale_tier
         out.append(AlertDef(names.SLO_FRESHNESS_STALE, tier, service.name, service.team, slo=slo, stale=True))

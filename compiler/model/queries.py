@@ -270,13 +270,6 @@ def errors_family(sli: Sli, selector: tuple[Matcher, ...]) -> Selector | None:
     return None if found is None else found[1]
 
 
-def family_is_every_error(sli: Sli, selector: tuple[Matcher, ...]) -> bool:
-    """Whether the failures counter's family (errors_family) is the errors selector itself: every series of
-    it is then a bad event, so with no total a grouped SLI's stray-events count fires (see data_missing)."""
-    found = _errors_and_family(sli, selector)
-    return found is not None and set(found[0]) == set(found[1].matchers)
-
-
 def _errors_and_family(sli: Sli, selector: tuple[Matcher, ...]) -> tuple[tuple[Matcher, ...], Selector] | None:
     """(the errors selector's matchers, errors_family) or None."""
     if sli.kind is SliKind.RAW:
@@ -294,6 +287,24 @@ def _errors_and_family(sli: Sli, selector: tuple[Matcher, ...]) -> tuple[tuple[M
         return None
     shared = tuple(m for m in part.matchers if m in total.matchers)
     return (part.matchers, Selector(part.metric, shared)) if shared else None
+
+
+# A failures counter of its own name seen this recently and gone now was renamed or dropped (or its service
+# restarted since its last failure); one never seen is a labelled counter before its first failure, or a typo.
+# Read at steps: a counter that had series for a step's length is seen.
+FAMILY_SEEN_LOOKBACK = "1d"
+FAMILY_SEEN_STEP = "10m"
+# SLOFailuresCounterUnseen's hold: a service that fails now and then creates its failure series within it.
+FAILURES_UNSEEN_FOR_SECONDS = 6 * 3600
+
+
+def errors_family_seen(sli: Sli, selector: tuple[Matcher, ...]) -> str | None:
+    """Whether the failures counter of its own name (errors_family) had a series at a step of the last
+    FAMILY_SEEN_LOOKBACK: `{} 1` if so, nothing if not; None without such a counter."""
+    family = errors_family(sli, selector)
+    if family is None:
+        return None
+    return f"max_over_time((group({family.render()}))[{FAMILY_SEEN_LOOKBACK}:{FAMILY_SEEN_STEP}])"
 
 
 def errors_family_rate(sli: Sli, selector: tuple[Matcher, ...], window: str) -> str | None:

@@ -45,7 +45,7 @@ from compiler.targets.prometheus.slo_kinds import (
     stale_expr,
     stale_text,
 )
-from compiler.targets.prometheus.slo_missing import DATA_MISSING_FOR_SECONDS, data_missing_expr, data_missing_text
+from compiler.targets.prometheus.slo_missing import missing_rule, missing_text
 from compiler.targets.prometheus.unbucketed import unbucketed_record
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
@@ -159,7 +159,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     for alert in alerts:
         rule = _alert_rule(service, platform, slo, text, alert)
         longest = alert.window.long_seconds if alert.window else slo.period_seconds
-        if alert.data_missing or alert.stale:
+        if alert.data_missing or alert.failures_unseen or alert.stale:
             longest = 0  # reads the raw series
         (coarse if tiers.is_coarse(longest) else fast).append(rule)
     return SloRules(tuple(fast), tuple(coarse))
@@ -283,8 +283,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             bad = names.sli_errors_rate(numbers.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
-    elif alert.data_missing:
-        expr, hold = data_missing_expr(service, slo), DATA_MISSING_FOR_SECONDS
+    elif alert.data_missing or alert.failures_unseen:
+        expr, hold = missing_rule(service, slo, alert.failures_unseen)
     elif alert.stale:
         expr, hold = stale_expr(slo), STALE_FOR_SECONDS
     else:
@@ -419,8 +419,8 @@ def _annotations(
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
         description += burn_guard_text(slo, long)
-    elif alert.data_missing:
-        summary, description = data_missing_text(service, slo)
+    elif alert.data_missing or alert.failures_unseen:
+        summary, description = missing_text(service, slo, alert.failures_unseen)
     elif alert.stale:
         summary, description = stale_text(service, slo)
     elif alert.budget == "low":

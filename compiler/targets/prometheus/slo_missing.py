@@ -12,6 +12,7 @@ from decimal import Decimal
 from compiler.model import queries
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.groups import by_clause
+from compiler.model.queries import FAILURES_UNSEEN_FOR_SECONDS, FAMILY_SEEN_LOOKBACK
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -27,9 +28,11 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     For a grouped SLO `absent` stays SLO-wide: it cannot name a group, and one group without events is a
     route nobody called, not missing data. The bucket check counts the blind series per group (it fires with
     that group's labels); one instance without the bucket is enough, the others' buckets do not hide it.
-    A failures counter of its own name with no series (queries.errors_family) fires SLO-wide: renamed away, it
-    read as no failures. When it is the grouped SLI's bad events as they are, its absence and the stray count
-    cover an absent total (the counter there, it has no total in its group): `absent` of the total goes.
+    A failures counter of its own name (queries.errors_family) with no series now that had some in the last
+    FAMILY_SEEN_LOOKBACK fires SLO-wide: renamed or dropped away, it read as no failures. One never seen in that
+    time is how a labelled counter looks before its first failure (client libraries create it then): not this
+    ticket, nor is a typo'd name that looks the same: SLOFailuresCounterUnseen, an info notice after a longer
+    hold, says both (failures_unseen_expr); `obsc verify` tells a typo from the server's names.
     A ratio SLI's total-events series with traffic and without a label its good selector requires (see
     queries.unlabelled_labels), from a scrape target none of whose series has it, is never good: it fires
     SLO-wide. A grouped ratio or raw SLI whose good or bad
@@ -37,12 +40,14 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     A group of a label `up` carries (model/down_groups.py) whose targets reported within the lookback and have no
     `up` now fires with that group's labels (vanished_groups), as does a group of a label only the SLI's series
     carry that was busy at this time yesterday and a week ago and has no events now while others have
-    (model/silent_groups.py). `vanished=False` leaves both out: what the generated scenarios, which feed one `up`
-    and an hour or two of series throughout, read."""
+    (model/silent_groups.py). `vanished=False` leaves both out, and the failures counter's guard: what the
+    generated scenarios, which feed one `up` and an hour or two of series throughout (and the failures counter
+    wherever they feed counters), read."""
     sli = slo.sli
-    branches = [] if total_covered(service, slo) else [f"absent({sli_presence(service, slo)})"]
+    branches = [f"absent({sli_presence(service, slo)})"]
     if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
-        branches.append(f"absent({family})")
+        seen = f"\n  and on ()\n  {family_seen(service, slo)}" if vanished else ""
+        branches.append(f"absent({family}){seen}")
     if sli.kind is SliKind.LATENCY:
         branches.append(f"count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})")
     if queries.may_stray(sli, slo.by):
@@ -61,10 +66,29 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     return "\n".join(lines)
 
 
-def total_covered(service: Service, slo: Slo) -> bool:
-    """Whether `absent` of the total would add nothing (data_missing_expr): with no total, the failures counter
-    is either absent too or counted as strays. (Kept, it was a rule no test could break.)"""
-    return queries.may_stray(slo.sli, slo.by) and queries.family_is_every_error(slo.sli, service.selector)
+def family_seen(service: Service, slo: Slo) -> str:
+    """queries.errors_family_seen, "" without a failures counter of its own name (data_missing_expr's guard on
+    its absence, SLOFailuresCounterUnseen's, and the generated cases of them)."""
+    return queries.errors_family_seen(slo.sli, service.selector) or ""
+
+
+def missing_rule(service: Service, slo: Slo, unseen: bool) -> tuple[str, int]:
+    """(expression, hold) of SLODataMissing, or with `unseen` of SLOFailuresCounterUnseen (failures_unseen_expr)."""
+    if unseen:
+        return failures_unseen_expr(service, slo), FAILURES_UNSEEN_FOR_SECONDS
+    return data_missing_expr(service, slo), DATA_MISSING_FOR_SECONDS
+
+
+def failures_unseen_expr(service: Service, slo: Slo) -> str:
+    """The failures counter of its own name has no series and had none at a step of the last
+    FAMILY_SEEN_LOOKBACK, while the SLI counts events (without them, SLODataMissing says so): no failure since
+    the service started (a labelled counter's series are created by its first), or the spec reads a name or
+    labels the service never writes. Which one cannot be told from the series: a notice that says both."""
+    family = queries.errors_family_rate(slo.sli, service.selector, PROBE_WINDOW)
+    assert family is not None
+    return "\n".join(
+        [f"absent({family})", "unless on ()", family_seen(service, slo), "and on ()", sli_presence(service, slo)]
+    )
 
 
 def sli_presence(service: Service, slo: Slo) -> str:
@@ -98,6 +122,30 @@ def unlabelled_probe(slo: Slo) -> str | None:
     """The total-events series with traffic and without a label the good selector requires, over the probe
     window (queries.unlabelled_total); the generated tests predict that branch from it."""
     return queries.unlabelled_total(slo.sli, PROBE_WINDOW)
+
+
+def missing_text(service: Service, slo: Slo, unseen: bool) -> tuple[str, str]:
+    """(summary, description) of SLODataMissing, or with `unseen` of SLOFailuresCounterUnseen."""
+    return failures_unseen_text(service, slo) if unseen else data_missing_text(service, slo)
+
+
+def failures_unseen_text(service: Service, slo: Slo) -> tuple[str, str]:
+    """(summary, description) of SLOFailuresCounterUnseen."""
+    family = queries.errors_family(slo.sli, service.selector)
+    assert family is not None
+    held, metric = format_duration(FAILURES_UNSEEN_FOR_SECONDS), family.metric
+    summary = (
+        f"{service.name}: the {slo.name} SLO's failures counter `{metric}` has no series: no failure yet, or a typo?"
+    )
+    description = (
+        f"`{family.render()}`, which the {slo.name} SLO counts its failed events by, has had no series for {held} "
+        f"nor at any time in the last {FAMILY_SEEN_LOOKBACK}, while the SLI counts events. Either nothing has failed "
+        "since the service started (a counter with labels has no series until its first failure), or the spec "
+        "reads a name or labels the service never writes (a typo, or renamed over a day ago): then this SLO reads "
+        "every event as good and can never page. Create each label value at 0 when the service starts: this "
+        "notice then ends; if it does not, the spec's name is wrong (`obsc verify` suggests the server's names)."
+    )
+    return summary, description
 
 
 def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
@@ -178,9 +226,11 @@ def silent_text(split: tuple[str, ...]) -> str:
 def errors_family_text(metric: str) -> str:
     """What the errors-family branch of the alert means, in words (the alert and its runbook say it)."""
     return (
-        f"It also fires when `{metric}`, the failures counter, has no series: renamed or dropped, it reads as no "
-        "failures and this SLO cannot page. A counter with labels has no series until its first failure: create "
-        "each label value at 0 when the service starts (a counter without labels starts at 0 by itself)."
+        f"It also fires when `{metric}`, the failures counter, had series in the last {FAMILY_SEEN_LOOKBACK} and "
+        "has none now: renamed or dropped by a relabelling, it reads as no failures and this SLO cannot page. A "
+        "counter with labels has no series until its first failure, and loses them at a restart: if the service "
+        "restarted since its last failure, this is that; create each label value at 0 when the service starts "
+        "(a counter without labels starts at 0 by itself), and this alert then stays quiet."
     )
 
 

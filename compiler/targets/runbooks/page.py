@@ -26,6 +26,7 @@ from compiler.targets.runbooks.diagnosis import diagnosis_queries
 from compiler.targets.runbooks.impact import key_impact, mitigation, slo_impact
 from compiler.targets.runbooks.slice_diagnosis import SLICE_KINDS, stale_meaning
 from compiler.targets.runbooks.slo_text import SloText, slo_texts, text_of
+from compiler.targets.runbooks.unseen_page import failures_unseen_page
 
 _TIER_VALUES = tuple((tier, tier.value) for tier in Tier)  # most severe first
 _Escalation = tuple[list[tuple[Tier, str]], str | None, list[str]]
@@ -49,6 +50,7 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
         common = _common(fleet, service)
         for path, alerts in sorted(pages.items()):
             page = _data_missing_page(fleet, service, alerts[0]) if alerts[0].data_missing else None
+            page = failures_unseen_page(fleet, service, alerts[0]) if alerts[0].failures_unseen else page
             out.append(Artifact(path, page or _page(fleet, service, alerts, common), Ownership.STUB))
     return out
 
@@ -128,7 +130,8 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
     if family := queries.errors_family_rate(alert.slo.sli, service.selector, "5m"):
         lines += [
             "- Does the failures counter return anything? Renamed or dropped, it reads as no failures. A counter "
-            "with labels has no series until its first failure: create each label value at 0 at start.",
+            "with labels has no series until its first failure and loses them at a restart (this alert asks only "
+            "for one seen in the last day): create each label value at 0 at start.",
             "",
             "```promql",
             family,

@@ -160,7 +160,9 @@ def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
         if not slo.by:
             continue
         mine = [
-            r for r in rules.alert_rules if r.source is not None and r.source.slo == slo and not r.source.data_missing
+            r
+            for r in rules.alert_rules
+            if r.source is not None and r.source.slo == slo and not (r.source.data_missing or r.source.failures_unseen)
         ]
         lanes.append(_slo_group_cases(service, slo, mine, step))
         raw = _raw_group_case(service, slo)

@@ -28,6 +28,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.missing_family import family_cases
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
 from compiler.targets.prometheus.promtool.missing_strays import grouped_outcome, strays, ungrouped_outcome
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
@@ -37,7 +38,6 @@ from compiler.targets.prometheus.promtool.slo_handover_cases import handover_cas
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.slo_missing import (
     data_missing_expr,
-    errors_family_probe,
     sli_presence,
     stray_probe,
     unlabelled_probe,
@@ -108,9 +108,12 @@ class Scenarios(NamedTuple):
     lead: Case | None
     cases: list[Case]
     steady: frozenset[FiredKey]
+    apart: list[Case]  # cases in groups of their own (missing_family.py)
 
 
-def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Case | None = None) -> Scenarios:
+def data_missing_cases(
+    service: Service, rules: list[Rule], step: int, host: Case | None = None, notices: Sequence[Rule] = ()
+) -> Scenarios:
     """For all the service's SLOs at once (one alert name): fires with `up` and no SLI series; quiet when
     the targets are down, when the service is idle but exports its counters at 0, and with traffic and
     the threshold bucket; a latency SLI with traffic and no bucket fires. SLOs whose series obsc cannot
@@ -119,7 +122,7 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     # the alert asks `up` of the scrape targets (queries.up: `targets:`), which need not carry the selector's labels
     up_labels = satisfy(service.targets)
     if up_labels is None or not rules:
-        return Scenarios(host, [], frozenset())
+        return Scenarios(host, [], frozenset(), [])
     times = hold_times(max(r.for_seconds for r in rules), step)
     if any(r.source is not None and r.source.slo is not None and r.source.slo.by for r in rules):
         # A group's bucket check holds from the first evaluation with a rate; at 0 only `absent` (no group
@@ -156,7 +159,6 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
                 _missing(r.source.slo, probe(r.source.slo), counters.get(r.source.slo.name), per_step, every, yields)
                 or strays(stray_probes.get(r.source.slo.name), r.source.slo.by, every, stray_answers)
                 or _unlabelled(unlabelled_probes.get(r.source.slo.name), per_step, every, yields)
-                or _gone(family_probes.get(r.source.slo.name), every, yields)
             )
         ]
         checks = tuple(
@@ -216,8 +218,13 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     }
     stray_probes = {slo.name: p for slo in slos if (p := stray_probe(service, slo)) is not None}
     unlabelled_probes = {slo.name: u for slo in slos if (u := unlabelled_probe(slo)) is not None}
-    family_probes = {slo.name: f for slo in slos if (f := errors_family_probe(service, slo)) is not None}
-    no_bucket = {slo.name: c for slo in slos if (c := _sli_counters(slo, False, probe(slo))) is not None}
+    # every scenario with counters feeds the failures counter's family: its branch reads a day back, so one
+    # without it after one with it would fire (missing_family.py shows the branch in groups of its own)
+    no_bucket = {
+        slo.name: [*c, *_family(service, slo)]
+        for slo in slos
+        if (c := _sli_counters(slo, False, probe(slo))) is not None
+    }
     # The raw-counter host feeds no free-PromQL SLI (missing_hosts._selectors reads none): a hosted scenario feeds
     # their counters itself over its span; not beside a host series of the same name and labels (then unhosted).
     free = {s.name for s in slos if s.name in full and s.sli.kind in (SliKind.RAW, SliKind.ERROR_RATIO)}
@@ -263,14 +270,6 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if unlabelled:
         title = "a total-events series with traffic without the label the good selector tests: data missing"
         cases.append(case(title, {**full, **unlabelled}, 1, 1))
-    renamed = {
-        s.name: [c for c in full[s.name] if c not in family]
-        for s in slos
-        if s.name in full and (family := _family(service, s))
-    }
-    if renamed:
-        title = "requests counted, the failures counter of its own name without a series (renamed away): data missing"
-        cases.append(case(title, {**full, **renamed}, 1, 1))
     # A free SLI's total with no failure yet (a healthy run): every scenario above feeds a series under each of its
     # selectors, the failures' too, so one that reads no data until the first failure (without its user's
     # `or 0 * sum(rate(total))`) was never shown firing.
@@ -278,7 +277,23 @@ def data_missing_cases(service: Service, rules: list[Rule], step: int, host: Cas
     if healthy:
         title = "requests counted, no series under a free SLI's narrower selectors (no failure yet)"
         cases.append(case(title, {**full, **healthy}, 1, 1))
-    return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset())
+    fed = list(dict.fromkeys(_key(m, {**groups.get(m, {}), **labels}) for c in full.values() for m, labels in c))
+    up_key = (up.name, up.labels) if service.targets else None
+
+    def quiet(slo: Slo, keys: tuple[SeriesKey, ...]) -> bool:
+        every = (*keys, up_key) if up_key else keys
+        return not (
+            _missing(slo, probe(slo), full.get(slo.name), 1, every, yields)
+            or strays(stray_probes.get(slo.name), slo.by, every, stray_answers)
+            or _unlabelled(unlabelled_probes.get(slo.name), 1, every, yields)
+        )
+
+    apart = family_cases(service, [*rules, *notices], fed, up_key, quiet, step)
+    return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset(), apart)
+
+
+def _key(metric: str, labels: dict[str, str]) -> SeriesKey:
+    return metric, tuple(sorted(labels.items()))
 
 
 def _group_fired(rule: Rule, counters: dict[str, list[tuple[str, dict[str, str]]]]) -> dict[str, str]:
@@ -316,19 +331,6 @@ def _widest(series: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[st
         for metric, labels in series
         if not any(m == metric and labels.items() > other.items() for m, other in series)
     ]
-
-
-def _gone(
-    probe: str | None, every: tuple[SeriesKey, ...], yields: dict[tuple[str, tuple[SeriesKey, ...]], bool]
-) -> bool:
-    """Whether the failures counter of its own name (`probe`: slo_missing.errors_family_probe) has no series
-    among `every` series of a scenario: SLODataMissing's absent() of it holds."""
-    if probe is None:
-        return False
-    key = (probe, every)
-    if key not in yields:
-        yields[key] = yields_with(probe, [(name, dict(labels)) for name, labels in every])
-    return not yields[key]
 
 
 def _beside(slo: Slo, metric: str, labels: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
@@ -398,7 +400,8 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
     # A raw-counter group feeding no `up` may host the scenarios with traffic and idle counters: it wakes none
     # of them, and checks nothing after its own end (missing_hosts.py).
     host = before[-1] if chained and before and lends(before[-1], _SCRAPE) else None
-    scenarios = data_missing_cases(service, missing, step, host)
+    notices = [r for r in alert_rules if r.source is not None and r.source.failures_unseen]
+    scenarios = data_missing_cases(service, missing, step, host, notices)
     out = scenarios.cases
     if chained and out:
         # The scenarios feed the same `up` and counters, so they run in turn in one group. Every alert is
@@ -418,4 +421,5 @@ def more_slo_cases(service: Service, rules: ServiceRules, step: int, raw: Sequen
             if handover is not None:
                 handovers.append(handover)
     vanished = vanished_case(service, missing, step)
-    return before + out + side_by_side(handovers) + ([vanished] if vanished else [])  # hand-overs: own series
+    # hand-overs: own series
+    return before + out + side_by_side(handovers) + ([vanished] if vanished else []) + scenarios.apart

@@ -198,7 +198,8 @@ class Shape:
         for r in rules:
             a = r.source
             assert a is not None
-            shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, a.stale))
+            raw_only = a.stale or a.failures_unseen  # reads raw series only, which these cases do not feed
+            shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, raw_only))
         windows = tuple(dict.fromkeys(s.window for s in shapes if s.window))
         budget = [r for r, s in zip(rules, shapes, strict=True) if s.budget is not None]
         burn = [r for r, s in zip(rules, shapes, strict=True) if s.window is not None]
