@@ -169,3 +169,11 @@ def test_the_alert_and_its_runbook_say_why(tmp_path: Path) -> None:
     (unseen,) = (a.content for a in bundle.artifacts if a.path.endswith("SLOFailuresCounterUnseen-checkout.md"))
     assert "Create each label value the SLO reads at 0 when the service starts" in unseen
     assert 'count by (__name__) ({job="checkout", __name__=~"(?i).*(fail|err).*"})' in unseen
+
+
+def test_errors_on_the_totals_own_metric_read_no_family(tmp_path: Path) -> None:
+    # `http_requests_total{code="500"}` has no series while only 200s come: its family is the total, which the
+    # ticket already asks for; neither the ticket nor the notice (there is none) fires
+    same = SPEC.replace("'checkout_failures_total{reason!=\"client\"}'", "'http_requests_total{code=\"500\"}'")
+    assert "SLOFailuresCounterUnseen" not in _rules(tmp_path, "checkout", same).read_text()
+    assert _replay(tmp_path, same, _traffic(480), [_firing(MISSING, at, 0) for at in ("1h", "8h")]) == ""

@@ -858,6 +858,19 @@ def test_every_data_missing_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     assert not alive, alive
 
 
+def test_every_failures_unseen_mutant_is_killed() -> None:
+    """blob-store's replication SLO (tests/golden/grouped) reads a failures counter of its own name: its info notice
+    SLOFailuresCounterUnseen (round 38) fires when the counter had no series in the last day while the SLI counts
+    events. Every mutant (the day's guard or `absent` dropped, the events' guard or the rest dropped, its 6h hold
+    removed or doubled) must fail a group of promtool/missing_family.py: the counter seen then gone (quiet past
+    the hold), never seen (quiet a step before the hold, firing at it), no SLI series at all (quiet)."""
+    files, _, _ = grouped_golden()
+    found = [m for m in mutants("blob-store", files["rules"]) if m.alert == names.SLO_FAILURES_UNSEEN]
+    assert len(found) == 6, [m.what for m in found]
+    alive = grouped_survivors(found, "failures counter")
+    assert not alive, alive
+
+
 def test_hold_mutations_double_and_remove_for_and_cut_keep_firing_for() -> None:
     rule = {"alert": "A", "expr": "x > 1", "for": "15m", "keep_firing_for": "5m"}
     assert list(hold_mutations(rule)) == [

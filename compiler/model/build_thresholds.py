@@ -68,6 +68,7 @@ def builtin_alert_names() -> tuple[str, ...]:
         names.SLO_BUDGET_LOW,
         names.SLO_BUDGET_EXHAUSTED,
         names.SLO_DATA_MISSING,
+        names.SLO_FAILURES_UNSEEN,
         names.SLO_FRESHNESS_STALE,
         *names.KEY_ALERT_NAMES.values(),
     )

@@ -289,24 +289,6 @@ def _errors_and_family(sli: Sli, selector: tuple[Matcher, ...]) -> tuple[tuple[M
     return (part.matchers, Selector(part.metric, shared)) if shared else None
 
 
-# A failures counter of its own name seen this recently and gone now was renamed or dropped (or its service
-# restarted since its last failure); one never seen is a labelled counter before its first failure, or a typo.
-# Read at steps: a counter that had series for a step's length is seen.
-FAMILY_SEEN_LOOKBACK = "1d"
-FAMILY_SEEN_STEP = "10m"
-# SLOFailuresCounterUnseen's hold: a service that fails now and then creates its failure series within it.
-FAILURES_UNSEEN_FOR_SECONDS = 6 * 3600
-
-
-def errors_family_seen(sli: Sli, selector: tuple[Matcher, ...]) -> str | None:
-    """Whether the failures counter of its own name (errors_family) had a series at a step of the last
-    FAMILY_SEEN_LOOKBACK: `{} 1` if so, nothing if not; None without such a counter."""
-    family = errors_family(sli, selector)
-    if family is None:
-        return None
-    return f"max_over_time((group({family.render()}))[{FAMILY_SEEN_LOOKBACK}:{FAMILY_SEEN_STEP}])"
-
-
 def errors_family_rate(sli: Sli, selector: tuple[Matcher, ...], window: str) -> str | None:
     """`sum(rate(<errors_family>[window]))`: what SLODataMissing asks to exist beside the total."""
     family = errors_family(sli, selector)

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from compiler.model import queries
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
+from compiler.model.failures_seen import FAILURES_UNSEEN_FOR_SECONDS, FAMILY_SEEN_LOOKBACK, errors_family_seen
 from compiler.model.groups import by_clause
-from compiler.model.queries import FAILURES_UNSEEN_FOR_SECONDS, FAMILY_SEEN_LOOKBACK
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -67,9 +67,9 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
 
 
 def family_seen(service: Service, slo: Slo) -> str:
-    """queries.errors_family_seen, "" without a failures counter of its own name (data_missing_expr's guard on
+    """failures_seen.errors_family_seen, "" without a failures counter of its own name (data_missing_expr's guard on
     its absence, SLOFailuresCounterUnseen's, and the generated cases of them)."""
-    return queries.errors_family_seen(slo.sli, service.selector) or ""
+    return errors_family_seen(slo.sli, service.selector) or ""
 
 
 def missing_rule(service: Service, slo: Slo, unseen: bool) -> tuple[str, int]:

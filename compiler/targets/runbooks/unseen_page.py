@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from compiler.model import queries
 from compiler.model.alerts import AlertDef
+from compiler.model.failures_seen import FAILURES_UNSEEN_FOR_SECONDS, FAMILY_SEEN_LOOKBACK
 from compiler.model.types import Fleet, Service
 from compiler.model.units import format_duration
 from compiler.targets.links import alert_dashboard_url
@@ -18,7 +19,7 @@ def failures_unseen_page(fleet: Fleet, service: Service, alert: AlertDef) -> str
     assert alert.slo is not None
     family = queries.errors_family(alert.slo.sli, service.selector)
     assert family is not None
-    held, lookback = format_duration(queries.FAILURES_UNSEEN_FOR_SECONDS), queries.FAMILY_SEEN_LOOKBACK
+    held, lookback = format_duration(FAILURES_UNSEEN_FOR_SECONDS), FAMILY_SEEN_LOOKBACK
     lines = [f"# {alert.name}", "", f"Service **{service.name}** (team **{service.team}**); severity: info."]
     lines += ["", "## Meaning", ""]
     lines += [

@@ -56,8 +56,10 @@ def family_cases(
     last = steps_after(max(hold, step), step)  # the family's last sample, at a step past the hold: quiet there
     fired_at = steps_after(last + _RATE_GONE + 1, step) + steps_after(hold, step)
     # the notice: pending from the first step whose 5m rates have two samples, firing its hold later
-    noticed = steps_after(steps_after(_SCRAPE, step) + max((r.for_seconds for r in notices), default=0), step)
-    end = max(fired_at, noticed)
+    notice_hold = max((r.for_seconds for r in notices), default=0)
+    noticed = steps_after(steps_after(_SCRAPE, step) + notice_hold, step)
+    # past the step a notice without its guard fires, a hold after the counter's rate is gone
+    end = max(fired_at, noticed, steps_after(last + _RATE_GONE + 1, step) + steps_after(notice_hold, step))
 
     def series(keys: Sequence[SeriesKey], targets: bool = True) -> tuple[InputSeries, ...]:
         out = [InputSeries(n, labels, f"0+1x{(last if (n, labels) in gone else end) // _SCRAPE}") for n, labels in keys]
@@ -74,7 +76,8 @@ def family_cases(
     never_alerts: list[AlertCheck] = []
     if notices:
         # quiet where the counter was seen (a notice reading only the total fires at `noticed`, one without its
-        # guard a hold after the counter ended: `end` is past both); firing where it never was, not a step early
+        # guard a hold after the counter's rate is gone: `end` is past both); firing where it never was, not a step
+        # early
         ours = [r for r in notices if dict(r.labels)["slo"] in {dict(m.labels)["slo"] for m in missing}]
         seen_checks += [ExprCheck(end, alerts(ours), ())] if ours else []
         never = [(n, dict(labels)) for n, labels in fed if (n, labels) not in gone]
@@ -100,7 +103,7 @@ def family_cases(
     ]
     if notices:
         # no SLI series at all: SLODataMissing's ticket, not this notice (one without its `and on ()` total fires)
-        title = f"{notices[0].alert}: targets up and no SLI series at all: no notice"
+        title = f"{notices[0].alert}: targets up, no SLI series nor failures counter at all: no notice"
         cases.append(Case(title, _SCRAPE, series([]), (AlertCheck(end, notices[0].alert, ()),)))
     return cases
 
