@@ -103,7 +103,7 @@ def family_cases(
     ]
     if notices:
         # no SLI series at all: SLODataMissing's ticket, not this notice (one without its `and on ()` total fires)
-        title = f"{notices[0].alert}: targets up, no SLI series nor failures counter at all: no notice"
+        title = f"{notices[0].alert}: no SLI series nor failures counter at all: no notice"
         cases.append(Case(title, _SCRAPE, series([]), (AlertCheck(end, notices[0].alert, ()),)))
     return cases
 
