@@ -64,6 +64,7 @@ SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"  # info
 SLO_DATA_MISSING = "SLODataMissing"  # warning: the SLI's series are gone while the service is up
 SLO_FAILURES_UNSEEN = "SLOFailuresCounterUnseen"  # info: the failures counter never had a series (typo, no failure?)
 SLO_FRESHNESS_STALE = "SLOFreshnessStale"  # freshness SLI: the last success is older than max_age
+SLO_TRAFFIC_STOPPED = "SLOTrafficStopped"  # critical: a busy SLO's events stopped, where no `up` shows it
 
 # Keyed by the spec key under `alerts:` (model.types.AlertKind's values): this bottom-floor module imports
 # nothing of obsc, and every kind having a name is tested.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.burnrate import BurnWindow, windows_for
+from compiler.model.stopped_traffic import COUNTED_KINDS, unwatched_by_service_down
 from compiler.model.types import AlertKind, KeyAlert, Service, Slo, ThresholdAlert, Tier
 
 
@@ -27,6 +28,7 @@ class AlertDef:
     data_missing: bool = False  # the SLI's series are absent while the service's targets are up
     failures_unseen: bool = False  # the failures counter of its own name had no series in the last day
     stale: bool = False  # freshness SLI: the last success is older than max_age
+    stopped: bool = False  # a busy SLO's events stopped, where ServiceDown cannot see the service die
     threshold: ThresholdAlert | None = None  # the spec's own threshold alerts (threshold_alerts:)
 
     # ~40 per service, built once per process. The generated frozen `__init__` sets each field through
@@ -46,6 +48,7 @@ class AlertDef:
         failures_unseen: bool = False,
         stale: bool = False,
         threshold: ThresholdAlert | None = None,
+        stopped: bool = False,
     ) -> None:
         self.__dict__.update(
             name=name,
@@ -60,6 +63,7 @@ class AlertDef:
             failures_unseen=failures_unseen,
             stale=stale,
             threshold=threshold,
+            stopped=stopped,
         )
 
     @property
@@ -174,6 +178,11 @@ def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
             # its failures counter never seen: no failure yet, or a typo (a notice, not a ticket: slo_missing.py)
             name, team = names.SLO_FAILURES_UNSEEN, service.team
             out.append(AlertDef(name, Tier.INFO, service.name, team, slo=slo, failures_unseen=True))
+    if slo.alerting.critical and unwatched_by_service_down(service) and slo.sli.kind in COUNTED_KINDS:
+        # a total outage no `up` shows: the SLO's events stopping is the page (model/stopped_traffic.py)
+        out.append(
+            AlertDef(names.SLO_TRAFFIC_STOPPED, Tier.CRITICAL, service.name, service.team, slo=slo, stopped=True)
+        )
     if slo.sli.stale_tier is not None:
         tier = slo.sli.stale_tier
         out.append(AlertDef(names.SLO_FRESHNESS_STALE, tier, service.name, service.team, slo=slo, stale=True))

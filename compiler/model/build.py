@@ -25,6 +25,7 @@ from compiler.model.build_targets import (
     metric_option_problems,
     named_like_counter,
     read_unit,
+    relay_problem,
     service_matchers,
     target_problems,
     type_unsaid,
@@ -259,6 +260,8 @@ def build_service(
         ctx.error(("targets", key) if isinstance(written, dict) else ("targets",), message)
     for message in targets_text_problems(written) if isinstance(written, str) else ():
         ctx.error(("targets",), message)
+    if (relay := relay_problem(data)) is not None:
+        ctx.error(("targets_via",), relay)
     problems, refused = service_label_problems(data)
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
@@ -309,6 +312,7 @@ def build_service(
         labels=tuple(sorted((data.get("labels") or {}).items())),
         location=ctx.loc(("service",)),
         targets=targets,
+        relayed="targets_via" in data,
         targets_guess=(
             *guessed_targets_warnings(data, selector, targets, ctx, fleet),
             *widened_target_warnings(metrics.values(), targets),

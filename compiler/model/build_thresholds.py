@@ -70,6 +70,7 @@ def builtin_alert_names() -> tuple[str, ...]:
         names.SLO_DATA_MISSING,
         names.SLO_FAILURES_UNSEEN,
         names.SLO_FRESHNESS_STALE,
+        names.SLO_TRAFFIC_STOPPED,
         *names.KEY_ALERT_NAMES.values(),
     )
 

@@ -333,6 +333,9 @@ class Service:
     # Labels of the scrape targets (`up`), apart from the metrics' selector; () when nothing is scraped
     # (a batch job, serverless, externally measured): such a service has no ServiceDown.
     targets: tuple[Matcher, ...] = ()
+    # `targets_via:`: those targets are a relay's (a collector, a Pushgateway, a federation), whose `up` stays 1 when
+    # the service dies: ServiceDown cannot see it, SLOTrafficStopped pages instead (model/stopped_traffic.py)
+    relayed: bool = False
     threshold_alerts: tuple[ThresholdAlert, ...] = ()
     tier_labels: tuple[tuple[Tier, tuple[tuple[str, str], ...]], ...] = ()  # extra labels per severity
     # selector labels the guessed `targets` left out, each a located warning (model/build_targets.py)

@@ -36,16 +36,10 @@ from compiler.targets import links
 from compiler.targets.prometheus import slo_groups
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
+from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
-from compiler.targets.prometheus.slo_kinds import (
-    STALE_FOR_SECONDS,
-    UNCOUNTED_KINDS,
-    kind_records,
-    stale_expr,
-    stale_text,
-)
-from compiler.targets.prometheus.slo_missing import missing_rule, missing_text
+from compiler.targets.prometheus.slo_kinds import UNCOUNTED_KINDS, kind_records
 from compiler.targets.prometheus.unbucketed import unbucketed_record
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
@@ -159,7 +153,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     for alert in alerts:
         rule = _alert_rule(service, platform, slo, text, alert)
         longest = alert.window.long_seconds if alert.window else slo.period_seconds
-        if alert.data_missing or alert.failures_unseen or alert.stale:
+        if alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
             longest = 0  # reads the raw series
         (coarse if tiers.is_coarse(longest) else fast).append(rule)
     return SloRules(tuple(fast), tuple(coarse))
@@ -283,10 +277,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             bad = names.sli_errors_rate(numbers.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
-    elif alert.data_missing or alert.failures_unseen:
-        expr, hold = missing_rule(service, slo, alert.failures_unseen)
-    elif alert.stale:
-        expr, hold = stale_expr(slo), STALE_FOR_SECONDS
+    elif alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
+        expr, hold = raw_alert_expr(service, slo, alert)
     else:
         remaining = names.SLO_BUDGET_REMAINING + selector
         if alert.budget == "low":
@@ -419,10 +411,8 @@ def _annotations(
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
         description += burn_guard_text(slo, long)
-    elif alert.data_missing or alert.failures_unseen:
-        summary, description = missing_text(service, slo, alert.failures_unseen)
-    elif alert.stale:
-        summary, description = stale_text(service, slo)
+    elif alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
+        summary, description = raw_alert_text(service, slo, alert)
     elif alert.budget == "low":
         left = percent_text(slo.alerting.budget_left)
         summary = f"{service.name}: less than {left} of the {slo.name} SLO's error budget is left"

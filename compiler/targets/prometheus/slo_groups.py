@@ -33,7 +33,7 @@ def dashboard_url(url: str, service: Service, slo: Slo, alert: AlertDef) -> str:
     dashboard keeps the plain link (the fleet overview it opens has no group variables)."""
     if not slo.by or names.SERVICE_DASHBOARD not in service.dashboards:
         return url
-    if alert.data_missing or alert.failures_unseen:
+    if alert.data_missing or alert.failures_unseen or alert.stopped:
         return url + selected_if_present(slo.by)
     return url + "".join(f"&var-{label}={url_label_template(label)}" for label in slo.by)
 
@@ -63,7 +63,7 @@ def url_label_template(label: str) -> str:
 def grouped_annotations(service: Service, slo: Slo, alert: AlertDef, summary: str, description: str) -> tuple[str, str]:
     """(summary, description) naming the group; unchanged for an ungrouped SLO and for SLODataMissing,
     whose main condition (`absent`) cannot carry a group (see slo_missing.py)."""
-    if not slo.by or alert.data_missing or alert.failures_unseen:
+    if not slo.by or alert.data_missing or alert.failures_unseen or alert.stopped:  # SLOTrafficStopped is SLO-wide too
         return summary, description
     group = group_text(slo.by)
     head = f"{service.name}: "

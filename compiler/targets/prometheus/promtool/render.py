@@ -41,6 +41,7 @@ from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_ST
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.missing_silent import silent_case
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
+from compiler.targets.prometheus.promtool.stopped_cases import stopped_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
@@ -66,6 +67,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     long = merge(_lanes(long))
     if (silent := silent_case(service, list(rules.alert_rules))) is not None:
         long.append(silent)  # SLODataMissing's silent groups: a day and a week back, at the long file's steps
+    long += stopped_cases(service, list(rules.alert_rules))  # SLOTrafficStopped: the same, SLO-wide
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`

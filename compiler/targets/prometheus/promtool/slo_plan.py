@@ -198,7 +198,9 @@ class Shape:
         for r in rules:
             a = r.source
             assert a is not None
-            raw_only = a.stale or a.failures_unseen  # reads raw series only, which these cases do not feed
+            # stale, failures-unseen and SLOTrafficStopped read raw series (a day and a week back for the
+            # last), which these cases do not feed: quiet
+            raw_only = a.stale or a.failures_unseen or a.stopped
             shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, raw_only))
         windows = tuple(dict.fromkeys(s.window for s in shapes if s.window))
         budget = [r for r, s in zip(rules, shapes, strict=True) if s.budget is not None]

@@ -1,0 +1,73 @@
+"""A total outage no `up` shows: the SLO's events stop while ServiceDown cannot see the service die.
+
+ServiceDown reads the service's own scrape targets. With `targets: false` (an ingress, a service measured from
+outside) there are none, and with `targets_via:` (a collector, a Pushgateway or a federation in front) `up` is the
+relay's, which stays 1 while the service is dead (round 38: an OpenTelemetry cart and an ingress down for 40
+minutes got SLODataMissing tickets and no page). There the page is SLOTrafficStopped: a critical SLO with no events
+at all for STOPPED_WINDOW that was busy (MIN_RATE in every SLOT but one) from an hour before to an hour after this
+time both yesterday and a week ago:
+- a service idle every night or every weekend was idle then yesterday or a week ago: quiet;
+- a renamed metric (the spec changed with it) has no week of history under its new name: quiet that first week;
+- at MIN_RATE, STOPPED_WINDOW holds ~60 events: a natural lull to none has odds of e^-60;
+- a relay's own outage is ServiceDown's (on the relay's `up`): the page waits for the relay's targets to be up.
+Where ServiceDown watches the service's own targets nothing is added: one outage, one page.
+"""
+
+from __future__ import annotations
+
+from compiler.model.silent_groups import COUNTED_KINDS, SLOT, SLOTS_BUSY, SPAN, group_traffic
+from compiler.model.types import Service, Slo
+
+STOPPED_WINDOW = "10m"  # no event at all this long, then held STOPPED_FOR_SECONDS: a page ~15 minutes in
+STOPPED_FOR_SECONDS = 300
+MIN_RATE = "0.1"  # events a second (6 a minute) in each slot of both baselines: busier than the silent groups'
+YESTERDAY, LAST_WEEK = "23h", "6d23h"  # offsets of the span's end: it ends an hour after this time then
+
+__all__ = ["COUNTED_KINDS", "stopped_expr", "unwatched_by_service_down"]
+
+
+def unwatched_by_service_down(service: Service) -> bool:
+    """Whether no `up` series shows this service die: nothing scrapes it, or what is scraped is a relay."""
+    return not service.targets or service.relayed
+
+
+def busy_then(service: Service, slo: Slo, offset: str) -> str:
+    """1 when the SLO had MIN_RATE in all slots but one of the span that ends `offset` ago."""
+    slot = group_traffic(service, slo, SLOT, ())
+    return f"count_over_time(({slot} >= {MIN_RATE})[{SPAN}:{SLOT}] offset {offset}) >= {SLOTS_BUSY}"
+
+
+def stopped_expr(service: Service, slo: Slo, up: str | None) -> str:
+    """The condition: busy around this time yesterday and a week ago, no event now (no series or rate 0); while
+    the relay's targets (`up`, the service's `up{...}` selector; None for `targets: false`) report."""
+    now = group_traffic(service, slo, STOPPED_WINDOW, ())
+    lines = [
+        "(",
+        busy_then(service, slo, YESTERDAY),
+        "and on ()",
+        busy_then(service, slo, LAST_WEEK),
+        ")",
+        "unless on ()",
+        f"{now} > 0",
+    ]
+    if up is not None:
+        lines += ["and on ()", f"sum({up}) > 0"]
+    return "\n".join(lines)
+
+
+def stopped_text(service: Service, slo: Slo) -> tuple[str, str]:
+    """(summary, description) of the alert."""
+    summary = f"{service.name}: the {slo.name} SLO has had no events for {STOPPED_WINDOW}, a total outage"
+    watched = (
+        "its scrape target is a relay whose `up` stays 1 when the service dies"
+        if service.targets
+        else "nothing scrapes it (targets: false)"
+    )
+    description = (
+        f"No {slo.name} events at all in the last {STOPPED_WINDOW}, while it had at least 6 a minute around this "
+        f"time both yesterday and a week ago. ServiceDown cannot see this service ({watched}), so this is its page: "
+        "the service (or everything in front of it) is down, or its requests are routed elsewhere. If traffic was "
+        "moved on purpose or the metric was renamed without the spec, this pages until yesterday's same hours were "
+        "quiet too (about a day): silence it and fix the spec."
+    )
+    return summary, description

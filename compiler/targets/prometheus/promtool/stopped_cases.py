@@ -1,0 +1,98 @@
+"""SLOTrafficStopped (model/stopped_traffic.py) in the long file (12h steps over ten days: it reads the SLI a day
+and a week back).
+
+One case per SLO with the alert whose total events obsc can write (the rate of one counter; a latency SLI's
+`+Inf` bucket), fed at 1/s (the relay's `up` at 1 throughout, when it has one):
+- `stops` at 8d 02:00: quiet at 8d (events), pending at 8d 12h, firing at 9d (yesterday and a week ago busy,
+  nothing now), quiet at 9d 12h (yesterday's span saw it end: a day later it stops by itself);
+- `young`, from 1d 11:30 (a renamed metric's first week): a week back at 8d 12h it has 6 busy slots, quiet;
+- `slow`, at 0.08/s (a sparse service, under the 0.1/s line in every slot): quiet throughout.
+Each moves one comparison of the condition over its line (the mutation sweep)."""
+
+from __future__ import annotations
+
+from compiler import conventions as names
+from compiler.model import queries
+from compiler.model.promql import Matcher
+from compiler.model.promql_feed import single_rate
+from compiler.model.types import Service, SliKind, Slo
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing
+from compiler.targets.prometheus.promtool.series import satisfy
+from compiler.targets.prometheus.rule_model import Rule
+
+_SCRAPE = 300  # seconds between samples: 3 in a 15m slot
+_H = 3600 // _SCRAPE
+_DAY = 24 * _H
+_END = 10 * _DAY
+# (scenario, per second, first sample, last sample, ALERTS at 8d, 9d and 9d 12h)
+_SCENARIOS: tuple[tuple[str, float, int, int, tuple[bool, bool, bool]], ...] = (
+    ("stops", 1.0, 0, 8 * _DAY + 2 * _H, (False, True, False)),
+    ("young", 1.0, _DAY + 11 * _H + _H // 2, 8 * _DAY + 2 * _H, (False, False, False)),
+    ("slow", 0.08, 0, 8 * _DAY + 2 * _H, (False, False, False)),
+)
+
+
+def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
+    """The cases of every SLOTrafficStopped rule of `rules` whose total events obsc can write; none when a rule
+    reads a counter another of them is fed (it would fire unforeseen)."""
+    stopped = [r for r in rules if r.source and r.source.stopped and r.source.slo]
+    fed = [(r, _counter(service, r.source.slo)) for r in stopped if r.source and r.source.slo]
+    metrics = [counter[0] for _, counter in fed if counter is not None]
+    if not fed or len(set(metrics)) < len(metrics):
+        return []
+    cases = []
+    for rule, counter in fed:
+        if counter is None:
+            continue
+        for scenario, per_second, first, last, fires in _SCENARIOS:
+            case = _case(service, rule, counter, scenario, per_second, first, last, fires)
+            if case is None:
+                return []
+            cases.append(case)
+    return cases
+
+
+def _case(
+    service: Service,
+    rule: Rule,
+    counter: tuple[str, tuple[Matcher, ...]],
+    scenario: str,
+    per_second: float,
+    first: int,
+    last: int,
+    firing_at: tuple[bool, bool, bool],
+) -> Case | None:
+    series: list[InputSeries] = []
+    if service.targets:
+        up = satisfy(service.targets)
+        if up is None:
+            return None
+        series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
+    found = satisfy(list(counter[1]))
+    if found is None:
+        return None
+    step = per_second * _SCRAPE
+    values = f"_x{first} " if first else ""
+    values += f"0+{_number(step)}x{last - first} _x{_END - last}"
+    series.append(InputSeries(counter[0], tuple(sorted(found.items())), values))
+    checks = tuple(
+        AlertCheck(at, rule.alert, (firing(rule, 1.0),) if fires else ())
+        for at, fires in zip((8 * 86400, 9 * 86400, 9 * 86400 + 43200), firing_at, strict=True)
+    )
+    slo = rule.source.slo.name if rule.source and rule.source.slo else ""
+    title = f"{names.SLO_TRAFFIC_STOPPED}: {slo}: {scenario} (events a day and a week ago, none now)"
+    return Case(title, _SCRAPE, tuple(series), checks)
+
+
+def _counter(service: Service, slo: Slo) -> tuple[str, tuple[Matcher, ...]] | None:
+    """The counter whose rate is the SLI's total events, with its matchers; None when obsc cannot tell."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY and sli.latency and sli.latency.selector:
+        sel = sli.latency.selector
+        every = single_rate(f"rate({sel.render(sel.metric + '_bucket')}[5m])", ())
+        return None if every is None else (every[0], (*every[1], Matcher("le", "=", "+Inf")))
+    return single_rate(queries.sli_rates(service, sli, "5m")[1], ())
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
