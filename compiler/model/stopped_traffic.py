@@ -55,6 +55,16 @@ def stopped_expr(service: Service, slo: Slo, up: str | None) -> str:
     return "\n".join(lines)
 
 
+def stopped_meaning(slo: Slo) -> str:
+    """The runbook's line: what the page means and what it needs before it can fire."""
+    return (
+        f"no {slo.name} events at all for {STOPPED_WINDOW} (then held {STOPPED_FOR_SECONDS // 60}m), while at least "
+        "6 a minute came in every 15m of the two hours around this time both yesterday and a week ago. No `up` shows "
+        "this service die, so this is its page for a total outage: check the service, what sends it traffic, and "
+        "the relay its metrics come through."
+    )
+
+
 def stopped_text(service: Service, slo: Slo) -> tuple[str, str]:
     """(summary, description) of the alert."""
     summary = f"{service.name}: the {slo.name} SLO has had no events for {STOPPED_WINDOW}, a total outage"

@@ -37,6 +37,8 @@ def slo_impact(alerts: list[AlertDef], budget: str, burns: list[BurnText | None]
     for alert, burn in zip(alerts, burns, strict=True):
         if burn is not None:
             out.append(burn.impact)
+        elif alert.stopped:
+            out.append(f"- **critical** (traffic stopped): no {slo.name} events at all, a total outage for its users.")
         elif alert.budget == "low":
             out.append(_budget_low(slo))
         elif alert.budget == "exhausted":

@@ -13,6 +13,7 @@ from compiler.model.alerts import AlertDef, service_alerts
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.key_evidence import evidence_events
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
+from compiler.model.stopped_traffic import stopped_meaning
 from compiler.model.teams import is_unrouted_info
 from compiler.model.types import AlertKind, Fleet, Integration, KeyAlert, Service, SliKind, ThresholdType, Tier
 from compiler.model.units import decimal_text, format_duration, seconds_text
@@ -334,6 +335,8 @@ def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | N
             out.append("- **info**: the error budget for the period is spent.")
         elif alert.stale:
             out.append(f"- **{alert.tier.value}**: {stale_meaning(slo)}")
+        elif alert.stopped:
+            out.append(f"- **{alert.tier.value}**: {stopped_meaning(slo)}")
     return out
 
 

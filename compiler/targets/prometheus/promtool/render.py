@@ -41,10 +41,10 @@ from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_ST
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.missing_silent import silent_case
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
-from compiler.targets.prometheus.promtool.stopped_cases import stopped_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
+from compiler.targets.prometheus.promtool.stopped_cases import stopped_cases
 from compiler.targets.prometheus.promtool.threshold_cases import family_cases, threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import fresh_value, key, value

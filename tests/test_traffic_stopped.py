@@ -1,0 +1,209 @@
+"""A total outage where no `up` shows the service die pages SLOTrafficStopped (round 38).
+
+Before, an OpenTelemetry cart behind a collector (`targets: {job: otel-collector}`: the collector's `up` stays 1)
+and an ingress with `targets: false` both down for 40 minutes got SLODataMissing tickets and no page. Now a
+critical SLO of such a service (`targets: false`, or `targets_via:` naming a relay) pages when its events stop
+entirely for 10m (held 5m) while it was busy around this time yesterday and a week ago. Replayed with promtool
+over eight days at 5m steps: the crash pages; a night-idle service, a service closed on Sundays, a renamed
+metric's first week, and a ramp-down while events still come stay quiet; the relay itself down is ServiceDown's.
+A directly scraped service gets no such rule: its ServiceDown pages (one outage, one page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli_helpers import run_obsc
+from tests.promtool_helpers import promtool_report
+
+STOPPED = 'ALERTS{alertname="SLOTrafficStopped", alertstate="firing"}'
+DAY, HOUR, STEP = 1440, 60, 5  # minutes; samples every STEP minutes
+END = 8 * DAY
+CRASH = 7 * DAY + 12 * HOUR  # day 7, 12:00 (a Sunday when day 0 is one)
+PLATFORM = """apiVersion: obsc/v1
+kind: Platform
+runbook_url: https://runbooks.example.com/{path}
+defaults: {period: 30d}
+teams:
+  shop:
+    routing:
+      critical: {webhook: {url: "https://page.example.com/shop"}}
+      warning: {webhook: {url: "https://tickets.example.com/shop"}}
+"""
+SERVICE = """apiVersion: obsc/v1
+service: %(name)s
+team: shop
+selector: {%(selector)s}
+%(targets)s
+metrics:
+  requests: {selector: '%(metric)s', type: counter}
+  errors: {selector: '%(metric)s{code=~"5.."}', type: counter}
+slos:
+  - name: availability
+    objective: 99.5
+    sli: {errors: errors, total: requests}
+"""
+Rate = Callable[[int], float | None]  # minute -> requests a second, None: no series
+
+
+def _spec(name: str, targets: str, metric: str = "http_requests_total", selector: str = "") -> str:
+    return SERVICE % {"name": name, "selector": selector or f"job: {name}", "targets": targets, "metric": metric}
+
+
+def _compile(tmp_path: Path, capsys: pytest.CaptureFixture[str], specs: dict[str, str], *extra: str) -> Path:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/platform.yaml").write_text(PLATFORM)
+    for name, text in specs.items():
+        (tmp_path / "specs" / f"{name}.yaml").write_text(text)
+    result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(tmp_path / "out"), *extra)
+    assert result.code == 0, result.err
+    return tmp_path / "out"
+
+
+def _stopped_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, spec: str) -> list[dict[str, object]]:
+    """The service's SLOTrafficStopped rules, alone in tmp_path/stopped.yaml (the others cost every step)."""
+    out = _compile(tmp_path, capsys, {name: spec}, "--no-validate")
+    text = (out / f"prometheus/rules/{name}.yaml").read_text()
+    rules = [r for g in yaml.safe_load(text)["groups"] for r in g["rules"] if r.get("alert") == "SLOTrafficStopped"]
+    (tmp_path / "stopped.yaml").write_text(yaml.safe_dump({"groups": [{"name": "stopped", "rules": rules}]}))
+    return rules
+
+
+def _counter(rate: Rate) -> str:
+    """promtool values every STEP minutes: rising by `rate` a second, none where it is None."""
+    parts, value = [], 0.0
+    for m in range(0, END + 1, STEP):
+        r = rate(m)
+        if r is None:
+            parts.append("_")
+            continue
+        value += r * 60 * STEP
+        parts.append(f"{value:g}" if value < 1e6 else str(round(value)))
+    return " ".join(parts)
+
+
+def _checks(quiet: list[int], fired: list[int], service: str) -> list[dict[str, object]]:
+    own = f'service="{service}", severity="critical", slo="availability", team="shop"'
+    alert = [{"labels": f'ALERTS{{alertname="SLOTrafficStopped", alertstate="firing", {own}}}', "value": 1}]
+    return [{"expr": STOPPED, "eval_time": f"{m}m", "exp_samples": alert if m in fired else []} for m in quiet + fired]
+
+
+def _replay(tmp_path: Path, series: dict[str, str], quiet: list[int], fired: list[int], service: str) -> str:
+    checks = _checks(quiet, fired, service)
+    return promtool_report(
+        tmp_path, "stopped.yaml", series, checks, evaluation_interval=f"{STEP}m", input_interval=f"{STEP}m"
+    )
+
+
+def _busy(m: int) -> float | None:
+    return 1.0
+
+
+def _crashed(m: int) -> float | None:
+    return None if CRASH <= m < CRASH + 40 else 1.0
+
+
+INGRESS = _spec("front", "targets: false", "nginx_ingress_controller_requests", "job: ingress-nginx")
+CART = _spec(
+    "cart", "targets: {job: otel-collector}\ntargets_via: collector", "http_server_duration_count", "service_name: cart"
+)
+
+
+def test_an_ingress_down_40_minutes_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The last sample at 11:55: no rate from 12:05 (pending), firing from 12:10 to the end of the crash, quiet
+    once events come back."""
+    _stopped_rules(tmp_path, capsys, "front", INGRESS)
+    series = {'nginx_ingress_controller_requests{job="ingress-nginx", code="200"}': _counter(_crashed)}
+    quiet = [CRASH - 5, CRASH, CRASH + 5, CRASH + 50, CRASH + 120]
+    assert _replay(tmp_path, series, quiet, [CRASH + 10, CRASH + 20, CRASH + 35], "front") == ""
+
+
+def test_a_cart_behind_a_collector_pages_and_the_collector_down_is_servicedown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The collector's `up` stays 1 while the cart is dead: paged. The collector down (its `up` 0, every series
+    gone) is ServiceDown's page on the collector's `up`, not a second one."""
+    _stopped_rules(tmp_path, capsys, "cart", CART)
+    collector_down = CRASH + 3 * HOUR
+    series = {
+        'up{job="otel-collector", instance="c:8889"}': " ".join(
+            "0" if collector_down <= m < collector_down + 40 else "1" for m in range(0, END + 1, STEP)
+        ),
+        'http_server_duration_count{job="otel-collector", service_name="cart", code="200"}': _counter(
+            lambda m: None if CRASH <= m < CRASH + 40 or collector_down <= m < collector_down + 40 else 1.0
+        ),
+    }
+    quiet = [CRASH, CRASH + 60, collector_down + 20, collector_down + 35]
+    assert _replay(tmp_path, series, quiet, [CRASH + 20, CRASH + 35], "cart") == ""
+
+
+def test_night_idle_sunday_closed_and_a_ramp_stay_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Office hours 08:00-20:00 (the counter flat at night), a service closed on Sundays (days 0 and 7), and one
+    ramping down over three hours on day 7 to 0.02/s (events still come): no page, checked every 20 minutes of
+    day 7. The ramp's last events stopping pages (a drain is a page too: silence it)."""
+    specs = {"front": INGRESS}
+    _stopped_rules(tmp_path, capsys, "front", specs["front"])
+    cases: dict[str, Rate] = {
+        "office": lambda m: 1.0 if 8 * HOUR <= m % DAY < 20 * HOUR else 0.0,
+        "sunday": lambda m: 0.0 if m // DAY in (0, 7) else 1.0,
+        "ramp": lambda m: 1.0 if m < CRASH else max(0.02, 1.0 - (m - CRASH) / (3 * HOUR)),
+    }
+    for name, rate in cases.items():
+        series = {
+            f'nginx_ingress_controller_requests{{job="ingress-nginx", code="200", case="{name}"}}': _counter(rate)
+        }
+        assert _replay(tmp_path, series, list(range(7 * DAY, END, 20)), [], "front") == "", name
+    drained: Rate = lambda m: 1.0 if m < CRASH else max(0.0, 1.0 - (m - CRASH) / (3 * HOUR))
+    series = {'nginx_ingress_controller_requests{job="ingress-nginx", code="200"}': _counter(drained)}
+    quiet = [CRASH + 2 * HOUR, CRASH + 3 * HOUR]
+    assert _replay(tmp_path, series, quiet, [CRASH + 3 * HOUR + 20], "front") == ""
+
+
+def test_a_renamed_metric_first_week_stays_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The spec moved to the new name on day 3: four days of history is no week, so its crash on day 7 is not
+    paged (SLODataMissing's ticket says it)."""
+    _stopped_rules(tmp_path, capsys, "front", INGRESS)
+    series = {
+        'nginx_ingress_controller_requests{job="ingress-nginx", code="200"}': _counter(
+            lambda m: None if m < 3 * DAY else _crashed(m)
+        ),
+    }
+    assert _replay(tmp_path, series, [CRASH + 20, CRASH + 35], [], "front") == ""
+
+
+def test_a_directly_scraped_service_gets_no_second_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ServiceDown watches the service's own `up`: no SLOTrafficStopped (one outage, one page)."""
+    out = _compile(tmp_path, capsys, {"pricing": _spec("pricing", "")}, "--no-validate")
+    assert "SLOTrafficStopped" not in (out / "prometheus/rules/pricing.yaml").read_text()
+    assert "alert: ServiceDown" in (out / "prometheus/rules/pricing.yaml").read_text()
+
+
+def test_the_page_has_its_runbook_routing_and_generated_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _compile(tmp_path, capsys, {"front": INGRESS, "cart": CART})
+    for name in ("front", "cart"):
+        page = (out / f"runbooks/{name}/SLOTrafficStopped-availability.md").read_text()
+        assert "severity: critical" in page and "no availability events at all for 10m" in page
+        assert "SLOTrafficStopped: availability: stops" in (out / f"prometheus/tests/{name}.long.test.yaml").read_text()
+    routes = (
+        (out / "alertmanager/routing-tests.yaml").read_text()
+        if (out / "alertmanager/routing-tests.yaml").exists()
+        else ""
+    )
+    assert "SLOTrafficStopped" in routes or not routes
+
+
+def test_targets_via_without_targets_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/platform.yaml").write_text(PLATFORM)
+    (tmp_path / "specs/front.yaml").write_text(
+        INGRESS.replace("targets: false", "targets: false\ntargets_via: collector")
+    )
+    result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(tmp_path / "out"))
+    assert result.code == 2 and not (tmp_path / "out").exists()
+    assert "front.yaml:6:1" in result.err and "targets_via" in result.err and "Traceback" not in result.err
