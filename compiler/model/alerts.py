@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.burnrate import BurnWindow, windows_for
-from compiler.model.stopped_traffic import COUNTED_KINDS, unwatched_by_service_down
+from compiler.model.stopped_traffic import pages_when_stopped
 from compiler.model.types import AlertKind, KeyAlert, Service, Slo, ThresholdAlert, Tier
 
 
@@ -178,7 +178,7 @@ def _slo_alerts(service: Service, slo: Slo) -> list[AlertDef]:
             # its failures counter never seen: no failure yet, or a typo (a notice, not a ticket: slo_missing.py)
             name, team = names.SLO_FAILURES_UNSEEN, service.team
             out.append(AlertDef(name, Tier.INFO, service.name, team, slo=slo, failures_unseen=True))
-    if slo.alerting.critical and unwatched_by_service_down(service) and slo.sli.kind in COUNTED_KINDS:
+    if pages_when_stopped(service, slo):
         # a total outage no `up` shows: the SLO's events stopping is the page (model/stopped_traffic.py)
         out.append(
             AlertDef(names.SLO_TRAFFIC_STOPPED, Tier.CRITICAL, service.name, service.team, slo=slo, stopped=True)

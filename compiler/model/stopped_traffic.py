@@ -15,6 +15,8 @@ Where ServiceDown watches the service's own targets nothing is added: one outage
 
 from __future__ import annotations
 
+import re
+
 from compiler.model.silent_groups import COUNTED_KINDS, SLOT, SLOTS_BUSY, SPAN, group_traffic
 from compiler.model.types import Service, Slo
 
@@ -23,12 +25,16 @@ STOPPED_FOR_SECONDS = 300
 MIN_RATE = "0.1"  # events a second (6 a minute) in each slot of both baselines: busier than the silent groups'
 YESTERDAY, LAST_WEEK = "23h", "6d23h"  # offsets of the span's end: it ends an hour after this time then
 
-__all__ = ["COUNTED_KINDS", "stopped_expr", "unwatched_by_service_down"]
+_PROBED = re.compile(r"\bprobe_[A-Za-z0-9_:]*")  # a blackbox exporter's series: its events are its probes
 
 
-def unwatched_by_service_down(service: Service) -> bool:
-    """Whether no `up` series shows this service die: nothing scrapes it, or what is scraped is a relay."""
-    return not service.targets or service.relayed
+def pages_when_stopped(service: Service, slo: Slo) -> bool:
+    """Whether the SLO gets SLOTrafficStopped: it pages, counts events, and no `up` shows this service die (nothing
+    scrapes it, or what is scraped is a relay). Not for a prober's events: the prober stopping is not the
+    service's outage, and a failing probe is the burn alerts' (the cdn-edge golden)."""
+    if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS or (service.targets and not service.relayed):
+        return False
+    return not _PROBED.search(group_traffic(service, slo, STOPPED_WINDOW, ()))
 
 
 def busy_then(service: Service, slo: Slo, offset: str) -> str:
