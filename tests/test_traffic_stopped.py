@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
+from tests import test_prometheus_mutations as sweep
 from tests.cli_helpers import run_obsc
 from tests.promtool_helpers import promtool_report
 
@@ -204,3 +206,17 @@ def test_targets_via_without_targets_is_a_located_error(tmp_path: Path, capsys: 
     result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(tmp_path / "out"))
     assert result.code == 2 and not (tmp_path / "out").exists()
     assert "front.yaml:6:1" in result.err and "targets_via" in result.err and "Traceback" not in result.err
+
+
+def test_every_mutant_of_the_condition_is_killed_by_the_generated_cases() -> None:
+    """nightly-export (tests/golden/batch-and-exporters, targets: false): each line of SLOTrafficStopped moved
+    (raised by half, lowered by 40%) fails a generated case. With one stopping series at 1/s, 6 of 19 mutants
+    lived (both rate lines and the 8-slot count lowered). The `for` doubled lives: 12h steps cannot time it."""
+    with mock.patch.object(sweep, "MUTATION_FULL", True):
+        alive, total = sweep.survivors(
+            ["nightly-export"],
+            only=("SLOTrafficStopped",),
+            source="tests/golden/batch-and-exporters/specs",
+            holds="with",
+        )
+    assert total == 19 and [m.what for m in alive] == ["for doubled (5m)"], alive
