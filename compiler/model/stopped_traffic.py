@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 
+from compiler.model import queries
+from compiler.model.promql import Matcher
+from compiler.model.promql_feed import single_rate
 from compiler.model.silent_groups import COUNTED_KINDS, SLOT, SLOTS_BUSY, SPAN, group_traffic
-from compiler.model.types import Service, Slo
+from compiler.model.types import Service, SliKind, Slo
 
 STOPPED_WINDOW = "10m"  # no event at all this long, then held STOPPED_FOR_SECONDS: a page ~15 minutes in
 STOPPED_FOR_SECONDS = 300
@@ -34,7 +37,21 @@ def pages_when_stopped(service: Service, slo: Slo) -> bool:
     service's outage, and a failing probe is the burn alerts' (the cdn-edge golden)."""
     if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS or (service.targets and not service.relayed):
         return False
-    return not _PROBED.search(group_traffic(service, slo, STOPPED_WINDOW, ()))
+    return total_counter(service, slo) is not None and not _PROBED.search(group_traffic(service, slo, "5m", ()))
+
+
+def total_counter(service: Service, slo: Slo) -> tuple[str, tuple[Matcher, ...]] | None:
+    """The counter whose rate is the SLI's total events, with its matchers (a latency SLI's `+Inf` bucket); None
+    for free PromQL other than the rate of one counter: the generated cases could not feed it, and an alert no
+    case proves is not emitted (a limit: docs/slo-kinds.md)."""
+    sli = slo.sli
+    if sli.kind is SliKind.LATENCY:
+        if not (sli.latency and sli.latency.selector):
+            return None
+        sel = sli.latency.selector
+        every = single_rate(f"rate({sel.render(sel.metric + '_bucket')}[5m])", ())
+        return None if every is None else (every[0], (*every[1], Matcher("le", "=", "+Inf")))
+    return single_rate(queries.sli_rates(service, sli, "5m")[1], ())
 
 
 def busy_then(service: Service, slo: Slo, offset: str) -> str:

@@ -16,12 +16,10 @@ Each moves one comparison of the condition over its line (the mutation sweep). T
 from __future__ import annotations
 
 from compiler import conventions as names
-from compiler.model import queries
-from compiler.model.promql import Matcher
-from compiler.model.promql_feed import single_rate
-from compiler.model.types import Service, SliKind, Slo
+from compiler.model.stopped_traffic import total_counter
+from compiler.model.types import Service
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing
-from compiler.targets.prometheus.promtool.series import satisfy
+from compiler.targets.prometheus.promtool.series import satisfy, selects
 from compiler.targets.prometheus.rule_model import Rule
 
 _SCRAPE = 300  # seconds between samples: 3 in a 15m slot
@@ -40,19 +38,24 @@ _SCENARIOS: tuple[tuple[str, tuple[tuple[float, int, int], ...], tuple[bool, boo
 
 
 def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
-    """The cases of every SLOTrafficStopped rule of `rules` whose total events obsc can write; none when a rule
-    reads a counter another of them is fed (it would fire unforeseen)."""
-    stopped = [r for r in rules if r.source and r.source.stopped and r.source.slo]
-    fed = [(r, _counter(service, r.source.slo)) for r in stopped if r.source and r.source.slo]
-    metrics = [counter[0] for _, counter in fed if counter is not None]
-    if not fed or len(set(metrics)) < len(metrics):
-        return []
-    cases = []
-    for rule, counter in fed:
-        if counter is None:
+    """The cases of every SLOTrafficStopped rule of `rules` whose total events obsc can write. The series fed for
+    one may be another's too (two SLOs over one counter): each rule whose counter selects it is expected firing."""
+    fed = [(r, total_counter(service, r.source.slo)) for r in rules if r.source and r.source.stopped and r.source.slo]
+    known = [(r, counter) for r, counter in fed if counter is not None]
+    cases: list[Case] = []
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for _, (metric, matchers) in known:
+        found = satisfy(list(matchers))
+        if found is None:
             continue
+        series = (metric, tuple(sorted(found.items())))
+        if series in seen:
+            continue
+        seen.add(series)
+        by = [r for r, (m, mine) in known if m == metric and selects(mine, found)]
+        slos = ", ".join(r.source.slo.name for r in by if r.source and r.source.slo)
         for scenario, stretches, fires in _SCENARIOS:
-            case = _case(service, rule, counter, scenario, stretches, fires)
+            case = _case(service, by, slos, InputSeries(metric, series[1], _values(stretches)), scenario, fires)
             if case is None:
                 return []
             cases.append(case)
@@ -60,12 +63,7 @@ def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
 
 
 def _case(
-    service: Service,
-    rule: Rule,
-    counter: tuple[str, tuple[Matcher, ...]],
-    scenario: str,
-    stretches: tuple[tuple[float, int, int], ...],
-    firing_at: tuple[bool, bool, bool],
+    service: Service, rules: list[Rule], slos: str, fed: InputSeries, scenario: str, firing_at: tuple[bool, bool, bool]
 ) -> Case | None:
     series: list[InputSeries] = []
     if service.targets:
@@ -73,27 +71,14 @@ def _case(
         if up is None:
             return None
         series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
-    found = satisfy(list(counter[1]))
-    if found is None:
-        return None
-    series.append(InputSeries(counter[0], tuple(sorted(found.items())), _values(stretches)))
+    series.append(fed)
+    fired = tuple(sorted((firing(r, 1.0) for r in rules), key=lambda f: f.labels))
     checks = tuple(
-        AlertCheck(at, rule.alert, (firing(rule, 1.0),) if fires else ())
+        AlertCheck(at, names.SLO_TRAFFIC_STOPPED, fired if fires else ())
         for at, fires in zip((8 * 86400, 9 * 86400, 9 * 86400 + 43200), firing_at, strict=True)
     )
-    slo = rule.source.slo.name if rule.source and rule.source.slo else ""
-    title = f"{names.SLO_TRAFFIC_STOPPED}: {slo}: {scenario} (events a day and a week ago, none now)"
+    title = f"{names.SLO_TRAFFIC_STOPPED}: {slos}: {scenario} (events a day and a week ago, none now)"
     return Case(title, _SCRAPE, tuple(series), checks)
-
-
-def _counter(service: Service, slo: Slo) -> tuple[str, tuple[Matcher, ...]] | None:
-    """The counter whose rate is the SLI's total events, with its matchers; None when obsc cannot tell."""
-    sli = slo.sli
-    if sli.kind is SliKind.LATENCY and sli.latency and sli.latency.selector:
-        sel = sli.latency.selector
-        every = single_rate(f"rate({sel.render(sel.metric + '_bucket')}[5m])", ())
-        return None if every is None else (every[0], (*every[1], Matcher("le", "=", "+Inf")))
-    return single_rate(queries.sli_rates(service, sli, "5m")[1], ())
 
 
 def _values(stretches: tuple[tuple[float, int, int], ...]) -> str:
