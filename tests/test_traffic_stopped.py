@@ -220,3 +220,15 @@ def test_every_mutant_of_the_condition_is_killed_by_the_generated_cases() -> Non
             holds="with",
         )
     assert total == 19 and [m.what for m in alive] == ["for doubled (5m)"], alive
+
+
+def test_two_slos_over_one_counter_pass_their_own_generated_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both SLOs' SLOTrafficStopped fire on the one series fed: each case expects both (a property case of
+    tests/test_slo_options_properties.py failed the compile: 'never asserted firing by a test')."""
+    spec = INGRESS + "  - name: loose\n    objective: 99\n    sli: {errors: errors, total: requests}\n"
+    out = _compile(tmp_path, capsys, {"front": spec})
+    assert (
+        "SLOTrafficStopped: availability, loose: stops" in (out / "prometheus/tests/front.long.test.yaml").read_text()
+    )
