@@ -28,7 +28,7 @@ from compiler import workers
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
-from compiler.toolcheck import _run, promtool_focus, yaml_outline
+from compiler.toolcheck import _run, focus_shapes, promtool_focus, yaml_outline
 from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
@@ -105,22 +105,11 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     # The cross-check is Python work on one core; it runs while the promtool processes do theirs.
     with ThreadPoolExecutor(1) as side, tempfile.TemporaryDirectory(prefix="obsc-focus-") as focus_dir:
         crossed = side.submit(cross_check, layout, set(covered), loads)
-        runner = _Runner(promtool, layout, loads, focus_dir)
+        shapes = focus_shapes.FocusShapes(layout.workdir, [tuple(f) for key, f in families.items() if key[0]], loads)
+        runner = _Runner(promtool, layout, loads, focus_dir, shapes=shapes)
         findings = [problem for problems in _spread(runner, [checks, tested], layout) for problem in problems]
-        _log_focus(runner.focused, runner.whole, whole_asked=record.whole_rule_files)
+        shapes.report(runner.focused, runner.whole, whole_asked=record.whole_rule_files)
         return findings + crossed.result()
-
-
-def _log_focus(focused: dict[str, int], whole: list[str], whole_asked: bool) -> None:
-    """-v: how the test files ran (each group focused on the rules it reads, or whole), and why."""
-    if focused:
-        groups, files = sum(focused.values()), len(focused)
-        log.info("promtool: %d test group(s) of %d test file(s) ran focused on the rules they read", groups, files)
-    if whole_asked:
-        log.info("promtool: %d test file(s) ran whole (--revalidate-all)", len(whole))
-        return
-    for path in sorted(whole):  # rare: say which, and why
-        log.info("promtool: %s ran whole (it or a rule file it loads could not be taken apart surely)", path)
 
 
 @dataclass(frozen=True)
@@ -149,6 +138,7 @@ class _Runner:
     whole: list[str] = field(default_factory=list)  # test files run whole
     ways: int = 1  # promtool processes a part's focused groups are split over (_spread)
     slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(_jobs()))
+    shapes: focus_shapes.FocusShapes = field(default_factory=lambda: focus_shapes.FocusShapes("", (), {}))
 
     def __call__(self, part: _Part, name: str) -> list[str]:
         """Run one process's part (and a second for the files of a focused part that must run whole); its
@@ -158,7 +148,7 @@ class _Runner:
         prefixes = [f"{name}-{n}" for n in range(len(part.units))] if part.focus else []
         for prefix, family in zip(prefixes, part.units, strict=False):
             rule_files = self.loads[family[0]] or []
-            got = promtool_focus.focus_family(self.layout.workdir, family, rule_files, self.focus_dir, prefix)
+            got = self.shapes.focus(self.layout.workdir, family, rule_files, self.focus_dir, prefix)
             if got is None:
                 whole.extend(family)
             else:
