@@ -98,9 +98,13 @@ class _Output(_Template):
     """What one focus wrote: the same form, unmarked."""
 
     def write(self, out_dir: str, prefix: str) -> list[Focused]:
+        made: set[str] = set()
         for path, text in self.files:
             target = os.path.join(out_dir, prefix, path)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            folder = os.path.dirname(target)
+            if folder not in made:  # a folder made once, not once a file: its system CPU is most of a rename's
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
             with open(target, "w", encoding="utf-8") as fh:
                 fh.write(text)
         return [Focused(f"{prefix}/{source}.{g + 1}", source, g, label) for source, g, label in self.focused]
