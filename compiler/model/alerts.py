@@ -96,6 +96,12 @@ class AlertDef:
         return labels
 
     @property
+    def reads_raw_series(self) -> bool:
+        """SLODataMissing, SLOFailuresCounterUnseen, SLOFreshnessStale, SLOTrafficStopped: they read the SLI's own
+        series (targets/prometheus/raw_alerts.py), not the burn records."""
+        return self.data_missing or self.failures_unseen or self.stale or self.stopped
+
+    @property
     def runbook_path(self) -> str:
         return names.runbook_path(self.service, self.name, self.slo_name)
 

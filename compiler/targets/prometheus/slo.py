@@ -153,7 +153,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     for alert in alerts:
         rule = _alert_rule(service, platform, slo, text, alert)
         longest = alert.window.long_seconds if alert.window else slo.period_seconds
-        if alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
+        if alert.reads_raw_series:
             longest = 0  # reads the raw series
         (coarse if tiers.is_coarse(longest) else fast).append(rule)
     return SloRules(tuple(fast), tuple(coarse))
@@ -277,7 +277,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             bad = names.sli_errors_rate(numbers.long) + selector
             lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
-    elif alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
+    elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)
     else:
         remaining = names.SLO_BUDGET_REMAINING + selector
@@ -411,7 +411,7 @@ def _annotations(
             f"At that rate {spent} of the {period} budget goes every {long}."
         )
         description += burn_guard_text(slo, long)
-    elif alert.data_missing or alert.failures_unseen or alert.stale or alert.stopped:
+    elif alert.reads_raw_series:
         summary, description = raw_alert_text(service, slo, alert)
     elif alert.budget == "low":
         left = percent_text(slo.alerting.budget_left)
