@@ -21,6 +21,7 @@ from compiler.model.promql_feed import single_rate
 from compiler.model.silent_groups import silent_split
 from compiler.model.types import Service, SliKind, Slo
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, Case, ExprCheck, InputSeries
+from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values
 from compiler.targets.prometheus.promtool.series import exposed_le, satisfy
 from compiler.targets.prometheus.rule_model import Rule, label_selector
 
@@ -29,7 +30,7 @@ _H = 3600 // _SCRAPE  # samples an hour
 _DAY = 24 * _H
 _END = 10 * _DAY + 12 * _H
 # (group, [(per second, first sample, last sample)]): a stretch of traffic each, samples from 0
-_GROUPS: tuple[tuple[str, tuple[tuple[float, int, int], ...]], ...] = (
+_GROUPS: tuple[tuple[str, tuple[Stretch, ...]], ...] = (
     ("stays", ((1.0, 0, 9 * _DAY + 13 * _H),)),
     ("gone", ((0.0125, 0, 8 * _DAY + 2 * _H),)),
     ("late", ((1.0, 0, 8 * _DAY + _H // 2),)),
@@ -59,7 +60,7 @@ def silent_case(service: Service, rules: list[Rule]) -> Case | None:
             return None
         series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
     for group, stretches in _GROUPS:
-        values = _values(stretches)
+        values = stretch_values(stretches, _SCRAPE, _END)
         for counters in fed:
             for metric, matchers in counters or ():
                 found = satisfy([*matchers, *(Matcher(label, "=", _PREFIX + group) for label in labels)])
@@ -97,24 +98,6 @@ def _counters(service: Service, slo: Slo) -> list[tuple[str, tuple[Matcher, ...]
         return [(every[0], (*every[1], Matcher("le", "=", le))) for le in ("+Inf", exposed_le(sli.threshold_le))]
     found = single_rate(queries.sli_rates(service, sli, "5m", split)[1], split)
     return [found] if found is not None else None
-
-
-def _values(stretches: tuple[tuple[float, int, int], ...]) -> str:
-    """promtool values: each stretch's counter rising by its rate, nothing between and after them."""
-    parts, value, at = [], 0.0, 0
-    for per_second, first, last in stretches:
-        if first > at:
-            parts.append(f"_x{first - at}")
-        step = per_second * _SCRAPE
-        parts.append(f"{_number(value)}+{_number(step)}x{last - first}")
-        value, at = value + step * (last - first + 1), last + 1
-    if at <= _END:
-        parts.append(f"_x{_END - at + 1}")
-    return " ".join(parts)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _alert_text(rule: Rule, group: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from compiler import conventions as names
 from compiler.model.stopped_traffic import total_counter
 from compiler.model.types import Service
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing
+from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values
 from compiler.targets.prometheus.promtool.series import satisfy, selects
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -28,7 +29,7 @@ _DAY = 24 * _H
 _END = 10 * _DAY
 _STOP = 8 * _DAY + 2 * _H
 # (scenario, [(per second, first sample, last sample)], ALERTS at 8d, 9d and 9d 12h)
-_SCENARIOS: tuple[tuple[str, tuple[tuple[float, int, int], ...], tuple[bool, bool, bool]], ...] = (
+_SCENARIOS: tuple[tuple[str, tuple[Stretch, ...], tuple[bool, bool, bool]], ...] = (
     ("stops", ((0.125, 0, _STOP),), (False, True, False)),
     ("young", ((0.125, _DAY + 11 * _H + _H // 2, _STOP),), (False, False, False)),
     ("late", ((0.125, 0, 8 * _DAY + _H // 2),), (False, False, False)),
@@ -55,7 +56,14 @@ def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
         by = [r for r, (m, mine) in known if m == metric and selects(mine, found)]
         slos = ", ".join(r.source.slo.name for r in by if r.source and r.source.slo)
         for scenario, stretches, fires in _SCENARIOS:
-            case = _case(service, by, slos, InputSeries(metric, series[1], _values(stretches)), scenario, fires)
+            case = _case(
+                service,
+                by,
+                slos,
+                InputSeries(metric, series[1], stretch_values(stretches, _SCRAPE, _END)),
+                scenario,
+                fires,
+            )
             if case is None:
                 return []
             cases.append(case)
@@ -79,21 +87,3 @@ def _case(
     )
     title = f"{names.SLO_TRAFFIC_STOPPED}: {slos}: {scenario} (events a day and a week ago, none now)"
     return Case(title, _SCRAPE, tuple(series), checks)
-
-
-def _values(stretches: tuple[tuple[float, int, int], ...]) -> str:
-    """promtool values: each stretch's counter rising by its rate, nothing between and after them."""
-    parts, value, at = [], 0.0, 0
-    for per_second, first, last in stretches:
-        if first > at:
-            parts.append(f"_x{first - at}")
-        step = per_second * _SCRAPE
-        parts.append(f"{_number(value)}+{_number(step)}x{last - first}")
-        value, at = value + step * (last - first + 1), last + 1
-    if at <= _END:
-        parts.append(f"_x{_END - at + 1}")
-    return " ".join(parts)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
