@@ -134,6 +134,19 @@ W = "warning"
         objective=99.9,
     )
 )
+@example(  # a page whose 2h short window the hand-over case never feeds: its no-events branch holds, never starts
+    fleet=_found(
+        [
+            {"tier": "critical", "name": "w0", "long": "3h", "short": "10m", "factor": 14.4},
+            {"tier": "critical", "name": "w1", "long": "3d", "short": "6h", "factor": 14.4},
+            {"tier": "critical", "name": "w2", "long": "3d", "short": "2h", "factor": 1, "for": "15m"},
+        ],
+        "7d",
+        objective=99.95,
+        sli={"latency": "latency", "threshold": "300ms"},
+        min_bad_events=0,
+    )
+)
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

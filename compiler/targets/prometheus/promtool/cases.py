@@ -245,15 +245,21 @@ def hold_times(hold: int, step: int) -> list[int]:
     return [at - step, at] if at - step >= 0 else [at]
 
 
-def fires_at(holds: Sequence[bool], for_seconds: int, keep_firing_seconds: int, step: int) -> list[bool]:
+def fires_at(
+    holds: Sequence[bool], for_seconds: int, keep_firing_seconds: int, step: int, held: Sequence[bool] = ()
+) -> list[bool]:
     """Whether an alert fires at each evaluation (one every `step`, from 0), given whether its condition holds
     there, as Prometheus 2.42 keeps the state: pending from the first evaluation that holds, firing once it has
     held `for`; a firing alert whose condition breaks keeps firing while less than `keep_firing_for` has passed
-    since the first evaluation that broke, and one that holds again by then is still firing (no new `for`)."""
+    since the first evaluation that broke, and one that holds again by then is still firing (no new `for`).
+    `held`: where a branch holds that reads the alert's own ALERTS series, so it holds only while the previous
+    evaluation left the alert pending or firing: it keeps an alert and never starts one (empty: no such branch,
+    or that evaluation is out of the branch's reach)."""
     out: list[bool] = []
     active_at = kept_since = None
     firing_now = False
-    for i, holding in enumerate(holds):
+    for i, direct in enumerate(holds):
+        holding = direct or (bool(held) and held[i] and active_at is not None)
         now = i * step
         if holding:
             active_at, kept_since = now if active_at is None else active_at, None

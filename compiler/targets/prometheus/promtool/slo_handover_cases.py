@@ -21,6 +21,7 @@ from compiler.targets.prometheus.promtool.cases import (
     off_ties,
     steps_after,
 )
+from compiler.targets.prometheus.promtool.chain import LOOKBACK
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.slo_state import counted, history_start
@@ -140,13 +141,19 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             return [after <= i < returning for i in range(end + 1)]
         return [fed(seconds)] * (end + 1)
 
-    def short_holds(w: BurnWindow) -> list[bool]:
-        """A pair's short window over the line, or without a ratio (no events) and the newest window that has
-        one, of its steps and its long window, burning (see slo.py)."""
+    def short_holds(w: BurnWindow) -> tuple[list[bool], list[bool]]:
+        """A pair's short window over the line; or, held: without a ratio (no events) and the newest window that
+        has one, of its steps and its long window, burning (see slo.py). The second holds only an alert that
+        is already up: a pair whose short window this case never feeds never fires in it."""
         if fed(w.short_seconds):
-            return burns(w.short_seconds)
+            return burns(w.short_seconds), []
         newest = next((s for s in recovery_windows(recorded_windows(slo), w) if fed(s)), w.long_seconds)
-        return burns(newest) if fed(newest) else [False] * (end + 1)
+        return [False] * (end + 1), burns(newest) if fed(newest) else []
+
+    def reach(w: BurnWindow) -> int:
+        """How far back the pair's rule sees its own ALERTS sample (slo.py `_own_alerts`): the lookback delta,
+        or the coarse tier's range one minute past its interval."""
+        return tiers.coarse_interval_seconds + 60 if tiers.is_coarse(w.long_seconds) else LOOKBACK
 
     # Every pair of the tier, not only these two: a third one may read windows this case burns (its short window
     # one of their long ones). Each fires from its own condition, `for` and (derived) keep_firing_for; promtool
@@ -158,8 +165,12 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
         guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
         over = value > line and guarded
-        holds = [over and x and y for x, y in zip(burns(w.long_seconds), short_holds(w), strict=True)]
-        fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
+        direct, fallback = short_holds(w)
+        long = burns(w.long_seconds)
+        holds = [over and x and y for x, y in zip(long, direct, strict=True)]
+        reached = fallback and step <= reach(w)  # else the previous evaluation's ALERTS sample is out of sight
+        held = [over and x and y for x, y in zip(long, fallback, strict=True)] if reached else []
+        fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step, held)
         states.append((firing(rule, value, group=group), fires))
     times = (start, switch, taken_at, back, returned_at) if back_too else (start, switch, taken_at)
     checks = [AlertCheck(at, first.alert, tuple(f for f, fires in states if fires[at // step])) for at in times]
