@@ -198,9 +198,7 @@ class Shape:
         for r in rules:
             a = r.source
             assert a is not None
-            # stale, failures-unseen and SLOTrafficStopped read raw series (a day and a week back for the
-            # last), which these cases do not feed: quiet
-            raw_only = a.stale or a.failures_unseen or a.stopped
+            raw_only = a.stale or a.failures_unseen or a.stopped  # raw series these cases never feed: quiet
             shapes.append(RuleShape(r.alert, r.for_seconds, a.window, a.budget, a.data_missing, raw_only))
         windows = tuple(dict.fromkeys(s.window for s in shapes if s.window))
         budget = [r for r, s in zip(rules, shapes, strict=True) if s.budget is not None]
