@@ -116,3 +116,21 @@ def test_a_step_too_thin_to_show_a_failure_is_passed_over_and_its_count_faults_a
         assert column.alone is fires, failures
         flipped = [s for s in column.short if s[1] is not fires]
         assert flipped, failures  # some fault of the branch (the step's count among them) says otherwise
+
+
+def test_a_lane_whose_pair_is_not_up_does_not_fire_on_its_branch_and_keeps_apart_from_a_burning_one() -> None:
+    """The no-events branch is joined with the pair's own ALERTS: it holds a page already up, never starts one.
+    A lane whose long window is over the line and whose short window is too thin to end the pair, but whose pair
+    is not up, stays quiet alone; beside a lane whose short window burns (the `and on (service, slo)` drops the
+    lane label) it would fire. A drawn catalog (7d: 6h/3h x6, 10m/2m x10, 3h/5m x2) ran the two side by side,
+    and its compile failed its own tests."""
+    burn = Burn("Slow", 7200, 10800, SHORT, 0.001, (600,), "w2", True)
+    windows = (SHORT, 600, 10800)
+    quiet = _State({10800: Decimal("0.0024")}, totals={SHORT: Decimal(1)})  # 0.3 failures at the line: thin
+    burning = _State({10800: Decimal("0.00125"), SHORT: Decimal("0.00125")}, totals={600: Decimal(1)})
+    lanes = [Lane(quiet, frozenset({"Slow"}), 3600), Lane(burning, frozenset({"Slow"}), 7200)]
+    judge = Judge([burn], 0.0, windows)
+    assert [judge.columns(lane.state)[0].alone for lane in lanes] == [False, True]
+    assert not judge.fits(lanes)
+    quiet.held = frozenset({"w2"})  # its pair up: the branch holds it, alone and beside the burning lane
+    assert Judge([burn], 0.0, windows).columns(quiet)[0].alone

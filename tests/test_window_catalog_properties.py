@@ -147,6 +147,18 @@ W = "warning"
         min_bad_events=0,
     )
 )
+@example(  # an unheld lane's no-events branch: lane-1's short window over its line must not complete it (lanes)
+    fleet=_found(
+        [
+            {"tier": W, "name": "w0", "long": "6h", "short": "3h", "factor": 6, "for": "1h"},
+            {"tier": W, "name": "w1", "long": "10m", "short": "2m", "factor": 10},
+            {"tier": W, "name": "w2", "long": "3h", "short": "5m", "factor": 2, "for": "2h"},
+        ],
+        "7d",
+        objective=99.95,
+        min_bad_events=0,
+    )
+)
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,8 +3,10 @@
 A budget alert reads its own lane only. A burn-rate alert compares its lane's long window, but joins its short
 window and traffic guard `and on (service, slo)`, where the lane label is dropped: it fires in a lane whose
 long window is over the line when any lane's short window and any lane's guard hold. The short window also
-holds when it has no ratio (`or` the long window `unless on (service, slo)` the short one): side by side,
-only when no lane's short window has one. So two checks:
+holds when it has no ratio (`or` the long window `unless on (service, slo)` the short one) and the pair is
+already up (`and on (service, slo)` its ALERTS): side by side, only when no lane's short window has one and
+some lane's pair is up. A lane whose pair is not up is quiet alone on that branch, and may not share a group
+where another lane's short window would complete it. So two checks:
 
 - every lane fires side by side as it does alone (the expected alerts stay right), and
 - every fault the mutation sweep makes in one rule (a threshold raised by half or lowered by 40%, a
@@ -51,7 +53,8 @@ class Burn(NamedTuple):
 class Short(NamedTuple):
     """The short window's side, `over or (branch unless on (service, slo) present)`, per lane: the short
     window over the line; the branch (the long window present, or with steps between the two windows the
-    newest of them and the long window over the line, slo.py); the short window present."""
+    newest of them and the long window over the line, slo.py), where the lane's pair is up; the short window
+    present."""
 
     over: Verdicts
     branch: Verdicts
@@ -145,6 +148,10 @@ def _together(lanes: Sequence[Columns], fault: Fault) -> list[bool]:
     return [lane.long[i] and joined for lane in lanes]
 
 
+def _both(a: Verdicts, b: Verdicts) -> Verdicts:
+    return [x and y for x, y in zip(a, b, strict=True)]
+
+
 def _variants(
     rule: Burn, needed: float, windows: Sequence[int], states: list[_State]
 ) -> tuple[list[Verdicts], list[Short], list[Verdicts]]:
@@ -215,8 +222,15 @@ def _variants(
     else:
         branch = present(rule.long_seconds)
         branches = [present(w) for w in windows if w != rule.long_seconds]  # branch swapped
+    # The branch holds only a lane whose pair is already up: it is joined `and on (...)` with the pair's ALERTS,
+    # fed as a lane's `held` (with the label dropped, any lane's: Judge.fits keeps lanes apart where that matters).
+    # Not a constant input's own alert: that is up only where the side already held without it.
+    up = [rule.window in s.held for s in states]
+    unheld = branch
+    branch = _both(branch, up)
     short = [Short(x, branch, shown) for x in over]
-    short += [Short(over[0], b, shown) for b in branches]
+    short += [Short(over[0], _both(b, up), shown) for b in branches]
+    short.append(Short(over[0], unheld, shown))  # the ALERTS join dropped: the branch starts a page too
     # the short window `unless` reads, swapped (time slices: the ratio read as another, the short's gate kept)
     swapped = [ending(w) for w in others]
     if rule.sliced:
