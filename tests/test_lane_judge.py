@@ -12,22 +12,28 @@ from hypothesis import strategies as st
 
 from compiler.targets.prometheus.promtool import lane_faults
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane, Short
-from compiler.targets.prometheus.promtool.slo_state import _State
+from compiler.targets.prometheus.promtool.slo_state import _State, ends
 
 SHORT, MIDDLE, HOUR = 300, 1800, 3600
 WINDOWS = (SHORT, MIDDLE, HOUR)
 RULES = (
-    Burn("Fast", 120, HOUR, SHORT, 0.01),
-    Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,)),  # a batch pair: the newest window with events decides
+    Burn("Fast", 120, HOUR, SHORT, 0.01, (), "fast"),
+    Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,), "fast"),  # a batch pair: the newest window with events decides
     Burn("Fast", 120, HOUR, SHORT, 0.01, (MIDDLE,), "fast", True),  # event counts: the newest counted one
-    Burn("Slow", 900, HOUR, MIDDLE, 0.004),
+    Burn("Slow", 900, HOUR, MIDDLE, 0.004, (), "slow"),
 )
 
 
 def _afresh(burns: Sequence[Burn], needed: float, lanes: Sequence[Lane]) -> bool:
     """Every lane's verdicts at once, as side by side: each lane fires as alone, and each fault some lane
-    catches alone is still caught together."""
+    catches alone is still caught together; and a pair's ALERTS (joined without the lane label) up in one lane
+    holds no lane whose short window does not end the pair unless that lane's pair is up too."""
     for rule in burns:
+        up = [rule.window in lane.state.held for lane in lanes]
+        above = rule.above(rule.short_seconds)
+        open_ = [not ends(lane.state, rule.short_seconds, rule.line, rule.thin, above) for lane in lanes]
+        if any(up) and any(o and not u for o, u in zip(open_, up, strict=True)):
+            return False
         long, short, guard = lane_faults._variants(rule, needed, WINDOWS, [lane.state for lane in lanes])
 
         def alone(long: list[bool], short: Short, guard: list[bool]) -> list[bool]:
@@ -63,7 +69,8 @@ _TOTAL = st.sampled_from([Decimal(0), Decimal(2) / Decimal(45), Decimal(5) / Dec
 def _lanes(draw: st.DrawFn) -> Lane:
     ratios = draw(st.dictionaries(st.sampled_from(WINDOWS), _RATIO, max_size=3))
     totals = draw(st.dictionaries(st.sampled_from(WINDOWS), _TOTAL, max_size=2))
-    state = _State(ratios=ratios, total=draw(_TOTAL.filter(bool)), totals=totals)
+    held = draw(st.frozensets(st.sampled_from(["fast", "slow"])))  # pairs already up (their ALERTS fed)
+    state = _State(ratios=ratios, total=draw(_TOTAL.filter(bool)), totals=totals, held=held)
     asks = draw(st.frozensets(st.sampled_from(["Fast", "Slow", "Other"]), max_size=2))
     return Lane(state, asks, draw(st.sampled_from([60, 900, 1800])))
 
