@@ -3,6 +3,10 @@ day-and-a-week-back cases of the silent-group branch (missing_silent.py) and of 
 
 from __future__ import annotations
 
+from compiler.model.types import Service
+from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.series import satisfy
+
 # (events a second, first sample, last sample), samples counted from 0
 Stretch = tuple[float, int, int]
 
@@ -20,6 +24,16 @@ def stretch_values(stretches: tuple[Stretch, ...], scrape_seconds: int, last_sam
     if at <= last_sample:
         parts.append(f"_x{last_sample - at + 1}")
     return " ".join(parts)
+
+
+def targets_up(service: Service, last_sample: int) -> list[InputSeries] | None:
+    """The service's targets up through the replay ([] without targets), None where no `up` labels pass them."""
+    if not service.targets:
+        return []
+    up = satisfy(service.targets)
+    if up is None:
+        return None
+    return [InputSeries("up", tuple(sorted(up.items())), f"1x{last_sample}")]
 
 
 def _number(value: float) -> str:

@@ -21,7 +21,7 @@ from compiler.model.promql_feed import single_rate
 from compiler.model.silent_groups import silent_split
 from compiler.model.types import Service, SliKind, Slo
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, Case, ExprCheck, InputSeries
-from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values
+from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values, targets_up
 from compiler.targets.prometheus.promtool.series import exposed_le, satisfy
 from compiler.targets.prometheus.rule_model import Rule, label_selector
 
@@ -53,12 +53,9 @@ def silent_case(service: Service, rules: list[Rule]) -> Case | None:
     if not watched or any(m in r.expr for r in branches if r not in watched for m in metrics):
         return None
     labels = sorted({label for r in watched for label in _split(service, r)})
-    series: list[InputSeries] = []
-    if service.targets:
-        up = satisfy(service.targets)
-        if up is None:
-            return None
-        series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
+    series = targets_up(service, _END)
+    if series is None:
+        return None
     for group, stretches in _GROUPS:
         values = stretch_values(stretches, _SCRAPE, _END)
         for counters in fed:

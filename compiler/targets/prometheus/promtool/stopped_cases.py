@@ -19,7 +19,7 @@ from compiler import conventions as names
 from compiler.model.stopped_traffic import total_counter
 from compiler.model.types import Service
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing
-from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values
+from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values, targets_up
 from compiler.targets.prometheus.promtool.series import satisfy, selects
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -73,12 +73,9 @@ def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
 def _case(
     service: Service, rules: list[Rule], slos: str, fed: InputSeries, scenario: str, firing_at: tuple[bool, bool, bool]
 ) -> Case | None:
-    series: list[InputSeries] = []
-    if service.targets:
-        up = satisfy(service.targets)
-        if up is None:
-            return None
-        series.append(InputSeries("up", tuple(sorted(up.items())), f"1x{_END}"))
+    series = targets_up(service, _END)
+    if series is None:
+        return None
     series.append(fed)
     fired = tuple(sorted((firing(r, 1.0) for r in rules), key=lambda f: f.labels))
     checks = tuple(
