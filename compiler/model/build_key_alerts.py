@@ -4,9 +4,11 @@ by tier, each alert's threshold parsed for its kind."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from compiler.errors import Location
 from compiler.model.alert_kinds import EVENT_KINDS, EVENT_MAX_FOR, KINDS, MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer, builtin_defaults
 from compiler.model.ratio_groups import error_groups_problem
@@ -42,6 +44,7 @@ def build_key_alerts(
     out: list[KeyAlert] = []
     for kind, key, info in _KINDS:
         tiers: dict[Tier, tuple[Any, Ctx, Path]] = {}
+        sources: dict[Tier, _Sources] = {}  # which layer wrote each tier's line and its hold
         switched_on: tuple[Ctx, Path] | None = None  # `true` after an inherited `false`: on, with no tiers
         for layer, where, base in layers:
             if key not in layer:
@@ -57,6 +60,7 @@ def build_key_alerts(
                 if name in value:
                     inherited = tiers[tier][0] if tier in tiers else None
                     tiers[tier] = (_over(inherited, value[name]), where, (*base, key, name))
+                    sources[tier] = _written(sources.get(tier), value[name], where, (*base, key, name))
         if switched_on is not None and not tiers:
             where, path = switched_on
             where.error(
@@ -92,7 +96,8 @@ def build_key_alerts(
             elif beyond:  # a built-in line is the spec's to change: said at its histogram, with the key that sets it
                 ctx.error(("metrics", "latency"), beyond)
             elif alert is not None:
-                built[tier] = alert
+                line, hold = sources[tier]
+                built[tier] = replace(alert, line_location=line[0].loc(line[1]), for_location=_hold_location(hold))
         if _tiers_in_order(kind, built, tiers, layers):
             out += built.values()
     return apply_missing(layers, out, has_targets, ctx)
@@ -131,6 +136,24 @@ def _over(inherited: Any, value: Any) -> Any:
     if value is False or value is True or "for" not in inherited:
         return value
     return {"threshold": value, "for": inherited["for"]}
+
+
+_Sources = tuple[tuple[Ctx, Path], tuple[Ctx, Path] | None]  # (line, hold) as (layer, path); hold None: built in
+
+
+def _written(known: _Sources | None, value: Any, where: Ctx, path: Path) -> _Sources:
+    """Where a tier's line and hold come from once this layer's `value` is over the inherited ones: a bare line
+    keeps the inherited hold, `{for}` alone the inherited line (`-v` and the inherited-line warnings say which)."""
+    line, hold = known if known is not None else ((where, path), None)
+    if not isinstance(value, dict):
+        return (where, path), hold
+    if "threshold" in value:
+        line = (where, (*path, "threshold"))
+    return line, (where, (*path, "for")) if "for" in value else hold
+
+
+def _hold_location(hold: tuple[Ctx, Path] | None) -> Location:
+    return hold[0].loc(hold[1]) if hold is not None else Ctx(None).loc(())
 
 
 # Kinds whose alert fires above its line (a page on a higher line than the ticket), and the one whose line is

@@ -10,6 +10,7 @@ from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Layer
 from compiler.model.build_slos import increase_notes
 from compiler.model.build_targets import targets_notes
+from compiler.model.healthy_lines import line_source_notes
 from compiler.model.prober_selector import prober_notes
 from compiler.model.silent_groups import unwatched_group_notes
 from compiler.model.sli_kinds import kind_notes
@@ -35,6 +36,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) 
     notes += prober_notes(data, defaults.data.get("metrics") or {})
     notes += increase_notes(data)
     notes += symptom_notes(service)
+    notes += line_source_notes(service)
     notes += kind_notes(service)
     notes += unwatched_group_notes(service)
     for route in service.routes:

@@ -227,6 +227,10 @@ class KeyAlert:
     while_blind: bool = False
     # a saturation signal with no series fires its missing-data twin (`missing: alert`, saturation_twins.py)
     missing_fires: bool = True
+    # where its line and its hold were written (`location` is the tier's last writer: a spec's `{for: 10m}` alone
+    # keeps the platform's line); `<defaults>` for the built-in table
+    line_location: Location = NOWHERE
+    for_location: Location = NOWHERE
 
 
 class Comparison(StrEnum):
