@@ -75,7 +75,7 @@ def test_a_counter_line_prometheus_reads_as_0_is_refused(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("unit", "line"),
-    [("percentunit", "above: 0.9999999"), ("percentunit", 'above: "99.99999%"'), ("percent", "below: 0.000000001")],
+    [("percentunit", "above: 0.9999999"), ("percentunit", 'above: "99.99999%"'), ("percent", 'below: "0.000000001%"')],
 )
 def test_a_line_a_float64_tells_from_the_end_compiles(tmp_path: Path, unit: str, line: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []

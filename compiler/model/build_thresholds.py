@@ -23,7 +23,7 @@ from compiler.model.groups import (
     raw_group_problem,
     set_elsewhere,
 )
-from compiler.model.share_range import SHARE_RANGE
+from compiler.model.share_range import SHARE_RANGE, bare_line_problem
 from compiler.model.targets_text import pattern_advice
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
@@ -408,12 +408,8 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
     text = repr(value) if isinstance(value, int | float) else str(value)
     if _NUMBER.fullmatch(text) or isinstance(value, int | float):
         number = Decimal(text)
-        if metric.unit == "percentunit" and abs(number) > 1:
-            # `below: 70` meant 70%: compared with a 0-1 share it was a line at 7000%, an alert firing for ever.
-            raise ValueError(
-                f"metric {metric.name!r} is a 0-1 share (unit: percentunit), where {number} is {number * 100}%: "
-                f"write the percentage with its sign, {number}% (the share {number / 100})"
-            )
+        if problem := bare_line_problem(metric, number):
+            raise ValueError(problem)
         return number
     unit = metric.unit
     if text.endswith("%"):

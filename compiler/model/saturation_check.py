@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.model.share_range import PERCENT_NAMES
 from compiler.model.types import MetricType
 
 SATURATION = ("cpu", "memory", "disk")
@@ -67,6 +68,16 @@ def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -
     written = body.get("selector", body.get("expr", ""))
     bare = _BARE_SERIES.fullmatch(str(written))
     series = bare.group(1) if bare else ""
+    if series.endswith(PERCENT_NAMES) and not unit:
+        # read as 0-1, the 80% line is 0.8: a CPU at 1% of a 0-100 gauge ticketed (round 39)
+        return [
+            (
+                "selector" if "selector" in body else "expr",
+                f"{series} is named as a 0-100 percentage, and with no unit {name} is read as a 0-1 share: a "
+                f"line of 80% is compared as 0.8, crossed at 0.8%; declare unit: percent (or percentunit if it "
+                "counts 0-1)",
+            )
+        ]
     if series.endswith(_COUNTER_SUFFIXES):
         what = "a counter (its running total is always above 80%)"
     elif series.endswith(_AMOUNT_SUFFIXES) and not unit:

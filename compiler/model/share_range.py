@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model.types import Metric
+from compiler.model.units import decimal_text
 
 SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0), Decimal(100))}
 
@@ -45,3 +46,44 @@ def share_condition_problem(metric: Metric, op: str, value: Decimal) -> str | No
         f"{share}: every value of it passes {op} {value}, so no time slice is ever bad and the SLO never burns; "
         "compare with a number inside the range"
     )
+
+
+# Names that say a gauge's scale where no unit is declared: Prometheus's `_ratio` base unit is 0-1; `_percent`
+# and its short forms count 0-100.
+PERCENT_NAMES = ("_percent", "_pct", "_percentage")
+
+
+def named_scale(metric: Metric) -> str:
+    """`percent` or `percentunit` when an undeclared gauge's series name says its scale, else ``."""
+    if metric.unit or metric.selector is None:
+        return ""
+    name = metric.selector.metric
+    return "percent" if name.endswith(PERCENT_NAMES) else "percentunit" if name.endswith("_ratio") else ""
+
+
+def bare_line_problem(metric: Metric, number: Decimal) -> str | None:
+    """Why a line written without a unit reads off the share's scale, or None. On a 0-1 share, 70 meant 70% and
+    was a line at 7000% (round 32); on a 0-100 one (declared, or a `*_percent` name),
+    0.8 meant 80% and was a line at 0.8%, crossed by any load at all (round 39); on a `*_ratio` with no unit, 80
+    never fired."""
+    scale = metric.unit or named_scale(metric)
+    declared = f"unit: {metric.unit}" if metric.unit else f"named {metric.selector.metric if metric.selector else ''}"
+    if scale == "percentunit" and abs(number) > 1:
+        fix = (
+            "write the percentage with its sign"
+            if metric.unit
+            else "declare unit: percentunit and write it with its sign"
+        )
+        return (
+            f"metric {metric.name!r} is a 0-1 share ({declared}), where {number} is {number * 100}%: {fix}, "
+            f"{number}% (the share {number / 100})"
+            + ("" if metric.unit else "; a ratio that exceeds 1 declares its unit (e.g. unit: none)")
+        )
+    if scale == "percent" and 0 < abs(number) < 1:
+        fix = "write it with its sign" if metric.unit else "declare unit: percent and write it with its sign"
+        n = decimal_text(number)
+        return (
+            f"metric {metric.name!r} is a 0-100 share ({declared}), where {n} is {n}%: {fix}, "
+            f"{decimal_text(number * 100)}% if you meant the share {n}, or {n}% if you meant that"
+        )
+    return None
