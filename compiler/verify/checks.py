@@ -12,6 +12,7 @@
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
+- every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic (event_floor.py);
 - the service's targets are scraped, configured and observed, as often as the platform declares, and obsc's
   loaded groups are evaluated at least as often as their alerts' holds (scrapes.py);
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
@@ -37,6 +38,7 @@ from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duratio
 from compiler.spec.document import Document, Path
 from compiler.verify import rules, scrapes
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
+from compiler.verify.event_floor import check_event_floor
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
 
@@ -88,14 +90,16 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
         _metric(metric, service, ctx, found, noted)
         _infinite_bucket(metric, service, ctx, found)
-    names = (
-        [s.get("name") for s in (doc.data.get("slos") or [])] if doc is not None and isinstance(doc.data, dict) else []
-    )
+    doc_slos = (doc.data.get("slos") or []) if doc is not None and isinstance(doc.data, dict) else []
+    names = [s.get("name") if isinstance(s, dict) else None for s in doc_slos]
     for slo in service.slos:
         index = names.index(slo.name) if slo.name in names else 0
         path: Path = ("slos", index, "sli")
         sli = slo.sli
         _retention(slo, ("slos", index, "period"), ctx, find)
+        own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
+        floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
+        check_event_floor(slo, floor_path, own_floor, ctx.prometheus, find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
