@@ -15,6 +15,7 @@ from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_
 from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.operator_secrets import secret_key_clashes
 from compiler.model.send_resolved import shared_resolved_problems
+from compiler.model.slice_floor import slice_floor_problem
 from compiler.model.teams import (
     foreign_receiver_problem,
     is_unrouted_info,
@@ -51,6 +52,10 @@ def check_slos(
                     f"objective, shorten the period or set alerts: {{{dead.value}: false}} on this SLO",
                 )
             )
+        floor_at = locate((*path, "min_bad_events")) if locate else slo.location
+        written = locate is not None and floor_at != locate(path)
+        if problem := slice_floor_problem(slo, written):
+            found.append(Diagnostic(floor_at, (*path, "min_bad_events") if written else path, problem))
     return found
 
 
