@@ -14,6 +14,7 @@ from compiler.model.healthy_lines import line_source_notes
 from compiler.model.prober_selector import prober_notes
 from compiler.model.silent_groups import unwatched_group_notes
 from compiler.model.sli_kinds import kind_notes
+from compiler.model.slo_sources import slo_source_notes
 from compiler.model.symptoms import symptom_notes
 from compiler.model.teams import DEFAULT_RECEIVER_PATH, is_unrouted_info
 from compiler.model.types import Service
@@ -37,6 +38,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) 
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += line_source_notes(service)
+    notes += slo_source_notes(service, data, defaults)
     notes += kind_notes(service)
     notes += unwatched_group_notes(service)
     for route in service.routes:
