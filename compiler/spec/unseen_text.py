@@ -1,0 +1,61 @@
+"""Characters a reviewer cannot see, in the text of a spec file around its values (comments, line breaks).
+
+strings.py refuses them in every key and value a spec holds; a comment and the space between entries hold
+none, so they went unchecked. There they change what a review shows without changing what obsc reads, or the
+other way round: YAML reads U+0085, U+2028 and U+2029 as line breaks, which editors and code review show as
+no break, so `selector: {job: x}  # scraped by the agent<U+2028>targets: false` reads as a comment and turns
+ServiceDown off; a direction control in a comment shows the line in another order ("Trojan Source"). A file's
+first character may be a byte-order mark (editors write one); the loader strips it before this reads the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from compiler.errors import Diagnostic, InputError, Location
+from compiler.spec.strings import character_problem
+
+# strings._FORBIDDEN but the carriage return, which ends the lines of a file checked out with CRLF
+UNSEEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\u180e\u200b\u2060-\u2064]"
+)
+_YAML_BREAKS = "\x85\u2028\u2029"  # line breaks to YAML 1.1 (and libyaml), not to editors or code review
+MAX_SHOWN = 10  # a file pasted from elsewhere may hold hundreds: the first ones say what to do
+
+
+def refuse(path: str, text: str, values: Iterable[tuple[int, int]] = (), yaml: bool = True) -> None:
+    """Raise InputError at each unseen character of `text` (a file's text without its byte-order mark) outside
+    the `values` spans ([start, end) character offsets of the scalars, which strings.py judges with their
+    path). Nearly every file holds none: one search, and the spans are read only when it finds one."""
+    if UNSEEN.search(text) is None:
+        return
+    spans = sorted(values)  # scalars do not overlap: the one starting last at or before a place is the only one
+    starts = [start for start, _ in spans]
+    found: list[Diagnostic] = []
+    for match in UNSEEN.finditer(text):
+        at = match.start()
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and at < spans[i][1]:
+            continue
+        line = text.count("\n", 0, at) + 1
+        where = Location(path, line, at - (text.rfind("\n", 0, at) + 1) + 1)
+        found.append(Diagnostic(where, (), _message(match.group(), yaml)))
+        if len(found) == MAX_SHOWN:
+            break
+    if found:
+        raise InputError(found)
+
+
+def _message(character: str, yaml: bool) -> str:
+    if yaml and character in _YAML_BREAKS:
+        name = unicodedata.name(character, "next line").lower()
+        return (
+            f"character U+{ord(character):04X} ({name}) outside a value: YAML reads it as a line break that "
+            "editors and code review do not show, so what follows it (after a comment too) is read as a line "
+            "of its own: use a newline, or delete it"
+        )
+    where = "outside a value (in a comment or between entries)" if yaml else "in Jsonnet text (a comment too)"
+    return f"{where}: {character_problem(character)}"
