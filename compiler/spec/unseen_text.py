@@ -1,11 +1,11 @@
 """Characters a reviewer cannot see, in the text of a spec file around its values (comments, line breaks).
 
 strings.py refuses them in every key and value a spec holds; a comment and the space between entries hold
-none, so they went unchecked. There they change what a review shows without changing what obsc reads, or the
-other way round: YAML reads U+0085, U+2028 and U+2029 as line breaks, which editors and code review show as
-no break, so `selector: {job: x}  # scraped by the agent<U+2028>targets: false` reads as a comment and turns
-ServiceDown off; a direction control in a comment shows the line in another order ("Trojan Source"). A file's
-first character may be a byte-order mark (editors write one); the loader strips it before this reads the text.
+none, so they went unchecked. There they change what a review shows without changing what obsc reads: YAML
+reads U+0085, U+2028, U+2029 and a carriage return without a newline as line breaks, which git, editors or
+code review show as none, so `selector: {job: x}  # scraped by the agent<U+2028>targets: false` reads as a
+comment and switches ServiceDown off; a direction control in a comment shows the line in another order
+("Trojan Source"). A file's first character may be a byte-order mark (editors write one): the loader strips it.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.spec.strings import character_problem
 
-# strings._FORBIDDEN but the carriage return, which ends the lines of a file checked out with CRLF
+# strings._FORBIDDEN but a carriage return before a newline, which ends the lines of a file checked out with CRLF
 UNSEEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\u180e\u200b\u2060-\u2064]"
+    "|\r(?!\n)"
 )
-_YAML_BREAKS = "\x85\u2028\u2029"  # line breaks to YAML 1.1 (and libyaml), not to editors or code review
+# line breaks to YAML 1.1 (and libyaml), not to git, editors or code review (a lone CR: to git and a web page)
+_YAML_BREAKS = "\r\x85\u2028\u2029"
 MAX_SHOWN = 10  # a file pasted from elsewhere may hold hundreds: the first ones say what to do
 
 
@@ -51,7 +53,7 @@ def refuse(path: str, text: str, values: Iterable[tuple[int, int]] = (), yaml: b
 
 def _message(character: str, yaml: bool) -> str:
     if yaml and character in _YAML_BREAKS:
-        name = unicodedata.name(character, "next line").lower()
+        name = {"\r": "carriage return", "\x85": "next line"}.get(character) or unicodedata.name(character).lower()
         return (
             f"character U+{ord(character):04X} ({name}) outside a value: YAML reads it as a line break that "
             "editors and code review do not show, so what follows it (after a comment too) is read as a line "
