@@ -138,10 +138,10 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
     return docs
 
 
-def _value_spans(events: list[yaml.Event]) -> Iterator[tuple[int, int]]:
+def _value_spans(events: list[yaml.Event]) -> Iterator[tuple[int, int, bool]]:
     for event in events:
         if isinstance(event, yaml.ScalarEvent) and event.start_mark and event.end_mark:
-            yield event.start_mark.index, event.end_mark.index
+            yield event.start_mark.index, event.end_mark.index, event.style in ("|", ">")
 
 
 def _reader_error(path: str, text: str, exc: yaml.reader.ReaderError) -> InputError:

@@ -44,7 +44,24 @@ def test_a_yaml_line_break_in_a_comment_is_refused_where_an_editor_shows_it(name
     text = SPEC.format(hidden=BREAKS[name] + "targets: false")
     (shown,) = _messages("s.yaml", text)
     # line 4 as an editor counts lines (by newline), column 57: right after the comment's last word
-    assert shown.startswith(f"s.yaml:4:57 character U+{ord(BREAKS[name]):04X} ({name}) outside a value: YAML reads")
+    assert shown.startswith(f"s.yaml:4:57 character U+{ord(BREAKS[name]):04X} ({name}): YAML reads it as a line")
+
+
+@pytest.mark.parametrize("name", BREAKS)
+@pytest.mark.parametrize(
+    "written",
+    [
+        "description: |\n  text{b}targets: false\n",  # the value ended at the break, the next line a key
+        "description: >\n  text\n  {b}targets: false\n",
+        "description: |  # note{b}targets: false\n",  # a block scalar's header line is no value
+        'description: "a{b}b"\n',  # a value kept the character (strings.py refused it) or made it a newline
+        "description: a\n  b{b}targets: false\n",
+    ],
+)
+def test_a_yaml_line_break_is_refused_in_and_around_values_too(name: str, written: str) -> None:
+    text = SPEC.format(hidden="").replace("team: payments\n", "team: payments\n" + written.format(b=BREAKS[name]))
+    shown = _messages("s.yaml", text)
+    assert len(shown) == 1 and f"character U+{ord(BREAKS[name]):04X} ({name}): YAML reads" in shown[0]
 
 
 def test_the_hidden_key_compiles_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,15 +88,23 @@ def test_other_unseen_characters_in_a_comment_are_refused(hidden: str, kind: str
     assert shown.startswith(f"s.yaml:4:57 outside a value (in a comment or between entries): {kind} is not allowed")
 
 
+def test_a_block_scalars_header_comment_is_read_as_a_comment() -> None:
+    text = SPEC.format(hidden="").replace("team: payments\n", "team: payments\ndescription: |  # x\u202e\n  text\n")
+    (shown,) = _messages("s.yaml", text)
+    assert shown.startswith("s.yaml:4:20 outside a value (in a comment or between entries): direction control U+202E")
+
+
 def test_many_are_shown_ten_at_a_time() -> None:
     text = SPEC.format(hidden="") + "".join(f"# {i}\u200b\n" for i in range(40))
     assert len(_messages("s.yaml", text)) == unseen_text.MAX_SHOWN
 
 
 def test_values_keep_their_own_located_message_and_crlf_and_a_first_byte_order_mark_load() -> None:
-    # in a value, strings.py names its path later: the loader leaves it (a quoted U+2028 stays in the value)
-    quoted = SPEC.format(hidden="").replace("team: payments", 'team: payments\ndescription: "a\u2028b \u202ec"')
-    assert load_yaml_text("s.yaml", quoted)[0].data["description"] == "a\u2028b \u202ec"
+    # in a value, strings.py names its path later: the loader leaves it
+    quoted = SPEC.format(hidden="").replace("team: payments", 'team: payments\ndescription: "a\u200bb \u202ec"')
+    assert load_yaml_text("s.yaml", quoted)[0].data["description"] == "a\u200bb \u202ec"
+    block = SPEC.format(hidden="").replace("team: payments", "team: payments\ndescription: |-  # x\n  a\u202eb")
+    assert load_yaml_text("s.yaml", block)[0].data["description"] == "a\u202eb"
     crlf = "\ufeff" + SPEC.format(hidden=" é 日本 𝔘").replace("\n", "\r\n")
     assert load_yaml_text("s.yaml", crlf)[0].data["selector"] == {"job": "checkout"}
 
