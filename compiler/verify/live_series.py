@@ -8,8 +8,8 @@
 - a latency threshold's bucket that some of the histogram's series lack while others have it (two bucket
   layouts at once, as during a release that changed them): the SLO leaves those series out (it cannot see
   them) and SLODataMissing tickets, which says no more than "unbucketed";
-- a counter narrowed by a label value its family never takes in another form (`code="5xx"` where codes are
-  written `500`): the note "none yet" would hide it for good.
+- a counter narrowed by a label value in another form than every value its family has (`code="5xx"` where
+  codes are numbers, `500`), or on a label its family lacks: the note "none yet" would hide it for good.
 
 Each check asks a fixed number of aggregated queries (count(...)) per SLO label or per metric: the answers are
 one number whatever the fleet's size, never a series list.
@@ -30,7 +30,7 @@ from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected
 
 Find = Callable[[Path, Location, str], None]
-Count = Callable[[str], int]
+Count = Callable[[str], int]  # the number of series `expr` returns now
 
 CHURN_FACTOR = 3  # values seen over the lookback above this many times those present now
 CHURN_FLOOR = 10  # and at least this many values seen: a rollout of a few replicas is no churn
@@ -89,9 +89,9 @@ def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count
 
 
 def _values(expr: str, label: str) -> str:
-    """The number of distinct non-empty values of `label` on the series of `expr` (a series without the label
-    has it empty, which `on (label)` against a label-less vector matches)."""
-    return f"count(count by ({label}) ({expr}) unless on ({label}) vector(1))"
+    """One series per non-empty value of `label` on the series of `expr` (a series without the label has it
+    empty, which `on (label)` against a label-less vector matches); `count` counts them."""
+    return f"count by ({label}) ({expr}) unless on ({label}) vector(1)"
 
 
 def check_drops(metric: Metric, path: Path, lookback: str, count: Count, find: Find) -> None:
@@ -112,23 +112,28 @@ def check_drops(metric: Metric, path: Path, lookback: str, count: Count, find: F
         metric.location,
         f"{metric.selector.render()} goes down like a gauge: {found} of its {every} series dropped in more than a "
         f"third of their changes over the last {lookback} (at least {DROPS_FLOOR} drops), and rate() reads each "
-        "drop as a restart, counting its whole new value as events; use a counter (or a gauge's own metric type "
-        "and a threshold alert), or declare `type: gauge`",
+        "drop as a restart, counting its whole new value as events; read a running total that only a restart "
+        "resets (a level that goes up and down is a gauge: watch it with a threshold alert, not an SLO)",
     )
 
 
 def two_layouts(histogram: Selector, le: Matcher, bound: str, count: Count, lookback: str) -> str | None:
-    """Series of the histogram without the threshold's bucket while others have it (the caller has seen some
-    with it): two layouts at once. One query, two when some lack it."""
-    bucket = histogram.metric + "_bucket"
-    every = f"count without (le) (last_over_time({histogram.render(bucket)}[{lookback}]))"
-    having = f"last_over_time({histogram.render(bucket, (le,))}[{lookback}])"
-    lacking = count(f"{every} unless ignoring (le) {having}")
-    if not lacking or lacking >= (series := count(every)):
-        return None  # none lacks it, or (an answer that contradicts the caller's) none has it
+    """Series of the histogram that have no threshold bucket now (the caller has seen it within the lookback):
+    two layouts at once, or a release that removed the bucket from every instance. Now, not over the lookback:
+    series a fixed release replaced say nothing. One query, two when some lack it."""
+    bucket = histogram.render(histogram.metric + "_bucket")
+    every = f"count without (le) ({bucket})"
+    lacking = count(f"{every} unless ignoring (le) {histogram.render(histogram.metric + '_bucket', (le,))}")
+    if not lacking:
+        return None
+    series = count(every)
+    others = (
+        "while the others have it: two bucket layouts at once (a release that changed them?)"
+        if lacking < series
+        else f"while series of the last {lookback} had it: a release removed it"
+    )
     return (
-        f"{lacking} of the {series} series of {histogram.render(bucket)} have no bucket at {bound} "
-        "while the others have it: two bucket layouts at once (a release that changed them?); the SLO cannot "
+        f"{lacking} of the {series} series of {bucket} have no bucket at {bound} now {others}; the SLO cannot "
         "see those series (their requests count neither good nor slow) and SLODataMissing tickets while they "
         "have traffic; give every instance the same buckets, or pick a bound all of them have"
     )
@@ -166,10 +171,9 @@ def unit_mismatch(
     )
 
 
-def shape(value: str) -> str:
-    """A label value's form: runs of digits as 9, of letters as a, other characters kept (`500` and `200` are
-    `9`, `5xx` is `9a`, `error` and `ok` are `a`)."""
-    return re.sub(r"[a-zA-Z]+", "a", re.sub(r"[0-9]+", "9", value))
+def form(value: str) -> str:
+    """A label value's form: a number (`500`) or text (`5xx`, `SERVER_ERROR`, `ok`)."""
+    return "number" if value.isdigit() else "text"
 
 
 def misspelt(
@@ -194,12 +198,13 @@ def misspelt(
             return f"none of its series has a `{matcher.label}` label, so {matcher.render()} matches nothing ever", ""
         if not values:
             return None, f" (none of them has a `{matcher.label}` label)"
-        forms = {shape(v) for v in values}
-        if matcher.op == "=" and shape(matcher.value) not in forms:
+        wanted = form(matcher.value)
+        if matcher.op == "=" and {form(v) for v in values} == {"number", "text"} - {wanted}:
             return (
-                f"{matcher.render()} is not a value {family.metric} takes, nor of the form of one "
-                f"(its {matcher.label} values: {shown}): no event will ever be counted; write the value as "
-                f"the series spell it ({_regex_hint(matcher, values)})",
+                f"{matcher.render()} is {'a number' if wanted == 'number' else 'text'} where every "
+                f"{matcher.label} value of {family.metric} is {'text' if wanted == 'number' else 'a number'} "
+                f"(its values: {shown}): no event will ever be counted; write the value as the "
+                f"series spell it ({_regex_hint(matcher, values)})",
                 "",
             )
         return None, f" ({matcher.render()} matches none of its {matcher.label} values: {shown})"

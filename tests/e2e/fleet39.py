@@ -233,13 +233,13 @@ FOUND: list[tuple[str, str, tuple[object, ...], str]] = [
         "threshold: 250ms",
         ("slos", 0, "sli", "threshold"),
         '1 of the 2 series of search_latency_seconds_bucket{job="search",namespace="shop"} have no bucket at 0.25s '
-        "while the others have it: two bucket layouts at once",
+        "now while the others have it: two bucket layouts at once",
     ),
     (
         "payments",
         'errors: payments_requests_total{code="5xx"}',
         ("metrics", "errors"),
-        "code=\"5xx\" is not a value payments_requests_total takes, nor of the form of one (its code values: '200', "
+        "code=\"5xx\" is text where every code value of payments_requests_total is a number (its values: '200', "
         "'500'): no event will ever be counted; write the value as the series spell it (code=~\"5..\")",
     ),
     (
