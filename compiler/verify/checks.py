@@ -53,6 +53,7 @@ class Context:
     scrape: scrapes.Declared = field(default_factory=scrapes.Declared)  # the platform's declared scrape interval
     job_intervals: Callable[[], dict[str, int] | None] = lambda: None  # each scrape job's interval, if said
     lookback_delta: Callable[[], int] = lambda: scrapes.DEFAULT_LOOKBACK_SECONDS  # the server's, in seconds
+    bounds: dict[str, list[float]] = field(default_factory=dict)  # each histogram's live `le` bounds, once asked
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -339,11 +340,13 @@ def _live_bounds(histogram: Metric, ctx: Context) -> tuple[str, list[float]] | N
     if histogram.selector is None:
         return None
     bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
-    try:
-        present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
-    except QueryRejected:
-        return None
-    return bucket, [_le_order(s["metric"].get("le", "")) for s in present]
+    if bucket not in ctx.bounds:  # asked by the p99 lines and the +Inf and unit checks: once
+        try:
+            present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
+        except QueryRejected:
+            return None
+        ctx.bounds[bucket] = [_le_order(s["metric"].get("le", "")) for s in present]
+    return bucket, ctx.bounds[bucket]
 
 
 def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Find) -> None:

@@ -58,8 +58,8 @@ def total_expr(service: Service, slo: Slo, lookback: str | None) -> str | None:
 
 
 def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count, find: Find) -> None:
-    """`by:` labels the SLO's total series do not carry, or whose values churn. Per label: two queries, and a
-    third when no series carries it (are there series at all)."""
+    """`by:` labels the SLO's total series do not carry, or whose values churn. Per label one query; a second
+    when no series carries it (are there series at all) or when it has CHURN_FLOOR values or more (how many now)."""
     if not slo.by or (seen_expr := total_expr(service, slo, lookback)) is None:
         return
     now_expr = total_expr(service, slo, None)
@@ -76,8 +76,10 @@ def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count
                     f"take {label} out of by:, or have the series carry it",
                 )
             continue
+        if seen < CHURN_FLOOR:
+            continue  # too few values to churn: no second query
         now = count(_values(now_expr, label))
-        if seen >= CHURN_FLOOR and seen > CHURN_FACTOR * max(now, 1):
+        if seen > CHURN_FACTOR * max(now, 1):
             find(
                 path,
                 slo.location,

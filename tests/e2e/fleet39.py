@@ -106,6 +106,16 @@ def inventory() -> Callable[[], str]:  # a "counter" that goes down at every oth
     return lambda: f"inventory_items_total {100 + 50 * (scrape() % 2)}\ninventory_failed_total 0\n"
 
 
+def ledger() -> Callable[[], str]:  # seconds in a histogram named _milliseconds (the spec says unit: ms)
+    scrape = _scrapes()
+
+    def text() -> str:
+        n = 1000 + 10 * scrape()
+        return f"ledger_ops_total {n}\n" + _histogram("ledger_commit_milliseconds", SECONDS, n)
+
+    return text
+
+
 # job -> its exporters, and whether its targets carry the namespace label the platform says `up` has
 JOBS: dict[str, tuple[list[Callable[[], Callable[[], str]]], bool]] = {
     "cart": ([cart], True),
@@ -115,7 +125,8 @@ JOBS: dict[str, tuple[list[Callable[[], Callable[[], str]]], bool]] = {
     "notify": ([notify], True),
     "orders": ([orders], True),
     "inventory": ([inventory], True),
-    "fx": ([notify], False),  # a static config's targets, without the namespace target_labels says they carry
+    "fx": ([notify], False),
+    "ledger": ([ledger], True),  # a static config's targets, without the namespace target_labels says they carry
 }
 
 PLATFORM = sink_platform("defaults: {period: 7d, target_labels: [namespace]}\n")
@@ -191,6 +202,24 @@ selector: {job: fx, namespace: shop}
 metrics:
   requests: notify_requests_total
   errors: notify_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}}
+""",
+    "ledger": """service: ledger
+selector: {job: ledger, namespace: shop}
+metrics:
+  requests: ledger_ops_total
+  latency: {selector: ledger_commit_milliseconds, unit: ms}
+slos:
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 5ms}}
+""",
+    "relayed": """service: relayed
+selector: {job: cart, namespace: shop}
+targets: {job: otel-collector, namespace: shop}
+targets_via: collector
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
 slos:
   - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}}
 """,
@@ -276,5 +305,21 @@ FOUND: list[tuple[str, str, tuple[object, ...], str]] = [
         ("selector",),
         'targets match {job="fx"}, but not namespace="shop": they carry no namespace; the platform\'s '
         "defaults.target_labels says `up` carries namespace",
+    ),
+    (
+        "ledger",
+        "latency: {selector: ledger_commit_milliseconds, unit: ms}",
+        ("metrics", "latency"),
+        "latency_p99 (critical): the line 5s is not below the largest bucket of "
+        'ledger_commit_milliseconds_bucket{job="ledger",namespace="shop"} (0.01s): p99 is never computed above it, '
+        "so the alert can never fire; lower the line or add larger buckets to the histogram (or, if its buckets "
+        "are seconds, write unit: s: le=10 then reads as 10s)",
+    ),
+    (
+        "relayed",
+        "targets:",
+        ("targets",),
+        ": they are the relay of targets_via, and SLOTrafficStopped pages only while the relay's up reports, so a "
+        "total outage of the service pages nothing",
     ),
 ]
