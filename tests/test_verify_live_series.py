@@ -60,6 +60,10 @@ def test_a_value_per_scrape_churns(tmp_path: Path) -> None:
     assert "`pod` churns: 40 values in the last 1h, 2 now" in found
 
 
+def test_no_values_now_is_no_churn(tmp_path: Path) -> None:
+    assert _by(tmp_path, seen=40, now=0) == []  # the targets down for the last 5 minutes: an outage, not churn
+
+
 def test_a_few_values_never_churn(tmp_path: Path) -> None:
     assert _by(tmp_path, seen=9, now=1) == []  # under CHURN_FLOOR: a handful of replicas replaced
 

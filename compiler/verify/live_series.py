@@ -79,7 +79,7 @@ def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count
         if seen < CHURN_FLOOR:
             continue  # too few values to churn: no second query
         now = count(_values(now_expr, label))
-        if seen > CHURN_FACTOR * max(now, 1):
+        if now and seen > CHURN_FACTOR * now:  # none now: the service is down or idle, which says nothing of churn
             find(
                 path,
                 slo.location,
