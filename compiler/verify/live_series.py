@@ -5,11 +5,12 @@
   session; each value's budget, burn alerts and missing-data alerts come and go with it);
 - a counter that goes down as a gauge does (more than a third of its changes are drops): rate() reads each
   drop as a restart, counting the whole new value as events;
-- a latency threshold's bucket that some of the histogram's series lack while others have it (two bucket
-  layouts at once, as during a release that changed them): the SLO leaves those series out (it cannot see
-  them) and SLODataMissing tickets, which says no more than "unbucketed";
+- a latency threshold's bucket that some of the histogram's series lack now while others have it (two bucket
+  layouts at once, as during a release that changed them), or that all lack now while the lookback's had it:
+  the SLO leaves those series out (it cannot see them) and SLODataMissing tickets without saying why;
 - a counter narrowed by a label value in another form than every value its family has (`code="5xx"` where
-  codes are numbers, `500`), or on a label its family lacks: the note "none yet" would hide it for good.
+  codes are numbers, `500`), or on a label its family lacks: the note "none yet" would hide it for good;
+- milliseconds in a histogram read as seconds (a millisecond layout, and a mean far above the spec's latencies).
 
 Each check asks a fixed number of aggregated queries (count(...)) per SLO label or per metric: the answers are
 one number whatever the fleet's size, never a series list.
