@@ -13,7 +13,7 @@ from compiler.errors import Location
 from compiler.model.promql import Matcher, Selector
 from compiler.model.types import Metric, MetricType, Service
 from compiler.spec.document import Path as SpecPath
-from compiler.verify import live_series
+from compiler.verify import live_series, targets
 from tests.platform_text import sink_platform
 
 SPEC = """\
@@ -121,3 +121,21 @@ def test_a_narrowed_counter_is_misspelt_only_in_another_form(
     metric = Metric("errors", MetricType.COUNTER, metric_selector)
     wrong, hint = live_series.misspelt(metric, family, Labels(), lambda expr: 0, "1h")  # type: ignore[arg-type]
     assert (wrong is not None) is finding, (wrong, hint)
+
+
+class _Up:
+    def label_values(self, label: str, match: str | None = None) -> list[str]:
+        return ["cart", "search-blue"]
+
+
+@pytest.mark.parametrize(
+    "value, hint",
+    [
+        ("kart|carts", "job=~\"kart|carts\" matches no job on up (close: 'cart')"),
+        ("search-(blue|green)", None),  # one colour on up: the regex matches
+        ("search-(?P<bad", None),  # a regex Python cannot read: no hint on a guess
+        ("sea", "job=~\"sea\" matches no job on up (its values: 'cart', 'search-blue')"),  # anchored, as Prometheus
+    ],
+)
+def test_a_targets_regex_matching_no_value_on_up_is_said(value: str, hint: str | None) -> None:
+    assert targets._regex_hint(Matcher("job", "=~", value), _Up()) == hint  # type: ignore[arg-type]

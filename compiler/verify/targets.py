@@ -9,10 +9,12 @@ scrape config's targets carry no `namespace` that `defaults.target_labels` says 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 
 from compiler.errors import Location
 from compiler.model import queries
+from compiler.model.promql import Matcher
 from compiler.model.types import Service
 from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected
@@ -35,6 +37,8 @@ def check_targets(
         return
     hints = []
     for matcher in service.targets:  # the labels `up` is asked for, not the metrics' own (a selector's grpc_service)
+        if matcher.op == "=~" and (unmatched := _regex_hint(matcher, prometheus)):
+            hints.append(unmatched)
         if matcher.op == "=":
             known = prometheus.label_values(matcher.label, "up")
             if matcher.value in known:
@@ -61,6 +65,20 @@ def check_targets(
             else ""
         ),
     )
+
+
+def _regex_hint(matcher: Matcher, prometheus: Prometheus) -> str | None:
+    """The values of the label on `up` when the regex matches none of them (anchored, as Prometheus reads it);
+    None when one matches, or when Python cannot read the regex (no hint on a guess)."""
+    known = prometheus.label_values(matcher.label, "up")
+    try:
+        if any(re.fullmatch(matcher.value, value) for value in known):
+            return None
+    except re.error:
+        return None
+    close = difflib.get_close_matches(re.sub(r"[^\w-]", "", matcher.value), known, n=3, cutoff=0.6)
+    shown = ", ".join(repr(k) for k in (close or known[:SHOWN])) or "none"
+    return f"{matcher.render()} matches no {matcher.label} on up ({'close: ' if close else 'its values: '}{shown})"
 
 
 def _odd_one_out(service: Service, prometheus: Prometheus, lookback: str, count: Count, where: Path) -> str:

@@ -223,6 +223,15 @@ metrics:
 slos:
   - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}}
 """,
+    "carts": """service: carts
+selector: {job: cart, namespace: shop}
+targets: '{job=~"kart|carts", namespace="shop"}'
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}}
+""",
 }
 
 
@@ -321,5 +330,12 @@ FOUND: list[tuple[str, str, tuple[object, ...], str]] = [
         ("targets",),
         ": they are the relay of targets_via, and SLOTrafficStopped pages only while the relay's up reports, so a "
         "total outage of the service pages nothing",
+    ),
+    (
+        "carts",
+        "targets:",
+        ("targets",),
+        'no scrape target matches up{job=~"kart|carts",namespace="shop"} in the last 1h: the targets: labels are '
+        'not on `up` (job=~"kart|carts" matches no job on up (',
     ),
 ]
