@@ -38,3 +38,8 @@ def test_a_title_holding_a_semicolon_stays_with_its_family() -> None:
     assert families_of("SLODataMissing: a group busy a day and a week ago, silent while others report") == [
         "silent groups"
     ]
+    # (the goldens' titles: the examples have none of these)
+    assert families_of("SLOTrafficStopped: rows: late (events a day and a week ago, none now)") == ["stopped traffic"]
+    assert families_of("SLOFailuresCounterUnseen: no SLI series nor failures counter at all: no notice") == [
+        "failures unseen"
+    ]
