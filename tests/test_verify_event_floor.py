@@ -43,7 +43,7 @@ def fake_prometheus(per_second: str) -> Iterator[str]:
     def route(path: str, query: str) -> Any:
         if path == "/api/v1/query":
             expr = urllib.parse.parse_qs(query)["query"][0]
-            value = per_second if expr.startswith("sum(sum(rate(") and "[1d]" in expr else "1"
+            value = per_second if expr.startswith("avg_over_time(sum(sum(rate(") and "[1d:5m]" in expr else "1"
             return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
         if path.startswith("/api/v1/label/"):
             return ["shop_requests_total", "up"]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from compiler.errors import InputError
+from compiler.spec import unseen_text
 from compiler.spec.files import MAX_FILE_BYTES, read_regular
 
 _HEADER = struct.Struct(">Q")
@@ -107,8 +108,20 @@ def resolve_import(
                 raise RuntimeError(f"import {rel!r} {exc.diagnostics[0].message}") from None
             if rel.lower().endswith(_CODE_SUFFIXES):  # code, not importstr's text: its BOM does not lex
                 data = data.removeprefix(_UTF8_BOM)
+                _refuse_unseen(rel, data)
             return os.path.relpath(candidate), data
     raise RuntimeError(f"import {rel!r} not found in {shown(roots, shown_from)}")
+
+
+def _refuse_unseen(rel: str, data: bytes) -> None:
+    """An imported library is reviewed like a spec: a character its review does not show is refused there too,
+    at its own line and column (text that is not UTF-8 is Jsonnet's to refuse)."""
+    try:
+        unseen_text.refuse(rel, data.decode("utf-8", "replace"), yaml=False)
+    except InputError as exc:
+        first = exc.diagnostics[0]
+        where = f"line {first.location.line} column {first.location.col}"
+        raise RuntimeError(f"import {rel!r}, {where}: {first.message}") from None
 
 
 def shown(roots: list[str], cwd: str | None = None) -> str:

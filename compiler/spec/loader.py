@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from compiler.spec import (
     jsonnet_marks,
     jsonnet_sandbox,
     libyaml,
+    unseen_text,
     yaml_budget,
     yaml_events,
     yaml_numbers,
@@ -98,6 +100,8 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
         # First the events alone, with the whole file's budget: nothing is composed, merged or expanded
         # until the file is known to stay within it.
         events = yaml_budget.check(path, loader, MAX_NODES, MAX_DEPTH)
+        # libyaml counts offsets from after a byte-order mark; the values' spans, only read when one is found
+        unseen_text.refuse(path, text.removeprefix("\ufeff"), _value_spans(events))
         built = yaml_events.documents(path, events, loader, MAX_DEPTH)
         if built is not None:
             return built
@@ -132,6 +136,12 @@ def load_yaml_text(path: str, text: str) -> list[Document]:
     finally:
         loader.dispose()
     return docs
+
+
+def _value_spans(events: list[yaml.Event]) -> Iterator[tuple[int, int, bool]]:
+    for event in events:
+        if isinstance(event, yaml.ScalarEvent) and event.start_mark and event.end_mark:
+            yield event.start_mark.index, event.end_mark.index, event.style in ("|", ">")
 
 
 def _reader_error(path: str, text: str, exc: yaml.reader.ReaderError) -> InputError:
@@ -364,6 +374,7 @@ def _jsonnet_source(path: str) -> str:
         raise InputError(
             [Diagnostic(_byte_location(path, raw, at), (), "character '\\x00' (NUL) is not allowed in Jsonnet")]
         )
+    unseen_text.refuse(path, text, yaml=False)  # in its strings too: what Jsonnet makes of them is not text here
     return text
 
 

@@ -48,16 +48,19 @@ def _problem(text: str) -> str:
     if "{{" in text:
         return "'{{' is not allowed: alert labels and annotations are Go templates and this would run as one"
     found = _FORBIDDEN.search(text)
-    if found is None:
-        return ""
-    code = ord(found.group())
+    return "" if found is None else character_problem(found.group())
+
+
+def character_problem(character: str) -> str:
+    """Why `character`, one that _FORBIDDEN finds, is refused (unseen_text.py says it of a file's other text)."""
+    code = ord(character)
     if code in (0x2028, 0x2029, 0xFEFF):
         return f"invisible separator U+{code:04X} is not allowed"
-    if _DIRECTION.match(found.group()):
-        name = unicodedata.name(found.group()).lower()
+    if _DIRECTION.match(character):
+        name = unicodedata.name(character).lower()
         return f"direction control U+{code:04X} ({name}) is not allowed: the text would be shown in another order"
     if code >= 0x180E:
-        name = unicodedata.name(found.group(), "invisible").lower()
+        name = unicodedata.name(character, "invisible").lower()
         return f"invisible character U+{code:04X} ({name}) is not allowed: what it is next to would look the same"
     return f"control character U+{code:04X} is not allowed"
 

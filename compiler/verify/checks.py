@@ -31,12 +31,12 @@ from typing import Any
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model import queries
-from compiler.model.promql import Matcher, expand
+from compiler.model.promql import Matcher, Selector, expand
 from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
-from compiler.verify import rules, scrapes
+from compiler.verify import live_series, rules, scrapes, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.event_floor import check_event_floor
 
@@ -55,6 +55,7 @@ class Context:
     scrape: scrapes.Declared = field(default_factory=scrapes.Declared)  # the platform's declared scrape interval
     job_intervals: Callable[[], dict[str, int] | None] = lambda: None  # each scrape job's interval, if said
     lookback_delta: Callable[[], int] = lambda: scrapes.DEFAULT_LOOKBACK_SECONDS  # the server's, in seconds
+    bounds: dict[str, list[float]] = field(default_factory=dict)  # each histogram's live `le` bounds, once asked
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -81,15 +82,18 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         return add
 
     declared = doc is not None and isinstance(doc.data, dict) and "targets" in doc.data
-    _targets(service, ctx, find, declared=declared)
     where: Path = ("targets",) if declared else ("selector",)
+    targets.check_targets(service, ctx.prometheus, ctx.lookback, lambda expr: _count(ctx, expr), where, find)
     timing = (find, on_platform(findings))
     scrapes.check_scrapes(service, where, ctx.scrape, ctx.job_intervals(), ctx.prometheus, timing)
+    totals = {"requests"} | {m.name for s in service.slos for m in (s.sli.total, s.sli.good) if m is not None}
     for metric in service.metrics:
         own = metric.location.file == service.location.file
         found, noted = (find, note) if own else (on_platform(findings), on_platform(notes))
-        _metric(metric, service, ctx, found, noted)
+        # a narrowed total or good-events counter with no series is no healthy quiet: the SLO counts nothing
+        _metric(metric, service, ctx, found, noted, total=metric.name in totals)
         _infinite_bucket(metric, service, ctx, found)
+        live_series.check_drops(metric, ("metrics", metric.name), ctx.lookback, _quiet_count(ctx), found)
     doc_slos = (doc.data.get("slos") or []) if doc is not None and isinstance(doc.data, dict) else []
     names = [s.get("name") if isinstance(s, dict) else None for s in doc_slos]
     for slo in service.slos:
@@ -100,6 +104,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
         check_event_floor(slo, floor_path, own_floor, ctx.prometheus, find)
+        live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
@@ -121,12 +126,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
     }
     places = (slo_index, alert_paths)
 
-    def count(expr: str) -> int:  # an SLI query Prometheus rejects is reported where it is written: no traffic here
-        try:
-            return _count(ctx, expr)
-        except QueryRejected:
-            return 0
-
+    count = _quiet_count(ctx)  # an SLI query Prometheus rejects is reported where it is written
     if groups:
         scrapes.check_evaluation(service, groups, ctx.lookback_delta(), find)
     rules.check_rules(service, groups, ctx.rule_file(service.name), places, count, find)
@@ -172,41 +172,9 @@ def _retention(slo: Slo, path: Path, ctx: Context, find: Find) -> None:
     )
 
 
-def _targets(service: Service, ctx: Context, find: Find, declared: bool) -> None:
-    """`up` of the service's scrape targets: its `targets:` when `declared`, else the selector's target labels."""
-    up = queries.up(service)
-    where: Path = ("targets",) if declared else ("selector",)
-    try:
-        if _count(ctx, f"last_over_time({up}[{ctx.lookback}])"):
-            return
-    except QueryRejected as exc:
-        find(where, service.location, f"Prometheus rejects {up}: {exc}")
-        return
-    hints = []
-    for matcher in service.targets:  # the labels `up` is asked for, not the metrics' own (a selector's grpc_service)
-        if matcher.op == "=":
-            known = ctx.prometheus.label_values(matcher.label, "up")
-            if matcher.value in known:
-                continue  # this value is on `up`: a did-you-mean would point away from the label that is wrong
-            close = difflib.get_close_matches(matcher.value, known, n=3, cutoff=0.6)
-            hints.append(
-                f"{matcher.label} on up: did you mean {', '.join(repr(c) for c in close)}?"
-                if close
-                else f"{matcher.label} values on up: {', '.join(repr(k) for k in known[:8]) or 'none'}"
-            )
-    if not hints and any(m.op == "=" for m in service.targets):
-        hints.append("each label value is on up, but no target has them all")
-    find(
-        where,
-        service.location,
-        f"no scrape target matches {up} in the last {ctx.lookback}: "
-        + ("the targets: labels are" if declared else "the selector is")
-        + " not on `up`"
-        + (f" ({'; '.join(hints)})" if hints else ""),
-    )
-
-
-def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Find) -> None:
+def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Find, total: bool = False) -> None:
+    """`total`: the metric counts an SLO's total or good events, which a narrowed selector matching nothing
+    leaves empty (the SLO reads no events), unlike failures, none of which is how a healthy service looks."""
     path: Path = ("metrics", metric.name)
     if metric.selector is None:
         expr = expand(metric.expr or "", (), "5m")
@@ -230,13 +198,7 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
                 continue
             family = narrowed_counter_family(metric, service.selector)
             if family is not None and _count(ctx, f"last_over_time({family.render()}[{ctx.lookback}])"):
-                # how a healthy service looks: client libraries create an error series at the first error
-                note(
-                    path,
-                    metric.location,
-                    f"no series for {rendered} in the last {ctx.lookback}, but {family.render()} has series: "
-                    "none of these events since the counter started (normal for a healthy service)",
-                )
+                _narrowed(metric, family, ctx, (find, note), total)
                 return
         except QueryRejected as exc:
             find(path, metric.location, f"Prometheus rejects {rendered}: {exc}")
@@ -244,6 +206,39 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
         why = _summary(metric, ctx) if name.endswith("_bucket") else None
         find(path, metric.location, f"no series for {rendered} in the last {ctx.lookback}" + (why or _why(name, ctx)))
         return
+
+
+def _narrowed(metric: Metric, family: Selector, ctx: Context, finds: tuple[Find, Find], total: bool) -> None:
+    """A narrowed counter with no series while its family has some: a note for failures (client libraries create
+    an error series at the first error), a finding for a total, or for a value its label is never spelt as."""
+    find, note = finds
+    assert metric.selector is not None
+    path: Path = ("metrics", metric.name)
+    rendered, lookback = metric.selector.render(), ctx.lookback
+    wrong, hint = live_series.misspelt(metric, family, ctx.prometheus, _quiet_count(ctx), lookback)
+    said = f"no series for {rendered} in the last {lookback}, but {family.render()} has series{hint}"
+    if wrong is not None:
+        find(path, metric.location, f"{said}: {wrong}")
+    elif total:
+        find(path, metric.location, f"{said}: the SLO counts no events; narrow it to labels the series carry")
+    else:
+        note(
+            path,
+            metric.location,
+            f"{said}: none of these events since the counter started (normal for a healthy service)",
+        )
+
+
+def _quiet_count(ctx: Context) -> Callable[[str], int]:
+    """_count, with 0 for a query Prometheus refuses (the selector it is built from is reported on its metric)."""
+
+    def count(expr: str) -> int:
+        try:
+            return _count(ctx, expr)
+        except QueryRejected:
+            return 0
+
+    return count
 
 
 def _counted_by_inf(metric: Metric, name: str, ctx: Context) -> bool:
@@ -288,6 +283,9 @@ def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Locatio
     wanted = histogram.selector.render(bucket, (matcher,))
     try:
         if _count(ctx, f"last_over_time({wanted}[{ctx.lookback}])"):
+            bound = f"{decimal_text(threshold)}{histogram.unit or 's'}"
+            if two := live_series.two_layouts(histogram.selector, matcher, bound, _quiet_count(ctx), ctx.lookback):
+                find(path, fallback, two)
             return
         present = ctx.prometheus.query(
             f"count by (le) (last_over_time({histogram.selector.render(bucket)}[{ctx.lookback}]))"
@@ -320,7 +318,8 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
     finite = [b for b in bounds if math.isfinite(b)]  # not +Inf, nor a NaN a broken exporter wrote
     if not finite:
         return  # no series (reported on the metric), or only +Inf: no quantile to cap
-    top = Decimal(repr(max(finite))) * HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
+    raw = Decimal(repr(max(finite)))
+    top = raw * HISTOGRAM_SECONDS.get(histogram.unit, Decimal(1))
     for alert in lines:
         assert alert.threshold is not None
         if alert.threshold >= top:
@@ -329,7 +328,13 @@ def _p99_lines(service: Service, path: Path, ctx: Context, find: Find) -> None:
                 alert.location,
                 f"latency_p99 ({alert.tier.value}): the line {decimal_text(alert.threshold)}s is not below the "
                 f"largest bucket of {bucket} ({decimal_text(top)}s): p99 is never computed above it, so the "
-                "alert can never fire; lower the line or add larger buckets to the histogram",
+                "alert can never fire; lower the line or add larger buckets to the histogram"
+                + (
+                    f" (or, if its buckets are seconds, write unit: s: le={decimal_text(raw)} then reads as "
+                    f"{decimal_text(raw)}s)"
+                    if top < raw
+                    else ""
+                ),
             )
 
 
@@ -339,11 +344,13 @@ def _live_bounds(histogram: Metric, ctx: Context) -> tuple[str, list[float]] | N
     if histogram.selector is None:
         return None
     bucket = histogram.selector.render(histogram.selector.metric + "_bucket")
-    try:
-        present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
-    except QueryRejected:
-        return None
-    return bucket, [_le_order(s["metric"].get("le", "")) for s in present]
+    if bucket not in ctx.bounds:  # asked by the p99 lines and the +Inf and unit checks: once
+        try:
+            present = ctx.prometheus.query(f"count by (le) (last_over_time({bucket}[{ctx.lookback}]))")
+        except QueryRejected:
+            return None
+        ctx.bounds[bucket] = [_le_order(s["metric"].get("le", "")) for s in present]
+    return bucket, ctx.bounds[bucket]
 
 
 def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Find) -> None:
@@ -353,6 +360,9 @@ def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Fi
     if histogram.type is not MetricType.HISTOGRAM or (live := _live_bounds(histogram, ctx)) is None:
         return
     bucket, bounds = live
+    said = live_series.unit_mismatch(histogram, bounds, _expected(histogram, service), _quiet_count(ctx), ctx.lookback)
+    if said:
+        find(("metrics", histogram.name), histogram.location, said)
     if not bounds or math.inf in bounds:
         return  # no series (reported on the metric), or a whole histogram
     p99 = histogram.name == "latency" and any(a.kind is AlertKind.LATENCY_P99 for a in service.key_alerts)
@@ -364,6 +374,14 @@ def _infinite_bucket(histogram: Metric, service: Service, ctx: Context, find: Fi
         + (" (ServiceHighLatencyP99 reads the _count in its place)" if p99 else "")
         + '; have the exporter write le="+Inf" (the count of every observation)',
     )
+
+
+def _expected(histogram: Metric, service: Service) -> Decimal | None:
+    """The shortest latency the spec names for the histogram, in seconds: an SLO threshold over it, a p99 line."""
+    said = [s.sli.threshold_seconds for s in service.slos if s.sli.latency is not None and s.sli.latency == histogram]
+    if histogram.name == "latency":
+        said += [a.threshold for a in service.key_alerts if a.kind is AlertKind.LATENCY_P99]
+    return min((d for d in said if d is not None), default=None)
 
 
 def _build_versions(service: Service, ctx: Context, find: Find) -> None:

@@ -33,7 +33,9 @@ def check_event_floor(slo: Slo, path: Path, written: bool, prometheus: Prometheu
     pages = [w for w in windows_for(slo) if w.tier is Tier.CRITICAL and not unreachable(slo, w)]
     if slo.min_bad_events <= 0 or slo.sli.kind not in _COUNTED or not pages:
         return
-    per_second = _mean_rate(prometheus, f"sum({queries.sli_total(slo.sli, '1d')})")
+    # the mean of the 5m rate over the last day where it has data: a rate over [1d] divides by the whole day, and a
+    # service (or server) younger than a day read as nearly idle
+    per_second = _mean_rate(prometheus, f"avg_over_time(sum({queries.sli_total(slo.sli, '5m')})[1d:5m])")
     if per_second is None or per_second <= 0:
         return  # no traffic at all: the metric checks say so
     fastest = min(pages, key=lambda w: w.long_seconds)

@@ -352,7 +352,8 @@ def test_a_narrowed_counter_without_series_is_a_note_while_its_family_has_series
     assert (note.location.line, note.path) == (_line(spec, "errors:"), ("metrics", "errors"))
     assert note.message == (
         'no series for shop_requests_total{code="503",job="shop"} in the last 1h, but shop_requests_total{job="shop"} '
-        "has series: none of these events since the counter started (normal for a healthy service)"
+        "has series (code=\"503\" matches none of its code values: '200', '500'): none of these events since the "
+        "counter started (normal for a healthy service)"
     )
     # the family gone as well (another name): a finding
     spec.write_text(spec.read_text().replace('shop_requests_total{code="503"}', 'shop_failed_total{code="503"}'))

@@ -1,0 +1,176 @@
+"""Where promtool's time goes in one service's generated tests: per test group, as validation runs them.
+
+obsc's validation runs each test group focused (compiler/toolcheck/promtool_focus.py): one group, the rules its
+assertions read. This focuses one service's test files the same way and runs promtool on each focused group
+alone, `runs` times in turn (GOGC=400 GOMAXPROCS=1, as validation), and prints per group: the case families
+it hosts (read from its name), the rules it loads, its input series, its evaluation steps and the CPU-s of
+promtool, min and median; then the same group with its tests emptied (the rule file loaded, nothing fed or
+evaluated), so that loading and evaluation are told apart; and every test file run whole, as promtool runs it
+without obsc. A process start (~0.02 CPU-s) is in every figure: compare differences, not sums.
+
+    python -m tests.bench.promtool_groups                  # one rich bench service (tests/bench/fleet.py)
+    python -m tests.bench.promtool_groups examples order-worker --runs 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from compiler.api import CompileOptions, compile_specs
+from compiler.model.units import parse_duration
+from compiler.targets.prometheus.promtool.cases import LANE
+from compiler.toolcheck.promtool import rule_files_of
+from compiler.toolcheck.promtool_focus import focus_family
+from tests.bench.fleet import write_fleet
+
+_ENV = {"GOGC": "400", "GOMAXPROCS": "1"}
+# (family, what its cases' titles say): the first that matches a part of a group's name (hosted cases' titles are
+# joined by "; ") names that part; a part none matches continues the part before it (a title holding "; ").
+FAMILIES = (
+    ("twins", re.compile(r"missing-data twins")),
+    ("crash loop", re.compile(r"crash loop\)")),
+    ("holds", re.compile(r"^holds: ")),
+    ("hand-over", re.compile(r"hands over")),
+    ("raw counters", re.compile(r"raw counters")),
+    ("silent groups", re.compile(r"silent while others report")),
+    ("missing data", re.compile(r"SLODataMissing|data missing|missing-data")),
+    ("stopped traffic", re.compile(r"SLOTrafficStopped|traffic stopped")),
+    ("failures unseen", re.compile(r"SLOFailuresCounterUnseen|failures counter")),
+    ("time slices", re.compile(r"slice")),
+    ("threshold families", re.compile(r"\bthe family\b|\bfamil(?:y|ies) ")),
+    ("grouped SLOs", re.compile(r"^[a-z_-]+ per [a-z_]+: ")),
+    ("burn pairs", re.compile(r"\d[mhdw]/\d+[mhdw]|min_bad_events|budget|healthy traffic")),
+    ("key metrics", re.compile(r"^Service[A-Za-z0-9]+|^[a-z_]+ \(")),
+)
+
+
+def families_of(name: str) -> list[str]:
+    """The case families a test group hosts, from its name (each hosted case's title, joined by '; ')."""
+    found: list[str] = []
+    for part in name.split("; "):
+        family = next((f for f, pattern in FAMILIES if pattern.search(part)), found[-1] if found else "other")
+        if family not in found:
+            found.append(family)
+    return found
+
+
+def _cpu(argv: Sequence[str], cwd: str) -> float:
+    """promtool's CPU-s (user + system, from wait4); raises when it fails."""
+    done = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **_ENV}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = done.stdout.read() if done.stdout else b""
+    _, status, usage = os.wait4(done.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{out.decode()[-2000:]}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def _steps(doc: dict[str, object]) -> int:
+    """Evaluation steps of a one-group test file: promtool evaluates every rule from 0 to the last check."""
+    interval = parse_duration(str(doc.get("evaluation_interval", "1m")))
+    (group,) = doc["tests"]  # type: ignore[misc]
+    times = [
+        parse_duration(c["eval_time"]) for key in ("alert_rule_test", "promql_expr_test") for c in group.get(key, [])
+    ]
+    return max(times, default=0) // interval + 1
+
+
+def _rules(path: str) -> int:
+    doc = yaml.safe_load(Path(path).read_text()) or {}
+    return sum(len(g.get("rules") or []) for g in doc.get("groups") or [])
+
+
+def measure(out: str, service: str, runs: int, promtool: str = "promtool") -> list[dict[str, object]]:
+    """One row per focused group of `service`'s test files under `out`, then one per test file run whole."""
+    tests = sorted(os.path.relpath(p, out) for p in glob.glob(f"{out}/prometheus/tests/{service}.*test.yaml"))
+    loads = rule_files_of(out, tests[0]) or []
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="obsc-groups-") as focus_dir:
+        focused = focus_family(out, tests, loads, focus_dir, "f") or []
+        for item in focused:
+            path = os.path.join(focus_dir, item.path)
+            doc = yaml.safe_load(Path(path).read_text())
+            (group,) = doc["tests"]
+            empty = path + ".loaded"  # the same rule file loaded, nothing fed, nothing checked
+            Path(empty).write_text(yaml.safe_dump({**doc, "tests": [{"name": "x", "input_series": []}]}))
+            rule_file = os.path.join(os.path.dirname(path), doc["rule_files"][0])
+            full, loaded = [], []
+            for _ in range(runs):  # in turn, so that the machine's drift falls on both alike
+                full.append(_cpu([promtool, "test", "rules", path], focus_dir))
+                loaded.append(_cpu([promtool, "test", "rules", empty], focus_dir))
+            rows.append(
+                {
+                    "file": item.source.rsplit("/", 1)[1],
+                    "group": item.group + 1,
+                    # cases side by side in lanes: their series carry the lane label (promtool/lanes.py)
+                    "families": families_of(str(group["name"]))
+                    + (["lanes"] if any(LANE in str(s["series"]) for s in group.get("input_series") or []) else []),
+                    "rules": _rules(rule_file),
+                    "series": len(group.get("input_series") or []),
+                    "steps": _steps(doc),
+                    "min": min(full),
+                    "median": statistics.median(full),
+                    "loaded_min": min(loaded),
+                }
+            )
+    for test in tests:
+        whole = [_cpu([promtool, "test", "rules", test], out) for _ in range(runs)]
+        rows.append({"file": test.rsplit("/", 1)[1], "group": 0, "min": min(whole), "median": statistics.median(whole)})
+    return rows
+
+
+def report(rows: list[dict[str, object]]) -> str:
+    lines = ["file group  rules series steps  CPU-s min/median  loaded min  families"]
+    for r in rows:
+        if r["group"]:
+            lines.append(
+                f"{r['file']} {r['group']:>2} {r['rules']:>6} {r['series']:>6} {r['steps']:>5}"
+                f"  {r['min']:.3f}/{r['median']:.3f}  {r['loaded_min']:.3f}  {', '.join(r['families'])}"  # type: ignore[arg-type]
+            )
+    groups = [r for r in rows if r["group"]]
+    lines.append(
+        f"focused groups: {len(groups)}, sum of min {sum(float(r['min']) for r in groups):.3f} CPU-s"  # type: ignore[arg-type]
+        f" (loading only: {sum(float(r['loaded_min']) for r in groups):.3f})"  # type: ignore[arg-type]
+    )
+    per: dict[str, float] = {}
+    for r in groups:
+        fams = [f for f in r["families"] if f != "lanes"]  # type: ignore[attr-defined]  (a packing, not cases)
+        for f in fams:
+            per[f] = per.get(f, 0.0) + (float(r["min"]) - float(r["loaded_min"])) / len(fams)  # type: ignore[arg-type]
+    lines.append(
+        "evaluation (min - loaded), a shared group split evenly: " + ", ".join(f"{f} {s:.3f}" for f, s in per.items())
+    )
+    lines += [f"whole {r['file']}: {r['min']:.3f}/{r['median']:.3f}" for r in rows if not r["group"]]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("specs", nargs="?", help="specs to compile (default: one rich bench service)")
+    parser.add_argument("service", nargs="?", default="svc-0000")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(list(argv) or sys.argv[1:])
+    with tempfile.TemporaryDirectory(prefix="obsc-groups-") as tmp:
+        specs = args.specs or str(write_fleet(Path(tmp), 1, rich=True))
+        bundle = compile_specs([specs], CompileOptions()).bundle
+        out = os.path.join(tmp, "out")
+        for artifact in bundle.artifacts:
+            if artifact.path.startswith("prometheus/"):
+                target = Path(out, artifact.path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(artifact.content)
+        print(report(measure(out, args.service, args.runs)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""tests/bench/promtool_groups.py names the case families each generated test group hosts (its per-family figures
+split a group's CPU among them): every group of the examples and of a rich bench service gets a family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from compiler.api import compile_specs
+from tests.bench.fleet import write_fleet
+from tests.bench.promtool_groups import families_of
+from tests.conftest import ROOT
+
+
+def _group_names(specs: str) -> list[str]:
+    bundle = compile_specs([specs]).bundle
+    return [
+        str(group["name"])
+        for a in bundle.artifacts
+        if a.path.startswith("prometheus/tests/")
+        for group in yaml.safe_load(a.content)["tests"]
+    ]
+
+
+def test_every_generated_group_has_a_family(tmp_path: Path) -> None:
+    names = _group_names(str(ROOT / "examples")) + _group_names(str(write_fleet(tmp_path, 1, rich=True)))
+    unnamed = [n[:120] for n in names if "other" in families_of(n)]
+    assert not unnamed
+    found = {f for n in names for f in families_of(n)}
+    assert {"burn pairs", "hand-over", "holds", "missing data", "key metrics", "time slices", "twins"} <= found
+
+
+def test_a_title_holding_a_semicolon_stays_with_its_family() -> None:
+    name = "ServiceNewErrorType: errors seen all along are not new; a type unseen for a day is; latency: 1h/5m x"
+    assert families_of(name) == ["key metrics", "burn pairs"]
+    assert families_of("holds: SLODataMissing: targets up and no SLI series at all") == ["holds"]
+    assert families_of("SLODataMissing: a group busy a day and a week ago, silent while others report") == [
+        "silent groups"
+    ]
+    # (the goldens' titles: the examples have none of these)
+    assert families_of("SLOTrafficStopped: rows: late (events a day and a week ago, none now)") == ["stopped traffic"]
+    assert families_of("SLOFailuresCounterUnseen: no SLI series nor failures counter at all: no notice") == [
+        "failures unseen"
+    ]
