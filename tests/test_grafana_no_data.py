@@ -89,6 +89,7 @@ def test_a_slo_without_a_burn_rate_shows_no_data_not_not_burning(tmp_path: Path)
         for group, ratio, left, _, _ in CASES[slo.name]:
             labels = meta + "".join(f',{k}="{v}"' for k, v in group.items())
             series[f"{names.SLO_BUDGET_REMAINING}{{{labels}}}"] = left
+            series[f'{names.SLI_TOTAL_COARSE}{{{labels},window="5m"}}'] = 1.0  # its SLI has series: figures shown
             if ratio is not None:
                 series[f'{names.sli_error_ratio(window.long)}{{{labels},window="{window.long}"}}'] = ratio
         panel = panels[panel_ids(service).slo(slo.name, 3)]

@@ -77,8 +77,10 @@ def test_the_argument_carries_ready_made_queries_uids_and_alert_links(tmp_path: 
     slo = arg["slos"][0]
     burn = panel_ids(service).slo("availability")  # the service dashboard's burn-rate panel of the SLO
     assert (slo["name"], slo["objective"], slo["period"], slo["panel_id"]) == ("availability", 99.9, "30d", burn)
-    assert (
-        slo["queries"]["budget_remaining"] == 'slo:error_budget_remaining:ratio{service="checkout",slo="availability"}'
+    own = 'service="checkout",slo="availability"'
+    assert slo["queries"]["budget_remaining"] == (
+        f"(slo:error_budget_remaining:ratio{{{own}}} and on(service, slo) "
+        f"last_over_time(slo:sli_total:coarse_rate5m{{{own}}}[15m]))"
     )
     assert [w["factor"] for w in slo["burn_windows"]] == [14.4, 6.0, 3.0, 1.0]
     expected = [links.alert_dashboard_url(compilation.fleet.platform, service, a) for a in service_alerts(service)]

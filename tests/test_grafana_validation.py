@@ -319,6 +319,7 @@ def test_slo_queries_evaluate_to_the_model_figures(synthetic: Compilation, tmp_p
         f"{names.SLO_BUDGET_REMAINING}{{{labels}}}": "0.5",
         f"{names.SLO_PERIOD_SECONDS}{{{labels}}}": "2592000",
         f'{names.sli_error_ratio("1h")}{{{labels},window="1h"}}': "0.25",
+        f'{names.SLI_TOTAL_COARSE}{{{labels},window="5m"}}': "3",  # the SLI has series: its figures are shown
     }
     from decimal import Decimal
 
@@ -357,7 +358,7 @@ def test_slo_queries_evaluate_to_the_model_figures(synthetic: Compilation, tmp_p
 
 def _result_labels(expr: str, labels: str) -> str:
     """What the result carries: `on(service, slo)` keeps those two; `1 - x` keeps x's labels but its name."""
-    if "on(service, slo)" in expr:
+    if "on(service, slo) slo:" in expr:  # a join to the SLO's metadata (the gate's `and` keeps the left's labels)
         return "{" + labels + "}"
     window = re.search(r"ratio_rate(\w+)\{", expr)
     return "{" + labels + (f',window="{window.group(1)}"' if window else "") + "}"

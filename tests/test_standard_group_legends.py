@@ -91,9 +91,10 @@ def test_a_grouped_slos_standard_panels_show_the_worst_group_of_those_its_variab
         )
         assert (variables[label]["allValue"], variables[label]["multi"]) == (".*", True)
     stat = next(p for p in all_panels(board) if p["title"] == "availability budget left")  # type: ignore[arg-type]
+    own = 'service="geo-api",slo="availability",cluster=~"$cluster",zone=~"$zone"'
     assert stat["targets"][0]["expr"] == (
-        'bottomk(1, slo:error_budget_remaining:ratio{service="geo-api",slo="availability",cluster=~"$cluster",'
-        'zone=~"$zone"})'
+        f"bottomk(1, (slo:error_budget_remaining:ratio{{{own}}} and on(service, slo, cluster, zone) "
+        f"last_over_time(slo:sli_total:coarse_rate5m{{{own}}}[15m])))"
     )
     fleet = compilation.fleet  # type: ignore[attr-defined]
     argument = service_argument(fleet.services[0], fleet.platform, "golden-signals")

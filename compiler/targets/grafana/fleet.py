@@ -89,8 +89,9 @@ def build(fleet: Fleet) -> models.Dashboard:
         ("SLOs reporting", "SLOs with a recorded objective.", q.fleet_slo_count(), [], GREEN),
         (
             "SLOs without data",
-            "SLOs that counted no event (or time slice) over their whole period: their budget and burn rate are "
-            "blank, not good (SLODataMissing says why).",
+            "SLOs that counted no event (or time slice) over their whole period (their budget and burn rate are "
+            f"blank, not good), or whose SLI has had no series for {q.REPORTING_LOOKBACK} (data that stopped today: "
+            "the table keeps their last budget, their service dashboard ends it). SLODataMissing says why.",
             q.fleet_without_data_count(),
             [Line(1.0, ORANGE)],
             GREEN,

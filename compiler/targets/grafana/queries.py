@@ -2,7 +2,8 @@
 
 SLO panels read only the series the Prometheus target records (conventions: `slo:sli_error:ratio_rate<w>`,
 `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:period:seconds`, `slo:error_budget_remaining:ratio`,
-`slo:sli_error:ratio_current` for the fleet, labelled `service` and `slo`), so a dashboard needs no knowledge
+`slo:sli_error:ratio_current` for the fleet, labelled `service` and `slo`; `slo:sli_total:coarse_rate5m` to tell
+an SLI that has series now), so a dashboard needs no knowledge
 of the raw metrics behind an SLI and shows exactly the numbers the alerts compare. RED, saturation and business
 panels query the spec's metrics through `model.queries`, over Grafana's `$__rate_interval`.
 """
@@ -55,8 +56,28 @@ def _grouped(record: str, service: Service, slo: Slo) -> str:
     return f"{record}{{{slo_selector(service.name, slo.name)}{group_matchers(slo)}}}"
 
 
+# How long a group's SLI may have no series before its panels stop showing its figures: three coarse intervals
+# (the coarse tier records the SLI's 5m total at most every 5m), so one late evaluation blanks nothing.
+REPORTING_LOOKBACK = "15m"
+
+
+def reporting(service: Service, slo: Slo) -> str:
+    """The SLO's groups (the SLO itself when ungrouped) whose SLI had a series in the last REPORTING_LOOKBACK."""
+    return f"last_over_time({_grouped(names.SLI_TOTAL_COARSE, service, slo)}[{REPORTING_LOOKBACK}])"
+
+
+def _while_reporting(expr: str, service: Service, slo: Slo) -> str:
+    """`expr` only for the groups whose SLI still has series. The budget and the 1d/3d ratios read weeks of
+    recorded history, so a tenant whose series stopped (SLODataMissing firing for it) kept its last budget and
+    its burn at 0x (green) for days. A free-PromQL error ratio has no series while idle (0/0 is dropped): it
+    is left as it is, or an idle night would blank it."""
+    if slo.sli.error_ratio is not None:
+        return expr
+    return f"({expr} and {on_groups(slo)} {reporting(service, slo)})"
+
+
 def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
-    return _grouped(names.sli_error_ratio(format_duration(seconds)), service, slo)
+    return _while_reporting(_grouped(names.sli_error_ratio(format_duration(seconds)), service, slo), service, slo)
 
 
 def objective(service: Service, slo: Slo) -> str:
@@ -64,7 +85,7 @@ def objective(service: Service, slo: Slo) -> str:
 
 
 def budget_remaining(service: Service, slo: Slo) -> str:
-    return _grouped(names.SLO_BUDGET_REMAINING, service, slo)
+    return _while_reporting(_grouped(names.SLO_BUDGET_REMAINING, service, slo), service, slo)
 
 
 def sli(service: Service, slo: Slo, seconds: int) -> str:
@@ -253,9 +274,12 @@ def fleet_slo_count() -> str:
 
 
 def fleet_without_data_count() -> str:
-    """SLOs with an objective but no budget left: no event (or slice) counted over their whole period."""
-    missing = f"{_fleet(names.SLO_OBJECTIVE)} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
-    return f"count({missing}) or vector(0)"
+    """SLOs with an objective but no budget left (no event or slice counted over their whole period), or whose SLI
+    has had no series for REPORTING_LOOKBACK (every group's: data that stopped today, its budget still recorded)."""
+    objective = _fleet(names.SLO_OBJECTIVE)
+    never = f"{objective} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
+    stopped = f"{objective} unless {_ON} last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
+    return f"count({never} or {stopped}) or vector(0)"
 
 
 def fleet_exhausted_count() -> str:

@@ -1,0 +1,122 @@
+"""An SLO (or one group of it) whose SLI's series stop reads as missing on the dashboards, not as its last figures.
+
+The budget left and the 1d/3d burn ratios read weeks of recorded history, so before round 39 a tenant of a
+`by: [tenant]` SLO whose series stopped (SLODataMissing's silent-group branch firing for it) kept "budget left"
+at its last value and its 6h/1d/3d burn lines at their last values (0x, green, for a tenant that never
+failed) until the windows emptied; only the 1h line ended. And the fleet's "SLOs without data" counted only
+SLOs with no budget recorded over their whole period, so an SLO whose data stopped today was not counted for
+the rest of its period. promtool evaluates here the generated rules with each panel's own queries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from compiler.model.panel_ids import panel_ids
+from compiler.model.types import Service
+from compiler.targets.grafana import fleet
+from tests.promtool_helpers import promtool_report
+
+SPEC = """apiVersion: obsc/v1
+service: api
+team: web
+selector: {job: api}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.99, by: [tenant], sli: {errors: errors, total: requests}}
+  - {name: whole, objective: 99.5, period: 1d, sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+TENANTS = ("acme", "globex", "initech")
+STOP = 240  # minute acme's series end (the whole SLO reads every tenant: it keeps data)
+END = 330
+
+
+def _counter(per_minute: int, stop: int | None) -> str:
+    """A sample a minute rising `per_minute`, none from `stop` on."""
+    if stop is None:
+        return f"0+{per_minute}x{END}"
+    return f"0+{per_minute}x{stop - 1} _x{END - stop + 1}"
+
+
+def _series() -> dict[str, str]:
+    out = {'up{job="api", instance="api-1"}': f"1x{END}"}
+    for tenant in TENANTS:
+        stop = STOP if tenant == "acme" else None
+        base = f'job="api", instance="api-1", tenant="{tenant}"'
+        out[f'http_requests_total{{{base}, code="200"}}'] = _counter(600, stop)
+        out[f'http_requests_total{{{base}, code="500"}}'] = _counter(1, stop)  # ~0.17%: burning the 0.01% budget
+    return out
+
+
+def _compiled(tmp_path: Path) -> tuple[dict[str, str], Service]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "api.yaml").write_text(SPEC)
+    compilation = compile_specs([str(specs)])
+    files = {a.path: a.content for a in compilation.bundle.artifacts}
+    (tmp_path / "api.rules.yaml").write_text(files[names.prometheus_rules_path("api")])
+    return files, compilation.fleet.services[0]
+
+
+def _tenants_check(expr: str, minute: int, tenants: tuple[str, ...]) -> dict[str, object]:
+    samples = [{"labels": f'{{tenant="{t}"}}', "value": 1} for t in tenants]
+    return {"expr": f"group by (tenant) ({expr})", "eval_time": f"{minute}m", "exp_samples": samples}
+
+
+def test_a_silent_tenant_s_budget_and_burn_end_with_its_series(tmp_path: Path) -> None:
+    """Each per-tenant query of the SLO's row (SLI, budget left, burn rate per window, time to exhaustion, the
+    per-tenant table) shows acme while it reports (3h55m) and not 30 minutes after its series stopped (4h30m),
+    while globex and initech, which still report, stay. Before: acme's budget left, its SLI over 30d and its
+    6h burn line were all still there at 4h30m."""
+    files, service = _compiled(tmp_path)
+    board = json.loads(files[names.grafana_dashboard_path("web", "api", names.SERVICE_DASHBOARD)])
+    block = panel_ids(service).slo("availability")
+    checks, seen = [], []
+    for panel in board["panels"]:
+        if not block <= panel["id"] < block + 9:
+            continue
+        for target in panel.get("targets", []):
+            if "$tenant" not in target["expr"]:
+                continue  # the objective line: one for every tenant
+            expr = target["expr"].replace('"$tenant"', '".*"')
+            seen.append(f"{panel['title']}: {target['legendFormat']}")
+            checks.append(_tenants_check(expr, STOP - 5, TENANTS))
+            checks.append(_tenants_check(expr, STOP + 30, ("globex", "initech")))
+    assert len(seen) >= 9, seen  # SLI x2, budget, burn x4, exhaustion, table x2
+    report = promtool_report(tmp_path, "api.rules.yaml", _series(), checks, "1m")
+    assert report == "", report[-4000:]
+
+
+def test_the_fleet_counts_an_slo_whose_data_stopped_today(tmp_path: Path) -> None:
+    """ "SLOs without data" counts an SLO that had data earlier in its period and has no series now (before:
+    only one with no budget recorded at all, so 0 here at 5h30m, the budget of 3h of data still recorded)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name in ("fed", "stopped"):
+        spec = SPEC.replace("service: api", f"service: {name}").replace("job: api", f"job: {name}")
+        (specs / f"{name}.yaml").write_text(spec)
+    files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
+    board = json.loads(files[names.GRAFANA_FLEET_PATH])
+    expr = next(p for p in board["panels"] if p["id"] == fleet.WITHOUT_DATA_ID)["targets"][0]["expr"]
+    rules = []
+    for name in ("fed", "stopped"):
+        (tmp_path / f"{name}.rules.yaml").write_text(files[names.prometheus_rules_path(name)])
+        rules.append(f"{name}.rules.yaml")
+    series = {
+        'http_requests_total{job="fed", code="200", tenant="a"}': "0+60x330",
+        'http_requests_total{job="stopped", code="200", tenant="a"}': "0+60x180 _x150",
+    }
+    checks = [
+        {"expr": expr.replace('"$service"', '".*"'), "eval_time": t, "exp_samples": [{"labels": "{}", "value": n}]}
+        for t, n in (("2h", 0), ("5h30m", 2))  # both SLOs of `stopped` (its tenant SLO and its whole one)
+    ]
+    report = promtool_report(tmp_path, rules, series, checks, "1m")
+    assert report == "", report[-4000:]
