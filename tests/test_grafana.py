@@ -225,7 +225,7 @@ def _recorded(slo_windows: set[int]) -> set[str]:
     from compiler.model.units import format_duration
 
     fixed = {names.SLO_OBJECTIVE, names.SLO_ERROR_BUDGET, names.SLO_PERIOD_SECONDS, names.SLO_BUDGET_REMAINING}
-    fixed.add(names.SLI_TOTAL_COARSE)  # whether the SLI has series now (a stopped group's figures end)
+    fixed |= {names.SLI_TOTAL_COARSE, names.SLI_ERRORS_COARSE}  # events now (a stopped group's figures end)
     return fixed | {names.sli_error_ratio(format_duration(s)) for s in slo_windows}
 
 

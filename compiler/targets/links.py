@@ -11,6 +11,8 @@ import functools
 from compiler import conventions
 from compiler.model.alerts import AlertDef
 from compiler.model.panel_ids import panel_ids
+from compiler.model.silent_groups import COUNTED_KINDS
+from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import Platform, Service, ThresholdAlert
 
 
@@ -86,12 +88,18 @@ def alert_panel_id(service: Service, alert: AlertDef) -> int:
 
 
 def slo_alert_panel_id(service: Service, alert: AlertDef) -> int:
-    """An SLO alert's panel: what it compares. The burn rate for burn alerts (and SLODataMissing), the budget
-    left for the budget alerts (the burn-rate panel does not show it), the age for the freshness stale alert."""
+    """An SLO alert's panel: what it compares. The burn rate for burn alerts, the budget left for the budget
+    alerts (the burn-rate panel does not show it), the age for the freshness stale alert. For the alerts about the
+    SLI's data stopping (SLODataMissing, SLOTrafficStopped, SLOFailuresCounterUnseen) an event SLI's events per
+    group, a time-slice or freshness SLI's gauge: on the burn-rate panel they opened, a silent tenant's lines
+    just ended."""
     assert alert.slo is not None
     ids = panel_ids(service)
-    if alert.stale:
-        return ids.slo(alert.slo.name, conventions.SLO_AGE_OFFSET)
+    sli = alert.slo.sli
+    if alert.stale or (alert.data_missing and sli.kind in SLICE_KINDS and sli.gauge is not None):
+        return ids.slo(alert.slo.name, conventions.SLO_AGE_OFFSET)  # the gauge (or age) whose absence it reads
+    if (alert.data_missing or alert.stopped or alert.failures_unseen) and sli.kind in COUNTED_KINDS:
+        return ids.slo(alert.slo.name, conventions.SLO_EVENTS_OFFSET)
     if alert.budget is not None:
         return ids.slo(alert.slo.name, conventions.SLO_BUDGET_OFFSET)
     return ids.slo(alert.slo.name)

@@ -17,7 +17,7 @@ from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
-from compiler.model.types import Metric, MetricType, Service, Slo
+from compiler.model.types import Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana.groups import (
     by_groups,
@@ -71,13 +71,18 @@ def _while_reporting(expr: str, service: Service, slo: Slo) -> str:
     recorded history, so a tenant whose series stopped (SLODataMissing firing for it) kept its last budget and
     its burn at 0x (green) for days. A free-PromQL error ratio has no series while idle (0/0 is dropped): it
     is left as it is, or an idle night would blank it."""
-    if slo.sli.error_ratio is not None:
+    if slo.sli.kind is SliKind.ERROR_RATIO:
         return expr
     return f"({expr} and {on_groups(slo)} {reporting(service, slo)})"
 
 
 def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
     return _while_reporting(_grouped(names.sli_error_ratio(format_duration(seconds)), service, slo), service, slo)
+
+
+def sli_events(service: Service, slo: Slo, record: str, offset: str = "") -> str:
+    """An event SLI's recorded 5m rate (SLI_TOTAL_COARSE, SLI_ERRORS_COARSE) per group, `offset` ago."""
+    return _grouped(record, service, slo) + (f" offset {offset}" if offset else "")
 
 
 def objective(service: Service, slo: Slo) -> str:

@@ -44,6 +44,7 @@ from compiler.targets.grafana.panels import (
 )
 from compiler.targets.grafana.saturation import saturation_panels
 from compiler.targets.grafana.slo_condition import condition_panel
+from compiler.targets.grafana.slo_events import events_panel
 from compiler.targets.grafana.slo_figures import slo_figures
 from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
@@ -232,6 +233,7 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         ),
         *grouped,
         *condition_panel(service, slo, runbooks),
+        *events_panel(service, slo, runbooks),
     ]
 
 
