@@ -16,6 +16,7 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
 from compiler.model.panel_ids import panel_ids
+from compiler.model.queries import errors_family
 from compiler.model.silent_groups import COUNTED_KINDS, SILENT_WINDOW, silent_split
 from compiler.model.stopped_traffic import STOPPED_WINDOW, pages_when_stopped
 from compiler.model.types import Service, Slo
@@ -54,16 +55,25 @@ def _description(service: Service, slo: Slo) -> str:
     per = f" per {', '.join(slo.by)}" if slo.by else ""
     parts = [
         f"Events the SLI counts a second{per} (5m rates, as recorded for its windows and budget), the failed ones, "
-        "and the same time a day ago. A line that ends has no series: its budget and burn rate end with it. "
-        "SLODataMissing fires when the SLI has no series while the service's targets are up"
+        "and the same time a day ago. A line that ends has no series: its budget and burn rate end with it."
     ]
-    split = silent_split(service, slo)
-    if split:
+    if slo.alerting.critical or slo.alerting.warning:
         parts.append(
-            f", and for a {', '.join(split)} with no events for {SILENT_WINDOW} while others have, that was busy "
-            "around this time both yesterday and a week ago"
+            " SLODataMissing fires when the SLI has no series"
+            + (" while the service's targets are up" if service.targets else "")
         )
-    parts.append(".")
+        split = silent_split(service, slo)
+        if split:
+            parts.append(
+                f", and for a {', '.join(split)} with no events for {SILENT_WINDOW} while others have, that was "
+                "busy around this time both yesterday and a week ago"
+            )
+        parts.append(".")
+        if slo.alerting.info and errors_family(slo.sli, service.selector) is not None:
+            parts.append(
+                " SLOFailuresCounterUnseen: the failures counter has had no series for a day while events are "
+                "counted (no failure yet, or a name the service does not write); failed/s reads 0 either way."
+            )
     if pages_when_stopped(service, slo):
         parts.append(
             f" SLOTrafficStopped pages when no event at all was counted for {STOPPED_WINDOW} while the SLO was busy "
