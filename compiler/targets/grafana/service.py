@@ -196,7 +196,8 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         timeseries_panel(
             budget_id,
             f"Error budget left ({period})",
-            f"Share of the {period} error budget not yet spent; below 0 the SLO is breached.{figures.budget_note}",
+            f"Share of the {period} error budget not yet spent; below 0 the SLO is breached.{figures.budget_note}"
+            + _stopped_note(slo),
             "percentunit",
             [Query(groups.legend(slo, "budget left"), q.budget_remaining(service, slo))],
             5,
@@ -235,6 +236,13 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         *condition_panel(service, slo, runbooks),
         *events_panel(service, slo, runbooks),
     ]
+
+
+def _stopped_note(slo: Slo) -> str:
+    """What a line that ends means (queries.reporting): not a budget restored, the SLI's series stopped."""
+    if slo.sli.kind is SliKind.ERROR_RATIO:
+        return ""
+    return f" A line ends where the SLI has had no series for {q.REPORTING_LOOKBACK} (SLODataMissing says why)."
 
 
 def _exhaustion_steps(slo: Slo) -> tuple[Line, ...]:
