@@ -29,6 +29,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
 from compiler.model.promql import parse_selector
+from compiler.model.silent_groups import COUNTED_KINDS
 from compiler.model.types import AlertKind, Fleet, MetricType
 from compiler.output import writer
 from compiler.targets.prometheus.promtool.series import satisfy
@@ -84,6 +85,11 @@ def _history(fleet: Fleet, end: int) -> str:
     for service in fleet.services:  # recorded request rates, a week and more back: see _recorded_history
         if {a.kind for a in service.key_alerts} & {AlertKind.TRAFFIC_ANOMALY, AlertKind.TRAFFIC_MILESTONE}:
             wanted[(names.SERVICE_REQUESTS_RATE, (("service", service.name),))] = 0
+    for service in fleet.services:  # an event SLI's events a day ago: recorded 5m rates (see _recorded_history)
+        for slo in service.slos:
+            if slo.sli.kind in COUNTED_KINDS:
+                events = (("service", service.name), ("slo", slo.name), ("window", "5m"))
+                wanted[(names.SLI_TOTAL_COARSE, events)] = 0
     lines: list[str] = []
     for service in fleet.services:  # the disk's time to full reads the recorded utilisation's 6h trend
         if AlertKind.DISK_FULL in {a.kind for a in service.key_alerts}:
@@ -121,8 +127,8 @@ def _recorded_disk(service: str, end: int) -> list[str]:
 
 def _recorded_history(name: str, labels: tuple[tuple[str, str], ...], end: int) -> list[str]:
     """Eight days of a rate the rules record: the request rate panel compares the last hour with the same hour a
-    week ago and with the 7-day record (recorded 5m rates), which two days of raw history and a server a minute
-    old do not hold."""
+    week ago and with the 7-day record (recorded 5m rates), and "SLI events" with a day ago, which two days of raw
+    history and a server a minute old do not hold."""
     rendered = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
     return [
         f"{name}{rendered} {1.0 + (step % 7) / 10} {ts}"

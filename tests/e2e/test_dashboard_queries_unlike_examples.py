@@ -29,6 +29,7 @@ import pytest
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
 from compiler.model.promql import parse_selector
+from compiler.model.silent_groups import COUNTED_KINDS
 from compiler.model.types import AlertKind, Fleet
 from compiler.output import writer
 from compiler.targets.grafana.fleet_services import KEY_SERVICES_ID
@@ -99,6 +100,14 @@ def _history(fleet: Fleet, end: int) -> str:
             for variant in VARIANTS if kept else VARIANTS[:1]:  # a rate kept per label is recorded per group
                 labels = tuple(sorted({"service": service.name, **{k: f"{k}-{variant}" for k in kept}}.items()))
                 lines.extend(_recorded_history(names.SERVICE_REQUESTS_RATE, labels, end))
+    for service in fleet.services:  # "SLI events" compares with a day ago: recorded 5m rates per group
+        for slo in service.slos:
+            if slo.sli.kind not in COUNTED_KINDS:
+                continue
+            for variant in VARIANTS if slo.by else VARIANTS[:1]:
+                own = {"service": service.name, "slo": slo.name, "window": "5m"}
+                labels = tuple(sorted({**own, **{k: f"{k}-{variant}" for k in slo.by}}.items()))
+                lines.extend(_recorded_history(names.SLI_TOTAL_COARSE, labels, end))
     return "\n".join(lines) + "\n# EOF\n"
 
 
