@@ -76,6 +76,15 @@ def _while_reporting(expr: str, service: Service, slo: Slo) -> str:
     return f"({expr} and {on_groups(slo)} {reporting(service, slo)})"
 
 
+def budget_unreported(service: Service, slo: Slo) -> str | None:
+    """The budget left of the groups `budget_remaining` leaves out (their SLI has no series now): the budget
+    alerts still compare it, so the panel they open keeps it as a line of its own; None where nothing is left out."""
+    if slo.sli.kind is SliKind.ERROR_RATIO:
+        return None
+    budget = _grouped(names.SLO_BUDGET_REMAINING, service, slo)
+    return f"{budget} unless {on_groups(slo)} {reporting(service, slo)}"
+
+
 def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
     return _while_reporting(_grouped(names.sli_error_ratio(format_duration(seconds)), service, slo), service, slo)
 

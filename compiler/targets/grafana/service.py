@@ -199,7 +199,7 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
             f"Share of the {period} error budget not yet spent; below 0 the SLO is breached.{figures.budget_note}"
             + _stopped_note(slo),
             "percentunit",
-            [Query(groups.legend(slo, "budget left"), q.budget_remaining(service, slo))],
+            [Query(groups.legend(slo, "budget left"), q.budget_remaining(service, slo)), *_unreported(service, slo)],
             5,
             decimals=BUDGET_DECIMALS,
             lines=figures.budget_lines,
@@ -242,7 +242,15 @@ def _stopped_note(slo: Slo) -> str:
     """What a line that ends means (queries.reporting): not a budget restored, the SLI's series stopped."""
     if slo.sli.kind is SliKind.ERROR_RATIO:
         return ""
-    return f" A line ends where the SLI has had no series for {q.REPORTING_LOOKBACK} (SLODataMissing says why)."
+    return (
+        f" Where the SLI has had no series for {q.REPORTING_LOOKBACK} (SLODataMissing says why) the line ends and "
+        "the last budget recorded, which the budget alerts still compare, goes on as 'no data now'."
+    )
+
+
+def _unreported(service: Service, slo: Slo) -> list[Query]:
+    expr = q.budget_unreported(service, slo)
+    return [] if expr is None else [Query(groups.legend(slo, "budget left, no data now"), expr)]
 
 
 def _exhaustion_steps(slo: Slo) -> tuple[Line, ...]:
