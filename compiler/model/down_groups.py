@@ -13,7 +13,7 @@ from __future__ import annotations
 from compiler.model import queries
 from compiler.model.build_targets import TARGET_LABELS
 from compiler.model.fleet_target_labels import ALWAYS
-from compiler.model.types import Service, Slo
+from compiler.model.types import AlertKind, Service, Slo
 
 # A group of a split whose `up` had series this recently and has none now has vanished (slo_missing.py): its SLO
 # has no data there. Read at coarse steps: a group is seen if it reported at one of them; one removed on purpose
@@ -48,8 +48,16 @@ def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
 
 
 def vanish_split(service: Service, slo: Slo) -> tuple[str, ...]:
-    """The labels of the SLO's down split, whose groups should not vanish (none churns)."""
+    """The labels of the SLO's down split, whose groups should not vanish (none churns); none for a service that
+    scales to zero (ServiceDown's `missing: ignore`), whose groups go idle one by one at quiet hours."""
+    if scales_to_zero(service):
+        return ()
     return slo_down_split(service, slo)
+
+
+def scales_to_zero(service: Service) -> bool:
+    """ServiceDown reads no target at all as idle, not down (`alerts: {service_down: {missing: ignore}}`)."""
+    return any(a.kind is AlertKind.SERVICE_DOWN and not a.missing_fires for a in service.key_alerts)
 
 
 def vanished_groups(service: Service, slo: Slo) -> str | None:

@@ -1,5 +1,5 @@
 """`missing: alert | ignore` beside a CPU, memory or disk alert's tiers: whether its signal's missing-data twin
-fires (model/saturation_twins.py).
+fires (model/saturation_twins.py); beside ServiceDown's, whether no `up` series at all reads as down.
 
 A sidecar scraped for a job that runs now and then, or containers that come and go while the service's
 targets stay up, have no series between runs by design: the twin ticketed between every two runs, and the only
@@ -7,6 +7,11 @@ way out was switching the alert itself off. `missing: ignore` keeps the alert an
 threshold alert's does. Where it would change nothing it is a located error, never a silent no-op: on a kind
 without a twin, on a service nobody scrapes (it has no twins), on an alert whose tiers are all off, and on
 one of the two disk alerts alone (they read one disk signal and share its twin).
+
+A service that scales to zero (Knative, KEDA) has no target and no `up` series while idle: ServiceDown paged
+every quiet night, and `service_down: false` also dropped the page for pods that exist and are all down (a
+revision in a crash loop). `service_down: {missing: ignore}` keeps that page and reads "no target at all" as
+idle (targets/prometheus/service_down.py); the vanished-group watch goes with it (model/down_groups.py).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from compiler.spec.document import Path
 
 MISSING = "missing"
 _TWINNED = ", ".join(kind.value for kind in list(SIGNAL_KIND)[:-1]) + f" and {list(SIGNAL_KIND)[-1].value}"
+# Kinds whose `missing:` means something other than a twin: ServiceDown with no `up` series at all.
+_ABSENT_READ = frozenset({AlertKind.SERVICE_DOWN})
 
 
 def _settings(layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]]) -> dict[AlertKind, tuple[bool, Ctx, Path]]:
@@ -39,11 +46,11 @@ def _settings(layers: Sequence[tuple[Mapping[str, Any], Ctx, Path]]) -> dict[Ale
             if not isinstance(value, Mapping) or MISSING not in value:
                 continue
             path = (*base, key, MISSING)
-            if kind not in SIGNAL_KIND:
+            if kind not in SIGNAL_KIND and kind not in _ABSENT_READ:
                 where.error(
                     path,
                     f"{key} has no missing-data alert for `missing:` to switch: only {_TWINNED} have one (their "
-                    'signal\'s twin, labelled data="missing")',
+                    'signal\'s twin, labelled data="missing"); on service_down it reads no `up` series as idle',
                 )
                 continue
             out[kind] = (value[MISSING] != "ignore", where, path)
@@ -60,6 +67,8 @@ def apply_missing(
     for kind, (_, where, path) in settings.items():
         if where is not spec:
             continue
+        if not has_targets and kind in _ABSENT_READ:
+            continue  # service_down itself is refused beside targets: false (build_key_alerts._no_targets)
         if not has_targets:
             where.error(
                 path,

@@ -146,9 +146,11 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
             expr += f"\nand on ()\ncount({queries.unbucketed_series(blind_to.sli, SIGNAL_WINDOW)}) > 0"
         return expr
     if kind is AlertKind.SERVICE_DOWN:
-        # No series at all (nothing scraped) counts as down, like every instance reporting up == 0.
+        # No series at all (nothing scraped) counts as down, like every instance reporting up == 0, unless the
+        # service scales to zero (`missing: ignore`).
         hold = alert.key_alert.for_seconds if alert.key_alert else 0
-        whole = service_down_expr(queries.up(service), hold)
+        absent_is_down = alert.key_alert.missing_fires if alert.key_alert else True
+        whole = service_down_expr(queries.up(service), hold, absent_is_down)
         return "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
@@ -273,8 +275,13 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
         )
         return (  # a group's alert names its group in the summary too: a notification shows that line first
             f"{s}{where} is down",
-            f"No instance of {s}{where} has been up for {hold}: every {queries.up(service)} series{where} is 0, "
-            "or none is scraped." + crash_loop_text(alert.key_alert.for_seconds),
+            f"No instance of {s}{where} has been up for {hold}: every {queries.up(service)} series{where} is 0"
+            + (
+                ", or none is scraped."
+                if alert.key_alert.missing_fires
+                else " (none scraped is idle: it scales to zero)."
+            )
+            + crash_loop_text(alert.key_alert.for_seconds),
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]

@@ -14,6 +14,10 @@ A group's alert (model/down_groups.py) has the same branch per group (round 28: 
 crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
 whose targets go (a cluster drained, its targets removed a scrape after reporting 0) is no group any more, not
 one down most of the window.
+
+A service that scales to zero says `missing: ignore` (model/saturation_missing.py): no `up` series at all is then
+idle, not down, and only targets that exist and all report 0 (or mostly did: the crash-loop branch, which reads
+only the steps with series) fire.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from compiler.model.units import format_duration
 STEP = "1m"
 
 
-def service_down_expr(up: str, hold_seconds: int) -> str:
-    """`up` is the service's `up{...}` selector."""
-    down = f"(sum({up}) or vector(0)) == 0"
+def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -> str:
+    """`up` is the service's `up{...}` selector; without `absent_is_down`, no series at all is not down."""
+    down = f"(sum({up}) or vector(0)) == 0" if absent_is_down else f"sum({up}) == 0"
     if hold_seconds <= 0:
         return down
     return f"{down}\nor on ()\n{_mostly(f'sum({up}) == 0', f'sum({up})', hold_seconds)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from compiler.model import queries
 from compiler.model.down_groups import down_groups
-from compiler.model.types import Service
+from compiler.model.types import KeyAlert, Service
 from compiler.model.units import format_duration
 
 
@@ -23,6 +23,18 @@ def crash_loop(hold_seconds: int) -> str:
         f", or while no instance was up more than half of the last {window} "
         "(a crash loop: up for a scrape now and then)"
     )
+
+
+def idle_note(alert: KeyAlert) -> list[str]:
+    """What no target at all means for a service that scales to zero (`missing: ignore`); nothing otherwise."""
+    if alert.missing_fires:
+        return []
+    return [
+        "",
+        "This service scales to zero (`missing: ignore`): with no target at all it is idle, not down, and this alert "
+        "stays quiet. It fires only for targets that exist and all report 0. A revision that never starts (no pod "
+        "at all) is not seen here: watch the requests its callers or the activator send it.",
+    ]
 
 
 def group_note(service: Service) -> list[str]:

@@ -310,7 +310,7 @@ def _meaning(
                 "threshold: other buckets, say mid-deploy), which it would otherwise page for."
             )
     if first.kind is AlertKind.SERVICE_DOWN:
-        out += down_page.group_note(service)
+        out += down_page.idle_note(first.key_alert) + down_page.group_note(service)
     return out
 
 

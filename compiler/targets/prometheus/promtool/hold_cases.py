@@ -168,7 +168,7 @@ def _holds(service: Service, rules: ServiceRules, step: int, admit: Admit) -> li
         for at in sorted(one.times()):
             fired = tuple(firing(r, one.value) for r in one.rules if not _while_blind(r) and fires[id(r)](at))
             checks.append(AlertCheck(at, one.rules[0].alert, fired))
-    down = _down(rules)
+    down = [r for r in _down(rules) if _absent_is_down(r)]
     if any(r.for_seconds for r in down) and admit(down):  # no `up` fed: nothing scraped, down from 0 on
         for at in _edges(down, step):
             checks.append(check(down, at, lambda r: 0.0))
@@ -177,13 +177,32 @@ def _holds(service: Service, rules: ServiceRules, step: int, admit: Admit) -> li
     spec_series, spec_checks = threshold_holds(service, rules, feed, step, admit)
     checks += budget_checks + burn_checks + spec_checks
     if not checks:
-        return []
+        return _idle_down_holds(service, rules, step, admit)
     named = dict.fromkeys(c.alertname for c in checks)
     title = "holds: " + ", ".join(named) + " breach at once (nothing scraped), then drop"
     if step > STEP:
         title += f" (every {format_duration(step)})"
     fed = (*(s for k in kinds for s in k.series), *budget_series, *burn_series, *spec_series)
-    return [Case(title, STEP, fed, tuple(checks))]
+    return [Case(title, STEP, fed, tuple(checks)), *_idle_down_holds(service, rules, step, admit)]
+
+
+def _absent_is_down(rule: Rule) -> bool:
+    return rule.source is None or rule.source.key_alert is None or rule.source.key_alert.missing_fires
+
+
+def _idle_down_holds(service: Service, rules: ServiceRules, step: int, admit: Admit) -> list[Case]:
+    """ServiceDown of a service that scales to zero (`missing: ignore`): nothing scraped is idle, so its hold is
+    pinned with two targets that report 0 from the start, in a case of their own (other alerts read `up`)."""
+    down = [r for r in _down(rules) if not _absent_is_down(r)]
+    if not any(r.for_seconds for r in down) or not admit(down):
+        return []
+    samples = up_to_grid(max(r.for_seconds for r in down), step) // STEP + 1
+    fed = (up_series(service, samples, "a", 0), up_series(service, samples, "b", 0))
+    checks = tuple(check(down, at, lambda r: 0.0) for at in _edges(down, step))
+    title = f"holds: {down[0].alert} of a service that scales to zero: every target reports 0"
+    if step > STEP:
+        title += f" (every {format_duration(step)})"
+    return [Case(title, STEP, fed, checks)]
 
 
 _LOW, _SPENT = Decimal("0.125"), Decimal("-0.25")  # budget left: low, then spent (exact in binary)

@@ -216,7 +216,9 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
     job = next(free, "obsc-x")  # a job the targets do not read (a `=~` may pass the first two)
     unrelated = InputSeries("up", (("job", job),), constant(1, samples))
     yield Case(f"{rules[0].alert}: every instance reports up 0", step, (up("a", 0), up("b", 0)), checks(True))
-    yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), checks(True))
+    # a service that scales to zero (`missing: ignore`) is idle with no target at all, not down
+    idle = tuple(_check(rules, at, lambda r: 0.0 if _absent_is_down(r) else None) for at in times)
+    yield Case(f"{rules[0].alert}: no instance is scraped at all", step, (unrelated,), idle)
     yield Case(f"{rules[0].alert}: one instance up is enough", step, (up("a", 1), up("b", 0)), checks(False))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
     for split in (split for split in down_groups(service) if not ruled & set(split)):
@@ -231,6 +233,11 @@ def _down_cases(service: Service, rules: list[Rule], step: int) -> Iterator[Case
         yield Case(
             f"{rules[0].alert}: every instance of one {'/'.join(split)} down while others report", step, series, fired
         )
+
+
+def _absent_is_down(rule: Rule) -> bool:
+    """ServiceDown reads no `up` series at all as down (the default), or as idle (`missing: ignore`)."""
+    return rule.source is None or rule.source.key_alert is None or rule.source.key_alert.missing_fires
 
 
 def _deployment_case(service: Service, rules: list[Rule], step: int) -> Case:
