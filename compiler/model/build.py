@@ -365,12 +365,13 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
         implied = "histogram" if bucketed else "counter" if "selector" in body and not gauged else "gauge"
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, implied)))
         typed = name in counted or gauged or bucketed or unsure.sli_types(name)  # an SLO left out may type it
-        problems, declared = metric_option_problems(name, body, mtype, typed), "aggregation" in body
+        counted_only = name in counted and not gauged and not bucketed  # a ratio SLI's counter, nothing else
+        problems, declared = metric_option_problems(name, body, mtype, typed, counted_only), "aggregation" in body
         for key, message in problems:
             where.error((*path, key) if key else path, message)
         # left out once checked: its readers skip it (Ctx.defines_metric), so one missing `type:` is one error; a
         # platform metric and a well-known name (requests: the key alerts ask for it by name) are kept
-        unsaid = where is ctx and name not in _DEFAULT_TYPES and type_unsaid(name, body, typed)
+        unsaid = where is ctx and name not in _DEFAULT_TYPES and type_unsaid(name, body, typed, counted_only)
         own = service_matchers(body, selector, where, path)
         if problems or own is None:  # reported; build the metric as if unset so references to it still resolve
             body = {k: v for k, v in body.items() if k not in ("aggregation", "service_selector")}

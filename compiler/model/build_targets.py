@@ -267,10 +267,10 @@ def service_matchers(
 
 
 def metric_option_problems(
-    name: str, body: Mapping[str, Any], mtype: MetricType, typed_by_sli: bool = False
+    name: str, body: Mapping[str, Any], mtype: MetricType, typed_by_sli: bool = False, counted: bool = False
 ) -> list[tuple[str, str]]:
     """(key, message) for metric options that cannot apply to this metric. `typed_by_sli`: an SLI fixes its type
-    whatever its name (a ratio SLI's counters, a freshness or time-slice SLI's gauge)."""
+    whatever its name (a ratio SLI's counters, a freshness or time-slice SLI's gauge); `counted`: a ratio SLI's."""
     found = []
     if "expr" in body:
         for key in ("service_selector", "aggregation"):
@@ -300,7 +300,7 @@ def metric_option_problems(
     if mtype is MetricType.COUNTER and recorded:  # said `type: counter`, or implied (requests, a ratio SLI)
         found.append(("type" if "type" in body else "", recorded))
     elif "type" not in body and series:
-        found += _untyped_problems(name, series, typed_by_sli)
+        found += _untyped_problems(name, series, typed_by_sli, counted)
     return found
 
 
@@ -330,11 +330,11 @@ def _histogram_unit_problems(series: str, body: Mapping[str, Any], mtype: Metric
     ]
 
 
-def type_unsaid(name: str, body: Mapping[str, Any], typed_by_sli: bool) -> bool:
+def type_unsaid(name: str, body: Mapping[str, Any], typed_by_sli: bool, counted: bool = False) -> bool:
     """Whether the metric's type is an error of its own (_untyped_problems): what reads it as the type obsc would
     guess says nothing more (a gauge's `above: 30s` was also told "'lag' is a counter: write 10/m")."""
     series = str(body.get("selector", "")).split("{", 1)[0].strip()
-    return "type" not in body and bool(series) and bool(_untyped_problems(name, series, typed_by_sli))
+    return "type" not in body and bool(series) and bool(_untyped_problems(name, series, typed_by_sli, counted))
 
 
 def _histogram_base_problems(series: str, mtype: MetricType) -> list[tuple[str, str]]:
@@ -352,15 +352,19 @@ def _histogram_base_problems(series: str, mtype: MetricType) -> list[tuple[str, 
     ]
 
 
-def _untyped_problems(name: str, series: str, typed_by_sli: bool) -> list[tuple[str, str]]:
-    """A metric without `type:` whose name does not say how it is read (`typed_by_sli`: an SLI says it)."""
-    if name in _COUNTED and not series.endswith(_COUNTER_SUFFIXES):
+def _untyped_problems(name: str, series: str, typed_by_sli: bool, counted: bool = False) -> list[tuple[str, str]]:
+    """A metric without `type:` whose name does not say how it is read (`typed_by_sli`: an SLI says it; `counted`:
+    a ratio SLI counts it, so it must still look like a counter, a histogram's `_bucket{le=...}` included)."""
+    named = _COUNTER_SUFFIXES if name in _COUNTED else (*_COUNTER_SUFFIXES, "_bucket")
+    if (name in _COUNTED or counted) and not series.endswith(named):
         # requests and errors are read as counters: a recorded rate (`job:http_requests:rate5m`) or another gauge
-        # in their place had a rate of change of ~0, so a total outage read as no failures and never paged.
+        # in their place had a rate of change of ~0, so a total outage read as no failures and never paged; so
+        # were a ratio SLI's (round 39: `{good: available, total: desired}` over a Deployment's replica counts).
+        how = f"{name} are counted" if name in _COUNTED else f"a ratio SLI counts {name}"
         return [
             (
                 "",
-                f"{series} is not named like a counter (..._total), and {name} are counted as a per-second rate: "
+                f"{series} is not named like a counter (..._total), and {how} as a per-second rate: "
                 "a recorded rate or another gauge read that way is about 0 and an outage never pages; name the "
                 "counter it comes from, or say `type: counter` if this series counts events",
             )
