@@ -21,11 +21,13 @@ _COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 _AMOUNT_SUFFIXES = ("_bytes", "_seconds", "_timestamp")
 _BARE_SERIES = re.compile(r"\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^{}]*\})?\s*")  # a series, no function applied
 
+_PODS = " * on (namespace, pod) group_left () group by (namespace, pod) (up{$selector})"  # cAdvisor's and
+# kube-state-metrics' series carry their exporter's job: the service's pods are joined on its targets' `up`
 _AS_SHARE = {
-    "cpu": "sum(rate(container_cpu_usage_seconds_total{$selector}[5m]))"
-    ' / sum(kube_pod_container_resource_limits{resource="cpu", $selector})',
-    "memory": "sum(container_memory_working_set_bytes{$selector})"
-    ' / sum(kube_pod_container_resource_limits{resource="memory", $selector})',
+    "cpu": f'sum(rate(container_cpu_usage_seconds_total{{container!=""}}[5m]){_PODS})'
+    f' / sum(kube_pod_container_resource_limits{{resource="cpu"}}{_PODS})',
+    "memory": f'sum(container_memory_working_set_bytes{{container!=""}}{_PODS})'
+    f' / sum(kube_pod_container_resource_limits{{resource="memory"}}{_PODS})',
     "disk": "max(1 - node_filesystem_avail_bytes{$selector} / node_filesystem_size_bytes{$selector})",
 }
 
