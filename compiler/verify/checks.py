@@ -8,7 +8,8 @@
   service has no error series before its first error), a finding once the family is gone too; a histogram
   that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
-- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it);
+- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it), and
+  not under the live p99 over the lookback and now (it would page for as long as the service serves: p99_now.py);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
@@ -39,6 +40,7 @@ from compiler.spec.document import Document, Path
 from compiler.verify import live_series, rules, scrapes, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.event_floor import check_event_floor
+from compiler.verify.p99_now import check_p99_now
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
 
@@ -117,6 +119,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         else ("metrics", "latency")
     )
     _p99_lines(service, p99_path, ctx, find)
+    check_p99_now(service, p99_path, ctx.lookback, ctx.prometheus, (find, on_platform(findings)))
     _build_versions(service, ctx, find)
     groups = rules.owned_groups(ctx.rule_groups(), service.name, ctx.services)
     slo_index = {name: i for i, name in enumerate(names) if isinstance(name, str)}

@@ -18,12 +18,18 @@ SECONDS = ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"]
 MILLISECONDS = ["1", "2.5", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000"]
 
 
-def _histogram(name: str, bounds: list[str], count: int, labels: str = "", mean: float = 0.2) -> str:
-    """Cumulative buckets, half the requests in the first, all by the last; `_sum` at `mean` per request."""
+def _histogram(
+    name: str, bounds: list[str], count: int, labels: str = "", mean: float = 0.2, reach: int | None = None
+) -> str:
+    """Cumulative buckets, half the requests in the first, the rest spread up to +Inf (or all by the bucket at
+    index `reach`); `_sum` at `mean` per request."""
     sep = "," if labels else ""
     lines = [f"# TYPE {name} histogram"]
+    spread = len(bounds) if reach is None else reach
     for i, bound in enumerate(bounds):
-        lines.append(f'{name}_bucket{{{labels}{sep}le="{bound}"}} {count // 2 + (count // 2) * i // len(bounds)}')
+        lines.append(
+            f'{name}_bucket{{{labels}{sep}le="{bound}"}} {count // 2 + (count // 2) * min(i, spread) // spread}'
+        )
     lines.append(f'{name}_bucket{{{labels}{sep}le="+Inf"}} {count}')
     lines += [f"{name}_sum{{{labels}}} {count * mean}", f"{name}_count{{{labels}}} {count}"]
     return "\n".join(lines) + "\n"
@@ -44,8 +50,8 @@ def cart() -> Callable[[], str]:  # healthy: what must not be found
             "# TYPE http_requests_total counter\n"
             f'http_requests_total{{code="200",route="/a"}} {n}\nhttp_requests_total{{code="500",route="/a"}} 3\n'
             f'http_requests_total{{code="200",route="/b"}} {n}\n'
-            + _histogram("http_request_duration_seconds", SECONDS, n, 'route="/a"')
-            + _histogram("http_request_duration_seconds", SECONDS, n, 'route="/b"')
+            + _histogram("http_request_duration_seconds", SECONDS, n, 'route="/a"', reach=3)  # all by 0.5s
+            + _histogram("http_request_duration_seconds", SECONDS, n, 'route="/b"', reach=3)
         )
 
     return text
@@ -116,6 +122,22 @@ def ledger() -> Callable[[], str]:  # seconds in a histogram named _milliseconds
     return text
 
 
+def llm() -> Callable[[], str]:  # `latency` times the whole generation (5-60 s); the SLO reads the first token
+    scrape = _scrapes()
+
+    def text() -> str:
+        n = 100 + 20 * scrape()  # every bucket grows by a whole number each scrape: the p99 is 58s exactly
+        whole = {"1": 0, "2.5": 0, "5": 0, "10": n // 5, "20": n * 3 // 5, "30": n * 17 // 20, "60": n, "+Inf": n}
+        return (
+            "# TYPE llm_request_duration_seconds histogram\n"
+            + "".join(f'llm_request_duration_seconds_bucket{{le="{le}"}} {c}\n' for le, c in whole.items())
+            + f"llm_request_duration_seconds_sum {n * 25}\nllm_request_duration_seconds_count {n}\n"
+            + _histogram("llm_time_to_first_token_seconds", SECONDS, n, reach=4)
+        )
+
+    return text
+
+
 # job -> its exporters, and whether its targets carry the namespace label the platform says `up` has
 JOBS: dict[str, tuple[list[Callable[[], Callable[[], str]]], bool]] = {
     "cart": ([cart], True),
@@ -126,7 +148,8 @@ JOBS: dict[str, tuple[list[Callable[[], Callable[[], str]]], bool]] = {
     "orders": ([orders], True),
     "inventory": ([inventory], True),
     "fx": ([notify], False),
-    "ledger": ([ledger], True),  # a static config's targets, without the namespace target_labels says they carry
+    "ledger": ([ledger], True),
+    "llm": ([llm], True),  # a static config's targets, without the namespace target_labels says they carry
 }
 
 PLATFORM = sink_platform("defaults: {period: 7d, target_labels: [namespace]}\n")
@@ -212,6 +235,15 @@ metrics:
   latency: {selector: ledger_commit_milliseconds, unit: ms}
 slos:
   - {name: latency, objective: 99, sli: {latency: latency, threshold: 5ms}}
+""",
+    "llm": """service: llm
+selector: {job: llm, namespace: shop}
+metrics:
+  requests: llm_request_duration_seconds_count
+  latency: llm_request_duration_seconds
+  first_token: llm_time_to_first_token_seconds
+slos:
+  - {name: first-token, objective: 95, sli: {latency: first_token, threshold: 1s}}
 """,
     "relayed": """service: relayed
 selector: {job: cart, namespace: shop}
@@ -323,6 +355,28 @@ FOUND: list[tuple[str, str, tuple[object, ...], str]] = [
         'ledger_commit_milliseconds_bucket{job="ledger",namespace="shop"} (0.01s): p99 is never computed above it, '
         "so the alert can never fire; lower the line or add larger buckets to the histogram (or, if its buckets "
         "are seconds, write unit: s: le=10 then reads as 10s)",
+    ),
+    (
+        "llm",
+        "latency: llm_request_duration_seconds",
+        ("metrics", "latency"),
+        'latency_p99 (critical): the p99 of llm_request_duration_seconds_bucket{job="llm",namespace="shop"} is '
+        "58s over the last 1h and 58s over the last 5m, already past the line of 5s (the built-in table): "
+        "ServiceHighLatencyP99 fires as soon as these rules are loaded",
+    ),
+    (  # the consequence of the milliseconds found above: a p99 of 10000 "seconds" pages at once
+        "billing",
+        "latency: billing_request_duration_seconds",
+        ("metrics", "latency"),
+        'latency_p99 (critical): the p99 of billing_request_duration_seconds_bucket{job="billing",namespace="shop"} '
+        "is 10000s over the last 1h and 10000s over the last 5m, already past the line of 5s (the built-in table)",
+    ),
+    (  # a sixth of its requests above its largest bucket, 1s
+        "search",
+        "latency_p99: {critical: 500ms}",
+        ("alerts", "latency_p99"),
+        'latency_p99 (critical): the p99 of search_latency_seconds_bucket{job="search",namespace="shop"} is 1s over '
+        "the last 1h and 1s over the last 5m, already past the line of 0.5s (",
     ),
     (
         "relayed",
