@@ -39,6 +39,7 @@ from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duratio
 from compiler.spec.document import Document, Path
 from compiler.verify import live_series, rules, scrapes, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
+from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
 from compiler.verify.p99_now import check_p99_now
 
@@ -187,7 +188,8 @@ def _metric(metric: Metric, service: Service, ctx: Context, find: Find, note: Fi
             return
         try:
             if not _count(ctx, f"({expr})"):
-                find(path, metric.location, f"the expression returns no series now: {expr}")
+                empty = why_empty(expr, ctx.lookback, _quiet_count(ctx), ctx.prometheus)
+                find(path, metric.location, f"the expression returns no series now: {expr}{empty}")
         except QueryRejected as exc:
             find(path, metric.location, f"Prometheus rejects the expression: {exc}")
         return
