@@ -28,6 +28,7 @@ _FAMILIES = (
     (re.compile(r"container_\w+"), "cAdvisor's, scraped from each node's kubelet", "kubelet"),
     (re.compile(r"kube_\w+"), "kube-state-metrics'", "kube-state-metrics"),
 )
+_FAMILY_TEXT = re.compile(r"\b(container|kube)_")
 _TARGET_LABELS = ("job", "instance")  # set by Prometheus from the target scraped: the exporter's
 _EXPORTER_JOBS = re.compile(r".*(kubelet|cadvisor|kube-state-metrics).*", re.IGNORECASE)
 _JOIN = "* on (namespace, pod) group_left () group by (namespace, pod) (up{$selector})"
@@ -58,8 +59,8 @@ def _read_by(metric: Metric, pinned: Sequence[Matcher]) -> tuple[str, ...]:
     wanted = {(m.label, m.value) for m in pinned}
     if metric.selector is not None:
         chosen = [(metric.selector.metric, {(m.label, m.value) for m in metric.selector.matchers})]
-    elif metric.expr:
-        try:
+    elif metric.expr and _FAMILY_TEXT.search(metric.expr) and any(m.render() in metric.expr for m in pinned):
+        try:  # parsed only when the text names such a series and the matcher (most expressions do neither)
             tree = pp.parse(metric.expr.replace("$window", SAMPLE_WINDOW))
         except (ValueError, TypeError):
             return ()  # reported where expressions are checked
