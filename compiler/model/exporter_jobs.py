@@ -25,10 +25,10 @@ from compiler.spec.document import Path
 
 # series family -> (what scrapes it, the job its series carry where it is scraped the usual way)
 _FAMILIES = (
-    (re.compile(r"container_\w+"), "cAdvisor's, scraped from each node's kubelet", "kubelet"),
+    (re.compile(r"(container|machine)_\w+"), "cAdvisor's, scraped from each node's kubelet", "kubelet"),
     (re.compile(r"kube_\w+"), "kube-state-metrics'", "kube-state-metrics"),
 )
-_FAMILY_TEXT = re.compile(r"\b(container|kube)_")
+_FAMILY_TEXT = re.compile(r"\b(container|machine|kube)_")
 _TARGET_LABELS = ("job", "instance")  # set by Prometheus from the target scraped: the exporter's
 _EXPORTER_JOBS = re.compile(r".*(kubelet|cadvisor|kube-state-metrics).*", re.IGNORECASE)
 _JOIN = "* on (namespace, pod) group_left () group by (namespace, pod) (up{$selector})"

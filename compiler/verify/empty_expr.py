@@ -24,12 +24,13 @@ SHOWN = 5
 
 
 def why_empty(expr: str, lookback: str, count: Count, prometheus: Prometheus) -> str:
-    """'' when it cannot tell (no parse, every selector has series: the operators or a join drop them)."""
+    """'' when the expression does not parse."""
     try:
         tree = pp.parse(expr.replace("$window", SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return ""
-    for node in selectors(tree):
+    found = selectors(tree)
+    for node in found:
         matchers = tuple(
             Matcher(m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value)
             for m in node.matchers.matchers
@@ -60,4 +61,11 @@ def why_empty(expr: str, lookback: str, count: Count, prometheus: Prometheus) ->
             f"`{name}{{...}} * on (namespace, pod) group_left () group by (namespace, pod) (up{{$selector}})` "
             '(docs/operations.md, "CPU and memory of a service\'s pods")'
         )
-    return ""
+    return (
+        ""
+        if not found
+        else (
+            f"; each of its selectors has series in the last {lookback}, so its operators drop them: a join "
+            "`on (...)` over a label one side lacks (`up` without `pod` or `namespace`), or a filter nothing passes"
+        )
+    )

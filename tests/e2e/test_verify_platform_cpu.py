@@ -2,7 +2,8 @@
 kube-state-metrics (round 39): the platform's CPU expression read through the service selector
 (`container_cpu_usage_seconds_total{$selector}`) has no series, and the finding now names the selector that is
 empty and the job its series carry (before: "the expression returns no series now" and the whole expression);
-joined to the service's pods on `up`, the same series give the service's CPU and no finding."""
+joined to the service's pods on `up`, the same series give the service's CPU and no finding; for a service
+whose `up` has no `pod`, the finding says every selector has series and the join drops them."""
 
 from __future__ import annotations
 
@@ -36,9 +37,9 @@ PLATFORMS = {
 }
 SPEC = """\
 apiVersion: obsc/v1
-service: checkout
+service: {name}
 team: shop
-selector: {job: checkout, namespace: shop}
+selector: {{job: {name}, namespace: shop}}
 metrics:
   requests: http_requests_total
 """
@@ -60,6 +61,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
             f"  - {{job_name: kubelet, static_configs: [{{targets: [{kubelet}]}}]}}\n"
             f"  - {{job_name: kube-state-metrics, static_configs: [{{targets: [{ksm}]}}]}}\n"
             f"  - {{job_name: checkout, static_configs: [{{targets: [{checkout}], labels: {POD_LABELS}}}]}}\n"
+            # the same pod scraped by a config that does not relabel the pod name onto its targets
+            f"  - {{job_name: legacy, static_configs: [{{targets: [{checkout}], labels: {{namespace: shop}}}}]}}\n"
         )
         with prometheus(binary, config, work / "tsdb", work) as prom:
             ready = 'count_over_time(container_cpu_usage_seconds_total{pod="checkout-1"}[1m]) >= 5'
@@ -75,13 +78,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
                 (specs / "platform.yaml").write_text(
                     sink_platform(f"defaults:\n  target_labels: [namespace]\n  metrics:\n    cpu: '{cpu}'\n")
                 )
-                (specs / "checkout.yaml").write_text(SPEC)
+                for service in ("checkout", "legacy"):
+                    (specs / f"{service}.yaml").write_text(SPEC.format(name=service))
                 out[name] = verify([str(specs)], VerifyOptions(prom.url))
             yield out
 
 
 def test_the_cpu_read_by_the_services_job_names_the_empty_selector_and_its_job(reports: dict[str, Report]) -> None:
-    found = [f for f in reports["by-job"].findings if f.path == ("defaults", "metrics", "cpu")]
+    found = [f for f in reports["by-job"].findings if "service 'checkout'" in f.message]
     assert len(found) == 1, [str(f) for f in reports["by-job"].findings]
     assert found[0].location.file.endswith("platform.yaml")
     assert (
@@ -92,4 +96,17 @@ def test_the_cpu_read_by_the_services_job_names_the_empty_selector_and_its_job(r
 
 
 def test_the_cpu_joined_on_up_has_series_and_no_finding(reports: dict[str, Report]) -> None:
-    assert [str(f) for f in reports["joined"].findings] == []
+    assert [str(f) for f in reports["joined"].findings if "service 'checkout'" in f.message] == []
+
+
+def test_a_join_that_drops_every_series_is_said_so(reports: dict[str, Report]) -> None:
+    """legacy's `up` has no `pod`: every selector of the expression has series, the join none."""
+    found = [f for f in reports["joined"].findings if "service 'legacy'" in f.message]
+    assert (
+        len(found) == 1
+        and (
+            "each of its selectors has series in the last 1h, so its operators drop them: a join `on (...)` over a "
+            "label one side lacks"
+        )
+        in found[0].message
+    ), [str(f) for f in reports["joined"].findings]
