@@ -97,3 +97,34 @@ def test_two_failures_page_only_when_both_views_are_read(tmp_path: Path, reporte
 
 
 SIDES = ("source", "destination")
+
+
+@pytest.mark.parametrize("wild", ['reporter=~".*"', 'reporter=~".+"', 'reporter!=""', 'reporter!~"waypoint"'])
+def test_a_reporter_matcher_every_view_passes_is_refused_as_no_reporter(tmp_path: Path, wild: str) -> None:
+    """A matcher on reporter that both views and any other value pass (a dashboard's "All", `!=""`) pins no view:
+    each request still counts twice. Round 38 took any matcher on the label as a choice."""
+    body = (
+        f"metrics:\n  requests: 'istio_requests_total{{{wild}}}'\n"
+        f"  errors: 'istio_requests_total{{{wild},response_code=~\"5..\"}}'\n"
+        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+    )
+    found = spec_errors(tmp_path, {"reviews.yaml": _spec("", body)})
+    assert sorted(f.split(":", 1)[0] for f in found) == ["metrics.errors", "metrics.requests"], found
+    raw = RAW.replace(',reporter="destination"', f",{wild}").replace("$selector,", f"$selector,{wild},", 1)
+    (tmp_path / "raw").mkdir()
+    refused = spec_errors(tmp_path / "raw", {"reviews.yaml": _spec("", raw)})
+    assert [f.split(": istio_requests_total is reported by both sidecars")[0] for f in refused] == [
+        "slos.0.sli.raw.errors",
+        "slos.0.sli.raw.total",
+    ], refused
+
+
+@pytest.mark.parametrize("chosen", ['reporter!="source"', 'reporter=~"dest.*"', 'reporter=~"source|destination"'])
+def test_a_reporter_matcher_that_chooses_compiles(tmp_path: Path, chosen: str) -> None:
+    """One view left out, or the two named (a pattern over both, written as meant)."""
+    body = (
+        f"metrics:\n  requests: 'istio_requests_total{{{chosen}}}'\n"
+        f"  errors: 'istio_requests_total{{{chosen},response_code=~\"5..\"}}'\n"
+        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+    )
+    assert spec_errors(tmp_path, {"reviews.yaml": _spec("", body)}) == []

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from compiler.model import promql_text as text_checks
+from compiler.model.promql_regex import full_match
 
 _REPORTED_BY_BOTH = re.compile(
     r"istio_(?:requests_total|request_messages_total|response_messages_total"
@@ -21,9 +22,26 @@ _REPORTED_BY_BOTH = re.compile(
 )
 
 
-def reported_twice(series: str, labels: Iterable[str]) -> str | None:
-    """Why a selector of `series` with matchers on `labels` reads each call twice, or None."""
-    if not _REPORTED_BY_BOTH.fullmatch(series) or "reporter" in labels:
+# Both views and a value neither names: matchers on `reporter` that pass all three choose no view (`=~".*"`, a
+# dashboard's "All"; `!=""`); `=~"source|destination"` names both, as meant.
+_VIEWS = ("source", "destination", "obsc-any-other-view")
+_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}  # promql_parser's names of the operators
+
+
+def _passes(op: str, pattern: str, value: str) -> bool:
+    if op in ("=", "!="):
+        return (value == pattern) == (op == "=")
+    matched = full_match(pattern, value)
+    return matched is None or matched == (op == "=~")  # a pattern RE2 refuses is another check's error
+
+
+def reported_twice(series: str, matchers: Iterable[tuple[str, str, str]]) -> str | None:
+    """Why a selector of `series` with `matchers` (label, op, value) reads each call twice, or None: none of
+    them is on `reporter`, or those that are let every view through."""
+    if not _REPORTED_BY_BOTH.fullmatch(series):
+        return None
+    on_reporter = [(op, value) for label, op, value in matchers if label == "reporter"]
+    if on_reporter and not all(_passes(op, value, view) for op, value in on_reporter for view in _VIEWS):
         return None
     return (
         f'{series} is reported by both sidecars of each call (reporter="source", the caller\'s, and '
@@ -41,6 +59,7 @@ def reporter_problems(text: str, selectors: Sequence[Any], service_pins: bool) -
     if service_pins:
         return []
     for selector in selectors:
-        if message := reported_twice(selector.name or "", (m.name for m in selector.matchers.matchers)):
+        found = ((m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value) for m in selector.matchers.matchers)
+        if message := reported_twice(selector.name or "", found):
             return [(text_checks.name_offset(text, selector.name), message)]
     return []

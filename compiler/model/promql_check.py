@@ -52,7 +52,9 @@ def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str,
             ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
-            if twice := reported_twice(metric.selector.metric, (m.label for m in metric.selector.matchers)):
+            if twice := reported_twice(
+                metric.selector.metric, ((m.label, m.op, m.value) for m in metric.selector.matchers)
+            ):
                 _, where, base = _source(name, data, defaults, ctx)
                 ctx.diagnostics.append(Diagnostic(where.loc(base), base, twice))
             refused = [p for m in metric.selector.matchers if "~" in m.op and (p := regex_problem(m.value))]
