@@ -90,3 +90,17 @@ def test_the_raw_sli_it_advises_pages_a_steady_outage(tmp_path: Path) -> None:
     }
     checks = [_firing("SLOErrorBudgetBurnFast", "19m", 0), _firing("SLOErrorBudgetBurnFast", "30m", 1)]
     assert _promtool(tmp_path, _rules(tmp_path, "billing", RAW), "billing", series, checks) == ""
+
+
+def test_a_recorded_rate_named_without_colons_is_refused_too(tmp_path: Path) -> None:
+    """Not every team writes `level:metric:operations`: `job_http_requests_rate5m` said a counter read the
+    rate's rate of change too (round 38 read only names with a colon). Without colons only an operation with
+    its window is read as one (`_rate5m`, `_increase1h`): `sample_rate` or `cache_hit_ratio` may be anything."""
+    spec = COUNTED.replace("job:http_requests:rate5m", "job_http_requests_rate5m").replace(
+        "job:http_requests_errors:rate5m", "job_http_requests_errors_increase1h"
+    )
+    requests, errors = spec_errors(tmp_path, {"billing.yaml": spec})
+    assert requests.startswith("metrics.requests.type: job_http_requests_rate5m is named as a recording rule's rate5m")
+    assert errors.startswith("metrics.errors.type: job_http_requests_errors_increase1h is named as a recording rule's")
+    names = ("http_requests_rate5m", "sample_rate", "cache_hit_ratio", "rate5m", "queue_avg10m", "x_rate5m_total")
+    assert [recorded_operation(n) for n in names] == ["rate5m", None, None, None, "avg10m", None]

@@ -13,13 +13,19 @@ import re
 # An operation after which the series counts no running total: a rate (per second), an increase over a window
 # (which falls as well as rises), a ratio, a change or an average. A duration may follow (`rate5m`, `increase1h`).
 _NOT_A_TOTAL = re.compile(r"(?:i?rate|increase|ratio|i?delta|deriv|avg|mean)(?:\d+[smhdwy])*")
+_WINDOWED = re.compile(r"\d+[smhdwy]$")
 _COUNTER_SUFFIXES = ("_total", "_count", "_sum")  # a name ending like a counter is read as one
 
 
 def recorded_operation(series: str) -> str | None:
-    """The operation in `series`'s recording-rule name that leaves no running total (`rate5m`), else None."""
-    if ":" not in series or series.endswith(_COUNTER_SUFFIXES):
+    """The operation in `series`'s recording-rule name that leaves no running total (`rate5m`), else None. A name
+    without colons (`job_http_requests_rate5m`: not every team writes the convention) is read by its last part
+    only, and only with a window: `sample_rate` or `cache_hit_ratio` may be anything."""
+    if series.endswith(_COUNTER_SUFFIXES):
         return None
+    if ":" not in series:
+        head, _, last = series.rpartition("_")
+        return last if head and _NOT_A_TOTAL.fullmatch(last) and _WINDOWED.search(last) else None
     operations = series.rsplit(":", 1)[1]
     return next((part for part in operations.split("_") if _NOT_A_TOTAL.fullmatch(part)), None)
 
