@@ -56,10 +56,10 @@ INCIDENT_LEAF = ['severity="critical"', 'service!=""', 'incident!=""']
 SERVICE_LEAF = ['severity="critical"', 'service!=""']
 
 
-def _written(tmp_path: Path) -> tuple[Compilation, Path]:
+def _written(tmp_path: Path, platform: str = PLATFORM) -> tuple[Compilation, Path]:
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "platform.yaml").write_text(platform)
     for name, team in SERVICES.items():
         (specs / f"{name}.yaml").write_text(SPEC.format(name=name, team=team))
     fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
@@ -142,3 +142,20 @@ def test_every_row_names_a_grouping_of_the_table(tmp_path: Path) -> None:
     incident = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
     assert {c.group for c in incident if "incident" in dict(c.labels)} == {"critical incident"}
     assert groupings["critical incident"]["group_by"] == ["service", "incident"]
+
+
+def test_a_team_with_business_hours_pages_at_any_hour_and_its_tickets_wait(tmp_path: Path) -> None:
+    """The groupings promise what the tree holds: a page of a team with business hours is not held to them (no
+    time interval, its own timers), a ticket is (the interval, a group_interval capped to flush in the hours).
+    The as-generated tree passes the compile's walk."""
+    require_tool("amtool", "AMTOOL")
+    hours = '  shop:\n    business_hours: {location: Europe/Berlin, weekdays: [monday], times: [{start: "09:00", end: "17:00"}]}\n'
+    compilation, out = _written(tmp_path, PLATFORM.replace("  shop:\n", hours))
+    amtool.validate(compilation.bundle, str(out))
+    text = (out / names.ROUTING_TESTS).read_text()
+    groupings, cases = load_groupings(text), load_cases(text)
+    shop = {
+        dict(c.labels)["severity"]: c.group for c in cases if c.service == "api" and "incident" not in dict(c.labels)
+    }
+    assert shop["critical"] == "critical" and "active_time_intervals" not in groupings["critical"], groupings
+    assert shop["warning"].startswith("warning in ") and groupings[shop["warning"]]["active_time_intervals"], groupings

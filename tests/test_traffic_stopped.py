@@ -232,3 +232,14 @@ def test_two_slos_over_one_counter_pass_their_own_generated_cases(
     assert (
         "SLOTrafficStopped: availability, loose: stops" in (out / "prometheus/tests/front.long.test.yaml").read_text()
     )
+
+
+def test_a_service_at_exactly_six_events_a_minute_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """At least 6 a minute is the line: a steady 0.1/s is busy (the slots' `>=`), and its crash pages."""
+    _stopped_rules(tmp_path, capsys, "front", INGRESS)
+    series = {
+        'nginx_ingress_controller_requests{job="ingress-nginx", code="200"}': _counter(
+            lambda m: None if CRASH <= m < CRASH + 40 else 0.1
+        )
+    }
+    assert _replay(tmp_path, series, [CRASH - 5, CRASH + 50], [CRASH + 20, CRASH + 35], "front") == ""
