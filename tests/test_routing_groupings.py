@@ -149,7 +149,10 @@ def test_a_team_with_business_hours_pages_at_any_hour_and_its_tickets_wait(tmp_p
     time interval, its own timers), a ticket is (the interval, a group_interval capped to flush in the hours).
     The as-generated tree passes the compile's walk."""
     require_tool("amtool", "AMTOOL")
-    hours = '  shop:\n    business_hours: {location: Europe/Berlin, weekdays: [monday], times: [{start: "09:00", end: "17:00"}]}\n'
+    hours = (
+        "  shop:\n    business_hours: "
+        '{location: Europe/Berlin, weekdays: [monday], times: [{start: "09:00", end: "17:00"}]}\n'
+    )
     compilation, out = _written(tmp_path, PLATFORM.replace("  shop:\n", hours))
     amtool.validate(compilation.bundle, str(out))
     text = (out / names.ROUTING_TESTS).read_text()
