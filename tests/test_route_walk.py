@@ -206,3 +206,29 @@ def test_the_walk_inherits_settings_follows_continue_and_groups_by_every_label()
     )
     (rest,) = walk(route, {"team": "b"})
     assert (rest.path, rest.receiver, rest.group_by, rest.timers) == ((), "root", (), (30, 300, 14400))
+
+
+def test_the_walk_reads_each_matcher_form_as_alertmanager_does() -> None:
+    """`!~` refuses what its regex matches in full (anchored, `.` across a line break too), and the deprecated
+    `match:` / `match_re:` forms a hand-merged base may hold are read like `matchers:`."""
+    route = {
+        "receiver": "root",
+        "routes": [
+            {"matchers": ['severity!~"warn.*"', 'team="a"'], "receiver": "not-warning"},
+            {"match_re": {"service": "api|web"}, "receiver": "re"},
+            {"match": {"team": "b"}, "receiver": "b"},
+        ],
+    }
+    receivers = [
+        walk(route, labels)[0].receiver
+        for labels in (
+            {"team": "a", "severity": "critical"},
+            {"team": "a", "severity": "warning"},
+            {"team": "a", "severity": "forewarning"},
+            {"team": "a", "severity": "warn\nx"},
+            {"service": "web"},
+            {"service": "webx"},
+            {"team": "b"},
+        )
+    ]
+    assert receivers == ["not-warning", "root", "not-warning", "root", "re", "root", "b"]

@@ -162,3 +162,19 @@ def test_a_team_with_business_hours_pages_at_any_hour_and_its_tickets_wait(tmp_p
     }
     assert shop["critical"] == "critical" and "active_time_intervals" not in groupings["critical"], groupings
     assert shop["warning"].startswith("warning in ") and groupings[shop["warning"]]["active_time_intervals"], groupings
+
+
+def test_a_tier_a_team_routes_nowhere_is_grouped_on_its_team_branch(tmp_path: Path) -> None:
+    """A team of no spec that only pages: an alert of its naming no service (a hand-written rule) at a tier it
+    routes nowhere stays on the team's branch (per service and SLO, Alertmanager's own timers), and the
+    groupings say so (the walk passes the as-generated tree)."""
+    require_tool("amtool", "AMTOOL")
+    compilation, out = _written(
+        tmp_path, PLATFORM + '  night: {routing: {critical: {webhook: {url: "https://p.example/n"}}}}\n'
+    )
+    amtool.validate(compilation.bundle, str(out))
+    text = (out / names.ROUTING_TESTS).read_text()
+    groupings, cases = load_groupings(text), load_cases(text)
+    night = {dict(c.labels).get("severity"): c.group for c in cases if dict(c.labels).get("team") == "night"}
+    assert night == {"critical": "critical fallback", "warning": "team", None: "team", "info": "info"}, night
+    assert groupings["team"]["group_by"] == ["service", "slo"] and groupings["team"]["repeat_interval"] == "4h"
