@@ -243,3 +243,27 @@ def test_a_service_at_exactly_six_events_a_minute_pages(tmp_path: Path, capsys: 
         )
     }
     assert _replay(tmp_path, series, [CRASH - 5, CRASH + 50], [CRASH + 20, CRASH + 35], "front") == ""
+
+
+def test_a_latency_slo_pages_on_its_histogram_and_not_where_it_pages_nowhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A latency SLI's events are its histogram's `+Inf` bucket: the page is emitted and its generated cases feed
+    that bucket (the compile runs them). An SLO that never pages (`alerts: {critical: false}`) and one over a
+    prober's series (a blackbox exporter stopping is not the service's outage) get none."""
+    spec = INGRESS.replace(
+        "slos:\n",
+        "  latency: nginx_ingress_controller_request_duration_seconds\n"
+        "  probe: probe_http_duration_seconds\nslos:\n"
+        "  - {name: speed, objective: 99, sli: {latency: latency, threshold: 500ms}}\n"
+        "  - {name: probed, objective: 99, sli: {latency: probe, threshold: 500ms}}\n"
+        "  - {name: quiet, objective: 99, alerts: {critical: false}, sli: {errors: errors, total: requests}}\n",
+    )
+    out = _compile(tmp_path, capsys, {"front": spec})
+    rules = yaml.safe_load((out / "prometheus/rules/front.yaml").read_text())
+    stopped = sorted(
+        r["labels"]["slo"] for g in rules["groups"] for r in g["rules"] if r.get("alert") == "SLOTrafficStopped"
+    )
+    assert stopped == ["availability", "speed"], stopped
+    long = (out / "prometheus/tests/front.long.test.yaml").read_text()
+    assert "SLOTrafficStopped: speed: stops" in long and 'le="+Inf"' in long
