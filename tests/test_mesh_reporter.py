@@ -128,3 +128,19 @@ def test_a_reporter_matcher_that_chooses_compiles(tmp_path: Path, chosen: str) -
         "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
     )
     assert spec_errors(tmp_path, {"reviews.yaml": _spec("", body)}) == []
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        "istio_request_messages_total",
+        "istio_tcp_sent_bytes_total",
+        "istio_request_duration_milliseconds_bucket",
+        "istio_request_bytes_count",
+    ],
+)
+def test_every_series_both_sidecars_report_is_refused_unpinned_in_raw_promql(tmp_path: Path, series: str) -> None:
+    """Not only istio_requests_total: the messages, the TCP counters and a histogram's own series."""
+    raw = RAW.replace("istio_requests_total{$selector,response_code", f"{series}{{$selector,response_code")
+    (found,) = spec_errors(tmp_path, {"reviews.yaml": _spec("", raw)})
+    assert found.startswith(f"slos.0.sli.raw.errors: {series} is reported by both sidecars"), found

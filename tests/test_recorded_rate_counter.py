@@ -104,3 +104,5 @@ def test_a_recorded_rate_named_without_colons_is_refused_too(tmp_path: Path) -> 
     assert errors.startswith("metrics.errors.type: job_http_requests_errors_increase1h is named as a recording rule's")
     names = ("http_requests_rate5m", "sample_rate", "cache_hit_ratio", "rate5m", "queue_avg10m", "x_rate5m_total")
     assert [recorded_operation(n) for n in names] == ["rate5m", None, None, None, "avg10m", None]
+    # an operation is a whole part of the name: a word that only starts like one is not
+    assert [recorded_operation(n) for n in ("job:tokens:ratelimited", "job:x:averages_rate1m")] == [None, "rate1m"]
