@@ -229,9 +229,24 @@ def test_two_slos_over_one_counter_pass_their_own_generated_cases(
     tests/test_slo_options_properties.py failed the compile: 'never asserted firing by a test')."""
     spec = INGRESS + "  - name: loose\n    objective: 99\n    sli: {errors: errors, total: requests}\n"
     out = _compile(tmp_path, capsys, {"front": spec})
-    assert (
-        "SLOTrafficStopped: availability, loose: stops" in (out / "prometheus/tests/front.long.test.yaml").read_text()
+    long = (out / "prometheus/tests/front.long.test.yaml").read_text()
+    assert long.count("SLOTrafficStopped: availability, loose: stops") == 1, long  # one case a series, not a rule
+
+
+def test_slos_over_one_metric_with_other_matchers_each_fire_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two SLOs over one counter name, one of them for host b: the series fed for the whole service's fires that
+    SLO alone (its case expects it alone, and the compile runs the case); host b's fires both."""
+    spec = INGRESS.replace(
+        "slos:\n",
+        "  b_requests: {selector: 'nginx_ingress_controller_requests{host=\"b\"}', type: counter}\n"
+        '  b_errors: {selector: \'nginx_ingress_controller_requests{host="b",code=~"5.."}\', type: counter}\n'
+        "slos:\n  - {name: host-b, objective: 99, sli: {errors: b_errors, total: b_requests}}\n",
     )
+    out = _compile(tmp_path, capsys, {"front": spec})
+    long = (out / "prometheus/tests/front.long.test.yaml").read_text()
+    assert "SLOTrafficStopped: availability: stops" in long and "SLOTrafficStopped: host-b, availability: stops" in long
 
 
 def test_a_service_at_exactly_six_events_a_minute_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
