@@ -178,3 +178,73 @@ def test_a_tier_a_team_routes_nowhere_is_grouped_on_its_team_branch(tmp_path: Pa
     night = {dict(c.labels).get("severity"): c.group for c in cases if dict(c.labels).get("team") == "night"}
     assert night == {"critical": "critical fallback", "warning": "team", None: "team", "info": "info"}, night
     assert groupings["team"]["group_by"] == ["service", "slo"] and groupings["team"]["repeat_interval"] == "4h"
+
+
+SHARED = """\
+apiVersion: obsc/v1
+kind: Platform
+receivers:
+  pager: {webhook: {url: "https://pager.example/all"}}
+  tickets: {webhook: {url: "https://tickets.example/all"}}
+teams:
+  shop:
+    routing: {critical: pager, warning: tickets}
+    business_hours: {location: Europe/Berlin, weekdays: [monday], times: [{start: "09:00", end: "17:00"}]}
+  ops: {routing: {critical: pager, warning: tickets}}
+"""
+
+
+def _branch(config: dict[str, Any], team: str) -> dict[str, Any]:
+    branch: dict[str, Any] = next(r for r in config["route"]["routes"] if r["matchers"] == [f'team="{team}"'])
+    return branch
+
+
+def _ops_takes_shop(config: dict[str, Any]) -> None:
+    """ops' branch also matches shop (placed first): shop's alerts reach the same receivers, in ops' groups."""
+    routes = config["route"]["routes"]
+    ops = _branch(config, "ops")
+    ops["matchers"] = ['team=~"ops|shop"']
+    routes.remove(ops)
+    routes.insert(0, ops)
+
+
+def _tickets_at_any_hour(config: dict[str, Any]) -> None:
+    for leaf in _branch(config, "shop")["routes"]:
+        leaf.pop("active_time_intervals", None)
+
+
+def _tickets_muted_in_hours(config: dict[str, Any]) -> None:
+    for leaf in _branch(config, "ops")["routes"]:
+        leaf["mute_time_intervals"] = ["shop-business-hours"]
+
+
+SHARED_EDITS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "one team's branch takes another's alerts": (_ops_takes_shop, "two groups promised, one given"),  # no hours
+    "tickets sent outside business hours": (
+        _tickets_at_any_hour,
+        "active_time_intervals [], not ['shop-business-hours']",
+    ),
+    "a team's tickets muted": (_tickets_muted_in_hours, "mute_time_intervals ['shop-business-hours'], none promised"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(SHARED_EDITS))
+def test_teams_sharing_receivers_a_tree_edit_amtool_passes_fails_the_compile(tmp_path: Path, edit: str) -> None:
+    """Two teams on one pager and one ticket queue: every row still reaches its receiver after each edit (amtool
+    passes), and the walk names what was regrouped: two teams' alerts in one group (a second team's page an
+    update of the first's, never a page), tickets out of their hours, a team's tickets muted."""
+    amtool_bin = require_tool("amtool", "AMTOOL")
+    change, said = SHARED_EDITS[edit]
+    hours = change is not _ops_takes_shop  # else a ticket out of its hours is said first
+    compilation, out = _written(
+        tmp_path, SHARED if hours else "\n".join(SHARED.splitlines()[:-2] + SHARED.splitlines()[-1:])
+    )
+    path = out / names.ALERTMANAGER_CONFIG
+    amtool.validate(compilation.bundle, str(out))
+    config = yaml.safe_load(path.read_text())
+    change(config)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    assert run_routing_tests(amtool_bin, path, load_cases((out / names.ROUTING_TESTS).read_text())).misroutes == ()
+    with pytest.raises(ToolError) as caught:
+        amtool.validate(compilation.bundle, str(out))
+    assert "does not group" in str(caught.value) and said in str(caught.value), str(caught.value)
