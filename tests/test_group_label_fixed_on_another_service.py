@@ -107,3 +107,51 @@ def test_a_region_page_of_a_service_with_a_fixed_cluster_holds_back_the_same_ale
     got = {name: found[json.dumps(alert["labels"], sort_keys=True)] for name, (alert, _) in TARGETS.items()}
     assert got == {name: state for name, (_, state) in TARGETS.items()}
     assert found[json.dumps(PAGE["labels"], sort_keys=True)] == "active"
+
+
+SHARED_INCIDENT = FIXED.replace(
+    "slos: [{name: availability, objective: 99.9, by: [region], sli: {errors: errors, total: requests}}]",
+    "slos:\n  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}\n"
+    "  - {name: per-region, objective: 99.5, by: [region], sli: {errors: errors, total: requests}}",
+)
+
+
+def _incident(name: str, severity: str, **extra: str) -> dict[str, Any]:
+    return _alert(name, severity, slo="per-region", incident="availability", **extra)
+
+
+INCIDENT_TARGETS = {
+    "the paging region's ticket": (
+        _incident(names.SLO_BURN_SLOW, "warning", region="eu", burn_window="slow"),
+        "suppressed",
+    ),
+    "another region's ticket": (_incident(names.SLO_BURN_SLOW, "warning", region="us", burn_window="slow"), "active"),
+}
+
+
+@pytest.mark.parametrize("by", [None, "[cluster]"])
+def test_a_region_page_of_a_shared_incident_holds_back_its_own_region_whatever_others_group_by(
+    tmp_path: Path, by: str | None
+) -> None:
+    """The same with two SLOs over the same failures (an `incident`): the per-region SLO's page is read as a
+    region's by its own service's `by:`, also in the shared incident's rules."""
+    binary = require_tool("prometheus-alertmanager")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "payments.yaml").write_text(SHARED_INCIDENT)
+    if by:
+        (specs / "ledger.yaml").write_text(OTHER.replace("BY", by))
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    for artifact in alertmanager_target.fleet_artifacts(fleet, TargetOptions()):
+        (tmp_path / "out" / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out" / artifact.path).write_text(artifact.content)
+    page = _incident(names.SLO_BURN_FAST, "critical", region="eu", burn_window="fast")
+    with servers.alertmanager(binary, tmp_path / "out" / names.ALERTMANAGER_CONFIG, tmp_path) as server:
+        servers.api_json(server.url + "/api/v2/alerts", [page, SENTINEL_SOURCE])
+        servers.api_json(server.url + "/api/v2/alerts", [SENTINEL])
+        key = json.dumps(SENTINEL["labels"], sort_keys=True)
+        servers.wait_until(lambda: _states(server.url).get(key) == "suppressed", 10, 0.05, "the inhibitor")
+        servers.api_json(server.url + "/api/v2/alerts", [alert for alert, _ in INCIDENT_TARGETS.values()])
+        found = _states(server.url)
+    got = {name: found[json.dumps(alert["labels"], sort_keys=True)] for name, (alert, _) in INCIDENT_TARGETS.items()}
+    assert got == {name: state for name, (_, state) in INCIDENT_TARGETS.items()}
