@@ -58,7 +58,7 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
     summary.changes[:0] = rules.alert_changes(old_rules, new_rules, aligned) + rules.record_changes(
         old_rules, new_rules
     )
-    summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned)
+    summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned, new_rules.alerts)
     return summary
 
 

@@ -20,10 +20,13 @@ from compiler.changes.summary import OpenAlerts
 __all__ = ["open_alerts"]
 
 
-def open_alerts(old: Mapping[str, dict[str, Any]], aligned: Mapping[str, dict[str, Any]]) -> list[OpenAlerts]:
+def open_alerts(
+    old: Mapping[str, dict[str, Any]], aligned: Mapping[str, dict[str, Any]], new: Mapping[str, dict[str, Any]]
+) -> list[OpenAlerts]:
     """`old`: the base side's alerts by key; `aligned`: the new side's, an alert paired with a base one (its
-    labels, tier or name changed) keyed as on the base side (rules.same_tier)."""
-    new_names = {id(alert): alert_name(key) for key, alert in aligned.items()}
+    labels, tier or name changed) keyed as on the base side (rules.same_tier); `new`: the new side's by their own
+    keys, which hold a renamed alert's new name."""
+    new_names = {id(alert): alert_name(key) for key, alert in new.items()}
     # rules of no base rule, by name and tier: a service renamed or moved across files pairs none of its alerts
     # (another service's are never paired), and its new rules page again for the same trouble
     added: dict[tuple[str, str], list[str]] = {}
