@@ -177,3 +177,10 @@ def test_errors_on_the_totals_own_metric_read_no_family(tmp_path: Path) -> None:
     same = SPEC.replace("'checkout_failures_total{reason!=\"client\"}'", "'http_requests_total{code=\"500\"}'")
     assert "SLOFailuresCounterUnseen" not in _rules(tmp_path, "checkout", same).read_text()
     assert _replay(tmp_path, same, _traffic(480), [_firing(MISSING, at, 0) for at in ("1h", "8h")]) == ""
+
+
+def test_an_slo_without_info_alerts_gets_no_notice(tmp_path: Path) -> None:
+    """`alerts: {info: false}` turns the SLO's notices off, this one too; its ticket stays."""
+    quiet = SPEC.replace("sli: {errors: failures", "alerts: {info: false}, sli: {errors: failures")
+    rules = _rules(tmp_path, "checkout", quiet).read_text()
+    assert "SLOFailuresCounterUnseen" not in rules and "alert: SLODataMissing" in rules
