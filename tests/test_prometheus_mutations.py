@@ -943,3 +943,19 @@ def test_every_data_missing_mutant_of_a_free_sli_read_with_its_or_is_killed() ->
             ["invoice-run"], only=(names.SLO_DATA_MISSING,), source="tests/golden/slo-kinds/specs", holds="with"
         )
     assert total == 12 and [m.what for m in alive] == ["left operand of 'or' (line 4) dropped"], alive
+
+
+def test_the_failures_counter_branch_reading_only_the_past_is_killed() -> None:
+    """SLODataMissing's failures-counter branch without its `absent(...)` (the last day's series alone) fires while
+    the counter still counts: the generated seen-case checks it quiet at the counter's last sample (round 38's
+    mutation sweep makes no such mutant, and dropping that check passed every test)."""
+    _, _, flat = grouped_golden()
+    family = re.escape('absent(sum(rate(blob_replication_failures_total{job="blob-store"}[5m])))')
+    gone = re.compile(family + r"\s*and on \(\)\s*")
+    found = [
+        Mutant("blob-store", names.SLO_DATA_MISSING, i, "the failures counter's absent dropped", gone.sub("", expr))
+        for i, rule in enumerate(flat)
+        if rule.get("alert") == names.SLO_DATA_MISSING and gone.search(expr := str(rule["expr"]))
+    ]
+    assert len(found) == 1, found
+    assert grouped_survivors(found, "failures counter") == []
