@@ -64,3 +64,36 @@ def test_a_group_label_the_selector_constrains_gets_values_it_matches(
         fed |= set(re.findall(r'geo_request\w*\{[^}]*cluster="([^"]*)"', test_file.read_text()))
     assert fed, "no raw SLI series fed per cluster"
     assert all(full_match("eu-.*", value) for value in fed), sorted(fed)
+
+
+def _latency(selector: str, label: str) -> str:
+    return LATENCY.replace("""'geo_request_seconds{cluster=~"eu-.*"}'""", selector).replace("[cluster]", f"[{label}]")
+
+
+LISTED = {  # found in round 39 by a drawn-spec sweep: each exited 1 (the data-missing cases fed `a`, `b`, `c`)
+    "three-listed": ("""'geo_request_seconds{cluster=~"eu1|us1|ap1"}'""", "cluster", {"eu1", "us1", "ap1"}),
+    "two-listed": ("""'geo_request_seconds{cluster=~"eu1|us1"}'""", "cluster", {"eu1", "us1"}),
+    "one-value": ("""'geo_request_seconds{cluster="eu1"}'""", "cluster", {"eu1"}),
+    "service-selector": ("geo_request_seconds", "namespace", {"maps"}),  # selector: {..., namespace: maps}
+}
+
+
+@pytest.mark.parametrize("selector, label, values", LISTED.values(), ids=LISTED.keys())
+def test_a_group_label_the_selectors_list_or_fix_gets_their_values(
+    selector: str, label: str, values: set[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`by:` a label the selectors accept only a few spelled-out values of, or one (the service selector's own
+    `namespace: maps`): the group the cases burn is one of them, and with three listed every group fed is."""
+    require_tool("promtool", "PROMTOOL")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "geo-api.yaml").write_text(_latency(selector, label))
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out))  # promtool runs the generated cases
+    assert result.code == 0, result.err
+    tests = "".join(f.read_text() for f in (out / "prometheus" / "tests").glob("geo-api*.yaml"))
+    fed = set(re.findall(rf'geo_request_seconds_bucket\{{[^}}]*{label}="([^"]*)"', tests))
+    assert fed & values, sorted(fed)
+    if len(values) == 3:  # room for every group the cases feed
+        assert fed <= values, sorted(fed)

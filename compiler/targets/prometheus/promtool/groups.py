@@ -10,7 +10,7 @@ import re
 
 from compiler.model.promql import Matcher
 from compiler.model.types import Slo
-from compiler.targets.prometheus.promtool.series import matches, satisfy
+from compiler.targets.prometheus.promtool.series import matches, satisfy, spelled
 
 GROUP_VALUES = ("a", "b", "c")
 
@@ -29,7 +29,8 @@ def one_apart(slo: Slo, n: int) -> list[dict[str, str]]:
 
 def group_values(slo: Slo, label: str) -> tuple[str, ...]:
     """Three values of group label `label` that every matcher of the SLI's selectors on it accepts (`a`, `b`,
-    `c` when they do; the plain ones when no three distinct values are found: a single `cluster="eu-1"`)."""
+    `c` when they do). Where they accept fewer (`job="checkout"` of the service selector, `cluster=~"eu1|us1"`),
+    those come first and plain ones fill the rest: the cases about group `a` read a series the SLI selects."""
     sli = slo.sli
     metrics = (sli.total, sli.errors, sli.good, sli.latency, sli.gauge)
     selectors = [m.selector for m in metrics if m is not None and m.selector is not None]
@@ -43,7 +44,8 @@ def _values(matchers: tuple[Matcher, ...]) -> tuple[str, ...]:
 
     if all(fits(v) for v in GROUP_VALUES):
         return GROUP_VALUES
-    # A regex's literal start first (`eu-` of `eu-.*`), then a value the search finds, with each suffix.
+    # A regex's literal start first (`eu-` of `eu-.*`), then a value the search finds, with each suffix; then
+    # the values the matchers spell out (`eu1` and `us1` of `eu1|us1|ap1`): a list may leave no room for a suffix.
     starts = [re.split(r"[^\w\-:/ ]", m.value, maxsplit=1)[0] for m in matchers if m.op == "=~"]
     bases = [*starts, (satisfy(matchers) or {}).get(matchers[0].label, "")]
     found: list[str] = []
@@ -51,6 +53,7 @@ def _values(matchers: tuple[Matcher, ...]) -> tuple[str, ...]:
         tried = [v, *(b + v for b in bases), *(f"{b}-{v}" for b in bases), *(v + b for b in bases)]
         fitting = [c for c in tried if c not in found and fits(c)]
         if not fitting:
-            return GROUP_VALUES
+            break
         found.append(fitting[0])
-    return tuple(found)
+    found += [c for c in dict.fromkeys(spelled(matchers)) if c and c not in found and fits(c)]
+    return (*found, *(v for v in GROUP_VALUES if v not in found))[: len(GROUP_VALUES)]

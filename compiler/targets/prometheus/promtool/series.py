@@ -99,6 +99,11 @@ def _candidates(label: str, matchers: Sequence[Matcher]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def spelled(matchers: Sequence[Matcher]) -> list[str]:
+    """The values `matchers` write out (an `=` value, each branch of a `=~` list), whatever their labels."""
+    return [v for m in matchers for v in _candidates(m.label, (m,)) if v != _FILLER]
+
+
 def labelled(sli: Sli) -> tuple[Matcher, ...]:
     """`label!=""` for each label a total-events series must carry for a ratio SLI's good selector to see it
     (queries.unlabelled_labels): synthetic total series have it, else SLODataMissing fires for them."""
