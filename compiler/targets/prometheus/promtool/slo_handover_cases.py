@@ -18,7 +18,7 @@ from compiler.targets.prometheus.promtool.cases import (
     InputSeries,
     fires_at,
     firing,
-    off_ties,
+    off_ties_fed,
     steps_after,
 )
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
@@ -62,9 +62,7 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     if not first.keep_firing_seconds or first.keep_firing_seconds < second.for_seconds:
         return None
     back_too = bool(second.keep_firing_seconds) and second.keep_firing_seconds >= first.for_seconds
-    high = off_ties(max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25")).quantize(
-        _DIGITS
-    )
+    high = off_ties_fed(max(error_ratio_threshold(slo, a), error_ratio_threshold(slo, b)) * Decimal("1.25"), _DIGITS)
     if high >= 1:
         return None
     total = Decimal(1)
