@@ -1,5 +1,6 @@
-"""SLOs written as a newcomer might: every SLI kind, objectives from 50 to 99.999, periods from 1d to 90d,
-`by:` groups, min_bad_events, per-tier alert switches and budget_left, with and without scrape targets.
+"""SLOs written as a newcomer might: every SLI kind, objectives from 50 to 14 nines, periods from 1d to 90d,
+`by:` groups (one a label the service selector pins), min_bad_events, per-tier alert switches and budget_left,
+with and without scrape targets.
 
 Either the spec is refused at its lines (exit 2), or it compiles with promtool, amtool and the lint
 passing. A search like this found, in round 7 (each now an explicit example): with `targets: false`, a
@@ -33,6 +34,8 @@ RATIO = (
     " / sum(rate(http_requests_total{$selector}[$window]))"
 )
 EVENTS = ("ratio", "good", "latency", "error_ratio")
+# 12 and 14 nines: case values a few quanta of 15 decimals apart (round 39's drawn-spec sweep)
+OBJECTIVES = [50, 90, 95, 99, 99.9, 99.95, 99.99, 99.999, 99.9999999999, 99.999999999999]
 
 
 @st.composite
@@ -58,13 +61,14 @@ def slos(draw: st.DrawFn, index: int) -> dict[str, Any]:
     kind = draw(st.sampled_from([*EVENTS, "slices", "freshness"]))
     slo: dict[str, Any] = {
         "name": f"s{index}",
-        "objective": draw(st.sampled_from([50, 90, 95, 99, 99.9, 99.95, 99.99, 99.999])),
+        "objective": draw(st.sampled_from(OBJECTIVES)),
         "sli": draw(slis(kind)),
     }
     if draw(st.booleans()):
         slo["period"] = draw(st.sampled_from(["1d", "7d", "14d", "28d", "30d", "90d"]))
     if kind in EVENTS and draw(st.booleans()):
-        slo["by"] = draw(st.sampled_from([["route"], ["tenant", "cluster"]]))
+        # ["job"]: a label the service selector pins to one value (round 39: its groups were fed values it never reads)
+        slo["by"] = draw(st.sampled_from([["route"], ["tenant", "cluster"], ["job"]]))
     if kind in (*EVENTS[:3], "slices", "freshness") and draw(st.booleans()):  # time slices: bad slices
         slo["min_bad_events"] = draw(st.sampled_from([0, 1, 5, 50]))
     if draw(st.booleans()):
