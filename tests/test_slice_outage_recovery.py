@@ -4,12 +4,13 @@ to show bad slices holds a page: counted_short.py), and a real outage's page sti
 A 99.9% / 30d probe SLO, one probe sample a minute (so one slice a minute), evaluated every minute (and every
 15s: the same pages, as its counts read one slice a minute, round 36). Failing one slice
 in 60, it paged every hour (8 pages in 10 h here; at random 6, 2 and 4): a clean 30m window ended the 6h/30m pair,
-which fired again when the next bad slice came. Now a clean window ends a held pair only with slices for 2 bad
-ones at the highest ratio of the windows above it: 1 page each. A real outage (every slice failing for 10 or 30
-minutes after 6 healthy hours) pages at the same minutes as before; the 30-minute one ends as before (minute
-421), the 10-minute one 13 minutes later (414, not 401: 5 clean slices say little against the 33% its 30m window
-saw). The event counts' gate (`slices x line >= 1`) kept the 30-minute outage's page until minute 749 (the
-6h/30m pair: 167 slices for one bad one at its 0.6% line, thinner than every window but the 6h at a 1m interval).
+which fired again when the next bad slice came. Now a clean window ends a held pair only with slices for the
+pair's gate of bad ones at the highest ratio of the windows above it (counted_short.slice_gate: 1.35 here, 2
+until round 39): 1 page each. A real outage (every slice failing for 10 or 30 minutes after 6 healthy hours)
+pages at the same minutes as before; the 30-minute one ends as before (minute 421), the 10-minute one at 401
+(414 at the gate of 2, rounds 35-38). The event counts' gate (`slices x line >= 1`) kept the 30-minute outage's
+page until minute 749 (the 6h/30m pair: 167 slices for one bad one at its 0.6% line, thinner than every window but
+the 6h at a 1m interval). Short outages of the fewest slices that page: tests/test_slice_blip_recovery.py.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _pages(tmp_path: Path, bad: list[bool], evaluation: str = "1m") -> list[tupl
 @pytest.mark.parametrize("evaluation", ["1m", "15s"])
 def test_a_probe_failing_one_slice_in_60_pages_once_in_10_hours(tmp_path: Path, evaluation: str) -> None:
     # 1.7% bad (1.7x the 6h/30m pair's line): it pages when the 6h window holds enough (8h45), then every clean
-    # 30m window is too thin beside the 6h window's 1.7% (30 x 1.7% < 2 bad slices), as is the 1h (60 x 1.7%)
+    # 30m window is too thin beside the 6h window's 1.7% (30 x 1.7% = 0.5 bad slices, under the pair's gate of
+    # 1.35), as is the 1h (60 x 1.7%)
     assert len(_pages(tmp_path, [m % 60 == 30 for m in range(600)], evaluation)) == 1
 
 
@@ -93,18 +95,20 @@ def test_a_probe_outage_of_30_minutes_pages_once_and_resolves_32_minutes_after_i
     assert _episodes(fired["medium"]) == [(HEALTHY + 17, HEALTHY + 61)]
 
 
-def test_a_probe_outage_of_10_minutes_resolves_at_most_13_minutes_after_its_short_windows_are_clean(
+def test_a_probe_outage_of_10_minutes_resolves_when_its_medium_pairs_30m_window_is_clean(
     tmp_path: Path,
 ) -> None:
     fired = _page_after_outage(tmp_path, 10)
-    # The fast pair's clean 5m window (from 6h15) holds 5 slices: too few beside its 30m window's 33% (1.7 bad
-    # slices, under 2), so the 30m window decides (its 30 slices x the 1h window's 17% = 5): clean from 6h40,
-    # the page kept 15m. Before, the first clean 5m window ended it: up until 6h29. The medium pair as before.
-    assert _episodes(fired["fast"]) == [(HEALTHY + 4, HEALTHY + 54)]
+    # The fast pair's clean 5m window (from 6h15) holds 5-6 slices: 1.7-2 bad ones at its 30m window's 33%, over
+    # its gate of 1.35 (3 bad slices fire it: 0.45 x 3), so it ends the pair at 6h14, kept 15m: up until 6h29, as
+    # before round 35. At the gate of 2 (rounds 35-38) the 30m window had to be clean: up until 6h54 (moved: the
+    # gate). The medium pair as before: its clean 30m window (6h40) ends the page at 6h41.
+    assert _episodes(fired["fast"]) == [(HEALTHY + 4, HEALTHY + 29)]
     assert _episodes(fired["medium"]) == [(HEALTHY + 17, HEALTHY + 41)]
 
 
 def test_a_10_minute_outage_at_a_15s_interval_pages_as_at_1m(tmp_path: Path) -> None:
-    # One page from 6h04 to 6h54 as at 1m (before: 6h03 to 6h41, its clean 5m window holding 20 slices). The
-    # 30-minute outage's page, replayed at 30s and 15s, is 6h04-6h61 as at 1m (before: 6h03-6h61).
-    assert _episodes(*_page_after_outage(tmp_path, 10, "15s").values()) == [(HEALTHY + 4, HEALTHY + 54)]
+    # One page from 6h04 to 6h41 as at 1m (the medium pair's end; 6h54 at the gate of 2, rounds 35-38; before
+    # round 36 6h03 to 6h41, its clean 5m window holding 20 slices). The 30-minute outage's page, replayed at 30s
+    # and 15s, is 6h04-6h61 as at 1m (before round 36: 6h03-6h61).
+    assert _episodes(*_page_after_outage(tmp_path, 10, "15s").values()) == [(HEALTHY + 4, HEALTHY + 41)]

@@ -12,27 +12,49 @@ thin step is passed over like an empty one: the next longer window decides.
 Time slices have no events; their slices (one a scrape, at least a minute: not one an evaluation, or one failed
 1m scrape was 4 bad slices at a 15s interval) are counted instead, against the highest ratio
 of the windows between the window and the long one, not the line: a window ends the pair only if that ratio
-would show SLICE_GATE bad slices in it. A 99.9% probe failing one slice in 60 paged every hour (10 times in
-10 h: a clean 30m window ended the 6h/30m pair); the line's `>= 1` (167 slices at 0.6%) kept a 30-minute
-outage's page 5.5 hours too long, as every window at a 1m interval is thinner. Against the windows above, 5
+would show the pair's gate (`slice_gate`) of bad slices in it. A 99.9% probe failing one slice in 60 paged every
+hour (10 times in 10 h: a clean 30m window ended the 6h/30m pair); the line's `>= 1` (167 slices at 0.6%) kept a
+30-minute outage's page 5.5 hours too long, as every window at a 1m interval is thinner. Against the windows above, 5
 clean slices say little beside a 1h window at 1.7% and much beside one at 50%: tests/test_slice_outage_recovery.
+The gate is 2 bad slices, or half the fewest bad slices that fire the pair if that is less: a burst of k slices
+shows k/2 in a clean 30m window against its 1h one, so at 2 a 3-minute outage (the floor, 3) kept the 6h/30m page
+until the 6h window let it go (6 hours; round 39).
 Freshness (slices too) likewise; an error ratio has neither: its short ratio ends it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import recorded_windows, recovery_windows
+from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Slo
-from compiler.model.units import format_duration
+from compiler.model.units import decimal_text, format_duration
 
-# Bad slices the windows above must show in a clean window for it to end a held pair. 1 let a 1-in-60 probe
-# page 4-5 times in 10 h at random; 3 kept a 30-minute outage's page 13 minutes longer (README, round 34).
-SLICE_GATE = 2
+# Bad slices the windows above must show in a clean window for it to end a held pair, at most. 1 let a 1-in-60
+# probe page 4-5 times in 10 h at random; 3 kept a 30-minute outage's page 13 minutes longer (README, round 34).
+SLICE_GATE = Decimal(2)
+# What share of a burst a clean window can show, at the least: k bad slices in a 1h window (61 slices, both ends
+# counted) show 30/61 x k in a clean 30m one (0.49k). Exactly half left a 3-minute outage's page up at a 30s
+# interval (1.5 against 1.475 at every other evaluation, the keep_firing_for bridging the ones between).
+BURST_SHOWN = Decimal("0.45")
+
+
+def slice_gate(slo: Slo, window: BurnWindow) -> Decimal:
+    """The bad slices a clean window must be able to show for it to end `window`'s held pair: SLICE_GATE, or what
+    the fewest bad slices that fire the pair (its floor, min_bad_events, or the slices its long window needs
+    over the line, whichever is more) show (BURST_SHOWN of them) if that is less. A burst of k slices shows
+    about k/2 (a clean 30m window against the 1h one holding it): at 2, a burst of 3 (the default floor; 3 at
+    99.9% over the 6h/30m pair's 0.6% line) ended only when its long window let it go, 6 hours on. One slice in
+    60 (1.7%) shows 0.5 in a clean 30m window: held at 1.35 as at 2 (tests/test_slice_outage_recovery.py). So
+    does one bad slice against its 1h window: it counts as 2 (0.9), or one slice in 60 would page every hour
+    where one slice fires the pair (min_bad_events: 1); a page of one slice ends when its long window lets it go."""
+    slices = window.long_seconds // slo.slice_seconds
+    over_line = int(error_ratio_threshold(slo, window) * slices) + 1
+    return min(SLICE_GATE, max(2, slo.min_bad_events, over_line) * BURST_SHOWN)
 
 
 def counted_short(short: str, window: BurnWindow, threshold: str, selector: str) -> str:
@@ -42,14 +64,14 @@ def counted_short(short: str, window: BurnWindow, threshold: str, selector: str)
     return f"({short} and {total} * {window.short_seconds} * {threshold} >= 1)"
 
 
-def sliced(ratio: str, seconds: int, above: list[int], selector: str) -> str:
-    """A time-slice window's `ratio` where the highest ratio of the windows `above` it shows SLICE_GATE bad
-    slices in its slices. `ignoring (window) group_left`: the count's labels, `window` kept (the plain `and`
-    joins it to the ratio on every label: groups, generated lanes); a one-to-one match would drop it."""
+def sliced(ratio: str, seconds: int, above: list[int], selector: str, gate: Decimal) -> str:
+    """A time-slice window's `ratio` where the highest ratio of the windows `above` it shows `gate` bad slices
+    in its slices (`slice_gate`). `ignoring (window) group_left`: the count's labels, `window` kept (the plain
+    `and` joins it to the ratio on every label: groups, generated lanes); a one-to-one match would drop it."""
     highest = " or ".join(names.sli_error_ratio(format_duration(s)) + selector for s in above)
     count = names.sli_slices(format_duration(seconds)) + selector
     join = f"ignoring ({names.LABEL_WINDOW}) group_left max without ({names.LABEL_WINDOW})"
-    return f"{ratio} and {count} * {join} ({highest}) >= {SLICE_GATE}"
+    return f"{ratio} and {count} * {join} ({highest}) >= {decimal_text(gate)}"
 
 
 def counted_step(slo: Slo, window: BurnWindow, seconds: int, threshold: str, selector: str) -> str:
@@ -57,7 +79,8 @@ def counted_step(slo: Slo, window: BurnWindow, seconds: int, threshold: str, sel
     at the windows above it) shows in it; the plain ratio for an error-ratio SLI."""
     ratio = names.sli_error_ratio(format_duration(seconds)) + selector
     if slo.sli.kind in SLICE_KINDS:
-        return sliced(ratio, seconds, [s for s in _reads(recorded_windows(slo), window) if s > seconds], selector)
+        above = [s for s in _reads(recorded_windows(slo), window) if s > seconds]
+        return sliced(ratio, seconds, above, selector, slice_gate(slo, window))
     if slo.sli.kind in UNCOUNTED_KINDS:
         return ratio
     return f"{ratio} and {names.sli_total_rate(format_duration(seconds))}{selector} * {seconds} * {threshold} >= 1"
@@ -86,7 +109,8 @@ def ended_by_counted_short(
     """`holds`, the short window's side as slo.py writes it, its `unless` operand (the line `  <short>`) read
     through `counted_short` for an event-count SLO, through `sliced` for time slices."""
     if slo.sli.kind in SLICE_KINDS:
-        ends = f"  ({sliced(short, window.short_seconds, _reads(recorded_windows(slo), window), selector)})"
+        above = _reads(recorded_windows(slo), window)
+        ends = f"  ({sliced(short, window.short_seconds, above, selector, slice_gate(slo, window))})"
     elif slo.sli.kind in UNCOUNTED_KINDS:
         return holds
     else:

@@ -44,6 +44,7 @@ class Burn(NamedTuple):
     window: str = ""  # the pair's name (`burn_window`): what a held state names (slo_state._State.held)
     thin: bool = False  # event counts: a short window too thin to show a failure at `line` holds (slo_state.ends)
     sliced: bool = False  # time slices: one whose slices show too few bad ones at the windows above holds
+    gate: float = 2.0  # time slices: the bad slices they must show (counted_short.slice_gate)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -105,7 +106,9 @@ class Judge:
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
             if rule.window in held and any(
                 rule.window not in lane.state.held
-                and not ends(lane.state, rule.short_seconds, rule.line, rule.thin, rule.above(rule.short_seconds))
+                and not ends(
+                    lane.state, rule.short_seconds, rule.line, rule.thin, rule.above(rule.short_seconds), rule.gate
+                )
                 for lane in lanes
             ):
                 return False
@@ -194,7 +197,7 @@ def _variants(
     def counted_in(state: _State, seconds: int, failures: float) -> bool:
         """The window's count (events or slices) as compared, its number times `failures`."""
         if rule.sliced:
-            return shows_slices(state, seconds, rule.above(seconds), failures)
+            return shows_slices(state, seconds, rule.above(seconds), failures, rule.gate)
         return shows_failure(state, seconds, rule.line, failures)
 
     everyone, nobody = [True] * len(states), [False] * len(states)

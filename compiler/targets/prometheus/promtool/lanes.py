@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 from compiler.model.promql_text import emptied
-from compiler.targets.prometheus.counted_short import SLICE_GATE
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -89,22 +88,24 @@ def _is_counted(short: str, name: str, line: str) -> bool:
 
 
 def _is_sliced(short: str, name: str) -> bool:
-    """`(S and C * ignoring (window) group_left max without (window) (R or ...) >= 2)` (counted_short.sliced):
-    S where its slices C show 2 bad ones at the highest ratio R above it, all joined on every label but
-    `window` (the lane's own), so a lane's short window is present exactly when its own slices suffice."""
+    """`(S and C * ignoring (window) group_left max without (window) (R or ...) >= 1.35)` (counted_short.sliced):
+    S where its slices C show the pair's gate (1.35) of bad ones at the highest ratio R above it, all joined on
+    every label but `window` (the lane's own), so a lane's short window is present exactly when its own slices
+    suffice."""
     head = f"({name} and "
     return short.startswith(head) and short.endswith(")") and _slice_gate(short[len(head) : -1])
 
 
 _SLICE_JOIN = " * ignoring (window) group_left max without (window) ("
-_SLICE_LINE = f") >= {SLICE_GATE}"
+_SLICE_LINE = re.compile(r"\) >= (?:[1-9]\d*(?:\.\d+)?|0\.\d*[1-9])$")  # a gate over 0 (counted_short.slice_gate)
 
 
 def _slice_gate(gate: str) -> bool:
-    """`C * ignoring (window) group_left max without (window) (R or ...) >= 2`: plain series, `or` only
+    """`C * ignoring (window) group_left max without (window) (R or ...) >= 1.35`: plain series, `or` only
     between the ratios (each keeps its lane's series; the `max` picks per lane)."""
     count, _, rest = gate.partition(_SLICE_JOIN)
-    ratios = rest.removesuffix(_SLICE_LINE)
+    line = _SLICE_LINE.search(rest)
+    ratios = rest[: line.start()] if line else rest
     if not rest or ratios == rest or not count:
         return False
     parts = [count, *ratios.split(" or ")]

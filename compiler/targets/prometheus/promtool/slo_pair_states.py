@@ -7,8 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
-from compiler.model.units import format_duration
-from compiler.targets.prometheus.counted_short import SLICE_GATE
+from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, _State
@@ -77,60 +76,75 @@ def shows(share: Decimal, line: Decimal, seconds: int) -> Decimal:
     return fed(share / (line * seconds))
 
 
-def sliced_clean_state(w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], share: Decimal) -> _State:
+def sliced_clean_state(
+    w: BurnWindow, ratio: Decimal, total: Decimal, quiet: tuple[int, ...], share: Decimal, gate: Decimal
+) -> _State:
     """The pair's alert up, its long window at `ratio`, no slices in `quiet`, and a clean short window of a
-    time-slice SLI holding slices for `share` x SLICE_GATE bad ones at `ratio`, the highest of the windows above
-    it (counted_short.sliced): at 1.25 it ends the pair, at 0.8 it holds it like an empty one."""
+    time-slice SLI holding slices for `share` x the pair's `gate` of bad ones at `ratio`, the highest of the
+    windows above it (counted_short.sliced): at 1.25 it ends the pair, at 0.8 it holds it like an empty one."""
     state = no_events_state(w, ratio, total, quiet)
     state.ratios[w.short_seconds] = Decimal(0)
-    state.totals[w.short_seconds] = slices_for(share, ratio, w.short_seconds)
+    state.totals[w.short_seconds] = slices_for(share, ratio, w.short_seconds, gate)
     return state
 
 
-def slices_for(share: Decimal, ratio: Decimal, seconds: int) -> Decimal:
-    """Slices/s at which a window of `seconds` holds slices for `share` x SLICE_GATE bad ones at `ratio`."""
-    return fed(share * SLICE_GATE / (ratio * seconds))
+def slices_for(share: Decimal, ratio: Decimal, seconds: int, gate: Decimal) -> Decimal:
+    """Slices/s at which a window of `seconds` holds slices for `share` x `gate` bad ones at `ratio`."""
+    return fed(share * gate / (ratio * seconds))
 
 
 def sliced_hold_states(
-    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...], fast: tuple[int, ...]
+    where: str,
+    w: BurnWindow,
+    ratio: Decimal,
+    total: Decimal,
+    steps: tuple[int, ...],
+    fast: tuple[int, ...],
+    gate: Decimal,
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the page ends) of a time-slice pair up with its long window at `ratio`: a clean
-    short window and steps each with slices for 0.8 x SLICE_GATE bad ones at `ratio` hold it (the gate's
-    `>= 2` raised, lowered or flipped gets one of the two wrong); a clean short window with slices for 1.25x
-    ends it, its steps silent: the time-slice page up when its short window recovers stops (kills a held
+    short window and steps each with slices for 0.8 x the pair's `gate` of bad ones at `ratio` hold it (the
+    gate's `>= 1.35` raised, lowered or flipped gets one of the two wrong); a clean short window with slices for
+    1.25x ends it, its steps silent: the time-slice page up when its short window recovers stops (kills a held
     branch whose `unless` is dropped or reduced to its ALERTS operand)."""
-    held = sliced_clean_state(w, ratio, total, steps, BELOW)
+    held = sliced_clean_state(w, ratio, total, steps, BELOW, gate)
     for seconds in steps:
-        held.ratios[seconds], held.totals[seconds] = Decimal(0), slices_for(BELOW, ratio, seconds)
+        held.ratios[seconds], held.totals[seconds] = Decimal(0), slices_for(BELOW, ratio, seconds, gate)
     named = "".join(f" and {format_duration(s)}" for s in steps)
-    gate = f"bad ones at the {w.long}'s ratio"
+    bad = f"bad ones at the {w.long}'s ratio"
+    below, above = decimal_text(BELOW * gate), decimal_text(ABOVE * gate)
     return [
         (
-            f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with slices for 1.6 {gate}, alerting: fires",
+            f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with slices for {below} {bad}, alerting: fires",
             held,
             False,
         ),
         (
-            f"{where} time-slice page up when its short window recovers (a clean {w.short} with slices for 2.5 "
-            f"{gate}): stops",
-            sliced_clean_state(w, ratio, total, steps, ABOVE),
+            f"{where} time-slice page up when its short window recovers (a clean {w.short} with slices for {above} "
+            f"{bad}): stops",
+            sliced_clean_state(w, ratio, total, steps, ABOVE, gate),
             True,
         ),
-        *sliced_entry_states(where, w, ratio, total, steps, fast),
+        *sliced_entry_states(where, w, ratio, total, steps, fast, gate),
     ]
 
 
 def sliced_entry_states(
-    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...], fast: tuple[int, ...]
+    where: str,
+    w: BurnWindow,
+    ratio: Decimal,
+    total: Decimal,
+    steps: tuple[int, ...],
+    fast: tuple[int, ...],
+    gate: Decimal,
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, True) per entry of each gate's `max without (window)` other than the long window: that
-    step at twice `ratio` (the highest above), the gated window clean with slices for 2.5 bad ones at it (1.25
-    at the long's `ratio`), every other window silent: it ends the page. Read as another window (the long's
-    ratio or none), the gate fails and the high step fires the page (round 35's full sweep: 8 such mutants
-    lived, the long window the highest in every case). A short window's gate, then each step's (short silent).
-    Every other `fast` window and the coarse tier (unless the long window is in it) are set silent, so no case
-    packed beside it (slo_state.pack) lends the entry read as another window a ratio."""
+    step at twice `ratio` (the highest above), the gated window clean with slices for 1.25x the `gate` of bad
+    ones at it (0.625x at the long's `ratio`), every other window silent: it ends the page. Read as another
+    window (the long's ratio or none), the gate fails and the high step fires the page (round 35's full sweep: 8
+    such mutants lived, the long window the highest in every case). A short window's gate, then each step's
+    (short silent). Every other `fast` window and the coarse tier (unless the long window is in it) are set
+    silent, so no case packed beside it (slo_state.pack) lends the entry read as another window a ratio."""
     high = min(ratio * 2, Decimal(1))
     if ratio * ABOVE >= high:  # no ratio high enough to tell the step from the long window (a low objective)
         return []
@@ -142,10 +156,11 @@ def sliced_entry_states(
         if not recording_tiers().is_coarse(w.long_seconds):
             state.totals[_COARSE] = Decimal(0)
         state.ratios[entry] = high
-        state.ratios[gated], state.totals[gated] = Decimal(0), slices_for(ABOVE, high, gated)
+        state.ratios[gated], state.totals[gated] = Decimal(0), slices_for(ABOVE, high, gated, gate)
         shown, step = format_duration(gated), format_duration(entry)
         silent = "" if gated == w.short_seconds else f", no slices in the last {w.short}"
         level = "twice that" if high == ratio * 2 else "every slice bad"
-        title = f"{where} {w.long} at 1.25x, the {step} at {level}, a clean {shown} with slices for 2.5 bad ones "
+        above = decimal_text(ABOVE * gate)
+        title = f"{where} {w.long} at 1.25x, the {step} at {level}, a clean {shown} with slices for {above} bad ones "
         out.append((title + f"at the {step}'s{silent}, alerting: stops", state, True))
     return out

@@ -5,10 +5,9 @@ Per window pair: both windows at 1.25x the line fire, and so does the long windo
 in the short one (between a batch service's bursts; for event counts, a clean short window with events for
 0.8 failures at the line, while one with events for 1.25 stops the page: counted_short.py); a burst that
 ended (short window back to 0.8x) and a fresh spike the long window has not caught up with (long at 0.8x)
-stay quiet. Then healthy traffic, too
-few failed events for min_bad_events, and the budget around its two lines. States of disjoint windows
-share a test group (slo_state.py); parts may run side by side in lanes where no alert and no fault a part
-catches alone changes (lanes.py, lane_faults.py).
+stay quiet. Then healthy traffic, too few failed events for min_bad_events, and the budget around its two
+lines. States of disjoint windows share a test group (slo_state.py); parts may run side by side in lanes where
+no alert and no fault a part catches alone changes (lanes.py, lane_faults.py).
 
 A plan reads nothing but its `Shape`: the SLO's numbers, the kind and `for` of each of its alert rules and
 the test step, never a name (slo_cases.py adds names, labels and annotations per service). Most SLOs of a
@@ -33,7 +32,7 @@ from compiler.model.burnrate import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import slice_windows
+from compiler.targets.prometheus.counted_short import slice_gate, slice_windows
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
@@ -74,6 +73,7 @@ class _Lines:
     recorded: tuple[int, ...] = ()  # every window the error ratio is recorded over (the pairs' steps between)
     thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
     sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
+    gates: tuple[float, ...] = ()  # time slices: per pair (in `burn` order) its gate (counted_short.slice_gate)
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
@@ -81,7 +81,8 @@ class _Lines:
         left = slo.alerting.budget_left
         recorded = recorded_windows(slo)
         at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
-        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=slo.sli.kind in SLICE_KINDS)
+        gates = tuple(float(slice_gate(slo, w)) for w in windows)
+        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=slo.sli.kind in SLICE_KINDS, gates=gates)
 
     @classmethod
     def at(
@@ -127,7 +128,8 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
     if w is not None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
-        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin, lines.sliced)
+        gate = dict(zip(lines.burn, lines.gates, strict=False)).get(w.name, 2.0)
+        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin, lines.sliced, gate)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
@@ -169,6 +171,7 @@ class Shape:
     windows: tuple[BurnWindow, ...]  # the rules' window pairs, in rule order
     lines: tuple[Decimal, ...]  # per window pair: its error-ratio line
     line_texts: tuple[str, ...]  # per window pair: its line as the rule text writes it
+    gates: tuple[Decimal, ...]  # per window pair: its time-slice gate (counted_short.slice_gate; unread for events)
     rules: tuple[RuleShape, ...]
     unguarded_missing: bool  # see _Lines
     lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
@@ -213,6 +216,7 @@ class Shape:
             windows=windows,
             lines=tuple(error_ratio_threshold(slo, w) for w in windows),
             line_texts=tuple(burn_threshold_expr(slo, w) for w in windows),
+            gates=tuple(slice_gate(slo, w) for w in windows),
             rules=tuple(shapes),
             unguarded_missing=not service.targets,
             lane_safe=(not budget or lane_safe(budget)) and joins_lanes(burn),
@@ -251,6 +255,7 @@ def plan(shape: Shape) -> Plan:
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
     lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
+    lines = replace(lines, gates=tuple(float(g) for g in shape.gates))
     busy = max(
         [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
     )
@@ -266,7 +271,7 @@ def plan(shape: Shape) -> Plan:
     recovering: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
-    for w, line, text in zip(shape.windows, shape.lines, shape.line_texts, strict=True):
+    for w, line, text, gate in zip(shape.windows, shape.lines, shape.line_texts, shape.gates, strict=True):
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {text})"
         # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
@@ -305,7 +310,7 @@ def plan(shape: Shape) -> Plan:
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
-            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast):
+            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
@@ -323,8 +328,9 @@ def plan(shape: Shape) -> Plan:
                 calm.totals[seconds] = shows(ABOVE, line, seconds)
                 title = title.replace("(recovering)", "with events for 1.25 failures (recovering)")
             if shape.slices:  # its slices just enough at the long window's ratio (counted_short.sliced)
-                calm.totals[seconds] = slices_for(ABOVE, line * ABOVE, seconds)
-                title = title.replace("(recovering)", f"with slices for 2.5 bad ones at the {w.long}'s (recovering)")
+                calm.totals[seconds] = slices_for(ABOVE, line * ABOVE, seconds, gate)
+                said = f"with slices for {decimal_text(ABOVE * gate)} bad ones at the {w.long}'s (recovering)"
+                title = title.replace("(recovering)", said)
             recovering.append((title, calm, [at], alert_of(w)))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
@@ -397,6 +403,7 @@ def plan(shape: Shape) -> Plan:
             r.window.name,
             shape.thin,
             shape.slices,
+            float(shape.gates[shape.windows.index(r.window)]),
         )
         for r in shape.rules
         if r.window is not None
@@ -431,15 +438,8 @@ def _calm_windows(state: _State, shape: Shape) -> _State:
 def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
     """The group's parts, each fed until the last time any of them is checked (all are checked then)."""
     last = max(p.times[-1] for p in group)
-    return tuple(
-        p
-        if p.times[-1] == last
-        else replace(
-            p,
-            rates=_rates(p.state, shape, last // shape.step + 1),
-        )
-        for p in group
-    )
+    fed = last // shape.step + 1
+    return tuple(p if p.times[-1] == last else replace(p, rates=_rates(p.state, shape, fed)) for p in group)
 
 
 def _rates(state: _State, shape: Shape, samples: int) -> Rates:

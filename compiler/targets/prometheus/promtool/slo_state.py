@@ -79,31 +79,40 @@ class _State:
 
 
 def short_holds(
-    state: _State, w: BurnWindow, threshold: float, steps: tuple[int, ...], thin: bool = False, sliced: bool = False
+    state: _State,
+    w: BurnWindow,
+    threshold: float,
+    steps: tuple[int, ...],
+    thin: bool = False,
+    sliced: bool = False,
+    gate: float = float(SLICE_GATE),
 ) -> bool:
     """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
     `thin` (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few
-    slices to show SLICE_GATE bad ones at the highest ratio of the windows above it, and the newest events say
+    slices to show `gate` bad ones at the highest ratio of the windows above it, and the newest events say
     the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
     counted_short.py)."""
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         return True
     reads = (*steps, w.long_seconds)
-    if ends(state, w.short_seconds, threshold, thin, reads if sliced else ()) or w.name not in state.held:
+    if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
     above = [reads[i + 1 :] if sliced else () for i in range(len(steps))]
-    newest = next((s for s, a in zip(steps, above, strict=True) if ends(state, s, threshold, thin, a)), w.long_seconds)
+    reading = zip(steps, above, strict=True)
+    newest = next((s for s, a in reading if ends(state, s, threshold, thin, a, gate)), w.long_seconds)
     if not state.fed(newest):
         return False
     return state.window(newest)[3] > threshold
 
 
-def ends(state: _State, seconds: int, line: float, thin: bool, above: tuple[int, ...] = ()) -> bool:
+def ends(
+    state: _State, seconds: int, line: float, thin: bool, above: tuple[int, ...] = (), gate: float = float(SLICE_GATE)
+) -> bool:
     """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
     enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64); with
-    `above` (time slices) slices enough to show SLICE_GATE bad ones at the highest ratio of those windows."""
+    `above` (time slices) slices enough to show `gate` bad ones at the highest ratio of those windows."""
     if above:
-        return state.fed(seconds) and shows_slices(state, seconds, above)
+        return state.fed(seconds) and shows_slices(state, seconds, above, gate=gate)
     return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
 
 
@@ -112,13 +121,15 @@ def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.
     return float(decimal_text(state.total_of(seconds))) * seconds * line >= failures
 
 
-def shows_slices(state: _State, seconds: int, above: tuple[int, ...], share: float = 1.0) -> bool:
+def shows_slices(
+    state: _State, seconds: int, above: tuple[int, ...], share: float = 1.0, gate: float = float(SLICE_GATE)
+) -> bool:
     """Whether a time-slice window's slices (its fed count) times the highest ratio of the fed windows `above`
-    reach SLICE_GATE bad slices (or `share` of them); none of `above` fed: no (`max` of nothing)."""
+    reach the pair's `gate` of bad slices (or `share` of it); none of `above` fed: no (`max` of nothing)."""
     highest = max((state.window(s)[3] for s in above if state.fed(s)), default=None)
     if highest is None:
         return False
-    return float(decimal_text(slice_count(state, seconds))) * highest >= SLICE_GATE * share
+    return float(decimal_text(slice_count(state, seconds))) * highest >= gate * share
 
 
 def slice_count(state: _State, seconds: int) -> Decimal:
