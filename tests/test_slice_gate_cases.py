@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -90,3 +91,56 @@ def test_each_entry_of_a_time_slice_gate_under_its_long_window_decides_a_case(tm
         if done.returncode == 0:
             alive.append(what)
     assert not alive, f"{len(alive)} of {len(mutants)} gate entries read as the long window pass: {alive}"
+
+
+ORDERS_DB = """apiVersion: obsc/v1
+service: orders-db
+team: data
+selector: {job: postgres}
+targets: false
+metrics: {pg: {selector: pg_up, type: gauge, aggregation: min}}
+alerts: {service_down: false}
+slos:
+  - {name: reachable, objective: 99.9, sli: {good_when: pg == 1}}
+  - {name: replica, objective: 99.95, min_bad_events: 2, sli: {good_when: pg == 1}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+  info: {webhook: {url: "http://relay:8080/digest"}}
+"""
+
+
+def test_a_pair_fired_by_a_few_slices_gets_its_own_gate_and_cases_that_pass(tmp_path: Path) -> None:
+    """Round 39 (counted_short.slice_gate): 3 bad slices fire the 99.9% page pairs (gate 1.35) and 5 its tickets
+    (2); 2 the 99.95% page pairs at min_bad_events 2 (0.9) and 3 its tickets (1.35). The generated cases hold at
+    0.8x the pair's gate and stop at 1.25x (1.08 and 1.6875 bad slices for the 99.9% page pairs), the lanes still
+    read the gate's shape, and the generated tests pass on the rules (the full sweep of this service's burn
+    alerts, with a 99.99% SLO at min_bad_events 1 beside them: 426 mutants, 0 alive)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "orders-db.yaml").write_text(ORDERS_DB)
+    files = {a.path: a.content for a in compile_specs([str(tmp_path / "specs")]).bundle.artifacts}
+    rules_text = files["prometheus/rules/orders-db.yaml"]
+    gates = re.findall(r"\) >= ([0-9.]+)\)", rules_text)
+    # a gate per short window and step: 1h/5m 2, 6h/30m 3, 1d/2h 2, 3d/6h 1
+    assert Counter(gates) == {"1.35": 5 + 3, "0.9": 5, "2": 3}, gates
+    names = " ".join(str(g["name"]) for g in yaml.safe_load(files["prometheus/tests/orders-db.test.yaml"])["tests"])
+    assert "slices for 1.08 bad ones" in names and "slices for 1.6875 " in names
+    groups = yaml.safe_load(rules_text)["groups"]
+    burns = [
+        Rule(expr=r["expr"], alert=r["alert"])
+        for g in groups
+        for r in g["rules"]
+        if "burn_window" in r.get("labels", {})
+    ]
+    assert burns and joins_lanes(burns)
+    for folder in ("rules", "tests"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "orders-db.yaml").write_text(rules_text)
+    tests = []
+    for name, text in files.items():
+        if name.startswith("prometheus/tests/"):
+            tests.append(tmp_path / "tests" / name.rsplit("/", 1)[1])
+            tests[-1].write_text(text)
+    done = subprocess.run([promtool, "test", "rules", *map(str, sorted(tests))], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
