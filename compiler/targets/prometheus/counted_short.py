@@ -16,9 +16,9 @@ would show the pair's gate (`slice_gate`) of bad slices in it. A 99.9% probe fai
 hour (10 times in 10 h: a clean 30m window ended the 6h/30m pair); the line's `>= 1` (167 slices at 0.6%) kept a
 30-minute outage's page 5.5 hours too long, as every window at a 1m interval is thinner. Against the windows above, 5
 clean slices say little beside a 1h window at 1.7% and much beside one at 50%: tests/test_slice_outage_recovery.
-The gate is 2 bad slices, or half the fewest bad slices that fire the pair if that is less: a burst of k slices
-shows k/2 in a clean 30m window against its 1h one, so at 2 a 3-minute outage (the floor, 3) kept the 6h/30m page
-until the 6h window let it go (6 hours; round 39).
+The gate is 2 bad slices, or 0.45 times the fewest bad slices that fire the pair if that is less (`slice_gate`):
+a burst of k slices shows about k/2 in a clean 30m window against its 1h one, so at 2 a 3-minute outage (the
+floor, 3) kept the 6h/30m page until the 6h window let it go (6 hours; round 39).
 Freshness (slices too) likewise; an error ratio has neither: its short ratio ends it.
 """
 
