@@ -131,6 +131,21 @@ def test_one_tenant_of_two_hundred_gone_tickets_alone(tmp_path: Path, capsys: py
     assert _report(tmp_path, tenants, checks, "15m", "5m") == ""
 
 
+def test_one_quiet_quarter_hour_yesterday_still_tickets_off_the_quarter_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """acme had no events yesterday 14:15-14:30 (one quiet slot of its span: allowed). Before round 39 the busy
+    count was a fixed 8 of the 9 slots a 2h span at 15m steps holds only on a quarter-hour: off it (8 slots, 7
+    busy) the branch was false, so at 5m steps the 10m hold never passed until the quiet slot left the span
+    (9d 15:30, ~1h30m late; at 1m steps the same)."""
+    _rules(tmp_path, capsys)
+    quiet = GONE - DAY + 30
+    acme = (lambda m: not quiet - 15 < m <= quiet), _from(GONE)
+    tenants = {"acme": acme, "globex": (_always, _never), "initech": (_always, _never)}
+    checks = [_fired(m, ()) for m in (GONE, GONE + 27)] + [_fired(m, ("acme",)) for m in (GONE + 41, GONE + 60)]
+    assert _report(tmp_path, tenants, checks, "5m") == ""
+
+
 def test_every_tenant_gone_is_absent_not_one_ticket_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole SLI gone is `absent`'s (one ticket without a tenant): no tenant's branch beside it."""
     _rules(tmp_path, capsys)
@@ -200,8 +215,8 @@ def test_the_baselines_are_the_same_hours_yesterday_and_a_week_ago(
     a span a week ago that ended at this time (`offset 7d`) read only the hours before, and a tenant that starts
     work at this hour read as idle then (the replays below start tenants on the hour, not at the span's edges)."""
     spans = re.findall(r"\[(\w+):(\w+)\] offset (\w+)\)", _rules(tmp_path, capsys))
-    assert len(spans) == 2, spans  # yesterday's, then a week ago's
-    for (span, _, offset), back in zip(spans, (DAY, 7 * DAY), strict=True):
+    assert len(spans) == 4, spans  # yesterday's busy slots and the slots it holds, then a week ago's
+    for (span, _, offset), back in zip(spans, (DAY, DAY, 7 * DAY, 7 * DAY), strict=True):
         end = back * 60 - parse_duration(offset)  # seconds after this time of day that the span ends
         assert end * 2 == parse_duration(span), (span, offset)
 

@@ -282,3 +282,26 @@ def test_a_latency_slo_pages_on_its_histogram_and_not_where_it_pages_nowhere(
     assert stopped == ["availability", "speed"], stopped
     long = (out / "prometheus/tests/front.long.test.yaml").read_text()
     assert "SLOTrafficStopped: speed: stops" in long and 'le="+Inf"' in long
+
+
+QUIET_SLOT = CRASH - DAY + 30  # yesterday 12:30: the one quiet quarter-hour of yesterday's span
+
+
+@pytest.mark.parametrize("step", [STEP, 15])
+def test_one_quiet_quarter_hour_yesterday_pages_at_every_evaluation_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], step: int
+) -> None:
+    """Yesterday 12:15-12:30 had no events (its 15m slot at 0/s, every other slot busy): one quiet slot is allowed,
+    so the crash at 12:00 pages. Before round 39 the busy count was a fixed 8, but a 2h span at 15m steps holds 9
+    slots only when evaluated on a quarter-hour: at 5m steps (12:40 holds 7 busy slots of 8) it was quiet until the
+    quiet slot left the span, while at 15m steps (quarter-hours only: 8 of 9) it paged."""
+    _stopped_rules(tmp_path, capsys, "front", INGRESS)
+    rate: Rate = lambda m: 0.0 if QUIET_SLOT - 15 < m <= QUIET_SLOT else _crashed(m)  # noqa: E731
+    series = {'nginx_ingress_controller_requests{job="ingress-nginx", code="200"}': _counter(rate)}
+    checks = _checks(
+        [CRASH - 5, CRASH + 50], [CRASH + 30] + ([CRASH + 20, CRASH + 35] if step == STEP else []), "front"
+    )
+    report = promtool_report(
+        tmp_path, "stopped.yaml", series, checks, evaluation_interval=f"{step}m", input_interval=f"{STEP}m"
+    )
+    assert report == ""

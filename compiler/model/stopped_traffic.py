@@ -20,7 +20,7 @@ import re
 from compiler.model import queries
 from compiler.model.promql import Matcher
 from compiler.model.promql_feed import single_rate
-from compiler.model.silent_groups import COUNTED_KINDS, SLOT, SLOTS_BUSY, SPAN, group_traffic
+from compiler.model.silent_groups import COUNTED_KINDS, SLOT, busy_slots, group_traffic
 from compiler.model.types import Service, SliKind, Slo
 
 STOPPED_WINDOW = "10m"  # no event at all this long, then held STOPPED_FOR_SECONDS: a page ~15 minutes in
@@ -56,8 +56,7 @@ def total_counter(service: Service, slo: Slo) -> tuple[str, tuple[Matcher, ...]]
 
 def busy_then(service: Service, slo: Slo, offset: str) -> str:
     """1 when the SLO had MIN_RATE in all slots but one of the span that ends `offset` ago."""
-    slot = group_traffic(service, slo, SLOT, ())
-    return f"count_over_time(({slot} >= {MIN_RATE})[{SPAN}:{SLOT}] offset {offset}) >= {SLOTS_BUSY}"
+    return busy_slots(group_traffic(service, slo, SLOT, ()), MIN_RATE, offset)
 
 
 def stopped_expr(service: Service, slo: Slo, up: str | None) -> str:

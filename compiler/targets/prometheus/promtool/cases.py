@@ -23,6 +23,9 @@ from compiler.targets.prometheus.rule_model import Rule, label_selector
 # traffic_cases.py); its 1h averages then hold one sample, and its 6d and 1w offsets land on the step grid.
 MAIN_STEP = 1800
 LONG_STEP = 12 * 3600
+# The offgrid file's: 12h05m from 0, so two evaluations of each three fall off the quarter-hour (8d 01:20, then
+# 8d 13:25), where a 2h span at 15m steps holds 8 slots, not the 9 of the long file's (stopped_cases.py).
+OFFGRID_STEP = 12 * 3600 + 300
 EXPR_TOLERANCE = "1e-9"
 # A label that sets a test series apart from another of the same name, for alerts that keep every label of
 # the series they read (no `on (...)` join or aggregation drops it): such cases run side by side in one group.

@@ -12,8 +12,9 @@ the selectors match. Every mutant of the examples' alert expressions fails a cas
 Expected values are computed here from the model (an oracle independent of the PromQL), with inputs
 chosen so that values are exact or far from any rounding edge of the annotation text.
 
-Five files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
-`<service>.long.test.yaml` (SLODataMissing's silent groups too: missing_silent.py), at 2m
+Six files per service at most: `<service>.test.yaml`, for alerts that compare with a day or a week ago
+`<service>.long.test.yaml` (SLODataMissing's silent groups too: missing_silent.py) and, evaluated off the
+quarter-hour, `<service>.offgrid.test.yaml` (their busy-slot counts: stopped_cases.py), at 2m
 `<service>.twins.test.yaml`: the missing-data twins, whose sparse branch counts evaluations at the interval
 (missing_scrapes.py), at 1m `<service>.scrapes.test.yaml`: ServiceDown's
 crash loop and the alerts' holds (`for`, `keep_firing_for`: hold_cases.py), which the main file's 30m steps
@@ -31,7 +32,7 @@ from compiler import conventions as names
 from compiler.model.types import Service
 from compiler.model.units import format_duration
 from compiler.output.bundle import Artifact
-from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, Case, Firing, merge, selector
+from compiler.targets.prometheus.promtool.cases import LONG_STEP, MAIN_STEP, OFFGRID_STEP, Case, Firing, merge, selector
 from compiler.targets.prometheus.promtool.down_loop_cases import STEP as SCRAPE_STEP
 from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_cases
 from compiler.targets.prometheus.promtool.hold_cases import hold_cases
@@ -39,12 +40,12 @@ from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
-from compiler.targets.prometheus.promtool.missing_silent import silent_case
+from compiler.targets.prometheus.promtool.missing_silent import offgrid_silent_case, silent_case
 from compiler.targets.prometheus.promtool.slice_cases import slice_cases
 from compiler.targets.prometheus.promtool.slo_cases import slo_cases
 from compiler.targets.prometheus.promtool.slo_group_cases import group_cases
 from compiler.targets.prometheus.promtool.slo_more_cases import more_slo_cases
-from compiler.targets.prometheus.promtool.stopped_cases import stopped_cases
+from compiler.targets.prometheus.promtool.stopped_cases import offgrid_cases, stopped_cases
 from compiler.targets.prometheus.promtool.threshold_cases import family_cases, threshold_cases
 from compiler.targets.prometheus.rule_model import ServiceRules
 from compiler.targets.prometheus.yaml_emit import fresh_value, key, value
@@ -68,6 +69,9 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
     if (silent := silent_case(service, list(rules.alert_rules))) is not None:
         long.append(silent)  # SLODataMissing's silent groups: a day and a week back, at the long file's steps
     long += stopped_cases(service, list(rules.alert_rules))  # SLOTrafficStopped: the same, SLO-wide
+    offgrid = offgrid_cases(service, list(rules.alert_rules))  # the busy-slot counts off the quarter-hour
+    if (silent := offgrid_silent_case(service, list(rules.alert_rules))) is not None:
+        offgrid.append(silent)
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
@@ -79,6 +83,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
         ("twins", twins, TWIN_STEP),
         ("scrapes", scrapes, SCRAPE_STEP),
         ("holds", coarse, hold_step),
+        ("offgrid", offgrid, OFFGRID_STEP),
     ):
         if cases:
             path = names.promtool_test_path(service.name, part)

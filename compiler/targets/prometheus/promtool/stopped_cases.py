@@ -11,14 +11,20 @@ when it has one; checked at 8d, 9d and 9d 12h (firing at 9d needs the condition 
 - `quiet-then`, 0.08/s from 6d (yesterday's spans under the line), and `quiet-before`, 0.08/s until 3d (a week
   back): quiet.
 Each moves one comparison of the condition over its line (the mutation sweep). The 5m hold is not pinned: at
-12h steps 5m and 10m read alike, and a week at 1m steps costs too much (a doubled `for` survives)."""
+12h steps 5m and 10m read alike, and a week at 1m steps costs too much (a doubled `for` survives).
+
+The long file evaluates on quarter-hours only (12h steps from 0), where a 2h span at 15m steps holds 9 slots;
+anywhere else it holds 8 (round 39: a fixed `>= 8` asked every slot there). The offgrid file's cases
+(`offgrid_cases`, at OFFGRID_STEP: 8d 01:20, then 8d 13:25) pin the count off the quarter-hour:
+- `quiet-slot`, stopped at 8d 01:00, under the line (0.08/s) for the quarter-hour to 7d 13:00 alone: pending at
+  8d 01:20 (8 busy slots of 8), firing at 8d 13:25 (7 of 8: one quiet slot allowed, as on a quarter-hour)."""
 
 from __future__ import annotations
 
 from compiler import conventions as names
 from compiler.model.stopped_traffic import total_counter
 from compiler.model.types import Service
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, firing
+from compiler.targets.prometheus.promtool.cases import OFFGRID_STEP, AlertCheck, Case, InputSeries, firing
 from compiler.targets.prometheus.promtool.counter_stretches import Stretch, stretch_values, targets_up
 from compiler.targets.prometheus.promtool.series import satisfy, selects
 from compiler.targets.prometheus.rule_model import Rule
@@ -28,6 +34,8 @@ _H = 3600 // _SCRAPE
 _DAY = 24 * _H
 _END = 10 * _DAY
 _STOP = 8 * _DAY + 2 * _H
+_OFF_END = 8 * _DAY + 14 * _H
+_QUIET = 7 * _DAY + 13 * _H  # the sample ending the one quiet slot of yesterday's span at 8d 13:25
 # (scenario, [(per second, first sample, last sample)], ALERTS at 8d, 9d and 9d 12h)
 _SCENARIOS: tuple[tuple[str, tuple[Stretch, ...], tuple[bool, bool, bool]], ...] = (
     ("stops", ((0.125, 0, _STOP),), (False, True, False)),
@@ -36,11 +44,36 @@ _SCENARIOS: tuple[tuple[str, tuple[Stretch, ...], tuple[bool, bool, bool]], ...]
     ("quiet-then", ((0.125, 0, 6 * _DAY - 1), (0.08, 6 * _DAY, _STOP)), (False, False, False)),
     ("quiet-before", ((0.08, 0, 3 * _DAY - 1), (0.125, 3 * _DAY, _STOP)), (False, False, False)),
 )
+_CHECKED_AT = (8 * 86400, 9 * 86400, 9 * 86400 + 43200)
+_OFFGRID: tuple[tuple[str, tuple[Stretch, ...], tuple[bool, ...]], ...] = (
+    (
+        "quiet-slot",
+        ((0.125, 0, _QUIET - 4), (0.08, _QUIET - 3, _QUIET - 1), (0.125, _QUIET, 8 * _DAY + _H)),
+        (False, True),
+    ),
+)
+_OFFGRID_AT = (16 * OFFGRID_STEP, 17 * OFFGRID_STEP)  # 8d 01:20 and 8d 13:25
 
 
 def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
-    """The cases of every SLOTrafficStopped rule of `rules` whose total events obsc can write. The series fed for
-    one may be another's too (two SLOs over one counter): each rule whose counter selects it is expected firing."""
+    """The long file's cases of every SLOTrafficStopped rule of `rules` whose total events obsc can write."""
+    return _cases(service, rules, _SCENARIOS, _CHECKED_AT, _END)
+
+
+def offgrid_cases(service: Service, rules: list[Rule]) -> list[Case]:
+    """The offgrid file's cases (evaluated at OFFGRID_STEP) of the same rules."""
+    return _cases(service, rules, _OFFGRID, _OFFGRID_AT, _OFF_END)
+
+
+def _cases(
+    service: Service,
+    rules: list[Rule],
+    scenarios: tuple[tuple[str, tuple[Stretch, ...], tuple[bool, ...]], ...],
+    times: tuple[int, ...],
+    end: int,
+) -> list[Case]:
+    """One case a scenario and counter fed. The series fed for one rule may be another's too (two SLOs over one
+    counter): each rule whose counter selects it is expected firing."""
     fed = [(r, total_counter(service, r.source.slo)) for r in rules if r.source and r.source.stopped and r.source.slo]
     known = [(r, counter) for r, counter in fed if counter is not None]
     cases: list[Case] = []
@@ -55,15 +88,9 @@ def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
         seen.add(series)
         by = [r for r, (m, mine) in known if m == metric and selects(mine, found)]
         slos = ", ".join(r.source.slo.name for r in by if r.source and r.source.slo)
-        for scenario, stretches, fires in _SCENARIOS:
-            case = _case(
-                service,
-                by,
-                slos,
-                InputSeries(metric, series[1], stretch_values(stretches, _SCRAPE, _END)),
-                scenario,
-                fires,
-            )
+        for scenario, stretches, fires in scenarios:
+            values = InputSeries(metric, series[1], stretch_values(stretches, _SCRAPE, end))
+            case = _case(service, by, slos, values, scenario, tuple(zip(times, fires, strict=True)), end)
             if case is None:
                 return []
             cases.append(case)
@@ -71,16 +98,19 @@ def stopped_cases(service: Service, rules: list[Rule]) -> list[Case]:
 
 
 def _case(
-    service: Service, rules: list[Rule], slos: str, fed: InputSeries, scenario: str, firing_at: tuple[bool, bool, bool]
+    service: Service,
+    rules: list[Rule],
+    slos: str,
+    fed: InputSeries,
+    scenario: str,
+    firing_at: tuple[tuple[int, bool], ...],
+    end: int,
 ) -> Case | None:
-    series = targets_up(service, _END)
+    series = targets_up(service, end)
     if series is None:
         return None
     series.append(fed)
     fired = tuple(sorted((firing(r, 1.0) for r in rules), key=lambda f: f.labels))
-    checks = tuple(
-        AlertCheck(at, names.SLO_TRAFFIC_STOPPED, fired if fires else ())
-        for at, fires in zip((8 * 86400, 9 * 86400, 9 * 86400 + 43200), firing_at, strict=True)
-    )
+    checks = tuple(AlertCheck(at, names.SLO_TRAFFIC_STOPPED, fired if fires else ()) for at, fires in firing_at)
     title = f"{names.SLO_TRAFFIC_STOPPED}: {slos}: {scenario} (events a day and a week ago, none now)"
     return Case(title, _SCRAPE, tuple(series), checks)
