@@ -53,6 +53,9 @@ class Query:
     error: str = ""
 
 
+_POD_SERIES = ("container_", "kube_pod_")  # cAdvisor's and kube-state-metrics' per-pod series
+
+
 def _selectors(fleet: Fleet) -> set[str]:
     """Every series selector the fleet's metrics read, as text (`name{a="b"}`)."""
     found: set[str] = set()
@@ -72,10 +75,20 @@ def _selectors(fleet: Fleet) -> set[str]:
 
 def _history(fleet: Fleet, end: int) -> str:
     wanted: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}  # series → rank (a bucket's place)
-    for text in sorted(_selectors(fleet)):
-        selector = parse_selector(text)
+    selectors = [parse_selector(text) for text in sorted(_selectors(fleet))]
+    # The platform joins container series to the service's pods on (namespace, pod) of `up`: every `up` and
+    # container series is one pod's, and a container series is written once in each namespace an `up` has.
+    namespaces = sorted({(satisfy(s.matchers) or {}).get("namespace", "") for s in selectors if s.metric == "up"})
+    for selector in selectors:
         labels = satisfy(selector.matchers)
         if labels is None:
+            continue
+        if selector.metric == "up" or selector.metric.startswith(_POD_SERIES):
+            labels = {"pod": "pod-0", **labels}
+        if selector.metric.startswith(_POD_SERIES) and "namespace" not in labels:
+            for namespace in namespaces:
+                in_namespace = {**labels, "namespace": namespace} if namespace else labels
+                wanted[(selector.metric, tuple(sorted(in_namespace.items())))] = len(BUCKETS)
             continue
         if selector.metric.endswith("_bucket"):
             for rank, le in enumerate(BUCKETS, start=1):
