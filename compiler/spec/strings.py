@@ -21,11 +21,12 @@ MAX_STRING = 4096  # characters; a description is copied into every alert of the
 # C0 and C1 controls except tab and newline, DEL, the invisible separators, the characters that change the
 # direction text is shown in and the zero-width ones that are not part of any script: one search instead of a
 # Python loop over every character of every string (a fleet's specs hold millions).
-_FORBIDDEN = re.compile(
+FORBIDDEN_CHARACTERS = (
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
     "\u202a-\u202e\u2066-\u2069"  # direction overrides: a reviewer reads another text ("Trojan Source")
     "\u180e\u200b\u2060-\u2064]"  # zero width: `job: "api\u200b"` (a copy-paste) matches no series, unseen
 )
+_FORBIDDEN = re.compile(FORBIDDEN_CHARACTERS)
 _DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")  # (the marks LRM, RLM, ALM stay: RTL text uses them)
 
 

@@ -16,13 +16,10 @@ import unicodedata
 from collections.abc import Iterable
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.spec.strings import character_problem
+from compiler.spec.strings import FORBIDDEN_CHARACTERS, character_problem
 
-# strings._FORBIDDEN but a carriage return before a newline, which ends the lines of a file checked out with CRLF
-UNSEEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\u180e\u200b\u2060-\u2064]"
-    "|\r(?!\n)"
-)
+# the characters strings.py refuses in values, but a carriage return before a newline (a CRLF file's line ends)
+UNSEEN = re.compile("(?!\r\n)" + FORBIDDEN_CHARACTERS)
 # line breaks to YAML 1.1 (and libyaml), not to git, editors or code review (a lone CR: to git and a web page)
 _YAML_BREAKS = "\r\x85\u2028\u2029"
 MAX_SHOWN = 10  # a file pasted from elsewhere may hold hundreds: the first ones say what to do
