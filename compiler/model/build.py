@@ -17,7 +17,7 @@ from compiler.model import build_slos as slo_build
 from compiler.model.alert_text import alert_text_problems, group_text_problems, matcher_text_problems
 from compiler.model.build_context import Ctx, Layer, builtin_defaults, did_you_mean
 from compiler.model.build_key_alerts import build_key_alerts
-from compiler.model.build_slos import build_slos, check_platform_slo_alerts, per_second
+from compiler.model.build_slos import build_slos, check_platform_slo_alerts
 from compiler.model.build_targets import (
     build_targets,
     default_aggregation,
@@ -50,6 +50,7 @@ from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
+from compiler.model.raw_rates import per_second
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
 from compiler.model.secrets import Owner, link_problems, platform_policy

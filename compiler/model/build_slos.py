@@ -24,6 +24,7 @@ from compiler.model.objective_range import objective_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
+from compiler.model.raw_rates import counts_per_window, per_second
 from compiler.model.reachable_pairs import kept_pairs
 from compiler.model.scrape_windows import slice_seconds
 from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
@@ -121,7 +122,7 @@ def build_slos(
             continue
         # An error-ratio expression has no count to guard (refused above); time slices count bad slices
         bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
-        if bad_events and sli.kind is SliKind.RAW and _counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
+        if bad_events and sli.kind is SliKind.RAW and counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
             continue
         at = (*path, "objective")
         windows, left_out = kept_pairs(windows, period, objective, alerts, ctx.loc(at), at)
@@ -287,47 +288,6 @@ def _raw_groups_unkept(bodies: Mapping[str, str], selector: tuple[Matcher, ...],
             )
             return True
     return False
-
-
-# Functions that give counts or differences over their range, not per-second rates. increase() is rate()
-# times the range's seconds exactly, so it is read as rate(): the same ratio, and per-second events for the
-# min_bad_events guard (which multiplies by the window's seconds: one failed job read as 3,600 in an hour).
-_NOT_A_RATE = re.compile(r"(?<![\w:])(delta|idelta|changes|resets)\s*\(")
-_INCREASE = re.compile(r"(?<![\w:])increase(?=\s*\()")
-
-
-def per_second(query: str) -> str:
-    """A raw event query with increase() read as rate() (see _INCREASE)."""
-    return _INCREASE.sub("rate", query)
-
-
-def increase_notes(data: Mapping[str, Any]) -> list[str]:
-    """`-v` notes: the raw SLIs whose increase() is read as rate()."""
-    notes = []
-    for slo in data.get("slos") or ():
-        raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, Mapping) else None
-        if isinstance(raw, Mapping) and any(_INCREASE.search(str(raw.get(k, ""))) for k in ("errors", "total")):
-            notes.append(
-                f"slo {slo.get('name')}: raw increase(...) is read as rate(...) (the same ratio; min_bad_events "
-                "counts events from per-second rates)"
-            )
-    return notes
-
-
-def _counts_per_window(bodies: Mapping[str, str], ctx: Ctx, path: Path) -> bool:
-    """Report raw event queries that count events per window instead of per second: the min_bad_events guard
-    multiplies the rate by the window's seconds, so one failed job read as 3,600 over an hour and paged."""
-    found = False
-    for key in ("errors", "total"):
-        match = _NOT_A_RATE.search(bodies[key])
-        if match:
-            ctx.error(
-                (*path, key),
-                f"{match.group(1)}() is not a per-second event rate, and raw errors and total are (min_bad_events "
-                "multiplies them by the window's seconds): write rate(...), or set min_bad_events: 0 on this SLO",
-            )
-            found = True
-    return found
 
 
 def _off_bucket(le: Decimal, histogram: Metric) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Layer
-from compiler.model.build_slos import increase_notes
 from compiler.model.build_targets import targets_notes
 from compiler.model.healthy_lines import line_source_notes
 from compiler.model.prober_selector import prober_notes
+from compiler.model.raw_rates import increase_notes
 from compiler.model.silent_groups import unwatched_group_notes
 from compiler.model.sli_kinds import kind_notes
 from compiler.model.slo_sources import slo_source_notes
