@@ -30,10 +30,47 @@ def recorded_operation(series: str) -> str | None:
     return next((part for part in operations.split("_") if _NOT_A_TOTAL.fullmatch(part)), None)
 
 
+# A CloudWatch exporter's series (the Prometheus project's cloudwatch_exporter and YACE name them alike):
+# `aws_<namespace>_<metric>_<statistic>`, a gauge of one period's statistic (the requests of that minute), never
+# a running total, and absent for a period without datapoints. Its `_sum` ends like a histogram's counter, so a
+# ratio SLI read it with rate(): about 0 while the count held steady (a whole outage at a steady request rate never
+# paged, promtool, round 40) and every dip read as a counter reset.
+_CLOUDWATCH_STATISTIC = re.compile(r"aws_\w+?_(sum|sample_count|average|maximum|minimum|p\d+(?:_\d+)?)")
+_CLIENT_HISTOGRAM = re.compile(r"\w+_(seconds|bytes)_sum")  # an SDK's own histogram (`aws_..._seconds_sum`)
+
+
+def cloudwatch_statistic(series: str) -> str | None:
+    """The statistic a CloudWatch exporter's series holds per period (`sum`), else None."""
+    match = _CLOUDWATCH_STATISTIC.fullmatch(series)
+    return match.group(1) if match and not _CLIENT_HISTOGRAM.fullmatch(series) else None
+
+
+def _cloudwatch_problem(series: str, read_by_sli: bool, errors: bool) -> str | None:
+    statistic = cloudwatch_statistic(series)
+    if statistic is None:
+        return None
+    said = (
+        f"{series} is a CloudWatch exporter's {statistic} per period (aws_<namespace>_<metric>_<statistic>), a gauge, "
+        "not a counter: obsc reads a counter by its per-second rate of change, which is 0 while the per-period "
+        "value holds steady, so a whole outage at a steady request rate would never page"
+    )
+    if not read_by_sli:
+        return f"{said}; say `type: gauge` to compare it as it is"
+    summed = f"'sum(sum_over_time({series}{{$selector}}[$window] offset 10m))'"
+    raw = f"errors: {summed}, total: ..." if errors else f"errors: ..., total: {summed}"
+    return (
+        f"{said}; add its periods up in a raw SLI, sli: {{raw: {{{raw}}}}}, with min_bad_events: 0 on the SLO "
+        "(the sums are events per window, not per second), the offset being the exporter's delay_seconds (its "
+        "samples carry the period's time, minutes in the past: without it the 5m windows read nothing)"
+    )
+
+
 def recorded_counter_problem(series: str, read_by_sli: bool, errors: bool = False) -> str | None:
     """Why `series`, read as a counter, is not one; `read_by_sli`: an SLI counts its events (requests, errors, a
     ratio SLI's good or total), so the way on is a raw SLI over the recorded values (`errors`: as its errors, else
     as its total), else `type: gauge`."""
+    if cloudwatch := _cloudwatch_problem(series, read_by_sli, errors):
+        return cloudwatch
     operation = recorded_operation(series)
     if operation is None:
         return None
