@@ -13,6 +13,7 @@ from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
 from compiler.model.exporter_jobs import exporter_job_warnings
+from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
@@ -144,12 +145,13 @@ def layout_warnings(out: Console, compilation: Compilation) -> None:
 def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
-    exporter series read by the service's own job."""
+    exporter series read by the service's own job, the caller's gRPC codes counted as failures."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
     out.diagnostics([d for s in services for d in inherited_lines_below_budget(s)], severity="warning", code="lines")
     out.diagnostics([d for s in services for d in s.sparse_lines], severity="warning", code="lines")
     out.diagnostics(exporter_job_warnings(services), severity="warning", code="selector")
+    out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:

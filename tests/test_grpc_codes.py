@@ -1,0 +1,80 @@
+"""Round 40: a gRPC service's SLI over `grpc_server_handled_total{grpc_code!="OK"}` counts the caller's own codes
+(NotFound, InvalidArgument, Canceled...) as the server failing. A ledger API answering 2% of its calls NotFound,
+healthy otherwise, at 99.99%/90d: the fast and medium pages fired from the first evaluations and stayed up, with
+both tickets and SLOErrorBudgetExhausted (promtool, 4 hours replayed). obsc compiled it without a word; it now warns
+at the metric's line, and stays quiet where the spec names the codes it counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.grpc_codes import grpc_code_warnings
+from tests.cli_helpers import run_obsc
+from tests.platform_text import sink_platform
+
+SPEC = """apiVersion: obsc/v1
+service: ledger
+team: rpc
+selector: {{job: ledger}}
+metrics:
+  requests: grpc_server_handled_total
+  {metric}: '{selector}'
+slos:
+  - {{name: availability, objective: 99.99, sli: {{{metric}: {metric}, total: requests}}}}
+"""
+
+
+def _warnings(tmp: Path, metric: str, selector: str) -> list[str]:
+    (tmp / "platform.yaml").write_text(sink_platform())
+    (tmp / "ledger.yaml").write_text(SPEC.format(metric=metric, selector=selector))
+    fleet, _ = load_fleet([str(tmp)], CompileOptions(), {})
+    return [str(d) for d in grpc_code_warnings(fleet.services)]
+
+
+@pytest.mark.parametrize(
+    "metric, selector, codes",
+    [
+        ("errors", 'grpc_server_handled_total{grpc_code!="OK"}', "Canceled, InvalidArgument, NotFound,"),
+        ("errors", 'grpc_server_handled_total{grpc_code!~"OK|Canceled"}', "InvalidArgument, NotFound,"),
+        ("good", 'grpc_server_handled_total{grpc_code="OK"}', "Canceled, InvalidArgument, NotFound,"),
+        ("good", 'grpc_server_handled_total{grpc_code=~"OK|NotFound"}', "Canceled, InvalidArgument, AlreadyExists,"),
+        ("errors", 'rpc_server_duration_count{rpc_grpc_status_code!="0"}', "Canceled, InvalidArgument, NotFound,"),
+    ],
+    ids=["not-ok", "not-ok-or-canceled", "good-ok", "good-ok-notfound", "otel-numbers"],
+)
+def test_the_callers_codes_counted_as_failures_are_warned_at_the_metric(
+    tmp_path: Path, metric: str, selector: str, codes: str
+) -> None:
+    said = _warnings(tmp_path, metric, selector)
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{tmp_path / 'ledger.yaml'}:7:") and f"$.metrics.{metric}: " in said[0], said
+    assert codes in said[0], said
+
+
+@pytest.mark.parametrize(
+    "metric, selector",
+    [
+        ("errors", 'grpc_server_handled_total{grpc_code=~"Unknown|DeadlineExceeded|Internal|Unavailable|DataLoss"}'),
+        ("errors", 'grpc_server_handled_total{grpc_code=~"NotFound|Internal|Unavailable"}'),  # named: meant
+        ("good", 'grpc_server_handled_total{grpc_code!~"Internal|Unavailable|Unknown"}'),
+        ("errors", "ledger_failures_total"),  # no code label: another counter
+        (
+            "errors",
+            'grpc_server_handled_total{grpc_code!~"OK|Canceled|InvalidArgument|NotFound|AlreadyExists|'
+            'PermissionDenied|FailedPrecondition|OutOfRange|Unauthenticated"}',
+        ),
+    ],
+    ids=["server-codes", "named", "good-by-exclusion", "no-code-label", "every-caller-code-left-out"],
+)
+def test_codes_the_spec_names_are_not_warned_of(tmp_path: Path, metric: str, selector: str) -> None:
+    assert _warnings(tmp_path, metric, selector) == []
+
+
+def test_validate_says_it_once_as_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _warnings(tmp_path, "errors", 'grpc_server_handled_total{grpc_code!="OK"}')
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0
+    assert result.err.count("warning: this selector counts as failed calls Canceled") == 1, result.err
