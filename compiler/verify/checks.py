@@ -41,6 +41,7 @@ from compiler.verify import live_series, rules, scrapes, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
+from compiler.verify.late_samples import check_late_samples
 from compiler.verify.p99_now import check_p99_now
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
@@ -107,6 +108,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
         check_event_floor(slo, floor_path, own_floor, ctx.prometheus, find)
+        check_late_samples(slo, path, ctx.prometheus, find)
         live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)

@@ -27,7 +27,11 @@ SHOWN = 8
 def check_targets(
     service: Service, prometheus: Prometheus, lookback: str, count: Count, where: Path, find: Find
 ) -> None:
-    """`where`: the spec's `targets:` when it declares them, else its selector."""
+    """`where`: the spec's `targets:` when it declares them, else its selector. A service nothing scrapes
+    (`targets: false`) has no `up` to find: its `up{}` read every target, and a server with none (a CloudWatch-only
+    relay's metrics written remotely) told it its `targets:` labels were not on `up` (round 40)."""
+    if not service.targets:
+        return
     up = queries.up(service)
     try:
         if count(f"last_over_time({up}[{lookback}])"):

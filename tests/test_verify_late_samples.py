@@ -1,0 +1,111 @@
+"""`obsc verify` finds an SLI whose samples arrive later than obsc's 5m windows read (round 40).
+
+The CloudWatch exporter stamps each per-minute statistic with its period's time, 10 minutes in the past by default:
+every 5m window and instant read is empty, for good. Replayed with promtool on the compiled rules of the raw SLI
+below (samples 10 minutes late, emulated by shifting every read): SLODataMissing ticketed the healthy service for
+good, a 30-minute total outage paged only on the 6h/30m pair 25 minutes in, and no ticket opened. Nothing in the
+spec shows the lag, and verify said nothing (the total over its 1h lookback has series). A fake Prometheus answers
+the 5m total (empty unless the spec reads `offset 10m`) and the age of the newest sample.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.verify import VerifyOptions, verify
+from tests.fake_prometheus import serving
+from tests.platform_text import sink_platform
+
+SPEC = """\
+apiVersion: obsc/v1
+service: invoices
+team: shop
+selector: {{job: cloudwatch, load_balancer: app/invoices}}
+targets: false
+slos:
+  - name: availability
+    objective: 99.9
+    min_bad_events: 0
+    sli:
+      raw:
+        errors: sum(sum_over_time(aws_applicationelb_httpcode_target_5_xx_count_sum{{$selector}}[$window]{offset}))
+        total: sum(sum_over_time(aws_applicationelb_request_count_sum{{$selector}}[$window]{offset}))
+"""
+NAMES = ["aws_applicationelb_httpcode_target_5_xx_count_sum", "aws_applicationelb_request_count_sum", "up"]
+
+
+@contextmanager
+def fake_prometheus(age: str) -> Iterator[str]:
+    """Samples `age` seconds late: a 5m window without `offset 10m` reads nothing; every other query one series."""
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            if expr.startswith("time() - max(max_over_time(timestamp("):
+                value = age
+            elif "[5m])" in expr and "offset" not in expr:
+                return {"resultType": "vector", "result": []}
+            else:
+                value = "1"
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
+        if path.startswith("/api/v1/label/"):
+            return NAMES
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        yield url
+
+
+def _findings(tmp_path: Path, age: str, offset: str = "") -> list[str]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "invoices.yaml").write_text(SPEC.format(offset=offset))
+    with fake_prometheus(age) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    return [str(f) for f in report.findings if "newest sample" in f.message]
+
+
+def test_samples_later_than_the_windows_read_are_found_at_the_sli(tmp_path: Path) -> None:
+    found = _findings(tmp_path, "612")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path / 'invoices.yaml'}:11:7 $.slos[0].sli: SLO 'availability': its total "), (
+        found
+    )
+    assert (
+        'the newest sample of aws_applicationelb_request_count_sum{job="cloudwatch",load_balancer="app/invoices"} '
+        "is 11 minutes old" in found[0]
+    )
+    assert "read the series with `offset 11m` inside a raw SLI" in found[0]
+
+
+@pytest.mark.parametrize(
+    "age, offset",
+    [("612", " offset 10m"), ("120", ""), ("7200", ""), ("NaN", "")],
+    ids=["read-with-offset", "fresh", "idle-for-hours", "no-sample"],
+)
+def test_windows_that_read_data_or_series_long_gone_are_no_finding(tmp_path: Path, age: str, offset: str) -> None:
+    assert _findings(tmp_path, age, offset) == []
+
+
+def test_a_service_nothing_scrapes_is_not_looked_for_on_up(tmp_path: Path) -> None:
+    """`targets: false` asked `up{}`; on a server without any `up` it was told its targets: labels were not on up."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "invoices.yaml").write_text(SPEC.format(offset=" offset 10m"))
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            empty = expr.startswith("count(last_over_time(up")
+            return {"resultType": "vector", "result": [] if empty else [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return NAMES
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    assert [str(f) for f in report.findings] == []
