@@ -107,7 +107,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         _retention(slo, ("slos", index, "period"), ctx, find)
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
-        check_event_floor(slo, floor_path, own_floor, ctx.prometheus, find)
+        check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
         check_late_samples(slo, path, ctx.prometheus, find)
         live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:

@@ -20,6 +20,7 @@ from compiler.model.types import BurnWindow, SliKind, Slo, Tier
 from compiler.model.units import about_text, format_duration
 from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected
+from compiler.verify.recovery import lingering_page
 
 _COUNTED = (SliKind.RATIO, SliKind.LATENCY, SliKind.RAW)  # SLIs that count events, which the floor counts
 _DAY = 86400
@@ -27,9 +28,14 @@ _DAY = 86400
 Find = Callable[[Path, Location, str], None]
 
 
-def check_event_floor(slo: Slo, path: Path, written: bool, prometheus: Prometheus, find: Find) -> None:
+def check_event_floor(
+    slo: Slo, path: Path, written: bool, prometheus: Prometheus, finds: tuple[Find, Find], objective: Path
+) -> None:
     """A finding when a total outage at the last day's mean traffic holds fewer failures than `min_bad_events`
-    in the SLO's fastest page window (`path`: the SLO's `min_bad_events` if `written`, else the SLO)."""
+    in the SLO's fastest page window (`path`: the SLO's `min_bad_events` if `written`, else the SLO); a notice at
+    the `objective` when that traffic cannot show a page's end for hours (verify/recovery.py), from the same rate.
+    `finds`: (finding, notice)."""
+    find, note = finds
     pages = [w for w in windows_for(slo) if w.tier is Tier.CRITICAL and not unreachable(slo, w)]
     if slo.min_bad_events <= 0 or slo.sli.kind not in _COUNTED or not pages:
         return
@@ -38,6 +44,8 @@ def check_event_floor(slo: Slo, path: Path, written: bool, prometheus: Prometheu
     per_second = _mean_rate(prometheus, f"avg_over_time(sum({queries.sli_total(slo.sli, '5m')})[1d:5m])")
     if per_second is None or per_second <= 0:
         return  # no traffic at all: the metric checks say so
+    if lingering := lingering_page(slo, pages, per_second):
+        note(objective, slo.location, lingering)
     fastest = min(pages, key=lambda w: w.long_seconds)
     if slo.min_bad_events <= per_second * fastest.long_seconds:
         return
