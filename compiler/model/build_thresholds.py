@@ -24,6 +24,7 @@ from compiler.model.groups import (
     set_elsewhere,
 )
 from compiler.model.share_range import SHARE_RANGE, bare_line_problem
+from compiler.model.signal_names import refuse_shared_signal_names
 from compiler.model.targets_text import pattern_advice
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
@@ -150,7 +151,7 @@ def build_tier_labels(
 def build_threshold_alerts(
     data: Mapping[str, Any], metrics: dict[str, Metric], ctx: Ctx, defaults: Layer
 ) -> tuple[ThresholdAlert, ...]:
-    out: list[ThresholdAlert] = []
+    out: list[tuple[int, ThresholdAlert]] = []
     seen: dict[str, int] = {}
     # Keyed ignoring case, like the threshold names below: Servicedown.md and ServiceDown.md are one file on a
     # case-insensitive checkout (macOS, Windows)
@@ -200,8 +201,9 @@ def build_threshold_alerts(
         if clash:
             ctx.error((*path, "by"), clash)
         elif alert is not None and not filled:
-            out.append(alert)
-    return tuple(out)
+            out.append((i, alert))
+    refuse_shared_signal_names(out, ctx)
+    return tuple(alert for _, alert in out)
 
 
 def _by_lost(raw: Mapping[str, Any], metrics: Mapping[str, Metric]) -> str | None:
