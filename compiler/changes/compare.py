@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.changes.summary import Change
+from compiler.model.promql_strings import quote
 
 UNSET = "(unset)"
 
@@ -116,7 +117,10 @@ def _scalar(value: Any) -> str:
 
 
 def labels_text(labels: Mapping[str, str]) -> str:
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else ""
+    """`{service="cart", tier="gold"}`, each value quoted as PromQL quotes it: a spec's label value
+    `x", service="payments", team="bravo` showed in the pull-request comment as two labels of another team's
+    (round 40 hostile hunt), and two label sets could spell one key."""
+    return "{" + ", ".join(f"{k}={quote(v)}" for k, v in sorted(labels.items())) + "}" if labels else ""
 
 
 def alert_key(name: str, labels: Mapping[str, str]) -> str:
