@@ -16,6 +16,7 @@ from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.operator_secrets import secret_key_clashes
 from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.slice_floor import slice_floor_problem
+from compiler.model.spec_destinations import spec_destination_clashes
 from compiler.model.teams import (
     foreign_receiver_problem,
     is_unrouted_info,
@@ -183,6 +184,7 @@ def check_fleet(
         found.extend(secret_key_clashes(receivers, platform))
     if platform is not None and unsure == EVERYTHING_KNOWN:  # another team's routes may be in the part left out
         found.extend(shared_resolved_problems(services, receivers, platform))
+        found.extend(spec_destination_clashes(services, receivers, platform))
     known = {r.name for r in receivers}
     # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
     # called `platform`, whose inline receivers share the platform's scope name).

@@ -30,12 +30,12 @@ from compiler.spec.document import Path
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # (integration, setting) whose value names where a receiver sends, without a credential to say whose.
-_SETTINGS = (("webhook", "url"), ("email", "to"))
+OWNED_SETTINGS = (("webhook", "url"), ("email", "to"))
 # ... and where a spec's receiver may send to such a URL: a PagerDuty or Opsgenie API URL posts there too.
-_WRITTEN = (*_SETTINGS, ("pagerduty", "url"), ("opsgenie", "api_url"))
+WRITTEN_SETTINGS = (*OWNED_SETTINGS, ("pagerduty", "url"), ("opsgenie", "api_url"))
 # A named receiver's Slack channel is a destination too, when it posts with a URL of its own (a platform app):
 # through the platform's global URL, teams.<team>.slack_channels says who may post there (slack_channels.py).
-_NAMED = (*_SETTINGS, ("slack", "channel"))
+_NAMED = (*OWNED_SETTINGS, ("slack", "channel"))
 Given = tuple[str, tuple[str, ...], str, str]  # (integration, destination key, team, where the platform gives it)
 
 
@@ -46,14 +46,12 @@ def spec_receiver_problems(routing: Mapping[str, Any], team: str, platform: Plat
     given = _given(platform)
     for tier in Tier:
         body = routing.get(tier.value)
-        for kind, key in _WRITTEN:
+        for kind, key in WRITTEN_SETTINGS:
             settings = body.get(kind) if isinstance(body, Mapping) else None
             value = settings.get(key) if isinstance(settings, Mapping) else None
             compared = "email" if kind == "email" else "webhook"
             written = destination_key(compared, value) if isinstance(value, str) else None
-            owners = [
-                g for g in given if written is not None and g[0] == compared and _reaches(compared, written, g[1])
-            ]
+            owners = [g for g in given if written is not None and g[0] == compared and reaches(compared, written, g[1])]
             if owners and team not in {owner for _, _, owner, _ in owners}:
                 _, dest, other, where = owners[0]
                 what = "the address" if kind == "email" else "the URL" if dest == written else "below the URL"
@@ -72,7 +70,7 @@ def foreign_destination(receiver: Receiver, team: str, platform: Platform) -> tu
             if kind == "slack" and not integration.get("api_url_file"):
                 continue
             written = destination_key(kind, value) if isinstance(value, str) else None
-            owners = {g[2] for g in given if written is not None and g[0] == kind and _reaches(kind, written, g[1])}
+            owners = {g[2] for g in given if written is not None and g[0] == kind and reaches(kind, written, g[1])}
             if owners and team not in owners:
                 return str(value), sorted(owners)[0]
     return None
@@ -162,7 +160,7 @@ def _address_key(to: str) -> tuple[str, ...] | None:
     return (local.split("+")[0].lower(), domain.lower().rstrip("."))
 
 
-def _reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> bool:
+def reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> bool:
     """Whether `written` (a spec's destination) is `given` (a team's), or below it for a URL's path."""
     if written == given:
         return True
