@@ -226,6 +226,7 @@ def _recorded(slo_windows: set[int]) -> set[str]:
 
     fixed = {names.SLO_OBJECTIVE, names.SLO_ERROR_BUDGET, names.SLO_PERIOD_SECONDS, names.SLO_BUDGET_REMAINING}
     fixed |= {names.SLI_TOTAL_COARSE, names.SLI_ERRORS_COARSE}  # events now (a stopped group's figures end)
+    fixed |= {names.SLI_UNBUCKETED}  # a latency SLI's requests without the threshold bucket (round 40)
     return fixed | {names.sli_error_ratio(format_duration(s)) for s in slo_windows}
 
 

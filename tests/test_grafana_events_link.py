@@ -157,6 +157,23 @@ def test_a_silent_tenant_s_ticket_opens_its_events_gone_beside_yesterday_s(tmp_p
             "eval_time": f"{now}m",
             "exp_samples": [{"labels": '{tenant="acme"}', "value": 1}],
         },
+        # round 40: the 30m reading the ticket compares, beside a week ago (both baselines): acme's ends with the
+        # ticket, not 5 minutes after the stop as the 5m lines do (at +20m the ticket is quiet, acme's 30m on)
+        {"expr": f"count by (tenant) ({firing})", "eval_time": f"{GONE + 20}m", "exp_samples": []},
+        {"expr": exprs["{{tenant}} events/s"], "eval_time": f"{GONE + 20}m", "exp_samples": []},
+        {
+            "expr": exprs["{{tenant}} events/s over 30m"],
+            "eval_time": f"{GONE + 20}m",
+            "exp_samples": [{"labels": '{tenant="acme"}', "value": 1}],
+        },
+        {"expr": exprs["{{tenant}} events/s over 30m"], "eval_time": f"{now}m", "exp_samples": []},
+        {
+            "expr": f"group by (tenant) ({exprs['{{tenant}} events/s a week ago']} >= 0.01)",
+            "eval_time": f"{now}m",
+            "exp_samples": [{"labels": '{tenant="acme"}', "value": 1}],
+        },
     ]
+    busy = [step["value"] for step in panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1:]]
+    assert busy == [0.01], busy  # the busy rate both baselines need, dashed on the panel
     report = promtool_report(tmp_path, "api.yaml", series, checks, "5m")
     assert report == "", report[-4000:]

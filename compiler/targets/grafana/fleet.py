@@ -91,7 +91,7 @@ def build(fleet: Fleet) -> models.Dashboard:
             "SLOs without data",
             "SLOs that counted no event (or time slice) over their whole period (their budget and burn rate are "
             f"blank, not good), or whose SLI has had no series for {q.REPORTING_LOOKBACK} (data that stopped today: "
-            "the table keeps their last budget, their service dashboard ends it). SLODataMissing says why.",
+            f'the table reads "{NO_DATA_TEXT}" for their budget). SLODataMissing says why.',
             q.fleet_without_data_count(),
             [Line(1.0, ORANGE)],
             GREEN,
@@ -119,9 +119,10 @@ def build(fleet: Fleet) -> models.Dashboard:
         timeseries_panel(
             LOWEST_BUDGETS_ID,
             "Lowest error budgets left",
-            "The ten SLOs with the least error budget left over their period.",
+            "The ten SLOs with the least error budget left over their period, of those whose SLI has had series in "
+            f'the last {q.REPORTING_LOOKBACK} (a line ends where its data stopped: "SLOs without data" counts it).',
             "percentunit",
-            [Query("{{service}} / {{slo}}", fq.fleet_lowest_budgets(10))],
+            [Query("{{service}} / {{slo}}", fq.fleet_lowest_budgets(10, q.fleet_reporting(fleet)))],
             24,
             decimals=BUDGET_DECIMALS,
             lines=[Line(0.0, ORANGE)],
@@ -171,12 +172,13 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     # dashboard" was a dead link)
     objective, budget = f"{OBJECTIVE} %", f"{BUDGET} %"
     value = {"A": objective, "B": budget, "C": f"{burn_title} ×"}
+    reporting = q.fleet_reporting(fleet)
     queries = [
         Query(objective, q.fleet_objective()),
-        Query(budget, fq.fleet_budget_remaining()),
-        Query(burn_title, fq.fleet_burn_rate()),
+        Query(budget, fq.fleet_budget_remaining(reporting)),
+        Query(burn_title, fq.fleet_burn_rate(reporting)),
     ]
-    share = fleet_page_share(fleet, fq is group_panels)
+    share = fleet_page_share(fleet, fq is group_panels, reporting)
     if share is not None:
         value["D"] = PAGE_SHARE
         queries.append(Query(PAGE_SHARE, share))
@@ -184,7 +186,9 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     panel = table_panel(
         TABLE_ID,
         "Every SLO",
-        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard."
+        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard. "
+        f'"{NO_DATA_TEXT}" where the SLI has had no series for {q.REPORTING_LOOKBACK} (its last recorded budget '
+        "is not the service's state; SLODataMissing says why); its burn rate is blank then too."
         + (
             f" {PAGE_SHARE}: the burn rate as a share of the rate at which that SLO's fastest window pages (here "
             f"{factors_text(fleet)}); red from 100, where the page's long-window condition holds. Blank where that "
@@ -198,7 +202,7 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         decimals=_decimals(fleet),
     )
     panel = (
-        panel.mappings(_mappings(fleet))
+        panel.mappings([*_mappings(fleet), _stopped_mapping()])
         .data_links([_link(_data_link())])
         .with_transformation(models.DataTransformerConfig(id_val="merge", options={}))
         .with_transformation(
@@ -229,6 +233,9 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     return panel
 
 
+NO_DATA_TEXT = "no data now"
+
+
 def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
     """Each service's "<service> dashboard" value to the UID its row opens."""
     uids = {
@@ -236,6 +243,14 @@ def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
         for i, s in enumerate(fleet.services)
     }
     return [models.ValueMap(options=uids)]
+
+
+def _stopped_mapping() -> models.ValueMapping:
+    """The budget column's stand-in (q.NO_DATA_NOW, NaN: never a recorded budget) as orange text."""
+    stopped = models.DashboardSpecialValueMapOptions(
+        match=models.SpecialValueMatch.NA_N, result=models.ValueMappingResult(text=NO_DATA_TEXT, color=ORANGE)
+    )
+    return models.SpecialValueMap(options=stopped)
 
 
 def _data_link() -> models.DashboardLink:

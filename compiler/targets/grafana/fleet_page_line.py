@@ -65,12 +65,13 @@ def common_factor(fleet: Fleet) -> str | None:
     return factors.pop() if len(factors) == 1 else None
 
 
-def fleet_page_share(fleet: Fleet, grouped: bool) -> str | None:
-    """100 × burn rate / page factor per SLO (its worst group in a grouped fleet); None when nothing pages."""
+def fleet_page_share(fleet: Fleet, grouped: bool, reporting: str) -> str | None:
+    """100 × burn rate / page factor per SLO (its worst group in a grouped fleet, of the groups that still report:
+    q.fleet_reporting); None when nothing pages."""
     terms = []
     for line in page_lines(fleet):
         selector = f'{q.fleet_series(names.SLO_CURRENT_ERROR_RATIO)[:-1]},{names.LABEL_WINDOW}="{line.window}"'
-        ratio = f"{selector}{line.matchers}}}"
+        ratio = q.while_reporting(f"{selector}{line.matchers}}}", reporting)
         if grouped:
             ratio = f"max by ({names.LABEL_SERVICE}, {names.LABEL_SLO}) ({ratio})"
         burn = f"{ratio} / {_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}"

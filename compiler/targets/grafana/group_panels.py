@@ -54,17 +54,24 @@ def fleet_is_grouped(fleet: Fleet) -> bool:
     return any(slo.by for service in fleet.services for slo in service.slos)
 
 
-def _worst(aggregation: str, record: str) -> str:
-    return f"{aggregation} by ({names.LABEL_SERVICE}, {names.LABEL_SLO}) ({q.fleet_series(record)})"
+def _worst(aggregation: str, record: str, reporting: str | None = None) -> str:
+    """Each SLO's worst group of `record`; of the groups that still report when `reporting` is given."""
+    series = q.fleet_series(record)
+    if reporting is not None:
+        series = q.while_reporting(series, reporting)
+    return f"{aggregation} by ({names.LABEL_SERVICE}, {names.LABEL_SLO}) ({series})"
 
 
-def fleet_budget_remaining() -> str:
-    """Budget left of each SLO's worst group (an ungrouped SLO is its own only group)."""
-    return f"100 * {q.with_dashboard_label(_worst('min', names.SLO_BUDGET_REMAINING))}"
+def fleet_budget_remaining(reporting: str) -> str:
+    """Budget left of each SLO's worst group that still reports (an ungrouped SLO is its own only group), in
+    percent; q.NO_DATA_NOW for an SLO none of whose groups report."""
+    reported = _worst("min", names.SLO_BUDGET_REMAINING, reporting)
+    stopped = q.stopped_budget(reported, _worst("min", names.SLO_BUDGET_REMAINING))
+    return f"100 * {q.with_dashboard_label(f'{reported} or {stopped}')}"
 
 
-def fleet_burn_rate() -> str:
-    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO)
+def fleet_burn_rate(reporting: str) -> str:
+    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO, reporting)
     return q.with_dashboard_label(f"{ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}")
 
 
@@ -77,5 +84,5 @@ def fleet_burning_count(factor: str) -> str:
     return f"count(({ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 
-def fleet_lowest_budgets(count: int) -> str:
-    return f"bottomk({count}, {_worst('min', names.SLO_BUDGET_REMAINING)})"
+def fleet_lowest_budgets(count: int, reporting: str) -> str:
+    return f"bottomk({count}, {_worst('min', names.SLO_BUDGET_REMAINING, reporting)})"

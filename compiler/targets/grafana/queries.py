@@ -17,7 +17,7 @@ from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
-from compiler.model.types import Metric, MetricType, Service, SliKind, Slo
+from compiler.model.types import Fleet, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana.groups import (
     by_groups,
@@ -92,6 +92,20 @@ def error_ratio(service: Service, slo: Slo, seconds: int) -> str:
 def sli_events(service: Service, slo: Slo, record: str, offset: str = "") -> str:
     """An event SLI's recorded 5m rate (SLI_TOTAL_COARSE, SLI_ERRORS_COARSE) per group, `offset` ago."""
     return _grouped(record, service, slo) + (f" offset {offset}" if offset else "")
+
+
+def sli_events_over(service: Service, slo: Slo, window: str, split: tuple[str, ...]) -> str:
+    """An event SLI's events a second over `window` per group of `split` (all of them with none): the mean of its
+    recorded 5m rates, as the alerts about its events stopping read the raw rate over that window."""
+    by = f" by ({', '.join(split)})" if split else ""
+    return f"sum{by} (avg_over_time({_grouped(names.SLI_TOTAL_COARSE, service, slo)}[{window}]))"
+
+
+def unbucketed_requests(service: Service, slo: Slo) -> str:
+    """A latency SLI's requests a second per group from histogram series without the threshold bucket (the SLI
+    counts them neither way; SLODataMissing fires on them): the rate of the record of their request counters."""
+    by = f" by ({', '.join(slo.by)})" if slo.by else ""
+    return f"sum{by} (rate({_grouped(names.SLI_UNBUCKETED, service, slo)}[{RATE_INTERVAL}]))"
 
 
 def objective(service: Service, slo: Slo) -> str:
@@ -273,13 +287,46 @@ def fleet_objective() -> str:
     return f"100 * {_with_dashboard_label(_fleet(names.SLO_OBJECTIVE))}"
 
 
-def fleet_budget_remaining() -> str:
-    return f"100 * {_with_dashboard_label(_fleet(names.SLO_BUDGET_REMAINING))}"
+def fleet_reporting(fleet: Fleet) -> str:
+    """The recorded SLO series (with their groups) whose SLI had a series in the last REPORTING_LOOKBACK, joined
+    `ignoring(window)`. An error-ratio SLO is always in (its ratio has no series while idle: it cannot tell idle
+    from stopped, and its service dashboard keeps its figures too): named by its objective, which it never groups."""
+    seen = f"last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
+    free = [
+        f"{names.SLO_OBJECTIVE}{{{slo_selector(s.name, slo.name)}}}"
+        for s in fleet.services
+        for slo in s.slos
+        if slo.sli.kind is SliKind.ERROR_RATIO
+    ]
+    return f"({' or '.join([seen, *free])})" if free else seen
 
 
-def fleet_burn_rate() -> str:
+def while_reporting(expr: str, reporting: str) -> str:
+    """`expr` (recorded SLO series) for the SLOs and groups whose SLI still has series. The budget and the current
+    ratio read hours to weeks of recorded history: a service whose data stopped kept its last budget in green."""
+    return f"({expr} and {_IGNORING_WINDOW} {reporting})"
+
+
+_IGNORING_WINDOW = f"ignoring({names.LABEL_WINDOW})"
+NO_DATA_NOW = "NaN"  # the budget column's stand-in for an SLO that stopped reporting; mapped to text in the table
+
+
+def stopped_budget(reported: str, budget: str) -> str:
+    """NO_DATA_NOW for each SLO with a recorded budget (`budget`, one series per SLO) and none `reported`."""
+    return f"({budget} unless {_ON} {reported}) * {NO_DATA_NOW}"
+
+
+def fleet_budget_remaining(reporting: str) -> str:
+    """Budget left in percent; NO_DATA_NOW where the SLI has had no series for REPORTING_LOOKBACK (its budget
+    is the last one recorded, not the service's state)."""
+    budget = _fleet(names.SLO_BUDGET_REMAINING)
+    reported = while_reporting(budget, reporting)
+    return f"100 * {_with_dashboard_label(f'{reported} or {stopped_budget(reported, budget)}')}"
+
+
+def fleet_burn_rate(reporting: str) -> str:
     """Each SLO's burn rate over its own current window (the series every SLO records, whatever its catalog)."""
-    ratio = _fleet(names.SLO_CURRENT_ERROR_RATIO)
+    ratio = while_reporting(_fleet(names.SLO_CURRENT_ERROR_RATIO), reporting)
     return _with_dashboard_label(f"{ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}")
 
 
@@ -305,8 +352,9 @@ def fleet_burning_count(factor: str) -> str:
     return f"count(({ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 
-def fleet_lowest_budgets(count: int) -> str:
-    return f"bottomk({count}, {_fleet(names.SLO_BUDGET_REMAINING)})"
+def fleet_lowest_budgets(count: int, reporting: str) -> str:
+    """The `count` lowest budgets of the SLOs that still report (a stopped SLO's line ends, as its budget's does)."""
+    return f"bottomk({count}, {while_reporting(_fleet(names.SLO_BUDGET_REMAINING), reporting)})"
 
 
 def fleet_services_variable() -> str:
