@@ -255,6 +255,9 @@ def test_every_panel_query_runs_and_returns_data_where_the_metrics_exist(
 ) -> None:
     url, out = prometheus_with_examples
     existing = set(servers.get_json(url + "/api/v1/label/__name__/values")["data"])
+    # a record with series only while a histogram series lacks its SLO's threshold bucket (none does here): the
+    # "SLI events" line that reads it shows 0 from the counted events meanwhile, which the empty check below sees
+    existing.add(names.SLI_UNBUCKETED)
     variables: dict[int, dict[str, str]] = {}
     results: list[Query] = []
     queries = _queries(out)

@@ -103,9 +103,11 @@ def sli_events_over(service: Service, slo: Slo, window: str, split: tuple[str, .
 
 def unbucketed_requests(service: Service, slo: Slo) -> str:
     """A latency SLI's requests a second per group from histogram series without the threshold bucket (the SLI
-    counts them neither way; SLODataMissing fires on them): the rate of the record of their request counters."""
+    counts them neither way; SLODataMissing fires on them): the rate of the record of their request counters, 0 per
+    group the SLI counts events of while there are none (the record then has no series)."""
     by = f" by ({', '.join(slo.by)})" if slo.by else ""
-    return f"sum{by} (rate({_grouped(names.SLI_UNBUCKETED, service, slo)}[{RATE_INTERVAL}]))"
+    unseen = f"sum{by} (rate({_grouped(names.SLI_UNBUCKETED, service, slo)}[{RATE_INTERVAL}]))"
+    return f"{unseen} or 0 * sum{by} ({_grouped(names.SLI_TOTAL_COARSE, service, slo)})"
 
 
 def objective(service: Service, slo: Slo) -> str:
