@@ -67,9 +67,12 @@ def _rows(expr: str, at: str, services: tuple[str, ...], slos: tuple[str, ...]) 
 def test_the_fleet_reads_no_data_now_for_an_slo_whose_data_stopped(tmp_path: Path, spec: str) -> None:
     """`stopped`'s series end at 3h: at 2h both services' budgets and burn rates are numbers; at 5h30m `stopped`'s
     budget is NaN ("no data now") and its burn rate and lowest-budget line are gone, `fed`'s stay. Before: at
-    5h30m `stopped` read its last budget (~99.9% left, green) and a burn rate, and led no "lowest budgets" list."""
+    5h30m `stopped` read its last recorded budgets (-16293% and -228%, as if current; a stopped service that had not
+    failed read 100%, green) and kept its lines in "lowest budgets"; at 3h30m, its data 30 minutes gone, "Burning
+    over 1x" still counted its two SLOs (4, not 2)."""
     board, rules = _fleet_files(tmp_path, spec)
     table, lowest = _exprs(board, fleet.TABLE_ID), _exprs(board, fleet.LOWEST_BUDGETS_ID)
+    burning = next(iter(_exprs(board, fleet.BURNING_ID).values()))
     budget = table[f"{fleet.BUDGET} %"]
     burn = next(expr for legend, expr in table.items() if legend.startswith(fleet.BURN))
     slos = ("availability", "whole")
@@ -87,6 +90,9 @@ def test_the_fleet_reads_no_data_now_for_an_slo_whose_data_stopped(tmp_path: Pat
         _rows(f"{budget} != {budget}", "5h30m", ("stopped",), slos),  # NaN only: NaN != NaN
         _rows(burn, "5h30m", fed, slos),
         _rows(lowest["{{service}} / {{slo}}"], "5h30m", fed, slos),
+        # both services burn (1 failure in 61: 16x the 99.99%, 3.3x the 99.5%): `stopped` counted at 2h, not at 3h30m
+        {"expr": burning, "eval_time": "2h", "exp_samples": [{"labels": "{}", "value": 4}]},
+        {"expr": burning, "eval_time": "3h30m", "exp_samples": [{"labels": "{}", "value": 2}]},
     ]
     read = [str(check["expr"]) for check in checks]
     for name, text in rules.items():  # only the records the panels read

@@ -106,7 +106,7 @@ def build(fleet: Fleet) -> models.Dashboard:
         (
             f"Burning over 1× ({window})",
             f"SLOs spending budget faster than it accrues, each over its {_over(window)}.",
-            fq.fleet_burning_count("1"),
+            fq.fleet_burning_count("1", q.fleet_reporting(fleet)),
             [Line(1.0, ORANGE)],
             GREEN,
         ),

@@ -79,8 +79,8 @@ def fleet_exhausted_count() -> str:
     return f"count({_worst('min', names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
 
 
-def fleet_burning_count(factor: str) -> str:
-    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO)
+def fleet_burning_count(factor: str, reporting: str) -> str:
+    ratio = _worst("max", names.SLO_CURRENT_ERROR_RATIO, reporting)
     return f"count(({ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 

@@ -349,8 +349,9 @@ def fleet_exhausted_count() -> str:
     return f"count({_fleet(names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
 
 
-def fleet_burning_count(factor: str) -> str:
-    ratio = _fleet(names.SLO_CURRENT_ERROR_RATIO)
+def fleet_burning_count(factor: str, reporting: str) -> str:
+    """SLOs burning over `factor`, of those whose SLI still reports (a stopped SLO's 1h ratio lingers an hour)."""
+    ratio = while_reporting(_fleet(names.SLO_CURRENT_ERROR_RATIO), reporting)
     return f"count(({ratio} / {_ON} {_fleet(names.SLO_ERROR_BUDGET)}) > {factor}) or vector(0)"
 
 
