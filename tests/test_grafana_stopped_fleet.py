@@ -165,3 +165,55 @@ def test_a_histogram_without_the_threshold_bucket_shows_its_requests_on_the_pane
     ]
     report = promtool_report(tmp_path, "api.yaml", series, checks, "1m")
     assert report == "", report[-4000:]
+
+
+RELAYED = """apiVersion: obsc/v1
+service: cart
+team: web
+selector: {job: cart}
+targets: {job: otel-collector}
+targets_via: collector
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+
+
+def test_a_relayed_service_s_instances_panel_names_the_relay(tmp_path: Path) -> None:
+    """Behind a collector, cart dead for 40 minutes: SLOTrafficStopped pages while the Instances panel's `up`
+    reads 1 (the collector's). Before, that line was "up" beside a dead service; it is now "relay up", and the
+    panel says whose targets they are."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "cart.yaml").write_text(RELAYED)
+    files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
+    board = json.loads(files[names.grafana_dashboard_path("web", "cart", names.SERVICE_DASHBOARD)])
+    panel = next(p for p in board["panels"] if p["title"] == "Instances")
+    exprs = {t["legendFormat"]: t["expr"] for t in panel["targets"]}
+    assert set(exprs) == {"relay up", "relay scraped"}, exprs
+    assert "relay's scrape targets" in panel["description"]
+    (tmp_path / "cart.yaml").write_text(
+        rules_read_by(
+            files[names.prometheus_rules_path("cart")],
+            list(exprs.values()),
+            lambda r: r.get("alert") == "SLOTrafficStopped",
+        )
+    )
+    steps = 8 * 24 * 12  # eight days of 5m samples, then the service dies: 30 minutes of none
+    series = {
+        'up{job="otel-collector", instance="c-1"}': f"1x{steps + 12}",
+        'http_requests_total{job="cart", code="200"}': f"0+3000x{steps} _x12",
+    }
+    stopped = 'ALERTS{alertname="SLOTrafficStopped", alertstate="firing"}'
+    at = f"{(steps + 6) * 5}m"
+    checks = [
+        {"expr": f"count({stopped})", "eval_time": at, "exp_samples": [{"labels": "{}", "value": 1}]},
+        {"expr": exprs["relay up"], "eval_time": at, "exp_samples": [{"labels": "{}", "value": 1}]},
+    ]
+    report = promtool_report(tmp_path, "cart.yaml", series, checks, "5m", input_interval="5m")
+    assert report == "", report[-4000:]

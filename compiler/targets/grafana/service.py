@@ -348,8 +348,14 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
     # Instances are the scrape targets (`targets:`); a service nothing scrapes shows only its versions.
     # ServiceDown also fires per group of a split (a region all down): its panel shows each group's `up` too.
     per_group = [Query(legend, expr) for legend, expr in q.instances_up_per_group(service)]
+    # a relay's targets (targets_via) read 1 while the service behind them is dead: named so, not "up"
+    relay = "relay " if service.relayed else ""
     up_queries = (
-        [Query("up", q.instances_up(service)), Query("scraped", q.instances_scraped(service)), *per_group]
+        [
+            Query(f"{relay}up", q.instances_up(service)),
+            Query(f"{relay}scraped", q.instances_scraped(service)),
+            *per_group,
+        ]
         if service.targets
         else []
     )
@@ -359,6 +365,12 @@ def _red_panels(service: Service, runbooks: dict[int, list[Link]]) -> list[Build
         up_queries.append(Query("version {{version}}", versions))
     if up_queries:
         what = "Instances up and scraped" if service.targets else "Instances"
+        if service.relayed:
+            what = (
+                "The relay's scrape targets up and scraped (targets_via): their `up` stays 1 while the service "
+                "behind them is dead (ServiceDown reads them: it fires for the relay; a paging SLO's SLOTrafficStopped "
+                "for the service)"
+            )
         what += f", up per {' and per '.join(', '.join(s) for s in down_groups(service))}" if per_group else ""
         specs.append(
             (
