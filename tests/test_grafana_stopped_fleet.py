@@ -197,10 +197,12 @@ def test_a_relayed_service_s_instances_panel_names_the_relay(tmp_path: Path) -> 
     exprs = {t["legendFormat"]: t["expr"] for t in panel["targets"]}
     assert set(exprs) == {"relay up", "relay scraped"}, exprs
     assert "relay's scrape targets" in panel["description"]
+    events = next(p for p in board["panels"] if p["title"] == "SLI events")  # what the page opens
+    stopped_10m = next(t["expr"] for t in events["targets"] if t["legendFormat"] == "all events/s over 10m")
     (tmp_path / "cart.yaml").write_text(
         rules_read_by(
             files[names.prometheus_rules_path("cart")],
-            list(exprs.values()),
+            [*exprs.values(), stopped_10m],
             lambda r: r.get("alert") == "SLOTrafficStopped",
         )
     )
@@ -214,6 +216,9 @@ def test_a_relayed_service_s_instances_panel_names_the_relay(tmp_path: Path) -> 
     checks = [
         {"expr": f"count({stopped})", "eval_time": at, "exp_samples": [{"labels": "{}", "value": 1}]},
         {"expr": exprs["relay up"], "eval_time": at, "exp_samples": [{"labels": "{}", "value": 1}]},
+        # the page's own reading on the panel it opens: 10/s before the stop, none when it pages
+        {"expr": stopped_10m, "eval_time": f"{steps * 5}m", "exp_samples": [{"labels": "{}", "value": 10}]},
+        {"expr": stopped_10m, "eval_time": at, "exp_samples": []},
     ]
     report = promtool_report(tmp_path, "cart.yaml", series, checks, "5m", input_interval="5m")
     assert report == "", report[-4000:]
