@@ -104,10 +104,11 @@ def test_tree_is_team_then_severity_and_a_service_routed_as_its_team_has_no_bran
     assert teams == [['team="fulfilment"'], ['team="payments"'], ['team="search"']]
     # Every example service routes as its team: the team's leaves for its services name none of them (a branch
     # naming one vanished when it was renamed or moved, and its open page lost its group), then the fallback.
-    # The shared incidents' leaves come first in every team, whether or not one of its services shares one today.
+    # The shared incidents' ticket leaf comes first in every team, whether or not one of its services shares one
+    # today (pages group per service: no such leaf).
     for team in config["route"]["routes"]:
         assert [r["matchers"] for r in team["routes"]] == [
-            *([f'severity="{t.value}"', 'service!=""', 'incident!=""'] for t in (Tier.CRITICAL, Tier.WARNING)),
+            ['severity="warning"', 'service!=""', 'incident!=""'],
             *([f'severity="{t.value}"', 'service!=""'] for t in Tier),
             *([f'severity="{t.value}"'] for t in Tier),
         ]
@@ -128,11 +129,12 @@ def test_matchers_only_with_double_quoted_values(examples: Compilation, config: 
         assert re.fullmatch(r'[a-z_]+(=|!=|=~|!~)"[^"]*"', matcher), matcher
 
 
-def test_group_by_keeps_one_page_per_service_and_slo(config: dict[str, Any]) -> None:
+def test_group_by_keeps_one_page_per_service_and_one_ticket_per_slo(config: dict[str, Any]) -> None:
     team = _branch(config, "payments")
     assert team["group_by"] == ["service", "slo"]
-    critical = _leaf(config, "payments", "checkout", Tier.CRITICAL)
-    assert "group_by" not in critical  # inherits the incident grouping
+    # one outage seen by several pages (ServiceDown, two SLOs, a key alert) is one incident (round 40)
+    assert _leaf(config, "payments", "checkout", Tier.CRITICAL)["group_by"] == ["service"]
+    assert "group_by" not in _leaf(config, "payments", "checkout", Tier.WARNING)  # the team's: per service and SLO
     assert _leaf(config, "payments", "checkout", Tier.INFO)["group_by"] == ["service"]  # one digest per service
 
 
@@ -340,7 +342,6 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     payments = _branch(config, "payments")
     assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
     assert [r["matchers"] for r in payments["routes"]] == [
-        ['severity="critical"', 'service!=""', 'incident!=""'],
         ['severity="warning"', 'service!=""', 'incident!=""'],
         ['severity="critical"', 'service!=""'],
         ['severity="warning"', 'service!=""'],
@@ -349,12 +350,12 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
         ['severity="warning"'],
         ['severity="info"'],
     ]
-    leaves = payments["routes"][5:]
+    leaves = payments["routes"][4:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     # Same receivers and timing as its service; each alert name its own group (a hunt: every service-less page of
     # a team was one group, so a node outage joined an acknowledged crash-loop incident and never rang).
     assert [leaf.get("group_by") for leaf in leaves] == [["alertname", "service", "slo"]] * 2 + [["service"]]
-    service_leaves = payments["routes"][2:5]
+    service_leaves = payments["routes"][1:4]
     assert [{k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in leaves] == [
         {k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in service_leaves
     ]
@@ -362,7 +363,7 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
     gated = [leaf.get("active_time_intervals") for leaf in fallback]
     hours = ["fulfilment-business-hours"]
-    assert gated == [None, hours] + [None, hours, hours] * 2  # its services' (shared incidents' first) too
+    assert gated == [hours] + [None, hours, hours] * 2  # its services' (shared incidents' ticket first) too
 
 
 PLATFORM_TEAMS = """apiVersion: obsc/v1
@@ -495,9 +496,9 @@ def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path
     branch = team["routes"].pop(0)
     assert branch["matchers"] == ['service="checkout"']
     receivers = [leaf["receiver"] for leaf in branch["routes"]]
-    # each tier's shared incidents' leaf first (none for info)
+    # the page leaf, the shared incidents' ticket leaf before the ticket leaf, the digest
     critical, warning = "team-payments-critical", "team-payments-warning"
-    assert receivers == [critical, critical, warning, warning, "checkout-info"]
+    assert receivers == [critical, warning, warning, "checkout-info"]
     assert after["route"] == config["route"]
 
 
@@ -528,7 +529,7 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
     route = payments["spec"]["route"]
     assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
     assert route["receiver"] == "team-payments-warning"  # the operator wants one: the team's catch-all
-    critical = route["routes"][0]  # the team's leaf for its services' pages
+    critical = route["routes"][1]  # the team's leaf for its services' pages (after the shared incidents' ticket)
     assert critical["matchers"][0] == {"name": "severity", "value": "critical", "matchType": "="}
     assert critical["receiver"] == "team-payments-critical"
     assert (critical["groupWait"], critical["repeatInterval"]) == ("30s", "1h")

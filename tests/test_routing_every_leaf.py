@@ -98,7 +98,6 @@ def test_a_team_whose_service_leaves_take_no_alert_has_rows_for_them(tmp_path: P
     expected = {"blue": "blue-pager", "idle": "fallback"}[team]
     assert sorted(c.alert for c in rows) == [
         "severity=critical",
-        "severity=critical incident",
         "severity=info",
         "severity=warning",
         "severity=warning incident",

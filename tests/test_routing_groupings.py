@@ -52,8 +52,10 @@ slos:
   - {{name: latency, objective: 99, sli: {{latency: latency, threshold: 300ms}}}}
 """
 SERVICES = {"api": "shop", "web": "shop", "cron": "ops"}
-INCIDENT_LEAF = ['severity="critical"', 'service!=""', 'incident!=""']
-SERVICE_LEAF = ['severity="critical"', 'service!=""']
+# Tickets group per shared incident or per SLO; pages per service (round 40: one leaf, no incident leaf).
+INCIDENT_LEAF = ['severity="warning"', 'service!=""', 'incident!=""']
+SERVICE_LEAF = ['severity="warning"', 'service!=""']
+PAGE_LEAF = ['severity="critical"', 'service!=""']
 
 
 def _written(tmp_path: Path, platform: str = PLATFORM) -> tuple[Compilation, Path]:
@@ -93,7 +95,12 @@ def _drop_incident_matcher(leaves: list[dict[str, Any]]) -> None:
 
 
 def _page_every_four_hours(leaves: list[dict[str, Any]]) -> None:
-    leaves[_at(leaves, SERVICE_LEAF)]["repeat_interval"] = "4h"
+    leaves[_at(leaves, PAGE_LEAF)]["repeat_interval"] = "4h"
+
+
+def _page_per_slo(leaves: list[dict[str, Any]]) -> None:
+    """One outage's pages (ServiceDown, two SLOs) as incidents of their own again."""
+    leaves[_at(leaves, PAGE_LEAF)]["group_by"] = ["service", "slo"]
 
 
 def _fold_a_services_slos(leaves: list[dict[str, Any]]) -> None:
@@ -101,7 +108,7 @@ def _fold_a_services_slos(leaves: list[dict[str, Any]]) -> None:
 
 
 def _split_the_incident(leaves: list[dict[str, Any]]) -> None:
-    """The per-route SLO's pages on a route of their own, with the incident leaf's very settings."""
+    """The per-route SLO's tickets on a route of their own, with the incident leaf's very settings."""
     i = _at(leaves, INCIDENT_LEAF)
     leaves.insert(i, {**leaves[i], "matchers": [*INCIDENT_LEAF, 'slo="per-route"']})
 
@@ -111,6 +118,7 @@ MUTATIONS: dict[str, tuple[Callable[[list[dict[str, Any]]], None], str]] = {
     "swap it with the service leaf": (_swap_incident_leaf, "groups by [service, slo], not [service, incident]"),
     "drop its incident matcher": (_drop_incident_matcher, "groups by [service, incident], not [service, slo]"),
     "page every 4h": (_page_every_four_hours, "repeat_interval 4h, not 1h"),
+    "page per SLO": (_page_per_slo, "groups by [service, slo], not [service]"),
     "fold a service's SLOs": (_fold_a_services_slos, "groups by [service], not [service, slo]"),
     "split one incident": (_split_the_incident, "one group promised, two given"),
 }
@@ -139,9 +147,11 @@ def test_every_row_names_a_grouping_of_the_table(tmp_path: Path) -> None:
     text = (out / names.ROUTING_TESTS).read_text()
     groupings, cases = load_groupings(text), load_cases(text)
     assert {case.group for case in cases} == set(groupings)
-    incident = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
-    assert {c.group for c in incident if "incident" in dict(c.labels)} == {"critical incident"}
-    assert groupings["critical incident"]["group_by"] == ["service", "incident"]
+    incident = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "warning"]
+    assert {c.group for c in incident if "incident" in dict(c.labels)} == {"warning incident"}
+    assert groupings["warning incident"]["group_by"] == ["service", "incident"]
+    pages = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
+    assert {c.group for c in pages} == {"critical"} and groupings["critical"]["group_by"] == ["service"]
 
 
 def test_a_team_with_business_hours_pages_at_any_hour_and_its_tickets_wait(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from compiler.targets.alertmanager.routes import (
     DIGEST_GROUP_BY,
     FALLBACK_GROUP_BY,
     INCIDENT_GROUP_BY,
+    PAGE_GROUP_BY,
     ROOT_GROUP_BY,
     SHARED_INCIDENT_GROUP_BY,
     TIER_TIMING,
@@ -62,8 +63,9 @@ class ExpectedGroupings:
     def of(self, labels: dict[str, str]) -> Grouping:
         """No known team: the root's, per alert name. A team's alert of a tier it routes nowhere, or of no known
         severity: the team branch's (per service and SLO, Alertmanager's timers). Otherwise the tier's timers (held
-        to the team's business hours but for pages), grouped per service and shared incident, per service and SLO,
-        or for an alert of no service (the team's fallback), per alert name too; info is one digest per service."""
+        to the team's business hours but for pages); pages grouped per service, tickets per service and shared
+        incident or per service and SLO; for an alert of no service (the team's fallback), per alert name, service
+        and SLO; info is one digest per service."""
         team = labels.get(names.LABEL_TEAM, "")
         if team not in self.teams:
             return Grouping("root", ROOT_GROUP_BY, DEFAULT_TIMING)
@@ -74,6 +76,8 @@ class ExpectedGroupings:
         group_by: tuple[str, ...]
         if tier is Tier.INFO:
             name, group_by = tier.value, DIGEST_GROUP_BY
+        elif service and tier is Tier.CRITICAL:
+            name, group_by = tier.value, PAGE_GROUP_BY
         elif service and incident:
             name, group_by = f"{tier.value} incident", SHARED_INCIDENT_GROUP_BY
         elif service:

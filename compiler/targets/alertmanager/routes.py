@@ -47,12 +47,18 @@ TIER_TIMING: dict[Tier, Timing] = {
     Tier.WARNING: Timing(group_wait=5 * 60, group_interval=30 * 60, repeat_interval=12 * 3600),
     Tier.INFO: Timing(group_wait=30 * 60, group_interval=24 * 3600, repeat_interval=24 * 3600),
 }
-# One notification per service/SLO incident: both burn windows of an SLO share one page, and key-metric
-# alerts (no `slo` label) of a service share another. Info groups per service: one digest per service.
+# One ticket per service/SLO incident: both burn windows of an SLO share one ticket, and key-metric alerts (no
+# `slo` label) of a service share another. Info groups per service: one digest per service.
 INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_SLO)
 DIGEST_GROUP_BY = (names.LABEL_SERVICE,)
-# SLOs over the same failures (an overall one and one per route) are one incident: their pages and tickets, which
-# carry `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
+# Pages group per service: one outage is seen by several pages (ServiceDown beside the burn page of an SLO measured
+# at the ingress, an availability and a latency SLO burning in one timeout storm, a key alert's page), and grouped
+# per SLO each was an incident of its own (two PagerDuty incidents, round 40). Inhibiting one with another would
+# lose the held page's resolve whenever it rang first (Alertmanager 0.25 mutes resolves too), so they share a group:
+# a page that joins is an update of the open page (one dedup key), the group resolves when the last one does.
+PAGE_GROUP_BY = (names.LABEL_SERVICE,)
+# SLOs over the same failures (an overall one and one per route) are one incident: their tickets, which carry
+# `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
 SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
 # An alert of a service (any name): a team's leaves for its services.
@@ -163,7 +169,7 @@ def incident_leaves(
     """
     leaves = []
     for tier, route in routed:
-        if tier is not Tier.INFO:  # info is one digest per service already
+        if tier is Tier.WARNING:  # pages are one group per service, info one digest per service already
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, SHARES_INCIDENT)))
     leaves.extend(tier_leaf(tier, route, hours, None, also) for tier, route in routed)
     return leaves
@@ -178,7 +184,7 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
         route = service.route(tier)
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
-        if tier is not Tier.INFO:  # info is one digest per service already
+        if tier is Tier.WARNING:  # pages are one group per service, info one digest per service already
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (SHARES_INCIDENT,)))
         leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))
@@ -191,8 +197,7 @@ def tier_leaf(
     group_by: tuple[str, ...] | None = None,
     also: tuple[Match, ...] = (),
 ) -> RouteNode:
-    """A severity's leaf (for alerts that also match `also`); `group_by` None inherits the team's (one incident
-    per service and SLO)."""
+    """A severity's leaf (for alerts that also match `also`); `group_by` None: the tier's (`leaf_group_by`)."""
     paged = tier is Tier.CRITICAL  # pages ring at any hour; business hours hold back the rest
     gated = hours if hours is not None and not paged else None
     timing = TIER_TIMING[tier]
@@ -202,10 +207,20 @@ def tier_leaf(
     return RouteNode(
         matchers=(equals(names.LABEL_SEVERITY, tier.value), *also),
         receiver=route.receiver,
-        group_by=DIGEST_GROUP_BY if tier is Tier.INFO else group_by,
+        group_by=leaf_group_by(tier, group_by),
         timing=timing,
         active_time_intervals=(gated.name,) if gated is not None else (),
     )
+
+
+def leaf_group_by(tier: Tier, group_by: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """A leaf's `group_by`: info one digest per service; a service's pages one group per service (the team's
+    fallback keeps its alert names apart); tickets as given (None: the team's, per service and SLO)."""
+    if tier is Tier.INFO:
+        return DIGEST_GROUP_BY
+    if tier is Tier.CRITICAL and group_by is None:
+        return PAGE_GROUP_BY
+    return group_by
 
 
 def receivers_in(node: RouteNode) -> set[str]:

@@ -105,7 +105,7 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
             if route is None:
                 continue
             # as routes.service_route and routes.incident_leaves build the shared-incident leaves
-            shared = [incident] if incident is not None and tier is not Tier.INFO else []
+            shared = [incident] if incident is not None and tier is Tier.WARNING else []
             for with_incident in [*shared, None]:
                 if (service.name, tier.value, with_incident is not None) in reached:
                     continue
@@ -145,7 +145,7 @@ def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
             route = fallback_route(fleet.platform, team, tier)
             if route is None:
                 continue
-            for incident in ([True] if tier is not Tier.INFO else []) + [False]:
+            for incident in ([True] if tier is Tier.WARNING else []) + [False]:
                 if (team, tier.value, incident) in reached:
                     continue
                 labels = {names.LABEL_SERVICE: MOVED_SERVICE, names.LABEL_SEVERITY: tier.value, names.LABEL_TEAM: team}
