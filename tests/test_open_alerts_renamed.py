@@ -45,3 +45,28 @@ def test_a_renamed_or_retiered_threshold_alert_is_said_to_notify_again(
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     found = [(o.effect, o.alertname, o.why) for o in summary.open_alerts if o.alertname == "QueueDeep"]
     assert found == [(effect, "QueueDeep", (why,))], summary.open_alerts
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "effect"),
+    [
+        # the SLO renamed: its pages are new rules of the same service and team, in the service's open page group
+        ("{name: availability,", "{name: success,", "re-fires"),
+        # the service moved to another team: its pages leave the team's branch, another page group
+        ("team: core", "team: edge", "re-pages"),
+    ],
+)
+def test_a_page_that_keeps_its_service_and_team_re_fires_in_its_group_and_one_that_moves_re_pages(
+    tmp_path: Path, old: str, new: str, effect: str
+) -> None:
+    """Round 40: pages group per service, so a page whose rule changes but keeps team and service fires again in
+    the open page's group (an update); before, every such change was said to re-page."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    shutil.copytree(BASE, specs)
+    writer.write(writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out)))
+    spec = specs / "api.yaml"
+    spec.write_text(spec.read_text().replace(old, new, 1))
+    plan = writer.plan(compile_specs([str(specs)], CompileOptions()).bundle, str(out))
+    summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    pages = {(o.effect, o.alertname) for o in summary.open_alerts if o.severity == "critical"}
+    assert pages and {e for e, _ in pages} == {effect}, summary.open_alerts

@@ -7,6 +7,10 @@ labels). Any other rule starts empty: an alert of the old rule that was firing i
 fires again only after its whole `for:`, with other labels, so in another notification group when those are
 ones Alertmanager groups by. A threshold, objective, `for:`, annotation or recording-rule change keeps the
 state; a label, tier, name or group change does not, and nothing in an alert row said so.
+
+Pages group per team and service (round 40): a page whose other labels change (`incident` put on it by an SLO
+added beside it, `tier_labels`) fires again in the service's open page group, an update of that page and no new
+one, as long as the group holds an alert until then; only a page that changes team, service or tier re-pages.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler import conventions as names
 from compiler.changes.compare import alert_name, labels_text
 from compiler.changes.summary import OpenAlerts
 
@@ -29,23 +34,25 @@ def open_alerts(
     new_names = {id(alert): alert_name(key) for key, alert in new.items()}
     # rules of no base rule, by name and tier: a service renamed or moved across files pairs none of its alerts
     # (another service's are never paired), and its new rules page again for the same trouble
-    added: dict[tuple[str, str], list[str]] = {}
+    added: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for key in aligned.keys() - old.keys():
-        added.setdefault((alert_name(key), aligned[key]["severity"]), []).append(aligned[key]["for"])
+        added.setdefault((alert_name(key), aligned[key]["severity"]), []).append(aligned[key])
     found: dict[tuple[str, str, str], tuple[int, set[str], set[str]]] = {}
     for key, before in old.items():
         after = aligned.get(key)
         again = added.get((alert_name(key), before["severity"]))
         if after is None and again:
-            effect = "re-pages" if before["severity"] == "critical" else "re-notifies"
-            holds, why = set(again), {f"removed; {len(again)} rule(s) of its name and tier added"}
+            # the same tier: an SLO renamed pages again in its page group when a new rule keeps team and service
+            effects = {_relabelled(before, rule) for rule in again}
+            effect = "re-fires" if "re-fires" in effects else effects.pop()
+            holds, why = {rule["for"] for rule in again}, {f"removed; {len(again)} rule(s) of its name and tier added"}
         elif after is None:
             effect, holds, why = "resolves", set(), {"removed"}
         else:
             why = _moved(alert_name(key), before, new_names[id(after)], after)
             if not why:
                 continue
-            effect = "re-pages" if after["severity"] == "critical" else "re-notifies"
+            effect = _relabelled(before, after)
             holds = {after["for"]}
         name = (effect, alert_name(key), before["severity"])
         rules, all_holds, reasons = found.get(name, (0, set(), set()))
@@ -54,6 +61,20 @@ def open_alerts(
         OpenAlerts(effect, name, severity, rules, tuple(sorted(holds, key=_seconds)), tuple(sorted(why)))
         for (effect, name, severity), (rules, holds, why) in sorted(found.items(), key=lambda item: _order(item[0]))
     ]
+
+
+# What keeps a page's notification group (routes.PAGE_GROUP_BY and the team branch above it): its team, its service
+# and its tier.
+_PAGE_GROUP = (names.LABEL_TEAM, names.LABEL_SERVICE, names.LABEL_SEVERITY)
+
+
+def _relabelled(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """The effect on an open alert whose rule changed name, labels or group: a page that keeps its page group fires
+    again in it (`re-fires`); one that leaves it, or a rule that starts paging, `re-pages`; the rest re-notify."""
+    if after["severity"] != "critical":
+        return "re-notifies"
+    kept = all(before["label_set"].get(label) == after["label_set"].get(label) for label in _PAGE_GROUP)
+    return "re-fires" if kept else "re-pages"
 
 
 def _moved(was: str, before: Mapping[str, Any], now: str, after: Mapping[str, Any]) -> set[str]:
@@ -75,7 +96,7 @@ def _group(group: tuple[str, str]) -> str:
     return f"{group[1]} ({group[0]})"
 
 
-_EFFECTS = ("re-pages", "resolves", "re-notifies")  # what wakes someone first
+_EFFECTS = ("re-pages", "resolves", "re-fires", "re-notifies")  # what wakes someone first
 
 
 def _order(name: tuple[str, str, str]) -> tuple[int, str, str]:

@@ -45,7 +45,8 @@ SHOWN_REASONS = 2
 @dataclass(frozen=True)
 class OpenAlerts:
     """The alert rules of one name and tier whose open alerts a change ends (`resolves`) or ends and fires
-    again after `for:` (`re-pages` when the new rule pages, else `re-notifies`)."""
+    again after `for:` (`re-pages` when the new rule pages in another page group, `re-fires` when it pages in the
+    same one, else `re-notifies`)."""
 
     effect: str
     alertname: str
@@ -206,6 +207,13 @@ def _open_alerts(rows: list[OpenAlerts]) -> list[str]:
         what = f"**{row.effect}** the open alerts of {row.rules} {code(f'{row.alertname} [{row.severity}]')} rule(s)"
         if row.effect == "resolves":
             tail = "they end at the reload (Alertmanager resolves them), whether or not the trouble is over"
+        elif row.effect == "re-fires":
+            holds = ", ".join(code(h) for h in row.holds)
+            tail = (
+                f"they end at the reload and fire again as new alerts after `for:` {holds}, in the service's open"
+                " page group: an update of that page, not a new one, unless the group has emptied by then"
+                " (Alertmanager ends the old alerts about four resend intervals after the reload, 4m by default)"
+            )
         else:
             holds = ", ".join(code(h) for h in row.holds)
             tail = f"they end at the reload and fire again as new alerts after `for:` {holds}"
