@@ -15,6 +15,7 @@ from compiler.errors import ExitCode
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
+from compiler.model.pinned_groups import pinned_group_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
@@ -152,6 +153,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics([d for s in services for d in s.sparse_lines], severity="warning", code="lines")
     out.diagnostics(exporter_job_warnings(services), severity="warning", code="selector")
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
+    out.diagnostics(pinned_group_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
