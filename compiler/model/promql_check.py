@@ -341,6 +341,10 @@ def selectors(node: Any) -> list[Any]:
     return list(_nodes(node, pp.VectorSelector))
 
 
+def aggregations(node: Any) -> list[Any]:
+    return list(_nodes(node, pp.AggregateExpr))
+
+
 _RETURNS = {"Vector": "vector", "Scalar": "scalar", "Matrix": "range vector", "String": "string"}
 
 

@@ -19,6 +19,7 @@ from compiler.model.pinned_groups import pinned_group_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
+from compiler.model.up_join_labels import up_join_warnings
 from compiler.output import claim, runbook_drift, runbook_moves, swap, writer
 from compiler.output.subset import Subset
 from compiler.targets import link_notes
@@ -154,6 +155,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(exporter_job_warnings(services), severity="warning", code="selector")
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
     out.diagnostics(pinned_group_warnings(services), severity="warning", code="selector")
+    out.diagnostics(up_join_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
