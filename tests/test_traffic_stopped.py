@@ -305,3 +305,32 @@ def test_one_quiet_quarter_hour_yesterday_pages_at_every_evaluation_time(
         tmp_path, "stopped.yaml", series, checks, evaluation_interval=f"{step}m", input_interval=f"{STEP}m"
     )
     assert report == ""
+
+
+RENDERER = _spec("renderer", "alerts: {service_down: {missing: ignore}}", "revision_app_request_count")
+
+
+def test_a_service_that_scales_to_zero_pages_when_no_pod_comes_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 40: with `service_down: {missing: ignore}` no target at all reads as idle, so a revision that never
+    starts a pod (its requests failing at the activator) paged nothing. It now pages while no target exists and
+    the events stop, busy yesterday and a week ago at this time; its pods' `up` at 0 is ServiceDown's page, not
+    this one's; and nights at zero (no pod, no events, idle the nights before too) stay quiet."""
+    _stopped_rules(tmp_path, capsys, "renderer", RENDERER)
+    office: Rate = lambda m: 1.0 if 8 * HOUR <= m % DAY < 20 * HOUR else None  # noqa: E731
+    up = 'up{job="renderer", instance="10.1.2.3:8080"}'
+    requests = 'revision_app_request_count{job="renderer", code="200"}'
+
+    def series(rate: Rate, up_value: Callable[[int], str]) -> dict[str, str]:
+        return {up: " ".join(up_value(m) for m in range(0, END + 1, STEP)), requests: _counter(rate)}
+
+    def never_up(m: int) -> float | None:
+        return None if m >= CRASH else office(m)
+
+    gone = series(never_up, lambda m: "1" if office(m) is not None and m < CRASH else "_")
+    assert _replay(tmp_path, gone, [CRASH - 5, CRASH + 5], [CRASH + 20, CRASH + 3 * HOUR], "renderer") == ""
+    down = series(never_up, lambda m: ("0" if m >= CRASH else "1") if office(m) is not None else "_")
+    assert _replay(tmp_path, down, [CRASH + 20, CRASH + 3 * HOUR], [], "renderer") == ""
+    nights = series(office, lambda m: "1" if office(m) is not None else "_")
+    assert _replay(tmp_path, nights, list(range(7 * DAY, END, 20)), [], "renderer") == ""

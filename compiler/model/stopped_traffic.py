@@ -10,7 +10,11 @@ time both yesterday and a week ago:
 - a renamed metric (the spec changed with it) has no week of history under its new name: quiet that first week;
 - at MIN_RATE, STOPPED_WINDOW holds ~60 events: a natural lull to none has odds of e^-60;
 - a relay's own outage is ServiceDown's (on the relay's `up`): the page waits for the relay's targets to be up.
-Where ServiceDown watches the service's own targets nothing is added: one outage, one page.
+A service that scales to zero (ServiceDown's `missing: ignore`) has the same blind spot when it never comes up: a
+revision that never starts a pod leaves no target, ServiceDown reads that as idle, and its failing requests (at the
+activator or the ingress) are counted by no pod (round 40: a morning with no pod paged nothing). There the page
+fires only while no target of the service exists at all: a target that exists and reports 0 is ServiceDown's page.
+Where ServiceDown watches the service's own targets otherwise, nothing is added: one outage, one page.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 
 from compiler.model import queries
+from compiler.model.down_groups import scales_to_zero
 from compiler.model.promql import Matcher
 from compiler.model.promql_feed import single_rate
 from compiler.model.silent_groups import COUNTED_KINDS, SLOT, busy_slots, group_traffic
@@ -33,9 +38,10 @@ _PROBED = re.compile(r"\bprobe_[A-Za-z0-9_:]*")  # a blackbox exporter's series:
 
 def pages_when_stopped(service: Service, slo: Slo) -> bool:
     """Whether the SLO gets SLOTrafficStopped: it pages, counts events, and no `up` shows this service die (nothing
-    scrapes it, or what is scraped is a relay). Not for a prober's events: the prober stopping is not the
-    service's outage, and a failing probe is the burn alerts' (the cdn-edge golden)."""
-    if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS or (service.targets and not service.relayed):
+    scrapes it, what is scraped is a relay, or no target at all reads as idle). Not for a prober's events: the
+    prober stopping is not the service's outage, and a failing probe is the burn alerts' (the cdn-edge golden)."""
+    blind = not service.targets or service.relayed or scales_to_zero(service)
+    if not slo.alerting.critical or slo.sli.kind not in COUNTED_KINDS or not blind:
         return False
     return total_counter(service, slo) is not None and not _PROBED.search(group_traffic(service, slo, "5m", ()))
 
@@ -61,7 +67,8 @@ def busy_then(service: Service, slo: Slo, offset: str) -> str:
 
 def stopped_expr(service: Service, slo: Slo, up: str | None) -> str:
     """The condition: busy around this time yesterday and a week ago, no event now (no series or rate 0); while
-    the relay's targets (`up`, the service's `up{...}` selector; None for `targets: false`) report."""
+    the relay's targets (`up`, the service's `up{...}` selector; None for `targets: false`) report, or, for a
+    service that scales to zero, while none of its targets exists."""
     now = group_traffic(service, slo, STOPPED_WINDOW, ())
     lines = [
         "(",
@@ -72,18 +79,25 @@ def stopped_expr(service: Service, slo: Slo, up: str | None) -> str:
         "unless on ()",
         f"{now} > 0",
     ]
-    if up is not None:
+    if up is not None and not service.relayed:  # scales to zero: a target that exists is ServiceDown's
+        lines += ["unless on ()", f"group({up})"]
+    elif up is not None:
         lines += ["and on ()", f"sum({up}) > 0"]
     return "\n".join(lines)
 
 
-def stopped_meaning(slo: Slo) -> str:
+def stopped_meaning(service: Service, slo: Slo) -> str:
     """The runbook's line: what the page means and what it needs before it can fire."""
+    check = (
+        "no target of it exists (it scales to zero, and no pod started): check why its revision has no pod and "
+        "what sends it traffic."
+        if service.targets and not service.relayed
+        else "check the service, what sends it traffic, and the relay its metrics come through."
+    )
     return (
         f"no {slo.name} events at all for {STOPPED_WINDOW} (then held {STOPPED_FOR_SECONDS // 60}m), while at least "
         "6 a minute came in every 15m of the two hours around this time both yesterday and a week ago. No `up` shows "
-        "this service die, so this is its page for a total outage: check the service, what sends it traffic, and "
-        "the relay its metrics come through."
+        f"this service die, so this is its page for a total outage: {check}"
     )
 
 
@@ -91,9 +105,11 @@ def stopped_text(service: Service, slo: Slo) -> tuple[str, str]:
     """(summary, description) of the alert."""
     summary = f"{service.name}: the {slo.name} SLO has had no events for {STOPPED_WINDOW}, a total outage"
     watched = (
-        "its scrape target is a relay whose `up` stays 1 when the service dies"
-        if service.targets
-        else "nothing scrapes it (targets: false)"
+        "nothing scrapes it (targets: false)"
+        if not service.targets
+        else "its scrape target is a relay whose `up` stays 1 when the service dies"
+        if service.relayed
+        else "it scales to zero, and no target of it exists: a revision that never started a pod looks idle"
     )
     description = (
         f"No {slo.name} events at all in the last {STOPPED_WINDOW}, while it had at least 6 a minute around this "

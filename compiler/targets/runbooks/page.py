@@ -291,7 +291,7 @@ def _meaning(
     service: Service, first: AlertDef, alerts: list[AlertDef], slo: SloText | None, burns: list[BurnText | None]
 ) -> list[str]:
     if slo is not None:
-        return _slo_meaning(slo, alerts, burns)
+        return _slo_meaning(service, slo, alerts, burns)
     assert first.key_alert is not None
     info = KINDS[first.key_alert.kind]
     out = [f"Key metric: {info.meaning}."]
@@ -323,7 +323,7 @@ def _evidence(events: int | None, kind: AlertKind) -> str:
     return f", with at least {events} {what} in the last {format_duration(SIGNAL_SECONDS)}"
 
 
-def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | None]) -> list[str]:
+def _slo_meaning(service: Service, text: SloText, alerts: list[AlertDef], burns: list[BurnText | None]) -> list[str]:
     slo = text.slo
     out = list(text.meaning_head)
     for alert, burn in zip(alerts, burns, strict=True):
@@ -336,7 +336,7 @@ def _slo_meaning(text: SloText, alerts: list[AlertDef], burns: list[BurnText | N
         elif alert.stale:
             out.append(f"- **{alert.tier.value}**: {stale_meaning(slo)}")
         elif alert.stopped:
-            out.append(f"- **{alert.tier.value}**: {stopped_meaning(slo)}")
+            out.append(f"- **{alert.tier.value}**: {stopped_meaning(service, slo)}")
     return out
 
 

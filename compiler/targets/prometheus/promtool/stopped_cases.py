@@ -22,6 +22,7 @@ anywhere else it holds 8 (round 39: a fixed `>= 8` asked every slot there). The 
 from __future__ import annotations
 
 from compiler import conventions as names
+from compiler.model.down_groups import scales_to_zero
 from compiler.model.stopped_traffic import total_counter
 from compiler.model.types import Service
 from compiler.targets.prometheus.promtool.cases import OFFGRID_STEP, AlertCheck, Case, InputSeries, firing
@@ -109,8 +110,16 @@ def _case(
     series = targets_up(service, end)
     if series is None:
         return None
+    if series and scales_to_zero(service) and not service.relayed:
+        # its target exists while it serves and is gone once it stops (no pod): the page's condition
+        series = [InputSeries(s.name, s.labels, _present_while(fed.values)) for s in series]
     series.append(fed)
     fired = tuple(sorted((firing(r, 1.0) for r in rules), key=lambda f: f.labels))
     checks = tuple(AlertCheck(at, names.SLO_TRAFFIC_STOPPED, fired if fires else ()) for at, fires in firing_at)
     title = f"{names.SLO_TRAFFIC_STOPPED}: {slos}: {scenario} (events a day and a week ago, none now)"
     return Case(title, _SCRAPE, tuple(series), checks)
+
+
+def _present_while(values: str) -> str:
+    """`up` at 1 wherever the counter's promtool values have samples, absent where they have none."""
+    return " ".join(part if part.startswith("_") else f"1x{part.rsplit('x', 1)[1]}" for part in values.split())
