@@ -32,8 +32,9 @@ BLOCKS = {
     ("docs/notifications.md", 1): NOT_OBSC,  # the Alertmanager resource of the Prometheus operator
     ("docs/operations.md", 0): PLATFORM_FRAGMENT,  # defaults.target_labels
     ("docs/operations.md", 1): PLATFORM_FRAGMENT,  # cpu joined to the service's pods on up
-    ("docs/operations.md", 2): SPEC_FRAGMENT,  # service_down: {missing: ignore}
-    ("docs/operations.md", 3): PLATFORM_FRAGMENT,  # secret roots
+    ("docs/operations.md", 2): SPEC_FRAGMENT,  # disk joined to the claims of the service's pods
+    ("docs/operations.md", 3): SPEC_FRAGMENT,  # service_down: {missing: ignore}
+    ("docs/operations.md", 4): PLATFORM_FRAGMENT,  # secret roots
     ("docs/slo-kinds.md", 0): SPEC_FRAGMENT,
     ("docs/threshold-alerts.md", 0): SPEC_FRAGMENT,
     ("docs/threshold-alerts.md", 1): SPEC_FRAGMENT,

@@ -21,6 +21,7 @@ BY_JOB = (
     "    cpu: sum(rate(container_cpu_usage_seconds_total{$selector}[$window]))"
     ' / sum(kube_pod_container_resource_limits{$selector,resource="cpu"})\n'
 )
+NODE_DISK = "    disk: max(1 - node_filesystem_avail_bytes{$selector} / node_filesystem_size_bytes{$selector})\n"
 SPEC = (
     "apiVersion: obsc/v1\nservice: {name}\nteam: shop\nselector: {selector}\n{targets}metrics: {{requests: x_total}}\n"
 )
@@ -62,15 +63,31 @@ def test_a_platform_metric_read_by_the_services_job_is_warned_once_at_its_line(t
         ),
         (BY_JOB, "{namespace: shop, app: cart}"),  # a selector pinning no job nor instance
         (BY_JOB, "{job: kube-state-metrics}"),  # a spec for the exporter itself
-        (
-            "    disk: max(1 - node_filesystem_avail_bytes{$selector} / node_filesystem_size_bytes{$selector})\n",
-            "{job: cart}",
-        ),
+        (NODE_DISK, "{job: node-exporter}"),  # a spec for node_exporter itself
     ],
-    ids=["joined", "no-job", "the-exporter", "node-exporter"],
+    ids=["joined", "no-job", "the-exporter", "node-exporter-itself"],
 )
 def test_what_is_not_warned_of(tmp_path: Path, metrics: str, selector: str) -> None:
     assert _warnings(tmp_path, metrics, {"cart": selector}) == []
+
+
+def test_node_exporter_series_read_by_the_services_job_are_warned_in_a_kubernetes_fleet(tmp_path: Path) -> None:
+    """Round 40: node_exporter's series carry its own job (a DaemonSet): a disk at 95% never fired (promtool)."""
+    said = _warnings(tmp_path, NODE_DISK, {"cart": "{job: cart}"})
+    assert len(said) == 1 and "$.defaults.metrics.disk: " in said[0], said
+    assert "node_filesystem_avail_bytes is node_exporter's, scraped from each node" in said[0]
+    assert "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes" in said[0]
+    assert JOINED not in said[0]  # the pod join is cAdvisor's advice
+
+
+def test_node_exporter_series_on_vms_are_not_judged(tmp_path: Path) -> None:
+    """Static scrape configs (`target_labels: []`): a service's own job may scrape its host's node_exporter."""
+    (tmp_path / "platform.yaml").write_text(
+        sink_platform(before=f"defaults:\n  target_labels: []\n  metrics:\n{NODE_DISK}")
+    )
+    (tmp_path / "cart.yaml").write_text(SPEC.format(name="cart", selector="{job: cart}", targets=""))
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    assert exporter_job_warnings(fleet.services) == []
 
 
 def test_a_specs_own_metric_is_warned_at_the_spec(tmp_path: Path) -> None:

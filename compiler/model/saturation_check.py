@@ -28,7 +28,9 @@ _AS_SHARE = {
     f' / sum(kube_pod_container_resource_limits{{resource="cpu"}}{_PODS})',
     "memory": f'sum(container_memory_working_set_bytes{{container!=""}}{_PODS})'
     f' / sum(kube_pod_container_resource_limits{{resource="memory"}}{_PODS})',
-    "disk": "max(1 - node_filesystem_avail_bytes{$selector} / node_filesystem_size_bytes{$selector})",
+    "disk": "max(1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes"
+    " * on (namespace, persistentvolumeclaim) group_left () group by (namespace, persistentvolumeclaim)"
+    f" (kube_pod_spec_volumes_persistentvolumeclaims_info{_PODS}))",
 }
 
 

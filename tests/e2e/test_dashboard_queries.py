@@ -53,7 +53,10 @@ class Query:
     error: str = ""
 
 
-_POD_SERIES = ("container_", "kube_pod_")  # cAdvisor's and kube-state-metrics' per-pod series
+# cAdvisor's and kube-state-metrics' per-pod series, and the kubelet's per-claim volume series (joined to the
+# claims of those pods on namespace: no claim label on either side, so one claim a namespace)
+_POD_SERIES = ("container_", "kube_pod_", "kubelet_volume_stats_")
+_BARE_POD_SERIES = re.compile(r"\b((?:container_|kube_pod_|kubelet_volume_stats_)\w+)\b(?![{(\w])")  # no matchers
 
 
 def _selectors(fleet: Fleet) -> set[str]:
@@ -66,6 +69,7 @@ def _selectors(fleet: Fleet) -> set[str]:
                 found.update(metric.selector.render(metric.selector.metric + s) for s in suffixes)
             for text in (metric.expr or "", *(slo.sli.raw_errors or "" for slo in service.slos)):
                 found.update(m.group(0) for m in _SELECTOR.finditer(text))
+                found.update(m.group(1) for m in _BARE_POD_SERIES.finditer(text))
             for slo in service.slos:
                 found.update(m.group(0) for m in _SELECTOR.finditer(slo.sli.raw_total or ""))
         up = parse_selector("up").with_matchers(service.selector)
@@ -122,9 +126,9 @@ def _history(fleet: Fleet, end: int) -> str:
 def _gauge(name: str, step: int) -> float:
     """A gauge's value at `step`: a filesystem fills (its free bytes fall against a fixed size), so the disk's
     time-to-full panel, which has a value only while the disk fills, has one; any other gauge wobbles."""
-    if name.endswith("_size_bytes"):
+    if name.endswith(("_size_bytes", "_capacity_bytes")):
         return 200.0
-    if name.endswith("_avail_bytes"):
+    if name.endswith(("_avail_bytes", "_available_bytes")):
         return 150.0 - step / 100
     return 1.0 if name == "up" else 0.5 + (step % 7) / 100
 
