@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.promtool_helpers import alert_fires
 from tests.spec_errors import spec_errors
 
 SPEC = """\
@@ -132,3 +133,30 @@ def test_a_time_slice_condition_its_share_decides_alone_is_refused(
 )
 def test_a_time_slice_condition_inside_a_share_compiles(tmp_path: Path, unit: str, condition: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SLICED.format(unit=unit, condition=condition)}) == []
+
+
+@pytest.mark.parametrize(
+    ("unit", "line", "said"),
+    [
+        ("percentunit", "above: -1", "never below 0"),
+        ("percentunit", "below: 150%", "never above 1"),
+        ("percent", "below: 101", "never above 100"),
+        ("none", "above: -0.5", "named pool_used_ratio), never below 0"),  # a share by its name
+    ],
+)
+def test_a_line_past_the_other_end_of_a_share_is_refused(tmp_path: Path, unit: str, line: str, said: str) -> None:
+    """Round 40: every value of the share crosses such a line, so the alert fired on every healthy service, and it
+    compiled without a word."""
+    spec = SPEC.format(unit=unit, line=line).replace(", unit: none", "")
+    errors = spec_errors(tmp_path, {"disk-pool.yaml": spec})
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"threshold_alerts.0.{line.split(':')[0]}: "), errors
+    assert said in errors[0] and "would always fire" in errors[0], errors
+
+
+def test_a_line_past_the_other_end_always_fires(tmp_path: Path) -> None:
+    """The proof, with promtool: `above: -1` on a 0-1 share fires over a healthy 5% (compiled by hand, as obsc now
+    refuses it)."""
+    rules = "groups:\n- name: g\n  rules:\n  - alert: PoolFull\n    expr: max(pool_used_ratio) > -1\n    for: 10m\n"
+    series = {'pool_used_ratio{job="disk-pool"}': "0.05x30"}
+    assert alert_fires(tmp_path, rules, "PoolFull", series, eval_time="20m")

@@ -249,6 +249,8 @@ def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None, built_in: Ti
         return None
     scale = HISTOGRAM_SECONDS.get(latency.unit, Decimal(1))
     top = max(latency.buckets)
+    if alert.threshold / scale <= min(latency.buckets) * P99:
+        return _under_buckets(alert.threshold, min(latency.buckets), latency.unit or "s", built_in)
     if alert.threshold / scale < top:
         return None
     unit = latency.unit or "s"
@@ -261,6 +263,27 @@ def _beyond_buckets(alert: KeyAlert | None, latency: Metric | None, built_in: Ti
         f"latency_p99: the line {decimal_text(alert.threshold)}s is not below the histogram's largest bucket "
         f"({decimal_text(top)}{unit}): p99 is never computed above it, so the alert could never fire; {lower} "
         "or declare a larger bucket"
+    )
+
+
+P99 = Decimal("0.99")
+
+
+def _under_buckets(line: Decimal, smallest: Decimal, unit: str, built_in: Tier | None) -> str:
+    """A p99 line at or under 0.99 of the smallest bucket: histogram_quantile reads a quantile in the lowest bucket
+    between 0 and its bound, so the p99 is 0.99 of the bound with every request in it, and above that with one
+    request slower: the line is crossed while there is any traffic at all (round 40, promtool)."""
+    floor = f"{decimal_text(smallest * P99)}{unit}"
+    fix = (
+        f"set the built-in {built_in.value} line (alerts: {{latency_p99: {{{built_in.value}: ...}}}}) above it"
+        if built_in is not None
+        else "raise the line above that"
+    )
+    return (
+        f"latency_p99: the line {decimal_text(line)}s is not above 0.99 of the histogram's smallest bucket "
+        f"({decimal_text(smallest)}{unit}): p99 is never computed below 0.99 of it ({floor}), and above that as soon "
+        f"as one request is slower than the bucket, so the alert fires while there is traffic, on a healthy "
+        f"service; {fix}, or declare a smaller bucket"
     )
 
 
