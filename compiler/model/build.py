@@ -86,6 +86,7 @@ from compiler.model.types import (
     Tier,
     TimeRange,
 )
+from compiler.model.unscraped_defaults import unscraped_defaults
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
 
@@ -353,6 +354,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
     merged: dict[str, tuple[Any, Ctx, Path]] = {}
     inherited = defaults.data.get("metrics") or {}
     ctx.unapplied.update(unapplied_defaults(data, inherited))  # a prober's selector: the prober's own series
+    ctx.unapplied.update(unscraped_defaults(data, inherited))  # targets: false: no `up` to join on
     for name, value in inherited.items():
         if name not in ctx.unapplied:
             merged[name] = (value, defaults.ctx, (*defaults.base, "metrics", name))

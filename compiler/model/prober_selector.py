@@ -59,16 +59,16 @@ def _read_through_selector(data: Mapping[str, Any]) -> Iterator[tuple[str, list[
             found = _SERIES.match(str(body["selector"]))
             yield str(name), [found.group(1) if found else ""]
         else:
-            yield str(name), _selected(str(body.get("expr", "")))
+            yield str(name), selected_series(str(body.get("expr", "")))
     for slo in data.get("slos") or []:
         raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, Mapping) else None
         queries = raw if isinstance(raw, Mapping) else {}
         for role in _RAW_ROLES:
             if isinstance(queries.get(role), str):
-                yield f"slos.{slo.get('name')}.sli.raw.{role}", _selected(queries[role])
+                yield f"slos.{slo.get('name')}.sli.raw.{role}", selected_series(queries[role])
 
 
-def _selected(query: str) -> list[str]:
+def selected_series(query: str) -> list[str]:
     """The series names `query`'s selectors read through `$selector` (none without it; [""] unparsed)."""
     if SELECTOR not in query:
         return []

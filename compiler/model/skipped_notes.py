@@ -18,6 +18,7 @@ from compiler.model.slo_sources import slo_source_notes
 from compiler.model.symptoms import symptom_notes
 from compiler.model.teams import DEFAULT_RECEIVER_PATH, is_unrouted_info
 from compiler.model.types import Service
+from compiler.model.unscraped_defaults import unscraped_notes
 
 
 def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) -> list[str]:
@@ -35,6 +36,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) 
             notes.append(f"{kind.value} alert skipped: metrics.{needed} is an expression; it needs a series selector")
     notes += targets_notes(data, service.selector, service.targets)
     notes += prober_notes(data, defaults.data.get("metrics") or {})
+    notes += unscraped_notes(data, defaults.data.get("metrics") or {})
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += line_source_notes(service)
