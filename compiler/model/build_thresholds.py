@@ -23,7 +23,7 @@ from compiler.model.groups import (
     raw_group_problem,
     set_elsewhere,
 )
-from compiler.model.share_range import SHARE_RANGE, bare_line_problem, named_scale
+from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
 from compiler.model.targets_text import pattern_advice
 from compiler.model.timestamps import timestamp_problem
@@ -265,7 +265,7 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
             raise ValueError(f"a counter's rate is never below 0{rounded}, so this alert could never fire")
         if metric.type is MetricType.COUNTER and comparison is Comparison.ABOVE and threshold < 0:
             raise ValueError("a counter's rate is never below 0, so this alert would always fire")
-        if problem := _share_line_problem(threshold, read, comparison, metric):
+        if problem := share_line_problem(threshold, read, comparison, metric):
             raise ValueError(problem)
     except ValueError as exc:
         # A message that already quotes the value (a percentage's spelling advice) says it once.
@@ -299,31 +299,6 @@ def _one(raw: Mapping[str, Any], name: str, metrics: dict[str, Metric], ctx: Ctx
         labels=tuple(sorted((str(k), str(v)) for k, v in (raw.get("labels") or {}).items())),
         location=ctx.loc(path),
     )
-
-
-def _share_line_problem(threshold: Decimal, read: Decimal, comparison: Comparison, metric: Metric) -> str | None:
-    """A share's line at or past the end of its range it is compared towards (`read`: the float64 Prometheus
-    parses it into): the alert can never fire (a dead alert CI would pass); or past the other end, where every
-    value crosses it: it fires on every healthy service (round 40: `above: -1` on a 0-1 share). A `*_ratio` or
-    `*_percent` gauge with no unit is a share by its name, as its lines are read (share_range.named_scale)."""
-    scale = metric.unit or named_scale(metric)
-    low, high = SHARE_RANGE.get(scale, (None, None))
-    end, far, sign = {Comparison.ABOVE: (high, low, 1), Comparison.BELOW: (low, high, -1)}.get(
-        comparison, (None, None, 0)
-    )
-    if end is None or far is None:
-        return None
-    named = f"named {metric.selector.metric}" if metric.selector else ""
-    share = f"metric {metric.name!r} is a share ({f'unit: {scale}' if metric.unit else named})"
-    if (far - read) * sign > 0:
-        never = "below" if sign > 0 else "above"
-        return (
-            f"{share}, never {never} {far}: every value is {comparison.value} the line, so this alert would always fire"
-        )
-    if (read - end) * sign < 0:
-        return None
-    rounded = f" (Prometheus reads the line as {end}, the float64 nearest it)" if (threshold - end) * sign < 0 else ""
-    return f"{share}, never {comparison.value} {end}{rounded}: this alert could never fire"
 
 
 def combined_gauge_problem(metric: Metric, comparison: Comparison) -> str | None:

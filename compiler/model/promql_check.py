@@ -265,7 +265,7 @@ _GAUGE_ONLY = ("delta", "idelta", "deriv", "predict_linear")
 
 def _fit_problems(text: str, tree: Any, known: Mapping[str, str]) -> list[Finding]:
     found: list[Finding] = []
-    for call in _nodes(tree, pp.Call):
+    for call in nodes_of(tree, pp.Call):
         name = call.func.name
         if name in _RATE_LIKE or name in _GAUGE_ONLY:
             arg = call.args[0] if call.args else None
@@ -330,19 +330,15 @@ def children(node: Any) -> list[Any]:
     return []
 
 
-def _nodes(node: Any, kind: type) -> Iterator[Any]:
+def nodes_of(node: Any, kind: type) -> Iterator[Any]:
     if isinstance(node, kind):
         yield node
     for child in children(node):
-        yield from _nodes(child, kind)
+        yield from nodes_of(child, kind)
 
 
 def selectors(node: Any) -> list[Any]:
-    return list(_nodes(node, pp.VectorSelector))
-
-
-def aggregations(node: Any) -> list[Any]:
-    return list(_nodes(node, pp.AggregateExpr))
+    return list(nodes_of(node, pp.VectorSelector))
 
 
 _RETURNS = {"Vector": "vector", "Scalar": "scalar", "Matrix": "range vector", "String": "string"}

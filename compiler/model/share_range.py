@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from compiler.model.types import Metric
+from compiler.model.types import Comparison, Metric
 from compiler.model.units import decimal_text
 
 SHARE_RANGE = {"percentunit": (Decimal(0), Decimal(1)), "percent": (Decimal(0), Decimal(100))}
@@ -87,3 +87,28 @@ def bare_line_problem(metric: Metric, number: Decimal) -> str | None:
             f"{decimal_text(number * 100)}% if you meant the share {n}, or {n}% if you meant that"
         )
     return None
+
+
+def share_line_problem(threshold: Decimal, read: Decimal, comparison: Comparison, metric: Metric) -> str | None:
+    """A share's line at or past the end of its range it is compared towards (`read`: the float64 Prometheus
+    parses it into): the alert can never fire (a dead alert CI would pass); or past the other end, where every
+    value crosses it: it fires on every healthy service (round 40: `above: -1` on a 0-1 share). A `*_ratio` or
+    `*_percent` gauge with no unit is a share by its name, as its lines are read (share_range.named_scale)."""
+    scale = metric.unit or named_scale(metric)
+    low, high = SHARE_RANGE.get(scale, (None, None))
+    end, far, sign = {Comparison.ABOVE: (high, low, 1), Comparison.BELOW: (low, high, -1)}.get(
+        comparison, (None, None, 0)
+    )
+    if end is None or far is None:
+        return None
+    named = f"named {metric.selector.metric}" if metric.selector else ""
+    share = f"metric {metric.name!r} is a share ({f'unit: {scale}' if metric.unit else named})"
+    if (far - read) * sign > 0:
+        never = "below" if sign > 0 else "above"
+        return (
+            f"{share}, never {never} {far}: every value is {comparison.value} the line, so this alert would always fire"
+        )
+    if (read - end) * sign < 0:
+        return None
+    rounded = f" (Prometheus reads the line as {end}, the float64 nearest it)" if (threshold - end) * sign < 0 else ""
+    return f"{share}, never {comparison.value} {end}{rounded}: this alert could never fire"

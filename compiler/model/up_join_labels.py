@@ -18,7 +18,7 @@ import promql_parser as pp
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.fleet_target_labels import ALWAYS, said
-from compiler.model.promql_check import SAMPLE_WINDOW, aggregations
+from compiler.model.promql_check import SAMPLE_WINDOW, nodes_of
 from compiler.model.types import Metric, Service
 from compiler.spec.document import Path
 
@@ -54,7 +54,7 @@ def _up_group_labels(metric: Metric) -> list[str]:
     except (ValueError, TypeError):
         return []  # reported where expressions are checked
     kept: list[str] = []
-    for node in aggregations(tree):
+    for node in nodes_of(tree, pp.AggregateExpr):
         if _reads_up(node.expr) and node.modifier is not None and node.modifier.type == pp.AggModifierType.By:
             kept.extend(label for label in node.modifier.labels if label not in kept)
     return kept
