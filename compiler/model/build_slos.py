@@ -25,6 +25,7 @@ from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
 from compiler.model.raw_rates import counts_per_window, per_second
+from compiler.model.raw_windows import OPTIONS, PER_WINDOW, options_problem
 from compiler.model.reachable_pairs import kept_pairs
 from compiler.model.scrape_windows import slice_seconds
 from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
@@ -122,7 +123,12 @@ def build_slos(
             continue
         # An error-ratio expression has no count to guard (refused above); time slices count bad slices
         bad_events = 0 if sli.kind is SliKind.ERROR_RATIO else int(raw.get("min_bad_events", bad_events_default))
-        if bad_events and sli.kind is SliKind.RAW and counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw")):
+        if (
+            bad_events
+            and sli.kind is SliKind.RAW
+            and not sli.raw_per_window
+            and counts_per_window(raw["sli"]["raw"], ctx, (*path, "sli", "raw"))
+        ):
             continue
         at = (*path, "objective")
         windows, left_out = kept_pairs(windows, period, objective, alerts, ctx.loc(at), at)
@@ -168,7 +174,7 @@ def build_sli(
         return build_kind(raw, metrics, ctx, path, selector, metric_ref)
     if keys == {"raw"}:
         bodies = raw["raw"]
-        if set(bodies) != {"errors", "total"}:
+        if set(bodies) - set(OPTIONS) != {"errors", "total"}:
             ctx.error((*path, "raw"), "raw takes {errors, total} (event rates over $window) or {error_ratio} alone")
             return None
         for key in ("errors", "total"):
@@ -197,11 +203,19 @@ def build_sli(
                 'rate(rpc_calls_total{$selector,outcome="fail"}[$window])',
             )
             return None
-        # $selector is filled now; $window stays for each target to fill per window.
+        if options_problem(bodies, ctx, (*path, "raw"), selector):
+            return None
+        # $selector is filled now; $window stays for each target to fill per window. Counts per window keep their
+        # increase(): divided by the window's seconds it is rate().
+        per_window = bodies.get("per") == PER_WINDOW
+        read = (lambda text: text) if per_window else per_second
+        idle = bodies.get("idle_while")
         return Sli(
             SliKind.RAW,
-            raw_errors=expand(per_second(bodies["errors"].strip()), selector),
-            raw_total=expand(per_second(bodies["total"].strip()), selector),
+            raw_errors=expand(read(bodies["errors"].strip()), selector),
+            raw_total=expand(read(bodies["total"].strip()), selector),
+            raw_per_window=per_window,
+            raw_idle_while=None if idle is None else expand(str(idle).strip(), selector),
         )
     if keys in ({"errors", "total"}, {"good", "total"}):
         refs = {k: metric_ref(raw[k], metrics, ctx, (*path, k), MetricType.COUNTER) for k in sorted(keys)}

@@ -15,6 +15,7 @@ from compiler.model.groups import by_clause
 from compiler.model.promql import Matcher, Selector, expand, without_nan
 from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
+from compiler.model.raw_windows import events_per_second
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 
@@ -156,7 +157,7 @@ def sli_errors(sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = 
     if sli.kind is SliKind.ERROR_RATIO:
         return slice_queries.error_ratio(sli, window)
     if sli.kind is SliKind.RAW:
-        return f"({expand(sli.raw_errors or '', (), window)})"
+        return f"({events_per_second(expand(sli.raw_errors or '', (), window), window, sli.raw_per_window)})"
     if sli.kind is SliKind.LATENCY:
         assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
         slow = f"{latency_count_rate(sli, window)} - {spanning_bucket_rate(sli, window, recorded)}"
@@ -312,7 +313,7 @@ def sli_total(sli: Sli, window: str, by: tuple[str, ...] = (), recorded: str = "
     if sli.kind is SliKind.ERROR_RATIO:
         return f"max({expand(sli.error_ratio or '', (), window)})"
     if sli.kind is SliKind.RAW:
-        return f"({expand(sli.raw_total or '', (), window)})"
+        return f"({events_per_second(expand(sli.raw_total or '', (), window), window, sli.raw_per_window)})"
     if sli.kind is SliKind.LATENCY:
         return (
             f"sum{by_clause(by)}({latency_count_rate(sli, window)} and {spanning_bucket_rate(sli, window, recorded)})"
@@ -419,8 +420,8 @@ def sli_rates(service: Service, sli: Sli, window: str, by: tuple[str, ...] = (),
     from one text (targets/prometheus/slo.py).
     """
     if sli.kind is SliKind.RAW:
-        bad = expand(sli.raw_errors or "", service.selector, window)
-        total = expand(sli.raw_total or "", service.selector, window)
+        bad = events_per_second(expand(sli.raw_errors or "", service.selector, window), window, sli.raw_per_window)
+        total = events_per_second(expand(sli.raw_total or "", service.selector, window), window, sli.raw_per_window)
         return f"sum{by_clause(by)}({bad})", f"sum{by_clause(by)}({total})"
     return sli_errors(sli, window, by, recorded), sli_total(sli, window, by, recorded)
 

@@ -62,6 +62,6 @@ def _per_window_message(function: str) -> str:
         return f"{said}): write rate(...), or set min_bad_events: 0 on this SLO"
     return (
         f"{said}: one event in an hour read as 3,600, past any floor): for a counter write rate(...); for a "
-        "gauge of per-period counts (a cloud exporter's `_sum`, `_sample_count`) keep it and set min_bad_events: 0 "
-        "on this SLO (the ratio is right, but no floor of failed events can be counted from it)"
+        "gauge of per-period counts (a cloud exporter's `_sum`, `_sample_count`) keep it and say `per: window` "
+        "beside errors and total (obsc divides each window's count by its seconds, and the floor counts events)"
     )

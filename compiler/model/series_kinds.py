@@ -59,9 +59,10 @@ def _cloudwatch_problem(series: str, read_by_sli: bool, errors: bool) -> str | N
     summed = f"'sum(sum_over_time({series}{{$selector}}[$window] offset 10m))'"
     raw = f"errors: {summed}, total: ..." if errors else f"errors: ..., total: {summed}"
     return (
-        f"{said}; add its periods up in a raw SLI, sli: {{raw: {{{raw}}}}}, with min_bad_events: 0 on the SLO "
-        "(the sums are events per window, not per second), the offset being the exporter's delay_seconds (its "
-        "samples carry the period's time, minutes in the past: without it the 5m windows read nothing)"
+        f"{said}; add its periods up in a raw SLI, sli: {{raw: {{{raw}, per: window}}}} (the sums are events per "
+        "window: obsc divides them by the window's seconds), the offset being the exporter's delay_seconds (its "
+        "samples carry the period's time, minutes in the past: without it the 5m windows read nothing); "
+        "docs/slo-kinds.md has the recipe"
     )
 
 

@@ -86,6 +86,8 @@ class Sli:
     threshold_le: Decimal | None = None
     raw_errors: str | None = None  # raw: PromQL over $window, service selector expanded
     raw_total: str | None = None
+    raw_per_window: bool = False  # raw `per: window`: the queries count events per window (model/raw_windows.py)
+    raw_idle_while: str | None = None  # raw `idle_while`: present while the source reports, traffic or not
     error_ratio: str | None = None  # error_ratio: PromQL over $window, service selector expanded
     # time_slice / freshness: a slice is good when `<gauge aggregated> <op> <value>` holds (freshness: the
     # gauge is a last-success timestamp, the condition `time() - max(gauge) <= max_age`)

@@ -242,6 +242,8 @@ def _rates_per_window(service: Service, slo: Slo, windows: list[str], recorded: 
     are made a second time with another mark: if the two disagree, the mark came from the spec's own text,
     and each window's queries are made on their own."""
     sli, by = slo.sli, slo.by
+    if sli.raw_per_window:  # each window's queries are divided by its own seconds: no mark stands for those
+        return [queries.sli_rates(service, sli, window, by, recorded) for window in windows]
     bad, total = queries.sli_rates(service, sli, _MARK, by, recorded)
     other_bad, other_total = queries.sli_rates(service, sli, _OTHER_MARK, by, recorded)
     if bad.replace(_MARK, _OTHER_MARK) != other_bad or total.replace(_MARK, _OTHER_MARK) != other_total:

@@ -13,6 +13,7 @@ from compiler.model import queries
 from compiler.model.down_groups import VANISHED_GROUP_LOOKBACK, vanish_split, vanished_groups
 from compiler.model.failures_seen import FAILURES_UNSEEN_FOR_SECONDS, FAMILY_SEEN_LOOKBACK, errors_family_seen
 from compiler.model.groups import by_clause
+from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK, idle_guard
 from compiler.model.silent_groups import SILENT_WINDOW, silent_groups, silent_split
 from compiler.model.types import Service, Sli, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -44,7 +45,7 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     generated scenarios, which feed one `up` and an hour or two of series throughout (and the failures counter
     wherever they feed counters), read."""
     sli = slo.sli
-    branches = [f"absent({sli_presence(service, slo)})"]
+    branches = [f"absent({sli_presence(service, slo)}){_unless_idle(service, slo)}"]
     if (family := queries.errors_family_rate(sli, service.selector, PROBE_WINDOW)) is not None:
         seen = f"\n  and on ()\n  {family_seen(service, slo)}" if vanished else ""
         branches.append(f"absent({family}){seen}")
@@ -64,6 +65,16 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
     if service.targets:  # nothing scrapes a targets: false service: no `up` to ask (any up{} would do)
         lines += ["and on ()", f"sum({queries.up(service)}) > 0"]
     return "\n".join(lines)
+
+
+def _unless_idle(service: Service, slo: Slo) -> str:
+    """A raw SLI's `idle_while` (model/raw_windows.py): its total without series is idle while the idle series
+    exists and the total had series within the lookback; "" without it."""
+    idle = slo.sli.raw_idle_while
+    if idle is None:
+        return ""
+    guard = idle_guard(queries.sli_rates(service, slo.sli, IDLE_SEEN_LOOKBACK)[1], idle).replace("\n", "\n  ")
+    return f"\n  unless on ()\n  ({guard})"
 
 
 def family_seen(service: Service, slo: Slo) -> str:
@@ -180,6 +191,8 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         f"No series for {what} in the last {held}{since}: a renamed or "
         "dropped metric, a changed selector or relabelling. Until the SLI is back, this SLO cannot page."
     )
+    if sli.raw_idle_while is not None:
+        description += " " + idle_text(sli.raw_idle_while)
     if queries.may_stray(sli, slo.by):
         groups = ", ".join(slo.by)
         description = (
@@ -220,6 +233,16 @@ def silent_text(split: tuple[str, ...]) -> str:
         f"while others have, and was busy around this time both yesterday and a week ago (its exporter path, a "
         f"relabelling, the app's writing of it, or the routing of its requests broken): its burn alerts cannot "
         f"see it. One gone for good (off-boarded, renamed) tickets for about a day, then stops."
+    )
+
+
+def idle_text(idle_while: str) -> str:
+    """What `idle_while` changes in the alert, in words."""
+    return (
+        f"A total without series is read as an idle service (no traffic, no datapoints) while `{idle_while}` has "
+        f"series and the total had some in the last {IDLE_SEEN_LOOKBACK}: so this fires when that series is gone too "
+        "(a renamed family, a changed selector, the exporter down), for a total never seen (a typo), or after "
+        f"{IDLE_SEEN_LOOKBACK} without any traffic."
     )
 
 
