@@ -30,6 +30,7 @@ from compiler.targets.prometheus.promtool.chain import LOOKBACK, reach
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.missing_family import family_cases
 from compiler.targets.prometheus.promtool.missing_hosts import hosting, start
+from compiler.targets.prometheus.promtool.missing_idle import idle_cases
 from compiler.targets.prometheus.promtool.missing_strays import grouped_outcome, strays, ungrouped_outcome
 from compiler.targets.prometheus.promtool.missing_timeline import FiredKey, lends, timeline
 from compiler.targets.prometheus.promtool.missing_vanished import vanished_case
@@ -288,7 +289,7 @@ def data_missing_cases(
             or _unlabelled(unlabelled_probes.get(slo.name), 1, every, yields)
         )
 
-    apart = family_cases(service, [*rules, *notices], fed, up_key, quiet, step)
+    apart = family_cases(service, [*rules, *notices], fed, up_key, quiet, step) + idle_cases(service, rules, step)
     return Scenarios(lead, cases, frozenset.intersection(*steady) if steady else frozenset(), apart)
 
 
