@@ -36,6 +36,7 @@ BLOCKS = {
     ("docs/operations.md", 3): SPEC_FRAGMENT,  # service_down: {missing: ignore}
     ("docs/operations.md", 4): PLATFORM_FRAGMENT,  # secret roots
     ("docs/slo-kinds.md", 0): SPEC_FRAGMENT,
+    ("docs/slo-kinds.md", 1): SPEC,  # the CloudWatch recipe
     ("docs/threshold-alerts.md", 0): SPEC_FRAGMENT,
     ("docs/threshold-alerts.md", 1): SPEC_FRAGMENT,
 }
