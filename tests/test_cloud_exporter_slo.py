@@ -8,7 +8,7 @@ the compiled rules of the recipe (`per: window`, `idle_while`, the default floor
 (`min_bad_events: 0`, neither option) under another load balancer's labels, in one promtool run:
 - a 30-minute total outage pages once (one run of minutes, from 75m) and the page ends;
 - one 5xx among 30 requests in a quiet hour pages nothing (the old recipe: a fast page 15 minutes after it);
-- an idle night (traffic until 60m, then no request series for 4 hours) tickets nothing (old: SLODataMissing
+- an idle night (traffic until 60m, then no request series for 90 minutes) tickets nothing (old: SLODataMissing
   from 80m);
 - a total whose whole family vanishes (the load balancer's labels changed) and a total never written (a typo'd
   name, the healthy-host count present) are still missing data.
@@ -101,15 +101,15 @@ def _per_minute(span: int, values: dict[range, str]) -> str:
 ALWAYS = range(100_000)
 SCENARIOS = {
     # 50 requests a minute, all failing 60-90m
-    "outage": _scenario(300, {ALWAYS: "50"}, {range(60, 90): "50"}),
+    "outage": _scenario(180, {ALWAYS: "50"}, {range(60, 90): "50"}),
     # a request every other minute (30 an hour), one failing at 120m
-    "quiet": _scenario(200, {range(0, 1000, 2): "1"}, {range(120, 121): "1"}),
-    # traffic until 60m, then none for 4 hours; the healthy-host count stays
-    "idle": _scenario(300, {range(60): "50"}, {}),
+    "quiet": _scenario(180, {range(0, 1000, 2): "1"}, {range(120, 121): "1"}),
+    # traffic until 60m, then none for 90 minutes; the healthy-host count stays
+    "idle": _scenario(150, {range(60): "50"}, {}),
     # the load balancer's labels change at 60m: the whole family leaves the selector
-    "family gone": _scenario(120, {range(60): "50"}, {}, healthy="2x59"),
+    "family gone": _scenario(100, {range(60): "50"}, {}, healthy="2x59"),
     # the spec's total is a name the exporter never writes
-    "typo": _scenario(60, {ALWAYS: "50"}, {}, name="aws_applicationelb_requests_sum"),
+    "typo": _scenario(30, {ALWAYS: "50"}, {}, name="aws_applicationelb_requests_sum"),
 }
 ALERTS = {"page": 'severity="critical"', "ticket": 'alertname=~"SLOErrorBudgetBurn.*",severity="warning"'}
 ALERTS["missing"] = 'alertname="SLODataMissing"'
@@ -174,7 +174,7 @@ def test_a_cloudwatch_slo_pages_for_an_outage_and_stays_quiet_on_a_healthy_alb(t
     new, old = "invoices-alb", "old-recipe"
     # a 30-minute outage: one page, from the offset's 10 minutes after the 5m window holds it, and it ends
     pages = _runs(got[("outage", new, "page")])
-    assert len(pages) == 1 and 70 <= pages[0][0] <= 80 and pages[0][1] < 300, got[("outage", new, "page")]
+    assert len(pages) == 1 and 70 <= pages[0][0] <= 80 and pages[0][1] < 180, got[("outage", new, "page")]
     assert got[("outage", new, "missing")] == [], got
     # one failure among 30 requests an hour: under the floor of 3 failed requests, no burn alert at all
     assert got[("quiet", new, "page")] == got[("quiet", new, "ticket")] == [], got

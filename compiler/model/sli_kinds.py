@@ -93,6 +93,14 @@ def build_kind(
 
 
 def _error_ratio(body: Mapping[str, Any], ctx: Ctx, path: Path, selector: tuple[Matcher, ...]) -> Sli | None:
+    if extra := sorted(set(body) & {"per", "idle_while"}):
+        ctx.error(
+            (*path, extra[0]),
+            f"{extra[0]} goes with raw {{errors, total}} (events it divides or whose total may be idle), not with "
+            "error_ratio: one ratio has no events to count per window, and its SLODataMissing reads the ratio itself",
+            key=True,
+        )
+        return None
     if set(body) != {"error_ratio"}:
         ctx.error(path, "raw takes either {errors, total} (event rates) or {error_ratio} alone, not both")
         return None
