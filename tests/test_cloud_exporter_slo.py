@@ -185,3 +185,32 @@ def test_a_cloudwatch_slo_pages_for_an_outage_and_stays_quiet_on_a_healthy_alb(t
     # a renamed family and a typo'd total are missing data still
     assert got[("family gone", new, "missing")] and got[("family gone", new, "missing")][0] <= 100, got
     assert got[("typo", new, "missing")] and got[("typo", new, "missing")][0] <= 30, got
+
+
+def test_per_window_divides_each_window_by_its_seconds_and_keeps_increase(tmp_path: Path) -> None:
+    """Every window obsc fills is divided by its own seconds (the fast windows, the coarse tier's 5m base), and an
+    increase() under `per: window` stays as written (it counts the window's events; rewritten as rate() and then
+    divided, one failure in an hour would read as 1/3,600 of one)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(sink_platform())
+    raw = RAW.replace("sum(sum_over_time(aws_applicationelb_httpcode_target_5_xx_count_sum", "sum(increase(jobs_failed")
+    raw = raw.replace(
+        "{$selector}[$window] offset 10m))\n        total", "_total{$selector}[$window]))\n        total", 1
+    )
+    text = SPEC.format(service="jobs", balancer="app/jobs/1", options=raw + "        per: window\n")
+    (specs / "jobs.yaml").write_text(text)
+    rules = compile_specs([str(specs)], CompileOptions(jobs=1)).bundle.get("prometheus/rules/jobs.yaml")
+    assert rules is not None
+    records = {
+        (r["record"], r["labels"].get("window")): r["expr"]
+        for g in yaml.safe_load(rules.content)["groups"]
+        for r in g["rules"]
+        if "record" in r
+    }
+    assert records[("slo:sli_errors:rate1h", "1h")].endswith(
+        "increase(jobs_failed_total" + '{job="cloudwatch",load_balancer="app/jobs/1"}[1h]))) / 3600)'
+    )
+    assert records[("slo:sli_total:rate6h", "6h")].endswith("[6h] offset 10m))) / 21600)")
+    coarse = [e for (name, window), e in records.items() if name == "slo:sli_total:coarse_rate5m"]
+    assert coarse and coarse[0].endswith("[5m] offset 10m))) / 300)"), coarse

@@ -32,7 +32,12 @@ def increase_notes(data: Mapping[str, Any]) -> list[str]:
     notes = []
     for slo in data.get("slos") or ():
         raw = (slo.get("sli") or {}).get("raw") if isinstance(slo, Mapping) else None
-        if isinstance(raw, Mapping) and any(_INCREASE.search(str(raw.get(k, ""))) for k in ("errors", "total")):
+        per_window = isinstance(raw, Mapping) and raw.get("per") == "window"  # kept: divided by the window's seconds
+        if (
+            isinstance(raw, Mapping)
+            and not per_window
+            and any(_INCREASE.search(str(raw.get(k, ""))) for k in ("errors", "total"))
+        ):
             notes.append(
                 f"slo {slo.get('name')}: raw increase(...) is read as rate(...) (the same ratio; min_bad_events "
                 "counts events from per-second rates)"
