@@ -41,6 +41,7 @@ from compiler.verify import live_series, rules, scrapes, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
+from compiler.verify.gauge_rates import check_gauge_rates
 from compiler.verify.late_samples import check_late_samples
 from compiler.verify.p99_now import check_p99_now
 
@@ -60,6 +61,7 @@ class Context:
     job_intervals: Callable[[], dict[str, int] | None] = lambda: None  # each scrape job's interval, if said
     lookback_delta: Callable[[], int] = lambda: scrapes.DEFAULT_LOOKBACK_SECONDS  # the server's, in seconds
     bounds: dict[str, list[float]] = field(default_factory=dict)  # each histogram's live `le` bounds, once asked
+    types: dict[str, str] = field(default_factory=dict)  # each metric's TYPE on the server, once asked
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -109,6 +111,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
         check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
         check_late_samples(slo, path, ctx.prometheus, find)
+        check_gauge_rates(slo, path, ctx.prometheus, find, ctx.types)
         live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)

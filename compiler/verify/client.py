@@ -100,6 +100,12 @@ class Prometheus:
         values = self._get(f"/api/v1/label/{urllib.parse.quote(label)}/values", params) or []
         return [str(v) for v in values] if isinstance(values, list) else []
 
+    def metadata(self, metric: str) -> list[dict[str, Any]]:
+        """/api/v1/metadata of one metric: the TYPE (and HELP) each target exposes it with; [] when unknown."""
+        data = self._get("/api/v1/metadata", [("metric", metric)])
+        entries = data.get(metric) if isinstance(data, dict) else None
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
     def runtime_info(self) -> dict[str, Any]:
         """/api/v1/status/runtimeinfo (its `storageRetention`: the retention in force, defaults included)."""
         data = self._get("/api/v1/status/runtimeinfo", [])
