@@ -111,3 +111,22 @@ def test_validate_says_it_as_a_warning(tmp_path: Path, capsys: pytest.CaptureFix
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 0
     assert "$.defaults.metrics.cpu: warning: container_cpu_usage_seconds_total is cAdvisor's" in result.err
+
+
+MACHINE = "    memory: sum(machine_memory_bytes{$selector})\n"  # cAdvisor's machine_* series too
+
+
+@pytest.mark.parametrize(
+    ("metrics", "specs", "said"),
+    [
+        (BY_JOB, {"db": '{instance: "db-1:9100"}'}, "never each service's (db)"),  # an instance pins a target too
+        (MACHINE, {"cart": "{job: cart}"}, "machine_memory_bytes is cAdvisor's"),
+        (BY_JOB, {n: f"{{job: {n}}}" for n in ("a1", "b2", "c3", "d4", "e5")}, "(a1, b2, c3 and 2 more)"),
+    ],
+    ids=["instance", "machine", "five-services"],
+)
+def test_what_is_warned_of_beyond_a_job(tmp_path: Path, metrics: str, specs: dict[str, str], said: str) -> None:
+    """Round 39's review: the `instance` matcher, cAdvisor's machine_* family and the list of services a platform
+    metric reaches (its first three) each decide a warning no other case reaches."""
+    (warning,) = _warnings(tmp_path, metrics, specs)
+    assert said in warning, warning

@@ -160,3 +160,13 @@ def test_verbose_says_where_each_inherited_line_and_hold_comes_from(
     assert "platform.yaml:4:57" in result.err
     assert "its line 40%" not in result.err  # the spec wrote it
     assert "reports: traffic_anomaly warning: its line 50% from the built-in table and its hold 30m from" in result.err
+
+
+def test_the_fit_is_rounded_up_to_a_line_at_or_above_the_page_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 39's review: 6 x 3.667% is 22.002%; rounded to the nearest it read 22%, a page below the SLO's line."""
+    specs = _specs(tmp_path, REPORTS.replace("objective: 95", "objective: 96.333"))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "set alerts: {error_rate: {critical: 22.01%}}" in result.err, result.err

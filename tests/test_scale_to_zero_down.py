@@ -9,12 +9,15 @@ steps, over the compiled rules."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import yaml
 
 from compiler import conventions as names
 from compiler.api import compile_specs
+from tests.conftest import require_tool
+from tests.promtool_helpers import checks_alert, groups_copy
 from tests.test_sli_semantics import ROUTING, _firing, _promtool, _rules
 
 SPEC = """apiVersion: obsc/v1
@@ -101,3 +104,25 @@ def test_a_split_service_has_no_vanished_group_watch(tmp_path: Path) -> None:
 def _data_missing(files: dict[str, str]) -> str:
     groups = yaml.safe_load(files[names.prometheus_rules_path("renderer")])["groups"]
     return next(r["expr"] for g in groups for r in g["rules"] if r.get("alert") == "SLODataMissing")
+
+
+def test_its_generated_service_down_cases_pass_promtool(tmp_path: Path) -> None:
+    """Round 39's review: the cases that say idle (nothing scraped: no page) and pin the hold (every target at 0)
+    are run, not only read: fed one target up among the ones at 0, the hold case fails."""
+    (tmp_path / "specs").mkdir()
+    for path, text in _files(tmp_path / "specs", IDLE).items():
+        if path.startswith("prometheus/"):
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_text(text)
+    tests = tmp_path / "prometheus" / "tests"
+    kept = [
+        groups_copy(tests / f"renderer{kind}.test.yaml", checks_alert("ServiceDown"), f"down{kind}.test.yaml")
+        for kind in ("", ".holds")
+    ]
+    done = subprocess.run(
+        [require_tool("promtool"), "test", "rules", *(f"tests/{k.name}" for k in kept)],
+        cwd=tmp_path / "prometheus",
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

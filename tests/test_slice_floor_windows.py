@@ -68,3 +68,18 @@ def test_a_floor_every_alerting_window_holds_compiles(
 ) -> None:
     code, err = _validate(tmp_path, capsys, floor, slo)
     assert code == 0, err
+
+
+def test_a_floor_of_events_on_a_counted_sli_is_not_read_as_slices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 39's review: the platform's 100 counts failed requests on an error-ratio SLO, never slices (every
+    SLO has a 1m slice length, read only by sliced SLIs)."""
+    (tmp_path / "platform.yaml").write_text(sink_platform(before="defaults: {slo_alerts: {min_bad_events: 100}}\n"))
+    (tmp_path / "shop.yaml").write_text(
+        "apiVersion: obsc/v1\nservice: shop\nteam: shop\nselector: {job: shop}\n"
+        "metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~\"5..\"}'}\n"
+        "slos:\n  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}\n"
+    )
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 0 and "slices" not in result.err, result.err

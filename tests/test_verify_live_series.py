@@ -68,6 +68,13 @@ def test_a_few_values_never_churn(tmp_path: Path) -> None:
     assert _by(tmp_path, seen=9, now=1) == []  # under CHURN_FLOOR: a handful of replicas replaced
 
 
+def test_churn_from_the_floor_and_above_three_times_now(tmp_path: Path) -> None:
+    """Round 39's review: CHURN_FLOOR values seen are enough to judge, and churn is strictly above 3x now."""
+    assert _by(tmp_path, seen=10, now=3)  # 10 values, 3 now: churns
+    (tmp_path / "b").mkdir()
+    assert _by(tmp_path / "b", seen=30, now=10) == []  # 3 times as many: a rollout of the same replicas
+
+
 def test_a_label_no_series_carries_is_found_only_where_there_are_series(tmp_path: Path) -> None:
     (found,) = _by(tmp_path, seen=0, now=0)
     assert "no series of its total carries `pod`" in found
@@ -106,6 +113,8 @@ def test_series_without_the_threshold_bucket_now(lacking: int, series: int, said
         (Matcher("code", "=~", "5xx"), ["200"], False),  # a regex: its form is not a value's
         (Matcher("handler", "=~", "/api/.+"), [], True),  # a label none of the family has, never empty
         (Matcher("handler", "!=", "/health"), [], False),  # keeps series without the label
+        (Matcher("handler", "!~", "/health|/ready"), [], False),  # so does a regex not matched by ""
+        (Matcher("handler", "!~", ".*"), [], True),  # one matched by "" keeps none of them
     ],
 )
 def test_a_narrowed_counter_is_misspelt_only_in_another_form(

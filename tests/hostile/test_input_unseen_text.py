@@ -127,3 +127,28 @@ def test_the_file_refuses_what_a_value_refuses_but_a_carriage_return_before_a_ne
     assert refused_in_files == refused_in_values
     assert not unseen_text.UNSEEN.match("\r\n")
     assert not re.search(unseen_text.UNSEEN, "\t\r\n é 日本 \u200e\u200f\u061c")  # marks RTL text needs stay
+
+
+@pytest.mark.parametrize("header", ["|", ">", "|-", ">+"])
+def test_every_block_scalars_header_comment_is_read_as_a_comment(header: str) -> None:
+    """Round 39's review: a folded block (`>`) has a header line as a literal one does."""
+    block = f"team: payments\ndescription: {header}  # x\u202e\n  t\n"
+    text = SPEC.format(hidden="").replace("team: payments\n", block)
+    (shown,) = _messages("s.yaml", text)
+    assert "outside a value (in a comment or between entries): direction control U+202E" in shown
+
+
+def test_a_value_that_starts_or_ends_with_one_keeps_its_own_message_after_a_byte_order_mark_too() -> None:
+    """The first and the last character of a plain value are the value's (strings.py names its path later),
+    with the offsets counted after a byte-order mark as the parser counts them."""
+    for bom in ("", "\ufeff"):
+        for value in ("\u200bab", "ab\u200b"):
+            text = bom + SPEC.format(hidden="").replace("team: payments", f"team: payments\ndescription: {value}")
+            assert load_yaml_text("s.yaml", text)[0].data["description"] == value
+
+
+def test_a_yaml_line_break_in_jsonnet_is_said_as_jsonnet_text(tmp_path: Path) -> None:
+    spec = '{apiVersion: "obsc/v1", service: "checkout", team: "payments", selector: {job: "checkout"}}'
+    (tmp_path / "a.jsonnet").write_text(f"// fine\u2028\n{spec}\n")
+    with pytest.raises(InputError, match=r"a.jsonnet:1:8 \$: in Jsonnet text \(a comment too\): invisible separator"):
+        load_file(str(tmp_path / "a.jsonnet"), JsonnetOptions())
