@@ -129,3 +129,32 @@ def test_the_fleet_counts_an_slo_whose_data_stopped_today(tmp_path: Path) -> Non
     ]
     report = promtool_report(tmp_path, rules, series, checks, "1m")
     assert report == "", report[-4000:]
+
+
+def test_the_fleet_does_not_count_an_idle_error_ratio_slo(tmp_path: Path) -> None:
+    """An error-ratio SLI (`raw: {error_ratio}`) has no series while idle (0/0 is not recorded), so its service
+    dashboard leaves its lines as they are; "SLOs without data" counted it after 15 idle minutes (round 40's
+    review: 1 at 1h for a service with no request since 30m, an orange stat every quiet night)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    errors, total = 'http_requests_total{job="api",code=~"5.."}', 'http_requests_total{job="api"}'
+    ratio = f"sum(rate({errors}[$window])) / sum(rate({total}[$window]))"
+    spec = (
+        SPEC.split("slos:")[0]
+        + f"slos:\n  - {{name: raw, objective: 99.5, sli: {{raw: {{error_ratio: '{ratio}'}}}}}}\n"
+    )
+    (specs / "api.yaml").write_text(spec + "routing:" + SPEC.split("routing:")[1])
+    files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
+    board = json.loads(files[names.GRAFANA_FLEET_PATH])
+    expr = next(p for p in board["panels"] if p["id"] == fleet.WITHOUT_DATA_ID)["targets"][0]["expr"]
+    (tmp_path / "api.rules.yaml").write_text(files[names.prometheus_rules_path("api")])
+    series = {  # idle from 30m on: 0/0, no ratio
+        'http_requests_total{job="api", code="200"}': "0+60x30 1800x60",
+        'http_requests_total{job="api", code="500"}': "0x90",
+    }
+    checks = [
+        {"expr": expr.replace('"$service"', '".*"'), "eval_time": t, "exp_samples": [{"labels": "{}", "value": 0}]}
+        for t in ("20m", "1h")
+    ]
+    report = promtool_report(tmp_path, "api.rules.yaml", series, checks, "1m")
+    assert report == "", report[-4000:]

@@ -91,8 +91,9 @@ def build(fleet: Fleet) -> models.Dashboard:
             "SLOs without data",
             "SLOs that counted no event (or time slice) over their whole period (their budget and burn rate are "
             f"blank, not good), or whose SLI has had no series for {q.REPORTING_LOOKBACK} (data that stopped today: "
-            f'the table reads "{NO_DATA_TEXT}" for their budget). SLODataMissing says why.',
-            q.fleet_without_data_count(),
+            f'the table reads "{NO_DATA_TEXT}" for their budget; not an error-ratio SLI, which has no series while '
+            "idle). SLODataMissing says why.",
+            q.fleet_without_data_count(q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos)),
             [Line(1.0, ORANGE)],
             GREEN,
         ),

@@ -11,6 +11,7 @@ panels query the spec's metrics through `model.queries`, over Grafana's `$__rate
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 
 from compiler import conventions as names
 from compiler.model import queries, timestamps, traffic
@@ -336,13 +337,23 @@ def fleet_slo_count() -> str:
     return f"count({_fleet(names.SLO_OBJECTIVE)}) or vector(0)"
 
 
-def fleet_without_data_count() -> str:
+def fleet_without_data_count(idle_unseen: Sequence[tuple[str, str]] = ()) -> str:
     """SLOs with an objective but no budget left (no event or slice counted over their whole period), or whose SLI
-    has had no series for REPORTING_LOOKBACK (every group's: data that stopped today, its budget still recorded)."""
+    has had no series for REPORTING_LOOKBACK (every group's: data that stopped today, its budget still recorded).
+    `idle_unseen`: the (service, SLO) of error-ratio SLIs, which have no series while idle (0/0 is not recorded)
+    and are never counted as stopped, as their service dashboards leave them (`_while_reporting`)."""
     objective = _fleet(names.SLO_OBJECTIVE)
     never = f"{objective} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
     stopped = f"{objective} unless {_ON} last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
+    if idle_unseen:
+        idle = " or ".join(f"{names.SLO_OBJECTIVE}{{{slo_selector(s, slo)}}}" for s, slo in idle_unseen)
+        stopped = f"({stopped} unless {_ON} ({idle}))"
     return f"count({never} or {stopped}) or vector(0)"
+
+
+def idle_unseen(slos: Iterable[tuple[Service, Slo]]) -> list[tuple[str, str]]:
+    """The (service, SLO) whose SLI has no series while idle: an error ratio (`fleet_without_data_count`)."""
+    return [(service.name, slo.name) for service, slo in slos if slo.sli.kind is SliKind.ERROR_RATIO]
 
 
 def fleet_exhausted_count() -> str:
