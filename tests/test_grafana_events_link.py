@@ -177,3 +177,16 @@ def test_a_silent_tenant_s_ticket_opens_its_events_gone_beside_yesterday_s(tmp_p
     assert busy == [0.01], busy  # the busy rate both baselines need, dashed on the panel
     report = promtool_report(tmp_path, "api.yaml", series, checks, "5m")
     assert report == "", report[-4000:]
+
+
+def test_only_an_slo_that_counts_events_has_an_events_panel() -> None:
+    """Round 39's review: a time slice, a freshness or an error-ratio SLI counts no events (its recorded total is a
+    constant 1 while it has data), so an events panel would plot 1 event/s; cdn-edge's latency SLO has one, its
+    time-slice SLO and every SLO of invoice-run (freshness, error ratio) none."""
+    specs = Path(__file__).parent / "golden" / "slo-kinds" / "specs"
+    files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
+    counts = {}
+    for team, service in (("edge", "cdn-edge"), ("billing", "invoice-run")):
+        board = json.loads(files[names.grafana_dashboard_path(team, service, names.SERVICE_DASHBOARD)])
+        counts[service] = sum(p.get("title") == "SLI events" for p in board["panels"])
+    assert counts == {"cdn-edge": 1, "invoice-run": 0}, counts
