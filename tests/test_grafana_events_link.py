@@ -190,3 +190,27 @@ def test_only_an_slo_that_counts_events_has_an_events_panel() -> None:
         board = json.loads(files[names.grafana_dashboard_path(team, service, names.SERVICE_DASHBOARD)])
         counts[service] = sum(p.get("title") == "SLI events" for p in board["panels"])
     assert counts == {"cdn-edge": 1, "invoice-run": 0}, counts
+
+
+def test_the_events_panel_says_only_the_alerts_the_slo_has(tmp_path: Path) -> None:
+    """Round 39's review: 'while the service's targets are up' only where obsc reads targets, and
+    SLOFailuresCounterUnseen only where the SLO has it (not with `info: false`)."""
+    spec = (
+        "apiVersion: obsc/v1\nservice: api\nteam: web\nselector: {job: api}\nTARGETS"
+        "metrics: {requests: http_requests_total, errors: http_request_failures_total}\n"
+        "slos:\n  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}ALERTS}\n"
+        "routing:\n  critical: {webhook: {url: 'http://relay:8080/page'}}\n"
+        "  warning: {webhook: {url: 'http://relay:8080/ticket'}}\n"
+    )
+    said = {}
+    for case, targets, alerts in (("default", "", ""), ("neither", "targets: false\n", ", alerts: {info: false}")):
+        (tmp_path / case).mkdir()
+        (tmp_path / case / "api.yaml").write_text(spec.replace("TARGETS", targets).replace("ALERTS", alerts))
+        files = {a.path: a.content for a in compile_specs([str(tmp_path / case)]).bundle.artifacts}
+        board = json.loads(files[names.grafana_dashboard_path("web", "api", names.SERVICE_DASHBOARD)])
+        panel = next(p for p in board["panels"] if p.get("title") == "SLI events")
+        said[case] = panel["description"]
+        reads = {t["legendFormat"]: t["expr"] for t in panel["targets"]}
+        assert names.SLI_ERRORS_COARSE in reads["failed/s"] and names.SLI_TOTAL_COARSE in reads["events/s"], reads
+    for phrase in ("while the service's targets are up", "SLOFailuresCounterUnseen"):
+        assert phrase in said["default"] and phrase not in said["neither"], (phrase, said)

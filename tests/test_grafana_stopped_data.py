@@ -159,6 +159,7 @@ def test_the_fleet_does_not_count_an_idle_error_ratio_slo(tmp_path: Path) -> Non
     # and its service dashboard keeps its budget line (`_while_reporting` leaves an error ratio as it is)
     board = json.loads(files[names.grafana_dashboard_path("web", "api", names.SERVICE_DASHBOARD)])
     budget = next(p for p in board["panels"] if p.get("title", "").startswith("Error budget left"))
+    assert len(budget["targets"]) == 1  # and no 'no data now' line beside it: the line itself goes on
     line = f"count({budget['targets'][0]['expr']})"
     checks.append({"expr": line, "eval_time": "1h", "exp_samples": [{"labels": "{}", "value": 1}]})
     report = promtool_report(tmp_path, "api.rules.yaml", series, checks, "1m")
