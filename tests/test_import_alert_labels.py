@@ -60,7 +60,7 @@ def test_pyrra_propagated_labels_and_annotations_reach_the_burn_alerts(tmp_path:
         assert labels["severity"] in ("critical", "warning"), "obsc's severity, not the source's `page`"
     dropped = {d.path: d.message for d in imported.dropped}
     assert "Kubernetes labels" in dropped[("metadata", "labels", "prometheus")]
-    assert "obsc sets 'severity'" in dropped[("metadata", "labels", "pyrra.dev/severity")]
+    assert 'matching severity="page" must match' in dropped[("metadata", "labels", "pyrra.dev/severity")]
     assert "obsc writes 'summary'" in dropped[("metadata", "annotations", "pyrra.dev/summary")]
     assert_located_at_their_keys(imported.dropped)
     [team] = [n for n in imported.notes if n.path == ("metadata", "labels", "pyrra.dev/team")]
@@ -120,3 +120,39 @@ def test_sloths_title_annotation_is_said_to_be_gone_unless_the_slo_sets_one(tmp_
     titled.write_text(source.read_text().replace('alert02k1: "alert02k2"', 'title: "checkout burns"'))
     imported, _ = import_and_compile("sloth", [titled], tmp_path / "titled-out")
     assert not [n for n in imported.notes if "annotation title" in n.message]
+
+
+def test_a_label_obsc_owns_says_what_a_route_on_the_sources_value_must_match_now(tmp_path: Path) -> None:
+    """Sloth's getting-started routes its page on severity=pageteam and its ticket on severity=slack. The import
+    said only "label 'severity' is set by obsc on its own alerts": nothing said that the route matching
+    severity="pageteam" now matches no alert (obsc's pages are severity="critical"), so the page went unrouted."""
+    spec = require_shared("corpus/sloth/examples/getting-started.yml")
+    imported, _ = import_and_compile("sloth", [spec], tmp_path)
+    dropped = {d.path[-3:]: d.message for d in imported.dropped}
+    page, ticket = dropped["page_alert", "labels", "severity"], dropped["ticket_alert", "labels", "severity"]
+    assert 'carry severity="critical"' in page and 'matching severity="pageteam" must match that instead' in page
+    assert 'carry severity="warning"' in ticket and 'matching severity="slack" must match that instead' in ticket
+    source = tmp_path / "both.yaml"  # on an SLO's own labels (both tiers) and the service's team
+    source.write_text(SLOTH_OWNED)
+    imported, _ = import_and_compile("sloth", [source], tmp_path / "both")
+    dropped = {d.path[-2:]: d.message for d in imported.dropped}
+    assert 'severity="critical" on pages and "warning" on tickets' in dropped["labels", "severity"]
+    assert 'matching severity="sev1"' in dropped["labels", "severity"]
+    assert "the spec's team in team" in dropped["labels", "team"] and 'team="core"' in dropped["labels", "team"]
+    assert_located_at_their_keys(imported.dropped)
+
+
+SLOTH_OWNED = """\
+version: prometheus/v1
+service: api
+labels: {owner: web}
+slos:
+  - name: availability
+    objective: 99.9
+    labels: {severity: sev1, team: core}
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="api",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="api"}[{{.window}}]))
+    alerting: {name: ApiBurn}
+"""

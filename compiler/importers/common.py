@@ -97,7 +97,7 @@ def service_labels(src: Source, path: Path) -> dict[str, str]:
         return out
     for key, value in raw.items():
         if key in RESERVED_LABELS:
-            src.drop((*path, key), f"label {key!r} is set by obsc on its own alerts")
+            src.drop((*path, key), owned_label_message(str(key), src.text_of((*path, key)), path))
         elif not _LABEL.match(str(key)) or isinstance(value, dict | list):
             src.drop((*path, key), "not a Prometheus label name and string value")
         elif value is None or value == "":
@@ -107,6 +107,37 @@ def service_labels(src: Source, path: Path) -> dict[str, str]:
             src.take((*path, key))
             out[str(key)] = src.text_of((*path, key))
     return out
+
+
+# What obsc writes in a label the source set itself, so that a route matching the source's value can be changed
+_OWNED_VALUES = {
+    conventions.LABEL_TEAM: "the spec's team in team (pass --team to choose it)",
+    conventions.LABEL_SERVICE: "the spec's service name in service",
+    conventions.LABEL_SLO: "the SLO's name in slo",
+}
+_TIER_SEVERITY = {
+    "page_alert": "critical",
+    "pageAlert": "critical",
+    "ticket_alert": "warning",
+    "ticketAlert": "warning",
+}
+
+
+def owned_label_message(key: str, value: str, path: Path) -> str:
+    """Why a label obsc owns is not carried, and what obsc's alerts carry there instead: teams route and silence
+    on these (Sloth's getting-started pages on severity=pageteam), and the import must say what to match now."""
+    said = f"label {key!r} is set by obsc on its own alerts"
+    tier = _TIER_SEVERITY.get(str(path[-2])) if len(path) > 1 else None
+    if key == conventions.LABEL_SEVERITY:
+        ours = f'severity="{tier}"' if tier else 'severity="critical" on pages and "warning" on tickets'
+    elif key in _OWNED_VALUES:
+        ours = _OWNED_VALUES[key]
+    else:
+        return f"{said}; pick another name"
+    return (
+        f"{said}, which carry {ours}: Alertmanager routes, silences and inhibitions matching "
+        f'{key}="{value}" must match that instead'
+    )
 
 
 def pick_team(src: Source, path: Path, team: str | None, candidate: Any, where: str) -> str:

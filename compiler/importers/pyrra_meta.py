@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.importers.common import RESERVED_ANNOTATIONS, RESERVED_LABELS
+from compiler.importers.common import RESERVED_ANNOTATIONS, RESERVED_LABELS, owned_label_message
 from compiler.importers.source import Source
 from compiler.spec.document import Path
 
@@ -39,6 +39,9 @@ def propagated(src: Source, kind: str) -> dict[str, str]:
         name = name.removeprefix(PREFIX)
         if kind == "labels" and name == "team" and value not in (None, ""):
             continue  # the owning team (the caller's)
+        if kind == "labels" and name in RESERVED_LABELS:
+            src.drop(at, f"Pyrra writes it on its alerts as {name!r}, but {owned_label_message(name, str(value), at)}")
+            continue
         problem = _problem(name, value, kind)
         if problem:
             src.drop(at, f"Pyrra writes it on its alerts as {name!r}, but {problem}")
@@ -49,8 +52,6 @@ def propagated(src: Source, kind: str) -> dict[str, str]:
 
 
 def _problem(name: str, value: object, kind: str) -> str | None:
-    if kind == "labels" and name in RESERVED_LABELS:
-        return f"obsc sets {name!r} on its own alerts"
     if kind == "annotations" and name in RESERVED_ANNOTATIONS:
         return f"obsc writes {name!r} on its own alerts (put the text in the objective's description)"
     if kind == "labels" and (not _LABEL.match(name) or name.startswith("__")):
