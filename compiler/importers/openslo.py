@@ -24,6 +24,7 @@ from compiler.importers.common import (
 from compiler.importers.openslo_policies import alert_policies
 from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
+from compiler.importers.window_mean import note_window_means
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
@@ -341,6 +342,11 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
     )
     if by is None:
         return None
+    note_window_means(
+        src,
+        [(_query_path(src, (*ratio, numerator)), counted), (_query_path(src, (*ratio, "total")), total)],
+        "OpenSLO evaluates the query over each window",
+    )
     if numerator == "bad":
         return [total, counted], {"raw": {"errors": counted, "total": total}}, by
     # A good series absent (a new deploy failing every request) is no good events, never "no errors".

@@ -34,6 +34,7 @@ from compiler.importers.render import GuessedSelector, ServiceOut, SloOut
 from compiler.importers.sloth_tiers import alert_labels, service_tier_labels, tier_labels_origin
 from compiler.importers.sloth_windows import Windows
 from compiler.importers.source import Source, shown
+from compiler.importers.window_mean import note_window_means
 from compiler.importers.zero_fallback import fallback_note, without_zero_fallback
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
@@ -47,6 +48,8 @@ _CAMEL = {
     "page_alert": "pageAlert",
     "ticket_alert": "ticketAlert",
 }
+# what reads an event query over the long windows in Sloth
+_THEIRS = "Sloth's [1d] and [3d] rules evaluate the query over those windows"
 _NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
 _SLOTH_LABELS = (
     "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
@@ -237,6 +240,7 @@ def _sli(
         by = event_groups(src, [(err_path, err), (total_path, total)])
         if by is None:
             return None
+        note_window_means(src, [(err_path, err), (total_path, total)], _THEIRS)
         queries.extend((err, total))
         return {"raw": {"errors": err, "total": total}}, by
     if "raw" in body:
