@@ -202,8 +202,10 @@ def test_openslo_time_slice_slos_are_refused(tmp_path: Path, method: str) -> Non
     text = text.replace(
         "{displayName: loose, target: 0.99}", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}"
     )
-    ((line, path, _),) = _refused(tmp_path, "openslo", text)
+    ((line, path, message),) = _refused(tmp_path, "openslo", text)
     assert (line, path[-1]) == ((6, "budgetingMethod") if method else (15, 1))
+    if method in ("Timeslices", "RatioTimeslices"):  # says what to write instead (before: "or rewrite it")
+        assert "budgetingMethod: Occurrences over good/total counters" in message and "good_when" in message
 
 
 def test_openslo_good_and_bad_together_are_refused(tmp_path: Path) -> None:

@@ -202,7 +202,9 @@ def _occurrences(src: Source, spec: Path) -> bool:
     if method in ("Timeslices", "RatioTimeslices"):
         src.error(
             (*spec, "budgetingMethod"),
-            f"{method} SLOs are not imported: {_TIME_SLICES}; leave this SLO out of the import, or rewrite it",
+            f"{method} SLOs are not imported: {_TIME_SLICES}; leave this SLO out of the import, or rewrite it: "
+            "budgetingMethod: Occurrences over good/total counters (its target then counts events, another SLO), "
+            'or in obsc a time-slice SLI, sli: {good_when: "<gauge> <op> <number>"} (docs/slo-kinds.md)',
         )
         return False
     if method is not None:
