@@ -71,6 +71,11 @@ def _page(tmp_path: Path, objective: str, floor: int, down: int, evaluation: str
         ("99.95", 2, 2, (3, 46)),  # 2 over the 0.3% line: gate 0.9
         ("99.95", 1, 2, (2, 46)),
         ("99.99", 1, 2, (2, 46)),  # 1 over the 0.06% line, counted as 2: gate 0.9
+        # One slice fires both page pairs; the 6h/30m pair held it until its 6h window let it go (2 to 362, rounds
+        # 39 and before). Its burst is over once its 30m window is clean and the 6h window holds no bad slice the 1h
+        # does not (model/burst_windows.py): it ends at 32; the fast pair holds until its 1h window lets the
+        # slice go (61) and keeps firing 15m, so that one slice in 60 still pages once (the last test here).
+        ("99.99", 1, 1, (2, 75)),
     ],
 )
 def test_a_blip_of_the_fewest_bad_slices_that_page_ends_its_page_within_the_hour(
@@ -91,3 +96,36 @@ def test_a_probe_failing_one_slice_in_60_pages_once_where_one_slice_fires_the_fa
     # the pair ended each hour, 3 pages in 10 h (32-75, 92-135, 152 on, the 6h/30m pair holding from 165).
     success = [1] * HEALTHY + [0 if m % 60 == 30 else 1 for m in range(600)] + [1]
     assert len(_pages(tmp_path, "99.9", 1, success, range(HEALTHY, HEALTHY + 600))) == 1
+
+
+TICKET = ("slow", "slowest")
+DAY = 24 * 60 + 10  # minutes of healthy history: the 1d window full and clean
+
+
+def test_a_3_minute_outage_ends_its_3d_ticket_once_its_6h_window_is_clean(tmp_path: Path) -> None:
+    """99.95% at the default floor: 3 bad slices fire both ticket pairs (gate 1.35). Against the 3d window they show
+    0.25 in the clean 6h window (6h/3d: a twelfth, not the half the gate assumes), so the 3d/6h pair held the
+    ticket until its 3d window let the outage go: 3 days (4,325 minutes replayed after 3 healthy days; here, to
+    the end of the 8 hours watched). Its burst is over when its 6h window is clean and the 3d window holds no bad
+    slice the 1d does not: it ends at minute 365. Evaluated every 5m (the coarse tier's interval, where the
+    tickets live), so the fast tier sees one bad minute of the three and the 1d/2h pair is ended by its gate at
+    125 either way; at 1m (replayed, 1 day healthy: 8 CPU-s) the 1d/2h pair held to the end of the 8 hours
+    before (its 1d window: a day) and ends at 127 now, the 3d/6h at 367."""
+    (tmp_path / "orders-db.yaml").write_text(SPEC.format(objective="99.95", floor=3))
+    bundle = compile_specs([str(tmp_path)]).bundle
+    text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("orders-db"))
+    rules = rules_read_by(text, alert=_of(TICKET))
+    success = [1] * DAY + [0] * 3 + [1] * 480
+    watched = range(DAY, DAY + 480, 5)
+    fired = pairs_firing(
+        tmp_path,
+        rules,
+        {'pg_up{job="postgres"}': " ".join(map(str, success))},
+        "reachable",
+        TICKET,
+        watched,
+        evaluation_interval="5m",
+    )
+    shifted = {pair: [m - DAY for m in minutes] for pair, minutes in fired.items()}
+    assert _episodes(shifted["slow"], step=5) == [(10, 125)]
+    assert _episodes(shifted["slowest"], step=5) == [(10, 365)]

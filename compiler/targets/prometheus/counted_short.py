@@ -30,6 +30,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
+from compiler.model.burst_windows import burst_ends
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -64,11 +65,12 @@ def counted_short(short: str, window: BurnWindow, threshold: str, selector: str)
     return f"({short} and {total} * {window.short_seconds} * {threshold} >= 1)"
 
 
-def sliced(ratio: str, seconds: int, above: list[int], selector: str, gate: Decimal) -> str:
-    """A time-slice window's `ratio` where the highest ratio of the windows `above` it shows `gate` bad slices
-    in its slices (`slice_gate`). `ignoring (window) group_left`: the count's labels, `window` kept (the plain
-    `and` joins it to the ratio on every label: groups, generated lanes); a one-to-one match would drop it."""
-    highest = " or ".join(names.sli_error_ratio(format_duration(s)) + selector for s in above)
+def sliced(ratio: str, seconds: int, above: list[str], selector: str, gate: Decimal) -> str:
+    """A time-slice window's `ratio` where the highest of the series `above` it (the error ratios of the windows
+    above it; a short window's, also names.SLI_BURST_OVER) shows `gate` bad slices in its slices (`slice_gate`).
+    `ignoring (window) group_left`: the count's labels, `window` kept (the plain `and` joins it to the ratio on
+    every label: groups, generated lanes); a one-to-one match would drop it."""
+    highest = " or ".join(name + selector for name in above)
     count = names.sli_slices(format_duration(seconds)) + selector
     join = f"ignoring ({names.LABEL_WINDOW}) group_left max without ({names.LABEL_WINDOW})"
     return f"{ratio} and {count} * {join} ({highest}) >= {decimal_text(gate)}"
@@ -79,7 +81,9 @@ def counted_step(slo: Slo, window: BurnWindow, seconds: int, threshold: str, sel
     at the windows above it) shows in it; the plain ratio for an error-ratio SLI."""
     ratio = names.sli_error_ratio(format_duration(seconds)) + selector
     if slo.sli.kind in SLICE_KINDS:
-        above = [s for s in _reads(recorded_windows(slo), window) if s > seconds]
+        above = [
+            names.sli_error_ratio(format_duration(s)) for s in _reads(recorded_windows(slo), window) if s > seconds
+        ]
         return sliced(ratio, seconds, above, selector, slice_gate(slo, window))
     if slo.sli.kind in UNCOUNTED_KINDS:
         return ratio
@@ -109,7 +113,9 @@ def ended_by_counted_short(
     """`holds`, the short window's side as slo.py writes it, its `unless` operand (the line `  <short>`) read
     through `counted_short` for an event-count SLO, through `sliced` for time slices."""
     if slo.sli.kind in SLICE_KINDS:
-        above = _reads(recorded_windows(slo), window)
+        above = [names.sli_error_ratio(format_duration(s)) for s in _reads(recorded_windows(slo), window)]
+        if window.short_seconds in burst_ends(slo, [window]):  # 1 when the burst is over: model/burst_windows.py
+            above.insert(-1, names.SLI_BURST_OVER)  # before the long window, which reads last (lanes, tests)
         ends = f"  ({sliced(short, window.short_seconds, above, selector, slice_gate(slo, window))})"
     elif slo.sli.kind in UNCOUNTED_KINDS:
         return holds

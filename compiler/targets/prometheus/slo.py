@@ -28,6 +28,7 @@ from compiler.model.burnrate import (
     recording_tiers,
     recovery_windows,
 )
+from compiler.model.burst_windows import burst_ends
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text, burn_words
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
@@ -133,7 +134,8 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     tiers = recording_tiers()
     text = _slo_text(service, slo)
     if slo.sli.kind in UNCOUNTED_KINDS:
-        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts))
+        bursts = burst_ends(slo, [a.window for a in alerts if a.window is not None])
+        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts), bursts)
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
     own = tuple(sorted(text.own.items()))

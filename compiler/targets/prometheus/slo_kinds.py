@@ -10,11 +10,12 @@ mean over the samples that exist: a window longer than the recorded history read
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from compiler import conventions as names
 from compiler.model import slice_queries
 from compiler.model.burnrate import recorded_windows, recording_tiers
+from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import format_duration
@@ -39,11 +40,18 @@ def _bad(service: Service, slo: Slo, window: str) -> str:
 
 
 def kind_records(
-    service: Service, slo: Slo, guards: Iterable[int] = (), sliced: Iterable[int] = ()
+    service: Service,
+    slo: Slo,
+    guards: Iterable[int] = (),
+    sliced: Iterable[int] = (),
+    bursts: Mapping[int, tuple[int, int]] | None = None,
 ) -> tuple[list[Rule], list[Rule]]:
     """(fast, coarse) recording rules, named as the event SLIs' ones; for time slices, the count of bad slices
-    in each of the `guards` long windows (min_bad_events) and of all slices in each `sliced` window (the
-    windows that may end a held pair: counted_short.py)."""
+    in each of the `guards` long windows (min_bad_events) and burst and long windows of the `bursts` (short
+    window → (burst window, long window): model/burst_windows.burst_ends), of all slices in each `sliced`
+    window (the windows that may end a held pair: counted_short.py), and whether each burst is over."""
+    bursts = bursts or {}
+    guards = {*guards, *(s for ends in bursts.values() for s in ends)}
     own = _own(service, slo)
     tiers = recording_tiers()
     fast: list[Rule] = []
@@ -74,7 +82,25 @@ def kind_records(
         window = format_duration(seconds)
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(record(names.sli_error_ratio(window), ratio, {**own, names.LABEL_WINDOW: window}))
+    for short, (burst, long) in sorted(bursts.items()):
+        (coarse if tiers.is_coarse(long) else fast).append(_burst_over(service, slo, short, burst, long))
     return fast, coarse
+
+
+def _burst_over(service: Service, slo: Slo, short: int, burst: int, long: int) -> Rule:
+    """1 while the short window is clean and the long window holds no bad slice outside the burst window (the
+    held pair's burst is over: model/burst_windows.py); absent otherwise. Read by the short window's slice gate
+    (counted_short.sliced), where it shows as the highest ratio above: 1, so any clean short window ends the
+    pair then."""
+    own = _own(service, slo)
+    window = format_duration(short)
+    clean = f"({series(names.sli_error_ratio(window), own)} == 0) + 1"
+    counts = (
+        f"{series(names.sli_bad_slices(format_duration(long)), own)} <= ignoring ({names.LABEL_WINDOW}) "
+        f"{series(names.sli_bad_slices(format_duration(burst)), own)}"
+    )
+    expr = f"{clean}\nand on ({on_labels(slo.by)})\n{counts}"
+    return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: window})
 
 
 def _bad_slices(service: Service, slo: Slo, window: str) -> Rule:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from compiler.targets.prometheus.promtool.slo_state import _State, ends, shows_failure, shows_slices
+from compiler.targets.prometheus.promtool.slo_state import Burst, _State, ends, shows_failure, shows_slices
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
@@ -45,6 +45,7 @@ class Burn(NamedTuple):
     thin: bool = False  # event counts: a short window too thin to show a failure at `line` holds (slo_state.ends)
     sliced: bool = False  # time slices: one whose slices show too few bad ones at the windows above holds
     gate: float = 2.0  # time slices: the bad slices they must show (counted_short.slice_gate)
+    burst: Burst = None  # time slices: the short window's gate also reads whether the burst is over (slo_state)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -107,7 +108,13 @@ class Judge:
             if rule.window in held and any(
                 rule.window not in lane.state.held
                 and not ends(
-                    lane.state, rule.short_seconds, rule.line, rule.thin, rule.above(rule.short_seconds), rule.gate
+                    lane.state,
+                    rule.short_seconds,
+                    rule.line,
+                    rule.thin,
+                    rule.above(rule.short_seconds),
+                    rule.gate,
+                    rule.burst,
                 )
                 for lane in lanes
             ):
@@ -194,20 +201,26 @@ def _variants(
             return True
         return counted_in(state, seconds, failures) != flip
 
-    def counted_in(state: _State, seconds: int, failures: float) -> bool:
-        """The window's count (events or slices) as compared, its number times `failures`."""
+    def counted_in(state: _State, seconds: int, failures: float, burst_read: bool = True) -> bool:
+        """The window's count (events or slices) as compared, its number times `failures` (`burst_read`: False, the
+        short window's gate without its burst entry, names.SLI_BURST_OVER)."""
         if rule.sliced:
-            return shows_slices(state, seconds, rule.above(seconds), failures, rule.gate)
+            burst = rule.burst if seconds == rule.short_seconds and burst_read else None
+            return shows_slices(state, seconds, rule.above(seconds), failures, rule.gate, burst)
         return shows_failure(state, seconds, rule.line, failures)
 
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]
     long = list(compared(rule.long_seconds))
 
-    def ending(seconds: int, failures: float = 1.0, flip: bool = False) -> Verdicts:
-        """Whether the window ends the pair (slo_state.ends); `failures`, `flip`: its count's comparison faulted."""
+    def ending(seconds: int, failures: float = 1.0, flip: bool = False, burst_read: bool = True) -> Verdicts:
+        """Whether the window ends the pair (slo_state.ends); `failures`, `flip`: its count's comparison faulted;
+        `burst_read`: False, the burst's entry of its gate dropped."""
         read = zip(states, fed[seconds], strict=True)
-        return [f and (not (rule.thin or rule.sliced) or counted_in(s, seconds, failures) != flip) for s, f in read]
+        counted = [
+            not (rule.thin or rule.sliced) or counted_in(s, seconds, failures, burst_read) != flip for s in states
+        ]
+        return [f and c for (_, f), c in zip(read, counted, strict=True)]
 
     shown = ending(rule.short_seconds)
     over = list(compared(rule.short_seconds))
@@ -242,6 +255,8 @@ def _variants(
     if rule.thin or rule.sliced:  # the count's comparison (`>= 1`, `>= 2`) raised, lowered, flipped
         short += [Short(over[0], branch, ending(rule.short_seconds, f)) for f in _FAULTS]
         short.append(Short(over[0], branch, ending(rule.short_seconds, flip=True)))
+    if rule.burst is not None:  # the burst's entry of the short window's gate dropped or read as another window
+        short.append(Short(over[0], branch, ending(rule.short_seconds, burst_read=False)))
     short += [Short(over[0], nobody, shown), Short(over[0], branch, nobody)]  # the branch, its `unless` dropped
     short.append(Short(everyone, branch, shown))  # the short side dropped
     if not needed:

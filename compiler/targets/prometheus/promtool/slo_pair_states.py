@@ -10,7 +10,7 @@ from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
-from compiler.targets.prometheus.promtool.slo_state import _COARSE, _State
+from compiler.targets.prometheus.promtool.slo_state import _COARSE, Burst, _State
 
 ABOVE, BELOW = Decimal("1.25"), Decimal("0.8")  # a case's ratios (and shares) either side of a line
 
@@ -101,6 +101,7 @@ def sliced_hold_states(
     steps: tuple[int, ...],
     fast: tuple[int, ...],
     gate: Decimal,
+    burst: Burst = None,
 ) -> list[tuple[str, _State, bool]]:
     """(title, state, whether the page ends) of a time-slice pair up with its long window at `ratio`: a clean
     short window and steps each with slices for 0.8 x the pair's `gate` of bad ones at `ratio` hold it (the
@@ -126,7 +127,34 @@ def sliced_hold_states(
             True,
         ),
         *sliced_entry_states(where, w, ratio, total, steps, fast, gate),
+        *burst_states(where, w, ratio, total, steps, gate, burst),
     ]
+
+
+def burst_states(
+    where: str, w: BurnWindow, ratio: Decimal, total: Decimal, steps: tuple[int, ...], gate: Decimal, burst: Burst
+) -> list[tuple[str, _State, bool]]:
+    """(title, state, whether the page ends) of a time-slice pair up whose burst may be over (model/burst_windows.py):
+    its long window at `ratio`, its short window clean with slices for 0.8x the `gate` (too thin to end it on its
+    own), its steps silent (the branch reads the long window), the burst window's count of bad slices 1.25x the
+    long window's (all of them: names.SLI_BURST_OVER is 1, the page ends) or 0.8x (some older: it holds). Kills
+    the burst's entry of the short window's gate dropped or read as another window (and the lanes keep a case
+    apart whose pair only that entry ends: lane_faults)."""
+    if burst is None:
+        return []
+    window, _ = burst
+    out = []
+    for share, ends in ((ABOVE, True), (BELOW, False)):
+        state = sliced_clean_state(w, ratio, total, steps, BELOW, gate)
+        # the burst window's count (a coarse one apart from the coarse tier's one ratio: the count alone)
+        state.counts[window] = (state.bad_slices(w.long_seconds) * share).normalize()
+        verb = "stops" if ends else "fires"
+        title = (
+            f"{where} {w.long} at 1.25x, a clean {w.short} too thin to end it alone, the {format_duration(window)} "
+            f"holding {decimal_text(share)}x the {w.long}'s bad slices (a burst over: {verb}), alerting: {verb}"
+        )
+        out.append((title, state, ends))
+    return out
 
 
 def sliced_entry_states(

@@ -48,9 +48,12 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     sliced_hold_states,
     slices_for,
 )
+from compiler.targets.prometheus.promtool import slo_state
 from compiler.targets.prometheus.promtool.slo_state import (
+    Burst,
     Rates,
     _State,
+    fed_bursts,
     join,
     pack,
     rates,
@@ -74,6 +77,7 @@ class _Lines:
     thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
     sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
     gates: tuple[float, ...] = ()  # time slices: per pair (in `burn` order) its gate (counted_short.slice_gate)
+    bursts: tuple[Burst, ...] = ()  # time slices: per pair (in `burn` order) its burst's end (slo_state.Burst)
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
@@ -82,7 +86,8 @@ class _Lines:
         recorded = recorded_windows(slo)
         at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
         gates = tuple(float(slice_gate(slo, w)) for w in windows)
-        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=slo.sli.kind in SLICE_KINDS, gates=gates)
+        sliced, bursts = slo.sli.kind in SLICE_KINDS, fed_bursts(recorded, windows, slo_state.counted(slo))
+        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=sliced, gates=gates, bursts=bursts)
 
     @classmethod
     def at(
@@ -129,10 +134,13 @@ def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
         threshold = lines.burn[w.name]
         _, _, bad_long, long = state.window(w.long_seconds)
         gate = dict(zip(lines.burn, lines.gates, strict=False)).get(w.name, 2.0)
-        holds = short_holds(state, w, threshold, recovery_windows(lines.recorded, w), lines.thin, lines.sliced, gate)
+        burst = dict(zip(lines.burn, lines.bursts, strict=False)).get(w.name)
+        steps = recovery_windows(lines.recorded, w)
+        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
-        if lines.min_bad_events and not bad_long * w.long_seconds >= float(lines.min_bad_events):
+        guarded = float(state.bad_slices(w.long_seconds)) if lines.sliced else bad_long * w.long_seconds
+        if lines.min_bad_events and not guarded >= float(lines.min_bad_events):
             return None
         return long
     remaining = 1 - (state.window(lines.period_seconds)[3] / lines.budget)
@@ -185,6 +193,10 @@ class Shape:
         if not self.slices or not self.min_bad_events:
             return ()
         return tuple(sorted({w.long_seconds for w in self.windows}))
+
+    @property
+    def bursts(self) -> tuple[Burst, ...]:  # per window pair: slo_state.fed_bursts
+        return fed_bursts(self.recorded, self.windows, self.counted) if self.slices else (None,) * len(self.windows)
 
     @property
     def sliced(self) -> tuple[int, ...]:
@@ -255,7 +267,7 @@ def plan(shape: Shape) -> Plan:
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
     lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
-    lines = replace(lines, gates=tuple(float(g) for g in shape.gates))
+    lines = replace(lines, gates=tuple(float(g) for g in shape.gates), bursts=shape.bursts)
     busy = max(
         [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
     )
@@ -271,7 +283,9 @@ def plan(shape: Shape) -> Plan:
     recovering: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
-    for w, line, text, gate in zip(shape.windows, shape.lines, shape.line_texts, shape.gates, strict=True):
+    for w, line, text, gate, burst in zip(
+        shape.windows, shape.lines, shape.line_texts, shape.gates, shape.bursts, strict=True
+    ):
         at = steps_after(w.for_seconds, step)
         where = f"{w.long}/{w.short} (line {text})"
         # The long window holds just 1.25x min_bad_events failed events: the guard raised by half stops it.
@@ -310,7 +324,7 @@ def plan(shape: Shape) -> Plan:
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
-            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate):
+            for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
         silent = no_events_state(w, line * ABOVE, busy, steps, held=False)
         title = f"{where} {w.long} at 1.25x, a silent {w.short} does not start a page (scaled to zero at night)"
@@ -404,6 +418,7 @@ def plan(shape: Shape) -> Plan:
             shape.thin,
             shape.slices,
             float(shape.gates[shape.windows.index(r.window)]),
+            shape.bursts[shape.windows.index(r.window)],
         )
         for r in shape.rules
         if r.window is not None

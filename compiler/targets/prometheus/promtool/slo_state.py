@@ -16,6 +16,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
+from compiler.model.burst_windows import burst_ends_of
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -40,6 +41,9 @@ class _State:
     # names (`burn_window`) of the pairs whose alert is already pending or firing (their ALERTS series fed): only
     # those hold through a short window with no events (slo.py). Not their long windows: two pairs may share one
     held: frozenset[str] = frozenset()
+    # time slices: window seconds → bad slices fed for its count in place of its bad rate times its seconds (a
+    # coarse window apart from the coarse tier's one ratio: a burst over, slo_pair_states.burst_states)
+    counts: dict[int, Decimal] = field(default_factory=dict)
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
     def window(self, seconds: int) -> _Numbers:
@@ -62,6 +66,10 @@ class _State:
             return bool(self.coarse or _COARSE in self.totals) and self.totals.get(_COARSE, self.total) > 0
         return bool(self.ratios.get(seconds) or seconds in self.totals) and self.totals.get(seconds, self.total) > 0
 
+    def bad_slices(self, seconds: int) -> Decimal:
+        """The bad slices `rates` feeds for a counted window (a time-slice SLI's min_bad_events guard)."""
+        return self.counts.get(seconds, self.window(seconds)[1] * seconds)
+
     def total_of(self, seconds: int) -> Decimal:
         return self.window(seconds)[0]
 
@@ -70,7 +78,7 @@ class _State:
 
     def keys(self) -> frozenset[int]:
         """The windows this state sets (the coarse tier as _COARSE): what another state must leave alone."""
-        fast = {_COARSE if _is_coarse(s) else s for s in (*self.ratios, *self.totals)}
+        fast = {_COARSE if _is_coarse(s) else s for s in (*self.ratios, *self.totals, *self.counts)}
         return frozenset(fast | ({_COARSE} if self.coarse else set()))
 
     def ratio(self, seconds: int) -> float:
@@ -86,6 +94,7 @@ def short_holds(
     thin: bool = False,
     sliced: bool = False,
     gate: float = float(SLICE_GATE),
+    burst: Burst = None,
 ) -> bool:
     """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
     `thin` (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few
@@ -95,7 +104,7 @@ def short_holds(
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         return True
     reads = (*steps, w.long_seconds)
-    if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate) or w.name not in state.held:
+    if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
     above = [reads[i + 1 :] if sliced else () for i in range(len(steps))]
     reading = zip(steps, above, strict=True)
@@ -106,13 +115,20 @@ def short_holds(
 
 
 def ends(
-    state: _State, seconds: int, line: float, thin: bool, above: tuple[int, ...] = (), gate: float = float(SLICE_GATE)
+    state: _State,
+    seconds: int,
+    line: float,
+    thin: bool,
+    above: tuple[int, ...] = (),
+    gate: float = float(SLICE_GATE),
+    burst: Burst = None,
 ) -> bool:
     """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
     enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64); with
-    `above` (time slices) slices enough to show `gate` bad ones at the highest ratio of those windows."""
+    `above` (time slices) slices enough to show `gate` bad ones at the highest ratio of those windows (and of
+    names.SLI_BURST_OVER, 1 when the `burst` is over: `burst_over`)."""
     if above:
-        return state.fed(seconds) and shows_slices(state, seconds, above, gate=gate)
+        return state.fed(seconds) and shows_slices(state, seconds, above, gate=gate, burst=burst)
     return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
 
 
@@ -122,14 +138,47 @@ def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.
 
 
 def shows_slices(
-    state: _State, seconds: int, above: tuple[int, ...], share: float = 1.0, gate: float = float(SLICE_GATE)
+    state: _State,
+    seconds: int,
+    above: tuple[int, ...],
+    share: float = 1.0,
+    gate: float = float(SLICE_GATE),
+    burst: Burst = None,
 ) -> bool:
     """Whether a time-slice window's slices (its fed count) times the highest ratio of the fed windows `above`
-    reach the pair's `gate` of bad slices (or `share` of it); none of `above` fed: no (`max` of nothing)."""
-    highest = max((state.window(s)[3] for s in above if state.fed(s)), default=None)
+    (and 1 where the `burst` of the short window `seconds` is over) reach the pair's `gate` of bad slices (or
+    `share` of it); none of them: no (`max` of nothing)."""
+    over = [1.0] if burst_over(state, seconds, burst) else []
+    highest = max([*(state.window(s)[3] for s in above if state.fed(s)), *over], default=None)
     if highest is None:
         return False
     return float(decimal_text(slice_count(state, seconds))) * highest >= gate * share
+
+
+# A time-slice pair's (burst window, long window) when the cases feed both windows' bad-slice counts (the
+# burn alerts' min_bad_events guard): model/burst_windows.py. None: names.SLI_BURST_OVER is never recorded.
+Burst = tuple[int, int] | None
+
+
+def burst_over(state: _State, short: int, burst: Burst) -> bool:
+    """names.SLI_BURST_OVER as recorded from the state: the short window fed and clean, and the long window's
+    fed count of bad slices at most the burst window's (`rates` feeds a count where a window has bad ones)."""
+    if burst is None or not state.fed(short) or state.window(short)[3] != 0:
+        return False
+    window, long = burst
+    counts = [state.bad_slices(s) for s in (long, window)]
+    return all(counts) and counts[0] <= counts[1]
+
+
+def fed_bursts(recorded: tuple[int, ...], windows: Iterable[BurnWindow], counted: tuple[int, ...]) -> tuple[Burst, ...]:
+    """Per pair of `windows` (in order): its Burst where the cases feed the counts it reads (`counted`)."""
+    windows = tuple(windows)
+    ends = burst_ends_of(recorded, windows)
+    out: list[Burst] = []
+    for w in windows:
+        end = ends.get(w.short_seconds)
+        out.append(end if end is not None and end[1] == w.long_seconds and set(end) <= set(counted) else None)
+    return tuple(out)
 
 
 def slice_count(state: _State, seconds: int) -> Decimal:
@@ -210,9 +259,9 @@ def rates(
         else:
             out.append((_COARSE, _constant(bad, samples), _constant(events, samples), ""))
     for seconds in counted:
-        bad = state.window(seconds)[1]
+        bad = state.bad_slices(seconds)
         if bad:
-            out.append((seconds, "", "", _constant((bad * seconds).normalize(), samples)))
+            out.append((seconds, "", "", _constant(bad.normalize(), samples)))
     out += [(_HELD, name, _constant(Decimal(1), samples), "") for name in sorted(state.held)]
     return tuple(out)
 
@@ -314,6 +363,7 @@ def join(states: Iterable[_State]) -> _State:
         out.coarse = out.coarse or state.coarse
         out.total = state.total
         out.held |= state.held
+        out.counts.update(state.counts)
     return out
 
 
