@@ -33,6 +33,7 @@ from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import slice_gate, slice_windows
+from compiler.targets.prometheus.promtool import slo_state
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
@@ -48,7 +49,6 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     sliced_hold_states,
     slices_for,
 )
-from compiler.targets.prometheus.promtool import slo_state
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     Rates,
