@@ -37,6 +37,7 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
 from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
+from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -45,7 +46,6 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     no_events_state,
     pair_state,
 )
-from compiler.targets.prometheus.promtool.slo_plan import _Lines, _value
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
@@ -55,7 +55,7 @@ def _groups(
     service: Service,
     slo: Slo,
     rules: list[Rule],
-    lines: _Lines,
+    lines: Lines,
     step: int,
     title: str,
     states: tuple[_State, ...],
@@ -81,14 +81,14 @@ def _groups(
     return Case(f"{slo.name} per {', '.join(slo.by)}: {title}", step, inputs, checks, predict=predict)
 
 
-def _oracle(rule: Rule, lines: _Lines, state: _State) -> float | None:
+def _oracle(rule: Rule, lines: Lines, state: _State) -> float | None:
     assert rule.source is not None
-    return _value(rule.source, lines, state)
+    return alert_value(rule.source, lines, state)
 
 
 def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
-    lines = _Lines.of(slo, windows)
+    lines = Lines.of(slo, windows)
     busy = max([busy_traffic(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
     out = []
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from compiler.model.burnrate import (
     BurnWindow,
@@ -33,10 +33,10 @@ from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import slice_gate, slice_windows
-from compiler.targets.prometheus.promtool import slo_state
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
+from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -57,102 +57,9 @@ from compiler.targets.prometheus.promtool.slo_state import (
     join,
     pack,
     rates,
-    short_holds,
 )
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
-
-
-@dataclass(frozen=True)
-class _Lines:
-    """The numbers an SLO's alerts compare with, as Prometheus reads them: worked out once per SLO."""
-
-    period_seconds: int
-    budget: float  # the error budget
-    budget_left: float  # the budget-low line
-    min_bad_events: int  # the low-traffic guard (0: none)
-    burn: dict[str, float]  # window name → error-ratio line (factor × budget)
-    unguarded_missing: bool = False  # SLODataMissing has no `up` guard (targets: false): it fires without raw series
-    recorded: tuple[int, ...] = ()  # every window the error ratio is recorded over (the pairs' steps between)
-    thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
-    sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
-    gates: tuple[float, ...] = ()  # time slices: per pair (in `burn` order) its gate (counted_short.slice_gate)
-    bursts: tuple[Burst, ...] = ()  # time slices: per pair (in `burn` order) its burst's end (slo_state.Burst)
-
-    @classmethod
-    def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> _Lines:
-        unguarded = service is not None and not service.targets
-        left = slo.alerting.budget_left
-        recorded = recorded_windows(slo)
-        at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
-        gates = tuple(float(slice_gate(slo, w)) for w in windows)
-        sliced, bursts = slo.sli.kind in SLICE_KINDS, fed_bursts(recorded, windows, slo_state.counted(slo))
-        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=sliced, gates=gates, bursts=bursts)
-
-    @classmethod
-    def at(
-        cls,
-        period_seconds: int,
-        error_budget: Decimal,
-        budget_left: Decimal,
-        min_bad_events: int,
-        windows: list[BurnWindow] | tuple[BurnWindow, ...],
-        unguarded_missing: bool,
-        recorded: tuple[int, ...] = (),
-    ) -> _Lines:
-        budget = _float(decimal_text(error_budget))
-        return cls(
-            unguarded_missing=unguarded_missing,
-            recorded=recorded,
-            period_seconds=period_seconds,
-            budget=budget,
-            budget_left=_float(decimal_text(budget_left)),
-            min_bad_events=min_bad_events,
-            burn={w.name: _float(w.factor_text(period_seconds)) * budget for w in windows},
-        )
-
-
-class _AlertKind(Protocol):
-    """What the oracle reads of an alert (an AlertDef, or a RuleShape)."""
-
-    @property
-    def window(self) -> BurnWindow | None: ...
-    @property
-    def budget(self) -> str | None: ...
-    @property
-    def data_missing(self) -> bool: ...
-    @property
-    def stale(self) -> bool: ...
-
-
-def _value(alert: _AlertKind, lines: _Lines, state: _State) -> float | None:
-    """The alert's expression value under `state`, or None when its condition does not hold."""
-    if alert.data_missing or alert.stale:  # these cases feed no raw series
-        return 1.0 if alert.data_missing and lines.unguarded_missing else None
-    w = alert.window
-    if w is not None:
-        threshold = lines.burn[w.name]
-        _, _, bad_long, long = state.window(w.long_seconds)
-        gate = dict(zip(lines.burn, lines.gates, strict=False)).get(w.name, 2.0)
-        burst = dict(zip(lines.burn, lines.bursts, strict=False)).get(w.name)
-        steps = recovery_windows(lines.recorded, w)
-        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst)
-        if not (long > threshold and state.fed(w.long_seconds) and holds):
-            return None
-        guarded = float(state.bad_slices(w.long_seconds)) if lines.sliced else bad_long * w.long_seconds
-        if lines.min_bad_events and not guarded >= float(lines.min_bad_events):
-            return None
-        return long
-    remaining = 1 - (state.window(lines.period_seconds)[3] / lines.budget)
-    if alert.budget == "low":
-        return remaining if remaining < lines.budget_left and remaining > 0 else None
-    return remaining if remaining <= 0 else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _float(text: str) -> float:
-    """A number as Prometheus reads it from the rule text."""
-    return float(text)
 
 
 class RuleShape(NamedTuple):
@@ -181,11 +88,11 @@ class Shape:
     line_texts: tuple[str, ...]  # per window pair: its line as the rule text writes it
     gates: tuple[Decimal, ...]  # per window pair: its time-slice gate (counted_short.slice_gate; unread for events)
     rules: tuple[RuleShape, ...]
-    unguarded_missing: bool  # see _Lines
+    unguarded_missing: bool  # see Lines
     lane_safe: bool  # the alerts can tell lanes apart: see lanes.py and lane_faults.py
     slices: bool = False  # a time-slice SLI: its min_bad_events counts bad slices (see slo_state.rates)
     left_out: bool = False  # a low objective left a pair out of its tier (model/reachable_pairs.py)
-    thin: bool = False  # see _Lines
+    thin: bool = False  # see Lines
 
     @property
     def counted(self) -> tuple[int, ...]:
@@ -266,7 +173,7 @@ def plan(shape: Shape) -> Plan:
     pending: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
-    lines = replace(_Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
+    lines = replace(Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
     lines = replace(lines, gates=tuple(float(g) for g in shape.gates), bursts=shape.bursts)
     busy = max(
         [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
@@ -386,7 +293,7 @@ def plan(shape: Shape) -> Plan:
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
         state = _calm_windows(join(p[1] for p in joined), shape)
-        holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := _value(r, lines, state)) is not None)
+        holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := alert_value(r, lines, state)) is not None)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
         fed = _rates(state, shape, checked_at[-1] // step + 1)
