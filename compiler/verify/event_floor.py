@@ -19,6 +19,7 @@ from compiler.model.burnrate import unreachable, windows_for
 from compiler.model.types import BurnWindow, SliKind, Slo, Tier
 from compiler.model.units import about_text, format_duration
 from compiler.spec.document import Path
+from compiler.verify import group_floor
 from compiler.verify.client import Prometheus, QueryRejected
 from compiler.verify.recovery import lingering_page
 
@@ -39,18 +40,32 @@ def check_event_floor(
     pages = [w for w in windows_for(slo) if w.tier is Tier.CRITICAL and not unreachable(slo, w)]
     if slo.min_bad_events <= 0 or slo.sli.kind not in _COUNTED or not pages:
         return
-    # the mean of the 5m rate over the last day where it has data: a rate over [1d] divides by the whole day, and a
-    # service (or server) younger than a day read as nearly idle
-    per_second = _mean_rate(prometheus, f"avg_over_time(sum({queries.sli_total(slo.sli, '5m')})[1d:5m])")
+    groups = _group_rates(slo, prometheus)
+    per_second = sum(groups.values(), Decimal(0)) if groups else None
     if per_second is None or per_second <= 0:
         return  # no traffic at all: the metric checks say so
     if lingering := lingering_page(slo, pages, per_second):
         note(objective, slo.location, lingering)
     fastest = min(pages, key=lambda w: w.long_seconds)
+    source = "" if written else " (inherited: the platform's defaults.slo_alerts.min_bad_events, or the built-in 3)"
+    if slo.by:
+        if message := group_floor.message(slo, pages, groups, source):
+            find(path, slo.location, message)
+        return
     if slo.min_bad_events <= per_second * fastest.long_seconds:
         return
-    source = "" if written else " (inherited: the platform's defaults.slo_alerts.min_bad_events, or the built-in 3)"
     find(path, slo.location, _message(slo, pages, per_second, source))
+
+
+def _group_rates(slo: Slo, prometheus: Prometheus) -> dict[str, Decimal]:
+    """The mean of the SLI's 5m rate over the last day where it has data, per group of a grouped SLO ({"": rate}
+    for one without `by:`), in one query. A rate over [1d] divides by the whole day, and a service (or server)
+    younger than a day read as nearly idle; a group's mean divides by the SLO's steps with data, not its own, so a
+    tenant seen in two 5-minute steps of the day reads as its day's traffic, not as those two steps' rate."""
+    if not slo.by:
+        total = _mean_rate(prometheus, f"avg_over_time(sum({queries.sli_total(slo.sli, '5m')})[1d:5m])")
+        return {} if total is None else {"": total}
+    return group_floor.rates(prometheus, group_floor.query(slo))
 
 
 def _message(slo: Slo, pages: list[BurnWindow], per_second: Decimal, source: str) -> str:
