@@ -13,7 +13,8 @@
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
-- every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic (event_floor.py);
+- every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic, a grouped SLO's
+  per group (event_floor.py, group_floor.py);
 - the service's targets are scraped, configured and observed, as often as the platform declares, and obsc's
   loaded groups are evaluated at least as often as their alerts' holds (scrapes.py);
 - obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
