@@ -4,7 +4,8 @@ The floor is a count and the windows are times, so what it means depends on the 
 live server knows: the platform's `min_bad_events: 100` holds back a stray failure at 10 req/s and holds back a
 total outage at 0.005 req/s, whose 1h window holds 18 requests and 6h window 108. Replayed with promtool (99.9%
 over 30d, 1m steps): that outage paged after 5h49m, the first 6h window to hold 100 failures, and the error-rate
-page (3 failures in 5m) never fired; at 500, more than the 432 requests of a day, no page at all.
+page (3 failures in 5m) never fired; at 500, more than the 432 requests of a day, no page at all. A grouped
+SLO's floor gates each group, so its groups are read apart (group_floor.py).
 """
 
 from __future__ import annotations

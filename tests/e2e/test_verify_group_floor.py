@@ -4,8 +4,10 @@ Six hours of four tenants are backfilled, ending now: `busy` at 10 req/s, `mid` 
 0.01 (36 in 1h) and `idle`, a series exported at 0. Under the platform's `min_bad_events: 100` the whole SLO holds
 36,216 requests in its 1h page window, and round 39's check (the whole SLO's mean) said nothing; but the burn
 pairs gate per tenant, and a total outage of `quiet` holds 36 failures in 1h and 216 in 6h: it pages only on the
-6h/30m pair, 2h47m in. `idle` has no traffic to lose and is left out. The answers verify got here are recorded in
-tests/verify_recorded/floor40.json (tests/test_verify_recorded_floor.py replays them without a server).
+6h/30m pair, once 100 have failed, 2h47m in (promtool on the compiled rules, 1m steps: pending 2h49m in, firing
+3h03m in after the 15m hold; the 1h/5m page never). `idle` has no traffic to lose and is left out. The answers
+verify got here are recorded in tests/verify_recorded/floor40.json (tests/test_verify_recorded_floor.py replays
+them without a server).
 """
 
 from __future__ import annotations
