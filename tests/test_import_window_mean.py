@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compiler.importers import ImportOptions, import_specs
-from compiler.importers.window_mean import not_a_window_mean
+from compiler.model.window_mean import not_a_window_mean
 from tests.import_helpers import assert_located_at_their_keys
 
 SLOTH = """\

@@ -40,6 +40,7 @@ from compiler.model.units import (
     parse_duration_seconds,
     parse_percent,
 )
+from compiler.model.window_mean import raw_window_mean_warnings
 from compiler.spec.document import Path
 
 
@@ -132,6 +133,8 @@ def build_slos(
             continue
         at = (*path, "objective")
         windows, left_out = kept_pairs(windows, period, objective, alerts, ctx.loc(at), at)
+        raw_at = (*path, "sli", "raw")
+        means = raw_window_mean_warnings(raw["sli"]["raw"], selector, ctx, raw_at) if sli.kind is SliKind.RAW else ()
         out.append(
             Slo(
                 name=name,
@@ -150,6 +153,7 @@ def build_slos(
                 location=ctx.loc(path),
                 windows=windows,
                 left_out=left_out,
+                window_means=means,
                 labels=labels,
                 annotations=annotations,
                 by=by,

@@ -16,7 +16,7 @@ from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.pinned_groups import pinned_group_warnings
-from compiler.model.reachable_pairs import left_out_warnings
+from compiler.model.reachable_pairs import left_out_warnings, window_mean_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
 from compiler.model.up_join_labels import up_join_warnings
@@ -145,10 +145,12 @@ def layout_warnings(out: Console, compilation: Compilation) -> None:
 
 
 def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
-    """Located warnings `compile` and `validate` both say: burn pairs left out, scrape-target labels guessed,
+    """Located warnings `compile` and `validate` both say: burn pairs left out, raw queries whose long windows
+    are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes counted as failures."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
+    out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
     out.diagnostics([d for s in services for d in inherited_lines_below_budget(s)], severity="warning", code="lines")
     out.diagnostics([d for s in services for d in s.sparse_lines], severity="warning", code="lines")

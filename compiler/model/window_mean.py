@@ -1,0 +1,101 @@
+"""Event queries whose long windows obsc reads otherwise than they are written.
+
+obsc evaluates a raw event query (its own `sli: {raw: {errors, total}}`, or one imported from a peer that evaluates
+it over every window, as Sloth's `[1d]` and `[3d]` rules do) over the fast windows as written: the pages. Its coarse
+tier (1d, 3d, the period: the tickets and the budget) averages the query's 5m values instead. That is the same
+number for sums of `rate`, `increase`, `count_over_time` or `sum_over_time`, but not where something that is no sum
+stands above the window: `count(... > 0)` over 3d is the share of instances that failed once in three days, its 5m
+mean the share failing in a 5m slice (~1/36 of it for one failure an hour at 1m scrapes).
+
+A located warning, not an error: the mean of 5m values is a defined, time-weighted reading (the one the documented
+`raw: {error_ratio}` form has), the pages read the query as written, and specs compiling today keep compiling.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import promql_parser as pp
+
+from compiler.errors import Diagnostic
+from compiler.model.build_context import Ctx
+from compiler.model.promql import Matcher, expand
+from compiler.model.promql_check import children
+from compiler.spec.document import Path
+
+_SENTINEL_SECONDS = 7331  # what `$window` stands for while parsing: a range no one writes, so it is found again
+# Per-window functions whose value over a long window is the mean (or the sum) of their values over its slices
+_ADDITIVE = frozenset({"rate", "increase", "count_over_time", "sum_over_time", "avg_over_time"})
+_LINEAR_AGGREGATIONS = frozenset({"sum", "avg"})
+_LABEL_ONLY = frozenset({"label_replace", "label_join", "sort", "sort_desc"})
+
+
+def not_a_window_mean(query: str) -> str | None:
+    """What in `query` (over `$window`) makes its value over 1d or 3d differ from the mean of its 5m values
+    (`count()`, `max_over_time()`, `>`), or None when nothing does or the query does not parse."""
+    try:
+        tree = pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
+    except (ValueError, TypeError):
+        return None
+    return _culprit(tree)
+
+
+def _culprit(node: Any) -> str | None:
+    """The first thing above a `$window` range that is not a sum of its parts, or None."""
+    if not _reads_window(node):
+        return None
+    if isinstance(node, pp.Call):
+        name = node.func.name
+        if any(_is_window_range(arg) for arg in node.args):
+            return None if name in _ADDITIVE else f"{name}()"
+        if name not in _LABEL_ONLY:
+            return f"{name}()"
+    elif isinstance(node, pp.AggregateExpr) and str(node.op) not in _LINEAR_AGGREGATIONS:
+        return f"{node.op}()"
+    elif isinstance(node, pp.BinaryExpr):
+        op = str(node.op)
+        if op in ("==", "!=", ">", "<", ">=", "<="):
+            return f"the comparison `{op}`"
+        if op in ("*", "/", "^", "%", "atan2") and _reads_window(node.lhs) and _reads_window(node.rhs):
+            return f"`{op}` of two windowed queries"
+    elif isinstance(node, pp.SubqueryExpr) and _is_window_range(node):
+        return None  # below the range every point is read alike
+    for child in children(node):
+        found = _culprit(child)
+        if found:
+            return found
+    return None
+
+
+def _is_window_range(node: Any) -> bool:
+    return isinstance(node, pp.MatrixSelector | pp.SubqueryExpr) and node.range == timedelta(seconds=_SENTINEL_SECONDS)
+
+
+def _reads_window(node: Any) -> bool:
+    if _is_window_range(node):
+        return True
+    return any(_reads_window(child) for child in children(node))
+
+
+def raw_window_mean_warnings(
+    bodies: dict[str, str], selector: tuple[Matcher, ...], ctx: Ctx, path: Path
+) -> tuple[Diagnostic, ...]:
+    """A located warning at each raw query (`path`: the raw SLI) whose 1d and 3d values are not its 5m mean."""
+    found = []
+    for key in ("errors", "total"):
+        culprit = not_a_window_mean(expand(str(bodies[key]), selector))
+        if culprit:
+            found.append(Diagnostic(ctx.loc((*path, key)), (*path, key), _warning(key, culprit)))
+    return tuple(found)
+
+
+def _warning(key: str, culprit: str) -> str:
+    return (
+        f"{culprit} stands above $window in the {key} query, so its 1d and 3d windows (the tickets, and the budget) "
+        "read another number than the query says: obsc evaluates it as written over the pages' windows but averages "
+        "its 5m values over the long ones, the same only for sums of rate, increase, count_over_time or "
+        "sum_over_time (count(increase(x[$window]) > 0) over 1d counts an instance that failed once that day, its "
+        "5m mean one failing in the same 5 minutes); to read one ratio on every window, count events: "
+        'sum(rate(jobs_total{$selector,result="failed"}[$window])) over sum(rate(jobs_total{$selector}[$window]))'
+    )
