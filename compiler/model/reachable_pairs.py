@@ -60,11 +60,6 @@ def left_out_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     return [d for service in services for slo in service.slos for d in slo.left_out]
 
 
-def window_mean_warnings(services: Sequence[Service]) -> list[Diagnostic]:
-    """Every raw query whose 1d and 3d windows read the mean of its 5m values, not the query over them."""
-    return [d for service in services for slo in service.slos for d in slo.window_means]
-
-
 def _warning(
     window: BurnWindow, kept: Catalog, period_seconds: int, budget: Decimal, where: Location, path: Path
 ) -> Diagnostic:

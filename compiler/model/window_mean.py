@@ -13,6 +13,7 @@ A located warning, not an error: the mean of 5m values is a defined, time-weight
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
+from compiler.model.types import Service
 from compiler.spec.document import Path
 
 _SENTINEL_SECONDS = 7331  # what `$window` stands for while parsing: a range no one writes, so it is found again
@@ -79,7 +81,7 @@ def _reads_window(node: Any) -> bool:
 
 
 def raw_window_mean_warnings(
-    bodies: dict[str, str], selector: tuple[Matcher, ...], ctx: Ctx, path: Path
+    bodies: Mapping[str, str], selector: tuple[Matcher, ...], ctx: Ctx, path: Path
 ) -> tuple[Diagnostic, ...]:
     """A located warning at each raw query (`path`: the raw SLI) whose 1d and 3d values are not its 5m mean."""
     found = []
@@ -99,3 +101,8 @@ def _warning(key: str, culprit: str) -> str:
         "5m mean one failing in the same 5 minutes); to read one ratio on every window, count events: "
         'sum(rate(jobs_total{$selector,result="failed"}[$window])) over sum(rate(jobs_total{$selector}[$window]))'
     )
+
+
+def window_mean_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """Every raw query of `services` whose 1d and 3d windows read the mean of its 5m values (compile, validate)."""
+    return [d for service in services for slo in service.slos for d in slo.window_means]

@@ -16,10 +16,11 @@ from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.pinned_groups import pinned_group_warnings
-from compiler.model.reachable_pairs import left_out_warnings, window_mean_warnings
+from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
 from compiler.model.up_join_labels import up_join_warnings
+from compiler.model.window_mean import window_mean_warnings
 from compiler.output import claim, runbook_drift, runbook_moves, swap, writer
 from compiler.output.subset import Subset
 from compiler.targets import link_notes
