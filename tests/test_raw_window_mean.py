@@ -41,7 +41,10 @@ def test_a_raw_query_whose_long_windows_are_no_mean_is_warned_at_its_line(
         "$.slos[0].sli.raw.total:",
         "$.slos[2].sli.raw.errors:",
         "$.slos[2].sli.raw.total:",
+        "$.slos[3].sli.raw.errors:",
     ]
+    assert "count events: sum(rate(jobs_failed_total{$selector}[$window])) over" in said.splitlines()[0]
+    assert "count events: sum(sum_over_time(jobs_failed_sum{$selector}[$window])) over" in said.splitlines()[-1]
 
 
 BATCH = """\

@@ -23,6 +23,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
+from compiler.model.raw_windows import PER_WINDOW
 from compiler.model.types import Service
 from compiler.spec.document import Path
 
@@ -31,6 +32,7 @@ _SENTINEL_SECONDS = 7331  # what `$window` stands for while parsing: a range no 
 _ADDITIVE = frozenset({"rate", "increase", "count_over_time", "sum_over_time", "avg_over_time"})
 _LINEAR_AGGREGATIONS = frozenset({"sum", "avg"})
 _LABEL_ONLY = frozenset({"label_replace", "label_join", "sort", "sort_desc"})
+_COUNTED = "sum(rate(jobs_{}{{$selector}}[$window]))"  # the hint: summed counts read one ratio on every window
 
 
 def not_a_window_mean(query: str) -> str | None:
@@ -85,21 +87,26 @@ def raw_window_mean_warnings(
 ) -> tuple[Diagnostic, ...]:
     """A located warning at each raw query (`path`: the raw SLI) whose 1d and 3d values are not its 5m mean."""
     found = []
+    per_window = bodies.get("per") == PER_WINDOW
     for key in ("errors", "total"):
         culprit = not_a_window_mean(expand(str(bodies[key]), selector))
         if culprit:
-            found.append(Diagnostic(ctx.loc((*path, key)), (*path, key), _warning(key, culprit)))
+            found.append(Diagnostic(ctx.loc((*path, key)), (*path, key), _warning(key, culprit, per_window)))
     return tuple(found)
 
 
-def _warning(key: str, culprit: str) -> str:
+def _warning(key: str, culprit: str, per_window: bool) -> str:
+    # under `per: window` rate() is refused: the counts are the exporter's per-period sums
+    counted, names = ("sum(sum_over_time(jobs_{}{{$selector}}[$window]))", ("failed_sum", "count_sum"))
+    if not per_window:
+        counted, names = _COUNTED, ("failed_total", "total")
     return (
         f"{culprit} stands above $window in the {key} query, so its 1d and 3d windows (the tickets, and the budget) "
         "read another number than the query says: obsc evaluates it as written over the pages' windows but averages "
         "its 5m values over the long ones, the same only for sums of rate, increase, count_over_time or "
         "sum_over_time (count(increase(x[$window]) > 0) over 1d counts an instance that failed once that day, its "
         "5m mean one failing in the same 5 minutes); to read one ratio on every window, count events: "
-        'sum(rate(jobs_total{$selector,result="failed"}[$window])) over sum(rate(jobs_total{$selector}[$window]))'
+        f"{counted.format(names[0])} over {counted.format(names[1])}"
     )
 
 
