@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,14 +81,18 @@ class Focused:
     label: str
 
 
+_Only = Mapping[str, Collection[int]] | None  # per test file, the indexes of the groups to write; None: all
+
+
 def focus_family(
-    workdir: str, tests: Sequence[str], rule_files: Sequence[str], out_dir: str, prefix: str
+    workdir: str, tests: Sequence[str], rule_files: Sequence[str], out_dir: str, prefix: str, only: _Only = None
 ) -> list[Focused] | None:
     """Write a focused test file per test group of `tests` (which all load exactly `rule_files`, paths
     relative to `workdir`) and the rule files they load under `out_dir`/`prefix`; None when any of the
     files is not taken apart surely (run them whole). Group g of test T is written as `prefix/T.g` (g from
     1, see `source_of`), the rules it loads as `prefix/rules/K-F-NAME` for rule subset K of the F-th of
-    `rule_files` (NAME: its file name)."""
+    `rule_files` (NAME: its file name). `only`: per test file, the groups to write (indexes from 0), each
+    still focused over every group of the family; None: all of them."""
     try:
         rules = [_RuleFile.read(os.path.join(workdir, r)) for r in rule_files]
         suites = [_TestFile.read(os.path.join(workdir, t)) for t in tests]
@@ -112,7 +116,7 @@ def focus_family(
     except _Unsure:
         return None
     try:
-        return _write_family(tests, suites, rules, rule_files, wanted, by_id, out_dir, prefix)
+        return _write_family(tests, suites, rules, rule_files, wanted, by_id, out_dir, prefix, only)
     except OSError:  # no room for the focused files: the originals still run, whole
         return None
 
@@ -126,12 +130,15 @@ def _write_family(
     by_id: dict[RuleId, Rule],
     out_dir: str,
     prefix: str,
+    only: _Only = None,
 ) -> list[Focused]:
     written: dict[frozenset[RuleId], list[str]] = {}
     out: list[Focused] = []
     made: set[str] = set()  # directories made: a service's ~55 files are written into two
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
+            if only is not None and g not in only.get(test, ()):
+                continue
             keep = frozenset(kept)
             if keep not in written:
                 # One flat folder: a folder tree per rule subset (`rK/prometheus/rules/`) made and removed ~75
