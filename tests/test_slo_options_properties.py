@@ -1,6 +1,6 @@
 """SLOs written as a newcomer might: every SLI kind, objectives from 50 to 14 nines, periods from 1d to 90d,
-`by:` groups (one a label the service selector pins), min_bad_events, per-tier alert switches and budget_left,
-with and without scrape targets.
+`by:` groups (one a label the service selector pins, two nested), min_bad_events, per-tier alert switches and
+budget_left, with and without scrape targets.
 
 Either the spec is refused at its lines (exit 2), or it compiles with promtool, amtool and the lint
 passing. A search like this found, in round 7 (each now an explicit example): with `targets: false`, a
@@ -67,8 +67,9 @@ def slos(draw: st.DrawFn, index: int) -> dict[str, Any]:
     if draw(st.booleans()):
         slo["period"] = draw(st.sampled_from(["1d", "7d", "14d", "28d", "30d", "90d"]))
     if kind in EVENTS and draw(st.booleans()):
-        # ["job"]: a label the service selector pins to one value (round 39: its groups were fed values it never reads)
-        slo["by"] = draw(st.sampled_from([["route"], ["tenant", "cluster"], ["job"]]))
+        # ["job"]: a label the service selector pins to one value (round 39: its groups were fed values it never reads);
+        # ["cluster"] beside ["tenant", "cluster"]: nested splits of ServiceDown (round 40: two pages, a failed case)
+        slo["by"] = draw(st.sampled_from([["route"], ["tenant", "cluster"], ["job"], ["cluster"]]))
     if kind in (*EVENTS[:3], "slices", "freshness") and draw(st.booleans()):  # time slices: bad slices
         slo["min_bad_events"] = draw(st.sampled_from([0, 1, 5, 50]))
     if draw(st.booleans()):

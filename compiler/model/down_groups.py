@@ -25,8 +25,13 @@ CHURNING_LABELS = frozenset({"instance", "pod", "container", "node"})
 
 
 def down_groups(service: Service) -> tuple[tuple[str, ...], ...]:
-    """Each distinct split (sorted labels) ServiceDown also fires per group of; () when nothing splits it."""
-    return tuple(sorted({kept for slo in service.slos if (kept := slo_down_split(service, slo))}))
+    """Each distinct split (sorted labels) ServiceDown also fires per group of; () when nothing splits it.
+
+    A split inside another (`[region]` beside `[cluster, region]`) is left out: a region all down is each of its
+    clusters all down, which the finer split already pages, and a region of one cluster paged twice for one
+    outage (and its generated case, expecting the finer page only, failed: round 40's drawn fleets)."""
+    splits = {kept for slo in service.slos if (kept := slo_down_split(service, slo))}
+    return tuple(sorted(s for s in splits if not any(set(s) < set(other) for other in splits)))
 
 
 def slo_down_split(service: Service, slo: Slo) -> tuple[str, ...]:
