@@ -29,6 +29,13 @@ METRICS = {
     "probe_ok": {"selector": "probe_success", "type": "gauge", "aggregation": "min"},
     "backup_done": {"selector": "backup_last_success_timestamp_seconds", "type": "gauge", "aggregation": "max"},
 }
+# requests as the latency histogram's `_count` (an OpenTelemetry service; round 40: its SLOs' stop and data-missing
+# cases fed the count alone, or per group without buckets)
+HISTOGRAM_COUNTS = {
+    "requests": "http_request_duration_seconds_count",
+    "errors": 'http_request_duration_seconds_count{code=~"5.."}',
+    "good": 'http_request_duration_seconds_count{code!~"5.."}',
+}
 RATIO = (
     "sum(rate(http_requests_total{$selector,code=~'5..'}[$window]))"
     " / sum(rate(http_requests_total{$selector}[$window]))"
@@ -82,7 +89,8 @@ def slos(draw: st.DrawFn, index: int) -> dict[str, Any]:
 
 @st.composite
 def specs(draw: st.DrawFn) -> dict[str, Any]:
-    spec = {**SERVICE, "metrics": METRICS, "slos": [draw(slos(i)) for i in range(draw(st.integers(1, 3)))]}
+    metrics = {**METRICS, **HISTOGRAM_COUNTS} if draw(st.booleans()) else METRICS
+    spec = {**SERVICE, "metrics": metrics, "slos": [draw(slos(i)) for i in range(draw(st.integers(1, 3)))]}
     return spec if draw(st.booleans()) else {**spec, "targets": False}
 
 
