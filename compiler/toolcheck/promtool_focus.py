@@ -1,10 +1,9 @@
 """Focused promtool runs: each test group of a test file runs against only the rules its assertions can read.
 
-Why: `promtool test rules` loads every rule file again for each test group and evaluates every rule at
-every step. A rich service's rules hold 119 rules, and loading them (their alert templates above all) was
-~40% of its promtool CPU; a group that asserts three alerts still evaluated all 119 at each step of its
-timeline. Split per group, a rich service's two test files took 2.41 G instead of 4.39 G instructions
-(callgrind, 2026-12-01).
+Why: `promtool test rules` loads every rule file again for each test group and evaluates every rule at every
+step. A rich service's 119 rules: loading them (their alert templates above all) was ~40% of its promtool CPU; a
+group that asserts three alerts still evaluated all 119 at each step of its timeline. Split per group, a rich
+service's two test files took 2.41 G instead of 4.39 G instructions (callgrind, 2026-12-01).
 
 What a group gets (the same verdict as the whole file for everything it asserts):
 - the alerting rules named by its `alert_rule_test`s, and the series its `promql_expr_test`s read;
@@ -24,13 +23,12 @@ What a group gets (the same verdict as the whole file for everything it asserts)
   of its name promtool finds it quiet, as the rule is there;
 - and none of the input series that no rule kept and no expression check reads (`focus_needs.unread_inputs`):
   the states the generator feeds whole (every window of an SLO) to a group that asserts one pair.
-Rules are evaluated only against the groups that read them: an evaluation error that only another
-group's data would provoke is found by the whole-file run (`obsc compile --revalidate-all`, the nightly
-job), not here.
+Rules are evaluated only against the groups that read them: an evaluation error that only another group's data
+would provoke is found by the whole-file run (`obsc compile --revalidate-all`, the nightly job), not here.
 
-Files are taken apart as YAML parser events and written back with the same parser's emitter, so every
-scalar keeps its value and style. A file this reader is not sure of (anchors, aliases, explicit tags, a
-second document, an unexpected shape, duplicate keys, a `<<` merge key) runs whole.
+Files are taken apart as YAML parser events and written back with the same parser's emitter, so every scalar
+keeps its value and style. A file this reader is not sure of (anchors, aliases, explicit tags, a second
+document, an unexpected shape, duplicate keys, a `<<` merge key) runs whole.
 """
 
 from __future__ import annotations
