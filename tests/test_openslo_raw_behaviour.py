@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from compiler.importers import ImportOptions, import_specs
+from compiler.model.units import parse_duration
 from tests.import_helpers import import_and_compile
 from tests.promtool_helpers import counter_values, minutes_of, promtool_report, rules_checked_by
 
@@ -59,9 +60,34 @@ SIDES, TIERS = ("source", "obsc"), ("page", "ticket")
 Firing = dict[tuple[str, str], list[int]]  # (side, tier) → the minutes its alert fires at
 
 
+# the summed rates the forms' queries are made of, each recorded once a window in the source's group: the forms
+# replayed together read the same rates, and a 3d rate over 1m samples was most of a replay's CPU
+PARTS = {"good": GOOD, "bad": BAD, "all": ALL}
+WINDOWS = sorted({w for _, long, short, _ in PAIRS for w in (long, short)}, key=parse_duration)
+
+
+def _recorded(error_ratio: str) -> str:
+    """The form's error ratio with each summed rate read from its record (the same value at the same evaluation:
+    a group's later rules read its earlier ones' samples of that evaluation)."""
+    for part, rate in PARTS.items():
+        error_ratio = error_ratio.replace(rate, f"source:{part}:rate{{{{.window}}}}")
+    assert "rate(" not in error_ratio, error_ratio
+    return error_ratio
+
+
+def _source_records(error_ratios: Sequence[str]) -> list[dict[str, str]]:
+    used = [part for part, rate in PARTS.items() if any(rate in ratio for ratio in error_ratios)]
+    return [
+        {"record": f"source:{part}:rate{w}", "expr": PARTS[part].replace("{{.window}}", w)}
+        for part in used
+        for w in WINDOWS
+    ]
+
+
 def _source_rules(error_ratio: str, suffix: str) -> list[dict[str, str]]:
     """The source's meaning as alerts: its error ratio over each window of a pair above the pair's line."""
     rules = []
+    error_ratio = _recorded(error_ratio)
     for tier in TIERS:
         pairs = [
             " and ".join(f"({error_ratio.replace('{{.window}}', w)}) > {factor} * 0.05" for w in (long, short))
@@ -86,7 +112,7 @@ def _replay(tmp_path: Path, rules: str, forms: Sequence[str], shape: str) -> dic
     """One promtool replay of `shape` over obsc's `rules` beside the source alerts of every form in `forms`
     (forms that compile to these very bytes), each form's alerts named apart: form → (side, tier) → minutes."""
     names = {("obsc", "page"): "SLOErrorBudgetBurnFast", ("obsc", "ticket"): "SLOErrorBudgetBurnSlow"}
-    sources = []
+    sources = _source_records([FORMS[form][1] for form in forms])
     for k, form in enumerate(forms):
         sources += _source_rules(FORMS[form][1], str(k))
         names |= {(str(k), tier): f"Source_{tier}_{k}" for tier in TIERS}
