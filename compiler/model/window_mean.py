@@ -23,6 +23,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
+from compiler.model.promql_text import size_problems
 from compiler.model.raw_windows import PER_WINDOW
 from compiler.model.types import Service
 from compiler.spec.document import Path
@@ -37,7 +38,10 @@ _COUNTED = "sum(rate(jobs_{}{{$selector}}[$window]))"  # the hint: summed counts
 
 def not_a_window_mean(query: str) -> str | None:
     """What in `query` (over `$window`) makes its value over 1d or 3d differ from the mean of its 5m values
-    (`count()`, `max_over_time()`, `>`), or None when nothing does or the query does not parse."""
+    (`count()`, `max_over_time()`, `>`), or None when nothing does, the query does not parse, or it is too big to
+    walk (its size or depth is reported by the query's own checks: a deep one was a RecursionError here, exit 70)."""
+    if size_problems(query):
+        return None
     try:
         tree = pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
     except (ValueError, TypeError):
