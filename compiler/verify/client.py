@@ -9,6 +9,7 @@ but is not a Prometheus API at that URL (`NotPrometheus`: a 404 for a missing ro
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.error
 import urllib.parse
@@ -146,3 +147,13 @@ def _not_prometheus(url: str, path: str, code: int) -> str:
     else:
         why = "is this Prometheus, and is a route prefix (--web.route-prefix) missing from the URL or one too many?"
     return f"{url} answered HTTP {code} to {path}: {why}"
+
+
+def sample_value(sample: Any) -> float | None:
+    """A query result sample's value (`{"value": [time, "text"]}`) as a finite float; None when it is missing,
+    malformed, NaN or infinite (verify's checks judge only numbers the server gave)."""
+    try:
+        value = float(sample["value"][1])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None

@@ -21,7 +21,7 @@ from compiler.model.types import BurnWindow, SliKind, Slo, Tier
 from compiler.model.units import about_text, format_duration
 from compiler.spec.document import Path
 from compiler.verify import group_floor
-from compiler.verify.client import Prometheus, QueryRejected
+from compiler.verify.client import Prometheus, QueryRejected, sample_value
 from compiler.verify.recovery import lingering_page
 
 _COUNTED = (SliKind.RATIO, SliKind.LATENCY, SliKind.RAW)  # SLIs that count events, which the floor counts
@@ -96,8 +96,5 @@ def _mean_rate(prometheus: Prometheus, expr: str) -> Decimal | None:
         result = prometheus.query(expr)
     except QueryRejected:
         return None  # reported where the SLI's queries are checked
-    try:
-        value = float(result[0]["value"][1]) if result else None
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return Decimal(repr(value)) if value is not None and math.isfinite(value) else None
+    value = sample_value(result[0]) if result else None
+    return Decimal(repr(value)) if value is not None else None

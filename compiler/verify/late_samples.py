@@ -25,7 +25,7 @@ from compiler.model import queries
 from compiler.model.promql_check import selectors
 from compiler.model.types import Sli, SliKind, Slo
 from compiler.spec.document import Path
-from compiler.verify.client import Prometheus, QueryRejected
+from compiler.verify.client import Prometheus, QueryRejected, sample_value
 
 Find = Callable[[Path, Location, str], None]
 
@@ -61,11 +61,7 @@ def _total_series(sli: Sli) -> list[str]:
 
 
 def _seconds(result: list[dict[str, object]]) -> float | None:
-    try:
-        value = float(result[0]["value"][1]) if result else None  # type: ignore[index]
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return value if value is not None and math.isfinite(value) else None
+    return sample_value(result[0]) if result else None
 
 
 def _message(slo: Slo, series: str, minutes: int) -> str:

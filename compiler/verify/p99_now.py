@@ -10,7 +10,6 @@ cannot reach is said by the largest-bucket check instead (histogram_quantile nev
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from compiler.errors import Location
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Path
-from compiler.verify.client import Prometheus, QueryRejected
+from compiler.verify.client import Prometheus, QueryRejected, sample_value
 
 Find = Callable[[Path, Location, str], None]
 ALERT_WINDOW = 300  # seconds: the p99 ServiceHighLatencyP99 compares (service:latency_seconds:p99_rate5m)
@@ -75,11 +74,8 @@ def check_p99_now(
 
 
 def _seconds(sample: dict[str, object], scale: Decimal) -> Decimal | None:
-    try:
-        value = float(sample["value"][1])  # type: ignore[index]
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return Decimal(repr(value)) * scale if math.isfinite(value) else None
+    value = sample_value(sample)
+    return Decimal(repr(value)) * scale if value is not None else None
 
 
 def _text(seconds: Decimal) -> str:
