@@ -11,13 +11,18 @@ API URL, post there), nor name such a receiver (model/teams.py). Compared
 as the server reads it: a URL without query and fragment, its host without case or default port, its path
 without empty, '.' and '..' segments, `;` parameters or percent-escapes, and the paths below it; an address
 without case, without a `+tag` (delivered to the same mailbox), and with `site!user@` or `user%site@` read as
-user@site (a mail server's relay forms, on by default in Postfix). Another spelling obsc cannot know (an alias of
-the list, a second hostname of the hook) is not caught: `receiver_url_prefixes` narrows those.
+user@site (a mail server's relay forms, on by default in Postfix). A host (or a mail domain) is read as the
+client connects to it (host_key): an IP address in any of its spellings, a Unicode or percent-escaped name as its
+punycode (round 41: `[2001:0db8:0:0:0:0:0:1]`, `[::ffff:10.1.2.3]` and `bücher.example` passed as other hooks).
+Another name obsc cannot know (an alias of the list, a second hostname or a DNS alias of the hook, another port
+of the same relay) is not caught: `receiver_url_prefixes` narrows those.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import ipaddress
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -138,7 +143,7 @@ def _url_key(url: str) -> tuple[str, ...] | None:
         port = parts.port
     except ValueError:
         return None  # refused by the URL checks already
-    host = (parts.hostname or "").lower().rstrip(".")
+    host = host_key(parts.hostname or "")
     origin = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
     # `;params` of a segment: servlet containers route `/hooks/payments;x` to `/hooks/payments`
     plain = "/".join(segment.split(";")[0] for segment in unquote(unquote(parts.path)).replace("\\", "/").split("/"))
@@ -157,7 +162,47 @@ def _address_key(to: str) -> tuple[str, ...] | None:
         domain, _, local = local.partition("!")
     while "%" in local:
         local, _, domain = local.rpartition("%")
-    return (local.split("+")[0].lower(), domain.lower().rstrip("."))
+    return (local.split("+")[0].lower(), host_key(domain))
+
+
+def host_key(host: str) -> str:
+    """`host` as the one the client connects to: an IP address in its shortest form (an IPv4-mapped IPv6
+    address as IPv4: Go dials it over IPv4; a zone dropped), a name without case, trailing dot or escapes, a
+    Unicode name as its punycode (Go's HTTP client sends IDNA's ASCII form; IDNA 2003 here, so `ß` reads as
+    `ss`: stricter than Go, never looser)."""
+    name = unquote(host).strip().lower().removeprefix("[").removeprefix("ipv6:").removesuffix("]")  # ipv6: of mail
+    name = name.split("%")[0].rstrip(".")  # an IPv6 zone
+    address = _address(name)
+    if address is not None:
+        return address
+    if not name.isascii():
+        with contextlib.suppress(UnicodeError):  # not a name IDNA maps (Go refuses it too): compared as written
+            name = name.encode("idna").decode("ascii").rstrip(".")
+    return name
+
+
+def _address(name: str) -> str | None:
+    """An IPv6 or IPv4 literal's shortest form; IPv4 also in the forms C's inet_aton reads (`10.258`,
+    `0x0a.1.2.3`, `167838211`), which a resolver built on it (Go's cgo resolver) connects to."""
+    try:
+        address = ipaddress.IPv6Address(name)
+    except ValueError:
+        parts = name.split(".")
+        if not 1 <= len(parts) <= 4 or not all(
+            re.fullmatch(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*", p) for p in parts
+        ):
+            return None
+        values = [
+            int(p, 16) if p[:2].lower() == "0x" else int(p, 8) if p.startswith("0") and p != "0" else int(p)
+            for p in parts
+        ]
+        last_bits = 8 * (5 - len(parts))
+        if any(v > 255 for v in values[:-1]) or values[-1] >= 1 << last_bits:
+            return None
+        number = sum(v << (8 * (3 - i)) for i, v in enumerate(values[:-1])) + values[-1]
+        return str(ipaddress.IPv4Address(number))
+    mapped = address.ipv4_mapped
+    return str(mapped) if mapped is not None else str(address)
 
 
 def reaches(kind: str, written: tuple[str, ...], given: tuple[str, ...]) -> bool:
