@@ -33,6 +33,7 @@ from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused,
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
 from compiler.model.units import (
     HISTOGRAM_SECONDS,
+    LONGEST_PERIOD_SECONDS,
     decimal_text,
     format_duration,
     histogram_units,
@@ -84,6 +85,14 @@ def build_slos(
             period = parse_duration(written_period)
         except ValueError as exc:
             ctx.error((*path, "period") if "period" in raw else path, str(exc))
+            continue
+        if period > LONGEST_PERIOD_SECONDS:
+            ctx.error(
+                (*path, "period") if "period" in raw else path,
+                f"period {written_period} is longer than {format_duration(LONGEST_PERIOD_SECONDS)}, the longest SLO "
+                "period obsc accepts: its budget rules would read that far back at every evaluation (a yearly "
+                "report is 365d or 366d)",
+            )
             continue
         windows = catalog_for(period, catalogs)
         if windows is None:

@@ -33,7 +33,7 @@ def subquery_problems(text: str) -> list[Finding]:
     masked = mask(text)
     found = _SUBQUERY.finditer(masked)
     own = {m.start(): _steps(text[m.start(1) : m.end(1)], text[m.start(2) : m.end(2)]) for m in found}
-    starts = {at: _operand_start(masked, at) for at in own}
+    starts = {at: operand_start(masked, at) for at in own}
     total: dict[int, Decimal] = {}
     for at in sorted(own):  # an inner subquery's bracket comes before its outer one's in the text
         total[at] = own[at] * max((total[b] for b in total if starts[at] <= b < at), default=Decimal(1))
@@ -51,7 +51,7 @@ def _steps(range_text: str, step_text: str) -> Decimal:
     return Decimal(seconds) / step if step > 0 else Decimal(1)
 
 
-def _operand_start(masked: str, bracket: int) -> int:
+def operand_start(masked: str, bracket: int) -> int:
     """Where the expression a subquery's `[` applies to starts: the `(` matching a `)` just before it (a call's
     or a group's), else the bracket itself (a plain selector holds no subquery)."""
     end = len(masked[:bracket].rstrip()) - 1

@@ -276,3 +276,10 @@ _ABOUT_DIGITS = 2
 @functools.lru_cache(maxsize=1 << 14)  # ~2M calls for a 1,000-service fleet, mostly repeated values
 def _normal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+# The longest SLO period obsc accepts, and so the furthest back any spec's query may read: a year and its leap
+# day (a yearly compliance report is the longest period SLOs are kept over). obsc's own rules read no further
+# than the period; a free query reading 9999d or `offset 100y` asked the shared Prometheus for every sample it
+# retains at each evaluation (or for nothing: an alert that can never fire).
+LONGEST_PERIOD_SECONDS = 366 * 86_400
