@@ -143,6 +143,11 @@ def promtool_test_path(service: str, part: str = "") -> str:
     return f"{PROMETHEUS_TESTS_DIR}/{service}{suffix}.test.yaml"
 
 
+def mimir_namespace(service: str, pattern: str = "{service}") -> str:
+    """The service's Mimir/Cortex ruler namespace: the platform's `output.mimir_namespace` filled in."""
+    return pattern.replace("{service}", service)
+
+
 def prometheus_rule_object_name(service: str) -> str:
     """metadata.name of the service's PrometheusRule object."""
     return f"obsc-{service}"

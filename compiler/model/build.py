@@ -138,6 +138,7 @@ def build_platform(
         location=ctx.loc(()),
         output_format=(data.get("output") or {}).get("format"),
         output_format_location=ctx.loc(("output", "format")),
+        mimir_namespace=str((data.get("output") or {}).get("mimir_namespace", "{service}")),
         runbook_url_location=ctx.loc(("runbook_url",)),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))

@@ -409,6 +409,7 @@ class Platform:
     secrets: SecretPolicy = field(default_factory=SecretPolicy)
     output_format: str | None = None  # `output: {format:}`: the layout the fleet's output must have
     output_format_location: Location = NOWHERE
+    mimir_namespace: str = "{service}"  # `output: {mimir_namespace:}`: each service's ruler namespace
     runbook_url_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:

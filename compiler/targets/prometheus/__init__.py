@@ -46,11 +46,8 @@ def service_artifacts(fleet: Fleet, services: Sequence[Service], options: Target
             rules = for_vmalert(rules)
         if not rules.groups:
             continue
-        out.append(
-            Artifact(
-                names.prometheus_rules_path(service.name, options.format), render(rules, service.team, options.format)
-            )
-        )
+        text = render(rules, service.team, options.format, fleet.platform.mimir_namespace)
+        out.append(Artifact(names.prometheus_rules_path(service.name, options.format), text))
         out.extend(test_files(service, rules))
     return out
 

@@ -22,7 +22,7 @@ FORMATS = ("prometheus", "prometheus-operator", "mimir", "vmalert")
 OPERATOR_API = "monitoring.coreos.com/v1"
 
 
-def render(rules: ServiceRules, team: str, fmt: str) -> str:
+def render(rules: ServiceRules, team: str, fmt: str, mimir_namespace: str = "{service}") -> str:
     out: list[str] = []
     if fmt == "prometheus-operator":
         head = dump(
@@ -42,7 +42,7 @@ def render(rules: ServiceRules, team: str, fmt: str) -> str:
         out.append("spec:")
         groups_lines(rules.groups, "  ", out)
     elif fmt == "mimir":
-        head = dump({"namespace": rules.service})
+        head = dump({"namespace": names.mimir_namespace(rules.service, mimir_namespace)})
         groups_lines(rules.groups, "", out)
     else:
         head = ""
