@@ -144,6 +144,7 @@ def _url_key(url: str) -> tuple[str, ...] | None:
     except ValueError:
         return None  # refused by the URL checks already
     host = host_key(parts.hostname or "")
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address's last group is no port
     origin = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
     # `;params` of a segment: servlet containers route `/hooks/payments;x` to `/hooks/payments`
     plain = "/".join(segment.split(";")[0] for segment in unquote(unquote(parts.path)).replace("\\", "/").split("/"))

@@ -55,6 +55,7 @@ def test_every_spelling_of_one_mail_domain_is_one_destination(written: str, othe
         ("https://10.1.2.3/hooks/pay", "https://10.1.2.4/hooks/pay"),
         ("https://[2001:db8::1]/hooks/pay", "https://[2001:db8::2]/hooks/pay"),
         ("https://10.1.2.3/hooks/pay", "https://10.1.2.3:8443/hooks/pay"),  # another port: perhaps another relay
+        ("https://[2001:db8::1]:8443/hooks/pay", "https://[2001:db8::1:8443]/hooks/pay"),
         ("https://1.2.3.4.5/hooks/pay", "https://1.2.3.4/hooks/pay"),
         ("https://bücher.example/hooks/pay", "https://bucher.example/hooks/pay"),
     ],
