@@ -1,11 +1,11 @@
 """PromQL of a spec checked at validate time, in-process, located at the spec's line and column.
 
-Every free expression a spec holds (raw SLI errors/total, metric `expr`s, its own or the platform's) is
-parsed with `promql-parser` (Rust, a port of the Prometheus parser; MIT) after obsc's placeholders are
-filled with representative values, and checked for what would otherwise fail later, pointed at generated
-files: syntax, `$window`/`$selector` placement, fixed ranges where obsc applies its own, functions and
-syntax Prometheus 2.42 lacks, functions that do not fit the metric's type, expressions of the wrong type,
-and SLIs that read no series (a constant total has "traffic" when nothing runs; its generated tests fail).
+Every free expression a spec holds (raw SLI errors/total, metric `expr`s, its own or the platform's) is parsed with
+`promql-parser` (Rust, a port of the Prometheus parser; MIT) after obsc's placeholders are filled with representative
+values, and checked for what would otherwise fail later, pointed at generated files: syntax, `$window`/`$selector`
+placement, fixed ranges where obsc applies its own, functions and syntax Prometheus 2.42 lacks, functions that do not
+fit the metric's type, expressions of the wrong type, and SLIs that read no series (a constant total has "traffic"
+when nothing runs; its generated tests fail).
 """
 
 from __future__ import annotations
@@ -135,7 +135,6 @@ def _locate(where: Ctx, path: Path, value: str, offset: int | None) -> Location:
 
 
 # ---------------------------------------------------------------- the checks
-
 _SAMPLE_SELECTOR = (Matcher("job", "=", "obsc"),)  # label names are valid and values escaped: any selector parses alike
 
 
@@ -148,12 +147,11 @@ def _problems_of(expression: Expression, known: tuple[tuple[str, str], ...], pin
 def problems(
     expression: Expression, known: Mapping[str, str], selector: tuple[Matcher, ...], pinned: bool = False
 ) -> list[Finding]:
-    """Every problem of one expression, as (offset in the text or None, message); `pinned`: the service's selector
-    names Istio's `reporter`."""
+    """Every problem of one expression, as (offset or None, message); `pinned`: the selector names Istio's reporter."""
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text) + text_checks.comments(text)
-    found = found or text_checks.size_problems(text) or text_checks.out_of_range(text) or subquery_problems(text)
-    found = found or lookback_problems(text)
+    found = found or text_checks.size_problems(text) or text_checks.out_of_range(text)
+    found = found or subquery_problems(text) or lookback_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')
