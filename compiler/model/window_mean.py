@@ -25,6 +25,7 @@ from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
 from compiler.model.promql_text import size_problems
 from compiler.model.raw_windows import PER_WINDOW
+from compiler.model.replica_copies import reads_one_copy
 from compiler.model.types import Service
 from compiler.spec.document import Path
 
@@ -59,8 +60,8 @@ def _culprit(node: Any) -> str | None:
             return None if name in _ADDITIVE else f"{name}()"
         if name not in _LABEL_ONLY:
             return f"{name}()"
-    elif isinstance(node, pp.AggregateExpr) and str(node.op) not in _LINEAR_AGGREGATIONS:
-        return f"{node.op}()"
+    elif isinstance(node, pp.AggregateExpr) and str(node.op) not in _LINEAR_AGGREGATIONS and not reads_one_copy(node):
+        return f"{node.op}()"  # max without (replica) reads one of a series' copies, the same count on every window
     elif isinstance(node, pp.BinaryExpr):
         op = str(node.op)
         if op in ("==", "!=", ">", "<", ">=", "<="):

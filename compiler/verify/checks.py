@@ -2,17 +2,17 @@
 
 - the service's selector matches targets on `up`;
 - every selector metric has series (with the service's matchers) within the lookback (a histogram's `_count`
-  only where its `+Inf` bucket has none), and a metric name that does not exist at all gets a did-you-mean
-  from the server's metric names; a counter narrowed to some
-  events (`errors: x_total{code=~"5.."}`) with none yet is a note while its family has series (a healthy
-  service has no error series before its first error), a finding once the family is gone too; a histogram
-  that is a summary (`quantile` series, no buckets) is said so;
+  only where its `+Inf` bucket has none), and a metric name that does not exist at all gets a did-you-mean from
+  the server's metric names; a counter narrowed to some events (`errors: x_total{code=~"5.."}`) with none yet is
+  a note while its family has series (a healthy service has no error series before its first error), a finding
+  once the family is gone too; a histogram that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
 - every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it), and
   not under the live p99 over the lookback and now (it would page for as long as the service serves: p99_now.py);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total query returns series and names only metrics that exist;
-- every SLO's period fits in the server's retention (else its budget reads a shorter history than it says);
+- every SLO's period fits in the server's retention (else its budget reads a shorter history than it says), and
+  its total's series are not an HA pair's copies (each event counted twice: series_copies.py);
 - every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic, a grouped SLO's
   per group (event_floor.py, group_floor.py);
 - the service's targets are scraped, configured and observed, as often as the platform declares, and obsc's
@@ -38,12 +38,11 @@ from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
-from compiler.verify import live_series, rules, scrapes, targets
+from compiler.verify import live_series, rules, scrapes, series_copies, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
 from compiler.verify.gauge_rates import check_gauge_rates
-from compiler.verify.late_samples import check_late_samples
 from compiler.verify.p99_now import check_p99_now
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
@@ -111,7 +110,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
         check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
-        check_late_samples(slo, path, ctx.prometheus, find)
+        series_copies.check_total_series(slo, path, ctx.prometheus, find)
         check_gauge_rates(slo, path, ctx.prometheus, find, ctx.types)
         live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
