@@ -85,9 +85,9 @@ def test_a_raw_sli_reading_one_copy_draws_no_window_mean_warning(tmp_path: Path)
     assert len(said) == 2 and all("max() stands above $window" in w for w in said), said
 
 
-def _findings(tmp_path: Path, spec: str, copies: int) -> list[str]:
-    """verify's findings about copies, with a server where every series of `http_requests_total` comes in
-    `copies` alike but for `replica`."""
+def _findings(tmp_path: Path, spec: str, copies: int, held: tuple[str, ...] = ("replica",)) -> list[str]:
+    """verify's findings about copies, with a server holding the labels `held` besides its own, where every
+    series of `http_requests_total` comes in `copies` alike but for `replica`."""
     (tmp_path / "platform.yaml").write_text(sink_platform())
     (tmp_path / "checkout.yaml").write_text(spec)
 
@@ -98,6 +98,8 @@ def _findings(tmp_path: Path, spec: str, copies: int) -> list[str]:
             return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
         if path.startswith("/api/v1/label/"):
             return ["http_requests_total", "up"]
+        if path == "/api/v1/labels":
+            return ["__name__", "code", "job", *held]
         return {"groups": []} if path == "/api/v1/rules" else None
 
     with serving(route) as url:
@@ -114,6 +116,12 @@ def test_verify_finds_an_slis_series_in_copies_at_the_sli(tmp_path: Path) -> Non
     assert "sum(max without (replica) (rate(<counter>{$selector}[$window])))" in found[0]
 
 
-@pytest.mark.parametrize("spec, copies", [(RATIO, 1), (_raw(), 2)], ids=["one-series-each", "raw-reads-one-copy"])
-def test_series_without_copies_or_read_once_are_no_finding(tmp_path: Path, spec: str, copies: int) -> None:
-    assert _findings(tmp_path, spec, copies) == []
+@pytest.mark.parametrize(
+    "spec, copies, held",
+    [(RATIO, 1, ("replica",)), (_raw(), 2, ("replica",)), (RATIO, 2, ())],
+    ids=["one-series-each", "raw-reads-one-copy", "no-replica-label-on-the-server"],
+)
+def test_series_without_copies_or_read_once_are_no_finding(
+    tmp_path: Path, spec: str, copies: int, held: tuple[str, ...]
+) -> None:
+    assert _findings(tmp_path, spec, copies, held) == []

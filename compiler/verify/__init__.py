@@ -67,6 +67,13 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         return sorted(prometheus.label_values("__name__"))
 
     @functools.cache
+    def label_names() -> list[str]:
+        try:  # an API without the label names: the checks that ask them are not run
+            return prometheus.label_names()
+        except (NotPrometheus, QueryRejected):
+            return []
+
+    @functools.cache
     def rule_groups() -> list[dict[str, Any]]:
         return prometheus.rule_groups()
 
@@ -103,6 +110,7 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         declared,
         job_intervals,
         lookback_delta,
+        label_names=label_names,
     )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []

@@ -62,6 +62,7 @@ class Context:
     lookback_delta: Callable[[], int] = lambda: scrapes.DEFAULT_LOOKBACK_SECONDS  # the server's, in seconds
     bounds: dict[str, list[float]] = field(default_factory=dict)  # each histogram's live `le` bounds, once asked
     types: dict[str, str] = field(default_factory=dict)  # each metric's TYPE on the server, once asked
+    label_names: Callable[[], list[str]] = lambda: []  # every label name on the server (fetched once, if asked)
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -110,7 +111,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
         check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
-        series_copies.check_total_series(slo, path, ctx.prometheus, find)
+        series_copies.check_total_series(slo, path, ctx.prometheus, ctx.label_names, find)
         check_gauge_rates(slo, path, ctx.prometheus, find, ctx.types)
         live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:

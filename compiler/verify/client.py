@@ -101,6 +101,11 @@ class Prometheus:
         values = self._get(f"/api/v1/label/{urllib.parse.quote(label)}/values", params) or []
         return [str(v) for v in values] if isinstance(values, list) else []
 
+    def label_names(self) -> list[str]:
+        """Every label name the server holds (/api/v1/labels)."""
+        names = self._get("/api/v1/labels", []) or []
+        return [str(n) for n in names] if isinstance(names, list) else []
+
     def metadata(self, metric: str) -> list[dict[str, Any]]:
         """/api/v1/metadata of one metric: the TYPE (and HELP) each target exposes it with; [] when unknown."""
         data = self._get("/api/v1/metadata", [("metric", metric)])

@@ -5,8 +5,9 @@ Each replica of an HA pair scrapes the same targets and stamps its samples with 
 and `sum(rate(...))` counts each event twice. The ratio holds; the floors do not. Replayed with promtool (round 41: a
 99.9%/30d SLO with `min_bad_events: 5`, 2 requests a minute, 3 failed requests in one minute, each series in two
 copies): the 3 failures read as 6 and paged from the 5th to the 45th minute after them, and ticketed; read once
-they page nothing. Only a live server shows the copies. One query per replica label and SLO (until one has
-copies); a raw SLI that reads one copy (`max without (replica)`) of that label is not asked about it.
+they page nothing. Only a live server shows the copies. On a server holding a replica label (one request a run
+says), one query per such label and SLO until one has copies; a raw SLI that reads one copy (`max without (replica)`)
+of that label is not asked about it.
 """
 
 from __future__ import annotations
@@ -30,16 +31,20 @@ Find = Callable[[Path, Location, str], None]
 _NOT_COUNTED = (SliKind.TIME_SLICE, SliKind.FRESHNESS, SliKind.ERROR_RATIO)
 
 
-def check_total_series(slo: Slo, path: Path, prometheus: Prometheus, find: Find) -> None:
+def check_total_series(
+    slo: Slo, path: Path, prometheus: Prometheus, label_names: Callable[[], list[str]], find: Find
+) -> None:
     """What the series an SLO's total reads look like on the server: later than its windows (late_samples.py), or
-    in copies."""
+    in copies (asked only of a server holding a replica label at all: `label_names`, fetched once a run)."""
     check_late_samples(slo, path, prometheus, find)
-    check_series_copies(slo, path, prometheus, find)
+    if slo.sli.kind not in _NOT_COUNTED:
+        held = set(label_names())
+        check_series_copies(slo, path, prometheus, [label for label in REPLICA_LABELS if label in held], find)
 
 
-def check_series_copies(slo: Slo, path: Path, prometheus: Prometheus, find: Find) -> None:
-    """A finding when the series the SLO's total reads come in copies that differ only by a replica label."""
-    if slo.sli.kind in _NOT_COUNTED:
+def check_series_copies(slo: Slo, path: Path, prometheus: Prometheus, labels: list[str], find: Find) -> None:
+    """A finding when the series the SLO's total reads come in copies that differ only by one of `labels`."""
+    if not labels:
         return
     total = queries.sli_total(slo.sli, "5m")
     read_once = copies_read_once(slo.sli.raw_total or "") if slo.sli.kind is SliKind.RAW else ()
@@ -48,7 +53,7 @@ def check_series_copies(slo: Slo, path: Path, prometheus: Prometheus, find: Find
     except (ValueError, TypeError):
         return
     try:
-        for label in (label for label in REPLICA_LABELS if label not in read_once and label not in slo.by):
+        for label in (label for label in labels if label not in read_once and label not in slo.by):
             for selector in series:
                 copies = _most_copies(prometheus, selector, label)
                 if copies > 1:
