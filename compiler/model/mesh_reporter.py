@@ -4,7 +4,11 @@
 caller's sidecar and `reporter="destination"` from the server's, for the same request. Read without `reporter`, an SLO
 counts each request twice: two failed requests on a quiet service were 4 bad events and passed a `min_bad_events` of
 3 (replayed with promtool: a page at ~20 requests an hour), and a failure only the caller sees (a timeout, no
-healthy upstream) counts as half of one. Dashboards show twice the traffic."""
+healthy upstream) counts as half of one. Dashboards show twice the traffic.
+
+The server's view (`reporter="destination"`) holds no call that never reached a server pod: with every pod unready
+the callers get 503 (no healthy upstream) and the server's sidecar sees nothing, so an availability SLI over it
+reads no traffic: mesh_views.py warns of it."""
 
 from __future__ import annotations
 
@@ -25,10 +29,10 @@ _REPORTED_BY_BOTH = re.compile(
 # Both views and a value neither names: matchers on `reporter` that pass all three choose no view (`=~".*"`, a
 # dashboard's "All"; `!=""`); `=~"source|destination"` names both, as meant.
 _VIEWS = ("source", "destination", "obsc-any-other-view")
-_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}  # promql_parser's names of the operators
+OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}  # promql_parser's names of the operators
 
 
-def _passes(op: str, pattern: str, value: str) -> bool:
+def passes(op: str, pattern: str, value: str) -> bool:
     if op in ("=", "!="):
         return (value == pattern) == (op == "=")
     matched = full_match(pattern, value)
@@ -41,7 +45,7 @@ def reported_twice(series: str, matchers: Iterable[tuple[str, str, str]]) -> str
     if not _REPORTED_BY_BOTH.fullmatch(series):
         return None
     on_reporter = [(op, value) for label, op, value in matchers if label == "reporter"]
-    if on_reporter and not all(_passes(op, value, view) for op, value in on_reporter for view in _VIEWS):
+    if on_reporter and not all(passes(op, value, view) for op, value in on_reporter for view in _VIEWS):
         return None
     return (
         f'{series} is reported by both sidecars of each call (reporter="source", the caller\'s, and '
@@ -49,7 +53,7 @@ def reported_twice(series: str, matchers: Iterable[tuple[str, str, str]]) -> str
         "requests pass a min_bad_events of 3) and a failure only the caller sees (a timeout, no healthy upstream) "
         "counts as half of one; pin one view (in the metric's selector or the service's): reporter=\"source\" for "
         'what its callers got (timeouts and unreachable pods included), or reporter="destination" for the '
-        "server's own answers"
+        "server's own answers (a call that never reaches a pod is not among them)"
     )
 
 
@@ -59,7 +63,7 @@ def reporter_problems(text: str, selectors: Sequence[Any], service_pins: bool) -
     if service_pins:
         return []
     for selector in selectors:
-        found = ((m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value) for m in selector.matchers.matchers)
+        found = ((m.name, OPS[str(m.op).rsplit(".", 1)[-1]], m.value) for m in selector.matchers.matchers)
         if message := reported_twice(selector.name or "", found):
             return [(text_checks.name_offset(text, selector.name), message)]
     return []
