@@ -1,0 +1,56 @@
+"""Latency histograms that time long-running requests with the short ones.
+
+The Kubernetes API server's `apiserver_request_duration_seconds` observes every request, each WATCH (and CONNECT:
+exec, port-forward) timed over its whole life, as long as the client stays: minutes. Read whole, a healthy server's
+watches are slow requests: replayed with promtool (round 41, a 99.9%/30d latency SLO at 1s, WATCH 1% of requests),
+the healthy API server ticketed from its 10th minute and paged (6h/30m pair) from its 20th, for as long as it ran.
+A located warning at the metric while its matchers let such requests through; a selector naming only them
+(`verb="WATCH"`) is the spec's choice. Only where every server has them: go-grpc-prometheus'
+`grpc_server_handling_seconds` times a streaming RPC over the stream's life too, but most gRPC services have no
+streaming method, and a warning at each would be noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.mesh_reporter import passes
+from compiler.model.types import MetricType, Service
+from compiler.spec.document import Path
+
+# histogram → (the label, its long-running values, the matcher that leaves them out)
+_LONG_RUNNING = {
+    "apiserver_request_duration_seconds": ("verb", ("WATCH", "CONNECT"), 'verb!~"WATCH|CONNECT"'),
+}
+_SHORT = "obsc-short-request"  # a value of the label that is no long-running kind: a selector must let one pass
+
+
+def long_running_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per histogram metric (once however many services read it) that times long-running
+    requests with the short ones."""
+    found: dict[tuple[Location, Path], str] = {}
+    for service in services:
+        for metric in service.metrics:
+            selector = metric.selector
+            if metric.type is not MetricType.HISTOGRAM or selector is None or selector.metric not in _LONG_RUNNING:
+                continue
+            label, kinds, leave_out = _LONG_RUNNING[selector.metric]
+            on_label = [(m.op, m.value) for m in selector.matchers if m.label == label]
+            if not all(passes(op, value, _SHORT) for op, value in on_label):
+                continue  # names only some kinds, e.g. verb="WATCH": meant
+            through = [kind for kind in kinds if all(passes(op, value, kind) for op, value in on_label)]
+            if through:
+                own = metric.location.file == service.location.file
+                path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+                found.setdefault((metric.location, path), _message(selector.metric, label, through, leave_out))
+    return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def _message(histogram: str, label: str, kinds: Sequence[str], leave_out: str) -> str:
+    named = ", ".join(f'{label}="{kind}"' for kind in kinds)
+    return (
+        f"{histogram} times long-running requests ({named}) over their whole life, minutes, beside the short ones: a "
+        "latency SLO or p99 over them reads a healthy server's watches and streams as slow requests (WATCH at 1% "
+        f"of an API server's requests paged a 99.9% SLO from its 20th minute on); leave them out with {leave_out}"
+    )

@@ -1,0 +1,81 @@
+"""Latency histograms that time watches and streams with the short requests (round 41, the Kubernetes API server).
+
+`apiserver_request_duration_seconds` holds each WATCH for as long as its client stays; read whole, a healthy API
+server's watches are slow requests. Replayed below with promtool: WATCH at 1% of requests paged a 99.9% latency SLO
+(6h/30m pair) and ticketed, with nothing wrong; `verb!~"WATCH|CONNECT"` reads the same server quiet. Compiled
+without a word before; now a located warning at the metric."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.long_running import long_running_warnings
+from tests.platform_text import sink_platform
+from tests.test_sli_semantics import _firing, _promtool, _rules
+
+SPEC = """apiVersion: obsc/v1
+service: apiserver
+team: platform
+selector: {job: apiserver}
+metrics:
+  latency: %s
+slos: [{name: latency, objective: 99.9, sli: {latency: latency, threshold: 1s}}]
+"""
+WHOLE = "apiserver_request_duration_seconds"
+SHORT = "'apiserver_request_duration_seconds{verb!~\"WATCH|CONNECT\"}'"
+
+
+def _warnings(tmp_path: Path, latency: str) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "apiserver.yaml").write_text(SPEC % latency)
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    return [str(d) for d in long_running_warnings(fleet.services)]
+
+
+@pytest.mark.parametrize(
+    "latency, kinds, leave_out",
+    [
+        (WHOLE, 'verb="WATCH", verb="CONNECT"', 'verb!~"WATCH|CONNECT"'),
+        ("'apiserver_request_duration_seconds{verb!=\"CONNECT\"}'", 'verb="WATCH"', 'verb!~"WATCH|CONNECT"'),
+    ],
+    ids=["apiserver", "apiserver-connect-left-out"],
+)
+def test_a_histogram_timing_watches_or_streams_is_warned_of_at_the_metric(
+    tmp_path: Path, latency: str, kinds: str, leave_out: str
+) -> None:
+    found = _warnings(tmp_path, latency)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path / 'apiserver.yaml'}:6:") and " $.metrics.latency: " in found[0], found
+    assert f"times long-running requests ({kinds}" in found[0] and found[0].endswith(f"leave them out with {leave_out}")
+
+
+@pytest.mark.parametrize(
+    "latency",
+    [
+        SHORT,
+        "'apiserver_request_duration_seconds{verb=\"WATCH\"}'",
+        "grpc_server_handling_seconds",
+    ],
+    ids=["watches-left-out", "watches-alone-meant", "grpc-not-judged"],
+)
+def test_short_requests_alone_or_watches_named_are_not_warned_of(tmp_path: Path, latency: str) -> None:
+    assert _warnings(tmp_path, latency) == []
+
+
+def test_a_healthy_api_server_pages_on_its_watches_read_whole_and_not_without_them(tmp_path: Path) -> None:
+    # 99 requests a second under 0.1s; WATCH 1% of them, each over 60s: every bucket but +Inf stays 0
+    series = {'up{job="apiserver",instance="a"}': "1x45"}
+    for verb, per_minute in (("GET", 5940), ("WATCH", 60)):
+        for le in ("0.1", "1", "60", "+Inf"):
+            at = f'job="apiserver",instance="a",verb="{verb}",le="{le}"'
+            within = verb == "GET" or le == "+Inf"
+            series[f"apiserver_request_duration_seconds_bucket{{{at}}}"] = f"0+{per_minute if within else 0}x45"
+    for name, latency, pages in (("whole", WHOLE, 1), ("short", SHORT, 0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        rules = _rules(folder, "apiserver", SPEC % latency)
+        checks = [_firing("SLOErrorBudgetBurnFast", "40m", pages), _firing("SLOErrorBudgetBurnSlow", "40m", 2 * pages)]
+        assert _promtool(folder, rules, "apiserver", series, checks) == "", name
