@@ -50,10 +50,11 @@ def test_a_bad_source_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "sloth.yaml"
-    # Valid for Sloth, but at 80% the page's pairs need error ratios of 2.88 (14.4x) and 1.2 (6x): the page can
-    # never fire, and obsc refuses a dead alert. The import says so and writes nothing.
+    # Valid for Sloth, but at 50% the page's pairs need error ratios of 7.2 (14.4x) and 3 (6x), and lowered to
+    # obsc's least page factor (2x) still 1: the page can never fire, and obsc refuses a dead alert. The import
+    # says so and writes nothing.
     source.write_text(
-        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 80\n"
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 50\n"
         "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
         "    alerting: {name: LowBurn}\n"
     )
@@ -62,7 +63,7 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
     assert result.code == ExitCode.BAD_INPUT, result.err
     # located in the source (the spec was never written), the would-be spec line quoted
     assert result.err.startswith(f"{source}:5:5 $.slos[0].objective: the imported spec does not compile"), result.err
-    assert f"spec not written: {out}/low.yaml line 15 at $.slos[0].objective reads `objective: 80`" in result.err
+    assert f"spec not written: {out}/low.yaml line 15 at $.slos[0].objective reads `objective: 50`" in result.err
     assert f"{out}/low.yaml:" not in result.err
     assert not out.exists()
 
@@ -70,11 +71,12 @@ def test_a_spec_obsc_would_reject_is_never_written(tmp_path: Path, capsys: pytes
 def test_a_page_pair_out_of_reach_is_left_out_and_said_at_the_source(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """At 90% only the 1h pair (14.4x: 1.44) is out of reach; the 6h pair (0.6) pages, as in Sloth. Round 25
-    refused the SLO (its advice, `alerts: {critical: false}`, pointed into a spec the user never wrote)."""
+    """At 60% only the 1d ticket pair (3x: 1.2) is out of reach; the 3d pair (0.4) tickets. Round 25 refused
+    such an SLO (its advice, `alerts: {critical: false}`, pointed into a spec the user never wrote). (A page pair
+    is lowered to a line a total outage reaches since round 41: at 90% the 1h pair pages at 2.5x.)"""
     source = tmp_path / "sloth.yaml"
     source.write_text(
-        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 90\n"
+        "version: prometheus/v1\nservice: low\nslos:\n  - name: x\n    objective: 60\n"
         "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', total_query: 'sum(rate(t[{{.window}}]))'}}\n"
         "    alerting: {name: LowBurn}\n"
     )
@@ -82,15 +84,15 @@ def test_a_page_pair_out_of_reach_is_left_out_and_said_at_the_source(
     result = run_obsc(capsys, "import", "sloth", str(source), "--out", str(out))
     assert result.code == 0, result.err
     assert (
-        f"note: {source}:5:5 $.slos[0].objective: the imported spec compiles with a warning: the critical burn pair "
-        "over 1h/5m is left out: it needs an error ratio of 1.44 (14.4x the 10% budget), more than a total outage; "
-        "the critical tier alerts on 6h/30m (error ratio 0.6) (spec written: "
-        f"{out}/low.yaml line 15 at $.slos[0].objective reads `objective: 90`)"
+        f"note: {source}:5:5 $.slos[0].objective: the imported spec compiles with a warning: the warning burn pair "
+        "over 1d/2h is left out: it needs an error ratio of 1.2 (3x the 40% budget), more than a total outage; "
+        "the warning tier alerts on 3d/6h (error ratio 0.4) (spec written: "
+        f"{out}/low.yaml line 15 at $.slos[0].objective reads `objective: 60`)"
     ) in result.err
     assert (out / "low.yaml").exists()
     compiled = run_obsc(capsys, "compile", str(out), "--out", str(tmp_path / "generated"))
     assert compiled.code == 0, compiled.err
-    assert f"{out}/low.yaml:15:14 $.slos[0].objective: warning: the critical burn pair over 1h/5m" in compiled.err
+    assert f"{out}/low.yaml:15:14 $.slos[0].objective: warning: the warning burn pair over 1d/2h" in compiled.err
 
 
 def test_help_documents_the_unreachable_exit_code_and_both_commands(capsys: pytest.CaptureFixture[str]) -> None:

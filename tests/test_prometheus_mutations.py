@@ -668,9 +668,11 @@ def test_every_alert_mutant_is_killed_by_a_generated_test(services: list[str]) -
 
 
 def test_every_alert_mutant_of_slos_with_a_pair_out_of_reach_is_killed() -> None:
-    """tests/golden/low-objectives: 90% and 95% SLOs (30d, 90d, 1d, grouped, a time slice) whose page keeps only
-    its 6h pair (the 1h one is out of reach, round 26). Each alert of the pairs kept must still be pinned: a
-    mutant reading the left-out pair's 1h or 5m window (never recorded there) must fail a test too. The default
+    """tests/golden/low-objectives: 90% and 95% SLOs (30d, 90d, 1d, grouped, a time slice) whose page pairs are
+    lowered to a 25% line (round 41; until then their 1h pair was out of reach and left out, round 26), and a 50%
+    SLO over 7d whose page keeps only its 6h pair (2x over 1h is a line of 1). Each alert of the pairs kept must
+    still be pinned: a mutant reading the left-out pair's 1h or 5m window (never recorded there) must fail a test
+    too. The default
     run mutates the burn alerts only, the alerts whose pairs a low objective changes (177 mutants took 54 CPU-s,
     the suite's costliest test, and ran past its 5 minutes at load 14); the other alerts are the same code as the
     examples' and the full sweep mutates them here too."""

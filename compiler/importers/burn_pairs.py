@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from compiler.importers.source import Source
 from compiler.model import burnrate
+from compiler.model.reachable_pairs import reachable_pages
 from compiler.model.scrape_windows import DEFAULT_SCRAPE_SECONDS
 from compiler.model.units import decimal_text, format_duration
 from compiler.spec.document import Path
@@ -88,12 +89,16 @@ def _to_minute(period_seconds: int, divisor: int) -> int:
     return int(minutes.to_integral_value(rounding="ROUND_HALF_UP")) * 60
 
 
-def obsc_pairs(period_seconds: int, *, holds: bool = False) -> tuple[Pair, ...] | None:
+def obsc_pairs(
+    period_seconds: int, *, holds: bool = False, objective: Decimal | None = None
+) -> tuple[Pair, ...] | None:
     """The pairs of obsc's built-in catalog for this period (None: shorter than every catalog), with their
-    holds when `holds`."""
+    holds when `holds`, and the page lines lowered for `objective` when given (reachable_pairs.reachable_pages)."""
     found = burnrate.catalog_for(period_seconds)
     if found is None:
         return None
+    if objective is not None:
+        found = reachable_pages(found, period_seconds, (100 - objective) / 100)
     return tuple(
         Pair(
             w.tier.value,
@@ -127,7 +132,10 @@ def note_pairs(
     source's have them (Pyrra's tickets hold 1h and 3h at 28d, obsc's 5m), and as they can fire at the alerting
     SLOs' `objectives`: obsc leaves out a pair no outage reaches (a warning at the objective says so), and the
     source's such pair never fires."""
-    ours = obsc_pairs(period_seconds, holds=theirs is not None and any(p.hold_seconds for p in theirs))
+    # obsc lowers a page line past 25% for the objective: said for the one objective the SLOs share
+    single = objectives[0] if objectives and len(set(objectives)) == 1 else None
+    holds = theirs is not None and any(p.hold_seconds for p in theirs)
+    ours = obsc_pairs(period_seconds, holds=holds, objective=single)
     if ours is None:
         return
     ours = _firing(ours, objectives, obsc=True)
@@ -140,7 +148,9 @@ def note_pairs(
         said = f"{tool} has built-in burn windows only for {known} ({period} needs its windows file, not read here)"
     else:
         said = f"{named or tool} {_listed(_only(theirs, ours))}"
-    ours_said = f"obsc's built-in {period} catalog {_listed(_only(ours, theirs or ()))}"
+    lowered = single is not None and ours != obsc_pairs(period_seconds, holds=holds)
+    at = f" at {decimal_text(single)}%" if lowered and single is not None else ""
+    ours_said = f"obsc's built-in {period} catalog{at} {_listed(_only(ours, theirs or ()))}"
     if theirs is not None and any(p.factor < 1 for p in _only(theirs, ours)):
         # (obsc refuses such a row in a catalog, see windows.yaml: it would hold no fix to give)
         hint = "obsc has no factor below 1, which tickets an SLO on track to meet its objective"

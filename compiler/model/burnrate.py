@@ -165,6 +165,24 @@ def builtin_catalogs() -> dict[int, Catalog]:
     return parse_catalogs(_load()["catalogs"], _refuse)
 
 
+@dataclass(frozen=True)
+class PageLine:
+    """How high a page pair's error-ratio line may be (windows.yaml `page_line`): at most `max_line`, by a factor
+    lowered to no less than `min_factor` (reachable_pairs.reachable_pages)."""
+
+    max_line: Decimal
+    min_factor: Decimal
+
+
+@functools.cache
+def page_line() -> PageLine:
+    row = _load()["page_line"]
+    limits = PageLine(parse_percent(str(row["max_line"])), Decimal(repr(row["min_factor"])))
+    if not (0 < limits.max_line < 1 and limits.min_factor >= 1):
+        raise ValueError("windows.yaml: page_line: max_line must be in (0%, 100%) and min_factor at least 1")
+    return limits
+
+
 @functools.cache
 def default_min_bad_events() -> int:
     return int(_load()["min_bad_events"])

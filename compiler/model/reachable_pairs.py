@@ -1,4 +1,11 @@
-"""Burn pairs a low objective puts out of reach, left out of their tier while another pair of it can fire.
+"""Burn pairs a low objective puts out of reach: page pairs lowered to a line a total outage passes within
+minutes (reachable_pages), other pairs left out of their tier while another pair of it can fire.
+
+Round 41: at 95% over 90d the 1h/5m page needed an error ratio of 2.16 (43.2x the 5% budget) and was left out; the
+6h/30m pair's 0.9 paged a total outage only at minute 339 (promtool), after its ticket (221). A page pair's line
+is now at most windows.yaml's `page_line.max_line` (0.25: the 1h pair fires within 15 minutes of a total outage,
+plus its `for`), its factor lowered to no less than `min_factor` (2); below that (an objective of 50% or less)
+the tier is still out of reach and refused.
 
 At 90% over 30d the page tier's 1h pair needs an error ratio of 1.44 (14.4x the 10% budget): no outage reaches
 it. Its 6h pair (6x: 0.6) still pages, as other SLO tools page on it. Refusing the SLO (until round 26) made
@@ -10,11 +17,12 @@ pair is out of reach keeps them: checks.check_slos refuses it, and its advice (d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from dataclasses import replace
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from compiler.errors import Diagnostic, Location
-from compiler.model.burnrate import Catalog, bridged
+from compiler.model.burnrate import Catalog, bridged, page_line
 from compiler.model.types import BurnWindow, Service, Tier
 from compiler.model.units import decimal_text
 from compiler.spec.document import Path
@@ -24,6 +32,22 @@ ONE = Decimal(1)
 
 def _line(window: BurnWindow, period_seconds: int, budget: Decimal) -> Decimal:
     return window.factor(period_seconds) * budget
+
+
+def reachable_pages(windows: Catalog, period_seconds: int, budget: Decimal) -> Catalog:
+    """`windows` with each page pair whose line is above `page_line().max_line` given the factor that puts it
+    there (rounded down to 0.01), never below `min_factor` nor above its own: a total outage then fires it
+    within max_line of its long window. Tickets are kept as they are (a ticket is not about an outage)."""
+    limits = page_line()
+    out = []
+    for window in windows:
+        factor = window.factor(period_seconds)
+        if window.tier is not Tier.CRITICAL or factor * budget <= limits.max_line:
+            out.append(window)
+            continue
+        lowered = (limits.max_line / budget).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        out.append(replace(window, budget_share=None, fixed_factor=max(lowered, min(factor, limits.min_factor))))
+    return tuple(out)
 
 
 def split_reachable(
@@ -47,11 +71,11 @@ def split_reachable(
 def kept_pairs(
     windows: Catalog, period_seconds: int, objective: Decimal, alerts: Mapping[str, Any], where: Location, path: Path
 ) -> tuple[Catalog, tuple[Diagnostic, ...]]:
-    """An SLO's pairs (split_reachable) under its `alerts:` (a tier is on unless set false), and a warning at its
-    objective (`where`, `path`) for each pair left out."""
+    """An SLO's pairs (page lines lowered by reachable_pages, then split_reachable) under its `alerts:` (a tier is
+    on unless set false), and a warning at its objective (`where`, `path`) for each pair left out."""
     alerting = [tier for tier in (Tier.CRITICAL, Tier.WARNING) if alerts.get(tier.value, True)]
     budget = (Decimal(100) - objective) / 100
-    kept, out = split_reachable(windows, period_seconds, budget, alerting)
+    kept, out = split_reachable(reachable_pages(windows, period_seconds, budget), period_seconds, budget, alerting)
     return kept, tuple(_warning(w, kept, period_seconds, budget, where, path) for w in out)
 
 
