@@ -193,7 +193,8 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
             continue
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
         if seconds in guards:
-            rate = _guard_rate_expr(selector, window, seconds)
+            bridge = min(w.short_seconds for w in slo.windows if w.long_seconds == seconds)
+            rate = _guard_rate_expr(selector, window, seconds, bridge)
             coarse.append(Rule(rate, record=names.sli_errors_rate(window), labels=labels))
         ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
         coarse.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
@@ -215,7 +216,7 @@ def _since_expr(selector: str, longest: int) -> str:
     return f"min_over_time({since}[{kept}]) and {bad_c}\nor\ntimestamp({bad_c}) - {back}"
 
 
-def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
+def _guard_rate_expr(selector: str, window: str, seconds: int, bridge_seconds: int) -> str:
     """The window's bad events a second: its mean 5m rate times the time its samples cover (from the first
     one's 5m: at most the window and one 5m more, since a full window holds one sample more than it has
     intervals, both ends being selected; capped at the window alone, 3 failures read 2.998 in 1d), over the
@@ -226,9 +227,14 @@ def _guard_rate_expr(selector: str, window: str, seconds: int) -> str:
     starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d). The newest
     first-seen time of the gap the record bridges: the record is missing at an evaluation whose 5m rate is empty
     (a target scraped every 2m that failed a scrape), and the instant alone dropped the guard there, restarting
-    the ticket's `for`."""
+    the ticket's `for`. The first-seen time is read as far back as `bridge_seconds` (the short window of the pair
+    over this window): a scrape gap (no samples at all) shorter than that keeps the guard, and so the ticket
+    (round 41: a 45-minute gap during an outage resolved the ticket 20 minutes in and fired it again after it, a
+    second notification, when only 15 minutes were bridged); data that never returns lets the ticket go once the
+    short window, which then holds nothing either, has passed (SLODataMissing says why). The gap's time counts
+    at the window's mean rate."""
     bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    kept = format_duration(SINCE_GAP_INTERVALS * recording_tiers().coarse_interval_seconds)
+    kept = format_duration(max(bridge_seconds, SINCE_GAP_INTERVALS * recording_tiers().coarse_interval_seconds))
     span = (
         f"clamp_max(time() - last_over_time({since}[{kept}]) + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
     )
