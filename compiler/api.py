@@ -7,7 +7,6 @@ Writing, diffing and external validation happen after, on the returned bundle.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,7 @@ from compiler.spec.document import Document
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
 from compiler.targets.prometheus import oversized_objects
+from compiler.workers import paused_gc as paused_gc  # (re-exported: benches)
 
 log = logging.getLogger("obsc")
 
@@ -308,25 +308,6 @@ def _fleet(services: list[Service], platform: Platform, receivers: list[Receiver
         platform=platform,
         receivers=tuple(unique[name] for name in sorted(unique)),
     )
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while generating: the pipeline makes millions of small objects and
-    hardly any cycles, and each full collection walks them all (about 15% of a large fleet's compile)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # What the run made goes straight to the oldest generation, unscanned: enabled as it was, the
-            # collector would first walk every object made since the pause (~0.15 s for 1,000 services).
-            # Cycles among them are still freed, by the next full collection.
-            if not gc.get_freeze_count():  # (unfreeze would release another's frozen objects)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def validate_specs(paths: Sequence[str], options: CompileOptions) -> tuple[Fleet, list[str]]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -160,3 +161,22 @@ def _start_worker(tasks: Sequence[Callable[[], Any]], parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # libc's, already loaded
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while generating: the pipeline makes millions of small objects and
+    hardly any cycles, and each full collection walks them all (about 15% of a large fleet's compile)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            # What the run made goes straight to the oldest generation, unscanned: enabled as it was, the
+            # collector would first walk every object made since the pause (~0.15 s for 1,000 services).
+            # Cycles among them are still freed, by the next full collection.
+            if not gc.get_freeze_count():  # (unfreeze would release another's frozen objects)
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()

@@ -9,6 +9,7 @@ from compiler.output.bundle import Bundle
 from compiler.toolcheck import _run
 from compiler.toolcheck.record import Record
 from compiler.toolcheck.record_base import Base
+from compiler.workers import paused_gc
 
 STOP_POLL_SECONDS = 0.1  # how soon a stop another thread received ends validation
 
@@ -28,6 +29,16 @@ def validate_bundle(
     validated. On success the record of this run is written into `tree_dir`. Without `record_dir`
     everything runs and no record is written.
     """
+    # No cyclic GC while validating: the focus parses every test file into ~60,000 YAML events a file, and
+    # each full collection walked them and the whole compiled bundle again (27% of the Python CPU of a cold
+    # validation of 40 rich services; they hold no cycles and are freed as they go).
+    with paused_gc():
+        return _validate_bundle(bundle, tree_dir, record_dir, revalidate_all, base)
+
+
+def _validate_bundle(
+    bundle: Bundle, tree_dir: str, record_dir: str | None, revalidate_all: bool, base: Base | None
+) -> Record:
     from compiler.toolcheck import amtool, grafana_lint, promtool, record
 
     current = record.load(record_dir, revalidate_all, base) if record_dir is not None else None
