@@ -18,6 +18,7 @@ from compiler.model import queries, timestamps, traffic
 from compiler.model.burnrate import BurnWindow, current_window
 from compiler.model.down_groups import down_groups
 from compiler.model.promql import Matcher, render_matchers
+from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK
 from compiler.model.types import Fleet, Metric, MetricType, Service, SliKind, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana.groups import (
@@ -63,8 +64,23 @@ REPORTING_LOOKBACK = "15m"
 
 
 def reporting(service: Service, slo: Slo) -> str:
-    """The SLO's groups (the SLO itself when ungrouped) whose SLI had a series in the last REPORTING_LOOKBACK."""
-    return f"last_over_time({_grouped(names.SLI_TOTAL_COARSE, service, slo)}[{REPORTING_LOOKBACK}])"
+    """The SLO's groups (the SLO itself when ungrouped) whose SLI had a series in the last REPORTING_LOOKBACK, or
+    that are idle by the SLI's `idle_while` (`idle_reporting`)."""
+    seen = f"last_over_time({_grouped(names.SLI_TOTAL_COARSE, service, slo)}[{REPORTING_LOOKBACK}])"
+    idle = idle_reporting(service, slo, _grouped(names.SLI_TOTAL_COARSE, service, slo))
+    return f"({seen} or {idle})" if idle else seen
+
+
+def idle_reporting(service: Service, slo: Slo, total: str | None = None) -> str | None:
+    """A raw SLI's groups that read as idle, not stopped, though their total has no series (`idle_while`, round 40:
+    a CloudWatch exporter writes nothing for a period without requests): those whose total had a series in the
+    last IDLE_SEEN_LOOKBACK, while the idle series exists, as SLODataMissing reads it (slo_missing._unless_idle).
+    Without it (None), every quiet night read as data that stopped: "no data now" and "SLOs without data"."""
+    idle = slo.sli.raw_idle_while
+    if idle is None:
+        return None
+    total = total or _series(names.SLI_TOTAL_COARSE, service, slo)
+    return f"(last_over_time({total}[{IDLE_SEEN_LOOKBACK}]) and on () group({idle}))"
 
 
 def _while_reporting(expr: str, service: Service, slo: Slo) -> str:
@@ -295,12 +311,7 @@ def fleet_reporting(fleet: Fleet) -> str:
     `ignoring(window)`. An error-ratio SLO is always in (its ratio has no series while idle: it cannot tell idle
     from stopped, and its service dashboard keeps its figures too): named by its objective, which it never groups."""
     seen = f"last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
-    free = [
-        f"{names.SLO_OBJECTIVE}{{{slo_selector(s.name, slo.name)}}}"
-        for s in fleet.services
-        for slo in s.slos
-        if slo.sli.kind is SliKind.ERROR_RATIO
-    ]
+    free = idle_unseen((s, slo) for s in fleet.services for slo in s.slos)
     return f"({' or '.join([seen, *free])})" if free else seen
 
 
@@ -337,23 +348,30 @@ def fleet_slo_count() -> str:
     return f"count({_fleet(names.SLO_OBJECTIVE)}) or vector(0)"
 
 
-def fleet_without_data_count(idle_unseen: Sequence[tuple[str, str]] = ()) -> str:
+def fleet_without_data_count(idle_unseen: Sequence[str] = ()) -> str:
     """SLOs with an objective but no budget left (no event or slice counted over their whole period), or whose SLI
     has had no series for REPORTING_LOOKBACK (every group's: data that stopped today, its budget still recorded).
-    `idle_unseen`: the (service, SLO) of error-ratio SLIs, which have no series while idle (0/0 is not recorded)
-    and are never counted as stopped, as their service dashboards leave them (`_while_reporting`)."""
+    `idle_unseen`: the SLOs (`idle_unseen`) whose SLI has no series while idle and that are not counted as stopped
+    then, as their service dashboards leave them (`_while_reporting`)."""
     objective = _fleet(names.SLO_OBJECTIVE)
     never = f"{objective} unless {_ON} {_fleet(names.SLO_BUDGET_REMAINING)}"
     stopped = f"{objective} unless {_ON} last_over_time({_fleet(names.SLI_TOTAL_COARSE)}[{REPORTING_LOOKBACK}])"
     if idle_unseen:
-        idle = " or ".join(f"{names.SLO_OBJECTIVE}{{{slo_selector(s, slo)}}}" for s, slo in idle_unseen)
-        stopped = f"({stopped} unless {_ON} ({idle}))"
+        stopped = f"({stopped} unless {_ON} ({' or '.join(idle_unseen)}))"
     return f"count({never} or {stopped}) or vector(0)"
 
 
-def idle_unseen(slos: Iterable[tuple[Service, Slo]]) -> list[tuple[str, str]]:
-    """The (service, SLO) whose SLI has no series while idle: an error ratio (`fleet_without_data_count`)."""
-    return [(service.name, slo.name) for service, slo in slos if slo.sli.kind is SliKind.ERROR_RATIO]
+def idle_unseen(slos: Iterable[tuple[Service, Slo]]) -> list[str]:
+    """A series (labelled service and slo) for each SLO whose SLI has no series while idle and reads as idle now:
+    an error ratio always (0/0 is not recorded: it cannot tell idle from stopped), named by its objective; a raw
+    SLI with `idle_while` while its idle series says so (`idle_reporting`)."""
+    found = []
+    for service, slo in slos:
+        if slo.sli.kind is SliKind.ERROR_RATIO:
+            found.append(f"{names.SLO_OBJECTIVE}{{{slo_selector(service.name, slo.name)}}}")
+        elif (idle := idle_reporting(service, slo)) is not None:
+            found.append(idle)
+    return found
 
 
 def fleet_exhausted_count() -> str:
