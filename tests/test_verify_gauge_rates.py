@@ -36,17 +36,19 @@ slos:
 """
 
 
-def _findings(tmp_path: Path, kind: str) -> tuple[list[str], list[str]]:
-    """(the gauge findings, the metadata requests) with every target exposing the requests as `kind`."""
+def _findings(tmp_path: Path, kind: str, spec: str = SPEC) -> tuple[list[str], list[str]]:
+    """(the gauge findings, the metadata requests) with every target exposing the requests as `kind` (a kind
+    with a comma: one target each)."""
     (tmp_path / "platform.yaml").write_text(sink_platform())
-    (tmp_path / "storefront-lb.yaml").write_text(SPEC)
+    (tmp_path / "storefront-lb.yaml").write_text(spec)
     asked: list[str] = []
 
     def route(path: str, query: str) -> Any:
         if path == "/api/v1/metadata":
             metric = urllib.parse.parse_qs(query)["metric"][0]
             asked.append(metric)
-            return {metric: [{"type": kind, "help": "", "unit": ""}]} if metric == REQUESTS else {}
+            entries = [{"type": k, "help": "", "unit": ""} for k in kind.split(",")]
+            return {metric: entries} if metric == REQUESTS else {}
         if path == "/api/v1/query":
             return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
         if path.startswith("/api/v1/label/"):
@@ -71,3 +73,46 @@ def test_a_ratio_sli_over_a_gauge_is_found_at_the_sli(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["counter", "unknown"])
 def test_a_counter_or_a_metric_without_type_says_nothing(tmp_path: Path, kind: str) -> None:
     assert _findings(tmp_path, kind)[0] == []
+
+
+RAW = (
+    SPEC.split("metrics:")[0]
+    + """\
+slos:
+  - name: availability
+    objective: 99.9
+    min_bad_events: 0
+    sli:
+      raw:
+        errors: ERRORS
+        total: TOTAL
+"""
+)
+OTHER = "sum(rate(lb_requests_total{$selector}[$window]))"
+
+
+@pytest.mark.parametrize(
+    ("errors", "total", "per"),
+    [
+        (f"sum(increase({REQUESTS}{{$selector, response_code_class='500'}}[$window]))", OTHER, ""),
+        (OTHER, f"{OTHER} + sum(irate({REQUESTS}{{$selector}}[$window]))", ""),
+        (
+            f"sum(increase({REQUESTS}{{$selector, response_code_class='500'}}[$window]))",
+            f"sum(increase({REQUESTS}{{$selector}}[$window]))",
+            "        per: window\n",
+        ),
+    ],
+    ids=["increase", "irate-on-the-right", "increase-per-window"],
+)
+def test_a_raw_sli_reading_a_gauge_as_a_counter_is_found(tmp_path: Path, errors: str, total: str, per: str) -> None:
+    """increase() and irate() count a gauge's rises as rate() does, wherever they stand in the query; under
+    `per: window` too (rate and irate are refused there; increase of a counter is the window's count, of a gauge
+    only its rises: before round 41 a per-window SLI was not asked)."""
+    spec = RAW.replace("ERRORS", errors).replace("TOTAL", total) + per
+    found, asked = _findings(tmp_path, "gauge", spec)
+    assert len(found) == 1 and REQUESTS in found[0], (found, asked)
+
+
+def test_a_metric_some_targets_expose_as_a_counter_says_nothing(tmp_path: Path) -> None:
+    """Only a metric every target exposes as a gauge is found: the TYPE the targets disagree on is no proof."""
+    assert _findings(tmp_path, "gauge,counter")[0] == []

@@ -40,13 +40,14 @@ def check_gauge_rates(slo: Slo, path: Path, prometheus: Prometheus, find: Find, 
 
 
 def rated_metrics(slo: Slo) -> list[str]:
-    """The metrics the SLI reads with rate(): a ratio SLI's counters, a raw SLI's rate/irate/increase selectors
-    (none under `per: window`, which counts the window's events as written)."""
+    """The metrics the SLI reads with rate(): a ratio SLI's counters, a raw SLI's rate/irate/increase selectors.
+    Under `per: window` too: rate and irate are refused there, and increase() of a gauge of per-period counts
+    counts its rises as rate() does (sum_over_time adds the periods up)."""
     sli = slo.sli
     if sli.kind is SliKind.RATIO:
         parts = (sli.total, sli.errors, sli.good)
         return sorted({p.selector.metric for p in parts if p is not None and p.selector is not None})
-    if sli.kind is not SliKind.RAW or sli.raw_per_window:
+    if sli.kind is not SliKind.RAW:
         return []
     found: set[str] = set()
     for text in (sli.raw_errors or "", sli.raw_total or ""):
