@@ -109,3 +109,33 @@ def test_a_service_nothing_scrapes_is_not_looked_for_on_up(tmp_path: Path) -> No
     with serving(route) as url:
         report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
     assert [str(f) for f in report.findings] == []
+
+
+def test_a_spec_offset_too_short_is_measured_without_it(tmp_path: Path) -> None:
+    """A raw SLI that reads `offset 5m` of samples 15 minutes late still reads nothing over 5m: the newest
+    sample's age is asked of the series without the spec's offset (with it, the age and the advised offset were
+    the spec's offset more), and the finding names the series as the server stores it."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "invoices.yaml").write_text(SPEC.format(offset=" offset 5m"))
+    asked: list[str] = []
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            if expr.startswith("time() - max(max_over_time(timestamp("):
+                asked.append(expr)
+                return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "912"]}]}
+            if expr.startswith("count(") and "[5m]" in expr:
+                return {"resultType": "vector", "result": []}
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return NAMES
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    found = [str(f) for f in report.findings if "newest sample" in f.message]
+    assert len(found) == 1, [str(f) for f in report.findings]
+    assert asked and not any("offset" in expr for expr in asked), asked
+    series = 'aws_applicationelb_request_count_sum{job="cloudwatch",load_balancer="app/invoices"}'
+    assert f"the newest sample of {series} is 16 minutes old" in found[0], found
