@@ -258,3 +258,27 @@ def test_teams_sharing_receivers_a_tree_edit_amtool_passes_fails_the_compile(tmp
     with pytest.raises(ToolError) as caught:
         amtool.validate(compilation.bundle, str(out))
     assert "does not group" in str(caught.value) and said in str(caught.value), str(caught.value)
+
+
+def test_a_service_routed_by_its_own_spec_pages_in_one_group_per_service(tmp_path: Path) -> None:
+    """A spec's own `routing:` gets a branch of its own (routes.service_route): its pages group per service there
+    too, the shared incident's pages beside ServiceDown's, and the compile's walk holds the tree to it. Before this
+    test nothing built such a service with a shared incident: its branch paging per incident again passed."""
+    amtool_bin = require_tool("amtool", "AMTOOL")
+    own = '\nrouting:\n  critical: {webhook: {url: "https://pager.example/api"}}\n'
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for name, team in SERVICES.items():
+        (specs / f"{name}.yaml").write_text(SPEC.format(name=name, team=team) + (own if name == "api" else ""))
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    compilation = Compilation(fleet, assemble(alertmanager_target.fleet_artifacts(fleet, TargetOptions()), "t"))
+    out = tmp_path / "out"
+    writer.write(writer.plan(compilation.bundle, str(out)))
+    amtool.validate(compilation.bundle, str(out))  # every row reaches its receiver, grouped as promised
+    text = (out / names.ROUTING_TESTS).read_text()
+    groupings, cases = load_groupings(text), load_cases(text)
+    pages = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
+    assert any("incident" in dict(c.labels) for c in pages), pages  # the shared incident's pages are replayed
+    assert {tuple(groupings[c.group]["group_by"]) for c in pages} == {("service",)}
+    assert run_routing_tests(amtool_bin, out / names.ALERTMANAGER_CONFIG, cases).misroutes == ()
