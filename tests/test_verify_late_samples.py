@@ -139,3 +139,41 @@ def test_a_spec_offset_too_short_is_measured_without_it(tmp_path: Path) -> None:
     assert asked and not any("offset" in expr for expr in asked), asked
     series = 'aws_applicationelb_request_count_sum{job="cloudwatch",load_balancer="app/invoices"}'
     assert f"the newest sample of {series} is 16 minutes old" in found[0], found
+
+
+IDLE = "aws_applicationelb_healthy_host_count_average"
+
+
+@pytest.mark.parametrize(
+    ("offset", "late"), [(" offset 10m", False), ("", True)], ids=["idle-with-the-recipe", "late-and-idle-while"]
+)
+def test_an_idle_alb_read_with_its_offset_is_no_finding(tmp_path: Path, offset: str, late: bool) -> None:
+    """Round 40's CloudWatch recipe (`offset 10m`, `idle_while`) on an ALB without a request for 5 minutes: its
+    total reads nothing over 5m and the newest request sample is 15 minutes old, as samples 10 minutes late
+    would be. The idle series, written every period, shows the exporter's samples reach the windows the total
+    reads (its own offset): idle, not late. Round 40 said "late: read with offset 15m" of the spec that already
+    did, at every verify in a quiet hour (exit 1). Without the offset the idle series reads nothing either: late."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    spec = SPEC.format(offset=offset) + f"        idle_while: {IDLE}{{{{$selector}}}}\n".replace("{{", "{").replace(
+        "}}", "}"
+    )
+    (tmp_path / "invoices.yaml").write_text(spec)
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            if expr.startswith("time() - max(max_over_time(timestamp("):
+                return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "900"]}]}
+            if "[5m]" in expr and IDLE in expr and "offset 10m" not in expr:
+                return {"resultType": "vector", "result": []}  # 10 minutes late: the last 5m hold no sample
+            if expr.startswith("count(") and "[5m]" in expr and IDLE not in expr:
+                return {"resultType": "vector", "result": []}  # no request: no sample
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return [*NAMES, IDLE]
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    found = [str(f) for f in report.findings if "newest sample" in f.message]
+    assert len(found) == int(late), [str(f) for f in report.findings]
