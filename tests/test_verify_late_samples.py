@@ -177,3 +177,28 @@ def test_an_idle_alb_read_with_its_offset_is_no_finding(tmp_path: Path, offset: 
         report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
     found = [str(f) for f in report.findings if "newest sample" in f.message]
     assert len(found) == int(late), [str(f) for f in report.findings]
+
+
+@pytest.mark.parametrize(("idle_now", "found"), [(True, False), (False, True)], ids=["idle-night", "family-gone"])
+def test_a_total_idle_for_the_lookback_is_idle_by_its_idle_series(tmp_path: Path, idle_now: bool, found: bool) -> None:
+    """The recipe's ALB without a request for the whole lookback (a night): its total returns no series over 1h,
+    which round 40's verify called a finding (exit 1 at every night-time verify), while SLODataMissing reads the
+    same as idle (the idle series exists and the total had series within a day). With the idle series gone too
+    (the load balancer's labels changed) it is still said."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    spec = SPEC.format(offset=" offset 10m") + f"        idle_while: {IDLE}{{$selector}}\n"
+    (tmp_path / "invoices.yaml").write_text(spec)
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            quiet = ("[1d]" not in expr and IDLE not in expr) or (IDLE in expr and not idle_now)
+            return {"resultType": "vector", "result": [] if quiet else [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return [*NAMES, IDLE]
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    said = [str(f) for f in report.findings if "the total query returns no series" in f.message]
+    assert len(said) == int(found), [str(f) for f in report.findings]

@@ -10,7 +10,7 @@
 - every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it), and
   not under the live p99 over the lookback and now (it would page for as long as the service serves: p99_now.py);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
-- every raw SLI's total query returns series and names only metrics that exist;
+- every raw SLI's total returns series (or is idle by `idle_while`, idle_source.py), names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says), and
   its total's series are not an HA pair's copies (each event counted twice: series_copies.py);
 - every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic, a grouped SLO's
@@ -35,7 +35,7 @@ from compiler.errors import Diagnostic, Location
 from compiler.model import queries
 from compiler.model.promql import Matcher, Selector, expand
 from compiler.model.thresholds import narrowed_counter_family
-from compiler.model.types import AlertKind, Metric, MetricType, Service, SliKind, Slo
+from compiler.model.types import AlertKind, Metric, MetricType, Service, Sli, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
 from compiler.verify import live_series, rules, scrapes, series_copies, targets
@@ -43,6 +43,7 @@ from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
 from compiler.verify.gauge_rates import check_gauge_rates
+from compiler.verify.idle_source import idle_now
 from compiler.verify.p99_now import check_p99_now
 
 _NAME_IN_QUERY = re.compile(r"(?<![\w:$.\"'])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
@@ -118,7 +119,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
-                _raw(text, key, service, (*path, "raw", key), slo.location, ctx, find)
+                _raw(text, key, (service, sli), (*path, "raw", key), slo.location, ctx, find)
     written_alerts = doc.data.get("alerts") if doc is not None and isinstance(doc.data, dict) else None
     p99_path: Path = (
         ("alerts", "latency_p99")
@@ -425,19 +426,19 @@ def _le_order(text: str) -> float:
         return float("inf")
 
 
-def _raw(text: str, key: str, service: Service, path: Path, fallback: Location, ctx: Context, find: Find) -> None:
+def _raw(text: str, key: str, of: tuple[Service, Sli], path: Path, at: Location, ctx: Context, find: Find) -> None:
     unknown = _unknown_name(text, ctx)
     if unknown:
-        find(path, fallback, unknown)
+        find(path, at, unknown)
         return
     if key != "total":
         return
-    expr = expand(text, service.selector, ctx.lookback)
+    expr = expand(text, of[0].selector, ctx.lookback)
     try:
-        if not _count(ctx, f"({expr})"):
-            find(path, fallback, f"the total query returns no series over the last {ctx.lookback}: {expr}")
+        if not _count(ctx, f"({expr})") and not idle_now(of[1], ctx.prometheus):  # idle as SLODataMissing reads
+            find(path, at, f"the total query returns no series over the last {ctx.lookback}: {expr}")
     except QueryRejected as exc:
-        find(path, fallback, f"Prometheus rejects the query: {exc}")
+        find(path, at, f"Prometheus rejects the query: {exc}")
 
 
 def _unknown_name(text: str, ctx: Context) -> str:

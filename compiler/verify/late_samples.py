@@ -18,22 +18,18 @@ import math
 import re
 from collections.abc import Callable
 
-import promql_parser as pp
-
 from compiler.errors import Location
 from compiler.model import queries
-from compiler.model.promql_check import selectors
 from compiler.model.types import Sli, SliKind, Slo
-from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected, sample_value
+from compiler.verify.idle_source import idle_read, total_selectors
 
 Find = Callable[[Path, Location, str], None]
 
 LATE_FROM = 300  # seconds: the newest sample is older than any 5m window or instant read reaches
 SEEN_WITHIN = 1800  # and younger than this: late, not idle for hours or gone (the metric checks say those)
 _OFFSET = re.compile(r"\s+(offset|@)\s.*$")
-_OFFSET_OF = re.compile(r"\soffset\s+((?:\d+(?:ms|[smhdwy]))+)")
 
 
 def check_late_samples(slo: Slo, path: Path, prometheus: Prometheus, find: Find) -> None:
@@ -44,7 +40,7 @@ def check_late_samples(slo: Slo, path: Path, prometheus: Prometheus, find: Find)
     try:
         if prometheus.query(f"count({queries.sli_total(slo.sli, '5m')})"):
             return  # the windows read data (a spec's own `offset` included)
-        if _idle_read(slo, prometheus):
+        if idle_read(slo.sli, prometheus):
             return  # idle: the source's samples reach the windows, no request wrote one
         for series in _total_series(slo.sli):
             age = _seconds(prometheus.query(f"time() - max(max_over_time(timestamp({series})[30m:1m]))"))
@@ -57,29 +53,7 @@ def check_late_samples(slo: Slo, path: Path, prometheus: Prometheus, find: Find)
 
 def _total_series(sli: Sli) -> list[str]:
     """The selectors a raw SLI's total reads, without their offset."""
-    return sorted({_OFFSET.sub("", s) for s in _total_selectors(sli)})
-
-
-def _total_selectors(sli: Sli) -> list[str]:
-    """The selectors a raw SLI's total reads, as written (offset included)."""
-    try:
-        tree = pp.parse((sli.raw_total or "").replace("$window", "5m"))
-    except (ValueError, TypeError):
-        return []
-    return [str(s) for s in selectors(tree)]
-
-
-def _idle_read(slo: Slo, prometheus: Prometheus) -> bool:
-    """Whether the SLI's `idle_while` series, written every period whatever the traffic, has a sample in the
-    5m window the total reads (its selectors' offset): then the exporter's samples reach the windows, and a total
-    that reads nothing is an idle source (a CloudWatch exporter writes no sample for a period without requests),
-    not a late one. Round 40 told the recipe that already reads `offset 10m` to read 15m, at every quiet verify."""
-    idle = slo.sli.raw_idle_while
-    if idle is None:
-        return False
-    found = [m.group(1) for s in _total_selectors(slo.sli) if (m := _OFFSET_OF.search(s))]
-    shift = f" offset {max(found, key=parse_duration)}" if found else ""
-    return bool(prometheus.query(f"count(last_over_time({idle}[5m]{shift}))"))
+    return sorted({_OFFSET.sub("", s) for s in total_selectors(sli)})
 
 
 def _seconds(result: list[dict[str, object]]) -> float | None:

@@ -1,0 +1,51 @@
+"""`obsc verify`: a raw SLI's total without series that its `idle_while` reads as idle, as SLODataMissing does.
+
+A CloudWatch exporter writes no sample for a period without requests, so round 40's recipe (`idle_while:` the
+load balancer's healthy-host count) has a total without series every quiet hour. Verify read that as a fault
+(round 41's review): "the total query returns no series" over a night's lookback, and, 5 to 30 minutes after
+the last request, "samples later than the windows read" of a spec that reads the right offset, each exit 1.
+The idle series, written every period whatever the traffic, tells: where it is, the source is idle.
+"""
+
+from __future__ import annotations
+
+import re
+
+import promql_parser as pp
+
+from compiler.model import queries
+from compiler.model.promql_check import selectors
+from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK, idle_guard
+from compiler.model.types import Sli
+from compiler.model.units import parse_duration
+from compiler.verify.client import Prometheus
+
+_OFFSET_OF = re.compile(r"\soffset\s+((?:\d+(?:ms|[smhdwy]))+)")
+
+
+def total_selectors(sli: Sli) -> list[str]:
+    """The selectors a raw SLI's total reads, as written (offset included)."""
+    try:
+        tree = pp.parse((sli.raw_total or "").replace("$window", "5m"))
+    except (ValueError, TypeError):
+        return []
+    return [str(s) for s in selectors(tree)]
+
+
+def idle_read(sli: Sli, prometheus: Prometheus) -> bool:
+    """Whether the `idle_while` series has a sample in the 5m window the total reads (its selectors' offset): the
+    exporter's samples reach the windows, so a total that reads nothing there is idle, not late."""
+    if sli.raw_idle_while is None:
+        return False
+    found = [m.group(1) for s in total_selectors(sli) if (m := _OFFSET_OF.search(s))]
+    shift = f" offset {max(found, key=parse_duration)}" if found else ""
+    return bool(prometheus.query(f"count(last_over_time({sli.raw_idle_while}[5m]{shift}))"))
+
+
+def idle_now(sli: Sli, prometheus: Prometheus) -> bool:
+    """SLODataMissing's reading of a total without series: idle while the `idle_while` series exists and the
+    total had series within IDLE_SEEN_LOOKBACK (slo_missing._unless_idle)."""
+    if sli.raw_idle_while is None:
+        return False
+    guard = idle_guard(queries.sli_total(sli, IDLE_SEEN_LOOKBACK), sli.raw_idle_while)
+    return bool(prometheus.query(f"count({guard})"))
