@@ -77,3 +77,16 @@ def test_validate_says_it_as_a_warning_and_exits_0(tmp_path: Path, capsys: pytes
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 0, result.err
     assert "$.slos[0].by[0]: warning: by: 'region' is pinned to one value" in result.err
+
+
+def test_a_latency_slo_reads_its_histogram_s_groups(tmp_path: Path) -> None:
+    """A latency SLO's groups are its histogram's series: a `by:` label its selector pins is warned of too."""
+    _write(tmp_path)
+    latency = (
+        "  latency: http_request_duration_seconds\n"
+        "slos:\n  - {name: fast, objective: 99, sli: {latency: latency, threshold: 300ms}, by: [region]}\n"
+    )
+    text = (tmp_path / "api.yaml").read_text()
+    (tmp_path / "api.yaml").write_text(text.split("slos:")[0] + latency)
+    said = _warnings(tmp_path)
+    assert len(said) == 1 and " $.slos[0].by[0]: " in said[0] and "the SLO has one group" in said[0], said

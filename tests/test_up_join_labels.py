@@ -55,3 +55,12 @@ def test_validate_says_it_as_a_warning_and_exits_0(tmp_path: Path, capsys: pytes
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 0, result.err
     assert "$.defaults.metrics.cpu: warning: it groups each service's (cart) `up` by namespace, pod" in result.err
+
+
+def test_a_grouping_that_drops_labels_is_not_read_as_keeping_them(tmp_path: Path) -> None:
+    """`group without (instance) (up{...})` keeps what `up` carries, less `instance`: nothing it names is kept, so
+    nothing is lost (reading `without` as `by` warned of the dropped label)."""
+    _write(tmp_path, "[]")
+    platform = tmp_path / "platform.yaml"
+    platform.write_text(platform.read_text().replace("group by (namespace, pod)", "group without (namespace, pod)"))
+    assert _warnings(tmp_path) == []
