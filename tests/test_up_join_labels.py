@@ -64,3 +64,10 @@ def test_a_grouping_that_drops_labels_is_not_read_as_keeping_them(tmp_path: Path
     platform = tmp_path / "platform.yaml"
     platform.write_text(platform.read_text().replace("group by (namespace, pod)", "group without (namespace, pod)"))
     assert _warnings(tmp_path) == []
+
+
+def test_up_in_parentheses_is_read_as_up(tmp_path: Path) -> None:
+    _write(tmp_path, "[]")
+    platform = tmp_path / "platform.yaml"
+    platform.write_text(platform.read_text().replace("(up{$selector})", "((up{$selector}))"))
+    assert len(_warnings(tmp_path)) == 1
