@@ -42,8 +42,14 @@ def _warnings(tmp: Path, metric: str, selector: str) -> list[str]:
         ("good", 'grpc_server_handled_total{grpc_code="OK"}', "Canceled, InvalidArgument, NotFound,"),
         ("good", 'grpc_server_handled_total{grpc_code=~"OK|NotFound"}', "Canceled, InvalidArgument, AlreadyExists,"),
         ("errors", 'rpc_server_duration_count{rpc_grpc_status_code!="0"}', "Canceled, InvalidArgument, NotFound,"),
+        # 5 is NotFound: left out by its number, not counted
+        (
+            "errors",
+            'rpc_server_duration_count{rpc_grpc_status_code!~"0|5"}',
+            "Canceled, InvalidArgument, AlreadyExists,",
+        ),
     ],
-    ids=["not-ok", "not-ok-or-canceled", "good-ok", "good-ok-notfound", "otel-numbers"],
+    ids=["not-ok", "not-ok-or-canceled", "good-ok", "good-ok-notfound", "otel-numbers", "otel-notfound-by-number"],
 )
 def test_the_callers_codes_counted_as_failures_are_warned_at_the_metric(
     tmp_path: Path, metric: str, selector: str, codes: str
