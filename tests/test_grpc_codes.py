@@ -84,3 +84,13 @@ def test_validate_says_it_once_as_a_warning(tmp_path: Path, capsys: pytest.Captu
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 0
     assert result.err.count("warning: this selector counts as failed calls Canceled") == 1, result.err
+
+
+def test_the_error_rate_alert_s_errors_are_warned_of_without_an_slo(tmp_path: Path) -> None:
+    """`metrics.errors` is read by ServiceHighErrorRate too: a spec without an SLO over it is warned of."""
+    _warnings(tmp_path, "errors", 'grpc_server_handled_total{grpc_code!="OK"}')
+    spec = tmp_path / "ledger.yaml"
+    spec.write_text(spec.read_text().split("slos:")[0])
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    said = [str(d) for d in grpc_code_warnings(fleet.services)]
+    assert len(said) == 1 and "$.metrics.errors: " in said[0], said
