@@ -130,3 +130,23 @@ def test_what_is_warned_of_beyond_a_job(tmp_path: Path, metrics: str, specs: dic
     metric reaches (its first three) each decide a warning no other case reaches."""
     (warning,) = _warnings(tmp_path, metrics, specs)
     assert said in warning, warning
+
+
+def test_a_selector_naming_its_namespace_is_a_kubernetes_service(tmp_path: Path) -> None:
+    """With no `namespace` in the platform's target_labels, a selector that names one is still Kubernetes's: its
+    node_exporter series read by its job are warned of (not left to the VM reading)."""
+    (tmp_path / "platform.yaml").write_text(
+        sink_platform(before=f"defaults:\n  target_labels: []\n  metrics:\n{NODE_DISK}")
+    )
+    (tmp_path / "cart.yaml").write_text(SPEC.format(name="cart", selector="{job: cart, namespace: shop}", targets=""))
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    assert len(exporter_job_warnings(fleet.services)) == 1
+
+
+def test_the_kubelets_volume_series_read_by_the_services_job_are_warned(tmp_path: Path) -> None:
+    volume = (
+        "    disk: max(1 - kubelet_volume_stats_available_bytes{$selector}"
+        " / kubelet_volume_stats_capacity_bytes{$selector})\n"
+    )
+    said = _warnings(tmp_path, volume, {"cart": "{job: cart}"})
+    assert len(said) == 1 and "kubelet_volume_stats_available_bytes is the kubelet's" in said[0], said
