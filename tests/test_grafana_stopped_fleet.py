@@ -89,6 +89,7 @@ def test_the_fleet_reads_no_data_now_for_an_slo_whose_data_stopped(tmp_path: Pat
         _rows(f"{budget} > -Inf", "5h30m", fed, slos),
         _rows(f"{budget} != {budget}", "5h30m", ("stopped",), slos),  # NaN only: NaN != NaN
         _rows(burn, "5h30m", fed, slos),
+        _rows(burn, "3h30m", fed, slos),  # blank 30 minutes in, while its current window still holds data
         _rows(lowest["{{service}} / {{slo}}"], "5h30m", fed, slos),
         # both services burn (1 failure in 61: 16x the 99.99%, 3.3x the 99.5%): `stopped` counted at 2h, not at 3h30m
         {"expr": burning, "eval_time": "2h", "exp_samples": [{"labels": "{}", "value": 4}]},

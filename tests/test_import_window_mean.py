@@ -96,5 +96,6 @@ def test_the_reader_names_what_is_no_sum() -> None:
     assert not_a_window_mean("sum(rate(a[$window])) / sum(rate(b[$window]))") == "`/` of two windowed queries"
     assert not_a_window_mean("histogram_quantile(0.9, sum by (le) (rate(a[$window])))") == "histogram_quantile()"
     assert not_a_window_mean("sum(irate(a[$window]))") == "irate()"
+    assert not_a_window_mean("sum(rate(a[$window])) * sum(rate(b[$window]))") == "`*` of two windowed queries"
     assert not_a_window_mean("max(a)") is None  # no window: nothing to read apart
     assert not_a_window_mean("sum(rate(a[$window])") is None  # does not parse: obsc's own checks say why
