@@ -42,6 +42,7 @@ slos:
 routing: {{critical: {critical}}}
 """
 
+PAGERDUTY = "https://events.pagerduty.com/v2/enqueue"
 BRAVO = "{email: {to: payments-oncall@example.com}}, info: {webhook: {url: 'https://tickets.example/hooks/pay'}}"
 
 
@@ -102,6 +103,11 @@ def test_both_ends_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             True,
         ),  # the platform's relay
         ("{email: {to: payments-oncall@example.com}}", BRAVO, False),  # `team:` is a claim: owns nothing
+        (  # PagerDuty's own API: each team's key posts its own incidents there
+            f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-alpha/pd, url: '{PAGERDUTY}'}}}}",
+            f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-bravo/pd, url: '{PAGERDUTY}'}}}}",
+            True,
+        ),
     ],
 )
 def test_what_stays_allowed(
