@@ -42,7 +42,14 @@ def test_a_line_at_the_end_of_a_share_is_refused(tmp_path: Path, unit: str, line
 
 
 @pytest.mark.parametrize(
-    ("unit", "line"), [("percentunit", "above: 99%"), ("percentunit", "below: 0.01"), ("percent", "above: 99.5")]
+    ("unit", "line"),
+    [
+        ("percentunit", "above: 99%"),
+        ("percentunit", "below: 0.01"),
+        ("percent", "above: 99.5"),
+        ("percentunit", "above: 0"),  # at the far end: any use at all fires, an empty pool does not
+        ("percent", "below: 100"),
+    ],
 )
 def test_a_line_inside_a_share_compiles(tmp_path: Path, unit: str, line: str) -> None:
     assert spec_errors(tmp_path, {"disk-pool.yaml": SPEC.format(unit=unit, line=line)}) == []
