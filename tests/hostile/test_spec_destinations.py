@@ -103,6 +103,11 @@ def test_both_ends_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             True,
         ),  # the platform's relay
         ("{email: {to: payments-oncall@example.com}}", BRAVO, False),  # `team:` is a claim: owns nothing
+        (  # a host's root is no team's: another path on the same host is another hook
+            "{webhook: {url: 'https://tickets.example/cart'}}",
+            "{webhook: {url: 'https://tickets.example/'}}",
+            True,
+        ),
         (  # PagerDuty's own API: each team's key posts its own incidents there
             f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-alpha/pd, url: '{PAGERDUTY}'}}}}",
             f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-bravo/pd, url: '{PAGERDUTY}'}}}}",
