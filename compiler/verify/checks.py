@@ -1,23 +1,22 @@
 """What `obsc verify` asks a live Prometheus about one service, each answer a located finding.
 
 - the service's selector matches targets on `up`;
-- every selector metric has series (with the service's matchers) within the lookback (a histogram's `_count`
-  only where its `+Inf` bucket has none), and a metric name that does not exist at all gets a did-you-mean from
-  the server's metric names; a counter narrowed to some events (`errors: x_total{code=~"5.."}`) with none yet is
-  a note while its family has series (a healthy service has no error series before its first error), a finding
-  once the family is gone too; a histogram that is a summary (`quantile` series, no buckets) is said so;
+- every selector metric has series (with the service's matchers) within the lookback (a histogram's `_count` only
+  where its `+Inf` bucket has none), and a metric name that does not exist at all gets a did-you-mean from the
+  server's metric names; a counter narrowed to some events (`errors: x_total{code=~"5.."}`) with none yet is a note
+  while its family has series (a healthy service has no error series before its first error), a finding once the
+  family is gone too; a histogram that is a summary (`quantile` series, no buckets) is said so;
 - every latency threshold is a bucket bound of its histogram (else the SLI reads a bucket that is not there);
-- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it), and
-  not under the live p99 over the lookback and now (it would page for as long as the service serves: p99_now.py);
+- every p99 alert line is below the histogram's largest finite bucket (a p99 is never computed above it), and not
+  under the live p99 over the lookback and now (it would page for as long as the service serves: p99_now.py);
 - build info read by the deployment notice has a `version` label (it counts versions by it);
 - every raw SLI's total returns series (or is idle by `idle_while`, idle_source.py), names only metrics that exist;
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says), and
   its total's series are not an HA pair's copies (each event counted twice: series_copies.py);
 - every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic, a grouped SLO's
   per group (event_floor.py, group_floor.py);
-- the service's targets are scraped, configured and observed, as often as the platform declares, and obsc's
-  loaded groups are evaluated at least as often as their alerts' holds (scrapes.py);
-- obsc's rule groups for the service, when loaded there, are healthy and what the specs compile to (rules.py).
+- the service's targets are scraped, configured and observed as often as the platform declares; obsc's rule groups,
+  where loaded, evaluate as often as their alerts' holds (scrapes.py), healthy and as the specs compile (rules.py).
 """
 
 from __future__ import annotations
