@@ -138,7 +138,7 @@ def test_one_tenant_of_three_gone_tickets_for_about_a_day(tmp_path: Path, capsys
 @SLOW
 def test_one_tenant_of_two_hundred_gone_tickets_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """At 1m steps promtool took 146 CPU-s (18 minutes at load 15) over 200 tenants' nine days, and passed (round
-    37, by hand): here samples every 2 minutes (each 15m rate still reads 8; 1m samples cost a third more) are
+    37, by hand): here samples every 2 minutes (each 15m rate still reads 8; 1m samples cost ~15% more) are
     evaluated every 15 minutes, 5 under OBSC_TEST_FULL (the 10m hold then passes at the step after the 30m of
     silence)."""
     _rules(tmp_path, capsys)
