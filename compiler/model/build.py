@@ -43,6 +43,7 @@ from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.past_within import past_within_lines
+from compiler.model.ratio_values import infinite_ratio_lines
 from compiler.model.pinned_groups import pinned_group_lines
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
@@ -322,7 +323,11 @@ def build_service(
             *widened_target_warnings(metrics.values(), targets),
         ),
         fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
-        sparse_lines=(*sparse_counter_lines(data, thresholds, ctx), *past_within_lines(data, thresholds, ctx)),
+        sparse_lines=(
+            *sparse_counter_lines(data, thresholds, ctx),
+            *past_within_lines(data, thresholds, ctx),
+            *infinite_ratio_lines(data, thresholds, ctx),
+        ),
         pinned_groups=pinned_group_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,

@@ -23,6 +23,7 @@ from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand, without_nan
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
+from compiler.model.ratio_values import undefined_when_idle
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import format_duration
 
@@ -153,10 +154,22 @@ def signal_expr(alert: ThresholdAlert) -> str:
         inner = f"rate({metric.selector.render()}[{rate_window(alert)}])"
     else:
         inner = metric.selector.render()
-    if metric.type is not MetricType.COUNTER:
-        inner = without_nan(inner if metric.selector is not None else f"({inner})")
-    signal = f"{signal_aggregation(alert)}{grouping} ({inner})"
+    aggregate = f"{signal_aggregation(alert)}{grouping}"
+    if undefined_when_idle(metric):
+        signal = _nan_when_every_value_is(aggregate, f"({inner})")
+    else:
+        if metric.type is not MetricType.COUNTER:
+            inner = without_nan(inner if metric.selector is not None else f"({inner})")
+        signal = f"{aggregate} ({inner})"
     return timestamps.in_seconds(metric, signal) if alert.comparison is Comparison.WITHIN else signal
+
+
+def _nan_when_every_value_is(aggregate: str, inner: str) -> str:
+    """The aggregate of `inner`'s numbers, or NaN for a group whose every value is NaN (idle: model/ratio_values).
+    max and min skip NaN beside a number and are NaN only when every value is; sum and avg are NaN with one."""
+    if aggregate.startswith(("max", "min")):
+        return f"{aggregate} ({inner})"
+    return f"({aggregate} ({without_nan(inner)})\nor\n{aggregate} ({inner}))"
 
 
 def recorded_signal_expr(alert: ThresholdAlert) -> str:
