@@ -43,7 +43,6 @@ from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.past_within import past_within_lines
-from compiler.model.ratio_values import infinite_ratio_lines
 from compiler.model.pinned_groups import pinned_group_lines
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
@@ -52,6 +51,7 @@ from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
+from compiler.model.ratio_values import infinite_ratio_lines
 from compiler.model.raw_rates import per_second
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes

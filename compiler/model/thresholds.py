@@ -168,7 +168,7 @@ def _nan_when_every_value_is(aggregate: str, inner: str) -> str:
     """The aggregate of `inner`'s numbers, or NaN for a group whose every value is NaN (idle: model/ratio_values).
     max and min skip NaN beside a number and are NaN only when every value is; sum and avg are NaN with one."""
     if aggregate.startswith(("max", "min")):
-        return f"{aggregate} ({inner})"
+        return f"{aggregate} {inner}"  # inner is parenthesised
     return f"({aggregate} ({without_nan(inner)})\nor\n{aggregate} ({inner}))"
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
+from compiler.model.ratio_values import undefined_when_idle
 from compiler.model.thresholds import (
     MISSING_FOR_SECONDS,
     VANISHED_LOOKBACK,
@@ -48,6 +49,13 @@ def meaning(service: Service, first: AlertDef) -> list[str]:
     ]
     if alert.description:
         out += ["", markdown.text(alert.description)]
+    if undefined_when_idle(metric):
+        out += [
+            "",
+            "**NaN is no value**: the expression divides or takes a quantile, so 0/0 (nothing to divide: no "
+            "requests, nothing queued) or no observations read NaN. A group whose every value is NaN is under "
+            "no line and over none: neither this alert nor its missing-data alert fires while it lasts.",
+        ]
     missing = format_duration(max(alert.for_seconds, MISSING_FOR_SECONDS))
     if watches_vanished_instances(alert, bool(service.targets)):
         out += [
