@@ -11,12 +11,14 @@ with numbers still reads only them (a NaN partition does not poison a sum). No s
 +Inf: x/0 is over every `above:` line. Right for a backlog that is not draining (lag / rate of processing);
 wrong for a capacity where 0 means "no limit" (Redis `maxmemory 0`, a container without a memory limit): a
 Redis memory alert fired on a healthy Redis at its 10th minute and never stopped. obsc cannot tell the two, so an
-`above:` alert whose expression divides by a gauge read as it is (no range: not a rate), without a guard
-(`> 0`, `!= 0`, `clamp_min`), is warned at its line, with the guard that reads 0 as no value.
+`above:` alert whose expression divides by a limit setting (a series named `max`, `limit`, `quota`, `capacity`)
+read as it is (no range: not a rate), without a guard (`> 0`, `!= 0`, `clamp_min`), is warned at its line, with
+the guard that reads 0 as no value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +32,11 @@ from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
 _UNDEFINED_CALLS = frozenset({"histogram_quantile", "histogram_fraction"})
 _FILTERS = frozenset({">", "!="})  # a filter that drops a 0 divisor (`>= 0` keeps it)
 _CLAMPS = frozenset({"clamp_min", "clamp"})
+# Settings exporters report as 0 for "no limit": Redis `redis_memory_max_bytes` (maxmemory), cAdvisor's
+# `container_spec_memory_limit_bytes`, kube-state-metrics' `..._resource_limits`, quotas. A size or a total
+# (`node_filesystem_size_bytes`) is 0 only with its part 0 too: 0/0, NaN, no value. Warning on every gauge ratio
+# would bury this one under sizes.
+_LIMIT = re.compile(r"(?:^|_)(?:max|maxmemory|limit|limits|quota|quotas|capacity)(?:_|$)")
 
 
 def _tree(expr: str) -> Any | None:
@@ -64,7 +71,7 @@ def _quantile(node: Any) -> bool:
 
 
 def unguarded_gauge_divisors(expr: str) -> list[str]:
-    """The divisors of `expr` that are gauges read as they are (no range: a rate at 0 is idleness, and x/0 over
+    """The divisors of `expr` that read a limit setting as it is (no range: a rate at 0 is idleness, and x/0 over
     it a backlog that is not draining) and that nothing keeps from 0."""
     tree = _tree(expr)
     if tree is None:
@@ -74,7 +81,7 @@ def unguarded_gauge_divisors(expr: str) -> list[str]:
         if not _divides(node):
             continue
         under = _walk(node.rhs)
-        reads = any(isinstance(n, pp.VectorSelector) for n in under)
+        reads = any(isinstance(n, pp.VectorSelector) and _LIMIT.search(n.name or "") for n in under)
         ranged = any(isinstance(n, pp.MatrixSelector | pp.SubqueryExpr) for n in under)
         if reads and not ranged and not any(_guard(n) for n in under):
             found.append(str(node.rhs))
