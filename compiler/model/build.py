@@ -87,6 +87,7 @@ from compiler.model.types import (
     Tier,
     TimeRange,
 )
+from compiler.model.unit_scale import declared_scale_lines
 from compiler.model.unscraped_defaults import unscraped_defaults
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
@@ -327,6 +328,7 @@ def build_service(
             *sparse_counter_lines(data, thresholds, ctx),
             *past_within_lines(data, thresholds, ctx),
             *infinite_ratio_lines(data, thresholds, ctx),
+            *declared_scale_lines(data, thresholds, ctx),
         ),
         pinned_groups=pinned_group_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
