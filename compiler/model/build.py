@@ -42,7 +42,6 @@ from compiler.model.fleet_target_labels import fleet_target_labels
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.own_up_slices import own_up_slice_problems
-from compiler.model.past_within import past_within_lines
 from compiler.model.pinned_groups import pinned_group_lines
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
@@ -51,7 +50,6 @@ from compiler.model.prober_selector import unapplied_defaults
 from compiler.model.promql import Selector, expand, matchers_from_labels, parse_selector
 from compiler.model.promql_check import check_promql
 from compiler.model.promql_empty import empty_selector_problems, raw_sli_problems
-from compiler.model.ratio_values import infinite_ratio_lines
 from compiler.model.raw_rates import per_second
 from compiler.model.saturation_check import metric_body
 from compiler.model.scrape_windows import check_windows_against_scrapes
@@ -60,7 +58,6 @@ from compiler.model.secrets import receiver_problems as secret_problems
 from compiler.model.selector_labels import excluded_service_matchers as excluded
 from compiler.model.selector_labels import metric_matcher_problems, service_label_problems
 from compiler.model.sli_kinds import gauge_names, histogram_names
-from compiler.model.sparse_counter_lines import sparse_counter_lines
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.targets_text import exact_targets, targets_text_problems, widened_target_warnings
 from compiler.model.team_claims import claim_problem
@@ -72,6 +69,7 @@ from compiler.model.teams import (
     team_problem,
 )
 from compiler.model.text_secrets import text_problems
+from compiler.model.threshold_lines import threshold_lines
 from compiler.model.types import (
     Aggregation,
     AlertmanagerBase,
@@ -87,7 +85,6 @@ from compiler.model.types import (
     Tier,
     TimeRange,
 )
-from compiler.model.unit_scale import declared_scale_lines
 from compiler.model.unscraped_defaults import unscraped_defaults
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
@@ -324,12 +321,7 @@ def build_service(
             *widened_target_warnings(metrics.values(), targets),
         ),
         fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
-        sparse_lines=(
-            *sparse_counter_lines(data, thresholds, ctx),
-            *past_within_lines(data, thresholds, ctx),
-            *infinite_ratio_lines(data, thresholds, ctx),
-            *declared_scale_lines(data, thresholds, ctx),
-        ),
+        sparse_lines=threshold_lines(data, thresholds, ctx),
         pinned_groups=pinned_group_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
