@@ -59,8 +59,23 @@ class ExpectedGroupings:
         self.fleet = fleet
         self.teams = teams  # the teams with a branch
         self.services = {(s.team, s.name): s for s in fleet.services}
+        # By the four labels `of` reads: a 1,000-service fleet's table asks ~36,000 times for ~6,000 of them.
+        self._known: dict[tuple[str, str, str, str], Grouping] = {}
 
     def of(self, labels: dict[str, str]) -> Grouping:
+        """The grouping of an alert with these labels (see `_of`)."""
+        key = (
+            labels.get(names.LABEL_TEAM, ""),
+            labels.get(names.LABEL_SEVERITY, ""),
+            labels.get(names.LABEL_SERVICE, ""),
+            labels.get(names.LABEL_INCIDENT, ""),
+        )
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._of(labels)
+        return known
+
+    def _of(self, labels: dict[str, str]) -> Grouping:
         """No known team: the root's, per alert name. A team's alert of a tier it routes nowhere, or of no known
         severity: the team branch's (per service and SLO, Alertmanager's timers). Otherwise the tier's timers (held
         to the team's business hours but for pages); pages grouped per service, tickets per service and shared
