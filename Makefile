@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens bench clean
+.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ lint: setup ## ruff + mypy --strict + import-linter (the layering)
 goldens: setup ## Refresh golden files after an intended output change (review the git diff!)
 	OBSC_UPDATE_GOLDENS=1 $(BIN)/pytest -q tests/test_golden.py tests/test_diff.py tests/test_cli_output.py
 	$(BIN)/obsc compile specs --out generated --no-validate
+
+mutation-hints: setup tools ## Refresh tests/mutation_hints.json (each mutant's killing test group) after the generated tests change
+	OBSC_UPDATE_MUTATION_HINTS=1 env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -p no:cacheprovider tests/test_prometheus_mutations.py
 
 bench: setup bytecode e2e-tools ## Benchmarks (compile speed for a 1,000-service fleet)
 	$(BIN)/python -m tests.bench.run

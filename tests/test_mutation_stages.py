@@ -1,4 +1,5 @@
-"""The mutation sweeps' stages (`test_prometheus_mutations.kills`) give the verdict a run of every group gives.
+"""The mutation sweeps' stages (`test_prometheus_mutations.kills`) give the verdict a run of every group gives,
+in whatever order the killer hints (`tests/mutation_hints.py`) put a mutant's groups.
 
 The stages only decide how many of a mutant's focused groups run before the next look: a stage schedule that
 skipped a group, or stopped before the last, would let a mutant that only its last group kills pass as killed
@@ -7,11 +8,13 @@ or, worse, one that no group kills pass unseen. No promtool here: the verdicts a
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import pytest
 
+from tests import mutation_hints as hints
 from tests import test_prometheus_mutations as sweep
 
 
@@ -41,3 +44,48 @@ def test_a_mutant_is_killed_exactly_when_one_of_its_groups_fails_and_each_group_
         assert tried == paths[: len(tried)]  # in trial order, none skipped
         first_failing = next((i for i, p in enumerate(paths) if fails[p]), len(paths) - 1)
         assert len(tried) > first_failing  # a survivor ran every group it has
+
+
+def _tests_of(*groups: tuple[str, str]) -> dict[str, object]:
+    """A parsed test file of groups (name, last eval_time), as `trial_order` reads one."""
+    return {
+        "t.test.yaml": {
+            "evaluation_interval": "1m",
+            "tests": [
+                {"name": name, "alert_rule_test": [{"eval_time": last, "alertname": "A", "exp_alerts": []}]}
+                for name, last in groups
+            ],
+        }
+    }
+
+
+def test_the_group_that_killed_a_mutant_last_time_is_tried_first_and_a_stale_hint_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hints only reorder a mutant's groups (its verdict is any group's failure, above): the recorded killer
+    first, whatever its length; a hint naming a group the file no longer has leaves the usual order."""
+    parsed = _tests_of(("short", "10m"), ("long", "3h"), ("middle", "1h"))
+    mutant = sweep.Mutant("svc", 3, "A", "comparison 1 (> 1) flipped", "x < 1")
+    order = sweep.trial_order(mutant, parsed)
+    groups = [("tests/t.test.yaml", g) for g in range(3)]
+    assert sorted(groups, key=lambda sg: order(*sg)) == [groups[0], groups[2], groups[1]]
+    hints = {sweep.mutant_key(mutant): order.label("tests/t.test.yaml", 1)}
+    monkeypatch.setattr(sweep, "killer_hints", lambda: hints)
+    assert sorted(groups, key=lambda sg: order(*sg)) == [groups[1], groups[0], groups[2]]
+    hints[sweep.mutant_key(mutant)] = "t.test.yaml#000000000000"
+    assert sorted(groups, key=lambda sg: order(*sg)) == [groups[0], groups[2], groups[1]]
+
+
+def test_refreshing_the_hints_records_each_killers_first_failing_group_and_forgets_survivors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(hints, "HINTS", tmp_path / "hints.json")
+    monkeypatch.setattr(hints, "UPDATE", True)
+    (tmp_path / "hints.json").write_text('{"gone": "t#1", "kept": "t#2", "other": "t#3"}')
+    runs = [[tmp_path / f"m{n}.{g}" for g in range(3)] for n in range(2)]
+    for n, name in enumerate(("killed", "gone")):
+        for g, path in enumerate(runs[n]):
+            monkeypatch.setitem(hints.TRIED, path, (name, f"t#{n}{g}"))
+    verdicts = {runs[0][0]: False, runs[0][1]: True, runs[0][2]: True, **dict.fromkeys(runs[1], False)}
+    hints.record_runs(runs, verdicts)
+    assert json.loads((tmp_path / "hints.json").read_text()) == {"killed": "t#01", "kept": "t#2", "other": "t#3"}

@@ -13,13 +13,16 @@ focus wrongly left out shows as a survivor. By default the sweep covers order-wo
 time-slice examples (nightly-backup, homepage), the threshold alerts of orders-consumer and the grouped
 storefront (the group mutations only), each with a sample: every rule keeps one mutant of every kind it has
 (see `sample`), so every alert, every kind and every comparison of an alert is still mutated. OBSC_MUTATION_FULL=1 (or
-OBSC_TEST_FULL=1) runs every mutant and sweeps every service of the examples (minutes).
+OBSC_TEST_FULL=1) runs every mutant and sweeps every service of the examples (minutes). Each mutant's groups are
+tried from the one that killed it last time (`tests/mutation_hints.py`; `make mutation-hints` refreshes them):
+one promtool file a mutant instead of ~4, the same verdicts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import re
 import subprocess
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -38,6 +42,7 @@ from compiler.api import CompileOptions, compile_specs, load_fleet
 from compiler.model.units import format_duration, parse_duration
 from compiler.toolcheck import promtool_focus
 from tests.conftest import FULL, ROOT, require_tool
+from tests.mutation_hints import TRIED, killer_hints, record_runs
 
 MUTATION_FULL = FULL or bool(os.environ.get("OBSC_MUTATION_FULL"))
 # libyaml where available: the sweep parses and writes a rule file per mutant.
@@ -330,11 +335,12 @@ def write_mutant(
     return base, chosen
 
 
-TrialOrder = Callable[[str, int], tuple[bool, int]]  # (test file, group index) -> its place among the groups tried
+# A mutant's focused group: its test file and the index of the group in it.
+TrialOrder = Callable[[str, int], tuple[bool, bool, int]]  # (test file, group index) -> its place among those tried
 
 
 def focused_runs(
-    base: Path, service: str, chosen: dict[str, list[int]], first: TrialOrder = lambda source, group: (False, 0)
+    base: Path, service: str, chosen: dict[str, list[int]], first: TrialOrder = lambda source, group: (False, False, 0)
 ) -> list[Path]:
     """The chosen test groups of a mutant's directory, each focused as `obsc compile` validation runs it
     (`promtool_focus`: the group gets the rules its assertions read, worked out over every group of the
@@ -349,7 +355,11 @@ def focused_runs(
     assert focused is not None, f"{service}: the generated tests could not be focused"
     run = sorted((f for f in focused if f.group in chosen[f.source]), key=lambda f: first(f.source, f.group))
     assert len(run) == sum(len(groups) for groups in chosen.values())
-    return [base / "focus" / f.path for f in run]
+    paths = [base / "focus" / f.path for f in run]
+    if isinstance(first, _Trial):
+        for f, path in zip(run, paths, strict=True):
+            TRIED[path] = (first.mutant, first.label(f.source, f.group))
+    return paths
 
 
 @contextlib.contextmanager
@@ -370,24 +380,49 @@ def each_test_file_parsed_once() -> Iterator[None]:
         yield
 
 
-def trial_order(mutant: Mutant, parsed: dict[str, object]) -> TrialOrder:
-    """Which of a mutant's test groups to try first (any order gives the same verdict): for a mutant that drops
-    group labels, the groups whose input series hold two values of one of them (only those can tell groups
-    apart: storefront's joins, else killed by the 13th or 17th of 19 groups); then the groups with the fewest
-    evaluation steps (storefront's 9-hour data-missing timeline cost three of its other groups)."""
-    dropped = _dropped_labels(mutant.what)
+def trial_order(mutant: Mutant, parsed: dict[str, object]) -> _Trial:
+    """Which of a mutant's test groups to try first (any order gives the same verdict): the group that killed it
+    last time (`killer_hints`), when there is one still; then, for a mutant that drops group labels, the groups
+    whose input series hold two values of one of them (only those can tell groups apart: storefront's joins, else
+    killed by the 13th or 17th of 19 groups); then the groups with the fewest evaluation steps (storefront's
+    9-hour data-missing timeline cost three of its other groups)."""
+    return _Trial(mutant_key(mutant), parsed, tuple(_dropped_labels(mutant.what)))
 
-    def key(source: str, group: int) -> tuple[bool, int]:
-        tests = parsed[source.removeprefix("tests/")]
+
+def mutant_key(mutant: Mutant) -> str:
+    """A mutant's name in `killer_hints`: its service, rule (place and name) and mutation."""
+    return f"{mutant.service} {mutant.rule_index} {mutant.alert} {mutant.field}: {mutant.what}"
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """`trial_order` of one mutant (`mutant`: its `mutant_key`), with the name `killer_hints` gives each group."""
+
+    mutant: str
+    parsed: dict[str, object]
+    dropped: tuple[str, ...]
+
+    def label(self, source: str, group: int) -> str:
+        """A test group as `killer_hints` names it: its file and a digest of its name (names run to 1,000 bytes)."""
+        name = str(self._tests(source)["tests"][group].get("name", group))
+        return f"{source.removeprefix('tests/')}#{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+    def _tests(self, source: str) -> dict[str, Any]:
+        tests = self.parsed[source.removeprefix("tests/")]
         assert isinstance(tests, dict)
+        return tests
+
+    def __call__(self, source: str, group: int) -> tuple[bool, bool, int]:
+        tests = self._tests(source)
         case = tests["tests"][group]
         series = [str(s["series"]) for s in case.get("input_series") or []]
-        splits = any(len({v for s in series for v in re.findall(rf'\b{label}="([^"]*)"', s)}) > 1 for label in dropped)
+        splits = any(
+            len({v for s in series for v in re.findall(rf'\b{label}="([^"]*)"', s)}) > 1 for label in self.dropped
+        )
         checks = [c for kind in ("alert_rule_test", "promql_expr_test") for c in case.get(kind) or []]
         last = max((parse_duration(str(c["eval_time"])) for c in checks), default=0)
-        return not splits, last // parse_duration(str(tests.get("evaluation_interval", "1m")))
-
-    return key
+        hinted = killer_hints().get(self.mutant) == self.label(source, group)
+        return not hinted, not splits, last // parse_duration(str(tests.get("evaluation_interval", "1m")))
 
 
 def _dropped_labels(what: str) -> list[str]:
@@ -421,10 +456,13 @@ def kills(promtool: str, runs: list[list[Path]]) -> list[bool]:
     every mutant still alive together, a few promtool processes in all (starting promtool cost more than
     evaluating a focused group), and reads each file's verdict from promtool's report."""
     dead = [False] * len(runs)
+    verdicts: dict[Path, bool] = {}
     for stage in _STAGES:
         batch = [(n, path) for n, paths in enumerate(runs) if not dead[n] for path in paths[stage]]
-        for (n, _), failed in zip(batch, failing_files(promtool, [path for _, path in batch]), strict=True):
+        for (n, path), failed in zip(batch, failing_files(promtool, [path for _, path in batch]), strict=True):
             dead[n] = dead[n] or failed
+            verdicts[path] = failed
+    record_runs(runs, verdicts)
     return dead
 
 
