@@ -61,7 +61,8 @@ goldens: setup ## Refresh golden files after an intended output change (review t
 	$(BIN)/obsc compile specs --out generated --no-validate
 
 mutation-hints: setup tools ## Refresh tests/mutation_hints.json (each mutant's killing test group) after the generated tests change
-	OBSC_UPDATE_MUTATION_HINTS=1 env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -p no:cacheprovider tests/test_prometheus_mutations.py
+	OBSC_UPDATE_MUTATION_HINTS=1 env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -p no:cacheprovider -n 2 \
+		tests/test_prometheus_mutations.py tests/test_grouped_joins.py tests/test_traffic_stopped.py tests/test_promtool_long.py
 
 bench: setup bytecode e2e-tools ## Benchmarks (compile speed for a 1,000-service fleet)
 	$(BIN)/python -m tests.bench.run
