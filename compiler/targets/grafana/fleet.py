@@ -99,8 +99,10 @@ def build(fleet: Fleet) -> models.Dashboard:
         ),
         (
             "Budgets exhausted",
-            "SLOs that spent their whole error budget this period.",
-            fq.fleet_exhausted_count(),
+            "SLOs that spent their whole error budget this period, of those whose SLI has had series in the last "
+            f'{q.REPORTING_LOOKBACK} (a stopped SLO\'s last budget is not its state now: "SLOs without data" '
+            "counts it; SLOErrorBudgetExhausted may still fire on it).",
+            fq.fleet_exhausted_count(q.fleet_reporting(fleet)),
             [Line(1.0, RED)],
             GREEN,
         ),

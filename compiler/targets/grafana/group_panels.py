@@ -75,8 +75,8 @@ def fleet_burn_rate(reporting: str) -> str:
     return q.with_dashboard_label(f"{ratio} / {META_ON} {q.fleet_series(names.SLO_ERROR_BUDGET)}")
 
 
-def fleet_exhausted_count() -> str:
-    return f"count({_worst('min', names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
+def fleet_exhausted_count(reporting: str) -> str:
+    return f"count({_worst('min', names.SLO_BUDGET_REMAINING, reporting)} <= 0) or vector(0)"
 
 
 def fleet_burning_count(factor: str, reporting: str) -> str:

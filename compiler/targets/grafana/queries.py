@@ -374,8 +374,10 @@ def idle_unseen(slos: Iterable[tuple[Service, Slo]]) -> list[str]:
     return found
 
 
-def fleet_exhausted_count() -> str:
-    return f"count({_fleet(names.SLO_BUDGET_REMAINING)} <= 0) or vector(0)"
+def fleet_exhausted_count(reporting: str) -> str:
+    """SLOs out of budget, of those whose SLI still reports: a stopped SLO's last budget is not its state now
+    ("SLOs without data" counts it, its table row reads "no data now")."""
+    return f"count({while_reporting(_fleet(names.SLO_BUDGET_REMAINING), reporting)} <= 0) or vector(0)"
 
 
 def fleet_burning_count(factor: str, reporting: str) -> str:

@@ -1,0 +1,101 @@
+"""The fleet overview during an incident, on a fleet unlike examples/: every summary stat, the table's columns and
+"Lowest error budgets left" read through promtool beside the compiled rules (cut to what the queries read).
+
+One service, four SLOs: `availability` busy then idle from 40m (an idle night: the counter flat, no request),
+`orders` failing every request throughout (a total outage), `logins` failing every request until its series stop
+at 40m (its budget spent, then no data), and `billing` `by: [tenant]` with its three tenants healthy. Beside them,
+a service removed from the specs whose recorded series (an exhausted budget) end at 40m. At 1h30m the fleet must
+say: 4 SLOs reporting, 1 without data (logins), 1 budget exhausted (orders: logins' last budget is not its state
+now, "SLOs without data" counts it; before round 41: 2), 1 burning (orders; the idle one is not).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from compiler.targets.grafana import fleet
+from tests.promtool_helpers import promtool_report, rules_checked_by
+
+SPEC = """apiVersion: obsc/v1
+service: shop
+team: web
+selector: {job: shop}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{code=~"5.."}
+  orders: orders_total
+  orders_failed: orders_total{result="failed"}
+  logins: logins_total
+  logins_failed: logins_total{result="failed"}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+  - {name: orders, objective: 99.9, sli: {errors: orders_failed, total: orders}}
+  - {name: logins, objective: 99.9, sli: {errors: logins_failed, total: logins}}
+  - {name: billing, objective: 99.9, by: [tenant], sli: {errors: errors, total: requests}}
+routing:
+  critical: {webhook: {url: "http://relay:8080/page"}}
+  warning: {webhook: {url: "http://relay:8080/ticket"}}
+"""
+END, STOP, AT = 90, 40, "90m"
+SHOP = 'job="shop", instance="shop-1"'
+
+
+def _series() -> dict[str, str]:
+    out = {f"up{{{SHOP}}}": f"1x{END}"}
+    for tenant in ("acme", "globex", "initech"):  # busy until STOP, then idle (flat), never failing
+        out[f'http_requests_total{{{SHOP}, tenant="{tenant}", code="200"}}'] = f"0+60x{STOP} {60 * STOP}x{END - STOP}"
+    out[f'orders_total{{{SHOP}, result="failed"}}'] = f"0+30x{END}"  # every order fails
+    out[f'logins_total{{{SHOP}, result="failed"}}'] = f"0+30x{STOP - 1} _x{END - STOP + 1}"  # then stop
+    gone = 'service="old", slo="availability"'  # the removed service's last recorded figures
+    out[f"{names.SLO_OBJECTIVE}{{{gone}}}"] = f"0.999x{STOP - 1}"
+    out[f"{names.SLO_BUDGET_REMAINING}{{{gone}}}"] = f"-3x{STOP - 1}"
+    return out
+
+
+def _panels(tmp_path: Path) -> dict[str, str]:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "shop.yaml").write_text(SPEC)
+    files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
+    (tmp_path / "rules.yaml").write_text(files[names.prometheus_rules_path("shop")])
+    board = json.loads(files[names.GRAFANA_FLEET_PATH])
+    found = {}
+    for panel in board["panels"]:
+        for target in panel.get("targets", []):
+            found[f"{panel['id']}:{target['legendFormat']}"] = target["expr"].replace('"$service"', '".*"')
+    return found
+
+
+def _count(expr: str, value: int) -> dict[str, object]:
+    return {"expr": expr, "eval_time": AT, "exp_samples": [{"labels": "{}", "value": value}]}
+
+
+def _slos(expr: str, slos: tuple[str, ...]) -> dict[str, object]:
+    """The SLOs `expr` holds a number for (NaN, "no data now", is not one)."""
+    samples = [{"labels": f'{{service="shop", slo="{slo}"}}', "value": 1} for slo in slos]
+    return {"expr": f"group by (service, slo) (({expr}) == ({expr}))", "eval_time": AT, "exp_samples": samples}
+
+
+def test_the_fleet_says_what_holds_now_in_an_incident(tmp_path: Path) -> None:
+    panels = _panels(tmp_path)
+    table = {key.split(":", 1)[1]: expr for key, expr in panels.items() if key.startswith(f"{fleet.TABLE_ID}:")}
+    summary = {int(key.split(":")[0]): expr for key, expr in panels.items() if int(key.split(":")[0]) < 10}
+    burn = next(expr for legend, expr in table.items() if legend.startswith(fleet.BURN))
+    lowest = next(expr for key, expr in panels.items() if key.startswith(f"{fleet.LOWEST_BUDGETS_ID}:"))
+    checks = [
+        _count(summary[fleet.SLOS_ID], 4),
+        _count(summary[fleet.WITHOUT_DATA_ID], 1),
+        _count(summary[fleet.EXHAUSTED_ID], 1),  # before: 2, logins' last budget
+        _count(summary[fleet.BURNING_ID], 1),
+        _slos(table[f"{fleet.BUDGET} %"], ("availability", "orders", "billing")),  # logins: "no data now"
+        _slos(burn, ("availability", "orders", "billing")),  # idle 50m: their 1h windows hold traffic (0x)
+        _slos(lowest, ("availability", "orders", "billing")),
+    ]
+    (tmp_path / "rules.yaml").write_text(
+        rules_checked_by((tmp_path / "rules.yaml").read_text(), [str(c["expr"]) for c in checks])
+    )
+    report = promtool_report(tmp_path, "rules.yaml", _series(), checks, "1m")
+    assert report == "", report[-4000:]
