@@ -85,6 +85,7 @@ def build(fleet: Fleet) -> models.Dashboard:
             .tooltip("Every service dashboard obsc generates")
         )
     )
+    by_labels = sorted({label for s in fleet.services for slo in s.slos for label in slo.by})
     summaries = [
         ("SLOs reporting", "SLOs with a recorded objective.", q.fleet_slo_count(), [], GREEN),
         (
@@ -92,8 +93,10 @@ def build(fleet: Fleet) -> models.Dashboard:
             "SLOs that counted no event (or time slice) over their whole period (their budget and burn rate are "
             f"blank, not good), or whose SLI has had no series for {q.REPORTING_LOOKBACK} (data that stopped today: "
             f'the table reads "{NO_DATA_TEXT}" for their budget; not an error-ratio SLI, which has no series while '
-            "idle). SLODataMissing says why.",
-            q.fleet_without_data_count(q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos)),
+            "idle)"
+            + (", or one of whose groups is silent (the table shows its worst reporting group)" if by_labels else "")
+            + ". SLODataMissing says why.",
+            q.fleet_without_data_count(q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos), by_labels),
             [Line(1.0, ORANGE)],
             GREEN,
         ),
