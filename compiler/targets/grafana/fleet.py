@@ -87,7 +87,8 @@ def build(fleet: Fleet) -> models.Dashboard:
     )
     by_labels = sorted({label for s in fleet.services for slo in s.slos for label in slo.by})
     summaries = [
-        ("SLOs reporting", "SLOs with a recorded objective.", q.fleet_slo_count(), [], GREEN),
+        # not "reporting": it counts every SLO whose rules Prometheus evaluates, a stopped one too (round 41)
+        ("SLOs evaluated", "SLOs with a recorded objective, with data or without.", q.fleet_slo_count(), [], GREEN),
         (
             "SLOs without data",
             "SLOs that counted no event (or time slice) over their whole period (their budget and burn rate are "
