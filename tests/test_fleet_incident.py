@@ -101,6 +101,7 @@ def test_the_fleet_says_what_holds_now_in_an_incident(tmp_path: Path) -> None:
         _count(summary[fleet.BURNING_ID], 1),
         _slos(table[f"{fleet.BUDGET} %"], ("availability", "orders", "billing")),  # logins: "no data now"
         _slos(burn, ("availability", "orders", "billing")),  # idle 50m: their 1h windows hold traffic (0x)
+        _slos(table[fleet.PAGE_SHARE], ("availability", "orders", "billing")),
         _slos(lowest, ("availability", "orders", "billing")),
     ]
     (tmp_path / "rules.yaml").write_text(
