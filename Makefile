@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean
+.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,14 @@ TEST_JOBS ?= $(shell $(PY) -c 'import os; print(3 * len(os.sched_getaffinity(0))
 test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, promtool/amtool, e2e)
 	@test -d tests/__pycache__ || env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q --collect-only -p no:cacheprovider >/dev/null
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
+
+# Seeded fleets drawn across the spec language, each compiled with validation (tests/drawn_fleets.py): one line
+# per seed, `seed<TAB>exit code<TAB>first error`. Exit 1, 70 or a traceback is a bug (fails the target); exit 2
+# with a located message may be a fair refusal. Not part of `make test` (~10 CPU-s a fleet).
+SEEDS ?= 1-200
+DRAWN_JOBS ?= 2
+drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 (exit codes and first error per seed)
+	$(BIN)/python -m tests.drawn_fleets $(SEEDS) --jobs $(DRAWN_JOBS)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests

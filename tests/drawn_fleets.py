@@ -35,11 +35,11 @@ MS_BUCKETS = [[0, 5, 25, 100, 250, 1000, 5000], [7, 13, 300, 2500]]
 BASE_WINDOWS = [("critical", "1h", "5m", 14.4), ("critical", "6h", "30m", 6), ("warning", "1d", "2h", 3)]
 ODD_WINDOWS = [("critical", "30m", "3m", 20), ("critical", "2h", "10m", 10), ("warning", "12h", "1h", 2)]
 ODD_WINDOWS += [("warning", "3d", "6h", 1), ("critical", "10m", "2m", 30), ("warning", "7d", "12h", 1)]
-KEY_ALERT_VALUES: dict[str, list[Any]] = {
-    "error_rate": ["2%", "5%", "0.5%"],
-    "latency_p99": ["800ms", "1s", "400ms"],
+KEY_ALERT_VALUES: dict[str, list[Any]] = {  # lines from least to most urgent: a page's line is past a ticket's
+    "error_rate": ["0.5%", "2%", "5%"],
+    "latency_p99": ["400ms", "800ms", "1s"],
     "service_down": [True],
-    "cpu": ["90%", 0.8],
+    "cpu": ["80%", "90%"],
     "memory": ["90%", "95%"],
     "disk": ["85%"],
     "disk_full": ["4h", "24h"],
@@ -189,26 +189,38 @@ class Drawer:
         return am
 
     # -- key alerts (`alerts:`), in the platform defaults or a spec
-    def tier_value(self, kind: str) -> Any:
-        roll = self.r.random()
-        if roll < 0.15:
-            return False
-        if roll < 0.35:
-            return {"threshold": self.pick(KEY_ALERT_VALUES[kind]), "for": self.pick(["1m", "5m", "10m"])}
-        return self.pick(KEY_ALERT_VALUES[kind])
+    def tier_values(self, kind: str, tiers: list[str]) -> dict[str, Any]:
+        """A line per tier, the more urgent tier's further out (info < warning < critical)."""
+        lines = KEY_ALERT_VALUES[kind]
+        ranks = sorted(self.r.randrange(len(lines)) for _ in tiers)
+        if len(lines) >= len(tiers):
+            ranks = sorted(self.r.sample(range(len(lines)), len(tiers)))
+        out: dict[str, Any] = {}
+        for tier, rank in zip(sorted(tiers, key=["info", "warning", "critical"].index), ranks, strict=True):
+            roll = self.r.random()
+            line = lines[rank]
+            out[tier] = False if roll < 0.15 else {"threshold": line, "for": "5m"} if roll < 0.35 else line
+        return out
 
     def key_alerts(self, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
         """Key alerts; a spec's (`metrics` given) only on signals it has (the platform's apply where they exist)."""
         kinds = sorted(KEY_ALERT_VALUES)
         if metrics is not None:
-            needs = {"deployment": "build_info", "cpu": "cpu", "memory": "memory", "disk": "disk", "disk_full": "disk", "latency_p99": "latency"}
+            needs = {
+                "deployment": "build_info",
+                "cpu": "cpu",
+                "memory": "memory",
+                "disk": "disk",
+                "disk_full": "disk",
+                "latency_p99": "latency",
+            }
             kinds = [k for k in kinds if needs.get(k, "requests") in metrics]
         out: dict[str, Any] = {}
         for kind in self.r.sample(kinds, self.r.randint(0, min(4, len(kinds)))):
             if self.chance(0.1):
                 out[kind] = False
                 continue
-            tiers: dict[str, Any] = {t: self.tier_value(kind) for t in self.some(["critical", "warning", "info"], 2)}
+            tiers = self.tier_values(kind, self.some(["critical", "warning", "info"], 2))
             if kind in WITH_MISSING and self.chance(0.4):
                 tiers["missing"] = self.pick(["alert", "ignore"])
             out[kind] = tiers
@@ -318,7 +330,11 @@ class Drawer:
                 for key, matcher in (("requests", ""), ("errors", '{code=~"5.."}'), ("good", '{code!~"5.."}')):
                     metrics[key] = {"selector": count + matcher, "type": "counter"}
         if self.chance(0.35):
-            metrics["probe_ok"] = {"selector": "probe_success", "type": "gauge", "aggregation": self.pick(["min", "avg"])}
+            metrics["probe_ok"] = {
+                "selector": "probe_success",
+                "type": "gauge",
+                "aggregation": self.pick(["min", "avg"]),
+            }
             kinds["slices"] = True
         if self.chance(0.2):
             metrics["rtt"] = {"selector": "probe_rtt_milliseconds", "type": "gauge", "aggregation": "max", "unit": "ms"}
@@ -330,7 +346,10 @@ class Drawer:
             metrics["queue_depth"] = {"selector": "queue_depth", "type": "gauge", "aggregation": "max"}
             kinds["gauge"] = True
         if self.chance(0.15):
-            metrics["cert_expiry"] = {"selector": 'probe_ssl_earliest_cert_expiry{instance="https://shop.example/"}', "type": "gauge"}
+            metrics["cert_expiry"] = {
+                "selector": 'probe_ssl_earliest_cert_expiry{instance="https://shop.example/"}',
+                "type": "gauge",
+            }
             metrics["cert_expiry"]["service_selector"] = False
             kinds["timestamp"] = True
         if self.chance(0.25):
@@ -346,7 +365,9 @@ class Drawer:
         return period
 
     def sli(self, kinds: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        options = ["ratio", "good", "raw", "raw-ratio"] + [k for k in ("latency", "slices", "rtt", "fresh") if k in kinds]
+        options = ["ratio", "good", "raw", "raw-ratio"] + [
+            k for k in ("latency", "slices", "rtt", "fresh") if k in kinds
+        ]
         kind = self.pick(options)
         rate = "sum(rate(http_requests_total{$selector%s}[$window]))"
         if kind == "ratio":
@@ -359,9 +380,9 @@ class Drawer:
             return kind, {"raw": {"error_ratio": rate % ',code=~"5.."' + " / " + rate % ""}}
         if kind == "latency":
             ms, buckets = kinds["latency"]
-            bound = self.pick(buckets) if buckets else self.pick([0.1, 0.25, 1, 2.5])
-            threshold = f"{bound:g}ms" if ms else f"{bound * 1000:g}ms"
-            return kind, {"latency": "latency", "threshold": "0s" if bound == 0 else threshold}
+            whole_ms = [b for b in buckets or [0.1, 0.25, 1, 2.5] if b and float(b if ms else b * 1000).is_integer()]
+            bound = self.pick(whole_ms or [1000 if ms else 1])
+            return kind, {"latency": "latency", "threshold": f"{bound if ms else bound * 1000:.10g}ms"}
         if kind == "slices":
             return kind, {"good_when": self.pick(["probe_ok == 1", "probe_ok >= 0.5", "probe_ok != 0"])}
         if kind == "rtt":
@@ -432,7 +453,8 @@ def _jsonnet(spec: dict[str, Any], seed: int) -> str:
     """A spec as Jsonnet: the labels come from a fleet library, so an import is read too."""
     labels = spec.pop("labels", {})
     body = json.dumps(spec, indent=2, ensure_ascii=False)
-    return f"// drawn fleet {seed}\nlocal lib = import 'lib/common.libsonnet';\n{body} + lib.labels({json.dumps(labels)})\n"
+    head = f"// drawn fleet {seed}\nlocal lib = import 'lib/common.libsonnet';\n"
+    return f"{head}{body} + lib.labels({json.dumps(labels)})\n"
 
 
 def draw(seed: int) -> dict[str, str]:
@@ -452,7 +474,9 @@ def draw(seed: int) -> dict[str, str]:
             folder = f"teams/{team}/" if spec_dir else ""
             if d.chance(0.25):
                 files[f"{folder}{name}.jsonnet"] = _jsonnet(spec, seed)
-                files[f"{folder}lib/common.libsonnet"] = "{ labels(extra):: if extra == {} then {} else { labels: extra } }\n"
+                files[f"{folder}lib/common.libsonnet"] = (
+                    "{ labels(extra):: if extra == {} then {} else { labels: extra } }\n"
+                )
             else:
                 files[f"{folder}{name}.yaml"] = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
     catalogs = plat.get("defaults", {}).get("slo_alerts", {}).get("windows", {})
@@ -501,7 +525,8 @@ def main() -> int:
     args = parser.parse_args()
     bad = 0
     with ThreadPoolExecutor(args.jobs) as pool:
-        for seed, (rc, first) in zip(seeds := _seeds(args.seeds), pool.map(lambda s: compile_fleet(s, args.keep), seeds)):
+        seeds = _seeds(args.seeds)
+        for seed, (rc, first) in zip(seeds, pool.map(lambda s: compile_fleet(s, args.keep), seeds), strict=True):
             print(f"{seed}\t{rc}\t{first}", flush=True)
             bad += rc not in (0, 2) or first.startswith("TRACEBACK")
     return 1 if bad else 0
