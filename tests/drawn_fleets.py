@@ -272,6 +272,8 @@ class Drawer:
             for tier, factor in (("critical", 14.4), ("warning", 3)):
                 if share * factor >= 0.9:
                     slo.setdefault("alerts", {})[tier] = False
+        if spec.get("targets") is False:  # nothing scrapes it: no `up` to read
+            alerts.pop("service_down", None)
         if not alerts:
             del spec["alerts"]
 
