@@ -272,8 +272,14 @@ class Drawer:
             for tier, factor in (("critical", 14.4), ("warning", 3)):
                 if share * factor >= 0.9:
                     slo.setdefault("alerts", {})[tier] = False
-        if spec.get("targets") is False:  # nothing scrapes it: no `up` to read
+        if spec.get("targets") is False:  # nothing scrapes it: no `up` to read, no "not running" to tell apart
             alerts.pop("service_down", None)
+            for tiers in alerts.values():
+                if isinstance(tiers, dict):
+                    tiers.pop("missing", None)
+        for slo in spec.get("slos", []):  # a 1h window holds 60 one-minute slices at most
+            if "good_when" in slo["sli"] and slo.get("min_bad_events", 0) > 30:
+                slo["min_bad_events"] = 5
         if not alerts:
             del spec["alerts"]
 
