@@ -229,7 +229,9 @@ class Drawer:
     # -- a service
     def service(self, name: str, team: str, dashboards: bool) -> dict[str, Any]:
         if self.chance(0.12):
-            return self.cloud_service(name, team)
+            cloud = self.cloud_service(name, team)
+            self.fit_alerts(cloud)
+            return cloud
         selector: dict[str, str] = {"job": name}
         if self.chance(0.4):
             selector["namespace"] = self.pick(["prod", team])
@@ -261,7 +263,7 @@ class Drawer:
         """Turn off alerts obsc rightly refuses as never able to fire: a p99 line at or over the largest declared
         bucket, a burn tier whose built-in factor times the error budget is over 1 (90% over 60d)."""
         alerts = spec.setdefault("alerts", {})
-        buckets = spec["metrics"].get("latency", {}).get("buckets")
+        buckets = spec.get("metrics", {}).get("latency", {}).get("buckets")
         if buckets:
             bounds = sorted(b / (1000 if spec["metrics"]["latency"].get("unit") == "ms" else 1) for b in buckets)
             if bounds[-1] < 10:
