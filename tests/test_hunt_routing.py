@@ -324,6 +324,22 @@ def test_a_spec_cannot_change_whether_a_shared_receiver_sends_resolves_for_other
     ]
 
 
+def test_a_spec_paging_into_the_catch_all_is_told_whose_alerts_it_changes(tmp_path: Path) -> None:
+    # The root route's receiver serves alerts of no team (and of teams without a route of the tier). Drawn fleet
+    # 194 (round 41) was told "also serves warning alerts of alerts of no team".
+    platform = PLATFORM.replace(T1, '  t1: {routing: {critical: {webhook: {url: "https://t1.example/pages"}}}}')
+    platform = platform.replace(
+        "default_receiver: fallback\n", "default_receiver: fallback\n  send_resolved: {warning: false}\n"
+    )
+    job = JOB + "routing: {critical: fallback}\n"
+    assert _errors(tmp_path, {"job.yaml": job}, platform) == [
+        "job.yaml:5:21 $.routing.critical: receiver 'fallback' also serves warning alerts of no team, which the "
+        "platform sends without resolved notifications (send_resolved: false); a receiver has one send_resolved, "
+        "its most urgent tier's, so routing critical alerts to it here would turn them on for every team it serves: "
+        "route to a receiver the platform shares for this tier, or one of this team's own",
+    ]
+
+
 def test_a_shared_receiver_may_serve_tiers_alike_or_one_teams_own_tiers(tmp_path: Path) -> None:
     # The same tier as the platform's own routes, a less urgent one, or a receiver that always resolves: no change.
     same = JOB + "routing: {warning: tickets, info: tickets, critical: fallback}\n"

@@ -59,7 +59,7 @@ def shared_resolved_problems(
             others = [(u.tier, u.team) for u in served if u.team != use.team and value[u.tier] != chosen]
             if others:
                 tier, team = min(others, key=lambda o: (o[0].rank, o[1] or ""))
-                whose = f"team {team!r}" if team is not None else "alerts of no team"
+                whose = f"team {team!r}" if team is not None else "no team"  # the root route: a cluster alert
                 found.append(
                     Diagnostic(
                         route.location,
