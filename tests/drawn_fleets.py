@@ -239,7 +239,7 @@ class Drawer:
             selector["namespace"] = self.pick(["prod", team])
         spec: dict[str, Any] = {"apiVersion": "obsc/v1", "service": name, "team": team, "selector": selector}
         if self.chance(0.3):
-            spec["description"] = self.pick(ODD_TEXT)
+            spec["description"] = self.pick(ODD_TEXT).replace("$", "")  # '$value' would be a Grafana variable
         self.targets(spec, name)
         metrics, kinds = self.metrics(name)
         spec["metrics"] = metrics
