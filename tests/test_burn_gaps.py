@@ -5,8 +5,8 @@ A batch service (100 requests at minute 0 of each hour) or a trickle (1 request 
 request had its page fire, resolve and fire again every hour: between bursts the short window (5m, 30m) saw
 no events, its ratio had no value, so the pair's condition broke for longer than its keep_firing_for. Now the
 short window holds when it has no ratio at all, and the long window decides alone. Raw counters sampled and
-evaluated every minute on a 99.9% / 30d SLO (the built-in catalog: 14.4x 1h/5m, 6x 6h/30m, 3x 1d/2h,
-1x 3d/6h); the expected minutes are worked out in the comments.
+evaluated every minute (the `coarse` cases every 5, their watched step) on a 99.9% / 30d SLO (the built-in
+catalog: 14.4x 1h/5m, 6x 6h/30m, 3x 1d/2h, 1x 3d/6h); the expected minutes are worked out in the comments.
 """
 
 from __future__ import annotations
