@@ -225,13 +225,13 @@ def test_the_note_on_burn_pairs_lists_only_pairs_that_can_fire_at_the_objective(
     """At 90% over 4w obsc leaves out its 1h/5m page pair (13.44x the 10% budget: an error ratio of 1.344), and
     Pyrra's 14x pair over 1h/5m never fires either. The note listed both (round 26's known limit: "obsc pages at
     13.44x over 1h/5m", a rule obsc does not write); it now lists the pairs the rules have. Since round 41 obsc
-    keeps the 1h/5m page at 2.5x (a 25% line, model/reachable_pairs.reachable_pages), and the note says so."""
+    keeps the 1h/5m page at 7.5x (a 75% line, model/reachable_pairs.reachable_pages), and the note says so."""
     source = tmp_path / "slo.yaml"
     source.write_text(PYRRA_AT_90)
     imported, compilation = import_and_compile("pyrra", [source], tmp_path / "out")
     found = compiled_holds(compilation, "batch-api")
     ours, our_holds = [pair for pair, _ in found], [hold for _, hold in found]
-    assert ("critical", "1h", "5m", "13.44") not in ours and ("critical", "1h", "5m", "2.5") in ours
+    assert ("critical", "1h", "5m", "13.44") not in ours and ("critical", "1h", "5m", "7.5") in ours
     [note] = burn_notes(imported.notes)
     theirs = [("critical", "6h", "30m", "7"), ("warning", "1d", "2h", "2"), ("warning", "4d", "6h", "1")]
     assert f"Pyrra {listed(theirs, ['15m', '1h', '3h'])}; " in note.message

@@ -175,8 +175,8 @@ def _catalog(rows: str) -> str:
 
 def test_a_platform_catalog_pair_exactly_on_a_total_outage_is_left_out(tmp_path: Path) -> None:
     """A platform's `slo_alerts.windows`: a 10x ticket at 90% needs an error ratio of exactly 1 (a total outage
-    and nothing less), which `>` never passes: out, as the rows above 1 are. Its 10x and 5x pages are lowered to
-    2.5x (a 25% line) as the built-in ones are."""
+    and nothing less), which `>` never passes: out, as the rows above 1 are. Its 10x page is lowered to 7.5x (a 75%
+    line) as the built-in ones are; its 5x page (a 50% line) stays."""
     platform = _catalog(
         "        - {tier: critical, name: fast, long: 1h, short: 5m, factor: 10, for: 2m}\n"
         "        - {tier: critical, name: medium, long: 6h, short: 30m, factor: 5, for: 15m}\n"
@@ -185,7 +185,7 @@ def test_a_platform_catalog_pair_exactly_on_a_total_outage_is_left_out(tmp_path:
     )
     slo = _slo(tmp_path, "90", platform=platform)
     assert [w.name for w in slo.windows] == ["fast", "medium", "slowest"]
-    assert [w.factor_text(slo.period_seconds) for w in slo.windows] == ["2.5", "2.5", "2"]
+    assert [w.factor_text(slo.period_seconds) for w in slo.windows] == ["7.5", "5", "2"]
     said = [d.message for d in slo.left_out]
     assert said == [
         "the warning burn pair over 1d/2h is left out: it needs an error ratio of 1 (10x the 10% budget), more "
@@ -243,7 +243,7 @@ def test_diff_shows_the_page_pair_going_when_the_objective_drops_to_50(
 
 def test_sloth_pyrra_and_openslo_slos_at_90_and_95_percent_import_and_compile(tmp_path: Path) -> None:
     """The three importers' SLOs whose Workbook page pairs a low objective puts out of reach: imported, compiled,
-    paging on the 1h pair lowered to a 25% line (2.5x at 90%, 5x at 95%) since round 41 (left out before)."""
+    paging on the 1h pair lowered to a 75% line (7.5x at 90%, 15x at 95%) since round 41 (left out before)."""
     bad, every = 'r_total{job="wiki",code=~"5.."}', 'r_total{job="wiki"}'
     sources = {
         "sloth": (
@@ -276,5 +276,5 @@ def test_sloth_pyrra_and_openslo_slos_at_90_and_95_percent_import_and_compile(tm
         (slo,) = compilation.fleet.services[0].slos
         assert slo.objective in (Decimal(90), Decimal(95)), fmt
         assert slo.alerting.critical and [w.name for w in slo.windows][:1] == ["fast"], fmt
-        assert slo.windows[0].factor(slo.period_seconds) * slo.error_budget == Decimal("0.25"), fmt
+        assert slo.windows[0].factor(slo.period_seconds) * slo.error_budget == Decimal("0.75"), fmt
         assert not slo.left_out, fmt

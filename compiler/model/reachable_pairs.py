@@ -3,7 +3,7 @@ minutes (reachable_pages), other pairs left out of their tier while another pair
 
 Round 41: at 95% over 90d the 1h/5m page needed an error ratio of 2.16 (43.2x the 5% budget) and was left out; the
 6h/30m pair's 0.9 paged a total outage only at minute 339 (promtool), after its ticket (221). A page pair's line
-is now at most windows.yaml's `page_line.max_line` (0.25: the 1h pair fires within 15 minutes of a total outage,
+is now at most windows.yaml's `page_line.max_line` (0.75: the 1h pair fires within 45 minutes of a total outage,
 plus its `for`), its factor lowered to no less than `min_factor` (2); below that (an objective of 50% or less)
 the tier is still out of reach and refused.
 
