@@ -16,6 +16,7 @@ from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
+from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Comparison, ThresholdAlert
 
 # Names exporters give timestamps of past events: the Pushgateway's own, process and node starts, OpenMetrics'
@@ -31,9 +32,7 @@ _FUTURE = re.compile(r"expir|not_after|notafter|valid_until|deadline|(?:^|_)next
 def past_within_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
     """A located warning, at `within:`, for each alert whose timestamp records a past event: a freshness SLI's
     last success, or a series named like one."""
-    index: dict[str, int] = {}
-    for i, raw in enumerate(data.get("threshold_alerts") or []):
-        index.setdefault(str(raw.get("name")), i)
+    index = written_indexes(data)
     last = {str(s["sli"]["last_success"]) for s in _slos(data) if "last_success" in s["sli"]}
     found = []
     for alert in alerts:

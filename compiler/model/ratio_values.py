@@ -26,7 +26,8 @@ import promql_parser as pp
 
 from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
-from compiler.model.promql_check import children
+from compiler.model.promql_check import nodes_of
+from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
 
 _UNDEFINED_CALLS = frozenset({"histogram_quantile", "histogram_fraction"})
@@ -47,10 +48,7 @@ def _tree(expr: str) -> Any | None:
 
 
 def _walk(node: Any) -> list[Any]:
-    out = [node]
-    for child in children(node):
-        out += _walk(child)
-    return out
+    return list(nodes_of(node, object))
 
 
 def undefined_when_idle(metric: Metric) -> bool:
@@ -99,10 +97,7 @@ def _guard(node: Any) -> bool:
 def infinite_ratio_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
     """A located warning, at `above:`, for each alert over a gauge expression that divides by an unguarded
     gauge (see the module's docstring)."""
-    index: dict[str, int] = {}
-    for i, raw in enumerate(data.get("threshold_alerts") or []):
-        if isinstance(raw, Mapping):
-            index.setdefault(str(raw.get("name")), i)
+    index = written_indexes(data)
     found = []
     for alert in alerts:
         metric = alert.metric

@@ -15,6 +15,7 @@ from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
+from compiler.model.threshold_paths import written_indexes
 from compiler.model.thresholds import EVENTS_AT_LINE, RATE_WINDOWS
 from compiler.model.types import Comparison, MetricType, ThresholdAlert
 
@@ -23,9 +24,7 @@ _DAY = RATE_WINDOWS[-1]
 
 def sparse_counter_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
     """A located warning, at the line, for each counter alert whose line is under EVENTS_AT_LINE events a day."""
-    index: dict[str, int] = {}
-    for i, raw in enumerate(data.get("threshold_alerts") or []):
-        index.setdefault(str(raw.get("name")), i)
+    index = written_indexes(data)
     found = []
     for alert in alerts:
         if alert.metric.type is not MetricType.COUNTER or alert.comparison is Comparison.WITHIN:

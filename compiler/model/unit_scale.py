@@ -20,6 +20,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql_check import nodes_of
 from compiler.model.share_range import PERCENT_NAMES
+from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Metric, MetricType, ThresholdAlert
 
 _SCALES = {"percentunit": "a 0-1 share", "percent": "a 0-100 share"}
@@ -67,10 +68,7 @@ def declared_scale_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAler
     """A located warning, at the metric's `unit:` (else at the alert), for each metric a threshold alert reads
     whose declared share unit is not the scale it reads."""
     metrics = data.get("metrics") if isinstance(data.get("metrics"), Mapping) else {}
-    index: dict[str, int] = {}
-    for i, raw in enumerate(data.get("threshold_alerts") or []):
-        if isinstance(raw, Mapping):
-            index.setdefault(str(raw.get("name")), i)
+    index = written_indexes(data)
     found: dict[str, Diagnostic] = {}
     for alert in alerts:
         metric = alert.metric
