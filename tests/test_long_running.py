@@ -3,7 +3,8 @@
 `apiserver_request_duration_seconds` holds each WATCH for as long as its client stays; read whole, a healthy API
 server's watches are slow requests. Replayed below with promtool: WATCH at 1% of requests paged a 99.9% latency SLO
 (6h/30m pair) and ticketed, with nothing wrong; `verb!~"WATCH|CONNECT"` reads the same server quiet. Compiled
-without a word before; now a located warning at the metric."""
+without a word before; now a located warning at the metric. Round 42: gRPC's handling histograms time a stream over
+its life the same way (`grpc_type`); a price feed's subscriptions at 4% of its calls ticketed a healthy 99% SLO."""
 
 from __future__ import annotations
 
@@ -46,10 +47,78 @@ def _warnings(tmp_path: Path, latency: str) -> list[str]:
 def test_a_histogram_timing_watches_or_streams_is_warned_of_at_the_metric(
     tmp_path: Path, latency: str, kinds: str, leave_out: str
 ) -> None:
-    found = _warnings(tmp_path, latency)
+    _assert_warned(_warnings(tmp_path, latency), tmp_path / "apiserver.yaml", kinds, leave_out)
+
+
+STREAMS = 'grpc_type="server_stream", grpc_type="client_stream", grpc_type="bidi_stream"'
+
+
+@pytest.mark.parametrize(
+    "latency, kinds",
+    [
+        ("grpc_server_handling_seconds", STREAMS),
+        ("grpc_client_handling_seconds", STREAMS),
+        ("grpc_server_handled_latency_seconds", STREAMS),
+        (
+            "'grpc_server_handling_seconds{grpc_type!=\"bidi_stream\"}'",
+            'grpc_type="server_stream", grpc_type="client_stream"',
+        ),
+    ],
+    ids=["go-grpc-server", "go-grpc-client", "grpc-java", "bidi-alone-left-out"],
+)
+def test_a_grpc_histogram_letting_streams_through_is_warned_of_at_the_metric(
+    tmp_path: Path, latency: str, kinds: str
+) -> None:
+    _assert_warned(_grpc_warnings(tmp_path, latency), tmp_path / "feed.yaml", kinds, 'grpc_type="unary"')
+
+
+def _assert_warned(found: list[str], spec: Path, kinds: str, leave_out: str) -> None:
     assert len(found) == 1, found
-    assert found[0].startswith(f"{tmp_path / 'apiserver.yaml'}:6:") and " $.metrics.latency: " in found[0], found
+    assert found[0].startswith(f"{spec}:6:") and " $.metrics.latency: " in found[0], found
     assert f"times long-running requests ({kinds}" in found[0] and found[0].endswith(f"leave them out with {leave_out}")
+
+
+def _grpc_warnings(tmp_path: Path, latency: str) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "feed.yaml").write_text(FEED % latency)
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    return [str(d) for d in long_running_warnings(fleet.services)]
+
+
+FEED = """apiVersion: obsc/v1
+service: feed
+team: platform
+selector: {job: feed}
+metrics:
+  latency: %s
+slos: [{name: latency, objective: 99, sli: {latency: latency, threshold: 250ms}}]
+"""
+UNARY = "'grpc_server_handling_seconds{grpc_type=\"unary\"}'"
+
+
+@pytest.mark.parametrize(
+    "latency",
+    [UNARY, "'grpc_server_handling_seconds{grpc_type=\"server_stream\"}'"],
+    ids=["unary-pinned", "streams-alone-meant"],
+)
+def test_a_grpc_histogram_pinned_to_one_kind_is_not_warned_of(tmp_path: Path, latency: str) -> None:
+    assert _grpc_warnings(tmp_path, latency) == []
+
+
+def test_a_healthy_price_feed_tickets_on_its_streams_read_whole_and_not_unary_alone(tmp_path: Path) -> None:
+    # 48 unary quotes a second under 0.25s; 2 subscriptions a second end, each minutes long: only +Inf counts them
+    series = {'up{job="feed",instance="a"}': "1x45"}
+    for kind, per_minute in (("unary", 2880), ("server_stream", 120)):
+        for le in ("0.25", "+Inf"):
+            at = f'job="feed",instance="a",grpc_type="{kind}",le="{le}"'
+            within = kind == "unary" or le == "+Inf"
+            series[f"grpc_server_handling_seconds_bucket{{{at}}}"] = f"0+{per_minute if within else 0}x45"
+    for name, latency, tickets in (("whole", "grpc_server_handling_seconds", 2), ("unary", UNARY, 0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        rules = _rules(folder, "feed", FEED % latency)
+        checks = [_firing("SLOErrorBudgetBurnFast", "40m", 0), _firing("SLOErrorBudgetBurnSlow", "40m", tickets)]
+        assert _promtool(folder, rules, "feed", series, checks) == "", name
 
 
 @pytest.mark.parametrize(
@@ -57,9 +126,8 @@ def test_a_histogram_timing_watches_or_streams_is_warned_of_at_the_metric(
     [
         SHORT,
         "'apiserver_request_duration_seconds{verb=\"WATCH\"}'",
-        "grpc_server_handling_seconds",
     ],
-    ids=["watches-left-out", "watches-alone-meant", "grpc-not-judged"],
+    ids=["watches-left-out", "watches-alone-meant"],
 )
 def test_short_requests_alone_or_watches_named_are_not_warned_of(tmp_path: Path, latency: str) -> None:
     assert _warnings(tmp_path, latency) == []

@@ -5,9 +5,16 @@ exec, port-forward) timed over its whole life, as long as the client stays: minu
 watches are slow requests: replayed with promtool (round 41, a 99.9%/30d latency SLO at 1s, WATCH 1% of requests),
 the healthy API server ticketed from its 10th minute and paged (6h/30m pair) from its 20th, for as long as it ran.
 A located warning at the metric while its matchers let such requests through; a selector naming only them
-(`verb="WATCH"`) is the spec's choice. Only where every server has them: go-grpc-prometheus'
-`grpc_server_handling_seconds` times a streaming RPC over the stream's life too, but most gRPC services have no
-streaming method, and a warning at each would be noise.
+(`verb="WATCH"`) is the spec's choice.
+
+gRPC's histograms (go-grpc-prometheus and go-grpc-middleware's `grpc_server_handling_seconds`, the client's
+`grpc_client_handling_seconds`, grpc-java's `grpc_server_handled_latency_seconds`) time a streaming RPC over the
+stream's life in the same histogram as the unary calls, told apart only by `grpc_type`. Round 41 left them unwarned
+(most gRPC services stream nothing); round 42 replayed a price feed whose subscriptions (server streams, minutes
+each) were 4% of its calls: a healthy service's 99% latency SLO ticketed from its 10th minute for as long as it
+ran (promtool). The service cannot tell obsc whether it streams, and a streaming method added later breaks an
+SLO that read the histogram whole without a word; `grpc_type="unary"` costs a unary-only service nothing, so the
+selector that lets streams through is warned of.
 """
 
 from __future__ import annotations
@@ -19,9 +26,15 @@ from compiler.model.mesh_reporter import passes
 from compiler.model.types import MetricType, Service
 from compiler.spec.document import Path
 
-# histogram → (the label, its long-running values, the matcher that leaves them out)
+_WATCHES = "WATCH at 1% of an API server's requests paged a 99.9% SLO from its 20th minute on"
+_STREAMS = "server streams at 4% of a price feed's calls ticketed its healthy 99% SLO from the 10th minute on"
+_GRPC = ("grpc_type", ("server_stream", "client_stream", "bidi_stream"), 'grpc_type="unary"', _STREAMS)
+# histogram → (the label, its long-running values, the matcher that leaves them out, what it did when read whole)
 _LONG_RUNNING = {
-    "apiserver_request_duration_seconds": ("verb", ("WATCH", "CONNECT"), 'verb!~"WATCH|CONNECT"'),
+    "apiserver_request_duration_seconds": ("verb", ("WATCH", "CONNECT"), 'verb!~"WATCH|CONNECT"', _WATCHES),
+    "grpc_server_handling_seconds": _GRPC,
+    "grpc_client_handling_seconds": _GRPC,
+    "grpc_server_handled_latency_seconds": _GRPC,
 }
 _SHORT = "obsc-short-request"  # a value of the label that is no long-running kind: a selector must let one pass
 
@@ -35,7 +48,7 @@ def long_running_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             selector = metric.selector
             if metric.type is not MetricType.HISTOGRAM or selector is None or selector.metric not in _LONG_RUNNING:
                 continue
-            label, kinds, leave_out = _LONG_RUNNING[selector.metric]
+            label, kinds, leave_out, seen = _LONG_RUNNING[selector.metric]
             on_label = [(m.op, m.value) for m in selector.matchers if m.label == label]
             if not all(passes(op, value, _SHORT) for op, value in on_label):
                 continue  # names only some kinds, e.g. verb="WATCH": meant
@@ -43,14 +56,14 @@ def long_running_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             if through:
                 own = metric.location.file == service.location.file
                 path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
-                found.setdefault((metric.location, path), _message(selector.metric, label, through, leave_out))
+                found.setdefault((metric.location, path), _message(selector.metric, label, through, leave_out, seen))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 
 
-def _message(histogram: str, label: str, kinds: Sequence[str], leave_out: str) -> str:
+def _message(histogram: str, label: str, kinds: Sequence[str], leave_out: str, seen: str) -> str:
     named = ", ".join(f'{label}="{kind}"' for kind in kinds)
     return (
         f"{histogram} times long-running requests ({named}) over their whole life, minutes, beside the short ones: a "
-        "latency SLO or p99 over them reads a healthy server's watches and streams as slow requests (WATCH at 1% "
-        f"of an API server's requests paged a 99.9% SLO from its 20th minute on); leave them out with {leave_out}"
+        f"latency SLO or p99 over them reads a healthy server's watches and streams as slow requests ({seen}); "
+        f"leave them out with {leave_out}"
     )

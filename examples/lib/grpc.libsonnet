@@ -8,7 +8,7 @@
     metrics: {
       requests: 'grpc_server_handled_total',
       errors: 'grpc_server_handled_total{grpc_code=~"Unknown|Internal|Unavailable|DataLoss|DeadlineExceeded"}',
-      latency: 'grpc_server_handling_seconds',
+      latency: 'grpc_server_handling_seconds{grpc_type="unary"}',  // streams are timed over their life
     },
   },
   availability(objective, period='30d'):: {
