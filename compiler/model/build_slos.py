@@ -41,7 +41,7 @@ from compiler.model.units import (
     parse_duration_seconds,
     parse_percent,
 )
-from compiler.model.window_mean import raw_window_mean_warnings
+from compiler.model.window_mean import raw_query_warnings
 from compiler.spec.document import Path
 
 
@@ -143,7 +143,7 @@ def build_slos(
         at = (*path, "objective")
         windows, left_out = kept_pairs(windows, period, objective, alerts, ctx.loc(at), at)
         raw_at = (*path, "sli", "raw")
-        means = raw_window_mean_warnings(raw["sli"]["raw"], selector, ctx, raw_at) if sli.kind is SliKind.RAW else ()
+        means = raw_query_warnings(raw["sli"]["raw"], selector, ctx, raw_at) if sli.kind is SliKind.RAW else ()
         out.append(
             Slo(
                 name=name,

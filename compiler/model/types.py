@@ -171,7 +171,7 @@ class Slo:
     # pairs of an alerting tier that even a total outage cannot reach, left out of `windows` while another pair
     # of their tier can fire (model/reachable_pairs.py): one located warning each
     left_out: tuple[Diagnostic, ...] = ()
-    window_means: tuple[Diagnostic, ...] = ()  # raw queries whose 1d/3d are no mean of 5m (model/window_mean.py)
+    window_means: tuple[Diagnostic, ...] = ()  # raw queries read otherwise than written (window_mean.py)
     labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO

@@ -24,6 +24,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
 from compiler.model.promql_text import size_problems
+from compiler.model.raw_empty_sides import raw_empty_side_warnings
 from compiler.model.raw_windows import PER_WINDOW
 from compiler.model.replica_copies import reads_one_copy
 from compiler.model.types import Service
@@ -113,6 +114,14 @@ def _warning(key: str, culprit: str, per_window: bool) -> str:
         "5m mean one failing in the same 5 minutes); to read one ratio on every window, count events: "
         f"{counted.format(names[0])} over {counted.format(names[1])}"
     )
+
+
+def raw_query_warnings(
+    bodies: Mapping[str, str], selector: tuple[Matcher, ...], ctx: Ctx, path: Path
+) -> tuple[Diagnostic, ...]:
+    """The located warnings on a raw SLI's event queries: no mean of 5m over the long windows (above), a join with
+    a side that may have no series (raw_empty_sides)."""
+    return raw_window_mean_warnings(bodies, selector, ctx, path) + raw_empty_side_warnings(bodies, selector, ctx, path)
 
 
 def window_mean_warnings(services: Sequence[Service]) -> list[Diagnostic]:
