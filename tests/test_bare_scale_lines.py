@@ -62,6 +62,7 @@ def test_a_bare_line_off_the_expression_scale_is_a_located_warning(
     [
         (f"expr: '{CONNECTIONS} * 100)', type: gauge", "above: 90"),
         (f"expr: '{MEMORY}', type: gauge", "above: 0.9"),
+        (f"expr: '100 - ({DISK}) * 100)', type: gauge", "above: 90"),
         (f"expr: '{MEMORY}', type: gauge, unit: percentunit", "above: 90%"),
         (f"expr: '({MEMORY}) * 100', type: gauge, unit: percent", "above: 0.9%"),
         (
@@ -72,7 +73,16 @@ def test_a_bare_line_off_the_expression_scale_is_a_located_warning(
         ("expr: 'sum(queue_depth{$selector}) / sum(rate(done_total{$selector}[$window]))', type: gauge", "above: 600"),
         ("expr: 'sum(queue_depth{$selector}) / count(up{$selector})', type: gauge", "above: 50"),
     ],
-    ids=["percent-line", "share-line", "declared-share", "declared-percent", "error-ratio", "drain-time", "per-pod"],
+    ids=[
+        "percent-line",
+        "share-line",
+        "hundred-minus",
+        "declared-share",
+        "declared-percent",
+        "error-ratio",
+        "drain-time",
+        "per-pod",
+    ],
 )
 def test_a_line_on_the_scale_or_an_undecided_expression_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, line: str

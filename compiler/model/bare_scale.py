@@ -79,7 +79,7 @@ def _problem(alert: ThresholdAlert, number: Decimal) -> str | None:
             )
         return None
     capacity = next((d for d in divisions if _reads_capacity(d.rhs)), None)
-    if capacity is not None and 1 < abs(number) <= 100:
+    if capacity is not None and 1 < abs(number) <= 100 and not _hundredfold(tree):
         effect = "can never fire" if alert.comparison is Comparison.ABOVE else "fires on every value"
         return (
             f"metric {name!r} divides by a capacity ({capacity.rhs}), a share from 0 to 1, where the bare line "
@@ -87,6 +87,12 @@ def _problem(alert: ThresholdAlert, number: Decimal) -> str | None:
             f"and write {line}% (or multiply the expression by 100)"
         )
     return None
+
+
+def _hundredfold(tree: Any) -> bool:
+    """Whether a 100 stands anywhere in the expression: `100 - avail / size * 100` reads 0 to 100 though its
+    outermost arithmetic is no `* 100`."""
+    return any(float(n.val) == 100 for n in nodes_of(tree, pp.NumberLiteral))
 
 
 def _tree(expr: str) -> Any | None:
