@@ -2,7 +2,9 @@
 any rule: a subquery evaluates its inner expression once per step of its range, at every evaluation of the rule.
 
 `max_over_time(rate(x[$window])[$window:1ms])` passed every other check and made each evaluation of its 6h rule
-21.6 million inner evaluations (and as many points per series in memory) on the fleet's shared Prometheus.
+21.6 million inner evaluations (and as many points per series in memory) on the fleet's shared Prometheus. Each
+step also reads the ranges inside it: `max_over_time(rate(x[1d])[366d:1h])` kept to the steps (8,784) and to the
+look back (promql_lookback.py) and still read 8,784 days of samples per series at every evaluation (work_problems).
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ LONGEST_WINDOW_SECONDS = 86_400
 # `[5m:]` steps at the server's global evaluation_interval, which obsc does not know: 15s, the interval of
 # Prometheus's example configuration and the shortest in common use, so that the count is not underestimated.
 DEFAULT_STEP_SECONDS = 15
+
+# Samples of one series a single evaluation may read through the ranges inside subqueries: Prometheus's default
+# `--query.max-samples`, the most a whole query may hold at once. The engine holds only one step's range at a
+# time, so that cap never sees this work; one series reading what a whole query may hold is past any SLO's need
+# (`max_over_time(rate(x[$window])[$window:1m])`, a raw SLI's peak rate, is 8.3 million at a 1d window).
+MAX_SAMPLES_READ = 50_000_000
+# Samples are counted at a 15s scrape, the shortest in common use (as DEFAULT_STEP_SECONDS), not to undercount.
+SCRAPE_SECONDS = 15
 
 _SUBQUERY = re.compile(r"\[([^\[\]:]*):([^\[\]]*)\]")
 
@@ -49,6 +59,51 @@ def _steps(range_text: str, step_text: str) -> Decimal:
     except ValueError:
         return Decimal(1)
     return Decimal(seconds) / step if step > 0 else Decimal(1)
+
+
+def work_problems(text: str) -> list[Finding]:
+    """Subqueries whose steps, times the range each step reads (nested subqueries' steps multiplied), read more
+    than MAX_SAMPLES_READ samples of one series at every evaluation; located at the outermost such subquery's `[`
+    (shortening its range or widening its step is the remedy), once each."""
+    masked = mask(text)
+    subqueries = {m.start(): m for m in _SUBQUERY.finditer(masked)}
+    steps = {at: _steps(text[m.start(1) : m.end(1)], text[m.start(2) : m.end(2)]) for at, m in subqueries.items()}
+    starts = {at: operand_start(masked, at) for at in subqueries}
+    reported: dict[int, Decimal] = {}
+    for m in _RANGE.finditer(masked):
+        around = [q for q in subqueries if starts[q] <= m.start() < q]
+        if not around:
+            continue  # a range alone is bounded by the look back (promql_lookback.py)
+        samples = _range_seconds(text[m.start(1) : m.end(1)]) / SCRAPE_SECONDS
+        for q in around:
+            samples *= steps[q]
+        outer = min(around, key=lambda q: starts[q])
+        if samples > MAX_SAMPLES_READ and samples > reported.get(outer, Decimal(0)):
+            reported[outer] = samples
+    return [(at, _work_message(text, at, reported[at])) for at in sorted(reported)]
+
+
+_RANGE = re.compile(r"\[([^\[\]:]*)\]")
+
+
+def _range_seconds(range_text: str) -> Decimal:
+    range_text = range_text.strip()
+    try:
+        return Decimal(LONGEST_WINDOW_SECONDS) if range_text == WINDOW else parse_duration_seconds(range_text)
+    except ValueError:
+        return Decimal(0)  # reported by the duration checks already
+
+
+def _work_message(text: str, at: int, samples: Decimal) -> str:
+    written = text[at : text.index("]", at) + 1]
+    days = samples * SCRAPE_SECONDS / 86_400
+    window = f"; $window counted as {format_duration(LONGEST_WINDOW_SECONDS)}" if WINDOW in text else ""
+    return (
+        f"subquery {written} reads {samples:,.0f} samples of each series at every evaluation of the rule (its steps "
+        f"times the ranges inside them, {days:,.0f} days of samples at a {SCRAPE_SECONDS}s scrape{window}); obsc allows {MAX_SAMPLES_READ:,}, Prometheus's default "
+        "--query.max-samples for a whole query: use a shorter range inside it (rate(x[5m])), a wider step, a "
+        "shorter subquery, or a recorded series"
+    )
 
 
 def operand_start(masked: str, bracket: int) -> int:

@@ -66,6 +66,8 @@ CASES = [
     for where in ("metric", "errors", "error_ratio")
     for case in SUBQUERIES
     if where == "metric" or case[0].startswith("[$window")
+    # 10,800 steps of a 1d rate read more samples than the work bound allows (test_input_promql_work.py)
+    if where == "metric" or case[0] != "[$window:8s]"
 ]
 
 
