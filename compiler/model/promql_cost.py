@@ -100,9 +100,9 @@ def _work_message(text: str, at: int, samples: Decimal) -> str:
     window = f"; $window counted as {format_duration(LONGEST_WINDOW_SECONDS)}" if WINDOW in text else ""
     return (
         f"subquery {written} reads {samples:,.0f} samples of each series at every evaluation of the rule (its steps "
-        f"times the ranges inside them, {days:,.0f} days of samples at a {SCRAPE_SECONDS}s scrape{window}); obsc allows {MAX_SAMPLES_READ:,}, Prometheus's default "
-        "--query.max-samples for a whole query: use a shorter range inside it (rate(x[5m])), a wider step, a "
-        "shorter subquery, or a recorded series"
+        f"times the ranges inside them, {days:,.0f} days of samples at a {SCRAPE_SECONDS}s scrape{window}); obsc "
+        f"allows {MAX_SAMPLES_READ:,}, Prometheus's default --query.max-samples for a whole query: use a shorter "
+        "range inside it (rate(x[5m])), a wider step, a shorter subquery, or a recorded series"
     )
 
 
