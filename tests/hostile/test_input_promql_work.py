@@ -38,4 +38,3 @@ def test_the_samples_a_subquery_reads_per_evaluation_are_bounded(
     if refused:
         assert found[0][0] == expression.rindex(refused)
         assert f"reads {samples:,} samples of each series" in found[0][1]
-
