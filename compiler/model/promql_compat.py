@@ -44,7 +44,19 @@ def compat_problems(text: str, tree: Any) -> list[text_checks.Finding]:
             found.append((text_checks.call_offset(text, str(node.op)), f"{node.op}() is not in Prometheus 2.42"))
         elif isinstance(node, pp.VectorSelector):
             found += _selector_problems(text, node)
+        if isinstance(node, pp.Call) and node.func.name == "label_replace":
+            found += _replace_problems(text, node)
     return found
+
+
+def _replace_problems(text: str, node: Any) -> list[text_checks.Finding]:
+    """label_replace's regex is Go regexp too, compiled and run over every series at every evaluation (each step
+    of a subquery): the bound on matchers' regexes holds for it. Prometheus checks it only when the rule runs, so
+    one Go refuses passed promtool's check and failed every evaluation (its alert dead)."""
+    argument = node.args[4] if len(node.args) == 5 else None
+    if not isinstance(argument, pp.StringLiteral) or (problem := regex_problem(argument.val)) is None:
+        return []
+    return [(text_checks.call_offset(text, "label_replace"), f"label_replace(): {problem}")]
 
 
 def _selector_problems(text: str, node: Any) -> list[text_checks.Finding]:
