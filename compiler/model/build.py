@@ -138,6 +138,7 @@ def build_platform(
         output_format=(data.get("output") or {}).get("format"),
         output_format_location=ctx.loc(("output", "format")),
         mimir_namespace=str((data.get("output") or {}).get("mimir_namespace", "{service}")),
+        mimir_reserved_namespaces=tuple(map(str, (data.get("output") or {}).get("mimir_reserved_namespaces") or ())),
         runbook_url_location=ctx.loc(("runbook_url",)),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))

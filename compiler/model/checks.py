@@ -14,6 +14,7 @@ from compiler.errors import Diagnostic, Location
 from compiler.model.burnrate import error_ratio_threshold, unreachable, windows_for
 from compiler.model.mail_addresses import recipient_problem, sender_problem
 from compiler.model.operator_secrets import secret_key_clashes
+from compiler.model.ruler_namespaces import reserved_namespace_clashes
 from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.slice_floor import slice_floor_problem
 from compiler.model.spec_destinations import spec_destination_clashes
@@ -179,6 +180,7 @@ def check_fleet(
     found.extend(dashboard_uid_clashes(services))
     found.extend(folder_uid_clashes(services, platform))
     found.extend(dashboard_folder_uid_clashes(services, platform))
+    found.extend(reserved_namespace_clashes(services, platform))
     found.extend(_check_receivers(receivers))
     if platform is not None and not unsure.secrets():
         found.extend(secret_key_clashes(receivers, platform))

@@ -410,6 +410,7 @@ class Platform:
     output_format: str | None = None  # `output: {format:}`: the layout the fleet's output must have
     output_format_location: Location = NOWHERE
     mimir_namespace: str = "{service}"  # `output: {mimir_namespace:}`: each service's ruler namespace
+    mimir_reserved_namespaces: tuple[str, ...] = ()  # `output: {mimir_reserved_namespaces:}`: held for others
     runbook_url_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:

@@ -6,6 +6,10 @@ spec of team alpha may name its service `kubernetes-apps`, the namespace a platf
 a `mimirtool rules sync` of obsc's files then replaces that namespace's groups with alpha's. The platform file
 may now give the namespace a prefix (`output: {mimir_namespace: "obsc-{service}"}`), which makes that
 impossible; the default stays the service's name (renaming moves every deployed group).
+
+Round 41's known limit: without the prefix, nothing kept a service off those namespaces. Round 42: the platform
+lists the namespaces it holds (`output: {mimir_reserved_namespaces: [kubernetes-apps, kube-*]}`), and a service
+whose namespace would be one of them is a located error at its `service:`, nothing written.
 """
 
 from __future__ import annotations
@@ -73,4 +77,40 @@ def test_a_pattern_that_is_not_one_service_name_is_refused(
     code, err, rules = _compile(tmp_path, capsys, f', mimir_namespace: "{pattern}"')
     assert code == 2, err
     assert "platform.yaml:6:" in err and "$.output.mimir_namespace" in err
+    assert not rules.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "held"),
+    [
+        (", mimir_reserved_namespaces: [node-exporter, kubernetes-apps]", "'kubernetes-apps'"),
+        (", mimir_reserved_namespaces: [kubernetes-*]", "'kubernetes-*'"),
+        (', mimir_namespace: "{service}-rules", mimir_reserved_namespaces: [kubernetes-apps-rules]', None),
+    ],
+)
+def test_a_service_named_like_a_namespace_the_platform_holds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, held: str | None
+) -> None:
+    code, err, rules = _compile(tmp_path, capsys, settings)
+    assert code == 2, err
+    namespace = "kubernetes-apps-rules" if held is None else "kubernetes-apps"
+    assert "kubernetes-apps.yaml:2:10 $.service: service 'kubernetes-apps' would have the Mimir ruler " in err
+    assert f"namespace {namespace!r}, which the platform holds for other rules" in err
+    assert f"(output.mimir_reserved_namespaces: {held or repr(namespace)}," in err
+    assert not rules.parent.parent.parent.exists()
+
+
+def test_a_namespace_the_platform_does_not_hold_compiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, rules = _compile(tmp_path, capsys, ", mimir_reserved_namespaces: [kubernetes-apps-*, kube-*, node]")
+    assert code == 0, err
+    assert yaml.safe_load(rules.read_text())["namespace"] == "kubernetes-apps"
+
+
+@pytest.mark.parametrize("name", ["a/b", "kube-[ab]", "kube-?", ""])
+def test_a_reserved_name_that_is_not_a_namespace_or_a_star_pattern_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    code, err, rules = _compile(tmp_path, capsys, f', mimir_reserved_namespaces: ["{name}"]')
+    assert code == 2, err
+    assert "platform.yaml:6:" in err and "$.output.mimir_reserved_namespaces[0]" in err
     assert not rules.exists()
