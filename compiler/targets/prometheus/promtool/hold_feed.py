@@ -53,7 +53,10 @@ class HoldFeed:
 
     def admits(self, part: Sequence[InputSeries]) -> bool:
         fed = [*self._fed, *part]
-        if any(_clashes(rule, fed) for rule in _written(self._records, fed, self._asked)):
+        by_name: dict[str, list[tuple[tuple[str, str], ...]]] = {}
+        for series in fed:
+            by_name.setdefault(series.name, []).append(series.labels)
+        if any(_clashes(rule, by_name) for rule in _written(self._records, fed, self._asked)):
             return False
         self._fed = fed
         return True
@@ -91,8 +94,9 @@ def _yields(one: _Record, present: list[_Labelled], asked: _Asked) -> bool:
     return known
 
 
-def _clashes(rule: Rule, fed: Sequence[InputSeries]) -> bool:
-    """Whether the rule may write one of the fed series: the same name, and no label of both set apart (labels
-    the rule's expression carries, a `by:` group's, are not in its `labels:`: they may match)."""
+def _clashes(rule: Rule, fed: dict[str, list[tuple[tuple[str, str], ...]]]) -> bool:
+    """Whether the rule may write one of the fed series (by name): the same name, and no label of both set apart
+    (labels the rule's expression carries, a `by:` group's, are not in its `labels:`: they may match). Indexed by
+    name: 100 SLOs and 100 threshold alerts asked every rule against every fed series, 91 million times."""
     mine = rule.label_dict()
-    return any(s.name == rule.record and all(mine.get(k, v) == v for k, v in s.labels) for s in fed)
+    return any(all(mine.get(k, v) == v for k, v in labels) for labels in fed.get(rule.record, ()))
