@@ -65,28 +65,47 @@ class HoldFeed:
 def _written(records: list[_Record], fed: Sequence[InputSeries], asked: _Asked) -> list[Rule]:
     """The recording rules that may give a sample when only `fed` is scraped, each feeding the next (a rule whose
     text names nothing present is not asked: a service has ~150 rules, and a part is asked about at each step)."""
-    present: list[_Labelled] = [(s.name, s.labels) for s in fed]
-    named = {s.name for s in fed}
+    present = _Present()
+    for s in fed:
+        present.add((s.name, s.labels))
     written: list[Rule] = []
     waiting = list(records)
     grew = True
     while grew:
         grew = False
         for one in list(waiting):
-            if one.always or (one.names & named and _yields(one, present, asked)):
+            if one.always or (one.names & present.by_name.keys() and _yields(one, present, asked)):
                 waiting.remove(one)
                 written.append(one.rule)
-                present.append((one.rule.record, tuple(one.rule.label_dict().items())))
-                named.add(one.rule.record)
+                present.add((one.rule.record, tuple(one.rule.label_dict().items())))
                 grew = True
     return written
 
 
-def _yields(one: _Record, present: list[_Labelled], asked: _Asked) -> bool:
+class _Present:
+    """The series present so far, in the order they came, and by name: a rule reads only its names' series, and
+    filtering every present series for each rule asked was 10 million steps for a spec at the limits."""
+
+    def __init__(self) -> None:
+        self.all: list[_Labelled] = []
+        self.by_name: dict[str, list[tuple[int, _Labelled]]] = {}
+
+    def add(self, series: _Labelled) -> None:
+        self.by_name.setdefault(series[0], []).append((len(self.all), series))
+        self.all.append(series)
+
+    def named(self, names: frozenset[str] | None) -> tuple[_Labelled, ...]:
+        """The series of `names` (every one for None), in the order they came."""
+        if names is None:
+            return tuple(self.all)
+        return tuple(s for _, s in sorted(x for name in names for x in self.by_name.get(name, ())))
+
+
+def _yields(one: _Record, present: _Present, asked: _Asked) -> bool:
     """yields_with on the present series of the names the rule selects (no other is selected), each such set
     asked once: every `admits` follows the rules again from the start, mostly over the same series."""
     selected = parsed_with_names(one.rule.expr)[1]  # None: a selector without a name, reading any
-    mine = tuple(s for s in present if selected is None or s[0] in selected)
+    mine = present.named(selected)
     key = (one.rule.expr, mine)
     known = asked.get(key)
     if known is None:
