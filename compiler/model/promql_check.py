@@ -151,7 +151,7 @@ def problems(
     text = expression.text
     found = text_checks.placeholder_problems(text) + text_checks.bracket_problems(text) + text_checks.comments(text)
     found = found or text_checks.size_problems(text) or text_checks.out_of_range(text)
-    found = found or subquery_problems(text) or work_problems(text) or lookback_problems(text)
+    found = found or subquery_problems(text) or lookback_problems(text) or work_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')

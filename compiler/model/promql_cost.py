@@ -3,8 +3,8 @@ any rule: a subquery evaluates its inner expression once per step of its range, 
 
 `max_over_time(rate(x[$window])[$window:1ms])` passed every other check and made each evaluation of its 6h rule
 21.6 million inner evaluations (and as many points per series in memory) on the fleet's shared Prometheus. Each
-step also reads the ranges inside it: `max_over_time(rate(x[1d])[366d:1h])` kept to the steps (8,784) and to the
-look back (promql_lookback.py) and still read 8,784 days of samples per series at every evaluation (work_problems).
+step also reads the ranges inside it: `max_over_time(rate(x[1d])[365d:1h])` kept to the steps (8,760) and to the
+look back (promql_lookback.py) and still read 8,760 days of samples per series at every evaluation (work_problems).
 """
 
 from __future__ import annotations
