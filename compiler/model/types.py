@@ -168,9 +168,7 @@ class Slo:
     slice_seconds: int = 60  # one time slice (time-slice, freshness SLIs): model/scrape_windows.slice_seconds
     location: Location = NOWHERE
     windows: tuple[BurnWindow, ...] = ()  # the burn-rate catalog of the SLO's period, every tier
-    # pairs of an alerting tier that even a total outage cannot reach, left out of `windows` while another pair
-    # of their tier can fire (model/reachable_pairs.py): one located warning each
-    left_out: tuple[Diagnostic, ...] = ()
+    left_out: tuple[Diagnostic, ...] = ()  # pairs no total outage reaches, left out (model/reachable_pairs.py)
     window_means: tuple[Diagnostic, ...] = ()  # raw queries read otherwise than written (window_mean.py)
     labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
