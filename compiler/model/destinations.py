@@ -189,8 +189,9 @@ def _address(name: str) -> str | None:
         address = ipaddress.IPv6Address(name)
     except ValueError:
         parts = name.split(".")
+        # `0x` without digits is no number to inet_aton (glibc, musl): a name, looked up as one
         if not 1 <= len(parts) <= 4 or not all(
-            re.fullmatch(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*", p) for p in parts
+            re.fullmatch(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*", p) for p in parts
         ):
             return None
         values = [

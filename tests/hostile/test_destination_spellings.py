@@ -58,6 +58,11 @@ def test_every_spelling_of_one_mail_domain_is_one_destination(written: str, othe
         ("https://[2001:db8::1]:8443/hooks/pay", "https://[2001:db8::1:8443]/hooks/pay"),
         ("https://1.2.3.4.5/hooks/pay", "https://1.2.3.4/hooks/pay"),
         ("https://bücher.example/hooks/pay", "https://bucher.example/hooks/pay"),
+        # what inet_aton refuses is a name, not a number read past its limits (round 42's hand mutants)
+        ("https://1.2.3.4/hooks/pay", "https://1.2.3.4.0/hooks/pay"),  # five parts
+        ("https://1.2.4.0/hooks/pay", "https://1.2.3.256/hooks/pay"),  # a part over 255
+        ("https://8.1.2.3/hooks/pay", "https://08.1.2.3/hooks/pay"),  # 8 is no octal digit
+        ("https://0.1.2.3/hooks/pay", "https://0x.1.2.3/hooks/pay"),  # `0x` without digits (a traceback, exit 70)
     ],
 )
 def test_other_hosts_stay_apart(written: str, other: str) -> None:
@@ -75,3 +80,16 @@ def test_an_ipv6_spelling_of_another_teams_spec_hook_is_a_located_error(
     assert f"{cart}:11:11 $.routing.critical.webhook.url: 'https://[2001:0db8:0:0:0:0:0:1]/hooks/pay' is" in result.err
     assert "of a spec of team 'bravo'" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_hex_prefix_without_digits_is_a_name_not_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`https://0x.1.2.3/` (a name to inet_aton) was read as a hex number: int('0x', 16) raised, exit 70 for any
+    spec or platform file writing such a host (round 42). Spelled in another case it is still bravo's host."""
+    bravo = "{webhook: {url: 'https://0x.1.2.3/hooks/pay'}}"
+    specs = _repository(tmp_path, "{webhook: {url: 'https://0X.1.2.3/hooks/pay'}}", bravo=bravo)
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.err
+    cart = specs / "teams" / "alpha" / "cart.yaml"
+    assert f"{cart}:11:11 $.routing.critical.webhook.url: 'https://0X.1.2.3/hooks/pay' is" in result.err

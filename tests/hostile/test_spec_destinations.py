@@ -108,6 +108,12 @@ def test_both_ends_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             "{webhook: {url: 'https://tickets.example/'}}",
             True,
         ),
+        (  # a path that only begins like another team's spec's hook is not below it
+            "{webhook: {url: 'https://tickets.example/hooks/payments'}}",
+            BRAVO,
+            True,
+        ),
+        ("{webhook: {url: 'https://hooks.example/bravo-mirror'}}", BRAVO, True),  # nor like the platform's
         (  # PagerDuty's own API: each team's key posts its own incidents there
             f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-alpha/pd, url: '{PAGERDUTY}'}}}}",
             f"{{pagerduty: {{routing_key_file: /etc/alertmanager/secrets/team-bravo/pd, url: '{PAGERDUTY}'}}}}",
