@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler.model.promql_lookback import lookback_problems
 from tests.cli_helpers import run_obsc
@@ -26,6 +27,7 @@ CASES = [
     ("max_over_time(x[300d] offset 67d)", "[300d]"),  # 367d together
     ("max_over_time(rate(x[$window])[300d:1d] offset 66d)", "[$window]"),  # $window counts as 1d: 367d
     ("max_over_time(x[5m:1m] offset 367d)", "[5m:1m]"),
+    ("x OFFSET 367d", "OFFSET 367d"),  # PromQL's keywords have no case (a case-sensitive reading survived)
     ("max_over_time(x[366d])", None),
     ("increase(x[30d] offset 30d)", None),
     ("count_over_time((x > 0)[2h:15m] offset 23h) >= 8", None),  # obsc's own baselines
@@ -50,3 +52,20 @@ def test_the_cli_refuses_it_located_and_writes_nothing(tmp_path: Path, capsys: p
     assert result.code == 2, result.err
     assert "$.metrics.queue.expr: [9999d] reads 9999d back" in result.err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("period", "code"), [("366d", 0), ("367d", 2)])
+def test_an_slo_period_may_be_366d_and_no_longer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], period: str, code: int
+) -> None:
+    """The bound is the one the queries get: a leap year's report compiles, a day more is located (a bound a day
+    or more too far survived every test but 3650d's golden)."""
+    specs = _spec(tmp_path, "metric", "max(queue{$selector})")
+    spec = specs / "promo-web.yaml"
+    body = yaml.safe_load(spec.read_text())
+    body["slos"][0]["period"] = period
+    spec.write_text(yaml.safe_dump(body, sort_keys=False, width=1000))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate", "-q")
+    assert result.code == code, result.err
+    if code:
+        assert f"$.slos[0].period: period {period} is longer than 366d, the longest SLO period" in result.err
