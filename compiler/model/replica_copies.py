@@ -15,7 +15,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from compiler.model.promql_check import nodes_of
+from compiler.model.promql_check import children
 
 REPLICA_LABELS = ("replica", "prometheus_replica", "rule_replica")
 _ONE_COPY = frozenset({"max", "min"})  # the copies hold one counter: either reads it
@@ -30,15 +30,17 @@ def reads_one_copy(node: Any) -> bool:
     return node.modifier.type == pp.AggModifierType.Without and bool(dropped) and dropped <= set(REPLICA_LABELS)
 
 
-def copies_read_once(query: str) -> tuple[str, ...]:
-    """The replica labels `query` (`$selector` filled, as the model keeps it) reads one copy of, by `max without
-    (replica)` somewhere in it."""
-    try:
-        tree = pp.parse(query.replace("$window", "5m"))
-    except (ValueError, TypeError):
-        return ()
-    found: set[str] = set()
-    for node in nodes_of(tree, pp.AggregateExpr):
-        if reads_one_copy(node):
-            found.update(node.modifier.labels)
-    return tuple(sorted(found))
+def selectors_read_whole(tree: Any, label: str) -> list[str]:
+    """The selectors of `tree` some occurrence of which is summed in every copy of `label`: not under a `max
+    without (label)` (one copy read of one counter says nothing of another the query adds to it)."""
+    found: list[str] = []
+
+    def walk(node: Any, once: bool) -> None:
+        if isinstance(node, pp.VectorSelector) and not once:
+            found.append(str(node))
+        below = once or (reads_one_copy(node) and label in node.modifier.labels)
+        for child in children(node):
+            walk(child, below)
+
+    walk(tree, False)
+    return sorted(set(found))

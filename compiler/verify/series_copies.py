@@ -6,8 +6,8 @@ and `sum(rate(...))` counts each event twice. The ratio holds; the floors do not
 99.9%/30d SLO with `min_bad_events: 5`, 2 requests a minute, 3 failed requests in one minute, each series in two
 copies): the 3 failures read as 6 and paged from the 5th to the 45th minute after them, and ticketed; read once
 they page nothing. Only a live server shows the copies. On a server holding a replica label (one request a run
-says), one query per such label and SLO until one has copies; a raw SLI that reads one copy (`max without (replica)`)
-of that label is not asked about it.
+says), one query per such label and SLO until one has copies; a counter a raw SLI reads one copy of (`max without
+(replica)`) is not asked about that label, another counter the same total adds to it is (round 42).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import promql_parser as pp
 
 from compiler.errors import Location
 from compiler.model import queries
-from compiler.model.promql_check import selectors
-from compiler.model.replica_copies import REPLICA_LABELS, copies_read_once
+from compiler.model.replica_copies import REPLICA_LABELS, selectors_read_whole
 from compiler.model.types import SliKind, Slo
 from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected, sample_value
@@ -46,15 +45,13 @@ def check_series_copies(slo: Slo, path: Path, prometheus: Prometheus, labels: li
     """A finding when the series the SLO's total reads come in copies that differ only by one of `labels`."""
     if not labels:
         return
-    total = queries.sli_total(slo.sli, "5m")
-    read_once = copies_read_once(slo.sli.raw_total or "") if slo.sli.kind is SliKind.RAW else ()
     try:
-        series = sorted({str(s) for s in selectors(pp.parse(total))})
+        tree = pp.parse(queries.sli_total(slo.sli, "5m"))
     except (ValueError, TypeError):
         return
     try:
-        for label in (label for label in labels if label not in read_once and label not in slo.by):
-            for selector in series:
+        for label in (label for label in labels if label not in slo.by):
+            for selector in selectors_read_whole(tree, label):
                 copies = _most_copies(prometheus, selector, label)
                 if copies > 1:
                     find(path, slo.location, _message(slo, selector, label, copies))
