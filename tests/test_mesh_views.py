@@ -64,8 +64,15 @@ def test_an_availability_slo_in_the_servers_view_is_warned_of_at_the_slo(tmp_pat
 
 @pytest.mark.parametrize(
     "body",
-    [RATIO % "source", RAW % (('="source"',) * 2), RAW % (('=~"source|destination"',) * 2), LATENCY],
-    ids=["source", "raw-source", "both-views-named", "latency-slo"],
+    [
+        RATIO % "source",
+        RAW % (('="source"',) * 2),
+        RAW % (('=~"source|destination"',) * 2),
+        LATENCY,
+        RAW % (('="waypoint"',) * 2),  # ambient mode's waypoint: neither view (read as the server's, it survived)
+        RAW.replace("istio_requests_total", "app_requests_total") % (('="destination"',) * 2),  # not Istio's
+    ],
+    ids=["source", "raw-source", "both-views-named", "latency-slo", "waypoint", "another-counter"],
 )
 def test_the_callers_view_both_views_or_a_latency_slo_are_not_warned_of(tmp_path: Path, body: str) -> None:
     assert _warnings(tmp_path, body) == []
