@@ -21,6 +21,8 @@ from compiler.model.units import parse_duration
 from compiler.verify.client import Prometheus
 
 _OFFSET_OF = re.compile(r"\soffset\s+((?:\d+(?:ms|[smhdwy]))+)")
+# the idle selector's own offset (one selector: it ends it): `x offset 10m[5m]` does not parse
+_OWN_OFFSET = re.compile(r"\s+offset\s+\S+\s*$", re.IGNORECASE)
 
 
 def total_selectors(sli: Sli) -> list[str]:
@@ -39,7 +41,8 @@ def idle_read(sli: Sli, prometheus: Prometheus) -> bool:
         return False
     found = [m.group(1) for s in total_selectors(sli) if (m := _OFFSET_OF.search(s))]
     shift = f" offset {max(found, key=parse_duration)}" if found else ""
-    return bool(prometheus.query(f"count(last_over_time({sli.raw_idle_while}[5m]{shift}))"))
+    idle = _OWN_OFFSET.sub("", sli.raw_idle_while)  # read where the total reads, whatever its own (round 42)
+    return bool(prometheus.query(f"count(last_over_time({idle}[5m]{shift}))"))
 
 
 def idle_now(sli: Sli, prometheus: Prometheus) -> bool:
