@@ -89,3 +89,35 @@ def test_refreshing_the_hints_records_each_killers_first_failing_group_and_forge
     verdicts = {runs[0][0]: False, runs[0][1]: True, runs[0][2]: True, **dict.fromkeys(runs[1], False)}
     hints.record_runs(runs, verdicts)
     assert json.loads((tmp_path / "hints.json").read_text()) == {"killed": "t#01", "kept": "t#2", "other": "t#3"}
+
+
+SOURCE, SERVICE = "tests/golden/cloud-exporter/specs", "invoices-alb"
+
+
+def test_a_group_tried_first_alone_is_the_file_it_is_when_focused_with_every_other(tmp_path: Path) -> None:
+    """Where a hint can reach a verdict: the group it names is focused alone (`_Focused`: the first, then the rest),
+    the others together. Its focused file and the rules it loads must be those it gets among every group, or a
+    stale or tampered hint could pick a file that fails (or passes) where validation's would not. Every group of
+    one service put first in turn (a mutant of the cloud-exporter golden, no promtool)."""
+    files = sweep.compiled(SOURCE)[SERVICE]
+    parsed = {name: sweep.yaml.load(text, Loader=sweep._LOADER) for name, text in files.items()}
+    mutant = next(sweep.mutants(SERVICE, files["rules"]))
+    base, chosen = sweep.write_mutant(tmp_path, 0, mutant, parsed, files)
+    groups = [(source_file, g) for source_file, gs in sorted(chosen.items()) for g in gs]
+    assert len({s for s, _ in groups}) > 1 and len(groups) > 3, groups
+
+    def loaded(path: Path) -> dict[str, str]:
+        data = sweep.yaml.safe_load(path.read_text())
+        files = data.pop("rule_files")  # named per focusing call: their texts are compared
+        assert data["tests"], path
+        return {"test": repr(data), **{f: (path.parent / f).read_text() for f in files}}
+
+    every = sweep.focused_runs(base, SERVICE, chosen)
+    among = {sg: loaded(every[n]) for n, sg in enumerate(every.order)}  # type: ignore[attr-defined]
+    for n, first in enumerate(groups):
+        run = sweep.focused_runs(base, SERVICE, chosen, lambda s, g, first=first: (s, g) != first)
+        alone = loaded(run[0])
+        assert [run.order[0]] == [first]  # type: ignore[attr-defined]
+        assert alone.pop("test") == among[first]["test"] and sorted(alone.values()) == sorted(
+            v for k, v in among[first].items() if k != "test"
+        ), (n, first)
