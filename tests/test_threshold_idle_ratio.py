@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.model.ratio_values import unguarded_gauge_divisors
 from tests.cli_helpers import run_obsc
 from tests.test_healthy_lines import PLATFORM
 from tests.test_sli_semantics import _firing, _promtool, _rules
@@ -153,3 +154,33 @@ def test_the_guarded_capacity_is_quiet_at_no_limit(tmp_path: Path) -> None:
         'redis_memory_max_bytes{job="cache"}': "0x40",
     }
     assert _promtool(tmp_path, rules, "cache", series, [_firing("RedisMemoryHigh", "30m", 0)]) == ""
+
+
+@pytest.mark.parametrize(
+    ("divisor", "warned"),
+    [
+        (f"({MAX} > 0)", False),
+        (f"({MAX} != 0)", False),
+        (f"clamp_min({MAX}, 1)", False),
+        (f"({MAX} > -1)", True),  # lets 0 through: each of these passed as a guard (round 42)
+        (f"({MAX} != 5)", True),
+        (f"clamp_min({MAX}, 0)", True),
+        (f"clamp({MAX}, 0, 1e12)", True),
+        (f"({MAX} > bool 0)", True),
+        ("sum(rate(redis_evicted_limit_total[5m]))", False),  # a rate at 0 is idleness (read as a limit, survived)
+    ],
+)
+def test_only_a_guard_that_drops_0_quiets_the_warning(divisor: str, warned: bool) -> None:
+    assert bool(unguarded_gauge_divisors(f"max(redis_memory_used_bytes) / {divisor}")) is warned
+
+
+def test_a_line_below_is_not_warned_of_an_infinite_ratio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """+Inf is over any line, under none: a `below:` alert over the same ratio never fires on it (warning it too
+    survived as a hand mutant)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = REDIS.replace("team: core", "team: data").replace("DIVISOR", MAX).replace("above: 90%", "below: 10%")
+    (specs / "cache.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0 and "divides by" not in result.err, result.err

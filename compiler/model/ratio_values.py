@@ -87,11 +87,18 @@ def unguarded_gauge_divisors(expr: str) -> list[str]:
 
 
 def _guard(node: Any) -> bool:
+    """Whether `node` keeps 0 out: `> 0` (any line from 0 up), `!= 0`, `clamp_min(D, m)` with m above 0; a
+    written number that lets 0 through (`> -1`, `!= 5`, `clamp_min(D, 0)`) is no guard (round 42: each passed as
+    one, and the +Inf alert went unwarned). A line obsc cannot read (a series) is taken as meant."""
     if isinstance(node, pp.Call):
-        return bool(node.func.name in _CLAMPS)
+        low = node.args[1] if node.func.name in _CLAMPS and len(node.args) > 1 else None
+        return node.func.name in _CLAMPS and (not isinstance(low, pp.NumberLiteral) or low.val > 0)
     if not isinstance(node, pp.BinaryExpr) or str(node.op) not in _FILTERS:
         return False
-    return not (node.modifier is not None and node.modifier.return_bool)
+    if node.modifier is not None and node.modifier.return_bool:
+        return False
+    line = node.rhs.val if isinstance(node.rhs, pp.NumberLiteral) else None
+    return line is None or (line >= 0 if str(node.op) == ">" else line == 0)
 
 
 def infinite_ratio_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
