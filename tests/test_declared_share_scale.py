@@ -45,6 +45,10 @@ def _warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str) -
         (f"expr: '({RATIO}) * 100', type: gauge, unit: percentunit", "its expression reads a 0-100 share (its * 100)"),
         ("selector: cache_hit_ratio, type: gauge, unit: percent", "its series cache_hit_ratio reads a 0-1 share"),
         ("selector: cpu_busy_percent, type: gauge, unit: percentunit", "series cpu_busy_percent reads a 0-100 share"),
+        (  # through an aggregation (read as no scale, it survived)
+            "expr: 'max(a_used_bytes{$selector} / a_size_bytes{$selector})', type: gauge, unit: percent",
+            "its expression reads a 0-1 share (its division)",
+        ),
     ],
 )
 def test_a_unit_against_the_scale_read_is_a_located_warning(
