@@ -54,6 +54,10 @@ def _series() -> dict[str, str]:
     # own tests drive it over a week of history; here what the fleet reads of it)
     silent = f'alertname="{names.SLO_DATA_MISSING}", alertstate="firing", service="shop", slo="billing"'
     out[f'ALERTS{{{silent}, tenant="acme", severity="warning"}}'] = f"_x{STOP + 10} 1x{END - STOP - 10}"
+    # a second silent tenant is still one SLO; an SLO-wide firing (no group label) is not a silent group
+    out[f'ALERTS{{{silent}, tenant="hooli", severity="warning"}}'] = f"_x{STOP + 10} 1x{END - STOP - 10}"
+    wide = silent.replace('slo="billing"', 'slo="availability"')
+    out[f'ALERTS{{{wide}, severity="warning"}}'] = f"_x{STOP + 10} 1x{END - STOP - 10}"
     out[f'orders_total{{{SHOP}, result="failed"}}'] = f"0+30x{END}"  # every order fails
     out[f'logins_total{{{SHOP}, result="failed"}}'] = f"0+30x{STOP - 1} _x{END - STOP + 1}"  # then stop
     gone = 'service="old", slo="availability"'  # the removed service's last recorded figures
@@ -62,11 +66,11 @@ def _series() -> dict[str, str]:
     return out
 
 
-def _panels(tmp_path: Path) -> tuple[dict[int, str], dict[str, str]]:
+def _panels(tmp_path: Path, spec: str = SPEC) -> tuple[dict[int, str], dict[str, str]]:
     """The fleet's panel titles by id, and each query by `<panel id>:<legend>` (for every service)."""
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "shop.yaml").write_text(SPEC)
+    (specs / "shop.yaml").write_text(spec)
     files = {a.path: a.content for a in compile_specs([str(specs)]).bundle.artifacts}
     (tmp_path / "rules.yaml").write_text(files[names.prometheus_rules_path("shop")])
     board = json.loads(files[names.GRAFANA_FLEET_PATH])
@@ -107,5 +111,22 @@ def test_the_fleet_says_what_holds_now_in_an_incident(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(
         rules_checked_by((tmp_path / "rules.yaml").read_text(), [str(c["expr"]) for c in checks])
     )
+    report = promtool_report(tmp_path, "rules.yaml", _series(), checks, "1m")
+    assert report == "", report[-4000:]
+
+
+def test_a_fleet_without_groups_counts_only_the_budgets_of_slos_still_reporting(tmp_path: Path) -> None:
+    """The same incident without the grouped SLO: the fleet's queries are the ungrouped ones (a fleet with no
+    `by:` anywhere), whose "Budgets exhausted" counted logins' last budget as well as orders' (2), and passed every
+    test (the test above reads the grouped queries only)."""
+    _, panels = _panels(tmp_path, SPEC.replace("  - {name: billing", "  # - {name: billing"))
+    summary = {int(key.split(":")[0]): expr for key, expr in panels.items() if int(key.split(":")[0]) < 10}
+    checks = [
+        _count(summary[fleet.SLOS_ID], 3),
+        _count(summary[fleet.WITHOUT_DATA_ID], 1),  # logins
+        _count(summary[fleet.EXHAUSTED_ID], 1),  # orders
+    ]
+    rules = rules_checked_by((tmp_path / "rules.yaml").read_text(), [str(c["expr"]) for c in checks])
+    (tmp_path / "rules.yaml").write_text(rules)
     report = promtool_report(tmp_path, "rules.yaml", _series(), checks, "1m")
     assert report == "", report[-4000:]
