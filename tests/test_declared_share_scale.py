@@ -70,3 +70,18 @@ def test_a_unit_against_the_scale_read_is_a_located_warning(
 )
 def test_a_unit_that_fits_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str) -> None:
     assert "declares unit" not in _warnings(tmp_path, capsys, metric)
+
+
+def test_a_platform_default_metric_is_warned_of_at_the_alert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The metric's `unit:` is in the platform file, which the spec's author may not edit: the warning stands at the
+    alert's line in the spec (dropping that branch, no warning at all, survived as a hand mutant)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    metric = "defaults:\n  metrics:\n    m: {selector: cache_hit_ratio, type: gauge, unit: percent}\n"
+    (specs / "platform.yaml").write_text(PLATFORM + metric)
+    (specs / "disk.yaml").write_text(SPEC.replace("metrics:\n  m: {METRIC}\n", ""))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "disk.yaml:6:40 " in result.err and "$.threshold_alerts[0].above: warning: metric 'm' declares" in result.err

@@ -151,3 +151,17 @@ def test_a_healthy_api_server_pages_on_its_watches_read_whole_and_not_without_th
         rules = _rules(folder, "apiserver", SPEC % latency)
         checks = [_firing("SLOErrorBudgetBurnFast", "40m", pages), _firing("SLOErrorBudgetBurnSlow", "40m", 2 * pages)]
         assert _promtool(folder, rules, "apiserver", series, checks) == "", name
+
+
+def test_a_platform_default_histogram_is_warned_of_once_at_the_platform_line(tmp_path: Path) -> None:
+    """A histogram the platform's defaults give every service is warned of at `defaults.metrics`, once for the two
+    services reading it (placed under `metrics`, a path the platform file has not, it survived as a hand mutant)."""
+    metrics = "defaults:\n  metrics:\n    latency: {selector: apiserver_request_duration_seconds, type: histogram}\n"
+    (tmp_path / "platform.yaml").write_text(sink_platform(after=metrics))
+    for name in ("apiserver", "apiserver-b"):
+        spec = SPEC.replace("service: apiserver", f"service: {name}").replace("  latency: %s\n", "")
+        (tmp_path / f"{name}.yaml").write_text(spec.replace("metrics:\n", ""))
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    found = [str(d) for d in long_running_warnings(fleet.services)]
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'platform.yaml'}:"), found
+    assert " $.defaults.metrics.latency: " in found[0], found
