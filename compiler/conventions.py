@@ -188,7 +188,7 @@ def sli_slices(window: str) -> str:
     return f"slo:sli_slices:count{window}"
 
 
-SLI_BURST_OVER = "slo:sli_burst_over:bool"  # 1 where a time-slice pair's burst is over (model/burst_windows.py)
+SLI_BURST_OVER = "slo:sli_burst_over:bool"  # 1 where a held pair's burst is over (model/burst_windows.py)
 
 
 # Service-level signals the key-metric alerts read (label `service` only).

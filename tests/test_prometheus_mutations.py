@@ -61,6 +61,9 @@ _GROUP_ON = re.compile(r"on \(service, slo, [^)]*\)")  # a grouped SLO's joins b
 _SUM_BY = re.compile(r"\b(sum) by \([^)]*\)")
 # a guard inside a line: `x unless on (job, instance) y{...}` (SLODataMissing's unlabelled-total probe)
 _INLINE_GUARD = re.compile(r' unless on \([^()]*\) [a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\}')
+# an event-count page pair's short operand `... or slo:sli_burst_over:bool{...}` (counted_short.py, round 42)
+# (after the count's `>= 1`: a time slice's gate reads the record inside its `max`, kept whole)
+_BURST_OPERAND = re.compile(r"(?<=>= 1) or slo:sli_burst_over:bool\{[^{}]*\}")
 _NEXT_WINDOW = {"5m": "1h", "30m": "6h", "1h": "5m", "2h": "1d", "6h": "30m", "1d": "2h", "3d": "6h"}
 
 
@@ -90,6 +93,8 @@ def mutations(expr: str, group_labels: frozenset[str] = frozenset()) -> Iterator
     yield from right_drops(lines)
     yield from left_drops(lines)
     for m in _INLINE_GUARD.finditer(expr):
+        yield f"guard dropped '{m.group(0).strip()}'", expr[: m.start()] + expr[m.end() :]
+    for m in _BURST_OPERAND.finditer(expr):
         yield f"guard dropped '{m.group(0).strip()}'", expr[: m.start()] + expr[m.end() :]
     for n, m in enumerate(_GROUP_ON.finditer(expr), 1):
         yield (
@@ -301,6 +306,21 @@ def mutants(service: str, rules_text: str, group_labels: frozenset[str] = frozen
         elif rule.get("labels", {}).get("slo"):
             for what, expr in sum_by_mutations(rule["expr"]):
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
+            for what, expr in burst_over_mutations(rule["record"], rule["expr"]):
+                yield Mutant(service, rule["record"], i, what, expr, record=True)
+
+
+def burst_over_mutations(record: str, expr: str) -> Iterator[tuple[str, str]]:
+    """An event-count pair's burst record (counted_short.event_burst_record, round 42): each comparison flipped
+    (its events gate, its density gate, every failure inside the burst window) and its burst window read as the
+    long one (wider: failures outside it count as inside). Time slices' bursts are read through their alerts."""
+    if record != names.SLI_BURST_OVER or "sli_total" not in expr:
+        return
+    for n, m in enumerate(_COMPARISON.finditer(expr), 1):
+        op, rhs = m.group(1), m.group(3)
+        yield f"comparison {n} ({op} {rhs}) flipped", f"{expr[: m.start()]}{_FLIP[op]} {rhs}{expr[m.end() :]}"
+    long, burst = re.findall(r"sli_errors:rate(\w+)\{", expr)
+    yield f"burst window {burst} read instead as {long}", re.sub(rf"rate{burst}\{{", f"rate{long}{{", expr)
 
 
 def write_mutant(
@@ -570,9 +590,11 @@ def _exercises(test: dict[str, object], mutant: Mutant) -> bool:
     if mutant.record:  # only expression tests read recorded series computed from raw counters
         fed = test.get("input_series") or []
         assert isinstance(fed, list)
-        return bool(test.get("promql_expr_test")) and not any(
-            str(s["series"]).split("{")[0] == mutant.alert for s in fed
-        )
+        if any(str(s["series"]).split("{")[0] == mutant.alert for s in fed):
+            return False
+        if mutant.alert == names.SLI_BURST_OVER:  # recorded from the fed windows, read by the burn alerts' checks
+            return bool(test.get("alert_rule_test"))
+        return bool(test.get("promql_expr_test"))
     checks = test.get("alert_rule_test") or []
     assert isinstance(checks, list)
     # an expression test of the alert's ALERTS series sees it too (a vanished group's: promtool/missing_vanished.py)
@@ -951,9 +973,10 @@ def test_every_sum_mutant_of_a_grouped_raw_sli_is_killed() -> None:
     found = [
         m
         for m in mutants("blob-store", files["rules"])
-        if m.record and flat[m.rule_index]["labels"]["slo"] == "replication"
+        if m.record and flat[m.rule_index]["labels"]["slo"] == "replication" and "without its by" in m.what
     ]
-    # 6 totals (one sum each), 6 bad-event rates (the SLI's sum too: two each, the coarse one's zero fallback a third)
+    # 6 totals (one sum each), 6 bad-event rates (the SLI's sum too: two each, the coarse one's zero fallback a third;
+    # the burst record's mutants are the examples' sweeps')
     assert len(found) == 19, [m.what for m in found]
     alive = grouped_survivors(found, "replication per region: raw counters")
     assert not alive, alive

@@ -50,10 +50,13 @@ def test_a_rich_service_runs_in_few_groups_and_long_steps(tmp_path: Path) -> Non
     34: 23, the held no-events case again for the event-count pair with no window between its two (the 3d/6h),
     which the round 32 case had replaced: without it a mutant reading the 6h window in the held branch lived.
     Round 36: 24, the data-missing scenarios that ran after the raw-counter case in its group (six steps of its ~80
-    recording rules) in a group of their own (six steps of SLODataMissing's few): ~0.03 CPU-s less a service."""
+    recording rules) in a group of their own (six steps of SLODataMissing's few): ~0.03 CPU-s less a service.
+    Round 42: 26, the event-count page pairs' burst end (counted_short.event_burst_record): a case it ends and one
+    it holds, whose clean short windows no busy lane may share (the service's tests 6.5 -> 7.8 CPU-s, 3 runs each,
+    noisy)."""
     out, files = _rich_tests(tmp_path)
     main, long = files["svc-0000.test.yaml"], files["svc-0000.long.test.yaml"]
-    assert len(main["tests"]) <= 24  # type: ignore[arg-type]
+    assert len(main["tests"]) <= 26  # type: ignore[arg-type]
     missing = [g for g in main["tests"] if "SLODataMissing" in g["name"]]  # type: ignore[attr-defined,index]
     # the recorded ratios from raw counters (with the scenarios of busy and idle traffic), and the three other
     # data-missing scenarios in turn in a group of their own

@@ -60,12 +60,14 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     beside that one (its held branch reads the long window alone: only a silent 6h tells the two apart): one
     group and two steps more. Round 36: the data-missing scenarios the raw-counter case does not host run in a
     group of their own instead of after it (one group more, as many steps, but those steps evaluate
-    SLODataMissing's few rules, not the raw-counter case's ~80)."""
+    SLODataMissing's few rules, not the raw-counter case's ~80). Round 42: the event-count page pairs' burst end
+    (counted_short.event_burst_record) has a case that ends the 6h/30m page by it and one it holds, whose
+    clean short windows claim windows no busy case may share: two groups and four steps more (24 and 67 before)."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 24
-    assert sum(_steps(g, 1800) for g in groups) <= 67
+    assert len(groups) <= 26
+    assert sum(_steps(g, 1800) for g in groups) <= 71
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")

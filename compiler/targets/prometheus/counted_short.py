@@ -20,6 +20,9 @@ The gate is 2 bad slices, or 0.45 times the fewest bad slices that fire the pair
 a burst of k slices shows about k/2 in a clean 30m window against its 1h one, so at 2 a 3-minute outage (the
 floor, 3) kept the 6h/30m page until the 6h window let it go (6 hours; round 39).
 Freshness (slices too) likewise; an error ratio has neither: its short ratio ends it.
+
+An event-count page pair also ends when its burst is over (model/burst_windows.py `event_burst_of`, round 42):
+`event_burst_record` records it, and the short window's operand reads `(S and T * N * line >= 1 or B)`.
 """
 
 from __future__ import annotations
@@ -30,10 +33,17 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
-from compiler.model.burst_windows import burst_ends
+from compiler.model.burst_windows import (
+    EVENT_BURST_EVENTS,
+    EVENT_BURST_SHOWN,
+    EVENT_BURST_SLACK,
+    burst_ends,
+    event_burst_ends,
+)
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.rule_model import Rule, record, series
 
 # Bad slices the windows above must show in a clean window for it to end a held pair, at most. 1 let a 1-in-60
 # probe page 4-5 times in 10 h at random; 3 kept a 30-minute outage's page 13 minutes longer (README, round 34).
@@ -121,4 +131,31 @@ def ended_by_counted_short(
         return holds
     else:
         ends = f"  {counted_short(short, window, threshold, selector)}"
+        if window.short_seconds in event_burst_ends(slo, [window]):  # 1 when the burst is over (round 42)
+            over = names.SLI_BURST_OVER + selector[:-1] + f',{names.LABEL_WINDOW}="{window.short}"' + "}"
+            ends = f"{ends[:-1]} or {over})"
     return [ends if line == f"  {short}" else line for line in holds]
+
+
+def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -> Rule:
+    """names.SLI_BURST_OVER of an event-count pair (model/burst_windows.py `event_burst_of`): 1 while its short
+    window is clean with EVENT_BURST_EVENTS events or more, those events times the burst window's ratio reach
+    EVENT_BURST_SHOWN failures, and every failure of the long window lies in the burst window (errors rate x
+    seconds, EVENT_BURST_SLACK for the rates' extrapolation); absent otherwise. Joined `ignoring (window)`: every
+    other label (groups, generated lanes) matches, so each series says so of its own events (`group_left` keeps
+    the short window's `window` label, which a one-to-one match drops, for the `and` after it)."""
+    name = {s: format_duration(s) for s in (short, burst, long)}
+    events = f"{series(names.sli_total_rate(name[short]), own)} * {short}"
+    join = f"ignoring ({names.LABEL_WINDOW})"
+    clean = f"({series(names.sli_error_ratio(name[short]), own)} == 0) + 1"
+    dense = f"{events} * {join} group_left {series(names.sli_error_ratio(name[burst]), own)} >= {EVENT_BURST_SHOWN}"
+    failures = [f"{series(names.sli_errors_rate(name[s]), own)} * {s}" for s in (long, burst)]
+    inside = f"{failures[0]} <= {join} {failures[1]} + {decimal_text(EVENT_BURST_SLACK)}"
+    expr = f"{clean}\nand {events} >= {EVENT_BURST_EVENTS}\nand {dense}\nand {join}\n({inside})"
+    return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: name[short]})
+
+
+def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -> list[Rule]:
+    """`event_burst_record` of each of the `alerts`' pairs whose burst may end it (none for other SLI kinds)."""
+    ends = event_burst_ends(slo, [a.window for a in alerts if a.window is not None])
+    return [event_burst_record(own, short, burst, long) for short, (burst, long) in sorted(ends.items())]

@@ -34,7 +34,7 @@ from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text, burn_words
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
 from compiler.model.units import about_text, decimal_text, format_duration, parse_duration, percent_text, share_text
 from compiler.targets import links
-from compiler.targets.prometheus import slo_groups
+from compiler.targets.prometheus import counted_short, slo_groups
 from compiler.targets.prometheus import templates as tmpl
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
 from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
@@ -138,6 +138,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
         fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts), bursts)
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
+        fast += counted_short.event_burst_records(slo, text.own, alerts)  # the pages' burst ends
     own = tuple(sorted(text.own.items()))
     fast.append(Rule(f"vector({decimal_text(slo.objective_ratio)})", record=names.SLO_OBJECTIVE, labels=own))
     fast.append(Rule(f"vector({text.budget})", record=names.SLO_ERROR_BUDGET, labels=own))

@@ -106,7 +106,8 @@ def _slo_series(
     # window, which drops to 0 with its short window.
     counted = (s for _, w in pairs for s in (w.short_seconds, *recovery_windows(recorded_windows(slo), w)))
     totals = {names.sli_total_rate(format_duration(s)) for s in counted}
-    known = ratio_names | rate_names | totals | {names.ALERTS_SERIES}
+    # names.SLI_BURST_OVER: recorded from the short window's events (counted_short.event_burst_record), absent
+    known = ratio_names | rate_names | totals | {names.ALERTS_SERIES, names.SLI_BURST_OVER}
     if any(set(_READS.findall(rule.expr)) - known for rule, _ in pairs):
         return None
     breaches: dict[int, int] = {}  # a rule's (by id) minutes at the high ratio

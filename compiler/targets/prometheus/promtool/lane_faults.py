@@ -20,7 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from compiler.targets.prometheus.promtool.slo_state import Burst, _State, ends, shows_failure, shows_slices
+from compiler.targets.prometheus.promtool.slo_state import (
+    Burst,
+    _State,
+    ends,
+    event_burst_over,
+    shows_failure,
+    shows_slices,
+)
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
 Verdicts = list[bool]  # one per lane
@@ -45,7 +52,7 @@ class Burn(NamedTuple):
     thin: bool = False  # event counts: a short window too thin to show a failure at `line` holds (slo_state.ends)
     sliced: bool = False  # time slices: one whose slices show too few bad ones at the windows above holds
     gate: float = 2.0  # time slices: the bad slices they must show (counted_short.slice_gate)
-    burst: Burst = None  # time slices: the short window's gate also reads whether the burst is over (slo_state)
+    burst: Burst = None  # the short window's gate (or count) also reads whether the burst is over (slo_state)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -204,10 +211,10 @@ def _variants(
     def counted_in(state: _State, seconds: int, failures: float, burst_read: bool = True) -> bool:
         """The window's count (events or slices) as compared, its number times `failures` (`burst_read`: False, the
         short window's gate without its burst entry, names.SLI_BURST_OVER)."""
+        burst = rule.burst if seconds == rule.short_seconds and burst_read else None
         if rule.sliced:
-            burst = rule.burst if seconds == rule.short_seconds and burst_read else None
             return shows_slices(state, seconds, rule.above(seconds), failures, rule.gate, burst)
-        return shows_failure(state, seconds, rule.line, failures)
+        return shows_failure(state, seconds, rule.line, failures) or event_burst_over(state, seconds, burst)
 
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]

@@ -80,11 +80,21 @@ def _is_short_side(side: list[str]) -> bool:
 
 def _is_counted(short: str, name: str, line: str) -> bool:
     """`(S and T * N * line >= 1)` (counted_short.py): S with enough events, its total T joined on every
-    label (the lane's own), so a lane's short window is present exactly when its own events suffice."""
+    label (the lane's own), so a lane's short window is present exactly when its own events suffice; or
+    `(S and T * N * line >= 1 or B)`, B a plain series (a page pair's burst over: counted_short.event_burst_record,
+    joined `ignoring (window)`, so a lane's B says so of its own events)."""
     head, tail = f"({name} and ", f" * {line} >= 1)"
+    counted, _, over = short.removesuffix(")").rpartition(f" * {line} >= 1 or ")
+    if counted and _is_plain(over):
+        short = f"{counted}{tail}"
     total = short[len(head) : -len(tail)]
     fits = short.startswith(head) and short.endswith(tail) and len(short) > len(head) + len(tail)
     return fits and not _has_set_op(total) and "(" not in total and " and " not in total
+
+
+def _is_plain(series: str) -> bool:
+    """A series selector with no operator: `name{...}` (strings emptied)."""
+    return bool(series) and not _has_set_op(series) and "(" not in series and " " not in series
 
 
 def _is_sliced(short: str, name: str) -> bool:

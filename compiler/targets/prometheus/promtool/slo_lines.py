@@ -11,6 +11,7 @@ from typing import Protocol
 
 from compiler.model.burnrate import (
     BurnWindow,
+    error_ratio_threshold,
     recorded_windows,
     recovery_windows,
 )
@@ -22,6 +23,7 @@ from compiler.targets.prometheus.promtool import slo_state
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     _State,
+    event_bursts,
     fed_bursts,
     short_holds,
 )
@@ -41,7 +43,7 @@ class Lines:
     thin: bool = False  # event counts: a short window too thin to show a failure at the line holds (slo_state.ends)
     sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
     gates: tuple[float, ...] = ()  # time slices: per pair (in `burn` order) its gate (counted_short.slice_gate)
-    bursts: tuple[Burst, ...] = ()  # time slices: per pair (in `burn` order) its burst's end (slo_state.Burst)
+    bursts: tuple[Burst, ...] = ()  # per pair (in `burn` order) its burst's end (slo_state.Burst), if any
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> Lines:
@@ -50,8 +52,10 @@ class Lines:
         recorded = recorded_windows(slo)
         at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
         gates = tuple(float(slice_gate(slo, w)) for w in windows)
-        sliced, bursts = slo.sli.kind in SLICE_KINDS, fed_bursts(recorded, windows, slo_state.counted(slo))
-        return replace(at, thin=slo.sli.kind not in UNCOUNTED_KINDS, sliced=sliced, gates=gates, bursts=bursts)
+        sliced, thin = slo.sli.kind in SLICE_KINDS, slo.sli.kind not in UNCOUNTED_KINDS
+        bursts = fed_bursts(recorded, windows, slo_state.counted(slo)) if sliced else ()
+        bursts = event_bursts(recorded, windows, [error_ratio_threshold(slo, w) for w in windows]) if thin else bursts
+        return replace(at, thin=thin, sliced=sliced, gates=gates, bursts=bursts)
 
     @classmethod
     def at(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
+from compiler.model.burst_windows import EVENT_BURST_EVENTS, EVENT_BURST_SHOWN
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
@@ -191,4 +192,40 @@ def sliced_entry_states(
         above = decimal_text(ABOVE * gate)
         title = f"{where} {w.long} at 1.25x, the {step} at {level}, a clean {shown} with slices for {above} bad ones "
         out.append((title + f"at the {step}'s{silent}, alerting: stops", state, True))
+    return out
+
+
+def event_burst_states(
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, steps: tuple[int, ...], burst: Burst
+) -> list[tuple[str, _State, bool]]:
+    """(title, state, whether the page ends) of an event-count page pair up whose burst may be over
+    (model/burst_windows.event_burst_of): its long window at 1.25x the `line`, its short window clean with events
+    for 0.8 failures at the line (too thin to end it alone), or halfway between EVENT_BURST_EVENTS events and one
+    failure's worth where that is fewer events, every step as thin but the burst window, at 4x the line (at most
+    0.9; its ratio times the short window's events at least 1.25x EVENT_BURST_SHOWN), holding 1.25x the long
+    window's failures (all of them: names.SLI_BURST_OVER is 1, the page ends) or 0.8x (some older: it holds, the
+    burst window read by the held branch). Kills the burst operand dropped, its gates flipped, and the burst window
+    read as a wider one."""
+    if burst is None:
+        return []
+    events = BELOW / line
+    if events < EVENT_BURST_EVENTS * ABOVE:  # a high line: fewer events, still more than EVENT_BURST_EVENTS
+        events = (EVENT_BURST_EVENTS + 1 / line) / 2
+    ratio = min(line * 4, Decimal("0.9"))
+    if events * ratio < EVENT_BURST_SHOWN * ABOVE:
+        return []
+    window, _ = burst
+    out = []
+    for share, ends in ((ABOVE, True), (BELOW, False)):
+        state = counted_clean_state(w, line * ABOVE, total, steps, line, events * line)
+        for seconds in steps:
+            state.ratios[seconds], state.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
+        failed = state.bad_of(w.long_seconds) * w.long_seconds * share
+        state.ratios[window], state.totals[window] = ratio, fed(failed / (ratio * window))
+        verb, why = ("stops", "all of them: a burst over") if ends else ("fires", "some older")
+        title = (
+            f"{where} {w.long} at 1.25x, a clean {w.short} too thin to end it alone, the {format_duration(window)} "
+            f"at {decimal_text(ratio)} holding {decimal_text(share)}x the {w.long}'s failures ({why}), alerting: {verb}"
+        )
+        out.append((title, state, ends))
     return out

@@ -42,6 +42,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     BELOW,
     busy_traffic,
     counted_clean_state,
+    event_burst_states,
     guarded_state,
     no_events_state,
     pair_state,
@@ -53,6 +54,7 @@ from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     Rates,
     _State,
+    event_bursts,
     fed_bursts,
     join,
     pack,
@@ -103,6 +105,8 @@ class Shape:
 
     @property
     def bursts(self) -> tuple[Burst, ...]:  # per window pair: slo_state.fed_bursts
+        if self.thin:
+            return event_bursts(self.recorded, self.windows, self.lines)
         return fed_bursts(self.recorded, self.windows, self.counted) if self.slices else (None,) * len(self.windows)
 
     @property
@@ -230,6 +234,8 @@ def plan(shape: Shape) -> Plan:
             clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
+            for title, state, ends in event_burst_states(where, w, line, busy, steps, burst):  # a burst over
+                add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))

@@ -9,14 +9,20 @@ only its own windows, and the oracle predicts every rule of the SLO from the joi
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
 from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
-from compiler.model.burst_windows import burst_ends_of
+from compiler.model.burst_windows import (
+    EVENT_BURST_EVENTS,
+    EVENT_BURST_SHOWN,
+    EVENT_BURST_SLACK,
+    burst_ends_of,
+    event_burst_ends_of,
+)
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
@@ -129,7 +135,9 @@ def ends(
     names.SLI_BURST_OVER, 1 when the `burst` is over: `burst_over`)."""
     if above:
         return state.fed(seconds) and shows_slices(state, seconds, above, gate=gate, burst=burst)
-    return state.fed(seconds) and (not thin or shows_failure(state, seconds, line))
+    return state.fed(seconds) and (
+        not thin or shows_failure(state, seconds, line) or event_burst_over(state, seconds, burst)
+    )
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
@@ -156,7 +164,8 @@ def shows_slices(
 
 
 # A time-slice pair's (burst window, long window) when the cases feed both windows' bad-slice counts (the
-# burn alerts' min_bad_events guard): model/burst_windows.py. None: names.SLI_BURST_OVER is never recorded.
+# burn alerts' min_bad_events guard), or an event-count page pair's (`event_bursts`): model/burst_windows.py.
+# None: names.SLI_BURST_OVER is never recorded.
 Burst = tuple[int, int] | None
 
 
@@ -168,6 +177,30 @@ def burst_over(state: _State, short: int, burst: Burst) -> bool:
     window, long = burst
     counts = [state.bad_slices(s) for s in (long, window)]
     return all(counts) and counts[0] <= counts[1]
+
+
+def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
+    """names.SLI_BURST_OVER of an event-count pair as recorded from the state (counted_short.event_burst_record):
+    its short window fed and clean with EVENT_BURST_EVENTS events or more, those times the burst window's ratio
+    at least EVENT_BURST_SHOWN, the long window's failures at most the burst window's (+ EVENT_BURST_SLACK)."""
+    if burst is None or not state.fed(short) or state.window(short)[3] != 0 or not state.fed(burst[0]):
+        return False
+    window, long = burst
+    events = float(decimal_text(state.total_of(short))) * short
+    if events < EVENT_BURST_EVENTS or events * state.window(window)[3] < EVENT_BURST_SHOWN:
+        return False
+    return state.window(long)[2] * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
+
+
+def event_bursts(
+    recorded: tuple[int, ...], windows: Sequence[BurnWindow], lines: Sequence[Decimal]
+) -> tuple[Burst, ...]:
+    """Per pair of `windows` (in order, at their error-ratio `lines`): its (burst window, long window) where its
+    burst may end it, an SLO that counts events (model/burst_windows.event_burst_of)."""
+    ends = event_burst_ends_of(recorded, windows, lines)
+    return tuple(
+        e if (e := ends.get(w.short_seconds)) is not None and e[1] == w.long_seconds else None for w in windows
+    )
 
 
 def fed_bursts(recorded: tuple[int, ...], windows: Iterable[BurnWindow], counted: tuple[int, ...]) -> tuple[Burst, ...]:
