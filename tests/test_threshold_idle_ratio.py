@@ -184,3 +184,29 @@ def test_a_line_below_is_not_warned_of_an_infinite_ratio(tmp_path: Path, capsys:
     (specs / "cache.yaml").write_text(spec)
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 0 and "divides by" not in result.err, result.err
+
+
+MYSQL = REDIS.replace("redis_memory_used_bytes", "mysql_global_status_threads_connected")
+
+
+@pytest.mark.parametrize(
+    ("divisor", "warned"),
+    [
+        # round 42: warned on every MySQL fleet's connections alert, though MySQL refuses max_connections=0
+        ("max(mysql_global_variables_max_connections{$selector})", False),
+        ("max(pg_settings_max_connections{$selector})", False),
+        ("max(process_max_fds{$selector})", False),
+        # 0 is "no limit" here: still warned
+        ("max(mysql_global_variables_max_user_connections{$selector})", True),
+    ],
+)
+def test_a_limit_its_server_never_sets_to_0_is_not_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], divisor: str, warned: bool
+) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "cache.yaml").write_text(MYSQL.replace("team: core", "team: data").replace("DIVISOR", divisor))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert ("a gauge that may be 0" in result.err) is warned, result.err

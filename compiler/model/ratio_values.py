@@ -38,6 +38,11 @@ _CLAMPS = frozenset({"clamp_min", "clamp"})
 # (`node_filesystem_size_bytes`) is 0 only with its part 0 too: 0/0, NaN, no value. Warning on every gauge ratio
 # would bury this one under sizes.
 _LIMIT = re.compile(r"(?:^|_)(?:max|maxmemory|limit|limits|quota|quotas|capacity)(?:_|$)")
+# Limit settings their servers refuse to set to 0, so no guard is owed (round 42: the warning fired on the usual
+# MySQL `threads_connected / max_connections`): MySQL's and PostgreSQL's `max_connections` (minimum 1 in both
+# servers' references) and a process's open-file limit (a process at 0 could not open the socket it is scraped
+# on). MySQL's `max_user_connections` stays warned: there 0 is "no limit".
+_NEVER_ZERO = frozenset({"mysql_global_variables_max_connections", "pg_settings_max_connections", "process_max_fds"})
 
 
 def _tree(expr: str) -> Any | None:
@@ -79,11 +84,15 @@ def unguarded_gauge_divisors(expr: str) -> list[str]:
         if not _divides(node):
             continue
         under = _walk(node.rhs)
-        reads = any(isinstance(n, pp.VectorSelector) and _LIMIT.search(n.name or "") for n in under)
+        reads = any(isinstance(n, pp.VectorSelector) and _may_be_no_limit(n.name or "") for n in under)
         ranged = any(isinstance(n, pp.MatrixSelector | pp.SubqueryExpr) for n in under)
         if reads and not ranged and not any(_guard(n) for n in under):
             found.append(str(node.rhs))
     return found
+
+
+def _may_be_no_limit(name: str) -> bool:
+    return bool(_LIMIT.search(name)) and name not in _NEVER_ZERO
 
 
 def _guard(node: Any) -> bool:
