@@ -141,3 +141,16 @@ def expand(expr: str, selector: tuple[Matcher, ...], window: str | None = None) 
 def without_nan(selection: str) -> str:
     """`selection` (a selector, or a parenthesised expression) without its NaN samples (NaN compares false)."""
     return f"{selection} >= -Inf"
+
+
+# A lag is never below 0: a negative one is an exporter's "unknown" (kafka_exporter writes -1 for a partition
+# with no committed offset, "to be able to alert on that") or a race (a high watermark read late). Summed, -1 per
+# partition read a group that never committed (its consumers crashing before their first commit) as -3: under
+# every line, and there, so neither the alert nor its missing-data twin fired (round 42, promtool: never in an
+# hour). Read as no value, such a group has no series and the twin tickets; NaN is left out too.
+LAG_NAME = re.compile(r"(?:^|_)lag(?:_|$)")
+
+
+def without_unknown_lag(selection: str) -> str:
+    """`selection` (a lag's selector) without its negative and NaN samples."""
+    return f"{selection} >= 0"
