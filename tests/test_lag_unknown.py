@@ -43,3 +43,20 @@ def test_a_group_that_never_committed_is_missing_data_not_a_small_lag(tmp_path: 
         _firing("BillingLagHigh", "59m", 0),
     ]
     assert _promtool(tmp_path, rules, "billing", series, checks) == ""
+
+
+SLICES = (
+    SPEC.replace("threshold_alerts:\n  - {name: BillingLagHigh, metric: lag, above: 5000, for: 10m}\n", "").rstrip("\n")
+    + """
+slos: [{name: caught-up, objective: 99, sli: {good_when: "lag < 1000"}}]
+"""
+)
+
+
+def test_a_time_slice_over_a_group_that_never_committed_is_no_slice_not_a_good_one(tmp_path: Path) -> None:
+    # before: -3 < 1000, every slice good and SLODataMissing quiet for the hour
+    require_tool("promtool")
+    rules = _rules(tmp_path, "billing", SLICES)
+    series = {'up{job="billing"}': "1x40", **{_partition(p): "-1x40" for p in range(3)}}
+    checks = [_firing("SLODataMissing", "5m", 0), _firing("SLODataMissing", "30m", 1)]
+    assert _promtool(tmp_path, rules, "billing", series, checks) == ""

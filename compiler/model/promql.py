@@ -151,6 +151,7 @@ def without_nan(selection: str) -> str:
 LAG_NAME = re.compile(r"(?:^|_)lag(?:_|$)")
 
 
-def without_unknown_lag(selection: str) -> str:
-    """`selection` (a lag's selector) without its negative and NaN samples."""
-    return f"{selection} >= 0"
+def known_values(selector: Selector) -> str:
+    """A gauge selector's samples without its unknowns: NaN, and for a lag its negative values too."""
+    text = selector.render()
+    return f"{text} >= 0" if LAG_NAME.search(selector.metric) else without_nan(text)

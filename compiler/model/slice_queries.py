@@ -9,7 +9,7 @@ mean; its counted slices read the bits once a slice (slo_kinds._per_slice, model
 from __future__ import annotations
 
 from compiler.model import timestamps
-from compiler.model.promql import expand, without_nan
+from compiler.model.promql import expand, known_values
 from compiler.model.types import Sli, SliKind
 from compiler.model.units import decimal_text
 
@@ -24,9 +24,10 @@ def gauge_values(sli: Sli) -> str:
     """The gauge's series aggregated as the spec says, NaN samples left out (`queries.without_nan`): a NaN
     (a summary's quantile while idle, an exporter's 0/0) compares false with any number, so `1 - (NaN < bool
     0.3)` was a bad slice (an idle service paged) and with `!=` a good one. Every series NaN is no sample: that
-    slice counts neither way, and SLODataMissing, which asks for this, reports it."""
-    assert sli.gauge is not None
-    return f"{sli.gauge.aggregation.value}({without_nan(gauge_series(sli))})"
+    slice counts neither way, and SLODataMissing, which asks for this, reports it. A lag's negative samples
+    are unknowns too (`promql.LAG_NAME`): a group that never committed read -3, a good slice under `lag < 1000`."""
+    assert sli.gauge is not None and sli.gauge.selector is not None
+    return f"{sli.gauge.aggregation.value}({known_values(sli.gauge.selector)})"
 
 
 def measured(sli: Sli) -> str:

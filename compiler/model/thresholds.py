@@ -20,7 +20,7 @@ from compiler import conventions as names
 from compiler.model import timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.fading_rates import rates_only, recorded_while_live
-from compiler.model.promql import LAG_NAME, Matcher, Selector, equal_matcher, expand, without_nan, without_unknown_lag
+from compiler.model.promql import Matcher, Selector, equal_matcher, expand, known_values, without_nan
 from compiler.model.promql_check import selectors
 from compiler.model.promql_regex import full_match
 from compiler.model.ratio_values import undefined_when_idle
@@ -159,8 +159,7 @@ def signal_expr(alert: ThresholdAlert) -> str:
         signal = _nan_when_every_value_is(aggregate, f"({inner})")
     else:
         if metric.selector is not None and metric.type is not MetricType.COUNTER:
-            lag = LAG_NAME.search(metric.selector.metric)
-            inner = without_unknown_lag(inner) if lag else without_nan(inner)
+            inner = known_values(metric.selector)
         elif metric.type is not MetricType.COUNTER:
             inner = without_nan(f"({inner})")
         signal = f"{aggregate} ({inner})"
