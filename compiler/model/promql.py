@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from compiler.model import promql_strings, promql_text
+from compiler.model import promql_strings, promql_text, selector_hints
 from compiler.model.empty_matchers import Budget, selects_nothing
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -81,7 +81,8 @@ def parse_selector(text: str) -> Selector:
     if not match or not match.group(1):
         dotted = promql_text.dotted_name(text)
         example = 'http_requests_total{code=~"5.."}'
-        raise ValueError(dotted[1] if dotted else f"{text!r} is not a series selector like {example}")
+        said = dotted[1] if dotted else selector_hints.not_a_selector(text)
+        raise ValueError(said or f"{text!r} is not a series selector like {example}")
     name, body = match.group(1), match.group(2)
     matchers: list[Matcher] = []
     rest = (body or "").strip()
@@ -89,7 +90,8 @@ def parse_selector(text: str) -> Selector:
         m = _MATCHER.match(rest)
         if not m:
             dotted = promql_text.dotted_name(rest)
-            raise ValueError(dotted[1] if dotted else f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
+            said = dotted[1] if dotted else selector_hints.matcher_slip(rest)
+            raise ValueError(said or f"cannot parse label matchers in {text!r} near {rest[:20]!r}")
         try:
             value = promql_strings.unquote(m.group(3))
         except ValueError as exc:
