@@ -26,7 +26,7 @@ def other_tool(doc: Document) -> Diagnostic | None:
     api_text = api if isinstance(api, str) else ""
     found = _identify(data, api_text, kind)
     if found is None:
-        return None
+        return _unrelated(doc, data, api_text, kind)
     key, what, tool = found
     advice = _IMPORT.format(tool=tool, file=shlex.quote(doc.file)) if tool else _WRITTEN
     message = f"this is {what}, not an obsc spec (apiVersion: obsc/v1): {advice}"
@@ -63,3 +63,34 @@ def _identify(data: dict[str, Any], api: str, kind: Any) -> tuple[str, str, str]
     if not api and isinstance(groups, list) and groups and all(isinstance(g, dict) and "rules" in g for g in groups):
         return "groups", "a Prometheus rule file", ""
     return None
+
+
+# The keys only an obsc spec or platform file (or an attempt at one, in Sloth's or OpenSLO's words) would hold: a
+# document with none of them is another file that happens to sit in the spec folder.
+_OBSC_KEYS = frozenset(
+    (
+        *("service", "team", "selector", "slos", "slo", "objectives", "metrics", "alerts", "routing", "targets"),
+        *("threshold_alerts", "targets_via", "tier_labels", "dashboards", "objective", "sli", "period", "owner"),
+        *("defaults", "teams", "receivers", "alertmanager", "secrets", "standard_dashboards", "runbook_url"),
+        "grafana_url",
+    )
+)
+_ELSEWHERE = (
+    "obsc reads every .yaml, .yml and .jsonnet file below a spec folder as a spec (names starting with a dot "
+    "aside): move it out of the spec folder, or start the spec from `obsc init SERVICE`"
+)
+
+
+def _unrelated(doc: Document, data: dict[str, Any], api: str, kind: Any) -> Diagnostic | None:
+    """A Kubernetes manifest, a Helm values file or a docker-compose file in the spec folder read as six schema
+    errors ("missing required key 'service'", "unknown key 'resources'"...), none saying it is no spec at all."""
+    if not data or api.startswith("obsc") or any(key in _OBSC_KEYS for key in data):
+        return None
+    if not api:
+        keys = ", ".join(str(key) for key in list(data)[:3])
+        said = f"not an obsc spec: none of its keys ({keys}) is a spec's (apiVersion: obsc/v1, service, team, selector)"
+        return Diagnostic(doc.locate(()), (), f"{said}; {_ELSEWHERE}")
+    what = f"a {kind} document ({api})" if isinstance(kind, str) else f"a document of apiVersion {api}"
+    path = ("apiVersion",)
+    said = f"this is {what}, not an obsc spec (apiVersion: obsc/v1); {_ELSEWHERE}"
+    return Diagnostic(doc.locate(path, key=True), path, said)
