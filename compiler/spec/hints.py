@@ -82,6 +82,8 @@ _UNIT_WORDS = {
 
 def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
     """A better message for an unknown key than "did you mean" by spelling, or None."""
+    if key == "severity" and "tier" in allowed:  # a threshold alert: its own `tier:` says it
+        return "'severity' is not a key here: write tier: critical (pages, at any hour), warning (a ticket) or info"
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
     if meant := word_hints.misplaced_key(key, allowed):

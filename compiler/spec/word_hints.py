@@ -14,6 +14,9 @@ _ISO = re.compile(r"P(?:(\d+)Y)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?
 _TIER_WORDS = {
     "page": "critical", "pages": "critical", "pager": "critical", "paging": "critical",
     "ticket": "warning", "tickets": "warning", "notify": "info", "digest": "info",
+    # PagerDuty's and Opsgenie's priorities, incident severities: P1/sev1 wakes someone, P2 is next day's work
+    "p1": "critical", "p2": "warning", "p3": "info", "p4": "info", "p5": "info", "crit": "critical",
+    "sev1": "critical", "sev-1": "critical", "sev2": "warning", "sev-2": "warning", "sev3": "info", "sev-3": "info",
 }  # fmt: skip
 _TIERS = ("critical", "warning", "info")
 
