@@ -110,3 +110,22 @@ def test_a_timeout_that_is_not_a_number_is_a_usage_error(value: str, capsys: pyt
     assert done.code == 2, done.err
     assert f"Invalid value for '--timeout': '{value}' is not a number" in done.err
     assert "internal error" not in done.err
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("localhost:9090", "has no scheme: write http://localhost:9090 (or https://)"),
+        ("http://prom.acme.example:9090/api/v1", "not the server: write its base URL, http://prom.acme.example:9090 "),
+        ("https://acme.example/prometheus/api/v1/query", "its base URL, https://acme.example/prometheus (obsc adds"),
+        ("http://127.0.0.1:9090/graph", "names /graph, not the server: write its base URL, http://127.0.0.1:9090 "),
+    ],
+)
+def test_a_url_without_scheme_or_with_the_api_path_says_the_base_url(
+    url: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`localhost:9090` was "not an http(s) URL" without the fix, and `.../api/v1` was sent a query at
+    /api/v1/api/v1/query: a 404 answered with exit 5 and a question about route prefixes (round 42)."""
+    done = run_obsc(capsys, "verify", str(ROOT / "examples"), "--prometheus", url, "--retries", "0")
+    assert done.code == 2, done.err
+    assert said in done.err

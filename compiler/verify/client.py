@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -20,9 +21,15 @@ from typing import Any
 MAX_REPLY_BYTES = 32 * 1024 * 1024  # a label-values reply of a big server is a few MiB
 
 
+# The API's path or a UI page at the end of the URL: obsc adds /api/v1/<endpoint> to the base URL itself.
+_API_PATH = re.compile(r"/(?:api/v1(?:/[\w/]*)?|graph|-/\w+)/?$")
+
+
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be the Prometheus to ask: not a plain http(s) URL, or one with a password (which
     every error and log line would then repeat); None when it can."""
+    if "://" not in url and "@" not in url and url.strip() and not any(c.isspace() for c in url):  # as curl takes it
+        return f"{url!r} has no scheme: write http://{url} (or https://)"
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -35,6 +42,9 @@ def url_problem(url: str) -> str | None:
             "the URL carries credentials (user:password@), which obsc would repeat in every message; obsc verify "
             "sends none: reach Prometheus without them (a local port-forward or an authenticating proxy)"
         )
+    if api := _API_PATH.search(parts.path):  # copied from an API call or the browser's address bar
+        base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path[: api.start()], "", ""))
+        return f"{url!r} names {api.group()}, not the server: write its base URL, {base} (obsc adds /api/v1/...)"
     return None
 
 
