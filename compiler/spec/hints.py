@@ -70,7 +70,7 @@ SYNONYMS = {
     "apiversion": "apiVersion",
 }
 _UNIT_WORDS = {
-    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms", "msec": "ms", "msecs": "ms", "millis": "ms",
     "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
     "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
     "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
@@ -158,6 +158,8 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
             return f"{value!r} is not a duration: durations have no months; write days, e.g. 30d or 28d (4 weeks)"
         if words and unit:  # (it read "write it as " and nothing: below a millisecond there is no whole form)
             return f"{value!r} is not a duration: Prometheus durations are whole numbers, 1ms at the least"
+        if said := word_hints.finer_than_ms(value, words) or word_hints.last_unit_left_out(value):
+            return said
     return f"{_short(value)} is not a duration; {form}"
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document is not proved valid (schema.py)
     from jsonschema.exceptions import ValidationError
 
-_ISO = re.compile(r"P(?:(\d+)Y)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.IGNORECASE)
+_ISO = re.compile(
+    r"P(?:(\d+)Y)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,3}))?S)?)?", re.IGNORECASE
+)
 _TIER_WORDS = {
     "page": "critical", "pages": "critical", "pager": "critical", "paging": "critical",
     "ticket": "warning", "tickets": "warning", "notify": "info", "digest": "info",
@@ -29,8 +32,39 @@ def iso_duration(error: ValidationError, defs: dict[str, Any], path: tuple[str |
     found = _ISO.fullmatch(value.strip())
     if not found or not any(found.groups()) or (value.strip().upper().endswith("T")):
         return None
-    written = "".join(f"{int(n)}{u}" for n, u in zip(found.groups(), ("y", "w", "d", "h", "m", "s"), strict=True) if n)
+    *whole, millis = found.groups()  # PT0.5S: fractional seconds are milliseconds
+    parts = (*whole, str(int(millis.ljust(3, "0"))) if millis else None)
+    units = ("y", "w", "d", "h", "m", "s", "ms")
+    written = "".join(f"{int(n)}{u}" for n, u in zip(parts, units, strict=True) if n and int(n)) or "0s"
     return f"{value!r} is an ISO 8601 duration; obsc writes Prometheus's: {written}"
+
+
+_FINER = {"us": 1000, "µs": 1000, "μs": 1000, "usec": 1000, "microsecond": 1000, "microseconds": 1000, "ns": 10**6}
+
+
+def finer_than_ms(value: str, words: re.Match[str] | None) -> str | None:
+    """`500us`, `250µs`: Prometheus's finest duration unit is ms (the regex above reads only ASCII letters)."""
+    found = words or re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(µs|μs)\s*", value)
+    per_ms = _FINER.get(found.group(2).lower()) if found else None
+    if found is None or per_ms is None:
+        return None
+    ms = Decimal(found.group(1)) / per_ms
+    if ms == ms.to_integral_value() and ms >= 1:
+        return f"{value!r} is not a duration: Prometheus counts in ms at the finest; write it as {int(ms)}ms"
+    return f"{value!r} is not a duration: Prometheus counts whole ms at the finest ({value} is {ms.normalize()}ms)"
+
+
+_NEXT_UNIT = {"w": "d", "d": "h", "h": "m", "m": "s"}  # (2s5 may be 2.5s, 1y2 anything: no guess)
+
+
+def last_unit_left_out(value: str) -> str | None:
+    """`1h30` for an hour and a half: the last number's unit is the one after the unit before it."""
+    found = re.fullmatch(r"((?:[0-9]+(?:ms|[smhdwy]))+)([0-9]+)", value.strip())
+    if found is None or (unit := _NEXT_UNIT.get(found.group(1)[-1])) is None or found.group(1).endswith("ms"):
+        return None
+    return (
+        f"{value!r} is not a duration: its last number has no unit; write it as {found.group(1)}{found.group(2)}{unit}"
+    )
 
 
 def tier_word(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
