@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.errors import Diagnostic
+from compiler.model import selector_hints
 from compiler.model.ambiguous_targets import AMBIGUOUS_LABELS, ambiguous_unknown
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
@@ -361,6 +362,8 @@ def _untyped_problems(name: str, series: str, typed_by_sli: bool, counted: bool 
         # in their place had a rate of change of ~0, so a total outage read as no failures and never paged; so
         # were a ratio SLI's (round 39: `{good: available, total: desired}` over a Deployment's replica counts).
         how = f"{name} are counted" if name in _COUNTED else f"a ratio SLI counts {name}"
+        if bucket := selector_hints.bucket_as_events(series, name) if name in _COUNTED else None:
+            return [("", bucket)]
         return [
             (
                 "",

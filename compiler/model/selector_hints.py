@@ -66,3 +66,15 @@ def matcher_slip(rest: str) -> str | None:
         label, op, value = found.groups()
         return f'{label}{op}{value}: a label\'s value is quoted in PromQL: write {label}{op}"{value}"'
     return None
+
+
+def bucket_as_events(series: str, name: str) -> str | None:
+    """`requests: x_bucket`: a histogram's bucket series counted as requests counts each request once per bucket
+    (every `le` at or above its duration), not once; its `_count` counts each once."""
+    if not series.endswith("_bucket"):
+        return None
+    base = series.removesuffix("_bucket")
+    return (
+        f"{series} is a histogram's bucket series: summed as {name}, each request counts once for every bucket "
+        f"(le) it fits under, not once; name the histogram's count of requests, {base}_count"
+    )
