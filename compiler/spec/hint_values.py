@@ -155,6 +155,8 @@ def label_name(error: ValidationError, defs: dict[str, Any], path: tuple[str | i
     schema's bound (once printed whole, 3,000 characters of it)."""
     if error.schema != defs.get("labelName"):
         return None
+    if error.validator == "pattern" and isinstance(error.instance, str) and (said := matcher_as_key(error.instance)):
+        return said
     if error.validator == "pattern" and isinstance(error.instance, str):
         fixed = re.sub(r"[^a-zA-Z0-9_]", "_", error.instance.strip())
         fixed = fixed if re.fullmatch(r"[a-zA-Z_]\w*", fixed, re.ASCII) else f"_{fixed}"
@@ -169,6 +171,20 @@ def label_name(error: ValidationError, defs: dict[str, Any], path: tuple[str | i
         f"{error.validator_value} (it becomes a key in the generated rule and test files, and YAML refuses keys "
         "past 1,024 characters)"
     )
+
+
+_MATCHER_KEY = re.compile(r"\s*([a-zA-Z_]\w*)\s*(=~|!~|!=|==|=)\s*[\"']?(.*?)[\"']?\s*", re.ASCII)
+
+
+def matcher_as_key(key: str) -> str | None:
+    """`selector: {job=cart}`: YAML reads the PromQL matcher as a key without a value; it was told to write the
+    label name 'job_cart' (a label nobody has) and, at the same place, that the value is missing."""
+    found = _MATCHER_KEY.fullmatch(key)
+    if found is None or not found.group(3):
+        return None
+    label, op, value = found.groups()
+    exact = "" if op in ("=", "==") else " (values here are exact: a pattern goes in a metric's own selector)"
+    return f"{key!r} is a PromQL matcher written as a key: here each label maps to its value, {label}: {value}{exact}"
 
 
 # Maps whose values are label values: a number there is most likely an id or a version meant as text.
@@ -196,6 +212,8 @@ def not_text(
     shown = json.dumps(value)
     if value is None:
         # `~` is YAML's other spelling of null: quoted, it would be a one-character value nobody meant.
+        if isinstance(path[-1], str) and (as_key := matcher_as_key(path[-1])):  # `{job=cart}`: said once at the key
+            return as_key
         if not written or written in ("null", "Null", "NULL", "~"):
             kinds = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false"}
             takes = " or ".join(kinds[w] for w in wanted if w in kinds)

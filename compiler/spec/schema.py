@@ -153,8 +153,20 @@ def validate(doc: Document) -> list[Diagnostic]:
     """Every schema problem in `doc`, each located and phrased for a human (at most MAX_ERRORS, see `stopped`)."""
     found = list(itertools.islice(_problems(doc), MAX_ERRORS + 1))
     if len(found) > MAX_ERRORS:
-        return [*sorted(set(_one_per_renamed_key(found[:MAX_ERRORS]))), Diagnostic(doc.locate(()), (), STOPPED)]
-    return sorted(set(_one_per_renamed_key(found)))
+        return [*_once(_one_per_renamed_key(found[:MAX_ERRORS])), Diagnostic(doc.locate(()), (), STOPPED)]
+    return _once(_one_per_renamed_key(found))
+
+
+def _once(found: list[Diagnostic]) -> list[Diagnostic]:
+    """Sorted, each message once per path: `selector: {job=cart}` is one mistake said at its key, not again at the
+    missing value beside it (the first place in the file is kept)."""
+    seen: set[tuple[object, str]] = set()
+    kept = []
+    for diagnostic in sorted(set(found)):
+        if (diagnostic.path, diagnostic.message) not in seen:
+            seen.add((diagnostic.path, diagnostic.message))
+            kept.append(diagnostic)
+    return kept
 
 
 def stopped(found: list[Diagnostic]) -> bool:
