@@ -126,7 +126,9 @@ def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
             if _inside(out, path) or _inside(path, out):
                 same = out == path or _identity(out) == _identity(path) is not None
                 where = "is" if same else "is inside" if _inside(out, path) else "contains"
-                problems.append(f"it {where} the input directory {given}")
+                here = given.rstrip("/") in (".", "")
+                shown = ". (the working directory: name the spec folder)" if here else given
+                problems.append(f"it {where} the input directory {shown}")
         elif _inside(path, out):
             problems.append(f"it contains the input file {given}")
     if problems:  # once each: `specs -J specs` named the same folder twice

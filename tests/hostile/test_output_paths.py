@@ -258,3 +258,16 @@ def test_a_path_that_would_break_the_header_comment_is_refused(
     assert f"{shown}: a path with a control character or line break cannot be named" in result.err
     assert "Nothing was written" in result.err and "Traceback" not in result.err
     assert entries(tmp_path) == before
+
+
+def test_the_working_directory_as_input_is_named_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newcomer's `obsc compile . --out generated` from the repository root read "it is inside the input
+    directory .. Choose a directory of its own" (round 42)."""
+    write_fleet(tmp_path / "specs", services=1)
+    monkeypatch.chdir(tmp_path)
+    result = run_obsc(capsys, "compile", ".", "--out", "generated", "--no-validate")
+    assert result.code == 2, result.err
+    assert "the input directory . (the working directory: name the spec folder). Choose" in result.err
+    assert not (tmp_path / "generated").exists()
