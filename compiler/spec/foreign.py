@@ -7,6 +7,7 @@ command that reads it. A Prometheus rule file there (obsc writes those) read as 
 
 from __future__ import annotations
 
+import difflib
 import shlex
 from typing import Any
 
@@ -81,10 +82,15 @@ _ELSEWHERE = (
 )
 
 
+def _obsc_like(key: object) -> bool:
+    """One of obsc's keys, or a near miss of one (`servce:`, `selectors:`), which its did-you-mean says better."""
+    return isinstance(key, str) and (key in _OBSC_KEYS or bool(difflib.get_close_matches(key, _OBSC_KEYS, 1, 0.8)))
+
+
 def _unrelated(doc: Document, data: dict[str, Any], api: str, kind: Any) -> Diagnostic | None:
     """A Kubernetes manifest, a Helm values file or a docker-compose file in the spec folder read as six schema
     errors ("missing required key 'service'", "unknown key 'resources'"...), none saying it is no spec at all."""
-    if not data or api.startswith("obsc") or any(key in _OBSC_KEYS for key in data):
+    if not data or api.startswith("obsc") or any(_obsc_like(key) for key in data):
         return None
     if not api:
         keys = ", ".join(str(key) for key in list(data)[:3])
