@@ -88,7 +88,7 @@ def _obsc_like(key: object) -> bool:
 
 
 def _unrelated(doc: Document, data: dict[str, Any], api: str, kind: Any) -> Diagnostic | None:
-    """A Kubernetes manifest, a Helm values file or a docker-compose file in the spec folder read as six schema
+    """A Kubernetes manifest or a Helm values file in the spec folder read as six schema
     errors ("missing required key 'service'", "unknown key 'resources'"...), none saying it is no spec at all."""
     if not data or api.startswith("obsc") or any(_obsc_like(key) for key in data):
         return None
