@@ -45,6 +45,9 @@ class CompileOptions:
     # then wins (ui/declared_format.py holds a given --format against it)
     format_given: bool = True
     jobs: int | None = None  # worker processes checking specs and generating; None: one per CPU for a large fleet
+    # The choices explained with -v (Compilation.notes): worked out per spec (~3% of a fleet's cold compile) only
+    # when someone reads them; the CLI asks only at -v.
+    notes: bool = True
 
 
 def options_for_command(
@@ -154,7 +157,10 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         # Each spec file is loaded, checked and built on its own (against the platform): on every CPU for a
         # large fleet. Results come back in file order, so receivers and notes keep their order.
         count = workers.worker_count(len(sources), options.jobs)
-        tasks = [_spec_part(chunk, jsonnet, platform, defaults, unsure) for chunk in workers.chunks(sources, count)]
+        tasks = [
+            _spec_part(chunk, jsonnet, platform, defaults, unsure, options.notes)
+            for chunk in workers.chunks(sources, count)
+        ]
         services: list[Service] = []
         notes: list[str] = []
         for found, service, inline_receivers, explained in (r for part in workers.run(tasks, count) for r in part):
@@ -185,6 +191,7 @@ def _spec_part(
     platform: Platform,
     defaults: build.Defaults,
     unsure: Unsure,
+    notes: bool = True,
 ) -> Callable[[], list[_SpecResult]]:
     def part() -> list[_SpecResult]:
         results: list[_SpecResult] = []
@@ -199,15 +206,17 @@ def _spec_part(
             beyond = _file_caps(docs)
             if beyond:
                 results.append((beyond, None, [], []))
-            results.extend(_spec(doc, platform, defaults, unsure) for doc in docs)
+            results.extend(_spec(doc, platform, defaults, unsure, notes) for doc in docs)
         return results
 
     return part
 
 
-def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure) -> _SpecResult:
+def _spec(
+    doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure, notes: bool = True
+) -> _SpecResult:
     """One spec document: its problems, its service (for the fleet checks; partly built if it has problems),
-    the receivers it defines inline and the notes `-v` shows."""
+    the receivers it defines inline and the notes `-v` shows (none unless `notes`)."""
     if other := foreign.other_tool(doc):  # its schema errors would all be consequences of that one
         return [other], None, [], []
     found = schema.validate(doc)
@@ -230,8 +239,8 @@ def _spec(doc: Document, platform: Platform, defaults: build.Defaults, unsure: U
     diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
     if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
-    notes = explain_skipped(service, doc.data, defaults)
-    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in notes]
+    explained = explain_skipped(service, doc.data, defaults) if notes else []
+    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in explained]
 
 
 # What one spec may make is capped by the schema (`maxItems` of its SLOs and threshold alerts: docs/input-limits.md);

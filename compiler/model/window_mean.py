@@ -13,6 +13,7 @@ A located warning, not an error: the mean of 5m values is a defined, time-weight
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -49,6 +50,26 @@ def not_a_window_mean(query: str) -> str | None:
     except (ValueError, TypeError):
         return None
     return _culprit(tree)
+
+
+# Stands for a service's selector while a raw body is read once for the whole fleet: any matchers read alike.
+_ANY_SELECTOR = 'job="x"'
+
+
+@functools.lru_cache(maxsize=256)
+def _surely_a_window_mean(body: str) -> bool:
+    """True when `body` read with a stand-in selector parses and holds no culprit: with the service's own
+    (non-empty) selector it then holds none either, since `_culprit` never reads a matcher, and a text that no
+    longer parses has none by definition. A fleet made from one template writes its raw bodies once; each of
+    its services' was parsed again (2,000 parses of the 10,000 a 1,000-service fleet made)."""
+    query = body.replace("$selector", _ANY_SELECTOR)
+    if size_problems(query):
+        return False
+    try:
+        tree = pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
+    except (ValueError, TypeError):
+        return False
+    return _culprit(tree) is None
 
 
 def _culprit(node: Any) -> str | None:
@@ -95,7 +116,8 @@ def raw_window_mean_warnings(
     found = []
     per_window = bodies.get("per") == PER_WINDOW
     for key in ("errors", "total"):
-        culprit = not_a_window_mean(expand(str(bodies[key]), selector))
+        body = str(bodies[key])
+        culprit = None if selector and _surely_a_window_mean(body) else not_a_window_mean(expand(body, selector))
         if culprit:
             found.append(Diagnostic(ctx.loc((*path, key)), (*path, key), _warning(key, culprit, per_window)))
     return tuple(found)

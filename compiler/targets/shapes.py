@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import weakref
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -174,15 +175,34 @@ def shape_key(service: Service) -> tuple[object, ...]:
     return tuple(out)
 
 
-def _cached_shape_key(service: Service) -> tuple[object, ...] | None:
-    """shape_key, or None when the service has none; kept in the instance (every target asks)."""
+def _cached_shape_key(service: Service) -> _Interned | None:
+    """shape_key, or None when the service has none; kept in the instance (every target asks), and one object
+    for every service of a shape: a key is a tuple of hundreds of items, which Python hashes anew at each
+    lookup (no cache) and compares item by item against an equal key, five lookups per service and target."""
     if "_shape_key" not in service.__dict__:  # not a field of the frozen model
         try:
-            service.__dict__["_shape_key"] = shape_key(service)
+            key = shape_key(service)
         except _Ineligible:
             service.__dict__["_shape_key"] = None
-    key: tuple[object, ...] | None = service.__dict__["_shape_key"]
-    return key
+        else:
+            interned = _INTERNED.get(key)
+            if interned is None:
+                interned = _INTERNED[key] = _Interned(key)
+            service.__dict__["_shape_key"] = interned
+    found: _Interned | None = service.__dict__["_shape_key"]
+    return found
+
+
+class _Interned:
+    """A shape key as one object per shape (`_INTERNED`): hashed and compared by identity."""
+
+    __slots__ = ("__weakref__", "items")
+
+    def __init__(self, items: tuple[object, ...]) -> None:
+        self.items = items
+
+
+_INTERNED: weakref.WeakValueDictionary[tuple[object, ...], _Interned] = weakref.WeakValueDictionary()
 
 
 _NAMED = object()  # in a shape key: a string that held the name (a plain string cannot equal it)
@@ -269,8 +289,8 @@ class SharedShapes:
 
     def __init__(self, part: ServiceArtifacts, fleet: Fleet, options: TargetOptions, enabled: bool = True) -> None:
         self._part, self._fleet, self._options, self._enabled = part, fleet, options, enabled
-        self._known: dict[tuple[object, ...], _Template | None] = {}
-        self._ahead: Counter[tuple[object, ...]] = Counter()  # services of each shape still to come
+        self._known: dict[_Interned, _Template | None] = {}
+        self._ahead: Counter[_Interned] = Counter()  # services of each shape still to come
         self._tally: Counter[str] = Counter()  # the current piece's TALLY counts
         # Fleet data kept by service name (a platform standard dashboard rendered for it) that a token
         # would not find: those services are generated in full.
@@ -284,7 +304,7 @@ class SharedShapes:
         self._tally = Counter()
         return [self(service) for service in services], self._tally
 
-    def _key(self, service: Service) -> tuple[object, ...] | None:
+    def _key(self, service: Service) -> _Interned | None:
         if not self._enabled or not _NAME.fullmatch(service.name) or service.name in _YAML_WORDS:
             return None
         if service.name in self._named_in_fleet:
