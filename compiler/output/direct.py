@@ -53,9 +53,12 @@ def finished_bytes(artifact: Artifact, command: str) -> bytes:
     encoded for its checksum, joined to its marker as text, and the whole encoded again to be written."""
     path = check_path(artifact.path)
     if artifact.ownership is Ownership.GENERATED:
-        return header(path, command).encode() + artifact.content.encode("utf-8", errors="surrogateescape")
-    body = artifact.content.encode()  # strict, as stub_text's checksum: text it cannot encode fails alike
-    return stub_marker(hashlib.sha256(body).hexdigest()).encode() + body
+        head = header(path, command).encode()
+        made = artifact.encoded(head)  # a renamed file: header and text in one pass
+        return made if made is not None else head + artifact.content.encode("utf-8", errors="surrogateescape")
+    made = artifact.encoded(b"")
+    body = made if made is not None else artifact.content.encode()  # strict, as stub_text's checksum: text it
+    return stub_marker(hashlib.sha256(body).hexdigest()).encode() + body  # cannot encode fails alike
 
 
 def finish_and_write(artifacts: Sequence[Artifact], command: str, staging: str) -> list[Artifact]:

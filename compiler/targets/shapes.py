@@ -65,11 +65,16 @@ class _Text:
 
     pieces: tuple[str, ...]
     marked: tuple[int, ...]  # indices of pieces holding a UID mark
+    data: tuple[bytes, ...] | None  # the pieces as UTF-8, None if one does not encode (a lone surrogate)
 
     @classmethod
     def of(cls, marked_text: str) -> _Text:
         pieces = tuple(marked_text.split(_mark(0)))
-        return cls(pieces, tuple(i for i, piece in enumerate(pieces) if _MARK in piece))
+        try:
+            data: tuple[bytes, ...] | None = tuple(piece.encode() for piece in pieces)
+        except UnicodeEncodeError:
+            data = None
+        return cls(pieces, tuple(i for i, piece in enumerate(pieces) if _MARK in piece), data)
 
     def named(self, values: Sequence[str]) -> str:
         if not self.marked:
@@ -79,6 +84,35 @@ class _Text:
             for n in range(1, len(values)):
                 pieces[i] = pieces[i].replace(_mark(n), values[n])
         return values[0].join(pieces)
+
+    def encoded(self, values: Sequence[bytes], prefix: bytes) -> bytes | None:
+        """`prefix` + named(values) as UTF-8, joined as bytes in one pass (None: the pieces do not encode)."""
+        if self.data is None:
+            return None
+        pieces = list(self.data)
+        for i in self.marked:
+            for n in range(1, len(values)):
+                pieces[i] = pieces[i].replace(_mark(n).encode(), values[n])
+        pieces[0] = prefix + pieces[0]
+        return values[0].join(pieces)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Named:
+    """A template file's text under a service's name, made when asked (bundle.Artifact.rendered)."""
+
+    text_of: _Text
+    values: tuple[str, ...]
+
+    def text(self) -> str:
+        return self.text_of.named(self.values)
+
+    def encoded(self, prefix: bytes) -> bytes | None:
+        try:
+            values = [value.encode() for value in self.values]
+        except UnicodeEncodeError:
+            return None
+        return self.text_of.encoded(values, prefix)
 
 
 _WORD = re.compile(r"[a-z][a-z0-9-]*")  # what a service name could be, wherever a file writes it
@@ -120,8 +154,10 @@ class _Template:
         return cls(cuts, dashboards, frozenset(fixed))
 
     def named(self, name: str) -> list[Artifact]:
-        values = [name, *(conventions.dashboard_uid(name, d) for d in self.dashboards)]
-        return [Artifact(path.named(values), content.named(values), own) for path, content, own in self.files]
+        values = (name, *(conventions.dashboard_uid(name, d) for d in self.dashboards))
+        return [
+            Artifact.rendered(path.named(values), own, _Named(content, values)) for path, content, own in self.files
+        ]
 
 
 def same(left: Sequence[Artifact], right: Sequence[Artifact]) -> bool:
