@@ -51,12 +51,19 @@ class CompileOptions:
 
 
 def options_for_command(
-    specs: Sequence[str], jpath: Sequence[str], platform_file: str | None, fmt: str, out_dir: str, given: bool = True
+    specs: Sequence[str],
+    jpath: Sequence[str],
+    platform_file: str | None,
+    fmt: str,
+    out_dir: str,
+    given: bool = True,
+    notes: bool = True,
 ) -> CompileOptions:
     """The options `obsc compile`, `check` and `diff` compile with (the headers name the command); `given`: the
-    layout was given (--format, or the one --out records), else a platform's declared one wins."""
+    layout was given (--format, or the one --out records), else a platform's declared one wins; `notes`: work out
+    the choices -v explains."""
     command = regenerate_command(specs, out_dir, fmt)
-    return CompileOptions(tuple(jpath), platform_file, fmt, command, format_given=given)
+    return CompileOptions(tuple(jpath), platform_file, fmt, command, format_given=given, notes=notes)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import shlex
@@ -115,8 +114,7 @@ def compile_cmd(
     with Session(out_dir, wait=wait, on_wait=_say) as session:
         # A whole compile into a missing or empty --out: the workers write the files as they generate them.
         cold = None if named else session.cold_staging
-        options = options_for_command(specs, jpath, platform_file, layout, out_dir, given=fmt is not None)
-        options = dataclasses.replace(options, notes=verbosity >= 1)  # (shown only at -v: _explain)
+        options = options_for_command(specs, jpath, platform_file, layout, out_dir, fmt is not None, verbosity >= 1)
         compilation = compile_specs(specs, options, cold)
         declared_format.refuse_other_layout(_console(), compilation, fmt, out_dir, named)
         _explain(compilation, verbosity)
