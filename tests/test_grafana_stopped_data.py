@@ -82,7 +82,9 @@ def test_a_silent_tenant_s_budget_and_burn_end_with_its_series(tmp_path: Path) -
     per-tenant table) shows acme while it reports (3h55m) and not 30 minutes after its series stopped (4h30m),
     while globex and initech, which still report, stay. Before: acme's budget left, its SLI over 30d and its
     6h burn line were all still there at 4h30m. The budget panel keeps acme's last budget as a line of its own
-    ("no data now"): SLOErrorBudgetExhausted, which opens it, still fires for acme on that recorded budget."""
+    ("no data now"): SLOErrorBudgetExhausted, which opens it, still fires for acme on that recorded budget. The
+    per-tenant table keeps acme's row with "no data now" (NaN) for its budget: before round 42 the row went, so a
+    table said to hold one row per tenant showed no trace of the silent one."""
     files, service = _compiled(tmp_path)
     board = json.loads(files[names.grafana_dashboard_path("web", "api", names.SERVICE_DASHBOARD)])
     block = panel_ids(service).slo("availability")
@@ -95,6 +97,11 @@ def test_a_silent_tenant_s_budget_and_burn_end_with_its_series(tmp_path: Path) -
                 continue  # the objective line (one for every tenant), the events a day ago (acme had some)
             expr = target["expr"].replace('"$tenant"', '".*"')
             seen.append(f"{panel['title']}: {target['legendFormat']}")
+            if target["legendFormat"] == "budget left %":  # the per-tenant table keeps acme's row: "no data now"
+                checks.append(_tenants_check(expr, STOP + 30, TENANTS))
+                checks.append(_tenants_check(f"({expr}) != ({expr})", STOP - 5, ()))  # NaN: the text's stand-in
+                checks.append(_tenants_check(f"({expr}) != ({expr})", STOP + 30, ("acme",)))
+                continue
             if target["legendFormat"].endswith("no data now"):  # the last budget, which the budget alerts compare
                 checks.append(_tenants_check(expr, STOP - 5, ()))
                 checks.append(_tenants_check(expr, STOP + 30, ("acme",)))
@@ -106,6 +113,25 @@ def test_a_silent_tenant_s_budget_and_burn_end_with_its_series(tmp_path: Path) -
     assert len(seen) >= 11, seen  # SLI x2, budget x2, burn x4, exhaustion, table x2
     exhausted = 'ALERTS{alertname="SLOErrorBudgetExhausted", alertstate="firing", slo="availability"}'
     checks.append(_tenants_check(exhausted, STOP + 30, TENANTS))  # acme's too: its budget panel still shows it
+    _cut_to(tmp_path / "api.rules.yaml", checks)
+    report = promtool_report(tmp_path, "api.rules.yaml", _series(), checks, "1m")
+    assert report == "", report[-4000:]
+
+
+def test_the_fleet_table_says_which_share_of_a_grouped_slo_s_groups_is_silent(tmp_path: Path) -> None:
+    """The fleet row of a `by: [tenant]` SLO shows its worst tenant that still reports; once acme stops, its
+    "Groups without data %" reads 33.3 (1 of 3 tenants), 0 while every tenant reports, nothing for the ungrouped
+    SLO. Before round 42 the row showed no trace of a silent tenant (the column did not exist)."""
+    files, _ = _compiled(tmp_path)
+    board = json.loads(files[names.GRAFANA_FLEET_PATH])
+    table = next(p for p in board["panels"] if p["id"] == fleet.TABLE_ID)
+    expr = next(t["expr"] for t in table["targets"] if t["legendFormat"] == fleet.SILENT_GROUPS)
+    share = "round(1000 * ({}))".format(expr.replace('"$service"', '".*"'))
+    row = '{service="api", slo="availability", dashboard="api dashboard"}'
+    checks = [
+        {"expr": share, "eval_time": f"{STOP - 5}m", "exp_samples": [{"labels": row, "value": 0}]},
+        {"expr": share, "eval_time": f"{STOP + 30}m", "exp_samples": [{"labels": row, "value": 33333}]},
+    ]
     _cut_to(tmp_path / "api.rules.yaml", checks)
     report = promtool_report(tmp_path, "api.rules.yaml", _series(), checks, "1m")
     assert report == "", report[-4000:]

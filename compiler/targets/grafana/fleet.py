@@ -25,6 +25,7 @@ from compiler.targets.grafana import group_panels
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.fleet_page_line import common_factor, factors_text, fleet_page_share
 from compiler.targets.grafana.fleet_services import key_services_table, services_variable_query, without_slos
+from compiler.targets.grafana.group_panels import NO_DATA_TEXT
 from compiler.targets.grafana.panels import (
     GREEN,
     ORANGE,
@@ -85,7 +86,7 @@ def build(fleet: Fleet) -> models.Dashboard:
             .tooltip("Every service dashboard obsc generates")
         )
     )
-    by_labels = sorted({label for s in fleet.services for slo in s.slos for label in slo.by})
+    by_labels = _group_labels(fleet)
     summaries = [
         # not "reporting": it counts every SLO whose rules Prometheus evaluates, a stopped one too (round 41)
         ("SLOs evaluated", "SLOs with a recorded objective, with data or without.", q.fleet_slo_count(), [], GREEN),
@@ -95,7 +96,7 @@ def build(fleet: Fleet) -> models.Dashboard:
             f"blank, not good), or whose SLI has had no series for {q.REPORTING_LOOKBACK} (data that stopped today: "
             f'the table reads "{NO_DATA_TEXT}" for their budget; not an error-ratio SLI, which has no series while '
             "idle)"
-            + (", or one of whose groups is silent (the table shows its worst reporting group)" if by_labels else "")
+            + (f", or one of whose groups is silent (the table's {SILENT_GROUPS} says how many)" if by_labels else "")
             + ". SLODataMissing says why.",
             q.fleet_without_data_count(q.idle_unseen((s, slo) for s in fleet.services for slo in s.slos), by_labels),
             [Line(1.0, ORANGE)],
@@ -168,6 +169,7 @@ def _over(window: str) -> str:
 
 
 PAGE_SHARE = "Burn % of page line"
+SILENT_GROUPS = "Groups without data %"
 PAGE_LINE = 100.0  # percent of its page factor: the SLO's fastest page's long-window condition holds
 
 
@@ -190,6 +192,12 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         value["D"] = PAGE_SHARE
         queries.append(Query(PAGE_SHARE, share))
     columns = ["B", "D", "C", "A"] if share is not None else ["B", "C", "A"]
+    group_labels = _group_labels(fleet)
+    if group_labels:  # beside the budget: the row is the worst group that reports, this says how many do not
+        ref = chr(ord("A") + len(queries))
+        value[ref] = SILENT_GROUPS
+        queries.append(Query(SILENT_GROUPS, group_panels.fleet_silent_groups(reporting, group_labels)))
+        columns.insert(1, ref)
     panel = table_panel(
         TABLE_ID,
         "Every SLO",
@@ -202,6 +210,13 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
             "window only opens tickets."
             if share is not None
             else ""
+        )
+        + (
+            f" {SILENT_GROUPS}: for an SLO kept per group (by:), the share of its groups whose SLI has had no series "
+            f"for {q.REPORTING_LOOKBACK}; its budget and burn rate are those of its worst group that still reports "
+            "(its service dashboard's per-group table names it and the silent ones). Blank for an SLO without groups."
+            if group_labels
+            else ""
         ),
         "short",
         queries,
@@ -209,7 +224,7 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
         decimals=_decimals(fleet),
     )
     panel = (
-        panel.mappings([*_mappings(fleet), _stopped_mapping()])
+        panel.mappings([*_mappings(fleet), group_panels.no_data_now_mapping()])
         .data_links([_link(_data_link())])
         .with_transformation(models.DataTransformerConfig(id_val="merge", options={}))
         .with_transformation(
@@ -237,10 +252,15 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     )
     if share is not None:
         panel = panel.with_override(_by_names(PAGE_SHARE), _colored([Line(PAGE_LINE, RED)], GREEN))
+    if group_labels:
+        # orange from the first silent group of any SLO (a share of 1 in 100,000 groups is 0.001 %)
+        panel = panel.with_override(_by_names(SILENT_GROUPS), _colored([Line(0.0001, ORANGE)], GREEN))
     return panel
 
 
-NO_DATA_TEXT = "no data now"
+def _group_labels(fleet: Fleet) -> list[str]:
+    """The labels the fleet's SLOs are kept per (`by:`), sorted."""
+    return sorted({label for s in fleet.services for slo in s.slos for label in slo.by})
 
 
 def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
@@ -250,14 +270,6 @@ def _mappings(fleet: Fleet) -> list[models.ValueMapping]:
         for i, s in enumerate(fleet.services)
     }
     return [models.ValueMap(options=uids)]
-
-
-def _stopped_mapping() -> models.ValueMapping:
-    """The budget column's stand-in (q.NO_DATA_NOW, NaN: never a recorded budget) as orange text."""
-    stopped = models.DashboardSpecialValueMapOptions(
-        match=models.SpecialValueMatch.NA_N, result=models.ValueMappingResult(text=NO_DATA_TEXT, color=ORANGE)
-    )
-    return models.SpecialValueMap(options=stopped)
 
 
 def _data_link() -> models.DashboardLink:

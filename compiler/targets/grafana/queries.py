@@ -322,6 +322,7 @@ def while_reporting(expr: str, reporting: str) -> str:
 
 
 _IGNORING_WINDOW = f"ignoring({names.LABEL_WINDOW})"
+IGNORING_WINDOW = _IGNORING_WINDOW  # for grouped SLOs' fleet queries
 NO_DATA_NOW = "NaN"  # the budget column's stand-in for an SLO that stopped reporting; mapped to text in the table
 
 
