@@ -422,7 +422,7 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
         seconds = parse_threshold_seconds(text)
     except ValueError:
         raise ValueError("not a threshold: write a number, or one with the metric's unit (500ms, 80%, 2GiB)") from None
-    if unit == "s" or (not unit and metric.selector is not None and metric.selector.metric.endswith("_seconds")):
+    if unit == "s" or metric.seconds_by_name:
         return seconds
     if unit == "ms":
         return seconds * 1000

@@ -61,6 +61,12 @@ class Metric:
     def is_business(self) -> bool:
         return self.name not in WELL_KNOWN_METRICS
 
+    @property
+    def seconds_by_name(self) -> bool:
+        """No unit declared, and a selector whose metric's name ends in `_seconds` (Prometheus's
+        base unit in the name): a duration line (`above: 1h30m`) is read in seconds, so its panels plot seconds."""
+        return not self.unit and self.selector is not None and self.selector.metric.endswith("_seconds")
+
 
 WELL_KNOWN_METRICS = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")
 

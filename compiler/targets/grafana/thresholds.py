@@ -93,10 +93,13 @@ def _legend(alert: ThresholdAlert) -> str:
 
 def _unit(alert: ThresholdAlert) -> str:
     """Seconds for time left; otherwise the metric's own unit (the line is in it), except a date unit: Grafana
-    reads those as epoch milliseconds, and the signal is the exporter's value."""
+    reads those as epoch milliseconds, and the signal is the exporter's value; seconds for a gauge named in them."""
     if alert.comparison is Comparison.WITHIN:
         return "s"
     unit = alert.metric.unit
     if unit and not unit.startswith("dateTime"):
         return unit
-    return "ops" if alert.metric.type is MetricType.COUNTER else "short"
+    if alert.metric.type is MetricType.COUNTER:
+        return "ops"
+    # a `*_seconds` gauge: its `above: 1h30m` line is 5400 seconds, which a `short` axis read as "5.40 K"
+    return "s" if alert.metric.seconds_by_name else "short"
