@@ -18,6 +18,7 @@ targets: false
 metrics:
   duration: {selector: ledger_run_duration_seconds, type: gauge, aggregation: max}
   backlog: {selector: ledger_backlog_rows, type: gauge, aggregation: max}
+  started: {selector: ledger_run_start_timestamp_seconds, type: gauge, aggregation: max}
 threshold_alerts:
   - {name: LedgerRunSlow, metric: duration, above: 1h30m, for: 0s, tier: warning}
   - {name: LedgerBacklogHigh, metric: backlog, above: 1000, for: 5m, tier: warning}
@@ -39,6 +40,7 @@ def test_a_gauge_named_in_seconds_is_plotted_in_seconds(tmp_path: Path) -> None:
     assert units[("threshold", "duration")] == "s"
     assert units[("own", "duration")] == "s"
     assert units[("threshold", "backlog")] == units[("own", "backlog")] == "short"  # a name without a unit: as it was
+    assert units[("own", "started")] != "s"  # a point in time, not a duration of decades
     steps = [
         s["value"]
         for p in board["panels"]

@@ -99,6 +99,6 @@ def _unit(metric: Metric) -> str:
     seconds whatever time unit the histogram declares (queries.quantile)."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None and metric.unit in HISTOGRAM_SECONDS:
         return "s"
-    if metric.type is MetricType.GAUGE and metric.seconds_by_name:
-        return "s"  # as its threshold panel: a `*_seconds` gauge's values are seconds
+    if metric.type is MetricType.GAUGE and metric.seconds_by_name and not metric.name_says_timestamp:
+        return "s"  # as its threshold panel: a `*_seconds` gauge's values are seconds (a duration, not a date)
     return metric.unit or {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]
