@@ -23,6 +23,7 @@ from compiler.model.groups import (
     raw_group_problem,
     set_elsewhere,
 )
+from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
 from compiler.model.targets_text import pattern_advice
@@ -422,7 +423,7 @@ def _threshold_as_written(value: Any, comparison: Comparison, metric: Metric) ->
         seconds = parse_threshold_seconds(text)
     except ValueError:
         raise ValueError("not a threshold: write a number, or one with the metric's unit (500ms, 80%, 2GiB)") from None
-    if unit == "s" or metric.seconds_by_name:
+    if unit == "s" or seconds_by_name(metric):
         return seconds
     if unit == "ms":
         return seconds * 1000

@@ -61,18 +61,6 @@ class Metric:
     def is_business(self) -> bool:
         return self.name not in WELL_KNOWN_METRICS
 
-    @property
-    def seconds_by_name(self) -> bool:
-        """No unit declared, and a selector whose metric's name ends in `_seconds` (Prometheus's
-        base unit in the name): a duration line (`above: 1h30m`) is read in seconds, so its panels plot seconds."""
-        return not self.unit and self.selector is not None and self.selector.metric.endswith("_seconds")
-
-    @property
-    def name_says_timestamp(self) -> bool:
-        """A selector named as a point in time (`*_timestamp_seconds`, `*_time_seconds`): seconds since the epoch,
-        which a seconds axis would read as decades."""
-        return self.selector is not None and self.selector.metric.endswith(("_timestamp_seconds", "_time_seconds"))
-
 
 WELL_KNOWN_METRICS = ("requests", "errors", "latency", "cpu", "memory", "disk", "build_info")
 

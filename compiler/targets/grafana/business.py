@@ -15,6 +15,7 @@ from decimal import Decimal
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import dashboard as models
 
+from compiler.model.metric_seconds import name_says_timestamp, seconds_by_name
 from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, Service, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
@@ -99,6 +100,6 @@ def _unit(metric: Metric) -> str:
     seconds whatever time unit the histogram declares (queries.quantile)."""
     if metric.type is MetricType.HISTOGRAM and metric.selector is not None and metric.unit in HISTOGRAM_SECONDS:
         return "s"
-    if metric.type is MetricType.GAUGE and metric.seconds_by_name and not metric.name_says_timestamp:
+    if metric.type is MetricType.GAUGE and seconds_by_name(metric) and not name_says_timestamp(metric):
         return "s"  # as its threshold panel: a `*_seconds` gauge's values are seconds (a duration, not a date)
     return metric.unit or {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]

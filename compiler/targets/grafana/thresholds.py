@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from grafana_foundation_sdk.builders import dashboard as builders
 
+from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.thresholds import compared_expr, compared_groups, rate_window, signal_aggregation, signal_name
 from compiler.model.types import Comparison, MetricType, Service, ThresholdAlert, Tier
 from compiler.model.units import format_duration
@@ -102,4 +103,4 @@ def _unit(alert: ThresholdAlert) -> str:
     if alert.metric.type is MetricType.COUNTER:
         return "ops"
     # a `*_seconds` gauge: its `above: 1h30m` line is 5400 seconds, which a `short` axis read as "5.40 K"
-    return "s" if alert.metric.seconds_by_name else "short"
+    return "s" if seconds_by_name(alert.metric) else "short"
