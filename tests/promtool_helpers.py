@@ -31,32 +31,26 @@ def rules_read_by(
     groups: list[dict[str, object]] = data["groups"]
     every_rule = [r for g in groups for r in g["rules"]]  # type: ignore[attr-defined]
     records = [r for r in every_rule if "record" in r]
-    kept = [r for r in every_rule if "alert" in r and alert(r)]
-    needed = {n for text in exprs for n in _NAME.findall(text)}
-    all_records = any("__name__" in text for text in exprs)
     alerts = [r for r in every_rule if "alert" in r]
-    while True:  # a record read by a needed record or a kept alert is needed, an alert a kept rule sees kept
-        read = [str(r["expr"]) for r in [*kept, *(r for r in records if all_records or r["record"] in needed)]]
-        names = {n for text in read for n in _NAME.findall(text)}
-        seen = [r for r in alerts if r not in kept and any(_alerts_seen_by(text, r) for text in read)]
-        more = names - needed
-        wider = any("__name__" in text for text in read) and not all_records
-        if not more and not wider and not seen:
+    kept = [r for r in alerts if alert(r)]
+    reads = [*exprs, *(str(r["expr"]) for r in kept)]
+    chosen = {id(r) for r in kept}
+    while True:  # a record a read can see is needed, and what it reads; an alert a kept rule's ALERTS read sees
+        every = any("__name__" in text for text in reads)
+        more = [r for r in records if id(r) not in chosen and (every or any(_record_seen_by(t, r) for t in reads))]
+        rule_reads = reads[len(exprs) :]  # the checks' own ALERTS reads are the caller's to pick
+        seen = [r for r in alerts if id(r) not in chosen and any(_alerts_seen_by(t, r) for t in rule_reads)]
+        if not more and not seen:
             break
-        needed |= names
-        all_records = all_records or any("__name__" in text for text in read)
-        kept = [r for r in alerts if r in kept or r in seen]
+        chosen |= {id(r) for r in [*more, *seen]}
+        reads += [str(r["expr"]) for r in [*more, *seen]]
     out = []
     for group in groups:
-        chosen = [
-            r
-            for r in group["rules"]  # type: ignore[attr-defined]
-            if (r in kept) or (r.get("record") is not None and (all_records or r["record"] in needed))
-        ]
-        for rule in chosen:
+        rules_kept = [r for r in group["rules"] if id(r) in chosen]  # type: ignore[attr-defined]
+        for rule in rules_kept:
             rule.pop("annotations", None)
-        if chosen:
-            out.append({**group, "rules": chosen})
+        if rules_kept:
+            out.append({**group, "rules": rules_kept})
     return yaml.dump({"groups": out}, Dumper=_DUMPER, sort_keys=False)
 
 
@@ -83,6 +77,21 @@ def _alerts_seen_by(expr: str, alert: Mapping[str, object]) -> bool:
         )
         for read in _ALERTS_READ.finditer(expr)
     )
+
+
+def _record_seen_by(expr: str, record: Mapping[str, object]) -> bool:
+    """Whether `expr` reads a series of the recording rule `record`: its name as a word, with no exact matcher
+    that disagrees with a static label the rule sets (the rule's labels override what its expression gives, so
+    `slo:ratio5m{slo="b"}` never sees the record of `slo: a`). A read with another matcher keeps the record."""
+    name = str(record["record"])
+    labels = record.get("labels")
+    items = labels.items() if isinstance(labels, dict) else ()
+    static = {k: v for k, v in items if isinstance(v, str) and "{{" not in v}
+    for read in re.finditer(r"(?<![\w:])" + re.escape(name) + r"(?![\w:])(\s*\{[^}]*\})?", expr):
+        matchers = _MATCHER.findall(read.group(1) or "")
+        if all(op != "=" or "\\" in value or static.get(label, value) == value for label, op, value in matchers):
+            return True
+    return False
 
 
 def rules_checked_by(rules: str, exprs: Sequence[str]) -> str:

@@ -132,3 +132,31 @@ def test_a_kept_rule_reading_alerts_keeps_every_alert() -> None:
 def test_groups_keep_their_order_and_empty_ones_go() -> None:
     kept = _kept(rules_checked_by(RULES, ['ALERTS{alertname="Down"}', "job:errors:rate1d"]))
     assert list(kept) == ["g-key", "g-coarse"]
+
+
+SLOS = """\
+groups:
+  - name: g
+    rules:
+      - {record: "slo:errors:rate5m", expr: 'sum(rate(e_total[5m]))', labels: {slo: a}}
+      - {record: "slo:errors:rate5m", expr: 'sum(rate(e_total{k="b"}[5m]))', labels: {slo: b}}
+      - {record: "slo:errors:rate5m", expr: 'sum by (slo) (rate(e_total[5m]))'}
+      - {record: "slo:errors:rate5m", expr: 'sum(rate(e_total{k="1"}[5m]))', labels: {slo: 1}}
+      - {alert: BurnA, expr: 'slo:errors:rate5m{service="s",slo="a"} > 1'}
+"""
+
+
+def test_a_record_whose_static_label_no_read_matches_goes() -> None:
+    # a rule's static labels override its expression's: slo="a" never sees the record labelled slo: b, and a
+    # file of several SLOs loads only the records of the one checked (the rest cost promtool every step)
+    def records(exprs: list[str], alert: str = "") -> list[str]:
+        text = rules_read_by(SLOS, exprs, alert=lambda rule: rule["alert"] == alert)
+        return [str(r["expr"]) for g in yaml.safe_load(text)["groups"] for r in g["rules"] if "record" in r]
+
+    a, b, unlabelled, numbered = (str(r["expr"]) for r in yaml.safe_load(SLOS)["groups"][0]["rules"][:4])
+    assert records([], "BurnA") == [a, unlabelled, numbered]  # a YAML 1 is not compared
+    assert records(['slo:errors:rate5m{slo="b"}']) == [b, unlabelled, numbered]
+    for seen_by_all in ('slo:errors:rate5m{slo=~"a"}', 'slo:errors:rate5m{slo!="a"}', "slo:errors:rate5m[5m]",
+                        "sum(slo:errors:rate5m)", 'slo:errors:rate5m{slo="\\x61"}'):  # fmt: skip
+        assert records([seen_by_all]) == [a, b, unlabelled, numbered], seen_by_all
+    assert records(['slo:errors:rate5m_other{slo="a"}', 'xslo:errors:rate5m{slo="a"}']) == []
