@@ -36,6 +36,7 @@ routing:
 """
 PAGE = ("fast", "medium")
 HEALTHY = 7 * 60  # minutes before the blip: every window of the page's pairs full and clean
+WATCHED = 120  # minutes after the blip: the latest page ends at 75
 
 
 def _pages(
@@ -53,9 +54,13 @@ def _pages(
 
 
 def _page(tmp_path: Path, objective: str, floor: int, down: int, evaluation: str = "1m") -> list[tuple[int, int]]:
-    """The pages (in minutes from the blip's start) of `down` bad slices after 7 healthy hours, watched 7 hours."""
-    success = [1] * HEALTHY + [0] * down + [1] * 420
-    pages = _pages(tmp_path, objective, floor, success, range(HEALTHY, HEALTHY + down + 420), evaluation)
+    """The pages (in minutes from the blip's start) of `down` bad slices after 7 healthy hours, watched 2 hours.
+    After the blip every window only gets cleaner and a pair's hold never starts a page, so none can start once
+    the first has ended; a page held past the hour (to minute 362 before round 39) shows as one up to the end
+    of the watch. promtool evaluates every step up to the last check: 7 hours watched cost 840 steps, 2 hours 540
+    (and four times that at 15s)."""
+    success = [1] * HEALTHY + [0] * down + [1] * WATCHED
+    pages = _pages(tmp_path, objective, floor, success, range(HEALTHY, HEALTHY + down + WATCHED), evaluation)
     return [(a - HEALTHY, b - HEALTHY) for a, b in pages]
 
 
