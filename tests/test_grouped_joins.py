@@ -42,10 +42,10 @@ def held_join_mutants(source: str, service: str) -> list[sweep.Mutant]:
     files = sweep.compiled(source)[service]
     labels = sweep.group_labels(source)[service]
     found = []
+    flat = [r for g in sweep.yaml.load(files["rules"], Loader=sweep._LOADER)["groups"] for r in g["rules"]]
     for m in sweep.mutants(service, files["rules"], labels):
         if m.field != "expr" or not any(w in m.what for w in sweep.GROUP_MUTATIONS):
             continue
-        flat = [r for g in sweep.yaml.load(files["rules"], Loader=sweep._LOADER)["groups"] for r in g["rules"]]
         before = str(flat[m.rule_index]["expr"]).split("\n")
         changed = [new for old, new in zip(before, m.expr.split("\n"), strict=True) if old != new]
         if any("ALERTS{" in line for line in changed):
