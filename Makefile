@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets
+.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ SEEDS ?= 1-200
 DRAWN_JOBS ?= 2
 drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 (exit codes and first error per seed)
 	$(BIN)/python -m tests.drawn_fleets $(SEEDS) --jobs $(DRAWN_JOBS)
+
+# The routing tree of drawn fleets against an oracle apart from obsc's route generator (tests/routing_oracle.py):
+# amtool on each fleet's alertmanager.yml must send every alert the rules emit to the one receiver the docs
+# promise. One line per seed: `seed<TAB>label sets asked<TAB>disagreements`. Not part of `make test` (~1 CPU-s a fleet).
+routing-oracle: setup bytecode tools ## Check drawn fleets' routing against the docs-only oracle SEEDS=1-200
+	$(BIN)/python -m tests.routing_oracle $(SEEDS) --jobs $(DRAWN_JOBS)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests
