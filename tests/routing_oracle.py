@@ -135,9 +135,10 @@ def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict
     if get("severity") == "critical" and not get("down_group") and tgt["severity"] != "critical" and same:
         if not burn:
             return True  # rule 1, a page that is no burn page: whatever labels it carries
-        labels = group_labels(services, get("service", "")) & set(src)
-        if all(tgt.get(label) in (None, get(label)) for label in labels):
-            return True  # rule 1: its own group's, and alerts of no group
+        kept = group_labels(services, get("service", ""))
+        own = kept & set(src)
+        if all(tgt.get(label) == get(label) for label in own) or not kept & set(tgt):
+            return True  # rule 1: its own group's, and alerts of no group (not another `by:` SLO's of the incident)
     return bool(  # rule 2
         burn
         and tgt.get("alertname") in KEY_ALERTS
