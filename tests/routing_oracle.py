@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -177,6 +179,10 @@ def _routing_key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in labels.items() if k not in ("alertname", "burn_window")))
 
 
+def _full_key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(labels.items()))
+
+
 def disagreements(specs: Path, out: Path, extra: tuple[dict[str, str], ...] = ()) -> tuple[int, list[str]]:
     """How many distinct alert label sets were asked, and each one where amtool and the oracle differ. `extra`:
     alerts the rules no longer emit but Prometheus may still send (a service moved or renamed while it fires)."""
@@ -193,14 +199,59 @@ def disagreements(specs: Path, out: Path, extra: tuple[dict[str, str], ...] = ()
     return len(seen), found
 
 
+def with_groups(services: dict[str, dict[str, Any]], alert: dict[str, str], n: int = 2) -> list[dict[str, str]]:
+    """One alert per group (`g0`, `g1`) of an alert whose SLO or threshold alert its spec keeps `by:` labels."""
+    spec = services.get(alert.get("service", "")) or {}
+    by: list[str] = []
+    if alert["alertname"].startswith("SLO"):
+        by = next((s.get("by") or [] for s in spec.get("slos") or [] if s.get("name") == alert.get("slo")), [])
+    else:
+        by = next(
+            (t.get("by") or [] for t in spec.get("threshold_alerts") or [] if t["name"] == alert["alertname"]), []
+        )
+    return [{**alert, **{label: f"g{i}" for label in by}} for i in range(n)] if by else [alert]
+
+
+def inhibition_disagreements(specs: Path, out: Path, binary: str, seed: int) -> tuple[int, list[str]]:
+    """Post a seeded half of every alert (each group of a `by:` alert apart) to a real Alertmanager on the
+    generated config; each alert it mutes must be one some other firing alert may mute by the docs, and back."""
+    import random
+
+    from tests.e2e import servers
+
+    platform, services = read_fleet(specs)
+    del platform
+    pick = random.Random(seed)
+    firing = [g for a in emitted_alerts(out) for g in with_groups(services, a) if pick.random() < 0.5]
+    generated = out / "alertmanager" / "alertmanager.yml"
+    config = servers.alertmanager_test_config(generated, lambda route: "1h", "http://127.0.0.1:9")
+    with (
+        tempfile.TemporaryDirectory(prefix="oracle-am-") as work,
+        servers.alertmanager(binary, config, Path(work)) as am,
+    ):
+        servers.api_json(am.url + "/api/v2/alerts", [{"labels": a} for a in firing])
+        should = {_full_key(t) for t in firing if any(inhibits(services, s, t) for s in firing)}
+        deadline = time.monotonic() + 3  # the inhibitor reads posted alerts in a goroutine of its own
+        while True:
+            listed = servers.api_json(am.url + "/api/v2/alerts")
+            muted = {_full_key(a["labels"]) for a in listed if a["status"]["inhibitedBy"]}
+            if muted == should or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    found = [f"muted, the docs say delivered: {dict(k)}" for k in sorted(muted - should)]
+    found += [f"delivered, the docs say muted: {dict(k)}" for k in sorted(should - muted)]
+    return len(firing), found
+
+
 def compile_fleet(specs: Path, out: Path) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "-q", "--no-validate"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
 
-def check_drawn(seed: int) -> tuple[int, str]:
-    """Compile drawn fleet `seed` (prometheus layout) and compare; (label sets asked, first disagreement or note)."""
+def check_drawn(seed: int, inhibit: bool = False) -> tuple[int, str]:
+    """Compile drawn fleet `seed` (prometheus layout) and compare its routing, with `inhibit` its inhibition on a
+    real Alertmanager too; (label sets asked and alerts posted, disagreements or a refusal)."""
     from tests import drawn_fleets
 
     with tempfile.TemporaryDirectory(prefix=f"oracle-{seed}-") as tmp:
@@ -212,6 +263,10 @@ def check_drawn(seed: int) -> tuple[int, str]:
         if done.returncode != 0:
             return 0, f"refused (exit {done.returncode}): {done.stderr.strip().splitlines()[:1]}"
         asked, found = disagreements(specs, Path(tmp) / "out")
+        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+        if binary and inhibit:
+            posted, muted = inhibition_disagreements(specs, Path(tmp) / "out", binary, seed)
+            asked, found = asked + posted, found + muted
         return asked, f"{len(found)} disagreement(s)" + "".join(f"\n  {f}" for f in found)
 
 
@@ -219,12 +274,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seeds", help="e.g. 1-40 or 3,7,1000-1010")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-inhibit", action="store_true", help="skip the Alertmanager inhibition check")
     opts = parser.parse_args()
     from tests.drawn_fleets import _seeds
 
     bad = 0
     with ThreadPoolExecutor(opts.jobs) as pool:
-        for seed, (asked, note) in zip(_seeds(opts.seeds), pool.map(check_drawn, _seeds(opts.seeds)), strict=True):
+        for seed, (asked, note) in zip(
+            _seeds(opts.seeds),
+            pool.map(lambda seed: check_drawn(seed, not opts.no_inhibit), _seeds(opts.seeds)),
+            strict=True,
+        ):
             print(f"{seed}\t{asked}\t{note}", flush=True)
             bad += "disagreement" in note and not note.startswith("0 ")
     return 1 if bad else 0

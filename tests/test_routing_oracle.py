@@ -1,7 +1,9 @@
 """The generated routing tree against an oracle that is not obsc's route generator (tests/routing_oracle.py):
 amtool, on the alertmanager.yml obsc wrote, must send each alert the rules emit to the one receiver the docs
-promise, once. Drawn fleets (two seeds here; `make routing-oracle SEEDS=...` sweeps more) and an awkward fleet
-(tests/routing_oracle_fleet/), compiled again with one of its services moved to another team while it fires."""
+promise, once; a real Alertmanager on it, with a seeded half of a drawn fleet's alerts firing, must mute exactly
+the alerts the docs' inhibition rules mute. Drawn fleets (two seeds here; `make routing-oracle SEEDS=...` sweeps
+more) and an awkward fleet (tests/routing_oracle_fleet/), compiled again with one of its services moved to another
+team while it fires."""
 
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ FLEET = Path(__file__).parent / "routing_oracle_fleet"
 
 
 @pytest.mark.parametrize("seed", [5, 12])
-def test_drawn_fleet_routes_as_the_docs_say(seed: int) -> None:
+def test_drawn_fleet_routes_and_inhibits_as_the_docs_say(seed: int) -> None:
     require_tool("amtool")
-    asked, note = check_drawn(seed)
+    require_tool("prometheus-alertmanager")
+    asked, note = check_drawn(seed, inhibit=True)
     assert asked and note == "0 disagreement(s)", note
 
 
