@@ -60,8 +60,10 @@ drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 (exit cod
 
 # The routing tree of drawn fleets against an oracle apart from obsc's route generator (tests/routing_oracle.py):
 # amtool on each fleet's alertmanager.yml must send every alert the rules emit to the one receiver the docs
-# promise. One line per seed: `seed<TAB>label sets asked<TAB>disagreements`. Not part of `make test` (~1 CPU-s a fleet).
-routing-oracle: setup bytecode tools ## Check drawn fleets' routing against the docs-only oracle SEEDS=1-200
+# promise, and a real Alertmanager on it, a seeded half of the alerts firing, must mute exactly what the docs'
+# inhibition rules mute. One line per seed: `seed<TAB>label sets asked and alerts posted<TAB>disagreements`.
+# Not part of `make test` (~1 CPU-s a fleet; `--no-inhibit` skips Alertmanager).
+routing-oracle: setup bytecode e2e-tools ## Check drawn fleets' routing and inhibition against the docs-only oracle SEEDS=1-200
 	$(BIN)/python -m tests.routing_oracle $(SEEDS) --jobs $(DRAWN_JOBS)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
