@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle
+.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle drawn-incidents
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 (exit cod
 # Not part of `make test` (~1 CPU-s a fleet; `--no-inhibit` skips Alertmanager).
 routing-oracle: setup bytecode e2e-tools ## Check drawn fleets' routing and inhibition against the docs-only oracle SEEDS=1-200
 	$(BIN)/python -m tests.routing_oracle $(SEEDS) --jobs $(DRAWN_JOBS)
+
+# Seeded incidents replayed with promtool against one drawn SLO's rules each (tests/drawn_incidents.py): one line
+# per seed, `seed<TAB>drawn case<TAB>violations`; fails when any seed breaks an invariant of the SLO math (healthy
+# never pages or tickets, an outage pages in time, one incident one page that ends). Not part of `make test`
+# (~7 CPU-s a seed).
+drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 against drawn SLOs' rules (promtool)
+	$(BIN)/python -m tests.drawn_incidents $(SEEDS) --jobs $(DRAWN_JOBS)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests

@@ -1,0 +1,454 @@
+"""Drawn incidents: a seeded drawer of one SLO and one traffic timeline with one incident in it, replayed against
+the SLO's compiled rules with promtool, and judged by invariants taken from the SLO math (docs, not obsc's output).
+
+    make drawn-incidents SEEDS=1-100        # or: python -m tests.drawn_incidents 1-100 --jobs 2 [--keep DIR]
+
+A seed draws an SLI kind (request counts, a latency histogram, a raw SLI, time slices, a `by:` SLO), an objective
+(95-99.99%), a period (7d, 28d, 30d, 90d), traffic (0.01 to 1000 req/s, flat, diurnal or idle at night) and one
+incident, then replays a minute-by-minute timeline: 2 hours of healthy traffic, the incident, 7 hours after it.
+The invariants (what each is derived from is said where it is checked, in `violations`):
+
+- a timeline without a burn (healthy noise, a partial burn at half the budget rate or less, counter resets, a
+  deploy, traffic stopping, a scrape gap) never pages and never tickets;
+- a total outage pages within the time the page pair's line promises (README, "Low objectives");
+- one incident pages at most once, and the page ends within the long window of the last pair that fired plus its
+  `keep_firing_for` after the incident;
+- series missing while the targets are up fire SLODataMissing; targets down fire ServiceDown.
+
+One line per seed: `seed<TAB>drawn case<TAB>violations` (exit 1 when any). tests/test_drawn_incidents.py runs
+a few seeds."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from compiler import conventions as names
+from compiler.api import compile_specs
+from tests.conftest import require_tool
+from tests.promtool_helpers import rules_checked_by
+
+KINDS = ["ratio", "latency", "raw", "slices", "grouped"]
+OBJECTIVES = [95, 97.5, 99, 99.5, 99.9, 99.95, 99.99]
+PERIODS = {"7d": 7, "28d": 28, "30d": 30, "90d": 90}
+RATES = [0.01, 0.05, 0.2, 1, 5, 50, 1000]  # requests a second at the diurnal peak
+SHAPES = ["flat", "diurnal", "idle_nights"]
+INCIDENTS = ["healthy", "outage", "partial", "flapping", "blip", "gap", "missing", "reset", "deploy", "stop"]
+INCIDENTS += ["crashloop", "outage_drop"]  # an outage whose pod restarts every few minutes; whose clients give up
+WARM, TAIL = 120, 420  # minutes of healthy traffic before the incident, and replayed after it
+PAGE_SHARES = {"1h": 0.02, "6h": 0.05}  # the Workbook's page pairs: budget share spent in the long window
+PAGE_LINE_CAP, PAGE_MIN_FACTOR = 0.75, 2.0  # README "Low objectives": a page line is at most 75%, factor >= 2
+FAST_FOR, KEEP = {"1h": 2, "6h": 15}, {"1h": 15, "6h": 2}  # README "Timing": each page pair's hold and bridge
+ALERTS = {
+    names.SLO_BURN_FAST: 1,
+    names.SLO_BURN_SLOW: 10,
+    names.SLO_DATA_MISSING: 100,
+    names.KEY_ALERT_NAMES["service_down"]: 1000,
+}
+
+
+@dataclass
+class Case:
+    seed: int
+    kind: str
+    objective: float
+    period: str
+    rate: float
+    shape: str
+    incident: str
+    start: int = WARM
+    minutes: int = 0  # the incident's length
+    k: float = 0.0  # a partial burn's error ratio in budgets (1 = the budget rate)
+    min_bad: int = 3
+    flap: tuple[int, int] = (0, 0)  # minutes bad, minutes good
+    gap: tuple[int, int] = (0, 0)  # a scrape gap inside the incident: its offset and length (targets down)
+    # per minute and group: requests, bad requests; None where the series are missing
+    events: dict[str, list[tuple[int, int] | None]] = field(default_factory=dict)
+    up: list[int] = field(default_factory=list)
+    tail: int = TAIL
+    phase: int = 0  # minutes past the diurnal peak at which the incident starts
+
+    def describe(self) -> str:
+        extra = f" k={self.k:g}" if self.incident == "partial" else ""
+        extra += f" phase={self.phase}m" if self.phase and self.shape != "flat" else ""
+        extra += f" flap={self.flap}" if self.incident == "flapping" else ""
+        extra += f" gap={self.gap}" if self.gap[1] else ""
+        return (
+            f"{self.kind} {self.objective}%/{self.period} {self.rate}/s {self.shape} min_bad={self.min_bad} "
+            f"{self.incident} at {self.start}m for {self.minutes}m{extra}"
+        )
+
+    @property
+    def budget(self) -> float:
+        return 1 - self.objective / 100
+
+    @property
+    def end(self) -> int:
+        return self.start + self.minutes
+
+    @property
+    def length(self) -> int:
+        return self.end + self.tail
+
+
+def draw(seed: int, tail: int = TAIL) -> Case:
+    """The case seed `seed` draws, replayed `tail` minutes past its incident (shorter only to keep a test cheap:
+    a page held past the tail is not seen)."""
+    r = random.Random(seed)
+    case = Case(
+        seed,
+        r.choice(KINDS),
+        r.choice(OBJECTIVES),
+        r.choice(list(PERIODS)),
+        r.choice(RATES),
+        r.choice(SHAPES),
+        r.choice(INCIDENTS),
+    )
+    case.tail = tail
+    case.phase = r.choice([0, 0, 360, 600, 720, 1080])
+    case.min_bad = r.choice([3, 3, 3, 1, 10])
+    case.minutes = r.choice([1, 3, 10, 30, 90, 180])
+    if case.incident == "blip":
+        case.minutes = 1
+    if case.incident == "partial":
+        case.k = r.choice([0.3, 0.5, 2, 5, 10, 20])
+    if case.incident == "flapping":
+        case.flap = (r.randint(1, 5), r.randint(1, 8))
+    if case.incident in ("outage", "flapping", "crashloop") and r.random() < 0.3:
+        case.gap = (r.randint(0, max(0, case.minutes - 1)), r.randint(2, 8))
+    _fill(case, r)
+    return case
+
+
+def _traffic(case: Case, minute: int) -> float:
+    """Requests a second at `minute`: the peak rate, a diurnal wave (the incident starts near the peak), or that
+    wave with idle nights (6 quiet hours a day)."""
+    if case.shape == "flat":
+        return case.rate
+    phase = math.cos(2 * math.pi * (minute - case.start + case.phase) / 1440)
+    if case.shape == "idle_nights" and phase < -0.5:
+        return 0.0
+    return case.rate * (0.55 + 0.45 * phase)
+
+
+def _bad_share(case: Case, minute: int, r: random.Random) -> float:
+    """The error ratio drawn for `minute`: healthy traffic fails at up to half the budget rate."""
+    healthy = case.budget * r.uniform(0, 0.5)
+    inside = case.start <= minute < case.end
+    if not inside or not burns(case):
+        return healthy
+    if case.incident == "partial":
+        return min(1.0, case.k * case.budget)
+    if case.incident == "flapping":
+        on, off = case.flap
+        return 1.0 if (minute - case.start) % (on + off) < on else healthy
+    return 1.0
+
+
+def _poisson(r: random.Random, mean: float) -> int:
+    if mean > 50:
+        return max(0, round(r.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= r.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _binomial(r: random.Random, n: int, p: float) -> int:
+    if n * p * (1 - p) > 25:
+        return min(n, max(0, round(r.gauss(n * p, math.sqrt(n * p * (1 - p))))))
+    if n > 2000:  # rare events among many: Poisson
+        return min(n, _poisson(r, n * p))
+    return sum(r.random() < p for _ in range(n))
+
+
+def _fill(case: Case, r: random.Random) -> None:
+    groups = ["eu", "us"] if case.kind == "grouped" else [""]
+    case.events = {g: [] for g in groups}
+    for minute in range(case.length):
+        inside = case.start <= minute < case.end
+        gap = inside and case.gap[1] and case.gap[0] <= minute - case.start < case.gap[0] + case.gap[1]
+        down = (inside and case.incident == "gap") or gap
+        case.up.append(0 if down else 1)
+        for i, g in enumerate(groups):
+            if down or (inside and case.incident == "missing"):
+                case.events[g].append(None)
+                continue
+            rate = 0.0 if inside and case.incident == "stop" else _traffic(case, minute)
+            if inside and case.incident == "outage_drop":
+                rate *= 0.1  # clients back off: a tenth of the traffic, all of it failing
+            n = 60 if case.kind == "slices" else _poisson(r, rate * 60)
+            share = _bad_share(case, minute, r) if i == 0 else case.budget * r.uniform(0, 0.5)
+            if case.kind == "slices":  # one slice a minute: bad with the drawn share's probability
+                case.events[g].append((1, int(r.random() < share)))
+            else:
+                case.events[g].append((n, _binomial(r, n, share)))
+
+
+# -- the spec and its series
+
+
+def spec(case: Case) -> str:
+    sli = {
+        "ratio": "{errors: errors, total: requests}",
+        "grouped": "{errors: errors, total: requests}",
+        "latency": "{latency: latency, threshold: 300ms}",
+        "raw": "{raw: {errors: 'sum(rate(app_requests_total{code=~\"5..\",$selector}[$window]))', "
+        "total: 'sum(rate(app_requests_total{$selector}[$window]))'}}",
+        "slices": "{good_when: probe_ok == 1}",
+    }[case.kind]
+    by = ", by: [region]" if case.kind == "grouped" else ""
+    return f"""apiVersion: obsc/v1
+service: drawn
+team: fuzz
+selector: {{job: drawn}}
+metrics:
+  requests: app_requests_total
+  errors: app_requests_total{{code=~"5.."}}
+  latency: app_request_duration_seconds
+  probe_ok: {{selector: 'probe_success{{target="home"}}', type: gauge, aggregation: min}}
+alerts: {{error_rate: false, latency_p99: false, traffic_anomaly: false, traffic_milestone: false, deployment: false,
+  new_error_type: false, cpu: false, memory: false, disk: false, disk_full: false}}
+slos:
+  - {{name: drawn, objective: {case.objective}, period: {case.period}, min_bad_events: {case.min_bad}{by}, sli: {sli}}}
+routing:
+  critical: {{webhook: {{url: "http://relay:8080/page"}}}}
+  warning: {{webhook: {{url: "http://relay:8080/ticket"}}}}
+  info: {{webhook: {{url: "http://relay:8080/digest"}}}}
+"""
+
+
+def _values(points: list[float | None]) -> str:
+    return " ".join("_" if p is None else f"{p:g}" for p in points)
+
+
+def _instance(case: Case, minute: int) -> str:
+    """A deploy replaces the pod: a new instance, its counters from 0, from the incident's start on."""
+    return "b" if case.incident == "deploy" and minute >= case.start else "a"
+
+
+def series(case: Case) -> dict[str, str]:
+    out: dict[str, list[float | None]] = {}
+
+    def put(name: str, minute: int, value: float | None) -> None:
+        out.setdefault(name, [None] * case.length)[minute] = value
+
+    totals: dict[str, float] = {}
+    for g, points in case.events.items():
+        for minute, point in enumerate(points):
+            inst = _instance(case, minute)
+            reset = case.incident == "reset" and minute == case.start
+            since = minute - case.start
+            reset = reset or (case.incident == "crashloop" and 0 <= since < case.minutes and since % 4 == 0)
+            region = f',region="{g}"' if g else ""
+            labels = f'job="drawn",instance="{inst}"{region}'
+            if point is None:
+                continue
+            n, bad = point
+            if case.kind == "slices":
+                put(f'probe_success{{{labels},target="home"}}', minute, 0 if bad else 1)
+                continue
+            if case.kind == "latency":
+                keys = {
+                    f'app_request_duration_seconds_bucket{{{labels},le="+Inf"}}': n,
+                    f'app_request_duration_seconds_bucket{{{labels},le="0.3"}}': n - bad,
+                    f"app_request_duration_seconds_count{{{labels}}}": n,
+                }
+            else:
+                keys = {
+                    f'app_requests_total{{{labels},code="200"}}': n - bad,
+                    f'app_requests_total{{{labels},code="500"}}': bad,
+                }
+            for key, add in keys.items():
+                totals[key] = (0 if reset else totals.get(key, 0)) + add
+                put(key, minute, totals[key])
+    for minute, up in enumerate(case.up):
+        put(f'up{{job="drawn",instance="{_instance(case, minute)}"}}', minute, up)
+    return {key: _values(points) for key, points in out.items()}
+
+
+# -- the replay
+
+
+def _check_expr() -> str:
+    parts = [
+        f'{weight} * (count(ALERTS{{alertname="{alert}",alertstate="firing"}}) or vector(0))'
+        for alert, weight in ALERTS.items()
+    ]
+    return " + ".join(parts)
+
+
+def replay(case: Case, workdir: Path) -> dict[int, dict[str, int]]:
+    """Minute → alert → how many of its series fire, from promtool."""
+    specs = workdir / "specs"
+    specs.mkdir(parents=True, exist_ok=True)
+    (specs / "drawn.yaml").write_text(spec(case))
+    bundle = compile_specs([str(specs)]).bundle
+    path = names.prometheus_rules_path("drawn")
+    content = next(a.content for a in bundle.artifacts if a.path == path)
+    expr = _check_expr()
+    rules = rules_checked_by(content, [expr])
+    (workdir / "rules.yaml").write_text(rules)
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "group_eval_order": [g["name"] for g in yaml.safe_load(rules)["groups"]],
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": v} for s, v in series(case).items()],
+                "promql_expr_test": [
+                    {"expr": expr, "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": -1}]}
+                    for m in range(case.length)
+                ],
+            }
+        ],
+    }
+    (workdir / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    run = subprocess.run(
+        [require_tool("promtool"), "test", "rules", "t.yaml"], cwd=workdir, capture_output=True, text=True
+    )
+    got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", run.stdout + run.stderr, re.DOTALL)
+    if len(got) != case.length:
+        raise RuntimeError(f"seed {case.seed}: promtool said {(run.stdout + run.stderr)[-2000:]}")
+    out: dict[int, dict[str, int]] = {}
+    for at, value in got:
+        code = int(float(value))
+        out[_minutes(at)] = {alert: code // weight % 10 for alert, weight in ALERTS.items()}
+    return out
+
+
+def _minutes(text: str) -> int:
+    """promtool's `2d3h4m`, `7h`, `0s` → minutes."""
+    units = {"d": 1440, "h": 60, "m": 1, "s": 0}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([dhms])", text))
+
+
+# -- the invariants
+
+
+def page_line(case: Case, long: str) -> float:
+    """The error ratio a page pair fires over: the Workbook's budget share over its long window, rescaled to the
+    period, capped at a 75% line but not below 2x (README, "Low objectives")."""
+    factor = PAGE_SHARES[long] * PERIODS[case.period] * 24 / (1 if long == "1h" else 6)
+    if factor * case.budget > PAGE_LINE_CAP:
+        factor = max(PAGE_MIN_FACTOR, math.floor(PAGE_LINE_CAP / case.budget * 100) / 100)
+    return factor * case.budget
+
+
+def outage_promise(case: Case) -> int | None:
+    """Minutes from a total outage's start to its page, from the expected traffic: the first minute t at which
+    the 1h window's error ratio (failed requests since the start over all requests of the last hour; a tenth
+    of the traffic during the outage when clients back off) is past the page line and the window holds
+    `min_bad` failures; then the pair's hold, plus 3 minutes (a minute's step and the rate's extrapolation at
+    the window's edge). None when no failure reaches it within the incident (idle hours: nothing to page on)."""
+    line, kept = page_line(case, "1h"), 0.1 if case.incident == "outage_drop" else 1.0
+    per = [1.0 if case.kind == "slices" else _traffic(case, m) * 60 for m in range(case.length)]
+    for t in range(1, case.minutes + 1):
+        bad = sum(per[case.start : case.start + t]) * kept
+        total = bad + sum(per[max(0, case.start + t - 60) : case.start])
+        if total and bad / total > line and bad >= case.min_bad:
+            return t + FAST_FOR["1h"] + 3
+    return None
+
+
+def _episodes(minutes: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for m in minutes:
+        if runs and runs[-1][1] == m - 1:
+            runs[-1] = (runs[-1][0], m)
+        else:
+            runs.append((m, m))
+    return runs
+
+
+def burns(case: Case) -> bool:
+    """Whether the incident spends budget faster than it lasts: the only incidents that may page or ticket."""
+    if case.incident == "partial":
+        return case.k > 1
+    return case.incident in ("outage", "flapping", "blip", "crashloop", "outage_drop")
+
+
+def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
+    fast = [m for m in sorted(seen) if seen[m][names.SLO_BURN_FAST]]
+    slow = [m for m in sorted(seen) if seen[m][names.SLO_BURN_SLOW]]
+    out: list[str] = []
+    if not burns(case):
+        # healthy traffic fails at half the budget rate at most: every pair's line is at least 1x the budget
+        # (windows.yaml: no factor below 1), so no window's ratio reaches one but by the noise of a few events
+        if fast:
+            out.append(f"paged without a burn: {_episodes(fast)}")
+        if slow:
+            out.append(f"ticketed without a burn: {_episodes(slow)}")
+    else:
+        episodes = _episodes(fast)
+        if len(episodes) > 1:
+            out.append(f"one incident paged {len(episodes)} times: {episodes}")
+        if episodes:
+            # the page ends once the long window of the last pair firing has forgotten the incident, plus that
+            # pair's keep_firing_for and a step; the 6h pair bounds both
+            bound = case.end + 360 + KEEP["6h"] + 2
+            if episodes[-1][1] + 1 > bound:
+                out.append(f"page held until {episodes[-1][1] + 1}m, past {bound}m")
+        outage = case.incident in ("outage", "crashloop", "outage_drop")
+        promise = outage_promise(case) if outage and not case.gap[1] else None
+        if promise is not None and case.minutes >= promise:
+            promise += case.start
+            if not fast or fast[0] > promise:
+                out.append(f"outage paged at {fast[0] if fast else 'never'}m, promised by {promise}m")
+    if case.incident in ("missing", "gap") and case.minutes >= 20:
+        alert = names.SLO_DATA_MISSING if case.incident == "missing" else names.KEY_ALERT_NAMES["service_down"]
+        # series gone: rate() reads 5 minutes on, then the alert's 10m hold; a few minutes of steps beside
+        within = [m for m in range(case.start, case.end) if seen[m][alert]]
+        if not within or within[0] > case.start + 5 + 10 + 3:
+            out.append(f"{case.incident} for {case.minutes}m: {alert} at {within[0] if within else 'never'}m")
+    return out
+
+
+def run_seed(seed: int, keep: Path | None, tail: int = TAIL) -> tuple[int, str, list[str]]:
+    case = draw(seed, tail)
+    with tempfile.TemporaryDirectory(prefix=f"drawn-incident-{seed}-") as tmp:
+        work = keep / str(seed) if keep else Path(tmp)
+        seen = replay(case, work)
+        fired = {a: _episodes([m for m in sorted(seen) if seen[m][a]]) for a in ALERTS}
+        said = " ".join(f"{a.removeprefix('SLOErrorBudget')}={e}" for a, e in fired.items() if e)
+        return seed, f"{case.describe()}\t{said or '-'}", violations(case, seen)
+
+
+def _seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", help="e.g. 1-100 or 3,7,12")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="keep each seed's rules and promtool test here")
+    args = parser.parse_args(argv)
+    bad = 0
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for seed, what, found in pool.map(functools.partial(run_seed, keep=args.keep), _seeds(args.seeds)):
+            bad += bool(found)
+            print(f"{seed}\t{what}\t{'; '.join(found) or 'ok'}", flush=True)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
