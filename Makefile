@@ -50,13 +50,16 @@ test: setup e2e-tools lint ## Run the whole test suite (unit, golden, property, 
 	@test -d tests/__pycache__ || env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q --collect-only -p no:cacheprovider >/dev/null
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q $(if $(filter 0,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadscope)
 
-# Seeded fleets drawn across the spec language, each compiled with validation (tests/drawn_fleets.py): one line
-# per seed, `seed<TAB>exit code<TAB>first error`. Exit 1, 70 or a traceback is a bug (fails the target); exit 2
-# with a located message may be a fair refusal. Not part of `make test` (~10 CPU-s a fleet).
+# Seeded fleets drawn across the spec language, each compiled with validation (tests/drawn_fleets.py), then taken
+# through check (another cwd), a second compile (another PYTHONHASHSEED), an edit's check/diff and its incremental
+# recompile: one line per seed, `seed<TAB>exit code<TAB>first error<TAB>round-trip problems...`. Exit 1, 70, a
+# traceback, an unlocated exit 2 or any round-trip problem is a bug (fails the target); exit 2 with a located
+# message may be a fair refusal. Not part of `make test` (~15 CPU-s a fleet; DRAWN_FLAGS=--no-round-trips: ~8).
 SEEDS ?= 1-200
 DRAWN_JOBS ?= 2
-drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 (exit codes and first error per seed)
-	$(BIN)/python -m tests.drawn_fleets $(SEEDS) --jobs $(DRAWN_JOBS)
+DRAWN_FLAGS ?=
+drawn-fleets: setup bytecode tools ## Compile drawn fleets SEEDS=1-200 and round-trip them (check, diff, recompile)
+	$(BIN)/python -m tests.drawn_fleets $(SEEDS) --jobs $(DRAWN_JOBS) $(DRAWN_FLAGS)
 
 # The routing tree of drawn fleets against an oracle apart from obsc's route generator (tests/routing_oracle.py):
 # amtool on each fleet's alertmanager.yml must send every alert the rules emit to the one receiver the docs

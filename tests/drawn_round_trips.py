@@ -5,7 +5,9 @@
 3. one edit to one drawn YAML spec (an SLO objective, a threshold alert's line, or a route) is drift for `check`
    (exit 1), and `obsc diff --as json` names that change and nothing of another service;
 4. the recompile re-runs promtool on the edited service's files only (the others' bytes passed before), and
-   `check` is clean again.
+   `check` is clean again;
+5. `obsc verify` against a Prometheus that holds no series and no rules finds something (exit 1), each finding at
+   a spec line.
 
 Each returns the problems found, as short lines; none means the round trip held."""
 
@@ -24,6 +26,7 @@ from typing import Any
 import yaml
 
 from tests.drawn_platform import ROOT
+from tests.fake_prometheus import serving
 
 RECORD = ".obsc-validated"  # the validation record: which bytes passed, rewritten by every validating compile
 SKIPPED = re.compile(r"promtool: (\d+) rule file\(s\) and (\d+) test file\(s\) passed before")
@@ -51,11 +54,12 @@ class Fleet:
         return obsc(["compile", "specs", "--out", "out", *jflags, *flags], self.root, hashseed)
 
     def other_cwd(self, command: str, *flags: str) -> subprocess.CompletedProcess[str]:
-        """`obsc check`/`diff` from another working directory, with absolute paths."""
+        """`obsc check`/`diff`/`verify` from another working directory, with absolute paths."""
         elsewhere = self.root / "elsewhere"
         elsewhere.mkdir(exist_ok=True)
         jflags = [f"-J{p}" for p in self.jpaths]
-        return obsc([command, str(self.specs), "--out", str(self.out), *jflags, *flags], elsewhere, "2")
+        out = ["--out", str(self.out)] if command != "verify" else []
+        return obsc([command, str(self.specs), *out, *jflags, *flags], elsewhere, "2")
 
 
 def obsc(args: list[str], cwd: Path, hashseed: str) -> subprocess.CompletedProcess[str]:
@@ -161,6 +165,32 @@ def promtool_files(out: Path) -> tuple[dict[str, int], dict[str, int]]:
     return rules, tests
 
 
+def empty_prometheus(path: str, query: str) -> Any:
+    """The answers of a Prometheus 2.42 that scrapes nothing and loads no rules (15d retention)."""
+    answers: dict[str, Any] = {
+        "/api/v1/query": {"resultType": "vector", "result": []},
+        "/api/v1/status/config": {"yaml": "global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\n"},
+        "/api/v1/status/runtimeinfo": {"storageRetention": "15d"},
+        "/api/v1/status/flags": {},
+        "/api/v1/rules": {"groups": []},
+        "/api/v1/metadata": {},
+    }
+    return [] if path.startswith("/api/v1/label") else answers.get(path)
+
+
+def verify_problems(fleet: Fleet) -> list[str]:
+    """`obsc verify` against an empty server: findings (exit 1), each located in a spec."""
+    with serving(empty_prometheus) as url:
+        done = fleet.other_cwd("verify", "--prometheus", url, "--error-format", "json")
+    if done.returncode != 1:
+        return [f"verify against an empty server: exit {done.returncode}: {first_line(done)}"]
+    findings = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    unlocated = [f["message"][:80] for f in findings if not (f.get("file") and f.get("line"))]
+    return [f"verify: {len(findings)} finding(s), unlocated: {msg}" for msg in unlocated[:2]] or (
+        [] if findings else ["verify: exit 1 without a finding"]
+    )
+
+
 def round_trips(fleet: Fleet, seed: int) -> list[str]:
     """Problems of the round trips of a fleet compiled (with validation) into fleet.out; empty when all held."""
     done = fleet.other_cwd("check")
@@ -171,6 +201,7 @@ def round_trips(fleet: Fleet, seed: int) -> list[str]:
     moved = sorted(p for p in before.keys() | tree(fleet.out).keys() if before.get(p) != tree(fleet.out).get(p))
     problems = [f"second compile: exit {again.returncode}"] * (again.returncode != 0)
     problems += [f"second compile under PYTHONHASHSEED=4242 changed {', '.join(moved[:3])}"] * bool(moved)
+    problems += verify_problems(fleet)
     edit = choose_edit(fleet, seed)
     if edit is None:
         return problems

@@ -1,29 +1,63 @@
-"""Two drawn fleets (tests/drawn_fleets.py) compile with validation: obsc's output of specs nobody here wrote passes
-obsc's own promtool/amtool tests. Seed 176: one Jsonnet spec importing a fleet library under `team_spec_dir`, a
-relay (`targets_via`), a `by:` group, threshold alerts, secret-file receivers, an Alertmanager template glob and a
-platform burn-window catalog; seed 179: the standard Jsonnet dashboard a spec lists, and a catalog. The sweep itself
-(`make drawn-fleets SEEDS=1-200`) runs outside `make test`; these two keep the drawer and the runner working."""
+"""Drawn fleets (tests/drawn_fleets.py) compile with validation and hold their round trips: obsc's output of specs
+nobody here wrote passes obsc's own promtool/amtool tests, `check` from another cwd finds no drift, a second
+compile under another PYTHONHASHSEED writes the same bytes, and an edit to one spec is drift that `diff` names and
+the recompile re-validates for that service alone. Seed ROUND_TRIP_SEED: two services, one Jsonnet spec importing
+a library on a `-J` path, the Mimir layout with a namespace prefix, threshold alerts; its edit is an SLO's
+objective. Seed 179 draws the standard Jsonnet dashboard a spec lists, and a catalog. The sweep itself
+(`make drawn-fleets SEEDS=1-200`) runs outside `make test`; these keep the drawer and the runner working."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 from tests.conftest import require_tool
-from tests.drawn_fleets import compile_fleet, draw
+from tests.drawn_fleets import compile_fleet, draw, is_bug
+from tests.drawn_round_trips import Edit, named, stray_rows
+
+ROUND_TRIP_SEED = 29
 
 
-@pytest.mark.parametrize("seed", [176, 179])
-def test_drawn_fleet_compiles_and_passes_its_own_checks(seed: int) -> None:
+def test_a_drawn_fleet_compiles_passes_its_own_checks_and_round_trips() -> None:
     require_tool("promtool")
     require_tool("amtool")
-    rc, first_error = compile_fleet(seed, keep=None)
-    assert (rc, first_error) == (0, "")
+    assert compile_fleet(ROUND_TRIP_SEED, keep=None, trips=True) == (0, "", [])
 
 
 def test_the_drawer_is_seeded_and_covers_the_named_features() -> None:
     assert draw(176) == draw(176)
     fleet = draw(179)
     text = "\n".join([*draw(176).values(), *fleet.values()])
-    for feature in ("team_spec_dir", "targets_via", "import 'lib/common.libsonnet'", "_file", "templates"):
+    for feature in ("team_spec_dir", "targets_via", "_file", "templates", "receiver_url_prefixes"):
         assert feature in text, feature
     assert "dash/golden-signals.jsonnet" in fleet and "- golden-signals" in text
+    round_trip = draw(ROUND_TRIP_SEED)
+    assert "../jlib/fleet/labels.libsonnet" in round_trip
+    assert "mimir_namespace" in round_trip["platform.yaml"] and "threshold_alerts" in "".join(round_trip.values())
+    many_nines = "".join(draw(20).values())
+    assert "objective: 99.9999" in many_nines or '"objective": 99.9999' in many_nines
+
+
+ROWS = [
+    {"kind": "alert", "name": 'Threshold0{service="svc0-a", team="team-a"} [critical]'},
+    {"kind": "dashboard", "name": "grafana/dashboards/teams/team-a/svc0-a.json"},
+    {"kind": "dashboard", "name": "grafana/dashboards/fleet/fleet.json"},
+]
+
+
+def test_the_round_trip_takes_only_rows_of_the_edit() -> None:
+    threshold = Edit(Path("svc0-a.yaml"), "a line", "svc0-a", alert="Threshold0")
+    assert stray_rows(threshold, ROWS) == [] and named(threshold, ROWS)
+    other = {"kind": "alert", "name": 'Threshold0{service="svc1-b", team="team-b"} [critical]'}
+    assert stray_rows(threshold, [*ROWS, other]) == [f"alert {other['name']}"]
+    assert not named(Edit(Path("svc0-a.yaml"), "a line", "svc0-a", alert="Threshold1"), ROWS)
+    route = Edit(Path("svc0-a.yaml"), "a route", "svc0-a")
+    assert len(stray_rows(route, ROWS)) == 3 and not named(route, ROWS)
+    objective = Edit(Path("svc0-a.yaml"), "an objective", "svc0-a", slo="avail")
+    record = {"kind": "record", "name": 'slo:objective:ratio{service="svc0-a", slo="latency"}'}
+    assert stray_rows(objective, [record]) == [f"record {record['name']}"]
+
+
+def test_an_unlocated_refusal_or_a_failed_round_trip_is_a_bug() -> None:
+    assert not is_bug(0, "", []) and not is_bug(2, "specs/a.yaml:3:5 $.slos: no", [])
+    assert is_bug(2, "obsc: error: something", []) and is_bug(1, "", []) and is_bug(70, "", [])
+    assert is_bug(0, "", ["check after compile: exit 1"])
