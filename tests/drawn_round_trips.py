@@ -93,6 +93,7 @@ class Edit:
     service: str
     slo: str | None = None  # an objective edit: the SLO every alert and record row names
     alert: str | None = None  # a threshold edit: the alert a row must name
+    team: str = ""  # a route edit: the team whose AlertmanagerConfig (prometheus-operator layout) carries it
 
 
 def choose_edit(fleet: Fleet, seed: int) -> Edit | None:
@@ -124,7 +125,7 @@ def _apply(kind: str, path: Path, spec: dict[str, Any]) -> Edit:
         return Edit(path, f"{name} {alert['name']} {key} {old} -> {alert[key]}", name, alert=alert["name"])
     tier = next(iter(spec.get("routing", {})), "warning")
     spec.setdefault("routing", {})[tier] = {"webhook": {"url": f"https://hooks.example.org/{spec['team']}-edited"}}
-    return Edit(path, f"{name} routing.{tier} -> a new webhook", name)
+    return Edit(path, f"{name} routing.{tier} -> a new webhook", name, team=spec["team"])
 
 
 def stray_rows(edit: Edit, changes: list[dict[str, Any]]) -> list[str]:
@@ -133,8 +134,8 @@ def stray_rows(edit: Edit, changes: list[dict[str, Any]]) -> list[str]:
     stray = []
     for row in changes:
         kind, name = row["kind"], row["name"]
-        if edit.slo is None and edit.alert is None:  # a route: Alertmanager only
-            ok = kind in ("route", "receiver", "alertmanager")
+        if edit.slo is None and edit.alert is None:  # a route: Alertmanager only, and the operator's copy of it
+            ok = kind in ("route", "receiver", "alertmanager") or name == f"alertmanager/operator/{edit.team}.yaml"
         elif kind in ("alert", "record"):
             ok = mine in name and (edit.slo is None or f'slo="{edit.slo}"' in name or kind == "alert")
         else:

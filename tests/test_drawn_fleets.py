@@ -1,10 +1,11 @@
 """Drawn fleets (tests/drawn_fleets.py) compile with validation and hold their round trips: obsc's output of specs
 nobody here wrote passes obsc's own promtool/amtool tests, `check` from another cwd finds no drift, a second
 compile under another PYTHONHASHSEED writes the same bytes, and an edit to one spec is drift that `diff` names and
-the recompile re-validates for that service alone. Seed ROUND_TRIP_SEED: two services, one Jsonnet spec importing
-a library on a `-J` path, the Mimir layout with a namespace prefix, threshold alerts; its edit is an SLO's
-objective. Seed 179 draws the standard Jsonnet dashboard a spec lists, and a catalog. The sweep itself
-(`make drawn-fleets SEEDS=1-200`) runs outside `make test`; these keep the drawer and the runner working."""
+the recompile re-validates for that service alone. Seed ROUND_TRIP_SEED (the cheapest fleet of the first 600 with
+all of these): two services, one a Jsonnet spec importing a library on a `-J` path that imports its neighbour, the
+Mimir layout with a namespace prefix, receiver allow-lists; its edit is a route (Alertmanager only: promtool runs on
+nothing). The sweep itself (`make drawn-fleets SEEDS=1-200`) runs outside `make test`; these keep the drawer and
+the runner working."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.conftest import require_tool
 from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_round_trips import Edit, named, stray_rows
 
-ROUND_TRIP_SEED = 29
+ROUND_TRIP_SEED = 356
 
 
 def test_a_drawn_fleet_compiles_passes_its_own_checks_and_round_trips() -> None:
@@ -32,7 +33,7 @@ def test_the_drawer_is_seeded_and_covers_the_named_features() -> None:
     assert "dash/golden-signals.jsonnet" in fleet and "- golden-signals" in text
     round_trip = draw(ROUND_TRIP_SEED)
     assert "../jlib/fleet/labels.libsonnet" in round_trip
-    assert "mimir_namespace" in round_trip["platform.yaml"] and "threshold_alerts" in "".join(round_trip.values())
+    assert "mimir_namespace" in round_trip["platform.yaml"] and "receiver_email_domains" in round_trip["platform.yaml"]
     many_nines = "".join(draw(20).values())
     assert "objective: 99.9999" in many_nines or '"objective": 99.9999' in many_nines
 
@@ -50,8 +51,11 @@ def test_the_round_trip_takes_only_rows_of_the_edit() -> None:
     other = {"kind": "alert", "name": 'Threshold0{service="svc1-b", team="team-b"} [critical]'}
     assert stray_rows(threshold, [*ROWS, other]) == [f"alert {other['name']}"]
     assert not named(Edit(Path("svc0-a.yaml"), "a line", "svc0-a", alert="Threshold1"), ROWS)
-    route = Edit(Path("svc0-a.yaml"), "a route", "svc0-a")
+    route = Edit(Path("svc0-a.yaml"), "a route", "svc0-a", team="team-a")
     assert len(stray_rows(route, ROWS)) == 3 and not named(route, ROWS)
+    operator = [{"kind": "receiver", "name": "svc0-a-warning"}, {"kind": "file", "name": ""}]
+    assert stray_rows(route, [operator[0], {**operator[1], "name": "alertmanager/operator/team-a.yaml"}]) == []
+    assert stray_rows(route, [{**operator[1], "name": "alertmanager/operator/team-b.yaml"}]) != []
     objective = Edit(Path("svc0-a.yaml"), "an objective", "svc0-a", slo="avail")
     record = {"kind": "record", "name": 'slo:objective:ratio{service="svc0-a", slo="latency"}'}
     assert stray_rows(objective, [record]) == [f"record {record['name']}"]
