@@ -53,9 +53,10 @@ def test_the_round_trip_takes_only_rows_of_the_edit() -> None:
     assert not named(Edit(Path("svc0-a.yaml"), "a line", "svc0-a", alert="Threshold1"), ROWS)
     route = Edit(Path("svc0-a.yaml"), "a route", "svc0-a", team="team-a")
     assert len(stray_rows(route, ROWS)) == 3 and not named(route, ROWS)
-    operator = [{"kind": "receiver", "name": "svc0-a-warning"}, {"kind": "file", "name": ""}]
-    assert stray_rows(route, [operator[0], {**operator[1], "name": "alertmanager/operator/team-a.yaml"}]) == []
-    assert stray_rows(route, [{**operator[1], "name": "alertmanager/operator/team-b.yaml"}]) != []
+    receiver = {"kind": "receiver", "name": "svc0-a-warning"}
+    team_a, team_b = ({"kind": "file", "name": f"alertmanager/operator/{t}.yaml"} for t in ("team-a", "team-b"))
+    assert stray_rows(route, [receiver, team_a]) == [] and named(route, [receiver, team_a])
+    assert stray_rows(route, [receiver, team_b]) == [f"file {team_b['name']}"]
     objective = Edit(Path("svc0-a.yaml"), "an objective", "svc0-a", slo="avail")
     record = {"kind": "record", "name": 'slo:objective:ratio{service="svc0-a", slo="latency"}'}
     assert stray_rows(objective, [record]) == [f"record {record['name']}"]
