@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -243,8 +244,9 @@ def inhibition_disagreements(specs: Path, out: Path, binary: str, seed: int) -> 
     return len(firing), found
 
 
-def compile_fleet(specs: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def compile_fleet(specs: Path, out: Path, jpaths: Sequence[Path] = ()) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "compiler", "compile", str(specs), "--out", str(out), "-q", "--no-validate"]
+    cmd += [arg for jpath in jpaths for arg in ("-J", str(jpath))]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
@@ -255,11 +257,11 @@ def check_drawn(seed: int, inhibit: bool = False) -> tuple[int, str]:
     from tests import drawn_fleets
 
     with tempfile.TemporaryDirectory(prefix=f"oracle-{seed}-") as tmp:
-        specs = drawn_fleets.write(seed, Path(tmp) / "specs")
+        specs, jpaths = drawn_fleets.write(seed, Path(tmp) / "specs")
         platform = yaml.safe_load((specs / "platform.yaml").read_text())
         platform.pop("output", None)  # the oracle reads the plain layout; routing is the same in every format
         (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False, allow_unicode=True))
-        done = compile_fleet(specs, Path(tmp) / "out")
+        done = compile_fleet(specs, Path(tmp) / "out", jpaths)
         if done.returncode != 0:
             return 0, f"refused (exit {done.returncode}): {done.stderr.strip().splitlines()[:1]}"
         asked, found = disagreements(specs, Path(tmp) / "out")
