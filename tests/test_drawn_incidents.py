@@ -7,8 +7,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import require_tool
 from tests.drawn_incidents import Case, draw, replay, run_seed, violations
 
@@ -33,7 +31,6 @@ def test_the_judge_sees_a_page_and_a_missing_one() -> None:
     assert violations(case, quiet) == [f"outage paged at neverm, promised by {case.start + 8}m"]
 
 
-@pytest.mark.xfail(strict=True, reason="known limit, round 42: a stray failure after a burst pages again")
 def test_one_stray_failure_after_a_burst_does_not_page_again() -> None:
     """Seed 74's violation, minimised: 99.9% over 7d at 0.2 req/s (12 a minute), one minute of total outage (12
     failures) at 2h00, then one failed request at 3h20. The burst pages once (2h02-3h01, as without the stray

@@ -134,7 +134,10 @@ def test_a_lane_whose_pair_is_not_up_does_not_fire_on_its_branch_and_keeps_apart
     burn = Burn("Slow", 7200, 10800, SHORT, 0.001, (600,), "w2", True)
     windows = (SHORT, 600, 10800)
     quiet = _State({10800: Decimal("0.0024")}, totals={SHORT: Decimal(1)})  # 0.3 failures at the line: thin
-    burning = _State({10800: Decimal("0.00125"), SHORT: Decimal("0.00125")}, totals={600: Decimal(1)})
+    # events enough in its short window (24 failures, 19.2 at the line) that it starts the pair (round 42)
+    burning = _State(
+        {10800: Decimal("0.00125"), SHORT: Decimal("0.00125")}, totals={600: Decimal(1), SHORT: Decimal(64)}
+    )
     lanes = [Lane(quiet, frozenset({"Slow"}), 3600), Lane(burning, frozenset({"Slow"}), 7200)]
     judge = Judge([burn], 0.0, windows)
     assert [judge.columns(lane.state)[0].alone for lane in lanes] == [False, True]

@@ -62,12 +62,16 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     group of their own instead of after it (one group more, as many steps, but those steps evaluate
     SLODataMissing's few rules, not the raw-counter case's ~80). Round 42: the event-count page pairs' burst end
     (counted_short.event_burst_record) has a case that ends the 6h/30m page by it and one it holds, whose
-    clean short windows claim windows no busy case may share: two groups and four steps more (24 and 67 before)."""
+    clean short windows claim windows no busy case may share: two groups and four steps more (24 and 67 before).
+    Round 42 too: each event-count pair's short window over the line on a stray failure (starts nothing), a pair up
+    held by a short window over the line without a start in it, and one ended by a counted one under the line
+    (counted_short.started_by_counted_short), one failure starting it where the line shows 0.08 of one and not
+    where 0.12, nor at 0.8x: eight groups and sixteen steps more (26 and 71 before)."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 26
-    assert sum(_steps(g, 1800) for g in groups) <= 71
+    assert len(groups) <= 34
+    assert sum(_steps(g, 1800) for g in groups) <= 87
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")
@@ -96,14 +100,18 @@ def test_an_slos_alert_cases_run_side_by_side_in_lanes(tmp_path: Path) -> None:
     assert held and any(LANE in series for series in held)  # every lane holds the pair: each is fed its ALERTS
     fired = [a for c in shared["alert_rule_test"] for a in c["exp_alerts"]]
     assert {a["exp_labels"].get(LANE) for a in fired} - {None} <= lanes
-    (shared,) = [g for g in groups if "twice the budget spent is exhausted" in g["name"]]
-    spent = [
-        a for c in shared["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetExhausted" for a in c["exp_alerts"]
-    ]
-    assert spent and len({a["exp_labels"].get(LANE) for a in spent}) == 1
+    # (each SLO's: the two share a group or not as the planner packs them; round 42's stray cases moved them apart)
+    for shared in [g for g in groups if "twice the budget spent is exhausted" in g["name"]]:
+        spent = [
+            a for c in shared["alert_rule_test"] if c["alertname"] == "SLOErrorBudgetExhausted" for a in c["exp_alerts"]
+        ]
+        assert spent and len({a["exp_labels"].get(LANE) for a in spent}) == 1
     # the pairs burning at 1.25x stay in groups of their own: beside a busier lane a raised guard would pass
-    burning = [g for g in groups if "both at 1.25x" in g["name"]]
-    assert burning and all(LANE not in s["series"] for g in burning for s in g["input_series"])
+    # (another SLO's lanes may share the group: the burning SLO's own series carry no lane label)
+    burning = [(g, p.split(":")[0]) for g in groups for p in g["name"].split("; ") if "both at 1.25x" in p]
+    assert burning and all(
+        LANE not in s["series"] for g, slo in burning for s in g["input_series"] if f'slo="{slo}"' in s["series"]
+    )
 
 
 def test_lanes_only_for_alerts_that_keep_every_label() -> None:

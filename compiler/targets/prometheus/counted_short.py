@@ -54,6 +54,12 @@ SLICE_GATE = Decimal(2)
 BURST_SHOWN = Decimal("0.45")
 
 
+# A burn pair's short window starts it on one failure where a burn at the line shows at most this much of one
+# there (a one-in-ten chance that the line shows a failure at all): 10 requests an hour, one in ten failing, shows
+# 0.012 at a 1h/5m line of 1.44%; one stray among the 360 requests of a 30m window at a 0.14% line shows 0.5.
+LONE_FAILURE = Decimal("0.1")
+
+
 def slice_gate(slo: Slo, window: BurnWindow) -> Decimal:
     """The bad slices a clean window must be able to show for it to end `window`'s held pair: SLICE_GATE, or what
     the fewest bad slices that fire the pair (its floor, min_bad_events, or the slices its long window needs
@@ -135,6 +141,30 @@ def ended_by_counted_short(
             over = names.SLI_BURST_OVER + selector[:-1] + f',{names.LABEL_WINDOW}="{window.short}"' + "}"
             ends = f"{ends[:-1]} or {over})"
     return [ends if line == f"  {short}" else line for line in holds]
+
+
+def started_by_counted_short(
+    holds: list[str], slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str, held: str
+) -> list[str]:
+    """`holds` with the short window's start side (the line `  <short> > <line>`) over the line only if it stays
+    so without its newest failure (`E x N - 1 > E x N / S x line`: its failures less one over the failures a burn at
+    the line shows among its events, E x N / S; read from the errors and the ratio alone, as the generated hold
+    cases feed them) for an event-count SLO, or while the pair's own alert (`held`) is up: the converse of
+    `counted_short`. One failure still starts it where a burn at the line shows at most LONE_FAILURE of one
+    there (it is then most unlikely at the line): at 10 requests an hour, one in ten failing (100x), no 5m or 30m
+    window ever held two failures, and the pages never fired (tests/test_burn_gaps.py).
+    At 0.2 req/s (99.9%, 7d) one failure among the ~360
+    requests of a 30m window reads 0.28% against the 6h/30m pair's 0.14% line (a burn at the line shows 0.5
+    there); after a one-minute outage filled the 6h window, one stray failure paged again (round 42). A pair
+    already up holds on the plain ratio, or a burn near the line would end and start again."""
+    if slo.sli.kind in SLICE_KINDS or slo.sli.kind in UNCOUNTED_KINDS:
+        return holds
+    failed = f"{names.sli_errors_rate(format_duration(window.short_seconds))}{selector} * {window.short_seconds}"
+    over = f"{short} > {threshold}"  # implied by the first start (failures less one over the line's share)
+    shown = f"{failed} / {short} * {threshold}"  # the failures a burn at the line shows among its events
+    lone = f"{over} and {shown} <= {decimal_text(LONE_FAILURE)}"
+    start = f"  ({failed} - 1 > {shown} or {lone} or {over} {held})"
+    return [start if line == f"  {over}" else line for line in holds]
 
 
 def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -> Rule:

@@ -281,6 +281,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         steps = [counted_step(slo, w, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
         held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
+        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held)
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]

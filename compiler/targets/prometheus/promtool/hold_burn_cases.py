@@ -99,8 +99,9 @@ def _slo_series(
         return None
     windows = sorted({s for _, w in every for s in (w.short_seconds, w.long_seconds)})
     longs = sorted({w.long_seconds for _, w in every})
+    failing_in = sorted({*longs, *(w.short_seconds for _, w in pairs)})  # a short window starts on its errors too
     ratio_names = {names.sli_error_ratio(format_duration(s)) for s in windows}
-    rate_names = {names.sli_errors_rate(format_duration(s)) for s in longs}
+    rate_names = {names.sli_errors_rate(format_duration(s)) for s in failing_in}
     # ALERTS: the pair's own, which promtool writes. The short windows' and steps' events (counted_short.py)
     # are not fed (fed, the ratio rules would write beside the fed ratios): a held pair then reads its long
     # window, which drops to 0 with its short window.
@@ -126,7 +127,8 @@ def _slo_series(
         breach = burns.get(seconds, longest)
         return f"{decimal_text(high)}x{breach - 1} 0x{minutes - breach - 1}"
 
-    # failures a second: the guard's count over the shortest long window reaches min_bad_events
+    # failures a second: the guard's count over the shortest long window reaches min_bad_events; a short window's
+    # (60 or more) starts its pair without its newest one (counted_short.started_by_counted_short)
     failing = Decimal(max(slo.min_bad_events, 1))
 
     def labels(seconds: int) -> tuple[tuple[str, str], ...]:
@@ -135,7 +137,7 @@ def _slo_series(
     inputs = [InputSeries(names.sli_error_ratio(format_duration(s)), labels(s), ratio(s)) for s in windows]
     inputs += [
         InputSeries(names.sli_errors_rate(format_duration(s)), labels(s), f"{decimal_text(failing)}+0x{minutes}")
-        for s in longs
+        for s in failing_in
     ]
     return inputs, float(decimal_text(high)), breaches, minutes
 

@@ -27,6 +27,7 @@ from compiler.targets.prometheus.promtool.slo_state import (
     event_burst_over,
     shows_failure,
     shows_slices,
+    starts,
 )
 
 _FAULTS = (1.5, 0.6)  # a threshold raised by half, lowered by 40%
@@ -112,6 +113,17 @@ class Judge:
         for rule in self._burns:
             # A pair's ALERTS join drops the lane label too: one lane's alert holds every lane's short window that
             # has no events. Lanes whose short window has none share a group only when all of them hold the pair.
+            # Its short window over the line holds it the same way: lanes whose pair is not up and whose short
+            # window would not start it (slo_state.starts) are kept apart from a lane whose pair is up.
+            if rule.window in held and any(
+                rule.window not in lane.state.held
+                and rule.thin
+                and lane.state.fed(rule.short_seconds)
+                and lane.state.window(rule.short_seconds)[3] > rule.line
+                and not starts(lane.state, rule.short_seconds, rule.line)
+                for lane in lanes
+            ):
+                return False
             if rule.window in held and any(
                 rule.window not in lane.state.held
                 and not ends(
@@ -230,7 +242,16 @@ def _variants(
         return [f and c for (_, f), c in zip(read, counted, strict=True)]
 
     shown = ending(rule.short_seconds)
+    # An event-count short window starts the pair only over the line without its newest failure, and holds one up
+    # over the line (counted_short.started_by_counted_short): the hold's comparison as written and faulted, then
+    # the start dropped, the hold dropped, the hold's ALERTS operand dropped.
+    up = [rule.window in s.held for s in states]
     over = list(compared(rule.short_seconds))
+    if rule.thin:
+        starting = [starts(s, rule.short_seconds, rule.line) for s in states]
+        plain = over[0]
+        over = [[s or v for s, v in zip(starting, _both(o, up), strict=True)] for o in over]
+        over += [_both(plain, up), starting, [s or v for s, v in zip(starting, plain, strict=True)]]
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)
@@ -248,7 +269,6 @@ def _variants(
     # The branch holds only a lane whose pair is already up: it is joined `and on (...)` with the pair's ALERTS,
     # fed as a lane's `held` (with the label dropped, any lane's: Judge.fits keeps lanes apart where that matters).
     # Not a constant input's own alert: that is up only where the side already held without it.
-    up = [rule.window in s.held for s in states]
     unheld = branch
     branch = _both(branch, up)
     short = [Short(x, branch, shown) for x in over]

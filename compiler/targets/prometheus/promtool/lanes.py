@@ -55,7 +55,7 @@ def _short_side_read(expr: str) -> str:
     while i < len(lines):
         side = lines[i : i + 8]
         if len(side) == 8 and side[0] == "(" and side[7] == ")" and _is_short_side(side) and _is_held(side[6]):
-            out.append(side[1].strip())
+            out.append(_started(side[1].strip()))
             i += 8
         else:
             out.append(lines[i])
@@ -65,7 +65,7 @@ def _short_side_read(expr: str) -> str:
 
 def _is_short_side(side: list[str]) -> bool:
     over, either, branch, unless, short = (line.removeprefix("  ") for line in side[1:6])
-    name, _, line = over.partition(" > ")
+    name, _, line = _started(over).partition(" > ")
     return (
         bool(line)
         and (name == short or _is_counted(short, name, line) or _is_sliced(short, name))
@@ -76,6 +76,28 @@ def _is_short_side(side: list[str]) -> bool:
         and not _has_set_op(name + line)
         and "(" not in unless[len("unless on (") : -1]
     )
+
+
+def _started(over: str) -> str:
+    """`S > T` of an event-count short window's start, `(E * N - 1 > E * N / S * T or S > T and E * N / S * T <=
+    0.1 or S > T and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S and its errors E joined
+    on every label (the lane's own), so a lane starts on its own failures; the hold joined as a filter, like the
+    side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is."""
+    start, _, rest = over.removeprefix("(").removesuffix(")").partition(" or ")
+    lone, _, hold = rest.partition(" or ")
+    failed, _, shown = start.partition(" - 1 > ")
+    first, _, held = hold.partition(" and ")
+    name, _, line = first.partition(" > ")
+    bad, _, seconds = failed.partition(" * ")
+    plain = all(_is_plain(x) for x in (name, bad)) and seconds.isdigit() and not _has_set_op(line)
+    single = lone.startswith(f"{first} and {shown} <= ") and _is_number(lone.removeprefix(f"{first} and {shown} <= "))
+    if plain and shown == f"{failed} / {name} * {line}" and single and _is_held(f"and {held}"):
+        return first
+    return over
+
+
+def _is_number(text: str) -> bool:
+    return text.replace(".", "", 1).isdigit()
 
 
 def _is_counted(short: str, name: str, line: str) -> bool:

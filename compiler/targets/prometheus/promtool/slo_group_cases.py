@@ -45,6 +45,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     guarded_state,
     no_events_state,
     pair_state,
+    stray_states,
 )
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
@@ -130,6 +131,14 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                 hold_times(w.for_seconds, step),
                 alert_of(w),
             )
+            for _, stray, _ in stray_states(where, w, line, busy)[:1] if lines.thin else []:
+                add(  # the start's hold joins the pair's ALERTS per group too (counted_short.started_by_counted_short)
+                    f"{where} group a's page starts none for c, its {w.long} as high and its {w.short} over the line "
+                    "on a stray failure",
+                    (gap, quiet, stray),
+                    hold_times(w.for_seconds, step),
+                    alert_of(w),
+                )
         if slo.min_bad_events > 0:
             add(
                 f"{where} group a burns with {decimal_text(slo.min_bad_events * BELOW)} failed events: b's "

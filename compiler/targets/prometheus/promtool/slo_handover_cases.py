@@ -24,6 +24,7 @@ from compiler.targets.prometheus.promtool.cases import (
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.slo_pair_states import STARTS_SHOWN
 from compiler.targets.prometheus.promtool.slo_state import counted, history_start
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import since_recorded, window_labels
@@ -72,8 +73,9 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     # them too gave promtool two samples of one series ("duplicate sample for timestamp").
     derived = slo.sli.kind in UNCOUNTED_KINDS
     # Each short window that stops must hold events enough to end its pair (counted_short.py; else the
-    # pair holds: another case): one failure at the line, twice over.
-    while not derived and any(total * w.short_seconds * error_ratio_threshold(slo, w) < 2 for _, w in pairs):
+    # pair holds: another case): one failure at the line, twice over; and each that starts enough to start it
+    # without its newest failure (STARTS_SHOWN at the line, counted_short.started_by_counted_short).
+    while not derived and any(total * w.short_seconds * error_ratio_threshold(slo, w) < STARTS_SHOWN for _, w in pairs):
         total *= 2
     start = steps_after(max(a.for_seconds, step), step)  # the first pair fires here
     switch = start + step  # the first pair's short window stops, the second's starts

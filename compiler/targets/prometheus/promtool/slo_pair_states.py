@@ -4,7 +4,7 @@ min_bad_events guard. slo_plan.py and slo_group_cases.py build their cases from 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.burst_windows import EVENT_BURST_EVENTS, EVENT_BURST_SHOWN
@@ -49,10 +49,16 @@ def guarded_state(min_bad_events: int, line: Decimal, w: BurnWindow, share: Deci
     return state
 
 
+# Failures a burn at the line shows in the short window of a case at 1.25x: there 10, 9 without the newest, over
+# the 8 an event-count pair needs to start (counted_short.started_by_counted_short; 1.25x needs more than 4).
+STARTS_SHOWN = 8
+
+
 def busy_traffic(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
     """Events/s (a power of two: ratios stay exact) at which the pair at 0.8x its `line` still counts twice
-    min_bad_events in its long window: the guard never decides a case about the lines."""
-    needed = 2 * min_bad_events / (line * BELOW * w.long_seconds)
+    min_bad_events in its long window, and a burn at the line shows STARTS_SHOWN failures in its short one: the
+    guard never decides a case about the lines, and a short window at 1.25x starts the pair."""
+    needed = max(2 * min_bad_events / (line * BELOW * w.long_seconds), STARTS_SHOWN / (line * w.short_seconds))
     busy = Decimal(1)
     while busy < needed:
         busy *= 2
@@ -228,4 +234,47 @@ def event_burst_states(
             f"at {decimal_text(ratio)} holding {decimal_text(share)}x the {w.long}'s failures ({why}), alerting: {verb}"
         )
         out.append((title, state, ends))
+    return out
+
+
+# (failures at the line among the short window's events, its failures, held, fires) of `stray_states`: one
+# failure alone (1.4 among events for 0.5) starts nothing; 1.75 among events for 1.25 (1.4x; counted: it could
+# end the pair) holds a pair already up on the plain ratio, 1 among them (0.8x) ends it.
+_STRAYS = (
+    (Decimal("0.5"), Decimal("1.4"), False, False),
+    (Decimal("0.08"), Decimal(1), False, True),  # one failure where the line shows 0.08: starts (LONE_FAILURE)
+    (Decimal("0.12"), Decimal(1), False, False),  # where it shows 0.12: nothing (0.1 raised by half, lowered)
+    (Decimal("0.08"), Decimal("0.064"), False, False),  # under the line (0.8x) there: nothing
+    (ABOVE, Decimal("1.75"), True, True),
+    (ABOVE, Decimal(1), True, False),
+)
+
+
+def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> list[tuple[str, _State, bool]]:
+    """(title, state, whether the pair fires) of an event-count pair whose long window is at 1.25x the `line` and
+    whose short window holds few failures (counted_short.started_by_counted_short): over the line only on its
+    newest failure it starts nothing; one failure starts it where the line shows 0.08 of one (not 0.12, nor at
+    0.8x); a pair already up holds on the plain ratio at 1.4x (halfway to 1 for a high line) and ends at 0.8x
+    (with events enough to end it). Kills the start dropped, the hold (or its ALERTS operand) dropped, the hold's line
+    raised by half or lowered by 40% and its comparison flipped."""
+    out = []
+    for shown, failed, held, fires in _STRAYS:
+        if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1
+            shown = (failed * line * 2 / (line + 1)).quantize(Decimal("0.01"), rounding=ROUND_UP)
+        ratio = off_ties(line * failed / shown)
+        if ratio >= 1:
+            continue
+        state = pair_state(w, line * ABOVE, ratio, total)
+        state.totals[w.short_seconds] = shows(shown, line, w.short_seconds)
+        state.held = frozenset({w.name}) if held else frozenset()
+        verb = {
+            (False, False): "starts nothing",
+            (False, True): "starts it",
+            (True, True): "alerting, holds",
+            (True, False): "alerting, stops",
+        }
+        side = "over" if failed > shown else "under"
+        said = f"{decimal_text(failed)} failure{'s' * (failed != 1)} among events for {decimal_text(shown)} at the line"
+        title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}: {verb[held, fires]}"
+        out.append((title, state, fires))
     return out

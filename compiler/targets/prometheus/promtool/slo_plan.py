@@ -49,6 +49,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     shows,
     sliced_hold_states,
     slices_for,
+    stray_states,
 )
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
@@ -236,6 +237,8 @@ def plan(shape: Shape) -> Plan:
             add(title, clean, [at], alert_of(w))
             for title, state, ends in event_burst_states(where, w, line, busy, steps, burst):  # a burst over
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
+            for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts nothing
+                add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))

@@ -26,7 +26,7 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import SLICE_GATE, slice_windows
+from compiler.targets.prometheus.counted_short import LONE_FAILURE, SLICE_GATE, slice_windows
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, fed
@@ -108,7 +108,7 @@ def short_holds(
     the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
     counted_short.py)."""
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
-        return True
+        return not thin or w.name in state.held or starts(state, w.short_seconds, threshold)
     reads = (*steps, w.long_seconds)
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
@@ -138,6 +138,20 @@ def ends(
     return state.fed(seconds) and (
         not thin or shows_failure(state, seconds, line) or event_burst_over(state, seconds, burst)
     )
+
+
+_LONE_FAILURE = float(LONE_FAILURE)
+
+
+def starts(state: _State, seconds: int, line: float) -> bool:
+    """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
+    line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
+    event-count pair starts only then."""
+    _, _, bad, ratio = state.window(seconds)
+    if not ratio:  # x / 0: +Inf or NaN, never over
+        return False
+    shown = bad * seconds / ratio * line
+    return bad * seconds - 1 > shown or (ratio > line and shown <= _LONE_FAILURE)
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
