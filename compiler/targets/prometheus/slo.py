@@ -1,13 +1,12 @@
 """SLO rules: per-window event rates and error ratios, metadata, burn-rate and error-budget alerts.
 
 Two tiers, from the cost measurements in TARGETS.md:
-- fast (default interval): for each window up to 6h, the raw bad and total event rates and their ratio.
-  Raw rates do not lag a fresh incident, unlike sums of overlapping 5m rates.
+- fast (default interval): each window up to 6h as raw bad and total rates and their ratio (no lag: not 5m sums).
 - coarse (every 5m): a 5m rate of bad and total events, then each window of 1d, 3d and the period as a
   ratio of sums of those samples; a 30d window reads 8,640 samples, not 86,400.
-Every ratio is bad / total over the same window (traffic-weighted, never a mean of ratios) and has no
-value when there was no traffic (`total > 0`), so nothing reads NaN. Alerts live in the group of the
-longest window they read, so they never see a series the other tier has not refreshed yet.
+Every ratio is bad / total over the same window (traffic-weighted, never a mean of ratios) and has no value when
+there was no traffic (`total > 0`), so nothing reads NaN. Alerts live in the group of the longest window they read,
+so they never see a series the other tier has not refreshed yet.
 """
 
 from __future__ import annotations
