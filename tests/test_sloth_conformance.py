@@ -99,7 +99,10 @@ def obsc_conditions(tmp: Path, period: str) -> tuple[list[Condition], dict[str, 
                 windows.setdefault(labels["slo"], set()).add(parse_duration(labels["window"]))
             if "burn_window" not in labels:
                 continue
-            (long, factor, budget), (short, factor2, budget2) = _OBSC_TERM.findall(rule["expr"])
+            # the long window, then the short one (read again by the pair's start and hold since round 42)
+            (long, factor, budget), *shorts = _OBSC_TERM.findall(rule["expr"])
+            assert len(set(shorts)) == 1, f"one short window: {shorts}"
+            ((short, factor2, budget2),) = set(shorts)
             assert (factor, budget) == (factor2, budget2), "both windows compare with the same threshold"
             tier = labels["severity"]
             conditions.append((tier, parse_duration(long), parse_duration(short), float(factor), float(budget)))
