@@ -43,13 +43,18 @@ def not_a_window_mean(query: str) -> str | None:
     """What in `query` (over `$window`) makes its value over 1d or 3d differ from the mean of its 5m values
     (`count()`, `max_over_time()`, `>`), or None when nothing does, the query does not parse, or it is too big to
     walk (its size or depth is reported by the query's own checks: a deep one was a RecursionError here, exit 70)."""
+    tree = _parsed(query)
+    return None if tree is None else _culprit(tree)
+
+
+def _parsed(query: str) -> Any:
+    """`query`'s tree with `$window` as the sentinel, or None when it is too big to walk or does not parse."""
     if size_problems(query):
         return None
     try:
-        tree = pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
+        return pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
     except (ValueError, TypeError):
         return None
-    return _culprit(tree)
 
 
 # Stands for a service's selector while a raw body is read once for the whole fleet: any matchers read alike.
@@ -62,14 +67,8 @@ def _surely_a_window_mean(body: str) -> bool:
     (non-empty) selector it then holds none either, since `_culprit` never reads a matcher, and a text that no
     longer parses has none by definition. A fleet made from one template writes its raw bodies once; each of
     its services' was parsed again (2,000 parses of the 10,000 a 1,000-service fleet made)."""
-    query = body.replace("$selector", _ANY_SELECTOR)
-    if size_problems(query):
-        return False
-    try:
-        tree = pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
-    except (ValueError, TypeError):
-        return False
-    return _culprit(tree) is None
+    tree = _parsed(body.replace("$selector", _ANY_SELECTOR))
+    return tree is not None and _culprit(tree) is None
 
 
 def _culprit(node: Any) -> str | None:
