@@ -27,6 +27,7 @@ import promql_parser as pp
 from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql_check import nodes_of
+from compiler.model.promql_sample import sample_tree
 from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.unit_scale import read_scale
@@ -63,7 +64,7 @@ def _judged(metric: Metric) -> bool:
 
 
 def _problem(alert: ThresholdAlert, number: Decimal) -> str | None:
-    tree = _tree(alert.metric.expr or "")
+    tree = sample_tree((alert.metric.expr or "").replace("$selector", ""))
     if tree is None:
         return None
     divisions = [n for n in nodes_of(tree, pp.BinaryExpr) if str(n.op) == "/" and _of_gauges(n)]
@@ -93,13 +94,6 @@ def _hundredfold(tree: Any) -> bool:
     """Whether a 100 stands anywhere in the expression: `100 - avail / size * 100` reads 0 to 100 though its
     outermost arithmetic is no `* 100`."""
     return any(float(n.val) == 100 for n in nodes_of(tree, pp.NumberLiteral))
-
-
-def _tree(expr: str) -> Any | None:
-    try:
-        return pp.parse(expr.replace("$selector", "").replace("$window", "5m"))
-    except ValueError:
-        return None
 
 
 def _of_gauges(division: Any) -> bool:

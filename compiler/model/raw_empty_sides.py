@@ -22,7 +22,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children, nodes_of
-from compiler.model.promql_text import size_problems
+from compiler.model.promql_sample import sample_tree
 from compiler.spec.document import Path
 
 _JOINING = frozenset({"+", "-"})
@@ -46,13 +46,8 @@ def raw_empty_side_warnings(
 def unguarded_join(query: str) -> str | None:
     """The operator (`+` or `-`) of the first join of two series queries in `query` that nothing guards, or None
     (also when the query does not parse or is too big to walk: its own checks report that)."""
-    if size_problems(query):
-        return None
-    try:
-        tree = pp.parse(query.replace("$window", "5m"))
-    except (ValueError, TypeError):
-        return None
-    return next(_joins(tree, guarded=False), None)
+    tree = sample_tree(query)
+    return None if tree is None else next(_joins(tree, guarded=False), None)
 
 
 def _joins(node: Any, guarded: bool) -> Iterator[str]:
