@@ -35,6 +35,30 @@ def test_a_histogram_named_in_another_unit_must_declare_it(tmp_path: Path, serie
     assert f"named in {unit} but declares no unit" in errors[0] and f"unit: {unit}}}" in errors[0]
 
 
+@pytest.mark.parametrize(
+    "series",
+    [
+        "envoy_cluster_upstream_rq_time",
+        "envoy_http_downstream_rq_time",
+        "envoy_cluster_internal_upstream_rq_time",
+        "kong_latency",
+    ],
+)
+def test_an_exporter_histogram_in_ms_without_the_unit_in_its_name_must_declare_it(tmp_path: Path, series: str) -> None:
+    # round 43: Envoy's `_rq_time` counts ms; read as seconds a 1s threshold matched its le="1" (1 ms) bucket and a
+    # healthy edge (p99 100 ms) paged the latency SLO's fast pair and the 5s p99 line within 10 minutes (promtool)
+    errors = errors_of(tmp_path, f"selector: {{job: svc}}\nmetrics:\n  latency: {series}\n" + SLO)
+    assert len(errors) == 1 and errors[0].startswith("metrics.latency: "), errors
+    assert f"{series} counts ms (" in errors[0] and "though the name says no unit" in errors[0], errors
+    assert f"{{selector: {series}, unit: ms}}" in errors[0], errors
+
+
+def test_a_name_that_only_resembles_an_exporter_histogram_is_seconds(tmp_path: Path) -> None:
+    body = "selector: {job: svc}\nmetrics:\n  latency: envoy_cluster_upstream_rq_time_seconds\n"
+    _, service, _ = compiled(tmp_path, body + SLO.replace("250ms", "1s"))
+    assert service.metric("latency") is not None and service.metric("latency").unit == ""  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("unit", ["ms", "s"])
 def test_a_declared_unit_is_taken_as_written(tmp_path: Path, unit: str) -> None:
     body = f"selector: {{job: svc}}\nmetrics:\n  latency: {{selector: x_duration_milliseconds, unit: {unit}}}\n"

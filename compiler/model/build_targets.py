@@ -35,7 +35,7 @@ from compiler.model.selector_labels import pins
 from compiler.model.series_kinds import recorded_counter_problem
 from compiler.model.targets_text import parse_targets
 from compiler.model.types import Aggregation, AlertKind, KeyAlert, MetricType, SliKind
-from compiler.model.units import counter_unit_problem, histogram_unit_in_name
+from compiler.model.units import counter_unit_problem, histogram_unit_in_name, histogram_unit_said
 from compiler.spec.document import Path
 
 _METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -324,7 +324,7 @@ def _histogram_unit_problems(series: str, body: Mapping[str, Any], mtype: Metric
     return [
         (
             "",
-            f"{series} is named in {named_unit} but declares no unit, so obsc would read its buckets as "
+            f"{series} {histogram_unit_said(series)} but declares no unit, so obsc would read its buckets as "
             f'seconds (a 250ms threshold as le="0.25", a 300 ms p99 as 300 s): write it as '
             f"{{selector: {series}, unit: {named_unit}}} (or `unit: s` if its buckets really are seconds)",
         )

@@ -102,9 +102,28 @@ _SPELT_OUT = {"second": "s", "sec": "s", "millisecond": "ms", "milli": "ms", "ms
 }  # fmt: skip
 
 
+# Histograms whose exporter counts another unit than seconds with no unit in the name (round 43): read as seconds,
+# Envoy's `envoy_cluster_upstream_rq_time` (ms) matched a 1s threshold at its le="1" bucket, 1 ms: a healthy edge
+# whose p99 was 100 ms paged the latency SLO's fast pair and the p99 line (100 read as 100 s) within 10 minutes.
+_UNIT_BY_EXPORTER = (
+    (re.compile(r"envoy_\w*rq_time"), "ms", "Envoy's request-time histograms count milliseconds"),
+    (re.compile(r"kong_latency"), "ms", "Kong's `kong_latency` counts milliseconds"),
+)
+
+
 def histogram_unit_in_name(series: str) -> str | None:
-    """The time unit a histogram's base name ends in, when it is not seconds (`x_duration_milliseconds` → ms)."""
-    return next((unit for unit, ends in _UNIT_SUFFIXES.items() if series.endswith(ends)), None)
+    """The time unit a histogram's base name ends in, when it is not seconds (`x_duration_milliseconds` → ms), or
+    the unit its exporter is known to count in when the name says none (Envoy's `..._rq_time`: ms)."""
+    return next((unit for unit, ends in _UNIT_SUFFIXES.items() if series.endswith(ends)), None) or next(
+        (unit for pattern, unit, _ in _UNIT_BY_EXPORTER if pattern.fullmatch(series)), None
+    )
+
+
+def histogram_unit_said(series: str) -> str:
+    """How a histogram says the unit histogram_unit_in_name finds: by its name's suffix, or by its exporter."""
+    why = next((why for pattern, _, why in _UNIT_BY_EXPORTER if pattern.fullmatch(series)), None)
+    unit = histogram_unit_in_name(series)
+    return f"counts {unit} ({why}, though the name says no unit)" if why else f"is named in {unit}"
 
 
 # The parsers below are asked for the same few texts by every spec of a fleet (thresholds, windows, budget
