@@ -99,8 +99,8 @@ def _warning(key: str, op: str) -> str:
     return (
         f"the {key} query joins two queries with `{op}`, which has no series wherever either side has none, and a "
         f"counter is created at its first event (a failures counter before the first failure): {effect}. Write "
-        f"{_REMEDY[op]}, or count both in one selector"
+        f"{REMEDY[op]}, or count both in one selector"
     )
 
 
-_REMEDY = {"+": "`A + B or A or B` (empty only when both sides are)", "-": "`A - B or A` (B absent: none of A is B)"}
+REMEDY = {"+": "`A + B or A or B` (empty only when both sides are)", "-": "`A - B or A` (B absent: none of A is B)"}
