@@ -12,6 +12,7 @@ from compiler import conventions
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
+from compiler.model.client_error_counters import client_error_counter_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
@@ -154,7 +155,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes counted as failures, Istio's calls
     counted in the server's view only, watches and streams timed with short requests, counter expressions joined
-    with `+`/`-`."""
+    with `+`/`-`, exporters' error counters that count 4xx."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -167,6 +168,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(pinned_group_warnings(services), severity="warning", code="selector")
     out.diagnostics(up_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(counter_join_warnings(services), severity="warning", code="selector")
+    out.diagnostics(client_error_counter_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
