@@ -5,8 +5,9 @@ counts every response with a status of 400 or more, and MinIO's `minio_s3_reques
 alike: as an availability SLO's failures, a client's 404s (a scanner, an app asking for keys that do not exist)
 burn the budget as the server failing. Rounds 42 and 43 met both in fleets nobody here wrote; replayed with
 promtool (round 43), 14% of a healthy Tomcat's responses turning 404 for 30 minutes paged its 99.5% SLO 20
-minutes in, and the page held ~30 minutes past the storm. Not an error: a team may mean to count them; the warning names the count of server failures where the
-exporter has one. Read as failures: ratio SLIs' failures and the `errors` metric (the error-rate key alert).
+minutes in, and the page held ~30 minutes past the storm. Not an error: a team may mean to count them; the
+warning names the count of server failures where the exporter has one. Read as failures: ratio SLIs' failures
+and the `errors` metric (the error-rate key alert).
 """
 
 from __future__ import annotations
