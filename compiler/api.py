@@ -114,8 +114,10 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             platform_files = [options.platform_file]
         elif not platform_files:
             platform_files = platform_beside(paths)
-            if not platform_files:
-                diagnostics.extend(platform_above(paths))
+            if not platform_files and (above := platform_above(paths)):
+                # Read without it, every secret file and Slack channel of the specs was refused as well, saying
+                # the platform "declares no secrets.team_root": follow-ons of this one mistake (round 43).
+                raise InputError([*diagnostics, *above])
         if len(platform_files) > 1:
             diagnostics.append(
                 Diagnostic(Location(platform_files[1]), (), f"more than one platform file: {', '.join(platform_files)}")

@@ -157,7 +157,7 @@ def test_later_items_keep_their_paths_and_lines_when_an_earlier_one_is_left_out(
         + "  - {name: b, objective: 99.9, sli: {errors: errors, total: requests}}\n"
         + "  - {name: c, objective: 99.9, sli: {errors: nope, total: requests}}\n"  # line 11: reference
         + "  - {name: b, objective: 99, sli: {errors: errors, total: requests}}\n"  # line 12: duplicate of slos[1]
-        + "  - {name: d, objective: 10, sli: {errors: errors, total: requests}}\n"  # line 13: unreachable burn alert
+        + "  - {name: d, objective: 50, sli: {errors: errors, total: requests}}\n"  # line 13: unreachable burn alert
     )
     result = run_obsc(capsys, "validate", "--platform", str(ERRORS / "platform.yaml"), str(spec))
     lines = [line.removeprefix(f"{spec}:") for line in result.err.splitlines()[:-1]]
@@ -220,7 +220,7 @@ def test_hostile_numbers_get_no_suggestion_and_no_billion_digit_message() -> Non
     from compiler.spec.hints import _number, objective_problem
 
     assert _number("1e999999999") is None and _number("nan") is None and _number(True) is None
-    assert objective_problem(0.999) is not None and objective_problem(99.9) is None and objective_problem(1) is None
+    assert objective_problem(0.999) is not None and objective_problem(99.9) is None and objective_problem(50) is None
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -97,6 +97,30 @@ def test_a_library_on_the_library_path_is_named_from_the_working_directory(
     ]
 
 
+def test_an_import_not_found_names_the_folder_to_pass_with_j(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the round 43 newcomer hunt: "import 'svc.libsonnet' not found in monitoring/specs" named neither
+    -J nor the library folder below the specs that holds it."""
+    for name in ("ledger", "payer"):
+        (repository / f"{name}.jsonnet").write_text(f"local s = import 'svc.libsonnet';\ns.svc('{name}', 'x')\n")
+    done = run_obsc(capsys, "validate", "monitoring/specs")
+    assert done.code == 2, done.err
+    said = "Jsonnet error: import 'svc.libsonnet' not found beside the spec (monitoring/specs) and no -J path is given"
+    assert done.err.splitlines() == [
+        f"monitoring/specs/{name}.jsonnet:1:11 $: {said}: monitoring/specs/lib/svc.libsonnet is there: pass "
+        "-J monitoring/specs/lib"
+        for name in ("ledger", "payer")
+    ] + ["obsc: 2 errors; nothing was written"]
+    assert run_obsc(capsys, "validate", "monitoring/specs", "-J", "monitoring/specs/lib").code == 0
+    (repository / "lib" / "svc.libsonnet").unlink()
+    done = run_obsc(capsys, "validate", "monitoring/specs", "-J", "monitoring/specs/lib")
+    assert (
+        "import 'svc.libsonnet' not found beside the spec (monitoring/specs) nor in the -J library paths "
+        "(monitoring/specs/lib): pass the folder that holds it with -J/--jpath DIR"
+    ) in done.err
+
+
 def test_a_place_spanning_lines_is_read() -> None:
     # Jsonnet writes a span over several lines as `file:(3:5)-(4:2)`: it was passed over for line 1, column 1.
     trace = "RUNTIME ERROR: Field does not exist: nope\n\tspec.jsonnet:(3:5)-(4:2)\tobject <anonymous>\n"

@@ -29,7 +29,7 @@ def other_tool(doc: Document) -> Diagnostic | None:
     if found is None:
         return _unrelated(doc, data, api_text, kind)
     key, what, tool = found
-    advice = _IMPORT.format(tool=tool, file=shlex.quote(doc.file)) if tool else _WRITTEN
+    advice = _IMPORT.format(tool=tool, file=shlex.quote(doc.file)) if tool else _ADVICE.get(what, _WRITTEN)
     message = f"this is {what}, not an obsc spec (apiVersion: obsc/v1): {advice}"
     path = (key,)
     return Diagnostic(doc.locate(path, key=True), path, message)
@@ -63,7 +63,43 @@ def _identify(data: dict[str, Any], api: str, kind: Any) -> tuple[str, str, str]
     groups = data.get("groups")
     if not api and isinstance(groups, list) and groups and all(isinstance(g, dict) and "rules" in g for g in groups):
         return "groups", "a Prometheus rule file", ""
+    return None if api else _beside_specs(data)
+
+
+def _beside_specs(data: dict[str, Any]) -> tuple[str, str, str] | None:
+    """Files people keep beside their monitoring config: a Docker Compose file (its `services:` read as a
+    misspelt `service:`, `version:` as `apiVersion:`), an Alertmanager configuration (`route:` as `routing:`), a
+    promtool test file, a GitHub Actions workflow (its `on:` read as true). Each read as four to six schema errors
+    (round 43, a newcomer's spec folder)."""
+    services = data.get("services")
+    if isinstance(services, dict) and services and all(_compose_service(s) for s in services.values()):
+        return "services", _COMPOSE, ""
+    if isinstance(data.get("route"), dict) and isinstance(data.get("receivers"), list):
+        return "route", _ALERTMANAGER, ""
+    if isinstance(data.get("tests"), list) and "rule_files" in data:
+        return "tests", "a promtool test file", ""
+    if isinstance(data.get("jobs"), dict) and any(key in ("on", True) for key in data):
+        return "jobs", _WORKFLOW, ""
     return None
+
+
+def _compose_service(service: Any) -> bool:
+    return isinstance(service, dict) and bool(_COMPOSE_KEYS.intersection(service))
+
+
+_COMPOSE_KEYS = frozenset(("image", "build", "ports", "volumes", "command", "environment", "depends_on"))
+_COMPOSE = "a Docker Compose file"
+_ALERTMANAGER = "an Alertmanager configuration"
+_WORKFLOW = "a GitHub Actions workflow"
+_MOVE = "obsc reads every .yaml, .yml and .jsonnet file below a spec folder as a spec: move it out of the spec folder"
+_ADVICE = {
+    _COMPOSE: f"{_MOVE} (beside it, or into a folder of its own)",
+    _ALERTMANAGER: (
+        "obsc writes alertmanager.yml from the specs' routing and platform.yaml's receivers (docs/notifications.md); "
+        f"{_MOVE}"
+    ),
+    _WORKFLOW: f"{_MOVE}, into .github/workflows/ (docs/ci.md has obsc's CI recipes)",
+}
 
 
 # The keys only an obsc spec or platform file (or an attempt at one, in Sloth's or OpenSLO's words) would hold: a

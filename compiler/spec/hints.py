@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from compiler import conventions
-from compiler.spec import hint_values, label_hints, shape_hints, word_hints
+from compiler.spec import hint_values, label_hints, setting_hints, shape_hints, word_hints
 from compiler.spec.hint_values import decimal_point
 from compiler.spec.hint_values import guess_unit as _guess_unit
 from compiler.spec.hint_values import label_name as _label_name
@@ -222,14 +222,27 @@ def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
 
 
 def objective_problem(value: Any) -> str | None:
-    """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage."""
+    """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage, or the
+    error budget in the objective's place (`objective: 5` for 95, or for 99.5). Under 50% good events no SLO
+    anyone pages on holds: more events may fail than succeed. It was told "the critical burn alert can never
+    fire ... raise the objective", and with `alerts: {critical: false}` it compiled."""
     number = _number(value) if isinstance(value, int | float) else None
-    if number is None or not 0 < number < 1:
+    if number is None or not 0 < number < _LEAST_OBJECTIVE:
         return None
+    if number < 1:
+        return (
+            f"{_text(number)} looks like a fraction; objectives are percentages: write {_text(number * 100)} "
+            f"(for {_text(number * 100)}% good events)"
+        )
     return (
-        f"{_text(number)} looks like a fraction; objectives are percentages: write {_text(number * 100)} "
-        f"(for {_text(number * 100)}% good events)"
+        f"{_text(number)} lets {_text(100 - number)}% of events fail: an objective is the percentage of events "
+        f"that must be good, not the share that may fail (99.5 lets 0.5% fail); if {_text(number)}% may fail, "
+        f"write {_text(100 - number)}"
     )
+
+
+# The lowest objective obsc takes: below it more events may fail than succeed (see objective_problem).
+_LEAST_OBJECTIVE = 50
 
 
 # ---------------------------------------------------------------- names, selectors
@@ -437,5 +450,5 @@ _RULES: tuple[_Rule, ...] = (
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     _enum_case, word_hints.enum_word, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
     shape_hints.sli_or_links_not_mapping, label_hints.empty_label_value, hint_values.whole_number,
-    hint_values.objective_range,
+    hint_values.objective_range, setting_hints.secret_file, setting_hints.runbook_url,
 )  # fmt: skip

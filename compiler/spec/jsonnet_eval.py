@@ -110,7 +110,33 @@ def resolve_import(
                 data = data.removeprefix(_UTF8_BOM)
                 _refuse_unseen(rel, data)
             return os.path.relpath(candidate), data
-    raise RuntimeError(f"import {rel!r} not found in {shown(roots, shown_from)}")
+    raise RuntimeError(_not_found(rel, roots, shown_from))
+
+
+def _not_found(rel: str, roots: list[str], shown_from: str | None) -> str:
+    """Where an import was looked for, and what to pass: "not found in ." named neither `-J` nor the folder below
+    the spec that holds the library (round 43, a newcomer with `lib/` or jsonnet-bundler's `vendor/`)."""
+    own = shown(roots[:1], shown_from)
+    paths = f"nor in the -J library paths ({shown(roots[1:], shown_from)})" if roots[1:] else "and no -J path is given"
+    said = f"import {rel!r} not found beside the spec ({own}) {paths}"
+    below = _found_below(roots[0], rel)
+    if below is None:
+        return f"{said}: pass the folder that holds it with -J/--jpath DIR"
+    folder = shown([below], shown_from)
+    return f"{said}: {os.path.join(folder, rel)} is there: pass -J {folder}"
+
+
+def _found_below(root: str, rel: str, most: int = 2000) -> str | None:
+    """The folder below `root` (not `root` itself) that holds `rel`, looking at `most` folders at most."""
+    if os.path.isabs(rel) or ".." in rel.split("/"):
+        return None
+    for seen, (folder, names, _) in enumerate(os.walk(root)):
+        names[:] = sorted(n for n in names if not n.startswith("."))
+        if seen >= most:
+            return None
+        if folder != root and os.path.isfile(os.path.join(folder, rel)):
+            return folder
+    return None
 
 
 def _refuse_unseen(rel: str, data: bytes) -> None:

@@ -23,6 +23,7 @@ _BOM = (
     "or files joined with cat): delete it"
 )
 _QUOTED_AT = re.compile(r"while scanning a quoted scalar started at line (\d+), column (\d+)")
+_DOUBLE_QUOTED_AT = re.compile(r"while (?:parsing|scanning) a quoted scalar started at line (\d+), column (\d+)")
 # A line's key, after any `- ` that opens list items: (its column's indentation, the key). One way to read each
 # character of the indentation: `(?:\s*-\s+)*\s*` split a run of blanks every way, quadratic on a line of tabs.
 _KEY = re.compile(r"((?:\s|-(?=\s))*)([A-Za-z_][\w.-]*):(?:\s|$)")
@@ -78,6 +79,8 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
         if 0 < number <= len(lines) and "\ufeff" in lines[number - 1]:
             at = lines[number - 1].index("\ufeff") + 1
             return number, at, _BOM
+    if "unknown escape" in problem:
+        return line, col, _unknown_escape(lines, here[col - 1 : col + 1], problem)
     if "constructor for the tag" in problem:
         return line, col, "obsc reads plain YAML: a tag (!Ref, !Sub, !vault...) is not expanded; write the value itself"
     if runaway := _runaway_quote(lines, line, col):
@@ -204,3 +207,43 @@ def _quoted(here: str, col: int) -> str:
     if re.search(r"[{\[]", here[: col - 1]):
         value = re.split(r"[,}\]]", value)[0]
     return "'" + value.strip().replace("'", "''") + "'"
+
+
+def _unknown_escape(lines: list[str], escape: str, problem: str) -> str:
+    """A backslash in YAML's double quotes that starts no escape YAML knows (`"...{path=~\\"a\\.b\\"}"`, a
+    regex's `\\.` or `\\d`): the parser said only "found unknown escape character" (round 43, a newcomer who
+    double-quoted a selector to escape its quotes). Single quotes keep a backslash as it is; PromQL's own strings
+    then want it twice. The value to write is given when the quoted text is on one line."""
+    advice = (
+        f"in YAML's double quotes a backslash starts an escape (\\\" for a quote), and `{escape}` is none: put the "
+        "value in single quotes instead, where a backslash is plain text and a \" needs none; PromQL's own strings "
+        "then want a regex's backslash twice"
+    )
+    start = _DOUBLE_QUOTED_AT.search(problem)
+    number, at = (int(start.group(1)), int(start.group(2))) if start else (0, 0)
+    if not 0 < number <= len(lines):
+        return advice
+    opened = lines[number - 1]
+    key = re.search(r"([A-Za-z_][\w.-]*):\s*$", opened[: at - 1])
+    value = _single_quoted(opened[at:])
+    return f"{advice}: {key.group(1)}: {value}" if key and value else advice
+
+
+def _single_quoted(rest: str) -> str | None:
+    """The double-quoted text starting after its opening quote, written in single quotes as PromQL reads it:
+    `\\"` a quote, any other backslash doubled (PromQL's escape of a regex's backslash); None when it does not end
+    on this line."""
+    out: list[str] = []
+    at = 0
+    while at < len(rest):
+        char = rest[at]
+        if char == '"':
+            return "'" + "".join(out).replace("'", "''") + "'"
+        if char == "\\" and at + 1 < len(rest):
+            follows = rest[at + 1]
+            out.append('"' if follows == '"' else "\\\\" if follows == "\\" else "\\\\" + follows)
+            at += 2
+            continue
+        out.append(char)
+        at += 1
+    return None

@@ -165,6 +165,27 @@ def test_a_team_folder_compiled_alone_below_the_platform_file_asks_for_it(
     assert named.code == 0, named.out + named.err
 
 
+def test_a_team_folder_compiled_alone_is_told_that_one_mistake_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the round 43 newcomer hunt: beside "pass --platform", each spec's secret file was refused as
+    well ("the platform file (platform.yaml beside the specs) declares no secrets.team_root"), which it does:
+    follow-ons of compiling without it."""
+    specs = _repository(tmp_path, {"feed": "alpha"})
+    spec = specs / "teams" / "alpha" / "feed.yaml"
+    paging = "routing: {critical: {pagerduty: {routing_key_file: /etc/alertmanager/secrets/team-alpha/pd}}}\n"
+    spec.write_text(spec.read_text() + paging)
+    monkeypatch.chdir(tmp_path)
+    assert run_obsc(capsys, "validate", "specs").code == 0
+    result = run_obsc(capsys, "validate", "specs/teams/alpha")
+    assert result.code == 2, result.out + result.err
+    assert result.err.splitlines() == [
+        "specs/teams/alpha $: no platform file in this folder, but specs/platform.yaml is above it (a compile of "
+        "that folder reads it): pass --platform specs/platform.yaml",
+        "obsc: 1 error; nothing was written",
+    ]
+
+
 def test_a_dashboard_taking_a_team_folders_uid_is_a_located_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

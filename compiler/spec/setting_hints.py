@@ -1,0 +1,68 @@
+"""Messages for platform settings whose schema pattern said only what the field is.
+
+A secret file written as `${PD_KEY_FILE}` or `secrets/pd` was told "is not valid: Path of a file holding the
+secret (secrets are never written inline)", and a runbook link without a placeholder, or with Alertmanager's
+`{{ $labels.alertname }}` or a made-up `{alertname}`, "is not valid: Pattern of runbook links; ...": the field's
+description, not what is wrong with the value (round 43, a newcomer writing platform.yaml). Each rule here says
+what is wrong and what to write, and never repeats a secret file setting's value, which may be the secret."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+
+Path = tuple[str | int, ...]
+Defs = dict[str, Any]
+
+_PLACEHOLDERS = ("path", "service", "alert", "slug")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_EXAMPLE = "https://wiki.acme.example/runbooks/{path}"
+
+
+def secret_file(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """A `*_file` setting that is no absolute path."""
+    if error.validator != "pattern" or not path or not str(path[-1]).endswith("_file"):
+        return None
+    if not isinstance(error.instance, str):
+        return None
+    written = error.instance.strip()
+    where = "e.g. /etc/alertmanager/secrets/team-<team>/<name> (below the platform's secrets roots)"
+    if re.search(r"\$\{?\w|\{\{|%\(", written):
+        return (
+            f"the value (not repeated here) is a variable or template: obsc expands neither, and writes the path "
+            f"into alertmanager.yml as it is; write the file's absolute path, {where}"
+        )
+    if "/" in written and not written.startswith(("~", ".")) and " " not in written:
+        return (
+            f"the value (not repeated here) is a relative path: Alertmanager reads it from its own working "
+            f"directory, not from the repository; write the absolute path it has on the Alertmanager host, {where}"
+        )
+    return (
+        f"the value (not repeated here) is no absolute path: if it is the secret itself, put it in a file on the "
+        f"Alertmanager host and write that file's path, {where}"
+    )
+
+
+def runbook_url(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """The platform's `runbook_url` without a placeholder that tells one alert's runbook from another's."""
+    if path != ("runbook_url",) or error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    given = f"placeholders obsc fills in: {', '.join('{' + p + '}' for p in _PLACEHOLDERS)}"
+    if "{{" in error.instance or "$labels" in error.instance:
+        return (
+            "obsc fills in the runbook link itself, not Alertmanager's templates: write {alert} where the alert's "
+            f"name goes, or {{path}} for the stubs obsc writes ({given}), e.g. {_EXAMPLE}"
+        )
+    unknown = [name for name in _PLACEHOLDER.findall(error.instance) if name not in _PLACEHOLDERS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0].lower(), ("alert", "service", "path", "slug"), n=1, cutoff=0.4)
+        meant = f": did you mean {{{close[0]}}}?" if close else ""
+        return f"{{{unknown[0]}}} is not filled in{meant} ({given}; the link needs {{path}}, {{alert}} or {{slug}})"
+    return (
+        "every alert would link this same page: add {path} (runbooks/<service>/<slug>.md, the stubs obsc writes), "
+        f"or {{alert}} / {{slug}} where your wiki names its pages ({given}), e.g. {_EXAMPLE}"
+    )
