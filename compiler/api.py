@@ -152,10 +152,12 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             found = schema.validate(platform_doc)
             if isinstance(platform_doc.data, dict) and platform_doc.data.get("kind") != "Platform":
                 # Checked as a service spec, so its other errors would be about service keys: only the kind.
-                diagnostics.extend(d for d in found if d.path[:1] == ("kind",))
-                diagnostics.append(
-                    Diagnostic(platform_doc.locate(()), ("kind",), "a platform file needs kind: Platform")
-                )
+                # `kind: platform` is said once, at its value ("write 'Platform'"), and another kind there is not
+                # told "is not one of 'Service', 'Platform'", Service being no kind for this file (round 43).
+                kind = [d for d in found if d.path[:1] == ("kind",) and "'Service'" not in d.message]
+                where = platform_doc.locate(("kind",) if "kind" in platform_doc.data else ())
+                said = kind or [Diagnostic(where, ("kind",), "a platform file needs kind: Platform")]
+                diagnostics.extend(said)
                 platform_doc, unsure = None, Unsure(no_platform=True)
             elif found:  # build it from its sound parts; services skip checks that need the rest
                 diagnostics.extend(found)

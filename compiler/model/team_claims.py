@@ -35,10 +35,31 @@ def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPoli
     why = ""
     if os.path.abspath(spec_file).startswith(os.path.abspath(folder) + os.sep):
         why = f" (its path goes through a symlink: the file is {os.path.relpath(real)})"
+    elif meant := _written_from_elsewhere(policy_.team_spec_dir, relative, base, real):
+        return (
+            f"only specs below {folder} may belong to team {team!r}, and no such folder exists: secrets.team_spec_dir "
+            f"in {policy_.platform_file} is read from that file's folder, not from the repository's top; write "
+            f"team_spec_dir: {meant!r}, below which this spec lies"
+        )
     return (
         f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}){why}"
         ": that folder's owners are who may speak for the team and use its secrets; move the spec there"
     )
+
+
+def _written_from_elsewhere(pattern: str, relative: str, base: str, real: str) -> str | None:
+    """team_spec_dir written from another folder than the platform file's (`specs/teams/{team}/` beside
+    specs/platform.yaml, round 43): the pattern without its first folders, when the team's folder it names does
+    not exist and the spec lies below the one the shorter pattern names."""
+    if os.path.isdir(os.path.join(base, relative)):
+        return None
+    parts, written = relative.strip("/").split("/"), pattern.strip("/").split("/")
+    for drop in range(1, min(len(parts), len(written))):
+        if "{team}" in "/".join(written[:drop]):
+            return None
+        if real.startswith(os.path.abspath(os.path.join(base, *parts[drop:])) + os.sep):
+            return "/".join(written[drop:]) + "/"
+    return None
 
 
 def folder_mismatches(services: Iterable[Service], platform: Platform) -> list[str]:

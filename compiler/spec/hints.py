@@ -86,7 +86,7 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
         return "'severity' is not a key here: write tier: critical (pages, at any hour), warning (a ticket) or info"
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
-    if meant := word_hints.misplaced_key(key, allowed):
+    if meant := word_hints.misplaced_key(key, allowed) or setting_hints.misplaced_platform_key(key, allowed, path):
         return meant
     if key == "labels" and "labels" not in allowed:
         return (

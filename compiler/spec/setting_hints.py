@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -66,3 +67,47 @@ def runbook_url(error: ValidationError, defs: Defs, path: Path) -> str | None:
         "every alert would link this same page: add {path} (runbooks/<service>/<slug>.md, the stubs obsc writes), "
         f"or {{alert}} / {{slug}} where your wiki names its pages ({given}), e.g. {_EXAMPLE}"
     )
+
+
+# Platform settings written one level off, and where they live. `defaults.min_bad_events` was told only "unknown
+# key (allowed: alerts, dashboards, metrics, ...)", `defaults.scrape_interval` the same (round 43).
+_IN_DEFAULTS = {
+    **dict.fromkeys(("min_bad_events", "budget_left", "scrape_interval", "windows"), "defaults.slo_alerts"),
+    "max_group_labels": "defaults.slo",
+    **dict.fromkeys(
+        ("error_rate", "latency_p99", "service_down", "traffic_anomaly", "cpu", "memory"), "defaults.alerts"
+    ),
+    **dict.fromkeys(("disk", "disk_full", "deployment", "new_error_type", "traffic_milestone"), "defaults.alerts"),
+    **dict.fromkeys(("critical", "warning", "info"), "defaults.routing"),
+}
+_AT_TOP = {
+    **dict.fromkeys(
+        ("period", "metrics", "alerts", "routing", "target_labels", "tier_labels", "slo_alerts"), "defaults"
+    ),
+    **dict.fromkeys(("team_root", "shared_root", "team_spec_dir"), "secrets"),
+    **dict.fromkeys(("default_receiver", "receiver_url_prefixes", "receiver_email_domains"), "alertmanager"),
+    **dict.fromkeys(("global", "templates", "send_resolved"), "alertmanager"),
+    **dict.fromkeys(("resolve_timeout", "slack_api_url_file", "smtp_smarthost", "smtp_from"), "alertmanager.global"),
+    **dict.fromkeys(("min_bad_events", "budget_left", "scrape_interval"), "defaults.slo_alerts"),
+}
+_GLOBALS = ("resolve_timeout", "slack_api_url_file", "smtp_smarthost", "smtp_from", "smtp_auth_username")
+_PER_SLO = "each SLO states its own (slos: [{name: ..., objective: 99.9, ...}] in the service spec)"
+
+
+def misplaced_platform_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
+    """Where a platform setting written in the wrong mapping lives, or None."""
+    if path == ("defaults",) and "slo_alerts" in allowed:
+        if key in ("objective", "target", "slo_objective"):
+            return f"unknown key '{key}': no objective is set for every service: {_PER_SLO}"
+        home = _IN_DEFAULTS.get(key)
+    elif path == () and "receivers" in allowed and "kind" in allowed:  # the platform file's top level
+        home = _AT_TOP.get(key)
+    elif path == ("alertmanager",) and "global" in allowed:
+        home = (
+            "alertmanager.global"
+            if key in _GLOBALS or key.startswith(("smtp_", "slack_", "pagerduty_", "opsgenie_"))
+            else None
+        )
+    else:
+        return None
+    return f"unknown key '{key}' here: it belongs under {home} ({home}.{key}: ...)" if home else None

@@ -186,6 +186,29 @@ def test_a_team_folder_compiled_alone_is_told_that_one_mistake_only(
     ]
 
 
+def test_team_spec_dir_written_from_the_repositorys_top_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the round 43 newcomer hunt: `team_spec_dir: "specs/teams/{team}/"` beside specs/platform.yaml told
+    the spec in specs/teams/alpha/ to move "below specs/teams/alpha/", where it already was from the top."""
+    specs = _repository(tmp_path, {"feed": "alpha"})
+    platform = specs / "platform.yaml"
+    platform.write_text(PLATFORM.replace('"teams/{team}/"', '"specs/teams/{team}/"'))
+    monkeypatch.chdir(tmp_path)
+    result = run_obsc(capsys, "validate", "specs")
+    assert result.code == 2, result.out + result.err
+    assert result.err.splitlines() == [
+        "specs/teams/alpha/feed.yaml:3:7 $.team: only specs below specs/specs/teams/alpha/ may belong to team "
+        "'alpha', and no such folder exists: secrets.team_spec_dir in specs/platform.yaml is read from that file's "
+        "folder, not from the repository's top; write team_spec_dir: 'teams/{team}/', below which this spec lies",
+        "obsc: 1 error; nothing was written",
+    ]
+    (specs / "teams" / "bravo").mkdir()  # a spec in another team's folder keeps the plain message
+    (specs / "teams" / "alpha" / "feed.yaml").rename(specs / "teams" / "bravo" / "feed.yaml")
+    platform.write_text(PLATFORM)
+    assert "may belong to team 'alpha' (secrets.team_spec_dir" in run_obsc(capsys, "validate", "specs").err
+
+
 def test_a_dashboard_taking_a_team_folders_uid_is_a_located_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
