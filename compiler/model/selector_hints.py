@@ -27,7 +27,7 @@ def not_a_selector(text: str) -> str | None:
     """A query where a metric's series selector goes: the series to name, and where queries go instead."""
     function = _FUNCTION.match(text)
     if function is None:
-        return None
+        return _range(text)
     searched = _GROUPING.sub(lambda m: " " * len(m.group()), text)  # `by (le)` names labels, not series
     inner = next((m for m in _INNER.finditer(searched, function.end()) if not _is_call(searched, m)), None)
     matchers = inner.group(2) if inner and inner.group(2) and "$" not in inner.group(2) else ""
@@ -42,6 +42,21 @@ def not_a_selector(text: str) -> str | None:
         f"{text!r} is a query ({function.group(1)}(...)), not a series selector: {name}; obsc takes a counter's "
         "rate over each window itself and adds the service's selector to it (a query of your own goes in "
         "{expr: '...'}, or in an SLI's sli: {raw: {...}} with $window and $selector)"
+    )
+
+
+# A range written after the series (`http_requests_total[5m]`, copied from a rate): round 43, a newcomer.
+_RANGE = re.compile(r"\s*([A-Za-z_:][\w:]*(?:\{[^{}]*\})?)\s*\[\s*[\dsmhdwy]+\s*(?::[\dsmhdwy]*)?\]\s*")
+
+
+def _range(text: str) -> str | None:
+    """A series with a range: the window is obsc's to choose, per alert and SLO window."""
+    found = _RANGE.fullmatch(text)
+    if found is None:
+        return None
+    return (
+        f"{text!r} reads a range, and a metric names the series alone: write {found.group(1)}; obsc takes each "
+        "counter's rate over every window it needs itself and adds the service's selector"
     )
 
 

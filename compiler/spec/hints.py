@@ -57,6 +57,8 @@ SYNONYMS = {
     "window": "period",
     "time_window": "period",
     "indicator": "sli",
+    "p99": "latency_p99",  # an alert of `alerts:` (round 43)
+    "p99_latency": "latency_p99",
     "query": "expr",
     "expression": "expr",
     "matchers": "selector",
@@ -86,7 +88,8 @@ def unknown_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
         return "'severity' is not a key here: write tier: critical (pages, at any hour), warning (a ticket) or info"
     if key == "severity":
         return f"'severity' is not a key here: {TIERS}"
-    if meant := word_hints.misplaced_key(key, allowed) or setting_hints.misplaced_platform_key(key, allowed, path):
+    elsewhere = setting_hints.misplaced_platform_key(key, allowed, path) or setting_hints.alert_key(key, allowed)
+    if meant := word_hints.misplaced_key(key, allowed) or elsewhere:
         return meant
     if key == "labels" and "labels" not in allowed:
         return (
@@ -401,6 +404,8 @@ def _metric_value(error: ValidationError, defs: Defs, path: Path) -> str | None:
 def _tiers(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not _is(error, defs, "alertTiers") or isinstance(error.instance, dict):
         return None
+    if switch := word_hints.switch_word(error.instance, str(path[-1])):  # `traffic_anomaly: disabled`
+        return switch
     return (
         f"{_short(error.instance)}: thresholds go under a tier, e.g. {path[-1]}: {{warning: {_plain(error.instance)}}} "
         "(critical pages, warning tickets, info reports); true or false switches the alert on or off"

@@ -111,3 +111,20 @@ def misplaced_platform_key(key: str, allowed: Sequence[str], path: Path) -> str 
     else:
         return None
     return f"unknown key '{key}' here: it belongs under {home} ({home}.{key}: ...)" if home else None
+
+
+def alert_key(key: str, allowed: Sequence[str]) -> str | None:
+    """A key-metric alert's hold written beside its tiers (`error_rate: {warning: 2%, for: 10m}`), or a threshold
+    alert given a query (`expr:`): both were told "unknown key" with the allowed list only (round 43)."""
+    if key == "for" and "warning" in allowed and "critical" in allowed:
+        return (
+            "unknown key 'for': a hold is set per tier, with its line: e.g. warning: {threshold: 2%, for: 10m} "
+            "(a tier's `for:` alone keeps its inherited line)"
+        )
+    if key in ("expr", "query") and "metric" in allowed and "above" in allowed:
+        return (
+            f"unknown key '{key}': a threshold alert names a metric of metrics: and says its line itself, e.g. "
+            "metrics: {queue: {selector: queue_depth, type: gauge, aggregation: max}} (or {expr: ...} with "
+            "$selector) and threshold_alerts: [{name: QueueHigh, metric: queue, above: 100}]"
+        )
+    return None

@@ -157,6 +157,17 @@ def other_tool_key(key: str, allowed: Sequence[str]) -> str | None:
     return None
 
 
+def switch_word(value: object, key: str) -> str | None:
+    """An alert switched off or on in words (`traffic_anomaly: disabled`): it was told to put the word under a
+    tier as a threshold, `{warning: disabled}` (round 43)."""
+    word = value.strip().lower() if isinstance(value, str) else ""
+    if word in _OFF_WORDS:
+        return f"{value!r} is text: write {key}: false (unquoted) to switch the alert off"
+    if word in ("enabled", "enable", "on", "yes", "true"):
+        return f"{value!r} is text: write {key}: true (unquoted) to keep the alert with its inherited thresholds"
+    return None
+
+
 _ENUM_WORDS = {"average": "avg", "mean": "avg", "maximum": "max", "minimum": "min", "total": "sum", "summed": "sum"}
 _OFF_WORDS = ("none", "null", "nothing", "disabled", "disable", "off", "no", "false")
 # Prometheus metric types obsc has no `type:` for, and how their series are read instead. A summary has no
