@@ -299,6 +299,12 @@ def _key_not_text(node: yaml.Node, key: Any) -> str:
                 "a number" if isinstance(key, int | float) else "a date" if isinstance(key, datetime.date) else "data"
             )
         return f"key {node.value} is read as {read}, not text: quote it ('{node.value}':)"
+    if isinstance(node, yaml.MappingNode) and node.flow_style:  # `service: {{ .Values.name }}` (round 43)
+        return (
+            "{{ ... }} reads as a mapping inside a mapping here: a template (Helm, Go) that nothing expanded; obsc "
+            "reads plain YAML and expands no template: write the value itself (to build specs from one source, "
+            "write them in Jsonnet)"
+        )
     return f"key {json.dumps(key, default=str)} must be text: keys are plain names"
 
 
