@@ -39,3 +39,14 @@ def test_an_empty_path_is_refused_and_nothing_is_written(
     assert result.code == 2, result.err
     assert f"Invalid value for {named}: an empty path (an unset variable?)" in result.err, result.err
     assert os.listdir(tmp_path) == []
+
+
+def test_a_library_path_that_does_not_exist_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the round 43 newcomer hunt: `-J vendr` (or `-J vendor` before the libraries were fetched) was
+    accepted, and a spec's import then failed as not found in a folder that does not exist."""
+    monkeypatch.chdir(tmp_path)
+    result = run_obsc(capsys, "validate", SPECS, "-J", "vendr")
+    assert result.code == 2, result.err
+    assert "Invalid value for '-J' / '--jpath': Directory 'vendr' does not exist." in result.err

@@ -65,7 +65,7 @@ def spec_options(func: F) -> F:
         "-J",
         "--jpath",
         multiple=True,
-        type=FOLDER,
+        type=NonEmptyPath(file_okay=False, exists=True),  # a misspelt path was read as no library (round 43)
         help="Jsonnet library path (repeatable); imports may not leave these or the spec's folder.",
     )(func)
     return func
