@@ -231,6 +231,7 @@ def diff_cmd(
     if shape == "json" and _given("max_chars"):
         raise click.UsageError("--max-chars cuts the Markdown comment, JSON is never cut: drop one of them")
     _, subset, plan, fmt = _compare(specs, out_dir, fmt, jpath, platform_file, wait, ExitCode.BAD_INPUT)
+    reports.absent_out(_console(), plan)
     summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
     reports.stranded_runbooks(summary, plan)
     reports.not_compared(summary, subset, rerun.Inputs(specs, out_dir, fmt, jpath, platform_file))

@@ -217,6 +217,16 @@ def test_cli_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert any(kind == "alert" and 'service="search"' in name for kind, name in added)
 
 
+def test_an_output_that_does_not_exist_is_said_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the round 43 newcomer hunt: `obsc diff specs --out generated` before the first compile listed every
+    alert as added with no word that there was nothing to compare with; the comment itself is unchanged."""
+    result = run_obsc(capsys, "diff", str(BASE), "--out", str(tmp_path / "generated"))
+    assert result.code == 0, result.err
+    assert result.out.startswith("**obsc**: ") and "does not exist" not in result.out
+    assert f"obsc diff: {tmp_path / 'generated'} does not exist (a relative --out is read" in result.err
+    assert not (tmp_path / "generated").exists()
+
+
 def test_a_removed_page_tier_is_shown(tmp_path: Path) -> None:
     """Found by a hunt: the critical and warning rules of a key alert shared one key, so turning the page off
     (`critical: false`) showed no alert change at all."""

@@ -108,6 +108,18 @@ def _outdated_text(pages: list[str]) -> str:
     )
 
 
+def absent_out(out: Console, plan: writer.Plan) -> None:
+    """`obsc diff` against an --out that does not exist read every alert as added (82 changes for one service),
+    with no word that there was nothing to compare with (round 43). Said on stderr: the PR comment is unchanged."""
+    if not os.path.lexists(plan.out_dir):
+        out.say(
+            f"obsc diff: {plan.out_dir} does not exist (a relative --out is read from the current directory): every "
+            "alert, route and dashboard reads as added; compile and commit the output first, or name the folder "
+            "it was written to",
+            level="warning",
+        )
+
+
 def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
     """`obsc diff` rows for edited runbooks that no alert will link: the PR comment is where a reviewer sees
     that a rename leaves the team's page behind (compile says it once, to whoever runs it)."""
