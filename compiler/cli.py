@@ -112,8 +112,7 @@ def compile_cmd(
     named = is_subset(specs, out_dir) and not prune  # spec files named one by one: their services' files only
     layout = reports.compile_format(_console(), out_dir, fmt, subset=named)
     with Session(out_dir, wait=wait, on_wait=_say) as session:
-        # A whole compile into a missing or empty --out: the workers write the files as they generate them.
-        cold = None if named else session.cold_staging
+        cold = None if named else session.cold_staging  # a whole compile into an empty --out: written as generated
         options = options_for_command(specs, jpath, platform_file, layout, out_dir, fmt is not None, verbosity >= 1)
         compilation = compile_specs(specs, options, cold)
         declared_format.refuse_other_layout(_console(), compilation, fmt, out_dir, named)

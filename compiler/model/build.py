@@ -289,12 +289,10 @@ def build_service(
     copied = [*alert_text_problems(data, defaults), *matcher_text_problems(data), *group_text_problems(data)]
     for where, message in copied:  # copied onto every alert, rule and test case
         ctx.error(where, message)
-    # A team misspelt (`payment` beside a defined `payments`): its receivers judged as that team's were two more
-    # errors ("secret file ... belongs to team 'payments'", its Slack channel not listed), follow-ons (round 43).
+    # a misspelt team's receivers judged as that team's were two follow-on errors (secret file, Slack channel)
     misspelt = bool(problem and "did you mean" in problem and not unsure.team(str(data["team"])))
     routes = _service_routes(data, platform, receivers, Ctx(doc, []) if misspelt else ctx, unsure)
-    # `team:` proven by where the spec lives
-    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets)
+    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets)  # team: proven by the spec's folder
     if claim and not unsure.secrets():
         ctx.error(("team",), claim)
     clash = operator_secret_clash(str(data["team"]), platform.secrets)

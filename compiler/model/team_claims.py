@@ -37,8 +37,8 @@ def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPoli
         why = f" (its path goes through a symlink: the file is {os.path.relpath(real)})"
     elif meant := _written_from_elsewhere(policy_.team_spec_dir, relative, base, real):
         return (
-            f"only specs below {folder} may belong to team {team!r}, and no such folder exists: secrets.team_spec_dir "
-            f"in {policy_.platform_file} is read from that file's folder, not from the repository's top; write "
+            f"only specs below {folder} may belong to team {team!r}: secrets.team_spec_dir in "
+            f"{policy_.platform_file} is read from that file's folder, not from the repository's top; write "
             f"team_spec_dir: {meant!r}, below which this spec lies"
         )
     return (
@@ -49,10 +49,8 @@ def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPoli
 
 def _written_from_elsewhere(pattern: str, relative: str, base: str, real: str) -> str | None:
     """team_spec_dir written from another folder than the platform file's (`specs/teams/{team}/` beside
-    specs/platform.yaml, round 43): the pattern without its first folders, when the team's folder it names does
-    not exist and the spec lies below the one the shorter pattern names."""
-    if os.path.isdir(os.path.join(base, relative)):
-        return None
+    specs/platform.yaml, round 43): the pattern without its first folders, when the spec lies below the folder the
+    shorter pattern names. Judged on paths alone: the model asks nothing of the file system (the loader read it)."""
     parts, written = relative.strip("/").split("/"), pattern.strip("/").split("/")
     for drop in range(1, min(len(parts), len(written))):
         if "{team}" in "/".join(written[:drop]):

@@ -267,3 +267,27 @@ def objective_range(error: ValidationError, defs: dict[str, Any], path: tuple[st
     digits = str(value) if isinstance(value, int) else ""
     meant = f"; did you mean {digits[:2]}.{digits[2:]}?" if digits.startswith("99") and len(digits) > 2 else ""
     return f"{text(Decimal(str(value)))} is no objective: it is a percentage above 0 and below 100, e.g. 99.9{meant}"
+
+
+def objective_problem(value: Any) -> str | None:
+    """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage, or the
+    error budget in the objective's place (`objective: 5` for 95, or for 99.5). Under 50% good events no SLO
+    anyone pages on holds: more events may fail than succeed. It was told "the critical burn alert can never
+    fire ... raise the objective", and with `alerts: {critical: false}` it compiled."""
+    given = number(value) if isinstance(value, int | float) else None
+    if given is None or not 0 < given < _LEAST_OBJECTIVE:
+        return None
+    if given < 1:
+        return (
+            f"{text(given)} looks like a fraction; objectives are percentages: write {text(given * 100)} "
+            f"(for {text(given * 100)}% good events)"
+        )
+    return (
+        f"{text(given)} lets {text(100 - given)}% of events fail: an objective is the percentage of events "
+        f"that must be good, not the share that may fail (99.5 lets 0.5% fail); if {text(given)}% may fail, "
+        f"write {text(100 - given)}"
+    )
+
+
+# The lowest objective obsc takes: below it more events may fail than succeed (see objective_problem).
+_LEAST_OBJECTIVE = 50

@@ -21,6 +21,7 @@ from compiler.spec.hint_values import guess_unit as _guess_unit
 from compiler.spec.hint_values import label_name as _label_name
 from compiler.spec.hint_values import number as _number
 from compiler.spec.hint_values import number_as_text as _number_as_text
+from compiler.spec.hint_values import objective_problem as objective_problem
 from compiler.spec.hint_values import read_as_text as _read_as_text
 from compiler.spec.hint_values import short as _short
 from compiler.spec.hint_values import text as _text
@@ -222,30 +223,6 @@ def _objective(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if not 0 < number < 100:
         return f"{written!r} is text, and no objective: write a number in percent below 100 without quotes, e.g. 99.9"
     return f"objectives are plain numbers, not text: write {_text(number)} without quotes"
-
-
-def objective_problem(value: Any) -> str | None:
-    """An objective the schema accepts but nobody means: a fraction (0.999) instead of a percentage, or the
-    error budget in the objective's place (`objective: 5` for 95, or for 99.5). Under 50% good events no SLO
-    anyone pages on holds: more events may fail than succeed. It was told "the critical burn alert can never
-    fire ... raise the objective", and with `alerts: {critical: false}` it compiled."""
-    number = _number(value) if isinstance(value, int | float) else None
-    if number is None or not 0 < number < _LEAST_OBJECTIVE:
-        return None
-    if number < 1:
-        return (
-            f"{_text(number)} looks like a fraction; objectives are percentages: write {_text(number * 100)} "
-            f"(for {_text(number * 100)}% good events)"
-        )
-    return (
-        f"{_text(number)} lets {_text(100 - number)}% of events fail: an objective is the percentage of events "
-        f"that must be good, not the share that may fail (99.5 lets 0.5% fail); if {_text(number)}% may fail, "
-        f"write {_text(100 - number)}"
-    )
-
-
-# The lowest objective obsc takes: below it more events may fail than succeed (see objective_problem).
-_LEAST_OBJECTIVE = 50
 
 
 # ---------------------------------------------------------------- names, selectors

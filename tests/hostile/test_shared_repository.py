@@ -199,8 +199,8 @@ def test_team_spec_dir_written_from_the_repositorys_top_says_so(
     assert result.code == 2, result.out + result.err
     assert result.err.splitlines() == [
         "specs/teams/alpha/feed.yaml:3:7 $.team: only specs below specs/specs/teams/alpha/ may belong to team "
-        "'alpha', and no such folder exists: secrets.team_spec_dir in specs/platform.yaml is read from that file's "
-        "folder, not from the repository's top; write team_spec_dir: 'teams/{team}/', below which this spec lies",
+        "'alpha': secrets.team_spec_dir in specs/platform.yaml is read from that file's folder, not from the "
+        "repository's top; write team_spec_dir: 'teams/{team}/', below which this spec lies",
         "obsc: 1 error; nothing was written",
     ]
     (specs / "teams" / "bravo").mkdir()  # a spec in another team's folder keeps the plain message
