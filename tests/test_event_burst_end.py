@@ -74,3 +74,30 @@ def test_the_burst_operand_keeps_each_lanes_series(tmp_path: Path) -> None:
     assert not joins_lanes([Rule(expr.replace(over, "sum(x)"), alert="A")])
     assert not joins_lanes([Rule(expr.replace(over, f"{over} or vector(1)"), alert="A")])
     assert not joins_lanes([Rule(expr.replace(over, f"max by (slo) ({over})"), alert="A")])
+
+
+TICKET = ("slow",)  # the 1d/2h pair: 3x at 99.9% over 30d, a 0.3% line
+
+
+def test_a_low_traffic_outage_ticket_ends_two_hours_after_recovery(tmp_path: Path) -> None:
+    """Round 43: the 1d/2h ticket at 0.01 req/s (99.9%/30d). Its 2h window (72 requests: 0.22 failures at the line)
+    and its 6h step (0.65) are too thin to end it, so a 30-minute outage kept it until its 1d window let the
+    failures go: up from minute 10 to 1,475. It now ends when its 2h window is clean and its 6h window holds every
+    failure of its 1d one (its burst window): at 150, two hours after recovery, as on a busy service. A day of
+    healthy history first (the 1d window full); the coarse tier's 5m steps."""
+    require_tool("promtool")
+    rules = rules_read_by(_rules(tmp_path), alert=_of(TICKET))
+    day, rate = 1440, RATE
+    minutes = day + 180
+    requests = [int((m + 1) * rate * 60) - int(m * rate * 60) for m in range(minutes)]
+    failed = [r if day <= m < day + 30 else 0 for m, r in enumerate(requests)]
+    total, bad = [sum(requests[: m + 1]) for m in range(minutes)], [sum(failed[: m + 1]) for m in range(minutes)]
+    series = {
+        'up{job="stone"}': f"1x{minutes}",
+        'rpc_calls_total{job="stone"}': " ".join(map(str, total)),
+        'rpc_calls_total{job="stone",outcome="fail"}': " ".join(map(str, bad)),
+    }
+    watched = range(day + 10, day + 180, 10)
+    (tmp_path / "ticket").mkdir()
+    fired = pairs_firing(tmp_path / "ticket", rules, series, "avail", TICKET, watched, evaluation_interval="5m")
+    assert [m - day for m in fired["slow"]] == list(range(10, 151, 10)), fired

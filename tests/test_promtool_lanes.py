@@ -66,12 +66,14 @@ def test_a_rich_service_costs_fewer_groups_and_steps(tmp_path: Path) -> None:
     Round 42 too: each event-count pair's short window over the line on a stray failure (starts nothing), a pair up
     held by a short window over the line without a start in it, and one ended by a counted one under the line
     (counted_short.started_by_counted_short), one failure starting it where the line shows 0.08 of one and not
-    where 0.12, nor at 0.8x: eight groups and sixteen steps more (26 and 71 before)."""
+    where 0.12, nor at 0.8x: eight groups and sixteen steps more (26 and 71 before). Round 43: the 1d/2h ticket
+    pair's burst end (its 6h window) has the same two cases, and they claim the same clean windows: one group and
+    two steps more (34 and 87 before)."""
     out, main = _rich(tmp_path)
     groups = main["tests"]
     assert isinstance(groups, list)
-    assert len(groups) <= 34
-    assert sum(_steps(g, 1800) for g in groups) <= 87
+    assert len(groups) <= 35
+    assert sum(_steps(g, 1800) for g in groups) <= 89
     # no SLO row is stretched by a key case checked later than the rows' own checks
     assert max(_steps(g, 1800) for g in groups if "hands over" not in g["name"] and g["interval"] != "1m") <= 3
     promtool = require_tool("promtool", "PROMTOOL")

@@ -199,12 +199,14 @@ _WINDOW = re.compile(r"^(.*?)(?<!\d)(\d+[smhdwy])$")
 
 
 def _names(names: Iterable[str]) -> str:
-    """`slo:sli_errors:rate(5m|1h)` for the windows of one name, shortest first."""
+    """`slo:sli_errors:rate(5m|1h)` for the windows of one name, shortest first; a name once."""
     windows: dict[str, list[str]] = {}
     for name in names:
         found = _WINDOW.match(name)
         stem, window = (found.group(1), found.group(2)) if found else (name, "")
-        windows.setdefault(stem, []).append(window)
+        ends = windows.setdefault(stem, [])
+        if window not in ends:  # one name over two windows told by their `window` label only (burst records)
+            ends.append(window)
     shown = []
     for stem, ends in windows.items():
         ends.sort(key=lambda w: (int(w[:-1]) * _SECONDS[w[-1]]) if w else 0)

@@ -21,8 +21,9 @@ a burst of k slices shows about k/2 in a clean 30m window against its 1h one, so
 floor, 3) kept the 6h/30m page until the 6h window let it go (6 hours; round 39).
 Freshness (slices too) likewise; an error ratio has neither: its short ratio ends it.
 
-An event-count page pair also ends when its burst is over (model/burst_windows.py `event_burst_of`, round 42):
-`event_burst_record` records it, and the short window's operand reads `(S and T * N * line >= 1 or B)`.
+An event-count burn pair also ends when its burst is over (model/burst_windows.py `event_burst_of`: the 6h/30m
+page, round 42, and the 1d/2h ticket, round 43): `event_burst_record` records it, and the short window's operand
+reads `(S and T * N * line >= 1 or B)`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
-from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
+from compiler.model.burnrate import (
+    error_ratio_threshold,
+    recorded_windows,
+    recording_tiers,
+    recovery_windows,
+)
 from compiler.model.burst_windows import (
     EVENT_BURST_EVENTS,
     EVENT_BURST_SHOWN,
@@ -124,23 +130,32 @@ def slice_windows(recorded: Sequence[int], pairs: Iterable[BurnWindow]) -> list[
 
 
 def ended_by_counted_short(
-    holds: list[str], slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str
+    holds: list[str], slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str, pairs: list[BurnWindow]
 ) -> list[str]:
     """`holds`, the short window's side as slo.py writes it, its `unless` operand (the line `  <short>`) read
-    through `counted_short` for an event-count SLO, through `sliced` for time slices."""
+    through `counted_short` for an event-count SLO, through `sliced` for time slices; `pairs`: the SLO's burn pairs
+    (whose burst records slo.py writes)."""
     if slo.sli.kind in SLICE_KINDS:
         above = [names.sli_error_ratio(format_duration(s)) for s in _reads(recorded_windows(slo), window)]
-        if window.short_seconds in burst_ends(slo, [window]):  # 1 when the burst is over: model/burst_windows.py
+        if _ends_by_burst(burst_ends(slo, pairs), window):  # 1 when the burst is over: model/burst_windows.py
             above.insert(-1, names.SLI_BURST_OVER)  # before the long window, which reads last (lanes, tests)
         ends = f"  ({sliced(short, window.short_seconds, above, selector, slice_gate(slo, window))})"
     elif slo.sli.kind in UNCOUNTED_KINDS:
         return holds
     else:
         ends = f"  {counted_short(short, window, threshold, selector)}"
-        if window.short_seconds in event_burst_ends(slo, [window]):  # 1 when the burst is over (round 42)
+        if _ends_by_burst(event_burst_ends(slo, pairs), window):  # 1 when the burst is over (round 42)
             over = names.SLI_BURST_OVER + selector[:-1] + f',{names.LABEL_WINDOW}="{window.short}"' + "}"
             ends = f"{ends[:-1]} or {over})"
     return [ends if line == f"  {short}" else line for line in holds]
+
+
+def _ends_by_burst(ends: dict[int, tuple[int, int]], window: BurnWindow) -> bool:
+    """Whether the pair `window` reads a burst record: the SLO's records are those of all its pairs (`ends`, as
+    the records are written), none for a short window two pairs over different long windows share. Asked of the
+    pair alone, each of two such pairs read a record nobody wrote (a drawn catalog, round 43)."""
+    end = ends.get(window.short_seconds)
+    return end is not None and end[1] == window.long_seconds
 
 
 def started_by_counted_short(
@@ -172,20 +187,30 @@ def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -
     window is clean with EVENT_BURST_EVENTS events or more, those events times the burst window's ratio reach
     EVENT_BURST_SHOWN failures, and every failure of the long window lies in the burst window (errors rate x
     seconds, EVENT_BURST_SLACK for the rates' extrapolation); absent otherwise. Joined `ignoring (window)`: every
-    other label (groups, generated lanes) matches, so each series says so of its own events (`group_left` keeps
-    the short window's `window` label, which a one-to-one match drops, for the `and` after it)."""
+    other label (groups, generated lanes) matches, so each series says so of its own events; the record keeps the
+    first operand's labels (the short window's), so no `group_left` is needed: a one-to-one product drops `window`,
+    and the `and` around it ignores it. (Without a `group_*` word the generated tests' placement, hosts.py, which
+    searches rule texts for fed names such as `up` as substrings, no longer reads every burn alert as reading `up`.)"""
     name = {s: format_duration(s) for s in (short, burst, long)}
     events = f"{series(names.sli_total_rate(name[short]), own)} * {short}"
     join = f"ignoring ({names.LABEL_WINDOW})"
     clean = f"({series(names.sli_error_ratio(name[short]), own)} == 0) + 1"
-    dense = f"{events} * {join} group_left {series(names.sli_error_ratio(name[burst]), own)} >= {EVENT_BURST_SHOWN}"
+    dense = f"{events} * {join} {series(names.sli_error_ratio(name[burst]), own)} >= {EVENT_BURST_SHOWN}"
     failures = [f"{series(names.sli_errors_rate(name[s]), own)} * {s}" for s in (long, burst)]
     inside = f"{failures[0]} <= {join} {failures[1]} + {decimal_text(EVENT_BURST_SLACK)}"
-    expr = f"{clean}\nand {events} >= {EVENT_BURST_EVENTS}\nand {dense}\nand {join}\n({inside})"
+    expr = f"{clean}\nand {events} >= {EVENT_BURST_EVENTS}\nand {join}\n({dense})\nand {join}\n({inside})"
     return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: name[short]})
 
 
-def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -> list[Rule]:
-    """`event_burst_record` of each of the `alerts`' pairs whose burst may end it (none for other SLI kinds)."""
+def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -> tuple[list[Rule], list[Rule]]:
+    """`event_burst_record` of each of the `alerts`' pairs whose burst may end it (none for other SLI kinds): the
+    fast tier's, and the coarse tier's (a ticket's: its long window, or its burst window, recorded there every
+    coarse interval). A record of the 1m group reading a 5m one sees it only part of the time: a sample 5 minutes
+    old is past the lookback, so a ticket's record would be absent at every coarse evaluation's edge."""
     ends = event_burst_ends(slo, [a.window for a in alerts if a.window is not None])
-    return [event_burst_record(own, short, burst, long) for short, (burst, long) in sorted(ends.items())]
+    fast: list[Rule] = []
+    coarse: list[Rule] = []
+    for short, (burst, long) in sorted(ends.items()):
+        tier = coarse if recording_tiers().is_coarse(long) else fast
+        tier.append(event_burst_record(own, short, burst, long))
+    return fast, coarse

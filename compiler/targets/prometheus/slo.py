@@ -137,7 +137,8 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
         fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts), bursts)
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
-        fast += counted_short.event_burst_records(slo, text.own, alerts)  # the pages' burst ends
+        fast_ends, coarse_ends = counted_short.event_burst_records(slo, text.own, alerts)  # bursts' ends, by tier
+        fast, coarse = fast + fast_ends, coarse + coarse_ends
     own = tuple(sorted(text.own.items()))
     fast.append(Rule(f"vector({decimal_text(slo.objective_ratio)})", record=names.SLO_OBJECTIVE, labels=own))
     fast.append(Rule(f"vector({text.budget})", record=names.SLO_ERROR_BUDGET, labels=own))
@@ -281,7 +282,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
         holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held)
-        lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector)]
+        pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
+        lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:

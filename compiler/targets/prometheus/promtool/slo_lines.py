@@ -54,7 +54,8 @@ class Lines:
         gates = tuple(float(slice_gate(slo, w)) for w in windows)
         sliced, thin = slo.sli.kind in SLICE_KINDS, slo.sli.kind not in UNCOUNTED_KINDS
         bursts = fed_bursts(recorded, windows, slo_state.counted(slo)) if sliced else ()
-        bursts = event_bursts(recorded, windows, [error_ratio_threshold(slo, w) for w in windows]) if thin else bursts
+        lines = [error_ratio_threshold(slo, w) for w in windows]
+        bursts = event_bursts(recorded, windows, lines, slo.min_bad_events > 0) if thin else bursts
         return replace(at, thin=thin, sliced=sliced, gates=gates, bursts=bursts)
 
     @classmethod

@@ -107,7 +107,7 @@ class Shape:
     @property
     def bursts(self) -> tuple[Burst, ...]:  # per window pair: slo_state.fed_bursts
         if self.thin:
-            return event_bursts(self.recorded, self.windows, self.lines)
+            return event_bursts(self.recorded, self.windows, self.lines, self.min_bad_events > 0)
         return fed_bursts(self.recorded, self.windows, self.counted) if self.slices else (None,) * len(self.windows)
 
     @property

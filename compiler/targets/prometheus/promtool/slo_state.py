@@ -207,11 +207,11 @@ def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
 
 
 def event_bursts(
-    recorded: tuple[int, ...], windows: Sequence[BurnWindow], lines: Sequence[Decimal]
+    recorded: tuple[int, ...], windows: Sequence[BurnWindow], lines: Sequence[Decimal], counted: bool = True
 ) -> tuple[Burst, ...]:
     """Per pair of `windows` (in order, at their error-ratio `lines`): its (burst window, long window) where its
-    burst may end it, an SLO that counts events (model/burst_windows.event_burst_of)."""
-    ends = event_burst_ends_of(recorded, windows, lines)
+    burst may end it, an SLO that counts events (model/burst_windows.event_burst_of; `counted`: min_bad_events)."""
+    ends = event_burst_ends_of(recorded, windows, lines, counted)
     return tuple(
         e if (e := ends.get(w.short_seconds)) is not None and e[1] == w.long_seconds else None for w in windows
     )
