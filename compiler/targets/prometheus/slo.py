@@ -146,8 +146,7 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     period_ratio = names.sli_error_ratio(text.period) + text.selector
     remaining = f"1 - (max without ({names.LABEL_WINDOW}) ({period_ratio}) / {text.budget})"
     coarse.append(Rule(remaining, record=names.SLO_BUDGET_REMAINING, labels=own))
-    # The fleet overview's one series per SLO (or group): a copy of the ratio over the SLO's own current window,
-    # placed after that ratio in its tier's group so that it reads this evaluation's value.
+    # the fleet overview's copy of the current window's ratio, after it in its tier's group (this evaluation's value)
     current = current_window_seconds(slo)
     ratio = names.sli_error_ratio(format_duration(current)) + text.selector
     copy = Rule(ratio, record=names.SLO_CURRENT_ERROR_RATIO, labels=own)  # labelled: promtool lint tells SLOs apart
@@ -287,8 +286,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
         elif slo.min_bad_events > 0:
-            bad = names.sli_errors_rate(numbers.long) + selector
-            lines += [on, f"{bad} * {w.long_seconds} >= {slo.min_bad_events}"]
+            lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {slo.min_bad_events}"]
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)
