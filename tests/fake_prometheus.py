@@ -14,6 +14,10 @@ from typing import Any
 Answer = Callable[[str, str], Any]
 
 
+class Rejected(str):
+    """An answer that is Prometheus's own refusal (HTTP 400, `bad_data`), e.g. of a query it cannot parse."""
+
+
 @contextmanager
 def serving(answer: Answer) -> Iterator[str]:
     """The base URL of a local server answering every GET with `answer(path, query string)`."""
@@ -23,7 +27,9 @@ def serving(answer: Answer) -> Iterator[str]:
             path, _, query = self.path.partition("?")
             data = answer(path, query)
             body = "404 page not found" if data is None else json.dumps({"status": "success", "data": data})
-            self.send_response(404 if data is None else 200)
+            if isinstance(data, Rejected):
+                body = json.dumps({"status": "error", "errorType": "bad_data", "error": str(data)})
+            self.send_response(404 if data is None else 400 if isinstance(data, Rejected) else 200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(body.encode())

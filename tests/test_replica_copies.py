@@ -12,12 +12,13 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import promql_parser as pp
 import pytest
 
 from compiler.api import CompileOptions, load_fleet
 from compiler.model.window_mean import window_mean_warnings
 from compiler.verify import VerifyOptions, verify
-from tests.fake_prometheus import serving
+from tests.fake_prometheus import Rejected, serving
 from tests.platform_text import sink_platform
 from tests.promtool_helpers import counter_values
 from tests.test_sli_semantics import _promtool, _rules, _value
@@ -166,3 +167,41 @@ def test_an_aggregation_keeping_every_copy_is_no_copy_read_once(tmp_path: Path, 
     spec = RAW.replace("    by: [cluster]\n", "") % (read % ',code=~"5.."', read % "")
     found = _findings(tmp_path, spec, 2)
     assert len(found) == 1 and "alike but for replica" in found[0], found
+
+
+LATENCY = HEAD + (
+    "metrics: {latency: {selector: http_request_duration_seconds, buckets: [0.1, 0.25, 1, 2.5, 10]}}\n"
+    "slos: [{name: latency, objective: 99, sli: {latency: latency, threshold: 250ms}}]\n"
+)
+
+
+def test_a_threshold_buckets_escaped_regex_is_asked_as_valid_promql(tmp_path: Path) -> None:
+    """Round 43, drawn fleets on a real Prometheus (tests/drawn_verify.py seeds 12 and 18 beside seed 3): a latency
+    SLO's `le=~"0\\\\.25..."` selector was asked as the parser prints it (`0\\.25`, its escape dropped), which
+    Prometheus refuses; the refusal ended the search, so on a server holding `replica` and `prometheus_replica` the
+    histogram's copies under the second label went unsaid. Here the server parses as Prometheus does."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "checkout.yaml").write_text(LATENCY)
+    asked: list[str] = []
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            try:
+                pp.parse(expr)
+            except ValueError as exc:
+                return Rejected(f"parse error: {exc}")
+            asked.append(expr)
+            value = "2" if expr.startswith("max(count without (prometheus_replica) (") else "1"
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
+        if path.startswith("/api/v1/label/"):
+            return ["http_request_duration_seconds_bucket", "up"]
+        if path == "/api/v1/labels":
+            return ["__name__", "job", "le", "replica", "prometheus_replica"]
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    found = [f.message for f in report.findings if "arrive" in f.message]
+    assert len(found) == 1 and "alike but for prometheus_replica" in found[0], found
+    assert any('le=~"0\\\\.250*' in expr and "without (replica)" in expr for expr in asked), asked

@@ -20,30 +20,13 @@ from typing import Any
 
 import promql_parser as pp
 
-from compiler.model.promql import Matcher, render_matchers
 from compiler.model.promql_check import children
-
-_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
-
-
-def _text(selector: Any) -> str | None:
-    """The selector as PromQL, its values quoted by obsc (the parser's own text drops their escapes: a regex's
-    escaped dot came out bare, an invalid string); None with an `offset` or `@`, which does not read the series
-    as they are now."""
-    if selector.offset is not None or selector.at is not None:
-        return None
-    matchers = tuple(
-        Matcher(m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value)
-        for m in selector.matchers.matchers
-        if not (selector.name and m.name == "__name__")
-    )
-    body = render_matchers(matchers)
-    return f"{selector.name or ''}{{{body}}}" if body or not selector.name else selector.name
+from compiler.model.selector_text import selector_now
 
 
 def _ranged(node: Any, found: dict[str | None, None]) -> None:
     if isinstance(node, pp.MatrixSelector):
-        found[_text(node.vector_selector)] = None
+        found[selector_now(node.vector_selector)] = None
         return
     for child in children(node):
         _ranged(child, found)

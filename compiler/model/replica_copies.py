@@ -16,6 +16,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.model.promql_check import children
+from compiler.model.selector_text import selector_with_offset
 
 REPLICA_LABELS = ("replica", "prometheus_replica", "rule_replica")
 _ONE_COPY = frozenset({"max", "min"})  # the copies hold one counter: either reads it
@@ -37,7 +38,7 @@ def selectors_read_whole(tree: Any, label: str) -> list[str]:
 
     def walk(node: Any, once: bool) -> None:
         if isinstance(node, pp.VectorSelector) and not once:
-            found.append(str(node))
+            found.append(selector_with_offset(node))  # str(node) drops a regex's escapes
         below = once or (reads_one_copy(node) and label in node.modifier.labels)
         for child in children(node):
             walk(child, below)
