@@ -90,7 +90,10 @@ def _oracle(rule: Rule, lines: Lines, state: _State) -> float | None:
 def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -> list[Case]:
     windows = list(dict.fromkeys(r.source.window for r in rules if r.source is not None and r.source.window))
     lines = Lines.of(slo, windows)
-    busy = max([busy_traffic(slo.min_bad_events, error_ratio_threshold(slo, w), w) for w in windows] or [Decimal(1)])
+    counted = slo.sli.kind is not SliKind.ERROR_RATIO  # its total is recorded as 1 (busy_traffic)
+    busy = max(
+        [busy_traffic(slo.min_bad_events, error_ratio_threshold(slo, w), w, counted) for w in windows] or [Decimal(1)]
+    )
     out = []
 
     def add(title: str, states: tuple[_State, ...], times: list[int], checked: set[str]) -> None:

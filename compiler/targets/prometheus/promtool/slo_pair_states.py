@@ -54,10 +54,14 @@ def guarded_state(min_bad_events: int, line: Decimal, w: BurnWindow, share: Deci
 STARTS_SHOWN = 8
 
 
-def busy_traffic(min_bad_events: int, line: Decimal, w: BurnWindow) -> Decimal:
+def busy_traffic(min_bad_events: int, line: Decimal, w: BurnWindow, counted: bool = True) -> Decimal:
     """Events/s (a power of two: ratios stay exact) at which the pair at 0.8x its `line` still counts twice
     min_bad_events in its long window, and a burn at the line shows STARTS_SHOWN failures in its short one: the
-    guard never decides a case about the lines, and a short window at 1.25x starts the pair."""
+    guard never decides a case about the lines, and a short window at 1.25x starts the pair. Not `counted` (an
+    error-ratio SLI, whose rules record its total as 1 from its errors): 1, the total those rules write (a fed
+    total of 32 beside the recorded 1 is a duplicate sample promtool refuses; round 43, drawn fleet 5)."""
+    if not counted:
+        return Decimal(1)
     needed = max(2 * min_bad_events / (line * BELOW * w.long_seconds), STARTS_SHOWN / (line * w.short_seconds))
     busy = Decimal(1)
     while busy < needed:

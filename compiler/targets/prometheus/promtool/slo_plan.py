@@ -181,7 +181,11 @@ def plan(shape: Shape) -> Plan:
     lines = replace(Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
     lines = replace(lines, gates=tuple(float(g) for g in shape.gates), bursts=shape.bursts)
     busy = max(
-        [busy_traffic(min_bad, line, w) for w, line in zip(shape.windows, shape.lines, strict=True)] or [Decimal(1)]
+        [
+            busy_traffic(min_bad, line, w, shape.thin or shape.slices)
+            for w, line in zip(shape.windows, shape.lines, strict=True)
+        ]
+        or [Decimal(1)]
     )
 
     def add(title: str, state: _State, times: list[int], checked: frozenset[str] | None = None) -> None:
