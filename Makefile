@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle drawn-incidents
+.PHONY: help setup bytecode tools e2e-tools generate check test lint goldens mutation-hints bench clean drawn-fleets routing-oracle drawn-incidents drawn-verify
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,14 @@ routing-oracle: setup bytecode e2e-tools ## Check drawn fleets' routing and inhi
 # (~7 CPU-s a seed).
 drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 against drawn SLOs' rules (promtool)
 	$(BIN)/python -m tests.drawn_incidents $(SEEDS) --jobs $(DRAWN_JOBS)
+
+# Drawn fleets against a real Prometheus holding their series (tests/drawn_verify.py): each service's series are
+# drawn as its spec says or with one mismatch (missing bucket, renamed label, stale target, HA copies; counter reset
+# and scale-down as healthy), backfilled with promtool, and `obsc verify`'s findings judged against the drawing: one
+# line per seed, `seed<TAB>kinds<TAB>violations` (a false ok or a false alarm fails the target). Not part of
+# `make test` (~0.15 CPU-s a seed, 25 seeds a server).
+drawn-verify: setup bytecode e2e-tools ## Verify drawn fleets against a Prometheus holding drawn series SEEDS=1-200
+	$(BIN)/python -m tests.drawn_verify $(SEEDS)
 
 lint: setup ## ruff + mypy --strict + import-linter (the layering)
 	$(BIN)/ruff check compiler tests
