@@ -7,7 +7,9 @@
 4. the recompile re-runs promtool on the edited service's files only (the others' bytes passed before), and
    `check` is clean again;
 5. `obsc verify` against a Prometheus that holds no series and no rules finds something (exit 1), each finding at
-   a spec line.
+   a spec line;
+6. (round 43) an edit to the platform file or a Jsonnet library, judged against the drawing
+   (tests/drawn_shared_edits.py).
 
 Each returns the problems found, as short lines; none means the round trip held."""
 
@@ -204,9 +206,11 @@ def round_trips(fleet: Fleet, seed: int) -> list[str]:
     problems += [f"second compile under PYTHONHASHSEED=4242 changed {', '.join(moved[:3])}"] * bool(moved)
     problems += verify_problems(fleet)
     edit = choose_edit(fleet, seed)
-    if edit is None:
-        return problems
-    return problems + edit_round_trip(fleet, edit)
+    if edit is not None:
+        problems += edit_round_trip(fleet, edit)
+    from tests.drawn_shared_edits import shared_round_trip  # it builds on this module's Fleet
+
+    return problems + shared_round_trip(fleet, seed)
 
 
 def edit_round_trip(fleet: Fleet, edit: Edit) -> list[str]:

@@ -4,6 +4,7 @@ threshold alerts, routes, YAML or Jsonnet) on a drawn platform, and `draw(seed)`
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -283,17 +284,30 @@ def jsonnet_files(d: Drawer, folder: str, name: str, spec: dict[str, Any], seed:
     }
 
 
+LARGE_FROM = 2000  # seeds from here on draw fleets of 5-30 services over up to 3 teams (round 43)
+
+
+def team_sizes(d: Drawer, seed: int, teams: int) -> list[int]:
+    """Services per team: 1-2 each, or from LARGE_FROM on 5-30 in all (from a third seeded source)."""
+    if seed < LARGE_FROM:
+        return [d.r.randint(1, 2) for _ in range(teams)]
+    x = random.Random(f"round43-{seed}")
+    total = x.randint(5, 30)
+    cuts = sorted(x.sample(range(1, total), teams - 1)) if teams > 1 else []
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
 def draw(seed: int) -> dict[str, str]:
     """The files of drawn fleet `seed`: relative path -> text."""
     d = Drawer(seed)
-    teams = [f"team-{c}" for c in "abc"[: d.r.randint(1, 2)]]
+    teams = [f"team-{c}" for c in "abc"[: d.r.randint(1, 2) + (seed >= LARGE_FROM)]]
     spec_dir = d.chance(0.3)
     files: dict[str, str] = {}
     plat = d.platform(teams, spec_dir)
     dashboards = "standard_dashboards" in plat
     n = 0
-    for team in teams:
-        for _ in range(d.r.randint(1, 2)):
+    for team, size in zip(teams, team_sizes(d, seed, len(teams)), strict=True):
+        for _ in range(size):
             name = f"svc{n}-{team[-1]}"
             n += 1
             spec = d.service(name, team, dashboards)

@@ -16,12 +16,23 @@ from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_round_trips import Edit, named, stray_rows
 
 ROUND_TRIP_SEED = 356
+LARGE_SEED = 2010  # five services over three teams (round 43: fleets of 5-30 from seed 2000 on)
 
 
 def test_a_drawn_fleet_compiles_passes_its_own_checks_and_round_trips() -> None:
+    """Its last round trip edits the `-J` library one spec imports (tests/drawn_shared_edits.py)."""
     require_tool("promtool")
     require_tool("amtool")
     assert compile_fleet(ROUND_TRIP_SEED, keep=None, trips=True) == (0, "", [])
+
+
+def test_a_large_drawn_fleet_round_trips_a_platform_edit() -> None:
+    """A platform edit (every alert's runbook address) is drift in every service: check names exactly the files
+    the recompile changes, and promtool re-runs every service's files."""
+    require_tool("promtool")
+    require_tool("amtool")
+    assert len([p for p in draw(LARGE_SEED) if p.rsplit("/", 1)[-1].startswith("svc")]) >= 5
+    assert compile_fleet(LARGE_SEED, keep=None, trips=True) == (0, "", [])
 
 
 def test_the_drawer_is_seeded_and_covers_the_named_features() -> None:
