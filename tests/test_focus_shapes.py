@@ -24,7 +24,7 @@ from compiler import api
 from compiler.api import CompileOptions, compile_specs
 from compiler.model.types import Fleet, Service
 from compiler.output import writer
-from compiler.targets import TargetOptions
+from compiler.targets import TargetOptions, shapes
 from compiler.toolcheck import focus_shapes, promtool, promtool_focus
 from tests.bench.fleet import write_fleet
 from tests.conftest import ROOT
@@ -213,10 +213,11 @@ def test_a_validated_compile_renames_the_focus_and_promtool_passes_it(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    specs = write_fleet(tmp_path / "specs", services=5, teams=1, rich=True)
+    # the fewest services of one shape that share (the first proven, `shapes.PROVE_FOR` renamed): promtool runs all
+    specs = write_fleet(tmp_path / "specs", services=1 + shapes.PROVE_FOR, teams=1, rich=True)
     compilation = compile_specs([str(specs)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(tmp_path / "out")))
     caplog.set_level(logging.INFO, logger="obsc")
     promtool.validate(compilation.bundle, str(tmp_path / "out"))
-    said = "promtool: 4 test family(ies) renamed from a proven shape (1 proven, 0 not)"
+    said = f"promtool: {shapes.PROVE_FOR} test family(ies) renamed from a proven shape (1 proven, 0 not)"
     assert said in caplog.messages, caplog.messages
