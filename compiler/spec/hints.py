@@ -148,6 +148,8 @@ def _duration(error: ValidationError, defs: Defs, path: Path) -> str | None:
         if guess:
             return f"{written} has no unit; {form}. Did you mean {guess}?"
         return f"{written} has no unit; {form}"
+    if isinstance(value, str) and len(value) > word_hints.LONGEST_READ_DURATION:
+        return f"{_short(value)} is not a duration; {form}"  # no arithmetic on it: 4,301 digits cannot be printed
     if isinstance(value, str) and re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", value):
         return _unit_order(value)
     if isinstance(value, str) and (point := decimal_point(value)):  # `0,5s`: a decimal comma

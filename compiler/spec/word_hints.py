@@ -22,6 +22,9 @@ _TIER_WORDS = {
     "sev1": "critical", "sev-1": "critical", "sev2": "warning", "sev-2": "warning", "sev3": "info", "sev-3": "info",
 }  # fmt: skip
 _TIERS = ("critical", "warning", "info")
+# The longest duration text a hint reads for its numbers (`1y52w6d23h59m59s999ms` is 21): the hints add, divide
+# and print what they read, and Python refuses to print an integer of more than 4,300 digits (an internal error).
+LONGEST_READ_DURATION = 64
 
 
 def iso_duration(error: ValidationError, defs: dict[str, Any], path: tuple[str | int, ...]) -> str | None:
@@ -29,7 +32,7 @@ def iso_duration(error: ValidationError, defs: dict[str, Any], path: tuple[str |
     value = error.instance
     if not isinstance(error.schema, dict) or error.schema != defs.get("duration") or not isinstance(value, str):
         return None
-    found = _ISO.fullmatch(value.strip())
+    found = _ISO.fullmatch(value.strip()) if len(value) <= LONGEST_READ_DURATION else None
     if not found or not any(found.groups()) or (value.strip().upper().endswith("T")):
         return None
     *whole, millis = found.groups()  # PT0.5S: fractional seconds are milliseconds
