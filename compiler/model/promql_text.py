@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from compiler.model.units import float64_problem, parse_duration_seconds
 
@@ -248,7 +248,12 @@ _NUMBER = re.compile(r"(?<![\w.])(?:0[xX][0-9a-fA-F]++|(?:\d++(?:\.\d*+)?+|\.\d+
 
 
 def _value(number: str) -> Decimal:
-    return Decimal(int(number, 16)) if number[:2] in ("0x", "0X") else Decimal(number)
+    """The literal's value; past any exponent Decimal holds (`1e308999999999999999999`), infinite, as it is past
+    the largest float64 too."""
+    try:
+        return Decimal(int(number, 16)) if number[:2] in ("0x", "0X") else Decimal(number)
+    except InvalidOperation:
+        return Decimal("Infinity")
 
 
 def pinned_instants(text: str) -> list[Finding]:

@@ -38,7 +38,7 @@ def float64_problem(number: Decimal, written: str) -> str | None:
     """Why a number obsc reads exactly (a string of digits, `99…9%`, `1e400` in PromQL that the Rust parser takes
     as +Inf) cannot be written into a rule: Go's ParseFloat refuses it ("value out of range"), so promtool and
     Prometheus would refuse the rules. None when it fits."""
-    if abs(number) <= LARGEST_FLOAT:
+    if number.copy_abs() <= LARGEST_FLOAT:  # exact: abs() rounds to the context, and 1e99999999 overflowed it
         return None
     shown = written if len(written) <= 24 else f"{written[:20]}..."
     return f"{shown} is past the largest number Prometheus reads ({LARGEST_FLOAT:.3e}): promtool would refuse the rule"
