@@ -27,6 +27,7 @@ threshold_alerts:
 CONNECTIONS = "max(threads_connected{$selector} / max_connections{$selector}"
 MEMORY = "sum(used_bytes{$selector}) / sum(limit_bytes{$selector})"
 DISK = "min(avail_bytes{$selector} / size_bytes{$selector}"
+MEBIBYTES = "sum(used_bytes{$selector}) / (sum(limit_mebibytes{$selector}) * 1048576)"  # a 1048576 is no 100
 
 
 def _warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, line: str) -> str:
@@ -47,8 +48,11 @@ def _warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, l
         (f"expr: '({MEMORY}) * 100', type: gauge", "above: 0.8", "declare unit: percent and write 80%"),
         (f"expr: '{MEMORY}', type: gauge", "above: 90", 'divides by a capacity (sum(limit_bytes{job="db"}))'),
         (f"expr: '{DISK})', type: gauge", "below: 10", "is 1000%: this below: alert fires on every value"),
+        # round 43's review: the bound's top (100 on a share is 10000%) and a capacity converted inside the divisor
+        (f"expr: '{MEMORY}', type: gauge", "above: 100", "where the bare line 100 is 10000%"),
+        (f"expr: '{MEBIBYTES}', type: gauge", "above: 90", "where the bare line 90 is 9000%"),
     ],
-    ids=["mysql-times-100", "hundred-times", "memory-times-100", "memory-over-limit", "disk-below"],
+    ids=["mysql-times-100", "hundred-times", "memory-times-100", "memory-over-limit", "disk-below", "at-100", "mib"],
 )
 def test_a_bare_line_off_the_expression_scale_is_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, line: str, says: str
@@ -72,6 +76,11 @@ def test_a_bare_line_off_the_expression_scale_is_a_located_warning(
         ),
         ("expr: 'sum(queue_depth{$selector}) / sum(rate(done_total{$selector}[$window]))', type: gauge", "above: 600"),
         ("expr: 'sum(queue_depth{$selector}) / count(up{$selector})', type: gauge", "above: 50"),
+        # round 43's review: a share's own top (1 is 100%), the bounds of "under 1", and below: (not judged)
+        (f"expr: '{MEMORY}', type: gauge", "above: 1"),
+        (f"expr: '{CONNECTIONS} * 100)', type: gauge", "above: 1"),
+        (f"expr: '{CONNECTIONS} * 100)', type: gauge", "above: 0"),
+        (f"expr: '{CONNECTIONS} * 100)', type: gauge", "below: 0.5"),
     ],
     ids=[
         "percent-line",
@@ -82,6 +91,10 @@ def test_a_bare_line_off_the_expression_scale_is_a_located_warning(
         "error-ratio",
         "drain-time",
         "per-pod",
+        "share-at-1",
+        "percent-at-1",
+        "percent-at-0",
+        "percent-below",
     ],
 )
 def test_a_line_on_the_scale_or_an_undecided_expression_says_nothing(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compiler.model.promql import known_values, parse_selector
 from tests.conftest import require_tool
 from tests.test_sli_semantics import _firing, _promtool, _rules
 
@@ -60,3 +61,21 @@ def test_a_time_slice_over_a_group_that_never_committed_is_no_slice_not_a_good_o
     series = {'up{job="billing"}': "1x40", **{_partition(p): "-1x40" for p in range(3)}}
     checks = [_firing("SLODataMissing", "5m", 0), _firing("SLODataMissing", "30m", 1)]
     assert _promtool(tmp_path, rules, "billing", series, checks) == ""
+
+
+def test_a_group_caught_up_at_0_is_a_lag_not_missing_data(tmp_path: Path) -> None:
+    """A lag of 0 is the healthy consumer's value: only the negatives are unknowns (`>= 0`). Dropping 0 too (a
+    hand mutant in round 43's review) left a caught-up group without series, and its missing-data twin fired."""
+    require_tool("promtool")
+    rules = _rules(tmp_path, "billing", SPEC)
+    series = {'up{job="billing"}': "1x60", **{_partition(p): "0x60" for p in range(3)}}
+    checks = [_firing("BillingLagHigh", "20m", 0), _firing("BillingLagHigh", "59m", 0)]
+    assert _promtool(tmp_path, rules, "billing", series, checks) == ""
+
+
+def test_only_a_lag_by_name_loses_its_negative_samples() -> None:
+    """`lag` as a word of the name: a flag's or a lagoon's -1 is a value (read as a lag, it was dropped)."""
+    assert known_values(parse_selector("kafka_consumergroup_lag")) == "kafka_consumergroup_lag{} >= 0"
+    assert known_values(parse_selector("lag_seconds")) == "lag_seconds{} >= 0"
+    for name in ("feature_flag_state", "lagoon_level", "laggard_count"):
+        assert known_values(parse_selector(name)) == f"{name}{{}} >= -Inf", name

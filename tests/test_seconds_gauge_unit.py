@@ -19,9 +19,13 @@ metrics:
   duration: {selector: ledger_run_duration_seconds, type: gauge, aggregation: max}
   backlog: {selector: ledger_backlog_rows, type: gauge, aggregation: max}
   started: {selector: ledger_run_start_timestamp_seconds, type: gauge, aggregation: max}
+  booted: {selector: node_boot_time_seconds, type: gauge, aggregation: max}
+  waited: {selector: ledger_wait_milliseconds, type: gauge, aggregation: max}
+  legacy: {selector: ledger_legacy_wait_seconds, type: gauge, aggregation: max, unit: ms}
 threshold_alerts:
   - {name: LedgerRunSlow, metric: duration, above: 1h30m, for: 0s, tier: warning}
   - {name: LedgerBacklogHigh, metric: backlog, above: 1000, for: 5m, tier: warning}
+  - {name: LedgerLegacyWaitHigh, metric: legacy, above: 500ms, for: 5m, tier: warning}
 routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
   warning: {webhook: {url: "http://relay:8080/ticket"}}
@@ -41,6 +45,10 @@ def test_a_gauge_named_in_seconds_is_plotted_in_seconds(tmp_path: Path) -> None:
     assert units[("own", "duration")] == "s"
     assert units[("threshold", "backlog")] == units[("own", "backlog")] == "short"  # a name without a unit: as it was
     assert units[("own", "started")] != "s"  # a point in time, not a duration of decades
+    # round 43's review: a *_time_seconds date too, a name that only ends in "seconds", a declared unit kept
+    assert units[("own", "booted")] != "s"
+    assert units[("own", "waited")] == "short"
+    assert units[("own", "legacy")] == units[("threshold", "legacy")] == "ms"
     steps = [
         s["value"]
         for p in board["panels"]
@@ -48,3 +56,10 @@ def test_a_gauge_named_in_seconds_is_plotted_in_seconds(tmp_path: Path) -> None:
         for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"]
     ]
     assert steps == [None, 5400.0]  # the line, in the seconds the axis now reads
+    legacy = [
+        s["value"]
+        for p in board["panels"]
+        if p.get("title") == "legacy" and "service:" in p["targets"][0]["expr"]
+        for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    ]
+    assert legacy == [None, 500.0]  # the declared unit's 500ms, not 0.5 read by the name's seconds

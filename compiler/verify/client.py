@@ -35,13 +35,14 @@ def url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
         return f"not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        return f"{url!r} is not an http(s) URL"
-    if "@" in parts.netloc:
+    # before the scheme's message, which repeats the URL: `admin:pw@prom:9090` reads as the scheme `admin`
+    if "@" in parts.netloc or "@" in url.split("/", 1)[0]:
         return (
             "the URL carries credentials (user:password@), which obsc would repeat in every message; obsc verify "
             "sends none: reach Prometheus without them (a local port-forward or an authenticating proxy)"
         )
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return f"{url!r} is not an http(s) URL"
     if api := _API_PATH.search(parts.path):  # copied from an API call or the browser's address bar
         base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path[: api.start()], "", ""))
         return f"{url!r} names {api.group()}, not the server: write its base URL, {base} (obsc adds /api/v1/...)"

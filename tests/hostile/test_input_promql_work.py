@@ -24,6 +24,7 @@ CASES = [
     ("max_over_time(max_over_time(rate(x[1d])[1d:1h])[30d:1d]) + max_over_time(rate(y[1h])[366d:1h])", None, 0),
     # two ranges in one step are read apart (different series); the larger decides
     ("max_over_time((rate(x[1d]) / rate(y[1d]))[365d:1h])", "[365d:1h]", 50_457_600),
+    ("max_over_time((rate(x[2d]) / rate(y[1d]))[365d:1h])", "[365d:1h]", 100_915_200),  # not the last one read
     ('max_over_time(rate(x{a="[9999d]"}[5m])[30d:5m])', None, 0),  # a label value is no range
     ("max_over_time(x[366d])", None, 0),  # a range alone: the look back bounds it
 ]

@@ -1,0 +1,79 @@
+"""Round 42's newcomer hints read as functions (round 43's review of round 42 by hand mutants): the error goldens
+hold one example of each slip, and these pin the edges each survivor moved."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from compiler.model.selector_hints import matcher_slip, not_a_selector
+from compiler.spec.hint_values import matcher_as_key
+from compiler.spec.word_hints import finer_than_ms, tier_word
+from compiler.verify.client import url_problem
+
+
+def test_a_grouping_inside_the_query_is_not_read_as_the_series() -> None:
+    said = not_a_selector("topk(5, sum by (job) (rate(http_requests_total[5m])))")
+    assert said is not None and "name the series alone, http_requests_total;" in said, said
+
+
+def test_the_services_selector_placeholder_is_not_offered_as_matchers() -> None:
+    said = not_a_selector('rate(http_requests_total{$selector, code=~"5.."}[5m])')
+    assert said is not None and "name the series alone, http_requests_total;" in said, said
+
+
+@pytest.mark.parametrize(
+    ("rest", "said"),
+    [("method!=GET", 'write method!="GET"'), ("method=~GET|PUT", 'write method=~"GET|PUT"')],
+)
+def test_every_matcher_op_with_an_unquoted_value_is_said_quoted(rest: str, said: str) -> None:
+    assert said in (matcher_slip(rest) or ""), matcher_slip(rest)
+
+
+def test_a_matcher_key_needs_a_value_and_equality_needs_no_pattern_note() -> None:
+    assert matcher_as_key("job=") is None  # no value to offer
+    assert "job: cart" in (matcher_as_key("job==cart") or "")
+    assert "exact" not in (matcher_as_key("job==cart") or "x exact")  # == is equality, as = is
+    assert "values here are exact" in (matcher_as_key('job=~"ca.*"') or "")
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("admin:hunter2@prom:9090", "credentials"),  # said as credentials, never repeated as http://admin:hunter2@...
+        ("localhost 9090", "not"),  # a space is no host: not offered as http://localhost 9090
+        ("https://acme.example/graphite-prometheus", None),  # a prefix that only starts like /graph
+        ("https://acme.example/api/v1beta/prometheus", None),
+    ],
+)
+def test_the_no_scheme_and_api_path_readings_stop_where_they_should(url: str, problem: str | None) -> None:
+    said = url_problem(url)
+    if problem is None:
+        assert said is None, said
+        return
+    assert said is not None and problem in said and "http://" + url not in said, said
+    assert "hunter2" not in said
+
+
+@pytest.mark.parametrize(
+    ("word", "tier"),
+    [
+        ("P1", "critical"),
+        ("p2", "warning"),
+        ("P3", "info"),
+        ("sev-1", "critical"),
+        ("Sev2", "warning"),
+        ("crit", "critical"),
+    ],
+)
+def test_priorities_and_severities_map_to_the_tier_of_their_urgency(word: str, tier: str) -> None:
+    error = SimpleNamespace(validator="enum", instance=word, validator_value=["critical", "warning", "info"])
+    assert f"write tier: {tier} (" in (tier_word(error, {}, ("threshold_alerts", 0, "tier")) or ""), word  # type: ignore[arg-type]
+
+
+def test_a_whole_number_of_ms_in_microseconds_is_written_out() -> None:
+    words = re.fullmatch(r"([0-9]+)([a-z]+)", "1000us")  # as hints._duration reads an ASCII unit
+    assert "write it as 1ms" in (finer_than_ms("1000us", words) or "")
+    assert "is 0.5ms" in (finer_than_ms("500µs", None) or "")
