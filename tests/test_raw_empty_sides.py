@@ -51,8 +51,10 @@ def _warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: str, t
         (f"{ALL} - {OK}", ALL, "10:17 $.slos[0].sli.raw.errors", "`A - B or A`"),
         (f"{FAILED} + sum(rate(tasks_rejected_total{{$selector}}[$window]))", ALL, "10:17", "`A + B or A or B`"),
         (FAILED, f"{OK} + ({FAILED} or vector(0))", "11:16 $.slos[0].sli.raw.total", "`A + B or A or B`"),
+        # round 43's review: the join on the right of an `or` is what the query reads when the left has no series
+        (FAILED, f"{ALL} or {JOINED}", "11:16 $.slos[0].sli.raw.total", "`A + B or A or B`"),
     ],
-    ids=["succeeded-plus-failed", "total-minus-good", "two-failure-counters", "one-side-kept"],
+    ids=["succeeded-plus-failed", "total-minus-good", "two-failure-counters", "one-side-kept", "join-after-or"],
 )
 def test_a_join_with_a_side_that_may_be_empty_is_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: str, total: str, at: str, remedy: str
@@ -69,8 +71,14 @@ def test_a_join_with_a_side_that_may_be_empty_is_a_located_warning(
         (f"{ALL} - ({OK} or 0 * {ALL})", ALL),
         (f"{ALL} - {OK} or {ALL}", ALL),
         (FAILED, f"{ALL} * 2"),
+        # round 43's review: a sum under its `or` is kept, and a side reading no series is no join
+        (
+            f"{ALL} - sum(rate(tasks_succeeded_total{{$selector}}[$window]) or 0 * rate(tasks_total{{$selector}}[$window]))",
+            ALL,
+        ),
+        (FAILED, f"vector(0) + {ALL}"),
     ],
-    ids=["or-both", "good-kept", "or-total", "number"],
+    ids=["or-both", "good-kept", "or-total", "number", "sums-kept", "no-series-side"],
 )
 def test_a_join_that_cannot_empty_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: str, total: str
