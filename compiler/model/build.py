@@ -41,6 +41,7 @@ from compiler.model.destinations import spec_receiver_problems
 from compiler.model.fleet_target_labels import fleet_target_labels
 from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
+from compiler.model.oversized_queries import oversized_queries
 from compiler.model.own_up_slices import own_up_slice_problems
 from compiler.model.pinned_groups import pinned_group_lines
 from compiler.model.platform_destinations import platform_destination_problems
@@ -270,6 +271,8 @@ def build_service(
     for where, message, at_key in problems:
         ctx.error(where, message, key=at_key)
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
+    if oversized_queries(data, defaults, ctx):  # the readers below walk trees recursively: refused first
+        return None
     metrics = _metrics(data, defaults, selector, ctx, unsure)
     fleet = fleet_target_labels(defaults.data)
     targets, unknown = build_targets(data, selector, fleet)

@@ -62,3 +62,35 @@ def test_a_deep_query_is_a_located_error(
     assert result.code == 2, result.err
     assert re.search(rf"evil\.yaml:[67]:\d+ {re.escape(where)}: {message}", result.err), result.err
     assert "internal error" not in result.err
+
+
+GAUGE_ALERTED = (
+    f"metrics: {{cpu: {{expr: {json.dumps(DEEP_GAUGE)}, type: gauge}}}}\n"
+    "threshold_alerts: [{name: CpuHigh, metric: cpu, above: 5, for: 5m, tier: warning}]\n"
+)
+
+
+@pytest.mark.parametrize("platform_default", [False, True], ids=["spec", "platform-default"])
+def test_a_deep_typed_metric_expression_is_a_located_error_before_the_build_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], platform_default: bool
+) -> None:
+    """Round 42's re-read: a typed metric `expr` 1,900 levels deep (a threshold alert over it) reached the build's
+    recursive readers (the prober's selector, fading rates) before check_promql refused it: exit 70, in round 41's
+    code too. The size is now checked before the build reads any query."""
+    if platform_default:
+        metric = f"    cpu: {{expr: {json.dumps(DEEP_GAUGE)}, type: gauge}}\n"
+        (tmp_path / "platform.yaml").write_text(PLATFORM + "defaults:\n  metrics:\n" + metric)
+        body = "threshold_alerts: [{name: CpuHigh, metric: cpu, above: 5, for: 5m, tier: warning}]\n"
+    else:
+        (tmp_path / "platform.yaml").write_text(PLATFORM)
+        body = GAUGE_ALERTED
+    (tmp_path / "evil.yaml").write_text(HEAD + body)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2, result.err
+    where = (
+        r"platform\.yaml:\d+:\d+ \$\.defaults\.metrics\.cpu"
+        if platform_default
+        else r"evil\.yaml:6:\d+ \$\.metrics\.cpu"
+    )
+    assert re.search(rf"{where}\.expr: parentheses nest 1901 deep", result.err), result.err
+    assert "internal error" not in result.err
