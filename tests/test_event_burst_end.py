@@ -126,3 +126,27 @@ def test_a_stream_failing_at_random_is_no_burst_that_ended(tmp_path: Path) -> No
         tmp_path / "random", rules_read_by(rules, alert=_of(("medium",))), series, "avail", ("medium",), watched
     )
     assert [m - START for m in fired["medium"]] == list(range(40, 200, 5)), fired
+
+
+def test_a_failure_outside_the_burst_window_keeps_the_page(tmp_path: Path) -> None:
+    """Every failure of the 6h window must lie in the 2h one for the burst to be over: the slack is for the rates'
+    extrapolation (0.1 of a failure), not for a failure. One stray failure 3 hours before the 30-minute outage keeps
+    the 6h/30m page past minute 60 (with a slack of 1, a hand mutant in round 43's review, it ended at 60)."""
+    require_tool("promtool")
+    rules = _rules(tmp_path)
+    minutes = START + 70
+    requests = [int((m + 1) * RATE * 60) - int(m * RATE * 60) for m in range(minutes)]
+    failed = [r if START <= m < START + 30 else 0 for m, r in enumerate(requests)]
+    stray = next(m for m in range(START - 180, START) if requests[m])
+    failed[stray] = 1
+    series = {
+        'up{job="stone"}': f"1x{minutes}",
+        'rpc_calls_total{job="stone"}': " ".join(str(sum(requests[: m + 1])) for m in range(minutes)),
+        'rpc_calls_total{job="stone",outcome="fail"}': " ".join(str(sum(failed[: m + 1])) for m in range(minutes)),
+    }
+    (tmp_path / "stray").mkdir()
+    watched = range(START + 56, minutes, 4)
+    fired = pairs_firing(
+        tmp_path / "stray", rules_read_by(rules, alert=_of(("medium",))), series, "avail", ("medium",), watched
+    )
+    assert [m - START for m in fired["medium"]] == [56, 60, 64, 68], fired
