@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx, Layer
-from compiler.model.promql_text import size_problems
+from compiler.model.promql_check import locate
+from compiler.model.promql_text import out_of_range, size_problems
 from compiler.spec.document import Path
 
 
@@ -22,8 +24,8 @@ def oversized_queries(data: Mapping[str, Any], defaults: Layer, ctx: Ctx) -> boo
     to read; each is reported where it is written, as check_promql words it."""
     found = False
     for text, where, path in _free_queries(data, defaults, ctx):
-        for _, message in size_problems(text):
-            where.error(path, message)
+        for offset, message in size_problems(text) or out_of_range(text):
+            where.diagnostics.append(Diagnostic(locate(where, path, text, offset), path, message))
             found = True
     return found
 

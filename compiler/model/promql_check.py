@@ -50,7 +50,7 @@ def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str,
     pinned = isinstance(data.get("selector"), dict) and "reporter" in data["selector"]  # Istio's: mesh_reporter
     for expression, where, path in _expressions(data, defaults, metrics, ctx):
         for offset, message in _problems_of(expression, known, pinned):
-            ctx.diagnostics.append(Diagnostic(_locate(where, path, expression.text, offset), path, message))
+            ctx.diagnostics.append(Diagnostic(locate(where, path, expression.text, offset), path, message))
     for name, metric in sorted(metrics.items()):
         if metric.selector is not None:  # obsc's own parser read it; its regexes are checked here
             if twice := reported_twice(
@@ -126,7 +126,7 @@ def _expressions(
             yield Expression(body, "metric", metric.type), where, path
 
 
-def _locate(where: Ctx, path: Path, value: str, offset: int | None) -> Location:
+def locate(where: Ctx, path: Path, value: str, offset: int | None) -> Location:
     base = where.loc(path)
     doc = where.doc
     if offset is None or doc is None or path not in doc.scalar_styles or path not in doc.value_marks:

@@ -208,6 +208,9 @@ _DURATION_TEXT = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
 _OFFSET_DURATION = re.compile(r"(?<![\w:])offset\s*-?\s*((?:\d+(?:ms|[smhdwy]))+)(?![\w.])", re.IGNORECASE)
 # `@ <number>`: decimal, with an exponent, or hex (Inf and NaN the parser refuses itself)
 _AT_NUMBER = re.compile(r"@\s*([-+]?)\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_OFFSET_NUMBER = re.compile(
+    r"(?<![\w:])offset\s*-?\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])", re.IGNORECASE
+)
 _AT_LIMIT = 2.0**63  # Prometheus refuses `@ t` with t at or past float64(MaxInt64) seconds, either sign
 
 
@@ -231,6 +234,12 @@ def out_of_range(text: str) -> list[Finding]:
             parse_duration_seconds(duration)
         except ValueError as exc:
             found.append((at, str(exc)))
+    # `offset 86400`: Prometheus 2.42 takes a duration only ("unexpected number"); the Rust parser reads seconds,
+    # and past ~292 years panicked (a traceback, exit 1) or overflowed (exit 70) in the readers before any check
+    found += [
+        (m.start(1), f"offset {m.group(1)}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d")
+        for m in _OFFSET_NUMBER.finditer(masked)
+    ]
     stamps = set()
     for m in _AT_NUMBER.finditer(masked):
         number = m.group(2)

@@ -94,3 +94,28 @@ def test_a_deep_typed_metric_expression_is_a_located_error_before_the_build_read
     )
     assert re.search(rf"{where}\.expr: parentheses nest 1901 deep", result.err), result.err
     assert "internal error" not in result.err
+
+
+@pytest.mark.parametrize(
+    "offset",
+    ["1e30", "-1e30", "9999999999999999999", "86400", "0x10"],
+    ids=["panic", "ahead", "overflow", "day", "hex"],
+)
+def test_an_offset_in_seconds_is_a_located_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], offset: str
+) -> None:
+    """Round 43's review (found fuzzing round 42's free-query readers): `offset 1e30` made the PromQL parser panic
+    (a Rust traceback, exit 1) and `offset 9999999999999999999` overflow it (exit 70), in the build's readers before
+    any check. Prometheus 2.42 takes no number after offset at all (promtool: "unexpected number ... in offset,
+    expected duration"), so every one is refused, located, before the build reads the query."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    expr = f"max(cpu_ratio{{$selector}} offset {offset})"
+    errors = json.dumps(f"sum(rate(x_total{{$selector}}[$window] offset {offset}))")
+    slos = f"slos: [{{name: a, objective: 99.9, sli: {{raw: {{errors: {errors}, total: {json.dumps(RATE)}}}}}}}]\n"
+    (tmp_path / "evil.yaml").write_text(HEAD + GAUGE_ALERTED.replace(json.dumps(DEEP_GAUGE), json.dumps(expr)) + slos)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2, result.err
+    said = f"offset {offset.lstrip('-')}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d"
+    assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.cpu\.expr: {re.escape(said)}", result.err), result.err
+    assert re.search(rf"evil\.yaml:8:\d+ \$\.slos\[0\]\.sli\.raw\.errors: {re.escape(said)}", result.err), result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
