@@ -209,7 +209,8 @@ _OFFSET_DURATION = re.compile(r"(?<![\w:])offset\s*-?\s*((?:\d+(?:ms|[smhdwy]))+
 # `@ <number>`: decimal, with an exponent, or hex (Inf and NaN the parser refuses itself)
 _AT_NUMBER = re.compile(r"@\s*([-+]?)\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 _OFFSET_NUMBER = re.compile(
-    r"(?<![\w:])offset\s*-?\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])", re.IGNORECASE
+    r"(?<![\w:])offset\s*[-+]?\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])",
+    re.IGNORECASE,
 )
 _AT_LIMIT = 2.0**63  # Prometheus refuses `@ t` with t at or past float64(MaxInt64) seconds, either sign
 

@@ -98,8 +98,8 @@ def test_a_deep_typed_metric_expression_is_a_located_error_before_the_build_read
 
 @pytest.mark.parametrize(
     "offset",
-    ["1e30", "-1e30", "9999999999999999999", "86400", "0x10"],
-    ids=["panic", "ahead", "overflow", "day", "hex"],
+    ["1e30", "-1e30", "9999999999999999999", "86400", "0x10", "NaN", "+Inf"],
+    ids=["panic", "ahead", "overflow", "day", "hex", "nan", "inf"],
 )
 def test_an_offset_in_seconds_is_a_located_error_not_a_crash(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], offset: str
@@ -115,7 +115,7 @@ def test_an_offset_in_seconds_is_a_located_error_not_a_crash(
     (tmp_path / "evil.yaml").write_text(HEAD + GAUGE_ALERTED.replace(json.dumps(DEEP_GAUGE), json.dumps(expr)) + slos)
     result = run_obsc(capsys, "validate", str(tmp_path))
     assert result.code == 2, result.err
-    said = f"offset {offset.lstrip('-')}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d"
+    said = f"offset {offset.lstrip('-+')}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d"
     assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.cpu\.expr: {re.escape(said)}", result.err), result.err
     assert re.search(rf"evil\.yaml:8:\d+ \$\.slos\[0\]\.sli\.raw\.errors: {re.escape(said)}", result.err), result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
