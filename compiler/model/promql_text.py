@@ -212,6 +212,7 @@ _OFFSET_NUMBER = re.compile(
     r"(?<![\w:])offset\s*[-+]?\s*(0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])",
     re.IGNORECASE,
 )
+_BARE_NUMBER = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)", re.IGNORECASE)
 _AT_LIMIT = 2.0**63  # Prometheus refuses `@ t` with t at or past float64(MaxInt64) seconds, either sign
 
 
@@ -240,6 +241,12 @@ def out_of_range(text: str) -> list[Finding]:
     found += [
         (m.start(1), f"offset {m.group(1)}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d")
         for m in _OFFSET_NUMBER.finditer(masked)
+    ]
+    found += [  # `[5m:60]`, `[1d:1e30]` likewise ("unexpected number ... expected duration"; 1e30 panicked)
+        (m.start(1) + part.start(), f"[{m.group(1)}]: Prometheus 2.42 takes durations in a range, e.g. [5m] or [1h:1m]")
+        for m in re.finditer(r"\[([^\[\]]*)\]", masked)
+        for part in re.finditer(r"[^:]+", m.group(1))
+        if _BARE_NUMBER.fullmatch(part.group().strip())
     ]
     stamps = set()
     for m in _AT_NUMBER.finditer(masked):

@@ -119,3 +119,22 @@ def test_an_offset_in_seconds_is_a_located_error_not_a_crash(
     assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.cpu\.expr: {re.escape(said)}", result.err), result.err
     assert re.search(rf"evil\.yaml:8:\d+ \$\.slos\[0\]\.sli\.raw\.errors: {re.escape(said)}", result.err), result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [("max_over_time(x{$selector}[1d:1e30])", "[1d:1e30]"), ("max_over_time(x{$selector}[5m:60])", "[5m:60]")],
+)
+def test_a_number_in_a_range_is_a_located_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], query: str, said: str
+) -> None:
+    """As after offset: `[1d:1e30]` made the parser panic (found by the next fuzzing run), and `[5m:60]` compiled
+    though Prometheus 2.42 refuses it ("unexpected number ... in subquery selector, expected duration")."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    expr = f"max({query})"
+    (tmp_path / "evil.yaml").write_text(HEAD + GAUGE_ALERTED.replace(json.dumps(DEEP_GAUGE), json.dumps(expr)))
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2, result.err
+    message = f"{said}: Prometheus 2.42 takes durations in a range, e.g. [5m] or [1h:1m]"
+    assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.cpu\.expr: {re.escape(message)}", result.err), result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
