@@ -250,8 +250,7 @@ def build_service(
     """The service of `doc`; None if it has problems, unless `partial` (then built from its sound parts, for
     the fleet-wide checks). Checks that need a part `unsure` says was left out are skipped."""
     ctx = Ctx(doc, diagnostics, left_out=unsure.metric)
-    # Platform defaults are read again for each service, maybe in a forked worker: their problems (located in
-    # the platform file) join this service's list, or a worker would lose them; InputError drops repeats.
+    # defaults read again per service (maybe in a forked worker): their problems join this list; repeats dropped
     defaults = Layer(defaults.data, Ctx(defaults.ctx.doc, diagnostics), defaults.base)
     data: dict[str, Any] = doc.data
     before = len(diagnostics)
@@ -273,8 +272,7 @@ def build_service(
     selector = matchers_from_labels({str(k): str(v) for k, v in data["selector"].items() if str(k) not in refused})
     if oversized_queries(data, defaults, ctx):  # the readers below walk trees recursively: refused first
         return None
-    metrics = _metrics(data, defaults, selector, ctx, unsure)
-    fleet = fleet_target_labels(defaults.data)
+    metrics, fleet = _metrics(data, defaults, selector, ctx, unsure), fleet_target_labels(defaults.data)
     targets, unknown = build_targets(data, selector, fleet)
     slos = build_slos(data, defaults, metrics, ctx, selector)
     check_promql(data, defaults, metrics, ctx)  # every free PromQL expression, located
@@ -369,8 +367,7 @@ def _metrics(data: Mapping[str, Any], defaults: Layer, selector: Any, ctx: Ctx, 
     counted, gauges, histograms = slo_build.ratio_counter_names(data), gauge_names(data), histogram_names(data)
     for name, (value, where, path) in sorted(merged.items()):
         body = metric_body(name, value)
-        gauged = name in gauges and not named_like_counter(body)  # a `_total` in good_when stays a counter
-        # a `_total` stays a counter, and a metric of two roles is left to metric_ref to refuse
+        gauged = name in gauges and not named_like_counter(body)  # a `_total` stays a counter; two roles: metric_ref
         bucketed = name in histograms and name not in counted and not gauged and not named_like_counter(body)
         implied = "histogram" if bucketed else "counter" if "selector" in body and not gauged else "gauge"
         mtype = MetricType(body.get("type", _DEFAULT_TYPES.get(name, implied)))
