@@ -157,3 +157,33 @@ def test_the_model_reads_no_file_system() -> None:
 def test_the_file_system_check_sees_a_call() -> None:
     found = _file_system_calls("import os\nreal = os.path.realpath(x)\nopen(y)\n")
     assert found == ["realpath (line 2)", "open (line 3)"]
+
+
+def _parser_calls(source: str) -> list[str]:
+    """Calls of the PromQL parser's `parse` (under any name it is imported as), and `from promql_parser import`."""
+    tree = ast.parse(source)
+    imports = [a for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    aliases = {a.asname or a.name for a in imports if a.name == "promql_parser"}
+    found = [f"from promql_parser import (line {n.lineno})" for n in ast.walk(tree)
+             if isinstance(n, ast.ImportFrom) and n.module == "promql_parser"]  # fmt: skip
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "parse" and getattr(func.value, "id", "") in aliases:
+            found.append(f"parse (line {node.lineno})")
+    return found
+
+
+def test_only_the_gate_parses_promql() -> None:
+    """Every tree obsc walks is bounded where it is made (model/promql_tree.py): a walker that parsed for itself
+    met a metric nested 1,900 deep before the query's checks refused it (RecursionError, exit 70)."""
+    found = {
+        str(p.relative_to(ROOT)): calls
+        for p in sorted((ROOT / "compiler").rglob("*.py"))
+        if p.name != "promql_tree.py" and (calls := _parser_calls(p.read_text()))
+    }
+    assert found == {}
+
+
+def test_the_parser_check_sees_a_call() -> None:
+    found = _parser_calls("import promql_parser as pp\ntree = pp.parse(x)\nfrom promql_parser import parse\n")
+    assert found == ["from promql_parser import (line 3)", "parse (line 2)"]

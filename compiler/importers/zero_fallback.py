@@ -11,6 +11,8 @@ import re
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
+
 # `or vector(0)` (also `or on() vector(0)`, `vector(0.0)`) at the end of the query text
 # From the start of a run of blanks only: from each blank of a long run, the run was read again (quadratic).
 _FALLBACK = re.compile(r"(?<!\s)\s+or\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*0(?:\.0*)?\s*\)\s*$")
@@ -24,7 +26,7 @@ def without_zero_fallback(query: str) -> str | None:
     if match is None:
         return None
     try:
-        tree = pp.parse(query.replace("$window", _SAMPLE_WINDOW))
+        tree = promql_tree.parse(query.replace("$window", _SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return None
     fallback = getattr(tree, "rhs", None)

@@ -20,6 +20,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.promql_check import children
 from compiler.model.selector_text import selector_now
 
@@ -48,7 +49,7 @@ def rates_only(expr: str) -> bool:
     that rates counters fades as a counter's does; one that reads a window to bridge a sparse series
     (`max_over_time(x[1h])`) means to outlive its samples, and keeps its value."""
     try:
-        return not _ranged_outside_rates(pp.parse(expr))
+        return not _ranged_outside_rates(promql_tree.parse(expr))
     except ValueError:
         return False
 
@@ -58,7 +59,7 @@ def live_inputs(expr: str) -> str | None:
     None when it reads none over a window (a gauge's value vanishes with its series already), reads one with an
     `offset` or `@` (no guard can say whether it is there now), or does not parse."""
     try:
-        tree = pp.parse(expr)
+        tree = promql_tree.parse(expr)
     except ValueError:
         return None
     found: dict[str | None, None] = {}

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-import promql_parser as pp
-
 from compiler.errors import Diagnostic
+from compiler.model import promql_tree
 from compiler.model.mesh_reporter import OPS, passes
 from compiler.model.promql_check import selectors
 from compiler.model.types import Service, Sli, SliKind
@@ -45,7 +44,7 @@ def _total_selectors(sli: Sli) -> Iterator[tuple[str, list[tuple[str, str, str]]
         yield sli.total.selector.metric, [(m.label, m.op, m.value) for m in sli.total.selector.matchers]
     elif sli.kind is SliKind.RAW:
         try:
-            tree = pp.parse((sli.raw_total or "").replace("$window", "5m"))
+            tree = promql_tree.parse((sli.raw_total or "").replace("$window", "5m"))
         except (ValueError, TypeError):
             return
         for selector in selectors(tree):

@@ -21,8 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import promql_parser as pp
-
+from compiler.model import promql_tree
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.model.promql_text import SELECTOR, WINDOW
 from compiler.model.saturation_check import SATURATION, metric_body
@@ -73,7 +72,7 @@ def selected_series(query: str) -> list[str]:
     if SELECTOR not in query:
         return []
     try:
-        tree = pp.parse(query.replace(SELECTOR, f'{_MARK}="1"').replace(WINDOW, SAMPLE_WINDOW))
+        tree = promql_tree.parse(query.replace(SELECTOR, f'{_MARK}="1"').replace(WINDOW, SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return [""]
     return [s.name or "" for s in selectors(tree) if any(m.name == _MARK for m in s.matchers.matchers)]

@@ -20,6 +20,7 @@ import promql_parser as pp
 
 from compiler.errors import Diagnostic, Location
 from compiler.model import promql_text as text_checks
+from compiler.model import promql_tree
 from compiler.model.build_context import Ctx, Layer
 from compiler.model.mesh_reporter import reported_twice, reporter_problems
 from compiler.model.promql import Matcher, Selector, render_matchers
@@ -66,7 +67,7 @@ def check_promql(data: Mapping[str, Any], defaults: Layer, metrics: Mapping[str,
             if _parses_in_parts(metric.selector):
                 continue
             try:
-                pp.parse(metric.selector.render())
+                promql_tree.parse(metric.selector.render())
             except ValueError as exc:
                 _, where, base = _source(name, data, defaults, ctx)
                 ctx.diagnostics.append(Diagnostic(where.loc(base), base, f"PromQL does not parse: {exc}"))
@@ -84,7 +85,7 @@ def _parses_in_parts(selector: Selector) -> bool:
     if not all(_matcher_parses(m.render()) for m in others):
         return False
     try:
-        pp.parse(Selector(selector.metric, tuple(m for m in selector.matchers if m.op == "=")).render())
+        promql_tree.parse(Selector(selector.metric, tuple(m for m in selector.matchers if m.op == "=")).render())
     except ValueError:
         return False
     return True
@@ -93,7 +94,7 @@ def _parses_in_parts(selector: Selector) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _matcher_parses(matcher: str) -> bool:
     try:
-        pp.parse(f"x{{{matcher}}}")
+        promql_tree.parse(f"x{{{matcher}}}")
     except ValueError:
         return False
     return True
@@ -157,7 +158,7 @@ def problems(
     filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')
     filled = filled.replace(text_checks.WINDOW, SAMPLE_WINDOW)
     try:
-        tree = pp.parse(filled)
+        tree = promql_tree.parse(filled)
     except ValueError as exc:
         return [_parse_error(text, str(exc))]
     found += compat_problems(text, tree)
@@ -382,7 +383,7 @@ def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> b
 @functools.lru_cache(maxsize=1024)
 def parsed_with_names(expr: str) -> tuple[Any, frozenset[str] | None]:
     """The parsed tree (only read), the names its selectors read (None: any); room for a service's rules."""
-    tree = pp.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    tree = promql_tree.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
     named = [s.name for s in selectors(tree)]
     return tree, None if None in named or "" in named else frozenset(named)
 
@@ -442,9 +443,8 @@ def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
 
 def reads_service_series(text: str) -> bool:
     """Whether a spec query reads a series other than `up` (a parse failure is reported elsewhere: False)."""
-    filled = text.replace(text_checks.SELECTOR, render_matchers(_SAMPLE_SELECTOR))
-    filled = filled.replace(text_checks.WINDOW, SAMPLE_WINDOW)
+    filled = text.replace(text_checks.SELECTOR, render_matchers(_SAMPLE_SELECTOR)).replace(text_checks.WINDOW, "5m")
     try:
-        return any(s.name != "up" for s in selectors(pp.parse(filled)))
+        return any(s.name != "up" for s in selectors(promql_tree.parse(filled)))
     except ValueError:
         return False

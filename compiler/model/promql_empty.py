@@ -14,9 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import promql_parser as pp
-
-from compiler.model import promql_text
+from compiler.model import promql_text, promql_tree
 from compiler.model.empty_matchers import Budget, selects_nothing
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
@@ -36,7 +34,7 @@ def empty_selector_problems(expr: str) -> tuple[str, ...]:
     if promql_text.bracket_problems(expr) or promql_text.size_problems(expr) or subquery_problems(expr):
         return ()
     try:
-        tree = pp.parse(expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse(expr.replace("$window", SAMPLE_WINDOW))
     except ValueError:
         return ()
     found: list[str] = []

@@ -14,6 +14,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.promql import Matcher
 
 _RATES = ("rate", "irate", "increase")
@@ -26,7 +27,7 @@ def fed_counters(probe: str) -> list[tuple[str, tuple[Matcher, ...]]] | None:
     """(metric, matchers) of each selector of `probe`, in order, when series fed under every one surely give the
     probe a sample; else None."""
     try:
-        tree = pp.parse(probe)
+        tree = promql_tree.parse(probe)
     except ValueError:
         return None
     found: list[tuple[str, tuple[Matcher, ...]]] = []
@@ -83,7 +84,7 @@ def single_rate(query: str, keep: tuple[str, ...]) -> tuple[str, tuple[Matcher, 
     `keep` (a grouped SLO's): with one series fed under it, the query's value is that series' rate, per group.
     None for any other form (values are then not modelled)."""
     try:
-        node = pp.parse(query)
+        node = promql_tree.parse(query)
     except ValueError:
         return None
     while isinstance(node, (pp.ParenExpr, pp.AggregateExpr)):

@@ -14,6 +14,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.promql_check import children
 from compiler.model.promql_text import SELECTOR, WINDOW, size_problems
 
@@ -49,7 +50,7 @@ def _parsed(query: str) -> Any:
     if size_problems(query):
         return None
     try:
-        return pp.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
+        return promql_tree.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
     except (ValueError, TypeError):
         return None
 

@@ -132,6 +132,18 @@ def size_problems(text: str) -> list[Finding]:
 # ~10,000 calls for a 1,000-service fleet, each text read by several of them.
 @functools.lru_cache(maxsize=4096)
 def _size_problems(text: str) -> tuple[Finding, ...]:
+    deepest, operators = shape(text)
+    if deepest > MAX_NESTING:
+        return ((None, f"parentheses nest {deepest} deep; obsc reads at most {MAX_NESTING} levels"),)
+    if operators > MAX_OPERATORS:
+        return ((None, f"{operators} operators; obsc reads at most {MAX_OPERATORS} in one expression"),)
+    return ()
+
+
+@functools.lru_cache(maxsize=4096)
+def shape(text: str) -> tuple[int, int]:
+    """(the deepest nesting of parentheses, the operators) of an expression: what bounds its parsed tree's depth
+    (brackets never nest in PromQL: a subquery of a subquery needs parentheses)."""
     masked = mask(text)
     depth = deepest = 0
     for ch in masked:
@@ -140,14 +152,9 @@ def _size_problems(text: str) -> tuple[Finding, ...]:
             deepest = max(deepest, depth)
         elif ch == ")":
             depth -= 1
-    if deepest > MAX_NESTING:
-        return ((None, f"parentheses nest {deepest} deep; obsc reads at most {MAX_NESTING} levels"),)
     # operators outside label matchers and ranges (`{code=~"5.."}`, `[5m:1m]`, `1e-9` count as one or none)
     outside = re.sub(r"\{[^{}]*\}|\[[^\[\]]*\]", " ", masked)
-    operators = len(_OPERATOR.findall(outside))
-    if operators > MAX_OPERATORS:
-        return ((None, f"{operators} operators; obsc reads at most {MAX_OPERATORS} in one expression"),)
-    return ()
+    return deepest, len(_OPERATOR.findall(outside))
 
 
 def _closer(opener: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.promql_check import SAMPLE_WINDOW, children, selectors
 from compiler.model.promql_groups import kept_labels
 from compiler.model.promql_text import WINDOW
@@ -43,7 +44,7 @@ def _kept(metric: Metric) -> tuple[tuple[str, ...], bool] | None:
 
 def _parsed(expr: str) -> Any:
     try:
-        return pp.parse(expr.replace(WINDOW, SAMPLE_WINDOW))
+        return promql_tree.parse(expr.replace(WINDOW, SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return None
 

@@ -25,6 +25,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.errors import Diagnostic
+from compiler.model import promql_tree
 from compiler.model.build_context import Ctx
 from compiler.model.promql_check import nodes_of
 from compiler.model.threshold_paths import written_indexes
@@ -47,7 +48,7 @@ _NEVER_ZERO = frozenset({"mysql_global_variables_max_connections", "pg_settings_
 
 def _tree(expr: str) -> Any | None:
     try:
-        return pp.parse(expr.replace("$selector", "").replace("$window", "5m"))
+        return promql_tree.parse(expr.replace("$selector", "").replace("$window", "5m"))
     except ValueError:
         return None
 

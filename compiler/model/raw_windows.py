@@ -21,6 +21,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import selectors
@@ -71,8 +72,8 @@ def idle_while_problems(text: str, total: str, selector: tuple[Matcher, ...]) ->
     if "$window" in text or "$selector" not in text:
         return [_idle_shape(text)]
     try:
-        node = pp.parse(expand(text, selector))
-        read = pp.parse(expand(total, selector, "5m"))
+        node = promql_tree.parse(expand(text, selector))
+        read = promql_tree.parse(expand(total, selector, "5m"))
     except ValueError:
         return [_idle_shape(text)]
     if not isinstance(node, pp.VectorSelector) or node.name is None or node.name == "up":

@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import promql_parser as pp
-
 from compiler import conventions as names
-from compiler.model import timestamps
+from compiler.model import promql_tree, timestamps
 from compiler.model.alert_kinds import KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS
 from compiler.model.fading_rates import rates_only, recorded_while_live
 from compiler.model.promql import Matcher, Selector, equal_matcher, expand, known_values, without_nan
@@ -61,7 +59,7 @@ def reads_up(alert: ThresholdAlert) -> bool:
     if selector is not None:
         return selector.metric == "up"
     try:
-        tree = pp.parse(signal_expr(alert))
+        tree = promql_tree.parse(signal_expr(alert))
     except ValueError:
         return bool(_READS_UP.search(alert.metric.expr or ""))
     return any(_selects_up(node) for node in selectors(tree))

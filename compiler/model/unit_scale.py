@@ -17,6 +17,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.errors import Diagnostic
+from compiler.model import promql_tree
 from compiler.model.build_context import Ctx
 from compiler.model.promql_check import nodes_of
 from compiler.model.share_range import PERCENT_NAMES
@@ -34,7 +35,7 @@ def read_scale(metric: Metric) -> str:
         name = metric.selector.metric
         return "percent" if name.endswith(PERCENT_NAMES) else "percentunit" if name.endswith("_ratio") else ""
     try:
-        tree = pp.parse((metric.expr or "").replace("$window", "5m"))
+        tree = promql_tree.parse((metric.expr or "").replace("$window", "5m"))
     except ValueError:
         return ""
     return _scale(tree)

@@ -17,6 +17,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.errors import Diagnostic, Location
+from compiler.model import promql_tree
 from compiler.model.fleet_target_labels import ALWAYS, said
 from compiler.model.promql_check import SAMPLE_WINDOW, nodes_of
 from compiler.model.types import Metric, Service
@@ -50,7 +51,7 @@ def _up_group_labels(metric: Metric) -> list[str]:
     if not metric.expr or "up" not in metric.expr:
         return []
     try:
-        tree = pp.parse(metric.expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse(metric.expr.replace("$window", SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return []  # reported where expressions are checked
     kept: list[str] = []

@@ -21,6 +21,7 @@ from typing import Any
 import promql_parser as pp
 
 from compiler.errors import Diagnostic
+from compiler.model import promql_tree
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
@@ -52,7 +53,7 @@ def _parsed(query: str) -> Any:
     if size_problems(query):
         return None
     try:
-        return pp.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
+        return promql_tree.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
     except (ValueError, TypeError):
         return None
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler.model import promql_tree
 from compiler.model.promql_check import children, value_type
 from compiler.model.promql_regex import regex_problem
 
@@ -24,7 +25,7 @@ _BRANCHES = (pp.Call, pp.BinaryExpr, pp.AggregateExpr, pp.MatrixSelector, pp.Par
 @functools.lru_cache(maxsize=1 << 14)  # a fleet's rules repeat the same expressions per service
 def metric_names(expr: str) -> frozenset[str] | None:
     try:
-        tree = pp.parse(expr)
+        tree = promql_tree.parse(expr)
     except (ValueError, TypeError):
         return None
     names: set[str] = set()
@@ -107,7 +108,7 @@ def producing(expr: str) -> Producing:
     not, and neither is an expression that fails to evaluate without data (`_may_fail`). Must never answer
     "empty" for an expression that is not: anything unsure answers True."""
     try:
-        tree = pp.parse(expr)
+        tree = promql_tree.parse(expr)
         if value_type(tree) != "vector" or _may_fail(tree):
             return True  # a range vector or a string fails as a rule at every step, with or without data
         return _producing(tree)

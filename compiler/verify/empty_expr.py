@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import promql_parser as pp
-
+from compiler.model import promql_tree
 from compiler.model.promql import Matcher, render_matchers
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.verify.client import Prometheus, QueryRejected
@@ -26,7 +25,7 @@ SHOWN = 5
 def why_empty(expr: str, lookback: str, count: Count, prometheus: Prometheus) -> str:
     """'' when the expression does not parse."""
     try:
-        tree = pp.parse(expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse(expr.replace("$window", SAMPLE_WINDOW))
     except (ValueError, TypeError):
         return ""
     found = selectors(tree)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import promql_parser as pp
 
 from compiler.errors import Location
+from compiler.model import promql_tree
 from compiler.model.types import SliKind, Slo
 from compiler.spec.document import Path
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
@@ -52,7 +53,7 @@ def rated_metrics(slo: Slo) -> list[str]:
     found: set[str] = set()
     for text in (sli.raw_errors or "", sli.raw_total or ""):
         try:
-            _walk(pp.parse(text.replace("$window", "5m")), found)
+            _walk(promql_tree.parse(text.replace("$window", "5m")), found)
         except (ValueError, TypeError):
             continue
     return sorted(found)

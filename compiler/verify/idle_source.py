@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 
-import promql_parser as pp
-
-from compiler.model import queries
+from compiler.model import promql_tree, queries
 from compiler.model.promql_check import selectors
 from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK, idle_guard
 from compiler.model.types import Sli
@@ -28,7 +26,7 @@ _OWN_OFFSET = re.compile(r"\s+offset\s+\S+\s*$", re.IGNORECASE)
 def total_selectors(sli: Sli) -> list[str]:
     """The selectors a raw SLI's total reads, as written (offset included)."""
     try:
-        tree = pp.parse((sli.raw_total or "").replace("$window", "5m"))
+        tree = promql_tree.parse((sli.raw_total or "").replace("$window", "5m"))
     except (ValueError, TypeError):
         return []
     return [str(s) for s in selectors(tree)]

@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import promql_parser as pp
-
 from compiler.errors import Location
-from compiler.model import queries
+from compiler.model import promql_tree, queries
 from compiler.model.replica_copies import REPLICA_LABELS, selectors_read_whole
 from compiler.model.types import SliKind, Slo
 from compiler.spec.document import Path
@@ -46,7 +44,7 @@ def check_series_copies(slo: Slo, path: Path, prometheus: Prometheus, labels: li
     if not labels:
         return
     try:
-        tree = pp.parse(queries.sli_total(slo.sli, "5m"))
+        tree = promql_tree.parse(queries.sli_total(slo.sli, "5m"))
     except (ValueError, TypeError):
         return
     try:

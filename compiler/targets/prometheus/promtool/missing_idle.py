@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import promql_parser as pp
 
 from compiler import conventions as names
+from compiler.model import promql_tree
 from compiler.model.promql import Matcher
 from compiler.model.promql_check import selectors, yields_with
 from compiler.model.types import Service, Slo
@@ -47,7 +48,7 @@ def _fed(service: Service, slo: Slo) -> tuple[InputSeries, list[tuple[str, dict[
     write series its selectors read, or be sure that the total reads them."""
     idle_text, presence = slo.sli.raw_idle_while or "", sli_presence(service, slo)
     try:
-        idle, total = pp.parse(idle_text), selectors(pp.parse(presence))
+        idle, total = promql_tree.parse(idle_text), selectors(promql_tree.parse(presence))
     except ValueError:
         return None
     if not isinstance(idle, pp.VectorSelector) or not idle.name:  # (model/raw_windows.py refuses any other)

@@ -1,0 +1,32 @@
+"""The one door to the PromQL parser: every tree any module of obsc walks comes from `parse`.
+
+The parser (Rust) reads any depth; the walkers (Python, one or two frames per level) do not: a metric nested
+1,900 levels deep, within the 4,096-character limit, was a RecursionError (exit 70) in the first walker that read
+it, before the query's own checks could refuse it (located, exit 2). Guarding each walker missed the next one, so
+the bound sits where a tree is made: `parse` refuses, as text that does not parse (ValueError, which every reader
+already takes for "reported where the query is checked"), an expression whose tree could be deeper than a walk
+goes. The spec's own bound (promql_text.MAX_NESTING, MAX_OPERATORS) is tighter and is the located message; this
+one leaves room for what obsc wraps around a spec's expression (aggregations, a ratio of two raw queries, a
+comparison) and still keeps a walk far from Python's 1,000 frames: a tree is at most about 2 levels per
+parenthesis and 1 per operator deep (128 + 300 here).
+tests/test_architecture.py holds that no other module calls the parser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import promql_parser as pp
+
+from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS, shape
+
+WALK_NESTING = 2 * MAX_NESTING
+WALK_OPERATORS = 3 * MAX_OPERATORS  # a ratio of two raw queries at the spec's bound, and what obsc adds
+
+
+def parse(text: str) -> Any:
+    """The parsed tree of `text`; ValueError when it does not parse or is too deep to walk."""
+    deepest, operators = shape(text)
+    if deepest > WALK_NESTING or operators > WALK_OPERATORS:
+        raise ValueError(f"too deep to read ({deepest} nested parentheses, {operators} operators)")
+    return pp.parse(text)

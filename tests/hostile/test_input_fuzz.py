@@ -1,0 +1,43 @@
+"""Seeded mutations of the valid spec sets (tests/hostile/spec_fuzz.py): whatever a contributor writes in one
+field or does to one file, obsc compiles it (exit 0) or refuses it where it is written (exit 2, `file:line:col`,
+nothing written); never an internal error (exit 70) or a traceback. Found so: a threshold alert's metric
+nested 1,900 levels deep was a RecursionError in the first walker that read it (exit 70).
+The suite runs a few; `OBSC_FUZZ_MUTATIONS=N` (and `OBSC_FUZZ_SEED`) runs more."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.hostile.spec_fuzz import Mutation, mutations, write_set
+
+SEED = int(os.environ.get("OBSC_FUZZ_SEED", "43"))
+COUNT = int(os.environ.get("OBSC_FUZZ_MUTATIONS", "8"))
+_LOCATED = re.compile(r"^\S+:\d+:\d+ \$\S*: ", re.M)
+
+# Always run: the values that exited 70 before round 43, each where a contributor writes PromQL.
+_FOUND = [
+    Mutation("examples", "orders-consumer.yaml", ("metrics", "consumer_lag"), "metric_expr_1900"),
+    Mutation("examples", "order-worker.yaml", ("metrics", "backlog", "expr"), "parens_1900"),
+    Mutation("examples", "order-worker.yaml", ("slos", 0, "sli", "raw", "total"), "parens_1900"),
+    Mutation("examples", "homepage-probe.yaml", ("slos", 0, "sli", "good_when"), "parens_1900_around"),
+]
+
+
+@pytest.mark.parametrize("mutation", [*_FOUND, *mutations(SEED, COUNT)], ids=str)
+def test_a_mutated_spec_compiles_or_is_refused_where_written(
+    mutation: Mutation, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_set(mutation, tmp_path / "specs")
+    out = tmp_path / "out"
+    result = run_obsc(capsys, "compile", str(tmp_path / "specs"), "--out", str(out), "--no-validate")
+    said = result.out + result.err
+    assert result.code in (0, 2), f"{mutation}: exit {result.code}\n{said[-3000:]}"
+    assert "Traceback" not in said, f"{mutation}\n{said[-3000:]}"
+    if result.code == 2:
+        assert _LOCATED.search(result.err), f"{mutation}: no located message\n{said[-3000:]}"
+        assert not out.exists() or not any(out.iterdir()), f"{mutation}: exit 2 wrote files"
