@@ -7,7 +7,8 @@ A mutation is (set, file, path of one field, value); `mutations(seed, count)` dr
 is raw file text put where the field's value was, so YAML-level forms (`&a`, `!!binary`, `[[[[`) reach the
 loader as written. What must hold for each (tests/hostile/test_input_fuzz.py): exit 0, or exit 2 with a
 located message (`file:line:col $.path: ...`) and nothing written; never an internal error (70) or a traceback.
-`OBSC_FUZZ_MUTATIONS=2000 make fuzz` runs more of them than the suite does.
+`make fuzz FUZZ_MUTATIONS=2000` runs more of them than the suite does; `make fuzz FUZZ_SWEEP=1` every value in
+every field where PromQL goes (~2,000).
 """
 
 from __future__ import annotations
@@ -144,12 +145,32 @@ def mutations(seed: int, count: int) -> list[Mutation]:
             found.append(Mutation(set_name, file, (), rng.choice(FILE_SPOILERS)))
             continue
         data = yaml.safe_load((ROOT / set_name / file).read_text())
-        path = rng.choice(list(leaf_paths(data)))
+        paths = list(leaf_paths(data))
+        texts = [p for p in paths if _reads_as_query(p, data)]
+        path = rng.choice(texts if texts and rng.random() < 0.5 else paths)  # half of them where PromQL goes
         if kind < 0.2:
             found.append(Mutation(set_name, file, path, rng.choice([n for n, _ in JSONNET_VALUES])))
         else:
             found.append(Mutation(set_name, file, path, rng.choice(names)))
     return found
+
+
+def sweep() -> list[Mutation]:
+    """Every value of VALUES in every field of every file of both sets where PromQL (or a `by:`, labels) goes."""
+    found = []
+    for set_name in SETS:
+        for file in spec_files(set_name):
+            data = yaml.safe_load((ROOT / set_name / file).read_text())
+            for path in leaf_paths(data):
+                if _reads_as_query(path, data):
+                    found += [Mutation(set_name, file, path, name) for name, _ in VALUES]
+    return found
+
+
+def _reads_as_query(path: tuple[str | int, ...], data: Any) -> bool:
+    for key in path:
+        data = data[key]
+    return (isinstance(data, str) and any(c in data for c in "{($")) or path[-1] in ("by", "labels", "annotations")
 
 
 def write_set(mutation: Mutation, into: Path) -> Path:

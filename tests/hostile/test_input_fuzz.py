@@ -2,7 +2,7 @@
 field or does to one file, obsc compiles it (exit 0) or refuses it where it is written (exit 2, `file:line:col`,
 nothing written); never an internal error (exit 70) or a traceback. Found so: a threshold alert's metric
 nested 1,900 levels deep was a RecursionError in the first walker that read it (exit 70).
-The suite runs a few; `OBSC_FUZZ_MUTATIONS=N` (and `OBSC_FUZZ_SEED`) runs more."""
+The suite runs a few; `make fuzz` more (FUZZ_MUTATIONS, FUZZ_SEED, FUZZ_SWEEP=1)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_obsc
-from tests.hostile.spec_fuzz import Mutation, mutations, write_set
+from tests.hostile.spec_fuzz import Mutation, mutations, sweep, write_set
 
 SEED = int(os.environ.get("OBSC_FUZZ_SEED", "43"))
 COUNT = int(os.environ.get("OBSC_FUZZ_MUTATIONS", "8"))
-_LOCATED = re.compile(r"^\S+:\d+:\d+ \$\S*: ", re.M)
+SWEEP = sweep() if os.environ.get("OBSC_FUZZ_SWEEP") == "1" else []
+_LOCATED = re.compile(r"^\S+\.(?:yaml|jsonnet|libsonnet)(?::\d+:\d+)? \$\S*: ", re.M)  # a whole file: no line
 
 # Always run: the values that exited 70 before round 43, each where a contributor writes PromQL.
 _FOUND = [
@@ -28,7 +29,7 @@ _FOUND = [
 ]
 
 
-@pytest.mark.parametrize("mutation", [*_FOUND, *mutations(SEED, COUNT)], ids=str)
+@pytest.mark.parametrize("mutation", [*_FOUND, *mutations(SEED, COUNT), *SWEEP], ids=str)
 def test_a_mutated_spec_compiles_or_is_refused_where_written(
     mutation: Mutation, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
