@@ -43,6 +43,10 @@ VALUES: tuple[tuple[str, str], ...] = (
     ("chain_1000", json.dumps("-" * 1000 + "up")),
     ("parens_and_chain", json.dumps(_deep("(", " * ".join(["up"] * 290), ")", 60))),
     ("rate_nest", json.dumps(_deep("rate(", "x[5m]", ")[5m:1m])", 600))),
+    ("regex_groups_1900", json.dumps('x{a=~"' + _deep("(", "a", ")", 1900) + '"}')),
+    ("regex_value_1900", json.dumps(_deep("(", "a", ")", 1900))),
+    ("template_1900", json.dumps("{{ " + _deep("(", "$labels.x", ")", 1900) + " }}")),
+    ("template_nested", json.dumps(_deep("{{ if true }}", "x", "{{ end }}", 300))),
     ("matchers_many", json.dumps("x{" + ",".join(f'l{i}="v"' for i in range(600)) + "}")),
     ("regex_catastrophic", json.dumps('x{a=~"(a+)+(b*)*$|' + "(.*)" * 40 + '"}')),
     ("string_5k", json.dumps("a" * 5000)),
@@ -155,6 +159,10 @@ def mutations(seed: int, count: int) -> list[Mutation]:
     return found
 
 
+# where a string reaches a query, a regex or a template although it holds no `{`, `(` or `$`
+_TEXT_KEYS = {"selector", "targets", "matchers", "labels", "annotations", "summary", "description", "idle_while"}
+
+
 def sweep() -> list[Mutation]:
     """Every value of VALUES in every field of every file of both sets where PromQL (or a `by:`, labels) goes."""
     found = []
@@ -170,7 +178,9 @@ def sweep() -> list[Mutation]:
 def _reads_as_query(path: tuple[str | int, ...], data: Any) -> bool:
     for key in path:
         data = data[key]
-    return (isinstance(data, str) and any(c in data for c in "{($")) or path[-1] in ("by", "labels", "annotations")
+    if path[-1] in ("by", "labels", "annotations") or not isinstance(data, str):
+        return path[-1] in ("by", "labels", "annotations")
+    return any(c in data for c in "{($") or bool(_TEXT_KEYS & {str(k) for k in path})
 
 
 def write_set(mutation: Mutation, into: Path) -> Path:

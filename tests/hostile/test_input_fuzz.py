@@ -24,7 +24,7 @@ _LOCATED = re.compile(r"^\S+\.(?:yaml|jsonnet|libsonnet)(?::\d+:\d+)? \$\S*: ", 
 _FOUND = [
     Mutation("examples", "orders-consumer.yaml", ("metrics", "consumer_lag"), "metric_expr_1900"),
     Mutation("examples", "order-worker.yaml", ("metrics", "backlog", "expr"), "parens_1900"),
-    Mutation("examples", "order-worker.yaml", ("slos", 0, "sli", "raw", "total"), "parens_1900"),
+    Mutation("examples", "platform.yaml", ("defaults", "metrics", "memory"), "parens_1900"),
     Mutation("examples", "homepage-probe.yaml", ("slos", 0, "sli", "good_when"), "parens_1900_around"),
 ]
 
