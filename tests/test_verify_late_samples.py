@@ -240,3 +240,18 @@ def test_an_idle_series_written_with_its_own_offset_is_read_at_the_totals(tmp_pa
     assert server.asked == [
         f'count(last_over_time({IDLE}{{job="cloudwatch",load_balancer="app/invoices"}}[5m]{offset}))'
     ]
+
+
+def test_an_offset_inside_a_label_value_is_no_offset(tmp_path: Path) -> None:
+    """A selector value `"app offset 99999999999d"` was read as the total's offset (past 100y: ValueError, exit 70)
+    by the text search for it, which now reads the selectors with their strings masked (round 43)."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    spec = SPEC.format(offset="").replace("load_balancer: app/invoices", "load_balancer: 'app offset 99999999999d'")
+    idle = f"        idle_while: {IDLE}{{$selector}}\n"
+    (tmp_path / "invoices.yaml").write_text(spec + idle)
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    server = _Parsing()
+    assert idle_read(fleet.services[0].slos[0].sli, server)  # type: ignore[arg-type]
+    assert server.asked == [
+        f'count(last_over_time({IDLE}{{job="cloudwatch",load_balancer="app offset 99999999999d"}}[5m]))'
+    ]

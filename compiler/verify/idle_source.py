@@ -13,6 +13,7 @@ import re
 
 from compiler.model import promql_tree, queries
 from compiler.model.promql_check import selectors
+from compiler.model.promql_text import mask
 from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK, idle_guard
 from compiler.model.types import Sli
 from compiler.model.units import parse_duration
@@ -37,9 +38,10 @@ def idle_read(sli: Sli, prometheus: Prometheus) -> bool:
     exporter's samples reach the windows, so a total that reads nothing there is idle, not late."""
     if sli.raw_idle_while is None:
         return False
-    found = [m.group(1) for s in total_selectors(sli) if (m := _OFFSET_OF.search(s))]
+    found = [m.group(1) for s in total_selectors(sli) if (m := _OFFSET_OF.search(mask(s)))]  # not in a label value
     shift = f" offset {max(found, key=parse_duration)}" if found else ""
-    idle = _OWN_OFFSET.sub("", sli.raw_idle_while)  # read where the total reads, whatever its own (round 42)
+    own = _OWN_OFFSET.search(mask(sli.raw_idle_while))  # read where the total reads, whatever its own (round 42)
+    idle = sli.raw_idle_while[: own.start()] if own else sli.raw_idle_while
     return bool(prometheus.query(f"count(last_over_time({idle}[5m]{shift}))"))
 
 

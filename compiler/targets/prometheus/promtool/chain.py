@@ -17,6 +17,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from compiler.model.promql_text import mask
 from compiler.model.units import parse_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, InputSeries, steps_after
 
@@ -29,8 +30,10 @@ SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
 
 def reach(exprs: list[str]) -> int:
     """How far back (seconds) any of the expressions can read: per expression, every range and offset in
-    it added up (an upper bound that also covers subqueries nesting ranges)."""
-    return max((sum(parse_duration(m) for m in (*_RANGE.findall(e), *_OFFSET.findall(e))) for e in exprs), default=0)
+    it added up (an upper bound that also covers subqueries nesting ranges). Strings are masked: a service's label
+    value `"x offset 99999999999d"` is no offset (it was read as one, past 100y: exit 70)."""
+    masked = [mask(e) for e in exprs]
+    return max((sum(parse_duration(m) for m in (*_RANGE.findall(e), *_OFFSET.findall(e))) for e in masked), default=0)
 
 
 @functools.lru_cache(maxsize=4096)  # a service's chained cases repeat a few values texts
