@@ -85,7 +85,7 @@ drawn-verify: setup bytecode e2e-tools ## Verify drawn fleets against a Promethe
 	$(BIN)/python -m tests.drawn_verify $(SEEDS)
 
 # Seeded mutations of examples/ and specs/, one field or one file each (tests/hostile/spec_fuzz.py): exit 0, or exit 2
-# located with nothing written; never 70 or a traceback. The suite runs 12 (~2 CPU-s); 1,000 take ~40 CPU-s.
+# located with nothing written; never 70 or a traceback. The suite runs 13 (~3 CPU-s); 1,000 take ~40 CPU-s.
 FUZZ_MUTATIONS ?= 1000
 FUZZ_SEED ?= 43
 FUZZ_SWEEP ?= 0
