@@ -31,10 +31,11 @@ from compiler.model.burst_windows import burst_ends
 from compiler.model.groups import on_labels
 from compiler.model.sli_kinds import SLICE_KINDS, burn_guard_text, burn_words
 from compiler.model.types import Platform, Service, SliKind, Slo, Tier
-from compiler.model.units import about_text, decimal_text, format_duration, parse_duration, percent_text, share_text
+from compiler.model.units import about_text, decimal_text, format_duration, percent_text, share_text
 from compiler.targets import links
 from compiler.targets.prometheus import counted_short, slo_groups
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.coarse_history import COARSE_BASE_WINDOW, coarse_ratio_expr, guard_rate_expr, since_expr
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
 from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
@@ -43,9 +44,6 @@ from compiler.targets.prometheus.slo_kinds import UNCOUNTED_KINDS, kind_records
 from compiler.targets.prometheus.unbucketed import unbucketed_record
 
 BUDGET_ALERT_FOR_SECONDS = 900  # the remaining budget moves slowly; hold a quarter hour against flapping at the line
-COARSE_BASE_WINDOW = "5m"  # the coarse tier sums rates over this window, one sample per coarse interval
-COARSE_BASE_SECONDS = parse_duration(COARSE_BASE_WINDOW)
-SINCE_GAP_INTERVALS = 3  # coarse intervals without a sample that make a gap in an SLO's (or group's) history
 
 
 @dataclass(frozen=True)
@@ -82,12 +80,15 @@ def guard_windows(slo: Slo, alerts: list[AlertDef]) -> set[int]:
 
 
 def since_recorded(service: Service, slo: Slo) -> bool:
-    """Whether the coarse tier records when it first saw the SLO (names.SLI_COARSE_SINCE): an event SLI whose
-    burn alerts guard a coarse window with min_bad_events."""
-    if slo.sli.kind in UNCOUNTED_KINDS:
-        return False
-    alerts = [a for a in service_alerts(service) if a.slo is not None and a.slo.name == slo.name]
-    return any(recording_tiers().is_coarse(seconds) for seconds in guard_windows(slo, alerts))
+    """Whether the coarse tier records when it first saw the SLO (names.SLI_COARSE_SINCE): every SLO with a coarse
+    window (the period is one), whose ratio reads the share of the window its samples cover (coarse_history.py)."""
+    return bool(coarse_windows(slo))
+
+
+def coarse_windows(slo: Slo) -> tuple[int, ...]:
+    """The SLO's recorded windows the coarse tier sums, ascending."""
+    tiers = recording_tiers()
+    return tuple(seconds for seconds in recorded_windows(slo) if tiers.is_coarse(seconds))
 
 
 def _ratio(slo: Slo, bad: str, total: str) -> str:
@@ -185,60 +186,19 @@ def _event_records(service: Service, slo: Slo, text: _SloText, guards: set[int])
     coarse_bad = bad5 if slo.sli.kind is SliKind.LATENCY else f"{bad5}\nor\n0 * {total5}"
     coarse.append(record(names.SLI_ERRORS_COARSE, coarse_bad, base))
     bad_c, total_c = names.SLI_ERRORS_COARSE + selector, names.SLI_TOTAL_COARSE + selector
-    coarse_guards = sorted(s for s in guards if tiers.is_coarse(s))
-    if coarse_guards:
-        coarse.append(record(names.SLI_COARSE_SINCE, _since_expr(selector, coarse_guards[-1]), base))
+    since = names.SLI_COARSE_SINCE + selector
+    coarse.append(record(names.SLI_COARSE_SINCE, since_expr(selector, max(coarse_windows(slo))), base))
     for seconds, window in windows:
         if not tiers.is_coarse(seconds):
             continue
         labels = tuple(sorted({**own, names.LABEL_WINDOW: window}.items()))
         if seconds in guards:
             bridge = min(w.short_seconds for w in slo.windows if w.long_seconds == seconds)
-            rate = _guard_rate_expr(selector, window, seconds, bridge)
+            rate = guard_rate_expr(selector, window, seconds, bridge)
             coarse.append(Rule(rate, record=names.sli_errors_rate(window), labels=labels))
-        ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
+        ratio = coarse_ratio_expr(bad_c, total_c, since, window, seconds)
         coarse.append(Rule(ratio, record=names.sli_error_ratio(window), labels=labels))
     return fast, coarse
-
-
-def _since_expr(selector: str, longest: int) -> str:
-    """When the coarse tier first saw the SLO (or group), kept while it is recorded without a gap (a value within
-    the last SINCE_GAP_INTERVALS coarse intervals: a missed evaluation or two is no gap). Without one (a new SLO or
-    group, rules upgraded on a server that already holds coarse samples, or a group back after a gap: a region
-    drained for hours) it is counted back from now at the coarse interval, one per sample within `longest` (the
-    longest guarded window): now for a new SLO, the samples' real start after an upgrade, and for a group back
-    after a gap the time its samples cover. Carried across the gap, a drained region back for an hour read its
-    hours away as history and one failure as several: past min_bad_events, a ticket."""
-    bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    interval = recording_tiers().coarse_interval_seconds
-    back = f"(count_over_time({bad_c}[{format_duration(longest)}]) - 1) * {interval}"
-    kept = format_duration(SINCE_GAP_INTERVALS * interval)
-    return f"min_over_time({since}[{kept}]) and {bad_c}\nor\ntimestamp({bad_c}) - {back}"
-
-
-def _guard_rate_expr(selector: str, window: str, seconds: int, bridge_seconds: int) -> str:
-    """The window's bad events a second: its mean 5m rate times the time its samples cover (from the first
-    one's 5m: at most the window and one 5m more, since a full window holds one sample more than it has
-    intervals, both ends being selected; capped at the window alone, 3 failures read 2.998 in 1d), over the
-    window. The mean alone took hours of history (a new SLO, a group
-    first seen today) for a whole window: one failure at a request a minute read as ~12 events in 1d, past
-    min_bad_events, a ticket. The span is the recorded first sample's time, not a count of samples: promtool
-    evaluates every group at every step of a test, so a count would differ between tests and a server (it only
-    starts a series that has none); nor a subquery over timestamps (864 steps an evaluation for 3d). The newest
-    first-seen time of the gap the record bridges: the record is missing at an evaluation whose 5m rate is empty
-    (a target scraped every 2m that failed a scrape), and the instant alone dropped the guard there, restarting
-    the ticket's `for`. The first-seen time is read as far back as `bridge_seconds` (the short window of the pair
-    over this window): a scrape gap (no samples at all) shorter than that keeps the guard, and so the ticket
-    (round 41: a 45-minute gap during an outage resolved the ticket 20 minutes in and fired it again after it, a
-    second notification, when only 15 minutes were bridged); data that never returns lets the ticket go once the
-    short window, which then holds nothing either, has passed (SLODataMissing says why). The gap's time counts
-    at the window's mean rate."""
-    bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
-    kept = format_duration(max(bridge_seconds, SINCE_GAP_INTERVALS * recording_tiers().coarse_interval_seconds))
-    span = (
-        f"clamp_max(time() - last_over_time({since}[{kept}]) + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
-    )
-    return f"avg_over_time({bad_c}[{window}]) * {span} / {seconds}"
 
 
 _MARK, _OTHER_MARK = "\x00", "\x01"  # stand-ins for a window in query text (no PromQL holds them)

@@ -5,7 +5,9 @@ They record the same window series as event SLIs, so the burn, budget and missin
 dashboards and the generated alert tests read them unchanged: the "bad rate" of a window is its share of
 bad slices (or its error ratio) and the "total rate" is 1 wherever the bad rate has a sample. With a total
 of 1, `bad / total` is that share, and the coarse tier's `sum_over_time(bad) / sum_over_time(total)` is the
-mean over the samples that exist: a window longer than the recorded history reads what was recorded.
+mean over the samples that exist, times the share of the window they cover (coarse_history.py): history the
+rules never recorded counts as good slices, so one failed probe in a new 7d SLO's first hour is one slice of the
+week, not 1/60 of it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.coarse_history import coarse_ratio_expr, since_expr
+from compiler.targets.prometheus.rule_model import Rule, label_selector, record, series
 
 __all__ = ["STALE_FOR_SECONDS", "UNCOUNTED_KINDS", "kind_records", "stale_expr", "stale_text"]
 
@@ -76,11 +79,13 @@ def kind_records(
     bad_c, total_c = series(names.SLI_ERRORS_COARSE, own), series(names.SLI_TOTAL_COARSE, own)
     coarse.append(record(names.SLI_ERRORS_COARSE, _bad(service, slo, _COARSE_BASE), base))
     coarse.append(record(names.SLI_TOTAL_COARSE, f"0 * {bad_c} + 1", base))
-    for seconds in recorded_windows(slo):
-        if not tiers.is_coarse(seconds):
-            continue
+    coarse_seconds = [seconds for seconds in recorded_windows(slo) if tiers.is_coarse(seconds)]
+    selector = label_selector(own)
+    since = names.SLI_COARSE_SINCE + selector
+    coarse.append(record(names.SLI_COARSE_SINCE, since_expr(selector, max(coarse_seconds)), base))
+    for seconds in coarse_seconds:
         window = format_duration(seconds)
-        ratio = f"sum_over_time({bad_c}[{window}])\n/\n(sum_over_time({total_c}[{window}]) > 0)"
+        ratio = coarse_ratio_expr(bad_c, total_c, since, window, seconds)
         coarse.append(record(names.sli_error_ratio(window), ratio, {**own, names.LABEL_WINDOW: window}))
     for short, (burst, long) in sorted(bursts.items()):
         (coarse if tiers.is_coarse(long) else fast).append(_burst_over(service, slo, short, burst, long))
