@@ -35,7 +35,12 @@ from compiler.model.units import about_text, decimal_text, format_duration, perc
 from compiler.targets import links
 from compiler.targets.prometheus import counted_short, slo_groups
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.coarse_history import COARSE_BASE_WINDOW, coarse_ratio_expr, guard_rate_expr, since_expr
+from compiler.targets.prometheus.coarse_history import (
+    COARSE_BASE_WINDOW,
+    coarse_ratio_expr,
+    guard_rate_expr,
+    since_expr,
+)
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
 from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record

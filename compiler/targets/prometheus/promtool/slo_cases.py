@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import recorded_windows, recording_tiers
-from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS, SINCE_GAP_INTERVALS
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS, SINCE_GAP_INTERVALS
 from compiler.targets.prometheus.promtool.cases import (
     LANE,
     AlertCheck,
