@@ -8,6 +8,11 @@ fired them again 10 minutes after it (a second ticket notification; round 40's k
 Sloth). It is now read back as far as the pair's short window (2h, 6h): the gap is bridged, and data that stops
 for good ends the 1d/2h ticket ~2h after the last sample and the 3d/6h one ~6h after (SLODataMissing tickets the
 gap itself). Both scenarios at the coarse tier's 5m evaluation interval.
+
+The burn is 30% (round 43: it was 1.5%, 15x). The rules start with the data, and since round 43 a young SLO's 1d
+and 3d windows read the time their samples do not cover as good (coarse_history.py): a 15x burn from the rules'
+first minute tickets ~4.8h in, when it has spent each ticket's share of the budget, as one on a service recorded for
+months does. 30% crosses both ticket lines within ~15 minutes, so the gap is what the cases read.
 """
 
 from __future__ import annotations
@@ -41,12 +46,12 @@ def _ticket_rules(tmp_path: Path) -> str:
 
 
 def test_promtool_a_45_minute_scrape_gap_during_a_burn_keeps_one_ticket(tmp_path: Path) -> None:
-    """200 requests a minute, 1.5% failing (15x the budget), no samples at all from minute 120 to 165: both
-    tickets fire from minute 10 and hold through the gap (before: not firing 145-170, again from 175)."""
+    """200 requests a minute, 30% failing, no samples at all from minute 120 to 165: both tickets fire from
+    minute ~20 and hold through the gap (before round 41: not firing 145-170, again from 175)."""
     series = {
         'up{job="wiki"}': "1x120 _x45 1x135",
-        'r_total{job="wiki",code="200"}': "0+197x120 _x45 23837+197x135",
-        'r_total{job="wiki",code="500"}': "0+3x120 _x45 363+3x135",
+        'r_total{job="wiki",code="200"}': "0+140x120 _x45 16940+140x135",
+        'r_total{job="wiki",code="500"}': "0+60x120 _x45 7260+60x135",
     }
     watched = range(100, 201, 5)
     fired = pairs_firing(tmp_path, _ticket_rules(tmp_path), series, "avail", ("slow", "slowest"), watched, "", "5m")
@@ -58,8 +63,8 @@ def test_promtool_a_ticket_lets_go_when_data_never_returns(tmp_path: Path) -> No
     firing at 240), the 3d/6h one within 6h (480); before, both ended at ~145."""
     series = {
         'up{job="wiki"}': "1x120",
-        'r_total{job="wiki",code="200"}': "0+197x120",
-        'r_total{job="wiki",code="500"}': "0+3x120",
+        'r_total{job="wiki",code="200"}': "0+140x120",
+        'r_total{job="wiki",code="500"}': "0+60x120",
     }
     watched = range(130, 511, 10)
     fired = pairs_firing(tmp_path, _ticket_rules(tmp_path), series, "avail", ("slow", "slowest"), watched, "", "5m")
