@@ -36,7 +36,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
-from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
+from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series, _seen
 from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
@@ -177,17 +177,18 @@ def group_cases(service: Service, rules: ServiceRules, step: int) -> list[Case]:
             if r.source is not None and r.source.slo == slo and not (r.source.data_missing or r.source.failures_unseen)
         ]
         lanes.append(_slo_group_cases(service, slo, mine, step))
-        raw = _raw_group_case(service, slo)
+        raw = _raw_group_case(service, slo, step)
         if raw is not None:
             out.append(raw)
     return merge(lanes) + out
 
 
-def _raw_group_case(service: Service, slo: Slo) -> Case | None:
+def _raw_group_case(service: Service, slo: Slo, step: int) -> Case | None:
     """Raw counters of two groups: `a` fails a quarter of its events, `b` none (it has no bad-event series
     at all). Every recorded window and the budget must show them apart, labelled with their group. A good/total
     SLI has a third group, `c`, failing every event: new, it has no good series yet, and reads all bad beside
-    the others' good series (which all have a total: no stray good events, see queries.sli_errors)."""
+    the others' good series (which all have a total: no stray good events, see queries.sli_errors). A coarse
+    window reads the share of it the case's samples cover (`step`: the file's evaluation interval)."""
     counters = _raw_series(service, slo) or _free_rates(service, slo)  # group a's series
     if counters is None:
         return None
@@ -215,9 +216,9 @@ def _raw_group_case(service: Service, slo: Slo) -> Case | None:
         labels = {**own, **group}
         for seconds in recorded_windows(slo):
             window = format_duration(seconds)
-            expr = near(series(names.sli_error_ratio(window), labels), ratio)
+            expr = near(series(names.sli_error_ratio(window), labels), ratio * _seen(_STEADY, step, seconds))
             exprs.append(ExprCheck(steady, expr, ((_labels_text({**labels, names.LABEL_WINDOW: window}), 1.0),)))
-        remaining = 1 - ratio / float(decimal_text(slo.error_budget))
+        remaining = 1 - ratio * _seen(_STEADY, step, slo.period_seconds) / float(decimal_text(slo.error_budget))
         exprs.append(
             ExprCheck(
                 steady, near(series(names.SLO_BUDGET_REMAINING, labels), remaining), ((_labels_text(labels), 1.0),)
