@@ -231,7 +231,8 @@ def compiled(source: str = "examples") -> dict[str, dict[str, str]]:
 
 def kind(what: str) -> str:
     """The mutation kind of a mutant's description."""
-    for word in (*HOLD_MUTATIONS, "left operand", "raised", "lowered", "flipped", "read instead", "guard dropped"):
+    kinds = (*HOLD_MUTATIONS, *COVERAGE_MUTATIONS, "left operand", "raised", "lowered", "flipped", "read instead")
+    for word in (*kinds, "guard dropped"):
         if word in what:
             return word
     for word in GROUP_MUTATIONS:
@@ -308,6 +309,24 @@ def mutants(service: str, rules_text: str, group_labels: frozenset[str] = frozen
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
             for what, expr in burst_over_mutations(rule["record"], rule["expr"]):
                 yield Mutant(service, rule["record"], i, what, expr, record=True)
+            for what, expr in coverage_mutations(rule["expr"]):
+                yield Mutant(service, rule["record"], i, what, expr, record=True)
+
+
+_COVERAGE = re.compile(r"\n\* clamp_max\(\(time\(\) - last_over_time\([^\n]*, 1\)$")
+
+
+COVERAGE_MUTATIONS = ("coverage dropped", "coverage without")
+
+
+def coverage_mutations(expr: str) -> Iterator[tuple[str, str]]:
+    """A coarse window's coverage (round 43, coarse_history.coarse_ratio_expr): dropped (a young SLO's window read
+    as full again) and without its first sample's 5m."""
+    found = _COVERAGE.search(expr)
+    if found is None:
+        return
+    yield "coverage dropped", expr[: found.start()]
+    yield "coverage without the first sample's 5m", expr.replace(") + 300) / ", ")) / ")
 
 
 def burst_over_mutations(record: str, expr: str) -> Iterator[tuple[str, str]]:

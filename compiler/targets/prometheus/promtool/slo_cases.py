@@ -13,10 +13,9 @@ import functools
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import recorded_windows, recording_tiers
+from compiler.model.burnrate import recorded_windows
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS, SINCE_GAP_INTERVALS
 from compiler.targets.prometheus.promtool.cases import (
     LANE,
     AlertCheck,
@@ -33,6 +32,7 @@ from compiler.targets.prometheus.promtool.series import Phase, counter_values, e
 from compiler.targets.prometheus.promtool.slo_plan import Part, Shape, plan
 from compiler.targets.prometheus.promtool.slo_state import Feed
 from compiler.targets.prometheus.promtool.unscraped import padded
+from compiler.targets.prometheus.promtool.young_cases import seen_share, young_case
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, label_selector, series
 from compiler.targets.prometheus.slo import slo_labels
 
@@ -140,20 +140,6 @@ def _coarse_ratio(at: int, step: int) -> float:
     return bad_sum / total_sum
 
 
-def _seen(at: int, step: int, seconds: int) -> float:
-    """The share of a coarse window of `seconds` that the coarse tier's samples cover at minute `at`, from its
-    first sample's 5m (coarse_history.py). The first sample is the first evaluation with two raw samples (`step`
-    seconds); evaluated further apart than SINCE_GAP_INTERVALS coarse intervals (this file's 30m), each evaluation
-    reads the last one's as a gap and counts back one coarse interval per sample instead, as after a gap."""
-    tiers = recording_tiers()
-    if seconds < tiers.coarse_from_seconds:
-        return 1.0
-    since = step
-    if step > SINCE_GAP_INTERVALS * tiers.coarse_interval_seconds:
-        since = at * 60 - (at * 60 // step - 1) * tiers.coarse_interval_seconds
-    return min(1.0, (at * 60 - since + COARSE_BASE_SECONDS) / seconds)
-
-
 def _raw_series(service: Service, slo: Slo) -> list[tuple[str, dict[str, str], str]] | None:
     """(metric, labels, role) per synthetic counter whose rates reproduce the phases; None if not possible."""
     sli = slo.sli
@@ -213,8 +199,8 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
     # rate() needs two samples in its window: with a sample a minute, windows under 2m (a platform's catalog for
     # a fast scrape interval) record nothing here and are not checked
     for seconds in (s for s in recorded_windows(slo) if s >= 120):  # a coarse window: of the time it has seen
-        ratio_near(steady, format_duration(seconds), 0.25 * _seen(_STEADY, step, seconds))
-    remaining = 1 - 0.25 * _seen(_STEADY, step, slo.period_seconds) / float(decimal_text(slo.error_budget))
+        ratio_near(steady, format_duration(seconds), 0.25 * seen_share(_STEADY, step, seconds))
+    remaining = 1 - 0.25 * seen_share(_STEADY, step, slo.period_seconds) / float(decimal_text(slo.error_budget))
     exprs.append(ExprCheck(steady, near(names.SLO_BUDGET_REMAINING + selected, remaining), ((selected, 1.0),)))
     for record, value in (
         (names.SLO_OBJECTIVE, slo.objective_ratio),
@@ -234,7 +220,7 @@ def _raw_case(service: Service, slo: Slo, step: int) -> Case | None:
         ratio_near(_END * 60, "2h", _window_ratio(_END, 120))
     # The period window sums the coarse tier's samples of bad and all events: a ratio of sums too, of the 3h seen.
     period = slo.period_seconds
-    ratio_near(_END * 60, format_duration(period), _coarse_ratio(_END, step) * _seen(_END, step, period))
+    ratio_near(_END * 60, format_duration(period), _coarse_ratio(_END, step) * seen_share(_END, step, period))
     return Case(
         f"{slo.name}: recorded ratios from raw counters (no lag, no NaN without traffic, ratios of sums)",
         60,
@@ -271,9 +257,7 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
         ]
         if mine:
             alert_lanes.append((slo, mine, _alert_cases(service, slo, mine, step)))
-        raw = _raw_case(service, slo, step)
-        if raw is None:
-            continue
+        raw = _raw_case(service, slo, step) or young_case(service, slo, step)
         metrics = {s.name for s in raw.series}
         if raw_lanes and metrics & metrics_seen:
             raw_lanes[0].append(raw)  # after, not beside, the SLO whose counters it shares

@@ -36,7 +36,7 @@ from compiler.targets.prometheus.promtool.cases import (
 )
 from compiler.targets.prometheus.promtool.groups import one_apart, sample_group
 from compiler.targets.prometheus.promtool.series import counter_values, satisfy
-from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series, _seen
+from compiler.targets.prometheus.promtool.slo_cases import _PHASES, _STEADY, _labels_text, _raw_series
 from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
@@ -48,6 +48,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     stray_states,
 )
 from compiler.targets.prometheus.promtool.slo_state import _inputs, _State
+from compiler.targets.prometheus.promtool.young_cases import seen_share
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, slo_labels
 
@@ -216,9 +217,9 @@ def _raw_group_case(service: Service, slo: Slo, step: int) -> Case | None:
         labels = {**own, **group}
         for seconds in recorded_windows(slo):
             window = format_duration(seconds)
-            expr = near(series(names.sli_error_ratio(window), labels), ratio * _seen(_STEADY, step, seconds))
+            expr = near(series(names.sli_error_ratio(window), labels), ratio * seen_share(_STEADY, step, seconds))
             exprs.append(ExprCheck(steady, expr, ((_labels_text({**labels, names.LABEL_WINDOW: window}), 1.0),)))
-        remaining = 1 - ratio * _seen(_STEADY, step, slo.period_seconds) / float(decimal_text(slo.error_budget))
+        remaining = 1 - ratio * seen_share(_STEADY, step, slo.period_seconds) / float(decimal_text(slo.error_budget))
         exprs.append(
             ExprCheck(
                 steady, near(series(names.SLO_BUDGET_REMAINING, labels), remaining), ((_labels_text(labels), 1.0),)
