@@ -3,7 +3,8 @@
 
 An event SLI whose counters the raw-counter case can write shows it from raw counters (slo_cases.py, its coarse
 windows checked at `seen_share`); every other SLI (time slices, freshness, an error-ratio expression, free PromQL)
-gets the case below: the coarse tier's 5m samples fed as a 5% share from minute 0, first seen then.
+gets the case below: the coarse tier's 5m samples fed as a 1% share from minute 0, first seen then. Its series carry
+a LANE label of their own: a case beside it may feed the SLI's raw counters, whose coarse rates its rules record.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from compiler.model.burnrate import recorded_windows, recording_tiers
 from compiler.model.types import Service, Slo
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS, SINCE_GAP_INTERVALS
-from compiler.targets.prometheus.promtool.cases import Case, ExprCheck, InputSeries, near
+from compiler.targets.prometheus.promtool.cases import LANE, Case, ExprCheck, InputSeries, near
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.rule_model import label_selector, series
 from compiler.targets.prometheus.slo import slo_labels
 
-_SHARE = 0.05  # the fed samples' bad share: any share under 1 that the coverage then scales
+_SHARE = 0.01  # the fed samples' bad share: any share under every line, that the coverage then scales
 
 
 def seen_share(at: int, step: int, seconds: int) -> float:
@@ -38,9 +39,9 @@ def seen_share(at: int, step: int, seconds: int) -> float:
 
 
 def young_case(service: Service, slo: Slo, step: int) -> Case:
-    """The SLO's coarse windows one evaluation (`step`) after it was first seen: a 5% share of samples read as
-    5% of the share of each window they cover, and the budget remaining accordingly."""
-    own = {**slo_labels(service, slo), **sample_group(slo)}
+    """The SLO's coarse windows one evaluation (`step`) after it was first seen: a 1% share of samples read as
+    1% of the share of each window they cover, and the budget remaining accordingly."""
+    own = {**slo_labels(service, slo), **sample_group(slo), LANE: "young"}
     base = tuple(sorted({**own, names.LABEL_WINDOW: "5m"}.items()))
     samples = step // 60
     inputs = (
