@@ -162,23 +162,26 @@ def started_by_counted_short(
     holds: list[str], slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str, held: str
 ) -> list[str]:
     """`holds` with the short window's start side (the line `  <short> > <line>`) over the line only if it stays
-    so without its newest failure (`E x N - 1 > E x N / S x line`: its failures less one over the failures a burn at
-    the line shows among its events, E x N / S; read from the errors and the ratio alone, as the generated hold
-    cases feed them) for an event-count SLO, or while the pair's own alert (`held`) is up: the converse of
-    `counted_short`. One failure still starts it where a burn at the line shows at most LONE_FAILURE of one
-    there (it is then most unlikely at the line): at 10 requests an hour, one in ten failing (100x), no 5m or 30m
-    window ever held two failures, and the pages never fired (tests/test_burn_gaps.py).
-    At 0.2 req/s (99.9%, 7d) one failure among the ~360
+    so without its newest failure (`S > line and (E x N - 1 > T x N x line or ...)`: its failures less one over the
+    failures a burn at the line shows among its events, T x N) for an event-count SLO, or while the pair's own
+    alert (`held`) is up: the converse of `counted_short`. One failure still starts it where a burn at the line
+    shows at most LONE_FAILURE of one there (it is then most unlikely at the line): at 10 requests an hour, one in
+    ten failing (100x), no 5m or 30m window ever held two failures, and the pages never fired
+    (tests/test_burn_gaps.py). At 0.2 req/s (99.9%, 7d) one failure among the ~360
     requests of a 30m window reads 0.28% against the 6h/30m pair's 0.14% line (a burn at the line shows 0.5
     there); after a one-minute outage filled the 6h window, one stray failure paged again (round 42). A pair
-    already up holds on the plain ratio, or a burn near the line would end and start again."""
+    already up holds on the plain ratio, or a burn near the line would end and start again.
+    The events are read from the short window's recorded total T (round 42 wrote E x N / S, the same events read
+    from the errors and the ratio again): 6 series a start, not 8 (round 43: the start made each burn alert 60%
+    longer, and Prometheus prints and parses each alert's expression at every evaluation). `S > line and` comes
+    first: it needs events (the ratio rule writes nothing without), where the errors less one alone would start on
+    failures with no events."""
     if slo.sli.kind in SLICE_KINDS or slo.sli.kind in UNCOUNTED_KINDS:
         return holds
-    failed = f"{names.sli_errors_rate(format_duration(window.short_seconds))}{selector} * {window.short_seconds}"
-    over = f"{short} > {threshold}"  # implied by the first start (failures less one over the line's share)
-    shown = f"{failed} / {short} * {threshold}"  # the failures a burn at the line shows among its events
-    lone = f"{over} and {shown} <= {decimal_text(LONE_FAILURE)}"
-    start = f"  ({failed} - 1 > {shown} or {lone} or {over} {held})"
+    failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
+    over = f"{short} > {threshold}"
+    shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
+    start = f"  ({over} and ({failed} - 1 > {shown} or {shown} <= {decimal_text(LONE_FAILURE)}) or {over} {held})"
     return [start if line == f"  {over}" else line for line in holds]
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
+from compiler.model.sli_kinds import UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
@@ -134,10 +135,26 @@ def _slo_series(
     def labels(seconds: int) -> tuple[tuple[str, str], ...]:
         return tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
 
-    inputs = [InputSeries(names.sli_error_ratio(format_duration(s)), labels(s), ratio(s)) for s in windows]
+    # An event-count pair's short window starts it on its errors and its events (counted_short.started_by_counted_
+    # short): fed as `events` a second, `high` of them failing until the drop, the ratio rule writing the ratio.
+    counted_shorts = set() if slo.sli.kind in UNCOUNTED_KINDS else {w.short_seconds for _, w in pairs}
+    events = Decimal(10) ** max(0, (failing / high).adjusted() + 1)  # failing or more of them fail
+
+    def errors(seconds: int) -> str:
+        if seconds not in counted_shorts:
+            return f"{decimal_text(failing)}+0x{minutes}"
+        breach = burns.get(seconds, longest)
+        return f"{decimal_text(high * events)}x{breach - 1} 0x{minutes - breach - 1}"
+
+    inputs = [
+        InputSeries(names.sli_error_ratio(format_duration(s)), labels(s), ratio(s))
+        for s in windows
+        if s not in counted_shorts
+    ]
+    inputs += [InputSeries(names.sli_errors_rate(format_duration(s)), labels(s), errors(s)) for s in failing_in]
     inputs += [
-        InputSeries(names.sli_errors_rate(format_duration(s)), labels(s), f"{decimal_text(failing)}+0x{minutes}")
-        for s in failing_in
+        InputSeries(names.sli_total_rate(format_duration(s)), labels(s), f"{decimal_text(events)}+0x{minutes}")
+        for s in sorted(counted_shorts)
     ]
     return inputs, float(decimal_text(high)), breaches, minutes
 

@@ -79,19 +79,21 @@ def _is_short_side(side: list[str]) -> bool:
 
 
 def _started(over: str) -> str:
-    """`S > T` of an event-count short window's start, `(E * N - 1 > E * N / S * T or S > T and E * N / S * T <=
-    0.1 or S > T and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S and its errors E joined
-    on every label (the lane's own), so a lane starts on its own failures; the hold joined as a filter, like the
-    side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is."""
-    start, _, rest = over.removeprefix("(").removesuffix(")").partition(" or ")
-    lone, _, hold = rest.partition(" or ")
+    """`S > L` of an event-count short window's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1) or
+    S > L and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S, its errors E and its total T
+    joined on every label (the lane's own), so a lane starts on its own events; the hold joined as a filter, like
+    the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is."""
+    name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
+    line, _, rest = rest.partition(" and (")
+    first = f"{name} > {line}"
+    counted, _, hold = rest.partition(f") or {first} ")
+    start, _, lone = counted.partition(" or ")
     failed, _, shown = start.partition(" - 1 > ")
-    first, _, held = hold.partition(" and ")
-    name, _, line = first.partition(" > ")
     bad, _, seconds = failed.partition(" * ")
-    plain = all(_is_plain(x) for x in (name, bad)) and seconds.isdigit() and not _has_set_op(line)
-    single = lone.startswith(f"{first} and {shown} <= ") and _is_number(lone.removeprefix(f"{first} and {shown} <= "))
-    if plain and shown == f"{failed} / {name} * {line}" and single and _is_held(f"and {held}"):
+    total, _, read = shown.partition(f" * {seconds} * ")
+    plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
+    single = lone.startswith(f"{shown} <= ") and _is_number(lone.removeprefix(f"{shown} <= "))
+    if plain and read == line and single and _is_held(hold):
         return first
     return over
 

@@ -147,11 +147,9 @@ def starts(state: _State, seconds: int, line: float) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
     event-count pair starts only then."""
-    _, _, bad, ratio = state.window(seconds)
-    if not ratio:  # x / 0: +Inf or NaN, never over
-        return False
-    shown = bad * seconds / ratio * line
-    return bad * seconds - 1 > shown or (ratio > line and shown <= _LONE_FAILURE)
+    total, _, bad, ratio = state.window(seconds)
+    shown = float(decimal_text(total)) * seconds * line
+    return ratio > line and (bad * seconds - 1 > shown or shown <= _LONE_FAILURE)
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
