@@ -128,8 +128,9 @@ def test_each_fast_page_pair_burns_on_its_own_timeline() -> None:
     group = _fast_pages(_checkout())
     series = [s for s in group["input_series"] if 'slo="availability"' in s["series"]]  # type: ignore[index]
     fed = {s["series"].split("{")[0]: s["values"] for s in series}
-    assert fed["slo:sli_error:ratio_rate5m"] == fed["slo:sli_error:ratio_rate1h"] == "0.018x3 0x15"
-    assert fed["slo:sli_error:ratio_rate30m"] == fed["slo:sli_error:ratio_rate6h"] == "0.018x16 0x2"
+    # the short windows' errors over their events, which the ratio rule reads (round 43: the start reads both)
+    assert fed["slo:sli_error:ratio_rate1h"] == "0.018x3 0x15" and fed["slo:sli_errors:rate5m"].endswith("x3 0x15")
+    assert fed["slo:sli_error:ratio_rate6h"] == "0.018x16 0x2" and fed["slo:sli_errors:rate30m"].endswith("x16 0x2")
     times = sorted({int(c["eval_time"][:-1]) for c in group["alert_rule_test"]})  # type: ignore[index]
     assert times == [1, 2, 14, 15, 18, 19]
 
