@@ -119,10 +119,10 @@ def test_a_50_percent_slo_pages_on_a_sustained_80_percent_error_ratio_not_on_60(
         ("30d", "93", []),
         ("30d", "50.01", ["slow"]),
         ("90d", "95", []),
-        # 7d: 3.36x lowered to 2x over 1h, 1.4x over 6h kept: out of reach at 50% and 28.57%
+        # 7d: 3.36x lowered to 2x over 1h, 1.4x over 6h kept: out of reach at 50% (and the 6h pair at 28.57%, an
+        # objective refused since round 43: under 50 more events may fail than succeed)
         ("7d", "50.01", []),
         ("7d", "50", ["fast"]),
-        ("7d", "28.58", ["fast"]),
         # 30d tickets at 3x over 1d: out below 66.67%
         ("30d", "66.67", []),
         ("30d", "66.66", ["slow"]),
@@ -149,9 +149,8 @@ def test_each_period_leaves_out_the_pairs_its_objective_puts_out_of_reach(
     ("period", "objective", "needs"),
     [
         ("30d", "50", "its 1h/5m pair needs an error ratio of 1 and its 6h/30m pair 1 (2x and 2x"),
-        ("7d", "28.57", "its 1h/5m pair needs an error ratio of 1.4286 and its 6h/30m pair 1.00002 (2x and 1.4x"),
         ("1d", "50", "its 1h/5m pair needs an error ratio of 1 and its 6h/30m pair 1 (2x and 2x"),
-        ("90d", "40", "its 1h/5m pair needs an error ratio of 1.2 and its 6h/30m pair 1.2 (2x and 2x"),
+        ("90d", "50", "its 1h/5m pair needs an error ratio of 1 and its 6h/30m pair 1 (2x and 2x"),
     ],
 )
 def test_a_tier_with_every_pair_out_of_reach_is_still_an_error(
