@@ -49,6 +49,14 @@ def samples(values: str) -> int:
     return count
 
 
+def unseen_from(case: Case, step: int, window: int) -> int:
+    """The first step (from the case's start) that sees none of its samples, directly (the lookback) or through a
+    range or offset reaching `window` back."""
+    last_sample = max(((samples(s.values) - 1) * case.interval for s in case.series), default=0)
+    last_check = max([c.at for c in case.alerts] + [c.at for c in case.exprs], default=0)
+    return steps_after(max(last_check, last_sample) + max(LOOKBACK, window) + 1, step)
+
+
 def chain(cases: list[Case], step: int, window: int, keep_firing: int = 0, fresh: Sequence[bool] = ()) -> list[Case]:
     """One case running `cases` in turn (each case's times shifted), or `cases` itself when fewer than two.
     `step`: the file's evaluation interval; `window`: the longest range any rule reads the inputs over;
@@ -63,11 +71,9 @@ def chain(cases: list[Case], step: int, window: int, keep_firing: int = 0, fresh
     offset, starts = 0, []
     for i, case in enumerate(cases):
         starts.append(offset)
-        last_sample = max(((samples(s.values) - 1) * interval for s in case.series), default=0)
-        last_check = max([c.at for c in case.alerts] + [c.at for c in case.exprs], default=0)
         # (relative to the case's start) the step after its end sees none of its samples, through no window
         # either ...
-        quiet = steps_after(max(last_check, last_sample) + max(LOOKBACK, window) + 1, step)
+        quiet = unseen_from(case, step, window)
         if i < len(fresh) and fresh[i] and not keep_firing:
             offset += quiet
             continue

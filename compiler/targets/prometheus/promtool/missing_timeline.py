@@ -10,7 +10,8 @@ are left out where they prove nothing:
   (every alert is gated on `up`). Not otherwise, even when the next scenario does not fire what the last
   one did: at its first step its counters have one sample, no rate, so every SLO's `absent` holds and an
   alert still firing stays up into its first check.
-- The reset step between two scenarios when alerts firing at the end of one also fire in the next: an
+- The reset step between two scenarios when alerts firing at the end of one also fire in the next (and no step
+  between them sees neither scenario's `up`, which resolves everything): an
   alert that fires at the end of every scenario with targets up is missing whatever is fed (its SLI's
   series are never among them), so its condition holds at the next scenario's first step too and it
   simply keeps firing. The next scenario then starts at once and expects it firing from its first check;
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
-from compiler.targets.prometheus.promtool.chain import chain
+from compiler.targets.prometheus.promtool.chain import chain, unseen_from
 
 FiredKey = tuple[str, tuple[tuple[str, str], ...]]  # (alert name, labels)
 
@@ -51,13 +52,22 @@ def timeline(
         ended, now = set(before), set(last_fired(case))
         if not ended or _targets_down(case):
             fresh.append(True)  # nothing firing at the end, or nothing can hold here: every alert starts from nothing
-        elif not keep_firing and ended <= steady and ended <= now:
+        elif not keep_firing and ended <= steady and ended <= now and _no_step_between(out[-1], step, window):
             fresh.append(True)
             case = _carrying(case, [(k[0], before[k]) for k in sorted(ended)])
         else:
             fresh.append(False)
         out.append(case)
     return chain(out, step, window, keep_firing, fresh)
+
+
+def _no_step_between(case: Case, step: int, window: int) -> bool:
+    """Whether the next scenario, started at the first step that reads none of `case`'s inputs through any window
+    (chain.py), starts at the first step that no longer sees its `up` either. When the alerts read further back
+    than the lookback (a raw SLI adding seven `rate(x[5m])` reads 35m by the sum chain.reach takes), steps see
+    neither scenario's `up` in between: every alert's `and on () sum(up) > 0` is empty there, so what fired
+    resolves and cannot be carried into the next scenario's checks (it was: promtool failed the fleet's compile)."""
+    return unseen_from(case, step, window) == unseen_from(case, step, 0)
 
 
 def _targets_down(case: Case) -> bool:
