@@ -38,12 +38,14 @@ def _sli(draw: random.Random, index: int) -> str:
     """One SLI in flow YAML. Index 0 is a long chain (7-10 terms); index 1 one whose counters the data-missing
     scenarios feed (without one, no scenario has traffic and nothing is carried between them); index 2 a chain of
     1-10 or a free error ratio."""
-    shapes = {0: ("chain",), 1: ("sum", "ratio")}.get(index, ("chain", "free_ratio"))
+    shapes = {0: ("chain",), 1: ("sum", "ratio", "events")}.get(index, ("chain", "free_ratio"))
     shape = draw.choice(shapes)
+    if shape == "events":  # the service's counters, which the chains read too
+        return "{errors: errors, total: requests}"
     if shape == "chain":
         terms = draw.randint(7, 10) if index == 0 else draw.randint(1, 10)
         return f"{{raw: {{errors: '{_chain(draw, terms)}', total: '{_chain(draw, draw.randint(1, 10))}'}}}}"
-    bad, total = draw.choice(METRICS), draw.choice(METRICS)
+    bad, total = draw.sample(METRICS, 2)  # the same query both sides is refused (a ratio of 1)
     if shape == "sum":  # one summed rate a side
         errors, events = (f"sum(rate({m}{{$selector}}[$window]))" for m in (bad, total))
         return f"{{raw: {{errors: '{errors}', total: '{events}'}}}}"
@@ -62,6 +64,7 @@ def draw_service(seed: int) -> str:
         f"service: chain{seed}",
         "team: t",
         f"selector: {{job: chain{seed}}}",
+        "metrics: {requests: req_total, errors: fail_total}",
         "slos:",
     ]
     for index in range(3):
@@ -74,7 +77,8 @@ def test_the_draw_covers_each_shape() -> None:
     text = "".join(draw_service(seed) for seed in SEEDS)
     longest = max(line.count(" + ") + 1 for line in text.splitlines())
     assert longest >= 7
-    assert "error_ratio: 'sum(" in text and "error_ratio: 'max(" in text
+    assert "error_ratio: 'sum(" in text and "error_ratio: 'max(" in text and "errors: 'sum(" in text
+    assert "sli: {errors: errors, total: requests}" in text
     assert "objective: 99.99," in text or "objective: 99.95," in text
     assert any(text.count(f"{m}{{") > 1 for m in METRICS)
 

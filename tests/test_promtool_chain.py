@@ -72,6 +72,24 @@ def test_a_scenario_after_one_ending_with_alerts_firing_starts_after_a_quiet_ste
     assert [c.at for c in down.alerts] == [0, 1800, 3600, 5400]
 
 
+def test_an_alert_firing_in_every_scenario_is_carried_only_when_no_step_between_sees_no_up() -> None:
+    """An alert missing in every scenario with targets up keeps firing into the next one, which starts at the first
+    step that reads none of the last one's inputs. With a 5m window that step is also the first without its `up`;
+    with a 35m one (a raw SLI adding seven `rate(x[5m])`) a step in between sees no `up` at all, the alert resolves
+    there and is pending at the next check: no carry, a reset step (round 43: promtool failed the compile)."""
+    raw = Firing((("slo", "raw"),), ())
+
+    def case(name: str) -> Case:
+        series = (InputSeries("up", (("job", "x"),), "1+0x31"), InputSeries(name, (), "0+1x31"))
+        return Case(name, 60, series, (AlertCheck(0, "A", ()), AlertCheck(1800, "A", (raw,))))
+
+    steady = frozenset({("A", raw.labels)})
+    (near,) = timeline([case("counted"), case("idle")], 1800, 300, 0, 0, steady)
+    assert [(c.at, len(c.firing)) for c in near.alerts] == [(0, 0), (1800, 1), (3600, 1), (5400, 1)]
+    (far,) = timeline([case("counted"), case("idle")], 1800, 2100, 0, 0, steady)
+    assert [(c.at, len(c.firing)) for c in far.alerts] == [(0, 0), (1800, 1), (7200, 0), (9000, 1)]
+
+
 def _missing_groups(specs: Path) -> list[dict[str, object]]:
     bundle = compile_specs([str(specs)]).bundle
     groups = []
