@@ -74,7 +74,8 @@ def is_bug(rc: int, first: str, problems: list[str]) -> bool:
     return rc not in (0, 2) or first.startswith("TRACEBACK") or (rc == 2 and not LOCATED.match(first)) or bool(problems)
 
 
-def _seeds(text: str) -> list[int]:
+def seed_list(text: str) -> list[int]:
+    """`1-40` or `3,7,10-12` as seeds (every drawn sweep's command line)."""
     seeds: list[int] = []
     for part in text.split(","):
         low, _, high = part.partition("-")
@@ -91,7 +92,7 @@ def main() -> int:
     args = parser.parse_args()
     bad = 0
     with ThreadPoolExecutor(args.jobs) as pool:
-        seeds = _seeds(args.seeds)
+        seeds = seed_list(args.seeds)
         results = pool.map(lambda s: compile_fleet(s, args.keep, args.trips), seeds)
         for seed, (rc, first, problems) in zip(seeds, results, strict=True):
             print("\t".join([str(seed), str(rc), first, *problems]), flush=True)

@@ -37,6 +37,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
+from tests.drawn_fleets import seed_list
 from tests.promtool_helpers import rules_checked_by
 
 KINDS = ["ratio", "latency", "raw", "slices", "grouped"]
@@ -459,14 +460,6 @@ def run_seed(seed: int, keep: Path | None, tail: int = TAIL) -> tuple[int, str, 
         return seed, f"{case.describe()}\t{said or '-'}", violations(case, seen)
 
 
-def _seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        out.extend(range(int(first), int(last or first) + 1))
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seeds", help="e.g. 1-100 or 3,7,12")
@@ -475,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bad = 0
     with ProcessPoolExecutor(args.jobs) as pool:
-        for seed, what, found in pool.map(functools.partial(run_seed, keep=args.keep), _seeds(args.seeds)):
+        for seed, what, found in pool.map(functools.partial(run_seed, keep=args.keep), seed_list(args.seeds)):
             bad += bool(found)
             print(f"{seed}\t{what}\t{'; '.join(found) or 'ok'}", flush=True)
     return 1 if bad else 0

@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 
 from compiler.verify import VerifyOptions, verify
+from tests.drawn_fleets import seed_list
 from tests.e2e.servers import prometheus
 
 STEP = 60  # one sample a minute: the platform's declared scrape interval (1m, the default)
@@ -254,20 +255,12 @@ def run_batch(seeds: list[int], work: Path) -> dict[int, tuple[list[Drawn], list
     return results
 
 
-def _seeds(text: str) -> list[int]:
-    seeds: list[int] = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        seeds += range(int(low), int(high or low) + 1)
-    return seeds
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seeds", help="e.g. 1-40 or 3,7,10-12")
     parser.add_argument("--batch", type=int, default=25, help="seeds sharing one Prometheus")
     args = parser.parse_args()
-    seeds = _seeds(args.seeds)
+    seeds = seed_list(args.seeds)
     bad = 0
     for i in range(0, len(seeds), args.batch):
         with tempfile.TemporaryDirectory(prefix="drawn-verify-") as tmp:

@@ -278,13 +278,13 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-inhibit", action="store_true", help="skip the Alertmanager inhibition check")
     opts = parser.parse_args()
-    from tests.drawn_fleets import _seeds
+    from tests.drawn_fleets import seed_list
 
     bad = 0
     with ThreadPoolExecutor(opts.jobs) as pool:
         for seed, (asked, note) in zip(
-            _seeds(opts.seeds),
-            pool.map(lambda seed: check_drawn(seed, not opts.no_inhibit), _seeds(opts.seeds)),
+            seed_list(opts.seeds),
+            pool.map(lambda seed: check_drawn(seed, not opts.no_inhibit), seed_list(opts.seeds)),
             strict=True,
         ):
             print(f"{seed}\t{asked}\t{note}", flush=True)
