@@ -47,7 +47,7 @@ from compiler.model.burst_windows import (
     event_burst_ends,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
-from compiler.model.types import BurnWindow, Slo
+from compiler.model.types import BurnWindow, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.rule_model import Rule, record, series
 
@@ -158,12 +158,22 @@ def _ends_by_burst(ends: dict[int, tuple[int, int]], window: BurnWindow) -> bool
     return end is not None and end[1] == window.long_seconds
 
 
+def start_counted(window: BurnWindow) -> bool:
+    """Whether an event-count pair's short window starts it only without its newest failure
+    (`started_by_counted_short`): a page pair's (the critical tier) only. A ticket pair starts on the plain ratio:
+    its 6h window (3d/6h) at 0.01 req/s (99.9%, 30d) holds one failure at most, so a steady 2x burn, the budget
+    gone in 15 days, never ticketed in 75 hours (round 42; round 41 ticketed it from minute 2,510). A stray
+    failure after a burst may open a ticket again for at most its short window: a duplicate ticket is a lesser
+    harm than a budget burning out unticketed; a second page at night is not (seed 74, round 42)."""
+    return window.tier is Tier.CRITICAL
+
+
 def started_by_counted_short(
     holds: list[str], slo: Slo, window: BurnWindow, short: str, threshold: str, selector: str, held: str
 ) -> list[str]:
-    """`holds` with the short window's start side (the line `  <short> > <line>`) over the line only if it stays
-    so without its newest failure (`S > line and (E x N - 1 > T x N x line or ...)`: its failures less one over the
-    failures a burn at the line shows among its events, T x N) for an event-count SLO, or while the pair's own
+    """`holds` with a page pair's short window's start side (the line `  <short> > <line>`) over the line only if it
+    stays so without its newest failure (`S > line and (E x N - 1 > T x N x line or ...)`: its failures less one
+    over the failures a burn at the line shows among its events, T x N) for an event-count SLO, or while the pair's own
     alert (`held`) is up: the converse of `counted_short`. One failure still starts it where a burn at the line
     shows at most LONE_FAILURE of one there (it is then most unlikely at the line): at 10 requests an hour, one in
     ten failing (100x), no 5m or 30m window ever held two failures, and the pages never fired
@@ -176,7 +186,7 @@ def started_by_counted_short(
     longer, and Prometheus prints and parses each alert's expression at every evaluation). `S > line and` comes
     first: it needs events (the ratio rule writes nothing without), where the errors less one alone would start on
     failures with no events."""
-    if slo.sli.kind in SLICE_KINDS or slo.sli.kind in UNCOUNTED_KINDS:
+    if slo.sli.kind in SLICE_KINDS or slo.sli.kind in UNCOUNTED_KINDS or not start_counted(window):
         return holds
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     over = f"{short} > {threshold}"

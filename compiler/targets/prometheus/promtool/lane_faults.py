@@ -54,6 +54,7 @@ class Burn(NamedTuple):
     sliced: bool = False  # time slices: one whose slices show too few bad ones at the windows above holds
     gate: float = 2.0  # time slices: the bad slices they must show (counted_short.slice_gate)
     burst: Burst = None  # the short window's gate (or count) also reads whether the burst is over (slo_state)
+    started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -117,7 +118,7 @@ class Judge:
             # window would not start it (slo_state.starts) are kept apart from a lane whose pair is up.
             if rule.window in held and any(
                 rule.window not in lane.state.held
-                and rule.thin
+                and rule.started
                 and lane.state.fed(rule.short_seconds)
                 and lane.state.window(rule.short_seconds)[3] > rule.line
                 and not starts(lane.state, rule.short_seconds, rule.line)
@@ -242,12 +243,12 @@ def _variants(
         return [f and c for (_, f), c in zip(read, counted, strict=True)]
 
     shown = ending(rule.short_seconds)
-    # An event-count short window starts the pair only over the line without its newest failure, and holds one up
+    # An event-count page pair's short window starts it only over the line without its newest failure and holds one up
     # over the line (counted_short.started_by_counted_short): the hold's comparison as written and faulted, then
     # the start dropped, the hold dropped, the hold's ALERTS operand dropped.
     up = [rule.window in s.held for s in states]
     over = list(compared(rule.short_seconds))
-    if rule.thin:
+    if rule.started:
         starting = [starts(s, rule.short_seconds, rule.line) for s in states]
         plain = over[0]
         over = [[s or v for s, v in zip(starting, _both(o, up), strict=True)] for o in over]

@@ -22,6 +22,7 @@ from compiler.model.promql import expand
 from compiler.model.promql_feed import single_rate
 from compiler.model.types import BurnWindow, Service, SliKind, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import start_counted
 from compiler.targets.prometheus.promtool.cases import (
     AlertCheck,
     Case,
@@ -135,7 +136,7 @@ def _slo_group_cases(service: Service, slo: Slo, rules: list[Rule], step: int) -
                 hold_times(w.for_seconds, step),
                 alert_of(w),
             )
-            for _, stray, _ in stray_states(where, w, line, busy)[:1] if lines.thin else []:
+            for _, stray, _ in stray_states(where, w, line, busy)[:1] if lines.thin and start_counted(w) else []:
                 add(  # the start's hold joins the pair's ALERTS per group too (counted_short.started_by_counted_short)
                     f"{where} group a's page starts none for c, its {w.long} as high and its {w.short} over the line "
                     "on a stray failure",

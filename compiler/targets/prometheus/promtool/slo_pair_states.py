@@ -9,6 +9,7 @@ from decimal import ROUND_UP, Decimal
 from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.burst_windows import EVENT_BURST_EVENTS, EVENT_BURST_SHOWN
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import start_counted
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
 from compiler.targets.prometheus.promtool.slo_state import _COARSE, Burst, _State
@@ -252,6 +253,13 @@ _STRAYS = (
     (ABOVE, Decimal("1.75"), True, True),
     (ABOVE, Decimal(1), True, False),
 )
+# A ticket pair's (counted_short.start_counted): it starts on its plain ratio, so one failure alone starts it; held,
+# the same as a page's. The rest would say nothing a page pair's cases do not.
+_TICKET_STRAYS = (
+    (Decimal("0.5"), Decimal("1.4"), False, True),
+    (ABOVE, Decimal("1.75"), True, True),
+    (ABOVE, Decimal(1), True, False),
+)
 
 
 def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> list[tuple[str, _State, bool]]:
@@ -260,9 +268,10 @@ def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> li
     newest failure it starts nothing; one failure starts it where the line shows 0.08 of one (not 0.12, nor at
     0.8x); a pair already up holds on the plain ratio at 1.4x (halfway to 1 for a high line) and ends at 0.8x
     (with events enough to end it). Kills the start dropped, the hold (or its ALERTS operand) dropped, the hold's line
-    raised by half or lowered by 40% and its comparison flipped."""
+    raised by half or lowered by 40% and its comparison flipped. A ticket pair (not counted_short.start_counted)
+    starts on one failure alone: kills a page's start written into a ticket's rule."""
     out = []
-    for shown, failed, held, fires in _STRAYS:
+    for shown, failed, held, fires in _STRAYS if start_counted(w) else _TICKET_STRAYS:
         if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1
             shown = (failed * line * 2 / (line + 1)).quantize(Decimal("0.01"), rounding=ROUND_UP)
         ratio = off_ties(line * failed / shown)

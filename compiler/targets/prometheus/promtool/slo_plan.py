@@ -32,7 +32,7 @@ from compiler.model.burnrate import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import slice_gate, slice_windows
+from compiler.targets.prometheus.counted_short import slice_gate, slice_windows, start_counted
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
@@ -241,7 +241,7 @@ def plan(shape: Shape) -> Plan:
             add(title, clean, [at], alert_of(w))
             for title, state, ends in event_burst_states(where, w, line, busy, steps, burst):  # a burst over
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
-            for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts nothing
+            for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts no page
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
@@ -339,6 +339,7 @@ def plan(shape: Shape) -> Plan:
             shape.slices,
             float(shape.gates[shape.windows.index(r.window)]),
             shape.bursts[shape.windows.index(r.window)],
+            shape.thin and start_counted(r.window),
         )
         for r in shape.rules
         if r.window is not None

@@ -26,7 +26,7 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import LONE_FAILURE, SLICE_GATE, slice_windows
+from compiler.targets.prometheus.counted_short import LONE_FAILURE, SLICE_GATE, slice_windows, start_counted
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, fed
@@ -108,7 +108,8 @@ def short_holds(
     the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
     counted_short.py)."""
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
-        return not thin or w.name in state.held or starts(state, w.short_seconds, threshold)
+        started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
+        return not started or w.name in state.held or starts(state, w.short_seconds, threshold)
     reads = (*steps, w.long_seconds)
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst) or w.name not in state.held:
         return False  # the branch holds a pending or firing alert, never starts one
@@ -146,7 +147,7 @@ _LONE_FAILURE = float(LONE_FAILURE)
 def starts(state: _State, seconds: int, line: float) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
-    event-count pair starts only then."""
+    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted)."""
     total, _, bad, ratio = state.window(seconds)
     shown = float(decimal_text(total)) * seconds * line
     return ratio > line and (bad * seconds - 1 > shown or shown <= _LONE_FAILURE)
