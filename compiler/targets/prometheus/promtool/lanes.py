@@ -79,10 +79,11 @@ def _is_short_side(side: list[str]) -> bool:
 
 
 def _started(over: str) -> str:
-    """`S > L` of an event-count short window's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1) or
+    """`S > L` of an event-count page pair's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1) or
     S > L and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S, its errors E and its total T
     joined on every label (the lane's own), so a lane starts on its own events; the hold joined as a filter, like
-    the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is."""
+    the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is
+    (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
     name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
     line, _, rest = rest.partition(" and (")
     first = f"{name} > {line}"
