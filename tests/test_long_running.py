@@ -120,7 +120,7 @@ def test_a_healthy_price_feed_tickets_on_its_streams_read_whole_and_not_unary_al
         folder.mkdir()
         rules = _rules(folder, "feed", FEED % latency)
         checks = [_firing("SLOErrorBudgetBurnFast", "40m", 0), _firing("SLOErrorBudgetBurnSlow", "40m", tickets)]
-        assert _promtool(folder, rules, "feed", series, checks) == "", name
+        assert _promtool(folder, rules, "feed", series, checks, ({},)) == "", name  # a feed with history
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_a_healthy_api_server_pages_on_its_watches_read_whole_and_not_without_th
         folder.mkdir()
         rules = _rules(folder, "apiserver", SPEC % latency)
         checks = [_firing("SLOErrorBudgetBurnFast", "40m", pages), _firing("SLOErrorBudgetBurnSlow", "40m", 2 * pages)]
-        assert _promtool(folder, rules, "apiserver", series, checks) == "", name
+        assert _promtool(folder, rules, "apiserver", series, checks, ({},)) == "", name  # a server with history
 
 
 def test_a_platform_default_histogram_is_warned_of_once_at_the_platform_line(tmp_path: Path) -> None:

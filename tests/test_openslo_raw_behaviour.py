@@ -135,7 +135,8 @@ def _replay(tmp_path: Path, rules: str, forms: Sequence[str], shape: str) -> dic
     # rate reads every sample in its window at every evaluation, so 1m samples cost five times the CPU for the
     # same answers (each window a multiple of 5m, its two ends on the 5m grid)
     series = {name: " ".join(v.split()[::5]) for name, v in counter_values(stretches, OK, FAILED).items()}
-    report = promtool_report(tmp_path, ["obsc.yaml", "source.yaml"], series, checks, "5m", input_interval="5m")
+    files, history = ["obsc.yaml", "source.yaml"], ({},)  # as the source's query reads it: a service with history
+    report = promtool_report(tmp_path, files, series, checks, "5m", input_interval="5m", recorded_for_a_month=history)
     got = re.findall(r"time: (\S+?),.*?got: \{\} (\S+)", report, re.DOTALL)
     assert len(got) == len(checks), report[-3000:]
     fired: dict[tuple[str, str], list[int]] = {key: [] for key in names}

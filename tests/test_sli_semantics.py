@@ -30,16 +30,25 @@ def _rules(tmp_path: Path, service: str, spec: str) -> Path:
     return rules
 
 
-def _promtool(tmp_path: Path, rules: Path, service: str, series: dict[str, str], exprs: list[dict[str, object]]) -> str:
+def _promtool(
+    tmp_path: Path,
+    rules: Path,
+    service: str,
+    series: dict[str, str],
+    exprs: list[dict[str, object]],
+    history: tuple[dict[str, str], ...] = (),
+) -> str:
     """promtool's report on `exprs` (expression tests) over `series` (selector → values at 1m steps); '' if
-    they pass."""
+    they pass. `history`: promtool_helpers.promtool_report's recorded_for_a_month."""
     # the alerts the checks name and the records they read: promtool evaluates every rule at every step up
     # to the last check, and the rest (often most of the file) only cost time
     checked = rules_checked_by(rules.read_text(), [str(e["expr"]) for e in exprs])
     (tmp_path / "checked.yaml").write_text(checked)
     kept = {g["name"] for g in yaml.safe_load(checked)["groups"]}
     order = [g for g in (f"obsc-{service}-slo", f"obsc-{service}-key", f"obsc-{service}-coarse") if g in kept]
-    return promtool_report(tmp_path, "checked.yaml", series, exprs, group_eval_order=order)
+    return promtool_report(
+        tmp_path, "checked.yaml", series, exprs, group_eval_order=order, recorded_for_a_month=history
+    )
 
 
 def _firing(alert: str, at: str, count: int) -> dict[str, object]:

@@ -50,6 +50,7 @@ FAMILIES = (
     ("hand-over", re.compile(r"hands over")),
     ("raw counters", re.compile(r"raw counters")),
     ("silent groups", re.compile(r"silent while others report")),
+    ("young SLOs", re.compile(r"first seen \d+[mh] ago")),
     ("missing data", re.compile(r"SLODataMissing|data missing|missing-data")),
     ("stopped traffic", re.compile(r"SLOTrafficStopped|traffic stopped")),
     ("failures unseen", re.compile(r"SLOFailuresCounterUnseen|failures counter")),
