@@ -36,3 +36,18 @@ def test_a_steady_2x_burn_at_36_requests_an_hour_tickets(tmp_path: Path) -> None
     ticketed = sorted({m for minutes in fired.values() for m in minutes})
     assert ticketed, f"the steady 2x burn never ticketed by minute {last}"
     assert first < ticketed[0] <= last, ticketed[:3]
+
+
+def test_the_ticket_stays_up_while_the_3d_window_holds_exactly_its_3_failures(tmp_path: Path) -> None:
+    """The same burn, its 3d/6h ticket watched every 5m from minute 2,515 to 2,640: its long window holds exactly
+    min_bad_events (3) failures there, and `rate3d * 259200` reads them as 2.9999999999999996 at some evaluations.
+    The guard compared with 3 dropped the ticket at minutes 2,570-2,600 (it fired again after: a second
+    notification); it compares with 3 less a slack far below one event (burnrate.count_floor). ~3 CPU-s."""
+    require_tool("promtool")
+    total, failed = _steady_burn(2_641, 0.01, 500)
+    watched = range(2_515, 2_641, 5)
+    assert failed[watched.start] == failed[watched.stop - 1] == 3  # a history shorter than 3d: its 3 failures
+    fired = _firing(tmp_path, total, failed, watched, ("slowest",), coarse=True)["slowest"]
+    assert fired, "the 3d/6h ticket never fired"
+    gaps = [m for m in watched if m >= fired[0] and m not in fired]
+    assert not gaps, f"the 3d/6h ticket dropped at minutes {gaps} (fired {fired[0]}-{fired[-1]})"

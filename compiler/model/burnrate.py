@@ -183,6 +183,17 @@ def page_line() -> PageLine:
     return limits
 
 
+# A failure count read off a rate (rate x seconds) or a slice count lands a few ulps off its whole number
+# (3 failures in the 3d window read 2.9999999999999996 at some evaluations), so a count compared with a whole
+# number N is compared with N less this slack: far below one event, far above the floats' error.
+COUNT_SLACK = Decimal("0.000001")
+
+
+def count_floor(count: int | Decimal) -> Decimal:
+    """The number a failure or event count of at least `count` is compared with (`>= count_floor(count)`)."""
+    return Decimal(count) - COUNT_SLACK
+
+
 @functools.cache
 def default_min_bad_events() -> int:
     return int(_load()["min_bad_events"])

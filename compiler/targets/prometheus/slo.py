@@ -22,6 +22,7 @@ from compiler.model import queries
 from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.burnrate import (
     BurnWindow,
+    count_floor,
     current_window_seconds,
     recorded_windows,
     recording_tiers,
@@ -248,10 +249,11 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held)
         pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]
+        guard = decimal_text(count_floor(slo.min_bad_events))
         if slo.min_bad_events > 0 and slo.sli.kind in SLICE_KINDS:  # bad slices, not bad events a second
-            lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {slo.min_bad_events}"]
+            lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {guard}"]
         elif slo.min_bad_events > 0:
-            lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {slo.min_bad_events}"]
+            lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {guard}"]
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)

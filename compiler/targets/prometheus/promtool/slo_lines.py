@@ -11,6 +11,7 @@ from typing import Protocol
 
 from compiler.model.burnrate import (
     BurnWindow,
+    count_floor,
     error_ratio_threshold,
     recorded_windows,
     recovery_windows,
@@ -109,7 +110,7 @@ def alert_value(alert: AlertKind, lines: Lines, state: _State) -> float | None:
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         guarded = float(state.bad_slices(w.long_seconds)) if lines.sliced else bad_long * w.long_seconds
-        if lines.min_bad_events and not guarded >= float(lines.min_bad_events):
+        if lines.min_bad_events and not guarded >= _float(decimal_text(count_floor(lines.min_bad_events))):
             return None
         return long
     remaining = 1 - (state.window(lines.period_seconds)[3] / lines.budget)
