@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from compiler.model.promql_text import emptied
+from compiler.targets.prometheus.counted_short import ONE_SHOWN
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
 from compiler.targets.prometheus.rule_model import Rule
 from tests.conftest import FULL
@@ -122,7 +123,7 @@ def test_a_counted_step_joins_lanes_and_a_step_joined_otherwise_does_not() -> No
     """Round 34 (counted_short.counted_step): a step of the branch read only where its events can show a failure
     at the line, `R and T * N * line >= 1`, keeps each lane's series (a plain `and` joins on every label)."""
     ratio, total, line = 'slo:sli_error:ratio_rate1h{slo="b"}', 'slo:sli_total:rate1h{slo="b"}', "(6 * 0.001)"
-    step = f"max without (window) ({ratio} and {total} * 3600 * {line} >= 1)"
+    step = f"max without (window) ({ratio} and {total} * 3600 * {line} >= {ONE_SHOWN})"
     long = 'max without (window) (slo:sli_error:ratio_rate6h{slo="b"})'
     short = 'slo:sli_error:ratio_rate30m{slo="b"}'
 
@@ -135,6 +136,6 @@ def test_a_counted_step_joins_lanes_and_a_step_joined_otherwise_does_not() -> No
 
     assert joins_lanes([rule(step)])
     assert not joins_lanes([rule(step.replace(" and ", " and on (slo) "))])  # the lane label dropped
-    assert not joins_lanes([rule(step.replace(" >= 1", " >= 1 or vector(1)"))])
+    assert not joins_lanes([rule(step.replace(f" >= {ONE_SHOWN}", f" >= {ONE_SHOWN} or vector(1)"))])
     assert not joins_lanes([rule(step.replace(f"* {line} >=", "* (3 * 0.001) >="))])  # another pair's line
     assert not joins_lanes([rule(step.replace(" * 3600 ", " * sum(x) "))])

@@ -63,7 +63,7 @@ _SUM_BY = re.compile(r"\b(sum) by \([^)]*\)")
 _INLINE_GUARD = re.compile(r' unless on \([^()]*\) [a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\}')
 # an event-count page pair's short operand `... or slo:sli_burst_over:bool{...}` (counted_short.py, round 42)
 # (after the count's `>= 1`: a time slice's gate reads the record inside its `max`, kept whole)
-_BURST_OPERAND = re.compile(r"(?<=>= 1) or slo:sli_burst_over:bool\{[^{}]*\}")
+_BURST_OPERAND = re.compile(r"(?<=>= 0\.999999) or slo:sli_burst_over:bool\{[^{}]*\}")
 _NEXT_WINDOW = {"5m": "1h", "30m": "6h", "1h": "5m", "2h": "1d", "6h": "30m", "1d": "2h", "3d": "6h"}
 
 

@@ -199,7 +199,7 @@ def test_data_missing_reads_raw_series_and_up(tmp_path: Path) -> None:
 def test_key_error_rate_needs_failures_not_only_a_ratio(tmp_path: Path) -> None:
     rules = compiled(tmp_path)["prometheus/rules/svc.yaml"]
     block = next(b for b in rules.split("- alert: ") if b.startswith("ServiceHighErrorRate"))
-    assert 'last_over_time(service:errors:rate5m{service="svc"}[5m]) * 300 >= 3' in block
+    assert 'last_over_time(service:errors:rate5m{service="svc"}[5m]) * 300 >= 2.999999' in block
 
 
 def test_period_text_round_trips() -> None:

@@ -194,6 +194,11 @@ def count_floor(count: int | Decimal) -> Decimal:
     return Decimal(count) - COUNT_SLACK
 
 
+# A count less one over a number (a page pair's start: counted_short.started_by_counted_short) subtracts this: at a
+# tie (exactly as many failures less one as the line shows) it stays not over, as exact numbers say.
+ONE_AND_SLACK = 1 + COUNT_SLACK
+
+
 @functools.cache
 def default_min_bad_events() -> int:
     return int(_load()["min_bad_events"])

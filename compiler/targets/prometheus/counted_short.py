@@ -34,6 +34,8 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.alerts import AlertDef
 from compiler.model.burnrate import (
+    ONE_AND_SLACK,
+    count_floor,
     error_ratio_threshold,
     recorded_windows,
     recording_tiers,
@@ -64,6 +66,11 @@ BURST_SHOWN = Decimal("0.45")
 # there (a one-in-ten chance that the line shows a failure at all): 10 requests an hour, one in ten failing, shows
 # 0.012 at a 1h/5m line of 1.44%; one stray among the 360 requests of a 30m window at a 0.14% line shows 0.5.
 LONE_FAILURE = Decimal("0.1")
+# "A burn at the line shows one failure" (events x line >= 1), compared with 1 less the count slack
+# (burnrate.count_floor): the product of a whole count lands a few ulps under it at some evaluations.
+ONE_SHOWN = decimal_text(count_floor(1))
+# "Its failures less one": burnrate.ONE_AND_SLACK, so a tie stays not over.
+LESS_ONE = decimal_text(ONE_AND_SLACK)
 
 
 def slice_gate(slo: Slo, window: BurnWindow) -> Decimal:
@@ -84,7 +91,7 @@ def counted_short(short: str, window: BurnWindow, threshold: str, selector: str)
     """The short ratio where a burn at the line shows in it (events × line ≥ 1 failure). A plain `and`: both
     series carry the same labels (groups, generated lanes)."""
     total = names.sli_total_rate(window.short) + selector
-    return f"({short} and {total} * {window.short_seconds} * {threshold} >= 1)"
+    return f"({short} and {total} * {window.short_seconds} * {threshold} >= {ONE_SHOWN})"
 
 
 def sliced(ratio: str, seconds: int, above: list[str], selector: str, gate: Decimal) -> str:
@@ -95,7 +102,7 @@ def sliced(ratio: str, seconds: int, above: list[str], selector: str, gate: Deci
     highest = " or ".join(name + selector for name in above)
     count = names.sli_slices(format_duration(seconds)) + selector
     join = f"ignoring ({names.LABEL_WINDOW}) group_left max without ({names.LABEL_WINDOW})"
-    return f"{ratio} and {count} * {join} ({highest}) >= {decimal_text(gate)}"
+    return f"{ratio} and {count} * {join} ({highest}) >= {decimal_text(count_floor(gate))}"
 
 
 def counted_step(slo: Slo, window: BurnWindow, seconds: int, threshold: str, selector: str) -> str:
@@ -109,7 +116,8 @@ def counted_step(slo: Slo, window: BurnWindow, seconds: int, threshold: str, sel
         return sliced(ratio, seconds, above, selector, slice_gate(slo, window))
     if slo.sli.kind in UNCOUNTED_KINDS:
         return ratio
-    return f"{ratio} and {names.sli_total_rate(format_duration(seconds))}{selector} * {seconds} * {threshold} >= 1"
+    total = names.sli_total_rate(format_duration(seconds)) + selector
+    return f"{ratio} and {total} * {seconds} * {threshold} >= {ONE_SHOWN}"
 
 
 def _reads(recorded: Sequence[int], window: BurnWindow) -> list[int]:
@@ -191,7 +199,8 @@ def started_by_counted_short(
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     over = f"{short} > {threshold}"
     shown = f"{names.sli_total_rate(window.short)}{selector} * {window.short_seconds} * {threshold}"
-    start = f"  ({over} and ({failed} - 1 > {shown} or {shown} <= {decimal_text(LONE_FAILURE)}) or {over} {held})"
+    lone = f"{shown} <= {decimal_text(LONE_FAILURE)}"
+    start = f"  ({over} and ({failed} - {LESS_ONE} > {shown} or {lone}) or {over} {held})"
     return [start if line == f"  {over}" else line for line in holds]
 
 
@@ -208,10 +217,10 @@ def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -
     events = f"{series(names.sli_total_rate(name[short]), own)} * {short}"
     join = f"ignoring ({names.LABEL_WINDOW})"
     clean = f"({series(names.sli_error_ratio(name[short]), own)} == 0) + 1"
-    dense = f"{events} * {join} {series(names.sli_error_ratio(name[burst]), own)} >= {EVENT_BURST_SHOWN}"
+    dense = f"{events} * {join} {series(names.sli_error_ratio(name[burst]), own)} >= {_floor(EVENT_BURST_SHOWN)}"
     failures = [f"{series(names.sli_errors_rate(name[s]), own)} * {s}" for s in (long, burst)]
     inside = f"{failures[0]} <= {join} {failures[1]} + {decimal_text(EVENT_BURST_SLACK)}"
-    expr = f"{clean}\nand {events} >= {EVENT_BURST_EVENTS}\nand {join}\n({dense})\nand {join}\n({inside})"
+    expr = f"{clean}\nand {events} >= {_floor(EVENT_BURST_EVENTS)}\nand {join}\n({dense})\nand {join}\n({inside})"
     return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: name[short]})
 
 
@@ -227,3 +236,8 @@ def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -
         tier = coarse if recording_tiers().is_coarse(long) else fast
         tier.append(event_burst_record(own, short, burst, long))
     return fast, coarse
+
+
+def _floor(count: int) -> str:
+    """A whole count as the burst record compares with it (burnrate.count_floor)."""
+    return decimal_text(count_floor(count))

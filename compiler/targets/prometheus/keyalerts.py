@@ -15,7 +15,7 @@ from compiler import conventions as names
 from compiler.model import queries
 from compiler.model.alert_kinds import EVENT_KINDS, KEEP_FIRING_SECONDS, SCRAPE_GAP_SECONDS, SIGNAL_SECONDS
 from compiler.model.alerts import AlertDef, service_alerts
-from compiler.model.burnrate import default_min_bad_events
+from compiler.model.burnrate import count_floor, default_min_bad_events
 from compiler.model.disk_trend import DISK_TREND_WINDOW, time_to_full
 from compiler.model.down_groups import down_groups
 from compiler.model.fading_rates import recorded_while_live
@@ -129,7 +129,8 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         # Each read as its last value of SCRAPE_GAP: a 5m rate between two samples 4m apart (a target scraped
         # every 2m that failed a scrape) is empty, and that evaluation restarted the hold: a 50% error rate
         # never paged with one scrape in three failing.
-        bad = f"{last_value(names.SERVICE_ERRORS_RATE + selector)} * {parse_duration(SIGNAL_WINDOW)} >= {events}"
+        floor = decimal_text(count_floor(events or 0))  # read off a rate, a few ulps off: burnrate.py
+        bad = f"{last_value(names.SERVICE_ERRORS_RATE + selector)} * {parse_duration(SIGNAL_WINDOW)} >= {floor}"
         ratio = last_value(names.SERVICE_ERROR_RATIO + selector)
         return f"{ratio} > {_threshold(alert)}\nand on ({names.LABEL_SERVICE})\n{bad}"
     if kind is AlertKind.LATENCY_P99:

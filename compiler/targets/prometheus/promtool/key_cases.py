@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from compiler import conventions as names
+from compiler.model.burnrate import count_floor
 from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import decimal_text, format_duration, parse_duration
@@ -84,7 +85,7 @@ def _threshold_cases(service: Service, kind: AlertKind, rules: list[Rule], step:
         series = inputs(value, total, max(times) // step + 1, slowest)
         if guarded:
             bad, all_ = (float(s.values.split("+")[0]) for s in (series[1], series[0]))
-            number, enough = bad / all_, bad * window >= float(events)
+            number, enough = bad / all_, bad * window >= float(decimal_text(count_floor(events)))
         else:
             number, enough = float(decimal_text(value)), True
 

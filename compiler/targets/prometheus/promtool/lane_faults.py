@@ -18,8 +18,11 @@ where another lane's short window would complete it. So two checks:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import NamedTuple
 
+from compiler.model.burnrate import count_floor
+from compiler.model.units import decimal_text
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     _State,
@@ -290,6 +293,7 @@ def _variants(
     if not needed:
         return long, short, [everyone]
     events = [s.window(rule.long_seconds)[2] * rule.long_seconds for s in states]
-    guard = [[e >= needed * factor for e in events] for factor in (1.0, *_FAULTS)]
-    guard += [[e < needed for e in events], everyone]  # flipped, dropped
+    floor = float(decimal_text(count_floor(Decimal(str(needed)))))  # as the guard compares (slo.py)
+    guard = [[e >= floor * factor for e in events] for factor in (1.0, *_FAULTS)]
+    guard += [[e < floor for e in events], everyone]  # flipped, dropped
     return long, short, guard

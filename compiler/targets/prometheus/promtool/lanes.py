@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from compiler.model.promql_text import emptied
+from compiler.targets.prometheus.counted_short import LESS_ONE, ONE_SHOWN
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing
 from compiler.targets.prometheus.rule_model import Rule
 
@@ -89,7 +90,7 @@ def _started(over: str) -> str:
     first = f"{name} > {line}"
     counted, _, hold = rest.partition(f") or {first} ")
     start, _, lone = counted.partition(" or ")
-    failed, _, shown = start.partition(" - 1 > ")
+    failed, _, shown = start.partition(f" - {LESS_ONE} > ")
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
@@ -108,8 +109,8 @@ def _is_counted(short: str, name: str, line: str) -> bool:
     label (the lane's own), so a lane's short window is present exactly when its own events suffice; or
     `(S and T * N * line >= 1 or B)`, B a plain series (a page pair's burst over: counted_short.event_burst_record,
     joined `ignoring (window)`, so a lane's B says so of its own events)."""
-    head, tail = f"({name} and ", f" * {line} >= 1)"
-    counted, _, over = short.removesuffix(")").rpartition(f" * {line} >= 1 or ")
+    head, tail = f"({name} and ", f" * {line} >= {ONE_SHOWN})"
+    counted, _, over = short.removesuffix(")").rpartition(f" * {line} >= {ONE_SHOWN} or ")
     if counted and _is_plain(over):
         short = f"{counted}{tail}"
     total = short[len(head) : -len(tail)]
@@ -193,7 +194,7 @@ def _is_long(operand: str, line: str = "") -> bool:
     if line and count:
         total, _, tail = count.partition(" * ")
         seconds, _, rest = tail.partition(" * ")
-        if rest != f"{line} >= 1" or not seconds.isdigit() or "(" in total or _has_set_op(total):
+        if rest != f"{line} >= {ONE_SHOWN}" or not seconds.isdigit() or "(" in total or _has_set_op(total):
             return False
         inner = ratio
     return not _has_set_op(inner) and "(" not in inner and " and " not in inner

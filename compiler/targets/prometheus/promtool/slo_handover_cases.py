@@ -7,7 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from compiler import conventions as names
-from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recording_tiers, recovery_windows
+from compiler.model.burnrate import (
+    count_floor,
+    error_ratio_threshold,
+    recorded_windows,
+    recording_tiers,
+    recovery_windows,
+)
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
@@ -163,7 +169,8 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
         line = float(w.factor_text(slo.period_seconds)) * float(decimal_text(slo.error_budget))
         if abs(value - line) <= 1e-9 * line:
             return None  # `high` sits on this pair's line: whether it fires is a matter of rounding
-        guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= slo.min_bad_events
+        floor = float(decimal_text(count_floor(slo.min_bad_events)))  # as the guard compares (slo.py)
+        guarded = not slo.min_bad_events or float(decimal_text(bad)) * w.long_seconds >= floor
         over = value > line and guarded
         direct, fallback = short_holds(w)
         long = burns(w.long_seconds)

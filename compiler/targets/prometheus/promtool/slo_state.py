@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
-from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
+from compiler.model.burnrate import count_floor, recorded_windows, recording_tiers, windows_for
 from compiler.model.burst_windows import (
     EVENT_BURST_EVENTS,
     EVENT_BURST_SHOWN,
@@ -26,7 +26,14 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import LONE_FAILURE, SLICE_GATE, slice_windows, start_counted
+from compiler.targets.prometheus.counted_short import (
+    LESS_ONE,
+    LONE_FAILURE,
+    ONE_SHOWN,
+    SLICE_GATE,
+    slice_windows,
+    start_counted,
+)
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, fed
@@ -142,6 +149,13 @@ def ends(
 
 
 _LONE_FAILURE = float(LONE_FAILURE)
+_LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
+_ONE_SHOWN = float(ONE_SHOWN)
+
+
+def _floor(count: float | Decimal) -> float:
+    """A count's comparand as the rules write it (burnrate.count_floor)."""
+    return float(decimal_text(count_floor(Decimal(str(count)))))
 
 
 def starts(state: _State, seconds: int, line: float) -> bool:
@@ -150,12 +164,12 @@ def starts(state: _State, seconds: int, line: float) -> bool:
     event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted)."""
     total, _, bad, ratio = state.window(seconds)
     shown = float(decimal_text(total)) * seconds * line
-    return ratio > line and (bad * seconds - 1 > shown or shown <= _LONE_FAILURE)
+    return ratio > line and (bad * seconds - _LESS_ONE > shown or shown <= _LONE_FAILURE)
 
 
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
     """Whether a window holds events enough that a burn at `line` shows one failure in it (or `failures`)."""
-    return float(decimal_text(state.total_of(seconds))) * seconds * line >= failures
+    return float(decimal_text(state.total_of(seconds))) * seconds * line >= _ONE_SHOWN * failures
 
 
 def shows_slices(
@@ -173,7 +187,7 @@ def shows_slices(
     highest = max([*(state.window(s)[3] for s in above if state.fed(s)), *over], default=None)
     if highest is None:
         return False
-    return float(decimal_text(slice_count(state, seconds))) * highest >= gate * share
+    return float(decimal_text(slice_count(state, seconds))) * highest >= _floor(gate) * share
 
 
 # A time-slice pair's (burst window, long window) when the cases feed both windows' bad-slice counts (the
@@ -200,7 +214,7 @@ def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
         return False
     window, long = burst
     events = float(decimal_text(state.total_of(short))) * short
-    if events < EVENT_BURST_EVENTS or events * state.window(window)[3] < EVENT_BURST_SHOWN:
+    if events < _floor(EVENT_BURST_EVENTS) or events * state.window(window)[3] < _floor(EVENT_BURST_SHOWN):
         return False
     return state.window(long)[2] * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
 
