@@ -173,8 +173,8 @@ def test_a_declared_bucket_matches_however_the_threshold_is_written(tmp_path: Pa
 
 def test_burn_alerts_need_min_bad_events_and_tickets_keep_firing(tmp_path: Path) -> None:
     rules = compiled(tmp_path, "30d", "    min_bad_events: 7")["prometheus/rules/svc.yaml"]
-    assert 'slo:sli_errors:rate1h{service="svc",slo="avail"} * 3600 >= 7' in rules
-    assert 'slo:sli_errors:rate3d{service="svc",slo="fast"} * 259200 >= 7' in rules
+    assert 'slo:sli_errors:rate1h{service="svc",slo="avail"} * 3600 >= 6.999999' in rules
+    assert 'slo:sli_errors:rate3d{service="svc",slo="fast"} * 259200 >= 6.999999' in rules
     burns = "".join(b for b in rules.split("- alert: ") if b.startswith("SLOErrorBudgetBurn"))  # not key alerts
     assert burns.count('keep_firing_for: "5m"') == 4  # two ticket pairs per SLO
     assert burns.count('keep_firing_for: "15m"') == burns.count('keep_firing_for: "2m"') == 2  # 1h/5m, 6h/30m
