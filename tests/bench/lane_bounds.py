@@ -34,6 +34,7 @@ from compiler.api import CompileOptions, validate_specs
 from compiler.targets.prometheus.promtool import slo_plan
 from compiler.targets.prometheus.promtool.cases import MAIN_STEP
 from compiler.targets.prometheus.promtool.lane_faults import Judge, Lane
+from compiler.targets.prometheus.promtool.slo_cases import slo_case_rules
 from compiler.targets.prometheus.promtool.slo_state import _State, pack
 from compiler.targets.prometheus.rules import service_rules
 from tests.bench.fleet import write_fleet
@@ -78,14 +79,7 @@ def bounds(specs: str, service_name: str) -> list[dict[str, object]]:
     rules = service_rules(service, fleet.platform).alert_rules
     rows: list[dict[str, object]] = []
     for slo in service.slos:
-        mine = [
-            r
-            for r in rules
-            if r.source is not None
-            and r.source.slo is not None
-            and r.source.slo.name == slo.name
-            and not r.source.failures_unseen
-        ]
+        mine = slo_case_rules(rules, slo)
         if not mine:
             continue
         slo_plan.plan.cache_clear()

@@ -10,6 +10,7 @@ the service's names, labels and annotations are added.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from compiler import conventions as names
@@ -245,16 +246,7 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
     metrics_seen: set[str] = set()
     alert_rules = rules.alert_rules
     for slo in service.slos:
-        # (not the failures-counter notice: it reads raw series only, which these cases never feed, and its 6h
-        # hold would stretch every case; missing_family.py's cases show it)
-        mine = [
-            r
-            for r in alert_rules
-            if r.source is not None
-            and r.source.slo is not None
-            and r.source.slo.name == slo.name
-            and not r.source.failures_unseen
-        ]
+        mine = slo_case_rules(alert_rules, slo)
         if mine:
             alert_lanes.append((slo, mine, _alert_cases(service, slo, mine, step)))
         raw = _raw_case(service, slo, step) or young_case(service, slo, step)
@@ -265,3 +257,16 @@ def slo_cases(service: Service, rules: ServiceRules, step: int) -> tuple[list[li
             raw_lanes.append([raw])
         metrics_seen |= metrics
     return padded(service, alert_lanes, step), raw_lanes
+
+
+def slo_case_rules(alert_rules: Sequence[Rule], slo: Slo) -> list[Rule]:
+    """The alert rules of `slo` its cases exercise: not the failures-counter notice (it reads raw series only,
+    which these cases never feed, and its 6h hold would stretch every case; missing_family.py's cases show it)."""
+    return [
+        r
+        for r in alert_rules
+        if r.source is not None
+        and r.source.slo is not None
+        and r.source.slo.name == slo.name
+        and not r.source.failures_unseen
+    ]
