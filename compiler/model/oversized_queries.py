@@ -4,7 +4,9 @@
 exit 2), but it runs after the metrics are built, and the build's readers walk a query's tree recursively (the
 prober's selector, fading rates, ...): a metric `expr` nested ~1,900 levels deep raised RecursionError there, an
 internal error (exit 70). Each reader guarding itself would leave the next one written unguarded, so the size is
-checked once here, before any of them, and the service is not built further.
+checked once here, before any of them, and the service is not built further. The bound every reader relies on
+is model/promql_tree.parse's (no tree too deep to walk is ever made, whatever field it came from); this check
+says the spec's own, tighter bound at the query's line first, so one mistake is one message.
 """
 
 from __future__ import annotations
