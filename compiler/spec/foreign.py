@@ -91,6 +91,15 @@ def _beside_specs(data: dict[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
+def workflow_key(key: Any, written: str, siblings: list[str]) -> str | None:
+    """The message for a top-level `on:` (read as true by YAML 1.1) in a document that also holds `jobs:`: a GitHub
+    Actions workflow, told so before the loader's "quote it", which would only lead to the same advice one fix
+    later (round 43's newcomer, open (1))."""
+    if key is True and written.lower() == "on" and "jobs" in siblings:
+        return f"this is {_WORKFLOW}, not an obsc spec (apiVersion: obsc/v1): {_ADVICE[_WORKFLOW]}"
+    return None
+
+
 def _compose_service(service: Any) -> bool:
     return isinstance(service, dict) and bool(_COMPOSE_KEYS.intersection(service))
 

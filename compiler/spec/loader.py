@@ -22,6 +22,7 @@ from compiler.errors import Diagnostic, InputError, Location
 from compiler.spec import (
     discovery,
     files,
+    foreign,
     jsonnet_eval,
     jsonnet_marks,
     jsonnet_sandbox,
@@ -193,7 +194,11 @@ def _to_data(loader: Any, node: yaml.Node, path: Path, doc: Document, budget: _B
             key_loc = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key, str):
                 # YAML 1.1 turns `on:`/`off:`/`1:` into bool/int keys; specs use string keys only.
-                raise InputError([Diagnostic(Location(doc.file, *key_loc), path, _key_not_text(key_node, key))])
+                said = _key_not_text(key_node, key)
+                if not path and isinstance(key_node, yaml.ScalarNode):
+                    siblings = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+                    said = foreign.workflow_key(key, key_node.value, siblings) or said
+                raise InputError([Diagnostic(Location(doc.file, *key_loc), path, said)])
             if key in seen and id(seen[key]) in explicit and id(key_node) in explicit:
                 first = seen[key].start_mark.line + 1
                 raise InputError(
