@@ -94,6 +94,33 @@ _GLOBALS = ("resolve_timeout", "slack_api_url_file", "smtp_smarthost", "smtp_fro
 _PER_SLO = "each SLO states its own (slos: [{name: ..., objective: 99.9, ...}] in the service spec)"
 
 
+def mail_recipients(error: ValidationError, defs: Defs, path: Path) -> str | None:
+    """An e-mail receiver's `to:` holding several addresses (a list, or "a, b" as Alertmanager itself reads it) or
+    a display name: told "to takes text" or "is not valid: an e-mail address" (round 43, a newcomer: open (4)),
+    neither saying that obsc takes one address there and how several people get the mail."""
+    if path[-2:] != ("email", "to"):
+        return None
+    value = error.instance
+    addresses = (
+        [str(v) for v in value]
+        if isinstance(value, list)
+        else re.split(r"[,;]", value)
+        if isinstance(value, str)
+        else []
+    )
+    addresses = [a.strip() for a in addresses if a.strip()]
+    if len(addresses) > 1:
+        return (
+            f"{len(addresses)} addresses in one to: obsc takes one address per e-mail receiver (it checks each "
+            "destination against the team the platform gives it to): send to the team's group address (a mailing "
+            "list or alias) instead"
+        )
+    named = re.fullmatch(r"[^<>]*<\s*([^<>\s]+@[^<>\s]+)\s*>", addresses[0]) if addresses else None
+    if named:
+        return f"a display name in to: write the address alone: to: {named.group(1)}"
+    return None
+
+
 def misplaced_platform_key(key: str, allowed: Sequence[str], path: Path) -> str | None:
     """Where a platform setting written in the wrong mapping lives, or None."""
     if path == ("defaults",) and "slo_alerts" in allowed:
