@@ -26,7 +26,7 @@ from compiler.model.groups import (
 from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
-from compiler.model.targets_text import pattern_advice
+from compiler.model.targets_text import pattern_advice, unexpanded_variable
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import (
@@ -86,15 +86,19 @@ def selector_value_problems(selector: Mapping[str, Any], key_name: str = "select
         for key, value in selector.items()
         if any(ord(c) < 32 or ord(c) == 127 for c in str(value))
     ]
-    return found + [
-        (
-            str(key),
-            f"{key}: {str(value)!r} reads as a pattern, and {key_name} values are exact (no series has this "
-            f"text): {pattern_advice(key_name, str(key), str(value))}",
-        )
-        for key, value in selector.items()
-        if reads_as_pattern(str(value))
-    ]
+    return (
+        found
+        + [
+            (
+                str(key),
+                f"{key}: {str(value)!r} reads as a pattern, and {key_name} values are exact (no series has this "
+                f"text): {pattern_advice(key_name, str(key), str(value))}",
+            )
+            for key, value in selector.items()
+            if reads_as_pattern(str(value))
+        ]
+        + [(str(key), said) for key, value in selector.items() if (said := unexpanded_variable(str(key), str(value)))]
+    )
 
 
 def label_problems(labels: Mapping[str, Any], what: str = "label") -> list[tuple[str, str]]:
