@@ -28,6 +28,9 @@ class Document:
     # so a message can name what was written
     read_otherwise: dict[Path, str] = field(default_factory=dict)
     index: int = 0  # position of the document within a multi-document file
+    # Field names a Jsonnet source writes hidden (`service:: 'cart'`) -> where first: Jsonnet leaves them out of
+    # the output, so a required one read as missing with no word of why (round 43, a newcomer: open (5)).
+    hidden_keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     # Where the file's text lives (its real path, through every symlink), and the real path of the folder it was
     # found in, read when the text was (loader.load_file): what the model judges by them (a spec below its team's
     # folder, team_claims.py) compares strings. "" when not loaded from a file.

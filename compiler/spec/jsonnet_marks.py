@@ -25,12 +25,15 @@ _KEY_FORMS = (
     re.compile(r'(?<!\w)"([^"\n]*)"\+?:'),
 )
 _END: Mark = (1 << 62, 0)
+# A hidden field: `key::` or `'key'::` (not `key:::`, which forces it visible; not `f(x)::`, a function).
+_HIDDEN = re.compile(r"""(?<!\w)(?:(\w+)|'([^'\n]*)'|"([^"\n]*)")\s*::(?!:)""")
 _COMMENT_STARTS = ("//", "#", "/*", "*")
 
 
 def approximate(doc: Document, source: str) -> None:
     """Fill the document's key and value marks from the source."""
     places = _key_places(source)
+    doc.hidden_keys = _hidden_keys(source)
     _walk(doc, (places, source.splitlines()), doc.data, (), (0, 0), _END)
 
 
@@ -147,6 +150,17 @@ def _last_within(found: list[Mark] | None, start: Mark, end: Mark) -> Mark | Non
         return None
     i = bisect.bisect_left(found, end) - 1
     return found[i] if i >= 0 and found[i] >= start else None
+
+
+def _hidden_keys(source: str) -> dict[str, Mark]:
+    """Each field name the source writes hidden -> where it first does."""
+    found: dict[str, Mark] = {}
+    for number, text in enumerate(source.splitlines(), 1):
+        if "::" in text and not text.lstrip().startswith(_COMMENT_STARTS):
+            for match in _HIDDEN.finditer(text):
+                name = next(g for g in match.groups() if g is not None)
+                found.setdefault(name, (number, match.start() + 1))
+    return found
 
 
 def _key_places(source: str) -> dict[str, list[Mark]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from compiler import conventions
-from compiler.errors import Diagnostic
+from compiler.errors import Diagnostic, Location
 from compiler.spec import display_text, fastcheck, hint_values, hints, patterns, query_text, shape_hints, strings
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
@@ -271,6 +271,11 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
+        if hidden := doc.hidden_keys.get(missing):
+            said = f"missing required key '{missing}': the source writes it {missing}:: (hidden: Jsonnet leaves hidden "
+            said += f"fields out of its output); write {missing}: with one colon"
+            yield Diagnostic(Location(doc.file, *hidden), path, said)
+            return
         yield Diagnostic(doc.locate(path), path, f"missing required key '{missing}'")
         return
     if error.validator == "propertyNames":
