@@ -22,6 +22,7 @@ Defs = dict[str, Any]
 _PLACEHOLDERS = ("path", "service", "alert", "slug")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _EXAMPLE = "https://wiki.acme.example/runbooks/{path}"
+TEMPLATE_HINT = "not Alertmanager's templates"  # the runbook link's template message (schema.py holds its follow-ons)
 
 
 def secret_file(error: ValidationError, defs: Defs, path: Path) -> str | None:
@@ -55,7 +56,7 @@ def runbook_url(error: ValidationError, defs: Defs, path: Path) -> str | None:
     given = f"placeholders obsc fills in: {', '.join('{' + p + '}' for p in _PLACEHOLDERS)}"
     if "{{" in error.instance or "$labels" in error.instance:
         return (
-            "obsc fills in the runbook link itself, not Alertmanager's templates: write {alert} where the alert's "
+            f"obsc fills in the runbook link itself, {TEMPLATE_HINT}: write {{alert}} where the alert's "
             f"name goes, or {{path}} for the stubs obsc writes ({given}), e.g. {_EXAMPLE}"
         )
     unknown = [name for name in _PLACEHOLDER.findall(error.instance) if name not in _PLACEHOLDERS]
@@ -109,7 +110,7 @@ def mail_recipients(error: ValidationError, defs: Defs, path: Path) -> str | Non
         else []
     )
     addresses = [a.strip() for a in addresses if a.strip()]
-    if len(addresses) > 1:
+    if len(addresses) > 1 and all("@" in a for a in addresses):
         return (
             f"{len(addresses)} addresses in one to: obsc takes one address per e-mail receiver (it checks each "
             "destination against the team the platform gives it to): send to the team's group address (a mailing "
