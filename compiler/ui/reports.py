@@ -17,6 +17,7 @@ from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
+from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.pinned_groups import pinned_group_warnings
@@ -167,7 +168,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes counted as failures, Istio's calls
     counted in the server's view only, watches and streams timed with short requests, counter expressions joined
-    with `+`/`-`, exporters' error counters that count 4xx."""
+    with `+`/`-`, exporters' error counters that count 4xx, latency histograms whose name does not say their unit."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -177,6 +178,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
+    out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
     out.diagnostics(pinned_group_warnings(services), severity="warning", code="selector")
     out.diagnostics(up_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(counter_join_warnings(services), severity="warning", code="selector")
