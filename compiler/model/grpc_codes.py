@@ -42,7 +42,7 @@ def grpc_code_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     negative matcher, or as an SLI's good calls through positive ones that leave them out."""
     found: dict[tuple[Location, Path], str] = {}
     for service in services:
-        for metric, as_good in _read_as_outcomes(service):
+        for metric, as_good in read_as_outcomes(service):
             if metric.selector is None or (counted := _callers_counted_bad(metric.selector.matchers, as_good)) is None:
                 continue
             own = metric.location.file == service.location.file
@@ -51,7 +51,7 @@ def grpc_code_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 
 
-def _read_as_outcomes(service: Service) -> Iterator[tuple[Metric, bool]]:
+def read_as_outcomes(service: Service) -> Iterator[tuple[Metric, bool]]:
     """The metrics read as failures (False) or good events (True): ratio SLIs' and the `errors` metric."""
     for slo in service.slos:
         if slo.sli.kind is SliKind.RATIO:

@@ -18,6 +18,7 @@ from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.histogram_names import histogram_name_warnings
+from compiler.model.http_status_codes import http_status_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.pinned_groups import pinned_group_warnings
@@ -166,9 +167,10 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     """Located warnings `compile` and `validate` both say: burn pairs left out, raw queries whose long windows
     are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
-    exporter series read by the service's own job, the caller's gRPC codes counted as failures, Istio's calls
-    counted in the server's view only, watches and streams timed with short requests, counter expressions joined
-    with `+`/`-`, exporters' error counters that count 4xx, latency histograms whose name does not say their unit."""
+    exporter series read by the service's own job, the caller's gRPC codes and HTTP statuses counted as failures,
+    Istio's calls counted in the server's view only, watches and streams timed with short requests, counter
+    expressions joined with `+`/`-`, exporters' error counters that count 4xx, latency histograms whose name does
+    not say their unit."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -176,6 +178,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics([d for s in services for d in s.sparse_lines], severity="warning", code="lines")
     out.diagnostics(exporter_job_warnings(services), severity="warning", code="selector")
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
+    out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")

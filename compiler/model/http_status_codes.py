@@ -1,0 +1,120 @@
+"""HTTP statuses an SLI counts as failures without naming them: redirects and the caller's errors (round 44).
+
+The HTTP twin of grpc_codes. A selector that picks failures by what they are not, `code!~"2.."`, `status!="200"`,
+HAProxy's `code!="2xx"` or Micrometer's `outcome!="SUCCESS"`, counts every redirect (a login page's 302, a 304 Not
+Modified) and every caller's mistake (404 for a key that does not exist, 400, 401, 403, 409, 422) as the server
+failing; so does a good-requests selector that names the 2xx alone. Replayed with promtool (round 44): a healthy
+Spring Boot service (no 5xx at all, 3% 404s, 6% login redirects) with `errors: ...{outcome!="SUCCESS"}` paged its
+99.9% SLO from the 5th minute for as long as it ran. A spec that means to count some of them names them (`code=~"5..|
+404"`), which is not warned of, as gRPC's named codes are not. 429 and 408 are left out of the caller's statuses: a
+server's own limits and timeouts are fairly counted as failures.
+
+A label is read as an HTTP status only where its matchers write a status (`2..`, `200`, `[45]..`, `2xx`) or
+Micrometer's outcomes (`SUCCESS`...): `status!="success"` on a batch counter is another vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.grpc_codes import read_as_outcomes
+from compiler.model.promql import Matcher
+from compiler.model.promql_regex import full_match
+from compiler.model.types import Service
+from compiler.spec.document import Path
+
+# HTTP status labels; the last is OpenTelemetry's
+_NUMBERED_LABELS = frozenset(
+    {"code", "status", "status_code", "response_code", "http_status", "http_status_code", "http_code"}
+    | {"http_response_status_code"}
+)
+# The statuses a healthy service answers callers with, by class: as numbers, and in HAProxy's class form
+_NUMBERS = (
+    ("101", "1xx"),
+    *((code, "3xx") for code in ("301", "302", "304")),
+    *((code, "4xx") for code in ("400", "401", "403", "404", "409", "422")),
+)
+_CLASSES = (("1xx", "1xx"), ("3xx", "3xx"), ("4xx", "4xx"))
+_OUTCOMES = (("INFORMATIONAL", "1xx"), ("REDIRECTION", "3xx"), ("CLIENT_ERROR", "4xx"))  # Micrometer's `outcome`
+_OUTCOME_WORDS = ("INFORMATIONAL", "SUCCESS", "REDIRECTION", "CLIENT_ERROR", "SERVER_ERROR", "UNKNOWN")
+_WRITES_A_STATUS = re.compile(r"[1-5][0-9xX.]{2}|\][0-9xX.]{2}")
+_MEANT = {
+    False: "to count some of them too, name each failed status in a =~ regex",
+    True: "to count them as good, name them beside the 2xx, or name the failed statuses in a !~ regex",
+}
+
+
+def http_status_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per metric (once however many services read it) whose status matchers count redirects or
+    the caller's errors as failures without naming them: as failures through a negative matcher, or as good
+    requests through positive ones that leave them out."""
+    found: dict[tuple[Location, Path], str] = {}
+    for service in services:
+        for metric, as_good in read_as_outcomes(service):
+            if metric.selector is None or not (counted := counted_bad(metric.selector.matchers, as_good)):
+                continue
+            own = metric.location.file == service.location.file
+            path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+            found.setdefault((metric.location, path), _message(counted, as_good))
+    return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[tuple[str, str], ...]:
+    """The statuses (value, class) that are not the server's failures and that the matchers count as failures
+    without naming them; () when none."""
+    for label in sorted({m.label for m in matchers}):
+        on_label = [m for m in matchers if m.label == label]
+        probes = _probes(label, on_label)
+        negative = any(m.op in ("!=", "!~") for m in on_label)
+        if not probes or negative is as_good:  # failures named one by one, or good requests excluded one by one
+            continue
+        passed = [(value, kind) for value, kind in probes if all(_passes(m, value) for m in on_label)]
+        counted = [p for p in probes if p not in passed] if as_good else passed
+        if counted:
+            return tuple(counted)
+    return ()
+
+
+def _probes(label: str, on_label: Sequence[Matcher]) -> tuple[tuple[str, str], ...]:
+    """The values to try on `label`: HTTP statuses where its matchers write one, Micrometer's outcomes where they
+    name one; () for a label in another vocabulary."""
+    if label == "outcome" and any(word in m.value for m in on_label for word in _OUTCOME_WORDS):
+        return _OUTCOMES
+    if label in _NUMBERED_LABELS and any(_WRITES_A_STATUS.search(m.value) for m in on_label):
+        return _CLASSES if any("xx" in m.value.lower() for m in on_label) else _NUMBERS
+    return ()
+
+
+def _passes(matcher: Matcher, value: str) -> bool:
+    if matcher.op in ("=", "!="):
+        return (matcher.value == value) is (matcher.op == "=")
+    return bool(full_match(matcher.value, value)) is (matcher.op == "=~")
+
+
+def _shown(statuses: Sequence[tuple[str, str]]) -> str:
+    """`3xx (301, 302), 4xx (404)`; a class form as written (`4xx`), an outcome with its class (`REDIRECTION (3xx)`)."""
+    by_kind: dict[str, list[str]] = {}
+    for value, kind in statuses:
+        by_kind.setdefault(kind, []).append(value)
+    parts: list[str] = []
+    for kind, values in by_kind.items():
+        if values == [kind]:
+            parts.append(kind)
+        elif values[0][0].isdigit():
+            parts.append(f"{kind} ({', '.join(values)})")
+        else:
+            parts += [f"{value} ({kind})" for value in values]
+    return ", ".join(parts)
+
+
+def _message(statuses: Sequence[tuple[str, str]], as_good: bool) -> str:
+    how = "leaves out of the good requests" if as_good else "counts as failed requests"
+    return (
+        f"this selector {how} {_shown(statuses)}: redirects and the caller's own errors (a key that does not "
+        "exist, a bad request, an expired login), which a healthy service answers all day, so its budget burns with "
+        "its clients' mistakes (3% 404s and 6% login redirects paged a healthy 99.9% SLO from its 5th minute, for as "
+        "long as they lasted); the server's failures are the 5xx (code=~\"5..\", Micrometer's "
+        f'outcome="SERVER_ERROR"); {_MEANT[as_good]}'
+    )

@@ -1,0 +1,106 @@
+"""Round 44: an HTTP SLI whose failures are picked by what they are not (`outcome!="SUCCESS"`, `code!~"2.."`,
+HAProxy's `code!="2xx"`), or whose good requests are the 2xx alone, counts redirects and the caller's 4xx as the
+server failing. Replayed below with promtool: a healthy Spring Boot service (no 5xx, 3% 404s, 6% login redirects)
+with `errors: ...{outcome!="SUCCESS"}` paged its 99.9% SLO (both page pairs by its 20th minute);
+`outcome="SERVER_ERROR"` reads it quiet. Compiled without a word before; now a located warning at the metric, the
+HTTP twin of the gRPC codes'."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from tests.cli_helpers import run_obsc
+from tests.test_healthy_lines import PLATFORM  # one team, data
+from tests.test_sli_semantics import _firing, _promtool, _rules
+
+SPEC = """apiVersion: obsc/v1
+service: accounts
+team: data
+selector: {{job: accounts}}
+metrics:
+  requests: {total}
+  {metric}: '{selector}'
+slos: [{{name: availability, objective: 99.9, sli: {{{metric}: {metric}, total: requests}}}}]
+alerts: {{traffic_anomaly: false}}
+"""
+SPRING = "http_server_requests_seconds_count"
+
+
+def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str) -> str:
+    specs = tmp_path / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "accounts.yaml").write_text(SPEC.format(metric=metric, selector=selector, total=total))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    return result.err
+
+
+@pytest.mark.parametrize(
+    ("metric", "selector", "total", "said"),
+    [
+        ("errors", f'{SPRING}{{outcome!="SUCCESS"}}', SPRING, "REDIRECTION (3xx), CLIENT_ERROR (4xx)"),
+        ("errors", 'http_requests_total{code!~"2.."}', "http_requests_total", "3xx (301, 302, 304), 4xx (400, 401,"),
+        ("errors", 'http_requests_total{code!~"2..|404"}', "http_requests_total", "4xx (400, 401, 403, 409, 422)"),
+        (
+            "errors",
+            'haproxy_backend_http_responses_total{code!="2xx"}',
+            "haproxy_backend_http_responses_total",
+            "3xx, 4xx",
+        ),
+        (
+            "good",
+            'http_requests_total{code=~"2.."}',
+            "http_requests_total",
+            "leaves out of the good requests 1xx (101)",
+        ),
+        ("good", f'{SPRING}{{outcome="SUCCESS"}}', SPRING, "INFORMATIONAL (1xx), REDIRECTION (3xx), CLIENT_ERROR"),
+    ],
+    ids=["spring-not-success", "not-2xx", "not-2xx-nor-404", "haproxy-not-2xx", "good-2xx", "good-spring-success"],
+)
+def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str, said: str
+) -> None:
+    err = _err(tmp_path, capsys, metric, selector, total)
+    column = 5 + len(metric)  # the selector's value, after `  {metric}: `
+    assert f"accounts.yaml:7:{column} $.metrics.{metric}: warning: this selector " in err, err
+    assert said in err and 'the server\'s failures are the 5xx (code=~"5.."' in err, err
+    assert err.count("redirects and the caller's own errors") == 1, err  # once: the SLI and the error-rate alert
+
+
+@pytest.mark.parametrize(
+    ("metric", "selector", "total"),
+    [
+        ("errors", f'{SPRING}{{outcome="SERVER_ERROR"}}', SPRING),
+        ("errors", 'http_requests_total{code=~"5.."}', "http_requests_total"),
+        ("errors", 'http_requests_total{code=~"4..|5.."}', "http_requests_total"),  # named: meant
+        ("errors", 'haproxy_backend_http_responses_total{code="5xx"}', "haproxy_backend_http_responses_total"),
+        ("errors", 'http_requests_total{code!~"1..|2..|3..|4.."}', "http_requests_total"),  # all but 5xx
+        ("good", 'http_requests_total{code!~"5.."}', "http_requests_total"),
+        ("errors", 'jobs_runs_total{status!="success"}', "jobs_runs_total"),  # not an HTTP status
+    ],
+    ids=["spring-server-error", "5xx", "named-4xx", "haproxy-5xx", "all-but-5xx", "good-not-5xx", "batch-status"],
+)
+def test_statuses_the_spec_names_are_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str
+) -> None:
+    assert "redirects and the caller's own errors" not in _err(tmp_path, capsys, metric, selector, total)
+
+
+def test_a_healthy_spring_service_pages_on_its_callers_statuses_and_not_on_its_own(tmp_path: Path) -> None:
+    labels = 'job="accounts",instance="a:8080",method="GET"'
+    series = {
+        f'{SPRING}{{{labels},outcome="SUCCESS",status="200"}}': "0+900x30",
+        f'{SPRING}{{{labels},outcome="CLIENT_ERROR",status="404"}}': "0+30x30",
+        f'{SPRING}{{{labels},outcome="REDIRECTION",status="302"}}': "0+60x30",
+        'up{job="accounts",instance="a:8080"}': "1x30",
+    }
+    for case, (errors, pages) in enumerate((('outcome!="SUCCESS"', 2), ('outcome="SERVER_ERROR"', 0))):
+        (work := tmp_path / str(case)).mkdir()
+        spec = SPEC.format(metric="errors", selector=f"{SPRING}{{{errors}}}", total=SPRING)
+        rules = _rules(work, "accounts", spec.replace("team: data", "team: core"))
+        report = _promtool(work, rules, "accounts", series, [_firing(names.SLO_BURN_FAST, "20m", pages)])
+        assert report == "", (errors, report)
