@@ -24,13 +24,24 @@ _BARE_SERIES = re.compile(r"\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^{}]*\})?\s*")  
 _PODS = " * on (namespace, pod) group_left () group by (namespace, pod) (up{$selector})"  # cAdvisor's and
 # kube-state-metrics' series carry their exporter's job: the service's pods are joined on its targets' `up`
 _AS_SHARE = {
-    "cpu": f'sum(rate(container_cpu_usage_seconds_total{{container!=""}}[5m]){_PODS})'
+    "cpu": f'sum(rate(container_cpu_usage_seconds_total{{container!=""}}[$window]){_PODS})'
     f' / sum(kube_pod_container_resource_limits{{resource="cpu"}}{_PODS})',
     "memory": f'sum(container_memory_working_set_bytes{{container!=""}}{_PODS})'
     f' / sum(kube_pod_container_resource_limits{{resource="memory"}}{_PODS})',
     "disk": "max(1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes"
     " * on (namespace, persistentvolumeclaim) group_left () group by (namespace, persistentvolumeclaim)"
     f" (kube_pod_spec_volumes_persistentvolumeclaims_info{_PODS}))",
+}
+# The same shares on a host, from the node exporter's series (round 44: a bastion's `node_filesystem_avail_bytes`
+# was told to write the kubelet's volume shares, which a host outside Kubernetes does not have); the fullest
+# filesystem, the busiest host. The advice above wrote `[5m]`, which obsc refuses in an expr (`[$window]`).
+_NODE_SERIES = re.compile(r"(?<![A-Za-z0-9_:])node_")  # the node exporter's, not kube-state-metrics' kube_node_*
+_NO_PSEUDO_FS = 'fstype!~"tmpfs|overlay|squashfs"'
+_ON_A_HOST = {
+    "cpu": 'max(1 - avg by (instance) (rate(node_cpu_seconds_total{$selector, mode="idle"}[$window])))',
+    "memory": "max(1 - node_memory_MemAvailable_bytes{$selector} / node_memory_MemTotal_bytes{$selector})",
+    "disk": f"max(1 - node_filesystem_avail_bytes{{$selector, {_NO_PSEUDO_FS}}}"
+    f" / node_filesystem_size_bytes{{$selector, {_NO_PSEUDO_FS}}})",
 }
 
 
@@ -46,7 +57,11 @@ def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -
     """(key, message) when saturation metric `name` cannot be a share of capacity."""
     if name not in SATURATION:
         return []
-    advice = f"write it as a share of capacity, e.g. `{name}: {{expr: '{_AS_SHARE[name]}'}}`"
+    written = body.get("selector", body.get("expr", ""))
+    bare = _BARE_SERIES.fullmatch(str(written))
+    series = bare.group(1) if bare else ""
+    share = (_ON_A_HOST if _NODE_SERIES.search(str(written)) else _AS_SHARE)[name]
+    advice = f"write it as a share of capacity, e.g. `{name}: {{expr: '{share}'}}`"
     if mtype is not MetricType.GAUGE:
         return [("type", f"a {mtype.value} is not a share of capacity (0-1) as {name} alerts compare: {advice}")]
     unit = str(body.get("unit", ""))
@@ -69,9 +84,6 @@ def saturation_problems(name: str, body: Mapping[str, Any], mtype: MetricType) -
                 f"capacity between them are summed in an expr (`{name}: {{expr: 'sum(...{{$selector}})'}}`)",
             )
         ]
-    written = body.get("selector", body.get("expr", ""))
-    bare = _BARE_SERIES.fullmatch(str(written))
-    series = bare.group(1) if bare else ""
     if series.endswith(PERCENT_NAMES) and not unit:
         # read as 0-1, the 80% line is 0.8: a CPU at 1% of a 0-100 gauge ticketed (round 39)
         return [
