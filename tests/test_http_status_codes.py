@@ -22,18 +22,20 @@ team: data
 selector: {{job: accounts}}
 metrics:
   requests: {total}
-  {metric}: '{selector}'
+  {metric}: {selector}
 slos: [{{name: availability, objective: 99.9, sli: {{{metric}: {metric}, total: requests}}}}]
 alerts: {{traffic_anomaly: false}}
 """
 SPRING = "http_server_requests_seconds_count"
+ENVOY_RQ = "{selector: envoy_cluster_upstream_rq, type: counter}"  # per response code, no _total
 
 
 def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str) -> str:
     specs = tmp_path / "specs"
     specs.mkdir(exist_ok=True)
     (specs / "platform.yaml").write_text(PLATFORM)
-    (specs / "accounts.yaml").write_text(SPEC.format(metric=metric, selector=selector, total=total))
+    written = selector if selector.startswith("{selector:") else f"'{selector}'"  # a mapping as it is
+    (specs / "accounts.yaml").write_text(SPEC.format(metric=metric, selector=written, total=total))
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 0, result.err
     return result.err
@@ -58,8 +60,22 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, select
             "leaves out of the good requests 1xx (101)",
         ),
         ("good", f'{SPRING}{{outcome="SUCCESS"}}', SPRING, "INFORMATIONAL (1xx), REDIRECTION (3xx), CLIENT_ERROR"),
+        (
+            "errors",
+            "{selector: 'envoy_cluster_upstream_rq{envoy_response_code!~\"2..\"}', type: counter}",
+            ENVOY_RQ,
+            "4xx (400,",
+        ),
     ],
-    ids=["spring-not-success", "not-2xx", "not-2xx-nor-404", "haproxy-not-2xx", "good-2xx", "good-spring-success"],
+    ids=[
+        "spring-not-success",
+        "not-2xx",
+        "not-2xx-nor-404",
+        "haproxy-not-2xx",
+        "good-2xx",
+        "good-spring-success",
+        "envoy",
+    ],
 )
 def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metric(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str, said: str
@@ -100,7 +116,7 @@ def test_a_healthy_spring_service_pages_on_its_callers_statuses_and_not_on_its_o
     }
     for case, (errors, pages) in enumerate((('outcome!="SUCCESS"', 2), ('outcome="SERVER_ERROR"', 0))):
         (work := tmp_path / str(case)).mkdir()
-        spec = SPEC.format(metric="errors", selector=f"{SPRING}{{{errors}}}", total=SPRING)
+        spec = SPEC.format(metric="errors", selector=f"'{SPRING}{{{errors}}}'", total=SPRING)
         rules = _rules(work, "accounts", spec.replace("team: data", "team: core"))
         report = _promtool(work, rules, "accounts", series, [_firing(names.SLO_BURN_FAST, "20m", pages)])
         assert report == "", (errors, report)

@@ -25,10 +25,10 @@ from compiler.model.promql_regex import full_match
 from compiler.model.types import Service
 from compiler.spec.document import Path
 
-# HTTP status labels; the last is OpenTelemetry's
+# HTTP status labels; the last two are OpenTelemetry's and Envoy's
 _NUMBERED_LABELS = frozenset(
     {"code", "status", "status_code", "response_code", "http_status", "http_status_code", "http_code"}
-    | {"http_response_status_code"}
+    | {"http_response_status_code", "envoy_response_code"}
 )
 # The statuses a healthy service answers callers with, by class: as numbers, and in HAProxy's class form
 _NUMBERS = (
