@@ -70,3 +70,16 @@ def test_the_split_tells_a_groups_setup_from_its_rule_loading_and_evaluation() -
     assert parts == pytest.approx({"total": 0.080, "setup": 0.014, "loading": 0.021, "evaluation": 0.045})
     text = report([*rows[:2], {**rows[2], "min": 1.0, "median": 1.1}])
     assert "setup 0.014 (test TSDB, engine, file), rule loading 0.021, evaluation 0.045" in text
+
+
+def test_the_report_sums_the_focused_groups_per_test_file() -> None:
+    # Which file to make cheaper: round 44 asked for the main, scrapes, holds, long and twins files apart; the
+    # report gave per-group rows and the files run whole only (a file's focused sum by hand from ~40 rows).
+    holds = {**_row(1, 0.080, 0.018, 0.005), "file": "svc.holds.test.yaml"}
+    rows = [_row(1, 0.050, 0.020, 0.007), holds, _row(2, 0.030, 0.015, 0.007)]
+    text = report(rows)
+    assert (
+        "focused, per test file (sum of min: setup / rule loading / evaluation): "
+        "svc.test.yaml 0.080 in 2 (setup 0.014 / loading 0.021 / evaluation 0.045); "
+        "svc.holds.test.yaml 0.080 in 1 (setup 0.005 / loading 0.013 / evaluation 0.062)"
+    ) in text
