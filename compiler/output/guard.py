@@ -65,9 +65,25 @@ def _system_problems(out: str) -> list[str]:
     return problems
 
 
+def _unexpanded_home(given: str) -> list[str]:
+    """A path that starts with `~` as typed reached obsc unexpanded: bash and sh expand no `~` after `--out=`, nor
+    a quoted one, nor one in a Makefile variable passed on. It names a folder `~` in the working directory, which
+    the compile would make, and which the user later removes with `rm -rf ~` (round 44: `--out=~/deploy/out`
+    wrote 117 files below ./~/deploy/out)."""
+    if not given.startswith("~"):
+        return []
+    home = given.split(os.sep, 1)[0]
+    return [
+        f"it starts with {home!r}, which no shell expanded (bash and sh expand no '~' after `--out=` or in quotes): "
+        f"it would be a folder named {home!r} in the working directory; write the home directory's path "
+        f"($HOME/...), or ./{given} for a folder of that name"
+    ]
+
+
 def refuse_system_dir(out_dir: str, flag: str) -> None:
-    """Raise OutputError when `out_dir` (of `obsc import --out`, `obsc init --dir`) is `/` or holds a home."""
-    problems = _system_problems(os.path.realpath(out_dir))
+    """Raise OutputError when `out_dir` (of `obsc import --out`, `obsc init --dir`) is `/` or holds a home, or
+    names a home the shell did not expand (`~/...`)."""
+    problems = _unexpanded_home(out_dir) + _system_problems(os.path.realpath(out_dir))
     if problems:
         raise OutputError(f"{flag} {out_dir}: refusing this directory: {'; '.join(problems)}; nothing was written")
 
@@ -116,10 +132,11 @@ def write_text_safely(path: str, text: str) -> None:
 
 
 def refuse_unsafe_out(out_dir: str, inputs: Sequence[str]) -> None:
-    """Raise OutputError when `out_dir` is `/`, a home directory or above one, or overlaps an input:
-    equal to, inside or containing a specs directory (or -J library path), or containing a spec file."""
+    """Raise OutputError when `out_dir` is `/`, a home directory or above one, a `~` no shell expanded, or
+    overlaps an input: equal to, inside or containing a specs directory (or -J library path), or containing a spec
+    file."""
     out = os.path.realpath(out_dir)
-    problems = _system_problems(out)
+    problems = _unexpanded_home(out_dir) + _system_problems(out)
     for given in inputs:
         path = os.path.realpath(given)
         if os.path.isdir(path):

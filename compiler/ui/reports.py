@@ -112,12 +112,22 @@ def _outdated_text(pages: list[str]) -> str:
 
 def absent_out(out: Console, plan: writer.Plan) -> None:
     """`obsc diff` against an --out that does not exist read every alert as added (82 changes for one service),
-    with no word that there was nothing to compare with (round 43). Said on stderr: the PR comment is unchanged."""
+    with no word that there was nothing to compare with (round 43); so did one against a folder obsc never
+    compiled into, a checkout of another repository (round 44: 160 changes for a 6-service fleet, exit 0, where
+    `check` names the folder). Said on stderr: the PR comment is unchanged."""
     if not os.path.lexists(plan.out_dir):
         out.say(
             f"obsc diff: {plan.out_dir} does not exist (a relative --out is read from the current directory): every "
             "alert, route and dashboard reads as added; compile and commit the output first, or name the folder "
             "it was written to",
+            level="warning",
+        )
+    elif claim.unclaimed(plan.out_dir):
+        out.say(
+            f"obsc diff: {plan.out_dir} is not an obsc output folder (it holds other files and no "
+            f"{conventions.MANIFEST}): every alert, route and dashboard reads as added; name the folder obsc wrote, "
+            f"or, if this one is meant to hold obsc's output, compile into it with {claim.ADOPT_FLAG} and commit "
+            "what it writes first",
             level="warning",
         )
 

@@ -271,3 +271,31 @@ def test_the_working_directory_as_input_is_named_so(
     assert result.code == 2, result.err
     assert "the input directory . (the working directory: name the spec folder). Choose" in result.err
     assert not (tmp_path / "generated").exists()
+
+
+@pytest.mark.parametrize("typed", ["~/deploy/out", "~", "~ops/generated"])
+@pytest.mark.parametrize("command", ["compile", "check", "diff", "init"])
+def test_a_tilde_no_shell_expanded_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, typed: str, command: str
+) -> None:
+    """Found by the round 44 lifecycle hunt: `obsc compile specs --out=~/deploy/out` (bash and sh expand no `~`
+    after `=`) wrote 117 files below a folder named `~` in the working directory, exit 0; the next `rm -rf ~`
+    that cleans it up removes the home directory."""
+    specs = write_fleet(tmp_path, services=1)
+    monkeypatch.chdir(tmp_path)
+    before = entries(tmp_path)
+    given = ["init", "svc", "--dir", typed] if command == "init" else [command, str(specs), "--out", typed]
+    result = run_obsc(capsys, *given, *(["--no-validate"] if command == "compile" else []))
+    assert result.code == 2 and "Traceback" not in result.err, result.err
+    assert f"it starts with '{typed.split('/')[0]}', which no shell expanded" in result.err
+    assert "nothing was written" in result.err
+    assert entries(tmp_path) == before and not os.path.lexists(tmp_path / typed.split("/")[0])
+
+
+def test_a_folder_named_tilde_written_as_such_is_compiled_into(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = write_fleet(tmp_path, services=1)
+    monkeypatch.chdir(tmp_path)
+    assert run_obsc(capsys, "compile", str(specs), "--out", "./~/out", "--no-validate").code == 0
+    assert (tmp_path / "~" / "out" / ".obsc-manifest").is_file()
