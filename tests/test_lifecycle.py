@@ -351,3 +351,27 @@ def test_a_split_service_names_every_part_an_edited_page_may_go_to(capsys: pytes
     assert row["details"][1] == f"if its service was split, its alerts now link {parts}: copy the text to each"
     compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
     assert f"kept it; if its service was split, its alerts now link {parts}: copy your text to each\n" in compiled.out
+
+
+def test_a_merged_service_names_the_page_its_alert_links_now(capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the round 44 lifecycle hunt: a service folded into another (its document deleted, its SLO moved to
+    the other) left the team's edited ServiceDown page linked by nothing, and compile and the PR comment said only
+    that its alert no longer exists: the page its alert links now was there before, so no new stub named it."""
+    assert obsc(capsys, "compile", "specs", "--out", "out", "--no-validate").code == 0
+    _edit_page("runbooks/invoice-render/ServiceDown.md")
+    edited = Path("out", "runbooks", "invoice-render", "ServiceDown.md").read_text()
+    billing, invoice = LEDGER.split("---\n")
+    renders = "  - {name: renders, objective: 99.5, period: 7d, sli: {errors: errors, total: requests}}\n"
+    Path("specs", "ledger.yaml").write_text(billing.replace("slos:\n", "slos:\n" + renders))
+    assert "invoice-render" not in Path("specs", "ledger.yaml").read_text() and invoice
+    page = "runbooks/billing-api/ServiceDown.md"
+    rows = json.loads(obsc(capsys, "diff", "specs", "--out", "out", "--as", "json").out)["changes"]
+    (row,) = [r for r in rows if r["kind"] == "runbook"]
+    assert row["details"][1:] == [
+        f"if its service was merged into another, its alert now links {page}: move the text there"
+    ]
+    compiled = obsc(capsys, "compile", "specs", "--out", "out", "--no-validate")
+    assert f"kept it; if its service was merged into another, its alert now links {page}: move your text there\n" in (
+        compiled.out
+    )
+    assert Path("out", "runbooks", "invoice-render", "ServiceDown.md").read_text() == edited  # never lost

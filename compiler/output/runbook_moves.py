@@ -8,6 +8,11 @@ another SLO suffix (a renamed SLO), else the same alert anywhere (both renamed a
 took the old folder's other pages, when one did), else the one new stub of the folder whose one page went (a
 renamed threshold alert). Only a single such stub is named; several, or none, name nothing, except the same
 page name in several other folders: a service split in two, whose every part may need the text.
+
+A service merged into another leaves no new stub of the page's name: its alert is the other service's, whose
+page was there before (round 44: signup folded into auth-login left signup's edited ServiceHighErrorRate page
+named by nothing). When the page's whole folder went and one folder that was there before took new stubs (the
+merged service's SLOs), that folder's page of the same name, else its one new stub of the same alert, is named.
 """
 
 from __future__ import annotations
@@ -65,3 +70,27 @@ def _same_alert(path: str, alert: str, added: list[str], gone: list[str]) -> lis
 def _alert(path: str) -> str:
     """The alert a page is for: runbooks/<service>/<Alert>[-<slo>].md (alert names hold no `-`)."""
     return posixpath.basename(path).removesuffix(".md").partition("-")[0]
+
+
+_KEPT = (Status.ADDED, Status.CHANGED, Status.UNCHANGED, Status.PRESERVED)
+
+
+def merged_into(plan: Plan) -> dict[str, str]:
+    """Each edited runbook whose alert went, with no successor or split named → the page of its alert in the one
+    folder that was there before and took new stubs, when the page's own folder went whole (a merged service)."""
+    prefix = conventions.RUNBOOK_DIR + "/"
+    kept = {c.path for c in plan.changes if c.status in _KEPT and c.path.startswith(prefix)}
+    added = [c.path for c in plan.changes if c.status is Status.ADDED and c.path.startswith(prefix)]
+    grown = {posixpath.dirname(p) for p in added} & {posixpath.dirname(p) for p in kept if p not in added}
+    out: dict[str, str] = {}
+    for path, pages in _candidates(plan).items():
+        folder, name = posixpath.split(path)
+        if pages or len(grown) != 1 or any(posixpath.dirname(p) == folder for p in kept):
+            continue
+        (into,) = grown
+        same = posixpath.join(into, name)
+        alike = [p for p in added if posixpath.dirname(p) == into and _alert(p) == _alert(path)]
+        page = same if same in kept else alike[0] if len(alike) == 1 else None
+        if page is not None:
+            out[path] = page
+    return out

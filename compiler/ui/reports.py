@@ -66,9 +66,11 @@ def compiled(out: Console, compilation: Compilation, plan: writer.Plan) -> None:
         )
     moves = runbook_moves.successors(plan) if orphaned else {}
     splits = runbook_moves.split_into(plan) if orphaned else {}
+    merges = runbook_moves.merged_into(plan) if orphaned else {}
     for path in orphaned:
-        page, parts = moves.get(path), splits.get(path, ())
+        page, parts = moves.get(path) or merges.get(path), splits.get(path, ())
         hint = f"; if its alert was renamed, it now links {page}, a new stub: move your text there" if page else ""
+        hint = f"; {_merge_text(page)}: move your text there" if path in merges else hint
         hint += f"; if its service was split, {_split_text(parts)}: copy your text to each" if parts else ""
         out.say(
             f"obsc: runbook {path} was edited by a human but its alert no longer exists; kept it{hint}",
@@ -93,6 +95,10 @@ def _working_directory_gone() -> bool:
     except FileNotFoundError:
         return True
     return False
+
+
+def _merge_text(page: str | None) -> str:
+    return f"if its service was merged into another, its alert now links {page}"
 
 
 def _split_text(parts: Sequence[str]) -> str:
@@ -135,11 +141,13 @@ def absent_out(out: Console, plan: writer.Plan) -> None:
 def stranded_runbooks(summary: Summary, plan: writer.Plan) -> None:
     """`obsc diff` rows for edited runbooks that no alert will link: the PR comment is where a reviewer sees
     that a rename leaves the team's page behind (compile says it once, to whoever runs it)."""
-    splits = runbook_moves.split_into(plan)
+    splits, merges = runbook_moves.split_into(plan), runbook_moves.merged_into(plan)
     for path, page in runbook_moves.successors(plan).items():
         details = ["edited by a human; no alert links it after this change (kept as it is)"]
         if page:
             details.append(f"if its alert was renamed, it links {page}, a new stub: move the text there")
+        if path in merges:
+            details.append(f"{_merge_text(merges[path])}: move the text there")
         if path in splits:
             details.append(f"if its service was split, {_split_text(splits[path])}: copy the text to each")
         summary.changes.append(Change("runbook", "kept", path, tuple(details)))
