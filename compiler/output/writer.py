@@ -21,6 +21,7 @@ directory (a shell whose cwd is inside `--out` sees the old tree).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import errno
 import os
@@ -97,6 +98,7 @@ class Plan:
     # (a hand-added rule file is deployed beside the specs' rules with no spec to review).
     strangers: tuple[str, ...] = ()
     left_behind: tuple[str, ...] = ()  # trees beside the output that could not be deleted (session.py)
+    killed: tuple[str, ...] = ()  # a killed compile's trees beside the output, seen by check/diff (which repair none)
 
     @property
     def drift(self) -> tuple[FileChange, ...]:
@@ -142,7 +144,9 @@ def check_against(
 ) -> Plan:
     """`obsc check`'s read, under the shared lock: never in the middle of a compile's swap."""
     with lock.output_lock(out_dir, exclusive=False, wait=wait, on_wait=on_wait):
-        return plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir, comparing=True)
+        p = plan(subsets.merge(bundle, out_dir, subset) if subset else bundle, out_dir, comparing=True)
+        olds, stagings = swap.leftovers(*os.path.split(os.path.realpath(out_dir)))  # no compile runs now
+    return dataclasses.replace(p, killed=tuple(olds + stagings)) if olds or stagings else p
 
 
 def recorded_format(out_dir: str) -> str | None:

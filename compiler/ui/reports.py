@@ -158,6 +158,13 @@ def warnings(out: Console, plan: writer.Plan) -> None:
         out.say(f"obsc: warning: {plan.out_dir}/{warning}", level="warning")
     for tree in plan.left_behind:
         out.say(f"obsc: warning: {tree}: {swap.undeletable(tree)}", level="warning")
+    for tree in plan.killed:  # in a deploy checkout, `git add -A` would commit it (round 44)
+        out.say(
+            f"obsc: warning: {tree}: left by a compile that was killed (SIGKILL, a crash); not part of the output, "
+            "which is compared as it is: the next `obsc compile` repairs the output from it and removes it; do not "
+            "commit it",
+            level="warning",
+        )
 
 
 def spec_warnings(out: Console, services: Sequence[Service]) -> None:

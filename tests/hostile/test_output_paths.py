@@ -126,6 +126,27 @@ def test_a_leftover_staging_tree_is_cleaned_even_when_nothing_changes(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", ["check", "diff"])
+def test_check_and_diff_name_what_a_killed_compile_left_beside_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Found by the round 44 lifecycle hunt: after a compile killed with SIGKILL (17 of 22 random kills), its
+    staging tree sat beside the output, inside the deploy checkout, and `check` said "up to date" with no word
+    of it: a `git add -A` before the next compile commits it. check and diff repair nothing; they name it."""
+    specs = write_fleet(tmp_path, services=1)
+    out = tmp_path / "out"
+    assert compile_cli(capsys, specs, out).code == 0
+    stale = tmp_path / ".out.obsc-staging-k1ll3d"
+    (stale / "prometheus").mkdir(parents=True)
+    result = run_obsc(capsys, command, str(specs), "--out", str(out))
+    assert result.code == 0, result.err
+    assert f"obsc: warning: {stale}: left by a compile that was killed" in result.err
+    assert "the next `obsc compile` repairs the output from it and removes it" in result.err
+    assert stale.is_dir()  # a read repairs nothing
+    assert compile_cli(capsys, specs, out).code == 0 and leftovers(tmp_path) == []
+    assert "killed" not in run_obsc(capsys, command, str(specs), "--out", str(out)).err
+
+
 def test_a_mount_point_as_output_is_refused_before_any_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
