@@ -94,8 +94,7 @@ class Plan:
     seen: dict[str, tree.Identity | None] = field(default_factory=dict)  # runbooks as planned, re-checked at the swap
     warnings: tuple[str, ...] = ()  # entries at owned paths that were not read (symlinks, FIFOs, devices)
     # Files obsc did not write where Prometheus or Grafana load obsc's whole, or that alertmanager.yml loads as
-    # templates: kept, said, and drift to `check`
-    # (a hand-added rule file is deployed beside the specs' rules with no spec to review).
+    # templates: kept, said, and drift to `check` (a hand-added rule file is deployed with no spec to review).
     strangers: tuple[str, ...] = ()
     left_behind: tuple[str, ...] = ()  # trees beside the output that could not be deleted (session.py)
     killed: tuple[str, ...] = ()  # a killed compile's trees beside the output, seen by check/diff (which repair none)
