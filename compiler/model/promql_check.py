@@ -375,9 +375,9 @@ def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> b
     vector matching of `and`/`or`/`unless` is, where promql_match reads the whole expression."""
     tree, names = parsed_with_names(expr)
     series = series if names is None else [s for s in series if s[0] in names]  # others: selected by none
-    if (exact := matched_series(tree, series, _selects)) is not None:
+    if (exact := matched_series(tree, series, selects)) is not None:
         return bool(exact)
-    return _yields(tree, lambda selector: any(_selects(selector, name, labels) for name, labels in series))
+    return _yields(tree, lambda selector: any(selects(selector, name, labels) for name, labels in series))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -395,11 +395,12 @@ def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: 
     return {
         tuple(labels.get(label, "") for label in by)
         for name, labels in series
-        if any(_selects(selector, name, labels) for selector in chosen)
+        if any(selects(selector, name, labels) for selector in chosen)
     }
 
 
-def _selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
+def selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
+    """Whether a selector node selects (name, labels): yields_with reads a series through this alone."""
     if selector.name not in (None, name):
         return False
     values = {**labels, "__name__": name}

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from compiler.model.promql_check import parsed_with_names, yields_with
+from compiler.model.promql_check import parsed_with_names, selectors, selects, yields_with
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 
@@ -83,29 +84,56 @@ def _written(records: list[_Record], fed: Sequence[InputSeries], asked: _Asked) 
 
 
 class _Present:
-    """The series present so far, in the order they came, and by name: a rule reads only its names' series, and
-    filtering every present series for each rule asked was 10 million steps for a spec at the limits."""
+    """The series present so far, in the order they came, by name and by name and label value: a rule is offered
+    only the series its selectors select, found through one `label="value"` matcher of each (a service's rules
+    select by service and SLO), never by filtering every present series for each rule asked (100 SLOs: 59 CPU-s)."""
 
     def __init__(self) -> None:
         self.all: list[_Labelled] = []
         self.by_name: dict[str, list[tuple[int, _Labelled]]] = {}
+        self.by_value: dict[tuple[str, str, str], list[tuple[int, _Labelled]]] = {}
 
     def add(self, series: _Labelled) -> None:
-        self.by_name.setdefault(series[0], []).append((len(self.all), series))
+        entry = (len(self.all), series)
+        self.by_name.setdefault(series[0], []).append(entry)
+        for label, value in series[1]:
+            self.by_value.setdefault((series[0], label, value), []).append(entry)
         self.all.append(series)
 
-    def named(self, names: frozenset[str] | None) -> tuple[_Labelled, ...]:
-        """The series of `names` (every one for None), in the order they came."""
-        if names is None:
-            return tuple(self.all)
-        return tuple(s for _, s in sorted(x for name in names for x in self.by_name.get(name, ())))
+    def selected(self, expr: str) -> tuple[_Labelled, ...]:
+        """The present series a selector of `expr` selects, in the order they came."""
+        found: dict[int, _Labelled] = {}
+        for node, equal in _selectors(expr):
+            for index, series in self._candidates(node.name, equal):
+                if index not in found and selects(node, series[0], dict(series[1])):
+                    found[index] = series
+        return tuple(found[i] for i in sorted(found))
+
+    def _candidates(self, name: str | None, equal: tuple[tuple[str, str], ...]) -> Sequence[tuple[int, _Labelled]]:
+        if name is None:
+            return list(enumerate(self.all))
+        if not equal:
+            return self.by_name.get(name, [])
+        return min((self.by_value.get((name, label, value), []) for label, value in equal), key=len)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _selectors(expr: str) -> tuple[tuple[Any, tuple[tuple[str, str], ...]], ...]:
+    """Each selector of a rule's text and its `label="value"` matchers (a value: "" is a missing label, no key)."""
+    return tuple(
+        (node, tuple((m.name, m.value) for m in node.matchers.matchers if _is_equal(m) and m.value))
+        for node in selectors(parsed_with_names(expr)[0])
+    )
+
+
+def _is_equal(matcher: Any) -> bool:
+    return str(matcher.op).rsplit(".", 1)[-1] == "Equal"
 
 
 def _yields(one: _Record, present: _Present, asked: _Asked) -> bool:
-    """yields_with on the present series of the names the rule selects (no other is selected), each such set
-    asked once: every `admits` follows the rules again from the start, mostly over the same series."""
-    selected = parsed_with_names(one.rule.expr)[1]  # None: a selector without a name, reading any
-    mine = present.named(selected)
+    """yields_with on the present series the rule's selectors select (no other changes its answer), each such
+    set asked once: every `admits` follows the rules again from the start, mostly over the same series."""
+    mine = present.selected(one.rule.expr)
     key = (one.rule.expr, mine)
     known = asked.get(key)
     if known is None:
