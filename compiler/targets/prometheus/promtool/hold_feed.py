@@ -34,6 +34,16 @@ class _Record:
         self.rule = rule
         self.names, self.always = _read(rule.expr)
 
+    @functools.cached_property
+    def selectors(self) -> tuple[tuple[Any, tuple[tuple[str, str], ...]], ...]:
+        return _selectors(self.rule.expr)
+
+    @functools.cached_property
+    def reads(self) -> tuple[str, ...] | None:
+        """The names its selectors read, None for any (a selector without a name)."""
+        names = [node.name for node, _ in self.selectors]
+        return None if None in names or "" in names else tuple(sorted(set(names)))
+
 
 @functools.lru_cache(maxsize=1 << 12)
 def _read(expr: str) -> tuple[frozenset[str], bool]:
@@ -65,22 +75,36 @@ class HoldFeed:
 
 def _written(records: list[_Record], fed: Sequence[InputSeries], asked: _Asked) -> list[Rule]:
     """The recording rules that may give a sample when only `fed` is scraped, each feeding the next (a rule whose
-    text names nothing present is not asked: a service has ~150 rules, and a part is asked about at each step)."""
+    text names nothing present is not asked: a service has ~150 rules, and a part is asked about at each step).
+    A rule asked again in a later pass is skipped while no series of the names it reads has come since: the
+    series it is offered are the same, so is its answer."""
     present = _Present()
     for s in fed:
         present.add((s.name, s.labels))
     written: list[Rule] = []
     waiting = list(records)
+    seen: dict[int, tuple[int, ...]] = {}  # id of a record asked and left waiting → its names' series counts then
     grew = True
     while grew:
         grew = False
-        for one in list(waiting):
-            if one.always or (one.names & present.by_name.keys() and _yields(one, present, asked)):
-                waiting.remove(one)
+        still = []
+        for one in waiting:
+            if one.always or (one.names & present.by_name.keys() and _asked_anew(one, present, asked, seen)):
                 written.append(one.rule)
                 present.add((one.rule.record, tuple(one.rule.label_dict().items())))
                 grew = True
+            else:
+                still.append(one)
+        waiting = still
     return written
+
+
+def _asked_anew(one: _Record, present: _Present, asked: _Asked, seen: dict[int, tuple[int, ...]]) -> bool:
+    counts = present.counts(one.reads)
+    if seen.get(id(one)) == counts:
+        return False
+    seen[id(one)] = counts
+    return _yields(one, present, asked)
 
 
 class _Present:
@@ -100,10 +124,14 @@ class _Present:
             self.by_value.setdefault((series[0], label, value), []).append(entry)
         self.all.append(series)
 
-    def selected(self, expr: str) -> tuple[_Labelled, ...]:
-        """The present series a selector of `expr` selects, in the order they came."""
+    def counts(self, names: tuple[str, ...] | None) -> tuple[int, ...]:
+        """How many series of each name (of any, for None) are present: they only ever come, never go."""
+        return (len(self.all),) if names is None else tuple(len(self.by_name.get(name, ())) for name in names)
+
+    def selected(self, one: _Record) -> tuple[_Labelled, ...]:
+        """The present series a selector of the rule selects, in the order they came."""
         found: dict[int, _Labelled] = {}
-        for node, equal in _selectors(expr):
+        for node, equal in one.selectors:
             for index, series in self._candidates(node.name, equal):
                 if index not in found and selects(node, series[0], dict(series[1])):
                     found[index] = series
@@ -133,7 +161,7 @@ def _is_equal(matcher: Any) -> bool:
 def _yields(one: _Record, present: _Present, asked: _Asked) -> bool:
     """yields_with on the present series the rule's selectors select (no other changes its answer), each such
     set asked once: every `admits` follows the rules again from the start, mostly over the same series."""
-    mine = present.selected(one.rule.expr)
+    mine = present.selected(one)
     key = (one.rule.expr, mine)
     known = asked.get(key)
     if known is None:
