@@ -106,6 +106,17 @@ def test_a_holds_feed_of_many_slos_asks_each_rule_again_only_for_its_own_slos_se
     assert tried[0] <= 8 * count * count
 
 
+def test_a_holds_feed_offers_a_selector_without_a_name_every_series() -> None:
+    counted = Rule('count({__name__=~"errors_total|failures_total", service="api"})', record="api:count")
+    rules = ServiceRules("api", (Group("api", (counted,)),))
+    feed = hold_feed.HoldFeed(rules)
+    assert feed.admits([InputSeries("unread", (("service", "api"),), "1x10")])
+    assert feed.admits([InputSeries("api:count", (("service", "web"),), "1x10")])  # the rule reads no series yet
+    feed = hold_feed.HoldFeed(rules)
+    assert feed.admits([InputSeries("errors_total", (("service", "api"),), "1x10")])
+    assert not feed.admits([InputSeries("api:count", (), "1x10")])  # now it writes one
+
+
 def _missing_share_by_definition(present: list[bool], at: int, window: int) -> bool:
     first = -(-(at * missing_scrapes.STEP - window) // missing_scrapes.STEP)
     points = range(first, at + 1)

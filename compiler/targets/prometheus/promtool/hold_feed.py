@@ -149,13 +149,14 @@ class _Present:
 def _selectors(expr: str) -> tuple[tuple[Any, tuple[tuple[str, str], ...]], ...]:
     """Each selector of a rule's text and its `label="value"` matchers (a value: "" is a missing label, no key)."""
     return tuple(
-        (node, tuple((m.name, m.value) for m in node.matchers.matchers if _is_equal(m) and m.value))
+        (node, tuple((m.name, m.value) for m in node.matchers.matchers if _anchors(m)))
         for node in selectors(parsed_with_names(expr)[0])
     )
 
 
-def _is_equal(matcher: Any) -> bool:
-    return str(matcher.op).rsplit(".", 1)[-1] == "Equal"
+def _anchors(matcher: Any) -> bool:
+    """`label="value"`: a series selected has that label at that value (the name is a key of its own)."""
+    return str(matcher.op).rsplit(".", 1)[-1] == "Equal" and matcher.value != "" and matcher.name != "__name__"
 
 
 def _yields(one: _Record, present: _Present, asked: _Asked) -> bool:
