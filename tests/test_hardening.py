@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import stat
 from pathlib import Path
 
@@ -48,6 +49,24 @@ def test_a_hanging_promtool_is_cut_by_the_timeout_and_nothing_lands(
     assert "Traceback" not in result.err
     assert tree(out) == before
     assert not [p for p in tmp_path.iterdir() if ".obsc-" in p.name]
+
+
+def test_a_promtool_timeout_names_the_files_it_was_reading(
+    compiled: tuple[Path, Path, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Round 44: in a shared repository one team's spec at the generation limits made validation time out, and
+    the message named no file: nobody could tell whose output was too large to check in time."""
+    specs, out, before = compiled
+    version = 'if [ "$1" = "--version" ]; then echo "promtool, version 2.42.0"; exit 0; fi\n'
+    monkeypatch.setenv("PROMTOOL", str(_fake_tool(tmp_path, "promtool", version + "sleep 30\n")))
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "0.5")
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(out))
+    assert result.code == 2, result.err
+    assert re.search(r"promtool did not finish within 0\.5s reading prometheus/\S+\.yaml", result.err), result.err
+    assert tree(out) == before
 
 
 def test_output_promtool_rejects_never_replaces_the_previous_tree(

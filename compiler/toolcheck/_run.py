@@ -123,12 +123,14 @@ def run(
     timeout: float | None = None,
     merge_output: bool = False,
     defaults: Mapping[str, str] | None = None,
+    reading: str = "",
 ) -> Result:
     """Run argv (argv[0] from `find`), capture text output; ToolError on timeout or exec failure.
 
     `merge_output` sends stderr into stdout (Result.stderr is then empty), keeping the order in which a
     tool interleaves them: promtool prints a file's header on stdout and its errors on stderr.
-    `defaults`: environment variables set for the tool unless the user's environment sets them.
+    `defaults`: environment variables set for the tool unless the user's environment sets them. `reading`: the
+    files it was given, as a timeout names them.
     """
     limit = timeout_seconds() if timeout is None else timeout
     command = tuple(argv)
@@ -155,7 +157,8 @@ def run(
                 # The machine's speed or the output's size, not a finding about the output: exit 2 as a killed
                 # tool is, never 1, which a CI job reads as rules that promtool rejected.
                 raise ToolError(
-                    f"{name} did not finish within {limit:g}s (set {TIMEOUT_ENV} to allow longer); this is the "
+                    f"{name} did not finish within {limit:g}s{' reading ' + reading if reading else ''} (set "
+                    f"{TIMEOUT_ENV} to allow longer); this is the "
                     "machine or the size of the output, not a finding about it; OBSC_JOBS=1 runs one tool at a time",
                     ExitCode.BAD_INPUT,
                 ) from exc

@@ -171,10 +171,17 @@ class _Runner:
         return findings
 
     def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
-        argv = [self.promtool, *command, *files]
+        argv, reading = [self.promtool, *command, *files], _named(files, layout)
         with self.slots:
-            result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS)
+            result = _run.run(argv, layout.workdir, merge_output=True, defaults=GO_DEFAULTS, reading=reading)
         return _blocks(result, layout, files)
+
+
+def _named(files: list[str], layout: Layout) -> str:
+    """The output files a promtool run reads, as a timeout names them: in a shared repository an output too large to
+    check in time is one spec's doing, and the name says whose. A focused group is shown as `file (group)`."""
+    shown = sorted({layout.shown.get(f, f).split(" (", 1)[0] for f in files})
+    return ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
 
 
 def rule_files_of(workdir: str, test: str) -> list[str] | None:
