@@ -399,8 +399,7 @@ def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: 
     }
 
 
-def selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:
-    """Whether a selector node selects (name, labels): yields_with reads a series through this alone."""
+def selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:  # yields_with reads a series so
     if selector.name not in (None, name):
         return False
     values = {**labels, "__name__": name}
