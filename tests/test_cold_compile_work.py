@@ -54,6 +54,7 @@ def test_services_of_one_shape_hold_one_shape_key_object(specs: Path) -> None:
 
 def test_a_raw_body_is_read_for_its_window_mean_once_per_fleet(specs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     window_mean._surely_a_window_mean.cache_clear()
+    window_mean.promql_tree.parse.cache_clear()  # the trees earlier tests made are kept (one parse per text)
     parses: list[str] = []
 
     class Counted:  # the parser as promql_tree sees it, counting every parse (window_mean's told by their window)

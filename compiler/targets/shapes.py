@@ -168,8 +168,13 @@ def same(left: Sequence[Artifact], right: Sequence[Artifact]) -> bool:
 
 
 def shape(service: Service, token: str) -> Service:
-    """The service under another name, without source locations (see shape_key for when it may be used)."""
-    return _renamed(service, service.name, token)  # type: ignore[no-any-return]
+    """The service under another name, without source locations (see shape_key for when it may be used).
+    Kept in the instance, per token (not a field of the frozen model): each target that shares shapes proves
+    the same service's shape under the same two tokens, and a walk renames a rich service's ~600 values."""
+    made: dict[str, Service] = service.__dict__.setdefault("_shapes", {})
+    if token not in made:
+        made[token] = _renamed(service, service.name, token)
+    return made[token]
 
 
 def _renamed(value: Any, name: str, token: str) -> Any:
