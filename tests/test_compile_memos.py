@@ -99,14 +99,14 @@ def test_feeds_of_the_same_rules_ask_once_in_the_process(monkeypatch: pytest.Mon
 
 def test_a_feed_is_answered_for_its_own_series_and_text(monkeypatch: pytest.MonkeyPatch) -> None:
     asked = _asked(monkeypatch)
-    ratio = [InputSeries("api:errors:ratio", (), "1x10")]
+    ratio = InputSeries("api:errors:ratio", (), "1x10")
+    api_errors, web_errors = (InputSeries("errors_total", (("service", s),), "1x10") for s in ("api", "web"))
     reads_api = _rules('sum(rate(errors_total{service="api"}[5m]))')
-    assert not hold_feed.HoldFeed(reads_api).admits([InputSeries("errors_total", (("service", "api"),), "1x10"), *ratio])
+    assert not hold_feed.HoldFeed(reads_api).admits([api_errors, ratio])
     # the same text over another service's series selects nothing: no sample, no clash (not the answer above)
-    assert hold_feed.HoldFeed(reads_api).admits([InputSeries("errors_total", (("service", "web"),), "1x10"), *ratio])
+    assert hold_feed.HoldFeed(reads_api).admits([web_errors, ratio])
     # another text over the first series: asked anew
-    reads_web = _rules('sum(rate(errors_total{service="web"}[5m]))')
-    assert hold_feed.HoldFeed(reads_web).admits([InputSeries("errors_total", (("service", "api"),), "1x10"), *ratio])
+    assert hold_feed.HoldFeed(_rules('sum(rate(errors_total{service="web"}[5m]))')).admits([api_errors, ratio])
     assert len(asked) == 3
 
 
