@@ -11,8 +11,11 @@ from typing import NamedTuple
 from compiler.importers.zero_fallback import without_zero_fallback
 from compiler.model.promql import Matcher, Selector, parse_selector
 
-# Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same.
-_GO_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+# Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same. Go's
+# template language also reads it as `{{$.window}}` (the root's field) and with trim markers, `{{- .window -}}`
+# (a dash and a space: the whitespace on that side goes, as Go's renderer takes it); refused as "no
+# {{.window}}", a spec Sloth renders was not imported.
+_GO_WINDOW = re.compile(r"\{\{(-\s)?\s*\$?\.window(?:\s+-\}\}\s*|\s*\}\})")
 # `name{...}`, `{...}`, or a bare `name` directly before a range `[...]` (a selector without matchers). A name
 # is tried only where a run of name characters starts (digits before it are skipped, as a scan from each
 # character would): tried from every letter, a long word was read to its end once per letter (quadratic).
@@ -34,7 +37,19 @@ _PREFERRED = ("job", "service", "app", "namespace")
 
 def with_window(query: str) -> str:
     """A query with its window placeholder in obsc's spelling (`$window`)."""
-    return _GO_WINDOW.sub("$window", query.strip())
+    return go_windows_as(query.strip(), "$window")
+
+
+def go_windows_as(query: str, text: str) -> str:
+    """`query` with each Go template window action replaced by `text`; a left trim marker (`{{- `) takes the
+    whitespace before it, as Go does (cut from the text kept: a pattern starting with whitespace is quadratic)."""
+    kept: list[str] = []
+    start = 0
+    for match in _GO_WINDOW.finditer(query):
+        before = query[start : match.start()]
+        kept += [before.rstrip() if match.group(1) else before, text]
+        start = match.end()
+    return "".join([*kept, query[start:]])
 
 
 def has_window(query: str) -> bool:
@@ -90,7 +105,7 @@ def summed_counter(query: str) -> tuple[str, tuple[str, ...]] | None:
 def selectors_in(query: str) -> list[Selector]:
     """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser)."""
     found: list[Selector] = []
-    for match in _SELECTOR_TEXT.finditer(_GO_WINDOW.sub("5m", query)):
+    for match in _SELECTOR_TEXT.finditer(go_windows_as(query, "5m")):
         if match.group(3):
             found.append(Selector(match.group(3)))
             continue
