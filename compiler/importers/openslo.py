@@ -110,8 +110,10 @@ def _slo(src: Source, objects: dict[tuple[str, str], Source], team: str | None, 
         src.error((*spec, "objectives"), "an SLO needs at least one objective")
     if service is None or base_name is None or period is None or sli is None or not occurrences or composite:
         src.take((*spec, "objectives"))  # the reason the SLO is skipped was reported where it lies
+        openslo_objective.report_metadata(src, skipped=True)
         return
     chosen = _team(src, team)
+    openslo_objective.report_metadata(src, skipped=False)
     key = f"{service}\n{chosen}"  # one service of two teams is two specs (merge_services names them apart)
     if key not in out:
         out[key] = ServiceOut(
@@ -320,6 +322,8 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
         return _raw(src, ratio)
     if counter is False:
         src.drop((*ratio, "counter"), "obsc SLIs count events with counters; gauge ratio metrics are not imported")
+        for key in ("good", "bad", "total"):  # (said above; listed as "no equivalent" they read as more reasons)
+            src.take((*ratio, key))
         return None
     if src.get((*ratio, "rawType")) is not None:
         src.error((*ratio, "rawType"), "rawType goes with raw only (good or bad already say which ratio it is)")

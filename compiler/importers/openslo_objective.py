@@ -1,4 +1,5 @@
-"""An OpenSLO SLO's target and time window, read as obsc's objective (percent) and period."""
+"""An OpenSLO SLO's target and time window, read as obsc's objective (percent) and period, and the metadata
+obsc does not carry (said why)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,32 @@ def composite(src: Source, spec: Path) -> bool:
                     "target; write each objective with its own SLI as an SLO of its own",
                 )
     return found
+
+
+_METADATA = {
+    "labels": (
+        "OpenSLO labels categorize the SLO (the spec's examples: organization, costCentre, serviceTier) and are not "
+        "put on alerts; obsc's SLO labels are (add it under the SLO's labels: to route or silence on it)"
+    ),
+    "annotations": (
+        "OpenSLO annotations are metadata for the tool that reads the SLO; obsc's SLO annotations go on its alerts "
+        "(add it under the SLO's annotations: to show it there)"
+    ),
+}
+
+
+def report_metadata(src: Source, *, skipped: bool) -> None:
+    """The SLO's labels (but `team`, its owner) and annotations, reported with what obsc has instead: said to
+    have "no equivalent", a reader looked for an obsc field that does not exist. Of an SLO `skipped` (for a
+    reason said where it lies) they are read unsaid: listed, they read as more reasons it was not imported."""
+    for kind, why in _METADATA.items():
+        if skipped:
+            src.take(("metadata", kind))
+            continue
+        entries = src.get(("metadata", kind))
+        if not isinstance(entries, dict):
+            continue  # (anything else is a shape error, said where it lies)
+        src.enter(("metadata", kind))
+        for key in entries:
+            if not (kind == "labels" and key == "team"):
+                src.drop(("metadata", kind, key), why)
