@@ -299,8 +299,7 @@ def _indicator(
 
 
 def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str, ...]] | None:
-    """(queries, the SLI, its group labels); a `{good, total}` over selectors keeps them under `selectors` for
-    `_as_metrics`."""
+    """(queries, the SLI, its group labels); `{good, total}` over selectors keeps them in `selectors` (_as_metrics)."""
     src.enter(path)
     src.take((*path, "description"))
     if src.get((*path, "thresholdMetric")) is not None:
