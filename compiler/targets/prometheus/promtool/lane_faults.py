@@ -29,6 +29,7 @@ from compiler.targets.prometheus.promtool.slo_state import (
     ends,
     event_burst_over,
     shows_failure,
+    shows_room,
     shows_slices,
     starts,
 )
@@ -58,6 +59,7 @@ class Burn(NamedTuple):
     gate: float = 2.0  # time slices: the bad slices they must show (counted_short.slice_gate)
     burst: Burst = None  # the short window's gate (or count) also reads whether the burst is over (slo_state)
     started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
+    kept: bool = False  # an event-count ticket pair: its short window ends it with room for one more failure
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -138,6 +140,7 @@ class Judge:
                     rule.above(rule.short_seconds),
                     rule.gate,
                     rule.burst,
+                    rule.kept,
                 )
                 for lane in lanes
             ):
@@ -230,7 +233,8 @@ def _variants(
         burst = rule.burst if seconds == rule.short_seconds and burst_read else None
         if rule.sliced:
             return shows_slices(state, seconds, rule.above(seconds), failures, rule.gate, burst)
-        return shows_failure(state, seconds, rule.line, failures) or event_burst_over(state, seconds, burst)
+        shown = shows_room if rule.kept and seconds == rule.short_seconds else shows_failure
+        return shown(state, seconds, rule.line, failures) or event_burst_over(state, seconds, burst)
 
     everyone, nobody = [True] * len(states), [False] * len(states)
     others = [w for w in windows if w != rule.short_seconds]

@@ -106,16 +106,25 @@ def _is_number(text: str) -> bool:
 
 def _is_counted(short: str, name: str, line: str) -> bool:
     """`(S and T * N * line >= 1)` (counted_short.py): S with enough events, its total T joined on every
-    label (the lane's own), so a lane's short window is present exactly when its own events suffice; or
+    label (the lane's own), so a lane's short window is present exactly when its own events suffice (a ticket
+    pair's `T * N * line - E * N >= 1`, its errors E the lane's own too); or
     `(S and T * N * line >= 1 or B)`, B a plain series (a page pair's burst over: counted_short.event_burst_record,
     joined `ignoring (window)`, so a lane's B says so of its own events)."""
-    head, tail = f"({name} and ", f" * {line} >= {ONE_SHOWN})"
-    counted, _, over = short.removesuffix(")").rpartition(f" * {line} >= {ONE_SHOWN} or ")
+    head, tail = f"({name} and ", f" >= {ONE_SHOWN})"
+    counted, _, over = short.removesuffix(")").rpartition(f" >= {ONE_SHOWN} or ")
     if counted and _is_plain(over):
         short = f"{counted}{tail}"
-    total = short[len(head) : -len(tail)]
+    shown = short[len(head) : -len(tail)]
     fits = short.startswith(head) and short.endswith(tail) and len(short) > len(head) + len(tail)
-    return fits and not _has_set_op(total) and "(" not in total and " and " not in total
+    total, _, room = shown.partition(f" * {line}")
+    kept = room.removeprefix(" - ")  # a ticket pair's errors, `E * N`
+    return fits and _is_count(total) and (not room or (kept != room and _is_count(kept)))
+
+
+def _is_count(count: str) -> bool:
+    """`X * N`: a plain series X (the lane's own) times a whole number of seconds."""
+    series, _, seconds = count.partition(" * ")
+    return _is_plain(series) and seconds.isdigit()
 
 
 def _is_plain(series: str) -> bool:

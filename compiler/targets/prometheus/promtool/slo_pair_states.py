@@ -254,11 +254,15 @@ _STRAYS = (
     (ABOVE, Decimal(1), True, False),
 )
 # A ticket pair's (counted_short.start_counted): it starts on its plain ratio, so one failure alone starts it; held,
-# the same as a page's. The rest would say nothing a page pair's cases do not.
+# over the line, as a page's. Under it, held while one more failure would put it over (counted_short.kept_within_one):
+# 1 failure among events for 1.9 (0.53x, room for 0.9 more) holds, 2.1 among events for 3.2 (0.66x, room for 1.1)
+# ends. Kills the room's `- E x N` dropped (the first ends), its `>= 1` raised by half (the second holds) or lowered
+# by 40% (the first ends), and the over-line comparison lowered by 40% (0.66x is over 0.6x: the second holds).
 _TICKET_STRAYS = (
     (Decimal("0.5"), Decimal("1.4"), False, True),
     (ABOVE, Decimal("1.75"), True, True),
-    (ABOVE, Decimal(1), True, False),
+    (Decimal("1.9"), Decimal(1), True, True),
+    (Decimal("3.2"), Decimal("2.1"), True, False),
 )
 
 
@@ -269,7 +273,8 @@ def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> li
     0.8x); a pair already up holds on the plain ratio at 1.4x (halfway to 1 for a high line) and ends at 0.8x
     (with events enough to end it). Kills the start dropped, the hold (or its ALERTS operand) dropped, the hold's line
     raised by half or lowered by 40% and its comparison flipped. A ticket pair (not counted_short.start_counted)
-    starts on one failure alone: kills a page's start written into a ticket's rule."""
+    starts on one failure alone: kills a page's start written into a ticket's rule; held, it holds under the line
+    while one more failure would put it over, and ends with room for more (`_TICKET_STRAYS`)."""
     out = []
     for shown, failed, held, fires in _STRAYS if start_counted(w) else _TICKET_STRAYS:
         if shown >= Decimal("0.5") and line * failed / shown >= 1:  # a high line: the window halfway to 1

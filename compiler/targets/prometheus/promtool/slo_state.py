@@ -31,6 +31,7 @@ from compiler.targets.prometheus.counted_short import (
     LONE_FAILURE,
     ONE_SHOWN,
     SLICE_GATE,
+    kept_within_one,
     slice_windows,
     start_counted,
 )
@@ -118,7 +119,11 @@ def short_holds(
         started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
         return not started or w.name in state.held or starts(state, w.short_seconds, threshold)
     reads = (*steps, w.long_seconds)
-    if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst) or w.name not in state.held:
+    kept = thin and kept_within_one(w)
+    if (
+        ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept)
+        or w.name not in state.held
+    ):
         return False  # the branch holds a pending or firing alert, never starts one
     above = [reads[i + 1 :] if sliced else () for i in range(len(steps))]
     reading = zip(steps, above, strict=True)
@@ -136,16 +141,17 @@ def ends(
     above: tuple[int, ...] = (),
     gate: float = float(SLICE_GATE),
     burst: Burst = None,
+    kept: bool = False,
 ) -> bool:
     """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
-    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64); with
+    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64; `kept`, a
+    ticket pair's: one failure more than it holds, counted_short.kept_within_one); with
     `above` (time slices) slices enough to show `gate` bad ones at the highest ratio of those windows (and of
     names.SLI_BURST_OVER, 1 when the `burst` is over: `burst_over`)."""
     if above:
         return state.fed(seconds) and shows_slices(state, seconds, above, gate=gate, burst=burst)
-    return state.fed(seconds) and (
-        not thin or shows_failure(state, seconds, line) or event_burst_over(state, seconds, burst)
-    )
+    shown = shows_room if kept else shows_failure
+    return state.fed(seconds) and (not thin or shown(state, seconds, line) or event_burst_over(state, seconds, burst))
 
 
 _LONE_FAILURE = float(LONE_FAILURE)
@@ -170,6 +176,13 @@ def starts(state: _State, seconds: int, line: float) -> bool:
 def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
     """Whether a window holds events enough that a burn at `line` shows one failure in it (or `failures`)."""
     return float(decimal_text(state.total_of(seconds))) * seconds * line >= _ONE_SHOWN * failures
+
+
+def shows_room(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
+    """Whether a burn at `line` shows one failure (or `failures`) more than the window holds, as Prometheus
+    computes `T * N * line - E * N` (counted_short.counted_short, a ticket pair's short window)."""
+    total, _, bad, _ = state.window(seconds)
+    return float(decimal_text(total)) * seconds * line - bad * seconds >= _ONE_SHOWN * failures
 
 
 def shows_slices(
