@@ -49,3 +49,19 @@ def test_the_ticket_stays_up_while_the_3d_window_holds_exactly_its_3_failures(tm
     assert fired, "the 3d/6h ticket never fired"
     gaps = [m for m in watched if m >= fired[0] and m not in fired]
     assert not gaps, f"the 3d/6h ticket dropped at minutes {gaps} (fired {fired[0]}-{fired[-1]})"
+
+
+def test_a_steady_1_5x_burn_at_180_requests_an_hour_tickets_once(tmp_path: Path) -> None:
+    """0.05 req/s, one request in 667 failing (1.5x a 0.1% budget): the 3d/6h pair's 6h window holds ~1,080
+    requests, so one or two failures, and one among 1,080 (0.093%) reads under the 0.1% line. Round 43's rules
+    ticketed from minute 2,900 and ended the ticket whenever the 6h window was down to one failure: up at 2,900,
+    3,120, 3,340, ... (8 tickets in 75 hours, promtool, 1m evaluation). A held ticket now holds while one more
+    failure would put its short window over the line (counted_short.kept_within_one). Watched every 5m (evaluated
+    at 5m) from minute 2,900 to 3,250, one ticket up to 3,030 and the next from 3,120 on round 43's rules. ~4 CPU-s."""
+    require_tool("promtool")
+    total, failed = _steady_burn(3_251, 0.05, 667)
+    watched = range(2_850, 3_251, 5)
+    fired = _firing(tmp_path, total, failed, watched, ("slowest",), coarse=True)["slowest"]
+    assert fired and fired[0] <= 2_905, f"the 3d/6h ticket did not fire by minute 2,905 ({fired[:1]})"
+    gaps = [m for m in watched if m >= fired[0] and m not in fired]
+    assert not gaps, f"the 3d/6h ticket resolved at minutes {gaps[:3]}... and fired again (from {fired[0]})"

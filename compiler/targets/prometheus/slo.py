@@ -295,6 +295,15 @@ def _short_window_holds(short: str, threshold: str, long: str, unless: str, step
     return ["(", f"  {short} > {threshold}", "  or", f"  {branch}", f"  {unless}", f"  {short}", f"  {held}", ")"]
 
 
+def _held_words(slo: Slo, alert: AlertDef, things: str) -> str:
+    """When the short window holds a pair already up, as its notification says: a ticket of an event-count SLO also
+    within one failure of the line (counted_short.kept_within_one), or its ratio shows under the line while up."""
+    kept = alert.window is not None and counted_short.kept_within_one(alert.window)
+    if kept and slo.sli.kind not in SLICE_KINDS and slo.sli.kind not in UNCOUNTED_KINDS:
+        return f"or, while this alert was already up, saw no {things} or was less than one failure under the line"
+    return f"or saw no {things} while this alert was already up"
+
+
 def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:
     """The pair's own ALERTS series as its group reads the previous evaluation's. A coarse-tier pair (a
     ticket) is evaluated every 5m, so that sample is exactly one lookback delta old: Prometheus 3 (whose
@@ -381,7 +390,7 @@ def _annotations(
         words = burn_words(slo)
         description = (
             f"{tmpl.PERCENT} of {slo.name} {words.things} {words.failed} over the last {long}, and the last "
-            f"{numbers.short} is above the line too (or saw no {words.things} while this alert was already up, and "
+            f"{numbers.short} is above the line too ({_held_words(slo, alert, words.things)}, and "
             f"the newest {words.things} {words.did_fail}): "
             f"{line} is {factor}x the "
             f"{budget} error budget of the "
