@@ -10,8 +10,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.test_burn_gaps import _firing
+from tests.promtool_helpers import pairs_firing, rules_read_by
+from tests.test_burn_gaps import _firing, _of
+
+CATALOG_SPEC = """\
+apiVersion: obsc/v1
+service: svc
+team: t
+selector: {job: svc}
+metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~"5.."}'}
+alerts: {error_rate: false, traffic_anomaly: false, traffic_milestone: false, service_down: false}
+slos: [{name: avail, objective: 99.9, period: 30d, sli: {errors: errors, total: requests}}]
+"""
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+receivers: {{sink: {{webhook: {{url: "http://127.0.0.1:9/"}}}}}}
+alertmanager: {{default_receiver: sink}}
+defaults:
+  slo_alerts:
+{slo_alerts}"""
 
 TICKETS = ("slow", "slowest")  # the 1d/2h and 3d/6h pairs of the built-in catalog (warning tier)
 ROUND_41 = 2_510  # the minute round 41's rules ticketed this burn from (1m evaluation)
@@ -65,3 +85,26 @@ def test_a_steady_1_5x_burn_at_180_requests_an_hour_tickets_once(tmp_path: Path)
     assert fired and fired[0] <= 2_905, f"the 3d/6h ticket did not fire by minute 2,905 ({fired[:1]})"
     gaps = [m for m in watched if m >= fired[0] and m not in fired]
     assert not gaps, f"the 3d/6h ticket resolved at minutes {gaps[:3]}... and fired again (from {fired[0]})"
+
+
+def test_a_custom_tickets_day_long_short_window_ends_it_a_day_after_an_outage(tmp_path: Path) -> None:
+    """A platform catalog's 3d/1d ticket (its short window in the coarse tier, which records its ratio only): its
+    count read `slo:sli_total:rate1d`, never recorded, so a clean day never ended it and a 30-minute outage at
+    1 req/s (99.9%, 30d) held the ticket until the 3d window let it go, ~3 days. A coarse short window ends its pair
+    on its plain ratio (counted_short.short_counted): the ticket ends when the outage leaves the 1d window. Only
+    the ticket and what it reads loaded, evaluated every 5m, to minute 1,700. ~2 CPU-s."""
+    require_tool("promtool")
+    windows = "    windows:\n      30d:\n        - {tier: warning, name: slow, long: 3d, short: 1d, factor: 1}\n"
+    (tmp_path / "svc.yaml").write_text(CATALOG_SPEC)
+    (tmp_path / "platform.yaml").write_text(PLATFORM.format(slo_alerts=windows))
+    text = next(a.content for a in compile_specs([str(tmp_path)]).bundle.artifacts if a.path.endswith("svc.yaml"))
+    minutes = 1_700
+    total = [60 * (m + 1) for m in range(minutes)]
+    failed = [60 * min(max(m - 59, 0), 30) for m in range(minutes)]  # every request failing in minutes 60-89
+    series = {'up{job="svc"}': f"1x{minutes}", 'http_requests_total{job="svc"}': " ".join(map(str, total))}
+    series['http_requests_total{job="svc",code="500"}'] = " ".join(map(str, failed))
+    watched = range(100, minutes, 100)
+    rules = rules_read_by(text, alert=_of(("slow",)))
+    fired = pairs_firing(tmp_path, rules, series, "avail", ("slow",), watched, evaluation_interval="5m")["slow"]
+    assert fired and fired[0] == 100, f"the outage did not ticket ({fired[:1]})"
+    assert fired[-1] < 1_600, f"the ticket held to minute {fired[-1]}: its clean 1d window did not end it"

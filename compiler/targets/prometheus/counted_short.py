@@ -98,6 +98,15 @@ def counted_short(short: str, window: BurnWindow, threshold: str, selector: str)
     return f"({short} and {shown} >= {ONE_SHOWN})"
 
 
+def short_counted(window: BurnWindow) -> bool:
+    """Whether an event-count pair's short window is counted (its events and failures recorded: a fast-tier window).
+    A custom catalog's short window in the coarse tier (from 1d: a 7d/1d ticket) records its ratio only, so the
+    count read an unrecorded total, was never present, and the ticket held until its long window let it go: a
+    30-minute outage's 3d/1d ticket up ~3 days, not ~1 (tests/test_slow_burn_ticket.py). Such a window ends and
+    starts its pair on its plain ratio, as an error-ratio SLI's does: a day's window is rarely thin."""
+    return not recording_tiers().is_coarse(window.short_seconds)
+
+
 def kept_within_one(window: BurnWindow) -> bool:
     """Whether an event-count pair already up holds while its short window has failures and one more would put it
     over the line (`counted_short`): a ticket pair's (not `start_counted`). It starts on its plain ratio, so at
@@ -163,7 +172,7 @@ def ended_by_counted_short(
         if _ends_by_burst(burst_ends(slo, pairs), window):  # 1 when the burst is over: model/burst_windows.py
             above.insert(-1, names.SLI_BURST_OVER)  # before the long window, which reads last (lanes, tests)
         ends = f"  ({sliced(short, window.short_seconds, above, selector, slice_gate(slo, window))})"
-    elif slo.sli.kind in UNCOUNTED_KINDS:
+    elif slo.sli.kind in UNCOUNTED_KINDS or not short_counted(window):
         return holds
     else:
         ends = f"  {counted_short(short, window, threshold, selector)}"
@@ -210,6 +219,8 @@ def started_by_counted_short(
     first: it needs events (the ratio rule writes nothing without), where the errors less one alone would start on
     failures with no events."""
     if slo.sli.kind in SLICE_KINDS or slo.sli.kind in UNCOUNTED_KINDS or not start_counted(window):
+        return holds
+    if not short_counted(window):
         return holds
     failed = f"{names.sli_errors_rate(window.short)}{selector} * {window.short_seconds}"
     over = f"{short} > {threshold}"

@@ -298,7 +298,8 @@ def _short_window_holds(short: str, threshold: str, long: str, unless: str, step
 def _held_words(slo: Slo, alert: AlertDef, things: str) -> str:
     """When the short window holds a pair already up, as its notification says: a ticket of an event-count SLO also
     within one failure of the line (counted_short.kept_within_one), or its ratio shows under the line while up."""
-    kept = alert.window is not None and counted_short.kept_within_one(alert.window)
+    w = alert.window
+    kept = w is not None and counted_short.kept_within_one(w) and counted_short.short_counted(w)
     if kept and slo.sli.kind not in SLICE_KINDS and slo.sli.kind not in UNCOUNTED_KINDS:
         return f"or, while this alert was already up, saw no {things} or was less than one failure under the line"
     return f"or saw no {things} while this alert was already up"

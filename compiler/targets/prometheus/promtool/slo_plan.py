@@ -32,7 +32,13 @@ from compiler.model.burnrate import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.counted_short import kept_within_one, slice_gate, slice_windows, start_counted
+from compiler.targets.prometheus.counted_short import (
+    kept_within_one,
+    short_counted,
+    slice_gate,
+    slice_windows,
+    start_counted,
+)
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
@@ -335,12 +341,12 @@ def plan(shape: Shape) -> Plan:
             lines.burn[r.window.name],
             recovery_windows(shape.recorded, r.window),
             r.window.name,
-            shape.thin,
+            shape.thin and short_counted(r.window),
             shape.slices,
             float(shape.gates[shape.windows.index(r.window)]),
             shape.bursts[shape.windows.index(r.window)],
-            shape.thin and start_counted(r.window),
-            shape.thin and kept_within_one(r.window),
+            shape.thin and short_counted(r.window) and start_counted(r.window),
+            shape.thin and short_counted(r.window) and kept_within_one(r.window),
         )
         for r in shape.rules
         if r.window is not None

@@ -32,6 +32,7 @@ from compiler.targets.prometheus.counted_short import (
     ONE_SHOWN,
     SLICE_GATE,
     kept_within_one,
+    short_counted,
     slice_windows,
     start_counted,
 )
@@ -115,6 +116,7 @@ def short_holds(
     slices to show `gate` bad ones at the highest ratio of the windows above it, and the newest events say
     the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
     counted_short.py)."""
+    thin = thin and short_counted(w)  # a coarse short window: its plain ratio (counted_short.short_counted)
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
         return not started or w.name in state.held or starts(state, w.short_seconds, threshold)
