@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from compiler.importers.zero_fallback import without_zero_fallback
 from compiler.model.promql import Matcher, Selector, parse_selector
+from compiler.model.promql_text import WINDOW, holds
 
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same. Go's
 # template language also reads it as `{{$.window}}` (the root's field) and with trim markers, `{{- .window -}}`
@@ -53,7 +54,7 @@ def go_windows_as(query: str, text: str) -> str:
 
 
 def has_window(query: str) -> bool:
-    return "$window" in with_window(query)
+    return holds(with_window(query), WINDOW)
 
 
 def fixed_ranges(query: str) -> list[str]:
@@ -205,7 +206,7 @@ def _summed_rate(side: str) -> str | None:
     """`side` when it is one `sum[ by (...)](rate|increase(...$window...))` call (outer parentheses dropped)."""
     side = _unwrapped(side)
     head = _SUM_HEAD.match(side)
-    if head is None or "$window" not in side:
+    if head is None or not holds(side, WINDOW):
         return None
     opened = head.start(1)  # the sum's own parenthesis: it must close at the end
     closes = [at for at, depth in _top_level(side) if at > opened and depth == 0 and side[at] == ")"]

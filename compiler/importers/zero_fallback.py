@@ -26,7 +26,7 @@ def without_zero_fallback(query: str) -> str | None:
     if match is None:
         return None
     try:
-        tree = promql_tree.parse(query.replace("$window", _SAMPLE_WINDOW))
+        tree = promql_tree.parse_filled(query, window=_SAMPLE_WINDOW)
     except (ValueError, TypeError):
         return None
     fallback = getattr(tree, "rhs", None)

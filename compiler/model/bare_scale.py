@@ -28,6 +28,7 @@ from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
 from compiler.model.promql_check import nodes_of
 from compiler.model.promql_sample import sample_tree
+from compiler.model.promql_text import fill
 from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Comparison, Metric, MetricType, ThresholdAlert
 from compiler.model.unit_scale import read_scale
@@ -64,7 +65,7 @@ def _judged(metric: Metric) -> bool:
 
 
 def _problem(alert: ThresholdAlert, number: Decimal) -> str | None:
-    tree = sample_tree((alert.metric.expr or "").replace("$selector", ""))
+    tree = sample_tree(fill(alert.metric.expr or "", selector=""))
     if tree is None:
         return None
     divisions = [n for n in nodes_of(tree, pp.BinaryExpr) if str(n.op) == "/" and _of_gauges(n)]

@@ -24,6 +24,7 @@ from compiler.model.objective_range import objective_problem
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import reads_service_series
 from compiler.model.promql_groups import kept_labels
+from compiler.model.promql_text import SELECTOR, holds
 from compiler.model.raw_rates import counts_per_window, per_second
 from compiler.model.raw_windows import OPTIONS, PER_WINDOW, options_problem
 from compiler.model.reachable_pairs import kept_pairs
@@ -205,7 +206,7 @@ def build_sli(
                 'sum(rate(rpc_calls_total{$selector,outcome="fail"}[$window]))',
             )
             return None
-        scoped = {key: "$selector" in bodies[key] for key in ("errors", "total")}
+        scoped = {key: holds(bodies[key], SELECTOR) for key in ("errors", "total")}
         key, other = ("errors", "total") if scoped["total"] else ("total", "errors")
         # A query that reads no series of its own (a constant) gets its own, clearer message from promql_check.
         if scoped[key] != scoped[other] and reads_service_series(bodies[key]):

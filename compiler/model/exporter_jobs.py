@@ -77,7 +77,7 @@ def _read_by(metric: Metric, pinned: Sequence[Matcher], kubernetes: bool) -> tup
         chosen = [(metric.selector.metric, {(m.label, m.value) for m in metric.selector.matchers})]
     elif metric.expr and _FAMILY_TEXT.search(metric.expr) and any(m.render() in metric.expr for m in pinned):
         try:  # parsed only when the text names such a series and the matcher (most expressions do neither)
-            tree = promql_tree.parse(metric.expr.replace("$window", SAMPLE_WINDOW))
+            tree = promql_tree.parse_filled(metric.expr, window=SAMPLE_WINDOW)
         except (ValueError, TypeError):
             return ()  # reported where expressions are checked
         chosen = [(s.name or "", {(m.name, m.value) for m in s.matchers.matchers}) for s in selectors(tree)]

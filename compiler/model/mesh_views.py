@@ -44,7 +44,7 @@ def _total_selectors(sli: Sli) -> Iterator[tuple[str, list[tuple[str, str, str]]
         yield sli.total.selector.metric, [(m.label, m.op, m.value) for m in sli.total.selector.matchers]
     elif sli.kind is SliKind.RAW:
         try:
-            tree = promql_tree.parse((sli.raw_total or "").replace("$window", "5m"))
+            tree = promql_tree.parse_filled(sli.raw_total or "", window="5m")
         except (ValueError, TypeError):
             return
         for selector in selectors(tree):

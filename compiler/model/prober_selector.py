@@ -23,7 +23,7 @@ from typing import Any
 
 from compiler.model import promql_tree
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
-from compiler.model.promql_text import SELECTOR, WINDOW
+from compiler.model.promql_text import SELECTOR, holds
 from compiler.model.saturation_check import SATURATION, metric_body
 
 _PROBER_SERIES = "probe_"  # the blackbox exporter's (and its kin's) metric family
@@ -72,7 +72,7 @@ def selected_series(query: str) -> list[str]:
     if SELECTOR not in query:
         return []
     try:
-        tree = promql_tree.parse(query.replace(SELECTOR, f'{_MARK}="1"').replace(WINDOW, SAMPLE_WINDOW))
+        tree = promql_tree.parse_filled(query, window=SAMPLE_WINDOW, selector=f'{_MARK}="1"')
     except (ValueError, TypeError):
         return [""]
     return [s.name or "" for s in selectors(tree) if any(m.name == _MARK for m in s.matchers.matchers)]
@@ -99,7 +99,7 @@ def _reads_through_selector(name: str, value: Any) -> bool:
     body = metric_body(name, value)
     if not isinstance(body, Mapping) or body.get("service_selector") is False:
         return False
-    return "selector" in body or SELECTOR in str(body.get("expr", ""))
+    return "selector" in body or holds(str(body.get("expr", "")), SELECTOR)
 
 
 def prober_notes(data: Mapping[str, Any], inherited: Mapping[str, Any]) -> list[str]:

@@ -129,10 +129,7 @@ def render_matchers(matchers: tuple[Matcher, ...]) -> str:
 
 def expand(expr: str, selector: tuple[Matcher, ...], window: str | None = None) -> str:
     """Fill `$selector` (and `$window`, when given) in a free PromQL expression."""
-    out = expr.replace("$selector", render_matchers(selector))
-    if window is not None:
-        out = out.replace("$window", window)
-    return out
+    return promql_text.fill(expr, selector=render_matchers(selector), window=window)
 
 
 # NaN samples of a gauge (an exporter's unknown value, a 0/0) are left out before it is aggregated. One made a

@@ -155,8 +155,7 @@ def problems(
     found = found or subquery_problems(text) or lookback_problems(text) or work_problems(text)
     if found:
         return found  # the parser would only repeat these, without a position
-    filled = text.replace(text_checks.SELECTOR, render_matchers(selector) or 'job=~".+"')
-    filled = filled.replace(text_checks.WINDOW, SAMPLE_WINDOW)
+    filled = text_checks.fill(text, selector=render_matchers(selector) or 'job=~".+"', window=SAMPLE_WINDOW)
     try:
         tree = promql_tree.parse(filled)
     except ValueError as exc:
@@ -172,7 +171,7 @@ def problems(
     found += reporter_problems(text, selectors(tree), pinned)
     if typed:
         return found  # a scalar or range is always "a value": the checks below would only repeat it
-    if expression.metric_type is MetricType.COUNTER and text_checks.WINDOW not in text:
+    if expression.metric_type is MetricType.COUNTER and not text_checks.holds(text, text_checks.WINDOW):
         found.append(
             (
                 None,
@@ -383,7 +382,7 @@ def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> b
 @functools.lru_cache(maxsize=1024)
 def parsed_with_names(expr: str) -> tuple[Any, frozenset[str] | None]:
     """The parsed tree (only read), the names its selectors read (None: any); room for a service's rules."""
-    tree = promql_tree.parse(expr.replace(text_checks.WINDOW, SAMPLE_WINDOW))
+    tree = promql_tree.parse(text_checks.fill(expr, window=SAMPLE_WINDOW))
     named = [s.name for s in selectors(tree)]
     return tree, None if None in named or "" in named else frozenset(named)
 
@@ -443,7 +442,7 @@ def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
 
 def reads_service_series(text: str) -> bool:
     """Whether a spec query reads a series other than `up` (a parse failure is reported elsewhere: False)."""
-    filled = text.replace(text_checks.SELECTOR, render_matchers(_SAMPLE_SELECTOR)).replace(text_checks.WINDOW, "5m")
+    filled = text_checks.fill(text, selector=render_matchers(_SAMPLE_SELECTOR), window="5m")
     try:
         return any(s.name != "up" for s in selectors(promql_tree.parse(filled)))
     except ValueError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from compiler.model.promql_text import WINDOW, Finding, mask
+from compiler.model.promql_text import WINDOW, Finding, holds, mask
 from compiler.model.units import format_duration, parse_duration_seconds
 
 # Prometheus's own cap on the points per series a range query may ask for ("exceeded maximum resolution of
@@ -97,7 +97,7 @@ def _range_seconds(range_text: str) -> Decimal:
 def _work_message(text: str, at: int, samples: Decimal) -> str:
     written = text[at : text.index("]", at) + 1]
     days = samples * SCRAPE_SECONDS / 86_400
-    window = f"; $window counted as {format_duration(LONGEST_WINDOW_SECONDS)}" if WINDOW in text else ""
+    window = f"; $window counted as {format_duration(LONGEST_WINDOW_SECONDS)}" if holds(text, WINDOW) else ""
     return (
         f"subquery {written} reads {samples:,.0f} samples of each series at every evaluation of the rule (its steps "
         f"times the ranges inside them, {days:,.0f} days of samples at a {SCRAPE_SECONDS}s scrape{window}); obsc "

@@ -34,7 +34,7 @@ def empty_selector_problems(expr: str) -> tuple[str, ...]:
     if promql_text.bracket_problems(expr) or promql_text.size_problems(expr) or subquery_problems(expr):
         return ()
     try:
-        tree = promql_tree.parse(expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse_filled(expr, window=SAMPLE_WINDOW)
     except ValueError:
         return ()
     found: list[str] = []

@@ -16,7 +16,7 @@ import promql_parser as pp
 
 from compiler.model import promql_tree
 from compiler.model.promql_check import children
-from compiler.model.promql_text import SELECTOR, WINDOW, size_problems
+from compiler.model.promql_text import size_problems
 
 _SAMPLE_WINDOW = "5m"  # what `$window` stands for while parsing
 _KEEPS_INPUT = ("topk", "bottomk")  # they pick series and keep all of their labels
@@ -50,7 +50,7 @@ def _parsed(query: str) -> Any:
     if size_problems(query):
         return None
     try:
-        return promql_tree.parse(query.replace(WINDOW, _SAMPLE_WINDOW).replace(SELECTOR, 'job="x"'))
+        return promql_tree.parse_filled(query, window=_SAMPLE_WINDOW, selector='job="x"')
     except (ValueError, TypeError):
         return None
 

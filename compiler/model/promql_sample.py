@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.model import promql_tree
-from compiler.model.promql_text import WINDOW, size_problems
+from compiler.model.promql_text import size_problems
 
 SAMPLE_RANGE = "5m"  # what `$window` stands for; any valid range gives the same shape
 
@@ -16,6 +16,6 @@ def sample_tree(query: str) -> Any | None:
     if size_problems(query):
         return None
     try:
-        return promql_tree.parse(query.replace(WINDOW, SAMPLE_RANGE))
+        return promql_tree.parse_filled(query, window=SAMPLE_RANGE)
     except (ValueError, TypeError):
         return None

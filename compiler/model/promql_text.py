@@ -52,6 +52,37 @@ def emptied(text: str) -> str:
     return _STRING.sub('""', text) if '"' in text or "'" in text or "`" in text else text
 
 
+# obsc's placeholders where PromQL reads them: outside strings and comments, and as whole words (`$windows` is not
+# `$window`). Every reader that fills or looks for one goes through here: a `.replace("$window", ...)` of its own
+# filled a label value's `"$windows|orders"` as `"1hs|orders"` (each window read other series), and read
+# `"$selector_id"` as the service's matchers (a valid query refused as "does not parse").
+_FILLED = re.compile(r"\$(window|selector)(?!\w)")
+
+
+def placeholders(text: str) -> list[tuple[int, str]]:
+    """(offset, `$window` or `$selector`) of each placeholder obsc fills in `text`."""
+    if "$" not in text:
+        return []
+    return [(m.start(), m.group()) for m in _FILLED.finditer(mask(text))]
+
+
+def holds(text: str, placeholder: str) -> bool:
+    """Whether `text` holds `placeholder` (WINDOW or SELECTOR) where obsc fills it."""
+    return placeholder in text and any(word == placeholder for _, word in placeholders(text))
+
+
+def fill(text: str, *, selector: str | None = None, window: str | None = None) -> str:
+    """`text` with `$selector` (the matchers' text) and `$window` filled where obsc fills them; None leaves one."""
+    values = {SELECTOR: selector, WINDOW: window}
+    out, last = [], 0
+    for at, word in placeholders(text):
+        value = values[word]
+        if value is not None:
+            out += [text[last:at], value]
+            last = at + len(word)
+    return "".join(out) + text[last:] if out else text
+
+
 def in_string(text: str, masked: str, at: int) -> bool:
     return masked[at] == " " and text[at] != " "
 

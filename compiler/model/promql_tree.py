@@ -9,7 +9,8 @@ goes. The spec's own bound (promql_text.MAX_NESTING, MAX_OPERATORS) is tighter a
 one leaves room for what obsc wraps around a spec's expression (aggregations, a ratio of two raw queries, a
 comparison) and still keeps a walk far from Python's 1,000 frames: a tree is at most about 2 levels per
 parenthesis and 1 per operator deep (128 + 300 here).
-tests/test_architecture.py holds that no other module calls the parser.
+tests/test_architecture.py holds that no other module calls the parser. A spec's query (`$window`, `$selector`) is
+read through `parse_filled`, which fills them only where obsc does (promql_text.fill), never inside a label value.
 
 Memoised per process, by the exact text: a compile parses a query again in each reader (its checks, the
 series it is fed, its sample, ...: 5,018 parses of 2,665 texts for a 200-service fleet). Sharing a tree is
@@ -24,7 +25,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS, shape
+from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS, fill, shape
 
 WALK_NESTING = 2 * MAX_NESTING
 WALK_OPERATORS = 3 * MAX_OPERATORS  # a ratio of two raw queries at the spec's bound, and what obsc adds
@@ -37,3 +38,8 @@ def parse(text: str) -> Any:
     if deepest > WALK_NESTING or operators > WALK_OPERATORS:
         raise ValueError(f"too deep to read ({deepest} nested parentheses, {operators} operators)")
     return pp.parse(text)
+
+
+def parse_filled(text: str, *, window: str, selector: str | None = None) -> Any:
+    """The tree of a spec's query with `$window` (and `$selector`, when given) filled where obsc fills them."""
+    return parse(fill(text, selector=selector, window=window))

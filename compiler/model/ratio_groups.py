@@ -24,7 +24,6 @@ import promql_parser as pp
 from compiler.model import promql_tree
 from compiler.model.promql_check import SAMPLE_WINDOW, children, selectors
 from compiler.model.promql_groups import kept_labels
-from compiler.model.promql_text import WINDOW
 from compiler.model.types import Metric
 
 _EVERY_VALUE = (".*", ".*?")  # a regex matcher that narrows nothing
@@ -44,7 +43,7 @@ def _kept(metric: Metric) -> tuple[tuple[str, ...], bool] | None:
 
 def _parsed(expr: str) -> Any:
     try:
-        return promql_tree.parse(expr.replace(WINDOW, SAMPLE_WINDOW))
+        return promql_tree.parse_filled(expr, window=SAMPLE_WINDOW)
     except (ValueError, TypeError):
         return None
 

@@ -48,7 +48,7 @@ _NEVER_ZERO = frozenset({"mysql_global_variables_max_connections", "pg_settings_
 
 def _tree(expr: str) -> Any | None:
     try:
-        return promql_tree.parse(expr.replace("$selector", "").replace("$window", "5m"))
+        return promql_tree.parse_filled(expr, window="5m", selector="")
     except ValueError:
         return None
 

@@ -26,6 +26,7 @@ from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import selectors
 from compiler.model.promql_empty import empty_selector_problems
+from compiler.model.promql_text import SELECTOR, holds
 from compiler.model.units import parse_duration
 from compiler.spec.document import Path
 
@@ -69,7 +70,7 @@ def _already_per_second(function: str) -> str:
 def idle_while_problems(text: str, total: str, selector: tuple[Matcher, ...]) -> list[str]:
     """Why `text` cannot tell an idle service from missing data: not one selector scoped by `$selector`, a range,
     or a series of the total's own metric (absent whenever the total is: it would tell nothing)."""
-    if "$window" in text or "$selector" not in text:
+    if "$window" in text or not holds(text, SELECTOR):  # $window anywhere: refused
         return [_idle_shape(text)]
     try:
         node = promql_tree.parse(expand(text, selector))

@@ -16,7 +16,7 @@ from typing import Any
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import line_in_unit
 from compiler.model.promql import Matcher, expand
-from compiler.model.promql_text import size_problems
+from compiler.model.promql_text import WINDOW, holds, size_problems
 from compiler.model.share_range import share_condition_problem
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Metric, MetricType, Service, Sli, SliKind, Slo, Tier
@@ -105,7 +105,7 @@ def _error_ratio(body: Mapping[str, Any], ctx: Ctx, path: Path, selector: tuple[
         ctx.error(path, "raw takes either {errors, total} (event rates) or {error_ratio} alone, not both")
         return None
     text = str(body["error_ratio"]).strip()
-    if "$window" not in text:
+    if not holds(text, WINDOW):
         ctx.error((*path, "error_ratio"), "raw SLI queries must contain $window (obsc evaluates them over each window)")
         return None
     for _, message in size_problems(text):  # bounded before anything parses it (rules, tests, validation)

@@ -35,7 +35,7 @@ def read_scale(metric: Metric) -> str:
         name = metric.selector.metric
         return "percent" if name.endswith(PERCENT_NAMES) else "percentunit" if name.endswith("_ratio") else ""
     try:
-        tree = promql_tree.parse((metric.expr or "").replace("$window", "5m"))
+        tree = promql_tree.parse_filled(metric.expr or "", window="5m")
     except ValueError:
         return ""
     return _scale(tree)

@@ -51,7 +51,7 @@ def _up_group_labels(metric: Metric) -> list[str]:
     if not metric.expr or "up" not in metric.expr:
         return []
     try:
-        tree = promql_tree.parse(metric.expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse_filled(metric.expr, window=SAMPLE_WINDOW)
     except (ValueError, TypeError):
         return []  # reported where expressions are checked
     kept: list[str] = []

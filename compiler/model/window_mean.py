@@ -25,7 +25,7 @@ from compiler.model import promql_tree
 from compiler.model.build_context import Ctx
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import children
-from compiler.model.promql_text import size_problems
+from compiler.model.promql_text import fill, size_problems
 from compiler.model.raw_empty_sides import raw_empty_side_warnings
 from compiler.model.raw_windows import PER_WINDOW
 from compiler.model.replica_copies import reads_one_copy
@@ -53,7 +53,7 @@ def _parsed(query: str) -> Any:
     if size_problems(query):
         return None
     try:
-        return promql_tree.parse(query.replace("$window", f"{_SENTINEL_SECONDS}s"))
+        return promql_tree.parse_filled(query, window=f"{_SENTINEL_SECONDS}s")
     except (ValueError, TypeError):
         return None
 
@@ -68,7 +68,7 @@ def _surely_a_window_mean(body: str) -> bool:
     (non-empty) selector it then holds none either, since `_culprit` never reads a matcher, and a text that no
     longer parses has none by definition. A fleet made from one template writes its raw bodies once; each of
     its services' was parsed again (2,000 parses of the 10,000 a 1,000-service fleet made)."""
-    tree = _parsed(body.replace("$selector", _ANY_SELECTOR))
+    tree = _parsed(fill(body, selector=_ANY_SELECTOR))
     return tree is not None and _culprit(tree) is None
 
 

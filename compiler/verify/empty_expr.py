@@ -25,7 +25,7 @@ SHOWN = 5
 def why_empty(expr: str, lookback: str, count: Count, prometheus: Prometheus) -> str:
     """'' when the expression does not parse."""
     try:
-        tree = promql_tree.parse(expr.replace("$window", SAMPLE_WINDOW))
+        tree = promql_tree.parse_filled(expr, window=SAMPLE_WINDOW)
     except (ValueError, TypeError):
         return ""
     found = selectors(tree)

@@ -53,7 +53,7 @@ def rated_metrics(slo: Slo) -> list[str]:
     found: set[str] = set()
     for text in (sli.raw_errors or "", sli.raw_total or ""):
         try:
-            _walk(promql_tree.parse(text.replace("$window", "5m")), found)
+            _walk(promql_tree.parse_filled(text, window="5m"), found)
         except (ValueError, TypeError):
             continue
     return sorted(found)
