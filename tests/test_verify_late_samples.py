@@ -255,3 +255,38 @@ def test_an_offset_inside_a_label_value_is_no_offset(tmp_path: Path) -> None:
     assert server.asked == [
         f'count(last_over_time({IDLE}{{job="cloudwatch",load_balancer="app offset 99999999999d"}}[5m]))'
     ]
+
+
+def test_the_series_asked_its_age_is_the_total_selector_as_written(tmp_path: Path) -> None:
+    """The age of the newest sample is asked of the total's selector without its offset, its label values intact:
+    the offset was cut from the text at the first ` offset ` or ` @ `, a label value's too (`"eu offset 1h"`
+    asked `x{...,az=~"eu`, which Prometheus refuses: the finding was dropped), and a regex's escaped dot came out
+    bare (`\\.`: "unknown escape sequence", dropped alike). Round 44."""
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    total = "aws_applicationelb_request_count_sum{$selector}"
+    spec = SPEC.format(offset=" offset 5m").replace(total, total[:-1] + r',az=~"eu\\.west offset 1h|b @ 5"}')
+    (tmp_path / "invoices.yaml").write_text(spec)
+    asked: list[str] = []
+
+    def route(path: str, query: str) -> Any:
+        if path == "/api/v1/query":
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            if expr.startswith("time() - max(max_over_time(timestamp("):
+                asked.append(expr)
+                return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "912"]}]}
+            if expr.startswith("count(") and "[5m]" in expr:
+                return {"resultType": "vector", "result": []}
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}
+        if path.startswith("/api/v1/label/"):
+            return NAMES
+        return {"groups": []} if path == "/api/v1/rules" else None
+
+    with serving(route) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    series = (
+        'aws_applicationelb_request_count_sum{job="cloudwatch",load_balancer="app/invoices",'
+        'az=~"eu\\\\.west offset 1h|b @ 5"}'
+    )
+    assert asked == [f"time() - max(max_over_time(timestamp({series})[30m:1m]))"], asked
+    pp.parse(asked[0])  # what Prometheus reads
+    assert any("newest sample" in f.message for f in report.findings), [str(f) for f in report.findings]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import promql_parser as pp
 import pytest
@@ -28,6 +29,7 @@ from compiler.model import promql_text, promql_tree
 from compiler.model.promql import Matcher, expand
 from compiler.model.promql_check import Expression, nodes_of, problems
 from compiler.model.promql_sample import sample_tree
+from compiler.verify import checks as verify_checks
 from tests.platform_text import sink_platform
 
 SENTINEL, SENTINEL_RANGE = "7h13m", timedelta(hours=7, minutes=13)
@@ -128,3 +130,15 @@ def test_an_error_ratio_whose_only_window_is_a_label_value_is_refused(tmp_path: 
         _rules(tmp_path, "        error_ratio: 'max(jobs_failed_ratio{$selector,queue=\"$windows\"})'")
     text = "\n".join(str(d) for d in caught.value.diagnostics)
     assert "worker.yaml:12:" in text and "raw SLI queries must contain $window" in text, text
+
+
+@pytest.mark.parametrize("value", ["/users/{id}", "/cart{id}", "/v1/items[0]", "a offset 1h{b}"])
+def test_verify_reads_no_metric_name_in_a_label_value(value: str) -> None:
+    """`route="/cart{id}"` (a router's path template) or `"/v1/items[0]"` was read as a metric named `cart` or
+    `items` the server has never seen: a false finding, `obsc verify` exit 1."""
+    ctx = SimpleNamespace(metric_names=lambda: ["http_requests_total"])
+    query = f'sum(rate(http_requests_total{{job="j",route="{value}"}}[5m]))'
+    assert verify_checks._unknown_name(query, ctx) == ""  # type: ignore[arg-type]
+    assert verify_checks._unknown_name("sum(rate(http_request_total[5m]))", ctx).startswith(  # type: ignore[arg-type]
+        "no metric is named http_request_total; did you mean http_requests_total?"
+    )

@@ -22,6 +22,11 @@ def selector_now(selector: Any) -> str | None:
     return _written(selector)
 
 
+def selector_alone(selector: Any) -> str:
+    """The selector as PromQL without its `offset` or `@`: the same series, read at the evaluation time."""
+    return _written(selector)
+
+
 def selector_with_offset(selector: Any) -> str:
     """The selector as PromQL with its `offset` (a `@` dropped: the same series, read at the evaluation time)."""
     offset = selector.offset

@@ -10,27 +10,27 @@ The idle series, written every period whatever the traffic, tells: where it is, 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from compiler.model import promql_tree, queries
 from compiler.model.promql_check import selectors
 from compiler.model.promql_text import mask
 from compiler.model.raw_windows import IDLE_SEEN_LOOKBACK, idle_guard
 from compiler.model.types import Sli
-from compiler.model.units import parse_duration
+from compiler.model.units import format_duration
 from compiler.verify.client import Prometheus
 
-_OFFSET_OF = re.compile(r"\soffset\s+((?:\d+(?:ms|[smhdwy]))+)")
 # the idle selector's own offset (one selector: it ends it): `x offset 10m[5m]` does not parse
 _OWN_OFFSET = re.compile(r"\s+offset\s+\S+\s*$", re.IGNORECASE)
 
 
-def total_selectors(sli: Sli) -> list[str]:
-    """The selectors a raw SLI's total reads, as written (offset included)."""
+def total_selectors(sli: Sli) -> list[Any]:
+    """The selectors (parsed) a raw SLI's total reads; their text is selector_text's (`str()` drops escapes)."""
     try:
-        tree = promql_tree.parse((sli.raw_total or "").replace("$window", "5m"))
+        tree = promql_tree.parse_filled(sli.raw_total or "", window="5m")
     except (ValueError, TypeError):
         return []
-    return [str(s) for s in selectors(tree)]
+    return selectors(tree)
 
 
 def idle_read(sli: Sli, prometheus: Prometheus) -> bool:
@@ -38,8 +38,8 @@ def idle_read(sli: Sli, prometheus: Prometheus) -> bool:
     exporter's samples reach the windows, so a total that reads nothing there is idle, not late."""
     if sli.raw_idle_while is None:
         return False
-    found = [m.group(1) for s in total_selectors(sli) if (m := _OFFSET_OF.search(mask(s)))]  # not in a label value
-    shift = f" offset {max(found, key=parse_duration)}" if found else ""
+    found = [int(s.offset.total_seconds()) for s in total_selectors(sli) if s.offset is not None]
+    shift = f" offset {format_duration(max(found))}" if found and max(found) > 0 else ""
     own = _OWN_OFFSET.search(mask(sli.raw_idle_while))  # read where the total reads, whatever its own (round 42)
     idle = sli.raw_idle_while[: own.start()] if own else sli.raw_idle_while
     return bool(prometheus.query(f"count(last_over_time({idle}[5m]{shift}))"))

@@ -15,11 +15,11 @@ the remedy, an offset, can only be written in one.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 
 from compiler.errors import Location
 from compiler.model import queries
+from compiler.model.selector_text import selector_alone
 from compiler.model.types import Sli, SliKind, Slo
 from compiler.spec.document import Path
 from compiler.verify.client import Prometheus, QueryRejected, sample_value
@@ -29,7 +29,6 @@ Find = Callable[[Path, Location, str], None]
 
 LATE_FROM = 300  # seconds: the newest sample is older than any 5m window or instant read reaches
 SEEN_WITHIN = 1800  # and younger than this: late, not idle for hours or gone (the metric checks say those)
-_OFFSET = re.compile(r"\s+(offset|@)\s.*$")
 
 
 def check_late_samples(slo: Slo, path: Path, prometheus: Prometheus, find: Find) -> None:
@@ -53,7 +52,7 @@ def check_late_samples(slo: Slo, path: Path, prometheus: Prometheus, find: Find)
 
 def _total_series(sli: Sli) -> list[str]:
     """The selectors a raw SLI's total reads, without their offset."""
-    return sorted({_OFFSET.sub("", s) for s in total_selectors(sli)})
+    return sorted({selector_alone(s) for s in total_selectors(sli)})
 
 
 def _seconds(result: list[dict[str, object]]) -> float | None:
