@@ -31,9 +31,8 @@ from typing import Any
 
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
-from compiler.model import queries
+from compiler.model import promql_text, queries
 from compiler.model.promql import Matcher, Selector, expand
-from compiler.model.promql_text import emptied
 from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, Sli, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
@@ -442,10 +441,9 @@ def _raw(text: str, key: str, of: tuple[Service, Sli], path: Path, at: Location,
 
 
 def _unknown_name(text: str, ctx: Context) -> str:
-    """A message for the first metric a query names that the server has never seen ('' when all exist). Label values
-    are no names: `route="/users/{id}"` read `users` as one (a false finding, exit 1)."""
+    """A message for the first metric a query names that the server has never seen ('' when all exist)."""
     known = ctx.metric_names()
-    for name in sorted(set(_NAME_IN_QUERY.findall(emptied(text)))):
+    for name in sorted(set(_NAME_IN_QUERY.findall(promql_text.emptied(text)))):  # `route="/cart{id}"` names none
         if name not in known and not name.startswith(conventions.RECORD_PREFIX_SLO + ":"):
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.75)
             return f"no metric is named {name}" + (f"; did you mean {', '.join(close)}?" if close else "")
