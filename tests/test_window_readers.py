@@ -142,3 +142,11 @@ def test_verify_reads_no_metric_name_in_a_label_value(value: str) -> None:
     assert verify_checks._unknown_name("sum(rate(http_request_total[5m]))", ctx).startswith(  # type: ignore[arg-type]
         "no metric is named http_request_total; did you mean http_requests_total?"
     )
+
+
+def test_an_import_reads_the_selector_around_braces_in_a_label_value() -> None:
+    """The import's scan for the service's shared matchers read `cart{id}` out of `route="/cart{id}"` and missed
+    the selector around it: `job="api"`, on one query only, was offered as every query's service selector."""
+    with_braces = 'sum(rate(x{route="/cart{id}"}[{{.window}}]))'
+    assert [s.metric for s in imported.selectors_in(with_braces)] == ["x"]
+    assert imported.common_matchers([with_braces, 'sum(rate(y{job="api"}[5m]))']) == {}

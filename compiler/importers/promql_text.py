@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from compiler.importers.zero_fallback import without_zero_fallback
 from compiler.model.promql import Matcher, Selector, parse_selector
-from compiler.model.promql_text import WINDOW, holds
+from compiler.model.promql_text import WINDOW, holds, mask
 
 # Sloth's Go template `{{.window}}` (any spacing); OpenSLO sources written for Sloth use the same. Go's
 # template language also reads it as `{{$.window}}` (the root's field) and with trim markers, `{{- .window -}}`
@@ -104,13 +104,15 @@ def summed_counter(query: str) -> tuple[str, tuple[str, ...]] | None:
 
 
 def selectors_in(query: str) -> list[Selector]:
-    """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser)."""
+    """Every `name{...}` selector written in a query (a textual scan, not a PromQL parser); braces inside a label
+    value (`route="/cart{id}"`) are the value's (the scan read `cart{id}` and missed the selector around it)."""
     found: list[Selector] = []
-    for match in _SELECTOR_TEXT.finditer(go_windows_as(query, "5m")):
+    query = go_windows_as(query, "5m")
+    for match in _SELECTOR_TEXT.finditer(mask(query)):
         if match.group(3):
             found.append(Selector(match.group(3)))
             continue
-        text = f"{match.group(1) or '__any__'}{{{match.group(2)}}}"
+        text = f"{match.group(1) or '__any__'}{{{query[match.start(2) : match.end(2)]}}}"
         try:
             found.append(parse_selector(text))
         except ValueError:
