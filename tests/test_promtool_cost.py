@@ -16,7 +16,8 @@ from compiler.model.burnrate import recording_tiers
 from compiler.model.units import parse_duration
 from compiler.targets.prometheus.promtool.cases import LONG_STEP, AlertCheck, Case, Firing, InputSeries, side_by_side
 from compiler.targets.prometheus.promtool.render import _lanes
-from compiler.targets.prometheus.promtool.slo_state import _bad, _State, join, pack
+from compiler.targets.prometheus.promtool.slo_state import _bad, _State
+from compiler.targets.prometheus.promtool.state_packing import join, pack
 from compiler.toolcheck import promtool, promtool_focus
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool

@@ -1,7 +1,7 @@
 """How far an SLO's burn-rate and budget cases are from fewer test groups: per SLO of a service, as slo_plan.plan
 packs them (no promtool run, a few seconds).
 
-plan() first packs the cases' states in parts (states of disjoint windows: slo_state.pack), then parts side by side
+plan() first packs the cases' states in parts (states of disjoint windows: state_packing.pack), then parts side by side
 in lanes of one group where lane_faults.Judge finds that changes no alert and hides no fault. Printed per SLO:
 - the states, and the window the most of them set: no part holds two states setting one window, so there are at
   least that many parts;

@@ -184,7 +184,7 @@ def sliced_entry_states(
     window (the long's ratio or none), the gate fails and the high step fires the page (round 35's full sweep: 8
     such mutants lived, the long window the highest in every case). A short window's gate, then each step's
     (short silent). Every other `fast` window and the coarse tier (unless the long window is in it) are set
-    silent, so no case packed beside it (slo_state.pack) lends the entry read as another window a ratio."""
+    silent, so no case packed beside it (state_packing.pack) lends the entry read as another window a ratio."""
     high = min(ratio * 2, Decimal(1))
     if ratio * ABOVE >= high:  # no ratio high enough to tell the step from the long window (a low objective)
         return []

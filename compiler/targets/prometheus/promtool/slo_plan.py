@@ -63,10 +63,9 @@ from compiler.targets.prometheus.promtool.slo_state import (
     _State,
     event_bursts,
     fed_bursts,
-    join,
-    pack,
     rates,
 )
+from compiler.targets.prometheus.promtool.state_packing import join, pack
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import BUDGET_ALERT_FOR_SECONDS, burn_threshold_expr
 
@@ -307,7 +306,7 @@ def plan(shape: Shape) -> Plan:
     pending += recovering
     names = tuple(dict.fromkeys(r.alert for r in shape.rules))
     parts: list[tuple[Part, frozenset[str] | None]] = []
-    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see slo_state)
+    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see state_packing)
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)

@@ -1,10 +1,4 @@
-"""The constant inputs of an SLO alert case (`_State`), their series, and packing independent states together.
-
-promtool re-reads the rule file and re-evaluates every rule for each test group (~26 ms of a rich
-service's rules per group, ~7 ms per evaluation step), so states that set disjoint windows of one SLO
-(the 1h/5m pair burning beside the 6h/30m pair's burst that ended) run as one state: each alert reads
-only its own windows, and the oracle predicts every rule of the SLO from the joined state.
-"""
+"""The constant inputs of an SLO alert case (`_State`) and their series (state_packing.py joins them)."""
 
 from __future__ import annotations
 
@@ -111,17 +105,16 @@ def short_holds(
     gate: float = float(SLICE_GATE),
     burst: Burst = None,
 ) -> bool:
-    """The pair's short window is over the line, or has no ratio at all (no events: no sign of recovery), or with
-    `thin` (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few
-    slices to show `gate` bad ones at the highest ratio of the windows above it, and the newest events say
-    the burn goes on: the first of `steps` that could end it too, else the long window, over the line (slo.py,
-    counted_short.py)."""
+    """The pair's short window is over the line, or has no ratio (no events: no sign of recovery), or with `thin`
+    (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few slices to
+    show `gate` bad ones at the highest ratio of the windows above it, and the newest events say the burn goes
+    on: the first of `steps` that could end it too, else the long window, over the line (counted_short.py)."""
     thin = thin and short_counted(w)  # a coarse short window: its plain ratio (counted_short.short_counted)
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
         return not started or w.name in state.held or starts(state, w.short_seconds, threshold)
     reads = (*steps, w.long_seconds)
-    kept = thin and kept_within_one(w)
+    kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
     if (
         ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept)
         or w.name not in state.held
@@ -145,9 +138,8 @@ def ends(
     burst: Burst = None,
     kept: bool = False,
 ) -> bool:
-    """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin`
-    enough that a burn at `line` would show one failure in it (as Prometheus computes it, in float64; `kept`, a
-    ticket pair's: one failure more than it holds, counted_short.kept_within_one); with
+    """Whether a short window's ratio can end a held pair (counted_short.py): it has events, with `thin` enough
+    that a burn at `line` shows one failure in it (`kept`, a ticket pair's: one more than it holds), in float64; with
     `above` (time slices) slices enough to show `gate` bad ones at the highest ratio of those windows (and of
     names.SLI_BURST_OVER, 1 when the `burst` is over: `burst_over`)."""
     if above:
@@ -181,8 +173,7 @@ def shows_failure(state: _State, seconds: int, line: float, failures: float = 1.
 
 
 def shows_room(state: _State, seconds: int, line: float, failures: float = 1.0) -> bool:
-    """Whether a burn at `line` shows one failure (or `failures`) more than the window holds, as Prometheus
-    computes `T * N * line - E * N` (counted_short.counted_short, a ticket pair's short window)."""
+    """Whether a burn at `line` shows `failures` more than the window holds: `T * N * line - E * N` (tickets)."""
     total, _, bad, _ = state.window(seconds)
     return float(decimal_text(total)) * seconds * line - bad * seconds >= _ONE_SHOWN * failures
 
@@ -427,31 +418,3 @@ def counted(slo: Slo) -> tuple[int, ...]:
 def sliced_windows(slo: Slo) -> tuple[int, ...]:
     """The windows whose slices a time-slice SLO's burn pairs count before a clean one ends a held pair."""
     return tuple(slice_windows(recorded_windows(slo), windows_for(slo))) if slo.sli.kind in SLICE_KINDS else ()
-
-
-def join(states: Iterable[_State]) -> _State:
-    """One state setting what each of `states` sets (they set disjoint windows at the same traffic)."""
-    out = _State()
-    for state in states:
-        out.ratios.update(state.ratios)
-        out.totals.update(state.totals)
-        out.coarse = out.coarse or state.coarse
-        out.total = state.total
-        out.held |= state.held
-        out.counts.update(state.counts)
-    return out
-
-
-def pack(states: list[_State]) -> list[list[int]]:
-    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order."""
-    bins: list[tuple[set[int], Decimal, list[int]]] = []
-    for i, state in enumerate(states):
-        keys = state.keys()
-        for used, total, members in bins:
-            if total == state.total and not used & keys:
-                used |= keys
-                members.append(i)
-                break
-        else:
-            bins.append((set(keys), state.total, [i]))
-    return [members for _, _, members in bins]
