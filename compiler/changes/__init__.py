@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.changes import alertmanager, committed, open_alerts, receivers, rules
+from compiler.changes import alertmanager, committed, open_alerts, receivers, renames, rules
 from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
@@ -38,6 +38,7 @@ FileDiff = tuple[str, str | None, str | None]
 def summarise(diffs: Iterable[FileDiff]) -> Summary:
     summary = Summary()
     old_rules, new_rules = rules.Side(), rules.Side()
+    configs = (renames.Alertmanager({}, {}), renames.Alertmanager({}, {}))
     for path, old, new in sorted(diffs, key=lambda d: d[0]):
         if layout_of(path):
             rules.read(old_rules, path, old, committed=True)
@@ -45,7 +46,9 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
         elif path == names.ROUTING_TESTS:
             old_rules.receivers, new_rules.receivers = receivers.read(old), receivers.read(new)
         elif path == names.ALERTMANAGER_CONFIG:
-            summary.changes += alertmanager.changes(committed.load(old), _yaml(new))
+            before, after = committed.load(old), _yaml(new)
+            summary.changes += alertmanager.changes(before, after)
+            configs = (_routing(before), _routing(after))
         elif path.startswith("grafana/dashboards/") and path.endswith(".json"):
             summary.changes.append(_dashboard(path, old, new))
         elif (
@@ -58,8 +61,15 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
     summary.changes[:0] = rules.alert_changes(old_rules, new_rules, aligned) + rules.record_changes(
         old_rules, new_rules
     )
+    summary.changes = renames.fold(
+        summary.changes, renames.find(old_rules, new_rules, configs), (old_rules, new_rules), configs
+    )
     summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned, new_rules.alerts)
     return summary
+
+
+def _routing(config: Any) -> renames.Alertmanager:
+    return renames.Alertmanager(alertmanager.routes(config), alertmanager.receivers(config))
 
 
 def _same_yaml(path: str, old: str | None, new: str | None) -> bool:

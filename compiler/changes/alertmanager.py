@@ -38,6 +38,16 @@ def changes(old: Any, new: Any) -> list[Change]:
     return out
 
 
+def routes(config: Any) -> dict[str, dict[str, str]]:
+    """Each route's own settings by its matcher path (changes.renames maps them across a rename)."""
+    return _routes(mapping(config))[0]
+
+
+def receivers(config: Any) -> dict[str, dict[str, str]]:
+    """Each receiver's settings by name, as the Receivers rows compare them."""
+    return _receivers(mapping(config))
+
+
 def _routes(config: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
     """Each route's own settings (a child inherits what it leaves out, so a setting is reported where the
     file changed it) keyed by its path of matchers, and each route's children in order."""

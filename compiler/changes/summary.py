@@ -17,13 +17,14 @@ from compiler import conventions as names
 @dataclass(frozen=True)
 class Change:
     kind: str  # a key of HEADINGS
-    action: str  # added | removed | changed | kept (an edited runbook left without its alert)
+    action: str  # added | removed | changed | renamed | kept (an edited runbook left without its alert)
     name: str
     details: tuple[str, ...] = ()
 
 
 # Sections in the order a reviewer reads them: what pages, what it computes, where it goes, what else.
 HEADINGS = {
+    "rename": "Renamed",
     "alert": "Alerts",
     "record": "Recording rules",
     "route": "Routes",
@@ -123,7 +124,7 @@ def _render(head: list[str], sections: list[tuple[str, list[str]]], shown: list[
 
 
 # Each action and its sign in the Markdown's first column (docs/ci.md lists them for the JSON).
-SIGNS = {"added": "+", "removed": "−", "changed": "~", "kept": "!"}
+SIGNS = {"added": "+", "removed": "−", "changed": "~", "renamed": "→", "kept": "!"}
 
 # The end of a report cut to fit: JSON is never cut.
 CUT_NOTE = "**Cut to fit a comment**: {shown} of {total} rows shown; `obsc diff --as json` lists every change.\n"
