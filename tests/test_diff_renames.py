@@ -62,3 +62,11 @@ def test_the_near_miss_case_keeps_every_row(tmp_path: Path) -> None:
     assert not [c for c in data["changes"] if c["kind"] == "rename"]
     alerts = [c for c in data["changes"] if c["kind"] == "alert"]
     assert len(alerts) == 24 and {c["action"] for c in alerts} == {"removed", "added", "changed"}
+
+
+def test_a_link_moved_beyond_the_name_is_said_on_the_rename_row() -> None:
+    """What the rules do not decide is compared once the names are mapped: a runbook link pointed elsewhere in the
+    same change as the rename is on the row, not hidden in it (a route's or receiver's settings likewise: goldens)."""
+    moved = _rules("c").replace("runbook_url: runbooks/c/Down.md", "runbook_url: https://evil.example/c/Down.md")
+    (row,) = changes.summarise([(PATH.format("a"), _rules("a"), None), (PATH.format("c"), None, moved)]).changes
+    assert "Down: annotations.runbook_url: runbooks/a/Down.md → https://evil.example/c/Down.md" in row.details

@@ -1,7 +1,8 @@
 """What a change to the specs does to operations, for a reviewer: alerts added, removed or changed
 (expression, hold, severity, labels, the recording rules they read), recording rules, routes and their
 settings, receivers, time intervals, inhibitions, other Alertmanager settings, dashboards; and which alerts
-open at the deploy it ends or pages again (open_alerts).
+open at the deploy it ends or pages again (open_alerts). A service or team renamed, or a service moved to another
+team, is one row (renames).
 
 Reads the files on both sides (the committed output and the freshly compiled bundle) rather than the
 model, so it reports what Prometheus and Alertmanager will actually load, whatever obsc version wrote
