@@ -67,12 +67,15 @@ def find(old: Side, new: Side, configs: tuple[Alertmanager, Alertmanager]) -> li
     Only the rule files that differ are read, and a team's rules span its services' files: a team is renamed
     only where alertmanager.yml, which routes the whole fleet, routes neither name on both sides (a team that
     keeps a service whose file did not change keeps its route)."""
-    found = [r for label in LABELS for r in _pairs(_buckets(old, label, None), _buckets(new, label, None), label)]
+    was, now = list(_rules(old)), list(_rules(new))
+    found = [r for label in LABELS for r in _pairs(_buckets(was, label, None), _buckets(now, label, None), label)]
     found = [r for r in found if r.label != "team" or _gone_from_routing(r, configs)]
     teams = {(r.old, r.new) for r in found if r.label == "team"}
-    before, after = _buckets(old, "team", "service"), _buckets(new, "team", "service")
-    for service in sorted({s for s, _ in before if s} & {s for s, _ in after if s}):
-        mine = [r for r in _pairs(_of(before, service), _of(after, service), "team") if (r.old, r.new) not in teams]
+    before, after = _by_scope(_buckets(was, "team", "service")), _by_scope(_buckets(now, "team", "service"))
+    for service in sorted(before.keys() & after.keys()):
+        if {v for _, v in before[service]} == {v for _, v in after[service]}:
+            continue  # the service kept its teams: the usual case, decided without a shape
+        mine = [r for r in _pairs(before[service], after[service], "team") if (r.old, r.new) not in teams]
         found += [Rename(r.label, r.old, r.new, ("service", service)) for r in mine]
     return [r for r in found if r.label == "service" or _records_kept(r, old, new)]
 
@@ -105,21 +108,27 @@ def _records_kept(rename: Rename, old: Side, new: Side) -> bool:
     return records(old) == records(new)
 
 
-_Bucket = dict[tuple[str | None, str], list[tuple[str, ...]]]
+_Bucket = dict[tuple[str | None, str], list["_Rule"]]
 
 
-def _buckets(side: Side, label: str, scope: str | None) -> _Bucket:
-    """(scope's value, label's value) → the rules carrying them, each with that value set aside; one pass."""
+def _buckets(rules: Iterable[_Rule], label: str, scope: str | None) -> _Bucket:
+    """(scope's value, label's value) → the rules carrying them; one pass (shapes are made only for the values
+    gone or new: a platform edit that relabels a 1,000-service fleet renames nothing)."""
     out: _Bucket = {}
-    for rule in _rules(side):
+    for rule in rules:
         value = rule.labels.get(label)
         if value is not None:
-            out.setdefault((rule.labels.get(scope) if scope else None, value), []).append(rule.shape(label, value))
+            out.setdefault((rule.labels.get(scope) if scope else None, value), []).append(rule)
     return out
 
 
-def _of(buckets: _Bucket, scope: str) -> _Bucket:
-    return {(None, value): rows for (inside, value), rows in buckets.items() if inside == scope}
+def _by_scope(buckets: _Bucket) -> dict[str, _Bucket]:
+    """The buckets of each scope value (a service), keyed as unscoped ones."""
+    out: dict[str, _Bucket] = {}
+    for (inside, value), rules in buckets.items():
+        if inside:
+            out.setdefault(inside, {})[(None, value)] = rules
+    return out
 
 
 def _pairs(before: _Bucket, after: _Bucket, label: str) -> list[Rename]:
@@ -127,10 +136,10 @@ def _pairs(before: _Bucket, after: _Bucket, label: str) -> list[Rename]:
     was, now = {v for _, v in before}, {v for _, v in after}
     gone: dict[tuple[tuple[str, ...], ...], list[str]] = {}
     for value in sorted(was - now):
-        gone.setdefault(tuple(sorted(before[(None, value)])), []).append(value)
+        gone.setdefault(tuple(sorted(r.shape(label, value) for r in before[(None, value)])), []).append(value)
     came: dict[tuple[tuple[str, ...], ...], list[str]] = {}
     for value in sorted(now - was):
-        came.setdefault(tuple(sorted(after[(None, value)])), []).append(value)
+        came.setdefault(tuple(sorted(r.shape(label, value) for r in after[(None, value)])), []).append(value)
     return [
         Rename(label, gone[shape][0], news[0])
         for shape, news in came.items()
