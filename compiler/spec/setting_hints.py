@@ -83,7 +83,8 @@ _IN_DEFAULTS = {
 }
 _AT_TOP = {
     **dict.fromkeys(
-        ("period", "metrics", "alerts", "routing", "target_labels", "tier_labels", "slo_alerts"), "defaults"
+        ("period", "metrics", "alerts", "routing", "target_labels", "tier_labels", "slo_alerts", "max_groups"),
+        "defaults",
     ),
     **dict.fromkeys(("team_root", "shared_root", "team_spec_dir"), "secrets"),
     **dict.fromkeys(("default_receiver", "receiver_url_prefixes", "receiver_email_domains"), "alertmanager"),

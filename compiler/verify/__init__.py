@@ -19,7 +19,7 @@ from compiler.errors import Diagnostic, InputError, sort_key
 from compiler.model.units import format_duration, parse_duration
 from compiler.spec import loader
 from compiler.spec.document import Document
-from compiler.verify import scrapes
+from compiler.verify import group_bound, scrapes
 from compiler.verify.checks import Context, check_service
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected, Unreachable
 
@@ -98,7 +98,7 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         return scrapes.lookback_delta(prometheus)
 
     services = tuple(s.name for s in fleet.services)
-    declared = _declared_scrape(fleet.platform.location.file, options)
+    declared, bound = _declared(fleet.platform.location.file, options)
     ctx = Context(
         prometheus,
         options.lookback,
@@ -111,6 +111,7 @@ def verify(paths: Sequence[str], options: VerifyOptions) -> Report:
         job_intervals,
         lookback_delta,
         label_names=label_names,
+        groups=bound,
     )
     findings: list[Diagnostic] = []
     notes: list[Diagnostic] = []
@@ -133,15 +134,19 @@ def lookback_range(text: str) -> str:
     return format_duration(seconds)
 
 
-def _declared_scrape(platform_file: str, options: VerifyOptions) -> scrapes.Declared:
-    """`defaults.slo_alerts.scrape_interval` of the platform file the compile read, and where it is written."""
+def _declared(platform_file: str, options: VerifyOptions) -> tuple[scrapes.Declared, group_bound.Bound]:
+    """The platform file's `defaults.slo_alerts.scrape_interval` and `defaults.max_groups`, each with where it is
+    written (the compile read the same file; the model keeps neither place)."""
     if not platform_file:
-        return scrapes.Declared()
+        return scrapes.Declared(), group_bound.Bound()
     try:
         docs = loader.load_file(platform_file, loader.JsonnetOptions(options.jsonnet_paths))
     except (InputError, OSError):
-        return scrapes.Declared()  # the compile has reported it already
-    return scrapes.declared(docs[0].data, docs[0].locate) if docs else scrapes.Declared()
+        return scrapes.Declared(), group_bound.Bound()  # the compile has reported it already
+    if not docs:
+        return scrapes.Declared(), group_bound.Bound()
+    data, locate = docs[0].data, docs[0].locate
+    return scrapes.declared(data, locate), group_bound.declared(data, locate)
 
 
 def _documents(paths: Sequence[str], options: VerifyOptions) -> dict[str, Document]:

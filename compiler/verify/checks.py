@@ -14,7 +14,7 @@
 - every SLO's period fits in the server's retention (else its budget reads a shorter history than it says), and
   its total's series are not an HA pair's copies (each event counted twice: series_copies.py);
 - every SLO's `min_bad_events` fits in its fastest page window at the last day's mean traffic, a grouped SLO's
-  per group (event_floor.py, group_floor.py);
+  per group (event_floor.py, group_floor.py); no `by:` makes more groups than the platform's bound (group_bound.py);
 - the service's targets are scraped, configured and observed as often as the platform declares; obsc's rule groups,
   where loaded, evaluate as often as their alerts' holds (scrapes.py), healthy and as the specs compile (rules.py).
 """
@@ -37,7 +37,7 @@ from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, Sli, SliKind, Slo
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text, format_duration, parse_duration
 from compiler.spec.document import Document, Path
-from compiler.verify import live_series, rules, scrapes, series_copies, targets
+from compiler.verify import group_bound, live_series, rules, scrapes, series_copies, targets
 from compiler.verify.client import NotPrometheus, Prometheus, QueryRejected
 from compiler.verify.empty_expr import why_empty
 from compiler.verify.event_floor import check_event_floor
@@ -63,6 +63,7 @@ class Context:
     bounds: dict[str, list[float]] = field(default_factory=dict)  # each histogram's live `le` bounds, once asked
     types: dict[str, str] = field(default_factory=dict)  # each metric's TYPE on the server, once asked
     label_names: Callable[[], list[str]] = lambda: []  # every label name on the server (fetched once, if asked)
+    groups: group_bound.Bound = field(default_factory=group_bound.Bound)  # the platform's `defaults.max_groups`
 
 
 def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -101,6 +102,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         _metric(metric, service, ctx, found, noted, total=metric.name in totals)
         _infinite_bucket(metric, service, ctx, found)
         live_series.check_drops(metric, ("metrics", metric.name), ctx.lookback, _quiet_count(ctx), found)
+    count = _quiet_count(ctx)  # an SLI query Prometheus rejects is reported where it is written
     doc_slos = (doc.data.get("slos") or []) if doc is not None and isinstance(doc.data, dict) else []
     names = [s.get("name") if isinstance(s, dict) else None for s in doc_slos]
     for slo in service.slos:
@@ -110,10 +112,10 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         _retention(slo, ("slos", index, "period"), ctx, find)
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
-        check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
+        if not group_bound.check_slo(service, slo, ("slos", index, "by"), ctx.lookback, ctx.groups, count, find):
+            check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
         series_copies.check_total_series(slo, path, ctx.prometheus, ctx.label_names, find)
         check_gauge_rates(slo, path, ctx.prometheus, find, ctx.types)
-        live_series.check_by(service, slo, ("slos", index, "by"), ctx.lookback, _quiet_count(ctx), find)
         if sli.kind is SliKind.LATENCY and sli.latency is not None and sli.threshold_le is not None:
             _bucket(sli.latency, sli.threshold_le, (*path, "threshold"), slo.location, ctx, find)
         elif sli.kind is SliKind.RAW:
@@ -134,12 +136,10 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
     alert_paths: dict[str, Path] = {
         str(a.get("name")): ("threshold_alerts", i) for i, a in enumerate(written or []) if isinstance(a, dict)
     }
-    places = (slo_index, alert_paths)
-
-    count = _quiet_count(ctx)  # an SLI query Prometheus rejects is reported where it is written
+    group_bound.check_alerts(service, alert_paths, ctx.lookback, ctx.groups, count, find)
     if groups:
         scrapes.check_evaluation(service, groups, ctx.lookback_delta(), find)
-    rules.check_rules(service, groups, ctx.rule_file(service.name), places, count, find)
+    rules.check_rules(service, groups, ctx.rule_file(service.name), (slo_index, alert_paths), count, find)
     return findings, notes
 
 

@@ -58,15 +58,17 @@ def total_expr(service: Service, slo: Slo, lookback: str | None) -> str | None:
     return None
 
 
-def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count, find: Find) -> None:
+def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count, find: Find) -> dict[str, int]:
     """`by:` labels the SLO's total series do not carry, or whose values churn. Per label one query; a second
-    when no series carries it (are there series at all) or when it has CHURN_FLOOR values or more (how many now)."""
+    when no series carries it (are there series at all) or when it has CHURN_FLOOR values or more (how many now).
+    Returns each label's count of values over the lookback (group_bound.py bounds them)."""
     if not slo.by or (seen_expr := total_expr(service, slo, lookback)) is None:
-        return
+        return {}
     now_expr = total_expr(service, slo, None)
     assert now_expr is not None
+    counted: dict[str, int] = {}
     for label in slo.by:
-        seen = count(_values(seen_expr, label))
+        seen = counted[label] = count(_values(seen_expr, label))
         if not seen:
             if count(seen_expr):  # else no series at all: reported on the metric or the raw total
                 find(
@@ -89,6 +91,7 @@ def check_by(service: Service, slo: Slo, path: Path, lookback: str, count: Count
                 f"value and never hold long enough to page; group by a label whose values stay (a route, a "
                 f"tenant), not `{label}`",
             )
+    return counted
 
 
 def _values(expr: str, label: str) -> str:
