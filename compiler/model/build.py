@@ -43,7 +43,6 @@ from compiler.model.incidents import label_incidents
 from compiler.model.operator_secrets import operator_secret_clash
 from compiler.model.oversized_queries import oversized_queries
 from compiler.model.own_up_slices import own_up_slice_problems
-from compiler.model.pinned_groups import pinned_group_lines
 from compiler.model.platform_destinations import platform_destination_problems
 from compiler.model.platform_receivers import platform_route_problems
 from compiler.model.platform_values import platform_value_problems
@@ -86,6 +85,7 @@ from compiler.model.types import (
     Tier,
     TimeRange,
 )
+from compiler.model.unbounded_groups import group_label_lines
 from compiler.model.unscraped_defaults import unscraped_defaults
 from compiler.model.unsure import EVERYTHING_KNOWN, Unsure
 from compiler.spec.document import Document, Path
@@ -325,7 +325,7 @@ def build_service(
         ),
         fleet_target_labels=None if fleet is None else tuple(sorted(fleet)),
         sparse_lines=threshold_lines(data, thresholds, ctx),
-        pinned_groups=pinned_group_lines(data, selector, slos, threshold_alerts, ctx),
+        group_labels=group_label_lines(data, selector, slos, threshold_alerts, ctx),
         threshold_alerts=threshold_alerts,
         tier_labels=tier_labels,
     )

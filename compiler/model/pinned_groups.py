@@ -66,4 +66,4 @@ def _message(pin: Matcher, whose: str, slo: bool) -> str:
 
 
 def pinned_group_warnings(services: Sequence[Service]) -> list[Diagnostic]:
-    return [d for s in services for d in s.pinned_groups]
+    return [d for s in services for d in s.group_labels if "is pinned to one value" in d.message]

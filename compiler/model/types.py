@@ -351,7 +351,7 @@ class Service:
     # lines that fire or stay quiet by accident, each a located warning: counter lines under a few events a day
     # (model/sparse_counter_lines.py), `within:` on a timestamp of a past event (model/past_within.py)
     sparse_lines: tuple[Diagnostic, ...] = ()
-    pinned_groups: tuple[Diagnostic, ...] = ()  # `by:` labels the selector pins to one value (warnings)
+    group_labels: tuple[Diagnostic, ...] = ()  # `by:` labels pinned to one value or with no bound (warnings)
 
     def metric(self, name: str) -> Metric | None:
         # Asked ~35 times per service by the targets: the metrics by name (the first of a name, as a scan

@@ -21,10 +21,10 @@ from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.http_status_codes import http_status_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_views import destination_view_warnings
-from compiler.model.pinned_groups import pinned_group_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.types import Fleet, Service
+from compiler.model.unbounded_groups import group_label_warnings
 from compiler.model.up_join_labels import up_join_warnings
 from compiler.model.window_mean import window_mean_warnings
 from compiler.output import claim, runbook_drift, runbook_moves, swap, writer
@@ -207,7 +207,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
-    out.diagnostics(pinned_group_warnings(services), severity="warning", code="selector")
+    out.diagnostics(group_label_warnings(services), severity="warning", code="selector")
     out.diagnostics(up_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(counter_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(client_error_counter_warnings(services), severity="warning", code="selector")
