@@ -105,6 +105,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
     count = _quiet_count(ctx)  # an SLI query Prometheus rejects is reported where it is written
     doc_slos = (doc.data.get("slos") or []) if doc is not None and isinstance(doc.data, dict) else []
     names = [s.get("name") if isinstance(s, dict) else None for s in doc_slos]
+    past = group_bound.check_slos(service, names, ctx.lookback, ctx.groups, count, find)  # totals past the bound
     for slo in service.slos:
         index = names.index(slo.name) if slo.name in names else 0
         path: Path = ("slos", index, "sli")
@@ -112,7 +113,7 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
         _retention(slo, ("slos", index, "period"), ctx, find)
         own_floor = slo.name in names and isinstance(doc_slos[index], dict) and "min_bad_events" in doc_slos[index]
         floor_path: Path = ("slos", index, "min_bad_events") if own_floor else ("slos", index)
-        if not group_bound.check_slo(service, slo, ("slos", index, "by"), ctx.lookback, ctx.groups, count, find):
+        if live_series.total_expr(service, slo, None) not in past:  # else the floor's query reads every series
             check_event_floor(slo, floor_path, own_floor, ctx.prometheus, (find, note), ("slos", index, "objective"))
         series_copies.check_total_series(slo, path, ctx.prometheus, ctx.label_names, find)
         check_gauge_rates(slo, path, ctx.prometheus, find, ctx.types)
@@ -122,11 +123,8 @@ def check_service(service: Service, doc: Document | None, ctx: Context) -> tuple
             for key, text in (("total", sli.raw_total or ""), ("errors", sli.raw_errors or "")):
                 _raw(text, key, (service, sli), (*path, "raw", key), slo.location, ctx, find)
     written_alerts = doc.data.get("alerts") if doc is not None and isinstance(doc.data, dict) else None
-    p99_path: Path = (
-        ("alerts", "latency_p99")
-        if isinstance(written_alerts, dict) and "latency_p99" in written_alerts
-        else ("metrics", "latency")
-    )
+    own_p99 = isinstance(written_alerts, dict) and "latency_p99" in written_alerts
+    p99_path: Path = ("alerts", "latency_p99") if own_p99 else ("metrics", "latency")
     _p99_lines(service, p99_path, ctx, find)
     check_p99_now(service, p99_path, ctx.lookback, ctx.prometheus, (find, on_platform(findings)))
     _build_versions(service, ctx, find)

@@ -16,7 +16,7 @@ its groups, and per label only when past the bound with several labels (to name 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +67,7 @@ def values_query(expr: str, labels: tuple[str, ...]) -> str:
 
 def check_slo(service: Service, slo: Slo, path: Path, lookback: str, bound: Bound, count: Count, find: Find) -> bool:
     """live_series.check_by's checks of the SLO's `by:` (`path`), and a finding at the label whose values pass the
-    bound; with several labels, none past it alone, one more count of their groups together. True when past it
-    (verify then asks nothing that lists the groups: event_floor.py reads each group's mean)."""
+    bound; with several labels, none past it alone, one more count of their groups together. True when past it."""
     seen = live_series.check_by(service, slo, path, lookback, count, find)
     if not seen:
         return False
@@ -81,6 +80,21 @@ def check_slo(service: Service, slo: Slo, path: Path, lookback: str, bound: Boun
     said = f"{groups:,} groups" if exact else f"at least {groups:,} groups"
     find((*path, slo.by.index(label)), slo.location, slo_message(slo, (label, seen[label]), said, lookback, bound))
     return True
+
+
+def check_slos(
+    service: Service, names: Sequence[object], lookback: str, bound: Bound, count: Count, find: Find
+) -> frozenset[str]:
+    """check_slo for every SLO (`names`: the SLO names as written under slos:, for each one's path), and the totals
+    (as read now) of those past the bound. Every SLO over such a total skips the per-group event floor: its query
+    reads each of the total's series at the day's 288 steps (14 s on 100,000 series of a request id, past verify's
+    default 5 s timeout, and every finding was lost to "cannot reach Prometheus: timed out")."""
+    past: set[str] = set()
+    for slo in service.slos:
+        index = names.index(slo.name) if slo.name in names else 0
+        if check_slo(service, slo, ("slos", index, "by"), lookback, bound, count, find):
+            past.add(live_series.total_expr(service, slo, None) or "")
+    return frozenset(past)
 
 
 def check_alerts(

@@ -1,0 +1,60 @@
+"""What `obsc verify` asks once a `by:` is past the group bound (compiler/verify/group_bound.py), on a fake Prometheus
+that answers the count of `request_id`'s values with 100,000 and of `route`'s with 3.
+
+On a real Prometheus 2.42 holding 100,000 series of a request id (5 minutes of history), the per-group event
+floor's query read every series at the day's 288 steps: 14 s for the `by: [route]` SLO over that total and 28 s
+for the `by: [request_id]` one (its answer 100,000 series), past verify's default 5 s timeout: verify exited 5,
+"cannot reach Prometheus: timed out", and said nothing of the bomb (55 s in all with --timeout 120). Past the bound
+no SLO over that total asks it; verify then took 15 s with the default timeout and found the bomb. The
+bound itself on a real server: tests/e2e/test_verify_group_bound.py."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from compiler.verify import VerifyOptions, verify
+from tests.fake_prometheus import serving
+from tests.platform_text import sink_platform
+
+SPEC = """\
+apiVersion: obsc/v1
+service: api
+team: t
+selector: {job: api}
+targets: false
+metrics:
+  requests: api_requests_total
+  errors: 'api_requests_total{code=~"5.."}'
+  other: other_requests_total
+  other_errors: 'other_requests_total{code=~"5.."}'
+alerts: {error_rate: false, traffic_anomaly: false, traffic_milestone: false}
+slos:
+  - {name: per-route, objective: 99.9, by: [route], sli: {errors: errors, total: requests}}
+  - {name: per-request, objective: 99.9, by: [request_id], sli: {errors: errors, total: requests}}
+  - {name: other, objective: 99.9, by: [route], sli: {errors: other_errors, total: other}}
+"""
+
+
+def test_past_the_bound_no_slo_over_that_total_asks_the_per_group_floor(tmp_path: Path) -> None:
+    floors: list[str] = []
+
+    def answer(path: str, query: str) -> Any:
+        if path != "/api/v1/query":
+            return {"groups": []} if path == "/api/v1/rules" else []
+        expr = urllib.parse.parse_qs(query)["query"][0]
+        if expr.startswith("sum_over_time("):
+            floors.append(expr)
+        value = "100000" if "count by (request_id)" in expr else "3" if "count by (route)" in expr else "1"
+        return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
+
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "api.yaml").write_text(SPEC)
+    with serving(answer) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    bound = [(f.path, f.message) for f in report.findings if "max_groups" in f.message]
+    assert [path for path, _ in bound] == [("slos", 1, "by", 0)], bound
+    assert bound[0][1].startswith("SLO 'per-request': `request_id` makes 100,000 groups in the last 1h"), bound
+    # the other SLO over its own total still asks its floor; none over api_requests_total does
+    assert len(floors) == 1 and "other_requests_total" in floors[0], floors
