@@ -58,3 +58,29 @@ def test_past_the_bound_no_slo_over_that_total_asks_the_per_group_floor(tmp_path
     assert bound[0][1].startswith("SLO 'per-request': `request_id` makes 100,000 groups in the last 1h"), bound
     # the other SLO over its own total still asks its floor; none over api_requests_total does
     assert len(floors) == 1 and "other_requests_total" in floors[0], floors
+
+
+def test_two_labels_each_under_the_bound_are_counted_together(tmp_path: Path) -> None:
+    """300 routes and 300 tenants are each under the bound; together they make 90,000 groups."""
+    counts = {"count by (route, tenant)": "90000", "count by (route)": "300", "count by (tenant)": "200"}
+
+    def answer(path: str, query: str) -> Any:
+        if path != "/api/v1/query":
+            return {"groups": []} if path == "/api/v1/rules" else []
+        expr = urllib.parse.parse_qs(query)["query"][0]
+        value = next((v for k, v in counts.items() if k in expr), "1")
+        return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
+
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "api.yaml").write_text(SPEC.split("slos:")[0] + "slos:\n" + PAIR)
+    with serving(answer) as url:
+        report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+    bound = [(f.path, f.message) for f in report.findings if "max_groups" in f.message]
+    assert [path for path, _ in bound] == [("slos", 0, "by", 0)], bound
+    assert bound[0][1].startswith(
+        "SLO 'pairs': by: [route, tenant] (`route` has 300 values) makes 90,000 groups in the last 1h, past obsc's "
+        "default bound of 500 groups"
+    ), bound
+
+
+PAIR = "  - {name: pairs, objective: 99.9, by: [route, tenant], sli: {errors: errors, total: requests}}\n"
