@@ -10,8 +10,10 @@ unbounded: model/unbounded_groups.py); the live server can. The bound is the pla
 
 The values are counted over the lookback, not now: the long windows (6h, 1d, 3d, the period) keep a group for as
 long as its series are in them, so the lookback's count is a floor of what the rules hold. An SLO's counts come
-from live_series.check_by's per-label query (no second read of the series); a threshold alert asks one count of
-its groups, and per label only when past the bound with several labels (to name the one to drop).
+from live_series.check_by's per-label query (no second read of the series), and one count of its labels together
+when it has several, none past the bound alone; a threshold alert asks one count of its groups, and per label only
+when past the bound with several labels (to name the one to drop). Past the bound, no SLO over that total asks the
+per-group event floor (check_slos says why).
 """
 
 from __future__ import annotations
