@@ -38,6 +38,7 @@ from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
 from tests.drawn_fleets import seed_list
+from tests.drawn_incident_catalogs import Pair, draw_extension, platform, tier_violations
 from tests.promtool_helpers import rules_checked_by
 
 KINDS = ["ratio", "latency", "raw", "slices", "grouped"]
@@ -47,6 +48,7 @@ RATES = [0.01, 0.05, 0.2, 1, 5, 50, 1000]  # requests a second at the diurnal pe
 SHAPES = ["flat", "diurnal", "idle_nights"]
 INCIDENTS = ["healthy", "outage", "partial", "flapping", "blip", "gap", "missing", "reset", "deploy", "stop"]
 INCIDENTS += ["crashloop", "outage_drop"]  # an outage whose pod restarts every few minutes; whose clients give up
+EXTENDED = 1000  # seeds from here on may draw a catalog of their own and several `by:` groups burning
 WARM, TAIL = 120, 420  # minutes of healthy traffic before the incident, and replayed after it
 PAGE_SHARES = {"1h": 0.02, "6h": 0.05}  # the Workbook's page pairs: budget share spent in the long window
 PAGE_LINE_CAP, PAGE_MIN_FACTOR = 0.75, 2.0  # README "Low objectives": a page line is at most 75%, factor >= 2
@@ -80,6 +82,9 @@ class Case:
     tail: int = TAIL
     phase: int = 0  # minutes past the diurnal peak at which the incident starts
     healthy: float = 0.5  # healthy minutes fail at a share of the budget rate drawn up to this
+    catalog: list[Pair] = field(default_factory=list)  # the platform's pairs for the period; [] = built in
+    groups: list[str] = field(default_factory=lambda: [""])
+    burning: tuple[str, ...] = ("",)  # the groups whose traffic carries the incident
 
     def describe(self) -> str:
         extra = f" k={self.k:g}" if self.incident == "partial" else ""
@@ -87,6 +92,8 @@ class Case:
         extra += f" phase={self.phase}m" if self.phase and self.shape != "flat" else ""
         extra += f" flap={self.flap}" if self.incident == "flapping" else ""
         extra += f" gap={self.gap}" if self.gap[1] else ""
+        extra += f" burning={','.join(self.burning)}" if len(self.groups) > 2 else ""
+        extra += " catalog=[" + " ".join(_pair_text(p) for p in self.catalog) + "]" if self.catalog else ""
         return (
             f"{self.kind} {self.objective}%/{self.period} {self.rate}/s {self.shape} min_bad={self.min_bad} "
             f"{self.incident} at {self.start}m for {self.minutes}m{extra}"
@@ -131,8 +138,16 @@ def draw(seed: int, tail: int = TAIL) -> Case:
     if case.incident in ("outage", "flapping", "crashloop") and r.random() < 0.3:
         case.gap = (r.randint(0, max(0, case.minutes - 1)), r.randint(2, 8))
     case.healthy = r.choice([0.5, 0.5, 0.9, 0.99])
+    if case.kind == "grouped":
+        case.groups, case.burning = ["eu", "us"], ("eu",)
+    if seed >= EXTENDED:
+        draw_extension(case, random.Random(f"round44-{seed}"))
     _fill(case, r)
     return case
+
+
+def _pair_text(p: Pair) -> str:
+    return f"{p.tier[0]}:{p.long}m/{p.short}m*{p.factor:g}/for{p.hold}" + (f"/keep{p.keep}" if p.keep else "")
 
 
 def _traffic(case: Case, minute: int) -> float:
@@ -180,14 +195,14 @@ def _binomial(r: random.Random, n: int, p: float) -> int:
 
 
 def _fill(case: Case, r: random.Random) -> None:
-    groups = ["eu", "us"] if case.kind == "grouped" else [""]
+    groups = case.groups
     case.events = {g: [] for g in groups}
     for minute in range(case.length):
         inside = case.start <= minute < case.end
         gap = inside and case.gap[1] and case.gap[0] <= minute - case.start < case.gap[0] + case.gap[1]
         down = (inside and case.incident == "gap") or gap
         case.up.append(0 if down else 1)
-        for i, g in enumerate(groups):
+        for g in groups:
             if down or (inside and case.incident == "missing"):
                 case.events[g].append(None)
                 continue
@@ -195,7 +210,8 @@ def _fill(case: Case, r: random.Random) -> None:
             if inside and case.incident == "outage_drop":
                 rate *= 0.1  # clients back off: a tenth of the traffic, all of it failing
             n = 60 if case.kind == "slices" else _poisson(r, rate * 60)
-            share = _bad_share(case, minute, r) if i == 0 else case.budget * r.uniform(0, case.healthy)
+            burning = g in case.burning
+            share = _bad_share(case, minute, r) if burning else case.budget * r.uniform(0, case.healthy)
             if case.kind == "slices":  # one slice a minute: bad with the drawn share's probability
                 case.events[g].append((1, int(r.random() < share)))
             else:
@@ -287,10 +303,22 @@ def series(case: Case) -> dict[str, str]:
 # -- the replay
 
 
-def _check_expr() -> str:
+def weights(case: Case) -> dict[str, tuple[str, int]]:
+    """Each key read from promtool (an alert, or `alert/group` for a `by:` SLO's burn alerts), its ALERTS selector
+    and its decimal digit in the one number the check expression returns (at most 9 series a digit)."""
+    out = {alert: (f'alertname="{alert}"', weight) for alert, weight in ALERTS.items()}
+    digit = 10**4
+    for group in case.groups if len(case.groups) > 1 else []:
+        for alert in (names.SLO_BURN_FAST, names.SLO_BURN_SLOW):
+            out[f"{alert}/{group}"] = (f'alertname="{alert}",region="{group}"', digit)
+            digit *= 10
+    return out
+
+
+def _check_expr(case: Case) -> str:
     parts = [
-        f'{weight} * (count(ALERTS{{alertname="{alert}",alertstate="firing"}}) or vector(0))'
-        for alert, weight in ALERTS.items()
+        f'{weight} * (count(ALERTS{{{selector},alertstate="firing"}}) or vector(0))'
+        for selector, weight in weights(case).values()
     ]
     return " + ".join(parts)
 
@@ -300,10 +328,12 @@ def replay(case: Case, workdir: Path) -> dict[int, dict[str, int]]:
     specs = workdir / "specs"
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "drawn.yaml").write_text(spec(case))
+    if case.catalog:
+        (specs / "platform.yaml").write_text(platform(case))
     bundle = compile_specs([str(specs)]).bundle
     path = names.prometheus_rules_path("drawn")
     content = next(a.content for a in bundle.artifacts if a.path == path)
-    expr = _check_expr()
+    expr = _check_expr(case)
     rules = rules_checked_by(content, [expr])
     (workdir / "rules.yaml").write_text(rules)
     test = {
@@ -331,7 +361,7 @@ def replay(case: Case, workdir: Path) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
     for at, value in got:
         code = int(float(value))
-        out[_minutes(at)] = {alert: code // weight % 10 for alert, weight in ALERTS.items()}
+        out[_minutes(at)] = {key: code // weight % 10 for key, (_, weight) in weights(case).items()}
     return out
 
 
@@ -413,7 +443,20 @@ def noise_burned(case: Case, ticketed: list[int]) -> bool:
     return False
 
 
+def workbook(case: Case) -> list[Pair]:
+    """The built-in catalog of the case's period as pairs (windows.yaml; page lines capped as `page_line`)."""
+    slow, slowest = TICKETS[case.period]
+    return [
+        Pair("critical", 60, 5, page_line(case, "1h") / case.budget, 2, 0),
+        Pair("critical", 360, 30, page_line(case, "6h") / case.budget, 15, 0),
+        Pair("warning", 1440, 120, slow, 5, 0),
+        Pair("warning", 4320, 360, slowest, 5, 0),
+    ]
+
+
 def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
+    if case.seed >= EXTENDED:
+        return tier_violations(case, seen, case.catalog or workbook(case)) + _data_violations(case, seen)
     fast = [m for m in sorted(seen) if seen[m][names.SLO_BURN_FAST]]
     slow = [m for m in sorted(seen) if seen[m][names.SLO_BURN_SLOW]]
     out: list[str] = []
@@ -441,6 +484,11 @@ def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
             promise += case.start
             if not fast or fast[0] > promise:
                 out.append(f"outage paged at {fast[0] if fast else 'never'}m, promised by {promise}m")
+    return out + _data_violations(case, seen)
+
+
+def _data_violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
+    out = []
     if case.incident in ("missing", "gap") and case.minutes >= 20:
         alert = names.SLO_DATA_MISSING if case.incident == "missing" else names.KEY_ALERT_NAMES["service_down"]
         # series gone: rate() reads 5 minutes on, then the alert's 10m hold; a few minutes of steps beside
