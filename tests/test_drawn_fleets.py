@@ -11,9 +11,11 @@ files the recompile changes, promtool skips the other service's rule file and 3 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import require_tool
 from tests.drawn_fleets import compile_fleet, draw, is_bug
+from tests.drawn_platform_edits import platform_edit
 from tests.drawn_round_trips import Edit, named, stray_rows
 
 ROUND_TRIP_SEED = 356
@@ -78,3 +80,19 @@ def test_an_unlocated_refusal_or_a_failed_round_trip_is_a_bug() -> None:
     assert not is_bug(0, "", []) and not is_bug(2, "specs/a.yaml:3:5 $.slos: no", [])
     assert is_bug(2, "obsc: error: something", []) and is_bug(1, "", []) and is_bug(70, "", [])
     assert is_bug(0, "", ["check after compile: exit 1"])
+
+
+def test_a_platform_catalog_edit_derives_the_services_it_may_and_must_change(tmp_path: Path) -> None:
+    """Round 44: the catalog edit of seed 105 adds the built-in 7d catalog with its first row's `for` changed; the
+    7d SLO must change, a 10d one (the 7d catalog capped by 14d's) may, a 30d one may not; a Jsonnet spec may."""
+    slos = {"svc0-a": "7d", "svc1-a": "10d", "svc2-b": "30d"}
+    specs = {}
+    for name, period in slos.items():
+        specs[name] = tmp_path / f"{name}.yaml"
+        specs[name].write_text(f"slos: [{{name: x, objective: 99.9, period: {period}, sli: {{raw: q}}}}]\n")
+    specs["svc3-b"] = tmp_path / "svc3-b.jsonnet"
+    plat: dict[str, Any] = {"teams": {"team-a": {}, "team-b": {}}}
+    what, may, must = platform_edit(plat, specs, 105) or ("", set(), set())
+    assert what == "platform catalog 7d row fast for 2m -> 10m"
+    assert plat["defaults"]["slo_alerts"]["windows"]["7d"][0]["for"] == "10m"
+    assert (may, must) == ({"svc0-a", "svc1-a", "svc3-b"}, {"svc0-a"})

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import require_tool
-from tests.drawn_incidents import Case, draw, replay, run_seed, violations
+from tests.drawn_incidents import Case, draw, replay, run_seed, violations, weights
 
 
 def test_drawn_incidents_keep_the_invariants() -> None:
@@ -46,3 +46,32 @@ def test_one_stray_failure_after_a_burst_does_not_page_again() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         seen = replay(case, Path(tmp))
     assert violations(case, seen) == []
+
+
+CATALOG_SEED = 1230  # a by: SLO whose three groups crash-loop at once, on a platform catalog of one 10m/2m page pair
+
+
+def test_a_platform_catalog_with_every_group_burning_keeps_the_promises() -> None:
+    """Seeds from 1000 on (round 44) draw a platform's own catalog and several `by:` groups burning: each group
+    pages by the minute the drawn pair's line promises, once (~2 CPU-s)."""
+    require_tool("promtool")
+    case = draw(CATALOG_SEED, tail=120)
+    assert case.catalog and case.burning == ("eu", "us", "ap"), case.describe()
+    _, what, found = run_seed(CATALOG_SEED, keep=None, tail=120)
+    assert found == [], what
+
+
+def test_the_catalog_judge_reads_each_group_and_the_drawn_pairs() -> None:
+    """Without a page, each burning group's promise from the 10m/2m pair (14.4x, `for: 1m`) is missed; a page of a
+    healthy group, or a ticket where the catalog has no ticket pair, is a violation."""
+    case = draw(CATALOG_SEED, tail=120)
+    keys = weights(case)
+    quiet = {m: dict.fromkeys(keys, 0) for m in range(case.length)}
+    missed = [f"{g} page at neverm, promised by {case.start + 5}m" for g in case.burning]
+    assert violations(case, quiet) == missed
+    healthy = draw(CATALOG_SEED, tail=120)
+    healthy.burning = ("eu", "us")
+    loud = {m: {**quiet[m], "SLOErrorBudgetBurnFast/ap": int(m > 200), "SLOErrorBudgetBurnSlow/eu": 1} for m in quiet}
+    found = violations(healthy, loud)
+    assert "ap page fired under every line of its tier (0 burn): [(201, 269)]" in found
+    assert "eu ticket fired with no pair of its tier: [(0, 269)]" in found
