@@ -15,6 +15,10 @@ The invariants (what each is derived from is said where it is checked, in `viola
   `keep_firing_for` after the incident;
 - series missing while the targets are up fire SLODataMissing; targets down fire ServiceDown.
 
+Seeds from EXTENDED (1000) on may draw a platform's own burn-window catalog for the period and, for a `by:` SLO,
+three groups of which any set burns; they are judged per group and tier by promises derived from the drawn pairs
+(tests/drawn_incident_catalogs.py; the built-in catalog as pairs where none is drawn).
+
 One line per seed: `seed<TAB>drawn case<TAB>violations` (exit 1 when any). tests/test_drawn_incidents.py runs
 a few seeds."""
 
