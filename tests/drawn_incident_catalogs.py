@@ -88,6 +88,10 @@ def draw_extension(case: Case, r: random.Random) -> None:
     if case.kind == "grouped":
         case.groups = list(GROUPS)
         case.burning = tuple(sorted(r.sample(GROUPS, r.randint(1, 3)), key=GROUPS.index))
+    if case.catalog and r.random() < 0.35:  # a steady partial burn past one drawn pair's line
+        pair = r.choice(case.catalog)
+        case.incident, case.minutes, case.gap = "partial", r.choice([90, 180]), (0, 0)
+        case.k = min(1 / case.budget, pair.factor * r.choice([1.6, 2.5, 4]))
 
 
 # -- the promises
