@@ -28,7 +28,7 @@ from tests.drawn_platform_edits import platform_edit
 from tests.drawn_round_trips import SKIPPED, Fleet, first_line, tree
 
 CHANGED = re.compile(r"^(?:changed|added|removed|missing): (\S+)$", re.M)  # check's drift lines
-SHARED = ("alertmanager/", "grafana/dashboards/fleet/")
+SHARED = ("alertmanager/", "grafana/dashboards/fleet/", ".obsc-manifest")  # the manifest lists every file written
 OWNER = '{ labels(extra):: { labels: extra + { owner: "edited" } } }\n'
 
 
