@@ -16,6 +16,7 @@ from typing import Any
 from tests.conftest import require_tool
 from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_platform_edits import platform_edit
+from tests.drawn_shared_edits import SHARED, owner
 from tests.drawn_round_trips import Edit, named, stray_rows
 
 ROUND_TRIP_SEED = 356
@@ -96,3 +97,12 @@ def test_a_platform_catalog_edit_derives_the_services_it_may_and_must_change(tmp
     assert what == "platform catalog 7d row fast for 2m -> 10m"
     assert plat["defaults"]["slo_alerts"]["windows"]["7d"][0]["for"] == "10m"
     assert (may, must) == ({"svc0-a", "svc1-a", "svc3-b"}, {"svc0-a"})
+
+
+def test_a_runbook_belongs_to_its_folder_s_service_and_the_manifest_is_shared() -> None:
+    """Round 44's harness errors (fleets 3 and 105): a platform edit changed runbooks/svc0-a/*.md and the output
+    manifest, read as outputs of no affected service."""
+    services = {"svc0-a", "svc1-b"}
+    assert owner("runbooks/svc0-a/SLOErrorBudgetBurnFast-rtt-0.md", services) == "svc0-a"
+    assert owner("prometheus/tests/svc1-b.holds.test.yaml", services) == "svc1-b"
+    assert owner(".obsc-manifest", services) is None and ".obsc-manifest".startswith(SHARED)
