@@ -16,8 +16,8 @@ from typing import Any
 from tests.conftest import require_tool
 from tests.drawn_fleets import compile_fleet, draw, is_bug
 from tests.drawn_platform_edits import platform_edit
-from tests.drawn_shared_edits import SHARED, owner
 from tests.drawn_round_trips import Edit, named, stray_rows
+from tests.drawn_shared_edits import SHARED, owner
 
 ROUND_TRIP_SEED = 356
 LARGE_SEED = 2010  # five services over three teams (round 43: fleets of 5-30 from seed 2000 on)
