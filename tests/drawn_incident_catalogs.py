@@ -142,7 +142,7 @@ def _holds(case: Case, pair: Pair, per: list[float], at: int, ratio: float, star
     partial = case.incident == "partial"
     bad, total = _window(per, case, at, pair.long, ratio)
     sbad, stotal = _window(per, case, at, pair.short, ratio)
-    need = case.min_bad + (3 * math.sqrt(case.min_bad) + 2 if partial else 0)
+    need = case.min_bad + 3 * math.sqrt(case.min_bad) + 2  # Poisson: the drawn count may fall short of the mean
     if not (_long_ratio(case, pair, at, bad, total) > line and bad >= need):
         return False
     if not stotal:  # no events is no recovery: an empty short window holds a pending pair, starts none
@@ -197,7 +197,7 @@ def noise_crossed(case: Case, group: str, pairs: list[Pair], fired: list[int]) -
     first = fired[0]
     for pair in pairs:
         line = pair.factor * case.budget
-        for at in range(max(1, first - pair.hold - 12), first + 1):
+        for at in range(max(1, first - pair.hold - 12), first + 2):  # an evaluation reads its own minute
             bad, ratio = realised_group(case, group, at, pair.long)
             if ratio > line and bad >= case.min_bad and realised_group(case, group, at, pair.short)[1] > line:
                 return True
@@ -262,6 +262,9 @@ def _judge(
         if not fired or fired[0] > due:
             out.append(f"{name} at {fired[0] if fired else 'never'}m, promised by {due}m")
     runs = episodes(fired)
+    # an episode starting after the burn that the drawn events explain (a stray failure, or a bad slice of a
+    # time-slice SLI, which has no start clause, while the long window still holds the burn) is a new alert
+    runs = runs[:1] + [r for r in runs[1:] if r[0] < case.end or not noise_crossed(case, group, mine, [r[0]])]
     if len(runs) > 1 and steady(case, mine, per):
         out.append(f"{name} notified {len(runs)} times for one incident: {runs}")
     bound = case.end + max(p.long for p in mine) + keep_bound(mine) + COARSE_EVERY + 3
