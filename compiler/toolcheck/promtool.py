@@ -173,7 +173,7 @@ class _Runner:
     def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
         argv, reading = [self.promtool, *command, *files], _named(files, layout)
         with self.slots:
-            result = _run.run(argv, layout.workdir, merge_output=True, defaults=GO_DEFAULTS, reading=reading)
+            result = _run.run(argv, cwd=layout.workdir, merge_output=True, defaults=GO_DEFAULTS, reading=reading)
         return _blocks(result, layout, files)
 
 

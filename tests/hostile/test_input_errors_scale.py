@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from compiler.errors import Diagnostic, Location
 from compiler.spec import prune, schema
 from compiler.spec.document import Document
@@ -107,8 +109,11 @@ def test_which_problems_are_kept_past_the_cap_does_not_depend_on_the_hash_seed(t
     assert kept == list(range(schema.MAX_ERRORS - 1)), "the first ones in the file, after `$.metrics` itself"
 
 
-def test_100000_keys_made_by_parse_json_behind_1000_lines(tmp_path: Path) -> None:
+def test_100000_keys_made_by_parse_json_behind_1000_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The hunter's Jsonnet spec (hostile2 finding 3): keys named nowhere in the source took 88 CPU-seconds."""
+    # The evaluation's own wall-clock bound (10 s) is not what this measures (CPU_LIMIT is): on a loaded 2-core
+    # machine the 100,000-key evaluation passed it (round 44's mid-round CI, load ~20).
+    monkeypatch.setenv("OBSC_JSONNET_TIMEOUT", "60")
     keys = "std.join(',', ['\"k' + i + '\":1' for i in std.range(1, 100000)])"
     spec = "//\n" * 1000 + (
         "{ apiVersion: 'obsc/v1', service: 'promo-api', team: 'growth', description: 'x', selector: { job: 'x' },\n"
