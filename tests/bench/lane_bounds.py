@@ -35,7 +35,8 @@ from compiler.targets.prometheus.promtool import slo_plan
 from compiler.targets.prometheus.promtool.cases import MAIN_STEP
 from compiler.targets.prometheus.promtool.lane_faults import Judge, Lane
 from compiler.targets.prometheus.promtool.slo_cases import slo_case_rules
-from compiler.targets.prometheus.promtool.slo_state import _State, pack
+from compiler.targets.prometheus.promtool.slo_state import _State
+from compiler.targets.prometheus.promtool.state_packing import pack
 from compiler.targets.prometheus.rules import service_rules
 from tests.bench.fleet import write_fleet
 
