@@ -44,6 +44,7 @@ def _free_queries(data: Mapping[str, Any], defaults: Layer, ctx: Ctx) -> Iterato
     )
     for metrics, where, base in layers:
         for name, value in metrics.items() if isinstance(metrics, dict) else ():
-            body = value.get("expr") if isinstance(value, dict) else None
-            if isinstance(body, str):
+            if isinstance(value, str):  # a metric written as its query alone (`disk: max(...)`), read as its expr
+                yield value, where, (*base, name)
+            elif isinstance(body := value.get("expr") if isinstance(value, dict) else None, str):
                 yield body, where, (*base, name, "expr")

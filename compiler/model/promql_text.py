@@ -274,18 +274,7 @@ def out_of_range(text: str) -> list[Finding]:
             parse_duration_seconds(duration)
         except ValueError as exc:
             found.append((at, str(exc)))
-    # `offset 86400`: Prometheus 2.42 takes a duration only ("unexpected number"); the Rust parser reads seconds,
-    # and past ~292 years panicked (a traceback, exit 1) or overflowed (exit 70) in the readers before any check
-    found += [
-        (m.start(1), f"offset {m.group(1)}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d")
-        for m in _OFFSET_NUMBER.finditer(masked)
-    ]
-    found += [  # `[5m:60]`, `[1d:1e30]` likewise ("unexpected number ... expected duration"; 1e30 panicked)
-        (m.start(1) + part.start(), f"[{m.group(1)}]: Prometheus 2.42 takes durations in a range, e.g. [5m] or [1h:1m]")
-        for m in re.finditer(r"\[([^\[\]]*)\]", masked)
-        for part in re.finditer(r"[^:]+", m.group(1))
-        if _BARE_NUMBER.fullmatch(part.group().strip())
-    ]
+    found += numbers_for_durations(text)
     stamps = set()
     for m in _AT_NUMBER.finditer(masked):
         number = m.group(2)
@@ -296,6 +285,26 @@ def out_of_range(text: str) -> list[Finding]:
         if m.start() not in stamps and (past := float64_problem(_value(m.group()), m.group())):
             found.append((m.start(), past))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def numbers_for_durations(text: str) -> tuple[Finding, ...]:
+    """Numbers where Prometheus 2.42 takes a duration only ("unexpected number"): after `offset` (`offset 86400`)
+    and in a range or subquery (`[5m:60]`, `[1d:1e30]`). The Rust parser reads them as seconds, and past ~292
+    years panicked (a Rust traceback, exit 1) or overflowed (exit 70): model/promql_tree.parse refuses them
+    before the parser sees them."""
+    masked = mask(text)
+    found: list[Finding] = [
+        (m.start(1), f"offset {m.group(1)}: Prometheus 2.42 takes a duration after offset, e.g. offset 1d")
+        for m in _OFFSET_NUMBER.finditer(masked)
+    ]
+    found += [
+        (m.start(1) + part.start(), f"[{m.group(1)}]: Prometheus 2.42 takes durations in a range, e.g. [5m] or [1h:1m]")
+        for m in re.finditer(r"\[([^\[\]]*)\]", masked)
+        for part in re.finditer(r"[^:]+", m.group(1))
+        if _BARE_NUMBER.fullmatch(part.group().strip())
+    ]
+    return tuple(found)
 
 
 # A number literal, whole (possessive: a long run of digits is read once), not part of a name or a duration.

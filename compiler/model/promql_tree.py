@@ -25,7 +25,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS, fill, shape
+from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS, fill, numbers_for_durations, shape
 
 WALK_NESTING = 2 * MAX_NESTING
 WALK_OPERATORS = 3 * MAX_OPERATORS  # a ratio of two raw queries at the spec's bound, and what obsc adds
@@ -33,11 +33,18 @@ WALK_OPERATORS = 3 * MAX_OPERATORS  # a ratio of two raw queries at the spec's b
 
 @functools.lru_cache(maxsize=1 << 12)
 def parse(text: str) -> Any:
-    """The parsed tree of `text`; ValueError when it does not parse or is too deep to walk."""
+    """The parsed tree of `text`; ValueError when it does not parse, is too deep to walk, or holds a number where
+    Prometheus takes a duration (`x[1e20]`, `offset 1e30`: the parser panicked on them, exit 1 with a Rust
+    traceback, or overflowed, exit 70, in whichever reader met them first; round 44)."""
     deepest, operators = shape(text)
     if deepest > WALK_NESTING or operators > WALK_OPERATORS:
         raise ValueError(f"too deep to read ({deepest} nested parentheses, {operators} operators)")
-    return pp.parse(text)
+    if numbers := numbers_for_durations(text):
+        raise ValueError(numbers[0][1])
+    try:
+        return pp.parse(text)
+    except OverflowError as exc:  # a number the parser's own integers cannot hold
+        raise ValueError(f"a number too large to read: {exc}") from None
 
 
 def parse_filled(text: str, *, window: str, selector: str | None = None) -> Any:

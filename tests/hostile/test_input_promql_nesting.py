@@ -138,3 +138,49 @@ def test_a_number_in_a_range_is_a_located_error_not_a_crash(
     message = f"{said}: Prometheus 2.42 takes durations in a range, e.g. [5m] or [1h:1m]"
     assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.cpu\.expr: {re.escape(message)}", result.err), result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+# Numbers where Prometheus takes a duration, which the PromQL parser panicked on (a Rust traceback, exit 1) or
+# overflowed on (exit 70): round 44's review of round 43 (fuzzing model/promql_tree.parse, "the one door").
+PANICKED = [
+    "rate(x[1e20])",
+    "le[1e30] bool",
+    "max_over_time(x[5m:1e30])",
+    "x offset 1e30",
+    "rate(x[0x7fffffffffffffff])",
+]
+
+
+@pytest.mark.parametrize("text", PANICKED)
+def test_the_one_door_refuses_a_number_where_a_duration_goes(text: str) -> None:
+    """promql_tree.parse is where every tree is made: what the parser cannot read must be a ValueError there (which
+    every reader takes for "reported where the query is checked"), never a panic in whichever reader met it first."""
+    from compiler.model import promql_tree
+
+    with pytest.raises(ValueError, match=r"Prometheus 2\.42 takes"):
+        promql_tree.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("max(rate(disk_ratio{$selector}[1e20]))", "[1e20]: Prometheus 2.42 takes durations in a range"),
+        ("max(disk_ratio{$selector} offset 1e20)", "offset 1e20: Prometheus 2.42 takes a duration after offset"),
+        ("max(rate(disk_ratio{$selector}[0x7fffffffffffffff]))", "[0x7fffffffffffffff]: Prometheus 2.42 takes"),
+    ],
+    ids=["range", "offset", "hex"],
+)
+def test_a_metric_written_as_its_query_alone_is_read_before_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], query: str, said: str
+) -> None:
+    """`disk: max(...)` (a metric written as its query, as examples/checkout.yaml writes its disk) was not read by
+    the early check of free queries, which read `{expr: ...}` only: with `[1e20]` or `offset 1e20` the build's
+    label reader parsed it first and the parser panicked (exit 1, a Rust traceback); with a hex range past 2^63,
+    exit 70. Found by sweeping every PromQL field of examples/ and specs/ (round 44)."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    body = f"metrics: {{requests: evil_total, errors: 'evil_total{{code=\"5\"}}', disk: {json.dumps(query)}}}\n"
+    (tmp_path / "evil.yaml").write_text(HEAD + body + RATIO_SLO)
+    result = run_obsc(capsys, "validate", str(tmp_path))
+    assert result.code == 2, result.err
+    assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.disk: {re.escape(said)}", result.err), result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
