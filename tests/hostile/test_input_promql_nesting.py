@@ -184,3 +184,19 @@ def test_a_metric_written_as_its_query_alone_is_read_before_the_build(
     assert result.code == 2, result.err
     assert re.search(rf"evil\.yaml:6:\d+ \$\.metrics\.disk: {re.escape(said)}", result.err), result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+def test_the_one_door_bounds_a_tree_at_twice_the_specs_nesting_and_thrice_its_operators() -> None:
+    """promql_tree.parse's own bound (what obsc wraps around a spec's query at the spec's bound still parses; a
+    walk stays far from Python's 1,000 frames): at it, a tree; one past it, a ValueError. Nothing else held it
+    (round 44's review: the bound a hundred times looser, or either half dropped, passed every test)."""
+    from compiler.model import promql_tree
+    from compiler.model.promql_text import MAX_NESTING, MAX_OPERATORS
+
+    nesting, operators = 2 * MAX_NESTING, 3 * MAX_OPERATORS
+    assert promql_tree.parse("(" * nesting + "x" + ")" * nesting) is not None
+    assert promql_tree.parse("x" + " + x" * operators) is not None
+    with pytest.raises(ValueError, match="too deep to read"):
+        promql_tree.parse("(" * (nesting + 1) + "x" + ")" * (nesting + 1))
+    with pytest.raises(ValueError, match="too deep to read"):
+        promql_tree.parse("x" + " + x" * (operators + 1))
