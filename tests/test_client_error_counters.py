@@ -67,3 +67,28 @@ def test_a_server_failure_count_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
 ) -> None:
     assert "is read as failures" not in _err(tmp_path, capsys, requests, errors)
+
+
+def test_failures_read_through_an_slo_or_the_error_rate_alert_alone_are_each_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read as failures two ways: a ratio SLI's `errors:` under any metric name, and the `errors` metric the
+    error-rate key alert reads with no SLO over it. Each alone is warned at its metric (round 44's review: either
+    way dropped, every test passed, as each test's metric was both)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    slo = SPEC.replace("  errors: {selector: 'ERRORS'", "  failed: {selector: 'ERRORS'").replace(
+        "sli: {errors: errors,", "sli: {errors: failed,"
+    )
+    (specs / "store.yaml").write_text(
+        slo.replace("REQUESTS", "tomcat_requestcount_total").replace("ERRORS", "tomcat_errorcount_total")
+    )
+    alone = SPEC.split("slos:")[0].replace("service: store", "service: shop").replace("job: store", "job: shop")
+    (specs / "shop.yaml").write_text(
+        alone.replace("REQUESTS", "minio_s3_requests_total").replace("ERRORS", "minio_s3_requests_errors_total")
+    )
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "store.yaml:7:11 $.metrics.failed: warning: tomcat_errorcount_total is read as failures" in result.err
+    assert "shop.yaml:7:11 $.metrics.errors: warning: minio_s3_requests_errors_total is read as failures" in result.err

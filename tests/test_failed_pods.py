@@ -63,3 +63,16 @@ def test_a_change_or_the_jobs_condition_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str
 ) -> None:
     assert "counts a Job's failed pods" not in _err(tmp_path, capsys, metric)
+
+
+def test_an_alert_below_a_line_on_failed_pods_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The warning says the alert fires at the first failed attempt and stays: true of `above:` only. `below: 1`
+    (no pod has failed) is no such alert (round 44's review: with the comparison unread it was warned too)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    metric = "{selector: kube_job_status_failed, type: gauge, aggregation: sum}"
+    (specs / "report.yaml").write_text(SPEC.replace("METRIC", metric).replace("above: 0", "below: 1"))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "counts a Job's failed pods" not in result.err, result.err
