@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from compiler.errors import Diagnostic, Location
+from compiler.model.metric_paths import metric_path
 from compiler.model.types import Metric, Service, SliKind
 from compiler.spec.document import Path
 
@@ -43,8 +44,7 @@ def client_error_counter_warnings(services: Sequence[Service]) -> list[Diagnosti
         for metric in _read_as_failures(service):
             if metric.selector is None or (message := _message(metric.selector.metric)) is None:
                 continue
-            own = metric.location.file == service.location.file
-            path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+            path = metric_path(service, metric)
             found.setdefault((metric.location, path), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model import promql_tree
+from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
 from compiler.model.promql_check import SAMPLE_WINDOW, selectors
 from compiler.model.types import Metric, Service
@@ -60,8 +61,7 @@ def exporter_job_warnings(services: Sequence[Service]) -> list[Diagnostic]:
         )
         for metric in service.metrics:
             if series := _read_by(metric, pinned, kubernetes):
-                own = metric.location.file == service.location.file
-                path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+                path = metric_path(service, metric)
                 found.setdefault((metric.location, path, series), []).append(service.name)
     return [
         Diagnostic(location, path, _message(series, names, own=path[0] == "metrics"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from compiler.errors import Diagnostic, Location
+from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, Service, SliKind
@@ -45,8 +46,7 @@ def grpc_code_warnings(services: Sequence[Service]) -> list[Diagnostic]:
         for metric, as_good in read_as_outcomes(service):
             if metric.selector is None or (counted := _callers_counted_bad(metric.selector.matchers, as_good)) is None:
                 continue
-            own = metric.location.file == service.location.file
-            path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+            path = metric_path(service, metric)
             found.setdefault((metric.location, path), _message(counted, as_good))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 

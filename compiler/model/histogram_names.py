@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from compiler.errors import Diagnostic, Location
+from compiler.model.metric_paths import metric_path
 from compiler.model.types import Metric, MetricType, Service, SliKind
 from compiler.model.units import histogram_unit_in_name
 from compiler.spec.document import Path
@@ -41,8 +42,7 @@ def histogram_name_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             assert metric.selector is not None
             if (message := name_unit_problem(metric.selector.metric, metric.unit)) is None:
                 continue
-            own = metric.location.file == service.location.file
-            path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+            path = metric_path(service, metric)
             found.setdefault((metric.location, path), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 

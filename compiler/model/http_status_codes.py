@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.grpc_codes import read_as_outcomes
+from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Service
@@ -55,8 +56,7 @@ def http_status_warnings(services: Sequence[Service]) -> list[Diagnostic]:
         for metric, as_good in read_as_outcomes(service):
             if metric.selector is None or not (counted := counted_bad(metric.selector.matchers, as_good)):
                 continue
-            own = metric.location.file == service.location.file
-            path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+            path = metric_path(service, metric)
             found.setdefault((metric.location, path), _message(counted, as_good))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 

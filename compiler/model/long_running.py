@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.mesh_reporter import passes
+from compiler.model.metric_paths import metric_path
 from compiler.model.types import MetricType, Service
 from compiler.spec.document import Path
 
@@ -57,8 +58,7 @@ def long_running_warnings(services: Sequence[Service]) -> list[Diagnostic]:
                 continue  # names only long-running kinds, e.g. verb="WATCH": meant
             through = [kind for kind in kinds if all(passes(op, value, kind) for op, value in on_label)]
             if through:
-                own = metric.location.file == service.location.file
-                path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+                path = metric_path(service, metric)
                 found.setdefault((metric.location, path), _message(selector.metric, label, through, leave_out, seen))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 

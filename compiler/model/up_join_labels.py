@@ -19,6 +19,7 @@ import promql_parser as pp
 from compiler.errors import Diagnostic, Location
 from compiler.model import promql_tree
 from compiler.model.fleet_target_labels import ALWAYS, said
+from compiler.model.metric_paths import metric_path
 from compiler.model.promql_check import SAMPLE_WINDOW, nodes_of
 from compiler.model.types import Metric, Service
 from compiler.spec.document import Path
@@ -37,8 +38,7 @@ def up_join_warnings(services: Sequence[Service]) -> list[Diagnostic]:
         carried = ALWAYS | fleet | ({"pod"} if "namespace" in fleet else set())
         for metric in service.metrics:
             if lost := tuple(label for label in _up_group_labels(metric) if label not in carried):
-                own = metric.location.file == service.location.file
-                path: Path = ("metrics", metric.name) if own else ("defaults", "metrics", metric.name)
+                path = metric_path(service, metric)
                 found.setdefault((metric.location, path, lost, fleet), []).append(service.name)
     return [
         Diagnostic(location, path, _message(lost, fleet, names, own=path[0] == "metrics"))
