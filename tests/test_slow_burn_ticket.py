@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+
 from compiler.api import compile_specs
+from tests.cli_helpers import run_obsc
 from tests.conftest import require_tool
 from tests.promtool_helpers import pairs_firing, rules_read_by
 from tests.test_burn_gaps import _firing, _of
+from tests.tool_property_helpers import REQUESTS, SERVICE, platform
 
 CATALOG_SPEC = """\
 apiVersion: obsc/v1
@@ -108,3 +113,28 @@ def test_a_custom_tickets_day_long_short_window_ends_it_a_day_after_an_outage(tm
     fired = pairs_firing(tmp_path, rules, series, "avail", ("slow",), watched, evaluation_interval="5m")["slow"]
     assert fired and fired[0] == 100, f"the outage did not ticket ({fired[:1]})"
     assert fired[-1] < 1_600, f"the ticket held to minute {fired[-1]}: its clean 1d window did not end it"
+
+
+def test_a_custom_tickets_day_long_short_window_compiles_and_passes_its_own_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same 3d/1d ticket beside the built-in fast page, compiled with validation: its holds case (nothing
+    scraped, recorded series fed) fed the 1d window's events and total, which the coarse tier never reads (it
+    records the 1d ratio from its 5m base), and expected the ticket at 0s: promtool rejected the generated rules
+    (exit 1). The case now feeds the 1d ratio and expects the ticket from 0s on it alone. ~2 CPU-s."""
+    require_tool("promtool")
+    require_tool("amtool")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    fast = {"tier": "critical", "name": "fast", "long": "1h", "short": "5m", "factor": 14.4}
+    slow = {"tier": "warning", "name": "slow", "long": "3d", "short": "1d", "factor": 1}
+    doc = platform({"slo_alerts": {"windows": {"30d": [fast, slow]}}})
+    (specs / "platform.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    slo = {"name": "s", "objective": 99.9, "period": "30d", "sli": {"errors": "errors", "total": "requests"}}
+    (specs / "batch.yaml").write_text(yaml.safe_dump({**SERVICE, "metrics": REQUESTS, "slos": [slo]}, width=1 << 16))
+    built = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"))
+    assert built.code == 0, built.err[-3000:]
+    cases = yaml.safe_load((tmp_path / "out/prometheus/tests/batch.scrapes.test.yaml").read_text())["tests"]
+    checks = [a for c in cases if c["name"].startswith("holds: ") for a in c["alert_rule_test"]]
+    started = [a for a in checks if a["alertname"] == "SLOErrorBudgetBurnSlow" and a["eval_time"] == "0m"]
+    assert started and started[0]["exp_alerts"], "no generated case pins the ticket's start on its 1d ratio"

@@ -159,6 +159,25 @@ W = "warning"
         min_bad_events=0,
     )
 )
+@example(  # a page whose short window is in the coarse tier (3d): its holds case fed that window's events, which the
+    # coarse tier never reads (it records the 3d ratio from its 5m base), so the case expected it at 0s in vain
+    fleet=_found(
+        [
+            {
+                "tier": "critical",
+                "name": "w0",
+                "long": "1h",
+                "short": "30m",
+                "budget_share": "50%",
+                "keep_firing_for": "1h",
+            },
+            {"tier": "critical", "name": "w1", "long": "1m", "short": "30s", "factor": 3, "for": "2m"},
+            {"tier": W, "name": "w2", "long": "1d", "short": "10m", "factor": 1, "for": "6h"},
+            {"tier": "critical", "name": "w3", "long": "6d", "short": "3d", "factor": 2},
+        ],
+        min_bad_events=1,
+    )
+)
 def test_a_catalog_is_refused_where_written_or_passes_its_own_tests(
     fleet: tuple[dict[str, Any], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,6 +18,7 @@ from compiler.model.burnrate import error_ratio_threshold, recorded_windows, rec
 from compiler.model.sli_kinds import UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.counted_short import short_counted
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.hold_feed import HoldFeed
@@ -137,7 +138,10 @@ def _slo_series(
 
     # An event-count pair's short window starts it on its errors and its events (counted_short.started_by_counted_
     # short): fed as `events` a second, `high` of them failing until the drop, the ratio rule writing the ratio.
-    counted_shorts = set() if slo.sli.kind in UNCOUNTED_KINDS else {w.short_seconds for _, w in pairs}
+    # Not one in the coarse tier (a 3d/1d ticket's 1d): its ratio is recorded from the 5m base alone, never from
+    # those rates, so it is fed as a ratio like the long windows' (fed as rates, the pair never started).
+    by_count = (w.short_seconds for _, w in pairs if short_counted(w))
+    counted_shorts = set() if slo.sli.kind in UNCOUNTED_KINDS else set(by_count)
     events = Decimal(10) ** max(0, (failing / high).adjusted() + 1)  # failing or more of them fail
 
     def errors(seconds: int) -> str:
