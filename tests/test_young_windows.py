@@ -18,7 +18,7 @@ import yaml
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.promtool_helpers import minutes_of, promtool_report
+from tests.promtool_helpers import minutes_of, promtool_report, rules_checked_by
 
 ROUTING = """routing:
   critical: {webhook: {url: "http://relay:8080/page"}}
@@ -178,3 +178,54 @@ def test_a_burst_after_a_twenty_hour_gap_reads_the_gap_as_unseen(tmp_path: Path)
     watched = {"slow": SLOW, "slowest": SLOWEST, "exhausted": EXHAUSTED}
     fired = _firing(tmp_path, TENANTS.replace("BY ", ""), series, watched, range(1240, 1320, 5), interval="5m")
     assert fired == {"slow": [], "slowest": [], "exhausted": []}, fired
+
+
+UPGRADE = 48 * 3600  # the first-seen record starts here: rules upgraded on a server holding 2 days of coarse samples
+
+
+def _upgraded_coarse_rules(tmp_path: Path, spec: str, reads: list[str], fed: set[str]) -> str:
+    """The coarse records `reads` need, from the spec's compiled rules, less the records `fed` as history; the
+    first-seen record evaluated only from UPGRADE on (before it, the rules that wrote the coarse samples had none)."""
+    service = yaml.safe_load(spec)["service"]
+    (tmp_path / f"{service}.yaml").write_text(spec)
+    bundle = compile_specs([str(tmp_path / f"{service}.yaml")]).bundle
+    rules = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path(service))
+    data = yaml.safe_load(rules_checked_by(rules, reads))
+    for group in data["groups"]:
+        group["rules"] = [r for r in group["rules"] if r.get("record") not in fed]
+        for rule in group["rules"]:
+            if rule.get("record") == names.SLI_COARSE_SINCE:
+                rule["expr"] = f"({rule['expr']})\nand on ()\n(vector(time()) >= {UPGRADE})"
+    name = f"{service}-rules.yaml"
+    (tmp_path / name).write_text(yaml.safe_dump(data, sort_keys=False))
+    return name
+
+
+def test_an_upgrade_over_two_days_of_coarse_samples_reads_their_coverage_in_every_window(tmp_path: Path) -> None:
+    # Rules upgraded (the first-seen record new) on a server holding 2 days of coarse 5m samples, a quarter of them
+    # bad, in both SLI kinds. The first-seen time is counted back over the longest coarse window (the period), so
+    # an hour later the 3d and period windows read the 2 days and 1 hour the samples cover (49h05m with the first
+    # sample's 5m: 176,700 s). Counted back over the 1d window only (a hand mutant of round 43 no test killed,
+    # round 44's review), both read a day less (90,300 s): a third of the 3d window's coverage and a thirtieth of
+    # the 30d period's, for days after every upgrade.
+    require_tool("promtool")
+    checks, files, series = [], [], {}
+    for spec, own, windows, history in (  # history: the coarse samples fed, every 5m from 0 to 50h
+        (TENANTS.replace("BY ", ""), 'service="tenants",slo="availability"', (3, 30), {"errors": 1, "total": 4}),
+        (PROBE, 'service="partner",slo="reachable"', (3, 7), {"errors": 0.25}),  # its total is recorded: 1
+    ):
+        reads = [f"{names.sli_error_ratio(f'{days}d')}{{{own}}}" for days in windows]
+        fed = {f"slo:sli_{kind}:coarse_rate5m": value for kind, value in history.items()}
+        assert set(fed) <= {names.SLI_ERRORS_COARSE, names.SLI_TOTAL_COARSE}
+        files.append(_upgraded_coarse_rules(tmp_path, spec, reads, set(fed)))
+        series |= {f'{name}{{{own},window="5m"}}': f"{value}+0x600" for name, value in fed.items()}
+        for days, read in zip(windows, reads, strict=True):
+            checks.append(
+                {
+                    "expr": f"round(sum({read}) * 4 * {days * 86400})",  # the seconds the window reads as covered
+                    "eval_time": f"{UPGRADE // 60 + 60}m",
+                    "exp_samples": [{"labels": "{}", "value": 176700}],
+                }
+            )
+    report = promtool_report(tmp_path, files, series, checks, evaluation_interval="5m", input_interval="5m")
+    assert report == "", report[-3000:]
