@@ -25,6 +25,7 @@ from tests.promtool_helpers import checks_alert
 def _homepage_files(tmp_path: Path) -> dict[str, str]:
     for name in ("homepage-probe.yaml", "platform.yaml"):
         shutil.copy(ROOT / "examples" / name, tmp_path / name)
+    shutil.copytree(ROOT / "examples" / "lib", tmp_path / "lib")  # the platform's standard dashboards must exist
     bundle = compile_specs([str(tmp_path)]).bundle
     return {a.path: a.content for a in bundle.artifacts}
 
