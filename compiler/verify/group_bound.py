@@ -25,6 +25,7 @@ from typing import Any
 from compiler.errors import Location
 from compiler.model.promql import expand
 from compiler.model.types import Service, Slo, ThresholdAlert
+from compiler.model.unbounded_groups import SLO_SERIES_PER_GROUP
 from compiler.spec.document import Path
 from compiler.verify import live_series
 
@@ -33,9 +34,6 @@ Count = Callable[[str], int]  # the number of series `expr` returns now
 
 DEFAULT_MAX_GROUPS = 500
 SETTING: Path = ("defaults", "max_groups")
-# recorded series per group of a grouped SLO: promtool on a per-route SLO 6h in counted 25 for a route with
-# failures, 20 for one without (its error rates absent), and 3 per SLO besides (docs/grouped-slos.md#cardinality)
-SLO_SERIES_PER_GROUP = "20 to 25"
 
 
 @dataclass(frozen=True)

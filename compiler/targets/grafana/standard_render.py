@@ -17,6 +17,7 @@ from compiler.conventions import SERVICE_DASHBOARD
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.spec import loader
+from compiler.spec.files import is_regular
 from compiler.targets.grafana.standard import service_argument, standard_title
 
 
@@ -81,7 +82,7 @@ def _refuse_missing_unlisted(fleet: Fleet, files: dict[str, str], root: str, lis
             "lists it yet, and the first one that does would fail",
         )
         for name, given in sorted(files.items())
-        if name not in listed and not os.path.isfile(os.path.join(root, given))
+        if name not in listed and not is_regular(os.path.join(root, given))
     ]
     if missing:
         raise InputError(missing)
