@@ -10,10 +10,14 @@ from compiler.model.promql import Matcher, parse_selector
 # What a label value does not hold and a pattern does: `.*`, `.+`, `..` (as in 5..), an alternation, a range
 # class (`5[0-9][0-9]`; a route template's `[id]` is a value), `\d`.
 _PATTERN = re.compile(r"\.[*+.]|\||\[\^?\w-\w\]|\\d")
+# A value that is written with pipes: an Envoy cluster as Istio names it, `outbound|9080||reviews.bookinfo.svc.
+# cluster.local` (direction, port, subset, host; `envoy_cluster_name`, `cluster_name`). It was refused as a pattern,
+# and the advised `=~` needs each pipe and dot escaped.
+_ENVOY_CLUSTER = re.compile(r"(?:inbound|outbound)(?:-vip)?\|\d*\|[\w-]*\|(?:[\w-]+(?:\.[\w-]+)*)?")
 
 
 def reads_as_pattern(value: str) -> bool:
-    return bool(_PATTERN.search(value))
+    return bool(_PATTERN.search(value)) and not _ENVOY_CLUSTER.fullmatch(value)
 
 
 def regex_as_exact(selector: str) -> list[str]:
