@@ -3,7 +3,9 @@ HAProxy's `code!="2xx"`), or whose good requests are the 2xx alone, counts redir
 server failing. Replayed below with promtool: a healthy Spring Boot service (no 5xx, 3% 404s, 6% login redirects)
 with `errors: ...{outcome!="SUCCESS"}` paged its 99.9% SLO (both page pairs by its 20th minute);
 `outcome="SERVER_ERROR"` reads it quiet. Compiled without a word before; now a located warning at the metric, the
-HTTP twin of the gRPC codes'."""
+HTTP twin of the gRPC codes'. Round 45: a failures pattern taking a whole class of them (`status=~"[45].."`;
+a healthy service with 3% 404s paged from its 5th minute for 3 hours, promtool) is warned of too; named statuses
+(`code=~"5..|404|429"`) and HAProxy's class form (`code=~"4xx|5xx"`, its only form) are not."""
 
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, select
             "http_requests_total",
             "leaves out of the good requests 1xx (101)",
         ),
+        ("errors", f'{SPRING}{{status=~"[45].."}}', SPRING, "4xx (400, 401, 403, 404, 409, 422)"),
+        ("errors", 'http_requests_total{code=~"4..|5.."}', "http_requests_total", "4xx (400, 401, 403, 404, 409, 422)"),
+        ("errors", 'http_requests_total{code=~"[345][0-9]{2}"}', "http_requests_total", "3xx (301, 302, 304), 4xx"),
         ("good", f'{SPRING}{{outcome="SUCCESS"}}', SPRING, "INFORMATIONAL (1xx), REDIRECTION (3xx), CLIENT_ERROR"),
         (
             "errors",
@@ -73,6 +78,9 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, select
         "not-2xx-nor-404",
         "haproxy-not-2xx",
         "good-2xx",
+        "positive-4xx-5xx-class",
+        "positive-4xx-or-5xx",
+        "positive-3xx-to-5xx",
         "good-spring-success",
         "envoy",
     ],
@@ -92,13 +100,25 @@ def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metri
     [
         ("errors", f'{SPRING}{{outcome="SERVER_ERROR"}}', SPRING),
         ("errors", 'http_requests_total{code=~"5.."}', "http_requests_total"),
-        ("errors", 'http_requests_total{code=~"4..|5.."}', "http_requests_total"),  # named: meant
+        ("errors", 'http_requests_total{code=~"5..|404|429"}', "http_requests_total"),  # named: meant
+        ("errors", 'http_requests_total{code=~"5..|40[0-4]"}', "http_requests_total"),  # a range, not the class
         ("errors", 'haproxy_backend_http_responses_total{code="5xx"}', "haproxy_backend_http_responses_total"),
+        ("errors", 'haproxy_backend_http_responses_total{code=~"4xx|5xx"}', "haproxy_backend_http_responses_total"),
         ("errors", 'http_requests_total{code!~"1..|2..|3..|4.."}', "http_requests_total"),  # all but 5xx
         ("good", 'http_requests_total{code!~"5.."}', "http_requests_total"),
         ("errors", 'jobs_runs_total{status!="success"}', "jobs_runs_total"),  # not an HTTP status
     ],
-    ids=["spring-server-error", "5xx", "named-4xx", "haproxy-5xx", "all-but-5xx", "good-not-5xx", "batch-status"],
+    ids=[
+        "spring-server-error",
+        "5xx",
+        "named-4xx",
+        "4xx-range",
+        "haproxy-5xx",
+        "haproxy-4xx-class",
+        "all-but-5xx",
+        "good-not-5xx",
+        "batch-status",
+    ],
 )
 def test_statuses_the_spec_names_are_not_warned_of(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str
