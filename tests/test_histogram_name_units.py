@@ -62,7 +62,7 @@ def test_a_histogram_whose_name_does_not_settle_its_unit_is_a_located_warning(
 @pytest.mark.parametrize(
     "latency",
     [
-        "http_server_requests_seconds",  # Micrometer
+        "{selector: http_server_requests_seconds, buckets: [0.1, 0.5, 1, 10]}",  # Micrometer, its SLO boundaries
         "'grpc_server_handling_seconds{grpc_type=\"unary\"}'",
         "us_east_request_latency_seconds",  # `us` a region, not microseconds
         "{selector: apisix_http_latency, unit: ms}",

@@ -1,0 +1,79 @@
+"""Round 45 (round 44's known limit (1)): a Micrometer timer writes `le` buckets only at its percentile histogram's
+values (0.447392426 and 0.536870911 s around 500ms) and at the SLO boundaries the service publishes. A 99% latency
+SLO at 500ms over `http_server_requests_seconds` compiled without a word, and on a service publishing no boundary read
+no `le="0.5"` series: it saw no request and SLODataMissing ticketed from its 10th minute (promtool, round 44). Now a
+located warning at the metric, naming the Spring property; a metric that declares its `buckets:` says the boundary is
+published and is not warned of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.model.micrometer_buckets import percentile_buckets_ns
+from tests.cli_helpers import run_obsc
+from tests.test_healthy_lines import PLATFORM  # one team, data
+
+SPEC = """apiVersion: obsc/v1
+service: billing
+team: data
+selector: {{job: billing}}
+metrics:
+  requests: http_server_requests_seconds_count
+  errors: http_server_requests_seconds_count{{outcome="SERVER_ERROR"}}
+  latency: {latency}
+slos: [{{name: latency, objective: 99, sli: {{latency: latency, threshold: {threshold}}}}}]
+alerts: {{traffic_anomaly: false}}
+"""
+SAID = "http_server_requests_seconds is a Micrometer timer: it writes le="
+
+
+def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, threshold: str) -> str:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "billing.yaml").write_text(SPEC.format(latency=latency, threshold=threshold))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    return result.err
+
+
+@pytest.mark.parametrize(
+    ("threshold", "said"),
+    [
+        ("500ms", 'le="0.5" only where the service publishes 0.5s as an SLO boundary (management.metrics.'
+         "distribution.slo.http.server.requests=500ms); its percentile histogram's buckets around it are 0.447392426 "
+         "and 0.536870911"),
+        ("1s", "(management.metrics.distribution.slo.http.server.requests=1s); its percentile histogram's buckets "
+         "around it are 0.984263336 and 1.073741824"),
+    ],
+)  # fmt: skip
+def test_a_threshold_micrometer_writes_no_bucket_for_is_warned_at_the_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], threshold: str, said: str
+) -> None:
+    err = _err(tmp_path, capsys, "http_server_requests_seconds", threshold)
+    assert f"billing.yaml:8:12 $.metrics.latency: warning: {SAID}" in err and said in err, err
+    assert err.count(SAID) == 1, err
+
+
+@pytest.mark.parametrize(
+    ("latency", "threshold"),
+    [
+        ("{selector: http_server_requests_seconds, buckets: [0.1, 0.5, 1, 5, 10]}", "500ms"),  # published
+        ("http_request_duration_seconds", "500ms"),  # not a Micrometer timer
+    ],
+    ids=["declared-buckets", "not-micrometer"],
+)
+def test_a_bucket_micrometer_writes_is_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, threshold: str
+) -> None:
+    assert "Micrometer timer" not in _err(tmp_path, capsys, latency, threshold)
+
+
+def test_the_percentile_buckets_are_micrometers() -> None:
+    """1, 2, 3 ns, then from each power of 4 up in steps of a third of it (what a Spring service exports)."""
+    buckets = sorted(percentile_buckets_ns())
+    assert buckets[:8] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [b for b in buckets if 10**6 <= b <= 1_100_000][:2] == [1_048_576]
+    assert {447_392_426, 536_870_911, 984_263_336, 1_073_741_824} <= set(buckets)
