@@ -368,6 +368,12 @@ def yields_without_series(node: Any) -> bool:
     return _yields(node, lambda selector: selector.name in (None, "up"))
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def may_yield_from_nothing(expr: str) -> bool:
+    """yields_with(expr, []) without matching `and`/`unless`: True wherever that is (and at times where not)."""
+    return _yields(parsed_with_names(expr)[0], lambda selector: False)
+
+
 def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
     """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
     which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample); the
