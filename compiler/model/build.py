@@ -141,6 +141,8 @@ def build_platform(
         mimir_namespace=str((data.get("output") or {}).get("mimir_namespace", "{service}")),
         mimir_reserved_namespaces=tuple(map(str, (data.get("output") or {}).get("mimir_reserved_namespaces") or ())),
         runbook_url_location=ctx.loc(("runbook_url",)),
+        team_slos=(data.get("limits") or {}).get("team_slos"),
+        team_slos_location=ctx.loc(("limits", "team_slos")),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)

@@ -18,6 +18,7 @@ from compiler.model.ruler_namespaces import reserved_namespace_clashes
 from compiler.model.send_resolved import shared_resolved_problems
 from compiler.model.slice_floor import slice_floor_problem
 from compiler.model.spec_destinations import spec_destination_clashes
+from compiler.model.team_totals import team_total_problems
 from compiler.model.teams import (
     foreign_receiver_problem,
     is_unrouted_info,
@@ -187,6 +188,7 @@ def check_fleet(
     if platform is not None and unsure == EVERYTHING_KNOWN:  # another team's routes may be in the part left out
         found.extend(shared_resolved_problems(services, receivers, platform))
         found.extend(spec_destination_clashes(services, receivers, platform))
+        found.extend(team_total_problems(services, platform))  # every spec of the team counted
     known = {r.name for r in receivers}
     # Name both places: the reference, and the receivers: section it should be in (not the spec of a service
     # called `platform`, whose inline receivers share the platform's scope name).

@@ -410,6 +410,8 @@ class Platform:
     mimir_namespace: str = "{service}"  # `output: {mimir_namespace:}`: each service's ruler namespace
     mimir_reserved_namespaces: tuple[str, ...] = ()  # `output: {mimir_reserved_namespaces:}`: held for others
     runbook_url_location: Location = NOWHERE
+    team_slos: int | None = None  # `limits: {team_slos:}`: the most SLOs one team's specs hold in all
+    team_slos_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
         return self._teams_by_name.get(name)

@@ -1,0 +1,78 @@
+"""What one team's specs hold together (round 45): every other bound is per file, so a team could add spec files
+at the per-spec limits without end (five files of 100 SLOs: 2,576 output files, 84 MB, and each such service's
+promtool run past its 120 s timeout in round 44), in every team's CI. The platform file's `limits: {team_slos:}`
+bounds the total; obsc picks no number itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+teams:
+  alpha: {routing: {critical: {webhook: {url: "https://hooks.example/alpha"}}, warning: {webhook: {url: "https://hooks.example/alpha"}}}}
+  bravo: {routing: {critical: {webhook: {url: "https://hooks.example/bravo"}}, warning: {webhook: {url: "https://hooks.example/bravo"}}}}
+"""
+
+SPEC = """\
+apiVersion: obsc/v1
+service: {service}
+team: {team}
+description: x
+selector: {{job: {service}}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+slos:
+{slos}"""
+
+
+def _repository(tmp_path: Path, limits: str, files: dict[str, tuple[str, int]]) -> Path:
+    specs = tmp_path / "specs"
+    specs.mkdir(parents=True)
+    (specs / "platform.yaml").write_text(PLATFORM + limits)
+    for service, (team, count) in files.items():
+        slos = "".join(
+            f"  - {{name: s{n}, objective: 99.9, sli: {{errors: errors, total: requests}}}}\n" for n in range(count)
+        )
+        (specs / f"{service}.yaml").write_text(SPEC.format(service=service, team=team, slos=slos))
+    return specs
+
+
+FILES = {"a1": ("alpha", 2), "a2": ("alpha", 2), "a3": ("alpha", 1), "b1": ("bravo", 3)}
+
+
+def test_a_team_past_the_platforms_total_is_refused_at_the_spec_that_crosses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = _repository(tmp_path, "limits:\n  team_slos: 3\n", FILES)
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.out + result.err
+    assert result.err.count("limits.team_slos") == 1  # bravo's 3 are within the limit
+    assert (
+        f"{specs}/a2.yaml:2:10 $.service: team 'alpha' has 5 SLOs in 3 service(s) across 3 spec file(s), more than "
+        f"the 3 limits.team_slos allows ({specs}/platform.yaml:7:14): every SLO adds rules, promtool tests and "
+        f"dashboard panels that every team's CI compiles and validates; largest: {specs}/a1.yaml (2), "
+        f"{specs}/a2.yaml (2), {specs}/a3.yaml (1). Remove or merge SLOs, or ask the platform owners to raise the "
+        "limit"
+    ) in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_the_setting_or_within_it_a_team_compiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for limits, folder in (("", "none"), ("limits:\n  team_slos: 5\n", "within")):
+        specs = _repository(tmp_path / folder, limits, FILES)
+        result = run_obsc(capsys, "validate", str(specs))
+        assert result.code == 0, result.out + result.err
+
+
+def test_the_setting_is_a_positive_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = _repository(tmp_path, "limits:\n  team_slos: 0\n", FILES)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 2
+    assert f"{specs}/platform.yaml:7:14 $.limits.team_slos: 0 is less than the minimum of 1" in result.err
