@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from compiler.model import promql_check
-from compiler.model.promql_check import yields_with
+from compiler.model import promql_yields
+from compiler.model.promql_yields import yields_with
 from compiler.targets.prometheus.missing_sparse import SPARSE_SHARE
 from compiler.targets.prometheus.promtool import hold_feed, lane_faults, missing_scrapes
 from compiler.targets.prometheus.promtool.cases import InputSeries
@@ -40,7 +40,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[in
 
 
 def test_yields_with_tries_only_series_of_the_names_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _counting(monkeypatch, promql_check, "selects")
+    calls = _counting(monkeypatch, promql_yields, "selects")
     wanted = ("errors_total", {"service": "api"})
     assert yields_with('sum(rate(errors_total{service="api"}[$window]))', [*OTHERS, wanted])
     assert not yields_with('sum(rate(errors_total{service="web"}[$window]))', [*OTHERS, wanted])

@@ -204,7 +204,7 @@ def test_the_generated_tests_predict_the_probe_with_its_guard(tmp_path: Path) ->
     """The data-missing scenarios predict the probe from its text (yields_with), which matches its
     `unless on (job, instance)`: read as its left side alone, a series without `result` beside labelled ones of
     its target would be predicted to fire."""
-    from compiler.model.promql_check import yields_with
+    from compiler.model.promql_yields import yields_with
 
     assert f"count({GUARDED})" in _data_missing(tmp_path, 'http_requests_total{result="ok"}')
     labelled = ("http_requests_total", {"job": "px", "result": "obsc"})

@@ -1,8 +1,6 @@
-"""Raw spec dicts → the typed model. The only reader of raw dicts.
-
-Merge order, key by key: built-in defaults (defaults.yaml) ← platform `defaults:` ← service spec.
-Problems are collected as located diagnostics; building continues so one run reports them all.
-"""
+"""Raw spec dicts → the typed model; the only reader of raw dicts. Merge order, key by key: built-in defaults
+(defaults.yaml) ← platform `defaults:` ← service spec. Problems are collected as located diagnostics; building
+continues so one run reports them all."""
 
 from __future__ import annotations
 

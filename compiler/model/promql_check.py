@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +28,7 @@ from compiler.model.promql_compat import compat_problems
 from compiler.model.promql_cost import subquery_problems, work_problems
 from compiler.model.promql_everything import everything_problems
 from compiler.model.promql_lookback import lookback_problems
-from compiler.model.promql_match import matched_series
-from compiler.model.promql_regex import full_match, regex_problem
+from compiler.model.promql_regex import regex_problem
 from compiler.model.series_kinds import kind_by_name
 from compiler.model.types import Metric, MetricType
 from compiler.spec.document import Path
@@ -188,7 +187,7 @@ def problems(
                 "sum(rate(jobs_total{$selector}[$window]))",
             )
         )
-    elif expression.role == "metric" and _yields(tree, lambda selector: False):
+    elif expression.role == "metric" and yields_where(tree, lambda selector: False):
         found.append(
             (
                 None,
@@ -196,7 +195,7 @@ def problems(
                 "or `or vector(0)`): a metric gone missing would read as a real value instead of no data",
             )
         )
-    elif expression.role == "error_ratio" and _yields(tree, lambda selector: False):
+    elif expression.role == "error_ratio" and yields_where(tree, lambda selector: False):
         found.append(
             (
                 None,
@@ -205,7 +204,7 @@ def problems(
                 "say it; drop the constant",
             )
         )
-    elif expression.role == "errors" and _yields(tree, lambda selector: False):
+    elif expression.role == "errors" and yields_where(tree, lambda selector: False):
         found.append(
             (
                 None,
@@ -365,79 +364,26 @@ def value_type(node: Any) -> str:
 def yields_without_series(node: Any) -> bool:
     """Whether the expression can give a sample when the service exports nothing but `up` (as in the
     generated "data missing" tests): constants, vector(), absent(), `or` with one of those."""
-    return _yields(node, lambda selector: selector.name in (None, "up"))
+    return yields_where(node, lambda selector: selector.name in (None, "up"))
 
 
-@functools.lru_cache(maxsize=1 << 12)
-def may_yield_from_nothing(expr: str) -> bool:
-    """yields_with(expr, []) without matching `and`/`unless`: True wherever that is (and at times where not)."""
-    return _yields(parsed_with_names(expr)[0], lambda selector: False)
-
-
-def yields_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]]) -> bool:
-    """Whether a model expression (`$window` left in) gives a sample when only `series` (name, labels) exist:
-    which SLOs a generated test's inputs give data. Values are not modelled (`x > 0` counts as a sample); the
-    vector matching of `and`/`or`/`unless` is, where promql_match reads the whole expression."""
-    tree, names = parsed_with_names(expr)
-    series = series if names is None else [s for s in series if s[0] in names]  # others: selected by none
-    if (exact := matched_series(tree, series, selects)) is not None:
-        return bool(exact)
-    return _yields(tree, lambda selector: any(selects(selector, name, labels) for name, labels in series))
-
-
-@functools.lru_cache(maxsize=1024)
-def parsed_with_names(expr: str) -> tuple[Any, frozenset[str] | None]:
-    """The parsed tree (only read), the names its selectors read (None: any); room for a service's rules."""
-    tree = promql_tree.parse(text_checks.fill(expr, window=SAMPLE_WINDOW))
-    named = [s.name for s in selectors(tree)]
-    return tree, None if None in named or "" in named else frozenset(named)
-
-
-def groups_with(expr: str, series: Sequence[tuple[str, Mapping[str, str]]], by: Sequence[str]) -> set[tuple[str, ...]]:
-    """The values of the `by` labels (a missing label reads as "") of the `series` an expression's selectors
-    select: the groups a `sum by` over it gives, when nothing in between rewrites those labels."""
-    chosen = selectors(parsed_with_names(expr)[0])
-    return {
-        tuple(labels.get(label, "") for label in by)
-        for name, labels in series
-        if any(selects(selector, name, labels) for selector in chosen)
-    }
-
-
-def selects(selector: Any, name: str, labels: Mapping[str, str]) -> bool:  # yields_with reads a series so
-    if selector.name not in (None, name):
-        return False
-    values = {**labels, "__name__": name}
-    for m in selector.matchers.matchers:
-        value, op = values.get(m.name, ""), str(m.op).rsplit(".", 1)[-1]
-        if op in ("Equal", "NotEqual"):
-            hit = value == m.value
-        else:
-            matched = full_match(m.value, value)  # RE2, as Prometheus: never a backtracking engine on spec text
-            if matched is None:
-                return False
-            hit = matched
-        if hit != (op in ("Equal", "Re")):
-            return False
-    return True
-
-
-def _yields(node: Any, present: Callable[[Any], bool]) -> bool:
+def yields_where(node: Any, present: Callable[[Any], bool]) -> bool:
+    """Whether the expression can give a sample when `present` says which of its selectors select something."""
     if isinstance(node, pp.NumberLiteral | pp.StringLiteral):
         return True
     if isinstance(node, pp.VectorSelector):
         return present(node)
     if isinstance(node, pp.MatrixSelector):
-        return _yields(node.vector_selector, present)
+        return yields_where(node.vector_selector, present)
     if isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr | pp.AggregateExpr):
-        return _yields(node.expr, present)
+        return yields_where(node.expr, present)
     if isinstance(node, pp.Call):
         if node.func.name in ("absent", "absent_over_time", "scalar", "vector", "time", "pi"):
             return True
         data = [a for a in node.args if value_type(a) in ("vector", "range vector")]
-        return _yields(data[0], present) if data else True
+        return yields_where(data[0], present) if data else True
     assert isinstance(node, pp.BinaryExpr)
-    left, right = _yields(node.lhs, present), _yields(node.rhs, present)
+    left, right = yields_where(node.lhs, present), yields_where(node.rhs, present)
     op = str(node.op)
     if op == "or":
         return left or right

@@ -1,5 +1,5 @@
 """Which input series a PromQL expression of a few label-keeping forms returns, labels and all: enough for
-promql_check.yields_with to read a set operator's vector matching (`unless on (job, instance) y` removes the
+promql_yields.yields_with to read a set operator's vector matching (`unless on (job, instance) y` removes the
 left side's series whose target has a `y`) instead of guessing from its left side alone.
 
 The forms: a selector, a range over one, a rate-like call of one, parentheses, a comparison with a number

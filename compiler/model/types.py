@@ -173,9 +173,7 @@ class Slo:
     labels: tuple[tuple[str, str], ...] = ()  # extra labels on this SLO's alerts (never obsc's own)
     annotations: tuple[tuple[str, str], ...] = ()  # extra annotations on this SLO's alerts (never obsc's own)
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO
-    # the SLO naming the notification group its alerts share with the service's other SLOs of the same failures
-    # (model/incidents.py); None when no other SLO counts them
-    incident: str | None = None
+    incident: str | None = None  # the SLO naming the group shared with SLOs of the same failures; None: alone
 
     # Computed once per SLO (the model is frozen; cached_property writes the instance dict, not a field):
     # every rule, test case, panel and runbook line asks again, ~300 times per SLO.

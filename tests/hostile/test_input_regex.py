@@ -17,8 +17,8 @@ import yaml
 from compiler.api import CompileOptions, compile_specs
 from compiler.errors import InputError
 from compiler.model.promql import Matcher
-from compiler.model.promql_check import yields_with
 from compiler.model.promql_regex import full_match, regex_problem
+from compiler.model.promql_yields import yields_with
 from compiler.targets.prometheus.promtool.series import satisfy
 from tests.cli_helpers import run_forked
 from tests.conftest import ROOT, require_tool

@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from compiler.model.promql_check import may_yield_from_nothing, parsed_with_names, selectors, selects, yields_with
+from compiler.model.promql_check import selectors
+from compiler.model.promql_yields import may_yield_from_nothing, parsed_with_names, selects, yields_with
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 

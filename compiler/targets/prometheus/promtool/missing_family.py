@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from compiler import conventions as names
-from compiler.model.promql_check import yields_with
+from compiler.model.promql_yields import yields_with
 from compiler.model.queries import errors_family, errors_family_rate
 from compiler.model.types import Service, Slo
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, InputSeries, firing, steps_after

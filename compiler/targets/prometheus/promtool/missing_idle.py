@@ -17,7 +17,8 @@ import promql_parser as pp
 from compiler import conventions as names
 from compiler.model import promql_tree
 from compiler.model.promql import Matcher
-from compiler.model.promql_check import selectors, yields_with
+from compiler.model.promql_check import selectors
+from compiler.model.promql_yields import yields_with
 from compiler.model.types import Service, Slo
 from compiler.model.units import parse_duration
 from compiler.targets.prometheus.promtool.cases import Case, ExprCheck, InputSeries, steps_after

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compiler.model.promql_check import groups_with, yields_with
 from compiler.model.promql_feed import single_rate
+from compiler.model.promql_yields import groups_with, yields_with
 from compiler.model.queries import may_stray
 from compiler.model.types import Service, SliKind, Slo
 from compiler.targets.prometheus.promtool.groups import sample_group
@@ -27,7 +27,7 @@ Counters = list[tuple[str, dict[str, str]]]  # (metric, labels) of counters to f
 def grouped_outcome(service: Service, slo: Slo) -> Counters:
     """A grouped raw SLI's bad-events counter in group `a`, to feed beside its total: [] unless the probe's two
     sides are each the rate of one counter (another metric for each) under sums that keep the group labels, so
-    that the groups it gives are the fed series' (promql_check.groups_with, which predicts the branch)."""
+    that the groups it gives are the fed series' (promql_yields.groups_with, which predicts the branch)."""
     probe = stray_probe(service, slo)
     if slo.sli.kind is not SliKind.RAW or probe is None:
         return []

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from compiler.model.promql import Matcher
-from compiler.model.promql_check import yields_with
 from compiler.model.promql_feed import fed_counters
+from compiler.model.promql_yields import yields_with
 from compiler.model.queries import errors_family, unlabelled_labels
 from compiler.model.types import Service, SliKind, Slo, Tier
 from compiler.targets.prometheus.promtool.cases import (
