@@ -153,9 +153,23 @@ CASES: dict[str, Callable[[Path], None]] = {
     # a service renamed: none of its alerts pairs with the old ones (another service's never do), and each new
     # rule of the same name and tier pages again for the trouble the old one had paged
     "service-renamed": _edit("service: api", "service: shop-api"),
-    # ... and one threshold changed with it: not only a rename, so its rules stay removed and added (never paired)
+    # ... and one threshold changed with it: paired by what identifies the service (the series it reads, its SLOs'
+    # names), one row that names the threshold (round 44 kept 46 rows removed and added)
     "service-renamed-and-threshold": _edit(
         "service: api\n", "service: shop-api\nalerts:\n  error_rate: {warning: 3%}\n"
+    ),
+    # ... and its objective raised with it: one row, "SLO availability: objective 99.5% → 99.9%"
+    "service-renamed-and-objective": _edits(
+        _edit("service: api", "service: shop-api"), _edit("objective: 99.5", "objective: 99.9")
+    ),
+    # ... and moved to another team at once: one row, which says who is paged now
+    "service-renamed-and-team": _from_base(
+        _add_service, _edits(_edit("service: api", "service: shop-api"), _edit("team: core", "team: storefront"))
+    ),
+    # a near miss: a service removed and another added from the same template over other series (its own job)
+    # and another objective: two services, never one renamed
+    "service-replaced": _edits(
+        _edit("service: api", "service: search"), _edit("job: api", "job: search"), _edit("99.5", "99.9")
     ),
     # ... and its page receiver's URL changed with it: one row, which says so
     "service-renamed-and-receiver": _edits(

@@ -1,6 +1,7 @@
 """`obsc diff` on a renamed service or team (round 44, a fleet's day two): one row when the rules are equal up to
-the name, never when they differ in more. Goldens of whole cases: tests/diff/service-renamed*, team-renamed,
-service-moved-team, receiver-renamed (tests/test_diff.py)."""
+the name; since round 45 also when they differ in more but the service reads the same series (changes.identity).
+Goldens of whole cases: tests/diff/service-renamed*, service-replaced, team-renamed, service-moved-team,
+receiver-renamed (tests/test_diff.py)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def _rows(*files: tuple[str, str | None, str | None]) -> list[tuple[str, str, st
 
 def test_a_service_renamed_is_one_row_only_when_its_rules_are_equal_up_to_the_name() -> None:
     """Found by the round 44 lifecycle hunt: a renamed service read as 37 rows, some rules changed and the rest
-    removed and added. Rules equal but for the name are one row; a hold changed with the name (a near miss)
-    stays removed and added, and two services renamed alike cannot be told apart, so they stay too."""
+    removed and added. Rules equal but for the name are one row; a hold changed with the name stays removed and
+    added here (these rules read no series of their own: nothing identifies the service but its rules), and two
+    services renamed alike cannot be told apart, so they stay too."""
     gone, came = (PATH.format("a"), _rules("a"), None), (PATH.format("c"), None, _rules("c"))
     assert _rows(gone, came) == [("rename", "renamed", "service a → c")]
     row = changes.summarise([gone, came]).changes[0]
@@ -55,13 +57,17 @@ def test_only_an_exact_matcher_of_the_name_is_set_aside() -> None:
         assert not [row for row in rows if row[0] == "rename"], edited
 
 
-def test_the_near_miss_case_keeps_every_row(tmp_path: Path) -> None:
-    """The whole-spec near miss: a rename with one threshold changed is the old report, row for row (46 rows)."""
+def test_a_rename_with_a_threshold_changed_is_one_row_that_names_the_threshold(tmp_path: Path) -> None:
+    """The whole-spec case round 44 left as 46 rows removed and added (its rule: never pair what differs beyond the
+    name). The service reads the same series under its new name: one row, whose line names the threshold."""
     summary = _summary(tmp_path, CASES["service-renamed-and-threshold"])
     data = json.loads(summary.to_json())
-    assert not [c for c in data["changes"] if c["kind"] == "rename"]
-    alerts = [c for c in data["changes"] if c["kind"] == "alert"]
-    assert len(alerts) == 24 and {c["action"] for c in alerts} == {"removed", "added", "changed"}
+    (row,) = [c for c in data["changes"] if c["kind"] == "rename"]
+    assert not [c for c in data["changes"] if c["kind"] in ("alert", "record", "route")]
+    assert (
+        'alert ServiceHighErrorRate{slo="availability", team="core"} [warning]: thresholds: 0.01 → 0.03'
+        in row["details"]
+    )
 
 
 def test_a_link_moved_beyond_the_name_is_said_on_the_rename_row() -> None:
@@ -70,3 +76,58 @@ def test_a_link_moved_beyond_the_name_is_said_on_the_rename_row() -> None:
     moved = _rules("c").replace("runbook_url: runbooks/c/Down.md", "runbook_url: https://evil.example/c/Down.md")
     (row,) = changes.summarise([(PATH.format("a"), _rules("a"), None), (PATH.format("c"), None, moved)]).changes
     assert "Down: annotations.runbook_url: runbooks/a/Down.md → https://evil.example/c/Down.md" in row.details
+
+
+# ---- round 45: a rename with a rule change, or with a team move, paired by identity -------------------------
+
+
+def _sli_rules(service: str, job: str, objective: str = "0.999", team: str = "core", slo: str = "availability") -> str:
+    """A service's SLI as obsc writes it: a raw selector over its own job, its objective, one page."""
+    return (
+        "groups:\n- name: g\n  rules:\n"
+        f'  - record: slo:sli_errors:rate5m\n    expr: sum(rate(http_requests_total{{job="{job}",code=~"5.."}}[5m]))\n'
+        f"    labels: {{service: {service}, slo: {slo}}}\n"
+        f"  - record: slo:objective:ratio\n    expr: {objective}\n    labels: {{service: {service}, slo: {slo}}}\n"
+        f'  - alert: Burn\n    expr: slo:sli_errors:rate5m{{service="{service}"}} > (1 - slo:objective:ratio)\n'
+        f"    for: 2m\n    labels: {{service: {service}, slo: {slo}, team: {team}, severity: critical}}\n"
+    )
+
+
+def test_a_rename_with_its_objective_raised_is_one_row_that_names_the_objective() -> None:
+    """Round 45 (issue 15 item 3): "rename tokens to auth-tokens and raise its objective" read as every rule removed
+    and added. The two read the same series (the job kept), so they are one service: one row, the objective first."""
+    gone = (PATH.format("tokens"), _sli_rules("tokens", "tokens"), None)
+    came = (PATH.format("auth-tokens"), None, _sli_rules("auth-tokens", "tokens", objective="0.9995"))
+    (row,) = changes.summarise([gone, came]).changes
+    assert (row.kind, row.name) == ("rename", "service tokens → auth-tokens")
+    assert row.details[1] == "SLO availability: objective 99.9% → 99.95%", row.details
+
+
+def test_a_rename_with_a_team_move_is_one_row() -> None:
+    """Round 45: a service renamed and moved to another team at once differs in two labels; it is one row."""
+    gone = (PATH.format("tokens"), _sli_rules("tokens", "tokens"), None)
+    came = (PATH.format("auth-tokens"), None, _sli_rules("auth-tokens", "tokens", team="identity"))
+    (row,) = changes.summarise([gone, came]).changes
+    assert row.name == "service tokens → auth-tokens, team core → identity"
+
+
+def test_services_that_merely_look_alike_stay_apart() -> None:
+    """Near misses of the identity pairing: another job (other series), a bare selector any service reads, two
+    candidates alike (a split: neither is the old one), and an SLO set less than half kept."""
+
+    def renamed(*files: tuple[str, str | None, str | None]) -> list[str]:
+        return [c.name for c in changes.summarise(files).changes if c.kind == "rename"]
+
+    gone = (PATH.format("tokens"), _sli_rules("tokens", "tokens"), None)
+    assert not renamed(gone, (PATH.format("search"), None, _sli_rules("search", "search", objective="0.99")))
+    bare = _sli_rules("tokens", "x").replace('{job="x",code=~"5.."}', "")
+    assert not renamed(
+        (PATH.format("tokens"), bare, None),
+        (PATH.format("search"), None, bare.replace("tokens", "search").replace("0.999", "0.99")),
+    )
+    split = [(PATH.format(s), None, _sli_rules(s, "tokens", objective="0.99")) for s in ("tokens-a", "tokens-b")]
+    assert not renamed(gone, *split)
+    three = "".join(_sli_rules("tokens", "tokens", slo=s).split("rules:\n")[1] for s in ("a", "b", "c"))
+    other = "".join(_sli_rules("auth", "tokens", slo=s).split("rules:\n")[1] for s in ("a", "x", "y"))
+    head = "groups:\n- name: g\n  rules:\n"
+    assert not renamed((PATH.format("tokens"), head + three, None), (PATH.format("auth"), None, head + other))

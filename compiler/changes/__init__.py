@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from compiler import conventions as names
-from compiler.changes import alertmanager, committed, open_alerts, receivers, renames, rules
+from compiler.changes import alertmanager, committed, identity, open_alerts, receivers, renames, rules
 from compiler.changes.compare import action
 from compiler.changes.summary import Change, Summary
 from compiler.targets.prometheus import layout_of
@@ -59,12 +59,14 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
         ):
             summary.changes.append(Change("file", action(old, new), path))
     aligned = rules.same_tier(old_rules.alerts, new_rules.alerts)
-    summary.changes[:0] = rules.alert_changes(old_rules, new_rules, aligned) + rules.record_changes(
-        old_rules, new_rules
+    found = renames.find(old_rules, new_rules, configs)
+    loose = identity.find(old_rules, new_rules, found)
+    before, after = identity.compared(old_rules, new_rules, loose)
+    summary.changes[:0] = rules.alert_changes(before, after, None if loose else aligned) + rules.record_changes(
+        before, after
     )
-    summary.changes = renames.fold(
-        summary.changes, renames.find(old_rules, new_rules, configs), (old_rules, new_rules), configs
-    )
+    summary.changes, beyond = identity.beyond(summary.changes, loose)
+    summary.changes = renames.fold(summary.changes, found + loose, (old_rules, new_rules), configs, beyond)
     summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned, new_rules.alerts)
     return summary
 

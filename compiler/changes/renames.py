@@ -25,12 +25,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.changes.compare import alert_name, changed, labels_text
+from compiler.changes import receiver_renames
+from compiler.changes.compare import alert_key, alert_name, changed, labels_text
+from compiler.changes.receiver_renames import Alertmanager
 from compiler.changes.rules import Side
 from compiler.changes.summary import Change
 from compiler.model.promql_strings import quote
 
 LABELS = ("service", "team")
+__all__ = ["Alertmanager", "Rename", "find", "fold", "masked"]
 
 
 @dataclass(frozen=True)
@@ -39,24 +42,27 @@ class Rename:
     old: str
     new: str
     scope: tuple[str, str] | None = None  # (label, value) it is confined to: a service's team
+    team: tuple[str, str] | None = None  # a service renamed and moved to another team at once: (old, new)
+    loose: bool = False  # paired by identity (changes.identity), its rules changed beyond the name
 
     def holds(self, labels: Mapping[str, str], value: str) -> bool:
         inside = self.scope is None or labels.get(self.scope[0]) == self.scope[1]
         return inside and labels.get(self.label) == value
 
+    def relabel(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """An old rule's labels under the new name (and team)."""
+        out = dict(labels)
+        if self.holds(labels, self.old):
+            out[self.label] = self.new
+            if self.team and out.get("team") == self.team[0]:
+                out["team"] = self.team[1]
+        return out
+
     @property
     def title(self) -> str:
         where = f"{self.scope[0]} {self.scope[1]}: " if self.scope else ""
-        return f"{where}{self.label} {self.old} → {self.new}"
-
-
-@dataclass(frozen=True)
-class Alertmanager:
-    """One side's routes (settings by matcher path) and receivers (settings by name), as changes.alertmanager
-    reads them."""
-
-    routes: Mapping[str, Mapping[str, str]]
-    receivers: Mapping[str, Mapping[str, str]]
+        team = f", team {self.team[0]} → {self.team[1]}" if self.team else ""
+        return f"{where}{self.label} {self.old} → {self.new}{team}"
 
 
 # ---- finding renames -------------------------------------------------------------------------------------
@@ -156,7 +162,7 @@ class _Rule:
 
     def shape(self, label: str, value: str) -> tuple[str, ...]:
         others = {k: v for k, v in self.labels.items() if k != label}
-        return (*self.fields, labels_text(others), _masked(label, value).sub(r"\1\2" + '"\x00"', self.expr))
+        return (*self.fields, labels_text(others), masked(label, value).sub(r"\1\2" + '"\x00"', self.expr))
 
 
 def _rules(side: Side) -> Iterable[_Rule]:
@@ -174,7 +180,7 @@ _ALERT_FIELDS = ("severity", "for", "keep_firing_for", "evaluation")
 
 
 @functools.lru_cache(maxsize=4096)
-def _masked(label: str, value: str) -> re.Pattern[str]:
+def masked(label: str, value: str) -> re.Pattern[str]:
     """An exact matcher of `value` in a selector (`service="api"`, `service!="api"`): what a rename rewrites."""
     return re.compile(rf"((?<![\w:]){re.escape(label)})(\s*(?:=~|!~|!=|=)\s*){re.escape(quote(value))}")
 
@@ -183,20 +189,29 @@ def _masked(label: str, value: str) -> re.Pattern[str]:
 
 
 def fold(
-    rows: list[Change], found: list[Rename], rules: tuple[Side, Side], configs: tuple[Alertmanager, Alertmanager]
+    rows: list[Change],
+    found: list[Rename],
+    rules: tuple[Side, Side],
+    configs: tuple[Alertmanager, Alertmanager],
+    beyond: Mapping[Rename, list[str]] | None = None,
 ) -> list[Change]:
     """`rows` with each rename's own rows (its alerts, recording rules, routes, receivers, dashboards) made one
-    row, first; then receivers removed and added with equal settings, one row each."""
+    row, first; then receivers removed and added with equal settings, one row each. `beyond`: a loose rename's
+    rule changes beyond the name, as lines for its row (changes.identity)."""
     out = list(rows)
     renamed = []
     for rename in found:
-        row, out = _fold_one(rename, out, rules, configs)
+        row, out = _fold_one(rename, out, rules, configs, (beyond or {}).get(rename, []))
         renamed.append(row)
-    return renamed + _receivers_renamed(out, configs)
+    return renamed + receiver_renames.renamed(out, configs)
 
 
 def _fold_one(
-    rename: Rename, rows: list[Change], rules: tuple[Side, Side], configs: tuple[Alertmanager, Alertmanager]
+    rename: Rename,
+    rows: list[Change],
+    rules: tuple[Side, Side],
+    configs: tuple[Alertmanager, Alertmanager],
+    beyond: list[str],
 ) -> tuple[Change, list[Change]]:
     old, new = rules
     alerts = _alert_pairs(rename, old, new)
@@ -205,9 +220,13 @@ def _fold_one(
     receivers, receiver_notes = _receiver_pairs(routes, configs)
     boards = _dashboard_pairs(rename, rows)
     details = [f"alerts: {len(alerts)} rule(s), each keeps its expression, thresholds, hold, tier and other labels"]
+    details[0] += " but its team" if rename.team else ""
     details[0] += f"; recording rules: {records}, each keeps its expression" if records else ""
+    if rename.loose:  # paired by identity: what moved beyond the name first, else the line above
+        details = [_LOOSE + (": what changed beyond the name follows" if beyond else ""), *(beyond or details)]
     details += _route_notes(routes, receivers, configs) + receiver_notes + _paging(alerts, receivers, old, new)
     notes, breaks = _annotation_notes(rename, alerts, old, new)
+    notes = [] if rename.loose else notes  # a loose rename's links that moved beyond the name: in `beyond`
     details += notes + [f"dashboard moves: {a} → {b}" for a, b in boards] + breaks
     scope = dict([rename.scope]) if rename.scope else {}
     details.append(
@@ -218,8 +237,15 @@ def _fold_one(
     return Change("rename", "renamed", rename.title, tuple(details)), [r for r in rows if not gone(r)]
 
 
+_LOOSE = "one service: paired by the series its rules read and its SLOs' names"
+
+
 def _alert_pairs(rename: Rename, old: Side, new: Side) -> dict[str, str]:
-    """Old alert key → new: each rule of the rename paired with the one of the same shape."""
+    """Old alert key → new: each rule of the rename paired with the one of the same shape (a loose rename: of
+    the same name, tier and labels under the new name)."""
+    if rename.loose:
+        keys = ((key, alert_key(alert_name(key), rename.relabel(a["label_set"]))) for key, a in old.alerts.items())
+        return {key: now for key, now in keys if now != key and now in new.alerts}
     after = {
         rule.shape(rename.label, rename.new): rule.key
         for rule in _rules(new)
@@ -244,8 +270,12 @@ def _route_pairs(rename: Rename, configs: tuple[Alertmanager, Alertmanager]) -> 
         parts = path.split(", ")
         return part in parts and (scope is None or scope in parts)
 
+    moved = {old_part: new_part}
+    if rename.team:
+        moved[_component("team", rename.team[0])] = _component("team", rename.team[1])
+
     def mapped(path: str) -> str:
-        return ", ".join(new_part if p == old_part else p for p in path.split(", "))
+        return ", ".join(moved.get(p, p) for p in path.split(", "))
 
     out: dict[str, str | None] = {
         p: (mapped(p) if mapped(p) in after.routes else None) for p in before.routes if mine(p, old_part)
@@ -371,13 +401,16 @@ def _dashboard_pairs(rename: Rename, rows: list[Change]) -> list[tuple[str, str]
             parts = row.name.split("/")
             if rename.scope and rename.scope[1] + ".json" not in parts:
                 continue
-            moved = "/".join(_segment(p, rename.old, rename.new) for p in parts)
+            moved = "/".join(_segment(p, rename) for p in parts)
             if moved != row.name and moved in added:
                 out.append((row.name, moved))
     return out
 
 
-def _segment(part: str, old: str, new: str) -> str:
+def _segment(part: str, rename: Rename) -> str:
+    if rename.team and part == rename.team[0]:
+        return rename.team[1]
+    old, new = rename.old, rename.new
     return new if part == old else new + ".json" if part == old + ".json" else part
 
 
@@ -418,33 +451,3 @@ def _rows_of(
         )
 
     return gone
-
-
-def _receivers_renamed(rows: list[Change], configs: tuple[Alertmanager, Alertmanager]) -> list[Change]:
-    """A receiver removed and one added with the same settings (a team renamed in platform.yaml without its
-    specs, say): one row, when no other receiver removed or added has those settings."""
-    before, after = configs
-
-    def shape(settings: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted(settings.items()))
-
-    gone: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    came: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    for row in rows:
-        if row.kind == "receiver" and row.action == "removed" and row.name in before.receivers:
-            gone.setdefault(shape(before.receivers[row.name]), []).append(row.name)
-        elif row.kind == "receiver" and row.action == "added" and row.name in after.receivers:
-            came.setdefault(shape(after.receivers[row.name]), []).append(row.name)
-    pairs = {gone[s][0]: names[0] for s, names in came.items() if len(names) == 1 and len(gone.get(s, ())) == 1}
-    if not pairs:
-        return rows
-    users = {name: sorted(p for p, s in after.routes.items() if s.get("receiver") == name) for name in pairs.values()}
-    out = []
-    for row in rows:
-        if row.kind == "receiver" and row.name in pairs:
-            new_name = pairs[row.name]
-            used = f"; named by {len(users[new_name])} route(s)" if users[new_name] else ""
-            out.append(Change("receiver", "renamed", f"{row.name} → {new_name}", (f"settings as they were{used}",)))
-        elif not (row.kind == "receiver" and row.name in pairs.values()):
-            out.append(row)
-    return out

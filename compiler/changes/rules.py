@@ -43,12 +43,12 @@ class Side:
 
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ALERT_FIELDS, and "annotations"
     records: dict[str, dict[str, str]] = field(default_factory=dict)
-    files: dict[str, list[_Rule]] = field(default_factory=dict)
+    files: dict[str, list[FileRule]] = field(default_factory=dict)
     receivers: dict[str, tuple[str, ...]] | None = None  # alert key → receivers, when the routing table changed
 
 
 @dataclass(frozen=True)
-class _Rule:
+class FileRule:
     key: str
     record: str | None  # the recorded name; None for an alert
     labels: Mapping[str, str]
@@ -91,11 +91,11 @@ def read(side: Side, path: str, text: str | None, committed: bool = False) -> No
                         str(k): str(v) for k, v in committed_files.mapping(rule.get("annotations")).items()
                     },
                 }
-                rules.append(_Rule(key, None, labels, expr))
+                rules.append(FileRule(key, None, labels, expr))
             elif "record" in rule:
                 key = str(rule["record"]) + labels_text(labels)
                 side.records[key] = {"expr": expr, "evaluation": evaluation}
-                rules.append(_Rule(key, str(rule["record"]), labels, expr))
+                rules.append(FileRule(key, str(rule["record"]), labels, expr))
 
 
 def _evaluation(group: Mapping[Any, Any]) -> str:
@@ -218,7 +218,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
 # A selector: a name, and the `{…}` after it when that closes (quoted text read whole). `findall` of the name with
-# an optional `{…}` read from every `{` to the end when none closed (`a{a{a{…`: quadratic); `_selectors` finds the
+# an optional `{…}` read from every `{` to the end when none closed (`a{a{a{…`: quadratic); `selectors` finds the
 # same pairs, each `{…}` followed from a `}` or `"` whose outcome it has not seen yet.
 _NAME = re.compile(r'(?<![\w:"])([a-zA-Z_:][\w:]*)\s*')
 _SPECIAL = re.compile(r'[}"]')
@@ -238,7 +238,7 @@ def _reads_changed(old: Side, new: Side) -> dict[str, list[str]]:
     return out
 
 
-def _file_reads_changed(old: list[_Rule], new: list[_Rule]) -> dict[str, list[str]]:
+def _file_reads_changed(old: list[FileRule], new: list[FileRule]) -> dict[str, list[str]]:
     before, after = {r.key: r for r in old}, {r.key: r for r in new}
     moved = {
         key
@@ -248,13 +248,13 @@ def _file_reads_changed(old: list[_Rule], new: list[_Rule]) -> dict[str, list[st
     }
     if not moved:
         return {}
-    by_name: dict[str, list[_Rule]] = {}
+    by_name: dict[str, list[FileRule]] = {}
     for rule in (*before.values(), *after.values()):
         if rule.record:
             by_name.setdefault(rule.record, []).append(rule)
     roots: dict[str, frozenset[str]] = {}
 
-    def reached(rule: _Rule, seen: frozenset[str]) -> frozenset[str]:
+    def reached(rule: FileRule, seen: frozenset[str]) -> frozenset[str]:
         """The changed recording rules (names) `rule` reads, directly or through others (of the new side)."""
         if rule.key in roots:
             return roots[rule.key]
@@ -270,11 +270,11 @@ def _file_reads_changed(old: list[_Rule], new: list[_Rule]) -> dict[str, list[st
     return {rule.key: sorted(found) for rule in new if rule.record is None and (found := reached(rule, frozenset()))}
 
 
-def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
+def _reads(expr: str, by_name: Mapping[str, list[FileRule]]) -> list[FileRule]:
     """The recording rules a query may read: each selector of a recorded name, matched on its `="…"`
     matchers (a rule whose labels say otherwise is not read; anything else may be)."""
     out = []
-    for name, braces in _selectors(expr):
+    for name, braces in selectors(expr):
         for rule in by_name.get(name, ()):
             wanted = dict(_EQUALS.findall(braces))
             if all(rule.labels.get(k, v) == v for k, v in wanted.items()):
@@ -282,7 +282,7 @@ def _reads(expr: str, by_name: Mapping[str, list[_Rule]]) -> list[_Rule]:
     return out
 
 
-def _selectors(expr: str) -> list[tuple[str, str]]:
+def selectors(expr: str) -> list[tuple[str, str]]:
     """(name, `{…}` or "") of each selector, as `findall` of a name with an optional closed `{…}` returns them."""
     out: list[tuple[str, str]] = []
     # positions of `}` and `"`, of the quotes that close quoted text, and of the newlines that break it: found once

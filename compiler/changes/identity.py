@@ -1,0 +1,243 @@
+"""A service renamed in the same change as its rules (an objective raised, a threshold, an SLO added) or as its
+team, paired by what identifies it rather than by its rules being equal.
+
+renames.find pairs a service only when its rules are equal up to the name; a reviewer of "rename tokens to
+auth-tokens and raise its objective" then read every rule removed and added (46 rows) and had to find the
+objective among them. The identity that survives such an edit is the traffic the service is about: the raw
+series its rules read (metric names and matchers, the `service` matcher aside: a `job` kept across the rename)
+and its SLOs' names. A service gone and one new are paired when those overlap by at least half (Jaccard), share
+at least one series, and each is the other's only best match. Two services that merely look alike (the same
+template over another `job`) read other series and stay removed and added; a `job` renamed with the service
+reads other series too (see docs/known-limits.md).
+
+A pair's old rules are then read under the new name (`translated`), so the usual comparison finds what moved
+beyond the name, and those rows are said on the rename's one row (`beyond`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from compiler.changes.compare import alert_key, alert_name, labels_text
+from compiler.changes.renames import Rename, masked
+from compiler.changes.rules import FileRule, Side, selectors
+from compiler.changes.summary import Change
+from compiler.model.promql_strings import quote
+
+# At least this share of a service's identity (series read, SLO names) kept across the change
+LIKENESS = 0.5
+
+
+def find(old: Side, new: Side, paired: Iterable[Rename]) -> list[Rename]:
+    """Every service gone and one new, neither paired already, whose identities match (see the module)."""
+    taken = {(r.old, r.new) for r in paired if r.label == "service"}
+    gone = _identities(old, exclude=_services(new) | {a for a, _ in taken})
+    came = _identities(new, exclude=_services(old) | {b for _, b in taken})
+    best_new = {g: _best(ident, came) for g, ident in gone.items()}
+    best_old = {c: _best(ident, gone) for c, ident in came.items()}
+    found = []
+    for was, now in sorted(best_new.items()):
+        if now is not None and best_old.get(now) == was:
+            found.append(Rename("service", was, now, team=_team_moved(was, now, old, new), loose=True))
+    return found
+
+
+def _services(side: Side) -> set[str]:
+    return {labels["service"] for labels in _all_labels(side) if "service" in labels}
+
+
+def _all_labels(side: Side) -> Iterable[Mapping[str, str]]:
+    for rules in side.files.values():
+        for rule in rules:
+            yield rule.labels
+
+
+def _identities(side: Side, exclude: set[str]) -> dict[str, frozenset[str]]:
+    """Service → what identifies it: `series ` + each raw selector its rules read (its own `service` matcher
+    aside), `slo ` + each SLO's name."""
+    out: dict[str, set[str]] = {}
+    for rules in side.files.values():
+        for rule in rules:
+            service = rule.labels.get("service")
+            if service is None or service in exclude:
+                continue
+            found = out.setdefault(service, set())
+            if "slo" in rule.labels:
+                found.add("slo " + rule.labels["slo"])
+            expr = masked("service", service).sub(lambda m: m.group(1) + m.group(2) + '"\x00"', rule.expr)
+            found.update(f"series {name}{braces}" for name, braces in selectors(expr) if _own(name, braces))
+    return {service: frozenset(found) for service, found in out.items()}
+
+
+def _own(name: str, braces: str) -> bool:
+    """A raw series selector that names what it reads beyond the service's own label (`job="tokens"`): a bare
+    `up` or `queue_depth`, or one matched on `service` alone, is read alike by any service."""
+    return ":" not in name and "=" in _SERVICE_ITSELF.sub("", braces)
+
+
+_SERVICE_ITSELF = re.compile(r'(?<![\w:])service\s*(?:=~|!~|!=|=)\s*"\x00"')
+
+
+def _best(identity: frozenset[str], others: Mapping[str, frozenset[str]]) -> str | None:
+    """The other service most like `identity`, when it is alone at the top and alike enough."""
+    series = {i for i in identity if i.startswith("series ")}
+    scores = sorted(
+        ((len(identity & other) / len(identity | other), name) for name, other in others.items() if series & other),
+        reverse=True,
+    )
+    if not scores or scores[0][0] < LIKENESS or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+        return None
+    return scores[0][1]
+
+
+def _team_moved(was: str, now: str, old: Side, new: Side) -> tuple[str, str] | None:
+    """(old team, new team) when the service's alerts all carried one team before and another one after."""
+
+    def teams(side: Side, service: str) -> set[str]:
+        return {
+            alert["label_set"]["team"]
+            for alert in side.alerts.values()
+            if alert["label_set"].get("service") == service and "team" in alert["label_set"]
+        }
+
+    before, after = teams(old, was), teams(new, now)
+    if len(before) == 1 and len(after) == 1 and before != after:
+        return (next(iter(before)), next(iter(after)))
+    return None
+
+
+# ---- the old rules under the new name -------------------------------------------------------------------
+
+
+def compared(old: Side, new: Side, found: list[Rename]) -> tuple[Side, Side]:
+    """The two sides as the rule rows compare them: each loose rename's old rules under the new name."""
+    if not found:
+        return old, new
+    return translated(old, found), _uids_set_aside(new, {rename.new for rename in found})
+
+
+def translated(side: Side, found: Iterable[Rename]) -> Side:
+    """`side` with each loose rename's rules relabelled, re-keyed, their `service` matchers and file paths
+    renamed, and their links and prose read under the new name: what stays differs only beyond the name."""
+    out = Side(dict(side.alerts), dict(side.records), dict(side.files), dict(side.receivers or {}))
+    if side.receivers is None:
+        out.receivers = None
+    for rename in found:
+        _translate(out, rename)
+    return out
+
+
+def _translate(side: Side, rename: Rename) -> None:
+    def expr_of(expr: str) -> str:
+        return masked("service", rename.old).sub(lambda m: m.group(1) + m.group(2) + quote(rename.new), expr)
+
+    for key in [k for k, a in side.alerts.items() if a["label_set"].get("service") == rename.old]:
+        alert = dict(side.alerts.pop(key))
+        labels = rename.relabel(alert["label_set"])
+        new_key = alert_key(alert_name(key), labels)
+        alert.update(label_set=labels, expr=expr_of(alert["expr"]), annotations=_prose(alert["annotations"], rename))
+        alert["labels"] = labels_text(labels)
+        side.alerts[new_key] = alert
+        if side.receivers is not None:
+            side.receivers.pop(key, None)  # who is paged now: said on the rename's row from both sides' tables
+    for path in [p for p, rules in side.files.items() if any(r.labels.get("service") == rename.old for r in rules)]:
+        rules = side.files.pop(path)
+        moved = []
+        for rule in rules:
+            labels = rename.relabel(rule.labels)
+            key = rule.key
+            if rule.record is not None:
+                key = rule.record + labels_text(labels)
+                side.records[key] = side.records.pop(rule.key)
+                side.records[key] = {**side.records[key], "expr": expr_of(side.records[key]["expr"])}
+            else:
+                key = alert_key(alert_name(rule.key), labels)
+            moved.append(FileRule(key, rule.record, labels, expr_of(rule.expr)))
+        side.files[_path(path, rename)] = moved
+
+
+def _path(path: str, rename: Rename) -> str:
+    """A rule file's path with the renamed service (and its team, moved) read as the new ones."""
+    names = {rename.old: rename.new, rename.old + ".yaml": rename.new + ".yaml"}
+    if rename.team:
+        names[rename.team[0]] = rename.team[1]
+    return "/".join(names.get(part, part) for part in path.split("/"))
+
+
+def _prose(annotations: Mapping[str, str], rename: Rename) -> dict[str, str]:
+    """Annotations with the old name (and team) read as the new one wherever it stands as a word or a path
+    segment, and dashboard UIDs set aside: a link or sentence that moved only with the name is not a change."""
+    words = [(rename.old, rename.new)] + ([rename.team] if rename.team else [])
+    out = {}
+    for key, value in annotations.items():
+        for was, now in words:
+            value = _as_word(was).sub(now.replace("\\", "\\\\"), value)
+        out[key] = _UID.sub("/d/\x00", value) if key == "dashboard_url" else value
+    return out
+
+
+def _as_word(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])")
+
+
+_UID = re.compile(r"/d/([^/?#]+)")
+
+
+def _uids_set_aside(side: Side, services: set[str]) -> Side:
+    """A copy of the new side whose renamed services' dashboard links have their UID set aside, as
+    `translated` sets the old side's (the UID is made from the name: said once, on the rename's row)."""
+    alerts = dict(side.alerts)
+    for key, alert in side.alerts.items():
+        if alert["label_set"].get("service") in services and "dashboard_url" in alert["annotations"]:
+            annotations = {**alert["annotations"]}
+            annotations["dashboard_url"] = _UID.sub("/d/\x00", annotations["dashboard_url"])
+            alerts[key] = {**alert, "annotations": annotations}
+    return Side(alerts, side.records, side.files, side.receivers)
+
+
+# ---- the rows beyond the name ---------------------------------------------------------------------------
+
+
+def beyond(rows: list[Change], found: Iterable[Rename]) -> tuple[list[Change], dict[Rename, list[str]]]:
+    """The rule rows of each loose rename's new service taken out of `rows`, as lines for its row."""
+    parts = {rename: f"service={quote(rename.new)}" for rename in found}
+    out: dict[Rename, list[str]] = {rename: [] for rename in parts}
+    kept = []
+    for row in rows:
+        owner = next((r for r, part in parts.items() if row.kind in ("alert", "record") and _names(row, part)), None)
+        if owner is None:
+            kept.append(row)
+            continue
+        name = re.sub(rf"(, )?{re.escape(parts[owner])}", "", row.name).replace("{, ", "{").replace("{}", "")
+        # obsc's prose (summary, description) is written from the name and the numbers the line shows
+        shown = [d for d in row.details if not d.startswith("annotations changed: ")]
+        if row.action == "changed" and not shown:
+            continue
+        out[owner].append(_line(row, name, shown))
+    for lines in out.values():
+        lines.sort(key=lambda line: not line.startswith("SLO "))  # the objective first: what the change is about
+    return kept, out
+
+
+def _names(row: Change, part: str) -> bool:
+    return re.search(rf"[{{ ]{re.escape(part)}[,}}]", row.name) is not None
+
+
+def _line(row: Change, name: str, shown: list[str]) -> str:
+    """One rule row of the new service, its `service` label dropped (the rename's row names it)."""
+    if row.kind == "alert":
+        return f"alert {name}: {'; '.join(shown)}" if row.action == "changed" else f"alert {row.action}: {name}"
+    objective = _OBJECTIVE.fullmatch(name + " " + "; ".join(shown)) if row.action == "changed" else None
+    if objective:
+        was, now = (_percent(objective.group(i)) for i in (2, 3))
+        return f"SLO {objective.group(1)}: objective {was}% → {now}%"
+    return f"recording rules {name}: {'; '.join(shown)}" if shown else f"recording rules {row.action}: {name}"
+
+
+# the objective's own recording rule, the line a reviewer looks for: `slo:objective:ratio{slo="a"}` 0.995 → 0.999
+_OBJECTIVE = re.compile(r'slo:objective:ratio\{slo="((?:[^"\\]|\\.)*)"\} thresholds: ([\d.]+) → ([\d.]+)')
+
+
+def _percent(ratio: str) -> str:
+    return f"{round(float(ratio) * 100, 6):g}"
