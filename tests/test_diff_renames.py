@@ -6,10 +6,13 @@ receiver-renamed (tests/test_diff.py)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from compiler import changes
-from tests.test_diff import CASES, _summary
+from compiler.api import CompileOptions, compile_specs
+from compiler.output import writer
+from tests.test_diff import _PAGER, BASE, CASES, NAMED, _edit, _edits, _platform, _replace, _summary
 
 PATH = "prometheus/rules/{}.yaml"
 
@@ -131,3 +134,24 @@ def test_services_that_merely_look_alike_stay_apart() -> None:
     other = "".join(_sli_rules("auth", "tokens", slo=s).split("rules:\n")[1] for s in ("a", "x", "y"))
     head = "groups:\n- name: g\n  rules:\n"
     assert not renamed((PATH.format("tokens"), head + three, None), (PATH.format("auth"), None, head + other))
+
+
+def test_a_team_renamed_under_the_operator_layout_names_its_alertmanagerconfig(tmp_path: Path) -> None:
+    """Round 45: under the prometheus-operator layout a team's routes are its own AlertmanagerConfig object
+    (`alertmanager/operator/<team>.yaml`); a team rename left that file removed and another added beside the
+    rename's row, with no word that they are the team's routing object moving. Now one line of the row."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    shutil.copytree(BASE, specs)
+    _edits(_platform(NAMED), _PAGER)(specs)
+    options = CompileOptions(format="prometheus-operator")
+    writer.write(writer.plan(compile_specs([str(specs)], options).bundle, str(out)))
+    _edits(_replace("platform.yaml", ("  core:", "  infra:")), _edit("team: core", "team: infra"))(specs)
+    plan = writer.plan(compile_specs([str(specs)], options).bundle, str(out))
+    summary = changes.summarise((c.path, c.old, c.new) for c in plan.drift)
+    (row,) = [c for c in summary.changes if c.kind == "rename"]
+    assert row.name == "team core → infra"
+    assert any(
+        d.startswith("AlertmanagerConfig moves: alertmanager/operator/core.yaml → alertmanager/operator/infra.yaml")
+        for d in row.details
+    )
+    assert not [c for c in summary.changes if c.name.startswith("alertmanager/operator/")]

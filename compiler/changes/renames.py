@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.changes import receiver_renames
+from compiler.changes import moved_files, receiver_renames
 from compiler.changes.compare import alert_key, alert_name, changed, labels_text
 from compiler.changes.receiver_renames import Alertmanager
 from compiler.changes.rules import Side
@@ -219,6 +219,7 @@ def _fold_one(
     routes = _route_pairs(rename, configs)
     receivers, receiver_notes = _receiver_pairs(routes, configs)
     boards = _dashboard_pairs(rename, rows)
+    objects = moved_files.pairs(rename.label, rename.old, rename.new, rename.team, rows, "file")
     details = [f"alerts: {len(alerts)} rule(s), each keeps its expression, thresholds, hold, tier and other labels"]
     details[0] += " but its team" if rename.team else ""
     details[0] += f"; recording rules: {records}, each keeps its expression" if records else ""
@@ -227,13 +228,13 @@ def _fold_one(
     details += _route_notes(routes, receivers, configs) + receiver_notes + _paging(alerts, receivers, old, new)
     notes, breaks = _annotation_notes(rename, alerts, old, new)
     notes = [] if rename.loose else notes  # a loose rename's links that moved beyond the name: in `beyond`
-    details += notes + [f"dashboard moves: {a} → {b}" for a, b in boards] + breaks
+    details += notes + moved_files.notes(boards, objects) + breaks
     scope = dict([rename.scope]) if rename.scope else {}
     details.append(
         f"silences matching {labels_text({**scope, rename.label: rename.old})} stop matching: re-create them for "
         f"{labels_text({**scope, rename.label: rename.new})}"
     )
-    gone = _rows_of(rename, alerts, routes, receivers, boards, old, new)
+    gone = _rows_of(rename, alerts, routes, receivers, boards + objects, old, new)
     return Change("rename", "renamed", rename.title, tuple(details)), [r for r in rows if not gone(r)]
 
 
@@ -394,24 +395,8 @@ def _beyond_name(rename: Rename, before: str, after: str) -> bool:
 
 def _dashboard_pairs(rename: Rename, rows: list[Change]) -> list[tuple[str, str]]:
     """Dashboard files removed and added whose paths differ by the renamed value (a file or a folder name)."""
-    added = {r.name for r in rows if r.kind == "dashboard" and r.action == "added"}
-    out = []
-    for row in rows:
-        if row.kind == "dashboard" and row.action == "removed":
-            parts = row.name.split("/")
-            if rename.scope and rename.scope[1] + ".json" not in parts:
-                continue
-            moved = "/".join(_segment(p, rename) for p in parts)
-            if moved != row.name and moved in added:
-                out.append((row.name, moved))
-    return out
-
-
-def _segment(part: str, rename: Rename) -> str:
-    if rename.team and part == rename.team[0]:
-        return rename.team[1]
-    old, new = rename.old, rename.new
-    return new if part == old else new + ".json" if part == old + ".json" else part
+    found = moved_files.pairs(rename.label, rename.old, rename.new, rename.team, rows, "dashboard")
+    return [(a, b) for a, b in found if not rename.scope or rename.scope[1] + ".json" in a.split("/")]
 
 
 def _rows_of(
@@ -447,7 +432,7 @@ def _rows_of(
             or (row.kind == "record" and row.action != "changed" and record(row.name))
             or (row.kind == "route" and row.name in paths)
             or (row.kind == "receiver" and row.action != "changed" and row.name in names)
-            or (row.kind == "dashboard" and row.name in files)
+            or (row.kind in ("dashboard", "file") and row.name in files)
         )
 
     return gone
