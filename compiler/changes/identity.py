@@ -200,34 +200,56 @@ def _uids_set_aside(side: Side, services: set[str]) -> Side:
 
 
 def beyond(rows: list[Change], found: Iterable[Rename]) -> tuple[list[Change], dict[Rename, list[str]]]:
-    """The rule rows of each loose rename's new service taken out of `rows`, as lines for its row."""
+    """The rule rows of each loose rename's new service taken out of `rows`, as lines for its row: alerts that
+    moved alike on one line (an objective moves four burn alerts' thresholds alike), the objective first."""
     parts = {rename: f"service={quote(rename.new)}" for rename in found}
-    out: dict[Rename, list[str]] = {rename: [] for rename in parts}
+    alerts: dict[Rename, dict[tuple[str, str], list[str]]] = {rename: {} for rename in parts}
+    records: dict[Rename, list[str]] = {rename: [] for rename in parts}
     kept = []
     for row in rows:
         owner = next((r for r, part in parts.items() if row.kind in ("alert", "record") and _names(row, part)), None)
         if owner is None:
             kept.append(row)
             continue
-        name = re.sub(rf"(, )?{re.escape(parts[owner])}", "", row.name).replace("{, ", "{").replace("{}", "")
         # obsc's prose (summary, description) is written from the name and the numbers the line shows
         shown = [d for d in row.details if not d.startswith("annotations changed: ")]
         if row.action == "changed" and not shown:
             continue
-        out[owner].append(_line(row, name, shown))
-    for lines in out.values():
-        lines.sort(key=lambda line: not line.startswith("SLO "))  # the objective first: what the change is about
+        if row.kind == "alert":
+            slo = _SLO.search(row.name)
+            where = f" of SLO {slo.group(1)}" if slo else ""
+            what = "; ".join(shown) if row.action == "changed" else ""
+            head = f"alerts{where}" if row.action == "changed" else f"alerts {row.action}{where}"
+            alerts[owner].setdefault((head, what), []).append(f"{alert_name(row.name)} [{row.name.rsplit(' [')[-1]}")
+        else:
+            name = re.sub(rf"(, )?{re.escape(parts[owner])}", "", row.name).replace("{, ", "{").replace("{}", "")
+            records[owner].append(_record_line(row, name, shown))
+    out = {}
+    for rename in parts:
+        lines = sorted(records[rename], key=lambda line: not line.startswith("SLO "))  # the objective first
+        for (head, what), names in alerts[rename].items():
+            lines.append(f"{head}: {_counted(names)}" + (f": {what}" if what else ""))
+        out[rename] = lines
     return kept, out
+
+
+_SLO = re.compile(r'[{ ]slo="((?:[^"\\]|\\.)*)"')
+
+
+def _counted(names: list[str]) -> str:
+    """`SLOErrorBudgetBurnFast [critical] ×2, SLODataMissing [warning]`, in the order first seen."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(name + (f" ×{n}" if n > 1 else "") for name, n in counts.items())
 
 
 def _names(row: Change, part: str) -> bool:
     return re.search(rf"[{{ ]{re.escape(part)}[,}}]", row.name) is not None
 
 
-def _line(row: Change, name: str, shown: list[str]) -> str:
-    """One rule row of the new service, its `service` label dropped (the rename's row names it)."""
-    if row.kind == "alert":
-        return f"alert {name}: {'; '.join(shown)}" if row.action == "changed" else f"alert {row.action}: {name}"
+def _record_line(row: Change, name: str, shown: list[str]) -> str:
+    """A recording-rule row of the new service, its `service` label dropped (the rename's row names it)."""
     objective = _OBJECTIVE.fullmatch(name + " " + "; ".join(shown)) if row.action == "changed" else None
     if objective:
         was, now = (_percent(objective.group(i)) for i in (2, 3))
