@@ -610,3 +610,19 @@ def test_a_team_move_names_the_receivers_that_page_now(tmp_path: Path) -> None:
     assert row.name == "service api: team core → storefront" and not [c for c in summary.changes if c.kind == "alert"]
     assert "receivers: team-core-critical → team-storefront-critical (4 alert rule(s))" in row.details, row.details
     assert any(d.startswith("receivers: team-core-warning → team-storefront-warning (") for d in row.details)
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "said"), [("0.3", "0.25", "0.3 → 0.25"), ("1", "0.5", "1 → 0.5"), ("2", "10", "2 → 10")]
+)
+def test_a_latency_bound_moved_reads_as_its_numbers(was: str, now: str, said: str) -> None:
+    """Found by round 45's day-two PRs: a latency SLO's threshold 300ms → 250ms showed as two cut regexes of every
+    spelling of the bucket bound (`le=~"0\\\\.30*|3(\\\\.0+)?[eE]-0*1|…`); a reviewer could not tell the number."""
+    from decimal import Decimal
+
+    from compiler.model.queries import le_matcher
+
+    def expr(bound: str) -> str:
+        return f'sum(rate(http_request_duration_seconds_bucket{{job="a",{le_matcher(Decimal(bound)).render()}}}[5m]))'
+
+    assert changes.compare.changed("expr", expr(was), expr(now)) == f"thresholds: {said}"

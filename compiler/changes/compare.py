@@ -52,6 +52,7 @@ def changed(name: str, before: object, after: object) -> str:
     before = UNSET if before is None else before
     after = UNSET if after is None else after
     if name == "expr" and isinstance(before, str) and isinstance(after, str):
+        before, after = _bounds_read(before), _bounds_read(after)
         old_numbers, new_numbers = _NUMBER.findall(before), _NUMBER.findall(after)
         if _NUMBER.sub("#", before) == _NUMBER.sub("#", after):  # same query, other constants: say which
             moved = [f"{a} → {b}" for a, b in zip(old_numbers, new_numbers, strict=True) if a != b]
@@ -62,6 +63,16 @@ def changed(name: str, before: object, after: object) -> str:
     if isinstance(before, str) and isinstance(after, str):
         return f"{name}: {excerpt(before, after)}"
     return f"{name} changed"
+
+
+# A latency bound as obsc matches it (model.queries.le_matcher): every spelling a client may write, the plain
+# decimal first (`0\\.30*|3(\\.0+)?[eE]-0*1|…`). Read back as the number, so a threshold 300ms → 250ms says
+# `thresholds: 0.3 → 0.25`, where the row showed two cut regexes nobody could read (round 45, a day-two PR).
+_BOUND = re.compile(r'le=~"(\d+)(?:\\\\\.(\d+?)0\*|\(\\\\\.0\+\)\?)\|(?:[^"\\]|\\.)*"')
+
+
+def _bounds_read(expr: str) -> str:
+    return _BOUND.sub(lambda m: f'le="{m.group(1)}' + (f".{m.group(2)}" if m.group(2) else "") + '"', expr)
 
 
 # PromQL-ish tokens: quoted strings whole, names and numbers whole, any other character alone
