@@ -514,6 +514,12 @@ def test_an_alert_whose_labels_and_rule_both_moved_is_paired_within_its_service(
             {"title": "t", "links": [{"url": "u"}], "panels": [{"id": 1, "title": "About", "text": "b"}]},
             ["panels changed: About", "settings changed"],
         ),
+        (  # round 45's day-two PRs: a threshold alert's tier changed renumbered its panel; one titled alike was
+            # read as added, removed and changed ("panels added: queue; panels removed: queue; panels changed: queue")
+            {"title": "t", "panels": [{"id": 7, "title": "queue", "x": 1}, {"id": 8, "title": "queue", "y": 1}]},
+            {"title": "t", "panels": [{"id": 9, "title": "queue", "x": 2}, {"id": 8, "title": "queue", "y": 2}]},
+            ["panels changed: queue ×2"],
+        ),
     ],
 )
 def test_a_changed_dashboard_says_which_panels_changed(old: object, new: object, details: list[str]) -> None:

@@ -12,6 +12,7 @@ the old tree. `obsc diff` prints it as Markdown (for a pull-request comment) or 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -112,6 +113,7 @@ def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     repeat), named by title, and which of its other settings changed (a team's links change them and the
     About panel together: the links were not named when a panel had moved too)."""
     old, new = _panels(before), _panels(after)
+    new = _keyed_as_before(old, new)
     differ = [i for i in new if i in old and new[i] != old[i]]
     moved = [i for i in differ if _placed_apart(new[i]) == _placed_apart(old[i])]
     found = []
@@ -121,8 +123,8 @@ def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         ("panels changed", [i for i in differ if i not in moved]),
     ):
         if ids:
-            titles = [str((new.get(i) or old[i]).get("title") or f"id {i}") for i in ids]
-            found.append(f"{word}: " + ", ".join(titles))
+            titles = Counter(str((new.get(i) or old[i]).get("title") or f"id {i}") for i in ids)
+            found.append(f"{word}: " + ", ".join(t + (f" ×{n}" if n > 1 else "") for t, n in titles.items()))
     if moved:  # counted, not named: a removed SLO's rows move every panel below them (8 of 10 rows named)
         found.append(f"{len(moved)} panel(s) only moved")
     settings = sorted((before.keys() | after.keys()) - {"panels"}, key=str)
@@ -130,6 +132,22 @@ def _panel_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     if moved:
         found.append(f"settings changed ({', '.join(moved)})")
     return found
+
+
+def _keyed_as_before(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`new` with a panel whose id changed keyed by its old id, when one panel removed and one added share a title
+    (a threshold alert's tier changed renumbers its panel): one panel changed, not one titled alike added and
+    removed (round 45: "panels added: queue; panels removed: queue; panels changed: queue")."""
+
+    def titled(panels: dict[str, dict[str, Any]], ids: set[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for i in sorted(ids):
+            out.setdefault(str(panels[i].get("title") or ""), []).append(i)
+        return out
+
+    gone, came = titled(old, old.keys() - new.keys()), titled(new, new.keys() - old.keys())
+    moved = {came[t][0]: ids[0] for t, ids in gone.items() if t and len(ids) == 1 and len(came.get(t, ())) == 1}
+    return {moved.get(i, i): panel for i, panel in new.items()}
 
 
 def _placed_apart(panel: dict[str, Any]) -> dict[str, Any]:
