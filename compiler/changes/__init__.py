@@ -53,6 +53,8 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
             configs = (_routing(before), _routing(after))
         elif path.startswith("grafana/dashboards/") and path.endswith(".json"):
             summary.changes.append(_dashboard(path, old, new))
+        elif path == names.GRAFANA_PROVISIONING_PATH and not _same_yaml(path, old, new):
+            summary.changes.append(Change("file", action(old, new), path, _folders(old, new)))
         elif (
             not path.startswith(("prometheus/tests/", "runbooks/"))
             and path not in (names.MANIFEST, names.ROUTING_TESTS)
@@ -89,6 +91,27 @@ def _yaml(text: str | None) -> Any:
     if text is None:
         return None
     return yaml.load(text, Loader=_LOADER)  # obsc's own, just compiled (the committed side: committed.load)
+
+
+def _folders(old: str | None, new: str | None) -> tuple[str, ...]:
+    """The Grafana folders (dashboard providers) the provisioning file adds, removes or changes: a team added,
+    removed or renamed (the row said only "changed")."""
+
+    def providers(text: str | None) -> dict[str, Any]:
+        data = committed.load(text) if text is not None else None
+        listed = data.get("providers") if isinstance(data, dict) else None
+        return {str(p.get("folder")): p for p in listed or () if isinstance(p, dict)}
+
+    before, after = providers(old), providers(new)
+    found = []
+    for word, titles in (
+        ("Grafana folders added", [t for t in after if t not in before]),
+        ("Grafana folders removed", [t for t in before if t not in after]),
+        ("Grafana folders changed", [t for t in after if t in before and after[t] != before[t]]),
+    ):
+        if titles:
+            found.append(f"{word}: {', '.join(sorted(titles))}")
+    return tuple(found)
 
 
 def _dashboard(path: str, old: str | None, new: str | None) -> Change:
