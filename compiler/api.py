@@ -17,7 +17,7 @@ from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
-from compiler.model import build, checks
+from compiler.model import build, checks, team_renames
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
@@ -187,6 +187,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             f"{path}: not read as a spec: the platform's standard dashboard {name!r}" for path, name in standard
         )
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
+        diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
         raise InputError(diagnostics)
     return _fleet(services, platform, receivers), notes
