@@ -137,8 +137,9 @@ CASES: dict[str, Callable[[Path], None]] = {
     # a label on every page: each alert's labels changed, not one alert removed and another added
     "tier-labels": _edit("routing:\n", "tier_labels: {critical: {pager: primary}}\nrouting:\n"),
     "service-added": _add_service,
-    # a team move with a threshold change in one pull request: each alert's labels changed, and the error
-    # rate's line too (it read as one alert removed and another added, neither showing the line)
+    # a team move with a threshold change in one pull request: the error rate's line is shown (it read as one
+    # alert removed and another added, neither showing the line); the team's only service moving to a team new in
+    # this change, routing that names core no more, is read as the team renamed (round 45), the line on its row
     "team-move-threshold": _edit("team: core\n", "team: storefront\nalerts:\n  error_rate: {warning: 3%}\n"),
     # ... and with what counts as an error: the relabelled alerts also say they read changed recording rules
     "team-move-sli": _edits(_edit("team: core", "team: storefront"), _edit('{code=~"5.."}', '{code=~"5..|429"}')),
@@ -179,6 +180,16 @@ CASES: dict[str, Callable[[Path], None]] = {
     "team-renamed": _from_base(
         _edits(_platform(NAMED), _PAGER),
         _edits(_replace("platform.yaml", ("  core:", "  infra:")), _edit("team: core", "team: infra")),
+    ),
+    # ... and an objective raised in the same change: one row (the same services; routing names core no more),
+    # which says the objective (round 44: 20 alert rows relabelled, 16 routes removed and added)
+    "team-renamed-and-objective": _from_base(
+        _edits(_platform(NAMED), _PAGER),
+        _edits(
+            _replace("platform.yaml", ("  core:", "  infra:")),
+            _edit("team: core", "team: infra"),
+            _edit("objective: 99.5", "objective: 99.9"),
+        ),
     ),
     # a spec moved to another team, its team keeping another service: one row
     "service-moved-team": _from_base(_add_service, _edit("team: core", "team: storefront")),

@@ -12,7 +12,19 @@ from pathlib import Path
 from compiler import changes
 from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
-from tests.test_diff import _PAGER, BASE, CASES, NAMED, _edit, _edits, _platform, _replace, _summary
+from tests.test_diff import (
+    _PAGER,
+    BASE,
+    CASES,
+    NAMED,
+    _add_service,
+    _edit,
+    _edits,
+    _from_base,
+    _platform,
+    _replace,
+    _summary,
+)
 
 PATH = "prometheus/rules/{}.yaml"
 
@@ -152,3 +164,21 @@ def test_a_team_renamed_under_the_operator_layout_names_its_alertmanagerconfig(t
         for d in row.details
     )
     assert not [c for c in summary.changes if c.name.startswith("alertmanager/operator/")]
+
+
+def test_a_team_is_renamed_by_identity_only_with_the_same_services(tmp_path: Path) -> None:
+    """Round 45: a team renamed while one of its services' objective changed is one row (golden
+    team-renamed-and-objective); the near miss, a team's services going to two teams at once, is no rename."""
+    split = _from_base(
+        _edits(_platform(NAMED), _PAGER, _add_service),
+        _edits(
+            _replace("platform.yaml", ("  core:", "  infra:\n    routing: {critical: pager}\n  storefront:")),
+            _edit("team: core", "team: infra"),
+            _edit("objective: 99.5", "objective: 99.9"),
+            _replace("search.yaml", ("team: core", "team: storefront")),
+        ),
+    )
+    summary = _summary(tmp_path, split)
+    assert not [c for c in summary.changes if c.kind == "rename" and c.name.startswith("team core")], [
+        c.name for c in summary.changes if c.kind == "rename"
+    ]

@@ -63,12 +63,13 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
             summary.changes.append(Change("file", action(old, new), path))
     aligned = rules.same_tier(old_rules.alerts, new_rules.alerts)
     found = renames.find(old_rules, new_rules, configs)
-    loose = identity.find(old_rules, new_rules, found)
+    loose = identity.find(old_rules, new_rules, found) + identity.teams_renamed(old_rules, new_rules, configs, found)
+    found = [r for r in found if not identity.covered(r, loose)]
     before, after = identity.compared(old_rules, new_rules, loose)
     summary.changes[:0] = rules.alert_changes(before, after, None if loose else aligned) + rules.record_changes(
         before, after
     )
-    summary.changes, beyond = identity.beyond(summary.changes, loose)
+    summary.changes, beyond = identity.beyond(summary.changes, loose, new_rules)
     summary.changes = renames.fold(summary.changes, found + loose, (old_rules, new_rules), configs, beyond)
     summary.open_alerts = open_alerts.open_alerts(old_rules.alerts, aligned, new_rules.alerts)
     return summary

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from compiler.changes.compare import alert_key, alert_name, labels_text
-from compiler.changes.renames import Rename, masked
+from compiler.changes.renames import Alertmanager, Rename, gone_from_routing, masked
 from compiler.changes.rules import FileRule, Side, selectors
 from compiler.changes.summary import Change
 from compiler.model.promql_strings import quote
@@ -114,7 +114,7 @@ def compared(old: Side, new: Side, found: list[Rename]) -> tuple[Side, Side]:
     """The two sides as the rule rows compare them: each loose rename's old rules under the new name."""
     if not found:
         return old, new
-    return translated(old, found), _uids_set_aside(new, {rename.new for rename in found})
+    return translated(old, found), _uids_set_aside(new, found)
 
 
 def translated(side: Side, found: Iterable[Rename]) -> Side:
@@ -130,9 +130,9 @@ def translated(side: Side, found: Iterable[Rename]) -> Side:
 
 def _translate(side: Side, rename: Rename) -> None:
     def expr_of(expr: str) -> str:
-        return masked("service", rename.old).sub(lambda m: m.group(1) + m.group(2) + quote(rename.new), expr)
+        return masked(rename.label, rename.old).sub(lambda m: m.group(1) + m.group(2) + quote(rename.new), expr)
 
-    for key in [k for k, a in side.alerts.items() if a["label_set"].get("service") == rename.old]:
+    for key in [k for k, a in side.alerts.items() if a["label_set"].get(rename.label) == rename.old]:
         alert = dict(side.alerts.pop(key))
         labels = rename.relabel(alert["label_set"])
         new_key = alert_key(alert_name(key), labels)
@@ -141,7 +141,7 @@ def _translate(side: Side, rename: Rename) -> None:
         side.alerts[new_key] = alert
         if side.receivers is not None:
             side.receivers.pop(key, None)  # who is paged now: said on the rename's row from both sides' tables
-    for path in [p for p, rules in side.files.items() if any(r.labels.get("service") == rename.old for r in rules)]:
+    for path in [p for p, rules in side.files.items() if any(r.labels.get(rename.label) == rename.old for r in rules)]:
         rules = side.files.pop(path)
         moved = []
         for rule in rules:
@@ -158,7 +158,10 @@ def _translate(side: Side, rename: Rename) -> None:
 
 
 def _path(path: str, rename: Rename) -> str:
-    """A rule file's path with the renamed service (and its team, moved) read as the new ones."""
+    """A rule file's path with the renamed service (and its team, moved) read as the new ones (a team's rules
+    live in its services' files, whose paths a team rename keeps)."""
+    if rename.label != "service":
+        return path
     names = {rename.old: rename.new, rename.old + ".yaml": rename.new + ".yaml"}
     if rename.team:
         names[rename.team[0]] = rename.team[1]
@@ -184,12 +187,13 @@ def _as_word(value: str) -> re.Pattern[str]:
 _UID = re.compile(r"/d/([^/?#]+)")
 
 
-def _uids_set_aside(side: Side, services: set[str]) -> Side:
-    """A copy of the new side whose renamed services' dashboard links have their UID set aside, as
+def _uids_set_aside(side: Side, found: list[Rename]) -> Side:
+    """A copy of the new side whose renamed services' (or teams') dashboard links have their UID set aside, as
     `translated` sets the old side's (the UID is made from the name: said once, on the rename's row)."""
     alerts = dict(side.alerts)
     for key, alert in side.alerts.items():
-        if alert["label_set"].get("service") in services and "dashboard_url" in alert["annotations"]:
+        mine = any(alert["label_set"].get(r.label) == r.new for r in found)
+        if mine and "dashboard_url" in alert["annotations"]:
             annotations = {**alert["annotations"]}
             annotations["dashboard_url"] = _UID.sub("/d/\x00", annotations["dashboard_url"])
             alerts[key] = {**alert, "annotations": annotations}
@@ -199,15 +203,18 @@ def _uids_set_aside(side: Side, services: set[str]) -> Side:
 # ---- the rows beyond the name ---------------------------------------------------------------------------
 
 
-def beyond(rows: list[Change], found: Iterable[Rename]) -> tuple[list[Change], dict[Rename, list[str]]]:
-    """The rule rows of each loose rename's new service taken out of `rows`, as lines for its row: alerts that
-    moved alike on one line (an objective moves four burn alerts' thresholds alike), the objective first."""
-    parts = {rename: f"service={quote(rename.new)}" for rename in found}
+def beyond(rows: list[Change], found: Iterable[Rename], new: Side) -> tuple[list[Change], dict[Rename, list[str]]]:
+    """The rule rows of each loose rename's new service (or team) taken out of `rows`, as lines for its row: alerts
+    that moved alike on one line (an objective moves four burn alerts' thresholds alike), the objective first."""
+    parts = {rename: f"{rename.label}={quote(rename.new)}" for rename in found}
+    marks = {rename: [parts[rename], *_services_part(rename, new)] for rename in parts}
     alerts: dict[Rename, dict[tuple[str, str], list[str]]] = {rename: {} for rename in parts}
     records: dict[Rename, list[str]] = {rename: [] for rename in parts}
     kept = []
     for row in rows:
-        owner = next((r for r, part in parts.items() if row.kind in ("alert", "record") and _names(row, part)), None)
+        owner = next(
+            (r for r, ms in marks.items() if row.kind in ("alert", "record") and any(_names(row, m) for m in ms)), None
+        )
         if owner is None:
             kept.append(row)
             continue
@@ -218,8 +225,7 @@ def beyond(rows: list[Change], found: Iterable[Rename]) -> tuple[list[Change], d
         if row.action == "changed" and not shown:
             continue
         if row.kind == "alert":
-            slo = _SLO.search(row.name)
-            where = f" of SLO {slo.group(1)}" if slo else ""
+            where = _where(row.name, owner)
             what = "; ".join(shown) if row.action == "changed" else ""
             head = f"alerts{where}" if row.action == "changed" else f"alerts {row.action}{where}"
             alerts[owner].setdefault((head, what), []).append(f"{alert_name(row.name)} [{row.name.rsplit(' [')[-1]}")
@@ -228,13 +234,22 @@ def beyond(rows: list[Change], found: Iterable[Rename]) -> tuple[list[Change], d
             records[owner].append(_record_line(row, name, shown))
     out = {}
     for rename in parts:
-        lines = sorted(records[rename], key=lambda line: not line.startswith("SLO "))  # the objective first
+        lines = sorted(records[rename], key=lambda line: not line.startswith(("SLO ", "service ")))  # objective first
         for (head, what), names in alerts[rename].items():
             lines.append(f"{head}: {_counted(names)}" + (f": {what}" if what else ""))
         out[rename] = lines
     return kept, out
 
 
+def _where(name: str, rename: Rename) -> str:
+    """` of SLO availability`, and the service where a team was renamed (its row holds several)."""
+    slo, service = _SLO.search(name), _SERVICE.search(name) if rename.label != "service" else None
+    said = [f"service {service.group(1)}"] if service else []
+    said += [f"SLO {slo.group(1)}"] if slo else []
+    return " of " + ", ".join(said) if said else ""
+
+
+_SERVICE = re.compile(r'[{ ]service="((?:[^"\\]|\\.)*)"')
 _READS = "reads the changed recording rules above"
 _SLO = re.compile(r'[{ ]slo="((?:[^"\\]|\\.)*)"')
 
@@ -247,6 +262,51 @@ def _counted(names: list[str]) -> str:
     return ", ".join(name + (f" ×{n}" if n > 1 else "") for name, n in counts.items())
 
 
+def _services_part(rename: Rename, new: Side) -> list[str]:
+    """A renamed team's services, as its recording rules (which carry no `team`) name them."""
+    if rename.label != "team":
+        return []
+    return sorted(f"service={quote(s)}" for s in _team_services(new).get(rename.new, ()))
+
+
+def _team_services(side: Side) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for alert in side.alerts.values():
+        labels = alert["label_set"]
+        if "team" in labels and "service" in labels:
+            out.setdefault(labels["team"], set()).add(labels["service"])
+    return {team: frozenset(services) for team, services in out.items()}
+
+
+def teams_renamed(
+    old: Side, new: Side, configs: tuple[Alertmanager, Alertmanager], paired: list[Rename]
+) -> list[Rename]:
+    """A team renamed in the same change as some of its services' rules (an objective raised): a team gone and
+    one new with the same services, where alertmanager.yml routes the old name no more and the new one not
+    before (renames.find pairs a team only when its rules are equal up to the name)."""
+    done = {r.old for r in paired if r.label == "team" and r.scope is None}
+    before, after = _team_services(old), _team_services(new)
+    gone = {services: [t for t in before if t not in after and before[t] == services] for services in before.values()}
+    found = []
+    for team, services in sorted(after.items()):
+        was = gone.get(services, [])
+        if team in before or len(was) != 1 or was[0] in done:
+            continue
+        if len([t for t in after if t not in before and after[t] == services]) != 1:
+            continue
+        rename = Rename("team", was[0], team, loose=True)
+        if gone_from_routing(rename, configs):
+            found.append(rename)
+    return found
+
+
+def covered(rename: Rename, loose: list[Rename]) -> bool:
+    """A service's move between two teams that a loose team rename already says."""
+    return rename.scope is not None and any(
+        r.label == "team" and (r.old, r.new) == (rename.old, rename.new) for r in loose
+    )
+
+
 def _names(row: Change, part: str) -> bool:
     return re.search(rf"[{{ ]{re.escape(part)}[,}}]", row.name) is not None
 
@@ -255,13 +315,16 @@ def _record_line(row: Change, name: str, shown: list[str]) -> str:
     """A recording-rule row of the new service, its `service` label dropped (the rename's row names it)."""
     objective = _OBJECTIVE.fullmatch(name + " " + "; ".join(shown)) if row.action == "changed" else None
     if objective:
-        was, now = (_percent(objective.group(i)) for i in (2, 3))
-        return f"SLO {objective.group(1)}: objective {was}% → {now}%"
+        was, now = (_percent(objective.group(i)) for i in (3, 4))
+        service = f"service {objective.group(1)}, " if objective.group(1) else ""
+        return f"{service}SLO {objective.group(2)}: objective {was}% → {now}%"
     return f"recording rules {name}: {'; '.join(shown)}" if shown else f"recording rules {row.action}: {name}"
 
 
 # the objective's own recording rule, the line a reviewer looks for: `slo:objective:ratio{slo="a"}` 0.995 → 0.999
-_OBJECTIVE = re.compile(r'slo:objective:ratio\{slo="((?:[^"\\]|\\.)*)"\} thresholds: ([\d.]+) → ([\d.]+)')
+_OBJECTIVE = re.compile(
+    r'slo:objective:ratio\{(?:service="((?:[^"\\]|\\.)*)", )?slo="((?:[^"\\]|\\.)*)"\} thresholds: ([\d.]+) → ([\d.]+)'
+)
 
 
 def _percent(ratio: str) -> str:

@@ -33,7 +33,7 @@ from compiler.changes.summary import Change
 from compiler.model.promql_strings import quote
 
 LABELS = ("service", "team")
-__all__ = ["Alertmanager", "Rename", "find", "fold", "masked"]
+__all__ = ["Alertmanager", "Rename", "find", "fold", "gone_from_routing", "masked"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def find(old: Side, new: Side, configs: tuple[Alertmanager, Alertmanager]) -> li
     keeps a service whose file did not change keeps its route)."""
     was, now = list(_rules(old)), list(_rules(new))
     found = [r for label in LABELS for r in _pairs(_buckets(was, label, None), _buckets(now, label, None), label)]
-    found = [r for r in found if r.label != "team" or _gone_from_routing(r, configs)]
+    found = [r for r in found if r.label != "team" or gone_from_routing(r, configs)]
     teams = {(r.old, r.new) for r in found if r.label == "team"}
     before, after = _by_scope(_buckets(was, "team", "service")), _by_scope(_buckets(now, "team", "service"))
     for service in sorted(before.keys() & after.keys()):
@@ -86,7 +86,7 @@ def find(old: Side, new: Side, configs: tuple[Alertmanager, Alertmanager]) -> li
     return [r for r in found if r.label == "service" or _records_kept(r, old, new)]
 
 
-def _gone_from_routing(rename: Rename, configs: tuple[Alertmanager, Alertmanager]) -> bool:
+def gone_from_routing(rename: Rename, configs: tuple[Alertmanager, Alertmanager]) -> bool:
     before, after = configs
     old_part, new_part = _component(rename.label, rename.old), _component(rename.label, rename.new)
     return (
@@ -224,7 +224,10 @@ def _fold_one(
     details[0] += " but its team" if rename.team else ""
     details[0] += f"; recording rules: {records}, each keeps its expression" if records else ""
     if rename.loose:  # paired by identity: what moved beyond the name first, else the line above
-        details = [_LOOSE + (": what changed beyond the name follows" if beyond else ""), *(beyond or details)]
+        details = [
+            _LOOSE[rename.label] + (": what changed beyond the name follows" if beyond else ""),
+            *(beyond or details),
+        ]
     details += _route_notes(routes, receivers, configs) + receiver_notes + _paging(alerts, receivers, old, new)
     notes, breaks = _annotation_notes(rename, alerts, old, new)
     notes = [] if rename.loose else notes  # a loose rename's links that moved beyond the name: in `beyond`
@@ -238,7 +241,10 @@ def _fold_one(
     return Change("rename", "renamed", rename.title, tuple(details)), [r for r in rows if not gone(r)]
 
 
-_LOOSE = "one service: paired by the series its rules read and its SLOs' names"
+_LOOSE = {
+    "service": "one service: paired by the series its rules read and its SLOs' names",
+    "team": "one team: the same services, and routing that names the old team no more",
+}
 
 
 def _alert_pairs(rename: Rename, old: Side, new: Side) -> dict[str, str]:
