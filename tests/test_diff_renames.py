@@ -182,3 +182,26 @@ def test_a_team_is_renamed_by_identity_only_with_the_same_services(tmp_path: Pat
     assert not [c for c in summary.changes if c.kind == "rename" and c.name.startswith("team core")], [
         c.name for c in summary.changes if c.kind == "rename"
     ]
+
+
+def test_a_team_renamed_with_one_of_its_services_is_two_rows(tmp_path: Path) -> None:
+    """Round 45's day-two PRs: a team renamed and one of its services renamed at once read as 22 rows (the other
+    service "moved" to the new team, 16 routes removed and added, receivers renamed apart). The team keeps its
+    services once the renamed one is read under its new name: one row for the team, one for the service."""
+    change = _from_base(
+        _edits(_platform(NAMED), _PAGER, _add_service),
+        _edits(
+            _replace("platform.yaml", ("  core:", "  infra:")),
+            _edit("team: core", "team: infra"),
+            _edit("service: api", "service: shop-api"),
+            _replace("search.yaml", ("team: core", "team: infra")),
+        ),
+    )
+    summary = _summary(tmp_path, change)
+    assert sorted(c.name for c in summary.changes if c.kind == "rename") == [
+        "service api → shop-api, team core → infra",
+        "team core → infra",
+    ]
+    assert not [c for c in summary.changes if c.kind in ("alert", "record", "route", "receiver")]
+    (team,) = [c for c in summary.changes if c.name == "team core → infra"]
+    assert any(d.endswith("teams/core/search.json → grafana/dashboards/teams/infra/search.json") for d in team.details)

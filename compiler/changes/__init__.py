@@ -63,7 +63,8 @@ def summarise(diffs: Iterable[FileDiff]) -> Summary:
             summary.changes.append(Change("file", action(old, new), path))
     aligned = rules.same_tier(old_rules.alerts, new_rules.alerts)
     found = renames.find(old_rules, new_rules, configs)
-    loose = identity.find(old_rules, new_rules, found) + identity.teams_renamed(old_rules, new_rules, configs, found)
+    loose = identity.find(old_rules, new_rules, found)
+    loose += identity.teams_renamed(old_rules, new_rules, configs, found + loose)
     found = [r for r in found if not identity.covered(r, loose)]
     before, after = identity.compared(old_rules, new_rules, loose)
     summary.changes[:0] = rules.alert_changes(before, after, None if loose else aligned) + rules.record_changes(

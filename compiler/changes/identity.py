@@ -285,7 +285,9 @@ def teams_renamed(
     one new with the same services, where alertmanager.yml routes the old name no more and the new one not
     before (renames.find pairs a team only when its rules are equal up to the name)."""
     done = {r.old for r in paired if r.label == "team" and r.scope is None}
-    before, after = _team_services(old), _team_services(new)
+    renamed = {r.old: r.new for r in paired if r.label == "service"}  # a service renamed with its team: one service
+    before = {team: frozenset(renamed.get(s, s) for s in services) for team, services in _team_services(old).items()}
+    after = _team_services(new)
     gone = {services: [t for t in before if t not in after and before[t] == services] for services in before.values()}
     found = []
     for team, services in sorted(after.items()):

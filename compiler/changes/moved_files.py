@@ -23,7 +23,7 @@ def pairs(
     folder name; the team's too, for a service renamed and moved at once)."""
     rows = list(rows)
     mine = [r for r in rows if r.kind == kind and (kind != "file" or r.name.startswith(OPERATOR_ROUTING))]
-    if kind == "file" and label != "team" and team is None:
+    if kind == "file" and label != "team":
         return []  # a service's routes live in its team's object, which only changed (said as the file's row)
     added = {r.name for r in mine if r.action == "added"}
     names = {old: new, old + ".json": new + ".json", old + ".yaml": new + ".yaml"}
@@ -32,7 +32,10 @@ def pairs(
     out = []
     for row in mine:
         if row.action == "removed":
-            moved = "/".join(names.get(part, part) for part in row.name.split("/"))
+            parts = row.name.split("/")
+            if label == "service" and not {old, old + ".json", old + ".yaml"} & set(parts):
+                continue  # another service's file of the team a renamed service moved from
+            moved = "/".join(names.get(part, part) for part in parts)
             if moved != row.name and moved in added:
                 out.append((row.name, moved))
     return out
