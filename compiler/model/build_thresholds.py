@@ -15,7 +15,6 @@ from typing import Any
 from compiler import conventions as names
 from compiler.model.alert_kinds import MAX_FOR, long_hold
 from compiler.model.build_context import Ctx, Layer
-from compiler.model.exact_matchers import reads_as_pattern
 from compiler.model.groups import (
     dashboard_variable_problem,
     filled_by_platform,
@@ -26,7 +25,7 @@ from compiler.model.groups import (
 from compiler.model.metric_seconds import seconds_by_name
 from compiler.model.share_range import bare_line_problem, share_line_problem
 from compiler.model.signal_names import refuse_shared_signal_names
-from compiler.model.targets_text import pattern_advice, unexpanded_variable
+from compiler.model.targets_text import unexpanded_variable, value_problem
 from compiler.model.timestamps import timestamp_problem
 from compiler.model.types import Aggregation, Comparison, Metric, MetricType, ThresholdAlert, Tier
 from compiler.model.units import (
@@ -79,8 +78,8 @@ def builtin_alert_names() -> tuple[str, ...]:
 
 def selector_value_problems(selector: Mapping[str, Any], key_name: str = "selector") -> list[tuple[str, str]]:
     """(label, message) for selector values a PromQL string cannot hold raw (a line break, a control character),
-    and for a pattern where only exact values go (`job: "cart-.*"` matched the text: no series, nothing paged;
-    under `targets:` no `up` series, a ServiceDown paging for good)."""
+    and for a pattern or a matcher's syntax where only exact values go (`job: "cart-.*"`, `job: "=~cart"` matched
+    the text: no series, nothing paged; under `targets:` no `up` series, a ServiceDown paging for good)."""
     found = [
         (str(key), f"label value {str(value)!r} holds a line break or control character")
         for key, value in selector.items()
@@ -89,13 +88,9 @@ def selector_value_problems(selector: Mapping[str, Any], key_name: str = "select
     return (
         found
         + [
-            (
-                str(key),
-                f"{key}: {str(value)!r} reads as a pattern, and {key_name} values are exact (no series has this "
-                f"text): {pattern_advice(key_name, str(key), str(value))}",
-            )
+            (str(key), said)
             for key, value in selector.items()
-            if reads_as_pattern(str(value))
+            if (said := value_problem(str(key), str(value), key_name))
         ]
         + [(str(key), said) for key, value in selector.items() if (said := unexpanded_variable(str(key), str(value)))]
     )

@@ -36,3 +36,21 @@ def regex_as_exact(selector: str) -> list[str]:
                 f"{pattern.op} with its special characters escaped)"
             )
     return found
+
+
+# A selector value written in PromQL's matcher syntax (`job: "=~cart"`, `job: '"cart"'`): obsc quotes each value
+# itself and compares it exactly, so the operator or the quotes became part of the text no series has: every SLO
+# of the service read nothing, in silence (round 45, a newcomer).
+_OPERATOR = re.compile(r"(=~|!~|!=|==|=|~)\s*")
+_QUOTED = re.compile(r"([\"'`])(.*)\1", re.DOTALL)
+
+
+def matcher_syntax(value: str) -> tuple[str | None, str] | None:
+    """(the operator written or None for quotes alone, the value as meant) for a value written as a PromQL matcher,
+    or None."""
+    operator = _OPERATOR.match(value)
+    rest = value[operator.end() :] if operator else value
+    quoted = _QUOTED.fullmatch(rest.strip())
+    if operator is None and quoted is None:
+        return None
+    return (operator[1] if operator else None), (quoted[2] if quoted else rest.strip())

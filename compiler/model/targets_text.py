@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from compiler.errors import Diagnostic
 from compiler.model.empty_matchers import never_all_pass
+from compiler.model.exact_matchers import matcher_syntax, reads_as_pattern
 from compiler.model.fleet_target_labels import ALWAYS
 from compiler.model.promql import Matcher, parse_selector
 from compiler.model.promql_regex import full_match, regex_problem
@@ -152,3 +153,27 @@ def unexpanded_variable(key: str, value: str) -> str | None:
         "series labelled with this very text; write the value itself (to build specs from one source, write "
         "them in Jsonnet)"
     )
+
+
+def value_problem(key: str, value: str, key_name: str) -> str | None:
+    """The message for a `selector:`/`targets:` value no series has (`key_name` says which): one written as a
+    PromQL matcher (`=~cart`, `"cart"`) or as a pattern, each with the value to write; None for a fine value."""
+    found = matcher_syntax(value)
+    operator, meant = found if found else (None, value)
+    negative = operator in ("!=", "!~")
+    if meant and not negative and reads_as_pattern(meant):
+        return (
+            f"{key}: {value!r} reads as a pattern, and {key_name} values are exact (no series has this text): "
+            f"{pattern_advice(key_name, key, meant)}"
+        )
+    if found is None:
+        return None
+    holds = f"starts with PromQL's {operator} operator" if operator else "holds its own quotes"
+    said = f"{key}: {value!r} {holds}, and {key_name} values are exact label values, matched as written"
+    if negative:
+        matcher = Matcher(key, str(operator), meant).render()
+        return (
+            f"{said} (no series has this text): list the labels every series of the service carries; a value to "
+            f"leave out goes in each metric's own selector ({matcher})"
+        )
+    return f"{said} (no series has this text): write {key}: {meant}" if meant else f"{said}: write the value alone"

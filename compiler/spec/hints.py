@@ -246,23 +246,6 @@ def _name(error: ValidationError, defs: Defs, path: Path) -> str | None:
     )
 
 
-def _selector(error: ValidationError, defs: Defs, path: Path) -> str | None:
-    if path not in (("selector",), ("targets",)) or error.validator != "type" or not isinstance(error.instance, str):
-        return None
-    # str.split, not re.split(r"\s*,\s*"): that regex is quadratic in a run of whitespace (hours for a 4 MB
-    # string); the parts are stripped below anyway.
-    pairs = [p.split("=", 1) for p in error.instance.strip("{} ").split(",") if "=" in p]
-    example = "{job: checkout}"
-    if pairs and all(k.strip() and v.strip() and "~" not in k and "!" not in k for k, v in pairs):
-        example = "{" + ", ".join(f"{k.strip()}: {v.strip().strip(chr(34) + chr(39))}" for k, v in pairs) + "}"
-    elif re.fullmatch(r"[A-Za-z0-9_.:-]{1,60}", error.instance.strip()):  # `selector: shop`: most likely its job
-        example = f"{{job: {error.instance.strip()}}}"
-    return (
-        f"{path[0]} is a mapping of label names to values, not text: write {path[0]}: {example} "
-        "(exact values only; the service's series are the ones carrying all of these labels)"
-    )
-
-
 # ---------------------------------------------------------------- business hours
 
 
@@ -430,7 +413,7 @@ def _plain(value: Any) -> str:
 _Rule = Callable[["ValidationError", Defs, Path], "str | None"]
 _RULES: tuple[_Rule, ...] = (
     word_hints.iso_duration, word_hints.tier_word, word_hints.alert_name, _duration, _percent, _objective,
-    _number_as_text, _label_name, _name, _selector, label_hints.targets_text, _weekday, _time_range,
+    _number_as_text, _label_name, _name, label_hints.selector_text, label_hints.targets_text, _weekday, _time_range,
     _time, _url, _slos_mapping, _document_list, _selector_value, _metric_value, metric_source, _tiers, _receiver_ref,
     setting_hints.mail_recipients,
     _enum_case, word_hints.enum_word, shape_hints.list_for_mapping, shape_hints.scalar_for_list,
