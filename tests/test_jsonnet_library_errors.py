@@ -121,6 +121,56 @@ def test_an_import_not_found_names_the_folder_to_pass_with_j(
     ) in done.err
 
 
+@pytest.mark.parametrize(
+    ("imported", "args", "said", "fixed"),
+    [
+        (
+            "../lib/svc.libsonnet",
+            (),
+            "escapes the allowed library paths (monitoring/specs): monitoring/lib/svc.libsonnet is there: pass -J "
+            "monitoring/lib",
+            ("../lib/svc.libsonnet", ("-J", "monitoring/lib")),
+        ),
+        (
+            "lib/svc.libsonnet",
+            ("-J", "monitoring/lib"),
+            "nor in the -J library paths (monitoring/lib): the -J path monitoring/lib holds it as 'svc.libsonnet': "
+            "import 'svc.libsonnet'",
+            ("svc.libsonnet", ("-J", "monitoring/lib")),
+        ),
+        (
+            "monitoring/lib/svc.libsonnet",
+            (),
+            "and no -J path is given: monitoring/lib/svc.libsonnet is there from the current directory, but an "
+            "import is read from the spec's folder and the -J paths: pass -J .",
+            ("monitoring/lib/svc.libsonnet", ("-J", ".")),
+        ),
+    ],
+)
+def test_a_library_beside_the_specs_folder_is_told_which_j_or_import_to_write(
+    repository: Path,
+    capsys: pytest.CaptureFixture[str],
+    imported: str,
+    args: tuple[str, ...],
+    said: str,
+    fixed: tuple[str, tuple[str, ...]],
+) -> None:
+    """Round 45's newcomer kept the library in monitoring/lib/, beside the specs' folder: `../lib/...` was told only
+    that it "escapes the allowed library paths", `lib/...` with `-J monitoring/lib` (looked for as
+    monitoring/lib/lib/...) to "pass the folder that holds it with -J", which they had. The advice, followed,
+    compiles."""
+    (repository.parent / "lib").mkdir()
+    (repository / "lib" / "svc.libsonnet").rename(repository.parent / "lib" / "svc.libsonnet")
+    (repository / "payer.jsonnet").unlink()
+    ledger = repository / "ledger.jsonnet"
+    ledger.write_text(f"local s = import '{imported}';\ns.svc('ledger', 'x')\n")
+    done = run_obsc(capsys, "validate", "monitoring/specs", *args)
+    where = f"monitoring/specs/ledger.jsonnet:1:11 $: Jsonnet error: import '{imported}' "
+    assert done.code == 2 and done.err.startswith(where) and said in done.err.splitlines()[0], done.err
+    ledger.write_text(f"local s = import '{fixed[0]}';\ns.svc('ledger', 'x')\n")
+    assert run_obsc(capsys, "validate", "monitoring/specs", *fixed[1]).code == 0
+
+
 def test_a_place_spanning_lines_is_read() -> None:
     # Jsonnet writes a span over several lines as `file:(3:5)-(4:2)`: it was passed over for line 1, column 1.
     trace = "RUNTIME ERROR: Field does not exist: nope\n\tspec.jsonnet:(3:5)-(4:2)\tobject <anonymous>\n"

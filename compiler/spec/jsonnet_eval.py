@@ -100,7 +100,8 @@ def resolve_import(
     for candidate in candidates:
         real = os.path.realpath(candidate)
         if not any(real == r or real.startswith(r + os.sep) for r in roots):
-            raise RuntimeError(f"import {rel!r} escapes the allowed library paths ({shown(roots, shown_from)})")
+            escapes = f"import {rel!r} escapes the allowed library paths ({shown(roots, shown_from)})"
+            raise RuntimeError(escapes + _library_outside(real, shown_from))
         if os.path.lexists(real) and not os.path.isdir(real):
             try:
                 data = read_regular(real, MAX_FILE_BYTES)
@@ -121,9 +122,39 @@ def _not_found(rel: str, roots: list[str], shown_from: str | None) -> str:
     said = f"import {rel!r} not found beside the spec ({own}) {paths}"
     below = _found_below(roots[0], rel)
     if below is None:
-        return f"{said}: pass the folder that holds it with -J/--jpath DIR"
+        return f"{said}: {_written_from_elsewhere(rel, roots, shown_from)}"
     folder = shown([below], shown_from)
     return f"{said}: {os.path.join(folder, rel)} is there: pass -J {folder}"
+
+
+def _library_outside(real: str, shown_from: str | None) -> str:
+    """What to pass for a library outside the allowed paths (`import '../lib/svc.libsonnet'` from specs/ with no
+    -J): round 45's newcomer was told it escapes and not which -J admits it. Said only of a Jsonnet file that
+    exists: any other file (`/etc/hostname`) is no library, and its existence is not a spec's to learn."""
+    if not real.lower().endswith(_CODE_SUFFIXES) or not os.path.isfile(real):
+        return ""
+    folder = shown([os.path.dirname(real)], shown_from)
+    return f": {os.path.join(folder, os.path.basename(real))} is there: pass -J {folder}"
+
+
+def _written_from_elsewhere(rel: str, roots: list[str], shown_from: str | None) -> str:
+    """The advice for an import found nowhere: `import 'lib/svc.libsonnet'` with `-J lib` looked for
+    lib/lib/svc.libsonnet (a -J path holds the file under a shorter name), and with no -J it is the path from the
+    working directory, not from the spec's folder (round 45, a newcomer)."""
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    for root in roots[1:]:
+        for cut in range(1, len(parts)):
+            tail = "/".join(parts[cut:])
+            if os.path.isfile(os.path.join(root, tail)):
+                return f"the -J path {shown([root], shown_from)} holds it as {tail!r}: import {tail!r}"
+    here = shown_from or os.getcwd()
+    library = rel.lower().endswith(_CODE_SUFFIXES)  # as for a library outside: no other file's existence is said
+    if library and not os.path.isabs(rel) and ".." not in parts and os.path.isfile(os.path.join(here, rel)):
+        return (
+            f"{rel} is there from the current directory, but an import is read from the spec's folder and the -J "
+            "paths: pass -J . (or the folder that holds it, and import the name below it)"
+        )
+    return "pass the folder that holds it with -J/--jpath DIR"
 
 
 def _found_below(root: str, rel: str, most: int = 2000) -> str | None:
