@@ -27,6 +27,7 @@ from compiler.spec import (
     shape_hints,
     strings,
 )
+from compiler.spec.comment_values import in_place
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
 
@@ -304,6 +305,9 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         yield from _explain_property_name(doc, error, path)
         return
     written = doc.read_otherwise.get(path)
+    if error.validator == "type" and error.instance is None and not written and (comment := in_place(doc, path)):
+        yield Diagnostic(doc.locate(path), path, comment)  # `channel: #payments`: a comment, so no value
+        return
     hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path, _as_text_refusal)
     if hint and written and "_" in written and written not in hint and isinstance(error.instance, int | float):
         # `objective: 99_9` was told "999 is no objective", a number the reader never wrote

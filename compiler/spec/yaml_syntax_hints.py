@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from compiler.spec import comment_values
+
 # `key:value` with no space after the colon: YAML reads the whole line as one plain text, not a key.
 _KEY_WITHOUT_SPACE = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w.-]*):([^\s:/][^:]*)")
 # A line that already holds `key: value` (or `- key: value`) before the colon the parser stopped at.
@@ -22,6 +24,7 @@ _BOM = (
     "an invisible byte order mark (U+FEFF) is here, where only a file's first character may hold one (a second one, "
     "or files joined with cat): delete it"
 )
+_FLOW_AT = re.compile(r"expected ',' or '[}\]]' \(while parsing a flow (?:mapping|sequence) started at line (\d+)")
 _QUOTED_AT = re.compile(r"while scanning a quoted scalar started at line (\d+), column (\d+)")
 _DOUBLE_QUOTED_AT = re.compile(r"while (?:parsing|scanning) a quoted scalar started at line (\d+), column (\d+)")
 # A line's key, after any `- ` that opens list items: (its column's indentation, the key). One way to read each
@@ -72,6 +75,11 @@ def hint(text: str, line: int, col: int, problem: str) -> tuple[int, int, str] |
                 "and each item of a list starts with `- `"
             ),
         )
+    # `{channel: #payments}`: the rest of the line was a comment; closing the file's last line, libyaml names no
+    # collection ("did not find expected node content") and the line after
+    first = int(flow[1]) if (flow := _FLOW_AT.search(problem)) else line - 3 if "node content" in problem else 0
+    if first and (comment := comment_values.in_flow(lines, first, line)):
+        return comment
     if "expected ',' or '}'" in problem and char == "{" and (value := _flow_value(here, col)):
         key, text = value
         return line, col, f"a '{{' inside a value in {{...}} starts a mapping: quote the value, {key}: {text}"
