@@ -30,6 +30,7 @@ from compiler.spec import (
 from compiler.spec.comment_values import in_place
 from compiler.spec.document import Document
 from compiler.spec.files import SHIPPED_LOADER
+from compiler.spec.required_hints import missing_key
 
 if TYPE_CHECKING:  # jsonschema (~40 ms to import) is loaded only for a document fastcheck does not prove valid
     from jsonschema.exceptions import ValidationError
@@ -299,7 +300,8 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
             said += f"fields out of its output); write {missing}: with one colon"
             yield Diagnostic(Location(doc.file, *hidden), path, said)
             return
-        yield Diagnostic(doc.locate(path), path, f"missing required key '{missing}'")
+        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+        yield Diagnostic(doc.locate(path), path, missing_key(missing, path, kind, doc.file))
         return
     if error.validator == "propertyNames":
         yield from _explain_property_name(doc, error, path)
