@@ -52,3 +52,29 @@ def test_verbose_names_the_source_of_each_inherited_slo_number(
         "shop: slo monthly: its period 30d from the built-in table, its burn windows from the built-in 30d catalog"
         in (result.err)
     )
+
+
+def test_verbose_says_a_counters_bare_line_is_per_second(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Round 45 (a newcomer): `below: 10` on a settlements counter meant a few a minute and is 10 a second (its
+    rate); `-v` said nothing of it. A line with its unit (`10/m`) and a gauge's line need no note."""
+    (tmp_path / "platform.yaml").write_text(PLATFORM)
+    alerts = """\
+metrics:
+  requests: shop_requests_total
+  errors: 'shop_requests_total{code=~"5.."}'
+  settlements: {selector: settlements_total, unit: ops}
+  queue: {selector: shop_queue_depth, type: gauge, aggregation: max}
+threshold_alerts:
+  - {name: SettlementsLow, metric: settlements, below: 10, for: 10m, tier: warning}
+  - {name: SettlementsStalled, metric: settlements, below: 1/h, for: 1h, tier: warning}
+  - {name: QueueDeep, metric: queue, above: 500, for: 10m, tier: warning}
+"""
+    spec = SPEC.replace(SPEC.splitlines(keepends=True)[4], alerts)  # its one-line metrics
+    (tmp_path / "shop.yaml").write_text(spec)
+    result = run_obsc(capsys, "-v", "validate", str(tmp_path))
+    assert result.code == 0, result.err
+    notes = [line.split("shop: ", 1)[1] for line in result.err.splitlines() if "threshold alert" in line]
+    assert notes == [
+        "threshold alert SettlementsLow: below 10 reads settlements as events per second (600/m); write 10/m or "
+        "10/h for that many a minute or an hour"
+    ], result.err

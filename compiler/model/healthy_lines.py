@@ -15,17 +15,30 @@ A page has a second bound (round 39): the SLO's own lowest page line. At 95% ove
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_CEILING, Decimal
 
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
 from compiler.model.alert_kinds import KINDS
 from compiler.model.burnrate import error_ratio_threshold, windows_for
-from compiler.model.types import AlertKind, BurnWindow, KeyAlert, Service, SliKind, Slo, ThresholdType, Tier
+from compiler.model.types import (
+    AlertKind,
+    BurnWindow,
+    Comparison,
+    KeyAlert,
+    MetricType,
+    Service,
+    SliKind,
+    Slo,
+    ThresholdType,
+    Tier,
+)
 from compiler.model.units import about_text, decimal_text, format_duration, percent_text
 
 _ALERT = conventions.KEY_ALERT_NAMES[AlertKind.ERROR_RATE.value]
 _P99 = conventions.KEY_ALERT_NAMES[AlertKind.LATENCY_P99.value]
+_BARE_NUMBER = re.compile(r"[0-9][0-9_,]*(\.[0-9]+)?")  # a line written with no unit: 10, 2.5, 1_000
 _P99_SHARE = Decimal("0.01")  # the share of requests over its line that a p99 alert fires on
 
 
@@ -166,3 +179,18 @@ def _line_text(alert: KeyAlert) -> str:
     if KINDS[alert.kind].threshold is ThresholdType.DURATION:
         return _seconds(alert.threshold)
     return percent_text(alert.threshold)
+
+
+def counter_line_notes(service: Service) -> list[str]:
+    """`-v` notes: a threshold alert on a counter whose line was written as a bare number is read per second (the
+    counter's rate); round 45's newcomer wrote `below: 10` on a settlements counter meaning a few a minute, and no
+    word said it was 10 a second (600 a minute)."""
+    return [
+        f"threshold alert {alert.name}: {alert.comparison.value} {alert.threshold_text} reads {alert.metric.name} as "
+        f"events per second ({decimal_text(alert.threshold * 60)}/m); write {alert.threshold_text}/m or "
+        f"{alert.threshold_text}/h for that many a minute or an hour"
+        for alert in service.threshold_alerts
+        if alert.metric.type is MetricType.COUNTER
+        and alert.comparison is not Comparison.WITHIN
+        and _BARE_NUMBER.fullmatch(alert.threshold_text)
+    ]

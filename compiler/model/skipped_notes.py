@@ -9,7 +9,7 @@ from compiler.model.alert_kinds import KINDS
 from compiler.model.alerts import NEEDS_SELECTOR
 from compiler.model.build_context import Layer
 from compiler.model.build_targets import targets_notes
-from compiler.model.healthy_lines import line_source_notes
+from compiler.model.healthy_lines import counter_line_notes, line_source_notes
 from compiler.model.prober_selector import prober_notes
 from compiler.model.raw_rates import increase_notes
 from compiler.model.silent_groups import unwatched_group_notes
@@ -40,6 +40,7 @@ def explain_skipped(service: Service, data: Mapping[str, Any], defaults: Layer) 
     notes += increase_notes(data)
     notes += symptom_notes(service)
     notes += line_source_notes(service)
+    notes += counter_line_notes(service)
     notes += slo_source_notes(service, data, defaults)
     notes += kind_notes(service)
     notes += unwatched_group_notes(service)
