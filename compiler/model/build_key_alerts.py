@@ -24,6 +24,7 @@ from compiler.model.units import (
     parse_duration,
     parse_percent,
     parse_threshold_seconds,
+    unitless_latency_line,
 )
 from compiler.spec.document import Path
 
@@ -338,6 +339,8 @@ def parse_threshold(value: Any, ttype: ThresholdType) -> Decimal | None:
             raise ValueError(past)
         return ratio
     if ttype == ThresholdType.DURATION:
+        if unitless := unitless_latency_line(str(value)):
+            raise ValueError(unitless)
         seconds = parse_threshold_seconds(str(value))
         if seconds <= 0:
             raise ValueError("threshold must be longer than 0s")

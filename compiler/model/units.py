@@ -7,7 +7,7 @@ import re
 import sys
 from decimal import Decimal, localcontext
 
-from compiler.spec.hint_values import duration_advice
+from compiler.spec.hint_values import duration_advice, guess_unit
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _SECONDS: dict[str, Decimal] = {
@@ -167,6 +167,18 @@ def parse_duration_seconds(text: str) -> Decimal:
     if not re.fullmatch(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+", text):
         raise ValueError(f"{text!r} is not a duration like 300ms, 1s{_whole(text)}")
     return _bounded(text, sum((Decimal(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text)), Decimal(0)))
+
+
+def unitless_latency_line(text: str) -> str:
+    """`latency_p99: {critical: 500}`: a latency line written without its unit was "'500' is not a duration like
+    300ms, 1s", quoted as if written as text and with no guess (round 45); the schema says a bare `threshold`
+    so, with the same guess. "" for any other text."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+        return ""
+    guess = guess_unit(Decimal(text), "threshold")
+    return f"{text} has no unit; a latency line is a duration: write it with ms or s, e.g. 300ms, 1s" + (
+        f". Did you mean {guess}?" if guess else ""
+    )
 
 
 _DECIMAL_DURATION = re.compile(r"([0-9]+\.[0-9]+)(ms|s|m|h|d|w)")
