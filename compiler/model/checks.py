@@ -311,8 +311,10 @@ def receiver_problems(receiver: Receiver, am_global: Mapping[str, Any]) -> list[
             found.append(
                 (
                     ("slack",),
+                    # round 45: a newcomer who set the global URL was refused next for the missing channel list
                     f"receiver {receiver.name!r}: slack needs a webhook URL file: set api_url_file here or "
-                    "alertmanager.global.slack_api_url_file in the platform file",
+                    "alertmanager.global.slack_api_url_file in the platform file (a spec then posts through it only "
+                    "to the channels teams.<team>.slack_channels lists)",
                 )
             )
         if integration.kind == "email":

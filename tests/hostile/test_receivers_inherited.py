@@ -68,6 +68,13 @@ def test_without_a_global_url_only_the_missing_url_is_reported(tmp_path: Path) -
     assert len(errors) == 1 and "slack needs a webhook URL file" in errors[0], errors
 
 
+def test_the_missing_url_says_the_channel_list_the_global_url_needs(tmp_path: Path) -> None:
+    """Round 45 (a newcomer): told to set the global URL, they did, and were refused next for the channel their team
+    does not list; the first message now names both."""
+    errors = _errors(tmp_path, _spec('{slack: {channel: "#payments-oncall"}}'), ROOTED)
+    assert "a spec then posts through it only to the channels teams.<team>.slack_channels lists" in errors[0], errors
+
+
 def test_a_listing_that_failed_the_schema_is_not_judged_again(tmp_path: Path) -> None:
     errors = _errors(tmp_path, _spec('{slack: {channel: "#t1-alerts"}}'), _listing("['#t1 alerts']"))
     assert len(errors) == 1 and "$.teams.t1.slack_channels[0]" in errors[0], errors
