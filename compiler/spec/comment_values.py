@@ -14,7 +14,9 @@ from compiler.spec.files import read_regular
 
 # `#word` where a value starts: after `key: ` or an opening `[`, `{` or `,` of a flow collection. A comment in a
 # flow collection written over several lines has a space after its `#` (`# note`); a value does not.
-_FLOW_VALUE = re.compile(r"(?:([A-Za-z_][\w.-]*):[ \t]+|[\[{,][ \t]*)(#[^\s,\]}]+)")
+# The key starts where its run of key characters does (the lookbehind): tried from every character of a long run,
+# the search was quadratic in it.
+_FLOW_VALUE = re.compile(r"(?:(?<![\w.-])([A-Za-z_][\w.-]*):[ \t]+|[\[{,][ \t]*)(#[^\s,\]}]+)")
 _BLOCK_VALUE = re.compile(r"[ \t]*(#\S+)")
 
 

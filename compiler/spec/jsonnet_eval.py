@@ -25,6 +25,7 @@ from compiler.spec.files import MAX_FILE_BYTES, read_regular
 _HEADER = struct.Struct(">Q")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _CODE_SUFFIXES = (".jsonnet", ".libsonnet", ".json")
+_LIBRARY_SUFFIXES = (".jsonnet", ".libsonnet")  # files whose place an import message may name (not a .json's)
 
 
 def as_checked_in(text: bytes) -> bytes:
@@ -131,7 +132,7 @@ def _library_outside(real: str, shown_from: str | None) -> str:
     """What to pass for a library outside the allowed paths (`import '../lib/svc.libsonnet'` from specs/ with no
     -J): round 45's newcomer was told it escapes and not which -J admits it. Said only of a Jsonnet file that
     exists: any other file (`/etc/hostname`) is no library, and its existence is not a spec's to learn."""
-    if not real.lower().endswith(_CODE_SUFFIXES) or not os.path.isfile(real):
+    if not real.lower().endswith(_LIBRARY_SUFFIXES) or not os.path.isfile(real):
         return ""
     folder = shown([os.path.dirname(real)], shown_from)
     return f": {os.path.join(folder, os.path.basename(real))} is there: pass -J {folder}"
@@ -143,12 +144,12 @@ def _written_from_elsewhere(rel: str, roots: list[str], shown_from: str | None) 
     working directory, not from the spec's folder (round 45, a newcomer)."""
     parts = [p for p in rel.split("/") if p not in ("", ".")]
     for root in roots[1:]:
-        for cut in range(1, len(parts)):
+        for cut in range(1, min(len(parts), 8)):  # a few folders deep: a hostile import's 10,000 are not walked
             tail = "/".join(parts[cut:])
             if os.path.isfile(os.path.join(root, tail)):
                 return f"the -J path {shown([root], shown_from)} holds it as {tail!r}: import {tail!r}"
     here = shown_from or os.getcwd()
-    library = rel.lower().endswith(_CODE_SUFFIXES)  # as for a library outside: no other file's existence is said
+    library = rel.lower().endswith(_LIBRARY_SUFFIXES)  # as for a library outside: no other file's existence is said
     if library and not os.path.isabs(rel) and ".." not in parts and os.path.isfile(os.path.join(here, rel)):
         return (
             f"{rel} is there from the current directory, but an import is read from the spec's folder and the -J "
