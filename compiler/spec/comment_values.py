@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from compiler.errors import InputError
+from compiler.errors import InputError, Location
 from compiler.spec.document import Document, Path
 from compiler.spec.files import read_regular
 
@@ -40,9 +40,10 @@ def in_flow(lines: list[str], first: int, last: int) -> tuple[int, int, str] | N
     return None
 
 
-def in_place(doc: Document, path: Path) -> str | None:
-    """The hint for a value read as null because a `#value` stands where it was written, or None. Read from the
-    file again: only when a schema error is reported for such a value, so a compile that passes pays nothing."""
+def in_place(doc: Document, path: Path) -> tuple[Location, str] | None:
+    """(the `#`'s place, the hint) for a value read as null because a `#value` stands where it was written, or None.
+    Read from the file again: only when a schema error is reported for such a value, so a compile that passes pays
+    nothing."""
     if not doc.real_file:
         return None
     where = doc.locate(path)
@@ -55,4 +56,5 @@ def in_place(doc: Document, path: Path) -> str | None:
     found = _BLOCK_VALUE.match(lines[where.line - 1].removeprefix("\ufeff"), where.col - 1)
     if found is None:
         return None
-    return said(path[-1] if path and isinstance(path[-1], str) else None, found[1])
+    at = Location(where.file, where.line, found.start(1) + 1)  # the `#`, not the empty value before it
+    return at, said(path[-1] if path and isinstance(path[-1], str) else None, found[1])

@@ -308,7 +308,7 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     written = doc.read_otherwise.get(path)
     if error.validator == "type" and error.instance is None and not written and (comment := in_place(doc, path)):
-        yield Diagnostic(doc.locate(path), path, comment)  # `channel: #payments`: a comment, so no value
+        yield Diagnostic(comment[0], path, comment[1])  # `channel: #payments`: a comment, so no value
         return
     hint = hints.explain(error, _defs(), path) or hint_values.not_text(error, written, path, _as_text_refusal)
     if hint and written and "_" in written and written not in hint and isinstance(error.instance, int | float):
