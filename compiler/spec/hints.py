@@ -340,6 +340,8 @@ def _slos_mapping(error: ValidationError, defs: Defs, path: Path) -> str | None:
     if path not in (("slos",), ("threshold_alerts",)) or not isinstance(error.instance, dict):
         return None
     first, item = next(iter(error.instance), "availability"), "SLO" if path == ("slos",) else "alert"
+    if isinstance(named := error.instance.get("name"), str):  # one item without its `- `: was "- name: name"
+        return f"{path[0]} is a list, one item per {item}: write this one as an item, `- name: {named}`, its keys below"
     return (
         f"{path[0]} is a list, one item per {item} with its name inside: write `- name: {first}` and its keys below it"
     )
