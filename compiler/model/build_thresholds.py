@@ -360,10 +360,20 @@ def _threshold_spelled(value: Any, comparison: Comparison, metric: Metric) -> De
 _LONG_SPAN = re.compile(r"[0-9.]+\s*(/|per\s*)(d|day|days|w|wk|week|weeks|y|yr|year|month|mo)", re.IGNORECASE)
 
 
+# `10/min`, `10 per minute`, `5/sec`, `100 per hour`: a rate obsc reads, spelled in words (round 45, a newcomer)
+_SPELLED_RATE = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?)\s*(?:/|per\s*)(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)", re.IGNORECASE
+)
+
+
 def _counter_line_advice(value: Any, metric: Metric) -> str:
     """Why a counter's line is not read, and the forms that are. A rate per day or week (a batch job's runs
     counted once a day) is not one of them: the rate window stops at a day, where such a counter reads 0 or one
     run, so a late run is told by the timestamp of its last success, not by a rate line."""
+    if isinstance(value, str) and (spelled := _SPELLED_RATE.fullmatch(value.strip())):  # `10/min`, `5 per second`
+        unit = spelled[2][0].lower()
+        rate = f"{spelled[1]} (a bare number is per second)" if unit == "s" else f"{spelled[1]}/{unit}"
+        return f"{metric.name!r} is a counter, compared as a rate: write {rate}"
     text = (
         f"{metric.name!r} is a counter: its per-second rate is compared (over 5m, or for a line under 1/m the "
         "shortest window up to a day that holds 5 events at the line); write e.g. 2.5, 10/m or 100/h"
