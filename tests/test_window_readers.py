@@ -86,6 +86,15 @@ def test_every_reader_reads_the_placeholders_where_the_parser_does(query: str) -
     assert sample is not None and str(sample) == str(promql_tree.parse(expand(query, SELECTOR, "5m")))
 
 
+@pytest.mark.parametrize("query", ["rate(x[$windows])", "x{$selector_id}", "rate(x[$window_1])", "$selectors"])
+def test_a_longer_word_outside_a_string_is_no_placeholder(query: str) -> None:
+    # Whole words outside strings too (the property's longer cousins are inside label values, where the mask alone
+    # hides them): `$windows` read as `$window` + `s` was filled as `5ms` (a hand mutant of round 44 no test killed).
+    assert promql_text.placeholders(query) == []
+    assert promql_text.fill(query, selector='job="j"', window="5m") == query
+    assert not promql_text.holds(query, promql_text.WINDOW) and not promql_text.holds(query, promql_text.SELECTOR)
+
+
 # ---------------------------------------------------------------- what the old readers wrote or checked
 
 SPEC = """\
