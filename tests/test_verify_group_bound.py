@@ -84,3 +84,27 @@ def test_two_labels_each_under_the_bound_are_counted_together(tmp_path: Path) ->
 
 
 PAIR = "  - {name: pairs, objective: 99.9, by: [route, tenant], sli: {errors: errors, total: requests}}\n"
+
+
+def test_at_the_bound_is_within_it_and_one_past_it_is_a_finding(tmp_path: Path) -> None:
+    """500 request ids are the default bound's 500 groups, not past it; 501 are (`<=` read as `<`, a hand mutant
+    of round 44, passed every test)."""
+    found = []
+    for ids in (500, 501):
+
+        def answer(path: str, query: str, ids: int = ids) -> Any:
+            if path != "/api/v1/query":
+                return {"groups": []} if path == "/api/v1/rules" else []
+            expr = urllib.parse.parse_qs(query)["query"][0]
+            value = str(ids) if "count by (request_id)" in expr else "1"
+            return {"resultType": "vector", "result": [{"metric": {}, "value": [0, value]}]}
+
+        (tmp_path / "platform.yaml").write_text(sink_platform())
+        (tmp_path / "api.yaml").write_text(SPEC.split("slos:")[0] + "slos:\n" + ONE_ID)
+        with serving(answer) as url:
+            report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
+        found.append([f.path for f in report.findings if "max_groups" in f.message])
+    assert found == [[], [("slos", 0, "by", 0)]], found
+
+
+ONE_ID = "  - {name: per-request, objective: 99.9, by: [request_id], sli: {errors: errors, total: requests}}\n"
