@@ -119,6 +119,33 @@ def test_a_holds_feed_offers_a_selector_without_a_name_every_series() -> None:
     assert not feed.admits([InputSeries("api:count", (), "1x10")])  # now it writes one
 
 
+def _feed(*rules: Rule) -> hold_feed.HoldFeed:
+    return hold_feed.HoldFeed(ServiceRules("api", (Group("api", rules),)))
+
+
+def _series(name: str, *labels: tuple[str, str]) -> InputSeries:
+    return InputSeries(name, labels, "1x10")
+
+
+def test_a_holds_feed_offers_a_rule_every_series_its_selectors_select() -> None:
+    # Hand mutants of round 44's holds feed no test killed: a rule offered only the first series it selects (an
+    # `and` then read one side), and a matcher of an empty value (`zone=""`: the label missing) made an index key
+    # (no series lacking the label was offered). Each admitted the rule's own record, which the rule writes.
+    both = Rule('sum(errors_total{service="api"}) and on () sum(requests_total{service="api"})', record="api:both")
+    fed = [_series("errors_total", ("service", "api")), _series("requests_total", ("service", "api"))]
+    assert not _feed(both).admits([*fed, _series("api:both")])
+    unzoned = Rule('sum(errors_total{service="api",zone=""})', record="api:unzoned")
+    assert not _feed(unzoned).admits([fed[0], _series("api:unzoned")])
+
+
+def test_a_rule_asked_before_a_record_it_reads_is_asked_again_when_it_comes() -> None:
+    # The second rule reads the first's record and a scraped series; asked before the first wrote (nothing), it is
+    # asked again once the record has come (kept to its first answer, a hand mutant of round 44, it wrote nothing).
+    later = Rule('sum(errors_total{service="api"}) and on () sum(api:first)', record="api:later")
+    first = Rule('sum(errors_total{service="api"})', record="api:first")
+    assert not _feed(later, first).admits([_series("errors_total", ("service", "api")), _series("api:later")])
+
+
 def _missing_share_by_definition(present: list[bool], at: int, window: int) -> bool:
     first = -(-(at * missing_scrapes.STEP - window) // missing_scrapes.STEP)
     points = range(first, at + 1)
