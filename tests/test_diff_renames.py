@@ -97,6 +97,10 @@ def test_a_link_moved_beyond_the_name_is_said_on_the_rename_row() -> None:
     moved = _rules("c").replace("runbook_url: runbooks/c/Down.md", "runbook_url: https://evil.example/c/Down.md")
     (row,) = changes.summarise([(PATH.format("a"), _rules("a"), None), (PATH.format("c"), None, moved)]).changes
     assert "Down: annotations.runbook_url: runbooks/a/Down.md → https://evil.example/c/Down.md" in row.details
+    # the name is compared as a whole path segment: `md` renamed to `x` leaves `Down.md` as it is (matched inside
+    # other words, a hand mutant of round 44, the unmoved link was said moved)
+    (row,) = changes.summarise([(PATH.format("md"), _rules("md"), None), (PATH.format("x"), None, _rules("x"))]).changes
+    assert not [line for line in row.details if "annotations.runbook_url" in line], row.details
 
 
 # ---- round 45: a rename with a rule change, or with a team move, paired by identity -------------------------
