@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -307,3 +308,17 @@ def _groups(test_file: Path) -> int:
 def _source(path: str) -> str:
     focused = promtool_focus.source_of(path)
     return focused[0] if focused else path
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (["c.test.yaml", "a.test.yaml", "b.test.yaml"], "a.test.yaml, b.test.yaml, c.test.yaml"),
+        (["d.yaml", "c.yaml", "b.yaml", "a.yaml"], "a.yaml, b.yaml, c.yaml and 1 more"),
+        (["a.test.yaml (group 1)", "a.test.yaml (group 2)"], "a.test.yaml"),
+    ],
+)
+def test_a_timeout_names_three_files_and_counts_the_rest(files: list[str], said: str) -> None:
+    # the count from the fourth file (from the fifth, a hand mutant of round 44, passed every test: a fourth file
+    # was left unsaid), a focused file's groups as the file once
+    assert promtool._named(files, SimpleNamespace(shown={})) == said  # type: ignore[arg-type]
