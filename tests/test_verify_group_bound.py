@@ -87,8 +87,8 @@ PAIR = "  - {name: pairs, objective: 99.9, by: [route, tenant], sli: {errors: er
 
 
 def test_at_the_bound_is_within_it_and_one_past_it_is_a_finding(tmp_path: Path) -> None:
-    """500 request ids are the default bound's 500 groups, not past it; 501 are (`<=` read as `<`, a hand mutant
-    of round 44, passed every test)."""
+    """500 request ids are the default bound's 500 groups, not past it; 501 are, for an SLO and a threshold alert
+    alike (`<=` read as `<`, hand mutants of round 44, passed every test)."""
     found = []
     for ids in (500, 501):
 
@@ -104,7 +104,10 @@ def test_at_the_bound_is_within_it_and_one_past_it_is_a_finding(tmp_path: Path) 
         with serving(answer) as url:
             report = verify([str(tmp_path)], VerifyOptions(url, retries=0))
         found.append([f.path for f in report.findings if "max_groups" in f.message])
-    assert found == [[], [("slos", 0, "by", 0)]], found
+    assert found == [[], [("slos", 0, "by", 0), ("threshold_alerts", 0, "by", 0)]], found
 
 
-ONE_ID = "  - {name: per-request, objective: 99.9, by: [request_id], sli: {errors: errors, total: requests}}\n"
+ONE_ID = (
+    "  - {name: per-request, objective: 99.9, by: [request_id], sli: {errors: errors, total: requests}}\n"
+    "threshold_alerts:\n  - {name: SlowRequests, metric: requests, above: 100, tier: warning, by: [request_id]}\n"
+)
