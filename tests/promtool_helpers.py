@@ -14,6 +14,17 @@ from compiler import conventions as names
 from tests.conftest import require_tool
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+# The kinds of test file that tests/test_hold_feed.py runs whole with promtool for every golden (their holds feed
+# recorded series a rule of the same file may write: only a whole run shows it). A test that runs a golden's test
+# files whole (or the same specs compiled afresh: the same bytes, test_golden.py) leaves these out.
+RUN_BY_HOLD_FEED = ("scrapes", "holds", "twins")
+
+
+def run_by_hold_feed(test_file: str) -> bool:
+    """Whether a generated test file (by its name) is of a kind test_hold_feed.py runs whole for every golden."""
+    return any(test_file.endswith(f".{kind}.test.yaml") for kind in RUN_BY_HOLD_FEED)
+
+
 # libyaml's parser and writer where built (~8x less CPU than PyYAML's own): the rule files cut here are obsc's
 # output read as data, and what is written is promtool's input, whose data (not its text style) is the point.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
