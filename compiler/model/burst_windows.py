@@ -100,16 +100,24 @@ EVENT_BURST_SHOWN = 2
 EVENT_BURST_SLACK = Decimal("0.1")
 
 
-def event_burst_of(recorded: Sequence[int], window: BurnWindow, line: Decimal, counted: bool = True) -> int | None:
+def event_burst_of(
+    recorded: Sequence[int], window: BurnWindow, line: Decimal, counted: bool = True, guarded: Iterable[int] = ()
+) -> int | None:
     """The burst window (seconds) of an event-count burn pair (a page or a ticket): its longest fast-tier step
-    (burnrate.recovery_windows) adding at most BURST_SHARE of the long window to the short one; None where there
-    is none, and where its error-ratio `line` shows a failure in EVENT_BURST_EVENTS events (the short window's
-    count ends the pair wherever the burst's would: counted_short.py). A long window in the coarse tier only where
-    the SLO's min_bad_events guard records its failure count (`counted`; `min_bad_events: 0` records none)."""
-    if line * EVENT_BURST_EVENTS >= 1 or not (counted or not recording_tiers().is_coarse(window.long_seconds)):
+    (burnrate.recovery_windows), or coarse window whose failures the guard counts (`guarded`: the pairs' long
+    windows), adding at most BURST_SHARE of the long window to the short one; None where there is none, and where
+    its error-ratio `line` shows a failure in EVENT_BURST_EVENTS events (the short window's count ends the pair
+    wherever the burst's would: counted_short.py). A long window in the coarse tier only where the SLO's
+    min_bad_events guard records its failure count (`counted`; `min_bad_events: 0` records none)."""
+    tiers = recording_tiers()
+    if line * EVENT_BURST_EVENTS >= 1 or not (counted or not tiers.is_coarse(window.long_seconds)):
         return None
+    if tiers.is_coarse(window.short_seconds):
+        return None  # its short window starts and ends it on its plain ratio (counted_short.short_counted)
     share = BURST_SHARE * window.long_seconds
-    fit = [s for s in recovery_windows(recorded, window) if s - window.short_seconds <= share]
+    between = [s for s in guarded if window.short_seconds < s < window.long_seconds and tiers.is_coarse(s)]
+    steps = [*recovery_windows(recorded, window), *(between if counted else [])]
+    fit = [s for s in steps if s - window.short_seconds <= share]
     return max(fit) if fit else None
 
 
@@ -128,4 +136,5 @@ def event_burst_ends_of(
     """`event_burst_ends` among the `recorded` windows, the pairs' error-ratio `lines` (in `windows` order), the
     coarse tier's failure counts recorded or not (`counted`: the SLO's min_bad_events guard)."""
     line = dict(zip(windows, lines, strict=True))
-    return ends_of(recorded, windows, lambda recorded, w: event_burst_of(recorded, w, line[w], counted))
+    guarded = sorted({w.long_seconds for w in windows})  # the coarse windows whose failures the guard counts
+    return ends_of(recorded, windows, lambda recorded, w: event_burst_of(recorded, w, line[w], counted, guarded))
