@@ -216,9 +216,12 @@ def event_burst_states(
     0.9; its ratio times the short window's events at least 1.25x EVENT_BURST_SHOWN), holding 1.25x the long
     window's failures (all of them: names.SLI_BURST_OVER is 1, the page ends) or 0.8x (some older: it holds, the
     burst window read by the held branch). Kills the burst operand dropped, its gates flipped, and the burst window
-    read as a wider one."""
+    read as a wider one. A burst window in the coarse tier (the 3d/6h ticket's 1d) reads the coarse tier's one
+    ratio: `coarse_burst_states`."""
     if burst is None:
         return []
+    if recording_tiers().is_coarse(burst[0]):
+        return coarse_burst_states(where, w, line, total, steps, burst)
     events = BELOW / line
     if events < EVENT_BURST_EVENTS * ABOVE:  # a high line: fewer events, still more than EVENT_BURST_EVENTS
         events = (EVENT_BURST_EVENTS + 1 / line) / 2
@@ -240,6 +243,59 @@ def event_burst_states(
         )
         out.append((title, state, ends))
     return out
+
+
+def coarse_burst_states(
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, steps: tuple[int, ...], burst: tuple[int, int]
+) -> list[tuple[str, _State, bool]]:
+    """`event_burst_states` of a pair whose burst window is in the coarse tier beside its long one (the 3d/6h
+    ticket's 1d, round 45): the coarse tier has seen just the burst window (`_State.coarse_seen`), so it holds
+    every failure of the long one: names.SLI_BURST_OVER is 1, the ticket ends. The long window at 1.25x the `line`,
+    the burst window at the same 5m ratio over its whole span (3.75x the line for 3d/1d), the short window clean
+    with events for 0.8 failures at the line, every step as thin. Its converse (some failures older: it holds) is
+    the thin gap case's, which `older_failures` gives such a history (no state more: each sets the coarse tier,
+    so none shares a test group with another). Kills the burst operand dropped, its density gate flipped, the burst
+    window read as the long one."""
+    window, long = burst
+    state = counted_clean_state(w, line * ABOVE, total, steps, line, _burst_events(line) * line)
+    for seconds in steps:
+        state.ratios[seconds], state.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
+    state.coarse, state.coarse_seen = fed(line * ABOVE * long / window), window
+    ratio = state.ratio(window)
+    if ratio >= 0.9 or float(_burst_events(line)) * ratio < float(EVENT_BURST_SHOWN * ABOVE):
+        return []
+    title = (
+        f"{where} {w.long} at 1.25x, a clean {w.short} too thin to end it alone, {format_duration(window)} of history "
+        f"seen (the {format_duration(window)} holds the {w.long}'s failures: a burst over), alerting: stops"
+    )
+    return [(title, state, True)]
+
+
+# The share of the long window's failures the burst window holds in `older_failures`: some are older.
+OLDER_SHARE = Decimal("0.75")
+
+
+def older_failures(state: _State, w: BurnWindow, line: Decimal, burst: Burst) -> str:
+    """Give the thin gap case of a pair with a coarse burst window (`coarse_burst_states`) a coarse tier that has
+    seen the burst window over OLDER_SHARE (its failures that share of the long window's; the burst window at
+    line x 1.25 / OLDER_SHARE x long / seen, past its density gate): the pair holds, on the `unless` branch's
+    long window, because some failures are older than the burst window (kills the record's "every failure inside"
+    comparison dropped or flipped). The title's words for it ("" for any other pair)."""
+    if burst is None or not recording_tiers().is_coarse(burst[0]):
+        return ""
+    window, long = burst
+    seen = int(window / OLDER_SHARE)
+    state.coarse, state.coarse_seen = fed(line * ABOVE * long / seen), seen
+    return (
+        f"{format_duration(seen)} of history seen (the {format_duration(window)} holds {OLDER_SHARE}x its failures), "
+    )
+
+
+def _burst_events(line: Decimal) -> Decimal:
+    """Events of a clean short window too thin to end its pair alone: for 0.8 failures at the `line`, or halfway
+    between EVENT_BURST_EVENTS and one failure's worth where that is fewer (a high line)."""
+    events = BELOW / line
+    return events if events >= EVENT_BURST_EVENTS * ABOVE else (EVENT_BURST_EVENTS + 1 / line) / 2
 
 
 # (failures at the line among the short window's events, its failures, held, fires) of `stray_states`: one

@@ -51,6 +51,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     event_burst_states,
     guarded_state,
     no_events_state,
+    older_failures,
     pair_state,
     shows,
     sliced_hold_states,
@@ -238,7 +239,7 @@ def plan(shape: Shape) -> Plan:
             for seconds in steps:  # each step as thin (counted_step's `>= 1`): passed over, the long one decides
                 gap.ratios[seconds], gap.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
             title = f"{where} {w.long} at 1.25x, a clean {w.short}{named} each with events for 0.8 failures, "
-            title += "alerting: fires"
+            title += older_failures(gap, w, line, burst) + "alerting: fires"
             add(title, gap, hold_times(w.for_seconds, step), alert_of(w))
         if shape.thin:  # ...and one with events enough ends the page: counted_short.py's `>= 1` pinned both ways
             clean = counted_clean_state(w, line * ABOVE, busy, steps, line, ABOVE)
@@ -385,7 +386,8 @@ def _fed_until_last(group: list[Part], shape: Shape) -> tuple[Part, ...]:
 
 
 def _rates(state: _State, shape: Shape, samples: int) -> Rates:
-    return rates(state, shape.recorded, shape.period_seconds, samples, shape.slices, shape.counted, shape.sliced)
+    recorded, period, step = shape.recorded, shape.period_seconds, shape.step
+    return rates(state, recorded, period, samples, shape.slices, shape.counted, shape.sliced, step)
 
 
 def _duration(seconds: int) -> str:

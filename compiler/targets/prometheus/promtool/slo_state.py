@@ -20,6 +20,7 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS
 from compiler.targets.prometheus.counted_short import (
     LESS_ONE,
     LONE_FAILURE,
@@ -53,6 +54,11 @@ class _State:
     # time slices: window seconds → bad slices fed for its count in place of its bad rate times its seconds (a
     # coarse window apart from the coarse tier's one ratio: a burst over, slo_pair_states.burst_states)
     counts: dict[int, Decimal] = field(default_factory=dict)
+    # seconds of history the coarse tier has seen at every evaluation (0: a whole period): each coarse window then
+    # reads `coarse` times the share of it they cover, and its failures those of that history alone (`rates` feeds
+    # names.SLI_COARSE_SINCE so: coarse_history.py). A day seen: every failure of a 3d window lies in its 1d one
+    # (an event-count burst over: slo_pair_states.event_burst_states)
+    coarse_seen: int = 0
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
     def window(self, seconds: int) -> _Numbers:
@@ -62,6 +68,8 @@ class _State:
         if known is None:
             if _is_coarse(seconds):
                 ratio, total = self.coarse, self.totals.get(_COARSE, self.total)
+                if self.coarse_seen:
+                    ratio = ratio * min(Decimal(1), Decimal(self.coarse_seen) / seconds)
             else:
                 ratio, total = self.ratios.get(seconds, _ZERO), self.totals.get(seconds, self.total)
             known = self._windows[seconds] = (total, *_numbers(ratio, total))
@@ -299,6 +307,7 @@ def rates(
     slices: bool = False,
     counted: tuple[int, ...] = (),
     sliced: tuple[int, ...] = (),
+    step: int = 60,
 ) -> Rates:
     """The values of the bad and total rates of every window (of `recorded`) the state sets (`_State.fed`); a
     window with no errors and default traffic is left out (the files stay small), as is one set to no events:
@@ -307,7 +316,8 @@ def rates(
     `slices`: a time-slice SLI, whose windows record their share of bad slices (the state's ratio) and derive
     their totals; the state's traffic is then slices a second, and each window of `counted` (its min_bad_events
     guard) is fed its count of bad slices, its bad rate times its seconds, and each fed window of `sliced` (that
-    may end a held pair: counted_short.py) its count of slices in place of a total rate."""
+    may end a held pair: counted_short.py) its count of slices in place of a total rate. The coarse tier's entry
+    carries the first-seen times a state with `coarse_seen` feeds (`step` seconds a sample), "" for a whole period."""
     out = []
     ratios = state.ratios
     for seconds in recorded:
@@ -319,11 +329,13 @@ def rates(
             else:
                 out.append((seconds, _constant(bad, samples), _constant(events, samples), ""))
     if state.fed(period):
-        events, bad = state.window(period)[:2]  # any coarse window
+        events = state.totals.get(_COARSE, state.total)
+        seen = seen_since(state.coarse_seen, step, samples)
         if slices:
-            out.append((_COARSE, _constant(state.coarse, samples), "", ""))
+            out.append((_COARSE, _constant(state.coarse, samples), "", seen))
         else:
-            out.append((_COARSE, _constant(bad, samples), _constant(events, samples), ""))
+            bad = _numbers(state.coarse, events)[0]  # the 5m base: each coarse window scales it (coarse_seen)
+            out.append((_COARSE, _constant(bad, samples), _constant(events, samples), seen))
     for seconds in counted:
         bad = state.bad_slices(seconds)
         if bad:
@@ -378,7 +390,7 @@ class Feed:
                 labels = tuple(sorted({**self._pairs[bad], **self._group}.items()))
                 out.append(InputSeries(names.ALERTS_SERIES, labels, total))
                 continue
-            if count:
+            if count and seconds != _COARSE:
                 name = names.sli_bad_slices(_window_name(seconds))
                 labels = tuple(sorted({**self._own, names.LABEL_WINDOW: _window_name(seconds), **self._group}.items()))
                 out.append(InputSeries(name, labels, count))
@@ -388,8 +400,16 @@ class Feed:
             if total:
                 out.append(InputSeries(total_name, labels, total))
             if seconds == _COARSE and self.since:
-                out.append(history_start(labels, self.period, bad))
+                since = InputSeries(names.SLI_COARSE_SINCE, labels, count) if count else None
+                out.append(since or history_start(labels, self.period, bad))
         return tuple(out)
+
+
+def seen_since(seen: int, step: int, samples: int) -> str:
+    """names.SLI_COARSE_SINCE values for a coarse tier that has seen `seen` seconds at every sample time (`step`
+    seconds apart, `samples` of them): it moves with time, so the share each coarse window covers stays the same
+    (coarse_history.py: the first sample covers its 5m); "" for `seen` 0 (a whole period: `history_start`)."""
+    return f"{COARSE_BASE_SECONDS - seen}+{step}x{samples}" if seen else ""
 
 
 def history_start(labels: tuple[tuple[str, str], ...], period: int, like: str) -> InputSeries:

@@ -21,6 +21,7 @@ def join(states: Iterable[_State]) -> _State:
         out.ratios.update(state.ratios)
         out.totals.update(state.totals)
         out.coarse = out.coarse or state.coarse
+        out.coarse_seen = out.coarse_seen or state.coarse_seen
         out.total = state.total
         out.held |= state.held
         out.counts.update(state.counts)
