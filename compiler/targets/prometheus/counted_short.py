@@ -22,8 +22,8 @@ floor, 3) kept the 6h/30m page until the 6h window let it go (6 hours; round 39)
 Freshness (slices too) likewise; an error ratio has neither: its short ratio ends it.
 
 An event-count burn pair also ends when its burst is over (model/burst_windows.py `event_burst_of`: the 6h/30m
-page, round 42, the 1d/2h ticket, round 43, and the 3d/6h ticket, round 45): `event_burst_record` records it, and the short window's operand
-reads `(S and T * N * line >= 1 or B)`.
+page, round 42, the 1d/2h ticket, round 43, and the 3d/6h ticket, round 45): `event_burst_record` records it,
+and the short window's operand reads `(S and T * N * line >= 1 or B)`.
 """
 
 from __future__ import annotations
