@@ -65,6 +65,12 @@ def kept_groups(metric: Metric) -> tuple[str, ...]:
     return kept_labels(metric.expr).labels if metric.expr and metric.selector is None else ()
 
 
+def labels_untold(metric: Metric) -> bool:
+    """Whether the series of an expression metric keep labels its text does not tell (`rate(x[$window])`, one
+    series per instance; `sum without (pod) (...)`; a label_replace): a legend can name none of them."""
+    return bool(metric.expr and metric.selector is None and kept_labels(metric.expr).problem)
+
+
 def variable_labels(service: Service) -> list[str]:
     """The labels the service dashboard has a variable of: its SLOs' and threshold alerts' group labels."""
     return list(dict.fromkeys([*group_labels(service), *(label for a in service.threshold_alerts for label in a.by)]))

@@ -25,6 +25,7 @@ from compiler.targets.grafana.groups import (
     by_groups,
     group_matchers,
     kept_groups,
+    labels_untold,
     on_groups,
     on_meta,
     only_selected,
@@ -254,8 +255,16 @@ def metric_queries(service: Service, metric: Metric) -> list[tuple[str, str]]:
     return [(per_group_legend(metric, metric.title or metric.name), per_group_value(service, metric))]
 
 
+AUTO_LEGEND = "__auto"  # Grafana's Prometheus legend mode "Auto": each line named by the labels it differs by
+
+
 def per_group_legend(metric: Metric, text: str) -> str:
-    """`text {{queue}}`: each line of an expression kept per label names its group (else every line read alike)."""
+    """`text {{queue}}`: each line of an expression kept per label names its group (else every line read alike).
+    An expression whose labels its text does not tell (unaggregated: a line per instance) gets Grafana's auto
+    legend, which names each line by the labels that tell it apart: `text` on every line named none (round 45: a
+    Redis `rate(hits) + rate(misses)` drew one "lookups" line per instance, alike)."""
+    if labels_untold(metric):
+        return AUTO_LEGEND
     return " ".join([text, *(f"{{{{{label}}}}}" for label in kept_groups(metric))])
 
 
