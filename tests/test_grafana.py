@@ -207,7 +207,7 @@ def test_fleet_table_maps_every_service_to_its_dashboard_uid(synthetic: Compilat
     assert any(names.SERVICE_DASHBOARD not in s.dashboards for s in synthetic.fleet.services)
     assert defaults["links"][0]["url"].startswith(f"/d/${{__data.fields.{grafana_queries.DASHBOARD_LABEL}}}?")
     assert all(f'"{grafana_queries.DASHBOARD_LABEL}"' in e for e in exprs(table))
-    assert table["options"]["sortBy"] == [{"desc": False, "displayName": "Budget left %"}]
+    assert table["options"]["sortBy"] == [{"desc": True, "displayName": "Burn % of page line"}]  # burning first
 
 
 # ---------------------------------------------------------------- SLO panels read the recorded series

@@ -201,7 +201,9 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
     panel = table_panel(
         TABLE_ID,
         "Every SLO",
-        "One row per SLO, least budget left first; click a header to sort, a row to open the service dashboard. "
+        f"One row per SLO, the fastest burning first ({'its burn against its own page line' if share else 'burn rate'}"
+        ": a service that pages now is on top whatever budget it has left); click a header to sort by it (Budget "
+        "left % for the least budget left), a row to open the service dashboard. "
         f'"{NO_DATA_TEXT}" where the SLI has had no series for {q.REPORTING_LOOKBACK} (its last recorded budget '
         "is not the service's state; SLODataMissing says why); its burn rate is blank then too."
         + (
@@ -246,7 +248,9 @@ def _table(fleet: Fleet, burn_title: str, burn_steps: list[Line], fq: ModuleType
                 },
             )
         )
-        .sort_by([_sort(budget)])
+        # burn first: sorted by budget left, a service paging now with its budget still full sat at the foot of a
+        # table taller than the screen (round 45); the budget column keeps its colours and the stats their counts
+        .sort_by([_sort(PAGE_SHARE if share is not None else value["C"], desc=True)])
         .with_override(_by_names(budget), _colored(_budget_steps(fleet), RED))
         .with_override(_by_names(value["C"]), _colored(burn_steps, GREEN))
     )
@@ -314,5 +318,5 @@ def _link(spec: models.DashboardLink) -> builders.DashboardLink:
     return builders.DashboardLink(spec.title).url(spec.url or "").type(models.DashboardLinkType.LINK)
 
 
-def _sort(name: str) -> common_builders.TableSortByFieldState:
-    return common_builders.TableSortByFieldState().display_name(name).desc(False)
+def _sort(name: str, desc: bool) -> common_builders.TableSortByFieldState:
+    return common_builders.TableSortByFieldState().display_name(name).desc(desc)
