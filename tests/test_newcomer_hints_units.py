@@ -4,12 +4,15 @@ hold one example of each slip, and these pin the edges each survivor moved."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from compiler.model.selector_hints import matcher_slip, not_a_selector
-from compiler.spec import foreign, jsonnet_marks, setting_hints
+from compiler.model.team_claims import claim_problem
+from compiler.model.types import SecretPolicy
+from compiler.spec import foreign, jsonnet_eval, jsonnet_marks, setting_hints
 from compiler.spec.hint_values import matcher_as_key
 from compiler.spec.word_hints import finer_than_ms, tier_word
 from compiler.verify.client import url_problem
@@ -102,3 +105,47 @@ def test_a_field_written_with_three_colons_is_not_hidden() -> None:
     # nested object writes one of its name with three colons (the `(?!:)` dropped, a hand mutant, passed every test).
     source = "{\n  team: 'core',\n  meta: { service::: 'cart' },\n  other:: { service:: 'x' },\n}\n"
     assert jsonnet_marks._hidden_keys(source) == {"other": (4, 3), "service": (4, 13)}
+
+
+# Round 43's hint edges (hand mutants of round 43 that passed every test, rounds 44-45).
+SECRET_AT = ("teams", "payments", "routing", "critical", "pagerduty", "routing_key_file")
+
+
+@pytest.mark.parametrize("written", ["~/secrets/pd", "pd key/with space"])
+def test_a_home_path_or_a_value_with_a_space_is_not_told_it_is_a_relative_path(written: str) -> None:
+    said = setting_hints.secret_file(SimpleNamespace(validator="pattern", instance=written), {}, SECRET_AT)
+    assert said is not None and "no absolute path" in said and "relative path" not in said, said
+    relative = setting_hints.secret_file(SimpleNamespace(validator="pattern", instance="secrets/pd"), {}, SECRET_AT)
+    assert relative is not None and "is a relative path" in relative, relative
+
+
+def test_a_runbook_link_with_labels_but_no_braces_is_told_obsc_fills_it_in() -> None:
+    error = SimpleNamespace(validator="pattern", instance="https://wiki.acme.example/$labels.alertname")
+    said = setting_hints.runbook_url(error, {}, ("runbook_url",))
+    assert said is not None and setting_hints.TEMPLATE_HINT in said, said
+
+
+PLATFORM_IN_SPECS = SecretPolicy(
+    team_spec_dir="specs/teams/{team}/", platform_file="/r/specs/platform.yaml", platform_real_folder="/r/specs"
+)
+
+
+def test_team_spec_dir_written_from_the_top_is_read_down_to_the_team_folder_alone() -> None:
+    # specs/teams/{team}/ beside specs/platform.yaml, a spec in specs/alpha/: the last folder dropped says `{team}/`
+    said = claim_problem("/r/specs/alpha/x.yaml", "/r/specs/alpha/x.yaml", "alpha", PLATFORM_IN_SPECS)
+    assert said is not None and "write team_spec_dir: '{team}/'" in said, said
+
+
+def test_team_spec_dir_is_never_offered_without_the_team() -> None:
+    # {team}/specs/: dropping the team's own folder would offer `specs/`, a folder every team's spec lies below
+    policy = SecretPolicy(team_spec_dir="{team}/specs/", platform_file="/r/platform.yaml", platform_real_folder="/r")
+    said = claim_problem("/r/specs/x.yaml", "/r/specs/x.yaml", "alpha", policy)
+    assert said is not None and "write team_spec_dir" not in said and "move the spec there" in said, said
+
+
+def test_an_import_climbing_out_is_not_looked_for_below_the_spec_folder(tmp_path: Path) -> None:
+    # `../b.libsonnet` from specs/lib/ is specs/b.libsonnet: "pass -J specs/lib" would be no such library's folder
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "b.libsonnet").write_text("{}\n")
+    assert jsonnet_eval._found_below(str(tmp_path), "../b.libsonnet") is None
+    assert jsonnet_eval._found_below(str(tmp_path), "lib/../b.libsonnet") is None

@@ -37,3 +37,28 @@ def test_a_document_of_obscs_api_version_is_read_as_a_spec(tmp_path: Path, capsy
 def test_the_message_names_the_first_three_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = _errors(tmp_path, capsys, "replicaCount: 2\nimage: x\nresources: {}\nnodeSelector: {}\n")
     assert "none of its keys (replicaCount, image, resources) is" in err, err
+
+
+# Round 43's foreign-file detectors at their edges (three hand mutants of round 43 passed every test): each reads a
+# document as another tool's only when all of that tool's marks are there.
+
+
+def test_services_of_which_one_is_no_container_are_no_compose_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _errors(tmp_path, capsys, "services:\n  web: {image: nginx}\n  checkout: {objective: 99.9}\n")
+    assert "Docker Compose" not in err, err
+
+
+def test_a_tests_list_without_rule_files_is_no_promtool_test_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _errors(tmp_path, capsys, "tests:\n  - name: checkout\n")
+    assert "promtool test file" not in err, err
+
+
+def test_an_empty_yaml_mapping_is_not_told_to_be_named_libsonnet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _errors(tmp_path, capsys, "{}\n")
+    assert ".libsonnet" not in err, err
