@@ -211,3 +211,18 @@ def test_a_message_written_over_several_lines_is_kept_whole(
     ]
     trace = "RUNTIME ERROR: objective over 100\n\tsee the guide\n\tspec.jsonnet:(1:6)-(2:13)\tobject <anonymous>\n"
     assert jsonnet_error("spec.jsonnet", trace)[3] == "objective over 100 see the guide"
+
+
+def test_a_librarys_import_of_a_file_in_the_spec_folder_is_told_the_j_that_finds_it(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lib/svc.libsonnet importing 'common.libsonnet', which sits in the spec folder above it: Jsonnet reads a
+    library's import beside the library (lib/), so it is not found; obsc said only "pass the folder that holds it
+    with -J", though it had looked there (a hand mutant of round 43, the spec folder itself looked into, said more)."""
+    (repository / "common.libsonnet").write_text("{ team: 'billing' }\n")
+    library = repository / "lib" / "svc.libsonnet"
+    library.write_text("local common = import 'common.libsonnet';\n" + LIBRARY.replace("'billing'", "common.team"))
+    done = run_obsc(capsys, "validate", "monitoring/specs")
+    said = "monitoring/specs/common.libsonnet is there: pass -J monitoring/specs"
+    assert done.code == 2 and said in done.err.splitlines()[0], done.err
+    assert run_obsc(capsys, "validate", "monitoring/specs", "-J", "monitoring/specs").code == 0

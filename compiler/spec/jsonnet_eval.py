@@ -159,14 +159,16 @@ def _written_from_elsewhere(rel: str, roots: list[str], shown_from: str | None) 
 
 
 def _found_below(root: str, rel: str, most: int = 2000) -> str | None:
-    """The folder below `root` (not `root` itself) that holds `rel`, looking at `most` folders at most."""
+    """The folder at or below `root` that holds `rel`, looking at `most` folders at most. `root` itself too: a
+    spec's own import was looked for there, but a library's is read beside the library (lib/ importing
+    'common.libsonnet' kept in the spec folder was told only "pass the folder that holds it with -J")."""
     if os.path.isabs(rel) or ".." in rel.split("/"):
         return None
     for seen, (folder, names, _) in enumerate(os.walk(root)):
         names[:] = sorted(n for n in names if not n.startswith("."))
         if seen >= most:
             return None
-        if folder != root and os.path.isfile(os.path.join(folder, rel)):
+        if os.path.isfile(os.path.join(folder, rel)):
             return folder
     return None
 
