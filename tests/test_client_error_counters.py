@@ -42,8 +42,9 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, erro
         ("tomcat_requestcount_total", "tomcat_errorcount_total", "per-status"),
         ("tomcat_global_request_seconds_count", "tomcat_global_error_total", "per-status"),
         ("minio_s3_requests_total", 'minio_s3_requests_errors_total{api="getobject"}', "_5xx_errors_total"),
+        ("job:minio_s3_requests_total:sum", "job:minio_s3_requests_errors_total:sum", "_5xx_errors_total"),
     ],
-    ids=["jmx-default", "jmx-tomcat-rules", "micrometer", "minio"],
+    ids=["jmx-default", "jmx-tomcat-rules", "micrometer", "minio", "minio-recorded-sum"],
 )
 def test_an_error_counter_that_counts_4xx_is_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str, instead: str
@@ -60,8 +61,9 @@ def test_an_error_counter_that_counts_4xx_is_a_located_warning(
         ("http_requests_total", 'http_requests_total{code=~"5.."}'),
         ("tomcat_sessions_created_total", "tomcat_sessions_rejected_total"),
         ("tomcat_servlet_request_seconds_count", "tomcat_servlet_error_total"),
+        ("minio_s3_requests_total", "xminio_s3_requests_errors_total"),  # names are matched whole, not searched
     ],
-    ids=["minio-5xx", "status-label", "tomcat-other-counter", "tomcat-servlet-exceptions"],
+    ids=["minio-5xx", "status-label", "tomcat-other-counter", "tomcat-servlet-exceptions", "a-longer-name"],
 )
 def test_a_server_failure_count_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
