@@ -10,9 +10,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compiler.model.types import BurnWindow, Tier
 from compiler.targets.prometheus.promtool import lane_faults
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane, Short
-from compiler.targets.prometheus.promtool.slo_state import _State, ends
+from compiler.targets.prometheus.promtool.slo_state import _State, ends, short_holds, shows_room
 
 SHORT, MIDDLE, HOUR = 300, 1800, 3600
 WINDOWS = (SHORT, MIDDLE, HOUR)
@@ -144,3 +145,32 @@ def test_a_lane_whose_pair_is_not_up_does_not_fire_on_its_branch_and_keeps_apart
     assert not judge.fits(lanes)
     quiet.held = frozenset({"w2"})  # its pair up: the branch holds it, alone and beside the burning lane
     assert Judge([burn], 0.0, windows).columns(quiet)[0].alone
+
+
+def test_a_held_tickets_step_shows_a_failure_without_the_short_windows_room() -> None:
+    """A held 1d/2h ticket (event counts) with no events in its 2h window: the newest counted step decides. Its 6h
+    step at 0.2% (under the 0.3% line) holds 0.864 failures among events for 1.296 at the line: it shows a failure
+    (counted_short.counted_step: no room term, that is the short window's alone), so the ticket ends, as the oracle
+    says. The judge reading the room at the step too (a hand mutant of round 44) passed it over, read the long
+    window (0.5%) and judged the lane firing alone where the rule and the oracle do not."""
+    rule = Burn("Slow", 0, 86400, 7200, 0.003, (21600,), "medium", thin=True, kept=True)
+    state = _State(
+        ratios={21600: Decimal("0.002")},
+        coarse=Decimal("0.005"),
+        totals={7200: Decimal(0), 21600: Decimal("0.02")},
+        held=frozenset({"medium"}),
+    )
+    pair = BurnWindow(Tier.WARNING, "medium", 86400, 7200)
+    assert not short_holds(state, pair, 0.003, (21600,), thin=True)
+    windows = (300, 1800, 3600, 7200, 21600, 86400, 259200)
+    assert not Judge([rule], 0.0, windows).columns(state)[0].alone
+
+
+def test_a_held_tickets_room_at_exactly_one_shown_failure_ends_it() -> None:
+    """The room's comparison is `>= 0.999999` (counted_short.ONE_SHOWN) in the rule and in the oracle: a clean 6h
+    window of 0.04629625 events/s shows exactly 0.999999 failure at a 0.1% line (21,600 s, in float64), so it can
+    end the held 3d/6h ticket. Compared `>` (a hand mutant of round 44) the oracle held it; no replay lands there."""
+    state = _State(totals={21600: Decimal("0.04629625")})
+    assert float("0.04629625") * 21600 * 0.001 == 0.999999
+    assert shows_room(state, 21600, 0.001)
+    assert ends(state, 21600, 0.001, thin=True, kept=True)
