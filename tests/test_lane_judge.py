@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.model.types import BurnWindow, Tier
-from compiler.targets.prometheus.promtool import lane_faults
+from compiler.targets.prometheus.promtool import lane_faults, slo_state
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane, Short
 from compiler.targets.prometheus.promtool.slo_state import _State, ends, short_holds, shows_room
 
@@ -174,3 +174,14 @@ def test_a_held_tickets_room_at_exactly_one_shown_failure_ends_it() -> None:
     assert float("0.04629625") * 21600 * 0.001 == 0.999999
     assert shows_room(state, 21600, 0.001)
     assert ends(state, 21600, 0.001, thin=True, kept=True)
+
+
+def test_a_page_pairs_day_long_short_window_starts_it_on_its_plain_ratio() -> None:
+    """A platform catalog's 7d/1d page (its short window in the coarse tier, which records the ratio alone): the
+    rule starts it on `ratio_rate1d > line` (counted_short.started_by_counted_short writes no start clause there),
+    and so must the oracle. 2 failures among the day's 100 requests (2%, over a 1.5% line) start it, though without
+    the newest failure they would not (1 against 1.5 at the line). The oracle reading a coarse short window as
+    counted (a hand mutant of round 44, judged untellable) said this page does not start."""
+    pair = BurnWindow(Tier.CRITICAL, "weekly", 604800, 86400)
+    state = _State(coarse=Decimal("0.02"), totals={slo_state._COARSE: Decimal(100) / 86400})
+    assert short_holds(state, pair, 0.015, (259200,), thin=True)
