@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from compiler.api import Compilation
+from compiler.errors import InputError
 from tests.conftest import require_shared
 from tests.import_helpers import import_and_compile
 
@@ -128,3 +129,46 @@ def test_documents_of_one_service_with_different_tier_labels_carry_none(tmp_path
     [service] = compilation.fleet.services
     assert dict((tier.value, dict(labels)) for tier, labels in service.tier_labels) == {"warning": {"channel": "#api"}}
     assert any("critical tier labels" in d.message for d in imported.dropped)
+
+
+CLASH = """\
+version: prometheus/v1
+service: api
+labels: {owner: web}
+slos:
+  - name: reads
+    objective: 99.9
+    labels: {routing_key: api-tickets, tier: gold}
+    sli: {raw: {error_ratio_query: 'sum(rate(e{job="api"}[{{.window}}])) / sum(rate(t{job="api"}[{{.window}}]))'}}
+    alerting:
+      name: Reads
+      page_alert: {labels: {routing_key: api-pager}}
+"""
+
+
+def test_a_page_label_that_is_also_an_slo_label_pages_with_the_page_value_as_in_sloth(tmp_path: Path) -> None:
+    """Sloth's page carries its page_alert label over the SLO's (an alert rule's labels override the series'):
+    before, obsc kept the SLO's routing_key on the page too (reported as dropped), and the page went to the
+    ticket queue. The label now leaves the SLO for the tier labels of both tiers."""
+    source = tmp_path / "api.yaml"
+    source.write_text(CLASH)
+    imported, compilation = import_and_compile("sloth", [source], tmp_path / "out")
+    fired = obsc_burn_labels(compilation)
+    assert {labels["routing_key"] for labels in fired[("reads", "critical")]} == {"api-pager"}
+    assert {labels["routing_key"] for labels in fired[("reads", "warning")]} == {"api-tickets"}
+    assert {labels["tier"] for key in fired for labels in fired[key]} == {"gold"}, "other SLO labels stay"
+    assert not [d for d in imported.dropped if "routing_key" in d.path]
+    [moved] = [n for n in imported.notes if "also an SLO label" in n.message]
+    assert moved.path == ("slos", 0, "alerting", "page_alert", "labels")
+
+
+def test_a_clash_obsc_cannot_write_is_refused_at_the_page_label(tmp_path: Path) -> None:
+    """Two SLOs ticketing different routing keys under one paging key: no tier_labels/labels split gives both
+    tiers Sloth's values, so the import refuses at the page labels with the rewrite."""
+    second = CLASH.split("slos:\n")[1].replace("reads", "writes").replace("api-tickets", "writes-tickets")
+    source = tmp_path / "api.yaml"
+    source.write_text(CLASH + second)
+    with pytest.raises(InputError) as raised:
+        import_and_compile("sloth", [source], tmp_path / "out")
+    messages = [d.message for d in raised.value.diagnostics]
+    assert len(messages) == 2 and all("page_routing_key" in m and "writes: writes-tickets" in m for m in messages)

@@ -3,7 +3,8 @@
 Teams route Sloth's pages and tickets on them (`routing_key`, `slack_channel`). obsc has labels per service and
 tier, not per SLO and tier, so they are carried when every SLO of the document that alerts at the tier sets the
 same ones (one alerting SLO always does), else reported at each SLO. A label one of those SLOs also sets in its
-own labels is reported too: in obsc the SLO's label wins, in Sloth the tier's.
+own labels (Sloth's alert carries the tier's value, obsc's the SLO's) moves to the tier labels of both tiers when
+that is exact, else the import is refused there.
 """
 
 from __future__ import annotations
@@ -44,22 +45,85 @@ def service_tier_labels(src: Source, slos: list[SloOut]) -> dict[str, dict[str, 
                 if tier in slo.tier_sets:
                     src.drop(slo.tier_sets[tier][0], _PER_SLO)
             continue
-        labels = dict(next(iter(given)))
-        for key in sorted(labels):
-            if any(key in slo.labels for slo in alerting):
-                for slo in alerting:
-                    src.drop((*slo.tier_sets[tier][0], key), f"an SLO label {key!r} would win over it in obsc")
-                del labels[key]
-        if labels:
-            out[tier] = dict(sorted(labels.items()))
-            if tier == "warning":
-                where = alerting[0].tier_sets[tier][0]
-                src.note(
-                    where,
-                    f"{where[-2]} labels are the service's tier_labels.warning: obsc's SLODataMissing warnings "
-                    "(the SLI's data is gone; Sloth has no such alert) carry them too",
-                )
+        if labels := dict(next(iter(given))):
+            out[tier] = labels
+    _settle_clashes(src, slos, out)
+    for tier in list(out):
+        if not out[tier]:
+            del out[tier]
+            continue
+        out[tier] = dict(sorted(out[tier].items()))
+        if tier == "warning":
+            where = _tier_path(slos, tier)
+            src.note(
+                where,
+                f"{where[-2] if str(where[-2]).lower().endswith('alert') else 'these'} labels are the service's "
+                "tier_labels.warning: obsc's SLODataMissing warnings "
+                "(the SLI's data is gone; Sloth has no such alert) carry them too",
+            )
     return out
+
+
+def _settle_clashes(src: Source, slos: list[SloOut], carried: dict[str, dict[str, str]]) -> None:
+    """A tier label that is also an SLO label: Sloth's alert of that tier carries the tier's value (an alert
+    rule's labels override those of the series it reads), obsc's the SLO's (an SLO label wins over tier_labels).
+    Where every alerting SLO's alerts carry one value per tier, the label leaves the SLOs for the service's
+    tier_labels of both tiers, which is Sloth's routing exactly; else the import is refused there (a page
+    routed on the SLO's value went to the ticket queue)."""
+    for key in sorted({k for labels in carried.values() for k in labels}):
+        alerting = {tier: [slo for slo in slos if slo.alerts.get(tier)] for tier in TIERS}
+        if not any(key in slo.labels for tier in TIERS for slo in alerting[tier] if key in carried.get(tier, {})):
+            continue
+        fired = {tier: {_fired(slo, carried, tier, key) for slo in alerting[tier]} for tier in TIERS}
+        split = [tier for tier in TIERS if len(fired[tier]) > 1]
+        if split:
+            _refuse_clash(src, slos, carried, key, split[0])
+            for labels in carried.values():
+                labels.pop(key, None)
+            continue
+        for tier in TIERS:
+            value = next(iter(fired[tier]), None)
+            if value is not None:
+                carried.setdefault(tier, {})[key] = value
+        moved = [slo for slo in slos if key in slo.labels and (slo.alerts.get("critical") or slo.alerts.get("warning"))]
+        for slo in moved:
+            del slo.labels[key]
+        tiers = ", ".join(f"{t} {key}={next(iter(fired[t]))}" for t in TIERS if None not in fired[t] and fired[t])
+        src.note(
+            next(slo.tier_sets[t][0] for slo in slos for t in TIERS if key in slo.tier_sets.get(t, ((), {}))[1]),
+            f"{key!r} is also an SLO label of {', '.join(s.name for s in moved)}: as in Sloth, where the alert's "
+            f"label wins, the service's tier_labels carry it ({tiers}) and the SLOs' labels no longer do",
+        )
+
+
+def _tier_path(slos: list[SloOut], tier: str) -> Path:
+    """Where the source writes the tier's labels (an SLO's own labels when only a moved SLO label fills it)."""
+    for slo in slos:
+        if slo.alerts.get(tier) and tier in slo.tier_sets:
+            return slo.tier_sets[tier][0]
+    return next(slo.fields["labels"][1] for slo in slos if slo.alerts.get(tier) and "labels" in slo.fields)
+
+
+def _fired(slo: SloOut, carried: dict[str, dict[str, str]], tier: str, key: str) -> str | None:
+    """The value of `key` on Sloth's alert of this tier: the tier's label, else the SLO's."""
+    return carried.get(tier, {}).get(key, slo.labels.get(key))
+
+
+def _refuse_clash(src: Source, slos: list[SloOut], carried: dict[str, dict[str, str]], key: str, tier: str) -> None:
+    values = sorted(
+        {f"{slo.name}: {_fired(slo, carried, tier, key) or '(none)'}" for slo in slos if slo.alerts.get(tier)}
+    )
+    for slo in slos:
+        for own in TIERS:
+            if key in slo.tier_sets.get(own, ((), {}))[1]:
+                src.error(
+                    (*slo.tier_sets[own][0], key),
+                    f"label {key!r} is also an SLO label: Sloth's {own} alerts carry this value (an alert's label "
+                    f"wins over its SLO's), and its {tier} alerts carry one per SLO ({'; '.join(values)}); obsc has "
+                    "labels per SLO or per tier for the whole service, not per SLO and tier, so the import would "
+                    f"route some of these alerts elsewhere: give the SLOs one {key} value, or name the tier's label "
+                    f"apart (e.g. page_{key}) and route on that",
+                )
 
 
 def merged_tier_labels(first: ServiceOut, other: ServiceOut) -> tuple[dict[str, dict[str, str]], list[str]]:
