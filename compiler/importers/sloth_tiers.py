@@ -53,12 +53,10 @@ def service_tier_labels(src: Source, slos: list[SloOut]) -> dict[str, dict[str, 
             del out[tier]
             continue
         out[tier] = dict(sorted(out[tier].items()))
-        if tier == "warning":
-            where = _tier_path(slos, tier)
+        if tier == "warning" and (found := _tier_path(slos, tier)) is not None:
             src.note(
-                where,
-                f"{where[-2] if str(where[-2]).lower().endswith('alert') else 'these'} labels are the service's "
-                "tier_labels.warning: obsc's SLODataMissing warnings "
+                found,
+                f"{found[-2]} labels are the service's tier_labels.warning: obsc's SLODataMissing warnings "
                 "(the SLI's data is gone; Sloth has no such alert) carry them too",
             )
     return out
@@ -92,16 +90,14 @@ def _settle_clashes(src: Source, slos: list[SloOut], carried: dict[str, dict[str
         src.note(
             next(slo.tier_sets[t][0] for slo in slos for t in TIERS if key in slo.tier_sets.get(t, ((), {}))[1]),
             f"{key!r} is also an SLO label of {', '.join(s.name for s in moved)}: as in Sloth, where the alert's "
-            f"label wins, the service's tier_labels carry it ({tiers}) and the SLOs' labels no longer do",
+            f"label wins, the service's tier_labels carry it ({tiers}) and the SLOs' labels no longer do (obsc's "
+            "SLODataMissing warnings carry the warning value)",
         )
 
 
-def _tier_path(slos: list[SloOut], tier: str) -> Path:
-    """Where the source writes the tier's labels (an SLO's own labels when only a moved SLO label fills it)."""
-    for slo in slos:
-        if slo.alerts.get(tier) and tier in slo.tier_sets:
-            return slo.tier_sets[tier][0]
-    return next(slo.fields["labels"][1] for slo in slos if slo.alerts.get(tier) and "labels" in slo.fields)
+def _tier_path(slos: list[SloOut], tier: str) -> Path | None:
+    """Where the source writes the tier's labels (none when only a moved SLO label fills the tier: said there)."""
+    return next((slo.tier_sets[tier][0] for slo in slos if slo.alerts.get(tier) and tier in slo.tier_sets), None)
 
 
 def _fired(slo: SloOut, carried: dict[str, dict[str, str]], tier: str, key: str) -> str | None:
