@@ -158,27 +158,10 @@ def test_a_full_v1_set_resolves_references_and_keeps_objective_period_and_querie
 
 def test_other_openslo_versions_and_dangling_references_are_errors(tmp_path: Path) -> None:
     alpha = require_shared("corpus/sloth/validate/good/good-openslo.yaml")
-    with pytest.raises(InputError, match=r"openslo/v1alpha \(the OpenSLO that Sloth reads\) is not imported"):
-        import_specs("openslo", [str(alpha)], ImportOptions())
     with pytest.raises(InputError, match="unsupported OpenSLO version 'openslo/v2'"):
         other = tmp_path / "v2.yaml"
         other.write_text(alpha.read_text().replace("openslo/v1alpha", "openslo/v2"))
         import_specs("openslo", [str(other)], ImportOptions())
-
-
-def test_a_sloth_repositorys_openslo_v1alpha_slo_is_not_skipped_unsaid(tmp_path: Path) -> None:
-    """Sloth generates rules for the openslo/v1alpha SLOs beside its own specs. In a directory imported as
-    Sloth one was skipped as "not a Sloth document", so the SLO and its alerts were lost with a note that said
-    it was not an SLO of Sloth's. It is now an error at its apiVersion saying how to write it as v1."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("validate/good/good-openslo.yaml", "examples/getting-started.yml"):
-        (repo / Path(name).name).write_text(require_shared(f"corpus/sloth/{name}").read_text())
-    with pytest.raises(InputError) as caught:
-        import_specs("sloth", [str(repo)], ImportOptions())
-    [error] = caught.value.diagnostics
-    assert error.location.file == str(repo / "good-openslo.yaml") and error.path == ("apiVersion",)
-    assert "rewrite the SLO as openslo/v1" in error.message and "obsc import openslo" in error.message
     dangling = tmp_path / "slo.yaml"
     dangling.write_text(FULL.split("---")[0])
     with pytest.raises(InputError, match=r"slo.yaml:6:3 \$.spec.indicatorRef: no SLI named 'checkout-errors'"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from compiler.errors import Diagnostic, InputError, Location
-from compiler.importers import openslo, pyrra, sloth, sloth_windows
+from compiler.importers import openslo, openslo_alpha, pyrra, sloth, sloth_windows
 from compiler.importers.merge import merge_services
 from compiler.importers.render import ServiceOut, platform_text, spec_text
 from compiler.importers.source import Findings, Source
@@ -60,11 +60,6 @@ def import_specs(fmt: str, paths: Sequence[str], options: ImportOptions) -> Impo
         if not docs and not in_directory:
             findings.errors.append(Diagnostic(Location(path, 1, 1), (), f"no {_LABEL[fmt]} documents found"))
         for doc in docs:
-            if fmt == "sloth" and isinstance(doc.data, dict) and doc.data.get("apiVersion") == openslo.ALPHA:
-                # Sloth generates rules for these: "not a Sloth document" (skipped or refused) lost an SLO unsaid
-                where = doc.locate(("apiVersion",), key=True)
-                findings.errors.append(Diagnostic(where, ("apiVersion",), openslo.ALPHA_REFUSED))
-                continue
             if in_directory and not _of_format(fmt, doc.data):
                 findings.notes.append(Diagnostic(doc.locate(()), (), f"skipped: not a {_LABEL[fmt]} document"))
                 continue
@@ -120,8 +115,8 @@ def _not_of_format(fmt: str, data: object) -> str:
 
 
 def _of_format(fmt: str, data: object) -> bool:
-    if fmt == "sloth":
-        return sloth.is_sloth(data)
+    if fmt == "sloth":  # Sloth generates rules for the openslo/v1alpha SLOs beside its own specs
+        return sloth.is_sloth(data) or openslo_alpha.is_alpha(data)
     if fmt == "pyrra":
         return pyrra.is_pyrra(data)
     return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("openslo/")
@@ -129,8 +124,13 @@ def _of_format(fmt: str, data: object) -> bool:
 
 def _convert(fmt: str, sources: list[Source], options: ImportOptions, findings: Findings) -> list[ServiceOut]:
     services: list[ServiceOut] = []
+    for src in [s for s in sources if fmt != "pyrra" and openslo_alpha.is_alpha(s.doc.data)]:
+        if (alpha := openslo_alpha.import_doc(src, options.team, options.period)) is not None:
+            alpha.sources = [f"{src.doc.file} (OpenSLO v1alpha, document {src.doc.index + 1})"]
+            services.append(alpha)
+    sources = [s for s in sources if fmt == "pyrra" or not openslo_alpha.is_alpha(s.doc.data)]
     if fmt == "openslo":
-        return openslo.import_docs(sources, options.team)
+        return services + openslo.import_docs(sources, options.team)
     windows = _sloth_windows(sources, options.period) if fmt == "sloth" else {}
     for src in sources:
         if fmt == "sloth" and sloth_windows.is_windows(src.doc.data):

@@ -30,14 +30,6 @@ from compiler.model.promql import Selector, parse_selector
 from compiler.spec.document import Path
 
 API = "openslo/v1"
-ALPHA = "openslo/v1alpha"
-# Sloth reads v1alpha SLOs; their fields have other shapes than v1's, so they are refused with what to write.
-ALPHA_REFUSED = (
-    "openslo/v1alpha (the OpenSLO that Sloth reads) is not imported: rewrite the SLO as openslo/v1 "
-    "(objectives[].ratioMetrics good/total queries become spec.indicator.spec.ratioMetric good/total "
-    "metricSource.spec.query, timeWindows count and unit become timeWindow [{duration: 30d, isRolling: true}], "
-    "target stays a ratio) and import it with `obsc import openslo`"
-)
 _LINKED_KINDS = ("SLI", "AlertPolicy", "AlertCondition", "Service")
 # How an SLO reaches each linked kind: one nothing refers to is said so, not "obsc has no equivalent".
 _REFERENCED_BY = {
@@ -59,7 +51,7 @@ def import_docs(sources: list[Source], team: str | None) -> list[ServiceOut]:
         data = src.doc.data
         if not isinstance(data, dict) or src.take(("apiVersion",)) != API:
             found = data.get("apiVersion") if isinstance(data, dict) else None
-            why = ALPHA_REFUSED if found == ALPHA else f"unsupported OpenSLO version {shown(found)}: expected {API}"
+            why = f"unsupported OpenSLO version {shown(found)}: expected {API} (or v1alpha, the one Sloth reads)"
             if found is None or found == "":  # it said "unsupported OpenSLO version null"
                 why = f"no apiVersion: an OpenSLO object starts with apiVersion: {API} (and its kind)"
             src.error(("apiVersion",), why)
