@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from compiler.importers import openslo_objective, promql_text
+from compiler.importers import histogram_sli, openslo_objective, promql_text
 from compiler.importers.common import (
     ERROR_RATIO_NOTE,
     event_groups,
@@ -249,6 +249,9 @@ def _as_metrics(body: dict[str, Any], service: ServiceOut, base: str | None) -> 
         src.note((*ratio, (unread or lacking)[0]), _STAYS_RAW.format(why=why))
         return body
     assert good is not None and total is not None
+    if (latency := histogram_sli.as_latency(good, total, service, base)) is not None:
+        src.note((*ratio, "good"), histogram_sli.IMPORTED)
+        return latency
     names = (f"{base.replace('-', '_')}_good"[:63], f"{base.replace('-', '_')}_total"[:63])
     for name, selector in zip(names, (good, total), strict=True):
         rendered = promql_text.render_selector(promql_text.without(selector, service.selector))

@@ -21,6 +21,7 @@ from compiler.importers.common import (
     obsc_name,
     pick_team,
 )
+from compiler.importers.histogram_sli import histogram_count
 from compiler.importers.pyrra_meta import PREFIX, propagated
 from compiler.importers.render import GuessedSelector, MetricOut, ServiceOut, SloOut
 from compiler.importers.source import Source, shown
@@ -224,7 +225,7 @@ def _latency(
     histogram = success.metric.removesuffix("_bucket")
     unit = histogram_unit_in_name(histogram)  # le="250" of a `_milliseconds` histogram is 250 ms, not 250 s
     threshold = promql_text.duration_text(bound * HISTOGRAM_SECONDS[unit] if unit else bound)
-    counted = _histogram_count(total, histogram)
+    counted = histogram_count(total, histogram)
     same = counted is not None and sorted(counted.matchers) == sorted(buckets.matchers)
     shared = promql_text.common_matchers([buckets.render(), total.render()])
     if same and threshold is not None:
@@ -248,18 +249,6 @@ def _latency(
         note_selector(src, base, shared)
         return "latency", shared, {}, {"raw": raw}
     return "latency", _guess(src, base, service), {}, {"raw": raw}
-
-
-def _histogram_count(total: Selector, histogram: str) -> Selector | None:
-    """A latency total as the histogram's `_count` selector: its `_count`, or its `+Inf` bucket (the same count;
-    read as another metric, the SLI was kept raw and a series without the threshold bucket counted all slow)."""
-    if total.metric == f"{histogram}_count":
-        return total
-    rest, bound = promql_text.split_le(total)
-    infinite = [m for m in total.matchers if m.label == "le" and m.op == "=" and m.value.lstrip("+").lower() == "inf"]
-    if total.metric != f"{histogram}_bucket" or not infinite or bound is not None:
-        return None
-    return Selector(f"{histogram}_count", rest.matchers)
 
 
 def _sum(selector: Selector, by: tuple[str, ...]) -> str:

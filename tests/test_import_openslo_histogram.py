@@ -1,0 +1,67 @@
+"""OpenSLO good/total over one histogram, `<h>_bucket{le="<bound>"}` over `<h>_count` (or its `+Inf` bucket),
+imports as obsc's latency SLI, as Pyrra's latency indicator does since round 44. Before, it stayed the source's
+raw ratio (`count - bucket`): a build whose histogram has no bucket at that bound (other buckets) read as every
+request slow and paged a healthy service; obsc's latency SLI reads every `le` spelling of the bound and says
+SLODataMissing when no bucket has it. Pairs of another shape stay raw, as before."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from compiler.model.types import SliKind
+from tests.import_helpers import import_and_compile
+from tests.test_import_openslo_good_total import SOURCE
+
+H = "http_request_duration_seconds"
+MS = "rpc_duration_milliseconds"
+JOB = '{job="px"}'  # the service selector, which obsc adds back
+
+
+@pytest.mark.parametrize(
+    ("good", "total", "threshold", "histogram"),
+    [
+        (f'sum(rate({H}_bucket{{job="px",le="0.3"}}[5m]))', f'sum(rate({H}_count{{job="px"}}[5m]))', "0.3", H + JOB),
+        (f'{H}_bucket{{job="px",le="0.30"}}', f'{H}_bucket{{job="px",le="+Inf"}}', "0.3", H + JOB),
+        (
+            f'{H}_bucket{{job="px",route="/a",le="3e-1"}}',
+            f'{H}_count{{route="/a",job="px"}}',
+            "0.3",
+            f'{H}{{route="/a",job="px"}}',
+        ),
+        (
+            f'sum(rate({MS}_bucket{{job="px",le="250"}}[{{{{.window}}}}]))',
+            f'sum(rate({MS}_count{{job="px"}}[1h]))',
+            "0.25",
+            MS + JOB,
+        ),
+    ],
+)
+def test_a_bucket_over_its_histograms_count_is_obscs_latency_sli(
+    tmp_path: Path, good: str, total: str, threshold: str, histogram: str
+) -> None:
+    source = tmp_path / "slo.yaml"
+    source.write_text(SOURCE.replace("GOOD", good).replace("TOTAL", total))
+    imported, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    [slo] = compilation.fleet.services[0].slos
+    assert slo.sli.kind is SliKind.LATENCY and slo.sli.threshold_seconds == Decimal(threshold)
+    assert slo.sli.latency is not None and slo.sli.latency.selector is not None
+    assert slo.sli.latency.selector.render() == histogram
+    assert any("latency SLI" in n.message for n in imported.notes)
+
+
+@pytest.mark.parametrize(
+    ("good", "total"),
+    [
+        (f'{H}_bucket{{job="px",code="200",le="0.3"}}', f'{H}_count{{job="px"}}'),  # a good also testing code
+        (f'{H}_bucket{{job="px",le="0.3"}}', 'other_seconds_count{job="px"}'),  # another histogram's count
+    ],
+)
+def test_other_pairs_over_buckets_stay_the_sources_ratio(tmp_path: Path, good: str, total: str) -> None:
+    source = tmp_path / "slo.yaml"
+    source.write_text(SOURCE.replace("GOOD", good).replace("TOTAL", total))
+    _, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    [slo] = compilation.fleet.services[0].slos
+    assert slo.sli.kind is not SliKind.LATENCY
