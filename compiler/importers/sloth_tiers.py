@@ -15,6 +15,7 @@ from compiler.importers.source import Source
 from compiler.spec.document import Path
 
 TIERS = ("critical", "warning")
+_SLOTHS = {"critical": "page", "warning": "ticket"}  # what Sloth calls obsc's tiers
 _PER_SLO = (
     "obsc has labels per tier for the whole service, and the service's SLOs that alert at this tier set different ones"
 )
@@ -109,14 +110,15 @@ def _refuse_clash(src: Source, slos: list[SloOut], carried: dict[str, dict[str, 
     values = sorted(
         {f"{slo.name}: {_fired(slo, carried, tier, key) or '(none)'}" for slo in slos if slo.alerts.get(tier)}
     )
+    theirs = "; ".join(values)
     for slo in slos:
         for own in TIERS:
             if key in slo.tier_sets.get(own, ((), {}))[1]:
                 src.error(
                     (*slo.tier_sets[own][0], key),
-                    f"label {key!r} is also an SLO label: Sloth's {own} alerts carry this value (an alert's label "
-                    f"wins over its SLO's), and its {tier} alerts carry one per SLO ({'; '.join(values)}); obsc has "
-                    "labels per SLO or per tier for the whole service, not per SLO and tier, so the import would "
+                    f"label {key!r} is also an SLO label: Sloth's {_SLOTHS[own]} alerts carry this value (an alert's "
+                    f"label wins over its SLO's), and its {_SLOTHS[tier]} alerts carry one per SLO ({theirs}); obsc "
+                    "has labels per SLO or per tier for the whole service, not per SLO and tier, so the import would "
                     f"route some of these alerts elsewhere: give the SLOs one {key} value, or name the tier's label "
                     f"apart (e.g. page_{key}) and route on that",
                 )
