@@ -43,8 +43,8 @@ def test_a_sloth_repository_with_a_v1alpha_slo_imports_both(tmp_path: Path) -> N
 
 
 def test_the_error_ratio_is_sloths_over_the_same_series(tmp_path: Path) -> None:
-    """Replayed with promtool beside Sloth's own recording rule for the SLO (its OpenSLO mapping: the raw
-    error ratio `1 - (good / total)` over the window): the same 5m and 1h ratios, 3 failed of 53 a second."""
+    """Replayed with promtool beside Sloth's own recording rules for the SLO (the shape of its golden for this
+    file, out-openslo: `1 - ((good) / (total))` over the window): the same 5m and 1h ratios, 3 failed of 53."""
     promtool = require_tool("promtool")
     _, compilation = import_and_compile("openslo", [require_shared(GOOD)], tmp_path / "out")
     artifact = compilation.bundle.get("prometheus/rules/svc01.yaml")
@@ -104,3 +104,12 @@ def test_what_sloth_refuses_in_v1alpha_is_refused_where_it_lies(tmp_path: Path) 
     assert "needs ratioMetrics" in found[(12, 1)]
     assert "in days only" in found[(15, "unit")]
     assert len(found) == 4
+
+
+def test_a_period_sloth_has_no_windows_for_is_noted(tmp_path: Path) -> None:
+    source = tmp_path / "slo.yaml"
+    source.write_text(require_shared(GOOD).read_text().replace("count: 30", "count: 7"))
+    imported = import_specs("sloth", [str(source)], ImportOptions())
+    assert "period: 7d" in imported.specs["svc01.yaml"]
+    [note] = [n for n in imported.notes if n.path[-1] == "count"]
+    assert "30d and 28d built in" in note.message and note.location.line == 22

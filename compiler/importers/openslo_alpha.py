@@ -98,11 +98,11 @@ def _period(src: Source, default: str) -> str | None:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         src.error((*path, "count"), f"count {shown(count)} is no whole number of days")
         return None
-    if count != 30:
+    if count not in (28, 30):  # Sloth's built-in window catalogs
         src.note(
             (*path, "count"),
-            f"Sloth generates this SLO's rules only when given alert windows for a {count}d period (a windows file, "
-            "--slo-period-windows-path; it refuses the SLO without one); obsc has windows for any period",
+            f"Sloth has alert windows for 30d and 28d built in: for {count}d it needs a windows file "
+            "(--slo-period-windows-path) and refuses the SLO without one; obsc has windows for any period",
         )
     if src.take((*path, "isRolling")) is False:
         src.note((*path, "isRolling"), "Sloth and obsc read the window as rolling (obsc has no calendar periods)")
