@@ -29,7 +29,7 @@ import os
 import re
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -143,21 +143,28 @@ class _Template:
         # and names no NUL, so putting one value in never makes or breaks another mark.
         pattern = re.compile("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
 
-        fixed: set[str] = set()
+        lines: set[str] = set()
 
         def cut(text: str) -> _Text:
             marked = pattern.sub(lambda m: marks[m.group()], text)
-            fixed.update(_WORD.findall(marked))
+            lines.update(marked.split("\n"))
             return _Text.of(marked)
 
         cuts = tuple((cut(a.path), cut(a.content), a.ownership) for a in files)
-        return cls(cuts, dashboards, frozenset(fixed))
+        return cls(cuts, dashboards, words_in(lines))
 
     def named(self, name: str) -> list[Artifact]:
         values = (name, *(conventions.dashboard_uid(name, d) for d in self.dashboards))
         return [
             Artifact.rendered(path.named(values), own, _Named(content, values)) for path, content, own in self.files
         ]
+
+
+def words_in(lines: Iterable[str]) -> frozenset[str]:
+    """Every name-like word (`_WORD`) of `lines`. A word never spans a newline (`_WORD` takes none), so the
+    words of a text are those of its distinct lines: a shape's promtool tests repeat most of their lines
+    (series, cases per window), and reading each text whole was most of a template's making."""
+    return frozenset(_WORD.findall("\n".join(lines)))
 
 
 def same(left: Sequence[Artifact], right: Sequence[Artifact]) -> bool:
