@@ -8,6 +8,7 @@ from __future__ import annotations
 import array
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,19 @@ def test_an_up_to_date_runbook_is_not_checksummed_and_each_stub_obsc_writes_is_i
     plan = writer.plan(bundle, str(tmp_path / "out"))
     assert len(checked) == 1
     assert [c.path for c in plan.changes if c.status is writer.Status.PRESERVED] == [stubs[0].path]
+
+
+class _Untouchable(tuple[writer.FileChange, ...]):
+    def __iter__(self) -> Iterator[writer.FileChange]:
+        raise AssertionError("a cold compile's carry-across read the plan's files")
+
+
+def test_a_cold_compile_carries_nothing_across_without_reading_the_plan(tmp_path: Path) -> None:
+    """Before the swap the live tree's foreign entries and edited runbooks are carried across; with no live tree
+    (a cold compile) there is nothing, and the three sets of the plan's 33,000 paths were still built (serial, in
+    the parent, after every worker is done). A tree that is there is still read (test_writer's carry tests)."""
+    bundle = Bundle((Artifact("prometheus/rules/a.yaml", "x: 1\n"),))
+    plan = writer.plan(bundle, str(tmp_path / "out"))
+    cold = writer.Plan(**{**plan.__dict__, "changes": _Untouchable(plan.changes)})
+    writer._carry_across(str(tmp_path / "staging"), str(tmp_path / "out"), cold, {})
+    assert not (tmp_path / "out").exists()

@@ -379,14 +379,16 @@ def _file_mode(path: str) -> int | None:
 def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> None:
     """Just before the swap: take runbooks edited during validation as they are now, and move every
     foreign entry of the live tree into the staged one (journaled first, see swap.py)."""
+    into, inodes = p.into, dict[str, int]()
+    if not (live_entries := tree.scan(out, into, inodes)):  # cold: no live tree, nothing to take or move
+        return
     produced = {c.path for c in p.changes if c.status not in (Status.REMOVED, Status.ORPHANED)}
     removed = {c.path for c in p.changes if c.status is Status.REMOVED}
-    # A page hard-linked into the new tree already shows any in-place edit; only a new inode (an editor's
-    # save-by-rename) needs a look, and the listing gives inodes without a stat per page.
+    # A page hard-linked into the new tree shows any in-place edit; only a new inode (an editor's save-by-
+    # rename) needs a look, and the listing gives inodes without a stat per page.
     linked = {c.path for c in p.changes if c.status in (Status.UNCHANGED, Status.PRESERVED)}
-    into, inodes = p.into, dict[str, int]()
     moved: list[str] = []
-    for rel, kind in sorted(tree.scan(out, into, inodes).items()):
+    for rel, kind in sorted(live_entries.items()):
         live = os.path.join(out, rel)
         if kind == tree.DIR and rel in into:
             continue  # a folder obsc writes into: rebuilt in the staged tree, its foreign entries moved one by one
