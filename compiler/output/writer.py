@@ -1,8 +1,7 @@
 """Compare a bundle with an output directory, and replace the directory atomically.
 
-obsc owns exactly the files its manifest lists; everything else under `--out` is foreign and survives
-untouched: `.git`, dotfiles, notes, empty directories, symlinks (never followed), FIFOs (never opened),
-directory modes.
+obsc owns exactly the files its manifest lists; everything else under `--out` is foreign and survives untouched:
+`.git`, dotfiles, notes, empty directories, symlinks (never followed), FIFOs (never opened), directory modes.
 
 Design: one whole-tree swap, with foreign entries moved across whole. The new tree is built beside the
 output (`.<out>.obsc-staging-*`), unchanged files hard-linked into it, and validated there. Then, under
@@ -384,8 +383,7 @@ def _carry_across(staging: str, out: str, p: Plan, modes: dict[str, int]) -> Non
         return
     produced = {c.path for c in p.changes if c.status not in (Status.REMOVED, Status.ORPHANED)}
     removed = {c.path for c in p.changes if c.status is Status.REMOVED}
-    # A page hard-linked into the new tree shows any in-place edit; only a new inode (an editor's save-by-
-    # rename) needs a look, and the listing gives inodes without a stat per page.
+    # A page hard-linked into the new tree shows in-place edits; a new inode (an editor's rename) needs a look
     linked = {c.path for c in p.changes if c.status in (Status.UNCHANGED, Status.PRESERVED)}
     moved: list[str] = []
     for rel, kind in sorted(live_entries.items()):
