@@ -157,7 +157,8 @@ def test_slack_without_any_webhook_url_file_is_located(tmp_path: Path) -> None:
     errors = _errors(tmp_path, SPEC, platform)
     assert errors == [
         "platform.yaml:7:24 $.teams.payments.routing.warning.slack: receiver 'team-payments-warning': slack needs a "
-        "webhook URL file: set api_url_file here or alertmanager.global.slack_api_url_file in the platform file"
+        "webhook URL file: set api_url_file here or alertmanager.global.slack_api_url_file in the platform file "
+        "(a spec then posts through it only to the channels teams.<team>.slack_channels lists)"
     ]
     fixed = platform + "  global: {slack_api_url_file: /etc/am/platform/slack}\n"
     (tmp_path / "platform.yaml").write_text(fixed)

@@ -235,7 +235,7 @@ def test_diff_of_a_moved_spec_directory_is_no_operational_change(capsys: pytest.
     # a real change to such a file still shows
     edit("monitoring/specs/mq-bridge.yaml", "team: relay", "team: ledger")
     out = obsc(capsys, "diff", "monitoring/specs", "--out", "out").out
-    assert "| ~ | `grafana/provisioning/dashboards/obsc.yaml` | changed |" in out
+    assert "| ~ | `grafana/provisioning/dashboards/obsc.yaml` | `Grafana folders removed: relay` |" in out
 
 
 def test_an_edited_runbook_whose_stub_changed_since_is_named(capsys: pytest.CaptureFixture[str]) -> None:

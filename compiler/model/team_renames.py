@@ -34,4 +34,9 @@ def with_rename_hint(
         f"; the platform file defines team {new!r}, which no spec names: if {old!r} was renamed to {new!r} there, "
         f"rename it in each of its specs too (team: {new}; with team_spec_dir, move them to its folder)"
     )
-    return [dataclasses.replace(d, message=d.message + hint) if _UNDEFINED.match(d.message) else d for d in diagnostics]
+    # a name spelled like the spare team is already told "did you mean" it: a typo, not a rename to explain
+    told = f"did you mean {new!r}?"
+    return [
+        dataclasses.replace(d, message=d.message + hint) if _UNDEFINED.match(d.message) and told not in d.message else d
+        for d in diagnostics
+    ]

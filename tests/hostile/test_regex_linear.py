@@ -47,7 +47,7 @@ def test_window_names_of_a_long_digit_run_are_grouped_in_linear_time() -> None:
     ],
 )
 def test_selectors_a_rule_reads_are_found_in_linear_time(expr: str) -> None:
-    by_name = {"r": [rules._Rule("r", "r", {}, "")], "a": [rules._Rule("a", "a", {}, "")]}
+    by_name = {"r": [rules.FileRule("r", "r", {}, "")], "a": [rules.FileRule("a", "a", {}, "")]}
     assert _cpu(lambda: rules._reads(expr, by_name)) < BOUND
 
 
@@ -103,7 +103,7 @@ def _texts() -> list[str]:
 
 def test_selectors_matchers_and_windows_are_read_as_before() -> None:
     for text in _texts():
-        assert rules._selectors(text) == _OLD_SELECTOR.findall(text), text
+        assert rules.selectors(text) == _OLD_SELECTOR.findall(text), text
         assert rules._EQUALS.findall(text) == _OLD_EQUALS.findall(text), text
         old, new = _OLD_WINDOW.match(text), rules._WINDOW.match(text)
         assert (old and old.groups()) == (new and new.groups()), text
