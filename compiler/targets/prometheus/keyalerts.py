@@ -192,7 +192,7 @@ def _group_down(service: Service, split: tuple[str, ...], hold_seconds: int) -> 
     service's sum stays above 0 then. Targets without the label are no group (they are the whole's only).
     Marked with `down_group`, so that it silences nothing of the groups still up (alertmanager/routes.py)."""
     by = ", ".join(split)
-    down = group_down_expr(queries.up_per_group(service, split), hold_seconds)
+    down = group_down_expr(queries.up_in_groups(service, split), split, hold_seconds)
     marks = f'"{names.LABEL_DOWN_GROUP}", "{by}", "", ""'
     if "\n" not in down:
         return f"label_replace({down}, {marks})"

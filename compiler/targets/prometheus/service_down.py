@@ -2,13 +2,20 @@
 
 Held for its `for` alone, `(sum(up) or vector(0)) == 0` missed a service in a crash loop: up for a scrape at each
 restart (one minute in four, its clients refused, which its own metrics never count), each restarting the hold,
-so nothing paged. The condition also holds while no instance was up more than half of the last twice the hold,
-read at 1m steps. The twins' branch (missing_sparse: 3/4 of 4/3 of the hold, at the default step) does not carry
-over: at a 5m hold it reads 7 points, and a 1-in-4 loop is 5/7 and 6/7 down in turn, so the hold never
-completes. Here a loop up one time in three or less often is always past the half; an outage shorter than the
-hold is down for at most half of the window (so it changes nothing), and a fixed step keeps a failed scrape on a
-5-minute-aligned point of vmalert's default query step from reading as half the window. The cost: after a long
-outage the condition ends up to a hold after recovery (then `keep_firing_for`).
+so nothing paged. The condition also holds while no instance was up at half or more of its scrapes of the last
+twice the hold. An outage shorter than the hold is down for at most half of the window (so it changes nothing);
+one instance down while another serves, a scale-down, a rolling deploy (the replaced instances were up at their
+scrapes, and stay in the window) do not fire it; and a range of raw samples reads the same at any query step
+(vmalert's, promtool's).
+
+Every scrape, not minute points: the branch read `sum(up) == 0` at 1m subquery steps (round 27), and with 15s or 30s
+scrapes a loop whose period is a multiple of a minute can be up at every minute boundary: up 10s of every 60s
+(83% down) or 45s of 120s never paged, in 17% to 75% of the phases (round 45, Prometheus 2.42). A step of the
+scrape interval only helps where the platform declares it; each target's own samples need no interval. The cost
+of reading per target: instances whose crash loops interleave (each up under half the time, never all down at
+once) page too, which a demanding SRE wants (every instance restarting); twins' branch (missing_sparse) reads
+shares of steps and does not carry over. After a long outage the condition ends up to a hold after recovery (then
+`keep_firing_for`).
 
 A group's alert (model/down_groups.py) has the same branch per group (round 28: one cluster's only proxy in a
 crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
@@ -17,14 +24,12 @@ one down most of the window.
 
 A service that scales to zero says `missing: ignore` (model/saturation_missing.py): no `up` series at all is then
 idle, not down, and only targets that exist and all report 0 (or mostly did: the crash-loop branch, which reads
-only the steps with series) fire.
+only the samples there are) fire.
 """
 
 from __future__ import annotations
 
 from compiler.model.units import format_duration
-
-STEP = "1m"
 
 
 def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -> str:
@@ -32,23 +37,26 @@ def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -
     down = f"(sum({up}) or vector(0)) == 0" if absent_is_down else f"sum({up}) == 0"
     if hold_seconds <= 0:
         return down
-    return f"{down}\nor on ()\n{_mostly(f'sum({up}) == 0', f'sum({up})', hold_seconds)}"
+    return f"{down}\nor on ()\n{_mostly(up, '', hold_seconds)}"
 
 
-def group_down_expr(grouped: str, hold_seconds: int) -> str:
-    """The groups of `grouped` (targets up per group, `queries.up_per_group`) whose targets all report 0, or,
-    under a hold, mostly did in the last twice the hold while they report now."""
+def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
+    """The groups of `split` whose targets (`up`, the service's series carrying the split's labels) all report 0,
+    or, under a hold, were each up at under half their scrapes of twice the hold while the group reports now."""
+    by = ", ".join(split)
+    grouped = f"sum by ({by}) ({up})"
     down = f"{grouped} == 0"
     if hold_seconds <= 0:
         return down
-    return f"{down}\nor\n({_mostly(down, grouped, hold_seconds)}\nand\n{grouped})"
+    mostly = _mostly(up, f" by ({by}) ", hold_seconds)
+    return f"{down}\nor\n({mostly}\nand\n{grouped})"
 
 
-def _mostly(down: str, present: str, hold_seconds: int) -> str:
-    """`down` held at more than half of the 1m steps of twice the hold at which `present` had series: a gap
-    in them (a scale-down, sparse test input) is the plain condition's to judge, not a reading of "down"."""
+def _mostly(up: str, by: str, hold_seconds: int) -> str:
+    """No target of `up` up at half or more of its own samples of twice the hold: every scrape read, at any scrape
+    interval. Only the samples there are count: a gap (sparse test input, a target gone) is no reading of "down"."""
     window = format_duration(2 * hold_seconds)
-    return f"count_over_time(({down})[{window}:{STEP}]) / count_over_time({present}[{window}:{STEP}]) > 0.5"
+    return f"max{by}(avg_over_time({up}[{window}])) < 0.5"
 
 
 def crash_loop_text(hold_seconds: int) -> str:
@@ -56,4 +64,7 @@ def crash_loop_text(hold_seconds: int) -> str:
     if hold_seconds <= 0:
         return ""
     window = format_duration(2 * hold_seconds)
-    return f" Or no instance was up more than half of the last {window} (a crash loop, up for a scrape now and then)."
+    return (
+        f" Or every instance was up at fewer than half of its scrapes in the last {window}"
+        " (a crash loop, up for a scrape now and then)."
+    )
