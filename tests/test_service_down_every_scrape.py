@@ -65,4 +65,3 @@ def test_what_is_no_crash_loop_stays_quiet_at_every_scrape(tmp_path: Path) -> No
     }
     checks = [_firing("ServiceDown", f"{m}m", 0) for m in range(10, MINUTES + 1, 5)]
     assert _report(tmp_path, series, checks) == ""
-

@@ -10,11 +10,11 @@ scrapes, and stay in the window) do not fire it; and a range of raw samples read
 
 Every scrape, not minute points: the branch read `sum(up) == 0` at 1m subquery steps (round 27), and with 15s or 30s
 scrapes a loop whose period is a multiple of a minute can be up at every minute boundary: up 10s of every 60s
-(83% down) or 45s of 120s never paged, in 17% to 75% of the phases (round 45, Prometheus 2.42). A step of the
-scrape interval only helps where the platform declares it; each target's own samples need no interval. The cost
-of reading per target: instances whose crash loops interleave (each up under half the time, never all down at
-once) page too, which a demanding SRE wants (every instance restarting); twins' branch (missing_sparse) reads
-shares of steps and does not carry over. After a long outage the condition ends up to a hold after recovery (then
+(83% down) or 45s of 120s never paged, in 17% to 75% of the phases (round 45, Prometheus 2.42). A subquery step
+of the scrape interval would only help where the platform declares it (`slo_alerts.scrape_interval`); each
+target's own samples need no interval. The cost of reading per target: instances whose crash loops interleave
+(each up under half the time, never all down at once) page too, as they should (every instance restarting,
+requests failing at each crash). After a long outage the condition ends up to a hold after recovery (then
 `keep_firing_for`).
 
 A group's alert (model/down_groups.py) has the same branch per group (round 28: one cluster's only proxy in a

@@ -2,8 +2,9 @@
 
 The rule (targets/prometheus/service_down.py) also fires while every instance was up at fewer than half of its
 scrapes in the last twice its hold, and, for a service whose SLOs are split by a label its targets carry
-(model/down_groups.py), per group whose targets are all down. A page saying only "no instance of the service is up" sent the on-call
-to `count(up)`, which reads healthy in both cases: instances up between restarts, or the other clusters' up.
+(model/down_groups.py), per group whose targets are all down. A page saying only "no instance of the service is
+up" sent the on-call to `count(up)`, which reads healthy in both cases: instances up between restarts, or the
+other clusters' up.
 """
 
 from __future__ import annotations

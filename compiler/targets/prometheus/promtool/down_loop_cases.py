@@ -1,7 +1,10 @@
 """ServiceDown's crash-loop branch (prometheus/service_down.py), shown at 1m steps in the scrapes file.
 
-The main file evaluates every 30m, where a loop of minutes cannot be written. Up one minute in four fires; up
-three minutes in five (a flaky service, down less than half the time) does not. The latter only where every tier
+The main file evaluates every 30m, where a loop of minutes cannot be written. Up one minute in three fires; up
+three minutes in five (a flaky service, down less than half the time) does not. Both lie between the branch's
+line (up at under half of the scrapes) and the line raised by half or lowered by 40% (0.75, 0.3): a third of
+the scrapes up reads 0.25 to 0.43 in any window of 3 or more, over 0.3 at least one minute in three, so a line
+moved either way fails a case (the mutation sweep). The latter only where every tier
 holds over 2m: two minutes down are such a hold, which the plain condition reads as down. A service whose ServiceDown
 also fires per group (model/down_groups.py) gets the loop in one group while another reports: the group's alert
 fires, the whole service's does not. Beside them a third group goes down for good one hold before the end: its
@@ -54,7 +57,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         return (check(down, minutes * STEP, lambda r: 0.0 if fires else None, lane=lane),)
 
     name = down[0].alert
-    cases = [Case(f"{name}: up one minute in four (a crash loop)", STEP, up({0}, 4), at_end(True))]
+    cases = [Case(f"{name}: up one minute in three (a crash loop)", STEP, up({0}, 3), at_end(True))]
     if flaky_quiet:
         cases = [_flaky_then_loop(cases[0], labels, values({0, 1, 2}, 5), minutes)]
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
@@ -62,7 +65,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     for split in (split for split in down_groups(service) if not ruled & set(split)):
         looping, kept, ended = ({label: name for label in split} for name in ("obsc-gone", "obsc-kept", "obsc-down"))
         series: tuple[InputSeries, ...] = (
-            InputSeries("up", up_labels(service, "a", looping), values({0}, 4)),
+            InputSeries("up", up_labels(service, "a", looping), values({0}, 3)),
             InputSeries("up", up_labels(service, "b", kept), values({0, 1, 2, 3}, 4)),
             InputSeries("up", up_labels(service, "c", ended), until(down_from)),
         )
@@ -72,7 +75,7 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
         fired = union([*at_end(True, {**looping, **group}), *at_end(True, {**ended, **group})])
         what = "/".join(split)
-        title = f"{name}: one {what} up one minute in four, another down for {format_duration(hold)}, others report"
+        title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
         cases.append(Case(title, STEP, series, fired))
     return cases
 
@@ -81,8 +84,8 @@ def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str
     """The flaky service (up three minutes in five, quiet at its end) and then, on the same timeline, the loop
     (fires at its end): one test group less (~10 ms of promtool a service). The flaky stretch comes first, as in
     a group of its own, and ends with nothing active. The loop's page must hold through its last hold: the window
-    read there (twice the hold, from `minutes` = twice the hold and 10m back) is mostly loop for any hold (over
-    0.57 of it down); the flaky minutes before the loop only lower the share of down minutes early on, so the
+    read there (twice the hold, from `minutes` = twice the hold and 10m back) is all loop for any hold (up at a
+    third of its scrapes, or within one); the flaky minutes before the loop only raise the share up early on, so the
     page starts a little later, long before the check. (Not chain.py: its quiet step, nothing scraped, would
     hold ServiceDown.)"""
     (series,) = loop.series
@@ -90,5 +93,5 @@ def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str
     (check_at_end,) = loop.alerts
     end = AlertCheck(check_at_end.at + (minutes + 1) * STEP, check_at_end.alertname, check_at_end.firing)
     quiet = AlertCheck(minutes * STEP, check_at_end.alertname, ())
-    title = f"{check_at_end.alertname}: up three minutes in five; then up one minute in four (a crash loop)"
+    title = f"{check_at_end.alertname}: up three minutes in five; then up one minute in three (a crash loop)"
     return Case(title, STEP, (InputSeries("up", labels, values),), (quiet, end))
