@@ -2,8 +2,9 @@
 
 ServiceDown held `(sum(up) or vector(0)) == 0` for 5m, and a crash-looping service is up for a scrape at each
 restart: up one minute in four (down 3/4 of the time, its clients refused, which its own metrics never count)
-restarted the hold every time, and nothing paged. ServiceDown now also holds while no instance was up at more than
-half of the last twice its hold (1m steps). A healthy service failing a scrape now and then, or down for less
+restarted the hold every time, and nothing paged. ServiceDown now also holds while every instance was up at fewer
+than half of its scrapes in the last twice its hold (round 45: each target's samples, not 1m steps; at 15s scrapes,
+tests/test_service_down_every_scrape.py). A healthy service failing a scrape now and then, or down for less
 than the hold and back, still pages nothing; a long outage resolves at most a hold later than before. promtool,
 1m steps."""
 
