@@ -7,14 +7,11 @@ Prometheus 2.42; tests/e2e/test_dashboard_queries_unlike_examples.py reads the l
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.targets.grafana.queries import AUTO_LEGEND
+from tests.test_grafana_support import all_panels, service_dashboard
 
 SPEC = """apiVersion: obsc/v1
 service: cache
@@ -37,19 +34,11 @@ UNTOLD = {"lookups", "Keys per node", "renamed", "CPU utilisation"}  # panel tit
 NAMED = {"per_db": "per_db {{db}}", "total": "total", "evictions": "evictions"}
 
 
-def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for panel in panels:
-        yield panel
-        yield from _panels(panel.get("panels") or [])
-
-
 def test_lines_of_an_expression_whose_labels_are_untold_are_named_by_grafanas_auto_legend(tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "cache.yaml").write_text(SPEC)
-    compilation = compile_specs([str(tmp_path / "specs")])
-    files = {a.path: a.content for a in compilation.bundle.artifacts}
-    board = json.loads(files[names.grafana_dashboard_path("data", "cache", names.SERVICE_DASHBOARD)])
-    legends = {p["title"]: [t.get("legendFormat") for t in p.get("targets") or []] for p in _panels(board["panels"])}
+    board = service_dashboard(compile_specs([str(tmp_path / "specs")]), "cache")
+    legends = {p["title"]: [t.get("legendFormat") for t in p.get("targets") or []] for p in all_panels(board)}
     for title in sorted(UNTOLD):
         assert legends.get(title) == [AUTO_LEGEND], f"{title}: {legends.get(title)}"
     for title, legend in NAMED.items():

@@ -6,17 +6,14 @@ they had."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from compiler import conventions as names
 from compiler.api import compile_specs
 from compiler.model.types import Metric, MetricType
 from compiler.targets.grafana.rate_units import per_second_gauge
+from tests.test_grafana_support import all_panels, service_dashboard
 
 SPEC = """apiVersion: obsc/v1
 service: cache
@@ -37,18 +34,11 @@ routing:
 """
 
 
-def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for panel in panels:
-        yield panel
-        yield from _panels(panel.get("panels") or [])
-
-
 def test_a_per_second_expression_is_plotted_per_second(tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "cache.yaml").write_text(SPEC)
-    files = {a.path: a.content for a in compile_specs([str(tmp_path / "specs")]).bundle.artifacts}
-    board = json.loads(files[names.grafana_dashboard_path("data", "cache", names.SERVICE_DASHBOARD)])
-    units = [(p["title"], p.get("fieldConfig", {}).get("defaults", {}).get("unit")) for p in _panels(board["panels"])]
+    board = service_dashboard(compile_specs([str(tmp_path / "specs")]), "cache")
+    units = [(p["title"], p.get("fieldConfig", {}).get("defaults", {}).get("unit")) for p in all_panels(board)]
     assert [u for t, u in units if t.startswith("lookups")] == ["ops", "ops"], units  # business and threshold panels
     assert ("hit_share", "short") in units, units
 
