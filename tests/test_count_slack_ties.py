@@ -42,6 +42,21 @@ def _counter(steps: dict[int, str], minutes: int = 61) -> str:
     return " ".join(out)
 
 
+def _rules(tmp_path: Path) -> str:
+    """The spec's compiled rule file (promtool needed by every case here)."""
+    require_tool("promtool")
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    bundle = compile_specs([str(tmp_path / "spec.yaml")]).bundle
+    return next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("tenants"))
+
+
+def _assert_promtool_passes(tmp_path: Path, series: dict[str, str], checks: list[dict[str, object]]) -> None:
+    """promtool on tmp_path/rules.yaml at 1m, its groups in file order (a record before the alerts reading it)."""
+    order = [g["name"] for g in yaml.safe_load((tmp_path / "rules.yaml").read_text())["groups"]]
+    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
+    assert report == "", report[-3000:]
+
+
 # tenant -> (ok requests, failed requests) counters, and whether the page's condition holds at minute 60
 CASES = {
     # One failure among 6.944444444444444 requests in the 5m window (10 an hour): a burn at the line shows exactly
@@ -58,10 +73,7 @@ CASES = {
 
 
 def test_a_page_start_at_a_tie_read_in_floats_keeps_exact_arithmetic(tmp_path: Path) -> None:
-    require_tool("promtool")
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    bundle = compile_specs([str(tmp_path / "spec.yaml")]).bundle
-    rules = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("tenants"))
+    rules = _rules(tmp_path)
     alert = f'ALERTS{{alertname="{names.SLO_BURN_FAST}",burn_window="fast"}}'
     (tmp_path / "rules.yaml").write_text(rules_checked_by(rules, [alert]))
     page = next(
@@ -83,9 +95,7 @@ def test_a_page_start_at_a_tie_read_in_floats_keeps_exact_arithmetic(tmp_path: P
             }
             for at, value in [*held_before, ("60m", int(up))]
         ]
-    order = [g["name"] for g in yaml.safe_load((tmp_path / "rules.yaml").read_text())["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, checks, evaluation_interval="1m", group_eval_order=order)
-    assert report == "", report[-3000:]
+    _assert_promtool_passes(tmp_path, series, checks)
 
 
 def test_a_burst_that_shows_two_failures_in_floats_short_of_two_is_over(tmp_path: Path) -> None:
@@ -93,10 +103,7 @@ def test_a_burst_that_shows_two_failures_in_floats_short_of_two_is_over(tmp_path
     # window: the burst shows 10 x 20% = 2 failures there (EVENT_BURST_SHOWN), 1.9999999999999998 in floats. The 6h/30m
     # pair's burst record says the burst is over (`>= 1.999999`; `>= 2` left it absent, a hand mutant of round 43
     # no test killed, round 44's review).
-    require_tool("promtool")
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    bundle = compile_specs([str(tmp_path / "spec.yaml")]).bundle
-    rules = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("tenants"))
+    rules = _rules(tmp_path)
     over = f'{names.SLI_BURST_OVER}{{window="30m",tenant="burst"}}'
     (tmp_path / "rules.yaml").write_text(rules_checked_by(rules, [over]))
     series = {
@@ -104,9 +111,7 @@ def test_a_burst_that_shows_two_failures_in_floats_short_of_two_is_over(tmp_path
         'http_requests_total{job="api",code="500",tenant="burst"}': _counter({50: "4"}, 121),
     }
     check = {"expr": f"count({over}) or vector(0)", "eval_time": "120m", "exp_samples": [{"labels": "{}", "value": 1}]}
-    order = [g["name"] for g in yaml.safe_load((tmp_path / "rules.yaml").read_text())["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, [check], evaluation_interval="1m", group_eval_order=order)
-    assert report == "", report[-3000:]
+    _assert_promtool_passes(tmp_path, series, [check])
 
 
 def test_a_burst_whose_clean_window_holds_three_events_in_floats_short_of_three_is_over(tmp_path: Path) -> None:
@@ -114,10 +119,7 @@ def test_a_burst_whose_clean_window_holds_three_events_in_floats_short_of_three_
     # 0.03 + 2.97 from two instances, read 2.9999999999999996 in floats (both counters at 2 before); 8 failures lie
     # in the 2h burst window (8/11 of it), none outside. The record says the burst is over (`>= 2.999999`,
     # EVENT_BURST_EVENTS less the count slack; `>= 3` left it absent, a hand mutant of round 43 that no test killed).
-    require_tool("promtool")
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    bundle = compile_specs([str(tmp_path / "spec.yaml")]).bundle
-    rules = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("tenants"))
+    rules = _rules(tmp_path)
     over = f'{names.SLI_BURST_OVER}{{window="30m",tenant="burst"}}'
     (tmp_path / "rules.yaml").write_text(rules_checked_by(rules, [over]))
     ok = 'http_requests_total{job="api",code="200",tenant="burst",instance="INSTANCE"}'
@@ -127,6 +129,4 @@ def test_a_burst_whose_clean_window_holds_three_events_in_floats_short_of_three_
         'http_requests_total{job="api",code="500",tenant="burst",instance="a"}': _counter({70: "8"}, 121),
     }
     check = {"expr": f"count({over}) or vector(0)", "eval_time": "120m", "exp_samples": [{"labels": "{}", "value": 1}]}
-    order = [g["name"] for g in yaml.safe_load((tmp_path / "rules.yaml").read_text())["groups"]]
-    report = promtool_report(tmp_path, "rules.yaml", series, [check], evaluation_interval="1m", group_eval_order=order)
-    assert report == "", report[-3000:]
+    _assert_promtool_passes(tmp_path, series, [check])
