@@ -25,7 +25,7 @@ from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
-from compiler.spec import discovery, foreign, loader, prune, schema
+from compiler.spec import discovery, foreign, jsonnet_total, loader, prune, schema
 from compiler.spec.document import Document
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
@@ -144,9 +144,14 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
             spec_files, standard = standard_dashboards_apart(spec_files, platform_files[0], platform_doc.data)
         # Jsonnet is evaluated here (Go does not survive a fork); YAML spec files are read and parsed by the
         # workers that check them (None: not loaded yet), so parsing spreads over every CPU too.
+        spec_time = jsonnet_total.SpecTime.from_environment()
+        spec_jsonnet = dataclasses.replace(jsonnet, spec_time=spec_time)
         sources: list[_Source] = [
-            (path, _load(path, jsonnet, diagnostics) if discovery.is_jsonnet(path) else None) for path in spec_files
+            (path, _load(path, spec_jsonnet, diagnostics) if discovery.is_jsonnet(path) else None)
+            for path in spec_files
         ]
+        if (ran_out := spec_time.problem()) is not None:
+            diagnostics.append(ran_out)
     with stage("validate", timings):
         if platform_doc is not None:
             found = schema.validate(platform_doc)

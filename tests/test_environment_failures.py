@@ -44,6 +44,7 @@ def test_a_full_disk_behind_stdout_is_said_and_exits_2(args: tuple[str, ...]) ->
         ("OBSC_JSONNET_TIMEOUT", "soon", "OBSC_JSONNET_TIMEOUT='soon' must be a number of seconds"),
         ("OBSC_JSONNET_MEMORY_MB", "1", "OBSC_JSONNET_MEMORY_MB='1' must be a number of MiB from 128 to 1,048,576"),
         ("OBSC_JSONNET_MEMORY_MB", "nan", "OBSC_JSONNET_MEMORY_MB='nan' must be a number of MiB"),
+        ("OBSC_JSONNET_TOTAL", "inf", "OBSC_JSONNET_TOTAL='inf' must be a number of seconds from 0.001 to 86,400"),
     ],
 )
 def test_an_unusable_jsonnet_setting_is_named_and_exits_2(name: str, value: str, message: str) -> None:

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ from compiler.errors import Diagnostic, InputError, Location, SettingError
 from compiler.spec import jsonnet_eval
 
 
-def _env_number(name: str, default: float, low: float, high: float, unit: str) -> float:
+def env_number(name: str, default: float, low: float, high: float, unit: str) -> float:
     """The setting `name` (unset or empty: `default`); a value out of [low, high] is a SettingError, never
     a silent default or an `inf` that select() cannot wait for."""
     text = os.environ.get(name, "").strip()
@@ -62,10 +64,14 @@ class Limits:
     @staticmethod
     def from_environment() -> Limits:
         return Limits(
-            seconds=_env_number("OBSC_JSONNET_TIMEOUT", Limits.seconds, *TIMEOUT_RANGE, "seconds"),
-            memory_bytes=int(_env_number("OBSC_JSONNET_MEMORY_MB", Limits.memory_bytes >> 20, *MEMORY_MB_RANGE, "MiB"))
+            seconds=env_number("OBSC_JSONNET_TIMEOUT", Limits.seconds, *TIMEOUT_RANGE, "seconds"),
+            memory_bytes=int(env_number("OBSC_JSONNET_MEMORY_MB", Limits.memory_bytes >> 20, *MEMORY_MB_RANGE, "MiB"))
             << 20,
         )
+
+
+class TimedOut(InputError):
+    """An evaluation stopped at its time limit."""
 
 
 _START_SECONDS = 60.0  # an interpreter start and a few imports; minutes would mean something is broken
@@ -151,8 +157,18 @@ class Pool:
         self._started = 0  # children alive: idle or checked out
         self._changed = threading.Condition()  # a child came back, or one died and its slot is free
 
-    def evaluate(self, path: str, source: str, tla_codes: dict[str, str] | None, roots: list[str]) -> str:
-        """The JSON text `path` evaluates to, or InputError located in `path`."""
+    def evaluate(
+        self,
+        path: str,
+        source: str,
+        tla_codes: dict[str, str] | None,
+        roots: list[str],
+        seconds: float | None = None,
+        spent: Callable[[float], None] | None = None,
+    ) -> str:
+        """The JSON text `path` evaluates to, or InputError located in `path` (TimedOut past `seconds`, by default
+        the limits' own). `spent` is told the seconds the evaluation took, stopped or not."""
+        limit = self.limits.seconds if seconds is None else seconds
         # Jsonnet sees the file by its name in its own folder, and evaluates there: `std.thisFile` (and an
         # imported file's) is then the same from any working directory and any spelling of the path, so the
         # output is too. Messages still name the file as the user wrote it (`path`, below; `shown_from`).
@@ -163,19 +179,24 @@ class Pool:
             "roots": roots,
             "cwd": os.path.dirname(os.path.abspath(path)),
             "shown_from": os.getcwd(),
-            "cpu_seconds": self.limits.seconds,
+            "cpu_seconds": limit,
             "max_output": self.limits.output_chars,
         }
         child = self._checkout()
+        start = time.monotonic()
         try:
-            reply = child.call(request, self.limits.seconds)
+            reply = child.call(request, limit)
         except BaseException:  # a stop or a garbled reply: the child's state is unknown, so it goes
             child.kill()
             self._free_slot()
             raise
+        finally:
+            if spent is not None:
+                spent(time.monotonic() - start)
         if isinstance(reply, str):
             self._free_slot()  # that child is gone; the next caller may start another
-            raise InputError([Diagnostic(Location(path, 1, 1), (), self._explain(reply))])
+            stopped = TimedOut if reply == "time" else InputError
+            raise stopped([Diagnostic(Location(path, 1, 1), (), self._explain(reply, limit))])
         with self._changed:
             self._idle.append(child)
             self._changed.notify()
@@ -189,10 +210,10 @@ class Pool:
         output: str = reply["output"]
         return output
 
-    def _explain(self, reason: str) -> str:
+    def _explain(self, reason: str, seconds: float) -> str:
         if reason == "time":
             return (
-                f"Jsonnet evaluation took longer than {self.limits.seconds:g} s (endless recursion?); stopped it "
+                f"Jsonnet evaluation took longer than {seconds:g} s (endless recursion?); stopped it "
                 "(OBSC_JSONNET_TIMEOUT raises the limit)"
             )
         if reason == "memory":

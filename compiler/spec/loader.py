@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -26,6 +26,7 @@ from compiler.spec import (
     jsonnet_eval,
     jsonnet_marks,
     jsonnet_sandbox,
+    jsonnet_total,
     libyaml,
     unseen_text,
     yaml_budget,
@@ -52,6 +53,8 @@ discover = discovery.discover  # which files are specs: compiler/spec/discovery.
 @dataclass(frozen=True)
 class JsonnetOptions:
     library_paths: tuple[str, ...] = ()
+    # Spec files only: the compile's allowance of evaluation time, shared by them all (spec/jsonnet_total.py)
+    spec_time: jsonnet_total.SpecTime | None = field(default=None, compare=False)
 
 
 def load_file(path: str, jsonnet: JsonnetOptions) -> list[Document]:
@@ -350,11 +353,18 @@ def _merged_pairs(node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, y
 def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
     roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(p) for p in options.library_paths]
     source = _jsonnet_source(path)
-    data = _json_value(path, jsonnet_sandbox.shared().evaluate(path, source, None, roots))
+    data = _json_value(path, _evaluate_spec(path, source, roots, options.spec_time))
     _check_size(path, data)
     doc = Document(file=path, data=data)
     jsonnet_marks.approximate(doc, source)
     return doc
+
+
+def _evaluate_spec(path: str, source: str, roots: list[str], spec_time: jsonnet_total.SpecTime | None) -> str:
+    pool = jsonnet_sandbox.shared()
+    if spec_time is None:
+        return pool.evaluate(path, source, None, roots)
+    return spec_time.evaluate(path, lambda seconds, spent: pool.evaluate(path, source, None, roots, seconds, spent))
 
 
 def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: JsonnetOptions, root: str) -> Any:
