@@ -141,6 +141,8 @@ def build_platform(
         runbook_url_location=ctx.loc(("runbook_url",)),
         team_slos=(data.get("limits") or {}).get("team_slos"),
         team_slos_location=ctx.loc(("limits", "team_slos")),
+        team_services=(data.get("limits") or {}).get("team_services"),
+        team_services_location=ctx.loc(("limits", "team_services")),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)

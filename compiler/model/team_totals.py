@@ -1,58 +1,98 @@
-"""What all the specs of one team may hold together: `limits: {team_slos:}` in the platform file.
+"""What all the specs of one team may hold together: `limits: {team_slos:, team_services:}` in the platform file.
 
 Every other bound is per file or per evaluation, so a team could add spec files at the per-spec limits without end:
 five files of 100 SLOs each wrote 2,576 files (84 MB) of output, and a service at the limits kept promtool busy
-past its 120 s timeout (round 44), in every team's CI. The platform file, which the teams do not edit, may name
-how many SLOs one team's specs hold in all; obsc picks no number itself (what is large differs per repository).
+past its 120 s timeout (round 44), in every team's CI. SLOs are one thing a file holds; threshold alerts, key
+metrics, `by:` groups, dashboards, runbooks and inline receivers are others (five files of 100 threshold alerts and
+no SLO: 582 files, 26 MB, 14 CPU-s of promtool each, round 46). `team_services` bounds how many times a team may
+repeat the per-spec limits, so it bounds all of them at once; `team_slos` the costliest one more finely. The
+platform file, which the teams do not edit, names the numbers; obsc picks none itself (what is large differs per
+repository).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from compiler.errors import Diagnostic
+from compiler.errors import Diagnostic, Location
 from compiler.model.types import Platform, Service
 
 _NAMED_FILES = 3  # the team's largest spec files named in the message
 
 
+@dataclass(frozen=True)
+class _Total:
+    setting: str  # under `limits:`
+    things: str  # what is counted, in the message
+    count: Callable[[Service], int]
+    cost: str  # what each one costs every team
+    fix: str
+
+
+_TOTALS = (
+    _Total(
+        "team_slos",
+        "SLOs",
+        lambda service: len(service.slos),
+        "every SLO adds rules, promtool tests and dashboard panels",
+        "Remove or merge SLOs",
+    ),
+    _Total(
+        "team_services",
+        "services",
+        lambda service: 1,
+        "every service adds a rule file, promtool tests, a dashboard, runbooks and routes, each up to the per-spec "
+        "limits,",
+        "Remove or merge services",
+    ),
+)
+
+
 def team_total_problems(services: Sequence[Service], platform: Platform) -> list[Diagnostic]:
-    """One problem per team whose specs hold more SLOs than the platform allows, at the service (in file order)
-    whose SLOs take the team past the limit: whoever adds a spec there reads it on their own change."""
-    limit = platform.team_slos
-    if not limit:
-        return []
+    """One problem per team and setting whose total the team's specs pass, at the service (in file order) that
+    takes the team past the limit: whoever adds a spec there reads it on their own change."""
     by_team: dict[str, list[Service]] = {}
     for service in sorted(services, key=lambda s: (s.location.file, s.location.line, s.location.col)):
         by_team.setdefault(service.team, []).append(service)
     found = []
-    for team, mine in sorted(by_team.items()):
-        total = sum(len(s.slos) for s in mine)
-        if total <= limit:
+    for total in _TOTALS:
+        limit, where = _setting(platform, total.setting)
+        if not limit:
             continue
-        found.append(Diagnostic(_crossing(mine, limit).location, ("service",), _message(team, mine, total, platform)))
+        for team, mine in sorted(by_team.items()):
+            counted = sum(total.count(s) for s in mine)
+            if counted > limit:
+                message = _message(total, team, mine, counted, limit, where)
+                found.append(Diagnostic(_crossing(mine, limit, total).location, ("service",), message))
     return found
 
 
-def _crossing(services: Sequence[Service], limit: int) -> Service:
+def _setting(platform: Platform, setting: str) -> tuple[int | None, Location]:
+    limit: int | None = getattr(platform, setting)
+    where: Location = getattr(platform, f"{setting}_location")
+    return limit, where
+
+
+def _crossing(services: Sequence[Service], limit: int, total: _Total) -> Service:
     running = 0
     for service in services:
-        running += len(service.slos)
+        running += total.count(service)
         if running > limit:
             return service
     return services[-1]
 
 
-def _message(team: str, services: Sequence[Service], total: int, platform: Platform) -> str:
+def _message(total: _Total, team: str, services: Sequence[Service], counted: int, limit: int, where: Location) -> str:
     per_file: dict[str, int] = {}
     for service in services:
-        per_file[service.location.file] = per_file.get(service.location.file, 0) + len(service.slos)
+        per_file[service.location.file] = per_file.get(service.location.file, 0) + total.count(service)
     largest = sorted(per_file.items(), key=lambda item: (-item[1], item[0]))[:_NAMED_FILES]
     named = ", ".join(f"{file} ({count})" for file, count in largest)
     more = f" and {len(per_file) - len(largest)} more" if len(per_file) > len(largest) else ""
+    held = f"{counted} {total.things}" + (f" in {len(services)} service(s)" if total.things != "services" else "")
     return (
-        f"team {team!r} has {total} SLOs in {len(services)} service(s) across {len(per_file)} spec file(s), more "
-        f"than the {platform.team_slos} limits.team_slos allows ({platform.team_slos_location}): every SLO adds "
-        f"rules, promtool tests and dashboard panels that every team's CI compiles and validates; largest: "
-        f"{named}{more}. Remove or merge SLOs, or ask the platform owners to raise the limit"
+        f"team {team!r} has {held} across {len(per_file)} spec file(s), more than the {limit} "
+        f"limits.{total.setting} allows ({where}): {total.cost} that every team's CI compiles and validates; "
+        f"largest: {named}{more}. {total.fix}, or ask the platform owners to raise the limit"
     )

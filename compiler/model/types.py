@@ -410,6 +410,8 @@ class Platform:
     runbook_url_location: Location = NOWHERE
     team_slos: int | None = None  # `limits: {team_slos:}`: the most SLOs one team's specs hold in all
     team_slos_location: Location = NOWHERE
+    team_services: int | None = None  # `limits: {team_services:}`: the most services one team's specs define
+    team_services_location: Location = NOWHERE
 
     def team(self, name: str) -> Team | None:
         return self._teams_by_name.get(name)

@@ -76,3 +76,28 @@ def test_the_setting_is_a_positive_number(tmp_path: Path, capsys: pytest.Capture
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 2
     assert f"{specs}/platform.yaml:7:14 $.limits.team_slos: 0 is less than the minimum of 1" in result.err
+
+
+def test_a_team_of_many_services_without_slos_is_bounded_by_its_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 46: `team_slos` counted SLOs only, so files of threshold alerts (five of 100 each, no SLO: 582 files,
+    26 MB, 14 CPU-s of promtool each) passed it. `team_services` bounds how often a team repeats the per-spec
+    limits, so every kind of thing a spec generates at once."""
+    limits = "limits:\n  team_slos: 3\n  team_services: 2\n"
+    specs = _repository(tmp_path, limits, {"a1": ("alpha", 0), "a2": ("alpha", 0), "a3": ("alpha", 0)})
+    for spec in specs.glob("a*.yaml"):
+        spec.write_text(
+            spec.read_text().replace("slos:\n", "threshold_alerts:\n  - {name: ErrorsHigh, metric: errors, above: 1}\n")
+        )
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.out + result.err
+    assert "limits.team_slos" not in result.err
+    assert (
+        f"{specs}/a3.yaml:2:10 $.service: team 'alpha' has 3 services across 3 spec file(s), more than the 2 "
+        f"limits.team_services allows ({specs}/platform.yaml:8:18): every service adds a rule file, promtool tests, "
+        "a dashboard, runbooks and routes, each up to the per-spec limits, that every team's CI compiles and "
+        f"validates; largest: {specs}/a1.yaml (1), {specs}/a2.yaml (1), {specs}/a3.yaml (1). Remove or merge "
+        "services, or ask the platform owners to raise the limit"
+    ) in result.err
+    assert not (tmp_path / "out").exists()
