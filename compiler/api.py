@@ -81,7 +81,8 @@ class Compilation:
         their services' files; None for a whole directory (or --prune), which owns the output."""
         if prune or not is_subset(specs, out_dir):
             return None
-        return Subset(frozenset(s.name for s in self.fleet.services), self.fleet_wide, self.command)
+        teams = {s.name: (s.team, s.location) for s in self.fleet.services}
+        return Subset(frozenset(teams), self.fleet_wide, self.command, teams=teams)
 
     def written(self, subset: Subset | None) -> Bundle:
         """The bundle a compile writes: this one, or what a subset compile merged into the fleet's output."""

@@ -20,9 +20,10 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler import conventions
+from compiler.errors import Diagnostic, InputError, Location
 from compiler.output import tree
 from compiler.output.bundle import Artifact, Bundle, Ownership, header, parse_manifest
 
@@ -42,6 +43,7 @@ class Subset:
     kept_fleet_wide: tuple[str, ...] = ()
     kept_others: int = 0
     bundle: Bundle | None = None
+    teams: dict[str, tuple[str, Location]] = field(default_factory=dict)  # service → its team, where it is named
 
 
 def owner(path: str) -> str | None:
@@ -66,6 +68,8 @@ def merge(bundle: Bundle, out_dir: str, subset: Subset) -> Bundle:
         subset.bundle = bundle
         return bundle  # a fresh output: the subset is the whole fleet there
     owned = parse_manifest(manifest)
+    if taken := _other_teams_services(owned, subset, out_dir):
+        raise InputError(taken)
     command = recorded_command(manifest) or subset.command
     by_path: dict[str, Artifact] = {}
     kept: list[str] = []
@@ -93,6 +97,31 @@ def merge(bundle: Bundle, out_dir: str, subset: Subset) -> Bundle:
     subset.kept_fleet_wide, subset.kept_others = tuple(kept), others
     subset.bundle = Bundle(tuple(by_path[p] for p in sorted(by_path)))
     return subset.bundle
+
+
+def _other_teams_services(owned: set[str], subset: Subset, out_dir: str) -> list[Diagnostic]:
+    """Compiled services whose files in the output are another team's (its dashboard's folder says whose). A
+    subset compile does not read that team's specs, so it cannot see that two specs claim one name, and it
+    wrote over the other team's rules, tests, dashboard and runbook stubs, exit 0 (round 46: team alpha's spec
+    named `search`, compiled alone, replaced team bravo's `search`). The whole spec directory refuses the
+    duplicate, or compiles a team move."""
+    teams_dir = conventions.GRAFANA_DASHBOARDS_DIR + "/teams/"
+    problems = []
+    for path in sorted(owned):
+        service = owner(path)
+        if not path.startswith(teams_dir) or service not in subset.teams:
+            continue
+        theirs = path[len(teams_dir) :].split("/")[0]
+        ours, where = subset.teams[service]
+        if theirs != ours:
+            message = (
+                f"service {service!r} in {out_dir} belongs to team {theirs!r} ({path}), not to {ours!r}: "
+                "compiling some spec files would write over its rules, tests, dashboard and runbooks without "
+                f"reading team {theirs!r}'s specs. Rename the service, or compile the whole spec directory "
+                "(where two specs of one name are refused, and a service moved to another team is compiled)"
+            )
+            problems.append(Diagnostic(where, ("service",), message))
+    return problems
 
 
 def _old(root: str, path: str) -> str | None:

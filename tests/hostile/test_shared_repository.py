@@ -353,3 +353,31 @@ def test_the_nearest_team_folder_is_the_one_a_spec_is_warned_about(
     (specs / "platform.yaml").write_text(PLATFORM)  # with team_spec_dir it is alpha's, below teams/alpha/: no word
     result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
     assert result.code == 0 and "lives in folder" not in result.err, result.err
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_team_folder_compiled_alone_cannot_write_over_another_teams_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 46: a subset compile reads only the specs it is given, so it could not see that alpha's spec names
+    bravo's service `search`: it replaced bravo's rules, tests, dashboard and runbook stubs with alpha's, exit 0."""
+    specs = _repository(tmp_path, {"payapi": "alpha", "search": "bravo"})
+    out = str(tmp_path / "out")
+    assert run_obsc(capsys, "compile", str(specs), "--out", out, "--no-validate").code == 0
+    before = _tree(tmp_path / "out")
+    alpha = specs / "teams" / "alpha" / "payapi.yaml"
+    alpha.write_text(alpha.read_text().replace("service: payapi", "service: search"))
+    platform = ("--platform", str(specs / "platform.yaml"))
+    for named in (str(specs / "teams" / "alpha"), str(alpha)):
+        result = run_obsc(capsys, "compile", named, *platform, "--out", out, "--no-validate")
+        assert result.code == 2, result.out + result.err
+        assert (
+            f"{alpha}:2:10 $.service: service 'search' in {out} belongs to team 'bravo' "
+            "(grafana/dashboards/teams/bravo/search.json), not to 'alpha': compiling some spec files would write "
+            "over its rules, tests, dashboard and runbooks without reading team 'bravo''s specs."
+        ) in result.err
+        assert _tree(tmp_path / "out") == before
+    assert run_obsc(capsys, "validate", str(specs)).code == 2  # the whole directory: `search` defined twice
