@@ -59,6 +59,7 @@ from compiler.model.sli_kinds import gauge_names, histogram_names
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.targets_text import exact_targets, targets_text_problems, widened_target_warnings
 from compiler.model.team_claims import claim_problem
+from compiler.model.team_totals import platform_limits
 from compiler.model.teams import (
     fallback_route,
     inline_receiver_prefix,
@@ -139,10 +140,7 @@ def build_platform(
         mimir_namespace=str((data.get("output") or {}).get("mimir_namespace", "{service}")),
         mimir_reserved_namespaces=tuple(map(str, (data.get("output") or {}).get("mimir_reserved_namespaces") or ())),
         runbook_url_location=ctx.loc(("runbook_url",)),
-        team_slos=(data.get("limits") or {}).get("team_slos"),
-        team_slos_location=ctx.loc(("limits", "team_slos")),
-        team_services=(data.get("limits") or {}).get("team_services"),
-        team_services_location=ctx.loc(("limits", "team_services")),
+        **platform_limits(data.get("limits") or {}, ctx.loc),
     )
     defaults = Layer(data.get("defaults") or {}, ctx, ("defaults",))
     check_platform_slo_alerts(defaults)

@@ -12,8 +12,9 @@ repository).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.types import Platform, Service
@@ -96,3 +97,12 @@ def _message(total: _Total, team: str, services: Sequence[Service], counted: int
         f"limits.{total.setting} allows ({where}): {total.cost} that every team's CI compiles and validates; "
         f"largest: {named}{more}. {total.fix}, or ask the platform owners to raise the limit"
     )
+
+
+def platform_limits(limits: Mapping[str, Any], loc: Callable[[tuple[str, ...]], Location]) -> dict[str, Any]:
+    """The platform's `limits:` as Platform fields, each with where it is written (for the located message)."""
+    fields: dict[str, Any] = {}
+    for total in _TOTALS:
+        fields[total.setting] = limits.get(total.setting)
+        fields[f"{total.setting}_location"] = loc(("limits", total.setting))
+    return fields

@@ -175,8 +175,7 @@ class Slo:
     by: tuple[str, ...] = ()  # group labels (`by:`): one error ratio, burn alert and budget per value; () = one SLO
     incident: str | None = None  # the SLO naming the group shared with SLOs of the same failures; None: alone
 
-    # Computed once per SLO (the model is frozen; cached_property writes the instance dict, not a field):
-    # every rule, test case, panel and runbook line asks again, ~300 times per SLO.
+    # Computed once per SLO (frozen model: cached_property writes the instance dict): asked ~300 times per SLO.
     @functools.cached_property
     def objective_ratio(self) -> Decimal:
         return self.objective / 100
