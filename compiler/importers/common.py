@@ -67,11 +67,17 @@ def objective_percent(src: Source, path: Path, raw: Any, *, ratio: bool = False)
     if ratio:
         value *= 100
     if not 0 < value < 100:
-        scale = "a ratio in (0, 1)" if ratio else "a percentage in (0, 100)"
-        why = "100% leaves no error budget" if value >= 100 else "0% or less would never alert"
-        src.error(path, f"objective {shown(raw)} must be {scale}: {why}")
+        scale, example = ("a ratio in (0, 1)", "0.999") if ratio else ("a percentage in (0, 100)", "99.9")
+        src.error(path, f"objective {shown(raw)} must be {scale}: {_objective_why(value)}; write e.g. {example}")
         return None
     return value.normalize() if value == value.to_integral_value() else value
+
+
+def _objective_why(percent: Decimal) -> str:
+    """Why an objective out of (0, 100) is none (101 once read "100% leaves no error budget")."""
+    if percent > 100:
+        return "over 100% can never be met"
+    return "100% leaves no error budget" if percent == 100 else "0% or less would never alert"
 
 
 def _without_percent_sign(raw: Any, ratio: bool) -> str:

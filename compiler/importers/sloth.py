@@ -50,6 +50,12 @@ _CAMEL = {
 }
 # what reads an event query over the long windows in Sloth
 _THEIRS = "Sloth's [1d] and [3d] rules evaluate the query over those windows"
+# Sloth refuses the spec without it, so the setup being migrated never ran; obsc does not carry the name
+_NAME_REQUIRED = (
+    "Sloth needs alerting.name when page or ticket alerts are on (obsc names its alerts itself, but Sloth refuses "
+    "this spec): write a name (name: MyServiceHighErrorRate), or switch both alerts off ({page}: {{disable: true}} "
+    "and {ticket}: {{disable: true}})"
+)
 _NO_PER_TIER = "obsc has no {what} per SLO and tier (only per SLO, or per tier for the whole service)"
 _SLOTH_LABELS = (
     "Sloth's alerts carry sloth_service, sloth_slo and sloth_id, and sloth_severity page or ticket (besides "
@@ -93,12 +99,18 @@ def import_doc(
     else:
         if src.take(("version",)) != "prometheus/v1":
             src.error(
-                ("version",), f"unsupported Sloth spec version {shown(data.get('version'))}: expected prometheus/v1"
+                ("version",),
+                f"unsupported Sloth spec version {shown(data.get('version'))}: expected prometheus/v1 (write "
+                'version: "prometheus/v1"; the Kubernetes form is apiVersion: sloth.slok.dev/v1, kind: '
+                "PrometheusServiceLevel)",
             )
             return None
         root, keys = (), {k: k for k in _CAMEL}
     if not src.get((*root, "service")):
-        src.error((*root, "service"), "a Sloth spec needs a service name")
+        src.error(
+            (*root, "service"),
+            "a Sloth spec needs a service name: write the service its SLOs measure (service: checkout)",
+        )
         return None
     name = obsc_name(src, (*root, "service"), src.take((*root, "service")), "service")
     written = src.get((*root, "labels"))
@@ -223,7 +235,7 @@ def _sli(
     """The SLI and its group labels (the queries' `sum by (...)`: Sloth alerts per group)."""
     body = src.enter(path)
     if not isinstance(body, dict) or not body:
-        src.error(path, "an SLO needs an SLI (events, raw or plugin)")
+        src.error(path, f"an SLO needs an SLI: {_sli_to_write(keys)}")
         return None
     if "plugin" in body:
         src.drop((*path, "plugin"), "Sloth SLI plugins are Go code obsc cannot run; write the SLI as queries")
@@ -264,8 +276,16 @@ def _sli(
         src.note((*path, "raw"), ERROR_RATIO_NOTE)
         note_ratio_groups(src, ratio_path, ratio)
         return {"raw": {"error_ratio": ratio}}, ()
-    src.error(path, "an SLI needs events (error and total queries) or raw (an error ratio query)")
+    src.error(path, f"an SLI needs events or raw: {_sli_to_write(keys)}")
     return None
+
+
+def _sli_to_write(keys: dict[str, str]) -> str:
+    """What to write for a missing SLI, in the document's spelling (plugins are Go code obsc cannot run)."""
+    return (
+        f"write events: {{{keys['error_query']}: ..., {keys['total_query']}: ...}} (failed and all events over "
+        f"{{{{.window}}}}) or raw: {{{keys['error_ratio_query']}: ...}}"
+    )
 
 
 def _query(src: Source, path: Path) -> str | None:
@@ -310,6 +330,6 @@ def _alerting(
             tier_sets[tier] = ((*sub, "labels"), alert_labels(src, (*sub, "labels")))
         src.drop((*sub, "annotations"), _NO_PER_TIER.format(what="annotations"))
     if (enabled["critical"] or enabled["warning"]) and not str(src.get((*path, "name")) or "").strip():
-        src.error((*path, "name"), "Sloth needs alerting.name when page or ticket alerts are on")
+        src.error((*path, "name"), _NAME_REQUIRED.format(page=keys["page_alert"], ticket=keys["ticket_alert"]))
     enabled["info"] = False  # Sloth has no budget-left alerts
     return None if malformed else enabled
