@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from compiler import conventions as names
 from compiler.model.types import SliKind
 from tests.import_helpers import import_and_compile
+from tests.promtool_helpers import promtool_report, rules_checked_by
 from tests.test_import_openslo_good_total import SOURCE
 
 H = "http_request_duration_seconds"
@@ -65,3 +67,57 @@ def test_other_pairs_over_buckets_stay_the_sources_ratio(tmp_path: Path, good: s
     _, compilation = import_and_compile("openslo", [source], tmp_path / "out")
     [slo] = compilation.fleet.services[0].slos
     assert slo.sli.kind is not SliKind.LATENCY
+
+
+GROUPED = [
+    (
+        f'sum by (route) (rate({H}_bucket{{job="px",le="0.3"}}[5m]))',
+        f'sum by (route) (rate({H}_count{{job="px"}}[5m]))',
+    ),
+    (
+        f'sum(rate({H}_bucket{{job="px",le="0.3"}}[{{{{.window}}}}])) by (route)',
+        f'sum(rate({H}_bucket{{job="px",le="+Inf"}}[{{{{.window}}}}])) by (route)',
+    ),
+]
+
+
+@pytest.mark.parametrize(("good", "total"), GROUPED)
+def test_a_grouped_bucket_over_its_count_is_the_latency_sli_per_group(tmp_path: Path, good: str, total: str) -> None:
+    # Round 45 left the grouped pair (`sum by (route)`, in either spelling) the source's ratio, `count - bucket`.
+    source = tmp_path / "slo.yaml"
+    source.write_text(SOURCE.replace("GOOD", good).replace("TOTAL", total))
+    _, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    [slo] = compilation.fleet.services[0].slos
+    assert (slo.sli.kind, slo.sli.threshold_seconds, slo.by) == (SliKind.LATENCY, Decimal("0.3"), ("route",))
+
+
+def test_a_route_whose_build_has_no_bucket_at_the_bound_is_missing_data_not_a_page(tmp_path: Path) -> None:
+    """Route /b's histogram has buckets 0.25 and 0.5, not 0.3, and every request is fast. As the source's grouped
+    ratio its count minus a bucket that does not exist read every request slow and paged /b; as obsc's latency
+    SLI per route it is SLODataMissing, and /a, whose bucket exists, is quiet."""
+    good, total = GROUPED[0]
+    source = tmp_path / "slo.yaml"
+    source.write_text(SOURCE.replace("GOOD", good).replace("TOTAL", total))
+    _, compilation = import_and_compile("openslo", [source], tmp_path / "out")
+    rules = compilation.bundle.get(names.prometheus_rules_path("px"))
+    assert rules is not None
+    alerts = (names.SLO_BURN_FAST, names.SLO_DATA_MISSING)
+    exprs = [f'count by (route) (ALERTS{{alertname="{a}",alertstate="firing"}})' for a in alerts]
+    (tmp_path / "rules.yaml").write_text(rules_checked_by(rules.content, exprs))
+    fast = {
+        "a": {"0.3": "0+600x90", "+Inf": "0+600x90"},
+        "b": {"0.25": "0+600x90", "0.5": "0+600x90", "+Inf": "0+600x90"},
+    }
+    series = {
+        f'{H}_bucket{{job="px",instance="i",route="/{route}",le="{le}"}}': values
+        for route, buckets in fast.items()
+        for le, values in buckets.items()
+    }
+    series |= {f'{H}_count{{job="px",instance="i",route="/{route}"}}': "0+600x90" for route in fast}
+    series['up{job="px",instance="i"}'] = "1x90"
+    checks = [
+        {"expr": f"{exprs[0]} or vector(0)", "eval_time": "60m", "exp_samples": [{"labels": "{}", "value": 0}]},
+        {"expr": exprs[1], "eval_time": "60m", "exp_samples": [{"labels": '{route="/b"}', "value": 1}]},
+    ]
+    order = ["obsc-px-slo", "obsc-px-coarse"]
+    assert promtool_report(tmp_path, "rules.yaml", series, checks, group_eval_order=order) == ""

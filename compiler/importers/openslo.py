@@ -351,10 +351,9 @@ def _sli(src: Source, path: Path) -> tuple[list[str], dict[str, Any], tuple[str,
         return [total, counted], {"raw": {"errors": counted, "total": total}}, by
     # A good series absent (a new deploy failing every request) is no good events, never "no errors".
     body: dict[str, Any] = {"raw": {"errors": f"{total} - ({counted} or 0 * {total})", "total": total}}
-    if by:
-        src.note((*ratio, "good"), _STAYS_RAW.format(why=f"its queries are kept by ({', '.join(by)})"))
-    else:  # `_as_metrics` decides once the service selector is known
-        body["selectors"] = ((_selector(src, (*ratio, "good")), _selector(src, (*ratio, "total"))), src, ratio)
+    # `_as_metrics` decides once the service selector is known; grouped pairs too (`by` is the SLO's `by:`: kept
+    # raw, a grouped bucket over its count read a build without that bucket as every request slow)
+    body["selectors"] = ((_selector(src, (*ratio, "good")), _selector(src, (*ratio, "total"))), src, ratio)
     return [total, counted], body, by
 
 

@@ -28,7 +28,8 @@ RANGE_PATTERN = r"\[\s*[0-9]+[smhdwy][0-9smhdwy]*\s*(?::[^\]]*)?\]"
 _RANGE = re.compile(RANGE_PATTERN)
 # The head of `sum(rate(SEL[5m]))` (or increase); the rest is cut by hand: a regex spanning SEL backtracks
 # quadratically on a long query.
-_SUMMED_RATE = re.compile(r"sum\s*\(\s*(?:rate|increase)\s*\(")
+_SUMMED_RATE = re.compile(r"sum\s*(?:by\s*\([^()]*\)\s*)?\(\s*(?:rate|increase)\s*\(")
+_BY_AFTER = re.compile(r"\bby\s*\([^()]*\)\s*$")  # `sum(rate(x[5m])) by (route)`: the grouping written last
 _SUMMED_SELECTOR = re.compile(r"sum\s*(?:by\s*\(([^()]*)\)\s*)?\((.*)\)\s*", re.DOTALL)
 _SUMMED_SELECTOR_BY_AFTER = re.compile(r"sum\s*\((.*)\)\s*by\s*\(([^()]*)\)\s*", re.DOTALL)  # sum(sel) by (x)
 _WINDOW_RANGE = re.compile(r"\s*(?:[0-9]+[smhdwy][0-9smhdwy]*|\$window)\s*")
@@ -64,14 +65,17 @@ def fixed_ranges(query: str) -> list[str]:
 def counted_selector(query: str) -> Selector | None:
     """The one selector of an event query that obsc's `{good, total}` SLI reads the same: a bare selector, or
     `sum(rate(<selector>[<range>]))` (or increase: the same ratio) with nothing after the range (no offset, @ or
-    subquery step) and a fixed range or the window (obsc writes `sum(rate(<selector>[$window]))` itself)."""
+    subquery step) and a fixed range or the window (obsc writes `sum(rate(<selector>[$window]))` itself). Grouped
+    sums (`sum by (route) (...)`) read the same selector: the caller has checked that both queries keep the same
+    labels, which become the SLO's `by:` (round 46: a grouped pair stayed the source's ratio)."""
     text = with_window(query).strip()
     summed = summed_counter(text)
-    if summed is not None and not summed[1]:  # a counter's total: obsc reads its rate, as for a bare selector
+    if summed is not None:  # a counter's total: obsc reads its rate, as for a bare selector
         text = summed[0]
     head = _SUMMED_RATE.match(text)
     if head is not None:
-        inner = text[head.end() :]
+        after = _BY_AFTER.search(text) if "by" not in head.group(0) else None
+        inner = text[head.end() : after.start() if after is not None else len(text)]
         for _ in range(2):  # the closing parentheses of rate( and sum(
             inner = inner.rstrip()
             inner = inner[:-1] if inner.endswith(")") else ""
