@@ -7,17 +7,22 @@ failing; so does a good-requests selector that names the 2xx alone. Replayed wit
 Spring Boot service (no 5xx at all, 3% 404s, 6% login redirects) with `errors: ...{outcome!="SUCCESS"}` paged its
 99.9% SLO from the 5th minute for as long as it ran. So does a failures pattern that takes a whole class of them,
 `status=~"[45].."` or `code=~"4..|5.."` (round 45: the same service with 3% 404s paged from its 5th minute for 3
-hours): a pattern is read as taking the class when it also matches a status no server sends (457). A spec that means
-to count some of them names them (`code=~"5..|404"`), which is not warned of, as gRPC's named codes are not; nor is a
-class written as such (HAProxy's `code=~"4xx|5xx"`: it has no finer label). 429 and 408 are left out of the caller's
-statuses: a server's own limits and timeouts are fairly counted as failures.
+hours): a pattern is read as taking the class when it also matches a status no server sends. Round 45 probed 457
+alone, so `4[0-4][0-9]|5..`, `(4|5)..` and `4\\d\\d` counted every 404 without a word; the codes 100-499 a pattern
+matches are now enumerated, whatever its spelling, and any status neither registered nor in common use (430 as well
+as 457) shows a pattern over the class. A spec that means to count some of them names them (`code=~"5..|404"`, or a
+range of real statuses, `40[0-4]`), which is not warned of, as gRPC's named codes are not; nor is a class written as
+such (HAProxy's `code=~"4xx|5xx"`: it has no finer label). 429 and 408 are left out of the caller's statuses: a
+server's own limits and timeouts are fairly counted as failures.
 
-A label is read as an HTTP status only where its matchers write a status (`2..`, `200`, `[45]..`, `2xx`) or
-Micrometer's outcomes (`SUCCESS`...): `status!="success"` on a batch counter is another vocabulary.
+A label is read as an HTTP status only where its matchers write a status (`2..`, `200`, `[45]..`, `(4|5)..`, `2xx`:
+a digit, and a pattern matching some status 100-599) or Micrometer's outcomes (`SUCCESS`...): `status!="success"`
+on a batch counter is another vocabulary.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -41,11 +46,19 @@ _NUMBERS = (
     *((code, "4xx") for code in ("400", "401", "403", "404", "409", "422")),
 )
 _CLASSES = (("1xx", "1xx"), ("3xx", "3xx"), ("4xx", "4xx"))
-# A status of each class that no server sends: a failures pattern that matches it takes the whole class
-_UNSENT = (("157", "1xx"), ("357", "3xx"), ("457", "4xx"))
+# Statuses servers send: IANA's registry, and those in common use outside it (Laravel's 419, nginx's 444 and 494-499,
+# IIS's 440 and 449, AWS load balancers' 460 and 463)
+_SENT = frozenset(
+    {*range(100, 104), *range(200, 209), 226, *range(300, 309), *range(400, 419), *range(421, 427), 428, 429, 431}
+    | {451, 419, 420, 440, 444, 449, 450, 460, 463, *range(494, 500)}
+)
+# The statuses of each class that no server sends: a failures pattern that matches one takes the whole class
+_UNSENT = tuple((str(code), f"{code // 100}xx") for code in range(100, 500) if code // 100 != 2 and code not in _SENT)
+_STATUSES = tuple(str(code) for code in range(100, 600))
 _OUTCOMES = (("INFORMATIONAL", "1xx"), ("REDIRECTION", "3xx"), ("CLIENT_ERROR", "4xx"))  # Micrometer's `outcome`
 _OUTCOME_WORDS = ("INFORMATIONAL", "SUCCESS", "REDIRECTION", "CLIENT_ERROR", "SERVER_ERROR", "UNKNOWN")
 _WRITES_A_STATUS = re.compile(r"[1-5][0-9xX.]{2}|\][0-9xX.]{2}")
+_HAS_A_DIGIT = re.compile(r"[0-9]|\\d")
 _MEANT = {
     False: 'to count some of them too, name each failed status in a =~ regex (code=~"5..|429")',
     True: "to count them as good, name them beside the 2xx, or name the failed statuses in a !~ regex",
@@ -89,7 +102,22 @@ def _classes_taken(probes: Sequence[tuple[str, str]], on_label: Sequence[Matcher
     none for a class written as such (HAProxy's `4xx`: no finer label to name statuses on)."""
     if probes is not _NUMBERS:
         return set()
-    return {kind for value, kind in _UNSENT if all(_passes(m, value) for m in on_label)}
+    return set(_classes_matched(tuple((m.op, m.value) for m in on_label)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _classes_matched(matchers: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    """The classes of which the matchers take a status no server sends (cached: a fleet repeats its patterns)."""
+    on_label = [Matcher("", op, value) for op, value in matchers]
+    return frozenset(kind for value, kind in _UNSENT if all(_passes(m, value) for m in on_label))
+
+
+@functools.lru_cache(maxsize=1024)
+def _writes_a_status(value: str) -> bool:
+    """Whether a matcher's value names or matches an HTTP status: `2..`, `404`, `(4|5)..`, `4\\d\\d`; not `.+`."""
+    if _WRITES_A_STATUS.search(value):
+        return True
+    return bool(_HAS_A_DIGIT.search(value)) and any(full_match(value, status) for status in _STATUSES)
 
 
 def _probes(label: str, on_label: Sequence[Matcher]) -> tuple[tuple[str, str], ...]:
@@ -97,7 +125,7 @@ def _probes(label: str, on_label: Sequence[Matcher]) -> tuple[tuple[str, str], .
     name one; () for a label in another vocabulary."""
     if label == "outcome" and any(word in m.value for m in on_label for word in _OUTCOME_WORDS):
         return _OUTCOMES
-    if label in _NUMBERED_LABELS and any(_WRITES_A_STATUS.search(m.value) for m in on_label):
+    if label in _NUMBERED_LABELS and any(_writes_a_status(m.value) for m in on_label):
         return _CLASSES if any("xx" in m.value.lower() for m in on_label) else _NUMBERS
     return ()
 
