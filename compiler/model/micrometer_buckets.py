@@ -10,6 +10,12 @@ series, saw no request, and SLODataMissing ticketed from the 10th minute for as 
 service's configuration, so it warns at the metric until the spec declares the boundaries it publishes
 (`buckets: [0.1, 0.5, 1, 5, 10]`, which also makes a threshold off them, or a p99 line above them, a located
 error). A percentile bucket cannot be written as a threshold (whole milliseconds at the least).
+
+Round 46: a team's own timer (`@Timed("checkout")`, `checkout_seconds`) has no name to know it by, and round 45's
+four Spring names let it through. A service that reads any series only Micrometer writes (those timers, Spring Boot's
+`application_ready_time_seconds`, `logback_events_total`) or Micrometer's `outcome` tag is instrumented with it, so
+its other `_seconds` histograms scraped with the service's own selector are read as Micrometer timers too; an
+exporter's histogram (its own `job`) is not.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ _TIMERS = frozenset(
         "tasks_scheduled_execution_seconds",
     }
 )
+# Series only Micrometer (and Spring Boot through it) writes, besides the timers; and its `outcome` tag's values
+_ONLY_MICROMETER = frozenset({"application_ready_time_seconds", "application_started_time_seconds"})
+_ONLY_MICROMETER_COUNTERS = frozenset({"logback_events_total"})
+_OUTCOMES = frozenset({"INFORMATIONAL", "SUCCESS", "REDIRECTION", "CLIENT_ERROR", "SERVER_ERROR", "UNKNOWN"})
+_TIMER_SERIES = ("", "_count", "_sum", "_bucket", "_max")
 _NS = Decimal(10) ** 9
 
 
@@ -53,19 +64,48 @@ def micrometer_bucket_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     is no percentile-histogram boundary, while the spec declares no `buckets:` for it."""
     found: dict[tuple[Location, Path], str] = {}
     for service in services:
+        witness = _micrometer_witness(service)
         for slo in service.slos:
             histogram, seconds = slo.sli.latency, slo.sli.threshold_seconds
             if slo.sli.kind is not SliKind.LATENCY or histogram is None or seconds is None:
                 continue
-            if (message := _unpublished(histogram, seconds)) is not None:
+            if (message := _unpublished(histogram, seconds, _timer_reason(service, histogram, witness))) is not None:
                 found.setdefault((histogram.location, metric_path(service, histogram)), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 
 
-def _unpublished(histogram: Metric, seconds: Decimal) -> str | None:
-    """Why a Micrometer timer may write no bucket at `seconds`; None when it does or the spec says its buckets."""
+def _micrometer_witness(service: Service) -> str | None:
+    """A series or tag the service reads that only Micrometer writes (the first in its metrics), or None."""
+    for metric in service.metrics:
+        if metric.selector is None:
+            continue
+        name = metric.selector.metric
+        if name in _ONLY_MICROMETER | _ONLY_MICROMETER_COUNTERS or any(
+            name == timer + suffix for timer in _TIMERS for suffix in _TIMER_SERIES
+        ):
+            return name
+        if any(m.label == "outcome" and _OUTCOMES & set(m.value.split("|")) for m in metric.selector.matchers):
+            return f"{name}'s outcome tag"
+    return None
+
+
+def _timer_reason(service: Service, histogram: Metric, witness: str | None) -> str | None:
+    """Why `histogram` is read as a Micrometer timer: by its Spring name, or as a `_seconds` histogram scraped with
+    the service's own selector in a service that reads Micrometer's series; None when it is not read as one."""
     series = histogram.selector.metric if histogram.selector is not None else ""
-    if series not in _TIMERS or histogram.buckets or histogram.unit not in ("", "s"):
+    if series in _TIMERS:
+        return "is a Micrometer timer"
+    own_scrape = histogram.selector is not None and set(service.selector) <= set(histogram.selector.matchers)
+    if witness is not None and series.endswith("_seconds") and own_scrape:
+        return f"reads as a Micrometer timer (this service reads {witness}, which only Micrometer writes)"
+    return None
+
+
+def _unpublished(histogram: Metric, seconds: Decimal, reason: str | None) -> str | None:
+    """Why a Micrometer timer may write no bucket at `seconds`; None when it does, when the spec says its buckets, or
+    when `histogram` is not read as a timer (`reason` None)."""
+    series = histogram.selector.metric if histogram.selector is not None else ""
+    if reason is None or histogram.buckets or histogram.unit not in ("", "s"):
         return None
     ns = seconds * _NS
     buckets = percentile_buckets_ns()
@@ -76,7 +116,7 @@ def _unpublished(histogram: Metric, seconds: Decimal) -> str | None:
     le, near = decimal_text(seconds), " and ".join(decimal_text(Decimal(b) / _NS) for b in (below, above))
     setting = f"management.metrics.distribution.slo.{series.removesuffix('_seconds').replace('_', '.')}"
     return (
-        f'{series} is a Micrometer timer: it writes le="{le}" only where the service publishes {le}s as an SLO '
+        f'{series} {reason}: it writes le="{le}" only where the service publishes {le}s as an SLO '
         f"boundary ({setting}={_spring_duration(seconds)}); its percentile histogram's buckets around it are "
         f"{near}, so without the boundary the SLO sees no request and SLODataMissing tickets from its 10th "
         "minute; once the service publishes it, declare the boundaries it publishes on the metric, "
