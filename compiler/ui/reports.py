@@ -20,6 +20,7 @@ from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.http_status_codes import http_status_warnings
 from compiler.model.long_running import long_running_warnings
+from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.reachable_pairs import left_out_warnings
@@ -194,9 +195,10 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     are no mean of their 5m values, scrape-target labels guessed,
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes and HTTP statuses counted as failures,
-    Istio's calls counted in the server's view only, watches and streams timed with short requests, counter
-    expressions joined with `+`/`-`, exporters' error counters that count 4xx, latency histograms whose name does
-    not say their unit, Micrometer timers at a threshold they write no bucket for."""
+    Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
+    watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
+    counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
+    threshold they write no bucket for."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -206,6 +208,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(grpc_code_warnings(services), severity="warning", code="selector")
     out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
+    out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
     out.diagnostics(micrometer_bucket_warnings(services), severity="warning", code="selector")
