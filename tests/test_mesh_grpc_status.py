@@ -1,7 +1,8 @@
 """Round 46: a gRPC service behind Istio whose SLI reads `istio_requests_total{response_code=~"5.."}`. gRPC fails with
 HTTP 200 and its own code in `grpc_response_status`, so 20% of the calls Unavailable for 30 minutes paged nothing
 (replayed below with promtool); read by `grpc_response_status` the same outage pages. Compiled without a word before;
-now a located warning at the metric until the selector says which protocol it reads."""
+now a located warning at the metric until the selector says which protocol it reads. Linkerd errs the other way:
+its classification="failure" takes every gRPC code but OK, the caller's NotFound included."""
 
 from __future__ import annotations
 
@@ -73,3 +74,40 @@ def test_a_grpc_outage_behind_istio_pages_by_its_grpc_code_and_not_by_its_http_s
         rules = _rules(work, "ledger", SPEC.format(errors=errors, pin="").replace("team: data", "team: core"))
         report = _promtool(work, rules, "ledger", series, [_firing(names.SLO_BURN_FAST, "45m", pages)])
         assert report == "", (errors, report)
+
+
+LINKERD = """apiVersion: obsc/v1
+service: web
+team: data
+selector: {{deployment: web, direction: inbound}}
+targets: {{deployment: web}}
+metrics:
+  requests: response_total
+  errors: '{errors}'
+slos: [{{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}]
+alerts: {{traffic_anomaly: false}}
+"""
+LINKERD_SAID = 'response_total is Linkerd\'s: its classification="failure" is a 5xx for HTTP and, for gRPC, every code'
+
+
+@pytest.mark.parametrize(
+    ("errors", "warned"),
+    [
+        ('response_total{classification="failure"}', True),
+        ('response_total{classification="failure", grpc_status=""}', False),  # HTTP: its responses carry none
+        ('response_total{grpc_status=~"2|4|12|13|14|15"}', False),
+    ],
+    ids=["classification", "http-said", "grpc-codes"],
+)
+def test_linkerds_classification_is_warned_at_the_metric_until_the_protocol_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: str, warned: bool
+) -> None:
+    # Linkerd counts every gRPC code but OK as a failure: a healthy gRPC service with 4% NotFound paged its 99.9%
+    # SLO from the 5th minute for 3 hours (promtool, round 46), compiled without a word before.
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "web.yaml").write_text(LINKERD.format(errors=errors))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert (f"web.yaml:8:11 $.metrics.errors: warning: {LINKERD_SAID}" in result.err) is warned, result.err

@@ -162,6 +162,6 @@ def _message(statuses: Sequence[tuple[str, str]], as_good: bool) -> str:
         f"this selector {how} {_shown(statuses)}: redirects and the caller's own errors (a key that does not "
         "exist, a bad request, an expired login), which a healthy service answers all day, so its budget burns with "
         "its clients' mistakes (3% 404s and 6% login redirects paged a healthy 99.9% SLO from its 5th minute, for as "
-        "long as they lasted); the server's failures are the 5xx (code=~\"5..\", HAProxy's code=\"5xx\", "
+        'long as they lasted); the server\'s failures are the 5xx (code=~"5..", HAProxy\'s code="5xx", '
         f'Micrometer\'s outcome="SERVER_ERROR"); {_MEANT[as_good]}'
     )

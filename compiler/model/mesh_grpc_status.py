@@ -8,6 +8,11 @@ at 99.9%, paged nothing and ticketed nothing. A good-requests selector on `respo
 obsc cannot see which protocol a service speaks, so an SLI over `response_code` alone is warned of at the metric
 until its selector says it: `request_protocol="http"` (an HTTP service), or the gRPC codes read
 (`grpc_response_status`), in the metric's selector or the service's.
+
+Linkerd's proxy errs the other way: its `response_total{classification="failure"}` is a 5xx for HTTP, and for gRPC
+every code but OK, the caller's NotFound and InvalidArgument included; a healthy gRPC service with 4% NotFound paged
+its 99.9% SLO from the 5th minute for 3 hours (promtool). A selector on `classification` is warned of until it says
+its protocol: `grpc_status=""` (HTTP responses carry none), or the gRPC codes it counts (`grpc_status`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from compiler.spec.document import Path
 
 # Istio's request counter: one series per response_code, with the gRPC code beside it
 _MESH_REQUESTS = frozenset({"istio_requests_total"})
+# Linkerd's proxy counter: `classification` success or failure, `grpc_status` beside it for gRPC
+_LINKERD_REQUESTS = "response_total"
 # Labels that say which protocol's outcome the selector reads
 _SAYS_THE_PROTOCOL = frozenset({"request_protocol", "grpc_response_status"})
 # The server's gRPC failures by number: Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss
@@ -30,17 +37,38 @@ _SERVER_CODES = "2|4|12|13|14|15"
 
 def mesh_grpc_status_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     """One located warning per mesh request metric (once however many services read it) whose outcome is read
-    from `response_code` alone, blind to a gRPC call's failure."""
+    without saying the protocol: Istio's `response_code` alone, blind to a gRPC call's failure, or Linkerd's
+    `classification`, which takes every gRPC code but OK as a failure."""
     found: dict[tuple[Location, Path], str] = {}
     for service in services:
         for metric, as_good in read_as_outcomes(service):
             selector = metric.selector
-            if selector is None or selector.metric not in _MESH_REQUESTS:
+            labels = {m.label for m in selector.matchers} if selector is not None else set()
+            if selector is None or not (message := _unsaid(selector.metric, labels, as_good)):
                 continue
-            labels = {m.label for m in selector.matchers}
-            if "response_code" in labels and not labels & _SAYS_THE_PROTOCOL:
-                found.setdefault((metric.location, metric_path(service, metric)), _message(selector.metric, as_good))
+            found.setdefault((metric.location, metric_path(service, metric)), message)
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
+
+
+def _unsaid(series: str, labels: set[str], as_good: bool) -> str | None:
+    """Why a mesh request selector on `labels` misreads a gRPC service's outcome, or None."""
+    if series in _MESH_REQUESTS and "response_code" in labels and not labels & _SAYS_THE_PROTOCOL:
+        return _message(series, as_good)
+    if series == _LINKERD_REQUESTS and "classification" in labels and "grpc_status" not in labels:
+        return _linkerd_message(as_good)
+    return None
+
+
+def _linkerd_message(as_good: bool) -> str:
+    counted = "leaves them out of the good requests" if as_good else "counts them as failures"
+    return (
+        'response_total is Linkerd\'s: its classification="failure" is a 5xx for HTTP and, for gRPC, every code but '
+        "OK, the caller's own NotFound, InvalidArgument, AlreadyExists and PermissionDenied too: if this service "
+        f"speaks gRPC, a selector on classification {counted} (a healthy service with 4% NotFound paged a 99.9% SLO "
+        "from its 5th minute, for as long as it lasted); say which protocol it reads, in the metric's selector or the "
+        f'service\'s: grpc_status="" for an HTTP service (its responses carry none), grpc_status=~"{_SERVER_CODES}" '
+        "(Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss) for a gRPC one"
+    )
 
 
 def _message(series: str, as_good: bool) -> str:
