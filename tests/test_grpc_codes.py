@@ -61,6 +61,25 @@ def test_the_callers_codes_counted_as_failures_are_warned_at_the_metric(
 
 
 @pytest.mark.parametrize(
+    ("selector", "server"),
+    [
+        (
+            'istio_requests_total{reporter="source", grpc_response_status!="0"}',
+            'grpc_response_status=~"2|4|12|13|14|15"',
+        ),
+        ('response_total{grpc_status!~"0|1"}', 'grpc_status=~"2|4|12|13|14|15"'),
+    ],
+    ids=["istio", "linkerd"],
+)
+def test_a_meshs_numbered_code_label_is_read_as_the_codes(tmp_path: Path, selector: str, server: str) -> None:
+    # Round 46: Istio and Linkerd write the code's number in their own labels; `grpc_response_status!="0"` counted a
+    # healthy service's NotFound as failures without a word. The server's failures are said in the label's numbers.
+    said = _warnings(tmp_path, "errors", selector)
+    assert len(said) == 1 and "InvalidArgument, NotFound," in said[0], said
+    assert f"the server's failures are {server};" in said[0], said
+
+
+@pytest.mark.parametrize(
     "metric, selector",
     [
         ("errors", 'grpc_server_handled_total{grpc_code=~"Unknown|DeadlineExceeded|Internal|Unavailable|DataLoss"}'),

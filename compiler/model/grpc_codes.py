@@ -7,6 +7,10 @@ AlreadyExists, PermissionDenied, Unauthenticated, FailedPrecondition, OutOfRange
 up), which a healthy server returns all day. A ledger API answering 2% of its calls NotFound burned a 99.99%
 budget at 46x and paged for as long as it ran (promtool, round 40). It is the HTTP 4xx of gRPC; a spec that means
 to count them names them (`grpc_code=~"NotFound|Internal|..."`), which is not warned of.
+
+Round 46: the meshes write the number too, Istio in `grpc_response_status` and Linkerd in `grpc_status`; read by
+`grpc_response_status!="0"` a healthy gRPC service's NotFound burned its budget as `grpc_code!="OK"` does, and was
+not warned of. The server's failures are named in the label's own vocabulary.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ _CALLERS = (
     *("OutOfRange", "Unauthenticated"),
 )
 _LABELS = {"grpc_code": dict(zip(_NAMES, _NAMES, strict=True))}
-_LABELS["rpc_grpc_status_code"] = {name: str(number) for number, name in enumerate(_NAMES)}
-_SERVER_FAILURES = 'grpc_code=~"Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"'
+_NUMBERS = {name: str(number) for number, name in enumerate(_NAMES)}
+# OpenTelemetry's, Istio's and Linkerd's labels hold the number
+_LABELS |= {label: _NUMBERS for label in ("rpc_grpc_status_code", "grpc_response_status", "grpc_status")}
+_SERVER_CODES = ("Unknown", "DeadlineExceeded", "Unimplemented", "Internal", "Unavailable", "DataLoss")
 
 
 def grpc_code_warnings(services: Sequence[Service]) -> list[Diagnostic]:
@@ -44,10 +50,13 @@ def grpc_code_warnings(services: Sequence[Service]) -> list[Diagnostic]:
     found: dict[tuple[Location, Path], str] = {}
     for service in services:
         for metric, as_good in read_as_outcomes(service):
-            if metric.selector is None or (counted := _callers_counted_bad(metric.selector.matchers, as_good)) is None:
+            if (
+                metric.selector is None
+                or (found_bad := _callers_counted_bad(metric.selector.matchers, as_good)) is None
+            ):
                 continue
             path = metric_path(service, metric)
-            found.setdefault((metric.location, path), _message(counted, as_good))
+            found.setdefault((metric.location, path), _message(*found_bad, as_good))
     return [Diagnostic(location, path, message) for (location, path), message in found.items()]
 
 
@@ -62,8 +71,8 @@ def read_as_outcomes(service: Service) -> Iterator[tuple[Metric, bool]]:
     yield from ((m, False) for m in service.metrics if m.name == "errors")
 
 
-def _callers_counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[str, ...] | None:
-    """The caller's codes the matchers count as failures without naming them, or None."""
+def _callers_counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[str, tuple[str, ...]] | None:
+    """The code label and the caller's codes the matchers count as failures without naming them, or None."""
     for label, values in _LABELS.items():
         on_label = [m for m in matchers if m.label == label]
         negative = any(m.op in ("!=", "!~") for m in on_label)
@@ -72,7 +81,7 @@ def _callers_counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[st
         passed = [name for name in _CALLERS if all(_passes(m, values[name]) for m in on_label)]
         counted = [name for name in _CALLERS if name not in passed] if as_good else passed
         if counted:
-            return tuple(counted)
+            return label, tuple(counted)
     return None
 
 
@@ -82,13 +91,18 @@ def _passes(matcher: Matcher, value: str) -> bool:
     return bool(full_match(matcher.value, value)) is (matcher.op == "=~")
 
 
-def _message(codes: Sequence[str], as_good: bool) -> str:
+def _server_failures(label: str) -> str:
+    """The server's failures as a matcher on `label`, in its vocabulary (names, or OpenTelemetry's numbers)."""
+    return f'{label}=~"{"|".join(_LABELS[label][name] for name in _SERVER_CODES)}"'
+
+
+def _message(label: str, codes: Sequence[str], as_good: bool) -> str:
     how = "leaves out of the good calls" if as_good else "counts as failed calls"
     return (
         f"this selector {how} {', '.join(codes)}: the caller's own outcomes (a key that does not exist, a bad "
         "request, a client that gave up), which a healthy server returns all day, so its budget burns with its "
         "clients' mistakes (2% NotFound on a 99.99% SLO pages for as long as it lasts); the server's failures are "
-        f"{_SERVER_FAILURES}; {_MEANT[as_good]}"
+        f"{_server_failures(label)}; {_MEANT[as_good]}"
     )
 
 
