@@ -61,7 +61,7 @@ class Pair:
 def draw_catalog(case: Case, r: random.Random) -> list[Pair]:
     """1-4 pairs a platform could write for the case's period: factor >= 1, the line under 75% on a page and
     under 100% on a ticket (so obsc lowers or leaves out none of them), windows shorter than the period."""
-    period = {"7d": 7, "28d": 28, "30d": 30, "90d": 90}[case.period] * 1440
+    period = {"1d": 1, "7d": 7, "14d": 14, "28d": 28, "30d": 30, "90d": 90}[case.period] * 1440
     pairs: list[Pair] = []
     for long, short in r.sample(WINDOW_PAIRS, r.randint(1, 4)):
         tier = r.choice(["critical", "critical", "warning"])
@@ -75,10 +75,14 @@ def draw_catalog(case: Case, r: random.Random) -> list[Pair]:
 
 
 def platform(case: Case) -> str:
-    rows = "\n".join(f"        - {p.row(i)}" for i, p in enumerate(case.catalog))
-    return (
-        f"apiVersion: obsc/v1\nkind: Platform\ndefaults:\n  slo_alerts:\n    windows:\n      {case.period}:\n{rows}\n"
-    )
+    from tests.drawn_incident_periods import platform_lines
+
+    lines = ["apiVersion: obsc/v1", "kind: Platform", "defaults:", "  slo_alerts:", *platform_lines(case)]
+    if case.catalog:
+        lines += ["    windows:", f"      {case.period}:"] + [
+            f"        - {p.row(i)}" for i, p in enumerate(case.catalog)
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def draw_extension(case: Case, r: random.Random) -> None:
@@ -165,7 +169,7 @@ def pair_promise(case: Case, pair: Pair, per: list[float]) -> int | None:
         if not _holds(case, pair, per, at, ratio, starting=True):
             continue
         if all(_holds(case, pair, per, m, ratio, False) for m in range(at + 1, min(at + pair.hold + 1, case.length))):
-            return at + pair.hold + (COARSE_EVERY if pair.coarse else 0) + 3
+            return at + pair.hold + (COARSE_EVERY if pair.coarse else 0) + 3 + case.scrape // 60
     return None
 
 
@@ -274,7 +278,7 @@ def _judge(
     runs = sorted(first + stray)
     if len(runs) > 1 and steady(case, mine, per):
         out.append(f"{name} notified {len(runs)} times for one incident: {runs}")
-    bound = case.end + max(p.long for p in mine) + keep_bound(mine) + COARSE_EVERY + 3
+    bound = case.end + max(p.long for p in mine) + keep_bound(mine) + COARSE_EVERY + 3 + case.scrape // 60
     if runs and bound < case.length - 1 and runs[-1][1] + 1 > bound:
         out.append(f"{name} held until {runs[-1][1] + 1}m, past {bound}m")
     return out

@@ -43,6 +43,7 @@ from compiler.api import compile_specs
 from tests.conftest import require_tool
 from tests.drawn_fleets import seed_list
 from tests.drawn_incident_catalogs import Pair, draw_extension, platform, tier_violations
+from tests.drawn_incident_periods import SWEPT, builtin_pairs, draw_sweep, finish_sweep, freshen, last_run, resample
 from tests.promtool_helpers import rules_checked_by
 
 KINDS = ["ratio", "latency", "raw", "slices", "grouped"]
@@ -89,6 +90,10 @@ class Case:
     catalog: list[Pair] = field(default_factory=list)  # the platform's pairs for the period; [] = built in
     groups: list[str] = field(default_factory=lambda: [""])
     burning: tuple[str, ...] = ("",)  # the groups whose traffic carries the incident
+    scrape: int = 60  # seconds between a target's samples (round 46)
+    scrape_declared: bool = False  # said in the platform's slo_alerts.scrape_interval
+    le: str = "0.3"  # how the threshold bucket's `le` is spelled
+    fresh: bool = False  # a time-slice SLO read as the freshness of a job's last success (round 46)
 
     def describe(self) -> str:
         extra = f" k={self.k:g}" if self.incident == "partial" else ""
@@ -98,6 +103,9 @@ class Case:
         extra += f" gap={self.gap}" if self.gap[1] else ""
         extra += f" burning={','.join(self.burning)}" if len(self.groups) > 2 else ""
         extra += " catalog=[" + " ".join(_pair_text(p) for p in self.catalog) + "]" if self.catalog else ""
+        extra += f" scrape={self.scrape}s{'(declared)' if self.scrape_declared else ''}" if self.scrape != 60 else ""
+        extra += f" le={self.le}" if self.le != "0.3" else ""
+        extra += " freshness" if self.fresh else ""
         return (
             f"{self.kind} {self.objective}%/{self.period} {self.rate}/s {self.shape} min_bad={self.min_bad} "
             f"{self.incident} at {self.start}m for {self.minutes}m{extra}"
@@ -144,9 +152,15 @@ def draw(seed: int, tail: int = TAIL) -> Case:
     case.healthy = r.choice([0.5, 0.5, 0.9, 0.99])
     if case.kind == "grouped":
         case.groups, case.burning = ["eu", "us"], ("eu",)
+    if seed >= SWEPT:
+        draw_sweep(case, random.Random(f"round46-{seed}"))
     if seed >= EXTENDED:
         draw_extension(case, random.Random(f"round44-{seed}"))
+    if seed >= SWEPT:
+        finish_sweep(case, random.Random(f"round46-finish-{seed}"))
     _fill(case, r)
+    if case.fresh:
+        freshen(case)
     return case
 
 
@@ -232,7 +246,7 @@ def spec(case: Case) -> str:
         "latency": "{latency: latency, threshold: 300ms}",
         "raw": "{raw: {errors: 'sum(rate(app_requests_total{code=~\"5..\",$selector}[$window]))', "
         "total: 'sum(rate(app_requests_total{$selector}[$window]))'}}",
-        "slices": "{good_when: probe_ok == 1}",
+        "slices": "{last_success: last_ok, max_age: 30m}" if case.fresh else "{good_when: probe_ok == 1}",
     }[case.kind]
     by = ", by: [region]" if case.kind == "grouped" else ""
     return f"""apiVersion: obsc/v1
@@ -244,6 +258,7 @@ metrics:
   errors: app_requests_total{{code=~"5.."}}
   latency: app_request_duration_seconds
   probe_ok: {{selector: 'probe_success{{target="home"}}', type: gauge, aggregation: min}}
+  last_ok: {{selector: job_last_success_timestamp_seconds, type: gauge}}
 alerts: {{error_rate: false, latency_p99: false, traffic_anomaly: false, traffic_milestone: false, deployment: false,
   new_error_type: false, cpu: false, memory: false, disk: false, disk_full: false}}
 slos:
@@ -282,13 +297,16 @@ def series(case: Case) -> dict[str, str]:
             if point is None:
                 continue
             n, bad = point
+            if case.fresh:
+                put(f"job_last_success_timestamp_seconds{{{labels}}}", minute, 60 * last_run(case, minute))
+                continue
             if case.kind == "slices":
                 put(f'probe_success{{{labels},target="home"}}', minute, 0 if bad else 1)
                 continue
             if case.kind == "latency":
                 keys = {
                     f'app_request_duration_seconds_bucket{{{labels},le="+Inf"}}': n,
-                    f'app_request_duration_seconds_bucket{{{labels},le="0.3"}}': n - bad,
+                    f'app_request_duration_seconds_bucket{{{labels},le="{case.le}"}}': n - bad,
                     f"app_request_duration_seconds_count{{{labels}}}": n,
                 }
             else:
@@ -297,11 +315,22 @@ def series(case: Case) -> dict[str, str]:
                     f'app_requests_total{{{labels},code="500"}}': bad,
                 }
             for key, add in keys.items():
+                if f'le="{case.le}"' in key and _bucket_absent(case, minute):
+                    continue
                 totals[key] = (0 if reset else totals.get(key, 0)) + add
                 put(key, minute, totals[key])
     for minute, up in enumerate(case.up):
         put(f'up{{job="drawn",instance="{_instance(case, minute)}"}}', minute, up)
-    return {key: _values(points) for key, points in out.items()}
+    gauge = ("up{", "probe_success{", "job_last_success")
+    return {key: _values(resample(points, case.scrape, not key.startswith(gauge))) for key, points in out.items()}
+
+
+def _bucket_absent(case: Case, minute: int) -> bool:
+    """The threshold bucket vanishes during the incident (and comes back with its count), or is first written at
+    the incident's start, counting from 0 (a bucket boundary a deploy added)."""
+    if case.incident == "bucket_gone":
+        return case.start <= minute < case.end
+    return case.incident == "bucket_late" and minute < case.start
 
 
 # -- the replay
@@ -332,7 +361,7 @@ def replay(case: Case, workdir: Path) -> dict[int, dict[str, int]]:
     specs = workdir / "specs"
     specs.mkdir(parents=True, exist_ok=True)
     (specs / "drawn.yaml").write_text(spec(case))
-    if case.catalog:
+    if case.catalog or case.scrape_declared:
         (specs / "platform.yaml").write_text(platform(case))
     bundle = compile_specs([str(specs)]).bundle
     path = names.prometheus_rules_path("drawn")
@@ -346,7 +375,7 @@ def replay(case: Case, workdir: Path) -> dict[int, dict[str, int]]:
         "group_eval_order": [g["name"] for g in yaml.safe_load(rules)["groups"]],
         "tests": [
             {
-                "interval": "1m",
+                "interval": f"{case.scrape}s",
                 "input_series": [{"series": s, "values": v} for s, v in series(case).items()],
                 "promql_expr_test": [
                     {"expr": expr, "eval_time": f"{m}m", "exp_samples": [{"labels": "{}", "value": -1}]}
@@ -460,7 +489,8 @@ def workbook(case: Case) -> list[Pair]:
 
 def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
     if case.seed >= EXTENDED:
-        return tier_violations(case, seen, case.catalog or workbook(case)) + _data_violations(case, seen)
+        pairs = case.catalog or (builtin_pairs(case) if case.seed >= SWEPT else workbook(case))
+        return tier_violations(case, seen, pairs) + _data_violations(case, seen)
     fast = [m for m in sorted(seen) if seen[m][names.SLO_BURN_FAST]]
     slow = [m for m in sorted(seen) if seen[m][names.SLO_BURN_SLOW]]
     out: list[str] = []
@@ -493,11 +523,11 @@ def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
 
 def _data_violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
     out = []
-    if case.incident in ("missing", "gap") and case.minutes >= 20:
-        alert = names.SLO_DATA_MISSING if case.incident == "missing" else names.KEY_ALERT_NAMES["service_down"]
+    if case.incident in ("missing", "gap", "bucket_gone") and case.minutes >= 20:
+        alert = names.KEY_ALERT_NAMES["service_down"] if case.incident == "gap" else names.SLO_DATA_MISSING
         # series gone: rate() reads 5 minutes on, then the alert's 10m hold; a few minutes of steps beside
         within = [m for m in range(case.start, case.end) if seen[m][alert]]
-        if not within or within[0] > case.start + 5 + 10 + 3:
+        if not within or within[0] > case.start + 5 + 10 + 3 + case.scrape // 60:
             out.append(f"{case.incident} for {case.minutes}m: {alert} at {within[0] if within else 'never'}m")
     return out
 
