@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compiler import conventions as names
+from tests.drawn_incident_periods import SWEPT, platform_lines, scrape_lag, short_reach
 
 if TYPE_CHECKING:
     from tests.drawn_incidents import Case
@@ -75,8 +76,6 @@ def draw_catalog(case: Case, r: random.Random) -> list[Pair]:
 
 
 def platform(case: Case) -> str:
-    from tests.drawn_incident_periods import platform_lines
-
     lines = ["apiVersion: obsc/v1", "kind: Platform", "defaults:", "  slo_alerts:", *platform_lines(case)]
     if case.catalog:
         lines += ["    windows:", f"      {case.period}:"] + [
@@ -169,7 +168,7 @@ def pair_promise(case: Case, pair: Pair, per: list[float]) -> int | None:
         if not _holds(case, pair, per, at, ratio, starting=True):
             continue
         if all(_holds(case, pair, per, m, ratio, False) for m in range(at + 1, min(at + pair.hold + 1, case.length))):
-            return at + pair.hold + (COARSE_EVERY if pair.coarse else 0) + 3 + case.scrape // 60
+            return at + pair.hold + (COARSE_EVERY if pair.coarse else 0) + 3 + scrape_lag(case)
     return None
 
 
@@ -278,7 +277,9 @@ def _judge(
     runs = sorted(first + stray)
     if len(runs) > 1 and steady(case, mine, per):
         out.append(f"{name} notified {len(runs)} times for one incident: {runs}")
-    bound = case.end + max(p.long for p in mine) + keep_bound(mine) + COARSE_EVERY + 3 + case.scrape // 60
+    bound = case.end + max(p.long for p in mine) + keep_bound(mine) + COARSE_EVERY + 3 + scrape_lag(case)
     if runs and bound < case.length - 1 and runs[-1][1] + 1 > bound:
         out.append(f"{name} held until {runs[-1][1] + 1}m, past {bound}m")
+    if case.seed >= SWEPT and mine[0].tier == "critical":
+        out += short_reach(case, name, mine, runs, per)
     return out

@@ -16,9 +16,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from tests.drawn_incident_catalogs import PAGE_LINE_CAP, Pair
-
 if TYPE_CHECKING:
+    from tests.drawn_incident_catalogs import Pair
     from tests.drawn_incidents import Case
 
 SWEPT = 3000
@@ -36,6 +35,8 @@ DEFAULT_PAGE_SHARES = (0.02, 0.05)
 TICKET_FACTORS = {"1d": (1.0,), "7d": (1.0, 1.0), "14d": (1.4, 1.0), "28d": (2.8, 1.0), "30d": (3.0, 1.0)}
 TICKET_FACTORS["90d"] = (9.0, 1.0)
 MIN_PAGE_FACTOR = 2.0
+PAGE_LINE_CAP = 0.75  # windows.yaml page_line.max_line
+STEADY = ("outage", "crashloop", "outage_drop")
 
 
 def draw_sweep(case: Case, r: random.Random) -> None:
@@ -94,6 +95,8 @@ def _page_factor(case: Case, share: float, hours: int) -> float:
 def builtin_pairs(case: Case) -> list[Pair]:
     """The built-in catalog of the case's period as pairs; a ticket pair whose line a total outage cannot pass is
     left out (windows.yaml `page_line`)."""
+    from tests.drawn_incident_catalogs import Pair  # that module imports this one
+
     fast, medium = PAGE_SHARES.get(case.period, DEFAULT_PAGE_SHARES)
     pairs = [
         Pair("critical", 60, 5, _page_factor(case, fast, 1), 2, 0),
@@ -106,6 +109,11 @@ def builtin_pairs(case: Case) -> list[Pair]:
         if factor * case.budget < 1:
             pairs.append(Pair("warning", long, short, factor, 5, keep))
     return pairs
+
+
+def scrape_lag(case: Case) -> int:
+    """Minutes a burn shows later in a rate than at 1m samples: the scrapes slower than a minute."""
+    return max(0, case.scrape - 60) // 60
 
 
 def platform_lines(case: Case) -> list[str]:
@@ -132,3 +140,20 @@ def resample(points: list[float | None], scrape: int, counter: bool) -> list[flo
 
 def judged_missing(case: Case) -> bool:
     return case.incident == "bucket_gone"
+
+
+def short_reach(case: Case, name: str, pairs: list[Pair], runs: list[tuple[int, int]], per: list[float]) -> list[str]:
+    """A steady outage's page ends within its pairs' short windows after recovery, plus the tier's keep bound
+    (README "Timing": a page about half an hour), wherever every short window then holds enough events to show
+    two failures at its line (a thinner window holds a page that is up, by design: README, round 32)."""
+    from tests.drawn_incident_catalogs import keep_bound
+
+    if case.incident not in STEADY or case.gap[1] or case.minutes < 10 or not runs:
+        return []
+    after = per[case.end : case.end + max(p.short for p in pairs) + 1]
+    if not after or any(min(after) * p.short * p.factor * case.budget < 2 for p in pairs):
+        return []
+    bound = case.end + max(p.short for p in pairs) + keep_bound(pairs) + 3 + scrape_lag(case)
+    if bound < case.length - 1 and runs[-1][1] + 1 > bound:
+        return [f"{name} held until {runs[-1][1] + 1}m, past its short windows' reach {bound}m"]
+    return []

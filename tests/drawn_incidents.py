@@ -43,7 +43,16 @@ from compiler.api import compile_specs
 from tests.conftest import require_tool
 from tests.drawn_fleets import seed_list
 from tests.drawn_incident_catalogs import Pair, draw_extension, platform, tier_violations
-from tests.drawn_incident_periods import SWEPT, builtin_pairs, draw_sweep, finish_sweep, freshen, last_run, resample
+from tests.drawn_incident_periods import (
+    SWEPT,
+    builtin_pairs,
+    draw_sweep,
+    finish_sweep,
+    freshen,
+    last_run,
+    resample,
+    scrape_lag,
+)
 from tests.promtool_helpers import rules_checked_by
 
 KINDS = ["ratio", "latency", "raw", "slices", "grouped"]
@@ -527,7 +536,7 @@ def _data_violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
         alert = names.KEY_ALERT_NAMES["service_down"] if case.incident == "gap" else names.SLO_DATA_MISSING
         # series gone: rate() reads 5 minutes on, then the alert's 10m hold; a few minutes of steps beside
         within = [m for m in range(case.start, case.end) if seen[m][alert]]
-        if not within or within[0] > case.start + 5 + 10 + 3 + case.scrape // 60:
+        if not within or within[0] > case.start + 5 + 10 + 3 + scrape_lag(case):
             out.append(f"{case.incident} for {case.minutes}m: {alert} at {within[0] if within else 'never'}m")
     return out
 

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import require_tool
+from tests.drawn_incident_periods import builtin_pairs, resample
 from tests.drawn_incidents import Case, draw, replay, run_seed, violations, weights
 
 
@@ -75,3 +76,47 @@ def test_the_catalog_judge_reads_each_group_and_the_drawn_pairs() -> None:
     found = violations(healthy, loud)
     assert "ap page fired under every line of its tier (0 burn): [(201, 269)]" in found
     assert "eu ticket fired with no pair of its tier: [(0, 269)]" in found
+
+
+def test_round_46_seeds_reach_what_examples_do_not() -> None:
+    """Seeds from 3000 on draw periods 1d and 14d, 90% objectives, 0.005 and 500 req/s, scrapes every 15s and 2m,
+    the threshold bucket as 0.30 and 3e-01, vanishing or appearing late, and freshness SLOs (no promtool)."""
+    drawn = [draw(seed, tail=120) for seed in range(3000, 3200)]
+    assert {"1d", "14d"} <= {c.period for c in drawn}
+    assert {90, 99.99} <= {c.objective for c in drawn} and {0.005, 500} <= {c.rate for c in drawn}
+    assert {15, 120} <= {c.scrape for c in drawn} and {"0.30", "3e-01"} <= {c.le for c in drawn}
+    assert {"bucket_gone", "bucket_late"} <= {c.incident for c in drawn} and any(c.fresh for c in drawn)
+
+
+def test_the_built_in_pairs_of_periods_examples_do_not_use() -> None:
+    """windows.yaml's 1d catalog (50%/75% of the budget, one ticket pair) capped at a 75% line at 90%, 14d's
+    6.72/2.8/1.4/1, and a 90% objective over 90d keeping its 9x ticket (a 90% line a total outage passes)."""
+    one_day = Case(3000, "ratio", 90, "1d", 1, "flat", "outage")
+    assert [(p.long, p.factor, p.keep) for p in builtin_pairs(one_day)] == [(60, 7.5, 0), (360, 3, 0), (1440, 1, 5)]
+    fortnight = Case(3000, "ratio", 99.9, "14d", 1, "flat", "outage")
+    assert [round(p.factor, 2) for p in builtin_pairs(fortnight)] == [6.72, 2.8, 1.4, 1]
+    quarter = Case(3000, "ratio", 90, "90d", 1, "flat", "outage")
+    assert [p.factor for p in builtin_pairs(quarter)] == [7.5, 7.5, 9, 1]
+
+
+def test_series_resampled_to_the_scrape_interval() -> None:
+    """Counters grow through the minute at 15s (a reset shows at the next minute), gauges hold; 2m keeps every
+    other minute."""
+    assert resample([0, 4, 1, None], 15, counter=True) == [0, 1, 2, 3, 4, 4, 4, 4, 1, 1, 1, 1, None, None, None, None]
+    assert resample([1, 0], 30, counter=False) == [1, 1, 0, 0]
+    assert resample([0, 1, 2, 3, 4], 120, counter=True) == [0, 2, 4]
+
+
+def test_a_page_held_past_its_short_windows_after_an_outage_is_a_violation() -> None:
+    """Round 46's judge: a steady outage at 500 req/s over 7d pages and, with every short window thick after
+    recovery, ends within the 6h/30m pair's 30 minutes plus the tier's keep bound (15m hold + 10m) and 3 minutes."""
+    case = Case(3000, "ratio", 99.9, "7d", 500, "flat", "outage", minutes=60, tail=120)
+    quiet = {
+        m: {"SLOErrorBudgetBurnFast": 0, "SLOErrorBudgetBurnSlow": 0, "SLODataMissing": 0, "ServiceDown": 0}
+        for m in range(case.length)
+    }
+    ticket = {m: {**quiet[m], "SLOErrorBudgetBurnSlow": int(m >= 130)} for m in quiet}
+    held = {m: {**ticket[m], "SLOErrorBudgetBurnFast": int(125 <= m <= 240)} for m in quiet}
+    assert violations(case, held) == ["slo page held until 241m, past its short windows' reach 238m"]
+    ended = {m: {**ticket[m], "SLOErrorBudgetBurnFast": int(125 <= m <= 237)} for m in quiet}
+    assert violations(case, ended) == []
