@@ -56,6 +56,7 @@ def finish_sweep(case: Case, r: random.Random) -> None:
     two scrapes (obsc refuses those where the interval is declared; undeclared, such a window reads nothing)."""
     if case.kind == "latency" and r.random() < 0.3:
         case.incident, case.minutes, case.gap, case.k = r.choice(BUCKET_INCIDENTS), r.choice([30, 90]), (0, 0), 0.0
+        case.stale_markers = r.random() < 0.7
     case.catalog = [p for p in case.catalog if p.short * 60 >= 2 * case.scrape]
     if case.fresh and case.incident not in FRESH_INCIDENTS:
         case.incident, case.k = "outage", 0.0
@@ -125,7 +126,7 @@ def resample(points: list[float | None], scrape: int, counter: bool) -> list[flo
     """Per-minute samples as a target scraped every `scrape` seconds exposes them: every other minute at 2m; at
     15s and 30s the counters grow evenly through the minute (a reset shows at the next minute) and gauges hold."""
     if scrape >= 60:
-        return points[:: scrape // 60]
+        return points[:: scrape // 60]  # a staleness marker is written for two minutes: one of them is kept
     per = 60 // scrape
     out: list[float | None] = []
     for m, point in enumerate(points):

@@ -102,6 +102,7 @@ class Case:
     scrape: int = 60  # seconds between a target's samples (round 46)
     scrape_declared: bool = False  # said in the platform's slo_alerts.scrape_interval
     le: str = "0.3"  # how the threshold bucket's `le` is spelled
+    stale_markers: bool = True  # a series gone from the scrape is marked stale (False: an agent remote-writing)
     fresh: bool = False  # a time-slice SLO read as the freshness of a job's last success (round 46)
 
     def describe(self) -> str:
@@ -114,6 +115,7 @@ class Case:
         extra += " catalog=[" + " ".join(_pair_text(p) for p in self.catalog) + "]" if self.catalog else ""
         extra += f" scrape={self.scrape}s{'(declared)' if self.scrape_declared else ''}" if self.scrape != 60 else ""
         extra += f" le={self.le}" if self.le != "0.3" else ""
+        extra += " no-stale-markers" if not self.stale_markers else ""
         extra += " freshness" if self.fresh else ""
         return (
             f"{self.kind} {self.objective}%/{self.period} {self.rate}/s {self.shape} min_bad={self.min_bad} "
@@ -279,8 +281,11 @@ routing:
 """
 
 
+STALE = math.nan  # a staleness marker: Prometheus writes one where a series it scraped is gone
+
+
 def _values(points: list[float | None]) -> str:
-    return " ".join("_" if p is None else f"{p:g}" for p in points)
+    return " ".join("_" if p is None else "stale" if math.isnan(p) else f"{p:.15g}" for p in points)
 
 
 def _instance(case: Case, minute: int) -> str:
@@ -324,9 +329,14 @@ def series(case: Case) -> dict[str, str]:
                     f'app_requests_total{{{labels},code="500"}}': bad,
                 }
             for key, add in keys.items():
-                if f'le="{case.le}"' in key and _bucket_absent(case, minute):
+                absent = f'le="{case.le}"' in key and _bucket_absent(case, minute)
+                if absent and case.incident == "bucket_late":
                     continue
                 totals[key] = (0 if reset else totals.get(key, 0)) + add
+                if absent:  # the client still counts; the scrape drops the series, marked stale where scraped
+                    gone = minute - case.start
+                    put(key, minute, STALE if case.stale_markers and gone < case.scrape // 60 + 1 else None)
+                    continue
                 put(key, minute, totals[key])
     for minute, up in enumerate(case.up):
         put(f'up{{job="drawn",instance="{_instance(case, minute)}"}}', minute, up)
