@@ -73,8 +73,10 @@ routing-oracle: setup bytecode e2e-tools ## Check drawn fleets' routing and inhi
 # per seed, `seed<TAB>drawn case<TAB>violations`; fails when any seed breaks an invariant of the SLO math (healthy
 # never pages or tickets, an outage pages in time, one incident one page that ends). Seeds from 1000 on may draw a
 # platform's own burn-window catalog and several `by:` groups burning, judged per group and tier by promises derived
-# from the drawn pairs (tests/drawn_incident_catalogs.py). Not part of `make test` (~2-12 CPU-s a seed).
-drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 (1000-1100: own catalogs) against drawn SLOs' rules
+# from the drawn pairs (tests/drawn_incident_catalogs.py). Seeds from 3000 on also draw 1d and 14d periods, 90%
+# objectives, 0.005-500 req/s, 15s-2m scrapes, `le` spellings, vanishing or late buckets and freshness SLOs
+# (tests/drawn_incident_periods.py). Not part of `make test` (~2-12 CPU-s a seed).
+drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 (1000-: own catalogs; 3000-: periods, scrapes, buckets) against drawn SLOs' rules
 	$(BIN)/python -m tests.drawn_incidents $(SEEDS) --jobs $(DRAWN_JOBS)
 
 # Drawn fleets against a real Prometheus holding their series (tests/drawn_verify.py): each service's series are

@@ -19,6 +19,9 @@ Seeds from EXTENDED (1000) on may draw a platform's own burn-window catalog for 
 three groups of which any set burns; they are judged per group and tier by promises derived from the drawn pairs
 (tests/drawn_incident_catalogs.py; the built-in catalog as pairs where none is drawn).
 
+Seeds from SWEPT (3000) on also draw periods, objectives, traffic, scrape intervals and histograms unlike examples/,
+and freshness SLOs (tests/drawn_incident_periods.py).
+
 One line per seed: `seed<TAB>drawn case<TAB>violations` (exit 1 when any). tests/test_drawn_incidents.py runs
 a few seeds."""
 
