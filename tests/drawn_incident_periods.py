@@ -139,8 +139,12 @@ def resample(points: list[float | None], scrape: int, counter: bool) -> list[flo
     return out
 
 
-def judged_missing(case: Case) -> bool:
-    return case.incident == "bucket_gone"
+def bucket_absent(case: Case, minute: int) -> bool:
+    """The threshold bucket vanishes during the incident (and comes back with its count), or is first written at
+    the incident's start, counting from 0 (a bucket boundary a deploy added)."""
+    if case.incident == "bucket_gone":
+        return case.start <= minute < case.end
+    return case.incident == "bucket_late" and minute < case.start
 
 
 def short_reach(case: Case, name: str, pairs: list[Pair], runs: list[tuple[int, int]], per: list[float]) -> list[str]:

@@ -48,6 +48,7 @@ from tests.drawn_fleets import seed_list
 from tests.drawn_incident_catalogs import Pair, draw_extension, platform, tier_violations
 from tests.drawn_incident_periods import (
     SWEPT,
+    bucket_absent,
     builtin_pairs,
     draw_sweep,
     finish_sweep,
@@ -332,7 +333,7 @@ def series(case: Case) -> dict[str, str]:
                     f'app_requests_total{{{labels},code="500"}}': bad,
                 }
             for key, add in keys.items():
-                absent = f'le="{case.le}"' in key and _bucket_absent(case, minute)
+                absent = f'le="{case.le}"' in key and bucket_absent(case, minute)
                 if absent and case.incident == "bucket_late":
                     continue
                 totals[key] = (0 if reset else totals.get(key, 0)) + add
@@ -345,14 +346,6 @@ def series(case: Case) -> dict[str, str]:
         put(f'up{{job="drawn",instance="{_instance(case, minute)}"}}', minute, up)
     gauge = ("up{", "probe_success{", "job_last_success")
     return {key: _values(resample(points, case.scrape, not key.startswith(gauge))) for key, points in out.items()}
-
-
-def _bucket_absent(case: Case, minute: int) -> bool:
-    """The threshold bucket vanishes during the incident (and comes back with its count), or is first written at
-    the incident's start, counting from 0 (a bucket boundary a deploy added)."""
-    if case.incident == "bucket_gone":
-        return case.start <= minute < case.end
-    return case.incident == "bucket_late" and minute < case.start
 
 
 # -- the replay
