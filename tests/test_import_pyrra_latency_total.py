@@ -63,3 +63,13 @@ def test_a_latency_kept_raw_takes_the_matcher_its_queries_share(tmp_path: Path) 
     spec = import_specs("pyrra", [str(source)], ImportOptions()).specs["api-latency.yaml"]
     assert "selector: {job: api}" in spec and "raw:" in spec
     assert "targets: false" not in spec
+
+
+def test_a_bound_no_duration_writes_is_kept_raw_not_an_internal_error(tmp_path: Path) -> None:
+    # le="1e999999": its seconds times 1000 overflowed Decimal's context, exit 70 (review of round 45); as
+    # another bound that is no whole millisecond, it stays the source's ratio
+    source = _source(tmp_path, 'http_request_duration_seconds_count{job="api"}').read_text()
+    path = tmp_path / "huge.yaml"
+    path.write_text(source.replace('le="0.5"', 'le="1e999999"'))
+    spec = import_specs("pyrra", [str(path)], ImportOptions()).specs["api-latency.yaml"]
+    assert 'le="1e999999"' in spec and "raw:" in spec

@@ -168,8 +168,10 @@ _LONGEST_MS = 100 * 365 * 86400 * 1000  # obsc's durations end at 100 years
 
 def duration_text(seconds: Decimal) -> str | None:
     """A bucket bound in seconds as an obsc duration (0.1 → 100ms, 5.0 → 5s); None when not whole ms."""
+    if not seconds.is_finite() or seconds > _LONGEST_MS // 1000:  # before scaling: 1e999999 * 1000 overflows
+        return None
     millis = seconds * 1000
-    if millis != millis.to_integral_value() or millis > _LONGEST_MS:  # (a 5,000-digit bound: unprintable)
+    if millis != millis.to_integral_value():
         return None
     ms = int(millis)
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
