@@ -51,6 +51,8 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, thres
          "and 0.536870911"),
         ("1s", "(management.metrics.distribution.slo.http.server.requests=1s); its percentile histogram's buckets "
          "around it are 0.984263336 and 1.073741824"),
+        # past the largest bucket (4^26 ns, ~48 days): exit 70 in round 45 (min() of no bucket above it)
+        ("7w", "requests=4233600s); its percentile histogram's largest bucket is 4128299.658422952, so"),
     ],
 )  # fmt: skip
 def test_a_threshold_micrometer_writes_no_bucket_for_is_warned_at_the_metric(

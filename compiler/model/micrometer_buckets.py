@@ -111,18 +111,25 @@ def _unpublished(histogram: Metric, seconds: Decimal, reason: str | None) -> str
     buckets = percentile_buckets_ns()
     if ns == ns.to_integral_value() and int(ns) in buckets:
         return None
-    below = max(b for b in buckets if b < ns)
-    above = min(b for b in buckets if b > ns)
-    le, near = decimal_text(seconds), " and ".join(decimal_text(Decimal(b) / _NS) for b in (below, above))
+    le, near = decimal_text(seconds), _around(ns, buckets)
     setting = f"management.metrics.distribution.slo.{series.removesuffix('_seconds').replace('_', '.')}"
     return (
         f'{series} {reason}: it writes le="{le}" only where the service publishes {le}s as an SLO '
-        f"boundary ({setting}={_spring_duration(seconds)}); its percentile histogram's buckets around it are "
-        f"{near}, so without the boundary the SLO sees no request and SLODataMissing tickets from its 10th "
-        "minute; once the service publishes it, declare the boundaries it publishes on the metric, "
+        f"boundary ({setting}={_spring_duration(seconds)}); its percentile histogram's {near}, so without the "
+        "boundary the SLO sees no request and SLODataMissing tickets from its 10th minute; once the service "
+        "publishes it, declare the boundaries it publishes on the metric, "
         f"{{selector: {series}, buckets: [..., {le}, ...]}} (obsc then checks the threshold and the p99 line "
         "against them)"
     )
+
+
+def _around(ns: Decimal, buckets: frozenset[int]) -> str:
+    """The percentile buckets on either side of `ns`; past the largest (a threshold of weeks), that one alone."""
+    below = [b for b in buckets if b < ns]
+    above = [b for b in buckets if b > ns]
+    if not above:
+        return f"largest bucket is {decimal_text(Decimal(max(below)) / _NS)}"
+    return "buckets around it are " + " and ".join(decimal_text(Decimal(b) / _NS) for b in (max(below), min(above)))
 
 
 def _spring_duration(seconds: Decimal) -> str:
