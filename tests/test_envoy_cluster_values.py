@@ -29,6 +29,7 @@ CLUSTERS = (
     "outbound|9080||reviews.bookinfo.svc.cluster.local",
     "outbound|9080|v1|reviews.bookinfo.svc.cluster.local",
     "inbound|9080||",
+    "inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local",  # a waypoint's (a mutant without -vip passed)
 )
 
 

@@ -54,4 +54,8 @@ def test_the_slo_that_pages_now_is_the_first_row_whatever_budget_it_has_left(tmp
         for i in range(1, SLOS)
     ]
     assert _first_rows(table, rows)[0] == "svc0", table["options"]["sortBy"]
+    # against its own page line, not by burn rate alone: svc1 burns faster under a higher line (a catalog's 50x)
+    # and pages not (a hand mutant of round 45 sorting by burn rate passed every test)
+    rows[1] = {"service": "svc1", "Budget left %": 31.0, "Burn rate (1h) ×": 25.0, PAGE_SHARE: 50.0}
+    assert _first_rows(table, rows)[:2] == ["svc0", "svc1"], table["options"]["sortBy"]
     assert "fastest burning first" in table["description"]

@@ -113,3 +113,24 @@ def test_a_period_sloth_has_no_windows_for_is_noted(tmp_path: Path) -> None:
     assert "period: 7d" in imported.specs["svc01.yaml"]
     [note] = [n for n in imported.notes if n.path[-1] == "count"]
     assert "30d and 28d built in" in note.message and note.location.line == 22
+
+
+def test_sloths_28d_is_built_in_and_each_refusal_of_the_period_and_query_is_located(tmp_path: Path) -> None:
+    # Three hand mutants of round 45 passed every test: 28d noted as a period Sloth has no windows for, two time
+    # windows read as one, a query without {{.window}} imported as written (a fixed range over every window)
+    text = require_shared(GOOD).read_text()
+    (source := tmp_path / "slo.yaml").write_text(text.replace("count: 30", "count: 28"))
+    imported = import_specs("sloth", [str(source)], ImportOptions())
+    assert "period: 28d" in imported.specs["svc01.yaml"]
+    assert not [n for n in imported.notes if n.path[-1] == "count"]
+    two = text.replace("      unit: Day", "      unit: Day\n    - count: 7\n      unit: Day")
+    fixed = text.replace('code!~"(5..|429)"}[{{.window}}]', 'code!~"(5..|429)"}[5m]')
+    for spoiled, (line, where, said) in (
+        (two, (21, "timeWindows", "one time window per SLO")),
+        (fixed, (15, "query", "the query has no {{.window}}")),
+    ):
+        source.write_text(spoiled)
+        with pytest.raises(InputError) as raised:
+            import_specs("openslo", [str(source)], ImportOptions())
+        [found] = raised.value.diagnostics
+        assert (found.location.line, found.path[-1]) == (line, where) and said in found.message, found

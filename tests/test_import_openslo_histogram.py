@@ -59,6 +59,7 @@ def test_a_bucket_over_its_histograms_count_is_obscs_latency_sli(
     [
         (f'{H}_bucket{{job="px",code="200",le="0.3"}}', f'{H}_count{{job="px"}}'),  # a good also testing code
         (f'{H}_bucket{{job="px",le="0.3"}}', 'other_seconds_count{job="px"}'),  # another histogram's count
+        (f'{H}{{job="px",le="0.3"}}', f'{H}_count{{job="px"}}'),  # le on no bucket series (a mutant read it as one)
         # a bound no duration writes: exit 70 in round 45 (its seconds times 1000 overflowed Decimal's context)
         (f'{H}_bucket{{job="px",le="1e999999"}}', f'{H}_count{{job="px"}}'),
     ],
