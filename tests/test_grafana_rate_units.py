@@ -54,6 +54,8 @@ def test_a_per_second_expression_is_plotted_per_second(tmp_path: Path) -> None:
         ("clamp_min(rate(a[$window]) - rate(b[$window]), 0)", True),
         ("rate(a[$window]) or vector(0)", False),
         ("rate(a[$window]) / rate(b[$window])", False),
+        ("rate(a[$window]) * rate(b[$window])", False),  # per second squared (a mutant of round 45 said ops)
+        ("rate(a[$window]) and on () up", True),  # filtered, its values a rate's (a mutant read no filter)
         ("count(rate(a[$window]))", False),
         ("increase(a[$window])", False),
         ("rate(a[$window]) > 0", False),
@@ -63,3 +65,9 @@ def test_a_per_second_expression_is_plotted_per_second(tmp_path: Path) -> None:
 )
 def test_which_expressions_read_per_second(expr: str, expected: bool) -> None:
     assert per_second_gauge(Metric(name="m", type=MetricType.GAUGE, expr=expr)) is expected
+
+
+def test_a_declared_unit_is_the_panels_whatever_the_expression() -> None:
+    # a rate in bits per second says bps (a hand mutant of round 45 reading the expression first passed every test)
+    assert not per_second_gauge(Metric(name="m", type=MetricType.GAUGE, expr="rate(a[$window]) * 8", unit="bps"))
+    assert not per_second_gauge(Metric(name="m", type=MetricType.GAUGE, expr="rate(a[$window])", unit="Bps"))

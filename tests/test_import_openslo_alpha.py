@@ -116,18 +116,22 @@ def test_a_period_sloth_has_no_windows_for_is_noted(tmp_path: Path) -> None:
 
 
 def test_sloths_28d_is_built_in_and_each_refusal_of_the_period_and_query_is_located(tmp_path: Path) -> None:
-    # Three hand mutants of round 45 passed every test: 28d noted as a period Sloth has no windows for, two time
-    # windows read as one, a query without {{.window}} imported as written (a fixed range over every window)
+    # Four hand mutants of round 45 passed every test: 28d noted as a period Sloth has no windows for, two time
+    # windows read as one, a query without {{.window}} imported as written (a fixed range over every window),
+    # `count: true` read as 1 day
     text = require_shared(GOOD).read_text()
     (source := tmp_path / "slo.yaml").write_text(text.replace("count: 30", "count: 28"))
     imported = import_specs("sloth", [str(source)], ImportOptions())
     assert "period: 28d" in imported.specs["svc01.yaml"]
     assert not [n for n in imported.notes if n.path[-1] == "count"]
+    # `count: true` is YAML's 1 to Python, no number of days (a mutant of round 45 read a 1-day period)
+    truth = text.replace("count: 30", "count: true")
     two = text.replace("      unit: Day", "      unit: Day\n    - count: 7\n      unit: Day")
     fixed = text.replace('code!~"(5..|429)"}[{{.window}}]', 'code!~"(5..|429)"}[5m]')
     for spoiled, (line, where, said) in (
         (two, (21, "timeWindows", "one time window per SLO")),
         (fixed, (15, "query", "the query has no {{.window}}")),
+        (truth, (22, "count", "is no whole number of days")),
     ):
         source.write_text(spoiled)
         with pytest.raises(InputError) as raised:
