@@ -238,3 +238,24 @@ def test_a_receiver_gone_and_two_alike_come_is_no_rename() -> None:
     assert [(r.kind, r.action) for r in _receivers_renamed(one, (configs[0], Alertmanager({}, {"new-1": hook})))] == [
         ("receiver", "renamed")
     ]
+
+
+def test_recorded_series_and_mixed_teams_identify_no_rename() -> None:
+    """Two hand mutants of round 45 passed every test: a recorded series (`slo:...{slo="availability"}`, which every
+    service with such an SLO reads) counted as identity, pairing two services over other jobs; and a service whose
+    alerts carried two teams read as moved from one of them."""
+
+    def with_slo(service: str, job: str, **kw: str) -> str:
+        rules = _sli_rules(service, job, **kw)
+        return rules.replace(f'rate5m{{service="{service}"}}', f'rate5m{{service="{service}",slo="availability"}}')
+
+    gone = (PATH.format("tokens"), with_slo("tokens", "tokens"), None)
+    came = (PATH.format("search"), None, with_slo("search", "search", objective="0.99"))
+    assert not [c.name for c in changes.summarise([gone, came]).changes if c.kind == "rename"]
+    two_teams = _sli_rules("tokens", "tokens") + _sli_rules("tokens", "tokens", team="db", slo="x").split("rules:\n")[1]
+    moved = _sli_rules("auth-tokens", "tokens", team="identity")
+    moved += _sli_rules("auth-tokens", "tokens", team="identity", slo="x").split("rules:\n")[1]
+    (row,) = changes.summarise(
+        [(PATH.format("tokens"), two_teams, None), (PATH.format("auth-tokens"), None, moved)]
+    ).changes
+    assert row.name == "service tokens → auth-tokens", row.name

@@ -60,3 +60,12 @@ def test_no_rename_is_guessed_between_two_spare_teams(tmp_path: Path, capsys: py
     result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
     assert result.code == 2 and "team 'identity' is not defined" in result.err
     assert "which no spec names" not in result.err
+
+
+def test_no_rename_is_guessed_for_two_undefined_teams(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # identity and growth both undefined, iam the one spare: which one was renamed is not known (a hand mutant of
+    # round 45 asking for one undefined name or more ended in an internal error)
+    specs = _fleet(tmp_path, ["iam"])
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2 and "team 'identity' is not defined" in result.err and "team 'growth'" in result.err
+    assert "which no spec names" not in result.err
