@@ -259,3 +259,13 @@ def test_recorded_series_and_mixed_teams_identify_no_rename() -> None:
         [(PATH.format("tokens"), two_teams, None), (PATH.format("auth-tokens"), None, moved)]
     ).changes
     assert row.name == "service tokens → auth-tokens", row.name
+
+
+def test_a_rename_over_a_rule_written_twice_is_one_row_not_an_internal_error() -> None:
+    """A hand-merged rules file holds one recording rule twice (the same name and labels): the rename pairing
+    moved the record once per copy and the second found it gone (KeyError, exit 70; review of round 45)."""
+    body = _sli_rules("tokens", "tokens").split("rules:\n")[1]
+    twice = "groups:\n- name: g\n  rules:\n" + body + body.split("  - alert:")[0]
+    came = (PATH.format("auth-tokens"), None, _sli_rules("auth-tokens", "tokens", objective="0.9995"))
+    (row,) = changes.summarise([(PATH.format("tokens"), twice, None), came]).changes
+    assert row.name == "service tokens → auth-tokens", row.name

@@ -149,8 +149,9 @@ def _translate(side: Side, rename: Rename) -> None:
             key = rule.key
             if rule.record is not None:
                 key = rule.record + labels_text(labels)
-                side.records[key] = side.records.pop(rule.key)
-                side.records[key] = {**side.records[key], "expr": expr_of(side.records[key]["expr"])}
+                if rule.key in side.records:  # a rule written twice (a hand-merged file) is moved once
+                    record = side.records.pop(rule.key)
+                    side.records[key] = {**record, "expr": expr_of(record["expr"])}
             else:
                 key = alert_key(alert_name(rule.key), labels)
             moved.append(FileRule(key, rule.record, labels, expr_of(rule.expr)))
