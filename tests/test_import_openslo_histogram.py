@@ -62,6 +62,7 @@ def test_a_bucket_over_its_histograms_count_is_obscs_latency_sli(
         (f'{H}{{job="px",le="0.3"}}', f'{H}_count{{job="px"}}'),  # le on no bucket series (a mutant read it as one)
         # a bound no duration writes: exit 70 in round 45 (its seconds times 1000 overflowed Decimal's context)
         (f'{H}_bucket{{job="px",le="1e999999"}}', f'{H}_count{{job="px"}}'),
+        (f'{MS}_bucket{{job="px",le="1e99999999999"}}', f'{MS}_count{{job="px"}}'),  # overflowed scaled to seconds
     ],
 )
 def test_other_pairs_over_buckets_stay_the_sources_ratio(tmp_path: Path, good: str, total: str) -> None:

@@ -49,7 +49,7 @@ def histogram_sli(good: Selector, total: Selector) -> HistogramSli | None:
         return None
     histogram = good.metric.removesuffix("_bucket")
     unit = histogram_unit_in_name(histogram)  # le="250" of a `_milliseconds` histogram is 250 ms, not 250 s
-    threshold = promql_text.duration_text(bound * HISTOGRAM_SECONDS[unit] if unit else bound)
+    threshold = promql_text.scaled_duration(bound, HISTOGRAM_SECONDS[unit or "s"])
     counted = histogram_count(total, histogram)
     if threshold is None or counted is None or sorted(counted.matchers) != sorted(buckets.matchers):
         return None

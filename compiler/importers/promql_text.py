@@ -166,6 +166,12 @@ def split_le(selector: Selector) -> tuple[Selector, Decimal | None]:
 _LONGEST_MS = 100 * 365 * 86400 * 1000  # obsc's durations end at 100 years
 
 
+def scaled_duration(bound: Decimal, scale: Decimal) -> str | None:
+    """`duration_text` of a bucket bound in a histogram's unit (`scale` seconds each, 1e-9 at the least); None past
+    any duration: 1e21 of any unit is past 100 years, and `le="1e99999999999"` times a scale overflowed."""
+    return duration_text(bound * scale) if bound.is_finite() and bound.adjusted() <= 20 else None
+
+
 def duration_text(seconds: Decimal) -> str | None:
     """A bucket bound in seconds as an obsc duration (0.1 → 100ms, 5.0 → 5s); None when not whole ms."""
     if not seconds.is_finite() or seconds > _LONGEST_MS // 1000:  # before scaling: 1e999999 * 1000 overflows

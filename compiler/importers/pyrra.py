@@ -224,7 +224,7 @@ def _latency(
         return None
     histogram = success.metric.removesuffix("_bucket")
     unit = histogram_unit_in_name(histogram)  # le="250" of a `_milliseconds` histogram is 250 ms, not 250 s
-    threshold = promql_text.duration_text(bound * HISTOGRAM_SECONDS[unit] if unit else bound)
+    threshold = promql_text.scaled_duration(bound, HISTOGRAM_SECONDS[unit or "s"])
     counted = histogram_count(total, histogram)
     same = counted is not None and sorted(counted.matchers) == sorted(buckets.matchers)
     shared = promql_text.common_matchers([buckets.render(), total.render()])
