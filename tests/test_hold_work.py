@@ -285,11 +285,11 @@ def _drawn_rules(rng: random.Random) -> tuple[ServiceRules, list[str]]:
 
 
 def test_a_holds_feed_admits_what_the_definition_admits_over_drawn_rule_sets() -> None:
-    """300 drawn rule sets, parts of inputs and of records: the feed's answers are the definition's. Two hand
+    """303 drawn rule sets, parts of inputs and of records: the feed's answers are the definition's. Two hand
     mutants of round 45 passed the 40 seeds above over one rule set and fail here: the passes in which rules
     wrote in the last run not followed (a rule reading a record written in a later pass never asked again), and
     a selector offered series that come after the moment asked (~0.4 CPU-s)."""
-    for seed in range(300):
+    for seed in [*range(300), 670, 760, 955]:  # the last three: the only ones of the first 1,000 the second tells
         rng = random.Random(seed)
         rules, records = _drawn_rules(rng)
         names = ["a_total", "b_total", "c_total", *records[:2], "unread"]
