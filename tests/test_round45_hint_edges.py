@@ -48,3 +48,12 @@ def test_an_import_found_nowhere_names_no_other_file_and_no_j_path_it_was_not_gi
     # the spec's own folder is no -J path: a file under it is not offered as one
     said = jsonnet_eval._written_from_elsewhere("lib/common.libsonnet", [specs], str(tmp_path))
     assert "-J path" not in said, said
+
+
+def test_a_file_outside_the_library_paths_that_is_no_jsonnet_is_not_said_to_exist(tmp_path: Path) -> None:
+    # `import '../../etc/hostname'`: its existence is not a spec's to learn (a hand mutant of round 45 naming any
+    # existing file's folder as the -J to pass passed every test)
+    (secret := tmp_path / "hostname").write_text("x")
+    (library := tmp_path / "svc.libsonnet").write_text("{}")
+    assert jsonnet_eval._library_outside(str(secret), None) == ""
+    assert "is there: pass -J" in jsonnet_eval._library_outside(str(library), None)
