@@ -269,19 +269,3 @@ def test_a_rename_over_a_rule_written_twice_is_one_row_not_an_internal_error() -
     came = (PATH.format("auth-tokens"), None, _sli_rules("auth-tokens", "tokens", objective="0.9995"))
     (row,) = changes.summarise([(PATH.format("tokens"), twice, None), came]).changes
     assert row.name == "service tokens → auth-tokens", row.name
-
-
-def test_a_new_service_is_paired_with_the_old_one_most_like_it_only() -> None:
-    """tokens and tokens-v1 are both gone; auth reads what tokens read (all of it) and half of what tokens-v1
-    read: auth is tokens renamed, and tokens-v1 is removed, not a second rename to auth (a hand mutant of round
-    45 pairing each gone service with its best match, not both ways, passed every test)."""
-    both = _sli_rules("tokens", "tokens") + _sli_rules("tokens", "keys", slo="keys").split("rules:\n")[1]
-    came = _sli_rules("auth", "tokens") + _sli_rules("auth", "keys", slo="keys").split("rules:\n")[1]
-    half = _sli_rules("tokens-v1", "tokens")
-    files = [
-        (PATH.format("tokens"), both, None),
-        (PATH.format("tokens-v1"), half, None),
-        (PATH.format("auth"), None, came),
-    ]
-    renames = [c.name for c in changes.summarise(files).changes if c.kind == "rename"]
-    assert renames == ["service tokens → auth"], renames
