@@ -17,7 +17,7 @@ from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
-from compiler.model import build, checks, team_renames
+from compiler.model import build, checks, shared_builds, team_renames
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
@@ -174,8 +174,11 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         # Each spec file is loaded, checked and built on its own (against the platform): on every CPU for a
         # large fleet. Results come back in file order, so receivers and notes keep their order.
         count = workers.worker_count(len(sources), options.jobs)
+        # What the platform mentions: a spec naming one of those is never renamed from another (shared_builds.py)
+        words = "\n".join(shared_builds.strings_in([platform_doc.data if platform_doc else None, defaults.data]))
+        share = shared_builds.enabled() and unsure == Unsure()
         tasks = [
-            _spec_part(chunk, jsonnet, platform, defaults, unsure, options.notes)
+            _spec_part(chunk, jsonnet, _Platform(platform, defaults, unsure, words, share), options.notes)
             for chunk in workers.chunks(sources, count)
         ]
         services: list[Service] = []
@@ -203,35 +206,49 @@ _SpecResult = tuple[list[Diagnostic], Service | None, list[Receiver], list[str]]
 _Source = tuple[str, list[Document] | None]  # a spec file and its documents (None: to be loaded by the task)
 
 
+@dataclass(frozen=True)
+class _Platform:
+    """What every spec is built against, and whether specs of one shape may share a build (shared_builds.py)."""
+
+    platform: Platform
+    defaults: build.Defaults
+    unsure: Unsure
+    words: str  # every key and string of the platform file and its defaults
+    share: bool
+
+
 def _spec_part(
-    sources: Sequence[_Source],
-    jsonnet: loader.JsonnetOptions,
-    platform: Platform,
-    defaults: build.Defaults,
-    unsure: Unsure,
-    notes: bool = True,
+    sources: Sequence[_Source], jsonnet: loader.JsonnetOptions, against: _Platform, notes: bool = True
 ) -> Callable[[], list[_SpecResult]]:
     def part() -> list[_SpecResult]:
-        results: list[_SpecResult] = []
+        loaded: list[tuple[list[_SpecResult], list[Document]]] = []
         for path, docs in sources:
+            problems: list[_SpecResult] = []
             if docs is None:
-                problems: list[Diagnostic] = []
-                docs = _load(path, jsonnet, problems)
-                if not docs and not problems:
-                    problems.append(Diagnostic(Location(path, 1, 1), (), EMPTY_SPEC))
-                if problems:  # the file's load errors, as a result without a service
-                    results.append((problems, None, [], []))
+                found: list[Diagnostic] = []
+                docs = _load(path, jsonnet, found)
+                if not docs and not found:
+                    found.append(Diagnostic(Location(path, 1, 1), (), EMPTY_SPEC))
+                if found:  # the file's load errors, as a result without a service
+                    problems.append((found, None, [], []))
             beyond = _file_caps(docs)
             if beyond:
-                results.append((beyond, None, [], []))
-            results.extend(_spec(doc, platform, defaults, unsure, notes) for doc in docs)
+                problems.append((beyond, None, [], []))
+            loaded.append((problems, docs))
+        # Every document of the piece is known before any is built: a shape is proven only if enough of it follows.
+        shared = shared_builds.SharedBuilds(lambda doc: _built(doc, against), against.words, against.share)
+        shared.plan([doc for _, docs in loaded for doc in docs])
+        results: list[_SpecResult] = []
+        for problems, docs in loaded:
+            results.extend(problems)
+            results.extend(_spec(doc, against, shared, notes) for doc in docs)
         return results
 
     return part
 
 
 def _spec(
-    doc: Document, platform: Platform, defaults: build.Defaults, unsure: Unsure, notes: bool = True
+    doc: Document, against: _Platform, shared: Callable[[Document], shared_builds.Built], notes: bool = True
 ) -> _SpecResult:
     """One spec document: its problems, its service (for the fleet checks; partly built if it has problems),
     the receivers it defines inline and the notes `-v` shows (none unless `notes`)."""
@@ -244,21 +261,38 @@ def _spec(
     pruned = prune.prune(doc, found) if found and not schema.stopped(found) else None
     if found and pruned is None:
         return found, None, [], []
+    if pruned:
+        unsure = against.unsure
+        own = Unsure(pruned.broken, unsure.platform, unsure.no_platform, slo_words(doc.data, pruned.broken))
+        found_here, service, receivers = _model(pruned.doc, dataclasses.replace(against, unsure=own))
+        diagnostics = [*found, *(pruned.restore(d) for d in found_here)]
+        if service is None:  # no name: no duplicate or receiver check either
+            return diagnostics, None, [], []
+        diagnostics.extend(checks.check_slos(service, _slo_positions(doc), doc.locate))
+        return diagnostics, service, receivers, []
+    diagnostics, service, receivers = shared(doc)  # a spec without schema errors: maybe renamed from its shape's
+    if service is None or diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
+        return diagnostics, service, receivers, []
+    explained = explain_skipped(service, doc.data, against.defaults) if notes else []
+    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in explained]
+
+
+def _built(doc: Document, against: _Platform) -> shared_builds.Built:
+    """A spec's model and its own problems, with the SLO checks (the service None when it has no name)."""
+    diagnostics, service, receivers = _model(doc, against)
+    if service is not None:
+        diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
+    return diagnostics, service, receivers
+
+
+def _model(doc: Document, against: _Platform) -> shared_builds.Built:
     diagnostics: list[Diagnostic] = []
     receivers: list[Receiver] = []
-    own = unsure
-    if pruned:
-        own = Unsure(pruned.broken, unsure.platform, unsure.no_platform, slo_words(doc.data, pruned.broken))
-    service = build.build_service(pruned.doc if pruned else doc, platform, defaults, receivers, diagnostics, own, True)
-    if pruned:
-        diagnostics = [*found, *(pruned.restore(d) for d in diagnostics)]
-    if service is None or ("service",) in own.service:  # no name: no duplicate or receiver check either
-        return diagnostics, None, [] if found else receivers, []
-    diagnostics.extend(checks.check_slos(service, _slo_positions(doc) if diagnostics else None, doc.locate))
-    if diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
-        return diagnostics, service, receivers, []
-    explained = explain_skipped(service, doc.data, defaults) if notes else []
-    return diagnostics, service, receivers, [f"{service.name}: {n}" for n in explained]
+    unsure = against.unsure
+    service = build.build_service(doc, against.platform, against.defaults, receivers, diagnostics, unsure, True)
+    if service is None or ("service",) in unsure.service:
+        return diagnostics, None, receivers
+    return diagnostics, service, receivers
 
 
 # What one spec may make is capped by the schema (`maxItems` of its SLOs and threshold alerts: docs/input-limits.md);

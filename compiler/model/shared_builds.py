@@ -1,0 +1,320 @@
+"""Specs that differ only by their service and team names are built once; the others get that model renamed.
+
+A fleet made from one template spends a third of a cold compile building the same model under another name.
+A spec's *shape* is its document with the service's name and (where the platform never mentions it) its team
+replaced by tokens, with its positions (every key's and value's line and column) and its folder. The first
+spec of a shape is built for real and, when at least PROVE_FOR more of its specs follow in the same piece of
+work, twice more: once under the first tokens in its own file, once under the second tokens in a file of
+another name beside it. The shape's later specs get the first build renamed (names, and the file in every
+location: positions are part of the shape, so each warning keeps its own file:line:col), trusted only when
+proven on the spot:
+- renamed to the first spec's names and file, the token build equals its real build (every field, types and
+  spellings of numbers included);
+- renamed to the second tokens and file, it equals that build. The tokens differ in length (4 and 63
+  characters) and lie low and high in sort order, so an order, a length or a lookup that depends on the name
+  shows up.
+Built for real instead: a spec with any problem (errors are found per file, as before), a name or team that
+stands in a string other than as a whole word, in a key, inside a regex matcher, or on a label also matched
+against anything else; a name the platform mentions; a platform with problems; a shape that fails its proof.
+The model is the same either way: the tests compile fleets with sharing on and off (OBSC_SHARE_BUILDS=0).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.types import Receiver, Service
+from compiler.spec.document import Document
+
+# Legal names that no spec is likely to use: the first pair short and low in sort order, the second long and high.
+NAME_TOKENS = ("a0-k", "zz9-" + "z" * 58 + "9")
+TEAM_TOKENS = ("a0-t", "zy8-" + "y" * 40 + "8")
+PROVE_FOR = 3  # specs of a shape still to come that make its proof (two more builds) worth it
+
+# A build: its problems, its service (None: not built) and the receivers its spec defines inline. Only a clean one
+# (no problems, a service) is shared.
+Built = tuple[list[Diagnostic], Service | None, list[Receiver]]
+Clean = tuple[Service, list[Receiver]]
+
+
+def _clean(built: Built) -> Clean | None:
+    diagnostics, service, receivers = built
+    return (service, receivers) if service is not None and not diagnostics else None
+
+
+def enabled() -> bool:
+    return os.environ.get("OBSC_SHARE_BUILDS", "1").strip() != "0"
+
+
+class _Ineligible(Exception):
+    """The name or team stands where renaming it could change what the spec means."""
+
+
+_WORDISH = re.compile(r"[A-Za-z0-9_-]")
+_REGEX_MATCHER = re.compile(r'(?:=~|!~)\s*"((?:[^"\\]|\\.)*)"')
+_TEXT_MATCHER = re.compile(r'(?<![a-zA-Z0-9_])[0-9]*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_LEAVES = (int, float, bool, Decimal, type(None))
+_NAMED = object()  # in a shape: a string that held a name, followed by its pieces around each place
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every key and string of JSON-shaped data (what a platform could mention a name in)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Names:
+    """A spec's names that its shape replaces by tokens (the team only where the platform never mentions it)."""
+
+    names: tuple[str, ...]
+
+    def key(self, data: Any) -> tuple[object, ...]:
+        out: list[object] = []
+        matchers: list[tuple[str, str]] = []
+        self._flatten(data, out, matchers)
+        for written in (data.get("selector"), data.get("targets")) if isinstance(data, dict) else ():
+            if isinstance(written, dict):  # label: value, matched as label="value"
+                matchers.extend((str(label), str(value)) for label, value in written.items())
+        named = {label for label, value in matchers if any(n in value for n in self.names)}
+        if any(label in named and not any(n in value for n in self.names) for label, value in matchers):
+            raise _Ineligible  # a label matched against the name and against anything else
+        return tuple(out)
+
+    def _flatten(self, value: Any, out: list[object], matchers: list[tuple[str, str]]) -> None:
+        kind = type(value)
+        if kind is str:
+            out.append(self._text(value, matchers))
+        elif kind is dict:
+            out.append(dict)
+            for key, item in value.items():
+                if type(key) is not str or any(n in key for n in self.names):
+                    raise _Ineligible
+                out.append(key)
+                self._flatten(item, out, matchers)
+            out.append(None)
+        elif kind is list:
+            out.append(list)
+            out.append(len(value))
+            for item in value:
+                self._flatten(item, out, matchers)
+        elif kind in _LEAVES:
+            out.append(kind)
+            out.append(repr(value))  # as written: 1, 1.0 and True are told apart
+        else:
+            raise _Ineligible
+
+    def _text(self, value: str, matchers: list[tuple[str, str]]) -> object:
+        if '"' in value:
+            matchers.extend(_TEXT_MATCHER.findall(value))
+            if any(n in regex for regex in _REGEX_MATCHER.findall(value) for n in self.names):
+                raise _Ineligible  # the name inside a regex: what it matches depends on its characters
+        if not any(n in value for n in self.names):
+            return value
+        pieces: list[object] = [value]
+        for n, name in enumerate(self.names):
+            cut: list[object] = []
+            for piece in pieces:
+                if not isinstance(piece, str):
+                    cut.append(piece)
+                    continue
+                parts = piece.split(name)
+                for i, part in enumerate(parts):
+                    if i:
+                        if _WORDISH.match(part[:1]) or _WORDISH.match(parts[i - 1][-1:]):
+                            raise _Ineligible  # part of a longer word
+                        cut.append(n)
+                    cut.append(part)
+            pieces = cut
+        return (_NAMED, *pieces)
+
+
+def _tokenized(value: Any, names: Sequence[str], tokens: Sequence[str]) -> Any:
+    """JSON-shaped data with each name replaced by its token (keys hold none: see _Names)."""
+    if isinstance(value, str):
+        for name, token in zip(names, tokens, strict=True):
+            value = value.replace(name, token)
+        return value
+    if isinstance(value, dict):
+        return {key: _tokenized(item, names, tokens) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_tokenized(item, names, tokens) for item in value]
+    return value
+
+
+class _Renaming:
+    """Replaces tokens in every string of a built model and one file in every location."""
+
+    def __init__(self, tokens: Sequence[str], names: Sequence[str], files: tuple[str, str]) -> None:
+        self.to = dict(zip(tokens, names, strict=True))
+        self.pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+        self.tokens = tuple(tokens)
+        self.files = files
+        self.made: dict[int, Any] = {}  # id -> renamed, for objects met twice (kept alive by the model)
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            if any(t in value for t in self.tokens):
+                return self.pattern.sub(lambda m: self.to[m.group()], value)
+            return value
+        if kind in _LEAVES:
+            return value
+        if kind is Location:
+            return dataclasses.replace(value, file=self.files[1]) if value.file == self.files[0] else value
+        if kind is tuple:
+            items = tuple(self(v) for v in value)
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if kind is list:
+            return [self(v) for v in value]
+        if kind is frozenset:
+            return frozenset(self(v) for v in value)
+        if isinstance(value, enum.Enum):
+            if isinstance(value.value, str) and any(t in value.value for t in self.tokens):
+                raise _Ineligible
+            return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if id(value) in self.made:
+                return self.made[id(value)]
+            changes = {}
+            for field in dataclasses.fields(value):
+                old = getattr(value, field.name)
+                new = self(old)
+                if new is not old:
+                    changes[field.name] = new
+            made = dataclasses.replace(value, **changes) if changes else value
+            self.made[id(value)] = made
+            return made
+        raise _Ineligible  # a kind of value this walk does not know: no sharing
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equal value by value, of the same types and spellings (Decimal('0.30') and 0.3 differ; -0.0 and 0.0
+    differ), every dataclass field included (those left out of ==, too)."""
+    kind = type(left)
+    if kind is not type(right):
+        return False
+    if kind is str:
+        return bool(left == right)
+    if kind in _LEAVES or isinstance(left, enum.Enum):
+        return repr(left) == repr(right)
+    if kind is tuple or kind is list:
+        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right, strict=True))
+    if kind is frozenset:
+        return bool(left == right)
+    if dataclasses.is_dataclass(left):
+        return all(same(getattr(left, f.name), getattr(right, f.name)) for f in dataclasses.fields(left))
+    return False
+
+
+class SharedBuilds:
+    """`build` (a spec document's build) for the specs of one piece of work, renaming the clean build of a shape
+    already proven. One instance per piece: it knows one platform."""
+
+    def __init__(self, build: Callable[[Document], Built], platform_words: str, on: bool = True) -> None:
+        self._build, self._words, self._on = build, platform_words, on
+        self._known: dict[tuple[object, ...], tuple[Clean, str] | None] = {}  # the token build, and its file
+        self._ahead: Counter[tuple[object, ...]] = Counter()
+        self._keys: dict[int, tuple[tuple[object, ...], _Names] | None] = {}
+        self.renamed = 0
+
+    def plan(self, docs: Sequence[Document]) -> None:
+        """The piece's documents, before any is built: a shape is proven only when enough of it follows."""
+        for doc in docs:
+            found = self._key(doc)
+            self._keys[id(doc)] = found
+            if found is not None:
+                self._ahead[found[0]] += 1
+
+    def __call__(self, doc: Document) -> Built:
+        found = self._keys.get(id(doc))
+        if found is None:
+            return self._build(doc)
+        key, names = found
+        self._ahead[key] -= 1
+        if key in self._known:
+            known = self._known[key]
+            if known is not None:
+                shared = self._renamed(known, names, doc)
+                if shared is not None:
+                    self.renamed += 1
+                    return shared
+            return self._build(doc)
+        real = self._build(doc)
+        clean = _clean(real)
+        if clean is not None and self._ahead[key] >= PROVE_FOR:
+            self._known[key] = self._proven(doc, names, clean)
+        return real
+
+    def _key(self, doc: Document) -> tuple[tuple[object, ...], _Names] | None:
+        data = doc.data
+        if not self._on or not isinstance(data, dict):
+            return None
+        name, team = data.get("service"), data.get("team")
+        if not isinstance(name, str) or not isinstance(team, str) or not name or not team:
+            return None
+        if name in team or team in name or name in self._words:
+            return None
+        if any(n in t for n in (name, team) for t in (*NAME_TOKENS, *TEAM_TOKENS)):
+            return None  # the tokens are written in one after the other: none may hold a name
+        if any(t in s for s in (self._words, *strings_in(data)) for t in (*NAME_TOKENS, *TEAM_TOKENS)):
+            return None
+        names = _Names((name,) if team in self._words else (name, team))
+        try:
+            shape = names.key(data)
+        except _Ineligible:
+            return None
+        layout = (doc.value_marks, doc.key_marks, doc.scalar_styles, doc.read_otherwise, doc.hidden_keys)
+        where = (os.path.dirname(doc.file), os.path.dirname(doc.real_file), doc.real_folder, doc.index)
+        literal = () if len(names.names) == 2 else (team,)
+        return (shape, literal, where, *(tuple(marks.items()) for marks in layout)), names
+
+    def _token_doc(self, doc: Document, names: _Names, tokens: Sequence[str], file: str, real_file: str) -> Document:
+        data = _tokenized(doc.data, names.names, tokens)
+        return dataclasses.replace(doc, file=file, real_file=real_file, data=data)
+
+    def _proven(self, doc: Document, names: _Names, real: Clean) -> tuple[Clean, str] | None:
+        """The token build when renaming is proven for this shape (see the module), else None."""
+        count = len(names.names)
+        first = (NAME_TOKENS[0], TEAM_TOKENS[0])[:count]
+        second = (NAME_TOKENS[1], TEAM_TOKENS[1])[:count]
+        other = os.path.join(os.path.dirname(doc.file), second[0] + ".yaml")
+        other_real = os.path.join(os.path.dirname(doc.real_file), second[0] + ".yaml") if doc.real_file else ""
+        try:
+            template = _clean(self._build(self._token_doc(doc, names, first, doc.file, doc.real_file)))
+            proof = _clean(self._build(self._token_doc(doc, names, second, other, other_real)))
+            if template is None or proof is None:
+                return None
+            own = _Renaming(first, names.names, (doc.file, doc.file))(template)
+            moved = _Renaming(first, second, (doc.file, other))(template)
+        except _Ineligible:
+            return None
+        except Exception:  # a token the build refuses: this shape is built per spec
+            return None
+        if same(own, real) and same(moved, proof):
+            return template, doc.file
+        return None
+
+    def _renamed(self, known: tuple[Clean, str], names: _Names, doc: Document) -> Built | None:
+        template, file = known
+        tokens = (NAME_TOKENS[0], TEAM_TOKENS[0])[: len(names.names)]  # names of one shape: as many as its first's
+        try:
+            service, receivers = _Renaming(tokens, names.names, (file, doc.file))(template)
+        except _Ineligible:
+            return None
+        return [], service, list(receivers)
