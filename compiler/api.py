@@ -176,11 +176,11 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         count = workers.worker_count(len(sources), options.jobs)
         # What the platform mentions: a spec naming one of those is never renamed from another (shared_builds.py)
         words = "\n".join(shared_builds.strings_in([platform_doc.data if platform_doc else None, defaults.data]))
-        share = shared_builds.enabled() and unsure == Unsure()
-        tasks = [
-            _spec_part(chunk, jsonnet, _Platform(platform, defaults, unsure, words, share), options.notes)
-            for chunk in workers.chunks(sources, count)
-        ]
+        against = _Platform(platform, defaults, unsure)
+        # One before the fork: each worker fills its own copy, over every piece it runs.
+        on = shared_builds.enabled() and unsure == Unsure()
+        shared = shared_builds.SharedBuilds(lambda doc: _built(doc, against), words, on)
+        tasks = [_spec_part(chunk, jsonnet, against, shared, options.notes) for chunk in workers.chunks(sources, count)]
         services: list[Service] = []
         notes: list[str] = []
         for found, service, inline_receivers, explained in (r for part in workers.run(tasks, count) for r in part):
@@ -208,17 +208,19 @@ _Source = tuple[str, list[Document] | None]  # a spec file and its documents (No
 
 @dataclass(frozen=True)
 class _Platform:
-    """What every spec is built against, and whether specs of one shape may share a build (shared_builds.py)."""
+    """What every spec is built against."""
 
     platform: Platform
     defaults: build.Defaults
     unsure: Unsure
-    words: str  # every key and string of the platform file and its defaults
-    share: bool
 
 
 def _spec_part(
-    sources: Sequence[_Source], jsonnet: loader.JsonnetOptions, against: _Platform, notes: bool = True
+    sources: Sequence[_Source],
+    jsonnet: loader.JsonnetOptions,
+    against: _Platform,
+    shared: shared_builds.SharedBuilds,
+    notes: bool = True,
 ) -> Callable[[], list[_SpecResult]]:
     def part() -> list[_SpecResult]:
         loaded: list[tuple[list[_SpecResult], list[Document]]] = []
@@ -236,7 +238,6 @@ def _spec_part(
                 problems.append((beyond, None, [], []))
             loaded.append((problems, docs))
         # Every document of the piece is known before any is built: a shape is proven only if enough of it follows.
-        shared = shared_builds.SharedBuilds(lambda doc: _built(doc, against), against.words, against.share)
         shared.plan([doc for _, docs in loaded for doc in docs])
         results: list[_SpecResult] = []
         for problems, docs in loaded:

@@ -1,12 +1,12 @@
 """Specs that differ only by their service and team names are built once; the others get that model renamed.
 
-A fleet made from one template spends a third of a cold compile building the same model under another name.
-A spec's *shape* is its document with the service's name and (where the platform never mentions it) its team
-replaced by tokens, with its positions (every key's and value's line and column) and its folder. The first
-spec of a shape is built for real and, when at least PROVE_FOR more of its specs follow in the same piece of
-work, twice more: once under the first tokens in its own file, once under the second tokens in a file of
-another name beside it. The shape's later specs get the first build renamed (names, and the file in every
-location: positions are part of the shape, so each warning keeps its own file:line:col), trusted only when
+A fleet made from one template spends a third of a cold compile building the same model under another name. A spec's
+*shape* is its document with the service's name and (where the platform never mentions it) its team replaced by
+tokens, with its positions (every key's and value's line and column) and its folder. The first spec of a shape is
+built for real and, when at least PROVE_FOR more of its specs follow in the same piece of work, twice more: once
+under the first tokens in its own file, once under the second tokens in a file of another name beside it. The
+shape's later specs (in any later piece the same process runs) get the first build renamed (names, and the file in
+every location: positions are part of the shape, so each warning keeps its own file:line:col), trusted only when
 proven on the spot:
 - renamed to the first spec's names and file, the token build equals its real build (every field, types and
   spellings of numbers included);
@@ -223,8 +223,8 @@ def same(left: Any, right: Any) -> bool:
 
 
 class SharedBuilds:
-    """`build` (a spec document's build) for the specs of one piece of work, renaming the clean build of a shape
-    already proven. One instance per piece: it knows one platform."""
+    """`build` (a spec document's build) for the specs of the pieces of work one process runs, renaming the clean
+    build of a shape already proven. One instance per load: it knows one platform."""
 
     def __init__(self, build: Callable[[Document], Built], platform_words: str, on: bool = True) -> None:
         self._build, self._words, self._on = build, platform_words, on
@@ -234,7 +234,7 @@ class SharedBuilds:
         self.renamed = 0
 
     def plan(self, docs: Sequence[Document]) -> None:
-        """The piece's documents, before any is built: a shape is proven only when enough of it follows."""
+        """A piece's documents, before any is built: a shape is proven only when enough of it follows."""
         for doc in docs:
             found = self._key(doc)
             self._keys[id(doc)] = found
@@ -242,7 +242,7 @@ class SharedBuilds:
                 self._ahead[found[0]] += 1
 
     def __call__(self, doc: Document) -> Built:
-        found = self._keys.get(id(doc))
+        found = self._keys.pop(id(doc), None)  # (an id is unique only while its document lives: dropped once used)
         if found is None:
             return self._build(doc)
         key, names = found
