@@ -87,7 +87,12 @@ class _Names:
     def key(self, data: Any) -> tuple[object, ...]:
         out: list[object] = []
         matchers: list[tuple[str, str]] = []
-        self._flatten(data, out, matchers)
+        texts: list[str] = []  # every string, and every key (after the first "\x00")
+        keys: list[str] = []
+        self._flatten(data, out, matchers, texts, keys)
+        every, held = "\x00".join(texts) + "\x00" + "\x00".join(keys), "\x00".join(keys)
+        if any(t in every for t in (*NAME_TOKENS, *TEAM_TOKENS)) or any(n in held for n in self.names):
+            raise _Ineligible  # a token in the spec (renaming back would take it too), a name in a key
         for written in (data.get("selector"), data.get("targets")) if isinstance(data, dict) else ():
             if isinstance(written, dict):  # label: value, matched as label="value"
                 matchers.extend((str(label), str(value)) for label, value in written.items())
@@ -96,23 +101,27 @@ class _Names:
             raise _Ineligible  # a label matched against the name and against anything else
         return tuple(out)
 
-    def _flatten(self, value: Any, out: list[object], matchers: list[tuple[str, str]]) -> None:
+    def _flatten(
+        self, value: Any, out: list[object], matchers: list[tuple[str, str]], texts: list[str], keys: list[str]
+    ) -> None:
         kind = type(value)
         if kind is str:
+            texts.append(value)
             out.append(self._text(value, matchers))
         elif kind is dict:
             out.append(dict)
             for key, item in value.items():
-                if type(key) is not str or any(n in key for n in self.names):
+                if type(key) is not str:
                     raise _Ineligible
+                keys.append(key)
                 out.append(key)
-                self._flatten(item, out, matchers)
+                self._flatten(item, out, matchers, texts, keys)
             out.append(None)
         elif kind is list:
             out.append(list)
             out.append(len(value))
             for item in value:
-                self._flatten(item, out, matchers)
+                self._flatten(item, out, matchers, texts, keys)
         elif kind in _LEAVES:
             out.append(kind)
             out.append(repr(value))  # as written: 1, 1.0 and True are told apart
@@ -124,7 +133,7 @@ class _Names:
             matchers.extend(_TEXT_MATCHER.findall(value))
             if any(n in regex for regex in _REGEX_MATCHER.findall(value) for n in self.names):
                 raise _Ineligible  # the name inside a regex: what it matches depends on its characters
-        if not any(n in value for n in self.names):
+        if not any([n in value for n in self.names]):  # (a list: cheaper than a generator for two names)
             return value
         pieces: list[object] = [value]
         for n, name in enumerate(self.names):
@@ -222,15 +231,30 @@ def same(left: Any, right: Any) -> bool:
     return False
 
 
+class _Key:
+    """A shape, hashed once: a key is a tuple of hundreds of items, which Python hashes anew at each lookup."""
+
+    __slots__ = ("hash", "items")
+
+    def __init__(self, items: tuple[object, ...]) -> None:
+        self.items, self.hash = items, hash(items)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.items == other.items
+
+
 class SharedBuilds:
     """`build` (a spec document's build) for the specs of the pieces of work one process runs, renaming the clean
     build of a shape already proven. One instance per load: it knows one platform."""
 
     def __init__(self, build: Callable[[Document], Built], platform_words: str, on: bool = True) -> None:
         self._build, self._words, self._on = build, platform_words, on
-        self._known: dict[tuple[object, ...], tuple[Clean, str] | None] = {}  # the token build, and its file
-        self._ahead: Counter[tuple[object, ...]] = Counter()
-        self._keys: dict[int, tuple[tuple[object, ...], _Names] | None] = {}
+        self._known: dict[_Key, tuple[Clean, str] | None] = {}  # the token build, and its file
+        self._ahead: Counter[_Key] = Counter()
+        self._keys: dict[int, tuple[_Key, _Names] | None] = {}
         self.renamed = 0
 
     def plan(self, docs: Sequence[Document]) -> None:
@@ -261,7 +285,7 @@ class SharedBuilds:
             self._known[key] = self._proven(doc, names, clean)
         return real
 
-    def _key(self, doc: Document) -> tuple[tuple[object, ...], _Names] | None:
+    def _key(self, doc: Document) -> tuple[_Key, _Names] | None:
         data = doc.data
         if not self._on or not isinstance(data, dict):
             return None
@@ -272,7 +296,7 @@ class SharedBuilds:
             return None
         if any(n in t for n in (name, team) for t in (*NAME_TOKENS, *TEAM_TOKENS)):
             return None  # the tokens are written in one after the other: none may hold a name
-        if any(t in s for s in (self._words, *strings_in(data)) for t in (*NAME_TOKENS, *TEAM_TOKENS)):
+        if any(t in self._words for t in (*NAME_TOKENS, *TEAM_TOKENS)):
             return None
         names = _Names((name,) if team in self._words else (name, team))
         try:
@@ -282,7 +306,7 @@ class SharedBuilds:
         layout = (doc.value_marks, doc.key_marks, doc.scalar_styles, doc.read_otherwise, doc.hidden_keys)
         where = (os.path.dirname(doc.file), os.path.dirname(doc.real_file), doc.real_folder, doc.index)
         literal = () if len(names.names) == 2 else (team,)
-        return (shape, literal, where, *(tuple(marks.items()) for marks in layout)), names
+        return _Key((shape, literal, where, *(tuple(marks.items()) for marks in layout))), names
 
     def _token_doc(self, doc: Document, names: _Names, tokens: Sequence[str], file: str, real_file: str) -> Document:
         data = _tokenized(doc.data, names.names, tokens)
