@@ -27,6 +27,7 @@ LABEL_SLO = "slo"
 LABEL_INCIDENT = "incident"
 LABEL_BURN_WINDOW = "burn_window"  # which window pair fired: fast / medium / slow / slowest
 LABEL_ALERTNAME = "alertname"  # Prometheus sets it from the rule name
+LABEL_ALERTSTATE = "alertstate"  # on ALERTS: pending or firing (Prometheus sets it)
 LABEL_WINDOW = "window"  # on recording rules: the range they cover (5m, 1h, 30d...)
 LABEL_DATA = "data"  # data="missing" on a threshold alert's no-series rule (its twin compares the value)
 # On a ServiceDown of one group (region=eu down while us reports): the labels it is split by ("region")

@@ -311,11 +311,17 @@ def _own_alerts(alert: AlertDef, own: Mapping[str, str]) -> str:
     lookback leaves its oldest instant out) and a `--query.lookback-delta` under 5m would not see it, and
     the hold would never hold. A range one minute longer than the interval holds that sample and never the
     one before. Keep it under two intervals: a range skips stale markers, so a longer one would still see the
-    evaluation before a resolved alert's and restart it."""
-    series = names.ALERTS_SERIES + label_selector({**own, **own_alert_labels(alert)})
+    evaluation before a resolved alert's and restart it.
+    The range reads the firing state only: evaluated more often than every 5m (promtool runs every group each
+    minute; a server after a missed evaluation is the converse), it still holds the last firing sample for up to
+    6 minutes after the alert resolved, and a pending alert it held then held itself through its `for`. One
+    incident opened two tickets: 99%/30d at 0.02 req/s, a 60-minute outage, the 3d/6h ticket up 1,765-2,254 and
+    2,265-2,324 (round 46, tests/test_ticket_hold_edge.py). A pending ticket is held by its start side alone."""
     if alert.window is None or not recording_tiers().is_coarse(alert.window.long_seconds):
-        return series
-    return f"last_over_time({series}[{format_duration(recording_tiers().coarse_interval_seconds + 60)}])"
+        return names.ALERTS_SERIES + label_selector({**own, **own_alert_labels(alert)})
+    firing = label_selector({**own, **own_alert_labels(alert), names.LABEL_ALERTSTATE: "firing"})
+    lookback = format_duration(recording_tiers().coarse_interval_seconds + 60)
+    return f"last_over_time({names.ALERTS_SERIES}{firing}[{lookback}])"
 
 
 def own_alert_labels(alert: AlertDef) -> dict[str, str]:

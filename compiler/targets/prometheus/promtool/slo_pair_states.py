@@ -4,6 +4,7 @@ min_bad_events guard. slo_plan.py and slo_group_cases.py build their cases from 
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import ROUND_UP, Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
@@ -351,4 +352,16 @@ def stray_states(where: str, w: BurnWindow, line: Decimal, total: Decimal) -> li
         said = f"{decimal_text(failed)} failure{'s' * (failed != 1)} among events for {decimal_text(shown)} at the line"
         title = f"{where} {w.long} at 1.25x, the {w.short} {side} it with {said}: {verb[held, fires]}"
         out.append((title, state, fires))
+        if held and fires and not start_counted(w) and recording_tiers().is_coarse(w.long_seconds):
+            out.append(_pending_stray(title, state, w))
     return out
+
+
+def _pending_stray(title: str, held: _State, w: BurnWindow) -> tuple[str, _State, bool]:
+    """`held` (a coarse ticket pair held within one failure of the line) with its alert only pending: such a pair
+    reads its firing state alone (slo.py `_own_alerts`), so nothing holds it and it does not fire. Kills the hold's
+    `alertstate="firing"` dropped: a ticket that resolved was held again by its own last firing sample and its
+    pending alert held itself through its `for` (99%/30d at 0.02 req/s: one outage, two tickets; round 46). A
+    fast-tier pair reads its plain ALERTS, pending too (unchanged: no case)."""
+    state = dataclasses.replace(held, held=frozenset(), pending=frozenset({w.name}))
+    return title.replace("alerting, holds", "pending, not held: stays quiet"), state, False

@@ -51,6 +51,10 @@ class _State:
     # names (`burn_window`) of the pairs whose alert is already pending or firing (their ALERTS series fed): only
     # those hold through a short window with no events (slo.py). Not their long windows: two pairs may share one
     held: frozenset[str] = frozenset()
+    # names of the pairs whose alert is only pending (ALERTS{alertstate="pending"} fed): a pair of the fast tier
+    # reads its plain ALERTS and holds on it; a coarse one (a ticket) reads the firing state alone (slo.py
+    # `_own_alerts`), so a pending ticket is held by its start side only (`holding`)
+    pending: frozenset[str] = frozenset()
     # time slices: window seconds → bad slices fed for its count in place of its bad rate times its seconds (a
     # coarse window apart from the coarse tier's one ratio: a burst over, slo_pair_states.burst_states)
     counts: dict[int, Decimal] = field(default_factory=dict)
@@ -60,6 +64,10 @@ class _State:
     # (an event-count burst over: slo_pair_states.event_burst_states)
     coarse_seen: int = 0
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
+
+    def holding(self, w: BurnWindow) -> bool:
+        """Whether the pair `w`'s own alert, as its rule reads it, is already up (its hold may hold it)."""
+        return w.name in self.held or (w.name in self.pending and not _is_coarse(w.long_seconds))
 
     def window(self, seconds: int) -> _Numbers:
         """(events/s, bad events/s, bad events/s as Prometheus reads them, the ratio rule's value) of a window:
@@ -120,12 +128,11 @@ def short_holds(
     thin = thin and short_counted(w)  # a coarse short window: its plain ratio (counted_short.short_counted)
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
         started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
-        return not started or w.name in state.held or starts(state, w.short_seconds, threshold)
+        return not started or state.holding(w) or starts(state, w.short_seconds, threshold)
     reads = (*steps, w.long_seconds)
     kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
-    if (
-        ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept)
-        or w.name not in state.held
+    if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept) or not state.holding(
+        w
     ):
         return False  # the branch holds a pending or firing alert, never starts one
     above = [reads[i + 1 :] if sliced else () for i in range(len(steps))]
@@ -262,6 +269,7 @@ def slice_count(state: _State, seconds: int) -> Decimal:
 
 _COARSE = -1  # key of the coarse tier in _State.totals
 _HELD = -2  # key in `Rates` of a pair's ALERTS series: its window name in place of the bad rate
+_PENDING = -3  # the same, pending
 _ZERO = Decimal(0)
 
 # The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
@@ -341,6 +349,7 @@ def rates(
         if bad:
             out.append((seconds, "", "", _constant(bad.normalize(), samples)))
     out += [(_HELD, name, _constant(Decimal(1), samples), "") for name in sorted(state.held)]
+    out += [(_PENDING, name, _constant(Decimal(1), samples), "") for name in sorted(state.pending)]
     return tuple(out)
 
 
@@ -362,7 +371,7 @@ class Feed:
         self._own = slo_labels(service, slo)
         # window name → the labels that tell the pair's ALERTS series (see slo.py's `own_alert_labels`)
         self._pairs = {
-            a.window.name: {**self._own, **own_alert_labels(a), "alertstate": "firing"}
+            a.window.name: {**self._own, **own_alert_labels(a), names.LABEL_ALERTSTATE: "firing"}
             for a in service_alerts(service)
             if a.slo is not None and a.slo.name == slo.name and a.window is not None
         }
@@ -386,8 +395,9 @@ class Feed:
         out: list[InputSeries] = []
         windows = self._windows
         for seconds, bad, total, count in fed:
-            if seconds == _HELD:
-                labels = tuple(sorted({**self._pairs[bad], **self._group}.items()))
+            if seconds in (_HELD, _PENDING):
+                state = {names.LABEL_ALERTSTATE: "pending"} if seconds == _PENDING else {}
+                labels = tuple(sorted({**self._pairs[bad], **state, **self._group}.items()))
                 out.append(InputSeries(names.ALERTS_SERIES, labels, total))
                 continue
             if count and seconds != _COARSE:

@@ -24,6 +24,7 @@ def join(states: Iterable[_State]) -> _State:
         out.coarse_seen = out.coarse_seen or state.coarse_seen
         out.total = state.total
         out.held |= state.held
+        out.pending |= state.pending
         out.counts.update(state.counts)
     return out
 
