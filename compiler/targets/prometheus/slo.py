@@ -277,7 +277,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
 
 def _short_window_holds(short: str, threshold: str, long: str, unless: str, steps: list[str], held: str) -> list[str]:
     """The short window's side of a burn pair: above the line, or without a value at all while the pair's own
-    alert is already pending or firing (`held`: its ALERTS series). A short window that saw no events (a batch
+    alert is already pending or firing (`held`: its ALERTS series; a coarse pair's, firing only: `_own_alerts`).
+    A short window that saw no events (a batch
     service between its hourly bursts, one request an hour) is no evidence of recovery: without the second
     branch the pair broke between bursts and the page resolved and fired again every hour of one outage. The
     newest events then decide: the first of the recorded windows between short and long (`steps`, ascending,
