@@ -377,7 +377,8 @@ def validate_specs(paths: Sequence[str], options: CompileOptions) -> tuple[Fleet
     Those are Jsonnet a compile evaluates per service (prepare): left out, a dashboard that cannot evaluate
     passed validate (and its pre-commit hook) and failed the compile after it."""
     fleet, notes = load_fleet(paths, options, {})
-    prepare(fleet, TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths)))
+    # the prepared fleet: it carries the standard dashboards' warnings (one rendering no panel for a service)
+    fleet = prepare(fleet, TargetOptions(format=options.format, jsonnet_paths=tuple(options.jsonnet_paths)))
     return fleet, notes
 
 

@@ -445,6 +445,8 @@ class Fleet:
     platform: Platform
     receivers: tuple[Receiver, ...]
     rendered_dashboards: tuple[RenderedDashboard, ...] = ()  # platform standard dashboards, evaluated per service
+    # standard dashboards that rendered no panel for a service, left unwritten and unlinked (located warnings)
+    dashboard_warnings: tuple[Diagnostic, ...] = ()
 
     def receiver(self, name: str) -> Receiver | None:
         return next((r for r in self.receivers if r.name == name), None)

@@ -183,6 +183,11 @@ def link_warnings(out: Console, fleet: Fleet) -> None:
     out.diagnostics(link_notes.shared_pages(fleet), severity="warning", code="links")
 
 
+def dashboard_warnings(out: Console, fleet: Fleet) -> None:
+    """Standard dashboards left out of a service's files because they render no panel for it (located)."""
+    out.diagnostics(fleet.dashboard_warnings, severity="warning", code="dashboards")
+
+
 def layout_warnings(out: Console, compilation: Compilation) -> None:
     """What the rule engine of `--format` will refuse unless it is configured for obsc's rules."""
     if compilation.options is not None and compilation.options.format == "mimir":

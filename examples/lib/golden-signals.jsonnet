@@ -27,8 +27,10 @@ function(service)
   };
 
   // A query kept per group (a grouped SLO's `by:`, a metric's `sum by (queue)`) has one series per group:
-  // its legend names the group, or a stat shows every group's value under one name.
-  local named(x, text) = if x.groups_legend == '' then text else x.groups_legend + ' ' + text;
+  // its legend names the group, or a stat shows every group's value under one name. One whose labels its text
+  // does not tell (a line per instance) gets Grafana's auto legend, which names each line by what sets it apart.
+  local named(x, text) =
+    if x.labels_untold then '__auto' else if x.groups_legend == '' then text else x.groups_legend + ' ' + text;
   local target(ref, expr, legend) = {
     datasource: ds,
     expr: expr,
@@ -90,7 +92,7 @@ function(service)
     // a counter's unit is its rate's: the spec's (a worker's 'ops'), requests per second without one
     if requests != null then graph(
       1, 'Traffic', 'Requests per second.', if requests.unit != '' then requests.unit else 'reqps',
-      [['requests/s', requests.rate]]
+      [[named(requests, 'requests/s'), requests.rate]]
     ),
     // error_ratio, not errors.rate / requests.rate: no errors series yet is 0 failures, as the alert reads it
     if service.error_ratio != null then graph(

@@ -12,7 +12,7 @@ never re-derives PromQL, record names or panel ids:
                                                        (`dashboards:` without `service`): link fleet_uid then
     grafana {datasource {type, uid: "${datasource}"}, datasource_variable, rate_interval, tags}
     metrics {<name>: {type, unit, title, business, query, rate|null, quantiles {p50, p95, p99}|null,
-             by, groups_legend}}
+             by, groups_legend, labels_untold}}
     error_ratio                                   -- share of requests that fail, as the error-rate alert reads
                                                      it (0 without an errors series); null without both metrics
                                                     -- unit is the spec's Grafana unit ('' when none): a
@@ -38,6 +38,11 @@ never re-derives PromQL, record names or panel ids:
                                                        one series; groups_legend ('{{queue}}', '' without
                                                        groups): put it in each such target's legendFormat, or
                                                        a stat or graph shows every group under one name
+                                                    -- labels_untold: true when the query keeps labels its text
+                                                       does not tell (an unaggregated `rate(x[..])`, a line per
+                                                       instance; `sum without (pod)`): no template can name its
+                                                       lines, so give that target legendFormat '__auto' (Grafana
+                                                       names each line by the labels it differs by)
     alerts [{name, severity, slo|null (the slo label), runbook_url, dashboard_url}]
 
 obsc then owns the identity of the result: it sets `uid` (stable, from service + dashboard name), drops `id`,
@@ -64,7 +69,7 @@ from compiler.model.units import format_duration
 from compiler.targets import links
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.encoding import encode
-from compiler.targets.grafana.groups import kept_groups, variable_labels, variables
+from compiler.targets.grafana.groups import kept_groups, labels_untold, variable_labels, variables
 from compiler.targets.grafana.panels import DATASOURCE
 
 NOTE = (
@@ -129,14 +134,17 @@ def _metric(service: Service, metric: Metric) -> dict[str, Any]:
         "query": value,
         "rate": value if metric.type is MetricType.COUNTER else None,
         "quantiles": {f"p{q.percent_label(x)}": q.quantile(metric, x) for x in q.QUANTILES} if histogram else None,
-        **_groups(kept_groups(metric)),
+        **_groups(kept_groups(metric), untold=labels_untold(metric)),
     }
 
 
-def _groups(labels: tuple[str, ...]) -> dict[str, Any]:
+def _groups(labels: tuple[str, ...], untold: bool = False) -> dict[str, Any]:
     """The labels a query keeps per group and the legend that names them: without it a grouped SLO's budget stat
-    showed each group's value under one name ('budget left' twice), which an SRE cannot tell apart."""
-    return {"by": list(labels), "groups_legend": " ".join(f"{{{{{label}}}}}" for label in labels)}
+    showed each group's value under one name ('budget left' twice), which an SRE cannot tell apart. `untold`:
+    the query keeps labels no template can name (round 45: a standard dashboard drew one line per instance of an
+    unaggregated expression, every one named by the metric's title)."""
+    legend = " ".join(f"{{{{{label}}}}}" for label in labels)
+    return {"by": list(labels), "groups_legend": legend, "labels_untold": untold}
 
 
 def _slo(service: Service, slo: Slo) -> dict[str, Any]:

@@ -48,6 +48,7 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
     # Jsonnet evaluates in Go without the GIL: threads put every CPU to work on a large fleet.
     results = workers.map_threads(evaluate, wanted, workers.worker_count(len(wanted), threads=True))
     rendered: list[RenderedDashboard] = []
+    empty: list[tuple[str, str]] = []  # (service, dashboard) with no panel for the service
     failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}
     for (service, name), data in zip(wanted, results, strict=True):
         path = os.path.join(root, files[name])
@@ -59,6 +60,9 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
             message = f"standard dashboard {name!r} must evaluate to a dashboard object, not {_json_kind(data)}"
             failed.setdefault((Location(path, 1, 1), (), message), []).append(service.name)
             continue
+        if shows_nothing(data):
+            empty.append((service.name, name))
+            continue
         rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
     if failed:
         raise InputError(
@@ -66,7 +70,48 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
             for (where, at, message), who in failed.items()
         )
     _refuse_shared_titles(fleet, rendered)
-    return replace(fleet, rendered_dashboards=tuple(rendered))
+    return _without_empty(replace(fleet, rendered_dashboards=tuple(rendered)), files, empty)
+
+
+def shows_nothing(data: dict[str, Any]) -> bool:
+    """Whether a rendered dashboard's panels are none, or rows with none inside. Grafana opens it as an empty
+    page; written and linked from the service dashboard, it cost an on-call engineer a click and a page load
+    mid-incident to learn nothing (round 45: a Kafka consumer's and a Postgres service's golden signals had
+    `panels: []`). A text or any other panel counts: the platform meant it to be read. A dashboard without a
+    `panels` list is left as written (a JSON that is no dashboard yet: the checks judge it)."""
+    panels = data.get("panels")
+    return isinstance(panels, list) and all(
+        isinstance(p, dict) and p.get("type") == "row" and not p.get("panels") for p in panels
+    )
+
+
+def _without_empty(fleet: Fleet, files: dict[str, str], empty: list[tuple[str, str]]) -> Fleet:
+    """The fleet with each empty standard dashboard taken out of its service's `dashboards:`, as if not listed:
+    nothing writes, provisions or links it then, alert links included (a service without obsc's own dashboard
+    sent its ServiceDown to its first standard dashboard: a dead link had that one been left out only here)."""
+    if not empty:
+        return fleet
+    dropped = set(empty)
+    services = tuple(
+        replace(s, dashboards=tuple(d for d in s.dashboards if (s.name, d) not in dropped))
+        if any(key[0] == s.name for key in dropped)
+        else s
+        for s in fleet.services
+    )
+    by_name = {s.name: s for s in fleet.services}
+    warnings = tuple(_empty_warning(by_name[service], name, files[name]) for service, name in empty)
+    return replace(fleet, services=services, dashboard_warnings=warnings)
+
+
+def _empty_warning(service: Service, name: str, given: str) -> Diagnostic:
+    """Located at the service (its spec, or the platform's defaults, lists the dashboard): a platform's standard
+    dashboard may rightly have nothing for some services, and the service's owner is the one to drop it."""
+    message = (
+        f"service {service.name!r}: standard dashboard {name!r} ({given}) renders no panel for it, so it is not "
+        "written and nothing links it: it reads none of the metrics or SLOs this service "
+        f"declares; give the service what it draws, or leave {name!r} out of its `dashboards:`"
+    )
+    return Diagnostic(service.location, ("service",), message)
 
 
 def _refuse_missing_unlisted(fleet: Fleet, files: dict[str, str], root: str, listed: set[str]) -> None:

@@ -1,0 +1,96 @@
+"""A platform standard dashboard as an on-call engineer meets it: nothing written or linked where it has no panel
+for a service (said where the service is), and lines of an expression whose labels are untold named apart."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compiler import conventions as names
+from tests.cli_helpers import run_obsc
+from tests.conftest import ROOT
+from tests.test_grafana_standard import _fleet
+from tests.test_grafana_support import compile_dir, dashboards, service_dashboard
+
+# Draws a panel only for a service with a `requests` metric: a Kafka consumer or a database has none.
+ONLY_REQUESTS = """function(service) {
+  title: service.name + ' / echo',
+  panels: if std.objectHas(service.metrics, 'requests') then [{id: 1, type: 'timeseries', title: 'Traffic'}]
+          else [{id: 2, type: 'row', title: 'Requests', panels: []}],
+}"""
+ECHO = "grafana/dashboards/teams/team-a/{}.echo.json"
+
+
+def _without_requests(specs: Path, name: str) -> None:
+    spec = specs / f"{name}.yaml"
+    spec.write_text(
+        spec.read_text()
+        .replace("metrics: {requests: http_requests_total, errors: 'http_requests_total{code=~\"5..\"}'}", "")
+        .replace("slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]", "")
+        + "metrics: {lag: {selector: kafka_consumergroup_lag, type: gauge}}\n"
+    )
+
+
+def test_a_standard_dashboard_with_no_panel_for_a_service_is_neither_written_nor_linked(tmp_path: Path) -> None:
+    """Round 45: examples/lib's golden signals rendered 0 panels for a Kafka consumer and a Postgres service, and
+    the empty page was written, provisioned and linked from the service dashboard, without a word."""
+    specs = _fleet(tmp_path, ONLY_REQUESTS, services=("alpha", "beta"))
+    _without_requests(specs, "beta")
+    compilation = compile_dir(specs)
+    written = dashboards(compilation)
+    assert ECHO.format("alpha") in written and ECHO.format("beta") not in written
+    beta_links = [link["url"] for link in service_dashboard(compilation, "beta")["links"]]
+    assert f"/d/{names.dashboard_uid('beta', 'echo')}" not in beta_links
+    alpha_links = [link["url"] for link in service_dashboard(compilation, "alpha")["links"]]
+    assert f"/d/{names.dashboard_uid('alpha', 'echo')}" in alpha_links
+    [warning] = compilation.fleet.dashboard_warnings
+    assert warning.location.file.endswith("beta.yaml") and warning.location.line == 2
+    assert "service 'beta': standard dashboard 'echo' (lib/echo.jsonnet) renders no panel for it" in str(warning)
+
+
+def test_alerts_of_a_service_whose_only_dashboard_is_empty_link_the_fleet_overview(tmp_path: Path) -> None:
+    """Without obsc's own dashboard a ServiceDown links the service's first standard dashboard: not written, it
+    would be a dead link in the page."""
+    specs = _fleet(tmp_path, ONLY_REQUESTS, services=("alpha", "beta"))
+    _without_requests(specs, "beta")
+    beta = specs / "beta.yaml"
+    beta.write_text(beta.read_text().replace("dashboards: [service, echo]", "dashboards: [echo]"))
+    compilation = compile_dir(specs)
+    rules = "".join(a.content for a in compilation.bundle.artifacts if a.path.startswith("prometheus/"))
+    assert "beta-" in rules and names.dashboard_uid("beta", "echo") not in rules
+    assert [s.dashboards for s in compilation.fleet.services] == [("service", "echo"), ()]
+    assert not [path for path in dashboards(compilation) if "/beta" in path]
+
+
+def test_compile_and_validate_say_where_the_empty_dashboard_was_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = _fleet(tmp_path, ONLY_REQUESTS, services=("alpha", "beta"))
+    _without_requests(specs, "beta")
+    said = f"{specs / 'beta.yaml'}:2:10 $.service: warning: service 'beta': standard dashboard 'echo'"
+    checked = run_obsc(capsys, "validate", str(specs))
+    assert checked.code == 0 and said in checked.err, checked.err
+    out = tmp_path / "out"
+    compiled = run_obsc(capsys, "compile", str(specs), "--out", str(out), "--no-validate")
+    assert compiled.code == 0 and said in compiled.err, compiled.err
+    assert not (out / ECHO.format("beta")).exists() and (out / ECHO.format("alpha")).exists()
+
+
+def test_the_example_names_apart_the_lines_of_an_expression_whose_labels_are_untold(tmp_path: Path) -> None:
+    """Round 45: the standard dashboard got groups_legend '' for an unaggregated expression (a line per instance)
+    and named every line by the metric's title (a CPU rate per instance: every line 'cpu')."""
+    specs = _fleet(tmp_path, "")
+    shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib" / "echo.jsonnet")
+    alpha = specs / "alpha.yaml"
+    alpha.write_text(
+        alpha.read_text().replace(
+            "metrics: {requests: http_requests_total,",
+            "metrics: {cpu: {expr: 'rate(process_cpu_seconds_total{$selector}[$window])'},"
+            " memory: {expr: 'max by (pod) (memory_used_ratio{$selector})'}, requests: http_requests_total,",
+        )
+    )
+    panels = {p["title"]: p for p in dashboards(compile_dir(specs))[ECHO.format("alpha")]["panels"]}
+    assert [t["legendFormat"] for t in panels["Saturation"]["targets"]] == ["__auto", "{{pod}} memory"]
+    assert [t["legendFormat"] for t in panels["Traffic"]["targets"]] == ["requests/s"]
