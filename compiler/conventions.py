@@ -174,6 +174,9 @@ SLI_COARSE_SINCE = "slo:sli_coarse:since_timestamp"
 # a window ago (queries.spanning_bucket_rate).
 SLI_UNBUCKETED = "slo:sli_unbucketed:series"
 # Time-slice SLIs: 1 in a bad evaluation, 0 in a good one (the windows average it; counts read it once a slice).
+# Series that are 1 or 0 per target (a blackbox probe succeeded, a scrape target is up): their `avg` is the share
+# of targets (probe locations) at 1, plotted as a percentage (grafana/rate_units.share_gauge)
+ZERO_ONE_SERIES = ("probe_success", "up")
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 
 

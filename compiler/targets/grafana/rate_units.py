@@ -1,8 +1,8 @@
-"""Whether an expression metric's values are per second, so that its panel says so (`ops`, "3 ops/s") when the
-spec declares no unit: `rate(hits[$window]) + rate(misses[$window])` is lookups per second, which a `short`
-axis showed as a bare "3" (round 45, a Redis cache's lookups). A ratio of two rates, a rate scaled by a number
-(`* 60` per minute, `* 8` bits), a count, an increase or anything this reading does not know is not: the panel
-keeps the unit it had."""
+"""Units a spec leaves unsaid. Whether an expression metric's values are per second, so that its panel says so
+(`ops`, "3 ops/s") when the spec declares no unit: `rate(hits[$window]) + rate(misses[$window])` is lookups per
+second, which a `short` axis showed as a bare "3" (round 45, a Redis cache's lookups). A ratio of two rates, a rate
+scaled by a number (`* 60` per minute, `* 8` bits), a count, an increase or anything this reading does not know is
+not: the panel keeps the unit it had. And whether a gauge is a share (an average of 1-or-0 series)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 import promql_parser as pp
 
+from compiler import conventions as names
 from compiler.model import promql_tree
-from compiler.model.types import Metric, MetricType
+from compiler.model.types import Aggregation, Metric, MetricType
 
 _RATES = ("rate", "irate")
 _KEEPS_UNIT = ("sum", "avg", "min", "max", "topk", "bottomk", "quantile")  # aggregations that keep the unit
@@ -32,6 +33,18 @@ def per_second_gauge(metric: Metric) -> bool:
     except (ValueError, TypeError):
         return False
     return _per_second(tree)
+
+
+def share_gauge(metric: Metric) -> bool:
+    """A gauge with no declared unit that averages 1-or-0 series (`avg` of `probe_success` or `up`): the share of
+    probe locations (targets) that succeed, which a `short` axis showed as 0.667 for two locations of three."""
+    return (
+        metric.type is MetricType.GAUGE
+        and not metric.unit
+        and metric.selector is not None
+        and metric.selector.metric in names.ZERO_ONE_SERIES
+        and metric.aggregation is Aggregation.AVG
+    )
 
 
 def _per_second(node: Any) -> bool:
