@@ -92,7 +92,7 @@ function(service)
     // a counter's unit is its rate's: the spec's (a worker's 'ops'), requests per second without one
     if requests != null then graph(
       1, 'Traffic', 'Requests per second.', if requests.unit != '' then requests.unit else 'reqps',
-      [[named(requests, 'requests/s'), requests.rate]]
+      [['requests/s', requests.rate]]
     ),
     // error_ratio, not errors.rate / requests.rate: no errors series yet is 0 failures, as the alert reads it
     if service.error_ratio != null then graph(
