@@ -94,3 +94,36 @@ def test_the_example_names_apart_the_lines_of_an_expression_whose_labels_are_unt
     panels = {p["title"]: p for p in dashboards(compile_dir(specs))[ECHO.format("alpha")]["panels"]}
     assert [t["legendFormat"] for t in panels["Saturation"]["targets"]] == ["__auto", "{{pod}} memory"]
     assert [t["legendFormat"] for t in panels["Traffic"]["targets"]] == ["requests/s"]
+
+
+# A platform's own Jsonnet that names a metric's lines by its title, whatever the metric's labels.
+BY_TITLE = """function(service) {
+  title: service.name + ' / echo',
+  panels: [{id: 1, type: 'timeseries', title: 'Saturation', targets: [
+    {refId: 'A', expr: m.query, legendFormat: m.title} for m in std.objectValues(service.metrics) if m.type == 'gauge'
+  ]}],
+}"""
+
+
+def test_a_platform_dashboard_naming_untold_lines_alike_is_warned_of_at_its_file(tmp_path: Path) -> None:
+    specs = _fleet(tmp_path, BY_TITLE, services=("alpha", "beta"))
+    for name in ("alpha", "beta"):
+        spec = specs / f"{name}.yaml"
+        spec.write_text(
+            spec.read_text().replace(
+                "metrics: {requests: http_requests_total,",
+                "metrics: {cpu: {expr: 'rate(process_cpu_seconds_total{$selector}[$window])'},"
+                " memory: {expr: 'max by (pod) (memory_used_ratio{$selector})'}, requests: http_requests_total,",
+            )
+        )
+    cpu, memory = compile_dir(specs).fleet.dashboard_warnings
+    assert cpu.location.file == memory.location.file == str(specs / "lib" / "echo.jsonnet")
+    assert (
+        "standard dashboard 'echo', panel 'Saturation': metric 'cpu' of service 'alpha' and 1 more keeps labels its "
+        "query does not tell (a line per instance), and the legend 'cpu' names every line alike" in cpu.message
+    )
+    assert (
+        "metric 'memory' of service 'alpha' and 1 more keeps a line per pod, and the legend 'memory'" in memory.message
+    )
+    shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib" / "echo.jsonnet")
+    assert compile_dir(specs).fleet.dashboard_warnings == ()  # the example reads labels_untold

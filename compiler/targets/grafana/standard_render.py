@@ -19,6 +19,7 @@ from compiler.model.types import Fleet, RenderedDashboard, Service
 from compiler.spec import loader
 from compiler.spec.files import is_regular
 from compiler.targets.grafana.standard import service_argument, standard_title
+from compiler.targets.grafana.standard_legends import untold_lines, untold_warnings
 
 
 def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> Fleet:
@@ -49,6 +50,7 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
     results = workers.map_threads(evaluate, wanted, workers.worker_count(len(wanted), threads=True))
     rendered: list[RenderedDashboard] = []
     empty: list[tuple[str, str]] = []  # (service, dashboard) with no panel for the service
+    alike: dict[tuple[str, str, str, str, str], list[str]] = {}  # lines named alike → the services
     failed: dict[tuple[Location, tuple[str | int, ...], str], list[str]] = {}
     for (service, name), data in zip(wanted, results, strict=True):
         path = os.path.join(root, files[name])
@@ -63,6 +65,8 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
         if shows_nothing(data):
             empty.append((service.name, name))
             continue
+        for panel, metric, legend in untold_lines(service, data):
+            alike.setdefault((path, name, panel, metric, legend), []).append(service.name)
         rendered.append(RenderedDashboard(service.name, name, path, json.dumps(data, sort_keys=True)))
     if failed:
         raise InputError(
@@ -70,7 +74,9 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
             for (where, at, message), who in failed.items()
         )
     _refuse_shared_titles(fleet, rendered)
-    return _without_empty(replace(fleet, rendered_dashboards=tuple(rendered)), files, empty)
+    fleet = _without_empty(replace(fleet, rendered_dashboards=tuple(rendered)), files, empty)
+    said = untold_warnings(alike, {s.name: s for s in fleet.services})
+    return replace(fleet, dashboard_warnings=(*fleet.dashboard_warnings, *said))
 
 
 def shows_nothing(data: dict[str, Any]) -> bool:
