@@ -284,8 +284,7 @@ def validate_cmd(
     if verbosity >= 1:
         _console().lines(f"note: {note}" for note in notes)
     if verbosity >= 0:
-        reports.spec_diagnostics(_console(), fleet.services)
-        reports.dashboard_warnings(_console(), fleet)
+        reports.fleet_diagnostics(_console(), fleet)
         services, slos = len(fleet.services), sum(len(s.slos) for s in fleet.services)
         _console().say(f"obsc validate: {services} service(s), {slos} SLO(s): OK", stdout=True, services=services)
 
@@ -437,8 +436,7 @@ def _warn_links(compilation: Compilation, verbosity: int) -> None:
         fmt = compilation.options.format if compilation.options else ""
         for warning in alertmanager_target.routing_warnings(compilation.fleet, fmt):
             _console().problem(f"obsc: warning: {warning}", code="routing", level="warning")
-        reports.spec_warnings(_console(), compilation.fleet.services)
-        reports.dashboard_warnings(_console(), compilation.fleet)
+        reports.spec_warnings(_console(), compilation.fleet)
         reports.layout_warnings(_console(), compilation)
 
 

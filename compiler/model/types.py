@@ -332,8 +332,7 @@ class Service:
     dashboards: tuple[str, ...]
     labels: tuple[tuple[str, str], ...] = ()
     location: Location = NOWHERE
-    # Labels of the scrape targets (`up`), apart from the metrics' selector; () when nothing is scraped
-    # (a batch job, serverless, externally measured): such a service has no ServiceDown.
+    # Labels of the scrape targets (`up`) apart from the selector; () when nothing is scraped: no ServiceDown.
     targets: tuple[Matcher, ...] = ()
     # `targets_via:`: those targets are a relay's (a collector, a Pushgateway, a federation), whose `up` stays 1 when
     # the service dies: ServiceDown cannot see it, SLOTrafficStopped pages instead (model/stopped_traffic.py)
@@ -445,8 +444,7 @@ class Fleet:
     platform: Platform
     receivers: tuple[Receiver, ...]
     rendered_dashboards: tuple[RenderedDashboard, ...] = ()  # platform standard dashboards, evaluated per service
-    # standard dashboards that rendered no panel for a service, left unwritten and unlinked (located warnings)
-    dashboard_warnings: tuple[Diagnostic, ...] = ()
+    dashboard_warnings: tuple[Diagnostic, ...] = ()  # standard dashboards left out: no panel for the service
 
     def receiver(self, name: str) -> Receiver | None:
         return next((r for r in self.receivers if r.name == name), None)

@@ -169,11 +169,11 @@ def warnings(out: Console, plan: writer.Plan) -> None:
         )
 
 
-def spec_warnings(out: Console, services: Sequence[Service]) -> None:
-    """What compiles but may not be meant: selectors that overlap another service's, then spec_diagnostics."""
-    for warning in overlaps(services):
+def spec_warnings(out: Console, fleet: Fleet) -> None:
+    """What compiles but may not be meant: selectors that overlap another service's, then fleet_diagnostics."""
+    for warning in overlaps(fleet.services):
         out.problem(f"obsc: warning: {warning}", code="overlap", level="warning")
-    spec_diagnostics(out, services)
+    fleet_diagnostics(out, fleet)
 
 
 def link_warnings(out: Console, fleet: Fleet) -> None:
@@ -183,8 +183,10 @@ def link_warnings(out: Console, fleet: Fleet) -> None:
     out.diagnostics(link_notes.shared_pages(fleet), severity="warning", code="links")
 
 
-def dashboard_warnings(out: Console, fleet: Fleet) -> None:
-    """Standard dashboards left out of a service's files because they render no panel for it (located)."""
+def fleet_diagnostics(out: Console, fleet: Fleet) -> None:
+    """spec_diagnostics, then the standard dashboards left out of a service's files because they render no panel
+    for it (located): what `compile` and `validate` both say."""
+    spec_diagnostics(out, fleet.services)
     out.diagnostics(fleet.dashboard_warnings, severity="warning", code="dashboards")
 
 
