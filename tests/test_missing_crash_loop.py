@@ -67,3 +67,45 @@ def test_a_healthy_exporter_failing_scrapes_or_down_less_than_the_hold_fires_not
     for alert in ("DepthHigh", "ServiceMemorySaturation"):
         checks += [_count(alert, at, 0, True) for at in ("30m", "53m", "55m", "60m", "70m", "120m")]
     assert _promtool(tmp_path, rules, "ingest", series, checks) == ""
+
+
+DOWN = """apiVersion: obsc/v1
+service: mailer
+team: data
+selector: {job: celery-exporter}
+metrics:
+  oldest_age: {selector: 'celery_queue_oldest_task_age_seconds{queue="mail"}', type: gauge, aggregation: max, unit: s}
+threshold_alerts:
+  - {name: MailQueueStale, metric: oldest_age, above: 10m, for: 5m, tier: critical}
+"""
+CELERY = 'job="celery-exporter",instance="c1"'
+
+
+def _exporter_down_40_minutes(series_back: bool) -> dict[str, str]:
+    """The exporter (the service's only target) fails every scrape from 40m to 80m, then answers again, with its
+    queue-age series or (an upgrade that renamed it) without."""
+    down = range(40, 80)
+    back = "30" if series_back else "stale"
+    age = " ".join("30" if m < 40 else "stale" if m in down else back for m in range(MINUTES + 1))
+    return {
+        f'celery_queue_oldest_task_age_seconds{{{CELERY},queue="mail"}}': age,
+        f"up{{{CELERY}}}": " ".join("0" if m in down else "1" for m in range(MINUTES + 1)),
+    }
+
+
+def test_the_exporter_down_pages_service_down_alone_and_its_twin_never_after_it(tmp_path: Path) -> None:
+    """Alertmanager inhibits the twin only while ServiceDown fires; ServiceDown ends minutes after the exporter is
+    back, and the twin (reading the outage in its sparse window, then keep_firing_for) paged on its own 86-93m:
+    a second page for one incident (live, Prometheus 2.42 and Alertmanager 0.25)."""
+    rules = _rules(tmp_path, "mailer", DOWN)
+    checks = [_count("ServiceDown", "50m", 1, False), _count("ServiceDown", "95m", 0, False)]
+    checks += [_count("MailQueueStale", at, 0, True) for at in ("50m", "79m", "82m", "86m", "90m", "100m", "120m")]
+    assert _promtool(tmp_path, rules, "mailer", _exporter_down_40_minutes(True), checks) == ""
+
+
+def test_a_series_still_missing_once_the_exporter_is_back_fires_the_twin(tmp_path: Path) -> None:
+    """The gate ends a sparse window (13m20s) after the outage: a series the upgrade renamed is still missing data."""
+    rules = _rules(tmp_path, "mailer", DOWN)
+    checks = [_count("MailQueueStale", at, 0, True) for at in ("90m", "100m")]
+    checks += [_count("MailQueueStale", at, 1, True) for at in ("105m", "120m")]
+    assert _promtool(tmp_path, rules, "mailer", _exporter_down_40_minutes(False), checks) == ""

@@ -31,10 +31,10 @@ from compiler.model.thresholds import (
     watches_vanished_groups,
     watches_vanished_instances,
 )
-from compiler.model.types import Comparison, MetricType, Platform, Service, ThresholdAlert
+from compiler.model.types import AlertKind, Comparison, MetricType, Platform, Service, ThresholdAlert
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus import templates as tmpl
-from compiler.targets.prometheus.missing_sparse import sparse_text, with_sparse
+from compiler.targets.prometheus.missing_sparse import sparse_text, sparse_window_seconds, with_sparse
 from compiler.targets.prometheus.rule_model import Rule, record, series
 from compiler.targets.prometheus.slo import alert_annotations, alert_labels
 from compiler.targets.prometheus.slo_groups import group_text
@@ -125,10 +125,28 @@ def missing_expr(service: Service, alert: ThresholdAlert, instances: bool = True
     lines = [f"absent({signal_series(service, alert)})"]
     if (family := missing_family(service, alert)) is not None:
         lines.append(f"absent(sum({family.render()}))")
-    whole = with_sparse(lines, max(alert.for_seconds, MISSING_FOR_SECONDS))
+    hold = max(alert.for_seconds, MISSING_FOR_SECONDS)
+    whole = with_sparse(lines, hold)
+    if (down := targets_down_within(service, hold)) is not None:
+        whole = f"(\n{whole}\n)\nunless on ()\n{down}"
     own = vanished_instances(service, alert) if instances else None
     parts = [whole] + [p for p in (own, vanished_groups(service, alert)) if p]
     return whole if len(parts) == 1 else "\nor\n".join(f"(\n{part}\n)" for part in parts)
+
+
+def targets_down_within(service: Service, hold: int) -> str | None:
+    """While every target of the service reported down at some evaluation of the twin's sparse window: the
+    signal is missing because nothing answers, which is ServiceDown's page, not missing data. Alertmanager
+    inhibits the twin only while ServiceDown fires; ServiceDown ends when the targets answer (its crash-loop
+    branch a few minutes later), but the twin's sparse branch reads the outage for a third of its hold more,
+    then `keep_firing_for`: a Celery exporter down 40 minutes paged ServiceDown, then its queue-age twin once
+    the exporter was back (a second page for one incident, live on Prometheus 2.42 and Alertmanager 0.25).
+    Over the sparse window, any outage the twin could read is seen. Only with ServiceDown (without it the twin
+    is the only word of a dead exporter); no `up` series at all is no reading (ServiceDown's `or vector(0)`)."""
+    if not service.targets or not any(a.kind is AlertKind.SERVICE_DOWN for a in service.key_alerts):
+        return None
+    window = format_duration(sparse_window_seconds(hold))
+    return f"min_over_time(sum({queries.up(service)})[{window}:]) == 0"
 
 
 def vanished_groups(service: Service, alert: ThresholdAlert) -> str | None:
@@ -173,6 +191,11 @@ def missing_texts(service: Service, alert: ThresholdAlert, instances: bool = Tru
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
     ) + sparse_text(max(alert.for_seconds, MISSING_FOR_SECONDS))
+    if targets_down_within(service, max(alert.for_seconds, MISSING_FOR_SECONDS)) is not None:
+        window = format_duration(sparse_window_seconds(max(alert.for_seconds, MISSING_FOR_SECONDS)))
+        description += (
+            f" Quiet while every target of {service.name} was down in the last {window}: that is ServiceDown's page."
+        )
     if watches_vanished_groups(alert):
         description += (
             f" Or, the alert labelled with a group: its last value in the last {VANISHED_LOOKBACK} was past the "

@@ -29,7 +29,7 @@ from compiler.targets.prometheus.key_missing import is_instance_twin, is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, Firing, InputSeries, hold_times, steps_after
 from compiler.targets.prometheus.promtool.series import satisfy
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
-from compiler.targets.prometheus.thresholds import missing_family
+from compiler.targets.prometheus.thresholds import missing_family, targets_down_within
 
 SHARE = Decimal("0.25")  # how far past (or short of) the line the inputs go
 OTHER_SERVICE = "obsc-other-service"  # a series that must not stand in for the service's own
@@ -125,13 +125,24 @@ def _cases(service: Service, main: Rule, missing: Rule | None, step: int, apart:
     yield Case(
         f"{main.alert}: no series of the service fires after {format_duration(missing.for_seconds)}",
         step,
-        (other,),
+        (other, *_targets_up(service, missing, max(c.at for c in checks) // step + 1)),
         checks,
     )
     if (vanished := _vanished_case(service, alert, apart or missing, step)) is not None:
         yield vanished
     if watches_vanished_groups(alert):
         yield _vanished_group_case(service, main, missing, step)
+
+
+def _targets_up(service: Service, missing: Rule, samples: int) -> tuple[InputSeries, ...]:
+    """The service's targets up throughout, where the twin is quiet while they were all down
+    (thresholds.targets_down_within): it fires on missing data, not on their `up`."""
+    assert missing.source is not None and missing.source.threshold is not None
+    hold = max(missing.source.threshold.for_seconds, MISSING_FOR_SECONDS)
+    up = satisfy(service.targets)
+    if up is None or targets_down_within(service, hold) is None:
+        return ()
+    return (InputSeries("up", tuple(sorted(up.items())), f"1x{samples}"),)
 
 
 def _vanished_case(service: Service, alert: ThresholdAlert, missing: Rule, step: int) -> Case | None:
