@@ -94,9 +94,9 @@ def _exporter_down_40_minutes(series_back: bool) -> dict[str, str]:
 
 
 def test_the_exporter_down_pages_service_down_alone_and_its_twin_never_after_it(tmp_path: Path) -> None:
-    """Alertmanager inhibits the twin only while ServiceDown fires; ServiceDown ends minutes after the exporter is
-    back, and the twin (reading the outage in its sparse window, then keep_firing_for) paged on its own 86-93m:
-    a second page for one incident (live, Prometheus 2.42 and Alertmanager 0.25)."""
+    """Alertmanager inhibits the twin only while ServiceDown fires. The twin fired from 10m into the outage and,
+    reading it in its sparse window and then kept firing, outlived ServiceDown: live (Prometheus 2.42, Alertmanager
+    0.25), the exporter down 80 minutes paged ServiceDown, then the twin 6.5 minutes after it was back."""
     rules = _rules(tmp_path, "mailer", DOWN)
     checks = [_count("ServiceDown", "50m", 1, False), _count("ServiceDown", "95m", 0, False)]
     checks += [_count("MailQueueStale", at, 0, True) for at in ("50m", "79m", "82m", "86m", "90m", "100m", "120m")]

@@ -25,6 +25,7 @@ from compiler.model.thresholds import (
     compared_expr,
     narrowed_counter_family,
     rate_window,
+    reads_up,
     recorded_signal_expr,
     signal_name,
     vanished_instances_ticket,
@@ -127,14 +128,14 @@ def missing_expr(service: Service, alert: ThresholdAlert, instances: bool = True
         lines.append(f"absent(sum({family.render()}))")
     hold = max(alert.for_seconds, MISSING_FOR_SECONDS)
     whole = with_sparse(lines, hold)
-    if (down := targets_down_within(service, hold)) is not None:
+    if (down := targets_down_within(service, alert, hold)) is not None:
         whole = f"(\n{whole}\n)\nunless on ()\n{down}"
     own = vanished_instances(service, alert) if instances else None
     parts = [whole] + [p for p in (own, vanished_groups(service, alert)) if p]
     return whole if len(parts) == 1 else "\nor\n".join(f"(\n{part}\n)" for part in parts)
 
 
-def targets_down_within(service: Service, hold: int) -> str | None:
+def targets_down_within(service: Service, alert: ThresholdAlert, hold: int) -> str | None:
     """While every target of the service reported down at some evaluation of the twin's sparse window: the
     signal is missing because nothing answers, which is ServiceDown's page, not missing data. Alertmanager
     inhibits the twin only while ServiceDown fires; ServiceDown ends when the targets answer (its crash-loop
@@ -142,8 +143,9 @@ def targets_down_within(service: Service, hold: int) -> str | None:
     then `keep_firing_for`: a Celery exporter down 40 minutes paged ServiceDown, then its queue-age twin once
     the exporter was back (a second page for one incident, live on Prometheus 2.42 and Alertmanager 0.25).
     Over the sparse window, any outage the twin could read is seen. Only with ServiceDown (without it the twin
-    is the only word of a dead exporter); no `up` series at all is no reading (ServiceDown's `or vector(0)`)."""
-    if not service.targets or not any(a.kind is AlertKind.SERVICE_DOWN for a in service.key_alerts):
+    is the only word of a dead exporter); no `up` series at all is no reading (ServiceDown's `or vector(0)`).
+    Not for a signal read from `up` itself (a floor of instances): all targets down is a value of it, not missing."""
+    if reads_up(alert) or not service.targets or not any(a.kind is AlertKind.SERVICE_DOWN for a in service.key_alerts):
         return None
     window = format_duration(sparse_window_seconds(hold))
     return f"min_over_time(sum({queries.up(service)})[{window}:]) == 0"
@@ -191,7 +193,7 @@ def missing_texts(service: Service, alert: ThresholdAlert, instances: bool = Tru
         f"No {alert.metric.name} series for {hold}: the exporter is gone, the series was renamed or the selector "
         f"no longer matches. {alert.name} reads it and would stay quiet (set missing: ignore if that is expected)."
     ) + sparse_text(max(alert.for_seconds, MISSING_FOR_SECONDS))
-    if targets_down_within(service, max(alert.for_seconds, MISSING_FOR_SECONDS)) is not None:
+    if targets_down_within(service, alert, max(alert.for_seconds, MISSING_FOR_SECONDS)) is not None:
         window = format_duration(sparse_window_seconds(max(alert.for_seconds, MISSING_FOR_SECONDS)))
         description += (
             f" Quiet while every target of {service.name} was down in the last {window}: that is ServiceDown's page."

@@ -140,7 +140,7 @@ def _targets_up(service: Service, missing: Rule, samples: int) -> tuple[InputSer
     assert missing.source is not None and missing.source.threshold is not None
     hold = max(missing.source.threshold.for_seconds, MISSING_FOR_SECONDS)
     up = satisfy(service.targets)
-    if up is None or targets_down_within(service, hold) is None:
+    if up is None or targets_down_within(service, missing.source.threshold, hold) is None:
         return ()
     return (InputSeries("up", tuple(sorted(up.items())), f"1x{samples}"),)
 
