@@ -369,21 +369,46 @@ def spanning_bucket_rate(sli: Sli, window: str, recorded: str = "") -> str:
     return f"({threshold_bucket_rate(sli, window)} {ends[0]} {ends[1]})"
 
 
+# A threshold bucket is gone when it has no sample now (a Prometheus scrape that loses a series marks it stale), or
+# when its series missed BUCKET_MISSED_SCRAPES of the scrapes its requests' series had over BUCKET_SCRAPES_WINDOW.
+# Where nothing writes a staleness marker (an agent remote-writing, a federation), a vanished bucket's last sample
+# stays visible for the 5m lookback while its rate stops, and every request of those minutes read as slow (a
+# healthy 99.95% SLO paged, round 46). One scrape writes a histogram's series with one timestamp, so a present
+# bucket has as many samples as its `+Inf` bucket; one missed sample is let through: a remote-write shard may
+# deliver the bucket a little after the `+Inf` bucket. Counted in samples, not seconds, this holds at any scrape
+# interval up to half the window, and the requests of one scrape interval are read as slow at most.
+BUCKET_MISSED_SCRAPES = 2
+BUCKET_SCRAPES_WINDOW = "5m"  # the lookback: two scrapes at the slowest interval obsc accepts (2m30s)
+
+
 def unbucketed_now(sli: Sli, at: str = "", without: tuple[str, ...] = ()) -> str:
     """The series of a latency SLI that have requests and no threshold bucket at an instant (`at`: an offset),
-    `le` and `without` dropped (a record drops the labels its own rule labels would overwrite)."""
+    `le` and `without` dropped (a record drops the labels its own rule labels would overwrite): no bucket
+    sample now, or BUCKET_MISSED_SCRAPES of its requests' samples missed."""
     assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
     sel, dropped = sli.latency.selector, ", ".join(("le", *without))
     every = sel.render(sel.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
     count = sel.render(sel.metric + "_count")
     bucket = sel.render(sel.metric + "_bucket", (le_matcher(sli.threshold_le),))
     requests = f"(sum without ({dropped}) ({every}{at}) or sum without ({dropped}) ({count}{at}))"
-    return f"({requests} unless sum without ({dropped}) ({bucket}{at}))"
+
+    def samples(series: str) -> str:
+        return f"sum without ({dropped}) (count_over_time({series}[{BUCKET_SCRAPES_WINDOW}]{at}))"
+
+    scraped = f"({samples(every)} or {samples(count)})"
+    kept = f"{samples(bucket)} > {scraped} - {BUCKET_MISSED_SCRAPES}"
+    return f"({requests} unless ({kept} and sum without ({dropped}) ({bucket}{at})))"
 
 
-def unbucketed_series(sli: Sli, window: str) -> str:
-    """The series of a latency SLI with traffic and no threshold bucket (the SLI cannot see them)."""
-    return f"{latency_count_rate(sli, window)} > 0 unless {threshold_bucket_rate(sli, window)}"
+def unbucketed_series(sli: Sli, window: str = "") -> str:
+    """The series of a latency SLI that have no threshold bucket now (the SLI cannot see them) and have
+    requests over `window`, or without one have counted any. Counted at all is SLODataMissing's reading: a
+    quiet service (a request every few minutes) has 5m windows without one, each restarted the alert's hold,
+    and a bucket gone for 90 minutes was never reported (round 46); an hour's window tripled the generated
+    data-missing scenarios. A series that never counted a request (a pod just started) is not one."""
+    if window:
+        return f"{latency_count_rate(sli, window)} > 0 and {unbucketed_now(sli)}"
+    return f"{unbucketed_now(sli)} > 0"
 
 
 def sli_error_ratio(sli: Sli, window: str) -> str:

@@ -50,7 +50,7 @@ def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
         seen = f"\n  and on ()\n  {family_seen(service, slo)}" if vanished else ""
         branches.append(f"absent({family}){seen}")
     if sli.kind is SliKind.LATENCY:
-        branches.append(f"count{by_clause(slo.by)}({queries.unbucketed_series(sli, PROBE_WINDOW)})")
+        branches.append(f"count{by_clause(slo.by)}({queries.unbucketed_series(sli)})")
     if queries.may_stray(sli, slo.by):
         branches.append(f"count({queries.stray_outcome(service, sli, PROBE_WINDOW, slo.by)})")
     if (unlabelled := queries.unlabelled_total(sli, PROBE_WINDOW)) is not None:
@@ -169,8 +169,8 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         base, le = sli.latency.selector.metric, decimal_text(sli.threshold_le or Decimal(0))
         description = (
             f'No `{base}_bucket{{le="+Inf"}}` or `{base}_count` series in the last {held}{since} (a renamed or '
-            "dropped metric, a changed selector or relabelling), or a series with traffic has no "
-            f'`le="{le}"` bucket (an instance whose '
+            "dropped metric, a changed selector or relabelling), or a series that has counted requests has no "
+            f'`le="{le}"` bucket, or one that missed its last scrapes (an instance whose '
             "histogram has other buckets, say mid-deploy, or a threshold that is not a bucket boundary). The SLI "
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."

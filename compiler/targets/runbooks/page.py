@@ -110,11 +110,12 @@ def _data_missing_page(fleet: Fleet, service: Service, alert: AlertDef) -> str:
         lines += ["- A latency SLI: is the threshold one of the histogram's bucket boundaries (`le` values)?"]
     if alert.slo.sli.kind is SliKind.LATENCY:
         lines += [
-            "- Which series have traffic but no threshold bucket (the SLI counts them neither as good nor as "
-            "bad: an instance whose histogram has other buckets, say mid-deploy)?",
+            "- Which series have counted requests but no threshold bucket, or a bucket that missed its last "
+            "scrapes (the SLI counts them neither as good nor as bad: an instance whose histogram has other "
+            "buckets, say mid-deploy)?",
             "",
             "```promql",
-            queries.unbucketed_series(alert.slo.sli, "5m"),
+            queries.unbucketed_series(alert.slo.sli),
             "```",
         ]
     if queries.may_stray(alert.slo.sli, alert.slo.by):
