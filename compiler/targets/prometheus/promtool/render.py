@@ -38,6 +38,7 @@ from compiler.targets.prometheus.promtool.down_loop_cases import crash_loop_case
 from compiler.targets.prometheus.promtool.hold_cases import hold_cases
 from compiler.targets.prometheus.promtool.hosts import host
 from compiler.targets.prometheus.promtool.key_cases import key_cases
+from compiler.targets.prometheus.promtool.missing_bucket import bucket_cases
 from compiler.targets.prometheus.promtool.missing_scrapes import STEP as TWIN_STEP
 from compiler.targets.prometheus.promtool.missing_scrapes import scrape_cases
 from compiler.targets.prometheus.promtool.missing_silent import offgrid_silent_case, silent_case
@@ -74,6 +75,7 @@ def test_files(service: Service, rules: ServiceRules) -> list[Artifact]:
         offgrid.append(silent)
     twins = scrape_cases(service, rules)  # the twins side by side, each on its own signal
     scrapes = crash_loop_cases(service, rules)  # ServiceDown's crash-loop branch, at 1m steps
+    scrapes += bucket_cases(service, list(rules.alert_rules), SCRAPE_STEP)  # a bucket gone, scrape by scrape
     fine, coarse, hold_step = hold_cases(service, rules)  # the alerts' `for` and `keep_firing_for`
     scrapes += fine  # the holds no coarser grid pins as well, at the same 1m steps
     out = []

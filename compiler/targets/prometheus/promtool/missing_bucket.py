@@ -1,0 +1,128 @@
+"""The bucket branch of a latency SLO's SLODataMissing read over time (queries.unbucketed_now): a threshold bucket is
+gone when it has no sample now or missed BUCKET_MISSED_SCRAPES of its requests' scrapes over the window.
+
+Four cases for each latency SLO whose histogram obsc can write, each a group of its own, the SLI's `_count` fed
+throughout and `up` at 1:
+
+- the bucket stops without a staleness marker (an agent remote-writing, a federation) while the count goes on:
+  firing a hold after its second missed scrape, not a step before (a rule that waits for the 5m lookback to lose
+  the last sample fires 3 minutes later; one that takes one missed scrape for gone, a minute earlier);
+- the bucket stops with a staleness marker (a Prometheus scrape that lost it): firing a hold after the marker (a
+  rule that only counts samples fires a minute later);
+- a quiet service (a request every 10 minutes) without the bucket: firing (a rule that asks for requests in the
+  last 5m restarts its hold at each quiet 5 minutes and never fires);
+- the bucket missing one scrape in six (a remote-write shard delivering it late): quiet (a rule that takes one
+  missed scrape for gone fires: every 5m window misses one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler import conventions as names
+from compiler.model.queries import BUCKET_MISSED_SCRAPES
+from compiler.model.types import Service, SliKind, Slo
+from compiler.targets.prometheus.promtool.cases import Case, ExprCheck, InputSeries, steps_after
+from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.series import exposed_le, satisfy
+from compiler.targets.prometheus.rule_model import Rule, label_selector
+
+_SCRAPE = 60
+_STOPS = 10  # the bucket's last sample, in scrapes
+_QUIET_EVERY = 10  # a quiet service's request, every this many scrapes
+
+
+def bucket_cases(service: Service, rules: Sequence[Rule], step: int) -> list[Case]:
+    """The four cases for each SLODataMissing rule of `rules` whose SLO is a latency SLO obsc can feed."""
+    up = satisfy(service.targets) if service.targets else {}
+    if up is None:
+        return []
+    out: list[Case] = []
+    for rule in rules:
+        slo = rule.source.slo if rule.source is not None and rule.source.data_missing else None
+        if slo is None or slo.sli.kind is not SliKind.LATENCY:
+            continue
+        fed = _histogram(slo)
+        if fed is not None:
+            out.extend(_cases(rule, slo, fed, up, step))
+    return out
+
+
+def _histogram(slo: Slo) -> tuple[tuple[str, dict[str, str]], tuple[str, dict[str, str]]] | None:
+    """((`_count`, labels), (threshold bucket, labels)) of the SLO's histogram, group labels set; None where obsc
+    cannot write series its selector matches."""
+    sli = slo.sli
+    assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
+    sel = sli.latency.selector
+    labels = satisfy(sel.matchers)
+    if labels is None:
+        return None
+    labels = {**labels, **sample_group(slo)}
+    return (sel.metric + "_count", labels), (sel.metric + "_bucket", {**labels, "le": exposed_le(sli.threshold_le)})
+
+
+def _cases(
+    rule: Rule,
+    slo: Slo,
+    fed: tuple[tuple[str, dict[str, str]], tuple[str, dict[str, str]]],
+    up: dict[str, str],
+    step: int,
+) -> list[Case]:
+    (count, labels), (bucket, bucket_labels) = fed
+    gone = (_STOPS + BUCKET_MISSED_SCRAPES) * _SCRAPE  # its second missed scrape: pending from here
+    fires = steps_after(gone + rule.for_seconds, step)
+    end = fires + step
+    samples = end // _SCRAPE
+    ups = (InputSeries("up", tuple(sorted(up.items())), f"1+0x{samples}"),) if up else ()
+    counted = InputSeries(count, tuple(sorted(labels.items())), f"0+60x{samples}")
+    held = tuple(sorted(bucket_labels.items()))
+    stops = InputSeries(bucket, held, f"0+60x{_STOPS} _x{samples - _STOPS}")
+    marked = InputSeries(bucket, held, f"0+60x{_STOPS} stale")
+    marked_fires = steps_after((_STOPS + 1) * _SCRAPE + rule.for_seconds, step)
+    quiet = InputSeries(count, counted.labels, " ".join(f"{n + 1}+0x{_QUIET_EVERY - 1}" for n in _quiet_runs(samples)))
+    late = InputSeries(bucket, held, " ".join("_" if i % 6 == 5 else str(60 * i) for i in range(samples + 1)))
+    firing = ((_alert(rule, slo, with_group=True), 1.0),)
+    name, checked = rule.alert, _alert(rule, slo, with_group=False)
+    title = f"{name}: {dict(rule.labels)['slo']}'s threshold bucket"
+    return [
+        Case(
+            f"{title} stops with no staleness marker, its requests counted on: data missing",
+            _SCRAPE,
+            (*ups, counted, stops),
+            (),
+            (ExprCheck(fires - step, checked, ()), ExprCheck(fires, checked, firing)),
+        ),
+        Case(
+            f"{title} stops with a staleness marker, its requests counted on: data missing",
+            _SCRAPE,
+            (*ups, counted, marked),
+            (),
+            (ExprCheck(marked_fires - step, checked, ()), ExprCheck(marked_fires, checked, firing)),
+        ),
+        Case(
+            f"{title} absent, a request every {_QUIET_EVERY}m (a quiet service): data missing",
+            _SCRAPE,
+            (*ups, quiet),
+            (),
+            (ExprCheck(end, checked, firing),),
+        ),
+        Case(
+            f"{title} missing one scrape in six (delivered late), its requests counted on: data",
+            _SCRAPE,
+            (*ups, counted, late),
+            (),
+            (ExprCheck(end, checked, ()),),
+        ),
+    ]
+
+
+def _quiet_runs(samples: int) -> range:
+    return range(-(-(samples + 1) // _QUIET_EVERY))
+
+
+def _alert(rule: Rule, slo: Slo, with_group: bool) -> str:
+    """The alert's firing ALERTS series (with the fed group's labels), or the selector a check reads."""
+    own = {"alertname": rule.alert, "alertstate": "firing", **dict(rule.labels)}
+    if with_group:
+        own.update(sample_group(slo))
+    return names.ALERTS_SERIES + label_selector(own)
