@@ -73,6 +73,8 @@ def _cases(
     fires = steps_after(gone + rule.for_seconds, step)
     end = fires + step
     samples = end // _SCRAPE
+    quiet_end = steps_after(rule.for_seconds + step, step)  # pending from its first sample
+    late_end = steps_after(6 * _SCRAPE + rule.for_seconds, step)  # one missed in the first 5m window at 6m
     ups = (InputSeries("up", tuple(sorted(up.items())), f"1+0x{samples}"),) if up else ()
     counted = InputSeries(count, tuple(sorted(labels.items())), f"0+60x{samples}")
     held = tuple(sorted(bucket_labels.items()))
@@ -80,7 +82,9 @@ def _cases(
     marked = InputSeries(bucket, held, f"0+60x{_STOPS} stale")
     marked_fires = steps_after((_STOPS + 1) * _SCRAPE + rule.for_seconds, step)
     quiet = InputSeries(count, counted.labels, " ".join(f"{n + 1}+0x{_QUIET_EVERY - 1}" for n in _quiet_runs(samples)))
-    late = InputSeries(bucket, held, " ".join("_" if i % 6 == 5 else str(60 * i) for i in range(samples + 1)))
+    late = InputSeries(
+        bucket, held, " ".join("_" if i % 6 == 5 else str(60 * i) for i in range(late_end // _SCRAPE + 1))
+    )
     firing = ((_alert(rule, slo, with_group=True), 1.0),)
     name, checked = rule.alert, _alert(rule, slo, with_group=False)
     title = f"{name}: {dict(rule.labels)['slo']}'s threshold bucket"
@@ -104,14 +108,14 @@ def _cases(
             _SCRAPE,
             (*ups, quiet),
             (),
-            (ExprCheck(end, checked, firing),),
+            (ExprCheck(quiet_end, checked, firing),),
         ),
         Case(
             f"{title} missing one scrape in six (delivered late), its requests counted on: data",
             _SCRAPE,
             (*ups, counted, late),
             (),
-            (ExprCheck(end, checked, ()),),
+            (ExprCheck(late_end, checked, ()),),
         ),
     ]
 
