@@ -637,7 +637,7 @@ def test_a_latency_bound_moved_reads_as_its_numbers(was: str, now: str, said: st
     spelling of the bucket bound (`le=~"0\\\\.30*|3(\\\\.0+)?[eE]-0*1|…`); a reviewer could not tell the number."""
     from decimal import Decimal
 
-    from compiler.model.queries import le_matcher
+    from compiler.model.le_spellings import le_matcher
 
     def expr(bound: str) -> str:
         return f'sum(rate(http_request_duration_seconds_bucket{{job="a",{le_matcher(Decimal(bound)).render()}}}[5m]))'

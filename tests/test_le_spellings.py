@@ -18,7 +18,7 @@ from decimal import Decimal
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from compiler.model.queries import FLOAT_BOUND_DIGITS, le_matcher
+from compiler.model.le_spellings import FLOAT_BOUND_DIGITS, le_matcher
 from compiler.targets.prometheus.promtool.series import exposed_le
 
 

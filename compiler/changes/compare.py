@@ -65,7 +65,7 @@ def changed(name: str, before: object, after: object) -> str:
     return f"{name} changed"
 
 
-# A latency bound as obsc matches it (model.queries.le_matcher): every spelling a client may write, the plain
+# A latency bound as obsc matches it (model.le_spellings.le_matcher): every spelling a client may write, the plain
 # decimal first (`0\\.30*|3(\\.0+)?[eE]-0*1|…`). Read back as the number, so a threshold 300ms → 250ms says
 # `thresholds: 0.3 → 0.25`, where the row showed two cut regexes nobody could read (round 45, a day-two PR).
 _BOUND = re.compile(r'le=~"(\d+)(?:\\\\\.(\d+?)0\*|\(\\\\\.0\+\)\?)\|(?:[^"\\]|\\.)*"')

@@ -31,7 +31,8 @@ from typing import Any
 
 from compiler import conventions
 from compiler.errors import Diagnostic, Location
-from compiler.model import promql_text, queries
+from compiler.model import promql_text
+from compiler.model.le_spellings import le_matcher
 from compiler.model.promql import Matcher, Selector, expand
 from compiler.model.thresholds import narrowed_counter_family
 from compiler.model.types import AlertKind, Metric, MetricType, Service, Sli, SliKind, Slo
@@ -288,7 +289,7 @@ def _why(name: str, ctx: Context) -> str:
 def _bucket(histogram: Metric, threshold: Decimal, path: Path, fallback: Location, ctx: Context, find: Find) -> None:
     assert histogram.selector is not None
     bucket = histogram.selector.metric + "_bucket"
-    matcher = queries.le_matcher(threshold)
+    matcher = le_matcher(threshold)
     wanted = histogram.selector.render(bucket, (matcher,))
     try:
         if _count(ctx, f"last_over_time({wanted}[{ctx.lookback}])"):

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from compiler.model.le_spellings import le_matcher
 from compiler.model.promql import Matcher
-from compiler.model.queries import le_matcher
 from compiler.model.types import SliKind, Slo
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, steps_after
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
