@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from compiler.toolcheck import promtool_focus
+from compiler.toolcheck import focus_runs, promtool_focus
 from tests.conftest import FULL, require_tool
 
 # libyaml's parser where built, for the focused files obsc wrote (read as data; the inputs stay PyYAML's text)
@@ -131,7 +131,29 @@ def test_a_focused_group_prints_what_the_whole_file_prints_for_it(tmp_path_facto
         if foreign:  # promtool stops a group at an evaluation error: the rest of the two runs do not compare
             event("a rule the group does not read fails to evaluate on its data")
             continue
-        assert _said(promtool, root / "f", f.path) == whole, (yaml.safe_dump(rules), yaml.safe_dump(groups[n]))
+        said = _focused_said(promtool, root, f)
+        assert said == whole, (yaml.safe_dump(rules), yaml.safe_dump(groups[n]))
+
+
+def _focused_said(promtool: str, root: Path, focused: promtool_focus.Focused) -> list[str]:
+    """What obsc reports for one focused group, as `_said` has it: a failing group that shows an alert without
+    annotations (a quiet rule's, loaded bare) run again with them kept (`focus_runs.with_annotations`)."""
+    shown = {focused.path: "group"}
+    family = [("p", ["tests/t.yaml"], ["rules/r.yaml"])]
+
+    def again(groups: Any) -> list[promtool_focus.Focused]:
+        return focus_runs.refocus(str(root), family, str(root / "f"), groups)
+
+    def run(files: list[str], names: Any) -> list[str]:
+        (path,) = files
+        return [f"{names[path]}: {line}" for line in _said(promtool, root / "f", path)]
+
+    first = run([focused.path], shown)
+    if first and not any(focus_runs.BARE in line for line in first):
+        event("a failing focused group printed no alert without annotations: not run again")
+    elif first:
+        event("a failing focused group printed an alert without annotations: run again with them")
+    return [line.removeprefix("group: ") for line in focus_runs.with_annotations(first, [focused], shown, again, run)]
 
 
 _EVAL_ERROR = re.compile(r"^\s*rule: (\S+), time: .*, err: ")

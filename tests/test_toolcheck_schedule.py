@@ -173,18 +173,18 @@ def test_one_changed_service_splits_its_focused_groups_over_the_idle_cpus_in_ord
 
 
 def test_focused_groups_are_cut_into_consecutive_runs_of_about_equal_cost(tmp_path: Path) -> None:
-    from compiler.toolcheck import promtool_focus
+    from compiler.toolcheck import focus_runs
 
     def group(name: str, size: int, interval: str) -> str:
         (tmp_path / name).write_text(f'evaluation_interval: "{interval}"\n' + "x" * size)
         return name
 
     files = [group("a", 1000, "1m"), group("b", 1000, "30m"), group("c", 1000, "30m"), group("d", 1000, "30m")]
-    assert promtool_focus.chunks(files, 1, str(tmp_path)) == [files]
-    assert promtool_focus.chunks(files, 2, str(tmp_path)) == [["a"], ["b", "c", "d"]]  # a 1m group costs ~3x
-    assert promtool_focus.chunks(files[1:], 2, str(tmp_path)) == [["b", "c"], ["d"]]
-    assert promtool_focus.chunks(files, 8, str(tmp_path)) == [["a"], ["b"], ["c"], ["d"]]
-    assert promtool_focus.chunks(files[:1], 2, str(tmp_path)) == [["a"]]
+    assert focus_runs.chunks(files, 1, str(tmp_path)) == [files]
+    assert focus_runs.chunks(files, 2, str(tmp_path)) == [["a"], ["b", "c", "d"]]  # a 1m group costs ~3x
+    assert focus_runs.chunks(files[1:], 2, str(tmp_path)) == [["b", "c"], ["d"]]
+    assert focus_runs.chunks(files, 8, str(tmp_path)) == [["a"], ["b"], ["c"], ["d"]]
+    assert focus_runs.chunks(files[:1], 2, str(tmp_path)) == [["a"]]
 
 
 @pytest.mark.parametrize("jobs", ["2", "3"])

@@ -324,7 +324,7 @@ def _node_fits(node: Any, at: tuple[str, ...], token: str) -> bool:
     if at in _PROMQL_PATHS:
         return _only_in_matcher_values(text, token)
     in_template = len(at) >= 5 and at[:4] == ("groups", "*", "rules", "*") and at[4] in ("labels", "annotations")
-    if in_template and "{{" in text:  # `promtool_focus._runs_query`: the word `query` after a `{{`
+    if in_template and "{{" in text:  # `focus_quiet.runs_query`: the word `query` after a `{{`
         return re.search(rf"\w{re.escape(token)}|{re.escape(token)}\w", text) is None  # no word across a place
     return True
 

@@ -15,9 +15,10 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,7 +29,7 @@ from compiler import workers
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
-from compiler.toolcheck import _run, focus_shapes, promtool_focus, yaml_outline
+from compiler.toolcheck import _run, focus_runs, focus_shapes, promtool_focus, yaml_outline
 from compiler.toolcheck.record import Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
@@ -160,15 +161,20 @@ class _Runner:
         self.whole.extend(whole if part.command[0] == "test" else ())
         if focused:
             shown = {f.path: f"{self.layout.shown.get(f.source, f.source)} ({f.label})" for f in focused}
-            view = Layout(self.focus_dir, (), tuple(shown), shown)
-            runs = promtool_focus.chunks(list(shown), self.ways, self.focus_dir)
-            done = workers.map_threads(lambda files: self._run(part.command, files, view), runs, self.ways)
-            findings += [problem for problems in done for problem in problems]  # in the files' order
-        for prefix in prefixes:  # ~0.4 MB a rich service: a cold fleet's would fill a small /tmp
-            shutil.rmtree(os.path.join(self.focus_dir, prefix), ignore_errors=True)
+            runs = focus_runs.chunks(list(shown), self.ways, self.focus_dir)
+            run = partial(self._run_shown, part.command)
+            done = workers.map_threads(lambda files: run(files, shown), runs, self.ways)  # in the files' order
+            families = [(p, u, self.loads[u[0]] or []) for p, u in zip(prefixes, part.units, strict=False)]
+            again = partial(focus_runs.refocus, self.layout.workdir, families, self.focus_dir)
+            findings += focus_runs.with_annotations([p for ps in done for p in ps], focused, shown, again, run)
+        for prefix in (p for name in prefixes for p in (name, name + focus_runs.ANNOTATED)):
+            shutil.rmtree(os.path.join(self.focus_dir, prefix), ignore_errors=True)  # ~0.4 MB a rich service
         if whole:
             findings += self._run(part.command, sorted(whole), self.layout)
         return findings
+
+    def _run_shown(self, command: tuple[str, ...], files: list[str], shown: Mapping[str, str]) -> list[str]:
+        return self._run(command, files, Layout(self.focus_dir, (), tuple(shown), dict(shown)))
 
     def _run(self, command: tuple[str, ...], files: list[str], layout: Layout) -> list[str]:
         argv, reading = [self.promtool, *command, *files], _named(files, layout)

@@ -22,7 +22,8 @@ What a group gets (the same verdict as the whole file for everything it asserts)
   CPU. An alert the group asserts but cannot feed goes too (round 34; ~33 rules a rich service): with no rule
   of its name promtool finds it quiet, as the rule is there;
 - and none of the input series that no rule kept and no expression check reads (`focus_needs.unread_inputs`):
-  the states the generator feeds whole (every window of an SLO) to a group that asserts one pair.
+  the states the generator feeds whole (every window of an SLO) to a group that asserts one pair;
+- and the alert rules it expects quiet at every check without their annotations (`focus_quiet`; 7% less CPU).
 Rules are evaluated only against the groups that read them: an evaluation error that only another group's data
 would provoke is found by the whole-file run (`obsc compile --revalidate-all`, the nightly job), not here.
 
@@ -55,11 +56,11 @@ from yaml.events import (
 )
 
 from compiler.toolcheck.focus_needs import Live, Rule, RuleId, Seeds, closure, producers_of, unread_inputs
+from compiler.toolcheck.focus_quiet import expected_alerts, fixed_labels, quiet, runs_query
 from compiler.toolcheck.promql_reads import ALERT_SERIES, alert_series_of, metric_names, producing
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_QUERY_WORD = re.compile(r"\bquery\b")  # after a template's first `{{`: it runs PromQL of its own
 _NO_TAG = (None, "!")  # no tag, or the non-specific one
 _PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
@@ -83,14 +84,21 @@ _Only = Mapping[str, Collection[int]] | None  # per test file, the indexes of th
 
 
 def focus_family(
-    workdir: str, tests: Sequence[str], rule_files: Sequence[str], out_dir: str, prefix: str, only: _Only = None
+    workdir: str,
+    tests: Sequence[str],
+    rule_files: Sequence[str],
+    out_dir: str,
+    prefix: str,
+    only: _Only = None,
+    annotated: bool = False,
 ) -> list[Focused] | None:
     """Write a focused test file per test group of `tests` (which all load exactly `rule_files`, paths
     relative to `workdir`) and the rule files they load under `out_dir`/`prefix`; None when any of the
     files is not taken apart surely (run them whole). Group g of test T is written as `prefix/T.g` (g from
     1, see `source_of`), the rules it loads as `prefix/rules/K-F-NAME` for rule subset K of the F-th of
     `rule_files` (NAME: its file name). `only`: per test file, the groups to write (indexes from 0), each
-    still focused over every group of the family; None: all of them."""
+    still focused over every group of the family; None: all of them. `annotated`: every alert rule keeps its
+    annotations (a failing group's second run, focus_rerun.py)."""
     try:
         rules = [_RuleFile.read(os.path.join(workdir, r)) for r in rule_files]
         suites = [_TestFile.read(os.path.join(workdir, t)) for t in tests]
@@ -114,7 +122,7 @@ def focus_family(
     except _Unsure:
         return None
     try:
-        return _write_family(tests, suites, rules, rule_files, wanted, by_id, out_dir, prefix, only)
+        return _write_family(tests, suites, rules, rule_files, wanted, by_id, out_dir, prefix, only, annotated)
     except OSError:  # no room for the focused files: the originals still run, whole
         return None
 
@@ -129,24 +137,28 @@ def _write_family(
     out_dir: str,
     prefix: str,
     only: _Only = None,
+    annotated: bool = False,
 ) -> list[Focused]:
-    written: dict[frozenset[RuleId], list[str]] = {}
+    written: dict[tuple[frozenset[RuleId], frozenset[RuleId]], list[str]] = {}
     out: list[Focused] = []
     made: set[str] = set()  # directories made: a service's ~55 files are written into two
+    fixed = {} if annotated else fixed_labels(rules)  # a group's quiet alert rules load bare (focus_quiet.py)
     for t, (test, suite) in enumerate(zip(tests, suites, strict=True)):
         for g, kept in enumerate(wanted[t]):
             if only is not None and g not in only.get(test, ()):
                 continue
             keep = frozenset(kept)
-            if keep not in written:
+            subset = (keep, quiet(fixed, keep, expected_alerts(suite.doc, suite.groups[g])))
+            if subset not in written:
                 # One flat folder: a folder tree per rule subset (`rK/prometheus/rules/`) made and removed ~75
                 # folders a rich service, most of the system CPU of writing its focused files.
                 names = [f"{prefix}/rules/{len(written)}-{f}-{os.path.basename(r)}" for f, r in enumerate(rule_files)]
                 for name, (f, rule_file) in zip(names, enumerate(rules), strict=True):
-                    _write(out_dir, name, rule_file.subset({(r, i) for ff, r, i in keep if ff == f}), made)
-                written[keep] = names
+                    mine = [{(r, i) for ff, r, i in ids if ff == f} for ids in subset]
+                    _write(out_dir, name, rule_file.subset(*mine), made)
+                written[subset] = names
             path = f"{prefix}/{test}.{g + 1}"
-            loads = [os.path.relpath(name, os.path.dirname(path)) for name in written[keep]]
+            loads = [os.path.relpath(name, os.path.dirname(path)) for name in written[subset]]
             read_as = [name for _, name in suite.fed[g]]
             unread = {suite.fed[g][i][0] for i in unread_inputs(by_id, keep, suite.seeds[g], read_as)}
             _write(out_dir, path, suite.group(g, loads, unread), made)
@@ -251,8 +263,9 @@ class _RuleFile:
             rules.extend(_rule(doc, g, i, at) for i, at in enumerate(starts))
         return cls(doc, groups, rules)
 
-    def subset(self, keep: set[tuple[int, int]]) -> list[Event]:
-        """The file's events without the rules not in `keep` ((group, index) pairs)."""
+    def subset(self, keep: set[tuple[int, int]], bare: Collection[tuple[int, int]] = ()) -> list[Event]:
+        """The file's events without the rules not in `keep` ((group, index) pairs), and without the annotations
+        of those in `bare` (focus_quiet.py)."""
         events = self.doc.events
         out: list[Event] = []
         position = 0
@@ -261,15 +274,11 @@ class _RuleFile:
                 if (g, i) not in keep:
                     out.extend(events[position:at])
                     position = self.doc.end[at] + 1
+                elif (g, i) in bare and (value_at := self.doc.pairs(at).get("annotations")) is not None:
+                    out.extend(events[position : value_at - 1])  # up to its key
+                    position = self.doc.end[value_at] + 1
         out.extend(events[position:])
         return out
-
-
-def _runs_query(template: str) -> bool:
-    """Whether the word `query` follows a `{{`: from the first one only (a pattern from every `{{` of a long run of
-    them read the rest of the text again each time: quadratic)."""
-    start = template.find("{{")
-    return start >= 0 and _QUERY_WORD.search(template, start + 2) is not None
 
 
 def _rule(doc: _Events, group: int, index: int, at: int) -> Rule:
@@ -280,7 +289,7 @@ def _rule(doc: _Events, group: int, index: int, at: int) -> Rule:
     reads = metric_names(expr)
     if "alert" in fields:
         templates = [v for key in ("labels", "annotations") if key in fields for v in doc.scalars(fields[key])]
-        if any(_runs_query(t) for t in templates):
+        if any(runs_query(t) for t in templates):
             reads = None
         name = doc.text(fields["alert"])
         produces = (*ALERT_SERIES, *(alert_series_of(series, name) for series in ALERT_SERIES))
@@ -417,34 +426,3 @@ def _write(out_dir: str, name: str, events: list[Event], made: set[str]) -> None
         made.add(folder)
     with open(os.path.join(out_dir, name), "w", encoding="utf-8") as fh:
         fh.write(text)
-
-
-_EVALUATION_INTERVAL = re.compile(r'^evaluation_interval:\s*"?(\d+)([smh])"?\s*$', re.M)
-_DENSE_SECONDS = 300  # a group evaluated more often than every 5m costs ~3x its bytes' share (measured, 1m)
-
-
-def chunks(files: list[str], ways: int, workdir: str) -> list[list[str]]:
-    """Focused test `files` cut into at most `ways` runs of consecutive files of about equal cost, so that
-    several promtool processes can share them; consecutive, so that the runs' findings put together keep the
-    files' order. A file's cost is guessed from its bytes, thrice for a group evaluated every minute."""
-    if ways <= 1 or len(files) <= 1:
-        return [files]
-    costs = [_cost(os.path.join(workdir, f)) for f in files]
-    share, spent = sum(costs) / ways, 0
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for file, cost in zip(files, costs, strict=True):
-        if current and spent + cost / 2 > share * (len(runs) + 1) and len(runs) < ways - 1:
-            runs.append(current)
-            current = []
-        current.append(file)
-        spent += cost
-    return [*runs, current]
-
-
-def _cost(path: str) -> int:
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    found = _EVALUATION_INTERVAL.search(text)
-    seconds = int(found.group(1)) * {"s": 1, "m": 60, "h": 3600}[found.group(2)] if found else _DENSE_SECONDS
-    return len(text) * (3 if seconds < _DENSE_SECONDS else 1)
