@@ -15,7 +15,7 @@ from compiler.api import Compilation, CompileOptions, compile_specs
 from compiler.errors import ExitCode, ToolError
 from compiler.output import writer
 from compiler.targets.prometheus import templates as tmpl
-from compiler.toolcheck import _run, promtool, promtool_focus
+from compiler.toolcheck import _run, promtool, promtool_focus, yaml_outline
 from compiler.toolcheck.record import Record
 from tests.cli_helpers import run_obsc
 from tests.conftest import FULL, ROOT, require_tool
@@ -295,7 +295,7 @@ def test_no_promtool_call_gets_more_than_a_few_files(
 @pytest.mark.skipif(not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")
 def test_the_cross_check_parses_with_libyaml(tmp_path: Path) -> None:
     # A cold fleet's cross-check reads ~150 MB of YAML: the pure-Python loader made it minutes of CPU.
-    assert promtool._SAFE_LOADER is yaml.CSafeLoader
+    assert yaml_outline._SAFE_LOADER is yaml.CSafeLoader
     document = tmp_path / "rules.yaml"
     document.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n")
     assert promtool._alert_names(str(document)) == {"A"}

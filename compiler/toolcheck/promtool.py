@@ -20,9 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import yaml
 
 from compiler import conventions as names
 from compiler import workers
@@ -367,8 +364,7 @@ def _relocate(line: str, layout: Layout) -> str:
 
 # libyaml's safe loader where PyYAML has it: the cross-check of a cold fleet reads 150 MB of rules and tests,
 # 6x faster than the pure-Python loader (same documents: only obsc's own generated files are read here).
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# The only parts of the files the cross-check reads (see `_outline`).
+# The only parts of the files the cross-check reads (see `yaml_outline.load_file`).
 _RULE_SHAPE = {"groups": [{"rules": [{"alert": yaml_outline.SCALARS}]}]}
 _TEST_SHAPE = {
     "rule_files": yaml_outline.SCALARS,
@@ -376,24 +372,8 @@ _TEST_SHAPE = {
 }
 
 
-def _outline(path: str, shape: Any) -> Any:
-    """What the full load gives on the paths `shape` names, without building the rest (3x less CPU on
-    the generator's files, whose input series are most of their bytes); the full load when unsure."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None  # promtool reports the file itself
-    kept = yaml_outline.read(text, shape)
-    if kept is not None:
-        return kept
-    try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError:
-        return None  # promtool reports the file itself
-
-
 def _alert_names(rule_file: str) -> set[str]:
-    data = _outline(rule_file, _RULE_SHAPE) or {}
+    data = yaml_outline.load_file(rule_file, _RULE_SHAPE) or {}
     return {
         str(r["alert"])
         for g in (data.get("groups") or [])
@@ -425,7 +405,7 @@ def cross_check(
         loaded = (loads or {}).get(test)
         if wanted is not None and loaded is not None and not wanted.intersection(loaded):
             continue  # a test that loads none of the rule files looked at
-        data = _outline(os.path.join(layout.workdir, test), _TEST_SHAPE) or {}
+        data = yaml_outline.load_file(os.path.join(layout.workdir, test), _TEST_SHAPE) or {}
         targets = [os.path.normpath(os.path.join(os.path.dirname(test), f)) for f in data.get("rule_files") or []]
         known = set().union(*(alerts_of(t) for t in targets)) if targets else set()
         for case in data.get("tests") or []:
