@@ -4,7 +4,8 @@ the live server; only runtimeinfo trimmed to its retention), replayed here witho
 found at its spec line, the healthy service has nothing, and verify asks nothing the recording lacks.
 
 The same checks against the live server: tests/e2e/test_verify_live_series.py. Re-record after changing a query:
-run verify over `write_specs` against a server scraping `scrape_config` and dump each (path, params, data).
+run verify over `write_specs` against a server scraping `scrape_config` and dump each (path, params, data):
+`python -m tests.e2e.record_fleet39 tests/verify_recorded/fleet39.json` (prometheus on PATH).
 """
 
 from __future__ import annotations
