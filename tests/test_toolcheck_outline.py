@@ -30,10 +30,10 @@ def project(data: Any, shape: Any) -> Any:
 
 
 def read_or_none_agrees(text: str, shape: Any) -> Any:
-    # compared with the full load the cross-check falls back to (promtool._outline: libyaml's where built)
+    # compared with the full load the cross-check falls back to (yaml_outline.load_file: libyaml's where built)
     got = yaml_outline.read(text, shape)
     if got is not None:
-        assert project(got, shape) == project(yaml.load(text, Loader=promtool._SAFE_LOADER) or {}, shape), text
+        assert project(got, shape) == project(yaml.load(text, Loader=yaml_outline._SAFE_LOADER) or {}, shape), text
     return got
 
 

@@ -17,7 +17,7 @@ from compiler.importers import promql_text, zero_fallback
 from compiler.spec import yaml_syntax_hints
 from compiler.spec.yaml_syntax_hints import hint
 from compiler.targets import markdown, shapes
-from compiler.toolcheck import promtool_focus
+from compiler.toolcheck import focus_quiet
 
 RUNS = 60  # 2-12 CPU-s before for each case; a few hundredths now
 BOUND = 1.0
@@ -115,7 +115,7 @@ def test_selectors_matchers_and_windows_are_read_as_before() -> None:
         assert markdown._LINE_BREAK.sub(" ", text) == _OLD_LINE_BREAK.sub(" ", text), text
         old, new = _OLD_FALLBACK.search(text), zero_fallback._FALLBACK.search(text)
         assert (old and old.start()) == (new and new.start()), text
-        assert promtool_focus._runs_query(text) == bool(_OLD_QUERY_IN_TEMPLATE.search(text)), text
+        assert focus_quiet.runs_query(text) == bool(_OLD_QUERY_IN_TEMPLATE.search(text)), text
         old_found = [m.groups() for m in _OLD_IMPORTED_SELECTOR.finditer(text)]
         assert [m.groups() for m in promql_text._SELECTOR_TEXT.finditer(text)] == old_found, text
 
@@ -150,7 +150,7 @@ def test_a_flow_value_hint_names_the_same_key() -> None:
         lambda: shapes._TEXT_MATCHER.findall('"' + "a" * 4096),  # spec text with a quote and a long word
         lambda: markdown.code("x" + " " * 8192 + "y"),  # a long run of blanks without a line break
         lambda: zero_fallback.without_zero_fallback("x" + "\t" * 8192 + "y"),
-        lambda: promtool_focus._runs_query("{{" * 2048),
+        lambda: focus_quiet.runs_query("{{" * 2048),
         lambda: promql_text.selectors_in("sum(rate(" + "a" * 4096 + "))"),  # an imported query's long word
         lambda: promql_text.selectors_in("1a" * 2048),
     ],
