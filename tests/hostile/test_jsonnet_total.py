@@ -43,8 +43,11 @@ def test_spec_files_that_each_run_to_their_own_limit_stop_at_the_total(
     assert (
         f"{specs}/spin2.jsonnet:1:1 $: Jsonnet spec files took more than 1.2 s to evaluate in all (this compile's "
         "allowance: OBSC_JSONNET_TOTAL, by default 6 x OBSC_JSONNET_TIMEOUT); stopped at this one; 2 Jsonnet spec "
-        f"file(s) after it were not evaluated. Slowest: {specs}/spin1.jsonnet ("
+        "file(s) after it were not evaluated. Slowest: "
     ) in result.err
+    # spin1 is named among the slowest, but not always first: on a loaded machine spin2 may use more of the rest
+    slowest = result.err.split("Slowest: ", 1)[1].split(". Every team's CI", 1)[0]
+    assert f"{specs}/spin1.jsonnet (" in slowest, slowest
     assert "spin3.jsonnet:" not in result.err and "spin4.jsonnet:" not in result.err
     assert not (tmp_path / "out").exists()
     assert time.monotonic() - start < 20  # four evaluations at their own limit: ~6 s, more on a loaded machine
