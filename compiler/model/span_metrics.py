@@ -1,0 +1,114 @@
+"""Request counts and durations derived from traces, read as a service's SLI without saying which spans (round 47).
+
+The OpenTelemetry Collector's spanmetrics connector (and its older processor, and Grafana Tempo's metrics generator)
+counts every span of a service: `traces_span_metrics_calls_total` (`traces_spanmetrics_calls_total`, `calls_total`)
+and the duration histogram carry `span_kind` and `status_code`. Two readings a newcomer writes count the wrong thing:
+- no `span_kind`: the service's outgoing calls (SPAN_KIND_CLIENT) and its internal spans are counted beside the
+  requests it serves (SPAN_KIND_SERVER), so a dependency's failure the service retries or falls back from burns its
+  budget, and a database call's duration is one of its requests'. Replayed with promtool (round 47): a healthy
+  99.9% SLO over 14d at 10 req/s, whose inventory client spans failed 3% (retried, every request served), paged
+  from its 5th minute for the 4 hours it ran; with `span_kind="SPAN_KIND_SERVER"` it stayed quiet.
+- `status_code` read by what it is not: a span's status is UNSET unless the code sets it, and instrumentation sets
+  it only on errors (OK is for an application to say explicitly), so `status_code!="STATUS_CODE_OK"` counts almost
+  every healthy request as failed (paged from the 5th minute, promtool), and `status_code="STATUS_CODE_OK"` as the
+  good events counts almost none as good.
+Both are warnings at the metric: a team may mean to count what it counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.grpc_codes import read_as_outcomes
+from compiler.model.metric_paths import metric_path
+from compiler.model.promql import Matcher
+from compiler.model.promql_regex import full_match
+from compiler.model.types import Metric, MetricType, Service, SliKind
+from compiler.spec.document import Path
+
+# The series spanmetrics writes, under any namespace: calls, and the duration histogram (`latency` before 0.85)
+_SERIES = re.compile(
+    r"(?:\w+_)?(?:calls(?:_total)?|(?:duration|latency)(?:_milliseconds|_seconds)?(?:_bucket|_count|_sum)?)"
+)
+_NAMESPACED = re.compile(r"traces_span_?metrics_\w+")
+_SPAN_LABELS = frozenset({"span_kind", "span_name", "service_name"})
+_ENTRY_KINDS = ("SPAN_KIND_SERVER", "SPAN_KIND_CONSUMER")  # a request served, a message taken
+_OTHER_KINDS = ("SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_INTERNAL")
+_UNSET = "STATUS_CODE_UNSET"
+
+
+def span_metric_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per span-derived metric (once however many services read it) that mixes a service's own
+    spans with its outgoing and internal ones, or counts an unset status as a failure (or not as good)."""
+    found: dict[tuple[Location, Path], list[str]] = {}
+    for service in services:
+        for metric, as_good in _read_metrics(service):
+            if metric.selector is None or not is_span_metric(metric.selector.metric, metric.selector.matchers):
+                continue
+            key = (metric.location, metric_path(service, metric))
+            said = found.setdefault(key, [])
+            for message in (_kinds_mixed(metric.selector.matchers), _unset_misread(metric.selector.matchers, as_good)):
+                if message is not None and message not in said:
+                    said.append(message)
+    return [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items() if said]
+
+
+def is_span_metric(series: str, matchers: Sequence[Matcher]) -> bool:
+    """A spanmetrics series: its namespaced name, or a bare `calls_total`/`duration...` read with a span label."""
+    if _NAMESPACED.fullmatch(series):
+        return True
+    return bool(_SERIES.fullmatch(series)) and any(
+        m.label in _SPAN_LABELS or (m.label == "status_code" and "STATUS_CODE_" in m.value) for m in matchers
+    )
+
+
+def _read_metrics(service: Service) -> Iterator[tuple[Metric, bool | None]]:
+    """The metrics read as failures (False), good events (True) or all events and durations (None)."""
+    yield from read_as_outcomes(service)
+    for slo in service.slos:
+        if slo.sli.kind is SliKind.RATIO and slo.sli.total is not None:
+            yield slo.sli.total, None
+        if slo.sli.kind is SliKind.LATENCY and slo.sli.latency is not None:
+            yield slo.sli.latency, None
+    yield from ((m, None) for m in service.metrics if m.name == "requests" or m.type is MetricType.HISTOGRAM)
+
+
+def _passes(matchers: Sequence[Matcher], label: str, value: str) -> bool:
+    for m in (m for m in matchers if m.label == label):
+        passed = (m.value == value) if m.op in ("=", "!=") else bool(full_match(m.value, value))
+        if passed is (m.op in ("!=", "!~")):
+            return False
+    return True
+
+
+def _kinds_mixed(matchers: Sequence[Matcher]) -> str | None:
+    entry = [k for k in _ENTRY_KINDS if _passes(matchers, "span_kind", k)]
+    other = [k for k in _OTHER_KINDS if _passes(matchers, "span_kind", k)]
+    if not entry or not other:
+        return None
+    kinds = [k.removeprefix("SPAN_KIND_") for k in (*entry, *other)]
+    return (
+        f"this span metric lets span_kind {'/'.join(kinds)} through: the service's outgoing "
+        "calls and internal spans are counted beside the requests it serves, so a dependency's failure it retries "
+        "burns its budget and a database call's duration is one of its requests' (3% of a healthy service's client "
+        "calls failing, retried, paged its 99.9% SLO from the 5th minute, for as long as it lasted); pin the "
+        'requests it serves, span_kind="SPAN_KIND_SERVER" (SPAN_KIND_CONSUMER for a queue consumer), in the '
+        "metric's selector or the service's"
+    )
+
+
+def _unset_misread(matchers: Sequence[Matcher], as_good: bool | None) -> str | None:
+    if as_good is None or not any(m.label == "status_code" and "STATUS_CODE_" in m.value for m in matchers):
+        return None
+    if _passes(matchers, "status_code", _UNSET) is as_good:
+        return None
+    how = "leaves out of the good events" if as_good else "counts as failed"
+    return (
+        f"this selector {how} spans whose status is {_UNSET}, the status of every span the code did not mark: "
+        "instrumentation sets STATUS_CODE_ERROR on a failure and leaves a success unset (OK is for an application "
+        "to say explicitly), so nearly every healthy request reads as failed (paged from the 5th minute, for as "
+        'long as it ran); count failures as status_code="STATUS_CODE_ERROR", good events as '
+        'status_code!="STATUS_CODE_ERROR"'
+    )

@@ -1,0 +1,124 @@
+"""Span metrics (the OpenTelemetry Collector's spanmetrics, Tempo's metrics generator) read as an SLI (round 47).
+
+Without span_kind a service's client and internal spans count beside the requests it serves: 3% of a healthy
+service's client calls failing (retried) paged its 99.9% SLO from the 5th minute for 4 hours (promtool), and
+`status_code!="STATUS_CODE_OK"` counts every unset (successful) span as failed. Located warnings at the metric."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_obsc
+from tests.test_healthy_lines import PLATFORM  # one team, data
+
+SPEC = """apiVersion: obsc/v1
+service: checkout
+team: data
+selector: SELECTOR
+targets: {job: otel-collector}
+metrics:
+  requests: 'REQUESTS'
+  errors: 'ERRORS'
+  latency: {selector: 'LATENCY', unit: ms}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 250ms}}
+"""
+CALLS = "traces_span_metrics_calls_total"
+DURATION = "traces_span_metrics_duration_milliseconds"
+ERROR = 'status_code="STATUS_CODE_ERROR"'
+SERVER = 'span_kind="SPAN_KIND_SERVER"'
+
+
+def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], selector: str, requests: str, errors: str) -> str:
+    specs = tmp_path / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.replace("SELECTOR", selector).replace("REQUESTS", requests).replace("ERRORS", errors)
+    (specs / "checkout.yaml").write_text(spec.replace("LATENCY", requests.replace(CALLS, DURATION)))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    return result.err
+
+
+@pytest.mark.parametrize(
+    ("requests", "errors"),
+    [
+        (CALLS, f"{CALLS}{{{ERROR}}}"),
+        ("traces_spanmetrics_calls_total", f"traces_spanmetrics_calls_total{{{ERROR}}}"),
+        ("calls_total", f"calls_total{{{ERROR}}}"),  # the processor's names, no namespace: known by service_name
+        (f'{CALLS}{{span_kind!="SPAN_KIND_INTERNAL"}}', f'{CALLS}{{span_kind!="SPAN_KIND_INTERNAL",{ERROR}}}'),
+    ],
+    ids=["connector", "older-namespace", "processor-bare", "client-let-through"],
+)
+def test_span_metrics_read_without_the_served_kind_are_a_located_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
+) -> None:
+    err = _err(tmp_path, capsys, "{service_name: checkout-api}", requests, errors)
+    for where in ("checkout.yaml:7:13 $.metrics.requests", "checkout.yaml:8:11 $.metrics.errors"):
+        assert f"{where}: warning: this span metric lets span_kind" in err, err
+    assert 'pin the requests it serves, span_kind="SPAN_KIND_SERVER"' in err, err
+    assert err.count("this span metric lets span_kind") == 3, err  # the latency histogram too
+
+
+@pytest.mark.parametrize(
+    ("selector", "requests", "errors"),
+    [
+        ("{service_name: checkout-api, span_kind: SPAN_KIND_SERVER}", CALLS, f"{CALLS}{{{ERROR}}}"),
+        ("{service_name: checkout-api}", f"{CALLS}{{{SERVER}}}", f"{CALLS}{{{SERVER},{ERROR}}}"),
+        (
+            "{service_name: orders}",
+            f'{CALLS}{{span_kind="SPAN_KIND_CONSUMER"}}',
+            f'{CALLS}{{span_kind="SPAN_KIND_CONSUMER",{ERROR}}}',
+        ),
+        (
+            "{service_name: checkout-api}",
+            f'{CALLS}{{span_kind="SPAN_KIND_CLIENT"}}',
+            f'{CALLS}{{span_kind="SPAN_KIND_CLIENT",{ERROR}}}',
+        ),
+        ("{job: checkout}", "calls_total", 'calls_total{result="failed"}'),  # an app's own counter, no span label
+    ],
+    ids=["service-pins", "metric-pins", "consumer", "a-dependency-on-purpose", "not-span-metrics"],
+)
+def test_one_span_kind_says_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], selector: str, requests: str, errors: str
+) -> None:
+    assert "span_kind" not in _err(tmp_path, capsys, selector, requests, errors)
+
+
+@pytest.mark.parametrize(
+    ("errors", "said"),
+    [
+        ('status_code!="STATUS_CODE_OK"', "counts as failed spans whose status is STATUS_CODE_UNSET"),
+        ('status_code=~"STATUS_CODE_(ERROR|UNSET)"', "counts as failed spans whose status is STATUS_CODE_UNSET"),
+        ("", ""),
+    ],
+    ids=["not-ok", "error-or-unset", "error-named"],
+)
+def test_an_unset_status_counted_as_failed_is_a_located_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: str, said: str
+) -> None:
+    errors = f"{CALLS}{{{SERVER},{errors or ERROR}}}"
+    err = _err(tmp_path, capsys, "{service_name: checkout-api}", f"{CALLS}{{{SERVER}}}", errors)
+    if said:
+        assert f"checkout.yaml:8:11 $.metrics.errors: warning: this selector {said}" in err, err
+        assert err.count("STATUS_CODE_UNSET") == 1, err
+    else:
+        assert "STATUS_CODE_UNSET" not in err, err
+
+
+def test_good_spans_that_leave_an_unset_status_out_are_a_located_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.replace("SELECTOR", "{service_name: checkout-api, span_kind: SPAN_KIND_SERVER}")
+    spec = spec.replace("REQUESTS", CALLS).replace("ERRORS", f'{CALLS}{{status_code="STATUS_CODE_OK"}}')
+    spec = spec.replace("LATENCY", DURATION).replace("{errors: errors,", "{good: errors,")
+    (specs / "checkout.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "$.metrics.errors: warning: this selector leaves out of the good events spans whose status is" in result.err
