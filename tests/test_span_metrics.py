@@ -85,7 +85,7 @@ def test_span_metrics_read_without_the_served_kind_are_a_located_warning(
 def test_one_span_kind_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], selector: str, requests: str, errors: str
 ) -> None:
-    assert "span_kind" not in _err(tmp_path, capsys, selector, requests, errors)
+    assert "lets span_kind" not in _err(tmp_path, capsys, selector, requests, errors)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,26 @@ def test_good_spans_that_leave_an_unset_status_out_are_a_located_warning(
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 0, result.err
     assert "$.metrics.errors: warning: this selector leaves out of the good events spans whose status is" in result.err
+
+
+@pytest.mark.parametrize(
+    ("relay", "said"),
+    [("", True), ("targets_via: collector\n", False)],
+    ids=["collector-taken-for-the-service", "collector-said"],
+)
+def test_span_metrics_with_the_collectors_targets_ask_for_targets_via(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], relay: str, said: bool
+) -> None:
+    """The collector's `up` stays 1 while the service is dead: without targets_via no SLOTrafficStopped is written,
+    and a service whose pods all died for an hour paged nothing (promtool, round 47)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.replace("SELECTOR", "{service_name: checkout-api, span_kind: SPAN_KIND_SERVER}")
+    spec = spec.replace("REQUESTS", CALLS).replace("ERRORS", f"{CALLS}{{{ERROR}}}").replace("LATENCY", DURATION)
+    (specs / "checkout.yaml").write_text(spec.replace("metrics:\n", f"{relay}metrics:\n"))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    warning = "checkout.yaml:7:13 $.metrics.requests: warning: span metrics are written by a collector, not by "
+    assert (f'{warning}the service, so up{{job="otel-collector"}}' in result.err) is said, result.err
+    assert result.err.count("targets_via: collector beside targets:") == int(said), result.err

@@ -13,6 +13,11 @@ and the duration histogram carry `span_kind` and `status_code`. Two readings a n
   every healthy request as failed (paged from the 5th minute, promtool), and `status_code="STATUS_CODE_OK"` as the
   good events counts almost none as good.
 Both are warnings at the metric: a team may mean to count what it counts.
+
+Span metrics come from a collector, never from the service: `targets:` then names the collector's `up`, which stays
+1 while the service is dead, and without `targets_via: collector` obsc took it for the service's own (ServiceDown
+watched the collector, and no SLOTrafficStopped was written): a service whose pods all died read as no traffic and
+paged nothing (promtool, round 47). A warning at the first span metric names `targets_via: collector`.
 """
 
 from __future__ import annotations
@@ -52,7 +57,29 @@ def span_metric_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             for message in (_kinds_mixed(metric.selector.matchers), _unset_misread(metric.selector.matchers, as_good)):
                 if message is not None and message not in said:
                     said.append(message)
-    return [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items() if said]
+    out = [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items() if said]
+    return out + [d for service in services if (d := _relay_unsaid(service)) is not None]
+
+
+def _relay_unsaid(service: Service) -> Diagnostic | None:
+    """A warning at the first span metric of a service whose targets are taken for its own (no `targets_via`)."""
+    if not service.targets or service.relayed:
+        return None
+    spans = [
+        m for m, _ in _read_metrics(service) if m.selector and is_span_metric(m.selector.metric, m.selector.matchers)
+    ]
+    if not spans:
+        return None
+    first = min(spans, key=lambda m: (m.location.line, m.location.col))
+    up = ",".join(m.render() for m in service.targets)
+    return Diagnostic(
+        first.location,
+        metric_path(service, first),
+        f"span metrics are written by a collector, not by the service, so up{{{up}}} is the collector's and stays 1 "
+        "while the service is dead: ServiceDown cannot see it die and a total outage reads as no traffic (its pods "
+        "all gone for an hour paged nothing); say targets_via: collector beside targets:, and its critical SLOs page "
+        "SLOTrafficStopped when their events stop while they were busy at this time yesterday and a week ago",
+    )
 
 
 def is_span_metric(series: str, matchers: Sequence[Matcher]) -> bool:
