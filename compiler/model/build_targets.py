@@ -19,6 +19,7 @@ from compiler.model.ambiguous_targets import AMBIGUOUS_LABELS, ambiguous_unknown
 from compiler.model.build_context import Ctx
 from compiler.model.build_thresholds import RESERVED_LABELS
 from compiler.model.exact_matchers import regex_as_exact
+from compiler.model.exporter_counters import written_as_counter
 from compiler.model.fleet_target_labels import (
     ALWAYS,
     NEVER_ON_SERVICE_UP,
@@ -357,7 +358,7 @@ def _untyped_problems(name: str, series: str, typed_by_sli: bool, counted: bool 
     """A metric without `type:` whose name does not say how it is read (`typed_by_sli`: an SLI says it; `counted`:
     a ratio SLI counts it, so it must still look like a counter, a histogram's `_bucket{le=...}` included)."""
     named = _COUNTER_SUFFIXES if name in _COUNTED else (*_COUNTER_SUFFIXES, "_bucket")
-    if (name in _COUNTED or counted) and not series.endswith(named):
+    if (name in _COUNTED or counted) and not series.endswith(named) and not written_as_counter(series):
         # requests and errors are read as counters: a recorded rate (`job:http_requests:rate5m`) or another gauge
         # in their place had a rate of change of ~0, so a total outage read as no failures and never paged; so
         # were a ratio SLI's (round 39: `{good: available, total: desired}` over a Deployment's replica counts).
