@@ -49,8 +49,13 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str) -> st
             "{selector: http_server_requests_seconds, unit: ms}",
             "http_server_requests_seconds is named in seconds but declares unit: ms",
         ),
+        (  # round 47: a healthy Envoy cluster paged ServiceHighLatencyP99 and its SLO saw no bucket (promtool)
+            "{selector: envoy_cluster_upstream_rq_time, unit: s}",
+            "envoy_cluster_upstream_rq_time declares unit: s, but Envoy's request-time histograms count milliseconds",
+        ),
+        ("{selector: kong_latency, unit: µs}", "kong_latency declares unit: µs, but Kong's `kong_latency` counts"),
     ],
-    ids=["no-unit", "unit-not-last", "seconds-declared-ms"],
+    ids=["no-unit", "unit-not-last", "seconds-declared-ms", "envoy-declared-s", "kong-declared-us"],
 )
 def test_a_histogram_whose_name_does_not_settle_its_unit_is_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, said: str

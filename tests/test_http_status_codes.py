@@ -34,6 +34,7 @@ alerts: {{traffic_anomaly: false}}
 """
 SPRING = "http_server_requests_seconds_count"
 ENVOY_RQ = "{selector: envoy_cluster_upstream_rq, type: counter}"  # per response code, no _total
+ENVOY_XX = "envoy_cluster_upstream_rq_xx"  # per class, a counter by Envoy's word (round 47: no `type:` needed)
 
 
 def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, selector: str, total: str) -> str:
@@ -81,6 +82,10 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, select
             ENVOY_RQ,
             "4xx (400,",
         ),
+        # round 47: Envoy's class label holds the class's digit alone, and was read as no status
+        ("errors", 'envoy_cluster_upstream_rq_xx{envoy_response_code_class!="2"}', ENVOY_XX, "1xx, 3xx, 4xx"),
+        ("errors", 'envoy_cluster_upstream_rq_xx{envoy_response_code_class=~"4|5"}', ENVOY_XX, "failed requests 4xx:"),
+        ("good", 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"}', ENVOY_XX, "good requests 1xx, 3xx"),
     ],
     ids=[
         "spring-not-success",
@@ -94,6 +99,9 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, select
         "positive-3xx-to-5xx",
         "good-spring-success",
         "envoy",
+        "envoy-class-not-2",
+        "envoy-class-4-or-5",
+        "envoy-good-class-2",
     ],
 )
 def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metric(
@@ -117,6 +125,7 @@ def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metri
         ("errors", 'http_requests_total{code!~"1..|2..|3..|4.."}', "http_requests_total"),  # all but 5xx
         ("good", 'http_requests_total{code!~"5.."}', "http_requests_total"),
         ("errors", 'jobs_runs_total{status!="success"}', "jobs_runs_total"),  # not an HTTP status
+        ("errors", 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="5"}', ENVOY_XX),
     ],
     ids=[
         "spring-server-error",
@@ -127,6 +136,7 @@ def test_redirects_and_client_errors_counted_as_failures_are_warned_at_the_metri
         "all-but-5xx",
         "good-not-5xx",
         "batch-status",
+        "envoy-class-5",
     ],
 )
 def test_statuses_the_spec_names_are_not_warned_of(

@@ -10,7 +10,8 @@ So the name itself is read, word by word:
 - no time unit in it at all (`apisix_http_latency`): a warning to declare the unit, `unit: s` when it is seconds;
 - a unit word not at its end (`request_latency_ms_histogram`), which the suffix rule missed: a warning naming it;
 - a declared unit the name contradicts (`unit: ms` on `http_server_requests_seconds`): a warning, since a 300ms
-  threshold then reads le="300", 300 s, a bucket that every request is under or that no series has.
+  threshold then reads le="300", 300 s, a bucket that every request is under or that no series has; so does one
+  that contradicts the unit its exporter is known to count in (`unit: s` on Envoy's `..._rq_time`, round 47).
 A declared `unit:` that agrees with the name, or any on a name with no unit, is the spec's word: nothing is said.
 `obsc verify` compares the live buckets and mean observation with the spec (live_series.unit_mismatch).
 """
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from compiler.errors import Diagnostic, Location
 from compiler.model.metric_paths import metric_path
 from compiler.model.types import Metric, MetricType, Service, SliKind
-from compiler.model.units import histogram_unit_in_name
+from compiler.model.units import exporter_unit, histogram_unit_in_name
 from compiler.spec.document import Path
 
 _SECONDS_WORDS = frozenset({"seconds", "second", "secs", "sec"})
@@ -63,6 +64,15 @@ def _latency_histograms(service: Service) -> Iterator[Metric]:
 def name_unit_problem(series: str, unit: str) -> str | None:
     """Why `series` read in `unit` ("" = seconds, not declared) may be read in the wrong unit; None when its name
     and its unit agree, or the spec declared a unit the name does not contradict."""
+    if (known := exporter_unit(series)) is not None and unit and unit != known[0]:
+        # the exporter's unit is a fact, not a reading of the name: Envoy's rq_time under `unit: s` read a healthy
+        # cluster's p99 of ~100 (ms) as 100 s and paged, and its SLO found no le="0.1" bucket (round 47, promtool)
+        return (
+            f"{series} declares unit: {unit}, but {known[1]}: obsc reads its buckets as {unit}, so a 100ms threshold "
+            f"reads a bucket its series do not have (the SLO sees no requests, SLODataMissing fires) and a healthy "
+            f"p99 of 100 (ms) is read as 100 {unit} (a healthy Envoy cluster paged ServiceHighLatencyP99 within the "
+            f"hour); write unit: {known[0]}"
+        )
     words = series.lower().split("_")
     said = next((_OTHER_WORDS[w] for w in words if w in _OTHER_WORDS), None)
     in_seconds = any(w in _SECONDS_WORDS for w in words)

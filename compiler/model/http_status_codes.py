@@ -48,6 +48,7 @@ _NUMBERS = (
     *((code, "4xx") for code in ("400", "401", "403", "404", "409", "422")),
 )
 _CLASSES = (("1xx", "1xx"), ("3xx", "3xx"), ("4xx", "4xx"))
+_ENVOY_CLASSES = (("1", "1xx"), ("3", "3xx"), ("4", "4xx"))  # envoy_response_code_class: the class's first digit
 # Statuses servers send: IANA's registry, and those in common use outside it (Laravel's 419, nginx's 444 and 494-499,
 # IIS's 440 and 449, AWS load balancers' 460 and 463)
 _SENT = frozenset(
@@ -102,7 +103,7 @@ def counted_bad(matchers: Sequence[Matcher], as_good: bool) -> tuple[tuple[str, 
 def _classes_taken(probes: Sequence[tuple[str, str]], on_label: Sequence[Matcher]) -> set[str]:
     """The classes whose every status the matchers take: shown by a status of the class no server sends (457), or
     written as such (HAProxy's `4xx`: its only form)."""
-    if probes is _CLASSES:
+    if probes is _CLASSES or probes is _ENVOY_CLASSES:
         return {kind for value, kind in probes if all(_passes(m, value) for m in on_label)}
     if probes is not _NUMBERS:
         return set()
@@ -129,6 +130,8 @@ def _probes(label: str, on_label: Sequence[Matcher]) -> tuple[tuple[str, str], .
     name one; () for a label in another vocabulary."""
     if label == "outcome" and any(word in m.value for m in on_label for word in _OUTCOME_WORDS):
         return _OUTCOMES
+    if label == "envoy_response_code_class":
+        return _ENVOY_CLASSES
     if label in _NUMBERED_LABELS and any(_writes_a_status(m.value) for m in on_label):
         return _CLASSES if any("xx" in m.value.lower() for m in on_label) else _NUMBERS
     return ()
@@ -147,7 +150,7 @@ def _shown(statuses: Sequence[tuple[str, str]]) -> str:
         by_kind.setdefault(kind, []).append(value)
     parts: list[str] = []
     for kind, values in by_kind.items():
-        if values == [kind]:
+        if values == [kind] or values == [kind[0]]:
             parts.append(kind)
         elif values[0][0].isdigit():
             parts.append(f"{kind} ({', '.join(values)})")
@@ -163,5 +166,5 @@ def _message(statuses: Sequence[tuple[str, str]], as_good: bool) -> str:
         "exist, a bad request, an expired login), which a healthy service answers all day, so its budget burns with "
         "its clients' mistakes (3% 404s and 6% login redirects paged a healthy 99.9% SLO from its 5th minute, for as "
         'long as they lasted); the server\'s failures are the 5xx (code=~"5..", HAProxy\'s code="5xx", '
-        f'Micrometer\'s outcome="SERVER_ERROR"); {_MEANT[as_good]}'
+        f'Micrometer\'s outcome="SERVER_ERROR", Envoy\'s envoy_response_code_class="5"); {_MEANT[as_good]}'
     )

@@ -119,6 +119,11 @@ def histogram_unit_in_name(series: str) -> str | None:
     )
 
 
+def exporter_unit(series: str) -> tuple[str, str] | None:
+    """The unit a known exporter's histogram counts in and why (Envoy's `..._rq_time`: ms), or None."""
+    return next(((unit, why) for pattern, unit, why in _UNIT_BY_EXPORTER if pattern.fullmatch(series)), None)
+
+
 def histogram_unit_said(series: str) -> str:
     """How a histogram says the unit histogram_unit_in_name finds: by its name's suffix, or by its exporter."""
     why = next((why for pattern, _, why in _UNIT_BY_EXPORTER if pattern.fullmatch(series)), None)
