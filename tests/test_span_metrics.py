@@ -145,3 +145,38 @@ def test_span_metrics_with_the_collectors_targets_ask_for_targets_via(
     warning = "checkout.yaml:7:13 $.metrics.requests: warning: span metrics are written by a collector, not by "
     assert (f'{warning}the service, so up{{job="otel-collector"}}' in result.err) is said, result.err
     assert result.err.count("targets_via: collector beside targets:") == int(said), result.err
+
+
+@pytest.mark.parametrize(
+    ("latency", "threshold", "said"),
+    [
+        (f"{{selector: {DURATION}, unit: ms}}", "250ms", 'have no le="250": unless the collector'),
+        ("{selector: traces_span_metrics_duration_seconds, unit: s}", "300ms", 'have no le="0.3": unless'),
+        ("{selector: duration_milliseconds, unit: ms}", "1500ms", "(1400ms or 2000ms)"),  # no namespace
+        (f"{{selector: {DURATION}, unit: ms}}", "200ms", ""),
+        (f"{{selector: {DURATION}, unit: ms, buckets: [100, 250, 500, 10000]}}", "250ms", ""),  # the collector's own
+        ("{selector: traces_spanmetrics_latency, unit: s}", "250ms", ""),  # Tempo's: other defaults
+    ],
+    ids=["default-ms", "seconds", "bare-name", "on-a-default", "declared", "tempo"],
+)
+def test_a_threshold_the_connectors_default_buckets_lack_is_a_located_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, threshold: str, said: str
+) -> None:
+    """The connector writes 2..15000 ms buckets by default: at 250ms a healthy service fired SLODataMissing and an
+    hour of every request at ~900 ms paged nothing; at 200ms it paged (promtool, round 47)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.replace("SELECTOR", "{service_name: checkout-api, span_kind: SPAN_KIND_SERVER}")
+    spec = spec.replace("REQUESTS", CALLS).replace("ERRORS", f"{CALLS}{{{ERROR}}}")
+    spec = spec.replace("{selector: 'LATENCY', unit: ms}", latency).replace(
+        "threshold: 250ms", f"threshold: {threshold}"
+    )
+    (specs / "checkout.yaml").write_text(spec.replace("metrics:\n", "targets_via: collector\nmetrics:\n"))
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    if said:
+        assert "checkout.yaml:10:12 $.metrics.latency: warning: " in result.err, result.err
+        assert "spanmetrics connector's duration histogram" in result.err and said in result.err, result.err
+    else:
+        assert "spanmetrics connector's duration histogram" not in result.err, result.err

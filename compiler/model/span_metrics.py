@@ -18,12 +18,19 @@ Span metrics come from a collector, never from the service: `targets:` then name
 1 while the service is dead, and without `targets_via: collector` obsc took it for the service's own (ServiceDown
 watched the collector, and no SLOTrafficStopped was written): a service whose pods all died read as no traffic and
 paged nothing (promtool, round 47). A warning at the first span metric names `targets_via: collector`.
+
+The connector's duration histogram has fixed default buckets (2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400,
+2000, 5000, 10000, 15000 ms) unless the collector's `histogram.explicit.buckets` says others: a latency SLO at 250ms
+read no le="250" series, so SLODataMissing fired on a healthy service and an hour of every request at ~900 ms paged
+nothing (promtool, round 47; at 200ms it paged). Warned, as Micrometer's timers are, until the metric declares the
+buckets the collector writes (`buckets:`, which obsc then checks the threshold against).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 
 from compiler.errors import Diagnostic, Location
 from compiler.model.grpc_codes import read_as_outcomes
@@ -31,6 +38,7 @@ from compiler.model.metric_paths import metric_path
 from compiler.model.promql import Matcher
 from compiler.model.promql_regex import full_match
 from compiler.model.types import Metric, MetricType, Service, SliKind
+from compiler.model.units import decimal_text
 from compiler.spec.document import Path
 
 # The series spanmetrics writes, under any namespace: calls, and the duration histogram (`latency` before 0.85)
@@ -42,6 +50,9 @@ _SPAN_LABELS = frozenset({"span_kind", "span_name", "service_name"})
 _ENTRY_KINDS = ("SPAN_KIND_SERVER", "SPAN_KIND_CONSUMER")  # a request served, a message taken
 _OTHER_KINDS = ("SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_INTERNAL")
 _UNSET = "STATUS_CODE_UNSET"
+_DURATIONS = re.compile(r"(?:\w+_)?duration(?:_milliseconds|_seconds)?")  # the connector's; Tempo's `latency` differs
+_DEFAULT_BUCKETS_MS = frozenset(Decimal(b) for b in (2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000))
+_DEFAULT_BUCKETS_MS |= {Decimal(5000), Decimal(10000), Decimal(15000)}
 
 
 def span_metric_warnings(services: Sequence[Service]) -> list[Diagnostic]:
@@ -57,8 +68,41 @@ def span_metric_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             for message in (_kinds_mixed(metric.selector.matchers), _unset_misread(metric.selector.matchers, as_good)):
                 if message is not None and message not in said:
                     said.append(message)
+    for service in services:
+        for slo in service.slos:
+            histogram, seconds = slo.sli.latency, slo.sli.threshold_seconds
+            if histogram is None or seconds is None or (message := _bucket_unwritten(histogram, seconds)) is None:
+                continue
+            said = found.setdefault((histogram.location, metric_path(service, histogram)), [])
+            if message not in said:
+                said.append(message)
     out = [Diagnostic(location, path, "; ".join(said)) for (location, path), said in found.items() if said]
     return out + [d for service in services if (d := _relay_unsaid(service)) is not None]
+
+
+def _bucket_unwritten(histogram: Metric, seconds: Decimal) -> str | None:
+    """Why the connector's duration histogram may write no bucket at `seconds`: none of its default buckets is
+    there and the spec declares no `buckets:`."""
+    if histogram.selector is None or histogram.buckets or histogram.unit not in ("", "s", "ms"):
+        return None
+    series = histogram.selector.metric
+    if not (_DURATIONS.fullmatch(series) and is_span_metric(series, histogram.selector.matchers)):
+        return None
+    ms = (seconds * 1000).normalize()
+    if ms in _DEFAULT_BUCKETS_MS:
+        return None
+    le = decimal_text(ms) if histogram.unit == "ms" else decimal_text(seconds)
+    below = max((b for b in _DEFAULT_BUCKETS_MS if b < ms), default=None)
+    above = min((b for b in _DEFAULT_BUCKETS_MS if b > ms), default=None)
+    near = " or ".join(f"{decimal_text(b)}ms" for b in (below, above) if b is not None)
+    return (
+        f"{series} is the spanmetrics connector's duration histogram, whose default buckets (2, 4, 6, 8, 10, 50, "
+        f'100, 200, 400, 800, 1000, 1400, 2000, 5000, 10000, 15000 ms) have no le="{le}": unless the collector\'s '
+        f"histogram.explicit.buckets holds {decimal_text(ms)}ms, the SLO sees no request (SLODataMissing fires on a "
+        f"healthy service, and an hour of every request at 900 ms paged nothing); set the threshold on a default "
+        f"bucket ({near}), or declare the buckets the collector writes, {{selector: {series}, buckets: [..., {le}, "
+        "...]}, which obsc then checks the threshold against"
+    )
 
 
 def _relay_unsaid(service: Service) -> Diagnostic | None:
