@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
+import json
 import os
 import re
 import statistics
@@ -97,6 +99,23 @@ def _rules(path: str) -> int:
     return sum(len(g.get("rules") or []) for g in doc.get("groups") or [])
 
 
+def _subset(path: str) -> str:
+    """The rules a focused group loads, without their annotations (a group's quiet rules load bare, so two groups
+    loading the same rules may read two files), and as the rule groups they sit in."""
+    doc = yaml.safe_load(Path(path).read_text()) or {}
+    shown = [
+        [g.get("name"), g.get("interval"), [{k: v for k, v in r.items() if k != "annotations"} for r in g["rules"]]]
+        for g in doc.get("groups") or []
+        if g.get("rules")
+    ]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _timeline(doc: dict[str, object]) -> str:
+    """A focused group's evaluation steps: its file's evaluation interval and how many steps promtool runs."""
+    return f"{doc.get('evaluation_interval', '1m')} x{_steps(doc)}"
+
+
 _EMPTY = "rule_files: []\ntests: []\n"  # a process start: promtool reads an empty test file and exits
 
 
@@ -143,6 +162,8 @@ def measure(out: str, service: str, runs: int, promtool: str = "promtool", copie
                     "families": families_of(str(group["name"]))
                     + (["lanes"] if any(LANE in str(s["series"]) for s in group.get("input_series") or []) else []),
                     "rules": _rules(rule_file),
+                    "subset": _subset(rule_file),
+                    "timeline": _timeline(doc),
                     "series": len(group.get("input_series") or []),
                     "steps": _steps(doc),
                     "min": min(full),
@@ -192,8 +213,29 @@ def report(rows: list[dict[str, object]]) -> str:
         "evaluation (min - loaded), a shared group split evenly: " + ", ".join(f"{f} {s:.3f}" for f, s in per.items())
     )
     lines.append("focused, per test file (sum of min: setup / rule loading / evaluation): " + _per_file(groups))
+    lines.append(_twins(groups))
     lines += [f"whole {r['file']}: {r['min']:.3f}/{r['median']:.3f}" for r in rows if not r["group"]]
     return "\n".join(lines)
+
+
+def _twins(groups: Sequence[dict[str, Any]]) -> str:
+    """The groups that load the same rules on the same timeline as an earlier group, and what they cost: the most
+    that running such groups as one (their cases side by side) could save, less what their inputs add to the one
+    group's evaluation. Their rules are evaluated once per step either way, so only the duplicates' setup,
+    loading and the part of their evaluation that does not depend on the data would go."""
+    seen: set[tuple[str, str]] = set()
+    twins = []
+    for r in groups:
+        key = (str(r.get("subset")), str(r.get("timeline")))
+        if r.get("subset") is not None and key in seen:
+            twins.append(r)
+        seen.add(key)
+    total = sum(float(r["min"]) for r in twins)
+    loaded = sum(float(r["loaded_min"]) for r in twins)
+    return (
+        f"groups loading the rules an earlier group loads, on its timeline: {len(twins)} of {len(groups)}, "
+        f"{total:.3f} CPU-s (setup and rule loading {loaded:.3f}, evaluation {total - loaded:.3f})"
+    )
 
 
 def _per_file(groups: Sequence[dict[str, Any]]) -> str:
