@@ -15,7 +15,8 @@ import difflib
 import os
 from collections.abc import Iterable
 
-from compiler.model.secrets import team_root
+from compiler.errors import Diagnostic, Location
+from compiler.model.secrets import owning_team, team_root
 from compiler.model.teams import defined_teams
 from compiler.model.types import Platform, SecretPolicy, Service
 
@@ -45,6 +46,45 @@ def claim_problem(spec_file: str, real_file: str, team: str, policy_: SecretPoli
         f"only specs below {folder} may belong to team {team!r} (secrets.team_spec_dir in {policy_.platform_file}){why}"
         ": that folder's owners are who may speak for the team and use its secrets; move the spec there"
     )
+
+
+def import_problems(
+    file: str, imports: Iterable[tuple[str, int, int]], team: str, policy_: SecretPolicy
+) -> list[Diagnostic]:
+    """A Jsonnet spec's imports (real paths, where it imports them) that are not its team's to read: a file below
+    a secret root (obsc never reads a secret: its text would be published in the output), and, with
+    team_spec_dir, a file below another team's folder (round 46: `-J specs` let alpha's spec `importstr` bravo's
+    spec; a library shared by teams belongs in a -J folder no team owns)."""
+    base = os.path.abspath(policy_.platform_real_folder or os.path.dirname(policy_.platform_file))
+    found = []
+    for real, line, col in imports:
+        owner = owning_team(real, policy_.team_root) if policy_.team_root else None
+        if owner is not None or (policy_.shared_root and real.startswith(policy_.shared_root.rstrip("/") + "/")):
+            whose = f"team {owner}'s" if owner is not None else "the platform's"
+            message = (
+                f"imports {real}, below {whose} secret root (secrets in {policy_.platform_file}): obsc never reads a "
+                "secret file, whose text would be written into the output; refer to secrets with *_file settings"
+            )
+        elif policy_.team_spec_dir and (other := _other_team(real, base, team, policy_.team_spec_dir)):
+            shown = os.path.join(os.path.dirname(policy_.platform_file), os.path.relpath(real, base))
+            folder = os.path.join(os.path.dirname(policy_.platform_file), team_root(policy_.team_spec_dir, other))
+            message = (
+                f"imports {shown}, a file of team {other} (below {folder}, secrets.team_spec_dir in "
+                f"{policy_.platform_file}): a spec of team {team} reads only its own team's folder and libraries no "
+                "team owns; move what the teams share to a -J library folder outside the team folders"
+            )
+        else:
+            continue
+        found.append(Diagnostic(Location(file, line, col), (), message))
+    return found
+
+
+def _other_team(real: str, base: str, team: str, pattern: str) -> str | None:
+    """The team, not `team`, below whose team_spec_dir folder `real` lies, else None."""
+    if not real.startswith(base + os.sep):
+        return None
+    owner = owning_team(os.path.relpath(real, base).replace(os.sep, "/"), pattern.rstrip("/") + "/")
+    return owner if owner != team else None
 
 
 def _written_from_elsewhere(pattern: str, relative: str, base: str, real: str) -> str | None:

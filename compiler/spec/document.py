@@ -36,6 +36,9 @@ class Document:
     # folder, team_claims.py) compares strings. "" when not loaded from a file.
     real_file: str = ""
     real_folder: str = ""
+    # A Jsonnet spec's imports: (real path, line, col of the spec's import of it, or of its first line when a
+    # library imported it). The model judges whose files they are (team_claims.py); a YAML spec has none.
+    imports: tuple[tuple[str, int, int], ...] = ()
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         marks = self.key_marks if key else self.value_marks

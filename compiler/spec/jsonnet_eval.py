@@ -55,14 +55,17 @@ def receive(stream: IO[bytes]) -> dict[str, Any] | None:
 
 
 def evaluate(request: dict[str, Any]) -> dict[str, Any]:
-    """{"output": json text} or {"error": [line, col, message, file, raised]} for one request: `file` is None
-    for the evaluated file, else an imported file's name relative to it; `raised` when the place is a frame of
-    the evaluation (an `error`, a bad field) rather than where a file does not parse."""
+    """{"output": json text, "imports": [[real path, name as the evaluated file wrote it or None], ...]} or
+    {"error": [line, col, message, file, raised]} for one request: `file` is None for the evaluated file, else an
+    imported file's name relative to it; `raised` when the place is a frame of the evaluation (an `error`, a bad
+    field) rather than where a file does not parse. The imports let the model judge whose files a spec read."""
     path: str = request["path"]
     roots: list[str] = request["roots"]
     refused: list[str] = []  # the binding garbles messages raised from callbacks; keep our own copy
     # the names Jsonnet knows the imported files by, in its error traces, and their text (to count columns in)
     imported: dict[str, bytes] = {}
+    read: dict[str, str | None] = {}  # real path -> the name the evaluated file imported it by (None: a library did)
+    here = os.path.realpath(".")  # the evaluated file's folder (serve() went there)
 
     def import_callback(base: str, rel: str) -> tuple[str, bytes]:
         try:
@@ -71,6 +74,9 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
             refused.append(str(exc))
             raise
         imported[name] = as_checked_in(data)
+        real = os.path.realpath(name)
+        if read.get(real) is None:
+            read[real] = rel if os.path.realpath(base or ".") == here else None
         return name, imported[name]
 
     extra = {"tla_codes": request["tla_codes"]} if request.get("tla_codes") is not None else {}
@@ -88,7 +94,7 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
     if len(output) > limit:
         too_long = f"evaluates to {len(output):,} characters of JSON; the limit is {limit:,}"
         return {"error": [1, 1, too_long, None, False]}
-    return {"output": output}
+    return {"output": output, "imports": sorted(read.items())}
 
 
 def resolve_import(

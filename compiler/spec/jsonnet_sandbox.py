@@ -165,9 +165,11 @@ class Pool:
         roots: list[str],
         seconds: float | None = None,
         spent: Callable[[float], None] | None = None,
+        read: Callable[[list[tuple[str, str | None]]], None] | None = None,
     ) -> str:
         """The JSON text `path` evaluates to, or InputError located in `path` (TimedOut past `seconds`, by default
-        the limits' own). `spent` is told the seconds the evaluation took, stopped or not."""
+        the limits' own). `spent` is told the seconds the evaluation took, stopped or not; `read`, the files it
+        imported (real path, and the name `path` wrote, None for a library's import)."""
         limit = self.limits.seconds if seconds is None else seconds
         # Jsonnet sees the file by its name in its own folder, and evaluates there: `std.thisFile` (and an
         # imported file's) is then the same from any working directory and any spelling of the path, so the
@@ -207,6 +209,8 @@ class Pool:
                 message += f" (evaluating {path})" if raised else ""
                 path = os.path.normpath(os.path.join(os.path.dirname(path), imported))
             raise InputError([Diagnostic(Location(path, line, col), (), f"Jsonnet error: {message}")])
+        if read is not None:
+            read([(str(real), None if name is None else str(name)) for real, name in reply.get("imports", ())])
         output: str = reply["output"]
         return output
 

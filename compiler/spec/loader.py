@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -353,18 +353,39 @@ def _merged_pairs(node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, y
 def _load_jsonnet(path: str, options: JsonnetOptions) -> Document:
     roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(p) for p in options.library_paths]
     source = _jsonnet_source(path)
-    data = _json_value(path, _evaluate_spec(path, source, roots, options.spec_time))
+    read: list[tuple[str, str | None]] = []
+    data = _json_value(path, _evaluate_spec(path, source, roots, options.spec_time, read.extend))
     _check_size(path, data)
-    doc = Document(file=path, data=data)
+    doc = Document(file=path, data=data, imports=tuple((real, *_import_mark(source, name)) for real, name in read))
     jsonnet_marks.approximate(doc, source)
     return doc
 
 
-def _evaluate_spec(path: str, source: str, roots: list[str], spec_time: jsonnet_total.SpecTime | None) -> str:
+def _import_mark(source: str, name: str | None) -> tuple[int, int]:
+    """Where the spec's text names an import (its first quoted mention), else its first line (a library's import)."""
+    found = -1
+    for quote in "'\"":
+        if name is not None and (at := source.find(quote + name + quote)) >= 0:
+            found = at if found < 0 else min(found, at)
+    if found < 0:
+        return 1, 1
+    line = source.count("\n", 0, found) + 1
+    return line, found - (source.rfind("\n", 0, found) + 1) + 2  # the name's first character, 1-based
+
+
+def _evaluate_spec(
+    path: str,
+    source: str,
+    roots: list[str],
+    spec_time: jsonnet_total.SpecTime | None,
+    read: Callable[[list[tuple[str, str | None]]], None],
+) -> str:
     pool = jsonnet_sandbox.shared()
     if spec_time is None:
-        return pool.evaluate(path, source, None, roots)
-    return spec_time.evaluate(path, lambda seconds, spent: pool.evaluate(path, source, None, roots, seconds, spent))
+        return pool.evaluate(path, source, None, roots, read=read)
+    return spec_time.evaluate(
+        path, lambda seconds, spent: pool.evaluate(path, source, None, roots, seconds, spent, read=read)
+    )
 
 
 def evaluate_jsonnet_function(path: str, arguments: dict[str, Any], options: JsonnetOptions, root: str) -> Any:

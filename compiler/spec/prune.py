@@ -89,7 +89,14 @@ def prune(doc: Document, problems: Iterable[Diagnostic], *, platform: bool = Fal
             data.pop("routing", None)  # a spec's receivers use its team's secrets: unknown without the team
             removed.add(("routing",))
     kept = _kept_items(doc.data, removed)
-    out = Document(file=doc.file, data=data, index=doc.index, real_file=doc.real_file, real_folder=doc.real_folder)
+    out = Document(
+        file=doc.file,
+        data=data,
+        index=doc.index,
+        real_file=doc.real_file,
+        real_folder=doc.real_folder,
+        imports=doc.imports,
+    )
     out.value_marks = _remap(doc.value_marks, removed, kept)
     out.key_marks = _remap(doc.key_marks, removed, kept)
     return Pruned(out, frozenset(removed), kept)
