@@ -3,8 +3,8 @@
 Go's Jsonnet in this process could not be stopped: `std.makeArray(5e7, ...)` ended it with a Go
 out-of-memory dump (exit 134) and an endless recursion ran forever. Each evaluation here runs in a child
 (`python -m compiler.spec.jsonnet_eval`) under RLIMIT_DATA and a per-evaluation RLIMIT_CPU, and this side
-waits at most a wall-clock limit; a child that runs out is killed and replaced, and the caller gets a
-located InputError.
+stops it once it has used the limit's CPU seconds (read from /proc), or at a wall-clock backstop many times
+longer; a child that runs out is killed and replaced, and the caller gets a located InputError.
 
 Children are long-lived and pooled (one per CPU at most, started on demand): a fresh interpreter costs
 ~0.1 s, which would be minutes over 1,000 standard dashboards. The pool is safe to use from threads (the
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.errors import Diagnostic, InputError, Location, SettingError
-from compiler.spec import jsonnet_eval
+from compiler.spec import child_cpu, jsonnet_eval
 
 
 def env_number(name: str, default: float, low: float, high: float, unit: str) -> float:
@@ -55,7 +55,8 @@ MEMORY_MB_RANGE = (128.0, float(1 << 20))
 
 @dataclass(frozen=True)
 class Limits:
-    """Per evaluation: wall-clock and CPU seconds, the child's data memory, and the JSON it may return."""
+    """Per evaluation: CPU seconds (the wall-clock backstop is WALL_FACTOR times more), the child's data memory, and
+    the JSON it may return."""
 
     seconds: float = 10.0
     memory_bytes: int = 512 << 20
@@ -74,6 +75,10 @@ class TimedOut(InputError):
     """An evaluation stopped at its time limit."""
 
 
+# The wall-clock backstop of an evaluation, as a multiple of its CPU limit: a child given a tenth of a core on a
+# loaded machine still finishes; one that is stuck (or starved for longer) is stopped.
+WALL_FACTOR = 10.0
+_POLL_SECONDS = 0.25  # how often a long evaluation's CPU is read (a sound spec replies in milliseconds)
 _START_SECONDS = 60.0  # an interpreter start and a few imports; minutes would mean something is broken
 
 
@@ -103,17 +108,45 @@ class _Child:
             return False
         return True
 
-    def call(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | str:
-        """The reply, or why there is none ("time", "memory", "crash"); after a string the child is dead."""
+    def call(self, request: dict[str, Any], seconds: float) -> tuple[dict[str, Any] | str, float]:
+        """The reply, or why there is none ("time", "wall", "memory", "crash"), and the CPU seconds the child
+        spent on it; after a string the child is dead. The limit is CPU time, not wall time: on a loaded CI
+        machine a child gets a fraction of a core, and wall time gave it less (round 46's open item)."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
+        before, start = child_cpu.seconds(self.proc.pid), time.monotonic()
         try:
             jsonnet_eval.send(self.proc.stdin, request)
         except (BrokenPipeError, OSError):
-            return self._dead()
-        ready, _, _ = select.select([self.proc.stdout], [], [], seconds + 1.0)
-        if not ready:
+            return self._dead(), time.monotonic() - start
+        waited = self._wait(before, seconds)
+        after = child_cpu.seconds(self.proc.pid)  # before a kill: a reaped child has no reading
+        used = after - before if before is not None and after is not None else time.monotonic() - start
+        if waited is not None:
             self.kill()
-            return "time"
+            return waited, max(used, seconds) if waited == "time" else used
+        return self._reply(), used
+
+    def _wait(self, before: float | None, seconds: float) -> str | None:
+        """Wait for the reply: None once it is ready, "time" past `seconds` of the child's CPU, "wall" past the wall
+        backstop (a child starved of CPU for that long, or stuck). Without a CPU reading (no /proc) wall time is
+        the limit, as before. The child's RLIMIT_CPU stops it too, to the second (jsonnet_eval.serve)."""
+        assert self.proc.stdout is not None
+        start = time.monotonic()
+        backstop = seconds * WALL_FACTOR + 1.0 if before is not None else seconds + 1.0
+        while True:
+            elapsed = time.monotonic() - start
+            slice_ = min(_POLL_SECONDS, max(0.0, backstop - elapsed))
+            ready, _, _ = select.select([self.proc.stdout], [], [], slice_)
+            if ready:
+                return None
+            now = child_cpu.seconds(self.proc.pid)
+            if before is not None and now is not None and now - before > seconds:
+                return "time"
+            if time.monotonic() - start >= backstop:
+                return "wall" if before is not None else "time"
+
+    def _reply(self) -> dict[str, Any] | str:
+        assert self.proc.stdout is not None
         reply = jsonnet_eval.receive(self.proc.stdout)
         if reply is None:
             return self._dead()
@@ -168,7 +201,7 @@ class Pool:
         read: Callable[[list[tuple[str, str | None]]], None] | None = None,
     ) -> str:
         """The JSON text `path` evaluates to, or InputError located in `path` (TimedOut past `seconds`, by default
-        the limits' own). `spent` is told the seconds the evaluation took, stopped or not; `read`, the files it
+        the limits' own). `spent` is told the CPU seconds the evaluation took, stopped or not; `read`, the files it
         imported (real path, and the name `path` wrote, None for a library's import)."""
         limit = self.limits.seconds if seconds is None else seconds
         # Jsonnet sees the file by its name in its own folder, and evaluates there: `std.thisFile` (and an
@@ -187,17 +220,18 @@ class Pool:
         child = self._checkout()
         start = time.monotonic()
         try:
-            reply = child.call(request, limit)
+            reply, used = child.call(request, limit)
         except BaseException:  # a stop or a garbled reply: the child's state is unknown, so it goes
             child.kill()
             self._free_slot()
-            raise
-        finally:
             if spent is not None:
                 spent(time.monotonic() - start)
+            raise
+        if spent is not None:
+            spent(used)
         if isinstance(reply, str):
             self._free_slot()  # that child is gone; the next caller may start another
-            stopped = TimedOut if reply == "time" else InputError
+            stopped = TimedOut if reply in ("time", "wall") else InputError
             raise stopped([Diagnostic(Location(path, 1, 1), (), self._explain(reply, limit))])
         with self._changed:
             self._idle.append(child)
@@ -217,8 +251,14 @@ class Pool:
     def _explain(self, reason: str, seconds: float) -> str:
         if reason == "time":
             return (
-                f"Jsonnet evaluation took longer than {seconds:g} s (endless recursion?); stopped it "
+                f"Jsonnet evaluation took longer than {seconds:g} s of CPU time (endless recursion?); stopped it "
                 "(OBSC_JSONNET_TIMEOUT raises the limit)"
+            )
+        if reason == "wall":
+            return (
+                f"Jsonnet evaluation did not finish within {seconds * WALL_FACTOR + 1:g} s of wall time, "
+                f"{WALL_FACTOR:g} x its {seconds:g} s CPU limit (the machine is too busy, or the evaluation is "
+                "stuck); stopped it (OBSC_JSONNET_TIMEOUT raises both)"
             )
         if reason == "memory":
             return (

@@ -1,4 +1,5 @@
-"""The Jsonnet spec files of one compile share one allowance of evaluation time (`OBSC_JSONNET_TOTAL`).
+"""The Jsonnet spec files of one compile share one allowance of evaluation time (`OBSC_JSONNET_TOTAL`), in CPU
+seconds: wall time gave a loaded CI machine less, and a team's allowance then hung on the machine's load.
 
 Each evaluation stops at its own limit (`OBSC_JSONNET_TIMEOUT`, 10 s), but spec files are evaluated one after
 another before anything is counted, so a team could add N files that each run just under that limit: 8 such files
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.spec.jsonnet_sandbox import TIMEOUT_RANGE, Limits, TimedOut, env_number
 
-# Evaluates one file within the seconds given, telling the callback the seconds it took.
+# Evaluates one file within the CPU seconds given, telling the callback the CPU seconds it took.
 Evaluation = Callable[[float, Callable[[float], None]], str]
 
 TOTAL_VARIABLE = "OBSC_JSONNET_TOTAL"
@@ -78,9 +79,9 @@ class SpecTime:
         after = len(self.not_evaluated)
         skipped = f"; {after} Jsonnet spec file(s) after it were not evaluated" if after else ""
         message = (
-            f"Jsonnet spec files took more than {self.total:g} s to evaluate in all (this compile's allowance: "
-            f"{TOTAL_VARIABLE}, by default {EVALUATIONS_PER_TOTAL} x OBSC_JSONNET_TIMEOUT); stopped at this one"
-            f"{skipped}. "
+            f"Jsonnet spec files took more than {self.total:g} s of CPU time to evaluate in all (this compile's "
+            f"allowance: {TOTAL_VARIABLE}, by default {EVALUATIONS_PER_TOTAL} x OBSC_JSONNET_TIMEOUT); stopped at this "
+            f"one{skipped}. "
             f"Slowest: {named}. Every team's CI evaluates every spec: make them cheaper, or raise {TOTAL_VARIABLE}"
         )
         return Diagnostic(Location(self.ran_out_at, 1, 1), (), message)
