@@ -23,6 +23,7 @@ from compiler import conventions
 from compiler.model import email_domains
 from compiler.model.go_url import go_url_problem
 from compiler.model.types import SecretPolicy
+from compiler.model.url_hosts import address_problem, host_problem
 
 TEAM = "{team}"
 TEAM_NAME = re.compile(conventions.NAME)  # the schema's name pattern, for matching team roots
@@ -312,6 +313,7 @@ def url_problem(url: str, kind: str, key: str, policy_: SecretPolicy) -> str | N
     form = _FILE_FORM.get((kind, key), "a *_file setting")
     message = credential_problem(url, "alertmanager.yml", f"put the secret in a file and use {form}", receiver=True)
     message = message or go_url_problem(url)  # Python's urlsplit takes what Alertmanager's Go parser refuses
+    message = message or host_problem(url)  # a look-alike of another host
     if message is None and policy_.url_prefixes and _path_escapes(url):
         message = (
             f"{url!r} has a '.' or '..' path segment or a backslash (perhaps percent-encoded): the server resolves "
@@ -358,7 +360,7 @@ def link_problems(links: Mapping[str, Any], base: tuple[str | int, ...]) -> Prob
         message = (
             f"{str(url)!r} is not a valid URL ({broken}): every link to it would be broken"
             if broken
-            else credential_problem(str(url), "dashboards and runbooks", fix, receiver=False)
+            else credential_problem(str(url), "dashboards and runbooks", fix, receiver=False) or host_problem(str(url))
         )
         if message:
             found.append(((*base, key), message))
@@ -431,6 +433,8 @@ def _settings_problems(kind: str, settings: Mapping[str, Any], owner: Owner) -> 
             message = url_problem(value, kind, key, owner.policy)
         elif (kind, key) == ("email", "to"):
             where = owner.policy.platform_file or NO_PLATFORM
-            message = email_domains.recipient_domain_problem(value, owner.policy.email_domains, where)
+            message = address_problem(value) or email_domains.recipient_domain_problem(
+                value, owner.policy.email_domains, where
+            )
         if message:
             yield key, message
