@@ -66,7 +66,7 @@ def _compile(
     (secrets / "team-bravo" / "tok").write_text("s3cr3t-token\n")
     specs = tmp_path / "specs"
     for team in ("alpha", "bravo"):
-        (specs / "teams" / team).mkdir(parents=True)
+        (specs / "teams" / team).mkdir(parents=True, exist_ok=True)
     (specs / "platform.yaml").write_text(PLATFORM.format(secrets=secrets))
     (specs / "teams" / "bravo" / "search.yaml").write_text(BRAVO)
     (specs / "teams" / "bravo" / "plans.libsonnet").write_text("{prefix: 'bravo'}\n")
@@ -110,3 +110,13 @@ def test_importing_a_secret_file_is_a_located_error(tmp_path: Path, capsys: pyte
 def test_own_files_and_libraries_no_team_owns_still_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _compile(tmp_path, capsys, "(importstr 'own.txt') + (importstr 'alpha/own.txt')", code=0)
     assert "alpha's own words" in (tmp_path / "out" / "runbooks" / "cart" / "ServiceDown.md").read_text()
+
+
+def test_a_symlink_in_the_own_folder_to_another_teams_file_is_judged_by_its_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    teams = tmp_path / "specs" / "teams"
+    (teams / "alpha").mkdir(parents=True)
+    (teams / "alpha" / "notes.txt").symlink_to("../bravo/search.yaml")
+    err = _compile(tmp_path, capsys, "importstr 'notes.txt'")
+    assert f"{teams}/alpha/cart.jsonnet:6:41 $: imports {teams}/bravo/search.yaml, a file of team bravo" in err
