@@ -17,7 +17,7 @@ from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
-from compiler.model import build, checks, shared_builds, team_renames
+from compiler.model import build, checks, shared_builds, team_claims, team_renames
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
@@ -26,7 +26,7 @@ from compiler.output.command import regenerate_command as regenerate_command  # 
 from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
 from compiler.spec import discovery, foreign, jsonnet_total, loader, prune, schema
-from compiler.spec.document import Document
+from compiler.spec.document import Document, Path
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
 from compiler.targets.prometheus import oversized_objects
@@ -262,6 +262,7 @@ def _spec(
     pruned = prune.prune(doc, found) if found and not schema.stopped(found) else None
     if found and pruned is None:
         return found, None, [], []
+    found = [*found, *_import_problems(doc, against, pruned.broken if pruned else frozenset())]
     if pruned:
         unsure = against.unsure
         own = Unsure(pruned.broken, unsure.platform, unsure.no_platform, slo_words(doc.data, pruned.broken))
@@ -272,10 +273,19 @@ def _spec(
         diagnostics.extend(checks.check_slos(service, _slo_positions(doc), doc.locate))
         return diagnostics, service, receivers, []
     diagnostics, service, receivers = shared(doc)  # a spec without schema errors: maybe renamed from its shape's
+    diagnostics = [*found, *diagnostics]  # its imports' problems: judged here, a shared build knows no imports
     if service is None or diagnostics:  # built for the fleet checks only; `load_fleet` reports and stops
         return diagnostics, service, receivers, []
     explained = explain_skipped(service, doc.data, against.defaults) if notes else []
     return diagnostics, service, receivers, [f"{service.name}: {n}" for n in explained]
+
+
+def _import_problems(doc: Document, against: _Platform, broken: frozenset[Path]) -> list[Diagnostic]:
+    """A Jsonnet spec's imports of another team's or a secret file (model/team_claims.py), when its team is known."""
+    team = doc.data.get("team") if isinstance(doc.data, dict) else None
+    if not doc.imports or not isinstance(team, str) or ("team",) in broken or against.unsure.secrets():
+        return []
+    return team_claims.import_problems(doc.file, doc.imports, team, against.platform.secrets)
 
 
 def _built(doc: Document, against: _Platform) -> shared_builds.Built:

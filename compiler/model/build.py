@@ -58,7 +58,7 @@ from compiler.model.selector_labels import metric_matcher_problems, service_labe
 from compiler.model.sli_kinds import gauge_names, histogram_names
 from compiler.model.symptoms import cover_symptoms, sli_aggregation_problems
 from compiler.model.targets_text import exact_targets, targets_text_problems, widened_target_warnings
-from compiler.model.team_claims import claim_problem, import_problems
+from compiler.model.team_claims import claim_problem
 from compiler.model.team_totals import platform_limits
 from compiler.model.teams import (
     fallback_route,
@@ -293,11 +293,11 @@ def build_service(
     # a misspelt team's receivers judged as that team's were two follow-on errors (secret file, Slack channel)
     misspelt = bool(problem and "did you mean" in problem and not unsure.team(str(data["team"])))
     routes = _service_routes(data, platform, receivers, Ctx(doc, []) if misspelt else ctx, unsure)
-    if not unsure.secrets():  # team: proven by the spec's folder; its imports, its team's to read
-        if claim := claim_problem(doc.file, doc.real_file, data["team"], platform.secrets):
-            ctx.error(("team",), claim)
-        ctx.diagnostics.extend(import_problems(doc.file, doc.imports, str(data["team"]), platform.secrets))
-    if (clash := operator_secret_clash(str(data["team"]), platform.secrets)) and not unsure.secrets():
+    claim = claim_problem(doc.file, doc.real_file, data["team"], platform.secrets)  # team: proven by the spec's folder
+    if claim and not unsure.secrets():
+        ctx.error(("team",), claim)
+    clash = operator_secret_clash(str(data["team"]), platform.secrets)
+    if clash and not unsure.secrets():
         ctx.error(("team",), clash)
     for where, message in [*link_problems(data.get("links") or {}, ("links",)), *text_problems(data, platform=False)]:
         ctx.error(where, message)

@@ -287,8 +287,8 @@ class SharedBuilds:
 
     def _key(self, doc: Document) -> tuple[_Key, _Names] | None:
         data = doc.data
-        if not self._on or not isinstance(data, dict) or doc.imports:
-            return None  # whose files a spec's imports are depends on its team: judged per spec
+        if not self._on or not isinstance(data, dict):
+            return None
         name, team = data.get("service"), data.get("team")
         if not isinstance(name, str) or not isinstance(team, str) or not name or not team:
             return None
