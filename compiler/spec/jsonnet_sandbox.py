@@ -75,9 +75,10 @@ class TimedOut(InputError):
     """An evaluation stopped at its time limit."""
 
 
-# The wall-clock backstop of an evaluation, as a multiple of its CPU limit: a child given a tenth of a core on a
-# loaded machine still finishes; one that is stuck (or starved for longer) is stopped.
-WALL_FACTOR = 10.0
+# The wall-clock backstop of an evaluation, as a multiple of its CPU limit: a child given a thirtieth of a core on a
+# loaded machine still finishes (at load 28-32 on 2 cores, round 47, a child got less than an eleventh: 10 x
+# stopped a 1 CPU-s evaluation at 11 s); one that is stuck (or starved for longer) is stopped.
+WALL_FACTOR = 30.0
 _POLL_SECONDS = 0.25  # how often a long evaluation's CPU is read (a sound spec replies in milliseconds)
 _START_SECONDS = 60.0  # an interpreter start and a few imports; minutes would mean something is broken
 

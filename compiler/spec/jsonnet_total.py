@@ -6,8 +6,9 @@ another before anything is counted, so a team could add N files that each run ju
 kept `obsc validate` busy for 90 s (round 46), in every team's CI, and nothing stopped at a total. The allowance is
 per compile, not per team: a Jsonnet spec's team is known only once it has been evaluated, and every team waits
 on the same compile. An evaluation is given what is left of the allowance when that is less than its own limit;
-once the allowance is spent, the remaining Jsonnet specs are not evaluated (the compile fails at the file where it
-ran out, naming the slowest files). Platform files and standard dashboards (the platform's own) do not count.
+once the allowance is spent, the remaining Jsonnet specs are not evaluated (the compile fails at the file that spent
+the most, naming where it ran out and the slowest files). Platform files and standard dashboards (the platform's
+own) do not count.
 """
 
 from __future__ import annotations
@@ -71,17 +72,21 @@ class SpecTime:
             raise InputError([]) from None
 
     def problem(self) -> Diagnostic | None:
-        """One located problem when the allowance ran out, at the file whose evaluation it stopped."""
+        """One located problem when the allowance ran out, at the file that spent the most of it: the file where it
+        ran out may be another team's, whose CI was then told its spec was at fault (round 46's open item)."""
         if not self.ran_out_at:
             return None
         slowest = sorted(self.spent.items(), key=lambda item: (-item[1], item[0]))[:_NAMED_FILES]
         named = ", ".join(f"{path} ({seconds:.1f} s)" for path, seconds in slowest)
         after = len(self.not_evaluated)
         skipped = f"; {after} Jsonnet spec file(s) after it were not evaluated" if after else ""
+        spender = slowest[0][0] if slowest and slowest[0][1] > 0 else self.ran_out_at
+        stopped = "this one" if spender == self.ran_out_at else self.ran_out_at
+        most = "" if spender == self.ran_out_at else f"; this one spent the most ({slowest[0][1]:.1f} s)"
         message = (
             f"Jsonnet spec files took more than {self.total:g} s of CPU time to evaluate in all (this compile's "
-            f"allowance: {TOTAL_VARIABLE}, by default {EVALUATIONS_PER_TOTAL} x OBSC_JSONNET_TIMEOUT); stopped at this "
-            f"one{skipped}. "
+            f"allowance: {TOTAL_VARIABLE}, by default {EVALUATIONS_PER_TOTAL} x OBSC_JSONNET_TIMEOUT){most}; stopped "
+            f"at {stopped}{skipped}. "
             f"Slowest: {named}. Every team's CI evaluates every spec: make them cheaper, or raise {TOTAL_VARIABLE}"
         )
-        return Diagnostic(Location(self.ran_out_at, 1, 1), (), message)
+        return Diagnostic(Location(spender, 1, 1), (), message)

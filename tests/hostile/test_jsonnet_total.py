@@ -33,24 +33,24 @@ def test_spec_files_that_each_run_to_their_own_limit_stop_at_the_total(
     (specs / "platform.yaml").write_text(PLATFORM)
     for n in range(1, 5):
         (specs / f"spin{n}.jsonnet").write_text(SPIN % n)
-    # the first evaluation takes its 0.5 CPU-s (and up to a reading's slack): the second gets less than its own
-    monkeypatch.setenv("OBSC_JSONNET_TIMEOUT", "0.5")
-    monkeypatch.setenv("OBSC_JSONNET_TOTAL", "0.8")
+    # the first evaluation takes its 1 CPU-s (and up to a reading's slack): the second gets at most 0.2 s
+    monkeypatch.setenv("OBSC_JSONNET_TIMEOUT", "1")
+    monkeypatch.setenv("OBSC_JSONNET_TOTAL", "1.2")
     start = time.monotonic()
     result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
     assert result.code == 2, result.out + result.err
-    assert f"{specs}/spin1.jsonnet:1:1 $: Jsonnet evaluation took longer than 0.5 s" in result.err
+    assert f"{specs}/spin1.jsonnet:1:1 $: Jsonnet evaluation took longer than 1 s" in result.err
+    # said at the file that spent the allowance, not at the one where it ran out (perhaps another team's)
     assert (
-        f"{specs}/spin2.jsonnet:1:1 $: Jsonnet spec files took more than 0.8 s of CPU time to evaluate in all (this "
-        "compile's allowance: OBSC_JSONNET_TOTAL, by default 6 x OBSC_JSONNET_TIMEOUT); stopped at this one; 2 "
-        "Jsonnet spec file(s) after it were not evaluated. Slowest: "
+        f"{specs}/spin1.jsonnet:1:1 $: Jsonnet spec files took more than 1.2 s of CPU time to evaluate in all (this "
+        "compile's allowance: OBSC_JSONNET_TOTAL, by default 6 x OBSC_JSONNET_TIMEOUT); this one spent the most ("
     ) in result.err
-    # spin1 is named among the slowest, but not always first: on a loaded machine spin2 may use more of the rest
+    assert f"s); stopped at {specs}/spin2.jsonnet; 2 Jsonnet spec file(s) after it were not evaluated." in result.err
     slowest = result.err.split("Slowest: ", 1)[1].split(". Every team's CI", 1)[0]
-    assert f"{specs}/spin1.jsonnet (" in slowest, slowest
+    assert slowest.startswith(f"{specs}/spin1.jsonnet (") and f"{specs}/spin2.jsonnet (" in slowest, slowest
     assert "spin3.jsonnet:" not in result.err and "spin4.jsonnet:" not in result.err
     assert not (tmp_path / "out").exists()
-    assert time.monotonic() - start < 20  # four evaluations at their own limit: ~6 s, more on a loaded machine
+    assert time.monotonic() - start < 60  # 1.2 CPU-s of evaluation; a loaded machine's wall time is longer
 
 
 def _timing_out(seconds: float, spent: Callable[[float], None]) -> str:
@@ -76,11 +76,32 @@ def test_an_evaluation_gets_what_is_left_and_its_own_limit_keeps_its_own_message
         budget.evaluate("d.jsonnet", quick)
     assert skipped.value.diagnostics == () and given == [10.0, 10.0]
     problem = budget.problem()
-    assert problem is not None and problem.location == Location("c.jsonnet", 1, 1)
-    assert "1 Jsonnet spec file(s) after it were not evaluated" in problem.message
+    assert problem is not None and problem.location == Location("a.jsonnet", 1, 1)  # the first of the slowest
+    assert "this one spent the most (7.0 s); stopped at c.jsonnet; 1 Jsonnet spec file(s) after it" in problem.message
     assert "Slowest: a.jsonnet (7.0 s), b.jsonnet (7.0 s), c.jsonnet (6.0 s)" in problem.message
 
-    own = SpecTime(total=60.0, per_evaluation=10.0)
+    own = SpecTime(total=60.0, per_evaluation=10.0)  # an evaluation's own limit: its own message, no total's
     with pytest.raises(TimedOut, match="took longer than 10 s"):
         own.evaluate("e.jsonnet", _timing_out)
     assert own.problem() is None
+
+
+def test_the_total_is_said_at_the_team_file_that_spent_it_not_where_it_ran_out() -> None:
+    """Alpha's spec spent 9 of 10 s; bravo's, evaluated next, ran out: bravo's CI was told bravo's file was at fault."""
+
+    def taking(used: float) -> Callable[[float, Callable[[float], None]], str]:
+        def run(seconds: float, spent: Callable[[float], None]) -> str:
+            if used > seconds:
+                return _timing_out(seconds, spent)
+            spent(used)
+            return "{}"
+
+        return run
+
+    budget = SpecTime(total=10.0, per_evaluation=10.0)
+    budget.evaluate("teams/alpha/slow.jsonnet", taking(9.0))
+    with pytest.raises(InputError):
+        budget.evaluate("teams/bravo/search.jsonnet", taking(2.0))
+    problem = budget.problem()
+    assert problem is not None and problem.location == Location("teams/alpha/slow.jsonnet", 1, 1)
+    assert "this one spent the most (9.0 s); stopped at teams/bravo/search.jsonnet." in problem.message
