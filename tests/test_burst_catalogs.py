@@ -86,9 +86,10 @@ def _check(groups: list[dict[str, Any]]) -> None:
 
 
 def _burst_window_fits(rule: dict[str, Any]) -> None:
-    """The record's windows: short (its label), burst and long (its two errors rates: long first)."""
+    """The record's windows: short (its label), burst and long (its first two errors rates: long first; a coarse
+    long window's is read again beside the coarse tier's count of the burst window: counted_short.young_burst_read)."""
     short = parse_duration(rule["labels"]["window"])
-    long, burst = (parse_duration(w) for w in re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"])))
+    long, burst = (parse_duration(w) for w in re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"]))[:2])
     assert short < burst < long
     tiers = recording_tiers()
     assert not tiers.is_coarse(burst) or (tiers.is_coarse(long) and not tiers.is_coarse(short))

@@ -338,7 +338,7 @@ def burst_over_mutations(record: str, expr: str) -> Iterator[tuple[str, str]]:
     for n, m in enumerate(_COMPARISON.finditer(expr), 1):
         op, rhs = m.group(1), m.group(3)
         yield f"comparison {n} ({op} {rhs}) flipped", f"{expr[: m.start()]}{_FLIP[op]} {rhs}{expr[m.end() :]}"
-    long, burst = re.findall(r"sli_errors:rate(\w+)\{", expr)
+    long, burst = re.findall(r"sli_errors:rate(\w+)\{", expr)[:2]  # the 1d/2h ticket's coarse read repeats its long
     yield f"burst window {burst} read instead as {long}", re.sub(rf"rate{burst}\{{", f"rate{long}{{", expr)
 
 

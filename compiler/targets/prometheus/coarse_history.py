@@ -64,9 +64,15 @@ def guard_rate_expr(selector: str, window: str, seconds: int, bridge_seconds: in
     second notification, when only 15 minutes were bridged); data that never returns lets the ticket go once the
     short window, which then holds nothing either, has passed (SLODataMissing says why). The gap's time counts
     at the window's mean rate."""
+    return f"{guard_count_expr(selector, window, seconds, bridge_seconds)} / {seconds}"
+
+
+def guard_count_expr(selector: str, window: str, seconds: int, bridge_seconds: int) -> str:
+    """The window's bad events as the guard counts them (`guard_rate_expr` times the window): any window, so the
+    1d/2h ticket's burst record can read its 6h window from the same coarse samples and span as its 1d one."""
     bad_c, since = names.SLI_ERRORS_COARSE + selector, names.SLI_COARSE_SINCE + selector
     kept = format_duration(max(bridge_seconds, SINCE_GAP_INTERVALS * recording_tiers().coarse_interval_seconds))
     span = (
         f"clamp_max(time() - last_over_time({since}[{kept}]) + {COARSE_BASE_SECONDS}, {seconds + COARSE_BASE_SECONDS})"
     )
-    return f"avg_over_time({bad_c}[{window}]) * {span} / {seconds}"
+    return f"avg_over_time({bad_c}[{window}]) * {span}"

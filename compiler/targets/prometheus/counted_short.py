@@ -51,7 +51,8 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.rule_model import Rule, record, series
+from compiler.targets.prometheus.coarse_history import guard_count_expr
+from compiler.targets.prometheus.rule_model import Rule, label_selector, record, series
 
 # Bad slices the windows above must show in a clean window for it to end a held pair, at most. 1 let a 1-in-60
 # probe page 4-5 times in 10 h at random; 3 kept a 30-minute outage's page 13 minutes longer (README, round 34).
@@ -230,7 +231,7 @@ def started_by_counted_short(
     return [start if line == f"  {over}" else line for line in holds]
 
 
-def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -> Rule:
+def event_burst_record(own: dict[str, str], short: int, burst: int, long: int, coarse_read: str = "") -> Rule:
     """names.SLI_BURST_OVER of an event-count pair (model/burst_windows.py `event_burst_of`): 1 while its short
     window is clean with EVENT_BURST_EVENTS events or more, those events times the burst window's ratio reach
     EVENT_BURST_SHOWN failures, and every failure of the long window lies in the burst window (errors rate x
@@ -238,14 +239,19 @@ def event_burst_record(own: dict[str, str], short: int, burst: int, long: int) -
     other label (groups, generated lanes) matches, so each series says so of its own events; the record keeps the
     first operand's labels (the short window's), so no `group_left` is needed: a one-to-one product drops `window`,
     and the `and` around it ignores it. (Without a `group_*` word the generated tests' placement, hosts.py, which
-    searches rule texts for fed names such as `up` as substrings, no longer reads every burn alert as reading `up`.)"""
+    searches rule texts for fed names such as `up` as substrings, no longer reads every burn alert as reading `up`.)
+    `coarse_read`: the burst window's failures as the coarse tier counts them (`young_burst_read`), a second way
+    for every failure to lie inside it."""
     name = {s: format_duration(s) for s in (short, burst, long)}
     events = f"{series(names.sli_total_rate(name[short]), own)} * {short}"
     join = f"ignoring ({names.LABEL_WINDOW})"
     clean = f"({series(names.sli_error_ratio(name[short]), own)} == 0) + 1"
     dense = f"{events} * {join} {series(names.sli_error_ratio(name[burst]), own)} >= {_floor(EVENT_BURST_SHOWN)}"
     failures = [f"{series(names.sli_errors_rate(name[s]), own)} * {s}" for s in (long, burst)]
-    inside = f"{failures[0]} <= {join} {failures[1]} + {decimal_text(EVENT_BURST_SLACK)}"
+    slack = decimal_text(EVENT_BURST_SLACK)
+    inside = f"{failures[0]} <= {join} {failures[1]} + {slack}"
+    if coarse_read:
+        inside += f"\nor\n{failures[0]} <= {join} {coarse_read} + {slack}"
     expr = f"{clean}\nand {events} >= {_floor(EVENT_BURST_EVENTS)}\nand {join}\n({dense})\nand {join}\n({inside})"
     return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: name[short]})
 
@@ -260,8 +266,25 @@ def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -
     coarse: list[Rule] = []
     for short, (burst, long) in sorted(ends.items()):
         tier = coarse if recording_tiers().is_coarse(long) else fast
-        tier.append(event_burst_record(own, short, burst, long))
+        tier.append(event_burst_record(own, short, burst, long, young_burst_read(slo, own, burst, long)))
     return fast, coarse
+
+
+def young_burst_read(slo: Slo, own: dict[str, str], burst: int, long: int) -> str:
+    """The failures of a fast-tier `burst` window as the coarse tier counts them (its samples, the span since the
+    SLO was first seen: coarse_history.guard_count_expr), for a pair whose `long` window the guard counts there
+    (the 1d/2h ticket's 6h); "" for other pairs. The guard's span gives the first sample its whole 5m, right at
+    the coarse interval; evaluated more often (promtool, every generated test and replay) a young SLO's count
+    over-read by the share of its first sample: 23.61 of 23 failures 90 minutes after a 30-minute outage at
+    0.01 req/s, past the raw 6h window's count and its slack, so a ticket opened in the SLO's first hours waited
+    for its 1d window (up 75 -> 1,529). Read with the same span, the burst window's count is the long one's while
+    every failure the coarse tier saw lies in it, however often it is evaluated; the raw comparison stays (an SLO
+    deployed over old counters ends as before)."""
+    tiers = recording_tiers()
+    if not tiers.is_coarse(long) or tiers.is_coarse(burst):
+        return ""
+    bridge = min(w.short_seconds for w in slo.windows if w.long_seconds == long)
+    return guard_count_expr(label_selector(own), format_duration(burst), burst, bridge)
 
 
 def _floor(count: int) -> str:

@@ -5,11 +5,13 @@ min_bad_events guard. slo_plan.py and slo_group_cases.py build their cases from 
 from __future__ import annotations
 
 import dataclasses
+import math
 from decimal import ROUND_UP, Decimal
 
 from compiler.model.burnrate import BurnWindow, recording_tiers
 from compiler.model.burst_windows import EVENT_BURST_EVENTS, EVENT_BURST_SHOWN
 from compiler.model.units import decimal_text, format_duration
+from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS
 from compiler.targets.prometheus.counted_short import start_counted
 from compiler.targets.prometheus.promtool.cases import off_ties
 from compiler.targets.prometheus.promtool.series import fed
@@ -243,7 +245,57 @@ def event_burst_states(
             f"at {decimal_text(ratio)} holding {decimal_text(share)}x the {w.long}'s failures ({why}), alerting: {verb}"
         )
         out.append((title, state, ends))
+    return out + young_burst_states(where, w, line, total, steps, burst, events, ratio)
+
+
+def young_burst_states(
+    where: str,
+    w: BurnWindow,
+    line: Decimal,
+    total: Decimal,
+    steps: tuple[int, ...],
+    burst: tuple[int, int],
+    events: Decimal,
+    ratio: Decimal,
+) -> list[tuple[str, _State, bool]]:
+    """`event_burst_states`' case of a pair whose long window is in the coarse tier and burst window in the fast
+    one (the 1d/2h ticket's 6h): the coarse tier has seen just the burst window (`_State.coarse_seen`), so its
+    count of the burst window (counted_short.young_burst_read) holds every failure of the long one, while the
+    fast burst window, at the same ratio and events as the case that holds, counts 0.8x of them: names.SLI_BURST_OVER
+    is 1 on the coarse read alone, the ticket ends. Kills that read dropped, flipped, or read over the long window's
+    span (its clamp at the long window: a whole period's history then reads as inside, and the case that holds
+    stops)."""
+    window, long = burst
+    if not recording_tiers().is_coarse(long) or recording_tiers().is_coarse(window):
+        return []
+    out = []
+    failures = line * ABOVE * total * long  # the long window's, as the guard counts them
+    for seen, ends in ((window, True), (_past(window, failures), False)):
+        state = counted_clean_state(w, line * ABOVE, total, steps, line, events * line)
+        for seconds in steps:
+            state.ratios[seconds], state.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
+        state.coarse, state.coarse_seen = fed(line * ABOVE * long / seen), seen
+        state.ratios[window], state.totals[window] = ratio, fed(failures * BELOW / (ratio * window))
+        verb, why = ("stops", "holds them all: a burst over") if ends else ("fires", f"holds {OLDER_MISSED} fewer")
+        title = (
+            f"{where} {w.long} at 1.25x, a clean {w.short} too thin to end it alone, {format_duration(seen)} of "
+            f"history seen, the {format_duration(window)} at {decimal_text(ratio)} holding 0.8x the {w.long}'s "
+            f"failures (the coarse tier's count of it {why}), alerting: {verb}"
+        )
+        out.append((title, state, ends))
     return out
+
+
+# Failures of the long window the coarse tier's count of the burst window misses in `young_burst_states`' case
+# that holds: past EVENT_BURST_SLACK (0.1), short of one failure (a slack of 1 would end it).
+OLDER_MISSED = Decimal("0.5")
+
+
+def _past(window: int, failures: Decimal) -> int:
+    """History seen (whole seconds, up to failures / seen more than OLDER_MISSED: short of one failure below some
+    10,000 a day) whose first OLDER_MISSED of the long window's `failures` (the coarse 5m rate times the span:
+    coarse_history.guard_count_expr) lie before the burst `window`'s span (its 5m more)."""
+    return math.ceil((window + COARSE_BASE_SECONDS) / (1 - OLDER_MISSED / failures))
 
 
 def coarse_burst_states(

@@ -20,7 +20,6 @@ from compiler.model.burst_windows import (
 from compiler.model.sli_kinds import SLICE_KINDS
 from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
-from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS
 from compiler.targets.prometheus.counted_short import (
     LESS_ONE,
     LONE_FAILURE,
@@ -32,6 +31,7 @@ from compiler.targets.prometheus.counted_short import (
     start_counted,
 )
 from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, seen_since
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
@@ -229,15 +229,18 @@ def burst_over(state: _State, short: int, burst: Burst) -> bool:
 
 def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
     """names.SLI_BURST_OVER of an event-count pair as recorded from the state (counted_short.event_burst_record):
-    its short window fed and clean with EVENT_BURST_EVENTS events or more, those times the burst window's ratio
-    at least EVENT_BURST_SHOWN, the long window's failures at most the burst window's (+ EVENT_BURST_SLACK)."""
+    its short window fed and clean with EVENT_BURST_EVENTS events or more, those times the burst window's ratio at
+    least EVENT_BURST_SHOWN, the long window's failures at most the burst window's (+ EVENT_BURST_SLACK), or at most
+    the coarse tier's count of the burst window (coarse_seen.py)."""
     if burst is None or not state.fed(short) or state.window(short)[3] != 0 or not state.fed(burst[0]):
         return False
     window, long = burst
     events = float(decimal_text(state.total_of(short))) * short
     if events < _floor(EVENT_BURST_EVENTS) or events * state.window(window)[3] < _floor(EVENT_BURST_SHOWN):
         return False
-    return state.window(long)[2] * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
+    long_read = state.window(long)[2]
+    inside = long_read * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
+    return inside or coarse_read_inside(long_read, state.coarse_seen, window, long)  # a young SLO's too
 
 
 def event_bursts(
@@ -413,13 +416,6 @@ class Feed:
                 since = InputSeries(names.SLI_COARSE_SINCE, labels, count) if count else None
                 out.append(since or history_start(labels, self.period, bad))
         return tuple(out)
-
-
-def seen_since(seen: int, step: int, samples: int) -> str:
-    """names.SLI_COARSE_SINCE values for a coarse tier that has seen `seen` seconds at every sample time (`step`
-    seconds apart, `samples` of them): it moves with time, so the share each coarse window covers stays the same
-    (coarse_history.py: the first sample covers its 5m); "" for `seen` 0 (a whole period: `history_start`)."""
-    return f"{COARSE_BASE_SECONDS - seen}+{step}x{samples}" if seen else ""
 
 
 def history_start(labels: tuple[tuple[str, str], ...], period: int, like: str) -> InputSeries:
