@@ -71,5 +71,26 @@ def test_what_is_no_crash_loop_stays_quiet_at_every_scrape(tmp_path: Path) -> No
 def test_a_one_minute_hold_reads_the_crash_loop_branch_too() -> None:
     # Asked of the expression (a replay costs ~5 CPU-s): a hand mutant of round 45 keeping the plain condition
     # alone at holds of a minute or less passed every test; a hold of 0 has no window to read
-    assert 'max(avg_over_time(up{job="x"}[2m])) < 0.5' in service_down_expr('up{job="x"}', 60)
+    assert 'max(avg_over_time(up{job="x"}[2m])) < 0.500001' in service_down_expr('up{job="x"}', 60)
     assert "avg_over_time" not in service_down_expr('up{job="x"}', 0)
+
+
+def test_a_loop_up_exactly_half_its_scrapes_pages(tmp_path: Path) -> None:
+    """Up 5 minutes in 10, scraped every 15s off the evaluation's beat (5s after it, as a real server's scrapes
+    fall): every 10m window holds 40 scrapes, 20 of them up, and `< 0.5` never paged (round 47). Half is down."""
+    offset = 5
+
+    def sample(t: int) -> str:
+        if t % SCRAPE != offset:
+            return "_"
+        return "1" if t < 1200 or (t - 1200) % 600 < 300 else "0"  # healthy to 20m, then the loop
+
+    values = " ".join(sample(i * offset) for i in range(MINUTES * 60 // offset + 1))
+    require_tool("promtool")
+    rules = _rules(tmp_path, "consumer", SPEC)
+    checks = [_firing("ServiceDown", "20m", 0)]
+    checks += [_firing("ServiceDown", at, 1) for at in ("40m", "55m", "60m", "75m", "100m")]
+    checked = rules_checked_by(rules.read_text(), [str(c["expr"]) for c in checks])
+    (tmp_path / "checked.yaml").write_text(checked)
+    series = {'up{job="consumer",instance="c1"}': values}
+    assert promtool_report(tmp_path, "checked.yaml", series, checks, input_interval=f"{offset}s") == ""

@@ -1,6 +1,6 @@
 """ServiceDown's page text beyond "no instance is up": its crash-loop branch and the groups it fires for.
 
-The rule (targets/prometheus/service_down.py) also fires while every instance was up at fewer than half of its
+The rule (targets/prometheus/service_down.py) also fires while every instance was up at half or fewer of its
 scrapes in the last twice its hold, and, for a service whose SLOs are split by a label its targets carry
 (model/down_groups.py), per group whose targets are all down. A page saying only "no instance of the service is
 up" sent the on-call to `count(up)`, which reads healthy in both cases: instances up between restarts, or the
@@ -21,7 +21,7 @@ def crash_loop(hold_seconds: int) -> str:
         return ""
     window = format_duration(2 * hold_seconds)
     return (
-        f", or while every instance was up at fewer than half of its scrapes in the last {window} "
+        f", or while every instance was up at half or fewer of its scrapes in the last {window} "
         "(a crash loop: up for a scrape now and then)"
     )
 
