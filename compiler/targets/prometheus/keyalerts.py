@@ -282,7 +282,7 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
                 if alert.key_alert.missing_fires
                 else " (none scraped is idle: it scales to zero)."
             )
-            + crash_loop_text(alert.key_alert.for_seconds),
+            + crash_loop_text(alert.key_alert.for_seconds, alert.key_alert.missing_fires),
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]

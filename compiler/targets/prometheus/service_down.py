@@ -18,7 +18,10 @@ target's own samples need no interval. The cost of reading per target: instances
 requests failing at each crash). After a long outage the condition ends up to a hold after recovery (then
 `keep_firing_for`).
 
-A group's alert (model/down_groups.py) has the same branch per group (round 28: one cluster's only proxy in a
+A crash loop whose every restart is a new instance (a new pod IP or port) is read on the service as a whole
+(`_churned`, round 47): each such instance is up for its whole short life, so no per-target share sees it.
+
+A group's alert (model/down_groups.py) has the same per-target branch per group (round 28: one cluster's only proxy in a
 crash loop paged nobody while the other clusters reported), kept only while the group has targets now: a group
 whose targets go (a cluster drained, its targets removed a scrape after reporting 0) is no group any more, not
 one down most of the window.
@@ -33,6 +36,9 @@ from __future__ import annotations
 from compiler.model.units import format_duration
 
 HALF_AND_ROUNDING = "0.500001"
+# The churn branch's moments: at scrapes of 15s or more each is read (a subquery step over the scrape interval
+# skipped scrapes, and missed loops in phase with it: round 45); oversampling a 1m scrape costs 4x, no error.
+CHURN_STEP = "15s"
 
 
 def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -> str:
@@ -40,7 +46,10 @@ def service_down_expr(up: str, hold_seconds: int, absent_is_down: bool = True) -
     down = f"(sum({up}) or vector(0)) == 0" if absent_is_down else f"sum({up}) == 0"
     if hold_seconds <= 0:
         return down
-    return f"{down}\nor on ()\n{_mostly(up, '', hold_seconds)}"
+    branches = [down, _mostly(up, "", hold_seconds)]
+    if absent_is_down:  # scaled to zero, a time with no target is idle: no churn to read
+        branches.append(_churned(up, hold_seconds))
+    return "\nor on ()\n".join(branches)
 
 
 def group_down_expr(up: str, split: tuple[str, ...], hold_seconds: int) -> str:
@@ -65,12 +74,27 @@ def _mostly(up: str, by: str, hold_seconds: int) -> str:
     return f"max{by}(avg_over_time({up}[{window}])) < {HALF_AND_ROUNDING}"
 
 
-def crash_loop_text(hold_seconds: int) -> str:
-    """The sentence ServiceDown's description adds for its crash-loop branch."""
+def _churned(up: str, hold_seconds: int) -> str:
+    """The service as a whole, whatever its instances: some target up at more than half of the moments of twice
+    the hold (CHURN_STEP apart; a moment with no target at all is down), once the service had a target in the
+    window's first half. A crash loop whose every restart is a new instance (a new pod IP or port each time) has
+    no target up at under half its own scrapes: each is up for its short life, then gone, and the gaps between
+    them are no samples. Replayed (promtool, 15s scrapes, a new instance every 90s up 30s): the other branches
+    never paged, this one did 11-13 minutes after the loop began. The first half's target keeps a service whose
+    rules came before its first target (the moments before it read as down) from paging a hold after it starts."""
+    window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
+    moments = f"avg_over_time((max({up}) or on () vector(0))[{window}:{CHURN_STEP}])"
+    return f"({moments} < {HALF_AND_ROUNDING}\nand on () count(last_over_time({up}[{hold}] offset {hold})))"
+
+
+def crash_loop_text(hold_seconds: int, churn: bool = True) -> str:
+    """The sentence ServiceDown's description adds for its crash-loop branches (`churn`: absent is down)."""
     if hold_seconds <= 0:
         return ""
     window = format_duration(2 * hold_seconds)
     return (
         f" Or every instance was up at half or fewer of its scrapes in the last {window}"
-        " (a crash loop, up for a scrape now and then)."
+        + (", or the service had an instance up at half or fewer of its moments" if churn else "")
+        + " (a crash loop, up for a scrape now and then"
+        + (", or a new instance at each restart)." if churn else ").")
     )

@@ -15,14 +15,21 @@ from compiler.model.types import KeyAlert, Service
 from compiler.model.units import format_duration
 
 
-def crash_loop(hold_seconds: int) -> str:
-    """The crash-loop branch of an alert held for `hold_seconds`, as a clause ('' without a hold: no branch)."""
+def crash_loop(hold_seconds: int, churn: bool = True) -> str:
+    """The crash-loop branches of an alert held for `hold_seconds`, as a clause ('' without a hold: no branch);
+    `churn`: it reads the service as a whole too (not a service that scales to zero)."""
     if hold_seconds <= 0:
         return ""
     window = format_duration(2 * hold_seconds)
     return (
         f", or while every instance was up at half or fewer of its scrapes in the last {window} "
         "(a crash loop: up for a scrape now and then)"
+        + (
+            ", or the service had an instance up at half or fewer of the moments of that window (a crash loop whose "
+            "every restart is a new instance)"
+            if churn
+            else ""
+        )
     )
 
 

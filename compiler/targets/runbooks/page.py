@@ -299,7 +299,11 @@ def _meaning(
     evidence = _evidence(evidence_events(service, first.key_alert.kind), first.key_alert.kind)
     for alert in alerts:
         assert alert.key_alert is not None
-        loop = down_page.crash_loop(alert.key_alert.for_seconds) if first.kind is AlertKind.SERVICE_DOWN else ""
+        loop = (
+            down_page.crash_loop(alert.key_alert.for_seconds, alert.key_alert.missing_fires)
+            if first.kind is AlertKind.SERVICE_DOWN
+            else ""
+        )
         out.append(f"- **{alert.tier.value}**: {_threshold(alert.key_alert, info.threshold)[:-1]}{evidence}{loop}.")
         if alert.key_alert.demoted:
             out.append(

@@ -23,7 +23,8 @@ from compiler.targets.prometheus.key_missing import is_missing
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
 from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
-from compiler.targets.prometheus.rule_model import ServiceRules
+from compiler.targets.prometheus.rule_model import Rule, ServiceRules
+from compiler.targets.prometheus.service_down import CHURN_STEP
 
 STEP = 60
 
@@ -60,6 +61,8 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     cases = [Case(f"{name}: up one minute in three (a crash loop)", STEP, up({0}, 3), at_end(True))]
     if flaky_quiet:
         cases = [_flaky_then_loop(cases[0], labels, values({0, 1, 2}, 5), minutes)]
+    if any(churns(r) for r in down):  # the whole service's churn branch (absent is down)
+        cases.append(_churning(down, service, hold))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
     down_from = minutes - -(-hold // STEP)  # the third group's first minute at 0 (a whole minute): fires by the end
     for split in (split for split in down_groups(service) if not ruled & set(split)):
@@ -95,3 +98,33 @@ def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str
     quiet = AlertCheck(minutes * STEP, check_at_end.alertname, ())
     title = f"{check_at_end.alertname}: up three minutes in five; then up one minute in three (a crash loop)"
     return Case(title, STEP, (InputSeries("up", labels, values),), (quiet, end))
+
+
+def churns(rule: Rule) -> bool:
+    """Whether a ServiceDown rule reads the service as a whole under churn (service_down._churned)."""
+    return f"[{format_duration(2 * rule.for_seconds)}:{CHURN_STEP}]" in rule.expr and rule.for_seconds > 0
+
+
+def _churning(down: list[Rule], service: Service, hold: int) -> Case:
+    """A crash loop whose every restart is a new instance (service_down._churned), in two stretches of twice the
+    hold and 10m: each instance up for two minutes of three, then gone (quiet at the stretch's end: the line
+    raised by half, 0.75, fires), then for one minute of three (fires at the end: the line lowered by 40%, 0.3,
+    reads a third up as up). Each instance is up for its whole life, so no per-target share sees either."""
+    stretch = 2 * hold // STEP + 10
+    minutes = 2 * stretch
+    series: list[InputSeries] = []
+    start = 0
+    while start <= minutes:
+        life = 2 if start < stretch else 1
+        values = ["_"] * (minutes + 1)
+        for m in range(start, min(start + life, minutes + 1)):
+            values[m] = "1"
+        if start + life <= minutes:
+            values[start + life] = "stale"
+        series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
+        start += 3
+    name = down[0].alert
+    quiet = AlertCheck(stretch * STEP, name, ())
+    fired = check(down, minutes * STEP, lambda r: 0.0 if churns(r) else None)
+    title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
+    return Case(title, STEP, tuple(series), (quiet, fired))

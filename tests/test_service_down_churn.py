@@ -1,0 +1,56 @@
+"""ServiceDown sees a crash loop whose every restart is a new instance (round 47).
+
+A pod that gets a new IP (or a task a new port) at each restart has an `up` series per life: up at each of its few
+scrapes, then gone (a staleness marker), the next one a gap later. No per-target share reads it (each target was up
+at every scrape it had), and the plain condition restarted its hold at each new life: a service up 30s in 90s never
+paged (round 45/46's known limit). ServiceDown now also reads the service as a whole at 15s moments, a moment with no
+target being down. What paged nothing still pages nothing: a rolling deploy, a Recreate deploy's minute with no
+target, a service whose rules came before its first target. promtool, 15s scrapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_service_down_every_scrape import MINUTES, SCRAPE, _report
+from tests.test_sli_semantics import _firing
+
+Life = tuple[int, int, int]  # start, seconds up, then seconds listed and failing (seconds)
+
+
+def _series(lives: list[Life]) -> dict[str, str]:
+    """One `up` series per life: absent before it, marked stale the scrape after it ends."""
+    out = {}
+    for n, (start, up, failing) in enumerate(lives):
+        values = []
+        for i in range(MINUTES * 60 // SCRAPE + 1):
+            t = i * SCRAPE
+            end = start + up + failing
+            value = "_" if t < start or t > end else "stale" if t == end else "1" if t < start + up else "0"
+            values.append(value)
+        out[f'up{{job="consumer",instance="10.0.{n}.1:8080"}}'] = " ".join(values)
+    return out
+
+
+HEALTHY: list[Life] = [(0, 1200, 0)]  # one instance to 20m, replaced by the loop's first life at 20m
+
+
+def test_a_crash_loop_with_a_new_instance_per_restart_pages(tmp_path: Path) -> None:
+    """A new instance every 90s from 20m, up 30s (two scrapes), then gone; from 60m one failed scrape before it
+    goes (listed 15s more). Old rule: no page at any minute."""
+    lives = HEALTHY + [(1200 + 90 * n, 30, 0 if n < 26 else 15) for n in range(54)]
+    checks = [_firing("ServiceDown", at, 0) for at in ("19m", "25m")]
+    checks += [_firing("ServiceDown", at, 1) for at in ("40m", "55m", "70m", "100m")]
+    assert _report(tmp_path, _series(lives), checks) == ""
+
+
+def test_deploys_and_a_new_service_stay_quiet(tmp_path: Path) -> None:
+    """Three instances replaced one by one at 20m (each new one 15s before its old one goes); at 50m a Recreate
+    deploy: every instance gone, a new one a minute later. A second run: the service's first target at 3m."""
+    rolling = [(0, 1200 + 30 * n, 0) for n in range(3)] + [(1185 + 30 * n, 1815 - 30 * n, 0) for n in range(3)]
+    recreate = [(3060 + 15 * n, 3000, 0) for n in range(3)]
+    checks = [_firing("ServiceDown", f"{m}m", 0) for m in range(5, MINUTES + 1, 5)]
+    assert _report(tmp_path, _series(rolling + recreate), checks) == ""
+    late = tmp_path / "late"
+    late.mkdir()
+    assert _report(late, _series([(180, MINUTES * 60, 0)]), checks) == ""
