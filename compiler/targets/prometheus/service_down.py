@@ -76,15 +76,16 @@ def _mostly(up: str, by: str, hold_seconds: int) -> str:
 
 def _churned(up: str, hold_seconds: int) -> str:
     """The service as a whole, whatever its instances: some target up at more than half of the moments of twice
-    the hold (CHURN_STEP apart; a moment with no target at all is down), once the service had a target in the
-    window's first half. A crash loop whose every restart is a new instance (a new pod IP or port each time) has
+    the hold (CHURN_STEP apart; a moment with no target at all is down), once the service had a target a hold ago or
+    earlier (within twice the hold: read over the hold alone, a 1m hold's 1m span fell between two lives of a loop,
+    and the hold restarted). A crash loop whose every restart is a new instance (a new pod IP or port each time) has
     no target up at under half its own scrapes: each is up for its short life, then gone, and the gaps between
     them are no samples. Replayed (promtool, 15s scrapes, a new instance every 90s up 30s): the other branches
-    never paged, this one did 11-13 minutes after the loop began. The first half's target keeps a service whose
-    rules came before its first target (the moments before it read as down) from paging a hold after it starts."""
+    never paged, this one did 11-13 minutes after the loop began. The earlier target keeps a service whose rules
+    came before its first target (the moments before it read as down) from paging a hold after it starts."""
     window, hold = format_duration(2 * hold_seconds), format_duration(hold_seconds)
     moments = f"avg_over_time((max({up}) or on () vector(0))[{window}:{CHURN_STEP}])"
-    return f"({moments} < {HALF_AND_ROUNDING}\nand on () count(last_over_time({up}[{hold}] offset {hold})))"
+    return f"({moments} < {HALF_AND_ROUNDING}\nand on () count(last_over_time({up}[{window}] offset {hold})))"
 
 
 def crash_loop_text(hold_seconds: int, churn: bool = True) -> str:
