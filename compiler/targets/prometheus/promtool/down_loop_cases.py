@@ -58,7 +58,12 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
         return (check(down, minutes * STEP, lambda r: 0.0 if fires else None, lane=lane),)
 
     name = down[0].alert
-    cases = [Case(f"{name}: up one minute in three (a crash loop)", STEP, up({0}, 3), at_end(True))]
+    # two instances up in turn: each a third of its scrapes (the per-target branch), the service two thirds of its
+    # moments (the churn branch quiet): with one instance both branches fired, and either one dropped passed
+    turn = (*up({0}, 3), InputSeries("up", up_labels(service, "b"), values({1}, 3)))
+    cases = [
+        Case(f"{name}: two instances up one minute in three each, in turn (a crash loop)", STEP, turn, at_end(True))
+    ]
     if flaky_quiet:
         cases = [_flaky_then_loop(cases[0], labels, values({0, 1, 2}, 5), minutes)]
     if any(churns(r) for r in down):  # the whole service's churn branch (absent is down)
@@ -91,13 +96,15 @@ def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str
     third of its scrapes, or within one); the flaky minutes before the loop only raise the share up early on, so the
     page starts a little later, long before the check. (Not chain.py: its quiet step, nothing scraped, would
     hold ServiceDown.)"""
-    (series,) = loop.series
+    series, other = loop.series
     values = f"{flaky} {series.values}"
+    absent = " ".join("_" for _ in flaky.split())
     (check_at_end,) = loop.alerts
     end = AlertCheck(check_at_end.at + (minutes + 1) * STEP, check_at_end.alertname, check_at_end.firing)
     quiet = AlertCheck(minutes * STEP, check_at_end.alertname, ())
-    title = f"{check_at_end.alertname}: up three minutes in five; then up one minute in three (a crash loop)"
-    return Case(title, STEP, (InputSeries("up", labels, values),), (quiet, end))
+    title = f"{check_at_end.alertname}: up three minutes in five; then two instances up one minute in three in turn"
+    fed = (InputSeries("up", labels, values), InputSeries("up", other.labels, f"{absent} {other.values}"))
+    return Case(title, STEP, fed, (quiet, end))
 
 
 def churns(rule: Rule) -> bool:
