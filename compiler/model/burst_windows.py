@@ -97,6 +97,15 @@ def ends_of(
 # one older by the coarse tier's history (slo_state._State.coarse_seen: one day seen, every failure inside).
 EVENT_BURST_EVENTS = 3
 EVENT_BURST_SHOWN = 2
+# A dense burst (round 47): the busiest EVENT_BURST_PEAK seconds of the burst window hold EVENT_BURST_PEAK_SHARE of
+# its failures or more, and EVENT_BURST_PEAK_LEAST failures or more. The density gate above asks the clean short
+# window to show EVENT_BURST_SHOWN failures at the burst window's ratio, about 8 failures at any traffic: at 1
+# req/min (99.9%/30d) 5 failures in 5 minutes held the 6h/30m page 360 minutes. A stream failing at random
+# spreads its failures: at 0.6 req/min, 10% failing, its busiest 5 minutes hold 1 or 2 of the 2h window's 5-7.
+# Page pairs only (their long window in the fast tier): a ticket's burst end is left as round 43/45 measured it.
+EVENT_BURST_PEAK = 300
+EVENT_BURST_PEAK_SHARE = Decimal("0.8")
+EVENT_BURST_PEAK_LEAST = 3
 # Failures allowed outside the burst window: the rates are extrapolated, so two windows' counts of the same
 # failures differ in their last digits (errors rate x seconds).
 EVENT_BURST_SLACK = Decimal("0.1")
@@ -140,3 +149,12 @@ def event_burst_ends_of(
     line = dict(zip(windows, lines, strict=True))
     guarded = sorted({w.long_seconds for w in windows})  # the coarse windows whose failures the guard counts
     return ends_of(recorded, windows, lambda recorded, w: event_burst_of(recorded, w, line[w], counted, guarded))
+
+
+def event_burst_peak(recorded: Sequence[int], short: int, long: int) -> int | None:
+    """The window (seconds) whose busiest stretch of the burst window tells a dense burst (EVENT_BURST_PEAK) for an
+    event-count pair over `short` and `long`: recorded, shorter than the short window, and the long window in the
+    fast tier (a page's); None otherwise."""
+    if EVENT_BURST_PEAK not in recorded or short <= EVENT_BURST_PEAK or recording_tiers().is_coarse(long):
+        return None
+    return EVENT_BURST_PEAK

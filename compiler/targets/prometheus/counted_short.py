@@ -43,10 +43,13 @@ from compiler.model.burnrate import (
 )
 from compiler.model.burst_windows import (
     EVENT_BURST_EVENTS,
+    EVENT_BURST_PEAK_LEAST,
+    EVENT_BURST_PEAK_SHARE,
     EVENT_BURST_SHOWN,
     EVENT_BURST_SLACK,
     burst_ends,
     event_burst_ends,
+    event_burst_peak,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
 from compiler.model.types import BurnWindow, Slo, Tier
@@ -231,7 +234,9 @@ def started_by_counted_short(
     return [start if line == f"  {over}" else line for line in holds]
 
 
-def event_burst_record(own: dict[str, str], short: int, burst: int, long: int, coarse_read: str = "") -> Rule:
+def event_burst_record(
+    own: dict[str, str], short: int, burst: int, long: int, coarse_read: str = "", peak: int | None = None
+) -> Rule:
     """names.SLI_BURST_OVER of an event-count pair (model/burst_windows.py `event_burst_of`): 1 while its short
     window is clean with EVENT_BURST_EVENTS events or more, those events times the burst window's ratio reach
     EVENT_BURST_SHOWN failures, and every failure of the long window lies in the burst window (errors rate x
@@ -241,13 +246,17 @@ def event_burst_record(own: dict[str, str], short: int, burst: int, long: int, c
     and the `and` around it ignores it. (Without a `group_*` word the generated tests' placement, hosts.py, which
     searches rule texts for fed names such as `up` as substrings, no longer reads every burn alert as reading `up`.)
     `coarse_read`: the burst window's failures as the coarse tier counts them (`young_burst_read`), a second way
-    for every failure to lie inside it."""
+    for every failure to lie inside it. With a `peak` window (a page's: burst_windows.event_burst_peak) the
+    density gate also passes on a dense burst: the burst window's busiest `peak` holds EVENT_BURST_PEAK_LEAST
+    failures and EVENT_BURST_PEAK_SHARE of them."""
     name = {s: format_duration(s) for s in (short, burst, long)}
     events = f"{series(names.sli_total_rate(name[short]), own)} * {short}"
     join = f"ignoring ({names.LABEL_WINDOW})"
     clean = f"({series(names.sli_error_ratio(name[short]), own)} == 0) + 1"
     dense = f"{events} * {join} {series(names.sli_error_ratio(name[burst]), own)} >= {_floor(EVENT_BURST_SHOWN)}"
     failures = [f"{series(names.sli_errors_rate(name[s]), own)} * {s}" for s in (long, burst)]
+    if peak is not None:
+        dense += f"\nor {_dense_peak(own, peak, burst, failures[1])}"
     slack = decimal_text(EVENT_BURST_SLACK)
     inside = f"{failures[0]} <= {join} {failures[1]} + {slack}"
     if coarse_read:
@@ -256,17 +265,27 @@ def event_burst_record(own: dict[str, str], short: int, burst: int, long: int, c
     return record(names.SLI_BURST_OVER, expr, {**own, names.LABEL_WINDOW: name[short]})
 
 
+def _dense_peak(own: dict[str, str], peak: int, burst: int, failed: str) -> str:
+    """The busiest `peak` seconds of the `burst` window hold EVENT_BURST_PEAK_LEAST failures or more and
+    EVENT_BURST_PEAK_SHARE of its failures (`failed`) or more: the recorded peak rate's highest over the window."""
+    busiest = f"max_over_time({series(names.sli_errors_rate(format_duration(peak)), own)}[{format_duration(burst)}])"
+    least = f"{busiest} * {peak} >= {_floor(EVENT_BURST_PEAK_LEAST)}"
+    return f"({least}) >= ignoring ({names.LABEL_WINDOW}) {failed} * {decimal_text(EVENT_BURST_PEAK_SHARE)}"
+
+
 def event_burst_records(slo: Slo, own: dict[str, str], alerts: list[AlertDef]) -> tuple[list[Rule], list[Rule]]:
     """`event_burst_record` of each of the `alerts`' pairs whose burst may end it (none for other SLI kinds): the
     fast tier's, and the coarse tier's (a ticket's: its long window, or its burst window, recorded there every
     coarse interval). A record of the 1m group reading a 5m one sees it only part of the time: a sample 5 minutes
     old is past the lookback, so a ticket's record would be absent at every coarse evaluation's edge."""
     ends = event_burst_ends(slo, [a.window for a in alerts if a.window is not None])
+    recorded = recorded_windows(slo)
     fast: list[Rule] = []
     coarse: list[Rule] = []
     for short, (burst, long) in sorted(ends.items()):
         tier = coarse if recording_tiers().is_coarse(long) else fast
-        tier.append(event_burst_record(own, short, burst, long, young_burst_read(slo, own, burst, long)))
+        young = young_burst_read(slo, own, burst, long)
+        tier.append(event_burst_record(own, short, burst, long, young, event_burst_peak(recorded, short, long)))
     return fast, coarse
 
 

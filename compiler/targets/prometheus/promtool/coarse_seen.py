@@ -5,9 +5,12 @@ both the fed 5m bad rate times the span since the SLO was first seen (coarse_his
 
 from __future__ import annotations
 
+from compiler import conventions as names
 from compiler.model.burnrate import recording_tiers
 from compiler.model.burst_windows import EVENT_BURST_SLACK
 from compiler.targets.prometheus.coarse_history import COARSE_BASE_SECONDS
+from compiler.targets.prometheus.promtool.cases import InputSeries
+from compiler.targets.prometheus.promtool.series import constant
 
 
 def coarse_read_inside(long_read: float, seen: int, burst: int, long: int) -> bool:
@@ -31,3 +34,9 @@ def seen_since(seen: int, step: int, samples: int) -> str:
     seconds apart, `samples` of them): it moves with time, so the share each coarse window covers stays the same
     (coarse_history.py: the first sample covers its 5m); "" for `seen` 0 (a whole period: `history_start`)."""
     return f"{COARSE_BASE_SECONDS - seen}+{step}x{samples}" if seen else ""
+
+
+def history_start(labels: tuple[tuple[str, str], ...], period: int, like: str) -> InputSeries:
+    """The coarse tier's first sample a whole period before the test (as many samples as `like`, a constant):
+    a case's coarse rates then stand for full windows, as on a server that has recorded the SLO for long."""
+    return InputSeries(names.SLI_COARSE_SINCE, labels, constant(-period, int(like.rpartition("x")[2])))

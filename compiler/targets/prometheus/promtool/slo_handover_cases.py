@@ -28,10 +28,11 @@ from compiler.targets.prometheus.promtool.cases import (
     steps_after,
 )
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
+from compiler.targets.prometheus.promtool.coarse_seen import history_start
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
 from compiler.targets.prometheus.promtool.slo_pair_states import STARTS_SHOWN
-from compiler.targets.prometheus.promtool.slo_state import counted, history_start
+from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import since_recorded, window_labels
 

@@ -58,6 +58,7 @@ from compiler.targets.prometheus.promtool.slo_pair_states import (
     slices_for,
     stray_states,
 )
+from compiler.targets.prometheus.promtool.slo_peak_states import peak_states
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     Rates,
@@ -246,6 +247,8 @@ def plan(shape: Shape) -> Plan:
             title = f"{where} {w.long} at 1.25x, a clean {w.short} with events for 1.25 failures, alerting: stops"
             add(title, clean, [at], alert_of(w))
             for title, state, ends in event_burst_states(where, w, line, busy, steps, burst):  # a burst over
+                add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
+            for title, state, ends in peak_states(where, w, line, busy, steps, burst, min_bad):  # a dense one
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
             for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts no page
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))

@@ -31,8 +31,9 @@ from compiler.targets.prometheus.counted_short import (
     start_counted,
 )
 from compiler.targets.prometheus.promtool.cases import InputSeries
-from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, seen_since
+from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, history_start, seen_since
 from compiler.targets.prometheus.promtool.groups import sample_group
+from compiler.targets.prometheus.promtool.peak_gate import dense_peak
 from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
@@ -236,7 +237,8 @@ def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
         return False
     window, long = burst
     events = float(decimal_text(state.total_of(short))) * short
-    if events < _floor(EVENT_BURST_EVENTS) or events * state.window(window)[3] < _floor(EVENT_BURST_SHOWN):
+    dense = events * state.window(window)[3] >= _floor(EVENT_BURST_SHOWN) or dense_peak(state, short, burst)
+    if events < _floor(EVENT_BURST_EVENTS) or not dense:
         return False
     long_read = state.window(long)[2]
     inside = long_read * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
@@ -416,12 +418,6 @@ class Feed:
                 since = InputSeries(names.SLI_COARSE_SINCE, labels, count) if count else None
                 out.append(since or history_start(labels, self.period, bad))
         return tuple(out)
-
-
-def history_start(labels: tuple[tuple[str, str], ...], period: int, like: str) -> InputSeries:
-    """The coarse tier's first sample a whole period before the test (as many samples as `like`, a constant):
-    a case's coarse rates then stand for full windows, as on a server that has recorded the SLO for long."""
-    return InputSeries(names.SLI_COARSE_SINCE, labels, constant(-period, int(like.rpartition("x")[2])))
 
 
 def _inputs(
