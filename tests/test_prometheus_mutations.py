@@ -338,8 +338,25 @@ def burst_over_mutations(record: str, expr: str) -> Iterator[tuple[str, str]]:
     for n, m in enumerate(_COMPARISON.finditer(expr), 1):
         op, rhs = m.group(1), m.group(3)
         yield f"comparison {n} ({op} {rhs}) flipped", f"{expr[: m.start()]}{_FLIP[op]} {rhs}{expr[m.end() :]}"
-    long, burst = re.findall(r"sli_errors:rate(\w+)\{", expr)[:2]  # the 1d/2h ticket's coarse read repeats its long
+    inside = re.search(r"sli_errors:rate(\w+)\{[^}]*\} \* \d+ <= ignoring \(window\) \S*sli_errors:rate(\w+)\{", expr)
+    assert inside is not None, expr
+    long, burst = inside.groups()
     yield f"burst window {burst} read instead as {long}", re.sub(rf"rate{burst}\{{", f"rate{long}{{", expr)
+    yield from _peak_mutations(expr)
+
+
+def _peak_mutations(expr: str) -> Iterator[tuple[str, str]]:
+    """A page's dense-burst operand (counted_short._dense_peak, round 47): dropped, its share of the burst window's
+    failures read as half (the 0.8x-the-share case holds), its least read as 0 (the 0.9x-the-least case holds)."""
+    peak = re.search(r"\nor \(max_over_time\(.*?\* ([0-9.]+)\)", expr, re.DOTALL)
+    if peak is None:
+        return
+    yield "dense-burst operand dropped", expr[: peak.start()] + ")" + expr[peak.end() :]
+    share = peak.group(1)
+    yield f"dense-burst share {share} read as 0.5", expr[: peak.start(1)] + "0.5" + expr[peak.end(1) :]
+    least = expr.index(" >= ", peak.start())
+    end = expr.index(")", least)
+    yield "dense-burst least read as 0", expr[: least + 4] + "0" + expr[end:]
 
 
 def write_mutant(
