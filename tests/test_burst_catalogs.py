@@ -60,11 +60,11 @@ def _interval(group: dict[str, Any]) -> int:
 
 def _check(groups: list[dict[str, Any]]) -> None:
     where = {}  # (record name, window) -> group index
-    longs = {}  # a burst record's short window -> the long window it reads (its first errors rate): the pair's own
+    longs = {}  # a burst record's short window -> the long window it reads (its next-to-last errors rate): the pair's
     for i, group in enumerate(groups):
         for rule in group["rules"]:
             if rule.get("record") == names.SLI_BURST_OVER:
-                longs[rule["labels"]["window"]] = re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"]))[0]
+                longs[rule["labels"]["window"]] = re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"]))[-2]
             if "record" in rule:
                 key = (rule["record"], rule.get("labels", {}).get("window"))
                 assert key not in where or rule["record"] != names.SLI_BURST_OVER, f"{key} twice"
@@ -86,12 +86,20 @@ def _check(groups: list[dict[str, Any]]) -> None:
 
 
 def _burst_window_fits(rule: dict[str, Any]) -> None:
-    """The record's windows: short (its label), burst and long (its first two errors rates: long first; a coarse
-    long window's is read again beside the coarse tier's count of the burst window: counted_short.young_burst_read)."""
+    """The record's windows: short (its label), burst and long (the first clause saying every failure lies inside:
+    long first; a 1d/2h ticket's coarse read of its burst window follows it, counted_short.young_burst_read), and a
+    page's dense-burst peak (round 47: an errors rate read over the burst window) shorter than the short one."""
     short = parse_duration(rule["labels"]["window"])
-    long, burst = (parse_duration(w) for w in re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"]))[:2])
+    expr = str(rule["expr"])
+    inside = re.search(r"sli_errors:rate(\w+)\{[^}]*\} \* \d+ <= ignoring \(window\) \S*sli_errors:rate(\w+)\{", expr)
+    assert inside is not None, expr
+    long, burst = (parse_duration(w) for w in inside.groups())
     assert short < burst < long
     tiers = recording_tiers()
+    peaks = re.findall(r"max_over_time\(\S*sli_errors:rate(\w+)\{[^}]*\}\[(\w+)\]\)", expr)
+    assert len(peaks) <= 1, peaks
+    for peak, over in peaks:
+        assert parse_duration(peak) < short and parse_duration(over) == burst and not tiers.is_coarse(long)
     assert not tiers.is_coarse(burst) or (tiers.is_coarse(long) and not tiers.is_coarse(short))
     assert burst - short <= BURST_SHARE * long
 
