@@ -351,12 +351,12 @@ def _peak_mutations(expr: str) -> Iterator[tuple[str, str]]:
     peak = re.search(r"\nor \(max_over_time\(.*?\* ([0-9.]+)\)", expr, re.DOTALL)
     if peak is None:
         return
-    yield "dense-burst operand dropped", expr[: peak.start()] + ")" + expr[peak.end() :]
+    yield "dropped 'the dense-burst operand'", expr[: peak.start()] + ")" + expr[peak.end() :]
     share = peak.group(1)
-    yield f"dense-burst share {share} read as 0.5", expr[: peak.start(1)] + "0.5" + expr[peak.end(1) :]
+    yield f"dense-burst share {share} read instead as 0.5", expr[: peak.start(1)] + "0.5" + expr[peak.end(1) :]
     least = expr.index(" >= ", peak.start())
     end = expr.index(")", least)
-    yield "dense-burst least read as 0", expr[: least + 4] + "0" + expr[end:]
+    yield "dense-burst least read instead as 0", expr[: least + 4] + "0" + expr[end:]
 
 
 def write_mutant(
