@@ -109,3 +109,11 @@ def test_a_series_still_missing_once_the_exporter_is_back_fires_the_twin(tmp_pat
     checks = [_count("MailQueueStale", at, 0, True) for at in ("90m", "100m")]
     checks += [_count("MailQueueStale", at, 1, True) for at in ("105m", "120m")]
     assert _promtool(tmp_path, rules, "mailer", _exporter_down_40_minutes(False), checks) == ""
+
+
+def test_without_service_down_the_twin_is_the_word_of_a_dead_exporter(tmp_path: Path) -> None:
+    """The gate is for a service whose ServiceDown pages the outage: with service_down off, the twin is the only
+    alert a dead exporter raises, so it fires while every target is down (a gate kept here paged nothing)."""
+    rules = _rules(tmp_path, "mailer", DOWN + "alerts: {service_down: false}\n")
+    checks = [_count("MailQueueStale", at, 1, True) for at in ("60m", "79m")]
+    assert _promtool(tmp_path, rules, "mailer", _exporter_down_40_minutes(True), checks) == ""
