@@ -137,12 +137,21 @@ def _title(out_dir: str, path: str) -> str:
     return str(data.get("title") or "") if isinstance(data, dict) else ""
 
 
+def objects(value: object) -> list[dict[str, Any]]:
+    """The objects of a JSON list. A platform's Jsonnet may write any value where a list of panels, queries or
+    variables goes (`targets: 5` was exit 70); the SDK round trip names the wrong shape, the lint reads none."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every panel, rows and the panels inside collapsed rows included."""
-    for panel in data.get("panels") or []:
-        if isinstance(panel, dict):
-            yield panel
-            yield from (p for p in panel.get("panels") or [] if isinstance(p, dict))
+    for panel in objects(data.get("panels")):
+        yield panel
+        yield from objects(panel.get("panels"))
 
 
 def describe(panel: dict[str, Any]) -> str:
@@ -156,16 +165,17 @@ def lint(path: str, data: Any) -> list[Finding]:
     seen: set[object] = set()
     for panel in panels(data):
         where = describe(panel)
-        if panel.get("id") in seen or not isinstance(panel.get("id"), int):
+        if not isinstance(panel.get("id"), int) or panel["id"] in seen:
             found.append(Finding(path, where, "needs an integer id unique in the dashboard (alerts link to panel ids)"))
-        seen.add(panel.get("id"))
+        else:
+            seen.add(panel["id"])
         if not str(panel.get("title") or "").strip():
             found.append(Finding(path, where, "has no title"))
         if panel.get("type") in NO_DATA_PANELS:
             continue
-        if not str(((panel.get("fieldConfig") or {}).get("defaults") or {}).get("unit") or "").strip():
+        if not str(_object(_object(panel.get("fieldConfig")).get("defaults")).get("unit") or "").strip():
             found.append(Finding(path, where, "has no unit (fieldConfig.defaults.unit)"))
-        for target in panel.get("targets") or []:
+        for target in objects(panel.get("targets")):
             found += _target_problems(path, panel, target)
     return found
 
@@ -174,7 +184,7 @@ def _dashboard_problems(data: dict[str, Any]) -> list[str]:
     problems = []
     if not str(data.get("title") or "").strip():
         problems.append("has no title")
-    variables = (data.get("templating") or {}).get("list") or []
+    variables = objects(_object(data.get("templating")).get("list"))
     if not any(v.get("name") == names.GRAFANA_DATASOURCE_VARIABLE and v.get("type") == "datasource" for v in variables):
         problems.append(
             f"has no datasource template variable named {names.GRAFANA_DATASOURCE_VARIABLE!r} "
@@ -236,10 +246,10 @@ def queries(path: str, data: Any) -> Iterator[Expression]:
     if not isinstance(data, dict):
         return
     for panel in panels(data):
-        for target in panel.get("targets") or []:
+        for target in objects(panel.get("targets")):
             if str(target.get("expr") or "").strip():
-                yield Expression(path, f"{describe(panel)} query {target.get('refId', '?')}", target["expr"])
-    for variable in (data.get("templating") or {}).get("list") or []:
+                yield Expression(path, f"{describe(panel)} query {target.get('refId', '?')}", str(target["expr"]))
+    for variable in objects(_object(data.get("templating")).get("list")):
         query = variable.get("query")
         if variable.get("type") == "query" and isinstance(query, str) and not _GRAFANA_FUNCTION.match(query):
             yield Expression(path, f"variable {variable.get('name')}", query)

@@ -218,7 +218,7 @@ def finish(rendered: RenderedDashboard, service: Service) -> tuple[str, str]:
     templating = data.get("templating", {})
     listed = templating.get("list", []) if isinstance(templating, dict) else None
     if isinstance(listed, list):  # a malformed templating is left as written, for the checks to name
-        defined = {v.get("name") for v in listed if isinstance(v, dict)}
+        defined = {str(v.get("name")) for v in listed if isinstance(v, dict)}  # (any JSON: a name may be a list)
         missing = [v for v in group_variables(service, data.get("panels")) if v["name"] not in defined]
         if missing:
             data["templating"] = {**templating, "list": [*listed, *missing]}

@@ -27,7 +27,8 @@ def untold_lines(service: Service, data: dict[str, Any]) -> list[tuple[str, str,
         return []
     found: list[tuple[str, str, str]] = []
     for panel in _panels(data.get("panels")):
-        for target in panel.get("targets") or ():
+        targets = panel.get("targets")
+        for target in targets if isinstance(targets, list) else ():  # any other value: the checks refuse it
             if not isinstance(target, dict):
                 continue
             expr, legend = target.get("expr"), target.get("legendFormat")
