@@ -104,3 +104,11 @@ def test_a_team_of_many_services_without_slos_is_bounded_by_its_services(
         "services, or ask the platform owners to raise the limit"
     ) in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_team_services_counts_services_not_what_they_hold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two services of three SLOs each are two services: within `team_services: 2` (a hand mutant of round 46
+    counting each service's SLOs, as team_slos does, passed every test)."""
+    specs = _repository(tmp_path, "limits:\n  team_services: 2\n", {"b1": ("bravo", 3), "b2": ("bravo", 3)})
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.out + result.err
