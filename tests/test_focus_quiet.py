@@ -81,6 +81,14 @@ def test_expectations_not_read_surely_strip_nothing() -> None:
     assert quiet({(0, 0, 0): ("High", {"severity": "page"})}, [(0, 0, 0)], [("High", {"severity": "page"})]) == set()
 
 
+def test_an_expected_alert_matching_some_of_a_rules_labels_leaves_it_quiet() -> None:
+    """An alert matches an expectation only with every label equal: one label alike (the team) is not enough to
+    keep the other tier's annotations (a hand mutant of round 46 reading any label alike passed every test)."""
+    rule = ("High", {"severity": "ticket", "team": "a"})
+    expected = [("High", {"severity": "page", "team": "a"})]
+    assert quiet({(0, 0, 0): rule}, [(0, 0, 0)], expected) == {(0, 0, 0)}
+
+
 @pytest.mark.parametrize(
     ("expr", "fails"),
     [("y > 100", False), ("y > 1", True)],  # the quiet rule as written, and broken so that it fires
