@@ -105,3 +105,15 @@ def test_the_total_is_said_at_the_team_file_that_spent_it_not_where_it_ran_out()
     problem = budget.problem()
     assert problem is not None and problem.location == Location("teams/alpha/slow.jsonnet", 1, 1)
     assert "this one spent the most (9.0 s); stopped at teams/bravo/search.jsonnet." in problem.message
+
+
+def test_the_default_allowance_is_six_evaluations_at_their_own_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """60 s by default, and raising OBSC_JSONNET_TIMEOUT raises it (the CHANGELOG's word; a hand mutant of round 46
+    allowing five passed every test)."""
+    monkeypatch.delenv("OBSC_JSONNET_TOTAL", raising=False)
+    monkeypatch.delenv("OBSC_JSONNET_TIMEOUT", raising=False)
+    assert SpecTime.from_environment().total == 60.0
+    monkeypatch.setenv("OBSC_JSONNET_TIMEOUT", "4")
+    assert (SpecTime.from_environment().total, SpecTime.from_environment().per_evaluation) == (24.0, 4.0)
+    monkeypatch.setenv("OBSC_JSONNET_TOTAL", "7")
+    assert SpecTime.from_environment().total == 7.0
