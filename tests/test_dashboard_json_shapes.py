@@ -78,3 +78,12 @@ def test_every_reader_of_a_rendered_dashboard_takes_any_json(service: Service, d
     untold_lines(service, data)
     shows_nothing(data)
     standard.finish(RenderedDashboard(service.name, "echo", "board.json", json.dumps(data)), service)
+
+
+def test_a_dashboard_of_collapsed_rows_holding_panels_shows_something() -> None:
+    """A collapsed row carries its panels inside it (a hand mutant of round 46 reading every row as empty passed
+    every test); rows with none inside, or no panel at all, show nothing."""
+    inside = {"id": 2, "type": "timeseries", "title": "Depth"}
+    assert not shows_nothing({"panels": [{"id": 1, "type": "row", "collapsed": True, "panels": [inside]}]})
+    assert shows_nothing({"panels": [{"id": 1, "type": "row", "panels": []}]})
+    assert shows_nothing({"panels": []})

@@ -192,8 +192,9 @@ CALLERS = ("400", "401", "403", "404", "409", "422")
         ("5..|40[0-4]", ()),  # a range of real statuses: named
         ("5..|40[0-9]|499", ()),  # nginx's 499 is sent (a client that hung up)
         ("5..|4[01][0-9]", ()),  # 400-419: Laravel's 419 is sent (a hand mutant of round 46 without it passed)
+        ("5..|40[0-9]|48[0-9]", CALLERS[:5]),  # 480-489 no server sends: over the class (probed up to 499)
     ],
-    ids=["4-0to4-x", "4-0to2-x", "alternation", "backslash-d", "real-range", "nginx-499", "laravel-419"],
+    ids=["4-0to4-x", "4-0to2-x", "alternation", "backslash-d", "real-range", "nginx-499", "laravel-419", "48x"],
 )
 def test_a_failures_pattern_over_the_4xx_is_read_as_the_class_whatever_its_spelling(
     pattern: str, counted: tuple[str, ...]
