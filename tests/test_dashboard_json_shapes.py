@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from compiler.api import compile_specs
 from compiler.model.types import RenderedDashboard, Service
-from compiler.targets.grafana import standard
+from compiler.targets.grafana import queries, standard
 from compiler.targets.grafana.standard_legends import untold_lines
 from compiler.targets.grafana.standard_render import shows_nothing
 from compiler.toolcheck import grafana_lint
@@ -87,3 +87,18 @@ def test_a_dashboard_of_collapsed_rows_holding_panels_shows_something() -> None:
     assert not shows_nothing({"panels": [{"id": 1, "type": "row", "collapsed": True, "panels": [inside]}]})
     assert shows_nothing({"panels": [{"id": 1, "type": "row", "panels": []}]})
     assert shows_nothing({"panels": []})
+
+
+def test_a_panel_inside_a_row_is_read_for_lines_named_alike(service: Service) -> None:
+    """A collapsed row's panels plot lines too (a hand mutant of round 46 reading top-level panels only passed every
+    test): a metric kept per group under a fixed legend is found there as at the top."""
+    depth = next(m for m in service.metrics if m.name == "depth")
+    panel = {
+        "id": 2,
+        "type": "timeseries",
+        "title": "Depth",
+        "targets": [{"expr": queries.per_group_value(service, depth), "legendFormat": "Depth"}],
+    }
+    top = untold_lines(service, {"panels": [panel]})
+    assert top == [("Depth", "depth", "Depth")]
+    assert untold_lines(service, {"panels": [{"id": 1, "type": "row", "collapsed": True, "panels": [panel]}]}) == top
