@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.model.micrometer_buckets import percentile_buckets_ns
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.micrometer_buckets import micrometer_bucket_warnings, percentile_buckets_ns
 from tests.cli_helpers import run_obsc
 from tests.test_healthy_lines import PLATFORM  # one team, data
 
@@ -106,3 +107,28 @@ def test_the_percentile_buckets_are_micrometers() -> None:
     # each power's run stops a third short of the next power (4 to 14, then 16): 15 is no bucket (a hand mutant of
     # round 45 running each to the third itself passed every test)
     assert [b for b in buckets if 12 <= b <= 21] == [12, 13, 14, 16, 21]
+
+
+def _warned(tmp_path: Path, spec: str) -> list[str]:
+    """The Micrometer bucket warnings of one spec (the model's reading, without validation)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "billing.yaml").write_text(spec)
+    fleet, _ = load_fleet([str(specs)], CompileOptions(), {})
+    return [d.message for d in micrometer_bucket_warnings(fleet.services)]
+
+
+def test_the_outcome_tag_alone_says_the_service_is_on_micrometer(tmp_path: Path) -> None:
+    """A service whose only Micrometer series is read through its `outcome` tag (a hand mutant of round 46 without
+    that witness passed every test)."""
+    spec = SPEC.format(latency="checkout_seconds", threshold="500ms")
+    spec = spec.replace("http_server_requests_seconds_count", "app_requests_total")
+    (message,) = _warned(tmp_path, spec)
+    assert message.startswith("checkout_seconds reads as a Micrometer timer (this service reads app_requests_total's")
+
+
+def test_a_histogram_not_named_in_seconds_is_no_micrometer_timer(tmp_path: Path) -> None:
+    """Micrometer names every timer `_seconds`: another histogram of a service on Micrometer is not read as one (a
+    hand mutant of round 46 dropping the suffix check passed every test)."""
+    assert _warned(tmp_path, SPEC.format(latency="{selector: checkout_latency, unit: s}", threshold="500ms")) == []
