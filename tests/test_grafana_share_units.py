@@ -39,3 +39,16 @@ def test_the_average_of_probes_is_plotted_as_a_share(tmp_path: Path) -> None:
     assert shares == ["percentunit"] * 3, units
     assert ("all_ok", "short") in units, units  # min of 0/1: every location at once, not a share
     assert ("dns_ok", "short") in units, units  # not a 0/1 series
+
+
+def test_a_declared_unit_wins_over_the_share(tmp_path: Path) -> None:
+    """The spec's own unit is kept (a hand mutant of round 46 plotting every probe average as a share passed every
+    test): an exporter already scaling its average to 0-100 says `unit: percent`."""
+    (tmp_path / "specs").mkdir()
+    spec = SPEC.replace(
+        "  all_ok:", "  probe_pct: {selector: probe_success, type: gauge, aggregation: avg, unit: percent}\n  all_ok:"
+    )
+    (tmp_path / "specs" / "probe.yaml").write_text(spec)
+    board = service_dashboard(compile_specs([str(tmp_path / "specs")]), "storefront-probe")
+    units = {(p["title"], p.get("fieldConfig", {}).get("defaults", {}).get("unit")) for p in all_panels(board)}
+    assert ("probe_pct", "percent") in units, units
