@@ -268,3 +268,17 @@ def test_a_query_without_a_window_is_an_error(tmp_path: Path) -> None:
     source.write_text(NO_WINDOW)
     with pytest.raises(InputError, match=r"a.yaml:6:20 \$.slos\[0\].sli.events.error_query: the query has no"):
         import_specs("sloth", [str(source)], ImportOptions())
+
+
+@pytest.mark.parametrize(
+    ("objective", "why"),
+    [("100", "100% leaves no error budget"), ("101", "over 100% can never be met"), ("0", "0% or less would")],
+)
+def test_an_objective_out_of_range_says_why_it_is_none(tmp_path: Path, objective: str, why: str) -> None:
+    """Each bound its own reason, without the shared corpus (a hand mutant of round 46 saying "over 100%" of 100
+    itself passed every test here)."""
+    source = tmp_path / "slo.yaml"
+    source.write_text(HOSTILE.replace("objective: 99\n    labels", f"objective: {objective}\n    labels", 1))
+    with pytest.raises(InputError) as caught:
+        import_specs("sloth", [str(source)], ImportOptions(team="batch"))
+    assert f"objective {objective} must be a percentage in (0, 100): {why}" in str(caught.value), caught.value
