@@ -209,3 +209,17 @@ def test_the_p99_page_stays_while_the_latency_slo_cannot_see_a_series(tmp_path: 
     seen = _slow_series(("0.25", "0.3", "0.5", "1", "2.5", "5", "10"))
     checks = [_critical("ServiceHighLatencyP99", "40m", 0), _firing(names.SLO_BURN_FAST, "40m", 2)]
     assert _promtool(tmp_path, rules, "roll", seen, checks) == ""
+
+
+def test_an_idle_series_without_the_bucket_does_not_keep_the_p99_page(tmp_path: Path) -> None:
+    """The p99 page stays for a series the SLO cannot see only while that series has traffic: an instance that
+    counted requests once and is idle now (an old build left running) beside a busy one the SLO sees leaves the
+    p99 a ticket (a hand mutant of round 46 reading "counted any request" there, as SLODataMissing does, passed
+    every test: two pages for one slowness)."""
+    rules = _rules(tmp_path, "roll", ROLL)
+    seen = _slow_series(("0.25", "0.3", "0.5", "1", "2.5", "5", "10"))
+    name, idle = "http_server_duration_seconds", 'job="roll",instance="b"'
+    seen |= {f"up{{{idle}}}": "1x60", f"{name}_count{{{idle}}}": "50x60"}
+    seen |= {f'{name}_bucket{{{idle},le="{le}"}}': "50x60" for le in ("0.25", "0.5", "+Inf")}
+    checks = [_critical("ServiceHighLatencyP99", "40m", 0), _firing(names.SLO_BURN_FAST, "40m", 2)]
+    assert _promtool(tmp_path, rules, "roll", seen, checks) == ""
