@@ -176,8 +176,10 @@ SLI_COARSE_SINCE = "slo:sli_coarse:since_timestamp"
 SLI_UNBUCKETED = "slo:sli_unbucketed:series"
 # Time-slice SLIs: 1 in a bad evaluation, 0 in a good one (the windows average it; counts read it once a slice).
 # Series that are 1 or 0 per target (a blackbox probe succeeded, a scrape target is up): their `avg` is the share
-# of targets (probe locations) at 1, plotted as a percentage (grafana/rate_units.share_gauge)
-ZERO_ONE_SERIES = ("probe_success", "up")
+# of targets (probe locations) at 1, plotted as a percentage (grafana/rate_units.share_unit). kube-state-metrics'
+# readiness is 1 or 0 per pod (and condition); an exporter's `<name>_up` says whether it reached what it watches.
+ZERO_ONE_SERIES = ("probe_success", "up", "kube_pod_status_ready", "kube_pod_container_status_ready")
+ZERO_ONE_SUFFIXES = ("_up",)
 SLI_BAD_SLICE = "slo:sli_bad_slice:bool"
 
 

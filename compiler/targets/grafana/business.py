@@ -21,7 +21,7 @@ from compiler.model.types import Aggregation, Comparison, Metric, MetricType, Se
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 from compiler.targets.grafana import queries as q
 from compiler.targets.grafana.panels import BLUE, Line, Link, Query, timeseries_panel
-from compiler.targets.grafana.rate_units import per_second_gauge, share_gauge
+from compiler.targets.grafana.rate_units import per_second_gauge, share_unit
 from compiler.targets.grafana.thresholds import threshold_note
 
 WIDTH = 8
@@ -105,6 +105,6 @@ def _unit(metric: Metric) -> str:
         return "s"  # as its threshold panel: a `*_seconds` gauge's values are seconds (a duration, not a date)
     if per_second_gauge(metric):
         return "ops"  # `rate(a) + rate(b)`: per second, as a counter's panel says
-    if share_gauge(metric):
-        return "percentunit"  # `avg(probe_success)`: the share of probe locations that succeed
+    if share := share_unit(metric):
+        return share  # `avg(probe_success)`: the share of probe locations that succeed; a `*_ratio` gauge
     return metric.unit or {MetricType.COUNTER: "ops", MetricType.GAUGE: "short", MetricType.HISTOGRAM: "s"}[metric.type]

@@ -18,7 +18,7 @@ from compiler.model.panel_ids import panel_ids
 from compiler.model.types import Service, SliKind, Slo
 from compiler.model.units import format_duration
 from compiler.targets.grafana.panels import GREEN, RED, Line, Link, Query, timeseries_panel
-from compiler.targets.grafana.rate_units import share_gauge
+from compiler.targets.grafana.rate_units import share_unit
 from compiler.targets.grafana.slo_figures import TIER_COLORS
 
 # A time slice's good side, by its operator: the colour below the line (base) and from it upwards. `==` and
@@ -87,7 +87,7 @@ def _gauge(pid: int, slo: Slo, runbooks: dict[int, list[Link]]) -> Builder[model
         f"What each time slice is judged by: the {gauge.aggregation.value} of {gauge.name}'s series, as the SLI "
         f"reads them (`{gauge.name} {slo.sli.op} {number}`). A slice is good while it is {_GOOD_WORDS[slo.sli.op]} "
         f"{number} (the line), bad otherwise; no series is no slice (SLODataMissing).",
-        gauge.unit or ("percentunit" if share_gauge(gauge) else "short"),
+        gauge.unit or share_unit(gauge) or "short",
         [Query(f"{gauge.aggregation.value} of {name}", slice_queries.measured(slo.sli))],
         24,
         lines=[Line(float(value), above)],

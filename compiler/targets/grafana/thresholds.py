@@ -20,7 +20,7 @@ from compiler.model.units import format_duration
 from compiler.targets import links as cross_links
 from compiler.targets.grafana.groups import variable_matchers
 from compiler.targets.grafana.panels import BLUE, ORANGE, RED, Line, Link, Query, timeseries_panel
-from compiler.targets.grafana.rate_units import per_second_gauge, share_gauge
+from compiler.targets.grafana.rate_units import per_second_gauge, share_unit
 
 _COLORS = {Tier.CRITICAL: RED, Tier.WARNING: ORANGE, Tier.INFO: BLUE}
 WIDTH = 12
@@ -103,7 +103,7 @@ def _unit(alert: ThresholdAlert) -> str:
         return unit
     if alert.metric.type is MetricType.COUNTER or per_second_gauge(alert.metric):
         return "ops"
-    if share_gauge(alert.metric):
-        return "percentunit"
+    if share := share_unit(alert.metric):
+        return share
     # a `*_seconds` gauge: its `above: 1h30m` line is 5400 seconds, which a `short` axis read as "5.40 K"
     return "s" if seconds_by_name(alert.metric) else "short"
