@@ -307,6 +307,7 @@ NAMED_PANEL_SLOTS = 900_000_000  # ids 100,000,000 .. 999,999,999: below every S
 SLO_BUDGET_OFFSET = 2  # the error budget left, with the budget alerts' lines: what they compare
 SLO_AGE_OFFSET = 5  # a freshness SLO's age of the last success: what its stale alert compares
 SLO_EVENTS_OFFSET = 6  # an event SLI's events per group: what SLODataMissing and SLOTrafficStopped read
+SLO_CODES_OFFSET = 7  # a ratio SLI's failures per status or code its failure selector reads
 
 
 def panel_slot(key: str, attempt: int, slots: int) -> int:

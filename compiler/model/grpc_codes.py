@@ -40,6 +40,7 @@ _LABELS = {"grpc_code": dict(zip(_NAMES, _NAMES, strict=True))}
 _NUMBERS = {name: str(number) for number, name in enumerate(_NAMES)}
 # OpenTelemetry's, Istio's and Linkerd's labels hold the number
 _LABELS |= {label: _NUMBERS for label in ("rpc_grpc_status_code", "grpc_response_status", "grpc_status")}
+GRPC_CODE_LABELS = frozenset(_LABELS)  # the labels that hold a call's gRPC code, by name or number
 _SERVER_CODES = ("Unknown", "DeadlineExceeded", "Unimplemented", "Internal", "Unavailable", "DataLoss")
 
 

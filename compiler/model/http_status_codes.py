@@ -125,6 +125,11 @@ def _writes_a_status(value: str) -> bool:
     return bool(_HAS_A_DIGIT.search(value)) and any(full_match(value, status) for status in _STATUSES)
 
 
+def reads_a_status(label: str, on_label: Sequence[Matcher]) -> bool:
+    """Whether `on_label` (the matchers on `label`) read it as an HTTP status, a status class or an outcome."""
+    return bool(_probes(label, on_label))
+
+
 def _probes(label: str, on_label: Sequence[Matcher]) -> tuple[tuple[str, str], ...]:
     """The values to try on `label`: HTTP statuses where its matchers write one, Micrometer's outcomes where they
     name one; () for a label in another vocabulary."""

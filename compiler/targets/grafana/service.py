@@ -43,6 +43,7 @@ from compiler.targets.grafana.panels import (
     timeseries_panel,
 )
 from compiler.targets.grafana.saturation import saturation_panels
+from compiler.targets.grafana.slo_codes import codes_panel
 from compiler.targets.grafana.slo_condition import condition_panel
 from compiler.targets.grafana.slo_events import events_panel
 from compiler.targets.grafana.slo_figures import slo_figures
@@ -235,6 +236,7 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         *grouped,
         *condition_panel(service, slo, runbooks),
         *events_panel(service, slo, runbooks),
+        *codes_panel(service, slo, runbooks),
     ]
 
 
