@@ -117,7 +117,7 @@ EXPECTED = {
     "envoy": [
         (
             "Failures by envoy_response_code_class",
-            "{{envoy_response_code_class}}",
+            "{{envoy_response_code_class}}xx",
             'sum by (envoy_response_code_class) (rate(envoy_cluster_upstream_rq_xx{envoy_response_code_class="5",'
             'envoy_cluster_name="payments",job="envoy-stats"}[$__rate_interval]))',
         )

@@ -24,6 +24,7 @@ from compiler.model.promql import Matcher, Selector
 from compiler.model.types import Sli, SliKind
 
 SPAN_STATUS, SPAN_NAME = "status_code", "span_name"  # the spanmetrics connector's labels
+CLASS_DIGIT = "envoy_response_code_class"  # holds a status class's first digit: "5" for 5xx
 _REVERSED = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
 
 

@@ -12,7 +12,7 @@ from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import dashboard as models
 
 from compiler import conventions as names
-from compiler.model.failure_codes import failure_codes
+from compiler.model.failure_codes import CLASS_DIGIT, failure_codes
 from compiler.model.panel_ids import panel_ids
 from compiler.model.promql import Matcher
 from compiler.model.types import Service, Slo
@@ -29,7 +29,7 @@ def codes_panel(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
     selected = tuple(Matcher(label, "=~", f"${label}") for label in slo.by)  # the group variables' choice
     by = ", ".join((*slo.by, *found.labels))
     expr = f"sum by ({by}) (rate({found.failures.render(extra=selected)}[{RATE_INTERVAL}]))"
-    legend = " ".join(f"{{{{{label}}}}}" for label in (*slo.by, *found.labels))
+    legend = " ".join(_legend(label) for label in (*slo.by, *found.labels))
     shown = " and ".join(found.labels)
     return [
         timeseries_panel(
@@ -46,3 +46,8 @@ def codes_panel(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
             soft_min=0.0,
         )
     ]
+
+
+def _legend(label: str) -> str:
+    """`{{code}}`; Envoy's class digit read as the class it is (`5xx`, not a bare `5`)."""
+    return f"{{{{{label}}}}}xx" if label == CLASS_DIGIT else f"{{{{{label}}}}}"
