@@ -4,8 +4,9 @@ SLO panels read only the series the Prometheus target records (conventions: `slo
 `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:period:seconds`, `slo:error_budget_remaining:ratio`,
 `slo:sli_error:ratio_current` for the fleet, labelled `service` and `slo`; `slo:sli_total:coarse_rate5m` to tell
 an SLI that has series now), so a dashboard needs no knowledge
-of the raw metrics behind an SLI and shows exactly the numbers the alerts compare. RED, saturation and business
-panels query the spec's metrics through `model.queries`, over Grafana's `$__rate_interval`.
+of the raw metrics behind an SLI and shows exactly the numbers the alerts compare; two read raw series, as the
+records keep neither: a freshness SLO's age and a ratio SLO's failures per code (slo_codes). RED, saturation and
+business panels query the spec's metrics through `model.queries`, over Grafana's `$__rate_interval`.
 """
 
 from __future__ import annotations
