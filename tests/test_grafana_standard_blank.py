@@ -127,3 +127,40 @@ def test_a_platform_dashboard_naming_untold_lines_alike_is_warned_of_at_its_file
     )
     shutil.copy(ROOT / "examples" / "lib" / "golden-signals.jsonnet", specs / "lib" / "echo.jsonnet")
     assert compile_dir(specs).fleet.dashboard_warnings == ()  # the example reads labels_untold
+
+
+# Queries only what the service has: a service without gauges gets a panel with `targets: []`, one without a
+# `latency` metric a target whose expr is blank.
+ONLY_WHAT_IT_HAS = """function(service) {
+  title: service.name + ' / echo',
+  panels: [
+    {id: 1, type: 'timeseries', title: 'Gauges', targets: [
+      {refId: 'A', expr: m.query, legendFormat: m.title} for m in std.objectValues(service.metrics) if m.type == 'gauge'
+    ]},
+    {id: 2, type: 'row', title: 'Latency', collapsed: true, panels: [{id: 3, type: 'stat', title: 'p99', targets: [
+      {refId: 'A', legendFormat: 'p99',
+       expr: if std.objectHas(service.metrics, 'latency') then service.metrics.latency.quantiles.p99 else ''},
+    ]}]},
+  ],
+}"""
+
+
+def test_a_standard_dashboard_whose_panels_all_query_nothing_is_neither_written_nor_linked(tmp_path: Path) -> None:
+    """Round 46's open limit: only a dashboard with no panel at all was left out; one whose panels all said "No
+    data" (queries a Jsonnet comprehension left empty or blank for a service without the metrics they draw) was
+    written and linked. A panel with a query still counts (alpha's gauge), as does a text panel."""
+    specs = _fleet(tmp_path, ONLY_WHAT_IT_HAS, services=("alpha", "beta"))
+    alpha = specs / "alpha.yaml"
+    alpha.write_text(
+        alpha.read_text().replace(
+            "metrics: {requests: http_requests_total,",
+            "metrics: {queue: {selector: queue_depth, type: gauge}, requests: http_requests_total,",
+        )
+    )
+    compilation = compile_dir(specs)
+    written = dashboards(compilation)
+    assert ECHO.format("alpha") in written and ECHO.format("beta") not in written
+    beta_links = [link["url"] for link in service_dashboard(compilation, "beta")["links"]]
+    assert f"/d/{names.dashboard_uid('beta', 'echo')}" not in beta_links
+    [warning] = compilation.fleet.dashboard_warnings
+    assert "service 'beta': standard dashboard 'echo' (lib/echo.jsonnet) renders no panel for it" in str(warning)

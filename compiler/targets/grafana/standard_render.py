@@ -80,14 +80,27 @@ def render_standard_dashboards(fleet: Fleet, jsonnet: loader.JsonnetOptions) -> 
 
 
 def shows_nothing(data: dict[str, Any]) -> bool:
-    """Whether a rendered dashboard's panels are none, or rows with none inside. Grafana opens it as an empty
-    page; written and linked from the service dashboard, it cost an on-call engineer a click and a page load
-    mid-incident to learn nothing (round 45: a Kafka consumer's and a Postgres service's golden signals had
-    `panels: []`). A text or any other panel counts: the platform meant it to be read. A dashboard without a
-    `panels` list is left as written (a JSON that is no dashboard yet: the checks judge it)."""
+    """Whether a rendered dashboard's panels are none, rows with none inside, or panels whose every query is
+    blank. Grafana opens it as an empty page, or as panels that all say "No data"; written and linked from the
+    service dashboard, it cost an on-call engineer a click and a page load mid-incident to learn nothing (round
+    45: a Kafka consumer's and a Postgres service's golden signals had `panels: []`; round 47: a panel whose
+    `targets` a Jsonnet comprehension left `[]`, or whose `expr` it left blank, for a service without the
+    metrics it draws). A text or any other panel without `targets` counts: the platform meant it to be read; so
+    does a target without `expr` (another datasource's query). A dashboard without a `panels` list is left as
+    written (a JSON that is no dashboard yet: the checks judge it)."""
     panels = data.get("panels")
-    return isinstance(panels, list) and all(
-        isinstance(p, dict) and p.get("type") == "row" and not p.get("panels") for p in panels
+    return isinstance(panels, list) and all(_blank(p) for p in panels)
+
+
+def _blank(panel: object) -> bool:
+    if not isinstance(panel, dict):
+        return False
+    if panel.get("type") == "row":
+        inside = panel.get("panels")
+        return not inside or (isinstance(inside, list) and all(_blank(p) for p in inside))
+    targets = panel.get("targets")
+    return isinstance(targets, list) and all(
+        isinstance(t, dict) and "expr" in t and not str(t["expr"] or "").strip() for t in targets
     )
 
 
@@ -113,7 +126,8 @@ def _empty_warning(service: Service, name: str, given: str) -> Diagnostic:
     """Located at the service (its spec, or the platform's defaults, lists the dashboard): a platform's standard
     dashboard may rightly have nothing for some services, and the service's owner is the one to drop it."""
     message = (
-        f"service {service.name!r}: standard dashboard {name!r} ({given}) renders no panel for it, so it is not "
+        f"service {service.name!r}: standard dashboard {name!r} ({given}) renders no panel for it (none, or none "
+        "with a query), so it is not "
         "written and nothing links it: it reads none of the metrics or SLOs this service "
         f"declares; give the service what it draws, or leave {name!r} out of its `dashboards:`"
     )
