@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.api import compile_specs
+from compiler.targets.grafana.standard import service_argument
 from tests.test_grafana_support import all_panels, service_dashboard
 
 SPEC = """apiVersion: obsc/v1
@@ -57,3 +58,14 @@ def test_shares_are_plotted_as_shares_by_name_and_by_what_they_average(tmp_path:
         units.setdefault(panel["title"], set()).add(panel.get("fieldConfig", {}).get("defaults", {}).get("unit"))
     # hit_ratio's business panel and its threshold alert's panel (titled as the metric) alike
     assert {name: units.get(name) for name in SHARES} == {name: {unit} for name, unit in SHARES.items()}, units
+
+
+def test_a_standard_dashboard_reads_the_same_unit(tmp_path: Path) -> None:
+    """The platform's Jsonnet gets the unit obsc's panels plot (examples/lib's golden signals divide a `percent`
+    saturation metric by 100 and plot the rest as 0-1): '' before, for a share named or averaged as one."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "cache.yaml").write_text(SPEC)
+    compilation = compile_specs([str(tmp_path / "specs")])
+    [service] = compilation.fleet.services
+    metrics = service_argument(service, compilation.fleet.platform, "echo")["metrics"]
+    assert {name: metrics[name]["unit"] or "short" for name in SHARES} == SHARES
