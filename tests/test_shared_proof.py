@@ -1,0 +1,102 @@
+"""The proof a shape's build must pass before it is renamed (compiler/model/shared_builds.py) decides.
+
+The eligibility checks turn away every name the real build is known to read as more than a word, so on the suite's
+fleets the proof never refused: removing it passed every test. Here a build that reads the name's length or sort
+order (what the proof is the net for) is refused by it, and a shape's specs in two folders are two shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler.model import shared_builds
+from compiler.model.types import Service
+from compiler.spec.document import Document
+from tests.test_shared_builds import _same_either_way
+
+SPEC = "service: {name}\nteam: web\nselector: {{job: {name}}}\n"
+
+
+def _service(name: str, description: str) -> Service:
+    return Service(name, "web", description, (), (), (), (), (), (), ())
+
+
+def _shared(names: list[str], build: Callable[[Document], Service]) -> tuple[list[Service], list[Service], int]:
+    """Each spec's service with sharing on, each built on its own, and how many were renamed."""
+    docs = [Document(f"/specs/{n}.yaml", yaml.safe_load(SPEC.format(name=n))) for n in names]
+    shared = shared_builds.SharedBuilds(lambda doc: ([], build(doc), []), "")
+    shared.plan(docs)
+    on = [shared(doc)[1] for doc in docs]
+    return on, [build(doc) for doc in docs], shared.renamed  # type: ignore[return-value]
+
+
+def _truncating(doc: Document) -> Service:  # a title cut at 12 characters: the long token is cut, a short name not
+    return _service(doc.data["service"], f"{doc.data['service'][:12]} dashboard")
+
+
+def _sorting(doc: Document) -> Service:  # the name's place in sort order against a word the spec does not hold
+    return _service(doc.data["service"], "before" if doc.data["service"] < "m" else "after")
+
+
+@pytest.mark.parametrize("build", [_truncating, _sorting], ids=["length", "order"])
+def test_a_build_that_reads_the_name_beyond_its_words_is_never_renamed(build: Callable[[Document], Service]) -> None:
+    names = ["shop", "cart", "pay", "search", "recommendations-api"]  # all eligible: one shape
+    on, alone, renamed = _shared(names, build)
+    assert renamed == 0
+    assert all(shared_builds.same(a, b) for a, b in zip(on, alone, strict=True))
+
+
+def test_a_build_that_reads_the_name_only_as_a_word_is_renamed() -> None:
+    """The same fleet with a build that only copies the name: the proof holds and the later specs are renamed,
+    so the refusals above are the proof's, not the eligibility checks'."""
+    on, alone, renamed = _shared(["shop", "cart", "pay", "search", "recommendations-api"], _copying)
+    assert renamed == 4
+    assert all(shared_builds.same(a, b) for a, b in zip(on, alone, strict=True))
+
+
+def _copying(doc: Document) -> Service:
+    return _service(doc.data["service"], f"{doc.data['service']} dashboard")
+
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+secrets: {team_spec_dir: "{team}/"}
+teams:
+  web:
+    routing:
+      critical: {webhook: {url: "http://127.0.0.1:9/critical"}}
+      warning: {webhook: {url: "http://127.0.0.1:9/warning"}}
+      info: {webhook: {url: "http://127.0.0.1:9/info"}}
+"""
+
+SERVICE = """\
+apiVersion: obsc/v1
+service: {name}
+team: web
+selector: {{job: {name}}}
+metrics:
+  requests: http_requests_total
+  errors: http_requests_total{{code=~"5.."}}
+slos:
+  - {{name: availability, objective: 99.9, sli: {{errors: errors, total: requests}}}}
+"""
+
+
+def test_one_shape_in_two_folders_is_two_shapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Specs alike but for their name, in the team's folder and in another: only the team's folder may say
+    `team: web` (secrets.team_spec_dir), so the others are located errors, not renamed from the first."""
+    specs = tmp_path / "specs"
+    for folder, names in (("web", ["shop"]), ("wrong", ["cart", "pay", "search"])):
+        (specs / folder).mkdir(parents=True)
+        for name in names:
+            (specs / folder / f"{name}.yaml").write_text(SERVICE.format(name=name))
+    (specs / "platform.yaml").write_text(PLATFORM)
+    errors = _same_either_way(specs, monkeypatch)
+    assert [e.split(":", 1)[0].rsplit("/", 2)[-2:] for e in errors] == [
+        ["wrong", f"{n}.yaml"] for n in ("cart", "pay", "search")
+    ]
