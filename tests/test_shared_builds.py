@@ -178,6 +178,8 @@ SPEC = "service: shop\nteam: web\nselector: {job: shop}\nmetrics: {requests: 'ht
         SPEC.replace("requests:", "shop:"),  # the name as a key
         SPEC.replace('job="shop"', 'job=~"shop.*"'),  # inside a regex
         SPEC.replace('job="shop"', 'job="shop",job!="canary"'),  # a label matched against more
+        SPEC.replace('job="shop"', "job=~`shop.*`"),  # inside a regex in backquotes
+        SPEC.replace('job="shop"', 'job="shop",job!~`c.*`'),  # a label matched against more, in backquotes
         SPEC.replace("http_requests_total", "shop_requests_total"),  # part of a word
         SPEC.replace("http_requests_total", "http-shop-total"),  # part of a word
         SPEC.replace("team: web", "team: shop-team"),  # the team holds the name
@@ -192,6 +194,8 @@ def test_a_name_where_renaming_could_change_the_meaning_has_no_shape(text: str) 
 
 def test_a_name_the_platform_mentions_has_no_shape_and_a_team_it_mentions_is_kept() -> None:
     assert _key(SPEC, platform="teams\nweb\nshop") is None
+    assert _key(SPEC, platform='up{job!~"s.*"}') is None  # the name's label matched against a pattern
+    assert _key(SPEC, platform='up{code!~"s.*"}') is not None
     named = _key(SPEC, platform="teams\nweb")
     assert named is not None and named[1].names == ("shop",)
     assert _key(SPEC)[1].names == ("shop", "web")  # type: ignore[index]

@@ -100,3 +100,33 @@ def test_one_shape_in_two_folders_is_two_shapes(tmp_path: Path, monkeypatch: pyt
     assert [e.split(":", 1)[0].rsplit("/", 2)[-2:] for e in errors] == [
         ["wrong", f"{n}.yaml"] for n in ("cart", "pay", "search")
     ]
+
+
+REFUSING = "app_build_info{job!~Qs.*Q}"  # refuses the service `shop`, not `alpha` nor either token
+
+
+@pytest.mark.parametrize(
+    ("where", "quote"),
+    [("platform", '"'), ("platform", "`"), ("spec", "'"), ("spec", "`")],
+)
+def test_a_regex_the_name_is_matched_against_keeps_its_refusal(
+    where: str, quote: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`job!~"s.*"` beside `job: shop` is an error, beside `job: alpha` none, and the proof's tokens pass it too:
+    only the eligibility checks can see it. They read double quotes in the spec alone, so a platform default
+    reading it, or a spec writing it in PromQL's other quotes, had `shop` renamed from `alpha`, its error lost."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    metric = REFUSING.replace("Q", quote)
+    platform = PLATFORM.replace('secrets: {team_spec_dir: "{team}/"}\n', "")
+    if where == "platform":
+        platform = platform.replace("teams:\n", f"defaults:\n  metrics:\n    build_info: '{metric}'\nteams:\n")
+    (specs / "platform.yaml").write_text(platform)
+    own = f"  build_info: {metric!r}\n" if where == "spec" else ""
+    for name in ["alpha", "beta", "gamma", "delta", "shop"]:
+        (specs / f"{name}.yaml").write_text(SERVICE.format(name=name).replace("metrics:\n", "metrics:\n" + own))
+    errors = _same_either_way(specs, monkeypatch)
+    assert [e.split(":", 1)[0].rsplit("/", 1)[-1] for e in errors] == [
+        f"{where}.yaml" if where == "platform" else "shop.yaml"
+    ]
+    assert 'refuses job="shop"' in errors[0]

@@ -15,7 +15,8 @@ proven on the spot:
   shows up.
 Built for real instead: a spec with any problem (errors are found per file, as before), a name or team that
 stands in a string other than as a whole word, in a key, inside a regex matcher, or on a label also matched
-against anything else; a name the platform mentions; a platform with problems; a shape that fails its proof.
+against anything else (in the spec, in any of PromQL's quotes, or in the platform's queries); a name the platform
+mentions; a platform with problems; a shape that fails its proof.
 The model is the same either way: the tests compile fleets with sharing on and off (OBSC_SHARE_BUILDS=0).
 """
 
@@ -59,8 +60,11 @@ class _Ineligible(Exception):
 
 
 _WORDISH = re.compile(r"[A-Za-z0-9_-]")
-_REGEX_MATCHER = re.compile(r'(?:=~|!~)\s*"((?:[^"\\]|\\.)*)"')
-_TEXT_MATCHER = re.compile(r'(?<![a-zA-Z0-9_])[0-9]*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+# A PromQL string in any of its three quotes (a `'` or backquoted regex escaped these checks: round 47)
+_QUOTED = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`)"""
+_QUOTES = ('"', "'", "`")
+_REGEX_MATCHER = re.compile(r"(?:=~|!~)\s*" + _QUOTED)
+_TEXT_MATCHER = re.compile(r"(?<![a-zA-Z0-9_])[0-9]*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*" + _QUOTED)
 _LEAVES = (int, float, bool, Decimal, type(None))
 _NAMED = object()  # in a shape: a string that held a name, followed by its pieces around each place
 
@@ -78,13 +82,25 @@ def strings_in(value: Any) -> Iterable[str]:
             yield from strings_in(item)
 
 
+def text_matchers(text: str) -> list[tuple[str, str]]:
+    """(label, value) of each label matcher in PromQL text, whichever quotes hold its value."""
+    if not any([q in text for q in _QUOTES]):  # (a list: cheaper than a generator for three quotes)
+        return []
+    return [(found[0], "".join(found[1:])) for found in _TEXT_MATCHER.findall(text)]
+
+
+def _regexes(text: str) -> list[str]:
+    return ["".join(found) for found in _REGEX_MATCHER.findall(text)]
+
+
 @dataclasses.dataclass(frozen=True)
 class _Names:
     """A spec's names that its shape replaces by tokens (the team only where the platform never mentions it)."""
 
     names: tuple[str, ...]
 
-    def key(self, data: Any) -> tuple[object, ...]:
+    def key(self, data: Any, elsewhere: frozenset[str] = frozenset()) -> tuple[object, ...]:
+        """The shape of `data`; `elsewhere`: the labels the platform's queries match (against other values)."""
         out: list[object] = []
         matchers: list[tuple[str, str]] = []
         texts: list[str] = []  # every string, and every key (after the first "\x00")
@@ -97,8 +113,10 @@ class _Names:
             if isinstance(written, dict):  # label: value, matched as label="value"
                 matchers.extend((str(label), str(value)) for label, value in written.items())
         named = {label for label, value in matchers if any(n in value for n in self.names)}
-        if any(label in named and not any(n in value for n in self.names) for label, value in matchers):
-            raise _Ineligible  # a label matched against the name and against anything else
+        if named & elsewhere or any(
+            label in named and not any(n in value for n in self.names) for label, value in matchers
+        ):
+            raise _Ineligible  # a label matched against the name and against anything else (here or in the platform)
         return tuple(out)
 
     def _flatten(
@@ -129,9 +147,10 @@ class _Names:
             raise _Ineligible
 
     def _text(self, value: str, matchers: list[tuple[str, str]]) -> object:
-        if '"' in value:
-            matchers.extend(_TEXT_MATCHER.findall(value))
-            if any(n in regex for regex in _REGEX_MATCHER.findall(value) for n in self.names):
+        found = text_matchers(value)
+        if found:
+            matchers.extend(found)
+            if any(n in regex for regex in _regexes(value) for n in self.names):
                 raise _Ineligible  # the name inside a regex: what it matches depends on its characters
         if not any([n in value for n in self.names]):  # (a list: cheaper than a generator for two names)
             return value
@@ -252,6 +271,9 @@ class SharedBuilds:
 
     def __init__(self, build: Callable[[Document], Built], platform_words: str, on: bool = True) -> None:
         self._build, self._words, self._on = build, platform_words, on
+        # `job!~"s.*"` in a platform default refuses the service `shop` but not `alpha` or either token: a label the
+        # platform matches holds no name of a shared build (its words hold no name, so any such value is another)
+        self._matched = frozenset(label for label, _ in text_matchers(platform_words))
         self._known: dict[_Key, tuple[Clean, str] | None] = {}  # the token build, and its file
         self._ahead: Counter[_Key] = Counter()
         self._keys: dict[int, tuple[_Key, _Names] | None] = {}
@@ -300,7 +322,7 @@ class SharedBuilds:
             return None
         names = _Names((name,) if team in self._words else (name, team))
         try:
-            shape = names.key(data)
+            shape = names.key(data, self._matched)
         except _Ineligible:
             return None
         layout = (doc.value_marks, doc.key_marks, doc.scalar_styles, doc.read_otherwise, doc.hidden_keys)
