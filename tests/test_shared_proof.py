@@ -8,6 +8,7 @@ order (what the proof is the net for) is refused by it, and a shape's specs in t
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,12 @@ def test_a_regex_the_name_is_matched_against_keeps_its_refusal(
         f"{where}.yaml" if where == "platform" else "shop.yaml"
     ]
     assert 'refuses job="shop"' in errors[0]
+
+
+def test_same_tells_spellings_of_a_number_apart() -> None:
+    """The proof and every sharing test's oracle compare by `same`: a 0.30 rendered as 0.3 (or -0 as 0) is a
+    change of output, which `==` would miss."""
+    assert shared_builds.same((Decimal("0.30"), 1.0), (Decimal("0.30"), 1.0))
+    for left, right in ((Decimal("0.30"), Decimal("0.3")), (-0.0, 0.0), (1, 1.0), (True, 1)):
+        assert left == right
+        assert not shared_builds.same((left,), (right,))
