@@ -140,3 +140,21 @@ def test_same_tells_spellings_of_a_number_apart() -> None:
     for left, right in ((Decimal("0.30"), Decimal("0.3")), (-0.0, 0.0), (1, 1.0), (True, 1)):
         assert left == right
         assert not shared_builds.same((left,), (right,))
+
+
+def test_a_name_long_enough_to_take_the_labels_over_their_bound_is_refused_in_its_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real build reads the name's length: the labels' 4,096-character bound (model/alert_text.py). Beside
+    the name they hold 4,063 characters: names up to 28 characters pass, the second token (63) and a name of 40 do
+    not, so the proof's second build refuses the shape and the long name keeps its error."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM.replace('secrets: {team_spec_dir: "{team}/"}\n', ""))
+    labels = f"labels:\n  pad: {'x' * 4060}\n  owner: {{name}}\n"
+    long = "e-" + "q" * 38
+    for name in ["a-1", "b-2", "c-3", "d-4", long]:
+        (specs / f"{name}.yaml").write_text((SERVICE + labels).format(name=name))
+    errors = _same_either_way(specs, monkeypatch)
+    assert [e.split(":", 1)[0].rsplit("/", 1)[-1] for e in errors] == [f"{long}.yaml"]
+    assert "4,108 characters of labels" in errors[0]
