@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from compiler.model.promql_text import SELECTOR, holds
 from compiler.model.raw_rates import counts_per_window, per_second
 from compiler.model.raw_windows import OPTIONS, PER_WINDOW, options_problem
 from compiler.model.reachable_pairs import kept_pairs
-from compiler.model.scrape_windows import slice_seconds
+from compiler.model.scrape_windows import declared_scrape_seconds, slice_seconds
 from compiler.model.selector_cover import errors_cover_problem, good_covers_problem, outside_total_problem
 from compiler.model.sli_kinds import UNCOUNTED_KINDS, build_kind, guard_refused, owns
 from compiler.model.types import Metric, MetricType, Sli, SliKind, Slo, SloAlerting
@@ -70,6 +71,8 @@ def build_slos(
             ctx.error((*path, "objective"), problem)
             continue
         sli = build_sli(raw["sli"], metrics, ctx, (*path, "sli"), selector)
+        if sli is not None and sli.kind is SliKind.LATENCY:
+            sli = replace(sli, scrape_seconds=declared_scrape_seconds(slo_alerts))
         by = build_by(raw, data, defaults, ctx, path)
         alerts = raw.get("alerts") or {}
         if "min_traffic" in raw:

@@ -16,6 +16,7 @@ from compiler.model.promql import Matcher, Selector, expand, without_nan
 from compiler.model.promql_feed import fed_counters
 from compiler.model.promql_regex import full_match
 from compiler.model.raw_windows import events_per_second
+from compiler.model.scrape_windows import bucket_missed_scrapes
 from compiler.model.types import Metric, MetricType, Service, Sli, SliKind
 from compiler.model.units import HISTOGRAM_SECONDS, decimal_text
 
@@ -290,21 +291,20 @@ def spanning_bucket_rate(sli: Sli, window: str, recorded: str = "") -> str:
 
 
 # A threshold bucket is gone when it has no sample now (a Prometheus scrape that loses a series marks it stale), or
-# when its series missed BUCKET_MISSED_SCRAPES of the scrapes its requests' series had over BUCKET_SCRAPES_WINDOW.
+# when its series missed a minute's scrapes and one more of those its requests' series had over the window.
 # Where nothing writes a staleness marker (an agent remote-writing, a federation), a vanished bucket's last sample
 # stays visible for the 5m lookback while its rate stops, and every request of those minutes read as slow (a
 # healthy 99.95% SLO paged, round 46). One scrape writes a histogram's series with one timestamp, so a present
-# bucket has as many samples as its `+Inf` bucket; one missed sample is let through: a remote-write shard may
-# deliver the bucket a little after the `+Inf` bucket. Counted in samples, not seconds, this holds at any scrape
-# interval up to half the window, and the requests of one scrape interval are read as slow at most.
-BUCKET_MISSED_SCRAPES = 2
+# bucket has as many samples as its `+Inf` bucket; fewer misses are let through: a remote-write shard may deliver
+# the bucket a little after the `+Inf` bucket. Counted at the platform's scrape interval, at least 2
+# (model/scrape_windows.bucket_missed_scrapes), this holds at any interval up to half the window.
 BUCKET_SCRAPES_WINDOW = "5m"  # the lookback: two scrapes at the slowest interval obsc accepts (2m30s)
 
 
 def unbucketed_now(sli: Sli, at: str = "", without: tuple[str, ...] = ()) -> str:
     """The series of a latency SLI that have requests and no threshold bucket at an instant (`at`: an offset),
     `le` and `without` dropped (a record drops the labels its own rule labels would overwrite): no bucket
-    sample now, or BUCKET_MISSED_SCRAPES of its requests' samples missed."""
+    sample now, or bucket_missed_scrapes(sli.scrape_seconds) of its requests' samples missed."""
     assert sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
     sel, dropped = sli.latency.selector, ", ".join(("le", *without))
     every = sel.render(sel.metric + "_bucket", (Matcher("le", "=", "+Inf"),))
@@ -316,7 +316,7 @@ def unbucketed_now(sli: Sli, at: str = "", without: tuple[str, ...] = ()) -> str
         return f"sum without ({dropped}) (count_over_time({series}[{BUCKET_SCRAPES_WINDOW}]{at}))"
 
     scraped = f"({samples(every)} or {samples(count)})"
-    kept = f"{samples(bucket)} > {scraped} - {BUCKET_MISSED_SCRAPES}"
+    kept = f"{samples(bucket)} > {scraped} - {bucket_missed_scrapes(sli.scrape_seconds)}"
     return f"({requests} unless ({kept} and sum without ({dropped}) ({bucket}{at})))"
 
 

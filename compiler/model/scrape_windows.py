@@ -23,17 +23,35 @@ MIN_SLICE_SECONDS = 60
 FIXED_RATE_SECONDS = SIGNAL_SECONDS
 
 
+def declared_scrape_seconds(slo_alerts: Mapping[str, Any]) -> int:
+    """The platform's scrape interval in seconds (Prometheus's default 1m where unsaid or unreadable: the
+    schema and check_windows_against_scrapes refuse what does not parse)."""
+    try:
+        scrape = parse_duration(str(slo_alerts.get("scrape_interval") or f"{DEFAULT_SCRAPE_SECONDS}s"))
+    except ValueError:
+        return DEFAULT_SCRAPE_SECONDS
+    return scrape if scrape > 0 else DEFAULT_SCRAPE_SECONDS
+
+
+# A latency SLI's threshold bucket is gone once it missed this many of its requests' scrapes in a row
+# (queries.unbucketed_now): the scrapes of BUCKET_LATE_SECONDS and one more, at least 2. Two scrapes at a 15s
+# interval took a bucket whose remote-write shard ran 30s behind the `+Inf` bucket's for gone, and its series left
+# the SLI (SLODataMissing on a healthy service). Counted in time, a bucket up to a minute late stays at any interval
+# and a vanished one's requests read as slow for a minute at most (one scrape interval above 1m), as at 1m before.
+BUCKET_LATE_SECONDS = 60
+
+
+def bucket_missed_scrapes(scrape_seconds: int) -> int:
+    return 1 + max(1, -(-BUCKET_LATE_SECONDS // scrape_seconds))
+
+
 def slice_seconds(slo_alerts: Mapping[str, Any]) -> int:
     """One time slice of a time-slice or freshness SLI, what its counts (min_bad_events, the hold gate) count:
     the platform's scrape interval, at least a minute. A slice counted per evaluation made one failed 1m scrape
     4 bad slices at a 15s interval; counted per scrape it is one at any interval up to the slice. A target
     scraped faster than a minute is counted in minutes: the rule group may be evaluated only once a minute
     (Prometheus's default), and one evaluation must not count as several slices."""
-    try:
-        scrape = parse_duration(str(slo_alerts.get("scrape_interval") or f"{DEFAULT_SCRAPE_SECONDS}s"))
-    except ValueError:  # refused by check_windows_against_scrapes
-        return MIN_SLICE_SECONDS
-    return max(scrape, MIN_SLICE_SECONDS)
+    return max(declared_scrape_seconds(slo_alerts), MIN_SLICE_SECONDS)
 
 
 def check_windows_against_scrapes(defaults: Layer) -> None:

@@ -82,8 +82,8 @@ class Sli:
     good: Metric | None = None  # ratio, good events
     latency: Metric | None = None  # latency: the histogram
     threshold_seconds: Decimal | None = None  # latency
-    # latency: the threshold bucket's `le` as the histogram writes it, in its own unit (1s is le="1000" in ms)
-    threshold_le: Decimal | None = None
+    threshold_le: Decimal | None = None  # latency: the threshold bucket's `le` in the histogram's unit (1s: "1000" ms)
+    scrape_seconds: int = 60  # latency: the platform's scrape interval, the bucket check counts its scrapes
     raw_errors: str | None = None  # raw: PromQL over $window, service selector expanded
     raw_total: str | None = None
     raw_per_window: bool = False  # raw `per: window`: the queries count events per window (model/raw_windows.py)

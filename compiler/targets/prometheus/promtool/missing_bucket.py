@@ -1,12 +1,14 @@
 """The bucket branch of a latency SLO's SLODataMissing read over time (queries.unbucketed_now): a threshold bucket is
-gone when it has no sample now or missed BUCKET_MISSED_SCRAPES of its requests' scrapes over the window.
+gone when it has no sample now or missed bucket_missed_scrapes of its requests' scrapes over the window.
 
-Four cases for each latency SLO whose histogram obsc can write, each a group of its own, the SLI's `_count` fed
-throughout and `up` at 1:
+Five cases for each latency SLO whose histogram obsc can write, each a group of its own, scraped at the platform's
+scrape interval (the count of missed scrapes is the interval's), the SLI's `_count` fed throughout and `up` at 1:
 
 - the bucket stops without a staleness marker (an agent remote-writing, a federation) while the count goes on:
-  firing a hold after its second missed scrape, not a step before (a rule that waits for the 5m lookback to lose
-  the last sample fires 3 minutes later; one that takes one missed scrape for gone, a minute earlier);
+  firing a hold after the missed scrape that counts it gone (on an evaluation), not a step before (a rule that
+  waits for the 5m lookback to lose the last sample fires minutes later; one that takes a scrape more, a step later);
+- the bucket a scrape short of gone (a remote-write shard up to a minute behind): not in the unbucketed record at
+  that evaluation (a rule that takes a scrape fewer for gone has it);
 - the bucket stops with a staleness marker (a Prometheus scrape that lost it): firing a hold after the marker (a
   rule that only counts samples fires a minute later);
 - a quiet service (a request every 10 minutes) without the bucket: firing (a rule that asks for requests in the
@@ -20,20 +22,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compiler import conventions as names
-from compiler.model.queries import BUCKET_MISSED_SCRAPES
+from compiler.model.scrape_windows import bucket_missed_scrapes
 from compiler.model.types import Service, SliKind, Slo
 from compiler.targets.prometheus.promtool.cases import Case, ExprCheck, InputSeries, steps_after
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import exposed_le, satisfy
 from compiler.targets.prometheus.rule_model import Rule, label_selector
 
-_SCRAPE = 60
-_STOPS = 10  # the bucket's last sample, in scrapes
+_STOPS = 10  # the bucket's last sample, in scrapes, at least
 _QUIET_EVERY = 10  # a quiet service's request, every this many scrapes
 
 
 def bucket_cases(service: Service, rules: Sequence[Rule], step: int) -> list[Case]:
-    """The four cases for each SLODataMissing rule of `rules` whose SLO is a latency SLO obsc can feed."""
+    """The five cases for each SLODataMissing rule of `rules` whose SLO is a latency SLO obsc can feed."""
     up = satisfy(service.targets) if service.targets else {}
     if up is None:
         return []
@@ -44,7 +45,7 @@ def bucket_cases(service: Service, rules: Sequence[Rule], step: int) -> list[Cas
             continue
         fed = _histogram(slo)
         if fed is not None:
-            out.extend(_cases(rule, slo, fed, up, step))
+            out.extend(_cases(rule, service.name, slo, fed, up, step))
     return out
 
 
@@ -63,27 +64,33 @@ def _histogram(slo: Slo) -> tuple[tuple[str, dict[str, str]], tuple[str, dict[st
 
 def _cases(
     rule: Rule,
+    service: str,
     slo: Slo,
     fed: tuple[tuple[str, dict[str, str]], tuple[str, dict[str, str]]],
     up: dict[str, str],
     step: int,
 ) -> list[Case]:
     (count, labels), (bucket, bucket_labels) = fed
-    gone = (_STOPS + BUCKET_MISSED_SCRAPES) * _SCRAPE  # its second missed scrape: pending from here
-    fires = steps_after(gone + rule.for_seconds, step)
+    scrape, missed = slo.sli.scrape_seconds, bucket_missed_scrapes(slo.sli.scrape_seconds)
+    stops = _on_a_step(_STOPS + missed, scrape, step) - missed
+    gone = (stops + missed) * scrape  # the missed scrape that counts it gone, on an evaluation: pending from here
+    fires = gone + steps_after(rule.for_seconds, step)
+    short = _on_a_step(_STOPS + missed - 1, scrape, step)  # the bucket's scrapes to an evaluation one short of gone
     end = fires + step
-    samples = end // _SCRAPE
+    samples = end // scrape
     quiet_end = steps_after(rule.for_seconds + step, step)  # pending from its first sample
-    late_end = steps_after(6 * _SCRAPE + rule.for_seconds, step)  # one missed in the first 5m window at 6m
+    late_end = steps_after(6 * scrape + rule.for_seconds, step)  # one missed in the first 5m window at 6m
     ups = (InputSeries("up", tuple(sorted(up.items())), f"1+0x{samples}"),) if up else ()
     counted = InputSeries(count, tuple(sorted(labels.items())), f"0+60x{samples}")
     held = tuple(sorted(bucket_labels.items()))
-    stops = InputSeries(bucket, held, f"0+60x{_STOPS} _x{samples - _STOPS}")
-    marked = InputSeries(bucket, held, f"0+60x{_STOPS} stale")
-    marked_fires = steps_after((_STOPS + 1) * _SCRAPE + rule.for_seconds, step)
+    stopped = InputSeries(bucket, held, f"0+60x{stops} _x{samples - stops}")
+    marked = InputSeries(bucket, held, f"0+60x{stops} stale")
+    marked_fires = steps_after((stops + 1) * scrape + rule.for_seconds, step)
+    behind = InputSeries(bucket, held, f"0+60x{short - missed + 1} _x{missed - 1}")
+    record = names.SLI_UNBUCKETED + label_selector({"service": service, "slo": dict(rule.labels)["slo"]})
     quiet = InputSeries(count, counted.labels, " ".join(f"{n + 1}+0x{_QUIET_EVERY - 1}" for n in _quiet_runs(samples)))
     late = InputSeries(
-        bucket, held, " ".join("_" if i % 6 == 5 else str(60 * i) for i in range(late_end // _SCRAPE + 1))
+        bucket, held, " ".join("_" if i % 6 == 5 else str(60 * i) for i in range(late_end // scrape + 1))
     )
     firing = ((_alert(rule, slo, with_group=True), 1.0),)
     name, checked = rule.alert, _alert(rule, slo, with_group=False)
@@ -91,33 +98,47 @@ def _cases(
     return [
         Case(
             f"{title} stops with no staleness marker, its requests counted on: data missing",
-            _SCRAPE,
-            (*ups, counted, stops),
+            scrape,
+            (*ups, counted, stopped),
             (),
             (ExprCheck(fires - step, checked, ()), ExprCheck(fires, checked, firing)),
         ),
         Case(
+            f"{title} {missed - 1} scrape(s) behind its requests' (a remote-write shard late): in the SLI",
+            scrape,
+            (*ups, InputSeries(count, counted.labels, f"0+60x{short}"), behind),
+            (),
+            (ExprCheck(short * scrape, record, ()),),
+        ),
+        Case(
             f"{title} stops with a staleness marker, its requests counted on: data missing",
-            _SCRAPE,
+            scrape,
             (*ups, counted, marked),
             (),
             (ExprCheck(marked_fires - step, checked, ()), ExprCheck(marked_fires, checked, firing)),
         ),
         Case(
             f"{title} absent, a request every {_QUIET_EVERY}m (a quiet service): data missing",
-            _SCRAPE,
+            scrape,
             (*ups, quiet),
             (),
             (ExprCheck(quiet_end, checked, firing),),
         ),
         Case(
             f"{title} missing one scrape in six (delivered late), its requests counted on: data",
-            _SCRAPE,
+            scrape,
             (*ups, counted, late),
             (),
             (ExprCheck(late_end, checked, ()),),
         ),
     ]
+
+
+def _on_a_step(scrapes: int, scrape: int, step: int) -> int:
+    """The fewest scrapes, at least `scrapes`, that end on an evaluation."""
+    while scrapes * scrape % step:
+        scrapes += 1
+    return scrapes
 
 
 def _quiet_runs(samples: int) -> range:
