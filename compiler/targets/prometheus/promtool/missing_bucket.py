@@ -104,9 +104,13 @@ def _cases(
             (ExprCheck(fires - step, checked, ()), ExprCheck(fires, checked, firing)),
         ),
         Case(
-            f"{title} {missed - 1} scrape(s) behind its requests' (a remote-write shard late): in the SLI",
+            f"{title} {missed - 1} scrape{'s' * (missed > 2)} behind its requests' (a late shard): in the SLI",
             scrape,
-            (*ups, InputSeries(count, counted.labels, f"0+60x{short}"), behind),
+            (
+                *(InputSeries("up", u.labels, f"1+0x{short}") for u in ups),
+                InputSeries(count, counted.labels, f"0+60x{short}"),
+                behind,
+            ),
             (),
             (ExprCheck(short * scrape, record, ()),),
         ),
