@@ -75,8 +75,11 @@ routing-oracle: setup bytecode e2e-tools ## Check drawn fleets' routing and inhi
 # platform's own burn-window catalog and several `by:` groups burning, judged per group and tier by promises derived
 # from the drawn pairs (tests/drawn_incident_catalogs.py). Seeds from 3000 on also draw 1d and 14d periods, 90%
 # objectives, 0.005-500 req/s, 15s-2m scrapes, `le` spellings, vanishing or late buckets and freshness SLOs
-# (tests/drawn_incident_periods.py). Not part of `make test` (~2-12 CPU-s a seed).
-drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 (1000-: own catalogs; 3000-: periods, scrapes, buckets) against drawn SLOs' rules
+# (tests/drawn_incident_periods.py). Seeds from 4000 on draw production shapes (a 1/50 night, restarts mid-burn,
+# 10-40m scrape gaps, rolling deploys, a silent group, several SLOs failing together, 0.01-0.05 req/s near the
+# budget), each judged also by the service's pages against the verdict an SRE expects
+# (tests/drawn_incident_shapes.py). Not part of `make test` (~2-12 CPU-s a seed).
+drawn-incidents: setup bytecode tools ## Replay drawn incidents SEEDS=1-100 (1000-: own catalogs; 3000-: periods, scrapes, buckets; 4000-: shapes) against drawn SLOs' rules
 	$(BIN)/python -m tests.drawn_incidents $(SEEDS) --jobs $(DRAWN_JOBS)
 
 # Drawn fleets against a real Prometheus holding their series (tests/drawn_verify.py): each service's series are

@@ -22,6 +22,10 @@ three groups of which any set burns; they are judged per group and tier by promi
 Seeds from SWEPT (3000) on also draw periods, objectives, traffic, scrape intervals and histograms unlike examples/,
 and freshness SLOs (tests/drawn_incident_periods.py).
 
+Seeds from SHAPED (4000) on draw round 47's scenarios (a day/night cycle, restarts mid-burn, long scrape gaps, a
+rolling deploy, a silent group, several SLOs failing together, low traffic near the budget), each judged also by
+the verdict an SRE expects of the service's pages (tests/drawn_incident_shapes.py).
+
 One line per seed: `seed<TAB>drawn case<TAB>violations` (exit 1 when any). tests/test_drawn_incidents.py runs
 a few seeds."""
 
@@ -48,14 +52,21 @@ from tests.drawn_fleets import seed_list
 from tests.drawn_incident_catalogs import Pair, draw_extension, platform, tier_violations
 from tests.drawn_incident_periods import (
     SWEPT,
-    bucket_absent,
     builtin_pairs,
     draw_sweep,
     finish_sweep,
     freshen,
-    last_run,
-    resample,
     scrape_lag,
+)
+from tests.drawn_incident_series import series
+from tests.drawn_incident_shapes import (
+    CRITICAL,
+    SHAPED,
+    draw_shape,
+    night50,
+    several_slos,
+    shape_violations,
+    silence,
 )
 from tests.promtool_helpers import rules_checked_by
 
@@ -108,6 +119,11 @@ class Case:
     le: str = "0.3"  # how the threshold bucket's `le` is spelled
     stale_markers: bool = True  # a series gone from the scrape is marked stale (False: an agent remote-writing)
     fresh: bool = False  # a time-slice SLO read as the freshness of a job's last success (round 46)
+    scenario: str = ""  # round 47's (tests/drawn_incident_shapes.py)
+    resets: tuple[int, ...] = ()  # minutes at which the pod restarts, its counters from 0
+    pods: int = 1
+    roll_every: int = 0  # minutes between two pods a rolling deploy replaces
+    silent: str = ""  # the group whose series go away during the incident
 
     def describe(self) -> str:
         extra = f" k={self.k:g}" if self.incident == "partial" else ""
@@ -121,6 +137,10 @@ class Case:
         extra += f" le={self.le}" if self.le != "0.3" else ""
         extra += " no-stale-markers" if not self.stale_markers else ""
         extra += " freshness" if self.fresh else ""
+        extra += f" [{self.scenario}]" if self.scenario else ""
+        extra += f" resets={list(self.resets)}" if self.resets else ""
+        extra += f" pods={self.pods} roll every {self.roll_every}m" if self.pods > 1 else ""
+        extra += f" silent={self.silent}" if self.silent else ""
         return (
             f"{self.kind} {self.objective}%/{self.period} {self.rate}/s {self.shape} min_bad={self.min_bad} "
             f"{self.incident} at {self.start}m for {self.minutes}m{extra}"
@@ -173,7 +193,10 @@ def draw(seed: int, tail: int = TAIL) -> Case:
         draw_extension(case, random.Random(f"round44-{seed}"))
     if seed >= SWEPT:
         finish_sweep(case, random.Random(f"round46-finish-{seed}"))
+    if seed >= SHAPED:
+        draw_shape(case, random.Random(f"round47-{seed}"))
     _fill(case, r)
+    silence(case)
     if case.fresh:
         freshen(case)
     return case
@@ -188,6 +211,8 @@ def _traffic(case: Case, minute: int) -> float:
     wave with idle nights (6 quiet hours a day)."""
     if case.shape == "flat":
         return case.rate
+    if case.shape == "night50":
+        return night50(case, minute)
     phase = math.cos(2 * math.pi * (minute - case.start + case.phase) / 1440)
     if case.shape == "idle_nights" and phase < -0.5:
         return 0.0
@@ -262,8 +287,11 @@ def spec(case: Case) -> str:
         "raw": "{raw: {errors: 'sum(rate(app_requests_total{code=~\"5..\",$selector}[$window]))', "
         "total: 'sum(rate(app_requests_total{$selector}[$window]))'}}",
         "slices": "{last_success: last_ok, max_age: 30m}" if case.fresh else "{good_when: probe_ok == 1}",
+        "several": "",
     }[case.kind]
     by = ", by: [region]" if case.kind == "grouped" else ""
+    common = f"objective: {case.objective}, period: {case.period}, min_bad_events: {case.min_bad}"
+    slos = several_slos(case) if case.kind == "several" else f"  - {{name: drawn, {common}{by}, sli: {sli}}}"
     return f"""apiVersion: obsc/v1
 service: drawn
 team: fuzz
@@ -277,75 +305,12 @@ metrics:
 alerts: {{error_rate: false, latency_p99: false, traffic_anomaly: false, traffic_milestone: false, deployment: false,
   new_error_type: false, cpu: false, memory: false, disk: false, disk_full: false}}
 slos:
-  - {{name: drawn, objective: {case.objective}, period: {case.period}, min_bad_events: {case.min_bad}{by}, sli: {sli}}}
+{slos}
 routing:
   critical: {{webhook: {{url: "http://relay:8080/page"}}}}
   warning: {{webhook: {{url: "http://relay:8080/ticket"}}}}
   info: {{webhook: {{url: "http://relay:8080/digest"}}}}
 """
-
-
-STALE = math.nan  # a staleness marker: Prometheus writes one where a series it scraped is gone
-
-
-def _values(points: list[float | None]) -> str:
-    return " ".join("_" if p is None else "stale" if math.isnan(p) else f"{p:.15g}" for p in points)
-
-
-def _instance(case: Case, minute: int) -> str:
-    """A deploy replaces the pod: a new instance, its counters from 0, from the incident's start on."""
-    return "b" if case.incident == "deploy" and minute >= case.start else "a"
-
-
-def series(case: Case) -> dict[str, str]:
-    out: dict[str, list[float | None]] = {}
-
-    def put(name: str, minute: int, value: float | None) -> None:
-        out.setdefault(name, [None] * case.length)[minute] = value
-
-    totals: dict[str, float] = {}
-    for g, points in case.events.items():
-        for minute, point in enumerate(points):
-            inst = _instance(case, minute)
-            reset = case.incident == "reset" and minute == case.start
-            since = minute - case.start
-            reset = reset or (case.incident == "crashloop" and 0 <= since < case.minutes and since % 4 == 0)
-            region = f',region="{g}"' if g else ""
-            labels = f'job="drawn",instance="{inst}"{region}'
-            if point is None:
-                continue
-            n, bad = point
-            if case.fresh:
-                put(f"job_last_success_timestamp_seconds{{{labels}}}", minute, 60 * last_run(case, minute))
-                continue
-            if case.kind == "slices":
-                put(f'probe_success{{{labels},target="home"}}', minute, 0 if bad else 1)
-                continue
-            if case.kind == "latency":
-                keys = {
-                    f'app_request_duration_seconds_bucket{{{labels},le="+Inf"}}': n,
-                    f'app_request_duration_seconds_bucket{{{labels},le="{case.le}"}}': n - bad,
-                    f"app_request_duration_seconds_count{{{labels}}}": n,
-                }
-            else:
-                keys = {
-                    f'app_requests_total{{{labels},code="200"}}': n - bad,
-                    f'app_requests_total{{{labels},code="500"}}': bad,
-                }
-            for key, add in keys.items():
-                absent = f'le="{case.le}"' in key and bucket_absent(case, minute)
-                if absent and case.incident == "bucket_late":
-                    continue
-                totals[key] = (0 if reset else totals.get(key, 0)) + add
-                if absent:  # the client still counts; the scrape drops the series, marked stale where scraped
-                    gone = minute - case.start
-                    put(key, minute, STALE if case.stale_markers and gone < case.scrape // 60 + 1 else None)
-                    continue
-                put(key, minute, totals[key])
-    for minute, up in enumerate(case.up):
-        put(f'up{{job="drawn",instance="{_instance(case, minute)}"}}', minute, up)
-    gauge = ("up{", "probe_success{", "job_last_success")
-    return {key: _values(resample(points, case.scrape, not key.startswith(gauge))) for key, points in out.items()}
 
 
 # -- the replay
@@ -360,6 +325,8 @@ def weights(case: Case) -> dict[str, tuple[str, int]]:
         for alert in (names.SLO_BURN_FAST, names.SLO_BURN_SLOW):
             out[f"{alert}/{group}"] = (f'alertname="{alert}",region="{group}"', digit)
             digit *= 10
+    if case.seed >= SHAPED:  # the service's critical notification group is up while any of its pages fires
+        out[CRITICAL] = ('severity="critical"', 10**10)
     return out
 
 
@@ -505,7 +472,10 @@ def workbook(case: Case) -> list[Pair]:
 def violations(case: Case, seen: dict[int, dict[str, int]]) -> list[str]:
     if case.seed >= EXTENDED:
         pairs = case.catalog or (builtin_pairs(case) if case.seed >= SWEPT else workbook(case))
-        return tier_violations(case, seen, pairs) + _data_violations(case, seen)
+        found = tier_violations(case, seen, pairs) + _data_violations(case, seen)
+        if case.seed >= SHAPED:
+            found += shape_violations(case, seen, pairs)
+        return found
     fast = [m for m in sorted(seen) if seen[m][names.SLO_BURN_FAST]]
     slow = [m for m in sorted(seen) if seen[m][names.SLO_BURN_SLOW]]
     out: list[str] = []
