@@ -19,6 +19,7 @@ from compiler.model.grpc_codes import grpc_code_warnings
 from compiler.model.healthy_lines import inherited_lines_below_budget
 from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.http_status_codes import http_status_warnings
+from compiler.model.ingress_relays import ingress_relay_warnings
 from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import destination_view_warnings
@@ -225,6 +226,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(counter_join_warnings(services), severity="warning", code="selector")
     out.diagnostics(client_error_counter_warnings(services), severity="warning", code="selector")
     out.diagnostics(span_metric_warnings(services), severity="warning", code="selector")
+    out.diagnostics(ingress_relay_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
