@@ -56,7 +56,7 @@ def test_an_ingress_controllers_targets_ask_for_targets_via(
     result = run_obsc(capsys, "validate", str(_specs(tmp_path, targets, requests)))
     assert result.code == 0, result.err
     assert (WARNING.replace(NGINX, requests) in result.err) is said, result.err
-    assert result.err.count("say targets_via: ingress beside targets:") == int(said), result.err
+    assert result.err.count("say targets_via: ingress beside it") == int(said), result.err
 
 
 def test_an_ingress_relay_pages_when_its_requests_stop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

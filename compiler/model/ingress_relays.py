@@ -47,12 +47,12 @@ def ingress_relay_warnings(services: Sequence[Service]) -> list[Diagnostic]:
             Diagnostic(
                 first.location,
                 metric_path(service, first),
-                f"{first.selector.metric} is counted by the ingress controller, so up{{{up}}} is the controller's "
-                "and stays 1 while no request reaches it (an expired certificate, DNS, a load balancer in front): a "
-                "total outage reads as no traffic and nothing fires (live, 40 minutes without a request and the "
-                "controller up: no alert); say targets_via: ingress beside targets:, and its critical SLOs page "
-                "SLOTrafficStopped when their events stop while they were busy at this time yesterday and a week "
-                "ago (ServiceDown keeps watching the controller)",
+                f"{first.selector.metric} is counted by the ingress controller, and the `up` ServiceDown reads "
+                f"(up{{{up}}}) stays 1 while no request reaches the controller (an expired certificate, DNS, a load "
+                "balancer in front): a total outage reads as no traffic and nothing fires (live, 40 minutes without a "
+                "request and the controller up: no alert); name the controller's job in targets: and say "
+                "targets_via: ingress beside it, and its critical SLOs page SLOTrafficStopped when their events stop "
+                "while they were busy at this time yesterday and a week ago (ServiceDown watches the controller)",
             )
         )
     return out
