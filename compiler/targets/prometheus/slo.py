@@ -43,6 +43,7 @@ from compiler.targets.prometheus.coarse_history import (
     since_expr,
 )
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
+from compiler.targets.prometheus.page_covered import page_covered_lines
 from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
@@ -254,6 +255,9 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {guard}"]
         elif slo.min_bad_events > 0:
             lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {guard}"]
+        pages = [a for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name and a.window.tier is Tier.CRITICAL]
+        fired = [fired_labels(service, a) for a in (alert, *pages)]
+        lines += page_covered_lines(alert, pages, text.own, slo.by, fired)
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)
