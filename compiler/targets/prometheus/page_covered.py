@@ -20,29 +20,24 @@ generated test's lane, a federated source's) keeps its own page and ticket.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from compiler import conventions as names
-from compiler.model.alerts import AlertDef
+from compiler.model.alerts import AlertDef, fired_labels, service_alerts
 from compiler.model.burnrate import BurnWindow, recording_tiers
-from compiler.model.types import Tier
+from compiler.model.types import Service, Slo, Tier
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.rule_model import label_selector
 
 
-def page_covered_lines(
-    ticket: AlertDef,
-    pages: Sequence[AlertDef],
-    own: Mapping[str, str],
-    by: Sequence[str],
-    fired: Sequence[Mapping[str, str]],
-) -> list[str]:
-    """The ticket pair `ticket`'s `unless` on its SLO's `pages` (`own`: the SLO's labels; `by`: its groups;
-    `fired`: the labels each of ticket and pages fires with); none for a page pair or an SLO that never pages."""
+def page_covered_lines(service: Service, slo: Slo, ticket: AlertDef, own: dict[str, str]) -> list[str]:
+    """The ticket pair `ticket`'s `unless` on its SLO's pages (`own`: the SLO's labels); none for a page pair or
+    an SLO that never pages."""
     window = ticket.window
+    pages = [a for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name and _pages(a)]
     if window is None or window.tier is Tier.CRITICAL or not pages:
         return []
-    tiers = sorted({names.LABEL_ALERTNAME, names.LABEL_ALERTSTATE, *(k for f in fired for k in f)} - {*own, *by})
+    # what tells the tiers' alerts apart: their names, states and every label their rules write (not the series')
+    written = {k for a in (ticket, *pages) for k in fired_labels(service, a)}
+    tiers = sorted({names.LABEL_ALERTNAME, names.LABEL_ALERTSTATE, *written} - {*own, *slo.by})
     unless = f"unless ignoring ({', '.join(tiers)})"
     firing = {names.LABEL_ALERTSTATE: "firing"}
     page = label_selector({**own, names.LABEL_ALERTNAME: pages[0].name, **firing})
@@ -51,11 +46,15 @@ def page_covered_lines(
     return [unless, "(", f"  {covered}", f"  {unless} {_firing(window, ticket_firing)}", ")"]
 
 
+def _pages(alert: AlertDef) -> bool:
+    return alert.window is not None and alert.window.tier is Tier.CRITICAL
+
+
 def _pair(alert: AlertDef) -> dict[str, str]:
     return {k: v for k, v in alert.labels().items() if k == names.LABEL_BURN_WINDOW}
 
 
-def _firing(window: BurnWindow, labels: Mapping[str, str]) -> str:
+def _firing(window: BurnWindow, labels: dict[str, str]) -> str:
     """The ticket's own firing series as its group reads the previous evaluation's (slo.py `_own_alerts`: a coarse
     pair's sample is one interval old, so a range one minute longer reads it)."""
     if not recording_tiers().is_coarse(window.long_seconds):

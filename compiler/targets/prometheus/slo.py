@@ -255,9 +255,7 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {guard}"]
         elif slo.min_bad_events > 0:
             lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {guard}"]
-        pages = [a for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name and a.window.tier is Tier.CRITICAL]
-        fired = [fired_labels(service, a) for a in (alert, *pages)]
-        lines += page_covered_lines(alert, pages, text.own, slo.by, fired)
+        lines += page_covered_lines(service, slo, alert, text.own)
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)

@@ -52,9 +52,13 @@ def _page_guard_dropped(expr: str) -> str:
     page covers its own ticket only (page_covered_cases.py expects that per lane)."""
     lines = expr.split("\n")
     guard = lines[-5:]
-    if len(lines) > 5 and guard[1] == "(" and guard[4] == ")" and all(
-        line.removeprefix("  ").startswith("unless ignoring (") for line in (guard[0], guard[3])
-    ) and guard[2].startswith("  last_over_time(ALERTS{"):
+    if (
+        len(lines) > 5
+        and guard[1] == "("
+        and guard[4] == ")"
+        and all(line.removeprefix("  ").startswith("unless ignoring (") for line in (guard[0], guard[3]))
+        and guard[2].startswith("  last_over_time(ALERTS{")
+    ):
         return "\n".join(lines[:-5])
     return expr
 

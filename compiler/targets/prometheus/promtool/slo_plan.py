@@ -317,7 +317,7 @@ def plan(shape: Shape) -> Plan:
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
         state = _calm_windows(join(p[1] for p in joined), shape)
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := alert_value(r, lines, state)) is not None)
-        holding = uncovered(shape.rules, state, holding, shape.step)
+        holding = uncovered([(r.window, r.for_seconds) for r in shape.rules], state, holding, shape.step)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
         fed = _rates(state, shape, checked_at[-1] // step + 1)
