@@ -194,7 +194,8 @@ BURN_ALERTS = (names.SLO_BURN_FAST, names.SLO_BURN_SLOW)
 def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path) -> None:
     """3 days of raw counters through the generated rules: 0.5 req/s failing 2.7% (27x a 99.9% budget) fires
     every page pair and no ticket (the pages covered it: page_covered.py); 0.01 req/s with one failure 3 minutes
-    ago (a 2.8% hour, over the 1.44% page line, and a 33% 5 minutes) fires nothing: 1 failed event is under min_bad_events."""
+    ago (a 2.8% hour, over the 1.44% page line, and a 33% 5 minutes) fires nothing: 1 failed event is
+    under min_bad_events."""
     promtool = require_tool("promtool", "PROMTOOL")
     for name in ("burning", "stray"):
         (tmp_path / f"{name}.yaml").write_text(LOW_TRAFFIC.format(name=name))
