@@ -16,7 +16,7 @@ import pytest
 from compiler.api import compile_specs
 from compiler.conventions import prometheus_rules_path
 from tests.conftest import require_tool
-from tests.promtool_helpers import month_of_history, pairs_firing, rules_read_by
+from tests.promtool_helpers import month_of_history, page_guard_cut, pairs_firing, rules_read_by
 from tests.test_burn_gaps import _of
 
 SPEC = """\
@@ -47,11 +47,7 @@ def _rules(tmp_path: Path, guarded: bool = True) -> str:
     arts = compile_specs([str(specs)]).bundle.artifacts
     text = next(a.content for a in arts if a.path == prometheus_rules_path("svc"))
     if not guarded:
-        lines = text.split("\n")
-        starts = [i for i, line in enumerate(lines) if line.strip().startswith("unless ignoring (alertname")]
-        for i in reversed([i for i in starts if lines[i + 1].strip() == "("]):
-            del lines[i : i + 5]
-        text = "\n".join(lines)
+        text = page_guard_cut(text)
         assert "unless ignoring (alertname" not in text
     return rules_read_by(text, alert=_of(PAGES + TICKETS))
 
