@@ -60,11 +60,11 @@ def _interval(group: dict[str, Any]) -> int:
 
 def _check(groups: list[dict[str, Any]]) -> None:
     where = {}  # (record name, window) -> group index
-    longs = {}  # a burst record's short window -> the long window it reads (its next-to-last errors rate): the pair's
+    longs = {}  # a burst record's short window -> the long window it reads (its first "inside" clause's): the pair's
     for i, group in enumerate(groups):
         for rule in group["rules"]:
             if rule.get("record") == names.SLI_BURST_OVER:
-                longs[rule["labels"]["window"]] = re.findall(r"sli_errors:rate(\w+)\{", str(rule["expr"]))[-2]
+                longs[rule["labels"]["window"]] = _inside(str(rule["expr"]))[0]
             if "record" in rule:
                 key = (rule["record"], rule.get("labels", {}).get("window"))
                 assert key not in where or rule["record"] != names.SLI_BURST_OVER, f"{key} twice"
@@ -85,15 +85,20 @@ def _check(groups: list[dict[str, Any]]) -> None:
                 _burst_window_fits(rule)
 
 
+def _inside(expr: str) -> tuple[str, str]:
+    """The long and burst windows of a burst record's first clause saying every failure lies inside."""
+    inside = re.search(r"sli_errors:rate(\w+)\{[^}]*\} \* \d+ <= ignoring \(window\) \S*sli_errors:rate(\w+)\{", expr)
+    assert inside is not None, expr
+    return inside.group(1), inside.group(2)
+
+
 def _burst_window_fits(rule: dict[str, Any]) -> None:
     """The record's windows: short (its label), burst and long (the first clause saying every failure lies inside:
     long first; a 1d/2h ticket's coarse read of its burst window follows it, counted_short.young_burst_read), and a
     page's dense-burst peak (round 47: an errors rate read over the burst window) shorter than the short one."""
     short = parse_duration(rule["labels"]["window"])
     expr = str(rule["expr"])
-    inside = re.search(r"sli_errors:rate(\w+)\{[^}]*\} \* \d+ <= ignoring \(window\) \S*sli_errors:rate(\w+)\{", expr)
-    assert inside is not None, expr
-    long, burst = (parse_duration(w) for w in inside.groups())
+    long, burst = (parse_duration(w) for w in _inside(expr))
     assert short < burst < long
     tiers = recording_tiers()
     peaks = re.findall(r"max_over_time\(\S*sli_errors:rate(\w+)\{[^}]*\}\[(\w+)\]\)", expr)
