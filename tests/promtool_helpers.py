@@ -273,14 +273,3 @@ def alert_fires(tmp_path: Path, rules: str, alert: str, series: Mapping[str, str
     said = run.stdout + run.stderr
     assert f'Labels:{{alertname="{alert}"' in said, said
     return True
-
-
-def page_guard_cut(rules: str) -> str:
-    """The compiled rule file `rules` with each ticket pair's page guard cut off (page_covered.py: five lines,
-    `unless ignoring (alertname, ...)`, `(`, the page's ALERTS, the ticket's own, `)`): a test of a ticket's own
-    windows after an outage its page covered (tests/test_ticket_after_page.py replays the guard)."""
-    lines = rules.split("\n")
-    starts = [i for i, line in enumerate(lines) if line.strip().startswith("unless ignoring (alertname")]
-    for i in reversed([i for i in starts if lines[i + 1].strip() == "("]):
-        del lines[i : i + 5]
-    return "\n".join(lines)

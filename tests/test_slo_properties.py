@@ -132,13 +132,8 @@ def _promtool_case(tmp: Path, period: int, objective: Decimal, promtool: str) ->
     ]:
         bad = TRAFFIC * 60 * ratio
         checks = []
-        # a ticket stays quiet for a burn its page covers (page_covered.py): a steady burn from the first step
-        # fires a page no later than the ticket at 15m evaluations
-        paged = any(r["alert"] == names.SLO_BURN_FAST and _fires(r, ratio) for r in alerts)
         for name in sorted({str(r["alert"]) for r in alerts}):
-            covered = paged and name == names.SLO_BURN_SLOW
-            fired = [r for r in alerts if r["alert"] == name and _fires(r, ratio) and not covered]
-            expected = [{"exp_labels": r["labels"]} for r in fired]
+            expected = [{"exp_labels": r["labels"]} for r in alerts if r["alert"] == name and _fires(r, ratio)]
             checks.append({"eval_time": format_duration(end), "alertname": name, "exp_alerts": expected})
         tests.append(
             {
@@ -193,9 +188,8 @@ BURN_ALERTS = (names.SLO_BURN_FAST, names.SLO_BURN_SLOW)
 
 def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path) -> None:
     """3 days of raw counters through the generated rules: 0.5 req/s failing 2.7% (27x a 99.9% budget) fires
-    every page pair and no ticket (the pages covered it: page_covered.py); 0.01 req/s with one failure 3 minutes
-    ago (a 2.8% hour, over the 1.44% page line, and a 33% 5 minutes) fires nothing: 1 failed event is
-    under min_bad_events."""
+    every pair; 0.01 req/s with one failure 3 minutes ago (a 2.8% hour, over the 1.44% page line, and a
+    33% 5 minutes) fires nothing: 1 failed event is under min_bad_events."""
     promtool = require_tool("promtool", "PROMTOOL")
     for name in ("burning", "stray"):
         (tmp_path / f"{name}.yaml").write_text(LOW_TRAFFIC.format(name=name))
@@ -225,9 +219,7 @@ def test_promtool_a_quiet_burn_pages_and_a_stray_failure_does_not(tmp_path: Path
     for alert in BURN_ALERTS:
         expected = [{"exp_labels": r["labels"]} for r in burning if r.get("alert") == alert]
         assert len(expected) == 2 and all(names.LABEL_BURN_WINDOW in e["exp_labels"] for e in expected)
-        # the tickets stay quiet: the pages covered this burn from its start (page_covered.py)
-        covered = alert == names.SLO_BURN_SLOW
-        checks.append({"eval_time": f"{minutes}m", "alertname": alert, "exp_alerts": [] if covered else expected})
+        checks.append({"eval_time": f"{minutes}m", "alertname": alert, "exp_alerts": expected})
     document = {
         "rule_files": ["rules.yaml"],
         # steady rates, judged at the last step only (the stray failure 3 minutes before it, so the last step

@@ -17,7 +17,7 @@ from pathlib import Path
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.promtool_helpers import page_guard_cut, pairs_firing, rules_read_by
+from tests.promtool_helpers import pairs_firing, rules_read_by
 from tests.test_burn_gaps import SPEC, _of
 
 TICKET = ("slowest",)  # the 3d/6h pair: 1x at 99.9% over 30d, a 0.1% line
@@ -43,7 +43,7 @@ def _fired(tmp_path: Path, stray: int | None, watched: range) -> list[int]:
     }
     (tmp_path / "ticket").mkdir()
     shifted = range(HISTORY + watched.start, minutes, watched.step)
-    rules = rules_read_by(page_guard_cut(text), alert=_of(TICKET))
+    rules = rules_read_by(text, alert=_of(TICKET))
     fired = pairs_firing(tmp_path / "ticket", rules, series, "avail", TICKET, shifted, evaluation_interval="5m")
     return [m - HISTORY for m in fired["slowest"]]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from compiler import conventions as names
 from compiler.api import CompileOptions, compile_specs
 from tests.platform_text import sink_platform
-from tests.promtool_helpers import page_guard_cut, pairs_firing, rules_read_by
+from tests.promtool_helpers import pairs_firing, rules_read_by
 
 SPEC = """apiVersion: obsc/v1
 service: wiki
@@ -42,7 +42,7 @@ def _ticket_rules(tmp_path: Path) -> str:
     (specs / "wiki.yaml").write_text(SPEC)
     bundle = compile_specs([str(specs)], CompileOptions(jobs=1)).bundle
     text = next(a.content for a in bundle.artifacts if a.path == names.prometheus_rules_path("wiki"))
-    return rules_read_by(page_guard_cut(text), alert=lambda rule: rule.get("alert") == names.SLO_BURN_SLOW)
+    return rules_read_by(text, alert=lambda rule: rule.get("alert") == names.SLO_BURN_SLOW)
 
 
 def test_promtool_a_45_minute_scrape_gap_during_a_burn_keeps_one_ticket(tmp_path: Path) -> None:

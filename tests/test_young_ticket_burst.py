@@ -16,7 +16,7 @@ from pathlib import Path
 from compiler import conventions as names
 from compiler.api import compile_specs
 from tests.conftest import require_tool
-from tests.promtool_helpers import page_guard_cut, pairs_firing, rules_read_by
+from tests.promtool_helpers import pairs_firing, rules_read_by
 from tests.test_burn_gaps import SPEC, _of
 
 TICKET = ("slow",)  # the 1d/2h pair: 3x at 99.9% over 30d, a 0.3% line
@@ -42,9 +42,7 @@ def _fired(tmp_path: Path, outage: int, watched: range) -> list[int]:
     }
     (tmp_path / "ticket").mkdir()
     shifted = range(outage + watched.start, minutes, watched.step)
-    fired = pairs_firing(
-        tmp_path / "ticket", rules_read_by(page_guard_cut(text), alert=_of(TICKET)), series, "avail", TICKET, shifted
-    )
+    fired = pairs_firing(tmp_path / "ticket", rules_read_by(text, alert=_of(TICKET)), series, "avail", TICKET, shifted)
     return [m - outage for m in fired["slow"]]
 
 

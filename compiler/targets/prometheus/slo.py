@@ -43,7 +43,6 @@ from compiler.targets.prometheus.coarse_history import (
     since_expr,
 )
 from compiler.targets.prometheus.counted_short import counted_step, ended_by_counted_short, slice_counted
-from compiler.targets.prometheus.page_covered import page_covered_lines
 from compiler.targets.prometheus.raw_alerts import raw_alert_expr, raw_alert_text
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.slo_groups import grouped_annotations
@@ -255,7 +254,6 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
             lines += [on, f"{names.sli_bad_slices(numbers.long)}{selector} >= {guard}"]
         elif slo.min_bad_events > 0:
             lines += [on, f"{names.sli_errors_rate(numbers.long)}{selector} * {w.long_seconds} >= {guard}"]
-        lines += page_covered_lines(service, slo, alert, text.own)
         expr, hold = "\n".join(lines), w.for_seconds
     elif alert.reads_raw_series:
         expr, hold = raw_alert_expr(service, slo, alert)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from compiler import conventions as names
 from compiler.model.burnrate import error_ratio_threshold, recorded_windows, recovery_windows
 from compiler.model.sli_kinds import UNCOUNTED_KINDS
-from compiler.model.types import BurnWindow, Service, Slo, Tier
+from compiler.model.types import BurnWindow, Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import short_counted
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Firing, InputSeries, fires_at, firing, off_ties
@@ -66,12 +66,10 @@ def burn_holds(
         inputs, value, breaches, minutes = fed
         series += inputs
         group = sample_group(slo)
-        fired: list[tuple[Rule, BurnWindow, list[bool]]] = []
-        for rule, window in pairs:
+        for rule, _ in pairs:
             breach = breaches[id(rule)]
             holds = [m * step < breach * STEP for m in range(minutes * STEP // step + 1)]
-            fired.append((rule, window, fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)))
-        for rule, _, fires in _covered(fired):
+            fires = fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, step)
             states.append((rule.alert, firing(rule, value, group=group or None), fires))
             drop = breach * STEP
             held, kept = up_to_grid(rule.for_seconds, step), drop + up_to_grid(rule.keep_firing_seconds, step)
@@ -84,18 +82,6 @@ def burn_holds(
         for at in sorted(at_)
     ]
     return tuple(series), checks
-
-
-def _covered(fired: list[tuple[Rule, BurnWindow, list[bool]]]) -> list[tuple[Rule, BurnWindow, list[bool]]]:
-    """A ticket whose page fires at its first step or before it stays quiet (page_covered.py: the case ends within
-    the ticket's short window of the page)."""
-    paged = [fires.index(True) for _, w, fires in fired if w.tier is Tier.CRITICAL and True in fires]
-    first = min(paged, default=None)
-
-    def quiet(w: BurnWindow, fires: list[bool]) -> bool:
-        return first is not None and w.tier is not Tier.CRITICAL and True in fires and first <= fires.index(True)
-
-    return [(r, w, [False] * len(fires) if quiet(w, fires) else fires) for r, w, fires in fired]
 
 
 def _slo_series(

@@ -40,27 +40,10 @@ def joins_lanes(rules: list[Rule]) -> bool:
     lane_faults.Short names its operands, and lane_faults._together reads them side by side."""
     for rule in rules:
         # Strings emptied: a service named `svc-or` is not a set operation (nor any word of a label value).
-        expr = _short_side_read(_page_guard_dropped(emptied(rule.expr)))
+        expr = _short_side_read(emptied(rule.expr))
         if _has_set_op(expr) or _drops_labels(expr, filter_joins=True):
             return False
     return True
-
-
-def _page_guard_dropped(expr: str) -> str:
-    """`expr` without a ticket's last five lines as page_covered.py writes them: `unless ignoring (...)`, `(`, the
-    page's ALERTS, `unless ignoring (...)` the ticket's own, `)`. They ignore the tiers' labels alone, so a lane's
-    page covers its own ticket only (page_covered_cases.py expects that per lane)."""
-    lines = expr.split("\n")
-    guard = lines[-5:]
-    if (
-        len(lines) > 5
-        and guard[1] == "("
-        and guard[4] == ")"
-        and all(line.removeprefix("  ").startswith("unless ignoring (") for line in (guard[0], guard[3]))
-        and guard[2].startswith("  last_over_time(ALERTS{")
-    ):
-        return "\n".join(lines[:-5])
-    return expr
 
 
 def _short_side_read(expr: str) -> str:

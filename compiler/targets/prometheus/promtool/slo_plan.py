@@ -30,7 +30,7 @@ from compiler.model.burnrate import (
     recovery_windows,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
-from compiler.model.types import Service, Slo, Tier
+from compiler.model.types import Service, Slo
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import (
     kept_within_one,
@@ -42,7 +42,6 @@ from compiler.targets.prometheus.counted_short import (
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
-from compiler.targets.prometheus.promtool.page_covered_cases import uncovered
 from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
@@ -207,7 +206,6 @@ def plan(shape: Shape) -> Plan:
     recovering: list[tuple[str, _State, list[int], frozenset[str] | None]] = []
 
     fast = tuple(s for s in shape.recorded if not recording_tiers().is_coarse(s))
-    firing: dict[Tier, tuple[BurnWindow, str, _State]] = {}  # each tier's first pair burning
     for w, line, text, gate, burst in zip(
         shape.windows, shape.lines, shape.line_texts, shape.gates, shape.bursts, strict=True
     ):
@@ -218,7 +216,6 @@ def plan(shape: Shape) -> Plan:
         fire = guarded_state(min_bad, line, w, ABOVE, busy)
         title = f"{where} both at 1.25x{events} fire after {_duration(w.for_seconds)}"
         add(title, fire, hold_times(w.for_seconds, step), alert_of(w))
-        firing.setdefault(w.tier, (w, where, fire))
         if recording_tiers().is_coarse(w.short_seconds):
             continue  # both windows read the one coarse tier: they cannot differ
         ended = pair_state(w, line * ABOVE, line * BELOW, busy)
@@ -278,12 +275,6 @@ def plan(shape: Shape) -> Plan:
                 said = f"with slices for {decimal_text(ABOVE * gate)} bad ones at the {w.long}'s (recovering)"
                 title = title.replace("(recovering)", said)
             recovering.append((title, calm, [at], alert_of(w)))
-    if len(covering := [firing[t] for t in (Tier.CRITICAL, Tier.WARNING) if t in firing]) == 2:
-        (page, paged, burn), (ticket, ticketed, slow) = covering
-        if not burn.keys() & slow.keys():  # a page firing with its ticket: the ticket stays quiet (page_covered.py)
-            title = f"{paged} and {ticketed} both at 1.25x: the page covers the ticket"
-            times = sorted({*hold_times(page.for_seconds, step), *hold_times(ticket.for_seconds, step)})
-            add(title, join([burn, slow]), times, alert_of(page) | alert_of(ticket))
     longest = steps_after(max(r.for_seconds for r in shape.rules), step)
     # Half the lowest line, unless that spends the budget down to its low line (a platform's own catalog with
     # every factor over 1): then half of what that line allows, so the budget alerts stay quiet too.
@@ -319,14 +310,12 @@ def plan(shape: Shape) -> Plan:
     pending += recovering
     names = tuple(dict.fromkeys(r.alert for r in shape.rules))
     parts: list[tuple[Part, frozenset[str] | None]] = []
-    tiers = [_tier_of(asked, shape) for _, _, _, asked in pending]
-    for members in pack([state for _, state, _, _ in pending], tiers):  # one test group per bin (state_packing)
+    for members in pack([state for _, state, _, _ in pending]):  # one test group per bin (see state_packing)
         joined = [pending[i] for i in members]
         asked = [p[3] for p in joined]
         checked = None if None in asked else frozenset(n for p in asked if p is not None for n in p)
         state = _calm_windows(join(p[1] for p in joined), shape)
         holding = tuple((i, v) for i, r in enumerate(shape.rules) if (v := alert_value(r, lines, state)) is not None)
-        holding = uncovered([(r.window, r.for_seconds) for r in shape.rules], state, holding, shape.step)
         checked_at = tuple(sorted({t for p in joined for t in p[2]}))
         shown = names if checked is None else tuple(n for n in names if n in checked)
         fed = _rates(state, shape, checked_at[-1] // step + 1)
@@ -380,12 +369,6 @@ def plan(shape: Shape) -> Plan:
         else:
             home.append(part)
     return Plan(tuple(_fed_until_last(g, shape) for g in groups), read)
-
-
-def _tier_of(asked: frozenset[str] | None, shape: Shape) -> str:
-    """The tier whose burn pairs a case checks (`asked`: their alert names), or "" (pages and tickets apart)."""
-    tiers = {r.window.tier.value for r in shape.rules if r.window and asked and r.alert in asked}
-    return tiers.pop() if len(tiers) == 1 else ""
 
 
 def _calm_windows(state: _State, shape: Shape) -> _State:

@@ -29,20 +29,16 @@ def join(states: Iterable[_State]) -> _State:
     return out
 
 
-def pack(states: list[_State], tiers: list[str] | None = None) -> list[list[int]]:
-    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order. With
-    `tiers` (per state, the tier whose alerts it checks, or ""), a bin holds one tier: a page that fires covers its
-    SLO's tickets (page_covered.py), so a ticket's firing case beside a page's would expect it quiet."""
-    bins: list[tuple[set[int], Decimal, list[int], list[str]]] = []
+def pack(states: list[_State]) -> list[list[int]]:
+    """Indexes of `states` in bins of disjoint windows and equal default traffic, first fit in order."""
+    bins: list[tuple[set[int], Decimal, list[int]]] = []
     for i, state in enumerate(states):
         keys = state.keys()
-        tier = tiers[i] if tiers else ""
-        for used, total, members, kind in bins:
-            if total == state.total and not used & keys and (not tier or not kind[0] or kind[0] == tier):
+        for used, total, members in bins:
+            if total == state.total and not used & keys:
                 used |= keys
                 members.append(i)
-                kind[0] = kind[0] or tier
                 break
         else:
-            bins.append((set(keys), state.total, [i], [tier]))
-    return [members for _, _, members, _ in bins]
+            bins.append((set(keys), state.total, [i]))
+    return [members for _, _, members in bins]
