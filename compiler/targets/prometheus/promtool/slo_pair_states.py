@@ -269,12 +269,13 @@ def young_burst_states(
     if not recording_tiers().is_coarse(long) or recording_tiers().is_coarse(window):
         return []
     out = []
-    failures = line * ABOVE * total * long  # the long window's, as the guard counts them
+    high = off_ties(line * ABOVE)  # read back as the coarse ratio times a share: kept off a rounding tie (cases.py)
+    failures = high * total * long  # the long window's, as the guard counts them
     for seen, ends in ((window, True), (_past(window, failures), False)):
-        state = counted_clean_state(w, line * ABOVE, total, steps, line, events * line)
+        state = counted_clean_state(w, high, total, steps, line, events * line)
         for seconds in steps:
             state.ratios[seconds], state.totals[seconds] = Decimal(0), shows(BELOW, line, seconds)
-        state.coarse, state.coarse_seen = fed(line * ABOVE * long / seen), seen
+        state.coarse, state.coarse_seen = fed(high * long / seen), seen
         state.ratios[window], state.totals[window] = ratio, fed(failures * BELOW / (ratio * window))
         verb, why = ("stops", "holds them all: a burst over") if ends else ("fires", f"holds {OLDER_MISSED} fewer")
         title = (
