@@ -14,8 +14,15 @@ from compiler.model.burst_windows import (
 )
 from compiler.model.units import decimal_text
 
-_LEAST = float(decimal_text(count_floor(Decimal(str(EVENT_BURST_PEAK_LEAST)))))
 _SHARE = float(EVENT_BURST_PEAK_SHARE)
+
+
+def rule_floor(count: float | Decimal) -> float:
+    """A count's comparand as the rules write it (burnrate.count_floor)."""
+    return float(decimal_text(count_floor(Decimal(str(count)))))
+
+
+_LEAST = rule_floor(EVENT_BURST_PEAK_LEAST)
 
 
 class _Windows(Protocol):

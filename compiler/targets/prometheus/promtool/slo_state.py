@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
-from compiler.model.burnrate import count_floor, recorded_windows, recording_tiers, windows_for
+from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
 from compiler.model.burst_windows import (
     EVENT_BURST_EVENTS,
     EVENT_BURST_SHOWN,
@@ -33,7 +33,7 @@ from compiler.targets.prometheus.counted_short import (
 from compiler.targets.prometheus.promtool.cases import InputSeries
 from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside, history_start, seen_since
 from compiler.targets.prometheus.promtool.groups import sample_group
-from compiler.targets.prometheus.promtool.peak_gate import dense_peak
+from compiler.targets.prometheus.promtool.peak_gate import dense_peak, rule_floor
 from compiler.targets.prometheus.promtool.series import constant, fed
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
@@ -169,11 +169,6 @@ _LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
 _ONE_SHOWN = float(ONE_SHOWN)
 
 
-def _floor(count: float | Decimal) -> float:
-    """A count's comparand as the rules write it (burnrate.count_floor)."""
-    return float(decimal_text(count_floor(Decimal(str(count)))))
-
-
 def starts(state: _State, seconds: int, line: float) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
@@ -209,7 +204,7 @@ def shows_slices(
     highest = max([*(state.window(s)[3] for s in above if state.fed(s)), *over], default=None)
     if highest is None:
         return False
-    return float(decimal_text(slice_count(state, seconds))) * highest >= _floor(gate) * share
+    return float(decimal_text(slice_count(state, seconds))) * highest >= rule_floor(gate) * share
 
 
 # A time-slice pair's (burst window, long window) when the cases feed both windows' bad-slice counts (the
@@ -237,8 +232,8 @@ def event_burst_over(state: _State, short: int, burst: Burst) -> bool:
         return False
     window, long = burst
     events = float(decimal_text(state.total_of(short))) * short
-    dense = events * state.window(window)[3] >= _floor(EVENT_BURST_SHOWN) or dense_peak(state, short, burst)
-    if events < _floor(EVENT_BURST_EVENTS) or not dense:
+    dense = events * state.window(window)[3] >= rule_floor(EVENT_BURST_SHOWN) or dense_peak(state, short, burst)
+    if events < rule_floor(EVENT_BURST_EVENTS) or not dense:
         return False
     long_read = state.window(long)[2]
     inside = long_read * long <= state.window(window)[2] * window + float(EVENT_BURST_SLACK)
