@@ -110,6 +110,7 @@ def resolve_import(
             escapes = f"import {rel!r} escapes the allowed library paths ({shown(roots, shown_from)})"
             raise RuntimeError(escapes + _library_outside(real, shown_from))
         if os.path.lexists(real) and not os.path.isdir(real):
+            _refuse_hidden(rel, real, roots)
             try:
                 data = read_regular(real, MAX_FILE_BYTES)
             except InputError as exc:
@@ -119,6 +120,22 @@ def resolve_import(
                 _refuse_unseen(rel, data)
             return os.path.relpath(candidate), data
     raise RuntimeError(_not_found(rel, roots, shown_from))
+
+
+def _refuse_hidden(rel: str, real: str, roots: list[str]) -> None:
+    """A file or folder whose name starts with a dot, as written or where it lives below its root, is not imported:
+    discovery passes such names over as tools' and editors' (`.git/`, `.env`), and a CI checkout's `.git/config`
+    holds the job's token (round 48: with `-J .`, `importstr '.git/config'` put it into a dashboard and 9 runbooks,
+    exit 0). Said before the file is read: its text never reaches a message."""
+    root = max((r for r in roots if real == r or real.startswith(r + os.sep)), key=len)
+    below = os.path.relpath(real, root).split(os.sep) if real != root else []
+    hidden = next((p for p in [*rel.split("/"), *below] if p.startswith(".") and p not in (".", "..")), None)
+    if hidden is not None:
+        raise RuntimeError(
+            f"import {rel!r} reads {hidden!r}, a name starting with a dot: obsc imports no hidden file or folder "
+            "(a tool's, an editor's or a secret's such as .git/config or .env, whose text would be written into "
+            "the output); keep libraries under names without a leading dot"
+        )
 
 
 def _not_found(rel: str, roots: list[str], shown_from: str | None) -> str:
