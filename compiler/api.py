@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from compiler import workers
 from compiler.conventions import MANIFEST
 from compiler.errors import Diagnostic, InputError, Location
 from compiler.generation import generate, prepare
-from compiler.model import build, checks, shared_builds, team_claims, team_renames
+from compiler.model import build, checks, import_owners, shared_builds, team_claims, team_renames
 from compiler.model.skipped_notes import explain_skipped
 from compiler.model.types import Fleet, Platform, Receiver, Service
 from compiler.model.unsure import Unsure, slo_words
@@ -195,6 +196,7 @@ def load_fleet(paths: Sequence[str], options: CompileOptions, timings: dict[str,
         notes.extend(
             f"{path}: not read as a spec: the platform's standard dashboard {name!r}" for path, name in standard
         )
+        diagnostics.extend(_folder_owner_problems(sources, services, platform, unsure))
         diagnostics.extend(checks.check_fleet(services, receivers, unsure, platform))
         diagnostics = team_renames.with_rename_hint(diagnostics, services, platform)
     if diagnostics:
@@ -286,6 +288,25 @@ def _import_problems(doc: Document, against: _Platform, broken: frozenset[Path])
     if not doc.imports or not isinstance(team, str) or ("team",) in broken or against.unsure.secrets():
         return []
     return team_claims.import_problems(doc.file, doc.imports, team, against.platform.secrets)
+
+
+def _folder_owner_problems(
+    sources: Sequence[_Source], services: Sequence[Service], platform: Platform, unsure: Unsure
+) -> list[Diagnostic]:
+    """Without team_spec_dir, a Jsonnet spec's imports from a folder only another team's specs live in
+    (model/import_owners.py); the specs' real paths are read here, the model reads no file system."""
+    if platform.secrets.team_spec_dir or unsure.secrets():
+        return []
+    importers = [
+        (doc.file, doc.data["team"], doc.imports)
+        for _, docs in sources
+        for doc in docs or ()
+        if doc.imports and isinstance(doc.data, dict) and isinstance(doc.data.get("team"), str)
+    ]
+    if not importers:
+        return []
+    spec_teams = {os.path.realpath(s.location.file): s.team for s in services if s.location.file}
+    return import_owners.problems(importers, spec_teams)
 
 
 def _built(doc: Document, against: _Platform) -> shared_builds.Built:
