@@ -26,7 +26,7 @@ from compiler.output.bundle import Bundle, BundleError, assemble
 from compiler.output.command import regenerate_command as regenerate_command  # (re-exported: cli, tests)
 from compiler.output.command import with_format
 from compiler.output.subset import Subset, is_subset
-from compiler.spec import discovery, foreign, jsonnet_total, loader, prune, schema
+from compiler.spec import discovery, file_caps, foreign, jsonnet_total, loader, prune, schema
 from compiler.spec.document import Document, Path
 from compiler.spec.platform_files import misnamed_platform, platform_above, platform_beside, standard_dashboards_apart
 from compiler.targets import TargetOptions
@@ -235,9 +235,10 @@ def _spec_part(
                     found.append(Diagnostic(Location(path, 1, 1), (), EMPTY_SPEC))
                 if found:  # the file's load errors, as a result without a service
                     problems.append((found, None, [], []))
-            beyond = _file_caps(docs)
+            beyond = file_caps.file_caps(docs)
             if beyond:
                 problems.append((beyond, None, [], []))
+                docs = docs[: file_caps.MAX_DOCUMENTS]  # the file fails: building the rest would only cost time
             loaded.append((problems, docs))
         # Every document of the piece is known before any is built: a shape is proven only if enough of it follows.
         shared.plan([doc for _, docs in loaded for doc in docs])
@@ -325,30 +326,6 @@ def _model(doc: Document, against: _Platform) -> shared_builds.Built:
     if service is None or ("service",) in unsure.service:
         return diagnostics, None, receivers
     return diagnostics, service, receivers
-
-
-# What one spec may make is capped by the schema (`maxItems` of its SLOs and threshold alerts: docs/input-limits.md);
-# a file of many documents is held to the same totals, or 40 documents of 100 SLOs (233 KB) made 312 MB.
-PER_FILE = ("slos", "threshold_alerts")
-
-
-def _file_caps(docs: Sequence[Document]) -> list[Diagnostic]:
-    found = []
-    properties = schema.schema()["$defs"]["service"]["properties"]
-    for key in PER_FILE:
-        cap = int(properties[key]["maxItems"])
-        total = 0
-        for doc in docs:
-            items = doc.data.get(key) if isinstance(doc.data, dict) else None
-            total += len(items) if isinstance(items, list) else 0
-            if total > cap:
-                message = (
-                    f"this file's documents hold more than {cap} {key.replace('_', ' ')} in all (the cap of one spec, "
-                    "as each generates rules, tests, runbooks and panels): split them into files"
-                )
-                found.append(Diagnostic(doc.locate((key,), key=True), (key,), message))
-                break
-    return found
 
 
 def _slo_positions(doc: Document) -> dict[str, int]:

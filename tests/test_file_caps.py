@@ -32,3 +32,24 @@ def test_documents_of_one_file_share_the_cap_of_one_spec(tmp_path: Path) -> None
 def test_a_file_within_the_cap_compiles(tmp_path: Path) -> None:
     (tmp_path / "few.yaml").write_text("---\n".join(_document(n, 30) for n in range(3)))
     assert len(compile_specs([str(tmp_path)]).fleet.services) == 3
+
+
+def _bare(n: int) -> str:
+    return f"apiVersion: obsc/v1\nservice: gen-{n}\nteam: core\nselector: {{job: gen-{n}}}\n" + ROUTING
+
+
+def test_a_file_holds_at_most_100_documents(tmp_path: Path) -> None:
+    # Round 48: documents with no SLO passed every per-file cap; 2,000 of them (146 KB) made 2,000 services and
+    # 10,022 files, and the YAML node budget let a 1.4 MB file hold 20,000. Refused at the 101st, which is not built.
+    (tmp_path / "many.yaml").write_text("---\n".join(_bare(n) for n in range(150)))
+    with pytest.raises(InputError) as raised:
+        compile_specs([str(tmp_path)])
+    (problem,) = raised.value.diagnostics
+    line = 1 + 100 * _bare(0).count("\n") + 100  # after 100 documents and their `---` lines
+    assert str(problem.location) == f"{tmp_path}/many.yaml:{line}:1"
+    assert "this file holds 150 spec documents; the limit is 100" in problem.message
+
+
+def test_100_documents_compile(tmp_path: Path) -> None:
+    (tmp_path / "many.yaml").write_text("---\n".join(_bare(n) for n in range(100)))
+    assert len(compile_specs([str(tmp_path)]).fleet.services) == 100
