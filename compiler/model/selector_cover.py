@@ -10,13 +10,15 @@ series. `code=~".*"` narrows nothing, and `code!=""` nothing a good selector mea
 A part that does not constrain a label its total does (total `{handler!="/health"}`, good `{code="200"}`) counts
 events outside the total: the health checks' successes made errors = total - good negative and hid an API
 outage; errors of series outside the total inflate the ratio. Same metric name only: the label is then one both
-could carry.
+could carry. So are matchers that pass no value together (errors `code=~"5.."` over a total `code=~"2.."`, round 48):
+the total holds no failure, and when every request fails it reads 0, the ratio has none and nothing pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from compiler.model.empty_matchers import never_all_pass
 from compiler.model.promql import Matcher, Selector
 from compiler.model.types import Metric
 
@@ -126,6 +128,13 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
                 f"they share no series, so everything it counts is outside the {total_word}: {effect}; "
                 f"write {other.render()}"
             )
+    if disjoint := _no_shared_value(part, total):
+        return (
+            f"the {kind} selector {_text(part)} and the {total_word} {_text(total)} pass no {disjoint} value in "
+            f"common: they share no series, so everything it counts is outside the {total_word}: {effect}"
+            + ("" if kind == "good" else f", and when every event fails the {total_word} reads 0 and nothing pages")
+            + f"; count every event in the {total_word} (drop its {disjoint} matchers)"
+        )
     constrained = {m.label for m in part.matchers}
     missing = [m for m in total.matchers if m.label not in constrained]
     if not missing:
@@ -134,6 +143,18 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
         f"the {kind} selector {_text(part)} does not keep {', '.join(m.render() for m in missing)} of the "
         f"{total_word}: {effect}; add {'them' if len(missing) > 1 else 'it'} to the {kind} selector"
     )
+
+
+def _no_shared_value(part: Selector, total: Selector) -> str | None:
+    """A label both selectors match on whose matchers together pass no value (`code=~"5.."` beside the total's
+    `code=~"2.."`, round 48): the first such label, or None."""
+    for label in sorted({m.label for m in part.matchers} & {m.label for m in total.matchers}):
+        own = [(m.op, m.value) for m in part.matchers if m.label == label]
+        theirs = [(m.op, m.value) for m in total.matchers if m.label == label]
+        # a side that passes no value alone selects nothing: its own error (promql.py), said once
+        if never_all_pass(own + theirs) and not never_all_pass(own) and not never_all_pass(theirs):
+            return label
+    return None
 
 
 def good_covers_problem(good: Selector, total: Selector) -> str | None:

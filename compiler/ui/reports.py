@@ -27,6 +27,7 @@ from compiler.model.micrometer_buckets import micrometer_bucket_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
+from compiler.model.success_totals import success_total_warnings
 from compiler.model.types import Fleet, Service
 from compiler.model.unbounded_groups import group_label_warnings
 from compiler.model.up_join_labels import up_join_warnings
@@ -207,7 +208,8 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
-    threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed."""
+    threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
+    that count only successes."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -227,6 +229,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(client_error_counter_warnings(services), severity="warning", code="selector")
     out.diagnostics(span_metric_warnings(services), severity="warning", code="selector")
     out.diagnostics(ingress_relay_warnings(services), severity="warning", code="selector")
+    out.diagnostics(success_total_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
