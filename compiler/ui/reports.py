@@ -24,6 +24,7 @@ from compiler.model.long_running import long_running_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
+from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
@@ -209,7 +210,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
-    that count only successes."""
+    that count only successes, probe gauges whose condition a failed probe passes."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -230,6 +231,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(span_metric_warnings(services), severity="warning", code="selector")
     out.diagnostics(ingress_relay_warnings(services), severity="warning", code="selector")
     out.diagnostics(success_total_warnings(services), severity="warning", code="selector")
+    out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
