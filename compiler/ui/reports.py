@@ -21,6 +21,7 @@ from compiler.model.histogram_names import histogram_name_warnings
 from compiler.model.http_status_codes import http_status_warnings
 from compiler.model.ingress_relays import ingress_relay_warnings
 from compiler.model.long_running import long_running_warnings
+from compiler.model.mesh_directions import direction_warnings
 from compiler.model.mesh_grpc_status import mesh_grpc_status_warnings
 from compiler.model.mesh_views import destination_view_warnings
 from compiler.model.micrometer_buckets import micrometer_bucket_warnings
@@ -207,6 +208,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     inherited error-rate lines that fire on a healthy SLO, counter lines under a few events a day,
     exporter series read by the service's own job, the caller's gRPC codes and HTTP statuses counted as failures,
     Istio's calls counted in the server's view only or by an HTTP status that gRPC's failures leave at 200,
+    Linkerd's counted in both directions,
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
@@ -221,6 +223,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(http_status_warnings(services), severity="warning", code="selector")
     out.diagnostics(destination_view_warnings(services), severity="warning", code="selector")
     out.diagnostics(mesh_grpc_status_warnings(services), severity="warning", code="selector")
+    out.diagnostics(direction_warnings(services), severity="warning", code="selector")
     out.diagnostics(long_running_warnings(services), severity="warning", code="selector")
     out.diagnostics(histogram_name_warnings(services), severity="warning", code="selector")
     out.diagnostics(micrometer_bucket_warnings(services), severity="warning", code="selector")
