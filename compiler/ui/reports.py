@@ -13,6 +13,7 @@ from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
 from compiler.model.client_error_counters import client_error_counter_warnings
+from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
 from compiler.model.exporter_jobs import exporter_job_warnings
 from compiler.model.grpc_codes import grpc_code_warnings
@@ -212,7 +213,8 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     watches and streams timed with short requests, counter expressions joined with `+`/`-`, exporters' error
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
-    that count only successes, probe gauges whose condition a failed probe passes."""
+    that count only successes, probe gauges whose condition a failed probe passes,
+    memory shares of what a runtime has committed."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -235,6 +237,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(ingress_relay_warnings(services), severity="warning", code="selector")
     out.diagnostics(success_total_warnings(services), severity="warning", code="selector")
     out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
+    out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
