@@ -52,6 +52,32 @@ def test_a_condition_a_failed_probe_fails_is_not_warned_of(tmp_path: Path, condi
     assert _warnings(tmp_path, condition) == []
 
 
+ALERT = "threshold_alerts: [{name: ShopProbeAlert, metric: %s, %s, tier: critical}]\n"
+
+
+@pytest.mark.parametrize(
+    ("metric", "line", "warned"),
+    [
+        ("status", "above: 499", True),
+        ("probe_time", "above: 2s", True),
+        ("probe_ok", "below: 1", False),
+        ("status", "below: 200", False),  # a failed probe's 0 is under it: the alert fires
+    ],
+    ids=["status-above", "duration-above", "success-below", "status-below"],
+)
+def test_a_threshold_alert_a_failed_probe_keeps_quiet_is_warned_of(
+    tmp_path: Path, metric: str, line: str, warned: bool
+) -> None:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "probe.yaml").write_text(HEAD + ALERT % (metric, line))
+    fleet, _ = load_fleet([str(tmp_path)], CompileOptions(), {})
+    found = [str(d) for d in failed_probe_warnings(fleet.services)]
+    assert len(found) == int(warned), found
+    if warned:
+        assert " $.threshold_alerts[0]: ShopProbeAlert fires above " in found[0]
+        assert "an unreachable endpoint keeps this alert quiet" in found[0]
+
+
 def test_an_unreachable_endpoint_pages_only_by_probe_success(tmp_path: Path) -> None:
     require_tool("promtool")
     # A probe every minute: 3 healthy hours (200, 0.2s), then an hour of refused connections (status 0, 3ms).
