@@ -117,3 +117,21 @@ def test_linkerds_classification_is_warned_at_the_metric_until_the_protocol_is_s
     result = run_obsc(capsys, "validate", str(specs))
     assert result.code == 0, result.err
     assert (f"web.yaml:8:11 $.metrics.errors: warning: {LINKERD_SAID}" in result.err) is warned, result.err
+
+
+def test_linkerds_advice_for_an_http_service_is_one_the_service_selector_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Round 48: the warning said grpc_status="" belonged "in the metric's selector or the service's", and the
+    # service's selector refuses an empty value (exit 2). It now sends an empty value to the metric's selector.
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "web.yaml").write_text(LINKERD.format(errors='response_total{classification="failure"}'))
+    warned = run_obsc(capsys, "validate", str(specs))
+    assert 'grpc_status="" in the metric\'s selector for an HTTP service' in warned.err, warned.err
+    assert "the service's selector takes no empty value" in warned.err
+    service_pin = LINKERD.replace("direction: inbound}}", 'direction: inbound, grpc_status: ""}}')
+    (specs / "web.yaml").write_text(service_pin.format(errors='response_total{classification="failure"}'))
+    refused = run_obsc(capsys, "validate", str(specs))
+    assert refused.code == 2 and "$.selector.grpc_status: an empty value matches only series without" in refused.err

@@ -12,7 +12,8 @@ until its selector says it: `request_protocol="http"` (an HTTP service), or the 
 Linkerd's proxy errs the other way: its `response_total{classification="failure"}` is a 5xx for HTTP, and for gRPC
 every code but OK, the caller's NotFound and InvalidArgument included; a healthy gRPC service with 4% NotFound paged
 its 99.9% SLO from the 5th minute for 3 hours (promtool). A selector on `classification` is warned of until it says
-its protocol: `grpc_status=""` (HTTP responses carry none), or the gRPC codes it counts (`grpc_status`).
+its protocol: `grpc_status=""` (HTTP responses carry none; in the metric's selector, as the service's takes no empty
+value: round 48's newcomer put it there as told and was refused), or the gRPC codes it counts (`grpc_status`).
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ def _linkerd_message(as_good: bool) -> str:
         'response_total is Linkerd\'s: its classification="failure" is a 5xx for HTTP and, for gRPC, every code but '
         "OK, the caller's own NotFound, InvalidArgument, AlreadyExists and PermissionDenied too: if this service "
         f"speaks gRPC, a selector on classification {counted} (a healthy service with 4% NotFound paged a 99.9% SLO "
-        "from its 5th minute, for as long as it lasted); say which protocol it reads, in the metric's selector or the "
-        f'service\'s: grpc_status="" for an HTTP service (its responses carry none), grpc_status=~"{_SERVER_CODES}" '
-        "(Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss) for a gRPC one"
+        'from its 5th minute, for as long as it lasted); say which protocol it reads: grpc_status="" in the '
+        "metric's selector for an HTTP service (its responses carry none; the service's selector takes no empty "
+        f'value), grpc_status=~"{_SERVER_CODES}" (Unknown, DeadlineExceeded, Unimplemented, Internal, Unavailable, '
+        "DataLoss) in the metric's selector or the service's for a gRPC one"
     )
 
 
