@@ -93,6 +93,10 @@ class AlertDef:
             labels[names.LABEL_INCIDENT] = incident  # one notification group with the SLOs of the same failures
         if self.window is not None:
             labels[names.LABEL_BURN_WINDOW] = self.window.name
+        if self.data_missing:
+            # as the threshold and saturation alerts' no-series twins: one vanished exporter is one ticket, and the
+            # routes group every data="missing" ticket of a service together (routes.MISSING_GROUP_BY)
+            labels[names.LABEL_DATA] = "missing"
         return labels
 
     @property

@@ -19,8 +19,8 @@ from compiler.spec.query_text import default_metric_texts, filled_label
 
 DEFAULT_MAX_GROUP_LABELS = 2
 # Labels obsc owns: on recorded series (service, slo, window), on alerts (severity, team, burn_window, and
-# data="missing" on a threshold or saturation alert's no-series twin: a route or silence on it would catch an
-# SLO's group too), and `le`, which the latency SLI sums buckets by.
+# data="missing" on SLODataMissing and a threshold or saturation alert's no-series twin: a route or silence on it
+# would catch an SLO's group too), and `le`, which the latency SLI sums buckets by.
 RESERVED = (*names.ALERT_LABELS_OWNED, names.LABEL_WINDOW, "le")
 
 

@@ -17,6 +17,7 @@ from compiler.targets.alertmanager.routes import (
     DIGEST_GROUP_BY,
     FALLBACK_GROUP_BY,
     INCIDENT_GROUP_BY,
+    MISSING_GROUP_BY,
     PAGE_GROUP_BY,
     ROOT_GROUP_BY,
     SHARED_INCIDENT_GROUP_BY,
@@ -59,8 +60,8 @@ class ExpectedGroupings:
         self.fleet = fleet
         self.teams = teams  # the teams with a branch
         self.services = {(s.team, s.name): s for s in fleet.services}
-        # By the four labels `of` reads: a 1,000-service fleet's table asks ~36,000 times for ~6,000 of them.
-        self._known: dict[tuple[str, str, str, str], Grouping] = {}
+        # By the five labels `of` reads: a 1,000-service fleet's table asks ~36,000 times for ~6,000 of them.
+        self._known: dict[tuple[str, str, str, str, str], Grouping] = {}
 
     def of(self, labels: dict[str, str]) -> Grouping:
         """The grouping of an alert with these labels (see `_of`)."""
@@ -69,6 +70,7 @@ class ExpectedGroupings:
             labels.get(names.LABEL_SEVERITY, ""),
             labels.get(names.LABEL_SERVICE, ""),
             labels.get(names.LABEL_INCIDENT, ""),
+            labels.get(names.LABEL_DATA, ""),
         )
         known = self._known.get(key)
         if known is None:
@@ -78,9 +80,9 @@ class ExpectedGroupings:
     def _of(self, labels: dict[str, str]) -> Grouping:
         """No known team: the root's, per alert name. A team's alert of a tier it routes nowhere, or of no known
         severity: the team branch's (per service and SLO, Alertmanager's timers). Otherwise the tier's timers (held
-        to the team's business hours but for pages); pages grouped per service, tickets per service and shared
-        incident or per service and SLO; for an alert of no service (the team's fallback), per alert name, service
-        and SLO; info is one digest per service."""
+        to the team's business hours but for pages); pages grouped per service, tickets per service when their
+        data is missing, else per service and shared incident or per service and SLO; for an alert of no service
+        (the team's fallback), per alert name, service and SLO; info is one digest per service."""
         team = labels.get(names.LABEL_TEAM, "")
         if team not in self.teams:
             return Grouping("root", ROOT_GROUP_BY, DEFAULT_TIMING)
@@ -93,6 +95,8 @@ class ExpectedGroupings:
             name, group_by = tier.value, DIGEST_GROUP_BY
         elif service and tier is Tier.CRITICAL:
             name, group_by = tier.value, PAGE_GROUP_BY
+        elif service and labels.get(names.LABEL_DATA) == "missing":
+            name, group_by = f"{tier.value} data missing", MISSING_GROUP_BY
         elif service and incident:
             name, group_by = f"{tier.value} incident", SHARED_INCIDENT_GROUP_BY
         elif service:

@@ -61,6 +61,13 @@ PAGE_GROUP_BY = (names.LABEL_SERVICE,)
 # `incident`, share a group in a leaf of their own before the tier's (model/incidents.py).
 SHARED_INCIDENT_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_INCIDENT)
 SHARES_INCIDENT = Match(names.LABEL_INCIDENT, "!=", "")
+# One vanished exporter or renamed metric blinds every SLO and threshold reading it: SLODataMissing per SLO and the
+# threshold and saturation alerts' no-series twins, all `data="missing"`. Grouped per SLO they were a ticket each
+# for one cause (round 47 live: redis_exporter's series gone, two tickets); inhibiting some with one would lose a
+# resolve whenever the held one notified first, so their tickets share a group per service, in a leaf of their own
+# before the shared incident's.
+MISSING_DATA = Match(names.LABEL_DATA, "=", "missing")
+MISSING_GROUP_BY = (names.LABEL_SERVICE, names.LABEL_DATA)
 # An alert of a service (any name): a team's leaves for its services.
 _HAS_SERVICE = Match(names.LABEL_SERVICE, "!=", "")
 # What may silence: an alert of a team's service. `service` alone is not enough: the cluster's own alerts carry
@@ -170,6 +177,7 @@ def incident_leaves(
     leaves = []
     for tier, route in routed:
         if tier is Tier.WARNING:  # pages are one group per service, info one digest per service already
+            leaves.append(tier_leaf(tier, route, hours, MISSING_GROUP_BY, (*also, MISSING_DATA)))
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (*also, SHARES_INCIDENT)))
     leaves.extend(tier_leaf(tier, route, hours, None, also) for tier, route in routed)
     return leaves
@@ -185,6 +193,7 @@ def service_route(service: Service, hours: Interval | None) -> RouteNode:
         if route is None:
             continue  # the model refuses a service without a receiver for a tier; nothing to route
         if tier is Tier.WARNING:  # pages are one group per service, info one digest per service already
+            leaves.append(tier_leaf(tier, route, hours, MISSING_GROUP_BY, (MISSING_DATA,)))
             leaves.append(tier_leaf(tier, route, hours, SHARED_INCIDENT_GROUP_BY, (SHARES_INCIDENT,)))
         leaves.append(tier_leaf(tier, route, hours))
     return RouteNode(matchers=(equals(names.LABEL_SERVICE, service.name),), routes=tuple(leaves))

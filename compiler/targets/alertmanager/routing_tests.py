@@ -84,19 +84,18 @@ def grouped_cases(fleet: Fleet) -> tuple[list[dict[str, Any]], dict[str, Groupin
 
 
 def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A row for each of a service's severity leaves (and shared-incident leaves) no generated alert reaches.
+    """A row for each of a service's severity leaves (and data-missing and shared-incident leaves) no generated alert
+    reaches.
 
     The tree has a leaf for every tier the service routes, whether or not it emits an alert of that tier (a
     batch job with `alerts: {critical: false}`): a hand-written page of the service lands there, and without a
     row no replay ever checked where that leaf sends it."""
-    reached = {
-        (case["service"], case["labels"].get(names.LABEL_SEVERITY), bool(case["labels"].get(names.LABEL_INCIDENT)))
-        for case in cases
-    }
+    reached = {(case["service"], *_leaf_of(case["labels"])) for case in cases}
     rows: list[dict[str, Any]] = []
     for service in fleet.services:
+        apart = not _as_team(fleet, service)
         incident = next((slo.incident for slo in service.slos if slo.incident), None)
-        if incident is None and not _as_team(fleet, service):
+        if incident is None and apart:
             # routes.service_route gives a service routed apart its shared-incident leaves whether or not its SLOs
             # share one today (an SLO dropped while it paged): a row for them too, under an incident of its own
             incident = service.slos[0].name if service.slos else service.name
@@ -104,20 +103,37 @@ def idle_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
             route = service.route(tier)
             if route is None:
                 continue
-            # as routes.service_route and routes.incident_leaves build the shared-incident leaves
-            shared = [incident] if incident is not None and tier is Tier.WARNING else []
-            for with_incident in [*shared, None]:
-                if (service.name, tier.value, with_incident is not None) in reached:
+            # as routes.service_route and routes.incident_leaves build the data-missing and shared-incident leaves
+            ticket = tier is Tier.WARNING
+            kinds = ([_MISSING] if ticket and apart else []) + ([_INCIDENT] if ticket and incident else []) + [""]
+            for kind in kinds:
+                if (service.name, tier.value, kind) in reached:
                     continue
                 labels = {
                     names.LABEL_SERVICE: service.name,
                     names.LABEL_SEVERITY: tier.value,
                     names.LABEL_TEAM: service.team,
                 }
-                if with_incident is not None:
-                    labels[names.LABEL_INCIDENT] = with_incident
-                rows.append(_leaf_row(f"(service {service.name})", tier, bool(with_incident), labels, route.receiver))
+                if kind == _INCIDENT:
+                    labels[names.LABEL_INCIDENT] = str(incident)
+                if kind == _MISSING:
+                    labels[names.LABEL_DATA] = "missing"
+                rows.append(_leaf_row(f"(service {service.name})", tier, kind, labels, route.receiver))
     return rows
+
+
+# The kinds of a service's ticket leaves besides the tier's own, first to last (routes.incident_leaves).
+_MISSING, _INCIDENT = "data missing", "incident"
+
+
+def _leaf_of(labels: dict[str, str]) -> tuple[str | None, str]:
+    """(severity, leaf kind) of the leaf an alert with these labels takes in its service's or team's branch."""
+    severity = labels.get(names.LABEL_SEVERITY)
+    if severity == Tier.WARNING.value and labels.get(names.LABEL_DATA) == "missing":
+        return severity, _MISSING
+    if severity == Tier.WARNING.value and labels.get(names.LABEL_INCIDENT):
+        return severity, _INCIDENT
+    return severity, ""
 
 
 # The service of a row for a team's service leaves: a value no spec's service can take, so no branch of one
@@ -126,7 +142,8 @@ MOVED_SERVICE = "(moved or renamed)"
 
 
 def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A row for each of a team's service leaves (`service!=""`, and the shared incident's) that no row reaches.
+    """A row for each of a team's service leaves (`service!=""`, and the data-missing and shared incident's) that no
+    row reaches.
 
     routes.team_route gives every team these leaves whether or not a service of the team takes them today (a team
     whose every service is routed apart, one with no spec, one whose services share no incident): an alert of a
@@ -134,7 +151,7 @@ def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
     they send it. Expected: the team's own receiver for the tier, as for an alert with only team=X."""
     as_team = {s.name for s in fleet.services if _as_team(fleet, s)}
     reached = {
-        (labels.get(names.LABEL_TEAM), labels.get(names.LABEL_SEVERITY), bool(labels.get(names.LABEL_INCIDENT)))
+        (labels.get(names.LABEL_TEAM), *_leaf_of(labels))
         for case in cases
         for labels in (case["labels"],)
         if labels.get(names.LABEL_SERVICE) in as_team
@@ -145,21 +162,23 @@ def team_leaf_cases(fleet: Fleet, cases: list[dict[str, Any]]) -> list[dict[str,
             route = fallback_route(fleet.platform, team, tier)
             if route is None:
                 continue
-            for incident in ([True] if tier is Tier.WARNING else []) + [False]:
-                if (team, tier.value, incident) in reached:
+            for kind in ([_MISSING, _INCIDENT] if tier is Tier.WARNING else []) + [""]:
+                if (team, tier.value, kind) in reached:
                     continue
                 labels = {names.LABEL_SERVICE: MOVED_SERVICE, names.LABEL_SEVERITY: tier.value, names.LABEL_TEAM: team}
-                if incident:
+                if kind == _INCIDENT:
                     labels[names.LABEL_INCIDENT] = MOVED_SERVICE
-                rows.append(_leaf_row(f"(services of team {team})", tier, incident, labels, route.receiver))
+                if kind == _MISSING:
+                    labels[names.LABEL_DATA] = "missing"
+                rows.append(_leaf_row(f"(services of team {team})", tier, kind, labels, route.receiver))
     return rows
 
 
-def _leaf_row(service: str, tier: Tier, incident: bool, labels: dict[str, str], receiver: str) -> dict[str, Any]:
+def _leaf_row(service: str, tier: Tier, kind: str, labels: dict[str, str], receiver: str) -> dict[str, Any]:
     """A routing test row for a leaf no alert reaches: what it stands for, its labels, the receiver expected."""
     return {
         "service": service,
-        "alert": f"severity={tier.value}" + (" incident" if incident else ""),
+        "alert": f"severity={tier.value}" + (f" {kind}" if kind else ""),
         "labels": dict(sorted(labels.items())),
         "receivers": [receiver],
     }

@@ -32,8 +32,10 @@ _WHAT = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk
 
 
 def is_missing(rule: Rule) -> bool:
-    """A data="missing" twin (of a threshold or a saturation alert)."""
-    return dict(rule.labels).get(names.LABEL_DATA) == "missing"
+    """A data="missing" twin (of a threshold or a saturation alert); SLODataMissing carries the label too (one
+    notification group), but stands for no alert of its own."""
+    twin_of = rule.source is None or not rule.source.data_missing
+    return dict(rule.labels).get(names.LABEL_DATA) == "missing" and twin_of
 
 
 def is_instance_twin(rule: Rule) -> bool:

@@ -1,0 +1,150 @@
+"""One vanished exporter, one ticket: SLODataMissing and the threshold and saturation alerts' no-series twins.
+
+Round 47's live run (e2e47): redis_exporter's series gone with its target up fired SLODataMissing (slo=up) and the
+threshold alerts' data="missing" twins, two tickets grouped apart (tickets group per service and SLO, the twins
+carry no SLO). A service with two SLOs over one renamed metric opened a ticket per SLO. Every data="missing"
+ticket of a service now shares one notification group. Checked on the emitted rows' labels (routing_cases, which
+the generated amtool replay pins to the rules) walked through the emitted alertmanager.yml (route_walk, itself
+checked against a real Alertmanager 0.25 in tests/test_route_walk.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compiler import conventions as names
+from compiler.api import CompileOptions, load_fleet
+from compiler.model.types import Fleet
+from compiler.output.bundle import assemble
+from compiler.targets import TargetOptions, alertmanager
+from compiler.targets.alertmanager.routing_tests import routing_cases
+from compiler.toolcheck.route_walk import walk
+
+PLATFORM = """\
+apiVersion: obsc/v1
+kind: Platform
+runbook_url: https://wiki.example.net/runbooks/{path}
+defaults:
+  routing:
+    info: {email: {to: digest@example.net}}
+teams:
+  edge:
+    routing:
+      critical: {webhook: {url: "https://oncall.example.net/hooks/edge"}}
+      warning: {email: {to: edge@example.net}}
+alertmanager:
+  default_receiver: edge-fallback
+  global: {smtp_smarthost: "smtp.example.net:587", smtp_from: alerts@example.net}
+receivers:
+  edge-fallback: {email: {to: sre@example.net}}
+  cache-tickets: {email: {to: cache@example.net}}
+"""
+# A Redis seen through its exporter: redis_exporter without Redis (or with a relabelling that drops its series)
+# keeps its target up and writes none of these.
+REDIS = """\
+apiVersion: obsc/v1
+service: sessions-redis
+team: edge
+selector: {job: redis-exporter, namespace: sessions}
+metrics:
+  clients: {selector: redis_connected_clients, type: gauge, aggregation: max}
+  mem_used: {selector: redis_memory_used_bytes, type: gauge, unit: bytes, aggregation: max}
+  redis_up: {selector: redis_up, type: gauge, aggregation: min}
+slos:
+  - {name: up, objective: 99.9, sli: {good_when: "redis_up == 1"}}
+threshold_alerts:
+  - {name: RedisClientsHigh, metric: clients, above: 5000, for: 10m}
+  - {name: RedisMemoryHigh, metric: mem_used, above: 3GiB, for: 10m}
+"""
+# Two SLOs over one histogram and counter: a renamed metric blinds both. Routed apart from its team (its own
+# ticket receiver), so the service's own branch is walked too.
+CATALOG = """\
+apiVersion: obsc/v1
+service: catalog
+team: edge
+selector: {job: catalog, namespace: shop}
+routing:
+  warning: cache-tickets
+metrics:
+  requests: http_requests_total{handler!="/metrics"}
+  errors: http_requests_total{handler!="/metrics", code=~"5.."}
+  latency: http_request_duration_seconds{handler!="/metrics"}
+  cache_hits: {selector: catalog_cache_hit_ratio, type: gauge, aggregation: min}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 250ms}}
+threshold_alerts:
+  - {name: CatalogCacheCold, metric: cache_hits, below: 0.5, for: 10m}
+"""
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fleet, dict[str, Any]]:
+    root: Path = tmp_path_factory.mktemp("missing-ticket")
+    for name, text in (("platform", PLATFORM), ("sessions-redis", REDIS), ("catalog", CATALOG)):
+        (root / f"{name}.yaml").write_text(text)
+    fleet, _ = load_fleet([str(root)], CompileOptions(), {})
+    bundle = assemble(alertmanager.fleet_artifacts(fleet, TargetOptions()), "obsc compile")
+    artifact = bundle.get(names.ALERTMANAGER_CONFIG)
+    assert artifact is not None
+    return fleet, yaml.safe_load(artifact.content)
+
+
+def _groups(fleet: Fleet, config: dict[str, Any], service: str) -> dict[tuple[Any, ...], list[str]]:
+    """The notification groups the service's tickets of missing data fall in: (route, group labels) -> alerts."""
+    found: dict[tuple[Any, ...], list[str]] = {}
+    for row in routing_cases(fleet):
+        labels = {k: str(v) for k, v in row["labels"].items()}
+        missing = labels.get("alertname") == names.SLO_DATA_MISSING or labels.get(names.LABEL_DATA) == "missing"
+        if row["service"] != service or "alertname" not in labels or not missing or labels[names.LABEL_SEVERITY] != "warning":
+            continue
+        (landing,) = walk(config["route"], labels)
+        key = (landing.path, landing.receiver, landing.group_labels(labels))
+        found.setdefault(key, []).append(labels["alertname"] + (f"/{labels['slo']}" if "slo" in labels else ""))
+    return found
+
+
+def test_a_vanished_exporter_is_one_ticket(compiled: tuple[Fleet, dict[str, Any]]) -> None:
+    """SLODataMissing of slo=up and both threshold twins: one group (two before: per service and SLO)."""
+    groups = _groups(*compiled, "sessions-redis")
+    assert list(groups.values()) == [["SLODataMissing/up", "RedisClientsHigh", "RedisMemoryHigh"]], groups
+    ((_, receiver, _),) = groups
+    assert receiver == "team-edge-warning"
+
+
+def test_two_slos_over_one_renamed_metric_are_one_ticket(compiled: tuple[Fleet, dict[str, Any]]) -> None:
+    """A service routed apart: its own branch's leaf groups its SLOs' SLODataMissing and the threshold's twin
+    together (three groups before), at its own ticket receiver."""
+    groups = _groups(*compiled, "catalog")
+    assert sorted(sorted(v) for v in groups.values()) == [
+        ["CatalogCacheCold", "SLODataMissing/availability", "SLODataMissing/latency"]
+    ], groups
+    ((_, receiver, _),) = groups
+    assert receiver == "cache-tickets"
+
+
+def test_other_tickets_keep_their_groups(compiled: tuple[Fleet, dict[str, Any]]) -> None:
+    """Only missing data moved: a slow burn still groups per SLO, apart from the missing-data group, and the
+    threshold alert itself (its value over the line) stays in the service's no-SLO ticket group."""
+    fleet, config = compiled
+    rows = [r for r in routing_cases(fleet) if r["service"] == "catalog" and r["labels"]["severity"] == "warning"]
+
+    def group(alert: str, slo: str | None, data: str | None) -> tuple[Any, ...]:
+        row = next(
+            r
+            for r in rows
+            if r["alert"] == alert and r["labels"].get("slo") == slo and r["labels"].get(names.LABEL_DATA) == data
+        )
+        labels = {k: str(v) for k, v in row["labels"].items()}
+        (landing,) = walk(config["route"], labels)
+        return landing.path, landing.group_labels(labels)
+
+    slow_availability = group(names.SLO_BURN_SLOW, "availability", None)
+    slow_latency = group(names.SLO_BURN_SLOW, "latency", None)
+    missing = group(names.SLO_DATA_MISSING, "availability", "missing")
+    over_line = group("CatalogCacheCold", None, None)
+    assert len({slow_availability, slow_latency, missing, over_line}) == 4
