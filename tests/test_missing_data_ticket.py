@@ -100,7 +100,8 @@ def _groups(fleet: Fleet, config: dict[str, Any], service: str) -> dict[tuple[An
     for row in routing_cases(fleet):
         labels = {k: str(v) for k, v in row["labels"].items()}
         missing = labels.get("alertname") == names.SLO_DATA_MISSING or labels.get(names.LABEL_DATA) == "missing"
-        if row["service"] != service or "alertname" not in labels or not missing or labels[names.LABEL_SEVERITY] != "warning":
+        ticket = labels[names.LABEL_SEVERITY] == "warning" and "alertname" in labels  # not a leaf's own row
+        if row["service"] != service or not missing or not ticket:
             continue
         (landing,) = walk(config["route"], labels)
         key = (landing.path, landing.receiver, landing.group_labels(labels))
