@@ -104,10 +104,11 @@ def test_tree_is_team_then_severity_and_a_service_routed_as_its_team_has_no_bran
     assert teams == [['team="fulfilment"'], ['team="payments"'], ['team="search"']]
     # Every example service routes as its team: the team's leaves for its services name none of them (a branch
     # naming one vanished when it was renamed or moved, and its open page lost its group), then the fallback.
-    # The shared incidents' ticket leaf comes first in every team, whether or not one of its services shares one
-    # today (pages group per service: no such leaf).
+    # The missing-data and shared incidents' ticket leaves come first in every team, whether or not one of its
+    # services has such a ticket today (pages group per service: no such leaf).
     for team in config["route"]["routes"]:
         assert [r["matchers"] for r in team["routes"]] == [
+            ['severity="warning"', 'service!=""', 'data="missing"'],
             ['severity="warning"', 'service!=""', 'incident!=""'],
             *([f'severity="{t.value}"', 'service!=""'] for t in Tier),
             *([f'severity="{t.value}"'] for t in Tier),
@@ -342,6 +343,7 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     payments = _branch(config, "payments")
     assert payments["receiver"] == "team-payments-warning"  # no or unknown severity
     assert [r["matchers"] for r in payments["routes"]] == [
+        ['severity="warning"', 'service!=""', 'data="missing"'],
         ['severity="warning"', 'service!=""', 'incident!=""'],
         ['severity="critical"', 'service!=""'],
         ['severity="warning"', 'service!=""'],
@@ -350,12 +352,12 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
         ['severity="warning"'],
         ['severity="info"'],
     ]
-    leaves = payments["routes"][4:]
+    leaves = payments["routes"][5:]
     assert [leaf["receiver"] for leaf in leaves] == ["team-payments-critical", "team-payments-warning", "platform-info"]
     # Same receivers and timing as its service; each alert name its own group (a hunt: every service-less page of
     # a team was one group, so a node outage joined an acknowledged crash-loop incident and never rang).
     assert [leaf.get("group_by") for leaf in leaves] == [["alertname", "service", "slo"]] * 2 + [["service"]]
-    service_leaves = payments["routes"][1:4]
+    service_leaves = payments["routes"][2:5]
     assert [{k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in leaves] == [
         {k: v for k, v in leaf.items() if k not in ("group_by", "matchers")} for leaf in service_leaves
     ]
@@ -363,7 +365,7 @@ def test_every_team_branch_ends_with_its_fallback_by_severity(config: dict[str, 
     fallback = [r for r in _branch(config, "fulfilment")["routes"] if r["matchers"][0].startswith("severity=")]
     gated = [leaf.get("active_time_intervals") for leaf in fallback]
     hours = ["fulfilment-business-hours"]
-    assert gated == [hours] + [None, hours, hours] * 2  # its services' (shared incidents' ticket first) too
+    assert gated == [hours] * 2 + [None, hours, hours] * 2  # its services' (missing data's, shared incidents' first)
 
 
 PLATFORM_TEAMS = """apiVersion: obsc/v1
@@ -496,9 +498,9 @@ def test_an_inline_receiver_adds_only_its_branch_and_its_receiver(tmp_path: Path
     branch = team["routes"].pop(0)
     assert branch["matchers"] == ['service="checkout"']
     receivers = [leaf["receiver"] for leaf in branch["routes"]]
-    # the page leaf, the shared incidents' ticket leaf before the ticket leaf, the digest
+    # the page leaf, the missing-data and shared incidents' ticket leaves before the ticket leaf, the digest
     critical, warning = "team-payments-critical", "team-payments-warning"
-    assert receivers == [critical, warning, warning, "checkout-info"]
+    assert receivers == [critical, warning, warning, warning, "checkout-info"]
     assert after["route"] == config["route"]
 
 
@@ -529,7 +531,7 @@ def test_operator_emits_one_alertmanagerconfig_per_team(operator: Compilation, c
     route = payments["spec"]["route"]
     assert route["matchers"] == [{"name": "team", "value": "payments", "matchType": "="}]
     assert route["receiver"] == "team-payments-warning"  # the operator wants one: the team's catch-all
-    critical = route["routes"][1]  # the team's leaf for its services' pages (after the shared incidents' ticket)
+    critical = route["routes"][2]  # the team's leaf for its services' pages (after missing data and shared incidents)
     assert critical["matchers"][0] == {"name": "severity", "value": "critical", "matchType": "="}
     assert critical["receiver"] == "team-payments-critical"
     assert (critical["groupWait"], critical["repeatInterval"]) == ("30s", "1h")
@@ -616,6 +618,6 @@ def test_operator_business_hours_in_utc_are_kept(tmp_path: Path) -> None:
         }
     ]
     gated = [n for n in _crd_walk(fulfilment["spec"]["route"]) if "activeTimeIntervals" in n]
-    # the team's shared incidents, its services, its fallback
-    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "warning", "info", "warning", "info"]
+    # the team's missing data and shared incidents, its services, its fallback
+    assert [n["matchers"][0]["value"] for n in gated] == ["warning", "warning", "warning", "info", "warning", "info"]
     assert all(n["activeTimeIntervals"] == [interval] for n in gated)

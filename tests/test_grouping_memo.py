@@ -1,8 +1,9 @@
-"""The routing table's expected groupings are worked out once per team, severity, service and incident (round 41).
+"""The routing table's expected groupings are worked out once per team, severity, service, incident and `data`
+(round 41; `data` since round 48, when missing-data tickets took a group of their own).
 
-`ExpectedGroupings.of` reads only those four labels; a 1,000-service fleet's table asked it ~36,000 times for
+`ExpectedGroupings.of` reads only those five labels; a 1,000-service fleet's table asked it ~36,000 times for
 ~6,000 distinct answers in every cold compile. Remembered, a row that differs only in other labels (its alert
-name, SLO, `data: missing`) gets the same grouping object, and a row that differs in one of the four its own.
+name, SLO) gets the same grouping object, and a row that differs in one of the five its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ def test_rows_differing_only_in_unread_labels_share_one_grouping() -> None:
         labels = row["labels"]
         key = tuple(
             labels.get(n, "")
-            for n in (names.LABEL_TEAM, names.LABEL_SEVERITY, names.LABEL_SERVICE, names.LABEL_INCIDENT)
+            for n in (
+                names.LABEL_TEAM,
+                names.LABEL_SEVERITY,
+                names.LABEL_SERVICE,
+                names.LABEL_INCIDENT,
+                names.LABEL_DATA,
+            )
         )
         grouping = expected.of(labels)
         assert grouping == getattr(fresh, "_of", fresh.of)(labels)  # the remembered answer is the one worked out afresh

@@ -100,6 +100,7 @@ def test_a_team_whose_service_leaves_take_no_alert_has_rows_for_them(tmp_path: P
         "severity=critical",
         "severity=info",
         "severity=warning",
+        "severity=warning data missing",
         "severity=warning incident",
     ]
     assert {c.receivers for c in rows if "critical" in c.alert} == {(expected,)}

@@ -159,7 +159,12 @@ def test_every_row_names_a_grouping_of_the_table(tmp_path: Path) -> None:
     groupings, cases = load_groupings(text), load_cases(text)
     assert {case.group for case in cases} == set(groupings)
     incident = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "warning"]
-    assert {c.group for c in incident if "incident" in dict(c.labels)} == {"warning incident"}
+    shared = [c for c in incident if "incident" in dict(c.labels) and dict(c.labels).get("data") != "missing"]
+    assert {c.group for c in shared} == {"warning incident"}
+    # missing data first: SLODataMissing of an SLO sharing an incident groups with the service's other such tickets
+    missing = [c for c in incident if dict(c.labels).get("data") == "missing"]
+    assert missing and {c.group for c in missing} == {"warning data missing"}
+    assert groupings["warning data missing"]["group_by"] == ["service", "data"]
     assert groupings["warning incident"]["group_by"] == ["service", "incident"]
     pages = [c for c in cases if c.service == "api" and dict(c.labels).get("severity") == "critical"]
     assert {c.group for c in pages} == {"critical"} and groupings["critical"]["group_by"] == ["service"]
