@@ -18,12 +18,14 @@ import promql_parser as pp
 
 from compiler.errors import Diagnostic
 from compiler.model.build_context import Ctx
-from compiler.model.promql_check import children
+from compiler.model.promql_check import children, selectors
 from compiler.model.promql_sample import sample_tree
 from compiler.model.threshold_paths import written_indexes
 from compiler.model.types import Comparison, ThresholdAlert
 
 _FAILED_PODS = "kube_job_status_failed"
+# kube-state-metrics' Job failure series: the failed pods, and the Failed condition (set once backoffLimit is spent)
+_JOB_FAILURES = (_FAILED_PODS, "kube_job_failed")
 
 
 def failed_pod_lines(data: Mapping[str, Any], alerts: Sequence[ThresholdAlert], ctx: Ctx) -> tuple[Diagnostic, ...]:
@@ -44,6 +46,17 @@ def _reads_failed_pods(alert: ThresholdAlert) -> bool:
         return metric.selector.metric == _FAILED_PODS
     tree = sample_tree(metric.expr or "")
     return tree is not None and any(name == _FAILED_PODS for name in _instant_names(tree))
+
+
+def reads_job_failures(alert: ThresholdAlert) -> bool:
+    """The alert reads a Job failure series of kube-state-metrics, at an instant or over a range: beside a freshness
+    SLO it sees the incident the SLO's stale ticket sees (the run that did not succeed), sooner
+    (model/incidents.py)."""
+    metric = alert.metric
+    if metric.selector is not None:
+        return metric.selector.metric in _JOB_FAILURES
+    tree = sample_tree(metric.expr or "")
+    return tree is not None and any(str(node.name or "") in _JOB_FAILURES for node in selectors(tree))
 
 
 def _instant_names(node: Any) -> Iterator[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from compiler.model.failed_pods import reads_job_failures
 from compiler.model.symptoms import complement, same_series
 from compiler.model.types import Comparison, KeyAlert, SliKind, Slo, ThresholdAlert
 
@@ -67,13 +68,17 @@ def label_thresholds(alerts: Sequence[ThresholdAlert], slos: Sequence[Slo]) -> l
     """A spec's alert over an SLO's own errors (`errors` above 10/s), or over a time-slice SLO's gauge on the bad side
     of its condition, sees that SLO's incident: like a key alert of the SLO's symptom it carries the SLO's `slo`
     (and incident), so its page rings in the SLO's page's group, not as a page of its own, and its ticket joins the
-    SLO's tickets and is silenced by either page."""
+    SLO's tickets and is silenced by either page. So does an alert on a Job's failures beside a freshness SLO (a
+    batch job's spec): the failed run is the one the SLO's stale ticket reports max_age later (round 47 live: a
+    failed CronJob opened SLOFreshnessStale and InvoiceJobFailed as two tickets)."""
     out = []
     for alert in alerts:
         counting = [
             s
             for s in slos
-            if (s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric)) or _bad_slices(alert, s)
+            if (s.sli.kind is SliKind.RATIO and same_series(s.sli.errors, alert.metric))
+            or _bad_slices(alert, s)
+            or (s.sli.kind is SliKind.FRESHNESS and reads_job_failures(alert))
         ]
         if not counting:
             out.append(alert)
