@@ -98,7 +98,8 @@ team: edge
 selector: {namespace: billing}
 targets: false
 metrics:
-  last_success: {selector: 'kube_cronjob_status_last_successful_time{cronjob="invoice-run"}', type: gauge, unit: dateTimeAsIso}
+  last_success:
+    {selector: 'kube_cronjob_status_last_successful_time{cronjob="invoice-run"}', type: gauge, unit: dateTimeAsIso}
   failed: {selector: 'kube_job_status_failed{job_name=~"invoice-run-.*"}', type: gauge, aggregation: max}
 slos:
   - {name: freshness, objective: 99, sli: {last_success: last_success, max_age: 26h}}
