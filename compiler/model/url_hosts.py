@@ -45,7 +45,7 @@ def name_problem(written: str) -> str | None:
         scripts = {_script(c) for c in label if c.isalpha()}
         if len(scripts) > 1:
             why = f"it mixes {' and '.join(sorted(scripts))} letters"
-        elif scripts != {"LATIN"} and label and all(c in _LOOK_ALIKES for c in label if c.isalpha()):
+        elif scripts and scripts != {"LATIN"} and all(c in _LOOK_ALIKES for c in label if c.isalpha()):
             why = f"its {scripts.pop()} letters each read as a Latin one"
         else:
             continue

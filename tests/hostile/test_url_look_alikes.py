@@ -87,6 +87,8 @@ def test_a_look_alike_host_in_the_platforms_team_routing_is_refused(
     [
         ("https://hooks.xn--exmple-4nf/bravo", "oncall@xn--exmple-4nf.com"),  # the look-alike's own xn-- form
         ("https://bücher.example/bravo", "oncall@пример.example"),  # international names, one script each
+        # A label with no letter (a symbol, another script's digits) looks like no Latin one: exit 70 in round 47
+        ("https://☃.example/bravo", "oncall@١٢٣.example"),
     ],
 )
 def test_what_reads_as_what_it_is_still_compiles(
