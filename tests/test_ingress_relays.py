@@ -76,3 +76,81 @@ def test_an_ingress_relay_pages_when_its_requests_stop(tmp_path: Path, capsys: p
     assert stopped, [c.name for c in cases]
     run = subprocess.run([promtool, "test", "rules", *map(str, stopped)], cwd=out / "prometheus", capture_output=True)
     assert run.returncode == 0, run.stdout.decode()[-3000:] + run.stderr.decode()[-3000:]
+
+
+LATENCY_SPEC = """apiVersion: obsc/v1
+service: shop-ingress
+team: data
+selector: {namespace: shop, ingress: shop-web}
+targets: {job: ingress-controller}
+metrics:
+  requests: shop_requests_total
+  errors: shop_requests_total{code=~"5.."}
+  latency: HISTOGRAM
+slos:
+  - {name: availability, objective: 99.5, sli: {errors: errors, total: requests}ALERTS}
+  - {name: latency, objective: 99, sli: {latency: latency, threshold: 500ms}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("histogram", "alerts", "said"),
+    [
+        # the latency SLO's histogram is the controller's, the requests the service's own: the latency SLO's
+        # events stop with the controller's traffic as well
+        ("nginx_ingress_controller_request_duration_seconds", "", "latency: warning: nginx_ingress_controller_req"),
+        ("{selector: kong_request_latency_ms, unit: ms}", "", "latency: warning: kong_request_latency_ms is count"),
+    ],
+    ids=["controller-histogram", "kong"],
+)
+def test_a_latency_slo_over_the_controllers_histogram_asks_for_targets_via(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], histogram: str, alerts: str, said: str
+) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = LATENCY_SPEC.replace("HISTOGRAM", histogram).replace("ALERTS", alerts)
+    (specs / "shop-ingress.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert f"shop-ingress.yaml:9:12 $.metrics.{said}" in result.err, result.err
+    assert result.err.count("say targets_via: ingress beside it") == 1, result.err
+
+
+def test_the_warning_stands_at_the_first_controller_metric_and_not_for_a_ticket_only_slo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ticket-only SLO pages nothing, so SLOTrafficStopped (critical) would not be written for it: no warning.
+    With two critical SLOs over controller metrics the one warning stands at the first line."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    quiet = (
+        SPEC.replace("TARGETS", CONTROLLER)
+        .replace("REQUESTS", NGINX)
+        .replace("total: requests}", "total: requests}, alerts: {critical: false}")
+    )
+    (specs / "shop-ingress.yaml").write_text(quiet)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "targets_via: ingress" not in result.err, result.err
+    both = (
+        LATENCY_SPEC.replace("shop_requests_total", NGINX)
+        .replace("HISTOGRAM", NGINX.replace("requests", "request_duration_seconds"))
+        .replace("ALERTS", "")
+    )
+    (specs / "shop-ingress.yaml").write_text(both)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert f"shop-ingress.yaml:7:13 $.metrics.requests: warning: {NGINX} is counted" in result.err, result.err
+    assert result.err.count("say targets_via: ingress beside it") == 1, result.err
+
+
+def test_requests_counted_by_the_controllers_histogram_count_ask_for_targets_via(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The requests as the controller's histogram counts them (its `_count` series) are the controller's too."""
+    count = "nginx_ingress_controller_request_duration_seconds_count"
+    result = run_obsc(capsys, "validate", str(_specs(tmp_path, CONTROLLER, count)))
+    assert result.code == 0, result.err
+    assert WARNING.replace(NGINX, count) in result.err, result.err
