@@ -50,12 +50,28 @@ def _err(tmp_path: Path, capsys: pytest.CaptureFixture[str], selector: str, requ
         ("traces_spanmetrics_calls_total", f"traces_spanmetrics_calls_total{{{ERROR}}}"),
         ("calls_total", f"calls_total{{{ERROR}}}"),  # the processor's names, no namespace: known by service_name
         (f'{CALLS}{{span_kind!="SPAN_KIND_INTERNAL"}}', f'{CALLS}{{span_kind!="SPAN_KIND_INTERNAL",{ERROR}}}'),
+        # a queue consumer's spans beside its producer's, internal spans beside the served ones, a kind left out
+        (
+            'CALLS{span_kind=~"SPAN_KIND_(CONSUMER|PRODUCER)"}',
+            'CALLS{span_kind=~"SPAN_KIND_(CONSUMER|PRODUCER)",ERROR}',
+        ),
+        ('CALLS{span_kind=~"SPAN_KIND_(SERVER|INTERNAL)"}', 'CALLS{span_kind=~"SPAN_KIND_(SERVER|INTERNAL)",ERROR}'),
+        ('CALLS{span_kind!~"SPAN_KIND_CLIENT"}', 'CALLS{span_kind!~"SPAN_KIND_CLIENT",ERROR}'),
     ],
-    ids=["connector", "older-namespace", "processor-bare", "client-let-through"],
+    ids=[
+        "connector",
+        "older-namespace",
+        "processor-bare",
+        "client-let-through",
+        "consumer-and-producer",
+        "server-and-internal",
+        "all-but-client",
+    ],
 )
 def test_span_metrics_read_without_the_served_kind_are_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str
 ) -> None:
+    requests, errors = requests.replace("CALLS", CALLS), errors.replace("CALLS", CALLS).replace("ERROR}", f"{ERROR}}}")
     err = _err(tmp_path, capsys, "{service_name: checkout-api}", requests, errors)
     for where in ("checkout.yaml:7:13 $.metrics.requests", "checkout.yaml:8:11 $.metrics.errors"):
         assert f"{where}: warning: this span metric lets span_kind" in err, err
@@ -154,10 +170,11 @@ def test_span_metrics_with_the_collectors_targets_ask_for_targets_via(
         ("{selector: traces_span_metrics_duration_seconds, unit: s}", "300ms", 'have no le="0.3": unless'),
         ("{selector: duration_milliseconds, unit: ms}", "1500ms", "(1400ms or 2000ms)"),  # no namespace
         (f"{{selector: {DURATION}, unit: ms}}", "200ms", ""),
+        (f"{{selector: {DURATION}, unit: ms}}", "5s", ""),  # the defaults' three above 2s
         (f"{{selector: {DURATION}, unit: ms, buckets: [100, 250, 500, 10000]}}", "250ms", ""),  # the collector's own
         ("{selector: traces_spanmetrics_latency, unit: s}", "250ms", ""),  # Tempo's: other defaults
     ],
-    ids=["default-ms", "seconds", "bare-name", "on-a-default", "declared", "tempo"],
+    ids=["default-ms", "seconds", "bare-name", "on-a-default", "on-a-default-5s", "declared", "tempo"],
 )
 def test_a_threshold_the_connectors_default_buckets_lack_is_a_located_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], latency: str, threshold: str, said: str
@@ -180,3 +197,37 @@ def test_a_threshold_the_connectors_default_buckets_lack_is_a_located_warning(
         assert "spanmetrics connector's duration histogram" in result.err and said in result.err, result.err
     else:
         assert "spanmetrics connector's duration histogram" not in result.err, result.err
+
+
+@pytest.mark.parametrize(
+    ("requests", "errors", "warned"),
+    [
+        # the processor's older namespace is a span metric by its name alone, whatever the selector
+        ("traces_spanmetrics_calls_total", f"traces_spanmetrics_calls_total{{{ERROR}}}", ("7:13", "8:11")),
+        # a bare calls_total is one by a span status it reads, not by its name
+        ("calls_total", f"calls_total{{{ERROR}}}", ("8:11",)),
+    ],
+    ids=["older-namespace", "bare-by-status"],
+)
+def test_span_metrics_are_known_without_a_span_label_in_the_selector(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], requests: str, errors: str, warned: tuple[str, ...]
+) -> None:
+    """A service selected by a label of its own (a relabelled `service`), not by span labels."""
+    err = _err(tmp_path, capsys, "{service: checkout-api}", requests, errors)
+    for where in ("7:13 $.metrics.requests", "8:11 $.metrics.errors"):
+        assert (f"checkout.yaml:{where}: warning: this span metric lets span_kind" in err) is (where[:4] in warned)
+
+
+def test_a_services_requests_read_by_no_slo_are_still_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A service whose only SLO is a latency one: its requests (ServiceHighErrorRate's, the dashboards') are span
+    metrics without span_kind all the same."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    spec = SPEC.replace("SELECTOR", "{service_name: checkout-api}").replace("REQUESTS", CALLS)
+    spec = spec.replace("ERRORS", f"{CALLS}{{{ERROR}}}").replace("LATENCY", DURATION)
+    spec = spec.replace("  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}\n", "")
+    (specs / "checkout.yaml").write_text(spec)
+    result = run_obsc(capsys, "validate", str(specs))
+    assert result.code == 0, result.err
+    assert "checkout.yaml:7:13 $.metrics.requests: warning: this span metric lets span_kind" in result.err, result.err

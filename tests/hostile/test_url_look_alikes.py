@@ -89,6 +89,8 @@ def test_a_look_alike_host_in_the_platforms_team_routing_is_refused(
         ("https://bücher.example/bravo", "oncall@пример.example"),  # international names, one script each
         # A label with no letter (a symbol, another script's digits) looks like no Latin one: exit 70 in round 47
         ("https://☃.example/bravo", "oncall@١٢٣.example"),
+        # a query is no host (no path before it), and an ideographic full stop parts labels as IDNA reads it
+        ("https://hooks.example?room=пример", "oncall@пример\u3002example"),
     ],
 )
 def test_what_reads_as_what_it_is_still_compiles(
