@@ -10,6 +10,7 @@ steps."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,22 @@ def test_a_bucket_that_stops_without_a_marker_at_15s_is_still_reported(tmp_path:
     require_tool("promtool")
     checks = [(UNBUCKETED, "2m", 0), (UNBUCKETED, "3m", 1), (DATA_MISSING, "12m", 0), (DATA_MISSING, "13m", 1)]
     assert _run(tmp_path, "0+15x7 _x60", 67, checks) == ""
+
+
+@pytest.mark.parametrize("scrape", ["1s", "2s", "5s"])
+def test_the_generated_bucket_cases_pass_at_a_few_seconds_scrape(tmp_path: Path, scrape: str) -> None:
+    """Round 47's bucket cases ended the bucket 10 scrapes in, within the first minute at these intervals, where
+    the SLI reads no rate yet: SLODataMissing was pending from 0m, and the staleness-marker case, expecting it
+    quiet a step before its hold ends, failed, so `obsc compile` refused its own output (exit 1)."""
+    promtool = require_tool("promtool", "PROMTOOL")
+    (tmp_path / "platform.yaml").write_text(PLATFORM.replace("15s", scrape))
+    (tmp_path / "api.yaml").write_text(SPEC + ROUTING)
+    out = tmp_path / "out"
+    for artifact in compile_specs([str(tmp_path)]).bundle.artifacts:
+        if artifact.path.startswith("prometheus/"):
+            (out / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+            (out / artifact.path).write_text(artifact.content)
+    run = subprocess.run(
+        [promtool, "test", "rules", "tests/api.scrapes.test.yaml"], cwd=out / "prometheus", capture_output=True
+    )
+    assert run.returncode == 0, run.stdout.decode()[-2000:] + run.stderr.decode()[-2000:]

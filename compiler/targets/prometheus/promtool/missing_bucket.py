@@ -72,7 +72,9 @@ def _cases(
 ) -> list[Case]:
     (count, labels), (bucket, bucket_labels) = fed
     scrape, missed = slo.sli.scrape_seconds, bucket_missed_scrapes(slo.sli.scrape_seconds)
-    stops = _on_a_step(_STOPS + missed, scrape, step) - missed
+    # The bucket outlives the first evaluation with a rate (the second): at 1s, 2s or 5s scrapes 10 scrapes ended
+    # within the first minute, and the SLI, still without data at the first evaluation, was never out of the hold
+    stops = _on_a_step(max(_STOPS, step // scrape) + missed, scrape, step) - missed
     gone = (stops + missed) * scrape  # the missed scrape that counts it gone, on an evaluation: pending from here
     fires = gone + steps_after(rule.for_seconds, step)
     short = _on_a_step(_STOPS + missed - 1, scrape, step)  # the bucket's scrapes to an evaluation one short of gone
