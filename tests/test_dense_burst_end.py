@@ -76,3 +76,15 @@ def test_a_ten_percent_stream_at_one_request_a_minute_pages_once(tmp_path: Path)
     failed = [int(m >= START and rng.random() < 0.1) for m in range(minutes)]
     fired = _medium(tmp_path / "random", _series(requests, failed), range(40, 200, 5))
     assert fired == list(range(fired[0], 200, 5)), fired
+
+
+def test_a_burst_holding_under_its_share_of_the_2h_windows_failures_holds(tmp_path: Path) -> None:
+    """Three failures in the 20 minutes before the five-minute burst: its busiest 5m holds 5 of the 2h window's 8
+    failures (0.625, under EVENT_BURST_PEAK_SHARE's 0.8), so no dense burst is read and the page holds as it did
+    before round 47 (a hand mutant reading a share of 0.5 ended it at 35)."""
+    require_tool("promtool")
+    requests, failed = _burst(START + 61, 5)
+    for m in (START - 20, START - 15, START - 10):
+        requests[m] += 1
+        failed[m] += 1
+    assert _medium(tmp_path / "share", _series(requests, failed), range(20, 61, 5)) == list(range(20, 61, 5))

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compiler.targets.prometheus.service_down import service_down_expr
+from tests.conftest import require_tool
+from tests.promtool_helpers import promtool_report, rules_checked_by
+from tests.test_service_down_crash_loop import SPEC
 from tests.test_service_down_every_scrape import MINUTES, SCRAPE, _report
-from tests.test_sli_semantics import _firing
+from tests.test_sli_semantics import _firing, _rules
 
 Life = tuple[int, int, int]  # start, seconds up, then seconds listed and failing (seconds)
 
@@ -54,3 +58,40 @@ def test_deploys_and_a_new_service_stay_quiet(tmp_path: Path) -> None:
     late = tmp_path / "late"
     late.mkdir()
     assert _report(late, _series([(180, MINUTES * 60, 0)]), checks) == ""
+
+
+def test_a_new_instance_each_minute_up_at_the_minute_boundary_pages(tmp_path: Path) -> None:
+    """A new instance at each minute boundary from 20m, up for one 15s scrape: the service is up a quarter of its
+    scrapes, and at every minute point. Read at 1m moments (a subquery step over the scrape interval) it is always
+    up and never paged; at the scrape interval's moments it pages, as the 90s loop above does."""
+    lives = HEALTHY + [(1200 + 60 * n, 15, 0) for n in range(80)]
+    checks = [_firing("ServiceDown", at, 0) for at in ("19m",)]
+    checks += [_firing("ServiceDown", at, 1) for at in ("40m", "70m", "99m")]
+    assert _report(tmp_path, _series(lives), checks) == ""
+
+
+def test_a_service_that_scales_to_zero_stays_quiet_when_its_last_instance_goes(tmp_path: Path) -> None:
+    """With `missing: ignore` no target is idle, not down: the churn branch (a moment with no target read as down)
+    is left out, and a service whose only instance goes at 20m, and another that comes and goes, page nothing."""
+    require_tool("promtool")
+    spec = SPEC + "alerts: {service_down: {missing: ignore}}\n"
+    rules = _rules(tmp_path, "consumer", spec)
+    assert "the service had an instance up at half or fewer" not in rules.read_text()  # nor its description
+    (tmp_path / "default").mkdir()
+    assert (
+        "the service had an instance up at half or fewer" in _rules(tmp_path / "default", "consumer", SPEC).read_text()
+    )
+    checks = [_firing("ServiceDown", f"{m}m", 0) for m in range(5, MINUTES + 1, 5)]
+    checked = rules_checked_by(rules.read_text(), [str(c["expr"]) for c in checks])
+    (tmp_path / "checked.yaml").write_text(checked)
+    lives = [*HEALTHY, (3000, 300, 0)]  # gone from 20m, back for 5 minutes at 50m
+    report = promtool_report(tmp_path, "checked.yaml", _series(lives), checks, input_interval=f"{SCRAPE}s")
+    assert report == ""
+
+
+def test_the_churn_guard_reads_twice_the_hold_a_hold_back() -> None:
+    """Asked of the expression (a replay of a 1m hold's loop pages by the plain branch as well, so it cannot tell):
+    read over the hold alone, a 1m hold's 1m span fell between two lives of a loop and the hold restarted (round
+    47); a hand mutant reading `[1m] offset 1m` passed every test."""
+    assert 'count(last_over_time(up{job="x"}[2m] offset 1m))' in service_down_expr('up{job="x"}', 60)
+    assert 'count(last_over_time(up{job="x"}[10m] offset 5m))' in service_down_expr('up{job="x"}', 300)
