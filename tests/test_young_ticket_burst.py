@@ -59,3 +59,29 @@ def test_an_outage_after_five_hours_ends_its_ticket_too(tmp_path: Path) -> None:
     (round 46's rules: still up at 780)."""
     require_tool("promtool")
     assert _fired(tmp_path, 300, range(120, 200, 10)) == [120, 130, 140, 150], "the young ticket outlived its burst"
+
+
+def test_an_older_outage_the_6h_window_left_keeps_the_ticket(tmp_path: Path) -> None:
+    """A 12-minute outage at minute 60 and a 30-minute one at minute 400: after the second, the 1d window holds
+    both and the 6h window the second alone, so not every failure lies inside and the ticket holds past 2h after
+    recovery. The coarse read spans at most its own 6h (a hand mutant spanning up to the 1d window read the 6h
+    window's failures x1.5 at minute 550, past the 1d count, and ended the ticket at 150)."""
+    require_tool("promtool")
+    (tmp_path / "stone.yaml").write_text(SPEC)
+    text = next(
+        a.content
+        for a in compile_specs([str(tmp_path)]).bundle.artifacts
+        if a.path == names.prometheus_rules_path("stone")
+    )
+    first, second, minutes = 60, 400, 600
+    requests = [int((m + 1) * RATE * 60) - int(m * RATE * 60) for m in range(minutes)]
+    failed = [r if first <= m < first + 12 or second <= m < second + 30 else 0 for m, r in enumerate(requests)]
+    series = {
+        'up{job="stone"}': f"1x{minutes}",
+        'rpc_calls_total{job="stone"}': " ".join(str(sum(requests[: m + 1])) for m in range(minutes)),
+        'rpc_calls_total{job="stone",outcome="fail"}': " ".join(str(sum(failed[: m + 1])) for m in range(minutes)),
+    }
+    (tmp_path / "ticket").mkdir()
+    watched = range(second + 120, minutes, 10)
+    fired = pairs_firing(tmp_path / "ticket", rules_read_by(text, alert=_of(TICKET)), series, "avail", TICKET, watched)
+    assert [m - second for m in fired["slow"]] == [m - second for m in watched]
