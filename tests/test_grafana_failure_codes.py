@@ -69,6 +69,36 @@ metrics:
 slos:
   - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
 """,
+    # good events that are not the total and one code matcher: no failures to read by reversing it
+    "good-other-metric": """selector: {job: goodother}
+metrics:
+  requests: http_requests_total
+  answered: http_responses_answered_total{code=~"2.."}
+slos:
+  - {name: availability, objective: 99.9, sli: {good: answered, total: requests}}
+""",
+    "good-two-matchers": """selector: {job: goodtwo}
+metrics:
+  requests: http_requests_total
+  answered: http_requests_total{code=~"2..",cache="miss"}
+slos:
+  - {name: availability, objective: 99.9, sli: {good: answered, total: requests}}
+""",
+    "good-code-in-total": """selector: {job: goodsame}
+metrics:
+  requests: http_requests_total{code!~"1.."}
+  answered: http_requests_total{code!~"1..",code=~"2.."}
+slos:
+  - {name: availability, objective: 99.9, sli: {good: answered, total: requests}}
+""",
+    # an app's own status_code label, not a span's status: no span_name to read beside it
+    "app-status-code": """selector: {job: appstatus}
+metrics:
+  requests: app_requests_total
+  errors: app_requests_total{status_code="failed"}
+slos:
+  - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
+""",
     "own-counter": """selector: {job: own}
 metrics:
   requests: app_requests_total
@@ -130,6 +160,10 @@ EXPECTED = {
             'service_name="checkout-api",span_kind="SPAN_KIND_SERVER"}[$__rate_interval]))',
         )
     ],
+    "good-other-metric": [],
+    "good-two-matchers": [],
+    "good-code-in-total": [],
+    "app-status-code": [],
     "own-counter": [],
 }
 
