@@ -57,7 +57,12 @@ local lib = import 'shared.libsonnet';
 
 
 def _compile(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], read: str, library: str = "{prefix: 'x'}", code: int = 2
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    read: str,
+    library: str = "{prefix: 'x'}",
+    code: int = 2,
+    platform: str = PLATFORM,
 ) -> str:
     """Compile alpha's cart.jsonnet (its description adds `read`) beside bravo's spec, with -J on the team folders,
     the secret folder and a library folder; returns stderr after checking the exit code (2: nothing written)."""
@@ -67,7 +72,9 @@ def _compile(
     specs = tmp_path / "specs"
     for team in ("alpha", "bravo"):
         (specs / "teams" / team).mkdir(parents=True, exist_ok=True)
-    (specs / "platform.yaml").write_text(PLATFORM.format(secrets=secrets))
+    (specs / "platform.yaml").write_text(platform.format(secrets=secrets))
+    (secrets / "platform-notes").mkdir()
+    (secrets / "platform-notes" / "readme.txt").write_text("no secret here\n")
     (specs / "teams" / "bravo" / "search.yaml").write_text(BRAVO)
     (specs / "teams" / "bravo" / "plans.libsonnet").write_text("{prefix: 'bravo'}\n")
     (specs / "teams" / "alpha" / "cart.jsonnet").write_text(ALPHA.format(read=read))
@@ -120,3 +127,14 @@ def test_a_symlink_in_the_own_folder_to_another_teams_file_is_judged_by_its_targ
     (teams / "alpha" / "notes.txt").symlink_to("../bravo/search.yaml")
     err = _compile(tmp_path, capsys, "importstr 'notes.txt'")
     assert f"{teams}/alpha/cart.jsonnet:6:41 $: imports {teams}/bravo/search.yaml, a file of team bravo" in err
+
+
+def test_a_folder_named_like_the_shared_root_and_specs_without_team_folders_still_compile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`secrets/platform-notes/` is not below the shared root `secrets/platform/`; without team_spec_dir no spec
+    folder is a team's (two hand mutants of round 47: the root matched as a bare prefix, the team folder judged
+    without team_spec_dir, passed the other tests)."""
+    _compile(tmp_path / "a", capsys, "importstr 'platform-notes/readme.txt'", code=0)
+    flat = PLATFORM.replace('  team_spec_dir: "teams/{{team}}/"\n', "")
+    _compile(tmp_path / "b", capsys, "importstr 'bravo/plans.libsonnet'", code=0, platform=flat)
