@@ -114,3 +114,20 @@ def test_the_import_note_that_offers_pyrras_1m_window_names_the_scrape_interval(
     imported, _ = import_and_compile("pyrra", [source], tmp_path / "out")
     [note] = [n for n in imported.notes if "burn alerts at 7d" in n.message]
     assert "its 1m window holds two samples only if every target is scraped every 30s or faster" in note.message
+
+
+@pytest.mark.parametrize(
+    ("interval", "advice"), [("500ms", "write 1s,"), ("1500ms", "write 1s or 2s,"), ("1s250ms", "write 1s or 2s,")]
+)
+def test_a_scrape_interval_of_part_of_a_second_is_refused_with_the_whole_seconds_near_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], interval: str, advice: str
+) -> None:
+    # 1500ms was read as 1s (a bucket counted gone half a scrape early) and 500ms said "must be above 0s"
+    code, err, out = _compile(tmp_path, capsys, f"    scrape_interval: {interval}\n")
+    assert code == 2, err
+    assert "Traceback" not in err and tree(out) == {}
+    assert (
+        f"$.defaults.slo_alerts.scrape_interval: scrape_interval {interval}: obsc counts scrapes in whole seconds"
+        in err
+    )
+    assert advice in err and "above 0s" not in err

@@ -12,7 +12,7 @@ from typing import Any
 
 from compiler.model.alert_kinds import SIGNAL_SECONDS
 from compiler.model.build_context import Layer
-from compiler.model.units import duration_or_none, format_duration, parse_duration
+from compiler.model.units import duration_or_none, format_duration, parse_duration, parse_duration_seconds
 
 # Prometheus's own default scrape_interval: what obsc assumes when the platform does not say
 DEFAULT_SCRAPE_SECONDS = 60
@@ -64,6 +64,10 @@ def check_windows_against_scrapes(defaults: Layer) -> None:
         scrape = DEFAULT_SCRAPE_SECONDS if written is None else parse_duration(str(written))
     except ValueError:
         return
+    if written is not None and parse_duration_seconds(str(written)) != scrape:
+        # Read in whole seconds, 1500ms was 1s and 500ms was "not above 0s": counted scrapes came out wrong
+        defaults.ctx.error((*base, "scrape_interval"), _not_whole(str(written), scrape))
+        return
     if written is not None and not 0 < scrape <= FIXED_RATE_SECONDS // 2:
         defaults.ctx.error((*base, "scrape_interval"), _too_slow(scrape))
         return
@@ -75,6 +79,15 @@ def check_windows_against_scrapes(defaults: Layer) -> None:
                 if seconds is not None and seconds < 2 * scrape:
                     defaults.ctx.error((*base, "windows", str(period), i, field), _too_short(row, field, said, scrape))
                     break
+
+
+def _not_whole(written: str, scrape: int) -> str:
+    near = format_duration(scrape + 1) if scrape < 1 else f"{format_duration(scrape)} or {format_duration(scrape + 1)}"
+    return (
+        f"scrape_interval {written}: obsc counts scrapes in whole seconds (a bucket's missed scrapes, a time "
+        f"slice), so an interval of part of a second would be counted wrong; write {near}, the interval nearest "
+        "yours that obsc can count"
+    )
 
 
 def _too_slow(scrape: int) -> str:
