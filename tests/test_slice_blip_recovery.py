@@ -35,8 +35,8 @@ routing:
   info: {{webhook: {{url: "http://relay:8080/digest"}}}}
 """
 PAGE = ("fast", "medium")
-HEALTHY = 7 * 60  # minutes before the blip: every window of the page's pairs full and clean
-WATCHED = 120  # minutes after the blip: the latest page ends at 75
+HEALTHY = 6 * 60  # minutes before the blip: every window of the page's pairs (6h the longest) full and clean
+WATCHED = 80  # minutes after the blip: the latest page ends at 75
 
 
 def _pages(
@@ -54,11 +54,11 @@ def _pages(
 
 
 def _page(tmp_path: Path, objective: str, floor: int, down: int, evaluation: str = "1m") -> list[tuple[int, int]]:
-    """The pages (in minutes from the blip's start) of `down` bad slices after 7 healthy hours, watched 2 hours.
-    After the blip every window only gets cleaner and a pair's hold never starts a page, so none can start once
-    the first has ended; a page held past the hour (to minute 362 before round 39) shows as one up to the end
-    of the watch. promtool evaluates every step up to the last check: 7 hours watched cost 840 steps, 2 hours 540
-    (and four times that at 15s)."""
+    """The pages (in minutes from the blip's start) of `down` bad slices after 6 healthy hours (the longest page
+    window full), watched 80 minutes. After the blip every window only gets cleaner and a pair's hold never starts
+    a page, so none can start once the first has ended; a page held past the hour (to minute 362 before round 39)
+    shows as one up to the end of the watch. promtool evaluates every step up to the last check: 7 hours watched
+    cost 840 steps, 7 healthy hours and 2 watched 540, 6 and 80 minutes 440 (and four times that at 15s)."""
     success = [1] * HEALTHY + [0] * down + [1] * WATCHED
     pages = _pages(tmp_path, objective, floor, success, range(HEALTHY, HEALTHY + down + WATCHED), evaluation)
     return [(a - HEALTHY, b - HEALTHY) for a, b in pages]
