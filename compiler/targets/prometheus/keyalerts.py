@@ -26,6 +26,7 @@ from compiler.model.traffic import ANOMALY_AVERAGE, TRAFFIC_FLOOR, anomaly_ratio
 from compiler.model.types import AlertKind, Metric, Platform, Service, Slo
 from compiler.model.units import decimal_text, format_duration, parse_duration
 from compiler.targets.prometheus import templates as tmpl
+from compiler.targets.prometheus.down_handover import handover_text, held_while_burning
 from compiler.targets.prometheus.key_missing import missing_rules
 from compiler.targets.prometheus.rule_model import Rule, label_selector, record
 from compiler.targets.prometheus.service_down import crash_loop_text, group_down_expr, service_down_expr
@@ -152,6 +153,9 @@ def _expr(service: Service, alert: AlertDef, selector: str, held: dict[AlertKind
         hold = alert.key_alert.for_seconds if alert.key_alert else 0
         absent_is_down = alert.key_alert.missing_fires if alert.key_alert else True
         whole = service_down_expr(queries.up(service), hold, absent_is_down)
+        burning = held_while_burning(service, alert.tier)
+        if burning is not None:  # the outage goes on once the targets return: its burn page takes over
+            whole = f"{whole}\nor on ()\n{burning}"
         return "\nor\n".join((whole, *(_group_down(service, split, hold) for split in down_groups(service))))
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         signal = UTILISATION_SIGNALS.get(kind, names.SERVICE_DISK)
@@ -282,7 +286,8 @@ def _texts(service: Service, alert: AlertDef, selector: str) -> tuple[str, str]:
                 if alert.key_alert.missing_fires
                 else " (none scraped is idle: it scales to zero)."
             )
-            + crash_loop_text(alert.key_alert.for_seconds, alert.key_alert.missing_fires),
+            + crash_loop_text(alert.key_alert.for_seconds, alert.key_alert.missing_fires)
+            + handover_text(service, alert.tier),
         )
     if kind in UTILISATION_SIGNALS or kind is AlertKind.DISK:
         what = {AlertKind.CPU: "CPU", AlertKind.MEMORY: "memory", AlertKind.DISK: "disk"}[kind]
