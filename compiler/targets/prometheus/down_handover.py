@@ -19,8 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from compiler import conventions as names
-from compiler.model.alerts import service_alerts
-from compiler.model.burnrate import recording_tiers
+from compiler.model.page_pairs import page_pairs
 from compiler.model.types import AlertKind, Service, Tier
 from compiler.targets.prometheus.rule_model import label_selector
 from compiler.targets.prometheus.slo import burn_threshold_expr, slo_labels
@@ -42,12 +41,9 @@ class ShortLine(NamedTuple):
 def burning_short_windows(service: Service) -> list[ShortLine]:
     """Each page pair's short window of the service's SLOs over its line, once each."""
     out: list[ShortLine] = []
-    for alert in service_alerts(service):
+    for alert in page_pairs(service):
         w, slo = alert.window, alert.slo
-        if w is None or slo is None or alert.tier is not Tier.CRITICAL or alert.reads_raw_series:
-            continue
-        if recording_tiers().is_coarse(w.short_seconds):  # read in the coarse group, not ServiceDown's
-            continue
+        assert w is not None and slo is not None
         labels = tuple(sorted(slo_labels(service, slo).items()))
         line = Decimal(w.factor_text(slo.period_seconds)) * slo.error_budget
         found = ShortLine(names.sli_error_ratio(w.short), labels, burn_threshold_expr(slo, w), line)

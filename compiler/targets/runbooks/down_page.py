@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from compiler.model import queries
 from compiler.model.down_groups import down_groups
-from compiler.model.types import KeyAlert, Service
+from compiler.model.page_pairs import page_pairs
+from compiler.model.types import KeyAlert, Service, Tier
 from compiler.model.units import format_duration
 
 
@@ -42,6 +43,19 @@ def idle_note(alert: KeyAlert) -> list[str]:
         "This service scales to zero (`missing: ignore`): with no target at all it is idle, not down, and this alert "
         "stays quiet. It fires only for targets that exist and all report 0. A revision that never starts (no pod "
         "at all) is not seen here: watch the requests its callers or the activator send it.",
+    ]
+
+
+def handover_note(service: Service, tiers: set[Tier]) -> list[str]:
+    """Why a page may stay up with every target back (targets/prometheus/down_handover.py); nothing without a page
+    tier or a page pair to hand over to."""
+    if Tier.CRITICAL not in tiers or not page_pairs(service):
+        return []
+    return [
+        "",
+        "The page stays up after the targets return while an SLO's page pair still reads its short window over the "
+        "line: the requests since the return fail at a page's rate, so the outage goes on, and the SLO's burn page "
+        "takes over. Every target up and this page still firing: read the SLO panels, not `up`.",
     ]
 
 

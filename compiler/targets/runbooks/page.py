@@ -316,6 +316,7 @@ def _meaning(
             )
     if first.kind is AlertKind.SERVICE_DOWN:
         out += down_page.idle_note(first.key_alert) + down_page.group_note(service)
+        out += down_page.handover_note(service, {a.tier for a in alerts})
     return out
 
 
