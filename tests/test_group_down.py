@@ -151,9 +151,10 @@ def test_a_region_removed_ends_its_page_and_one_back_resolves(
 
 
 def test_a_metric_label_splits_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`route` is not on `up`: ServiceDown stays one alert for the whole service."""
+    """`route` is not on `up`: ServiceDown stays one alert for the whole service (no group's `label_replace` mark;
+    the whole service's page names `down_group=""` where it reads its own ALERTS series: down_handover.py)."""
     out = _compile(tmp_path, capsys, "route")
-    assert "down_group" not in (out / "prometheus/rules/api.yaml").read_text()
+    assert f'"{DOWN_GROUP}", "' not in (out / "prometheus/rules/api.yaml").read_text()
 
 
 def _nodes(node: dict[str, object]) -> list[dict[str, object]]:

@@ -26,4 +26,4 @@ def test_a_short_second_tier_compiles_through_its_own_crash_loop_cases(
     require_tool("promtool", "PROMTOOL")
     code, err, rules = compile_one(capsys, tmp_path, SHORT_TIER, "api", API.replace("BY", by))
     assert code == 0, err
-    assert ("down_group" in rules) == (by == "cluster")
+    assert ('"down_group", "' in rules) == (by == "cluster")  # a group's mark (label_replace), not `down_group=""`
