@@ -108,3 +108,29 @@ def test_services_told_apart_by_their_metrics_labels_share_only_targets(
     warnings = [line for line in result.err.splitlines() if "also matches" in line]
     assert [w for w in warnings if " selector {" in w] == []
     assert warnings and all(" targets {" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("both", [True, False], ids=["both-relayed", "one-is-the-relay"])
+def test_targets_shared_through_a_relay_are_said_to_page_each_team(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, both: bool
+) -> None:
+    """Two span-metric services behind one collector (`targets: {job: otel-collector}`, `targets_via: collector`):
+    the warning told each to "add a label that tells them apart ... or merge them", which no relay allows (round
+    48, gap48). What sharing a relay means is said instead: one relay down pages each service, to its own team.
+    The same where the other service is the collector itself, its targets its own (no `targets_via`)."""
+    relayed = "targets: {job: otel-collector}\ntargets_via: collector\n"
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    (specs / "api.yaml").write_text(SPEC.format(service="api", team="pay", selector="{app: api}", extra=relayed))
+    other = relayed if both else ""
+    collector = "{app: cart}" if both else "{job: otel-collector}"
+    (specs / "api-v2.yaml").write_text(SPEC.format(service="api-v2", team="pay-eu", selector=collector, extra=other))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 0, result.err
+    said = [line for line in result.err.splitlines() if "otel-collector" in line and "warning" in line]
+    assert said and not [line for line in said if "merge them" in line], said
+    first = next(line for line in said if "service api (team pay)" in line)
+    assert first.startswith(f"obsc: warning: {tmp_path}/specs/api.yaml:2:10: service api (team pay) targets")
+    assert "api and api-v2 each page ServiceDown, to team pay and team pay-eu, for one outage" in first
+    assert ("both name them a relay" in first) == both

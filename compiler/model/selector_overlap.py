@@ -45,6 +45,8 @@ def _message(
     other: Service,
     other_pairs: frozenset[tuple[str, str]],
 ) -> str:
+    if kind == "targets" and (service.relayed or other.relayed):
+        return _relay_message(service, pairs, other)
     what = (
         f"its SLOs and key metrics count {other.name}'s series as its own"
         if kind == "selector"
@@ -54,6 +56,20 @@ def _message(
         f"{service.location}: service {service.name} (team {service.team}) {kind} {_text(pairs)} also matches "
         f"service {other.name} (team {other.team}, {other.location.file}) {kind} {_text(other_pairs)}: {what}; "
         "add a label that tells them apart (namespace, cluster), or merge them if they are one service"
+    )
+
+
+def _relay_message(service: Service, pairs: frozenset[tuple[str, str]], other: Service) -> str:
+    """Targets shared through a relay (`targets_via`: a collector, a Pushgateway, an ingress controller) are meant:
+    telling them apart or merging the services (the advice above) does not fit. What it does mean: one relay down
+    pages every service behind it, each to its own team (round 47, e2e47; promtool, round 48)."""
+    both = service.relayed and other.relayed
+    whose = "both name them a relay" if both else f"{(service if service.relayed else other).name} names them its relay"
+    return (
+        f"{service.location}: service {service.name} (team {service.team}) targets {_text(pairs)} are also the "
+        f"targets of service {other.name} (team {other.team}, {other.location.file}), and {whose} (targets_via): "
+        f"when those targets are down, {service.name} and {other.name} each page ServiceDown, to team "
+        f"{service.team} and team {other.team}, for one outage; this is expected, not a mistake in the specs"
     )
 
 
