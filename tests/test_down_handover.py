@@ -49,3 +49,15 @@ def test_only_the_page_is_held_and_only_by_its_own_firing_state(
     assert 'count(slo:sli_error:ratio_rate5m{service="api",slo="availability"} > (14.4 * 0.001))' in page["expr"]
     tests = (tmp_path / "out" / "prometheus" / "tests" / "api.scrapes.test.yaml").read_text()
     assert "ServiceDown: held after its targets return" in tests
+
+
+def test_a_page_without_a_hold_is_shown_resolving_past_its_keep_firing_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ServiceDown page with `for: 0s` keeps firing 5m after its condition breaks (`keep_firing_for`): the
+    generated case expected it resolved 3 minutes under the line, and promtool rejected the compile."""
+    require_tool("promtool", "PROMTOOL")
+    platform = PLATFORM + "defaults:\n  alerts:\n    service_down: {critical: {threshold: true, for: 0s}}\n"
+    code, err, text = compile_one(capsys, tmp_path, platform, "api", API.replace("BY", "route"))
+    assert code == 0, err
+    assert 'ALERTS{alertname="ServiceDown"' in text

@@ -6,7 +6,7 @@ quiet (a burn never starts it; the branch without its own firing state would pag
 window in turn: every target down until ServiceDown fires, back up with only that window over its line (1.2x)
 until the plain branches' reach is over (held: dropped, flipped, raised by half or read as another window, the
 branch lets it resolve), then under the line (0.8x: lowered by 40%, or the branch without its burn side, still
-holds it) for three minutes, where it has resolved.
+holds it) past the page's `keep_firing_for` (a ServiceDown without a hold keeps firing 5m), where it has resolved.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from compiler.targets.prometheus.rule_model import ServiceRules
 
 STEP = 60
 OVER, UNDER = Decimal("1.2"), Decimal("0.8")
-_AFTER = 3  # minutes under the line at the end of each stretch
 
 
 def handover_cases(service: Service, rules: ServiceRules) -> list[Case]:
@@ -41,15 +40,17 @@ def handover_cases(service: Service, rules: ServiceRules) -> list[Case]:
     # every tier's plain branches past their reach after the return: a window of twice the hold, `keep_firing_for`
     settle = max(2 * r.for_seconds + r.keep_firing_seconds for r in down) // STEP + 3
     fire = max(r.for_seconds for r in down) // STEP + 1  # every tier fires this long after its targets went down
+    # under the line to the end of each stretch: past the page's own `keep_firing_for` (a tier without a hold)
+    after = max(r.keep_firing_seconds for r in held) // STEP + 3
     ups = ["1"] * (fire + 1)
     ratios = [[_value(line, OVER) if n == 0 else "_" for _ in ups] for n, line in enumerate(lines)]
     checks = [check(down, fire * STEP, lambda r: None)]  # a burn alone, targets up: quiet
     for n, line in enumerate(lines):
         start = len(ups)
-        ups += ["0"] * (fire + 1) + ["1"] * (settle + _AFTER)
+        ups += ["0"] * (fire + 1) + ["1"] * (settle + after)
         for m, values in enumerate(ratios):
-            own = [_value(line, OVER)] * settle + [_value(line, UNDER)] * _AFTER
-            values += ["_"] * (fire + 1) + (own if m == n else ["_"] * (settle + _AFTER))
+            own = [_value(line, OVER)] * settle + [_value(line, UNDER)] * after
+            values += ["_"] * (fire + 1) + (own if m == n else ["_"] * (settle + after))
         checks.append(check(down, (start + fire) * STEP, lambda r: 0.0, active_at=start * STEP))
         checks.append(check(held, (start + fire + settle) * STEP, lambda r: 0.0))
         checks.append(check(down, (len(ups) - 1) * STEP, lambda r: None))
