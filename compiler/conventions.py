@@ -308,6 +308,7 @@ SLO_BUDGET_OFFSET = 2  # the error budget left, with the budget alerts' lines: w
 SLO_AGE_OFFSET = 5  # a freshness SLO's age of the last success: what its stale alert compares
 SLO_EVENTS_OFFSET = 6  # an event SLI's events per group: what SLODataMissing and SLOTrafficStopped read
 SLO_CODES_OFFSET = 7  # a ratio SLI's failures per status or code its failure selector reads
+SLO_LATENCY_OFFSET = 8  # a latency SLI's requests per bucket of its histogram, the threshold bucket named
 
 
 def panel_slot(key: str, attempt: int, slots: int) -> int:

@@ -47,6 +47,7 @@ from compiler.targets.grafana.slo_codes import codes_panel
 from compiler.targets.grafana.slo_condition import condition_panel
 from compiler.targets.grafana.slo_events import events_panel
 from compiler.targets.grafana.slo_figures import slo_figures
+from compiler.targets.grafana.slo_latency import latency_panel
 from compiler.targets.grafana.thresholds import threshold_note, threshold_panels
 
 OVERVIEW_ROW, ABOUT_PANEL, ALERTS_PANEL = 1, 2, 3
@@ -237,6 +238,7 @@ def _slo_panels(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -> 
         *condition_panel(service, slo, runbooks),
         *events_panel(service, slo, runbooks),
         *codes_panel(service, slo, runbooks),
+        *latency_panel(service, slo, runbooks),
     ]
 
 
