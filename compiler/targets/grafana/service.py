@@ -45,6 +45,7 @@ from compiler.targets.grafana.panels import (
 from compiler.targets.grafana.saturation import saturation_panels
 from compiler.targets.grafana.slo_codes import codes_panel
 from compiler.targets.grafana.slo_condition import condition_panel
+from compiler.targets.grafana.slo_drilldown import with_drilldown
 from compiler.targets.grafana.slo_events import events_panel
 from compiler.targets.grafana.slo_figures import slo_figures
 from compiler.targets.grafana.slo_latency import latency_panel
@@ -64,7 +65,7 @@ def build(service: Service, platform: Platform, standard: Sequence[tuple[str, st
     """The dashboard model; `standard` lists (title, uid) of the service's platform standard dashboards."""
     alerts = service_alerts(service)
     urls = [cross_links.runbook_url(platform, alert) for alert in alerts]  # both the panels and About list them
-    runbooks = _runbooks_by_panel(service, alerts, urls)
+    runbooks = with_drilldown(service, _runbooks_by_panel(service, alerts, urls))  # and what fails
     dashboard = (
         builders.Dashboard(names.service_dashboard_title(service.name))
         .uid(names.dashboard_uid(service.name, names.SERVICE_DASHBOARD))

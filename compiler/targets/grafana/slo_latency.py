@@ -33,8 +33,10 @@ def latency_panel(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -
     """The latency SLO's heatmap of its histogram's buckets; none for another SLI."""
     sli = slo.sli
     histogram = sli.latency
-    if histogram is None or histogram.selector is None or sli.threshold_le is None or sli.threshold_seconds is None:
+    if not shows_buckets(slo):
         return []
+    assert histogram is not None and histogram.selector is not None
+    assert sli.threshold_le is not None and sli.threshold_seconds is not None
     pid = panel_ids(service).slo(slo.name, names.SLO_LATENCY_OFFSET)
     selector = histogram.selector
     selected = tuple(Matcher(label, "=~", f"${label}") for label in slo.by)  # the group variables' choice
@@ -90,3 +92,9 @@ def latency_panel(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -
     )
     links = runbooks.get(pid, ())
     return [panel.links([link(x) for x in links]) if links else panel]
+
+
+def shows_buckets(slo: Slo) -> bool:
+    """Whether the SLO's row has the heatmap: a latency SLI over a histogram's selector."""
+    sli = slo.sli
+    return sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None
