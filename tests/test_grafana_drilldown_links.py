@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from compiler.api import compile_specs
+from compiler.api import Compilation, compile_specs
 from tests.test_grafana_failure_codes import ROUTING
 from tests.test_grafana_support import all_panels, service_dashboard
 
@@ -37,12 +37,16 @@ slos:
 _OPENED = re.compile(r"^/d/(?P<uid>[\w-]+)\?viewPanel=(?P<id>\d+)&\$\{__url_time_range\}&\$\{__all_variables\}$")
 
 
-def _boards(tmp_path: Path) -> dict[str, dict[str, Any]]:
+def _compiled(tmp_path: Path) -> Compilation:
     specs = tmp_path / "specs"
     specs.mkdir()
     for name, body in SPECS.items():
         (specs / f"{name}.yaml").write_text(f"apiVersion: obsc/v1\nservice: {name}\nteam: shop\n{body}{ROUTING}")
-    compilation = compile_specs([str(specs)])
+    return compile_specs([str(specs)])
+
+
+def _boards(tmp_path: Path) -> dict[str, dict[str, Any]]:
+    compilation = _compiled(tmp_path)
     return {name: service_dashboard(compilation, name) for name in SPECS}
 
 
@@ -77,3 +81,27 @@ def test_the_burn_and_budget_panels_link_what_fails(tmp_path: Path) -> None:
         ("SLO fast", "Error budget left (30d)"): buckets,
     }
     assert _drilldowns(boards["own-counter"]) == {}  # no code label read: no panel, no link
+
+
+_WHAT_FAILS = re.compile(r"^- (?P<title>.+) \(what fails\): /d/(?P<uid>[\w-]+)\?viewPanel=(?P<id>\d+)$", re.MULTILINE)
+
+
+def test_the_burn_and_budget_runbooks_list_what_fails(tmp_path: Path) -> None:
+    """Each burn or budget page lists the same panels under Diagnosis, each an id of the service's dashboard; the
+    other SLO pages (SLODataMissing opens the events panel) and a service without such a panel list none."""
+    compilation = _compiled(tmp_path)
+    boards = {name: service_dashboard(compilation, name) for name in SPECS}
+    listed: dict[str, list[str]] = {}
+    for artifact in compilation.bundle.artifacts:
+        if not artifact.path.startswith("runbooks/"):
+            continue
+        for found in _WHAT_FAILS.finditer(artifact.content):
+            service = artifact.path.split("/")[1]
+            assert found["uid"] == boards[service]["uid"]
+            opened = next(p for p in all_panels(boards[service]) if p["id"] == int(found["id"]))
+            assert opened["title"].startswith(found["title"])
+            listed.setdefault(artifact.path.split("/", 2)[2], []).append(found["title"])
+    pages = {"SLOErrorBudgetBurnFast", "SLOErrorBudgetBurnSlow", "SLOErrorBudgetLow", "SLOErrorBudgetExhausted"}
+    expected = {f"{page}-{slo}.md": ["Failures by code"] for page in pages for slo in ("availability", "per-route")}
+    expected |= {f"{page}-fast.md": ["Requests per latency bucket"] for page in pages}
+    assert listed == expected

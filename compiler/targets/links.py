@@ -10,6 +10,7 @@ import functools
 
 from compiler import conventions
 from compiler.model.alerts import AlertDef
+from compiler.model.drilldown import drilldown_panels
 from compiler.model.panel_ids import panel_ids
 from compiler.model.silent_groups import COUNTED_KINDS
 from compiler.model.sli_kinds import SLICE_KINDS
@@ -109,3 +110,18 @@ def threshold_panel_id(service: Service, alert: ThresholdAlert) -> int:
     """The service dashboard panel that plots what a threshold alert compares (its recorded signal, or the time
     left for `within`) with its line: one per compared expression, in the threshold alerts' row."""
     return panel_ids(service).threshold(alert)
+
+
+def drilldown_urls(platform: Platform, service: Service, alert: AlertDef) -> list[tuple[str, str]]:
+    """(title, url) of the panels that say what fails (model/drilldown.py), for an SLO alert that opens the
+    burn-rate or budget panel of the service's own dashboard; none otherwise."""
+    slo = alert.slo
+    if slo is None or conventions.SERVICE_DASHBOARD not in service.dashboards:
+        return []
+    ids = panel_ids(service)
+    if alert_panel_id(service, alert) not in (ids.slo(slo.name), ids.slo(slo.name, conventions.SLO_BUDGET_OFFSET)):
+        return []
+    return [
+        (title, dashboard_url(platform, service.name, conventions.SERVICE_DASHBOARD, ids.slo(slo.name, offset)))
+        for title, offset in drilldown_panels(slo)
+    ]

@@ -11,11 +11,10 @@ alert) and with the same variables (the data source, the alert's group: `${__url
 from __future__ import annotations
 
 from compiler import conventions as names
-from compiler.model.failure_codes import failure_codes
+from compiler.model.drilldown import drilldown_panels
 from compiler.model.panel_ids import panel_ids
-from compiler.model.types import Service, Slo
+from compiler.model.types import Service
 from compiler.targets.grafana.panels import Link
-from compiler.targets.grafana.slo_latency import shows_buckets
 
 KEPT = "${__url_time_range}&${__all_variables}"  # the time range and variables of the panel the link is on
 
@@ -26,20 +25,10 @@ def with_drilldown(service: Service, links: dict[int, list[Link]]) -> dict[int, 
     uid = names.dashboard_uid(service.name, names.SERVICE_DASHBOARD)
     for slo in service.slos:
         drill = [
-            Link(title, f"/d/{uid}?viewPanel={ids.slo(slo.name, offset)}&{KEPT}") for title, offset in _opened(slo)
+            Link(title, f"/d/{uid}?viewPanel={ids.slo(slo.name, offset)}&{KEPT}")
+            for title, offset in drilldown_panels(slo)
         ]
         for opened_by in (ids.slo(slo.name), ids.slo(slo.name, names.SLO_BUDGET_OFFSET)):
             if drill:
                 links[opened_by] = [*links.get(opened_by, ()), *drill]
     return links
-
-
-def _opened(slo: Slo) -> list[tuple[str, int]]:
-    """(link title, panel offset) of the SLO's drill-down panels."""
-    out = []
-    codes = failure_codes(slo.sli)
-    if codes is not None:
-        out.append((f"Failures by {' and '.join(codes.labels)}", names.SLO_CODES_OFFSET))
-    if shows_buckets(slo):
-        out.append(("Requests per latency bucket", names.SLO_LATENCY_OFFSET))
-    return out

@@ -21,6 +21,7 @@ from grafana_foundation_sdk.models import heatmap as heatmap_models
 from grafana_foundation_sdk.models import prometheus as prometheus_models
 
 from compiler import conventions as names
+from compiler.model.drilldown import shows_buckets
 from compiler.model.panel_ids import panel_ids
 from compiler.model.promql import Matcher
 from compiler.model.types import Service, Slo
@@ -92,9 +93,3 @@ def latency_panel(service: Service, slo: Slo, runbooks: dict[int, list[Link]]) -
     )
     links = runbooks.get(pid, ())
     return [panel.links([link(x) for x in links]) if links else panel]
-
-
-def shows_buckets(slo: Slo) -> bool:
-    """Whether the SLO's row has the heatmap: a latency SLI over a histogram's selector."""
-    sli = slo.sli
-    return sli.latency is not None and sli.latency.selector is not None and sli.threshold_le is not None

@@ -20,7 +20,7 @@ from compiler.model.units import decimal_text, format_duration, seconds_text
 from compiler.output.bundle import Artifact, Ownership
 from compiler.targets import markdown
 from compiler.targets.base import TargetOptions
-from compiler.targets.links import alert_dashboard_url, service_dashboard_url
+from compiler.targets.links import alert_dashboard_url, drilldown_urls, service_dashboard_url
 from compiler.targets.runbooks import down_page, threshold_page
 from compiler.targets.runbooks.burn_text import BurnText, burn_texts
 from compiler.targets.runbooks.diagnosis import diagnosis_queries
@@ -205,6 +205,7 @@ def _page(fleet: Fleet, service: Service, alerts: list[AlertDef], common: _Commo
     lines.append(f"\n## Diagnosis\n\n- Dashboard: {opened}")
     if opened != common.dashboard:
         lines.append(f"- Service dashboard: {common.dashboard}")
+    lines += [f"- {title} (what fails): {url}" for title, url in drilldown_urls(fleet.platform, service, first)]
     closing = slo.closing_queries if slo is not None else ()
     for what, query in (
         threshold_page.diagnosis(service, first) if mine else diagnosis_queries(service, alerts, closing, burns)
