@@ -20,6 +20,14 @@ from compiler.model.units import decimal_text, format_duration
 
 DATA_MISSING_FOR_SECONDS = 600  # a scrape or two can fail; ten minutes without the SLI's series is not that
 PROBE_WINDOW = "5m"  # the rate window the probes read: a series scraped at least twice in it is present
+# SLIs whose presence is a rate over PROBE_WINDOW: series that are there but late (remote-write lag) read as none
+RATE_PRESENCE = frozenset({SliKind.RATIO, SliKind.ERROR_RATIO, SliKind.LATENCY, SliKind.RAW})
+# Live (Prometheus 2.42, 1m scrapes): a healthy fleet whose samples all arrived 4m20s late ticketed this for every
+# rate SLO; an SRE told only "renamed or dropped" looks for a relabelling that is not there.
+LATE_SAMPLES_TEXT = (
+    f"samples arriving too late for a {PROBE_WINDOW} rate to hold two: remote-write, agent or federation lag past "
+    f"{PROBE_WINDOW} less a scrape interval, 4m at a 1m scrape (the newest sample's age tells)"
+)
 
 
 def data_missing_expr(service: Service, slo: Slo, vanished: bool = True) -> str:
@@ -169,8 +177,8 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         base, le = sli.latency.selector.metric, decimal_text(sli.threshold_le or Decimal(0))
         description = (
             f'No `{base}_bucket{{le="+Inf"}}` or `{base}_count` series in the last {held}{since} (a renamed or '
-            "dropped metric, a changed selector or relabelling), or a series that has counted requests has no "
-            f'`le="{le}"` bucket, or one that missed its last scrapes (an instance whose '
+            f"dropped metric, a changed selector or relabelling, or {LATE_SAMPLES_TEXT}), or a series that has "
+            f'counted requests has no `le="{le}"` bucket, or one that missed its last scrapes (an instance whose '
             "histogram has other buckets, say mid-deploy, or a threshold that is not a bucket boundary). The SLI "
             "counts such a series neither as good nor as bad: this SLO cannot page for it. The runbook's query "
             "lists them."
@@ -187,19 +195,21 @@ def data_missing_text(service: Service, slo: Slo) -> tuple[str, str]:
         what = f"`{sli.gauge.selector.metric}`" + (" (never ran, or renamed)" if sli.kind is SliKind.FRESHNESS else "")
     else:
         what = "the total-events query"
+    causes = "a renamed or dropped metric, a changed selector or relabelling"
+    if sli.kind in RATE_PRESENCE:
+        causes += f", or {LATE_SAMPLES_TEXT}"
     description = (
-        f"No series for {what} in the last {held}{since}: a renamed or "
-        "dropped metric, a changed selector or relabelling. Until the SLI is back, this SLO cannot page."
+        f"No series for {what} in the last {held}{since}: {causes}. Until the SLI is back, this SLO cannot page."
     )
     if sli.raw_idle_while is not None:
         description += " " + idle_text(sli.raw_idle_while)
     if queries.may_stray(sli, slo.by):
         groups = ", ".join(slo.by)
         description = (
-            f"No series for {what} in the last {held}{since} (a renamed or dropped metric, a changed selector or "
-            f"relabelling), or {_outcome_text(sli)} has series whose {groups} no total-events series has (the "
-            f"counter lacks the label, or a relabelling rewrites it): their events count for no {groups}, and every "
-            f"{groups} reads no failures. Until the SLI is back, this SLO cannot page. The runbook's query lists them."
+            f"No series for {what} in the last {held}{since} ({causes}), or {_outcome_text(sli)} has series whose "
+            f"{groups} no total-events series has (the counter lacks the label, or a relabelling rewrites it): their "
+            f"events count for no {groups}, and every {groups} reads no failures. Until the SLI is back, this SLO "
+            "cannot page. The runbook's query lists them."
         )
     if (family := queries.errors_family(sli, service.selector)) is not None:
         description += " " + errors_family_text(family.metric)
