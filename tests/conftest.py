@@ -92,6 +92,7 @@ SLOW_FIRST = (
     "tests/e2e/test_night_pages.py",
     "tests/e2e/test_change_day.py",
     "tests/e2e/test_slo_periods.py",
+    "tests/e2e/test_outsider_fleet_live.py",  # ~50 s wall on servers, 6 CPU-s (round 48)
     "tests/e2e/test_verify.py",
     "tests/hostile/test_input_errors_scale.py",
     "tests/test_validation_record.py",
