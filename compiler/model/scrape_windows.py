@@ -3,7 +3,12 @@
 A rate needs two samples of a target inside its window: a window shorter than twice the scrape interval
 holds one, so its rate reads nothing and the pair's alert falls back on its longer windows (a page stays up
 long after the burn stopped). obsc's own rates are 5m (key and threshold alerts, the coarse tier, the
-built-in short windows), so a scrape interval longer than 2m30s is refused outright."""
+built-in short windows), so a scrape interval longer than 2m30s is refused outright.
+
+Samples that reach the rule evaluator late (remote write from an agent, a federation or receive relay:
+`slo_alerts.ingest_delay`) leave a window only its arrived part, the window less the delay: it must still hold
+two scrapes. Round 47 measured it live on Prometheus 2.42: a 1m scrape 4m30s late and a 2m scrape 3m late read
+no 5m SLO record from minute 10 and SLODataMissing fired on healthy services; 1m scrapes 3m late stayed quiet."""
 
 from __future__ import annotations
 
@@ -55,13 +60,15 @@ def slice_seconds(slo_alerts: Mapping[str, Any]) -> int:
 
 
 def check_windows_against_scrapes(defaults: Layer) -> None:
-    """Every window of the platform's catalogs holds at least two scrapes, and obsc's fixed 5m rates do too;
-    each miss is a located error. Rows or values the schema or the catalog check refuse are left to them."""
+    """Every window of the platform's catalogs holds at least two scrapes after the declared ingest delay, and
+    obsc's fixed 5m rates do too; each miss is a located error. Rows or values the schema or the catalog check
+    refuse are left to them."""
     slo_alerts = defaults.data.get("slo_alerts") or {}
     base = (*defaults.base, "slo_alerts")
     written = slo_alerts.get("scrape_interval")
     try:
         scrape = DEFAULT_SCRAPE_SECONDS if written is None else parse_duration(str(written))
+        delay = parse_duration(str(slo_alerts.get("ingest_delay") or "0s"))
     except ValueError:
         return
     if written is not None and parse_duration_seconds(str(written)) != scrape:
@@ -72,12 +79,16 @@ def check_windows_against_scrapes(defaults: Layer) -> None:
         defaults.ctx.error((*base, "scrape_interval"), _too_slow(scrape))
         return
     said = format_duration(scrape) + (", slo_alerts.scrape_interval" if written else ", Prometheus's default")
+    if delay and 2 * scrape + delay > FIXED_RATE_SECONDS:
+        defaults.ctx.error((*base, "ingest_delay"), _too_late(delay, scrape, said))
+        return
     for period, rows in (slo_alerts.get("windows") or {}).items():
         for i, row in enumerate(rows or ()):
             for field in ("short", "long"):
                 seconds = duration_or_none((row or {}).get(field) if isinstance(row, dict) else None)
-                if seconds is not None and seconds < 2 * scrape:
-                    defaults.ctx.error((*base, "windows", str(period), i, field), _too_short(row, field, said, scrape))
+                if seconds is not None and seconds < 2 * scrape + delay:
+                    where = (*base, "windows", str(period), i, field)
+                    defaults.ctx.error(where, _too_short(row, field, said, scrape, delay))
                     break
 
 
@@ -100,10 +111,31 @@ def _too_slow(scrape: int) -> str:
     )
 
 
-def _too_short(row: dict[str, object], field: str, said: str, scrape: int) -> str:
+def _too_late(delay: int, scrape: int, said: str) -> str:
+    arrived = FIXED_RATE_SECONDS - delay
+    faster = format_duration(arrived // 2) if arrived >= 2 else ""
+    scrape_faster = f"scrape every {faster} or faster" if faster else "no scrape interval can make up for it"
+    cut = FIXED_RATE_SECONDS - 2 * scrape
+    return (
+        f"ingest_delay {format_duration(delay)} with the scrape interval ({said}): obsc's 5m rates (the SLOs' "
+        f"5m windows, key and threshold alerts) see only the {format_duration(max(arrived, 0))} of each 5m that "
+        "has arrived, less than two scrapes of a target, so a healthy service reads as no data "
+        f"(SLODataMissing) and the fast page pairs cannot fire; {scrape_faster}, or bring the delay down to "
+        f"{format_duration(cut)} or less (Prometheus 2.42 rules cannot read with an offset)"
+    )
+
+
+def _too_short(row: dict[str, object], field: str, said: str, scrape: int, delay: int = 0) -> str:
     faster = (
         "" if "scrape_interval" in said else ", or set slo_alerts.scrape_interval if every target is scraped faster"
     )
+    if delay:
+        return (
+            f"the {row.get('long')}/{row.get('short')} pair's {field} window {row.get(field)} is shorter than twice "
+            f"the scrape interval ({said}) plus the ingest_delay {format_duration(delay)}: the part of it that has "
+            f"arrived holds at most one sample of a target, so it reads no data; use a window of at least "
+            f"{format_duration(2 * scrape + delay)}{faster}"
+        )
     return (
         f"the {row.get('long')}/{row.get('short')} pair's {field} window {row.get(field)} is shorter than twice "
         f"the scrape interval ({said}): a rate over it holds at most one sample of a target, so it reads no "
