@@ -169,3 +169,14 @@ def test_a_burn_window_counts_the_delay(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 2, err
     assert "windows.30d[0].short: the 1h/4m pair's short window 4m is shorter than twice the scrape interval" in err
     assert "plus the ingest_delay 3m30s" in err and "at least 4m30s" in err
+
+
+def test_a_delay_written_one_level_off_says_where_it_goes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "api.yaml").write_text(SPEC)
+    (specs / "platform.yaml").write_text(sink_platform(after="defaults:\n  ingest_delay: 3m\n"))
+    result = run_obsc(capsys, "compile", str(specs), "--out", str(tmp_path / "out"), "--no-validate")
+    assert result.code == 2, result.err
+    hint = "$.defaults.ingest_delay: unknown key 'ingest_delay' here: it belongs under defaults.slo_alerts"
+    assert hint in result.err
