@@ -64,9 +64,11 @@ def _validate_bundle(
     if current is None:
         return record.Record()
     record.save(current, tree_dir)
+    shaped = f" ({current.by_shape} of them passed by their shape's verdict)" if current.by_shape else ""
     logging.getLogger("obsc").info(
-        "validation: %d check(s) run, %d skipped (their exact bytes passed before)",
+        "validation: %d check(s) run%s, %d skipped (their exact bytes passed before)",
         current.ran,
+        shaped,
         current.skipped,
         extra={"checks_run": current.ran, "checks_skipped": current.skipped},
     )

@@ -173,6 +173,28 @@ class FocusShapes:
                 self._proving.pop(info.digest).set()
         return real
 
+    def shape_of(self, tests: Sequence[str]) -> tuple[str, str] | None:
+        """The family's shape digest and service name when its focus can be shared; None when it cannot."""
+        info = self._info.get(tuple(tests))
+        return (info.digest, info.values[0]) if info is not None and info.exact else None
+
+    def write_token(self, tests: Sequence[str], token: str, out_dir: str, prefix: str) -> list[Focused] | None:
+        """The proven template of the family's shape named with a proof token (`shapes.FIRST_TOKEN` or
+        `SECOND_TOKEN`) and written under `out_dir`/`prefix`; None without a template, or when the token occurs
+        in the named files anywhere but at the name's places (not even overlapping itself)."""
+        info = self._info.get(tuple(tests))
+        template = None if info is None else self._known.get(info.digest)
+        if info is None or template is None:
+            return None
+        values = _token_values(token, len(info.values))
+        overlapping = re.compile(f"(?={re.escape(token)})")
+        if any(len(overlapping.findall(_fill(text, values))) != text.count(_mark(0)) for _, text in template.files):
+            return None
+        try:
+            return template.named(values).write(out_dir, prefix)
+        except OSError:
+            return None
+
     def report(self, focused: dict[str, int], whole: list[str], whole_asked: bool) -> None:
         """-v: how the test files ran (each group focused on the rules it reads, or whole), and why; how many
         families got their focused files renamed from a proven shape."""

@@ -26,8 +26,8 @@ from compiler import workers
 from compiler.errors import ToolError
 from compiler.output.bundle import Bundle
 from compiler.targets.prometheus import dump, extract_groups, layout_of
-from compiler.toolcheck import _run, focus_runs, focus_shapes, promtool_focus, yaml_outline
-from compiler.toolcheck.record import Hasher, Record, tool_identity
+from compiler.toolcheck import _run, focus_runs, focus_shapes, promtool_focus, shape_verdicts, yaml_outline
+from compiler.toolcheck.record import TEST, Hasher, Record, tool_identity
 
 PROMTOOL = _run.Tool(name="promtool", env_var="PROMTOOL", debian_package="prometheus")
 log = logging.getLogger("obsc")
@@ -87,7 +87,7 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
     loads = {t: rule_files_of(layout.workdir, t) for t in layout.tests}
     rules = record.pending("promtool-check", ((r, hasher.key(identity, "check", [r])) for r in layout.rules))
     test_keys = {t: None if files is None else hasher.key(identity, "test", [t, *files]) for t, files in loads.items()}
-    tests = record.pending("promtool-test", test_keys.items())
+    tests = record.pending(TEST, test_keys.items())
     covered = record.pending("promtool-cover", _cover_units(layout, loads, hasher, identity))
     if any(skipped := (len(layout.rules) - len(rules), len(layout.tests) - len(tests))):
         log.info("promtool: %d rule file(s) and %d test file(s) passed before with these exact bytes", *skipped)
@@ -99,12 +99,19 @@ def run_promtool(promtool: str, layout: Layout, record: Record | None = None) ->
         loaded = loads[test]
         focusable = loaded is not None and not record.whole_rule_files
         families.setdefault(tuple(loaded or ()) if focusable else ("", test), []).append(test)
-    tested = [_Part(("test", "rules"), (tuple(f),), focus=key[0] != "") for key, f in families.items()]
+    focused = [tuple(f) for key, f in families.items() if key[0]]
     # The cross-check is Python work on one core; it runs while the promtool processes do theirs.
     with ThreadPoolExecutor(1) as side, tempfile.TemporaryDirectory(prefix="obsc-focus-") as focus_dir:
         crossed = side.submit(cross_check, layout, set(covered), loads)
-        shapes = focus_shapes.FocusShapes(layout.workdir, [tuple(f) for key, f in families.items() if key[0]], loads)
+        shapes = focus_shapes.FocusShapes(layout.workdir, focused, loads)
         runner = _Runner(promtool, layout, loads, focus_dir, shapes=shapes)
+        judged = shape_verdicts.judge(shapes, focused, loads, layout.workdir, focus_dir, runner.run_focused)
+        record.judged_by_shape(judged.by_shape)
+        tested = [
+            _Part(("test", "rules"), (tuple(f),), focus=key[0] != "")
+            for key, f in families.items()
+            if tuple(f) not in judged.families
+        ]
         findings = [problem for problems in _spread(runner, [checks, tested], layout) for problem in problems]
         shapes.report(runner.focused, runner.whole, whole_asked=record.whole_rule_files)
         return findings + crossed.result()
@@ -169,6 +176,11 @@ class _Runner:
         if whole:
             findings += self._run(part.command, sorted(whole), self.layout)
         return findings
+
+    def run_focused(self, focused: list[promtool_focus.Focused]) -> list[str]:
+        """`promtool test rules` on focused files (a shape's verdict, `shape_verdicts`): the findings."""
+        shown = {f.path: f"{self.layout.shown.get(f.source, f.source)} ({f.label})" for f in focused}
+        return self._run_shown(("test", "rules"), list(shown), shown)
 
     def _run_shown(self, command: tuple[str, ...], files: list[str], shown: Mapping[str, str]) -> list[str]:
         return self._run(command, files, Layout(self.focus_dir, (), tuple(shown), dict(shown)))

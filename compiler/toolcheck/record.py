@@ -40,6 +40,7 @@ from compiler.toolcheck.record_base import Base, blob_id
 
 log = logging.getLogger("obsc")
 _LINE = re.compile(r"^([0-9a-f]{64}) (\S+) (\S+)$")
+TEST, SHAPE = "promtool-test", "promtool-test-shape"  # a test file's kinds: run, or passed by its shape's verdict
 HEADER = (
     "# obsc validation record: each line says that these exact bytes passed this check with these tools.\n"
     "# A check is skipped only when the hash of the bytes being written matches a line; editing this file\n"
@@ -60,6 +61,9 @@ class Record:
     # `--record-base`: the base revision's file ids by path; a key whose files differ from them never skips.
     base_blobs: dict[str, str] | None = None
     moved: set[str] = field(default_factory=set)
+    # keys a line recorded as passed by their shape (`shape_verdicts`): a skip keeps saying so
+    shaped: frozenset[str] = frozenset()
+    by_shape: int = 0  # test files of this run that passed by their shape's verdict
     skipped: int = 0
     ran: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -75,10 +79,21 @@ class Record:
                     self.passed[key] = (kind, path)
                 if key is not None and key in self.known and key not in self.moved:
                     self.skipped += 1
+                    if key in self.shaped and kind == TEST:
+                        self.passed[key] = (SHAPE, path)
                 else:
                     todo.append(path)
                     self.ran += 1
         return todo
+
+    def judged_by_shape(self, paths: Iterable[str]) -> None:
+        """Record the promtool tests of `paths` as passed by their shape's verdict, not a run of their own."""
+        wanted = set(paths)
+        with self._lock:
+            for key, (kind, path) in self.passed.items():
+                if kind == TEST and path in wanted:
+                    self.passed[key] = (SHAPE, path)
+                    self.by_shape += 1
 
     def hasher(self, root: str, derived: Iterable[str] = ()) -> Hasher:
         """A Hasher of files under `root`, which marks in `moved` every key over a file the base lacks or
@@ -101,19 +116,20 @@ def load(out_dir: str | None, revalidate_all: bool = False, base: Base | None = 
     if out_dir is None or revalidate_all:
         return Record(whole_rule_files=revalidate_all)
     if base is not None:
-        return Record(known=_keys(base.record), base_blobs=base.blobs)
+        return Record(known=_keys(base.record), base_blobs=base.blobs, shaped=_keys(base.record, SHAPE))
     try:
         text = tree.read_regular(os.path.join(out_dir, names.VALIDATION_RECORD))[0]
     except OutputError:
         text = None
     if text is None:
         return Record()
-    return Record(known=_keys(text))
+    return Record(known=_keys(text), shaped=_keys(text, SHAPE))
 
 
-def _keys(text: str) -> frozenset[str]:
-    """The keys of a record's well-formed lines (any other line is no entry)."""
-    return frozenset(m.group(1) for m in map(_LINE.match, text.splitlines()) if m)
+def _keys(text: str, kind: str | None = None) -> frozenset[str]:
+    """The keys of a record's well-formed lines (any other line is no entry); with `kind`, of its lines only."""
+    found = (m for m in map(_LINE.match, text.splitlines()) if m)
+    return frozenset(m.group(1) for m in found if kind is None or m.group(2) == kind)
 
 
 def save(record: Record, tree_dir: str) -> None:

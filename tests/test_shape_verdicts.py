@@ -1,0 +1,186 @@
+"""Shared verdicts (compiler/toolcheck/shape_verdicts.py): a shape of test families is judged by three promtool
+runs, and its other families pass by that verdict.
+
+Each family here is one service's rule file and test file (`_write`), quick for promtool. The hostile ones are
+built so that the first family and both tokens (`a0-k`, `zz9-...9`) pass while a later family named `aq` fails
+because of its name: judged by the shape it would pass unseen, so each bound must keep its shape in full and
+promtool must report `aq`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from compiler.toolcheck import _run, promtool, shape_verdicts
+from compiler.toolcheck.record import SHAPE, TEST, Record
+from tests.conftest import require_tool
+
+NAMES = ("a1", "a2", "a3", "a4", "a5")
+HOSTILE = ("a1", "a2", "a3", "aq")  # the first three and the tokens hold no `q`; the last does
+FIRES = 'rate(ready_total{job="NAME"}[5m]) > 0.5'
+
+
+def _write(root: Path, name: str, expr: str = FIRES, annotations: str = "", expected: str = "") -> None:
+    """One service's files: the alert Hot over `expr` (NAME: the service's name), quiet at 0m and firing at 10m
+    with the labels {job: NAME} and, if given, the annotations `expected`."""
+    (root / "prometheus" / "rules").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "tests").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "rules" / f"{name}.yaml").write_text(
+        "groups:\n  - name: g\n    rules:\n"
+        f"      - alert: Hot\n        expr: {expr.replace('NAME', name)}\n"
+        + (f"        annotations:\n          summary: '{annotations}'\n" if annotations else "")
+    )
+    (root / "prometheus" / "tests" / f"{name}.test.yaml").write_text(
+        f"rule_files:\n  - ../rules/{name}.yaml\nevaluation_interval: 1m\ntests:\n"
+        f"  - interval: 1m\n    input_series:\n      - series: 'ready_total{{job=\"{name}\"}}'\n"
+        "        values: 0+60x20\n"
+        "    alert_rule_test:\n      - eval_time: 0m\n        alertname: Hot\n"
+        "      - eval_time: 10m\n        alertname: Hot\n        exp_alerts:\n"
+        f"          - exp_labels: {{job: {name}}}\n"
+        + (f"            exp_annotations: {{summary: '{expected}'}}\n" if expected else "")
+    )
+
+
+def _fleet(root: Path, names: tuple[str, ...], expr: str = FIRES, annotations: str = "", expected: str = "") -> None:
+    for name in names:
+        _write(root, name, expr, annotations, expected)
+
+
+def _validate(root: Path, record: Record | None = None) -> tuple[list[str], list[str]]:
+    """promtool's findings on the tree, and each test file a `promtool test rules` run was handed (focused files
+    are named after their source: `pN-M/prometheus/tests/a1.test.yaml.1`)."""
+    tests = tuple(sorted(f"prometheus/tests/{p.name}" for p in (root / "prometheus" / "tests").iterdir()))
+    rules = tuple(sorted(f"prometheus/rules/{p.name}" for p in (root / "prometheus" / "rules").iterdir()))
+    layout = promtool.Layout(str(root), rules, tests, {p: p for p in (*rules, *tests)})
+    handed: list[str] = []
+    real = _run.run
+
+    def counting(argv: list[str], *args: object, **kwargs: object) -> _run.Result:
+        if argv[1:3] == ["test", "rules"]:
+            handed.extend(argv[3:])
+        return real(argv, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_run, "run", counting)
+        findings = promtool.run_promtool(require_tool("promtool", "PROMTOOL"), layout, record)
+    return findings, handed
+
+
+def _ran(handed: list[str], name: str) -> bool:
+    return any(f"/{name}.test.yaml" in path for path in handed)
+
+
+def test_a_shape_runs_promtool_for_its_first_family_and_the_two_tokens_only(tmp_path: Path) -> None:
+    _fleet(tmp_path, NAMES)
+    record = Record()
+    findings, handed = _validate(tmp_path, record)
+    assert findings == []
+    assert [name for name in NAMES if _ran(handed, name)] == ["a1"]
+    assert _ran(handed, "a0-k") and any("zz9-" in path for path in handed)
+    assert len(handed) == 3  # one test group a run: the first family, then each token's
+    kinds = {path: kind for kind, path in record.passed.values() if path.startswith("prometheus/tests/")}
+    assert kinds == {f"prometheus/tests/{n}.test.yaml": TEST if n == "a1" else SHAPE for n in NAMES}
+    assert record.by_shape == len(NAMES) - 1
+
+
+def test_fewer_families_than_share_from_each_run(tmp_path: Path) -> None:
+    names = NAMES[: shape_verdicts.SHARE_FROM - 1]
+    _fleet(tmp_path, names)
+    findings, handed = _validate(tmp_path)
+    assert findings == [] and all(_ran(handed, name) for name in names) and not _ran(handed, "a0-k")
+
+
+def test_revalidate_all_and_sharing_off_run_every_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fleet(tmp_path, NAMES)
+    findings, handed = _validate(tmp_path, Record(whole_rule_files=True))
+    assert findings == [] and sorted(handed) == [f"prometheus/tests/{n}.test.yaml" for n in NAMES]
+    monkeypatch.setenv("OBSC_SHARE_SHAPES", "0")
+    findings, handed = _validate(tmp_path)
+    assert findings == [] and all(_ran(handed, name) for name in NAMES) and not _ran(handed, "a0-k")
+
+
+def test_a_broken_family_among_a_shape_still_fails(tmp_path: Path) -> None:
+    _fleet(tmp_path, NAMES)
+    broken = tmp_path / "prometheus" / "tests" / "a4.test.yaml"
+    broken.write_text(broken.read_text().replace("eval_time: 0m", "eval_time: 9m"))  # asserted quiet, firing
+    findings, handed = _validate(tmp_path)
+    assert any(line.startswith("prometheus/tests/a4.test.yaml") for line in findings), findings
+    assert _ran(handed, "a4") and not _ran(handed, "a2")  # the rest of the shape still passes by its verdict
+
+
+# Each passes for a1..a3 and both tokens, and fails for `aq` because of the `q` in its name.
+NAME_READ = {
+    # a platform rule's regex on the service's label
+    "regex matcher": (FIRES + ' unless on() count(ready_total{job=~".*q.*"}) > 0', "", ""),
+    # label_replace reading (and writing) the label that holds the name
+    "label_replace": ('label_replace(rate(ready_total{job="NAME"}[5m]), "job", "gone", "job", ".*q.*") > 0.5', "", ""),
+    # an alert template reading the name's characters
+    "template": (FIRES, '{{ if match "q" $labels.job }}q{{ else }}x{{ end }}', "x"),
+}
+
+
+@pytest.mark.parametrize("case", NAME_READ)
+def test_a_verdict_that_reads_the_name_validates_the_shape_in_full(
+    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _fleet(tmp_path, HOSTILE, *NAME_READ[case])
+    caplog.set_level(logging.DEBUG, logger="obsc")
+    findings, handed = _validate(tmp_path)
+    assert all(_ran(handed, name) for name in HOSTILE) and not _ran(handed, "a0-k")
+    assert any(line.startswith("prometheus/tests/aq.test.yaml") for line in findings), findings
+    assert not any(line.startswith("prometheus/tests/a1.test.yaml") for line in findings), findings
+    assert any("the shape of prometheus/tests/a1.test.yaml is validated in full" in m for m in caplog.messages)
+
+
+def _bounds(tmp_path: Path, expr: str = FIRES, annotations: str = "", alert_label: str = "") -> str | None:
+    _write(tmp_path, "svc", expr, annotations)
+    if alert_label:
+        rules = tmp_path / "prometheus" / "rules" / "svc.yaml"
+        rules.write_text(rules.read_text() + f"        labels:\n          owner: '{alert_label}'\n")
+    return shape_verdicts.bounds(str(tmp_path), ["prometheus/rules/svc.yaml", "prometheus/tests/svc.test.yaml"], "svc")
+
+
+@pytest.mark.parametrize(
+    ("expr", "annotations", "alert_label", "why"),
+    [
+        ('rate(ready_total{job=~"svc"}[5m]) > 0.5', "", "", "a regex matcher on job"),
+        ('rate(ready_total{job!~"x.*",job="svc"}[5m]) > 0.5', "", "", "a regex matcher on job"),
+        ('label_join(rate(ready_total{job="svc"}[5m]), "j", "-", "job") > 0.5', "", "", "label argument job"),
+        ('count_values("job", rate(ready_total{job="svc"}[5m])) > 0.5', "", "", "label argument job"),
+        ('topk(1, rate(ready_total{job=~"svc|a-b"}[5m]))', "", "", "a regex matcher on job"),
+        ('topk(1, rate(ready_total{job="svc"}[5m]) or rate(ready_total{job="-a"}[5m]))', "", "", "an order"),
+        ('sort(rate(ready_total{job="svc"}[5m]) or rate(x{job="m"}[5m]) or rate(x{job="n"}[5m]))', "", "", "an order"),
+        (FIRES, "{{ $labels.job | title }}", "", "an alert template action"),
+        (FIRES, "{{ len $labels.job }}", "", "an alert template action"),
+        (FIRES, "", "{{ $labels.job }}", "a templated alert label owner"),
+        ("\"rate(ready_total{job='svc'}[5m]) > 0.5 # a comment\"", "", "", "a PromQL comment"),
+    ],
+)
+def test_each_bound_names_why_the_shape_is_validated_in_full(
+    expr: str, annotations: str, alert_label: str, why: str, tmp_path: Path
+) -> None:
+    assert why in (_bounds(tmp_path, expr, annotations, alert_label) or "")
+
+
+@pytest.mark.parametrize(
+    ("expr", "annotations"),
+    [
+        (FIRES, ""),
+        ('rate(ready_total{job="svc",code=~"5.."}[5m]) > 0.5', ""),  # a regex on a label that never holds the name
+        ('label_replace(rate(ready_total{job="svc"}[5m]), "le", "+Inf", "", "") > 0.5', ""),
+        ('topk(1, rate(ready_total{job="svc"}[5m]) or rate(ready_total{job="obsc-unrelated"}[5m]))', ""),
+        (FIRES, '{{ $labels.job }} at {{ $value | humanizePercentage }}, {{ printf "%.2f" $value }}'),
+        (FIRES, '{{ with query `v{job="svc"}` }}{{ . | first | label "version" }}{{ end }}'),
+    ],
+)
+def test_what_obsc_writes_is_within_the_bounds(expr: str, annotations: str, tmp_path: Path) -> None:
+    assert _bounds(tmp_path, expr, annotations) is None
+
+
+def test_a_name_yaml_reads_as_a_word_is_validated_in_full(tmp_path: Path) -> None:
+    _write(tmp_path, "on")
+    files = ["prometheus/rules/on.yaml", "prometheus/tests/on.test.yaml"]
+    assert "YAML" in (shape_verdicts.bounds(str(tmp_path), files, "on") or "")
