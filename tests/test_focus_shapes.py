@@ -25,7 +25,7 @@ from compiler.api import CompileOptions, compile_specs
 from compiler.model.types import Fleet, Service
 from compiler.output import writer
 from compiler.targets import TargetOptions, shapes
-from compiler.toolcheck import focus_shapes, promtool, promtool_focus
+from compiler.toolcheck import focus_shapes, promtool, promtool_focus, shape_verdicts
 from tests.bench.fleet import write_fleet
 from tests.conftest import ROOT
 from tests.test_promtool_toolcheck import have_promtool  # noqa: F401 (fixture)
@@ -212,8 +212,11 @@ def test_a_validated_compile_renames_the_focus_and_promtool_passes_it(
     have_promtool: str,  # noqa: F811
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # the fewest services of one shape that share (the first proven, `shapes.PROVE_FOR` renamed): promtool runs all
+    # the fewest services of one shape that share (the first proven, `shapes.PROVE_FOR` renamed): promtool runs all,
+    # no shape judged by its verdict alone (test_shape_verdicts.py)
+    monkeypatch.setattr(shape_verdicts, "SHARE_FROM", 10**6)
     specs = write_fleet(tmp_path / "specs", services=1 + shapes.PROVE_FOR, teams=1, rich=True)
     compilation = compile_specs([str(specs)], CompileOptions())
     writer.write(writer.plan(compilation.bundle, str(tmp_path / "out")))

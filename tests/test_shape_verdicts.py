@@ -9,13 +9,18 @@ promtool must report `aq`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from compiler.api import CompileOptions, compile_specs
+from compiler.output import writer
 from compiler.toolcheck import _run, promtool, shape_verdicts
 from compiler.toolcheck.record import SHAPE, TEST, Record
+from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
 
 NAMES = ("a1", "a2", "a3", "a4", "a5")
@@ -55,6 +60,14 @@ def _validate(root: Path, record: Record | None = None) -> tuple[list[str], list
     tests = tuple(sorted(f"prometheus/tests/{p.name}" for p in (root / "prometheus" / "tests").iterdir()))
     rules = tuple(sorted(f"prometheus/rules/{p.name}" for p in (root / "prometheus" / "rules").iterdir()))
     layout = promtool.Layout(str(root), rules, tests, {p: p for p in (*rules, *tests)})
+    with _handed() as handed:
+        findings = promtool.run_promtool(require_tool("promtool", "PROMTOOL"), layout, record)
+    return findings, handed
+
+
+@contextlib.contextmanager
+def _handed() -> Iterator[list[str]]:
+    """Each file handed to a `promtool test rules` run while the block runs."""
     handed: list[str] = []
     real = _run.run
 
@@ -65,8 +78,7 @@ def _validate(root: Path, record: Record | None = None) -> tuple[list[str], list
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_run, "run", counting)
-        findings = promtool.run_promtool(require_tool("promtool", "PROMTOOL"), layout, record)
-    return findings, handed
+        yield handed
 
 
 def _ran(handed: list[str], name: str) -> bool:
@@ -184,3 +196,19 @@ def test_a_name_yaml_reads_as_a_word_is_validated_in_full(tmp_path: Path) -> Non
     _write(tmp_path, "on")
     files = ["prometheus/rules/on.yaml", "prometheus/tests/on.test.yaml"]
     assert "YAML" in (shape_verdicts.bounds(str(tmp_path), files, "on") or "")
+
+
+def test_the_bench_fleets_shape_is_judged_by_three_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """obsc's own rich service is within the bounds: a team of SHARE_FROM runs one service's tests and the tokens'."""
+    specs = write_fleet(tmp_path / "specs", services=shape_verdicts.SHARE_FROM, teams=1, rich=True)
+    compilation = compile_specs([str(specs)], CompileOptions())
+    writer.write(writer.plan(compilation.bundle, str(tmp_path / "out")))
+    caplog.set_level(logging.INFO, logger="obsc")
+    require_tool("promtool", "PROMTOOL")
+    with _handed() as handed:
+        promtool.validate(compilation.bundle, str(tmp_path / "out"))
+    per_service = len([p for p in compilation.bundle.paths if p.startswith("prometheus/tests/svc-0000.")])
+    judged = per_service * (shape_verdicts.SHARE_FROM - 1)
+    said = f"promtool: {judged} test file(s) passed by the verdict of their shape"
+    assert any(m.startswith(said) for m in caplog.messages), caplog.messages
+    assert not any(_ran(handed, f"svc-000{n}") for n in range(1, shape_verdicts.SHARE_FROM)), handed

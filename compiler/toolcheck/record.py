@@ -12,6 +12,8 @@ check), never skip a check of bytes that changed: a line can only ever say "thes
 What the record does trust: a line someone forged with the right key for bad bytes would skip them. A
 pull request's job therefore reads the record its target commit holds instead (`--record-base`,
 record_base.py), for files with the bytes committed there; `--revalidate-all` (nightly) ignores both.
+A test file that passed by its shape's verdict (`shape_verdicts`: promtool judged the shape once) is
+recorded as `promtool-test-shape`; the kind is a label only, never read to skip (a skip keeps it).
 A check whose inputs cannot be pinned down (a rule_files glob, a missing file) gets no key and always
 runs. The record is rewritten on every validated compile with exactly the current units, in
 sorted order: deterministic bytes, no timestamps.
