@@ -72,6 +72,7 @@ _PLAIN_ACTION = re.compile(
 _WITH_QUERY = re.compile(r"with\s+query\s+`([^`]*)`")
 # Names a YAML reader may take for a boolean, null or a number where the tokens stay strings.
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+JUDGING_THREADS = 8  # shapes judged at once: each waits on its promtools (OBSC_JOBS of them run at a time)
 Run = Callable[[list[Focused]], list[str]]  # promtool on focused test files: its findings (none: all passed)
 
 
@@ -218,7 +219,7 @@ def judge(
     def one(index: int) -> bool:
         return _one(shapes_, judged[index], loads, workdir, focus_dir, f"v{index}", run)
 
-    passed = workers.map_threads(one, range(len(judged)), len(judged))
+    passed = workers.map_threads(one, range(len(judged)), min(len(judged), JUDGING_THREADS))
     done = [members for members, ok in zip(judged, passed, strict=True) if ok]
     by_shape = sorted(test for members in done for family in members[1:] for test in family)
     if done:
