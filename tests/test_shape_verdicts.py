@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from compiler import conventions
 from compiler.api import CompileOptions, compile_specs
 from compiler.output import writer
 from compiler.toolcheck import _run, promtool, shape_verdicts
-from compiler.toolcheck.record import SHAPE, TEST, Record
+from compiler.toolcheck.record import SHAPE, TEST, Record, load
 from tests.bench.fleet import write_fleet
 from tests.conftest import require_tool
 
@@ -212,3 +213,18 @@ def test_the_bench_fleets_shape_is_judged_by_three_runs(tmp_path: Path, caplog: 
     said = f"promtool: {judged} test file(s) passed by the verdict of their shape"
     assert any(m.startswith(said) for m in caplog.messages), caplog.messages
     assert not any(_ran(handed, f"svc-000{n}") for n in range(1, shape_verdicts.SHARE_FROM)), handed
+
+
+def test_a_tampered_record_only_causes_extra_work(tmp_path: Path) -> None:
+    """Kinds swapped (a real run's line says `by shape`, and back) and a judged file's line dropped: the dropped
+    one and a family whose bytes changed run again, and nothing else does."""
+    _fleet(tmp_path, NAMES)
+    first = Record()
+    assert _validate(tmp_path, first)[0] == []
+    swapped = first.text().replace(SHAPE, "x-kind").replace(TEST, SHAPE).replace("x-kind", TEST)
+    kept = [line for line in swapped.splitlines(keepends=True) if "a4.test.yaml" not in line]
+    (tmp_path / conventions.VALIDATION_RECORD).write_text("".join(kept))
+    edited = tmp_path / "prometheus" / "tests" / "a5.test.yaml"
+    edited.write_text("# edited\n" + edited.read_text())
+    findings, handed = _validate(tmp_path, load(str(tmp_path)))
+    assert findings == [] and [name for name in NAMES if _ran(handed, name)] == ["a4", "a5"]
