@@ -141,7 +141,8 @@ def _one_slo(service: Service, platform: Platform, slo: Slo, alerts: list[AlertD
     text = _slo_text(service, slo)
     if slo.sli.kind in UNCOUNTED_KINDS:
         bursts = burst_ends(slo, [a.window for a in alerts if a.window is not None])
-        fast, coarse = kind_records(service, slo, guard_windows(slo, alerts), slice_counted(slo, alerts), bursts)
+        counts = guard_windows(slo, alerts) | counted_short.slice_started(slo, alerts)  # bad slices counted
+        fast, coarse = kind_records(service, slo, counts, slice_counted(slo, alerts), bursts)
     else:
         fast, coarse = _event_records(service, slo, text, guard_windows(slo, alerts))
         fast_ends, coarse_ends = counted_short.event_burst_records(slo, text.own, alerts)  # bursts' ends, by tier
@@ -246,7 +247,8 @@ def _alert_rule(service: Service, platform: Platform, slo: Slo, text: _SloText, 
         steps = [counted_step(slo, w, s, threshold, selector) for s in recovery_windows(text.recorded, w)]
         held = f"{on} {_own_alerts(alert, text.own)}"
         holds = _short_window_holds(short, threshold, long, text.unless, steps, held)
-        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held)
+        paged = counted_short.paged_within(alert.name, text.own, w)
+        holds = counted_short.started_by_counted_short(holds, slo, w, short, threshold, selector, held, paged)
         pairs = [a.window for a in service_alerts(service) if a.window and a.slo and a.slo.name == slo.name]
         lines = [f"{long} > {threshold}", on, *ended_by_counted_short(holds, slo, w, short, threshold, selector, pairs)]
         guard = decimal_text(count_floor(slo.min_bad_events))

@@ -60,6 +60,17 @@ class Burn(NamedTuple):
     burst: Burst = None  # the short window's gate (or count) also reads whether the burst is over (slo_state)
     started: bool = False  # an event-count page pair: starts without its newest failure (counted_short.start_counted)
     kept: bool = False  # an event-count ticket pair: its short window ends it with room for one more failure
+    pages: frozenset[str] = frozenset()  # the page pairs whose firing a time-slice page pair's start reads
+
+    def paged(self, state: _State) -> bool:
+        """Whether the state feeds a page of the SLO fired (its own, or a held page pair's firing ALERTS)."""
+        return state.paged or bool(state.held & self.pages)
+
+    def starts(self, state: _State, paged: bool | None = None) -> bool:
+        """slo_state.starts of the pair's short window (`paged`: as another lane's page is read, joined
+        `unless on (service, slo)`; the state's own by default)."""
+        paged = self.paged(state) if paged is None else paged
+        return starts(state, self.short_seconds, self.line, self.sliced, paged)
 
     def above(self, seconds: int) -> tuple[int, ...]:
         """The windows whose highest ratio a time-slice window's slices are counted against (counted_short.py)."""
@@ -114,6 +125,12 @@ class Judge:
             known = self._known[id(state)] = (state, found)
         return known[1]
 
+    def _pages(self, lane: Lane, rule: Burn) -> bool:
+        """Whether a page pair (of `rule.pages`) fires in the lane alone."""
+        return any(
+            c.alone for r, c in zip(self._burns, self.columns(lane.state), strict=True) if r.window in rule.pages
+        )
+
     def fits(self, lanes: Sequence[Lane]) -> bool:
         held = frozenset().union(*(lane.state.held for lane in lanes))
         for rule in self._burns:
@@ -126,9 +143,19 @@ class Judge:
                 and rule.started
                 and lane.state.fed(rule.short_seconds)
                 and lane.state.window(rule.short_seconds)[3] > rule.line
-                and not starts(lane.state, rule.short_seconds, rule.line)
+                and not rule.starts(lane.state)
                 for lane in lanes
             ):
+                return False
+            # A time-slice page pair's start reads the SLO's page `unless on (service, slo)`: any lane's page (fed,
+            # or firing in it) stops every lane's start on one bad slice; lanes whose start that changes are kept
+            # apart from it.
+            paged = (
+                rule.sliced
+                and rule.started
+                and any(rule.paged(lane.state) or self._pages(lane, rule) for lane in lanes)
+            )
+            if paged and any(rule.starts(lane.state) != rule.starts(lane.state, True) for lane in lanes):
                 return False
             if rule.window in held and any(
                 rule.window not in lane.state.held
@@ -256,10 +283,13 @@ def _variants(
     up = [rule.window in s.held for s in states]
     over = list(compared(rule.short_seconds))
     if rule.started:
-        starting = [starts(s, rule.short_seconds, rule.line) for s in states]
+        starting = [rule.starts(s) for s in states]
         plain = over[0]
         over = [[s or v for s, v in zip(starting, _both(o, up), strict=True)] for o in over]
         over += [_both(plain, up), starting, [s or v for s, v in zip(starting, plain, strict=True)]]
+        if rule.sliced:  # the less-one dropped: a start only where no page fired
+            unpaged = [p and not rule.paged(s) for p, s in zip(plain, states, strict=True)]
+            over.append([s or v for s, v in zip(unpaged, _both(plain, up), strict=True)])
     if rule.steps:
         reads = [*rule.steps, rule.long_seconds]
         branch = newest(reads)

@@ -82,7 +82,9 @@ def _is_short_side(side: list[str]) -> bool:
 def _started(over: str) -> str:
     """`S > L` of an event-count page pair's start, `(S > L and (E * N - 1 > T * N * L or T * N * L <= 0.1) or
     S > L and on (...) ALERTS{...})` (counted_short.started_by_counted_short): S, its errors E and its total T
-    joined on every label (the lane's own), so a lane starts on its own events; the hold joined as a filter, like
+    joined on every label (the lane's own), so a lane starts on its own events; a time-slice one's,
+    `(S > L and (B - 1 > C * L or S unless on (...) max_over_time(ALERTS{...}[W])) or S > L and on (...) ...)`, its
+    bad slices B and slices C the lane's own, the SLO's page joined as a filter; the hold joined as a filter, like
     the side's own (lane_faults keeps a lane that holds apart from one that does not). Any other text: as it is
     (a ticket pair's start is its plain `S > L`: counted_short.start_counted; Burn.started tells the judge)."""
     name, _, rest = over.removeprefix("(").removesuffix(")").partition(" > ")
@@ -91,6 +93,12 @@ def _started(over: str) -> str:
     counted, _, hold = rest.partition(f") or {first} ")
     start, _, lone = counted.partition(" or ")
     failed, _, shown = start.partition(f" - {LESS_ONE} > ")
+    if _is_plain(failed):  # a time-slice pair's bad slices B (`B - 1 > C * L or S unless on (...) <page fired>`)
+        slices, _, read = shown.partition(" * ")
+        paged = lone.removeprefix(f"{name} unless ")
+        if _is_plain(name) and _is_plain(slices) and read == line and _PAGED.fullmatch(paged) and _is_held(hold):
+            return first
+        return over
     bad, _, seconds = failed.partition(" * ")
     total, _, read = shown.partition(f" * {seconds} * ")
     plain = all(_is_plain(x) for x in (name, bad, total)) and seconds.isdigit() and not _has_set_op(line)
@@ -163,6 +171,9 @@ def _is_held(line: str) -> bool:
     return join.startswith("and on (") and "(" not in join[len("and on (") :] and _HELD.fullmatch(held) is not None
 
 
+# the SLO's page fired (counted_short.paged_within), joined as a filter: one lane's page stops every lane's start
+# on one bad slice (lane_faults.Judge keeps those apart)
+_PAGED = re.compile(r"on \([^()]*\) max_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")
 _HELD = re.compile(r"ALERTS\{[^{}()]*\}|last_over_time\(ALERTS\{[^{}()]*\}\[\w+\]\)")  # a coarse pair's: slo.py
 _WITHOUT_WINDOW = "max without (window) ("
 

@@ -22,7 +22,7 @@ from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, ExprCheck, Firing, InputSeries, firing
 from compiler.targets.prometheus.promtool.chain import LOOKBACK
 from compiler.targets.prometheus.promtool.series import constant, satisfy, selects
-from compiler.targets.prometheus.promtool.slo_state import counted
+from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules, series
 
 _MARGIN = 3600  # seconds a freshness case's age stays away from max_age over the case's two steps

@@ -31,8 +31,8 @@ from compiler.targets.prometheus.promtool.chain import LOOKBACK
 from compiler.targets.prometheus.promtool.coarse_seen import history_start
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.series import constant
+from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.promtool.slo_pair_states import STARTS_SHOWN
-from compiler.targets.prometheus.promtool.slo_state import counted
 from compiler.targets.prometheus.rule_model import Rule
 from compiler.targets.prometheus.slo import since_recorded, window_labels
 
@@ -51,6 +51,21 @@ def _tier_pairs(rules: list[Rule], tier: Tier) -> list[tuple[Rule, BurnWindow]]:
 def _runs(*runs: tuple[Decimal, int]) -> str:
     """Input values: each (value, samples) run in turn."""
     return " ".join(constant(value, samples - 1) for value, samples in runs if samples > 0)
+
+
+def _short_runs(value: Decimal, after: int, back: int, end: int, back_too: bool, first: bool) -> str:
+    """A short window's input at `value` while it burns (the first pair's until `after`, and from `back` with
+    `back_too`; the second's in between), else 0."""
+    zero, value = Decimal(0), value.normalize()
+    if first:
+        return (
+            _runs((value, after), (zero, back - after), (value, end + 1 - back))
+            if back_too
+            else (_runs((value, after), (zero, end + 1 - after)))
+        )
+    if back_too:
+        return _runs((zero, after), (value, back - after), (zero, end + 1 - back))
+    return _runs((zero, after), (value, end + 1 - after))
 
 
 def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier: Tier = Tier.WARNING) -> Case | None:
@@ -82,7 +97,11 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
     # Each short window that stops must hold events enough to end its pair (counted_short.py; else the
     # pair holds: another case): one failure at the line, twice over; and each that starts enough to start it
     # without its newest failure (STARTS_SHOWN at the line, counted_short.started_by_counted_short).
-    while not derived and any(total * w.short_seconds * error_ratio_threshold(slo, w) < STARTS_SHOWN for _, w in pairs):
+    # A time-slice page pair's start after the other pair's page counts bad slices less one the same way.
+    slices = slo.sli.kind in SLICE_KINDS
+    while (slices or not derived) and any(
+        total * w.short_seconds * error_ratio_threshold(slo, w) < STARTS_SHOWN for _, w in pairs
+    ):
         total *= 2
     start = steps_after(max(a.for_seconds, step), step)  # the first pair fires here
     switch = start + step  # the first pair's short window stops, the second's starts
@@ -127,9 +146,14 @@ def handover_case(service: Service, slo: Slo, rules: list[Rule], step: int, tier
             inputs.append(history_start(labels, slo.period_seconds, constant(0, end)))
         if not derived:
             inputs.append(InputSeries(names.SLI_TOTAL_COARSE, labels, constant(total, end)))
+    shorts = {a.short_seconds: (first_short, True), b.short_seconds: (second_short, False)}
     for seconds in counted(slo):
         labels = tuple(sorted({**window_labels(service, slo, format_duration(seconds)), **group}.items()))
         count = constant((bad * seconds).normalize(), end)
+        if seconds in shorts:  # a page pair's start (counted_short.started_by_counted_short): its bad slices as fed
+            count = _short_runs(bad * seconds, after, back // step, end, back_too, shorts[seconds][1])
+            every = constant((total * seconds).normalize(), end)
+            inputs.append(InputSeries(names.sli_slices(format_duration(seconds)), labels, every))
         inputs.append(InputSeries(names.sli_bad_slices(format_duration(seconds)), labels, count))
     value = float(decimal_text(bad)) / float(decimal_text(total))
     coarse_fed = any(tiers.is_coarse(w.long_seconds) for w in (a, b))

@@ -5,6 +5,7 @@ guard, and the budget alerts' lines, read from the rule text's numbers as Promet
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
@@ -17,10 +18,10 @@ from compiler.model.burnrate import (
     recovery_windows,
 )
 from compiler.model.sli_kinds import SLICE_KINDS, UNCOUNTED_KINDS
-from compiler.model.types import Service, Slo
+from compiler.model.types import Service, Slo, Tier
 from compiler.model.units import decimal_text
 from compiler.targets.prometheus.counted_short import slice_gate
-from compiler.targets.prometheus.promtool import slo_state
+from compiler.targets.prometheus.promtool.slice_counts import counted
 from compiler.targets.prometheus.promtool.slo_state import (
     Burst,
     _State,
@@ -45,6 +46,7 @@ class Lines:
     sliced: bool = False  # time slices: one with too few slices at the windows above it holds (slo_state.ends)
     gates: tuple[float, ...] = ()  # time slices: per pair (in `burn` order) its gate (counted_short.slice_gate)
     bursts: tuple[Burst, ...] = ()  # per pair (in `burn` order) its burst's end (slo_state.Burst), if any
+    pages: frozenset[str] = frozenset()  # the page pairs, whose firing a time-slice page pair's start reads
 
     @classmethod
     def of(cls, slo: Slo, windows: list[BurnWindow], service: Service | None = None) -> Lines:
@@ -54,10 +56,10 @@ class Lines:
         at = cls.at(slo.period_seconds, slo.error_budget, left, slo.min_bad_events, windows, unguarded, recorded)
         gates = tuple(float(slice_gate(slo, w)) for w in windows)
         sliced, thin = slo.sli.kind in SLICE_KINDS, slo.sli.kind not in UNCOUNTED_KINDS
-        bursts = fed_bursts(recorded, windows, slo_state.counted(slo)) if sliced else ()
+        bursts = fed_bursts(recorded, windows, counted(slo)) if sliced else ()
         lines = [error_ratio_threshold(slo, w) for w in windows]
         bursts = event_bursts(recorded, windows, lines, slo.min_bad_events > 0) if thin else bursts
-        return replace(at, thin=thin, sliced=sliced, gates=gates, bursts=bursts)
+        return replace(at, thin=thin, sliced=sliced, gates=gates, bursts=bursts, pages=page_pairs(windows))
 
     @classmethod
     def at(
@@ -106,7 +108,7 @@ def alert_value(alert: AlertKind, lines: Lines, state: _State) -> float | None:
         gate = dict(zip(lines.burn, lines.gates, strict=False)).get(w.name, 2.0)
         burst = dict(zip(lines.burn, lines.bursts, strict=False)).get(w.name)
         steps = recovery_windows(lines.recorded, w)
-        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst)
+        holds = short_holds(state, w, threshold, steps, lines.thin, lines.sliced, gate, burst, lines.pages)
         if not (long > threshold and state.fed(w.long_seconds) and holds):
             return None
         guarded = float(state.bad_slices(w.long_seconds)) if lines.sliced else bad_long * w.long_seconds
@@ -117,6 +119,12 @@ def alert_value(alert: AlertKind, lines: Lines, state: _State) -> float | None:
     if alert.budget == "low":
         return remaining if remaining < lines.budget_left and remaining > 0 else None
     return remaining if remaining <= 0 else None
+
+
+def page_pairs(windows: Iterable[BurnWindow]) -> frozenset[str]:
+    """The names of the page pairs among `windows`: one alert, whose firing a page pair's start reads
+    (counted_short.paged_within)."""
+    return frozenset(w.name for w in windows if w.tier is Tier.CRITICAL)
 
 
 @functools.lru_cache(maxsize=4096)

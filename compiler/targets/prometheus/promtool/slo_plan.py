@@ -42,7 +42,9 @@ from compiler.targets.prometheus.counted_short import (
 from compiler.targets.prometheus.promtool.cases import AlertCheck, hold_times, off_ties, steps_after
 from compiler.targets.prometheus.promtool.lane_faults import Burn, Judge, Lane
 from compiler.targets.prometheus.promtool.lanes import joins_lanes, lane_safe
-from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value
+from compiler.targets.prometheus.promtool.slice_counts import counted_of
+from compiler.targets.prometheus.promtool.slice_strays import slice_stray_states
+from compiler.targets.prometheus.promtool.slo_lines import Lines, alert_value, page_pairs
 from compiler.targets.prometheus.promtool.slo_pair_states import (
     ABOVE,
     BELOW,
@@ -106,10 +108,12 @@ class Shape:
 
     @property
     def counted(self) -> tuple[int, ...]:
-        """The long windows whose bad slices the burn alerts count (slo_state.counted)."""
-        if not self.slices or not self.min_bad_events:
-            return ()
-        return tuple(sorted({w.long_seconds for w in self.windows}))
+        """The windows whose bad slices the burn alerts count (slice_counts.counted)."""
+        return counted_of(self.windows, self.min_bad_events) if self.slices else ()
+
+    @property
+    def pages(self) -> frozenset[str]:
+        return page_pairs(self.windows)
 
     @property
     def bursts(self) -> tuple[Burst, ...]:  # per window pair: slo_state.fed_bursts
@@ -186,7 +190,7 @@ def plan(shape: Shape) -> Plan:
     step, min_bad = shape.step, shape.min_bad_events
     numbers = (shape.period_seconds, shape.error_budget, shape.budget_left, min_bad, shape.windows)
     lines = replace(Lines.at(*numbers, shape.unguarded_missing, shape.recorded), thin=shape.thin, sliced=shape.slices)
-    lines = replace(lines, gates=tuple(float(g) for g in shape.gates), bursts=shape.bursts)
+    lines = replace(lines, gates=tuple(float(g) for g in shape.gates), bursts=shape.bursts, pages=shape.pages)
     busy = max(
         [
             busy_traffic(min_bad, line, w, shape.thin or shape.slices)
@@ -251,6 +255,10 @@ def plan(shape: Shape) -> Plan:
             for title, state, ends in peak_states(where, w, line, busy, steps, burst, min_bad):  # a dense one
                 add(title, state, [at] if ends else hold_times(w.for_seconds, step), alert_of(w))
             for title, state, starts in stray_states(where, w, line, busy):  # a stray failure starts no page
+                add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
+        if shape.slices and short_counted(w) and start_counted(w):  # one bad slice after a page starts nothing
+            beside = tuple(v for v in shape.windows if start_counted(v) and v != w)
+            for title, state, starts in slice_stray_states(where, w, line, busy, beside):
                 add(title, state, hold_times(w.for_seconds, step) if starts else [at], alert_of(w))
         if shape.slices:  # time slices: a clean window too thin at the windows above holds; one with slices ends it
             for title, state, ends in sliced_hold_states(where, w, line * ABOVE, busy, steps, fast, gate, burst):
@@ -348,8 +356,9 @@ def plan(shape: Shape) -> Plan:
             shape.slices,
             float(shape.gates[shape.windows.index(r.window)]),
             shape.bursts[shape.windows.index(r.window)],
-            shape.thin and short_counted(r.window) and start_counted(r.window),
+            (shape.thin or shape.slices) and short_counted(r.window) and start_counted(r.window),
             shape.thin and short_counted(r.window) and kept_within_one(r.window),
+            shape.pages,
         )
         for r in shape.rules
         if r.window is not None

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from compiler import conventions as names
 from compiler.model.alerts import service_alerts
-from compiler.model.burnrate import recorded_windows, recording_tiers, windows_for
+from compiler.model.burnrate import recorded_windows, recording_tiers
 from compiler.model.burst_windows import (
     EVENT_BURST_EVENTS,
     EVENT_BURST_SHOWN,
@@ -18,7 +18,7 @@ from compiler.model.burst_windows import (
     event_burst_ends_of,
 )
 from compiler.model.sli_kinds import SLICE_KINDS
-from compiler.model.types import BurnWindow, Service, Slo
+from compiler.model.types import BurnWindow, Service, Slo, Tier
 from compiler.model.units import decimal_text, format_duration
 from compiler.targets.prometheus.counted_short import (
     LESS_ONE,
@@ -27,7 +27,6 @@ from compiler.targets.prometheus.counted_short import (
     SLICE_GATE,
     kept_within_one,
     short_counted,
-    slice_windows,
     start_counted,
 )
 from compiler.targets.prometheus.promtool.cases import InputSeries
@@ -35,6 +34,7 @@ from compiler.targets.prometheus.promtool.coarse_seen import coarse_read_inside,
 from compiler.targets.prometheus.promtool.groups import sample_group
 from compiler.targets.prometheus.promtool.peak_gate import dense_peak, rule_floor
 from compiler.targets.prometheus.promtool.series import constant, fed
+from compiler.targets.prometheus.promtool.slice_counts import counted, sliced_windows
 from compiler.targets.prometheus.slo import own_alert_labels, since_recorded, slo_labels, window_labels
 
 _Numbers = tuple[Decimal, Decimal, float, float]  # see _State.window
@@ -64,6 +64,9 @@ class _State:
     # names.SLI_COARSE_SINCE so: coarse_history.py). A day seen: every failure of a 3d window lies in its 1d one
     # (an event-count burst over: slo_pair_states.event_burst_states)
     coarse_seen: int = 0
+    # a page of the SLO fired within the long windows (its firing ALERTS fed without a pair's `burn_window`): a
+    # time-slice page pair then starts only on its bad slices less one (counted_short.started_by_counted_short)
+    paged: bool = False
     _windows: dict[int, _Numbers] = field(default_factory=dict, repr=False)  # memo of window()
 
     def holding(self, w: BurnWindow) -> bool:
@@ -121,15 +124,18 @@ def short_holds(
     sliced: bool = False,
     gate: float = float(SLICE_GATE),
     burst: Burst = None,
+    pages: frozenset[str] = frozenset(),
 ) -> bool:
-    """The pair's short window is over the line, or has no ratio (no events: no sign of recovery), or with `thin`
+    """The pair's short window is over the line (a page pair: `starts`, `pages` the pairs whose firing it reads), or
+    has no ratio (no events: no sign of recovery), or with `thin`
     (event counts) too few events to show one failure at the line, with `sliced` (time slices) too few slices to
     show `gate` bad ones at the highest ratio of the windows above it, and the newest events say the burn goes
     on: the first of `steps` that could end it too, else the long window, over the line (counted_short.py)."""
     thin = thin and short_counted(w)  # a coarse short window: its plain ratio (counted_short.short_counted)
     if state.fed(w.short_seconds) and state.window(w.short_seconds)[3] > threshold:
-        started = thin and start_counted(w)  # a page pair's (counted_short.start_counted)
-        return not started or state.holding(w) or starts(state, w.short_seconds, threshold)
+        started = (thin or sliced) and short_counted(w) and start_counted(w)  # a page pair's (counted_short.py)
+        paged = state.paged or bool(state.held & pages)
+        return not started or state.holding(w) or starts(state, w.short_seconds, threshold, sliced, paged)
     reads = (*steps, w.long_seconds)
     kept = thin and kept_within_one(w)  # a ticket pair's: one failure more than it holds
     if ends(state, w.short_seconds, threshold, thin, reads if sliced else (), gate, burst, kept) or not state.holding(
@@ -169,10 +175,18 @@ _LESS_ONE = float(LESS_ONE)  # as the rules subtract it (counted_short.LESS_ONE)
 _ONE_SHOWN = float(ONE_SHOWN)
 
 
-def starts(state: _State, seconds: int, line: float) -> bool:
+def starts(state: _State, seconds: int, line: float, sliced: bool = False, paged: bool = False) -> bool:
     """Whether a short window over the `line` stays so without its newest failure, or is over it where a burn at the
     line shows at most LONE_FAILURE of one, as Prometheus computes it (counted_short.started_by_counted_short): an
-    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted)."""
+    event-count page pair starts only then (a ticket pair on its plain ratio: counted_short.start_counted). A
+    time-slice one (`sliced`) starts over the line unless `paged` (a page of its SLO fired within its long window),
+    then only while its bad slices less one stay over it."""
+    if sliced:
+        over = state.ratio(seconds) > line
+        bad, slices = (
+            float(decimal_text(n.normalize())) for n in (state.bad_slices(seconds), slice_count(state, seconds))
+        )
+        return over and (not paged or bad - _LESS_ONE > slices * line)
     total, _, bad, ratio = state.window(seconds)
     shown = float(decimal_text(total)) * seconds * line
     return ratio > line and (bad * seconds - _LESS_ONE > shown or shown <= _LONE_FAILURE)
@@ -270,6 +284,7 @@ def slice_count(state: _State, seconds: int) -> Decimal:
 _COARSE = -1  # key of the coarse tier in _State.totals
 _HELD = -2  # key in `Rates` of a pair's ALERTS series: its window name in place of the bad rate
 _PENDING = -3  # the same, pending
+_PAGED = -4  # key in `Rates` of the SLO's page fired (`_State.paged`)
 _ZERO = Decimal(0)
 
 # The numbers of a case depend on the SLO's shape (objective, windows, traffic), which most services of a
@@ -350,6 +365,7 @@ def rates(
             out.append((seconds, "", "", _constant(bad.normalize(), samples)))
     out += [(_HELD, name, _constant(Decimal(1), samples), "") for name in sorted(state.held)]
     out += [(_PENDING, name, _constant(Decimal(1), samples), "") for name in sorted(state.pending)]
+    out += [(_PAGED, "", _constant(Decimal(1), samples), "")] if state.paged else []
     return tuple(out)
 
 
@@ -375,6 +391,10 @@ class Feed:
             for a in service_alerts(service)
             if a.slo is not None and a.slo.name == slo.name and a.window is not None
         }
+        # the SLO's page fired, as a page pair's start reads it (counted_short.paged_within): no pair's burn_window
+        mine = [a for a in service_alerts(service) if a.slo is not None and a.slo.name == slo.name and a.window]
+        page = next((a.name for a in mine if a.window is not None and a.window.tier is Tier.CRITICAL), "")
+        self._paged = {**self._own, names.LABEL_ALERTNAME: page, names.LABEL_ALERTSTATE: "firing"}
         self._group = sample_group(slo) if group is None else group
         self._windows = self._labelled(self._group)
         self.since = since_recorded(service, slo)
@@ -386,7 +406,7 @@ class Feed:
         """The same series with other `group` labels (a lane's: see lanes.py)."""
         other = object.__new__(Feed)
         other.recorded, other.period, other._plain, other._own = self.recorded, self.period, self._plain, self._own
-        other._pairs = self._pairs
+        other._pairs, other._paged = self._pairs, self._paged
         other._group, other._windows, other.since = group, self._labelled(group), self.since
         return other
 
@@ -395,6 +415,11 @@ class Feed:
         out: list[InputSeries] = []
         windows = self._windows
         for seconds, bad, total, count in fed:
+            if seconds == _PAGED:
+                out.append(
+                    InputSeries(names.ALERTS_SERIES, tuple(sorted({**self._paged, **self._group}.items())), total)
+                )
+                continue
             if seconds in (_HELD, _PENDING):
                 state = {names.LABEL_ALERTSTATE: "pending"} if seconds == _PENDING else {}
                 labels = tuple(sorted({**self._pairs[bad], **state, **self._group}.items()))
@@ -423,15 +448,3 @@ def _inputs(
     slices = slo.sli.kind in SLICE_KINDS
     fed = rates(state, feed.recorded, feed.period, samples, slices, counted(slo), sliced_windows(slo))
     return feed.series(fed)
-
-
-def counted(slo: Slo) -> tuple[int, ...]:
-    """The long windows whose bad slices a time-slice SLO's burn alerts count (min_bad_events), ascending."""
-    if slo.sli.kind not in SLICE_KINDS or not slo.min_bad_events:
-        return ()
-    return tuple(sorted({w.long_seconds for w in windows_for(slo)}))
-
-
-def sliced_windows(slo: Slo) -> tuple[int, ...]:
-    """The windows whose slices a time-slice SLO's burn pairs count before a clean one ends a held pair."""
-    return tuple(slice_windows(recorded_windows(slo), windows_for(slo))) if slo.sli.kind in SLICE_KINDS else ()

@@ -25,6 +25,7 @@ def join(states: Iterable[_State]) -> _State:
         out.total = state.total
         out.held |= state.held
         out.pending |= state.pending
+        out.paged = out.paged or state.paged
         out.counts.update(state.counts)
     return out
 

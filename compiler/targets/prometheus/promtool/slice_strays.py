@@ -1,0 +1,53 @@
+"""A time-slice page pair's start on few bad slices (counted_short.started_by_counted_short): the states of its
+alert cases, beside the event-count pairs' `slo_pair_states.stray_states`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from compiler.model.burnrate import BurnWindow
+from compiler.model.units import decimal_text
+from compiler.targets.prometheus.promtool.cases import off_ties
+from compiler.targets.prometheus.promtool.slo_pair_states import ABOVE, pair_state, shows
+from compiler.targets.prometheus.promtool.slo_state import _State
+
+# (bad slices at the line among the short window's slices, its bad slices, a page fired, held, fires) of
+# `slice_stray_states`: 1.4 bad slices among slices for 0.5 (2.8x) start a page pair no page fired for, and nothing
+# once one did (less one: 0.4 under 0.5); 2.2 among slices for 1 (less one: 1.2) start it after a page; a pair
+# already up holds on its plain ratio (1.75 among slices for 1.25: less one under).
+_SLICE_STRAYS = (
+    (Decimal("0.5"), Decimal("1.4"), False, False, True),
+    (Decimal("0.5"), Decimal("1.4"), True, False, False),
+    (Decimal(1), Decimal("2.2"), True, False, True),
+    (ABOVE, Decimal("1.75"), True, True, True),
+)
+
+
+def slice_stray_states(
+    where: str, w: BurnWindow, line: Decimal, total: Decimal, pages: tuple[BurnWindow, ...]
+) -> list[tuple[str, _State, bool]]:
+    """(title, state, whether the pair fires) of a time-slice page pair whose long window is at 1.25x the `line` and
+    whose short window holds few bad slices (counted_short.started_by_counted_short): over the line on one bad slice
+    it starts while no page of its SLO fired within its long window, and not after one (its bad slices less one
+    under the line), where a burn that stays over the line less one starts it; up, it holds on its plain ratio.
+    Kills the start's `unless` dropped (the second fires), the less-one dropped (the third stays quiet), its
+    `1.000001` raised by half (the third) or lowered by 40% (the second), its comparison flipped, the plain start
+    dropped (the first stays quiet), the hold dropped (the last stops). The first sets the windows of the other
+    page pairs (`pages`) healthy: no state packed beside it fires the SLO's page, which its start would read (the
+    others read a page already)."""
+    out = []
+    for shown, bad, paged, held, fires in _SLICE_STRAYS:
+        ratio = off_ties(line * bad / shown)
+        if ratio >= 1:
+            continue
+        state = pair_state(w, line * ABOVE, ratio, total)
+        state.totals[w.short_seconds] = shows(shown, line, w.short_seconds)
+        state.held, state.paged = (frozenset({w.name}) if held else frozenset()), paged
+        others = {s for v in pages for s in (v.short_seconds, v.long_seconds)} - {w.short_seconds, w.long_seconds}
+        for other in others if not paged and not held else ():  # a start on one slice: no page beside it
+            state.totals[other] = total
+        said = f"{decimal_text(bad)} bad slices among slices for {decimal_text(shown)} at the line"
+        page = f", a page fired within the {w.long}" if paged and not held else ""
+        verb = "alerting, holds" if held else "starts it" if fires else "starts nothing"
+        out.append((f"{where} {w.long} at 1.25x, the {w.short} over it with {said}{page}: {verb}", state, fires))
+    return out
