@@ -16,6 +16,8 @@ from compiler.toolcheck import _run
 from tests.cli_helpers import run_obsc
 from tests.conftest import ROOT, require_tool
 
+ONE = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")  # one service of specs/: a sixth of its compile
+
 
 def _obsc(*args: str, env: dict[str, str] | None = None, stdout: int | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "compiler", *args]
@@ -47,22 +49,31 @@ def test_a_full_disk_behind_stdout_is_said_and_exits_2(args: tuple[str, ...]) ->
         ("OBSC_JSONNET_TOTAL", "inf", "OBSC_JSONNET_TOTAL='inf' must be a number of seconds from 0.001 to 86,400"),
     ],
 )
-def test_an_unusable_jsonnet_setting_is_named_and_exits_2(name: str, value: str, message: str) -> None:
-    done = _obsc("validate", "examples", env={name: value}, stdout=subprocess.DEVNULL)
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith(f"obsc: error: {message}"), done.stderr
-    assert "internal error" not in done.stderr
+def test_an_unusable_jsonnet_setting_is_named_and_exits_2(
+    name: str, value: str, message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In-process (a child cost ~0.4 CPU-s to start): the settings are read where an evaluation needs them.
+    monkeypatch.setenv(name, value)
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "validate", "examples")
+    assert done.code == 2, done.err
+    assert done.err.startswith(f"obsc: error: {message}"), done.err
+    assert "internal error" not in done.err
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e400", "1e300", "-1", "soon"])
-def test_an_unusable_tool_timeout_is_named_and_exits_2(value: str, tmp_path: Path) -> None:
+def test_an_unusable_tool_timeout_is_named_and_exits_2(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """NaN, `inf` and huge numbers reached select() and ended as "internal error", exit 70 (round 29). One
-    service of specs/ reaches the first tool call as surely as all of examples/, for a sixth of the compile."""
-    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
-    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), env={"OBSC_TOOL_TIMEOUT": value})
-    assert done.returncode == 2, done.stderr
+    service of specs/ reaches the first tool call as surely as all of examples/, for a sixth of the compile. In-process:
+    the setting is read at each tool call."""
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", value)
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "compile", *ONE, "--out", str(tmp_path / "out"))
+    assert done.code == 2, done.err
     message = f"obsc: OBSC_TOOL_TIMEOUT='{value}' must be a number of seconds from 0.001 to 86,400"
-    assert done.stderr.strip() == message, done.stderr
+    assert done.err.strip() == message, done.err
     assert not (tmp_path / "out").exists()
 
 
@@ -138,17 +149,20 @@ def test_a_tool_that_panics_is_a_machine_problem_not_a_rejection(tmp_path: Path)
     assert scratch.name.startswith("obsc-tool-") and not scratch.exists()
 
 
-def test_a_tool_killed_by_a_signal_is_a_machine_problem_not_a_rejection(tmp_path: Path) -> None:
+def test_a_tool_killed_by_a_signal_is_a_machine_problem_not_a_rejection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A CI container's memory limit: the kernel SIGKILLs promtool, which prints nothing. obsc said "promtool
     # rejected the generated rules: promtool exited -9:", exit 1, the code for output that is wrong.
     tool = tmp_path / "promtool"
     tool.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "promtool, version 2.42.0"; exit 0; }\nkill -KILL $$\n')
     tool.chmod(0o755)
-    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
-    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), env={"PROMTOOL": str(tool)})
-    assert done.returncode == ExitCode.BAD_INPUT, done.stderr
-    assert done.stderr.startswith("obsc: promtool was killed by SIGKILL before it finished; most often the kernel's")
-    assert "OBSC_JOBS=1" in done.stderr and "rejected" not in done.stderr
+    monkeypatch.setenv("PROMTOOL", str(tool))
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "compile", *ONE, "--out", str(tmp_path / "out"))
+    assert done.code == ExitCode.BAD_INPUT, done.err
+    assert done.err.startswith("obsc: promtool was killed by SIGKILL before it finished; most often the kernel's")
+    assert "OBSC_JOBS=1" in done.err and "rejected" not in done.err
     assert not (tmp_path / "out").exists()
     tool.write_text("#!/bin/sh\nkill -SEGV $$\n")
     with pytest.raises(ToolError) as raised:
@@ -157,18 +171,21 @@ def test_a_tool_killed_by_a_signal_is_a_machine_problem_not_a_rejection(tmp_path
     assert str(raised.value).startswith("promtool was killed by SIGSEGV before it finished; this is the machine")
 
 
-def test_a_tool_that_prints_without_end_is_stopped_at_the_output_limit(tmp_path: Path) -> None:
+def test_a_tool_that_prints_without_end_is_stopped_at_the_output_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `PROMTOOL=yes` (or a tool stuck in a loop printing) was read whole by communicate(): 3.6 GB in 3 seconds, an
     # out-of-memory kill long before the timeout. Past 64 MiB it is stopped now, exit 2, said as the tool's fault.
     tool = tmp_path / "promtool"
     tool.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "promtool, version 2.42.0"; exit 0; }\nexec yes\n')
     tool.chmod(0o755)
-    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
-    env = {"PROMTOOL": str(tool), "OBSC_TOOL_TIMEOUT": "60"}
-    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), env=env)
-    assert done.returncode == ExitCode.BAD_INPUT, done.stderr
+    monkeypatch.setenv("PROMTOOL", str(tool))
+    monkeypatch.setenv("OBSC_TOOL_TIMEOUT", "60")
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "compile", *ONE, "--out", str(tmp_path / "out"))
+    assert done.code == ExitCode.BAD_INPUT, done.err
     said = "obsc: promtool printed more than 64 MiB and was stopped; this is the tool"
-    assert done.stderr.startswith(said), done.stderr
+    assert done.err.startswith(said), done.err
     assert not (tmp_path / "out").exists()
 
 
@@ -183,22 +200,23 @@ def test_a_tool_output_that_is_not_utf8_is_read_not_a_crash(tmp_path: Path) -> N
 def test_a_missing_tmpdir_does_not_break_validation(tmp_path: Path) -> None:
     require_tool("promtool")
     # One service of specs/ (promtool, amtool and the dashboard lint all run for it): ~1.3 CPU-s, not ~3.6.
-    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
-    done = _obsc("compile", *one, "--out", str(tmp_path / "out"), "-q", env={"TMPDIR": str(tmp_path / "missing")})
+    done = _obsc("compile", *ONE, "--out", str(tmp_path / "out"), "-q", env={"TMPDIR": str(tmp_path / "missing")})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / ".obsc-validated").is_file()  # validated, not skipped
 
 
 @pytest.mark.parametrize("below", ["x", "x/y"])
-def test_an_output_path_through_a_file_names_the_file(tmp_path: Path, below: str) -> None:
+def test_an_output_path_through_a_file_names_the_file(
+    tmp_path: Path, below: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `--out notes.txt/generated` (a typo, a file where the folder was): "cannot create output: File exists" or
     # "Not a directory", naming no path, so nothing said which part of the path was wrong.
     blocker = tmp_path / "notes.txt"
     blocker.write_text("")
     out = blocker / below
-    one = ("specs/mailer.yaml", "--platform", "specs/platform.yaml")
-    done = _obsc("compile", *one, "--out", str(out), "--no-validate")
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.strip() == (
+    monkeypatch.chdir(ROOT)
+    done = run_obsc(capsys, "compile", *ONE, "--out", str(out), "--no-validate")
+    assert done.code == 2, done.err
+    assert done.err.strip() == (
         f"obsc: error: {out}: cannot create output: {blocker} is not a folder; nothing was written"
     )
