@@ -15,12 +15,14 @@ fourth, up three minutes in five, stays quiet (the group's loop branch past a lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.key_missing import is_missing
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at
 from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
@@ -116,22 +118,32 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     """A crash loop whose every restart is a new instance (service_down._churned), in two stretches of twice the
     hold and 10m: each instance up for two minutes of three, then gone (quiet at the stretch's end: the line
     raised by half, 0.75, fires), then for one minute of three (fires at the end: the line lowered by 40%, 0.3,
-    reads a third up as up). Each instance is up for its whole life, so no per-target share sees either."""
+    reads a third up as up). Each instance is up for its whole life, so no per-target share sees either. A tier
+    without a hold has no churn branch: its plain condition (no instance now) fires at each gap between two lives,
+    and keeps firing past the next (a `for: 0s` page beside a held ticket was expected quiet: exit 1, round 48)."""
     stretch = 2 * hold // STEP + 10
     minutes = 2 * stretch
     series: list[InputSeries] = []
+    up_at: set[int] = set()
     start = 0
     while start <= minutes:
         life = 2 if start < stretch else 1
         values = ["_"] * (minutes + 1)
         for m in range(start, min(start + life, minutes + 1)):
             values[m] = "1"
+            up_at.add(m)
         if start + life <= minutes:
             values[start + life] = "stale"
         series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
         start += 3
+    none_up = [m not in up_at for m in range(minutes + 1)]
+    plain = {id(r): fires_at(none_up, r.for_seconds, r.keep_firing_seconds, STEP) for r in down}
+
+    def fires(minute: int) -> Callable[[Rule], float | None]:
+        return lambda r: 0.0 if plain[id(r)][minute] or (minute == minutes and churns(r)) else None
+
     name = down[0].alert
-    quiet = AlertCheck(stretch * STEP, name, ())
-    fired = check(down, minutes * STEP, lambda r: 0.0 if churns(r) else None)
+    quiet = check(down, stretch * STEP, fires(stretch))
+    fired = check(down, minutes * STEP, fires(minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
     return Case(title, STEP, tuple(series), (quiet, fired))
