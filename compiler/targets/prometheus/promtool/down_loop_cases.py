@@ -15,16 +15,15 @@ fourth, up three minutes in five, stays quiet (the group's loop branch past a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from compiler import conventions as names
 from compiler.model.down_groups import down_groups
 from compiler.model.types import AlertKind, Service
 from compiler.model.units import format_duration
 from compiler.targets.prometheus.key_missing import is_missing
-from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries, fires_at
+from compiler.targets.prometheus.promtool.cases import AlertCheck, Case, InputSeries
 from compiler.targets.prometheus.promtool.key_common import check, union
 from compiler.targets.prometheus.promtool.key_missing_cases import up_labels
+from compiler.targets.prometheus.promtool.loop_replay import Timeline
 from compiler.targets.prometheus.rule_model import Rule, ServiceRules
 from compiler.targets.prometheus.service_down import CHURN_STEP
 
@@ -56,18 +55,20 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
     def up(up_at: set[int], period: int) -> tuple[InputSeries, ...]:
         return (InputSeries("up", labels, values(up_at, period)),)
 
-    def at_end(fires: bool, lane: dict[str, str] | None = None) -> tuple[AlertCheck, ...]:
-        return (check(down, minutes * STEP, lambda r: 0.0 if fires else None, lane=lane),)
-
     name = down[0].alert
     # two instances up in turn: each a third of its scrapes (the per-target branch), the service two thirds of its
     # moments (the churn branch quiet): with one instance both branches fired, and either one dropped passed
     turn = (*up({0}, 3), InputSeries("up", up_labels(service, "b"), values({1}, 3)))
     cases = [
-        Case(f"{name}: two instances up one minute in three each, in turn (a crash loop)", STEP, turn, at_end(True))
+        Case(
+            f"{name}: two instances up one minute in three each, in turn (a crash loop)",
+            STEP,
+            turn,
+            (expect(down, turn, minutes),),
+        )
     ]
     if flaky_quiet:
-        cases = [_flaky_then_loop(cases[0], labels, values({0, 1, 2}, 5), minutes)]
+        cases = [_flaky_then_loop(down, cases[0], labels, values({0, 1, 2}, 5), minutes)]
     if any(churns(r) for r in down):  # the whole service's churn branch (absent is down)
         cases.append(_churning(down, service, hold))
     ruled = {m.label for m in service.targets}  # a regex on the label: made-up group names might not match it
@@ -83,14 +84,17 @@ def crash_loop_cases(service: Service, rules: ServiceRules) -> list[Case]:
             flaky = {label: "obsc-flaky" for label in split}
             series += (InputSeries("up", up_labels(service, "d", flaky), values({0, 1, 2}, 5)),)
         group = {names.LABEL_DOWN_GROUP: ", ".join(split)}
-        fired = union([*at_end(True, {**looping, **group}), *at_end(True, {**ended, **group})])
+        lanes = [(series[0], looping), (series[2], ended)]
+        fired = union([expect(down, (one,), minutes, {**lane, **group}) for one, lane in lanes])
         what = "/".join(split)
         title = f"{name}: one {what} up one minute in three, another down for {format_duration(hold)}, others report"
         cases.append(Case(title, STEP, series, fired))
     return cases
 
 
-def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str, minutes: int) -> Case:
+def _flaky_then_loop(
+    down: list[Rule], loop: Case, labels: tuple[tuple[str, str], ...], flaky: str, minutes: int
+) -> Case:
     """The flaky service (up three minutes in five, quiet at its end) and then, on the same timeline, the loop
     (fires at its end): one test group less (~10 ms of promtool a service). The flaky stretch comes first, as in
     a group of its own, and ends with nothing active. The loop's page must hold through its last hold: the window
@@ -101,11 +105,9 @@ def _flaky_then_loop(loop: Case, labels: tuple[tuple[str, str], ...], flaky: str
     series, other = loop.series
     values = f"{flaky} {series.values}"
     absent = " ".join("_" for _ in flaky.split())
-    (check_at_end,) = loop.alerts
-    end = AlertCheck(check_at_end.at + (minutes + 1) * STEP, check_at_end.alertname, check_at_end.firing)
-    quiet = AlertCheck(minutes * STEP, check_at_end.alertname, ())
-    title = f"{check_at_end.alertname}: up three minutes in five; then two instances up one minute in three in turn"
     fed = (InputSeries("up", labels, values), InputSeries("up", other.labels, f"{absent} {other.values}"))
+    quiet, end = (expect(down, fed, at) for at in (minutes, 2 * minutes + 1))
+    title = f"{down[0].alert}: up three minutes in five; then two instances up one minute in three in turn"
     return Case(title, STEP, fed, (quiet, end))
 
 
@@ -120,30 +122,37 @@ def _churning(down: list[Rule], service: Service, hold: int) -> Case:
     raised by half, 0.75, fires), then for one minute of three (fires at the end: the line lowered by 40%, 0.3,
     reads a third up as up). Each instance is up for its whole life, so no per-target share sees either. A tier
     without a hold has no churn branch: its plain condition (no instance now) fires at each gap between two lives,
-    and keeps firing past the next (a `for: 0s` page beside a held ticket was expected quiet: exit 1, round 48)."""
+    and keeps firing past the next (a `for: 0s` page beside a held ticket was expected quiet: exit 1, round 48):
+    every tier is replayed (loop_replay.py)."""
     stretch = 2 * hold // STEP + 10
     minutes = 2 * stretch
     series: list[InputSeries] = []
-    up_at: set[int] = set()
     start = 0
     while start <= minutes:
         life = 2 if start < stretch else 1
         values = ["_"] * (minutes + 1)
         for m in range(start, min(start + life, minutes + 1)):
             values[m] = "1"
-            up_at.add(m)
         if start + life <= minutes:
             values[start + life] = "stale"
         series.append(InputSeries("up", up_labels(service, f"new-{len(series)}"), " ".join(values)))
         start += 3
-    none_up = [m not in up_at for m in range(minutes + 1)]
-    plain = {id(r): fires_at(none_up, r.for_seconds, r.keep_firing_seconds, STEP) for r in down}
-
-    def fires(minute: int) -> Callable[[Rule], float | None]:
-        return lambda r: 0.0 if plain[id(r)][minute] or (minute == minutes and churns(r)) else None
-
     name = down[0].alert
-    quiet = check(down, stretch * STEP, fires(stretch))
-    fired = check(down, minutes * STEP, fires(minutes))
+    quiet, fired = (expect(down, tuple(series), at) for at in (stretch, minutes))
     title = f"{name}: a new instance at each restart, up two minutes in three; then one in three (a crash loop)"
     return Case(title, STEP, tuple(series), (quiet, fired))
+
+
+def expect(
+    down: list[Rule], fed: tuple[InputSeries, ...], minute: int, lane: dict[str, str] | None = None
+) -> AlertCheck:
+    """What fires at `minute` of `fed`, each tier replayed (loop_replay.py): the service's own condition, or with
+    `lane` the branch of the group whose targets `fed` holds."""
+    timeline = Timeline([s.values for s in fed])
+    states = {id(r): timeline.fires(r, lane is None, absent_is_down(r))[minute] for r in down}
+    return check(down, minute * STEP, lambda r: 0.0 if states[id(r)] else None, lane=lane)
+
+
+def absent_is_down(rule: Rule) -> bool:
+    """ServiceDown reads no `up` series at all as down (the default), or as idle (`missing: ignore`)."""
+    return rule.source is None or rule.source.key_alert is None or rule.source.key_alert.missing_fires

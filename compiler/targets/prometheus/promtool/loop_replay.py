@@ -1,0 +1,101 @@
+"""ServiceDown's condition replayed on the crash-loop cases' `up` series (one sample a minute), as Prometheus 2.42
+evaluates it at 1m steps: which tiers fire at a check, for any hold.
+
+The cases' own arithmetic (a third of the scrapes up reads under half in any window of 3 minutes or more) holds
+for a window of twice the hold of 3 minutes and more. A hold under 90s reads one or two samples: a 15s tier
+beside a 5m page never fired where the case expected it, and a 30s tier's churn branch read the loop's last
+life as up (exit 1, round 48's drawn settings). Replaying each branch (service_down.py) on the fed samples
+predicts every hold alike. Ranges and subqueries take both ends (2.42); a staleness marker ends a series'
+lookback; the burn-page hold reads SLO series these cases never feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from compiler.targets.prometheus.promtool.cases import fires_at
+from compiler.targets.prometheus.rule_model import Rule
+
+STEP = 60
+MOMENT = 15  # service_down.CHURN_STEP
+LOOKBACK = 300
+HALF = Fraction("0.500001")  # service_down.HALF_AND_ROUNDING
+
+Samples = list[str | None]  # per minute: "1", "0", "stale", or None (no sample)
+
+
+def samples(values: str) -> Samples:
+    """An input series' values (one token a minute: 1, 0, _, stale) as samples."""
+    return [None if token == "_" else token for token in values.split()]
+
+
+class Timeline:
+    """The fed series (the service's, or one group's, targets) read at every moment (15s) and summed per minute,
+    so each evaluation costs a few lookups."""
+
+    def __init__(self, fed: Sequence[str]) -> None:
+        """`fed`: each input series' values (one token a minute: 1, 0, _, stale)."""
+        series = [samples(values) for values in fed]
+        minutes = max(len(s) for s in series) - 1
+        self.minutes = minutes
+        per_minute = STEP // MOMENT
+        self.values = [[_value(s, k * MOMENT) for k in range(minutes * per_minute + 1)] for s in series]
+        # the service's moments (no target is 0), as prefix sums: moments[k] = up moments before moment k
+        self.moments = [0]
+        for k in range(minutes * per_minute + 1):
+            self.moments.append(self.moments[-1] + max((v[k] or 0 for v in self.values), default=0))
+        self.sums = [_prefix(s, lambda t: int(t == "1")) for s in series]
+        self.counts = [_prefix(s, lambda t: int(t in ("0", "1"))) for s in series]
+
+    def fires(self, rule: Rule, whole: bool, absent_is_down: bool) -> list[bool]:
+        """Whether `rule` fires at each minute. `whole`: the service's own condition (else a group's branch: its
+        targets all 0, or mostly down while the group reports); `absent_is_down`: no series at all is down (and
+        the churn branch is read)."""
+        holds = [self.down(m, rule.for_seconds, whole, absent_is_down) for m in range(self.minutes + 1)]
+        return fires_at(holds, rule.for_seconds, rule.keep_firing_seconds, STEP)
+
+    def down(self, minute: int, hold: int, whole: bool, absent_is_down: bool) -> bool:
+        at = minute * STEP
+        now = [v[minute * (STEP // MOMENT)] for v in self.values]
+        present = [v for v in now if v is not None]
+        plain = sum(present) == 0 if present else whole and absent_is_down
+        if plain or hold <= 0:
+            return plain
+        window = 2 * hold
+        shares = [s for s in (self._share(i, at - window, at) for i in range(len(self.values))) if s is not None]
+        if shares and max(shares) < HALF and (whole or present):
+            return True
+        if not (whole and absent_is_down):
+            return False
+        first, last = -(-(at - window) // MOMENT), at // MOMENT  # moments before 0 read 0 (no target)
+        up = self.moments[last + 1] - self.moments[max(first, 0)]
+        guard = any(self._share(i, at - hold - window, at - hold) is not None for i in range(len(self.values)))
+        return guard and Fraction(up, last - first + 1) < HALF
+
+    def _share(self, index: int, start: int, end: int) -> Fraction | None:
+        """The mean of a series' samples in [start, end] seconds (None: no sample there)."""
+        sums, counts = self.sums[index], self.counts[index]
+        low, high = max(-(-start // STEP), 0), min(end // STEP, len(sums) - 2)
+        if high < low:
+            return None
+        count = counts[high + 1] - counts[low]
+        return Fraction(sums[high + 1] - sums[low], count) if count else None
+
+
+def _prefix(series: Samples, weight: Callable[[str], int]) -> list[int]:
+    out = [0]
+    for token in series:
+        out.append(out[-1] + (weight(token) if token is not None else 0))
+    return out
+
+
+def _value(series: Samples, at: int) -> int | None:
+    """The series' value at `at` seconds: its latest sample within the lookback, unless a staleness marker."""
+    for minute in range(min(at // STEP, len(series) - 1), -1, -1):
+        if at - minute * STEP > LOOKBACK:
+            return None
+        token = series[minute]
+        if token is not None:
+            return None if token == "stale" else int(token)
+    return None
