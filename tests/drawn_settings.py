@@ -1,0 +1,228 @@
+"""Drawn settings: one small service under a platform, with the settings the schema accepts drawn across their
+range (each tier's `for` from 0s to 1h, burn pairs' `for` and `keep_firing_for`, scrape intervals from 1s to
+2m30s, periods 1d-90d, objectives 90-99.99%, min_bad_events, budget shares, `by:` groups, time slices, latency
+thresholds at bucket edges, `targets: false`, `targets_via`, threshold alerts' holds), compiled with validation.
+
+obsc must never fail its own generated tests: exit 1 (promtool or amtool rejected a case obsc wrote), 70 or a
+traceback is a bug, and so is an exit 2 whose message names no file. tests/drawn_fleets.py draws whole fleets
+with the usual holds; this draws few services and unusual settings, so a few hundred draws reach more of them.
+
+    python -m tests.drawn_settings 1-300 [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.drawn_fleets import LOCATED, seed_list
+
+HOLDS = ["0s", "15s", "30s", "1m", "2m", "3m", "5m", "10m", "15m", "30m", "1h"]
+PAIR_HOLDS = ["0s", "1m", "2m", "5m", "15m", "30m", "1h"]
+SCRAPES = ["1s", "2s", "5s", "10s", "15s", "30s", "1m", "90s", "2m", "2m30s"]
+PERIODS = ["1d", "2d", "7d", "14d", "28d", "30d", "90d"]
+OBJECTIVES = [90, 95, 99, 99.5, 99.9, 99.95, 99.99]
+BUCKETS = [[0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], [0.3, 10], [0, 0.005, 0.025, 0.1, 0.25, 1, 10]]
+# pairs a platform team could write (long, short, factor); the built-in 30d catalog's among them
+PAIRS = [("critical", "1h", "5m", 14.4), ("critical", "6h", "30m", 6), ("warning", "1d", "2h", 3)]
+PAIRS += [("warning", "3d", "6h", 1), ("critical", "30m", "3m", 20), ("warning", "12h", "1h", 2)]
+KEY_LINES: dict[str, list[Any]] = {
+    "service_down": [True, True, True],
+    "error_rate": ["1%", "5%", "20%"],
+    "latency_p99": ["500ms", "1s", "2s"],
+    "cpu": ["70%", "80%", "90%"],
+}
+TIERS = ["info", "warning", "critical"]
+
+
+def seconds(duration: str) -> int:
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    total, number = 0, ""
+    for char in duration:
+        if char.isdigit():
+            number += char
+        else:
+            total, number = total + int(number) * units[char], ""
+    return total
+
+
+class Drawer:
+    """One seed's choices, from one seeded source (never the global one)."""
+
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(f"settings-{seed}")
+
+    def pick(self, options: list[Any]) -> Any:
+        return self.r.choice(options)
+
+    def chance(self, p: float) -> bool:
+        return self.r.random() < p
+
+    def tiers(self, kind: str) -> dict[str, Any]:
+        """One to three tiers, each a line (the more urgent further out) and often a hold of its own."""
+        chosen = sorted(self.r.sample(TIERS, self.r.randint(1, 3)), key=TIERS.index)
+        out: dict[str, Any] = {}
+        for tier, line in zip(chosen, sorted(self.r.sample(range(3), len(chosen))), strict=True):
+            value = KEY_LINES[kind][line]
+            out[tier] = {"threshold": value, "for": self.pick(HOLDS)} if self.chance(0.7) else value
+        if kind == "service_down" and self.chance(0.25):
+            out["missing"] = self.pick(["alert", "ignore"])
+        return out
+
+    def catalog(self, period: str, scrape: str) -> list[dict[str, Any]]:
+        rows = []
+        for i, (tier, long, short, factor) in enumerate(self.r.sample(PAIRS, self.r.randint(1, 4))):
+            if seconds(short) < 2 * seconds(scrape) or seconds(long) >= seconds(period):
+                continue
+            row: dict[str, Any] = {"tier": tier, "name": f"w{i}", "long": long, "short": short}
+            share = self.pick([2, 5, 10, 50, 100])
+            if self.chance(0.3) and share / 100 * seconds(period) / seconds(long) >= 1:
+                row["budget_share"] = f"{share}%"
+            else:
+                row["factor"] = factor
+            for key in ("for", "keep_firing_for"):
+                if self.chance(0.4):
+                    row[key] = self.pick(PAIR_HOLDS)
+            rows.append(row)
+        return rows
+
+    def platform(self) -> dict[str, Any]:
+        self.period = self.pick(PERIODS)
+        self.scrape = self.pick(SCRAPES) if self.chance(0.5) else "1m"
+        slo_alerts: dict[str, Any] = {}
+        if self.scrape != "1m":
+            slo_alerts["scrape_interval"] = self.scrape
+        if self.chance(0.3):
+            slo_alerts["min_bad_events"] = self.pick([0, 1, 3, 50])
+        if self.chance(0.2):
+            slo_alerts["budget_left"] = self.pick(["1%", "25%", "90%"])
+        if self.chance(0.35) and (rows := self.catalog(self.period, self.scrape)):
+            slo_alerts["windows"] = {self.period: rows}
+        defaults: dict[str, Any] = {"period": self.period, "routing": {"critical": "fallback"}}
+        if slo_alerts:
+            defaults["slo_alerts"] = slo_alerts
+        if self.chance(0.6):
+            defaults["alerts"] = {"service_down": self.tiers("service_down")}
+        return {
+            "apiVersion": "obsc/v1",
+            "kind": "Platform",
+            "defaults": defaults,
+            "teams": {"payments": {}},
+            "receivers": {"fallback": {"webhook": {"url": "http://127.0.0.1:9/hook"}}},
+            "alertmanager": {"default_receiver": "fallback"},
+        }
+
+    def slo(self, index: int, buckets: list[float]) -> dict[str, Any]:
+        kind = self.pick(["ratio", "ratio", "latency", "slices", "good"])
+        sli: dict[str, Any] = {
+            "ratio": {"errors": "errors", "total": "requests"},
+            "good": {"good": "good", "total": "requests"},
+            "latency": {"latency": "latency", "threshold": f"{int(self.pick([b for b in buckets if b]) * 1000)}ms"},
+            "slices": {"good_when": self.pick(["probe_ok == 1", "probe_ok >= 0.5"])},
+        }[kind]
+        slo: dict[str, Any] = {"name": f"s{index}", "objective": self.pick(OBJECTIVES), "sli": sli}
+        if self.chance(0.4):
+            slo["period"] = self.pick(PERIODS)
+        if kind != "slices" and self.chance(0.25):
+            slo["by"] = self.pick([["route"], ["cluster"]])
+        if self.chance(0.3):
+            slo["min_bad_events"] = self.pick([0, 1, 5, 30] if kind == "slices" else [0, 1, 5, 100])
+        if self.chance(0.2):
+            slo["alerts"] = {tier: self.chance(0.7) for tier in self.r.sample(["critical", "warning", "info"], 2)}
+        return slo
+
+    def service(self) -> dict[str, Any]:
+        buckets = self.pick(BUCKETS)
+        metrics: dict[str, Any] = {
+            "requests": "http_requests_total",
+            "errors": 'http_requests_total{code=~"5.."}',
+            "good": 'http_requests_total{code!~"5.."}',
+            "latency": {"selector": "http_request_duration_seconds", "type": "histogram", "buckets": buckets},
+            "probe_ok": {"selector": "probe_success", "type": "gauge", "aggregation": "min"},
+            "cpu": "sum(rate(process_cpu_seconds_total{$selector}[$window]))",
+            "queue": {"selector": "queue_depth", "type": "gauge", "aggregation": "max"},
+        }
+        spec: dict[str, Any] = {
+            "apiVersion": "obsc/v1",
+            "service": "batch",
+            "team": "payments",
+            "selector": {"job": "batch"},
+            "metrics": metrics,
+            "slos": [self.slo(i, buckets) for i in range(self.r.randint(1, 2))],
+            "routing": {"critical": "fallback", "warning": "fallback", "info": "fallback"},
+        }
+        where = self.r.random()
+        if where < 0.15:
+            spec["targets"] = False
+        elif where < 0.3:
+            spec["targets"] = {"job": "otel-collector"}
+            spec["targets_via"] = self.pick(["collector", "pushgateway", "federation", "ingress"])
+        alerts = {kind: self.tiers(kind) for kind in self.r.sample(sorted(KEY_LINES), self.r.randint(0, 2))}
+        if alerts:
+            spec["alerts"] = alerts
+        if self.chance(0.3):
+            spec["threshold_alerts"] = [
+                {
+                    "name": "QueueDeep",
+                    "metric": "queue",
+                    "above": 1000,
+                    "for": self.pick(HOLDS),
+                    "tier": self.pick(TIERS),
+                    **({"missing": "ignore"} if self.chance(0.3) else {}),
+                }
+            ]
+        return spec
+
+
+def draw(seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The platform and the service of `seed`."""
+    drawer = Drawer(seed)
+    return drawer.platform(), drawer.service()
+
+
+def write(seed: int, specs: Path) -> None:
+    platform, service = draw(seed)
+    specs.mkdir(parents=True, exist_ok=True)
+    (specs / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
+    (specs / "batch.yaml").write_text(yaml.safe_dump(service, sort_keys=False, width=1 << 16))
+
+
+def verdict(code: int, err: str) -> str:
+    """ "" when obsc judged the drawn fleet soundly (compiled, or refused it at its lines), else what went wrong."""
+    if code == 0 or (code == 2 and "Traceback" not in err and any(LOCATED.match(x) for x in err.splitlines())):
+        return ""
+    return f"exit {code}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("seeds", help="e.g. 1-300 or 4,9,12")
+    parser.add_argument("--keep", type=Path, help="keep each drawn fleet under DIR/<seed>")
+    args = parser.parse_args()
+    bad = 0
+    for seed in seed_list(args.seeds):
+        with tempfile.TemporaryDirectory(prefix=f"settings-{seed}-") as tmp:
+            root = args.keep / str(seed) if args.keep else Path(tmp)
+            write(seed, root / "specs")
+            done = subprocess.run(
+                [sys.executable, "-m", "compiler", "compile", str(root / "specs"), "--out", str(root / "out"), "-q"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        problem = verdict(done.returncode, done.stderr)
+        bad += bool(problem)
+        first = next((x for x in done.stderr.splitlines() if "warning" not in x), "")
+        print(f"{seed} {done.returncode} {problem or 'ok'} {first[:200]}", flush=True)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
