@@ -123,7 +123,7 @@ def group_labels(services: dict[str, dict[str, Any]], service: str) -> set[str]:
 
 
 def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict[str, str]) -> bool:
-    """docs/notifications.md "Inhibition", rules 1-3 and the closing rule: may firing `src` mute `tgt`?"""
+    """docs/notifications.md "Inhibition", rules 1-4 and the closing rule: may firing `src` mute `tgt`?"""
     get = src.get
     if src is tgt or not get("team") or not get("service"):
         return False
@@ -142,6 +142,9 @@ def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict
         own = kept & set(src)
         if all(tgt.get(label) == get(label) for label in own) or not kept & set(tgt):
             return True  # rule 1: its own group's, and alerts of no group (not another `by:` SLO's of the incident)
+    if get("severity") == "critical" and not get("down_group") and tgt["severity"] != "critical":
+        if tgt.get("data") == "missing" and not (burn and group_labels(services, get("service", "")) & set(src)):
+            return True  # rule 4: a page of the service, its missing data of any SLO (a group's burn page: none)
     return bool(  # rule 2
         burn
         and tgt.get("alertname") in KEY_ALERTS

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from compiler import conventions as names
 from compiler.model.types import AlertKind, Fleet, Tier
-from compiler.targets.alertmanager.routes import SHARES_INCIDENT, SOURCE_OWNED, Inhibit, Match, equals
+from compiler.targets.alertmanager.routes import MISSING_DATA, SHARES_INCIDENT, SOURCE_OWNED, Inhibit, Match, equals
 
 # Alertmanager reads a label missing on both sides as equal, so inhibition keys on labels every obsc alert
 # carries, and only an alert that names a team and a service may silence (`SOURCE_OWNED`): else any page
@@ -67,7 +67,11 @@ def inhibit_rules(fleet: Fleet) -> list[Inhibit]:
     whole = equals(names.LABEL_DOWN_GROUP, "")
     page = equals(names.LABEL_SEVERITY, Tier.CRITICAL.value)
     tickets = Match(names.LABEL_SEVERITY, "=~", f"{Tier.WARNING.value}|{Tier.INFO.value}")
-    rules = [*_page_rules(page, whole, tickets, groups), *_incident_rules(page, tickets, groups)]
+    rules = [
+        *_page_rules(page, whole, tickets, groups),
+        *_incident_rules(page, tickets, groups),
+        *_missing_data_rules(page, whole, tickets, groups),
+    ]
     # Key-metric alerts that measure an SLO's symptom (error rate, p99) carry that SLO's `slo` label; the
     # SLO's burn alert is the one incident, so it silences them at its own tier (a ticket never a page).
     burn = "|".join(sorted({names.SLO_BURN_FAST, names.SLO_BURN_SLOW}))
@@ -176,6 +180,43 @@ def _page_rules(page: Match, whole: Match, lower: Match, groups: Sequence[Shape]
                     equal=INCIDENT_EQUAL,
                 )
             )
+    return rules
+
+
+def _missing_data_rules(page: Match, whole: Match, lower: Match, groups: Sequence[Shape]) -> list[Inhibit]:
+    """A page of the service holds back its tickets of missing data (`data="missing"`), whatever their SLO.
+
+    One fault blinds several readers at once: a database down leaves its exporter only `mysql_up`, whose SLO pages
+    while the threshold alerts' twins of the other series ticket (round 48, orders-db: one page at 5 minutes, two
+    tickets at 20); an exporter gone behind a critical threshold alert pages through its twin beside SLODataMissing's
+    ticket. Keyed on team and service, since neither the twins nor the page need share an `slo`. A held ticket still
+    missing when the page ends is delivered then. A burn page of one group (`by:`) holds back none: another group's
+    missing data has a cause of its own (round 35)."""
+    why = (
+        'A page of the service silences its warning and info alerts of missing data (data="missing": '
+        "SLODataMissing and the threshold twins) of any SLO: the fault that pages also blinds them."
+    )
+    target = (lower, MISSING_DATA)
+    if not groups:
+        return [Inhibit(why=why, source=(page, whole, *SOURCE_OWNED), target=target, equal=SERVICE_EQUAL)]
+    rules = [
+        Inhibit(
+            why=why.replace("A page", "A page other than a burn alert", 1),
+            source=(page, whole, *SOURCE_OWNED, _NOT_BURN),
+            target=target,
+            equal=SERVICE_EQUAL,
+        )
+    ]
+    for source, whose in _whole_pages((_BURN, page, *SOURCE_OWNED), groups):
+        rules.append(
+            Inhibit(
+                why=f"An SLO's burn page of no group, {whose}, silences the service's warning and info alerts of "
+                "missing data, of any SLO.",
+                source=source,
+                target=target,
+                equal=SERVICE_EQUAL,
+            )
+        )
     return rules
 
 
