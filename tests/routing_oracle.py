@@ -142,9 +142,10 @@ def inhibits(services: dict[str, dict[str, Any]], src: dict[str, str], tgt: dict
         own = kept & set(src)
         if all(tgt.get(label) == get(label) for label in own) or not kept & set(tgt):
             return True  # rule 1: its own group's, and alerts of no group (not another `by:` SLO's of the incident)
-    if get("severity") == "critical" and not get("down_group") and tgt["severity"] != "critical":
-        if tgt.get("data") == "missing" and not (burn and group_labels(services, get("service", "")) & set(src)):
-            return True  # rule 4: a page of the service, its missing data of any SLO (a group's burn page: none)
+    page = get("severity") == "critical" and not get("down_group") and tgt["severity"] != "critical"
+    grouped_burn = burn and bool(group_labels(services, get("service", "")) & set(src))
+    if page and tgt.get("data") == "missing" and not grouped_burn:
+        return True  # rule 4: a page of the service, its missing data of any SLO (a group's burn page: none)
     return bool(  # rule 2
         burn
         and tgt.get("alertname") in KEY_ALERTS
