@@ -73,7 +73,7 @@ def _fired(minute: int, tenants: tuple[str, ...], whole: bool = False) -> dict[s
     own = 'service="api", severity="warning", slo="availability", team="web"'
     labels = [f'tenant="{t}", ' for t in tenants] + ([""] if whole else [])
     samples = [
-        {"labels": f'ALERTS{{alertname="SLODataMissing", alertstate="firing", {t}{own}}}', "value": 1}
+        {"labels": f'ALERTS{{alertname="SLODataMissing", alertstate="firing", data="missing", {t}{own}}}', "value": 1}
         for t in sorted(labels)
     ]
     return {"expr": MISSING, "eval_time": f"{minute}m", "exp_samples": samples}

@@ -44,7 +44,7 @@ def _fired(minute: int, clusters: tuple[str, ...]) -> dict[str, object]:
     samples = [
         {
             "labels": "ALERTS{"
-            + f'alertname="SLODataMissing", alertstate="firing", cluster="{c}", service="api", '
+            + f'alertname="SLODataMissing", alertstate="firing", cluster="{c}", data="missing", service="api", '
             + 'severity="warning", slo="availability", team="web"}',
             "value": 1,
         }

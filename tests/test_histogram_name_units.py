@@ -73,7 +73,7 @@ def test_a_histogram_whose_name_does_not_settle_its_unit_is_a_located_warning(
         "us_east_request_latency_seconds",  # `us` a region, not microseconds
         "{selector: apisix_http_latency, unit: ms}",
         "{selector: apisix_http_latency, unit: s}",
-        "{selector: response_latency_ms, unit: ms}",  # Linkerd
+        "{selector: 'response_latency_ms{direction=\"inbound\"}', unit: ms}",  # Linkerd (direction: its own warning)
         "{selector: request_latency_ms_histogram, unit: ms}",
         "{selector: envoy_cluster_upstream_rq_time, unit: ms}",
     ],

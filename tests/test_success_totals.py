@@ -105,3 +105,13 @@ def test_an_outage_of_every_task_pages_only_with_the_failures_in_the_total(tmp_p
         pages = 0 if name == "successes" else 1  # 20 minutes in: the fast pair, or nothing
         checks = [_firing("SLOErrorBudgetBurnFast", "140m", pages), _firing("SLODataMissing", "140m", 0)]
         assert _promtool(folder, rules, "thumbs", series, checks) == "", name
+
+
+def test_a_summed_total_series_beside_per_code_series_is_not_refused(tmp_path: Path) -> None:
+    # OpenSLO's own example counts `code="total"` beside `code=~"2xx|3xx"`: one counter, a summed series (round 48's
+    # refusal read it as a total of successes and refused the spec's own example)
+    body = (
+        "metrics: {requests: 'http_requests_total{code=\"total\"}', errors: 'http_requests_total{code=~\"5..\"}'}\n"
+        "slos: [{name: availability, objective: 99.9, sli: {errors: errors, total: requests}}]\n"
+    )
+    assert spec_errors(tmp_path, {"thumbs.yaml": HEAD + body}) == []

@@ -147,10 +147,13 @@ def outside_total_problem(kind: str, part: Selector, total: Selector, total_word
 
 def _no_shared_value(part: Selector, total: Selector) -> str | None:
     """A label both selectors match on whose matchers together pass no value (`code=~"5.."` beside the total's
-    `code=~"2.."`, round 48): the first such label, or None."""
+    `code=~"2.."`, round 48): the first such label, or None. A total fixed to one value (`code="total"`) is a summed
+    series beside the per-code ones (OpenSLO's own Prometheus example), not a filter of successes: not judged here."""
     for label in sorted({m.label for m in part.matchers} & {m.label for m in total.matchers}):
         own = [(m.op, m.value) for m in part.matchers if m.label == label]
         theirs = [(m.op, m.value) for m in total.matchers if m.label == label]
+        if ("=", theirs[0][1]) in theirs:
+            continue
         # a side that passes no value alone selects nothing: its own error (promql.py), said once
         if never_all_pass(own + theirs) and not never_all_pass(own) and not never_all_pass(theirs):
             return label

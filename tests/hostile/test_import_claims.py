@@ -129,12 +129,14 @@ def test_a_symlink_in_the_own_folder_to_another_teams_file_is_judged_by_its_targ
     assert f"{teams}/alpha/cart.jsonnet:6:41 $: imports {teams}/bravo/search.yaml, a file of team bravo" in err
 
 
-def test_a_folder_named_like_the_shared_root_and_specs_without_team_folders_still_compile(
+def test_a_folder_named_like_the_shared_root_compiles_and_without_team_folders_a_folder_is_its_specs_team(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`secrets/platform-notes/` is not below the shared root `secrets/platform/`; without team_spec_dir no spec
-    folder is a team's (two hand mutants of round 47: the root matched as a bare prefix, the team folder judged
-    without team_spec_dir, passed the other tests)."""
+    """`secrets/platform-notes/` is not below the shared root `secrets/platform/`; without team_spec_dir a folder is
+    judged by the specs it holds (round 48), not by the team_spec_dir pattern (two hand mutants of round 47: the
+    root matched as a bare prefix, the team folder judged by the pattern without team_spec_dir)."""
     _compile(tmp_path / "a", capsys, "importstr 'platform-notes/readme.txt'", code=0)
     flat = PLATFORM.replace('  team_spec_dir: "teams/{{team}}/"\n', "")
-    _compile(tmp_path / "b", capsys, "importstr 'bravo/plans.libsonnet'", code=0, platform=flat)
+    err = _compile(tmp_path / "b", capsys, "importstr 'bravo/plans.libsonnet'", code=2, platform=flat)
+    assert "where only team bravo's specs live: without secrets.team_spec_dir a folder belongs to the team" in err
+    assert "a file of team bravo" not in err
