@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -357,18 +357,11 @@ def _only_in_matcher_values(text: str, token: str) -> bool:
     if "#" in text:
         return False  # a comment could hold a quote: the strings below would be misread
     outside: list[str] = []
-    i = start = 0
-    while i < len(text):
-        quote = text[i]
-        if quote not in "\"'`":
-            i += 1
-            continue
-        j = i + 1
-        while j < len(text) and text[j] != quote:
-            j += 2 if quote != "`" and text[j] == "\\" else 1
+    start = 0
+    for i, j in quoted_spans(text):
         if j >= len(text):
             return False
-        value = text[i + 1 : j]
+        quote, value = text[i], text[i + 1 : j]
         if token in value:
             op = _MATCHER_BEFORE.search(text, 0, i)
             if quote != '"' or "\\" in value or op is None:
@@ -376,6 +369,21 @@ def _only_in_matcher_values(text: str, token: str) -> bool:
             if op.group(1) in ("=~", "!~") and (any(c in value for c in "[]{}<>") or f"?{token}" in value):
                 return False
         outside.append(text[start:i])
-        i = start = j + 1
+        start = j + 1
     outside.append(text[start:])
     return not any(token in part for part in outside)
+
+
+def quoted_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Each quoted string of PromQL `text` as the indexes of its opening and closing quote (the closing one at or
+    past the end when unclosed); a backslash escapes the next character except in backquotes, as PromQL reads it."""
+    i = 0
+    while i < len(text):
+        if text[i] not in "\"'`":
+            i += 1
+            continue
+        quote, j = text[i], i + 1
+        while j < len(text) and text[j] != quote:
+            j += 2 if quote != "`" and text[j] == "\\" else 1
+        yield i, j
+        i = j + 1

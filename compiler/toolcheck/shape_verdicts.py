@@ -46,7 +46,7 @@ import yaml
 
 from compiler import workers
 from compiler.targets import shapes
-from compiler.toolcheck.focus_shapes import FocusShapes
+from compiler.toolcheck.focus_shapes import FocusShapes, quoted_spans
 from compiler.toolcheck.promtool_focus import Focused
 
 log = logging.getLogger("obsc")
@@ -169,18 +169,9 @@ def _strings(text: str) -> list[tuple[str | None, str, str]]:
     """Each quoted string of PromQL `text`: the label and operator of the matcher it is the value of (None, "" for
     any other string), and its text (escapes left as written: a name never holds a backslash)."""
     out: list[tuple[str | None, str, str]] = []
-    i = 0
-    while i < len(text):
-        quote = text[i]
-        if quote not in "\"'`":
-            i += 1
-            continue
-        j = i + 1
-        while j < len(text) and text[j] != quote:
-            j += 2 if quote != "`" and text[j] == "\\" else 1
+    for i, j in quoted_spans(text):
         matcher = _MATCHER.search(text, 0, i)
         out.append((matcher.group(1), matcher.group(2), text[i + 1 : j]) if matcher else (None, "", text[i + 1 : j]))
-        i = j + 1
     return out
 
 
