@@ -15,6 +15,7 @@ import pytest
 
 from compiler.model.import_owners import folder_teams, owner
 from tests.cli_helpers import run_obsc
+from tests.hostile.test_import_claims import ALPHA  # the same Jsonnet spec of alpha, reading `read`
 
 PLATFORM = """\
 apiVersion: obsc/v1
@@ -38,19 +39,6 @@ selector: {job: search}
 metrics: {requests: search_total, errors: 'search_total{code=~"5.."}'}
 slos:
   - {name: availability, objective: 99.9, sli: {errors: errors, total: requests}}
-"""
-
-ALPHA = """\
-local lib = import 'shared.libsonnet';
-{{
-  apiVersion: 'obsc/v1',
-  service: 'cart',
-  team: 'alpha',
-  description: lib.prefix + ({read}),
-  selector: {{job: 'cart'}},
-  metrics: {{requests: 'cart_total', errors: 'cart_total{{code=~"5.."}}'}},
-  slos: [{{name: 'availability', objective: 99.9, sli: {{errors: 'errors', total: 'requests'}}}}],
-}}
 """
 
 
