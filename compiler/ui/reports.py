@@ -30,6 +30,7 @@ from compiler.model.probe_readings import failed_probe_warnings
 from compiler.model.reachable_pairs import left_out_warnings
 from compiler.model.selector_overlap import overlaps
 from compiler.model.span_metrics import span_metric_warnings
+from compiler.model.state_sets import state_set_warnings
 from compiler.model.success_totals import success_total_warnings
 from compiler.model.types import Fleet, Service
 from compiler.model.unbounded_groups import group_label_warnings
@@ -214,7 +215,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
     that count only successes, probe gauges whose condition a failed probe passes,
-    memory shares of what a runtime has committed."""
+    memory shares of what a runtime has committed, state-set gauges read across every state."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -238,6 +239,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(success_total_warnings(services), severity="warning", code="selector")
     out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
+    out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:
