@@ -12,6 +12,7 @@ from compiler import conventions
 from compiler.api import Compilation
 from compiler.changes import Change, Summary
 from compiler.errors import ExitCode
+from compiler.model.backend_reach import backend_reach_warnings
 from compiler.model.client_error_counters import client_error_counter_warnings
 from compiler.model.committed_shares import committed_share_warnings
 from compiler.model.counter_joins import counter_join_warnings
@@ -215,7 +216,8 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     counters that count 4xx, latency histograms whose name does not say their unit, Micrometer timers at a
     threshold they write no bucket for, span metrics that mix span kinds or count an unset status as failed, totals
     that count only successes, probe gauges whose condition a failed probe passes,
-    memory shares of what a runtime has committed, state-set gauges read across every state."""
+    memory shares of what a runtime has committed, state-set gauges read across every state,
+    backend exporters read with nothing paging when they cannot reach the backend."""
     out.diagnostics(left_out_warnings(services), severity="warning", code="burn")
     out.diagnostics(window_mean_warnings(services), severity="warning", code="burn")
     out.diagnostics([d for s in services for d in s.targets_guess], severity="warning", code="targets")
@@ -240,6 +242,7 @@ def spec_diagnostics(out: Console, services: Sequence[Service]) -> None:
     out.diagnostics(failed_probe_warnings(services), severity="warning", code="selector")
     out.diagnostics(committed_share_warnings(services), severity="warning", code="selector")
     out.diagnostics(state_set_warnings(services), severity="warning", code="selector")
+    out.diagnostics(backend_reach_warnings(services), severity="warning", code="selector")
 
 
 def label(change: writer.FileChange, plan: writer.Plan) -> str:

@@ -1,0 +1,85 @@
+"""An exporter of a remote backend read with nothing paging when the exporter cannot reach it (round 49).
+
+Exporters that query a database or a cluster on each scrape (mysqld, postgres, redis, memcached, Elasticsearch,
+MongoDB) answer their own scrape whether the backend answers or not: `up` of their target stays 1, their
+`<name>_up` gauge (Elasticsearch: `elasticsearch_cluster_health_up`) turns 0, and the series they read from the
+backend are no longer written. A service whose SLOs and threshold alerts read only those series takes a backend
+outage for missing data: SLODataMissing and the threshold twins ticket, nothing pages. A newcomer's Elasticsearch
+spec (a time-slice SLO `good_when: red == 0` over `elasticsearch_cluster_health_status{color="red"}`, a snapshot
+freshness SLO, mean query time and breaker trips) replayed with promtool, the cluster unreachable for an hour after
+three healthy ones: six tickets from the 15th to the 20th minute, no page. An SLO over the reach gauge pages it,
+and a page of the service holds back its missing-data tickets (alertmanager/inhibit.py). A located warning at the
+first SLO or threshold alert that reads the exporter, when no SLO and no critical threshold alert reads its gauge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from compiler.errors import Diagnostic, Location
+from compiler.model.promql_check import selectors
+from compiler.model.promql_sample import sample_tree
+from compiler.model.types import Metric, Service, Tier
+from compiler.spec.document import Path
+
+# An exporter's series prefix: the gauge it keeps at 0 while it cannot reach the backend, and the backend's name
+_REACH = {
+    "elasticsearch_": ("elasticsearch_cluster_health_up", "Elasticsearch"),
+    "mysql_": ("mysql_up", "MySQL"),
+    "pg_": ("pg_up", "PostgreSQL"),
+    "redis_": ("redis_up", "Redis"),
+    "memcached_": ("memcached_up", "memcached"),
+    "mongodb_": ("mongodb_up", "MongoDB"),
+}
+
+
+def backend_reach_warnings(services: Sequence[Service]) -> list[Diagnostic]:
+    """One located warning per service and backend exporter whose series its SLOs or threshold alerts read, while
+    none of its SLOs or critical threshold alerts reads the exporter's reach gauge."""
+    found = []
+    for service in services:
+        watched = {series for _, _, tier, series in _readers(service) if tier is Tier.CRITICAL}
+        warned: set[str] = set()
+        for location, path, _, series in _readers(service):
+            prefix = next((p for p in _REACH if series.startswith(p)), None)
+            if prefix is None or prefix in warned or _REACH[prefix][0] in watched:
+                continue
+            warned.add(prefix)
+            found.append(Diagnostic(location, path, _message(series, *_REACH[prefix])))
+    return found
+
+
+def _readers(service: Service) -> Iterator[tuple[Location, Path, Tier, str]]:
+    """(location, path, tier, series) for each series an SLO (as a page) or a threshold alert reads."""
+    for index, slo in enumerate(service.slos):
+        sli = slo.sli
+        for metric in (sli.gauge, sli.total, sli.errors, sli.good, sli.latency):
+            for series in _series(metric):
+                yield slo.location, ("slos", index, "sli"), Tier.CRITICAL, series
+    for index, alert in enumerate(service.threshold_alerts):
+        for series in _series(alert.metric):
+            yield alert.location, ("threshold_alerts", index), alert.tier, series
+
+
+def _series(metric: Metric | None) -> Iterator[str]:
+    if metric is None:
+        return
+    if metric.selector is not None:
+        yield metric.selector.metric
+        return
+    tree = sample_tree(metric.expr or "")
+    if tree is not None:
+        yield from (str(node.name or "") for node in selectors(tree))
+
+
+def _message(series: str, reach: str, backend: str) -> str:
+    return (
+        f"{series} is written by {backend}'s exporter only while it reaches {backend}: when it cannot, the exporter "
+        f"still answers its scrape (its target's up stays 1), writes {reach} 0 and drops the series it reads from "
+        f"{backend}, so an outage of {backend} is missing data here: tickets (SLODataMissing, threshold alerts' "
+        f"twins), no page (replayed: an hour of an unreachable Elasticsearch cluster raised six tickets and no "
+        f"page); page on {reach}, e.g. metrics: {{reachable: {{selector: {reach}, type: gauge, aggregation: min}}}} "
+        f"and an SLO with good_when: reachable == 1 (the gauge carries the exporter's target labels only: keep "
+        f"them with service_selector: [job, instance] when the service's selector holds others); a page of the "
+        f"service holds back its missing-data tickets"
+    )

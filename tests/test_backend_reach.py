@@ -1,0 +1,105 @@
+"""A backend's exporter read with nothing paging when it cannot reach the backend (round 49, a ninth fleet nobody
+here wrote).
+
+elasticsearch_exporter answers its scrape while Elasticsearch does not: it writes elasticsearch_cluster_health_up 0
+and drops the cluster's series. A newcomer's search spec read only those series (`good_when: red == 0`): replayed
+below with promtool, an hour of an unreachable cluster raised SLODataMissing (a ticket) and no page. Now `compile`
+and `validate` warn at the first SLO or threshold alert reading the exporter, until an SLO or a critical threshold
+alert reads the reach gauge; with one, the same hour pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compiler.cli import cli
+from tests.conftest import require_tool
+from tests.platform_text import sink_platform
+from tests.test_sli_semantics import _firing, _promtool, _rules
+
+ES = """apiVersion: obsc/v1
+service: search
+team: core
+selector: {job: elasticsearch-exporter, cluster: products}
+targets: {job: elasticsearch-exporter}
+alerts: {traffic_anomaly: false}
+metrics:
+  red: {selector: 'elasticsearch_cluster_health_status{color="red"}', type: gauge, aggregation: max}
+  reachable: {selector: elasticsearch_cluster_health_up, type: gauge, aggregation: min, service_selector: [job]}
+slos:
+  - {name: not-red, objective: 99.9, sli: {good_when: red == 0}}
+"""
+REACH_SLO = "  - {name: reachable, objective: 99.9, sli: {good_when: reachable == 1}}\n"
+DB = """apiVersion: obsc/v1
+service: orders-db
+team: core
+selector: {job: mysqld-exporter}
+alerts: {traffic_anomaly: false}
+metrics:
+  db_up: {selector: mysql_up, type: gauge, aggregation: min}
+  slow: {selector: mysql_global_status_slow_queries, type: counter}
+threshold_alerts:
+  - {name: OrdersDbSlowQueries, metric: slow, above: 10/m, for: 15m, tier: warning}
+"""
+
+
+def _validate(tmp_path: Path, spec: str) -> list[str]:
+    (tmp_path / "platform.yaml").write_text(sink_platform())
+    (tmp_path / "svc.yaml").write_text(spec)
+    done = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    return [line for line in done.output.splitlines() if "only while it reaches" in line]
+
+
+def test_an_elasticsearch_slo_with_nothing_on_its_reach_is_warned_of(tmp_path: Path) -> None:
+    found = _validate(tmp_path, ES)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path / 'svc.yaml'}:11:") and " $.slos[0].sli: warning: " in found[0]
+    assert "writes elasticsearch_cluster_health_up 0" in found[0] and "no page" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("alert", "warned"),
+    [
+        ("", True),
+        ("  - {name: OrdersDbDown, metric: db_up, below: 1, for: 5m, tier: warning}\n", True),
+        ("  - {name: OrdersDbDown, metric: db_up, below: 1, for: 5m, tier: critical}\n", False),
+    ],
+    ids=["nothing", "a-ticket-on-mysql_up", "a-page-on-mysql_up"],
+)
+def test_a_mysql_threshold_alert_is_warned_of_until_a_page_reads_mysql_up(
+    tmp_path: Path, alert: str, warned: bool
+) -> None:
+    found = _validate(tmp_path, DB + alert)
+    assert len(found) == int(warned), found
+    if warned:
+        assert " $.threshold_alerts[0]: warning: mysql_global_status_slow_queries is written by MySQL's" in found[0]
+
+
+def test_an_slo_on_the_reach_gauge_or_another_exporter_is_not_warned_of(tmp_path: Path) -> None:
+    assert _validate(tmp_path, ES + REACH_SLO) == []
+    other = ES.replace("elasticsearch_cluster_health_status", "celery_queue_length")
+    assert _validate(tmp_path, other) == []
+
+
+def test_an_unreachable_cluster_pages_only_through_the_reach_gauge(tmp_path: Path) -> None:
+    require_tool("promtool")
+    # 3 healthy hours, then an hour the exporter cannot reach the cluster: its own target up, the health gone.
+    exporter = 'job="elasticsearch-exporter",instance="es-exporter:9114"'
+    series = {
+        f"up{{{exporter}}}": "1x240",
+        f"elasticsearch_cluster_health_up{{{exporter}}}": "1x180 0x60",
+        **{
+            f'elasticsearch_cluster_health_status{{{exporter},cluster="products",color="{color}"}}': f"{now}x180 _x60"
+            for color, now in (("green", 1), ("yellow", 0), ("red", 0))
+        },
+    }
+    for name, spec, pages in (("warned", ES, 0), ("reach", ES + REACH_SLO, 2)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "platform.yaml").write_text(sink_platform())
+        rules = _rules(folder, "search", spec)
+        checks = [_firing("SLOErrorBudgetBurnFast", "200m", pages), _firing("SLODataMissing", "200m", 1)]
+        assert _promtool(folder, rules, "search", series, checks) == "", name
